@@ -1,0 +1,23 @@
+import { Packr } from 'msgpackr';
+import type { Codec } from './codec.js';
+import { widenLargeIntegers } from './widen.js';
+
+const packr = new Packr({
+  useRecords: false,
+  mapsAsObjects: true,
+  int64AsType: 'number',
+  encodeUndefinedAsNil: true,
+});
+
+export const msgpackCodec: Codec = {
+  name: 'msgpack',
+  subprotocol: 'wamp.2.msgpack',
+  binary: true,
+  encode(wire) {
+    return packr.pack(widenLargeIntegers(wire));
+  },
+  decode(frame) {
+    if (typeof frame === 'string') throw new TypeError('MessagePack frames must be binary, got a text frame');
+    return packr.unpack(frame);
+  },
+};

@@ -1,0 +1,47 @@
+/** URI rules of the WAMP spec, and the three match policies of pattern-based subscriptions. */
+
+export type MatchPolicy = 'exact' | 'prefix' | 'wildcard';
+export const matchPolicies: readonly MatchPolicy[] = ['exact', 'prefix', 'wildcard'];
+
+export interface UriRules {
+  /** strict: lower-case letters, digits and "_" only; loose: anything but whitespace, "." and "#". */
+  strict: boolean;
+  /** Empty components ("com..update") are allowed only in wildcard patterns. */
+  allowEmptyComponents?: boolean;
+}
+
+const loose = /^([^\s.#]+\.)*([^\s.#]+)$/;
+const strict = /^([0-9a-z_]+\.)*([0-9a-z_]+)$/;
+const looseWithEmpty = /^(([^\s.#]+\.)|\.)*([^\s.#]+)?$/;
+const strictWithEmpty = /^(([0-9a-z_]+\.)|\.)*([0-9a-z_]+)?$/;
+
+export function isValidUri(uri: string, rules: UriRules): boolean {
+  if (uri.length === 0) return false;
+  if (rules.allowEmptyComponents) return (rules.strict ? strictWithEmpty : looseWithEmpty).test(uri);
+  return (rules.strict ? strict : loose).test(uri);
+}
+
+/** Why a URI is unacceptable, or undefined when it is fine. */
+export function uriProblem(uri: string, rules: UriRules): string | undefined {
+  if (isValidUri(uri, rules)) return undefined;
+  if (rules.strict) {
+    return `"${uri}" is not a valid URI: components must be non-empty and use only a-z, 0-9 and "_"`;
+  }
+  return `"${uri}" is not a valid URI: components must be non-empty and contain no whitespace, "." or "#"`;
+}
+
+/** Whether `uri` is matched by `pattern` under `policy` (prefix is a plain string prefix, as the spec's examples show). */
+export function uriMatches(pattern: string, policy: MatchPolicy, uri: string): boolean {
+  switch (policy) {
+    case 'exact':
+      return pattern === uri;
+    case 'prefix':
+      return uri.startsWith(pattern);
+    case 'wildcard': {
+      const want = pattern.split('.');
+      const got = uri.split('.');
+      if (want.length !== got.length) return false;
+      return want.every((component, i) => component === '' || component === got[i]);
+    }
+  }
+}
