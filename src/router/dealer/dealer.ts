@@ -1,0 +1,207 @@
+import { MessageType } from '../../protocol/codes.js';
+import { ErrorUri } from '../../protocol/errors.js';
+import { randomId } from '../../protocol/ids.js';
+import type { Call, Cancel, Dict, ErrorMessage, Yield } from '../../protocol/messages.js';
+import { readCancelMode, readYieldProgress, type CallOptions, type CancelMode, type RegisterOptions } from '../options.js';
+import type { RouterMetrics } from '../router-metrics.js';
+import type { Session } from '../session.js';
+import { InvocationTable, type PendingCall } from './invocation-table.js';
+import { pickCallee, type Registration } from './registration.js';
+
+/** Timers are injected so that tests of timeouts need no waiting. */
+export interface Clock {
+  setTimeout(callback: () => void, ms: number): ReturnType<typeof setTimeout>;
+}
+export const realClock: Clock = {
+  setTimeout: (callback, ms) => {
+    const timer = setTimeout(callback, ms);
+    timer.unref?.();
+    return timer;
+  },
+};
+
+/**
+ * Routed RPC for one realm: registrations, and every call in flight until it ends in exactly
+ * one RESULT or ERROR for the caller — whatever the callee, the caller or the clock does.
+ */
+export class Dealer {
+  private readonly exact = new Map<string, Registration>();
+  private readonly byId = new Map<number, Registration>();
+  private readonly bySession = new Map<Session, Set<Registration>>();
+  private readonly calls = new InvocationTable();
+
+  constructor(
+    private readonly realmName: string,
+    private readonly metrics: RouterMetrics,
+    private readonly clock: Clock = realClock,
+  ) {}
+
+  register(session: Session, request: number, procedure: string, options: RegisterOptions): void {
+    if (options.match !== 'exact') {
+      session.sendError(MessageType.REGISTER, request, ErrorUri.optionNotAllowed,
+        `match "${options.match}" is not supported by this router yet; use "exact"`);
+      return;
+    }
+    let registration = this.exact.get(procedure);
+    if (registration) {
+      if (registration.invoke !== options.invoke) {
+        session.sendError(MessageType.REGISTER, request, ErrorUri.procedureExistsWithDifferentInvocationPolicy,
+          `"${procedure}" is registered with invocation policy "${registration.invoke}", not "${options.invoke}"`);
+        return;
+      }
+      if (options.invoke === 'single' || registration.callees.includes(session)) {
+        session.sendError(MessageType.REGISTER, request, ErrorUri.procedureAlreadyExists,
+          `a procedure is already registered under "${procedure}"`);
+        return;
+      }
+    } else {
+      registration = {
+        id: randomId(), uri: procedure, match: 'exact', invoke: options.invoke,
+        created: new Date().toISOString(), callees: [], next: 0,
+      };
+      this.exact.set(procedure, registration);
+      this.byId.set(registration.id, registration);
+    }
+    registration.callees.push(session);
+    let mine = this.bySession.get(session);
+    if (!mine) this.bySession.set(session, (mine = new Set()));
+    mine.add(registration);
+    session.send({ type: MessageType.REGISTERED, request, registration: registration.id });
+  }
+
+  unregister(session: Session, request: number, registrationId: number): void {
+    const registration = this.byId.get(registrationId);
+    if (!registration || !registration.callees.includes(session)) {
+      session.sendError(MessageType.UNREGISTER, request, ErrorUri.noSuchRegistration,
+        `this session has no registration ${registrationId}`);
+      return;
+    }
+    this.removeCallee(registration, session);
+    this.bySession.get(session)?.delete(registration);
+    session.send({ type: MessageType.UNREGISTERED, request });
+  }
+
+  call(caller: Session, message: Call, options: CallOptions, disclose: boolean): void {
+    const registration = this.exact.get(message.procedure);
+    if (!registration) {
+      caller.sendError(MessageType.CALL, message.request, ErrorUri.noSuchProcedure,
+        `no callee has registered "${message.procedure}"`);
+      return;
+    }
+    if (this.calls.fromCaller(caller, message.request)) {
+      caller.protocolViolation(`CALL request ID ${message.request} is already in use by a call in flight`);
+      return;
+    }
+    const callee = pickCallee(registration);
+    const receiveProgress = options.receiveProgress && callee.hasFeature('callee', 'progressive_call_results');
+    const call: PendingCall = {
+      caller, callerRequest: message.request, callee, invocationRequest: callee.requestIds.nextId(),
+      registration, receiveProgress,
+    };
+    const details: Dict = {};
+    if (receiveProgress) details.receive_progress = true;
+    if (options.timeout > 0) details.timeout = options.timeout;
+    if (disclose) {
+      details.caller = caller.id;
+      details.caller_authid = caller.authid;
+      details.caller_authrole = caller.authrole;
+    }
+    this.calls.add(call);
+    if (options.timeout > 0) call.timer = this.clock.setTimeout(() => this.timedOut(call), options.timeout);
+    this.metrics.calls.inc({ realm: this.realmName });
+    callee.send({
+      type: MessageType.INVOCATION, request: call.invocationRequest, registration: registration.id, details,
+      args: message.args, kwargs: message.kwargs,
+    });
+  }
+
+  /** YIELD from a callee: a progressive or final result for the caller. */
+  yield(callee: Session, message: Yield): void {
+    const call = this.calls.fromCallee(callee, message.request);
+    if (!call) {
+      callee.log.debug({ request: message.request }, 'YIELD for no call in flight (finished, canceled or timed out); ignored');
+      return;
+    }
+    const progress = readYieldProgress(message.options);
+    if (progress && !call.receiveProgress) return; // the caller did not ask for progress: only the final result goes to it
+    if (!progress) this.calls.remove(call);
+    call.caller.send({
+      type: MessageType.RESULT, request: call.callerRequest, details: progress ? { progress: true } : {},
+      args: message.args, kwargs: message.kwargs,
+    });
+  }
+
+  /** ERROR from a callee answering an INVOCATION. */
+  calleeError(callee: Session, message: ErrorMessage): void {
+    const call = this.calls.fromCallee(callee, message.request);
+    if (!call) {
+      callee.log.debug({ request: message.request }, 'ERROR for no call in flight; ignored');
+      return;
+    }
+    this.calls.remove(call);
+    call.caller.send({
+      type: MessageType.ERROR, requestType: MessageType.CALL, request: call.callerRequest, details: message.details,
+      error: message.error, args: message.args, kwargs: message.kwargs,
+    });
+  }
+
+  cancel(caller: Session, message: Cancel): void {
+    const call = this.calls.fromCaller(caller, message.request);
+    if (!call) return; // already finished: nothing to cancel, as the spec allows
+    let mode: CancelMode = readCancelMode(message.options);
+    const calleeCanCancel = call.callee.hasFeature('callee', 'call_canceling');
+    if (!calleeCanCancel) mode = 'skip';
+    if (mode !== 'skip') this.interrupt(call, mode);
+    if (mode === 'kill') return; // the caller's ERROR comes with the callee's answer
+    this.endWithError(call, ErrorUri.canceled, `the call was canceled (mode "${mode}")`);
+  }
+
+  /** Cleans up after a session that left: its registrations and every call it was part of. */
+  leave(session: Session): void {
+    const mine = this.bySession.get(session);
+    if (mine) {
+      this.bySession.delete(session);
+      for (const registration of mine) this.removeCallee(registration, session);
+    }
+    for (const call of this.calls.takeCalleeCalls(session)) {
+      call.caller.sendError(MessageType.CALL, call.callerRequest, ErrorUri.canceled,
+        'the callee left before answering the call');
+    }
+    for (const call of this.calls.takeCallerCalls(session)) {
+      if (call.callee.hasFeature('callee', 'call_canceling')) this.interrupt(call, 'killnowait');
+    }
+  }
+
+  registrationCount(): number {
+    return this.byId.size;
+  }
+
+  callsInFlight(): number {
+    return this.calls.size;
+  }
+
+  private timedOut(call: PendingCall): void {
+    call.timer = undefined;
+    if (call.callee.hasFeature('callee', 'call_canceling')) this.interrupt(call, 'killnowait');
+    this.endWithError(call, ErrorUri.timeout, `"${call.registration.uri}" did not answer within the call's timeout`);
+  }
+
+  private interrupt(call: PendingCall, mode: CancelMode): void {
+    call.callee.send({ type: MessageType.INTERRUPT, request: call.invocationRequest, options: { mode } });
+  }
+
+  /** Ends a call with an ERROR for the caller now; a late answer from the callee is then ignored. */
+  private endWithError(call: PendingCall, uri: string, message: string): void {
+    this.calls.remove(call);
+    call.caller.sendError(MessageType.CALL, call.callerRequest, uri, message);
+  }
+
+  private removeCallee(registration: Registration, session: Session): void {
+    const index = registration.callees.indexOf(session);
+    if (index >= 0) registration.callees.splice(index, 1);
+    if (registration.callees.length === 0) {
+      this.byId.delete(registration.id);
+      this.exact.delete(registration.uri);
+    }
+  }
+}

@@ -1,0 +1,7 @@
+export { Router, type RouterOptions } from './router.js';
+export type { Realm, RealmSettings } from './realm.js';
+export type { Session } from './session.js';
+export type { Peer, SessionLink, TransportInfo } from './peer.js';
+export * from './hooks.js';
+export { silentLogger, type Logger } from './log.js';
+export { realClock, type Clock } from './dealer/dealer.js';

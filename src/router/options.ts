@@ -1,0 +1,135 @@
+import type { Dict } from '../protocol/messages.js';
+import { isId } from '../protocol/parse.js';
+import { matchPolicies, type MatchPolicy } from '../protocol/uri.js';
+
+/**
+ * Options dicts read once, at the edge, into typed objects. Unknown keys are ignored as the spec
+ * requires; a known key with the wrong type is refused with a message naming it.
+ */
+
+export class OptionError extends Error {}
+
+function bool(dict: Dict, key: string, fallback: boolean): boolean {
+  const value = dict[key];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'boolean') throw new OptionError(`option "${key}" must be a boolean`);
+  return value;
+}
+
+function idSet(dict: Dict, key: string): Set<number> | undefined {
+  const value = dict[key];
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || !value.every(isId)) throw new OptionError(`option "${key}" must be a list of session IDs`);
+  return new Set(value);
+}
+
+function stringSet(dict: Dict, key: string): Set<string> | undefined {
+  const value = dict[key];
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
+    throw new OptionError(`option "${key}" must be a list of strings`);
+  }
+  return new Set(value);
+}
+
+function oneOf<T extends string>(dict: Dict, key: string, allowed: readonly T[], fallback: T): T {
+  const value = dict[key];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'string' || !allowed.includes(value as T)) {
+    throw new OptionError(`option "${key}" must be one of ${allowed.map((a) => `"${a}"`).join(', ')}`);
+  }
+  return value as T;
+}
+
+function nonNegativeInteger(dict: Dict, key: string): number {
+  const value = dict[key];
+  if (value === undefined || value === null) return 0;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new OptionError(`option "${key}" must be a non-negative integer`);
+  }
+  return value;
+}
+
+export interface PublishOptions {
+  acknowledge: boolean;
+  excludeMe: boolean;
+  discloseMe: boolean;
+  retain: boolean;
+  exclude?: Set<number>;
+  excludeAuthid?: Set<string>;
+  excludeAuthrole?: Set<string>;
+  eligible?: Set<number>;
+  eligibleAuthid?: Set<string>;
+  eligibleAuthrole?: Set<string>;
+}
+
+export function readPublishOptions(options: Dict): PublishOptions {
+  return {
+    acknowledge: bool(options, 'acknowledge', false),
+    excludeMe: bool(options, 'exclude_me', true),
+    discloseMe: bool(options, 'disclose_me', false),
+    retain: bool(options, 'retain', false),
+    exclude: idSet(options, 'exclude'),
+    excludeAuthid: stringSet(options, 'exclude_authid'),
+    excludeAuthrole: stringSet(options, 'exclude_authrole'),
+    eligible: idSet(options, 'eligible'),
+    eligibleAuthid: stringSet(options, 'eligible_authid'),
+    eligibleAuthrole: stringSet(options, 'eligible_authrole'),
+  };
+}
+
+export interface SubscribeOptions {
+  match: MatchPolicy;
+  getRetained: boolean;
+}
+
+export function readSubscribeOptions(options: Dict): SubscribeOptions {
+  return {
+    match: oneOf(options, 'match', matchPolicies, 'exact'),
+    getRetained: bool(options, 'get_retained', false),
+  };
+}
+
+export const invocationPolicies = ['single', 'roundrobin', 'random', 'first', 'last'] as const;
+export type InvocationPolicy = (typeof invocationPolicies)[number];
+
+export interface RegisterOptions {
+  match: MatchPolicy;
+  invoke: InvocationPolicy;
+}
+
+export function readRegisterOptions(options: Dict): RegisterOptions {
+  return {
+    match: oneOf(options, 'match', matchPolicies, 'exact'),
+    invoke: oneOf(options, 'invoke', invocationPolicies, 'single'),
+  };
+}
+
+export interface CallOptions {
+  /** Milliseconds; 0 means no router-side timeout. */
+  timeout: number;
+  receiveProgress: boolean;
+  discloseMe: boolean;
+  /** A progressive call invocation: more input follows. */
+  progress: boolean;
+}
+
+export function readCallOptions(options: Dict): CallOptions {
+  return {
+    timeout: nonNegativeInteger(options, 'timeout'),
+    receiveProgress: bool(options, 'receive_progress', false),
+    discloseMe: bool(options, 'disclose_me', false),
+    progress: bool(options, 'progress', false),
+  };
+}
+
+export const cancelModes = ['skip', 'kill', 'killnowait'] as const;
+export type CancelMode = (typeof cancelModes)[number];
+
+export function readCancelMode(options: Dict): CancelMode {
+  return oneOf(options, 'mode', cancelModes, 'killnowait');
+}
+
+export function readYieldProgress(options: Dict): boolean {
+  return bool(options, 'progress', false);
+}

@@ -1,0 +1,35 @@
+import type { Envelope } from '../protocol/envelope.js';
+
+/** What a session knows of the connection under it; also reported by the session meta API. */
+export interface TransportInfo {
+  /** "websocket", "rawsocket", "longpoll", "local"... */
+  type: string;
+  /** The serializer in use ("json", "msgpack", "cbor"), or "none" for in-process peers. */
+  serializer: string;
+  /** The remote address as "tcp4:127.0.0.1:51234", or a label for in-process peers. */
+  peer: string;
+  /** Extra facts the transport wants visible (HTTP headers it chose to expose, path...). */
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * The seam between the router and a transport. The router hands over envelopes; the transport
+ * asks each for bytes in its own codec, so the router never imports a codec.
+ */
+export interface Peer {
+  readonly transport: TransportInfo;
+  /** Queues a message. A transport that cannot keep up applies its slow-consumer policy. */
+  send(envelope: Envelope): void;
+  /** Closes the connection once what was already sent has been flushed (after ABORT or GOODBYE). */
+  close(): void;
+}
+
+/** What the transport gets back from `Router.attach`: where to push what it receives. */
+export interface SessionLink {
+  /** A decoded message (not yet validated). */
+  receive(decoded: unknown): void;
+  /** The bytes could not be decoded with the negotiated codec: the session is aborted. */
+  receiveGarbage(reason: string): void;
+  /** The connection is gone (closed, dropped, timed out): the session is cleaned up. */
+  detach(): void;
+}

@@ -1,0 +1,196 @@
+import { MessageType } from '../protocol/codes.js';
+import { ErrorUri } from '../protocol/errors.js';
+import type { Call, Dict, Publish, Register, Subscribe, WampMessage } from '../protocol/messages.js';
+import { uriProblem, type MatchPolicy } from '../protocol/uri.js';
+import { Broker } from './broker/broker.js';
+import { Dealer, type Clock } from './dealer/dealer.js';
+import type { Action, Authorizer, Decision } from './hooks.js';
+import type { Logger } from './log.js';
+import {
+  OptionError, readCallOptions, readPublishOptions, readRegisterOptions, readSubscribeOptions,
+} from './options.js';
+import type { RouterMetrics } from './router-metrics.js';
+import type { Session } from './session.js';
+
+export interface RealmSettings {
+  name: string;
+  authorizer: Authorizer;
+  /** "strict" allows only lower-case letters, digits and "_" in URI components. */
+  uriCheck: 'strict' | 'loose';
+}
+
+/**
+ * One routing domain: its sessions, broker and dealer. Every action is authorized and its URI
+ * checked before it reaches the broker or dealer; refusals are ERRORs that name the action and URI.
+ */
+export class Realm {
+  readonly name: string;
+  readonly sessions = new Map<number, Session>();
+  readonly broker: Broker;
+  readonly dealer: Dealer;
+  private readonly authorizer: Authorizer;
+  private readonly strictUris: boolean;
+
+  constructor(settings: RealmSettings, private readonly metrics: RouterMetrics, private readonly log: Logger, clock?: Clock) {
+    this.name = settings.name;
+    this.authorizer = settings.authorizer;
+    this.strictUris = settings.uriCheck === 'strict';
+    this.broker = new Broker(this.name, metrics);
+    this.dealer = new Dealer(this.name, metrics, clock);
+  }
+
+  join(session: Session): void {
+    this.sessions.set(session.id, session);
+    this.metrics.sessions.add(1, { realm: this.name });
+    this.metrics.sessionsJoined.inc({ realm: this.name });
+    session.log.info({ authid: session.authid, authrole: session.authrole, authmethod: session.authmethod }, 'session joined');
+  }
+
+  leave(session: Session): void {
+    if (!this.sessions.delete(session.id)) return;
+    this.broker.leave(session);
+    this.dealer.leave(session);
+    this.metrics.sessions.add(-1, { realm: this.name });
+    session.log.info({}, 'session left');
+  }
+
+  /** Dispatches a client message of an established session. Returns a Promise only when authorization is asynchronous. */
+  handle(session: Session, message: WampMessage): Promise<void> | void {
+    this.metrics.messagesReceived.inc();
+    switch (message.type) {
+      case MessageType.PUBLISH: return this.publish(session, message);
+      case MessageType.SUBSCRIBE: return this.subscribe(session, message);
+      case MessageType.UNSUBSCRIBE: return this.broker.unsubscribe(session, message.request, message.subscription);
+      case MessageType.CALL: return this.call(session, message);
+      case MessageType.CANCEL: return this.guardOptions(session, MessageType.CANCEL, message.request, () => this.dealer.cancel(session, message));
+      case MessageType.REGISTER: return this.register(session, message);
+      case MessageType.UNREGISTER: return this.dealer.unregister(session, message.request, message.registration);
+      case MessageType.YIELD: return this.guardOptions(session, MessageType.YIELD, message.request, () => this.dealer.yield(session, message));
+      case MessageType.ERROR: return this.dealer.calleeError(session, message);
+      default:
+        // Session only forwards the client requests above.
+        return session.protocolViolation(`unexpected message type ${message.type}`);
+    }
+  }
+
+  private publish(session: Session, message: Publish): Promise<void> | void {
+    let options;
+    try {
+      options = readPublishOptions(message.options);
+    } catch (error) {
+      return this.refusePublish(session, message, ErrorUri.invalidArgument, (error as Error).message);
+    }
+    const problem = this.uriRefusal(session, message.topic, 'exact', true);
+    if (problem) return this.refusePublish(session, message, ErrorUri.invalidUri, problem);
+    return this.authorized(session, 'publish', message.topic, message.options, (decision) => {
+      if (!decision.allow) {
+        return this.refusePublish(session, message, ErrorUri.notAuthorized, notAuthorized(session, 'publish', message.topic));
+      }
+      this.broker.publish(session, message, options, decision.disclose ?? options.discloseMe);
+    });
+  }
+
+  private subscribe(session: Session, message: Subscribe): Promise<void> | void {
+    return this.guardOptions(session, MessageType.SUBSCRIBE, message.request, () => {
+      const options = readSubscribeOptions(message.options);
+      const problem = this.uriRefusal(session, message.topic, options.match, false);
+      if (problem) return session.sendError(MessageType.SUBSCRIBE, message.request, ErrorUri.invalidUri, problem);
+      return this.authorized(session, 'subscribe', message.topic, message.options, (decision) => {
+        if (!decision.allow) {
+          return session.sendError(MessageType.SUBSCRIBE, message.request, ErrorUri.notAuthorized,
+            notAuthorized(session, 'subscribe to', message.topic));
+        }
+        this.broker.subscribe(session, message.request, message.topic, options);
+      });
+    });
+  }
+
+  private call(session: Session, message: Call): Promise<void> | void {
+    return this.guardOptions(session, MessageType.CALL, message.request, () => {
+      const options = readCallOptions(message.options);
+      const problem = this.uriRefusal(session, message.procedure, 'exact', false);
+      if (problem) return session.sendError(MessageType.CALL, message.request, ErrorUri.invalidUri, problem);
+      return this.authorized(session, 'call', message.procedure, message.options, (decision) => {
+        if (!decision.allow) {
+          return session.sendError(MessageType.CALL, message.request, ErrorUri.notAuthorized,
+            notAuthorized(session, 'call', message.procedure));
+        }
+        this.dealer.call(session, message, options, decision.disclose ?? options.discloseMe);
+      });
+    });
+  }
+
+  private register(session: Session, message: Register): Promise<void> | void {
+    return this.guardOptions(session, MessageType.REGISTER, message.request, () => {
+      const options = readRegisterOptions(message.options);
+      const problem = this.uriRefusal(session, message.procedure, options.match, true);
+      if (problem) return session.sendError(MessageType.REGISTER, message.request, ErrorUri.invalidUri, problem);
+      return this.authorized(session, 'register', message.procedure, message.options, (decision) => {
+        if (!decision.allow) {
+          return session.sendError(MessageType.REGISTER, message.request, ErrorUri.notAuthorized,
+            notAuthorized(session, 'register', message.procedure));
+        }
+        this.dealer.register(session, message.request, message.procedure, options);
+      });
+    });
+  }
+
+  /** Runs a step whose option parsing may fail; a bad option becomes ERROR invalid_argument. */
+  private guardOptions(session: Session, requestType: number, request: number, step: () => Promise<void> | void): Promise<void> | void {
+    try {
+      return step();
+    } catch (error) {
+      if (!(error instanceof OptionError)) throw error;
+      session.sendError(requestType, request, ErrorUri.invalidArgument, error.message);
+    }
+  }
+
+  /**
+   * Why a URI may not be used, or undefined. Application URIs starting with "wamp." are the
+   * router's own: clients may subscribe to and call them (meta API) but not publish or register.
+   */
+  private uriRefusal(session: Session, uri: string, match: MatchPolicy, reservedForRouter: boolean): string | undefined {
+    const problem = uriProblem(uri, { strict: this.strictUris, allowEmptyComponents: match === 'wildcard' });
+    if (problem) return problem;
+    if (reservedForRouter && !session.trusted && uri.startsWith('wamp.')) {
+      return `"${uri}" is reserved: URIs starting with "wamp." belong to the router`;
+    }
+    return undefined;
+  }
+
+  private refusePublish(session: Session, message: Publish, uri: string, text: string): void {
+    session.log.info({ topic: message.topic, error: uri, reason: text }, 'publication refused');
+    if (uri === ErrorUri.notAuthorized) this.metrics.authorizationDenied.inc({ action: 'publish' });
+    if (message.options.acknowledge === true) session.sendError(MessageType.PUBLISH, message.request, uri, text);
+  }
+
+  /** Asks the authorizer; calls `then` synchronously when it answers synchronously. An authorizer failure denies. */
+  private authorized(session: Session, action: Action, uri: string, options: Dict, then: (decision: Decision) => void): Promise<void> | void {
+    let answer: Decision | Promise<Decision>;
+    try {
+      answer = this.authorizer.authorize(session.facts!, action, uri, options);
+    } catch (error) {
+      answer = this.failClosed(session, action, uri, error);
+    }
+    if (!(answer instanceof Promise)) return this.decide(session, action, answer, then);
+    return answer.then(
+      (decision) => this.decide(session, action, decision, then),
+      (error: unknown) => this.decide(session, action, this.failClosed(session, action, uri, error), then),
+    );
+  }
+
+  private decide(session: Session, action: Action, decision: Decision, then: (decision: Decision) => void): void {
+    if (session.state === 'closed') return;
+    if (!decision.allow && action !== 'publish') this.metrics.authorizationDenied.inc({ action });
+    then(decision);
+  }
+
+  private failClosed(session: Session, action: Action, uri: string, error: unknown): Decision {
+    this.log.error({ session: session.id, action, uri, err: error }, 'authorizer failed; denying the action');
+    return { allow: false };
+  }
+}
+
+function notAuthorized(session: Session, action: string, uri: string): string {
+  return `session ${session.id} (role "${session.authrole}") is not authorized to ${action} "${uri}"`;
+}

@@ -1,0 +1,98 @@
+import { ErrorUri } from '../protocol/errors.js';
+import type { Dict } from '../protocol/messages.js';
+import { MetricsRegistry } from '../metrics/registry.js';
+import type { Clock } from './dealer/dealer.js';
+import { welcomeRoles } from './features.js';
+import type { AuthGate } from './hooks.js';
+import { silentLogger, type Logger } from './log.js';
+import type { Peer, SessionLink } from './peer.js';
+import { Realm, type RealmSettings } from './realm.js';
+import { createRouterMetrics, type RouterMetrics } from './router-metrics.js';
+import { Session, type SessionHost } from './session.js';
+
+export interface RouterOptions {
+  realms: RealmSettings[];
+  log?: Logger;
+  metrics?: MetricsRegistry;
+  /** A connection must complete HELLO (and authentication) within this time. Default 10 s; 0 = no limit. */
+  helloTimeoutMs?: number;
+  clock?: Clock;
+}
+
+/**
+ * The router: realms by name and every session attached to it. Transports call `attach` for each
+ * new connection and feed the returned link; nothing here knows about sockets or codecs.
+ */
+export class Router implements SessionHost {
+  readonly log: Logger;
+  readonly metrics: RouterMetrics;
+  readonly registry: MetricsRegistry;
+  readonly helloTimeoutMs: number;
+  private readonly realms = new Map<string, Realm>();
+  private readonly sessions = new Set<Session>();
+  private readonly roles = welcomeRoles();
+  private closing = false;
+  private readonly idle: (() => void)[] = [];
+
+  constructor(options: RouterOptions) {
+    this.log = options.log ?? silentLogger;
+    this.registry = options.metrics ?? new MetricsRegistry();
+    this.metrics = createRouterMetrics(this.registry);
+    this.helloTimeoutMs = options.helloTimeoutMs ?? 10_000;
+    for (const settings of options.realms) {
+      this.realms.set(settings.name, new Realm(settings, this.metrics, this.log.child({ realm: settings.name }), options.clock));
+    }
+  }
+
+  /** A new connection: returns the link the transport feeds with what it receives. */
+  attach(peer: Peer, auth: AuthGate): SessionLink {
+    const session = new Session(peer, this, auth);
+    this.sessions.add(session);
+    if (this.closing) session.abort(ErrorUri.systemShutdown, 'the router is shutting down');
+    return session;
+  }
+
+  realm(name: string): Realm | undefined {
+    return this.realms.get(name);
+  }
+
+  realmNames(): string[] {
+    return [...this.realms.keys()];
+  }
+
+  welcomeRoles(): Dict {
+    return this.roles;
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  sessionClosed(session: Session): void {
+    this.sessions.delete(session);
+    if (this.sessions.size === 0) for (const resolve of this.idle.splice(0)) resolve();
+  }
+
+  protocolViolation(session: Session, reason: string): void {
+    this.metrics.protocolViolations.inc();
+    session.log.warn({ session: session.id || undefined, reason }, 'protocol violation; aborting the session');
+  }
+
+  /**
+   * Says GOODBYE (wamp.close.system_shutdown) to every session and resolves when all have closed
+   * or the grace period is over; the caller then closes the transports.
+   */
+  async shutdown(graceMs = 2_000): Promise<void> {
+    this.closing = true;
+    for (const session of [...this.sessions]) session.goodbye(ErrorUri.systemShutdown, 'the router is shutting down');
+    if (this.sessions.size === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, graceMs);
+      timer.unref?.();
+      this.idle.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}

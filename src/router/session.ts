@@ -1,0 +1,309 @@
+import { MessageType, messageTypeName } from '../protocol/codes.js';
+import { Envelope } from '../protocol/envelope.js';
+import { ErrorUri } from '../protocol/errors.js';
+import { IdSequence, randomId } from '../protocol/ids.js';
+import type { Authenticate, Dict, Hello, WampMessage } from '../protocol/messages.js';
+import { isDict, parseMessage } from '../protocol/parse.js';
+import type { AuthGate, AuthOutcome, Identity, SessionFacts } from './hooks.js';
+import type { Logger } from './log.js';
+import type { Peer, SessionLink } from './peer.js';
+import type { Realm } from './realm.js';
+
+/**
+ * One WAMP session: HELLO → (CHALLENGE ↔ AUTHENTICATE) → WELCOME → established → closed.
+ * It enforces which messages each state accepts and processes messages strictly in order: when
+ * a step is asynchronous (authentication, a dynamic authorizer), later messages wait in a queue.
+ */
+
+export type SessionState = 'awaiting_hello' | 'authenticating' | 'established' | 'shutting_down' | 'closed';
+
+/** What a session needs from the router: realms by name, its welcome details, its bookkeeping. */
+export interface SessionHost {
+  realm(name: string): Realm | undefined;
+  welcomeRoles(): Dict;
+  readonly helloTimeoutMs: number;
+  sessionClosed(session: Session): void;
+  protocolViolation(session: Session, reason: string): void;
+  readonly log: Logger;
+}
+
+/** Messages a client may send on an established session. */
+const clientRequests = new Set<number>([
+  MessageType.PUBLISH, MessageType.SUBSCRIBE, MessageType.UNSUBSCRIBE, MessageType.CALL, MessageType.CANCEL,
+  MessageType.REGISTER, MessageType.UNREGISTER, MessageType.YIELD, MessageType.ERROR,
+]);
+
+export class Session implements SessionLink {
+  id = 0;
+  realmName = '';
+  authid = '';
+  authrole = '';
+  authmethod = '';
+  authprovider = '';
+  authextra: Dict | undefined;
+  /** HELLO.Details.roles: which roles and features the client announced. */
+  clientRoles: Dict = {};
+  state: SessionState = 'awaiting_hello';
+  realm: Realm | undefined;
+  /** Set for the router's own internal sessions (meta API, bridges), which may use `wamp.*` URIs. */
+  trusted = false;
+  /** Router → client request IDs (INVOCATION, INTERRUPT) come from the session scope. */
+  readonly requestIds = new IdSequence();
+  log: Logger;
+  /** Who this session is, as authorizers and the meta API see it; set at WELCOME. */
+  facts: SessionFacts | undefined;
+
+  private queue: unknown[] = [];
+  private busy = false;
+  private challenge: Extract<AuthOutcome, { kind: 'challenge' }> | undefined;
+  private helloTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    readonly peer: Peer,
+    private readonly host: SessionHost,
+    private readonly auth: AuthGate,
+  ) {
+    this.log = host.log.child({ peer: peer.transport.peer });
+    if (host.helloTimeoutMs > 0) {
+      this.helloTimer = setTimeout(() => this.helloTimedOut(), host.helloTimeoutMs);
+      this.helloTimer.unref?.();
+    }
+  }
+
+  /** Whether the client announced a feature, e.g. hasFeature('callee', 'call_canceling'). */
+  hasFeature(role: string, feature: string): boolean {
+    const roleDetails = this.clientRoles[role];
+    if (!isDict(roleDetails)) return false;
+    const features = roleDetails.features;
+    return isDict(features) && features[feature] === true;
+  }
+
+  // ---- SessionLink: called by the transport ----
+
+  receive(decoded: unknown): void {
+    if (this.state === 'closed') return;
+    if (this.busy) {
+      this.queue.push(decoded);
+      return;
+    }
+    const pending = this.process(decoded);
+    if (pending) this.waitThenDrain(pending);
+  }
+
+  receiveGarbage(reason: string): void {
+    this.protocolViolation(reason);
+  }
+
+  detach(): void {
+    if (this.state === 'closed') return;
+    this.close('transport closed');
+  }
+
+  // ---- sending ----
+
+  send(message: WampMessage): void {
+    if (this.state !== 'closed') this.peer.send(new Envelope(message));
+  }
+
+  sendEnvelope(envelope: Envelope): void {
+    if (this.state !== 'closed') this.peer.send(envelope);
+  }
+
+  /** ERROR reply to a request, with a human-readable message as the first argument. */
+  sendError(requestType: number, request: number, error: string, message?: string, kwargs?: Dict): void {
+    this.send({
+      type: MessageType.ERROR, requestType, request, details: {}, error,
+      args: message === undefined ? undefined : [message], kwargs,
+    });
+  }
+
+  /** Sends ABORT and closes. */
+  abort(reason: string, message: string): void {
+    if (this.state === 'closed') return;
+    this.send({ type: MessageType.ABORT, details: { message }, reason });
+    this.close(reason);
+    this.peer.close();
+  }
+
+  /** Router-initiated GOODBYE (shutdown, kill): the session closes when the client answers or its transport goes. */
+  goodbye(reason: string, message: string): void {
+    if (this.state !== 'established') {
+      this.abort(reason, message);
+      return;
+    }
+    this.send({ type: MessageType.GOODBYE, details: { message }, reason });
+    this.state = 'shutting_down';
+  }
+
+  // ---- processing ----
+
+  private waitThenDrain(pending: Promise<void>): void {
+    this.busy = true;
+    pending
+      .catch((error: unknown) => {
+        this.log.error({ session: this.id, err: error }, 'internal error while handling a message');
+        this.abort(ErrorUri.protocolViolation, 'internal error');
+      })
+      .finally(() => {
+        this.busy = false;
+        while (this.queue.length > 0 && !this.busy && this.state !== 'closed') {
+          const next = this.process(this.queue.shift());
+          if (next) this.waitThenDrain(next);
+        }
+      });
+  }
+
+  private process(decoded: unknown): Promise<void> | void {
+    const parsed = parseMessage(decoded);
+    if (!parsed.ok) return this.protocolViolation(parsed.error);
+    const message = parsed.message;
+    switch (this.state) {
+      case 'awaiting_hello':
+        if (message.type === MessageType.HELLO) return this.hello(message);
+        if (message.type === MessageType.ABORT) return this.close('client aborted');
+        return this.protocolViolation(`${describeType(message)} received before HELLO`);
+      case 'authenticating':
+        if (message.type === MessageType.AUTHENTICATE) return this.authenticate(message);
+        if (message.type === MessageType.ABORT) return this.close('client aborted');
+        return this.protocolViolation(`${describeType(message)} received while waiting for AUTHENTICATE`);
+      case 'established':
+      case 'shutting_down':
+        return this.established(message);
+      case 'closed':
+        return;
+    }
+  }
+
+  private established(message: WampMessage): Promise<void> | void {
+    if (message.type === MessageType.GOODBYE) {
+      if (this.state === 'established') {
+        this.send({ type: MessageType.GOODBYE, details: {}, reason: ErrorUri.goodbyeAndOut });
+      }
+      this.close('goodbye');
+      this.peer.close();
+      return;
+    }
+    if (message.type === MessageType.ABORT) {
+      this.close('client aborted');
+      this.peer.close();
+      return;
+    }
+    if (message.type === MessageType.HELLO) return this.protocolViolation('HELLO received on an established session');
+    if (!clientRequests.has(message.type)) {
+      return this.protocolViolation(`${describeType(message)} is not a message a client may send to a router`);
+    }
+    if (message.type === MessageType.ERROR && message.requestType !== MessageType.INVOCATION) {
+      return this.protocolViolation(`ERROR from a client must answer an INVOCATION (request type 68), got request type ${message.requestType}`);
+    }
+    return this.realm!.handle(this, message);
+  }
+
+  private async hello(message: Hello): Promise<void> {
+    if (!isDict(message.details.roles)) {
+      return this.protocolViolation('HELLO.Details.roles must be a dict announcing the client roles');
+    }
+    if (!this.host.realm(message.realm)) {
+      this.abort(ErrorUri.noSuchRealm, `no realm named "${message.realm}" exists on this router`);
+      return;
+    }
+    this.clientRoles = message.details.roles;
+    this.realmName = message.realm;
+    this.id = randomId();
+    this.state = 'authenticating';
+    const outcome = await this.auth.hello({
+      realm: message.realm,
+      details: message.details,
+      transport: this.peer.transport,
+      sessionId: this.id,
+    });
+    this.settle(outcome);
+  }
+
+  private async authenticate(message: Authenticate): Promise<void> {
+    const challenge = this.challenge;
+    if (!challenge) return this.protocolViolation('AUTHENTICATE received but no CHALLENGE was sent');
+    this.challenge = undefined;
+    this.settle(await challenge.verify(message));
+  }
+
+  private settle(outcome: AuthOutcome): void {
+    if (this.state === 'closed') return;
+    switch (outcome.kind) {
+      case 'welcome':
+        return this.join(outcome.identity);
+      case 'challenge':
+        this.challenge = outcome;
+        this.send({ type: MessageType.CHALLENGE, authMethod: outcome.authMethod, extra: outcome.extra });
+        return;
+      case 'deny':
+        this.log.warn({ realm: this.realmName, reason: outcome.reason }, 'authentication refused');
+        this.abort(outcome.reason, outcome.message);
+        return;
+    }
+  }
+
+  private join(identity: Identity): void {
+    const realmName = identity.realm ?? this.realmName;
+    const realm = this.host.realm(realmName);
+    if (!realm) {
+      this.abort(ErrorUri.noSuchRealm, `no realm named "${realmName}" exists on this router`);
+      return;
+    }
+    this.clearHelloTimer();
+    this.realmName = realmName;
+    this.authid = identity.authid;
+    this.authrole = identity.authrole;
+    this.authmethod = identity.authmethod;
+    this.authprovider = identity.authprovider;
+    this.authextra = identity.authextra;
+    this.realm = realm;
+    this.facts = {
+      session: this.id, realm: realmName, authid: identity.authid, authrole: identity.authrole,
+      authmethod: identity.authmethod, authprovider: identity.authprovider, authextra: identity.authextra,
+    };
+    this.log = this.log.child({ session: this.id, realm: realmName });
+    const details: Dict = {
+      realm: realmName,
+      authid: this.authid,
+      authrole: this.authrole,
+      authmethod: this.authmethod,
+      authprovider: this.authprovider,
+      roles: this.host.welcomeRoles(),
+    };
+    if (this.authextra) details.authextra = this.authextra;
+    this.state = 'established';
+    this.send({ type: MessageType.WELCOME, session: this.id, details });
+    realm.join(this);
+  }
+
+  protocolViolation(reason: string): void {
+    this.host.protocolViolation(this, reason);
+    this.abort(ErrorUri.protocolViolation, reason);
+  }
+
+  private helloTimedOut(): void {
+    if (this.state !== 'awaiting_hello' && this.state !== 'authenticating') return;
+    this.log.warn({ timeoutMs: this.host.helloTimeoutMs }, 'session did not complete HELLO in time; dropping it');
+    this.abort(ErrorUri.protocolViolation, `no HELLO/AUTHENTICATE within ${this.host.helloTimeoutMs} ms`);
+  }
+
+  private clearHelloTimer(): void {
+    if (this.helloTimer) clearTimeout(this.helloTimer);
+    this.helloTimer = undefined;
+  }
+
+  private close(why: string): void {
+    if (this.state === 'closed') return;
+    const wasJoined = this.realm !== undefined && (this.state === 'established' || this.state === 'shutting_down');
+    this.state = 'closed';
+    this.clearHelloTimer();
+    this.queue = [];
+    if (wasJoined) this.realm!.leave(this);
+    this.log.debug({ why }, 'session closed');
+    this.host.sessionClosed(this);
+  }
+}
+
+function describeType(message: WampMessage): string {
+  return messageTypeName(message.type) ?? `message type ${message.type}`;
+}

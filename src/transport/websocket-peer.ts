@@ -1,0 +1,64 @@
+import type { WebSocket } from 'ws';
+import type { Codec } from '../codec/codec.js';
+import type { Envelope } from '../protocol/envelope.js';
+import type { Logger } from '../router/log.js';
+import type { Peer, TransportInfo } from '../router/peer.js';
+
+/** Close code sent to a consumer too slow to keep up (policy violation). */
+export const SLOW_CONSUMER_CLOSE_CODE = 1008;
+/** How long a slow consumer gets to take the close frame before its socket is destroyed. */
+const SLOW_CONSUMER_GRACE_MS = 1_000;
+
+export interface WebSocketPeerOptions {
+  /** Past this many bytes waiting to be written, the connection is closed (slow-consumer policy). */
+  maxBufferedBytes: number;
+  log: Logger;
+  onSlowConsumer(): void;
+}
+
+const textFrame = { binary: false } as const;
+const binaryFrame = { binary: true } as const;
+
+/**
+ * A WebSocket connection as the router sees it. Outgoing envelopes are encoded in the negotiated
+ * codec (memoized across subscribers). Slow-consumer policy: when the bytes queued for this
+ * connection exceed `maxBufferedBytes`, nothing more is queued, the connection is closed with
+ * 1008 and a reason, and destroyed if it does not take the close frame within a second. Memory
+ * per connection is therefore bounded by the limit plus one message.
+ */
+export class WebSocketPeer implements Peer {
+  private dropped = false;
+  private readonly frameOptions;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly codec: Codec,
+    readonly transport: TransportInfo,
+    private readonly options: WebSocketPeerOptions,
+  ) {
+    this.frameOptions = codec.binary ? binaryFrame : textFrame;
+  }
+
+  send(envelope: Envelope): void {
+    if (this.dropped || this.socket.readyState !== this.socket.OPEN) return;
+    this.socket.send(envelope.encode(this.codec), this.frameOptions);
+    if (this.socket.bufferedAmount > this.options.maxBufferedBytes) this.dropSlowConsumer();
+  }
+
+  close(): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.close(1000);
+  }
+
+  private dropSlowConsumer(): void {
+    this.dropped = true;
+    const buffered = this.socket.bufferedAmount;
+    this.options.log.warn(
+      { bufferedBytes: buffered, limitBytes: this.options.maxBufferedBytes },
+      'slow consumer: send buffer over its limit; closing the connection (1008)',
+    );
+    this.options.onSlowConsumer();
+    this.socket.close(SLOW_CONSUMER_CLOSE_CODE, `slow consumer: more than ${this.options.maxBufferedBytes} bytes waiting to be sent`);
+    const timer = setTimeout(() => this.socket.terminate(), SLOW_CONSUMER_GRACE_MS);
+    timer.unref();
+  }
+}
