@@ -8,6 +8,9 @@ const options = {
   mapsAsObjects: true,
   int64AsNumber: true,
   tagUint8Array: false,
+  // Smallest map header (a1 for one key), as other WAMP peers and the WAMP test vectors write it;
+  // without it cbor-x always writes a 16-bit map length.
+  variableMapSize: true,
 };
 const encoder = new Encoder(options);
 

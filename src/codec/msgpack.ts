@@ -7,6 +7,9 @@ const packr = new Packr({
   mapsAsObjects: true,
   int64AsType: 'number',
   encodeUndefinedAsNil: true,
+  // Smallest map header (fixmap for < 16 keys), as other WAMP peers and the WAMP test vectors
+  // write it; without it msgpackr always writes map16 and throws on dicts of 65536+ keys.
+  variableMapSize: true,
 });
 
 export const msgpackCodec: Codec = {

@@ -7,8 +7,10 @@
 
 const MAX_DEPTH = 64;
 
+// Number.isSafeInteger would be wrong here: 2^53 itself, the largest WAMP ID, is not "safe".
+// Any integral double in the 64-bit range converts to BigInt exactly.
 function needsWidening(value: number): boolean {
-  return (value > 0xffffffff || value < -0x80000000) && Number.isSafeInteger(value);
+  return (value > 0xffffffff || value < -0x80000000) && Number.isInteger(value) && value < 2 ** 64 && value >= -(2 ** 63);
 }
 
 export function widenLargeIntegers(value: unknown, depth = 0): unknown {
