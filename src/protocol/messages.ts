@@ -8,6 +8,12 @@ export type Args = unknown[];
 interface Payload {
   args?: Args;
   kwargs?: Dict;
+  /**
+   * Payload Passthru Mode: the application payload as opaque bytes (e.g. end-to-end encrypted),
+   * in place of args/kwargs. Only with Options/Details `ppt_scheme` (spec) or `enc_algo`
+   * (Autobahn); routers forward it byte for byte.
+   */
+  payload?: Uint8Array;
 }
 
 export interface Hello { type: typeof MessageType.HELLO; realm: string; details: Dict }
@@ -33,6 +39,7 @@ export interface Published { type: typeof MessageType.PUBLISHED; request: number
 export interface Subscribe { type: typeof MessageType.SUBSCRIBE; request: number; options: Dict; topic: string }
 export interface Subscribed { type: typeof MessageType.SUBSCRIBED; request: number; subscription: number }
 export interface Unsubscribe { type: typeof MessageType.UNSUBSCRIBE; request: number; subscription: number }
+/** request 0 with Details {subscription, reason?}: the broker revokes a subscription unasked. */
 export interface Unsubscribed { type: typeof MessageType.UNSUBSCRIBED; request: number; details?: Dict }
 export interface Event extends Payload {
   type: typeof MessageType.EVENT;
@@ -51,6 +58,7 @@ export interface Result extends Payload { type: typeof MessageType.RESULT; reque
 export interface Register { type: typeof MessageType.REGISTER; request: number; options: Dict; procedure: string }
 export interface Registered { type: typeof MessageType.REGISTERED; request: number; registration: number }
 export interface Unregister { type: typeof MessageType.UNREGISTER; request: number; registration: number }
+/** request 0 with Details {registration, reason?}: the dealer revokes a registration unasked. */
 export interface Unregistered { type: typeof MessageType.UNREGISTERED; request: number; details?: Dict }
 export interface Invocation extends Payload {
   type: typeof MessageType.INVOCATION;
@@ -69,7 +77,8 @@ export type WampMessage =
 
 /** Appends args/kwargs the way the spec wants them: kwargs force an (empty) args list before them. */
 function withPayload(head: unknown[], payload: Payload): unknown[] {
-  if (payload.kwargs !== undefined) head.push(payload.args ?? [], payload.kwargs);
+  if (payload.payload !== undefined) head.push(payload.payload);
+  else if (payload.kwargs !== undefined) head.push(payload.args ?? [], payload.kwargs);
   else if (payload.args !== undefined) head.push(payload.args);
   return head;
 }

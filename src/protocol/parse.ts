@@ -16,13 +16,15 @@ export type ParseResult = ParseSuccess | ParseFailure;
 /**
  * Element kinds of the wire arrays:
  * - id: an integer in 1..2^53 (request, session, subscription... IDs)
+ * - revocable: an ID, or 0 in an UNSUBSCRIBED/UNREGISTERED the router sends unasked to revoke
+ *   a subscription/registration (Advanced Profile); such a message must carry Details
  * - code: a known message type code (ERROR's request type)
  * - uri: a non-empty string (checked against the realm's URI rules by the router)
  * - reason: a URI checked here, because no reply can carry an error for it (ABORT, GOODBYE, ERROR)
  * - string: any string
  * - dict: a plain object
  */
-type Kind = 'id' | 'code' | 'uri' | 'reason' | 'string' | 'dict';
+type Kind = 'id' | 'revocable' | 'code' | 'uri' | 'reason' | 'string' | 'dict';
 
 interface Shape {
   fields: readonly (readonly [name: string, kind: Kind])[];
@@ -48,7 +50,7 @@ const shapes: Record<MessageTypeName, Shape> = {
   SUBSCRIBE: { fields: [['request', 'id'], ['options', 'dict'], ['topic', 'uri']] },
   SUBSCRIBED: { fields: [['request', 'id'], ['subscription', 'id']] },
   UNSUBSCRIBE: { fields: [['request', 'id'], ['subscription', 'id']] },
-  UNSUBSCRIBED: { fields: [['request', 'id']], tail: 'details' },
+  UNSUBSCRIBED: { fields: [['request', 'revocable']], tail: 'details' },
   EVENT: { fields: [['subscription', 'id'], ['publication', 'id'], ['details', 'dict']], tail: 'payload' },
   CALL: { fields: [['request', 'id'], ['options', 'dict'], ['procedure', 'uri']], tail: 'payload' },
   CANCEL: { fields: [['request', 'id'], ['options', 'dict']] },
@@ -56,7 +58,7 @@ const shapes: Record<MessageTypeName, Shape> = {
   REGISTER: { fields: [['request', 'id'], ['options', 'dict'], ['procedure', 'uri']] },
   REGISTERED: { fields: [['request', 'id'], ['registration', 'id']] },
   UNREGISTER: { fields: [['request', 'id'], ['registration', 'id']] },
-  UNREGISTERED: { fields: [['request', 'id']], tail: 'details' },
+  UNREGISTERED: { fields: [['request', 'revocable']], tail: 'details' },
   INVOCATION: {
     fields: [['request', 'id'], ['registration', 'id'], ['details', 'dict']],
     tail: 'payload',
@@ -65,14 +67,14 @@ const shapes: Record<MessageTypeName, Shape> = {
   YIELD: { fields: [['request', 'id'], ['options', 'dict']], tail: 'payload' },
 };
 
+/**
+ * A plain object. Class instances are not dicts: decoders produce them for things that are not
+ * WAMP dicts (cbor-x: Date for tag 1, Tag for unknown tags; msgpackr: a marker for byte 0xc1).
+ */
 export function isDict(value: unknown): value is Record<string, unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    !ArrayBuffer.isView(value) &&
-    !(value instanceof ArrayBuffer)
-  );
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 export function isId(value: unknown): value is number {
@@ -85,11 +87,13 @@ function describe(value: unknown): string {
   if (ArrayBuffer.isView(value)) return 'binary';
   if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string';
   if (typeof value === 'number') return Number.isInteger(value) ? `the integer ${value}` : `the number ${value}`;
-  return typeof value === 'object' ? 'a dict' : `a ${typeof value}`;
+  if (typeof value !== 'object') return `a ${typeof value}`;
+  return isDict(value) ? 'a dict' : `a ${(value as object).constructor?.name ?? 'class instance'} object`;
 }
 
 const expectations: Record<Kind, string> = {
   id: 'an integer ID in 1..2^53',
+  revocable: 'an integer ID in 1..2^53, or 0 for a revocation',
   code: 'a WAMP message type code',
   uri: 'a non-empty URI string',
   reason: 'a URI',
@@ -100,6 +104,7 @@ const expectations: Record<Kind, string> = {
 function checkElement(kind: Kind, value: unknown): boolean {
   switch (kind) {
     case 'id': return isId(value);
+    case 'revocable': return value === 0 || isId(value);
     case 'code': return typeof value === 'number' && messageTypeName(value) !== undefined;
     case 'uri': return typeof value === 'string' && value.length > 0;
     case 'reason': return typeof value === 'string' && isValidUri(value, { strict: false });
@@ -110,6 +115,43 @@ function checkElement(kind: Kind, value: unknown): boolean {
 
 function fail(error: string): ParseFailure {
   return { ok: false, error };
+}
+
+/** The Options or Details field of a shape: where Payload Passthru Mode is declared. */
+function dictFieldOf(shape: Shape): string {
+  return shape.fields.find(([, kind]) => kind === 'dict')![0];
+}
+
+/** Whether Options/Details announce Payload Passthru Mode: `ppt_scheme` (spec) or `enc_algo` (Autobahn). */
+function declaresPassthru(dict: Record<string, unknown>): boolean {
+  return typeof dict.ppt_scheme === 'string' || typeof dict.enc_algo === 'string';
+}
+
+/**
+ * Reads the trailing Arguments/ArgumentsKw into `message`, or, in Payload Passthru Mode, the one
+ * binary payload that replaces them. Returns what is wrong, or undefined.
+ */
+function readPayload(name: MessageTypeName, shape: Shape, raw: unknown[], message: Record<string, unknown>): string | undefined {
+  const at = shape.fields.length + 1;
+  if (raw.length === at) return undefined;
+  const args = raw[at];
+  if (args instanceof Uint8Array) {
+    const dictField = dictFieldOf(shape);
+    if (!declaresPassthru(message[dictField] as Record<string, unknown>)) {
+      return `${name} Arguments (element ${at}) must be a list, got binary (a binary payload needs ${dictField}.ppt_scheme)`;
+    }
+    if (raw.length > at + 1) return `${name} must end with its passthru payload (element ${at}), got ${raw.length} elements`;
+    message.payload = args;
+    return undefined;
+  }
+  if (!Array.isArray(args)) return `${name} Arguments (element ${at}) must be a list, got ${describe(args)}`;
+  message.args = args;
+  if (raw.length > at + 1) {
+    const kwargs = raw[at + 1];
+    if (!isDict(kwargs)) return `${name} ArgumentsKw (element ${at + 1}) must be a dict, got ${describe(kwargs)}`;
+    message.kwargs = kwargs;
+  }
+  return undefined;
 }
 
 /**
@@ -142,22 +184,15 @@ export function parseMessage(raw: unknown): ParseResult {
     message[field] = value;
   }
   if (shape.tail === 'payload') {
-    if (raw.length > fixed) {
-      const args = raw[fixed];
-      if (!Array.isArray(args)) return fail(`${name} Arguments (element ${fixed}) must be a list, got ${describe(args)}`);
-      message.args = args;
-    }
-    if (raw.length > fixed + 1) {
-      const kwargs = raw[fixed + 1];
-      if (!isDict(kwargs)) {
-        return fail(`${name} ArgumentsKw (element ${fixed + 1}) must be a dict, got ${describe(kwargs)}`);
-      }
-      message.kwargs = kwargs;
-    }
+    const problem = readPayload(name, shape, raw, message);
+    if (problem) return fail(problem);
   } else if (shape.tail === 'details' && raw.length > fixed) {
     const details = raw[fixed];
     if (!isDict(details)) return fail(`${name} details (element ${fixed}) must be a dict, got ${describe(details)}`);
     message.details = details;
+  }
+  if (message.request === 0 && message.details === undefined) {
+    return fail(`${name} request 0 (a revocation) must carry Details (element ${fixed})`);
   }
   return { ok: true, message: message as unknown as WampMessage };
 }
