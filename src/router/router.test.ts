@@ -1,0 +1,389 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MessageType as T } from '../protocol/codes.js';
+import type { WampMessage } from '../protocol/messages.js';
+import { allRoles, flush, RouterHarness } from '../../test/support/router-harness.js';
+
+function only<K extends WampMessage['type']>(messages: WampMessage[], type: K): Extract<WampMessage, { type: K }> {
+  assert.equal(messages.length, 1, `expected exactly one message, got ${JSON.stringify(messages)}`);
+  assert.equal(messages[0]!.type, type, `expected type ${type}, got ${JSON.stringify(messages[0])}`);
+  return messages[0] as Extract<WampMessage, { type: K }>;
+}
+
+describe('router - session lifecycle', () => {
+  it('answers HELLO with WELCOME carrying the identity and the router roles', async () => {
+    const h = new RouterHarness();
+    const { id, welcome } = await h.join();
+    assert.ok(Number.isInteger(id) && id >= 1 && id <= 2 ** 53);
+    assert.equal(welcome.authrole, 'anonymous');
+    assert.equal(welcome.authmethod, 'anonymous');
+    assert.equal(welcome.realm, 'realm1');
+    const roles = welcome.roles as Record<string, { features: object }>;
+    assert.ok(roles.broker && roles.dealer);
+  });
+
+  it('aborts HELLO for an unknown realm with wamp.error.no_such_realm', async () => {
+    const h = new RouterHarness();
+    const peer = h.connect();
+    peer.raw([T.HELLO, 'nowhere', { roles: allRoles }]);
+    await flush();
+    const abort = only(peer.take(), T.ABORT);
+    assert.equal(abort.reason, 'wamp.error.no_such_realm');
+    assert.match(String(abort.details.message), /nowhere/);
+    assert.ok(peer.closed);
+  });
+
+  it('aborts a HELLO without roles, a message before HELLO, and a second HELLO', async () => {
+    const h = new RouterHarness();
+    const noRoles = h.connect();
+    noRoles.raw([T.HELLO, 'realm1', {}]);
+    await flush();
+    assert.match(String(only(noRoles.take(), T.ABORT).details.message), /roles/);
+
+    const early = h.connect();
+    early.raw([T.PUBLISH, 1, {}, 'a.topic']);
+    const abort = only(early.take(), T.ABORT);
+    assert.equal(abort.reason, 'wamp.error.protocol_violation');
+    assert.match(String(abort.details.message), /PUBLISH received before HELLO/);
+
+    const { peer } = await h.join();
+    peer.raw([T.HELLO, 'realm1', { roles: allRoles }]);
+    assert.match(String(only(peer.take(), T.ABORT).details.message), /HELLO received on an established session/);
+  });
+
+  it('aborts a malformed message with the parser reason and keeps serving other sessions', async () => {
+    const h = new RouterHarness();
+    const bad = await h.join();
+    const good = await h.join();
+    bad.peer.raw([T.PUBLISH, 'not-an-id', {}, 'x']);
+    const abort = only(bad.peer.take(), T.ABORT);
+    assert.equal(abort.reason, 'wamp.error.protocol_violation');
+    assert.match(String(abort.details.message), /PUBLISH request/);
+    good.peer.raw([T.SUBSCRIBE, 1, {}, 'still.works']);
+    assert.equal(only(good.peer.take(), T.SUBSCRIBED).request, 1);
+  });
+
+  it('aborts messages a client may not send, such as EVENT or WELCOME', async () => {
+    const h = new RouterHarness();
+    const { peer } = await h.join();
+    peer.raw([T.WELCOME, 5, {}]);
+    assert.match(String(only(peer.take(), T.ABORT).details.message), /WELCOME is not a message a client may send/);
+  });
+
+  it('answers GOODBYE with wamp.close.goodbye_and_out and cleans up', async () => {
+    const h = new RouterHarness();
+    const { peer } = await h.join();
+    peer.raw([T.SUBSCRIBE, 1, {}, 'a']);
+    peer.take();
+    peer.raw([T.GOODBYE, {}, 'wamp.close.close_realm']);
+    const goodbye = only(peer.take(), T.GOODBYE);
+    assert.equal(goodbye.reason, 'wamp.close.goodbye_and_out');
+    assert.ok(peer.closed);
+    assert.equal(h.router.realm('realm1')!.broker.subscriptionCount(), 0);
+    assert.equal(h.router.sessionCount, 0);
+  });
+
+  it('says GOODBYE wamp.close.system_shutdown to every session on shutdown', async () => {
+    const h = new RouterHarness();
+    const a = await h.join();
+    const b = await h.join();
+    const done = h.router.shutdown(1_000);
+    assert.equal(only(a.peer.take(), T.GOODBYE).reason, 'wamp.close.system_shutdown');
+    assert.equal(only(b.peer.take(), T.GOODBYE).reason, 'wamp.close.system_shutdown');
+    a.peer.raw([T.GOODBYE, {}, 'wamp.close.goodbye_and_out']);
+    b.peer.link.detach();
+    await done;
+    assert.equal(a.peer.take().length, 0, 'no GOODBYE echo to a GOODBYE reply');
+    assert.equal(h.router.sessionCount, 0);
+  });
+});
+
+describe('router - broker', () => {
+  it('gives every subscriber of one topic the same subscription ID and delivers args and kwargs', async () => {
+    const h = new RouterHarness();
+    const s1 = await h.join();
+    const s2 = await h.join();
+    const pub = await h.join();
+    s1.peer.raw([T.SUBSCRIBE, 1, {}, 'chat.room1']);
+    s2.peer.raw([T.SUBSCRIBE, 7, {}, 'chat.room1']);
+    const sub1 = only(s1.peer.take(), T.SUBSCRIBED);
+    const sub2 = only(s2.peer.take(), T.SUBSCRIBED);
+    assert.equal(sub1.subscription, sub2.subscription);
+    pub.peer.raw([T.PUBLISH, 3, { acknowledge: true }, 'chat.room1', ['hello'], { from: 'pub' }]);
+    const published = only(pub.peer.take(), T.PUBLISHED);
+    for (const subscriber of [s1, s2]) {
+      const event = only(subscriber.peer.take(), T.EVENT);
+      assert.equal(event.subscription, sub1.subscription);
+      assert.equal(event.publication, published.publication);
+      assert.deepEqual(event.args, ['hello']);
+      assert.deepEqual(event.kwargs, { from: 'pub' });
+    }
+  });
+
+  it('excludes the publisher from its own event unless exclude_me is false', async () => {
+    const h = new RouterHarness();
+    const { peer } = await h.join();
+    peer.raw([T.SUBSCRIBE, 1, {}, 'echo']);
+    peer.take();
+    peer.raw([T.PUBLISH, 2, {}, 'echo', [1]]);
+    assert.equal(peer.take().length, 0);
+    peer.raw([T.PUBLISH, 3, { exclude_me: false }, 'echo', [2]]);
+    assert.deepEqual(only(peer.take(), T.EVENT).args, [2]);
+  });
+
+  it('applies eligible and exclude lists, exclusion winning', async () => {
+    const h = new RouterHarness();
+    const a = await h.join();
+    const b = await h.join();
+    const pub = await h.join();
+    for (const s of [a, b]) {
+      s.peer.raw([T.SUBSCRIBE, 1, {}, 't']);
+      s.peer.take();
+    }
+    pub.peer.raw([T.PUBLISH, 1, { eligible: [a.id, b.id], exclude: [b.id] }, 't']);
+    assert.equal(a.peer.take().length, 1);
+    assert.equal(b.peer.take().length, 0);
+  });
+
+  it('discloses the publisher when asked', async () => {
+    const h = new RouterHarness();
+    const sub = await h.join();
+    const pub = await h.join();
+    sub.peer.raw([T.SUBSCRIBE, 1, {}, 't']);
+    sub.peer.take();
+    pub.peer.raw([T.PUBLISH, 1, { disclose_me: true }, 't']);
+    const event = only(sub.peer.take(), T.EVENT);
+    assert.equal(event.details.publisher, pub.id);
+    assert.equal(event.details.publisher_authrole, 'anonymous');
+  });
+
+  it('unsubscribes, and refuses an unknown subscription with wamp.error.no_such_subscription', async () => {
+    const h = new RouterHarness();
+    const { peer } = await h.join();
+    peer.raw([T.SUBSCRIBE, 1, {}, 't']);
+    const { subscription } = only(peer.take(), T.SUBSCRIBED);
+    peer.raw([T.UNSUBSCRIBE, 2, subscription]);
+    assert.equal(only(peer.take(), T.UNSUBSCRIBED).request, 2);
+    peer.raw([T.UNSUBSCRIBE, 3, subscription]);
+    const error = only(peer.take(), T.ERROR);
+    assert.equal(error.error, 'wamp.error.no_such_subscription');
+    assert.equal(error.requestType, T.UNSUBSCRIBE);
+  });
+
+  it('refuses invalid and reserved URIs with wamp.error.invalid_uri', async () => {
+    const h = new RouterHarness();
+    const { peer } = await h.join();
+    peer.raw([T.SUBSCRIBE, 1, {}, 'bad..uri']);
+    assert.equal(only(peer.take(), T.ERROR).error, 'wamp.error.invalid_uri');
+    peer.raw([T.PUBLISH, 2, { acknowledge: true }, 'wamp.session.on_join']);
+    const error = only(peer.take(), T.ERROR);
+    assert.equal(error.error, 'wamp.error.invalid_uri');
+    assert.match(String(error.args?.[0]), /reserved/);
+    peer.raw([T.PUBLISH, 3, {}, 'has space']);
+    assert.equal(peer.take().length, 0, 'no reply without acknowledge');
+  });
+
+  it('refuses options of the wrong type with wamp.error.invalid_argument', async () => {
+    const h = new RouterHarness();
+    const { peer } = await h.join();
+    peer.raw([T.PUBLISH, 1, { acknowledge: true, exclude: ['x'] }, 't']);
+    const error = only(peer.take(), T.ERROR);
+    assert.equal(error.error, 'wamp.error.invalid_argument');
+    assert.match(String(error.args?.[0]), /exclude/);
+  });
+
+  it('removes the subscriptions of a session that vanishes without GOODBYE', async () => {
+    const h = new RouterHarness();
+    const sub = await h.join();
+    const pub = await h.join();
+    sub.peer.raw([T.SUBSCRIBE, 1, {}, 't']);
+    sub.peer.link.detach();
+    assert.equal(h.router.realm('realm1')!.broker.subscriptionCount(), 0);
+    pub.peer.raw([T.PUBLISH, 1, { acknowledge: true }, 't']);
+    assert.equal(only(pub.peer.take(), T.PUBLISHED).request, 1);
+  });
+});
+
+describe('router - dealer', () => {
+  async function registered(h: RouterHarness, procedure = 'com.add') {
+    const callee = await h.join();
+    callee.peer.raw([T.REGISTER, 1, {}, procedure]);
+    const { registration } = only(callee.peer.take(), T.REGISTERED);
+    return { ...callee, registration };
+  }
+
+  it('routes CALL → INVOCATION → YIELD → RESULT with args and kwargs', async () => {
+    const h = new RouterHarness();
+    const callee = await registered(h);
+    const caller = await h.join();
+    caller.peer.raw([T.CALL, 9, {}, 'com.add', [2, 3], { mode: 'sum' }]);
+    const invocation = only(callee.peer.take(), T.INVOCATION);
+    assert.equal(invocation.registration, callee.registration);
+    assert.deepEqual(invocation.args, [2, 3]);
+    assert.deepEqual(invocation.kwargs, { mode: 'sum' });
+    callee.peer.raw([T.YIELD, invocation.request, {}, [5], { ok: true }]);
+    const result = only(caller.peer.take(), T.RESULT);
+    assert.equal(result.request, 9);
+    assert.deepEqual(result.args, [5]);
+    assert.deepEqual(result.kwargs, { ok: true });
+  });
+
+  it('refuses a second registration and a call to nothing', async () => {
+    const h = new RouterHarness();
+    await registered(h);
+    const other = await h.join();
+    other.peer.raw([T.REGISTER, 1, {}, 'com.add']);
+    assert.equal(only(other.peer.take(), T.ERROR).error, 'wamp.error.procedure_already_exists');
+    other.peer.raw([T.CALL, 2, {}, 'com.missing']);
+    const error = only(other.peer.take(), T.ERROR);
+    assert.equal(error.error, 'wamp.error.no_such_procedure');
+    assert.equal(error.requestType, T.CALL);
+    assert.equal(error.request, 2);
+  });
+
+  it('passes a callee ERROR to the caller with its URI, args and kwargs', async () => {
+    const h = new RouterHarness();
+    const callee = await registered(h);
+    const caller = await h.join();
+    caller.peer.raw([T.CALL, 4, {}, 'com.add', [1]]);
+    const invocation = only(callee.peer.take(), T.INVOCATION);
+    callee.peer.raw([T.ERROR, T.INVOCATION, invocation.request, {}, 'com.error.overflow', ['too big'], { limit: 10 }]);
+    const error = only(caller.peer.take(), T.ERROR);
+    assert.equal(error.error, 'com.error.overflow');
+    assert.deepEqual(error.args, ['too big']);
+    assert.deepEqual(error.kwargs, { limit: 10 });
+  });
+
+  it('fails every pending call with wamp.error.canceled when the callee leaves', async () => {
+    const h = new RouterHarness();
+    const callee = await registered(h);
+    const caller = await h.join();
+    caller.peer.raw([T.CALL, 1, {}, 'com.add']);
+    caller.peer.raw([T.CALL, 2, {}, 'com.add']);
+    callee.peer.link.detach();
+    const errors = caller.peer.take();
+    assert.deepEqual(errors.map((m) => m.type === T.ERROR && [m.request, m.error]),
+      [[1, 'wamp.error.canceled'], [2, 'wamp.error.canceled']]);
+    caller.peer.raw([T.CALL, 3, {}, 'com.add']);
+    assert.equal(only(caller.peer.take(), T.ERROR).error, 'wamp.error.no_such_procedure');
+  });
+
+  it('interrupts the callee when the caller leaves, and ignores the late YIELD', async () => {
+    const h = new RouterHarness();
+    const callee = await registered(h);
+    const caller = await h.join();
+    caller.peer.raw([T.CALL, 1, {}, 'com.add']);
+    const invocation = only(callee.peer.take(), T.INVOCATION);
+    caller.peer.link.detach();
+    const interrupt = only(callee.peer.take(), T.INTERRUPT);
+    assert.equal(interrupt.request, invocation.request);
+    callee.peer.raw([T.YIELD, invocation.request, {}]);
+    assert.equal(h.router.realm('realm1')!.dealer.callsInFlight(), 0);
+    assert.equal(callee.peer.take().length, 0);
+  });
+
+  it('streams progressive results when both sides asked for them', async () => {
+    const h = new RouterHarness();
+    const callee = await registered(h);
+    const caller = await h.join();
+    caller.peer.raw([T.CALL, 1, { receive_progress: true }, 'com.add']);
+    const invocation = only(callee.peer.take(), T.INVOCATION);
+    assert.equal(invocation.details.receive_progress, true);
+    callee.peer.raw([T.YIELD, invocation.request, { progress: true }, ['partial']]);
+    callee.peer.raw([T.YIELD, invocation.request, {}, ['final']]);
+    const [progress, final] = caller.peer.take();
+    assert.ok(progress?.type === T.RESULT && progress.details.progress === true);
+    assert.ok(final?.type === T.RESULT && final.details.progress === undefined);
+    assert.deepEqual(final.args, ['final']);
+  });
+
+  it('times out a call with wamp.error.timeout and interrupts the callee', async () => {
+    const h = new RouterHarness();
+    const callee = await registered(h);
+    const caller = await h.join();
+    caller.peer.raw([T.CALL, 1, { timeout: 500 }, 'com.add']);
+    const invocation = only(callee.peer.take(), T.INVOCATION);
+    h.clock.advance(499);
+    assert.equal(caller.peer.take().length, 0);
+    h.clock.advance(1);
+    assert.equal(only(caller.peer.take(), T.ERROR).error, 'wamp.error.timeout');
+    assert.equal(only(callee.peer.take(), T.INTERRUPT).request, invocation.request);
+    callee.peer.raw([T.YIELD, invocation.request, {}, ['late']]);
+    assert.equal(caller.peer.take().length, 0, 'a result after the timeout is dropped');
+  });
+
+  it('cancels in skip, kill and killnowait modes', async () => {
+    const h = new RouterHarness();
+    const callee = await registered(h);
+    const caller = await h.join();
+
+    caller.peer.raw([T.CALL, 1, {}, 'com.add']);
+    callee.peer.take();
+    caller.peer.raw([T.CANCEL, 1, { mode: 'skip' }]);
+    assert.equal(only(caller.peer.take(), T.ERROR).error, 'wamp.error.canceled');
+    assert.equal(callee.peer.take().length, 0, 'skip does not tell the callee');
+
+    caller.peer.raw([T.CALL, 2, {}, 'com.add']);
+    const killed = only(callee.peer.take(), T.INVOCATION);
+    caller.peer.raw([T.CANCEL, 2, { mode: 'kill' }]);
+    assert.equal(only(callee.peer.take(), T.INTERRUPT).options.mode, 'kill');
+    assert.equal(caller.peer.take().length, 0, 'kill waits for the callee');
+    callee.peer.raw([T.ERROR, T.INVOCATION, killed.request, {}, 'wamp.error.canceled']);
+    assert.equal(only(caller.peer.take(), T.ERROR).error, 'wamp.error.canceled');
+
+    caller.peer.raw([T.CALL, 3, {}, 'com.add']);
+    callee.peer.take();
+    caller.peer.raw([T.CANCEL, 3, { mode: 'killnowait' }]);
+    assert.equal(only(callee.peer.take(), T.INTERRUPT).options.mode, 'killnowait');
+    assert.equal(only(caller.peer.take(), T.ERROR).error, 'wamp.error.canceled');
+
+    caller.peer.raw([T.CANCEL, 3, {}]);
+    assert.equal(caller.peer.take().length, 0, 'canceling a finished call does nothing');
+  });
+
+  it('shares a registration round-robin and refuses a different policy', async () => {
+    const h = new RouterHarness();
+    const a = await h.join();
+    const b = await h.join();
+    a.peer.raw([T.REGISTER, 1, { invoke: 'roundrobin' }, 'p']);
+    b.peer.raw([T.REGISTER, 1, { invoke: 'roundrobin' }, 'p']);
+    assert.equal(only(a.peer.take(), T.REGISTERED).registration, only(b.peer.take(), T.REGISTERED).registration);
+    const c = await h.join();
+    c.peer.raw([T.REGISTER, 1, { invoke: 'random' }, 'p']);
+    assert.equal(only(c.peer.take(), T.ERROR).error, 'wamp.error.procedure_exists_with_different_invocation_policy');
+    for (const request of [1, 2, 3, 4]) c.peer.raw([T.CALL, request, {}, 'p']);
+    assert.equal(a.peer.take().length, 2);
+    assert.equal(b.peer.take().length, 2);
+  });
+});
+
+describe('router - authorization', () => {
+  it('refuses an unauthorized action with wamp.error.not_authorized naming action and URI', async () => {
+    const h = new RouterHarness({ authorizer: { authorize: (_s, action) => ({ allow: action !== 'call' }) } });
+    const { peer } = await h.join();
+    peer.raw([T.CALL, 1, {}, 'com.secret']);
+    const error = only(peer.take(), T.ERROR);
+    assert.equal(error.error, 'wamp.error.not_authorized');
+    assert.match(String(error.args?.[0]), /not authorized to call "com.secret"/);
+  });
+
+  it('keeps message order when the authorizer answers asynchronously', async () => {
+    const h = new RouterHarness({
+      authorizer: { authorize: async (_s, _a, uri) => { await flush(); return { allow: uri !== 'denied' }; } },
+    });
+    const { peer } = await h.join();
+    peer.raw([T.SUBSCRIBE, 1, {}, 'first']);
+    peer.raw([T.SUBSCRIBE, 2, {}, 'denied']);
+    peer.raw([T.SUBSCRIBE, 3, {}, 'third']);
+    for (let i = 0; i < 6; i++) await flush();
+    assert.deepEqual(peer.take().map((m) => [m.type, 'request' in m ? m.request : 0]),
+      [[T.SUBSCRIBED, 1], [T.ERROR, 2], [T.SUBSCRIBED, 3]]);
+  });
+
+  it('denies when the authorizer throws (fail closed)', async () => {
+    const h = new RouterHarness({ authorizer: { authorize: () => { throw new Error('boom'); } } });
+    const { peer } = await h.join();
+    peer.raw([T.REGISTER, 1, {}, 'p']);
+    assert.equal(only(peer.take(), T.ERROR).error, 'wamp.error.not_authorized');
+  });
+});

@@ -1,0 +1,111 @@
+import { anonymousGate } from '../../src/auth/anonymous.js';
+import { MessageType } from '../../src/protocol/codes.js';
+import type { Envelope } from '../../src/protocol/envelope.js';
+import { toWire, type Dict, type WampMessage } from '../../src/protocol/messages.js';
+import type { Clock } from '../../src/router/dealer/dealer.js';
+import { allowEverything, type AuthGate, type Authorizer } from '../../src/router/hooks.js';
+import type { Peer, SessionLink } from '../../src/router/peer.js';
+import { Router } from '../../src/router/router.js';
+
+/** An in-memory transport: what the router sends is kept as typed messages. */
+export class MemoryPeer implements Peer {
+  readonly transport = { type: 'memory', serializer: 'none', peer: 'memory' };
+  readonly inbox: WampMessage[] = [];
+  closed = false;
+  link!: SessionLink;
+
+  send(envelope: Envelope): void {
+    this.inbox.push(envelope.message);
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  /** Sends a raw (wire-shaped) message to the router. */
+  raw(message: unknown): void {
+    this.link.receive(message);
+  }
+
+  /** Sends a typed message to the router, as its wire array. */
+  deliver(message: WampMessage): void {
+    this.link.receive(toWire(message));
+  }
+
+  /** Removes and returns every message received so far. */
+  take(): WampMessage[] {
+    return this.inbox.splice(0);
+  }
+
+  last(): WampMessage | undefined {
+    return this.inbox[this.inbox.length - 1];
+  }
+}
+
+/** A fake clock: timers fire only when the test advances it. */
+export class ManualClock implements Clock {
+  private now = 0;
+  private timers: { at: number; callback: () => void; id: object }[] = [];
+
+  setTimeout(callback: () => void, ms: number): ReturnType<typeof setTimeout> {
+    const id = {};
+    this.timers.push({ at: this.now + ms, callback, id });
+    return id as ReturnType<typeof setTimeout>;
+  }
+
+  advance(ms: number): void {
+    this.now += ms;
+    const due = this.timers.filter((timer) => timer.at <= this.now);
+    this.timers = this.timers.filter((timer) => timer.at > this.now);
+    for (const timer of due) timer.callback();
+  }
+}
+
+export const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export const allRoles: Dict = {
+  publisher: { features: {} },
+  subscriber: { features: {} },
+  caller: { features: { progressive_call_results: true, call_canceling: true } },
+  callee: { features: { progressive_call_results: true, call_canceling: true } },
+};
+
+export interface HarnessOptions {
+  authorizer?: Authorizer;
+  gate?: AuthGate;
+  clock?: ManualClock;
+  uriCheck?: 'strict' | 'loose';
+}
+
+/** A router with realm "realm1" and helpers to join in-memory sessions. */
+export class RouterHarness {
+  readonly router: Router;
+  readonly clock: ManualClock;
+  private readonly gate: AuthGate;
+
+  constructor(options: HarnessOptions = {}) {
+    this.clock = options.clock ?? new ManualClock();
+    this.gate = options.gate ?? anonymousGate('anonymous');
+    this.router = new Router({
+      realms: [{ name: 'realm1', authorizer: options.authorizer ?? allowEverything, uriCheck: options.uriCheck ?? 'loose' }],
+      clock: this.clock,
+      helloTimeoutMs: 0,
+    });
+  }
+
+  connect(): MemoryPeer {
+    const peer = new MemoryPeer();
+    peer.link = this.router.attach(peer, this.gate);
+    return peer;
+  }
+
+  /** Connects and completes HELLO/WELCOME; returns the peer and its session ID. */
+  async join(roles: Dict = allRoles, realm = 'realm1'): Promise<{ peer: MemoryPeer; id: number; welcome: Dict }> {
+    const peer = this.connect();
+    peer.deliver({ type: MessageType.HELLO, realm, details: { roles } });
+    await flush();
+    const welcome = peer.take()[0];
+    if (welcome?.type !== MessageType.WELCOME) throw new Error(`expected WELCOME, got ${JSON.stringify(welcome)}`);
+    return { peer, id: welcome.session, welcome: welcome.details };
+  }
+}
