@@ -22,6 +22,8 @@ export interface WebSocketServiceOptions {
   maxBufferedBytes: number;
   /** Allowed Origin header values; "*" patterns allowed; ['*'] allows all. */
   allowedOrigins: readonly string[];
+  /** Accept the literal origin "null" (sandboxed pages, file://) even when allowedOrigins is narrower. */
+  allowNullOrigin: boolean;
   /** permessage-deflate. */
   compression: boolean;
 }
@@ -70,7 +72,8 @@ export class WebSocketService {
   /** Handles an HTTP upgrade request routed to this service's path. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const origin = request.headers.origin;
-    if (this.origins && origin !== undefined && !this.origins.some((pattern) => pattern.test(origin))) {
+    if (this.origins && origin !== undefined && !(origin === 'null' && this.options.allowNullOrigin) &&
+        !this.origins.some((pattern) => pattern.test(origin))) {
       this.counters.refusedHandshakes.inc({ reason: 'origin' });
       this.log.warn({ origin, remote: request.socket.remoteAddress }, 'WebSocket upgrade refused: origin not allowed');
       return refuseUpgrade(socket, 403, `Origin "${origin}" is not allowed on this endpoint.\n`);

@@ -1,0 +1,117 @@
+import { parseArgs } from 'node:util';
+import { loadStartConfig, type StartConfigSource } from '../config-source.js';
+import type { JunctionConfig } from '../../config/model.js';
+import { createLogger, logLevels, type LogLevel } from '../../node/logger.js';
+import { startNode } from '../../node/node.js';
+import type { CommandIo } from '../io.js';
+
+export const usage = `Usage: junction start [--config FILE | --cbdir DIR] [--host HOST] [--port PORT] [--log-level LEVEL]
+
+Runs the router. Without --config or --cbdir it runs the embedded development default:
+realm "realm1", anonymous sessions allowed every action, WebSocket at ws://127.0.0.1:8080/ws.
+--host and --port override the first transport's endpoint. LEVEL: ${logLevels.join(', ')}.
+`;
+
+interface StartArgs {
+  source: StartConfigSource;
+  host?: string;
+  port?: number;
+  logLevel: LogLevel;
+}
+
+function readArgs(argv: string[]): StartArgs | string {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string' },
+        cbdir: { type: 'string' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    return (error as Error).message;
+  }
+  if (values.help) return 'help';
+  if (values.config !== undefined && values.cbdir !== undefined) return 'give either --config or --cbdir, not both';
+  const level = values['log-level'] ?? 'info';
+  if (!(logLevels as readonly string[]).includes(level)) return `--log-level must be one of ${logLevels.join(', ')}, got "${level}"`;
+  let port: number | undefined;
+  if (values.port !== undefined) {
+    port = Number(values.port);
+    if (!/^\d+$/.test(values.port) || port > 65535) return `--port must be an integer from 0 to 65535, got "${values.port}"`;
+  }
+  if (values.host !== undefined && values.host.trim() === '') return '--host must not be empty';
+  const source: StartConfigSource =
+    values.config !== undefined ? { kind: 'file', path: values.config }
+    : values.cbdir !== undefined ? { kind: 'cbdir', dir: values.cbdir }
+    : { kind: 'embedded' };
+  return { source, host: values.host, port, logLevel: level as LogLevel };
+}
+
+function applyOverrides(config: JunctionConfig, args: StartArgs): void {
+  const first = config.listeners[0];
+  if (!first) return;
+  if (args.host !== undefined) first.endpoint.interface = args.host;
+  if (args.port !== undefined) first.endpoint.port = args.port;
+}
+
+export async function run(argv: string[], io: CommandIo): Promise<number> {
+  const args = readArgs(argv);
+  if (args === 'help') {
+    io.stdout(usage);
+    return 0;
+  }
+  if (typeof args === 'string') {
+    io.stderr(`junction start: ${args}\n\n${usage}`);
+    return 2;
+  }
+  const loaded = await loadStartConfig(args.source);
+  if (!loaded.ok) {
+    io.stderr(loaded.report);
+    return 1;
+  }
+  const config = loaded.config;
+  applyOverrides(config, args);
+  const log = createLogger(args.logLevel);
+  if (args.source.kind === 'embedded') {
+    log.warn({}, 'running the embedded development default: anonymous sessions may do everything on realm "realm1"; use --config for production');
+  }
+  for (const notice of config.notices) log.info({}, notice);
+
+  let node;
+  try {
+    node = await startNode(config, { log });
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException & { address?: string; port?: number };
+    const reason = err.code === 'EADDRINUSE' ? `port ${err.port} on ${err.address} is already in use`
+      : err.code === 'EACCES' ? `no permission to listen on port ${err.port} of ${err.address}`
+      : err.code === 'EADDRNOTAVAIL' ? `address ${err.address} is not available on this machine`
+      : err.message;
+    log.error({ code: err.code }, `cannot start: ${reason}`);
+    io.stderr(`junction start: cannot start: ${reason}\n`);
+    return 1;
+  }
+
+  return new Promise<number>((resolve) => {
+    const shutdown = (signal: string): void => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      log.info({ signal }, 'signal received');
+      node.stop().then(() => resolve(0), (error: unknown) => {
+        log.error({ err: error }, 'error during shutdown');
+        resolve(1);
+      });
+    };
+    const onInt = (): void => shutdown('SIGINT');
+    const onTerm = (): void => shutdown('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+}

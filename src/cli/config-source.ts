@@ -1,0 +1,29 @@
+import { embeddedDefaultConfig, loadCbdir, loadConfigFile } from '../config/index.js';
+import type { JunctionConfig } from '../config/model.js';
+import { ConfigError } from '../config/problems.js';
+
+export type StartConfigSource =
+  | { kind: 'file'; path: string }
+  | { kind: 'cbdir'; dir: string }
+  | { kind: 'embedded' };
+
+export type LoadedConfig = { ok: true; config: JunctionConfig } | { ok: false; report: string };
+
+/** Loads the config `start` runs with; every problem of a bad file is reported, not just the first. */
+export async function loadStartConfig(source: StartConfigSource): Promise<LoadedConfig> {
+  try {
+    switch (source.kind) {
+      case 'file': return { ok: true, config: await loadConfigFile(source.path) };
+      case 'cbdir': return { ok: true, config: await loadCbdir(source.dir) };
+      case 'embedded': return { ok: true, config: embeddedDefaultConfig() };
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      const count = error.problems.length;
+      return { ok: false, report: `junction: the configuration has ${count} problem${count === 1 ? '' : 's'}:\n${error.message}\n` };
+    }
+    const err = error as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT') return { ok: false, report: `junction: config file not found: ${err.path ?? ''}\n` };
+    throw error;
+  }
+}

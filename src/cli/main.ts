@@ -1,0 +1,32 @@
+import { processIo, type CommandIo } from './io.js';
+
+type Command = (argv: string[], io: CommandIo) => Promise<number>;
+
+/** Each command lives in its own module, loaded only when used. */
+const commands: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {
+  start: { summary: 'run the router', load: () => import('./commands/start.js') },
+  check: { summary: 'validate a config file and list every problem', load: () => import('./commands/check.js') },
+  init: { summary: 'write a starter config file', load: () => import('./commands/init.js') },
+  schema: { summary: 'print the config JSON Schema (for editors)', load: () => import('./commands/schema.js') },
+  version: { summary: 'print the version', load: () => import('./commands/version.js') },
+};
+
+function help(): string {
+  const lines = Object.entries(commands).map(([name, { summary }]) => `  ${name.padEnd(8)} ${summary}`);
+  return `Usage: junction <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "junction <command> --help" for a command's options.\n`;
+}
+
+export async function main(argv: string[], io: CommandIo = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    io.stdout(help());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') return (await commands.version!.load()).run([], io);
+  const command = commands[name];
+  if (!command) {
+    io.stderr(`junction: unknown command "${name}"\n\n${help()}`);
+    return 2;
+  }
+  return (await command.load()).run(rest, io);
+}

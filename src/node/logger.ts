@@ -1,0 +1,11 @@
+import { pino } from 'pino';
+import type { Logger } from '../router/log.js';
+
+export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+/** Structured JSON lines on stdout. Secrets never reach it: nothing logs credentials. */
+export function createLogger(level: LogLevel = 'info', destination?: NodeJS.WritableStream): Logger & { flush?: () => void } {
+  const options = { level, base: { name: 'junction' }, timestamp: pino.stdTimeFunctions.isoTime };
+  return (destination ? pino(options, destination) : pino(options)) as unknown as Logger;
+}

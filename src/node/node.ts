@@ -1,0 +1,111 @@
+import { codecByName } from '../codec/index.js';
+import type { AuthConfig, JunctionConfig, ListenerConfig, RealmConfig } from '../config/model.js';
+import { MetricsRegistry } from '../metrics/registry.js';
+import { anonymousGate } from '../auth/anonymous.js';
+import { StaticAuthorizer, type StaticPermission } from '../auth/static-authorizer.js';
+import type { AuthGate } from '../router/hooks.js';
+import type { Logger } from '../router/log.js';
+import type { RealmSettings } from '../router/realm.js';
+import { Router } from '../router/router.js';
+import { WebSocketService } from '../transport/websocket-service.js';
+import { HttpListener, type PathHandler } from './web/listener.js';
+
+export interface NodeOptions {
+  log: Logger;
+  metrics?: MetricsRegistry;
+  /** Grace period for sessions to answer GOODBYE at shutdown. */
+  shutdownGraceMs?: number;
+}
+
+export interface RunningNode {
+  readonly router: Router;
+  readonly metrics: MetricsRegistry;
+  /** Every WebSocket URL served, e.g. ws://127.0.0.1:8080/ws. */
+  readonly urls: string[];
+  /** The ports actually bound, by listener id (useful when the config asked for port 0). */
+  readonly ports: Map<string, number>;
+  /** GOODBYE to every session, then close every connection and port. */
+  stop(): Promise<void>;
+}
+
+/** Thrown at start-up for a configuration this build cannot run (the message says which part). */
+export class UnsupportedConfigError extends Error {}
+
+function realmSettings(realm: RealmConfig): RealmSettings {
+  const roles = new Map<string, StaticPermission[]>();
+  for (const role of realm.roles) {
+    if (role.authorizer !== undefined) {
+      throw new UnsupportedConfigError(
+        `realm "${realm.name}" role "${role.name}": dynamic authorizers are not supported by this version yet`);
+    }
+    roles.set(role.name, (role.permissions ?? []).map((permission) => ({
+      uri: permission.uri, match: permission.match, allow: permission.allow, disclose: permission.disclose,
+    })));
+  }
+  return { name: realm.name, authorizer: new StaticAuthorizer(roles), uriCheck: realm.options.uriCheck };
+}
+
+function authGate(auth: AuthConfig, where: string): AuthGate {
+  const methods = Object.keys(auth).filter((method) => (auth as Record<string, unknown>)[method] !== undefined);
+  const unsupported = methods.filter((method) => method !== 'anonymous');
+  if (unsupported.length > 0) {
+    throw new UnsupportedConfigError(`${where}: authentication method(s) ${unsupported.join(', ')} are not supported by this version yet`);
+  }
+  if (!auth.anonymous) throw new UnsupportedConfigError(`${where}: no authentication method is configured`);
+  return anonymousGate(auth.anonymous.role, auth.anonymous.authid);
+}
+
+/** Wires a validated configuration into a running router with its listeners. */
+export async function startNode(config: JunctionConfig, options: NodeOptions): Promise<RunningNode> {
+  const log = options.log;
+  const metrics = options.metrics ?? new MetricsRegistry();
+  const router = new Router({ realms: config.realms.map(realmSettings), log, metrics });
+  const listeners: HttpListener[] = [];
+  const urls: string[] = [];
+  const ports = new Map<string, number>();
+
+  const build = (listener: ListenerConfig): HttpListener => {
+    const handlers = new Map<string, PathHandler>();
+    let handshakeTimeout = 10_000;
+    for (const [path, service] of Object.entries(listener.paths)) {
+      const gate = authGate(service.auth, `transport "${listener.id}" path "${path}"`);
+      const ws = new WebSocketService(
+        (peer) => router.attach(peer, gate),
+        { ...service.options, codecs: service.serializers.map(codecByName) },
+        log.child({ transport: listener.id, path }),
+        metrics,
+      );
+      handshakeTimeout = Math.min(handshakeTimeout, service.options.openHandshakeTimeout);
+      handlers.set(path, { upgrade: (request, socket, head) => ws.handleUpgrade(request, socket, head), close: () => ws.closeAll() });
+    }
+    return new HttpListener(listener, handlers, handshakeTimeout, log.child({ transport: listener.id }));
+  };
+
+  try {
+    for (const listenerConfig of config.listeners) {
+      const listener = build(listenerConfig);
+      const address = await listener.listen();
+      listeners.push(listener);
+      ports.set(listenerConfig.id, address.port);
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      for (const path of Object.keys(listenerConfig.paths)) {
+        urls.push(`${listener.secure ? 'wss' : 'ws'}://${host}:${address.port}${path}`);
+      }
+    }
+  } catch (error) {
+    await Promise.all(listeners.map((listener) => listener.close()));
+    throw error;
+  }
+  for (const url of urls) log.info({ url }, 'listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      log.info({ sessions: router.sessionCount }, 'shutting down');
+      await router.shutdown(options.shutdownGraceMs);
+      await Promise.all(listeners.map((listener) => listener.close()));
+      log.info({}, 'stopped');
+    })());
+
+  return { router, metrics, urls, ports, stop };
+}

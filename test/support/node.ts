@@ -1,0 +1,52 @@
+import type { JunctionConfig, WebSocketOptions } from '../../src/config/model.js';
+import { silentLogger } from '../../src/router/log.js';
+import { startNode, type RunningNode } from '../../src/node/node.js';
+
+export const defaultWebSocketOptions: WebSocketOptions = {
+  maxMessageSize: 1_048_576,
+  autoPingInterval: 25_000,
+  autoPingTimeout: 10_000,
+  openHandshakeTimeout: 10_000,
+  allowedOrigins: ['*'],
+  allowNullOrigin: true,
+  compression: false,
+  maxBufferedBytes: 4_194_304,
+};
+
+/** realm1 where anonymous may do everything, one WebSocket path /ws on 127.0.0.1 and a free port. */
+export function testConfig(options: Partial<WebSocketOptions> = {}): JunctionConfig {
+  return {
+    realms: [{
+      name: 'realm1',
+      roles: [{
+        name: 'anonymous',
+        permissions: [{
+          uri: '', match: 'prefix', cache: true,
+          allow: { call: true, register: true, publish: true, subscribe: true },
+          disclose: { caller: false, publisher: false },
+        }],
+      }],
+      options: { enableMetaApi: true, uriCheck: 'loose' },
+      store: { eventHistory: [] },
+    }],
+    listeners: [{
+      id: 'test', kind: 'web',
+      endpoint: { port: 0, interface: '127.0.0.1' },
+      paths: {
+        '/ws': {
+          type: 'websocket', serializers: ['json', 'msgpack', 'cbor'],
+          options: { ...defaultWebSocketOptions, ...options },
+          auth: { anonymous: { type: 'static', role: 'anonymous' } },
+        },
+      },
+    }],
+    components: [],
+    notices: [],
+  };
+}
+
+/** Starts a node in this process; `url` is its WebSocket URL. */
+export async function startTestNode(config: JunctionConfig = testConfig()): Promise<RunningNode & { url: string }> {
+  const node = await startNode(config, { log: silentLogger, shutdownGraceMs: 200 });
+  return Object.assign(node, { url: node.urls[0]! });
+}
