@@ -1,4 +1,4 @@
-import { Encoder } from 'cbor-x';
+import { Decoder, Encoder } from 'cbor-x';
 import type { Codec } from './codec.js';
 import { widenLargeIntegers } from './widen.js';
 
@@ -13,6 +13,36 @@ const options = {
   variableMapSize: true,
 };
 const encoder = new Encoder(options);
+/** Decodes 64-bit integers and bignums as BigInt, exactly; its results are narrowed to numbers. */
+const exactOptions = { ...options, int64AsNumber: false };
+const exactDecoder = new Decoder(exactOptions);
+
+const NEGATIVE_INT64 = 0x3b;
+const BIGNUM_TAG = 0xc2;
+const NEGATIVE_BIGNUM_TAG = 0xc3;
+
+/**
+ * Whether a frame may hold what the fast decoder gets wrong: cbor-x's int64AsNumber mangles
+ * negative 64-bit integers (-2^40 decodes as 0; kriszyp/cbor-x#143), and bignums come out as
+ * BigInt, which the JSON codec cannot write when the router forwards them. The bytes may also
+ * be text (";", UTF-8 "é"); such frames only take the slower exact path.
+ */
+function mayHoldBigIntegers(frame: Uint8Array): boolean {
+  return frame.includes(NEGATIVE_INT64) || frame.includes(BIGNUM_TAG) || frame.includes(NEGATIVE_BIGNUM_TAG);
+}
+
+/** Replaces BigInts by numbers, in place (the decoded value is ours); the same rounding as int64AsNumber. */
+function narrowBigIntegers(value: unknown, depth = 0): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (value === null || typeof value !== 'object' || depth > 64 || ArrayBuffer.isView(value)) return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = narrowBigIntegers(value[i], depth + 1);
+  } else if (Object.getPrototypeOf(value) === Object.prototype) {
+    const dict = value as Record<string, unknown>;
+    for (const key in dict) dict[key] = narrowBigIntegers(dict[key], depth + 1);
+  }
+  return value;
+}
 
 export const cborCodec: Codec = {
   name: 'cbor',
@@ -23,6 +53,7 @@ export const cborCodec: Codec = {
   },
   decode(frame) {
     if (typeof frame === 'string') throw new TypeError('CBOR frames must be binary, got a text frame');
+    if (mayHoldBigIntegers(frame)) return narrowBigIntegers(exactDecoder.decode(frame));
     return encoder.decode(frame);
   },
 };
