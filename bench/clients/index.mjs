@@ -1,0 +1,36 @@
+import { connectWamp } from './wamp-client.mjs';
+import { connectRelay } from './relay-client.mjs';
+import { connectSocketIo } from './socketio-client.mjs';
+
+/**
+ * One connection to the system under test. Every client offers the same small surface:
+ * subscribe(topic, onEvent(args)), publish(topic, args) resolving on acknowledgement,
+ * register(procedure, handler(args) -> args), call(procedure, args) resolving to the result args,
+ * and close().
+ */
+export function connectClient(target) {
+  switch (target.system) {
+    case 'junction':
+      return connectWamp(target);
+    case 'relay':
+      return connectRelay(target);
+    case 'socketio':
+      return connectSocketIo(target);
+    default:
+      throw new Error(`unknown system "${target.system}"`);
+  }
+}
+
+/** Opens `count` connections, at most `parallel` handshakes at a time (1,000 at once would stall). */
+export async function connectMany(target, count, parallel = 50) {
+  const clients = new Array(count);
+  let next = 0;
+  async function lane() {
+    while (next < count) {
+      const index = next++;
+      clients[index] = await connectClient(target);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(parallel, count) }, lane));
+  return clients;
+}

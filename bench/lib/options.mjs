@@ -1,0 +1,76 @@
+import { parseArgs } from 'node:util';
+
+export const USAGE = `Usage: node bench/run.mjs [options]
+
+Compares Junction with a plain ws relay (the floor) and Socket.IO, in one run.
+
+  --only fanout|rpc         run one workload (default: both)
+  --systems LIST            comma-separated subset of relay,socketio,junction (default: all)
+  --subscribers N           fan-out subscriber sessions (default 1000)
+  --callers C               concurrent RPC callers, one call in flight each (default 16)
+  --duration S              measured seconds per workload and system (default 5)
+  --warmup S                warm-up seconds before measuring (default 1)
+  --serializer NAME         json | msgpack | cbor for Junction and the relay (default json);
+                            Socket.IO always uses its own JSON encoding
+  --client-procs P          processes the subscribers / callers are spread over (default 2)
+  --window W                publications in flight: unacknowledged, and ahead of the slowest
+                            subscriber (default 16)
+  --payload-bytes B         padding string in every event and call (default 64)
+  --profile                 run the router under node --cpu-prof; profiles go to bench/profiles/
+  --json                    print machine-readable results on stdout (progress goes to stderr)
+  -h, --help                this text
+`;
+
+const WORKLOADS = ['fanout', 'rpc'];
+const SYSTEMS = ['relay', 'socketio', 'junction'];
+const SERIALIZERS = ['json', 'msgpack', 'cbor'];
+
+function positiveNumber(name, text, { integer = true } = {}) {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new Error(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got "${text}"`);
+  }
+  return value;
+}
+
+function oneOf(name, text, allowed) {
+  if (!allowed.includes(text)) throw new Error(`--${name} must be one of ${allowed.join(', ')}, got "${text}"`);
+  return text;
+}
+
+export function parseOptions(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      only: { type: 'string' },
+      systems: { type: 'string', default: SYSTEMS.join(',') },
+      subscribers: { type: 'string', default: '1000' },
+      callers: { type: 'string', default: '16' },
+      duration: { type: 'string', default: '5' },
+      warmup: { type: 'string', default: '1' },
+      serializer: { type: 'string', default: 'json' },
+      'client-procs': { type: 'string', default: '2' },
+      window: { type: 'string', default: '16' },
+      'payload-bytes': { type: 'string', default: '64' },
+      profile: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  return {
+    help: values.help,
+    workloads: values.only ? [oneOf('only', values.only, WORKLOADS)] : WORKLOADS,
+    systems: values.systems.split(',').map((name) => oneOf('systems', name.trim(), SYSTEMS)),
+    subscribers: positiveNumber('subscribers', values.subscribers),
+    callers: positiveNumber('callers', values.callers),
+    duration: positiveNumber('duration', values.duration, { integer: false }),
+    warmup: values.warmup === '0' ? 0 : positiveNumber('warmup', values.warmup, { integer: false }),
+    serializer: oneOf('serializer', values.serializer, SERIALIZERS),
+    clientProcs: positiveNumber('client-procs', values['client-procs']),
+    window: positiveNumber('window', values.window),
+    payloadBytes: values['payload-bytes'] === '0' ? 0 : positiveNumber('payload-bytes', values['payload-bytes']),
+    profile: values.profile,
+    json: values.json,
+  };
+}

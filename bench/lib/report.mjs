@@ -1,0 +1,64 @@
+/**
+ * Human-readable tables and ratios for the results of one run.
+ */
+
+export const TARGETS = { fanout: 0.6, rpc: 0.5 }; // Junction throughput as a share of the relay's
+
+const TITLES = {
+  fanout: (o) => `Fan-out: 1 publisher -> ${o.subscribers} subscribers on one topic (events delivered/s, publish-to-delivery latency)`,
+  rpc: (o) => `RPC: 1 callee, ${o.callers} concurrent callers, one call in flight each (calls/s, round-trip latency)`,
+};
+
+function fixed(value, digits) {
+  return value === null || value === undefined ? 'n/a' : value.toFixed(digits);
+}
+
+function integer(value) {
+  return Math.round(value).toLocaleString('en-US');
+}
+
+function table(headers, rows) {
+  const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => row[i].length)));
+  const line = (cells) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function ratio(results, workload, numerator, denominator) {
+  const top = results.find((r) => r.workload === workload && r.system === numerator && !r.error);
+  const bottom = results.find((r) => r.workload === workload && r.system === denominator && !r.error);
+  return top && bottom && bottom.throughput > 0 ? top.throughput / bottom.throughput : null;
+}
+
+function problems(result) {
+  if (result.error) return 'FAILED';
+  const notes = [];
+  if (result.lost) notes.push(`${integer(result.lost)} lost`);
+  if (result.reordered) notes.push(`${integer(result.reordered)} reordered`);
+  if (result.publishErrors) notes.push(`${integer(result.publishErrors)} publish errors`);
+  if (result.callErrors) notes.push(`${integer(result.callErrors)} call errors`);
+  return notes.join(', ') || 'none';
+}
+
+export function formatWorkload(workload, results, options) {
+  const unit = workload === 'fanout' ? 'events/s' : 'calls/s';
+  const rows = results
+    .filter((r) => r.workload === workload)
+    .map((r) =>
+      r.error
+        ? [r.system, 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'FAILED']
+        : [r.system, integer(r.throughput), fixed(r.p50Ms, 2), fixed(r.p99Ms, 2), fixed(r.serverCores, 2), fixed(r.clientCores, 2), problems(r)],
+    );
+  const lines = [TITLES[workload](options), '', table(['system', unit, 'p50 ms', 'p99 ms', 'server cores', 'client cores', 'problems'], rows), ''];
+  const vsRelay = ratio(results, workload, 'junction', 'relay');
+  const vsSocketIo = ratio(results, workload, 'junction', 'socketio');
+  if (vsRelay !== null) {
+    const verdict = vsRelay >= TARGETS[workload] ? 'meets' : 'MISSES';
+    lines.push(`Junction/relay ${unit}:     ${fixed(vsRelay * 100, 1)}%  (${verdict} the ${TARGETS[workload] * 100}% target)`);
+  }
+  if (vsSocketIo !== null) lines.push(`Junction/Socket.IO ${unit}: ${fixed(vsSocketIo * 100, 1)}%`);
+  for (const r of results) {
+    if (r.workload === workload && r.error) lines.push(`${r.system} failed: ${r.error}`);
+    else if (r.workload === workload && r.firstError) lines.push(`${r.system} first error: ${r.firstError}`);
+  }
+  return lines.join('\n');
+}

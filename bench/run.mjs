@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseOptions, USAGE } from './lib/options.mjs';
+import { formatWorkload, ratio } from './lib/report.mjs';
+import { stopAll } from './lib/children.mjs';
+import { startSystem } from './systems.mjs';
+import { runFanout } from './workloads/fanout.mjs';
+import { runRpc } from './workloads/rpc.mjs';
+
+/**
+ * Entry point (`npm run bench`): for each workload, starts each system in its own process, drives
+ * it from forked load-generator processes, stops it, and finally prints one table per workload
+ * with the Junction/relay and Junction/Socket.IO ratios. Every child is stopped on any exit path.
+ */
+
+const RUNNERS = { fanout: runFanout, rpc: runRpc };
+// Per system and workload: server start + client setup + warm-up + measurement + drains.
+const PER_RUN_BUDGET_MS = 150_000;
+
+function progress(text) {
+  process.stderr.write(`[bench] ${text}\n`);
+}
+
+async function runOne(workload, system, options) {
+  progress(`${workload} / ${system}: starting server`);
+  const server = await startSystem(system, options);
+  try {
+    progress(`${workload} / ${system}: running (${options.warmup} s warm-up + ${options.duration} s measured)`);
+    return await RUNNERS[workload](server, options);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function main() {
+  let options;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  options.hardTimeoutMs = PER_RUN_BUDGET_MS;
+  if (options.profile) {
+    options.profileDir = fileURLToPath(new URL('./profiles/', import.meta.url));
+    mkdirSync(options.profileDir, { recursive: true });
+  }
+
+  const runs = options.workloads.length * options.systems.length;
+  const backstop = setTimeout(async () => {
+    progress(`the whole run exceeded ${(runs * PER_RUN_BUDGET_MS) / 1000} s; stopping everything`);
+    await stopAll();
+    process.exit(1);
+  }, runs * PER_RUN_BUDGET_MS);
+  backstop.unref();
+
+  const results = [];
+  for (const workload of options.workloads) {
+    for (const system of options.systems) {
+      try {
+        results.push(await runOne(workload, system, options));
+      } catch (error) {
+        progress(`${workload} / ${system} failed: ${error.message}`);
+        results.push({ system, workload, error: error.message });
+      }
+    }
+  }
+
+  const environment = { date: new Date().toISOString(), node: process.version, cpus: availableParallelism(), platform: `${process.platform} ${process.arch}` };
+  if (options.json) {
+    const ratios = {
+      fanoutJunctionVsRelay: ratio(results, 'fanout', 'junction', 'relay'),
+      fanoutJunctionVsSocketIo: ratio(results, 'fanout', 'junction', 'socketio'),
+      rpcJunctionVsRelay: ratio(results, 'rpc', 'junction', 'relay'),
+      rpcJunctionVsSocketIo: ratio(results, 'rpc', 'junction', 'socketio'),
+    };
+    const { hardTimeoutMs, profileDir, help, json, ...settings } = options;
+    process.stdout.write(`${JSON.stringify({ environment, settings, results, ratios }, null, 2)}\n`);
+  } else {
+    const header = `Junction bench, ${environment.date}, node ${environment.node}, ${environment.cpus} CPUs, serializer ${options.serializer}, ${options.warmup} s warm-up + ${options.duration} s measured`;
+    process.stdout.write(`\n${header}\n\n${options.workloads.map((w) => formatWorkload(w, results, options)).join('\n\n')}\n`);
+    if (options.profileDir) process.stdout.write(`\nRouter CPU profiles: ${options.profileDir}\n`);
+  }
+  return results.some((r) => r.error) ? 1 : 0;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, async () => {
+    progress(`${signal}: stopping all child processes`);
+    await stopAll();
+    process.exit(130);
+  });
+}
+
+main()
+  .catch((error) => {
+    progress(`fatal: ${error.stack ?? error}`);
+    return 1;
+  })
+  .then(async (code) => {
+    await stopAll();
+    process.exit(code);
+  });

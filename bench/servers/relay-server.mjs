@@ -1,0 +1,88 @@
+import { WebSocketServer } from 'ws';
+import { codecNamed } from '../lib/codecs.mjs';
+import { childSettings, onParent, tell } from '../lib/worker-ipc.mjs';
+
+/**
+ * The floor: a WebSocket relay that does the router's work without WAMP. It decodes every frame,
+ * keeps topic -> subscribers and one callee per procedure, encodes each event once to bytes and
+ * writes those bytes to every subscriber, and maps forwarded calls back to their caller by an
+ * invocation id. Frame shapes are documented in clients/relay-client.mjs.
+ */
+
+const settings = childSettings();
+const codec = codecNamed(settings.serializer);
+const subscribersByTopic = new Map(); // topic -> Set<ws>
+const calleeByProcedure = new Map(); // procedure -> ws
+const pendingCalls = new Map(); // invocation id -> { caller, requestId }
+let nextInvocationId = 1;
+
+// Encoded once to a Buffer, so ws does not re-encode a string for every subscriber.
+function frameBytes(frame) {
+  const encoded = codec.encode(frame);
+  return typeof encoded === 'string' ? Buffer.from(encoded) : encoded;
+}
+
+function send(ws, frame) {
+  ws.send(frameBytes(frame), { binary: codec.binary });
+}
+
+function handle(ws, frame) {
+  switch (frame[0]) {
+    case 'pub': {
+      const subscribers = subscribersByTopic.get(frame[2]);
+      if (subscribers) {
+        const bytes = frameBytes(['ev', frame[2], frame[3]]);
+        for (const subscriber of subscribers) subscriber.send(bytes, { binary: codec.binary });
+      }
+      return send(ws, ['ok', frame[1]]);
+    }
+    case 'call': {
+      const callee = calleeByProcedure.get(frame[2]);
+      if (!callee) return send(ws, ['err', frame[1], 'no such procedure']);
+      const invocationId = nextInvocationId++;
+      pendingCalls.set(invocationId, { caller: ws, requestId: frame[1] });
+      return send(callee, ['inv', invocationId, frame[3]]);
+    }
+    case 'yield': {
+      const pending = pendingCalls.get(frame[1]);
+      if (!pending) return;
+      pendingCalls.delete(frame[1]);
+      return send(pending.caller, ['res', pending.requestId, frame[2]]);
+    }
+    case 'sub': {
+      let subscribers = subscribersByTopic.get(frame[2]);
+      if (!subscribers) subscribersByTopic.set(frame[2], (subscribers = new Set()));
+      subscribers.add(ws);
+      return send(ws, ['ok', frame[1]]);
+    }
+    case 'reg':
+      calleeByProcedure.set(frame[2], ws);
+      return send(ws, ['ok', frame[1]]);
+    default:
+      return send(ws, ['err', frame[1] ?? 0, `unknown frame ${String(frame[0])}`]);
+  }
+}
+
+function forget(ws) {
+  for (const subscribers of subscribersByTopic.values()) subscribers.delete(ws);
+  for (const [procedure, callee] of calleeByProcedure) if (callee === ws) calleeByProcedure.delete(procedure);
+  for (const [invocationId, pending] of pendingCalls) if (pending.caller === ws) pendingCalls.delete(invocationId);
+}
+
+const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+server.on('connection', (ws) => {
+  ws.on('message', (data) => {
+    let frame;
+    try {
+      frame = codec.decode(data);
+    } catch {
+      return ws.close(1007, 'undecodable frame');
+    }
+    handle(ws, frame);
+  });
+  ws.on('close', () => forget(ws));
+  ws.on('error', () => {});
+});
+server.on('listening', () => tell({ type: 'listening', url: `ws://127.0.0.1:${server.address().port}/` }));
+
+onParent('close', () => process.exit(0));
