@@ -1,0 +1,2 @@
+// AutobahnJS ships no type declarations; the interop tests use it untyped.
+declare module 'autobahn';
