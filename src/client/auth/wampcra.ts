@@ -1,0 +1,32 @@
+import { toBase64 } from '../../codec/base64.js';
+import type { Kwargs } from '../types.js';
+import { subtle, utf8 } from './bytes.js';
+
+/**
+ * The salted WAMP-CRA key: base64(PBKDF2-HMAC-SHA256(secret, salt, iterations, keylen)), with
+ * AutobahnJS's defaults of 1000 iterations and 32 bytes.
+ */
+export async function deriveKey(secret: string, salt: string, iterations = 1000, keylen = 32): Promise<string> {
+  const material = await subtle().importKey('raw', utf8(secret), 'PBKDF2', false, ['deriveBits']);
+  const bits = await subtle().deriveBits(
+    { name: 'PBKDF2', hash: 'SHA-256', salt: utf8(salt), iterations },
+    material,
+    keylen * 8,
+  );
+  return toBase64(new Uint8Array(bits));
+}
+
+/** base64(HMAC-SHA256(key, challenge)): the WAMP-CRA signature. */
+export async function signChallenge(key: string, challenge: string): Promise<string> {
+  const hmacKey = await subtle().importKey('raw', utf8(key), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return toBase64(new Uint8Array(await subtle().sign('HMAC', hmacKey, utf8(challenge))));
+}
+
+export async function respondWampCra(secret: string, extra: Kwargs): Promise<string> {
+  if (typeof extra.challenge !== 'string') throw new TypeError('wampcra challenge without a "challenge" string');
+  const salted = typeof extra.salt === 'string';
+  const key = salted
+    ? await deriveKey(secret, extra.salt as string, extra.iterations as number | undefined, extra.keylen as number | undefined)
+    : secret;
+  return signChallenge(key, extra.challenge);
+}

@@ -1,0 +1,64 @@
+import type { Codec, CodecName } from '../codec/codec.js';
+import { isValidUri, uriProblem } from '../protocol/uri.js';
+import { authenticator } from './auth/index.js';
+import type { AuthOptions } from './auth/types.js';
+import { reconnectPolicy } from './backoff.js';
+import { Connection } from './connection.js';
+import { InvalidUriError } from './errors.js';
+import { Session, type HandlerErrorReporter } from './session.js';
+import type { TransportFactory } from './transport.js';
+import type { ReconnectOptions } from './types.js';
+
+export interface ConnectOptions {
+  /** ws:// or wss:// URL of the router's WebSocket endpoint. */
+  url: string;
+  realm: string;
+  /** Serializers to offer, in order of preference: codec objects or names available in this build. */
+  serializers?: readonly (Codec | CodecName)[];
+  auth?: AuthOptions;
+  /** Reconnect after a lost connection (on by default); `false` turns it off. */
+  reconnect?: ReconnectOptions | boolean;
+  /** Replaces the platform WebSocket, e.g. with an in-memory transport in tests. */
+  transport?: TransportFactory;
+  /** Where errors thrown by event handlers go; console.error by default. */
+  onHandlerError?: HandlerErrorReporter;
+}
+
+/** What an entry point (Node, browser, JSON-only browser) brings: its transport and its codecs. */
+export interface Platform {
+  transport: TransportFactory;
+  codecs: readonly Codec[];
+}
+
+function resolveSerializers(requested: ConnectOptions['serializers'], available: readonly Codec[]): Codec[] {
+  if (requested === undefined) return [...available];
+  if (requested.length === 0) throw new TypeError('connect: serializers must not be empty');
+  return requested.map((entry) => {
+    if (typeof entry !== 'string') return entry;
+    const codec = available.find((candidate) => candidate.name === entry);
+    if (!codec) {
+      throw new TypeError(`connect: serializer "${entry}" is not in this build (it has ${available.map((c) => c.name).join(', ')}); pass the codec object instead`);
+    }
+    return codec;
+  });
+}
+
+const defaultReporter: HandlerErrorReporter = (error, where) => console.error(`junction client: a handler for "${where}" threw`, error);
+
+/**
+ * Opens a session. The first connection is tried once: its failure rejects (a TransportError,
+ * or a WampError when the router refuses). Later losses are retried per `reconnect`.
+ */
+export async function connectWith(platform: Platform, options: ConnectOptions): Promise<Session> {
+  const { url, realm } = options;
+  if (typeof url !== 'string' || !/^wss?:\/\//i.test(url)) throw new TypeError(`connect: url must start with ws:// or wss://, got ${JSON.stringify(url)}`);
+  if (typeof realm !== 'string' || !isValidUri(realm, { strict: false })) {
+    throw new InvalidUriError(`connect: realm ${typeof realm === 'string' ? uriProblem(realm, { strict: false }) : 'must be a string'}`);
+  }
+  const codecs = resolveSerializers(options.serializers, platform.codecs);
+  const policy = reconnectPolicy(options.reconnect);
+  const config = { url, realm, codecs, transport: options.transport ?? platform.transport, authenticator: await authenticator(options.auth) };
+  const session = new Session((hooks) => new Connection(config, policy, hooks), realm, options.onHandlerError ?? defaultReporter);
+  await session.start();
+  return session;
+}

@@ -1,0 +1,52 @@
+import { ErrorUri } from '../protocol/errors.js';
+import type { Args, Kwargs } from './types.js';
+
+/**
+ * An error that travels over WAMP: an ERROR reply, an ABORT, or one an endpoint throws to send
+ * its caller a specific error URI. Same fields as AutobahnJS's `autobahn.Error`.
+ */
+export class WampError extends Error {
+  constructor(
+    readonly uri: string,
+    readonly args: Args = [],
+    readonly kwargs: Kwargs = {},
+    readonly details: Record<string, unknown> = {},
+  ) {
+    const text = typeof args[0] === 'string' ? args[0] : typeof kwargs.message === 'string' ? kwargs.message : '';
+    super(text ? `${uri}: ${text}` : uri);
+  }
+
+  override name = 'WampError';
+
+  /** AutobahnJS's name for `uri`. */
+  get error(): string {
+    return this.uri;
+  }
+}
+
+/**
+ * The connection to the router dropped while a request was in flight: the router may or may
+ * not have acted on it. The session itself reconnects if it is allowed to.
+ */
+export class ConnectionLostError extends WampError {
+  constructor(reason: string) {
+    super(ErrorUri.networkFailure, [`connection lost before the reply arrived (${reason})`]);
+  }
+
+  override name = 'ConnectionLostError';
+}
+
+/** Misuse: an operation on a session that was left or that gave up reconnecting. */
+export class SessionClosedError extends Error {
+  override name = 'SessionClosedError';
+}
+
+/** Misuse: a topic or procedure that is not a WAMP URI, caught before anything is sent. */
+export class InvalidUriError extends TypeError {
+  override name = 'InvalidUriError';
+}
+
+/** The router could not be reached, or the transport failed before the session was established. */
+export class TransportError extends Error {
+  override name = 'TransportError';
+}

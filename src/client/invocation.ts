@@ -1,0 +1,88 @@
+import { MessageType } from '../protocol/codes.js';
+import { ErrorUri } from '../protocol/errors.js';
+import type { Invocation } from '../protocol/messages.js';
+import { WampError } from './errors.js';
+import type { Link } from './link.js';
+import type { Registration } from './registration.js';
+import { Result } from './result.js';
+import type { Args, InvocationDetails, Kwargs } from './types.js';
+
+function toResult(value: unknown): Result {
+  if (value instanceof Result) return value;
+  return value === undefined ? new Result() : new Result([value]);
+}
+
+function isAsyncIterator(value: unknown): value is AsyncIterator<unknown> {
+  return (
+    typeof value === 'object' && value !== null && Symbol.asyncIterator in value && typeof (value as { next?: unknown }).next === 'function'
+  );
+}
+
+/** Why the endpoint failed, as the ERROR its caller receives. */
+function errorReply(error: unknown, interrupted: boolean): WampError {
+  if (interrupted) return new WampError(ErrorUri.canceled, ['the call was canceled']);
+  if (error instanceof WampError) return error;
+  return new WampError('wamp.error.runtime_error', [error instanceof Error ? error.message : String(error)]);
+}
+
+/**
+ * Runs one INVOCATION: calls the endpoint, streams its progressive results, and answers with
+ * YIELD or ERROR on the link it came on. `running` maps the request to its AbortController so
+ * that INTERRUPT (or a lost connection) can signal the endpoint.
+ */
+export function invoke(link: Link, message: Invocation, registration: Registration, running: Map<number, AbortController>): void {
+  const controller = new AbortController();
+  const { request } = message;
+  running.set(request, controller);
+  const raw = message.details;
+  const receiveProgress = raw.receive_progress === true;
+  let settled = false;
+
+  const sendYield = (result: Result, progress: boolean): void => {
+    const options = progress ? { progress: true } : {};
+    link.send({ type: MessageType.YIELD, request, options, args: result.args, kwargs: result.kwargs });
+  };
+  const details: InvocationDetails = {
+    procedure: typeof raw.procedure === 'string' ? raw.procedure : registration.procedure,
+    receive_progress: receiveProgress,
+    signal: controller.signal,
+    progress(args?: Args, kwargs?: Kwargs) {
+      if (receiveProgress && !settled && !controller.signal.aborted) sendYield(new Result(args, kwargs), true);
+    },
+    raw,
+  };
+  if (typeof raw.caller === 'number') details.caller = raw.caller;
+  if (typeof raw.caller_authid === 'string') details.caller_authid = raw.caller_authid;
+  if (typeof raw.caller_authrole === 'string') details.caller_authrole = raw.caller_authrole;
+
+  const finish = (outcome: Result | WampError): void => {
+    settled = true;
+    running.delete(request);
+    if (outcome instanceof Result) {
+      sendYield(outcome, false);
+    } else {
+      link.send({ type: MessageType.ERROR, requestType: MessageType.INVOCATION, request, details: {}, error: outcome.uri, args: outcome.args, kwargs: outcome.kwargs });
+    }
+  };
+
+  run(registration, message, details).then(
+    (result) => finish(controller.signal.aborted ? errorReply(undefined, true) : result),
+    (error: unknown) => finish(errorReply(error, controller.signal.aborted)),
+  );
+}
+
+async function run(registration: Registration, message: Invocation, details: InvocationDetails): Promise<Result> {
+  const returned = await registration.endpoint(message.args ?? [], message.kwargs ?? {}, details);
+  if (!isAsyncIterator(returned)) return toResult(returned);
+  // An async generator: each yield is a progressive result, the return value the final one.
+  for (;;) {
+    const step = await returned.next();
+    if (step.done) return toResult(step.value);
+    if (details.signal.aborted) {
+      await returned.return?.();
+      throw details.signal.reason;
+    }
+    const partial = toResult(step.value);
+    details.progress(partial.args, partial.kwargs);
+  }
+}

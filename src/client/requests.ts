@@ -1,0 +1,46 @@
+import { MessageType, messageTypeName } from '../protocol/codes.js';
+import type { ErrorMessage, WampMessage } from '../protocol/messages.js';
+import { WampError } from './errors.js';
+
+interface Pending {
+  requestType: number;
+  replyType: number;
+  resolve(reply: WampMessage): void;
+  reject(error: unknown): void;
+}
+
+export function errorFromMessage(message: ErrorMessage): WampError {
+  return new WampError(message.error, message.args, message.kwargs, message.details);
+}
+
+/** Requests awaiting their reply (SUBSCRIBED, PUBLISHED, REGISTERED... or ERROR), by request id. */
+export class RequestTable {
+  private readonly pending = new Map<number, Pending>();
+
+  expect(request: number, requestType: number, replyType: number): Promise<WampMessage> {
+    return new Promise((resolve, reject) => this.pending.set(request, { requestType, replyType, resolve, reject }));
+  }
+
+  /**
+   * Settles a request with its reply. Returns a complaint when the reply does not fit what was
+   * asked (a protocol violation by the router), undefined otherwise; replies to requests no
+   * longer waited for are ignored.
+   */
+  settle(request: number, reply: WampMessage): string | undefined {
+    const pending = this.pending.get(request);
+    if (!pending) return undefined;
+    const isError = reply.type === MessageType.ERROR;
+    const fits = isError ? (reply as ErrorMessage).requestType === pending.requestType : reply.type === pending.replyType;
+    if (!fits) return `${messageTypeName(reply.type)} for request ${request}, which was a ${messageTypeName(pending.requestType)}`;
+    this.pending.delete(request);
+    if (isError) pending.reject(errorFromMessage(reply as ErrorMessage));
+    else pending.resolve(reply);
+    return undefined;
+  }
+
+  failAll(error: Error): void {
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    for (const pending of all) pending.reject(error);
+  }
+}
