@@ -51,8 +51,12 @@ function authGate(auth: AuthConfig, where: string): AuthGate {
   if (unsupported.length > 0) {
     throw new UnsupportedConfigError(`${where}: authentication method(s) ${unsupported.join(', ')} are not supported by this version yet`);
   }
-  if (!auth.anonymous) throw new UnsupportedConfigError(`${where}: no authentication method is configured`);
-  return anonymousGate(auth.anonymous.role, auth.anonymous.authid);
+  const anonymous = auth.anonymous;
+  if (!anonymous) throw new UnsupportedConfigError(`${where}: no authentication method is configured`);
+  if (anonymous.type === 'dynamic') {
+    throw new UnsupportedConfigError(`${where}: dynamic anonymous authentication is not supported by this version yet`);
+  }
+  return anonymousGate(anonymous.role, anonymous.authid);
 }
 
 /** Wires a validated configuration into a running router with its listeners. */
@@ -70,7 +74,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     for (const [path, service] of Object.entries(listener.paths)) {
       const gate = authGate(service.auth, `transport "${listener.id}" path "${path}"`);
       const ws = new WebSocketService(
-        (peer) => router.attach(peer, gate),
+        (peer) => router.attach(peer, gate, service.options.openHandshakeTimeout),
         { ...service.options, codecs: service.serializers.map(codecByName) },
         log.child({ transport: listener.id, path }),
         metrics,

@@ -44,9 +44,12 @@ export class Router implements SessionHost {
     }
   }
 
-  /** A new connection: returns the link the transport feeds with what it receives. */
-  attach(peer: Peer, auth: AuthGate): SessionLink {
-    const session = new Session(peer, this, auth);
+  /**
+   * A new connection: returns the link the transport feeds with what it receives.
+   * `helloTimeoutMs` overrides the router's limit for this transport (its open_handshake_timeout).
+   */
+  attach(peer: Peer, auth: AuthGate, helloTimeoutMs = this.helloTimeoutMs): SessionLink {
+    const session = new Session(peer, this, auth, helloTimeoutMs);
     this.sessions.add(session);
     if (this.closing) session.abort(ErrorUri.systemShutdown, 'the router is shutting down');
     return session;

@@ -21,7 +21,6 @@ export type SessionState = 'awaiting_hello' | 'authenticating' | 'established' |
 export interface SessionHost {
   realm(name: string): Realm | undefined;
   welcomeRoles(): Dict;
-  readonly helloTimeoutMs: number;
   sessionClosed(session: Session): void;
   protocolViolation(session: Session, reason: string): void;
   readonly log: Logger;
@@ -62,10 +61,11 @@ export class Session implements SessionLink {
     readonly peer: Peer,
     private readonly host: SessionHost,
     private readonly auth: AuthGate,
+    private readonly helloTimeoutMs: number,
   ) {
     this.log = host.log.child({ peer: peer.transport.peer });
-    if (host.helloTimeoutMs > 0) {
-      this.helloTimer = setTimeout(() => this.helloTimedOut(), host.helloTimeoutMs);
+    if (helloTimeoutMs > 0) {
+      this.helloTimer = setTimeout(() => this.helloTimedOut(), helloTimeoutMs);
       this.helloTimer.unref?.();
     }
   }
@@ -283,8 +283,8 @@ export class Session implements SessionLink {
 
   private helloTimedOut(): void {
     if (this.state !== 'awaiting_hello' && this.state !== 'authenticating') return;
-    this.log.warn({ timeoutMs: this.host.helloTimeoutMs }, 'session did not complete HELLO in time; dropping it');
-    this.abort(ErrorUri.protocolViolation, `no HELLO/AUTHENTICATE within ${this.host.helloTimeoutMs} ms`);
+    this.log.warn({ timeoutMs: this.helloTimeoutMs }, 'session did not complete HELLO in time; dropping it');
+    this.abort(ErrorUri.protocolViolation, `no HELLO/AUTHENTICATE within ${this.helloTimeoutMs} ms`);
   }
 
   private clearHelloTimer(): void {

@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
+import { RawClient } from '../support/raw-client.js';
+import { startTestNode, testConfig } from '../support/node.js';
+import { waitFor } from '../support/wait.js';
+
+const node = await startTestNode(testConfig({
+  maxMessageSize: 4096,
+  maxBufferedBytes: 64 * 1024,
+  autoPingInterval: 100,
+  autoPingTimeout: 100,
+  openHandshakeTimeout: 300,
+}));
+after(() => node.stop());
+
+const metric = (name: string): number => {
+  const line = node.metrics.exposition().split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line ? Number(line.split(' ').pop()) : 0;
+};
+
+async function established(): Promise<RawClient> {
+  const client = await RawClient.open(node.url);
+  const welcome = await client.hello();
+  assert.equal(welcome[0], 2, `expected WELCOME, got ${JSON.stringify(welcome)}`);
+  return client;
+}
+
+/** A healthy session that proves the router still serves others. */
+async function stillServing(): Promise<void> {
+  const client = await established();
+  client.send([32, 1, {}, 'health.check']);
+  assert.equal((await client.next())[0], 33);
+  client.close();
+}
+
+describe('websocket transport - subprotocol negotiation', () => {
+  it('refuses a handshake with no supported subprotocol, naming the supported ones', async () => {
+    const ws = new WebSocket(node.url, ['wamp.2.ubjson', 'chat']);
+    const response = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      ws.on('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      ws.on('open', () => reject(new Error('the handshake should have been refused')));
+      ws.on('error', () => {});
+    });
+    assert.equal(response.status, 400);
+    assert.match(response.body, /wamp\.2\.ubjson, chat/);
+    assert.match(response.body, /wamp\.2\.json, wamp\.2\.msgpack, wamp\.2\.cbor/);
+  });
+
+  it("picks the first of the client's offers that it supports", async () => {
+    const client = await RawClient.open(node.url, ['wamp.2.foo', 'wamp.2.cbor', 'wamp.2.json']);
+    assert.equal(client.ws.protocol, 'wamp.2.cbor');
+    client.close();
+  });
+
+  it('answers a plain HTTP request on the WebSocket path with 426', async () => {
+    const response = await fetch(node.url.replace('ws://', 'http://'));
+    assert.equal(response.status, 426);
+    assert.match(((await response.json()) as { message: string }).message, /WebSocket/);
+  });
+});
+
+describe('websocket transport - bad input', () => {
+  it('aborts a session that sends garbage, with the decoder reason, and keeps serving others', async () => {
+    const client = await RawClient.open(node.url);
+    client.send('{this is not json');
+    const abort = await client.next();
+    assert.equal(abort[0], 3);
+    assert.equal(abort[2], 'wamp.error.protocol_violation');
+    assert.match(String((abort[1] as { message: string }).message), /could not decode the message as json/);
+    await client.closed;
+    await stillServing();
+  });
+
+  it('aborts HELLO for an unknown realm with wamp.error.no_such_realm', async () => {
+    const client = await RawClient.open(node.url);
+    const abort = await client.hello('no.such.realm');
+    assert.deepEqual([abort[0], abort[2]], [3, 'wamp.error.no_such_realm']);
+    await stillServing();
+  });
+
+  it('closes a connection that sends a message over max_message_size with 1009', async () => {
+    const client = await established();
+    const before = metric('junction_ws_oversized_messages_total');
+    client.send([16, 1, {}, 'big.topic', ['x'.repeat(8192)]]);
+    await client.closed;
+    assert.equal(client.closeCode, 1009);
+    assert.equal(metric('junction_ws_oversized_messages_total'), before + 1);
+    await stillServing();
+  });
+
+  it('drops a connection that never completes HELLO within open_handshake_timeout', async () => {
+    const client = await RawClient.open(node.url);
+    await client.closed;
+    const abort = client.messages.find((m) => m[0] === 3);
+    assert.ok(abort, 'an ABORT explains the drop');
+    assert.match(String((abort[1] as { message: string }).message), /no HELLO/);
+  });
+});
+
+describe('websocket transport - liveness and backpressure', () => {
+  it('drops a peer that stops answering pings', async () => {
+    const before = metric('junction_ws_ping_timeouts_total');
+    const client = await RawClient.open(node.url, ['wamp.2.json'], { autoPong: false });
+    await client.hello();
+    await client.closed;
+    assert.equal(client.closeCode, 1006, 'terminated without a close frame');
+    assert.equal(metric('junction_ws_ping_timeouts_total'), before + 1);
+  });
+
+  it('closes a subscriber that stops reading once its send buffer passes the limit, and nobody else', async () => {
+    // Keepalive off: a paused reader also stops answering pings, which would end it first.
+    const quiet = await startTestNode(testConfig({ maxBufferedBytes: 64 * 1024, autoPingInterval: 0 }));
+    const open = async (): Promise<RawClient> => {
+      const client = await RawClient.open(quiet.url);
+      await client.hello();
+      return client;
+    };
+    const metric = (name: string): number =>
+      Number(quiet.metrics.exposition().split('\n').find((l) => l.startsWith(`${name} `))?.split(' ').pop() ?? 0);
+    const slow = await open();
+    slow.send([32, 1, {}, 'firehose']);
+    await slow.next((m) => m[0] === 33);
+    const socket = (slow.ws as unknown as { _socket: { pause(): void } })._socket;
+    socket.pause(); // stops reading: the kernel buffers fill, then the router's send buffer grows
+
+    const publisher = await open();
+    const before = metric('junction_ws_slow_consumer_closed_total');
+    const chunk = 'y'.repeat(3000);
+    // Bounded: at most 3,000 events of 3 KB (9 MB), far above the 64 KiB limit plus kernel buffers.
+    for (let i = 1; i <= 3000 && metric('junction_ws_slow_consumer_closed_total') === before; i++) {
+      publisher.send([16, i, { acknowledge: true }, 'firehose', [chunk]]);
+      await publisher.next((m) => m[0] === 17 && m[1] === i);
+    }
+    assert.equal(metric('junction_ws_slow_consumer_closed_total'), before + 1);
+    publisher.send([16, 99_999, { acknowledge: true }, 'firehose', ['after']]);
+    assert.equal((await publisher.next((m) => m[1] === 99_999))[0], 17, 'the publisher is unaffected');
+    await waitFor(() => quiet.router.realm('realm1')!.sessions.size === 1, 'the slow session to be cleaned up');
+    publisher.close();
+    slow.close();
+    await quiet.stop();
+  });
+});
