@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseOptions, USAGE } from './lib/options.mjs';
 import { formatWorkload, ratio } from './lib/report.mjs';
 import { stopAll } from './lib/children.mjs';
+import { medianRounds, rotation } from './lib/rounds.mjs';
 import { startSystem } from './systems.mjs';
 import { runFanout } from './workloads/fanout.mjs';
 import { runRpc } from './workloads/rpc.mjs';
@@ -52,7 +53,7 @@ async function main() {
     mkdirSync(options.profileDir, { recursive: true });
   }
 
-  const runs = options.workloads.length * options.systems.length;
+  const runs = options.rounds * options.workloads.length * options.systems.length;
   const backstop = setTimeout(async () => {
     progress(`the whole run exceeded ${(runs * PER_RUN_BUDGET_MS) / 1000} s; stopping everything`);
     await stopAll();
@@ -60,17 +61,21 @@ async function main() {
   }, runs * PER_RUN_BUDGET_MS);
   backstop.unref();
 
-  const results = [];
-  for (const workload of options.workloads) {
-    for (const system of options.systems) {
-      try {
-        results.push(await runOne(workload, system, options));
-      } catch (error) {
-        progress(`${workload} / ${system} failed: ${error.message}`);
-        results.push({ system, workload, error: error.message });
+  const allRounds = [];
+  for (let round = 0; round < options.rounds; round++) {
+    if (options.rounds > 1) progress(`round ${round + 1} of ${options.rounds}`);
+    for (const workload of options.workloads) {
+      for (const system of rotation(options.systems, round)) {
+        try {
+          allRounds.push({ round: round + 1, ...(await runOne(workload, system, options)) });
+        } catch (error) {
+          progress(`${workload} / ${system} failed: ${error.message}`);
+          allRounds.push({ round: round + 1, system, workload, error: error.message });
+        }
       }
     }
   }
+  const results = medianRounds(allRounds);
 
   const environment = { date: new Date().toISOString(), node: process.version, cpus: availableParallelism(), platform: `${process.platform} ${process.arch}` };
   if (options.json) {
@@ -81,13 +86,13 @@ async function main() {
       rpcJunctionVsSocketIo: ratio(results, 'rpc', 'junction', 'socketio'),
     };
     const { hardTimeoutMs, profileDir, help, json, ...settings } = options;
-    process.stdout.write(`${JSON.stringify({ environment, settings, results, ratios }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ environment, settings, results, ratios, allRounds }, null, 2)}\n`);
   } else {
-    const header = `Junction bench, ${environment.date}, node ${environment.node}, ${environment.cpus} CPUs, serializer ${options.serializer}, ${options.warmup} s warm-up + ${options.duration} s measured`;
+    const header = `Junction bench, ${environment.date}, node ${environment.node}, ${environment.cpus} CPUs, serializer ${options.serializer}, ${options.warmup} s warm-up + ${options.duration} s measured${options.rounds > 1 ? `, median of ${options.rounds} rounds` : ''}`;
     process.stdout.write(`\n${header}\n\n${options.workloads.map((w) => formatWorkload(w, results, options)).join('\n\n')}\n`);
     if (options.profileDir) process.stdout.write(`\nRouter CPU profiles: ${options.profileDir}\n`);
   }
-  return results.some((r) => r.error) ? 1 : 0;
+  return allRounds.some((r) => r.error) ? 1 : 0;
 }
 
 for (const signal of ['SIGINT', 'SIGTERM']) {

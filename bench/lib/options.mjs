@@ -10,6 +10,8 @@ Compares Junction with a plain ws relay (the floor) and Socket.IO, in one run.
   --callers C               concurrent RPC callers, one call in flight each (default 16)
   --duration S              measured seconds per workload and system (default 5)
   --warmup S                warm-up seconds before measuring (default 1)
+  --rounds R                repeat every measurement R times, rotating the order of the
+                            systems, and report each system's median round (default 1)
   --serializer NAME         json | msgpack | cbor for Junction and the relay (default json);
                             Socket.IO always uses its own JSON encoding
   --client-procs P          processes the subscribers / callers are spread over (default 2)
@@ -48,6 +50,7 @@ export function parseOptions(argv) {
       callers: { type: 'string', default: '16' },
       duration: { type: 'string', default: '5' },
       warmup: { type: 'string', default: '1' },
+      rounds: { type: 'string', default: '1' },
       serializer: { type: 'string', default: 'json' },
       'client-procs': { type: 'string', default: '2' },
       window: { type: 'string', default: '16' },
@@ -66,6 +69,7 @@ export function parseOptions(argv) {
     callers: positiveNumber('callers', values.callers),
     duration: positiveNumber('duration', values.duration, { integer: false }),
     warmup: values.warmup === '0' ? 0 : positiveNumber('warmup', values.warmup, { integer: false }),
+    rounds: positiveNumber('rounds', values.rounds),
     serializer: oneOf('serializer', values.serializer, SERIALIZERS),
     clientProcs: positiveNumber('client-procs', values['client-procs']),
     window: positiveNumber('window', values.window),

@@ -36,19 +36,26 @@ function problems(result) {
   if (result.reordered) notes.push(`${integer(result.reordered)} reordered`);
   if (result.publishErrors) notes.push(`${integer(result.publishErrors)} publish errors`);
   if (result.callErrors) notes.push(`${integer(result.callErrors)} call errors`);
+  if (result.failedRounds) notes.push(`${result.failedRounds} failed rounds`);
   return notes.join(', ') || 'none';
 }
 
 export function formatWorkload(workload, results, options) {
   const unit = workload === 'fanout' ? 'events/s' : 'calls/s';
+  const showRange = options.rounds > 1;
+  const range = (r) => (r.roundThroughputs ? `${integer(Math.min(...r.roundThroughputs))}-${integer(Math.max(...r.roundThroughputs))}` : 'n/a');
   const rows = results
     .filter((r) => r.workload === workload)
-    .map((r) =>
-      r.error
-        ? [r.system, 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'FAILED']
-        : [r.system, integer(r.throughput), fixed(r.p50Ms, 2), fixed(r.p99Ms, 2), fixed(r.serverCores, 2), fixed(r.clientCores, 2), problems(r)],
-    );
-  const lines = [TITLES[workload](options), '', table(['system', unit, 'p50 ms', 'p99 ms', 'server cores', 'client cores', 'problems'], rows), ''];
+    .map((r) => {
+      const cells = r.error
+        ? [r.system, 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'FAILED']
+        : [r.system, integer(r.throughput), range(r), fixed(r.p50Ms, 2), fixed(r.p99Ms, 2), fixed(r.serverCores, 2), fixed(r.clientCores, 2), problems(r)];
+      if (!showRange) cells.splice(2, 1);
+      return cells;
+    });
+  const headers = ['system', unit, 'rounds range', 'p50 ms', 'p99 ms', 'server cores', 'client cores', 'problems'];
+  if (!showRange) headers.splice(2, 1);
+  const lines = [TITLES[workload](options), '', table(headers, rows), ''];
   const vsRelay = ratio(results, workload, 'junction', 'relay');
   const vsSocketIo = ratio(results, workload, 'junction', 'socketio');
   if (vsRelay !== null) {

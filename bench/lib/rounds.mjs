@@ -1,0 +1,31 @@
+/**
+ * Repeated measurements: the order systems run in each round, and the choice of each system's
+ * median round (by throughput), so one noisy run on a small shared machine does not decide a ratio.
+ */
+
+/** Round r runs the systems rotated by r places, so none is always first or last. */
+export function rotation(systems, round) {
+  const shift = round % systems.length;
+  return [...systems.slice(shift), ...systems.slice(0, shift)];
+}
+
+/**
+ * One row per (workload, system): the successful round with the median throughput (the lower
+ * middle one for an even count), plus every round's throughput and how many rounds failed.
+ * A system with no successful round keeps its first error.
+ */
+export function medianRounds(results) {
+  const groups = new Map();
+  for (const result of results) {
+    const key = `${result.workload}/${result.system}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(result);
+  }
+  return [...groups.values()].map((group) => {
+    const succeeded = group.filter((r) => !r.error).sort((a, b) => a.throughput - b.throughput);
+    const failedRounds = group.length - succeeded.length;
+    if (succeeded.length === 0) return { ...group[0], failedRounds };
+    const median = succeeded[Math.floor((succeeded.length - 1) / 2)];
+    return { ...median, roundThroughputs: group.filter((r) => !r.error).map((r) => r.throughput), failedRounds };
+  });
+}
