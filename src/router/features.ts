@@ -8,6 +8,7 @@ export const brokerFeatures = {
   publisher_exclusion: true,
   subscriber_blackwhite_listing: true,
   publisher_identification: true,
+  payload_passthru_mode: true,
 } as const;
 
 export const dealerFeatures = {
@@ -16,6 +17,7 @@ export const dealerFeatures = {
   call_canceling: true,
   progressive_call_results: true,
   shared_registration: true,
+  payload_passthru_mode: true,
 } as const;
 
 export function welcomeRoles(): Dict {

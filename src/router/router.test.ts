@@ -387,3 +387,31 @@ describe('router - authorization', () => {
     assert.equal(only(peer.take(), T.ERROR).error, 'wamp.error.not_authorized');
   });
 });
+
+describe('router - payload passthru mode', () => {
+  it('forwards an opaque payload and the ppt_* options untouched, for events and calls', async () => {
+    const h = new RouterHarness();
+    const sub = await h.join();
+    const pub = await h.join();
+    const bytes = new Uint8Array([0xde, 0xad, 0xbe, 0xef]);
+    const ppt = { ppt_scheme: 'x_custom', ppt_serializer: 'cbor', ppt_cipher: 'xsalsa20poly1305', ppt_keyid: 'k1' };
+    sub.peer.raw([T.SUBSCRIBE, 1, {}, 'secret.topic']);
+    sub.peer.take();
+    pub.peer.raw([T.PUBLISH, 1, { ...ppt }, 'secret.topic', bytes]);
+    const event = only(sub.peer.take(), T.EVENT);
+    assert.deepEqual(event.payload, bytes);
+    assert.equal(event.args, undefined);
+    assert.deepEqual(event.details, ppt);
+
+    sub.peer.raw([T.REGISTER, 2, {}, 'secret.proc']);
+    sub.peer.take();
+    pub.peer.raw([T.CALL, 2, { ...ppt }, 'secret.proc', bytes]);
+    const invocation = only(sub.peer.take(), T.INVOCATION);
+    assert.deepEqual(invocation.payload, bytes);
+    assert.equal(invocation.details.ppt_scheme, 'x_custom');
+    sub.peer.raw([T.YIELD, invocation.request, { ...ppt }, new Uint8Array([1])]);
+    const result = only(pub.peer.take(), T.RESULT);
+    assert.deepEqual(result.payload, new Uint8Array([1]));
+    assert.equal(result.details.ppt_keyid, 'k1');
+  });
+});

@@ -14,6 +14,8 @@ export interface OpenSession {
   // AutobahnJS's session object (untyped library).
   session: any;
   close(): Promise<void>;
+  /** Resolves when the connection closes, with AutobahnJS's close details (reason is the WAMP close URI). */
+  closed: Promise<{ reason?: string; message?: string }>;
 }
 
 /** Opens an AutobahnJS connection without retries; rejects with the close reason if it fails. */
@@ -21,6 +23,8 @@ export function openAutobahn(url: string, serializer: SerializerName = 'json', e
   const connection = new autobahn.Connection({
     url, realm: 'realm1', serializers: [autobahnSerializer(serializer)], max_retries: 0, ...extra,
   });
+  let markClosed!: (details: { reason?: string; message?: string }) => void;
+  const closed = new Promise<{ reason?: string; message?: string }>((resolve) => (markClosed = resolve));
   return new Promise((resolve, reject) => {
     let opened = false;
     let onClosed: (() => void) | undefined;
@@ -28,6 +32,7 @@ export function openAutobahn(url: string, serializer: SerializerName = 'json', e
       opened = true;
       resolve({
         session,
+        closed,
         close: () => new Promise<void>((done) => {
           onClosed = done;
           if (!connection.isOpen) done();
@@ -37,6 +42,7 @@ export function openAutobahn(url: string, serializer: SerializerName = 'json', e
     };
     connection.onclose = (reason: string, details: { reason?: string; message?: string }) => {
       if (!opened) reject(new Error(`connection failed: ${reason} ${details?.reason ?? ''} ${details?.message ?? ''}`));
+      markClosed(details ?? {});
       onClosed?.();
       return true; // never retry
     };

@@ -6,6 +6,7 @@ import type { Dict, Publish } from '../../protocol/messages.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
 import type { PublishOptions, SubscribeOptions } from '../options.js';
 import type { RouterMetrics } from '../router-metrics.js';
+import { withPassthruDetails } from '../passthru.js';
 import type { Session } from '../session.js';
 import { hasReceiverLists, isReceiverAllowed } from './publish-filter.js';
 
@@ -76,8 +77,9 @@ export class Broker {
         details.publisher_authrole = publisher.authrole;
       }
       const event = new Envelope({
-        type: MessageType.EVENT, subscription: subscription.id, publication, details,
-        args: message.args, kwargs: message.kwargs,
+        type: MessageType.EVENT, subscription: subscription.id, publication,
+        details: withPassthruDetails(message.options, details),
+        args: message.args, kwargs: message.kwargs, payload: message.payload,
       });
       const filtered = hasReceiverLists(options);
       for (const subscriber of subscription.subscribers) {

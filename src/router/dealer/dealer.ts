@@ -4,6 +4,7 @@ import { randomId } from '../../protocol/ids.js';
 import type { Call, Cancel, Dict, ErrorMessage, Yield } from '../../protocol/messages.js';
 import { readCancelMode, readYieldProgress, type CallOptions, type CancelMode, type RegisterOptions } from '../options.js';
 import type { RouterMetrics } from '../router-metrics.js';
+import { withPassthruDetails } from '../passthru.js';
 import type { Session } from '../session.js';
 import { InvocationTable, type PendingCall } from './invocation-table.js';
 import { pickCallee, type Registration } from './registration.js';
@@ -110,8 +111,9 @@ export class Dealer {
     if (options.timeout > 0) call.timer = this.clock.setTimeout(() => this.timedOut(call), options.timeout);
     this.metrics.calls.inc({ realm: this.realmName });
     callee.send({
-      type: MessageType.INVOCATION, request: call.invocationRequest, registration: registration.id, details,
-      args: message.args, kwargs: message.kwargs,
+      type: MessageType.INVOCATION, request: call.invocationRequest, registration: registration.id,
+      details: withPassthruDetails(message.options, details),
+      args: message.args, kwargs: message.kwargs, payload: message.payload,
     });
   }
 
@@ -126,8 +128,9 @@ export class Dealer {
     if (progress && !call.receiveProgress) return; // the caller did not ask for progress: only the final result goes to it
     if (!progress) this.calls.remove(call);
     call.caller.send({
-      type: MessageType.RESULT, request: call.callerRequest, details: progress ? { progress: true } : {},
-      args: message.args, kwargs: message.kwargs,
+      type: MessageType.RESULT, request: call.callerRequest,
+      details: withPassthruDetails(message.options, progress ? { progress: true } : {}),
+      args: message.args, kwargs: message.kwargs, payload: message.payload,
     });
   }
 
@@ -141,7 +144,7 @@ export class Dealer {
     this.calls.remove(call);
     call.caller.send({
       type: MessageType.ERROR, requestType: MessageType.CALL, request: call.callerRequest, details: message.details,
-      error: message.error, args: message.args, kwargs: message.kwargs,
+      error: message.error, args: message.args, kwargs: message.kwargs, payload: message.payload,
     });
   }
 

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { after, describe, it } from 'node:test';
+import { openAutobahn } from '../support/autobahn.js';
+import { freePort, RunningJunction, runJunction } from '../support/cli.js';
+
+const running: RunningJunction[] = [];
+after(() => running.forEach((junction) => junction.kill()));
+
+function start(args: string[]): RunningJunction {
+  const junction = RunningJunction.start(args);
+  running.push(junction);
+  return junction;
+}
+
+describe('junction CLI', () => {
+  it('prints its version', async () => {
+    const result = await runJunction(['version']);
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, /^junction \d+\.\d+\.\d+/);
+  });
+
+  it('runs the embedded default, serves AutobahnJS, and shuts down cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const junction = start(['--host', '127.0.0.1', '--port', String(port)]);
+    const url = await junction.url();
+    assert.equal(url, `ws://127.0.0.1:${port}/ws`);
+    const warning = await junction.waitForLine((line) => line.level === 40 && /development default/.test(line.msg));
+    assert.match(warning.msg, /realm1/);
+
+    const subscriber = await openAutobahn(url, 'msgpack');
+    const publisher = await openAutobahn(url, 'cbor');
+    let deliver!: (args: unknown[]) => void;
+    const received = new Promise<unknown[]>((resolve) => (deliver = resolve));
+    await subscriber.session.subscribe('e2e.news', (args: unknown[]) => deliver(args));
+    await publisher.session.publish('e2e.news', ['via the CLI'], {}, { acknowledge: true });
+    assert.deepEqual(await received, ['via the CLI']);
+
+    junction.child.kill('SIGTERM');
+    assert.equal((await subscriber.closed).reason, 'wamp.close.system_shutdown');
+    assert.equal(await junction.exited, 0);
+    await junction.waitForLine((line) => line.msg === 'stopped');
+
+    // The port is released.
+    const probe = createServer();
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.listen(port, '127.0.0.1', resolve);
+    });
+    await new Promise((resolve) => probe.close(resolve));
+  });
+
+  it('refuses bad arguments with a usage message (exit 2)', async () => {
+    const badPort = await runJunction(['start', '--port', 'eighty']);
+    assert.equal(badPort.code, 2);
+    assert.match(badPort.stderr, /--port must be an integer from 0 to 65535, got "eighty"/);
+    const badLevel = await runJunction(['start', '--log-level', 'loud']);
+    assert.equal(badLevel.code, 2);
+    assert.match(badLevel.stderr, /--log-level must be one of/);
+    const unknown = await runJunction(['launch']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown command "launch"/);
+  });
+
+  it('says clearly when the port is taken or the config file is missing (exit 1)', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as { port: number };
+    try {
+      const busy = await runJunction(['start', '--host', '127.0.0.1', '--port', String(port)]);
+      assert.equal(busy.code, 1);
+      assert.match(busy.stderr, new RegExp(`port ${port} on 127.0.0.1 is already in use`));
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+    const missing = await runJunction(['start', '--config', 'no-such-file.json']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no-such-file\.json/);
+  });
+});

@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const projectRoot = fileURLToPath(new URL('../../../', import.meta.url));
+export const junctionBin = fileURLToPath(new URL('../../../bin/junction.js', import.meta.url));
+
+/** A port that was free a moment ago (the OS picks it), for tests that must pass a port number. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `junction ARGS` to completion (bounded by `timeoutMs`). */
+export function runJunction(args: string[], timeoutMs = 15_000, cwd = projectRoot): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [junctionBin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`junction ${args.join(' ')} did not finish within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+/** A running `junction start` whose JSON log lines are collected as they come. */
+export class RunningJunction {
+  readonly lines: LogLine[] = [];
+  stderr = '';
+  readonly exited: Promise<number | null>;
+  private waiters: (() => void)[] = [];
+
+  constructor(readonly child: ChildProcess) {
+    let buffer = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let newline;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        try {
+          this.lines.push(JSON.parse(line) as LogLine);
+        } catch {
+          this.lines.push({ level: 0, msg: line });
+        }
+      }
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.exited = new Promise((resolve) => child.on('exit', (code) => {
+      for (const wake of this.waiters.splice(0)) wake();
+      resolve(code);
+    }));
+  }
+
+  static start(args: string[], cwd = projectRoot): RunningJunction {
+    return new RunningJunction(spawn(process.execPath, [junctionBin, 'start', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
+  }
+
+  /** Waits for a log line matching `match`, bounded by `timeoutMs`. */
+  async waitForLine(match: (line: LogLine) => boolean, timeoutMs = 10_000): Promise<LogLine> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.lines.find(match);
+      if (found) return found;
+      if (this.child.exitCode !== null) throw new Error(`junction exited (${this.child.exitCode}): ${this.stderr}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no matching log line within ${timeoutMs} ms; stderr: ${this.stderr}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** The WebSocket URL from the "listening" line. */
+  async url(): Promise<string> {
+    return String((await this.waitForLine((line) => line.msg === 'listening')).url);
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+  }
+}
