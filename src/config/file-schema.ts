@@ -1,0 +1,159 @@
+/**
+ * The whole configuration file in Crossbar.io's format (version 2): the one source of truth for
+ * accepted keys, their types and defaults, and the JSON Schema offered to editors.
+ *
+ *   { "version": 2, "controller": {...},
+ *     "workers": [ { "type": "router", "realms": [...], "transports": [...], "components": [...] },
+ *                  { "type": "container", "components": [...] } ] }
+ *
+ * Keys fall in three groups: used (mapped into the model by normalize.ts), accepted but not
+ * needed (`ignored`: Crossbar runtime settings, reported as notices) and not supported yet
+ * (`unsupported`: an error naming the feature). Any other key is an error.
+ */
+
+import * as z from 'zod';
+import { ignored, itemId, nonEmptyString, notSupportedMessage, realmName, roleName, typeError, unsupported } from './schema-parts.js';
+import { realmSchema } from './schema-router.js';
+import { transportSchema } from './schema-transport.js';
+
+/** Options of Crossbar's native worker processes: all about the Python process itself. */
+const workerOptionsShape = {
+  title: ignored('the worker process title (title)'),
+  python: ignored('the Python executable (python)'),
+  pythonpath: ignored('the Python module search path (pythonpath)'),
+  cpu_affinity: ignored('the worker CPU affinity (cpu_affinity)'),
+  env: ignored('the worker process environment (env)'),
+  extra: ignored('worker extra data (extra)'),
+  expose_controller: ignored('exposing the node controller to the worker (expose_controller)'),
+  expose_shared: ignored('exposing shared objects to the worker (expose_shared)'),
+  // A disabled worker would not run under Crossbar; running it anyway would be a silent change.
+  disabled: z
+    .literal(false, { error: 'a disabled worker is not supported: remove the worker from the file instead' })
+    .optional(),
+};
+
+const routerOptions = z.strictObject(workerOptionsShape);
+const containerOptions = z.strictObject({
+  ...workerOptionsShape,
+  shutdown: ignored('the container shutdown mode (shutdown)'),
+  restart: ignored('the container restart mode (restart)'),
+});
+
+const componentExtra = z
+  .record(z.string(), z.unknown())
+  .optional()
+  .describe('Free-form data handed to the component.');
+
+const routerComponent = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({
+      type: z.literal('class'),
+      id: itemId.optional(),
+      classname: nonEmptyString,
+      realm: realmName,
+      role: roleName.optional(),
+      references: ignored('component references (references)'),
+      extra: componentExtra,
+    }),
+    z.strictObject({
+      type: z.literal('function'),
+      id: itemId.optional(),
+      realm: realmName,
+      role: roleName.optional(),
+      callbacks: ignored('Python callbacks (callbacks)'),
+      extra: componentExtra,
+    }),
+  ],
+  { error: typeError('component', ['class', 'function'], () => undefined) },
+);
+
+/** How a container component reaches the router: a Crossbar connecting transport, not checked further. */
+const connectingTransport = z.record(z.string(), z.unknown());
+
+const containerComponent = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({
+      type: z.literal('class'),
+      id: itemId.optional(),
+      classname: nonEmptyString,
+      realm: realmName,
+      transport: connectingTransport,
+      extra: componentExtra,
+    }),
+    z.strictObject({
+      type: z.literal('function'),
+      id: itemId.optional(),
+      realm: realmName,
+      transport: connectingTransport,
+      auth: ignored('Python function component authentication (auth)'),
+      callbacks: ignored('Python callbacks (callbacks)'),
+      extra: componentExtra,
+    }),
+  ],
+  { error: typeError('component', ['class', 'function'], () => undefined) },
+);
+
+export const routerWorkerSchema = z
+  .strictObject({
+    type: z.literal('router'),
+    id: itemId.optional(),
+    options: routerOptions.optional(),
+    manhole: ignored('the manhole (a Python debug shell)'),
+    realms: z.array(realmSchema).default([]),
+    transports: z.array(transportSchema).default([]),
+    components: z.array(routerComponent).default([]),
+    connections: unsupported('database connections (connections)'),
+  })
+  .describe('The router: realms, the transports clients connect to, and components.');
+
+const containerWorkerSchema = z
+  .strictObject({
+    type: z.literal('container'),
+    id: itemId.optional(),
+    options: containerOptions.optional(),
+    manhole: ignored('the manhole (a Python debug shell)'),
+    components: z.array(containerComponent).default([]),
+    connections: unsupported('database connections (connections)'),
+  })
+  .describe('A Crossbar process hosting Python components; Junction records them and runs none.');
+
+const otherCrossbarWorkers: Record<string, string> = {
+  guest: notSupportedMessage('guest workers (programs started by the router)'),
+  proxy: notSupportedMessage('proxy workers'),
+  'websocket-testee': notSupportedMessage('websocket-testee workers'),
+  xbrmm: notSupportedMessage('XBR market maker workers'),
+  hostmonitor: notSupportedMessage('host monitor workers'),
+};
+
+const workerSchema = z.discriminatedUnion('type', [routerWorkerSchema, containerWorkerSchema], {
+  error: typeError('worker', ['router', 'container'], (type) => otherCrossbarWorkers[type]),
+});
+
+/** Crossbar's node controller is its process manager; Junction has none, so every key is ignored. */
+const controllerSchema = z
+  .strictObject({
+    id: ignored('the controller id (id)'),
+    options: ignored('controller options (process title, shutdown modes, ...)'),
+    manhole: ignored('the controller manhole (a Python debug shell)'),
+    connections: ignored('controller database connections (connections)'),
+    keyring: ignored('the node key ring (keyring)'),
+  })
+  .describe('Crossbar node controller settings; accepted and ignored.');
+
+export const configFileSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('JSON Schema for editors (see `junction schema`).'),
+    version: z
+      .literal(2, { error: 'expected 2: Junction reads Crossbar configuration version 2' })
+      .default(2)
+      .describe('Crossbar configuration format version.'),
+    controller: controllerSchema.optional(),
+    workers: z.array(workerSchema).default([]).describe('Exactly one router worker, plus any container workers.'),
+  })
+  .describe('Junction configuration (the Crossbar.io config.json / config.yaml format).');
+
+export type ConfigFile = z.output<typeof configFileSchema>;
+export type RouterWorkerFile = z.output<typeof routerWorkerSchema>;
+export type WorkerFile = z.output<typeof workerSchema>;

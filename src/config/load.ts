@@ -1,0 +1,102 @@
+/**
+ * The one loader: file or folder -> text -> document -> environment substitution -> schema and
+ * cross-checks -> model. Every entry point ends in `parseConfig`, including the embedded default.
+ */
+
+import { access, readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { substituteEnv, type Environment } from './env.js';
+import { configFileSchema } from './file-schema.js';
+import type { JunctionConfig } from './model.js';
+import { normalize } from './normalize.js';
+import { ConfigError, formatPath, sortProblems, type ConfigProblem } from './problems.js';
+import { validate } from './schema-problems.js';
+import { crossCheck } from './semantics.js';
+import { parseText, type Locator } from './source.js';
+
+export interface ParseOptions {
+  /** Names the input in messages: a file path, or something like "<embedded default>". */
+  source: string;
+  /** Variables for `${NAME}` references (default: process.env). */
+  env?: Environment;
+  /** Folder that relative TLS file paths are resolved against (default: left as written). */
+  baseDir?: string;
+  /** Positions of values in the source text, when there is one. */
+  locate?: Locator;
+}
+
+export type TextOptions = Omit<ParseOptions, 'locate'>;
+export type FileOptions = Pick<ParseOptions, 'env'>;
+
+/** Validates a parsed document (Crossbar format) and returns the model, or throws ConfigError with every problem. */
+export function parseConfig(value: unknown, options: ParseOptions): JunctionConfig {
+  if (value === null || value === undefined) {
+    throw new ConfigError(options.source, [{ path: [], message: 'the configuration is empty' }]);
+  }
+  const substituted = substituteEnv(value, options.env ?? process.env);
+  const validated = validate(configFileSchema, substituted.value);
+  // A value whose ${NAME} could not be resolved fails the schema too; its env problem says why.
+  const envPaths = new Set(substituted.problems.map((problem) => formatPath(problem.path)));
+  const problems = [
+    ...substituted.problems,
+    ...(validated.ok ? [] : validated.problems.filter((problem) => !envPaths.has(formatPath(problem.path)))),
+    ...crossCheck(substituted.value),
+  ];
+  if (problems.length > 0 || !validated.ok) {
+    throw new ConfigError(options.source, sortProblems(problems.map((problem) => located(problem, options.locate))));
+  }
+  return normalize(validated.value, options.baseDir === undefined ? {} : { baseDir: options.baseDir });
+}
+
+/** JSON or YAML text (YAML is a superset of JSON, so one parser gives positions for both). */
+export function parseConfigText(text: string, options: TextOptions): JunctionConfig {
+  const parsed = parseText(text);
+  if (!parsed.ok) throw new ConfigError(options.source, parsed.problems);
+  return parseConfig(parsed.value, { ...options, locate: parsed.locate });
+}
+
+/** A config file; relative TLS paths in it are resolved against its folder (as Crossbar's cbdir). */
+export async function loadConfigFile(path: string, options: FileOptions = {}): Promise<JunctionConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(path, [{ path: [], message: `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }]);
+  }
+  return parseConfigText(text, { ...options, source: path, baseDir: dirname(resolve(path)) });
+}
+
+export const cbdirConfigNames = ['config.json', 'config.yaml'] as const;
+
+/** A Crossbar node directory: DIR/config.json or DIR/config.yaml (exactly one of them). */
+export async function loadCbdir(dir: string, options: FileOptions = {}): Promise<JunctionConfig> {
+  return loadConfigFile(await findCbdirConfig(dir), options);
+}
+
+export async function findCbdirConfig(dir: string): Promise<string> {
+  const candidates = cbdirConfigNames.map((name) => join(dir, name));
+  const present: string[] = [];
+  for (const candidate of candidates) {
+    if (await exists(candidate)) present.push(candidate);
+  }
+  if (present.length === 1) return present[0]!;
+  const message =
+    present.length === 0
+      ? `no ${cbdirConfigNames.join(' or ')} in this folder`
+      : `both ${cbdirConfigNames.join(' and ')} exist; keep one so it is clear which is used`;
+  throw new ConfigError(dir, [{ path: [], message }]);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function located(problem: ConfigProblem, locate: Locator | undefined): ConfigProblem {
+  const position = locate?.(problem.path, problem.at ?? 'value');
+  return position === undefined ? problem : { ...problem, ...position };
+}

@@ -1,0 +1,133 @@
+/**
+ * The `auth` block of a WebSocket transport or path, in Crossbar's format: one entry per WAMP
+ * authentication method, each either `static` (principals in the file) or `dynamic` (a WAMP
+ * procedure decides).
+ */
+
+import * as z from 'zod';
+import {
+  ignored,
+  nonEmptyString,
+  notSupportedMessage,
+  positiveInt,
+  procedureUri,
+  realmName,
+  roleName,
+  typeError,
+  unsupported,
+} from './schema-parts.js';
+
+const dynamicAuth = z
+  .strictObject({
+    type: z.literal('dynamic'),
+    authenticator: procedureUri.describe('URI of the WAMP procedure that authenticates clients.'),
+    'authenticator-realm': realmName
+      .optional()
+      .describe('Realm where the authenticator is registered (default: the realm the client asks for).'),
+    'authenticator-role': roleName
+      .optional()
+      .describe('Role under which the authenticator is called (default: the role the client asks for).'),
+  })
+  .describe('Ask a WAMP procedure to authenticate each client.');
+
+/** Static / dynamic by `type`; "function" (a Python callable inside Crossbar) gets its own message. */
+function methodSchema<S extends z.ZodObject>(method: string, staticSchema: S) {
+  return z.discriminatedUnion('type', [staticSchema, dynamicAuth], {
+    error: typeError(`${method} authentication`, ['static', 'dynamic'], (type) =>
+      type === 'function'
+        ? notSupportedMessage(
+            `${method} authentication of type "function" (a Python callable)`,
+            'use type "dynamic" with a WAMP procedure',
+          )
+        : undefined,
+    ),
+  });
+}
+
+const anonymousStatic = z.strictObject({
+  type: z.literal('static'),
+  role: roleName.default('anonymous').describe('Role given to anonymous clients.'),
+  authid: nonEmptyString.optional().describe('Fixed authid (default: a random one per session).'),
+  realm: ignored('a realm on anonymous authentication (Crossbar does not use it either)'),
+});
+
+const ticketStatic = z.strictObject({
+  type: z.literal('static'),
+  principals: z
+    .record(
+      z.string(),
+      z.strictObject({
+        ticket: nonEmptyString.describe('The shared secret; write "${ENV_NAME}" to read it from the environment.'),
+        role: roleName,
+      }),
+    )
+    .describe('authid -> ticket and role.'),
+});
+
+const wampcraUser = z
+  .strictObject({
+    secret: nonEmptyString.describe('The secret; write "${ENV_NAME}" to read it from the environment.'),
+    role: roleName,
+    salt: nonEmptyString.optional().describe('PBKDF2 salt (with iterations and keylen).'),
+    iterations: positiveInt.optional(),
+    keylen: positiveInt.optional(),
+  })
+  .superRefine((user, ctx) => {
+    // Crossbar silently skips salting unless all three are present; an incomplete set is a mistake.
+    const present = (['salt', 'iterations', 'keylen'] as const).filter((key) => user[key] !== undefined);
+    if (present.length > 0 && present.length < 3) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"salt", "iterations" and "keylen" go together (only ${present.map((key) => `"${key}"`).join(', ')} given)`,
+      });
+    }
+  });
+
+const wampcraStatic = z.strictObject({
+  type: z.literal('static'),
+  users: z.record(z.string(), wampcraUser).describe('authid -> secret and role.'),
+});
+
+const ed25519PublicKey = z
+  .string()
+  .regex(/^[0-9a-fA-F]{64}$/, { error: 'expected an Ed25519 public key as 64 hex characters' });
+
+const cryptosignStatic = z.strictObject({
+  type: z.literal('static'),
+  principals: z
+    .record(
+      z.string(),
+      z.strictObject({
+        authorized_keys: z.array(ed25519PublicKey).min(1, { error: 'needs at least one key' }),
+        role: roleName,
+        realm: realmName.optional().describe('Realm joined when the client names none.'),
+      }),
+    )
+    .describe('authid -> authorized public keys and role.'),
+  trustroots: unsupported('cryptosign trustroots (certificate chains)'),
+});
+
+export const authSchema = z
+  .strictObject({
+    anonymous: methodSchema('anonymous', anonymousStatic).optional(),
+    ticket: methodSchema('ticket', ticketStatic).optional(),
+    wampcra: methodSchema('wampcra', wampcraStatic).optional(),
+    cryptosign: methodSchema('cryptosign', cryptosignStatic).optional(),
+    tls: unsupported('TLS client-certificate authentication'),
+    cookie: unsupported('cookie authentication'),
+    scram: unsupported('WAMP-SCRAM authentication'),
+    'anonymous-proxy': unsupported('proxy authentication'),
+    'cryptosign-proxy': unsupported('proxy authentication'),
+  })
+  .superRefine((auth, ctx) => {
+    const methods = [auth.anonymous, auth.ticket, auth.wampcra, auth.cryptosign];
+    if (methods.every((method) => method === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'enables no authentication method, so no client could join; add anonymous, ticket, wampcra or cryptosign',
+      });
+    }
+  })
+  .describe('Authentication methods offered on this WebSocket (default: anonymous with role "anonymous").');
+
+export type AuthFile = z.output<typeof authSchema>;

@@ -1,0 +1,100 @@
+/**
+ * Small schema pieces shared by the Crossbar-format file schema: keys Junction accepts but does
+ * not use, keys it rejects as not supported yet, names, URIs and numbers with their messages.
+ */
+
+import * as z from 'zod';
+import { procedureUriProblem } from './uri-patterns.js';
+
+/**
+ * The parsed value of a key Junction accepts for compatibility but has no use for. The notice
+ * collector finds these in the parsed tree (with their paths) and reports one notice each.
+ */
+export class Ignored {
+  constructor(readonly what: string) {}
+}
+
+/** A Crossbar key that only means something to Crossbar's own runtime: accepted, reported as a notice. */
+export function ignored(what: string) {
+  return z
+    .unknown()
+    .transform(() => new Ignored(what))
+    .optional()
+    .describe(`Accepted for Crossbar compatibility and ignored: ${what} is not needed by Junction.`);
+}
+
+export function notSupportedMessage(what: string, hint?: string): string {
+  return `not supported by Junction yet: ${what}${hint === undefined ? '' : ` (${hint})`}`;
+}
+
+/** A Crossbar key whose feature Junction lacks: present at all = an error that names it. */
+export function unsupported(what: string, hint?: string) {
+  return z
+    .never({ error: notSupportedMessage(what, hint) })
+    .optional()
+    .describe(`Not supported by Junction yet: ${what}.`);
+}
+
+export const nonEmptyString = z.string().min(1, { error: 'must not be empty' });
+
+/** Crossbar's realm-name rule: a letter, then at least two of letters, digits, "_", "-", "@", ".". */
+export const realmName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z\d_\-@.]{2,254}$/, {
+    error: 'a realm name starts with a letter and has 3 to 255 characters from A-Z, a-z, 0-9, "_", "-", "@", "."',
+  });
+
+export const roleName = z
+  .string()
+  .min(1, { error: 'a role name must not be empty' })
+  .regex(/^\S+$/, { error: 'a role name must not contain whitespace' });
+
+/** A procedure the router calls (authorizer, authenticator): strict URI, as Crossbar requires. */
+export const procedureUri = z.string().superRefine((uri, ctx) => {
+  const problem = procedureUriProblem(uri);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** Crossbar's item-id rule, for transports, workers and components. */
+export const itemId = z.string().regex(/^[a-z][a-z0-9_]{2,63}$/, {
+  error: 'an id starts with a lower-case letter and has 3 to 64 characters from a-z, 0-9 and "_"',
+});
+
+export const positiveInt = z.int({ error: 'expected a positive integer' }).min(1, { error: 'expected a positive integer' });
+export const nonNegativeInt = z
+  .int({ error: 'expected an integer >= 0' })
+  .min(0, { error: 'expected an integer >= 0' });
+
+/** Milliseconds, 0 or more. */
+export const milliseconds = z
+  .int({ error: 'expected a number of milliseconds (an integer >= 0)' })
+  .min(0, { error: 'expected a number of milliseconds (an integer >= 0)' });
+
+const portMessage = 'expected a port number from 0 to 65535';
+
+/**
+ * A TCP port. A string of digits is accepted too, so `"port": "${PORT}"` works after environment
+ * substitution (and Crossbar's documented `"port": "9000"`).
+ */
+export const port = z
+  .union([z.int(), z.string().regex(/^\d+$/)], { error: portMessage })
+  .transform((value) => Number(value))
+  .pipe(z.int().min(0, { error: portMessage }).max(65535, { error: portMessage }))
+  .describe('TCP port (0 = any free port). A string of digits such as "${PORT}" is accepted.');
+
+/**
+ * The error function of a union discriminated by `type`: a missing type, a Crossbar type that
+ * Junction does not support yet (`notYet` returns its message), or an unknown type.
+ */
+export function typeError(kind: string, expected: readonly string[], notYet: (type: string) => string | undefined) {
+  const list = expected.map((type) => JSON.stringify(type)).join(' or ');
+  return (issue: z.core.$ZodRawIssue): string | undefined => {
+    // Only the "no matching type" case; a non-object input keeps the general "expected object".
+    if (issue.code !== 'invalid_union') return undefined;
+    const input = issue.input;
+    const type = typeof input === 'object' && input !== null ? (input as Record<string, unknown>).type : undefined;
+    if (type === undefined) return `missing "type" (expected ${list})`;
+    const message = typeof type === 'string' ? notYet(type) : undefined;
+    return message ?? `unknown ${kind} type ${JSON.stringify(type)} (expected ${list})`;
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * Realms in Crossbar's format: roles with static permissions or a dynamic authorizer, realm
+ * options, and the event-history store.
+ */
+
+import * as z from 'zod';
+import { matchPolicies } from '../protocol/uri.js';
+import { ignored, positiveInt, procedureUri, realmName, roleName, unsupported } from './schema-parts.js';
+import { checkPattern, resolvePermissionUri } from './uri-patterns.js';
+
+const matchPolicy = z.enum(matchPolicies);
+
+const allow = z
+  .strictObject({
+    call: z.boolean().default(false),
+    register: z.boolean().default(false),
+    publish: z.boolean().default(false),
+    subscribe: z.boolean().default(false),
+  })
+  .describe('Actions allowed on matching URIs (each defaults to false).');
+
+const disclose = z
+  .strictObject({
+    caller: z.boolean().default(false).describe("Tell callees the caller's session."),
+    publisher: z.boolean().default(false).describe("Tell subscribers the publisher's session."),
+  })
+  .describe('Identity disclosure (each defaults to false).');
+
+export const permissionSchema = z
+  .strictObject({
+    uri: z
+      .string()
+      .describe('URI or pattern. Without "match": "a.b" exact, "a.b.*" prefix, "*" everything, "a.*.c" wildcard.'),
+    match: matchPolicy.optional().describe('Explicit match policy; the URI is then taken without star conversion.'),
+    allow: allow.prefault({}),
+    disclose: disclose.prefault({}),
+    cache: z.boolean().default(false).describe('Authorization answers for this permission may be cached.'),
+    validate: unsupported('payload validation (validate)'),
+  })
+  .superRefine((permission, ctx) => {
+    const resolved = resolvePermissionUri(permission.uri, permission.match);
+    if (!resolved.ok) ctx.addIssue({ code: 'custom', message: resolved.problem, path: ['uri'] });
+  });
+
+export const roleSchema = z
+  .strictObject({
+    name: roleName,
+    permissions: z.array(permissionSchema).optional().describe('Static authorization rules.'),
+    authorizer: procedureUri.optional().describe('URI of a procedure that authorizes each action (dynamic).'),
+    'allow-by-default': unsupported('allow-by-default roles', 'give a permission with "uri": "*" instead'),
+  })
+  .superRefine((role, ctx) => {
+    if (role.permissions !== undefined && role.authorizer !== undefined) {
+      ctx.addIssue({ code: 'custom', message: 'a role has "permissions" or an "authorizer", not both' });
+    } else if (role.permissions === undefined && role.authorizer === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a role needs "permissions" (static authorization) or an "authorizer" (dynamic authorization)',
+      });
+    }
+  });
+
+const eventHistoryEntry = z
+  .strictObject({
+    uri: z.string(),
+    match: matchPolicy.default('exact'),
+    limit: positiveInt.optional().describe("Events kept for this topic (default: the store's limit)."),
+  })
+  .superRefine((entry, ctx) => {
+    const checked = checkPattern(entry.uri, entry.match);
+    if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.problem, path: ['uri'] });
+  });
+
+const store = z
+  .strictObject({
+    type: z
+      .literal('memory', { error: 'expected "memory" (the only realm store Junction has)' })
+      .default('memory'),
+    limit: positiveInt.default(100).describe('Default number of events kept per topic.'),
+    'event-history': z.array(eventHistoryEntry).default([]),
+    'call-queue': unsupported('call queues (call-queue)'),
+  })
+  .describe('Event history kept in memory for wamp.subscription.get_events.');
+
+const realmOptions = z.strictObject({
+  enable_meta_api: z.boolean().default(true).describe('Serve the WAMP meta API (wamp.session.* ...).'),
+  uri_check: z.enum(['strict', 'loose']).default('strict').describe('URI validation rule for this realm.'),
+  bridge_meta_api: ignored("bridging the meta API to Crossbar's management realm (bridge_meta_api)"),
+  event_dispatching_chunk_size: ignored('the Twisted event dispatching chunk size (event_dispatching_chunk_size)'),
+});
+
+export const realmSchema = z.strictObject({
+  name: realmName,
+  roles: z.array(roleSchema).default([]),
+  options: realmOptions.prefault({}),
+  store: store.optional(),
+  inventory: unsupported('type inventories (inventory)'),
+  rlinks: unsupported('router-to-router links (rlinks)'),
+});
+
+export type RealmFile = z.output<typeof realmSchema>;
+export type RoleFile = z.output<typeof roleSchema>;
+export type PermissionFile = z.output<typeof permissionSchema>;

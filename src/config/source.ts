@@ -1,0 +1,74 @@
+/**
+ * Reading config text (YAML, and therefore JSON too) with positions: syntax errors carry their
+ * line:column, and later problems are located through the path of the value they concern.
+ */
+
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { ConfigPath, ConfigProblem } from './problems.js';
+
+/** Finds the 1-based position of a path's key or value in the source, or the nearest enclosing one. */
+export type Locator = (path: ConfigPath, at: 'key' | 'value') => { line: number; column: number } | undefined;
+
+export type ParsedText = { ok: true; value: unknown; locate: Locator } | { ok: false; problems: ConfigProblem[] };
+
+export function parseText(text: string): ParsedText {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const position = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+  if (document.errors.length > 0) {
+    return {
+      ok: false,
+      problems: document.errors.map((error) => ({ path: [], message: syntaxMessage(error.code, error.message), ...position(error.pos[0]) })),
+    };
+  }
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount: 1000 });
+  } catch (error) {
+    return { ok: false, problems: [{ path: [], message: `cannot read the document: ${(error as Error).message}` }] };
+  }
+  return { ok: true, value, locate: (path, at) => locate(document, path, at, position) };
+}
+
+function syntaxMessage(code: string, message: string): string {
+  if (code === 'DUPLICATE_KEY') return 'duplicate key: each key may appear once per object';
+  return `syntax error: ${message}`;
+}
+
+function locate(
+  document: Document,
+  path: ConfigPath,
+  at: 'key' | 'value',
+  position: (offset: number) => { line: number; column: number },
+): { line: number; column: number } | undefined {
+  let node: unknown = document.contents;
+  let found: { line: number; column: number } | undefined = startOf(node, position);
+  for (let index = 0; index < path.length; index++) {
+    const segment = path[index]!;
+    if (isAlias(node)) node = node.resolve(document);
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+      if (pair === undefined) return found;
+      const last = index === path.length - 1;
+      if (last && at === 'key') return startOf(pair.key, position) ?? found;
+      node = pair.value;
+      // A key without a value (`key:` in YAML) has no node of its own: report the key.
+      found = startOf(node, position) ?? startOf(pair.key, position) ?? found;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      node = node.items[segment];
+      if (node === undefined) return found;
+      found = startOf(node, position) ?? found;
+    } else {
+      return found;
+    }
+  }
+  return found;
+}
+
+function startOf(node: unknown, position: (offset: number) => { line: number; column: number }) {
+  const range = (node as Node | null | undefined)?.range;
+  return range ? position(range[0]) : undefined;
+}

@@ -1,0 +1,72 @@
+/**
+ * The config.yaml that `junction init` writes: a small working setup with a comment on each part,
+ * in the Crossbar format so it also reads as documentation of that format.
+ */
+
+export const starterConfigYaml = `# Junction configuration (Crossbar.io format: a Crossbar config.json / config.yaml works too).
+# Check it with:  junction check --config <this file>
+# For editor completion, add a first line:  # yaml-language-server: $schema=<file written by 'junction schema'>
+version: 2
+
+workers:
+  # The router: realms (separate routing domains) and the transports clients connect to.
+  - type: router
+
+    realms:
+      # Clients name a realm when they connect; sessions in different realms never see each other.
+      - name: realm1
+        roles:
+          # Every session has a role; permissions are per role and realm.
+          - name: anonymous
+            permissions:
+              # "*" covers every URI (a trailing star = prefix match). Fine for development;
+              # narrow it for production, e.g. "com.example.*".
+              - uri: "*"
+                allow:
+                  call: true
+                  register: true
+                  publish: true
+                  subscribe: true
+                # Let callees/subscribers see who called/published.
+                disclose:
+                  caller: false
+                  publisher: false
+                # Authorization answers for this rule may be cached.
+                cache: true
+
+          # A role for trusted backends, reached with a ticket (see auth below).
+          - name: backend
+            permissions:
+              - uri: "*"
+                allow: { call: true, register: true, publish: true, subscribe: true }
+
+    transports:
+      # One HTTP server; each path under "paths" is a service. ws://127.0.0.1:8080/ws
+      - type: web
+        endpoint:
+          type: tcp
+          interface: 127.0.0.1   # remove to listen on all interfaces
+          port: 8080
+        paths:
+          ws:
+            type: websocket
+            # WAMP serializers offered to clients.
+            serializers: [json, msgpack, cbor]
+            options:
+              max_message_size: 1048576     # bytes
+              auto_ping_interval: 25000     # ms; 0 = no pings
+              auto_ping_timeout: 10000      # ms
+            auth:
+              # Clients without credentials join with this role.
+              anonymous:
+                type: static
+                role: anonymous
+              # Clients with a ticket join as their principal's role. The ticket is read from
+              # the environment, so the secret stays out of this file.
+              # ticket:
+              #   type: static
+              #   principals:
+              #     backend-1:
+              #       ticket: "\${BACKEND_TICKET}"
+              #       role: backend
+`;
