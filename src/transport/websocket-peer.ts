@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import type { Codec } from '../codec/codec.js';
-import type { Envelope } from '../protocol/envelope.js';
+import type { Encoder, Envelope } from '../protocol/envelope.js';
 import type { Logger } from '../router/log.js';
 import type { Peer, TransportInfo } from '../router/peer.js';
 
@@ -19,6 +19,24 @@ export interface WebSocketPeerOptions {
 const textFrame = { binary: false } as const;
 const binaryFrame = { binary: true } as const;
 
+const utf8Encoders = new Map<string, Encoder>();
+
+/**
+ * For text codecs, an encoder that yields UTF-8 bytes instead of a string, memoized in the
+ * envelope under its own name: `ws` would otherwise measure and convert the string again for
+ * every subscriber of a fan-out.
+ */
+function bytesEncoder(codec: Codec): Encoder {
+  if (codec.binary) return codec;
+  let encoder = utf8Encoders.get(codec.name);
+  if (!encoder) {
+    const name = `${codec.name}+utf8`;
+    encoder = { name, encode: (wire) => Buffer.from(codec.encode(wire) as string, 'utf8') };
+    utf8Encoders.set(codec.name, encoder);
+  }
+  return encoder;
+}
+
 /**
  * A WebSocket connection as the router sees it. Outgoing envelopes are encoded in the negotiated
  * codec (memoized across subscribers). Slow-consumer policy: when the bytes queued for this
@@ -29,19 +47,21 @@ const binaryFrame = { binary: true } as const;
 export class WebSocketPeer implements Peer {
   private dropped = false;
   private readonly frameOptions;
+  private readonly encoder: Encoder;
 
   constructor(
     private readonly socket: WebSocket,
-    private readonly codec: Codec,
+    codec: Codec,
     readonly transport: TransportInfo,
     private readonly options: WebSocketPeerOptions,
   ) {
     this.frameOptions = codec.binary ? binaryFrame : textFrame;
+    this.encoder = bytesEncoder(codec);
   }
 
   send(envelope: Envelope): void {
     if (this.dropped || this.socket.readyState !== this.socket.OPEN) return;
-    this.socket.send(envelope.encode(this.codec), this.frameOptions);
+    this.socket.send(envelope.encode(this.encoder), this.frameOptions);
     if (this.socket.bufferedAmount > this.options.maxBufferedBytes) this.dropSlowConsumer();
   }
 
