@@ -74,7 +74,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     for (const [path, service] of Object.entries(listener.paths)) {
       const gate = authGate(service.auth, `transport "${listener.id}" path "${path}"`);
       const ws = new WebSocketService(
-        (peer) => router.attach(peer, gate, service.options.openHandshakeTimeout),
+        (peer) => router.attach(peer, gate, { helloTimeoutMs: service.options.openHandshakeTimeout }),
         { ...service.options, codecs: service.serializers.map(codecByName) },
         log.child({ transport: listener.id, path }),
         metrics,

@@ -1,4 +1,5 @@
-export { Router, type RouterOptions } from './router.js';
+export { Router, type AttachOptions, type RouterOptions } from './router.js';
+export { InternalSession, InternalCallError, InternalResult, type InternalHandler, type CallOutcome } from './internal-session.js';
 export type { Realm, RealmSettings } from './realm.js';
 export type { Session } from './session.js';
 export type { Peer, SessionLink, TransportInfo } from './peer.js';

@@ -10,6 +10,13 @@ import { Realm, type RealmSettings } from './realm.js';
 import { createRouterMetrics, type RouterMetrics } from './router-metrics.js';
 import { Session, type SessionHost } from './session.js';
 
+export interface AttachOptions {
+  /** Overrides the router's HELLO limit for this transport (its open_handshake_timeout). */
+  helloTimeoutMs?: number;
+  /** The router's own sessions (meta API, bridges) may use "wamp." URIs. Never for network peers. */
+  trusted?: boolean;
+}
+
 export interface RouterOptions {
   realms: RealmSettings[];
   log?: Logger;
@@ -44,12 +51,10 @@ export class Router implements SessionHost {
     }
   }
 
-  /**
-   * A new connection: returns the link the transport feeds with what it receives.
-   * `helloTimeoutMs` overrides the router's limit for this transport (its open_handshake_timeout).
-   */
-  attach(peer: Peer, auth: AuthGate, helloTimeoutMs = this.helloTimeoutMs): SessionLink {
-    const session = new Session(peer, this, auth, helloTimeoutMs);
+  /** A new connection: returns the link the transport feeds with what it receives. */
+  attach(peer: Peer, auth: AuthGate, options: AttachOptions = {}): SessionLink {
+    const session = new Session(peer, this, auth, options.helloTimeoutMs ?? this.helloTimeoutMs);
+    session.trusted = options.trusted ?? false;
     this.sessions.add(session);
     if (this.closing) session.abort(ErrorUri.systemShutdown, 'the router is shutting down');
     return session;

@@ -1,0 +1,157 @@
+import { MessageType } from '../protocol/codes.js';
+import type { Envelope } from '../protocol/envelope.js';
+import { ErrorUri } from '../protocol/errors.js';
+import { IdSequence } from '../protocol/ids.js';
+import { toWire, type Args, type Dict, type WampMessage } from '../protocol/messages.js';
+import type { AuthGate } from './hooks.js';
+import type { Peer, SessionLink } from './peer.js';
+import type { AttachOptions } from './router.js';
+
+/** An ERROR received by an internal session, as a rejection. */
+export class InternalCallError extends Error {
+  constructor(readonly uri: string, readonly args: Args = [], readonly kwargs: Dict = {}) {
+    super(`${uri}${args.length > 0 ? `: ${String(args[0])}` : ''}`);
+  }
+}
+
+export interface CallOutcome {
+  args: Args;
+  kwargs: Dict;
+}
+
+/** What an internal procedure returns: a plain value (sent as the single argument) or args/kwargs. */
+export type InternalHandler = (args: Args, kwargs: Dict, details: Dict) => unknown | Promise<unknown>;
+
+/** Marks a handler result that carries explicit args/kwargs. */
+export class InternalResult {
+  constructor(readonly args: Args = [], readonly kwargs?: Dict) {}
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+}
+
+/**
+ * A session living inside the router (meta API, dynamic authenticators and authorizers, bridges):
+ * it joins a realm through an in-memory peer, as trusted, and speaks typed messages without any
+ * codec. It behaves like every other session: the same broker, dealer and rules.
+ */
+export class InternalSession implements Peer {
+  readonly transport = { type: 'internal', serializer: 'none', peer: 'internal' };
+  private link!: SessionLink;
+  private readonly requests = new IdSequence();
+  private readonly pending = new Map<number, Pending>();
+  private readonly handlers = new Map<number, InternalHandler>();
+  private welcomed!: Pending;
+  sessionId = 0;
+
+  /** Joins `realm` with the given identity; resolves once WELCOME arrived. */
+  static async join(
+    attach: (peer: Peer, gate: AuthGate, options: AttachOptions) => SessionLink,
+    realm: string,
+    identity: { authid: string; authrole: string },
+  ): Promise<InternalSession> {
+    const session = new InternalSession();
+    const gate: AuthGate = {
+      hello: () => ({ kind: 'welcome', identity: { ...identity, authmethod: 'trusted', authprovider: 'internal' } }),
+    };
+    session.link = attach(session, gate, { trusted: true, helloTimeoutMs: 0 });
+    const welcomed = new Promise<void>((resolve, reject) => (session.welcomed = { resolve: () => resolve(), reject }));
+    session.deliver({
+      type: MessageType.HELLO, realm,
+      details: { roles: { caller: { features: {} }, callee: { features: { progressive_call_results: true } }, publisher: {}, subscriber: {} } },
+    });
+    await welcomed;
+    return session;
+  }
+
+  call(procedure: string, args: Args = [], kwargs: Dict = {}, options: Dict = {}): Promise<CallOutcome> {
+    return this.request<CallOutcome>((request) => ({ type: MessageType.CALL, request, options, procedure, args, kwargs }));
+  }
+
+  async register(procedure: string, handler: InternalHandler, options: Dict = {}): Promise<number> {
+    const registration = await this.request<number>((request) => ({ type: MessageType.REGISTER, request, options, procedure }));
+    this.handlers.set(registration, handler);
+    return registration;
+  }
+
+  /** Publishes without acknowledgement (fire and forget, as the router's own events are). */
+  publish(topic: string, args: Args = [], kwargs?: Dict, options: Dict = {}): void {
+    this.deliver({ type: MessageType.PUBLISH, request: this.requests.nextId(), options, topic, args, kwargs });
+  }
+
+  leave(): void {
+    this.deliver({ type: MessageType.GOODBYE, details: {}, reason: ErrorUri.closeNormal });
+  }
+
+  // ---- Peer: what the router sends to this session ----
+
+  send(envelope: Envelope): void {
+    // No codec in between: the typed message is read, never modified (other subscribers share it).
+    this.receive(envelope.message);
+  }
+
+  close(): void {
+    for (const pending of this.pending.values()) pending.reject(new Error('internal session closed'));
+    this.pending.clear();
+  }
+
+  private deliver(message: WampMessage): void {
+    this.link.receive(toWire(message));
+  }
+
+  private request<T>(build: (request: number) => WampMessage): Promise<T> {
+    const request = this.requests.nextId();
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(request, { resolve: resolve as (value: unknown) => void, reject });
+      this.deliver(build(request));
+    });
+  }
+
+  private settle(request: number, value: unknown): void {
+    const pending = this.pending.get(request);
+    this.pending.delete(request);
+    pending?.resolve(value);
+  }
+
+  private receive(message: WampMessage): void {
+    switch (message.type) {
+      case MessageType.WELCOME:
+        this.sessionId = message.session;
+        this.welcomed.resolve(undefined);
+        return;
+      case MessageType.ABORT:
+        this.welcomed.reject(new InternalCallError(message.reason, [message.details.message]));
+        return;
+      case MessageType.RESULT:
+        if (message.details.progress !== true) this.settle(message.request, { args: message.args ?? [], kwargs: message.kwargs ?? {} });
+        return;
+      case MessageType.REGISTERED:
+        return this.settle(message.request, message.registration);
+      case MessageType.ERROR: {
+        const pending = this.pending.get(message.request);
+        this.pending.delete(message.request);
+        pending?.reject(new InternalCallError(message.error, message.args, message.kwargs));
+        return;
+      }
+      case MessageType.INVOCATION:
+        return void this.invoke(message.request, message.registration, message.args ?? [], message.kwargs ?? {}, message.details);
+      default:
+        return; // EVENT, PUBLISHED, GOODBYE...: internal sessions do not subscribe
+    }
+  }
+
+  private async invoke(request: number, registration: number, args: Args, kwargs: Dict, details: Dict): Promise<void> {
+    const handler = this.handlers.get(registration);
+    try {
+      if (!handler) throw new InternalCallError(ErrorUri.noSuchRegistration, ['no handler for this registration']);
+      const value = await handler(args, kwargs, details);
+      const result = value instanceof InternalResult ? value : new InternalResult(value === undefined ? [] : [value]);
+      this.deliver({ type: MessageType.YIELD, request, options: {}, args: result.args, kwargs: result.kwargs });
+    } catch (error) {
+      const failure = error instanceof InternalCallError ? error : new InternalCallError('wamp.error.runtime_error', [(error as Error).message]);
+      this.deliver({ type: MessageType.ERROR, requestType: MessageType.INVOCATION, request, details: {}, error: failure.uri, args: failure.args, kwargs: failure.kwargs });
+    }
+  }
+}
