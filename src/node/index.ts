@@ -1,2 +1,3 @@
-export { startNode, UnsupportedConfigError, type NodeOptions, type RunningNode } from './node.js';
+export { startNode, type NodeOptions, type RunningNode } from './node.js';
+export { UnsupportedConfigError } from './auth-wiring.js';
 export { createLogger, logLevels, type LogLevel } from './logger.js';

@@ -1,13 +1,10 @@
 import { codecByName } from '../codec/index.js';
-import type { AuthConfig, JunctionConfig, ListenerConfig, RealmConfig } from '../config/model.js';
+import type { JunctionConfig, ListenerConfig } from '../config/model.js';
 import { MetricsRegistry } from '../metrics/registry.js';
-import { anonymousGate } from '../auth/anonymous.js';
-import { StaticAuthorizer, type StaticPermission } from '../auth/static-authorizer.js';
-import type { AuthGate } from '../router/hooks.js';
 import type { Logger } from '../router/log.js';
-import type { RealmSettings } from '../router/realm.js';
 import { Router } from '../router/router.js';
 import { WebSocketService } from '../transport/websocket-service.js';
+import { authGate, realmSettings } from './auth-wiring.js';
 import { HttpListener, type PathHandler } from './web/listener.js';
 
 export interface NodeOptions {
@@ -26,37 +23,6 @@ export interface RunningNode {
   readonly ports: Map<string, number>;
   /** GOODBYE to every session, then close every connection and port. */
   stop(): Promise<void>;
-}
-
-/** Thrown at start-up for a configuration this build cannot run (the message says which part). */
-export class UnsupportedConfigError extends Error {}
-
-function realmSettings(realm: RealmConfig): RealmSettings {
-  const roles = new Map<string, StaticPermission[]>();
-  for (const role of realm.roles) {
-    if (role.authorizer !== undefined) {
-      throw new UnsupportedConfigError(
-        `realm "${realm.name}" role "${role.name}": dynamic authorizers are not supported by this version yet`);
-    }
-    roles.set(role.name, (role.permissions ?? []).map((permission) => ({
-      uri: permission.uri, match: permission.match, allow: permission.allow, disclose: permission.disclose,
-    })));
-  }
-  return { name: realm.name, authorizer: new StaticAuthorizer(roles), uriCheck: realm.options.uriCheck };
-}
-
-function authGate(auth: AuthConfig, where: string): AuthGate {
-  const methods = Object.keys(auth).filter((method) => (auth as Record<string, unknown>)[method] !== undefined);
-  const unsupported = methods.filter((method) => method !== 'anonymous');
-  if (unsupported.length > 0) {
-    throw new UnsupportedConfigError(`${where}: authentication method(s) ${unsupported.join(', ')} are not supported by this version yet`);
-  }
-  const anonymous = auth.anonymous;
-  if (!anonymous) throw new UnsupportedConfigError(`${where}: no authentication method is configured`);
-  if (anonymous.type === 'dynamic') {
-    throw new UnsupportedConfigError(`${where}: dynamic anonymous authentication is not supported by this version yet`);
-  }
-  return anonymousGate(anonymous.role, anonymous.authid);
 }
 
 /** Wires a validated configuration into a running router with its listeners. */
