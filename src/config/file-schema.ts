@@ -135,7 +135,7 @@ const workerSchema = z.discriminatedUnion('type', [routerWorkerSchema, container
 const controllerSchema = z
   .strictObject({
     id: ignored('the controller id (id)'),
-    options: ignored('controller options (process title, shutdown modes, ...)'),
+    options: ignored("the controller's options block (process title, shutdown modes, ...)"),
     manhole: ignored('the controller manhole (a Python debug shell)'),
     connections: ignored('controller database connections (connections)'),
     keyring: ignored('the node key ring (keyring)'),

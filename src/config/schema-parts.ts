@@ -47,7 +47,7 @@ export const realmName = z
 export const roleName = z
   .string()
   .min(1, { error: 'a role name must not be empty' })
-  .regex(/^\S+$/, { error: 'a role name must not contain whitespace' });
+  .regex(/^\S*$/, { error: 'a role name must not contain whitespace' });
 
 /** A procedure the router calls (authorizer, authenticator): strict URI, as Crossbar requires. */
 export const procedureUri = z.string().superRefine((uri, ctx) => {
@@ -77,10 +77,14 @@ const portMessage = 'expected a port number from 0 to 65535';
  * substitution (and Crossbar's documented `"port": "9000"`).
  */
 export const port = z
-  .union([z.int(), z.string().regex(/^\d+$/)], { error: portMessage })
+  // Environment references are substituted before validation; they are part of the pattern so
+  // that editors using the JSON Schema accept "${PORT}" (an unset one is reported on its own).
+  .union([z.int(), z.string().regex(/^(\d+|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*)$/, { error: portMessage })], {
+    error: portMessage,
+  })
   .transform((value) => Number(value))
   .pipe(z.int().min(0, { error: portMessage }).max(65535, { error: portMessage }))
-  .describe('TCP port (0 = any free port). A string of digits such as "${PORT}" is accepted.');
+  .describe('TCP port (0 = any free port); also a string of digits, "${PORT}" or Crossbar\'s "$PORT".');
 
 /**
  * The error function of a union discriminated by `type`: a missing type, a Crossbar type that

@@ -38,6 +38,8 @@ function messageFor(issue: z.core.$ZodRawIssue): string | undefined {
       const known = knownKeys(issue.inst);
       return issue.keys.map((key) => unknownKeyMessage(key, known)).join(KEY_LINE_SEPARATOR);
     }
+    case 'invalid_format':
+      return 'does not have the expected format';
     case 'invalid_key':
       return 'invalid key';
     case 'invalid_union':

@@ -1,0 +1,54 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, findCbdirConfig, loadConfigFile } from '../../config/index.js';
+import type { CommandIo } from '../io.js';
+
+export const usage = `Usage: junction check [--config FILE | --cbdir DIR]
+
+Validates a configuration file (JSON or YAML, Crossbar.io format) and lists every problem with
+its place in the file, or prints a summary and any settings Junction ignores.
+Without options it checks the folder .junction (as written by "junction init").
+`;
+
+export const defaultCbdir = '.junction';
+
+export async function run(argv: string[], io: CommandIo): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { config: { type: 'string' }, cbdir: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    io.stderr(`junction check: ${(error as Error).message}\n\n${usage}`);
+    return 2;
+  }
+  if (values.help) {
+    io.stdout(usage);
+    return 0;
+  }
+  if (values.config !== undefined && values.cbdir !== undefined) {
+    io.stderr(`junction check: give either --config or --cbdir, not both\n\n${usage}`);
+    return 2;
+  }
+
+  try {
+    const file = values.config ?? (await findCbdirConfig(values.cbdir ?? defaultCbdir));
+    const config = await loadConfigFile(file);
+    const realms = config.realms.length;
+    const transports = config.listeners.length;
+    io.stdout(`${file}: ok (${plural(realms, 'realm')}, ${plural(transports, 'transport')})\n`);
+    for (const notice of config.notices) io.stdout(`  notice: ${notice}\n`);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const count = error.problems.length;
+    io.stderr(`${error.source}: ${plural(count, 'problem')}\n${error.message}\n`);
+    return 1;
+  }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

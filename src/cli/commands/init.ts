@@ -1,0 +1,62 @@
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { cbdirConfigNames, starterConfigYaml } from '../../config/index.js';
+import type { CommandIo } from '../io.js';
+
+export const usage = `Usage: junction init [DIR]
+
+Writes DIR/config.yaml (DIR defaults to .junction): a starter configuration with a comment on
+each part. Never overwrites an existing configuration.
+`;
+
+export const defaultInitDir = '.junction';
+
+export async function run(argv: string[], io: CommandIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
+  } catch (error) {
+    io.stderr(`junction init: ${(error as Error).message}\n\n${usage}`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    io.stdout(usage);
+    return 0;
+  }
+  if (parsed.positionals.length > 1) {
+    io.stderr(`junction init: expected at most one folder, got ${parsed.positionals.length}\n\n${usage}`);
+    return 2;
+  }
+  const dir = parsed.positionals[0] ?? defaultInitDir;
+  const file = join(dir, 'config.yaml');
+
+  // A config.json beside it would make "--cbdir DIR" ambiguous, so any existing config blocks init.
+  for (const name of cbdirConfigNames) {
+    const existing = join(dir, name);
+    if (await exists(existing)) {
+      io.stderr(`junction init: ${existing} already exists; not overwriting it\n`);
+      return 1;
+    }
+  }
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(file, starterConfigYaml, { flag: 'wx' }); // wx: never replace a file created meanwhile
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    const reason = err.code === 'EEXIST' ? 'it already exists; not overwriting it' : (err.code ?? err.message);
+    io.stderr(`junction init: cannot write ${file}: ${reason}\n`);
+    return 1;
+  }
+  io.stdout(`wrote ${file}\n  check it:  junction check --cbdir ${dir}\n  run it:    junction start --cbdir ${dir}\n`);
+  return 0;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

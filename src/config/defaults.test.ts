@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { embeddedDefaultConfig } from './defaults.js';
+
+describe('embeddedDefaultConfig', () => {
+  it('is realm1, anonymous may do everything, WebSocket at 127.0.0.1:8080/ws with every serializer', () => {
+    const config = embeddedDefaultConfig();
+    assert.deepEqual(config.realms.map((realm) => realm.name), ['realm1']);
+    assert.deepEqual(config.realms[0]!.roles, [
+      {
+        name: 'anonymous',
+        permissions: [
+          {
+            uri: '',
+            match: 'prefix',
+            allow: { call: true, register: true, publish: true, subscribe: true },
+            disclose: { caller: false, publisher: false },
+            cache: true,
+          },
+        ],
+      },
+    ]);
+    assert.equal(config.listeners.length, 1);
+    const listener = config.listeners[0]!;
+    assert.deepEqual(listener.endpoint, { port: 8080, interface: '127.0.0.1' });
+    assert.deepEqual(Object.keys(listener.paths), ['/ws']);
+    assert.deepEqual(listener.paths['/ws']!.serializers, ['json', 'msgpack', 'cbor']);
+    assert.deepEqual(listener.paths['/ws']!.auth, { anonymous: { type: 'static', role: 'anonymous' } });
+    assert.deepEqual(config.notices, []);
+  });
+
+  it('returns a fresh object each time, so a caller may adjust it', () => {
+    const first = embeddedDefaultConfig();
+    first.listeners[0]!.endpoint.port = 0;
+    assert.equal(embeddedDefaultConfig().listeners[0]!.endpoint.port, 8080);
+  });
+});

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { loadConfigFile } from './load.js';
+
+// dist/src/config/ -> the repository's examples/ folder.
+const examples = fileURLToPath(new URL('../../../examples/', import.meta.url));
+
+describe('Crossbar-style example configurations', () => {
+  it('crossbar-pubsub: two realms, a standalone websocket transport, Python parts noticed', async () => {
+    const config = await loadConfigFile(`${examples}crossbar-pubsub/config.json`, { env: {} });
+    assert.deepEqual(config.realms.map((realm) => realm.name), ['realm1', 'sensors']);
+    const sensors = config.realms[1]!;
+    assert.deepEqual(sensors.options, { enableMetaApi: false, uriCheck: 'loose' });
+    assert.deepEqual(
+      sensors.roles.map((role) => role.permissions?.map((p) => `${p.match} ${p.uri}`)),
+      [['prefix io.sensors.', 'wildcard io.sensors..config'], ['prefix io.sensors.', 'exact io.sensors.configure']],
+    );
+    assert.equal(sensors.roles[1]!.permissions![0]!.disclose.publisher, true);
+
+    const [listener] = config.listeners;
+    assert.equal(config.listeners.length, 1);
+    assert.equal(listener!.kind, 'websocket');
+    assert.deepEqual(listener!.endpoint, { port: 8080, interface: '0.0.0.0' });
+    const service = listener!.paths['/']!;
+    assert.deepEqual(service.serializers, ['json', 'msgpack']);
+    assert.equal(service.options.autoPingInterval, 10000);
+    assert.equal(service.options.openHandshakeTimeout, 2500);
+
+    assert.deepEqual(config.components, [
+      { where: 'router', type: 'class', classname: 'backend.sensors.Aggregator', realm: 'sensors', role: 'dashboard', extra: {} },
+    ]);
+    assert.equal(config.notices.length, 5);
+    assert.ok(config.notices.some((line) => line.startsWith('workers[0].options.pythonpath: ')));
+    assert.ok(config.notices.some((line) => line.startsWith('workers[0].transports[0].options.enable_webstatus: ')));
+  });
+
+  it('crossbar-auth: three realms, every auth method, dynamic authorizer, event history', async () => {
+    const env = { REPORTING_SECRET: 'report-secret', AUTHENTICATOR_TICKET: 'auth-ticket' };
+    const config = await loadConfigFile(`${examples}crossbar-auth/config.json`, { env });
+    assert.deepEqual(config.realms.map((realm) => realm.name), ['app', 'auth', 'devices']);
+    const app = config.realms[0]!;
+    assert.deepEqual(app.roles[1], { name: 'user', authorizer: 'com.example.authorize' });
+    assert.deepEqual(app.store.eventHistory, [
+      { uri: 'com.example.public.news', match: 'exact', limit: 500 },
+      { uri: 'com.example.public.ticker', match: 'exact', limit: 50 },
+    ]);
+
+    const [web] = config.listeners;
+    assert.equal(web!.id, 'public_web');
+    assert.equal(web!.endpoint.backlog, 1024);
+    assert.deepEqual(Object.keys(web!.paths), ['/ws', '/backend']);
+    const browser = web!.paths['/ws']!;
+    assert.deepEqual(browser.options.allowedOrigins, ['https://*.example.com', 'http://localhost:*']);
+    assert.equal(browser.options.allowNullOrigin, false);
+    assert.deepEqual(browser.auth, {
+      anonymous: { type: 'static', role: 'public' },
+      ticket: { type: 'dynamic', authenticator: 'com.example.authenticate', authenticatorRealm: 'auth' },
+    });
+
+    const backend = web!.paths['/backend']!.auth;
+    assert.equal(backend.wampcra?.type, 'static');
+    if (backend.wampcra?.type === 'static') {
+      assert.deepEqual({ ...backend.wampcra.users.reporting }, {
+        secret: 'report-secret', role: 'backend', salt: 'salt123', iterations: 1000, keylen: 32,
+      });
+    }
+    if (backend.ticket?.type === 'static') assert.equal(backend.ticket.principals.authenticator!.ticket, 'auth-ticket');
+    else assert.fail('expected static ticket auth');
+    if (backend.cryptosign?.type === 'static') {
+      assert.deepEqual({ ...backend.cryptosign.principals['thermostat-7'] }, {
+        authorizedKeys: ['f591a35987c5a0db9431fcd8f0ed718bf383221f2b4521c481bfcb2a872c3ecd'],
+        role: 'device',
+        realm: 'devices',
+      });
+    } else {
+      assert.fail('expected static cryptosign auth');
+    }
+
+    assert.deepEqual(config.components.map((c) => [c.where, c.classname, c.realm]), [
+      ['container', 'authenticator.AuthenticatorSession', 'auth'],
+    ]);
+  });
+
+  it('tls/config.yaml: YAML, TLS files next to the config, environment port and ticket', async () => {
+    const env = { JUNCTION_PORT: '8443', ORDER_SERVICE_TICKET: 'order-ticket' };
+    const config = await loadConfigFile(`${examples}tls/config.yaml`, { env });
+    const [listener] = config.listeners;
+    assert.deepEqual(listener!.endpoint, {
+      port: 8443,
+      interface: '::',
+      tls: {
+        key: `${examples}tls/tls/server.key`,
+        certificate: `${examples}tls/tls/server.crt`,
+        chainCertificates: [`${examples}tls/tls/intermediate.crt`],
+      },
+    });
+    const service = listener!.paths['/']!;
+    assert.equal(service.options.compression, true);
+    assert.equal(service.options.maxBufferedBytes, 1048576);
+    const shop = config.realms[0]!;
+    assert.deepEqual(shop.roles[0]!.permissions!.map((p) => [p.match, p.uri]), [
+      ['wildcard', 'shop.orders..status'],
+      ['prefix', 'shop.catalog.'],
+    ]);
+    assert.deepEqual(shop.store.eventHistory, [{ uri: 'shop.orders.', match: 'prefix', limit: 1000 }]);
+    assert.deepEqual(config.notices, []);
+  });
+
+  it('the examples name the variables they need', async () => {
+    await assert.rejects(loadConfigFile(`${examples}tls/config.yaml`, { env: {} }), (error: Error) => {
+      assert.match(error.message, /endpoint\.port: environment variable JUNCTION_PORT is not set/);
+      assert.match(error.message, /principals\["order-service"\]\.ticket: environment variable ORDER_SERVICE_TICKET is not set/);
+      return true;
+    });
+  });
+});

@@ -1,0 +1,453 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError } from './problems.js';
+import { parseConfig, parseConfigText } from './load.js';
+import type { JunctionConfig } from './model.js';
+
+/** The problem lines a config text produces (fails the test when it loads). */
+function problemsOf(text: string, env: Record<string, string> = {}): string[] {
+  try {
+    parseConfigText(text, { source: 'test.yaml', env });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message.split('\n');
+    throw error;
+  }
+  assert.fail('expected the configuration to be rejected');
+}
+
+function problemsOfValue(value: unknown, env: Record<string, string> = {}): string[] {
+  try {
+    parseConfig(value, { source: 'test', env });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message.split('\n');
+    throw error;
+  }
+  assert.fail('expected the configuration to be rejected');
+}
+
+/** A minimal valid router worker; `patch` replaces top-level keys of it. */
+function router(patch: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    type: 'router',
+    realms: [{ name: 'realm1', roles: [{ name: 'anonymous', permissions: [{ uri: '*', allow: { call: true } }] }] }],
+    transports: [{ type: 'websocket', endpoint: { type: 'tcp', port: 9000 } }],
+    ...patch,
+  };
+}
+
+function load(value: unknown, env: Record<string, string> = {}): JunctionConfig {
+  return parseConfig(value, { source: 'test', env });
+}
+
+const validYaml = `version: 2
+workers:
+  - type: router
+    realms:
+      - name: realm1
+        roles:
+          - name: anonymous
+            permissions:
+              - uri: "com.example.*"
+                allow:
+                  publish: true
+    transports:
+      - type: web
+        endpoint:
+          type: tcp
+          port: 8080
+        paths:
+          ws:
+            type: websocket
+`;
+
+describe('parseConfigText', () => {
+  it('reads YAML and JSON into the same model', () => {
+    const fromYaml = parseConfigText(validYaml, { source: 'a.yaml', env: {} });
+    const json = JSON.stringify({
+      version: 2,
+      workers: [
+        {
+          type: 'router',
+          realms: [{ name: 'realm1', roles: [{ name: 'anonymous', permissions: [{ uri: 'com.example.*', allow: { publish: true } }] }] }],
+          transports: [{ type: 'web', endpoint: { type: 'tcp', port: 8080 }, paths: { ws: { type: 'websocket' } } }],
+        },
+      ],
+    }, null, 4);
+    const fromJson = parseConfigText(json, { source: 'a.json', env: {} });
+    assert.deepEqual(fromJson, fromYaml);
+    assert.equal(fromYaml.realms[0]!.roles[0]!.permissions![0]!.uri, 'com.example.');
+  });
+
+  it('fills in every default', () => {
+    const config = parseConfigText(validYaml, { source: 'a.yaml', env: {} });
+    assert.deepEqual(config.realms[0]!.options, { enableMetaApi: true, uriCheck: 'strict' });
+    assert.deepEqual(config.realms[0]!.store, { eventHistory: [] });
+    assert.deepEqual(config.realms[0]!.roles[0]!.permissions![0], {
+      uri: 'com.example.',
+      match: 'prefix',
+      allow: { call: false, register: false, publish: true, subscribe: false },
+      disclose: { caller: false, publisher: false },
+      cache: false,
+    });
+    const listener = config.listeners[0]!;
+    assert.equal(listener.id, 'transport0');
+    assert.equal(listener.kind, 'web');
+    assert.deepEqual(listener.endpoint, { port: 8080, interface: '0.0.0.0' });
+    assert.deepEqual(Object.keys(listener.paths), ['/ws']);
+    assert.deepEqual(listener.paths['/ws'], {
+      type: 'websocket',
+      serializers: ['json', 'msgpack', 'cbor'],
+      options: {
+        maxMessageSize: 1048576,
+        autoPingInterval: 25000,
+        autoPingTimeout: 10000,
+        openHandshakeTimeout: 10000,
+        allowedOrigins: ['*'],
+        allowNullOrigin: true,
+        compression: false,
+        maxBufferedBytes: 4194304,
+      },
+      auth: { anonymous: { type: 'static', role: 'anonymous' } },
+    });
+    assert.deepEqual(config.components, []);
+    assert.deepEqual(config.notices, []);
+  });
+
+  it('reports a YAML syntax error with its position', () => {
+    assert.deepEqual(problemsOf('version: 2\nworkers: [\n'), [
+      'test.yaml:3:1: syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]',
+    ]);
+  });
+
+  it('reports a duplicate key instead of keeping the last one', () => {
+    const lines = problemsOf('{"version": 2, "version": 2, "workers": []}');
+    assert.deepEqual(lines, ['test.yaml:1:16: duplicate key: each key may appear once per object']);
+  });
+
+  it('reports an empty file', () => {
+    assert.deepEqual(problemsOf('# nothing here\n'), ['test.yaml: the configuration is empty']);
+  });
+});
+
+describe('problems', () => {
+  it('a wrong type names the path, line and column, and what was expected', () => {
+    const text = validYaml.replace('publish: true', 'publish: "yes"');
+    assert.deepEqual(problemsOf(text), [
+      'test.yaml:11:28: workers[0].realms[0].roles[0].permissions[0].allow.publish: expected boolean, got string',
+    ]);
+  });
+
+  it('an unknown key points at the key and suggests the known one', () => {
+    const text = validYaml.replace('        roles:', '        rolez: []\n        roles:');
+    assert.deepEqual(problemsOf(text), ['test.yaml:6:9: workers[0].realms[0].rolez: unknown key "rolez" (did you mean "roles"?)']);
+  });
+
+  it('a camelCase key gets its snake_case spelling suggested', () => {
+    const text = validYaml.replace('            type: websocket', '            type: websocket\n            options:\n              maxMessageSize: 10');
+    assert.deepEqual(problemsOf(text), [
+      'test.yaml:21:15: workers[0].transports[0].paths.ws.options.maxMessageSize: unknown key "maxMessageSize" (did you mean "max_message_size"?)',
+    ]);
+  });
+
+  it('a missing required key says what belongs there', () => {
+    const text = validYaml.replace('      - name: realm1\n', '      - roles2: 1\n');
+    assert.deepEqual(problemsOf(text), [
+      'test.yaml:5:9: workers[0].realms[0].name: missing (expected string)',
+      'test.yaml:5:9: workers[0].realms[0].roles2: unknown key "roles2" (did you mean "roles"?)',
+    ]);
+  });
+
+  it('lists every problem of the file, in document order', () => {
+    const text = validYaml
+      .replace('publish: true', 'publish: 1')
+      .replace('port: 8080', 'port: 70000')
+      .replace('type: websocket', 'type: static');
+    assert.deepEqual(problemsOf(text), [
+      'test.yaml:11:28: workers[0].realms[0].roles[0].permissions[0].allow.publish: expected boolean, got number',
+      'test.yaml:16:17: workers[0].transports[0].endpoint.port: expected a port number from 0 to 65535',
+      'test.yaml:19:19: workers[0].transports[0].paths.ws.type: not supported by Junction yet: the "static" path service (supported: websocket)',
+    ]);
+  });
+
+  it('no router worker, and no realms', () => {
+    assert.deepEqual(problemsOfValue({ version: 2, workers: [] }), [
+      'test: workers: no router worker: add a worker with "type": "router", its realms and its transports',
+    ]);
+    assert.deepEqual(problemsOfValue({ version: 2, workers: [router({ realms: [] })] }), [
+      'test: workers[0].realms: no realms defined: add at least one realm',
+    ]);
+  });
+
+  it('a role with both permissions and authorizer, or neither', () => {
+    const roles = [
+      { name: 'both', permissions: [], authorizer: 'com.example.authorize' },
+      { name: 'neither' },
+      { name: '' , permissions: [] },
+    ];
+    assert.deepEqual(problemsOfValue({ workers: [router({ realms: [{ name: 'realm1', roles }] })] }), [
+      'test: workers[0].realms[0].roles[0]: a role has "permissions" or an "authorizer", not both',
+      'test: workers[0].realms[0].roles[1]: a role needs "permissions" (static authorization) or an "authorizer" (dynamic authorization)',
+      'test: workers[0].realms[0].roles[2].name: a role name must not be empty',
+    ]);
+  });
+
+  it('duplicate realm and role names', () => {
+    const realm = { name: 'realm1', roles: [{ name: 'r', permissions: [] }, { name: 'r', permissions: [] }] };
+    assert.deepEqual(problemsOfValue({ workers: [router({ realms: [realm, { name: 'realm1' }] })] }), [
+      'test: workers[0].realms[1].name: duplicate realm name "realm1" (first defined at workers[0].realms[0].name)',
+      'test: workers[0].realms[0].roles[1].name: duplicate role name "r" (first defined at workers[0].realms[0].roles[0].name)',
+    ]);
+  });
+
+  it('a transport auth role that no realm defines is fine', () => {
+    const transports = [
+      { type: 'websocket', endpoint: { type: 'tcp', port: 9000 }, auth: { anonymous: { type: 'static', role: 'guest' } } },
+    ];
+    const config = load({ workers: [router({ transports })] });
+    assert.deepEqual(config.listeners[0]!.paths['/']!.auth, { anonymous: { type: 'static', role: 'guest' } });
+  });
+
+  it('ports out of range and ports used twice', () => {
+    const transports = [
+      { type: 'websocket', endpoint: { type: 'tcp', port: 8080 } },
+      { type: 'websocket', endpoint: { type: 'tcp', port: 8080, interface: '127.0.0.1' } },
+      { type: 'websocket', endpoint: { type: 'tcp', port: -1 } },
+      { type: 'websocket', endpoint: { type: 'tcp', port: 0 } },
+      { type: 'websocket', endpoint: { type: 'tcp', port: 0 } },
+      { type: 'websocket', endpoint: { type: 'tcp', port: 8081, interface: '127.0.0.1' } },
+      { type: 'websocket', endpoint: { type: 'tcp', port: 8081, interface: '127.0.0.2' } },
+    ];
+    // Without source text there are no positions: schema problems come before cross-check ones.
+    assert.deepEqual(problemsOfValue({ workers: [router({ transports })] }), [
+      'test: workers[0].transports[2].endpoint.port: expected a port number from 0 to 65535',
+      'test: workers[0].transports[1].endpoint.port: port 8080 on 127.0.0.1 is already used by workers[0].transports[0] (0.0.0.0)',
+    ]);
+  });
+
+  it('unsupported Crossbar parts are errors that name them', () => {
+    const transports = [
+      { type: 'rawsocket', endpoint: { type: 'tcp', port: 9000 } },
+      { type: 'websocket', endpoint: { type: 'unix', path: '/tmp/sock' } },
+      { type: 'websocket', endpoint: { type: 'tcp', port: 9001 }, cookie: { store: { type: 'memory' } } },
+      { type: 'websocket', endpoint: { type: 'tcp', port: 9002 }, serializers: ['json', 'ubjson'] },
+      { type: 'websocket', endpoint: { type: 'tcp', port: 9003 }, auth: { ticket: { type: 'function', create: 'x.y' } } },
+    ];
+    assert.deepEqual(problemsOfValue({ workers: [router({ transports }), { type: 'guest', executable: 'node' }] }), [
+      'test: workers[0].transports[0].type: not supported by Junction yet: "rawsocket" transports (supported: websocket, web)',
+      'test: workers[0].transports[1].endpoint.type: not supported by Junction yet: "unix" endpoints (supported: tcp)',
+      'test: workers[0].transports[2].cookie: not supported by Junction yet: cookie tracking',
+      'test: workers[0].transports[3].serializers[1]: not supported by Junction yet: the ubjson serializer (supported: json, msgpack, cbor)',
+      'test: workers[0].transports[4].auth.ticket.type: not supported by Junction yet: ticket authentication of type "function" (a Python callable) (use type "dynamic" with a WAMP procedure)',
+      'test: workers[1].type: not supported by Junction yet: guest workers (programs started by the router)',
+    ]);
+  });
+
+  it('only one router worker', () => {
+    assert.deepEqual(problemsOfValue({ workers: [router(), router({ transports: [] })] }), [
+      "test: workers[1]: Junction runs one router: merge this worker's realms and transports into workers[0]",
+    ]);
+  });
+
+  it('web paths that collide once normalized, and an auth block with no method', () => {
+    const transports = [
+      {
+        type: 'web',
+        endpoint: { type: 'tcp', port: 9000 },
+        paths: { ws: { type: 'websocket', auth: {} }, '/ws/': { type: 'websocket' } },
+      },
+    ];
+    assert.deepEqual(problemsOfValue({ workers: [router({ transports })] }), [
+      'test: workers[0].transports[0].paths.ws.auth: enables no authentication method, so no client could join; add anonymous, ticket, wampcra or cryptosign',
+      'test: workers[0].transports[0].paths["/ws/"]: paths "ws" and "/ws/" are the same URL path /ws',
+    ]);
+  });
+
+  it('realms named by authenticators and principals must exist', () => {
+    const auth = {
+      ticket: { type: 'dynamic', authenticator: 'com.example.authenticate', 'authenticator-realm': 'auth' },
+      cryptosign: {
+        type: 'static',
+        principals: { dev: { authorized_keys: ['ab'.repeat(32)], role: 'device', realm: 'devices' } },
+      },
+    };
+    const transports = [{ type: 'websocket', endpoint: { type: 'tcp', port: 9000 }, auth }];
+    assert.deepEqual(problemsOfValue({ workers: [router({ transports })] }), [
+      'test: workers[0].transports[0].auth.ticket["authenticator-realm"]: realm "auth" is not defined in this configuration',
+      'test: workers[0].transports[0].auth.cryptosign.principals.dev.realm: realm "devices" is not defined in this configuration',
+    ]);
+  });
+
+  it('wampcra salting needs salt, iterations and keylen together', () => {
+    const auth = { wampcra: { type: 'static', users: { joe: { secret: 's', role: 'user', salt: 'x' } } } };
+    const transports = [{ type: 'websocket', endpoint: { type: 'tcp', port: 9000 }, auth }];
+    assert.deepEqual(problemsOfValue({ workers: [router({ transports })] }), [
+      'test: workers[0].transports[0].auth.wampcra.users.joe: "salt", "iterations" and "keylen" go together (only "salt" given)',
+    ]);
+  });
+
+  it('a version other than 2', () => {
+    assert.deepEqual(problemsOfValue({ version: 1, workers: [router()] }), [
+      'test: version: expected 2: Junction reads Crossbar configuration version 2',
+    ]);
+  });
+});
+
+describe('environment variables', () => {
+  const withTicket = (ticket: string) => ({
+    workers: [
+      router({
+        transports: [
+          {
+            type: 'websocket',
+            endpoint: { type: 'tcp', port: '${PORT}' },
+            auth: { ticket: { type: 'static', principals: { joe: { ticket, role: 'user' } } } },
+          },
+        ],
+      }),
+    ],
+  });
+
+  it('substitutes ${NAME} in values, and a port from the environment', () => {
+    const config = load(withTicket('${JOE_TICKET}'), { JOE_TICKET: 's3cret', PORT: '8443' });
+    const auth = config.listeners[0]!.paths['/']!.auth;
+    assert.equal(auth.ticket?.type === 'static' && auth.ticket.principals.joe!.ticket, 's3cret');
+    assert.equal(config.listeners[0]!.endpoint.port, 8443);
+  });
+
+  it("reads Crossbar's \"$PORT\" form for endpoint ports", () => {
+    const transports = [{ type: 'websocket', endpoint: { type: 'tcp', port: '$PORT' } }];
+    assert.equal(load({ workers: [router({ transports })] }, { PORT: '7000' }).listeners[0]!.endpoint.port, 7000);
+  });
+
+  it('names a missing variable once, without its value or a follow-on type error', () => {
+    assert.deepEqual(problemsOfValue(withTicket('prefix-${JOE_TICKET}'), {}), [
+      'test: workers[0].transports[0].endpoint.port: environment variable PORT is not set',
+      'test: workers[0].transports[0].auth.ticket.principals.joe.ticket: environment variable JOE_TICKET is not set',
+    ]);
+  });
+
+  it('keeps secrets out of messages when a substituted value is wrong', () => {
+    const lines = problemsOfValue(withTicket('${JOE_TICKET}'), { JOE_TICKET: 'hunter2-secret', PORT: 'hunter2-secret' });
+    assert.deepEqual(lines, ['test: workers[0].transports[0].endpoint.port: expected a port number from 0 to 65535']);
+    assert.ok(!lines.join('\n').includes('hunter2'));
+  });
+});
+
+describe('notices', () => {
+  it('accepts Crossbar runtime settings and Python components with one notice each', () => {
+    const config = load({
+      version: 2,
+      controller: { options: { title: 'node1' } },
+      workers: [
+        router({
+          options: { pythonpath: ['..'], title: 'router' },
+          components: [{ type: 'class', classname: 'hello.AppSession', realm: 'realm1', role: 'anonymous', extra: { a: 1 } }],
+        }),
+        {
+          type: 'container',
+          options: { pythonpath: ['..'] },
+          components: [
+            {
+              type: 'class',
+              classname: 'worker.Backend',
+              realm: 'realm1',
+              transport: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port: 9000 }, url: 'ws://127.0.0.1:9000' },
+            },
+          ],
+        },
+      ],
+    });
+    assert.deepEqual(config.notices, [
+      "controller.options: the controller's options block (process title, shutdown modes, ...) is not needed by Junction and was ignored",
+      'workers[0].options.title: the worker process title (title) is not needed by Junction and was ignored',
+      'workers[0].options.pythonpath: the Python module search path (pythonpath) is not needed by Junction and was ignored',
+      'workers[1].options.pythonpath: the Python module search path (pythonpath) is not needed by Junction and was ignored',
+      'workers[0].components[0]: Python component hello.AppSession is not run by Junction: start it as a separate WAMP client that connects to the router',
+      'workers[1].components[0]: Python component worker.Backend is not run by Junction: start it as a separate WAMP client that connects to the router',
+    ]);
+    assert.deepEqual(config.components, [
+      { where: 'router', type: 'class', classname: 'hello.AppSession', realm: 'realm1', role: 'anonymous', extra: { a: 1 } },
+      { where: 'container', type: 'class', classname: 'worker.Backend', realm: 'realm1', extra: {} },
+    ]);
+  });
+});
+
+describe('model details', () => {
+  it('standalone websocket transports listen on "/", web paths are normalized', () => {
+    const transports = [
+      { type: 'websocket', id: 'main_ws', endpoint: { type: 'tcp', port: 9000, version: 6 } },
+      {
+        type: 'web',
+        endpoint: { type: 'tcp', port: 9001, interface: '::1' },
+        paths: { '/': { type: 'websocket' }, 'api/v1/ws': { type: 'websocket' } },
+      },
+    ];
+    const [standalone, web] = load({ workers: [router({ transports })] }).listeners;
+    assert.equal(standalone!.id, 'main_ws');
+    assert.equal(standalone!.kind, 'websocket');
+    assert.deepEqual(standalone!.endpoint, { port: 9000, interface: '::' });
+    assert.deepEqual(Object.keys(standalone!.paths), ['/']);
+    assert.equal(web!.id, 'transport1');
+    assert.deepEqual(Object.keys(web!.paths), ['/', '/api/v1/ws']);
+  });
+
+  it('principal and path records cannot be reached through Object prototype names', () => {
+    const auth = { ticket: { type: 'static', principals: { joe: { ticket: 't', role: 'user' } } } };
+    const config = load({ workers: [router({ transports: [{ type: 'websocket', endpoint: { type: 'tcp', port: 1 }, auth }] })] });
+    const ticket = config.listeners[0]!.paths['/']!.auth.ticket;
+    assert.equal(ticket?.type, 'static');
+    assert.equal(ticket?.type === 'static' ? ticket.principals['constructor'] : 'not static', undefined);
+    assert.equal(config.listeners[0]!.paths['constructor'], undefined);
+  });
+
+  it('maps options, compression, TLS paths and the store', () => {
+    const config = parseConfig(
+      {
+        workers: [
+          router({
+            realms: [
+              {
+                name: 'realm1',
+                options: { enable_meta_api: false, uri_check: 'loose' },
+                store: { type: 'memory', limit: 7, 'event-history': [{ uri: 'a.b' }, { uri: 'a.', match: 'prefix', limit: 3 }] },
+              },
+            ],
+            transports: [
+              {
+                type: 'websocket',
+                endpoint: {
+                  type: 'tcp',
+                  port: 443,
+                  backlog: 100,
+                  tls: { key: 'k.pem', certificate: '/etc/c.pem', chain_certificates: ['chain.pem'], ciphers: 'HIGH' },
+                },
+                serializers: ['cbor', 'cbor'],
+                options: { compression: { deflate: { max_window_bits: 12 } }, auto_ping_interval: 0 },
+              },
+            ],
+          }),
+        ],
+      },
+      { source: 'test', env: {}, baseDir: '/srv/junction' },
+    );
+    assert.deepEqual(config.realms[0]!.options, { enableMetaApi: false, uriCheck: 'loose' });
+    assert.deepEqual(config.realms[0]!.store.eventHistory, [
+      { uri: 'a.b', match: 'exact', limit: 7 },
+      { uri: 'a.', match: 'prefix', limit: 3 },
+    ]);
+    const listener = config.listeners[0]!;
+    assert.deepEqual(listener.endpoint, {
+      port: 443,
+      interface: '0.0.0.0',
+      backlog: 100,
+      tls: { key: '/srv/junction/k.pem', certificate: '/etc/c.pem', chainCertificates: ['/srv/junction/chain.pem'], ciphers: 'HIGH' },
+    });
+    const service = listener.paths['/']!;
+    assert.deepEqual(service.serializers, ['cbor']);
+    assert.equal(service.options.compression, true);
+    assert.equal(service.options.autoPingInterval, 0);
+    assert.deepEqual(config.notices, [
+      'workers[0].transports[0].options.compression.deflate.max_window_bits: the permessage-deflate tuning parameter max_window_bits (ws defaults apply) is not needed by Junction and was ignored',
+    ]);
+  });
+});
