@@ -21,8 +21,10 @@ describe('reconnect backoff', () => {
     assert.equal(reconnectPolicy(false), undefined);
     assert.deepEqual(reconnectPolicy(undefined), reconnectPolicy(true));
     assert.equal(reconnectPolicy({ maxRetries: 3 })!.maxRetries, 3);
-    assert.throws(() => reconnectPolicy({ initialDelay: -1 }), /initialDelay must be >= 0/);
-    assert.throws(() => reconnectPolicy({ initialDelay: 10, maxDelay: 5 }), /maxDelay must be >= initialDelay/);
-    assert.throws(() => reconnectPolicy({ jitter: 2 }), /jitter must be between 0 and 1/);
+    const rule = /^reconnect: want 0 <= initialDelay <= maxDelay, growth >= 1, maxRetries >= 0, 0 <= jitter <= 1; got /;
+    for (const bad of [{ initialDelay: -1 }, { initialDelay: 10, maxDelay: 5 }, { growth: 0.5 }, { maxRetries: -1 }, { jitter: 2 }, { jitter: Number.NaN }]) {
+      assert.throws(() => reconnectPolicy(bad), rule, JSON.stringify(bad));
+    }
+    assert.throws(() => reconnectPolicy({ initialDelay: -1 }), /"initialDelay":-1/);
   });
 });

@@ -14,14 +14,10 @@ export const defaultReconnect: ReconnectPolicy = {
 export function reconnectPolicy(option: ReconnectOptions | boolean | undefined): ReconnectPolicy | undefined {
   if (option === false) return undefined;
   const policy = { ...defaultReconnect, ...(option === true || option === undefined ? {} : option) };
-  const problem =
-    !(policy.initialDelay >= 0) ? 'initialDelay must be >= 0'
-    : !(policy.maxDelay >= policy.initialDelay) ? 'maxDelay must be >= initialDelay'
-    : !(policy.growth >= 1) ? 'growth must be >= 1'
-    : !(policy.maxRetries >= 0) ? 'maxRetries must be >= 0'
-    : !(policy.jitter >= 0 && policy.jitter <= 1) ? 'jitter must be between 0 and 1'
-    : undefined;
-  if (problem) throw new RangeError(`reconnect: ${problem}`);
+  const { initialDelay, maxDelay, growth, maxRetries, jitter } = policy;
+  if (!(initialDelay >= 0 && maxDelay >= initialDelay && growth >= 1 && maxRetries >= 0 && jitter >= 0 && jitter <= 1)) {
+    throw new RangeError(`reconnect: want 0 <= initialDelay <= maxDelay, growth >= 1, maxRetries >= 0, 0 <= jitter <= 1; got ${JSON.stringify(policy)}`);
+  }
   return policy;
 }
 

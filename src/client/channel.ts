@@ -4,59 +4,63 @@
  * (break / return) runs `onReturn`, so the owner can release what feeds the channel.
  */
 export class Channel<T> implements AsyncIterableIterator<T> {
-  private readonly items: T[] = [];
-  private waiting: ((result: IteratorResult<T>) => void) | undefined;
-  private failWaiting: ((error: unknown) => void) | undefined;
-  private ended = false;
-  private failure: unknown;
+  readonly #items: T[] = [];
+  #waiting: ((result: IteratorResult<T>) => void) | undefined;
+  #failWaiting: ((error: unknown) => void) | undefined;
+  #ended = false;
+  #failure: unknown;
 
-  constructor(private readonly onReturn?: () => void) {}
+  readonly #onReturn: (() => void) | undefined;
+
+  constructor(onReturn?: () => void) {
+    this.#onReturn = onReturn;
+  }
 
   push(item: T): void {
-    if (this.ended) return;
-    const resolve = this.waiting;
+    if (this.#ended) return;
+    const resolve = this.#waiting;
     if (resolve) {
-      this.waiting = this.failWaiting = undefined;
+      this.#waiting = this.#failWaiting = undefined;
       resolve({ value: item, done: false });
     } else {
-      this.items.push(item);
+      this.#items.push(item);
     }
   }
 
   /** Ends the stream after the queued items; with an error, the consumer's loop throws it. */
   end(error?: unknown): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.failure = error;
-    const resolve = this.waiting;
-    const reject = this.failWaiting;
-    this.waiting = this.failWaiting = undefined;
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#failure = error;
+    const resolve = this.#waiting;
+    const reject = this.#failWaiting;
+    this.#waiting = this.#failWaiting = undefined;
     if (error !== undefined && reject) reject(error);
     else resolve?.({ value: undefined, done: true });
   }
 
   get isEnded(): boolean {
-    return this.ended;
+    return this.#ended;
   }
 
   next(): Promise<IteratorResult<T>> {
-    if (this.items.length > 0) return Promise.resolve({ value: this.items.shift()!, done: false });
-    if (this.ended) {
-      const error = this.failure;
-      this.failure = undefined;
+    if (this.#items.length > 0) return Promise.resolve({ value: this.#items.shift()!, done: false });
+    if (this.#ended) {
+      const error = this.#failure;
+      this.#failure = undefined;
       return error === undefined ? Promise.resolve({ value: undefined, done: true }) : Promise.reject(error);
     }
     return new Promise((resolve, reject) => {
-      this.waiting = resolve;
-      this.failWaiting = reject;
+      this.#waiting = resolve;
+      this.#failWaiting = reject;
     });
   }
 
   return(): Promise<IteratorResult<T>> {
-    const wasEnded = this.ended;
-    this.items.length = 0;
+    const wasEnded = this.#ended;
+    this.#items.length = 0;
     this.end();
-    if (!wasEnded) this.onReturn?.();
+    if (!wasEnded) this.#onReturn?.();
     return Promise.resolve({ value: undefined, done: true });
   }
 

@@ -26,159 +26,169 @@ export interface ConnectionHooks {
  * backoff and jitter after a loss, and reports each step on the status streams.
  */
 export class Connection {
-  private current: SessionState = 'open';
-  private leaving = false;
-  private finalEnd: LinkEnd | undefined;
-  private readonly statusStreams = new Set<Channel<Status>>();
-  private openWaiters: { resolve(link: Link): void; reject(error: Error): void }[] = [];
-  private link: Link | undefined;
-  private cancelSleep: (() => void) | undefined;
-  private markClosed!: () => void;
+  #current: SessionState = 'open';
+  #leaving = false;
+  #finalEnd: LinkEnd | undefined;
+  readonly #statusStreams = new Set<Channel<Status>>();
+  #openWaiters: { resolve(link: Link): void; reject(error: Error): void }[] = [];
+  #link: Link | undefined;
+  #cancelSleep: (() => void) | undefined;
+  #markClosed!: () => void;
   /** Resolves once the connection is closed for good. */
-  readonly closed = new Promise<void>((resolve) => (this.markClosed = resolve));
+  readonly closed = new Promise<void>((resolve) => (this.#markClosed = resolve));
+
+  readonly #config: DialConfig;
+  readonly #policy: ReconnectPolicy | undefined;
+  readonly #hooks: ConnectionHooks;
+  readonly #random: () => number;
 
   constructor(
-    private readonly config: DialConfig,
-    private readonly policy: ReconnectPolicy | undefined,
-    private readonly hooks: ConnectionHooks,
-    private readonly random: () => number = Math.random,
-  ) {}
+    config: DialConfig,
+    policy: ReconnectPolicy | undefined,
+    hooks: ConnectionHooks,
+    random: () => number = Math.random,
+  ) {
+    this.#config = config;
+    this.#policy = policy;
+    this.#hooks = hooks;
+    this.#random = random;
+  }
 
   get state(): SessionState {
-    return this.current;
+    return this.#current;
   }
 
   /** Why the connection closed for good, once it has. */
   get closeReason(): LinkEnd | undefined {
-    return this.finalEnd;
+    return this.#finalEnd;
   }
 
   /** The first connection: one attempt, whose failure rejects (nothing to restore yet). */
   async start(): Promise<void> {
-    this.adopt(await establish(this.config), 0);
+    this.#adopt(await establish(this.#config), 0);
   }
 
   /** Resolves with the link once the session is open (and restored), rejects if it closes for good. */
   whenOpen(): Promise<Link> {
-    if (this.current === 'open' && this.link) return Promise.resolve(this.link);
-    if (this.current === 'closed') return Promise.reject(new SessionClosedError(this.closedText()));
-    return new Promise((resolve, reject) => this.openWaiters.push({ resolve, reject }));
+    if (this.#current === 'open' && this.#link) return Promise.resolve(this.#link);
+    if (this.#current === 'closed') return Promise.reject(new SessionClosedError(this.closedText()));
+    return new Promise((resolve, reject) => this.#openWaiters.push({ resolve, reject }));
   }
 
   closedText(): string {
-    const end = this.finalEnd;
+    const end = this.#finalEnd;
     return `the session is closed (${end ? end.reason + (end.message ? `: ${end.message}` : '') : 'unknown reason'})`;
   }
 
   /** The app is leaving: stop any reconnect and let the current link end for good. */
   stop(): void {
-    this.leaving = true;
-    this.cancelSleep?.();
+    this.#leaving = true;
+    this.#cancelSleep?.();
   }
 
   /** Statuses from now on, ending after the final "closed". */
   status(): AsyncIterableIterator<Status> {
-    const channel: Channel<Status> = new Channel(() => this.statusStreams.delete(channel));
-    if (this.current === 'closed') {
-      channel.push({ type: 'closed', reason: this.finalEnd!.reason, message: this.finalEnd!.message, willRetry: false });
+    const channel: Channel<Status> = new Channel(() => this.#statusStreams.delete(channel));
+    if (this.#current === 'closed') {
+      channel.push({ type: 'closed', reason: this.#finalEnd!.reason, message: this.#finalEnd!.message, willRetry: false });
       channel.end();
     } else {
-      this.statusStreams.add(channel);
+      this.#statusStreams.add(channel);
     }
     return channel;
   }
 
-  private emit(status: Status): void {
-    for (const channel of this.statusStreams) channel.push(status);
+  #emit(status: Status): void {
+    for (const channel of this.#statusStreams) channel.push(status);
   }
 
-  private adopt(established: Established, attempt: number): void {
+  #adopt(established: Established, attempt: number): void {
     const reconnected = attempt > 0;
     const { link } = established;
-    this.link = link;
-    link.onEnd = (end) => this.linkEnded(link, end);
-    this.emit({ type: 'open', session: established.session, attempt });
+    this.#link = link;
+    link.onEnd = (end) => this.#linkEnded(link, end);
+    this.#emit({ type: 'open', session: established.session, attempt });
     // Subscriptions and registrations are restored before queued operations go out.
-    const restoring = this.hooks.opened(established, reconnected);
+    const restoring = this.#hooks.opened(established, reconnected);
     restoring.then((summary) => {
-      if (this.link !== link || !link.isOpen) return;
-      if (reconnected) this.emit({ type: 'restored', ...summary });
-      this.current = 'open';
-      const waiters = this.openWaiters;
-      this.openWaiters = [];
+      if (this.#link !== link || !link.isOpen) return;
+      if (reconnected) this.#emit({ type: 'restored', ...summary });
+      this.#current = 'open';
+      const waiters = this.#openWaiters;
+      this.#openWaiters = [];
       for (const waiter of waiters) waiter.resolve(link);
     });
   }
 
-  private linkEnded(link: Link, end: LinkEnd): void {
-    if (this.link !== link) return;
-    this.link = undefined;
-    this.hooks.lost(end);
-    if (this.leaving || !this.policy) {
-      this.close(end);
+  #linkEnded(link: Link, end: LinkEnd): void {
+    if (this.#link !== link) return;
+    this.#link = undefined;
+    this.#hooks.lost(end);
+    if (this.#leaving || !this.#policy) {
+      this.#close(end);
       return;
     }
-    this.current = 'reconnecting';
-    this.emit({ type: 'closed', reason: end.reason, message: end.message, willRetry: true });
-    void this.redial(this.policy);
+    this.#current = 'reconnecting';
+    this.#emit({ type: 'closed', reason: end.reason, message: end.message, willRetry: true });
+    void this.#redial(this.#policy);
   }
 
-  private async redial(policy: ReconnectPolicy): Promise<void> {
+  async #redial(policy: ReconnectPolicy): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       if (attempt > policy.maxRetries) {
-        this.close({ reason: 'lost', message: `gave up after ${policy.maxRetries} reconnection attempts` });
+        this.#close({ reason: 'lost', message: `gave up after ${policy.maxRetries} reconnection attempts` });
         return;
       }
-      const delay = retryDelay(policy, attempt, this.random);
-      this.emit({ type: 'retrying', delay, attempt });
-      await this.sleep(delay);
-      if (this.leaving) {
-        this.close({ reason: 'wamp.close.close_realm', message: 'left while reconnecting' });
+      const delay = retryDelay(policy, attempt, this.#random);
+      this.#emit({ type: 'retrying', delay, attempt });
+      await this.#sleep(delay);
+      if (this.#leaving) {
+        this.#close({ reason: 'wamp.close.close_realm', message: 'left while reconnecting' });
         return;
       }
-      this.emit({ type: 'connecting', url: this.config.url, attempt });
+      this.#emit({ type: 'connecting', url: this.#config.url, attempt });
       try {
-        const established = await establish(this.config);
-        if (this.leaving) {
+        const established = await establish(this.#config);
+        if (this.#leaving) {
           established.link.close({ reason: 'wamp.close.close_realm' });
-          this.close({ reason: 'wamp.close.close_realm', message: 'left while reconnecting' });
+          this.#close({ reason: 'wamp.close.close_realm', message: 'left while reconnecting' });
           return;
         }
-        this.adopt(established, attempt);
+        this.#adopt(established, attempt);
         return;
       } catch (error) {
         // An ABORT is the router's considered refusal (bad credentials, unknown realm): final.
         if (error instanceof WampError) {
-          this.close({ reason: error.uri, message: error.message });
+          this.#close({ reason: error.uri, message: error.message });
           return;
         }
-        this.emit({ type: 'closed', reason: 'unreachable', message: (error as Error).message, willRetry: true });
+        this.#emit({ type: 'closed', reason: 'unreachable', message: (error as Error).message, willRetry: true });
       }
     }
   }
 
-  private sleep(ms: number): Promise<void> {
+  #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done(): void {
         clearTimeout(timer);
         resolve();
       }
-      this.cancelSleep = done;
+      this.#cancelSleep = done;
     });
   }
 
-  private close(end: LinkEnd): void {
-    if (this.current === 'closed') return;
-    this.current = 'closed';
-    this.finalEnd = end;
-    this.emit({ type: 'closed', reason: end.reason, message: end.message, willRetry: false });
-    for (const channel of this.statusStreams) channel.end();
-    this.statusStreams.clear();
+  #close(end: LinkEnd): void {
+    if (this.#current === 'closed') return;
+    this.#current = 'closed';
+    this.#finalEnd = end;
+    this.#emit({ type: 'closed', reason: end.reason, message: end.message, willRetry: false });
+    for (const channel of this.#statusStreams) channel.end();
+    this.#statusStreams.clear();
     const error = new SessionClosedError(this.closedText());
-    for (const waiter of this.openWaiters) waiter.reject(error);
-    this.openWaiters = [];
-    this.hooks.closed(this.leaving);
-    this.markClosed();
+    for (const waiter of this.#openWaiters) waiter.reject(error);
+    this.#openWaiters = [];
+    this.#hooks.closed(this.#leaving);
+    this.#markClosed();
   }
 }

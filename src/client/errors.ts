@@ -1,5 +1,5 @@
-import { ErrorUri } from '../protocol/errors.js';
 import type { Args, Kwargs } from './types.js';
+import { NETWORK_FAILURE_URI } from './wire.js';
 
 /**
  * An error that travels over WAMP: an ERROR reply, an ABORT, or one an endpoint throws to send
@@ -30,7 +30,7 @@ export class WampError extends Error {
  */
 export class ConnectionLostError extends WampError {
   constructor(reason: string) {
-    super(ErrorUri.networkFailure, [`connection lost before the reply arrived (${reason})`]);
+    super(NETWORK_FAILURE_URI, [`connection lost before the reply arrived (${reason})`]);
   }
 
   override name = 'ConnectionLostError';

@@ -1,26 +1,21 @@
 import type { Codec } from '../codec/codec.js';
-import { MessageType } from '../protocol/codes.js';
-import { ErrorUri } from '../protocol/errors.js';
 import type { Authenticator } from './auth/types.js';
 import { TransportError, WampError } from './errors.js';
 import { Link } from './link.js';
 import type { TransportFactory } from './transport.js';
+import { ABORT, AUTHENTICATE, CHALLENGE, HELLO, WELCOME, AUTHENTICATION_FAILED_URI, PROTOCOL_VIOLATION_URI } from './wire.js';
+
+const features = (...names: string[]): { features: Record<string, true> } => ({
+  features: Object.fromEntries(names.map((name) => [name, true])),
+});
+const rpc = ['progressive_call_results', 'call_canceling', 'call_timeout', 'caller_identification'];
 
 /** The roles and features this client announces in HELLO. */
 const roles = {
-  caller: { features: { progressive_call_results: true, call_canceling: true, call_timeout: true, caller_identification: true } },
-  callee: {
-    features: {
-      progressive_call_results: true,
-      call_canceling: true,
-      call_timeout: true,
-      caller_identification: true,
-      pattern_based_registration: true,
-      shared_registration: true,
-    },
-  },
-  publisher: { features: { publisher_exclusion: true, subscriber_blackwhite_listing: true, publisher_identification: true } },
-  subscriber: { features: { pattern_based_subscription: true, publisher_identification: true } },
+  caller: features(...rpc),
+  callee: features(...rpc, 'pattern_based_registration', 'shared_registration'),
+  publisher: features('publisher_exclusion', 'subscriber_blackwhite_listing', 'publisher_identification'),
+  subscriber: features('pattern_based_subscription', 'publisher_identification'),
 };
 
 export interface DialConfig {
@@ -53,9 +48,7 @@ export async function establish(config: DialConfig): Promise<Established> {
   const codec = config.codecs.find((candidate) => candidate.subprotocol === transport.protocol);
   if (!codec) {
     transport.close(1002, 'no subprotocol');
-    throw new TransportError(
-      `the router at ${config.url} chose subprotocol "${transport.protocol}", not one of ${config.codecs.map((c) => c.subprotocol).join(', ')}`,
-    );
+    throw new TransportError(`the router chose subprotocol "${transport.protocol}", which was not offered`);
   }
   link = new Link(codec);
   link.attach(transport);
@@ -65,33 +58,33 @@ export async function establish(config: DialConfig): Promise<Established> {
     established.onEnd = (end) =>
       reject(
         end.reason === 'lost'
-          ? new TransportError(`the connection closed during the handshake (${end.message})`)
+          ? new TransportError(`closed during the handshake (${end.message})`)
           : new WampError(end.reason, end.message ? [end.message] : []),
       );
     established.onMessage = (message) => {
       switch (message.type) {
-        case MessageType.WELCOME:
+        case WELCOME:
           established.onEnd = () => {};
           resolve({ link: established, session: message.session, details: message.details });
           return;
-        case MessageType.ABORT:
+        case ABORT:
           established.onEnd = () => {};
           established.close({ reason: message.reason });
           reject(new WampError(message.reason, typeof message.details.message === 'string' ? [message.details.message] : [], {}, message.details));
           return;
-        case MessageType.CHALLENGE:
+        case CHALLENGE:
           auth.respond(message.authMethod, message.extra).then(
-            (signature) => established.send({ type: MessageType.AUTHENTICATE, signature, extra: {} }),
-            (error: Error) => established.abort(ErrorUri.authenticationFailed, `cannot answer the ${message.authMethod} challenge: ${error.message}`),
+            (signature) => established.send({ type: AUTHENTICATE, signature, extra: {} }),
+            (error: Error) => established.abort(AUTHENTICATION_FAILED_URI, `cannot answer the ${message.authMethod} challenge: ${error.message}`),
           );
           return;
         default:
-          established.abort(ErrorUri.protocolViolation, `unexpected message type ${message.type} during the handshake`);
+          established.abort(PROTOCOL_VIOLATION_URI, `message type ${message.type} during the handshake`);
       }
     };
     const details: Record<string, unknown> = { roles, agent: 'junction-client', authmethods: auth.authmethods };
     if (auth.authid !== undefined) details.authid = auth.authid;
     if (auth.authextra !== undefined) details.authextra = auth.authextra;
-    established.send({ type: MessageType.HELLO, realm: config.realm, details });
+    established.send({ type: HELLO, realm: config.realm, details });
   });
 }

@@ -9,6 +9,8 @@ import { nodeTransport } from './transports/node.js';
 
 export * from './public.js';
 export { jsonCodec, msgpackCodec, cborCodec };
+/** The salted WAMP-CRA key, as AutobahnJS's auth_cra.derive_key computes it. */
+export { deriveKey } from './auth/wampcra.js';
 
 /** Connects to a router and joins a realm; see ConnectOptions. */
 export function connect(options: ConnectOptions): Promise<Session> {

@@ -1,11 +1,10 @@
-import { MessageType } from '../protocol/codes.js';
-import { ErrorUri } from '../protocol/errors.js';
 import type { Invocation } from '../protocol/messages.js';
 import { WampError } from './errors.js';
 import type { Link } from './link.js';
 import type { Registration } from './registration.js';
 import { Result } from './result.js';
 import type { Args, InvocationDetails, Kwargs } from './types.js';
+import { ERROR, INVOCATION, YIELD, CANCELED_URI } from './wire.js';
 
 function toResult(value: unknown): Result {
   if (value instanceof Result) return value;
@@ -20,7 +19,7 @@ function isAsyncIterator(value: unknown): value is AsyncIterator<unknown> {
 
 /** Why the endpoint failed, as the ERROR its caller receives. */
 function errorReply(error: unknown, interrupted: boolean): WampError {
-  if (interrupted) return new WampError(ErrorUri.canceled, ['the call was canceled']);
+  if (interrupted) return new WampError(CANCELED_URI, ['the call was canceled']);
   if (error instanceof WampError) return error;
   return new WampError('wamp.error.runtime_error', [error instanceof Error ? error.message : String(error)]);
 }
@@ -40,7 +39,7 @@ export function invoke(link: Link, message: Invocation, registration: Registrati
 
   const sendYield = (result: Result, progress: boolean): void => {
     const options = progress ? { progress: true } : {};
-    link.send({ type: MessageType.YIELD, request, options, args: result.args, kwargs: result.kwargs });
+    link.send({ type: YIELD, request, options, args: result.args, kwargs: result.kwargs });
   };
   const details: InvocationDetails = {
     procedure: typeof raw.procedure === 'string' ? raw.procedure : registration.procedure,
@@ -61,7 +60,7 @@ export function invoke(link: Link, message: Invocation, registration: Registrati
     if (outcome instanceof Result) {
       sendYield(outcome, false);
     } else {
-      link.send({ type: MessageType.ERROR, requestType: MessageType.INVOCATION, request, details: {}, error: outcome.uri, args: outcome.args, kwargs: outcome.kwargs });
+      link.send({ type: ERROR, requestType: INVOCATION, request, details: {}, error: outcome.uri, args: outcome.args, kwargs: outcome.kwargs });
     }
   };
 

@@ -1,9 +1,8 @@
 import type { Codec } from '../codec/codec.js';
-import { MessageType } from '../protocol/codes.js';
-import { ErrorUri } from '../protocol/errors.js';
 import { toWire, type WampMessage } from '../protocol/messages.js';
-import { parseMessage } from '../protocol/parse.js';
+import { parseInbound, type RouterMessage } from './inbound.js';
 import type { Frame, Transport } from './transport.js';
+import { ABORT, PROTOCOL_VIOLATION_URI } from './wire.js';
 
 /** Why a link ended: a WAMP reason URI (GOODBYE, ABORT) or "lost" when the transport just closed. */
 export interface LinkEnd {
@@ -17,52 +16,52 @@ export interface LinkEnd {
  * asks; nothing malformed reaches the session.
  */
 export class Link {
-  onMessage: (message: WampMessage) => void = () => {};
+  onMessage: (message: RouterMessage) => void = () => {};
   onEnd: (end: LinkEnd) => void = () => {};
-  private ended = false;
-  private transport: Transport | undefined;
+  #ended = false;
+  #transport: Transport | undefined;
 
   constructor(readonly codec: Codec) {}
 
   /** Set once the transport has opened; frames can arrive from then on. */
   attach(transport: Transport): void {
-    this.transport = transport;
+    this.#transport = transport;
   }
 
   get isOpen(): boolean {
-    return !this.ended;
+    return !this.#ended;
   }
 
   send(message: WampMessage): void {
-    if (!this.ended) this.transport!.send(this.codec.encode(toWire(message)));
+    if (!this.#ended) this.#transport!.send(this.codec.encode(toWire(message)));
   }
 
   receive(frame: Frame): void {
-    if (this.ended) return;
+    if (this.#ended) return;
     let raw: unknown;
     try {
       raw = this.codec.decode(frame);
     } catch (error) {
-      this.abort(ErrorUri.protocolViolation, `cannot decode a ${this.codec.name} frame: ${(error as Error).message}`);
+      this.abort(PROTOCOL_VIOLATION_URI, `cannot decode a ${this.codec.name} frame: ${(error as Error).message}`);
       return;
     }
-    const parsed = parseMessage(raw);
+    const parsed = parseInbound(raw);
     if (parsed.ok) this.onMessage(parsed.message);
-    else this.abort(ErrorUri.protocolViolation, parsed.error);
+    else this.abort(PROTOCOL_VIOLATION_URI, parsed.error);
   }
 
   /** Sends ABORT and drops the connection. */
   abort(reason: string, message: string): void {
-    this.send({ type: MessageType.ABORT, details: { message }, reason });
+    this.send({ type: ABORT, details: { message }, reason });
     this.close({ reason, message });
   }
 
   /** Drops the connection and reports `end` (once) to the owner. */
   close(end: LinkEnd, code = 1000): void {
-    if (this.ended) return;
-    this.ended = true;
+    if (this.#ended) return;
+    this.#ended = true;
     try {
-      this.transport?.close(code, end.reason.slice(0, 120));
+      this.#transport?.close(code, end.reason.slice(0, 120));
     } catch {
       // The socket is already gone: nothing left to close.
     }

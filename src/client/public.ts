@@ -9,5 +9,4 @@ export type * from './types.js';
 export type * from './auth/types.js';
 export type { Transport, TransportFactory, TransportHandlers, Frame } from './transport.js';
 export { webSocketTransport, type WebSocketConstructor, type WebSocketLike } from './transports/websocket.js';
-export { deriveKey } from './auth/wampcra.js';
 export type { Codec, CodecName } from '../codec/codec.js';

@@ -11,24 +11,28 @@ export interface RegistrationOwner {
 export class Registration {
   /** The router's id for it on the current connection (0 while none). */
   id = 0;
-  private active = true;
+  #active = true;
+
+  readonly #owner: RegistrationOwner;
 
   constructor(
-    private readonly owner: RegistrationOwner,
+    owner: RegistrationOwner,
     readonly procedure: string,
     readonly options: RegisterOptions,
     readonly endpoint: Endpoint,
-  ) {}
+  ) {
+    this.#owner = owner;
+  }
 
   get isActive(): boolean {
-    return this.active;
+    return this.#active;
   }
 
   unregister(): Promise<void> {
-    return this.active ? this.owner.unregister(this) : Promise.resolve();
+    return this.#active ? this.#owner.unregister(this) : Promise.resolve();
   }
 
   end(): void {
-    this.active = false;
+    this.#active = false;
   }
 }

@@ -1,6 +1,7 @@
-import { MessageType, messageTypeName } from '../protocol/codes.js';
+import { messageTypeName } from '../protocol/codes.js';
 import type { ErrorMessage, WampMessage } from '../protocol/messages.js';
 import { WampError } from './errors.js';
+import { ERROR } from './wire.js';
 
 interface Pending {
   requestType: number;
@@ -15,10 +16,10 @@ export function errorFromMessage(message: ErrorMessage): WampError {
 
 /** Requests awaiting their reply (SUBSCRIBED, PUBLISHED, REGISTERED... or ERROR), by request id. */
 export class RequestTable {
-  private readonly pending = new Map<number, Pending>();
+  readonly #pending = new Map<number, Pending>();
 
   expect(request: number, requestType: number, replyType: number): Promise<WampMessage> {
-    return new Promise((resolve, reject) => this.pending.set(request, { requestType, replyType, resolve, reject }));
+    return new Promise((resolve, reject) => this.#pending.set(request, { requestType, replyType, resolve, reject }));
   }
 
   /**
@@ -27,20 +28,20 @@ export class RequestTable {
    * longer waited for are ignored.
    */
   settle(request: number, reply: WampMessage): string | undefined {
-    const pending = this.pending.get(request);
+    const pending = this.#pending.get(request);
     if (!pending) return undefined;
-    const isError = reply.type === MessageType.ERROR;
+    const isError = reply.type === ERROR;
     const fits = isError ? (reply as ErrorMessage).requestType === pending.requestType : reply.type === pending.replyType;
     if (!fits) return `${messageTypeName(reply.type)} for request ${request}, which was a ${messageTypeName(pending.requestType)}`;
-    this.pending.delete(request);
+    this.#pending.delete(request);
     if (isError) pending.reject(errorFromMessage(reply as ErrorMessage));
     else pending.resolve(reply);
     return undefined;
   }
 
   failAll(error: Error): void {
-    const all = [...this.pending.values()];
-    this.pending.clear();
+    const all = [...this.#pending.values()];
+    this.#pending.clear();
     for (const pending of all) pending.reject(error);
   }
 }

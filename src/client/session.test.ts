@@ -51,7 +51,7 @@ describe('client session handshake', () => {
     await assert.rejects(connectWith(platform, { url: 'http://x', realm: 'realm1' }), /url must start with ws:\/\/ or wss:\/\//);
     await assert.rejects(connectWith(platform, { url: 'ws://x', realm: 'bad realm' }), InvalidUriError);
     await assert.rejects(connectWith(platform, { url: 'ws://x', realm: 'r', serializers: ['msgpack'] }), /serializer "msgpack" is not in this build \(it has json\)/);
-    await assert.rejects(connectWith(platform, { url: 'ws://x', realm: 'r', reconnect: { growth: 0.5 } }), /reconnect: growth must be >= 1/);
+    await assert.rejects(connectWith(platform, { url: 'ws://x', realm: 'r', reconnect: { growth: 0.5 } }), /reconnect: want .*growth >= 1/);
     assert.equal(router.attempts, 0);
   });
 });
@@ -375,7 +375,7 @@ describe('client misuse and closing', () => {
     peer.sendRaw('[36, "not an id", 1, {}]');
     const abort = await peer.expect(MessageType.ABORT);
     assert.equal(abort.reason, ErrorUri.protocolViolation);
-    assert.match(String(abort.details.message), /EVENT subscription \(element 1\) must be an integer ID/);
+    assert.equal(abort.details.message, 'EVENT subscription (element 1) must be an ID');
     await peer.clientClosed;
     assert.equal(session.state, 'closed');
   });

@@ -1,6 +1,4 @@
-import { MessageType, messageTypeName } from '../protocol/codes.js';
-import { ErrorUri } from '../protocol/errors.js';
-import { IdSequence } from '../protocol/ids.js';
+import { messageTypeName } from '../protocol/codes.js';
 import type { Goodbye, Published, Registered, Subscribed, WampMessage } from '../protocol/messages.js';
 import { isValidUri, uriProblem, type MatchPolicy } from '../protocol/uri.js';
 import { OutgoingCall } from './call.js';
@@ -8,6 +6,7 @@ import { Channel } from './channel.js';
 import { Connection, type RestoreSummary } from './connection.js';
 import { ConnectionLostError, InvalidUriError, SessionClosedError } from './errors.js';
 import type { Established } from './handshake.js';
+import type { RouterMessage } from './inbound.js';
 import { invoke } from './invocation.js';
 import type { Link, LinkEnd } from './link.js';
 import { Registration } from './registration.js';
@@ -27,6 +26,7 @@ import type {
   Status,
   SubscribeOptions,
 } from './types.js';
+import { ABORT, CALL, CHALLENGE, ERROR, EVENT, GOODBYE, INTERRUPT, INVOCATION, PUBLISH, PUBLISHED, REGISTER, REGISTERED, RESULT, SUBSCRIBE, SUBSCRIBED, UNREGISTER, UNREGISTERED, UNSUBSCRIBE, UNSUBSCRIBED, WELCOME, CLOSE_REALM_URI, GOODBYE_AND_OUT_URI, NO_SUCH_REGISTRATION_URI, PROTOCOL_VIOLATION_URI } from './wire.js';
 
 /** How long `leave()` waits for the router's GOODBYE before dropping the connection anyway. */
 const GOODBYE_WAIT_MS = 5000;
@@ -39,54 +39,58 @@ export type HandlerErrorReporter = (error: unknown, where: string) => void;
  * on each new link. Operations made while reconnecting wait for the session to be open again.
  */
 export class Session {
-  private readonly connection: Connection;
-  private link: Link | undefined;
-  private sessionId = 0;
-  private welcome: Record<string, unknown> = {};
-  private ids = new IdSequence();
-  private requests = new RequestTable();
-  private readonly calls = new Map<number, OutgoingCall>();
-  private readonly invocations = new Map<number, AbortController>();
-  private readonly subscriptions = new SubscriptionTable();
-  private readonly registrations = new Set<Registration>();
-  private readonly registrationsById = new Map<number, Registration>();
-  private leaving: Promise<void> | undefined;
+  readonly #connection: Connection;
+  #link: Link | undefined;
+  #sessionId = 0;
+  #welcome: Record<string, unknown> = {};
+  /** Request ids count up from 1 on each connection, as the spec asks of session-scope ids. */
+  #lastRequest = 0;
+  #requests = new RequestTable();
+  readonly #calls = new Map<number, OutgoingCall>();
+  readonly #invocations = new Map<number, AbortController>();
+  readonly #subscriptions = new SubscriptionTable();
+  readonly #registrations = new Set<Registration>();
+  readonly #registrationsById = new Map<number, Registration>();
+  #leaving: Promise<void> | undefined;
+
+  readonly #onHandlerError: HandlerErrorReporter;
 
   /** @internal Use `connect()`. */
   constructor(
     createConnection: (session: Session) => Connection,
     readonly realm: string,
-    private readonly onHandlerError: HandlerErrorReporter,
+    onHandlerError: HandlerErrorReporter,
   ) {
-    this.connection = createConnection(this);
+    this.#onHandlerError = onHandlerError;
+    this.#connection = createConnection(this);
   }
 
   /** @internal Opens the first connection; `connect()` calls it. */
   start(): Promise<void> {
-    return this.connection.start();
+    return this.#connection.start();
   }
 
   /** The router-assigned session id of the current connection. */
   get id(): number {
-    return this.sessionId;
+    return this.#sessionId;
   }
 
   /** WELCOME.Details of the current connection: authid, authrole, roles the router offers... */
   get details(): Record<string, unknown> {
-    return this.welcome;
+    return this.#welcome;
   }
 
   get state(): SessionState {
-    return this.connection.state;
+    return this.#connection.state;
   }
 
   get isOpen(): boolean {
-    return this.connection.state === 'open';
+    return this.#connection.state === 'open';
   }
 
   /** Connection statuses from now on: connecting, open, closed (with reason), retrying in N ms, restored. */
   status(): AsyncIterableIterator<Status> {
-    return this.connection.status();
+    return this.#connection.status();
   }
 
   publish<A extends Args = Args, K extends Kwargs = Kwargs>(
@@ -95,15 +99,15 @@ export class Session {
     kwargs?: K,
     options: PublishOptions = {},
   ): Promise<number | undefined> {
-    this.check('publish', topic, 'exact', args, kwargs);
-    return this.withLink((link) => {
-      const request = this.ids.nextId();
-      const message = { type: MessageType.PUBLISH, request, options: { ...options }, topic, args, kwargs } as const;
+    this.#check('publish', topic, 'exact', args, kwargs);
+    return this.#withLink((link) => {
+      const request = ++this.#lastRequest;
+      const message = { type: PUBLISH, request, options: { ...options }, topic, args, kwargs } as const;
       if (!options.acknowledge) {
         link.send(message);
         return Promise.resolve(undefined);
       }
-      const reply = this.requests.expect(request, MessageType.PUBLISH, MessageType.PUBLISHED);
+      const reply = this.#requests.expect(request, PUBLISH, PUBLISHED);
       link.send(message);
       return reply.then((published) => (published as Published).publication);
     });
@@ -114,12 +118,12 @@ export class Session {
     handler?: EventHandler<A, K>,
     options: SubscribeOptions = {},
   ): Promise<Subscription<A, K>> {
-    this.check('subscribe', topic, options.match);
+    this.#check('subscribe', topic, options.match);
     if (handler !== undefined && typeof handler !== 'function') throw new TypeError(`subscribe: the handler for "${topic}" must be a function`);
     const subscription = new Subscription<A, K>(this, topic, { ...options }, handler);
     const untyped = subscription as unknown as Subscription;
-    return this.withLink((link) => this.sendSubscribe(link, untyped)).then(() => {
-      this.subscriptions.all.add(untyped);
+    return this.#withLink((link) => this.#sendSubscribe(link, untyped)).then(() => {
+      this.#subscriptions.all.add(untyped);
       return subscription;
     });
   }
@@ -130,18 +134,18 @@ export class Session {
     kwargs?: K,
     options: CallOptions<RA, RK> = {},
   ): Promise<Result<RA, RK>> {
-    this.check('call', procedure, 'exact', args, kwargs);
+    this.#check('call', procedure, 'exact', args, kwargs);
     return new Promise<Result>((resolve, reject) => {
-      const call = new OutgoingCall(procedure, args, kwargs, options as CallOptions, resolve, reject, (request) => this.calls.delete(request));
+      const call = new OutgoingCall(procedure, args, kwargs, options as CallOptions, resolve, reject, (request) => this.#calls.delete(request));
       if (call.isDone) return;
       const send = (link: Link): void => {
         if (call.isDone) return;
-        const request = this.ids.nextId();
-        this.calls.set(request, call);
+        const request = ++this.#lastRequest;
+        this.#calls.set(request, call);
         call.send(link, request);
       };
-      if (this.link) send(this.link);
-      else this.connection.whenOpen().then(send, (error: Error) => call.lost(error));
+      if (this.#link) send(this.#link);
+      else this.#connection.whenOpen().then(send, (error: Error) => call.lost(error));
     }) as Promise<Result<RA, RK>>;
   }
 
@@ -178,59 +182,54 @@ export class Session {
     endpoint: Endpoint<A, K>,
     options: RegisterOptions = {},
   ): Promise<Registration> {
-    this.check('register', procedure, options.match);
+    this.#check('register', procedure, options.match);
     if (typeof endpoint !== 'function') throw new TypeError(`register: the endpoint for "${procedure}" must be a function`);
     const registration = new Registration(this, procedure, { ...options }, endpoint as Endpoint);
-    return this.withLink((link) => this.sendRegister(link, registration)).then(() => {
-      this.registrations.add(registration);
+    return this.#withLink((link) => this.#sendRegister(link, registration)).then(() => {
+      this.#registrations.add(registration);
       return registration;
     });
   }
 
   /** Closes the session with GOODBYE; no reconnect follows. Resolves once the connection is closed. */
-  leave(reason: string = ErrorUri.closeRealm, message?: string): Promise<void> {
-    if (this.leaving) return this.leaving;
+  leave(reason: string = CLOSE_REALM_URI, message?: string): Promise<void> {
+    if (this.#leaving) return this.#leaving;
     if (!isValidUri(reason, { strict: false })) throw new InvalidUriError(`leave: ${uriProblem(reason, { strict: false })}`);
-    this.connection.stop();
-    const link = this.link;
+    this.#connection.stop();
+    const link = this.#link;
     if (link?.isOpen) {
-      link.send({ type: MessageType.GOODBYE, details: message ? { message } : {}, reason });
+      link.send({ type: GOODBYE, details: message ? { message } : {}, reason });
       const timer = setTimeout(() => link.close({ reason, message: 'the router did not answer GOODBYE' }), GOODBYE_WAIT_MS);
-      this.leaving = this.connection.closed.then(() => clearTimeout(timer));
+      this.#leaving = this.#connection.closed.then(() => clearTimeout(timer));
     } else {
-      this.leaving = this.connection.closed;
+      this.#leaving = this.#connection.closed;
     }
-    return this.leaving;
+    return this.#leaving;
   }
 
   // ---- SubscriptionOwner / RegistrationOwner ----
 
   /** @internal */
   unsubscribe(subscription: Subscription): Promise<void> {
-    const last = this.subscriptions.remove(subscription);
+    const last = this.#subscriptions.remove(subscription);
     const id = subscription.id;
     subscription.end();
-    if (!last || !this.link) return Promise.resolve();
-    return this.request(this.link, { type: MessageType.UNSUBSCRIBE, request: this.ids.nextId(), subscription: id }, MessageType.UNSUBSCRIBED).then(
-      () => undefined,
-    );
+    return last ? this.#release(this.#link, UNSUBSCRIBE, id) : Promise.resolve();
   }
 
   /** @internal */
   unregister(registration: Registration): Promise<void> {
-    this.registrations.delete(registration);
+    this.#registrations.delete(registration);
     registration.end();
     const id = registration.id;
-    if (!id || !this.link || this.registrationsById.get(id) !== registration) return Promise.resolve();
-    this.registrationsById.delete(id);
-    return this.request(this.link, { type: MessageType.UNREGISTER, request: this.ids.nextId(), registration: id }, MessageType.UNREGISTERED).then(
-      () => undefined,
-    );
+    if (this.#registrationsById.get(id) !== registration) return Promise.resolve();
+    this.#registrationsById.delete(id);
+    return this.#release(this.#link, UNREGISTER, id);
   }
 
   /** @internal */
   reportHandlerError(error: unknown, where: string): void {
-    this.onHandlerError(error, where);
+    this.#onHandlerError(error, where);
   }
 
   // ---- ConnectionHooks ----
@@ -238,34 +237,34 @@ export class Session {
   /** @internal */
   async opened(established: Established, reconnected: boolean): Promise<RestoreSummary> {
     const { link } = established;
-    this.link = link;
-    this.sessionId = established.session;
-    this.welcome = established.details;
-    this.ids = new IdSequence();
-    link.onMessage = (message) => this.dispatch(link, message);
+    this.#link = link;
+    this.#sessionId = established.session;
+    this.#welcome = established.details;
+    this.#lastRequest = 0;
+    link.onMessage = (message) => this.#dispatch(link, message);
     const summary: RestoreSummary = { subscriptions: 0, registrations: 0, failures: [] };
     if (!reconnected) return summary;
     const failed = (kind: RestoreFailure['kind'], uri: string, error: Error): void => {
       summary.failures.push({ kind, uri, error });
     };
     await Promise.all([
-      ...[...this.subscriptions.all].map((subscription) =>
-        this.sendSubscribe(link, subscription).then(
+      ...[...this.#subscriptions.all].map((subscription) =>
+        this.#sendSubscribe(link, subscription).then(
           () => void summary.subscriptions++,
           (error: Error) => {
             if (error instanceof ConnectionLostError) return;
-            this.subscriptions.remove(subscription);
+            this.#subscriptions.remove(subscription);
             subscription.end(error);
             failed('subscription', subscription.topic, error);
           },
         ),
       ),
-      ...[...this.registrations].map((registration) =>
-        this.sendRegister(link, registration).then(
+      ...[...this.#registrations].map((registration) =>
+        this.#sendRegister(link, registration).then(
           () => void summary.registrations++,
           (error: Error) => {
             if (error instanceof ConnectionLostError) return;
-            this.registrations.delete(registration);
+            this.#registrations.delete(registration);
             registration.end();
             failed('registration', registration.procedure, error);
           },
@@ -277,147 +276,145 @@ export class Session {
 
   /** @internal */
   lost(end: LinkEnd): void {
-    this.link = undefined;
+    this.#link = undefined;
     const error = new ConnectionLostError(end.message ? `${end.reason}: ${end.message}` : end.reason);
-    this.requests.failAll(error);
-    this.requests = new RequestTable();
-    for (const call of [...this.calls.values()]) call.lost(error);
-    this.calls.clear();
-    for (const controller of this.invocations.values()) controller.abort(error);
-    this.invocations.clear();
-    this.subscriptions.unbindAll();
-    this.registrationsById.clear();
-    for (const registration of this.registrations) registration.id = 0;
+    this.#requests.failAll(error);
+    this.#requests = new RequestTable();
+    for (const call of [...this.#calls.values()]) call.lost(error);
+    this.#calls.clear();
+    for (const controller of this.#invocations.values()) controller.abort(error);
+    this.#invocations.clear();
+    this.#subscriptions.unbindAll();
+    this.#registrationsById.clear();
+    for (const registration of this.#registrations) registration.id = 0;
   }
 
   /** @internal */
   closed(requested: boolean): void {
-    const error = requested ? undefined : new SessionClosedError(this.connection.closedText());
-    for (const subscription of this.subscriptions.all) subscription.end(error);
-    this.subscriptions.all.clear();
-    for (const registration of this.registrations) registration.end();
-    this.registrations.clear();
+    const error = requested ? undefined : new SessionClosedError(this.#connection.closedText());
+    for (const subscription of this.#subscriptions.all) subscription.end(error);
+    this.#subscriptions.all.clear();
+    for (const registration of this.#registrations) registration.end();
+    this.#registrations.clear();
   }
 
   // ---- internals ----
 
-  private dispatch(link: Link, message: WampMessage): void {
+  #dispatch(link: Link, message: RouterMessage): void {
     switch (message.type) {
-      case MessageType.EVENT:
-        this.subscriptions.deliver(message);
+      case EVENT:
+        this.#subscriptions.deliver(message);
         return;
-      case MessageType.RESULT:
-        this.calls.get(message.request)?.result(message);
+      case RESULT:
+        this.#calls.get(message.request)?.result(message);
         return;
-      case MessageType.INVOCATION: {
-        const registration = this.registrationsById.get(message.registration);
-        if (registration) invoke(link, message, registration, this.invocations);
+      case INVOCATION: {
+        const registration = this.#registrationsById.get(message.registration);
+        if (registration) invoke(link, message, registration, this.#invocations);
         else {
           link.send({
-            type: MessageType.ERROR,
-            requestType: MessageType.INVOCATION,
+            type: ERROR,
+            requestType: INVOCATION,
             request: message.request,
             details: {},
-            error: ErrorUri.noSuchRegistration,
+            error: NO_SUCH_REGISTRATION_URI,
             args: [`this session has no registration ${message.registration}`],
           });
         }
         return;
       }
-      case MessageType.INTERRUPT: {
+      case INTERRUPT: {
         const mode = typeof message.options.mode === 'string' ? message.options.mode : 'kill';
-        this.invocations.get(message.request)?.abort(new DOMException(`the call was canceled (${mode})`, 'AbortError'));
+        this.#invocations.get(message.request)?.abort(new DOMException(`the call was canceled (${mode})`, 'AbortError'));
         return;
       }
-      case MessageType.ERROR:
-        if (message.requestType === MessageType.CALL) this.calls.get(message.request)?.error(message);
-        else this.settle(link, message.request, message);
+      case ERROR:
+        if (message.requestType === CALL) this.#calls.get(message.request)?.error(message);
+        else this.#settle(link, message.request, message);
         return;
-      case MessageType.PUBLISHED:
-      case MessageType.SUBSCRIBED:
-      case MessageType.UNSUBSCRIBED:
-      case MessageType.REGISTERED:
-      case MessageType.UNREGISTERED:
-        this.settle(link, message.request, message);
+      case PUBLISHED:
+      case SUBSCRIBED:
+      case UNSUBSCRIBED:
+      case REGISTERED:
+      case UNREGISTERED:
+        this.#settle(link, message.request, message);
         return;
-      case MessageType.GOODBYE:
-        this.goodbye(link, message);
+      case GOODBYE:
+        this.#goodbye(link, message);
         return;
-      case MessageType.ABORT:
+      case ABORT:
         link.close({ reason: message.reason, message: typeof message.details.message === 'string' ? message.details.message : undefined });
         return;
-      case MessageType.HELLO:
-      case MessageType.WELCOME:
-      case MessageType.CHALLENGE:
-      case MessageType.AUTHENTICATE:
-      case MessageType.PUBLISH:
-      case MessageType.SUBSCRIBE:
-      case MessageType.UNSUBSCRIBE:
-      case MessageType.CALL:
-      case MessageType.CANCEL:
-      case MessageType.REGISTER:
-      case MessageType.UNREGISTER:
-      case MessageType.YIELD:
-        link.abort(ErrorUri.protocolViolation, `a client does not accept ${messageTypeName(message.type)} once the session is established`);
+      case WELCOME:
+      case CHALLENGE:
+        link.abort(PROTOCOL_VIOLATION_URI, `${messageTypeName(message.type)} after the session was established`);
         return;
       default:
         message satisfies never;
     }
   }
 
-  private settle(link: Link, request: number, reply: WampMessage): void {
-    const complaint = this.requests.settle(request, reply);
-    if (complaint) link.abort(ErrorUri.protocolViolation, complaint);
+  #settle(link: Link, request: number, reply: WampMessage): void {
+    const complaint = this.#requests.settle(request, reply);
+    if (complaint) link.abort(PROTOCOL_VIOLATION_URI, complaint);
   }
 
-  private goodbye(link: Link, message: Goodbye): void {
+  #goodbye(link: Link, message: Goodbye): void {
     const text = typeof message.details.message === 'string' ? message.details.message : undefined;
     // Our own GOODBYE's answer needs no reply; a router-initiated one does.
-    if (!this.leaving) link.send({ type: MessageType.GOODBYE, details: {}, reason: ErrorUri.goodbyeAndOut });
+    if (!this.#leaving) link.send({ type: GOODBYE, details: {}, reason: GOODBYE_AND_OUT_URI });
     link.close({ reason: message.reason, message: text });
   }
 
-  private request(link: Link, message: WampMessage & { request: number }, replyType: number): Promise<WampMessage> {
-    const reply = this.requests.expect(message.request, message.type, replyType);
+  #request(link: Link, message: WampMessage & { request: number }, replyType: number): Promise<WampMessage> {
+    const reply = this.#requests.expect(message.request, message.type, replyType);
     link.send(message);
     return reply;
   }
 
-  private sendSubscribe(link: Link, subscription: Subscription): Promise<void> {
-    const message = { type: MessageType.SUBSCRIBE, request: this.ids.nextId(), options: { ...subscription.options }, topic: subscription.topic } as const;
-    return this.request(link, message, MessageType.SUBSCRIBED).then((reply) => {
-      if (!subscription.isActive) return this.dropLateSubscription(link, (reply as Subscribed).subscription);
-      this.subscriptions.bind(subscription, (reply as Subscribed).subscription);
+  #sendSubscribe(link: Link, subscription: Subscription): Promise<void> {
+    const message = { type: SUBSCRIBE, request: ++this.#lastRequest, options: { ...subscription.options }, topic: subscription.topic } as const;
+    return this.#request(link, message, SUBSCRIBED).then((reply) => {
+      if (!subscription.isActive) return this.#dropLateSubscription(link, (reply as Subscribed).subscription);
+      this.#subscriptions.bind(subscription, (reply as Subscribed).subscription);
     });
   }
 
   /** The app unsubscribed while SUBSCRIBE was in flight: undo it unless another subscription shares the id. */
-  private dropLateSubscription(link: Link, id: number): void {
-    const shared = [...this.subscriptions.all].some((other) => other.id === id);
-    if (!shared) void this.request(link, { type: MessageType.UNSUBSCRIBE, request: this.ids.nextId(), subscription: id }, MessageType.UNSUBSCRIBED).catch(() => {});
+  #dropLateSubscription(link: Link, id: number): void {
+    const shared = [...this.#subscriptions.all].some((other) => other.id === id);
+    if (!shared) this.#release(link, UNSUBSCRIBE, id).catch(() => {});
   }
 
-  private sendRegister(link: Link, registration: Registration): Promise<void> {
-    const message = { type: MessageType.REGISTER, request: this.ids.nextId(), options: { ...registration.options }, procedure: registration.procedure } as const;
-    return this.request(link, message, MessageType.REGISTERED).then((reply) => {
+  #sendRegister(link: Link, registration: Registration): Promise<void> {
+    const message = { type: REGISTER, request: ++this.#lastRequest, options: { ...registration.options }, procedure: registration.procedure } as const;
+    return this.#request(link, message, REGISTERED).then((reply) => {
       const id = (reply as Registered).registration;
       if (!registration.isActive) {
-        void this.request(link, { type: MessageType.UNREGISTER, request: this.ids.nextId(), registration: id }, MessageType.UNREGISTERED).catch(() => {});
+        this.#release(link, UNREGISTER, id).catch(() => {});
         return;
       }
       registration.id = id;
-      this.registrationsById.set(id, registration);
+      this.#registrationsById.set(id, registration);
     });
   }
 
+  /** UNSUBSCRIBE or UNREGISTER one router id; nothing to do without a connection, whose loss dropped it already. */
+  #release(link: Link | undefined, type: typeof UNSUBSCRIBE | typeof UNREGISTER, id: number): Promise<void> {
+    if (!link) return Promise.resolve();
+    const request = ++this.#lastRequest;
+    const message = type === UNSUBSCRIBE ? { type, request, subscription: id } : { type, request, registration: id };
+    return this.#request(link, message, type === UNSUBSCRIBE ? UNSUBSCRIBED : UNREGISTERED).then(() => {});
+  }
+
   /** Runs `operation` on the current link, or once the session is open again after a reconnect. */
-  private withLink<T>(operation: (link: Link) => Promise<T>): Promise<T> {
-    if (this.link && this.connection.state === 'open') return operation(this.link);
-    return this.connection.whenOpen().then(operation);
+  #withLink<T>(operation: (link: Link) => Promise<T>): Promise<T> {
+    if (this.#link && this.#connection.state === 'open') return operation(this.#link);
+    return this.#connection.whenOpen().then(operation);
   }
 
   /** Misuse is reported where it happens, before anything is sent. */
-  private check(operation: string, uri: unknown, match: MatchPolicy | undefined, args?: unknown, kwargs?: unknown): void {
+  #check(operation: string, uri: unknown, match: MatchPolicy | undefined, args?: unknown, kwargs?: unknown): void {
     if (typeof uri !== 'string') throw new InvalidUriError(`${operation}: the URI must be a string, got ${uri === null ? 'null' : typeof uri}`);
     const rules = { strict: false, allowEmptyComponents: match === 'wildcard' || match === 'prefix' };
     if (match !== undefined && match !== 'exact' && match !== 'prefix' && match !== 'wildcard') {
@@ -428,8 +425,8 @@ export class Session {
     if (kwargs !== undefined && (typeof kwargs !== 'object' || kwargs === null || Array.isArray(kwargs))) {
       throw new TypeError(`${operation} "${uri}": kwargs must be a plain object`);
     }
-    if (this.leaving || this.connection.state === 'closed') {
-      throw new SessionClosedError(`cannot ${operation} "${uri}": ${this.leaving ? 'the session is leaving' : this.connection.closedText()}`);
+    if (this.#leaving || this.#connection.state === 'closed') {
+      throw new SessionClosedError(`cannot ${operation} "${uri}": ${this.#leaving ? 'the session is leaving' : this.#connection.closedText()}`);
     }
   }
 }

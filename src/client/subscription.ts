@@ -17,51 +17,51 @@ export interface SubscriptionOwner {
 export class Subscription<A extends Args = Args, K extends Kwargs = Kwargs> implements AsyncIterable<Event<A, K>> {
   /** The router's id for it on the current connection (0 while none). */
   id = 0;
-  private readonly channel: Channel<Event<A, K>> | undefined;
-  private active = true;
+  readonly #channel: Channel<Event<A, K>> | undefined;
+  #active = true;
 
-  constructor(
-    private readonly owner: SubscriptionOwner,
-    readonly topic: string,
-    readonly options: SubscribeOptions,
-    private readonly handler: EventHandler<A, K> | undefined,
-  ) {
-    if (!handler) this.channel = new Channel(() => void this.unsubscribe().catch(() => {}));
+  readonly #owner: SubscriptionOwner;
+  readonly #handler: EventHandler<A, K> | undefined;
+
+  constructor(owner: SubscriptionOwner, readonly topic: string, readonly options: SubscribeOptions, handler: EventHandler<A, K> | undefined) {
+    this.#owner = owner;
+    this.#handler = handler;
+    if (!handler) this.#channel = new Channel(() => void this.unsubscribe().catch(() => {}));
   }
 
   get isActive(): boolean {
-    return this.active;
+    return this.#active;
   }
 
   /** Stops the events; resolves once the router confirmed (at once if other local subscriptions share the id). */
   unsubscribe(): Promise<void> {
-    return this.active ? this.owner.unsubscribe(this as unknown as Subscription) : Promise.resolve();
+    return this.#active ? this.#owner.unsubscribe(this as unknown as Subscription) : Promise.resolve();
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<Event<A, K>> {
-    if (!this.channel) throw new TypeError(`the subscription to "${this.topic}" has a handler; subscribe without one to iterate`);
-    return this.channel;
+    if (!this.#channel) throw new TypeError(`the subscription to "${this.topic}" has a handler; subscribe without one to iterate`);
+    return this.#channel;
   }
 
   deliver(event: Event): void {
-    if (!this.active) return;
+    if (!this.#active) return;
     const typed = event as Event<A, K>;
-    if (!this.handler) {
-      this.channel!.push(typed);
+    if (!this.#handler) {
+      this.#channel!.push(typed);
       return;
     }
     try {
-      const returned: unknown = this.handler(typed.args, typed.kwargs, typed.details);
-      if (returned instanceof Promise) returned.catch((error) => this.owner.reportHandlerError(error, this.topic));
+      const returned: unknown = this.#handler(typed.args, typed.kwargs, typed.details);
+      if (returned instanceof Promise) returned.catch((error) => this.#owner.reportHandlerError(error, this.topic));
     } catch (error) {
-      this.owner.reportHandlerError(error, this.topic);
+      this.#owner.reportHandlerError(error, this.topic);
     }
   }
 
   /** Ends it on this side; an iterator loop finishes, or throws `error` when one is given. */
   end(error?: Error): void {
-    this.active = false;
-    this.channel?.end(error);
+    this.#active = false;
+    this.#channel?.end(error);
   }
 }
 
@@ -71,34 +71,34 @@ export class Subscription<A extends Args = Args, K extends Kwargs = Kwargs> impl
  */
 export class SubscriptionTable {
   readonly all = new Set<Subscription>();
-  private readonly byId = new Map<number, Set<Subscription>>();
+  readonly #byId = new Map<number, Set<Subscription>>();
 
   bind(subscription: Subscription, id: number): void {
     subscription.id = id;
-    let group = this.byId.get(id);
-    if (!group) this.byId.set(id, (group = new Set()));
+    let group = this.#byId.get(id);
+    if (!group) this.#byId.set(id, (group = new Set()));
     group.add(subscription);
   }
 
   /** Forgets one subscription; true when it was the last one on its router id. */
   remove(subscription: Subscription): boolean {
     this.all.delete(subscription);
-    const group = this.byId.get(subscription.id);
+    const group = this.#byId.get(subscription.id);
     if (!group) return false;
     group.delete(subscription);
     if (group.size > 0) return false;
-    this.byId.delete(subscription.id);
+    this.#byId.delete(subscription.id);
     return true;
   }
 
   /** Router ids die with the connection; the subscriptions stay, to be restored. */
   unbindAll(): void {
-    this.byId.clear();
+    this.#byId.clear();
     for (const subscription of this.all) subscription.id = 0;
   }
 
   deliver(message: EventMessage): void {
-    const group = this.byId.get(message.subscription);
+    const group = this.#byId.get(message.subscription);
     if (!group) return;
     for (const subscription of group) {
       subscription.deliver({

@@ -7,7 +7,7 @@ export interface CryptosignKey {
   /** The public key, 64 hex digits, as HELLO's authextra.pubkey carries it. */
   publicKey: string;
   /** The cryptosign signature of a hex challenge: hex(signature || challenge bytes). */
-  sign(challengeHex: string): Promise<string>;
+  sign(challengeHex: unknown): Promise<string>;
 }
 
 function base64UrlToBytes(text: string): Uint8Array {
@@ -31,7 +31,7 @@ export async function cryptosignKey(seed: string | Uint8Array): Promise<Cryptosi
     async sign(challengeHex) {
       const challenge = fromHex(challengeHex, 'cryptosign challenge');
       const signature = new Uint8Array(await subtle().sign({ name: 'Ed25519' }, key, challenge));
-      return toHex(signature) + challengeHex;
+      return toHex(signature) + (challengeHex as string);
     },
   };
 }

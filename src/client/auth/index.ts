@@ -1,57 +1,46 @@
 import type { Kwargs } from '../types.js';
-import { cryptosignKey } from './cryptosign.js';
 import type { AuthOptions, Authenticator } from './types.js';
-import { respondWampCra } from './wampcra.js';
 
 export type * from './types.js';
 
-function refuse(expected: string, method: string): never {
-  throw new Error(`the router challenged with "${method}" but this client authenticates with "${expected}"`);
-}
-
-/** Turns the app's auth option into what the handshake needs; keys are imported once, up front. */
+/**
+ * Turns the app's auth option into what the handshake needs. WAMP-CRA and cryptosign are
+ * imported when first used: pages that authenticate otherwise never load the crypto code
+ * (the browser bundles put it in a separate chunk).
+ */
 export async function authenticator(auth: AuthOptions | undefined): Promise<Authenticator> {
+  const method = auth?.method ?? 'anonymous';
+  const answer = async (respond: (extra: Kwargs) => string | Promise<string>, challenged: string, extra: Kwargs): Promise<string> => {
+    if (challenged !== method) throw new Error(`the router challenged with "${challenged}" but this client authenticates with "${method}"`);
+    return respond(extra);
+  };
   if (!auth || auth.method === 'anonymous') {
-    return { authmethods: ['anonymous'], authid: auth?.authid, respond: async (method) => refuse('anonymous', method) };
+    return { authmethods: [method], authid: auth?.authid, respond: (challenged) => answer(() => '', challenged, {}) };
   }
   switch (auth.method) {
     case 'ticket':
       return {
-        authmethods: ['ticket'],
+        authmethods: [method],
         authid: auth.authid,
-        async respond(method) {
-          if (method !== 'ticket') refuse('ticket', method);
-          return typeof auth.ticket === 'function' ? auth.ticket() : auth.ticket;
-        },
+        respond: (challenged, extra) => answer(() => (typeof auth.ticket === 'function' ? auth.ticket() : auth.ticket), challenged, extra),
       };
     case 'wampcra':
       return {
-        authmethods: ['wampcra'],
+        authmethods: [method],
         authid: auth.authid,
-        async respond(method, extra: Kwargs) {
-          if (method !== 'wampcra') refuse('wampcra', method);
-          return respondWampCra(auth.secret, extra);
-        },
+        respond: (challenged, extra) =>
+          answer(async () => (await import('./wampcra.js')).respondWampCra(auth.secret, extra), challenged, extra),
       };
     case 'cryptosign': {
-      const key = await cryptosignKey(auth.privateKey);
+      const key = await (await import('./cryptosign.js')).cryptosignKey(auth.privateKey);
       return {
-        authmethods: ['cryptosign'],
+        authmethods: [method],
         authid: auth.authid,
         authextra: { pubkey: key.publicKey },
-        async respond(method, extra: Kwargs) {
-          if (method !== 'cryptosign') refuse('cryptosign', method);
-          if (typeof extra.challenge !== 'string') throw new TypeError('cryptosign challenge without a "challenge" string');
-          return key.sign(extra.challenge);
-        },
+        respond: (challenged, extra) => answer(() => key.sign(extra.challenge), challenged, extra),
       };
     }
     case 'custom':
-      return {
-        authmethods: auth.authmethods,
-        authid: auth.authid,
-        authextra: auth.authextra,
-        respond: async (method, extra) => auth.onChallenge(method, extra),
-      };
+      return { authmethods: auth.authmethods, authid: auth.authid, authextra: auth.authextra, respond: async (challenged, extra) => auth.onChallenge(challenged, extra) };
   }
 }

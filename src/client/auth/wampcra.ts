@@ -1,6 +1,5 @@
-import { toBase64 } from '../../codec/base64.js';
 import type { Kwargs } from '../types.js';
-import { subtle, utf8 } from './bytes.js';
+import { subtle, toBase64, utf8 } from './bytes.js';
 
 /**
  * The salted WAMP-CRA key: base64(PBKDF2-HMAC-SHA256(secret, salt, iterations, keylen)), with
@@ -23,7 +22,7 @@ export async function signChallenge(key: string, challenge: string): Promise<str
 }
 
 export async function respondWampCra(secret: string, extra: Kwargs): Promise<string> {
-  if (typeof extra.challenge !== 'string') throw new TypeError('wampcra challenge without a "challenge" string');
+  if (typeof extra.challenge !== 'string') throw new TypeError('the wampcra challenge has no "challenge" string');
   const salted = typeof extra.salt === 'string';
   const key = salted
     ? await deriveKey(secret, extra.salt as string, extra.iterations as number | undefined, extra.keylen as number | undefined)

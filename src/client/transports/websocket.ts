@@ -1,5 +1,5 @@
 import { TransportError } from '../errors.js';
-import type { Frame, Transport, TransportFactory } from '../transport.js';
+import type { Transport, TransportFactory } from '../transport.js';
 
 /** The part of the WHATWG WebSocket API the client uses; `ws` implements it too. */
 export interface WebSocketLike {
@@ -15,24 +15,12 @@ export interface WebSocketLike {
 
 export type WebSocketConstructor = new (url: string, protocols: string[]) => WebSocketLike;
 
-function toFrame(data: unknown): Frame {
-  if (typeof data === 'string') return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  throw new TransportError('received a WebSocket message that is neither text nor binary');
-}
-
 /** A transport factory over any WHATWG-style WebSocket class. */
 export function webSocketTransport(WebSocketClass: WebSocketConstructor): TransportFactory {
   return (url, protocols, handlers) =>
     new Promise<Transport>((resolve, reject) => {
-      let socket: WebSocketLike;
-      try {
-        socket = new WebSocketClass(url, protocols);
-      } catch (error) {
-        reject(new TransportError(`cannot open ${url}: ${(error as Error).message}`));
-        return;
-      }
+      // A malformed URL throws here, which rejects the promise with the platform's own error.
+      const socket = new WebSocketClass(url, protocols);
       let open = false;
       socket.binaryType = 'arraybuffer';
       socket.onopen = () => {
@@ -43,19 +31,15 @@ export function webSocketTransport(WebSocketClass: WebSocketConstructor): Transp
           close: (code, reason) => socket.close(code, reason),
         });
       };
-      socket.onmessage = (event) => handlers.message(toFrame(event.data));
+      // binaryType "arraybuffer": a frame is text or an ArrayBuffer, in browsers and in `ws` alike.
+      socket.onmessage = ({ data }) => handlers.message(typeof data === 'string' ? data : new Uint8Array(data as ArrayBuffer));
       // Browsers hide the cause of a failed connection; `ws` puts it in `message`.
       socket.onerror = (event) => {
-        if (!open) reject(new TransportError(`cannot connect to ${url}${describeError(event)}`));
+        if (!open) reject(new TransportError(`cannot connect to ${url} ${(event as { message?: string }).message ?? ''}`.trim()));
       };
       socket.onclose = (event) => {
         if (!open) reject(new TransportError(`cannot connect to ${url} (WebSocket closed with code ${event.code})`));
         else handlers.close(event.code, event.reason);
       };
     });
-}
-
-function describeError(event: unknown): string {
-  const message = (event as { message?: unknown } | null)?.message;
-  return typeof message === 'string' && message ? `: ${message}` : '';
 }

@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// Builds the client's browser bundles with esbuild into dist/browser/:
+//   junction-client.min.js       JSON only (the small one)
+//   junction-client.full.min.js  JSON, MessagePack and CBOR
+//   chunks/                      code loaded on demand (the WAMP-CRA and cryptosign methods)
+// All are ESM, minified, built for the browser platform from the browser entries, which never
+// import `ws` or node:crypto. The build fails if a Node built-in still slips into a bundle.
+// Prints each entry's and each chunk's minified and gzipped size, and writes them to sizes.json.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(root, 'dist', 'browser');
+
+export const bundles = [
+  { entry: 'src/client/browser-json.ts', name: 'junction-client.min' },
+  { entry: 'src/client/browser.ts', name: 'junction-client.full.min' },
+];
+
+const nodeBuiltins = new Set([...builtinModules, ...builtinModules.map((name) => `node:${name}`)]);
+
+mkdirSync(outdir, { recursive: true });
+const sizes = {};
+for (const { entry, name } of bundles) {
+  // One build per entry, so each entry file holds all of its eagerly needed code by itself.
+  const result = await build({
+    entryPoints: { [name]: join(root, entry) },
+    outdir,
+    bundle: true,
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    sourcemap: true,
+    metafile: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  const imports = Object.values(result.metafile.inputs).flatMap((input) => input.imports.map((imported) => imported.path));
+  const leaked = imports.filter((path) => nodeBuiltins.has(path) || path === 'ws');
+  if (leaked.length > 0) {
+    console.error(`${name}: Node-only modules reached the browser bundle: ${[...new Set(leaked)].join(', ')}`);
+    process.exit(1);
+  }
+  // An entry's size counts every chunk it imports statically; chunks it only import()s are listed apart.
+  const outputs = result.metafile.outputs;
+  const entryPath = Object.keys(outputs).find((path) => path.endsWith(`/${name}.js`));
+  const eager = new Set([entryPath]);
+  const lazy = new Set();
+  for (const path of eager) {
+    for (const imported of outputs[path].imports) {
+      if (imported.kind === 'import-statement') eager.add(imported.path);
+      else if (imported.kind === 'dynamic-import') lazy.add(imported.path);
+    }
+  }
+  for (const path of lazy) {
+    for (const imported of outputs[path].imports) if (!eager.has(imported.path)) lazy.add(imported.path);
+  }
+  const total = (paths) => {
+    const code = Buffer.concat([...paths].map((path) => readFileSync(join(root, path))));
+    return { minified: code.length, gzipped: gzipSync(code, { level: 9 }).length };
+  };
+  for (const path of eager) lazy.delete(path);
+  const entryFile = `${name}.js`;
+  sizes[entryFile] = { ...total(eager), onDemand: total(lazy) };
+  const { minified, gzipped, onDemand } = sizes[entryFile];
+  console.log(`${entryFile}: ${minified} bytes minified, ${gzipped} bytes gzipped (${eager.size} file(s) loaded up front)`);
+  console.log(`  + loaded on demand for wampcra/cryptosign: ${onDemand.minified} bytes minified, ${onDemand.gzipped} bytes gzipped`);
+}
+writeFileSync(join(outdir, 'sizes.json'), JSON.stringify(sizes, null, 2) + '\n');
