@@ -451,3 +451,12 @@ describe('model details', () => {
     ]);
   });
 });
+
+describe('syntax errors and secrets', () => {
+  it('does not quote the offending token of a syntax error', () => {
+    // The parser's own message here is 'Unexpected scalar token in YAML stream: "top-secret"'.
+    const lines = problemsOf('{"a": 1}\n{"ticket": top-secret}\n');
+    assert.ok(lines.includes('test.yaml:2:12: syntax error: Unexpected scalar token in YAML stream: "…"'), lines.join('\n'));
+    assert.ok(!lines.join('\n').includes('top-secret'));
+  });
+});

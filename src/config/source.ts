@@ -35,7 +35,8 @@ export function parseText(text: string): ParsedText {
 
 function syntaxMessage(code: string, message: string): string {
   if (code === 'DUPLICATE_KEY') return 'duplicate key: each key may appear once per object';
-  return `syntax error: ${message}`;
+  // Some parser messages quote the offending token, which may be (part of) a secret.
+  return `syntax error: ${message.replace(/"[^"]*"/g, '"…"')}`;
 }
 
 function locate(
