@@ -22,8 +22,6 @@ export async function loadStartConfig(source: StartConfigSource): Promise<Loaded
       const count = error.problems.length;
       return { ok: false, report: `junction: the configuration has ${count} problem${count === 1 ? '' : 's'}:\n${error.message}\n` };
     }
-    const err = error as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') return { ok: false, report: `junction: config file not found: ${err.path ?? ''}\n` };
     throw error;
   }
 }
