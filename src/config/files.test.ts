@@ -49,7 +49,7 @@ describe('loading files and folders', () => {
 
   it('reports a missing file as a problem', async () => {
     const file = join(dir, 'missing.json');
-    assert.equal(await rejection(loadConfigFile(file)), `${file}: cannot read the file: ENOENT`);
+    assert.equal(await rejection(loadConfigFile(file)), `${file}: cannot read the file: no such file (ENOENT)`);
   });
 
   it('a cbdir holds config.json or config.yaml, not both and not neither', async () => {

@@ -61,9 +61,19 @@ export async function loadConfigFile(path: string, options: FileOptions = {}): P
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(path, [{ path: [], message: `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }]);
+    throw new ConfigError(path, [{ path: [], message: `cannot read the file: ${readFailure(error as NodeJS.ErrnoException)}` }]);
   }
   return parseConfigText(text, { ...options, source: path, baseDir: dirname(resolve(path)) });
+}
+
+/** Why a config file could not be read, in words (the error code stays for searching). */
+function readFailure(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ENOENT': return 'no such file (ENOENT)';
+    case 'EACCES': return 'permission denied (EACCES)';
+    case 'EISDIR': return 'it is a directory, not a file (EISDIR); use --cbdir for a Crossbar node directory';
+    default: return error.code ?? error.message;
+  }
 }
 
 export const cbdirConfigNames = ['config.json', 'config.yaml'] as const;
