@@ -39,10 +39,6 @@ export class Channel<T> implements AsyncIterableIterator<T> {
     else resolve?.({ value: undefined, done: true });
   }
 
-  get isEnded(): boolean {
-    return this.#ended;
-  }
-
   next(): Promise<IteratorResult<T>> {
     if (this.#items.length > 0) return Promise.resolve({ value: this.#items.shift()!, done: false });
     if (this.#ended) {

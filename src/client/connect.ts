@@ -1,10 +1,9 @@
 import type { Codec, CodecName } from '../codec/codec.js';
-import { isValidUri, uriProblem } from '../protocol/uri.js';
 import { authenticator } from './auth/index.js';
 import type { AuthOptions } from './auth/types.js';
 import { reconnectPolicy } from './backoff.js';
 import { Connection } from './connection.js';
-import { InvalidUriError } from './errors.js';
+import { checkUri } from './errors.js';
 import { Session, type HandlerErrorReporter } from './session.js';
 import type { TransportFactory } from './transport.js';
 import type { ReconnectOptions } from './types.js';
@@ -31,19 +30,14 @@ export interface Platform {
 }
 
 function resolveSerializers(requested: ConnectOptions['serializers'], available: readonly Codec[]): Codec[] {
-  if (requested === undefined) return [...available];
-  if (requested.length === 0) throw new TypeError('connect: serializers must not be empty');
-  return requested.map((entry) => {
-    if (typeof entry !== 'string') return entry;
-    const codec = available.find((candidate) => candidate.name === entry);
-    if (!codec) {
-      throw new TypeError(`connect: serializer "${entry}" is not in this build (it has ${available.map((c) => c.name).join(', ')}); pass the codec object instead`);
-    }
-    return codec;
-  });
+  const codecs = (requested ?? available).map((entry) => (typeof entry === 'string' ? available.find((codec) => codec.name === entry) : entry));
+  if (codecs.length === 0 || codecs.includes(undefined)) {
+    throw new TypeError(`connect: serializers must be some of ${available.map((codec) => codec.name).join(', ')} (in this build), got ${JSON.stringify(requested)}`);
+  }
+  return codecs as Codec[];
 }
 
-const defaultReporter: HandlerErrorReporter = (error, where) => console.error(`junction client: a handler for "${where}" threw`, error);
+const defaultReporter: HandlerErrorReporter = (error, where) => console.error(`handler for "${where}" threw`, error);
 
 /**
  * Opens a session. The first connection is tried once: its failure rejects (a TransportError,
@@ -52,9 +46,7 @@ const defaultReporter: HandlerErrorReporter = (error, where) => console.error(`j
 export async function connectWith(platform: Platform, options: ConnectOptions): Promise<Session> {
   const { url, realm } = options;
   if (typeof url !== 'string' || !/^wss?:\/\//i.test(url)) throw new TypeError(`connect: url must start with ws:// or wss://, got ${JSON.stringify(url)}`);
-  if (typeof realm !== 'string' || !isValidUri(realm, { strict: false })) {
-    throw new InvalidUriError(`connect: realm ${typeof realm === 'string' ? uriProblem(realm, { strict: false }) : 'must be a string'}`);
-  }
+  checkUri('connect: realm', realm);
   const codecs = resolveSerializers(options.serializers, platform.codecs);
   const policy = reconnectPolicy(options.reconnect);
   const config = { url, realm, codecs, transport: options.transport ?? platform.transport, authenticator: await authenticator(options.auth) };

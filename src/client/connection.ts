@@ -4,6 +4,7 @@ import { SessionClosedError, WampError } from './errors.js';
 import { establish, type DialConfig, type Established } from './handshake.js';
 import type { Link, LinkEnd } from './link.js';
 import type { RestoreFailure, SessionState, Status } from './types.js';
+import { CLOSE_REALM_URI } from './wire.js';
 
 export interface RestoreSummary {
   subscriptions: number;
@@ -58,11 +59,6 @@ export class Connection {
     return this.#current;
   }
 
-  /** Why the connection closed for good, once it has. */
-  get closeReason(): LinkEnd | undefined {
-    return this.#finalEnd;
-  }
-
   /** The first connection: one attempt, whose failure rejects (nothing to restore yet). */
   async start(): Promise<void> {
     this.#adopt(await establish(this.#config), 0);
@@ -76,8 +72,8 @@ export class Connection {
   }
 
   closedText(): string {
-    const end = this.#finalEnd;
-    return `the session is closed (${end ? end.reason + (end.message ? `: ${end.message}` : '') : 'unknown reason'})`;
+    const { reason, message } = this.#finalEnd!;
+    return `the session is closed (${message ? `${reason}: ${message}` : reason})`;
   }
 
   /** The app is leaving: stop any reconnect and let the current link end for good. */
@@ -86,15 +82,11 @@ export class Connection {
     this.#cancelSleep?.();
   }
 
-  /** Statuses from now on, ending after the final "closed". */
+  /** Statuses from now on, ending after the final "closed" (at once when already closed). */
   status(): AsyncIterableIterator<Status> {
     const channel: Channel<Status> = new Channel(() => this.#statusStreams.delete(channel));
-    if (this.#current === 'closed') {
-      channel.push({ type: 'closed', reason: this.#finalEnd!.reason, message: this.#finalEnd!.message, willRetry: false });
-      channel.end();
-    } else {
-      this.#statusStreams.add(channel);
-    }
+    if (this.#current === 'closed') channel.end();
+    else this.#statusStreams.add(channel);
     return channel;
   }
 
@@ -134,34 +126,22 @@ export class Connection {
   }
 
   async #redial(policy: ReconnectPolicy): Promise<void> {
+    const left = { reason: CLOSE_REALM_URI, message: 'left while reconnecting' };
     for (let attempt = 1; ; attempt++) {
-      if (attempt > policy.maxRetries) {
-        this.#close({ reason: 'lost', message: `gave up after ${policy.maxRetries} reconnection attempts` });
-        return;
-      }
+      if (attempt > policy.maxRetries) return this.#close({ reason: 'lost', message: `gave up after ${policy.maxRetries} reconnection attempts` });
       const delay = retryDelay(policy, attempt, this.#random);
       this.#emit({ type: 'retrying', delay, attempt });
       await this.#sleep(delay);
-      if (this.#leaving) {
-        this.#close({ reason: 'wamp.close.close_realm', message: 'left while reconnecting' });
-        return;
-      }
+      if (this.#leaving) return this.#close(left);
       this.#emit({ type: 'connecting', url: this.#config.url, attempt });
       try {
         const established = await establish(this.#config);
-        if (this.#leaving) {
-          established.link.close({ reason: 'wamp.close.close_realm' });
-          this.#close({ reason: 'wamp.close.close_realm', message: 'left while reconnecting' });
-          return;
-        }
-        this.#adopt(established, attempt);
-        return;
+        if (!this.#leaving) return this.#adopt(established, attempt);
+        established.link.close(left);
+        return this.#close(left);
       } catch (error) {
         // An ABORT is the router's considered refusal (bad credentials, unknown realm): final.
-        if (error instanceof WampError) {
-          this.#close({ reason: error.uri, message: error.message });
-          return;
-        }
+        if (error instanceof WampError) return this.#close({ reason: error.uri, message: error.message });
         this.#emit({ type: 'closed', reason: 'unreachable', message: (error as Error).message, willRetry: true });
       }
     }

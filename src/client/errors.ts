@@ -1,4 +1,5 @@
 import type { Args, Kwargs } from './types.js';
+import { isValidUri } from '../protocol/uri.js';
 import { NETWORK_FAILURE_URI } from './wire.js';
 
 /**
@@ -12,8 +13,7 @@ export class WampError extends Error {
     readonly kwargs: Kwargs = {},
     readonly details: Record<string, unknown> = {},
   ) {
-    const text = typeof args[0] === 'string' ? args[0] : typeof kwargs.message === 'string' ? kwargs.message : '';
-    super(text ? `${uri}: ${text}` : uri);
+    super(typeof args[0] === 'string' ? `${uri}: ${args[0]}` : uri);
   }
 
   override name = 'WampError';
@@ -30,7 +30,7 @@ export class WampError extends Error {
  */
 export class ConnectionLostError extends WampError {
   constructor(reason: string) {
-    super(NETWORK_FAILURE_URI, [`connection lost before the reply arrived (${reason})`]);
+    super(NETWORK_FAILURE_URI, [`connection lost (${reason})`]);
   }
 
   override name = 'ConnectionLostError';
@@ -49,4 +49,12 @@ export class InvalidUriError extends TypeError {
 /** The router could not be reached, or the transport failed before the session was established. */
 export class TransportError extends Error {
   override name = 'TransportError';
+}
+
+/** Throws InvalidUriError naming the operation unless `uri` is a URI (or, with `pattern`, a prefix or wildcard pattern). */
+export function checkUri(operation: string, uri: unknown, pattern = false): asserts uri is string {
+  if (typeof uri !== 'string' || !isValidUri(uri, { strict: false, allowEmptyComponents: pattern })) {
+    const rule = pattern ? 'no whitespace or "#" allowed' : 'components must be non-empty, without whitespace or "#"';
+    throw new InvalidUriError(`${operation}: ${JSON.stringify(uri)} is not a valid URI${pattern ? ' pattern' : ''} (${rule})`);
+  }
 }

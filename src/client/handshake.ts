@@ -48,10 +48,9 @@ export async function establish(config: DialConfig): Promise<Established> {
   const codec = config.codecs.find((candidate) => candidate.subprotocol === transport.protocol);
   if (!codec) {
     transport.close(1002, 'no subprotocol');
-    throw new TransportError(`the router chose subprotocol "${transport.protocol}", which was not offered`);
+    throw new TransportError(`unoffered subprotocol "${transport.protocol}"`);
   }
-  link = new Link(codec);
-  link.attach(transport);
+  link = new Link(codec, transport);
   const established = link;
 
   return new Promise<Established>((resolve, reject) => {
@@ -75,7 +74,7 @@ export async function establish(config: DialConfig): Promise<Established> {
         case CHALLENGE:
           auth.respond(message.authMethod, message.extra).then(
             (signature) => established.send({ type: AUTHENTICATE, signature, extra: {} }),
-            (error: Error) => established.abort(AUTHENTICATION_FAILED_URI, `cannot answer the ${message.authMethod} challenge: ${error.message}`),
+            (error: Error) => established.abort(AUTHENTICATION_FAILED_URI, error.message),
           );
           return;
         default:

@@ -41,7 +41,9 @@ export function invoke(link: Link, message: Invocation, registration: Registrati
     const options = progress ? { progress: true } : {};
     link.send({ type: YIELD, request, options, args: result.args, kwargs: result.kwargs });
   };
+  // Caller disclosure (caller, caller_authid, caller_authrole) comes as the router sent it.
   const details: InvocationDetails = {
+    ...(raw as Pick<InvocationDetails, 'caller' | 'caller_authid' | 'caller_authrole'>),
     procedure: typeof raw.procedure === 'string' ? raw.procedure : registration.procedure,
     receive_progress: receiveProgress,
     signal: controller.signal,
@@ -50,9 +52,6 @@ export function invoke(link: Link, message: Invocation, registration: Registrati
     },
     raw,
   };
-  if (typeof raw.caller === 'number') details.caller = raw.caller;
-  if (typeof raw.caller_authid === 'string') details.caller_authid = raw.caller_authid;
-  if (typeof raw.caller_authrole === 'string') details.caller_authrole = raw.caller_authrole;
 
   const finish = (outcome: Result | WampError): void => {
     settled = true;

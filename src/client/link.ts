@@ -1,6 +1,6 @@
 import type { Codec } from '../codec/codec.js';
-import { toWire, type WampMessage } from '../protocol/messages.js';
-import { parseInbound, type RouterMessage } from './inbound.js';
+import type { WampMessage } from '../protocol/messages.js';
+import { decodeMessage, encodeMessage, type RouterMessage } from './layout.js';
 import type { Frame, Transport } from './transport.js';
 import { ABORT, PROTOCOL_VIOLATION_URI } from './wire.js';
 
@@ -19,12 +19,9 @@ export class Link {
   onMessage: (message: RouterMessage) => void = () => {};
   onEnd: (end: LinkEnd) => void = () => {};
   #ended = false;
-  #transport: Transport | undefined;
+  readonly #transport: Transport;
 
-  constructor(readonly codec: Codec) {}
-
-  /** Set once the transport has opened; frames can arrive from then on. */
-  attach(transport: Transport): void {
+  constructor(readonly codec: Codec, transport: Transport) {
     this.#transport = transport;
   }
 
@@ -33,7 +30,7 @@ export class Link {
   }
 
   send(message: WampMessage): void {
-    if (!this.#ended) this.#transport!.send(this.codec.encode(toWire(message)));
+    if (!this.#ended) this.#transport.send(this.codec.encode(encodeMessage(message)));
   }
 
   receive(frame: Frame): void {
@@ -45,7 +42,7 @@ export class Link {
       this.abort(PROTOCOL_VIOLATION_URI, `cannot decode a ${this.codec.name} frame: ${(error as Error).message}`);
       return;
     }
-    const parsed = parseInbound(raw);
+    const parsed = decodeMessage(raw);
     if (parsed.ok) this.onMessage(parsed.message);
     else this.abort(PROTOCOL_VIOLATION_URI, parsed.error);
   }
@@ -61,7 +58,7 @@ export class Link {
     if (this.#ended) return;
     this.#ended = true;
     try {
-      this.#transport?.close(code, end.reason.slice(0, 120));
+      this.#transport.close(code, end.reason.slice(0, 120));
     } catch {
       // The socket is already gone: nothing left to close.
     }

@@ -1,4 +1,3 @@
-import { messageTypeName } from '../protocol/codes.js';
 import type { ErrorMessage, WampMessage } from '../protocol/messages.js';
 import { WampError } from './errors.js';
 import { ERROR } from './wire.js';
@@ -32,7 +31,7 @@ export class RequestTable {
     if (!pending) return undefined;
     const isError = reply.type === ERROR;
     const fits = isError ? (reply as ErrorMessage).requestType === pending.requestType : reply.type === pending.replyType;
-    if (!fits) return `${messageTypeName(reply.type)} for request ${request}, which was a ${messageTypeName(pending.requestType)}`;
+    if (!fits) return `message type ${reply.type} answers request ${request} of type ${pending.requestType}`;
     this.#pending.delete(request);
     if (isError) pending.reject(errorFromMessage(reply as ErrorMessage));
     else pending.resolve(reply);

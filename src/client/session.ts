@@ -1,12 +1,11 @@
-import { messageTypeName } from '../protocol/codes.js';
 import type { Goodbye, Published, Registered, Subscribed, WampMessage } from '../protocol/messages.js';
-import { isValidUri, uriProblem, type MatchPolicy } from '../protocol/uri.js';
+import type { MatchPolicy } from '../protocol/uri.js';
 import { OutgoingCall } from './call.js';
 import { Channel } from './channel.js';
 import { Connection, type RestoreSummary } from './connection.js';
-import { ConnectionLostError, InvalidUriError, SessionClosedError } from './errors.js';
+import { checkUri, ConnectionLostError, SessionClosedError, WampError } from './errors.js';
 import type { Established } from './handshake.js';
-import type { RouterMessage } from './inbound.js';
+import type { RouterMessage } from './layout.js';
 import { invoke } from './invocation.js';
 import type { Link, LinkEnd } from './link.js';
 import { Registration } from './registration.js';
@@ -26,7 +25,7 @@ import type {
   Status,
   SubscribeOptions,
 } from './types.js';
-import { ABORT, CALL, CHALLENGE, ERROR, EVENT, GOODBYE, INTERRUPT, INVOCATION, PUBLISH, PUBLISHED, REGISTER, REGISTERED, RESULT, SUBSCRIBE, SUBSCRIBED, UNREGISTER, UNREGISTERED, UNSUBSCRIBE, UNSUBSCRIBED, WELCOME, CLOSE_REALM_URI, GOODBYE_AND_OUT_URI, NO_SUCH_REGISTRATION_URI, PROTOCOL_VIOLATION_URI } from './wire.js';
+import { ABORT, CALL, CHALLENGE, ERROR, EVENT, GOODBYE, INTERRUPT, INVOCATION, PUBLISH, PUBLISHED, REGISTER, REGISTERED, RESULT, SUBSCRIBE, SUBSCRIBED, UNREGISTER, UNREGISTERED, UNSUBSCRIBE, UNSUBSCRIBED, WELCOME, CANCELED_URI, CLOSE_REALM_URI, GOODBYE_AND_OUT_URI, NO_SUCH_REGISTRATION_URI, PROTOCOL_VIOLATION_URI } from './wire.js';
 
 /** How long `leave()` waits for the router's GOODBYE before dropping the connection anyway. */
 const GOODBYE_WAIT_MS = 5000;
@@ -84,10 +83,6 @@ export class Session {
     return this.#connection.state;
   }
 
-  get isOpen(): boolean {
-    return this.#connection.state === 'open';
-  }
-
   /** Connection statuses from now on: connecting, open, closed (with reason), retrying in N ms, restored. */
   status(): AsyncIterableIterator<Status> {
     return this.#connection.status();
@@ -119,7 +114,7 @@ export class Session {
     options: SubscribeOptions = {},
   ): Promise<Subscription<A, K>> {
     this.#check('subscribe', topic, options.match);
-    if (handler !== undefined && typeof handler !== 'function') throw new TypeError(`subscribe: the handler for "${topic}" must be a function`);
+    if (handler !== undefined && typeof handler !== 'function') throw new TypeError(`subscribe "${topic}": handler must be a function`);
     const subscription = new Subscription<A, K>(this, topic, { ...options }, handler);
     const untyped = subscription as unknown as Subscription;
     return this.#withLink((link) => this.#sendSubscribe(link, untyped)).then(() => {
@@ -183,7 +178,7 @@ export class Session {
     options: RegisterOptions = {},
   ): Promise<Registration> {
     this.#check('register', procedure, options.match);
-    if (typeof endpoint !== 'function') throw new TypeError(`register: the endpoint for "${procedure}" must be a function`);
+    if (typeof endpoint !== 'function') throw new TypeError(`register "${procedure}": endpoint must be a function`);
     const registration = new Registration(this, procedure, { ...options }, endpoint as Endpoint);
     return this.#withLink((link) => this.#sendRegister(link, registration)).then(() => {
       this.#registrations.add(registration);
@@ -194,12 +189,12 @@ export class Session {
   /** Closes the session with GOODBYE; no reconnect follows. Resolves once the connection is closed. */
   leave(reason: string = CLOSE_REALM_URI, message?: string): Promise<void> {
     if (this.#leaving) return this.#leaving;
-    if (!isValidUri(reason, { strict: false })) throw new InvalidUriError(`leave: ${uriProblem(reason, { strict: false })}`);
+    checkUri('leave', reason);
     this.#connection.stop();
     const link = this.#link;
     if (link?.isOpen) {
       link.send({ type: GOODBYE, details: message ? { message } : {}, reason });
-      const timer = setTimeout(() => link.close({ reason, message: 'the router did not answer GOODBYE' }), GOODBYE_WAIT_MS);
+      const timer = setTimeout(() => link.close({ reason, message: 'no GOODBYE reply' }), GOODBYE_WAIT_MS);
       this.#leaving = this.#connection.closed.then(() => clearTimeout(timer));
     } else {
       this.#leaving = this.#connection.closed;
@@ -244,31 +239,29 @@ export class Session {
     link.onMessage = (message) => this.#dispatch(link, message);
     const summary: RestoreSummary = { subscriptions: 0, registrations: 0, failures: [] };
     if (!reconnected) return summary;
-    const failed = (kind: RestoreFailure['kind'], uri: string, error: Error): void => {
-      summary.failures.push({ kind, uri, error });
+    // Each subscription and registration is restored on its own; one refused is reported and ended.
+    const restore = async (kind: RestoreFailure['kind'], uri: string, sending: Promise<void>, forget: (error: Error) => void) => {
+      try {
+        await sending;
+        summary[`${kind}s` as const]++;
+      } catch (error) {
+        if (error instanceof ConnectionLostError) return; // the next connection tries again
+        forget(error as Error);
+        summary.failures.push({ kind, uri, error: error as Error });
+      }
     };
     await Promise.all([
       ...[...this.#subscriptions.all].map((subscription) =>
-        this.#sendSubscribe(link, subscription).then(
-          () => void summary.subscriptions++,
-          (error: Error) => {
-            if (error instanceof ConnectionLostError) return;
-            this.#subscriptions.remove(subscription);
-            subscription.end(error);
-            failed('subscription', subscription.topic, error);
-          },
-        ),
+        restore('subscription', subscription.topic, this.#sendSubscribe(link, subscription), (error) => {
+          this.#subscriptions.remove(subscription);
+          subscription.end(error);
+        }),
       ),
       ...[...this.#registrations].map((registration) =>
-        this.#sendRegister(link, registration).then(
-          () => void summary.registrations++,
-          (error: Error) => {
-            if (error instanceof ConnectionLostError) return;
-            this.#registrations.delete(registration);
-            registration.end();
-            failed('registration', registration.procedure, error);
-          },
-        ),
+        restore('registration', registration.procedure, this.#sendRegister(link, registration), () => {
+          this.#registrations.delete(registration);
+          registration.end();
+        }),
       ),
     ]);
     return summary;
@@ -318,14 +311,13 @@ export class Session {
             request: message.request,
             details: {},
             error: NO_SUCH_REGISTRATION_URI,
-            args: [`this session has no registration ${message.registration}`],
-          });
+                      });
         }
         return;
       }
       case INTERRUPT: {
-        const mode = typeof message.options.mode === 'string' ? message.options.mode : 'kill';
-        this.#invocations.get(message.request)?.abort(new DOMException(`the call was canceled (${mode})`, 'AbortError'));
+        // The endpoint's signal.reason says how: INTERRUPT.Options.mode is "kill" or "killnowait".
+        this.#invocations.get(message.request)?.abort(new WampError(CANCELED_URI, [`canceled (${String(message.options.mode ?? 'kill')})`]));
         return;
       }
       case ERROR:
@@ -347,7 +339,7 @@ export class Session {
         return;
       case WELCOME:
       case CHALLENGE:
-        link.abort(PROTOCOL_VIOLATION_URI, `${messageTypeName(message.type)} after the session was established`);
+        link.abort(PROTOCOL_VIOLATION_URI, `unexpected message type ${message.type}`);
         return;
       default:
         message satisfies never;
@@ -415,13 +407,8 @@ export class Session {
 
   /** Misuse is reported where it happens, before anything is sent. */
   #check(operation: string, uri: unknown, match: MatchPolicy | undefined, args?: unknown, kwargs?: unknown): void {
-    if (typeof uri !== 'string') throw new InvalidUriError(`${operation}: the URI must be a string, got ${uri === null ? 'null' : typeof uri}`);
-    const rules = { strict: false, allowEmptyComponents: match === 'wildcard' || match === 'prefix' };
-    if (match !== undefined && match !== 'exact' && match !== 'prefix' && match !== 'wildcard') {
-      throw new TypeError(`${operation}: match must be "exact", "prefix" or "wildcard", got "${String(match)}"`);
-    }
-    if (!isValidUri(uri, rules)) throw new InvalidUriError(`${operation}: ${uriProblem(uri, rules)}`);
-    if (args !== undefined && !Array.isArray(args)) throw new TypeError(`${operation} "${uri}": args must be an array, got ${typeof args}`);
+    checkUri(operation, uri, match === 'wildcard' || match === 'prefix');
+    if (args !== undefined && !Array.isArray(args)) throw new TypeError(`${operation} "${uri}": args must be an array`);
     if (kwargs !== undefined && (typeof kwargs !== 'object' || kwargs === null || Array.isArray(kwargs))) {
       throw new TypeError(`${operation} "${uri}": kwargs must be a plain object`);
     }

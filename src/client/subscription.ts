@@ -39,7 +39,7 @@ export class Subscription<A extends Args = Args, K extends Kwargs = Kwargs> impl
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<Event<A, K>> {
-    if (!this.#channel) throw new TypeError(`the subscription to "${this.topic}" has a handler; subscribe without one to iterate`);
+    if (!this.#channel) throw new TypeError(`"${this.topic}" was subscribed with a handler: it cannot be iterated`);
     return this.#channel;
   }
 

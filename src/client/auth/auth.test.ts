@@ -91,7 +91,7 @@ describe('ticket and custom auth', () => {
     peer.send({ type: MessageType.CHALLENGE, authMethod: 'wampcra', extra: { challenge: 'c' } });
     const abort = await peer.expect(MessageType.ABORT);
     assert.equal(abort.reason, ErrorUri.authenticationFailed);
-    assert.match(String(abort.details.message), /challenged with "wampcra" but this client authenticates with "ticket"/);
+    assert.equal(abort.details.message, 'challenged with "wampcra", not "ticket"');
     await assert.rejects(connecting, (error: unknown) => error instanceof WampError && error.uri === ErrorUri.authenticationFailed);
   });
 });

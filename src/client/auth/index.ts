@@ -11,7 +11,7 @@ export type * from './types.js';
 export async function authenticator(auth: AuthOptions | undefined): Promise<Authenticator> {
   const method = auth?.method ?? 'anonymous';
   const answer = async (respond: (extra: Kwargs) => string | Promise<string>, challenged: string, extra: Kwargs): Promise<string> => {
-    if (challenged !== method) throw new Error(`the router challenged with "${challenged}" but this client authenticates with "${method}"`);
+    if (challenged !== method) throw new Error(`challenged with "${challenged}", not "${method}"`);
     return respond(extra);
   };
   if (!auth || auth.method === 'anonymous') {

@@ -34,12 +34,10 @@ export function webSocketTransport(WebSocketClass: WebSocketConstructor): Transp
       // binaryType "arraybuffer": a frame is text or an ArrayBuffer, in browsers and in `ws` alike.
       socket.onmessage = ({ data }) => handlers.message(typeof data === 'string' ? data : new Uint8Array(data as ArrayBuffer));
       // Browsers hide the cause of a failed connection; `ws` puts it in `message`.
-      socket.onerror = (event) => {
-        if (!open) reject(new TransportError(`cannot connect to ${url} ${(event as { message?: string }).message ?? ''}`.trim()));
-      };
+      socket.onerror = (event) => reject(new TransportError(`cannot connect to ${url}: ${(event as { message?: string }).message ?? 'error'}`));
       socket.onclose = (event) => {
-        if (!open) reject(new TransportError(`cannot connect to ${url} (WebSocket closed with code ${event.code})`));
-        else handlers.close(event.code, event.reason);
+        if (open) handlers.close(event.code, event.reason);
+        else reject(new TransportError(`cannot connect to ${url}: closed with code ${event.code}`));
       };
     });
 }
