@@ -1,0 +1,164 @@
+/**
+ * The browser bundles in headless Chromium (Debian's /usr/bin/chromium, driven by
+ * playwright-core): a page loads each bundle, connects to a router started here, subscribes,
+ * publishes, registers and calls; and answers cryptosign and WAMP-CRA challenges with the
+ * browser's WebCrypto, loading the on-demand auth chunk.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHmac, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { BrowserContext, Page } from 'playwright-core';
+import { startTestNode } from '../support/node.js';
+
+const chromiumPath = '/usr/bin/chromium';
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const bundleDir = join(root, 'dist', 'browser');
+
+/** Serves dist/browser/ and an empty page, so the bundles load as same-origin ES modules. */
+function serveBundles(): Promise<Server> {
+  const types: Record<string, string> = { '.js': 'text/javascript', '.map': 'application/json', '.html': 'text/html' };
+  const server = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://x').pathname;
+    if (path === '/') {
+      response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>junction client</title>');
+      return;
+    }
+    const file = normalize(join(bundleDir, path));
+    if (!file.startsWith(bundleDir) || !existsSync(file)) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+describe('client browser bundles in headless Chromium', { skip: existsSync(chromiumPath) ? false : `${chromiumPath} is not installed (apt-get install chromium)`, timeout: 60_000 }, () => {
+  let context: BrowserContext;
+  let page: Page;
+  let server: Server;
+  let origin: string;
+  let profile: string;
+  const node = startTestNode();
+
+  before(async () => {
+    // `npm run build` builds the bundles; build them here when this file runs on its own.
+    if (!existsSync(join(bundleDir, 'junction-client.min.js'))) execFileSync(process.execPath, [join(root, 'scripts', 'build-client.mjs')]);
+    server = await serveBundles();
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    profile = mkdtempSync(join(tmpdir(), 'junction-chromium-'));
+    const { chromium } = await import('playwright-core');
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: chromiumPath,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(`${origin}/`);
+  });
+
+  after(async () => {
+    await context?.close();
+    await new Promise((resolve) => server?.close(resolve));
+    await (await node).stop();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  for (const [bundle, serializer] of [['junction-client.min.js', 'json'], ['junction-client.full.min.js', 'msgpack'], ['junction-client.full.min.js', 'cbor']] as const) {
+    it(`${bundle} connects over ${serializer}, subscribes, publishes, registers and calls`, async () => {
+      const { url } = await node;
+      const outcome = await page.evaluate(
+        async ({ bundle, serializer, url }) => {
+          const client = await import(`/${bundle}`);
+          const options = { url, realm: 'realm1', serializers: [serializer], reconnect: false };
+          // Two sessions: a router does not echo a publication to its own publisher.
+          const session = await client.connect(options);
+          const other = await client.connect(options);
+          let deliver!: (event: unknown) => void;
+          const received = new Promise((resolve) => (deliver = resolve));
+          await session.subscribe('browser.news', (args: unknown[], kwargs: unknown) => deliver([args, kwargs]));
+          const subscription = await session.subscribe('browser.iterated');
+          await session.register('browser.add', ([x, y]: [number, number]) => x + y);
+          const publication = await other.publish('browser.news', ['hi'], { from: 'page' }, { acknowledge: true });
+          await other.publish('browser.iterated', [7], undefined, { acknowledge: true });
+          const iterator = subscription[Symbol.asyncIterator]();
+          const iterated = (await iterator.next()).value.args;
+          const sum = (await other.call('browser.add', [2, 3])).args;
+          let error;
+          try {
+            await other.call('browser.missing');
+          } catch (caught) {
+            error = [(caught as Error).name, (caught as { uri: string }).uri];
+          }
+          const event = await received;
+          await other.leave();
+          await session.leave();
+          return { event, iterated, sum, error, publication: typeof publication, state: session.state, agent: navigator.userAgent };
+        },
+        { bundle, serializer, url },
+      );
+      assert.deepEqual(outcome.event, [['hi'], { from: 'page' }]);
+      assert.deepEqual(outcome.iterated, [7]);
+      assert.deepEqual(outcome.sum, [5]);
+      assert.deepEqual(outcome.error, ['WampError', 'wamp.error.no_such_procedure']);
+      assert.equal(outcome.publication, 'number');
+      assert.equal(outcome.state, 'closed');
+      assert.match(outcome.agent, /Chrome/);
+    });
+  }
+
+  it('answers cryptosign and salted WAMP-CRA challenges with WebCrypto, from the on-demand chunk', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url').toString('hex');
+    const challenge = randomBytes(32).toString('hex');
+    const craChallenge = JSON.stringify({ nonce: randomBytes(8).toString('hex') });
+    // A scripted router inside the page, behind the client's transport seam: it challenges, records the answer, welcomes.
+    const answers = await page.evaluate(
+      async ({ seed, challenge, craChallenge }) => {
+        const bundlePath = '/junction-client.min.js';
+        const client = await import(bundlePath);
+        const answer = async (auth: unknown, method: string, extra: Record<string, unknown>) => {
+          let hello: unknown[] = [];
+          let signature = '';
+          const transport = async (_url: string, protocols: string[], handlers: { message(frame: string): void }) => ({
+            protocol: protocols[0],
+            close() {},
+            send(frame: string) {
+              const message = JSON.parse(frame);
+              const reply = (wire: unknown[]) => queueMicrotask(() => handlers.message(JSON.stringify(wire)));
+              if (message[0] === 1) {
+                hello = message;
+                reply([4, method, extra]);
+              } else if (message[0] === 5) {
+                signature = message[1];
+                reply([2, 1, {}]);
+              }
+            },
+          });
+          await client.connect({ url: 'ws://scripted', realm: 'realm1', auth, transport, reconnect: false });
+          return { details: (hello[2] as { authextra?: unknown }).authextra, signature };
+        };
+        return {
+          cryptosign: await answer({ method: 'cryptosign', authid: 'dev', privateKey: seed }, 'cryptosign', { challenge }),
+          wampcra: await answer({ method: 'wampcra', authid: 'joe', secret: 's3cret' }, 'wampcra', { challenge: craChallenge, salt: 'NaCl', iterations: 100, keylen: 32 }),
+        };
+      },
+      { seed, challenge, craChallenge },
+    );
+    const expectedPublic = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url').toString('hex');
+    assert.deepEqual(answers.cryptosign.details, { pubkey: expectedPublic });
+    const signature = answers.cryptosign.signature;
+    assert.equal(signature.slice(128), challenge);
+    assert.ok(verify(null, Buffer.from(challenge, 'hex'), publicKey, Buffer.from(signature.slice(0, 128), 'hex')));
+    const { pbkdf2Sync } = await import('node:crypto');
+    const key = pbkdf2Sync('s3cret', 'NaCl', 100, 32, 'sha256').toString('base64');
+    assert.equal(answers.wampcra.signature, createHmac('sha256', key).update(craChallenge).digest('base64'));
+  });
+});
