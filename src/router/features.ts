@@ -9,6 +9,7 @@ export const brokerFeatures = {
   subscriber_blackwhite_listing: true,
   publisher_identification: true,
   payload_passthru_mode: true,
+  pattern_based_subscription: true,
 } as const;
 
 export const dealerFeatures = {
@@ -18,6 +19,7 @@ export const dealerFeatures = {
   progressive_call_results: true,
   shared_registration: true,
   payload_passthru_mode: true,
+  pattern_based_registration: true,
 } as const;
 
 export function welcomeRoles(): Dict {

@@ -150,7 +150,9 @@ export class Realm {
    * router's own: clients may subscribe to and call them (meta API) but not publish or register.
    */
   private uriRefusal(session: Session, uri: string, match: MatchPolicy, reservedForRouter: boolean): string | undefined {
-    const problem = uriProblem(uri, { strict: this.strictUris, allowEmptyComponents: match === 'wildcard' });
+    // A prefix pattern may end in "." ("com.myapp." matches below com.myapp only); the rest must be a valid URI.
+    const checked = match === 'prefix' && uri.length > 1 && uri.endsWith('.') ? uri.slice(0, -1) : uri;
+    const problem = uriProblem(checked, { strict: this.strictUris, allowEmptyComponents: match === 'wildcard' });
     if (problem) return problem;
     if (reservedForRouter && !session.trusted && uri.startsWith('wamp.')) {
       return `"${uri}" is reserved: URIs starting with "wamp." belong to the router`;

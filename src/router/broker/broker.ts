@@ -4,6 +4,7 @@ import { ErrorUri } from '../../protocol/errors.js';
 import { randomId } from '../../protocol/ids.js';
 import type { Dict, Publish } from '../../protocol/messages.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
+import { PatternTable } from '../match/pattern-table.js';
 import type { PublishOptions, SubscribeOptions } from '../options.js';
 import type { RouterMetrics } from '../router-metrics.js';
 import { withPassthruDetails } from '../passthru.js';
@@ -25,7 +26,7 @@ export interface Subscription {
  * seen half-changed.
  */
 export class Broker {
-  private readonly exact = new Map<string, Subscription>();
+  private readonly table = new PatternTable<Subscription>();
   private readonly byId = new Map<number, Subscription>();
   private readonly bySession = new Map<Session, Set<Subscription>>();
 
@@ -35,15 +36,10 @@ export class Broker {
   ) {}
 
   subscribe(session: Session, request: number, topic: string, options: SubscribeOptions): void {
-    if (options.match !== 'exact') {
-      session.sendError(MessageType.SUBSCRIBE, request, ErrorUri.optionNotAllowed,
-        `match "${options.match}" is not supported by this router yet; use "exact"`);
-      return;
-    }
-    let subscription = this.exact.get(topic);
+    let subscription = this.table.get(topic, options.match);
     if (!subscription) {
-      subscription = { id: randomId(), uri: topic, match: 'exact', created: new Date().toISOString(), subscribers: new Set() };
-      this.exact.set(topic, subscription);
+      subscription = { id: randomId(), uri: topic, match: options.match, created: new Date().toISOString(), subscribers: new Set() };
+      this.table.set(topic, options.match, subscription);
       this.byId.set(subscription.id, subscription);
     }
     subscription.subscribers.add(session);
@@ -67,27 +63,16 @@ export class Broker {
 
   publish(publisher: Session, message: Publish, options: PublishOptions, disclose: boolean): void {
     const publication = randomId();
-    const subscription = this.exact.get(message.topic);
     let delivered = 0;
-    if (subscription) {
-      const details: Dict = {};
-      if (disclose) {
-        details.publisher = publisher.id;
-        details.publisher_authid = publisher.authid;
-        details.publisher_authrole = publisher.authrole;
-      }
-      const event = new Envelope({
-        type: MessageType.EVENT, subscription: subscription.id, publication,
-        details: withPassthruDetails(message.options, details),
-        args: message.args, kwargs: message.kwargs, payload: message.payload,
-      });
-      const filtered = hasReceiverLists(options);
-      for (const subscriber of subscription.subscribers) {
-        if (subscriber === publisher && options.excludeMe) continue;
-        if (filtered && !isReceiverAllowed(subscriber, options)) continue;
-        subscriber.sendEnvelope(event);
-        delivered++;
-      }
+    // The exact subscription is one hash lookup; the pattern indexes are consulted only when
+    // patterns exist, so an exact-only realm pays nothing for them.
+    const exact = this.table.exact.get(message.topic);
+    if (exact) delivered += this.deliver(exact, publisher, message, options, disclose, publication);
+    if (this.table.hasPatterns) {
+      const patterns: Subscription[] = [];
+      this.table.prefix.collect(message.topic, patterns);
+      this.table.wildcard.collect(message.topic, patterns);
+      for (const subscription of patterns) delivered += this.deliver(subscription, publisher, message, options, disclose, publication);
     }
     this.metrics.published.inc({ realm: this.realmName });
     if (delivered > 0) this.metrics.eventsSent.inc({ realm: this.realmName }, delivered);
@@ -106,11 +91,38 @@ export class Broker {
     return this.byId.size;
   }
 
+  /** One EVENT for one subscription, built once and handed to each eligible subscriber; returns how many got it. */
+  private deliver(subscription: Subscription, publisher: Session, message: Publish, options: PublishOptions,
+    disclose: boolean, publication: number): number {
+    const details: Dict = {};
+    // With a pattern the subscriber cannot know which topic fired: the spec says to tell it.
+    if (subscription.match !== 'exact') details.topic = message.topic;
+    if (disclose) {
+      details.publisher = publisher.id;
+      details.publisher_authid = publisher.authid;
+      details.publisher_authrole = publisher.authrole;
+    }
+    const event = new Envelope({
+      type: MessageType.EVENT, subscription: subscription.id, publication,
+      details: withPassthruDetails(message.options, details),
+      args: message.args, kwargs: message.kwargs, payload: message.payload,
+    });
+    const filtered = hasReceiverLists(options);
+    let delivered = 0;
+    for (const subscriber of subscription.subscribers) {
+      if (subscriber === publisher && options.excludeMe) continue;
+      if (filtered && !isReceiverAllowed(subscriber, options)) continue;
+      subscriber.sendEnvelope(event);
+      delivered++;
+    }
+    return delivered;
+  }
+
   private removeSubscriber(subscription: Subscription, session: Session): void {
     subscription.subscribers.delete(session);
     if (subscription.subscribers.size === 0) {
       this.byId.delete(subscription.id);
-      this.exact.delete(subscription.uri);
+      this.table.delete(subscription.uri, subscription.match);
     }
   }
 }

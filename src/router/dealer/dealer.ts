@@ -3,6 +3,7 @@ import { ErrorUri } from '../../protocol/errors.js';
 import { randomId } from '../../protocol/ids.js';
 import type { Call, Cancel, Dict, ErrorMessage, Yield } from '../../protocol/messages.js';
 import { readCancelMode, readYieldProgress, type CallOptions, type CancelMode, type RegisterOptions } from '../options.js';
+import { PatternTable } from '../match/pattern-table.js';
 import type { RouterMetrics } from '../router-metrics.js';
 import { withPassthruDetails } from '../passthru.js';
 import type { Session } from '../session.js';
@@ -26,7 +27,7 @@ export const realClock: Clock = {
  * one RESULT or ERROR for the caller — whatever the callee, the caller or the clock does.
  */
 export class Dealer {
-  private readonly exact = new Map<string, Registration>();
+  private readonly table = new PatternTable<Registration>();
   private readonly byId = new Map<number, Registration>();
   private readonly bySession = new Map<Session, Set<Registration>>();
   private readonly calls = new InvocationTable();
@@ -38,12 +39,7 @@ export class Dealer {
   ) {}
 
   register(session: Session, request: number, procedure: string, options: RegisterOptions): void {
-    if (options.match !== 'exact') {
-      session.sendError(MessageType.REGISTER, request, ErrorUri.optionNotAllowed,
-        `match "${options.match}" is not supported by this router yet; use "exact"`);
-      return;
-    }
-    let registration = this.exact.get(procedure);
+    let registration = this.table.get(procedure, options.match);
     if (registration) {
       if (registration.invoke !== options.invoke) {
         session.sendError(MessageType.REGISTER, request, ErrorUri.procedureExistsWithDifferentInvocationPolicy,
@@ -52,15 +48,15 @@ export class Dealer {
       }
       if (options.invoke === 'single' || registration.callees.includes(session)) {
         session.sendError(MessageType.REGISTER, request, ErrorUri.procedureAlreadyExists,
-          `a procedure is already registered under "${procedure}"`);
+          `a procedure is already registered under "${procedure}" (match "${options.match}")`);
         return;
       }
     } else {
       registration = {
-        id: randomId(), uri: procedure, match: 'exact', invoke: options.invoke,
+        id: randomId(), uri: procedure, match: options.match, invoke: options.invoke,
         created: new Date().toISOString(), callees: [], next: 0,
       };
-      this.exact.set(procedure, registration);
+      this.table.set(procedure, options.match, registration);
       this.byId.set(registration.id, registration);
     }
     registration.callees.push(session);
@@ -83,7 +79,7 @@ export class Dealer {
   }
 
   call(caller: Session, message: Call, options: CallOptions, disclose: boolean): void {
-    const registration = this.exact.get(message.procedure);
+    const registration = this.table.best(message.procedure);
     if (!registration) {
       caller.sendError(MessageType.CALL, message.request, ErrorUri.noSuchProcedure,
         `no callee has registered "${message.procedure}"`);
@@ -100,6 +96,8 @@ export class Dealer {
       registration, receiveProgress,
     };
     const details: Dict = {};
+    // With a pattern the callee cannot know which procedure was called: the spec says to tell it.
+    if (registration.match !== 'exact') details.procedure = message.procedure;
     if (receiveProgress) details.receive_progress = true;
     if (options.timeout > 0) details.timeout = options.timeout;
     if (disclose) {
@@ -204,7 +202,7 @@ export class Dealer {
     if (index >= 0) registration.callees.splice(index, 1);
     if (registration.callees.length === 0) {
       this.byId.delete(registration.id);
-      this.exact.delete(registration.uri);
+      this.table.delete(registration.uri, registration.match);
     }
   }
 }
