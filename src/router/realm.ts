@@ -86,6 +86,9 @@ export class Realm {
       if (!decision.allow) {
         return this.refusePublish(session, message, ErrorUri.notAuthorized, notAuthorized(session, 'publish', message.topic));
       }
+      if (disclosureForbidden(decision, options.discloseMe)) {
+        return this.refusePublish(session, message, ErrorUri.optionDisallowedDiscloseMe, discloseRefusal(session, 'publish to', message.topic));
+      }
       this.broker.publish(session, message, options, decision.disclose ?? options.discloseMe);
     });
   }
@@ -114,6 +117,10 @@ export class Realm {
         if (!decision.allow) {
           return session.sendError(MessageType.CALL, message.request, ErrorUri.notAuthorized,
             notAuthorized(session, 'call', message.procedure));
+        }
+        if (disclosureForbidden(decision, options.discloseMe)) {
+          return session.sendError(MessageType.CALL, message.request, ErrorUri.optionDisallowedDiscloseMe,
+            discloseRefusal(session, 'call', message.procedure));
         }
         this.dealer.call(session, message, options, decision.disclose ?? options.discloseMe);
       });
@@ -168,6 +175,8 @@ export class Realm {
 
   /** Asks the authorizer; calls `then` synchronously when it answers synchronously. An authorizer failure denies. */
   private authorized(session: Session, action: Action, uri: string, options: Dict, then: (decision: Decision) => void): Promise<void> | void {
+    // The router's own sessions (meta API, bridges) act for the router: roles do not apply to them.
+    if (session.trusted) return then(trustedDecision);
     let answer: Decision | Promise<Decision>;
     try {
       answer = this.authorizer.authorize(session.facts!, action, uri, options);
@@ -191,6 +200,17 @@ export class Realm {
     this.log.error({ session: session.id, action, uri, err: error }, 'authorizer failed; denying the action');
     return { allow: false };
   }
+}
+
+const trustedDecision: Decision = { allow: true };
+
+/** The authorizer may forbid disclosure (Decision.disclose === false): then asking for it is refused, not ignored. */
+function disclosureForbidden(decision: Decision, discloseMe: boolean): boolean {
+  return discloseMe && decision.disclose === false;
+}
+
+function discloseRefusal(session: Session, action: string, uri: string): string {
+  return `session ${session.id} (role "${session.authrole}") may not use disclose_me to ${action} "${uri}": its role forbids disclosure`;
 }
 
 function notAuthorized(session: Session, action: string, uri: string): string {
