@@ -66,6 +66,7 @@ export function formatWorkload(workload, results, options) {
   for (const r of results) {
     if (r.workload === workload && r.error) lines.push(`${r.system} failed: ${r.error}`);
     else if (r.workload === workload && r.firstError) lines.push(`${r.system} first error: ${r.firstError}`);
+    if (r.workload === workload && r.roundError) lines.push(`${r.system}: ${r.failedRounds} round(s) failed, first: ${r.roundError}`);
   }
   return lines.join('\n');
 }

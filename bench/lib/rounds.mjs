@@ -26,6 +26,7 @@ export function medianRounds(results) {
     const failedRounds = group.length - succeeded.length;
     if (succeeded.length === 0) return { ...group[0], failedRounds };
     const median = succeeded[Math.floor((succeeded.length - 1) / 2)];
-    return { ...median, roundThroughputs: group.filter((r) => !r.error).map((r) => r.throughput), failedRounds };
+    const roundError = group.find((r) => r.error)?.error;
+    return { ...median, roundThroughputs: group.filter((r) => !r.error).map((r) => r.throughput), failedRounds, roundError };
   });
 }
