@@ -1,33 +1,45 @@
-import { ErrorUri } from '../protocol/errors.js';
 import { randomId } from '../protocol/ids.js';
-import type { AuthGate, AuthOutcome, AuthRequest } from '../router/hooks.js';
+import type { AuthGate } from '../router/hooks.js';
+import { DynamicAuthenticator, identityOf, isFailure } from './dynamic.js';
+import { authGate } from './gate.js';
+import type { AuthMethod } from './method.js';
 
-/** The HELLO's requested auth methods; an absent list means the client accepts anonymous. */
-export function requestedAuthMethods(request: AuthRequest): string[] {
-  const methods = request.details.authmethods;
-  return Array.isArray(methods) ? methods.filter((m): m is string => typeof m === 'string') : ['anonymous'];
+export { requestedAuthMethods } from './gate.js';
+
+const method = 'anonymous';
+
+function randomAuthid(): string {
+  return `anonymous-${randomId().toString(36)}`;
 }
 
 /** Anonymous sign-in with a fixed role; each session gets a random authid unless one is configured. */
-export function anonymousGate(role: string, authid?: string): AuthGate {
+export function staticAnonymous(role: string, authid?: string): AuthMethod {
   return {
-    hello(request): AuthOutcome {
-      if (!requestedAuthMethods(request).includes('anonymous')) {
-        return {
-          kind: 'deny',
-          reason: ErrorUri.noAuthMethod,
-          message: 'none of the requested authentication methods is offered here (offered: anonymous)',
-        };
-      }
-      return {
-        kind: 'welcome',
-        identity: {
-          authid: authid ?? `anonymous-${randomId().toString(36)}`,
-          authrole: role,
-          authmethod: 'anonymous',
-          authprovider: 'static',
-        },
-      };
+    name: method,
+    begin: () => ({
+      kind: 'welcome',
+      identity: { authid: authid ?? randomAuthid(), authrole: role, authmethod: method, authprovider: 'static' },
+    }),
+  };
+}
+
+/**
+ * Anonymous sign-in where an application procedure picks the role (and may set authid, realm and
+ * authextra), e.g. from the transport's address. A random authid is made up when none is given.
+ */
+export function dynamicAnonymous(authenticator: DynamicAuthenticator): AuthMethod {
+  return {
+    name: method,
+    async begin(request) {
+      const answer = await authenticator.ask(request);
+      if (isFailure(answer)) return answer;
+      const identity = identityOf(answer.principal, { method, provider: 'dynamic', makeAuthid: randomAuthid });
+      return isFailure(identity) ? identity : { kind: 'welcome', identity };
     },
   };
+}
+
+/** A gate offering only static anonymous sign-in (the embedded default and test harnesses). */
+export function anonymousGate(role: string, authid?: string): AuthGate {
+  return authGate({ methods: [staticAnonymous(role, authid)] });
 }

@@ -1,5 +1,5 @@
 import { uriMatches, type MatchPolicy } from '../protocol/uri.js';
-import type { Action, Authorizer, Decision } from '../router/hooks.js';
+import type { Action, Decision } from '../router/hooks.js';
 
 export interface StaticPermission {
   uri: string;
@@ -11,8 +11,8 @@ export interface StaticPermission {
 const matchRank: Record<MatchPolicy, number> = { exact: 2, prefix: 1, wildcard: 0 };
 
 /**
- * Whether permission `a` is more specific than `b` for the same URI: the longer pattern wins;
- * at equal length exact beats prefix beats wildcard.
+ * Whether permission `a` is more specific than `b`: the longer pattern wins; at equal length
+ * exact beats prefix beats wildcard. (docs/authentication.md has the rule with examples.)
  */
 function moreSpecific(a: StaticPermission, b: StaticPermission): boolean {
   if (a.uri.length !== b.uri.length) return a.uri.length > b.uri.length;
@@ -20,20 +20,29 @@ function moreSpecific(a: StaticPermission, b: StaticPermission): boolean {
 }
 
 /**
- * Permissions from the config, per role. For each action the most specific matching permission
- * decides; no matching permission, or an unknown role, denies.
+ * One role's permissions from the config. The single most specific permission matching the URI
+ * decides every action on it (a less specific permission never fills in); no matching
+ * permission denies.
  */
-export class StaticAuthorizer implements Authorizer {
-  constructor(private readonly roles: ReadonlyMap<string, readonly StaticPermission[]>) {}
+export class PermissionTable {
+  constructor(private readonly permissions: readonly StaticPermission[]) {}
 
-  authorize(session: { authrole: string }, action: Action, uri: string): Decision {
-    const permissions = this.roles.get(session.authrole);
-    if (!permissions) return { allow: false };
+  /** The permission that decides for `uri`, if any matches. */
+  decidingPermission(uri: string): StaticPermission | undefined {
     let best: StaticPermission | undefined;
-    for (const permission of permissions) {
+    for (const permission of this.permissions) {
       if (!uriMatches(permission.uri, permission.match, uri)) continue;
       if (!best || moreSpecific(permission, best)) best = permission;
     }
+    return best;
+  }
+
+  /**
+   * Allowed or not; `disclose: true` when the permission forces caller (call) or publisher
+   * (publish) disclosure. A static permission never forbids disclosure the client asks for.
+   */
+  authorize(_session: unknown, action: Action, uri: string): Decision {
+    const best = this.decidingPermission(uri);
     if (!best || !best.allow[action]) return { allow: false };
     if (action === 'publish' && best.disclose.publisher) return { allow: true, disclose: true };
     if (action === 'call' && best.disclose.caller) return { allow: true, disclose: true };

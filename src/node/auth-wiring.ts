@@ -1,39 +1,150 @@
-import { anonymousGate } from '../auth/anonymous.js';
-import { StaticAuthorizer, type StaticPermission } from '../auth/static-authorizer.js';
-import type { AuthConfig, RealmConfig } from '../config/model.js';
+import { dynamicAnonymous, staticAnonymous } from '../auth/anonymous.js';
+import { dynamicCryptosign, staticCryptosign } from '../auth/cryptosign.js';
+import { DynamicAuthenticator } from '../auth/dynamic.js';
+import { DynamicAuthorizer } from '../auth/dynamic-authorizer.js';
+import { authGate as gateOf } from '../auth/gate.js';
+import type { AuthMethod } from '../auth/method.js';
+import { RealmAuthorizer, type RoleAuthorizer } from '../auth/realm-authorizer.js';
+import { ServiceSessions } from '../auth/service-sessions.js';
+import { PermissionTable } from '../auth/static-authorizer.js';
+import { SignInThrottle, type ThrottleOptions } from '../auth/throttle.js';
+import { dynamicTicket, staticTicket } from '../auth/ticket.js';
+import { dynamicWampCra, staticWampCra } from '../auth/wampcra.js';
+import type { AuthConfig, DynamicAuthConfig, JunctionConfig, RealmConfig, RoleConfig } from '../config/model.js';
 import type { AuthGate } from '../router/hooks.js';
+import { silentLogger, type Logger } from '../router/log.js';
 import type { RealmSettings } from '../router/realm.js';
+import type { Router } from '../router/router.js';
 
 /** From configuration to the router's auth seams: each realm's authorizer, each transport's sign-in gate. */
 
 /** Thrown at start-up for a configuration this build cannot run (the message says which part). */
 export class UnsupportedConfigError extends Error {}
 
-export function realmSettings(realm: RealmConfig): RealmSettings {
-  const roles = new Map<string, StaticPermission[]>();
-  for (const role of realm.roles) {
+export interface NodeAuthOptions {
+  log?: Logger;
+  /** Failed sign-in budget per IP address (see src/auth/throttle.ts for the defaults). */
+  throttle?: Partial<ThrottleOptions>;
+  /** A dynamic authenticator or authorizer that does not answer within this time fails closed. Default 10 s. */
+  dynamicCallTimeoutMs?: number;
+  /** A CHALLENGE not answered within this time fails. Default 60 s (the transport's handshake timeout usually ends it first). */
+  challengeTimeoutMs?: number;
+}
+
+/**
+ * The auth side of one node. Realms' authorizers and transports' gates are built from the
+ * config before the router exists; dynamic authenticators and authorizers call their procedures
+ * through router sessions, which can join only once `attach(router)` has been called. Sign-in
+ * failures are throttled per IP address across all transports of the node.
+ *
+ * startNode uses it as:
+ *   const auth = new NodeAuth(config, { log });
+ *   const router = new Router({ realms: config.realms.map((realm) => auth.realmSettings(realm)), ... });
+ *   auth.attach(router);
+ *   ... auth.gate(service.auth, where) for each WebSocket path ...
+ *   on stop: await auth.close() before router.shutdown()
+ */
+export class NodeAuth {
+  readonly throttle: SignInThrottle;
+  private readonly services: ServiceSessions;
+  private readonly log: Logger;
+  private readonly roles = new Map<string, Set<string>>();
+
+  constructor(config: Pick<JunctionConfig, 'realms'>, private readonly options: NodeAuthOptions = {}) {
+    this.log = options.log ?? silentLogger;
+    this.throttle = new SignInThrottle(options.throttle);
+    this.services = new ServiceSessions(options.dynamicCallTimeoutMs ?? 10_000);
+    for (const realm of config.realms) this.roles.set(realm.name, new Set(realm.roles.map((role) => role.name)));
+  }
+
+  realmSettings(realm: RealmConfig): RealmSettings {
+    const roles = new Map<string, RoleAuthorizer>(realm.roles.map((role) => [role.name, this.roleAuthorizer(realm, role)]));
+    return { name: realm.name, authorizer: new RealmAuthorizer(roles), uriCheck: realm.options.uriCheck };
+  }
+
+  gate(auth: AuthConfig, where: string): AuthGate {
+    return gateOf({
+      methods: methodsOf(auth, where, (dynamic, method) => this.authenticator(dynamic, method)),
+      throttle: this.throttle,
+      log: this.log.child({ auth: where }),
+      challengeTimeoutMs: this.options.challengeTimeoutMs,
+      roleExists: (realm, role) => this.roles.get(realm)?.has(role) ?? true,
+    });
+  }
+
+  /** Lets dynamic authenticators and authorizers reach their procedures. */
+  attach(router: Router): void {
+    this.services.connect((peer, gate, options) => router.attach(peer, gate, options));
+  }
+
+  /** Ends the service sessions; call before the router shuts down so that it need not wait for them. */
+  close(): Promise<void> {
+    return this.services.close();
+  }
+
+  private roleAuthorizer(realm: RealmConfig, role: RoleConfig): RoleAuthorizer {
     if (role.authorizer !== undefined) {
-      throw new UnsupportedConfigError(
-        `realm "${realm.name}" role "${role.name}": dynamic authorizers are not supported by this version yet`);
+      return new DynamicAuthorizer({ realm: realm.name, procedure: role.authorizer }, this.services, this.log.child({ realm: realm.name, role: role.name }));
     }
-    roles.set(role.name, (role.permissions ?? []).map((permission) => ({
-      uri: permission.uri, match: permission.match, allow: permission.allow, disclose: permission.disclose,
-    })));
+    return new PermissionTable(role.permissions);
   }
-  return { name: realm.name, authorizer: new StaticAuthorizer(roles), uriCheck: realm.options.uriCheck };
+
+  private authenticator(dynamic: DynamicAuthConfig, method: string): DynamicAuthenticator {
+    return new DynamicAuthenticator(
+      { procedure: dynamic.authenticator, realm: dynamic.authenticatorRealm, role: dynamic.authenticatorRole },
+      method,
+      this.services,
+    );
+  }
 }
 
+type AuthenticatorFactory = (dynamic: DynamicAuthConfig, method: string) => DynamicAuthenticator;
+
+/** One AuthMethod per configured method, static or dynamic. */
+function methodsOf(auth: AuthConfig, where: string, authenticator: AuthenticatorFactory): AuthMethod[] {
+  const methods: AuthMethod[] = [];
+  const { anonymous, ticket, wampcra, cryptosign } = auth;
+  if (anonymous) {
+    methods.push(anonymous.type === 'dynamic'
+      ? dynamicAnonymous(authenticator(anonymous, 'anonymous'))
+      : staticAnonymous(anonymous.role, anonymous.authid));
+  }
+  if (ticket) {
+    methods.push(ticket.type === 'dynamic' ? dynamicTicket(authenticator(ticket, 'ticket')) : staticTicket(ticket.principals));
+  }
+  if (wampcra) {
+    methods.push(wampcra.type === 'dynamic' ? dynamicWampCra(authenticator(wampcra, 'wampcra')) : staticWampCra(wampcra.users));
+  }
+  if (cryptosign) {
+    methods.push(cryptosign.type === 'dynamic'
+      ? dynamicCryptosign(authenticator(cryptosign, 'cryptosign'))
+      : staticCryptosign(cryptosign.principals));
+  }
+  if (methods.length === 0) throw new UnsupportedConfigError(`${where}: no authentication method is configured`);
+  return methods;
+}
+
+// ---- what startNode calls today; static configurations only ----
+
+/**
+ * A realm's settings without a NodeAuth: static permissions only. Kept until startNode builds a
+ * NodeAuth; a dynamic authorizer needs the router sessions NodeAuth provides.
+ */
+export function realmSettings(realm: RealmConfig): RealmSettings {
+  const dynamic = realm.roles.find((role) => role.authorizer !== undefined);
+  if (dynamic) {
+    throw new UnsupportedConfigError(
+      `realm "${realm.name}" role "${dynamic.name}": a dynamic authorizer needs startNode to wire NodeAuth (src/node/auth-wiring.ts)`);
+  }
+  return new NodeAuth({ realms: [realm] }).realmSettings(realm);
+}
+
+/** A transport's gate without a NodeAuth: static methods only, failures throttled per transport. */
 export function authGate(auth: AuthConfig, where: string): AuthGate {
-  const methods = Object.keys(auth).filter((method) => (auth as Record<string, unknown>)[method] !== undefined);
-  const unsupported = methods.filter((method) => method !== 'anonymous');
-  if (unsupported.length > 0) {
-    throw new UnsupportedConfigError(`${where}: authentication method(s) ${unsupported.join(', ')} are not supported by this version yet`);
+  const dynamic = Object.entries(auth).find(([, method]) => (method as { type?: string } | undefined)?.type === 'dynamic');
+  if (dynamic) {
+    throw new UnsupportedConfigError(
+      `${where}: dynamic ${dynamic[0]} authentication needs startNode to wire NodeAuth (src/node/auth-wiring.ts)`);
   }
-  const anonymous = auth.anonymous;
-  if (!anonymous) throw new UnsupportedConfigError(`${where}: no authentication method is configured`);
-  if (anonymous.type === 'dynamic') {
-    throw new UnsupportedConfigError(`${where}: dynamic anonymous authentication is not supported by this version yet`);
-  }
-  return anonymousGate(anonymous.role, anonymous.authid);
+  return new NodeAuth({ realms: [] }).gate(auth, where);
 }
-

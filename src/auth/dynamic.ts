@@ -1,0 +1,71 @@
+import type { Dict } from '../protocol/messages.js';
+import type { AuthRequest, Identity } from '../router/hooks.js';
+import { trustedRole, type ProcedureCaller } from './caller.js';
+import { fail, requestedAuthextra, requestedAuthid, type Failure } from './method.js';
+import { readPrincipal, type Principal } from './principal.js';
+
+/** A transport's `{"type": "dynamic", "authenticator": ..., "authenticator-realm": ..., "authenticator-role": ...}`. */
+export interface AuthenticatorSettings {
+  procedure: string;
+  /** Realm where the procedure is registered; default: the realm the client asked for. */
+  realm?: string;
+  /** Role of the router session that calls it; default: the router's own trusted role. */
+  role?: string;
+}
+
+/**
+ * Asks an application's WAMP procedure who a client is. The call is (realm, authid, details),
+ * as Crossbar makes it: details holds the transport, the pending session ID, the authmethod, the
+ * client's authid, authrole and authextra, plus what the method adds (the ticket, for ticket).
+ */
+export class DynamicAuthenticator {
+  constructor(
+    private readonly settings: AuthenticatorSettings,
+    private readonly method: string,
+    private readonly caller: ProcedureCaller,
+  ) {}
+
+  async ask(request: AuthRequest, more: Dict = {}): Promise<{ ok: true; principal: Principal } | Failure> {
+    const authid = requestedAuthid(request);
+    const details: Dict = {
+      transport: request.transport,
+      session: request.sessionId,
+      authmethod: this.method,
+      authid: authid ?? null,
+      authrole: typeof request.details.authrole === 'string' ? request.details.authrole : null,
+      authextra: requestedAuthextra(request) ?? null,
+      ...more,
+    };
+    const where = { realm: this.settings.realm ?? request.realm, role: this.settings.role ?? trustedRole };
+    let answer: unknown;
+    try {
+      const outcome = await this.caller.call(where, this.settings.procedure, [request.realm, authid ?? null, details]);
+      answer = outcome.args[0];
+    } catch (error) {
+      return fail(`the authenticator "${this.settings.procedure}" in realm "${where.realm}" failed: ${(error as Error).message}`, authid);
+    }
+    const read = readPrincipal(answer);
+    if (!read.ok) return fail(`${read.why} (authenticator "${this.settings.procedure}")`, authid);
+    return read;
+  }
+}
+
+/**
+ * The identity a principal gets: its own authid, else the one the client claimed (methods that
+ * proved the claim pass it), else a made-up one (anonymous). No authid at all is a failure.
+ */
+export function identityOf(
+  principal: Principal,
+  how: { method: string; provider: string; claimedAuthid?: string; makeAuthid?: () => string },
+): Identity | Failure {
+  const authid = principal.authid ?? how.claimedAuthid ?? how.makeAuthid?.();
+  if (authid === undefined) return fail('neither the client nor the authenticator gave an authid');
+  const identity: Identity = { authid, authrole: principal.role, authmethod: how.method, authprovider: how.provider };
+  if (principal.extra) identity.authextra = principal.extra;
+  if (principal.realm) identity.realm = principal.realm;
+  return identity;
+}
+
+export function isFailure(value: object): value is Failure {
+  return (value as { kind?: unknown }).kind === 'fail';
+}

@@ -1,0 +1,130 @@
+import { ErrorUri } from '../protocol/errors.js';
+import type { Authenticate } from '../protocol/messages.js';
+import type { AuthGate, AuthOutcome, AuthRequest } from '../router/hooks.js';
+import { silentLogger, type Logger } from '../router/log.js';
+import { requestedAuthid, type AuthMethod, type Failure, type MethodOutcome } from './method.js';
+import { addressOf, SignInThrottle } from './throttle.js';
+
+export interface GateOptions {
+  /** The methods configured on this transport. */
+  methods: AuthMethod[];
+  /** Shared by every transport of a node, so that an address cannot switch transports to retry. */
+  throttle?: SignInThrottle;
+  log?: Logger;
+  /** A CHALLENGE answered later than this (ms) fails. Default 60 s. */
+  challengeTimeoutMs?: number;
+  /**
+   * Whether `role` exists in `realm`. A client signed in to a role its realm does not define is
+   * refused with wamp.error.no_such_role (the role "anonymous" is always accepted, as Crossbar does).
+   */
+  roleExists?: (realm: string, role: string) => boolean;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** What every authentication failure tells the client: nothing about which part was wrong. */
+export const genericRefusal = { reason: ErrorUri.authenticationFailed, message: 'authentication failed' } as const;
+
+const throttledRefusal = {
+  reason: ErrorUri.authenticationFailed,
+  message: 'too many failed sign-in attempts from this address; try again later',
+} as const;
+
+/** The HELLO's requested auth methods; an absent list means the client accepts anonymous. */
+export function requestedAuthMethods(request: AuthRequest): string[] {
+  const methods = request.details.authmethods;
+  return Array.isArray(methods) ? methods.filter((m): m is string => typeof m === 'string') : ['anonymous'];
+}
+
+/**
+ * The sign-in gate of one transport: takes the first method in the client's HELLO.authmethods
+ * order that the transport offers, runs it, and turns its failures into refusals that give
+ * nothing away, while the log gets the reason and the peer address. Repeat offenders are
+ * throttled per IP address; a challenge can be answered once, and only in time.
+ */
+export function authGate(options: GateOptions): AuthGate {
+  const methods = new Map(options.methods.map((method) => [method.name, method]));
+  const offered = [...methods.keys()].join(', ');
+  const log = options.log ?? silentLogger;
+  const throttle = options.throttle ?? new SignInThrottle();
+  const challengeTimeoutMs = options.challengeTimeoutMs ?? 60_000;
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const roleExists = options.roleExists ?? (() => true);
+
+  return {
+    async hello(request: AuthRequest): Promise<AuthOutcome> {
+      const peer = request.transport.peer;
+      const address = addressOf(peer);
+      const requested = requestedAuthMethods(request);
+      const method = requested.map((name) => methods.get(name)).find((found) => found !== undefined);
+      if (!method) {
+        return {
+          kind: 'deny',
+          reason: ErrorUri.noAuthMethod,
+          message: `none of the requested authentication methods (${requested.join(', ') || 'none'}) is offered here (offered: ${offered})`,
+        };
+      }
+
+      const admission = throttle.admit(address);
+      if ('refused' in admission) {
+        log.warn({ peer, realm: request.realm, authmethod: method.name }, 'sign-in refused: too many recent failures from this address');
+        return { kind: 'deny', ...throttledRefusal };
+      }
+      if (admission.wait > 0) {
+        log.warn({ peer, realm: request.realm, waitMs: admission.wait }, 'slowing down sign-in from an address with repeated failures');
+        await sleep(admission.wait);
+      }
+
+      const failed = (failure: Failure): AuthOutcome => {
+        throttle.failed(address);
+        log.warn({ peer, realm: request.realm, authmethod: method.name, authid: failure.authid ?? requestedAuthid(request), why: failure.why }, 'authentication failed');
+        return { kind: 'deny', ...(failure.refusal ?? genericRefusal) };
+      };
+
+      const settle = (outcome: MethodOutcome): AuthOutcome => {
+        switch (outcome.kind) {
+          case 'fail':
+            return failed(outcome);
+          case 'welcome': {
+            const { identity } = outcome;
+            const realm = identity.realm ?? request.realm;
+            if (identity.authrole !== 'anonymous' && !roleExists(realm, identity.authrole)) {
+              log.warn({ peer, realm, authid: identity.authid, authrole: identity.authrole }, 'signed in to a role the realm does not define; refusing');
+              return { kind: 'deny', reason: ErrorUri.noSuchRole, message: `realm "${realm}" has no role "${identity.authrole}"` };
+            }
+            return outcome;
+          }
+          case 'challenge': {
+            const issuedAt = now();
+            let answered = false;
+            return {
+              kind: 'challenge',
+              authMethod: method.name,
+              extra: outcome.extra,
+              verify: async (answer: Authenticate): Promise<AuthOutcome> => {
+                if (answered) return failed({ kind: 'fail', why: 'the challenge was already answered (replay)' });
+                answered = true;
+                if (now() - issuedAt > challengeTimeoutMs) {
+                  return failed({ kind: 'fail', why: `the challenge was answered after ${now() - issuedAt} ms (limit ${challengeTimeoutMs} ms)` });
+                }
+                return settle(await attempt(() => outcome.verify(answer)));
+              },
+            };
+          }
+        }
+      };
+
+      return settle(await attempt(() => method.begin(request)));
+    },
+  };
+}
+
+/** Runs a method step; a method that throws fails closed. */
+async function attempt(step: () => MethodOutcome | Promise<MethodOutcome>): Promise<MethodOutcome> {
+  try {
+    return await step();
+  } catch (error) {
+    return { kind: 'fail', why: `internal error: ${(error as Error).message}` };
+  }
+}

@@ -1,0 +1,58 @@
+import type { Authenticate, Dict } from '../protocol/messages.js';
+import type { AuthRequest, Identity } from '../router/hooks.js';
+
+/**
+ * One authentication method as configured on one transport (anonymous, ticket, wampcra,
+ * cryptosign; static or dynamic). Methods only decide; the gate (gate.ts) picks the method,
+ * logs failures, throttles repeat offenders and turns every failure into a refusal that gives
+ * nothing away.
+ */
+export interface AuthMethod {
+  /** The WAMP authmethod name the client lists in HELLO.Details.authmethods. */
+  readonly name: string;
+  begin(request: AuthRequest): MethodOutcome | Promise<MethodOutcome>;
+}
+
+export type MethodOutcome = Welcome | Challenge | Failure;
+
+export interface Welcome {
+  kind: 'welcome';
+  identity: Identity;
+}
+
+export interface Challenge {
+  kind: 'challenge';
+  /** CHALLENGE.Extra. */
+  extra: Dict;
+  /** Checks the AUTHENTICATE answer. The gate calls it at most once per challenge. */
+  verify(answer: Authenticate): MethodOutcome | Promise<MethodOutcome>;
+}
+
+/**
+ * Authentication did not succeed. `why` goes to the log only (it may say that a user does not
+ * exist); the client gets `refusal` when there is one, else the generic authentication_failed.
+ */
+export interface Failure {
+  kind: 'fail';
+  why: string;
+  /** The authid the client claimed, for the log line. */
+  authid?: string;
+  /** A refusal that reveals nothing about credentials (a client mistake, a missing role...). */
+  refusal?: { reason: string; message: string };
+}
+
+export function fail(why: string, authid?: string): Failure {
+  return { kind: 'fail', why, authid };
+}
+
+/** HELLO.Details.authid when it is a non-empty string. */
+export function requestedAuthid(request: AuthRequest): string | undefined {
+  const authid = request.details.authid;
+  return typeof authid === 'string' && authid !== '' ? authid : undefined;
+}
+
+/** HELLO.Details.authextra when it is a dict. */
+export function requestedAuthextra(request: AuthRequest): Dict | undefined {
+  const extra = request.details.authextra;
+  return typeof extra === 'object' && extra !== null && !Array.isArray(extra) ? (extra as Dict) : undefined;
+}
