@@ -17,6 +17,7 @@ export const dealerFeatures = {
   call_timeout: true,
   call_canceling: true,
   progressive_call_results: true,
+  progressive_call_invocations: true,
   shared_registration: true,
   payload_passthru_mode: true,
   pattern_based_registration: true,

@@ -96,12 +96,15 @@ export type InvocationPolicy = (typeof invocationPolicies)[number];
 export interface RegisterOptions {
   match: MatchPolicy;
   invoke: InvocationPolicy;
+  /** Asks for the caller's identity in every INVOCATION; honoured for the router's trusted sessions only. */
+  discloseCaller: boolean;
 }
 
 export function readRegisterOptions(options: Dict): RegisterOptions {
   return {
     match: oneOf(options, 'match', matchPolicies, 'exact'),
     invoke: oneOf(options, 'invoke', invocationPolicies, 'single'),
+    discloseCaller: bool(options, 'disclose_caller', false),
   };
 }
 

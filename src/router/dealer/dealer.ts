@@ -2,8 +2,8 @@ import { MessageType } from '../../protocol/codes.js';
 import { ErrorUri } from '../../protocol/errors.js';
 import { randomId } from '../../protocol/ids.js';
 import type { Call, Cancel, Dict, ErrorMessage, Yield } from '../../protocol/messages.js';
-import { readCancelMode, readYieldProgress, type CallOptions, type CancelMode, type RegisterOptions } from '../options.js';
 import { PatternTable } from '../match/pattern-table.js';
+import { readCancelMode, readYieldProgress, type CallOptions, type CancelMode, type RegisterOptions } from '../options.js';
 import type { RouterMetrics } from '../router-metrics.js';
 import { withPassthruDetails } from '../passthru.js';
 import type { Session } from '../session.js';
@@ -21,6 +21,16 @@ export const realClock: Clock = {
     return timer;
   },
 };
+
+/** Whether a callee handles INTERRUPT (the spec spells the feature both ways). */
+function canCancel(callee: Session): boolean {
+  return callee.hasFeature('callee', 'call_canceling') || callee.hasFeature('callee', 'call_cancelling');
+}
+
+/** A callee takes progressive call invocations only if it announced them and call canceling (the spec's rule). */
+function takesProgressiveInvocations(callee: Session): boolean {
+  return callee.hasFeature('callee', 'progressive_call_invocations') && canCancel(callee);
+}
 
 /**
  * Routed RPC for one realm: registrations, and every call in flight until it ends in exactly
@@ -55,6 +65,8 @@ export class Dealer {
       registration = {
         id: randomId(), uri: procedure, match: options.match, invoke: options.invoke,
         created: new Date().toISOString(), callees: [], next: 0,
+        // Only the router's own services may learn every caller's identity unasked.
+        discloseCaller: options.discloseCaller && session.trusted,
       };
       this.table.set(procedure, options.match, registration);
       this.byId.set(registration.id, registration);
@@ -79,40 +91,42 @@ export class Dealer {
   }
 
   call(caller: Session, message: Call, options: CallOptions, disclose: boolean): void {
+    const ongoing = this.calls.fromCaller(caller, message.request);
+    if (ongoing) return this.continueCall(ongoing, message, options);
+    if (this.calls.isAbandoned(caller, message.request)) {
+      // A chunk of a progressive call that has already ended: the caller got its ERROR then.
+      if (!options.progress) this.calls.forgetAbandoned(caller, message.request);
+      return;
+    }
     const registration = this.table.best(message.procedure);
     if (!registration) {
-      caller.sendError(MessageType.CALL, message.request, ErrorUri.noSuchProcedure,
-        `no callee has registered "${message.procedure}"`);
-      return;
-    }
-    if (this.calls.fromCaller(caller, message.request)) {
-      caller.protocolViolation(`CALL request ID ${message.request} is already in use by a call in flight`);
-      return;
+      return this.refuseCall(caller, message, options, ErrorUri.noSuchProcedure, `no callee has registered "${message.procedure}"`);
     }
     const callee = pickCallee(registration);
+    if (options.progress && !takesProgressiveInvocations(callee)) {
+      return this.refuseCall(caller, message, options, ErrorUri.featureNotSupported,
+        `the callee of "${message.procedure}" does not support progressive call invocations`);
+    }
     const receiveProgress = options.receiveProgress && callee.hasFeature('callee', 'progressive_call_results');
-    const call: PendingCall = {
-      caller, callerRequest: message.request, callee, invocationRequest: callee.requestIds.nextId(),
-      registration, receiveProgress,
-    };
     const details: Dict = {};
     // With a pattern the callee cannot know which procedure was called: the spec says to tell it.
     if (registration.match !== 'exact') details.procedure = message.procedure;
     if (receiveProgress) details.receive_progress = true;
     if (options.timeout > 0) details.timeout = options.timeout;
-    if (disclose) {
+    if (disclose || registration.discloseCaller) {
       details.caller = caller.id;
       details.caller_authid = caller.authid;
       details.caller_authrole = caller.authrole;
     }
+    const call: PendingCall = {
+      caller, callerRequest: message.request, callee, invocationRequest: callee.requestIds.nextId(),
+      registration, receiveProgress, invocationDetails: withPassthruDetails(message.options, details),
+      callerStreaming: options.progress,
+    };
     this.calls.add(call);
     if (options.timeout > 0) call.timer = this.clock.setTimeout(() => this.timedOut(call), options.timeout);
     this.metrics.calls.inc({ realm: this.realmName });
-    callee.send({
-      type: MessageType.INVOCATION, request: call.invocationRequest, registration: registration.id,
-      details: withPassthruDetails(message.options, details),
-      args: message.args, kwargs: message.kwargs, payload: message.payload,
-    });
+    this.invoke(call, message, options.progress);
   }
 
   /** YIELD from a callee: a progressive or final result for the caller. */
@@ -150,8 +164,7 @@ export class Dealer {
     const call = this.calls.fromCaller(caller, message.request);
     if (!call) return; // already finished: nothing to cancel, as the spec allows
     let mode: CancelMode = readCancelMode(message.options);
-    const calleeCanCancel = call.callee.hasFeature('callee', 'call_canceling');
-    if (!calleeCanCancel) mode = 'skip';
+    if (!canCancel(call.callee)) mode = 'skip';
     if (mode !== 'skip') this.interrupt(call, mode);
     if (mode === 'kill') return; // the caller's ERROR comes with the callee's answer
     this.endWithError(call, ErrorUri.canceled, `the call was canceled (mode "${mode}")`);
@@ -169,7 +182,7 @@ export class Dealer {
         'the callee left before answering the call');
     }
     for (const call of this.calls.takeCallerCalls(session)) {
-      if (call.callee.hasFeature('callee', 'call_canceling')) this.interrupt(call, 'killnowait');
+      if (canCancel(call.callee)) this.interrupt(call, 'killnowait');
     }
   }
 
@@ -181,9 +194,37 @@ export class Dealer {
     return this.calls.size;
   }
 
+  /**
+   * A further CALL under the request ID of a call in flight: the next chunk of a progressive call
+   * invocation, sent to the same callee under the same INVOCATION request ID with the details of the
+   * first CALL (the spec freezes every option but `progress`).
+   */
+  private continueCall(call: PendingCall, message: Call, options: CallOptions): void {
+    if (!call.callerStreaming) {
+      call.caller.protocolViolation(`CALL request ID ${message.request} is already in use by a call in flight`);
+      return;
+    }
+    call.callerStreaming = options.progress;
+    this.invoke(call, message, options.progress);
+  }
+
+  private invoke(call: PendingCall, message: Call, progress: boolean): void {
+    call.callee.send({
+      type: MessageType.INVOCATION, request: call.invocationRequest, registration: call.registration.id,
+      details: progress ? { ...call.invocationDetails, progress: true } : call.invocationDetails,
+      args: message.args, kwargs: message.kwargs, payload: message.payload,
+    });
+  }
+
+  /** Refuses a CALL before any callee saw it; further chunks of a refused progressive call are dropped. */
+  private refuseCall(caller: Session, message: Call, options: CallOptions, uri: string, text: string): void {
+    caller.sendError(MessageType.CALL, message.request, uri, text);
+    if (options.progress) this.calls.abandon(caller, message.request);
+  }
+
   private timedOut(call: PendingCall): void {
     call.timer = undefined;
-    if (call.callee.hasFeature('callee', 'call_canceling')) this.interrupt(call, 'killnowait');
+    if (canCancel(call.callee)) this.interrupt(call, 'killnowait');
     this.endWithError(call, ErrorUri.timeout, `"${call.registration.uri}" did not answer within the call's timeout`);
   }
 

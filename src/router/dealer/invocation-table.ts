@@ -1,3 +1,4 @@
+import type { Dict } from '../../protocol/messages.js';
 import type { Session } from '../session.js';
 import type { Registration } from './registration.js';
 
@@ -9,17 +10,29 @@ export interface PendingCall {
   readonly invocationRequest: number;
   readonly registration: Registration;
   readonly receiveProgress: boolean;
+  /** INVOCATION.Details fixed by the first CALL: later chunks of a progressive call reuse them. */
+  readonly invocationDetails: Dict;
+  /** The caller is streaming a progressive call invocation and has not sent its final CALL yet. */
+  callerStreaming: boolean;
   timer?: ReturnType<typeof setTimeout>;
 }
 
+/** How many ended-but-still-streaming calls are remembered per caller (a bound against a misbehaving caller). */
+const ABANDONED_PER_CALLER = 1024;
+
 /**
  * The dealer's calls in flight, reachable from both ends: from the callee's INVOCATION request ID
- * (YIELD, ERROR) and from the caller's CALL request ID (CANCEL). Per-session maps make the
- * clean-up of a departed session proportional to its own calls.
+ * (YIELD, ERROR) and from the caller's CALL request ID (CANCEL, further progressive chunks).
+ * Per-session maps make the clean-up of a departed session proportional to its own calls.
+ *
+ * A progressive call can end (error, timeout, cancel, callee gone) while its caller is still
+ * sending chunks under the same request ID. Those request IDs are remembered as "abandoned" until
+ * the caller's final chunk arrives, so a late chunk is dropped rather than started as a new call.
  */
 export class InvocationTable {
   private readonly byCallee = new Map<Session, Map<number, PendingCall>>();
   private readonly byCaller = new Map<Session, Map<number, PendingCall>>();
+  private readonly abandoned = new Map<Session, Set<number>>();
 
   add(call: PendingCall): void {
     insert(this.byCallee, call.callee, call.invocationRequest, call);
@@ -28,8 +41,10 @@ export class InvocationTable {
 
   remove(call: PendingCall): void {
     if (call.timer) clearTimeout(call.timer);
+    call.timer = undefined;
     this.byCallee.get(call.callee)?.delete(call.invocationRequest);
     this.byCaller.get(call.caller)?.delete(call.callerRequest);
+    if (call.callerStreaming) this.abandon(call.caller, call.callerRequest);
   }
 
   fromCallee(callee: Session, invocationRequest: number): PendingCall | undefined {
@@ -40,14 +55,35 @@ export class InvocationTable {
     return this.byCaller.get(caller)?.get(callerRequest);
   }
 
+  /** Remembers that further chunks of this progressive call are to be dropped. */
+  abandon(caller: Session, callerRequest: number): void {
+    let requests = this.abandoned.get(caller);
+    if (!requests) this.abandoned.set(caller, (requests = new Set()));
+    requests.add(callerRequest);
+    if (requests.size > ABANDONED_PER_CALLER) requests.delete(requests.values().next().value!);
+  }
+
+  isAbandoned(caller: Session, callerRequest: number): boolean {
+    return this.abandoned.get(caller)?.has(callerRequest) ?? false;
+  }
+
+  /** The caller's final chunk of an abandoned call arrived: its request ID is free again. */
+  forgetAbandoned(caller: Session, callerRequest: number): void {
+    const requests = this.abandoned.get(caller);
+    requests?.delete(callerRequest);
+    if (requests?.size === 0) this.abandoned.delete(caller);
+  }
+
   /** Removes and returns every call a session is callee of. */
   takeCalleeCalls(callee: Session): PendingCall[] {
     return this.takeAll(this.byCallee, callee);
   }
 
-  /** Removes and returns every call a session is caller of. */
+  /** Removes and returns every call a session is caller of, and forgets its abandoned request IDs. */
   takeCallerCalls(caller: Session): PendingCall[] {
-    return this.takeAll(this.byCaller, caller);
+    const calls = this.takeAll(this.byCaller, caller);
+    this.abandoned.delete(caller);
+    return calls;
   }
 
   get size(): number {

@@ -13,6 +13,8 @@ export interface Registration {
   readonly callees: Session[];
   /** Round-robin cursor. */
   next: number;
+  /** INVOCATIONs always name the caller (the router's own services, e.g. the meta API, need to know who calls). */
+  readonly discloseCaller: boolean;
 }
 
 /** Picks the callee for one call according to the registration's invocation policy. */
