@@ -10,6 +10,7 @@ export const brokerFeatures = {
   publisher_identification: true,
   payload_passthru_mode: true,
   pattern_based_subscription: true,
+  event_retention: true,
 } as const;
 
 export const dealerFeatures = {

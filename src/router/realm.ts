@@ -3,6 +3,7 @@ import { ErrorUri } from '../protocol/errors.js';
 import type { Call, Dict, Publish, Register, Subscribe, WampMessage } from '../protocol/messages.js';
 import { uriProblem, type MatchPolicy } from '../protocol/uri.js';
 import { Broker } from './broker/broker.js';
+import type { EventHistorySetting } from './broker/event-history.js';
 import { Dealer, type Clock } from './dealer/dealer.js';
 import type { Action, Authorizer, Decision } from './hooks.js';
 import type { Logger } from './log.js';
@@ -17,7 +18,13 @@ export interface RealmSettings {
   authorizer: Authorizer;
   /** "strict" allows only lower-case letters, digits and "_" in URI components. */
   uriCheck: 'strict' | 'loose';
+  /** Topics (or patterns) whose events are kept for wamp.subscription.get_events. Default: none. */
+  eventHistory?: EventHistorySetting[];
+  /** How many topics may keep a retained event (PUBLISH retain); the least recently retained goes first. Default 10,000. */
+  retainedTopicsLimit?: number;
 }
+
+export const defaultRetainedTopicsLimit = 10_000;
 
 /**
  * One routing domain: its sessions, broker and dealer. Every action is authorized and its URI
@@ -35,7 +42,10 @@ export class Realm {
     this.name = settings.name;
     this.authorizer = settings.authorizer;
     this.strictUris = settings.uriCheck === 'strict';
-    this.broker = new Broker(this.name, metrics);
+    this.broker = new Broker(this.name, metrics, {
+      eventHistory: settings.eventHistory ?? [],
+      retainedTopicsLimit: settings.retainedTopicsLimit ?? defaultRetainedTopicsLimit,
+    });
     this.dealer = new Dealer(this.name, metrics, clock);
   }
 

@@ -9,7 +9,9 @@ import type { PublishOptions, SubscribeOptions } from '../options.js';
 import type { RouterMetrics } from '../router-metrics.js';
 import { withPassthruDetails } from '../passthru.js';
 import type { Session } from '../session.js';
+import { EventHistory, type EventHistorySetting } from './event-history.js';
 import { hasReceiverLists, isReceiverAllowed } from './publish-filter.js';
+import { RetainedEvents } from './retained-events.js';
 
 export interface Subscription {
   readonly id: number;
@@ -17,6 +19,17 @@ export interface Subscription {
   readonly match: MatchPolicy;
   readonly created: string;
   readonly subscribers: Set<Session>;
+  /**
+   * Events kept for wamp.subscription.get_events when the realm's history settings name this
+   * (uri, match). Such a subscription exists from the start and outlives its subscribers.
+   */
+  readonly history: EventHistory | undefined;
+}
+
+export interface BrokerSettings {
+  eventHistory: readonly EventHistorySetting[];
+  /** How many topics may keep a retained event. */
+  retainedTopicsLimit: number;
 }
 
 /**
@@ -29,24 +42,34 @@ export class Broker {
   private readonly table = new PatternTable<Subscription>();
   private readonly byId = new Map<number, Subscription>();
   private readonly bySession = new Map<Session, Set<Subscription>>();
+  private readonly retained: RetainedEvents;
 
   constructor(
     private readonly realmName: string,
     private readonly metrics: RouterMetrics,
-  ) {}
+    settings: BrokerSettings = { eventHistory: [], retainedTopicsLimit: 10_000 },
+  ) {
+    this.retained = new RetainedEvents(settings.retainedTopicsLimit);
+    for (const { uri, match, limit } of settings.eventHistory) {
+      const existing = this.table.get(uri, match);
+      if (existing && existing.history!.limit >= limit) continue;
+      this.create(uri, match, new EventHistory(limit), existing?.id);
+    }
+  }
 
   subscribe(session: Session, request: number, topic: string, options: SubscribeOptions): void {
-    let subscription = this.table.get(topic, options.match);
-    if (!subscription) {
-      subscription = { id: randomId(), uri: topic, match: options.match, created: new Date().toISOString(), subscribers: new Set() };
-      this.table.set(topic, options.match, subscription);
-      this.byId.set(subscription.id, subscription);
-    }
+    const subscription = this.table.get(topic, options.match) ?? this.create(topic, options.match, undefined);
     subscription.subscribers.add(session);
     let mine = this.bySession.get(session);
     if (!mine) this.bySession.set(session, (mine = new Set()));
     mine.add(subscription);
     session.send({ type: MessageType.SUBSCRIBED, request, subscription: subscription.id });
+    if (options.getRetained) this.sendRetained(session, subscription);
+  }
+
+  /** A subscription by its ID (the meta API's view). */
+  subscription(id: number): Subscription | undefined {
+    return this.byId.get(id);
   }
 
   unsubscribe(session: Session, request: number, subscriptionId: number): void {
@@ -63,16 +86,32 @@ export class Broker {
 
   publish(publisher: Session, message: Publish, options: PublishOptions, disclose: boolean): void {
     const publication = randomId();
+    const details: Dict = {};
+    if (disclose) {
+      details.publisher = publisher.id;
+      details.publisher_authid = publisher.authid;
+      details.publisher_authrole = publisher.authrole;
+    }
+    withPassthruDetails(message.options, details);
+    const receiverLists = hasReceiverLists(options);
     let delivered = 0;
     // The exact subscription is one hash lookup; the pattern indexes are consulted only when
     // patterns exist, so an exact-only realm pays nothing for them.
     const exact = this.table.exact.get(message.topic);
-    if (exact) delivered += this.deliver(exact, publisher, message, options, disclose, publication);
+    if (exact) delivered += this.deliver(exact, publisher, message, options, receiverLists, details, publication);
     if (this.table.hasPatterns) {
       const patterns: Subscription[] = [];
       this.table.prefix.collect(message.topic, patterns);
       this.table.wildcard.collect(message.topic, patterns);
-      for (const subscription of patterns) delivered += this.deliver(subscription, publisher, message, options, disclose, publication);
+      for (const subscription of patterns) {
+        delivered += this.deliver(subscription, publisher, message, options, receiverLists, details, publication);
+      }
+    }
+    if (options.retain) {
+      this.retained.retain({
+        topic: message.topic, publication, details, args: message.args, kwargs: message.kwargs, payload: message.payload,
+        receivers: receiverLists ? options : undefined, excludedSession: options.excludeMe ? publisher.id : undefined,
+      });
     }
     this.metrics.published.inc({ realm: this.realmName });
     if (delivered > 0) this.metrics.eventsSent.inc({ realm: this.realmName }, delivered);
@@ -91,36 +130,57 @@ export class Broker {
     return this.byId.size;
   }
 
-  /** One EVENT for one subscription, built once and handed to each eligible subscriber; returns how many got it. */
+  /**
+   * One EVENT for one subscription, built once and handed to each eligible subscriber; returns
+   * how many got it. `details` (publisher, passthru) is shared by every subscription of the publication.
+   */
   private deliver(subscription: Subscription, publisher: Session, message: Publish, options: PublishOptions,
-    disclose: boolean, publication: number): number {
-    const details: Dict = {};
+    receiverLists: boolean, details: Dict, publication: number): number {
     // With a pattern the subscriber cannot know which topic fired: the spec says to tell it.
-    if (subscription.match !== 'exact') details.topic = message.topic;
-    if (disclose) {
-      details.publisher = publisher.id;
-      details.publisher_authid = publisher.authid;
-      details.publisher_authrole = publisher.authrole;
-    }
+    const eventDetails = subscription.match === 'exact' ? details : { ...details, topic: message.topic };
+    subscription.history?.record({
+      timestamp: new Date().toISOString(), subscription: subscription.id, publication, details: eventDetails,
+      args: message.args, kwargs: message.kwargs,
+    }, message.topic, options, receiverLists);
+    if (subscription.subscribers.size === 0) return 0;
     const event = new Envelope({
-      type: MessageType.EVENT, subscription: subscription.id, publication,
-      details: withPassthruDetails(message.options, details),
+      type: MessageType.EVENT, subscription: subscription.id, publication, details: eventDetails,
       args: message.args, kwargs: message.kwargs, payload: message.payload,
     });
-    const filtered = hasReceiverLists(options);
     let delivered = 0;
     for (const subscriber of subscription.subscribers) {
       if (subscriber === publisher && options.excludeMe) continue;
-      if (filtered && !isReceiverAllowed(subscriber, options)) continue;
+      if (receiverLists && !isReceiverAllowed(subscriber, options)) continue;
       subscriber.sendEnvelope(event);
       delivered++;
     }
     return delivered;
   }
 
+  /** SUBSCRIBE get_retained: the latest retained event of every topic the subscription covers that this session may see. */
+  private sendRetained(session: Session, subscription: Subscription): void {
+    for (const topic of this.retained.topicsMatching(subscription.uri, subscription.match)) {
+      const event = this.retained.latestFor(topic, session);
+      if (!event) continue;
+      const details: Dict = { ...event.details, retained: true };
+      if (subscription.match !== 'exact') details.topic = topic;
+      session.send({
+        type: MessageType.EVENT, subscription: subscription.id, publication: event.publication, details,
+        args: event.args, kwargs: event.kwargs, payload: event.payload,
+      });
+    }
+  }
+
+  private create(uri: string, match: MatchPolicy, history: EventHistory | undefined, id = randomId()): Subscription {
+    const subscription: Subscription = { id, uri, match, created: new Date().toISOString(), subscribers: new Set(), history };
+    this.table.set(uri, match, subscription);
+    this.byId.set(subscription.id, subscription);
+    return subscription;
+  }
+
   private removeSubscriber(subscription: Subscription, session: Session): void {
     subscription.subscribers.delete(session);
-    if (subscription.subscribers.size === 0) {
+    if (subscription.subscribers.size === 0 && !subscription.history) {
       this.byId.delete(subscription.id);
       this.table.delete(subscription.uri, subscription.match);
     }

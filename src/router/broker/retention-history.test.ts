@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MessageType as T } from '../../protocol/codes.js';
+import type { WampMessage } from '../../protocol/messages.js';
+import { RouterHarness } from '../../../test/support/router-harness.js';
+import { RealmHarness } from '../testing/realm-harness.js';
+
+function one<K extends WampMessage['type']>(messages: WampMessage[], type: K): Extract<WampMessage, { type: K }> {
+  assert.equal(messages.length, 1, `expected exactly one message, got ${JSON.stringify(messages)}`);
+  assert.equal(messages[0]!.type, type, `expected type ${type}, got ${JSON.stringify(messages[0])}`);
+  return messages[0] as Extract<WampMessage, { type: K }>;
+}
+
+describe('broker - event retention', () => {
+  it('is announced in WELCOME', async () => {
+    const { welcome } = await new RouterHarness().join();
+    assert.equal((welcome.roles as Record<string, { features: Record<string, boolean> }>).broker!.features.event_retention, true);
+  });
+
+  it('delivers the retained event at once to a subscriber that asks, marked retained', async () => {
+    const h = new RouterHarness();
+    const pub = await h.join();
+    pub.peer.raw([T.PUBLISH, 1, { retain: true, acknowledge: true, disclose_me: true }, 'sensor.temp', [20]]);
+    pub.peer.raw([T.PUBLISH, 2, { retain: true, acknowledge: true }, 'sensor.temp', [21], { unit: 'C' }]);
+    pub.peer.raw([T.PUBLISH, 3, { acknowledge: true }, 'sensor.temp', [22]]);
+    const [, second] = pub.peer.take();
+    assert.ok(second?.type === T.PUBLISHED);
+    const sub = await h.join();
+    sub.peer.raw([T.SUBSCRIBE, 1, { get_retained: true }, 'sensor.temp']);
+    const [subscribed, event] = sub.peer.take();
+    assert.ok(subscribed?.type === T.SUBSCRIBED && event?.type === T.EVENT);
+    assert.equal(event.subscription, subscribed.subscription);
+    assert.equal(event.publication, second.publication, 'the latest retained publication, not the later unretained one');
+    assert.deepEqual(event.args, [21]);
+    assert.deepEqual(event.kwargs, { unit: 'C' });
+    assert.deepEqual(event.details, { retained: true });
+  });
+
+  it('sends nothing retained to a subscriber that does not ask, or to one the publication excluded', async () => {
+    const h = new RouterHarness();
+    const pub = await h.join();
+    pub.peer.raw([T.PUBLISH, 1, { retain: true, exclude_authrole: ['anonymous'] }, 'secret']);
+    pub.peer.raw([T.PUBLISH, 2, { retain: true }, 'plain']);
+    const sub = await h.join();
+    sub.peer.raw([T.SUBSCRIBE, 1, {}, 'plain']);
+    sub.peer.raw([T.SUBSCRIBE, 2, { get_retained: true }, 'secret']);
+    assert.deepEqual(sub.peer.take().map((m) => m.type), [T.SUBSCRIBED, T.SUBSCRIBED]);
+    pub.peer.raw([T.SUBSCRIBE, 3, { get_retained: true }, 'plain']);
+    assert.deepEqual(pub.peer.take().map((m) => m.type), [T.SUBSCRIBED], 'the publisher excluded itself (exclude_me)');
+  });
+
+  it('delivers the retained events of every topic a pattern covers, naming each topic', async () => {
+    const h = new RouterHarness();
+    const pub = await h.join();
+    for (const topic of ['room.a.status', 'room.b.status', 'room.a.log']) pub.peer.raw([T.PUBLISH, 1, { retain: true }, topic, [topic]]);
+    const sub = await h.join();
+    sub.peer.raw([T.SUBSCRIBE, 1, { match: 'wildcard', get_retained: true }, 'room..status']);
+    const [subscribed, ...events] = sub.peer.take();
+    assert.equal(subscribed?.type, T.SUBSCRIBED);
+    const topics = events.map((e) => e.type === T.EVENT && [e.details.topic, e.args?.[0], e.details.retained]);
+    assert.deepEqual(topics.sort(), [['room.a.status', 'room.a.status', true], ['room.b.status', 'room.b.status', true]]);
+  });
+
+  it('keeps retained events for a bounded number of topics', async () => {
+    const h = new RealmHarness({ retainedTopicsLimit: 1 });
+    const pub = await h.join();
+    pub.peer.raw([T.PUBLISH, 1, { retain: true }, 'first']);
+    pub.peer.raw([T.PUBLISH, 2, { retain: true }, 'second']);
+    const sub = await h.join();
+    sub.peer.raw([T.SUBSCRIBE, 1, { get_retained: true }, 'first']);
+    sub.peer.raw([T.SUBSCRIBE, 2, { get_retained: true }, 'second']);
+    assert.deepEqual(sub.peer.take().map((m) => m.type), [T.SUBSCRIBED, T.SUBSCRIBED, T.EVENT]);
+  });
+});
+
+describe('broker - event history', () => {
+  it('keeps events of configured topics from the start, in a subscription that outlives its subscribers', async () => {
+    const h = new RealmHarness({ eventHistory: [{ uri: 'log', match: 'prefix', limit: 2 }] });
+    const broker = h.router.realm('realm1')!.broker;
+    const pub = await h.join();
+    for (const [i, topic] of ['log.a', 'log.b', 'other', 'log.c'].entries()) pub.peer.raw([T.PUBLISH, i + 1, {}, topic, [i]]);
+    const sub = await h.join();
+    sub.peer.raw([T.SUBSCRIBE, 1, { match: 'prefix' }, 'log']);
+    const { subscription } = one(sub.peer.take(), T.SUBSCRIBED);
+    const stored = broker.subscription(subscription)!.history!.query({}, { authid: '', authrole: '' });
+    assert.deepEqual(stored.map((e) => [e.details.topic, e.args?.[0]]), [['log.b', 1], ['log.c', 3]]);
+    sub.peer.raw([T.UNSUBSCRIBE, 2, subscription]);
+    sub.peer.take();
+    assert.ok(broker.subscription(subscription), 'the history subscription stays');
+    sub.peer.raw([T.SUBSCRIBE, 3, { match: 'prefix' }, 'log']);
+    assert.equal(one(sub.peer.take(), T.SUBSCRIBED).subscription, subscription);
+  });
+});
