@@ -1,0 +1,74 @@
+import autobahn from 'autobahn';
+import { autobahnSerializer, type SerializerName } from '../../support/autobahn.js';
+
+export interface SignInOptions {
+  authmethods: string[];
+  authid?: string;
+  authextra?: Record<string, unknown>;
+  onchallenge?: (session: unknown, method: string, extra: Record<string, unknown>) => unknown;
+  serializer?: SerializerName;
+  realm?: string;
+}
+
+export interface SignedIn {
+  // AutobahnJS's session object (untyped library).
+  session: any;
+  /** WELCOME.Details as AutobahnJS hands them to onopen. */
+  details: { authid: string; authrole: string; authmethod: string; authprovider: string; authextra?: Record<string, unknown>; realm: string };
+  close(): Promise<void>;
+}
+
+/** The router's refusal: ABORT's reason URI and Details.message. */
+export class Refused extends Error {
+  constructor(readonly reason: string | undefined, readonly abortMessage: string | undefined) {
+    super(`refused: ${reason} ${abortMessage}`);
+  }
+}
+
+/** Signs in with AutobahnJS (no retries); rejects with Refused when the router aborts. */
+export function signIn(url: string, options: SignInOptions): Promise<SignedIn> {
+  const connection = new autobahn.Connection({
+    url,
+    realm: options.realm ?? 'realm1',
+    serializers: [autobahnSerializer(options.serializer ?? 'json')],
+    max_retries: 0,
+    authmethods: options.authmethods,
+    authid: options.authid,
+    authextra: options.authextra,
+    onchallenge: options.onchallenge,
+  });
+  return new Promise((resolve, reject) => {
+    let opened = false;
+    let onClosed: (() => void) | undefined;
+    connection.onopen = (session: unknown, details: SignedIn['details']) => {
+      opened = true;
+      resolve({
+        session,
+        details,
+        close: () => new Promise<void>((done) => {
+          onClosed = done;
+          if (!connection.isOpen) done();
+          else connection.close();
+        }),
+      });
+    };
+    connection.onclose = (_reason: string, details: { reason?: string; message?: string }) => {
+      if (!opened) reject(new Refused(details?.reason, details?.message));
+      onClosed?.();
+      return true; // never retry
+    };
+    connection.open();
+  });
+}
+
+/** Expects the sign-in to be refused; resolves with the refusal. */
+export async function refusal(attempt: Promise<SignedIn>): Promise<Refused> {
+  try {
+    const signedIn = await attempt;
+    await signedIn.close();
+  } catch (error) {
+    if (error instanceof Refused) return error;
+    throw error;
+  }
+  throw new Error('the sign-in was expected to be refused but succeeded');
+}
