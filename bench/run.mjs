@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseOptions, USAGE } from './lib/options.mjs';
-import { formatWorkload, ratio } from './lib/report.mjs';
+import { formatWorkload, LEGEND, ratio } from './lib/report.mjs';
 import { stopAll } from './lib/children.mjs';
 import { medianRounds, rotation } from './lib/rounds.mjs';
 import { startSystem } from './systems.mjs';
@@ -90,6 +90,7 @@ async function main() {
   } else {
     const header = `Junction bench, ${environment.date}, node ${environment.node}, ${environment.cpus} CPUs, serializer ${options.serializer}, ${options.warmup} s warm-up + ${options.duration} s measured${options.rounds > 1 ? `, median of ${options.rounds} rounds` : ''}`;
     process.stdout.write(`\n${header}\n\n${options.workloads.map((w) => formatWorkload(w, results, options)).join('\n\n')}\n`);
+    process.stdout.write(`\n${LEGEND}\n`);
     if (options.profileDir) process.stdout.write(`\nRouter CPU profiles: ${options.profileDir}\n`);
   }
   return allRounds.some((r) => r.error) ? 1 : 0;

@@ -40,3 +40,13 @@ export function totalCpuSeconds(pids) {
   }
   return total;
 }
+
+/** Idle CPU seconds of the whole machine so far (all cores, idle + iowait), from /proc/stat; null without it. */
+export function machineIdleSeconds() {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/);
+    return (Number(fields[4]) + Number(fields[5])) / clockTicks(); // "cpu user nice system idle iowait ..."
+  } catch {
+    return null;
+  }
+}

@@ -8,13 +8,14 @@ Compares Junction with a plain ws relay (the floor) and Socket.IO, in one run.
   --systems LIST            comma-separated subset of relay,socketio,junction (default: all)
   --subscribers N           fan-out subscriber sessions (default 1000)
   --callers C               concurrent RPC callers, one call in flight each (default 16)
-  --duration S              measured seconds per workload and system (default 5)
+  --duration S              measured seconds per workload, system and round (default 3)
   --warmup S                warm-up seconds before measuring (default 1)
   --rounds R                repeat every measurement R times, rotating the order of the
-                            systems, and report each system's median round (default 1)
+                            systems, and report each system's median round (default 3)
   --serializer NAME         json | msgpack | cbor for Junction and the relay (default json);
                             Socket.IO always uses its own JSON encoding
-  --client-procs P          processes the subscribers / callers are spread over (default 2)
+  --client-procs P          processes the subscribers / callers are spread over (default 1;
+                            on a 2-core machine more processes only add scheduling noise)
   --window W                publications in flight: unacknowledged, and ahead of the slowest
                             subscriber (default 16)
   --payload-bytes B         padding string in every event and call (default 64)
@@ -48,11 +49,11 @@ export function parseOptions(argv) {
       systems: { type: 'string', default: SYSTEMS.join(',') },
       subscribers: { type: 'string', default: '1000' },
       callers: { type: 'string', default: '16' },
-      duration: { type: 'string', default: '5' },
+      duration: { type: 'string', default: '3' },
       warmup: { type: 'string', default: '1' },
-      rounds: { type: 'string', default: '1' },
+      rounds: { type: 'string', default: '3' },
       serializer: { type: 'string', default: 'json' },
-      'client-procs': { type: 'string', default: '2' },
+      'client-procs': { type: 'string', default: '1' },
       window: { type: 'string', default: '16' },
       'payload-bytes': { type: 'string', default: '64' },
       profile: { type: 'boolean', default: false },

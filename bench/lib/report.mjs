@@ -4,6 +4,13 @@
 
 export const TARGETS = { fanout: 0.6, rpc: 0.5 }; // Junction throughput as a share of the relay's
 
+export const LEGEND = `Columns: throughput and latencies are from each system's median round; "rounds range" is the
+lowest and highest throughput over rounds. "server µs/event|call" is the server process's CPU time
+per delivered event or completed call (lower is better; the least noisy figure on a shared machine).
+"server/client cores" are the cores the server and the load generators used during the measured
+window, "idle cores" what the whole machine left unused. Latency includes queueing inside the
+bounded publish window (--window), so under saturation it mostly reflects that window's depth.`;
+
 const TITLES = {
   fanout: (o) => `Fan-out: 1 publisher -> ${o.subscribers} subscribers on one topic (events delivered/s, publish-to-delivery latency)`,
   rpc: (o) => `RPC: 1 callee, ${o.callers} concurrent callers, one call in flight each (calls/s, round-trip latency)`,
@@ -48,12 +55,24 @@ export function formatWorkload(workload, results, options) {
     .filter((r) => r.workload === workload)
     .map((r) => {
       const cells = r.error
-        ? [r.system, 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'FAILED']
-        : [r.system, integer(r.throughput), range(r), fixed(r.p50Ms, 2), fixed(r.p99Ms, 2), fixed(r.serverCores, 2), fixed(r.clientCores, 2), problems(r)];
+        ? [r.system, 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'FAILED']
+        : [
+            r.system,
+            integer(r.throughput),
+            range(r),
+            fixed(r.p50Ms, 2),
+            fixed(r.p99Ms, 2),
+            fixed(r.serverMicrosPerMessage, 2),
+            fixed(r.serverCores, 2),
+            fixed(r.clientCores, 2),
+            fixed(r.idleCores, 2),
+            problems(r),
+          ];
       if (!showRange) cells.splice(2, 1);
       return cells;
     });
-  const headers = ['system', unit, 'rounds range', 'p50 ms', 'p99 ms', 'server cores', 'client cores', 'problems'];
+  const perMessage = workload === 'fanout' ? 'server µs/event' : 'server µs/call';
+  const headers = ['system', unit, 'rounds range', 'p50 ms', 'p99 ms', perMessage, 'server cores', 'client cores', 'idle cores', 'problems'];
   if (!showRange) headers.splice(2, 1);
   const lines = [TITLES[workload](options), '', table(headers, rows), ''];
   const vsRelay = ratio(results, workload, 'junction', 'relay');

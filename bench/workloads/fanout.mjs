@@ -82,7 +82,7 @@ export async function runFanout(server, options) {
       lost += result.missing;
       reordered += result.reordered;
     }
-    const { serverCores, clientCores } = await cpu;
+    const { serverCores, clientCores, idleCores } = await cpu;
     return {
       system: server.name,
       workload: 'fanout',
@@ -97,6 +97,8 @@ export async function runFanout(server, options) {
       reordered,
       serverCores,
       clientCores,
+      idleCores,
+      serverMicrosPerMessage: serverCores === null || delivered === 0 ? null : (serverCores * 1e6) / (delivered / options.duration),
     };
   } finally {
     await Promise.all(children.map((child) => stopChild(child)));

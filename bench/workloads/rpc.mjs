@@ -48,7 +48,7 @@ export async function runRpc(server, options) {
       failed += result.failed;
       firstError ??= result.firstError;
     }
-    const { serverCores, clientCores } = await cpu;
+    const { serverCores, clientCores, idleCores } = await cpu;
     return {
       system: server.name,
       workload: 'rpc',
@@ -60,6 +60,8 @@ export async function runRpc(server, options) {
       firstError,
       serverCores,
       clientCores,
+      idleCores,
+      serverMicrosPerMessage: serverCores === null || completed === 0 ? null : (serverCores * 1e6) / (completed / options.duration),
     };
   } finally {
     await Promise.all(children.map((child) => stopChild(child)));

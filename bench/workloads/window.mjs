@@ -1,5 +1,5 @@
 import { now, sleep } from '../lib/clock.mjs';
-import { totalCpuSeconds } from '../lib/cpu.mjs';
+import { machineIdleSeconds, totalCpuSeconds } from '../lib/cpu.mjs';
 
 /**
  * The shared timeline of one workload run, in cross-process milliseconds: load starts at
@@ -14,20 +14,21 @@ export function planWindow(options) {
 }
 
 /**
- * Samples CPU time of the server and of the load generators at the window's edges. Resolves to
- * { serverCores, clientCores }: average cores busy during the window (null without /proc).
+ * Samples CPU time at the window's edges. Resolves to average cores used during the window by
+ * the server (serverCores) and the load generators (clientCores), and cores left idle on the
+ * whole machine (idleCores): a run with idle cores was not CPU-bound, so something else (the
+ * pipeline, or the host) limited it. Each is null where /proc is not available.
  */
 export async function sampleCpu(window, serverPid, clientPids) {
   await sleep(Math.max(0, window.warmupEnd - now()));
-  const serverStart = totalCpuSeconds([serverPid]);
-  const clientStart = totalCpuSeconds(clientPids);
+  const take = () => ({ server: totalCpuSeconds([serverPid]), clients: totalCpuSeconds(clientPids), idle: machineIdleSeconds() });
+  const start = take();
   const startedAt = now();
   await sleep(Math.max(0, window.measureEnd - now()));
   const seconds = (now() - startedAt) / 1000;
-  const serverEnd = totalCpuSeconds([serverPid]);
-  const clientEnd = totalCpuSeconds(clientPids);
-  const cores = (start, end) => (start === null || end === null ? null : (end - start) / seconds);
-  return { serverCores: cores(serverStart, serverEnd), clientCores: cores(clientStart, clientEnd) };
+  const end = take();
+  const cores = (key) => (start[key] === null || end[key] === null ? null : (end[key] - start[key]) / seconds);
+  return { serverCores: cores('server'), clientCores: cores('clients'), idleCores: cores('idle') };
 }
 
 /** Splits `total` into `parts` near-equal positive shares (fewer parts if total is small). */
