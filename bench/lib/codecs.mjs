@@ -8,7 +8,9 @@ import { Encoder as CborEncoder } from 'cbor-x';
  */
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
-const cbor = new CborEncoder({ useRecords: false, mapsAsObjects: true, tagUint8Array: false });
+// Routers may send integral values beyond 32 bits (here: whole-millisecond timestamps) as 64-bit
+// integers; decode those as numbers, not BigInt, like the router itself does.
+const cbor = new CborEncoder({ useRecords: false, mapsAsObjects: true, tagUint8Array: false, int64AsNumber: true });
 
 export const codecs = {
   json: {

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { connectMany } from '../clients/index.mjs';
 import { Histogram } from '../lib/histogram.mjs';
 import { now, sleep } from '../lib/clock.mjs';
@@ -25,7 +26,7 @@ async function callLoop(client, windowStart, windowEnd) {
     totalCalls++;
     try {
       const result = await client.call(settings.procedure, [sentAt, padding]);
-      if (!Array.isArray(result) || result[0] !== sentAt) throw new Error(`unexpected result ${JSON.stringify(result)}`);
+      if (!Array.isArray(result) || result[0] !== sentAt) throw new Error(`unexpected result ${inspect(result)} for [${sentAt}, ...]`);
       const returnedAt = now();
       if (returnedAt >= windowStart && returnedAt < windowEnd) {
         completed++;
