@@ -16,8 +16,10 @@ Compares Junction with a plain ws relay (the floor) and Socket.IO, in one run.
                             Socket.IO always uses its own JSON encoding
   --client-procs P          processes the subscribers / callers are spread over (default 1;
                             on a 2-core machine more processes only add scheduling noise)
-  --window W                publications in flight: unacknowledged, and ahead of the slowest
-                            subscriber (default 16)
+  --window W                fan-out: publications sent but not yet acknowledged (default 16)
+  --max-queued E            fan-out: events published but not yet delivered, summed over all
+                            subscribers; the publisher waits for the slowest subscriber to keep
+                            within it (default 16000, i.e. 16 publications at 1,000 subscribers)
   --payload-bytes B         padding string in every event and call (default 64)
   --profile                 run the router under node --cpu-prof; profiles go to bench/profiles/
   --json                    print machine-readable results on stdout (progress goes to stderr)
@@ -55,6 +57,7 @@ export function parseOptions(argv) {
       serializer: { type: 'string', default: 'json' },
       'client-procs': { type: 'string', default: '1' },
       window: { type: 'string', default: '16' },
+      'max-queued': { type: 'string', default: '16000' },
       'payload-bytes': { type: 'string', default: '64' },
       profile: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -74,6 +77,7 @@ export function parseOptions(argv) {
     serializer: oneOf('serializer', values.serializer, SERIALIZERS),
     clientProcs: positiveNumber('client-procs', values['client-procs']),
     window: positiveNumber('window', values.window),
+    maxQueued: positiveNumber('max-queued', values['max-queued']),
     payloadBytes: values['payload-bytes'] === '0' ? 0 : positiveNumber('payload-bytes', values['payload-bytes']),
     profile: values.profile,
     json: values.json,

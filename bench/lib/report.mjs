@@ -8,8 +8,9 @@ export const LEGEND = `Columns: throughput and latencies are from each system's 
 lowest and highest throughput over rounds. "server µs/event|call" is the server process's CPU time
 per delivered event or completed call (lower is better; the least noisy figure on a shared machine).
 "server/client cores" are the cores the server and the load generators used during the measured
-window, "idle cores" what the whole machine left unused. Latency includes queueing inside the
-bounded publish window (--window), so under saturation it mostly reflects that window's depth.`;
+window, "idle cores" what the whole machine left unused. Fan-out latency includes queueing
+within the bounded number of events in transit (--max-queued), so under saturation it mostly
+reflects that bound: compare it between systems, not with other benchmarks.`;
 
 const TITLES = {
   fanout: (o) => `Fan-out: 1 publisher -> ${o.subscribers} subscribers on one topic (events delivered/s, publish-to-delivery latency)`,

@@ -10,7 +10,7 @@ import { childSettings, fail, onParent, tell } from '../lib/worker-ipc.mjs';
  */
 
 const settings = childSettings();
-const PROGRESS_INTERVAL_MS = 5;
+const PROGRESS_INTERVAL_MS = 2;
 
 const histogram = new Histogram();
 let windowStart = Infinity;

@@ -33,7 +33,8 @@ export async function runFanout(server, options) {
         hardTimeoutMs,
         payloadBytes: options.payloadBytes,
         ackWindow: options.window,
-        deliveryWindow: options.window,
+        // In publications: however many subscribers, at most maxQueued events are in transit.
+        deliveryWindow: Math.max(1, Math.floor(options.maxQueued / options.subscribers)),
         maxPublications: 10_000_000,
         drainMs: DRAIN_MS,
       },
