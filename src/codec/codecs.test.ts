@@ -3,18 +3,10 @@ import assert from 'node:assert/strict';
 import { allCodecs, cborCodec, codecByName, codecBySubprotocol, jsonCodec, msgpackCodec, type Codec } from './index.js';
 import { widenLargeIntegers } from './widen.js';
 import { parseMessage, toWire, type WampMessage } from '../protocol/index.js';
+import { plainBytes } from '../../test/support/bytes.js';
 
 const MAX_ID = 2 ** 53;
 
-/** Node's decoders hand out Buffers; compare bytes as plain Uint8Arrays. */
-function plainBytes(value: unknown): unknown {
-  if (value instanceof Uint8Array) return new Uint8Array(value);
-  if (Array.isArray(value)) return value.map(plainBytes);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, plainBytes(item)]));
-  }
-  return value;
-}
 
 function hex(frame: string | Uint8Array): string {
   assert.ok(frame instanceof Uint8Array, 'expected a binary frame');

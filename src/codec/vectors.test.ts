@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { allCodecs, codecByName, type Codec, type CodecName } from './index.js';
 import { MessageType, parseMessage, toWire, type MessageTypeName, type WampMessage } from '../protocol/index.js';
 import {
+import { plainBytes } from '../../test/support/bytes.js';
   isSerializationSample,
   loadVectors,
   representationBytes,
@@ -69,15 +70,6 @@ function describedMessage(typeName: string, attributes: Record<string, unknown>)
   return message as unknown as WampMessage;
 }
 
-/** Node's decoders hand out Buffers; compare bytes as plain Uint8Arrays. */
-function plainBytes(value: unknown): unknown {
-  if (value instanceof Uint8Array) return new Uint8Array(value);
-  if (Array.isArray(value)) return value.map(plainBytes);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, plainBytes(item)]));
-  }
-  return value;
-}
 
 function frameOf(codec: Codec, representation: SerializedBytes): string | Uint8Array {
   const bytes = representationBytes(representation);

@@ -1,4 +1,5 @@
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cbdirConfigNames, starterConfigYaml } from '../../config/index.js';
@@ -34,7 +35,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   // A config.json beside it would make "--cbdir DIR" ambiguous, so any existing config blocks init.
   for (const name of cbdirConfigNames) {
     const existing = join(dir, name);
-    if (await exists(existing)) {
+    if (existsSync(existing)) {
       io.stderr(`junction init: ${existing} already exists; not overwriting it\n`);
       return 1;
     }
@@ -50,13 +51,4 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   }
   io.stdout(`wrote ${file}\n  check it:  junction check --cbdir ${dir}\n  run it:    junction start --cbdir ${dir}\n`);
   return 0;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
