@@ -8,8 +8,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { allCodecs, codecByName, type Codec, type CodecName } from './index.js';
 import { MessageType, parseMessage, toWire, type MessageTypeName, type WampMessage } from '../protocol/index.js';
-import {
 import { plainBytes } from '../../test/support/bytes.js';
+import {
   isSerializationSample,
   loadVectors,
   representationBytes,
