@@ -84,6 +84,8 @@ async function main() {
       fanoutJunctionVsSocketIo: ratio(results, 'fanout', 'junction', 'socketio'),
       rpcJunctionVsRelay: ratio(results, 'rpc', 'junction', 'relay'),
       rpcJunctionVsSocketIo: ratio(results, 'rpc', 'junction', 'socketio'),
+      fanoutJunctionVsRelayCorked: ratio(results, 'fanout', 'junction', 'relay-corked'),
+      rpcJunctionVsRelayCorked: ratio(results, 'rpc', 'junction', 'relay-corked'),
     };
     const { hardTimeoutMs, profileDir, help, json, ...settings } = options;
     process.stdout.write(`${JSON.stringify({ environment, settings, results, ratios, allRounds }, null, 2)}\n`);

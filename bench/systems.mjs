@@ -5,14 +5,17 @@ import { freePort, retryUntil } from './lib/net.mjs';
 import { connectWamp } from './clients/wamp-client.mjs';
 
 /**
- * The three systems under test, each started in its own process:
- *   relay     the floor: a plain ws relay (servers/relay-server.mjs), same serializer as Junction
- *   socketio  Socket.IO 4 (servers/socketio-server.mjs), its own JSON encoding
- *   junction  the router, through its real CLI
+ * The systems under test, each started in its own process:
+ *   relay         the floor: a plain ws relay (servers/relay-server.mjs), same serializer as Junction
+ *   socketio      Socket.IO 4 (servers/socketio-server.mjs), its own JSON encoding
+ *   junction      the router, through its real CLI
+ *   relay-corked  not run by default: the relay with writes coalesced per event-loop turn, to show
+ *                 what write batching would be worth
  * startSystem resolves to { name, url, pid, stop() } once the server accepts clients.
  */
 
-export const SYSTEMS = ['relay', 'socketio', 'junction'];
+export const SYSTEMS = ['relay', 'socketio', 'junction', 'relay-corked'];
+export const DEFAULT_SYSTEMS = ['relay', 'socketio', 'junction'];
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const SERVER_START_TIMEOUT_MS = 20_000;
@@ -21,6 +24,8 @@ export async function startSystem(name, options) {
   switch (name) {
     case 'relay':
       return startForked(name, 'servers/relay-server.mjs', options);
+    case 'relay-corked':
+      return startForked(name, 'servers/relay-server.mjs', { ...options, corked: true });
     case 'socketio':
       return startForked(name, 'servers/socketio-server.mjs', options);
     case 'junction':
@@ -31,7 +36,8 @@ export async function startSystem(name, options) {
 }
 
 async function startForked(name, modulePath, options) {
-  const child = forkBench(modulePath, { serializer: options.serializer, hardTimeoutMs: options.hardTimeoutMs }, `${name} server`);
+  const settings = { serializer: options.serializer, corked: options.corked === true, hardTimeoutMs: options.hardTimeoutMs };
+  const child = forkBench(modulePath, settings, `${name} server`);
   try {
     const { url } = await expectMessage(child, 'listening', SERVER_START_TIMEOUT_MS);
     return { name, url, pid: child.pid, stop: () => stopChild(child) };

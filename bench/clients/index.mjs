@@ -13,6 +13,7 @@ export function connectClient(target) {
     case 'junction':
       return connectWamp(target);
     case 'relay':
+    case 'relay-corked':
       return connectRelay(target);
     case 'socketio':
       return connectSocketIo(target);

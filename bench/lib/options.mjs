@@ -1,11 +1,14 @@
 import { parseArgs } from 'node:util';
+import { DEFAULT_SYSTEMS, SYSTEMS } from '../systems.mjs';
 
 export const USAGE = `Usage: node bench/run.mjs [options]
 
 Compares Junction with a plain ws relay (the floor) and Socket.IO, in one run.
 
   --only fanout|rpc         run one workload (default: both)
-  --systems LIST            comma-separated subset of relay,socketio,junction (default: all)
+  --systems LIST            comma-separated, from relay, socketio, junction and relay-corked
+                            (the relay with writes coalesced per event-loop turn)
+                            (default: relay,socketio,junction)
   --subscribers N           fan-out subscriber sessions (default 1000)
   --callers C               concurrent RPC callers, one call in flight each (default 16)
   --duration S              measured seconds per workload, system and round (default 3)
@@ -27,7 +30,6 @@ Compares Junction with a plain ws relay (the floor) and Socket.IO, in one run.
 `;
 
 const WORKLOADS = ['fanout', 'rpc'];
-const SYSTEMS = ['relay', 'socketio', 'junction'];
 const SERIALIZERS = ['json', 'msgpack', 'cbor'];
 
 function positiveNumber(name, text, { integer = true } = {}) {
@@ -48,7 +50,7 @@ export function parseOptions(argv) {
     args: argv,
     options: {
       only: { type: 'string' },
-      systems: { type: 'string', default: SYSTEMS.join(',') },
+      systems: { type: 'string', default: DEFAULT_SYSTEMS.join(',') },
       subscribers: { type: 'string', default: '1000' },
       callers: { type: 'string', default: '16' },
       duration: { type: 'string', default: '3' },

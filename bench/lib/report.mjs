@@ -83,6 +83,8 @@ export function formatWorkload(workload, results, options) {
     lines.push(`Junction/relay ${unit}:     ${fixed(vsRelay * 100, 1)}%  (${verdict} the ${TARGETS[workload] * 100}% target)`);
   }
   if (vsSocketIo !== null) lines.push(`Junction/Socket.IO ${unit}: ${fixed(vsSocketIo * 100, 1)}%`);
+  const vsCorked = ratio(results, workload, 'junction', 'relay-corked');
+  if (vsCorked !== null) lines.push(`Junction/relay-corked ${unit}: ${fixed(vsCorked * 100, 1)}%`);
   for (const r of results) {
     if (r.workload === workload && r.error) lines.push(`${r.system} failed: ${r.error}`);
     else if (r.workload === workload && r.firstError) lines.push(`${r.system} first error: ${r.firstError}`);

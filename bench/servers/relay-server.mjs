@@ -7,14 +7,35 @@ import { childSettings, onParent, tell } from '../lib/worker-ipc.mjs';
  * keeps topic -> subscribers and one callee per procedure, encodes each event once to bytes and
  * writes those bytes to every subscriber, and maps forwarded calls back to their caller by an
  * invocation id. Frame shapes are documented in clients/relay-client.mjs.
+ *
+ * With settings.corked (the "relay-corked" system) it also coalesces writes: every socket written
+ * to during one event-loop turn is corked until the turn ends, so a burst of frames to the same
+ * client leaves in one writev instead of one each. It shows what write batching is worth.
  */
 
 const settings = childSettings();
 const codec = codecNamed(settings.serializer);
+const frameOptions = { binary: codec.binary };
 const subscribersByTopic = new Map(); // topic -> Set<ws>
 const calleeByProcedure = new Map(); // procedure -> ws
 const pendingCalls = new Map(); // invocation id -> { caller, requestId }
 let nextInvocationId = 1;
+
+const corkedThisTurn = new Set();
+function uncorkAll() {
+  for (const ws of corkedThisTurn) ws._socket.uncork();
+  corkedThisTurn.clear();
+}
+
+function write(ws, bytes) {
+  // ws has no public cork; its underlying net.Socket (ws._socket) does.
+  if (settings.corked && !corkedThisTurn.has(ws)) {
+    ws._socket.cork();
+    corkedThisTurn.add(ws);
+    if (corkedThisTurn.size === 1) setImmediate(uncorkAll);
+  }
+  ws.send(bytes, frameOptions);
+}
 
 // Encoded once to a Buffer, so ws does not re-encode a string for every subscriber.
 function frameBytes(frame) {
@@ -23,7 +44,7 @@ function frameBytes(frame) {
 }
 
 function send(ws, frame) {
-  ws.send(frameBytes(frame), { binary: codec.binary });
+  write(ws, frameBytes(frame));
 }
 
 function handle(ws, frame) {
@@ -32,7 +53,7 @@ function handle(ws, frame) {
       const subscribers = subscribersByTopic.get(frame[2]);
       if (subscribers) {
         const bytes = frameBytes(['ev', frame[2], frame[3]]);
-        for (const subscriber of subscribers) subscriber.send(bytes, { binary: codec.binary });
+        for (const subscriber of subscribers) write(subscriber, bytes);
       }
       return send(ws, ['ok', frame[1]]);
     }
