@@ -95,7 +95,8 @@ async function main() {
     process.stdout.write(`\n${LEGEND}\n`);
     if (options.profileDir) process.stdout.write(`\nRouter CPU profiles: ${options.profileDir}\n`);
   }
-  return allRounds.some((r) => r.error) ? 1 : 0;
+  // A run that lost events or calls measured a broken system: say so in the exit code too.
+  return allRounds.some((r) => r.error || r.lost || r.publishErrors || r.callErrors) ? 1 : 0;
 }
 
 for (const signal of ['SIGINT', 'SIGTERM']) {

@@ -6,7 +6,7 @@ import { connectSocketIo } from './socketio-client.mjs';
  * One connection to the system under test. Every client offers the same small surface:
  * subscribe(topic, onEvent(args)), publish(topic, args) resolving on acknowledgement,
  * register(procedure, handler(args) -> args), call(procedure, args) resolving to the result args,
- * and close().
+ * close(), and `closed` (true once the connection is gone).
  */
 export function connectClient(target) {
   switch (target.system) {

@@ -93,6 +93,11 @@ class RelayClient {
     return this.request(['call', 0, procedure, args]);
   }
 
+  /** True once the connection is gone: nothing sent now would be answered. */
+  get closed() {
+    return this.ws.readyState !== WebSocket.OPEN;
+  }
+
   close() {
     this.ws.close();
   }

@@ -101,6 +101,11 @@ class SocketIoClient {
     return this.emitWithAck('call', procedure, args);
   }
 
+  /** True once the connection is gone: nothing sent now would be answered. */
+  get closed() {
+    return this.ws.readyState !== WebSocket.OPEN;
+  }
+
   close() {
     this.ws.close();
   }

@@ -139,6 +139,11 @@ class WampSession {
     return this.request([CALL, 0, {}, procedure, args]);
   }
 
+  /** True once the connection is gone: nothing sent now would be answered. */
+  get closed() {
+    return this.ws.readyState !== WebSocket.OPEN;
+  }
+
   close() {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     this.send([GOODBYE, {}, 'wamp.close.normal']);

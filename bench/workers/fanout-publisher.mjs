@@ -65,13 +65,14 @@ async function main() {
   onParent('go', async (message) => {
     stopAt = message.measureEnd;
     await sleep(Math.max(0, message.startAt - now()));
-    while (now() < stopAt && published < settings.maxPublications) {
+    while (now() < stopAt && published < settings.maxPublications && !client.closed) {
       pump(client);
       await nextChange(Math.max(1, Math.min(50, stopAt - now())));
     }
     // Let the last acknowledgements arrive, within a bound.
     const drainUntil = now() + settings.drainMs;
     while (published > acknowledged + failed && now() < drainUntil) await nextChange(50);
+    if (client.closed) firstError ??= 'the publisher lost its connection';
     tell({ type: 'result', published, acknowledged, failed, firstError });
   });
   onParent('close', () => {

@@ -20,7 +20,7 @@ let firstError = null;
 let totalCalls = 0;
 
 async function callLoop(client, windowStart, windowEnd) {
-  while (totalCalls < settings.maxCalls) {
+  while (totalCalls < settings.maxCalls && !client.closed) {
     const sentAt = now();
     if (sentAt >= windowEnd) return;
     totalCalls++;
@@ -45,6 +45,11 @@ async function main() {
   onParent('go', async (message) => {
     await sleep(Math.max(0, message.startAt - now()));
     await Promise.all(clients.map((client) => callLoop(client, message.warmupEnd, message.measureEnd)));
+    const disconnected = clients.filter((client) => client.closed).length;
+    if (disconnected > 0) {
+      failed += disconnected;
+      firstError ??= `${disconnected} caller(s) lost their connection`;
+    }
     tell({ type: 'result', completed, failed, firstError, totalCalls, latency: histogram.toJSON() });
   });
   onParent('close', () => {
