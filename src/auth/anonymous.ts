@@ -4,8 +4,6 @@ import { DynamicAuthenticator, identityOf, isFailure } from './dynamic.js';
 import { authGate } from './gate.js';
 import type { AuthMethod } from './method.js';
 
-export { requestedAuthMethods } from './gate.js';
-
 const method = 'anonymous';
 
 function randomAuthid(): string {

@@ -96,3 +96,14 @@ describe('static permissions: disclosure', () => {
     assert.deepEqual(decide(plain, 'call', 'app.x'), { allow: true });
   });
 });
+
+describe('static permissions: remembered decisions', () => {
+  it('answers a repeated URI the same way, and stays bounded', () => {
+    const table = new PermissionTable([permission('a.', 'prefix', { call: true }), permission('a.b', 'exact', {})], 2);
+    for (let round = 0; round < 3; round++) {
+      assert.equal(decide(table, 'call', 'a.x').allow, true);
+      assert.equal(decide(table, 'call', 'a.b').allow, false);
+      assert.equal(decide(table, 'call', 'z').allow, false);
+    }
+  });
+});

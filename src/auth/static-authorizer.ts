@@ -25,15 +25,23 @@ function moreSpecific(a: StaticPermission, b: StaticPermission): boolean {
  * permission denies.
  */
 export class PermissionTable {
-  constructor(private readonly permissions: readonly StaticPermission[]) {}
+  /** The deciding permission per URI (null: none matches). Every publish asks, so repeats skip the scan. */
+  private readonly decided = new Map<string, StaticPermission | null>();
+
+  constructor(private readonly permissions: readonly StaticPermission[], private readonly maxRemembered = 4096) {}
 
   /** The permission that decides for `uri`, if any matches. */
   decidingPermission(uri: string): StaticPermission | undefined {
+    const known = this.decided.get(uri);
+    if (known !== undefined) return known ?? undefined;
     let best: StaticPermission | undefined;
     for (const permission of this.permissions) {
       if (!uriMatches(permission.uri, permission.match, uri)) continue;
       if (!best || moreSpecific(permission, best)) best = permission;
     }
+    // Bounded: a client publishing to ever new URIs only ever costs the scan.
+    if (this.decided.size >= this.maxRemembered) this.decided.clear();
+    this.decided.set(uri, best ?? null);
     return best;
   }
 
