@@ -47,7 +47,7 @@ async function startForked(name, modulePath, options) {
   }
 }
 
-export function junctionIsBuilt() {
+function junctionIsBuilt() {
   return existsSync(`${repoRoot}/dist/src/cli/main.js`) && existsSync(`${repoRoot}/bin/junction.js`);
 }
 
@@ -77,5 +77,5 @@ async function startJunction(options) {
     throw error;
   }
   // SIGTERM, not a kill: the router shuts down cleanly and node writes the --cpu-prof profile.
-  return { name: 'junction', url, pid: child.pid, stop: () => terminateChild(child, 10_000), output: () => child.output() };
+  return { name: 'junction', url, pid: child.pid, stop: () => terminateChild(child, 10_000) };
 }

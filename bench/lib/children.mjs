@@ -49,7 +49,6 @@ export function spawnTracked(command, args, options, label) {
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
-  child.output = () => output;
   child.describeFailure = () => (output ? `\n--- ${label} output ---\n${output.trimEnd()}` : '');
   return track(child, label);
 }
