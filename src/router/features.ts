@@ -24,9 +24,23 @@ export const dealerFeatures = {
   pattern_based_registration: true,
 } as const;
 
-export function welcomeRoles(): Dict {
+/** Served by the meta API's internal session, so announced only in realms that run it. */
+export const metaBrokerFeatures = {
+  session_meta_api: true,
+  subscription_meta_api: true,
+  // wamp.subscription.get_events is a meta procedure.
+  event_history: true,
+} as const;
+
+export const metaDealerFeatures = {
+  session_meta_api: true,
+  registration_meta_api: true,
+  testament_meta_api: true,
+} as const;
+
+export function welcomeRoles(options: { metaApi: boolean } = { metaApi: true }): Dict {
   return {
-    broker: { features: { ...brokerFeatures } },
-    dealer: { features: { ...dealerFeatures } },
+    broker: { features: { ...brokerFeatures, ...(options.metaApi ? metaBrokerFeatures : {}) } },
+    dealer: { features: { ...dealerFeatures, ...(options.metaApi ? metaDealerFeatures : {}) } },
   };
 }

@@ -137,8 +137,13 @@ export class InternalSession implements Peer {
       }
       case MessageType.INVOCATION:
         return void this.invoke(message.request, message.registration, message.args ?? [], message.kwargs ?? {}, message.details);
+      case MessageType.GOODBYE:
+        // The router closes this session (shutdown): answer, so that nothing waits for us. The
+        // router's own reply to our leave() is not answered again.
+        if (message.reason !== ErrorUri.goodbyeAndOut) this.deliver({ type: MessageType.GOODBYE, details: {}, reason: ErrorUri.goodbyeAndOut });
+        return;
       default:
-        return; // EVENT, PUBLISHED, GOODBYE...: internal sessions do not subscribe
+        return; // EVENT, PUBLISHED...: internal sessions do not subscribe
     }
   }
 

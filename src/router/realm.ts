@@ -5,11 +5,13 @@ import { uriProblem, type MatchPolicy } from '../protocol/uri.js';
 import { Broker } from './broker/broker.js';
 import type { EventHistorySetting } from './broker/event-history.js';
 import { Dealer, type Clock } from './dealer/dealer.js';
-import type { Action, Authorizer, Decision } from './hooks.js';
+import { welcomeRoles } from './features.js';
+import type { Action, Authorizer, Decision, SessionFacts } from './hooks.js';
 import type { Logger } from './log.js';
 import {
   OptionError, readCallOptions, readPublishOptions, readRegisterOptions, readSubscribeOptions,
 } from './options.js';
+import { RealmEvents } from './realm-events.js';
 import type { RouterMetrics } from './router-metrics.js';
 import type { Session } from './session.js';
 
@@ -22,6 +24,8 @@ export interface RealmSettings {
   eventHistory?: EventHistorySetting[];
   /** How many topics may keep a retained event (PUBLISH retain); the least recently retained goes first. Default 10,000. */
   retainedTopicsLimit?: number;
+  /** Serve the meta API (wamp.session.*, wamp.subscription.*, wamp.registration.*, testaments). Default true. */
+  enableMetaApi?: boolean;
 }
 
 export const defaultRetainedTopicsLimit = 10_000;
@@ -32,9 +36,16 @@ export const defaultRetainedTopicsLimit = 10_000;
  */
 export class Realm {
   readonly name: string;
+  /** Client sessions by ID. The router's own internal sessions (meta API, bridges) are not the realm's clients: they are kept apart. */
   readonly sessions = new Map<number, Session>();
+  private readonly internalSessions = new Map<number, Session>();
   readonly broker: Broker;
   readonly dealer: Dealer;
+  /** Lifecycle changes, for the meta API. */
+  readonly events = new RealmEvents();
+  readonly metaApi: boolean;
+  /** WELCOME.Details.roles for sessions of this realm. */
+  readonly roles: Dict;
   private readonly authorizer: Authorizer;
   private readonly strictUris: boolean;
 
@@ -42,26 +53,57 @@ export class Realm {
     this.name = settings.name;
     this.authorizer = settings.authorizer;
     this.strictUris = settings.uriCheck === 'strict';
-    this.broker = new Broker(this.name, metrics, {
+    this.metaApi = settings.enableMetaApi ?? true;
+    this.roles = welcomeRoles({ metaApi: this.metaApi });
+    this.broker = new Broker(this.name, metrics, this.events, {
       eventHistory: settings.eventHistory ?? [],
       retainedTopicsLimit: settings.retainedTopicsLimit ?? defaultRetainedTopicsLimit,
     });
-    this.dealer = new Dealer(this.name, metrics, clock);
+    this.dealer = new Dealer(this.name, metrics, this.events, clock);
   }
 
   join(session: Session): void {
-    this.sessions.set(session.id, session);
-    this.metrics.sessions.add(1, { realm: this.name });
-    this.metrics.sessionsJoined.inc({ realm: this.name });
+    if (session.trusted) {
+      this.internalSessions.set(session.id, session);
+    } else {
+      this.sessions.set(session.id, session);
+      this.metrics.sessions.add(1, { realm: this.name });
+      this.metrics.sessionsJoined.inc({ realm: this.name });
+    }
     session.log.info({ authid: session.authid, authrole: session.authrole, authmethod: session.authmethod }, 'session joined');
+    this.events.emit('sessionJoined', session);
   }
 
   leave(session: Session): void {
-    if (!this.sessions.delete(session.id)) return;
+    if (this.sessions.delete(session.id)) this.metrics.sessions.add(-1, { realm: this.name });
+    else if (!this.internalSessions.delete(session.id)) return;
     this.broker.leave(session);
     this.dealer.leave(session);
-    this.metrics.sessions.add(-1, { realm: this.name });
     session.log.info({}, 'session left');
+    this.events.emit('sessionLeft', session);
+  }
+
+  /** A joined session by ID, a client's or one of the router's own. */
+  session(id: number): Session | undefined {
+    return this.sessions.get(id) ?? this.internalSessions.get(id);
+  }
+
+  /**
+   * Asks the realm's authorizer on behalf of a session, outside its message flow (the meta API
+   * checks testaments and event history this way). An authorizer failure denies.
+   */
+  async authorize(facts: SessionFacts, action: Action, uri: string, options: Dict = {}): Promise<Decision> {
+    try {
+      return await this.authorizer.authorize(facts, action, uri, options);
+    } catch (error) {
+      this.log.error({ session: facts.session, action, uri, err: error }, 'authorizer failed; denying the action');
+      return { allow: false };
+    }
+  }
+
+  /** Why `session` may not publish to `topic` (invalid or reserved URI), or undefined. */
+  publishUriProblem(session: Session, topic: string): string | undefined {
+    return this.uriRefusal(session, topic, 'exact', true);
   }
 
   /** Dispatches a client message of an established session. Returns a Promise only when authorization is asynchronous. */

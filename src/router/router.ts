@@ -1,10 +1,9 @@
 import { ErrorUri } from '../protocol/errors.js';
-import type { Dict } from '../protocol/messages.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import type { Clock } from './dealer/dealer.js';
-import { welcomeRoles } from './features.js';
 import type { AuthGate } from './hooks.js';
 import { silentLogger, type Logger } from './log.js';
+import { startMetaApi } from './meta/meta-service.js';
 import type { Peer, SessionLink } from './peer.js';
 import { Realm, type RealmSettings } from './realm.js';
 import { createRouterMetrics, type RouterMetrics } from './router-metrics.js';
@@ -37,9 +36,9 @@ export class Router implements SessionHost {
   readonly helloTimeoutMs: number;
   private readonly realms = new Map<string, Realm>();
   private readonly sessions = new Set<Session>();
-  private readonly roles = welcomeRoles();
   private closing = false;
   private readonly idle: (() => void)[] = [];
+  private readonly services: Promise<void>;
 
   constructor(options: RouterOptions) {
     this.log = options.log ?? silentLogger;
@@ -49,6 +48,12 @@ export class Router implements SessionHost {
     for (const settings of options.realms) {
       this.realms.set(settings.name, new Realm(settings, this.metrics, this.log.child({ realm: settings.name }), options.clock));
     }
+    this.services = this.startServices();
+  }
+
+  /** Resolves once the router's own services (the meta API of each realm that has it) are serving. */
+  ready(): Promise<void> {
+    return this.services;
   }
 
   /** A new connection: returns the link the transport feeds with what it receives. */
@@ -68,17 +73,32 @@ export class Router implements SessionHost {
     return [...this.realms.keys()];
   }
 
-  welcomeRoles(): Dict {
-    return this.roles;
-  }
-
+  /** Sessions attached by transports; the router's own internal sessions are not counted. */
   get sessionCount(): number {
-    return this.sessions.size;
+    let count = 0;
+    for (const session of this.sessions) if (!session.trusted) count++;
+    return count;
   }
 
   sessionClosed(session: Session): void {
     this.sessions.delete(session);
     if (this.sessions.size === 0) for (const resolve of this.idle.splice(0)) resolve();
+  }
+
+  /**
+   * The meta API joins each realm that enables it before any transport is listening: the join and
+   * its registrations complete within the current turn of the event loop.
+   */
+  private async startServices(): Promise<void> {
+    const attach = this.attach.bind(this);
+    const starting = [...this.realms.values()].filter((realm) => realm.metaApi).map(async (realm) => {
+      try {
+        await startMetaApi(realm, attach);
+      } catch (error) {
+        this.log.error({ realm: realm.name, err: error }, 'the meta API could not start');
+      }
+    });
+    await Promise.all(starting);
   }
 
   protocolViolation(session: Session, reason: string): void {

@@ -17,10 +17,9 @@ import type { Realm } from './realm.js';
 
 export type SessionState = 'awaiting_hello' | 'authenticating' | 'established' | 'shutting_down' | 'closed';
 
-/** What a session needs from the router: realms by name, its welcome details, its bookkeeping. */
+/** What a session needs from the router: realms by name, its bookkeeping. */
 export interface SessionHost {
   realm(name: string): Realm | undefined;
-  welcomeRoles(): Dict;
   sessionClosed(session: Session): void;
   protocolViolation(session: Session, reason: string): void;
   readonly log: Logger;
@@ -126,13 +125,14 @@ export class Session implements SessionLink {
   }
 
   /** Router-initiated GOODBYE (shutdown, kill): the session closes when the client answers or its transport goes. */
-  goodbye(reason: string, message: string): void {
+  goodbye(reason: string, message?: string): void {
     if (this.state !== 'established') {
-      this.abort(reason, message);
+      this.abort(reason, message ?? 'the router closed the session');
       return;
     }
-    this.send({ type: MessageType.GOODBYE, details: { message }, reason });
+    // The state changes first: an in-process peer may answer before send() returns.
     this.state = 'shutting_down';
+    this.send({ type: MessageType.GOODBYE, details: message === undefined ? {} : { message }, reason });
   }
 
   // ---- processing ----
@@ -268,7 +268,7 @@ export class Session implements SessionLink {
       authrole: this.authrole,
       authmethod: this.authmethod,
       authprovider: this.authprovider,
-      roles: this.host.welcomeRoles(),
+      roles: realm.roles,
     };
     if (this.authextra) details.authextra = this.authextra;
     this.state = 'established';

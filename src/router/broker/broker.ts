@@ -6,6 +6,7 @@ import type { Dict, Publish } from '../../protocol/messages.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
 import { PatternTable } from '../match/pattern-table.js';
 import type { PublishOptions, SubscribeOptions } from '../options.js';
+import type { RealmEvents } from '../realm-events.js';
 import type { RouterMetrics } from '../router-metrics.js';
 import { withPassthruDetails } from '../passthru.js';
 import type { Session } from '../session.js';
@@ -47,6 +48,7 @@ export class Broker {
   constructor(
     private readonly realmName: string,
     private readonly metrics: RouterMetrics,
+    private readonly events: RealmEvents,
     settings: BrokerSettings = { eventHistory: [], retainedTopicsLimit: 10_000 },
   ) {
     this.retained = new RetainedEvents(settings.retainedTopicsLimit);
@@ -58,18 +60,41 @@ export class Broker {
   }
 
   subscribe(session: Session, request: number, topic: string, options: SubscribeOptions): void {
-    const subscription = this.table.get(topic, options.match) ?? this.create(topic, options.match, undefined);
+    const existing = this.table.get(topic, options.match);
+    const subscription = existing ?? this.create(topic, options.match, undefined);
+    const added = !subscription.subscribers.has(session);
     subscription.subscribers.add(session);
     let mine = this.bySession.get(session);
     if (!mine) this.bySession.set(session, (mine = new Set()));
     mine.add(subscription);
     session.send({ type: MessageType.SUBSCRIBED, request, subscription: subscription.id });
     if (options.getRetained) this.sendRetained(session, subscription);
+    if (!existing) this.events.emit('subscriptionCreated', session, subscription);
+    if (added) this.events.emit('subscribed', session, subscription);
   }
 
-  /** A subscription by its ID (the meta API's view). */
+  // ---- the meta API's view ----
+
   subscription(id: number): Subscription | undefined {
     return this.byId.get(id);
+  }
+
+  subscriptions(): IterableIterator<Subscription> {
+    return this.byId.values();
+  }
+
+  subscriptionsOf(session: Session): ReadonlySet<Subscription> {
+    return this.bySession.get(session) ?? new Set();
+  }
+
+  /** The subscription a SUBSCRIBE with this topic and match policy would join. */
+  lookup(topic: string, match: MatchPolicy): Subscription | undefined {
+    return this.table.get(topic, match);
+  }
+
+  /** Every subscription a publication to `topic` reaches. */
+  matching(topic: string): Subscription[] {
+    return this.table.matches(topic);
   }
 
   unsubscribe(session: Session, request: number, subscriptionId: number): void {
@@ -79,9 +104,10 @@ export class Broker {
         `this session has no subscription ${subscriptionId}`);
       return;
     }
-    this.removeSubscriber(subscription, session);
+    const deleted = this.removeSubscriber(subscription, session);
     this.bySession.get(session)?.delete(subscription);
     session.send({ type: MessageType.UNSUBSCRIBED, request });
+    this.announceRemoval(session, subscription, deleted);
   }
 
   publish(publisher: Session, message: Publish, options: PublishOptions, disclose: boolean): void {
@@ -118,12 +144,13 @@ export class Broker {
     if (options.acknowledge) publisher.send({ type: MessageType.PUBLISHED, request: message.request, publication });
   }
 
-  /** Removes every subscription of a session that left. */
+  /** Removes every subscription of a session that left; the meta events follow once all are gone. */
   leave(session: Session): void {
     const mine = this.bySession.get(session);
     if (!mine) return;
     this.bySession.delete(session);
-    for (const subscription of mine) this.removeSubscriber(subscription, session);
+    const removed = [...mine].map((subscription) => [subscription, this.removeSubscriber(subscription, session)] as const);
+    for (const [subscription, deleted] of removed) this.announceRemoval(session, subscription, deleted);
   }
 
   subscriptionCount(): number {
@@ -178,11 +205,17 @@ export class Broker {
     return subscription;
   }
 
-  private removeSubscriber(subscription: Subscription, session: Session): void {
+  /** Returns whether the subscription is gone with its last subscriber. */
+  private removeSubscriber(subscription: Subscription, session: Session): boolean {
     subscription.subscribers.delete(session);
-    if (subscription.subscribers.size === 0 && !subscription.history) {
-      this.byId.delete(subscription.id);
-      this.table.delete(subscription.uri, subscription.match);
-    }
+    if (subscription.subscribers.size > 0 || subscription.history) return false;
+    this.byId.delete(subscription.id);
+    this.table.delete(subscription.uri, subscription.match);
+    return true;
+  }
+
+  private announceRemoval(session: Session, subscription: Subscription, deleted: boolean): void {
+    this.events.emit('unsubscribed', session, subscription);
+    if (deleted) this.events.emit('subscriptionDeleted', session, subscription);
   }
 }

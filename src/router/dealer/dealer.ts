@@ -4,6 +4,8 @@ import { randomId } from '../../protocol/ids.js';
 import type { Call, Cancel, Dict, ErrorMessage, Yield } from '../../protocol/messages.js';
 import { PatternTable } from '../match/pattern-table.js';
 import { readCancelMode, readYieldProgress, type CallOptions, type CancelMode, type RegisterOptions } from '../options.js';
+import type { MatchPolicy } from '../../protocol/uri.js';
+import type { RealmEvents } from '../realm-events.js';
 import type { RouterMetrics } from '../router-metrics.js';
 import { withPassthruDetails } from '../passthru.js';
 import type { Session } from '../session.js';
@@ -45,11 +47,13 @@ export class Dealer {
   constructor(
     private readonly realmName: string,
     private readonly metrics: RouterMetrics,
+    private readonly events: RealmEvents,
     private readonly clock: Clock = realClock,
   ) {}
 
   register(session: Session, request: number, procedure: string, options: RegisterOptions): void {
-    let registration = this.table.get(procedure, options.match);
+    const existing = this.table.get(procedure, options.match);
+    let registration = existing;
     if (registration) {
       if (registration.invoke !== options.invoke) {
         session.sendError(MessageType.REGISTER, request, ErrorUri.procedureExistsWithDifferentInvocationPolicy,
@@ -76,6 +80,32 @@ export class Dealer {
     if (!mine) this.bySession.set(session, (mine = new Set()));
     mine.add(registration);
     session.send({ type: MessageType.REGISTERED, request, registration: registration.id });
+    if (!existing) this.events.emit('registrationCreated', session, registration);
+    this.events.emit('registered', session, registration);
+  }
+
+  // ---- the meta API's view ----
+
+  registration(id: number): Registration | undefined {
+    return this.byId.get(id);
+  }
+
+  registrations(): IterableIterator<Registration> {
+    return this.byId.values();
+  }
+
+  registrationsOf(session: Session): ReadonlySet<Registration> {
+    return this.bySession.get(session) ?? new Set();
+  }
+
+  /** The registration a REGISTER with this procedure and match policy would join. */
+  lookup(procedure: string, match: MatchPolicy): Registration | undefined {
+    return this.table.get(procedure, match);
+  }
+
+  /** The registration a CALL to `procedure` is routed to. */
+  match(procedure: string): Registration | undefined {
+    return this.table.best(procedure);
   }
 
   unregister(session: Session, request: number, registrationId: number): void {
@@ -85,9 +115,10 @@ export class Dealer {
         `this session has no registration ${registrationId}`);
       return;
     }
-    this.removeCallee(registration, session);
+    const deleted = this.removeCallee(registration, session);
     this.bySession.get(session)?.delete(registration);
     session.send({ type: MessageType.UNREGISTERED, request });
+    this.announceRemoval(session, registration, deleted);
   }
 
   call(caller: Session, message: Call, options: CallOptions, disclose: boolean): void {
@@ -173,10 +204,8 @@ export class Dealer {
   /** Cleans up after a session that left: its registrations and every call it was part of. */
   leave(session: Session): void {
     const mine = this.bySession.get(session);
-    if (mine) {
-      this.bySession.delete(session);
-      for (const registration of mine) this.removeCallee(registration, session);
-    }
+    this.bySession.delete(session);
+    const removed = [...(mine ?? [])].map((registration) => [registration, this.removeCallee(registration, session)] as const);
     for (const call of this.calls.takeCalleeCalls(session)) {
       call.caller.sendError(MessageType.CALL, call.callerRequest, ErrorUri.canceled,
         'the callee left before answering the call');
@@ -184,6 +213,7 @@ export class Dealer {
     for (const call of this.calls.takeCallerCalls(session)) {
       if (canCancel(call.callee)) this.interrupt(call, 'killnowait');
     }
+    for (const [registration, deleted] of removed) this.announceRemoval(session, registration, deleted);
   }
 
   registrationCount(): number {
@@ -238,12 +268,18 @@ export class Dealer {
     call.caller.sendError(MessageType.CALL, call.callerRequest, uri, message);
   }
 
-  private removeCallee(registration: Registration, session: Session): void {
+  /** Returns whether the registration is gone with its last callee. */
+  private removeCallee(registration: Registration, session: Session): boolean {
     const index = registration.callees.indexOf(session);
     if (index >= 0) registration.callees.splice(index, 1);
-    if (registration.callees.length === 0) {
-      this.byId.delete(registration.id);
-      this.table.delete(registration.uri, registration.match);
-    }
+    if (registration.callees.length > 0) return false;
+    this.byId.delete(registration.id);
+    this.table.delete(registration.uri, registration.match);
+    return true;
+  }
+
+  private announceRemoval(session: Session, registration: Registration, deleted: boolean): void {
+    this.events.emit('unregistered', session, registration);
+    if (deleted) this.events.emit('registrationDeleted', session, registration);
   }
 }

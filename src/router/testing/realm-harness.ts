@@ -2,7 +2,7 @@ import { anonymousGate } from '../../auth/anonymous.js';
 import { MessageType } from '../../protocol/codes.js';
 import type { Dict } from '../../protocol/messages.js';
 import { allRoles, flush, ManualClock, MemoryPeer } from '../../../test/support/router-harness.js';
-import { allowEverything } from '../hooks.js';
+import { allowEverything, type AuthGate } from '../hooks.js';
 import type { RealmSettings } from '../realm.js';
 import { Router } from '../router.js';
 
@@ -13,9 +13,7 @@ import { Router } from '../router.js';
 export class RealmHarness {
   readonly router: Router;
   readonly clock = new ManualClock();
-  private readonly gate = anonymousGate('anonymous');
-
-  constructor(settings: Partial<RealmSettings> = {}) {
+  constructor(settings: Partial<RealmSettings> = {}, private readonly gate: AuthGate = anonymousGate('anonymous')) {
     this.router = new Router({
       realms: [{ name: 'realm1', authorizer: allowEverything, uriCheck: 'loose', ...settings }],
       clock: this.clock,
@@ -23,10 +21,11 @@ export class RealmHarness {
     });
   }
 
-  async join(roles: Dict = allRoles): Promise<{ peer: MemoryPeer; id: number; welcome: Dict }> {
+  /** Joins with HELLO.Details `details` (authid, authextra... for the gate) and the client roles. */
+  async join(roles: Dict = allRoles, details: Dict = {}): Promise<{ peer: MemoryPeer; id: number; welcome: Dict }> {
     const peer = new MemoryPeer();
     peer.link = this.router.attach(peer, this.gate);
-    peer.deliver({ type: MessageType.HELLO, realm: 'realm1', details: { roles } });
+    peer.deliver({ type: MessageType.HELLO, realm: 'realm1', details: { ...details, roles } });
     await flush();
     const welcome = peer.take()[0];
     if (welcome?.type !== MessageType.WELCOME) throw new Error(`expected WELCOME, got ${JSON.stringify(welcome)}`);

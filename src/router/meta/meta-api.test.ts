@@ -1,0 +1,361 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MessageType as T } from '../../protocol/codes.js';
+import type { Args, Dict, WampMessage } from '../../protocol/messages.js';
+import { allRoles, flush, type MemoryPeer } from '../../../test/support/router-harness.js';
+import type { Authorizer, AuthGate } from '../hooks.js';
+import { RealmHarness } from '../testing/realm-harness.js';
+
+/** Signs in with the authid and role the HELLO asks for (HELLO.Details.authid / x_role): enough to tell sessions apart. */
+const chooseYourRole: AuthGate = {
+  hello: (request) => ({
+    kind: 'welcome',
+    identity: {
+      authid: String(request.details.authid ?? 'anon'), authrole: String(request.details.x_role ?? 'user'),
+      authmethod: 'anonymous', authprovider: 'static',
+    },
+  }),
+};
+
+/** Everything is allowed except publishing below "forbidden" and anything on "secret" for the role "user". */
+const mostlyOpen: Authorizer = {
+  authorize: (session, action, uri) => ({
+    allow: !(action === 'publish' && uri.startsWith('forbidden')) && !(uri.startsWith('secret') && session.authrole === 'user'),
+  }),
+};
+
+function harness(settings: ConstructorParameters<typeof RealmHarness>[0] = {}): RealmHarness {
+  return new RealmHarness({ authorizer: mostlyOpen, ...settings }, chooseYourRole);
+}
+
+async function join(h: RealmHarness, authid = 'anon', role = 'user') {
+  return h.join(allRoles, { authid, x_role: role });
+}
+
+let nextRequest = 1000;
+
+/** Calls a procedure and waits for its answer: the RESULT's args (and kwargs) or the ERROR. */
+async function call(peer: MemoryPeer, procedure: string, args: Args = [], kwargs: Dict = {}): Promise<Extract<WampMessage, { type: typeof T.RESULT | typeof T.ERROR }>> {
+  const request = ++nextRequest;
+  peer.raw([T.CALL, request, {}, procedure, args, kwargs]);
+  for (let i = 0; i < 5; i++) await flush();
+  const index = peer.inbox.findIndex((m) => (m.type === T.RESULT || m.type === T.ERROR) && m.request === request);
+  assert.ok(index >= 0, `no answer to ${procedure}; inbox: ${JSON.stringify(peer.inbox)}`);
+  return peer.inbox.splice(index, 1)[0] as Extract<WampMessage, { type: typeof T.RESULT | typeof T.ERROR }>;
+}
+
+async function result(peer: MemoryPeer, procedure: string, args: Args = [], kwargs: Dict = {}): Promise<unknown> {
+  const answer = await call(peer, procedure, args, kwargs);
+  assert.equal(answer.type, T.RESULT, `${procedure} failed: ${JSON.stringify(answer)}`);
+  return answer.args?.[0];
+}
+
+async function failure(peer: MemoryPeer, procedure: string, args: Args = [], kwargs: Dict = {}): Promise<string> {
+  const answer = await call(peer, procedure, args, kwargs);
+  assert.ok(answer.type === T.ERROR, `${procedure} should fail: ${JSON.stringify(answer)}`);
+  return answer.error;
+}
+
+/** The meta events a peer received, as [topic-less subscription ID, args]. */
+function events(peer: MemoryPeer): Extract<WampMessage, { type: typeof T.EVENT }>[] {
+  const found = peer.inbox.filter((m) => m.type === T.EVENT) as Extract<WampMessage, { type: typeof T.EVENT }>[];
+  peer.inbox.splice(0);
+  return found;
+}
+
+async function subscribe(peer: MemoryPeer, topic: string, options: Dict = {}): Promise<number> {
+  const request = ++nextRequest;
+  peer.raw([T.SUBSCRIBE, request, options, topic]);
+  const reply = peer.inbox.find((m) => m.type === T.SUBSCRIBED && m.request === request);
+  assert.ok(reply?.type === T.SUBSCRIBED, `SUBSCRIBE ${topic} failed: ${JSON.stringify(peer.inbox)}`);
+  peer.inbox.splice(peer.inbox.indexOf(reply), 1);
+  return reply.subscription;
+}
+
+describe('meta API - announcement', () => {
+  it('announces the meta features in WELCOME when the realm runs the meta API', async () => {
+    const h = harness();
+    const { welcome } = await join(h);
+    const roles = welcome.roles as Record<string, { features: Record<string, boolean> }>;
+    for (const feature of ['session_meta_api', 'subscription_meta_api', 'event_history']) assert.equal(roles.broker!.features[feature], true, feature);
+    for (const feature of ['session_meta_api', 'registration_meta_api', 'testament_meta_api']) assert.equal(roles.dealer!.features[feature], true, feature);
+  });
+
+  it('neither announces nor serves it when the realm disables it', async () => {
+    const h = harness({ enableMetaApi: false });
+    const { peer, welcome } = await join(h);
+    const roles = welcome.roles as Record<string, { features: Record<string, boolean> }>;
+    assert.equal(roles.broker!.features.session_meta_api, undefined);
+    assert.equal(roles.dealer!.features.testament_meta_api, undefined);
+    assert.equal(await failure(peer, 'wamp.session.count'), 'wamp.error.no_such_procedure');
+  });
+});
+
+describe('meta API - sessions', () => {
+  it('counts, lists and describes the realm\'s sessions, not the router\'s own', async () => {
+    const h = harness();
+    const alice = await join(h, 'alice', 'admin');
+    const bob = await join(h, 'bob', 'user');
+    assert.equal(await result(alice.peer, 'wamp.session.count'), 2);
+    assert.equal(await result(alice.peer, 'wamp.session.count', [['admin']]), 1);
+    assert.deepEqual(((await result(alice.peer, 'wamp.session.list')) as number[]).sort(), [alice.id, bob.id].sort());
+    assert.deepEqual(await result(alice.peer, 'wamp.session.list', [['user', 'guest']]), [bob.id]);
+    assert.deepEqual(await result(alice.peer, 'wamp.session.get', [bob.id]), {
+      session: bob.id, authid: 'bob', authrole: 'user', authmethod: 'anonymous', authprovider: 'static',
+      transport: { type: 'memory', serializer: 'none', peer: 'memory' },
+    });
+    assert.equal(await failure(alice.peer, 'wamp.session.get', [12345]), 'wamp.error.no_such_session');
+    assert.equal(await failure(alice.peer, 'wamp.session.count', ['admin']), 'wamp.error.invalid_argument');
+    assert.equal(h.router.sessionCount, 2);
+  });
+
+  it('publishes on_join and on_leave like any event, to pattern subscriptions too', async () => {
+    const h = harness();
+    const watcher = await join(h, 'watcher');
+    const exact = await subscribe(watcher.peer, 'wamp.session.on_join');
+    const prefix = await subscribe(watcher.peer, 'wamp.session.on_', { match: 'prefix' });
+    const carol = await join(h, 'carol', 'guest');
+    const joined = events(watcher.peer);
+    assert.deepEqual(joined.map((e) => e.subscription), [exact, prefix]);
+    assert.deepEqual(joined[0]!.args, [{
+      session: carol.id, authid: 'carol', authrole: 'guest', authmethod: 'anonymous', authprovider: 'static',
+      transport: { type: 'memory', serializer: 'none', peer: 'memory' },
+    }]);
+    assert.equal(joined[1]!.details.topic, 'wamp.session.on_join');
+    carol.peer.link.detach();
+    const left = events(watcher.peer);
+    assert.equal(left.length, 1);
+    assert.deepEqual(left[0]!.args, [carol.id, 'carol', 'guest']);
+    assert.equal(left[0]!.details.topic, 'wamp.session.on_leave');
+  });
+
+  it('kills a session with GOODBYE, with the reason and message given', async () => {
+    const h = harness();
+    const admin = await join(h, 'admin');
+    const victim = await join(h, 'victim');
+    assert.equal(await result(admin.peer, 'wamp.session.kill', [victim.id], { reason: 'com.myapp.kicked', message: 'bye' }), undefined);
+    const goodbye = victim.peer.take().find((m) => m.type === T.GOODBYE);
+    assert.ok(goodbye?.type === T.GOODBYE);
+    assert.equal(goodbye.reason, 'com.myapp.kicked');
+    assert.deepEqual(goodbye.details, { message: 'bye' });
+    victim.peer.raw([T.GOODBYE, {}, 'wamp.close.goodbye_and_out']);
+    assert.equal(await result(admin.peer, 'wamp.session.count'), 1);
+  });
+
+  it('refuses to kill the caller itself, an unknown session, or with a reason that is no URI', async () => {
+    const h = harness();
+    const admin = await join(h, 'admin');
+    const other = await join(h, 'other');
+    assert.equal(await failure(admin.peer, 'wamp.session.kill', [admin.id]), 'wamp.error.no_such_session');
+    assert.equal(await failure(admin.peer, 'wamp.session.kill', [999]), 'wamp.error.no_such_session');
+    assert.equal(await failure(admin.peer, 'wamp.session.kill', [other.id], { reason: 'not a uri' }), 'wamp.error.invalid_uri');
+    const goodbye = other.peer.take().find((m) => m.type === T.GOODBYE);
+    assert.equal(goodbye, undefined);
+  });
+
+  it('kills by authid and by authrole, sparing the caller, and answers with the count', async () => {
+    const h = harness();
+    const me = await join(h, 'twin', 'ops');
+    const twin = await join(h, 'twin', 'user');
+    const worker1 = await join(h, 'w1', 'ops');
+    const worker2 = await join(h, 'w2', 'ops');
+    const bystander = await join(h, 'b', 'user');
+    assert.equal(await result(me.peer, 'wamp.session.kill_by_authid', ['twin']), 1);
+    assert.equal(twin.peer.take().filter((m) => m.type === T.GOODBYE).length, 1);
+    assert.equal(await result(me.peer, 'wamp.session.kill_by_authrole', ['ops'], { message: 'maintenance' }), 2);
+    for (const worker of [worker1, worker2]) {
+      const goodbye = worker.peer.take().find((m) => m.type === T.GOODBYE);
+      assert.ok(goodbye?.type === T.GOODBYE && goodbye.reason === 'wamp.close.normal' && goodbye.details.message === 'maintenance');
+    }
+    assert.equal(bystander.peer.take().filter((m) => m.type === T.GOODBYE).length, 0);
+    assert.equal(me.peer.take().filter((m) => m.type === T.GOODBYE).length, 0);
+  });
+
+  it('kills all other sessions without on_leave or testament events', async () => {
+    const h = harness();
+    const me = await join(h, 'me');
+    const other = await join(h, 'other');
+    await result(other.peer, 'wamp.session.add_testament', ['app.gone', ['other'], {}]);
+    await subscribe(me.peer, 'wamp.session.on_leave');
+    await subscribe(me.peer, 'app.gone');
+    assert.equal(await result(me.peer, 'wamp.session.kill_all'), 1);
+    other.peer.raw([T.GOODBYE, {}, 'wamp.close.goodbye_and_out']);
+    assert.deepEqual(events(me.peer), []);
+    assert.equal(await result(me.peer, 'wamp.session.count'), 1);
+  });
+});
+
+describe('meta API - testaments', () => {
+  it('publishes a leaving session\'s testaments, detached before destroyed, each in order, then on_leave', async () => {
+    const h = harness();
+    const watcher = await join(h, 'watcher');
+    const sub = await subscribe(watcher.peer, 'app.status', { match: 'prefix' });
+    await subscribe(watcher.peer, 'wamp.session.on_leave');
+    const device = await join(h, 'device');
+    assert.equal(await result(device.peer, 'wamp.session.add_testament', ['app.status.gone', ['destroyed 1'], { id: 7 }]), undefined);
+    await result(device.peer, 'wamp.session.add_testament', ['app.status.gone', ['detached 1'], {}], { scope: 'detached' });
+    await result(device.peer, 'wamp.session.add_testament', ['app.status.gone', ['destroyed 2'], {}], { scope: 'destroyed' });
+    device.peer.link.detach();
+    const received = events(watcher.peer);
+    assert.deepEqual(received.map((e) => e.args?.[0]), ['detached 1', 'destroyed 1', 'destroyed 2', device.id]);
+    assert.equal(received[0]!.subscription, sub);
+    assert.deepEqual(received[1]!.kwargs, { id: 7 });
+  });
+
+  it('flushes a scope, and checks the topic, the scope and the right to publish', async () => {
+    const h = harness();
+    const watcher = await join(h, 'watcher');
+    await subscribe(watcher.peer, 'app.gone');
+    const device = await join(h, 'device');
+    await result(device.peer, 'wamp.session.add_testament', ['app.gone', ['kept'], {}], { scope: 'detached' });
+    await result(device.peer, 'wamp.session.add_testament', ['app.gone', ['flushed'], {}]);
+    assert.equal(await result(device.peer, 'wamp.session.flush_testaments'), undefined);
+    assert.equal(await failure(device.peer, 'wamp.session.add_testament', ['forbidden.topic', [], {}]), 'wamp.error.not_authorized');
+    assert.equal(await failure(device.peer, 'wamp.session.add_testament', ['wamp.session.on_join', [], {}]), 'wamp.error.invalid_uri');
+    assert.equal(await failure(device.peer, 'wamp.session.add_testament', ['app.gone', [], {}], { scope: 'later' }), 'wamp.error.testament_error');
+    assert.equal(await failure(device.peer, 'wamp.session.add_testament', ['app.gone', [], {}], { publish_options: { exclude: 'x' } }), 'wamp.error.invalid_argument');
+    device.peer.link.detach();
+    assert.deepEqual(events(watcher.peer).map((e) => e.args?.[0]), ['kept']);
+  });
+});
+
+describe('meta API - subscriptions', () => {
+  it('publishes on_create, on_subscribe, on_unsubscribe and on_delete in the spec order', async () => {
+    const h = harness();
+    const watcher = await join(h, 'watcher');
+    const meta = await subscribe(watcher.peer, 'wamp.subscription.', { match: 'prefix' });
+    const a = await join(h, 'a');
+    const b = await join(h, 'b');
+    const id = await subscribe(a.peer, 'news', { match: 'prefix' });
+    await subscribe(b.peer, 'news', { match: 'prefix' });
+    const created = events(watcher.peer);
+    assert.deepEqual(created.map((e) => [e.details.topic, e.args?.[0]]), [
+      ['wamp.subscription.on_create', a.id], ['wamp.subscription.on_subscribe', a.id], ['wamp.subscription.on_subscribe', b.id],
+    ]);
+    const details = created[0]!.args?.[1] as Dict;
+    assert.deepEqual({ ...details, created: typeof details.created }, { id, uri: 'news', match: 'prefix', created: 'string' });
+    assert.ok(!Number.isNaN(Date.parse(details.created as string)));
+    assert.deepEqual(created[1]!.args, [a.id, id]);
+    a.peer.raw([T.UNSUBSCRIBE, 1, id]);
+    b.peer.link.detach();
+    assert.deepEqual(events(watcher.peer).map((e) => [e.details.topic, e.args]), [
+      ['wamp.subscription.on_unsubscribe', [a.id, id]], ['wamp.subscription.on_unsubscribe', [b.id, id]], ['wamp.subscription.on_delete', [b.id, id]],
+    ]);
+    assert.ok(meta > 0);
+  });
+
+  it('lists, looks up, matches and describes subscriptions, hiding the router\'s own topics', async () => {
+    const h = harness();
+    const a = await join(h, 'a');
+    const b = await join(h, 'b');
+    const exact = await subscribe(a.peer, 'com.app.update');
+    const prefix = await subscribe(b.peer, 'com.app', { match: 'prefix' });
+    const wildcard = await subscribe(b.peer, 'com..update', { match: 'wildcard' });
+    const shared = await subscribe(b.peer, 'com.app.update');
+    assert.equal(shared, exact);
+    const meta = await subscribe(a.peer, 'wamp.session.on_join');
+    assert.deepEqual(await result(a.peer, 'wamp.subscription.list'), { exact: [exact], prefix: [prefix], wildcard: [wildcard] });
+    assert.deepEqual(await result(a.peer, 'wamp.subscription.list', [b.id]), { exact: [exact], prefix: [prefix], wildcard: [wildcard] });
+    assert.deepEqual(await result(a.peer, 'wamp.subscription.list', [a.id]), { exact: [exact], prefix: [], wildcard: [] });
+    assert.equal(await result(a.peer, 'wamp.subscription.lookup', ['com.app', { match: 'prefix' }]), prefix);
+    assert.equal(await result(a.peer, 'wamp.subscription.lookup', ['com.app']), null);
+    assert.equal(await result(a.peer, 'wamp.subscription.lookup', ['wamp.session.on_join']), null);
+    assert.deepEqual(await result(a.peer, 'wamp.subscription.match', ['com.app.update']), [exact, prefix, wildcard]);
+    assert.equal(await result(a.peer, 'wamp.subscription.match', ['org.x']), null);
+    assert.deepEqual((await result(a.peer, 'wamp.subscription.get', [wildcard])) as Dict, {
+      id: wildcard, uri: 'com..update', match: 'wildcard', created: ((await result(a.peer, 'wamp.subscription.get', [wildcard])) as Dict).created,
+    });
+    assert.deepEqual(((await result(a.peer, 'wamp.subscription.list_subscribers', [exact])) as number[]).sort(), [a.id, b.id].sort());
+    assert.equal(await result(a.peer, 'wamp.subscription.count_subscribers', [exact]), 2);
+    assert.equal(await failure(a.peer, 'wamp.subscription.get', [1]), 'wamp.error.no_such_subscription');
+    assert.equal(await failure(a.peer, 'wamp.subscription.count_subscribers', [meta]), 'wamp.error.not_authorized');
+    assert.equal(await failure(a.peer, 'wamp.subscription.list', [12345]), 'wamp.error.no_such_session');
+    assert.equal(await failure(a.peer, 'wamp.subscription.lookup', ['com.app', { match: 'regex' }]), 'wamp.error.invalid_argument');
+  });
+});
+
+describe('meta API - registrations', () => {
+  it('publishes on_create, on_register, on_unregister and on_delete in the spec order', async () => {
+    const h = harness();
+    const watcher = await join(h, 'watcher');
+    await subscribe(watcher.peer, 'wamp.registration.', { match: 'prefix' });
+    const a = await join(h, 'a');
+    const b = await join(h, 'b');
+    a.peer.raw([T.REGISTER, 1, { invoke: 'roundrobin', match: 'prefix' }, 'svc']);
+    b.peer.raw([T.REGISTER, 1, { invoke: 'roundrobin', match: 'prefix' }, 'svc']);
+    const registered = a.peer.take()[0];
+    assert.ok(registered?.type === T.REGISTERED);
+    const id = registered.registration;
+    const created = events(watcher.peer);
+    assert.deepEqual(created.map((e) => [e.details.topic, e.args?.[0]]), [
+      ['wamp.registration.on_create', a.id], ['wamp.registration.on_register', a.id], ['wamp.registration.on_register', b.id],
+    ]);
+    const details = created[0]!.args?.[1] as Dict;
+    assert.deepEqual({ ...details, created: undefined }, { id, uri: 'svc', match: 'prefix', invoke: 'roundrobin', created: undefined });
+    a.peer.link.detach();
+    b.peer.raw([T.UNREGISTER, 2, id]);
+    assert.deepEqual(events(watcher.peer).map((e) => [e.details.topic, e.args]), [
+      ['wamp.registration.on_unregister', [a.id, id]], ['wamp.registration.on_unregister', [b.id, id]], ['wamp.registration.on_delete', [b.id, id]],
+    ]);
+  });
+
+  it('lists, looks up, matches and describes registrations, hiding the meta API\'s own', async () => {
+    const h = harness();
+    const callee = await join(h, 'callee');
+    callee.peer.raw([T.REGISTER, 1, {}, 'a1.b2.c3.d4']);
+    callee.peer.raw([T.REGISTER, 2, { match: 'prefix' }, 'a1.b2']);
+    callee.peer.raw([T.REGISTER, 3, { match: 'wildcard' }, 'a1..c3']);
+    const [exact, prefix, wildcard] = callee.peer.take().map((m) => (m as { registration: number }).registration);
+    const caller = await join(h, 'caller');
+    assert.deepEqual(await result(caller.peer, 'wamp.registration.list'), { exact: [exact], prefix: [prefix], wildcard: [wildcard] });
+    assert.deepEqual(await result(caller.peer, 'wamp.registration.list', [caller.id]), { exact: [], prefix: [], wildcard: [] });
+    assert.equal(await result(caller.peer, 'wamp.registration.lookup', ['a1..c3', { match: 'wildcard' }]), wildcard);
+    assert.equal(await result(caller.peer, 'wamp.registration.lookup', ['wamp.session.count']), null);
+    assert.equal(await result(caller.peer, 'wamp.registration.match', ['a1.b2.c3.d4']), exact);
+    assert.equal(await result(caller.peer, 'wamp.registration.match', ['a1.b2.c3']), prefix, 'a prefix match beats a wildcard match');
+    assert.equal(await result(caller.peer, 'wamp.registration.match', ['a1.x.c3']), wildcard);
+    assert.equal(await result(caller.peer, 'wamp.registration.match', ['zz']), null);
+    assert.equal((await result(caller.peer, 'wamp.registration.get', [prefix]) as Dict).invoke, 'single');
+    assert.deepEqual(await result(caller.peer, 'wamp.registration.list_callees', [exact]), [callee.id]);
+    assert.equal(await result(caller.peer, 'wamp.registration.count_callees', [exact]), 1);
+    assert.equal(await failure(caller.peer, 'wamp.registration.get', [1]), 'wamp.error.no_such_registration');
+    const metaRegistration = h.router.realm('realm1')!.dealer.lookup('wamp.session.count', 'exact')!.id;
+    assert.equal(await failure(caller.peer, 'wamp.registration.list_callees', [metaRegistration]), 'wamp.error.not_authorized');
+  });
+});
+
+describe('meta API - event history', () => {
+  it('returns the stored events in the spec\'s shape, with limit and reverse', async () => {
+    const h = harness({ eventHistory: [{ uri: 'log', match: 'prefix', limit: 10 }] });
+    const pub = await join(h, 'pub');
+    for (let i = 1; i <= 3; i++) pub.peer.raw([T.PUBLISH, i, { disclose_me: i === 1 }, `log.${i}`, [i], { n: i }]);
+    const reader = await join(h, 'reader');
+    const subscription = await result(reader.peer, 'wamp.subscription.lookup', ['log', { match: 'prefix' }]) as number;
+    const answer = await call(reader.peer, 'wamp.subscription.get_events', [subscription, 2]);
+    assert.ok(answer.type === T.RESULT);
+    const stored = answer.args as Dict[];
+    assert.equal(stored.length, 2);
+    assert.deepEqual(Object.keys(stored[0]!).sort(), ['args', 'details', 'kwargs', 'publication', 'subscription', 'timestamp']);
+    assert.equal(stored[0]!.subscription, subscription);
+    assert.deepEqual(stored[0]!.details, { publisher: pub.id, publisher_authid: 'pub', publisher_authrole: 'user', topic: 'log.1' });
+    assert.deepEqual(stored.map((e) => e.args), [[1], [2]]);
+    assert.ok(!Number.isNaN(Date.parse(stored[0]!.timestamp as string)));
+    const newest = await call(reader.peer, 'wamp.subscription.get_events', [subscription], { reverse: true, limit: 1 });
+    assert.deepEqual((newest.args as Dict[]).map((e) => e.kwargs), [{ n: 3 }]);
+    const none = await call(reader.peer, 'wamp.subscription.get_events', [subscription], { topic: 'log.9' });
+    assert.deepEqual(none.args, []);
+  });
+
+  it('refuses a subscription without history, an unknown one, and a reader who may not subscribe', async () => {
+    const h = harness({ eventHistory: [{ uri: 'secret.log', match: 'exact', limit: 5 }] });
+    const reader = await join(h, 'reader', 'user');
+    const plain = await subscribe(reader.peer, 'plain');
+    assert.equal(await failure(reader.peer, 'wamp.subscription.get_events', [plain]), 'wamp.error.history_unavailable');
+    assert.equal(await failure(reader.peer, 'wamp.subscription.get_events', [42]), 'wamp.error.no_such_subscription');
+    const admin = await join(h, 'admin', 'admin');
+    const secret = await result(admin.peer, 'wamp.subscription.lookup', ['secret.log']) as number;
+    assert.equal(await failure(reader.peer, 'wamp.subscription.get_events', [secret]), 'wamp.error.not_authorized');
+    assert.deepEqual((await call(admin.peer, 'wamp.subscription.get_events', [secret])).args, []);
+    assert.equal(await failure(admin.peer, 'wamp.subscription.get_events', [secret], { from_time: 'yesterday' }), 'wamp.error.invalid_argument');
+  });
+});

@@ -1,0 +1,28 @@
+import type { AuthGate } from '../hooks.js';
+import { InternalSession } from '../internal-session.js';
+import type { Peer, SessionLink } from '../peer.js';
+import type { Realm } from '../realm.js';
+import type { AttachOptions } from '../router.js';
+import type { MetaContext } from './context.js';
+import { metaEventPublisher } from './meta-events.js';
+import { registrationProcedures } from './registration-procedures.js';
+import { sessionProcedures } from './session-procedures.js';
+import { subscriptionProcedures } from './subscription-procedures.js';
+import { Testaments } from './testaments.js';
+
+export type Attach = (peer: Peer, gate: AuthGate, options: AttachOptions) => SessionLink;
+
+/**
+ * The WAMP meta API of one realm, served by a trusted internal session: it registers the
+ * wamp.session.* / wamp.subscription.* / wamp.registration.* procedures and publishes the meta
+ * events. It reads the broker and dealer but is no part of them.
+ */
+export async function startMetaApi(realm: Realm, attach: Attach): Promise<InternalSession> {
+  const context: MetaContext = { realm, testaments: new Testaments(), quietLeaves: new Set() };
+  const session = await InternalSession.join(attach, realm.name, { authid: 'router', authrole: 'trusted' });
+  realm.events.listen(metaEventPublisher(context, (topic, args, kwargs, options) => session.publish(topic, args, kwargs, options)));
+  const procedures = { ...sessionProcedures(context), ...subscriptionProcedures(context), ...registrationProcedures(context) };
+  // disclose_caller: procedures such as kill and add_testament act relative to the caller.
+  await Promise.all(Object.entries(procedures).map(([uri, handler]) => session.register(uri, handler, { disclose_caller: true })));
+  return session;
+}

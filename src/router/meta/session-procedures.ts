@@ -1,0 +1,126 @@
+import { ErrorUri } from '../../protocol/errors.js';
+import type { Args, Dict } from '../../protocol/messages.js';
+import { isValidUri } from '../../protocol/uri.js';
+import { InternalCallError } from '../internal-session.js';
+import { OptionError, readPublishOptions } from '../options.js';
+import type { Session } from '../session.js';
+import {
+  argument, invalidArgument, readId, readOptionalDict, readOptionalList, readOptionalString, readOptionalStringList, readString,
+} from './arguments.js';
+import { callerOf, type MetaContext, type MetaProcedures } from './context.js';
+import { testamentScopes, testamentsPerScope, type TestamentScope } from './testaments.js';
+import { isVisible, sessionDetails } from './views.js';
+
+/** wamp.session.*: who is connected, closing sessions, and testaments. */
+export function sessionProcedures(context: MetaContext): MetaProcedures {
+  const { realm } = context;
+
+  const visibleSessions = (args: Args, kwargs: Dict): Session[] => {
+    const roles = readOptionalStringList(argument(args, kwargs, 0, 'filter_authroles'), 'filter_authroles');
+    return [...realm.sessions.values()].filter((session) => isVisible(session) && (!roles || roles.includes(session.authrole)));
+  };
+
+  const noSuchSession = (id: number): InternalCallError =>
+    new InternalCallError(ErrorUri.noSuchSession, [`no session with ID ${id} exists in realm "${realm.name}"`]);
+
+  /** Closes sessions with GOODBYE (reason and message from the kwargs); returns how many. */
+  const kill = (sessions: Iterable<Session>, kwargs: Dict): number => {
+    const reason = readOptionalString(kwargs.reason, 'reason') ?? ErrorUri.closeNormal;
+    if (!isValidUri(reason, { strict: false })) {
+      throw new InternalCallError(ErrorUri.invalidUri, [`"reason" must be a valid URI, got "${reason}"`]);
+    }
+    const message = readOptionalString(kwargs.message, 'message');
+    let count = 0;
+    for (const session of sessions) {
+      session.goodbye(reason, message);
+      count++;
+    }
+    return count;
+  };
+
+  /** Every visible session but the caller that `select` picks. */
+  const others = (caller: Session, select: (session: Session) => boolean): Session[] =>
+    [...realm.sessions.values()].filter((session) => session !== caller && isVisible(session) && select(session));
+
+  const scope = (value: unknown): TestamentScope => {
+    const given = readOptionalString(value, 'scope') ?? 'destroyed';
+    if (!testamentScopes.includes(given as TestamentScope)) {
+      throw new InternalCallError('wamp.error.testament_error', [`"scope" must be "detached" or "destroyed", got "${given}"`]);
+    }
+    return given as TestamentScope;
+  };
+
+  return {
+    'wamp.session.count': (args, kwargs) => visibleSessions(args, kwargs).length,
+
+    'wamp.session.list': (args, kwargs) => visibleSessions(args, kwargs).map((session) => session.id),
+
+    'wamp.session.get': (args, kwargs) => {
+      const id = readId(argument(args, kwargs, 0, 'session'), 'session');
+      const session = realm.sessions.get(id);
+      if (!session || !isVisible(session)) throw noSuchSession(id);
+      return sessionDetails(session);
+    },
+
+    'wamp.session.kill': (args, kwargs, details) => {
+      const id = readId(argument(args, kwargs, 0, 'session'), 'session');
+      const target = realm.sessions.get(id);
+      // The spec: a session cannot kill itself this way; its own ID names no *other* session.
+      if (!target || !isVisible(target) || target === callerOf(context, details)) throw noSuchSession(id);
+      kill([target], kwargs);
+      return undefined;
+    },
+
+    'wamp.session.kill_by_authid': (args, kwargs, details) => {
+      const authid = readString(argument(args, kwargs, 0, 'authid'), 'authid');
+      return kill(others(callerOf(context, details), (session) => session.authid === authid), kwargs);
+    },
+
+    'wamp.session.kill_by_authrole': (args, kwargs, details) => {
+      const authrole = readString(argument(args, kwargs, 0, 'authrole'), 'authrole');
+      return kill(others(callerOf(context, details), (session) => session.authrole === authrole), kwargs);
+    },
+
+    'wamp.session.kill_all': (_args, kwargs, details) => {
+      const targets = others(callerOf(context, details), () => true);
+      const count = kill(targets, kwargs);
+      for (const session of targets) context.quietLeaves.add(session.id);
+      return count;
+    },
+
+    'wamp.session.add_testament': async (args, kwargs, details) => {
+      const caller = callerOf(context, details);
+      const topic = readString(argument(args, kwargs, 0, 'topic'), 'topic');
+      const eventArgs = readOptionalList(argument(args, kwargs, 1, 'args'), 'args');
+      const eventKwargs = readOptionalDict(argument(args, kwargs, 2, 'kwargs'), 'kwargs');
+      const options = { ...readOptionalDict(kwargs.publish_options, 'publish_options') };
+      const bucket = scope(kwargs.scope);
+      // The router publishes the testament later on the session's behalf: it must be a publication
+      // the session may make now. Options that only make sense for a live publisher are dropped.
+      for (const key of ['acknowledge', 'exclude_me', 'disclose_me']) delete options[key];
+      try {
+        readPublishOptions(options);
+      } catch (error) {
+        if (error instanceof OptionError) throw invalidArgument(`publish_options: ${error.message}`);
+        throw error;
+      }
+      const uriProblem = realm.publishUriProblem(caller, topic);
+      if (uriProblem) throw new InternalCallError(ErrorUri.invalidUri, [uriProblem]);
+      const decision = caller.trusted ? { allow: true } : await realm.authorize(caller.facts!, 'publish', topic, options);
+      if (!decision.allow) {
+        throw new InternalCallError(ErrorUri.notAuthorized, [`session ${caller.id} is not authorized to publish to "${topic}"`]);
+      }
+      // The caller may have left while the authorizer thought: a testament stored now would never be published.
+      if (realm.session(caller.id) !== caller) throw noSuchSession(caller.id);
+      if (!context.testaments.add(caller.id, bucket, { topic, args: eventArgs, kwargs: eventKwargs, options })) {
+        throw new InternalCallError('wamp.error.testament_error', [`at most ${testamentsPerScope} testaments per scope; flush some first`]);
+      }
+      return undefined;
+    },
+
+    'wamp.session.flush_testaments': (_args, kwargs, details) => {
+      context.testaments.flush(callerOf(context, details).id, scope(kwargs.scope));
+      return undefined;
+    },
+  };
+}
