@@ -185,21 +185,6 @@ describe('NodeAuth: dynamic authenticator', () => {
   });
 });
 
-describe('NodeAuth: lifecycle', () => {
-  it('lets the router shut down at once after close (service sessions say goodbye)', async () => {
-    const { auth, router } = node();
-    const gate = auth.gate(staticTickets, 't');
-    await backend(router, gate, 'com.example.authorize', () => [true]);
-    const { peer } = await ticketSignIn(router, gate, 'joe', 'joe-secret');
-    peer.deliver({ type: T.SUBSCRIBE, request: 1, options: {}, topic: 'com.a' });
-    await next(peer, (m) => m.type === T.SUBSCRIBED);
-    const before = router.sessionCount;
-    await auth.close();
-    for (let i = 0; i < 5; i++) await flush();
-    assert.equal(router.sessionCount, before - 1, 'the one service session left');
-  });
-});
-
 describe('legacy wiring functions (what startNode calls until it builds a NodeAuth)', () => {
   it('build static realms and gates, and name what needs NodeAuth', () => {
     const staticRealm = { ...realm(), roles: [realm().roles[0]!] };
