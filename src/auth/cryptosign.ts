@@ -57,18 +57,21 @@ function refusal(message: string): Failure {
   return { kind: 'fail', why: message, refusal: { reason: ErrorUri.authenticationFailed, message } };
 }
 
-/** A 32-byte random challenge; `verify` checks the answer against `expectedKey` (undefined: a decoy that always fails). */
-function challengeFor(expectedKey: string | undefined, clientKeyHex: string, onValid: () => MethodOutcome, why: string, authid?: string): MethodOutcome {
+/**
+ * A challenge of 32 random bytes that the client must sign with `pubkey`. `result` is what a valid
+ * signature earns: the identity, or, for a key nobody authorized, the failure it ends in anyway.
+ */
+function challengeFor(pubkey: string, result: Identity | Failure): MethodOutcome {
   const challenge = randomBytes(32);
   const extra: Dict = { challenge: challenge.toString('hex'), channel_binding: null };
   return {
     kind: 'challenge',
     extra,
     verify(answer) {
-      // Verified even for a decoy, so that both take the same time.
-      const valid = verifyCryptosign(expectedKey ?? clientKeyHex, challenge, answer.signature);
-      if (expectedKey === undefined) return fail(why, authid);
-      return valid ? onValid() : fail('the signature does not verify with the public key', authid);
+      // Verified even when the outcome is already a failure, so that both take the same time.
+      const valid = verifyCryptosign(pubkey, challenge, answer.signature);
+      if (isFailure(result)) return result;
+      return valid ? { kind: 'welcome', identity: result } : fail('the signature does not verify with the public key', result.authid);
     },
   };
 }
@@ -94,15 +97,15 @@ export function staticCryptosign(principals: Record<string, CryptosignPrincipal>
       const owners = authidsByKey.get(pubkey) ?? [];
       const authid = claimed ?? (owners.length === 1 ? owners[0] : undefined);
       const principal = authid === undefined ? undefined : byAuthid.get(authid);
-      const known = principal !== undefined && principal.keys.has(pubkey);
-      const why = claimed === undefined
-        ? (owners.length > 1 ? 'HELLO named no authid and several principals have this key' : 'no principal has this public key')
-        : `principal "${claimed}" is not configured or does not have this public key`;
-      return challengeFor(known ? pubkey : undefined, pubkey, () => {
-        const identity: Identity = { authid: authid!, authrole: principal!.role, authmethod: method, authprovider: 'static' };
-        if (principal!.realm) identity.realm = principal!.realm;
-        return { kind: 'welcome', identity };
-      }, why, authid ?? claimed);
+      if (authid === undefined || principal === undefined || !principal.keys.has(pubkey)) {
+        const why = claimed === undefined
+          ? (owners.length > 1 ? 'HELLO named no authid and several principals have this key' : 'no principal has this public key')
+          : `principal "${claimed}" is not configured or does not have this public key`;
+        return challengeFor(pubkey, fail(why, claimed));
+      }
+      const identity: Identity = { authid, authrole: principal.role, authmethod: method, authprovider: 'static' };
+      if (principal.realm) identity.realm = principal.realm;
+      return challengeFor(pubkey, identity);
     },
   };
 }
@@ -126,7 +129,7 @@ export function dynamicCryptosign(authenticator: DynamicAuthenticator): AuthMeth
       if (expected !== pubkey) return fail('the authenticator answered with another public key than the client sent', claimed);
       const identity = identityOf(result.principal, { method, provider: 'dynamic', claimedAuthid: claimed });
       if (isFailure(identity)) return identity;
-      return challengeFor(expected, pubkey, () => ({ kind: 'welcome', identity }), '', identity.authid);
+      return challengeFor(expected, identity);
     },
   };
 }
