@@ -49,16 +49,21 @@ describe('wampcra with AutobahnJS', () => {
   });
 
   it('refuses a wrong secret and an unknown user alike, and logs each with the peer address', async () => {
+    const logged = node.log.lines.length;
     const wrong = await refusal(signIn(node.url, { authmethods: ['wampcra'], authid: 'joe', onchallenge: craAnswer('guess-1') }));
     const unknown = await refusal(signIn(node.url, { authmethods: ['wampcra'], authid: 'nobody', onchallenge: craAnswer('guess-2') }));
     assert.equal(wrong.reason, 'wamp.error.authentication_failed');
     assert.deepEqual([unknown.reason, unknown.abortMessage], [wrong.reason, wrong.abortMessage]);
-    const refusals = node.log.lines.filter((line) => line.message === 'authentication refused');
+    const refusals = node.log.lines.slice(logged).filter((line) => line.message === 'authentication refused');
     assert.equal(refusals.length, 2);
     for (const line of refusals) {
       assert.equal(line.level, 'warn');
       assert.match(String(line.fields.peer), /^tcp4:127\.0\.0\.1:\d+$/);
     }
+    const failures = node.log.lines.slice(logged).filter((line) => line.message === 'authentication failed');
+    assert.deepEqual(failures.map((line) => [line.fields.authid, line.fields.why]),
+      [['joe', 'wrong signature (wrong secret)'], ['nobody', 'no user "nobody" is configured']]);
+    for (const line of failures) assert.match(String(line.fields.peer), /^tcp4:127\.0\.0\.1:\d+$/);
     for (const secret of ['joe-secret', 'peter-secret', 'guess-1', 'guess-2']) {
       assert.ok(!node.log.text().includes(secret), `"${secret}" must never be logged`);
     }
