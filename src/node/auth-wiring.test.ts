@@ -6,7 +6,7 @@ import type { WampMessage } from '../protocol/messages.js';
 import { Router } from '../router/router.js';
 import { CaptureLog } from '../../test/auth/support/capture-log.js';
 import { flush, ManualClock, MemoryPeer } from '../../test/support/router-harness.js';
-import { authGate, NodeAuth, realmSettings, UnsupportedConfigError } from './auth-wiring.js';
+import { NodeAuth } from './auth-wiring.js';
 
 const everything = { call: true, register: true, publish: true, subscribe: true };
 const roles = { publisher: {}, subscriber: {}, caller: {}, callee: {} };
@@ -182,16 +182,5 @@ describe('NodeAuth: dynamic authenticator', () => {
     const { outcome } = await ticketSignIn(router, publicGate, 'ann', 'x');
     assert.ok(outcome.type === T.ABORT && outcome.reason === 'wamp.error.no_such_role');
     await auth.close();
-  });
-});
-
-describe('legacy wiring functions (what startNode calls until it builds a NodeAuth)', () => {
-  it('build static realms and gates, and name what needs NodeAuth', () => {
-    const staticRealm = { ...realm(), roles: [realm().roles[0]!] };
-    assert.equal(realmSettings(staticRealm).name, 'realm1');
-    assert.ok(authGate(staticTickets, 't'));
-    assert.throws(() => realmSettings(realm()), (error: Error) => error instanceof UnsupportedConfigError && /role "user".*NodeAuth/.test(error.message));
-    assert.throws(() => authGate({ wampcra: { type: 'dynamic', authenticator: 'a.b' } }, 'transport "x"'),
-      (error: Error) => error instanceof UnsupportedConfigError && /transport "x": dynamic wampcra/.test(error.message));
   });
 });

@@ -123,28 +123,3 @@ function methodsOf(auth: AuthConfig, where: string, authenticator: Authenticator
   if (methods.length === 0) throw new UnsupportedConfigError(`${where}: no authentication method is configured`);
   return methods;
 }
-
-// ---- what startNode calls today; static configurations only ----
-
-/**
- * A realm's settings without a NodeAuth: static permissions only. Kept until startNode builds a
- * NodeAuth; a dynamic authorizer needs the router sessions NodeAuth provides.
- */
-export function realmSettings(realm: RealmConfig): RealmSettings {
-  const dynamic = realm.roles.find((role) => role.authorizer !== undefined);
-  if (dynamic) {
-    throw new UnsupportedConfigError(
-      `realm "${realm.name}" role "${dynamic.name}": a dynamic authorizer needs startNode to wire NodeAuth (src/node/auth-wiring.ts)`);
-  }
-  return new NodeAuth({ realms: [realm] }).realmSettings(realm);
-}
-
-/** A transport's gate without a NodeAuth: static methods only, failures throttled per transport. */
-export function authGate(auth: AuthConfig, where: string): AuthGate {
-  const dynamic = Object.entries(auth).find(([, method]) => (method as { type?: string } | undefined)?.type === 'dynamic');
-  if (dynamic) {
-    throw new UnsupportedConfigError(
-      `${where}: dynamic ${dynamic[0]} authentication needs startNode to wire NodeAuth (src/node/auth-wiring.ts)`);
-  }
-  return new NodeAuth({ realms: [] }).gate(auth, where);
-}

@@ -4,7 +4,7 @@ import { MetricsRegistry } from '../metrics/registry.js';
 import type { Logger } from '../router/log.js';
 import { Router } from '../router/router.js';
 import { WebSocketService } from '../transport/websocket-service.js';
-import { authGate, realmSettings } from './auth-wiring.js';
+import { NodeAuth } from './auth-wiring.js';
 import { HttpListener, type PathHandler } from './web/listener.js';
 
 export interface NodeOptions {
@@ -29,7 +29,17 @@ export interface RunningNode {
 export async function startNode(config: JunctionConfig, options: NodeOptions): Promise<RunningNode> {
   const log = options.log;
   const metrics = options.metrics ?? new MetricsRegistry();
-  const router = new Router({ realms: config.realms.map(realmSettings), log, metrics });
+  const auth = new NodeAuth(config, { log: log.child({ part: 'auth' }) });
+  const router = new Router({
+    realms: config.realms.map((realm) => ({
+      ...auth.realmSettings(realm),
+      enableMetaApi: realm.options.enableMetaApi,
+      eventHistory: realm.store.eventHistory,
+    })),
+    log,
+    metrics,
+  });
+  auth.attach(router);
   const listeners: HttpListener[] = [];
   const urls: string[] = [];
   const ports = new Map<string, number>();
@@ -38,7 +48,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     const handlers = new Map<string, PathHandler>();
     let handshakeTimeout = 10_000;
     for (const [path, service] of Object.entries(listener.paths)) {
-      const gate = authGate(service.auth, `transport "${listener.id}" path "${path}"`);
+      const gate = auth.gate(service.auth, `transport "${listener.id}" path "${path}"`);
       const ws = new WebSocketService(
         (peer) => router.attach(peer, gate, { helloTimeoutMs: service.options.openHandshakeTimeout }),
         { ...service.options, codecs: service.serializers.map(codecByName) },
@@ -64,6 +74,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     }
   } catch (error) {
     await Promise.all(listeners.map((listener) => listener.close()));
+    await auth.close();
     throw error;
   }
   for (const url of urls) log.info({ url }, 'listening');
@@ -72,6 +83,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       log.info({ sessions: router.sessionCount }, 'shutting down');
+      await auth.close();
       await router.shutdown(options.shutdownGraceMs);
       await Promise.all(listeners.map((listener) => listener.close()));
       log.info({}, 'stopped');
