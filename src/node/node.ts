@@ -40,6 +40,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     metrics,
   });
   auth.attach(router);
+  await router.ready(); // the meta API is registered before any client can connect
   const listeners: HttpListener[] = [];
   const urls: string[] = [];
   const ports = new Map<string, number>();

@@ -78,3 +78,41 @@ describe('junction CLI', () => {
     assert.match(missing.stderr, /no-such-file\.json/);
   });
 });
+
+describe('junction init, check and start --cbdir', () => {
+  it('writes a starter config that checks clean and runs', async () => {
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(join(tmpdir(), 'junction-init-'));
+    try {
+      const cbdir = join(dir, 'node');
+      const init = await runJunction(['init', cbdir]);
+      assert.equal(init.code, 0, init.stderr);
+      const again = await runJunction(['init', cbdir]);
+      assert.equal(again.code, 1, 'init never overwrites');
+      const check = await runJunction(['check', '--cbdir', cbdir]);
+      assert.equal(check.code, 0, check.stdout + check.stderr);
+      assert.match(check.stdout, /ok/);
+
+      const port = await freePort();
+      const junction = start(['--cbdir', cbdir, '--host', '127.0.0.1', '--port', String(port)]);
+      const url = await junction.url();
+      assert.equal(url, `ws://127.0.0.1:${port}/ws`);
+      junction.child.kill('SIGTERM');
+      assert.equal(await junction.exited, 0);
+
+      const broken = join(dir, 'broken.json');
+      await writeFile(broken, JSON.stringify({
+        version: 2,
+        workers: [{ type: 'router', realms: [{ name: 'r', rolez: [] }], transports: [{ type: 'websocket', endpoint: { type: 'tcp', port: 'eighty' } }] }],
+      }, null, 2));
+      const bad = await runJunction(['check', '--config', broken]);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stdout + bad.stderr, /workers\[0\]\.realms\[0\]\.rolez: unknown key "rolez"/);
+      assert.match(bad.stdout + bad.stderr, /workers\[0\]\.transports\[0\]\.endpoint\.port/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
