@@ -28,10 +28,23 @@ abstract class Metric {
   }
 }
 
+/** A counter fixed to one label set: the label key is built once, not on every count (hot paths). */
+export interface BoundCounter {
+  inc(by?: number): void;
+}
+
 export class Counter extends Metric {
   readonly kind = 'counter';
   inc(labels?: Labels, by = 1): void {
+    this.add(labelKey(labels), by);
+  }
+
+  bind(labels: Labels): BoundCounter {
     const key = labelKey(labels);
+    return { inc: (by = 1) => this.add(key, by) };
+  }
+
+  private add(key: string, by: number): void {
     this.values.set(key, (this.values.get(key) ?? 0) + by);
   }
 }

@@ -7,6 +7,7 @@ import type { MatchPolicy } from '../../protocol/uri.js';
 import { PatternTable } from '../match/pattern-table.js';
 import type { PublishOptions, SubscribeOptions } from '../options.js';
 import type { RealmEvents } from '../realm-events.js';
+import type { BoundCounter } from '../../metrics/registry.js';
 import type { RouterMetrics } from '../router-metrics.js';
 import { withPassthruDetails } from '../passthru.js';
 import type { Session } from '../session.js';
@@ -45,12 +46,18 @@ export class Broker {
   private readonly bySession = new Map<Session, Set<Subscription>>();
   private readonly retained: RetainedEvents;
 
+  private readonly counters: { published: BoundCounter; eventsSent: BoundCounter };
+
   constructor(
-    private readonly realmName: string,
-    private readonly metrics: RouterMetrics,
+    realmName: string,
+    metrics: RouterMetrics,
     private readonly events: RealmEvents,
     settings: BrokerSettings = { eventHistory: [], retainedTopicsLimit: 10_000 },
   ) {
+    this.counters = {
+      published: metrics.published.bind({ realm: realmName }),
+      eventsSent: metrics.eventsSent.bind({ realm: realmName }),
+    };
     this.retained = new RetainedEvents(settings.retainedTopicsLimit);
     for (const { uri, match, limit } of settings.eventHistory) {
       const existing = this.table.get(uri, match);
@@ -139,8 +146,8 @@ export class Broker {
         receivers: receiverLists ? options : undefined, excludedSession: options.excludeMe ? publisher.id : undefined,
       });
     }
-    this.metrics.published.inc({ realm: this.realmName });
-    if (delivered > 0) this.metrics.eventsSent.inc({ realm: this.realmName }, delivered);
+    this.counters.published.inc();
+    if (delivered > 0) this.counters.eventsSent.inc(delivered);
     if (options.acknowledge) publisher.send({ type: MessageType.PUBLISHED, request: message.request, publication });
   }
 

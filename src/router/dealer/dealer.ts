@@ -6,6 +6,7 @@ import { PatternTable } from '../match/pattern-table.js';
 import { readCancelMode, readYieldProgress, type CallOptions, type CancelMode, type RegisterOptions } from '../options.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
 import type { RealmEvents } from '../realm-events.js';
+import type { BoundCounter } from '../../metrics/registry.js';
 import type { RouterMetrics } from '../router-metrics.js';
 import { withPassthruDetails } from '../passthru.js';
 import type { Session } from '../session.js';
@@ -44,12 +45,16 @@ export class Dealer {
   private readonly bySession = new Map<Session, Set<Registration>>();
   private readonly calls = new InvocationTable();
 
+  private readonly callCounter: BoundCounter;
+
   constructor(
-    private readonly realmName: string,
-    private readonly metrics: RouterMetrics,
+    realmName: string,
+    metrics: RouterMetrics,
     private readonly events: RealmEvents,
     private readonly clock: Clock = realClock,
-  ) {}
+  ) {
+    this.callCounter = metrics.calls.bind({ realm: realmName });
+  }
 
   register(session: Session, request: number, procedure: string, options: RegisterOptions): void {
     const existing = this.table.get(procedure, options.match);
@@ -156,7 +161,7 @@ export class Dealer {
     };
     this.calls.add(call);
     if (options.timeout > 0) call.timer = this.clock.setTimeout(() => this.timedOut(call), options.timeout);
-    this.metrics.calls.inc({ realm: this.realmName });
+    this.callCounter.inc();
     this.invoke(call, message, options.progress);
   }
 
