@@ -5,6 +5,7 @@ import { toWire, type Dict, type WampMessage } from '../../src/protocol/messages
 import type { Clock } from '../../src/router/dealer/dealer.js';
 import { allowEverything, type AuthGate, type Authorizer } from '../../src/router/hooks.js';
 import type { Peer, SessionLink } from '../../src/router/peer.js';
+import type { RealmSettings } from '../../src/router/realm.js';
 import { Router } from '../../src/router/router.js';
 
 /** An in-memory transport: what the router sends is kept as typed messages. */
@@ -75,6 +76,8 @@ export interface HarnessOptions {
   gate?: AuthGate;
   clock?: ManualClock;
   uriCheck?: 'strict' | 'loose';
+  /** realm1's other settings (event history, retained-topic limit, meta API off...). */
+  realm?: Partial<Omit<RealmSettings, 'name' | 'authorizer' | 'uriCheck'>>;
 }
 
 /** A router with realm "realm1" and helpers to join in-memory sessions. */
@@ -87,7 +90,12 @@ export class RouterHarness {
     this.clock = options.clock ?? new ManualClock();
     this.gate = options.gate ?? anonymousGate('anonymous');
     this.router = new Router({
-      realms: [{ name: 'realm1', authorizer: options.authorizer ?? allowEverything, uriCheck: options.uriCheck ?? 'loose' }],
+      realms: [{
+        ...options.realm,
+        name: 'realm1',
+        authorizer: options.authorizer ?? allowEverything,
+        uriCheck: options.uriCheck ?? 'loose',
+      }],
       clock: this.clock,
       helloTimeoutMs: 0,
     });
@@ -99,10 +107,13 @@ export class RouterHarness {
     return peer;
   }
 
-  /** Connects and completes HELLO/WELCOME; returns the peer and its session ID. */
-  async join(roles: Dict = allRoles, realm = 'realm1'): Promise<{ peer: MemoryPeer; id: number; welcome: Dict }> {
+  /**
+   * Connects and completes HELLO/WELCOME in realm1; returns the peer and its session ID. `details` are further
+   * HELLO.Details (authid, authextra... for the gate).
+   */
+  async join(roles: Dict = allRoles, details: Dict = {}): Promise<{ peer: MemoryPeer; id: number; welcome: Dict }> {
     const peer = this.connect();
-    peer.deliver({ type: MessageType.HELLO, realm, details: { roles } });
+    peer.deliver({ type: MessageType.HELLO, realm: 'realm1', details: { ...details, roles } });
     await flush();
     const welcome = peer.take()[0];
     if (welcome?.type !== MessageType.WELCOME) throw new Error(`expected WELCOME, got ${JSON.stringify(welcome)}`);

@@ -3,7 +3,6 @@ import { describe, it } from 'node:test';
 import { MessageType as T } from '../../protocol/codes.js';
 import type { WampMessage } from '../../protocol/messages.js';
 import { RouterHarness } from '../../../test/support/router-harness.js';
-import { RealmHarness } from '../testing/realm-harness.js';
 
 function one<K extends WampMessage['type']>(messages: WampMessage[], type: K): Extract<WampMessage, { type: K }> {
   assert.equal(messages.length, 1, `expected exactly one message, got ${JSON.stringify(messages)}`);
@@ -62,7 +61,7 @@ describe('broker - event retention', () => {
   });
 
   it('keeps retained events for a bounded number of topics', async () => {
-    const h = new RealmHarness({ retainedTopicsLimit: 1 });
+    const h = new RouterHarness({ realm: { retainedTopicsLimit: 1 } });
     const pub = await h.join();
     pub.peer.raw([T.PUBLISH, 1, { retain: true }, 'first']);
     pub.peer.raw([T.PUBLISH, 2, { retain: true }, 'second']);
@@ -75,7 +74,7 @@ describe('broker - event retention', () => {
 
 describe('broker - event history', () => {
   it('keeps events of configured topics from the start, in a subscription that outlives its subscribers', async () => {
-    const h = new RealmHarness({ eventHistory: [{ uri: 'log', match: 'prefix', limit: 2 }] });
+    const h = new RouterHarness({ realm: { eventHistory: [{ uri: 'log', match: 'prefix', limit: 2 }] } });
     const broker = h.router.realm('realm1')!.broker;
     const pub = await h.join();
     for (const [i, topic] of ['log.a', 'log.b', 'other', 'log.c'].entries()) pub.peer.raw([T.PUBLISH, i + 1, {}, topic, [i]]);

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MessageType as T } from '../../protocol/codes.js';
 import type { Args, Dict, WampMessage } from '../../protocol/messages.js';
-import { allRoles, flush, type MemoryPeer } from '../../../test/support/router-harness.js';
+import { allRoles, flush, RouterHarness, type HarnessOptions, type MemoryPeer } from '../../../test/support/router-harness.js';
 import type { Authorizer, AuthGate } from '../hooks.js';
-import { RealmHarness } from '../testing/realm-harness.js';
 
 /** Signs in with the authid and role the HELLO asks for (HELLO.Details.authid / x_role): enough to tell sessions apart. */
 const chooseYourRole: AuthGate = {
@@ -24,11 +23,11 @@ const mostlyOpen: Authorizer = {
   }),
 };
 
-function harness(settings: ConstructorParameters<typeof RealmHarness>[0] = {}): RealmHarness {
-  return new RealmHarness({ authorizer: mostlyOpen, ...settings }, chooseYourRole);
+function harness(realm: HarnessOptions['realm'] = {}): RouterHarness {
+  return new RouterHarness({ authorizer: mostlyOpen, gate: chooseYourRole, realm });
 }
 
-async function join(h: RealmHarness, authid = 'anon', role = 'user') {
+async function join(h: RouterHarness, authid = 'anon', role = 'user') {
   return h.join(allRoles, { authid, x_role: role });
 }
 
