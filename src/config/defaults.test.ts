@@ -35,3 +35,20 @@ describe('embeddedDefaultConfig', () => {
     assert.equal(embeddedDefaultConfig().listeners[0]!.endpoint.port, 8080);
   });
 });
+
+describe('sign_in limits', () => {
+  it('default when absent and are read from the router worker when given', async () => {
+    const { parseConfig } = await import('./index.js');
+    const base = { version: 2, workers: [{ type: 'router', realms: [{ name: 'realm1', roles: [] }], transports: [{ type: 'websocket', endpoint: { type: 'tcp', port: 8080 } }] }] };
+    assert.deepEqual(parseConfig(base, { source: 't' }).signIn, {
+      failureBudget: 5, forgiveAfterMs: 60_000, spacingMs: 1_000, maxWaitMs: 5_000, challengeTimeoutMs: 60_000, dynamicTimeoutMs: 10_000,
+    });
+    const tuned = structuredClone(base) as { workers: Record<string, unknown>[] };
+    tuned.workers[0]!.sign_in = { failure_budget: 2, max_wait: 0 };
+    const signIn = parseConfig(tuned, { source: 't' }).signIn;
+    assert.equal(signIn.failureBudget, 2);
+    assert.equal(signIn.maxWaitMs, 0);
+    tuned.workers[0]!.sign_in = { failure_budjet: 2 };
+    assert.throws(() => parseConfig(tuned, { source: 't' }), /sign_in\.failure_budjet: unknown key "failure_budjet" \(did you mean "failure_budget"\?\)/);
+  });
+});

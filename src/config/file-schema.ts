@@ -12,7 +12,7 @@
  */
 
 import * as z from 'zod';
-import { ignored, itemId, nonEmptyString, notSupportedMessage, realmName, roleName, typeError, unsupported } from './schema-parts.js';
+import { ignored, itemId, milliseconds, nonEmptyString, nonNegativeInt, notSupportedMessage, positiveInt, realmName, roleName, typeError, unsupported } from './schema-parts.js';
 import { realmSchema } from './schema-router.js';
 import { transportSchema } from './schema-transport.js';
 
@@ -95,6 +95,19 @@ const containerComponent = z.discriminatedUnion(
   { error: typeError('component', ['class', 'function'], () => undefined) },
 );
 
+/** Junction's own sign-in limits (Crossbar has none): how failed sign-ins are slowed down, and auth timeouts. */
+const signInLimits = z
+  .strictObject({
+    failure_budget: nonNegativeInt.default(5).describe('Failed sign-ins one IP address may have before it is slowed down.'),
+    forgive_after: positiveInt.default(60_000).describe('One failure is forgiven every this many milliseconds.'),
+    spacing: milliseconds.default(1_000).describe('Over budget, attempts are spaced this many milliseconds times the failures over budget (plus one).'),
+    max_wait: milliseconds.default(5_000).describe('An attempt that would have to wait longer than this (ms) is refused at once.'),
+    challenge_timeout: positiveInt.default(60_000).describe('A CHALLENGE not answered within this many milliseconds fails.'),
+    dynamic_timeout: positiveInt.default(10_000).describe('A dynamic authenticator or authorizer that does not answer within this many milliseconds denies.'),
+  })
+  .prefault({})
+  .describe('Junction extension: sign-in rate limits and authentication timeouts, for every transport of the router.');
+
 export const routerWorkerSchema = z
   .strictObject({
     type: z.literal('router'),
@@ -105,6 +118,7 @@ export const routerWorkerSchema = z
     transports: z.array(transportSchema).default([]),
     components: z.array(routerComponent).default([]),
     connections: unsupported('database connections (connections)'),
+    sign_in: signInLimits,
   })
   .describe('The router: realms, the transports clients connect to, and components.');
 

@@ -20,6 +20,23 @@ export interface JunctionConfig {
   components: ComponentConfig[];
   /** One line per accepted-but-unused setting (Crossbar runtime options, Python components...). */
   notices: string[];
+  /** Sign-in rate limits and authentication timeouts (the router worker's `sign_in`, a Junction extension). */
+  signIn: SignInLimits;
+}
+
+export interface SignInLimits {
+  /** Failed sign-ins one IP address may have before it is slowed down (default 5). */
+  failureBudget: number;
+  /** One failure is forgiven every this many ms (default 60000). */
+  forgiveAfterMs: number;
+  /** Over budget, attempts are spaced this many ms × (failures over budget + 1) (default 1000). */
+  spacingMs: number;
+  /** An attempt that would wait longer than this is refused at once (default 5000 ms). */
+  maxWaitMs: number;
+  /** A CHALLENGE not answered within this time fails (default 60000 ms). */
+  challengeTimeoutMs: number;
+  /** A dynamic authenticator or authorizer that does not answer in time denies (default 10000 ms). */
+  dynamicTimeoutMs: number;
 }
 
 export type UriCheck = 'strict' | 'loose';

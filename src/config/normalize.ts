@@ -64,6 +64,14 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
     listeners: listenerConfigs(router.transports, options),
     components,
     notices,
+    signIn: {
+      failureBudget: router.sign_in.failure_budget,
+      forgiveAfterMs: router.sign_in.forgive_after,
+      spacingMs: router.sign_in.spacing,
+      maxWaitMs: router.sign_in.max_wait,
+      challengeTimeoutMs: router.sign_in.challenge_timeout,
+      dynamicTimeoutMs: router.sign_in.dynamic_timeout,
+    },
   };
 }
 

@@ -29,7 +29,13 @@ export interface RunningNode {
 export async function startNode(config: JunctionConfig, options: NodeOptions): Promise<RunningNode> {
   const log = options.log;
   const metrics = options.metrics ?? new MetricsRegistry();
-  const auth = new NodeAuth(config, { log: log.child({ part: 'auth' }) });
+  const { signIn } = config;
+  const auth = new NodeAuth(config, {
+    log: log.child({ part: 'auth' }),
+    throttle: { budget: signIn.failureBudget, forgiveMs: signIn.forgiveAfterMs, spacingMs: signIn.spacingMs, maxWaitMs: signIn.maxWaitMs },
+    challengeTimeoutMs: signIn.challengeTimeoutMs,
+    dynamicCallTimeoutMs: signIn.dynamicTimeoutMs,
+  });
   const router = new Router({
     realms: config.realms.map((realm) => ({
       ...auth.realmSettings(realm),

@@ -65,3 +65,19 @@ describe('a session that does not answer CHALLENGE', () => {
     await client.closed;
   });
 });
+
+describe('the sign_in failure budget from the config', () => {
+  it('refuses even the right ticket once an address has used up its budget', async () => {
+    const config = authConfig({ ticket: { type: 'static', principals: { joe: { ticket: 'right', role: 'frontend' } } } }, [allowAll('frontend')]);
+    config.signIn = { ...config.signIn, failureBudget: 1, maxWaitMs: 0 };
+    const strict = await startAuthNode(config);
+    after(() => strict.stop());
+    const attempt = (value: string) => signIn(strict.url, { authmethods: ['ticket'], authid: 'joe', onchallenge: ticket(value) });
+    await refusal(attempt('wrong'));
+    const allowed = await attempt('right');
+    await allowed.close();
+    await refusal(attempt('wrong'));
+    const throttled = await refusal(attempt('right'));
+    assert.equal(throttled.reason, 'wamp.error.authentication_failed');
+  });
+});

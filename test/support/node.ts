@@ -42,6 +42,10 @@ export function testConfig(options: Partial<WebSocketOptions> = {}): JunctionCon
     }],
     components: [],
     notices: [],
+    signIn: {
+      failureBudget: 5, forgiveAfterMs: 60_000, spacingMs: 1_000, maxWaitMs: 5_000,
+      challengeTimeoutMs: 60_000, dynamicTimeoutMs: 10_000,
+    },
   };
 }
 
