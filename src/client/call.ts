@@ -41,13 +41,13 @@ export class OutgoingCall {
     this.#resolve = resolve;
     this.#reject = reject;
     this.#forget = forget;
-    const { signal, timeout } = options;
+    const { signal, timeout = 0 } = options;
     if (signal?.aborted) {
       this.#finish(signal.reason, false);
       return;
     }
     signal?.addEventListener('abort', this.#onAbort, { once: true });
-    if (timeout !== undefined && timeout > 0) {
+    if (timeout > 0) {
       this.#timer = setTimeout(
         () => this.#cancel('killnowait', new WampError(TIMEOUT_URI, [`call to ${procedure} timed out after ${timeout} ms`])),
         timeout,
@@ -63,10 +63,10 @@ export class OutgoingCall {
     if (this.#done) return;
     this.#link = link;
     this.#request = request;
-    const { timeout, onProgress, disclose_me } = this.#options;
+    const { timeout = 0, onProgress, disclose_me } = this.#options;
     const options: Record<string, unknown> = {};
     if (onProgress) options.receive_progress = true;
-    if (timeout !== undefined && timeout > 0) options.timeout = timeout;
+    if (timeout > 0) options.timeout = timeout;
     if (disclose_me !== undefined) options.disclose_me = disclose_me;
     link.send({ type: CALL, request, options, procedure: this.procedure, args: this.#args, kwargs: this.#kwargs });
   }

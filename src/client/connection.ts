@@ -2,7 +2,7 @@ import { retryDelay, type ReconnectPolicy } from './backoff.js';
 import { Channel } from './channel.js';
 import { SessionClosedError, WampError } from './errors.js';
 import { establish, type DialConfig, type Established } from './handshake.js';
-import type { Link, LinkEnd } from './link.js';
+import { describeEnd, type Link, type LinkEnd } from './link.js';
 import type { RestoreFailure, SessionState, Status } from './types.js';
 import { CLOSE_REALM_URI } from './wire.js';
 
@@ -41,18 +41,11 @@ export class Connection {
   readonly #config: DialConfig;
   readonly #policy: ReconnectPolicy | undefined;
   readonly #hooks: ConnectionHooks;
-  readonly #random: () => number;
 
-  constructor(
-    config: DialConfig,
-    policy: ReconnectPolicy | undefined,
-    hooks: ConnectionHooks,
-    random: () => number = Math.random,
-  ) {
+  constructor(config: DialConfig, policy: ReconnectPolicy | undefined, hooks: ConnectionHooks) {
     this.#config = config;
     this.#policy = policy;
     this.#hooks = hooks;
-    this.#random = random;
   }
 
   get state(): SessionState {
@@ -72,8 +65,7 @@ export class Connection {
   }
 
   closedText(): string {
-    const { reason, message } = this.#finalEnd!;
-    return `the session is closed (${message ? `${reason}: ${message}` : reason})`;
+    return `the session is closed (${describeEnd(this.#finalEnd!)})`;
   }
 
   /** The app is leaving: stop any reconnect and let the current link end for good. */
@@ -129,7 +121,7 @@ export class Connection {
     const left = { reason: CLOSE_REALM_URI, message: 'left while reconnecting' };
     for (let attempt = 1; ; attempt++) {
       if (attempt > policy.maxRetries) return this.#close({ reason: 'lost', message: `gave up after ${policy.maxRetries} reconnection attempts` });
-      const delay = retryDelay(policy, attempt, this.#random);
+      const delay = retryDelay(policy, attempt);
       this.#emit({ type: 'retrying', delay, attempt });
       await this.#sleep(delay);
       if (this.#leaving) return this.#close(left);
@@ -149,12 +141,11 @@ export class Connection {
 
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
+      const timer = setTimeout(resolve, ms);
+      this.#cancelSleep = () => {
         clearTimeout(timer);
         resolve();
-      }
-      this.#cancelSleep = done;
+      };
     });
   }
 

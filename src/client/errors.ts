@@ -1,5 +1,4 @@
 import type { Args, Kwargs } from './types.js';
-import { isValidUri } from '../protocol/uri.js';
 import { NETWORK_FAILURE_URI } from './wire.js';
 
 /**
@@ -51,10 +50,24 @@ export class TransportError extends Error {
   override name = 'TransportError';
 }
 
+/**
+ * The protocol's loose URI rules (isValidUri with strict: false), as plain regular expressions:
+ * the protocol's function carries the strict rules too, which the browser bundle's size budget
+ * cannot afford. test/client/bundle.test.ts checks that the two agree.
+ */
+const looseUri = /^([^\s.#]+\.)*([^\s.#]+)$/;
+/** A pattern may have empty components ("com..update", "com.myapp."), but is never empty itself. */
+const loosePattern = /^(([^\s.#]+\.)|\.)*([^\s.#]+)?$/;
+
 /** Throws InvalidUriError naming the operation unless `uri` is a URI (or, with `pattern`, a prefix or wildcard pattern). */
 export function checkUri(operation: string, uri: unknown, pattern = false): asserts uri is string {
-  if (typeof uri !== 'string' || !isValidUri(uri, { strict: false, allowEmptyComponents: pattern })) {
+  if (typeof uri !== 'string' || !uri || !(pattern ? loosePattern : looseUri).test(uri)) {
     const rule = pattern ? 'no whitespace or "#" allowed' : 'components must be non-empty, without whitespace or "#"';
     throw new InvalidUriError(`${operation}: ${JSON.stringify(uri)} is not a valid URI${pattern ? ' pattern' : ''} (${rule})`);
   }
+}
+
+/** The human-readable `message` a router may put in ABORT or GOODBYE details. */
+export function detailsMessage(details: Record<string, unknown>): string | undefined {
+  return typeof details.message === 'string' ? details.message : undefined;
 }

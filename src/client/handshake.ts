@@ -1,6 +1,6 @@
 import type { Codec } from '../codec/codec.js';
 import type { Authenticator } from './auth/types.js';
-import { TransportError, WampError } from './errors.js';
+import { detailsMessage, TransportError, WampError } from './errors.js';
 import { Link } from './link.js';
 import type { TransportFactory } from './transport.js';
 import { ABORT, AUTHENTICATE, CHALLENGE, HELLO, WELCOME, AUTHENTICATION_FAILED_URI, PROTOCOL_VIOLATION_URI } from './wire.js';
@@ -66,11 +66,13 @@ export async function establish(config: DialConfig): Promise<Established> {
           established.onEnd = () => {};
           resolve({ link: established, session: message.session, details: message.details });
           return;
-        case ABORT:
+        case ABORT: {
           established.onEnd = () => {};
           established.close({ reason: message.reason });
-          reject(new WampError(message.reason, typeof message.details.message === 'string' ? [message.details.message] : [], {}, message.details));
+          const text = detailsMessage(message.details);
+          reject(new WampError(message.reason, text === undefined ? [] : [text], {}, message.details));
           return;
+        }
         case CHALLENGE:
           auth.respond(message.authMethod, message.extra).then(
             (signature) => established.send({ type: AUTHENTICATE, signature, extra: {} }),

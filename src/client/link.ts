@@ -10,6 +10,11 @@ export interface LinkEnd {
   message?: string;
 }
 
+/** "reason: message", or the reason alone, for error texts. */
+export function describeEnd({ reason, message }: LinkEnd): string {
+  return message ? `${reason}: ${message}` : reason;
+}
+
 /**
  * One transport connection speaking WAMP in one codec: typed messages out, parsed messages in.
  * A frame that does not decode or parse aborts the link with a protocol violation, as the spec
@@ -54,11 +59,12 @@ export class Link {
   }
 
   /** Drops the connection and reports `end` (once) to the owner. */
-  close(end: LinkEnd, code = 1000): void {
+  close(end: LinkEnd): void {
     if (this.#ended) return;
     this.#ended = true;
     try {
-      this.#transport.close(code, end.reason.slice(0, 120));
+      // 1000: a normal closure; a close reason may hold at most 123 bytes.
+      this.#transport.close(1000, end.reason.slice(0, 120));
     } catch {
       // The socket is already gone: nothing left to close.
     }

@@ -4,7 +4,6 @@ import { ERROR } from './wire.js';
 
 interface Pending {
   requestType: number;
-  replyType: number;
   resolve(reply: WampMessage): void;
   reject(error: unknown): void;
 }
@@ -17,8 +16,9 @@ export function errorFromMessage(message: ErrorMessage): WampError {
 export class RequestTable {
   readonly #pending = new Map<number, Pending>();
 
-  expect(request: number, requestType: number, replyType: number): Promise<WampMessage> {
-    return new Promise((resolve, reject) => this.#pending.set(request, { requestType, replyType, resolve, reject }));
+  /** The reply's type code is one above the request's (SUBSCRIBE 32, SUBSCRIBED 33), or it is an ERROR. */
+  expect(request: number, requestType: number): Promise<WampMessage> {
+    return new Promise((resolve, reject) => this.#pending.set(request, { requestType, resolve, reject }));
   }
 
   /**
@@ -30,7 +30,7 @@ export class RequestTable {
     const pending = this.#pending.get(request);
     if (!pending) return undefined;
     const isError = reply.type === ERROR;
-    const fits = isError ? (reply as ErrorMessage).requestType === pending.requestType : reply.type === pending.replyType;
+    const fits = isError ? (reply as ErrorMessage).requestType === pending.requestType : reply.type === pending.requestType + 1;
     if (!fits) return `message type ${reply.type} answers request ${request} of type ${pending.requestType}`;
     this.#pending.delete(request);
     if (isError) pending.reject(errorFromMessage(reply as ErrorMessage));

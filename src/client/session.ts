@@ -1,13 +1,13 @@
-import type { Goodbye, Published, Registered, Subscribed, WampMessage } from '../protocol/messages.js';
+import type { Published, Registered, Subscribed, Unregister, Unsubscribe, WampMessage } from '../protocol/messages.js';
 import type { MatchPolicy } from '../protocol/uri.js';
 import { OutgoingCall } from './call.js';
 import { Channel } from './channel.js';
 import { Connection, type RestoreSummary } from './connection.js';
-import { checkUri, ConnectionLostError, SessionClosedError, WampError } from './errors.js';
+import { checkUri, ConnectionLostError, detailsMessage, SessionClosedError, WampError } from './errors.js';
 import type { Established } from './handshake.js';
 import type { RouterMessage } from './layout.js';
 import { invoke } from './invocation.js';
-import type { Link, LinkEnd } from './link.js';
+import { describeEnd, type Link, type LinkEnd } from './link.js';
 import { Registration } from './registration.js';
 import { RequestTable } from './requests.js';
 import { Result } from './result.js';
@@ -27,6 +27,10 @@ import type {
 } from './types.js';
 import { ABORT, CALL, CHALLENGE, ERROR, EVENT, GOODBYE, INTERRUPT, INVOCATION, PUBLISH, PUBLISHED, REGISTER, REGISTERED, RESULT, SUBSCRIBE, SUBSCRIBED, UNREGISTER, UNREGISTERED, UNSUBSCRIBE, UNSUBSCRIBED, WELCOME, CANCELED_URI, CLOSE_REALM_URI, GOODBYE_AND_OUT_URI, NO_SUCH_REGISTRATION_URI, PROTOCOL_VIOLATION_URI } from './wire.js';
 
+/** The messages that carry a request id, and one of them before its id is assigned. */
+type RequestMessage = Extract<WampMessage, { request: number }>;
+type Unnumbered<M> = M extends unknown ? Omit<M, 'request'> : never;
+
 /** How long `leave()` waits for the router's GOODBYE before dropping the connection anyway. */
 const GOODBYE_WAIT_MS = 5000;
 
@@ -44,7 +48,7 @@ export class Session {
   #welcome: Record<string, unknown> = {};
   /** Request ids count up from 1 on each connection, as the spec asks of session-scope ids. */
   #lastRequest = 0;
-  #requests = new RequestTable();
+  readonly #requests = new RequestTable();
   readonly #calls = new Map<number, OutgoingCall>();
   readonly #invocations = new Map<number, AbortController>();
   readonly #subscriptions = new SubscriptionTable();
@@ -96,15 +100,10 @@ export class Session {
   ): Promise<number | undefined> {
     this.#check('publish', topic, 'exact', args, kwargs);
     return this.#withLink((link) => {
-      const request = ++this.#lastRequest;
-      const message = { type: PUBLISH, request, options: { ...options }, topic, args, kwargs } as const;
-      if (!options.acknowledge) {
-        link.send(message);
-        return Promise.resolve(undefined);
-      }
-      const reply = this.#requests.expect(request, PUBLISH, PUBLISHED);
-      link.send(message);
-      return reply.then((published) => (published as Published).publication);
+      const message = { type: PUBLISH, options: { ...options }, topic, args, kwargs } as const;
+      if (options.acknowledge) return this.#request(link, message).then((published) => (published as Published).publication);
+      link.send({ ...message, request: ++this.#lastRequest });
+      return Promise.resolve(undefined);
     });
   }
 
@@ -209,7 +208,7 @@ export class Session {
     const last = this.#subscriptions.remove(subscription);
     const id = subscription.id;
     subscription.end();
-    return last ? this.#release(this.#link, UNSUBSCRIBE, id) : Promise.resolve();
+    return last ? this.#release(this.#link, { type: UNSUBSCRIBE, subscription: id }) : Promise.resolve();
   }
 
   /** @internal */
@@ -219,7 +218,7 @@ export class Session {
     const id = registration.id;
     if (this.#registrationsById.get(id) !== registration) return Promise.resolve();
     this.#registrationsById.delete(id);
-    return this.#release(this.#link, UNREGISTER, id);
+    return this.#release(this.#link, { type: UNREGISTER, registration: id });
   }
 
   /** @internal */
@@ -270,9 +269,8 @@ export class Session {
   /** @internal */
   lost(end: LinkEnd): void {
     this.#link = undefined;
-    const error = new ConnectionLostError(end.message ? `${end.reason}: ${end.message}` : end.reason);
+    const error = new ConnectionLostError(describeEnd(end));
     this.#requests.failAll(error);
-    this.#requests = new RequestTable();
     for (const call of [...this.#calls.values()]) call.lost(error);
     this.#calls.clear();
     for (const controller of this.#invocations.values()) controller.abort(error);
@@ -332,10 +330,10 @@ export class Session {
         this.#settle(link, message.request, message);
         return;
       case GOODBYE:
-        this.#goodbye(link, message);
-        return;
       case ABORT:
-        link.close({ reason: message.reason, message: typeof message.details.message === 'string' ? message.details.message : undefined });
+        // The answer to our own GOODBYE, or an ABORT, needs no reply; a router-initiated GOODBYE does.
+        if (message.type === GOODBYE && !this.#leaving) link.send({ type: GOODBYE, details: {}, reason: GOODBYE_AND_OUT_URI });
+        link.close({ reason: message.reason, message: detailsMessage(message.details) });
         return;
       case WELCOME:
       case CHALLENGE:
@@ -351,22 +349,17 @@ export class Session {
     if (complaint) link.abort(PROTOCOL_VIOLATION_URI, complaint);
   }
 
-  #goodbye(link: Link, message: Goodbye): void {
-    const text = typeof message.details.message === 'string' ? message.details.message : undefined;
-    // Our own GOODBYE's answer needs no reply; a router-initiated one does.
-    if (!this.#leaving) link.send({ type: GOODBYE, details: {}, reason: GOODBYE_AND_OUT_URI });
-    link.close({ reason: message.reason, message: text });
-  }
-
-  #request(link: Link, message: WampMessage & { request: number }, replyType: number): Promise<WampMessage> {
-    const reply = this.#requests.expect(message.request, message.type, replyType);
-    link.send(message);
+  /** Sends a request under the next request id; resolves with its reply, rejects with its ERROR. */
+  #request(link: Link, message: Unnumbered<RequestMessage>): Promise<WampMessage> {
+    const request = ++this.#lastRequest;
+    const reply = this.#requests.expect(request, message.type);
+    link.send({ ...message, request } as RequestMessage);
     return reply;
   }
 
   #sendSubscribe(link: Link, subscription: Subscription): Promise<void> {
-    const message = { type: SUBSCRIBE, request: ++this.#lastRequest, options: { ...subscription.options }, topic: subscription.topic } as const;
-    return this.#request(link, message, SUBSCRIBED).then((reply) => {
+    const message = { type: SUBSCRIBE, options: { ...subscription.options }, topic: subscription.topic } as const;
+    return this.#request(link, message).then((reply) => {
       if (!subscription.isActive) return this.#dropLateSubscription(link, (reply as Subscribed).subscription);
       this.#subscriptions.bind(subscription, (reply as Subscribed).subscription);
     });
@@ -375,15 +368,15 @@ export class Session {
   /** The app unsubscribed while SUBSCRIBE was in flight: undo it unless another subscription shares the id. */
   #dropLateSubscription(link: Link, id: number): void {
     const shared = [...this.#subscriptions.all].some((other) => other.id === id);
-    if (!shared) this.#release(link, UNSUBSCRIBE, id).catch(() => {});
+    if (!shared) this.#release(link, { type: UNSUBSCRIBE, subscription: id }).catch(() => {});
   }
 
   #sendRegister(link: Link, registration: Registration): Promise<void> {
-    const message = { type: REGISTER, request: ++this.#lastRequest, options: { ...registration.options }, procedure: registration.procedure } as const;
-    return this.#request(link, message, REGISTERED).then((reply) => {
+    const message = { type: REGISTER, options: { ...registration.options }, procedure: registration.procedure } as const;
+    return this.#request(link, message).then((reply) => {
       const id = (reply as Registered).registration;
       if (!registration.isActive) {
-        this.#release(link, UNREGISTER, id).catch(() => {});
+        this.#release(link, { type: UNREGISTER, registration: id }).catch(() => {});
         return;
       }
       registration.id = id;
@@ -392,11 +385,9 @@ export class Session {
   }
 
   /** UNSUBSCRIBE or UNREGISTER one router id; nothing to do without a connection, whose loss dropped it already. */
-  #release(link: Link | undefined, type: typeof UNSUBSCRIBE | typeof UNREGISTER, id: number): Promise<void> {
+  #release(link: Link | undefined, message: Unnumbered<Unsubscribe | Unregister>): Promise<void> {
     if (!link) return Promise.resolve();
-    const request = ++this.#lastRequest;
-    const message = type === UNSUBSCRIBE ? { type, request, subscription: id } : { type, request, registration: id };
-    return this.#request(link, message, type === UNSUBSCRIBE ? UNSUBSCRIBED : UNREGISTERED).then(() => {});
+    return this.#request(link, message).then(() => {});
   }
 
   /** Runs `operation` on the current link, or once the session is open again after a reconnect. */

@@ -50,11 +50,12 @@ export class Subscription<A extends Args = Args, K extends Kwargs = Kwargs> impl
       this.#channel!.push(typed);
       return;
     }
+    const report = (error: unknown): void => this.#owner.reportHandlerError(error, this.topic);
     try {
       const returned: unknown = this.#handler(typed.args, typed.kwargs, typed.details);
-      if (returned instanceof Promise) returned.catch((error) => this.#owner.reportHandlerError(error, this.topic));
+      if (returned instanceof Promise) returned.catch(report);
     } catch (error) {
-      this.#owner.reportHandlerError(error, this.topic);
+      report(error);
     }
   }
 

@@ -9,38 +9,29 @@ export type * from './types.js';
  * (the browser bundles put it in a separate chunk).
  */
 export async function authenticator(auth: AuthOptions | undefined): Promise<Authenticator> {
+  if (auth?.method === 'custom') {
+    return { authmethods: auth.authmethods, authid: auth.authid, authextra: auth.authextra, respond: async (challenged, extra) => auth.onChallenge(challenged, extra) };
+  }
   const method = auth?.method ?? 'anonymous';
-  const answer = async (respond: (extra: Kwargs) => string | Promise<string>, challenged: string, extra: Kwargs): Promise<string> => {
-    if (challenged !== method) throw new Error(`challenged with "${challenged}", not "${method}"`);
-    return respond(extra);
+  // How the one announced method answers its challenge; anonymous has nothing to say.
+  let answer: (extra: Kwargs) => string | Promise<string> = () => '';
+  let authextra: Kwargs | undefined;
+  if (auth?.method === 'ticket') {
+    answer = () => (typeof auth.ticket === 'function' ? auth.ticket() : auth.ticket);
+  } else if (auth?.method === 'wampcra') {
+    answer = async (extra) => (await import('./wampcra.js')).respondWampCra(auth.secret, extra);
+  } else if (auth?.method === 'cryptosign') {
+    const key = await (await import('./cryptosign.js')).cryptosignKey(auth.privateKey);
+    authextra = { pubkey: key.publicKey };
+    answer = (extra) => key.sign(extra.challenge);
+  }
+  return {
+    authmethods: [method],
+    authid: auth?.authid,
+    authextra,
+    respond: async (challenged, extra) => {
+      if (challenged !== method) throw new Error(`challenged with "${challenged}", not "${method}"`);
+      return answer(extra);
+    },
   };
-  if (!auth || auth.method === 'anonymous') {
-    return { authmethods: [method], authid: auth?.authid, respond: (challenged) => answer(() => '', challenged, {}) };
-  }
-  switch (auth.method) {
-    case 'ticket':
-      return {
-        authmethods: [method],
-        authid: auth.authid,
-        respond: (challenged, extra) => answer(() => (typeof auth.ticket === 'function' ? auth.ticket() : auth.ticket), challenged, extra),
-      };
-    case 'wampcra':
-      return {
-        authmethods: [method],
-        authid: auth.authid,
-        respond: (challenged, extra) =>
-          answer(async () => (await import('./wampcra.js')).respondWampCra(auth.secret, extra), challenged, extra),
-      };
-    case 'cryptosign': {
-      const key = await (await import('./cryptosign.js')).cryptosignKey(auth.privateKey);
-      return {
-        authmethods: [method],
-        authid: auth.authid,
-        authextra: { pubkey: key.publicKey },
-        respond: (challenged, extra) => answer(() => key.sign(extra.challenge), challenged, extra),
-      };
-    }
-    case 'custom':
-      return { authmethods: auth.authmethods, authid: auth.authid, authextra: auth.authextra, respond: async (challenged, extra) => auth.onChallenge(challenged, extra) };
-  }
 }
