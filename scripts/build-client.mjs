@@ -5,7 +5,10 @@
 //   chunks/                      code loaded on demand (the WAMP-CRA and cryptosign methods)
 // All are ESM, minified, built for the browser platform from the browser entries, which never
 // import `ws` or node:crypto. The build fails if a Node built-in still slips into a bundle.
-// Prints each entry's and each chunk's minified and gzipped size, and writes them to sizes.json.
+// Source maps are written beside each file (.map) but not linked from it: the link comment would
+// be served with every copy, and counts against the size budget; load the map in devtools.
+// Prints each entry's and each chunk's minified and gzipped size, and writes them to sizes.json,
+// with the files each entry loads up front (test/client/bundle.test.ts measures them again).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative } from 'node:path';
@@ -29,6 +32,7 @@ for (const { entry, name } of bundles) {
   // One build per entry, so each entry file holds all of its eagerly needed code by itself.
   const result = await build({
     entryPoints: { [name]: join(root, entry) },
+    absWorkingDir: root, // the metafile's paths are relative to it
     outdir,
     bundle: true,
     splitting: true,
@@ -37,9 +41,14 @@ for (const { entry, name } of bundles) {
     platform: 'browser',
     target: 'es2022',
     minify: true,
-    sourcemap: true,
+    sourcemap: 'external',
     metafile: true,
     legalComments: 'none',
+    // Parameter properties become plain assignments instead of an assignment plus a field
+    // declaration repeating each name; no client class relies on define semantics.
+    tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
+    // Pages have no Buffer: drops the Node fast path of the JSON codec's base64 (btoa/atob remain).
+    define: { 'globalThis.Buffer': 'undefined' },
     logLevel: 'warning',
   });
   const imports = Object.values(result.metafile.inputs).flatMap((input) => input.imports.map((imported) => imported.path));
@@ -68,7 +77,7 @@ for (const { entry, name } of bundles) {
   };
   for (const path of eager) lazy.delete(path);
   const entryFile = `${name}.js`;
-  sizes[entryFile] = { ...total(eager), onDemand: total(lazy) };
+  sizes[entryFile] = { ...total(eager), files: [...eager].map((path) => relative(outdir, join(root, path))), onDemand: total(lazy) };
   const { minified, gzipped, onDemand } = sizes[entryFile];
   console.log(`${entryFile}: ${minified} bytes minified, ${gzipped} bytes gzipped (${eager.size} file(s) loaded up front)`);
   console.log(`  + loaded on demand for wampcra/cryptosign: ${onDemand.minified} bytes minified, ${onDemand.gzipped} bytes gzipped`);
