@@ -2,7 +2,8 @@
  * The browser bundles in headless Chromium (Debian's /usr/bin/chromium, driven by
  * playwright-core): a page loads each bundle, connects to a router started here, subscribes,
  * publishes, registers and calls; and answers cryptosign and WAMP-CRA challenges with the
- * browser's WebCrypto, loading the on-demand auth chunk.
+ * browser's WebCrypto, loading the on-demand auth chunk; and, when the router restarts on the
+ * same port, the page's session redials and its subscription receives events again.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -15,7 +16,8 @@ import { extname, join, normalize } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
-import { startTestNode } from '../support/node.js';
+import type { Session } from '../../src/client/index.js';
+import { startTestNode, testConfig } from '../support/node.js';
 
 const chromiumPath = '/usr/bin/chromium';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -38,6 +40,15 @@ function serveBundles(): Promise<Server> {
     response.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/** What the restart case keeps in the page between its evaluate calls. */
+interface PageState {
+  session: Session;
+  events: unknown[];
+  statuses: string[];
+  restored: Promise<void>;
+  eventArrived?: () => void;
 }
 
 describe('client browser bundles in headless Chromium', { skip: existsSync(chromiumPath) ? false : `${chromiumPath} is not installed (apt-get install chromium)`, timeout: 60_000 }, () => {
@@ -160,5 +171,69 @@ describe('client browser bundles in headless Chromium', { skip: existsSync(chrom
     const { pbkdf2Sync } = await import('node:crypto');
     const key = pbkdf2Sync('s3cret', 'NaCl', 100, 32, 'sha256').toString('base64');
     assert.equal(answers.wampcra.signature, createHmac('sha256', key).update(craChallenge).digest('base64'));
+  });
+  it('redials after the router restarts on the same port, and the restored subscription receives events again', async () => {
+    let restartable = await startTestNode();
+    const port = restartable.ports.get('test')!;
+    try {
+      // The page keeps its session and what it sees on globalThis between the evaluate calls.
+      const firstEvent = await page.evaluate(async (url) => {
+        const bundlePath = '/junction-client.min.js';
+        const client = await import(bundlePath);
+        const state: Partial<PageState> & Pick<PageState, 'events' | 'statuses'> = { events: [], statuses: [] };
+        (globalThis as unknown as { restartTest: typeof state }).restartTest = state;
+        const session: Session = await client.connect({ url, realm: 'realm1', reconnect: { initialDelay: 20, maxDelay: 200, jitter: 0 } });
+        state.session = session;
+        await session.subscribe('browser.restart', (args: unknown[]) => {
+          state.events.push(args[0]);
+          state.eventArrived?.();
+        });
+        state.restored = (async () => {
+          for await (const status of session.status()) {
+            state.statuses.push(status.type);
+            if (status.type === 'restored') return;
+          }
+        })();
+        // One event before the restart, so the test knows the subscription worked to begin with.
+        const arrived = new Promise<void>((resolve) => (state.eventArrived = resolve));
+        const other = await client.connect({ url, realm: 'realm1', reconnect: false });
+        await other.publish('browser.restart', ['before'], undefined, { acknowledge: true });
+        await other.leave();
+        await arrived;
+        return state.events.slice();
+      }, restartable.url);
+      assert.deepEqual(firstEvent, ['before']);
+
+      await restartable.stop();
+      const config = testConfig();
+      config.listeners[0]!.endpoint.port = port;
+      restartable = await startTestNode(config);
+
+      const outcome = await page.evaluate(async (url) => {
+        const bundlePath = '/junction-client.min.js';
+        const client = await import(bundlePath);
+        const state = (globalThis as unknown as { restartTest: PageState }).restartTest;
+        const within = (promise: Promise<unknown>, what: string) => Promise.race([
+          promise,
+          new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 10_000)),
+        ]);
+        await within(state.restored, 'the restored status');
+        const arrived = new Promise<void>((resolve) => (state.eventArrived = resolve));
+        const other = await client.connect({ url, realm: 'realm1', reconnect: false });
+        await other.publish('browser.restart', ['after'], undefined, { acknowledge: true });
+        await other.leave();
+        await within(arrived, 'the event after the restart');
+        const sessionState = state.session.state;
+        await state.session.leave();
+        return { events: state.events, statuses: state.statuses, sessionState };
+      }, restartable.url);
+      assert.deepEqual(outcome.events, ['before', 'after']);
+      assert.equal(outcome.statuses[0], 'closed');
+      assert.ok(outcome.statuses.includes('retrying') && outcome.statuses.includes('open'), outcome.statuses.join(' '));
+      assert.equal(outcome.statuses.at(-1), 'restored');
+      assert.equal(outcome.sessionState, 'open');
+    } finally {
+      await restartable.stop();
+    }
   });
 });
