@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { parseConfig } from '../../src/config/index.js';
 import { openAutobahn } from '../support/autobahn.js';
-import { startTestNode } from '../support/node.js';
+import { crossbarAnonymousEverything, startTestNode } from '../support/node.js';
 import { RawClient } from '../support/raw-client.js';
 
 /** Several websocket transports from one Crossbar-format config: plain, TLS, origin-restricted, compressed. */
@@ -18,16 +18,11 @@ const certificate = join(dir, 'server.crt');
 execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', certificate,
   '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
 
-const anonymousEverything = {
-  name: 'anonymous',
-  permissions: [{ uri: '', match: 'prefix', allow: { call: true, register: true, publish: true, subscribe: true } }],
-};
-
 const config = parseConfig({
   version: 2,
   workers: [{
     type: 'router',
-    realms: [{ name: 'realm1', roles: [anonymousEverything] }, { name: 'realm2', roles: [anonymousEverything] }],
+    realms: [{ name: 'realm1', roles: [crossbarAnonymousEverything] }, { name: 'realm2', roles: [crossbarAnonymousEverything] }],
     transports: [
       { type: 'websocket', id: 'plain', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' } },
       {

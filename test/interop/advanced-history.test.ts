@@ -3,18 +3,13 @@ import { after, before, describe, it } from 'node:test';
 import autobahn from 'autobahn';
 import { parseConfig } from '../../src/config/index.js';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
-import { startTestNode } from '../support/node.js';
+import { crossbarAnonymousEverything, startTestNode } from '../support/node.js';
 import { RawClient } from '../support/raw-client.js';
 
 /**
  * Event history and the meta API switch end to end: a Crossbar-format config read by the config
  * loader, a node started from it, and AutobahnJS clients over WebSocket.
  */
-
-const anonymousEverything = {
-  name: 'anonymous',
-  permissions: [{ uri: '', match: 'prefix', allow: { call: true, register: true, publish: true, subscribe: true } }],
-};
 
 const config = parseConfig({
   version: 2,
@@ -23,14 +18,14 @@ const config = parseConfig({
     realms: [
       {
         name: 'realm1',
-        roles: [anonymousEverything],
+        roles: [crossbarAnonymousEverything],
         store: {
           type: 'memory',
           limit: 3,
           'event-history': [{ uri: 'hist.log', match: 'prefix' }, { uri: 'hist.alarm', limit: 2 }],
         },
       },
-      { name: 'quiet', roles: [anonymousEverything], options: { enable_meta_api: false } },
+      { name: 'quiet', roles: [crossbarAnonymousEverything], options: { enable_meta_api: false } },
     ],
     transports: [{ type: 'websocket', id: 'history', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' } }],
   }],

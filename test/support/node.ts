@@ -13,6 +13,12 @@ export const defaultWebSocketOptions: WebSocketOptions = {
   maxBufferedBytes: 4_194_304,
 };
 
+/** A Crossbar-format role (as a config file spells it) that may do everything on every URI. */
+export const crossbarAnonymousEverything = {
+  name: 'anonymous',
+  permissions: [{ uri: '', match: 'prefix', allow: { call: true, register: true, publish: true, subscribe: true } }],
+};
+
 /** realm1 where anonymous may do everything, one WebSocket path /ws on 127.0.0.1 and a free port. */
 export function testConfig(options: Partial<WebSocketOptions> = {}): JunctionConfig {
   return {
