@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { connectWamp } from './clients/wamp-client.mjs';
-import { stopAll } from './lib/children.mjs';
+import { runEntryPoint, stopAll } from './lib/children.mjs';
 import { startSystem } from './systems.mjs';
 import { runFanout } from './workloads/fanout.mjs';
 
@@ -227,20 +227,4 @@ async function main() {
   return all.some((r) => r.error || r.lost || r.publishErrors) ? 1 : 0;
 }
 
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, async () => {
-    progress(`${signal}: stopping all child processes`);
-    await stopAll();
-    process.exit(130);
-  });
-}
-
-main()
-  .catch((error) => {
-    progress(`fatal: ${error.stack ?? error}`);
-    return 1;
-  })
-  .then(async (code) => {
-    await stopAll();
-    process.exit(code);
-  });
+runEntryPoint(main, progress);

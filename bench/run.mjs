@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseOptions, USAGE } from './lib/options.mjs';
 import { formatWorkload, LEGEND, ratio } from './lib/report.mjs';
-import { stopAll } from './lib/children.mjs';
+import { runEntryPoint, stopAll } from './lib/children.mjs';
 import { medianRounds, rotation } from './lib/rounds.mjs';
 import { startSystem } from './systems.mjs';
 import { runFanout } from './workloads/fanout.mjs';
@@ -99,20 +99,4 @@ async function main() {
   return allRounds.some((r) => r.error || r.lost || r.publishErrors || r.callErrors) ? 1 : 0;
 }
 
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, async () => {
-    progress(`${signal}: stopping all child processes`);
-    await stopAll();
-    process.exit(130);
-  });
-}
-
-main()
-  .catch((error) => {
-    progress(`fatal: ${error.stack ?? error}`);
-    return 1;
-  })
-  .then(async (code) => {
-    await stopAll();
-    process.exit(code);
-  });
+runEntryPoint(main, progress);

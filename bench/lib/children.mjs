@@ -101,3 +101,26 @@ export async function stopAll() {
 process.on('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
+
+/**
+ * Runs a benchmark's `main` (resolving to an exit code) as the process entry point: every child is
+ * stopped at the end, after a fatal error, and on SIGINT/SIGTERM (exit 130).
+ */
+export function runEntryPoint(main, progress) {
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, async () => {
+      progress(`${signal}: stopping all child processes`);
+      await stopAll();
+      process.exit(130);
+    });
+  }
+  main()
+    .catch((error) => {
+      progress(`fatal: ${error.stack ?? error}`);
+      return 1;
+    })
+    .then(async (code) => {
+      await stopAll();
+      process.exit(code);
+    });
+}
