@@ -16,7 +16,7 @@ export interface JunctionConfig {
   realms: RealmConfig[];
   /** Non-empty; ids are unique; no two listen on the same (port, interface) unless port is 0. */
   listeners: ListenerConfig[];
-  /** Components named in the file. Junction does not run any component kind yet; see each notice. */
+  /** Components named in the file: bridge components are run, Python ones only recorded (see notices). */
   components: ComponentConfig[];
   /** One line per accepted-but-unused setting (Crossbar runtime options, Python components...). */
   notices: string[];
@@ -102,22 +102,39 @@ export interface PermissionConfig {
   cache: boolean;
 }
 
-/** One HTTP(S) server: a Crossbar `websocket` transport or a `web` transport. */
+/**
+ * One listening socket. `websocket` and `web` transports are HTTP(S) servers with a path table;
+ * a `rawsocket` transport speaks only RawSocket; a `universal` transport (Crossbar's) is a web
+ * listener whose connections starting with the RawSocket magic byte 0x7F are RawSocket.
+ */
 export interface ListenerConfig {
   /** The transport's `id` from the file, or `transport<index>`. */
   id: string;
-  kind: 'websocket' | 'web';
+  kind: 'websocket' | 'web' | 'rawsocket' | 'universal';
   endpoint: EndpointConfig;
   /**
-   * URL path -> service. Keys are normalized to "/" or "/a/b" (no trailing slash). A standalone
-   * websocket transport has exactly `{"/": service}`.
+   * URL path -> service. Keys are normalized to "/" or "/a/b" (no trailing slash); nested `path`
+   * services of the file are flattened into this table ("/api" + "publish" -> "/api/publish").
+   * A standalone websocket transport has exactly `{"/": service}`; a rawsocket transport has none.
    */
   paths: Record<string, PathService>;
+  /** RawSocket settings: always for `rawsocket` and `universal` listeners, never for the others. */
+  rawsocket?: RawSocketService;
+  /**
+   * Proxies whose X-Forwarded-For header is believed (Junction extension `trusted_proxies` on a
+   * web/websocket transport's `options`): IPv4/IPv6 addresses or CIDR ranges. Empty: the TCP peer
+   * address is the client's address.
+   */
+  trustedProxies: string[];
 }
 
 export interface EndpointConfig {
-  /** 0..65535; 0 asks the OS for a free port. */
+  /** TCP (the default) or a Unix domain socket (rawsocket transports only). */
+  type?: 'tcp' | 'unix';
+  /** 0..65535; 0 asks the OS for a free port. Unused (0) for a Unix socket. */
   port: number;
+  /** Unix socket file path (absolute, resolved against the config folder), for type "unix". */
+  path?: string;
   /** Address to bind: from the file, else "0.0.0.0" (IP version 4) or "::" (version 6), as Crossbar. */
   interface: string;
   /** listen() backlog, when the file sets one; otherwise Node's default. */
@@ -136,8 +153,162 @@ export interface TlsConfig {
   dhparam?: string;
 }
 
-/** Only WebSocket today; other Crossbar path services are rejected by the loader with their path. */
-export type PathService = WebSocketService;
+/** What a URL path of a web transport serves. Crossbar's `path` services are flattened away. */
+export type PathService =
+  | WebSocketService
+  | StaticService
+  | JsonService
+  | RedirectService
+  | NodeInfoService
+  | HealthService
+  | MetricsService
+  | PublisherService
+  | CallerService
+  | WebhookService
+  | LongPollService
+  | SseService;
+
+/** Files from a directory. Serves this path and everything below it. */
+export interface StaticService {
+  type: 'static';
+  /** Absolute (resolved against the config folder). */
+  directory: string;
+  /** File served for a directory request (default "index.html"; Crossbar's `options.default_file`). */
+  defaultFile: string;
+  /** List a directory that has no default file (default false). */
+  directoryListing: boolean;
+  /** Cache-Control max-age in seconds (Crossbar's `options.cache_timeout`, default 43200 = 12 h; 0 = no-cache). */
+  cacheTimeoutSeconds: number;
+  /** Extra extension -> MIME type entries, keys with their leading dot (".wasm"). */
+  mimeTypes: Record<string, string>;
+}
+
+/** A fixed JSON value answered to GET. */
+export interface JsonService {
+  type: 'json';
+  value: unknown;
+  /** Indented output (default false). */
+  prettify: boolean;
+  /** Access-Control-Allow-Origin: * (default false). */
+  allowCrossOrigin: boolean;
+  /** Cache-Control: no-store (default false). */
+  discourageCaching: boolean;
+}
+
+export interface RedirectService {
+  type: 'redirect';
+  /** Absolute or relative URL. */
+  url: string;
+  /** 301, 302, 303, 307 or 308 (default 302, as Crossbar). */
+  status: number;
+}
+
+/** JSON facts about the node: version, uptime, realms with session counts. Never secrets. */
+export interface NodeInfoService {
+  type: 'nodeinfo';
+}
+
+/** Junction extension for load balancers: 200 while serving, 503 while starting or shutting down. */
+export interface HealthService {
+  type: 'health';
+}
+
+/** Junction extension: Prometheus text exposition of the node's metrics. */
+export interface MetricsService {
+  type: 'metrics';
+}
+
+/** Limits and checks shared by the HTTP publisher, caller and webhook. */
+export interface HttpBridgeOptions {
+  /** Largest request body in bytes (Crossbar's `post_body_limit`, default 8192; 0 = no limit given by the file -> 8192). */
+  postBodyLimit: number;
+  /**
+   * Only these client addresses may post (Crossbar's `require_ip`): addresses or CIDR ranges,
+   * "10.0.0.0/8" or Crossbar's "10.0.0.0/255.0.0.0". Empty: every address.
+   */
+  requireIp: string[];
+  /** Refuse requests that did not arrive over TLS (default false). Behind a trusted proxy, X-Forwarded-Proto counts. */
+  requireTls: boolean;
+  /** Signed requests (Crossbar's `key` and `secret`): present when both are given. */
+  signature?: HttpSignatureOptions;
+}
+
+export interface HttpSignatureOptions {
+  key: string;
+  /** Never logged. */
+  secret: string;
+  /** A request's `timestamp` may differ from the router's clock by at most this many seconds (default 10, as Crossbar). */
+  timestampDeltaLimitSeconds: number;
+}
+
+/** POST {topic, args, kwargs, options} -> publish as `role` in `realm`. */
+export interface PublisherService {
+  type: 'publisher';
+  realm: string;
+  role: string;
+  options: HttpBridgeOptions;
+}
+
+/** POST {procedure, args, kwargs, options: {timeout}} -> call as `role` in `realm`. */
+export interface CallerService {
+  type: 'caller';
+  realm: string;
+  role: string;
+  options: HttpBridgeOptions;
+}
+
+/** Any POST -> one event {headers, body} on `topic`. */
+export interface WebhookService {
+  type: 'webhook';
+  realm: string;
+  role: string;
+  topic: string;
+  /** Body answered on success (Crossbar's `success_response`, default "OK"). */
+  successResponse: string;
+  /** Body answered when publishing failed (Crossbar's `error_response`, default "NOT OK"). */
+  errorResponse: string;
+  /** GitHub-style X-Hub-Signature-256 (HMAC-SHA256 of the body) is required when set. Never logged. */
+  githubSecret?: string;
+  /** post_body_limit, require_ip, require_tls as for the publisher; never `signature`. */
+  options: Omit<HttpBridgeOptions, 'signature'>;
+}
+
+/** WAMP over HTTP long-poll (the protocol AutobahnJS speaks) on this path and below it. */
+export interface LongPollService {
+  type: 'longpoll';
+  serializers: Serializer[];
+  /** A held `receive` request is answered empty after this many ms (Crossbar `request_timeout`, s -> ms, default 10 s). */
+  requestTimeoutMs: number;
+  /** A transport with no request for this many ms is closed (Crossbar `session_timeout`, default 30 s). */
+  sessionTimeoutMs: number;
+  /** Bytes queued for a transport between receives before it is closed (default 131072). */
+  queueLimitBytes: number;
+  /** Messages queued for a transport between receives before it is closed (default 100). */
+  queueLimitMessages: number;
+  /** Largest `send` body in bytes (default 1048576). */
+  maxMessageSize: number;
+  /** Same meaning and default as a websocket service's auth. */
+  auth: AuthConfig;
+}
+
+/** Junction extension: Server-Sent Events of the topics named in the query, for clients without a WAMP library. */
+export interface SseService {
+  type: 'sse';
+  realm: string;
+  /**
+   * Who the listener is: anonymous with a role, and/or a ticket (query `ticket`, a cookie named
+   * `cookieName`, or `Authorization: Bearer`). Only anonymous and ticket are allowed here.
+   */
+  auth: AuthConfig;
+  /** Cookie holding the ticket (default "junction_ticket"). */
+  cookieName: string;
+  /** A comment line is sent after this many ms of silence (default 15000). */
+  heartbeatMs: number;
+  /** Topics one request may name (default 32). */
+  maxTopics: number;
+  /** Slow-consumer limit per connection, bytes (default 1048576). */
+  maxBufferedBytes: number;
+}
 
 export type Serializer = 'json' | 'msgpack' | 'cbor';
 
@@ -225,8 +396,33 @@ export interface AuthConfig {
   cryptosign?: CryptosignAuthConfig;
 }
 
-/** A component named in the file (Crossbar runs these in-process; Junction records them only). */
-export interface ComponentConfig {
+/** RawSocket (the WAMP spec's TCP transport) settings of a rawsocket or universal listener. */
+export interface RawSocketService {
+  /** Non-empty, no duplicates (default: all three). */
+  serializers: Serializer[];
+  /** Largest message this router accepts, in bytes (Crossbar's `max_message_size`, 512 B to 16 MiB, default 1048576); announced as the handshake exponent that does not exceed it. */
+  maxMessageSize: number;
+  /** Connections at once; more are refused with the handshake error "maximum connection count reached" (default 10000). */
+  maxConnections: number;
+  /** PING after this many ms of silence (default 25000; 0 = never); a PONG must come within autoPingTimeout. */
+  autoPingInterval: number;
+  autoPingTimeout: number;
+  /** Handshake plus WAMP opening must finish within this many ms (default 10000). */
+  openHandshakeTimeout: number;
+  /** Slow-consumer limit, bytes (default 4194304). */
+  maxBufferedBytes: number;
+  auth: AuthConfig;
+}
+
+/**
+ * A component of the router worker. Crossbar's Python components are recorded only (a notice
+ * says they are not run); the HTTP bridge components are run by Junction inside the router.
+ */
+export type ComponentConfig = PythonComponentConfig | ForwarderComponentConfig | RestCalleeComponentConfig | ProcessComponentConfig;
+
+/** A Python component named in the file (Crossbar runs these in-process; Junction records them only). */
+export interface PythonComponentConfig {
+  kind: 'python';
   /** A router worker's component or a container worker's. */
   where: 'router' | 'container';
   /** Crossbar's component type: "class" or "function" (both Python). */
@@ -236,4 +432,72 @@ export interface ComponentConfig {
   realm: string;
   role?: string;
   extra: Record<string, unknown>;
+}
+
+/** What every bridge component shares: where its session joins and as whom. */
+export interface BridgeComponentBase {
+  /** The file's `id`, or `component<index>`: names the outbox folder and log lines. */
+  id: string;
+  realm: string;
+  /** Role of its session; authorization applies. Absent: the router's own trusted role. */
+  role?: string;
+}
+
+/** Crossbar's crossbar.bridge.rest.MessageForwarder: topic events -> HTTP requests to the app. */
+export interface ForwarderComponentConfig extends BridgeComponentBase {
+  kind: 'forwarder';
+  subscriptions: { topic: string; match: MatchPolicy; url: string }[];
+  /** HTTP method (default "POST"). */
+  method: string;
+  /** Status code that means delivered (Crossbar's `expectedcode`); absent: any 2xx. */
+  expectedCode?: number;
+  /** Extra request headers. */
+  headers: Record<string, string>;
+  /** HMAC-SHA256 of the body in header X-Junction-Signature when set. Never logged. */
+  signingSecret?: string;
+  /** One request may take this many ms before it counts as failed (default 10000). */
+  timeoutMs: number;
+  /** Requests in flight per URL (default 4). */
+  concurrencyPerUrl: number;
+  /** Retry schedule: exponential from initialDelayMs, capped at maxDelayMs, with jitter. */
+  retry: { initialDelayMs: number; maxDelayMs: number; maxAttempts: number };
+  /** Messages kept undelivered before new ones are refused with a logged error (default 100000). */
+  outboxLimit: number;
+}
+
+/** Crossbar's crossbar.bridge.rest.RESTCallee: a procedure that performs an HTTP request to the app. */
+export interface RestCalleeComponentConfig extends BridgeComponentBase {
+  kind: 'rest-callee';
+  procedure: string;
+  /** Every request URL is this joined with the caller's `url`, and never escapes it. */
+  baseUrl: string;
+  /** Headers added to every request (the caller's come after). */
+  headers: Record<string, string>;
+  /** Per-request timeout in ms (default 10000). */
+  timeoutMs: number;
+  /** Answer a 4xx / 5xx status with a WAMP error instead of {code, content, headers} (both default false, as Crossbar). */
+  errorOn4xx: boolean;
+  errorOn5xx: boolean;
+  /** Largest response body kept, bytes (default 1048576). */
+  maxResponseBytes: number;
+}
+
+/** Junction's `process` component: a procedure served by running a program per call. */
+export interface ProcessComponentConfig extends BridgeComponentBase {
+  kind: 'process';
+  procedure: string;
+  /** Executable and its fixed arguments; no shell. The executable path is absolute or found on PATH. */
+  command: string[];
+  /** Working directory (absolute; default: the config folder). */
+  cwd: string;
+  /** Environment variables added to a minimal environment (PATH, HOME, LANG). */
+  env: Record<string, string>;
+  /** A run is killed after this many ms (default 30000). */
+  timeoutMs: number;
+  /** Runs at once; further calls wait in line (default 4). */
+  concurrency: number;
+  /** Calls waiting for a run slot before new calls are refused (default 100). */
+  queueLimit: number;
+  /** Largest stdout kept, bytes (default 1048576); more fails the call. */
+  maxOutputBytes: number;
 }

@@ -48,6 +48,7 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
         ),
       );
       components.push({
+        kind: 'python',
         where,
         type: component.type,
         ...(component.id === undefined ? {} : { id: component.id }),
@@ -116,11 +117,11 @@ function listenerConfigs(transports: TransportFile[], options: NormalizeOptions)
     if (transport.type === 'websocket') {
       const paths: Record<string, WebSocketService> = Object.create(null);
       paths['/'] = websocketService(transport);
-      return { id, kind: 'websocket', endpoint, paths };
+      return { id, kind: 'websocket', endpoint, paths, trustedProxies: [] };
     }
     const paths: Record<string, WebSocketService> = Object.create(null);
     for (const [key, service] of Object.entries(transport.paths)) paths[normalizeWebPath(key)] = websocketService(service);
-    return { id, kind: 'web', endpoint, paths };
+    return { id, kind: 'web', endpoint, paths, trustedProxies: [] };
   });
 }
 

@@ -1,17 +1,24 @@
-import { codecByName } from '../codec/index.js';
+import { resolve } from 'node:path';
 import type { JunctionConfig, ListenerConfig } from '../config/model.js';
 import { MetricsRegistry } from '../metrics/registry.js';
+import { InternalSession } from '../router/internal-session.js';
 import type { Logger } from '../router/log.js';
 import { Router } from '../router/router.js';
-import { WebSocketService } from '../transport/websocket-service.js';
 import { NodeAuth } from './auth-wiring.js';
+import { startComponents, stopComponents, type RunningComponent } from './bridge/components.js';
+import { rawSocketListener } from './rawsocket-listener.js';
+import { clientAddressReader } from './web/client-address.js';
 import { HttpListener, type PathHandler } from './web/listener.js';
+import { buildPathHandler } from './web/path-services.js';
+import type { NodeContext, ServiceContext } from './web/service-context.js';
 
 export interface NodeOptions {
   log: Logger;
   metrics?: MetricsRegistry;
   /** Grace period for sessions to answer GOODBYE at shutdown. */
   shutdownGraceMs?: number;
+  /** Folder for durable state (the forwarder's outbox). Default: ".junction" in the working directory. */
+  dataDir?: string;
 }
 
 export interface RunningNode {
@@ -19,13 +26,27 @@ export interface RunningNode {
   readonly metrics: MetricsRegistry;
   /** Every WebSocket URL served, e.g. ws://127.0.0.1:8080/ws. */
   readonly urls: string[];
+  /** Every service served, with its URL: { url: "http://127.0.0.1:8080/publish", service: "publisher" }. */
+  readonly services: ServedUrl[];
   /** The ports actually bound, by listener id (useful when the config asked for port 0). */
   readonly ports: Map<string, number>;
   /** GOODBYE to every session, then close every connection and port. */
   stop(): Promise<void>;
 }
 
-/** Wires a validated configuration into a running router with its listeners. */
+export interface ServedUrl {
+  url: string;
+  service: string;
+}
+
+/** A listening socket of the node, whatever it speaks. */
+export interface Listener {
+  /** Binds; resolves to the port bound and the URLs served there. */
+  listen(): Promise<{ port: number; served: ServedUrl[] }>;
+  close(): Promise<void>;
+}
+
+/** Wires a validated configuration into a running router with its components and listeners. */
 export async function startNode(config: JunctionConfig, options: NodeOptions): Promise<RunningNode> {
   const log = options.log;
   const metrics = options.metrics ?? new MetricsRegistry();
@@ -47,54 +68,82 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
   });
   auth.attach(router);
   await router.ready(); // the meta API is registered before any client can connect
-  const listeners: HttpListener[] = [];
-  const urls: string[] = [];
-  const ports = new Map<string, number>();
 
-  const build = (listener: ListenerConfig): HttpListener => {
-    const handlers = new Map<string, PathHandler>();
-    let handshakeTimeout = 10_000;
-    for (const [path, service] of Object.entries(listener.paths)) {
-      const gate = auth.gate(service.auth, `transport "${listener.id}" path "${path}"`);
-      const ws = new WebSocketService(
-        (peer) => router.attach(peer, gate, { helloTimeoutMs: service.options.openHandshakeTimeout }),
-        { ...service.options, codecs: service.serializers.map(codecByName) },
-        log.child({ transport: listener.id, path }),
-        metrics,
-      );
-      handshakeTimeout = Math.min(handshakeTimeout, service.options.openHandshakeTimeout);
-      handlers.set(path, { upgrade: (request, socket, head) => ws.handleUpgrade(request, socket, head), close: () => ws.closeAll() });
-    }
-    return new HttpListener(listener, handlers, handshakeTimeout, log.child({ transport: listener.id }));
+  let state: 'starting' | 'serving' | 'stopping' = 'starting';
+  const attach = router.attach.bind(router);
+  const context: NodeContext = {
+    router, auth, config, log, metrics,
+    startedAt: new Date(),
+    dataDir: resolve(options.dataDir ?? '.junction'),
+    state: () => state,
+    joinBridgeSession: (realm, role, authid) =>
+      InternalSession.join(attach, realm, { authid, authrole: role, authmethod: 'bridge', authprovider: 'junction' }, { trusted: false }),
+    joinTrustedSession: (realm, authid) => InternalSession.join(attach, realm, { authid, authrole: 'trusted' }),
   };
 
+  const listeners: Listener[] = [];
+  const urls: string[] = [];
+  const services: ServedUrl[] = [];
+  const ports = new Map<string, number>();
+  let components: RunningComponent[] = [];
   try {
+    components = await startComponents(config.components, context);
     for (const listenerConfig of config.listeners) {
-      const listener = build(listenerConfig);
-      const address = await listener.listen();
+      const listener = await buildListener(listenerConfig, context);
+      const bound = await listener.listen();
       listeners.push(listener);
-      ports.set(listenerConfig.id, address.port);
-      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      for (const path of Object.keys(listenerConfig.paths)) {
-        urls.push(`${listener.secure ? 'wss' : 'ws'}://${host}:${address.port}${path}`);
-      }
+      ports.set(listenerConfig.id, bound.port);
+      services.push(...bound.served);
+      urls.push(...bound.served.filter((served) => served.service === 'websocket').map((served) => served.url));
     }
   } catch (error) {
     await Promise.all(listeners.map((listener) => listener.close()));
+    await stopComponents(components);
     await auth.close();
+    await router.shutdown(0);
     throw error;
   }
-  for (const url of urls) log.info({ url }, 'listening');
+  for (const served of services) log.info(served, 'listening');
+  state = 'serving';
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
+      state = 'stopping';
       log.info({ sessions: router.sessionCount }, 'shutting down');
+      await stopComponents(components);
       await auth.close();
       await router.shutdown(options.shutdownGraceMs);
       await Promise.all(listeners.map((listener) => listener.close()));
       log.info({}, 'stopped');
     })());
 
-  return { router, metrics, urls, ports, stop };
+  return { router, metrics, urls, services, ports, stop };
+}
+
+async function buildListener(config: ListenerConfig, node: NodeContext): Promise<Listener> {
+  if (config.kind === 'rawsocket') return rawSocketListener(config, node);
+  const log = node.log.child({ transport: config.id });
+  const clientAddress = clientAddressReader(config.trustedProxies);
+  const handlers = new Map<string, PathHandler>();
+  let handshakeTimeout = 10_000;
+  for (const [path, service] of Object.entries(config.paths)) {
+    const where = config.kind === 'websocket' ? `transport "${config.id}"` : `transport "${config.id}" path "${path}"`;
+    const context: ServiceContext = { ...node, log: log.child({ path }), listener: config, path, where, clientAddress };
+    handlers.set(path, await buildPathHandler(service, context));
+    if (service.type === 'websocket') handshakeTimeout = Math.min(handshakeTimeout, service.options.openHandshakeTimeout);
+  }
+  const http = new HttpListener(config, handlers, handshakeTimeout, log);
+  return {
+    close: () => http.close(),
+    listen: async () => {
+      const address = await http.listen();
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      const served = Object.entries(config.paths).map(([path, service]) => {
+        const scheme = service.type === 'websocket' ? (http.secure ? 'wss' : 'ws') : (http.secure ? 'https' : 'http');
+        return { url: `${scheme}://${host}:${address.port}${path}`, service: service.type };
+      });
+      return { port: address.port, served };
+    },
+  };
 }

@@ -19,6 +19,25 @@ export interface CallOutcome {
   kwargs: Dict;
 }
 
+/** Receives the events of an internal subscription. */
+export type InternalEventHandler = (args: Args, kwargs: Dict, details: Dict & { publication: number }) => void;
+
+/** Who an internal session is. Defaults: authmethod "trusted", authprovider "internal". */
+export interface InternalIdentity {
+  authid: string;
+  authrole: string;
+  authmethod?: string;
+  authprovider?: string;
+}
+
+export interface InternalJoinOptions {
+  /**
+   * The router's own sessions (meta API, authenticators) are trusted: they may use "wamp." URIs
+   * and pass every authorization. Bridge sessions acting for HTTP clients are not (default true).
+   */
+  trusted?: boolean;
+}
+
 /** What an internal procedure returns: a plain value (sent as the single argument) or args/kwargs. */
 export type InternalHandler = (args: Args, kwargs: Dict, details: Dict) => unknown | Promise<unknown>;
 
@@ -43,6 +62,7 @@ export class InternalSession implements Peer {
   private readonly requests = new IdSequence();
   private readonly pending = new Map<number, Pending>();
   private readonly handlers = new Map<number, InternalHandler>();
+  private readonly subscriptions = new Map<number, InternalEventHandler>();
   private welcomed!: Pending;
   sessionId = 0;
 
@@ -50,13 +70,15 @@ export class InternalSession implements Peer {
   static async join(
     attach: (peer: Peer, gate: AuthGate, options: AttachOptions) => SessionLink,
     realm: string,
-    identity: { authid: string; authrole: string },
+    identity: InternalIdentity,
+    options: InternalJoinOptions = {},
   ): Promise<InternalSession> {
     const session = new InternalSession();
+    const { authmethod = 'trusted', authprovider = 'internal' } = identity;
     const gate: AuthGate = {
-      hello: () => ({ kind: 'welcome', identity: { ...identity, authmethod: 'trusted', authprovider: 'internal' } }),
+      hello: () => ({ kind: 'welcome', identity: { authid: identity.authid, authrole: identity.authrole, authmethod, authprovider } }),
     };
-    session.link = attach(session, gate, { trusted: true, helloTimeoutMs: 0 });
+    session.link = attach(session, gate, { trusted: options.trusted ?? true, helloTimeoutMs: 0 });
     const welcomed = new Promise<void>((resolve, reject) => (session.welcomed = { resolve: () => resolve(), reject }));
     session.deliver({
       type: MessageType.HELLO, realm,
@@ -74,6 +96,23 @@ export class InternalSession implements Peer {
     const registration = await this.request<number>((request) => ({ type: MessageType.REGISTER, request, options, procedure }));
     this.handlers.set(registration, handler);
     return registration;
+  }
+
+  /** Publishes with acknowledgement: resolves to the publication id, rejects with the router's ERROR (not authorized...). */
+  publishAcknowledged(topic: string, args: Args = [], kwargs?: Dict, options: Dict = {}): Promise<number> {
+    return this.request<number>((request) => ({ type: MessageType.PUBLISH, request, options: { ...options, acknowledge: true }, topic, args, kwargs }));
+  }
+
+  /** Subscribes; `handler` receives every EVENT of the subscription. Resolves to the subscription id. */
+  async subscribe(topic: string, handler: InternalEventHandler, options: Dict = {}): Promise<number> {
+    const subscription = await this.request<number>((request) => ({ type: MessageType.SUBSCRIBE, request, options, topic }));
+    this.subscriptions.set(subscription, handler);
+    return subscription;
+  }
+
+  async unsubscribe(subscription: number): Promise<void> {
+    await this.request<unknown>((request) => ({ type: MessageType.UNSUBSCRIBE, request, subscription }));
+    this.subscriptions.delete(subscription);
   }
 
   /** Publishes without acknowledgement (fire and forget, as the router's own events are). */
@@ -129,6 +168,15 @@ export class InternalSession implements Peer {
         return;
       case MessageType.REGISTERED:
         return this.settle(message.request, message.registration);
+      case MessageType.PUBLISHED:
+        return this.settle(message.request, message.publication);
+      case MessageType.SUBSCRIBED:
+        return this.settle(message.request, message.subscription);
+      case MessageType.UNSUBSCRIBED:
+        return this.settle(message.request, undefined);
+      case MessageType.EVENT:
+        this.subscriptions.get(message.subscription)?.(message.args ?? [], message.kwargs ?? {}, { ...message.details, publication: message.publication });
+        return;
       case MessageType.ERROR: {
         const pending = this.pending.get(message.request);
         this.pending.delete(message.request);
@@ -143,7 +191,7 @@ export class InternalSession implements Peer {
         if (message.reason !== ErrorUri.goodbyeAndOut) this.deliver({ type: MessageType.GOODBYE, details: {}, reason: ErrorUri.goodbyeAndOut });
         return;
       default:
-        return; // EVENT, PUBLISHED...: internal sessions do not subscribe
+        return; // UNREGISTERED, INTERRUPT...: nothing waits for them
     }
   }
 

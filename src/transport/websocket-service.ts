@@ -26,6 +26,8 @@ export interface WebSocketServiceOptions {
   allowNullOrigin: boolean;
   /** permessage-deflate. */
   compression: boolean;
+  /** The client's address label ("tcp4:1.2.3.4:5678"), when a trusted proxy may stand in between. Default: the TCP peer. */
+  clientAddress?: (request: IncomingMessage) => { label: string };
 }
 
 /** Turns a new connection into a session: given by the node, which knows the router and the auth gate. */
@@ -104,9 +106,7 @@ export class WebSocketService {
 
   private connected(ws: WebSocket, request: IncomingMessage): void {
     const codec = chooseCodec([ws.protocol], this.options.codecs)!;
-    const remote = request.socket;
-    const family = remote.remoteFamily === 'IPv6' ? 'tcp6' : 'tcp4';
-    const peerLabel = `${family}:${remote.remoteAddress}:${remote.remotePort}`;
+    const peerLabel = this.options.clientAddress?.(request).label ?? socketLabel(request);
     const log = this.log.child({ peer: peerLabel });
     const peer = new WebSocketPeer(ws, codec, { type: 'websocket', serializer: codec.name, peer: peerLabel, extra: { path: request.url } }, {
       maxBufferedBytes: this.options.maxBufferedBytes,
@@ -165,6 +165,11 @@ export class WebSocketService {
     schedulePing();
     return () => clearTimeout(timer);
   }
+}
+
+function socketLabel(request: IncomingMessage): string {
+  const remote = request.socket;
+  return `${remote.remoteFamily === 'IPv6' ? 'tcp6' : 'tcp4'}:${remote.remoteAddress}:${remote.remotePort}`;
 }
 
 function refuseUpgrade(socket: Duplex, status: 400 | 403, body: string): void {

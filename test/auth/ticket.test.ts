@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { RawClient } from '../support/raw-client.js';
+import { webSocketPath } from '../support/node.js';
 import { allowAll, authConfig, startAuthNode } from './support/node.js';
 import { refusal, signIn } from './support/sign-in.js';
 
@@ -53,7 +54,7 @@ describe('ticket with AutobahnJS', () => {
 describe('a session that does not answer CHALLENGE', () => {
   it("is dropped after the transport's open handshake timeout", async () => {
     const config = authConfig({ ticket: { type: 'static', principals: { joe: { ticket: 't', role: 'frontend' } } } }, [allowAll('frontend')]);
-    config.listeners[0]!.paths['/ws']!.options.openHandshakeTimeout = 200;
+    webSocketPath(config).options.openHandshakeTimeout = 200;
     const quick = await startAuthNode(config);
     after(() => quick.stop());
     const client = await RawClient.open(quick.url);

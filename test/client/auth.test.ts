@@ -9,7 +9,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { connect, WampError, type AuthOptions, type Session } from '../../src/client/index.js';
 import type { AuthConfig, JunctionConfig, RoleConfig } from '../../src/config/model.js';
-import { startTestNode, testConfig } from '../support/node.js';
+import { startTestNode, testConfig, webSocketPath } from '../support/node.js';
 
 const everything = { call: true, register: true, publish: true, subscribe: true };
 
@@ -21,7 +21,7 @@ function allowAll(name: string): RoleConfig {
 function authConfig(auth: AuthConfig, roles: RoleConfig[]): JunctionConfig {
   const config = testConfig({ openHandshakeTimeout: 2_000 });
   config.realms[0]!.roles = roles;
-  config.listeners[0]!.paths['/ws']!.auth = auth;
+  webSocketPath(config).auth = auth;
   return config;
 }
 

@@ -100,7 +100,7 @@ export class RunningJunction {
 
   /** The WebSocket URL from the "listening" line. */
   async url(): Promise<string> {
-    return String((await this.waitForLine((line) => line.msg === 'listening')).url);
+    return String((await this.waitForLine((line) => line.msg === 'listening' && line.service === 'websocket')).url);
   }
 
   kill(): void {

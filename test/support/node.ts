@@ -1,4 +1,4 @@
-import type { JunctionConfig, WebSocketOptions } from '../../src/config/model.js';
+import type { JunctionConfig, WebSocketOptions, WebSocketService } from '../../src/config/model.js';
 import { silentLogger } from '../../src/router/log.js';
 import { startNode, type RunningNode } from '../../src/node/node.js';
 
@@ -45,6 +45,7 @@ export function testConfig(options: Partial<WebSocketOptions> = {}): JunctionCon
           auth: { anonymous: { type: 'static', role: 'anonymous' } },
         },
       },
+      trustedProxies: [],
     }],
     components: [],
     notices: [],
@@ -53,6 +54,13 @@ export function testConfig(options: Partial<WebSocketOptions> = {}): JunctionCon
       challengeTimeoutMs: 60_000, dynamicTimeoutMs: 10_000,
     },
   };
+}
+
+/** The websocket service at `path` of the first listener (for tests that tune its auth or options). */
+export function webSocketPath(config: JunctionConfig, path = '/ws'): WebSocketService {
+  const service = config.listeners[0]!.paths[path];
+  if (service?.type !== 'websocket') throw new Error(`no websocket service at ${path}`);
+  return service;
 }
 
 /** Starts a node in this process; `url` is its WebSocket URL. */

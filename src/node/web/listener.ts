@@ -6,12 +6,17 @@ import type { Duplex } from 'node:stream';
 import type { ListenerConfig } from '../../config/model.js';
 import type { Logger } from '../../router/log.js';
 
-/** What a path of a listener does: answer upgrades (WebSocket) and/or plain HTTP requests. */
+/**
+ * What a path of a listener does: answer upgrades (WebSocket) and/or plain HTTP requests.
+ * `subpath` is what follows the handler's own path ("" for the path itself, "/a/b.css" below it).
+ */
 export interface PathHandler {
-  upgrade?(request: IncomingMessage, socket: Duplex, head: Buffer): void;
-  request?(request: IncomingMessage, response: ServerResponse): void;
+  upgrade?(request: IncomingMessage, socket: Duplex, head: Buffer, subpath: string): void;
+  request?(request: IncomingMessage, response: ServerResponse, subpath: string): void;
+  /** Also serves every path below its own (static files, long-poll transports). Default: exact path only. */
+  servesBelow?: boolean;
   /** Closes what this handler holds open (connections, timers). */
-  close?(): void;
+  close?(): void | Promise<void>;
 }
 
 /**
@@ -68,29 +73,37 @@ export class HttpListener {
   }
 
   async close(): Promise<void> {
-    for (const handler of this.paths.values()) handler.close?.();
+    await Promise.all([...this.paths.values()].map((handler) => handler.close?.()));
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
   }
 
-  private handlerFor(url: string | undefined): PathHandler | undefined {
+  /** The exact path's handler, else the longest configured path above it that serves below itself. */
+  private handlerFor(url: string | undefined): { handler: PathHandler; subpath: string } | undefined {
     const path = normalizePath(url);
-    return this.paths.get(path) ?? this.catchAll;
+    const exact = this.paths.get(path);
+    if (exact) return { handler: exact, subpath: '' };
+    for (let end = path.lastIndexOf('/'); end >= 0; end = path.lastIndexOf('/', end - 1)) {
+      const handler = this.paths.get(end === 0 ? '/' : path.slice(0, end));
+      if (handler?.servesBelow) return { handler, subpath: path.slice(end) };
+      if (end === 0) break;
+    }
+    return this.catchAll ? { handler: this.catchAll, subpath: '' } : undefined;
   }
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const handler = this.handlerFor(request.url);
-    if (handler?.upgrade) return handler.upgrade(request, socket, head);
+    const found = this.handlerFor(request.url);
+    if (found?.handler.upgrade) return found.handler.upgrade(request, socket, head, found.subpath);
     const body = `No WebSocket endpoint at ${normalizePath(request.url)}.\n`;
     socket.end(`HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   }
 
   private request(request: IncomingMessage, response: ServerResponse): void {
-    const handler = this.handlerFor(request.url);
-    if (handler?.request) return handler.request(request, response);
-    if (handler?.upgrade) {
+    const found = this.handlerFor(request.url);
+    if (found?.handler.request) return found.handler.request(request, response, found.subpath);
+    if (found?.handler.upgrade) {
       return sendJson(response, 426, {
         error: 'upgrade_required',
         message: 'This is a WAMP WebSocket endpoint: connect with a WebSocket client offering wamp.2.json, wamp.2.msgpack or wamp.2.cbor.',
@@ -100,10 +113,10 @@ export class HttpListener {
   }
 }
 
-/** "/ws/?x=1" → "/ws"; "" → "/". */
+/** "/ws/?x=1" → "/ws"; "" → "/"; "//a//b" → "/a/b". Percent-escapes are left as they are. */
 export function normalizePath(url: string | undefined): string {
-  const path = (url ?? '/').split('?')[0]!.replace(/\/+$/, '');
-  return path === '' ? '/' : path;
+  const path = (url ?? '/').split('?')[0]!.replace(/\/{2,}/g, '/').replace(/\/+$/, '');
+  return path === '' ? '/' : path.startsWith('/') ? path : `/${path}`;
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {

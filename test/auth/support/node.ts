@@ -1,6 +1,6 @@
 import type { AuthConfig, JunctionConfig, RoleConfig } from '../../../src/config/model.js';
 import { startNode, type RunningNode } from '../../../src/node/node.js';
-import { testConfig } from '../../support/node.js';
+import { testConfig, webSocketPath } from '../../support/node.js';
 import { CaptureLog } from './capture-log.js';
 
 const everything = { call: true, register: true, publish: true, subscribe: true };
@@ -15,7 +15,7 @@ export function allowAll(name: string): RoleConfig {
 export function authConfig(auth: AuthConfig, roles: RoleConfig[]): JunctionConfig {
   const config = testConfig({ openHandshakeTimeout: 2_000 });
   config.realms[0]!.roles = roles;
-  config.listeners[0]!.paths['/ws']!.auth = auth;
+  webSocketPath(config).auth = auth;
   return config;
 }
 

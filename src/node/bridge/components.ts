@@ -1,0 +1,46 @@
+import type { ComponentConfig } from '../../config/model.js';
+import type { Logger } from '../../router/log.js';
+import { UnsupportedConfigError } from '../auth-wiring.js';
+import type { NodeContext } from '../web/service-context.js';
+
+/** A bridge component the node runs; stopped before the router shuts down. */
+export interface RunningComponent {
+  stop(): Promise<void>;
+}
+
+/** What a component factory gets: the node's context, with a logger bound to the component. */
+export interface ComponentContext extends NodeContext {
+  log: Logger;
+}
+
+type RunnableKind = Exclude<ComponentConfig['kind'], 'python'>;
+export type ComponentFactory<Config extends ComponentConfig> = (component: Config, context: ComponentContext) => Promise<RunningComponent>;
+type Factories = { [Kind in RunnableKind]?: ComponentFactory<Extract<ComponentConfig, { kind: Kind }>> };
+
+/** Each runnable component kind and the module that runs it. */
+const factories: Factories = {};
+
+/**
+ * Starts every bridge component, in file order, before any listener opens: a forwarder is
+ * subscribed and a REST-backed authenticator registered before the first client arrives. If one
+ * fails, those already started are stopped and the error is passed on.
+ */
+export async function startComponents(components: readonly ComponentConfig[], context: NodeContext): Promise<RunningComponent[]> {
+  const running: RunningComponent[] = [];
+  try {
+    for (const component of components) {
+      if (component.kind === 'python') continue; // recorded only; a notice says so
+      const factory = factories[component.kind] as ComponentFactory<ComponentConfig> | undefined;
+      if (!factory) throw new UnsupportedConfigError(`component "${component.id}": the ${component.kind} component is not available in this build`);
+      running.push(await factory(component, { ...context, log: context.log.child({ component: component.id }) }));
+    }
+  } catch (error) {
+    await stopComponents(running);
+    throw error;
+  }
+  return running;
+}
+
+export async function stopComponents(running: readonly RunningComponent[]): Promise<void> {
+  await Promise.all(running.map((component) => component.stop()));
+}

@@ -1,0 +1,19 @@
+import type { PathService } from '../../config/model.js';
+import { UnsupportedConfigError } from '../auth-wiring.js';
+import type { PathHandler } from './listener.js';
+import type { PathServiceFactory, ServiceContext } from './service-context.js';
+import { websocketPath } from './websocket-path.js';
+
+type Factories = { [Type in PathService['type']]?: PathServiceFactory<Extract<PathService, { type: Type }>> };
+
+/** Each path service type and the module that serves it. */
+const factories: Factories = {
+  websocket: websocketPath,
+};
+
+/** Builds the handler for one path of a web transport. */
+export function buildPathHandler(service: PathService, context: ServiceContext): PathHandler | Promise<PathHandler> {
+  const factory = factories[service.type] as PathServiceFactory<PathService> | undefined;
+  if (!factory) throw new UnsupportedConfigError(`${context.where}: the "${service.type}" path service is not available in this build`);
+  return factory(service, context);
+}
