@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { IpRanges } from './ip-ranges.js';
+import { IpRanges } from '../../config/ip-ranges.js';
 import type { ClientAddress } from './service-context.js';
 
 /**
