@@ -43,4 +43,42 @@ describe('internal session', () => {
     const failing = internal.call('app.missing');
     await assert.rejects(failing, (error: InternalCallError) => error.uri === 'wamp.error.no_such_procedure');
   });
+
+  const joinAs = (h: RouterHarness, trusted = true) =>
+    InternalSession.join((peer, gate, options) => h.router.attach(peer, gate, options), 'realm1',
+      { authid: 'bridge', authrole: 'publisher', authmethod: 'bridge', authprovider: 'junction' }, { trusted });
+
+  it('publishes with acknowledgement and receives events of its subscriptions', async () => {
+    const h = new RouterHarness();
+    const internal = await joinAs(h);
+    const seen: unknown[] = [];
+    await internal.subscribe('com.news', (args, kwargs, details) => seen.push([args, kwargs, details.publication > 0]));
+    const { peer } = await h.join();
+    peer.raw([T.PUBLISH, 1, {}, 'com.news', ['hello'], { n: 1 }]);
+    const id = await internal.publishAcknowledged('com.other', [1]);
+    assert.ok(Number.isInteger(id) && id > 0);
+    assert.deepEqual(seen, [[['hello'], { n: 1 }, true]]);
+  });
+
+  it('is refused wamp.* URIs when it joins untrusted, and its publish errors reject', async () => {
+    const h = new RouterHarness();
+    const bridge = await joinAs(h, false);
+    await assert.rejects(bridge.publishAcknowledged('wamp.session.on_join'), (error: InternalCallError) => error.uri === 'wamp.error.invalid_uri');
+  });
+
+  it('cancels a call when its signal aborts, and interrupts its own handlers', async () => {
+    const h = new RouterHarness();
+    const internal = await joinAs(h);
+    let interrupted: unknown;
+    await internal.register('com.slow', (_args, _kwargs, _details, signal) => new Promise((_resolve, reject) => {
+      signal.addEventListener('abort', () => { interrupted = signal.reason; reject(signal.reason as Error); });
+    }));
+    const controller = new AbortController();
+    const outcome = internal.call('com.slow', [], {}, {}, controller.signal);
+    await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    await assert.rejects(outcome, (error: InternalCallError) => error.uri === 'wamp.error.canceled');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(interrupted instanceof InternalCallError && interrupted.uri === 'wamp.error.canceled');
+  });
 });

@@ -38,8 +38,11 @@ export interface InternalJoinOptions {
   trusted?: boolean;
 }
 
-/** What an internal procedure returns: a plain value (sent as the single argument) or args/kwargs. */
-export type InternalHandler = (args: Args, kwargs: Dict, details: Dict) => unknown | Promise<unknown>;
+/**
+ * What an internal procedure returns: a plain value (sent as the single argument) or args/kwargs.
+ * `signal` aborts when the dealer interrupts the invocation (the caller cancelled, timed out or left).
+ */
+export type InternalHandler = (args: Args, kwargs: Dict, details: Dict, signal: AbortSignal) => unknown | Promise<unknown>;
 
 /** Marks a handler result that carries explicit args/kwargs. */
 export class InternalResult {
@@ -63,6 +66,8 @@ export class InternalSession implements Peer {
   private readonly pending = new Map<number, Pending>();
   private readonly handlers = new Map<number, InternalHandler>();
   private readonly subscriptions = new Map<number, InternalEventHandler>();
+  /** Invocations being served, by request id: aborted on INTERRUPT. */
+  private readonly running = new Map<number, AbortController>();
   private welcomed!: Pending;
   sessionId = 0;
 
@@ -82,14 +87,29 @@ export class InternalSession implements Peer {
     const welcomed = new Promise<void>((resolve, reject) => (session.welcomed = { resolve: () => resolve(), reject }));
     session.deliver({
       type: MessageType.HELLO, realm,
-      details: { roles: { caller: { features: {} }, callee: { features: { progressive_call_results: true } }, publisher: {}, subscriber: {} } },
+      details: { roles: { caller: { features: { call_canceling: true } }, callee: { features: { progressive_call_results: true, call_canceling: true } }, publisher: {}, subscriber: {} } },
     });
     await welcomed;
     return session;
   }
 
-  call(procedure: string, args: Args = [], kwargs: Dict = {}, options: Dict = {}): Promise<CallOutcome> {
-    return this.request<CallOutcome>((request) => ({ type: MessageType.CALL, request, options, procedure, args, kwargs }));
+  /**
+   * Calls a procedure. Aborting `signal` sends CANCEL (mode "killnowait": the call rejects at once
+   * with wamp.error.canceled and the callee is interrupted).
+   */
+  call(procedure: string, args: Args = [], kwargs: Dict = {}, options: Dict = {}, signal?: AbortSignal): Promise<CallOutcome> {
+    if (signal?.aborted) return Promise.reject(new InternalCallError(ErrorUri.canceled, ['the call was cancelled before it was sent']));
+    let sent = 0;
+    const outcome = this.request<CallOutcome>((request) => {
+      sent = request;
+      return { type: MessageType.CALL, request, options, procedure, args, kwargs };
+    });
+    if (!signal) return outcome;
+    const cancel = (): void => {
+      if (this.pending.has(sent)) this.deliver({ type: MessageType.CANCEL, request: sent, options: { mode: 'killnowait' } });
+    };
+    signal.addEventListener('abort', cancel, { once: true });
+    return outcome.finally(() => signal.removeEventListener('abort', cancel));
   }
 
   async register(procedure: string, handler: InternalHandler, options: Dict = {}): Promise<number> {
@@ -185,6 +205,9 @@ export class InternalSession implements Peer {
       }
       case MessageType.INVOCATION:
         return void this.invoke(message.request, message.registration, message.args ?? [], message.kwargs ?? {}, message.details);
+      case MessageType.INTERRUPT:
+        this.running.get(message.request)?.abort(new InternalCallError(ErrorUri.canceled, ['the call was cancelled']));
+        return;
       case MessageType.GOODBYE:
         // The router closes this session (shutdown): answer, so that nothing waits for us. The
         // router's own reply to our leave() is not answered again.
@@ -197,14 +220,18 @@ export class InternalSession implements Peer {
 
   private async invoke(request: number, registration: number, args: Args, kwargs: Dict, details: Dict): Promise<void> {
     const handler = this.handlers.get(registration);
+    const interrupt = new AbortController();
+    this.running.set(request, interrupt);
     try {
       if (!handler) throw new InternalCallError(ErrorUri.noSuchRegistration, ['no handler for this registration']);
-      const value = await handler(args, kwargs, details);
+      const value = await handler(args, kwargs, details, interrupt.signal);
       const result = value instanceof InternalResult ? value : new InternalResult(value === undefined ? [] : [value]);
       this.deliver({ type: MessageType.YIELD, request, options: {}, args: result.args, kwargs: result.kwargs });
     } catch (error) {
       const failure = error instanceof InternalCallError ? error : new InternalCallError('wamp.error.runtime_error', [(error as Error).message]);
       this.deliver({ type: MessageType.ERROR, requestType: MessageType.INVOCATION, request, details: {}, error: failure.uri, args: failure.args, kwargs: failure.kwargs });
+    } finally {
+      this.running.delete(request);
     }
   }
 }
