@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { embeddedDefaultConfig } from './defaults.js';
+import { websocketAt } from './test-support.js';
 
 describe('embeddedDefaultConfig', () => {
   it('is realm1, anonymous may do everything, WebSocket at 127.0.0.1:8080/ws with every serializer', () => {
@@ -24,8 +25,8 @@ describe('embeddedDefaultConfig', () => {
     const listener = config.listeners[0]!;
     assert.deepEqual(listener.endpoint, { port: 8080, interface: '127.0.0.1' });
     assert.deepEqual(Object.keys(listener.paths), ['/ws']);
-    assert.deepEqual(listener.paths['/ws']!.serializers, ['json', 'msgpack', 'cbor']);
-    assert.deepEqual(listener.paths['/ws']!.auth, { anonymous: { type: 'static', role: 'anonymous' } });
+    assert.deepEqual(websocketAt(listener, '/ws').serializers, ['json', 'msgpack', 'cbor']);
+    assert.deepEqual(websocketAt(listener, '/ws').auth, { anonymous: { type: 'static', role: 'anonymous' } });
     assert.deepEqual(config.notices, []);
   });
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { loadConfigFile } from './load.js';
+import { websocketAt } from './test-support.js';
 
 // dist/src/config/ -> the repository's examples/ folder.
 const examples = fileURLToPath(new URL('../../../examples/', import.meta.url));
@@ -22,13 +23,13 @@ describe('Crossbar-style example configurations', () => {
     assert.equal(config.listeners.length, 1);
     assert.equal(listener!.kind, 'websocket');
     assert.deepEqual(listener!.endpoint, { port: 8080, interface: '0.0.0.0' });
-    const service = listener!.paths['/']!;
+    const service = websocketAt(listener, '/');
     assert.deepEqual(service.serializers, ['json', 'msgpack']);
     assert.equal(service.options.autoPingInterval, 10000);
     assert.equal(service.options.openHandshakeTimeout, 2500);
 
     assert.deepEqual(config.components, [
-      { where: 'router', type: 'class', classname: 'backend.sensors.Aggregator', realm: 'sensors', role: 'dashboard', extra: {} },
+      { kind: 'python', where: 'router', type: 'class', classname: 'backend.sensors.Aggregator', realm: 'sensors', role: 'dashboard', extra: {} },
     ]);
     assert.equal(config.notices.length, 5);
     assert.ok(config.notices.some((line) => line.startsWith('workers[0].options.pythonpath: ')));
@@ -50,7 +51,7 @@ describe('Crossbar-style example configurations', () => {
     assert.equal(web!.id, 'public_web');
     assert.equal(web!.endpoint.backlog, 1024);
     assert.deepEqual(Object.keys(web!.paths), ['/ws', '/backend']);
-    const browser = web!.paths['/ws']!;
+    const browser = websocketAt(web, '/ws');
     assert.deepEqual(browser.options.allowedOrigins, ['https://*.example.com', 'http://localhost:*']);
     assert.equal(browser.options.allowNullOrigin, false);
     assert.deepEqual(browser.auth, {
@@ -58,7 +59,7 @@ describe('Crossbar-style example configurations', () => {
       ticket: { type: 'dynamic', authenticator: 'com.example.authenticate', authenticatorRealm: 'auth' },
     });
 
-    const backend = web!.paths['/backend']!.auth;
+    const backend = websocketAt(web, '/backend').auth;
     assert.equal(backend.wampcra?.type, 'static');
     if (backend.wampcra?.type === 'static') {
       assert.deepEqual({ ...backend.wampcra.users.reporting }, {
@@ -77,7 +78,7 @@ describe('Crossbar-style example configurations', () => {
       assert.fail('expected static cryptosign auth');
     }
 
-    assert.deepEqual(config.components.map((c) => [c.where, c.classname, c.realm]), [
+    assert.deepEqual(config.components.map((c) => (c.kind === 'python' ? [c.where, c.classname, c.realm] : [c.kind])), [
       ['container', 'authenticator.AuthenticatorSession', 'auth'],
     ]);
   });
@@ -95,7 +96,7 @@ describe('Crossbar-style example configurations', () => {
         chainCertificates: [`${examples}tls/tls/intermediate.crt`],
       },
     });
-    const service = listener!.paths['/']!;
+    const service = websocketAt(listener, '/');
     assert.equal(service.options.compression, true);
     assert.equal(service.options.maxBufferedBytes, 1048576);
     const shop = config.realms[0]!;

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { ConfigError } from './problems.js';
 import { parseConfig, parseConfigText } from './load.js';
 import type { JunctionConfig } from './model.js';
+import { websocketAt } from './test-support.js';
 
 /** The problem lines a config text produces (fails the test when it loads). */
 function problemsOf(text: string, env: Record<string, string> = {}): string[] {
@@ -204,7 +205,7 @@ describe('problems', () => {
       { type: 'websocket', endpoint: { type: 'tcp', port: 9000 }, auth: { anonymous: { type: 'static', role: 'guest' } } },
     ];
     const config = load({ workers: [router({ transports })] });
-    assert.deepEqual(config.listeners[0]!.paths['/']!.auth, { anonymous: { type: 'static', role: 'guest' } });
+    assert.deepEqual(websocketAt(config.listeners[0], '/').auth, { anonymous: { type: 'static', role: 'guest' } });
   });
 
   it('ports out of range and ports used twice', () => {
@@ -309,7 +310,7 @@ describe('environment variables', () => {
 
   it('substitutes ${NAME} in values, and a port from the environment', () => {
     const config = load(withTicket('${JOE_TICKET}'), { JOE_TICKET: 's3cret', PORT: '8443' });
-    const auth = config.listeners[0]!.paths['/']!.auth;
+    const auth = websocketAt(config.listeners[0], '/').auth;
     assert.equal(auth.ticket?.type === 'static' && auth.ticket.principals.joe!.ticket, 's3cret');
     assert.equal(config.listeners[0]!.endpoint.port, 8443);
   });
@@ -366,8 +367,8 @@ describe('notices', () => {
       'workers[1].components[0]: Python component worker.Backend is not run by Junction: start it as a separate WAMP client that connects to the router',
     ]);
     assert.deepEqual(config.components, [
-      { where: 'router', type: 'class', classname: 'hello.AppSession', realm: 'realm1', role: 'anonymous', extra: { a: 1 } },
-      { where: 'container', type: 'class', classname: 'worker.Backend', realm: 'realm1', extra: {} },
+      { kind: 'python', where: 'router', type: 'class', classname: 'hello.AppSession', realm: 'realm1', role: 'anonymous', extra: { a: 1 } },
+      { kind: 'python', where: 'container', type: 'class', classname: 'worker.Backend', realm: 'realm1', extra: {} },
     ]);
   });
 });
@@ -394,7 +395,7 @@ describe('model details', () => {
   it('principal and path records cannot be reached through Object prototype names', () => {
     const auth = { ticket: { type: 'static', principals: { joe: { ticket: 't', role: 'user' } } } };
     const config = load({ workers: [router({ transports: [{ type: 'websocket', endpoint: { type: 'tcp', port: 1 }, auth }] })] });
-    const ticket = config.listeners[0]!.paths['/']!.auth.ticket;
+    const ticket = websocketAt(config.listeners[0], '/').auth.ticket;
     assert.equal(ticket?.type, 'static');
     assert.equal(ticket?.type === 'static' ? ticket.principals['constructor'] : 'not static', undefined);
     assert.equal(config.listeners[0]!.paths['constructor'], undefined);
@@ -442,7 +443,7 @@ describe('model details', () => {
       backlog: 100,
       tls: { key: '/srv/junction/k.pem', certificate: '/etc/c.pem', chainCertificates: ['/srv/junction/chain.pem'], ciphers: 'HIGH' },
     });
-    const service = listener.paths['/']!;
+    const service = websocketAt(listener, '/');
     assert.deepEqual(service.serializers, ['cbor']);
     assert.equal(service.options.compression, true);
     assert.equal(service.options.autoPingInterval, 0);
