@@ -1,3 +1,4 @@
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadStartConfig, type StartConfigSource } from '../config-source.js';
 import type { JunctionConfig } from '../../config/model.js';
@@ -5,17 +6,20 @@ import { createLogger, logLevels, type LogLevel } from '../../node/logger.js';
 import { startNode } from '../../node/node.js';
 import type { CommandIo } from '../io.js';
 
-export const usage = `Usage: junction start [--config FILE | --cbdir DIR] [--host HOST] [--port PORT] [--log-level LEVEL]
+export const usage = `Usage: junction start [--config FILE | --cbdir DIR] [--host HOST] [--port PORT] [--data-dir DIR] [--log-level LEVEL]
 
 Runs the router. Without --config or --cbdir it runs the embedded development default:
 realm "realm1", anonymous sessions allowed every action, WebSocket at ws://127.0.0.1:8080/ws.
 --host and --port override the first transport's endpoint. LEVEL: ${logLevels.join(', ')}.
+--data-dir is where durable state lives (the HTTP forwarder's outbox); default: a ".junction"
+folder beside the config file (inside DIR with --cbdir; in the working directory otherwise).
 `;
 
 interface StartArgs {
   source: StartConfigSource;
   host?: string;
   port?: number;
+  dataDir: string;
   logLevel: LogLevel;
 }
 
@@ -30,6 +34,7 @@ function readArgs(argv: string[]): StartArgs | string {
         host: { type: 'string' },
         port: { type: 'string' },
         'log-level': { type: 'string' },
+        'data-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -52,7 +57,18 @@ function readArgs(argv: string[]): StartArgs | string {
     values.config !== undefined ? { kind: 'file', path: values.config }
     : values.cbdir !== undefined ? { kind: 'cbdir', dir: values.cbdir }
     : { kind: 'embedded' };
-  return { source, host: values.host, port, logLevel: level as LogLevel };
+  if (values['data-dir'] !== undefined && values['data-dir'].trim() === '') return '--data-dir must not be empty';
+  const dataDir = values['data-dir'] ?? defaultDataDir(source);
+  return { source, host: values.host, port, dataDir, logLevel: level as LogLevel };
+}
+
+/** Durable state lives beside the configuration it belongs to. */
+function defaultDataDir(source: StartConfigSource): string {
+  switch (source.kind) {
+    case 'file': return join(dirname(resolve(source.path)), '.junction');
+    case 'cbdir': return join(resolve(source.dir), '.junction');
+    case 'embedded': return resolve('.junction');
+  }
 }
 
 function applyOverrides(config: JunctionConfig, args: StartArgs): void {
@@ -87,7 +103,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
 
   let node;
   try {
-    node = await startNode(config, { log });
+    node = await startNode(config, { log, dataDir: args.dataDir });
   } catch (error) {
     const err = error as NodeJS.ErrnoException & { address?: string; port?: number };
     const reason = err.code === 'EADDRINUSE' ? `port ${err.port} on ${err.address} is already in use`
