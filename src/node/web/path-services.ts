@@ -2,6 +2,12 @@ import type { PathService } from '../../config/model.js';
 import { UnsupportedConfigError } from '../auth-wiring.js';
 import type { PathHandler } from './listener.js';
 import type { PathServiceFactory, ServiceContext } from './service-context.js';
+import { healthPath } from './health.js';
+import { jsonValuePath } from './json-value.js';
+import { metricsPath } from './metrics-path.js';
+import { nodeInfoPath } from './nodeinfo.js';
+import { redirectPath } from './redirect.js';
+import { staticPath } from './static.js';
 import { websocketPath } from './websocket-path.js';
 
 type Factories = { [Type in PathService['type']]?: PathServiceFactory<Extract<PathService, { type: Type }>> };
@@ -9,6 +15,12 @@ type Factories = { [Type in PathService['type']]?: PathServiceFactory<Extract<Pa
 /** Each path service type and the module that serves it. */
 const factories: Factories = {
   websocket: websocketPath,
+  static: staticPath,
+  json: jsonValuePath,
+  redirect: redirectPath,
+  nodeinfo: nodeInfoPath,
+  health: healthPath,
+  metrics: metricsPath,
 };
 
 /** Builds the handler for one path of a web transport. */

@@ -1,0 +1,78 @@
+import { extname } from 'node:path';
+
+/** The types a web app's files usually have, by lower-case extension. Text types get a charset below. */
+const commonTypes: Readonly<Record<string, string>> = {
+  '.html': 'text/html',
+  '.htm': 'text/html',
+  '.css': 'text/css',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.cjs': 'text/javascript',
+  '.map': 'application/json',
+  '.json': 'application/json',
+  '.jsonld': 'application/ld+json',
+  '.webmanifest': 'application/manifest+json',
+  '.txt': 'text/plain',
+  '.md': 'text/markdown',
+  '.csv': 'text/csv',
+  '.xml': 'application/xml',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.avif': 'image/avif',
+  '.ico': 'image/x-icon',
+  '.bmp': 'image/bmp',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.otf': 'font/otf',
+  '.eot': 'application/vnd.ms-fontobject',
+  '.wasm': 'application/wasm',
+  '.pdf': 'application/pdf',
+  '.zip': 'application/zip',
+  '.gz': 'application/gzip',
+  '.tar': 'application/x-tar',
+  '.mp3': 'audio/mpeg',
+  '.ogg': 'audio/ogg',
+  '.oga': 'audio/ogg',
+  '.wav': 'audio/wav',
+  '.weba': 'audio/webm',
+  '.mp4': 'video/mp4',
+  '.webm': 'video/webm',
+  '.ogv': 'video/ogg',
+  '.vtt': 'text/vtt',
+};
+
+/** Served for an extension nobody named: browsers then download rather than guess. */
+export const fallbackType = 'application/octet-stream';
+
+/**
+ * Content-Type for file names: the common web types, overridden and extended by a static
+ * service's `mimeTypes` (keys with their leading dot, any case). Text types carry charset=utf-8
+ * so that browsers do not guess an encoding.
+ */
+export class MimeTypes {
+  private readonly types = new Map<string, string>();
+
+  constructor(extra: Readonly<Record<string, string>> = {}) {
+    for (const [extension, type] of Object.entries(commonTypes)) this.types.set(extension, type);
+    for (const [extension, type] of Object.entries(extra)) {
+      const key = extension.startsWith('.') ? extension : `.${extension}`;
+      this.types.set(key.toLowerCase(), type);
+    }
+  }
+
+  contentType(fileName: string): string {
+    const type = this.types.get(extname(fileName).toLowerCase()) ?? fallbackType;
+    return needsCharset(type) ? `${type}; charset=utf-8` : type;
+  }
+}
+
+function needsCharset(type: string): boolean {
+  if (type.includes(';')) return false; // the configured type already says it
+  return type.startsWith('text/') || type === 'application/json' || type === 'application/xml'
+    || type === 'image/svg+xml' || type.endsWith('+json');
+}
