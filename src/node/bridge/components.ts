@@ -2,6 +2,7 @@ import type { ComponentConfig } from '../../config/model.js';
 import type { Logger } from '../../router/log.js';
 import { UnsupportedConfigError } from '../auth-wiring.js';
 import type { NodeContext } from '../web/service-context.js';
+import { restCalleeComponent } from './rest-callee/component.js';
 
 /** A bridge component the node runs; stopped before the router shuts down. */
 export interface RunningComponent {
@@ -18,7 +19,9 @@ export type ComponentFactory<Config extends ComponentConfig> = (component: Confi
 type Factories = { [Kind in RunnableKind]?: ComponentFactory<Extract<ComponentConfig, { kind: Kind }>> };
 
 /** Each runnable component kind and the module that runs it. */
-const factories: Factories = {};
+const factories: Factories = {
+  'rest-callee': restCalleeComponent,
+};
 
 /**
  * Starts every bridge component, in file order, before any listener opens: a forwarder is
