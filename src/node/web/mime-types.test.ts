@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MimeTypes } from './mime-types.js';
+
+describe('MimeTypes', () => {
+  const types = new MimeTypes({ '.wasm': 'application/x-custom-wasm', mjs: 'application/javascript', '.DAT': 'application/x-dat', '.txt': 'text/plain; charset=iso-8859-1' });
+
+  it('knows the common web types, ignoring the extension case, with charset for text', () => {
+    assert.equal(new MimeTypes().contentType('index.html'), 'text/html; charset=utf-8');
+    assert.equal(types.contentType('/a/b/STYLE.CSS'), 'text/css; charset=utf-8');
+    assert.equal(types.contentType('app.js'), 'text/javascript; charset=utf-8');
+    assert.equal(types.contentType('data.json'), 'application/json; charset=utf-8');
+    assert.equal(types.contentType('logo.svg'), 'image/svg+xml; charset=utf-8');
+    assert.equal(types.contentType('photo.jpeg'), 'image/jpeg');
+    assert.equal(types.contentType('font.woff2'), 'font/woff2');
+    assert.equal(types.contentType('site.webmanifest'), 'application/manifest+json; charset=utf-8');
+  });
+
+  it('lets the service add and override types (with or without the dot, any case)', () => {
+    assert.equal(types.contentType('module.wasm'), 'application/x-custom-wasm');
+    assert.equal(types.contentType('x.mjs'), 'application/javascript');
+    assert.equal(types.contentType('x.dat'), 'application/x-dat');
+    assert.equal(types.contentType('notes.txt'), 'text/plain; charset=iso-8859-1');
+  });
+
+  it('falls back to application/octet-stream', () => {
+    assert.equal(types.contentType('blob.bin'), 'application/octet-stream');
+    assert.equal(types.contentType('Makefile'), 'application/octet-stream');
+    assert.equal(types.contentType('.hidden'), 'application/octet-stream');
+  });
+});
