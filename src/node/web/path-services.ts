@@ -7,6 +7,7 @@ import { jsonValuePath } from './json-value.js';
 import { metricsPath } from './metrics-path.js';
 import { nodeInfoPath } from './nodeinfo.js';
 import { redirectPath } from './redirect.js';
+import { ssePath } from './sse-path.js';
 import { staticPath } from './static.js';
 import { websocketPath } from './websocket-path.js';
 
@@ -21,6 +22,7 @@ const factories: Factories = {
   nodeinfo: nodeInfoPath,
   health: healthPath,
   metrics: metricsPath,
+  sse: ssePath,
 };
 
 /** Builds the handler for one path of a web transport. */

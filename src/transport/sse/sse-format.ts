@@ -1,0 +1,69 @@
+import { jsonCodec } from '../../codec/json.js';
+import type { Args, Dict } from '../../protocol/messages.js';
+
+/**
+ * The text/event-stream wire format (WHATWG HTML, "Server-sent events"): fields are
+ * `name: value` lines, a blank line ends a message, a line starting with ":" is a comment.
+ * A field value must not hold CR or LF (they end the line), so every value is checked here.
+ */
+
+/** One SSE message as Junction sends it: a WAMP event. */
+export interface SseMessage {
+  /** The publication ID: what the browser sends back as Last-Event-ID. */
+  id: number;
+  /** The topic: a browser listens with addEventListener(topic, ...). */
+  event: string;
+  /** One line of JSON. */
+  data: string;
+}
+
+const lineBreak = /[\r\n]/;
+
+function field(name: string, value: string): string {
+  if (lineBreak.test(value)) throw new Error(`an SSE ${name} field cannot hold a line break`);
+  return `${name}: ${value}\n`;
+}
+
+export function formatMessage(message: SseMessage): string {
+  return field('id', String(message.id)) + field('event', message.event) + field('data', message.data) + '\n';
+}
+
+/** A comment: ignored by EventSource, but it keeps proxies from timing the stream out and tells a reader with curl what happened. */
+export function formatComment(text: string): string {
+  return text.split(/\r\n|\r|\n/).map((line) => `: ${line}\n`).join('') + '\n';
+}
+
+/** How long a disconnected EventSource waits before it reconnects. */
+export function formatRetry(ms: number): string {
+  return field('retry', String(Math.max(0, Math.floor(ms)))) + '\n';
+}
+
+/** What an event carries: its payload, or the opaque passthru payload with its scheme. */
+export interface EventPayload {
+  args?: Args;
+  kwargs?: Dict;
+  /** Payload passthru: opaque bytes in place of args/kwargs. */
+  payload?: Uint8Array;
+  details: Dict;
+}
+
+const passthruKeys = ['ppt_scheme', 'ppt_serializer', 'ppt_cipher', 'ppt_keyid'] as const;
+
+/**
+ * The `data` line: `{"args": [...], "kwargs": {...}}` (both always present, so a reader needs no
+ * checks), or `{"payload": ..., "ppt_scheme": ...}` for a passthru event. Bytes follow WAMP's JSON
+ * binary convention (a string of NUL + base64), encoded by the json codec itself; JSON escapes
+ * every line break inside strings, so the result is always one line.
+ */
+export function eventData(event: EventPayload): string {
+  let body: Dict;
+  if (event.payload !== undefined) {
+    body = { payload: event.payload };
+    for (const key of passthruKeys) if (event.details[key] !== undefined) body[key] = event.details[key];
+  } else {
+    body = { args: event.args ?? [], kwargs: event.kwargs ?? {} };
+  }
+  // The codec encodes wire arrays: a one-element array is "[" + the element's JSON + "]".
+  const wrapped = jsonCodec.encode([body]) as string;
+  return wrapped.slice(1, -1);
+}

@@ -1,0 +1,206 @@
+import { MessageType } from '../../protocol/codes.js';
+import type { Envelope } from '../../protocol/envelope.js';
+import { ErrorUri } from '../../protocol/errors.js';
+import { IdSequence } from '../../protocol/ids.js';
+import { toWire, type Dict, type Event, type WampMessage } from '../../protocol/messages.js';
+import type { MatchPolicy } from '../../protocol/uri.js';
+import type { Peer, SessionLink, TransportInfo } from '../../router/peer.js';
+import type { TicketCredential } from './sse-request.js';
+
+/** The router refused something this session asked: ABORT at sign-in, or ERROR to a SUBSCRIBE. */
+export class SseSessionRefusal extends Error {
+  constructor(readonly stage: 'join' | 'subscribe', readonly uri: string, message: string) {
+    super(message);
+  }
+}
+
+/** Who the session is, from WELCOME. */
+export interface SseIdentity {
+  session: number;
+  /** The realm joined: a dynamic authenticator may have chosen another than the one asked for. */
+  realm: string;
+  authid: string;
+  authrole: string;
+}
+
+/** What the peer reports once the session is established. */
+export interface SsePeerHandlers {
+  /** `subscribedUri` is the URI of the subscription the event came through. */
+  event(event: Event, subscribedUri: string): void;
+  /** The broker took a subscription away (the meta API's remove_subscriber...). */
+  revoked(subscription: number, reason: string | undefined): void;
+  /** The session ended from the router's side (GOODBYE, ABORT, shutdown). */
+  ended(reason: string): void;
+}
+
+interface Pending {
+  topic: string;
+  resolve(value: number): void;
+  reject(error: Error): void;
+}
+
+/**
+ * The router's view of one SSE stream: a real session that signs in and subscribes like any
+ * WebSocket client, so the realm's authentication, authorization and broker rules apply as they
+ * are. It speaks typed messages (no codec: the wire arrays go straight to the session), answers
+ * the CHALLENGE of ticket sign-in, and hands every EVENT to its handlers.
+ */
+export class SsePeer implements Peer {
+  private link: SessionLink | undefined;
+  private readonly requests = new IdSequence();
+  private readonly pending = new Map<number, Pending>();
+  /** Subscription ID -> the URI subscribed, recorded at SUBSCRIBED, before any EVENT can come through it. */
+  private readonly subscriptions = new Map<number, string>();
+  private joining: { resolve(identity: SseIdentity): void; reject(error: Error): void; credential?: TicketCredential } | undefined;
+  private handlers: SsePeerHandlers | undefined;
+  private finished = false;
+
+  constructor(readonly transport: TransportInfo) {}
+
+  /** Attaches to the router (its `attach` bound to the transport's auth gate). */
+  connect(attach: (peer: Peer) => SessionLink): void {
+    this.link = attach(this);
+  }
+
+  /** HELLO, and the AUTHENTICATE that ticket sign-in asks for; resolves at WELCOME, rejects at ABORT. */
+  join(realm: string, credential: TicketCredential | undefined): Promise<SseIdentity> {
+    const details: Dict = {
+      roles: { subscriber: { features: { pattern_based_subscription: true, publisher_identification: true } } },
+      authmethods: credential ? ['ticket'] : ['anonymous'],
+    };
+    if (credential?.authid !== undefined) details.authid = credential.authid;
+    return new Promise<SseIdentity>((resolve, reject) => {
+      this.joining = credential ? { resolve, reject, credential } : { resolve, reject };
+      this.deliver({ type: MessageType.HELLO, realm, details });
+    });
+  }
+
+  /** SUBSCRIBE; resolves to the subscription ID, rejects with the router's ERROR. */
+  subscribe(topic: string, match: MatchPolicy): Promise<number> {
+    const request = this.requests.nextId();
+    const options: Dict = match === 'exact' ? {} : { match };
+    return new Promise<number>((resolve, reject) => {
+      this.pending.set(request, { topic, resolve, reject });
+      this.deliver({ type: MessageType.SUBSCRIBE, request, options, topic });
+    });
+  }
+
+  /** From now on, events and the end of the session go to these handlers: set it before subscribing. */
+  listen(handlers: SsePeerHandlers): void {
+    this.handlers = handlers;
+  }
+
+  /** The HTTP side is gone (client disconnected, stream ended): the session leaves the realm. */
+  leave(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.failPending('the stream closed');
+    this.joining?.reject(new SseSessionRefusal('join', ErrorUri.closeNormal, 'the stream closed'));
+    this.joining = undefined;
+    this.link?.detach();
+  }
+
+  // ---- Peer: what the router sends ----
+
+  send(envelope: Envelope): void {
+    if (!this.finished) this.receive(envelope.message);
+  }
+
+  close(): void {
+    this.end('the router closed the session');
+  }
+
+  private receive(message: WampMessage): void {
+    switch (message.type) {
+      case MessageType.EVENT: {
+        const uri = this.subscriptions.get(message.subscription);
+        if (uri !== undefined) this.handlers?.event(message, uri);
+        return;
+      }
+      case MessageType.SUBSCRIBED: {
+        const pending = this.pending.get(message.request);
+        this.pending.delete(message.request);
+        if (!pending) return;
+        this.subscriptions.set(message.subscription, pending.topic);
+        pending.resolve(message.subscription);
+        return;
+      }
+      case MessageType.ERROR: {
+        const pending = this.pending.get(message.request);
+        this.pending.delete(message.request);
+        const text = typeof message.args?.[0] === 'string' ? message.args[0] : message.error;
+        pending?.reject(new SseSessionRefusal('subscribe', message.error, text));
+        return;
+      }
+      case MessageType.UNSUBSCRIBED:
+        // Request 0: the broker revoked a subscription unasked (this peer never unsubscribes).
+        if (message.request === 0) {
+          const subscription = message.details?.subscription;
+          const reason = message.details?.reason;
+          if (typeof subscription === 'number') this.handlers?.revoked(subscription, typeof reason === 'string' ? reason : undefined);
+        }
+        return;
+      case MessageType.CHALLENGE:
+        return this.answer(message.authMethod);
+      case MessageType.WELCOME: {
+        const joining = this.joining;
+        this.joining = undefined;
+        joining?.resolve({
+          session: message.session,
+          realm: String(message.details.realm ?? ''),
+          authid: String(message.details.authid ?? ''),
+          authrole: String(message.details.authrole ?? ''),
+        });
+        return;
+      }
+      case MessageType.ABORT: {
+        const text = typeof message.details.message === 'string' ? message.details.message : message.reason;
+        if (this.joining) {
+          this.joining.reject(new SseSessionRefusal('join', message.reason, text));
+          this.joining = undefined;
+        }
+        this.end(`${message.reason}: ${text}`);
+        return;
+      }
+      case MessageType.GOODBYE:
+        // The router ends the session (shutdown, kill): answer it, so that it is not left waiting.
+        // end() first, so that the handlers learn the router's reason, not the close that follows.
+        this.end(message.reason);
+        this.deliver({ type: MessageType.GOODBYE, details: {}, reason: ErrorUri.goodbyeAndOut });
+        return;
+      default:
+        return; // nothing else is addressed to a subscriber
+    }
+  }
+
+  private answer(authMethod: string): void {
+    const ticket = this.joining?.credential?.ticket;
+    if (authMethod === 'ticket' && ticket !== undefined) {
+      this.deliver({ type: MessageType.AUTHENTICATE, signature: ticket, extra: {} });
+      return;
+    }
+    // Only ticket challenges are asked for; anything else cannot be answered over SSE.
+    this.deliver({ type: MessageType.ABORT, details: { message: `cannot answer a "${authMethod}" challenge` }, reason: ErrorUri.noAuthMethod });
+    this.joining?.reject(new SseSessionRefusal('join', ErrorUri.noAuthMethod, `the router asked for "${authMethod}" authentication, which an SSE stream cannot answer`));
+    this.joining = undefined;
+    this.leave();
+  }
+
+  private end(reason: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.failPending(reason);
+    this.joining?.reject(new SseSessionRefusal('join', ErrorUri.systemShutdown, reason));
+    this.joining = undefined;
+    this.handlers?.ended(reason);
+  }
+
+  private failPending(reason: string): void {
+    for (const pending of this.pending.values()) pending.reject(new SseSessionRefusal('subscribe', ErrorUri.systemShutdown, reason));
+    this.pending.clear();
+  }
+
+  private deliver(message: WampMessage): void {
+    this.link?.receive(toWire(message));
+  }
+}

@@ -1,0 +1,252 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ErrorUri } from '../../protocol/errors.js';
+import type { Event } from '../../protocol/messages.js';
+import type { MatchPolicy } from '../../protocol/uri.js';
+import { MetricsRegistry, type Counter, type Gauge } from '../../metrics/registry.js';
+import type { Logger } from '../../router/log.js';
+import type { Peer, SessionLink } from '../../router/peer.js';
+import { eventData, formatMessage } from './sse-format.js';
+import { EventFeed } from './sse-feed.js';
+import { SsePeer, SseSessionRefusal, type SseIdentity } from './sse-peer.js';
+import { parseSseRequest, SseRequestError, type SseRequest } from './sse-request.js';
+import { planResume, topicOf, type HistoryEvent, type TopicHistory } from './sse-resume.js';
+import { SseStream, type SseEndCause } from './sse-stream.js';
+
+/** A subscription the stream's session holds. */
+export interface StreamSubscription {
+  id: number;
+  uri: string;
+  match: MatchPolicy;
+}
+
+export interface SseServiceOptions {
+  /** The realm every stream's session joins. */
+  realm: string;
+  /** Topics one request may name. */
+  maxTopics: number;
+  /** Cookie that may hold the ticket. */
+  cookieName: string;
+  /** A comment line is written after this many ms of silence. */
+  heartbeatMs: number;
+  /** Slow-consumer limit per stream, bytes. */
+  maxBufferedBytes: number;
+  /** `retry:` advice, ms. */
+  retryMs: number;
+  /** Attaches a session to the router through this service's auth gate. */
+  attach(peer: Peer): SessionLink;
+  /**
+   * The stored events of a subscription, as `reader` may see them (oldest first); undefined when
+   * no history is kept for it. Must be synchronous: the resume seam relies on it (see `resume`).
+   */
+  history(subscription: StreamSubscription, reader: SseIdentity): readonly HistoryEvent[] | undefined;
+  /** The client's address label ("tcp4:1.2.3.4:5678"), trusted proxies considered. */
+  clientAddress(request: IncomingMessage): { label: string };
+  log: Logger;
+  metrics?: MetricsRegistry;
+}
+
+/** The advice a new stream gets: EventSource waits this long before reconnecting (the browsers' own default is about 3 s). */
+export const DEFAULT_RETRY_MS = 3_000;
+
+interface SseMetrics {
+  opened: Counter;
+  refused: Counter;
+  ended: Counter;
+  open: Gauge;
+}
+
+/**
+ * Server-Sent Events for clients without a WAMP library: `GET <path>?topic=...` becomes a real
+ * session of the router that signs in (anonymous, or a ticket from the query, a cookie or a Bearer
+ * header), subscribes to each topic and streams the events. Every refusal (no topic, sign-in
+ * refused, a subscription not authorized) is a 4xx JSON answer before any stream starts: the
+ * 200 headers are written only once the session holds every subscription.
+ */
+export class SseService {
+  private readonly active = new Map<SseStream, SsePeer>();
+  private readonly metrics: SseMetrics;
+  private closing = false;
+
+  constructor(private readonly options: SseServiceOptions) {
+    const registry = options.metrics ?? new MetricsRegistry();
+    this.metrics = {
+      opened: registry.counter('junction_sse_streams_opened_total', 'SSE streams that started (200)'),
+      refused: registry.counter('junction_sse_refused_total', 'SSE requests answered with an error instead of a stream, by status'),
+      ended: registry.counter('junction_sse_streams_ended_total', 'SSE streams that ended, by cause (client, server, slow_consumer)'),
+      open: registry.gauge('junction_sse_streams_open', 'SSE streams open now'),
+    };
+  }
+
+  get streamCount(): number {
+    return this.active.size;
+  }
+
+  /** Serves one request routed to this service's path. */
+  handle(request: IncomingMessage, response: ServerResponse): void {
+    this.serve(request, response).catch((error: unknown) => {
+      this.options.log.error({ err: error }, 'SSE request failed');
+      if (!response.headersSent) response.writeHead(500).end();
+      else response.destroy();
+    });
+  }
+
+  /** Ends every stream (shutdown); requests that arrive afterwards get 503. */
+  closeAll(): void {
+    this.closing = true;
+    for (const [stream, peer] of [...this.active]) {
+      stream.end('the router is shutting down');
+      peer.leave();
+    }
+  }
+
+  private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const { log } = this.options;
+    const peerLabel = this.options.clientAddress(request).label;
+    const peer = new SsePeer({ type: 'sse', serializer: 'json', peer: peerLabel, extra: { path: request.url?.split('?')[0] } });
+    const stream = new SseStream(response, {
+      heartbeatMs: this.options.heartbeatMs,
+      maxBufferedBytes: this.options.maxBufferedBytes,
+      retryMs: this.options.retryMs,
+      onEnd: (cause) => this.ended(stream, peer, cause, peerLabel),
+    });
+
+    if (request.method !== 'GET') {
+      return this.refuse(stream, 405, 'method_not_allowed', `use GET (an EventSource) on this path, not ${request.method}`, { allow: 'GET' });
+    }
+    if (this.closing) return this.refuse(stream, 503, 'unavailable', 'the router is shutting down');
+    let asked: SseRequest;
+    try {
+      asked = parseSseRequest(request.url ?? '/', request.headers, this.options);
+    } catch (error) {
+      if (!(error instanceof SseRequestError)) throw error;
+      return this.refuse(stream, error.status, error.code, error.message);
+    }
+
+    this.active.set(stream, peer);
+    const feed = new EventFeed(this.options.maxBufferedBytes, (text) => void stream.write(text), () => {
+      log.warn({ peer: peerLabel, limitBytes: this.options.maxBufferedBytes }, 'SSE: more events arrived during set-up than the stream may buffer; ending it');
+      if (stream.opened) stream.end('too many events arrived while the stream was being set up; reconnect to resume');
+      else this.refuse(stream, 503, 'unavailable', 'too many events arrived while the stream was being set up; try again');
+    });
+
+    peer.connect((link) => this.options.attach(link));
+    let identity: SseIdentity;
+    let subscriptions: StreamSubscription[];
+    try {
+      identity = await peer.join(this.options.realm, asked.credential);
+      peer.listen({
+        event: (event, subscribedUri) => feed.push(event.publication, this.format(event, subscribedUri)),
+        revoked: (id, reason) => this.revoked(stream, subscriptions, id, reason),
+        ended: (reason) => stream.end(`the session ended: ${reason}`),
+      });
+      // Several SUBSCRIBEs in flight at once; the session answers them in order.
+      const ids = await Promise.all(asked.topics.map((topic) => peer.subscribe(topic.uri, topic.match)));
+      subscriptions = asked.topics.map((topic, index) => ({ id: ids[index]!, ...topic }));
+    } catch (error) {
+      if (!(error instanceof SseSessionRefusal)) throw error;
+      if (stream.active) {
+        const refusal = httpRefusal(error, asked);
+        this.refuse(stream, refusal.status, refusal.code, refusal.message, refusal.headers);
+      }
+      return;
+    }
+    if (!stream.active) return;
+
+    stream.open();
+    this.metrics.opened.inc();
+    log.debug({ peer: peerLabel, authid: identity.authid, topics: asked.topics.length }, 'SSE stream open');
+    const replayed = asked.lastEventId === undefined ? new Set<number>() : this.resume(stream, asked.lastEventId, subscriptions, identity);
+    // The replay may have filled the buffer; live events stay held (bounded) until it drains.
+    await stream.drained();
+    if (stream.active) feed.release(replayed);
+  }
+
+  /**
+   * Writes the events the client missed, from event history; returns their publication IDs.
+   *
+   * The seam between history and live events: the feed has held every live event since before the
+   * first SUBSCRIBE. The broker records an event in history and hands it to subscribers in one
+   * synchronous step, and this history read is synchronous too, so every event is either already
+   * in the history read here, or arrives later as a live event, or both (published between
+   * SUBSCRIBED and now: held, and skipped at release because the replay carried it). Nothing
+   * falls between the two, and nothing is sent twice.
+   */
+  private resume(stream: SseStream, lastEventId: string, subscriptions: StreamSubscription[], identity: SseIdentity): Set<number> {
+    const histories: TopicHistory[] = subscriptions.map((subscription) => ({
+      uri: subscription.uri, match: subscription.match, events: this.options.history(subscription, identity),
+    }));
+    const plan = planResume(lastEventId, histories);
+    const replayed = new Set<number>();
+    if (plan.kind === 'live') {
+      stream.comment(plan.reason);
+      return replayed;
+    }
+    for (const uri of plan.withoutHistory) stream.comment(`no event history is kept for "${uri}"; live events only for it`);
+    for (const { topic, event } of plan.events) {
+      replayed.add(event.publication);
+      stream.writeBacklog(formatMessage({ id: event.publication, event: topic, data: eventData(event) }));
+    }
+    return replayed;
+  }
+
+  private format(event: Event, subscribedUri: string): string {
+    return formatMessage({ id: event.publication, event: topicOf(event, subscribedUri), data: eventData(event) });
+  }
+
+  private revoked(stream: SseStream, subscriptions: StreamSubscription[] | undefined, id: number, reason: string | undefined): void {
+    const revoked = subscriptions?.find((subscription) => subscription.id === id);
+    if (!subscriptions || !revoked) return;
+    subscriptions.splice(subscriptions.indexOf(revoked), 1);
+    const why = reason === undefined ? '' : ` (${reason})`;
+    if (subscriptions.length === 0) stream.end(`the router removed the subscription to "${revoked.uri}"${why}; no topics are left`);
+    else stream.comment(`the router removed the subscription to "${revoked.uri}"${why}`);
+  }
+
+  private refuse(stream: SseStream, status: number, code: string, message: string, headers?: Record<string, string>): void {
+    this.metrics.refused.inc({ status: String(status) });
+    stream.refuse(status, { error: code, message }, headers);
+  }
+
+  private ended(stream: SseStream, peer: SsePeer, cause: SseEndCause, peerLabel: string): void {
+    peer.leave();
+    const wasActive = this.active.delete(stream);
+    if (cause === 'refused' || !wasActive) return;
+    if (!stream.opened) return; // the client left during set-up
+    this.metrics.ended.inc({ cause });
+    if (cause === 'slow_consumer') {
+      this.options.log.warn({ peer: peerLabel, bufferedBytes: stream.bufferedBytes, limitBytes: this.options.maxBufferedBytes },
+        'SSE slow consumer: more than max_buffered_bytes waiting; stream ended');
+    }
+  }
+}
+
+/** The HTTP answer to a refused sign-in or subscription. */
+function httpRefusal(error: SseSessionRefusal, asked: SseRequest): { status: number; code: string; message: string; headers?: Record<string, string> } {
+  const challenge = { 'www-authenticate': 'Bearer' };
+  if (error.stage === 'join') {
+    switch (error.uri) {
+      case ErrorUri.authenticationFailed:
+        return { status: 401, code: 'authentication_failed', message: error.message, headers: challenge };
+      case ErrorUri.noAuthMethod:
+        return asked.credential
+          ? { status: 401, code: 'ticket_not_accepted', message: `ticket sign-in is not offered on this stream: ${error.message}`, headers: challenge }
+          : { status: 401, code: 'authentication_required', message: 'this stream needs a ticket (query ticket, cookie or Authorization: Bearer)', headers: challenge };
+      case ErrorUri.noSuchRole:
+      case ErrorUri.notAuthorized:
+        return { status: 403, code: 'not_authorized', message: error.message };
+      default:
+        return { status: 503, code: 'unavailable', message: `the session could not join: ${error.uri}: ${error.message}` };
+    }
+  }
+  switch (error.uri) {
+    case ErrorUri.notAuthorized:
+    case ErrorUri.authorizationFailed:
+      return { status: 403, code: 'not_authorized', message: error.message };
+    case ErrorUri.invalidUri:
+      return { status: 400, code: 'invalid_uri', message: error.message };
+    case ErrorUri.systemShutdown:
+      return { status: 503, code: 'unavailable', message: error.message };
+    default:
+      return { status: 400, code: 'subscribe_refused', message: `${error.uri}: ${error.message}` };
+  }
+}
