@@ -4,6 +4,7 @@ import type { PathHandler } from './listener.js';
 import type { PathServiceFactory, ServiceContext } from './service-context.js';
 import { healthPath } from './health.js';
 import { jsonValuePath } from './json-value.js';
+import { longpollPath } from './longpoll-path.js';
 import { metricsPath } from './metrics-path.js';
 import { nodeInfoPath } from './nodeinfo.js';
 import { redirectPath } from './redirect.js';
@@ -22,6 +23,7 @@ const factories: Factories = {
   nodeinfo: nodeInfoPath,
   health: healthPath,
   metrics: metricsPath,
+  longpoll: longpollPath,
   sse: ssePath,
 };
 

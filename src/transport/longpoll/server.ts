@@ -1,0 +1,231 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MetricsRegistry, type Counter, type Gauge } from '../../metrics/registry.js';
+import type { Logger } from '../../router/log.js';
+import type { AttachPeer } from '../websocket-service.js';
+import { answerPreflight, readBody, sendEmpty, sendError, sendJson, setStandardHeaders } from './http.js';
+import { chooseProtocol, type LongPollProtocol } from './protocols.js';
+import { LongPollTransport } from './transport.js';
+
+export interface LongPollServerOptions {
+  /** What this endpoint speaks, in our order (the client's order of preference decides). */
+  protocols: readonly LongPollProtocol[];
+  requestTimeoutMs: number;
+  sessionTimeoutMs: number;
+  queueLimitBytes: number;
+  queueLimitMessages: number;
+  /** Largest `send` body (one message or one batch), bytes. A larger one: 413, and the transport is closed. */
+  maxMessageSize: number;
+  /** Transports open at once; more `open`s are refused with 503 (default 10000). */
+  maxTransports?: number;
+  /** The client's address label ("tcp4:1.2.3.4:5678"), trusted proxies taken into account. */
+  clientAddress(request: IncomingMessage): { label: string };
+  /** For metrics and logs: the path this endpoint is mounted at. */
+  path: string;
+}
+
+/** Bytes of randomness in a transport id: 128 bits, written as 22 URL-safe base64 characters. */
+const TRANSPORT_ID_BYTES = 16;
+/** An `open` body is a small JSON object; nothing legitimate comes near this. */
+const OPEN_BODY_LIMIT = 4_096;
+/** Protocols one `open` may offer (there are six). */
+const MAX_OFFERED_PROTOCOLS = 16;
+const DEFAULT_MAX_TRANSPORTS = 10_000;
+
+/** A new transport id: unguessable, URL-safe, never reused in practice. */
+export function newTransportId(): string {
+  return randomBytes(TRANSPORT_ID_BYTES).toString('base64url');
+}
+
+type Route = { kind: 'open' } | { kind: 'transport'; id: string; operation: 'send' | 'receive' | 'close' } | { kind: 'none' };
+
+function route(subpath: string): Route {
+  const parts = subpath.split('/').slice(1);
+  if (parts.length === 1 && parts[0] === 'open') return { kind: 'open' };
+  if (parts.length === 2 && (parts[1] === 'send' || parts[1] === 'receive' || parts[1] === 'close')) {
+    return { kind: 'transport', id: parts[0]!, operation: parts[1] };
+  }
+  return { kind: 'none' };
+}
+
+interface LongPollCounters {
+  opened: Counter;
+  refusedOpens: Counter;
+  slowConsumers: Counter;
+  sessionTimeouts: Counter;
+  oversized: Counter;
+  open: Gauge;
+}
+
+/**
+ * WAMP over HTTP long-poll, the protocol AutobahnJS and Crossbar speak, below one base URL:
+ * POST <base>/open {"protocols": [...]} -> {"transport": id, "protocol": p};
+ * POST <base>/<id>/send (one message or batch) -> 204; POST <base>/<id>/receive -> the next
+ * message(s), held until one comes or request_timeout passes (then 204);
+ * POST <base>/<id>/close -> 204. Every transport is a router session of its own.
+ */
+export class LongPollServer {
+  private readonly transports = new Map<string, LongPollTransport>();
+  private readonly counters: LongPollCounters;
+  private readonly maxTransports: number;
+  private shuttingDown = false;
+
+  constructor(
+    private readonly attach: AttachPeer,
+    private readonly options: LongPollServerOptions,
+    private readonly log: Logger,
+    metrics: MetricsRegistry = new MetricsRegistry(),
+  ) {
+    this.maxTransports = options.maxTransports ?? DEFAULT_MAX_TRANSPORTS;
+    const path = { path: options.path };
+    this.counters = {
+      opened: metrics.counter('junction_longpoll_opened_total', 'Long-poll transports opened'),
+      refusedOpens: metrics.counter('junction_longpoll_refused_opens_total', 'Long-poll opens refused (bad request, no common protocol, too many transports), by reason'),
+      slowConsumers: metrics.counter('junction_longpoll_slow_consumer_closed_total', 'Long-poll transports closed because their queue passed queue_limit_bytes or queue_limit_messages'),
+      sessionTimeouts: metrics.counter('junction_longpoll_session_timeouts_total', 'Long-poll transports closed after session_timeout without a request'),
+      oversized: metrics.counter('junction_longpoll_oversized_messages_total', 'Long-poll transports closed (413) for a send body over max_message_size'),
+      open: metrics.gauge('junction_longpoll_transports', 'Long-poll transports currently known'),
+    };
+    this.counters.open.set(0, path);
+  }
+
+  get transportCount(): number {
+    return this.transports.size;
+  }
+
+  /** Handles a request for this endpoint; `subpath` is what follows the base path ("/open", "/<id>/send"). */
+  handle(request: IncomingMessage, response: ServerResponse, subpath: string): void {
+    setStandardHeaders(request, response);
+    if (request.method === 'OPTIONS') return answerPreflight(request, response);
+    const target = route(subpath);
+    if (target.kind === 'none') {
+      request.resume();
+      return sendError(response, 404, 'not_found', subpath === ''
+        ? 'this is a WAMP long-poll endpoint: POST <this URL>/open with {"protocols": ["wamp.2.json"]} to open a transport'
+        : `no long-poll operation at ${subpath}: use /open, /<transport>/send, /<transport>/receive or /<transport>/close`);
+    }
+    if (request.method !== 'POST') {
+      request.resume();
+      return sendError(response, 405, 'method_not_allowed', `${request.method} is not allowed here: the long-poll protocol uses POST`);
+    }
+    if (target.kind === 'open') {
+      void this.open(request, response);
+      return;
+    }
+    const transport = this.transports.get(target.id);
+    if (!transport) {
+      request.resume();
+      return sendError(response, 404, 'no_such_transport', 'no such long-poll transport (it was closed, timed out, or never existed): open a new one');
+    }
+    switch (target.operation) {
+      case 'send':
+        void this.send(transport, request, response);
+        return;
+      case 'receive':
+        request.resume();
+        if (transport.closed) return sendError(response, 410, 'transport_closed', `the transport is closed: ${transport.closedBecause}`);
+        return transport.poll(response);
+      case 'close':
+        request.resume();
+        this.forget(transport, 'closed by the client');
+        return sendEmpty(response);
+    }
+  }
+
+  /** Shutdown: answers every held receive and detaches every transport. */
+  closeAll(): void {
+    this.shuttingDown = true;
+    for (const transport of [...this.transports.values()]) this.forget(transport, 'the router is shutting down');
+  }
+
+  private async open(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const refuse = (status: number, error: string, message: string, close = false): void => {
+      this.counters.refusedOpens.inc({ reason: error });
+      sendError(response, status, error, message, close);
+    };
+    if (this.shuttingDown) return refuse(503, 'shutting_down', 'the router is shutting down', true);
+    const read = await readBody(request, OPEN_BODY_LIMIT);
+    if (!read.ok) {
+      if (read.reason === 'too_large') refuse(413, 'body_too_large', `an open request body may have at most ${OPEN_BODY_LIMIT} bytes`, true);
+      return;
+    }
+    const offers = parseOpenBody(read.body);
+    if (typeof offers === 'string') return refuse(400, 'bad_open_request', offers);
+    const protocol = chooseProtocol(offers, this.options.protocols);
+    if (!protocol) {
+      const ours = this.options.protocols.map((candidate) => candidate.name).join(', ');
+      return refuse(400, 'no_common_protocol', `none of the offered protocols (${offers.join(', ') || 'none'}) is spoken here; this endpoint speaks: ${ours}`);
+    }
+    if (this.shuttingDown) return refuse(503, 'shutting_down', 'the router is shutting down', true);
+    if (this.transports.size >= this.maxTransports) {
+      this.log.warn({ limit: this.maxTransports }, 'long-poll open refused: too many transports');
+      return refuse(503, 'too_many_transports', `this endpoint already has ${this.maxTransports} transports open; try again later`);
+    }
+
+    const id = newTransportId();
+    const label = this.options.clientAddress(request).label;
+    const log = this.log.child({ peer: label });
+    const transport = new LongPollTransport(id, { type: 'longpoll', serializer: protocol.codec.name, peer: label, extra: { protocol: protocol.name } }, {
+      protocol,
+      requestTimeoutMs: this.options.requestTimeoutMs,
+      sessionTimeoutMs: this.options.sessionTimeoutMs,
+      queueLimitBytes: this.options.queueLimitBytes,
+      queueLimitMessages: this.options.queueLimitMessages,
+      log,
+      onSlowConsumer: () => this.counters.slowConsumers.inc(),
+      onSessionTimeout: () => this.counters.sessionTimeouts.inc(),
+      onExpired: (expired) => this.remove(expired),
+    });
+    this.transports.set(id, transport);
+    this.counters.open.add(1, { path: this.options.path });
+    this.counters.opened.inc();
+    transport.connect(this.attach(transport));
+    log.debug({ protocol: protocol.name }, 'long-poll transport opened');
+    sendJson(response, { transport: id, protocol: protocol.name });
+  }
+
+  private async send(transport: LongPollTransport, request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const read = await readBody(request, this.options.maxMessageSize);
+    if (!read.ok) {
+      if (read.reason === 'aborted') return;
+      this.counters.oversized.inc();
+      this.log.warn({ limitBytes: this.options.maxMessageSize }, 'long-poll send body larger than max_message_size; transport closed');
+      this.forget(transport, 'message too large');
+      return sendError(response, 413, 'message_too_large', `a send body may have at most ${this.options.maxMessageSize} bytes; the transport is closed`, true);
+    }
+    if (transport.closed) return sendError(response, 410, 'transport_closed', `the transport is closed: ${transport.closedBecause}`);
+    const outcome = transport.deliver(read.body);
+    if (!outcome.ok) return sendError(response, 400, 'bad_message', outcome.reason);
+    sendEmpty(response);
+  }
+
+  private forget(transport: LongPollTransport, reason: string): void {
+    transport.dispose(reason);
+    this.remove(transport);
+  }
+
+  private remove(transport: LongPollTransport): void {
+    if (this.transports.get(transport.id) !== transport) return;
+    this.transports.delete(transport.id);
+    this.counters.open.add(-1, { path: this.options.path });
+  }
+}
+
+/** The protocols an `open` body offers, or what is wrong with it. */
+function parseOpenBody(body: Buffer): string[] | string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    return `the open request body is not JSON (${(error as Error).message}); send {"protocols": ["wamp.2.json"]}`;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return 'the open request body must be a JSON object such as {"protocols": ["wamp.2.json"]}';
+  }
+  const protocols = (parsed as { protocols?: unknown }).protocols;
+  if (!Array.isArray(protocols) || protocols.length === 0 || !protocols.every((item) => typeof item === 'string')) {
+    return '"protocols" must be a non-empty list of protocol names such as ["wamp.2.json"]';
+  }
+  if (protocols.length > MAX_OFFERED_PROTOCOLS) return `"protocols" may name at most ${MAX_OFFERED_PROTOCOLS} protocols`;
+  return protocols as string[];
+}
