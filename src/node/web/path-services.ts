@@ -3,6 +3,7 @@ import { UnsupportedConfigError } from '../auth-wiring.js';
 import type { PathHandler } from './listener.js';
 import type { PathServiceFactory, ServiceContext } from './service-context.js';
 import { healthPath } from './health.js';
+import { httpCaller, httpPublisher, httpWebhook } from './http-bridge/index.js';
 import { jsonValuePath } from './json-value.js';
 import { longpollPath } from './longpoll-path.js';
 import { metricsPath } from './metrics-path.js';
@@ -25,6 +26,9 @@ const factories: Factories = {
   metrics: metricsPath,
   longpoll: longpollPath,
   sse: ssePath,
+  publisher: httpPublisher,
+  caller: httpCaller,
+  webhook: httpWebhook,
 };
 
 /** Builds the handler for one path of a web transport. */

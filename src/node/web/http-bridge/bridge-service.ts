@@ -1,0 +1,156 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HttpBridgeOptions, HttpSignatureOptions } from '../../../config/model.js';
+import type { UriRules } from '../../../protocol/uri.js';
+import type { InternalCallError } from '../../../router/internal-session.js';
+import { UnsupportedConfigError } from '../../auth-wiring.js';
+import type { PathHandler } from '../listener.js';
+import type { ClientAddress, ServiceContext } from '../service-context.js';
+import { readBody } from './request-body.js';
+import { ClientGate, allowedMethods, checkJsonContentType, checkMethod } from './request-checks.js';
+import { ClientGone, Refusal, refusalBody, sendBridgeJson } from './refusal.js';
+import { SignatureVerifier } from './signed-request.js';
+
+/** Requests one bridge service handles at once (reading, waiting for the router); more get 503. */
+export const maxRequestsInFlight = 1000;
+
+/** What a service answers to a request that passed the common checks. */
+export interface BridgeReply {
+  status: number;
+  /** A JSON body, or else a text body (the webhook's configured answers). */
+  json?: unknown;
+  text?: string;
+  /** For metrics and logs: "accepted", or a fixed word for what went wrong (never client input). */
+  outcome: string;
+  /** For the warn line of a failed outcome (a WAMP error's message). */
+  reason?: string;
+}
+
+export interface BridgeExchange {
+  request: IncomingMessage;
+  client: ClientAddress;
+  /** Aborted when the client goes away before it was answered. */
+  signal: AbortSignal;
+}
+
+export interface BridgeServiceSpec {
+  kind: 'publisher' | 'caller' | 'webhook';
+  limits: Omit<HttpBridgeOptions, 'signature'>;
+  signature?: HttpSignatureOptions;
+  /** Checks the Content-Type (publisher, caller); a webhook takes any body. */
+  readsJson: boolean;
+  /** Handles a request that passed method, address, TLS, content type, size and signature checks. */
+  process(body: Buffer, exchange: BridgeExchange): Promise<BridgeReply>;
+  close?(): Promise<void>;
+}
+
+/**
+ * The checks every HTTP bridge service shares, in order: method, client address (require_ip),
+ * TLS (require_tls), content type, requests in flight, body size (post_body_limit) and, when
+ * configured, the request signature. Refusals are answered as JSON, logged at warn with the
+ * client's address (never the body or a secret) and counted by reason.
+ */
+export function bridgeHandler(context: ServiceContext, spec: BridgeServiceSpec): PathHandler {
+  const gate = new ClientGate(spec.limits.requireIp, spec.limits.requireTls);
+  const verifier = spec.signature ? new SignatureVerifier(spec.signature) : undefined;
+  const requests = context.metrics.counter('junction_http_bridge_requests_total',
+    'HTTP bridge requests by service, path and outcome ("accepted" or why not)');
+  const count = (outcome: string): void => requests.inc({ service: spec.kind, path: context.path, outcome });
+  const log = context.log.child({ service: spec.kind });
+  let inFlight = 0;
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const client = context.clientAddress(request);
+    const controller = new AbortController();
+    response.on('close', () => {
+      if (!response.writableFinished) controller.abort();
+    });
+    let counted = false;
+    try {
+      if (request.method === 'OPTIONS') {
+        response.writeHead(204, { allow: allowedMethods });
+        response.end();
+        return count('options');
+      }
+      checkMethod(request.method);
+      gate.check(client);
+      if (spec.readsJson) checkJsonContentType(request);
+      if (inFlight >= maxRequestsInFlight) {
+        throw new Refusal(503, 'too_many_requests', `this service is handling ${maxRequestsInFlight} requests already; try again shortly`,
+          undefined, { 'retry-after': '1' });
+      }
+      inFlight++;
+      counted = true;
+      const body = await readBody(request, spec.limits.postBodyLimit);
+      verifier?.verify(queryOf(request.url), body);
+      const reply = await spec.process(body, { request, client, signal: controller.signal });
+      if (controller.signal.aborted) throw new ClientGone();
+      if (reply.status >= 400) log.warn({ client: client.label, outcome: reply.outcome, status: reply.status, reason: reply.reason }, 'HTTP bridge request failed');
+      send(response, reply);
+      count(reply.outcome);
+    } catch (error) {
+      if (error instanceof ClientGone || controller.signal.aborted) {
+        log.debug({ client: client.label }, 'the client left before it was answered');
+        return count('client_gone');
+      }
+      if (error instanceof Refusal) {
+        log.warn({ client: client.label, reason: error.code, status: error.status, message: error.message }, 'HTTP bridge request refused');
+        sendBridgeJson(response, error.status, refusalBody(error), error.headers);
+        return count(error.code);
+      }
+      log.error({ client: client.label, err: (error as Error).message }, 'HTTP bridge request failed');
+      const message = 'the bridge failed to handle this request';
+      sendBridgeJson(response, 500, { error: 'internal_error', message, args: [message], kwargs: {} });
+      count('internal_error');
+    } finally {
+      if (counted) inFlight--;
+    }
+  }
+
+  return {
+    request: (request, response) => void handle(request, response),
+    close: spec.close,
+  };
+}
+
+function send(response: ServerResponse, reply: BridgeReply): void {
+  if (reply.json !== undefined) return sendBridgeJson(response, reply.status, reply.json);
+  const text = reply.text ?? '';
+  response.writeHead(reply.status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+    'cache-control': 'no-store',
+  });
+  response.end(text);
+}
+
+function queryOf(url: string | undefined): URLSearchParams {
+  return new URL(url ?? '/', 'http://bridge.invalid').searchParams;
+}
+
+/** A WAMP error (from the router or a callee) as Crossbar's bridge answers it: {error, args, kwargs}, plus a message on failures. */
+export function wampErrorReply(error: InternalCallError, status: number, outcome: string): BridgeReply {
+  const reason = typeof error.args[0] === 'string' ? error.args[0] : error.uri;
+  const json: Record<string, unknown> = { error: error.uri, args: error.args, kwargs: error.kwargs };
+  if (status >= 400) json.message = reason;
+  return { status, json, outcome, reason };
+}
+
+/** The URI rule of the realm a service acts in (its `uri_check`, strict by default). */
+export function realmUriRules(context: ServiceContext, realm: string): UriRules {
+  const config = context.config.realms.find((candidate) => candidate.name === realm);
+  if (!config) throw new UnsupportedConfigError(`${context.where}: realm "${realm}" is not configured`);
+  return { strict: config.options.uriCheck === 'strict' };
+}
+
+/** Resolves as `promise` does, or fails with a 504 refusal after `ms`: no request waits forever on the router. */
+export async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Refusal(504, 'no_answer', `${what} within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

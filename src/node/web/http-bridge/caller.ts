@@ -1,0 +1,77 @@
+import type { CallerService } from '../../../config/model.js';
+import { ErrorUri } from '../../../protocol/errors.js';
+import { InternalCallError } from '../../../router/internal-session.js';
+import type { PathServiceFactory } from '../service-context.js';
+import { BridgeSession } from './bridge-session.js';
+import { bridgeHandler, realmUriRules, wampErrorReply, withDeadline, type BridgeReply } from './bridge-service.js';
+import { describe, parseJsonObject, readArgs, readKwargs, readOptions, readUri } from './json-request.js';
+import { Refusal } from './refusal.js';
+
+/**
+ * The longest a call may run, and the timeout of calls that ask for none (ms). Crossbar has no
+ * limit; an HTTP client should not hold a connection forever. (Not yet a config setting.)
+ */
+export const maxCallTimeoutMs = 60_000;
+
+/** Past the dealer's own timeout, how long to wait before answering 504 regardless. */
+const routerMarginMs = 5_000;
+
+/**
+ * HTTP caller (Crossbar's `caller` path service): POST {procedure, args?, kwargs?, options?: {timeout}}
+ * calls as the service's role and answers 200 {"args": [...], "kwargs": {...}} (kwargs only when
+ * not empty, as Crossbar). A WAMP error is answered {"error", "args", "kwargs"} with 200, as
+ * Crossbar does, except refusals the client must act on: not authorized (403) and timeouts (504).
+ */
+export const httpCaller: PathServiceFactory<CallerService> = async (service, context) => {
+  const rules = realmUriRules(context, service.realm);
+  const bridge = new BridgeSession(() => context.joinBridgeSession(service.realm, service.role, 'http-caller'),
+    () => context.state() === 'stopping', service.realm, context.log);
+  await bridge.get();
+
+  return bridgeHandler(context, {
+    kind: 'caller',
+    limits: service.options,
+    signature: service.options.signature,
+    readsJson: true,
+    close: () => bridge.close(),
+    async process(body, exchange): Promise<BridgeReply> {
+      const fields = parseJsonObject(body, ['procedure', 'args', 'kwargs', 'options']);
+      const procedure = readUri(fields, 'procedure', rules);
+      const args = readArgs(fields);
+      const kwargs = readKwargs(fields);
+      const timeout = readTimeout(readOptions(fields, ['timeout']));
+      const session = await bridge.get();
+      // InternalSession cannot send CANCEL yet: a client that leaves early leaves the call running
+      // until it ends or its timeout (always set, so never longer than maxCallTimeoutMs).
+      exchange.signal.addEventListener('abort', () => context.log.debug({ procedure }, 'HTTP caller left; the call runs until it ends or times out'));
+      try {
+        const outcome = await withDeadline(session.call(procedure, args, kwargs, { timeout }), timeout + routerMarginMs,
+          `the router did not answer the call to "${procedure}"`);
+        const json: Record<string, unknown> = { args: outcome.args };
+        if (Object.keys(outcome.kwargs).length > 0) json.kwargs = outcome.kwargs;
+        return { status: 200, json, outcome: 'accepted' };
+      } catch (error) {
+        if (!(error instanceof InternalCallError)) throw error;
+        switch (error.uri) {
+          case ErrorUri.notAuthorized: return wampErrorReply(error, 403, 'not_authorized');
+          case ErrorUri.timeout:
+          case ErrorUri.canceled: return wampErrorReply(error, 504, 'call_timeout');
+          default: return wampErrorReply(error, 200, 'call_error');
+        }
+      }
+    },
+  });
+};
+
+/** options.timeout in ms: a whole number up to the service's limit; 0 or absent means the limit. */
+function readTimeout(options: Record<string, unknown>): number {
+  const value = options.timeout;
+  if (value === undefined || value === null || value === 0) return maxCallTimeoutMs;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new Refusal(400, 'invalid_option', `option "timeout" must be a whole number of milliseconds, not ${typeof value === 'number' ? value : describe(value)}`);
+  }
+  if (value > maxCallTimeoutMs) {
+    throw new Refusal(400, 'invalid_option', `option "timeout" is ${value} ms; this service allows at most ${maxCallTimeoutMs} ms`);
+  }
+  return value;
+}

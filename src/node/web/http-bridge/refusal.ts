@@ -1,0 +1,85 @@
+import type { ServerResponse } from 'node:http';
+
+/**
+ * Why the HTTP bridge refuses a request. The code is stable (clients and the metrics use it); the
+ * message says exactly what was wrong. Every code and its status is listed in docs/http-bridge.md.
+ */
+export type RefusalCode =
+  | 'method_not_allowed'
+  | 'ip_not_allowed'
+  | 'tls_required'
+  | 'unsupported_content_type'
+  | 'body_too_large'
+  | 'invalid_utf8'
+  | 'invalid_json'
+  | 'not_an_object'
+  | 'unknown_field'
+  | 'missing_field'
+  | 'invalid_field'
+  | 'invalid_uri'
+  | 'unknown_option'
+  | 'invalid_option'
+  | 'signature_missing'
+  | 'signature_malformed'
+  | 'unknown_key'
+  | 'signature_mismatch'
+  | 'timestamp_out_of_range'
+  | 'replayed_nonce'
+  | 'replay_memory_full'
+  | 'too_many_requests'
+  | 'unavailable'
+  | 'no_answer';
+
+/** A request refused by the bridge's own checks, before or instead of anything reaching the router. */
+export class Refusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: RefusalCode,
+    message: string,
+    /** Told to the client only, never logged: it may quote the request body (a JSON parser's excerpt). */
+    readonly detail?: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+
+  /** What the client is told. */
+  get fullMessage(): string {
+    return this.detail ? `${this.message}: ${this.detail}` : this.message;
+  }
+}
+
+/** The request's connection is gone: nobody is left to answer. */
+export class ClientGone extends Error {
+  constructor() {
+    super('the client closed the connection');
+  }
+}
+
+/**
+ * Crossbar answers refusals as {"error", "args", "kwargs"}; Junction keeps those keys (so existing
+ * clients find them) and adds "message". "error" is a short code here, a WAMP URI for errors the
+ * router or a callee raised.
+ */
+export function refusalBody(refusal: Refusal): { error: string; message: string; args: unknown[]; kwargs: Record<string, unknown> } {
+  const message = refusal.fullMessage;
+  return { error: refusal.code, message, args: [message], kwargs: {} };
+}
+
+/** Answers with JSON; bridge answers are never cached by intermediaries. */
+export function sendBridgeJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+    'cache-control': 'no-store',
+  });
+  response.end(text);
+}
+
+/** A client-supplied value inside a message: quoted, and cut short so that messages and logs stay small. */
+export function quote(value: string, max = 80): string {
+  const text = JSON.stringify(value.length > max ? `${value.slice(0, max)}…` : value);
+  return text;
+}
