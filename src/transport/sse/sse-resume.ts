@@ -42,12 +42,13 @@ export type ResumePlan =
   /** Nothing can be replayed; `reason` is for the stream's comment line. */
   | { kind: 'live'; reason: string };
 
-const maxId = 2 ** 53;
+/** WAMP IDs are 1..2^53. */
+const maxId = 2n ** 53n;
 
 export function planResume(lastEventId: string, topics: readonly TopicHistory[]): ResumePlan {
   const withHistory = topics.filter((topic) => topic.events !== undefined);
   if (withHistory.length === 0) return { kind: 'live', reason: 'no event history is kept for these topics; live events only' };
-  if (!/^[1-9][0-9]{0,15}$/.test(lastEventId) || Number(lastEventId) > maxId) {
+  if (!/^[1-9][0-9]{0,15}$/.test(lastEventId) || BigInt(lastEventId) > maxId) {
     return { kind: 'live', reason: `Last-Event-ID "${printable(lastEventId)}" is not a publication ID; live events only` };
   }
   const id = Number(lastEventId);

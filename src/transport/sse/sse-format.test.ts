@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { eventData, formatComment, formatMessage, formatRetry } from './sse-format.js';
+
+describe('SSE format', () => {
+  it('writes a message as id, event and data lines ended by a blank line', () => {
+    assert.equal(formatMessage({ id: 42, event: 'news.world', data: '{"args":[1],"kwargs":{}}' }),
+      'id: 42\nevent: news.world\ndata: {"args":[1],"kwargs":{}}\n\n');
+  });
+
+  it('refuses a field value with a line break (it would end the field)', () => {
+    assert.throws(() => formatMessage({ id: 1, event: 'a\nb', data: '{}' }), /line break/);
+    assert.throws(() => formatMessage({ id: 1, event: 'a', data: '{\r}' }), /line break/);
+  });
+
+  it('writes comments one line each, and the retry advice as whole milliseconds', () => {
+    assert.equal(formatComment('keepalive'), ': keepalive\n\n');
+    assert.equal(formatComment('two\nlines'), ': two\n: lines\n\n');
+    assert.equal(formatRetry(2500.7), 'retry: 2500\n\n');
+  });
+
+  it('carries args and kwargs, always both, on one line even when strings hold line breaks', () => {
+    assert.equal(eventData({ details: {} }), '{"args":[],"kwargs":{}}');
+    const data = eventData({ args: ['line 1\nline 2\r\n'], kwargs: { a: { b: [true, null] } }, details: {} });
+    assert.doesNotMatch(data, /[\r\n]/);
+    assert.deepEqual(JSON.parse(data), { args: ['line 1\nline 2\r\n'], kwargs: { a: { b: [true, null] } } });
+  });
+
+  it('writes bytes with the JSON binary convention (NUL + base64)', () => {
+    const data = JSON.parse(eventData({ args: [new Uint8Array([1, 2, 255])], details: {} })) as { args: string[] };
+    assert.equal(data.args[0], '\u0000AQL/');
+  });
+
+  it('carries a passthru payload with its scheme instead of args and kwargs', () => {
+    const data = JSON.parse(eventData({ payload: new Uint8Array([9]), details: { ppt_scheme: 'x_custom', ppt_serializer: 'cbor', other: 1 } }));
+    assert.deepEqual(data, { payload: '\u0000CQ==', ppt_scheme: 'x_custom', ppt_serializer: 'cbor' });
+  });
+});
