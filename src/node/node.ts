@@ -6,7 +6,7 @@ import type { Logger } from '../router/log.js';
 import { Router } from '../router/router.js';
 import { NodeAuth } from './auth-wiring.js';
 import { startComponents, stopComponents, type RunningComponent } from './bridge/components.js';
-import { rawSocketListener } from './rawsocket-listener.js';
+import { rawSocketAcceptor, rawSocketListener } from './rawsocket-listener.js';
 import { clientAddressReader } from './web/client-address.js';
 import { HttpListener, type PathHandler } from './web/listener.js';
 import { buildPathHandler } from './web/path-services.js';
@@ -133,16 +133,19 @@ async function buildListener(config: ListenerConfig, node: NodeContext): Promise
     handlers.set(path, await buildPathHandler(service, context));
     if (service.type === 'websocket') handshakeTimeout = Math.min(handshakeTimeout, service.options.openHandshakeTimeout);
   }
-  const http = new HttpListener(config, handlers, handshakeTimeout, log);
+  // A universal listener also speaks RawSocket to connections that open with its magic octet.
+  const rawsocket = config.kind === 'universal' ? rawSocketAcceptor(config, node) : undefined;
+  const http = new HttpListener(config, handlers, handshakeTimeout, log, rawsocket);
   return {
     close: () => http.close(),
     listen: async () => {
       const address = await http.listen();
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      const served = Object.entries(config.paths).map(([path, service]) => {
+      const served: ServedUrl[] = Object.entries(config.paths).map(([path, service]) => {
         const scheme = service.type === 'websocket' ? (http.secure ? 'wss' : 'ws') : (http.secure ? 'https' : 'http');
         return { url: `${scheme}://${host}:${address.port}${path}`, service: service.type };
       });
+      if (rawsocket) served.push({ url: `${http.secure ? 'rss' : 'rs'}://${host}:${address.port}`, service: 'rawsocket' });
       return { port: address.port, served };
     },
   };

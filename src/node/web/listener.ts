@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ListenerConfig } from '../../config/model.js';
 import type { Logger } from '../../router/log.js';
+import { divertRawSocket, type Diversion, type RawSocketAcceptor } from '../../transport/rawsocket/sniff.js';
 
 /**
  * What a path of a listener does: answer upgrades (WebSocket) and/or plain HTTP requests.
@@ -27,12 +28,15 @@ export class HttpListener {
   private readonly server: Server;
   private readonly paths: Map<string, PathHandler>;
   private readonly catchAll: PathHandler | undefined;
+  /** Universal transport: connections whose first octet is 0x7F go to RawSocket. */
+  private readonly diversion: Diversion | undefined;
 
   constructor(
     readonly config: ListenerConfig,
     paths: Map<string, PathHandler>,
     handshakeTimeoutMs: number,
     private readonly log: Logger,
+    private readonly rawsocket?: RawSocketAcceptor,
   ) {
     this.paths = paths;
     this.catchAll = config.kind === 'websocket' ? paths.get('/') : undefined;
@@ -53,6 +57,10 @@ export class HttpListener {
       this.log.debug({ err: error.message }, 'malformed HTTP request');
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     });
+    // Over TLS the first octet is read after the TLS handshake: RawSocket inside TLS, as Crossbar.
+    if (rawsocket) {
+      this.diversion = divertRawSocket(this.server, tls ? 'secureConnection' : 'connection', (socket) => rawsocket.accept(socket), handshakeTimeoutMs);
+    }
   }
 
   get secure(): boolean {
@@ -73,7 +81,8 @@ export class HttpListener {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.paths.values()].map((handler) => handler.close?.()));
+    this.diversion?.close();
+    await Promise.all([...[...this.paths.values()].map((handler) => handler.close?.()), this.rawsocket?.close()]);
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();

@@ -1,0 +1,129 @@
+import type { Duplex } from 'node:stream';
+import type { Codec } from '../../codec/codec.js';
+import { MetricsRegistry, type Gauge } from '../../metrics/registry.js';
+import type { Logger } from '../../router/log.js';
+import { RawSocketConnection, type AttachRawSocketPeer, type RawSocketCounters } from './rawsocket-connection.js';
+import { exponentFor, HandshakeError, lengthOfExponent, SerializerId } from './handshake.js';
+
+export type { AttachRawSocketPeer } from './rawsocket-connection.js';
+
+export interface RawSocketServiceOptions {
+  /** Serializers served (the client picks one in its handshake). */
+  codecs: readonly Codec[];
+  /** Largest message accepted, in bytes; announced as the largest 2^(9+n) that does not exceed it. */
+  maxMessageSize: number;
+  /** Connections at once; more are refused with handshake error 4. */
+  maxConnections: number;
+  /** Milliseconds of silence before a PING; 0 turns keepalive off. */
+  autoPingInterval: number;
+  /** Milliseconds to wait for the PONG. */
+  autoPingTimeout: number;
+  /** Handshake plus WAMP opening must finish within this many ms (0 = no limit). */
+  openHandshakeTimeout: number;
+  /** Slow-consumer limit: bytes waiting to be written to one connection. */
+  maxBufferedBytes: number;
+  /**
+   * Clients that receive less than this are refused with handshake error 2 (default 512, i.e.
+   * every client): a client whose limit cannot hold the router's WELCOME cannot have a session.
+   */
+  minClientLength?: number;
+}
+
+/** How long connections get to take their GOODBYE and close before they are destroyed. */
+const SHUTDOWN_GRACE_MS = 500;
+
+/**
+ * WAMP over RawSocket (the spec's TCP transport) for one listener: hand it every accepted
+ * socket, whether from a TCP port, a Unix socket or a web port that saw the 0x7F magic octet.
+ */
+export class RawSocketService {
+  private readonly connections = new Set<RawSocketConnection>();
+  /** Connections over the limit, kept only until they have read their error reply. */
+  private readonly refusing = new Set<RawSocketConnection>();
+  private readonly counters: RawSocketCounters;
+  private readonly gauge: Gauge;
+  private readonly settings: ConstructorParameters<typeof RawSocketConnection>[2];
+  private stopping = false;
+  private readonly idle: (() => void)[] = [];
+
+  constructor(attach: AttachRawSocketPeer, private readonly options: RawSocketServiceOptions, log: Logger, metrics = new MetricsRegistry()) {
+    if (options.codecs.length === 0) throw new Error('a RawSocket service needs at least one serializer');
+    this.counters = {
+      refused: metrics.counter('junction_rawsocket_refused_handshakes_total', 'RawSocket handshakes refused or failed, by reason'),
+      oversized: metrics.counter('junction_rawsocket_oversized_frames_total', 'RawSocket connections closed for a frame over the announced maximum length'),
+      protocolErrors: metrics.counter('junction_rawsocket_protocol_errors_total', 'RawSocket connections closed for a malformed frame header, by kind'),
+      deadPeers: metrics.counter('junction_rawsocket_ping_timeouts_total', 'RawSocket connections dropped for not answering a PING in time'),
+      slowConsumers: metrics.counter('junction_rawsocket_slow_consumer_closed_total', 'RawSocket connections dropped because their send buffer passed its limit'),
+      tooLongForClient: metrics.counter('junction_rawsocket_too_long_for_client_total', 'Messages not sent because they exceed what the RawSocket client accepts, by message type'),
+    };
+    this.gauge = metrics.gauge('junction_rawsocket_connections', 'Open RawSocket connections');
+    this.settings = {
+      codecs: new Map(options.codecs.map((codec) => [SerializerId[codec.name], codec])),
+      lengthExponent: exponentFor(options.maxMessageSize),
+      minClientLength: options.minClientLength ?? lengthOfExponent(0),
+      openHandshakeTimeout: options.openHandshakeTimeout,
+      autoPingInterval: options.autoPingInterval,
+      autoPingTimeout: options.autoPingTimeout,
+      maxBufferedBytes: options.maxBufferedBytes,
+      attach,
+      counters: this.counters,
+      log,
+    };
+  }
+
+  /** The longest message this service accepts (what it announces in its handshake). */
+  get maxReceiveLength(): number {
+    return lengthOfExponent(this.settings.lengthExponent);
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** A new connection; `peerLabel` names it in logs and the session meta API ("tcp4:ip:port", "unix:/path"). */
+  accept(socket: Duplex, peerLabel: string): void {
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    if (this.connections.size < this.options.maxConnections) {
+      const connection = new RawSocketConnection(socket, peerLabel, this.settings, (closed) => this.forget(closed));
+      this.connections.add(connection);
+      this.gauge.add(1);
+      return;
+    }
+    // Over the limit: answer error 4 after reading the handshake. A flood of those is not kept.
+    if (this.refusing.size >= this.options.maxConnections) {
+      this.counters.refused.inc({ reason: 'max_connections' });
+      socket.destroy();
+      return;
+    }
+    const refusal = new RawSocketConnection(socket, peerLabel, this.settings, (closed) => this.forget(closed),
+      HandshakeError.maxConnectionsReached);
+    this.refusing.add(refusal);
+  }
+
+  /**
+   * Ends every connection (after the router said GOODBYE): each gets a short grace to flush, then
+   * is destroyed. Resolves when all are closed.
+   */
+  async close(): Promise<void> {
+    this.stopping = true;
+    for (const connection of this.refusing) connection.destroy();
+    for (const connection of this.connections) connection.shutdown();
+    if (this.connections.size === 0) return;
+    const stragglers = setTimeout(() => {
+      for (const connection of this.connections) connection.destroy();
+    }, SHUTDOWN_GRACE_MS);
+    stragglers.unref();
+    await new Promise<void>((resolve) => this.idle.push(resolve));
+    clearTimeout(stragglers);
+  }
+
+  private forget(connection: RawSocketConnection): void {
+    if (this.refusing.delete(connection)) return;
+    if (!this.connections.delete(connection)) return;
+    this.gauge.add(-1);
+    if (this.connections.size === 0) for (const resolve of this.idle.splice(0)) resolve();
+  }
+}
