@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { JunctionConfig } from '../../src/config/model.js';
+import { openAutobahn, type OpenSession } from '../support/autobahn.js';
+import { startTestNode, testConfig } from '../support/node.js';
+import { nginxBinary, nginxInstalled, RunningNginx } from './support/nginx-server.js';
+
+/*
+ * Junction behind a real nginx, configured as docs/reverse-proxy.md tells operators to: WebSocket
+ * upgrades and plain HTTP through one `location /`, X-Forwarded-For / X-Forwarded-Proto set by
+ * nginx, and Junction trusting 127.0.0.1 (where nginx connects from) on one listener only.
+ */
+
+const skip = nginxInstalled() ? false : `nginx is not installed at ${nginxBinary} (apt-get install nginx; CI installs it)`;
+
+/** The headers every proxied location sets. Repeated in each location on purpose: a location
+ * with any proxy_set_header of its own inherits none from the server level. */
+const proxyHeaders = `
+      proxy_http_version 1.1;
+      proxy_set_header Host $host;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_read_timeout 1h;
+      proxy_send_timeout 1h;
+      proxy_buffering off;`;
+
+function nginxHttpBlock(trusting: number, untrusting: number): (port: number) => string {
+  return (port) => `
+  map $http_upgrade $connection_upgrade {
+    default upgrade;
+    ''      close;
+  }
+  upstream junction { server 127.0.0.1:${trusting}; }
+  upstream junction_untrusting { server 127.0.0.1:${untrusting}; }
+  server {
+    listen 127.0.0.1:${port};
+    # The documented setup: nginx appends the address it saw to the client's X-Forwarded-For.
+    location / {
+      proxy_pass http://junction;${proxyHeaders}
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    }
+    # As if nginx had learnt the client's address from a front load balancer.
+    location = /fixed/ws {
+      proxy_pass http://junction/ws;${proxyHeaders}
+      proxy_set_header X-Forwarded-For "203.0.113.9";
+    }
+    # The same header, to a listener that trusts no proxy.
+    location = /untrusted/ws {
+      proxy_pass http://junction_untrusting/ws;${proxyHeaders}
+      proxy_set_header X-Forwarded-For "203.0.113.9";
+    }
+  }`;
+}
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/** A request whose path goes out exactly as written (no client-side ".." or escape clean-up). */
+function get(url: string, path: string, headers: Record<string, string> = {}): Promise<Reply> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: hostname, port, path, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The peer label the router recorded for `client`'s session, through the meta API. */
+async function peerOf(client: OpenSession): Promise<string> {
+  const details = await client.session.call('wamp.session.get', [client.session.id]);
+  return details.transport.peer as string;
+}
+
+describe('Junction behind nginx', { skip }, () => {
+  let dir: string;
+  let node: Awaited<ReturnType<typeof startTestNode>>;
+  let nginx: RunningNginx;
+  const clients: OpenSession[] = [];
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'junction-nginx-site-'));
+    await mkdir(join(dir, 'site'));
+    await writeFile(join(dir, 'site', 'index.html'), '<h1>behind nginx</h1>');
+    await writeFile(join(dir, 'site', 'hello.txt'), 'hello through nginx');
+    await writeFile(join(dir, 'outside.txt'), 'SECRET-OUTSIDE');
+
+    const config: JunctionConfig = testConfig();
+    const web = config.listeners[0]!;
+    web.trustedProxies = ['127.0.0.1'];
+    web.paths['/static'] = {
+      type: 'static', directory: join(dir, 'site'), defaultFile: 'index.html', directoryListing: false,
+      cacheTimeoutSeconds: 60, mimeTypes: {},
+    };
+    web.paths['/info'] = { type: 'nodeinfo' };
+    web.paths['/health'] = { type: 'health' };
+    config.listeners.push({ ...web, id: 'untrusting', trustedProxies: [], paths: { '/ws': web.paths['/ws']! } });
+    node = await startTestNode(config);
+    nginx = await RunningNginx.start(nginxHttpBlock(node.ports.get('test')!, node.ports.get('untrusting')!));
+  });
+
+  after(async () => {
+    await Promise.all(clients.map((client) => client.close()));
+    await nginx?.stop();
+    await node?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function open(path: string, extra: Record<string, unknown> = {}, serializer: 'json' | 'msgpack' = 'json'): Promise<OpenSession> {
+    const client = await openAutobahn(`ws://127.0.0.1:${nginx.port}${path}`, serializer, extra);
+    clients.push(client);
+    return client;
+  }
+
+  it('carries WAMP over WebSocket both ways: AutobahnJS subscribes and receives an event', async () => {
+    const subscriber = await open('/ws');
+    const publisher = await open('/fixed/ws', {}, 'msgpack');
+    let deliver!: (args: unknown[]) => void;
+    const received = new Promise<unknown[]>((resolve) => (deliver = resolve));
+    await subscriber.session.subscribe('nginx.news', (args: unknown[]) => deliver(args));
+    await publisher.session.publish('nginx.news', [{ via: 'nginx' }], {}, { acknowledge: true });
+    assert.deepEqual(await received, [{ via: 'nginx' }]);
+  });
+
+  it('records the X-Forwarded-For address as the session\'s peer when nginx is trusted', async () => {
+    const fixed = await open('/fixed/ws');
+    assert.equal(await peerOf(fixed), 'tcp4:203.0.113.9:0');
+    // $proxy_add_x_forwarded_for: nginx appends 127.0.0.1 (trusted) to what the client sent.
+    const appended = await open('/ws', { transports: [{ type: 'websocket', headers: { 'X-Forwarded-For': '198.51.100.20' } }] });
+    assert.equal(await peerOf(appended), 'tcp4:198.51.100.20:0');
+  });
+
+  it('does not believe X-Forwarded-For on a listener that trusts no proxy', async () => {
+    const untrusted = await open('/untrusted/ws');
+    const peer = await peerOf(untrusted);
+    assert.match(peer, /^tcp4:127\.0\.0\.1:[1-9]\d*$/);
+    assert.doesNotMatch(peer, /203\.0\.113\.9/);
+  });
+
+  it('serves static files through nginx, with 304 revalidation, and still refuses traversal', async () => {
+    const hello = await get(nginx.url, '/static/hello.txt');
+    assert.equal(hello.status, 200);
+    assert.equal(hello.text, 'hello through nginx');
+    assert.equal(hello.headers['content-type'], 'text/plain; charset=utf-8');
+    assert.equal(hello.headers['cache-control'], 'public, max-age=60');
+    const again = await get(nginx.url, '/static/hello.txt', { 'if-none-match': String(hello.headers.etag) });
+    assert.equal(again.status, 304);
+    assert.equal((await get(nginx.url, '/static/')).text, '<h1>behind nginx</h1>');
+    // nginx passes the request URI on as the client wrote it; Junction refuses the escape itself.
+    const escape = await get(nginx.url, '/static/%2e%2e/outside.txt');
+    assert.equal(escape.status, 400);
+    assert.doesNotMatch(escape.text, /SECRET-OUTSIDE/);
+  });
+
+  it('answers health and nodeinfo through nginx', async () => {
+    const health = await get(nginx.url, '/health');
+    assert.equal(health.status, 200);
+    assert.deepEqual(JSON.parse(health.text), { status: 'serving' });
+    const info = JSON.parse((await get(nginx.url, '/info')).text) as { name: string; realms: { name: string; sessions: number }[] };
+    assert.equal(info.name, 'junction');
+    assert.deepEqual(info.realms.map((realm) => realm.name), ['realm1']);
+    assert.equal(info.realms[0]!.sessions, clients.length);
+  });
+});

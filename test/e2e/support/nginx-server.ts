@@ -1,0 +1,100 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../support/cli.js';
+
+/** Debian's nginx; CI installs it (.ci/run). */
+export const nginxBinary = '/usr/sbin/nginx';
+
+export function nginxInstalled(): boolean {
+  return existsSync(nginxBinary);
+}
+
+/** A real nginx in the foreground, as one unprivileged-safe process whose files all live in a temp dir. */
+export class RunningNginx {
+  private constructor(
+    readonly port: number,
+    readonly dir: string,
+    private readonly child: ChildProcess,
+    private readonly exited: Promise<void>,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /**
+   * Writes nginx.conf around `http` (the body of the http block: maps, upstreams, server blocks;
+   * `{{port}}` stands for the port nginx listens on), starts nginx and waits until it accepts
+   * connections. Rejects with nginx's error log when it exits first (a config error).
+   */
+  static async start(http: (port: number) => string, timeoutMs = 10_000): Promise<RunningNginx> {
+    const dir = await mkdtemp(join(tmpdir(), 'junction-nginx-'));
+    const port = await freePort();
+    const conf = join(dir, 'nginx.conf');
+    await writeFile(conf, mainConfig(dir, http(port)));
+    const child = spawn(nginxBinary, ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const nginx = new RunningNginx(port, dir, child, exited);
+    let early = false;
+    void exited.then(() => (early = true));
+    const deadline = Date.now() + timeoutMs;
+    while (!(await accepts(port))) {
+      if (early || Date.now() > deadline) {
+        const log = await readFile(join(dir, 'error.log'), 'utf8').catch(() => '');
+        await nginx.stop();
+        throw new Error(`nginx did not start on port ${port}:\n${stderr}\n${log}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return nginx;
+  }
+
+  /** The error log so far (for failure messages). */
+  errorLog(): Promise<string> {
+    return readFile(join(this.dir, 'error.log'), 'utf8').catch(() => '');
+  }
+
+  /** SIGTERM (fast shutdown), wait for the exit, remove the temp dir. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    await this.exited;
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** One process, no daemon, every path nginx writes to inside `dir`, listening set by the caller. */
+function mainConfig(dir: string, http: string): string {
+  return `daemon off;
+master_process off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log info;
+events { worker_connections 256; }
+http {
+  access_log ${dir}/access.log;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+${http}
+}
+`;
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
