@@ -18,8 +18,11 @@ export interface SignatureFields {
 
 const fieldNames = ['key', 'timestamp', 'seq', 'nonce', 'signature'] as const;
 
-/** Signed requests remembered per service at most; beyond that new ones are refused until old ones expire. */
-export const replayMemoryCapacity = 100_000;
+/**
+ * Signed requests remembered per service at most (a few tens of MB at worst); beyond that new
+ * ones are refused until old ones expire. Each is remembered for about the timestamp delta limit.
+ */
+export const replayMemoryCapacity = 200_000;
 
 /**
  * The raw HMAC-SHA256 digest Crossbar's bridge expects, over the query values exactly as they
@@ -45,8 +48,7 @@ export class SignatureVerifier {
   constructor(private readonly options: HttpSignatureOptions, private readonly now: () => number = Date.now) {
     this.deltaMs = options.timestampDeltaLimitSeconds * 1000;
     this.keyDigest = digestOf(options.key);
-    // A request stays acceptable while |timestamp - now| <= delta: from acceptance, at most two deltas.
-    this.guard = new ReplayGuard(2 * this.deltaMs, replayMemoryCapacity, now);
+    this.guard = new ReplayGuard(replayMemoryCapacity, now);
   }
 
   verify(query: URLSearchParams, body: Buffer): void {
@@ -64,7 +66,8 @@ export class SignatureVerifier {
         'the signature does not match: expected URL-safe base64 of HMAC-SHA256(secret, key + timestamp + seq + nonce + body)');
     }
     this.checkTimestamp(timestamp);
-    const admission = this.guard.admit(`${fields.key}\n${fields.nonce}`);
+    // The request could be accepted again until its timestamp is more than the delta in the past.
+    const admission = this.guard.admit(`${fields.key}\n${fields.nonce}`, timestamp + this.deltaMs);
     if (admission === 'replayed') {
       throw new Refusal(401, 'replayed_nonce', `nonce ${fields.nonce} was already used: every signed request needs a new random nonce`);
     }
