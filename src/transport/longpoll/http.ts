@@ -78,15 +78,26 @@ export function sendBody(response: ServerResponse, body: Buffer, contentType: st
   response.end(body);
 }
 
-export type BodyResult = { ok: true; body: Buffer } | { ok: false; reason: 'too_large' | 'aborted' };
+export type BodyResult =
+  | { ok: true; body: Buffer }
+  /** `drained`: the rest of the body was read and thrown away, so the connection may be kept. */
+  | { ok: false; reason: 'too_large'; drained: boolean }
+  | { ok: false; reason: 'aborted' };
 
 /**
- * Reads a request body of at most `limit` bytes. A larger one (by Content-Length or as it
- * streams in) is not read further: the caller answers 413 and closes the connection.
+ * Bytes of an oversized body read and thrown away so that the client, still sending, reads our
+ * 413 instead of a connection reset. Past this the connection is closed under it.
+ */
+const DISCARD_LIMIT = 4 * 1024 * 1024;
+
+/**
+ * Reads a request body of at most `limit` bytes. A larger one is not kept: the rest is drained
+ * (up to DISCARD_LIMIT more bytes, never buffered) and the caller answers 413; a body announced
+ * larger than that is not read at all, and the caller answers 413 and closes the connection.
  */
 export function readBody(request: IncomingMessage, limit: number): Promise<BodyResult> {
   const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return Promise.resolve({ ok: false, reason: 'too_large' });
+  if (Number.isFinite(declared) && declared > limit + DISCARD_LIMIT) return Promise.resolve({ ok: false, reason: 'too_large', drained: false });
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let length = 0;
@@ -99,14 +110,15 @@ export function readBody(request: IncomingMessage, limit: number): Promise<BodyR
     };
     const onData = (chunk: Buffer): void => {
       length += chunk.length;
-      if (length > limit) {
+      if (length <= limit) chunks.push(chunk);
+      else if (length > limit + DISCARD_LIMIT) {
         request.pause();
-        finish({ ok: false, reason: 'too_large' });
-        return;
+        finish({ ok: false, reason: 'too_large', drained: false });
       }
-      chunks.push(chunk);
     };
-    const onEnd = (): void => finish({ ok: true, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length) });
+    const onEnd = (): void => finish(length > limit
+      ? { ok: false, reason: 'too_large', drained: true }
+      : { ok: true, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length) });
     const onAborted = (): void => finish({ ok: false, reason: 'aborted' });
     request.on('data', onData);
     request.on('end', onEnd);

@@ -146,7 +146,7 @@ export class LongPollServer {
     if (this.shuttingDown) return refuse(503, 'shutting_down', 'the router is shutting down', true);
     const read = await readBody(request, OPEN_BODY_LIMIT);
     if (!read.ok) {
-      if (read.reason === 'too_large') refuse(413, 'body_too_large', `an open request body may have at most ${OPEN_BODY_LIMIT} bytes`, true);
+      if (read.reason === 'too_large') refuse(413, 'body_too_large', `an open request body may have at most ${OPEN_BODY_LIMIT} bytes`, !read.drained);
       return;
     }
     const offers = parseOpenBody(read.body);
@@ -191,7 +191,7 @@ export class LongPollServer {
       this.counters.oversized.inc();
       this.log.warn({ limitBytes: this.options.maxMessageSize }, 'long-poll send body larger than max_message_size; transport closed');
       this.forget(transport, 'message too large');
-      return sendError(response, 413, 'message_too_large', `a send body may have at most ${this.options.maxMessageSize} bytes; the transport is closed`, true);
+      return sendError(response, 413, 'message_too_large', `a send body may have at most ${this.options.maxMessageSize} bytes; the transport is closed`, !read.drained);
     }
     if (transport.closed) return sendError(response, 410, 'transport_closed', `the transport is closed: ${transport.closedBecause}`);
     const outcome = transport.deliver(read.body);
