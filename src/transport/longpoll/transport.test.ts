@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { describe, it } from 'node:test';
+import { MessageType } from '../../protocol/codes.js';
+import { Envelope } from '../../protocol/envelope.js';
+import { silentLogger } from '../../router/log.js';
+import type { SessionLink } from '../../router/peer.js';
+import { longPollProtocols } from './protocols.js';
+import { LongPollTransport, type LongPollTransportOptions } from './transport.js';
+
+/** Just enough of a ServerResponse: records the answer. */
+class FakeResponse extends EventEmitter {
+  status = 0;
+  body: Buffer | undefined;
+  writableEnded = false;
+  destroyed = false;
+  writeHead(status: number): this {
+    this.status = status;
+    return this;
+  }
+  end(body?: Buffer): void {
+    this.body = body;
+    this.writableEnded = true;
+  }
+  get answered(): Promise<void> {
+    return (async () => {
+      for (let turn = 0; turn < 10 && !this.writableEnded; turn++) await new Promise((resolve) => setImmediate(resolve));
+    })();
+  }
+}
+
+const [jsonBatched, json] = longPollProtocols(['json']);
+
+function transport(overrides: Partial<LongPollTransportOptions> = {}): { transport: LongPollTransport; link: SessionLink & { received: unknown[]; detached: number; garbage: string[] }; expired: number[] } {
+  const expired: number[] = [];
+  const t = new LongPollTransport('id', { type: 'longpoll', serializer: 'json', peer: 'test' }, {
+    protocol: json!, requestTimeoutMs: 60_000, sessionTimeoutMs: 60_000, queueLimitBytes: 1_000, queueLimitMessages: 3,
+    log: silentLogger, onSlowConsumer() {}, onSessionTimeout() {}, onExpired: () => expired.push(1), ...overrides,
+  });
+  const link = {
+    received: [] as unknown[], detached: 0, garbage: [] as string[],
+    receive(message: unknown) { link.received.push(message); },
+    receiveGarbage(reason: string) { link.garbage.push(reason); },
+    detach() { link.detached++; },
+  };
+  t.connect(link);
+  return { transport: t, link, expired };
+}
+
+const event = (n: number): Envelope => new Envelope({ type: MessageType.EVENT, subscription: 1, publication: n, details: {}, args: [n] });
+const poll = (t: LongPollTransport): FakeResponse => {
+  const response = new FakeResponse();
+  t.poll(response as unknown as ServerResponse);
+  return response;
+};
+
+describe('long-poll transport state', () => {
+  it('after the router closes the session, delivers what was queued, then is closed and detached', async () => {
+    const { transport: t, link } = transport();
+    t.send(event(1));
+    t.close();
+    assert.equal(t.closed, false);
+    const answer = poll(t);
+    assert.equal(answer.status, 200);
+    assert.deepEqual(JSON.parse(answer.body!.toString()), [36, 1, 1, {}, [1]]);
+    assert.equal(t.closed, true);
+    await Promise.resolve();
+    assert.equal(link.detached, 1);
+  });
+
+  it('a held receive gets messages sent in the same turn as one batch', async () => {
+    const { transport: t } = transport({ protocol: jsonBatched! });
+    const held = poll(t);
+    t.send(event(1));
+    t.send(event(2));
+    await held.answered;
+    assert.equal(held.body!.toString(), '[36,1,1,{},[1]]\u001e[36,1,2,{},[2]]\u001e');
+  });
+
+  it('a held receive whose connection died keeps the messages for the next poll', async () => {
+    const { transport: t } = transport();
+    const dead = poll(t);
+    dead.destroyed = true;
+    t.send(event(1));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(dead.writableEnded, false);
+    const next = poll(t);
+    assert.deepEqual(JSON.parse(next.body!.toString())[2], 1);
+  });
+
+  it('a slow consumer is closed: the held state is cleared and the session detached after the current operation', async () => {
+    let slow = 0;
+    const { transport: t, link } = transport({ onSlowConsumer: () => slow++ });
+    for (let n = 1; n <= 4; n++) t.send(event(n));
+    assert.equal(slow, 1);
+    assert.equal(t.closed, true);
+    assert.match(t.closedBecause, /slow consumer/);
+    assert.equal(link.detached, 0, 'not inside the send');
+    await Promise.resolve();
+    assert.equal(link.detached, 1);
+  });
+
+  it('dispose answers a held receive empty', () => {
+    const { transport: t } = transport();
+    const held = poll(t);
+    t.dispose('test');
+    assert.equal(held.status, 204);
+  });
+
+  it('an undecodable body reaches the session as garbage with the reason', () => {
+    const { transport: t, link } = transport();
+    assert.equal(t.deliver(Buffer.from('[1,')).ok, false);
+    assert.match(link.garbage[0]!, /could not decode the body as wamp\.2\.json/);
+    assert.equal(t.deliver(Buffer.from('[1,"realm1",{}]')).ok, true);
+    assert.deepEqual(link.received, [[1, 'realm1', {}]]);
+  });
+
+  it('expires after session_timeout without a request', async () => {
+    let timeouts = 0;
+    const { transport: t, expired, link } = transport({ sessionTimeoutMs: 20, onSessionTimeout: () => timeouts++ });
+    for (let turn = 0; turn < 100 && expired.length === 0; turn++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(expired.length, 1);
+    assert.equal(timeouts, 1);
+    assert.equal(t.closed, true);
+    await Promise.resolve();
+    assert.equal(link.detached, 1);
+  });
+});
