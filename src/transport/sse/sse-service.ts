@@ -111,22 +111,22 @@ export class SseService {
     });
 
     if (request.method !== 'GET') {
-      return this.refuse(stream, 405, 'method_not_allowed', `use GET (an EventSource) on this path, not ${request.method}`, { allow: 'GET' });
+      return stream.refuse(405, { error: 'method_not_allowed', message: `use GET (an EventSource) on this path, not ${request.method}` }, { allow: 'GET' });
     }
-    if (this.closing) return this.refuse(stream, 503, 'unavailable', 'the router is shutting down');
+    if (this.closing) return stream.refuse(503, { error: 'unavailable', message: 'the router is shutting down' });
     let asked: SseRequest;
     try {
       asked = parseSseRequest(request.url ?? '/', request.headers, this.options);
     } catch (error) {
       if (!(error instanceof SseRequestError)) throw error;
-      return this.refuse(stream, error.status, error.code, error.message);
+      return stream.refuse(error.status, { error: error.code, message: error.message });
     }
 
     this.active.set(stream, peer);
     const feed = new EventFeed(this.options.maxBufferedBytes, (text) => void stream.write(text), () => {
       log.warn({ peer: peerLabel, limitBytes: this.options.maxBufferedBytes }, 'SSE: more events arrived during set-up than the stream may buffer; ending it');
-      if (stream.opened) stream.end('too many events arrived while the stream was being set up; reconnect to resume');
-      else this.refuse(stream, 503, 'unavailable', 'too many events arrived while the stream was being set up; try again');
+      // Before the stream opened this is a 503; after (a long replay), a comment and the end.
+      stream.end('too many events arrived while the stream was being set up; reconnect to resume');
     });
 
     peer.connect((link) => this.options.attach(link));
@@ -146,7 +146,7 @@ export class SseService {
       if (!(error instanceof SseSessionRefusal)) throw error;
       if (stream.active) {
         const refusal = httpRefusal(error, asked);
-        this.refuse(stream, refusal.status, refusal.code, refusal.message, refusal.headers);
+        stream.refuse(refusal.status, { error: refusal.code, message: refusal.message }, refusal.headers);
       }
       return;
     }
@@ -154,6 +154,7 @@ export class SseService {
 
     stream.open();
     this.metrics.opened.inc();
+    this.metrics.open.add(1);
     log.debug({ peer: peerLabel, authid: identity.authid, topics: asked.topics.length }, 'SSE stream open');
     const replayed = asked.lastEventId === undefined ? new Set<number>() : this.resume(stream, asked.lastEventId, subscriptions, identity);
     // The replay may have filled the buffer; live events stay held (bounded) until it drains.
@@ -202,16 +203,12 @@ export class SseService {
     else stream.comment(`the router removed the subscription to "${revoked.uri}"${why}`);
   }
 
-  private refuse(stream: SseStream, status: number, code: string, message: string, headers?: Record<string, string>): void {
-    this.metrics.refused.inc({ status: String(status) });
-    stream.refuse(status, { error: code, message }, headers);
-  }
-
   private ended(stream: SseStream, peer: SsePeer, cause: SseEndCause, peerLabel: string): void {
     peer.leave();
-    const wasActive = this.active.delete(stream);
-    if (cause === 'refused' || !wasActive) return;
+    this.active.delete(stream);
+    if (cause === 'refused') return this.metrics.refused.inc({ status: String(stream.status) });
     if (!stream.opened) return; // the client left during set-up
+    this.metrics.open.add(-1);
     this.metrics.ended.inc({ cause });
     if (cause === 'slow_consumer') {
       this.options.log.warn({ peer: peerLabel, bufferedBytes: stream.bufferedBytes, limitBytes: this.options.maxBufferedBytes },

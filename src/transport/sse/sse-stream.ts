@@ -31,6 +31,9 @@ const SLOW_CONSUMER_GRACE_MS = 1_000;
  */
 export class SseStream {
   private state: 'pending' | 'open' | 'ended' = 'pending';
+  private wasOpened = false;
+  /** The status answered: 200 once opened, the refusal's otherwise (0 while pending). */
+  status = 0;
   private lastWrite = 0;
   private heartbeat: ReturnType<typeof setTimeout> | undefined;
 
@@ -43,8 +46,9 @@ export class SseStream {
     return this.state !== 'ended';
   }
 
+  /** Opened at some point (it may have ended since). */
   get opened(): boolean {
-    return this.state === 'open';
+    return this.wasOpened;
   }
 
   /** Bytes written but not yet taken by the socket. */
@@ -56,6 +60,7 @@ export class SseStream {
   refuse(status: number, body: { error: string; message: string }, headers: Record<string, string> = {}): void {
     if (this.state !== 'pending') return;
     const text = JSON.stringify(body);
+    this.status = status;
     this.response.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
     this.response.end(text);
     this.finish('refused');
@@ -65,6 +70,8 @@ export class SseStream {
   open(): void {
     if (this.state !== 'pending') return;
     this.state = 'open';
+    this.wasOpened = true;
+    this.status = 200;
     this.response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       // no-transform: a proxy must not compress or re-chunk the stream (that would hold events back).
@@ -126,11 +133,15 @@ export class SseStream {
   }
 
   private endSlowConsumer(): void {
+    // The socket, not the response: a response counts as closed once ended, while its unsent
+    // bytes still hold the (keep-alive) connection open.
+    const socket = this.response.socket;
     this.response.end();
     this.finish('slow_consumer');
-    const timer = setTimeout(() => this.response.destroy(), SLOW_CONSUMER_GRACE_MS);
+    if (!socket) return;
+    const timer = setTimeout(() => socket.destroy(), SLOW_CONSUMER_GRACE_MS);
     timer.unref();
-    this.response.once('close', () => clearTimeout(timer));
+    socket.once('close', () => clearTimeout(timer));
   }
 
   private finish(cause: SseEndCause): void {
