@@ -12,7 +12,8 @@
  */
 
 import * as z from 'zod';
-import { ignored, itemId, milliseconds, nonEmptyString, nonNegativeInt, notSupportedMessage, positiveInt, realmName, roleName, typeError, unsupported } from './schema-parts.js';
+import { containerComponent, routerComponent } from './schema-components.js';
+import { ignored, itemId, milliseconds, nonNegativeInt, notSupportedMessage, positiveInt, typeError, unsupported } from './schema-parts.js';
 import { realmSchema } from './schema-router.js';
 import { transportSchema } from './schema-transport.js';
 
@@ -38,62 +39,6 @@ const containerOptions = z.strictObject({
   shutdown: ignored('the container shutdown mode (shutdown)'),
   restart: ignored('the container restart mode (restart)'),
 });
-
-const componentExtra = z
-  .record(z.string(), z.unknown())
-  .optional()
-  .describe('Free-form data handed to the component.');
-
-const routerComponent = z.discriminatedUnion(
-  'type',
-  [
-    z.strictObject({
-      type: z.literal('class'),
-      id: itemId.optional(),
-      classname: nonEmptyString,
-      realm: realmName,
-      role: roleName.optional(),
-      references: ignored('component references (references)'),
-      extra: componentExtra,
-    }),
-    z.strictObject({
-      type: z.literal('function'),
-      id: itemId.optional(),
-      realm: realmName,
-      role: roleName.optional(),
-      callbacks: ignored('Python callbacks (callbacks)'),
-      extra: componentExtra,
-    }),
-  ],
-  { error: typeError('component', ['class', 'function'], () => undefined) },
-);
-
-/** How a container component reaches the router: a Crossbar connecting transport, not checked further. */
-const connectingTransport = z.record(z.string(), z.unknown());
-
-const containerComponent = z.discriminatedUnion(
-  'type',
-  [
-    z.strictObject({
-      type: z.literal('class'),
-      id: itemId.optional(),
-      classname: nonEmptyString,
-      realm: realmName,
-      transport: connectingTransport,
-      extra: componentExtra,
-    }),
-    z.strictObject({
-      type: z.literal('function'),
-      id: itemId.optional(),
-      realm: realmName,
-      transport: connectingTransport,
-      auth: ignored('Python function component authentication (auth)'),
-      callbacks: ignored('Python callbacks (callbacks)'),
-      extra: componentExtra,
-    }),
-  ],
-  { error: typeError('component', ['class', 'function'], () => undefined) },
-);
 
 /** Junction's own sign-in limits (Crossbar has none): how failed sign-ins are slowed down, and auth timeouts. */
 const signInLimits = z

@@ -162,11 +162,11 @@ describe('problems', () => {
     const text = validYaml
       .replace('publish: true', 'publish: 1')
       .replace('port: 8080', 'port: 70000')
-      .replace('type: websocket', 'type: static');
+      .replace('type: websocket', 'type: wsgi');
     assert.deepEqual(problemsOf(text), [
       'test.yaml:11:28: workers[0].realms[0].roles[0].permissions[0].allow.publish: expected boolean, got number',
       'test.yaml:16:17: workers[0].transports[0].endpoint.port: expected a port number from 0 to 65535',
-      'test.yaml:19:19: workers[0].transports[0].paths.ws.type: not supported by Junction yet: the "static" path service (supported: websocket)',
+      'test.yaml:19:19: workers[0].transports[0].paths.ws.type: not supported by Junction yet: the "wsgi" path service (supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, path)',
     ]);
   });
 
@@ -227,15 +227,15 @@ describe('problems', () => {
 
   it('unsupported Crossbar parts are errors that name them', () => {
     const transports = [
-      { type: 'rawsocket', endpoint: { type: 'tcp', port: 9000 } },
+      { type: 'mqtt', endpoint: { type: 'tcp', port: 9000 } },
       { type: 'websocket', endpoint: { type: 'unix', path: '/tmp/sock' } },
       { type: 'websocket', endpoint: { type: 'tcp', port: 9001 }, cookie: { store: { type: 'memory' } } },
       { type: 'websocket', endpoint: { type: 'tcp', port: 9002 }, serializers: ['json', 'ubjson'] },
       { type: 'websocket', endpoint: { type: 'tcp', port: 9003 }, auth: { ticket: { type: 'function', create: 'x.y' } } },
     ];
     assert.deepEqual(problemsOfValue({ workers: [router({ transports }), { type: 'guest', executable: 'node' }] }), [
-      'test: workers[0].transports[0].type: not supported by Junction yet: "rawsocket" transports (supported: websocket, web)',
-      'test: workers[0].transports[1].endpoint.type: not supported by Junction yet: "unix" endpoints (supported: tcp)',
+      'test: workers[0].transports[0].type: not supported by Junction yet: "mqtt" transports (supported: websocket, web, rawsocket, universal)',
+      'test: workers[0].transports[1].endpoint.type: "unix" endpoints serve rawsocket transports only; this transport listens on "tcp"',
       'test: workers[0].transports[2].cookie: not supported by Junction yet: cookie tracking',
       'test: workers[0].transports[3].serializers[1]: not supported by Junction yet: the ubjson serializer (supported: json, msgpack, cbor)',
       'test: workers[0].transports[4].auth.ticket.type: not supported by Junction yet: ticket authentication of type "function" (a Python callable) (use type "dynamic" with a WAMP procedure)',

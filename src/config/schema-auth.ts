@@ -130,4 +130,32 @@ export const authSchema = z
   })
   .describe('Authentication methods offered on this WebSocket (default: anonymous with role "anonymous").');
 
+function notForSse(method: string) {
+  return z
+    .never({ error: `an SSE path offers anonymous and ticket authentication only (an EventSource cannot answer a ${method} challenge)` })
+    .optional();
+}
+
+/**
+ * Authentication of an SSE path (Junction extension): an EventSource cannot answer a challenge,
+ * so only anonymous (a fixed role) and ticket (query, cookie or bearer header) apply.
+ */
+export const sseAuthSchema = z
+  .strictObject({
+    anonymous: anonymousStatic.optional(),
+    ticket: methodSchema('ticket', ticketStatic).optional(),
+    wampcra: notForSse('wampcra'),
+    cryptosign: notForSse('cryptosign'),
+    tls: notForSse('tls'),
+    cookie: notForSse('cookie'),
+    scram: notForSse('scram'),
+  })
+  .superRefine((auth, ctx) => {
+    if (auth.anonymous === undefined && auth.ticket === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'enables no authentication method, so no client could listen; add anonymous or ticket' });
+    }
+  })
+  .describe('Who may listen: anonymous with a role and/or a ticket (default: anonymous with role "anonymous").');
+
 export type AuthFile = z.output<typeof authSchema>;
+export type SseAuthFile = z.output<typeof sseAuthSchema>;

@@ -4,7 +4,9 @@
  */
 
 import * as z from 'zod';
-import { procedureUriProblem } from './uri-patterns.js';
+import { ipRangeProblem } from './ip-ranges.js';
+import { closestName } from './schema-problems.js';
+import { checkPattern, procedureUriProblem } from './uri-patterns.js';
 
 /**
  * The parsed value of a key Junction accepts for compatibility but has no use for. The notice
@@ -99,6 +101,93 @@ export function typeError(kind: string, expected: readonly string[], notYet: (ty
     const type = typeof input === 'object' && input !== null ? (input as Record<string, unknown>).type : undefined;
     if (type === undefined) return `missing "type" (expected ${list})`;
     const message = typeof type === 'string' ? notYet(type) : undefined;
-    return message ?? `unknown ${kind} type ${JSON.stringify(type)} (expected ${list})`;
+    if (message !== undefined) return message;
+    const suggestion = typeof type === 'string' ? closestName(type, expected) : undefined;
+    const hint = suggestion === undefined ? '' : `; did you mean ${JSON.stringify(suggestion)}?`;
+    return `unknown ${kind} type ${JSON.stringify(type)} (expected ${list})${hint}`;
   };
+}
+
+/**
+ * A URI that events are published to or a procedure is registered at (loose rules; a strict
+ * realm is checked across). `missing` words the message when the key is absent.
+ */
+export function plainUri(missing?: string) {
+  return z
+    .string({ error: (issue) => (issue.input === undefined && missing !== undefined ? `missing: ${missing}` : undefined) })
+    .superRefine((uri, ctx) => {
+      const checked = checkPattern(uri, 'exact');
+      if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.problem });
+    });
+}
+
+/** The error option of a required object whose absence deserves its own words. */
+export function missingMessage(text: string) {
+  return (issue: z.core.$ZodRawIssue): string | undefined => (issue.input === undefined ? `missing: ${text}` : undefined);
+}
+
+/** An IP address or range (CIDR or Crossbar's netmask form). */
+export const ipRange = z.string().superRefine((entry, ctx) => {
+  const problem = ipRangeProblem(entry);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** Junction extension: proxies whose X-Forwarded-For / X-Forwarded-Proto are believed. */
+export const trustedProxies = z
+  .array(ipRange)
+  .optional()
+  .describe(
+    'Junction extension: addresses or CIDR ranges of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto headers are believed (default: none).',
+  );
+
+/** An absolute http:// or https:// URL without a fragment; `what` names it in messages. */
+export function httpUrl(what: string, options: { allowQuery: boolean } = { allowQuery: true }) {
+  return z.string().superRefine((text, ctx) => {
+    const problem = httpUrlProblem(text, what, options.allowQuery);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}
+
+function httpUrlProblem(text: string, what: string, allowQuery: boolean): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `${what} must be an absolute http:// or https:// URL`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `${what} must use http:// or https:// (not ${url.protocol})`;
+  if (url.hash !== '' || text.includes('#')) return `${what} must not have a fragment ("#...")`;
+  if (!allowQuery && (url.search !== '' || text.includes('?'))) return `${what} must not have a query ("?..."); callers pass "params"`;
+  return undefined;
+}
+
+/** HTTP header name (an RFC 9110 token). */
+const headerName = z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, { error: 'not a valid HTTP header name' });
+
+/**
+ * Extra HTTP request headers: name -> value. Values are plain text; a line break would let a
+ * value add headers of its own, so it is refused.
+ */
+export const httpHeaders = z
+  .record(
+    headerName,
+    z.string({ error: 'a header value is a string' }).regex(/^[^\r\n\0]*$/, { error: 'a header value must not contain line breaks or NUL' }),
+  )
+  .default({})
+  .describe('Extra HTTP headers: name -> value.');
+
+/** Bytes, at least 1 and at most `max`. */
+export function byteCount(max: number) {
+  return z
+    .int({ error: 'expected a number of bytes (a positive integer)' })
+    .min(1, { error: 'expected a number of bytes (a positive integer)' })
+    .max(max, { error: `expected at most ${max} bytes` });
+}
+
+/** Seconds, 0 or more, at most `max`. */
+export function seconds(max: number) {
+  return z
+    .int({ error: 'expected a number of seconds (an integer >= 0)' })
+    .min(0, { error: 'expected a number of seconds (an integer >= 0)' })
+    .max(max, { error: `expected at most ${max} seconds` });
 }

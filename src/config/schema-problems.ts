@@ -59,7 +59,33 @@ function toProblems(issue: z.core.$ZodIssue): ConfigProblem[] {
       message: lines[index] ?? `unknown key ${JSON.stringify(key)}`,
     }));
   }
-  return [{ path, message: issue.message }];
+  // A problem found by a nested validation (validateNested) keeps its "points at the key" flag.
+  const at = issue.code === 'custom' && issue.params?.at === 'key' ? { at: 'key' as const } : {};
+  return [{ path, message: issue.message, ...at }];
+}
+
+/**
+ * Validates `value` with `schema` from inside a refinement or transform of an outer schema (a
+ * part whose shape depends on a sibling value, such as a component's `extra` by its classname):
+ * the same messages as `validate`, reported at `path` relative to the outer value.
+ */
+export function validateNested<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  ctx: z.core.$RefinementCtx,
+  path: ConfigPath,
+): z.output<S> | undefined {
+  const result = validate(schema, value);
+  if (result.ok) return result.value;
+  for (const problem of result.problems) {
+    ctx.addIssue({
+      code: 'custom',
+      message: problem.message,
+      path: [...path, ...problem.path],
+      ...(problem.at === 'key' ? { params: { at: 'key' } } : {}),
+    });
+  }
+  return undefined;
 }
 
 function expectedName(expected: string): string {
@@ -88,13 +114,13 @@ function knownKeys(inst: unknown): string[] {
 }
 
 function unknownKeyMessage(key: string, known: readonly string[]): string {
-  const suggestion = closestKey(key, known);
+  const suggestion = closestName(key, known);
   const base = `unknown key ${JSON.stringify(key)}`;
   return suggestion === undefined ? base : `${base} (did you mean ${JSON.stringify(suggestion)}?)`;
 }
 
-/** A known key that differs only in case/separators ("maxMessageSize") or by a small typo. */
-function closestKey(key: string, known: readonly string[]): string | undefined {
+/** A known name that differs only in case/separators ("maxMessageSize") or by a small typo. */
+export function closestName(key: string, known: readonly string[]): string | undefined {
   const squash = (text: string) => text.toLowerCase().replace(/[-_]/g, '');
   const same = known.find((candidate) => squash(candidate) === squash(key));
   if (same !== undefined) return same;

@@ -1,15 +1,17 @@
 /**
  * Checks across parts of the file that a per-value schema cannot see: one router, at least one
- * realm and transport, unique names and listen addresses, references to realms that exist.
+ * realm and transport, unique names, ids and listen addresses, one service per URL path,
+ * references to realms and roles that exist.
  *
  * They read the raw (unvalidated) document defensively, so they report alongside schema errors
  * elsewhere in the file instead of waiting for those to be fixed first.
  */
 
+import { posix } from 'node:path';
 import { formatPath, type ConfigPath, type ConfigProblem } from './problems.js';
-import { normalizeWebPath } from './web-paths.js';
-
-type Entry = { value: Record<string, unknown>; path: ConfigPath };
+import { checkComponents } from './semantics-components.js';
+import { entries, isRecord, RealmReferences, type Entry, type RealmFacts } from './semantics-realms.js';
+import { checkAuthRealms, checkListenerPaths } from './semantics-web.js';
 
 export function crossCheck(document: unknown): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -34,23 +36,31 @@ export function crossCheck(document: unknown): ConfigProblem[] {
     });
   }
 
-  const realmNames = checkRealms(router, problems);
-  checkTransports(router, realmNames, problems);
+  const refs = new RealmReferences(checkRealms(router, problems), problems);
+  checkTransports(router, refs, problems);
+  checkComponents([router, ...workers.filter((worker) => worker.value.type === 'container')], refs, problems);
   return problems;
 }
 
-function checkRealms(router: Entry, problems: ConfigProblem[]): Set<string> {
+function checkRealms(router: Entry, problems: ConfigProblem[]): Map<string, RealmFacts> {
   const realmsPath = [...router.path, 'realms'];
   const realms = entries(router.value.realms, realmsPath);
   if (realms.length === 0 && (router.value.realms === undefined || Array.isArray(router.value.realms))) {
     problems.push({ path: realmsPath, message: 'no realms defined: add at least one realm' });
   }
-  const names = uniqueNames(realms, 'realm name', problems);
-  for (const realm of realms) uniqueNames(entries(realm.value.roles, [...realm.path, 'roles']), 'role name', problems);
-  return new Set(names.keys());
+  uniqueNames(realms, 'realm name', problems);
+  const facts = new Map<string, RealmFacts>();
+  for (const realm of realms) {
+    const roles = uniqueNames(entries(realm.value.roles, [...realm.path, 'roles']), 'role name', problems);
+    const name = realm.value.name;
+    if (typeof name !== 'string' || facts.has(name)) continue; // a duplicate is reported above
+    const options = realm.value.options;
+    facts.set(name, { roles: new Set(roles.keys()), strict: !(isRecord(options) && options.uri_check === 'loose') });
+  }
+  return facts;
 }
 
-function checkTransports(router: Entry, realmNames: ReadonlySet<string>, problems: ConfigProblem[]): void {
+function checkTransports(router: Entry, refs: RealmReferences, problems: ConfigProblem[]): void {
   const transportsPath = [...router.path, 'transports'];
   const transports = entries(router.value.transports, transportsPath);
   if (transports.length === 0 && (router.value.transports === undefined || Array.isArray(router.value.transports))) {
@@ -62,6 +72,7 @@ function checkTransports(router: Entry, realmNames: ReadonlySet<string>, problem
 
   const ids = new Map<string, ConfigPath>();
   const addresses: { port: number; host: string; path: ConfigPath }[] = [];
+  const socketFiles = new Map<string, ConfigPath>();
   for (const transport of transports) {
     const id = transport.value.id;
     if (typeof id === 'string') {
@@ -82,54 +93,50 @@ function checkTransports(router: Entry, realmNames: ReadonlySet<string>, problem
         });
       }
     }
-
-    if (transport.value.type === 'web') checkWebPaths(transport, realmNames, problems);
-    else checkAuthRealms(transport.value.auth, [...transport.path, 'auth'], realmNames, problems);
+    checkSocketFile(transport, socketFiles, problems);
+    checkTransportServices(transport, refs, problems);
   }
 }
 
-function checkWebPaths(transport: Entry, realmNames: ReadonlySet<string>, problems: ConfigProblem[]): void {
-  const paths = transport.value.paths;
-  if (!isRecord(paths)) return;
-  const seen = new Map<string, string>();
-  const keys = Object.keys(paths);
-  if (keys.length === 0) {
-    problems.push({ path: [...transport.path, 'paths'], message: 'a web transport needs at least one path' });
-  }
-  for (const key of keys) {
-    const normalized = normalizeWebPath(key);
-    const first = seen.get(normalized);
-    if (first !== undefined) {
-      problems.push({
-        path: [...transport.path, 'paths', key],
-        at: 'key',
-        message: `paths ${JSON.stringify(first)} and ${JSON.stringify(key)} are the same URL path ${normalized}`,
-      });
-    } else {
-      seen.set(normalized, key);
-    }
-    const service = paths[key];
-    if (isRecord(service)) checkAuthRealms(service.auth, [...transport.path, 'paths', key, 'auth'], realmNames, problems);
-  }
-}
-
-/** Realms named by dynamic authenticators and cryptosign principals must exist in this file. */
-function checkAuthRealms(auth: unknown, path: ConfigPath, realmNames: ReadonlySet<string>, problems: ConfigProblem[]): void {
-  if (!isRecord(auth)) return;
-  const requireRealm = (name: unknown, at: ConfigPath) => {
-    if (typeof name === 'string' && !realmNames.has(name)) {
-      problems.push({ path: at, message: `realm "${name}" is not defined in this configuration` });
-    }
-  };
-  for (const [method, config] of Object.entries(auth)) {
-    if (!isRecord(config)) continue;
-    requireRealm(config['authenticator-realm'], [...path, method, 'authenticator-realm']);
-    if (method === 'cryptosign' && isRecord(config.principals)) {
-      for (const [authid, principal] of Object.entries(config.principals)) {
-        if (isRecord(principal)) requireRealm(principal.realm, [...path, method, 'principals', authid, 'realm']);
+function checkTransportServices(transport: Entry, refs: RealmReferences, problems: ConfigProblem[]): void {
+  const { value, path } = transport;
+  switch (value.type) {
+    case 'web':
+      if (isRecord(value.paths) && Object.keys(value.paths).length === 0) {
+        problems.push({ path: [...path, 'paths'], message: 'a web transport needs at least one path' });
       }
+      checkListenerPaths([{ table: value.paths, at: [...path, 'paths'] }], refs, problems);
+      return;
+    case 'universal': {
+      const web = isRecord(value.web) ? value.web : {};
+      if (value.rawsocket === undefined && value.websocket === undefined && value.web === undefined) {
+        problems.push({ path, message: 'a universal transport serves nothing: add a "rawsocket", "websocket" or "web" part' });
+      }
+      if (isRecord(value.rawsocket)) checkAuthRealms(value.rawsocket.auth, [...path, 'rawsocket', 'auth'], refs);
+      checkListenerPaths(
+        [
+          { table: value.websocket, at: [...path, 'websocket'] },
+          { table: web.paths, at: [...path, 'web', 'paths'] },
+        ],
+        refs,
+        problems,
+      );
+      return;
     }
+    default:
+      checkAuthRealms(value.auth, [...path, 'auth'], refs);
   }
+}
+
+/** Two rawsocket transports cannot bind one Unix socket file. */
+function checkSocketFile(transport: Entry, seen: Map<string, ConfigPath>, problems: ConfigProblem[]): void {
+  const endpoint = transport.value.endpoint;
+  if (!isRecord(endpoint) || endpoint.type !== 'unix' || typeof endpoint.path !== 'string') return;
+  const file = posix.normalize(endpoint.path);
+  const path = [...transport.path, 'endpoint', 'path'];
+  const first = seen.get(file);
+  if (first === undefined) seen.set(file, path);
+  else problems.push({ path, message: `the Unix socket ${endpoint.path} is already used by ${formatPath(first.slice(0, -2))}` });
 }
 
 /** Names (`name` key) that appear once; later duplicates are problems. */
@@ -162,13 +169,4 @@ const anyAddress = new Set(['0.0.0.0', '::', '']);
 
 function hostsOverlap(a: string, b: string): boolean {
   return a === b || anyAddress.has(a) || anyAddress.has(b);
-}
-
-function entries(list: unknown, path: ConfigPath): Entry[] {
-  if (!Array.isArray(list)) return [];
-  return list.flatMap((value, index) => (isRecord(value) ? [{ value, path: [...path, index] }] : []));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

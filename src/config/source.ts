@@ -30,7 +30,29 @@ export function parseText(text: string): ParsedText {
   } catch (error) {
     return { ok: false, problems: [{ path: [], message: `cannot read the document: ${(error as Error).message}` }] };
   }
+  const cycle = cyclePath(value);
+  if (cycle !== undefined) {
+    return { ok: false, problems: [{ path: cycle, message: 'a YAML alias here refers to a value that contains it; a configuration must be a tree' }] };
+  }
   return { ok: true, value, locate: (path, at) => locate(document, path, at, position) };
+}
+
+/** The path of the first value that contains itself (a YAML alias of an enclosing anchor), if any. */
+function cyclePath(root: unknown): ConfigPath | undefined {
+  const open = new Set<object>();
+  const visit = (value: unknown, path: ConfigPath): ConfigPath | undefined => {
+    if (typeof value !== 'object' || value === null) return undefined;
+    if (open.has(value)) return path;
+    open.add(value);
+    const children: [string | number, unknown][] = Array.isArray(value) ? value.map((item, index) => [index, item]) : Object.entries(value);
+    for (const [key, child] of children) {
+      const found = visit(child, [...path, key]);
+      if (found !== undefined) return found;
+    }
+    open.delete(value);
+    return undefined;
+  };
+  return visit(root, []);
 }
 
 function syntaxMessage(code: string, message: string): string {

@@ -1,0 +1,76 @@
+/** The `auth` block of a transport or path, from the file's shape to the model's. */
+
+import type { AuthConfig, DynamicAuthConfig } from './model.js';
+import type { AuthFile, SseAuthFile } from './schema-auth.js';
+
+/** Absent auth means anonymous with role "anonymous", as Crossbar. */
+export function authConfig(auth: AuthFile | SseAuthFile | undefined): AuthConfig {
+  if (auth === undefined) return { anonymous: { type: 'static', role: 'anonymous' } };
+  const result: AuthConfig = {};
+  if (auth.anonymous !== undefined) {
+    const method = auth.anonymous;
+    result.anonymous =
+      method.type === 'dynamic'
+        ? dynamicAuth(method)
+        : { type: 'static', role: method.role, ...(method.authid === undefined ? {} : { authid: method.authid }) };
+  }
+  if (auth.ticket !== undefined) {
+    const method = auth.ticket;
+    result.ticket =
+      method.type === 'dynamic'
+        ? dynamicAuth(method)
+        : { type: 'static', principals: mapValues(method.principals, (p) => ({ ticket: p.ticket, role: p.role })) };
+  }
+  if ('wampcra' in auth && auth.wampcra !== undefined) {
+    const method = auth.wampcra;
+    result.wampcra =
+      method.type === 'dynamic'
+        ? dynamicAuth(method)
+        : {
+            type: 'static',
+            users: mapValues(method.users, (user) => ({
+              secret: user.secret,
+              role: user.role,
+              ...(user.salt === undefined ? {} : { salt: user.salt, iterations: user.iterations!, keylen: user.keylen! }),
+            })),
+          };
+  }
+  if ('cryptosign' in auth && auth.cryptosign !== undefined) {
+    const method = auth.cryptosign;
+    result.cryptosign =
+      method.type === 'dynamic'
+        ? dynamicAuth(method)
+        : {
+            type: 'static',
+            principals: mapValues(method.principals, (principal) => ({
+              authorizedKeys: principal.authorized_keys.map((key) => key.toLowerCase()),
+              role: principal.role,
+              ...(principal.realm === undefined ? {} : { realm: principal.realm }),
+            })),
+          };
+  }
+  return result;
+}
+
+function dynamicAuth(method: {
+  authenticator: string;
+  'authenticator-realm'?: string | undefined;
+  'authenticator-role'?: string | undefined;
+}): DynamicAuthConfig {
+  return {
+    type: 'dynamic',
+    authenticator: method.authenticator,
+    ...(method['authenticator-realm'] === undefined ? {} : { authenticatorRealm: method['authenticator-realm'] }),
+    ...(method['authenticator-role'] === undefined ? {} : { authenticatorRole: method['authenticator-role'] }),
+  };
+}
+
+/**
+ * Records keyed by names from the file (authids, URL paths, headers) have no prototype, so
+ * looking up a client-supplied name such as "constructor" finds nothing instead of an Object method.
+ */
+export function mapValues<T, U>(record: Record<string, T>, map: (value: T) => U): Record<string, U> {
+  const result: Record<string, U> = Object.create(null);
+  for (const [key, value] of Object.entries(record)) result[key] = map(value);
+  return result;
+}

@@ -1,0 +1,138 @@
+/**
+ * Components of the file -> components of the model: the HTTP bridge classes and `process`
+ * components become runnable configs; Python components are recorded, with a notice each.
+ */
+
+import { resolve } from 'node:path';
+import type { ConfigFile } from './file-schema.js';
+import type {
+  BridgeComponentBase,
+  ComponentConfig,
+  ForwarderComponentConfig,
+  ProcessComponentConfig,
+  RestCalleeComponentConfig,
+} from './model.js';
+import { mapValues } from './normalize-auth.js';
+import { fromConfigDir, type NormalizeContext } from './normalize-web.js';
+import { notice } from './notices.js';
+import type { ConfigPath } from './problems.js';
+import type { ContainerComponentFile, ForwarderExtraFile, ProcessComponentFile, RestCalleeExtraFile, RouterComponentFile } from './schema-components.js';
+import { resolvePermissionUri } from './uri-patterns.js';
+
+type AnyComponentFile = RouterComponentFile | ContainerComponentFile;
+
+export function componentConfigs(file: ConfigFile, context: NormalizeContext): ComponentConfig[] {
+  const all = file.workers.flatMap((worker, workerIndex) =>
+    worker.components.map((component: AnyComponentFile, index) => ({
+      component,
+      where: worker.type === 'router' ? ('router' as const) : ('container' as const),
+      path: ['workers', workerIndex, 'components', index] as ConfigPath,
+      index,
+    })),
+  );
+  const taken = new Set(all.flatMap(({ component }) => (component.id === undefined ? [] : [component.id])));
+
+  return all.map(({ component, where, path, index }): ComponentConfig => {
+    if (component.type === 'function' || (component.type === 'class' && component.bridge === undefined)) {
+      const name = component.type === 'class' ? `Python component ${component.classname}` : 'Python function component';
+      context.notices.push(notice(path, `${name} is not run by Junction: start it as a separate WAMP client that connects to the router`));
+      return {
+        kind: 'python',
+        where,
+        type: component.type,
+        ...(component.id === undefined ? {} : { id: component.id }),
+        ...(component.type === 'class' ? { classname: component.classname } : {}),
+        realm: component.realm,
+        ...('role' in component && component.role !== undefined ? { role: component.role } : {}),
+        extra: component.extra ?? {},
+      };
+    }
+
+    let id = component.id;
+    if (id === undefined) {
+      id = generatedId(index, taken);
+      taken.add(id);
+      if (component.type === 'class' && component.bridge === 'forwarder') {
+        context.notices.push(
+          notice(path, `this forwarder has no "id", so it is "${id}": give it an id so its outbox folder stays the same when components are added or reordered`),
+        );
+      }
+    }
+    const base: BridgeComponentBase = {
+      id,
+      realm: component.realm,
+      ...('role' in component && component.role !== undefined ? { role: component.role } : {}),
+    };
+    if (component.type === 'process') return processConfig(component, base, context);
+    if (where === 'container') {
+      context.notices.push(
+        notice(path, `${component.classname} runs inside the router as a trusted session; its "transport" is not used`),
+      );
+    }
+    return component.bridge === 'forwarder' ? forwarderConfig(component.extra, base) : restCalleeConfig(component.extra, base);
+  });
+}
+
+/** `component<index>`, skipping ids the file already uses. */
+function generatedId(index: number, taken: ReadonlySet<string>): string {
+  let id = `component${index}`;
+  while (taken.has(id)) id = `${id}_`;
+  return id;
+}
+
+function forwarderConfig(extra: ForwarderExtraFile, base: BridgeComponentBase): ForwarderComponentConfig {
+  return {
+    kind: 'forwarder',
+    ...base,
+    subscriptions: extra.subscriptions.map((subscription) => {
+      const resolved = resolvePermissionUri(subscription.topic, subscription.match);
+      if (!resolved.ok) throw new Error(`unvalidated forwarder topic reached normalize: ${resolved.problem}`);
+      return { topic: resolved.uri, match: resolved.match, url: subscription.url };
+    }),
+    method: extra.method,
+    ...(extra.expectedcode === undefined ? {} : { expectedCode: extra.expectedcode }),
+    headers: mapValues(extra.headers, (value) => value),
+    ...(extra.signing_secret === undefined ? {} : { signingSecret: extra.signing_secret }),
+    timeoutMs: extra.timeout,
+    concurrencyPerUrl: extra.concurrency_per_url,
+    retry: {
+      initialDelayMs: extra.retry.initial_delay,
+      maxDelayMs: extra.retry.max_delay,
+      maxAttempts: extra.retry.max_attempts,
+    },
+    outboxLimit: extra.outbox_limit,
+  };
+}
+
+function restCalleeConfig(extra: RestCalleeExtraFile, base: BridgeComponentBase): RestCalleeComponentConfig {
+  return {
+    kind: 'rest-callee',
+    ...base,
+    procedure: extra.procedure,
+    baseUrl: extra.baseurl,
+    headers: mapValues(extra.headers, (value) => value),
+    timeoutMs: extra.timeout,
+    errorOn4xx: extra.error_on_4xx,
+    errorOn5xx: extra.error_on_5xx,
+    maxResponseBytes: extra.max_response_bytes,
+  };
+}
+
+function processConfig(component: ProcessComponentFile, base: BridgeComponentBase, context: NormalizeContext): ProcessComponentConfig {
+  const cwd = fromConfigDir(context, component.cwd ?? '.');
+  const [program, ...args] = component.command as [string, ...string[]];
+  // A relative program ("./handler.sh", "bin/run") is found from cwd; a bare name on PATH.
+  const executable = program.includes('/') ? resolve(cwd, program) : program;
+  return {
+    kind: 'process',
+    ...base,
+    procedure: component.procedure,
+    command: [executable, ...args],
+    cwd,
+    env: mapValues(component.env, (value) => value),
+    timeoutMs: component.timeout,
+    concurrency: component.concurrency,
+    queueLimit: component.queue_limit,
+    maxOutputBytes: component.max_output_bytes,
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * Transports of the file -> listeners of the model: one per listening socket, with its endpoint,
+ * its path table (web paths flattened), its RawSocket settings and its trusted proxies.
+ */
+
+import { isAbsolute, resolve } from 'node:path';
+import type { EndpointConfig, ListenerConfig, PathService, RawSocketService } from './model.js';
+import { authConfig } from './normalize-auth.js';
+import { addPathServices, fromConfigDir, websocketConfig, type NormalizeContext } from './normalize-web.js';
+import type { ConfigPath } from './problems.js';
+import { rawSocketDefaults, type RawSocketSettingsFile } from './schema-rawsocket.js';
+import type { EndpointFile, TransportFile, UniversalTransportFile } from './schema-transport.js';
+import { defaultInterface } from './semantics.js';
+import { normalizeWebPath } from './web-paths.js';
+
+export function listenerConfigs(transports: TransportFile[], at: ConfigPath, context: NormalizeContext): ListenerConfig[] {
+  const explicitIds = new Set(transports.flatMap((transport) => (transport.id === undefined ? [] : [transport.id])));
+  return transports.map((transport, index) => {
+    const id = transport.id ?? generatedId(index, explicitIds);
+    const endpoint = endpointConfig(transport.endpoint, context);
+    const where = [...at, index];
+    const paths: Record<string, PathService> = Object.create(null);
+    switch (transport.type) {
+      case 'websocket':
+        paths['/'] = websocketConfig(transport);
+        return { id, kind: 'websocket', endpoint, paths, trustedProxies: [...(transport.options.trusted_proxies ?? [])] };
+      case 'web':
+        addPathServices(transport.paths, '/', [...where, 'paths'], context, paths);
+        return { id, kind: 'web', endpoint, paths, trustedProxies: [...(transport.options?.trusted_proxies ?? [])] };
+      case 'rawsocket':
+        return { id, kind: 'rawsocket', endpoint, paths, rawsocket: rawSocketConfig(transport), trustedProxies: [] };
+      case 'universal':
+        return universalListener(transport, id, endpoint, where, context);
+    }
+  });
+}
+
+/**
+ * Websocket parts and web paths share one table. Without a rawsocket part a universal transport
+ * serves exactly what a web transport would, so it becomes one: no RawSocket the file did not ask for.
+ */
+function universalListener(
+  transport: UniversalTransportFile,
+  id: string,
+  endpoint: EndpointConfig,
+  at: ConfigPath,
+  context: NormalizeContext,
+): ListenerConfig {
+  const paths: Record<string, PathService> = Object.create(null);
+  const proxies = new Set(transport.web?.options?.trusted_proxies ?? []);
+  for (const [key, part] of Object.entries(transport.websocket ?? {})) {
+    paths[normalizeWebPath(key)] = websocketConfig(part);
+    for (const proxy of part.options.trusted_proxies ?? []) proxies.add(proxy);
+  }
+  if (transport.web !== undefined) addPathServices(transport.web.paths, '/', [...at, 'web', 'paths'], context, paths);
+  const trustedProxies = [...proxies];
+  if (transport.rawsocket === undefined) return { id, kind: 'web', endpoint, paths, trustedProxies };
+  return { id, kind: 'universal', endpoint, paths, rawsocket: rawSocketConfig(transport.rawsocket), trustedProxies };
+}
+
+function rawSocketConfig(settings: RawSocketSettingsFile): RawSocketService {
+  const options = settings.options;
+  return {
+    serializers: [...new Set(settings.serializers)],
+    maxMessageSize: settings.max_message_size ?? options.max_message_size ?? rawSocketDefaults.maxMessageSize,
+    maxConnections: options.max_connections,
+    autoPingInterval: options.auto_ping_interval,
+    autoPingTimeout: options.auto_ping_timeout,
+    openHandshakeTimeout: options.open_handshake_timeout,
+    maxBufferedBytes: options.max_buffered_bytes,
+    auth: authConfig(settings.auth),
+  };
+}
+
+/** `transport<index>`, skipping ids the file already uses. */
+function generatedId(index: number, taken: ReadonlySet<string>): string {
+  let id = `transport${index}`;
+  while (taken.has(id)) id = `${id}_`;
+  return id;
+}
+
+function endpointConfig(endpoint: EndpointFile, context: NormalizeContext): EndpointConfig {
+  const backlog = endpoint.backlog === undefined ? {} : { backlog: endpoint.backlog };
+  if (endpoint.type === 'unix') {
+    // A Unix socket has no port or interface; `path` is what it binds.
+    return { type: 'unix', port: 0, path: fromConfigDir(context, endpoint.path), interface: '', ...backlog };
+  }
+  // TLS files stay as written when there is no config folder (parseConfig of a value), as before.
+  const file = (path: string) => (context.baseDir === undefined || isAbsolute(path) ? path : resolve(context.baseDir, path));
+  const tls = endpoint.tls;
+  return {
+    port: endpoint.port,
+    interface: endpoint.interface ?? defaultInterface(endpoint.version),
+    ...backlog,
+    ...(tls === undefined
+      ? {}
+      : {
+          tls: {
+            key: file(tls.key),
+            certificate: file(tls.certificate),
+            chainCertificates: tls.chain_certificates.map(file),
+            ...(tls.ciphers === undefined ? {} : { ciphers: tls.ciphers }),
+            ...(tls.dhparam === undefined ? {} : { dhparam: file(tls.dhparam) }),
+          },
+        }),
+  };
+}

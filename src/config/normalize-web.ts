@@ -1,0 +1,211 @@
+/**
+ * A web transport's path table, from the file's shape to the model's: nested `path` services
+ * flattened into one table of full URL paths, every service in camelCase with its defaults.
+ */
+
+import { isAbsolute, resolve } from 'node:path';
+import type {
+  HttpBridgeOptions,
+  LongPollService,
+  PathService,
+  SseService,
+  StaticService,
+  WebhookService,
+  WebSocketService,
+} from './model.js';
+import { authConfig, mapValues } from './normalize-auth.js';
+import { notice } from './notices.js';
+import type { ConfigPath } from './problems.js';
+import { defaultPostBodyLimit, defaultTimestampDeltaLimit, type CallerServiceFile, type PublisherServiceFile, type WebhookServiceFile } from './schema-http-bridge.js';
+import { longPollDefaults, type LongPollServiceFile, type SseServiceFile } from './schema-http-transports.js';
+import type { PathServiceFile } from './schema-web-services.js';
+import type { WebSocketSettingsFile } from './schema-websocket.js';
+import { joinWebPath } from './web-paths.js';
+
+export interface NormalizeContext {
+  /** Folder that relative file paths are relative to; without it, the process's working folder. */
+  baseDir?: string | undefined;
+  /** Notices found while normalizing (settings replaced by Junction's own value). */
+  notices: string[];
+}
+
+/** A path from the file made absolute against the config folder. */
+export function fromConfigDir(context: NormalizeContext, path: string): string {
+  return isAbsolute(path) ? path : resolve(context.baseDir ?? process.cwd(), path);
+}
+
+/**
+ * Adds the services of `table` (at `at` in the file) to `into`, under `prefix`; a `path` service
+ * adds its own table below its path. Cross-checks already refused two services on one URL path.
+ */
+export function addPathServices(
+  table: Record<string, PathServiceFile>,
+  prefix: string,
+  at: ConfigPath,
+  context: NormalizeContext,
+  into: Record<string, PathService>,
+): void {
+  for (const [key, service] of Object.entries(table)) {
+    const url = joinWebPath(prefix, key);
+    const where = [...at, key];
+    if (service.type === 'path') addPathServices(service.paths, url, [...where, 'paths'], context, into);
+    else into[url] = pathServiceConfig(service, where, context);
+  }
+}
+
+function pathServiceConfig(service: Exclude<PathServiceFile, { type: 'path' }>, at: ConfigPath, context: NormalizeContext): PathService {
+  switch (service.type) {
+    case 'websocket':
+      return websocketConfig(service);
+    case 'static':
+      return staticConfig(service.directory!, service.options, context);
+    case 'json':
+      return {
+        type: 'json',
+        value: service.value,
+        prettify: service.options.prettify,
+        allowCrossOrigin: service.options.allow_cross_origin,
+        discourageCaching: service.options.discourage_caching,
+      };
+    case 'redirect':
+      return { type: 'redirect', url: service.url, status: service.status };
+    case 'nodeinfo':
+    case 'health':
+    case 'metrics':
+      return { type: service.type };
+    case 'publisher':
+    case 'caller':
+      return { type: service.type, realm: service.realm, role: service.role, options: bridgeOptions(service, at, context) };
+    case 'webhook':
+      return webhookConfig(service, at, context);
+    case 'longpoll':
+      return longPollConfig(service, at, context);
+    case 'sse':
+      return sseConfig(service);
+  }
+}
+
+/** Shared by websocket path services, standalone websocket transports and universal websocket parts. */
+export function websocketConfig(service: WebSocketSettingsFile): WebSocketService {
+  const options = service.options;
+  return {
+    type: 'websocket',
+    serializers: [...new Set(service.serializers)],
+    options: {
+      maxMessageSize: options.max_message_size,
+      autoPingInterval: options.auto_ping_interval,
+      autoPingTimeout: options.auto_ping_timeout,
+      openHandshakeTimeout: options.open_handshake_timeout,
+      allowedOrigins: [...options.allowed_origins],
+      allowNullOrigin: options.allow_null_origin,
+      // Crossbar enables compression with {"deflate": {...}}; an object without it means off.
+      compression: typeof options.compression === 'boolean' ? options.compression : options.compression.deflate !== undefined,
+      maxBufferedBytes: options.max_buffered_bytes,
+    },
+    auth: authConfig(service.auth),
+  };
+}
+
+function staticConfig(
+  directory: string,
+  options: Extract<PathServiceFile, { type: 'static' }>['options'],
+  context: NormalizeContext,
+): StaticService {
+  return {
+    type: 'static',
+    directory: fromConfigDir(context, directory),
+    defaultFile: options.default_file,
+    directoryListing: options.enable_directory_listing,
+    // Crossbar's null sends no caching headers; "do not cache" is the closest safe reading.
+    cacheTimeoutSeconds: options.cache_timeout ?? 0,
+    mimeTypes: mapValues(options.mime_types, (type) => type),
+  };
+}
+
+/**
+ * Crossbar writes 0 for "no limit". Junction always keeps a limit, so 0 gets the default and a
+ * notice says so (the file still loads, and the user learns what applies).
+ */
+function limitOrDefault(value: number, fallback: number, at: ConfigPath, unit: string, context: NormalizeContext): number {
+  if (value !== 0) return value;
+  context.notices.push(notice(at, `0 (no limit) is not offered by Junction; the default of ${fallback} ${unit} applies`));
+  return fallback;
+}
+
+function bridgeOptions(service: PublisherServiceFile | CallerServiceFile, at: ConfigPath, context: NormalizeContext): HttpBridgeOptions {
+  const options = service.options;
+  const where = [...at, 'options'];
+  const result: HttpBridgeOptions = {
+    postBodyLimit: limitOrDefault(options.post_body_limit, defaultPostBodyLimit, [...where, 'post_body_limit'], 'bytes', context),
+    requireIp: [...options.require_ip],
+    requireTls: options.require_tls,
+  };
+  if (options.key !== undefined && options.secret !== undefined) {
+    result.signature = {
+      key: options.key,
+      secret: options.secret,
+      timestampDeltaLimitSeconds: limitOrDefault(
+        options.timestamp_delta_limit,
+        defaultTimestampDeltaLimit,
+        [...where, 'timestamp_delta_limit'],
+        'seconds',
+        context,
+      ),
+    };
+  }
+  return result;
+}
+
+function webhookConfig(service: WebhookServiceFile, at: ConfigPath, context: NormalizeContext): WebhookService {
+  const options = service.options;
+  return {
+    type: 'webhook',
+    realm: service.realm,
+    role: service.role,
+    topic: options.topic,
+    successResponse: options.success_response,
+    errorResponse: options.error_response,
+    ...(options.github_secret === undefined ? {} : { githubSecret: options.github_secret }),
+    options: {
+      postBodyLimit: limitOrDefault(options.post_body_limit, defaultPostBodyLimit, [...at, 'options', 'post_body_limit'], 'bytes', context),
+      requireIp: [...options.require_ip],
+      requireTls: options.require_tls,
+    },
+  };
+}
+
+function longPollConfig(service: LongPollServiceFile, at: ConfigPath, context: NormalizeContext): LongPollService {
+  const options = service.options;
+  const where = (key: string) => [...at, 'options', key];
+  return {
+    type: 'longpoll',
+    serializers: [...new Set(service.serializers)],
+    requestTimeoutMs:
+      limitOrDefault(options.request_timeout, longPollDefaults.requestTimeoutSeconds, where('request_timeout'), 'seconds', context) * 1000,
+    sessionTimeoutMs:
+      limitOrDefault(options.session_timeout, longPollDefaults.sessionTimeoutSeconds, where('session_timeout'), 'seconds', context) * 1000,
+    queueLimitBytes: limitOrDefault(options.queue_limit_bytes, longPollDefaults.queueLimitBytes, where('queue_limit_bytes'), 'bytes', context),
+    queueLimitMessages: limitOrDefault(
+      options.queue_limit_messages,
+      longPollDefaults.queueLimitMessages,
+      where('queue_limit_messages'),
+      'messages',
+      context,
+    ),
+    maxMessageSize: options.max_message_size,
+    auth: authConfig(service.auth),
+  };
+}
+
+function sseConfig(service: SseServiceFile): SseService {
+  const options = service.options;
+  return {
+    type: 'sse',
+    realm: service.realm,
+    auth: authConfig(service.auth),
+    cookieName: options.cookie_name,
+    heartbeatMs: options.heartbeat_interval,
+    maxTopics: options.max_topics,
+    maxBufferedBytes: options.max_buffered_bytes,
+  };
+}

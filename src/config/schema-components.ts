@@ -1,0 +1,281 @@
+/**
+ * Components in Crossbar's format. Python components (`class`, `function`) are recorded only,
+ * except the HTTP bridge classes Junction runs itself: Crossbar's MessageForwarder (topic events
+ * -> HTTP requests) and RESTCallee (a procedure -> HTTP requests), whose settings sit in `extra`.
+ * Junction adds `process`: a procedure served by running a program per call.
+ */
+
+import * as z from 'zod';
+import { matchPolicies } from '../protocol/uri.js';
+import {
+  byteCount,
+  httpHeaders,
+  httpUrl,
+  ignored,
+  itemId,
+  nonEmptyString,
+  nonNegativeInt,
+  plainUri,
+  positiveInt,
+  realmName,
+  roleName,
+  typeError,
+} from './schema-parts.js';
+import { validateNested } from './schema-problems.js';
+import { resolvePermissionUri } from './uri-patterns.js';
+
+/** Crossbar's class names (current, pre-2018 `adapter` package, and the short form) per bridge kind. */
+export const bridgeClassnames = {
+  forwarder: ['crossbar.bridge.rest.MessageForwarder', 'crossbar.adapter.rest.MessageForwarder', 'MessageForwarder'],
+  'rest-callee': ['crossbar.bridge.rest.RESTCallee', 'crossbar.adapter.rest.RESTCallee', 'RESTCallee'],
+} as const;
+
+export type BridgeKind = keyof typeof bridgeClassnames;
+
+export function bridgeKindOf(classname: string): BridgeKind | undefined {
+  for (const [kind, names] of Object.entries(bridgeClassnames) as [BridgeKind, readonly string[]][]) {
+    if (names.includes(classname)) return kind;
+  }
+  return undefined;
+}
+
+export const forwarderDefaults = {
+  method: 'POST',
+  timeoutMs: 10000,
+  concurrencyPerUrl: 4,
+  retry: { initialDelayMs: 1000, maxDelayMs: 60000, maxAttempts: 10 },
+  outboxLimit: 100000,
+};
+
+const forwarderMethods = ['POST', 'PUT', 'PATCH', 'DELETE', 'GET'] as const;
+
+const forwarderSubscription = z
+  .strictObject({
+    topic: z.string().describe('Topic or pattern; without "match", stars as in permissions ("news.*" = prefix "news.").'),
+    url: httpUrl('a subscription url').describe('Where each event is sent (http:// or https://).'),
+    match: z.enum(matchPolicies).optional().describe('Explicit match policy; the topic is then taken as written.'),
+  })
+  .superRefine((subscription, ctx) => {
+    const resolved = resolvePermissionUri(subscription.topic, subscription.match);
+    if (!resolved.ok) ctx.addIssue({ code: 'custom', message: resolved.problem, path: ['topic'] });
+  });
+
+export const forwarderExtra = z
+  .strictObject({
+    subscriptions: z
+      .array(forwarderSubscription, { error: missingOr('the topics to forward and their URLs') })
+      .min(1, { error: 'needs at least one subscription' })
+      .describe('Topic -> URL forwards.'),
+    method: z
+      .string()
+      .transform((method) => method.toUpperCase())
+      .pipe(z.enum(forwarderMethods, { error: `expected one of ${forwarderMethods.join(', ')}` }))
+      .default(forwarderDefaults.method as 'POST')
+      .describe(`HTTP method of each request (default "${forwarderDefaults.method}").`),
+    expectedcode: z
+      .int({ error: 'expected an HTTP status code' })
+      .min(100, { error: 'expected an HTTP status code from 100 to 599' })
+      .max(599, { error: 'expected an HTTP status code from 100 to 599' })
+      .optional()
+      .describe('The status that means delivered (default: any 2xx).'),
+    headers: httpHeaders,
+    debug: ignored('Crossbar debug logging of forwarded responses (debug; use --log-level)'),
+    signing_secret: nonEmptyString
+      .optional()
+      .describe('Junction extension: sign each body with HMAC-SHA256 in header X-Junction-Signature.'),
+    timeout: positiveInt
+      .max(600000, { error: 'expected at most 600000 ms' })
+      .default(forwarderDefaults.timeoutMs)
+      .describe(`Junction extension: ms one request may take before it counts as failed (default ${forwarderDefaults.timeoutMs}).`),
+    concurrency_per_url: positiveInt
+      .max(256, { error: 'expected at most 256' })
+      .default(forwarderDefaults.concurrencyPerUrl)
+      .describe(`Junction extension: requests in flight per URL (default ${forwarderDefaults.concurrencyPerUrl}).`),
+    retry: z
+      .strictObject({
+        initial_delay: positiveInt.default(forwarderDefaults.retry.initialDelayMs).describe('ms before the first retry.'),
+        max_delay: positiveInt.default(forwarderDefaults.retry.maxDelayMs).describe('Longest wait between tries, ms.'),
+        max_attempts: positiveInt
+          .max(1000, { error: 'expected at most 1000 attempts' })
+          .default(forwarderDefaults.retry.maxAttempts)
+          .describe('Tries before a message moves to the dead-letter list.'),
+      })
+      .superRefine((retry, ctx) => {
+        if (retry.initial_delay > retry.max_delay) {
+          ctx.addIssue({ code: 'custom', message: 'initial_delay must not exceed max_delay', path: ['initial_delay'] });
+        }
+      })
+      .prefault({})
+      .describe('Junction extension: exponential backoff with jitter.'),
+    outbox_limit: positiveInt
+      .max(10000000, { error: 'expected at most 10000000 messages' })
+      .default(forwarderDefaults.outboxLimit)
+      .describe(`Junction extension: undelivered messages kept before new ones are refused (default ${forwarderDefaults.outboxLimit}).`),
+  })
+  .describe('MessageForwarder settings (Crossbar keys plus Junction extensions).');
+
+export const restCalleeDefaults = { timeoutMs: 10000, maxResponseBytes: 1048576 };
+
+export const restCalleeExtra = z
+  .strictObject({
+    procedure: plainUri('the procedure to register').describe('The procedure that performs the HTTP requests.'),
+    baseurl: z
+      .string({ error: missingOr('the base URL every request is made below') })
+      .refine((url) => url !== '', {
+        error: 'an empty baseurl (any URL, in Crossbar) is not offered: give the base URL that requests stay below',
+      })
+      .pipe(httpUrl('baseurl', { allowQuery: false }))
+      .describe('Every request URL is this joined with the caller\'s "url", and never leaves it.'),
+    headers: httpHeaders,
+    timeout: positiveInt
+      .max(600000, { error: 'expected at most 600000 ms' })
+      .default(restCalleeDefaults.timeoutMs)
+      .describe(`Junction extension: per-request timeout in ms (default ${restCalleeDefaults.timeoutMs}).`),
+    error_on_4xx: z.boolean().default(false).describe('Junction extension: answer a 4xx status with a WAMP error (default false).'),
+    error_on_5xx: z.boolean().default(false).describe('Junction extension: answer a 5xx status with a WAMP error (default false).'),
+    max_response_bytes: byteCount(64 * 1024 * 1024)
+      .default(restCalleeDefaults.maxResponseBytes)
+      .describe(`Junction extension: largest response body kept (default ${restCalleeDefaults.maxResponseBytes}).`),
+    debug: ignored('Crossbar debug logging (debug; use --log-level)'),
+  })
+  .describe('RESTCallee settings (Crossbar keys plus Junction extensions).');
+
+export type ForwarderExtraFile = z.output<typeof forwarderExtra>;
+export type RestCalleeExtraFile = z.output<typeof restCalleeExtra>;
+
+function missingOr(what: string) {
+  return (issue: z.core.$ZodRawIssue): string | undefined => (issue.input === undefined ? `missing: ${what}` : undefined);
+}
+
+const componentExtra = z.record(z.string(), z.unknown()).optional().describe('Free-form data handed to the component.');
+
+/** A class component's output: Python ones keep `extra` as written, bridge ones get it validated. */
+type ClassExtra =
+  | { bridge?: undefined; extra: Record<string, unknown> }
+  | { bridge: 'forwarder'; extra: ForwarderExtraFile }
+  | { bridge: 'rest-callee'; extra: RestCalleeExtraFile };
+
+/** Validates `extra` by the classname: a bridge class's extra has a schema of its own. */
+function classExtra<T extends { classname: string; extra?: Record<string, unknown> | undefined }>(
+  component: T,
+  ctx: z.core.$RefinementCtx<T>,
+): Omit<T, 'extra'> & ClassExtra {
+  const kind = bridgeKindOf(component.classname);
+  if (kind === undefined) return { ...component, extra: component.extra ?? {} };
+  const schema = kind === 'forwarder' ? forwarderExtra : restCalleeExtra;
+  const extra = validateNested(schema, component.extra ?? {}, ctx, ['extra']);
+  if (extra === undefined) return z.NEVER;
+  return { ...component, bridge: kind, extra } as Omit<T, 'extra'> & ClassExtra;
+}
+
+const classShape = {
+  type: z.literal('class'),
+  id: itemId.optional(),
+  classname: nonEmptyString.describe(
+    'Python class (recorded only), or a bridge Junction runs: MessageForwarder or RESTCallee (also as crossbar.bridge.rest.<name>).',
+  ),
+  realm: realmName,
+  extra: componentExtra,
+};
+
+export const processDefaults = { timeoutMs: 30000, concurrency: 4, queueLimit: 100, maxOutputBytes: 1048576 };
+
+const commandParts = z
+  .array(
+    nonEmptyString.regex(/^[^\0]*$/, { error: 'must not contain NUL' }),
+    {
+      error: (issue) => {
+        if (issue.input === undefined) return 'missing: the program to run and its arguments, e.g. ["/usr/bin/php", "handler.php"]';
+        if (typeof issue.input === 'string') {
+          return 'give the command as a list, e.g. ["/usr/bin/php", "handler.php"]: Junction starts the program directly, never through a shell';
+        }
+        return undefined;
+      },
+    },
+  )
+  .min(1, { error: 'needs at least the program to run' });
+
+export const processComponent = z
+  .strictObject({
+    type: z.literal('process'),
+    id: itemId.optional(),
+    realm: realmName,
+    role: roleName.optional().describe("Role of the component's session (default: the router's trusted role)."),
+    procedure: plainUri('the procedure this program serves').describe('The procedure each call of which runs the program.'),
+    command: commandParts.describe('Program and its fixed arguments, as a list (no shell). Relative programs are found from cwd, bare names on PATH.'),
+    cwd: nonEmptyString.optional().describe('Working directory (relative paths: from the config file folder; default: that folder).'),
+    env: z
+      .record(
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'an environment variable name has letters, digits and "_"' }),
+        z.string({ error: 'an environment value is a string' }).regex(/^[^\0]*$/, { error: 'must not contain NUL' }),
+      )
+      .default({})
+      .describe('Variables added to a minimal environment (PATH, HOME, LANG); the router\'s own environment is not passed on.'),
+    timeout: positiveInt
+      .max(3600000, { error: 'expected at most 3600000 ms' })
+      .default(processDefaults.timeoutMs)
+      .describe(`A run is killed after this many ms (default ${processDefaults.timeoutMs}).`),
+    concurrency: positiveInt
+      .max(256, { error: 'expected at most 256' })
+      .default(processDefaults.concurrency)
+      .describe(`Runs at once (default ${processDefaults.concurrency}).`),
+    queue_limit: nonNegativeInt
+      .max(100000, { error: 'expected at most 100000' })
+      .default(processDefaults.queueLimit)
+      .describe(`Calls waiting for a run before new calls are refused (default ${processDefaults.queueLimit}).`),
+    max_output_bytes: byteCount(64 * 1024 * 1024)
+      .default(processDefaults.maxOutputBytes)
+      .describe(`Largest stdout kept; more fails the call (default ${processDefaults.maxOutputBytes}).`),
+  })
+  .describe('Junction extension: a procedure served by running a program per call (args and kwargs as JSON on stdin, the result from stdout).');
+
+export const routerClassComponent = z
+  .strictObject({
+    ...classShape,
+    role: roleName.optional(),
+    references: ignored('component references (references)'),
+  })
+  .transform(classExtra);
+
+export const routerComponent = z.discriminatedUnion(
+  'type',
+  [
+    routerClassComponent,
+    z.strictObject({
+      type: z.literal('function'),
+      id: itemId.optional(),
+      realm: realmName,
+      role: roleName.optional(),
+      callbacks: ignored('Python callbacks (callbacks)'),
+      extra: componentExtra,
+    }),
+    processComponent,
+  ],
+  { error: typeError('component', ['class', 'function', 'process'], () => undefined) },
+);
+
+/** How a container component reaches the router: a Crossbar connecting transport, not checked further. */
+const connectingTransport = z.record(z.string(), z.unknown());
+
+export const containerClassComponent = z.strictObject({ ...classShape, transport: connectingTransport }).transform(classExtra);
+
+export const containerComponent = z.discriminatedUnion(
+  'type',
+  [
+    containerClassComponent,
+    z.strictObject({
+      type: z.literal('function'),
+      id: itemId.optional(),
+      realm: realmName,
+      transport: connectingTransport,
+      auth: ignored('Python function component authentication (auth)'),
+      callbacks: ignored('Python callbacks (callbacks)'),
+      extra: componentExtra,
+    }),
+  ],
+  { error: typeError('component', ['class', 'function'], () => undefined) },
+);
+
+export type RouterComponentFile = z.output<typeof routerComponent>;
+export type ContainerComponentFile = z.output<typeof containerComponent>;
+export type ProcessComponentFile = z.output<typeof processComponent>;

@@ -1,0 +1,72 @@
+/**
+ * WAMP over RawSocket (the WAMP spec's TCP transport) in Crossbar's format, as a transport of its
+ * own or as the `rawsocket` part of a universal transport. Junction's limits sit in `options`
+ * next to Crossbar's `max_message_size`.
+ */
+
+import * as z from 'zod';
+import { authSchema } from './schema-auth.js';
+import { ignored, itemId, milliseconds, positiveInt } from './schema-parts.js';
+import { serializers } from './schema-websocket.js';
+
+export const rawSocketDefaults = {
+  maxMessageSize: 1048576,
+  maxConnections: 10000,
+  autoPingInterval: 25000,
+  autoPingTimeout: 10000,
+  openHandshakeTimeout: 10000,
+  maxBufferedBytes: 4194304,
+};
+
+/** The handshake announces a power of two from 2^9 to 2^24 bytes. */
+const minMessageSize = 512;
+const maxMessageSize = 16 * 1024 * 1024;
+const messageSize = z
+  .int({ error: `expected a number of bytes from ${minMessageSize} to ${maxMessageSize}` })
+  .min(minMessageSize, { error: `expected at least ${minMessageSize} bytes (the smallest length RawSocket can announce)` })
+  .max(maxMessageSize, { error: `expected at most ${maxMessageSize} bytes (the largest length RawSocket can announce)` });
+
+const rawSocketOptions = z.strictObject({
+  max_message_size: messageSize
+    .optional()
+    .describe(`Largest message accepted, in bytes (default ${rawSocketDefaults.maxMessageSize}; announced as the handshake exponent that does not exceed it).`),
+  max_connections: positiveInt
+    .default(rawSocketDefaults.maxConnections)
+    .describe(`Junction extension: connections at once; more are refused in the handshake (default ${rawSocketDefaults.maxConnections}).`),
+  auto_ping_interval: milliseconds
+    .default(rawSocketDefaults.autoPingInterval)
+    .describe(`Junction extension: PING after this many ms of silence (default ${rawSocketDefaults.autoPingInterval}; 0 = never).`),
+  auto_ping_timeout: milliseconds
+    .default(rawSocketDefaults.autoPingTimeout)
+    .describe(`Junction extension: close when a PONG does not come within this many ms (default ${rawSocketDefaults.autoPingTimeout}).`),
+  open_handshake_timeout: positiveInt
+    .default(rawSocketDefaults.openHandshakeTimeout)
+    .describe(`Junction extension: the handshake and WAMP opening must finish within this many ms (default ${rawSocketDefaults.openHandshakeTimeout}).`),
+  max_buffered_bytes: positiveInt
+    .default(rawSocketDefaults.maxBufferedBytes)
+    .describe(`Junction extension: bytes queued for one connection before its slow-consumer policy applies (default ${rawSocketDefaults.maxBufferedBytes}).`),
+});
+
+/** Keys of a rawsocket transport besides type, id and endpoint (also a universal transport's rawsocket part). */
+export const rawSocketShape = {
+  serializers,
+  // Crossbar's documentation shows max_message_size beside serializers; its checker wants it in options.
+  max_message_size: messageSize.optional().describe('Same as options.max_message_size (give one of them).'),
+  options: rawSocketOptions.prefault({}),
+  auth: authSchema.optional(),
+  debug: ignored('Crossbar debug logging (debug; use --log-level)'),
+};
+
+/** A universal transport's `rawsocket` part: a rawsocket transport without its own endpoint. */
+export const rawSocketPart = z
+  .strictObject({ type: z.literal('rawsocket').optional(), id: itemId.optional(), ...rawSocketShape })
+  .superRefine(oneMessageSize)
+  .describe('RawSocket on this port: connections whose first byte is 0x7F.');
+
+export function oneMessageSize(value: { max_message_size?: number | undefined; options: { max_message_size?: number | undefined } }, ctx: z.core.$RefinementCtx): void {
+  if (value.max_message_size !== undefined && value.options.max_message_size !== undefined) {
+    ctx.addIssue({ code: 'custom', message: 'give max_message_size once: here or in options', path: ['max_message_size'] });
+  }
+}
+
+export type RawSocketSettingsFile = z.output<typeof rawSocketPart>;

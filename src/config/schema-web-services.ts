@@ -1,0 +1,186 @@
+/**
+ * The services a web transport serves on its paths, in Crossbar's format, and the `paths` table
+ * itself. A `path` service nests another table below its path (the loader flattens it).
+ */
+
+import * as z from 'zod';
+import { callerService, publisherService, webhookService } from './schema-http-bridge.js';
+import { longPollService, sseService } from './schema-http-transports.js';
+import {
+  ignored,
+  itemId,
+  nonEmptyString,
+  notSupportedMessage,
+  seconds,
+  trustedProxies,
+  typeError,
+  unsupported,
+} from './schema-parts.js';
+import { websocketService } from './schema-websocket.js';
+
+export const staticDefaults = { defaultFile: 'index.html', cacheTimeoutSeconds: 43200 };
+
+const staticOptions = z.strictObject({
+  enable_directory_listing: z.boolean().default(false).describe('List a directory that has no default file (default false).'),
+  mime_types: z
+    .record(
+      z.string().regex(/^\.[^./\\\s]+$/, { error: 'a MIME type key is a file extension with its dot, like ".wasm"' }),
+      z.string().regex(/^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/, { error: 'expected a MIME type like "application/wasm"' }),
+    )
+    .default({})
+    .describe('Extra file extension -> MIME type entries, e.g. {".wasm": "application/wasm"}.'),
+  cache_timeout: seconds(31536000)
+    .nullable()
+    .default(staticDefaults.cacheTimeoutSeconds)
+    .describe(`Cache-Control max-age in seconds (default ${staticDefaults.cacheTimeoutSeconds} = 12 h, as Crossbar); 0 or null: no caching.`),
+  default_file: nonEmptyString
+    .refine((file) => !file.startsWith('/') && !file.split(/[/\\]/).includes('..'), {
+      error: 'a file inside the directory (relative, without "..")',
+    })
+    .default(staticDefaults.defaultFile)
+    .describe(`File served for a directory (default "${staticDefaults.defaultFile}").`),
+});
+
+export const staticService = z
+  .strictObject({
+    type: z.literal('static'),
+    id: itemId.optional(),
+    directory: nonEmptyString.optional().describe('Folder to serve (relative paths: from the config file folder). Required.'),
+    package: unsupported('serving a Python package resource (package)', 'give a "directory"'),
+    resource: unsupported('serving a Python package resource (resource)', 'give a "directory"'),
+    options: staticOptions.prefault({}),
+  })
+  .superRefine((service, ctx) => {
+    // Crossbar's package/resource form already has its own message; a plain omission gets this one.
+    const raw = service as { package?: unknown; resource?: unknown };
+    if (service.directory === undefined && raw.package === undefined && raw.resource === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'missing: "directory", the folder to serve', path: ['directory'] });
+    }
+  })
+  .describe('Files from a directory, on this path and below it.');
+
+export const jsonService = z
+  .strictObject({
+    type: z.literal('json'),
+    id: itemId.optional(),
+    value: z.json({ error: 'expected a JSON value (the value to serve)' }).describe('Any JSON value, answered to GET.'),
+    options: z
+      .strictObject({
+        prettify: z.boolean().default(false).describe('Indented output (default false).'),
+        allow_cross_origin: z.boolean().default(false).describe('Answer with Access-Control-Allow-Origin: * (default false).'),
+        discourage_caching: z.boolean().default(false).describe('Answer with Cache-Control: no-store (default false).'),
+      })
+      .prefault({}),
+  })
+  .describe('A fixed JSON value.');
+
+const redirectStatuses = [301, 302, 303, 307, 308] as const;
+
+export const redirectService = z
+  .strictObject({
+    type: z.literal('redirect'),
+    id: itemId.optional(),
+    url: nonEmptyString
+      .regex(/^[^\s]+$/, { error: 'a URL must not contain whitespace' })
+      .describe('Where to send the client: "https://example.com", "/download" or "../other".'),
+    status: z
+      .literal(redirectStatuses, { error: `expected one of ${redirectStatuses.join(', ')}` })
+      .default(302)
+      .describe('Junction extension: the redirect status (default 302, as Crossbar).'),
+  })
+  .describe('Redirects every request on this path.');
+
+const plainService = <T extends string>(type: T, description: string) =>
+  z.strictObject({ type: z.literal(type), id: itemId.optional() }).describe(description);
+
+export const nodeInfoService = plainService('nodeinfo', 'JSON facts about the node: version, uptime, realms with session counts.');
+export const healthService = plainService('health', 'Junction extension: 200 while serving, 503 while starting or stopping (for load balancers).');
+export const metricsService = plainService('metrics', "Junction extension: the node's metrics in Prometheus text format.");
+
+/** Path keys: "/" or names like "ws" or "api/v1/ws"; "ws" and "/ws" mean the same. */
+export const pathKey = z
+  .string()
+  .regex(/^(\/|\/?[A-Za-z0-9_.~-]+(\/[A-Za-z0-9_.~-]+)*\/?)$/, {
+    error: 'a path is "/" or names like "ws" or "api/v1/ws" (letters, digits, "_", ".", "~", "-")',
+  })
+  .refine((key) => !key.split('/').some((segment) => segment === '.' || segment === '..'), {
+    error: 'a path segment must not be "." or ".."',
+  });
+
+const leafServices = [
+  websocketService,
+  staticService,
+  jsonService,
+  redirectService,
+  nodeInfoService,
+  healthService,
+  metricsService,
+  publisherService,
+  callerService,
+  webhookService,
+  longPollService,
+  sseService,
+] as const;
+
+export type LeafPathServiceFile = z.output<(typeof leafServices)[number]>;
+
+/** Crossbar's `path` service: a table of services below this path. */
+export interface NestedPathServiceFile {
+  type: 'path';
+  id?: string | undefined;
+  paths: Record<string, PathServiceFile>;
+}
+
+export type PathServiceFile = LeafPathServiceFile | NestedPathServiceFile;
+
+const nestedPathService = z
+  .strictObject({
+    type: z.literal('path'),
+    id: itemId.optional(),
+    // Lazy: a path service's table holds path services again.
+    paths: z.record(pathKey, z.lazy((): z.ZodType<PathServiceFile> => pathService)).describe('Services below this path.'),
+  })
+  .describe('A folder of services: "api" with {"publish": ...} serves /api/publish.');
+
+export const pathServiceTypes = [...leafServices.map((service) => service.shape.type.value), 'path'] as const;
+
+/** Path service types Crossbar has that Junction does not serve, to tell "not yet" from a typo. */
+const otherCrossbarPathServices = new Set([
+  'wsgi',
+  'resource',
+  'reverseproxy',
+  'websocket-reverseproxy',
+  'cgi',
+  'upload',
+  'fileupload',
+  'archive',
+  'wap',
+  'rpc',
+  'catalog',
+  'none',
+  'pairme',
+  'registerme',
+]);
+
+export const pathService = z.discriminatedUnion('type', [...leafServices, nestedPathService], {
+  error: typeError('path service', pathServiceTypes, (type) =>
+    otherCrossbarPathServices.has(type)
+      ? notSupportedMessage(`the ${JSON.stringify(type)} path service`, `supported: ${pathServiceTypes.join(', ')}`)
+      : undefined,
+  ),
+});
+
+/** A web transport's (or a universal transport's web part's) `paths` table. */
+export const pathTable = z.record(pathKey, pathService).describe('URL path -> service; "ws" and "/ws" mean the same.');
+
+/** The `options` of a web transport: Twisted settings Junction ignores, plus `trusted_proxies`. */
+export const webOptions = z.strictObject({
+  access_log: ignored('the Twisted HTTP access log (access_log)'),
+  display_tracebacks: ignored('Python tracebacks in error pages (display_tracebacks)'),
+  client_timeout: ignored('the Twisted HTTP client timeout (client_timeout)'),
+  hsts: z
+    .literal(false, { error: notSupportedMessage('HSTS headers', 'set them in your reverse proxy') })
+    .optional(),
+  hsts_max_age: ignored('hsts_max_age without HSTS'),
+  trusted_proxies: trustedProxies,
+});

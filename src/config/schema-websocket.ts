@@ -1,0 +1,135 @@
+/**
+ * WAMP over WebSocket in Crossbar's format: serializers, the `options` block (Crossbar's keys,
+ * Autobahn tuning knobs accepted and ignored) and `auth`, shared by the standalone websocket
+ * transport, websocket path services and a universal transport's websocket parts.
+ */
+
+import * as z from 'zod';
+import { authSchema } from './schema-auth.js';
+import {
+  ignored,
+  itemId,
+  milliseconds,
+  nonEmptyString,
+  notSupportedMessage,
+  positiveInt,
+  trustedProxies,
+  unsupported,
+} from './schema-parts.js';
+
+export const serializerNames = ['json', 'msgpack', 'cbor'] as const;
+/** Serializers Crossbar knows that Junction does not speak. */
+const otherCrossbarSerializers = new Set(['ubjson', 'flatbuffers']);
+
+const serializer = z.enum(serializerNames, {
+  error: (issue) => {
+    if (issue.code !== 'invalid_value') return undefined;
+    const name = issue.input;
+    if (typeof name === 'string' && otherCrossbarSerializers.has(name)) {
+      return notSupportedMessage(`the ${name} serializer`, `supported: ${serializerNames.join(', ')}`);
+    }
+    return `expected one of ${serializerNames.map((s) => JSON.stringify(s)).join(', ')}`;
+  },
+});
+
+/** The WAMP serializers a transport offers (default: all three). */
+export const serializers = z
+  .array(serializer)
+  .min(1, { error: 'needs at least one serializer' })
+  .default([...serializerNames])
+  .describe('WAMP serializers offered (default: all).');
+
+const compressionTuning = (name: string) => ignored(`the permessage-deflate tuning parameter ${name} (ws defaults apply)`);
+
+const compression = z
+  .union([
+    z.boolean(),
+    z.strictObject({
+      deflate: z
+        .strictObject({
+          request_no_context_takeover: compressionTuning('request_no_context_takeover'),
+          request_max_window_bits: compressionTuning('request_max_window_bits'),
+          no_context_takeover: compressionTuning('no_context_takeover'),
+          max_window_bits: compressionTuning('max_window_bits'),
+          memory_level: compressionTuning('memory_level'),
+        })
+        .optional(),
+    }),
+  ])
+  .default(false)
+  .describe('true, or Crossbar\'s {"deflate": {...}}, negotiates permessage-deflate.');
+
+/** A Crossbar/Autobahn WebSocket tuning knob that the ws library either fixes or does not need. */
+const tuning = (name: string) => ignored(`the Autobahn WebSocket option ${name}`);
+
+const websocketOptionsShape = {
+  max_message_size: positiveInt.default(1048576).describe('Largest incoming message in bytes.'),
+  auto_ping_interval: milliseconds.default(25000).describe('Ping each connection after this many ms (0 = never).'),
+  auto_ping_timeout: milliseconds.default(10000).describe('Close when a ping is not answered within this many ms.'),
+  open_handshake_timeout: milliseconds
+    .default(10000)
+    .describe('Close a connection whose opening handshake takes longer than this many ms (0 = no limit).'),
+  allowed_origins: z
+    .array(nonEmptyString)
+    .default(['*'])
+    .describe('Accepted Origin patterns; "*" matches any run of characters.'),
+  allow_null_origin: z.boolean().default(true).describe('Accept the origin "null" (sandboxed pages, file://).'),
+  compression,
+  max_buffered_bytes: positiveInt
+    .default(4194304)
+    .describe('Junction: bytes queued for one connection before its slow-consumer policy applies.'),
+  require_websocket_subprotocol: z
+    .literal(true, {
+      error: notSupportedMessage('connections without a WAMP WebSocket subprotocol (require_websocket_subprotocol: false)'),
+    })
+    .optional()
+    .describe('Junction always requires a wamp.2.* subprotocol.'),
+  external_port: tuning('external_port'),
+  enable_hybi10: tuning('enable_hybi10'),
+  enable_rfc6455: tuning('enable_rfc6455'),
+  enable_webstatus: tuning('enable_webstatus'),
+  validate_utf8: tuning('validate_utf8'),
+  mask_server_frames: tuning('mask_server_frames'),
+  require_masked_client_frames: tuning('require_masked_client_frames'),
+  apply_mask: tuning('apply_mask'),
+  max_frame_size: tuning('max_frame_size'),
+  auto_fragment_size: tuning('auto_fragment_size'),
+  fail_by_drop: tuning('fail_by_drop'),
+  echo_close_codereason: tuning('echo_close_codereason'),
+  close_handshake_timeout: tuning('close_handshake_timeout'),
+  tcp_nodelay: tuning('tcp_nodelay'),
+  auto_ping_size: tuning('auto_ping_size'),
+  auto_ping_restart_on_any_traffic: tuning('auto_ping_restart_on_any_traffic'),
+  enable_flash_policy: tuning('enable_flash_policy'),
+  flash_policy: tuning('flash_policy'),
+  show_server_version: tuning('show_server_version'),
+};
+
+/** Options of a websocket path service (the listener's trusted proxies belong to the web transport). */
+const websocketOptions = z.strictObject(websocketOptionsShape);
+
+/** Options of a listener that is a websocket transport: also the listener-wide `trusted_proxies`. */
+const websocketTransportOptions = z.strictObject({ ...websocketOptionsShape, trusted_proxies: trustedProxies });
+
+const sharedShape = {
+  serializers,
+  auth: authSchema.optional(),
+  url: ignored('the advertised WebSocket URL (url)'),
+  debug: ignored('Crossbar debug logging (debug; use --log-level)'),
+  cookie: unsupported('cookie tracking'),
+};
+
+/** A websocket service on a path of a web transport. */
+export const websocketService = z
+  .strictObject({ type: z.literal('websocket'), id: itemId.optional(), ...sharedShape, options: websocketOptions.prefault({}) })
+  .describe('WAMP over WebSocket on this path.');
+
+/** Keys of a standalone websocket transport besides type, id and endpoint (also a universal transport's websocket part). */
+export const websocketTransportShape = { ...sharedShape, options: websocketTransportOptions.prefault({}) };
+
+export type WebSocketServiceFile = z.output<typeof websocketService>;
+/** What normalize reads from a websocket service, transport or universal part. */
+export type WebSocketSettingsFile = Pick<WebSocketServiceFile, 'serializers' | 'auth'> & {
+  options: z.output<typeof websocketOptions>;
+};
+export type SerializerName = (typeof serializerNames)[number];

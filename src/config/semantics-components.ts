@@ -1,0 +1,48 @@
+/**
+ * Cross-checks of components: the realm a component joins exists; the role a bridge or process
+ * component acts as exists in that realm; ids are unique (they name outbox folders and log
+ * lines); configured URIs follow a strict realm's rule.
+ */
+
+import { matchPolicies, type MatchPolicy } from '../protocol/uri.js';
+import { formatPath, type ConfigPath, type ConfigProblem } from './problems.js';
+import { bridgeKindOf } from './schema-components.js';
+import { entries, isRecord, type Entry, type RealmReferences } from './semantics-realms.js';
+import { resolvePermissionUri } from './uri-patterns.js';
+
+export function checkComponents(workers: readonly Entry[], refs: RealmReferences, problems: ConfigProblem[]): void {
+  const ids = new Map<string, ConfigPath>();
+  for (const worker of workers) {
+    for (const component of entries(worker.value.components, [...worker.path, 'components'])) {
+      const { value, path } = component;
+      if (typeof value.id === 'string') {
+        const first = ids.get(value.id);
+        if (first === undefined) ids.set(value.id, [...path, 'id']);
+        else problems.push({ path: [...path, 'id'], message: `duplicate component id "${value.id}" (first used at ${formatPath(first)})` });
+      }
+      const bridge = value.type === 'process' || (value.type === 'class' && typeof value.classname === 'string' && bridgeKindOf(value.classname) !== undefined);
+      // A container's Python component may reach another router through its transport; Junction cannot check that realm.
+      if (worker.value.type !== 'router' && !bridge) continue;
+      if (refs.realm(value.realm, [...path, 'realm']) === undefined || !bridge) continue;
+      refs.role(value.realm, value.role, [...path, 'role']);
+      checkStrictUris(value, path, refs);
+    }
+  }
+}
+
+function checkStrictUris(component: Record<string, unknown>, path: ConfigPath, refs: RealmReferences): void {
+  if (component.type === 'process') {
+    refs.strictUri(component.realm, component.procedure, 'exact', [...path, 'procedure']);
+    return;
+  }
+  const extra = component.extra;
+  if (!isRecord(extra)) return;
+  refs.strictUri(component.realm, extra.procedure, 'exact', [...path, 'extra', 'procedure']);
+  for (const subscription of entries(extra.subscriptions, [...path, 'extra', 'subscriptions'])) {
+    const { topic, match } = subscription.value;
+    if (typeof topic !== 'string') continue;
+    if (match !== undefined && !matchPolicies.includes(match as MatchPolicy)) continue; // the schema reports it
+    const resolved = resolvePermissionUri(topic, match as MatchPolicy | undefined);
+    if (resolved.ok) refs.strictUri(component.realm, resolved.uri, resolved.match, [...subscription.path, 'topic']);
+  }
+}

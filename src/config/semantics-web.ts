@@ -1,0 +1,88 @@
+/**
+ * Cross-checks of a listener's path services: after nested `path` services are flattened, no two
+ * services share a URL path; realms and roles named by bridge and SSE services exist; realms named
+ * by authentication exist.
+ */
+
+import { formatPath, type ConfigPath, type ConfigProblem } from './problems.js';
+import { isRecord, type RealmReferences } from './semantics-realms.js';
+import { flattenPathTable } from './web-paths.js';
+
+/** One path table of a listener: a web transport's `paths`, or a universal transport's `websocket` part or `web.paths`. */
+export interface PathTable {
+  table: unknown;
+  at: ConfigPath;
+}
+
+export function checkListenerPaths(tables: readonly PathTable[], refs: RealmReferences, problems: ConfigProblem[]): void {
+  const report = (path: ConfigPath, message: string) => problems.push({ path, message });
+  const entries = tables.flatMap(({ table, at }) => flattenPathTable(table, '/', at, report));
+  const served = new Map<string, ConfigPath>();
+  for (const entry of entries) {
+    const first = served.get(entry.url);
+    if (first === undefined) served.set(entry.url, entry.path);
+    else problems.push({ path: entry.path, at: 'key', message: sameUrlMessage(first, entry.path, entry.url) });
+    checkService(entry.service, entry.path, refs);
+  }
+}
+
+function sameUrlMessage(first: ConfigPath, second: ConfigPath, url: string): string {
+  const siblings = formatPath(first.slice(0, -1)) === formatPath(second.slice(0, -1));
+  if (siblings) return `paths ${JSON.stringify(first.at(-1))} and ${JSON.stringify(second.at(-1))} are the same URL path ${url}`;
+  return `URL path ${url} is also served by ${formatPath(first)}`;
+}
+
+function checkService(service: Record<string, unknown>, path: ConfigPath, refs: RealmReferences): void {
+  checkAuthRealms(service.auth, [...path, 'auth'], refs);
+  switch (service.type) {
+    case 'publisher':
+    case 'caller':
+    case 'webhook': {
+      const realm = refs.realm(service.realm, [...path, 'realm']);
+      if (realm === undefined) return;
+      refs.role(service.realm, service.role, [...path, 'role']);
+      if (service.type === 'webhook' && isRecord(service.options)) {
+        refs.strictUri(service.realm, service.options.topic, 'exact', [...path, 'options', 'topic']);
+      }
+      return;
+    }
+    case 'sse':
+      checkSseRoles(service, path, refs);
+      return;
+  }
+}
+
+/** An SSE listener gets the role of its anonymous or ticket sign-in; those roles belong to the SSE realm. */
+function checkSseRoles(service: Record<string, unknown>, path: ConfigPath, refs: RealmReferences): void {
+  if (refs.realm(service.realm, [...path, 'realm']) === undefined) return;
+  const auth = service.auth;
+  if (auth === undefined) {
+    refs.role(service.realm, 'anonymous', path, ' (the role of anonymous listeners when "auth" is not given); add the role or give "auth"');
+    return;
+  }
+  if (!isRecord(auth)) return;
+  const anonymous = auth.anonymous;
+  if (isRecord(anonymous) && anonymous.type === 'static') {
+    refs.role(service.realm, anonymous.role ?? 'anonymous', [...path, 'auth', 'anonymous', 'role']);
+  }
+  const ticket = auth.ticket;
+  if (isRecord(ticket) && ticket.type === 'static' && isRecord(ticket.principals)) {
+    for (const [authid, principal] of Object.entries(ticket.principals)) {
+      if (isRecord(principal)) refs.role(service.realm, principal.role, [...path, 'auth', 'ticket', 'principals', authid, 'role']);
+    }
+  }
+}
+
+/** Realms named by dynamic authenticators and cryptosign principals must exist in this file. */
+export function checkAuthRealms(auth: unknown, path: ConfigPath, refs: RealmReferences): void {
+  if (!isRecord(auth)) return;
+  for (const [method, config] of Object.entries(auth)) {
+    if (!isRecord(config)) continue;
+    refs.realm(config['authenticator-realm'], [...path, method, 'authenticator-realm']);
+    if (method === 'cryptosign' && isRecord(config.principals)) {
+      for (const [authid, principal] of Object.entries(config.principals)) {
+        if (isRecord(principal)) refs.realm(principal.realm, [...path, method, 'principals', authid, 'realm']);
+      }
+    }
+  }
+}
