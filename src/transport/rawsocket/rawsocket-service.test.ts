@@ -139,7 +139,8 @@ describe('RawSocketService', () => {
     ['a serializer it does not serve', [0x7f, 0xf3, 0, 0], { codecs: [jsonCodec] }, 0x10, 'serializer'],
     ['a serializer the spec does not define', [0x7f, 0xf6, 0, 0], {}, 0x10, 'serializer'],
     ['the illegal serializer 0', [0x7f, 0xf0, 0, 0], {}, 0x10, 'serializer'],
-    ['a receive limit below the configured minimum', [0x7f, 0x01, 0, 0], { minClientLength: 1_024 }, 0x20, 'max_length'],
+    ['a receive limit of 512 octets, too small for a WELCOME', [0x7f, 0x01, 0, 0], {}, 0x20, 'max_length'],
+    ['a receive limit below the configured minimum', [0x7f, 0x31, 0, 0], { minClientLength: 8_192 }, 0x20, 'max_length'],
     ['reserved octets in use', [0x7f, 0xf1, 0, 1], {}, 0x30, 'reserved_bits'],
   ];
   for (const [what, handshake, options, reply, reason] of refusals) {

@@ -23,11 +23,15 @@ export interface RawSocketServiceOptions {
   /** Slow-consumer limit: bytes waiting to be written to one connection. */
   maxBufferedBytes: number;
   /**
-   * Clients that receive less than this are refused with handshake error 2 (default 512, i.e.
-   * every client): a client whose limit cannot hold the router's WELCOME cannot have a session.
+   * Clients that receive less than this are refused with handshake error 2, "maximum message
+   * length unacceptable" (default 1024). The router's WELCOME, with its role features, is about
+   * 770 octets in JSON: a client that receives at most 512 could never be welcomed, so it is told
+   * at once instead of being aborted by its first message.
    */
   minClientLength?: number;
 }
+
+const DEFAULT_MIN_CLIENT_LENGTH = 1_024;
 
 /** How long connections get to take their GOODBYE and close before they are destroyed. */
 const SHUTDOWN_GRACE_MS = 500;
@@ -60,7 +64,7 @@ export class RawSocketService {
     this.settings = {
       codecs: new Map(options.codecs.map((codec) => [SerializerId[codec.name], codec])),
       lengthExponent: exponentFor(options.maxMessageSize),
-      minClientLength: options.minClientLength ?? lengthOfExponent(0),
+      minClientLength: options.minClientLength ?? DEFAULT_MIN_CLIENT_LENGTH,
       openHandshakeTimeout: options.openHandshakeTimeout,
       autoPingInterval: options.autoPingInterval,
       autoPingTimeout: options.autoPingTimeout,
