@@ -113,6 +113,7 @@ before(async () => {
     component('text', 'proc.text', [node_, program('text.mjs')], folder),
     component('fail', 'proc.fail', [node_, program('fail.mjs'), '3'], folder),
     component('sleep', 'proc.sleep', [node_, program('sleep-forever.mjs')], folder, { timeoutMs: 400 }),
+    component('patient', 'proc.patient', [node_, program('sleep-forever.mjs')], folder, { timeoutMs: 60_000 }),
     component('family', 'proc.family', [node_, program('grandchild.mjs')], folder, { timeoutMs: 400 }),
     component('flood', 'proc.flood', [node_, program('flood.mjs')], folder, { maxOutputBytes: 100_000 }),
     component('gate', 'proc.gate', [node_, program('gate.mjs')], folder, { concurrency: 2, queueLimit: 1 }),
@@ -173,6 +174,18 @@ describe('process component', () => {
     assert.match(String(late.args[0]), /did not finish within 400 ms and was killed/);
     const [pid] = JSON.parse(await readFile(pidFile, 'utf8')) as [number];
     await waitFor(() => gone(pid), `program ${pid} to be gone`);
+  });
+
+  it('kills the program when the caller gives up (the dealer interrupts the invocation)', async () => {
+    const pidFile = join(folder, 'patient.pid');
+    const call = client.session.call('proc.patient', [], { pid_file: pidFile }, { timeout: 300 }).then(
+      () => assert.fail('the call should time out'),
+      (error: { error?: string }) => error.error,
+    );
+    await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8') !== '', 'the program to start');
+    const [pid] = JSON.parse(await readFile(pidFile, 'utf8')) as [number];
+    assert.equal(await call, 'wamp.error.timeout');
+    await waitFor(() => gone(pid), `program ${pid} to be gone long before its own 60 s timeout`);
   });
 
   it('kills the program\'s children too when it times out', async () => {

@@ -30,23 +30,27 @@ export const processComponent: ComponentFactory<ProcessComponentConfig> = async 
   const stopping = new AbortController();
   const runs = new Set<Promise<RunOutcome>>();
 
-  const serve = async (args: Args, kwargs: Dict, details: Dict): Promise<InternalResult> => {
+  const serve = async (args: Args, kwargs: Dict, details: Dict, cancelled: AbortSignal): Promise<InternalResult> => {
+    // A run ends early when the node stops or the caller cancels (the dealer's INTERRUPT).
+    const ended = AbortSignal.any([stopping.signal, cancelled]);
     try {
-      await slots.acquire(stopping.signal);
+      await slots.acquire(ended);
     } catch (error) {
+      if (cancelled.aborted) throw cancelled.reason;
       if (!(error instanceof QueueFullError)) throw shuttingDown();
       throw new InternalCallError(ProcessErrorUri.busy, [`"${config.procedure}" is busy: ${error.message}; try again later`], { concurrency: config.concurrency, queue_limit: config.queueLimit });
     }
     const started = Date.now();
     let outcome: RunOutcome;
     try {
-      const run = runProgram(spec, programInput(config.procedure, args, kwargs, details), limits, stopping.signal);
+      const run = runProgram(spec, programInput(config.procedure, args, kwargs, details), limits, ended);
       runs.add(run);
       outcome = await run;
       runs.delete(run);
     } finally {
       slots.release();
     }
+    if (cancelled.aborted) throw cancelled.reason; // the caller already has its answer
     const ms = Date.now() - started;
     if (outcome.kind === 'exited' && outcome.code === 0) {
       context.log.debug({ procedure: config.procedure, ms }, 'program answered');

@@ -41,14 +41,14 @@ export const restCalleeComponent: ComponentFactory<RestCalleeComponentConfig> = 
   const limits = { timeoutMs: settings.timeoutMs, maxResponseBytes: settings.maxResponseBytes };
   let inFlight = 0;
 
-  const send = async (request: HttpRequest): Promise<HttpResponse> => {
+  const send = async (request: HttpRequest, cancelled?: AbortSignal): Promise<HttpResponse> => {
     if (inFlight >= maxRequestsInFlight) {
       throw restError(RestErrorUri.busy, `${maxRequestsInFlight} requests to the app are already in flight`, { method: request.method, url: request.url.href });
     }
     inFlight += 1;
     const started = Date.now();
     try {
-      const response = await exchange(agent, request, limits);
+      const response = await exchange(agent, request, limits, cancelled);
       context.log.debug({ method: request.method, url: request.url.href, status: response.status, ms: Date.now() - started }, 'request to the app answered');
       return response;
     } catch (error) {
@@ -61,7 +61,7 @@ export const restCalleeComponent: ComponentFactory<RestCalleeComponentConfig> = 
     }
   };
 
-  const forward = async (args: Args, kwargs: Dict): Promise<unknown> => {
+  const forward = async (args: Args, kwargs: Dict, _details: Dict, cancelled: AbortSignal): Promise<unknown> => {
     const call = readCall(() => readRestCall(args, kwargs));
     let url: URL;
     try {
@@ -72,7 +72,7 @@ export const restCalleeComponent: ComponentFactory<RestCalleeComponentConfig> = 
     }
     const request: HttpRequest = { method: call.method, url, headers: requestHeaders(configuredHeaders, call) };
     if (call.body !== undefined) request.body = call.body;
-    const result = restResult(await send(request));
+    const result = restResult(await send(request, cancelled));
     const mapped = (result.code >= 400 && result.code <= 499 && settings.errorOn4xx) || (result.code >= 500 && result.code <= 599 && settings.errorOn5xx);
     if (mapped) {
       throw restError(RestErrorUri.httpStatus, `${call.method} ${url.href} answered HTTP ${result.code}`, { method: call.method, url: url.href, status: result.code, content: result.content });

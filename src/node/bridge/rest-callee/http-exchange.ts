@@ -47,9 +47,12 @@ const connectionFailures: Record<string, string> = {
  * Redirects are not followed (a 3xx is a response like any other), so no request leaves the
  * base URL through a Location header.
  */
-export async function exchange(dispatcher: Dispatcher, request: HttpRequest, limits: HttpLimits): Promise<HttpResponse> {
+/** `cancelled` aborts the request when the WAMP caller cancels (the dealer's INTERRUPT). */
+export async function exchange(dispatcher: Dispatcher, request: HttpRequest, limits: HttpLimits, cancelled?: AbortSignal): Promise<HttpResponse> {
   const facts: RequestFacts = { method: request.method, url: request.url.href };
   const controller = new AbortController();
+  const onCancel = (): void => controller.abort(cancelled!.reason);
+  cancelled?.addEventListener('abort', onCancel, { once: true });
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -96,6 +99,7 @@ export async function exchange(dispatcher: Dispatcher, request: HttpRequest, lim
     return { status: response.statusCode, headers: response.headers, body: Buffer.concat(chunks, received) };
   } finally {
     clearTimeout(timer);
+    cancelled?.removeEventListener('abort', onCancel);
   }
 }
 
