@@ -41,7 +41,8 @@ function messageFor(issue: z.core.$ZodRawIssue): string | undefined {
     case 'invalid_format':
       return 'does not have the expected format';
     case 'invalid_key':
-      return 'invalid key';
+      // The key's own schema says what is wrong with it ("a path is ...", "not a valid header name").
+      return issue.issues[0]?.message ?? 'invalid key';
     case 'invalid_union':
       return 'does not match any accepted form';
     default:
@@ -96,6 +97,8 @@ function expectedName(expected: string): string {
       return 'object';
     case 'array':
       return 'list';
+    case 'nonoptional':
+      return 'a value';
     default:
       return expected;
   }

@@ -63,7 +63,7 @@ export const jsonService = z
   .strictObject({
     type: z.literal('json'),
     id: itemId.optional(),
-    value: z.json({ error: 'expected a JSON value (the value to serve)' }).describe('Any JSON value, answered to GET.'),
+    value: z.unknown().nonoptional({ error: 'missing: "value", the JSON value to serve' }).describe('Any JSON value, answered to GET.'),
     options: z
       .strictObject({
         prettify: z.boolean().default(false).describe('Indented output (default false).'),

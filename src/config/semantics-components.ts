@@ -1,7 +1,7 @@
 /**
  * Cross-checks of components: the realm a component joins exists; the role a bridge or process
  * component acts as exists in that realm; ids are unique (they name outbox folders and log
- * lines); configured URIs follow a strict realm's rule.
+ * lines); configured URIs pass the realm's URI check.
  */
 
 import { matchPolicies, type MatchPolicy } from '../protocol/uri.js';
@@ -25,24 +25,24 @@ export function checkComponents(workers: readonly Entry[], refs: RealmReferences
       if (worker.value.type !== 'router' && !bridge) continue;
       if (refs.realm(value.realm, [...path, 'realm']) === undefined || !bridge) continue;
       refs.role(value.realm, value.role, [...path, 'role']);
-      checkStrictUris(value, path, refs);
+      checkRouterUris(value, path, refs);
     }
   }
 }
 
-function checkStrictUris(component: Record<string, unknown>, path: ConfigPath, refs: RealmReferences): void {
+function checkRouterUris(component: Record<string, unknown>, path: ConfigPath, refs: RealmReferences): void {
   if (component.type === 'process') {
-    refs.strictUri(component.realm, component.procedure, 'exact', [...path, 'procedure']);
+    refs.routerUri(component.realm, component.procedure, 'exact', [...path, 'procedure']);
     return;
   }
   const extra = component.extra;
   if (!isRecord(extra)) return;
-  refs.strictUri(component.realm, extra.procedure, 'exact', [...path, 'extra', 'procedure']);
+  refs.routerUri(component.realm, extra.procedure, 'exact', [...path, 'extra', 'procedure']);
   for (const subscription of entries(extra.subscriptions, [...path, 'extra', 'subscriptions'])) {
     const { topic, match } = subscription.value;
     if (typeof topic !== 'string') continue;
     if (match !== undefined && !matchPolicies.includes(match as MatchPolicy)) continue; // the schema reports it
     const resolved = resolvePermissionUri(topic, match as MatchPolicy | undefined);
-    if (resolved.ok) refs.strictUri(component.realm, resolved.uri, resolved.match, [...subscription.path, 'topic']);
+    if (resolved.ok) refs.routerUri(component.realm, resolved.uri, resolved.match, [...subscription.path, 'topic']);
   }
 }

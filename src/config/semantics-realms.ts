@@ -1,7 +1,7 @@
 /**
  * What the cross-checks know about the file's realms (names, roles, URI rule) and the checks of
  * references to them: a realm named anywhere must exist, a role named for a realm must exist in
- * it, and a URI used in a strict realm must follow the strict rule.
+ * it, and a URI the router will be asked to use passes the realm's URI check.
  */
 
 import { isValidUri, type MatchPolicy } from '../protocol/uri.js';
@@ -41,18 +41,27 @@ export class RealmReferences {
     }
   }
 
-  /** In a realm with uri_check "strict" the router refuses loose URIs, so a configured one would fail at start. */
-  strictUri(realmName: unknown, uri: unknown, match: MatchPolicy, path: ConfigPath): void {
+  /**
+   * A URI the router will be asked to use in realm `realmName` (a webhook topic, a forwarder
+   * subscription, a procedure to register) must pass the realm's own check, or the component or
+   * service would fail at start or on every request. Same rule as the router's: a prefix may end
+   * in "."; a wildcard may have empty components; a strict realm allows only a-z, 0-9 and "_".
+   */
+  routerUri(realmName: unknown, uri: unknown, match: MatchPolicy, path: ConfigPath): void {
     if (typeof realmName !== 'string' || typeof uri !== 'string') return;
     const realm = this.realms.get(realmName);
-    if (realm === undefined || !realm.strict) return;
-    const ok = match === 'exact' ? isValidUri(uri, { strict: true }) : uri === '' || isValidUri(uri, { strict: true, allowEmptyComponents: true });
-    if (!ok) {
-      this.problems.push({
-        path,
-        message: `"${uri}" does not follow realm "${realmName}"'s strict URI rule (a-z, 0-9 and "_" per component); change it or set the realm's options.uri_check to "loose"`,
-      });
+    if (realm === undefined) return;
+    const checked = match === 'prefix' && uri.length > 1 && uri.endsWith('.') ? uri.slice(0, -1) : uri;
+    if (checked === '') {
+      const what = match === 'prefix' ? 'a pattern that matches every URI' : 'an empty URI';
+      this.problems.push({ path, message: `the router refuses ${what}; name a topic or prefix` });
+      return;
     }
+    if (isValidUri(checked, { strict: realm.strict, allowEmptyComponents: match === 'wildcard' })) return;
+    const message = realm.strict
+      ? `"${uri}" does not follow realm "${realmName}"'s strict URI rule (a-z, 0-9 and "_" per component); change it or set the realm's options.uri_check to "loose"`
+      : `"${uri}" is not a URI the router accepts in realm "${realmName}"`;
+    this.problems.push({ path, message });
   }
 }
 

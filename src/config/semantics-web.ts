@@ -42,7 +42,7 @@ function checkService(service: Record<string, unknown>, path: ConfigPath, refs: 
       if (realm === undefined) return;
       refs.role(service.realm, service.role, [...path, 'role']);
       if (service.type === 'webhook' && isRecord(service.options)) {
-        refs.strictUri(service.realm, service.options.topic, 'exact', [...path, 'options', 'topic']);
+        refs.routerUri(service.realm, service.options.topic, 'exact', [...path, 'options', 'topic']);
       }
       return;
     }

@@ -1,0 +1,372 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { PathService } from './model.js';
+import { configDocument, loadDocument, plain, problemsOf, realmWithRoles, webDocument } from './test-support.js';
+
+const bridgeDefaults = { postBodyLimit: 8192, requireIp: [], requireTls: false };
+
+describe('web path services: valid files and their model', () => {
+  const cases: { name: string; paths: Record<string, unknown>; expected: Record<string, PathService>; notices?: string[] }[] = [
+    {
+      name: 'static with Crossbar defaults; directory resolved against the config folder',
+      paths: { '/': { type: 'static', directory: '../web' } },
+      expected: {
+        '/': { type: 'static', directory: '/srv/web', defaultFile: 'index.html', directoryListing: false, cacheTimeoutSeconds: 43200, mimeTypes: {} },
+      },
+    },
+    {
+      name: 'static with every option; cache_timeout null means no caching',
+      paths: {
+        files: {
+          type: 'static',
+          directory: '/var/files',
+          options: { enable_directory_listing: true, mime_types: { '.wasm': 'application/wasm' }, cache_timeout: null, default_file: 'app.html' },
+        },
+      },
+      expected: {
+        '/files': {
+          type: 'static',
+          directory: '/var/files',
+          defaultFile: 'app.html',
+          directoryListing: true,
+          cacheTimeoutSeconds: 0,
+          mimeTypes: { '.wasm': 'application/wasm' },
+        },
+      },
+    },
+    {
+      name: 'json, redirect (default 302 and an explicit status), nodeinfo, health, metrics',
+      paths: {
+        config: { type: 'json', value: { a: [1, 2] }, options: { prettify: true } },
+        old: { type: 'redirect', url: '/new' },
+        moved: { type: 'redirect', url: 'https://example.com/', status: 308 },
+        info: { type: 'nodeinfo' },
+        health: { type: 'health' },
+        metrics: { type: 'metrics' },
+      },
+      expected: {
+        '/config': { type: 'json', value: { a: [1, 2] }, prettify: true, allowCrossOrigin: false, discourageCaching: false },
+        '/old': { type: 'redirect', url: '/new', status: 302 },
+        '/moved': { type: 'redirect', url: 'https://example.com/', status: 308 },
+        '/info': { type: 'nodeinfo' },
+        '/health': { type: 'health' },
+        '/metrics': { type: 'metrics' },
+      },
+    },
+    {
+      name: 'publisher and caller: defaults, signature with its Crossbar default window, ranges',
+      paths: {
+        publish: { type: 'publisher', realm: 'realm1', role: 'backend' },
+        call: {
+          type: 'caller',
+          realm: 'realm1',
+          role: 'backend',
+          options: { key: 'app', secret: 's3cret', require_ip: ['10.0.0.0/8', '192.168.1.0/255.255.255.0'], require_tls: true, post_body_limit: 100 },
+        },
+      },
+      expected: {
+        '/publish': { type: 'publisher', realm: 'realm1', role: 'backend', options: bridgeDefaults },
+        '/call': {
+          type: 'caller',
+          realm: 'realm1',
+          role: 'backend',
+          options: {
+            postBodyLimit: 100,
+            requireIp: ['10.0.0.0/8', '192.168.1.0/255.255.255.0'],
+            requireTls: true,
+            signature: { key: 'app', secret: 's3cret', timestampDeltaLimitSeconds: 300 },
+          },
+        },
+      },
+    },
+    {
+      name: "Crossbar's 0 (no limit) gets Junction's default, with a notice; debug is ignored",
+      paths: {
+        publish: { type: 'publisher', realm: 'realm1', role: 'backend', options: { key: 'k', secret: 's', post_body_limit: 0, timestamp_delta_limit: 0, debug: true } },
+      },
+      expected: {
+        '/publish': {
+          type: 'publisher',
+          realm: 'realm1',
+          role: 'backend',
+          options: { ...bridgeDefaults, signature: { key: 'k', secret: 's', timestampDeltaLimitSeconds: 300 } },
+        },
+      },
+      notices: [
+        'workers[0].transports[0].paths.publish.options.debug: Crossbar debug logging (debug; use --log-level) is not needed by Junction and was ignored',
+        'workers[0].transports[0].paths.publish.options.post_body_limit: 0 (no limit) is not offered by Junction; the default of 8192 bytes applies',
+        'workers[0].transports[0].paths.publish.options.timestamp_delta_limit: 0 (no limit) is not offered by Junction; the default of 300 seconds applies',
+      ],
+    },
+    {
+      name: 'webhook: topic from options, Crossbar response defaults, GitHub secret',
+      paths: { hook: { type: 'webhook', realm: 'realm1', role: 'backend', options: { topic: 'app.hook', github_secret: 'gh', success_response: '' } } },
+      expected: {
+        '/hook': {
+          type: 'webhook',
+          realm: 'realm1',
+          role: 'backend',
+          topic: 'app.hook',
+          successResponse: '',
+          errorResponse: 'NOT OK',
+          githubSecret: 'gh',
+          options: bridgeDefaults,
+        },
+      },
+    },
+    {
+      name: 'longpoll: Crossbar seconds become milliseconds; zero limits get the defaults',
+      paths: {
+        lp: { type: 'longpoll' },
+        lp2: {
+          type: 'longpoll',
+          serializers: ['json'],
+          auth: { ticket: { type: 'static', principals: { joe: { ticket: 't', role: 'backend' } } } },
+          options: { request_timeout: 5, session_timeout: 0, queue_limit_bytes: 1000, queue_limit_messages: 0, max_message_size: 2048, debug_transport_id: 'x' },
+        },
+      },
+      expected: {
+        '/lp': {
+          type: 'longpoll',
+          serializers: ['json', 'msgpack', 'cbor'],
+          requestTimeoutMs: 10000,
+          sessionTimeoutMs: 30000,
+          queueLimitBytes: 131072,
+          queueLimitMessages: 100,
+          maxMessageSize: 1048576,
+          auth: { anonymous: { type: 'static', role: 'anonymous' } },
+        },
+        '/lp2': {
+          type: 'longpoll',
+          serializers: ['json'],
+          requestTimeoutMs: 5000,
+          sessionTimeoutMs: 30000,
+          queueLimitBytes: 1000,
+          queueLimitMessages: 100,
+          maxMessageSize: 2048,
+          auth: { ticket: { type: 'static', principals: { joe: { ticket: 't', role: 'backend' } } } },
+        },
+      },
+      notices: [
+        'workers[0].transports[0].paths.lp2.options.debug_transport_id: a fixed long-poll transport id (debug_transport_id) is not needed by Junction and was ignored',
+        'workers[0].transports[0].paths.lp2.options.session_timeout: 0 (no limit) is not offered by Junction; the default of 30 seconds applies',
+        'workers[0].transports[0].paths.lp2.options.queue_limit_messages: 0 (no limit) is not offered by Junction; the default of 100 messages applies',
+      ],
+    },
+    {
+      name: 'sse: defaults, and anonymous plus dynamic ticket with options',
+      paths: {
+        events: { type: 'sse', realm: 'realm1' },
+        feed: {
+          type: 'sse',
+          realm: 'realm1',
+          auth: { anonymous: { type: 'static', role: 'backend' }, ticket: { type: 'dynamic', authenticator: 'com.example.auth' } },
+          options: { cookie_name: 'feed_ticket', heartbeat_interval: 5000, max_topics: 4, max_buffered_bytes: 65536 },
+        },
+      },
+      expected: {
+        '/events': {
+          type: 'sse',
+          realm: 'realm1',
+          auth: { anonymous: { type: 'static', role: 'anonymous' } },
+          cookieName: 'junction_ticket',
+          heartbeatMs: 15000,
+          maxTopics: 32,
+          maxBufferedBytes: 1048576,
+        },
+        '/feed': {
+          type: 'sse',
+          realm: 'realm1',
+          auth: { anonymous: { type: 'static', role: 'backend' }, ticket: { type: 'dynamic', authenticator: 'com.example.auth' } },
+          cookieName: 'feed_ticket',
+          heartbeatMs: 5000,
+          maxTopics: 4,
+          maxBufferedBytes: 65536,
+        },
+      },
+    },
+    {
+      name: 'path services nest: keys continue the parent path, "/" is the parent itself',
+      paths: {
+        api: {
+          type: 'path',
+          paths: {
+            '/': { type: 'health' },
+            publish: { type: 'publisher', realm: 'realm1', role: 'backend' },
+            v2: { type: 'path', paths: { 'events/': { type: 'sse', realm: 'realm1' } } },
+          },
+        },
+      },
+      expected: {
+        '/api': { type: 'health' },
+        '/api/publish': { type: 'publisher', realm: 'realm1', role: 'backend', options: bridgeDefaults },
+        '/api/v2/events': {
+          type: 'sse',
+          realm: 'realm1',
+          auth: { anonymous: { type: 'static', role: 'anonymous' } },
+          cookieName: 'junction_ticket',
+          heartbeatMs: 15000,
+          maxTopics: 32,
+          maxBufferedBytes: 1048576,
+        },
+      },
+    },
+  ];
+
+  for (const { name, paths, expected, notices = [] } of cases) {
+    it(name, () => {
+      const config = loadDocument(webDocument(paths));
+      const listener = config.listeners[0]!;
+      assert.equal(listener.kind, 'web');
+      assert.deepEqual(plain(listener.paths), expected);
+      assert.deepEqual(config.notices, notices);
+    });
+  }
+
+  it('keeps trusted proxies of the web transport', () => {
+    const config = loadDocument(webDocument({ ws: { type: 'websocket' } }, { trusted_proxies: ['127.0.0.1', 'fd00::/8'] }));
+    assert.deepEqual(config.listeners[0]!.trustedProxies, ['127.0.0.1', 'fd00::/8']);
+  });
+});
+
+describe('web path services: invalid files and their messages', () => {
+  const cases: { name: string; paths: Record<string, unknown>; options?: Record<string, unknown>; problems: string[] }[] = [
+    {
+      name: 'a misspelt type gets a suggestion',
+      paths: { publish: { type: 'publsher', realm: 'realm1', role: 'backend' } },
+      problems: [
+        'workers[0].transports[0].paths.publish.type: unknown path service type "publsher" (expected "websocket" or "static" or "json" or "redirect" or "nodeinfo" or "health" or "metrics" or "publisher" or "caller" or "webhook" or "longpoll" or "sse" or "path"); did you mean "publisher"?',
+      ],
+    },
+    {
+      name: "Crossbar's Python services are named as not supported",
+      paths: { app: { type: 'wsgi', module: 'app', object: 'app' } },
+      problems: [
+        'workers[0].transports[0].paths.app.type: not supported by Junction yet: the "wsgi" path service (supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, path)',
+      ],
+    },
+    {
+      name: 'static: package resources are not supported; a directory is required',
+      paths: { a: { type: 'static', package: 'foobar', resource: 'web' }, b: { type: 'static' } },
+      problems: [
+        'workers[0].transports[0].paths.a.package: not supported by Junction yet: serving a Python package resource (package) (give a "directory")',
+        'workers[0].transports[0].paths.a.resource: not supported by Junction yet: serving a Python package resource (resource) (give a "directory")',
+        'workers[0].transports[0].paths.b.directory: missing: "directory", the folder to serve',
+      ],
+    },
+    {
+      name: 'static: bad MIME table entries and a default file outside the directory',
+      paths: { a: { type: 'static', directory: 'web', options: { mime_types: { wasm: 'application/wasm', '.x': 'nope' }, default_file: '../secret' } } },
+      problems: [
+        'workers[0].transports[0].paths.a.options.mime_types.wasm: a MIME type key is a file extension with its dot, like ".wasm"',
+        'workers[0].transports[0].paths.a.options.mime_types[".x"]: expected a MIME type like "application/wasm"',
+        'workers[0].transports[0].paths.a.options.default_file: a file inside the directory (relative, without "..")',
+      ],
+    },
+    {
+      name: 'json needs a value; redirect needs a redirect status',
+      paths: { a: { type: 'json' }, b: { type: 'redirect', url: '/x', status: 200 } },
+      problems: [
+        'workers[0].transports[0].paths.a.value: missing: "value", the JSON value to serve',
+        'workers[0].transports[0].paths.b.status: expected one of 301, 302, 303, 307, 308',
+      ],
+    },
+    {
+      name: 'webhook: options and topic are required',
+      paths: { a: { type: 'webhook', realm: 'realm1', role: 'backend' }, b: { type: 'webhook', realm: 'realm1', role: 'backend', options: {} } },
+      problems: [
+        'workers[0].transports[0].paths.a.options: missing: a webhook needs "options" with its "topic"',
+        'workers[0].transports[0].paths.b.options.topic: missing: the topic each webhook request is published to',
+      ],
+    },
+    {
+      name: 'publisher: bad ranges, a limit out of range, a key without its secret',
+      paths: {
+        a: { type: 'publisher', realm: 'realm1', role: 'backend', options: { key: 'k', require_ip: ['10.0.0.0/33', 'example.com'], post_body_limit: 20000000 } },
+      },
+      problems: [
+        'workers[0].transports[0].paths.a.options.post_body_limit: expected at most 16777216 bytes',
+        'workers[0].transports[0].paths.a.options.require_ip[0]: "10.0.0.0/33" has an invalid prefix length or netmask for an IPv4 range',
+        'workers[0].transports[0].paths.a.options.require_ip[1]: "example.com" is not an IP address or range ("10.0.0.0/8", "::1", "192.168.1.0/255.255.255.0")',
+        'workers[0].transports[0].paths.a.options: signed requests need both "key" and "secret"',
+      ],
+    },
+    {
+      name: 'publisher: key and secret go together',
+      paths: { a: { type: 'caller', realm: 'realm1', role: 'backend', options: { secret: 's' } } },
+      problems: ['workers[0].transports[0].paths.a.options: signed requests need both "key" and "secret"'],
+    },
+    {
+      name: 'bridge services name realms and roles that exist',
+      paths: {
+        a: { type: 'publisher', realm: 'realm2', role: 'backend' },
+        b: { type: 'caller', realm: 'realm1', role: 'admin' },
+        c: { type: 'sse', realm: 'nowhere' },
+      },
+      problems: [
+        'workers[0].transports[0].paths.a.realm: realm "realm2" is not defined in this configuration',
+        'workers[0].transports[0].paths.b.role: role "admin" is not defined in realm "realm1"',
+        'workers[0].transports[0].paths.c.realm: realm "nowhere" is not defined in this configuration',
+      ],
+    },
+    {
+      name: 'sse: only anonymous and ticket; roles of its sign-in exist in its realm',
+      paths: {
+        a: { type: 'sse', realm: 'realm1', auth: { wampcra: { type: 'static', users: {} } } },
+        b: { type: 'sse', realm: 'realm1', auth: { anonymous: { type: 'static', role: 'guest' }, ticket: { type: 'static', principals: { joe: { ticket: 't', role: 'vip' } } } } },
+        c: { type: 'sse', realm: 'realm1', options: { max_topics: 0, heartbeat_interval: 10 } },
+      },
+      problems: [
+        'workers[0].transports[0].paths.a.auth.wampcra: an SSE path offers anonymous and ticket authentication only (an EventSource cannot answer a wampcra challenge)',
+        'workers[0].transports[0].paths.c.options.heartbeat_interval: expected at least 1000 ms',
+        'workers[0].transports[0].paths.c.options.max_topics: expected a positive integer',
+        'workers[0].transports[0].paths.b.auth.anonymous.role: role "guest" is not defined in realm "realm1"',
+        'workers[0].transports[0].paths.b.auth.ticket.principals.joe.role: role "vip" is not defined in realm "realm1"',
+      ],
+    },
+    {
+      name: 'two services on one URL path after flattening',
+      paths: { 'api/publish': { type: 'health' }, api: { type: 'path', paths: { publish: { type: 'metrics' }, empty: { type: 'path', paths: {} } } } },
+      problems: [
+        'workers[0].transports[0].paths.api.paths.empty.paths: a path service needs at least one path',
+        'workers[0].transports[0].paths.api.paths.publish: URL path /api/publish is also served by workers[0].transports[0].paths["api/publish"]',
+      ],
+    },
+    {
+      name: 'a bad trusted proxy, and a websocket path cannot set the listener-wide list',
+      paths: { ws: { type: 'websocket', options: { trusted_proxies: ['10.0.0.1'] } } },
+      options: { trusted_proxies: ['10.0.0.300'] },
+      problems: [
+        'workers[0].transports[0].paths.ws.options.trusted_proxies: unknown key "trusted_proxies"',
+        'workers[0].transports[0].options.trusted_proxies[0]: "10.0.0.300" is not an IP address or range ("10.0.0.0/8", "::1", "192.168.1.0/255.255.255.0")',
+      ],
+    },
+    {
+      name: 'path keys may not climb out with "."-segments',
+      paths: { 'a/../b': { type: 'health' } },
+      problems: ['workers[0].transports[0].paths["a/../b"]: a path segment must not be "." or ".."'],
+    },
+  ];
+
+  for (const { name, paths, options, problems } of cases) {
+    it(name, () => {
+      assert.deepEqual(problemsOf(webDocument(paths, options)), problems);
+    });
+  }
+
+  it("a webhook topic must pass its realm's strict URI check", () => {
+    const document = configDocument({
+      realms: [realmWithRoles('strict1', ['hooks'])],
+      transports: [
+        {
+          type: 'web',
+          endpoint: { type: 'tcp', port: 0 },
+          paths: { hook: { type: 'webhook', realm: 'strict1', role: 'hooks', options: { topic: 'GitHub-Events' } } },
+        },
+      ],
+    });
+    assert.deepEqual(problemsOf(document), [
+      'workers[0].transports[0].paths.hook.options.topic: "GitHub-Events" does not follow realm "strict1"\'s strict URI rule (a-z, 0-9 and "_" per component); change it or set the realm\'s options.uri_check to "loose"',
+    ]);
+  });
+});
