@@ -45,9 +45,9 @@ export interface SseRequestLimits {
   cookieName: string;
 }
 
-/** A request that cannot be served as asked; answered with `status` and a JSON body before any stream starts. */
+/** A malformed request; answered with `status` (400) and a JSON body before any session exists. */
 export class SseRequestError extends Error {
-  constructor(readonly status: 400 | 401 | 403 | 404 | 405 | 503, readonly code: string, message: string) {
+  constructor(readonly status: 400, readonly code: string, message: string) {
     super(message);
   }
 }

@@ -129,7 +129,7 @@ export class SseService {
       stream.end('too many events arrived while the stream was being set up; reconnect to resume');
     });
 
-    peer.connect((link) => this.options.attach(link));
+    peer.connect((joining) => this.options.attach(joining));
     let identity: SseIdentity;
     let subscriptions: StreamSubscription[];
     try {
