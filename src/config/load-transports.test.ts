@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ListenerConfig } from './model.js';
+import { configDocument, loadDocument, plain, problemsOf } from './test-support.js';
+
+const rawSocketDefaults = {
+  serializers: ['json', 'msgpack', 'cbor'],
+  maxMessageSize: 1048576,
+  maxConnections: 10000,
+  autoPingInterval: 25000,
+  autoPingTimeout: 10000,
+  openHandshakeTimeout: 10000,
+  maxBufferedBytes: 4194304,
+  auth: { anonymous: { type: 'static', role: 'anonymous' } },
+};
+
+const websocketDefaults = {
+  type: 'websocket',
+  serializers: ['json', 'msgpack', 'cbor'],
+  options: {
+    maxMessageSize: 1048576,
+    autoPingInterval: 25000,
+    autoPingTimeout: 10000,
+    openHandshakeTimeout: 10000,
+    allowedOrigins: ['*'],
+    allowNullOrigin: true,
+    compression: false,
+    maxBufferedBytes: 4194304,
+  },
+  auth: { anonymous: { type: 'static', role: 'anonymous' } },
+};
+
+function listenerOf(transport: Record<string, unknown>): ListenerConfig {
+  return plain(loadDocument(configDocument({ transports: [transport] })).listeners[0]!);
+}
+
+describe('rawsocket transports', () => {
+  const cases: { name: string; transport: Record<string, unknown>; expected: ListenerConfig }[] = [
+    {
+      name: 'TCP with every default',
+      transport: { type: 'rawsocket', endpoint: { type: 'tcp', port: 9000 } },
+      expected: { id: 'transport0', kind: 'rawsocket', endpoint: { port: 9000, interface: '0.0.0.0' }, paths: {}, rawsocket: rawSocketDefaults, trustedProxies: [] } as ListenerConfig,
+    },
+    {
+      name: "a Unix socket relative to the config folder; Crossbar's top-level max_message_size; Junction's options",
+      transport: {
+        type: 'rawsocket',
+        id: 'local_rs',
+        endpoint: { type: 'unix', path: 'run/junction.sock', backlog: 50 },
+        serializers: ['msgpack', 'cbor'],
+        max_message_size: 65536,
+        options: { max_connections: 20, auto_ping_interval: 0, open_handshake_timeout: 2000, max_buffered_bytes: 1024 },
+        auth: { ticket: { type: 'static', principals: { svc: { ticket: 't', role: 'backend' } } } },
+        debug: true,
+      },
+      expected: {
+        id: 'local_rs',
+        kind: 'rawsocket',
+        endpoint: { type: 'unix', port: 0, path: '/srv/junction/run/junction.sock', interface: '', backlog: 50 },
+        paths: {},
+        rawsocket: {
+          ...rawSocketDefaults,
+          serializers: ['msgpack', 'cbor'],
+          maxMessageSize: 65536,
+          maxConnections: 20,
+          autoPingInterval: 0,
+          openHandshakeTimeout: 2000,
+          maxBufferedBytes: 1024,
+          auth: { ticket: { type: 'static', principals: { svc: { ticket: 't', role: 'backend' } } } },
+        },
+        trustedProxies: [],
+      } as ListenerConfig,
+    },
+    {
+      name: "max_message_size in options, as Crossbar's checker wants it",
+      transport: { type: 'rawsocket', endpoint: { type: 'tcp', port: 9000 }, options: { max_message_size: 512 } },
+      expected: {
+        id: 'transport0',
+        kind: 'rawsocket',
+        endpoint: { port: 9000, interface: '0.0.0.0' },
+        paths: {},
+        rawsocket: { ...rawSocketDefaults, maxMessageSize: 512 },
+        trustedProxies: [],
+      } as ListenerConfig,
+    },
+  ];
+  for (const { name, transport, expected } of cases) {
+    it(name, () => assert.deepEqual(listenerOf(transport), expected));
+  }
+
+  it('refuses a message size RawSocket cannot announce, a size given twice, and one socket file twice', () => {
+    const transports = [
+      { type: 'rawsocket', endpoint: { type: 'tcp', port: 9000 }, options: { max_message_size: 100 } },
+      { type: 'rawsocket', endpoint: { type: 'tcp', port: 9001 }, max_message_size: 1024, options: { max_message_size: 2048 } },
+      { type: 'rawsocket', endpoint: { type: 'unix', path: '/tmp/j.sock' } },
+      { type: 'rawsocket', endpoint: { type: 'unix', path: '/tmp//j.sock' } },
+      { type: 'rawsocket', endpoint: { type: 'unix', path: `/tmp/${'x'.repeat(120)}` } },
+    ];
+    assert.deepEqual(problemsOf(configDocument({ transports })), [
+      'workers[0].transports[0].options.max_message_size: expected at least 512 bytes (the smallest length RawSocket can announce)',
+      'workers[0].transports[1].max_message_size: give max_message_size once: here or in options',
+      'workers[0].transports[4].endpoint.path: a Unix socket path has at most 107 bytes; use a shorter (absolute) path',
+      'workers[0].transports[3].endpoint.path: the Unix socket /tmp//j.sock is already used by workers[0].transports[2]',
+    ]);
+  });
+
+  it('a unix endpoint serves rawsocket transports only', () => {
+    const transports = [{ type: 'web', endpoint: { type: 'unix', path: '/tmp/web.sock' }, paths: { '/': { type: 'health' } } }];
+    assert.deepEqual(problemsOf(configDocument({ transports })), [
+      'workers[0].transports[0].endpoint.type: "unix" endpoints serve rawsocket transports only; this transport listens on "tcp"',
+    ]);
+  });
+
+  it('rawsocket and web transports on one port clash', () => {
+    const transports = [
+      { type: 'rawsocket', endpoint: { type: 'tcp', port: 9000 } },
+      { type: 'web', endpoint: { type: 'tcp', port: 9000 }, paths: { '/': { type: 'health' } } },
+    ];
+    assert.deepEqual(problemsOf(configDocument({ transports })), [
+      'workers[0].transports[1].endpoint.port: port 9000 on 0.0.0.0 is already used by workers[0].transports[0] (0.0.0.0)',
+    ]);
+  });
+});
+
+describe('universal transports', () => {
+  it('merge websocket parts and web paths into one table, with RawSocket from the rawsocket part', () => {
+    const listener = listenerOf({
+      type: 'universal',
+      id: 'everything',
+      endpoint: { type: 'tcp', port: 8080 },
+      rawsocket: { serializers: ['cbor'], options: { max_connections: 5 } },
+      websocket: { ws: { serializers: ['json'], options: { trusted_proxies: ['10.0.0.1'] } } },
+      web: { paths: { '/': { type: 'health' }, api: { type: 'path', paths: { info: { type: 'nodeinfo' } } } }, options: { trusted_proxies: ['127.0.0.1', '10.0.0.1'] } },
+    });
+    assert.deepEqual(listener, {
+      id: 'everything',
+      kind: 'universal',
+      endpoint: { port: 8080, interface: '0.0.0.0' },
+      paths: {
+        '/ws': { ...websocketDefaults, serializers: ['json'] },
+        '/': { type: 'health' },
+        '/api/info': { type: 'nodeinfo' },
+      },
+      rawsocket: { ...rawSocketDefaults, serializers: ['cbor'], maxConnections: 5 },
+      trustedProxies: ['127.0.0.1', '10.0.0.1'],
+    });
+  });
+
+  it('without a rawsocket part serve what a web transport would (no RawSocket the file did not ask for)', () => {
+    const listener = listenerOf({ type: 'universal', endpoint: { type: 'tcp', port: 8080 }, websocket: { '/': { type: 'websocket' } } });
+    assert.deepEqual(listener, { id: 'transport0', kind: 'web', endpoint: { port: 8080, interface: '0.0.0.0' }, paths: { '/': websocketDefaults }, trustedProxies: [] });
+  });
+
+  it('refuse an empty universal transport, a path served twice, a part with its own endpoint, and MQTT', () => {
+    const transports = [
+      { type: 'universal', endpoint: { type: 'tcp', port: 8080 } },
+      {
+        type: 'universal',
+        endpoint: { type: 'tcp', port: 8081 },
+        rawsocket: { endpoint: { type: 'tcp', port: 1 } },
+        websocket: { ws: {} },
+        web: { paths: { '/ws/': { type: 'health' } } },
+        mqtt: { options: { realm: 'realm1' } },
+      },
+    ];
+    assert.deepEqual(problemsOf(configDocument({ transports })), [
+      'workers[0].transports[1].rawsocket.endpoint: unknown key "endpoint"',
+      'workers[0].transports[1].mqtt: not supported by Junction yet: MQTT (the mqtt part of a universal transport)',
+      'workers[0].transports[0]: a universal transport serves nothing: add a "rawsocket", "websocket" or "web" part',
+      'workers[0].transports[1].web.paths["/ws/"]: URL path /ws is also served by workers[0].transports[1].websocket.ws',
+    ]);
+  });
+});
+
+describe('websocket transports', () => {
+  it('take trusted_proxies from their options', () => {
+    const listener = listenerOf({ type: 'websocket', endpoint: { type: 'tcp', port: 9000 }, options: { trusted_proxies: ['::1', '192.168.0.0/255.255.0.0'] } });
+    assert.deepEqual(listener.trustedProxies, ['::1', '192.168.0.0/255.255.0.0']);
+    assert.deepEqual(listener.paths['/'], websocketDefaults);
+  });
+
+  it('name the transport types Junction has', () => {
+    assert.deepEqual(problemsOf(configDocument({ transports: [{ type: 'rawsockets', endpoint: { type: 'tcp', port: 1 } }] })), [
+      'workers[0].transports[0].type: unknown transport type "rawsockets" (expected "websocket" or "web" or "rawsocket" or "universal"); did you mean "rawsocket"?',
+    ]);
+  });
+});
