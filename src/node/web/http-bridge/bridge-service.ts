@@ -60,16 +60,26 @@ export function bridgeHandler(context: ServiceContext, spec: BridgeServiceSpec):
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const client = context.clientAddress(request);
+    let outcome: string | undefined;
+    const settle = (result: string): void => {
+      if (outcome !== undefined) return;
+      outcome = result;
+      count(result);
+    };
+    // A client that leaves is counted when it leaves, not when its publication or call ends.
     const controller = new AbortController();
     response.on('close', () => {
-      if (!response.writableFinished) controller.abort();
+      if (response.writableFinished) return;
+      controller.abort();
+      log.debug({ client: client.label }, 'the client left before it was answered');
+      settle('client_gone');
     });
-    let counted = false;
+    let holdsSlot = false;
     try {
       if (request.method === 'OPTIONS') {
         response.writeHead(204, { allow: allowedMethods });
         response.end();
-        return count('options');
+        return settle('options');
       }
       checkMethod(request.method);
       gate.check(client);
@@ -79,30 +89,27 @@ export function bridgeHandler(context: ServiceContext, spec: BridgeServiceSpec):
           undefined, { 'retry-after': '1' });
       }
       inFlight++;
-      counted = true;
+      holdsSlot = true;
       const body = await readBody(request, spec.limits.postBodyLimit);
       verifier?.verify(queryOf(request.url), body);
       const reply = await spec.process(body, { request, client, signal: controller.signal });
-      if (controller.signal.aborted) throw new ClientGone();
+      if (controller.signal.aborted) return;
       if (reply.status >= 400) log.warn({ client: client.label, outcome: reply.outcome, status: reply.status, reason: reply.reason }, 'HTTP bridge request failed');
       send(response, reply);
-      count(reply.outcome);
+      settle(reply.outcome);
     } catch (error) {
-      if (error instanceof ClientGone || controller.signal.aborted) {
-        log.debug({ client: client.label }, 'the client left before it was answered');
-        return count('client_gone');
-      }
+      if (error instanceof ClientGone || controller.signal.aborted) return settle('client_gone');
       if (error instanceof Refusal) {
         log.warn({ client: client.label, reason: error.code, status: error.status, message: error.message }, 'HTTP bridge request refused');
         sendBridgeJson(response, error.status, refusalBody(error), error.headers);
-        return count(error.code);
+        return settle(error.code);
       }
       log.error({ client: client.label, err: (error as Error).message }, 'HTTP bridge request failed');
       const message = 'the bridge failed to handle this request';
       sendBridgeJson(response, 500, { error: 'internal_error', message, args: [message], kwargs: {} });
-      count('internal_error');
+      settle('internal_error');
     } finally {
-      if (counted) inFlight--;
+      if (holdsSlot) inFlight--;
     }
   }
 
