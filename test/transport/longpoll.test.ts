@@ -117,6 +117,11 @@ describe('long-poll transport: opening', () => {
   it("picks the first of the client's offers that it speaks, batched variants included", async () => {
     assert.equal((await openTransport(`${http}/lp`, ['wamp.2.ubjson', 'wamp.2.cbor.batched', 'wamp.2.json'])).protocol, 'wamp.2.cbor.batched');
     assert.equal((await openTransport(`${http}/lp`, ['wamp.2.msgpack', 'wamp.2.json.batched'])).protocol, 'wamp.2.msgpack');
+    // The spec lets clients add a cache-busting query parameter `x`; it is ignored.
+    const busted = await post(`${http}/lp/open?x=382913`, JSON.stringify({ protocols: ['wamp.2.json'] }));
+    assert.equal(busted.status, 200);
+    const { transport } = JSON.parse(busted.body.toString()) as { transport: string };
+    assert.equal((await post(`${http}/lp/${transport}/close?x=382914`)).status, 204);
   });
 
   it('refuses an offer with no common protocol, naming the ones it speaks', async () => {
