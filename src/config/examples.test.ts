@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { loadConfigFile } from './load.js';
-import { websocketAt } from './test-support.js';
+import { plain, serviceAt, websocketAt } from './test-support.js';
 
 // dist/src/config/ -> the repository's examples/ folder.
 const examples = fileURLToPath(new URL('../../../examples/', import.meta.url));
@@ -106,6 +106,61 @@ describe('Crossbar-style example configurations', () => {
     ]);
     assert.deepEqual(shop.store.eventHistory, [{ uri: 'shop.orders.', match: 'prefix', limit: 1000 }]);
     assert.deepEqual(config.notices, []);
+  });
+
+  it('http-bridge: the issue #5 setup (websocket, publisher, caller, webhook, forwarder, REST callee) loads clean', async () => {
+    const env = { CALLER_SECRET: 'caller-secret', GITHUB_WEBHOOK_SECRET: 'gh-secret', FORWARDER_SECRET: 'fwd-secret' };
+    const config = await loadConfigFile(`${examples}http-bridge/config.json`, { env });
+    assert.deepEqual(config.notices, []);
+    const [web] = config.listeners;
+    assert.deepEqual(Object.keys(web!.paths), ['/ws', '/publish', '/call', '/hooks/github', '/health']);
+    assert.deepEqual(web!.trustedProxies, ['127.0.0.1', '::1']);
+    assert.deepEqual(serviceAt(web, '/publish', 'publisher').options.requireIp, ['127.0.0.1', '10.0.0.0/8']);
+    assert.deepEqual(serviceAt(web, '/call', 'caller').options.signature, { key: 'backend', secret: 'caller-secret', timestampDeltaLimitSeconds: 60 });
+    const hook = serviceAt(web, '/hooks/github', 'webhook');
+    assert.equal(hook.topic, 'webhooks.github');
+    assert.equal(hook.githubSecret, 'gh-secret');
+    assert.deepEqual(
+      config.components.map((component) => [component.kind, component.id]),
+      [['forwarder', 'news_forwarder'], ['rest-callee', 'webapp_api']],
+    );
+    const [forwarder, callee] = plain(config.components);
+    assert.deepEqual(forwarder, {
+      kind: 'forwarder',
+      id: 'news_forwarder',
+      realm: 'realm1',
+      role: 'bridge',
+      subscriptions: [{ topic: 'breaking-news.', match: 'prefix', url: 'http://127.0.0.1:5000/hooks/news' }],
+      method: 'POST',
+      expectedCode: 200,
+      headers: {},
+      signingSecret: 'fwd-secret',
+      timeoutMs: 10000,
+      concurrencyPerUrl: 4,
+      retry: { initialDelayMs: 500, maxDelayMs: 30000, maxAttempts: 20 },
+      outboxLimit: 100000,
+    });
+    assert.equal(callee!.kind === 'rest-callee' && callee.baseUrl, 'http://127.0.0.1:5000/api/');
+  });
+
+  it('transports/config.yaml: a Unix RawSocket, a universal port with long-poll and SSE, a process component', async () => {
+    const config = await loadConfigFile(`${examples}transports/config.yaml`, { env: { SSE_TICKET: 'sse-ticket' } });
+    assert.deepEqual(config.notices, []);
+    const [local, universal] = config.listeners;
+    assert.equal(local!.kind, 'rawsocket');
+    assert.deepEqual(local!.endpoint, { type: 'unix', port: 0, path: '/tmp/junction-example.sock', interface: '' });
+    assert.deepEqual(local!.rawsocket?.serializers, ['msgpack', 'cbor']);
+    assert.equal(universal!.kind, 'universal');
+    assert.deepEqual(Object.keys(universal!.paths), ['/ws', '/lp', '/sse', '/live', '/health', '/metrics']);
+    assert.equal(serviceAt(universal, '/lp', 'longpoll').requestTimeoutMs, 10000);
+    assert.equal(serviceAt(universal, '/live', 'sse').cookieName, 'live_ticket');
+    assert.equal(universal!.rawsocket?.auth.ticket?.type, 'static');
+    const [converter] = config.components;
+    assert.equal(converter!.kind, 'process');
+    if (converter!.kind === 'process') {
+      assert.deepEqual(converter.command, ['/usr/bin/php', 'handlers/convert.php']);
+      assert.equal(converter.cwd, `${examples}transports`);
+    }
   });
 
   it('the examples name the variables they need', async () => {
