@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import autobahn from 'autobahn';
+import { InternalSession } from '../../src/router/internal-session.js';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { startTestNode } from '../support/node.js';
 import { waitFor } from '../support/wait.js';
@@ -18,7 +19,6 @@ const base = `http://127.0.0.1:${node.ports.get('test')}`;
 const call = `${base}/call`;
 let callee: OpenSession;
 const held: (() => void)[] = [];
-let invoked: () => void = () => {};
 
 before(async () => {
   callee = await openAutobahn(node.url);
@@ -30,10 +30,7 @@ before(async () => {
   await session.register('com.example.fail', () => {
     throw new autobahn.Error('com.example.error.out_of_stock', ['no more apples'], { item: 'apple' });
   });
-  await session.register('com.example.slow', () => new Promise<string>((resolve) => {
-    held.push(() => resolve('late'));
-    invoked();
-  }));
+  await session.register('com.example.slow', () => new Promise<string>((resolve) => held.push(() => resolve('late'))));
 });
 
 after(async () => {
@@ -84,16 +81,29 @@ describe('HTTP caller', () => {
     assert.match(answer.json.message, /com\.example\.slow/);
   });
 
-  it('notices a client that leaves before the answer', async () => {
-    const reached = new Promise<void>((resolve) => (invoked = resolve));
-    const body = JSON.stringify({ procedure: 'com.example.slow', options: { timeout: 5_000 } });
+  it('cancels the call when the client leaves before the answer: the callee is interrupted', { timeout: 10_000 }, async () => {
+    // An internal session as callee: its handler sees the INTERRUPT as an aborted signal.
+    const watcher = await InternalSession.join(node.router.attach.bind(node.router), 'realm1', { authid: 'watcher', authrole: 'anonymous' });
+    let reached!: () => void;
+    const invoked = new Promise<void>((resolve) => (reached = resolve));
+    let interruptedWith!: (reason: unknown) => void;
+    const interrupted = new Promise<unknown>((resolve) => (interruptedWith = resolve));
+    await watcher.register('com.example.watched', (_args, _kwargs, _details, signal) => new Promise((_resolve, reject) => {
+      signal.addEventListener('abort', () => {
+        interruptedWith(signal.reason);
+        reject(signal.reason);
+      });
+      reached();
+    }));
     const request = httpRequest(call, { method: 'POST', headers: { 'content-type': 'application/json' } });
     request.on('error', () => {});
-    request.end(body);
-    await reached;
+    request.end(JSON.stringify({ procedure: 'com.example.watched', options: { timeout: 60_000 } }));
+    await invoked;
     request.destroy();
+    assert.ok(await interrupted, 'the callee was interrupted long before the call\'s timeout');
     const gone = /junction_http_bridge_requests_total\{outcome="client_gone",path="\/call",service="caller"\} 1/;
     await waitFor(() => gone.test(node.metrics.exposition()), 'the caller to count the departed client');
+    watcher.leave();
   });
 
   describe('bad requests', () => {

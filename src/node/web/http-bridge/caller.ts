@@ -21,6 +21,7 @@ const routerMarginMs = 5_000;
  * calls as the service's role and answers 200 {"args": [...], "kwargs": {...}} (kwargs only when
  * not empty, as Crossbar). A WAMP error is answered {"error", "args", "kwargs"} with 200, as
  * Crossbar does, except refusals the client must act on: not authorized (403) and timeouts (504).
+ * Every call has a timeout, and is cancelled when the HTTP client goes away before the answer.
  */
 export const httpCaller: PathServiceFactory<CallerService> = async (service, context) => {
   const rules = realmUriRules(context, service.realm);
@@ -41,12 +42,10 @@ export const httpCaller: PathServiceFactory<CallerService> = async (service, con
       const kwargs = readKwargs(fields);
       const timeout = readTimeout(readOptions(fields, ['timeout']));
       const session = await bridge.get();
-      // InternalSession cannot send CANCEL yet: a client that leaves early leaves the call running
-      // until it ends or its timeout (always set, so never longer than maxCallTimeoutMs).
-      exchange.signal.addEventListener('abort', () => context.log.debug({ procedure }, 'HTTP caller left; the call runs until it ends or times out'));
       try {
-        const outcome = await withDeadline(session.call(procedure, args, kwargs, { timeout }), timeout + routerMarginMs,
-          `the router did not answer the call to "${procedure}"`);
+        // A client that leaves cancels its call: the dealer interrupts the callee.
+        const calling = session.call(procedure, args, kwargs, { timeout }, exchange.signal);
+        const outcome = await withDeadline(calling, timeout + routerMarginMs, `the router did not answer the call to "${procedure}"`);
         const json: Record<string, unknown> = { args: outcome.args };
         if (Object.keys(outcome.kwargs).length > 0) json.kwargs = outcome.kwargs;
         return { status: 200, json, outcome: 'accepted' };
