@@ -23,6 +23,39 @@ const good = `{
 }
 `;
 
+const bridgeFile = `version: 2
+workers:
+  - type: router
+    realms:
+      - {name: realm1, options: {uri_check: loose}, roles: [{name: backend, permissions: []}, {name: hooks, permissions: []}, {name: forwarder, permissions: []}]}
+    transports:
+      - type: web
+        endpoint: {type: tcp, port: 0}
+        paths:
+          publish:
+            type: publisher
+            realm: realm1
+            role: backend
+          call:
+            {type: caller, realm: realm1, role: backend, options: {require_ip: ["10.0.0.0/8"]}}
+          hook:
+            type: webhook
+            realm: realm1
+            role: hooks
+            options: {topic: app.hooks}
+    components:
+      - type: class
+        id: news
+        classname: MessageForwarder
+        realm: realm1
+        role: forwarder
+        extra: {subscriptions: [{topic: news.*, url: "http://127.0.0.1:5000/news"}]}
+      - type: process
+        realm: realm1
+        procedure: app.report
+        command: [/usr/bin/php, report.php]
+`;
+
 describe('junction check', () => {
   let dir: string;
   before(async () => {
@@ -57,6 +90,38 @@ describe('junction check', () => {
         `${file}:8:82: workers[0].transports[0].endpoint.port: expected a port number from 0 to 65535\n`,
     );
     assert.equal(out.stdout, '');
+  });
+
+  it('counts the bridge components it will run', async () => {
+    const file = join(dir, 'bridge.yaml');
+    await writeFile(file, bridgeFile);
+    const { out, io } = capture();
+    assert.equal(await run(['--config', file], io), 0);
+    assert.equal(out.stdout, `${file}: ok (1 realm, 1 transport, 2 components)\n`);
+  });
+
+  it('shows the problems of the web transport, HTTP bridge and components with their lines', async () => {
+    const file = join(dir, 'bridge-bad.yaml');
+    const bad = bridgeFile
+      .replace('type: publisher', 'type: publsher')
+      .replace('topic: app.hooks', 'success_response: thanks')
+      .replace('"10.0.0.0/8"', '"10.0.0.0/40"')
+      .replace('command: [/usr/bin/php, report.php]', 'command: "/usr/bin/php report.php"')
+      .replace('realm: realm1\n        role: forwarder', 'realm: realm2\n        role: forwarder')
+      .replace('role: hooks', 'role: hook');
+    await writeFile(file, bad);
+    const { out, io } = capture();
+    assert.equal(await run(['--config', file], io), 1);
+    assert.equal(
+      out.stderr,
+      `${file}: 6 problems\n` +
+        `${file}:11:19: workers[0].transports[0].paths.publish.type: unknown path service type "publsher" (expected "websocket" or "static" or "json" or "redirect" or "nodeinfo" or "health" or "metrics" or "publisher" or "caller" or "webhook" or "longpoll" or "sse" or "path"); did you mean "publisher"?\n` +
+        `${file}:15:81: workers[0].transports[0].paths.call.options.require_ip[0]: "10.0.0.0/40" has an invalid prefix length or netmask for an IPv4 range\n` +
+        `${file}:19:19: workers[0].transports[0].paths.hook.role: role "hook" is not defined in realm "realm1"\n` +
+        `${file}:20:22: workers[0].transports[0].paths.hook.options.topic: missing: the topic each webhook request is published to\n` +
+        `${file}:25:16: workers[0].components[0].realm: realm "realm2" is not defined in this configuration\n` +
+        `${file}:31:18: workers[0].components[1].command: give the command as a list, e.g. ["/usr/bin/php", "handler.php"]: Junction starts the program directly, never through a shell\n`,
+    );
   });
 
   it('checks a cbdir', async () => {

@@ -36,9 +36,11 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   try {
     const file = values.config ?? (await findCbdirConfig(values.cbdir ?? defaultCbdir));
     const config = await loadConfigFile(file);
-    const realms = config.realms.length;
-    const transports = config.listeners.length;
-    io.stdout(`${file}: ok (${plural(realms, 'realm')}, ${plural(transports, 'transport')})\n`);
+    const counts = [plural(config.realms.length, 'realm'), plural(config.listeners.length, 'transport')];
+    // Python components are only recorded (their notices say so); count what Junction runs.
+    const runnable = config.components.filter((component) => component.kind !== 'python').length;
+    if (runnable > 0) counts.push(plural(runnable, 'component'));
+    io.stdout(`${file}: ok (${counts.join(', ')})\n`);
     for (const notice of config.notices) io.stdout(`  notice: ${notice}\n`);
     return 0;
   } catch (error) {
