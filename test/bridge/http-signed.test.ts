@@ -54,6 +54,23 @@ except urllib.error.HTTPError as error:
     print(error.code, error.read().decode("utf8"))
 `;
 
+/** The PHP example of docs/http-bridge.md (php-cli, no extension needed): stdout is "<status line> <body>". */
+const phpSigner = `
+[$script, $url, $key, $secret] = $argv;
+$body = json_encode(['topic' => 'com.myapp.orders', 'args' => [['order' => 42]]]);
+$timestamp = gmdate('Y-m-d\\TH:i:s') . '.000Z';
+$seq = 1;
+$nonce = random_int(0, 9007199254740992);
+$mac = hash_hmac('sha256', $key . $timestamp . $seq . $nonce . $body, $secret, true);
+$signature = strtr(base64_encode($mac), '+/', '-_');
+$query = http_build_query(compact('key', 'timestamp', 'seq', 'nonce', 'signature'));
+$context = stream_context_create(['http' => [
+  'method' => 'POST', 'header' => "Content-Type: application/json\\r\\n", 'content' => $body, 'ignore_errors' => true,
+]]);
+$answer = file_get_contents("$url?$query", false, $context);
+echo $http_response_header[0], ' ', $answer, "\\n";
+`;
+
 /** The shell example of docs/http-bridge.md (openssl + curl). */
 const shellSigner = `
 set -eu
@@ -98,6 +115,14 @@ describe('signed requests', () => {
     const event = await events.next();
     assert.deepEqual(event.args, [{ foo: 'bar' }]);
     assert.equal(stdout.trim(), `200 ${JSON.stringify({ id: event.details.publication })}`);
+  });
+
+  it('accepts a publication signed by the PHP example of the docs', async () => {
+    const events = await EventLog.subscribe(client.session, 'com.myapp.orders');
+    const { stdout } = await run('php', ['-r', phpSigner, `${base}/publish`, key, secret]);
+    const event = await events.next();
+    assert.deepEqual(event.args, [{ order: 42 }]);
+    assert.equal(stdout.trim(), `HTTP/1.1 200 OK ${JSON.stringify({ id: event.details.publication })}`);
   });
 
   it('accepts a publication signed by the shell example of the docs', async () => {
