@@ -95,7 +95,16 @@ describe('bridge components: valid files and their model', () => {
         type: 'class',
         classname: 'RESTCallee',
         realm: 'realm1',
-        extra: { procedure: 'webapp.api', baseurl: 'https://app/api', headers: { 'X-Key': 'k' }, timeout: 500, error_on_4xx: true, error_on_5xx: true, max_response_bytes: 100 },
+        extra: {
+          procedure: 'webapp.api',
+          baseurl: 'https://app/api',
+          headers: { 'X-Key': 'k' },
+          timeout: 500,
+          error_on_4xx: true,
+          error_on_5xx: true,
+          max_response_bytes: 100,
+          authenticator: true,
+        },
       },
       expected: {
         kind: 'rest-callee',
@@ -108,6 +117,7 @@ describe('bridge components: valid files and their model', () => {
         errorOn4xx: true,
         errorOn5xx: true,
         maxResponseBytes: 100,
+        authenticator: true,
       },
     },
     {
@@ -254,15 +264,17 @@ describe('bridge components: invalid files and their messages', () => {
       ],
     },
     {
-      name: "RESTCallee: Crossbar's empty baseurl, a query, a missing procedure",
+      name: "RESTCallee: Crossbar's empty baseurl, a query, credentials, a missing procedure",
       components: [
         { type: 'class', classname: 'RESTCallee', realm: 'realm1', extra: { procedure: 'a.b', baseurl: '' } },
         { type: 'class', classname: 'RESTCallee', realm: 'realm1', extra: { baseurl: 'http://h/api?x=1' } },
+        { type: 'class', classname: 'RESTCallee', realm: 'realm1', extra: { procedure: 'a.b', baseurl: 'https://user:pw@h/api' } },
       ],
       problems: [
         'workers[0].components[0].extra.baseurl: an empty baseurl (any URL, in Crossbar) is not offered: give the base URL that requests stay below',
         'workers[0].components[1].extra.procedure: missing: the procedure to register',
         'workers[0].components[1].extra.baseurl: baseurl must not have a query ("?..."); callers pass "params"',
+        'workers[0].components[2].extra.baseurl: baseurl must not contain a user name or password; send credentials in "headers"',
       ],
     },
     {

@@ -480,6 +480,11 @@ export interface RestCalleeComponentConfig extends BridgeComponentBase {
   errorOn5xx: boolean;
   /** Largest response body kept, bytes (default 1048576). */
   maxResponseBytes: number;
+  /**
+   * Junction extension `extra.authenticator`: the procedure is a dynamic authenticator that POSTs
+   * each sign-in to baseUrl (see docs/rest-procedures.md). Present only when true.
+   */
+  authenticator?: boolean;
 }
 
 /** Junction's `process` component: a procedure served by running a program per call. */

@@ -115,6 +115,7 @@ function restCalleeConfig(extra: RestCalleeExtraFile, base: BridgeComponentBase)
     errorOn4xx: extra.error_on_4xx,
     errorOn5xx: extra.error_on_5xx,
     maxResponseBytes: extra.max_response_bytes,
+    ...(extra.authenticator ? { authenticator: true } : {}),
   };
 }
 

@@ -136,6 +136,10 @@ export const restCalleeExtra = z
     max_response_bytes: byteCount(64 * 1024 * 1024)
       .default(restCalleeDefaults.maxResponseBytes)
       .describe(`Junction extension: largest response body kept (default ${restCalleeDefaults.maxResponseBytes}).`),
+    authenticator: z
+      .boolean()
+      .default(false)
+      .describe('Junction extension: serve the procedure as a dynamic authenticator that POSTs each sign-in to baseurl (default false).'),
     debug: ignored('Crossbar debug logging (debug; use --log-level)'),
   })
   .describe('RESTCallee settings (Crossbar keys plus Junction extensions).');

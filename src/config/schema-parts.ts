@@ -156,6 +156,7 @@ function httpUrlProblem(text: string, what: string, allowQuery: boolean): string
     return `${what} must be an absolute http:// or https:// URL`;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `${what} must use http:// or https:// (not ${url.protocol})`;
+  if (url.username !== '' || url.password !== '') return `${what} must not contain a user name or password; send credentials in "headers"`;
   if (url.hash !== '' || text.includes('#')) return `${what} must not have a fragment ("#...")`;
   if (!allowQuery && (url.search !== '' || text.includes('?'))) return `${what} must not have a query ("?..."); callers pass "params"`;
   return undefined;
