@@ -337,7 +337,7 @@ describe('web path services: invalid files and their messages', () => {
       paths: { ws: { type: 'websocket', options: { trusted_proxies: ['10.0.0.1'] } } },
       options: { trusted_proxies: ['10.0.0.300'] },
       problems: [
-        'workers[0].transports[0].paths.ws.options.trusted_proxies: unknown key "trusted_proxies"',
+        "workers[0].transports[0].paths.ws.options.trusted_proxies: trusted_proxies applies to the whole port: give it in the web transport's options",
         'workers[0].transports[0].options.trusted_proxies[0]: "10.0.0.300" is not an IP address or range ("10.0.0.0/8", "::1", "192.168.1.0/255.255.255.0")',
       ],
     },

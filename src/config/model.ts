@@ -237,7 +237,7 @@ export interface HttpSignatureOptions {
   key: string;
   /** Never logged. */
   secret: string;
-  /** A request's `timestamp` may differ from the router's clock by at most this many seconds (default 10, as Crossbar). */
+  /** A request's `timestamp` may differ from the router's clock by at most this many seconds (default 300, as Crossbar's code). */
   timestampDeltaLimitSeconds: number;
 }
 

@@ -106,7 +106,13 @@ const websocketOptionsShape = {
 };
 
 /** Options of a websocket path service (the listener's trusted proxies belong to the web transport). */
-const websocketOptions = z.strictObject(websocketOptionsShape);
+const websocketOptions = z.strictObject({
+  ...websocketOptionsShape,
+  trusted_proxies: z
+    .never({ error: "trusted_proxies applies to the whole port: give it in the web transport's options" })
+    .optional()
+    .describe("Not here: trusted_proxies goes in the web transport's options."),
+});
 
 /** Options of a listener that is a websocket transport: also the listener-wide `trusted_proxies`. */
 const websocketTransportOptions = z.strictObject({ ...websocketOptionsShape, trusted_proxies: trustedProxies });
@@ -130,6 +136,6 @@ export const websocketTransportShape = { ...sharedShape, options: websocketTrans
 export type WebSocketServiceFile = z.output<typeof websocketService>;
 /** What normalize reads from a websocket service, transport or universal part. */
 export type WebSocketSettingsFile = Pick<WebSocketServiceFile, 'serializers' | 'auth'> & {
-  options: z.output<typeof websocketOptions>;
+  options: Omit<z.output<typeof websocketOptions>, 'trusted_proxies'>;
 };
 export type SerializerName = (typeof serializerNames)[number];
