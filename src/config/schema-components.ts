@@ -13,6 +13,7 @@ import {
   httpUrl,
   ignored,
   itemId,
+  missingMessage,
   nonEmptyString,
   nonNegativeInt,
   plainUri,
@@ -63,7 +64,7 @@ const forwarderSubscription = z
 export const forwarderExtra = z
   .strictObject({
     subscriptions: z
-      .array(forwarderSubscription, { error: missingOr('the topics to forward and their URLs') })
+      .array(forwarderSubscription, { error: missingMessage('the topics to forward and their URLs') })
       .min(1, { error: 'needs at least one subscription' })
       .describe('Topic -> URL forwards.'),
     method: z
@@ -120,7 +121,7 @@ export const restCalleeExtra = z
   .strictObject({
     procedure: plainUri('the procedure to register').describe('The procedure that performs the HTTP requests.'),
     baseurl: z
-      .string({ error: missingOr('the base URL every request is made below') })
+      .string({ error: missingMessage('the base URL every request is made below') })
       .refine((url) => url !== '', {
         error: 'an empty baseurl (any URL, in Crossbar) is not offered: give the base URL that requests stay below',
       })
@@ -146,10 +147,6 @@ export const restCalleeExtra = z
 
 export type ForwarderExtraFile = z.output<typeof forwarderExtra>;
 export type RestCalleeExtraFile = z.output<typeof restCalleeExtra>;
-
-function missingOr(what: string) {
-  return (issue: z.core.$ZodRawIssue): string | undefined => (issue.input === undefined ? `missing: ${what}` : undefined);
-}
 
 const componentExtra = z.record(z.string(), z.unknown()).optional().describe('Free-form data handed to the component.');
 

@@ -62,16 +62,16 @@ export const callerService = z
 
 const webhookOptions = z.strictObject(
   {
-  topic: plainUri('the topic each webhook request is published to').describe('Topic each request is published to (required).'),
-  success_response: z.string().default('OK').describe('Body of the answer when the event was published.'),
-  error_response: z.string().default('NOT OK').describe('Body of the answer when publishing failed.'),
-  github_secret: nonEmptyString
-    .optional()
-    .describe('Require a GitHub-style X-Hub-Signature-256 (HMAC-SHA256 of the body) made with this secret.'),
-  post_body_limit: postBodyLimit,
-  require_ip: requireIp,
-  require_tls: requireTls,
-  debug,
+    topic: plainUri('the topic each webhook request is published to').describe('Topic each request is published to (required).'),
+    success_response: z.string().default('OK').describe('Body of the answer when the event was published.'),
+    error_response: z.string().default('NOT OK').describe('Body of the answer when publishing failed.'),
+    github_secret: nonEmptyString
+      .optional()
+      .describe('Require a GitHub-style X-Hub-Signature-256 (HMAC-SHA256 of the body) made with this secret.'),
+    post_body_limit: postBodyLimit,
+    require_ip: requireIp,
+    require_tls: requireTls,
+    debug,
   },
   { error: missingMessage('a webhook needs "options" with its "topic"') },
 );
