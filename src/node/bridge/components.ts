@@ -2,6 +2,7 @@ import type { ComponentConfig } from '../../config/model.js';
 import type { Logger } from '../../router/log.js';
 import { UnsupportedConfigError } from '../auth-wiring.js';
 import type { NodeContext } from '../web/service-context.js';
+import { forwarderComponent } from './forwarder/forwarder.js';
 import { processComponent } from './process/component.js';
 import { restCalleeComponent } from './rest-callee/component.js';
 
@@ -21,6 +22,7 @@ type Factories = { [Kind in RunnableKind]?: ComponentFactory<Extract<ComponentCo
 
 /** Each runnable component kind and the module that runs it. */
 const factories: Factories = {
+  forwarder: forwarderComponent,
   'rest-callee': restCalleeComponent,
   process: processComponent,
 };

@@ -1,0 +1,115 @@
+import { join } from 'node:path';
+import type { ForwarderComponentConfig } from '../../../config/model.js';
+import type { InternalEventHandler, InternalSession } from '../../../router/internal-session.js';
+import { uriProblem } from '../../../protocol/uri.js';
+import { UnsupportedConfigError } from '../../auth-wiring.js';
+import type { ComponentContext, ComponentFactory, RunningComponent } from '../components.js';
+import { HttpSender } from './delivery.js';
+import { forwarderMetaUris, registerForwarderMeta } from './meta.js';
+import { Outbox } from './outbox.js';
+import { DeliveryQueues, type ForwarderMetrics } from './queues.js';
+import { forwardBody } from './request.js';
+
+/**
+ * Crossbar's MessageForwarder, made durable: the events of the configured subscriptions become
+ * HTTP requests to the app, each written to an outbox on disk (LMDB under
+ * <dataDir>/forwarder/<id>) before it is sent, retried with backoff until the app accepts it,
+ * in order per topic, and kept as a dead letter when it never does.
+ */
+
+/** Dead letters kept per forwarder; the oldest are dropped (with an error log) beyond this. */
+export const DEAD_LETTER_LIMIT = 10_000;
+/** At stop, requests in flight get this long (at most the request timeout) to finish. */
+const STOP_GRACE_MS = 5_000;
+/** An id names a folder and a URI component: nothing that could climb out of either. */
+const SAFE_ID = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
+
+export const forwarderComponent: ComponentFactory<ForwarderComponentConfig> = async (config, context) => {
+  checkNames(config, context);
+  const log = context.log;
+  const directory = join(context.dataDir, 'forwarder', config.id);
+  const outbox = new Outbox(directory, { deadLetterLimit: DEAD_LETTER_LIMIT });
+  const sender = new HttpSender({
+    method: config.method,
+    timeoutMs: config.timeoutMs,
+    connectionsPerOrigin: config.concurrencyPerUrl,
+    ...(config.expectedCode === undefined ? {} : { expectedCode: config.expectedCode }),
+  });
+  const queues = new DeliveryQueues(
+    {
+      headers: config.headers,
+      retry: config.retry,
+      outboxLimit: config.outboxLimit,
+      concurrencyPerUrl: config.concurrencyPerUrl,
+      ...(config.signingSecret === undefined ? {} : { signingSecret: config.signingSecret }),
+    },
+    { outbox, sender, log, metrics: forwarderMetrics(context, config.id) },
+  );
+
+  const sessions: InternalSession[] = [];
+  const stop = async (graceMs: number): Promise<void> => {
+    for (const session of sessions) session.leave(); // no new events from here on
+    await queues.stop(graceMs);
+    await sender.close();
+    await outbox.close();
+  };
+
+  try {
+    const resumed = queues.resume();
+    const authid = `forwarder:${config.id}`;
+    const control = await context.joinTrustedSession(config.realm, authid);
+    sessions.push(control);
+    const events = config.role === undefined ? control : await context.joinBridgeSession(config.realm, config.role, authid);
+    if (events !== control) sessions.push(events);
+    await registerForwarderMeta(control, config.id, queues, outbox);
+    for (const subscription of config.subscriptions) {
+      const onEvent: InternalEventHandler = (args, kwargs, details) => {
+        // A pattern subscription's event names its own topic; an exact one's is the pattern.
+        const topic = typeof details.topic === 'string' ? details.topic : subscription.topic;
+        queues.accept({ url: subscription.url, topic, publication: details.publication, body: forwardBody(args, kwargs) });
+      };
+      try {
+        await events.subscribe(subscription.topic, onEvent, subscription.match === 'exact' ? {} : { match: subscription.match });
+      } catch (error) {
+        throw new Error(`forwarder "${config.id}" could not subscribe to "${subscription.topic}" (${subscription.match}) in realm "${config.realm}"${config.role === undefined ? '' : ` as role "${config.role}"`}: ${(error as Error).message}`);
+      }
+    }
+    log.info({ realm: config.realm, subscriptions: config.subscriptions.length, resumed, directory }, 'forwarder started');
+  } catch (error) {
+    await stop(0);
+    throw error;
+  }
+
+  const running: RunningComponent = {
+    stop: async () => {
+      await stop(Math.min(STOP_GRACE_MS, config.timeoutMs));
+      log.info({ pending: queues.pending }, 'forwarder stopped');
+    },
+  };
+  return running;
+};
+
+/** The id becomes a folder name and part of the meta procedures' URIs: check both before use. */
+function checkNames(config: ForwarderComponentConfig, context: ComponentContext): void {
+  if (!SAFE_ID.test(config.id)) {
+    throw new UnsupportedConfigError(`forwarder "${config.id}": its id names its outbox folder and meta procedures; use 1 to 64 letters, digits, "_" or "-"`);
+  }
+  const realm = context.config.realms.find((candidate) => candidate.name === config.realm);
+  if (!realm) throw new UnsupportedConfigError(`forwarder "${config.id}": realm "${config.realm}" is not configured`);
+  const problem = uriProblem(forwarderMetaUris(config.id).status, { strict: realm.options.uriCheck === 'strict' });
+  if (problem) throw new UnsupportedConfigError(`forwarder "${config.id}": its meta procedures' URIs need an id valid in realm "${config.realm}": ${problem}`);
+}
+
+function forwarderMetrics(context: ComponentContext, id: string): ForwarderMetrics {
+  const labels = { component: id };
+  const registry = context.metrics;
+  const pending = registry.gauge('junction_forwarder_pending', 'Messages in the forwarder outbox not yet delivered, by component');
+  pending.set(0, labels);
+  return {
+    delivered: registry.counter('junction_forwarder_delivered_total', 'Messages the app accepted, by component').bind(labels),
+    retried: registry.counter('junction_forwarder_retries_total', 'Failed delivery attempts that were scheduled again, by component').bind(labels),
+    deadLettered: registry.counter('junction_forwarder_dead_lettered_total', 'Messages moved to the dead letters after their last attempt, by component').bind(labels),
+    refused: registry.counter('junction_forwarder_refused_total', 'Events not taken into the outbox (full, or not storable), by component').bind(labels),
+    pending: { set: (value) => pending.set(value, labels) },
+  };
+}

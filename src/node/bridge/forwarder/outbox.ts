@@ -1,0 +1,229 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { open, type Database, type RootDatabase } from 'lmdb';
+
+/**
+ * The forwarder's durable outbox, in LMDB: every event is written here before any delivery is
+ * tried, and removed only once the app has accepted it (or moved to the dead letters).
+ *
+ * Layout: database "pending" holds one ordered key space per (url, topic) queue, keyed
+ * [queue key, sequence]; the sequence grows monotonically, so a range scan of one queue yields
+ * its messages in arrival order. Database "dead" holds the dead letters keyed by a growing id,
+ * oldest first, bounded by `deadLetterLimit`.
+ *
+ * Writes go through lmdb's batched asynchronous commits; a promise of this class resolves only
+ * once the change is committed and flushed to disk.
+ */
+
+/** One message waiting in the outbox. */
+export interface OutboxMessage {
+  url: string;
+  /** The event's own topic (for a pattern subscription, the topic it was published to). */
+  topic: string;
+  publication: number;
+  /** The exact request body, as sent (and signed). */
+  body: string;
+  /** When the event arrived (ms since the epoch). */
+  createdAt: number;
+  /** Failed attempts so far. */
+  attempts: number;
+  /** Not tried again before this time (ms since the epoch). */
+  nextAttemptAt: number;
+  lastError?: string;
+}
+
+/** A message that used up its attempts. */
+export interface DeadLetter extends OutboxMessage {
+  id: number;
+  deadAt: number;
+  lastError: string;
+}
+
+/** Where a pending message sits: its queue and its place in it. */
+export interface MessageRef {
+  url: string;
+  topic: string;
+  seq: number;
+}
+
+/** A queue found on disk at start, with its messages' sequences in delivery order. */
+export interface LoadedQueue {
+  url: string;
+  topic: string;
+  seqs: number[];
+}
+
+export interface OutboxOptions {
+  /** Dead letters kept; beyond this the oldest are evicted (and handed back to be logged). */
+  deadLetterLimit: number;
+}
+
+type PendingKey = [string, number];
+
+/** The key of a (url, topic) queue: a digest, so long URLs and topics still fit LMDB's key size. */
+export function queueKey(url: string, topic: string): string {
+  return createHash('sha256').update(url).update('\u0000').update(topic).digest('base64url').slice(0, 24);
+}
+
+export class Outbox {
+  private readonly env: RootDatabase;
+  private readonly pending: Database<OutboxMessage, PendingKey>;
+  private readonly dead: Database<DeadLetter, number>;
+  private nextSeq = 1;
+  private nextDeadId = 1;
+  private deadCount: number;
+  private readonly departing = new Set<number>();
+  private closed = false;
+
+  constructor(path: string, private readonly options: OutboxOptions) {
+    mkdirSync(path, { recursive: true });
+    this.env = open({ path });
+    this.pending = this.env.openDB<OutboxMessage, PendingKey>({ name: 'pending' });
+    this.dead = this.env.openDB<DeadLetter, number>({ name: 'dead' });
+    for (const key of this.dead.getKeys({ reverse: true, limit: 1 })) this.nextDeadId = key + 1;
+    this.deadCount = this.dead.getKeysCount();
+  }
+
+  /**
+   * Every pending queue with its sequences, in delivery order. Reads one value per queue (for its
+   * url and topic) and only keys for the rest, so a large backlog loads quickly.
+   */
+  load(): LoadedQueue[] {
+    const queues: LoadedQueue[] = [];
+    let current: (LoadedQueue & { key: string }) | undefined;
+    for (const [key, seq] of this.pending.getKeys()) {
+      if (current?.key !== key) {
+        const head = this.pending.get([key, seq]);
+        if (!head) continue;
+        current = { key, url: head.url, topic: head.topic, seqs: [] };
+        queues.push(current);
+      }
+      current.seqs.push(seq);
+      this.nextSeq = Math.max(this.nextSeq, seq + 1);
+    }
+    return queues.map(({ url, topic, seqs }) => ({ url, topic, seqs }));
+  }
+
+  /** Appends at the end of the message's queue. `stored` resolves once it is on disk. */
+  append(message: OutboxMessage): { ref: MessageRef; stored: Promise<void> } {
+    this.assertOpen();
+    const ref = { url: message.url, topic: message.topic, seq: this.nextSeq++ };
+    return { ref, stored: this.durable(this.pending.put(this.keyOf(ref), message)) };
+  }
+
+  get(ref: MessageRef): OutboxMessage | undefined {
+    return this.pending.get(this.keyOf(ref));
+  }
+
+  /** Records a failed attempt (attempts, next attempt time, last error) in place. */
+  update(ref: MessageRef, message: OutboxMessage): Promise<void> {
+    this.assertOpen();
+    return this.durable(this.pending.put(this.keyOf(ref), message));
+  }
+
+  /** Removes a delivered message. */
+  remove(ref: MessageRef): Promise<void> {
+    this.assertOpen();
+    return this.durable(this.pending.remove(this.keyOf(ref)));
+  }
+
+  /**
+   * Moves a message to the dead letters, in one transaction. Returns the dead letter and any old
+   * ones evicted to respect `deadLetterLimit` (the caller logs them: nothing leaves silently).
+   */
+  deadLetter(ref: MessageRef, message: OutboxMessage, lastError: string, now: number): { letter: DeadLetter; evicted: DeadLetter[]; stored: Promise<void> } {
+    this.assertOpen();
+    const letter: DeadLetter = { ...message, lastError, id: this.nextDeadId++, deadAt: now };
+    this.deadCount += 1;
+    const evicted = this.deadLetters(Math.max(0, this.deadCount - this.options.deadLetterLimit));
+    this.deadCount -= evicted.length;
+    const stored = this.leaving(evicted.map((old) => old.id), this.env.batch(() => {
+      this.dead.put(letter.id, letter);
+      this.pending.remove(this.keyOf(ref));
+      for (const old of evicted) this.dead.remove(old.id);
+    }));
+    return { letter, evicted, stored };
+  }
+
+  /** The oldest `limit` dead letters (not counting those already on their way out). */
+  deadLetters(limit: number): DeadLetter[] {
+    const letters: DeadLetter[] = [];
+    if (limit <= 0) return letters;
+    for (const { value } of this.dead.getRange()) {
+      if (this.departing.has(value.id)) continue;
+      letters.push(value);
+      if (letters.length >= limit) break;
+    }
+    return letters;
+  }
+
+  get deadLetterCount(): number {
+    return this.deadCount;
+  }
+
+  /**
+   * Moves dead letters back to the end of their queues with a fresh attempt count, in one
+   * transaction: those with the given ids, or else the oldest; at most `limit` of them. The
+   * returned refs (where each now waits, in order) are assigned at once; `stored` resolves when
+   * the move is on disk.
+   */
+  revive(limit: number, ids: readonly number[] | undefined, now: number): { refs: MessageRef[]; stored: Promise<void> } {
+    this.assertOpen();
+    const letters = ids
+      ? [...new Set(ids)].filter((id) => !this.departing.has(id)).slice(0, limit)
+        .map((id) => this.dead.get(id)).filter((letter): letter is DeadLetter => letter !== undefined)
+      : this.deadLetters(limit);
+    const moves = letters.map((letter) => {
+      const ref: MessageRef = { url: letter.url, topic: letter.topic, seq: this.nextSeq++ };
+      const message: OutboxMessage = {
+        url: letter.url, topic: letter.topic, publication: letter.publication, body: letter.body,
+        createdAt: letter.createdAt, attempts: 0, nextAttemptAt: now,
+      };
+      return { id: letter.id, ref, message };
+    });
+    if (moves.length === 0) return { refs: [], stored: Promise.resolve() };
+    this.deadCount -= moves.length;
+    const stored = this.leaving(moves.map((move) => move.id), this.env.batch(() => {
+      for (const move of moves) {
+        this.pending.put(this.keyOf(move.ref), move.message);
+        this.dead.remove(move.id);
+      }
+    }));
+    return { refs: moves.map((move) => move.ref), stored };
+  }
+
+  /** Waits for every write already made, then closes the environment. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.env.flushed;
+    await this.env.close();
+  }
+
+  private keyOf(ref: MessageRef): PendingKey {
+    return [queueKey(ref.url, ref.topic), ref.seq];
+  }
+
+  /** A write's promise, resolved only once lmdb reports it flushed to disk (not merely committed). */
+  private async durable(write: Promise<unknown>): Promise<void> {
+    await write;
+    await this.env.flushed;
+  }
+
+  /**
+   * Dead letters removed by a write not yet committed stay readable until it is; they are marked
+   * departing meanwhile so that a concurrent eviction or revival does not take them twice.
+   */
+  private async leaving(ids: number[], write: Promise<unknown>): Promise<void> {
+    for (const id of ids) this.departing.add(id);
+    try {
+      await this.durable(write);
+    } finally {
+      for (const id of ids) this.departing.delete(id);
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('the forwarder outbox is closed');
+  }
+}
