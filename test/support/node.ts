@@ -63,8 +63,8 @@ export function webSocketPath(config: JunctionConfig, path = '/ws'): WebSocketSe
   return service;
 }
 
-/** Starts a node in this process; `url` is its WebSocket URL. */
-export async function startTestNode(config: JunctionConfig = testConfig()): Promise<RunningNode & { url: string }> {
-  const node = await startNode(config, { log: silentLogger, shutdownGraceMs: 200 });
+/** Starts a node in this process; `url` is its WebSocket URL. `dataDir`: durable state (the forwarder's outbox). */
+export async function startTestNode(config: JunctionConfig = testConfig(), options: { dataDir?: string } = {}): Promise<RunningNode & { url: string }> {
+  const node = await startNode(config, { log: silentLogger, shutdownGraceMs: 200, ...options });
   return Object.assign(node, { url: node.urls[0]! });
 }
