@@ -2,22 +2,29 @@ import type { Codec, CodecName } from '../codec/codec.js';
 import { authenticator } from './auth/index.js';
 import type { AuthOptions } from './auth/types.js';
 import { reconnectPolicy } from './backoff.js';
-import { Connection } from './connection.js';
+import { Connection, type DialTarget } from './connection.js';
 import { checkUri } from './errors.js';
 import { Session, type HandlerErrorReporter } from './session.js';
 import type { TransportFactory } from './transport.js';
-import type { ReconnectOptions } from './types.js';
+import type { LongPollOptions } from './transports/longpoll.js';
+import type { ReconnectOptions, TransportOptions } from './types.js';
 
 export interface ConnectOptions {
-  /** ws:// or wss:// URL of the router's WebSocket endpoint. */
-  url: string;
+  /** ws:// or wss:// URL of the router's WebSocket endpoint; or give `transports`. */
+  url?: string;
+  /**
+   * Instead of `url`: transports to try in order, e.g. [{type: 'websocket', url: 'wss://...'},
+   * {type: 'longpoll', url: 'https://.../lp'}]. One that fails before the session opens gives
+   * way to the next at once; every reconnection starts again from the first.
+   */
+  transports?: readonly TransportOptions[];
   realm: string;
   /** Serializers to offer, in order of preference: codec objects or names available in this build. */
   serializers?: readonly (Codec | CodecName)[];
   auth?: AuthOptions;
   /** Reconnect after a lost connection (on by default); `false` turns it off. */
   reconnect?: ReconnectOptions | boolean;
-  /** Replaces the platform WebSocket, e.g. with an in-memory transport in tests. */
+  /** Replaces the platform WebSocket (for every websocket entry), e.g. with an in-memory transport in tests. */
   transport?: TransportFactory;
   /** Where errors thrown by event handlers go; console.error by default. */
   onHandlerError?: HandlerErrorReporter;
@@ -26,6 +33,8 @@ export interface ConnectOptions {
 /** What an entry point (Node, browser, JSON-only browser) brings: its transport and its codecs. */
 export interface Platform {
   transport: TransportFactory;
+  /** Makes a long-poll factory; by default the long-poll code is loaded on first use (transports/targets.ts). */
+  longPoll?: (options: LongPollOptions) => TransportFactory;
   codecs: readonly Codec[];
 }
 
@@ -44,12 +53,17 @@ const defaultReporter: HandlerErrorReporter = (error, where) => console.error(`h
  * or a WampError when the router refuses). Later losses are retried per `reconnect`.
  */
 export async function connectWith(platform: Platform, options: ConnectOptions): Promise<Session> {
-  const { url, realm } = options;
-  if (typeof url !== 'string' || !/^wss?:\/\//i.test(url)) throw new TypeError(`connect: url must start with ws:// or wss://, got ${JSON.stringify(url)}`);
+  const { url, realm, transports } = options;
+  if (!transports && (typeof url !== 'string' || !/^wss?:\/\//i.test(url))) throw new TypeError(`connect: url must start with ws:// or wss://, got ${JSON.stringify(url)}`);
+  const websocket = options.transport ?? platform.transport;
+  // The list form is loaded on demand: the JSON-only bundle has no room for it (size budget).
+  const targets: DialTarget[] = transports
+    ? (await import('./transports/targets.js')).dialTargets(transports, url, websocket, platform.longPoll)
+    : [{ type: 'websocket', url: url!, transport: websocket }];
   checkUri('connect: realm', realm);
   const codecs = resolveSerializers(options.serializers, platform.codecs);
   const policy = reconnectPolicy(options.reconnect);
-  const config = { url, realm, codecs, transport: options.transport ?? platform.transport, authenticator: await authenticator(options.auth) };
+  const config = { targets, realm, codecs, authenticator: await authenticator(options.auth) };
   const session = new Session((hooks) => new Connection(config, policy, hooks), realm, options.onHandlerError ?? defaultReporter);
   await session.start();
   return session;

@@ -1,15 +1,28 @@
 import { retryDelay, type ReconnectPolicy } from './backoff.js';
 import { Channel } from './channel.js';
-import { SessionClosedError, WampError } from './errors.js';
+import { SessionClosedError, TransportError, WampError } from './errors.js';
 import { establish, type DialConfig, type Established } from './handshake.js';
 import { describeEnd, type Link, type LinkEnd } from './link.js';
-import type { RestoreFailure, SessionState, Status } from './types.js';
+import type { TransportFactory } from './transport.js';
+import type { RestoreFailure, SessionState, Status, TransportType } from './types.js';
 import { CLOSE_REALM_URI } from './wire.js';
 
 export interface RestoreSummary {
   subscriptions: number;
   registrations: number;
   failures: RestoreFailure[];
+}
+
+/** One way to reach the router: a transport kind, its URL and the factory that opens it. */
+export interface DialTarget {
+  type: TransportType;
+  url: string;
+  transport: TransportFactory;
+}
+
+export interface ConnectionConfig extends Omit<DialConfig, 'url' | 'transport'> {
+  /** Tried in order, from the first, on every connection attempt. */
+  targets: readonly DialTarget[];
 }
 
 /** What the connection tells the session it serves. */
@@ -38,11 +51,11 @@ export class Connection {
   /** Resolves once the connection is closed for good. */
   readonly closed = new Promise<void>((resolve) => (this.#markClosed = resolve));
 
-  readonly #config: DialConfig;
+  readonly #config: ConnectionConfig;
   readonly #policy: ReconnectPolicy | undefined;
   readonly #hooks: ConnectionHooks;
 
-  constructor(config: DialConfig, policy: ReconnectPolicy | undefined, hooks: ConnectionHooks) {
+  constructor(config: ConnectionConfig, policy: ReconnectPolicy | undefined, hooks: ConnectionHooks) {
     this.#config = config;
     this.#policy = policy;
     this.#hooks = hooks;
@@ -54,7 +67,29 @@ export class Connection {
 
   /** The first connection: one attempt, whose failure rejects (nothing to restore yet). */
   async start(): Promise<void> {
-    this.#adopt(await establish(this.#config), 0);
+    this.#adopt(await this.#dial(0), 0);
+  }
+
+  /**
+   * One connection attempt over the targets in order. A target that fails before the session
+   * is open (refused, unreachable, closed during the handshake) moves on to the next at once;
+   * an ABORT is the router's own answer and ends the attempt. Any other failure (a platform
+   * error such as a malformed URL included) becomes one TransportError telling what each said.
+   */
+  async #dial(attempt: number): Promise<Established & { target: DialTarget }> {
+    const { targets, ...common } = this.#config;
+    const failures: string[] = [];
+    for (const target of targets) {
+      if (attempt > 0) this.#emit({ type: 'connecting', url: target.url, attempt, transport: target.type });
+      try {
+        return { ...(await establish({ ...common, url: target.url, transport: target.transport })), target };
+      } catch (error) {
+        if (error instanceof WampError) throw error;
+        failures.push(`${targets.length > 1 ? `${target.type}: ` : ''}${(error as Error).message}`);
+        if (this.#leaving) break;
+      }
+    }
+    throw new TransportError(failures.join('; '));
   }
 
   /** Resolves with the link once the session is open (and restored), rejects if it closes for good. */
@@ -86,12 +121,12 @@ export class Connection {
     for (const channel of this.#statusStreams) channel.push(status);
   }
 
-  #adopt(established: Established, attempt: number): void {
+  #adopt(established: Established & { target: DialTarget }, attempt: number): void {
     const reconnected = attempt > 0;
-    const { link } = established;
+    const { link, target } = established;
     this.#link = link;
     link.onEnd = (end) => this.#linkEnded(link, end);
-    this.#emit({ type: 'open', session: established.session, attempt });
+    this.#emit({ type: 'open', session: established.session, attempt, transport: target.type, url: target.url });
     // Subscriptions and registrations are restored before queued operations go out.
     const restoring = this.#hooks.opened(established, reconnected);
     restoring.then((summary) => {
@@ -125,15 +160,15 @@ export class Connection {
       this.#emit({ type: 'retrying', delay, attempt });
       await this.#sleep(delay);
       if (this.#leaving) return this.#close(left);
-      this.#emit({ type: 'connecting', url: this.#config.url, attempt });
       try {
-        const established = await establish(this.#config);
+        const established = await this.#dial(attempt);
         if (!this.#leaving) return this.#adopt(established, attempt);
         established.link.close(left);
         return this.#close(left);
       } catch (error) {
         // An ABORT is the router's considered refusal (bad credentials, unknown realm): final.
         if (error instanceof WampError) return this.#close({ reason: error.uri, message: error.message });
+        if (this.#leaving) return this.#close(left);
         this.#emit({ type: 'closed', reason: 'unreachable', message: (error as Error).message, willRetry: true });
       }
     }

@@ -121,10 +121,29 @@ export interface RestoreFailure {
   error: Error;
 }
 
+/** The kinds of transport `connect({ transports })` can try (AutobahnJS's names). */
+export type TransportType = 'websocket' | 'longpoll';
+
+/**
+ * One entry of `connect({ transports })`, tried in order. A websocket URL is ws:// or wss://;
+ * a long-poll URL is the http:// or https:// base URL of the router's long-poll path.
+ */
+export type TransportOptions =
+  | { type: 'websocket'; url: string }
+  | {
+      type: 'longpoll';
+      url: string;
+      /**
+       * Milliseconds any one HTTP request may take (default 30 000); past it the transport is
+       * given up. Must exceed the router's request_timeout, for which a receive is held.
+       */
+      requestTimeout?: number;
+    };
+
 /** What the connection is doing, as `session.status()` reports it. */
 export type Status =
-  | { type: 'connecting'; url: string; attempt: number }
-  | { type: 'open'; session: number; attempt: number }
+  | { type: 'connecting'; url: string; attempt: number; transport: TransportType }
+  | { type: 'open'; session: number; attempt: number; transport: TransportType; url: string }
   | { type: 'closed'; reason: string; message?: string; willRetry: boolean }
   | { type: 'retrying'; delay: number; attempt: number }
   | { type: 'restored'; subscriptions: number; registrations: number; failures: RestoreFailure[] };
