@@ -122,6 +122,11 @@ describe('HTTP publisher', () => {
     assert.match(text, /junction_http_bridge_requests_total\{outcome="not_authorized",path="\/publish-denied",service="publisher"\} 1/);
   });
 
+  it('fails the node\'s start when its realm does not exist, naming the path', async () => {
+    const broken = bridgeConfig({ '/elsewhere': { type: 'publisher', realm: 'nowhere', role: 'anonymous', options: bridgeDefaults } });
+    await assert.rejects(startTestNode(broken), /transport "test" path "\/elsewhere": realm "nowhere" is not configured/);
+  });
+
   it('joins again when its router session is killed', async () => {
     const ids: number[] = await alice.session.call('wamp.session.list');
     let bridge: number | undefined;

@@ -28,6 +28,15 @@ export class BridgeSession {
     }
   }
 
+  /** Joins at start-up: a service that cannot act fails the node's start, naming where it is configured. */
+  async start(where: string): Promise<void> {
+    try {
+      await this.get();
+    } catch (error) {
+      throw new Error(`${where}: ${(error as Error).message}`);
+    }
+  }
+
   /** Leaves the realm (the node is stopping). */
   async close(): Promise<void> {
     const current = this.current;

@@ -27,7 +27,7 @@ export const httpCaller: PathServiceFactory<CallerService> = async (service, con
   const rules = realmUriRules(context, service.realm);
   const bridge = new BridgeSession(() => context.joinBridgeSession(service.realm, service.role, 'http-caller'),
     () => context.state() === 'stopping', service.realm, context.log);
-  await bridge.get();
+  await bridge.start(context.where);
 
   return bridgeHandler(context, {
     kind: 'caller',

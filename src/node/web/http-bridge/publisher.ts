@@ -18,7 +18,7 @@ export const httpPublisher: PathServiceFactory<PublisherService> = async (servic
   const rules = realmUriRules(context, service.realm);
   const bridge = new BridgeSession(() => context.joinBridgeSession(service.realm, service.role, 'http-publisher'),
     () => context.state() === 'stopping', service.realm, context.log);
-  await bridge.get();
+  await bridge.start(context.where);
   const acknowledgeWithinMs = context.config.signIn.dynamicTimeoutMs + acknowledgeMarginMs;
 
   return bridgeHandler(context, {

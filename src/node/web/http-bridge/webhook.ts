@@ -23,7 +23,7 @@ export const httpWebhook: PathServiceFactory<WebhookService> = async (service, c
   if (problem) throw new UnsupportedConfigError(`${context.where}: the webhook topic ${problem}`);
   const bridge = new BridgeSession(() => context.joinBridgeSession(service.realm, service.role, 'http-webhook'),
     () => context.state() === 'stopping', service.realm, context.log);
-  await bridge.get();
+  await bridge.start(context.where);
   const acknowledgeWithinMs = context.config.signIn.dynamicTimeoutMs + acknowledgeMarginMs;
 
   return bridgeHandler(context, {
