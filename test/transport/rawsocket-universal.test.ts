@@ -11,6 +11,7 @@ import type { RunningNode } from '../../src/node/node.js';
 import { openAutobahn } from '../support/autobahn.js';
 import { startTestNode, testConfig } from '../support/node.js';
 import { RawClient } from '../support/raw-client.js';
+import { waitFor } from '../support/wait.js';
 import { RawSocketClient } from './rawsocket-client.js';
 import { rawSocketSettings } from './rawsocket-support.js';
 
@@ -76,7 +77,10 @@ describe('universal transport', () => {
     client.send([48, 1, {}, 'com.browser.hello', ['rawsocket']]);
     const result = await client.next((message) => message[0] === 50);
     assert.deepEqual(result[3], ['hello rawsocket']);
-    client.close();
+    // The web port's sockets are half-open (http.Server): the RawSocket side must still see the client go.
+    client.socket.end();
+    await client.closed;
+    await waitFor(() => node.router.sessionCount === 1, 'the RawSocket session to be cleaned up');
     await browser.close();
   });
 

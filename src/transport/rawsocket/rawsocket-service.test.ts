@@ -250,6 +250,17 @@ describe('RawSocketService', () => {
     assert.equal(links[0]!.detached, true);
   });
 
+  it('closes its side when the client ends its side (half-open sockets from an HTTP server)', { timeout: 5_000 }, async () => {
+    const { connect, links, service } = harness();
+    const socket = connect(); // a Duplex is half-open by default, as http.Server's sockets are
+    socket.receive([0x7f, 0xf1, 0, 0]);
+    await settle();
+    socket.push(null); // the client's FIN
+    await once(socket, 'close');
+    assert.equal(links[0]!.detached, true);
+    assert.equal(service.connectionCount, 0);
+  });
+
   it('sends what the router hands the peer as frames, and closes every connection on close()', async () => {
     const { connect, links, service } = harness();
     const sockets = [connect(), connect()];
