@@ -1,0 +1,151 @@
+/**
+ * The browser bundles in headless Chromium with `transports: [websocket, longpoll]` where the
+ * router refuses the page's WebSocket (no WebSocket service at that path: the upgrade is
+ * answered 404). The client falls back to long-poll (fetch, cross-origin: the page and the
+ * router are on different ports), loading the long-poll code from chunks/ on demand, and then
+ * receives an event, calls and leaves.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { BrowserContext, Page } from 'playwright-core';
+import { connect, type Session } from '../../src/client/index.js';
+import type { LongPollService } from '../../src/config/model.js';
+import { startTestNode, testConfig } from '../support/node.js';
+
+const chromiumPath = '/usr/bin/chromium';
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const bundleDir = join(root, 'dist', 'browser');
+
+const longPoll: LongPollService = {
+  type: 'longpoll',
+  serializers: ['json'],
+  requestTimeoutMs: 300,
+  sessionTimeoutMs: 30_000,
+  queueLimitBytes: 131_072,
+  queueLimitMessages: 100,
+  maxMessageSize: 1_048_576,
+  auth: { anonymous: { type: 'static', role: 'anonymous' } },
+};
+
+/** Serves dist/browser/ (bundles and their chunks) and an empty page, on an origin of its own. */
+function serveBundles(): Promise<Server> {
+  const types: Record<string, string> = { '.js': 'text/javascript', '.map': 'application/json' };
+  const server = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://x').pathname;
+    if (path === '/') {
+      response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>long-poll fallback</title>');
+      return;
+    }
+    const file = normalize(join(bundleDir, path));
+    if (!file.startsWith(bundleDir) || !existsSync(file)) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/** What the page keeps on globalThis between evaluate calls. */
+interface PageState {
+  session: Session;
+  events: unknown[];
+  eventArrived: Promise<void>;
+}
+
+describe('client long-poll fallback in headless Chromium', { skip: existsSync(chromiumPath) ? false : `${chromiumPath} is not installed (apt-get install chromium)`, timeout: 60_000 }, () => {
+  let context: BrowserContext;
+  let server: Server;
+  let origin: string;
+  let profile: string;
+  let node: Awaited<ReturnType<typeof startTestNode>>;
+  let routerHttp: string;
+  let peer: Session;
+
+  before(async () => {
+    // `npm run build` builds the bundles; build them here when this file runs on its own.
+    if (!existsSync(join(bundleDir, 'junction-client.min.js'))) execFileSync(process.execPath, [join(root, 'scripts', 'build-client.mjs')]);
+    const config = testConfig();
+    config.listeners[0]!.paths['/lp'] = longPoll;
+    node = await startTestNode(config);
+    routerHttp = `http://127.0.0.1:${node.ports.get('test')}`;
+    peer = await connect({ url: node.url, realm: 'realm1', reconnect: false });
+    await peer.register('page.double', ([n]: [number]) => 2 * n);
+    server = await serveBundles();
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    profile = mkdtempSync(join(tmpdir(), 'junction-chromium-'));
+    const { chromium } = await import('playwright-core');
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: chromiumPath,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    });
+  });
+
+  after(async () => {
+    await peer?.leave();
+    await context?.close();
+    await new Promise((resolve) => server?.close(resolve));
+    await node?.stop();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  for (const bundle of ['junction-client.min.js', 'junction-client.full.min.js']) {
+    it(`${bundle}: the refused WebSocket gives way to long-poll, which receives an event`, async () => {
+      const page: Page = await context.newPage();
+      const fetched: string[] = [];
+      page.on('request', (request) => fetched.push(new URL(request.url()).pathname));
+      await page.goto(`${origin}/`);
+      const refusedWebSocket = `${node.url.replace(/\/ws$/, '')}/no-websocket-here`;
+
+      const sessionId = await page.evaluate(
+        async ({ bundle, ws, lp }) => {
+          const client = await import(`/${bundle}`);
+          const session: Session = await client.connect({
+            transports: [{ type: 'websocket', url: ws }, { type: 'longpoll', url: lp }],
+            realm: 'realm1',
+            reconnect: false,
+          });
+          const state: Partial<PageState> & { events: unknown[] } = { session, events: [] };
+          state.eventArrived = new Promise<void>((resolve) =>
+            session.subscribe('page.news', (args: unknown[]) => {
+              state.events.push(args[0]);
+              resolve();
+            }),
+          );
+          await session.subscribe('page.ready'); // the subscription above is in place once this one is
+          (globalThis as unknown as { lpTest: typeof state }).lpTest = state;
+          return session.id;
+        },
+        { bundle, ws: refusedWebSocket, lp: `${routerHttp}/lp` },
+      );
+
+      const { args } = await peer.call<[number], {}, [{ transport: { type: string; serializer: string } }]>('wamp.session.get', [sessionId]);
+      assert.deepEqual([args[0].transport.type, args[0].transport.serializer], ['longpoll', 'json']);
+      await peer.publish('page.news', ['hello, long-poll page'], {}, { acknowledge: true });
+
+      const outcome = await page.evaluate(async () => {
+        const state = (globalThis as unknown as { lpTest: PageState }).lpTest;
+        const within = (promise: Promise<unknown>, what: string) => Promise.race([
+          promise,
+          new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 10_000)),
+        ]);
+        await within(state.eventArrived, 'the event');
+        const doubled = (await state.session.call('page.double', [21])).args;
+        await state.session.leave();
+        return { events: state.events, doubled, state: state.session.state };
+      });
+      assert.deepEqual(outcome, { events: ['hello, long-poll page'], doubled: [42], state: 'closed' });
+      assert.ok(fetched.some((path) => /^\/chunks\/longpoll-[A-Z0-9]+\.js$/.test(path)), `the long-poll chunk was loaded: ${fetched.join(' ')}`);
+      assert.ok(fetched.includes('/lp/open') && fetched.some((path) => path.endsWith('/receive')), fetched.join(' '));
+      await page.close();
+    });
+  }
+});
