@@ -1,7 +1,7 @@
 /**
  * The browser bundles in headless Chromium with `transports: [websocket, longpoll]` where the
  * router refuses the page's WebSocket (no WebSocket service at that path: the upgrade is
- * answered 404). The client falls back to long-poll (fetch, cross-origin: the page and the
+ * answered 404), or where the page has no WebSocket at all. The client falls back to long-poll (fetch, cross-origin: the page and the
  * router are on different ports), loading the long-poll code from chunks/ on demand, and then
  * receives an event, calls and leaves.
  */
@@ -97,13 +97,21 @@ describe('client long-poll fallback in headless Chromium', { skip: existsSync(ch
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  for (const bundle of ['junction-client.min.js', 'junction-client.full.min.js']) {
-    it(`${bundle}: the refused WebSocket gives way to long-poll, which receives an event`, async () => {
+  const cases = [
+    { bundle: 'junction-client.min.js', noWebSocket: false },
+    { bundle: 'junction-client.full.min.js', noWebSocket: false },
+    // A web view without WebSocket: the router's WebSocket URL is a good one, the page cannot use it.
+    { bundle: 'junction-client.min.js', noWebSocket: true },
+  ];
+  for (const { bundle, noWebSocket } of cases) {
+    const why = noWebSocket ? 'a page without WebSocket' : 'the refused WebSocket';
+    it(`${bundle}: ${why} gives way to long-poll, which receives an event`, async () => {
       const page: Page = await context.newPage();
+      if (noWebSocket) await page.addInitScript(() => Reflect.deleteProperty(globalThis, 'WebSocket'));
       const fetched: string[] = [];
       page.on('request', (request) => fetched.push(new URL(request.url()).pathname));
       await page.goto(`${origin}/`);
-      const refusedWebSocket = `${node.url.replace(/\/ws$/, '')}/no-websocket-here`;
+      const webSocketUrl = noWebSocket ? node.url : `${node.url.replace(/\/ws$/, '')}/no-websocket-here`;
 
       const sessionId = await page.evaluate(
         async ({ bundle, ws, lp }) => {
@@ -124,7 +132,7 @@ describe('client long-poll fallback in headless Chromium', { skip: existsSync(ch
           (globalThis as unknown as { lpTest: typeof state }).lpTest = state;
           return session.id;
         },
-        { bundle, ws: refusedWebSocket, lp: `${routerHttp}/lp` },
+        { bundle, ws: webSocketUrl, lp: `${routerHttp}/lp` },
       );
 
       const { args } = await peer.call<[number], {}, [{ transport: { type: string; serializer: string } }]>('wamp.session.get', [sessionId]);

@@ -10,6 +10,7 @@ import { connectWith } from '../../src/client/connect.js';
 import { WampError } from '../../src/client/errors.js';
 import type { Session } from '../../src/client/session.js';
 import { FakeRouter, type FakePeer } from '../../src/client/testing/fake-router.js';
+import { webSocketTransport, type WebSocketConstructor } from '../../src/client/transports/websocket.js';
 import type { Status } from '../../src/client/types.js';
 import { MessageType } from '../../src/protocol/codes.js';
 import { ErrorUri } from '../../src/protocol/errors.js';
@@ -63,6 +64,19 @@ describe('connect({ transports }) fallback rules', { timeout: 10_000 }, () => {
     assert.equal(session.id, 7);
     assert.deepEqual([websocket.attempts, longPoll.attempts], [1, 1]);
     await leave(session, peer);
+  });
+
+  it('moves on when the environment has no WebSocket; with `url` alone it says so', async () => {
+    const longPoll = new FakeRouter();
+    const missing = webSocketTransport(undefined as unknown as WebSocketConstructor);
+    const platform = { transport: missing, longPoll: () => longPoll.transport, codecs: [jsonCodec] };
+    const connecting = connectWith(platform, { transports, realm: 'realm1', reconnect: false });
+    const peer = await longPoll.acceptSession(9);
+    await leave(await connecting, peer);
+    await assert.rejects(connectWith(platform, { url: 'ws://router/ws', realm: 'realm1', reconnect: false }), {
+      name: 'TransportError',
+      message: 'this environment has no WebSocket',
+    });
   });
 
   it('moves on when the WebSocket closes during the handshake', async () => {

@@ -19,6 +19,8 @@ export type WebSocketConstructor = new (url: string, protocols: string[]) => Web
 export function webSocketTransport(WebSocketClass: WebSocketConstructor): TransportFactory {
   return (url, protocols, handlers) =>
     new Promise<Transport>((resolve, reject) => {
+      // Some web views and workers offer none: say so, and let connect() try the next transport.
+      if (!WebSocketClass) throw new TransportError('this environment has no WebSocket');
       // A malformed URL throws here, which rejects the promise with the platform's own error.
       const socket = new WebSocketClass(url, protocols);
       let open = false;
