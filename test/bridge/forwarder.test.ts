@@ -177,6 +177,19 @@ async function publish(client: OpenSession, topic: string, labels: string[]): Pr
   return ids;
 }
 
+/** Retries `attempt` until it resolves (bounded): for state only a call can observe. */
+async function eventually<T>(attempt: () => Promise<T>, what: string, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${(error as Error).message ?? JSON.stringify(error)}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
 const labels = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}${i + 1}`);
 const firstArgs = (requests: Received[]) => requests.map((request) => JSON.parse(request.body).args[0] as string);
 function metric(node: RunningNode, name: string): number {
@@ -326,6 +339,17 @@ describe('MessageForwarder', () => {
     const byTopic = (topic: string) => firstArgs(app.accepted.filter((request) => request.headers['x-junction-topic'] === topic));
     assert.deepEqual(byTopic('breaking-news.a'), labels('a', 15));
     assert.deepEqual(byTopic('breaking-news.b'), labels('b', 15));
+  });
+
+  it('joins again when the router closes its session, and forwards what is published afterwards', async () => {
+    const app = await startApp();
+    const { client } = await startForwarding(forwarder(app.url, { role: 'anonymous' }), tempDir());
+    assert.equal(await client.session.call('wamp.session.kill_by_authid', ['forwarder:news']), 1);
+    // Joined again once its meta procedures answer (they are registered after the subscriptions).
+    await eventually(() => client.session.call('junction.forwarder.news.status'), 'the forwarder back in the realm');
+    await publish(client, 'breaking-news.after', ['a1']);
+    await waitFor(() => app.accepted.length === 1, 'forwarded after the rejoin');
+    assert.deepEqual(firstArgs(app.accepted), ['a1']);
   });
 
   it('refuses to start with an id that could leave its data folder', async () => {

@@ -9,6 +9,7 @@ import { forwarderMetaUris, registerForwarderMeta } from './meta.js';
 import { Outbox } from './outbox.js';
 import { DeliveryQueues, type ForwarderMetrics } from './queues.js';
 import { forwardBody } from './request.js';
+import { ForwarderSessions } from './sessions.js';
 
 /**
  * Crossbar's MessageForwarder, made durable: the events of the configured subscriptions become
@@ -46,22 +47,7 @@ export const forwarderComponent: ComponentFactory<ForwarderComponentConfig> = as
     { outbox, sender, log, metrics: forwarderMetrics(context, config.id) },
   );
 
-  const sessions: InternalSession[] = [];
-  const stop = async (graceMs: number): Promise<void> => {
-    for (const session of sessions) session.leave(); // no new events from here on
-    await queues.stop(graceMs);
-    await sender.close();
-    await outbox.close();
-  };
-
-  try {
-    const resumed = queues.resume();
-    const authid = `forwarder:${config.id}`;
-    const control = await context.joinTrustedSession(config.realm, authid);
-    sessions.push(control);
-    const events = config.role === undefined ? control : await context.joinBridgeSession(config.realm, config.role, authid);
-    if (events !== control) sessions.push(events);
-    await registerForwarderMeta(control, config.id, queues, outbox);
+  const subscribe = async (events: InternalSession): Promise<void> => {
     for (const subscription of config.subscriptions) {
       const onEvent: InternalEventHandler = (args, kwargs, details) => {
         // A pattern subscription's event names its own topic; an exact one's is the pattern.
@@ -74,6 +60,28 @@ export const forwarderComponent: ComponentFactory<ForwarderComponentConfig> = as
         throw new Error(`forwarder "${config.id}" could not subscribe to "${subscription.topic}" (${subscription.match}) in realm "${config.realm}"${config.role === undefined ? '' : ` as role "${config.role}"`}: ${(error as Error).message}`);
       }
     }
+  };
+  const sessions = new ForwarderSessions(async (joined) => {
+    const authid = `forwarder:${config.id}`;
+    const control = await context.joinTrustedSession(config.realm, authid);
+    joined.push(control);
+    const events = config.role === undefined ? control : await context.joinBridgeSession(config.realm, config.role, authid);
+    if (events !== control) joined.push(events);
+    await subscribe(events);
+    // Registered last: once the meta procedures answer, the subscriptions are in place.
+    await registerForwarderMeta(control, config.id, queues, outbox);
+  }, log);
+
+  const stop = async (graceMs: number): Promise<void> => {
+    sessions.stop(); // no new events from here on
+    await queues.stop(graceMs);
+    await sender.close();
+    await outbox.close();
+  };
+
+  try {
+    const resumed = queues.resume();
+    await sessions.start();
     log.info({ realm: config.realm, subscriptions: config.subscriptions.length, resumed, directory }, 'forwarder started');
   } catch (error) {
     await stop(0);
