@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import type { ForwarderComponentConfig } from '../../src/config/model.js';
 import type { RunningNode } from '../../src/node/node.js';
+import { InternalSession } from '../../src/router/internal-session.js';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { startTestNode, testConfig } from '../support/node.js';
 import { waitFor } from '../support/wait.js';
@@ -350,6 +351,19 @@ describe('MessageForwarder', () => {
     await publish(client, 'breaking-news.after', ['a1']);
     await waitFor(() => app.accepted.length === 1, 'forwarded after the rejoin');
     assert.deepEqual(firstArgs(app.accepted), ['a1']);
+  });
+
+  it('refuses (and counts) an event whose payload cannot be written as JSON, and goes on with the next', async () => {
+    const app = await startApp();
+    const { node, client } = await startForwarding(forwarder(app.url), tempDir());
+    // Client codecs never produce a BigInt; an in-process publisher can.
+    const publisher = await InternalSession.join(node.router.attach.bind(node.router), 'realm1', { authid: 'test', authrole: 'trusted' });
+    await publisher.publishAcknowledged('breaking-news.odd', [2n ** 70n]);
+    assert.equal(metric(node, 'junction_forwarder_refused_total'), 1);
+    await publish(client, 'breaking-news.odd', ['fine']);
+    await waitFor(() => app.accepted.length === 1, 'the next event forwarded');
+    assert.deepEqual(firstArgs(app.accepted), ['fine']);
+    publisher.leave();
   });
 
   it('refuses to start with an id that could leave its data folder', async () => {

@@ -52,7 +52,16 @@ export const forwarderComponent: ComponentFactory<ForwarderComponentConfig> = as
       const onEvent: InternalEventHandler = (args, kwargs, details) => {
         // A pattern subscription's event names its own topic; an exact one's is the pattern.
         const topic = typeof details.topic === 'string' ? details.topic : subscription.topic;
-        queues.accept({ url: subscription.url, topic, publication: details.publication, body: forwardBody(args, kwargs) });
+        const facts = { url: subscription.url, topic, publication: details.publication };
+        let body: string;
+        try {
+          body = forwardBody(args, kwargs);
+        } catch (error) {
+          // This runs inside the router's fan-out: nothing may escape to the other subscribers.
+          queues.refuse(facts, `its payload cannot be written as JSON: ${(error as Error).message}`);
+          return;
+        }
+        queues.accept({ ...facts, body });
       };
       try {
         await events.subscribe(subscription.topic, onEvent, subscription.match === 'exact' ? {} : { match: subscription.match });

@@ -320,7 +320,8 @@ export class DeliveryQueues {
     this.deps.metrics.pending.set(this.pendingCount);
   }
 
-  private refuse(event: ForwardEvent, reason: string): false {
+  /** Records an event that is not taken (logged, throttled, and counted); also for events that cannot even be encoded. */
+  refuse(event: Omit<ForwardEvent, 'body'>, reason: string): false {
     this.deps.metrics.refused.inc();
     this.refusedUnlogged += 1;
     const now = this.now();
