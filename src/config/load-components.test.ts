@@ -10,7 +10,7 @@ const forwarderDefaults = {
   headers: {},
   timeoutMs: 10000,
   concurrencyPerUrl: 4,
-  retry: { initialDelayMs: 1000, maxDelayMs: 60000, maxAttempts: 10 },
+  retry: { initialDelayMs: 1000, maxDelayMs: 60000, maxAttempts: 100 },
   outboxLimit: 100000,
 };
 

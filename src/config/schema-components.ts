@@ -44,7 +44,7 @@ export const forwarderDefaults = {
   method: 'POST',
   timeoutMs: 10000,
   concurrencyPerUrl: 4,
-  retry: { initialDelayMs: 1000, maxDelayMs: 60000, maxAttempts: 10 },
+  retry: { initialDelayMs: 1000, maxDelayMs: 60000, maxAttempts: 100 },
   outboxLimit: 100000,
 };
 

@@ -69,6 +69,9 @@ export class InternalSession implements Peer {
   /** Invocations being served, by request id: aborted on INTERRUPT. */
   private readonly running = new Map<number, AbortController>();
   private welcomed!: Pending;
+  private markClosed!: () => void;
+  /** Resolves once the router has closed this session (left, killed, or the router shut down). */
+  readonly closed = new Promise<void>((resolve) => (this.markClosed = resolve));
   sessionId = 0;
 
   /** Joins `realm` with the given identity; resolves once WELCOME arrived. */
@@ -154,6 +157,7 @@ export class InternalSession implements Peer {
   close(): void {
     for (const pending of this.pending.values()) pending.reject(new Error('internal session closed'));
     this.pending.clear();
+    this.markClosed();
   }
 
   private deliver(message: WampMessage): void {

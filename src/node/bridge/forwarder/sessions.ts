@@ -44,7 +44,7 @@ export class ForwarderSessions {
       throw error;
     }
     this.sessions = joined;
-    for (const session of joined) whenClosed(session, () => this.closed(generation));
+    for (const session of joined) void session.closed.then(() => this.closed(generation));
     if (this.stopped) this.leaveAll(); // stopped while joining
   }
 
@@ -75,16 +75,4 @@ export class ForwarderSessions {
     this.sessions = [];
     for (const session of sessions) session.leave();
   }
-}
-
-/**
- * Runs `then` once the router has closed `session`. InternalSession has no close event, so this
- * wraps the close() the router calls on its peer when the session ends.
- */
-function whenClosed(session: InternalSession, then: () => void): void {
-  const close = session.close.bind(session);
-  session.close = () => {
-    close();
-    then();
-  };
 }

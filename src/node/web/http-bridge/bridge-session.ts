@@ -47,7 +47,7 @@ export class BridgeSession {
 
   private joinOnce(): Promise<InternalSession> {
     const joining = this.join().then((session) => {
-      whenClosed(session, () => {
+      void session.closed.then(() => {
         if (this.current !== joining) return;
         this.current = undefined;
         if (!this.stopping()) this.log.warn({ realm: this.realm }, 'the bridge session was closed; it joins again on the next request');
@@ -60,17 +60,4 @@ export class BridgeSession {
     });
     return joining;
   }
-}
-
-/**
- * Runs `then` once the router has closed `session`. InternalSession offers no close event yet, so
- * this wraps the close() the router calls on its peer when the session ends: without knowing,
- * requests sent on a closed session would wait for an answer that never comes.
- */
-function whenClosed(session: InternalSession, then: () => void): void {
-  const close = session.close.bind(session);
-  session.close = () => {
-    close();
-    then();
-  };
 }
