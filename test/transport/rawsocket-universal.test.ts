@@ -31,6 +31,11 @@ config.listeners.push({
   ...web, id: 'secure',
   endpoint: { port: 0, interface: '127.0.0.1', tls: { key, certificate, chainCertificates: [] } },
 });
+// And a plain `rawsocket` transport over TLS, for comparison.
+config.listeners.push({
+  id: 'rss', kind: 'rawsocket', paths: {}, rawsocket: rawSocketSettings(), trustedProxies: [],
+  endpoint: { port: 0, interface: '127.0.0.1', tls: { key, certificate, chainCertificates: [] } },
+});
 
 let node: RunningNode & { url: string };
 const port = (id = 'test'): number => node.ports.get(id)!;
@@ -129,6 +134,13 @@ describe('universal transport', () => {
     client.send([48, 1, {}, 'wamp.session.get', [welcome[1]]]);
     const info = (await client.next((message) => message[0] === 50))[3] as [{ transport: { type: string } }];
     assert.equal(info[0].transport.type, 'rawsocket');
+    client.close();
+  });
+
+  it('serves a rawsocket transport over TLS (rss://)', async () => {
+    assert.ok(node.services.some((served) => served.url === `rss://127.0.0.1:${port('rss')}`));
+    const client = await RawSocketClient.open({ port: port('rss'), tls: true }, { serializer: 'cbor' });
+    assert.equal((await client.hello())[0], 2);
     client.close();
   });
 });

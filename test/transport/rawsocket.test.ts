@@ -20,6 +20,7 @@ const config = testConfig();
 addRawSocketListener(config, 'rs');
 addRawSocketListener(config, 'unix', {}, { type: 'unix', path: socketPath, interface: '' });
 addRawSocketListener(config, 'small', { maxConnections: 2, maxMessageSize: 1_024, serializers: ['json'] });
+addRawSocketListener(config, 'ticket', { auth: { ticket: { type: 'static', principals: { service: { ticket: 's3cret', role: 'anonymous' } } } } });
 
 let node: RunningNode & { url: string };
 let browser: OpenSession;
@@ -89,6 +90,23 @@ describe('RawSocket transport', () => {
     const info = await browser.session.call('wamp.session.get', [welcome[1]]);
     assert.equal(info.transport.peer, `unix:${socketPath}`);
     client.close();
+  });
+
+  it('signs clients in with the listener\'s own auth settings (ticket)', async () => {
+    const target = { port: node.ports.get('ticket')! };
+    const client = await RawSocketClient.open(target);
+    client.send([1, 'realm1', { roles: { caller: {} }, authmethods: ['ticket'], authid: 'service' }]);
+    assert.deepEqual(await client.next(), [4, 'ticket', {}]);
+    client.send([5, 's3cret', {}]);
+    const welcome = await client.next();
+    assert.equal(welcome[0], 2);
+    assert.equal((welcome[2] as { authid: string }).authid, 'service');
+    client.close();
+
+    const anonymous = await RawSocketClient.open(target);
+    const refused = await anonymous.hello();
+    assert.deepEqual(refused.slice(0, 1).concat(refused.slice(2)), [3, 'wamp.error.no_auth_method']);
+    anonymous.close();
   });
 
   it('announces the largest length within max_message_size in its reply', async () => {
