@@ -4,7 +4,7 @@ import { embeddedDefaultConfig } from './defaults.js';
 import { websocketAt } from './test-support.js';
 
 describe('embeddedDefaultConfig', () => {
-  it('is realm1, anonymous may do everything, WebSocket at 127.0.0.1:8080/ws with every serializer', () => {
+  it('is realm1 (loose URIs), anonymous may do everything, WebSocket at 127.0.0.1:8080/ws with every serializer, and the HTTP entries', () => {
     const config = embeddedDefaultConfig();
     assert.deepEqual(config.realms.map((realm) => realm.name), ['realm1']);
     assert.deepEqual(config.realms[0]!.roles, [
@@ -24,7 +24,11 @@ describe('embeddedDefaultConfig', () => {
     assert.equal(config.listeners.length, 1);
     const listener = config.listeners[0]!;
     assert.deepEqual(listener.endpoint, { port: 8080, interface: '127.0.0.1' });
-    assert.deepEqual(Object.keys(listener.paths), ['/ws']);
+    assert.equal(config.realms[0]!.options.uriCheck, 'loose');
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(listener.paths).map(([path, service]) => [path, service.type])),
+      { '/ws': 'websocket', '/publish': 'publisher', '/call': 'caller', '/lp': 'longpoll', '/sse': 'sse', '/info': 'nodeinfo', '/health': 'health', '/metrics': 'metrics' },
+    );
     assert.deepEqual(websocketAt(listener, '/ws').serializers, ['json', 'msgpack', 'cbor']);
     assert.deepEqual(websocketAt(listener, '/ws').auth, { anonymous: { type: 'static', role: 'anonymous' } });
     assert.deepEqual(config.notices, []);

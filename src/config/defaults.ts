@@ -1,6 +1,9 @@
 /**
- * The configuration used when `junction start` gets no --config: realm "realm1" where anonymous
- * clients may do everything, and WebSocket at ws://127.0.0.1:8080/ws with every serializer.
+ * The configuration used when `junction start` gets no --config: realm "realm1" (loose URIs, so
+ * "some-channel" works) where anonymous clients may do everything, and on 127.0.0.1:8080 every
+ * kind of entry a developer wants to try: WebSocket at /ws with every serializer, the HTTP
+ * publisher (/publish) and caller (/call), long-poll (/lp), Server-Sent Events (/sse), node info
+ * (/info), health (/health) and metrics (/metrics). Loopback only: it is a development default.
  * Written in the file format and passed through the same loader as any file, so it cannot drift
  * from what a user could write.
  */
@@ -18,6 +21,7 @@ export const embeddedDefaultDocument = {
       realms: [
         {
           name: 'realm1',
+          options: { uri_check: 'loose' },
           roles: [
             {
               name: 'anonymous',
@@ -40,6 +44,13 @@ export const embeddedDefaultDocument = {
           endpoint: { type: 'tcp', interface: '127.0.0.1', port: 8080 },
           paths: {
             ws: { type: 'websocket', serializers: ['json', 'msgpack', 'cbor'] },
+            publish: { type: 'publisher', realm: 'realm1', role: 'anonymous' },
+            call: { type: 'caller', realm: 'realm1', role: 'anonymous' },
+            lp: { type: 'longpoll' },
+            sse: { type: 'sse', realm: 'realm1' },
+            info: { type: 'nodeinfo' },
+            health: { type: 'health' },
+            metrics: { type: 'metrics' },
           },
         },
       ],

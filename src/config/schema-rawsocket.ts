@@ -12,7 +12,8 @@ import { serializers } from './schema-websocket.js';
 export const rawSocketDefaults = {
   maxMessageSize: 1048576,
   maxConnections: 10000,
-  autoPingInterval: 25000,
+  // Off: Autobahn|Python (Debian's 22.x) drops the connection on a RawSocket PING, and Crossbar never sends one.
+  autoPingInterval: 0,
   autoPingTimeout: 10000,
   openHandshakeTimeout: 10000,
   maxBufferedBytes: 4194304,
