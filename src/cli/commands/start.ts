@@ -9,7 +9,8 @@ import type { CommandIo } from '../io.js';
 export const usage = `Usage: junction start [--config FILE | --cbdir DIR] [--host HOST] [--port PORT] [--data-dir DIR] [--log-level LEVEL]
 
 Runs the router. Without --config or --cbdir it runs the embedded development default:
-realm "realm1", anonymous sessions allowed every action, WebSocket at ws://127.0.0.1:8080/ws.
+realm "realm1", anonymous sessions allowed every action, WebSocket at ws://127.0.0.1:8080/ws,
+and /publish, /call, /lp, /sse, /info, /health, /metrics on the same port.
 --host and --port override the first transport's endpoint. LEVEL: ${logLevels.join(', ')}.
 --data-dir is where durable state lives (the HTTP forwarder's outbox); default: a ".junction"
 folder beside the config file (inside DIR with --cbdir; in the working directory otherwise).
