@@ -6,41 +6,12 @@
  * same port, the page's session redials and its subscription receives events again.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createHmac, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Session } from '../../src/client/index.js';
+import { launchChromium, serveBrowserBundles, skipWithoutChromium, type BundleServer, type LaunchedChromium } from '../support/chromium.js';
 import { startTestNode, testConfig } from '../support/node.js';
-
-const chromiumPath = '/usr/bin/chromium';
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const bundleDir = join(root, 'dist', 'browser');
-
-/** Serves dist/browser/ and an empty page, so the bundles load as same-origin ES modules. */
-function serveBundles(): Promise<Server> {
-  const types: Record<string, string> = { '.js': 'text/javascript', '.map': 'application/json', '.html': 'text/html' };
-  const server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://x').pathname;
-    if (path === '/') {
-      response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>junction client</title>');
-      return;
-    }
-    const file = normalize(join(bundleDir, path));
-    if (!file.startsWith(bundleDir) || !existsSync(file)) {
-      response.writeHead(404).end();
-      return;
-    }
-    response.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
 
 /** What the restart case keeps in the page between its evaluate calls. */
 interface PageState {
@@ -51,35 +22,23 @@ interface PageState {
   eventArrived?: () => void;
 }
 
-describe('client browser bundles in headless Chromium', { skip: existsSync(chromiumPath) ? false : `${chromiumPath} is not installed (apt-get install chromium)`, timeout: 60_000 }, () => {
-  let context: BrowserContext;
+describe('client browser bundles in headless Chromium', { skip: skipWithoutChromium, timeout: 60_000 }, () => {
+  let chromium: LaunchedChromium;
   let page: Page;
-  let server: Server;
-  let origin: string;
-  let profile: string;
+  let bundles: BundleServer;
   const node = startTestNode();
 
   before(async () => {
-    // `npm run build` builds the bundles; build them here when this file runs on its own.
-    if (!existsSync(join(bundleDir, 'junction-client.min.js'))) execFileSync(process.execPath, [join(root, 'scripts', 'build-client.mjs')]);
-    server = await serveBundles();
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    profile = mkdtempSync(join(tmpdir(), 'junction-chromium-'));
-    const { chromium } = await import('playwright-core');
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    await page.goto(`${origin}/`);
+    bundles = await serveBrowserBundles('junction client');
+    chromium = await launchChromium();
+    page = await chromium.firstPage();
+    await page.goto(`${bundles.origin}/`);
   });
 
   after(async () => {
-    await context?.close();
-    await new Promise((resolve) => server?.close(resolve));
+    await chromium?.close();
+    await bundles?.close();
     await (await node).stop();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   for (const [bundle, serializer] of [['junction-client.min.js', 'json'], ['junction-client.full.min.js', 'msgpack'], ['junction-client.full.min.js', 'cbor']] as const) {

@@ -6,22 +6,12 @@
  * receives an event, calls and leaves.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { connect, type Session } from '../../src/client/index.js';
 import type { LongPollService } from '../../src/config/model.js';
+import { launchChromium, serveBrowserBundles, skipWithoutChromium, type BundleServer, type LaunchedChromium } from '../support/chromium.js';
 import { startTestNode, testConfig } from '../support/node.js';
-
-const chromiumPath = '/usr/bin/chromium';
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const bundleDir = join(root, 'dist', 'browser');
 
 const longPoll: LongPollService = {
   type: 'longpoll',
@@ -34,25 +24,6 @@ const longPoll: LongPollService = {
   auth: { anonymous: { type: 'static', role: 'anonymous' } },
 };
 
-/** Serves dist/browser/ (bundles and their chunks) and an empty page, on an origin of its own. */
-function serveBundles(): Promise<Server> {
-  const types: Record<string, string> = { '.js': 'text/javascript', '.map': 'application/json' };
-  const server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://x').pathname;
-    if (path === '/') {
-      response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>long-poll fallback</title>');
-      return;
-    }
-    const file = normalize(join(bundleDir, path));
-    if (!file.startsWith(bundleDir) || !existsSync(file)) {
-      response.writeHead(404).end();
-      return;
-    }
-    response.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
 /** What the page keeps on globalThis between evaluate calls. */
 interface PageState {
   session: Session;
@@ -60,41 +31,29 @@ interface PageState {
   eventArrived: Promise<void>;
 }
 
-describe('client long-poll fallback in headless Chromium', { skip: existsSync(chromiumPath) ? false : `${chromiumPath} is not installed (apt-get install chromium)`, timeout: 60_000 }, () => {
-  let context: BrowserContext;
-  let server: Server;
-  let origin: string;
-  let profile: string;
+describe('client long-poll fallback in headless Chromium', { skip: skipWithoutChromium, timeout: 60_000 }, () => {
+  let chromium: LaunchedChromium;
+  let bundles: BundleServer;
   let node: Awaited<ReturnType<typeof startTestNode>>;
   let routerHttp: string;
   let peer: Session;
 
   before(async () => {
-    // `npm run build` builds the bundles; build them here when this file runs on its own.
-    if (!existsSync(join(bundleDir, 'junction-client.min.js'))) execFileSync(process.execPath, [join(root, 'scripts', 'build-client.mjs')]);
     const config = testConfig();
     config.listeners[0]!.paths['/lp'] = longPoll;
     node = await startTestNode(config);
     routerHttp = `http://127.0.0.1:${node.ports.get('test')}`;
     peer = await connect({ url: node.url, realm: 'realm1', reconnect: false });
     await peer.register('page.double', ([n]: [number]) => 2 * n);
-    server = await serveBundles();
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    profile = mkdtempSync(join(tmpdir(), 'junction-chromium-'));
-    const { chromium } = await import('playwright-core');
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
+    bundles = await serveBrowserBundles('long-poll fallback');
+    chromium = await launchChromium();
   });
 
   after(async () => {
     await peer?.leave();
-    await context?.close();
-    await new Promise((resolve) => server?.close(resolve));
+    await chromium?.close();
+    await bundles?.close();
     await node?.stop();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   const cases = [
@@ -106,11 +65,11 @@ describe('client long-poll fallback in headless Chromium', { skip: existsSync(ch
   for (const { bundle, noWebSocket } of cases) {
     const why = noWebSocket ? 'a page without WebSocket' : 'the refused WebSocket';
     it(`${bundle}: ${why} gives way to long-poll, which receives an event`, async () => {
-      const page: Page = await context.newPage();
+      const page: Page = await chromium.context.newPage();
       if (noWebSocket) await page.addInitScript(() => Reflect.deleteProperty(globalThis, 'WebSocket'));
       const fetched: string[] = [];
       page.on('request', (request) => fetched.push(new URL(request.url()).pathname));
-      await page.goto(`${origin}/`);
+      await page.goto(`${bundles.origin}/`);
       const webSocketUrl = noWebSocket ? node.url : `${node.url.replace(/\/ws$/, '')}/no-websocket-here`;
 
       const sessionId = await page.evaluate(

@@ -9,20 +9,16 @@
  * Both behaviours are pinned here; the second one so that we notice if AutobahnJS changes.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { LongPollService } from '../../src/config/model.js';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
+import { launchChromium, skipWithoutChromium, type LaunchedChromium } from '../support/chromium.js';
+import { projectRoot } from '../support/cli.js';
 import { startTestNode, testConfig } from '../support/node.js';
-
-const chromiumPath = '/usr/bin/chromium';
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 const longPoll: LongPollService = {
   type: 'longpoll',
@@ -44,7 +40,7 @@ const longPoll: LongPollService = {
 async function bundleAutobahn(): Promise<string> {
   const { build } = await import('esbuild');
   const result = await build({
-    entryPoints: [join(root, 'node_modules', 'autobahn', 'index.js')],
+    entryPoints: [join(projectRoot, 'node_modules', 'autobahn', 'index.js')],
     bundle: true,
     platform: 'browser',
     format: 'iife',
@@ -71,11 +67,10 @@ function servePage(): Promise<Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-describe('AutobahnJS long-poll in headless Chromium', { skip: existsSync(chromiumPath) ? false : `${chromiumPath} is not installed (apt-get install chromium)`, timeout: 60_000 }, () => {
-  let context: BrowserContext;
+describe('AutobahnJS long-poll in headless Chromium', { skip: skipWithoutChromium, timeout: 60_000 }, () => {
+  let chromium: LaunchedChromium;
   let pageServer: Server;
   let pageUrl: string;
-  let profile: string;
   let autobahnBundle: string;
   let node: Awaited<ReturnType<typeof startTestNode>>;
   let routerHttp: string;
@@ -90,26 +85,19 @@ describe('AutobahnJS long-poll in headless Chromium', { skip: existsSync(chromiu
     autobahnBundle = await bundleAutobahn();
     pageServer = await servePage();
     pageUrl = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`;
-    profile = mkdtempSync(join(tmpdir(), 'junction-chromium-'));
-    const { chromium } = await import('playwright-core');
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    chromium = await launchChromium();
   });
 
   after(async () => {
     await peer?.close();
-    await context?.close();
+    await chromium?.close();
     await new Promise((resolve) => pageServer?.close(resolve));
     await node?.stop();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   /** A fresh page of the app with AutobahnJS loaded; `withoutWebSocket` takes the browser's WebSocket away first. */
   async function appPage(withoutWebSocket: boolean): Promise<Page> {
-    const page = await context.newPage();
+    const page = await chromium.context.newPage();
     // A browser (or embedding web view) that offers no WebSocket, as AutobahnJS's transport list anticipates.
     if (withoutWebSocket) await page.addInitScript(() => Reflect.deleteProperty(globalThis, 'WebSocket'));
     await page.goto(pageUrl);

@@ -5,16 +5,15 @@
  * signs in with the ticket in a cookie, as a logged-in page would.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { JunctionConfig, SseService } from '../../src/config/model.js';
 import type { RunningNode } from '../../src/node/node.js';
+import { launchChromium, skipWithoutChromium, type LaunchedChromium } from '../support/chromium.js';
 import { startTestNode, testConfig } from '../support/node.js';
-
-const chromiumPath = '/usr/bin/chromium';
 
 function sse(auth: SseService['auth']): SseService {
   return { type: 'sse', realm: 'realm1', auth, cookieName: 'junction_ticket', heartbeatMs: 15_000, maxTopics: 8, maxBufferedBytes: 1_048_576 };
@@ -45,34 +44,26 @@ declare global {
   }
 }
 
-describe('SSE in headless Chromium', { skip: existsSync(chromiumPath) ? false : `${chromiumPath} is not installed (apt-get install chromium)`, timeout: 60_000 }, () => {
+describe('SSE in headless Chromium', { skip: skipWithoutChromium, timeout: 60_000 }, () => {
   let node: RunningNode;
   let base: string;
-  let context: BrowserContext;
+  let chromium: LaunchedChromium;
   let page: Page;
   let site: string;
-  let profile: string;
 
   before(async () => {
     site = mkdtempSync(join(tmpdir(), 'junction-sse-site-'));
     writeFileSync(join(site, 'index.html'), '<!doctype html><title>sse</title><script>window.received = []; window.opened = [];</script>');
     node = await startTestNode(config(site));
     base = `http://127.0.0.1:${node.ports.get('test')}`;
-    profile = mkdtempSync(join(tmpdir(), 'junction-chromium-'));
-    const { chromium } = await import('playwright-core');
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    chromium = await launchChromium();
+    page = await chromium.firstPage();
     await page.goto(`${base}/`);
   });
 
   after(async () => {
-    await context?.close();
+    await chromium?.close();
     await node?.stop();
-    if (profile) rmSync(profile, { recursive: true, force: true });
     if (site) rmSync(site, { recursive: true, force: true });
   });
 
