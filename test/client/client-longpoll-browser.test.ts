@@ -9,20 +9,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { connect, type Session } from '../../src/client/index.js';
-import type { LongPollService } from '../../src/config/model.js';
 import { launchChromium, serveBrowserBundles, skipWithoutChromium, type BundleServer, type LaunchedChromium } from '../support/chromium.js';
-import { startTestNode, testConfig } from '../support/node.js';
+import { startTestNode, testConfig, testLongPoll } from '../support/node.js';
 
-const longPoll: LongPollService = {
-  type: 'longpoll',
-  serializers: ['json'],
-  requestTimeoutMs: 300,
-  sessionTimeoutMs: 30_000,
-  queueLimitBytes: 131_072,
-  queueLimitMessages: 100,
-  maxMessageSize: 1_048_576,
-  auth: { anonymous: { type: 'static', role: 'anonymous' } },
-};
+const longPoll = testLongPoll({ serializers: ['json'], requestTimeoutMs: 300 });
 
 /** What the page keeps on globalThis between evaluate calls. */
 interface PageState {

@@ -8,22 +8,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connect, TransportError, WampError, type Session, type Status } from '../../src/client/index.js';
-import type { JunctionConfig, LongPollService } from '../../src/config/model.js';
+import type { JunctionConfig } from '../../src/config/model.js';
 import { freePort } from '../support/cli.js';
-import { startTestNode, testConfig, webSocketPath } from '../support/node.js';
+import { startTestNode, testConfig, testLongPoll, webSocketPath } from '../support/node.js';
 import { waitFor } from '../support/wait.js';
 
-const longPoll: LongPollService = {
-  type: 'longpoll',
-  serializers: ['json', 'msgpack', 'cbor'],
-  // Short, so that held receives time out (204) and are polled again during the tests.
-  requestTimeoutMs: 200,
-  sessionTimeoutMs: 30_000,
-  queueLimitBytes: 131_072,
-  queueLimitMessages: 100,
-  maxMessageSize: 1_048_576,
-  auth: { anonymous: { type: 'static', role: 'anonymous' } },
-};
+// Short, so that held receives time out (204) and are polled again during the tests.
+const longPoll = testLongPoll({ requestTimeoutMs: 200 });
 
 /** testConfig() with long-poll at /lp; `alsoWebSocketAt` adds the WebSocket service at a second path. */
 function config(port = 0, alsoWebSocketAt?: string): JunctionConfig {

@@ -14,23 +14,13 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import type { LongPollService } from '../../src/config/model.js';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { launchChromium, skipWithoutChromium, type LaunchedChromium } from '../support/chromium.js';
 import { projectRoot } from '../support/cli.js';
-import { startTestNode, testConfig } from '../support/node.js';
+import { startTestNode, testConfig, testLongPoll } from '../support/node.js';
 
-const longPoll: LongPollService = {
-  type: 'longpoll',
-  serializers: ['json'],
-  // Short, so that AutobahnJS meets empty (204) answers to its polls during the test.
-  requestTimeoutMs: 300,
-  sessionTimeoutMs: 30_000,
-  queueLimitBytes: 131_072,
-  queueLimitMessages: 100,
-  maxMessageSize: 1_048_576,
-  auth: { anonymous: { type: 'static', role: 'anonymous' } },
-};
+// Short, so that AutobahnJS meets empty (204) answers to its polls during the test.
+const longPoll = testLongPoll({ serializers: ['json'], requestTimeoutMs: 300 });
 
 /**
  * AutobahnJS for the browser, bundled from the installed npm package. Its msgpack and cbor

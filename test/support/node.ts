@@ -1,4 +1,4 @@
-import type { JunctionConfig, WebSocketOptions, WebSocketService } from '../../src/config/model.js';
+import type { JunctionConfig, LongPollService, WebSocketOptions, WebSocketService } from '../../src/config/model.js';
 import { silentLogger } from '../../src/router/log.js';
 import { startNode, type RunningNode } from '../../src/node/node.js';
 
@@ -61,6 +61,21 @@ export function webSocketPath(config: JunctionConfig, path = '/ws'): WebSocketSe
   const service = config.listeners[0]!.paths[path];
   if (service?.type !== 'websocket') throw new Error(`no websocket service at ${path}`);
   return service;
+}
+
+/** A long-poll path service with the config defaults, every serializer and anonymous sign-in; `overrides` tunes it per test. */
+export function testLongPoll(overrides: Partial<LongPollService> = {}): LongPollService {
+  return {
+    type: 'longpoll',
+    serializers: ['json', 'msgpack', 'cbor'],
+    requestTimeoutMs: 10_000,
+    sessionTimeoutMs: 30_000,
+    queueLimitBytes: 131_072,
+    queueLimitMessages: 100,
+    maxMessageSize: 1_048_576,
+    auth: { anonymous: { type: 'static', role: 'anonymous' } },
+    ...overrides,
+  };
 }
 
 /** Starts a node in this process; `url` is its WebSocket URL. `dataDir`: durable state (the forwarder's outbox). */

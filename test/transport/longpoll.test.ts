@@ -8,21 +8,11 @@ import { after, before, describe, it } from 'node:test';
 import { cborCodec, jsonCodec, msgpackCodec, type Codec } from '../../src/codec/index.js';
 import type { JunctionConfig, LongPollService } from '../../src/config/model.js';
 import { RawClient } from '../support/raw-client.js';
-import { startTestNode, testConfig } from '../support/node.js';
+import { startTestNode, testConfig, testLongPoll } from '../support/node.js';
 import { decodeBody, encodeBody, openTransport, post, type HttpAnswer } from './behaviour/drivers/longpoll.js';
 
 function longPoll(overrides: Partial<LongPollService> = {}): LongPollService {
-  return {
-    type: 'longpoll',
-    serializers: ['json', 'msgpack', 'cbor'],
-    requestTimeoutMs: 250,
-    sessionTimeoutMs: 30_000,
-    queueLimitBytes: 131_072,
-    queueLimitMessages: 100,
-    maxMessageSize: 4_096,
-    auth: { anonymous: { type: 'static', role: 'anonymous' } },
-    ...overrides,
-  };
+  return testLongPoll({ requestTimeoutMs: 250, maxMessageSize: 4_096, ...overrides });
 }
 
 function config(): JunctionConfig {

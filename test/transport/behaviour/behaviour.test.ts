@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { codecByName, type Codec } from '../../../src/codec/index.js';
 import type { JunctionConfig } from '../../../src/config/model.js';
-import { startTestNode, testConfig, webSocketPath } from '../../support/node.js';
+import { startTestNode, testConfig, testLongPoll, webSocketPath } from '../../support/node.js';
 import { drivers, type Endpoints, type TransportDriver } from './drivers/index.js';
 import { WebSocketConnection } from './drivers/websocket.js';
 import type { WireConnection } from './wire.js';
@@ -19,11 +19,7 @@ const MAX_MESSAGE_SIZE = 65_536;
 function config(): JunctionConfig {
   const base = testConfig({ maxMessageSize: MAX_MESSAGE_SIZE });
   const auth = webSocketPath(base).auth;
-  base.listeners[0]!.paths['/lp'] = {
-    type: 'longpoll', serializers: ['json', 'msgpack', 'cbor'], auth,
-    requestTimeoutMs: 10_000, sessionTimeoutMs: 30_000,
-    queueLimitBytes: 1_048_576, queueLimitMessages: 1_000, maxMessageSize: MAX_MESSAGE_SIZE,
-  };
+  base.listeners[0]!.paths['/lp'] = testLongPoll({ auth, queueLimitBytes: 1_048_576, queueLimitMessages: 1_000, maxMessageSize: MAX_MESSAGE_SIZE });
   base.listeners.push({
     id: 'raw', kind: 'rawsocket', endpoint: { port: 0, interface: '127.0.0.1' }, paths: {}, trustedProxies: [],
     rawsocket: {
