@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ListenerConfig } from './model.js';
-import { configDocument, loadDocument, plain, problemsOf } from './test-support.js';
+import { configDocument, loadDocument, plain, problemsOf, websocketDefaults } from './test-support.js';
 
 const rawSocketDefaults = {
   serializers: ['json', 'msgpack', 'cbor'],
@@ -11,22 +11,6 @@ const rawSocketDefaults = {
   autoPingTimeout: 10000,
   openHandshakeTimeout: 10000,
   maxBufferedBytes: 4194304,
-  auth: { anonymous: { type: 'static', role: 'anonymous' } },
-};
-
-const websocketDefaults = {
-  type: 'websocket',
-  serializers: ['json', 'msgpack', 'cbor'],
-  options: {
-    maxMessageSize: 1048576,
-    autoPingInterval: 25000,
-    autoPingTimeout: 10000,
-    openHandshakeTimeout: 10000,
-    allowedOrigins: ['*'],
-    allowNullOrigin: true,
-    compression: false,
-    maxBufferedBytes: 4194304,
-  },
   auth: { anonymous: { type: 'static', role: 'anonymous' } },
 };
 

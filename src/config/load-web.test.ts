@@ -4,6 +4,14 @@ import type { PathService } from './model.js';
 import { configDocument, loadDocument, plain, problemsOf, realmWithRoles, webDocument } from './test-support.js';
 
 const bridgeDefaults = { postBodyLimit: 8192, requireIp: [], requireTls: false };
+/** The model of an sse path that sets only its realm. */
+const sseDefaults = {
+  auth: { anonymous: { type: 'static', role: 'anonymous' } },
+  cookieName: 'junction_ticket',
+  heartbeatMs: 15000,
+  maxTopics: 32,
+  maxBufferedBytes: 1048576,
+} as const;
 
 describe('web path services: valid files and their model', () => {
   const cases: { name: string; paths: Record<string, unknown>; expected: Record<string, PathService>; notices?: string[] }[] = [
@@ -165,15 +173,7 @@ describe('web path services: valid files and their model', () => {
         },
       },
       expected: {
-        '/events': {
-          type: 'sse',
-          realm: 'realm1',
-          auth: { anonymous: { type: 'static', role: 'anonymous' } },
-          cookieName: 'junction_ticket',
-          heartbeatMs: 15000,
-          maxTopics: 32,
-          maxBufferedBytes: 1048576,
-        },
+        '/events': { type: 'sse', realm: 'realm1', ...sseDefaults },
         '/feed': {
           type: 'sse',
           realm: 'realm1',
@@ -200,15 +200,7 @@ describe('web path services: valid files and their model', () => {
       expected: {
         '/api': { type: 'health' },
         '/api/publish': { type: 'publisher', realm: 'realm1', role: 'backend', options: bridgeDefaults },
-        '/api/v2/events': {
-          type: 'sse',
-          realm: 'realm1',
-          auth: { anonymous: { type: 'static', role: 'anonymous' } },
-          cookieName: 'junction_ticket',
-          heartbeatMs: 15000,
-          maxTopics: 32,
-          maxBufferedBytes: 1048576,
-        },
+        '/api/v2/events': { type: 'sse', realm: 'realm1', ...sseDefaults },
       },
     },
   ];

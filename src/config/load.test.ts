@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ConfigError } from './problems.js';
 import { parseConfig, parseConfigText } from './load.js';
 import type { JunctionConfig } from './model.js';
-import { websocketAt } from './test-support.js';
+import { websocketAt, websocketDefaults } from './test-support.js';
 
 /** The problem lines a config text produces (fails the test when it loads). */
 function problemsOf(text: string, env: Record<string, string> = {}): string[] {
@@ -95,21 +95,7 @@ describe('parseConfigText', () => {
     assert.equal(listener.kind, 'web');
     assert.deepEqual(listener.endpoint, { port: 8080, interface: '0.0.0.0' });
     assert.deepEqual(Object.keys(listener.paths), ['/ws']);
-    assert.deepEqual(listener.paths['/ws'], {
-      type: 'websocket',
-      serializers: ['json', 'msgpack', 'cbor'],
-      options: {
-        maxMessageSize: 1048576,
-        autoPingInterval: 25000,
-        autoPingTimeout: 10000,
-        openHandshakeTimeout: 10000,
-        allowedOrigins: ['*'],
-        allowNullOrigin: true,
-        compression: false,
-        maxBufferedBytes: 4194304,
-      },
-      auth: { anonymous: { type: 'static', role: 'anonymous' } },
-    });
+    assert.deepEqual(listener.paths['/ws'], websocketDefaults);
     assert.deepEqual(config.components, []);
     assert.deepEqual(config.notices, []);
   });

@@ -60,6 +60,23 @@ export function webDocument(paths: Record<string, unknown>, options?: Record<str
   });
 }
 
+/** The model of a websocket path that sets nothing: what the loader must give (spelled out here, not taken from the schema). */
+export const websocketDefaults = {
+  type: 'websocket',
+  serializers: ['json', 'msgpack', 'cbor'],
+  options: {
+    maxMessageSize: 1048576,
+    autoPingInterval: 25000,
+    autoPingTimeout: 10000,
+    openHandshakeTimeout: 10000,
+    allowedOrigins: ['*'],
+    allowNullOrigin: true,
+    compression: false,
+    maxBufferedBytes: 4194304,
+  },
+  auth: { anonymous: { type: 'static', role: 'anonymous' } },
+};
+
 export const testBaseDir = '/srv/junction';
 
 /** Loads a document as the loader would a file in testBaseDir, with `env` as the environment. */
