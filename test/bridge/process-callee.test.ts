@@ -9,6 +9,7 @@ import type { ProcessComponentConfig } from '../../src/config/model.js';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { projectRoot } from '../support/cli.js';
 import { startTestNode, testConfig } from '../support/node.js';
+import { processGone } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -37,20 +38,6 @@ async function callError(session: OpenSession, procedure: string, args: unknown[
     const failure = error as Partial<WampFailure>;
     if (failure.error === undefined) throw error;
     return failure as WampFailure;
-  }
-}
-
-/** True once `pid` is gone (or a zombie that nobody reaped yet: it runs no more code). */
-function gone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  try {
-    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
   }
 }
 
@@ -173,7 +160,7 @@ describe('process component', () => {
     assert.equal(late.error, 'junction.error.process.timeout');
     assert.match(String(late.args[0]), /did not finish within 400 ms and was killed/);
     const [pid] = JSON.parse(await readFile(pidFile, 'utf8')) as [number];
-    await waitFor(() => gone(pid), `program ${pid} to be gone`);
+    await waitFor(() => processGone(pid), `program ${pid} to be gone`);
   });
 
   it('kills the program when the caller gives up (the dealer interrupts the invocation)', async () => {
@@ -185,7 +172,7 @@ describe('process component', () => {
     await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8') !== '', 'the program to start');
     const [pid] = JSON.parse(await readFile(pidFile, 'utf8')) as [number];
     assert.equal(await call, 'wamp.error.timeout');
-    await waitFor(() => gone(pid), `program ${pid} to be gone long before its own 60 s timeout`);
+    await waitFor(() => processGone(pid), `program ${pid} to be gone long before its own 60 s timeout`);
   });
 
   it('kills the program\'s children too when it times out', async () => {
@@ -193,7 +180,7 @@ describe('process component', () => {
     const late = await callError(client, 'proc.family', [], { pid_file: pidFile });
     assert.equal(late.error, 'junction.error.process.timeout');
     const [parent, grandchild] = JSON.parse(await readFile(pidFile, 'utf8')) as [number, number];
-    await waitFor(() => gone(parent) && gone(grandchild), `programs ${parent} and ${grandchild} to be gone`);
+    await waitFor(() => processGone(parent) && processGone(grandchild), `programs ${parent} and ${grandchild} to be gone`);
   });
 
   it('kills a program that prints too much: junction.error.process.output_too_large', async () => {
@@ -232,7 +219,7 @@ describe('process component at shutdown', () => {
     await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8') !== '', 'the program to start');
     const [pid] = JSON.parse(await readFile(pidFile, 'utf8')) as [number];
     await own.stop();
-    await waitFor(() => gone(pid), `program ${pid} to be gone`);
+    await waitFor(() => processGone(pid), `program ${pid} to be gone`);
     await call;
     await caller.close();
   });

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { processGone } from '../../../../test/support/processes.js';
+import { waitFor } from '../../../../test/support/wait.js';
 import { checkProgram, programEnvironment } from './program-environment.js';
 import { runProgram, type RunOutcome } from './program-run.js';
 
@@ -17,26 +18,9 @@ function node(script: string, input = '', more: Partial<typeof limits> = {}, sig
   return runProgram({ command: [process.execPath, '-e', script], cwd: folder, env: programEnvironment({}) }, input, { ...limits, ...more }, signal);
 }
 
-/** True once `pid` is gone (or a zombie nobody reaped yet: it runs no more code). */
-function gone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  try {
-    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
-}
-
-async function waitGone(pid: number): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!gone(pid)) {
-    if (Date.now() > deadline) throw new Error(`process ${pid} is still alive`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+/** Waits (bounded) until the process `pid` is gone. */
+function waitGone(pid: number): Promise<void> {
+  return waitFor(() => processGone(pid), `process ${pid} to be gone`);
 }
 
 describe('runProgram', () => {
