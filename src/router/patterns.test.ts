@@ -2,16 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MessageType as T } from '../protocol/codes.js';
 import type { WampMessage } from '../protocol/messages.js';
-import { RouterHarness } from '../../test/support/router-harness.js';
+import { onlyMessage, RouterHarness } from '../../test/support/router-harness.js';
 
 function ofType<K extends WampMessage['type']>(messages: WampMessage[], type: K): Extract<WampMessage, { type: K }>[] {
   return messages.filter((m) => m.type === type) as Extract<WampMessage, { type: K }>[];
-}
-
-function one<K extends WampMessage['type']>(messages: WampMessage[], type: K): Extract<WampMessage, { type: K }> {
-  assert.equal(messages.length, 1, `expected exactly one message, got ${JSON.stringify(messages)}`);
-  assert.equal(messages[0]!.type, type, `expected type ${type}, got ${JSON.stringify(messages[0])}`);
-  return messages[0] as Extract<WampMessage, { type: K }>;
 }
 
 describe('router - pattern-based subscriptions', () => {
@@ -55,16 +49,16 @@ describe('router - pattern-based subscriptions', () => {
     a.peer.raw([T.SUBSCRIBE, 1, { match: 'prefix' }, 'news']);
     b.peer.raw([T.SUBSCRIBE, 1, { match: 'prefix' }, 'news']);
     b.peer.raw([T.SUBSCRIBE, 2, {}, 'news']);
-    const shared = one(a.peer.take(), T.SUBSCRIBED).subscription;
+    const shared = onlyMessage(a.peer.take(), T.SUBSCRIBED).subscription;
     const [bPrefix, bExact] = ofType(b.peer.take(), T.SUBSCRIBED).map((m) => m.subscription);
     assert.equal(bPrefix, shared);
     assert.notEqual(bExact, shared);
     a.peer.raw([T.UNSUBSCRIBE, 2, shared]);
-    one(a.peer.take(), T.UNSUBSCRIBED);
+    onlyMessage(a.peer.take(), T.UNSUBSCRIBED);
     const pub = await h.join();
     pub.peer.raw([T.PUBLISH, 1, {}, 'news.sport']);
     assert.equal(a.peer.take().length, 0);
-    assert.equal(one(b.peer.take(), T.EVENT).subscription, shared);
+    assert.equal(onlyMessage(b.peer.take(), T.EVENT).subscription, shared);
   });
 
   it('removes pattern subscriptions of a session that leaves', async () => {
@@ -81,9 +75,9 @@ describe('router - pattern-based subscriptions', () => {
     const h = new RouterHarness();
     const { peer } = await h.join();
     peer.raw([T.SUBSCRIBE, 1, { match: 'regex' }, 'a']);
-    assert.equal(one(peer.take(), T.ERROR).error, 'wamp.error.invalid_argument');
+    assert.equal(onlyMessage(peer.take(), T.ERROR).error, 'wamp.error.invalid_argument');
     peer.raw([T.SUBSCRIBE, 2, { match: 'prefix' }, 'a..b']);
-    assert.equal(one(peer.take(), T.ERROR).error, 'wamp.error.invalid_uri');
+    assert.equal(onlyMessage(peer.take(), T.ERROR).error, 'wamp.error.invalid_uri');
   });
 });
 
@@ -103,7 +97,7 @@ describe('router - pattern-based registrations', () => {
     for (const [name, match, uri] of registrations) {
       const callee = await h.join();
       callee.peer.raw([T.REGISTER, 1, { match }, uri]);
-      one(callee.peer.take(), T.REGISTERED);
+      onlyMessage(callee.peer.take(), T.REGISTERED);
       callees.set(name, callee);
     }
     const caller = await h.join();
@@ -119,7 +113,7 @@ describe('router - pattern-based registrations', () => {
     for (const [procedure, expected] of cases) {
       caller.peer.raw([T.CALL, ++request, {}, procedure]);
       if (expected === undefined) {
-        assert.equal(one(caller.peer.take(), T.ERROR).error, 'wamp.error.no_such_procedure');
+        assert.equal(onlyMessage(caller.peer.take(), T.ERROR).error, 'wamp.error.no_such_procedure');
         continue;
       }
       for (const [name, callee] of callees) {
@@ -128,10 +122,10 @@ describe('router - pattern-based registrations', () => {
           assert.equal(got.length, 0, `${procedure} must not reach registration ${name}`);
           continue;
         }
-        const invocation = one(got, T.INVOCATION);
+        const invocation = onlyMessage(got, T.INVOCATION);
         assert.equal(invocation.details.procedure, expected === '1' ? undefined : procedure, 'procedure named for patterns only');
         callee.peer.raw([T.YIELD, invocation.request, {}]);
-        one(caller.peer.take(), T.RESULT);
+        onlyMessage(caller.peer.take(), T.RESULT);
       }
     }
   });
@@ -142,7 +136,7 @@ describe('router - pattern-based registrations', () => {
     const b = await h.join();
     a.peer.raw([T.REGISTER, 1, { match: 'prefix', invoke: 'roundrobin' }, 'svc']);
     b.peer.raw([T.REGISTER, 1, { match: 'prefix', invoke: 'roundrobin' }, 'svc']);
-    assert.equal(one(a.peer.take(), T.REGISTERED).registration, one(b.peer.take(), T.REGISTERED).registration);
+    assert.equal(onlyMessage(a.peer.take(), T.REGISTERED).registration, onlyMessage(b.peer.take(), T.REGISTERED).registration);
     const c = await h.join();
     c.peer.raw([T.REGISTER, 1, { match: 'wildcard' }, 'svc.']);
     c.peer.raw([T.REGISTER, 2, { match: 'wildcard' }, 'svc.']);

@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MessageType as T } from '../protocol/codes.js';
-import type { WampMessage } from '../protocol/messages.js';
-import { allRoles, flush, RouterHarness } from '../../test/support/router-harness.js';
-
-function only<K extends WampMessage['type']>(messages: WampMessage[], type: K): Extract<WampMessage, { type: K }> {
-  assert.equal(messages.length, 1, `expected exactly one message, got ${JSON.stringify(messages)}`);
-  assert.equal(messages[0]!.type, type, `expected type ${type}, got ${JSON.stringify(messages[0])}`);
-  return messages[0] as Extract<WampMessage, { type: K }>;
-}
+import { allRoles, flush, onlyMessage, RouterHarness } from '../../test/support/router-harness.js';
 
 describe('router - session lifecycle', () => {
   it('answers HELLO with WELCOME carrying the identity and the router roles', async () => {
@@ -27,7 +20,7 @@ describe('router - session lifecycle', () => {
     const peer = h.connect();
     peer.raw([T.HELLO, 'nowhere', { roles: allRoles }]);
     await flush();
-    const abort = only(peer.take(), T.ABORT);
+    const abort = onlyMessage(peer.take(), T.ABORT);
     assert.equal(abort.reason, 'wamp.error.no_such_realm');
     assert.match(String(abort.details.message), /nowhere/);
     assert.ok(peer.closed);
@@ -38,17 +31,17 @@ describe('router - session lifecycle', () => {
     const noRoles = h.connect();
     noRoles.raw([T.HELLO, 'realm1', {}]);
     await flush();
-    assert.match(String(only(noRoles.take(), T.ABORT).details.message), /roles/);
+    assert.match(String(onlyMessage(noRoles.take(), T.ABORT).details.message), /roles/);
 
     const early = h.connect();
     early.raw([T.PUBLISH, 1, {}, 'a.topic']);
-    const abort = only(early.take(), T.ABORT);
+    const abort = onlyMessage(early.take(), T.ABORT);
     assert.equal(abort.reason, 'wamp.error.protocol_violation');
     assert.match(String(abort.details.message), /PUBLISH received before HELLO/);
 
     const { peer } = await h.join();
     peer.raw([T.HELLO, 'realm1', { roles: allRoles }]);
-    assert.match(String(only(peer.take(), T.ABORT).details.message), /HELLO received on an established session/);
+    assert.match(String(onlyMessage(peer.take(), T.ABORT).details.message), /HELLO received on an established session/);
   });
 
   it('aborts a malformed message with the parser reason and keeps serving other sessions', async () => {
@@ -56,18 +49,18 @@ describe('router - session lifecycle', () => {
     const bad = await h.join();
     const good = await h.join();
     bad.peer.raw([T.PUBLISH, 'not-an-id', {}, 'x']);
-    const abort = only(bad.peer.take(), T.ABORT);
+    const abort = onlyMessage(bad.peer.take(), T.ABORT);
     assert.equal(abort.reason, 'wamp.error.protocol_violation');
     assert.match(String(abort.details.message), /PUBLISH request/);
     good.peer.raw([T.SUBSCRIBE, 1, {}, 'still.works']);
-    assert.equal(only(good.peer.take(), T.SUBSCRIBED).request, 1);
+    assert.equal(onlyMessage(good.peer.take(), T.SUBSCRIBED).request, 1);
   });
 
   it('aborts messages a client may not send, such as EVENT or WELCOME', async () => {
     const h = new RouterHarness();
     const { peer } = await h.join();
     peer.raw([T.WELCOME, 5, {}]);
-    assert.match(String(only(peer.take(), T.ABORT).details.message), /WELCOME is not a message a client may send/);
+    assert.match(String(onlyMessage(peer.take(), T.ABORT).details.message), /WELCOME is not a message a client may send/);
   });
 
   it('answers GOODBYE with wamp.close.goodbye_and_out and cleans up', async () => {
@@ -76,7 +69,7 @@ describe('router - session lifecycle', () => {
     peer.raw([T.SUBSCRIBE, 1, {}, 'a']);
     peer.take();
     peer.raw([T.GOODBYE, {}, 'wamp.close.close_realm']);
-    const goodbye = only(peer.take(), T.GOODBYE);
+    const goodbye = onlyMessage(peer.take(), T.GOODBYE);
     assert.equal(goodbye.reason, 'wamp.close.goodbye_and_out');
     assert.ok(peer.closed);
     assert.equal(h.router.realm('realm1')!.broker.subscriptionCount(), 0);
@@ -88,8 +81,8 @@ describe('router - session lifecycle', () => {
     const a = await h.join();
     const b = await h.join();
     const done = h.router.shutdown(1_000);
-    assert.equal(only(a.peer.take(), T.GOODBYE).reason, 'wamp.close.system_shutdown');
-    assert.equal(only(b.peer.take(), T.GOODBYE).reason, 'wamp.close.system_shutdown');
+    assert.equal(onlyMessage(a.peer.take(), T.GOODBYE).reason, 'wamp.close.system_shutdown');
+    assert.equal(onlyMessage(b.peer.take(), T.GOODBYE).reason, 'wamp.close.system_shutdown');
     a.peer.raw([T.GOODBYE, {}, 'wamp.close.goodbye_and_out']);
     b.peer.link.detach();
     await done;
@@ -106,13 +99,13 @@ describe('router - broker', () => {
     const pub = await h.join();
     s1.peer.raw([T.SUBSCRIBE, 1, {}, 'chat.room1']);
     s2.peer.raw([T.SUBSCRIBE, 7, {}, 'chat.room1']);
-    const sub1 = only(s1.peer.take(), T.SUBSCRIBED);
-    const sub2 = only(s2.peer.take(), T.SUBSCRIBED);
+    const sub1 = onlyMessage(s1.peer.take(), T.SUBSCRIBED);
+    const sub2 = onlyMessage(s2.peer.take(), T.SUBSCRIBED);
     assert.equal(sub1.subscription, sub2.subscription);
     pub.peer.raw([T.PUBLISH, 3, { acknowledge: true }, 'chat.room1', ['hello'], { from: 'pub' }]);
-    const published = only(pub.peer.take(), T.PUBLISHED);
+    const published = onlyMessage(pub.peer.take(), T.PUBLISHED);
     for (const subscriber of [s1, s2]) {
-      const event = only(subscriber.peer.take(), T.EVENT);
+      const event = onlyMessage(subscriber.peer.take(), T.EVENT);
       assert.equal(event.subscription, sub1.subscription);
       assert.equal(event.publication, published.publication);
       assert.deepEqual(event.args, ['hello']);
@@ -128,7 +121,7 @@ describe('router - broker', () => {
     peer.raw([T.PUBLISH, 2, {}, 'echo', [1]]);
     assert.equal(peer.take().length, 0);
     peer.raw([T.PUBLISH, 3, { exclude_me: false }, 'echo', [2]]);
-    assert.deepEqual(only(peer.take(), T.EVENT).args, [2]);
+    assert.deepEqual(onlyMessage(peer.take(), T.EVENT).args, [2]);
   });
 
   it('applies eligible and exclude lists, exclusion winning', async () => {
@@ -152,7 +145,7 @@ describe('router - broker', () => {
     sub.peer.raw([T.SUBSCRIBE, 1, {}, 't']);
     sub.peer.take();
     pub.peer.raw([T.PUBLISH, 1, { disclose_me: true }, 't']);
-    const event = only(sub.peer.take(), T.EVENT);
+    const event = onlyMessage(sub.peer.take(), T.EVENT);
     assert.equal(event.details.publisher, pub.id);
     assert.equal(event.details.publisher_authrole, 'anonymous');
   });
@@ -161,11 +154,11 @@ describe('router - broker', () => {
     const h = new RouterHarness();
     const { peer } = await h.join();
     peer.raw([T.SUBSCRIBE, 1, {}, 't']);
-    const { subscription } = only(peer.take(), T.SUBSCRIBED);
+    const { subscription } = onlyMessage(peer.take(), T.SUBSCRIBED);
     peer.raw([T.UNSUBSCRIBE, 2, subscription]);
-    assert.equal(only(peer.take(), T.UNSUBSCRIBED).request, 2);
+    assert.equal(onlyMessage(peer.take(), T.UNSUBSCRIBED).request, 2);
     peer.raw([T.UNSUBSCRIBE, 3, subscription]);
-    const error = only(peer.take(), T.ERROR);
+    const error = onlyMessage(peer.take(), T.ERROR);
     assert.equal(error.error, 'wamp.error.no_such_subscription');
     assert.equal(error.requestType, T.UNSUBSCRIBE);
   });
@@ -174,9 +167,9 @@ describe('router - broker', () => {
     const h = new RouterHarness();
     const { peer } = await h.join();
     peer.raw([T.SUBSCRIBE, 1, {}, 'bad..uri']);
-    assert.equal(only(peer.take(), T.ERROR).error, 'wamp.error.invalid_uri');
+    assert.equal(onlyMessage(peer.take(), T.ERROR).error, 'wamp.error.invalid_uri');
     peer.raw([T.PUBLISH, 2, { acknowledge: true }, 'wamp.session.on_join']);
-    const error = only(peer.take(), T.ERROR);
+    const error = onlyMessage(peer.take(), T.ERROR);
     assert.equal(error.error, 'wamp.error.invalid_uri');
     assert.match(String(error.args?.[0]), /reserved/);
     peer.raw([T.PUBLISH, 3, {}, 'has space']);
@@ -187,7 +180,7 @@ describe('router - broker', () => {
     const h = new RouterHarness();
     const { peer } = await h.join();
     peer.raw([T.PUBLISH, 1, { acknowledge: true, exclude: ['x'] }, 't']);
-    const error = only(peer.take(), T.ERROR);
+    const error = onlyMessage(peer.take(), T.ERROR);
     assert.equal(error.error, 'wamp.error.invalid_argument');
     assert.match(String(error.args?.[0]), /exclude/);
   });
@@ -200,7 +193,7 @@ describe('router - broker', () => {
     sub.peer.link.detach();
     assert.equal(h.router.realm('realm1')!.broker.subscriptionCount(), 0);
     pub.peer.raw([T.PUBLISH, 1, { acknowledge: true }, 't']);
-    assert.equal(only(pub.peer.take(), T.PUBLISHED).request, 1);
+    assert.equal(onlyMessage(pub.peer.take(), T.PUBLISHED).request, 1);
   });
 });
 
@@ -208,7 +201,7 @@ describe('router - dealer', () => {
   async function registered(h: RouterHarness, procedure = 'com.add') {
     const callee = await h.join();
     callee.peer.raw([T.REGISTER, 1, {}, procedure]);
-    const { registration } = only(callee.peer.take(), T.REGISTERED);
+    const { registration } = onlyMessage(callee.peer.take(), T.REGISTERED);
     return { ...callee, registration };
   }
 
@@ -217,12 +210,12 @@ describe('router - dealer', () => {
     const callee = await registered(h);
     const caller = await h.join();
     caller.peer.raw([T.CALL, 9, {}, 'com.add', [2, 3], { mode: 'sum' }]);
-    const invocation = only(callee.peer.take(), T.INVOCATION);
+    const invocation = onlyMessage(callee.peer.take(), T.INVOCATION);
     assert.equal(invocation.registration, callee.registration);
     assert.deepEqual(invocation.args, [2, 3]);
     assert.deepEqual(invocation.kwargs, { mode: 'sum' });
     callee.peer.raw([T.YIELD, invocation.request, {}, [5], { ok: true }]);
-    const result = only(caller.peer.take(), T.RESULT);
+    const result = onlyMessage(caller.peer.take(), T.RESULT);
     assert.equal(result.request, 9);
     assert.deepEqual(result.args, [5]);
     assert.deepEqual(result.kwargs, { ok: true });
@@ -233,9 +226,9 @@ describe('router - dealer', () => {
     await registered(h);
     const other = await h.join();
     other.peer.raw([T.REGISTER, 1, {}, 'com.add']);
-    assert.equal(only(other.peer.take(), T.ERROR).error, 'wamp.error.procedure_already_exists');
+    assert.equal(onlyMessage(other.peer.take(), T.ERROR).error, 'wamp.error.procedure_already_exists');
     other.peer.raw([T.CALL, 2, {}, 'com.missing']);
-    const error = only(other.peer.take(), T.ERROR);
+    const error = onlyMessage(other.peer.take(), T.ERROR);
     assert.equal(error.error, 'wamp.error.no_such_procedure');
     assert.equal(error.requestType, T.CALL);
     assert.equal(error.request, 2);
@@ -246,9 +239,9 @@ describe('router - dealer', () => {
     const callee = await registered(h);
     const caller = await h.join();
     caller.peer.raw([T.CALL, 4, {}, 'com.add', [1]]);
-    const invocation = only(callee.peer.take(), T.INVOCATION);
+    const invocation = onlyMessage(callee.peer.take(), T.INVOCATION);
     callee.peer.raw([T.ERROR, T.INVOCATION, invocation.request, {}, 'com.error.overflow', ['too big'], { limit: 10 }]);
-    const error = only(caller.peer.take(), T.ERROR);
+    const error = onlyMessage(caller.peer.take(), T.ERROR);
     assert.equal(error.error, 'com.error.overflow');
     assert.deepEqual(error.args, ['too big']);
     assert.deepEqual(error.kwargs, { limit: 10 });
@@ -265,7 +258,7 @@ describe('router - dealer', () => {
     assert.deepEqual(errors.map((m) => m.type === T.ERROR && [m.request, m.error]),
       [[1, 'wamp.error.canceled'], [2, 'wamp.error.canceled']]);
     caller.peer.raw([T.CALL, 3, {}, 'com.add']);
-    assert.equal(only(caller.peer.take(), T.ERROR).error, 'wamp.error.no_such_procedure');
+    assert.equal(onlyMessage(caller.peer.take(), T.ERROR).error, 'wamp.error.no_such_procedure');
   });
 
   it('interrupts the callee when the caller leaves, and ignores the late YIELD', async () => {
@@ -273,9 +266,9 @@ describe('router - dealer', () => {
     const callee = await registered(h);
     const caller = await h.join();
     caller.peer.raw([T.CALL, 1, {}, 'com.add']);
-    const invocation = only(callee.peer.take(), T.INVOCATION);
+    const invocation = onlyMessage(callee.peer.take(), T.INVOCATION);
     caller.peer.link.detach();
-    const interrupt = only(callee.peer.take(), T.INTERRUPT);
+    const interrupt = onlyMessage(callee.peer.take(), T.INTERRUPT);
     assert.equal(interrupt.request, invocation.request);
     callee.peer.raw([T.YIELD, invocation.request, {}]);
     assert.equal(h.router.realm('realm1')!.dealer.callsInFlight(), 0);
@@ -287,7 +280,7 @@ describe('router - dealer', () => {
     const callee = await registered(h);
     const caller = await h.join();
     caller.peer.raw([T.CALL, 1, { receive_progress: true }, 'com.add']);
-    const invocation = only(callee.peer.take(), T.INVOCATION);
+    const invocation = onlyMessage(callee.peer.take(), T.INVOCATION);
     assert.equal(invocation.details.receive_progress, true);
     callee.peer.raw([T.YIELD, invocation.request, { progress: true }, ['partial']]);
     callee.peer.raw([T.YIELD, invocation.request, {}, ['final']]);
@@ -302,12 +295,12 @@ describe('router - dealer', () => {
     const callee = await registered(h);
     const caller = await h.join();
     caller.peer.raw([T.CALL, 1, { timeout: 500 }, 'com.add']);
-    const invocation = only(callee.peer.take(), T.INVOCATION);
+    const invocation = onlyMessage(callee.peer.take(), T.INVOCATION);
     h.clock.advance(499);
     assert.equal(caller.peer.take().length, 0);
     h.clock.advance(1);
-    assert.equal(only(caller.peer.take(), T.ERROR).error, 'wamp.error.timeout');
-    assert.equal(only(callee.peer.take(), T.INTERRUPT).request, invocation.request);
+    assert.equal(onlyMessage(caller.peer.take(), T.ERROR).error, 'wamp.error.timeout');
+    assert.equal(onlyMessage(callee.peer.take(), T.INTERRUPT).request, invocation.request);
     callee.peer.raw([T.YIELD, invocation.request, {}, ['late']]);
     assert.equal(caller.peer.take().length, 0, 'a result after the timeout is dropped');
   });
@@ -320,22 +313,22 @@ describe('router - dealer', () => {
     caller.peer.raw([T.CALL, 1, {}, 'com.add']);
     callee.peer.take();
     caller.peer.raw([T.CANCEL, 1, { mode: 'skip' }]);
-    assert.equal(only(caller.peer.take(), T.ERROR).error, 'wamp.error.canceled');
+    assert.equal(onlyMessage(caller.peer.take(), T.ERROR).error, 'wamp.error.canceled');
     assert.equal(callee.peer.take().length, 0, 'skip does not tell the callee');
 
     caller.peer.raw([T.CALL, 2, {}, 'com.add']);
-    const killed = only(callee.peer.take(), T.INVOCATION);
+    const killed = onlyMessage(callee.peer.take(), T.INVOCATION);
     caller.peer.raw([T.CANCEL, 2, { mode: 'kill' }]);
-    assert.equal(only(callee.peer.take(), T.INTERRUPT).options.mode, 'kill');
+    assert.equal(onlyMessage(callee.peer.take(), T.INTERRUPT).options.mode, 'kill');
     assert.equal(caller.peer.take().length, 0, 'kill waits for the callee');
     callee.peer.raw([T.ERROR, T.INVOCATION, killed.request, {}, 'wamp.error.canceled']);
-    assert.equal(only(caller.peer.take(), T.ERROR).error, 'wamp.error.canceled');
+    assert.equal(onlyMessage(caller.peer.take(), T.ERROR).error, 'wamp.error.canceled');
 
     caller.peer.raw([T.CALL, 3, {}, 'com.add']);
     callee.peer.take();
     caller.peer.raw([T.CANCEL, 3, { mode: 'killnowait' }]);
-    assert.equal(only(callee.peer.take(), T.INTERRUPT).options.mode, 'killnowait');
-    assert.equal(only(caller.peer.take(), T.ERROR).error, 'wamp.error.canceled');
+    assert.equal(onlyMessage(callee.peer.take(), T.INTERRUPT).options.mode, 'killnowait');
+    assert.equal(onlyMessage(caller.peer.take(), T.ERROR).error, 'wamp.error.canceled');
 
     caller.peer.raw([T.CANCEL, 3, {}]);
     assert.equal(caller.peer.take().length, 0, 'canceling a finished call does nothing');
@@ -347,10 +340,10 @@ describe('router - dealer', () => {
     const b = await h.join();
     a.peer.raw([T.REGISTER, 1, { invoke: 'roundrobin' }, 'p']);
     b.peer.raw([T.REGISTER, 1, { invoke: 'roundrobin' }, 'p']);
-    assert.equal(only(a.peer.take(), T.REGISTERED).registration, only(b.peer.take(), T.REGISTERED).registration);
+    assert.equal(onlyMessage(a.peer.take(), T.REGISTERED).registration, onlyMessage(b.peer.take(), T.REGISTERED).registration);
     const c = await h.join();
     c.peer.raw([T.REGISTER, 1, { invoke: 'random' }, 'p']);
-    assert.equal(only(c.peer.take(), T.ERROR).error, 'wamp.error.procedure_exists_with_different_invocation_policy');
+    assert.equal(onlyMessage(c.peer.take(), T.ERROR).error, 'wamp.error.procedure_exists_with_different_invocation_policy');
     for (const request of [1, 2, 3, 4]) c.peer.raw([T.CALL, request, {}, 'p']);
     assert.equal(a.peer.take().length, 2);
     assert.equal(b.peer.take().length, 2);
@@ -362,7 +355,7 @@ describe('router - authorization', () => {
     const h = new RouterHarness({ authorizer: { authorize: (_s, action) => ({ allow: action !== 'call' }) } });
     const { peer } = await h.join();
     peer.raw([T.CALL, 1, {}, 'com.secret']);
-    const error = only(peer.take(), T.ERROR);
+    const error = onlyMessage(peer.take(), T.ERROR);
     assert.equal(error.error, 'wamp.error.not_authorized');
     assert.match(String(error.args?.[0]), /not authorized to call "com.secret"/);
   });
@@ -384,7 +377,7 @@ describe('router - authorization', () => {
     const h = new RouterHarness({ authorizer: { authorize: () => { throw new Error('boom'); } } });
     const { peer } = await h.join();
     peer.raw([T.REGISTER, 1, {}, 'p']);
-    assert.equal(only(peer.take(), T.ERROR).error, 'wamp.error.not_authorized');
+    assert.equal(onlyMessage(peer.take(), T.ERROR).error, 'wamp.error.not_authorized');
   });
 });
 
@@ -398,7 +391,7 @@ describe('router - payload passthru mode', () => {
     sub.peer.raw([T.SUBSCRIBE, 1, {}, 'secret.topic']);
     sub.peer.take();
     pub.peer.raw([T.PUBLISH, 1, { ...ppt }, 'secret.topic', bytes]);
-    const event = only(sub.peer.take(), T.EVENT);
+    const event = onlyMessage(sub.peer.take(), T.EVENT);
     assert.deepEqual(event.payload, bytes);
     assert.equal(event.args, undefined);
     assert.deepEqual(event.details, ppt);
@@ -406,11 +399,11 @@ describe('router - payload passthru mode', () => {
     sub.peer.raw([T.REGISTER, 2, {}, 'secret.proc']);
     sub.peer.take();
     pub.peer.raw([T.CALL, 2, { ...ppt }, 'secret.proc', bytes]);
-    const invocation = only(sub.peer.take(), T.INVOCATION);
+    const invocation = onlyMessage(sub.peer.take(), T.INVOCATION);
     assert.deepEqual(invocation.payload, bytes);
     assert.equal(invocation.details.ppt_scheme, 'x_custom');
     sub.peer.raw([T.YIELD, invocation.request, { ...ppt }, new Uint8Array([1])]);
-    const result = only(pub.peer.take(), T.RESULT);
+    const result = onlyMessage(pub.peer.take(), T.RESULT);
     assert.deepEqual(result.payload, new Uint8Array([1]));
     assert.equal(result.details.ppt_keyid, 'k1');
   });

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { anonymousGate } from '../../src/auth/anonymous.js';
 import { MessageType } from '../../src/protocol/codes.js';
 import type { Envelope } from '../../src/protocol/envelope.js';
@@ -60,6 +61,13 @@ export class ManualClock implements Clock {
     this.timers = this.timers.filter((timer) => timer.at > this.now);
     for (const timer of due) timer.callback();
   }
+}
+
+/** The one message in `messages`, which must be of `type` (fails the test otherwise). */
+export function onlyMessage<K extends WampMessage['type']>(messages: WampMessage[], type: K): Extract<WampMessage, { type: K }> {
+  assert.equal(messages.length, 1, `expected exactly one message, got ${JSON.stringify(messages)}`);
+  assert.equal(messages[0]!.type, type, `expected type ${type}, got ${JSON.stringify(messages[0])}`);
+  return messages[0] as Extract<WampMessage, { type: K }>;
 }
 
 export const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MessageType as T } from '../../protocol/codes.js';
-import type { WampMessage } from '../../protocol/messages.js';
-import { RouterHarness } from '../../../test/support/router-harness.js';
-
-function one<K extends WampMessage['type']>(messages: WampMessage[], type: K): Extract<WampMessage, { type: K }> {
-  assert.equal(messages.length, 1, `expected exactly one message, got ${JSON.stringify(messages)}`);
-  assert.equal(messages[0]!.type, type, `expected type ${type}, got ${JSON.stringify(messages[0])}`);
-  return messages[0] as Extract<WampMessage, { type: K }>;
-}
+import { onlyMessage, RouterHarness } from '../../../test/support/router-harness.js';
 
 describe('broker - event retention', () => {
   it('is announced in WELCOME', async () => {
@@ -80,13 +73,13 @@ describe('broker - event history', () => {
     for (const [i, topic] of ['log.a', 'log.b', 'other', 'log.c'].entries()) pub.peer.raw([T.PUBLISH, i + 1, {}, topic, [i]]);
     const sub = await h.join();
     sub.peer.raw([T.SUBSCRIBE, 1, { match: 'prefix' }, 'log']);
-    const { subscription } = one(sub.peer.take(), T.SUBSCRIBED);
+    const { subscription } = onlyMessage(sub.peer.take(), T.SUBSCRIBED);
     const stored = broker.subscription(subscription)!.history!.query({}, { authid: '', authrole: '' });
     assert.deepEqual(stored.map((e) => [e.details.topic, e.args?.[0]]), [['log.b', 1], ['log.c', 3]]);
     sub.peer.raw([T.UNSUBSCRIBE, 2, subscription]);
     sub.peer.take();
     assert.ok(broker.subscription(subscription), 'the history subscription stays');
     sub.peer.raw([T.SUBSCRIBE, 3, { match: 'prefix' }, 'log']);
-    assert.equal(one(sub.peer.take(), T.SUBSCRIBED).subscription, subscription);
+    assert.equal(onlyMessage(sub.peer.take(), T.SUBSCRIBED).subscription, subscription);
   });
 });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MessageType as T } from '../../protocol/codes.js';
-import type { Dict, WampMessage } from '../../protocol/messages.js';
-import { allRoles, RouterHarness } from '../../../test/support/router-harness.js';
+import type { Dict } from '../../protocol/messages.js';
+import { allRoles, onlyMessage, RouterHarness } from '../../../test/support/router-harness.js';
 
 /**
  * Calls that end well: progressive call invocations, and every race between the caller, the
@@ -15,17 +15,11 @@ const streamingRoles: Dict = {
   callee: { features: { progressive_call_results: true, progressive_call_invocations: true, call_canceling: true } },
 };
 
-function one<K extends WampMessage['type']>(messages: WampMessage[], type: K): Extract<WampMessage, { type: K }> {
-  assert.equal(messages.length, 1, `expected exactly one message, got ${JSON.stringify(messages)}`);
-  assert.equal(messages[0]!.type, type, `expected type ${type}, got ${JSON.stringify(messages[0])}`);
-  return messages[0] as Extract<WampMessage, { type: K }>;
-}
-
 async function setUp(calleeRoles: Dict = streamingRoles) {
   const h = new RouterHarness();
   const callee = await h.join(calleeRoles);
   callee.peer.raw([T.REGISTER, 1, {}, 'com.upload']);
-  const { registration } = one(callee.peer.take(), T.REGISTERED);
+  const { registration } = onlyMessage(callee.peer.take(), T.REGISTERED);
   const caller = await h.join(streamingRoles);
   const dealer = h.router.realm('realm1')!.dealer;
   return { h, callee, caller, registration, dealer };
@@ -67,7 +61,7 @@ describe('dealer - progressive call invocations', () => {
   it('refuses with wamp.error.feature_not_supported when the callee cannot take chunks, and drops the rest of the stream', async () => {
     const { callee, caller, dealer } = await setUp(allRoles);
     caller.peer.raw([T.CALL, 3, { progress: true }, 'com.upload', [1]]);
-    const error = one(caller.peer.take(), T.ERROR);
+    const error = onlyMessage(caller.peer.take(), T.ERROR);
     assert.equal(error.error, 'wamp.error.feature_not_supported');
     assert.equal(error.request, 3);
     caller.peer.raw([T.CALL, 3, { progress: true }, 'com.upload', [2]]);
@@ -76,14 +70,14 @@ describe('dealer - progressive call invocations', () => {
     assert.equal(caller.peer.take().length, 0);
     assert.equal(dealer.callsInFlight(), 0);
     caller.peer.raw([T.CALL, 3, {}, 'com.upload', ['fresh']]);
-    assert.equal(one(callee.peer.take(), T.INVOCATION).args?.[0], 'fresh', 'after the final chunk the request ID is free again');
+    assert.equal(onlyMessage(callee.peer.take(), T.INVOCATION).args?.[0], 'fresh', 'after the final chunk the request ID is free again');
   });
 
   it('aborts a CALL that reuses the request ID of a call in flight that is not streaming', async () => {
     const { caller } = await setUp();
     caller.peer.raw([T.CALL, 1, {}, 'com.upload']);
     caller.peer.raw([T.CALL, 1, {}, 'com.upload']);
-    const abort = one(caller.peer.take(), T.ABORT);
+    const abort = onlyMessage(caller.peer.take(), T.ABORT);
     assert.equal(abort.reason, 'wamp.error.protocol_violation');
     assert.match(String(abort.details.message), /already in use/);
   });
@@ -93,10 +87,10 @@ describe('dealer - races', () => {
   it('drops a result that arrives after the timeout, and a cancel after the timeout', async () => {
     const { h, callee, caller, dealer } = await setUp();
     caller.peer.raw([T.CALL, 1, { timeout: 100 }, 'com.upload']);
-    const invocation = one(callee.peer.take(), T.INVOCATION);
+    const invocation = onlyMessage(callee.peer.take(), T.INVOCATION);
     h.clock.advance(100);
-    assert.equal(one(caller.peer.take(), T.ERROR).error, 'wamp.error.timeout');
-    assert.equal(one(callee.peer.take(), T.INTERRUPT).options.mode, 'killnowait');
+    assert.equal(onlyMessage(caller.peer.take(), T.ERROR).error, 'wamp.error.timeout');
+    assert.equal(onlyMessage(callee.peer.take(), T.INTERRUPT).options.mode, 'killnowait');
     callee.peer.raw([T.YIELD, invocation.request, {}, ['late']]);
     callee.peer.raw([T.ERROR, T.INVOCATION, invocation.request, {}, 'wamp.error.canceled']);
     caller.peer.raw([T.CANCEL, 1, { mode: 'kill' }]);
@@ -108,12 +102,12 @@ describe('dealer - races', () => {
   it('drops a result that arrives after a cancel, and a second cancel', async () => {
     const { callee, caller } = await setUp();
     caller.peer.raw([T.CALL, 1, { receive_progress: true }, 'com.upload']);
-    const invocation = one(callee.peer.take(), T.INVOCATION);
+    const invocation = onlyMessage(callee.peer.take(), T.INVOCATION);
     callee.peer.raw([T.YIELD, invocation.request, { progress: true }, ['partial']]);
-    assert.equal(one(caller.peer.take(), T.RESULT).details.progress, true);
+    assert.equal(onlyMessage(caller.peer.take(), T.RESULT).details.progress, true);
     caller.peer.raw([T.CANCEL, 1, { mode: 'killnowait' }]);
-    assert.equal(one(caller.peer.take(), T.ERROR).error, 'wamp.error.canceled');
-    one(callee.peer.take(), T.INTERRUPT);
+    assert.equal(onlyMessage(caller.peer.take(), T.ERROR).error, 'wamp.error.canceled');
+    onlyMessage(callee.peer.take(), T.INTERRUPT);
     callee.peer.raw([T.YIELD, invocation.request, { progress: true }, ['more']]);
     callee.peer.raw([T.YIELD, invocation.request, {}, ['final']]);
     caller.peer.raw([T.CANCEL, 1, {}]);
@@ -124,11 +118,11 @@ describe('dealer - races', () => {
   it('ignores a cancel of a call that has finished, and does not touch a later call', async () => {
     const { callee, caller } = await setUp();
     caller.peer.raw([T.CALL, 1, {}, 'com.upload']);
-    const invocation = one(callee.peer.take(), T.INVOCATION);
+    const invocation = onlyMessage(callee.peer.take(), T.INVOCATION);
     callee.peer.raw([T.YIELD, invocation.request, {}, ['ok']]);
-    one(caller.peer.take(), T.RESULT);
+    onlyMessage(caller.peer.take(), T.RESULT);
     caller.peer.raw([T.CALL, 2, {}, 'com.upload']);
-    one(callee.peer.take(), T.INVOCATION);
+    onlyMessage(callee.peer.take(), T.INVOCATION);
     caller.peer.raw([T.CANCEL, 1, { mode: 'kill' }]);
     assert.equal(caller.peer.take().length, 0);
     assert.equal(callee.peer.take().length, 0, 'call 2 is not interrupted');
@@ -137,7 +131,7 @@ describe('dealer - races', () => {
   it('fails the call when the callee leaves in the middle of progressive results', async () => {
     const { callee, caller, dealer } = await setUp();
     caller.peer.raw([T.CALL, 1, { receive_progress: true }, 'com.upload']);
-    const invocation = one(callee.peer.take(), T.INVOCATION);
+    const invocation = onlyMessage(callee.peer.take(), T.INVOCATION);
     callee.peer.raw([T.YIELD, invocation.request, { progress: true }, [1]]);
     callee.peer.link.detach();
     const [partial, error] = caller.peer.take();
@@ -149,9 +143,9 @@ describe('dealer - races', () => {
   it('fails the call when the callee leaves while the caller is streaming, and drops the remaining chunks', async () => {
     const { callee, caller, dealer } = await setUp();
     caller.peer.raw([T.CALL, 1, { progress: true }, 'com.upload', [1]]);
-    one(callee.peer.take(), T.INVOCATION);
+    onlyMessage(callee.peer.take(), T.INVOCATION);
     callee.peer.link.detach();
-    assert.equal(one(caller.peer.take(), T.ERROR).error, 'wamp.error.canceled');
+    assert.equal(onlyMessage(caller.peer.take(), T.ERROR).error, 'wamp.error.canceled');
     caller.peer.raw([T.CALL, 1, { progress: true }, 'com.upload', [2]]);
     caller.peer.raw([T.CALL, 1, {}, 'com.upload', [3]]);
     assert.equal(caller.peer.take().length, 0, 'no second answer, not even no_such_procedure for the late chunks');
@@ -178,10 +172,10 @@ describe('dealer - races', () => {
   it('times out a progressive call invocation mid-stream and drops the chunks that follow', async () => {
     const { h, callee, caller } = await setUp();
     caller.peer.raw([T.CALL, 1, { progress: true, timeout: 50 }, 'com.upload', [1]]);
-    const invocation = one(callee.peer.take(), T.INVOCATION);
+    const invocation = onlyMessage(callee.peer.take(), T.INVOCATION);
     h.clock.advance(50);
-    assert.equal(one(caller.peer.take(), T.ERROR).error, 'wamp.error.timeout');
-    assert.equal(one(callee.peer.take(), T.INTERRUPT).request, invocation.request);
+    assert.equal(onlyMessage(caller.peer.take(), T.ERROR).error, 'wamp.error.timeout');
+    assert.equal(onlyMessage(callee.peer.take(), T.INTERRUPT).request, invocation.request);
     caller.peer.raw([T.CALL, 1, {}, 'com.upload', [2]]);
     assert.equal(callee.peer.take().length, 0);
     assert.equal(caller.peer.take().length, 0);
@@ -190,9 +184,9 @@ describe('dealer - races', () => {
   it('ends the call when the callee answers before the caller finished streaming', async () => {
     const { callee, caller } = await setUp();
     caller.peer.raw([T.CALL, 1, { progress: true }, 'com.upload', [1]]);
-    const invocation = one(callee.peer.take(), T.INVOCATION);
+    const invocation = onlyMessage(callee.peer.take(), T.INVOCATION);
     callee.peer.raw([T.ERROR, T.INVOCATION, invocation.request, {}, 'com.error.too_big']);
-    assert.equal(one(caller.peer.take(), T.ERROR).error, 'com.error.too_big');
+    assert.equal(onlyMessage(caller.peer.take(), T.ERROR).error, 'com.error.too_big');
     caller.peer.raw([T.CALL, 1, { progress: true }, 'com.upload', [2]]);
     caller.peer.raw([T.CALL, 1, {}, 'com.upload', [3]]);
     assert.equal(callee.peer.take().length, 0, 'the callee gets no chunk of a call it already ended');
@@ -201,10 +195,10 @@ describe('dealer - races', () => {
   it('cancels a streaming call and drops the chunks that follow', async () => {
     const { callee, caller } = await setUp();
     caller.peer.raw([T.CALL, 1, { progress: true }, 'com.upload', [1]]);
-    one(callee.peer.take(), T.INVOCATION);
+    onlyMessage(callee.peer.take(), T.INVOCATION);
     caller.peer.raw([T.CANCEL, 1, { mode: 'killnowait' }]);
-    assert.equal(one(caller.peer.take(), T.ERROR).error, 'wamp.error.canceled');
-    assert.equal(one(callee.peer.take(), T.INTERRUPT).options.mode, 'killnowait');
+    assert.equal(onlyMessage(caller.peer.take(), T.ERROR).error, 'wamp.error.canceled');
+    assert.equal(onlyMessage(callee.peer.take(), T.INTERRUPT).options.mode, 'killnowait');
     caller.peer.raw([T.CALL, 1, {}, 'com.upload', [2]]);
     assert.equal(callee.peer.take().length, 0);
   });
