@@ -3,26 +3,15 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import autobahn from 'autobahn';
 import { sign as wampySign } from 'wampy/cryptosign.js';
-import { MessageType } from '../protocol/codes.js';
 import type { Dict } from '../protocol/messages.js';
 import type { AuthRequest } from '../router/hooks.js';
 import { FakeCaller } from '../../test/auth/support/fake-caller.js';
 import { ed25519KeyPair, hex, type NaclKeyPair } from '../../test/auth/support/keys.js';
+import { authenticate, authRequest, challenged } from '../../test/auth/support/method-test.js';
 import { dynamicCryptosign, staticCryptosign, verifyCryptosign } from './cryptosign.js';
 import { DynamicAuthenticator } from './dynamic.js';
-import type { Challenge, MethodOutcome } from './method.js';
 
-const request = (details: Dict): AuthRequest => ({
-  realm: 'realm1', details: { authmethods: ['cryptosign'], ...details },
-  transport: { type: 'websocket', serializer: 'json', peer: 'tcp4:127.0.0.1:5000' }, sessionId: 1,
-});
-const answer = (signature: string) => ({ type: MessageType.AUTHENTICATE, signature, extra: {} });
-
-async function challenged(outcome: MethodOutcome | Promise<MethodOutcome>): Promise<Challenge> {
-  const result = await outcome;
-  assert.equal(result.kind, 'challenge', JSON.stringify(result));
-  return result as Challenge;
-}
+const request = (details: Dict): AuthRequest => authRequest('cryptosign', 1, details);
 
 const alice = ed25519KeyPair();
 const bob = ed25519KeyPair();
@@ -61,21 +50,21 @@ describe('cryptosign (static)', () => {
     const challenge = await challenged(method.begin(request({ authid: 'alice', authextra: { pubkey: hex(alice.publicKey) } })));
     assert.match(challenge.extra.challenge as string, /^[0-9a-f]{64}$/);
     assert.equal(challenge.extra.channel_binding, null);
-    assert.deepEqual(await challenge.verify(answer(autobahnAnswer(alice, challenge.extra))), {
+    assert.deepEqual(await challenge.verify(authenticate(autobahnAnswer(alice, challenge.extra))), {
       kind: 'welcome', identity: { authid: 'alice', authrole: 'user', authmethod: 'cryptosign', authprovider: 'static' },
     });
   });
 
   it('finds the principal by its key when HELLO names no authid, and takes its realm', async () => {
     const challenge = await challenged(method.begin(request({ authextra: { pubkey: hex(bob.publicKey) } })));
-    assert.deepEqual(await challenge.verify(answer(autobahnAnswer(bob, challenge.extra))), {
+    assert.deepEqual(await challenge.verify(authenticate(autobahnAnswer(bob, challenge.extra))), {
       kind: 'welcome', identity: { authid: 'bob', authrole: 'device', authmethod: 'cryptosign', authprovider: 'static', realm: 'devices' },
     });
   });
 
   it('fails a signature by another key than the one announced', async () => {
     const challenge = await challenged(method.begin(request({ authid: 'alice', authextra: { pubkey: hex(alice.publicKey) } })));
-    const outcome = await challenge.verify(answer(autobahnAnswer(bob, challenge.extra)));
+    const outcome = await challenge.verify(authenticate(autobahnAnswer(bob, challenge.extra)));
     assert.ok(outcome.kind === 'fail' && outcome.refusal === undefined);
   });
 
@@ -87,7 +76,7 @@ describe('cryptosign (static)', () => {
     ]) {
       const challenge = await challenged(method.begin(request(details)));
       const pair = details.authextra.pubkey === hex(bob.publicKey) ? bob : stranger;
-      const outcome = await challenge.verify(answer(autobahnAnswer(pair, challenge.extra)));
+      const outcome = await challenge.verify(authenticate(autobahnAnswer(pair, challenge.extra)));
       assert.ok(outcome.kind === 'fail' && outcome.refusal === undefined, JSON.stringify(details));
     }
   });
@@ -105,7 +94,7 @@ describe('cryptosign (dynamic)', () => {
     const caller = new FakeCaller((_realm, _authid, details) => ({ role: 'user', authid: 'carol', pubkey: ((details as Dict).authextra as Dict).pubkey }));
     const method = dynamicCryptosign(new DynamicAuthenticator({ procedure: 'com.example.auth' }, 'cryptosign', caller));
     const challenge = await challenged(method.begin(request({ authextra: { pubkey: hex(alice.publicKey) } })));
-    assert.deepEqual(await challenge.verify(answer(autobahnAnswer(alice, challenge.extra))), {
+    assert.deepEqual(await challenge.verify(authenticate(autobahnAnswer(alice, challenge.extra))), {
       kind: 'welcome', identity: { authid: 'carol', authrole: 'user', authmethod: 'cryptosign', authprovider: 'dynamic' },
     });
   });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MessageType } from '../protocol/codes.js';
 import type { Dict } from '../protocol/messages.js';
 import type { AuthOutcome, AuthRequest } from '../router/hooks.js';
 import { CaptureLog } from '../../test/auth/support/capture-log.js';
+import { authenticate } from '../../test/auth/support/method-test.js';
 import { authGate, genericRefusal, type GateOptions } from './gate.js';
 import { fail, type AuthMethod, type MethodOutcome } from './method.js';
 import { SignInThrottle } from './throttle.js';
@@ -11,8 +11,6 @@ import { SignInThrottle } from './throttle.js';
 function request(details: Dict, peer = 'tcp4:198.51.100.9:40000'): AuthRequest {
   return { realm: 'realm1', details, transport: { type: 'websocket', serializer: 'json', peer }, sessionId: 77 };
 }
-
-const answer = (signature: string) => ({ type: MessageType.AUTHENTICATE, signature, extra: {} });
 
 function welcoming(name: string, authrole = 'user'): AuthMethod {
   return { name, begin: () => ({ kind: 'welcome', identity: { authid: `${name}-id`, authrole, authmethod: name, authprovider: 'static' } }) };
@@ -74,7 +72,7 @@ describe('auth gate', () => {
     const challenge = await challengeOf(g.hello(request({ authmethods: ['wampcra'], authid: 'alice' })));
     assert.deepEqual(challenge.extra, { hint: 'sign me' });
     assert.equal(challenge.authMethod, 'wampcra');
-    const outcome = await challenge.verify(answer('guess'));
+    const outcome = await challenge.verify(authenticate('guess'));
     assert.deepEqual(outcome, { kind: 'deny', ...genericRefusal });
     const line = log.find('authentication failed');
     assert.ok(line);
@@ -88,15 +86,15 @@ describe('auth gate', () => {
   it('accepts an answer to a challenge once; a replayed AUTHENTICATE fails', async () => {
     const { gate: g } = gate({ methods: [challenging('wampcra')] });
     const challenge = await challengeOf(g.hello(request({ authmethods: ['wampcra'] })));
-    assert.equal((await challenge.verify(answer('right'))).kind, 'welcome');
-    assert.deepEqual(await challenge.verify(answer('right')), { kind: 'deny', ...genericRefusal });
+    assert.equal((await challenge.verify(authenticate('right'))).kind, 'welcome');
+    assert.deepEqual(await challenge.verify(authenticate('right')), { kind: 'deny', ...genericRefusal });
   });
 
   it('fails a challenge answered after challengeTimeoutMs', async () => {
     const { gate: g, clock, log } = gate({ methods: [challenging('wampcra')], challengeTimeoutMs: 1_000 });
     const challenge = await challengeOf(g.hello(request({ authmethods: ['wampcra'] })));
     clock.now += 1_001;
-    assert.deepEqual(await challenge.verify(answer('right')), { kind: 'deny', ...genericRefusal });
+    assert.deepEqual(await challenge.verify(authenticate('right')), { kind: 'deny', ...genericRefusal });
     assert.match(String(log.find('authentication failed')?.fields.why), /answered after 1001 ms/);
   });
 
@@ -119,7 +117,7 @@ describe('auth gate', () => {
 
   it('slows down an address after its failure budget, then refuses it, and leaves others alone', async () => {
     const { gate: g, slept, log } = gate({ methods: [challenging('ticket')] });
-    const failOnce = async (peer: string) => (await challengeOf(g.hello(request({ authmethods: ['ticket'] }, peer)))).verify(answer('guess'));
+    const failOnce = async (peer: string) => (await challengeOf(g.hello(request({ authmethods: ['ticket'] }, peer)))).verify(authenticate('guess'));
     await failOnce('tcp4:198.51.100.9:1');
     await failOnce('tcp4:198.51.100.9:2');
     assert.deepEqual(slept, []);

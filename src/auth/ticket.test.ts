@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MessageType } from '../protocol/codes.js';
 import type { Dict } from '../protocol/messages.js';
 import type { AuthRequest } from '../router/hooks.js';
 import { FakeCaller } from '../../test/auth/support/fake-caller.js';
+import { authenticate, authRequest, challenged, localTransport as transport } from '../../test/auth/support/method-test.js';
 import { DynamicAuthenticator } from './dynamic.js';
-import type { Challenge, MethodOutcome } from './method.js';
 import { dynamicTicket, staticTicket } from './ticket.js';
 
-const transport = { type: 'websocket', serializer: 'json', peer: 'tcp4:127.0.0.1:5000' };
-const request = (details: Dict): AuthRequest => ({ realm: 'realm1', details: { authmethods: ['ticket'], ...details }, transport, sessionId: 42 });
-const answer = (signature: string) => ({ type: MessageType.AUTHENTICATE, signature, extra: {} });
-
-async function challenged(outcome: MethodOutcome | Promise<MethodOutcome>): Promise<Challenge> {
-  const result = await outcome;
-  assert.equal(result.kind, 'challenge');
-  return result as Challenge;
-}
+const request = (details: Dict): AuthRequest => authRequest('ticket', 42, details);
 
 describe('ticket (static)', () => {
   const method = staticTicket({ joe: { ticket: 'secret!!!', role: 'frontend' } });
@@ -24,27 +15,27 @@ describe('ticket (static)', () => {
   it('challenges with an empty extra and welcomes the right ticket', async () => {
     const challenge = await challenged(method.begin(request({ authid: 'joe' })));
     assert.deepEqual(challenge.extra, {});
-    assert.deepEqual(await challenge.verify(answer('secret!!!')), {
+    assert.deepEqual(await challenge.verify(authenticate('secret!!!')), {
       kind: 'welcome', identity: { authid: 'joe', authrole: 'frontend', authmethod: 'ticket', authprovider: 'static' },
     });
   });
 
   it('fails a wrong ticket', async () => {
     const challenge = await challenged(method.begin(request({ authid: 'joe' })));
-    const outcome = await challenge.verify(answer('secret!!'));
+    const outcome = await challenge.verify(authenticate('secret!!'));
     assert.ok(outcome.kind === 'fail' && outcome.why === 'wrong ticket' && outcome.refusal === undefined);
   });
 
   it('challenges an unknown authid all the same, and fails it at AUTHENTICATE', async () => {
     const challenge = await challenged(method.begin(request({ authid: 'mallory' })));
     assert.deepEqual(challenge.extra, {});
-    const outcome = await challenge.verify(answer('secret!!!'));
+    const outcome = await challenge.verify(authenticate('secret!!!'));
     assert.ok(outcome.kind === 'fail' && /no principal "mallory"/.test(outcome.why) && outcome.refusal === undefined);
   });
 
   it('does not mistake Object.prototype names for principals', async () => {
     const challenge = await challenged(method.begin(request({ authid: 'constructor' })));
-    assert.equal((await challenge.verify(answer('x'))).kind, 'fail');
+    assert.equal((await challenge.verify(authenticate('x'))).kind, 'fail');
   });
 });
 
@@ -54,7 +45,7 @@ describe('ticket (dynamic)', () => {
     const method = dynamicTicket(new DynamicAuthenticator({ procedure: 'com.example.authenticate' }, 'ticket', caller));
     const challenge = await challenged(method.begin(request({ authid: 'joe', authextra: { device: 7 } })));
     assert.equal(caller.calls.length, 0, 'nothing is asked before the ticket is known');
-    const outcome = await challenge.verify(answer('t-123'));
+    const outcome = await challenge.verify(authenticate('t-123'));
     assert.deepEqual(outcome, { kind: 'welcome', identity: { authid: 'joe', authrole: 'frontend', authmethod: 'ticket', authprovider: 'dynamic' } });
     const [call] = caller.calls;
     assert.deepEqual(call!.where, { realm: 'realm1', role: 'trusted' });
@@ -69,7 +60,7 @@ describe('ticket (dynamic)', () => {
     const caller = new FakeCaller(() => ({ role: 'admin', authid: 'joe@example.com', realm: 'other', extra: { plan: 'pro' } }));
     const authenticator = new DynamicAuthenticator({ procedure: 'com.example.auth', realm: 'auth', role: 'authenticator' }, 'ticket', caller);
     const challenge = await challenged(dynamicTicket(authenticator).begin(request({ authid: 'joe' })));
-    assert.deepEqual(await challenge.verify(answer('t')), {
+    assert.deepEqual(await challenge.verify(authenticate('t')), {
       kind: 'welcome',
       identity: { authid: 'joe@example.com', authrole: 'admin', authmethod: 'ticket', authprovider: 'dynamic', authextra: { plan: 'pro' }, realm: 'other' },
     });
@@ -79,7 +70,7 @@ describe('ticket (dynamic)', () => {
   it('fails when the authenticator throws, saying why in the log reason only', async () => {
     const caller = new FakeCaller(() => { throw new Error('com.example.invalid_ticket: expired'); });
     const challenge = await challenged(dynamicTicket(new DynamicAuthenticator({ procedure: 'com.example.auth' }, 'ticket', caller)).begin(request({ authid: 'joe' })));
-    const outcome = await challenge.verify(answer('t'));
+    const outcome = await challenge.verify(authenticate('t'));
     assert.ok(outcome.kind === 'fail' && outcome.refusal === undefined);
     assert.match(outcome.why, /com\.example\.auth.*expired/);
   });
@@ -88,7 +79,7 @@ describe('ticket (dynamic)', () => {
     for (const bad of [42, null, ['user'], { authid: 'x' }, { role: 'r', extra: 'no' }, { role: 'r', pubkey: 'zz' }]) {
       const caller = new FakeCaller(() => bad);
       const challenge = await challenged(dynamicTicket(new DynamicAuthenticator({ procedure: 'p' }, 'ticket', caller)).begin(request({ authid: 'joe' })));
-      const outcome = await challenge.verify(answer('t'));
+      const outcome = await challenge.verify(authenticate('t'));
       assert.ok(outcome.kind === 'fail', `answer ${JSON.stringify(bad)} must fail`);
       assert.match(outcome.why, /the authenticator answered with/);
     }
@@ -97,7 +88,7 @@ describe('ticket (dynamic)', () => {
   it('fails when no authid is known', async () => {
     const caller = new FakeCaller(() => 'user');
     const challenge = await challenged(dynamicTicket(new DynamicAuthenticator({ procedure: 'p' }, 'ticket', caller)).begin(request({})));
-    const outcome = await challenge.verify(answer('t'));
+    const outcome = await challenge.verify(authenticate('t'));
     assert.ok(outcome.kind === 'fail' && /no.*authid/.test(outcome.why));
   });
 });

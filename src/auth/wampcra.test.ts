@@ -2,26 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import autobahn from 'autobahn';
 import { deriveKey as wampyDeriveKey, signManual as wampySign } from 'wampy/wampcra.js';
-import { MessageType } from '../protocol/codes.js';
 import type { Dict } from '../protocol/messages.js';
 import type { AuthRequest } from '../router/hooks.js';
 import { FakeCaller } from '../../test/auth/support/fake-caller.js';
+import { authenticate, authRequest, challenged } from '../../test/auth/support/method-test.js';
 import { DynamicAuthenticator } from './dynamic.js';
-import type { Challenge, MethodOutcome } from './method.js';
 import { deriveCraKey, signCraChallenge } from './secrets.js';
 import { dynamicWampCra, staticWampCra } from './wampcra.js';
 
-const request = (details: Dict): AuthRequest => ({
-  realm: 'realm1', details: { authmethods: ['wampcra'], ...details },
-  transport: { type: 'websocket', serializer: 'json', peer: 'tcp4:127.0.0.1:5000' }, sessionId: 4242,
-});
-const answer = (signature: string) => ({ type: MessageType.AUTHENTICATE, signature, extra: {} });
-
-async function challenged(outcome: MethodOutcome | Promise<MethodOutcome>): Promise<Challenge> {
-  const result = await outcome;
-  assert.equal(result.kind, 'challenge', JSON.stringify(result));
-  return result as Challenge;
-}
+const request = (details: Dict): AuthRequest => authRequest('wampcra', 4242, details);
 
 /** What AutobahnJS computes from CHALLENGE.Extra (auth_cra.derive_key + auth_cra.sign). */
 function autobahnSignature(secret: string, extra: Dict): string {
@@ -60,7 +49,7 @@ describe('wampcra (static)', () => {
     assert.equal(fields.session, 4242);
     assert.match(fields.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     assert.ok(fields.nonce.length >= 32);
-    assert.deepEqual(await challenge.verify(answer(autobahnSignature('secret2', challenge.extra))), {
+    assert.deepEqual(await challenge.verify(authenticate(autobahnSignature('secret2', challenge.extra))), {
       kind: 'welcome', identity: { authid: 'joe', authrole: 'frontend', authmethod: 'wampcra', authprovider: 'static' },
     });
   });
@@ -76,16 +65,16 @@ describe('wampcra (static)', () => {
     assert.equal(challenge.extra.salt, 'salt123');
     assert.equal(challenge.extra.iterations, 100);
     assert.equal(challenge.extra.keylen, 16);
-    const outcome = await challenge.verify(answer(autobahnSignature('prq7+YkJ1/KlW1X0YczMHw==', challenge.extra)));
+    const outcome = await challenge.verify(authenticate(autobahnSignature('prq7+YkJ1/KlW1X0YczMHw==', challenge.extra)));
     assert.equal(outcome.kind, 'welcome');
   });
 
   it('fails a signature made with the wrong secret, or with the unsalted secret of a salted user', async () => {
     const joe = await challenged(method.begin(request({ authid: 'joe' })));
-    const wrong = await joe.verify(answer(autobahnSignature('secret3', joe.extra)));
+    const wrong = await joe.verify(authenticate(autobahnSignature('secret3', joe.extra)));
     assert.ok(wrong.kind === 'fail' && /wrong signature/.test(wrong.why) && wrong.refusal === undefined);
     const peter = await challenged(method.begin(request({ authid: 'peter' })));
-    const unsalted = await peter.verify(answer(autobahn.auth_cra.sign('prq7+YkJ1/KlW1X0YczMHw==', peter.extra.challenge)));
+    const unsalted = await peter.verify(authenticate(autobahn.auth_cra.sign('prq7+YkJ1/KlW1X0YczMHw==', peter.extra.challenge)));
     assert.equal(unsalted.kind, 'fail');
   });
 
@@ -101,7 +90,7 @@ describe('wampcra (static)', () => {
     const fields = JSON.parse(first.extra.challenge as string);
     assert.equal(fields.authid, 'mallory');
     assert.equal(fields.authrole, 'backend');
-    const outcome = await first.verify(answer(autobahnSignature('prq7+YkJ1/KlW1X0YczMHw==', first.extra)));
+    const outcome = await first.verify(authenticate(autobahnSignature('prq7+YkJ1/KlW1X0YczMHw==', first.extra)));
     assert.ok(outcome.kind === 'fail' && /no user "mallory"/.test(outcome.why) && outcome.refusal === undefined);
   });
 
@@ -122,7 +111,7 @@ describe('wampcra (dynamic)', () => {
     const fields = JSON.parse(challenge.extra.challenge as string);
     assert.equal(fields.authprovider, 'dynamic');
     assert.equal(fields.authrole, 'user');
-    assert.deepEqual(await challenge.verify(answer(autobahnSignature('pw', challenge.extra))), {
+    assert.deepEqual(await challenge.verify(authenticate(autobahnSignature('pw', challenge.extra))), {
       kind: 'welcome', identity: { authid: 'ann', authrole: 'user', authmethod: 'wampcra', authprovider: 'dynamic', authextra: { tier: 1 } },
     });
   });
@@ -133,7 +122,7 @@ describe('wampcra (dynamic)', () => {
     const challenge = await challenged(method.begin(request({ authid: 'ann' })));
     assert.equal(challenge.extra.iterations, 1000);
     assert.equal(challenge.extra.keylen, 32);
-    assert.equal((await challenge.verify(answer(autobahnSignature('pw', challenge.extra)))).kind, 'welcome');
+    assert.equal((await challenge.verify(authenticate(autobahnSignature('pw', challenge.extra)))).kind, 'welcome');
   });
 
   it('fails at HELLO when the authenticator refuses or gives no secret', async () => {
