@@ -10,28 +10,40 @@ export function autobahnSerializer(name: SerializerName): unknown {
   }
 }
 
+/** AutobahnJS's close details: reason is the WAMP close or abort URI. */
+export interface CloseDetails {
+  reason?: string;
+  message?: string;
+}
+
 export interface OpenSession {
   // AutobahnJS's session object (untyped library).
   session: any;
   close(): Promise<void>;
-  /** Resolves when the connection closes, with AutobahnJS's close details (reason is the WAMP close URI). */
-  closed: Promise<{ reason?: string; message?: string }>;
+  /** Resolves when the connection closes, with AutobahnJS's close details. */
+  closed: Promise<CloseDetails>;
 }
 
-/** Opens an AutobahnJS connection without retries; rejects with the close reason if it fails. */
-export function openAutobahn(url: string, serializer: SerializerName = 'json', extra: Record<string, unknown> = {}): Promise<OpenSession> {
-  const connection = new autobahn.Connection({
-    url, realm: 'realm1', serializers: [autobahnSerializer(serializer)], max_retries: 0, ...extra,
-  });
-  let markClosed!: (details: { reason?: string; message?: string }) => void;
-  const closed = new Promise<{ reason?: string; message?: string }>((resolve) => (markClosed = resolve));
+/**
+ * Opens an AutobahnJS connection with these options and no retries. Resolves with the session
+ * and the details AutobahnJS hands to onopen (WELCOME.Details); rejects with `refused(...)` if
+ * the connection closes before it opens.
+ */
+export function openConnection(
+  options: Record<string, unknown>,
+  refused: (reason: string, details: CloseDetails | undefined) => Error,
+): Promise<OpenSession & { details: unknown }> {
+  const connection = new autobahn.Connection({ max_retries: 0, ...options });
+  let markClosed!: (details: CloseDetails) => void;
+  const closed = new Promise<CloseDetails>((resolve) => (markClosed = resolve));
   return new Promise((resolve, reject) => {
     let opened = false;
     let onClosed: (() => void) | undefined;
-    connection.onopen = (session: unknown) => {
+    connection.onopen = (session: unknown, details: unknown) => {
       opened = true;
       resolve({
         session,
+        details,
         closed,
         close: () => new Promise<void>((done) => {
           onClosed = done;
@@ -40,12 +52,21 @@ export function openAutobahn(url: string, serializer: SerializerName = 'json', e
         }),
       });
     };
-    connection.onclose = (reason: string, details: { reason?: string; message?: string }) => {
-      if (!opened) reject(new Error(`connection failed: ${reason} ${details?.reason ?? ''} ${details?.message ?? ''}`));
+    connection.onclose = (reason: string, details: CloseDetails | undefined) => {
+      if (!opened) reject(refused(reason, details));
       markClosed(details ?? {});
       onClosed?.();
       return true; // never retry
     };
     connection.open();
   });
+}
+
+/** Opens an AutobahnJS connection to realm1 (unless `extra` says otherwise) without retries; rejects with the close reason if it fails. */
+export async function openAutobahn(url: string, serializer: SerializerName = 'json', extra: Record<string, unknown> = {}): Promise<OpenSession> {
+  const { session, closed, close } = await openConnection(
+    { url, realm: 'realm1', serializers: [autobahnSerializer(serializer)], ...extra },
+    (reason, details) => new Error(`connection failed: ${reason} ${details?.reason ?? ''} ${details?.message ?? ''}`),
+  );
+  return { session, closed, close };
 }

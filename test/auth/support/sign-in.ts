@@ -1,5 +1,4 @@
-import autobahn from 'autobahn';
-import { autobahnSerializer, type SerializerName } from '../../support/autobahn.js';
+import { autobahnSerializer, openConnection, type SerializerName } from '../../support/autobahn.js';
 
 export interface SignInOptions {
   authmethods: string[];
@@ -26,39 +25,20 @@ export class Refused extends Error {
 }
 
 /** Signs in with AutobahnJS (no retries); rejects with Refused when the router aborts. */
-export function signIn(url: string, options: SignInOptions): Promise<SignedIn> {
-  const connection = new autobahn.Connection({
-    url,
-    realm: options.realm ?? 'realm1',
-    serializers: [autobahnSerializer(options.serializer ?? 'json')],
-    max_retries: 0,
-    authmethods: options.authmethods,
-    authid: options.authid,
-    authextra: options.authextra,
-    onchallenge: options.onchallenge,
-  });
-  return new Promise((resolve, reject) => {
-    let opened = false;
-    let onClosed: (() => void) | undefined;
-    connection.onopen = (session: unknown, details: SignedIn['details']) => {
-      opened = true;
-      resolve({
-        session,
-        details,
-        close: () => new Promise<void>((done) => {
-          onClosed = done;
-          if (!connection.isOpen) done();
-          else connection.close();
-        }),
-      });
-    };
-    connection.onclose = (_reason: string, details: { reason?: string; message?: string }) => {
-      if (!opened) reject(new Refused(details?.reason, details?.message));
-      onClosed?.();
-      return true; // never retry
-    };
-    connection.open();
-  });
+export async function signIn(url: string, options: SignInOptions): Promise<SignedIn> {
+  const { session, details, close } = await openConnection(
+    {
+      url,
+      realm: options.realm ?? 'realm1',
+      serializers: [autobahnSerializer(options.serializer ?? 'json')],
+      authmethods: options.authmethods,
+      authid: options.authid,
+      authextra: options.authextra,
+      onchallenge: options.onchallenge,
+    },
+    (_reason, details) => new Refused(details?.reason, details?.message),
+  );
+  return { session, details: details as SignedIn['details'], close };
 }
 
 /** Expects the sign-in to be refused; resolves with the refusal. */
