@@ -2,7 +2,7 @@ import { ErrorUri } from '../../protocol/errors.js';
 import type { Registration } from '../dealer/registration.js';
 import { InternalCallError } from '../internal-session.js';
 import { argument, readId, readMatch, readOptionalDict, readString } from './arguments.js';
-import type { MetaContext, MetaProcedures } from './context.js';
+import { visibleSession, type MetaContext, type MetaProcedures } from './context.js';
 import { byMatchPolicy, isRouterUri, isVisible, registrationDetails } from './views.js';
 
 /** wamp.registration.*: what is registered, and by which callees. */
@@ -28,12 +28,7 @@ export function registrationProcedures(context: MetaContext): MetaProcedures {
     'wamp.registration.list': (args, kwargs) => {
       const sessionId = argument(args, kwargs, 0, 'session_id');
       if (sessionId === undefined || sessionId === null) return byMatchPolicy(dealer.registrations());
-      const id = readId(sessionId, 'session_id');
-      const session = realm.sessions.get(id);
-      if (!session || !isVisible(session)) {
-        throw new InternalCallError(ErrorUri.noSuchSession, [`no session with ID ${id} exists in realm "${realm.name}"`]);
-      }
-      return byMatchPolicy(dealer.registrationsOf(session));
+      return byMatchPolicy(dealer.registrationsOf(visibleSession(context, readId(sessionId, 'session_id'))));
     },
 
     'wamp.registration.lookup': (args, kwargs) => {

@@ -7,7 +7,7 @@ import type { Session } from '../session.js';
 import {
   argument, invalidArgument, readId, readOptionalDict, readOptionalList, readOptionalString, readOptionalStringList, readString,
 } from './arguments.js';
-import { callerOf, type MetaContext, type MetaProcedures } from './context.js';
+import { callerOf, noSuchSession, visibleSession, type MetaContext, type MetaProcedures } from './context.js';
 import { testamentScopes, testamentsPerScope, type TestamentScope } from './testaments.js';
 import { isVisible, sessionDetails } from './views.js';
 
@@ -19,9 +19,6 @@ export function sessionProcedures(context: MetaContext): MetaProcedures {
     const roles = readOptionalStringList(argument(args, kwargs, 0, 'filter_authroles'), 'filter_authroles');
     return [...realm.sessions.values()].filter((session) => isVisible(session) && (!roles || roles.includes(session.authrole)));
   };
-
-  const noSuchSession = (id: number): InternalCallError =>
-    new InternalCallError(ErrorUri.noSuchSession, [`no session with ID ${id} exists in realm "${realm.name}"`]);
 
   /** Closes sessions with GOODBYE (reason and message from the kwargs); returns how many. */
   const kill = (sessions: Iterable<Session>, kwargs: Dict): number => {
@@ -56,17 +53,14 @@ export function sessionProcedures(context: MetaContext): MetaProcedures {
     'wamp.session.list': (args, kwargs) => visibleSessions(args, kwargs).map((session) => session.id),
 
     'wamp.session.get': (args, kwargs) => {
-      const id = readId(argument(args, kwargs, 0, 'session'), 'session');
-      const session = realm.sessions.get(id);
-      if (!session || !isVisible(session)) throw noSuchSession(id);
-      return sessionDetails(session);
+      return sessionDetails(visibleSession(context, readId(argument(args, kwargs, 0, 'session'), 'session')));
     },
 
     'wamp.session.kill': (args, kwargs, details) => {
       const id = readId(argument(args, kwargs, 0, 'session'), 'session');
-      const target = realm.sessions.get(id);
+      const target = visibleSession(context, id);
       // The spec: a session cannot kill itself this way; its own ID names no *other* session.
-      if (!target || !isVisible(target) || target === callerOf(context, details)) throw noSuchSession(id);
+      if (target === callerOf(context, details)) throw noSuchSession(context, id);
       kill([target], kwargs);
       return undefined;
     },
@@ -111,7 +105,7 @@ export function sessionProcedures(context: MetaContext): MetaProcedures {
         throw new InternalCallError(ErrorUri.notAuthorized, [`session ${caller.id} is not authorized to publish to "${topic}"`]);
       }
       // The caller may have left while the authorizer thought: a testament stored now would never be published.
-      if (realm.session(caller.id) !== caller) throw noSuchSession(caller.id);
+      if (realm.session(caller.id) !== caller) throw noSuchSession(context, caller.id);
       if (!context.testaments.add(caller.id, bucket, { topic, args: eventArgs, kwargs: eventKwargs, options })) {
         throw new InternalCallError('wamp.error.testament_error', [`at most ${testamentsPerScope} testaments per scope; flush some first`]);
       }

@@ -7,7 +7,7 @@ import type { Session } from '../session.js';
 import {
   argument, readId, readMatch, readOptionalBoolean, readOptionalCount, readOptionalDict, readOptionalString, readOptionalTime, readString,
 } from './arguments.js';
-import { callerOf, type MetaContext, type MetaProcedures } from './context.js';
+import { callerOf, visibleSession, type MetaContext, type MetaProcedures } from './context.js';
 import { byMatchPolicy, isRouterUri, isVisible, subscriptionDetails } from './views.js';
 
 /** wamp.subscription.*: what is subscribed, by whom, and the event history. */
@@ -33,12 +33,7 @@ export function subscriptionProcedures(context: MetaContext): MetaProcedures {
     'wamp.subscription.list': (args, kwargs) => {
       const sessionId = argument(args, kwargs, 0, 'session_id');
       if (sessionId === undefined || sessionId === null) return byMatchPolicy(broker.subscriptions());
-      const id = readId(sessionId, 'session_id');
-      const session = realm.sessions.get(id);
-      if (!session || !isVisible(session)) {
-        throw new InternalCallError(ErrorUri.noSuchSession, [`no session with ID ${id} exists in realm "${realm.name}"`]);
-      }
-      return byMatchPolicy(broker.subscriptionsOf(session));
+      return byMatchPolicy(broker.subscriptionsOf(visibleSession(context, readId(sessionId, 'session_id'))));
     },
 
     'wamp.subscription.lookup': (args, kwargs) => {
