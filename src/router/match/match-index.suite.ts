@@ -8,6 +8,13 @@ import type { MatchIndex } from './match-index.js';
  * protocol/uri.ts over a generated corpus. Each index's own test file runs it.
  */
 
+/** The values of every pattern that matches `uri`, sorted. */
+export function matchesOf(index: MatchIndex<string>, uri: string): string[] {
+  const found: string[] = [];
+  index.collect(uri, found);
+  return found.sort();
+}
+
 /** A small deterministic generator (mulberry32), so that a failing corpus is reproducible. */
 function seeded(seed: number): () => number {
   let state = seed;

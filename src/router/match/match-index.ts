@@ -19,3 +19,13 @@ export interface MatchIndex<T> {
   /** The value of the matching pattern with the highest precedence under this policy (the spec's rule for calls). */
   best(uri: string): T | undefined;
 }
+
+/** Every node of a tree, `root` included, depth first: for the trees' values() and their node counts. */
+export function* treeNodes<N>(root: N, children: (node: N) => Iterable<N>): IterableIterator<N> {
+  const stack = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    yield node;
+    for (const child of children(node)) stack.push(child);
+  }
+}

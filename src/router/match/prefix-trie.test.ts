@@ -1,15 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { behavesLikeMatchIndex } from './match-index.suite.js';
+import { behavesLikeMatchIndex, matchesOf } from './match-index.suite.js';
 import { PrefixTrie } from './prefix-trie.js';
 
 behavesLikeMatchIndex(() => new PrefixTrie<string>());
-
-function matchesOf(trie: PrefixTrie<string>, uri: string): string[] {
-  const found: string[] = [];
-  trie.collect(uri, found);
-  return found.sort();
-}
 
 describe('prefix trie', () => {
   it('matches by string prefix, as the spec examples show', () => {

@@ -1,4 +1,4 @@
-import type { MatchIndex } from './match-index.js';
+import { treeNodes, type MatchIndex } from './match-index.js';
 
 /** A radix-tree node: `label` is the run of characters on the edge leading to it. */
 interface PrefixNode<T> {
@@ -11,6 +11,8 @@ interface PrefixNode<T> {
 function newNode<T>(label: string, value: T | undefined): PrefixNode<T> {
   return { label, children: new Map(), value };
 }
+
+const childrenOf = <T>(node: PrefixNode<T>): Iterable<PrefixNode<T>> => node.children.values();
 
 /**
  * Prefix matching as the spec defines it: a plain string prefix ("com.myapp.obj1" matches
@@ -83,12 +85,7 @@ export class PrefixTrie<T> implements MatchIndex<T> {
   }
 
   *values(): IterableIterator<T> {
-    const stack = [this.root];
-    while (stack.length > 0) {
-      const node = stack.pop()!;
-      if (node.value !== undefined) yield node.value;
-      for (const child of node.children.values()) stack.push(child);
-    }
+    for (const node of treeNodes(this.root, childrenOf)) if (node.value !== undefined) yield node.value;
   }
 
   collect(uri: string, into: T[]): void {
@@ -120,14 +117,7 @@ export class PrefixTrie<T> implements MatchIndex<T> {
 
   /** Nodes below the root; for tests that check deletions leave no dead branches. */
   nodeCount(): number {
-    let count = -1;
-    const stack = [this.root];
-    while (stack.length > 0) {
-      const node = stack.pop()!;
-      count++;
-      for (const child of node.children.values()) stack.push(child);
-    }
-    return count;
+    return [...treeNodes(this.root, childrenOf)].length - 1;
   }
 
   /** After a deletion: drops empty leaves and merges value-less nodes that have one child into it. */

@@ -1,15 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { behavesLikeMatchIndex } from './match-index.suite.js';
+import { behavesLikeMatchIndex, matchesOf } from './match-index.suite.js';
 import { WildcardIndex } from './wildcard-index.js';
 
 behavesLikeMatchIndex(() => new WildcardIndex<string>());
-
-function matchesOf(index: WildcardIndex<string>, uri: string): string[] {
-  const found: string[] = [];
-  index.collect(uri, found);
-  return found.sort();
-}
 
 describe('wildcard index', () => {
   it('matches whole components, with as many components as the pattern', () => {

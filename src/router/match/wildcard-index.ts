@@ -1,4 +1,4 @@
-import type { MatchIndex } from './match-index.js';
+import { treeNodes, type MatchIndex } from './match-index.js';
 
 /** One URI component position: concrete components by name, and the wildcard (empty component) branch. */
 interface ComponentNode<T> {
@@ -9,6 +9,11 @@ interface ComponentNode<T> {
 
 function newNode<T>(): ComponentNode<T> {
   return { named: new Map(), any: undefined, value: undefined };
+}
+
+function* childrenOf<T>(node: ComponentNode<T>): IterableIterator<ComponentNode<T>> {
+  yield* node.named.values();
+  if (node.any) yield node.any;
 }
 
 /**
@@ -79,13 +84,7 @@ export class WildcardIndex<T> implements MatchIndex<T> {
   }
 
   *values(): IterableIterator<T> {
-    const stack = [this.root];
-    while (stack.length > 0) {
-      const node = stack.pop()!;
-      if (node.value !== undefined) yield node.value;
-      for (const child of node.named.values()) stack.push(child);
-      if (node.any) stack.push(node.any);
-    }
+    for (const node of treeNodes(this.root, childrenOf)) if (node.value !== undefined) yield node.value;
   }
 
   collect(uri: string, into: T[]): void {
@@ -100,15 +99,7 @@ export class WildcardIndex<T> implements MatchIndex<T> {
 
   /** Nodes below the root; for tests that check deletions leave no dead branches. */
   nodeCount(): number {
-    let count = -1;
-    const stack = [this.root];
-    while (stack.length > 0) {
-      const node = stack.pop()!;
-      count++;
-      for (const child of node.named.values()) stack.push(child);
-      if (node.any) stack.push(node.any);
-    }
-    return count;
+    return [...treeNodes(this.root, childrenOf)].length - 1;
   }
 }
 
