@@ -2,7 +2,8 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { connectWamp } from './clients/wamp-client.mjs';
-import { runEntryPoint, stopAll } from './lib/children.mjs';
+import { runEntryPoint, stopEverythingAfter } from './lib/children.mjs';
+import { readCommandLine } from './lib/options.mjs';
 import { startSystem } from './systems.mjs';
 import { runFanout } from './workloads/fanout.mjs';
 
@@ -182,23 +183,9 @@ function report(rows, options, ratio) {
 }
 
 async function main() {
-  let options;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${error.message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (options.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const backstop = setTimeout(async () => {
-    progress('the whole run took too long; stopping everything');
-    await stopAll();
-    process.exit(1);
-  }, options.rounds * 2 * PER_RUN_BUDGET_MS);
-  backstop.unref();
+  const { options, exitCode } = readCommandLine(parseOptions, USAGE);
+  if (!options) return exitCode;
+  stopEverythingAfter(options.rounds * 2 * PER_RUN_BUDGET_MS, progress, 'the whole run took too long; stopping everything');
 
   const all = [];
   for (let round = 0; round < options.rounds; round++) {

@@ -2,9 +2,9 @@
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { parseOptions, USAGE } from './lib/options.mjs';
+import { parseOptions, readCommandLine, USAGE } from './lib/options.mjs';
 import { formatWorkload, LEGEND, ratio } from './lib/report.mjs';
-import { runEntryPoint, stopAll } from './lib/children.mjs';
+import { runEntryPoint, stopEverythingAfter } from './lib/children.mjs';
 import { medianRounds, rotation } from './lib/rounds.mjs';
 import { startSystem } from './systems.mjs';
 import { runFanout } from './workloads/fanout.mjs';
@@ -36,17 +36,8 @@ async function runOne(workload, system, options) {
 }
 
 async function main() {
-  let options;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${error.message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (options.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const { options, exitCode } = readCommandLine(parseOptions, USAGE);
+  if (!options) return exitCode;
   options.hardTimeoutMs = PER_RUN_BUDGET_MS;
   if (options.profile) {
     options.profileDir = fileURLToPath(new URL('./profiles/', import.meta.url));
@@ -54,12 +45,7 @@ async function main() {
   }
 
   const runs = options.rounds * options.workloads.length * options.systems.length;
-  const backstop = setTimeout(async () => {
-    progress(`the whole run exceeded ${(runs * PER_RUN_BUDGET_MS) / 1000} s; stopping everything`);
-    await stopAll();
-    process.exit(1);
-  }, runs * PER_RUN_BUDGET_MS);
-  backstop.unref();
+  stopEverythingAfter(runs * PER_RUN_BUDGET_MS, progress, `the whole run exceeded ${(runs * PER_RUN_BUDGET_MS) / 1000} s; stopping everything`);
 
   const allRounds = [];
   for (let round = 0; round < options.rounds; round++) {

@@ -102,6 +102,16 @@ process.on('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
+/** Stops every child and exits 1 once `ms` have passed: a hung system must not hang the whole run. */
+export function stopEverythingAfter(ms, progress, message) {
+  const backstop = setTimeout(async () => {
+    progress(message);
+    await stopAll();
+    process.exit(1);
+  }, ms);
+  backstop.unref();
+}
+
 /**
  * Runs a benchmark's `main` (resolving to an exit code) as the process entry point: every child is
  * stopped at the end, after a fatal error, and on SIGINT/SIGTERM (exit 130).

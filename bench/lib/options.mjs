@@ -29,6 +29,26 @@ Compares Junction with a plain ws relay (the floor) and Socket.IO, in one run.
   -h, --help                this text
 `;
 
+/**
+ * A bench script's command line: `parse(argv)` gives the options (with `help`), or throws on a bad
+ * one. Returns { options }, or { exitCode } once the usage has been printed (2 on a bad option,
+ * 0 for --help).
+ */
+export function readCommandLine(parse, usage, argv = process.argv.slice(2)) {
+  let options;
+  try {
+    options = parse(argv);
+  } catch (error) {
+    process.stderr.write(`${error.message}\n\n${usage}`);
+    return { exitCode: 2 };
+  }
+  if (options.help) {
+    process.stdout.write(usage);
+    return { exitCode: 0 };
+  }
+  return { options };
+}
+
 const WORKLOADS = ['fanout', 'rpc'];
 const SERIALIZERS = ['json', 'msgpack', 'cbor'];
 
