@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { Arrivals } from './wait.js';
 
 export const projectRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const junctionBin = fileURLToPath(new URL('../../../bin/junction.js', import.meta.url));
@@ -50,7 +51,10 @@ export class RunningJunction {
   readonly lines: LogLine[] = [];
   stderr = '';
   readonly exited: Promise<number | null>;
-  private waiters: (() => void)[] = [];
+  private readonly arrivals = new Arrivals({
+    stopped: () => (this.child.exitCode === null ? undefined : `junction exited (${this.child.exitCode})`),
+    received: () => `stderr: ${this.stderr}`,
+  });
 
   constructor(readonly child: ChildProcess) {
     let buffer = '';
@@ -66,11 +70,11 @@ export class RunningJunction {
           this.lines.push({ level: 0, msg: line });
         }
       }
-      for (const wake of this.waiters.splice(0)) wake();
+      this.arrivals.wake();
     });
     child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.exited = new Promise((resolve) => child.on('exit', (code) => {
-      for (const wake of this.waiters.splice(0)) wake();
+      this.arrivals.wake();
       resolve(code);
     }));
   }
@@ -81,21 +85,8 @@ export class RunningJunction {
 
   /** Waits for a log line matching `match`, bounded by `timeoutMs`. */
   async waitForLine(match: (line: LogLine) => boolean, timeoutMs = 10_000): Promise<LogLine> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.lines.find(match);
-      if (found) return found;
-      if (this.child.exitCode !== null) throw new Error(`junction exited (${this.child.exitCode}): ${this.stderr}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching log line within ${timeoutMs} ms; stderr: ${this.stderr}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    await this.arrivals.until(() => this.lines.some(match), 'a matching log line', timeoutMs);
+    return this.lines.find(match)!;
   }
 
   /** The WebSocket URL from the "listening" line. */

@@ -1,23 +1,27 @@
 import { WebSocket } from 'ws';
 import { jsonCodec } from '../../src/codec/index.js';
+import { Arrivals } from './wait.js';
 
 /** A raw WebSocket speaking WAMP JSON by hand, for tests that send what no real client would. */
 export class RawClient {
   readonly messages: unknown[][] = [];
   closeCode: number | undefined;
   closeReason = '';
-  private waiters: (() => void)[] = [];
   readonly closed: Promise<void>;
+  private readonly arrivals = new Arrivals({
+    stopped: () => (this.closeCode === undefined ? undefined : `connection closed (${this.closeCode} ${this.closeReason})`),
+    received: () => `got ${JSON.stringify(this.messages)}`,
+  });
 
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer) => {
       this.messages.push(jsonCodec.decode(data.toString()) as unknown[]);
-      this.wake();
+      this.arrivals.wake();
     });
     this.closed = new Promise((resolve) => ws.on('close', (code: number, reason: Buffer) => {
       this.closeCode = code;
       this.closeReason = reason.toString();
-      this.wake();
+      this.arrivals.wake();
       resolve();
     }));
   }
@@ -38,21 +42,8 @@ export class RawClient {
 
   /** Waits until a message satisfies `match` (or the connection closes), bounded by `timeoutMs`. */
   async next(match: (message: unknown[]) => boolean = () => true, timeoutMs = 5_000): Promise<unknown[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const index = this.messages.findIndex(match);
-      if (index >= 0) return this.messages.splice(index, 1)[0]!;
-      if (this.closeCode !== undefined) throw new Error(`connection closed (${this.closeCode} ${this.closeReason}) before the expected message`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching message within ${timeoutMs} ms; got ${JSON.stringify(this.messages)}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    await this.arrivals.until(() => this.messages.some(match), 'a matching message', timeoutMs);
+    return this.messages.splice(this.messages.findIndex(match), 1)[0]!;
   }
 
   /** HELLO with all client roles; resolves with WELCOME. */
@@ -63,9 +54,5 @@ export class RawClient {
 
   close(): void {
     this.ws.terminate();
-  }
-
-  private wake(): void {
-    for (const waiter of this.waiters.splice(0)) waiter();
   }
 }

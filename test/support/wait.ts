@@ -6,3 +6,43 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** How a test client's source explains a wait that failed. */
+export interface ArrivalSource {
+  /** Why nothing more will arrive (the connection closed, the process exited), or undefined while more may. */
+  stopped(): string | undefined;
+  /** What did arrive, for the error message. */
+  received(): string;
+}
+
+/**
+ * Waiting without polling on what a test client collects (messages, log lines, events): the client
+ * calls wake() on every arrival and when its source stops; until() resolves once a condition
+ * holds, and rejects as soon as the source has stopped without it, or after `timeoutMs`.
+ */
+export class Arrivals {
+  private waiters: (() => void)[] = [];
+
+  constructor(private readonly source: ArrivalSource) {}
+
+  wake(): void {
+    for (const waiter of this.waiters.splice(0)) waiter();
+  }
+
+  async until(condition: () => boolean, what: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      const stopped = this.source.stopped();
+      if (stopped !== undefined) throw new Error(`${stopped} before ${what}; ${this.source.received()}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; ${this.source.received()}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+}

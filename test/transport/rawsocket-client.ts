@@ -3,6 +3,7 @@ import { connect as connectTls } from 'node:tls';
 import { codecByName, type Codec, type CodecName } from '../../src/codec/index.js';
 import { encodeFrame, FrameParser, FrameType, MAX_FRAME_PAYLOAD } from '../../src/transport/rawsocket/framing.js';
 import { MAGIC, parseRouterReply, SerializerId, type RouterReply } from '../../src/transport/rawsocket/handshake.js';
+import { Arrivals } from '../support/wait.js';
 
 export type RawSocketTarget = { host?: string; port: number; tls?: boolean } | { path: string };
 
@@ -23,7 +24,10 @@ export class RawSocketClient {
   readonly pongs: Buffer[] = [];
   closedBecause: string | undefined;
   readonly closed: Promise<void>;
-  private waiters: (() => void)[] = [];
+  private readonly arrivals = new Arrivals({
+    stopped: () => (this.closedBecause === undefined ? undefined : `connection closed (${this.closedBecause})`),
+    received: () => `got ${JSON.stringify(this.messages)}`,
+  });
   private replyBytes = Buffer.alloc(0);
   private parser: FrameParser | undefined;
   private replied!: (reply: RouterReply) => void;
@@ -36,7 +40,7 @@ export class RawSocketClient {
     this.closed = new Promise((resolve) => socket.on('close', () => {
       this.closedBecause ??= 'socket closed';
       this.replied({ ok: false, error: 0, reason: 'closed before the handshake reply' });
-      this.wake();
+      this.arrivals.wake();
       resolve();
     }));
   }
@@ -88,20 +92,8 @@ export class RawSocketClient {
   }
 
   /** Waits for a condition on what has arrived; rejects if the connection closes first. */
-  async until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
-      if (this.closedBecause !== undefined) throw new Error(`connection closed (${this.closedBecause}) before ${what}; got ${JSON.stringify(this.messages)}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no ${what} within ${timeoutMs} ms; got ${JSON.stringify(this.messages)}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+  until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+    return this.arrivals.until(condition, what, timeoutMs);
   }
 
   /** HELLO with every client role; resolves with WELCOME (or ABORT). */
@@ -137,10 +129,6 @@ export class RawSocketClient {
       this.pings.push(payload);
       if (this.answerPings) this.sendFrame(FrameType.pong, payload);
     } else this.pongs.push(payload);
-    this.wake();
-  }
-
-  private wake(): void {
-    for (const waiter of this.waiters.splice(0)) waiter();
+    this.arrivals.wake();
   }
 }

@@ -3,6 +3,7 @@
  * text/event-stream as it arrives, so tests can await the next message, comment or the end.
  */
 import { get, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { Arrivals } from '../support/wait.js';
 
 export interface ReadMessage {
   id: string | undefined;
@@ -32,7 +33,10 @@ export class SseReader implements SseResponse {
   ended = false;
   private buffer = '';
   private block: { id?: string; event?: string; data: string[] } = { data: [] };
-  private waiters: (() => void)[] = [];
+  private readonly arrivals = new Arrivals({
+    stopped: () => (this.ended ? 'the stream ended' : undefined),
+    received: () => `received so far: ${JSON.stringify(this.raw.slice(-500))}`,
+  });
 
   constructor(readonly response: IncomingMessage) {
     this.status = response.statusCode ?? 0;
@@ -41,7 +45,7 @@ export class SseReader implements SseResponse {
     response.on('data', (chunk: string) => this.take(chunk));
     const finish = (): void => {
       this.ended = true;
-      this.wake();
+      this.arrivals.wake();
     };
     response.on('end', finish);
     response.on('close', finish);
@@ -58,49 +62,23 @@ export class SseReader implements SseResponse {
 
   /** Waits until `count` messages arrived (bounded by `timeoutMs`); resolves to all messages so far. */
   async waitForMessages(count: number, timeoutMs = 5_000): Promise<ReadMessage[]> {
-    await this.until(() => this.messages.length >= count, `${count} messages (have ${this.messages.length})`, timeoutMs);
+    await this.arrivals.until(() => this.messages.length >= count, `${count} messages (have ${this.messages.length})`, timeoutMs);
     return this.messages;
   }
 
   /** Waits for a comment line containing `text`. */
   async waitForComment(text: string, timeoutMs = 5_000): Promise<string> {
-    await this.until(() => this.comments.some((comment) => comment.includes(text)), `a comment with "${text}"`, timeoutMs);
+    await this.arrivals.until(() => this.comments.some((comment) => comment.includes(text)), `a comment with "${text}"`, timeoutMs);
     return this.comments.find((comment) => comment.includes(text))!;
   }
 
   /** Waits for the server to end the stream. */
   async waitForEnd(timeoutMs = 5_000): Promise<void> {
-    await this.until(() => this.ended, 'the end of the stream', timeoutMs);
+    await this.arrivals.until(() => this.ended, 'the end of the stream', timeoutMs);
   }
 
   close(): void {
     this.response.destroy();
-  }
-
-  private until(condition: () => boolean, what: string, timeoutMs: number): Promise<void> {
-    if (condition()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((waiter) => waiter !== check);
-        reject(new Error(`timed out waiting for ${what}; received so far: ${JSON.stringify(this.raw.slice(-500))}`));
-      }, timeoutMs);
-      const check = (): void => {
-        if (condition()) {
-          clearTimeout(timer);
-          this.waiters = this.waiters.filter((waiter) => waiter !== check);
-          resolve();
-        } else if (this.ended) {
-          clearTimeout(timer);
-          this.waiters = this.waiters.filter((waiter) => waiter !== check);
-          reject(new Error(`the stream ended before ${what}; received: ${JSON.stringify(this.raw.slice(-500))}`));
-        }
-      };
-      this.waiters.push(check);
-    });
-  }
-
-  private wake(): void {
-    for (const waiter of [...this.waiters]) waiter();
   }
 
   /** The WHATWG parsing rules, for the subset Junction writes (LF line ends). */
@@ -113,7 +91,7 @@ export class SseReader implements SseResponse {
       this.buffer = this.buffer.slice(end + 1);
       this.line(line);
     }
-    this.wake();
+    this.arrivals.wake();
   }
 
   private line(line: string): void {

@@ -1,4 +1,5 @@
 import type { Codec } from '../../../src/codec/index.js';
+import { Arrivals } from '../../support/wait.js';
 
 /**
  * A WAMP connection at the wire level, whatever carries it: tests send wire arrays and wait for
@@ -10,7 +11,10 @@ export abstract class WireConnection {
   closedBecause: string | undefined;
   readonly closed: Promise<string>;
   private markClosed!: (reason: string) => void;
-  private waiters: (() => void)[] = [];
+  private readonly arrivals = new Arrivals({
+    stopped: () => (this.closedBecause === undefined ? undefined : `connection closed (${this.closedBecause})`),
+    received: () => `got ${summarize(this.messages)}`,
+  });
 
   constructor(readonly codec: Codec) {
     this.closed = new Promise((resolve) => (this.markClosed = resolve));
@@ -23,21 +27,8 @@ export abstract class WireConnection {
 
   /** Waits until a message satisfies `match` (taking it out of `messages`), bounded by `timeoutMs`. */
   async next(match: (message: unknown[]) => boolean = () => true, timeoutMs = 5_000): Promise<unknown[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const index = this.messages.findIndex(match);
-      if (index >= 0) return this.messages.splice(index, 1)[0]!;
-      if (this.closedBecause !== undefined) throw new Error(`connection closed (${this.closedBecause}) before the expected message; got ${summarize(this.messages)}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching message within ${timeoutMs} ms; got ${summarize(this.messages)}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    await this.arrivals.until(() => this.messages.some(match), 'a matching message', timeoutMs);
+    return this.messages.splice(this.messages.findIndex(match), 1)[0]!;
   }
 
   /** HELLO announcing every client role; resolves with the answer (WELCOME or ABORT). */
@@ -48,19 +39,16 @@ export abstract class WireConnection {
 
   protected received(message: unknown): void {
     this.messages.push(message as unknown[]);
-    this.wake();
+    this.arrivals.wake();
   }
 
   protected ended(reason: string): void {
     if (this.closedBecause !== undefined) return;
     this.closedBecause = reason;
     this.markClosed(reason);
-    this.wake();
+    this.arrivals.wake();
   }
 
-  private wake(): void {
-    for (const waiter of this.waiters.splice(0)) waiter();
-  }
 }
 
 function summarize(messages: unknown[][]): string {
