@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { ConfigError, findCbdirConfig, loadConfigFile } from '../../config/index.js';
+import { readArguments, refuseArguments } from '../command-line.js';
 import type { CommandIo } from '../io.js';
 
 export const usage = `Usage: junction check [--config FILE | --cbdir DIR]
@@ -12,26 +12,15 @@ Without options it checks the folder .junction (as written by "junction init").
 export const defaultCbdir = '.junction';
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { config: { type: 'string' }, cbdir: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    io.stderr(`junction check: ${(error as Error).message}\n\n${usage}`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout(usage);
-    return 0;
-  }
-  if (values.config !== undefined && values.cbdir !== undefined) {
-    io.stderr(`junction check: give either --config or --cbdir, not both\n\n${usage}`);
-    return 2;
-  }
+  const parsed = readArguments(io, 'check', usage, {
+    args: argv,
+    options: { config: { type: 'string' }, cbdir: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
+  if (values.config !== undefined && values.cbdir !== undefined) return refuseArguments(io, 'check', 'give either --config or --cbdir, not both', usage);
 
   try {
     const file = values.config ?? (await findCbdirConfig(values.cbdir ?? defaultCbdir));

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { cbdirConfigNames, starterConfigYaml } from '../../config/index.js';
+import { readArguments, refuseArguments } from '../command-line.js';
 import type { CommandIo } from '../io.js';
 
 export const usage = `Usage: junction init [DIR]
@@ -14,21 +14,9 @@ each part. Never overwrites an existing configuration.
 export const defaultInitDir = '.junction';
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
-  } catch (error) {
-    io.stderr(`junction init: ${(error as Error).message}\n\n${usage}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    io.stdout(usage);
-    return 0;
-  }
-  if (parsed.positionals.length > 1) {
-    io.stderr(`junction init: expected at most one folder, got ${parsed.positionals.length}\n\n${usage}`);
-    return 2;
-  }
+  const parsed = readArguments(io, 'init', usage, { args: argv, options: { help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
+  if (typeof parsed === 'number') return parsed;
+  if (parsed.positionals.length > 1) return refuseArguments(io, 'init', `expected at most one folder, got ${parsed.positionals.length}`, usage);
   const dir = parsed.positionals[0] ?? defaultInitDir;
   const file = join(dir, 'config.yaml');
 

@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { configJsonSchema } from '../../config/index.js';
+import { readArguments } from '../command-line.js';
 import type { CommandIo } from '../io.js';
 
 export const usage = `Usage: junction schema
@@ -9,17 +9,8 @@ junction.schema.json) and point "$schema" (JSON) or "# yaml-language-server: $sc
 `;
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
-  } catch (error) {
-    io.stderr(`junction schema: ${(error as Error).message}\n\n${usage}`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout(usage);
-    return 0;
-  }
+  const parsed = readArguments(io, 'schema', usage, { args: argv, options: { help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+  if (typeof parsed === 'number') return parsed;
   io.stdout(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
   return 0;
 }

@@ -4,6 +4,7 @@ import { loadStartConfig, type StartConfigSource } from '../config-source.js';
 import type { JunctionConfig } from '../../config/model.js';
 import { createLogger, logLevels, type LogLevel } from '../../node/logger.js';
 import { startNode } from '../../node/node.js';
+import { refuseArguments } from '../command-line.js';
 import type { CommandIo } from '../io.js';
 
 export const usage = `Usage: junction start [--config FILE | --cbdir DIR] [--host HOST] [--port PORT] [--data-dir DIR] [--log-level LEVEL]
@@ -85,10 +86,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     io.stdout(usage);
     return 0;
   }
-  if (typeof args === 'string') {
-    io.stderr(`junction start: ${args}\n\n${usage}`);
-    return 2;
-  }
+  if (typeof args === 'string') return refuseArguments(io, 'start', args, usage);
   const loaded = await loadStartConfig(args.source);
   if (!loaded.ok) {
     io.stderr(loaded.report);
