@@ -1,10 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import type { CommandIo } from '../../src/cli/io.js';
 import { Arrivals } from './wait.js';
 
 export const projectRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const junctionBin = fileURLToPath(new URL('../../../bin/junction.js', import.meta.url));
+
+/** A CommandIo for running a command in this process: what it writes collects in `out`. */
+export function captureIo(): { out: { stdout: string; stderr: string }; io: CommandIo } {
+  const out = { stdout: '', stderr: '' };
+  return { out, io: { stdout: (s: string) => void (out.stdout += s), stderr: (s: string) => void (out.stderr += s) } };
+}
 
 /** A port that was free a moment ago (the OS picks it), for tests that must pass a port number. */
 export async function freePort(): Promise<number> {

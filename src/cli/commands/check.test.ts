@@ -3,12 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { captureIo } from '../../../test/support/cli.js';
 import { run } from './check.js';
-
-function capture() {
-  const out = { stdout: '', stderr: '' };
-  return { out, io: { stdout: (s: string) => void (out.stdout += s), stderr: (s: string) => void (out.stderr += s) } };
-}
 
 const good = `{
   "version": 2,
@@ -68,7 +64,7 @@ describe('junction check', () => {
   it('prints a summary and the notices of a good file', async () => {
     const file = join(dir, 'good.json');
     await writeFile(file, good);
-    const { out, io } = capture();
+    const { out, io } = captureIo();
     assert.equal(await run(['--config', file], io), 0);
     assert.equal(
       out.stdout,
@@ -81,7 +77,7 @@ describe('junction check', () => {
   it('prints every problem with its line and exits 1', async () => {
     const file = join(dir, 'bad.json');
     await writeFile(file, good.replace('"realm2"', '"realm1"').replace('9000', '"nine"'));
-    const { out, io } = capture();
+    const { out, io } = captureIo();
     assert.equal(await run(['--config', file], io), 1);
     assert.equal(
       out.stderr,
@@ -95,7 +91,7 @@ describe('junction check', () => {
   it('counts the bridge components it will run', async () => {
     const file = join(dir, 'bridge.yaml');
     await writeFile(file, bridgeFile);
-    const { out, io } = capture();
+    const { out, io } = captureIo();
     assert.equal(await run(['--config', file], io), 0);
     assert.equal(out.stdout, `${file}: ok (1 realm, 1 transport, 2 components)\n`);
   });
@@ -110,7 +106,7 @@ describe('junction check', () => {
       .replace('realm: realm1\n        role: forwarder', 'realm: realm2\n        role: forwarder')
       .replace('role: hooks', 'role: hook');
     await writeFile(file, bad);
-    const { out, io } = capture();
+    const { out, io } = captureIo();
     assert.equal(await run(['--config', file], io), 1);
     assert.equal(
       out.stderr,
@@ -127,13 +123,13 @@ describe('junction check', () => {
   it('checks a cbdir', async () => {
     const cbdir = await mkdtemp(join(dir, 'cbdir-'));
     await writeFile(join(cbdir, 'config.json'), good);
-    const { out, io } = capture();
+    const { out, io } = captureIo();
     assert.equal(await run(['--cbdir', cbdir], io), 0);
     assert.match(out.stdout, new RegExp(`^${join(cbdir, 'config.json')}: ok \\(2 realms, 1 transport\\)\n`));
   });
 
   it('refuses unknown options and --config with --cbdir (exit 2)', async () => {
-    const { out, io } = capture();
+    const { out, io } = captureIo();
     assert.equal(await run(['--confg', 'x'], io), 2);
     assert.match(out.stderr, /^junction check: Unknown option '--confg'/);
     assert.equal(await run(['--config', 'a', '--cbdir', 'b'], io), 2);

@@ -3,14 +3,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { captureIo } from '../../../test/support/cli.js';
 import { starterConfigYaml } from '../../config/starter.js';
 import { run as check } from './check.js';
 import { run as init } from './init.js';
-
-function capture() {
-  const out = { stdout: '', stderr: '' };
-  return { out, io: { stdout: (s: string) => void (out.stdout += s), stderr: (s: string) => void (out.stderr += s) } };
-}
 
 describe('junction init', () => {
   let dir: string;
@@ -23,24 +19,24 @@ describe('junction init', () => {
 
   it('writes a commented starter config that passes check', async () => {
     const target = join(dir, 'node1');
-    const { out, io } = capture();
+    const { out, io } = captureIo();
     assert.equal(await init([target], io), 0);
     const file = join(target, 'config.yaml');
     assert.equal(await readFile(file, 'utf8'), starterConfigYaml);
     assert.match(out.stdout, new RegExp(`^wrote ${file}\n`));
     assert.ok(starterConfigYaml.split('\n').filter((line) => line.trimStart().startsWith('#')).length >= 10);
 
-    const checked = capture();
+    const checked = captureIo();
     assert.equal(await check(['--cbdir', target], checked.io), 0, checked.out.stderr);
     assert.equal(checked.out.stdout, `${file}: ok (1 realm, 1 transport)\n`);
   });
 
   it('refuses to overwrite an existing config', async () => {
     const target = join(dir, 'node2');
-    const { io } = capture();
+    const { io } = captureIo();
     assert.equal(await init([target], io), 0);
     await writeFile(join(target, 'config.yaml'), 'edited by the user\n');
-    const again = capture();
+    const again = captureIo();
     assert.equal(await init([target], again.io), 1);
     assert.equal(again.out.stderr, `junction init: ${join(target, 'config.yaml')} already exists; not overwriting it\n`);
     assert.equal(await readFile(join(target, 'config.yaml'), 'utf8'), 'edited by the user\n');
@@ -49,7 +45,7 @@ describe('junction init', () => {
   it('refuses when the folder already has a config.json', async () => {
     const target = await mkdtemp(join(dir, 'crossbar-'));
     await writeFile(join(target, 'config.json'), '{}');
-    const { out, io } = capture();
+    const { out, io } = captureIo();
     assert.equal(await init([target], io), 1);
     assert.match(out.stderr, /config\.json already exists; not overwriting it/);
   });
