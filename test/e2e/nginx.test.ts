@@ -49,6 +49,11 @@ function nginxHttpBlock(trusting: number, untrusting: number): (port: number) =>
       proxy_pass http://junction/ws;${proxyHeaders}
       proxy_set_header X-Forwarded-For "203.0.113.9";
     }
+    # The HTTP publisher, for a backend whose address the front load balancer reported.
+    location = /fixed/publish {
+      proxy_pass http://junction/publish;${proxyHeaders}
+      proxy_set_header X-Forwarded-For "203.0.113.9";
+    }
     # The same header, to a listener that trusts no proxy.
     location = /untrusted/ws {
       proxy_pass http://junction_untrusting/ws;${proxyHeaders}
@@ -106,6 +111,14 @@ describe('Junction behind nginx', { skip }, () => {
     };
     web.paths['/info'] = { type: 'nodeinfo' };
     web.paths['/health'] = { type: 'health' };
+    web.paths['/publish'] = {
+      type: 'publisher', realm: 'realm1', role: 'anonymous',
+      options: { postBodyLimit: 8192, requireIp: ['203.0.113.0/24'], requireTls: false },
+    };
+    web.paths['/sse'] = {
+      type: 'sse', realm: 'realm1', auth: { anonymous: { type: 'static', role: 'anonymous' } },
+      cookieName: 'junction_ticket', heartbeatMs: 15_000, maxTopics: 8, maxBufferedBytes: 1_048_576,
+    };
     config.listeners.push({ ...web, id: 'untrusting', trustedProxies: [], paths: { '/ws': web.paths['/ws']! } });
     node = await startTestNode(config);
     nginx = await RunningNginx.start(nginxHttpBlock(node.ports.get('test')!, node.ports.get('untrusting')!));
@@ -171,6 +184,43 @@ describe('Junction behind nginx', { skip }, () => {
     const info = JSON.parse((await get(nginx.url, '/info')).text) as { name: string; realms: { name: string; sessions: number }[] };
     assert.equal(info.name, 'junction');
     assert.deepEqual(info.realms.map((realm) => realm.name), ['realm1']);
-    assert.equal(info.realms[0]!.sessions, clients.length);
+    assert.equal(info.realms[0]!.sessions, clients.length, 'client sessions only: the publisher\'s bridge session is not counted');
+  });
+
+  const publish = (path: string, topic: string, args: unknown[]) =>
+    fetch(`${nginx.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ topic, args }) });
+
+  it('carries HTTP publishes through nginx; require_ip sees the forwarded address', async () => {
+    const subscriber = await open('/ws');
+    let deliver!: (args: unknown[]) => void;
+    const received = new Promise<unknown[]>((resolve) => (deliver = resolve));
+    await subscriber.session.subscribe('nginx.bridge', (args: unknown[]) => deliver(args));
+    const allowed = await publish('/fixed/publish', 'nginx.bridge', ['from the backend']);
+    assert.equal(allowed.status, 200, await allowed.clone().text());
+    assert.ok(Number.isInteger(((await allowed.json()) as { id: number }).id));
+    assert.deepEqual(await received, ['from the backend']);
+    // Through `location /` the forwarded address is this test's own 127.0.0.1: not in require_ip.
+    const refused = await publish('/publish', 'nginx.bridge', ['from elsewhere']);
+    assert.equal(refused.status, 403);
+    assert.match(((await refused.json()) as { message: string }).message, /127\.0\.0\.1/);
+  });
+
+  it('streams Server-Sent Events through nginx without buffering', async () => {
+    const controller = new AbortController();
+    const stream = await fetch(`${nginx.url}/sse?topic=nginx.sse`, { signal: controller.signal });
+    assert.equal(stream.status, 200);
+    assert.match(stream.headers.get('content-type') ?? '', /text\/event-stream/);
+    const reader = stream.body!.getReader();
+    const published = await publish('/fixed/publish', 'nginx.sse', ['live']);
+    assert.equal(published.status, 200);
+    const { id } = (await published.json()) as { id: number };
+    let text = '';
+    while (!text.includes('"live"')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += Buffer.from(value).toString('utf8');
+    }
+    controller.abort();
+    assert.match(text, new RegExp(`id: ${id}\\nevent: nginx\\.sse\\ndata: \\{"args":\\["live"\\]`));
   });
 });
