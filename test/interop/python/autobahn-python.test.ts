@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { RunningNode } from '../../../src/node/node.js';
 import { openAutobahn, type OpenSession } from '../../support/autobahn.js';
+import { launchChromium, serveBrowserBundles, skipWithoutChromium } from '../../support/chromium.js';
 import { startTestNode, testConfig } from '../../support/node.js';
 import { addRawSocketListener, rawSocketSettings } from '../../transport/rawsocket-support.js';
 
@@ -154,6 +155,33 @@ describe('Autobahn|Python over RawSocket', { skip: missing }, () => {
       });
     }
   }
+
+  it('serves a real browser: a page in headless Chromium on WebSocket calls the Python procedure and hears its events', { skip: skipWithoutChromium }, async () => {
+    const service = await startPython(`rs://127.0.0.1:${node.ports.get('rs')}`, 'json');
+    const bundles = await serveBrowserBundles('python interop');
+    const chromium = await launchChromium();
+    try {
+      const page = await chromium.firstPage();
+      await page.goto(`${bundles.origin}/`);
+      const outcome = await page.evaluate(async ({ url, bundle }) => {
+        const client = await import(bundle);
+        const session = await client.connect({ url, realm: 'realm1', reconnect: false });
+        let heard!: (args: unknown[]) => void;
+        const echoed = new Promise<unknown[]>((resolve) => (heard = resolve));
+        await session.subscribe('com.python.heard', (args: unknown[]) => heard(args));
+        const sum = (await session.call('com.python.add', [20, 22])).args;
+        await session.publish('com.browser.news', ['from the page'], undefined, { acknowledge: true });
+        const event = await echoed;
+        await session.leave();
+        return { sum, event };
+      }, { url: node.url, bundle: '/junction-client.min.js' });
+      assert.deepEqual(outcome, { sum: [42], event: ['from the page'] });
+    } finally {
+      await chromium.close();
+      await bundles.close();
+      await service.stop();
+    }
+  });
 
   it('joins over a Unix socket', async () => {
     const service = await startPython(`rs://unix:${socketPath}`, 'json');
