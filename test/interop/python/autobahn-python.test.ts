@@ -34,6 +34,8 @@ const missing = available === undefined ? `${python} with python3-autobahn is no
 const serializerPackages: Record<string, string> = { json: 'python3-autobahn', msgpack: 'python3-msgpack', cbor: 'python3-cbor2' };
 
 const dir = mkdtempSync(join(tmpdir(), 'junction-python-'));
+// At file level, so that the folder goes even when the suite is skipped.
+after(() => rmSync(dir, { recursive: true, force: true }));
 const socketPath = join(dir, 'junction.sock');
 const config = testConfig();
 // Keepalive stays off: Autobahn|Python 22.7 cannot answer RawSocket PINGs (asyncio raises
@@ -137,7 +139,6 @@ describe('Autobahn|Python over RawSocket', { skip: missing }, () => {
     for (const child of children) child.kill('SIGKILL');
     await browser?.close();
     await node?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   for (const flavor of ['asyncio', 'twisted'] as Flavor[]) {
