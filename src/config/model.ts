@@ -54,6 +54,23 @@ export interface RealmOptions {
   enableMetaApi: boolean;
   /** URI validation rule for messages in this realm (default 'strict', as Crossbar). */
   uriCheck: UriCheck;
+  /**
+   * What one session may hold or do (`options.limits`, a Junction extension). The loader always
+   * fills it in; absent (a model built in code) means the defaults. The router's own trusted
+   * sessions are exempt. Every number: 0 = no limit.
+   */
+  limits?: SessionLimitsConfig;
+}
+
+export interface SessionLimitsConfig {
+  /** Subscriptions one session may hold, exact and pattern alike (default 10000). */
+  maxSubscriptionsPerSession: number;
+  /** Registrations one session may hold, shared ones included (default 1000). */
+  maxRegistrationsPerSession: number;
+  /** CALLs one session made that have no final RESULT or ERROR yet (default 1000). */
+  maxCallsInFlightPerSession: number;
+  /** A token bucket per session: PUBLISH refills at `perSecond` (default 1000) up to `burst` (default 2000, >= 1 when perSecond > 0). */
+  publishRate: { perSecond: number; burst: number };
 }
 
 export interface RealmStore {
@@ -287,6 +304,10 @@ export interface LongPollService {
   queueLimitMessages: number;
   /** Largest `send` body in bytes (default 1048576). */
   maxMessageSize: number;
+  /** Junction extension: transports open at once on this path; more `open`s get 503 (default 10000). */
+  maxTransports: number;
+  /** Junction extension: transports one client address may hold open; more get 429 (default 100; 0: no limit). */
+  maxPerAddress: number;
   /** Same meaning and default as a websocket service's auth. */
   auth: AuthConfig;
 }
@@ -308,6 +329,10 @@ export interface SseService {
   maxTopics: number;
   /** Slow-consumer limit per connection, bytes (default 1048576). */
   maxBufferedBytes: number;
+  /** Streams open at once on this path; more requests get 503 (default 10000). */
+  maxStreams: number;
+  /** Streams one client address may hold open; more get 429 (default 100; 0: no limit). */
+  maxPerAddress: number;
 }
 
 export type Serializer = 'json' | 'msgpack' | 'cbor';
