@@ -11,6 +11,8 @@ const sseDefaults = {
   heartbeatMs: 15000,
   maxTopics: 32,
   maxBufferedBytes: 1048576,
+  maxStreams: 10000,
+  maxPerAddress: 100,
 } as const;
 
 describe('web path services: valid files and their model', () => {
@@ -130,7 +132,10 @@ describe('web path services: valid files and their model', () => {
           type: 'longpoll',
           serializers: ['json'],
           auth: { ticket: { type: 'static', principals: { joe: { ticket: 't', role: 'backend' } } } },
-          options: { request_timeout: 5, session_timeout: 0, queue_limit_bytes: 1000, queue_limit_messages: 0, max_message_size: 2048, debug_transport_id: 'x' },
+          options: {
+            request_timeout: 5, session_timeout: 0, queue_limit_bytes: 1000, queue_limit_messages: 0, max_message_size: 2048, debug_transport_id: 'x',
+            max_transports: 500, max_per_address: 0,
+          },
         },
       },
       expected: {
@@ -142,6 +147,8 @@ describe('web path services: valid files and their model', () => {
           queueLimitBytes: 131072,
           queueLimitMessages: 100,
           maxMessageSize: 1048576,
+          maxTransports: 10000,
+          maxPerAddress: 100,
           auth: { anonymous: { type: 'static', role: 'anonymous' } },
         },
         '/lp2': {
@@ -152,6 +159,8 @@ describe('web path services: valid files and their model', () => {
           queueLimitBytes: 1000,
           queueLimitMessages: 100,
           maxMessageSize: 2048,
+          maxTransports: 500,
+          maxPerAddress: 0,
           auth: { ticket: { type: 'static', principals: { joe: { ticket: 't', role: 'backend' } } } },
         },
       },
@@ -169,7 +178,7 @@ describe('web path services: valid files and their model', () => {
           type: 'sse',
           realm: 'realm1',
           auth: { anonymous: { type: 'static', role: 'backend' }, ticket: { type: 'dynamic', authenticator: 'com.example.auth' } },
-          options: { cookie_name: 'feed_ticket', heartbeat_interval: 5000, max_topics: 4, max_buffered_bytes: 65536 },
+          options: { cookie_name: 'feed_ticket', heartbeat_interval: 5000, max_topics: 4, max_buffered_bytes: 65536, max_streams: 50, max_per_address: 3 },
         },
       },
       expected: {
@@ -182,6 +191,8 @@ describe('web path services: valid files and their model', () => {
           heartbeatMs: 5000,
           maxTopics: 4,
           maxBufferedBytes: 65536,
+          maxStreams: 50,
+          maxPerAddress: 3,
         },
       },
     },
@@ -306,14 +317,24 @@ describe('web path services: invalid files and their messages', () => {
       paths: {
         a: { type: 'sse', realm: 'realm1', auth: { wampcra: { type: 'static', users: {} } } },
         b: { type: 'sse', realm: 'realm1', auth: { anonymous: { type: 'static', role: 'guest' }, ticket: { type: 'static', principals: { joe: { ticket: 't', role: 'vip' } } } } },
-        c: { type: 'sse', realm: 'realm1', options: { max_topics: 0, heartbeat_interval: 10 } },
+        c: { type: 'sse', realm: 'realm1', options: { max_topics: 0, heartbeat_interval: 10, max_streams: 0, max_per_address: -1 } },
       },
       problems: [
         'workers[0].transports[0].paths.a.auth.wampcra: an SSE path offers anonymous and ticket authentication only (an EventSource cannot answer a wampcra challenge)',
         'workers[0].transports[0].paths.c.options.heartbeat_interval: expected at least 1000 ms',
         'workers[0].transports[0].paths.c.options.max_topics: expected a positive integer',
+        'workers[0].transports[0].paths.c.options.max_streams: expected a positive integer',
+        'workers[0].transports[0].paths.c.options.max_per_address: expected an integer >= 0',
         'workers[0].transports[0].paths.b.auth.anonymous.role: role "guest" is not defined in realm "realm1"',
         'workers[0].transports[0].paths.b.auth.ticket.principals.joe.role: role "vip" is not defined in realm "realm1"',
+      ],
+    },
+    {
+      name: 'longpoll: connection caps are whole numbers within bounds',
+      paths: { lp: { type: 'longpoll', options: { max_transports: 0, max_per_address: 2_000_000 } } },
+      problems: [
+        'workers[0].transports[0].paths.lp.options.max_transports: expected a positive integer',
+        'workers[0].transports[0].paths.lp.options.max_per_address: expected at most 1000000 transports',
       ],
     },
     {

@@ -193,6 +193,8 @@ function longPollConfig(service: LongPollServiceFile, at: ConfigPath, context: N
       context,
     ),
     maxMessageSize: options.max_message_size,
+    maxTransports: options.max_transports,
+    maxPerAddress: options.max_per_address,
     auth: authConfig(service.auth),
   };
 }
@@ -207,5 +209,7 @@ function sseConfig(service: SseServiceFile): SseService {
     heartbeatMs: options.heartbeat_interval,
     maxTopics: options.max_topics,
     maxBufferedBytes: options.max_buffered_bytes,
+    maxStreams: options.max_streams,
+    maxPerAddress: options.max_per_address,
   };
 }

@@ -5,7 +5,7 @@
 
 import * as z from 'zod';
 import { authSchema, sseAuthSchema } from './schema-auth.js';
-import { byteCount, ignored, itemId, milliseconds, positiveInt, realmName, seconds } from './schema-parts.js';
+import { byteCount, ignored, itemId, milliseconds, nonNegativeInt, positiveInt, realmName, seconds } from './schema-parts.js';
 import { serializers } from './schema-websocket.js';
 
 export const longPollDefaults = {
@@ -14,7 +14,22 @@ export const longPollDefaults = {
   queueLimitBytes: 131072,
   queueLimitMessages: 100,
   maxMessageSize: 1048576,
+  maxTransports: 10000,
+  maxPerAddress: 100,
 };
+
+/** Connections one path may hold at once; past this a client gets 503. */
+const maxConnections = (what: string, defaultValue: number) =>
+  positiveInt
+    .max(1_000_000, { error: `expected at most 1000000 ${what}` })
+    .default(defaultValue);
+
+/** Connections one client address may hold at once on one path; past this it gets 429. */
+const maxPerAddress = (what: string, defaultValue: number) =>
+  nonNegativeInt
+    .max(1_000_000, { error: `expected at most 1000000 ${what}` })
+    .default(defaultValue)
+    .describe(`Junction extension: ${what} one client address (trusted proxies considered) may hold open at once; more are refused with 429 (default ${defaultValue}; 0: no limit per address).`);
 
 const zeroGetsDefault = "Crossbar's 0 (no limit) gets the default, with a notice.";
 
@@ -38,6 +53,9 @@ const longPollOptions = z.strictObject({
   max_message_size: byteCount(16 * 1024 * 1024)
     .default(longPollDefaults.maxMessageSize)
     .describe(`Junction extension: largest "send" body in bytes (default ${longPollDefaults.maxMessageSize}).`),
+  max_transports: maxConnections('transports', longPollDefaults.maxTransports)
+    .describe(`Junction extension: transports open at once on this path; more opens are refused with 503 (default ${longPollDefaults.maxTransports}).`),
+  max_per_address: maxPerAddress('transports', longPollDefaults.maxPerAddress),
   debug: ignored('Crossbar debug logging (debug; use --log-level)'),
   // A fixed transport id would make a session's URLs guessable; Junction always draws a random one.
   debug_transport_id: ignored('a fixed long-poll transport id (debug_transport_id)'),
@@ -58,6 +76,8 @@ export const sseDefaults = {
   heartbeatMs: 15000,
   maxTopics: 32,
   maxBufferedBytes: 1048576,
+  maxStreams: 10000,
+  maxPerAddress: 100,
 };
 
 const sseOptions = z.strictObject({
@@ -78,6 +98,9 @@ const sseOptions = z.strictObject({
   max_buffered_bytes: byteCount(64 * 1024 * 1024)
     .default(sseDefaults.maxBufferedBytes)
     .describe(`Bytes queued for a slow listener before its connection is closed (default ${sseDefaults.maxBufferedBytes}).`),
+  max_streams: maxConnections('streams', sseDefaults.maxStreams)
+    .describe(`Streams open at once on this path; more requests are refused with 503 (default ${sseDefaults.maxStreams}).`),
+  max_per_address: maxPerAddress('streams', sseDefaults.maxPerAddress),
 });
 
 export const sseService = z

@@ -16,7 +16,8 @@ import { launchChromium, skipWithoutChromium, type LaunchedChromium } from '../s
 import { startTestNode, testConfig } from '../support/node.js';
 
 function sse(auth: SseService['auth']): SseService {
-  return { type: 'sse', realm: 'realm1', auth, cookieName: 'junction_ticket', heartbeatMs: 15_000, maxTopics: 8, maxBufferedBytes: 1_048_576 };
+  return { type: 'sse', realm: 'realm1', auth, cookieName: 'junction_ticket', heartbeatMs: 15_000, maxTopics: 8, maxBufferedBytes: 1_048_576,
+    maxStreams: 10_000, maxPerAddress: 100 };
 }
 
 function config(site: string): JunctionConfig {

@@ -73,6 +73,8 @@ export function testLongPoll(overrides: Partial<LongPollService> = {}): LongPoll
     queueLimitBytes: 131_072,
     queueLimitMessages: 100,
     maxMessageSize: 1_048_576,
+    maxTransports: 10_000,
+    maxPerAddress: 100,
     auth: { anonymous: { type: 'static', role: 'anonymous' } },
     ...overrides,
   };

@@ -1,0 +1,101 @@
+/**
+ * Caps on connections held at once, per service and per key (a client address): the SSE and
+ * long-poll services take a slot before a connection becomes a router session, and give it back
+ * when the connection ends, however it ends.
+ */
+
+export interface SlotLimits {
+  /** Slots held at once across all keys (0: no limit). */
+  total: number;
+  /** Slots one key may hold at once (0: no limit). */
+  perKey: number;
+}
+
+/** Why a slot was not given: the whole service is full, or this key holds its share already. */
+export type SlotRefusal = 'service_full' | 'address_full';
+
+/** A held slot. `release` may be called any number of times; only the first call counts. */
+export interface Slot {
+  release(): void;
+}
+
+export class ConnectionSlots {
+  private held = 0;
+  /** Keys holding at least one slot: an entry is removed when it drops to zero, so the map never outgrows `held`. */
+  private readonly perKey = new Map<string, number>();
+
+  constructor(readonly limits: SlotLimits) {}
+
+  /** Slots held now, across all keys. */
+  get total(): number {
+    return this.held;
+  }
+
+  /** Slots `key` holds now. */
+  count(key: string): number {
+    return this.perKey.get(key) ?? 0;
+  }
+
+  /** Distinct keys holding slots now. */
+  get keys(): number {
+    return this.perKey.size;
+  }
+
+  /** Takes a slot for `key`, or says which limit refuses it (the service's is checked first). */
+  acquire(key: string): Slot | SlotRefusal {
+    const { total, perKey } = this.limits;
+    if (total > 0 && this.held >= total) return 'service_full';
+    const mine = this.perKey.get(key) ?? 0;
+    if (perKey > 0 && mine >= perKey) return 'address_full';
+    this.held += 1;
+    this.perKey.set(key, mine + 1);
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.give(key);
+      },
+    };
+  }
+
+  private give(key: string): void {
+    this.held -= 1;
+    const left = (this.perKey.get(key) ?? 1) - 1;
+    if (left > 0) this.perKey.set(key, left);
+    else this.perKey.delete(key);
+  }
+}
+
+/**
+ * Says whether a log line about `key` may be written now: at most one per key per `intervalMs`.
+ * Remembers at most `maxKeys` keys; when that many were logged within the interval, further
+ * keys are not logged until some expire (the caller counts every event in a metric anyway).
+ */
+export class PerKeyLogThrottle {
+  private readonly lastLogged = new Map<string, number>();
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly maxKeys = 1_024,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  allow(key: string): boolean {
+    const now = this.now();
+    const last = this.lastLogged.get(key);
+    if (last !== undefined && now - last < this.intervalMs) return false;
+    if (last === undefined && this.lastLogged.size >= this.maxKeys) {
+      this.forgetExpired(now);
+      if (this.lastLogged.size >= this.maxKeys) return false;
+    }
+    this.lastLogged.set(key, now);
+    return true;
+  }
+
+  private forgetExpired(now: number): void {
+    for (const [key, at] of this.lastLogged) {
+      if (now - at >= this.intervalMs) this.lastLogged.delete(key);
+    }
+  }
+}
