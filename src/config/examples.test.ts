@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { loadConfigFile } from './load.js';
 import { plain, serviceAt, websocketAt } from './test-support.js';
+import { defaultSessionLimits } from './schema-router.js';
 
 // dist/src/config/ -> the repository's examples/ folder.
 const examples = fileURLToPath(new URL('../../../examples/', import.meta.url));
@@ -12,7 +13,7 @@ describe('Crossbar-style example configurations', () => {
     const config = await loadConfigFile(`${examples}crossbar-pubsub/config.json`, { env: {} });
     assert.deepEqual(config.realms.map((realm) => realm.name), ['realm1', 'sensors']);
     const sensors = config.realms[1]!;
-    assert.deepEqual(sensors.options, { enableMetaApi: false, uriCheck: 'loose' });
+    assert.deepEqual(sensors.options, { enableMetaApi: false, uriCheck: 'loose', limits: defaultSessionLimits });
     assert.deepEqual(
       sensors.roles.map((role) => role.permissions?.map((p) => `${p.match} ${p.uri}`)),
       [['prefix io.sensors.', 'wildcard io.sensors..config'], ['prefix io.sensors.', 'exact io.sensors.configure']],

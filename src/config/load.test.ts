@@ -4,6 +4,7 @@ import { ConfigError } from './problems.js';
 import { parseConfig, parseConfigText } from './load.js';
 import type { JunctionConfig } from './model.js';
 import { websocketAt, websocketDefaults } from './test-support.js';
+import { defaultSessionLimits } from './schema-router.js';
 
 /** The problem lines a config text produces (fails the test when it loads). */
 function problemsOf(text: string, env: Record<string, string> = {}): string[] {
@@ -81,7 +82,7 @@ describe('parseConfigText', () => {
 
   it('fills in every default', () => {
     const config = parseConfigText(validYaml, { source: 'a.yaml', env: {} });
-    assert.deepEqual(config.realms[0]!.options, { enableMetaApi: true, uriCheck: 'strict' });
+    assert.deepEqual(config.realms[0]!.options, { enableMetaApi: true, uriCheck: 'strict', limits: defaultSessionLimits });
     assert.deepEqual(config.realms[0]!.store, { eventHistory: [] });
     assert.deepEqual(config.realms[0]!.roles[0]!.permissions![0], {
       uri: 'com.example.',
@@ -417,7 +418,7 @@ describe('model details', () => {
       },
       { source: 'test', env: {}, baseDir: '/srv/junction' },
     );
-    assert.deepEqual(config.realms[0]!.options, { enableMetaApi: false, uriCheck: 'loose' });
+    assert.deepEqual(config.realms[0]!.options, { enableMetaApi: false, uriCheck: 'loose', limits: defaultSessionLimits });
     assert.deepEqual(config.realms[0]!.store.eventHistory, [
       { uri: 'a.b', match: 'exact', limit: 7 },
       { uri: 'a.', match: 'prefix', limit: 3 },

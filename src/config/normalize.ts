@@ -6,7 +6,7 @@
  */
 
 import type { ConfigFile, RouterWorkerFile } from './file-schema.js';
-import type { JunctionConfig, PermissionConfig, RealmConfig, RoleConfig } from './model.js';
+import type { JunctionConfig, PermissionConfig, RealmConfig, RoleConfig, SessionLimitsConfig } from './model.js';
 import { componentConfigs } from './normalize-components.js';
 import { listenerConfigs } from './normalize-listeners.js';
 import type { NormalizeContext } from './normalize-web.js';
@@ -47,7 +47,7 @@ function realmConfig(realm: RealmFile): RealmConfig {
   return {
     name: realm.name,
     roles: realm.roles.map(roleConfig),
-    options: { enableMetaApi: realm.options.enable_meta_api, uriCheck: realm.options.uri_check },
+    options: { enableMetaApi: realm.options.enable_meta_api, uriCheck: realm.options.uri_check, limits: limitsConfig(realm) },
     store: {
       eventHistory: (store?.['event-history'] ?? []).map((entry) => ({
         uri: entry.uri,
@@ -55,6 +55,16 @@ function realmConfig(realm: RealmFile): RealmConfig {
         limit: entry.limit ?? store!.limit,
       })),
     },
+  };
+}
+
+function limitsConfig(realm: RealmFile): SessionLimitsConfig {
+  const limits = realm.options.limits;
+  return {
+    maxSubscriptionsPerSession: limits.max_subscriptions_per_session,
+    maxRegistrationsPerSession: limits.max_registrations_per_session,
+    maxCallsInFlightPerSession: limits.max_calls_in_flight_per_session,
+    publishRate: { perSecond: limits.publish_rate.per_second, burst: limits.publish_rate.burst },
   };
 }
 

@@ -5,7 +5,8 @@
 
 import * as z from 'zod';
 import { matchPolicies } from '../protocol/uri.js';
-import { ignored, positiveInt, procedureUri, realmName, roleName, unsupported } from './schema-parts.js';
+import type { SessionLimitsConfig } from './model.js';
+import { ignored, nonNegativeInt, positiveInt, procedureUri, realmName, roleName, unsupported } from './schema-parts.js';
 import { checkPattern, resolvePermissionUri } from './uri-patterns.js';
 
 const matchPolicy = z.enum(matchPolicies);
@@ -82,9 +83,54 @@ const store = z
   })
   .describe('Event history kept in memory for wamp.subscription.get_events.');
 
+/** Junction's defaults for `options.limits`: generous for real applications, finite against a runaway client. */
+export const defaultSessionLimits: Readonly<SessionLimitsConfig> = {
+  maxSubscriptionsPerSession: 10_000,
+  maxRegistrationsPerSession: 1_000,
+  maxCallsInFlightPerSession: 1_000,
+  publishRate: { perSecond: 1_000, burst: 2_000 },
+};
+
+const publishRate = z
+  .strictObject({
+    per_second: nonNegativeInt
+      .default(defaultSessionLimits.publishRate.perSecond)
+      .describe('PUBLISH messages one session may send per second, on average (0 = no limit).'),
+    burst: nonNegativeInt
+      .default(defaultSessionLimits.publishRate.burst)
+      .describe('PUBLISH messages one session may send at once before the rate applies (>= 1 unless per_second is 0).'),
+  })
+  .superRefine((rate, ctx) => {
+    // A bucket that holds less than one publication would refuse every PUBLISH: almost certainly not meant.
+    if (rate.per_second > 0 && rate.burst === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['burst'],
+        message: 'burst 0 would refuse every publication; give at least 1, or set per_second to 0 for no rate limit',
+      });
+    }
+  })
+  .describe('Junction extension: a token bucket per session for PUBLISH.');
+
+const limits = z
+  .strictObject({
+    max_subscriptions_per_session: nonNegativeInt
+      .default(defaultSessionLimits.maxSubscriptionsPerSession)
+      .describe('Subscriptions one session may hold, exact and pattern alike (0 = no limit).'),
+    max_registrations_per_session: nonNegativeInt
+      .default(defaultSessionLimits.maxRegistrationsPerSession)
+      .describe('Registrations one session may hold, shared ones included (0 = no limit).'),
+    max_calls_in_flight_per_session: nonNegativeInt
+      .default(defaultSessionLimits.maxCallsInFlightPerSession)
+      .describe('CALLs one session made that have no final RESULT or ERROR yet (0 = no limit).'),
+    publish_rate: publishRate.prefault({}),
+  })
+  .describe("Junction extension: what one session may hold or do; the router's own sessions are exempt.");
+
 const realmOptions = z.strictObject({
   enable_meta_api: z.boolean().default(true).describe('Serve the WAMP meta API (wamp.session.* ...).'),
   uri_check: z.enum(['strict', 'loose']).default('strict').describe('URI validation rule for this realm.'),
+  limits: limits.prefault({}),
   bridge_meta_api: ignored("bridging the meta API to Crossbar's management realm (bridge_meta_api)"),
   event_dispatching_chunk_size: ignored('the Twisted event dispatching chunk size (event_dispatching_chunk_size)'),
 });

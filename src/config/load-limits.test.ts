@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { configDocument, loadDocument, problemsOf, realmWithRoles } from './test-support.js';
+
+/** A document whose realm1 has these `options.limits`. */
+function withLimits(limits: unknown): Record<string, unknown> {
+  return configDocument({ realms: [realmWithRoles('realm1', ['anonymous'], { limits })] });
+}
+
+describe('realm options.limits', () => {
+  it('absent: every per-session limit gets its default', () => {
+    const config = loadDocument(configDocument({}));
+    assert.deepEqual(config.realms[0]!.options.limits, {
+      maxSubscriptionsPerSession: 10000,
+      maxRegistrationsPerSession: 1000,
+      maxCallsInFlightPerSession: 1000,
+      publishRate: { perSecond: 1000, burst: 2000 },
+    });
+  });
+
+  it('maps the snake_case keys; keys not given keep their defaults; 0 means no limit', () => {
+    const config = loadDocument(withLimits({
+      max_subscriptions_per_session: 50,
+      max_calls_in_flight_per_session: 0,
+      publish_rate: { per_second: 10 },
+    }));
+    assert.deepEqual(config.realms[0]!.options.limits, {
+      maxSubscriptionsPerSession: 50,
+      maxRegistrationsPerSession: 1000,
+      maxCallsInFlightPerSession: 0,
+      publishRate: { perSecond: 10, burst: 2000 },
+    });
+  });
+
+  it('publish_rate per_second 0 turns the rate limit off, whatever the burst', () => {
+    const config = loadDocument(withLimits({ publish_rate: { per_second: 0, burst: 0 } }));
+    assert.deepEqual(config.realms[0]!.options.limits!.publishRate, { perSecond: 0, burst: 0 });
+  });
+
+  it('refuses negative or fractional numbers, a zero burst with a rate, and unknown keys', () => {
+    assert.deepEqual(problemsOf(withLimits({ max_registrations_per_session: -1 })), [
+      'workers[0].realms[0].options.limits.max_registrations_per_session: expected an integer >= 0',
+    ]);
+    assert.deepEqual(problemsOf(withLimits({ publish_rate: { per_second: 2.5 } })), [
+      'workers[0].realms[0].options.limits.publish_rate.per_second: expected an integer >= 0',
+    ]);
+    assert.deepEqual(problemsOf(withLimits({ publish_rate: { per_second: 5, burst: 0 } })), [
+      'workers[0].realms[0].options.limits.publish_rate.burst: burst 0 would refuse every publication; give at least 1, or set per_second to 0 for no rate limit',
+    ]);
+    assert.deepEqual(problemsOf(withLimits({ max_subscriptions: 5 })), [
+      'workers[0].realms[0].options.limits.max_subscriptions: unknown key "max_subscriptions"',
+    ]);
+  });
+});
