@@ -21,6 +21,8 @@ export const longpollPath: PathServiceFactory<LongPollService> = (service, conte
       queueLimitBytes: service.queueLimitBytes,
       queueLimitMessages: service.queueLimitMessages,
       maxMessageSize: service.maxMessageSize,
+      maxTransports: service.maxTransports,
+      maxPerAddress: service.maxPerAddress,
       clientAddress: context.clientAddress,
       path: context.path,
     },

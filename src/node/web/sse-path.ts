@@ -25,6 +25,8 @@ export const ssePath: PathServiceFactory<SsePathConfig> = (service, context) => 
     cookieName: service.cookieName,
     heartbeatMs: service.heartbeatMs,
     maxBufferedBytes: service.maxBufferedBytes,
+    maxStreams: service.maxStreams,
+    maxPerAddress: service.maxPerAddress,
     retryMs: DEFAULT_RETRY_MS,
     // The router's HELLO limit (10 s by default) bounds a sign-in that hangs (a slow dynamic authenticator).
     attach: (peer) => context.router.attach(peer, gate),

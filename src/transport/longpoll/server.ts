@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MetricsRegistry, type Counter, type Gauge } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
+import { ConnectionSlots, PerKeyLogThrottle, type SlotRefusal } from '../connection-slots.js';
 import type { AttachPeer } from '../websocket-service.js';
 import { answerPreflight, readBody, sendEmpty, sendError, sendJson, setStandardHeaders } from './http.js';
 import { chooseProtocol, type LongPollProtocol } from './protocols.js';
@@ -16,10 +17,12 @@ export interface LongPollServerOptions {
   queueLimitMessages: number;
   /** Largest `send` body (one message or one batch), bytes. A larger one: 413, and the transport is closed. */
   maxMessageSize: number;
-  /** Transports open at once; more `open`s are refused with 503 (default 10000). */
-  maxTransports?: number;
-  /** The client's address label ("tcp4:1.2.3.4:5678"), trusted proxies taken into account. */
-  clientAddress(request: IncomingMessage): { label: string };
+  /** Transports open at once; more `open`s are refused with 503 (0: no limit). */
+  maxTransports: number;
+  /** Transports one client address may hold open; more `open`s are refused with 429 (0: no limit). */
+  maxPerAddress: number;
+  /** The client's address ("1.2.3.4", what the per-address cap counts) and label ("tcp4:1.2.3.4:5678"), trusted proxies considered. */
+  clientAddress(request: IncomingMessage): { address: string; label: string };
   /** For metrics and logs: the path this endpoint is mounted at. */
   path: string;
 }
@@ -30,7 +33,22 @@ const TRANSPORT_ID_BYTES = 16;
 const OPEN_BODY_LIMIT = 4_096;
 /** Protocols one `open` may offer (there are six). */
 const MAX_OFFERED_PROTOCOLS = 16;
-const DEFAULT_MAX_TRANSPORTS = 10_000;
+/** At most one warning per client address this often about opens refused at a cap. */
+const CAP_WARNING_INTERVAL_MS = 10_000;
+
+/** The answer to an `open` over a cap: the path is full (503), or the address holds its share (429). */
+const capRefusals: Record<SlotRefusal, { status: number; error: string; describe(options: LongPollServerOptions): string }> = {
+  service_full: {
+    status: 503,
+    error: 'too_many_transports',
+    describe: (options) => `this endpoint already has ${options.maxTransports} transports open; try again later`,
+  },
+  address_full: {
+    status: 429,
+    error: 'too_many_transports_from_address',
+    describe: (options) => `your address already holds ${options.maxPerAddress} transports on this endpoint; close one first`,
+  },
+};
 
 /** A new transport id: unguessable, URL-safe, never reused in practice. */
 export function newTransportId(): string {
@@ -67,7 +85,9 @@ interface LongPollCounters {
 export class LongPollServer {
   private readonly transports = new Map<string, LongPollTransport>();
   private readonly counters: LongPollCounters;
-  private readonly maxTransports: number;
+  /** Open transports (not yet closed) per service and per client address. */
+  private readonly slots: ConnectionSlots;
+  private readonly capWarnings = new PerKeyLogThrottle(CAP_WARNING_INTERVAL_MS);
   private shuttingDown = false;
 
   constructor(
@@ -76,11 +96,11 @@ export class LongPollServer {
     private readonly log: Logger,
     metrics: MetricsRegistry = new MetricsRegistry(),
   ) {
-    this.maxTransports = options.maxTransports ?? DEFAULT_MAX_TRANSPORTS;
+    this.slots = new ConnectionSlots({ total: options.maxTransports, perKey: options.maxPerAddress });
     const path = { path: options.path };
     this.counters = {
       opened: metrics.counter('junction_longpoll_opened_total', 'Long-poll transports opened'),
-      refusedOpens: metrics.counter('junction_longpoll_refused_opens_total', 'Long-poll opens refused (bad request, no common protocol, too many transports), by reason'),
+      refusedOpens: metrics.counter('junction_longpoll_refused_opens_total', 'Long-poll opens refused (bad request, no common protocol, a connection cap), by reason'),
       slowConsumers: metrics.counter('junction_longpoll_slow_consumer_closed_total', 'Long-poll transports closed because their queue passed queue_limit_bytes or queue_limit_messages'),
       sessionTimeouts: metrics.counter('junction_longpoll_session_timeouts_total', 'Long-poll transports closed after session_timeout without a request'),
       oversized: metrics.counter('junction_longpoll_oversized_messages_total', 'Long-poll transports closed (413) for a send body over max_message_size'),
@@ -157,13 +177,19 @@ export class LongPollServer {
       return refuse(400, 'no_common_protocol', `none of the offered protocols (${offers.join(', ') || 'none'}) is spoken here; this endpoint speaks: ${ours}`);
     }
     if (this.shuttingDown) return refuse(503, 'shutting_down', 'the router is shutting down', true);
-    if (this.transports.size >= this.maxTransports) {
-      this.log.warn({ limit: this.maxTransports }, 'long-poll open refused: too many transports');
-      return refuse(503, 'too_many_transports', `this endpoint already has ${this.maxTransports} transports open; try again later`);
+    const client = this.options.clientAddress(request);
+    const slot = this.slots.acquire(client.address);
+    if (typeof slot === 'string') {
+      const { status, error, describe } = capRefusals[slot];
+      if (this.capWarnings.allow(client.address)) {
+        this.log.warn({ address: client.address, reason: error, transports: this.slots.total, fromAddress: this.slots.count(client.address) },
+          'long-poll open refused at a connection cap (further refusals for this address are counted, not logged, for 10 s)');
+      }
+      return refuse(status, error, describe(this.options));
     }
 
     const id = newTransportId();
-    const label = this.options.clientAddress(request).label;
+    const label = client.label;
     const log = this.log.child({ peer: label });
     const transport = new LongPollTransport(id, { type: 'longpoll', serializer: protocol.codec.name, peer: label, extra: { protocol: protocol.name } }, {
       protocol,
@@ -174,6 +200,7 @@ export class LongPollServer {
       log,
       onSlowConsumer: () => this.counters.slowConsumers.inc(),
       onSessionTimeout: () => this.counters.sessionTimeouts.inc(),
+      onClosed: () => slot.release(),
       onExpired: (expired) => this.remove(expired),
     });
     this.transports.set(id, transport);

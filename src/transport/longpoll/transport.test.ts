@@ -36,7 +36,7 @@ function transport(overrides: Partial<LongPollTransportOptions> = {}): { transpo
   const expired: number[] = [];
   const t = new LongPollTransport('id', { type: 'longpoll', serializer: 'json', peer: 'test' }, {
     protocol: json!, requestTimeoutMs: 60_000, sessionTimeoutMs: 60_000, queueLimitBytes: 1_000, queueLimitMessages: 3,
-    log: silentLogger, onSlowConsumer() {}, onSessionTimeout() {}, onExpired: () => expired.push(1), ...overrides,
+    log: silentLogger, onSlowConsumer() {}, onSessionTimeout() {}, onClosed() {}, onExpired: () => expired.push(1), ...overrides,
   });
   const link = {
     received: [] as unknown[], detached: 0, garbage: [] as string[],
@@ -116,12 +116,29 @@ describe('long-poll transport state', () => {
     assert.deepEqual(link.received, [[1, 'realm1', {}]]);
   });
 
+  it('reports its closing exactly once, whichever way it closes', () => {
+    const closings = { routerClose: 0, dispose: 0, slowConsumer: 0 };
+    const byRouter = transport({ onClosed: () => closings.routerClose++ }).transport;
+    byRouter.close();
+    byRouter.dispose('then the client closes too');
+    const byClient = transport({ onClosed: () => closings.dispose++ }).transport;
+    byClient.dispose('closed by the client');
+    byClient.dispose('twice');
+    byClient.close();
+    const slow = transport({ onClosed: () => closings.slowConsumer++ }).transport;
+    for (let n = 0; n < 5; n++) slow.send(event(n));
+    slow.dispose('afterwards');
+    assert.deepEqual(closings, { routerClose: 1, dispose: 1, slowConsumer: 1 });
+  });
+
   it('expires after session_timeout without a request', async () => {
     let timeouts = 0;
-    const { transport: t, expired, link } = transport({ sessionTimeoutMs: 20, onSessionTimeout: () => timeouts++ });
+    let closings = 0;
+    const { transport: t, expired, link } = transport({ sessionTimeoutMs: 20, onSessionTimeout: () => timeouts++, onClosed: () => closings++ });
     for (let turn = 0; turn < 100 && expired.length === 0; turn++) await new Promise((resolve) => setTimeout(resolve, 10));
     assert.equal(expired.length, 1);
     assert.equal(timeouts, 1);
+    assert.equal(closings, 1);
     assert.equal(t.closed, true);
     await Promise.resolve();
     assert.equal(link.detached, 1);

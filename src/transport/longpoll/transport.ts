@@ -18,6 +18,8 @@ export interface LongPollTransportOptions {
   log: Logger;
   onSlowConsumer(): void;
   onSessionTimeout(): void;
+  /** Called once, when the transport closes (whatever closed it): its session is gone from then on. */
+  onClosed(): void;
   /** The transport may be forgotten: its session timed out, or it was closed long enough ago. */
   onExpired(transport: LongPollTransport): void;
 }
@@ -193,6 +195,7 @@ export class LongPollTransport implements Peer {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.closedBecause = reason;
+    this.options.onClosed();
     this.outbox.clear();
     if (this.held) this.answerHeldEmpty();
     const link = this.link;

@@ -5,6 +5,7 @@ import type { MatchPolicy } from '../../protocol/uri.js';
 import { MetricsRegistry, type Counter, type Gauge } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
 import type { Peer, SessionLink } from '../../router/peer.js';
+import { ConnectionSlots, PerKeyLogThrottle, type Slot, type SlotRefusal } from '../connection-slots.js';
 import { eventData, formatMessage } from './sse-format.js';
 import { EventFeed } from './sse-feed.js';
 import { SsePeer, SseSessionRefusal, type SseIdentity } from './sse-peer.js';
@@ -30,6 +31,10 @@ export interface SseServiceOptions {
   heartbeatMs: number;
   /** Slow-consumer limit per stream, bytes. */
   maxBufferedBytes: number;
+  /** Streams open at once; more requests get 503 (0: no limit). */
+  maxStreams: number;
+  /** Streams one client address may hold; more get 429 (0: no limit). */
+  maxPerAddress: number;
   /** `retry:` advice, ms. */
   retryMs: number;
   /** Attaches a session to the router through this service's auth gate. */
@@ -39,8 +44,8 @@ export interface SseServiceOptions {
    * no history is kept for it. Must be synchronous: the resume seam relies on it (see `resume`).
    */
   history(subscription: StreamSubscription, reader: SseIdentity): readonly HistoryEvent[] | undefined;
-  /** The client's address label ("tcp4:1.2.3.4:5678"), trusted proxies considered. */
-  clientAddress(request: IncomingMessage): { label: string };
+  /** The client's address ("1.2.3.4", what the per-address cap counts) and label ("tcp4:1.2.3.4:5678"), trusted proxies considered. */
+  clientAddress(request: IncomingMessage): { address: string; label: string };
   log: Logger;
   metrics?: MetricsRegistry;
 }
@@ -53,7 +58,25 @@ interface SseMetrics {
   refused: Counter;
   ended: Counter;
   open: Gauge;
+  capped: Counter;
 }
+
+/** At most one warning per client address this often about streams refused at a cap. */
+const CAP_WARNING_INTERVAL_MS = 10_000;
+
+/** The answer to a request over a cap: the service is full (503), or its address holds its share (429). */
+const capRefusals: Record<SlotRefusal, { status: number; error: string; describe(options: SseServiceOptions): string }> = {
+  service_full: {
+    status: 503,
+    error: 'too_many_streams',
+    describe: (options) => `this path already has ${options.maxStreams} streams open; try again later`,
+  },
+  address_full: {
+    status: 429,
+    error: 'too_many_streams_from_address',
+    describe: (options) => `your address already holds ${options.maxPerAddress} streams on this path; close one first`,
+  },
+};
 
 /**
  * Server-Sent Events for clients without a WAMP library: `GET <path>?topic=...` becomes a real
@@ -65,6 +88,8 @@ interface SseMetrics {
 export class SseService {
   private readonly active = new Map<SseStream, SsePeer>();
   private readonly metrics: SseMetrics;
+  private readonly slots: ConnectionSlots;
+  private readonly capWarnings = new PerKeyLogThrottle(CAP_WARNING_INTERVAL_MS);
   private closing = false;
 
   constructor(private readonly options: SseServiceOptions) {
@@ -74,7 +99,9 @@ export class SseService {
       refused: registry.counter('junction_sse_refused_total', 'SSE requests answered with an error instead of a stream, by status'),
       ended: registry.counter('junction_sse_streams_ended_total', 'SSE streams that ended, by cause (client, server, slow_consumer)'),
       open: registry.gauge('junction_sse_streams_open', 'SSE streams open now'),
+      capped: registry.counter('junction_sse_capped_total', 'SSE requests refused at a connection cap, by reason (too_many_streams, too_many_streams_from_address)'),
     };
+    this.slots = new ConnectionSlots({ total: options.maxStreams, perKey: options.maxPerAddress });
   }
 
   get streamCount(): number {
@@ -101,13 +128,19 @@ export class SseService {
 
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const { log } = this.options;
-    const peerLabel = this.options.clientAddress(request).label;
+    const client = this.options.clientAddress(request);
+    const peerLabel = client.label;
     const peer = new SsePeer({ type: 'sse', serializer: 'json', peer: peerLabel, extra: { path: request.url?.split('?')[0] } });
+    // Held from before the session attaches until the stream ends, whatever ends it (onEnd runs once).
+    let slot: Slot | undefined;
     const stream = new SseStream(response, {
       heartbeatMs: this.options.heartbeatMs,
       maxBufferedBytes: this.options.maxBufferedBytes,
       retryMs: this.options.retryMs,
-      onEnd: (cause) => this.ended(stream, peer, cause, peerLabel),
+      onEnd: (cause) => {
+        slot?.release();
+        this.ended(stream, peer, cause, peerLabel);
+      },
     });
 
     if (request.method !== 'GET') {
@@ -121,6 +154,9 @@ export class SseService {
       if (!(error instanceof SseRequestError)) throw error;
       return stream.refuse(error.status, { error: error.code, message: error.message });
     }
+    const taken = this.slots.acquire(client.address);
+    if (typeof taken === 'string') return this.refuseAtCap(stream, taken, client.address);
+    slot = taken;
 
     this.active.set(stream, peer);
     const feed = new EventFeed(this.options.maxBufferedBytes, (text) => void stream.write(text), () => {
@@ -201,6 +237,16 @@ export class SseService {
     const why = reason === undefined ? '' : ` (${reason})`;
     if (subscriptions.length === 0) stream.end(`the router removed the subscription to "${revoked.uri}"${why}; no topics are left`);
     else stream.comment(`the router removed the subscription to "${revoked.uri}"${why}`);
+  }
+
+  private refuseAtCap(stream: SseStream, refusal: SlotRefusal, address: string): void {
+    const { status, error, describe } = capRefusals[refusal];
+    this.metrics.capped.inc({ reason: error });
+    if (this.capWarnings.allow(address)) {
+      this.options.log.warn({ address, reason: error, streams: this.slots.total, fromAddress: this.slots.count(address) },
+        'SSE stream refused at a connection cap (further refusals for this address are counted, not logged, for 10 s)');
+    }
+    stream.refuse(status, { error, message: describe(this.options) });
   }
 
   private ended(stream: SseStream, peer: SsePeer, cause: SseEndCause, peerLabel: string): void {
