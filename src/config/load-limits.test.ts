@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { defaultSessionLimits as routerDefaults } from '../router/limits/session-limits.js';
 import { configDocument, loadDocument, problemsOf, realmWithRoles } from './test-support.js';
 
 /** A document whose realm1 has these `options.limits`. */
@@ -16,6 +17,10 @@ describe('realm options.limits', () => {
       maxCallsInFlightPerSession: 1000,
       publishRate: { perSecond: 1000, burst: 2000 },
     });
+  });
+
+  it("the loader's defaults are the router's own (a realm built in code without limits gets the same)", () => {
+    assert.deepEqual(loadDocument(configDocument({})).realms[0]!.options.limits, routerDefaults);
   });
 
   it('maps the snake_case keys; keys not given keep their defaults; 0 means no limit', () => {

@@ -30,6 +30,8 @@ export const ErrorUri = {
   payloadSizeExceeded: 'wamp.error.payload_size_exceeded',
   closeNormal: 'wamp.close.normal',
   killed: 'wamp.close.killed',
+  /** Junction's own: a per-session limit of the realm (subscriptions, registrations, calls in flight, publish rate) refused the request. */
+  limitExceeded: 'junction.error.limit_exceeded',
 } as const;
 
 export type ErrorUriName = keyof typeof ErrorUri;

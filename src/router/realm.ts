@@ -4,10 +4,13 @@ import type { Call, Dict, Publish, Register, Subscribe, WampMessage } from '../p
 import { uriProblem, type MatchPolicy } from '../protocol/uri.js';
 import { Broker } from './broker/broker.js';
 import type { EventHistorySetting } from './broker/event-history.js';
-import { Dealer, type Clock } from './dealer/dealer.js';
+import { Dealer, realClock, type Clock } from './dealer/dealer.js';
 import { welcomeRoles } from './features.js';
 import type { Action, Authorizer, Decision, SessionFacts } from './hooks.js';
+import { PublishRate } from './limits/publish-rate.js';
+import { defaultSessionLimits, publishRateMessage, type SessionLimits } from './limits/session-limits.js';
 import type { Logger } from './log.js';
+import type { BoundCounter } from '../metrics/registry.js';
 import {
   OptionError, readCallOptions, readPublishOptions, readRegisterOptions, readSubscribeOptions,
 } from './options.js';
@@ -26,6 +29,8 @@ export interface RealmSettings {
   retainedTopicsLimit?: number;
   /** Serve the meta API (wamp.session.*, wamp.subscription.*, wamp.registration.*, testaments). Default true. */
   enableMetaApi?: boolean;
+  /** What one non-trusted session may hold or do (0 = no limit). Default: defaultSessionLimits. */
+  limits?: SessionLimits;
 }
 
 export const defaultRetainedTopicsLimit = 10_000;
@@ -48,9 +53,15 @@ export class Realm {
   readonly roles: Dict;
   private readonly authorizer: Authorizer;
   private readonly strictUris: boolean;
+  private readonly publishRate: SessionLimits['publishRate'];
+  private readonly publishRateLimited: BoundCounter;
 
-  constructor(settings: RealmSettings, private readonly metrics: RouterMetrics, private readonly log: Logger, clock?: Clock) {
+  constructor(settings: RealmSettings, private readonly metrics: RouterMetrics, private readonly log: Logger,
+    private readonly clock: Clock = realClock) {
     this.name = settings.name;
+    const limits = settings.limits ?? defaultSessionLimits;
+    this.publishRate = limits.publishRate;
+    this.publishRateLimited = metrics.publishRateLimited.bind({ realm: this.name });
     this.authorizer = settings.authorizer;
     this.strictUris = settings.uriCheck === 'strict';
     this.metaApi = settings.enableMetaApi ?? true;
@@ -58,8 +69,9 @@ export class Realm {
     this.broker = new Broker(this.name, metrics, this.events, {
       eventHistory: settings.eventHistory ?? [],
       retainedTopicsLimit: settings.retainedTopicsLimit ?? defaultRetainedTopicsLimit,
+      maxSubscriptionsPerSession: limits.maxSubscriptionsPerSession,
     });
-    this.dealer = new Dealer(this.name, metrics, this.events, clock);
+    this.dealer = new Dealer(this.name, metrics, this.events, clock, limits);
   }
 
   join(session: Session): void {
@@ -67,6 +79,8 @@ export class Realm {
       this.internalSessions.set(session.id, session);
     } else {
       this.sessions.set(session.id, session);
+      const { perSecond, burst } = this.publishRate;
+      if (perSecond > 0) session.publishRate = new PublishRate(perSecond, burst, this.clock.now());
       this.metrics.sessions.add(1, { realm: this.name });
       this.metrics.sessionsJoined.inc({ realm: this.name });
     }
@@ -126,6 +140,9 @@ export class Realm {
   }
 
   private publish(session: Session, message: Publish): Promise<void> | void {
+    // First, before any parsing or authorizing: a flooding session must cost as little as possible.
+    const rate = session.publishRate;
+    if (rate !== undefined && !rate.take(this.clock.now())) return this.overPublishRate(session, message, rate);
     let options;
     try {
       options = readPublishOptions(message.options);
@@ -223,6 +240,22 @@ export class Realm {
     session.log.info({ topic: message.topic, error: uri, reason: text }, 'publication refused');
     if (uri === ErrorUri.notAuthorized) this.metrics.authorizationDenied.inc({ action: 'publish' });
     if (message.options.acknowledge === true) session.sendError(MessageType.PUBLISH, message.request, uri, text);
+  }
+
+  /**
+   * A PUBLISH over the session's rate: ERROR if it asked for acknowledgement; otherwise WAMP has
+   * no way to tell the publisher, so it is dropped, counted, and logged at most every 10 s per session.
+   */
+  private overPublishRate(session: Session, message: Publish, rate: PublishRate): void {
+    this.publishRateLimited.inc();
+    if (message.options.acknowledge === true) {
+      session.sendError(MessageType.PUBLISH, message.request, ErrorUri.limitExceeded, publishRateMessage(rate.perSecond, rate.burst));
+    }
+    const refused = rate.refused(this.clock.now());
+    if (refused !== undefined) {
+      session.log.warn({ refused, perSecond: rate.perSecond, burst: rate.burst },
+        'publications refused: the session is over the publish rate (publish_rate); further ones are not logged for 10 s');
+    }
   }
 
   /** Asks the authorizer; calls `then` synchronously when it answers synchronously. An authorizer failure denies. */

@@ -10,6 +10,7 @@ export interface RouterMetrics {
   eventsSent: Counter;
   calls: Counter;
   authorizationDenied: Counter;
+  publishRateLimited: Counter;
 }
 
 export function createRouterMetrics(registry: MetricsRegistry): RouterMetrics {
@@ -22,5 +23,6 @@ export function createRouterMetrics(registry: MetricsRegistry): RouterMetrics {
     eventsSent: registry.counter('junction_events_sent_total', 'EVENT messages handed to subscribers, by realm'),
     calls: registry.counter('junction_calls_total', 'CALL messages routed to a callee, by realm'),
     authorizationDenied: registry.counter('junction_authorization_denied_total', 'Actions refused by authorization, by action'),
+    publishRateLimited: registry.counter('junction_publish_rate_limited_total', "PUBLISH messages refused or dropped over a session's publish rate, by realm"),
   };
 }

@@ -5,6 +5,7 @@ import { IdSequence, randomId } from '../protocol/ids.js';
 import type { Authenticate, Dict, Hello, WampMessage } from '../protocol/messages.js';
 import { isDict, parseMessage } from '../protocol/parse.js';
 import type { AuthGate, AuthOutcome, Identity, SessionFacts } from './hooks.js';
+import type { PublishRate } from './limits/publish-rate.js';
 import type { Logger } from './log.js';
 import type { Peer, SessionLink } from './peer.js';
 import type { Realm } from './realm.js';
@@ -50,6 +51,8 @@ export class Session implements SessionLink {
   log: Logger;
   /** Who this session is, as authorizers and the meta API see it; set at WELCOME. */
   facts: SessionFacts | undefined;
+  /** The realm's publish rate for this session; set when it joins, unless it is trusted or the realm has no rate limit. */
+  publishRate: PublishRate | undefined;
 
   private queue: unknown[] = [];
   private busy = false;

@@ -5,6 +5,7 @@ import type { Envelope } from '../../src/protocol/envelope.js';
 import { toWire, type Dict, type WampMessage } from '../../src/protocol/messages.js';
 import type { Clock } from '../../src/router/dealer/dealer.js';
 import { allowEverything, type AuthGate, type Authorizer } from '../../src/router/hooks.js';
+import type { Logger } from '../../src/router/log.js';
 import type { Peer, SessionLink } from '../../src/router/peer.js';
 import type { RealmSettings } from '../../src/router/realm.js';
 import { Router } from '../../src/router/router.js';
@@ -46,19 +47,23 @@ export class MemoryPeer implements Peer {
 
 /** A fake clock: timers fire only when the test advances it. */
 export class ManualClock implements Clock {
-  private now = 0;
+  private time = 0;
   private timers: { at: number; callback: () => void; id: object }[] = [];
+
+  now(): number {
+    return this.time;
+  }
 
   setTimeout(callback: () => void, ms: number): ReturnType<typeof setTimeout> {
     const id = {};
-    this.timers.push({ at: this.now + ms, callback, id });
+    this.timers.push({ at: this.time + ms, callback, id });
     return id as ReturnType<typeof setTimeout>;
   }
 
   advance(ms: number): void {
-    this.now += ms;
-    const due = this.timers.filter((timer) => timer.at <= this.now);
-    this.timers = this.timers.filter((timer) => timer.at > this.now);
+    this.time += ms;
+    const due = this.timers.filter((timer) => timer.at <= this.time);
+    this.timers = this.timers.filter((timer) => timer.at > this.time);
     for (const timer of due) timer.callback();
   }
 }
@@ -83,6 +88,8 @@ export interface HarnessOptions {
   authorizer?: Authorizer;
   gate?: AuthGate;
   clock?: ManualClock;
+  /** Where the router logs (default: nowhere). */
+  log?: Logger;
   uriCheck?: 'strict' | 'loose';
   /** realm1's other settings (event history, retained-topic limit, meta API off...). */
   realm?: Partial<Omit<RealmSettings, 'name' | 'authorizer' | 'uriCheck'>>;
@@ -105,6 +112,7 @@ export class RouterHarness {
         uriCheck: options.uriCheck ?? 'loose',
       }],
       clock: this.clock,
+      log: options.log,
       helloTimeoutMs: 0,
     });
   }

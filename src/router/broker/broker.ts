@@ -14,6 +14,7 @@ import type { Session } from '../session.js';
 import { EventHistory, type EventHistorySetting } from './event-history.js';
 import { hasReceiverLists, isReceiverAllowed } from './publish-filter.js';
 import { RetainedEvents } from './retained-events.js';
+import { limitMessage, underLimit } from '../limits/session-limits.js';
 
 export interface Subscription {
   readonly id: number;
@@ -32,19 +33,23 @@ export interface BrokerSettings {
   eventHistory: readonly EventHistorySetting[];
   /** How many topics may keep a retained event. */
   retainedTopicsLimit: number;
+  /** Subscriptions one non-trusted session may hold (0 = no limit). */
+  maxSubscriptionsPerSession?: number;
 }
 
 /**
  * Pub/sub for one realm. All sessions subscribed to the same (topic, match) share one
  * subscription, so each publication builds one EVENT per matching subscription and every
  * subscriber's transport reuses its encoding. Every method is synchronous: the indexes are never
- * seen half-changed.
+ * seen half-changed. A session's subscription count is the size of its own set, so every way a
+ * subscription ends (UNSUBSCRIBE, leaving) frees its place exactly once.
  */
 export class Broker {
   private readonly table = new PatternTable<Subscription>();
   private readonly byId = new Map<number, Subscription>();
   private readonly bySession = new Map<Session, Set<Subscription>>();
   private readonly retained: RetainedEvents;
+  private readonly maxSubscriptionsPerSession: number;
 
   private readonly counters: { published: BoundCounter; eventsSent: BoundCounter };
 
@@ -59,6 +64,7 @@ export class Broker {
       eventsSent: metrics.eventsSent.bind({ realm: realmName }),
     };
     this.retained = new RetainedEvents(settings.retainedTopicsLimit);
+    this.maxSubscriptionsPerSession = settings.maxSubscriptionsPerSession ?? 0;
     for (const { uri, match, limit } of settings.eventHistory) {
       const existing = this.table.get(uri, match);
       if (existing && existing.history!.limit >= limit) continue;
@@ -68,10 +74,16 @@ export class Broker {
 
   subscribe(session: Session, request: number, topic: string, options: SubscribeOptions): void {
     const existing = this.table.get(topic, options.match);
+    let mine = this.bySession.get(session);
+    // Subscribing again to what the session already has adds nothing: the spec answers with the same ID.
+    const max = this.maxSubscriptionsPerSession;
+    if (!session.trusted && !underLimit(mine?.size ?? 0, max) && !existing?.subscribers.has(session)) {
+      session.sendError(MessageType.SUBSCRIBE, request, ErrorUri.limitExceeded, limitMessage('max_subscriptions_per_session', max));
+      return;
+    }
     const subscription = existing ?? this.create(topic, options.match, undefined);
     const added = !subscription.subscribers.has(session);
     subscription.subscribers.add(session);
-    let mine = this.bySession.get(session);
     if (!mine) this.bySession.set(session, (mine = new Set()));
     mine.add(subscription);
     session.send({ type: MessageType.SUBSCRIBED, request, subscription: subscription.id });

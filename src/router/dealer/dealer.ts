@@ -10,12 +10,15 @@ import type { BoundCounter } from '../../metrics/registry.js';
 import type { RouterMetrics } from '../router-metrics.js';
 import { withPassthruDetails } from '../passthru.js';
 import type { Session } from '../session.js';
+import { limitMessage, underLimit } from '../limits/session-limits.js';
 import { InvocationTable, type PendingCall } from './invocation-table.js';
 import { pickCallee, type Registration } from './registration.js';
 
-/** Timers are injected so that tests of timeouts need no waiting. */
+/** Timers and time are injected so that tests of timeouts and rates need no waiting. */
 export interface Clock {
   setTimeout(callback: () => void, ms: number): ReturnType<typeof setTimeout>;
+  /** Milliseconds from an arbitrary origin; never goes backwards. */
+  now(): number;
 }
 export const realClock: Clock = {
   setTimeout: (callback, ms) => {
@@ -23,6 +26,7 @@ export const realClock: Clock = {
     timer.unref?.();
     return timer;
   },
+  now: () => performance.now(),
 };
 
 /** Whether a callee handles INTERRUPT (the spec spells the feature both ways). */
@@ -35,9 +39,19 @@ function takesProgressiveInvocations(callee: Session): boolean {
   return callee.hasFeature('callee', 'progressive_call_invocations') && canCancel(callee);
 }
 
+/** What one (non-trusted) session may hold in the dealer; 0 = no limit. */
+export interface DealerLimits {
+  maxRegistrationsPerSession: number;
+  maxCallsInFlightPerSession: number;
+}
+
+const noDealerLimits: DealerLimits = { maxRegistrationsPerSession: 0, maxCallsInFlightPerSession: 0 };
+
 /**
  * Routed RPC for one realm: registrations, and every call in flight until it ends in exactly
  * one RESULT or ERROR for the caller — whatever the callee, the caller or the clock does.
+ * Per-session limits are counted from the indexes themselves (a session's registration set, its
+ * calls by request ID), so every way a registration or call ends frees its place exactly once.
  */
 export class Dealer {
   private readonly table = new PatternTable<Registration>();
@@ -52,6 +66,7 @@ export class Dealer {
     metrics: RouterMetrics,
     private readonly events: RealmEvents,
     private readonly clock: Clock = realClock,
+    private readonly limits: DealerLimits = noDealerLimits,
   ) {
     this.callCounter = metrics.calls.bind({ realm: realmName });
   }
@@ -70,7 +85,13 @@ export class Dealer {
           `a procedure is already registered under "${procedure}" (match "${options.match}")`);
         return;
       }
-    } else {
+    }
+    const max = this.limits.maxRegistrationsPerSession;
+    if (!session.trusted && !underLimit(this.bySession.get(session)?.size ?? 0, max)) {
+      session.sendError(MessageType.REGISTER, request, ErrorUri.limitExceeded, limitMessage('max_registrations_per_session', max));
+      return;
+    }
+    if (!registration) {
       registration = {
         id: randomId(), uri: procedure, match: options.match, invoke: options.invoke,
         created: new Date().toISOString(), callees: [], next: 0,
@@ -133,6 +154,10 @@ export class Dealer {
       // A chunk of a progressive call that has already ended: the caller got its ERROR then.
       if (!options.progress) this.calls.forgetAbandoned(caller, message.request);
       return;
+    }
+    const maxCalls = this.limits.maxCallsInFlightPerSession;
+    if (!caller.trusted && !underLimit(this.calls.callsOf(caller), maxCalls)) {
+      return this.refuseCall(caller, message, options, ErrorUri.limitExceeded, limitMessage('max_calls_in_flight_per_session', maxCalls));
     }
     const registration = this.table.best(message.procedure);
     if (!registration) {

@@ -47,6 +47,11 @@ export class InvocationTable {
     if (call.callerStreaming) this.abandon(call.caller, call.callerRequest);
   }
 
+  /** How many calls this session made are in flight. */
+  callsOf(caller: Session): number {
+    return this.byCaller.get(caller)?.size ?? 0;
+  }
+
   fromCallee(callee: Session, invocationRequest: number): PendingCall | undefined {
     return this.byCallee.get(callee)?.get(invocationRequest);
   }
