@@ -138,7 +138,7 @@ describe('Crossbar-style example configurations', () => {
       signingSecret: 'fwd-secret',
       timeoutMs: 10000,
       concurrencyPerUrl: 4,
-      retry: { initialDelayMs: 500, maxDelayMs: 30000, maxAttempts: 20 },
+      retry: { initialDelayMs: 500, maxDelayMs: 30000, maxAttempts: 300 },
       outboxLimit: 100000,
     });
     assert.equal(callee!.kind === 'rest-callee' && callee.baseUrl, 'http://127.0.0.1:5000/api/');
