@@ -1,21 +1,65 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { expectMessage, forkBench, spawnTracked, stopChild, terminateChild } from './lib/children.mjs';
 import { freePort, retryUntil } from './lib/net.mjs';
 import { connectWamp } from './clients/wamp-client.mjs';
+import { connectWampRawSocket } from './clients/rawsocket-client.mjs';
 
 /**
- * The systems under test, each started in its own process:
- *   relay         the floor: a plain ws relay (servers/relay-server.mjs), same serializer as Junction
- *   socketio      Socket.IO 4 (servers/socketio-server.mjs), its own JSON encoding
- *   junction      the router, through its real CLI
- *   relay-corked  not run by default: the relay with writes coalesced per event-loop turn, to show
- *                 what write batching would be worth
- * startSystem resolves to { name, url, pid, stop() } once the server accepts clients.
+ * The systems under test, each started in its own process. A system is a server plus the way the
+ * load generators reach it: which client (clients/index.mjs) each role uses.
+ *
+ *   relay               the floor: a plain ws relay (servers/relay-server.mjs), same serializer as Junction
+ *   socketio            Socket.IO 4 (servers/socketio-server.mjs), its own JSON encoding
+ *   junction            the router through its real CLI (embedded default config); every client on WebSocket
+ *   junction-rawsocket  the same router config plus a rawsocket transport; subscribers and callers on
+ *                       RawSocket, the publisher and the callee on WebSocket
+ *   junction-sse        subscribers are Server-Sent Events streams (/sse), the publisher WAMP on WebSocket
+ *   junction-http       the publisher POSTs to the HTTP publisher (/publish), subscribers on WebSocket
+ *   junction-longpoll   subscribers and callers on WAMP over HTTP long-poll (/lp, batched JSON),
+ *                       the publisher and the callee on WebSocket
+ *   relay-corked        not run by default: the relay with writes coalesced per event-loop turn, to show
+ *                       what write batching would be worth
+ *
+ * startSystem resolves to { name, url, pid, clients: { role: target }, stop() } once the server
+ * accepts clients; targetFor(server, role, options) is what a load generator connects with.
  */
 
-export const SYSTEMS = ['relay', 'socketio', 'junction', 'relay-corked'];
-export const DEFAULT_SYSTEMS = ['relay', 'socketio', 'junction'];
+const ALL_WORKLOADS = ['fanout', 'rpc', 'publish'];
+
+const TABLE = {
+  relay: { workloads: ALL_WORKLOADS, about: 'plain ws relay, every client on WebSocket' },
+  socketio: { workloads: ALL_WORKLOADS, about: 'Socket.IO 4, every client on WebSocket' },
+  junction: { workloads: ALL_WORKLOADS, about: 'every client WAMP on WebSocket' },
+  'junction-rawsocket': { workloads: ALL_WORKLOADS, about: 'subscribers and callers on RawSocket (TCP); publisher and callee on WebSocket' },
+  'junction-sse': { workloads: ['fanout', 'publish'], about: 'subscribers are SSE streams (HTTP/1.1 text/event-stream); publisher on WebSocket' },
+  'junction-http': { workloads: ['publish'], about: 'publisher POSTs to /publish (undici Pool, keep-alive); subscribers on WebSocket' },
+  // Not publish: its unthrottled publisher would pass the long-poll queue limit (100 messages).
+  'junction-longpoll': { workloads: ['fanout', 'rpc'], about: 'subscribers and callers on HTTP long-poll (batched JSON); publisher and callee on WebSocket' },
+  'relay-corked': { workloads: ALL_WORKLOADS, about: 'the relay with writes coalesced per event-loop turn' },
+};
+
+export const SYSTEMS = Object.keys(TABLE);
+export const DEFAULT_SYSTEMS = ['relay', 'socketio', 'junction', 'junction-rawsocket', 'junction-sse', 'junction-http'];
+
+/** Whether `system` takes part in `workload` (an SSE stream cannot call; HTTP only publishes). */
+export function runsWorkload(system, workload) {
+  return TABLE[system]?.workloads.includes(workload) ?? false;
+}
+
+/** One line on how the load generators reach `system`. */
+export function describeSystem(system) {
+  return TABLE[system]?.about ?? '';
+}
+
+/** What a load generator of `role` (publisher, subscriber, callee, caller) connects with. */
+export function targetFor(server, role, options) {
+  const target = server.clients[role];
+  if (!target) throw new Error(`${server.name} has no ${role} client`);
+  return { serializer: options.serializer, ...target };
+}
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const SERVER_START_TIMEOUT_MS = 20_000;
@@ -23,24 +67,32 @@ const SERVER_START_TIMEOUT_MS = 20_000;
 export async function startSystem(name, options) {
   switch (name) {
     case 'relay':
-      return startForked(name, 'servers/relay-server.mjs', options);
+      return startForked(name, 'servers/relay-server.mjs', options, 'relay');
     case 'relay-corked':
-      return startForked(name, 'servers/relay-server.mjs', { ...options, corked: true });
+      return startForked(name, 'servers/relay-server.mjs', { ...options, corked: true }, 'relay');
     case 'socketio':
-      return startForked(name, 'servers/socketio-server.mjs', options);
+      return startForked(name, 'servers/socketio-server.mjs', options, 'socketio');
     case 'junction':
-      return startJunction(options);
+    case 'junction-rawsocket':
+    case 'junction-sse':
+    case 'junction-http':
+    case 'junction-longpoll':
+      return startJunction(name, options);
     default:
       throw new Error(`unknown system "${name}" (expected one of ${SYSTEMS.join(', ')})`);
   }
 }
 
-async function startForked(name, modulePath, options) {
+function everyRole(target) {
+  return { publisher: target, subscriber: target, callee: target, caller: target };
+}
+
+async function startForked(name, modulePath, options, kind) {
   const settings = { serializer: options.serializer, corked: options.corked === true, hardTimeoutMs: options.hardTimeoutMs };
   const child = forkBench(modulePath, settings, `${name} server`);
   try {
     const { url } = await expectMessage(child, 'listening', SERVER_START_TIMEOUT_MS);
-    return { name, url, pid: child.pid, stop: () => stopChild(child) };
+    return { name, url, pid: child.pid, clients: everyRole({ kind, url }), stop: () => stopChild(child) };
   } catch (error) {
     await stopChild(child);
     throw error;
@@ -51,31 +103,77 @@ function junctionIsBuilt() {
   return existsSync(`${repoRoot}/dist/src/cli/main.js`) && existsSync(`${repoRoot}/bin/junction.js`);
 }
 
-async function startJunction(options) {
+/**
+ * The embedded default config (the one `junction start` runs without --config) with a rawsocket
+ * transport added, written to a temp dir: the same realm, roles and web paths as the plain
+ * `junction` system, so only the transport differs.
+ */
+async function writeRawSocketConfig(webPort, rawSocketPort) {
+  const { embeddedDefaultDocument } = await import(pathToFileURL(`${repoRoot}/dist/src/config/defaults.js`).href);
+  const document = structuredClone(embeddedDefaultDocument);
+  const worker = document.workers[0];
+  worker.transports[0].endpoint = { type: 'tcp', interface: '127.0.0.1', port: webPort };
+  worker.transports.push({
+    type: 'rawsocket',
+    endpoint: { type: 'tcp', interface: '127.0.0.1', port: rawSocketPort },
+    serializers: ['json', 'msgpack', 'cbor'],
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'junction-bench-'));
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify(document, null, 2));
+  return { dir, file };
+}
+
+async function startJunction(name, options) {
   if (!junctionIsBuilt()) throw new Error('Junction is not built: dist/src/cli/main.js or bin/junction.js is missing (run `npm run build`)');
   const port = await freePort();
   const nodeFlags = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
+  let configArgs = ['--host', '127.0.0.1', '--port', String(port)];
+  let configDir = null;
+  let rawSocketPort = null;
+  if (name === 'junction-rawsocket') {
+    rawSocketPort = await freePort();
+    const written = await writeRawSocketConfig(port, rawSocketPort);
+    configDir = written.dir;
+    configArgs = ['--config', written.file];
+  }
+  const removeConfig = () => {
+    if (configDir) rmSync(configDir, { recursive: true, force: true });
+  };
   const child = spawnTracked(
     process.execPath,
-    [...nodeFlags, 'bin/junction.js', 'start', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn'],
+    [...nodeFlags, 'bin/junction.js', 'start', ...configArgs, '--log-level', 'warn'],
     { cwd: repoRoot },
     'junction router',
   );
   const url = `ws://127.0.0.1:${port}/ws`;
+  const http = `http://127.0.0.1:${port}`;
+  const rawSocket = { kind: 'wamp-rawsocket', host: '127.0.0.1', port: rawSocketPort };
   try {
     // Ready means a WAMP session can be opened, not merely that the port is bound.
-    await retryUntil(
-      async () => (await connectWamp({ url, serializer: options.serializer })).close(),
-      {
-        timeoutMs: SERVER_START_TIMEOUT_MS,
-        what: 'junction router',
-        giveUp: () => (child.exitInfo ? new Error(`junction router exited (${child.exitInfo})${child.describeFailure()}`) : null),
-      },
-    );
+    const ready = { timeoutMs: SERVER_START_TIMEOUT_MS, what: 'junction router', giveUp: () => (child.exitInfo ? new Error(`junction router exited (${child.exitInfo})${child.describeFailure()}`) : null) };
+    await retryUntil(async () => (await connectWamp({ url, serializer: options.serializer })).close(), ready);
+    if (rawSocketPort !== null) await retryUntil(async () => (await connectWampRawSocket({ ...rawSocket, serializer: options.serializer })).close(), ready);
   } catch (error) {
     await terminateChild(child);
+    removeConfig();
     throw error;
   }
+  const ws = { kind: 'wamp', url };
+  const longPoll = { kind: 'wamp-longpoll', url: `${http}/lp`, serializer: 'json' };
+  const clients = {
+    junction: everyRole(ws),
+    'junction-rawsocket': { publisher: ws, callee: ws, subscriber: rawSocket, caller: rawSocket },
+    'junction-sse': { publisher: ws, subscriber: { kind: 'sse', url: `${http}/sse` } },
+    // As many connections as the WAMP publisher may have publishes unacknowledged.
+    'junction-http': { publisher: { kind: 'http-publisher', url: `${http}/publish`, connections: options.window }, subscriber: ws },
+    // The long-poll client speaks batched JSON only, whatever --serializer says (so does SSE).
+    'junction-longpoll': { publisher: ws, callee: ws, subscriber: longPoll, caller: longPoll },
+  }[name];
   // SIGTERM, not a kill: the router shuts down cleanly and node writes the --cpu-prof profile.
-  return { name: 'junction', url, pid: child.pid, stop: () => terminateChild(child, 10_000) };
+  const stop = async () => {
+    await terminateChild(child, 10_000);
+    removeConfig();
+  };
+  return { name, url, pid: child.pid, clients, stop };
 }

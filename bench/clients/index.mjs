@@ -1,24 +1,36 @@
 import { connectWamp } from './wamp-client.mjs';
+import { connectWampRawSocket } from './rawsocket-client.mjs';
+import { connectWampLongPoll } from './longpoll-client.mjs';
+import { connectSse } from './sse-client.mjs';
+import { connectHttpPublisher } from './http-publisher.mjs';
 import { connectRelay } from './relay-client.mjs';
 import { connectSocketIo } from './socketio-client.mjs';
 
 /**
- * One connection to the system under test. Every client offers the same small surface:
+ * One connection to the system under test, of the kind a target names (systems.mjs targetFor).
+ * Every client offers the same small surface, or the part its transport can do:
  * subscribe(topic, onEvent(args)), publish(topic, args) resolving on acknowledgement,
  * register(procedure, handler(args) -> args), call(procedure, args) resolving to the result args,
  * close(), and `closed` (true once the connection is gone).
  */
 export function connectClient(target) {
-  switch (target.system) {
-    case 'junction':
+  switch (target.kind) {
+    case 'wamp':
       return connectWamp(target);
+    case 'wamp-rawsocket':
+      return connectWampRawSocket(target);
+    case 'wamp-longpoll':
+      return connectWampLongPoll(target);
+    case 'sse':
+      return connectSse(target);
+    case 'http-publisher':
+      return connectHttpPublisher(target);
     case 'relay':
-    case 'relay-corked':
       return connectRelay(target);
     case 'socketio':
       return connectSocketIo(target);
     default:
-      throw new Error(`unknown system "${target.system}"`);
+      throw new Error(`unknown client kind "${target.kind}"`);
   }
 }
 

@@ -3,23 +3,41 @@ import { DEFAULT_SYSTEMS, SYSTEMS } from '../systems.mjs';
 
 export const USAGE = `Usage: node bench/run.mjs [options]
 
-Compares Junction with a plain ws relay (the floor) and Socket.IO, in one run.
+Compares Junction with a plain ws relay (the floor) and Socket.IO, and Junction's transports
+(WebSocket, RawSocket, SSE, the HTTP publisher, optionally long-poll) with each other, in one run.
 
-  --only fanout|rpc         run one workload (default: both)
-  --systems LIST            comma-separated, from relay, socketio, junction and relay-corked
-                            (the relay with writes coalesced per event-loop turn)
-                            (default: relay,socketio,junction)
+  --only LIST               comma-separated workloads (default: fanout,rpc,publish):
+                              fanout   1 publisher -> --subscribers subscribers, events/s
+                              rpc      --callers callers, one call in flight each, calls/s
+                              publish  1 publisher -> --publish-subscribers subscribers,
+                                       publications/s: the cost of a publication itself
+  --systems LIST            comma-separated; default:
+                              ${DEFAULT_SYSTEMS.join(',')}
+                              relay               plain ws relay, the floor
+                              socketio            Socket.IO 4
+                              junction            WAMP on WebSocket, every client
+                              junction-rawsocket  subscribers and callers on RawSocket
+                              junction-sse        subscribers on Server-Sent Events (no rpc)
+                              junction-http       publisher POSTs to /publish (publish only)
+                              junction-longpoll   subscribers and callers on HTTP long-poll,
+                                                  batched JSON (not run by default; no publish:
+                                                  its queue limit would close subscribers)
+                              relay-corked        the relay with writes coalesced per
+                                                  event-loop turn (not run by default)
+                            each system runs only the workloads it can take part in
   --subscribers N           fan-out subscriber sessions (default 1000)
+  --publish-subscribers N   subscribers in the publish workload (default 10)
   --callers C               concurrent RPC callers, one call in flight each (default 16)
   --duration S              measured seconds per workload, system and round (default 3)
   --warmup S                warm-up seconds before measuring (default 1)
   --rounds R                repeat every measurement R times, rotating the order of the
                             systems, and report each system's median round (default 3)
-  --serializer NAME         json | msgpack | cbor for Junction and the relay (default json);
-                            Socket.IO always uses its own JSON encoding
+  --serializer NAME         json | msgpack | cbor for the WAMP clients and the relay (default
+                            json); Socket.IO, SSE and the HTTP publisher always use JSON
   --client-procs P          processes the subscribers / callers are spread over (default 1;
                             on a 2-core machine more processes only add scheduling noise)
-  --window W                fan-out: publications sent but not yet acknowledged (default 16)
+  --window W                fan-out and publish: publications sent but not yet acknowledged;
+                            for junction-http the number of concurrent POSTs (default 16)
   --max-queued E            fan-out: events published but not yet delivered, summed over all
                             subscribers; the publisher waits for the slowest subscriber to keep
                             within it (default 16000, i.e. 16 publications at 1,000 subscribers)
@@ -27,6 +45,9 @@ Compares Junction with a plain ws relay (the floor) and Socket.IO, in one run.
   --profile                 run the router under node --cpu-prof; profiles go to bench/profiles/
   --json                    print machine-readable results on stdout (progress goes to stderr)
   -h, --help                this text
+
+A run of every default workload and system takes about R x 2 minutes; pick workloads and
+systems with --only and --systems to keep it short.
 `;
 
 /**
@@ -49,7 +70,7 @@ export function readCommandLine(parse, usage, argv = process.argv.slice(2)) {
   return { options };
 }
 
-const WORKLOADS = ['fanout', 'rpc'];
+const WORKLOADS = ['fanout', 'rpc', 'publish'];
 const SERIALIZERS = ['json', 'msgpack', 'cbor'];
 
 function positiveNumber(name, text, { integer = true } = {}) {
@@ -65,6 +86,13 @@ function oneOf(name, text, allowed) {
   return text;
 }
 
+/** A comma-separated list of known names, in the given order, without repeats. */
+function list(name, text, allowed) {
+  const names = text.split(',').map((item) => oneOf(name, item.trim(), allowed));
+  if (new Set(names).size !== names.length) throw new Error(`--${name} names something twice: "${text}"`);
+  return names;
+}
+
 export function parseOptions(argv) {
   const { values } = parseArgs({
     args: argv,
@@ -72,6 +100,7 @@ export function parseOptions(argv) {
       only: { type: 'string' },
       systems: { type: 'string', default: DEFAULT_SYSTEMS.join(',') },
       subscribers: { type: 'string', default: '1000' },
+      'publish-subscribers': { type: 'string', default: '10' },
       callers: { type: 'string', default: '16' },
       duration: { type: 'string', default: '3' },
       warmup: { type: 'string', default: '1' },
@@ -89,9 +118,10 @@ export function parseOptions(argv) {
   });
   return {
     help: values.help,
-    workloads: values.only ? [oneOf('only', values.only, WORKLOADS)] : WORKLOADS,
-    systems: values.systems.split(',').map((name) => oneOf('systems', name.trim(), SYSTEMS)),
+    workloads: values.only ? list('only', values.only, WORKLOADS) : WORKLOADS,
+    systems: list('systems', values.systems, SYSTEMS),
     subscribers: positiveNumber('subscribers', values.subscribers),
+    publishSubscribers: positiveNumber('publish-subscribers', values['publish-subscribers']),
     callers: positiveNumber('callers', values.callers),
     duration: positiveNumber('duration', values.duration, { integer: false }),
     warmup: values.warmup === '0' ? 0 : positiveNumber('warmup', values.warmup, { integer: false }),

@@ -7,6 +7,7 @@ import { childSettings, fail, onParent, tell } from '../lib/worker-ipc.mjs';
  * Holds `count` subscriber sessions on one topic. Events arriving inside the measurement window
  * are counted and their publish-to-delivery latency recorded. Every few milliseconds it reports
  * the lowest sequence number all its subscribers have reached: the publisher's delivery barrier.
+ * Each subscriber checks the sequence numbers: events missing, duplicated or out of order.
  */
 
 const settings = childSettings();
@@ -16,19 +17,25 @@ const histogram = new Histogram();
 let windowStart = Infinity;
 let windowEnd = -Infinity;
 let delivered = 0; // inside the window
-let missing = 0; // sequence gaps: events a subscriber never saw
-let reordered = 0;
+let untracked = 0; // events skipped in gaps too long to track: counted as missing for good
+let reordered = 0; // events that arrived after a later one (they filled a gap)
+let duplicates = 0;
+// Publications may overtake each other when they are sent concurrently (the HTTP publisher's
+// parallel POSTs), so a gap is remembered until its events arrive late or the run ends.
+const MAX_TRACKED_GAP = 4096;
 
 function makeSubscriber() {
-  const subscriber = { lastSeq: 0 };
+  const subscriber = { lastSeq: 0, gaps: new Set() };
   subscriber.onEvent = (args) => {
     const arrived = now();
     const seq = args[0];
     if (seq === subscriber.lastSeq + 1) subscriber.lastSeq = seq;
     else if (seq > subscriber.lastSeq) {
-      missing += seq - subscriber.lastSeq - 1;
+      if (seq - subscriber.lastSeq - 1 > MAX_TRACKED_GAP) untracked += seq - subscriber.lastSeq - 1;
+      else for (let skipped = subscriber.lastSeq + 1; skipped < seq; skipped++) subscriber.gaps.add(skipped);
       subscriber.lastSeq = seq;
-    } else reordered++;
+    } else if (subscriber.gaps.delete(seq)) reordered++;
+    else duplicates++;
     if (arrived >= windowStart && arrived < windowEnd) {
       delivered++;
       histogram.record((arrived - args[1]) * 1000);
@@ -58,10 +65,10 @@ async function main() {
   });
   onParent('report', (message) => {
     clearInterval(progress);
-    // Events published but never seen at the end of a subscriber's stream count as missing too.
-    let neverArrived = 0;
-    for (const subscriber of subscribers) neverArrived += Math.max(0, message.published - subscriber.lastSeq);
-    tell({ type: 'result', delivered, missing: missing + neverArrived, reordered, latency: histogram.toJSON() });
+    // Gaps never filled, and events published but never seen at the end of a stream, are missing.
+    let missing = untracked;
+    for (const subscriber of subscribers) missing += subscriber.gaps.size + Math.max(0, message.published - subscriber.lastSeq);
+    tell({ type: 'result', delivered, missing, reordered, duplicates, latency: histogram.toJSON() });
   });
   onParent('close', () => {
     for (const client of clients) client.close();

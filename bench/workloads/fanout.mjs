@@ -2,24 +2,36 @@ import { expectMessage, forkBench, sendTo, stopChild } from '../lib/children.mjs
 import { Histogram } from '../lib/histogram.mjs';
 import { now, sleep } from '../lib/clock.mjs';
 import { planWindow, sampleCpu, split } from './window.mjs';
+import { targetFor } from '../systems.mjs';
 
 /**
  * Fan-out: one publisher, `subscribers` sessions on one topic spread over a few processes.
  * Throughput is events delivered per second summed over subscribers; latency is publish to
  * delivery. The publisher is held back by its ack window and by the subscribers' progress.
+ *
+ * The "publish" workload is the same with few subscribers (--publish-subscribers), so the cost of
+ * each publication, not of its deliveries, decides: its throughput is publications per second
+ * (events per second over the subscriber count), and it is where the HTTP publisher is compared
+ * with a WAMP publisher.
  */
 
 const TOPIC = 'bench.fanout';
 const SETUP_TIMEOUT_MS = 90_000;
 const DRAIN_MS = 5_000;
 
-export async function runFanout(server, options) {
-  const target = { system: server.name, url: server.url, serializer: options.serializer };
+export function runPublish(server, options) {
+  return runFanout(server, { ...options, subscribers: options.publishSubscribers }, 'publish');
+}
+
+export async function runFanout(server, options, workload = 'fanout') {
+  const subscriberTarget = targetFor(server, 'subscriber', options);
+  const publisherTarget = targetFor(server, 'publisher', options);
+  const publisherOrdered = publisherTarget.kind !== 'http-publisher';
   const hardTimeoutMs = SETUP_TIMEOUT_MS + (options.warmup + options.duration) * 1000 + 4 * DRAIN_MS;
   const children = [];
   try {
     const subscriberProcs = split(options.subscribers, options.clientProcs).map((count, i) => {
-      const child = forkBench('workers/fanout-subscribers.mjs', { target, count, topic: TOPIC, hardTimeoutMs }, `${server.name} subscribers #${i + 1}`);
+      const child = forkBench('workers/fanout-subscribers.mjs', { target: subscriberTarget, count, topic: TOPIC, hardTimeoutMs }, `${server.name} subscribers #${i + 1}`);
       children.push(child);
       return child;
     });
@@ -28,7 +40,7 @@ export async function runFanout(server, options) {
     const publisher = forkBench(
       'workers/fanout-publisher.mjs',
       {
-        target,
+        target: publisherTarget,
         topic: TOPIC,
         hardTimeoutMs,
         payloadBytes: options.payloadBytes,
@@ -77,17 +89,24 @@ export async function runFanout(server, options) {
     let delivered = 0;
     let lost = 0;
     let reordered = 0;
+    let duplicates = 0;
     for (const result of results) {
       latency.add(result.latency);
       delivered += result.delivered;
       lost += result.missing;
       reordered += result.reordered;
+      duplicates += result.duplicates;
     }
     const { serverCores, clientCores, idleCores } = await cpu;
+    const eventsPerSecond = delivered / options.duration;
+    const publicationsPerSecond = eventsPerSecond / options.subscribers;
+    const throughput = workload === 'publish' ? publicationsPerSecond : eventsPerSecond;
     return {
       system: server.name,
-      workload: 'fanout',
-      throughput: delivered / options.duration,
+      workload,
+      throughput,
+      eventsPerSecond,
+      publicationsPerSecond,
       p50Ms: msOrNull(latency.quantile(0.5)),
       p99Ms: msOrNull(latency.quantile(0.99)),
       samples: latency.total,
@@ -95,11 +114,16 @@ export async function runFanout(server, options) {
       publishErrors: published.failed,
       firstError: published.firstError,
       lost,
-      reordered,
+      duplicates,
+      // Concurrent HTTP POSTs reach the router in any order: there it is no fault of the router.
+      reordered: publisherOrdered ? reordered : 0,
+      outOfPublishOrder: publisherOrdered ? 0 : reordered,
       serverCores,
       clientCores,
       idleCores,
-      serverMicrosPerMessage: serverCores === null || delivered === 0 ? null : (serverCores * 1e6) / (delivered / options.duration),
+      // Per event for fan-out, per publication for publish: the unit of `throughput`.
+      serverMicrosPerMessage: serverCores === null || delivered === 0 ? null : (serverCores * 1e6) / throughput,
+      serverMicrosPerEvent: serverCores === null || delivered === 0 ? null : (serverCores * 1e6) / eventsPerSecond,
     };
   } finally {
     await Promise.all(children.map((child) => stopChild(child)));

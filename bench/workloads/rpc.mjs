@@ -2,6 +2,7 @@ import { expectMessage, forkBench, sendTo, stopChild } from '../lib/children.mjs
 import { Histogram } from '../lib/histogram.mjs';
 import { planWindow, sampleCpu, split } from './window.mjs';
 import { msOrNull } from './fanout.mjs';
+import { targetFor } from '../systems.mjs';
 
 /**
  * RPC: one callee process, `callers` caller sessions spread over a few processes, each caller
@@ -13,18 +14,19 @@ const SETUP_TIMEOUT_MS = 60_000;
 const FINISH_GRACE_MS = 10_000;
 
 export async function runRpc(server, options) {
-  const target = { system: server.name, url: server.url, serializer: options.serializer };
+  const calleeTarget = targetFor(server, 'callee', options);
+  const callerTarget = targetFor(server, 'caller', options);
   const hardTimeoutMs = SETUP_TIMEOUT_MS + (options.warmup + options.duration) * 1000 + 2 * FINISH_GRACE_MS;
   const children = [];
   try {
-    const callee = forkBench('workers/rpc-callee.mjs', { target, procedure: PROCEDURE, hardTimeoutMs }, `${server.name} callee`);
+    const callee = forkBench('workers/rpc-callee.mjs', { target: calleeTarget, procedure: PROCEDURE, hardTimeoutMs }, `${server.name} callee`);
     children.push(callee);
     await expectMessage(callee, 'ready', SETUP_TIMEOUT_MS);
 
     const callerProcs = split(options.callers, options.clientProcs).map((count, i) => {
       const child = forkBench(
         'workers/rpc-callers.mjs',
-        { target, count, procedure: PROCEDURE, hardTimeoutMs, payloadBytes: options.payloadBytes, maxCalls: 50_000_000 },
+        { target: callerTarget, count, procedure: PROCEDURE, hardTimeoutMs, payloadBytes: options.payloadBytes, maxCalls: 50_000_000 },
         `${server.name} callers #${i + 1}`,
       );
       children.push(child);

@@ -1,0 +1,150 @@
+/**
+ * The smallest WAMP v2 session the load generators need, independent of the transport:
+ * HELLO/WELCOME, SUBSCRIBE/EVENT, PUBLISH with acknowledge, REGISTER/INVOCATION/YIELD and
+ * CALL/RESULT. It keeps no options, retries or features, so its per-message cost stays far below
+ * the router's. A transport (wamp-client.mjs: WebSocket, rawsocket-client.mjs: RawSocket,
+ * longpoll-client.mjs: HTTP long-poll) gives it a `link` and feeds it decoded messages:
+ *
+ *   link.send(encoded)  writes one encoded message (what codec.encode returned)
+ *   link.close()        ends the connection
+ *   link.isOpen()       false once nothing sent would be answered
+ *
+ * and calls session.receive(message) for each message and session.linkClosed(why) once.
+ */
+
+const HELLO = 1;
+const WELCOME = 2;
+const ABORT = 3;
+const GOODBYE = 6;
+const ERROR = 8;
+const PUBLISH = 16;
+const PUBLISHED = 17;
+const SUBSCRIBE = 32;
+const SUBSCRIBED = 33;
+const EVENT = 36;
+const CALL = 48;
+const RESULT = 50;
+const REGISTER = 64;
+const REGISTERED = 65;
+const INVOCATION = 68;
+const YIELD = 70;
+
+const ROLES = { publisher: {}, subscriber: {}, caller: {}, callee: {} };
+
+export class WampSession {
+  constructor(link, codec) {
+    this.link = link;
+    this.codec = codec;
+    this.nextRequestId = 1;
+    this.pending = new Map(); // request id -> { resolve, reject }
+    this.eventHandlers = new Map(); // subscription id -> handler(args)
+    this.procedures = new Map(); // registration id -> handler(args) returning args
+    this.opening = null; // { resolve, reject } until WELCOME or ABORT
+  }
+
+  /** Sends HELLO; resolves to this session on WELCOME, rejects on ABORT or when the link closes first. */
+  join(realm) {
+    return new Promise((resolve, reject) => {
+      this.opening = { resolve, reject };
+      this.send([HELLO, realm, { roles: ROLES }]);
+    });
+  }
+
+  send(message) {
+    this.link.send(this.codec.encode(message));
+  }
+
+  request(message) {
+    const requestId = this.nextRequestId++;
+    message[1] = requestId;
+    return new Promise((resolve, reject) => {
+      this.pending.set(requestId, { resolve, reject });
+      this.send(message);
+    });
+  }
+
+  settle(requestId, value) {
+    const waiter = this.pending.get(requestId);
+    if (!waiter) return;
+    this.pending.delete(requestId);
+    waiter.resolve(value);
+  }
+
+  /** The transport is gone: every open request fails, and so does a join still waiting. */
+  linkClosed(why) {
+    const error = new Error(`connection closed (${why})`);
+    for (const waiter of this.pending.values()) waiter.reject(error);
+    this.pending.clear();
+    this.opening?.reject(new Error(`closed before WELCOME (${why})`));
+    this.opening = null;
+  }
+
+  receive(message) {
+    switch (message[0]) {
+      case EVENT: {
+        const handler = this.eventHandlers.get(message[1]);
+        if (handler) handler(message[4] ?? []);
+        return;
+      }
+      case RESULT:
+        return this.settle(message[1], message[3] ?? []);
+      case PUBLISHED:
+        return this.settle(message[1], message[2]);
+      case INVOCATION: {
+        const procedure = this.procedures.get(message[2]);
+        if (procedure) this.send([YIELD, message[1], {}, procedure(message[4] ?? [])]);
+        return;
+      }
+      case SUBSCRIBED:
+      case REGISTERED:
+        return this.settle(message[1], message[2]);
+      case ERROR: {
+        const waiter = this.pending.get(message[2]);
+        if (!waiter) return;
+        this.pending.delete(message[2]);
+        waiter.reject(new Error(`${message[4]} ${JSON.stringify(message[5] ?? [])}`));
+        return;
+      }
+      case WELCOME:
+        this.opening?.resolve(this);
+        this.opening = null;
+        return;
+      case ABORT:
+        this.opening?.reject(new Error(`ABORT ${message[2]}`));
+        this.opening = null;
+        return this.link.close();
+      case GOODBYE:
+        this.send([GOODBYE, {}, 'wamp.close.goodbye_and_out']);
+        return this.link.close();
+    }
+  }
+
+  async subscribe(topic, onEvent) {
+    const subscriptionId = await this.request([SUBSCRIBE, 0, {}, topic]);
+    this.eventHandlers.set(subscriptionId, onEvent);
+  }
+
+  publish(topic, args) {
+    return this.request([PUBLISH, 0, { acknowledge: true }, topic, args]);
+  }
+
+  async register(procedure, handler) {
+    const registrationId = await this.request([REGISTER, 0, {}, procedure]);
+    this.procedures.set(registrationId, handler);
+  }
+
+  call(procedure, args) {
+    return this.request([CALL, 0, {}, procedure, args]);
+  }
+
+  /** True once the connection is gone: nothing sent now would be answered. */
+  get closed() {
+    return !this.link.isOpen();
+  }
+
+  close() {
+    if (!this.link.isOpen()) return;
+    this.send([GOODBYE, {}, 'wamp.close.normal']);
+    this.link.close();
+  }
+}
