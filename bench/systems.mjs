@@ -13,9 +13,9 @@ import { connectWampRawSocket } from './clients/rawsocket-client.mjs';
  *
  *   relay               the floor: a plain ws relay (servers/relay-server.mjs), same serializer as Junction
  *   socketio            Socket.IO 4 (servers/socketio-server.mjs), its own JSON encoding
- *   junction            the router through its real CLI (embedded default config); every client on WebSocket
- *   junction-rawsocket  the same router config plus a rawsocket transport; subscribers and callers on
- *                       RawSocket, the publisher and the callee on WebSocket
+ *   junction            the router through its real CLI (writeJunctionConfig); every client on WebSocket
+ *   junction-rawsocket  the same router; subscribers and callers on RawSocket, the publisher and the
+ *                       callee on WebSocket
  *   junction-sse        subscribers are Server-Sent Events streams (/sse), the publisher WAMP on WebSocket
  *   junction-http       the publisher POSTs to the HTTP publisher (/publish), subscribers on WebSocket
  *   junction-longpoll   subscribers and callers on WAMP over HTTP long-poll (/lp, batched JSON),
@@ -104,15 +104,28 @@ function junctionIsBuilt() {
 }
 
 /**
- * The embedded default config (the one `junction start` runs without --config) with a rawsocket
- * transport added, written to a temp dir: the same realm, roles and web paths as the plain
- * `junction` system, so only the transport differs.
+ * The router config of every Junction system: the embedded default (what `junction start` runs
+ * without --config: realm1, anonymous may do everything, /ws /publish /sse /lp ... on one port),
+ * written to a temp dir with what a benchmark needs on top, so that only the clients' transport
+ * differs between the Junction systems:
+ * - a rawsocket transport on its own port;
+ * - no publish rate limit (the realm default is 1,000 publications/s per session: the publisher
+ *   here, and the HTTP publisher's one bridge session, send far more);
+ * - no per-address cap on SSE streams and long-poll transports (default 100: every load
+ *   generator connects from 127.0.0.1).
  */
-async function writeRawSocketConfig(webPort, rawSocketPort) {
+async function writeJunctionConfig(webPort, rawSocketPort) {
   const { embeddedDefaultDocument } = await import(pathToFileURL(`${repoRoot}/dist/src/config/defaults.js`).href);
   const document = structuredClone(embeddedDefaultDocument);
   const worker = document.workers[0];
-  worker.transports[0].endpoint = { type: 'tcp', interface: '127.0.0.1', port: webPort };
+  for (const realm of worker.realms) {
+    realm.options = { ...realm.options, limits: { ...realm.options?.limits, publish_rate: { per_second: 0, burst: 0 } } };
+  }
+  const web = worker.transports[0];
+  web.endpoint = { type: 'tcp', interface: '127.0.0.1', port: webPort };
+  for (const path of Object.values(web.paths)) {
+    if (path.type === 'sse' || path.type === 'longpoll') path.options = { ...path.options, max_per_address: 0 };
+  }
   worker.transports.push({
     type: 'rawsocket',
     endpoint: { type: 'tcp', interface: '127.0.0.1', port: rawSocketPort },
@@ -127,22 +140,13 @@ async function writeRawSocketConfig(webPort, rawSocketPort) {
 async function startJunction(name, options) {
   if (!junctionIsBuilt()) throw new Error('Junction is not built: dist/src/cli/main.js or bin/junction.js is missing (run `npm run build`)');
   const port = await freePort();
+  const rawSocketPort = await freePort();
+  const config = await writeJunctionConfig(port, rawSocketPort);
+  const removeConfig = () => rmSync(config.dir, { recursive: true, force: true });
   const nodeFlags = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
-  let configArgs = ['--host', '127.0.0.1', '--port', String(port)];
-  let configDir = null;
-  let rawSocketPort = null;
-  if (name === 'junction-rawsocket') {
-    rawSocketPort = await freePort();
-    const written = await writeRawSocketConfig(port, rawSocketPort);
-    configDir = written.dir;
-    configArgs = ['--config', written.file];
-  }
-  const removeConfig = () => {
-    if (configDir) rmSync(configDir, { recursive: true, force: true });
-  };
   const child = spawnTracked(
     process.execPath,
-    [...nodeFlags, 'bin/junction.js', 'start', ...configArgs, '--log-level', 'warn'],
+    [...nodeFlags, 'bin/junction.js', 'start', '--config', config.file, '--log-level', 'warn'],
     { cwd: repoRoot },
     'junction router',
   );
@@ -153,7 +157,7 @@ async function startJunction(name, options) {
     // Ready means a WAMP session can be opened, not merely that the port is bound.
     const ready = { timeoutMs: SERVER_START_TIMEOUT_MS, what: 'junction router', giveUp: () => (child.exitInfo ? new Error(`junction router exited (${child.exitInfo})${child.describeFailure()}`) : null) };
     await retryUntil(async () => (await connectWamp({ url, serializer: options.serializer })).close(), ready);
-    if (rawSocketPort !== null) await retryUntil(async () => (await connectWampRawSocket({ ...rawSocket, serializer: options.serializer })).close(), ready);
+    await retryUntil(async () => (await connectWampRawSocket({ ...rawSocket, serializer: options.serializer })).close(), ready);
   } catch (error) {
     await terminateChild(child);
     removeConfig();
