@@ -78,7 +78,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     dataDir: resolve(options.dataDir ?? '.junction'),
     state: () => state,
     joinBridgeSession: (realm, role, authid) =>
-      InternalSession.join(attach, realm, { authid, authrole: role, authmethod: 'bridge', authprovider: 'junction' }, { trusted: false }),
+      InternalSession.join(attach, realm, { authid, authrole: role, authmethod: 'bridge', authprovider: 'junction' }, { trusted: false, exemptFromLimits: true }),
     joinTrustedSession: (realm, authid) => InternalSession.join(attach, realm, { authid, authrole: 'trusted' }),
   };
 

@@ -36,6 +36,8 @@ export interface InternalJoinOptions {
    * and pass every authorization. Bridge sessions acting for HTTP clients are not (default true).
    */
   trusted?: boolean;
+  /** Not held to the realm's per-session limits (a bridge session acting for many HTTP clients). */
+  exemptFromLimits?: boolean;
 }
 
 /**
@@ -86,7 +88,7 @@ export class InternalSession implements Peer {
     const gate: AuthGate = {
       hello: () => ({ kind: 'welcome', identity: { authid: identity.authid, authrole: identity.authrole, authmethod, authprovider } }),
     };
-    session.link = attach(session, gate, { trusted: options.trusted ?? true, helloTimeoutMs: 0 });
+    session.link = attach(session, gate, { trusted: options.trusted ?? true, exemptFromLimits: options.exemptFromLimits, helloTimeoutMs: 0 });
     const welcomed = new Promise<void>((resolve, reject) => (session.welcomed = { resolve: () => resolve(), reject }));
     session.deliver({
       type: MessageType.HELLO, realm,

@@ -80,7 +80,7 @@ export class Realm {
     } else {
       this.sessions.set(session.id, session);
       const { perSecond, burst } = this.publishRate;
-      if (perSecond > 0) session.publishRate = new PublishRate(perSecond, burst, this.clock.now());
+      if (perSecond > 0 && session.limited) session.publishRate = new PublishRate(perSecond, burst, this.clock.now());
       this.metrics.sessions.add(1, { realm: this.name });
       this.metrics.sessionsJoined.inc({ realm: this.name });
     }

@@ -14,6 +14,11 @@ export interface AttachOptions {
   helloTimeoutMs?: number;
   /** The router's own sessions (meta API, bridges) may use "wamp." URIs. Never for network peers. */
   trusted?: boolean;
+  /**
+   * Not held to the realm's per-session limits: a bridge session acting for many HTTP clients at
+   * once (the HTTP bridge limits those itself). Trusted sessions are always exempt.
+   */
+  exemptFromLimits?: boolean;
 }
 
 export interface RouterOptions {
@@ -60,6 +65,7 @@ export class Router implements SessionHost {
   attach(peer: Peer, auth: AuthGate, options: AttachOptions = {}): SessionLink {
     const session = new Session(peer, this, auth, options.helloTimeoutMs ?? this.helloTimeoutMs);
     session.trusted = options.trusted ?? false;
+    session.limited = !session.trusted && options.exemptFromLimits !== true;
     this.sessions.add(session);
     if (this.closing) session.abort(ErrorUri.systemShutdown, 'the router is shutting down');
     return session;

@@ -46,6 +46,8 @@ export class Session implements SessionLink {
   realm: Realm | undefined;
   /** Set for the router's own internal sessions (meta API, bridges), which may use `wamp.*` URIs. */
   trusted = false;
+  /** Held to the realm's per-session limits: every network session; not the router's own or bridge sessions. */
+  limited = true;
   /** Router → client request IDs (INVOCATION, INTERRUPT) come from the session scope. */
   readonly requestIds = new IdSequence();
   log: Logger;

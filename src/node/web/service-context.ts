@@ -33,7 +33,9 @@ export interface NodeContext {
   state(): 'starting' | 'serving' | 'stopping';
   /**
    * Joins `realm` as a bridge session acting for HTTP clients or the app: not trusted, so the
-   * role's permissions apply to everything it does. Ends when the node stops.
+   * role's permissions apply to everything it does; not held to the realm's per-session limits,
+   * since it carries the traffic of many HTTP clients (the bridge limits those itself). Ends when
+   * the node stops.
    */
   joinBridgeSession(realm: string, role: string, authid: string): Promise<InternalSession>;
   /** Joins `realm` as one of the router's own trusted sessions (a component configured without a role). */

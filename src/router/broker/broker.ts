@@ -77,7 +77,7 @@ export class Broker {
     let mine = this.bySession.get(session);
     // Subscribing again to what the session already has adds nothing: the spec answers with the same ID.
     const max = this.maxSubscriptionsPerSession;
-    if (!session.trusted && !underLimit(mine?.size ?? 0, max) && !existing?.subscribers.has(session)) {
+    if (session.limited && !underLimit(mine?.size ?? 0, max) && !existing?.subscribers.has(session)) {
       session.sendError(MessageType.SUBSCRIBE, request, ErrorUri.limitExceeded, limitMessage('max_subscriptions_per_session', max));
       return;
     }

@@ -87,7 +87,7 @@ export class Dealer {
       }
     }
     const max = this.limits.maxRegistrationsPerSession;
-    if (!session.trusted && !underLimit(this.bySession.get(session)?.size ?? 0, max)) {
+    if (session.limited && !underLimit(this.bySession.get(session)?.size ?? 0, max)) {
       session.sendError(MessageType.REGISTER, request, ErrorUri.limitExceeded, limitMessage('max_registrations_per_session', max));
       return;
     }
@@ -156,7 +156,7 @@ export class Dealer {
       return;
     }
     const maxCalls = this.limits.maxCallsInFlightPerSession;
-    if (!caller.trusted && !underLimit(this.calls.callsOf(caller), maxCalls)) {
+    if (caller.limited && !underLimit(this.calls.callsOf(caller), maxCalls)) {
       return this.refuseCall(caller, message, options, ErrorUri.limitExceeded, limitMessage('max_calls_in_flight_per_session', maxCalls));
     }
     const registration = this.table.best(message.procedure);

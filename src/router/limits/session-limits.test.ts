@@ -18,9 +18,10 @@ function harness(limits: Partial<SessionLimits>, log?: CaptureLog): RouterHarnes
   return new RouterHarness({ realm: { limits: { ...noLimits, ...limits } }, log });
 }
 
-function joinInternal(h: RouterHarness, trusted: boolean): Promise<InternalSession> {
+/** A trusted router session, an untrusted internal one, or an HTTP bridge session (untrusted, exempt from limits). */
+function joinInternal(h: RouterHarness, trusted: boolean, exemptFromLimits = false): Promise<InternalSession> {
   return InternalSession.join((peer, gate, options) => h.router.attach(peer, gate, options), 'realm1',
-    { authid: trusted ? 'router' : 'bridge', authrole: trusted ? 'trusted' : 'anonymous' }, { trusted });
+    { authid: trusted ? 'router' : 'bridge', authrole: trusted ? 'trusted' : 'anonymous' }, { trusted, exemptFromLimits });
 }
 
 /** Asserts that `messages` is one ERROR junction.error.limit_exceeded answering (type, request) and naming `limit`. */
@@ -61,7 +62,7 @@ describe('per-session limit: subscriptions', () => {
     assertLimitError(peer.take(), T.SUBSCRIBE, 10, /max_subscriptions_per_session/);
   });
 
-  it('counts each session on its own; the router\'s trusted sessions are exempt, bridge sessions are not', async () => {
+  it('counts each session on its own; the router\'s trusted sessions and HTTP bridge sessions are exempt, other internal sessions are not', async () => {
     const h = harness({ maxSubscriptionsPerSession: 1 });
     const first = await h.join();
     const second = await h.join();
@@ -72,9 +73,11 @@ describe('per-session limit: subscriptions', () => {
 
     const trusted = await joinInternal(h, true);
     for (const topic of ['a', 'b', 'c']) await trusted.subscribe(topic, () => {});
-    const bridge = await joinInternal(h, false);
-    await bridge.subscribe('a', () => {});
-    await assert.rejects(bridge.subscribe('b', () => {}), (error: InternalCallError) => error.uri === ErrorUri.limitExceeded);
+    const internal = await joinInternal(h, false);
+    await internal.subscribe('a', () => {});
+    await assert.rejects(internal.subscribe('b', () => {}), (error: InternalCallError) => error.uri === ErrorUri.limitExceeded);
+    const bridge = await joinInternal(h, false, true);
+    for (const topic of ['a', 'b', 'c']) await bridge.subscribe(topic, () => {});
   });
 
   it('a session that leaves takes its count with it: its subscriptions are gone for everyone', async () => {
@@ -222,7 +225,7 @@ describe('per-session limit: calls in flight', () => {
     assert.deepEqual(caller.peer.take(), []);
   });
 
-  it('exempts the router\'s trusted sessions; bridge sessions are limited', async () => {
+  it('exempts the router\'s trusted sessions and bridge sessions; other internal sessions are limited', async () => {
     const { callee, h } = await setUp(1);
     const trusted = await joinInternal(h, true);
     const outcomes = [trusted.call('slow'), trusted.call('slow')];
@@ -295,14 +298,17 @@ describe('per-session limit: publish rate', () => {
     assert.equal(rateLimited(), 6);
   });
 
-  it('exempts the router\'s trusted sessions; bridge sessions are limited', async () => {
+  it('exempts the router\'s trusted sessions and bridge sessions; other internal sessions are limited', async () => {
     const { h, events, subscriber } = await setUp(1, 1);
     const trusted = await joinInternal(h, true);
     for (let i = 0; i < 5; i++) await trusted.publishAcknowledged('t');
     assert.equal(events(subscriber.peer), 5);
-    const bridge = await joinInternal(h, false);
-    await bridge.publishAcknowledged('t');
-    await assert.rejects(bridge.publishAcknowledged('t'), (error: InternalCallError) => error.uri === ErrorUri.limitExceeded);
+    const internal = await joinInternal(h, false);
+    await internal.publishAcknowledged('t');
+    await assert.rejects(internal.publishAcknowledged('t'), (error: InternalCallError) => error.uri === ErrorUri.limitExceeded);
+    // The HTTP publisher's session carries every HTTP client's publications: not rate-limited as one client.
+    const bridge = await joinInternal(h, false, true);
+    for (let i = 0; i < 5; i++) await bridge.publishAcknowledged('t');
   });
 
   it('per_second 0 means no rate limit', async () => {
