@@ -1,4 +1,5 @@
 import { opendir } from 'node:fs/promises';
+import { isHiddenName } from './static-resolve.js';
 
 /** A listing stops after this many entries, so a huge folder costs bounded time and memory. */
 export const listingLimit = 5_000;
@@ -15,6 +16,7 @@ export async function directoryListing(folder: string, title: string, withParent
   const dir = await opendir(folder);
   try {
     for await (const entry of dir) {
+      if (isHiddenName(entry.name)) continue;
       if (entries.length >= listingLimit) {
         truncated = true;
         break;

@@ -28,6 +28,14 @@ export function fileSegments(subpath: string): string[] {
   return segments;
 }
 
+/**
+ * Dotfiles and dot-folders (".env", ".git/config", ".htpasswd") are never served or listed:
+ * they are configuration and secrets far more often than content. ".well-known" (RFC 8615) is.
+ */
+export function isHiddenName(name: string): boolean {
+  return name.startsWith('.') && name !== '.well-known';
+}
+
 /** What a path resolved to: the real file system path, known to lie inside the served directory. */
 export type Resolved = { kind: 'inside'; path: string } | { kind: 'outside' } | { kind: 'missing' };
 

@@ -67,6 +67,12 @@ describe('static path service', () => {
     await writeFile(join(root, 'docs', 'readme.txt'), 'read me');
     await writeFile(join(root, 'docs', 'a<b>&"c\'.txt'), 'odd name');
     await mkdir(join(root, 'docs', 'sub dir'));
+    await writeFile(join(root, '.env'), secret);
+    await mkdir(join(root, '.git'));
+    await writeFile(join(root, '.git', 'config'), secret);
+    await writeFile(join(root, 'docs', '.htpasswd'), secret);
+    await mkdir(join(root, '.well-known'));
+    await writeFile(join(root, '.well-known', 'security.txt'), 'Contact: mailto:security@example.com');
     await writeFile(join(base, 'outside', 'secret.txt'), secret);
     await symlink(join(base, 'outside', 'secret.txt'), join(root, 'escape-file'));
     await symlink(join(base, 'outside'), join(root, 'escape-dir'));
@@ -159,6 +165,18 @@ describe('static path service', () => {
     assert.equal(app.text, '<h1>app</h1>');
     // A folder named like a URL scheme stays a relative path.
     assert.equal((await get('/http:')).headers.location, './http:/');
+  });
+
+  it('never serves or lists dotfiles and dot-folders, but serves .well-known', async () => {
+    for (const path of ['/.env', '/.git/config', '/.git/', '/docs/.htpasswd', '/%2eenv', '/listed/.env']) {
+      const reply = await get(path);
+      assert.equal(reply.status, 404, path);
+      assert.doesNotMatch(reply.text, new RegExp(secret), path);
+    }
+    assert.doesNotMatch((await get('/listed/docs/')).text, /htpasswd/);
+    const wellKnown = await get('/.well-known/security.txt');
+    assert.equal(wellKnown.status, 200);
+    assert.match(wellKnown.text, /Contact:/);
   });
 
   it('lists no folder unless asked', async () => {

@@ -10,7 +10,7 @@ import { cacheControl, notModified, requestedRange, validatorsOf } from './http-
 import { methodAllowed, sendBody } from './http-reply.js';
 import { normalizePath, sendJson, type PathHandler } from './listener.js';
 import { MimeTypes } from './mime-types.js';
-import { BadPathError, fileSegments, resolveInside } from './static-resolve.js';
+import { BadPathError, fileSegments, isHiddenName, resolveInside } from './static-resolve.js';
 import type { PathServiceFactory } from './service-context.js';
 
 /** Files from a directory at this path and below it (Crossbar's `static` web service). */
@@ -64,6 +64,7 @@ class StaticFiles {
 
   private async answer(request: IncomingMessage, response: ServerResponse, subpath: string): Promise<void> {
     const segments = fileSegments(subpath);
+    if (segments.some(isHiddenName)) return notFound(request, response);
     const resolved = await resolveInside(this.root, segments);
     if (resolved.kind === 'missing') return notFound(request, response);
     if (resolved.kind === 'outside') return forbidden(response, 'the path leads outside the served directory');
