@@ -15,8 +15,14 @@ export interface WebSocketLike {
 
 export type WebSocketConstructor = new (url: string, protocols: string[]) => WebSocketLike;
 
+/**
+ * An opening handshake still unanswered after this long fails, so that connect() can try the
+ * next transport: a proxy that swallows upgrades would otherwise hold the client forever.
+ */
+export const OPEN_TIMEOUT_MS = 10_000;
+
 /** A transport factory over any WHATWG-style WebSocket class. */
-export function webSocketTransport(WebSocketClass: WebSocketConstructor): TransportFactory {
+export function webSocketTransport(WebSocketClass: WebSocketConstructor, openTimeoutMs = OPEN_TIMEOUT_MS): TransportFactory {
   return (url, protocols, handlers) =>
     new Promise<Transport>((resolve, reject) => {
       // Some web views and workers offer none: say so, and let connect() try the next transport.
@@ -24,9 +30,14 @@ export function webSocketTransport(WebSocketClass: WebSocketConstructor): Transp
       // A malformed URL throws here, which rejects the promise with the platform's own error.
       const socket = new WebSocketClass(url, protocols);
       let open = false;
+      const timer = setTimeout(() => {
+        reject(new TransportError(`cannot connect to ${url}: no answer within ${openTimeoutMs} ms`));
+        socket.close();
+      }, openTimeoutMs);
       socket.binaryType = 'arraybuffer';
       socket.onopen = () => {
         open = true;
+        clearTimeout(timer);
         resolve({
           protocol: socket.protocol,
           send: (frame) => socket.send(frame),
@@ -38,6 +49,7 @@ export function webSocketTransport(WebSocketClass: WebSocketConstructor): Transp
       // Browsers hide the cause of a failed connection; `ws` puts it in `message`.
       socket.onerror = (event) => reject(new TransportError(`cannot connect to ${url}: ${(event as { message?: string }).message ?? 'error'}`));
       socket.onclose = (event) => {
+        clearTimeout(timer);
         if (open) handlers.close(event.code, event.reason);
         else reject(new TransportError(`cannot connect to ${url}: closed with code ${event.code}`));
       };
