@@ -16,6 +16,37 @@ export interface WebSocketPeerOptions {
   onSlowConsumer(): void;
 }
 
+/**
+ * Write coalescing: the first send to a connection in an event-loop turn corks its TCP socket,
+ * and one setImmediate uncorks every socket corked in that turn. A burst of frames to one
+ * subscriber (a fan-out of many publications) then leaves in one writev instead of one system
+ * call per frame. ws has no public cork; its underlying net.Socket (`_socket`) does.
+ */
+const corkedThisTurn = new Set<CorkableSocket>();
+let uncorkScheduled = false;
+
+interface CorkableSocket {
+  cork(): void;
+  uncork(): void;
+}
+
+function uncorkAll(): void {
+  uncorkScheduled = false;
+  for (const socket of corkedThisTurn) socket.uncork();
+  corkedThisTurn.clear();
+}
+
+function corkForThisTurn(ws: WebSocket): void {
+  const socket = (ws as unknown as { _socket?: CorkableSocket })._socket;
+  if (!socket || corkedThisTurn.has(socket)) return;
+  socket.cork();
+  corkedThisTurn.add(socket);
+  if (!uncorkScheduled) {
+    uncorkScheduled = true;
+    setImmediate(uncorkAll);
+  }
+}
+
 const textFrame = { binary: false } as const;
 const binaryFrame = { binary: true } as const;
 
@@ -61,6 +92,7 @@ export class WebSocketPeer implements Peer {
 
   send(envelope: Envelope): void {
     if (this.dropped || this.socket.readyState !== this.socket.OPEN) return;
+    corkForThisTurn(this.socket);
     this.socket.send(envelope.encode(this.encoder), this.frameOptions);
     if (this.socket.bufferedAmount > this.options.maxBufferedBytes) this.dropSlowConsumer();
   }
