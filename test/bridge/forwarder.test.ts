@@ -366,6 +366,29 @@ describe('MessageForwarder', () => {
     publisher.leave();
   });
 
+  it('lets only one node at a time use an outbox: a second one on the same data dir refuses to start', async () => {
+    const app = await startApp();
+    const dataDir = tempDir();
+    const first = await startForwarding(forwarder(app.url), dataDir);
+    const config = testConfig();
+    config.components = [forwarder(app.url)];
+    const outboxFolder = join(dataDir, 'forwarder', 'news');
+    await assert.rejects(startTestNode(config, { dataDir }), (error: Error) => {
+      assert.ok(error.message.startsWith(`forwarder "news": its outbox ${outboxFolder} is in use by pid ${process.pid}`), error.message);
+      assert.match(error.message, /--data-dir/);
+      return true;
+    });
+    // The refused node left the first one's outbox working.
+    await publish(first.client, 'breaking-news.one', ['a1']);
+    await waitFor(() => app.accepted.length === 1, 'delivered by the first node');
+
+    await first.node.stop();
+    const next = await startForwarding(forwarder(app.url), dataDir);
+    await publish(next.client, 'breaking-news.one', ['a2']);
+    await waitFor(() => app.accepted.length === 2, 'delivered by the node that took over');
+    assert.deepEqual(firstArgs(app.accepted), ['a1', 'a2']);
+  });
+
   it('refuses to start with an id that could leave its data folder', async () => {
     const config = testConfig();
     config.components = [forwarder('http://127.0.0.1:9/x', { id: '../escape' })];

@@ -7,6 +7,7 @@ import type { ComponentContext, ComponentFactory, RunningComponent } from '../co
 import { HttpSender } from './delivery.js';
 import { forwarderMetaUris, registerForwarderMeta } from './meta.js';
 import { Outbox } from './outbox.js';
+import { acquireOutboxLock } from './outbox-lock.js';
 import { DeliveryQueues, type ForwarderMetrics } from './queues.js';
 import { forwardBody } from './request.js';
 import { ForwarderSessions } from './sessions.js';
@@ -29,7 +30,15 @@ export const forwarderComponent: ComponentFactory<ForwarderComponentConfig> = as
   checkNames(config, context);
   const log = context.log;
   const directory = join(context.dataDir, 'forwarder', config.id);
-  const outbox = new Outbox(directory, { deadLetterLimit: DEAD_LETTER_LIMIT });
+  // Before the outbox opens: a second node on the same folder would deliver the same messages.
+  const lock = acquireOutboxLock(directory, `forwarder "${config.id}"`, log);
+  let outbox: Outbox;
+  try {
+    outbox = new Outbox(directory, { deadLetterLimit: DEAD_LETTER_LIMIT });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   const sender = new HttpSender({
     method: config.method,
     timeoutMs: config.timeoutMs,
@@ -86,6 +95,7 @@ export const forwarderComponent: ComponentFactory<ForwarderComponentConfig> = as
     await queues.stop(graceMs);
     await sender.close();
     await outbox.close();
+    lock.release();
   };
 
   try {
