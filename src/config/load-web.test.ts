@@ -86,7 +86,19 @@ describe('web path services: valid files and their model', () => {
             requireTls: true,
             signature: { key: 'app', secret: 's3cret', timestampDeltaLimitSeconds: 300 },
           },
+          maxTimeoutMs: 60_000,
         },
+      },
+    },
+    {
+      name: 'caller: max_timeout (Junction extension) from 1 ms to an hour',
+      paths: {
+        short: { type: 'caller', realm: 'realm1', role: 'backend', options: { max_timeout: 1 } },
+        long: { type: 'caller', realm: 'realm1', role: 'backend', options: { max_timeout: 3_600_000 } },
+      },
+      expected: {
+        '/short': { type: 'caller', realm: 'realm1', role: 'backend', options: bridgeDefaults, maxTimeoutMs: 1 },
+        '/long': { type: 'caller', realm: 'realm1', role: 'backend', options: bridgeDefaults, maxTimeoutMs: 3_600_000 },
       },
     },
     {
@@ -292,6 +304,21 @@ describe('web path services: invalid files and their messages', () => {
         'workers[0].transports[0].paths.a.options.require_ip[0]: "10.0.0.0/33" has an invalid prefix length or netmask for an IPv4 range',
         'workers[0].transports[0].paths.a.options.require_ip[1]: "example.com" is not an IP address or range ("10.0.0.0/8", "::1", "192.168.1.0/255.255.255.0")',
         'workers[0].transports[0].paths.a.options: signed requests need both "key" and "secret"',
+      ],
+    },
+    {
+      name: 'caller: max_timeout from 1 to 3600000 ms; the publisher has none',
+      paths: {
+        a: { type: 'caller', realm: 'realm1', role: 'backend', options: { max_timeout: 0 } },
+        b: { type: 'caller', realm: 'realm1', role: 'backend', options: { max_timeout: 3_600_001 } },
+        c: { type: 'caller', realm: 'realm1', role: 'backend', options: { max_timeout: '60s' } },
+        d: { type: 'publisher', realm: 'realm1', role: 'backend', options: { max_timeout: 1000 } },
+      },
+      problems: [
+        'workers[0].transports[0].paths.a.options.max_timeout: expected a number of milliseconds from 1 to 3600000',
+        'workers[0].transports[0].paths.b.options.max_timeout: expected a number of milliseconds from 1 to 3600000',
+        'workers[0].transports[0].paths.c.options.max_timeout: expected a number of milliseconds from 1 to 3600000',
+        'workers[0].transports[0].paths.d.options.max_timeout: unknown key "max_timeout"',
       ],
     },
     {

@@ -272,6 +272,11 @@ export interface CallerService {
   realm: string;
   role: string;
   options: HttpBridgeOptions;
+  /**
+   * The longest a call may run, and the timeout of calls that ask for none, in ms (Junction's
+   * `options.max_timeout`, default 60000, 1 to 3600000). A request asking for more is refused.
+   */
+  maxTimeoutMs: number;
 }
 
 /** Any POST -> one event {headers, body} on `topic`. */

@@ -74,8 +74,9 @@ function pathServiceConfig(service: Exclude<PathServiceFile, { type: 'path' }>, 
     case 'metrics':
       return { type: service.type };
     case 'publisher':
-    case 'caller':
       return { type: service.type, realm: service.realm, role: service.role, options: bridgeOptions(service, at, context) };
+    case 'caller':
+      return { type: service.type, realm: service.realm, role: service.role, options: bridgeOptions(service, at, context), maxTimeoutMs: service.options.max_timeout };
     case 'webhook':
       return webhookConfig(service, at, context);
     case 'longpoll':

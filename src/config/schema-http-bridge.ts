@@ -25,26 +25,41 @@ const requireTls = z.boolean().default(false).describe('Refuse requests that did
 
 const debug = ignored('Crossbar debug logging (debug; use --log-level)');
 
-const signedOptions = z
-  .strictObject({
-    key: nonEmptyString.optional().describe('Key of signed requests (with "secret").'),
-    secret: nonEmptyString.optional().describe('Secret of signed requests (with "key"); write "${ENV_NAME}" to read it from the environment.'),
-    post_body_limit: postBodyLimit,
-    timestamp_delta_limit: seconds(86400)
-      .default(defaultTimestampDeltaLimit)
-      .describe(
-        `A signed request's timestamp may differ from the router's clock by this many seconds (default ${defaultTimestampDeltaLimit}, as Crossbar). 0 gets the default, with a notice.`,
-      ),
-    require_ip: requireIp,
-    require_tls: requireTls,
-    debug,
-  })
-  .superRefine((options, ctx) => {
-    // One without the other would silently accept unsigned requests.
-    if ((options.key === undefined) !== (options.secret === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'signed requests need both "key" and "secret"' });
-    }
-  });
+const signedShape = {
+  key: nonEmptyString.optional().describe('Key of signed requests (with "secret").'),
+  secret: nonEmptyString.optional().describe('Secret of signed requests (with "key"); write "${ENV_NAME}" to read it from the environment.'),
+  post_body_limit: postBodyLimit,
+  timestamp_delta_limit: seconds(86400)
+    .default(defaultTimestampDeltaLimit)
+    .describe(
+      `A signed request's timestamp may differ from the router's clock by this many seconds (default ${defaultTimestampDeltaLimit}, as Crossbar). 0 gets the default, with a notice.`,
+    ),
+  require_ip: requireIp,
+  require_tls: requireTls,
+  debug,
+};
+
+function keyWithSecret(options: { key?: string | undefined; secret?: string | undefined }, ctx: z.RefinementCtx): void {
+  // One without the other would silently accept unsigned requests.
+  if ((options.key === undefined) !== (options.secret === undefined)) {
+    ctx.addIssue({ code: 'custom', message: 'signed requests need both "key" and "secret"' });
+  }
+}
+
+export const defaultCallerMaxTimeoutMs = 60_000;
+export const callerMaxTimeoutLimitMs = 3_600_000;
+const callTimeoutError = `expected a number of milliseconds from 1 to ${callerMaxTimeoutLimitMs}`;
+const maxTimeout = z
+  .int({ error: callTimeoutError })
+  .min(1, { error: callTimeoutError })
+  .max(callerMaxTimeoutLimitMs, { error: callTimeoutError })
+  .default(defaultCallerMaxTimeoutMs)
+  .describe(
+    `Junction extension: the longest a call may run, in ms, and the timeout of calls that ask for none (default ${defaultCallerMaxTimeoutMs}); a request asking for more is refused.`,
+  );
+
+const publisherOptions = z.strictObject(signedShape).superRefine(keyWithSecret);
+const callerOptions = z.strictObject({ ...signedShape, max_timeout: maxTimeout }).superRefine(keyWithSecret);
 
 const bridgeShape = {
   id: itemId.optional(),
@@ -53,11 +68,11 @@ const bridgeShape = {
 };
 
 export const publisherService = z
-  .strictObject({ type: z.literal('publisher'), ...bridgeShape, options: signedOptions.prefault({}) })
+  .strictObject({ type: z.literal('publisher'), ...bridgeShape, options: publisherOptions.prefault({}) })
   .describe('HTTP POST {topic, args, kwargs, options} -> a publication; answers {"id": <publication id>}.');
 
 export const callerService = z
-  .strictObject({ type: z.literal('caller'), ...bridgeShape, options: signedOptions.prefault({}) })
+  .strictObject({ type: z.literal('caller'), ...bridgeShape, options: callerOptions.prefault({}) })
   .describe('HTTP POST {procedure, args, kwargs, options} -> a call; answers {"args", "kwargs"} or the error.');
 
 const webhookOptions = z.strictObject(

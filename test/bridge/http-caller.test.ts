@@ -11,8 +11,9 @@ import { bridgeConfig, bridgeDefaults, post } from './http-support.js';
 /** The HTTP caller end to end against procedures registered by AutobahnJS. */
 
 const config = bridgeConfig({
-  '/call': { type: 'caller', realm: 'realm1', role: 'anonymous', options: bridgeDefaults },
-  '/call-denied': { type: 'caller', realm: 'realm1', role: 'listener', options: bridgeDefaults },
+  '/call': { type: 'caller', realm: 'realm1', role: 'anonymous', options: bridgeDefaults, maxTimeoutMs: 60_000 },
+  '/call-denied': { type: 'caller', realm: 'realm1', role: 'listener', options: bridgeDefaults, maxTimeoutMs: 60_000 },
+  '/call-short': { type: 'caller', realm: 'realm1', role: 'anonymous', options: bridgeDefaults, maxTimeoutMs: 200 },
 });
 const node = await startTestNode(config);
 const base = `http://127.0.0.1:${node.ports.get('test')}`;
@@ -79,6 +80,17 @@ describe('HTTP caller', () => {
     assert.equal(answer.status, 504);
     assert.equal(answer.json.error, 'wamp.error.timeout');
     assert.match(answer.json.message, /com\.example\.slow/);
+  });
+
+  it('applies the service\'s maxTimeoutMs: the timeout of a call that asks for none, and the most one may ask for', async () => {
+    const unbounded = await post(`${base}/call-short`, { procedure: 'com.example.slow' });
+    assert.equal(unbounded.status, 504);
+    assert.equal(unbounded.json.error, 'wamp.error.timeout');
+    const tooLong = await post(`${base}/call-short`, { procedure: 'com.example.add2', args: [1, 2], options: { timeout: 201 } });
+    assert.equal(tooLong.status, 400);
+    assert.equal(tooLong.json.error, 'invalid_option');
+    assert.match(tooLong.json.message, /"timeout" is 201 ms; this service allows at most 200 ms/);
+    assert.deepEqual((await post(`${base}/call-short`, { procedure: 'com.example.add2', args: [1, 2], options: { timeout: 200 } })).json, { args: [3] });
   });
 
   it('cancels the call when the client leaves before the answer: the callee is interrupted', { timeout: 10_000 }, async () => {

@@ -16,7 +16,7 @@ const secret = 'kkjH68GiuUZ';
 const signed: HttpBridgeOptions = { ...bridgeDefaults, signature: { key, secret, timestampDeltaLimitSeconds: 10 } };
 const config = bridgeConfig({
   '/publish': { type: 'publisher', realm: 'realm1', role: 'anonymous', options: signed },
-  '/call': { type: 'caller', realm: 'realm1', role: 'anonymous', options: signed },
+  '/call': { type: 'caller', realm: 'realm1', role: 'anonymous', options: signed, maxTimeoutMs: 60_000 },
 });
 const node = await startTestNode(config);
 const base = `http://127.0.0.1:${node.ports.get('test')}`;

@@ -7,12 +7,6 @@ import { bridgeHandler, realmUriRules, wampErrorReply, withDeadline, type Bridge
 import { describe, parseJsonObject, readArgs, readKwargs, readOptions, readUri } from './json-request.js';
 import { Refusal } from './refusal.js';
 
-/**
- * The longest a call may run, and the timeout of calls that ask for none (ms). Crossbar has no
- * limit; an HTTP client should not hold a connection forever. (Not yet a config setting.)
- */
-export const maxCallTimeoutMs = 60_000;
-
 /** Past the dealer's own timeout, how long to wait before answering 504 regardless. */
 const routerMarginMs = 5_000;
 
@@ -21,7 +15,9 @@ const routerMarginMs = 5_000;
  * calls as the service's role and answers 200 {"args": [...], "kwargs": {...}} (kwargs only when
  * not empty, as Crossbar). A WAMP error is answered {"error", "args", "kwargs"} with 200, as
  * Crossbar does, except refusals the client must act on: not authorized (403) and timeouts (504).
- * Every call has a timeout, and is cancelled when the HTTP client goes away before the answer.
+ * Every call has a timeout, at most the service's `maxTimeoutMs` (Crossbar has no limit; an HTTP
+ * client should not hold a connection forever), and is cancelled when the HTTP client goes away
+ * before the answer.
  */
 export const httpCaller: PathServiceFactory<CallerService> = async (service, context) => {
   const rules = realmUriRules(context, service.realm);
@@ -40,7 +36,7 @@ export const httpCaller: PathServiceFactory<CallerService> = async (service, con
       const procedure = readUri(fields, 'procedure', rules);
       const args = readArgs(fields);
       const kwargs = readKwargs(fields);
-      const timeout = readTimeout(readOptions(fields, ['timeout']));
+      const timeout = readTimeout(readOptions(fields, ['timeout']), service.maxTimeoutMs);
       const session = await bridge.get();
       try {
         // A client that leaves cancels its call: the dealer interrupts the callee.
@@ -62,15 +58,18 @@ export const httpCaller: PathServiceFactory<CallerService> = async (service, con
   });
 };
 
-/** options.timeout in ms: a whole number up to the service's limit; 0 or absent means the limit. */
-function readTimeout(options: Record<string, unknown>): number {
+/**
+ * options.timeout in ms: a whole number up to the service's limit; 0 or absent means the limit.
+ * More is refused rather than cut down: the client learns the limit instead of a surprise 504.
+ */
+function readTimeout(options: Record<string, unknown>, maxTimeoutMs: number): number {
   const value = options.timeout;
-  if (value === undefined || value === null || value === 0) return maxCallTimeoutMs;
+  if (value === undefined || value === null || value === 0) return maxTimeoutMs;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
     throw new Refusal(400, 'invalid_option', `option "timeout" must be a whole number of milliseconds, not ${typeof value === 'number' ? value : describe(value)}`);
   }
-  if (value > maxCallTimeoutMs) {
-    throw new Refusal(400, 'invalid_option', `option "timeout" is ${value} ms; this service allows at most ${maxCallTimeoutMs} ms`);
+  if (value > maxTimeoutMs) {
+    throw new Refusal(400, 'invalid_option', `option "timeout" is ${value} ms; this service allows at most ${maxTimeoutMs} ms`);
   }
   return value;
 }
