@@ -110,7 +110,8 @@ function junctionIsBuilt() {
  * differs between the Junction systems:
  * - a rawsocket transport on its own port;
  * - no publish rate limit (the realm default is 1,000 publications/s per session: the publisher
- *   here, and the HTTP publisher's one bridge session, send far more);
+ *   here, and the HTTP publisher's one bridge session, send far more), and no limit on
+ *   subscriptions per session (default 10,000: pattern-fanout.mjs's loader holds 12,000);
  * - no per-address cap on SSE streams and long-poll transports (default 100: every load
  *   generator connects from 127.0.0.1).
  */
@@ -119,7 +120,7 @@ async function writeJunctionConfig(webPort, rawSocketPort) {
   const document = structuredClone(embeddedDefaultDocument);
   const worker = document.workers[0];
   for (const realm of worker.realms) {
-    realm.options = { ...realm.options, limits: { ...realm.options?.limits, publish_rate: { per_second: 0, burst: 0 } } };
+    realm.options = { ...realm.options, limits: { ...realm.options?.limits, publish_rate: { per_second: 0, burst: 0 }, max_subscriptions_per_session: 0 } };
   }
   const web = worker.transports[0];
   web.endpoint = { type: 'tcp', interface: '127.0.0.1', port: webPort };

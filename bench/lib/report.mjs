@@ -6,7 +6,8 @@ export const TARGETS = { fanout: 0.6, rpc: 0.5 }; // Junction throughput as a sh
 
 export const LEGEND = `Columns: throughput and latencies are from each system's median round; "rounds range" is the
 lowest and highest throughput over rounds. "server µs/event|call" is the server process's CPU time
-per delivered event or completed call (lower is better; the least noisy figure on a shared machine).
+per delivered event or completed call, the median over rounds (lower is better; the least noisy
+figure on a shared machine).
 "server/client cores" are the cores the server and the load generators used during the measured
 window, "idle cores" what the whole machine left unused. Fan-out latency includes queueing
 within the bounded number of events in transit (--max-queued), so under saturation it mostly
