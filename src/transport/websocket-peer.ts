@@ -3,6 +3,7 @@ import type { Codec } from '../codec/codec.js';
 import type { Encoder, Envelope } from '../protocol/envelope.js';
 import type { Logger } from '../router/log.js';
 import type { Peer, TransportInfo } from '../router/peer.js';
+import { corkForThisTurn, type CorkableSocket } from './write-coalescing.js';
 
 /** Close code sent to a consumer too slow to keep up (policy violation). */
 export const SLOW_CONSUMER_CLOSE_CODE = 1008;
@@ -14,37 +15,6 @@ export interface WebSocketPeerOptions {
   maxBufferedBytes: number;
   log: Logger;
   onSlowConsumer(): void;
-}
-
-/**
- * Write coalescing: the first send to a connection in an event-loop turn corks its TCP socket,
- * and one setImmediate uncorks every socket corked in that turn. A burst of frames to one
- * subscriber (a fan-out of many publications) then leaves in one writev instead of one system
- * call per frame. ws has no public cork; its underlying net.Socket (`_socket`) does.
- */
-const corkedThisTurn = new Set<CorkableSocket>();
-let uncorkScheduled = false;
-
-interface CorkableSocket {
-  cork(): void;
-  uncork(): void;
-}
-
-function uncorkAll(): void {
-  uncorkScheduled = false;
-  for (const socket of corkedThisTurn) socket.uncork();
-  corkedThisTurn.clear();
-}
-
-function corkForThisTurn(ws: WebSocket): void {
-  const socket = (ws as unknown as { _socket?: CorkableSocket })._socket;
-  if (!socket || corkedThisTurn.has(socket)) return;
-  socket.cork();
-  corkedThisTurn.add(socket);
-  if (!uncorkScheduled) {
-    uncorkScheduled = true;
-    setImmediate(uncorkAll);
-  }
 }
 
 const textFrame = { binary: false } as const;
@@ -92,7 +62,9 @@ export class WebSocketPeer implements Peer {
 
   send(envelope: Envelope): void {
     if (this.dropped || this.socket.readyState !== this.socket.OPEN) return;
-    corkForThisTurn(this.socket);
+    // ws has no public cork; its underlying net.Socket (`_socket`) has.
+    const raw = (this.socket as unknown as { _socket?: CorkableSocket })._socket;
+    if (raw) corkForThisTurn(raw);
     this.socket.send(envelope.encode(this.encoder), this.frameOptions);
     if (this.socket.bufferedAmount > this.options.maxBufferedBytes) this.dropSlowConsumer();
   }

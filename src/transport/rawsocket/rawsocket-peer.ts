@@ -4,6 +4,7 @@ import { Envelope, type Encoder } from '../../protocol/envelope.js';
 import type { WampMessage } from '../../protocol/messages.js';
 import type { Logger } from '../../router/log.js';
 import type { Peer, TransportInfo } from '../../router/peer.js';
+import { corkForThisTurn, type CorkableSocket } from '../write-coalescing.js';
 import { encodeFrame, FRAME_HEADER_LENGTH, FrameType, MAX_FRAME_PAYLOAD, writeFrameHeader } from './framing.js';
 import { planForTooLong } from './too-long.js';
 
@@ -15,6 +16,9 @@ const MAX_FORGOTTEN_CALLS = 1_024;
 /** The part of a socket the peer writes to: a net.Socket or tls.TLSSocket (and fakes in tests). */
 export interface FrameSink {
   write(chunk: Uint8Array): boolean;
+  /** Real sockets have these (write coalescing); test fakes may not. */
+  cork?(): void;
+  uncork?(): void;
   end(): void;
   destroy(): void;
   readonly writableLength: number;
@@ -129,6 +133,7 @@ export class RawSocketPeer implements Peer {
   }
 
   private write(frame: Buffer): void {
+    if (this.socket.cork) corkForThisTurn(this.socket as CorkableSocket);
     this.socket.write(frame);
     if (this.socket.writableLength > this.options.maxBufferedBytes) this.dropSlowConsumer();
   }

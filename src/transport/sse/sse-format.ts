@@ -56,6 +56,19 @@ const passthruKeys = ['ppt_scheme', 'ppt_serializer', 'ppt_cipher', 'ppt_keyid']
  * every line break inside strings, so the result is always one line.
  */
 export function eventData(event: EventPayload): string {
+  // One EVENT object goes to every stream of its subscription (messages are never modified):
+  // its JSON is made once, not once per stream.
+  let data = dataOfEvent.get(event);
+  if (data === undefined) {
+    data = encodeEventData(event);
+    dataOfEvent.set(event, data);
+  }
+  return data;
+}
+
+const dataOfEvent = new WeakMap<EventPayload, string>();
+
+function encodeEventData(event: EventPayload): string {
   let body: Dict;
   if (event.payload !== undefined) {
     body = { payload: event.payload };

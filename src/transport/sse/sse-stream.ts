@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { corkForThisTurn } from '../write-coalescing.js';
 import { formatComment, formatRetry } from './sse-format.js';
 
 export interface SseStreamOptions {
@@ -101,6 +102,7 @@ export class SseStream {
    */
   writeBacklog(text: string): boolean {
     if (this.state !== 'open') return false;
+    corkForThisTurn(this.response);
     this.response.write(text);
     this.lastWrite = Date.now();
     return true;
