@@ -45,6 +45,9 @@ describe('reading a bridge request body', () => {
     const invalid = refusal(() => readUri(parse('{"topic": "Com.My App"}'), 'topic', strict));
     assert.equal(invalid.code, 'invalid_uri');
     assert.match(invalid.message, /^"topic" "Com.My App" is not a valid URI/);
+    assert.doesNotMatch(invalid.message, /uri_check/, 'no hint when the loose rule would refuse it too');
+    const hyphen = refusal(() => readUri(parse('{"topic": "some-channel"}'), 'topic', strict));
+    assert.match(hyphen.message, /the realm checks URIs strictly; its options.uri_check "loose" would accept this one/);
     assert.equal(readUri(parse('{"topic": "Com.MyApp"}'), 'topic', { strict: false }), 'Com.MyApp');
   });
 

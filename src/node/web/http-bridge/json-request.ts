@@ -1,4 +1,4 @@
-import { uriProblem, type UriRules } from '../../../protocol/uri.js';
+import { isValidUri, uriProblem, type UriRules } from '../../../protocol/uri.js';
 import { Refusal, quote } from './refusal.js';
 
 type JsonObject = Record<string, unknown>;
@@ -42,7 +42,13 @@ export function readUri(body: JsonObject, field: string, rules: UriRules): strin
   if (typeof value !== 'string') throw new Refusal(400, 'invalid_field', `"${field}" must be a string, not ${describe(value)}`);
   const problem = uriProblem(value, rules);
   // uriProblem quotes the whole URI; quote it shortened instead and keep its reason.
-  if (problem) throw new Refusal(400, 'invalid_uri', `"${field}" ${quote(value)} ${problem.slice(problem.lastIndexOf('is not a valid URI'))}`);
+  if (problem) {
+    // The commonest surprise: "some-channel" under Crossbar's strict default.
+    const hint = rules.strict && isValidUri(value, { ...rules, strict: false })
+      ? ' (the realm checks URIs strictly; its options.uri_check "loose" would accept this one)'
+      : '';
+    throw new Refusal(400, 'invalid_uri', `"${field}" ${quote(value)} ${problem.slice(problem.lastIndexOf('is not a valid URI'))}${hint}`);
+  }
   return value;
 }
 
