@@ -103,6 +103,8 @@ class LegacyApp {
     this.process = spawn(php, ['-S', `127.0.0.1:${this.port}`, appScript], {
       env: { ...process.env, APP_LOG: this.logFile, FORWARD_SECRET, JUNCTION_PUBLISH_URL: this.publishUrl, PHP_CLI_SERVER_WORKERS: '4' },
       stdio: 'ignore',
+      // Its own process group: the built-in server forks workers, and stop() must end them too.
+      detached: true,
     });
     const deadline = Date.now() + 10_000;
     for (;;) {
@@ -120,7 +122,7 @@ class LegacyApp {
     const child = this.process;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
+    process.kill(-child.pid!, 'SIGKILL');
     await exited;
   }
 
