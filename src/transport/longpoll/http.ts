@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readLimitedBody, type BodyResult } from '../http-body.js';
 
 /**
  * HTTP helpers of the long-poll service: CORS the way AutobahnJS needs it, bounded request
@@ -78,51 +79,13 @@ export function sendBody(response: ServerResponse, body: Buffer, contentType: st
   response.end(body);
 }
 
-export type BodyResult =
-  | { ok: true; body: Buffer }
-  /** `drained`: the rest of the body was read and thrown away, so the connection may be kept. */
-  | { ok: false; reason: 'too_large'; drained: boolean }
-  | { ok: false; reason: 'aborted' };
-
 /**
  * Bytes of an oversized body read and thrown away so that the client, still sending, reads our
  * 413 instead of a connection reset. Past this the connection is closed under it.
  */
 const DISCARD_LIMIT = 4 * 1024 * 1024;
 
-/**
- * Reads a request body of at most `limit` bytes. A larger one is not kept: the rest is drained
- * (up to DISCARD_LIMIT more bytes, never buffered) and the caller answers 413; a body announced
- * larger than that is not read at all, and the caller answers 413 and closes the connection.
- */
+/** A body of at most `limit` bytes; a larger one is drained (up to DISCARD_LIMIT) so the 413 can be read. */
 export function readBody(request: IncomingMessage, limit: number): Promise<BodyResult> {
-  const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit + DISCARD_LIMIT) return Promise.resolve({ ok: false, reason: 'too_large', drained: false });
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let length = 0;
-    const finish = (result: BodyResult): void => {
-      request.off('data', onData);
-      request.off('end', onEnd);
-      request.off('close', onAborted);
-      request.off('error', onAborted);
-      resolve(result);
-    };
-    const onData = (chunk: Buffer): void => {
-      length += chunk.length;
-      if (length <= limit) chunks.push(chunk);
-      else if (length > limit + DISCARD_LIMIT) {
-        request.pause();
-        finish({ ok: false, reason: 'too_large', drained: false });
-      }
-    };
-    const onEnd = (): void => finish(length > limit
-      ? { ok: false, reason: 'too_large', drained: true }
-      : { ok: true, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length) });
-    const onAborted = (): void => finish({ ok: false, reason: 'aborted' });
-    request.on('data', onData);
-    request.on('end', onEnd);
-    request.on('close', onAborted); // before 'end': the client went away mid-body
-    request.on('error', onAborted);
-  });
+  return readLimitedBody(request, limit, DISCARD_LIMIT);
 }

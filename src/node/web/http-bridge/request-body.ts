@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { readLimitedBody } from '../../../transport/http-body.js';
 import { ClientGone, Refusal } from './refusal.js';
 
 /**
@@ -6,39 +7,11 @@ import { ClientGone, Refusal } from './refusal.js';
  * refused before reading anything; a body that grows past the limit (whatever it declared, or
  * chunked) is refused as soon as it does, and nothing more of it is kept.
  */
-export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit, declared));
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const finish = (error?: Error): void => {
-      request.off('data', onData);
-      request.off('end', onEnd);
-      request.off('error', onError);
-      request.off('close', onClose);
-      if (error) reject(error);
-      else resolve(Buffer.concat(chunks, size));
-    };
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > limit) {
-        chunks.length = 0;
-        finish(tooLarge(limit));
-      } else {
-        chunks.push(chunk);
-      }
-    };
-    const onEnd = (): void => finish();
-    const onError = (): void => finish(new ClientGone());
-    const onClose = (): void => {
-      if (!request.complete) finish(new ClientGone());
-    };
-    request.on('data', onData);
-    request.on('end', onEnd);
-    request.on('error', onError);
-    request.on('close', onClose);
-  });
+export async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const read = await readLimitedBody(request, limit, 0);
+  if (read.ok) return read.body;
+  if (read.reason === 'aborted') throw new ClientGone();
+  throw tooLarge(limit, read.declared);
 }
 
 function tooLarge(limit: number, declared?: number): Refusal {

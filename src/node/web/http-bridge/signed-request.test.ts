@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { Refusal } from './refusal.js';
 import { parseTimestamp, SignatureVerifier } from './signed-request.js';
+import { refusalOf } from './test-support.js';
 
 /**
  * Signs as Crossbar's documentation says, written independently of the module under test:
@@ -30,15 +30,6 @@ function signed(overrides: Partial<Record<'key' | 'timestamp' | 'seq' | 'nonce',
   return query({ ...fields, signature: crossbarSign(secret, fields.key, fields.timestamp, fields.seq, fields.nonce, text) });
 }
 
-function refusalOf(action: () => void): Refusal {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof Refusal) return error;
-    throw error;
-  }
-  assert.fail('expected a refusal');
-}
 
 describe('SignatureVerifier', () => {
   const verifier = (now = () => start): SignatureVerifier =>
