@@ -325,7 +325,7 @@ describe('meta API - registrations', () => {
 
 describe('meta API - event history', () => {
   it('returns the stored events in the spec\'s shape, with limit and reverse', async () => {
-    const h = harness({ eventHistory: [{ uri: 'log', match: 'prefix', limit: 10 }] });
+    const h = harness({ eventHistory: [{ uri: 'log', match: 'prefix', limit: 10, limitBytes: 0 }] });
     const pub = await join(h, 'pub');
     for (let i = 1; i <= 3; i++) pub.peer.raw([T.PUBLISH, i, { disclose_me: i === 1 }, `log.${i}`, [i], { n: i }]);
     const reader = await join(h, 'reader');
@@ -346,7 +346,7 @@ describe('meta API - event history', () => {
   });
 
   it('refuses a subscription without history, an unknown one, and a reader who may not subscribe', async () => {
-    const h = harness({ eventHistory: [{ uri: 'secret.log', match: 'exact', limit: 5 }] });
+    const h = harness({ eventHistory: [{ uri: 'secret.log', match: 'exact', limit: 5, limitBytes: 0 }] });
     const reader = await join(h, 'reader', 'user');
     const plain = await subscribe(reader.peer, 'plain');
     assert.equal(await failure(reader.peer, 'wamp.subscription.get_events', [plain]), 'wamp.error.history_unavailable');

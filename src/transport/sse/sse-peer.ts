@@ -201,6 +201,7 @@ export class SsePeer implements Peer {
   }
 
   private deliver(message: WampMessage): void {
-    this.link?.receive(toWire(message));
+    // Made up here from the stream's query (its SUBSCRIBEs): no bytes were received for it.
+    this.link?.receive(toWire(message), 0);
   }
 }
