@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { defaultRealmLimits } from '../../src/config/schema-router.js';
+import { MessageType as T } from '../../src/protocol/codes.js';
+import { ErrorUri } from '../../src/protocol/errors.js';
+import { allowAll, authConfig, startAuthNode } from '../auth/support/node.js';
+import { RawClient } from '../support/raw-client.js';
+import { waitFor } from '../support/wait.js';
+
+/**
+ * Issue 11, item 4: a client floods large messages while its session waits for a dynamic
+ * authorizer, or, before WELCOME, for a dynamic authenticator. The router must hold no more than
+ * the documented bound (max_queued_bytes_per_session, default 4 MiB, plus one message and one
+ * socket read) and apply its policy: reading stops (TCP backpressure) until the queue drains; then
+ * every message is handled, none dropped. Asserted on the router's own accounting (the
+ * junction_session_queued_bytes gauge), not on RSS.
+ */
+
+const MESSAGES = 200;
+const PAYLOAD = 'x'.repeat(200_000);
+/** One socket read: what the transport may still deliver after it was told to stop. */
+const ONE_READ = 64 * 1024;
+const bound = defaultRealmLimits.maxQueuedBytesPerSession + PAYLOAD.length + 100 + ONE_READ;
+
+const config = authConfig({ anonymous: { type: 'static', role: 'backend' } }, [
+  allowAll('backend'),
+  { name: 'user', authorizer: 'com.example.authorize' },
+]);
+const paths = config.listeners[0]!.paths;
+const ws = paths['/ws']!;
+if (ws.type !== 'websocket') throw new Error('no websocket path');
+paths['/user'] = { ...ws, auth: { anonymous: { type: 'static', role: 'user' } } };
+paths['/cra'] = { ...ws, auth: { wampcra: { type: 'dynamic', authenticator: 'com.example.authenticate' } } };
+
+const node = await startAuthNode(config);
+after(() => node.stop());
+const url = (path: string) => node.url.replace(/\/ws$/, path);
+const metrics = node.router.metrics;
+const queuedBytes = () => metrics.queuedBytes.value();
+
+/** The backend registers the authorizer and the authenticator; their INVOCATIONs wait for the test. */
+let backend: RawClient;
+before(async () => {
+  backend = await RawClient.open(node.url);
+  await backend.hello();
+  backend.send([T.REGISTER, 1, {}, 'com.example.authorize']);
+  backend.send([T.REGISTER, 2, {}, 'com.example.authenticate']);
+  await backend.next((m) => m[0] === T.REGISTERED && m[1] === 1);
+  await backend.next((m) => m[0] === T.REGISTERED && m[1] === 2);
+});
+after(() => backend.close());
+
+/** Sends MESSAGES large PUBLISHes without waiting: ws queues on the client side what the router does not read. */
+function flood(client: RawClient): void {
+  for (let request = 1; request <= MESSAGES; request++) client.send([T.PUBLISH, request, { acknowledge: true }, 'com.open.big', [PAYLOAD]]);
+}
+
+/** Waits until the queue stops growing (the transport is paused), and returns its size then. */
+async function settledQueue(): Promise<number> {
+  await waitFor(() => queuedBytes() > defaultRealmLimits.maxQueuedBytesPerSession, 'the queue to pass its limit', 10_000);
+  let last = -1;
+  while (queuedBytes() !== last) {
+    last = queuedBytes();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return last;
+}
+
+describe('hostile: messages queued behind a stalled dynamic step', () => {
+  it('a stalled dynamic authorizer: reading stops at the bound, and every message is handled once it answers', async () => {
+    const pausedBefore = metrics.queueOverflows.value({ outcome: 'paused' });
+    const attacker = await RawClient.open(url('/user'));
+    await attacker.hello();
+    flood(attacker);
+    const invocation = await backend.next((m) => m[0] === T.INVOCATION);
+    const queued = await settledQueue();
+    assert.ok(queued <= bound, `queued ${queued} bytes; the bound is ${bound}`);
+    assert.equal(metrics.queueOverflows.value({ outcome: 'paused' }), pausedBefore + 1);
+    assert.ok(attacker.ws.bufferedAmount > 10 * PAYLOAD.length, 'the rest waits on the client side: the router stopped reading');
+
+    backend.send([T.YIELD, invocation[1], {}, [{ allow: true, cache: true }]]);
+    await attacker.next((m) => m[0] === T.PUBLISHED && m[1] === MESSAGES, 30_000);
+    const acknowledged = attacker.messages.filter((m) => m[0] === T.PUBLISHED).map((m) => m[1]);
+    assert.deepEqual(acknowledged, Array.from({ length: MESSAGES - 1 }, (_, i) => i + 1), 'every publication, in order, none dropped');
+    assert.equal(queuedBytes(), 0);
+    attacker.close();
+  });
+
+  it('before WELCOME, a stalled dynamic authenticator (WAMP-CRA): the same bound, then ABORT at the handshake timeout', async () => {
+    const attacker = await RawClient.open(url('/cra'));
+    attacker.send([T.HELLO, 'realm1', { roles: { publisher: {} }, authmethods: ['wampcra'], authid: 'mallory' }]);
+    await backend.next((m) => m[0] === T.INVOCATION);
+    flood(attacker);
+    const queued = await settledQueue();
+    assert.ok(queued <= bound, `queued ${queued} bytes; the bound is ${bound}`);
+    assert.ok(attacker.ws.bufferedAmount > 10 * PAYLOAD.length, 'the router stopped reading');
+    const abort = await attacker.next((m) => m[0] === T.ABORT, 10_000);
+    assert.equal(abort[2], ErrorUri.protocolViolation);
+    assert.match(String((abort[1] as { message?: string }).message), /no HELLO\/AUTHENTICATE within 2000 ms/);
+    assert.equal(queuedBytes(), 0, 'the queue went with the session');
+    attacker.close();
+  });
+});
