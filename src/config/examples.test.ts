@@ -140,6 +140,7 @@ describe('Crossbar-style example configurations', () => {
       concurrencyPerUrl: 4,
       retry: { initialDelayMs: 500, maxDelayMs: 30000, maxAttempts: 300 },
       outboxLimit: 100000,
+      outboxLimitBytes: 1073741824,
     });
     assert.equal(callee!.kind === 'rest-callee' && callee.baseUrl, 'http://127.0.0.1:5000/api/');
   });

@@ -505,6 +505,8 @@ export interface ForwarderComponentConfig extends BridgeComponentBase {
   retry: { initialDelayMs: number; maxDelayMs: number; maxAttempts: number };
   /** Messages kept undelivered before new ones are refused with a logged error (default 100000). */
   outboxLimit: number;
+  /** Bytes the outbox may take on disk, dead letters included; past it the oldest dead letters go, then new events are refused (default 1 GiB). */
+  outboxLimitBytes: number;
 }
 
 /** Crossbar's crossbar.bridge.rest.RESTCallee: a procedure that performs an HTTP request to the app. */
