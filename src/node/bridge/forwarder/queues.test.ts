@@ -196,7 +196,7 @@ describe('DeliveryQueues', () => {
     start({ outboxLimitBytes: 3 * size + 50, retry: { initialDelayMs: 1, maxDelayMs: 1, maxAttempts: 1 } });
     queues.accept(event('http://app', 't', 1));
     queues.accept(event('http://app', 't', 2));
-    await waitFor(() => outbox.deadLetterCount === 2, 'two dead letters');
+    await waitFor(() => outbox.deadLetters(10).length === 2, 'two dead letters on disk');
     assert.ok(outbox.bytes > 2 * size, 'dead letters count, with their last error');
     sender.auto = undefined; // from here on requests wait: the new events stay pending
     assert.equal(queues.accept(event('http://app', 'u', 10)), true);
