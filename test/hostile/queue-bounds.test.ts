@@ -5,6 +5,8 @@ import { MessageType as T } from '../../src/protocol/codes.js';
 import { ErrorUri } from '../../src/protocol/errors.js';
 import { allowAll, authConfig, startAuthNode } from '../auth/support/node.js';
 import { RawClient } from '../support/raw-client.js';
+import { RawSocketClient } from '../transport/rawsocket-client.js';
+import { addRawSocketListener } from '../transport/rawsocket-support.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -31,6 +33,7 @@ const ws = paths['/ws']!;
 if (ws.type !== 'websocket') throw new Error('no websocket path');
 paths['/user'] = { ...ws, auth: { anonymous: { type: 'static', role: 'user' } } };
 paths['/cra'] = { ...ws, auth: { wampcra: { type: 'dynamic', authenticator: 'com.example.authenticate' } } };
+addRawSocketListener(config, 'raw', { auth: { anonymous: { type: 'static', role: 'user' } } });
 
 const node = await startAuthNode(config);
 after(() => node.stop());
@@ -50,10 +53,15 @@ before(async () => {
 });
 after(() => backend.close());
 
-/** Sends MESSAGES large PUBLISHes without waiting: ws queues on the client side what the router does not read. */
-function flood(client: RawClient): void {
-  for (let request = 1; request <= MESSAGES; request++) client.send([T.PUBLISH, request, { acknowledge: true }, 'com.open.big', [PAYLOAD]]);
+/**
+ * Sends MESSAGES large PUBLISHes without waiting: the client side queues what the router does not
+ * read. Each test publishes to its own topic: the authorizer's answer is cached per URI.
+ */
+function flood(client: { send(message: unknown[]): void }, topic: string): void {
+  for (let request = 1; request <= MESSAGES; request++) client.send([T.PUBLISH, request, { acknowledge: true }, topic, [PAYLOAD]]);
 }
+
+const inOrder = Array.from({ length: MESSAGES }, (_, i) => i + 1);
 
 /** Waits until the queue stops growing (the transport is paused), and returns its size then. */
 async function settledQueue(): Promise<number> {
@@ -71,7 +79,7 @@ describe('hostile: messages queued behind a stalled dynamic step', () => {
     const pausedBefore = metrics.queueOverflows.value({ outcome: 'paused' });
     const attacker = await RawClient.open(url('/user'));
     await attacker.hello();
-    flood(attacker);
+    flood(attacker, 'com.open.ws');
     const invocation = await backend.next((m) => m[0] === T.INVOCATION);
     const queued = await settledQueue();
     assert.ok(queued <= bound, `queued ${queued} bytes; the bound is ${bound}`);
@@ -81,7 +89,23 @@ describe('hostile: messages queued behind a stalled dynamic step', () => {
     backend.send([T.YIELD, invocation[1], {}, [{ allow: true, cache: true }]]);
     await attacker.next((m) => m[0] === T.PUBLISHED && m[1] === MESSAGES, 30_000);
     const acknowledged = attacker.messages.filter((m) => m[0] === T.PUBLISHED).map((m) => m[1]);
-    assert.deepEqual(acknowledged, Array.from({ length: MESSAGES - 1 }, (_, i) => i + 1), 'every publication, in order, none dropped');
+    assert.deepEqual([...acknowledged, MESSAGES], inOrder, 'every publication, in order, none dropped');
+    assert.equal(queuedBytes(), 0);
+    attacker.close();
+  });
+
+  it('over RawSocket: the same bound, the same outcome', async () => {
+    const attacker = await RawSocketClient.open({ port: node.ports.get('raw')! });
+    await attacker.hello();
+    flood(attacker, 'com.open.rawsocket');
+    const invocation = await backend.next((m) => m[0] === T.INVOCATION);
+    const queued = await settledQueue();
+    assert.ok(queued <= bound, `queued ${queued} bytes; the bound is ${bound}`);
+    assert.ok(attacker.socket.writableLength > 10 * PAYLOAD.length, 'the rest waits on the client side: the router stopped reading');
+
+    backend.send([T.YIELD, invocation[1], {}, [{ allow: true, cache: true }]]);
+    await attacker.until(() => attacker.messages.filter((m) => m[0] === T.PUBLISHED).length === MESSAGES, 'every PUBLISHED', 30_000);
+    assert.deepEqual(attacker.messages.filter((m) => m[0] === T.PUBLISHED).map((m) => m[1]), inOrder);
     assert.equal(queuedBytes(), 0);
     attacker.close();
   });
@@ -90,7 +114,7 @@ describe('hostile: messages queued behind a stalled dynamic step', () => {
     const attacker = await RawClient.open(url('/cra'));
     attacker.send([T.HELLO, 'realm1', { roles: { publisher: {} }, authmethods: ['wampcra'], authid: 'mallory' }]);
     await backend.next((m) => m[0] === T.INVOCATION);
-    flood(attacker);
+    flood(attacker, 'com.open.cra');
     const queued = await settledQueue();
     assert.ok(queued <= bound, `queued ${queued} bytes; the bound is ${bound}`);
     assert.ok(attacker.ws.bufferedAmount > 10 * PAYLOAD.length, 'the router stopped reading');
