@@ -171,9 +171,15 @@ export class Session implements SessionLink {
     this.abort(ErrorUri.limitExceeded, queueOverflowMessage(limits, queued));
   }
 
+  /**
+   * Later, not from inside the drain: a peer may deliver at once (SSE's own SUBSCRIBEs), and those
+   * must queue behind what is still waiting. A pause in between cancels the resume.
+   */
   private resumeReading(): void {
     this.paused = false;
-    this.peer.resumeReading?.();
+    queueMicrotask(() => {
+      if (!this.paused) this.peer.resumeReading?.();
+    });
   }
 
   private waitThenDrain(pending: Promise<void>): void {

@@ -4,6 +4,7 @@ import { CaptureLog } from '../../../test/auth/support/capture-log.js';
 import { allRoles, flush, MemoryPeer, RouterHarness } from '../../../test/support/router-harness.js';
 import { MessageType as T } from '../../protocol/codes.js';
 import { ErrorUri } from '../../protocol/errors.js';
+import { SsePeer } from '../../transport/sse/sse-peer.js';
 import type { AuthOutcome, Authorizer, Decision } from '../hooks.js';
 
 /** An in-memory peer that, like WebSocket and RawSocket, can stop reading. */
@@ -106,6 +107,25 @@ describe('incoming queue behind an unfinished step', () => {
     await flush();
     assert.equal(peer.take()[0]?.type, T.ABORT);
     assert.equal(peer.resumes, 1, 'the transport reads again so that the close handshake can complete');
+    assert.deepEqual(queued(h), { messages: 0, bytes: 0 });
+  });
+
+  it('an SSE stream\'s own SUBSCRIBEs wait in the peer while the queue is full, and go on in order', async () => {
+    const stall = stalledAuthorizer();
+    const h = new RouterHarness({ authorizer: stall.authorizer, realm: { limits: { maxQueuedMessagesPerSession: 2 } } });
+    const peer = new SsePeer({ type: 'sse', serializer: 'json', peer: 'memory' });
+    peer.connect((joining) => h.router.attach(joining, anonymous));
+    await peer.join('realm1', undefined);
+    const subscribed = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((topic) => peer.subscribe(topic, 'exact'));
+    assert.equal(queued(h).messages, 3, 'three queue behind the end of the join (one past the limit), four wait in the peer');
+    for (let i = 0; i < 20; i++) {
+      stall.release();
+      await flush();
+    }
+    const ids = await Promise.all(subscribed);
+    assert.equal(new Set(ids).size, 7);
+    const broker = h.router.realm('realm1')!.broker;
+    assert.deepEqual(ids.map((id) => broker.subscription(id)!.uri), ['a', 'b', 'c', 'd', 'e', 'f', 'g']);
     assert.deepEqual(queued(h), { messages: 0, bytes: 0 });
   });
 
