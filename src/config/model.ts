@@ -143,6 +143,11 @@ export interface ListenerConfig {
    * address is the client's address.
    */
   trustedProxies: string[];
+  /**
+   * Ms a request body may take after the time its headers had (Junction extension
+   * `request_body_timeout` in a web transport's `options`); absent: defaultRequestBodyTimeoutMs.
+   */
+  requestBodyTimeoutMs?: number;
 }
 
 export interface EndpointConfig {

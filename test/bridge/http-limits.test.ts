@@ -70,7 +70,7 @@ describe('post_body_limit', () => {
 
   it('refuses a chunked body as soon as it grows past the limit, without waiting for its end', async () => {
     const request = httpRequest(`${base}/small`, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } });
-    request.on('error', () => {}); // the router closes the connection after answering
+    request.on('error', () => {});
     const answered = new Promise<IncomingMessage>((resolve) => request.on('response', resolve));
     request.write('{"topic": "com.myapp.limits", "args": ["');
     request.write('x'.repeat(200)); // never ended: only the limit can end this request
@@ -80,6 +80,7 @@ describe('post_body_limit', () => {
     request.destroy();
     assert.equal(response.statusCode, 413);
     assert.equal(JSON.parse(text).error, 'body_too_large');
-    assert.equal(response.headers.connection, 'close');
+    // The rest of the body is read and thrown away (bounded), so the connection need not close.
+    assert.notEqual(response.headers.connection, 'close');
   });
 });
