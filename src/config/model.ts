@@ -377,6 +377,8 @@ export interface WebSocketOptions {
   compression: boolean;
   /** Junction's slow-consumer limit: bytes queued for one connection before its policy applies (default 4194304). */
   maxBufferedBytes: number;
+  /** Connections one client address (trusted proxies considered) may hold on this path; more get 429 (0: no limit). */
+  maxPerAddress: number;
 }
 
 export interface DynamicAuthConfig {

@@ -102,6 +102,7 @@ export function websocketConfig(service: WebSocketSettingsFile): WebSocketServic
       // Crossbar enables compression with {"deflate": {...}}; an object without it means off.
       compression: typeof options.compression === 'boolean' ? options.compression : options.compression.deflate !== undefined,
       maxBufferedBytes: options.max_buffered_bytes,
+      maxPerAddress: options.max_per_address,
     },
     auth: authConfig(service.auth),
   };
