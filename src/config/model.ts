@@ -441,6 +441,8 @@ export interface RawSocketService {
   maxMessageSize: number;
   /** Connections at once; more are refused with the handshake error "maximum connection count reached" (default 10000). */
   maxConnections: number;
+  /** Connections one client IP address may hold; more are refused like maxConnections (default 1000; 0: no limit; not on Unix sockets). */
+  maxPerAddress: number;
   /** PING after this many ms of silence (default 25000; 0 = never); a PONG must come within autoPingTimeout. */
   autoPingInterval: number;
   autoPingTimeout: number;

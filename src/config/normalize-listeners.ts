@@ -69,6 +69,7 @@ function rawSocketConfig(settings: RawSocketSettingsFile): RawSocketService {
     serializers: [...new Set(settings.serializers)],
     maxMessageSize: settings.max_message_size ?? options.max_message_size ?? rawSocketDefaults.maxMessageSize,
     maxConnections: options.max_connections,
+    maxPerAddress: options.max_per_address,
     autoPingInterval: options.auto_ping_interval,
     autoPingTimeout: options.auto_ping_timeout,
     openHandshakeTimeout: options.open_handshake_timeout,
