@@ -253,6 +253,8 @@ export interface HttpBridgeOptions {
   requireTls: boolean;
   /** Signed requests (Crossbar's `key` and `secret`): present when both are given. */
   signature?: HttpSignatureOptions;
+  /** Requests handled at once; more get 503 (Junction extension `max_requests_in_flight`; absent: defaultMaxRequestsInFlight). */
+  maxRequestsInFlight?: number;
 }
 
 export interface HttpSignatureOptions {
@@ -261,6 +263,8 @@ export interface HttpSignatureOptions {
   secret: string;
   /** A request's `timestamp` may differ from the router's clock by at most this many seconds (default 300, as Crossbar's code). */
   timestampDeltaLimitSeconds: number;
+  /** Signed requests remembered against replay; when full, new ones get 429 (Junction extension `replay_memory`; absent: defaultReplayMemory). */
+  replayMemory?: number;
 }
 
 /** POST {topic, args, kwargs, options} -> publish as `role` in `realm`. */

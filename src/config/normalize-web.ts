@@ -141,6 +141,7 @@ function bridgeOptions(service: PublisherServiceFile | CallerServiceFile, at: Co
     postBodyLimit: limitOrDefault(options.post_body_limit, defaultPostBodyLimit, [...where, 'post_body_limit'], 'bytes', context),
     requireIp: [...options.require_ip],
     requireTls: options.require_tls,
+    ...inFlightLimit(options),
   };
   if (options.key !== undefined && options.secret !== undefined) {
     result.signature = {
@@ -153,9 +154,14 @@ function bridgeOptions(service: PublisherServiceFile | CallerServiceFile, at: Co
         'seconds',
         context,
       ),
+      ...(options.replay_memory === undefined ? {} : { replayMemory: options.replay_memory }),
     };
   }
   return result;
+}
+
+function inFlightLimit(options: { max_requests_in_flight?: number | undefined }): Pick<HttpBridgeOptions, 'maxRequestsInFlight'> {
+  return options.max_requests_in_flight === undefined ? {} : { maxRequestsInFlight: options.max_requests_in_flight };
 }
 
 function webhookConfig(service: WebhookServiceFile, at: ConfigPath, context: NormalizeContext): WebhookService {
@@ -172,6 +178,7 @@ function webhookConfig(service: WebhookServiceFile, at: ConfigPath, context: Nor
       postBodyLimit: limitOrDefault(options.post_body_limit, defaultPostBodyLimit, [...at, 'options', 'post_body_limit'], 'bytes', context),
       requireIp: [...options.require_ip],
       requireTls: options.require_tls,
+      ...inFlightLimit(options),
     },
   };
 }
