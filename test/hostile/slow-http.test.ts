@@ -1,7 +1,8 @@
 /**
  * Slow and oversized HTTP clients: a connection that sends nothing, headers or a body trickled a
  * byte at a time, are answered 408 and closed at the configured limits (open_handshake_timeout
- * for the headers, request_body_timeout for the body) instead of Node's 30 s check; a body too
+ * for the headers, request_body_timeout for the body) instead of Node's 30 s check; headers too
+ * large get 431; a body too
  * large for its limit is answered 413, and a client that writes its whole body before reading
  * (as Python's http.client does) still reads that 413 instead of a connection reset.
  */
@@ -97,6 +98,13 @@ describe('slow HTTP clients', { timeout: 60_000 }, () => {
     assert.ok(elapsed >= (HANDSHAKE_MS + BODY_MS) * 0.9, `closed after ${elapsed} ms, before headers + body had their time`);
     assert.equal(client.status, 408, client.received);
     assert.equal(metric('phase="body"'), before + 1);
+  });
+
+  it('answers 431 to headers larger than Node reads', async () => {
+    const client = new RawHttpClient(port);
+    client.socket.write(`GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ${'x'.repeat(32 * 1024)}\r\n\r\n`);
+    await client.closed;
+    assert.equal(client.status, 431, client.received);
   });
 
   it('lets a body that arrives in pieces within its time through', async () => {
