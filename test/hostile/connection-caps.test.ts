@@ -2,7 +2,7 @@
  * Per-address WebSocket cap: one client address (trusted proxies considered) may hold at most
  * max_per_address connections on a path; the next upgrade is refused with 429 before any session
  * exists, counted and warned; other addresses are not affected, and a closed connection gives
- * its place back.
+ * its place back. Also the ws library's fragment cap: closed with 1008 and counted.
  */
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
@@ -75,5 +75,27 @@ describe('per-address WebSocket cap', { timeout: 30_000 }, () => {
     const again = await RawClient.open(url, ['wamp.2.json'], from('198.51.100.7'));
     assert.equal((await again.hello())[0], 2, 'WELCOME after a place was freed');
     for (const client of [second, elsewhere, again]) client.close();
+  });
+});
+
+describe('the ws fragment cap', { timeout: 30_000 }, () => {
+  let node: RunningNode;
+
+  before(async () => {
+    node = await startTestNode(testConfig());
+  });
+
+  after(async () => {
+    await node?.stop();
+  });
+
+  it('closes a connection whose message comes in more than 16384 fragments with 1008, and counts it', async () => {
+    const client = await RawClient.open(node.urls[0]!);
+    for (let fragment = 0; fragment <= 16_384; fragment++) client.ws.send('x', { fin: false });
+    client.ws.send('x', { fin: true });
+    await client.closed;
+    assert.equal(client.closeCode, 1008);
+    const line = node.metrics.exposition().split('\n').find((text) => text.startsWith('junction_ws_fragment_limit_closed_total '));
+    assert.equal(line, 'junction_ws_fragment_limit_closed_total 1');
   });
 });
