@@ -93,9 +93,11 @@ describe('max_requests_in_flight', () => {
     const held = httpRequest(`${base}/one-at-a-time`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length } });
     const heldAnswer = new Promise<IncomingMessage>((resolve) => held.on('response', resolve));
     held.write(body.slice(0, 5));
-    await new Promise((resolve) => setTimeout(resolve, 100));
 
-    const refused = await post(`${base}/one-at-a-time`, body);
+    // Until the held request reaches the service, others still go through.
+    const deadline = Date.now() + 5_000;
+    let refused = await post(`${base}/one-at-a-time`, body);
+    while (refused.status === 200 && Date.now() < deadline) refused = await post(`${base}/one-at-a-time`, body);
     assert.equal(refused.status, 503);
     assert.equal(refused.json.error, 'too_many_requests');
     assert.match(refused.json.message, /handling 1 requests already \(max_requests_in_flight\)/);
