@@ -7,11 +7,15 @@
  * (as Python's http.client does) still reads that 413 instead of a connection reset.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RunningNode } from '../../src/node/node.js';
 import { bridgeDefaults } from '../bridge/http-support.js';
-import { startTestNode, testConfig } from '../support/node.js';
+import { startTestNode, testConfig, webSocketPath } from '../support/node.js';
 
 const HANDSHAKE_MS = 1_000;
 const BODY_MS = 1_000;
@@ -50,6 +54,7 @@ class RawHttpClient {
 describe('slow HTTP clients', { timeout: 60_000 }, () => {
   let node: RunningNode;
   let port: number;
+  const tlsDir = mkdtempSync(join(tmpdir(), 'junction-slow-tls-'));
 
   const metric = (labels: string): number => {
     const line = node.metrics.exposition().split('\n').find((text) => text.startsWith(`junction_http_request_timeouts_total{${labels}} `));
@@ -61,12 +66,22 @@ describe('slow HTTP clients', { timeout: 60_000 }, () => {
     const listener = config.listeners[0]!;
     listener.requestBodyTimeoutMs = BODY_MS;
     listener.paths['/pub'] = { type: 'publisher', realm: 'realm1', role: 'anonymous', options: { ...bridgeDefaults, postBodyLimit: 1_000 } };
+    const key = join(tlsDir, 'server.key');
+    const certificate = join(tlsDir, 'server.crt');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', certificate,
+      '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    config.listeners.push({
+      id: 'tls', kind: 'websocket', trustedProxies: [],
+      endpoint: { port: 0, interface: '127.0.0.1', tls: { key, certificate, chainCertificates: [] } },
+      paths: { '/': webSocketPath(config) },
+    });
     node = await startTestNode(config);
     port = node.ports.get('test')!;
   });
 
   after(async () => {
     await node?.stop();
+    rmSync(tlsDir, { recursive: true, force: true });
   });
 
   it('closes a connection that sends nothing at open_handshake_timeout, with 408', async () => {
@@ -77,6 +92,12 @@ describe('slow HTTP clients', { timeout: 60_000 }, () => {
     assert.ok(elapsed >= HANDSHAKE_MS * 0.9, `closed after ${elapsed} ms, before the ${HANDSHAKE_MS} ms limit`);
     assert.equal(client.status, 408, client.received);
     assert.equal(metric('phase="headers"'), before + 1);
+  });
+
+  it('closes a TLS connection that never starts its TLS handshake at open_handshake_timeout', async () => {
+    const client = new RawHttpClient(node.ports.get('tls')!);
+    const elapsed = await client.closed;
+    assert.ok(elapsed < CLOSED_WITHIN_MS, `closed after ${elapsed} ms; the limit is ${HANDSHAKE_MS} ms`);
   });
 
   it('closes an upgrade whose headers are trickled a byte at a time, with 408', async () => {
