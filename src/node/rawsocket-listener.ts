@@ -27,7 +27,9 @@ export function rawSocketAcceptor(config: ListenerConfig, context: NodeContext, 
     context.metrics,
   );
   return {
-    accept: (socket) => service.accept(socket, unixPath !== undefined ? `unix:${unixPath}` : tcpLabel(socket)),
+    accept: (socket) => unixPath !== undefined
+      ? service.accept(socket, `unix:${unixPath}`)
+      : service.accept(socket, tcpLabel(socket), socket.remoteAddress ?? 'unknown'),
     close: () => service.close(),
   };
 }
