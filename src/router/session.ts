@@ -4,6 +4,7 @@ import { ErrorUri } from '../protocol/errors.js';
 import { IdSequence, randomId } from '../protocol/ids.js';
 import type { Authenticate, Dict, Hello, WampMessage } from '../protocol/messages.js';
 import { isDict, parseMessage } from '../protocol/parse.js';
+import { uriProblem } from '../protocol/uri.js';
 import type { AuthGate, AuthOutcome, Identity, SessionFacts } from './hooks.js';
 import type { PublishRate } from './limits/publish-rate.js';
 import type { Logger } from './log.js';
@@ -66,6 +67,11 @@ export class Session implements SessionLink {
     private readonly host: SessionHost,
     private readonly auth: AuthGate,
     private readonly helloTimeoutMs: number,
+    /**
+     * Where the connection goes after the client's GOODBYE was answered: to a next session on the
+     * same transport (gets the messages the client sent after GOODBYE), or, without it, closed.
+     */
+    private readonly afterGoodbye?: (pipelined: readonly unknown[]) => void,
   ) {
     this.log = host.log.child({ peer: peer.transport.peer });
     if (helloTimeoutMs > 0) {
@@ -181,11 +187,13 @@ export class Session implements SessionLink {
 
   private established(message: WampMessage): Promise<void> | void {
     if (message.type === MessageType.GOODBYE) {
-      if (this.state === 'established') {
-        this.send({ type: MessageType.GOODBYE, details: {}, reason: ErrorUri.goodbyeAndOut });
-      }
+      // Established: the client leaves and may start anew; shutting down: it answers the router's GOODBYE.
+      const clientLeaves = this.state === 'established';
+      if (clientLeaves) this.send({ type: MessageType.GOODBYE, details: {}, reason: ErrorUri.goodbyeAndOut });
+      const pipelined = this.queue;
       this.close('goodbye');
-      this.peer.close();
+      if (clientLeaves && this.afterGoodbye) this.afterGoodbye(pipelined);
+      else this.peer.close();
       return;
     }
     if (message.type === MessageType.ABORT) {
@@ -208,7 +216,10 @@ export class Session implements SessionLink {
       return this.protocolViolation('HELLO.Details.roles must be a dict announcing the client roles');
     }
     if (!this.host.realm(message.realm)) {
-      this.abort(ErrorUri.noSuchRealm, `no realm named "${message.realm}" exists on this router`);
+      // HELLO can only be answered with ABORT; the spec's reason for a bad URI is invalid_uri.
+      const problem = uriProblem(message.realm, { strict: false });
+      if (problem) this.abort(ErrorUri.invalidUri, `HELLO realm: ${problem}`);
+      else this.abort(ErrorUri.noSuchRealm, `no realm named "${message.realm}" exists on this router`);
       return;
     }
     this.clientRoles = message.details.roles;
