@@ -171,11 +171,11 @@ export class Session implements SessionLink {
     switch (this.state) {
       case 'awaiting_hello':
         if (message.type === MessageType.HELLO) return this.hello(message);
-        if (message.type === MessageType.ABORT) return this.close('client aborted');
+        if (message.type === MessageType.ABORT) return this.clientAborted();
         return this.protocolViolation(`${describeType(message)} received before HELLO`);
       case 'authenticating':
         if (message.type === MessageType.AUTHENTICATE) return this.authenticate(message);
-        if (message.type === MessageType.ABORT) return this.close('client aborted');
+        if (message.type === MessageType.ABORT) return this.clientAborted();
         return this.protocolViolation(`${describeType(message)} received while waiting for AUTHENTICATE`);
       case 'established':
       case 'shutting_down':
@@ -196,11 +196,7 @@ export class Session implements SessionLink {
       else this.peer.close();
       return;
     }
-    if (message.type === MessageType.ABORT) {
-      this.close('client aborted');
-      this.peer.close();
-      return;
-    }
+    if (message.type === MessageType.ABORT) return this.clientAborted();
     if (message.type === MessageType.HELLO) return this.protocolViolation('HELLO received on an established session');
     if (!clientRequests.has(message.type)) {
       return this.protocolViolation(`${describeType(message)} is not a message a client may send to a router`);
@@ -295,6 +291,12 @@ export class Session implements SessionLink {
   protocolViolation(reason: string): void {
     this.host.protocolViolation(this, reason);
     this.abort(ErrorUri.protocolViolation, reason);
+  }
+
+  /** In every state, the client's ABORT ends the session and the connection: nothing is left open without a HELLO timer. */
+  private clientAborted(): void {
+    this.close('client aborted');
+    this.peer.close();
   }
 
   private helloTimedOut(): void {
