@@ -49,6 +49,8 @@ describe('the "everything" subscription: "" with match prefix', () => {
     subscriber.send([T.SUBSCRIBE, 1, { match: 'prefix' }, '']);
     const subscribed = await subscriber.next(replyTo(1));
     assert.equal(subscribed[0], T.SUBSCRIBED, JSON.stringify(subscribed));
+    subscriber.send([T.CALL, 9, {}, 'wamp.subscription.lookup', ['', { match: 'prefix' }]]);
+    assert.deepEqual((await subscriber.next(replyTo(9)))[3], [subscribed[2]], 'the meta API finds it too');
     const publisher = await joined();
     publisher.send([T.PUBLISH, 2, { acknowledge: true }, 'any.topic', ['a']]);
     publisher.send([T.PUBLISH, 3, { acknowledge: true }, 'com.other', ['b']]);

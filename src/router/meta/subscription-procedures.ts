@@ -5,7 +5,7 @@ import type { HistoryQuery } from '../broker/event-history.js';
 import { InternalCallError } from '../internal-session.js';
 import type { Session } from '../session.js';
 import {
-  argument, readId, readMatch, readOptionalBoolean, readOptionalCount, readOptionalDict, readOptionalString, readOptionalTime, readString,
+  argument, readId, readMatch, readOptionalBoolean, readOptionalCount, readOptionalDict, readOptionalString, readOptionalTime, readString, readTopicPattern,
 } from './arguments.js';
 import { callerOf, visibleSession, type MetaContext, type MetaProcedures } from './context.js';
 import { byMatchPolicy, isRouterUri, isVisible, subscriptionDetails } from './views.js';
@@ -37,9 +37,9 @@ export function subscriptionProcedures(context: MetaContext): MetaProcedures {
     },
 
     'wamp.subscription.lookup': (args, kwargs) => {
-      const topic = readString(argument(args, kwargs, 0, 'topic'), 'topic');
-      const options = readOptionalDict(argument(args, kwargs, 1, 'options'), 'options');
-      return visible(broker.lookup(topic, readMatch(options)));
+      const match = readMatch(readOptionalDict(argument(args, kwargs, 1, 'options'), 'options'));
+      const topic = readTopicPattern(argument(args, kwargs, 0, 'topic'), match, 'topic');
+      return visible(broker.lookup(topic, match));
     },
 
     'wamp.subscription.match': (args, kwargs) => {
