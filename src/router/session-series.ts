@@ -6,7 +6,8 @@ import type { Session } from './session.js';
  * transport outlive a session: a client that said GOODBYE may send a new HELLO on the same
  * connection (Autobahn|Python's "session series" example does). Each session is a new Session
  * object, so nothing of the previous one (an authorizer answer still pending, request IDs, its
- * identity) can reach the next; the next one has the transport's HELLO timeout to begin.
+ * identity) can reach the next. The next one has the transport's HELLO timeout to begin; without
+ * a HELLO by then the connection is closed (no ABORT: a client done after GOODBYE is no violator).
  */
 export class SessionSeries implements SessionLink {
   private current: Session;
@@ -31,6 +32,7 @@ export class SessionSeries implements SessionLink {
   /** The current session ended with GOODBYE; messages the client sent after it go to the next one. */
   private readonly next = (pipelined: readonly unknown[]): void => {
     const session = this.open(this.next);
+    session.followsGoodbye = true;
     this.current = session;
     for (const message of pipelined) session.receive(message);
   };

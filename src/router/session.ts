@@ -54,6 +54,8 @@ export class Session implements SessionLink {
   log: Logger;
   /** Who this session is, as authorizers and the meta API see it; set at WELCOME. */
   facts: SessionFacts | undefined;
+  /** A later session of a connection whose client said GOODBYE (a session series): without a new HELLO, the connection just closes. */
+  followsGoodbye = false;
   /** The realm's publish rate for this session; set when it joins, unless it is trusted or the realm has no rate limit. */
   publishRate: PublishRate | undefined;
 
@@ -301,6 +303,13 @@ export class Session implements SessionLink {
 
   private helloTimedOut(): void {
     if (this.state !== 'awaiting_hello' && this.state !== 'authenticating') return;
+    if (this.followsGoodbye && this.state === 'awaiting_hello') {
+      // Not a violation: a client done with the connection after GOODBYE, waiting for us to close it.
+      this.log.debug({ timeoutMs: this.helloTimeoutMs }, 'no new HELLO after GOODBYE; closing the connection');
+      this.close('no new HELLO after GOODBYE');
+      this.peer.close();
+      return;
+    }
     this.log.warn({ timeoutMs: this.helloTimeoutMs }, 'session did not complete HELLO in time; dropping it');
     this.abort(ErrorUri.protocolViolation, `no HELLO/AUTHENTICATE within ${this.helloTimeoutMs} ms`);
   }
