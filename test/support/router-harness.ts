@@ -11,7 +11,7 @@ import type { Peer, SessionLink } from '../../src/router/peer.js';
 import { payloadBytes } from '../../src/router/limits/payload-bytes.js';
 import type { RealmLimits } from '../../src/router/limits/session-limits.js';
 import type { RealmSettings } from '../../src/router/realm.js';
-import { Router } from '../../src/router/router.js';
+import { Router, type AttachOptions } from '../../src/router/router.js';
 
 /** An in-memory transport: what the router sends is kept as typed messages. */
 export class MemoryPeer implements Peer {
@@ -121,9 +121,9 @@ export class RouterHarness {
     });
   }
 
-  connect(): MemoryPeer {
+  connect(options: AttachOptions = {}): MemoryPeer {
     const peer = new MemoryPeer();
-    peer.link = this.router.attach(peer, this.gate);
+    peer.link = this.router.attach(peer, this.gate, options);
     return peer;
   }
 

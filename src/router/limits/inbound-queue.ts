@@ -7,13 +7,19 @@ export interface QueueMeter {
 
 type QueueLimits = Pick<SessionLimits, 'maxQueuedMessagesPerSession' | 'maxQueuedBytesPerSession'>;
 
+/** A received message with its size as received. */
+export interface QueuedMessage {
+  readonly message: unknown;
+  readonly bytes: number;
+}
+
 /**
  * The messages a session received while an earlier one was still being handled (authentication,
  * a dynamic authorizer), kept in order with their size as received, so that the session can hold
  * it to its limits (0 = no limit).
  */
 export class InboundQueue {
-  private items: { message: unknown; bytes: number }[] = [];
+  private items: QueuedMessage[] = [];
   private byteCount = 0;
 
   constructor(private readonly meter: QueueMeter) {}
@@ -40,10 +46,13 @@ export class InboundQueue {
     return item.message;
   }
 
-  clear(): void {
-    this.meter.changed(-this.items.length, -this.byteCount);
+  /** Empties the queue; returns what it held, oldest first. */
+  clear(): QueuedMessage[] {
+    const items = this.items;
+    this.meter.changed(-items.length, -this.byteCount);
     this.items = [];
     this.byteCount = 0;
+    return items;
   }
 
   /** Holds more than a limit allows. */
