@@ -180,10 +180,10 @@ export class Session implements SessionLink {
   }
 
   /**
-   * Later, not from inside the drain: a peer may deliver at once (SSE's own SUBSCRIBEs), and those
-   * must queue behind what is still waiting. A pause in between cancels the resume.
+   * Resumes the transport later, not from inside the drain: a peer may deliver at once (SSE's own
+   * SUBSCRIBEs), and those must queue behind what is still waiting. A pause in between cancels it.
    */
-  private resumeReading(): void {
+  private resumeAfterDrain(): void {
     this.paused = false;
     queueMicrotask(() => {
       if (!this.paused) this.peer.resumeReading?.();
@@ -201,7 +201,7 @@ export class Session implements SessionLink {
         this.busy = false;
         while (this.queue.length > 0 && !this.busy && this.state !== 'closed') {
           const next = this.process(this.queue.shift());
-          if (this.paused && this.queue.hasRoom(this.queueLimits!)) this.resumeReading();
+          if (this.paused && this.queue.hasRoom(this.queueLimits!)) this.resumeAfterDrain();
           if (next) this.waitThenDrain(next);
         }
       });
@@ -369,8 +369,12 @@ export class Session implements SessionLink {
     this.state = 'closed';
     this.clearHelloTimer();
     this.queue.clear();
-    // Let the transport read again: the client's answer to our ABORT or GOODBYE (its close frame) must get through.
-    if (this.paused) this.resumeReading();
+    // Let the transport read again, now (a next session on the connection starts unpaused): the
+    // client's answer to our ABORT or GOODBYE (its close frame) must get through.
+    if (this.paused) {
+      this.paused = false;
+      this.peer.resumeReading?.();
+    }
     if (wasJoined) this.realm!.leave(this);
     this.log.debug({ why }, 'session closed');
     this.host.sessionClosed(this);
