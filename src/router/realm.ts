@@ -66,7 +66,7 @@ export class Realm {
     this.roles = welcomeRoles({ metaApi: this.metaApi });
     this.broker = new Broker(this.name, metrics, this.events, {
       eventHistory: settings.eventHistory ?? [],
-      retention: { maxEventBytes: limits.maxRetainedEventBytes, maxBytes: limits.maxRetainedBytes, maxTopics: limits.maxRetainedTopics },
+      retention: limits,
       maxSubscriptionsPerSession: limits.maxSubscriptionsPerSession,
       now: () => clock.now(),
     });

@@ -13,8 +13,8 @@ import { withPassthruDetails } from '../passthru.js';
 import type { Session } from '../session.js';
 import { EventHistory, storedEvent, type EventHistorySetting } from './event-history.js';
 import { hasReceiverLists, isReceiverAllowed } from './publish-filter.js';
-import { RetainedEvents, type RetentionBounds } from './retained-events.js';
-import { limitMessage, retentionRefusalMessage, underLimit } from '../limits/session-limits.js';
+import { RetainedEvents } from './retained-events.js';
+import { limitMessage, retentionRefusalMessage, underLimit, type RetentionLimits } from '../limits/session-limits.js';
 import { payloadBytes } from '../limits/payload-bytes.js';
 import { WarningThrottle } from '../limits/warning-throttle.js';
 
@@ -34,7 +34,7 @@ export interface Subscription {
 export interface BrokerSettings {
   eventHistory: readonly EventHistorySetting[];
   /** What the realm keeps of retained events (0 = no limit). */
-  retention: RetentionBounds;
+  retention: RetentionLimits;
   /** Subscriptions one non-trusted session may hold (0 = no limit). */
   maxSubscriptionsPerSession: number;
   /** Monotonic milliseconds, for rate-limiting warnings. */
@@ -183,7 +183,7 @@ export class Broker {
    */
   private retain(publisher: Session, message: Publish, options: PublishOptions, receiverLists: boolean, details: Dict,
     publication: number): string | undefined {
-    const { maxEventBytes } = this.settings.retention;
+    const maxEventBytes = this.settings.retention.maxRetainedEventBytes;
     const bytes = message.topic.length + payloadBytes([message.args, message.kwargs, message.payload], maxEventBytes > 0 ? maxEventBytes : undefined);
     const refused = this.retained.retain({
       topic: message.topic, publication, details, args: message.args, kwargs: message.kwargs, payload: message.payload,

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readPublishOptions } from '../options.js';
 import type { Session } from '../session.js';
-import { RetainedEvents, type RetainedEvent, type RetentionBounds } from './retained-events.js';
+import type { RetentionLimits } from '../limits/session-limits.js';
+import { RetainedEvents, type RetainedEvent } from './retained-events.js';
 
 const alice = { id: 1, authid: 'alice', authrole: 'user' } as Session;
 const bob = { id: 2, authid: 'bob', authrole: 'admin' } as Session;
@@ -14,8 +15,8 @@ function event(topic: string, publication: number, options: Record<string, unkno
 }
 
 /** A store with these limits (the others off). */
-function store(bounds: Partial<RetentionBounds> = {}): RetainedEvents {
-  return new RetainedEvents({ maxEventBytes: 0, maxBytes: 0, maxTopics: 0, ...bounds });
+function store(limits: Partial<RetentionLimits> = {}): RetainedEvents {
+  return new RetainedEvents({ maxRetainedEventBytes: 0, maxRetainedBytes: 0, maxRetainedTopics: 0, ...limits });
 }
 
 describe('retained events', () => {
@@ -40,7 +41,7 @@ describe('retained events', () => {
   });
 
   it('bounds the events per topic; refuses a new topic past max_retained_topics, keeping what is retained', () => {
-    const retained = store({ maxTopics: 2 });
+    const retained = store({ maxRetainedTopics: 2 });
     retained.retain(event('base', 1));
     for (let i = 2; i < 20; i++) retained.retain(event('base', i, { eligible_authid: ['nobody'] }));
     assert.equal(retained.latestFor('base', alice)?.publication, 1, 'the event for everyone is kept while restricted ones rotate');
@@ -57,7 +58,7 @@ describe('retained events', () => {
 
   it('refuses an event larger than max_retained_event_bytes, and one that would pass max_retained_bytes', () => {
     const changes: [number, number][] = [];
-    const retained = new RetainedEvents({ maxEventBytes: 100, maxBytes: 250, maxTopics: 0 }, { changed: (topics, bytes) => changes.push([topics, bytes]) });
+    const retained = new RetainedEvents({ maxRetainedEventBytes: 100, maxRetainedBytes: 250, maxRetainedTopics: 0 }, { changed: (topics, bytes) => changes.push([topics, bytes]) });
     assert.deepEqual(retained.retain(event('big', 1, {}, undefined, 101)), { limit: 'max_retained_event_bytes', max: 100 });
     assert.equal(retained.retain(event('a', 1, {}, undefined, 100)), undefined);
     assert.equal(retained.retain(event('b', 1, {}, undefined, 100)), undefined);

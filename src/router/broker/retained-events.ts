@@ -1,5 +1,6 @@
 import type { Args, Dict } from '../../protocol/messages.js';
 import { uriMatches, type MatchPolicy } from '../../protocol/uri.js';
+import type { RetentionLimits } from '../limits/session-limits.js';
 import type { PublishOptions } from '../options.js';
 import type { Session } from '../session.js';
 import { isReceiverAllowed } from './publish-filter.js';
@@ -19,13 +20,6 @@ export interface RetainedEvent {
   readonly excludedSession: number | undefined;
   /** What it counts against the byte limits: its topic and payload, estimated (payloadBytes). */
   readonly bytes: number;
-}
-
-/** The realm's retention limits (0 = no limit), as the config names them. */
-export interface RetentionBounds {
-  maxEventBytes: number;
-  maxBytes: number;
-  maxTopics: number;
 }
 
 /** The limit a publication would have passed (its config key, for the refusal message and the metric) and its value. */
@@ -52,7 +46,7 @@ export class RetainedEvents {
   private readonly byTopic = new Map<string, RetainedEvent[]>();
   private byteCount = 0;
 
-  constructor(private readonly bounds: RetentionBounds, private readonly meter: RetentionMeter = { changed() {} }) {}
+  constructor(private readonly limits: RetentionLimits, private readonly meter: RetentionMeter = { changed() {} }) {}
 
   get topicCount(): number {
     return this.byTopic.size;
@@ -64,7 +58,7 @@ export class RetainedEvents {
 
   /** Keeps the event, or says which limit it would pass (then nothing changes). */
   retain(event: RetainedEvent): RetentionRefusal | undefined {
-    const { maxEventBytes, maxBytes, maxTopics } = this.bounds;
+    const { maxRetainedEventBytes: maxEventBytes, maxRetainedBytes: maxBytes, maxRetainedTopics: maxTopics } = this.limits;
     if (maxEventBytes > 0 && event.bytes > maxEventBytes) return { limit: 'max_retained_event_bytes', max: maxEventBytes };
     const kept = this.byTopic.get(event.topic);
     if (!kept && maxTopics > 0 && this.byTopic.size >= maxTopics) return { limit: 'max_retained_topics', max: maxTopics };
