@@ -69,6 +69,7 @@ export class Realm {
       retention: limits,
       maxSubscriptionsPerSession: limits.maxSubscriptionsPerSession,
       now: () => clock.now(),
+      log,
     });
     this.dealer = new Dealer(this.name, metrics, this.events, clock, limits);
   }

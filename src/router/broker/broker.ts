@@ -8,6 +8,7 @@ import { PatternTable } from '../match/pattern-table.js';
 import type { PublishOptions, SubscribeOptions } from '../options.js';
 import type { RealmEvents } from '../realm-events.js';
 import type { BoundCounter } from '../../metrics/registry.js';
+import type { Logger } from '../log.js';
 import type { RouterMetrics } from '../router-metrics.js';
 import { withPassthruDetails } from '../passthru.js';
 import type { Session } from '../session.js';
@@ -39,6 +40,8 @@ export interface BrokerSettings {
   maxSubscriptionsPerSession: number;
   /** Monotonic milliseconds, for rate-limiting warnings. */
   now(): number;
+  /** The realm's log, for what concerns no one session (an event too large for its history). */
+  log: Logger;
 }
 
 /**
@@ -77,9 +80,17 @@ export class Broker {
       },
     });
     this.maxSubscriptionsPerSession = settings.maxSubscriptionsPerSession;
+    const historyRefusals = new WarningThrottle();
     const historyMeter = {
       changed: (bytes: number) => metrics.historyBytes.add(bytes, realm),
-      refused: () => metrics.historyRefused.inc(realm),
+      refused: (bytes: number, limitBytes: number) => {
+        metrics.historyRefused.inc(realm);
+        const since = historyRefusals.record(settings.now());
+        if (since !== undefined) {
+          settings.log.warn({ bytes, limitBytes, refused: since },
+            'event not kept in the event history: larger than its limit_bytes alone (refused: since the last warning; further ones not logged for 10 s)');
+        }
+      },
     };
     for (const { uri, match, limit, limitBytes } of settings.eventHistory) {
       const existing = this.table.get(uri, match);

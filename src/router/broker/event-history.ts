@@ -16,7 +16,7 @@ export interface EventHistorySetting {
 export interface HistoryMeter {
   changed(bytes: number): void;
   /** An event larger than limitBytes on its own was not kept. */
-  refused(bytes: number): void;
+  refused(bytes: number, limitBytes: number): void;
 }
 
 const unmetered: HistoryMeter = { changed() {}, refused() {} };
@@ -103,7 +103,7 @@ export class EventHistory {
     const ceiling = this.limitBytes > 0 ? this.limitBytes : undefined;
     const bytes = topic.length + payloadBytes([event.args, event.kwargs], ceiling);
     if (ceiling !== undefined && bytes > ceiling) {
-      this.meter.refused(bytes);
+      this.meter.refused(bytes, ceiling);
       return;
     }
     while (this.count > 0 && (this.count >= this.ring.length || (ceiling !== undefined && this.byteCount + bytes > ceiling))) {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MessageType as T } from '../../protocol/codes.js';
 import { ErrorUri } from '../../protocol/errors.js';
+import { CaptureLog } from '../../../test/auth/support/capture-log.js';
 import { onlyMessage, RouterHarness } from '../../../test/support/router-harness.js';
 
 describe('broker - event retention', () => {
@@ -75,6 +76,19 @@ describe('broker - event retention', () => {
 });
 
 describe('broker - event history', () => {
+  it('does not keep an event larger than limit_bytes: counted, warned, the others kept', async () => {
+    const log = new CaptureLog();
+    const h = new RouterHarness({ log, realm: { eventHistory: [{ uri: 'log', match: 'exact', limit: 10, limitBytes: 100 }] } });
+    const pub = await h.join();
+    pub.peer.raw([T.PUBLISH, 1, {}, 'log', ['small']]);
+    pub.peer.raw([T.PUBLISH, 2, {}, 'log', ['x'.repeat(200)]]);
+    const history = h.router.realm('realm1')!.broker.lookup('log', 'exact')!.history!;
+    assert.deepEqual(history.query({}, { authid: '', authrole: '' }).map((e) => e.args?.[0]), ['small']);
+    assert.equal(h.router.metrics.historyRefused.value({ realm: 'realm1' }), 1);
+    assert.equal(h.router.metrics.historyBytes.value({ realm: 'realm1' }), history.bytes);
+    assert.ok(log.lines.some((line) => line.level === 'warn' && /limit_bytes/.test(line.message)));
+  });
+
   it('keeps events of configured topics from the start, in a subscription that outlives its subscribers', async () => {
     const h = new RouterHarness({ realm: { eventHistory: [{ uri: 'log', match: 'prefix', limit: 2, limitBytes: 0 }] } });
     const broker = h.router.realm('realm1')!.broker;
