@@ -4,7 +4,10 @@ import { defaultRealmLimits } from '../../src/config/schema-router.js';
 import { MessageType as T } from '../../src/protocol/codes.js';
 import { ErrorUri } from '../../src/protocol/errors.js';
 import { allowAll, authConfig, startAuthNode } from '../auth/support/node.js';
+import { jsonCodec } from '../../src/codec/index.js';
+import { testLongPoll } from '../support/node.js';
 import { RawClient } from '../support/raw-client.js';
+import { encodeBody, openTransport, post } from '../transport/behaviour/drivers/longpoll.js';
 import { RawSocketClient } from '../transport/rawsocket-client.js';
 import { addRawSocketListener } from '../transport/rawsocket-support.js';
 import { waitFor } from '../support/wait.js';
@@ -34,6 +37,7 @@ if (ws.type !== 'websocket') throw new Error('no websocket path');
 paths['/user'] = { ...ws, auth: { anonymous: { type: 'static', role: 'user' } } };
 paths['/cra'] = { ...ws, auth: { wampcra: { type: 'dynamic', authenticator: 'com.example.authenticate' } } };
 addRawSocketListener(config, 'raw', { auth: { anonymous: { type: 'static', role: 'user' } } });
+paths['/lp'] = testLongPoll({ auth: { anonymous: { type: 'static', role: 'user' } } });
 
 const node = await startAuthNode(config);
 after(() => node.stop());
@@ -108,6 +112,35 @@ describe('hostile: messages queued behind a stalled dynamic step', () => {
     assert.deepEqual(attacker.messages.filter((m) => m[0] === T.PUBLISHED).map((m) => m[1]), inOrder);
     assert.equal(queuedBytes(), 0);
     attacker.close();
+  });
+
+  it('over long-poll, which cannot stop a client from posting: the session is aborted past the limit, naming it', async () => {
+    const abortedBefore = metrics.queueOverflows.value({ outcome: 'aborted' });
+    const base = url('/lp').replace(/^ws/, 'http');
+    const { transport } = await openTransport(base, ['wamp.2.json']);
+    const lp = `${base}/${transport}`;
+    const send = (message: unknown[]) => post(`${lp}/send`, encodeBody(jsonCodec, false, [message]));
+    const receive = async (): Promise<unknown[]> => {
+      const answer = await post(`${lp}/receive`);
+      assert.equal(answer.status, 200, `receive answered ${answer.status}`);
+      return JSON.parse(answer.body.toString()) as unknown[];
+    };
+    await send([T.HELLO, 'realm1', { roles: { publisher: {} } }]);
+    assert.equal((await receive())[0], T.WELCOME);
+    const statuses: number[] = [];
+    for (let request = 1; request <= 40 && metrics.queueOverflows.value({ outcome: 'aborted' }) === abortedBefore; request++) {
+      statuses.push((await send([T.PUBLISH, request, { acknowledge: true }, 'com.open.longpoll', [PAYLOAD]])).status);
+    }
+    assert.equal(metrics.queueOverflows.value({ outcome: 'aborted' }), abortedBefore + 1);
+    assert.ok(statuses.length < 40 && statuses.length > 20, `aborted after ${statuses.length} messages of ${PAYLOAD.length} bytes`);
+    const abort = await receive();
+    assert.equal(abort[0], T.ABORT);
+    assert.equal(abort[2], ErrorUri.limitExceeded);
+    assert.match(String((abort[1] as { message?: string }).message), /max_queued_bytes_per_session is 4194304, and this transport cannot pause reading/);
+    assert.equal(queuedBytes(), 0);
+    // The authorizer still waits for the first PUBLISH; answer it so that nothing is left pending.
+    const invocation = await backend.next((m) => m[0] === T.INVOCATION);
+    backend.send([T.YIELD, invocation[1], {}, [{ allow: true, cache: true }]]);
   });
 
   it('before WELCOME, a stalled dynamic authenticator (WAMP-CRA): the same bound, then ABORT at the handshake timeout', async () => {
