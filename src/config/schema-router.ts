@@ -5,7 +5,7 @@
 
 import * as z from 'zod';
 import { matchPolicies } from '../protocol/uri.js';
-import type { SessionLimitsConfig } from './model.js';
+import { defaultUriCheck, uriChecks, type SessionLimitsConfig } from './model.js';
 import { ignored, nonNegativeInt, positiveInt, procedureUri, realmName, roleName, unsupported } from './schema-parts.js';
 import { checkPattern, resolvePermissionUri } from './uri-patterns.js';
 
@@ -129,7 +129,8 @@ const limits = z
 
 const realmOptions = z.strictObject({
   enable_meta_api: z.boolean().default(true).describe('Serve the WAMP meta API (wamp.session.* ...).'),
-  uri_check: z.enum(['strict', 'loose']).default('strict').describe('URI validation rule for this realm.'),
+  // Crossbar's RouterFactory (crossbar/router/router.py) starts realms loose unless this says strict.
+  uri_check: z.enum(uriChecks).default(defaultUriCheck).describe(`URI validation rule for this realm (default "${defaultUriCheck}", as Crossbar).`),
   limits: limits.prefault({}),
   bridge_meta_api: ignored("bridging the meta API to Crossbar's management realm (bridge_meta_api)"),
   event_dispatching_chunk_size: ignored('the Twisted event dispatching chunk size (event_dispatching_chunk_size)'),

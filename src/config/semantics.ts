@@ -8,6 +8,7 @@
  */
 
 import { posix } from 'node:path';
+import { defaultUriCheck } from './model.js';
 import { formatPath, type ConfigPath, type ConfigProblem } from './problems.js';
 import { checkComponents } from './semantics-components.js';
 import { entries, isRecord, RealmReferences, type Entry, type RealmFacts } from './semantics-realms.js';
@@ -55,7 +56,7 @@ function checkRealms(router: Entry, problems: ConfigProblem[]): Map<string, Real
     const name = realm.value.name;
     if (typeof name !== 'string' || facts.has(name)) continue; // a duplicate is reported above
     const options = realm.value.options;
-    facts.set(name, { roles: new Set(roles.keys()), strict: !(isRecord(options) && options.uri_check === 'loose') });
+    facts.set(name, { roles: new Set(roles.keys()), strict: (isRecord(options) && typeof options.uri_check === 'string' ? options.uri_check : defaultUriCheck) === 'strict' });
   }
   return facts;
 }
