@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ListenerConfig } from './model.js';
-import { configDocument, loadDocument, plain, problemsOf, websocketDefaults } from './test-support.js';
+import { configDocument, loadDocument, plain, problemsOf, testBaseDir, websocketAt, websocketDefaults } from './test-support.js';
 
 const rawSocketDefaults = {
   serializers: ['json', 'msgpack', 'cbor'],
@@ -88,10 +88,30 @@ describe('rawsocket transports', () => {
     ]);
   });
 
-  it('a unix endpoint serves rawsocket transports only', () => {
-    const transports = [{ type: 'web', endpoint: { type: 'unix', path: '/tmp/web.sock' }, paths: { '/': { type: 'health' } } }];
-    assert.deepEqual(problemsOf(configDocument({ transports })), [
-      'workers[0].transports[0].endpoint.type: "unix" endpoints serve rawsocket transports only; this transport listens on "tcp"',
+  it('a unix endpoint serves every transport type', () => {
+    const transports = [
+      { type: 'web', endpoint: { type: 'unix', path: 'web.sock', backlog: 64 }, paths: { '/': { type: 'health' } } },
+      { type: 'websocket', endpoint: { type: 'unix', path: '/tmp/ws.sock' } },
+      { type: 'universal', endpoint: { type: 'unix', path: '/tmp/u.sock' }, rawsocket: {} },
+    ];
+    const config = loadDocument(configDocument({ transports }));
+    assert.deepEqual(
+      config.listeners.map((listener) => [listener.kind, listener.endpoint]),
+      [
+        ['web', { type: 'unix', port: 0, path: `${testBaseDir}/web.sock`, interface: '', backlog: 64 }],
+        ['websocket', { type: 'unix', port: 0, path: '/tmp/ws.sock', interface: '' }],
+        ['universal', { type: 'unix', port: 0, path: '/tmp/u.sock', interface: '' }],
+      ],
+    );
+  });
+
+  it('ubjson and flatbuffers are left out of a serializer list with a notice', () => {
+    const transports = [{ type: 'websocket', endpoint: { type: 'tcp', port: 0 }, serializers: ['json', 'ubjson', 'msgpack', 'flatbuffers'] }];
+    const config = loadDocument(configDocument({ transports }));
+    assert.deepEqual(websocketAt(config.listeners[0], '/').serializers, ['json', 'msgpack']);
+    assert.deepEqual(config.notices, [
+      'workers[0].transports[0].serializers[1]: the ubjson serializer is not spoken by Junction and was left out of the offer (Junction speaks json, msgpack, cbor)',
+      'workers[0].transports[0].serializers[3]: the flatbuffers serializer is not spoken by Junction and was left out of the offer (Junction speaks json, msgpack, cbor)',
     ]);
   });
 

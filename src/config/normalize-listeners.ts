@@ -7,6 +7,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { EndpointConfig, ListenerConfig, PathService, RawSocketService } from './model.js';
 import { authConfig } from './normalize-auth.js';
 import { addPathServices, fromConfigDir, websocketConfig, type NormalizeContext } from './normalize-web.js';
+import { offeredSerializers } from './schema-websocket.js';
 import type { ConfigPath } from './problems.js';
 import { rawSocketDefaults, type RawSocketSettingsFile } from './schema-rawsocket.js';
 import type { EndpointFile, TransportFile, UniversalTransportFile } from './schema-transport.js';
@@ -61,7 +62,7 @@ function universalListener(
 function rawSocketConfig(settings: RawSocketSettingsFile): RawSocketService {
   const options = settings.options;
   return {
-    serializers: [...new Set(settings.serializers)],
+    serializers: offeredSerializers(settings.serializers),
     maxMessageSize: settings.max_message_size ?? options.max_message_size ?? rawSocketDefaults.maxMessageSize,
     maxConnections: options.max_connections,
     autoPingInterval: options.auto_ping_interval,

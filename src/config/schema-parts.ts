@@ -13,7 +13,11 @@ import { checkPattern, procedureUriProblem } from './uri-patterns.js';
  * collector finds these in the parsed tree (with their paths) and reports one notice each.
  */
 export class Ignored {
-  constructor(readonly what: string) {}
+  constructor(
+    readonly what: string,
+    /** The rest of the notice's sentence. */
+    readonly outcome = 'is not needed by Junction and was ignored',
+  ) {}
 }
 
 /** A Crossbar key that only means something to Crossbar's own runtime: accepted, reported as a notice. */

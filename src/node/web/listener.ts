@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ListenerConfig } from '../../config/model.js';
 import type { Logger } from '../../router/log.js';
 import { divertRawSocket, type Diversion, type RawSocketAcceptor } from '../../transport/rawsocket/sniff.js';
+import { httpServerFor, listenOn, releaseEndpoint, type BoundAddress } from '../socket-server.js';
 
 /**
  * What a path of a listener does: answer upgrades (WebSocket) and/or plain HTTP requests.
@@ -41,13 +39,7 @@ export class HttpListener {
     this.paths = paths;
     this.catchAll = config.kind === 'websocket' ? paths.get('/') : undefined;
     const tls = config.endpoint.tls;
-    this.server = tls
-      ? createHttpsServer({
-          key: readFileSync(tls.key),
-          cert: readFileSync(tls.certificate),
-          ca: tls.chainCertificates.map((file) => readFileSync(file)),
-        })
-      : createHttpServer();
+    this.server = httpServerFor(config.endpoint);
     // The opening handshake (request line and headers) must arrive within this time.
     this.server.headersTimeout = handshakeTimeoutMs;
     this.server.requestTimeout = Math.max(handshakeTimeoutMs, 30_000);
@@ -67,17 +59,8 @@ export class HttpListener {
     return this.config.endpoint.tls !== undefined;
   }
 
-  async listen(): Promise<AddressInfo> {
-    const { port, interface: host } = this.config.endpoint;
-    await new Promise<void>((resolve, reject) => {
-      const failed = (error: Error): void => reject(error);
-      this.server.once('error', failed);
-      this.server.listen(port, host, () => {
-        this.server.off('error', failed);
-        resolve();
-      });
-    });
-    return this.server.address() as AddressInfo;
+  listen(): Promise<BoundAddress> {
+    return listenOn(this.server, this.config.endpoint);
   }
 
   async close(): Promise<void> {
@@ -87,6 +70,7 @@ export class HttpListener {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
+    await releaseEndpoint(this.config.endpoint);
   }
 
   /** The exact path's handler, else the longest configured path above it that serves below itself. */
