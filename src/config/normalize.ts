@@ -10,9 +10,10 @@ import type { JunctionConfig, PermissionConfig, RealmConfig, RoleConfig, Session
 import { componentConfigs } from './normalize-components.js';
 import { listenerConfigs } from './normalize-listeners.js';
 import type { NormalizeContext } from './normalize-web.js';
-import { ignoredSettingNotices } from './notices.js';
+import { ignoredSettingNotices, notice } from './notices.js';
+import type { ConfigPath } from './problems.js';
 import type { PermissionFile, RealmFile, RoleFile } from './schema-router.js';
-import { resolvePermissionUri } from './uri-patterns.js';
+import { resolvePermission } from './uri-patterns.js';
 
 export interface NormalizeOptions {
   /** Folder that relative file paths (TLS files, static directories, Unix sockets, cwd) are relative to. */
@@ -27,7 +28,7 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
   const components = componentConfigs(file, context);
 
   return {
-    realms: router.realms.map(realmConfig),
+    realms: router.realms.map((realm, index) => realmConfig(realm, ['workers', routerIndex, 'realms', index], context.notices)),
     listeners,
     components,
     notices: context.notices,
@@ -42,11 +43,11 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
   };
 }
 
-function realmConfig(realm: RealmFile): RealmConfig {
+function realmConfig(realm: RealmFile, at: ConfigPath, notices: string[]): RealmConfig {
   const store = realm.store;
   return {
     name: realm.name,
-    roles: realm.roles.map(roleConfig),
+    roles: realm.roles.map((role, index) => roleConfig(role, [...at, 'roles', index], notices)),
     options: { enableMetaApi: realm.options.enable_meta_api, uriCheck: realm.options.uri_check, limits: limitsConfig(realm) },
     store: {
       eventHistory: (store?.['event-history'] ?? []).map((entry) => ({
@@ -68,14 +69,33 @@ function limitsConfig(realm: RealmFile): SessionLimitsConfig {
   };
 }
 
-function roleConfig(role: RoleFile): RoleConfig {
+/** Crossbar's role kinds: dynamic (authorizer), static (permissions), or neither (allow-by-default decides). */
+function roleConfig(role: RoleFile, at: ConfigPath, notices: string[]): RoleConfig {
+  const allowByDefault = role['allow-by-default'];
+  if (allowByDefault && (role.authorizer !== undefined || role.permissions !== undefined)) {
+    notices.push(notice([...at, 'allow-by-default'], `not used: a role with ${role.authorizer !== undefined ? 'an authorizer' : 'permissions'} decides by ${role.authorizer !== undefined ? 'it' : 'them'} alone, as in Crossbar`));
+  }
   if (role.authorizer !== undefined) return { name: role.name, authorizer: role.authorizer };
-  return { name: role.name, permissions: (role.permissions ?? []).map(permissionConfig) };
+  if (role.permissions === undefined) return { name: role.name, permissions: allowByDefault ? [everything] : [] };
+  return {
+    name: role.name,
+    permissions: role.permissions.map((permission, index) => permissionConfig(permission, [...at, 'permissions', index], notices)),
+  };
 }
 
-function permissionConfig(permission: PermissionFile): PermissionConfig {
-  const resolved = resolvePermissionUri(permission.uri, permission.match);
+/** What an allow-by-default role may do: every action on every URI, answers not cached. */
+const everything: PermissionConfig = {
+  uri: '',
+  match: 'prefix',
+  allow: { call: true, register: true, publish: true, subscribe: true },
+  disclose: { caller: false, publisher: false },
+  cache: false,
+};
+
+function permissionConfig(permission: PermissionFile, at: ConfigPath, notices: string[]): PermissionConfig {
+  const resolved = resolvePermission(permission.uri, permission.match);
   if (!resolved.ok) throw new Error(`unvalidated permission reached normalize: ${resolved.problem}`);
+  if (resolved.note !== undefined) notices.push(notice([...at, 'uri'], resolved.note));
   return {
     uri: resolved.uri,
     match: resolved.match,

@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { matchPolicies } from '../protocol/uri.js';
 import { defaultUriCheck, uriChecks, type SessionLimitsConfig } from './model.js';
 import { ignored, nonNegativeInt, positiveInt, procedureUri, realmName, roleName, unsupported } from './schema-parts.js';
-import { checkPattern, resolvePermissionUri } from './uri-patterns.js';
+import { checkPattern, resolvePermission } from './uri-patterns.js';
 
 const matchPolicy = z.enum(matchPolicies);
 
@@ -39,25 +39,24 @@ export const permissionSchema = z
     validate: unsupported('payload validation (validate)'),
   })
   .superRefine((permission, ctx) => {
-    const resolved = resolvePermissionUri(permission.uri, permission.match);
+    const resolved = resolvePermission(permission.uri, permission.match);
     if (!resolved.ok) ctx.addIssue({ code: 'custom', message: resolved.problem, path: ['uri'] });
   });
 
 export const roleSchema = z
   .strictObject({
     name: roleName,
+    id: ignored('the role id (id)'),
     permissions: z.array(permissionSchema).optional().describe('Static authorization rules.'),
     authorizer: procedureUri.optional().describe('URI of a procedure that authorizes each action (dynamic).'),
-    'allow-by-default': unsupported('allow-by-default roles', 'give a permission with "uri": "*" instead'),
+    'allow-by-default': z
+      .boolean()
+      .default(false)
+      .describe('A role without permissions or authorizer may do everything when true, nothing when false (as Crossbar).'),
   })
   .superRefine((role, ctx) => {
     if (role.permissions !== undefined && role.authorizer !== undefined) {
       ctx.addIssue({ code: 'custom', message: 'a role has "permissions" or an "authorizer", not both' });
-    } else if (role.permissions === undefined && role.authorizer === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'a role needs "permissions" (static authorization) or an "authorizer" (dynamic authorization)',
-      });
     }
   });
 
@@ -138,6 +137,7 @@ const realmOptions = z.strictObject({
 
 export const realmSchema = z.strictObject({
   name: realmName,
+  id: ignored('the realm id (id)'),
   roles: z.array(roleSchema).default([]),
   options: realmOptions.prefault({}),
   store: store.optional(),

@@ -79,6 +79,7 @@ export function checkAuthRealms(auth: unknown, path: ConfigPath, refs: RealmRefe
   for (const [method, config] of Object.entries(auth)) {
     if (!isRecord(config)) continue;
     refs.realm(config['authenticator-realm'], [...path, method, 'authenticator-realm']);
+    if (config.type === 'dynamic') refs.calledProcedure(config['authenticator-realm'], config.authenticator, [...path, method, 'authenticator']);
     if (method === 'cryptosign' && isRecord(config.principals)) {
       for (const [authid, principal] of Object.entries(config.principals)) {
         if (isRecord(principal)) refs.realm(principal.realm, [...path, method, 'principals', authid, 'realm']);

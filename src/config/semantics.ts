@@ -38,6 +38,7 @@ export function crossCheck(document: unknown): ConfigProblem[] {
   }
 
   const refs = new RealmReferences(checkRealms(router, problems), problems);
+  checkAuthorizers(router, refs);
   checkTransports(router, refs, problems);
   checkComponents([router, ...workers.filter((worker) => worker.value.type === 'container')], refs, problems);
   return problems;
@@ -59,6 +60,15 @@ function checkRealms(router: Entry, problems: ConfigProblem[]): Map<string, Real
     facts.set(name, { roles: new Set(roles.keys()), strict: (isRecord(options) && typeof options.uri_check === 'string' ? options.uri_check : defaultUriCheck) === 'strict' });
   }
   return facts;
+}
+
+/** A dynamic authorizer is called in its role's realm, so its URI must pass that realm's rule. */
+function checkAuthorizers(router: Entry, refs: RealmReferences): void {
+  for (const realm of entries(router.value.realms, [...router.path, 'realms'])) {
+    for (const role of entries(realm.value.roles, [...realm.path, 'roles'])) {
+      refs.calledProcedure(realm.value.name, role.value.authorizer, [...role.path, 'authorizer']);
+    }
+  }
 }
 
 function checkTransports(router: Entry, refs: RealmReferences, problems: ConfigProblem[]): void {
