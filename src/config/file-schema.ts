@@ -105,9 +105,9 @@ export const configFileSchema = z
   .strictObject({
     $schema: z.string().optional().describe('JSON Schema for editors (see `junction schema`).'),
     version: z
-      .literal(2, { error: 'expected 2: Junction reads Crossbar configuration version 2' })
+      .union([z.literal(1), z.literal(2)], { error: 'expected 2 (or 1, whose permissions are read as `crossbar upgrade` converts them)' })
       .default(2)
-      .describe('Crossbar configuration format version.'),
+      .describe('Crossbar configuration format version: 2, or 1 (permissions converted as `crossbar upgrade` does).'),
     controller: controllerSchema.optional(),
     workers: z.array(workerSchema).default([]).describe('Exactly one router worker, plus any container workers.'),
   })

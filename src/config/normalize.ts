@@ -18,10 +18,12 @@ import { resolvePermission } from './uri-patterns.js';
 export interface NormalizeOptions {
   /** Folder that relative file paths (TLS files, static directories, Unix sockets, cwd) are relative to. */
   baseDir?: string;
+  /** Notices of steps before validation (a version-1 file read as converted), listed first. */
+  notices?: readonly string[];
 }
 
 export function normalize(file: ConfigFile, options: NormalizeOptions = {}): JunctionConfig {
-  const context: NormalizeContext = { baseDir: options.baseDir, notices: ignoredSettingNotices(file) };
+  const context: NormalizeContext = { baseDir: options.baseDir, notices: [...(options.notices ?? []), ...ignoredSettingNotices(file)] };
   const routerIndex = file.workers.findIndex((worker) => worker.type === 'router');
   const router = file.workers[routerIndex] as RouterWorkerFile;
   const listeners = listenerConfigs(router.transports, ['workers', routerIndex, 'transports'], context);
