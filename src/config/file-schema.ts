@@ -109,7 +109,7 @@ export const configFileSchema = z
       .default(2)
       .describe('Crossbar configuration format version: 2, or 1 (permissions converted as `crossbar upgrade` does).'),
     controller: controllerSchema.optional(),
-    workers: z.array(workerSchema).default([]).describe('Exactly one router worker, plus any container workers.'),
+    workers: z.array(workerSchema).default([]).describe('Router workers (several are served as one router) and container workers.'),
   })
   .describe('Junction configuration (the Crossbar.io config.json / config.yaml format).');
 

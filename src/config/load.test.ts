@@ -226,9 +226,11 @@ describe('problems', () => {
     ]);
   });
 
-  it('only one router worker', () => {
-    assert.deepEqual(problemsOfValue({ workers: [router(), router({ transports: [] })] }), [
-      "test: workers[1]: Junction runs one router: merge this worker's realms and transports into workers[0]",
+  it('several router workers: names and ports are checked across them', () => {
+    assert.deepEqual(problemsOfValue({ workers: [router(), router({ sign_in: {} })] }), [
+      'test: workers[1].realms[0].name: duplicate realm name "realm1" (first defined at workers[0].realms[0].name)',
+      'test: workers[1].transports[0].endpoint.port: port 9000 on 0.0.0.0 is already used by workers[0].transports[0] (0.0.0.0)',
+      'test: workers[1].sign_in: sign_in applies to the whole node: give it once, in workers[0]',
     ]);
   });
 

@@ -14,12 +14,12 @@ import type { EndpointFile, TransportFile, UniversalTransportFile } from './sche
 import { defaultInterface } from './semantics.js';
 import { normalizeWebPath } from './web-paths.js';
 
-export function listenerConfigs(transports: TransportFile[], at: ConfigPath, context: NormalizeContext): ListenerConfig[] {
-  const explicitIds = new Set(transports.flatMap((transport) => (transport.id === undefined ? [] : [transport.id])));
-  return transports.map((transport, index) => {
+/** Transports with their paths in the file (of every router worker, in file order). */
+export function listenerConfigs(transports: readonly { transport: TransportFile; where: ConfigPath }[], context: NormalizeContext): ListenerConfig[] {
+  const explicitIds = new Set(transports.flatMap(({ transport }) => (transport.id === undefined ? [] : [transport.id])));
+  return transports.map(({ transport, where }, index) => {
     const id = transport.id ?? generatedId(index, explicitIds);
     const endpoint = endpointConfig(transport.endpoint, context);
-    const where = [...at, index];
     const paths: Record<string, PathService> = Object.create(null);
     switch (transport.type) {
       case 'websocket':

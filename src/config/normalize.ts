@@ -5,13 +5,13 @@
  * Runs only after validation and cross-checks passed, so it does not re-check anything.
  */
 
-import type { ConfigFile, RouterWorkerFile } from './file-schema.js';
+import type { ConfigFile } from './file-schema.js';
 import type { JunctionConfig, PermissionConfig, RealmConfig, RoleConfig, SessionLimitsConfig } from './model.js';
 import { componentConfigs } from './normalize-components.js';
 import { listenerConfigs } from './normalize-listeners.js';
 import type { NormalizeContext } from './normalize-web.js';
 import { ignoredSettingNotices, notice } from './notices.js';
-import type { ConfigPath } from './problems.js';
+import { formatPath, type ConfigPath } from './problems.js';
 import type { PermissionFile, RealmFile, RoleFile } from './schema-router.js';
 import { resolvePermission } from './uri-patterns.js';
 
@@ -24,23 +24,31 @@ export interface NormalizeOptions {
 
 export function normalize(file: ConfigFile, options: NormalizeOptions = {}): JunctionConfig {
   const context: NormalizeContext = { baseDir: options.baseDir, notices: [...(options.notices ?? []), ...ignoredSettingNotices(file)] };
-  const routerIndex = file.workers.findIndex((worker) => worker.type === 'router');
-  const router = file.workers[routerIndex] as RouterWorkerFile;
-  const listeners = listenerConfigs(router.transports, ['workers', routerIndex, 'transports'], context);
+  // Crossbar runs each router worker as a process of its own; Junction serves them all as one router.
+  const routers = file.workers.flatMap((worker, index) => (worker.type === 'router' ? [{ router: worker, at: ['workers', index] as ConfigPath }] : []));
+  const [first] = routers as [(typeof routers)[number], ...typeof routers];
+  for (const { at } of routers.slice(1)) {
+    context.notices.push(notice(at, `another router worker: Junction runs one router, so its realms, transports and components are served together with those of ${formatPath(first.at)}`));
+  }
+  const listeners = listenerConfigs(
+    routers.flatMap(({ router, at }) => router.transports.map((transport, index) => ({ transport, where: [...at, 'transports', index] }))),
+    context,
+  );
   const components = componentConfigs(file, context);
+  const signIn = first.router.sign_in;
 
   return {
-    realms: router.realms.map((realm, index) => realmConfig(realm, ['workers', routerIndex, 'realms', index], context.notices)),
+    realms: routers.flatMap(({ router, at }) => router.realms.map((realm, index) => realmConfig(realm, [...at, 'realms', index], context.notices))),
     listeners,
     components,
     notices: context.notices,
     signIn: {
-      failureBudget: router.sign_in.failure_budget,
-      forgiveAfterMs: router.sign_in.forgive_after,
-      spacingMs: router.sign_in.spacing,
-      maxWaitMs: router.sign_in.max_wait,
-      challengeTimeoutMs: router.sign_in.challenge_timeout,
-      dynamicTimeoutMs: router.sign_in.dynamic_timeout,
+      failureBudget: signIn.failure_budget,
+      forgiveAfterMs: signIn.forgive_after,
+      spacingMs: signIn.spacing,
+      maxWaitMs: signIn.max_wait,
+      challengeTimeoutMs: signIn.challenge_timeout,
+      dynamicTimeoutMs: signIn.dynamic_timeout,
     },
   };
 }
