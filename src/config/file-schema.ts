@@ -98,8 +98,14 @@ const controllerSchema = z
     manhole: ignored('the controller manhole (a Python debug shell)'),
     connections: ignored('controller database connections (connections)'),
     keyring: ignored('the node key ring (keyring)'),
+    // Crossbar FX / Crossbar Fabric Center: a management plane that Junction does not have.
+    fabric: unsupported('Crossbar FX management uplinks (fabric)'),
+    'fabric-center': unsupported('Crossbar Fabric Center master nodes (fabric-center)'),
+    enable_docker: unsupported('Docker control from the node controller (enable_docker)'),
+    blockchain: unsupported('XBR blockchain settings (blockchain)'),
+    ipfs: unsupported('IPFS settings (ipfs)'),
   })
-  .describe('Crossbar node controller settings; accepted and ignored.');
+  .describe('Crossbar node controller settings: its process settings are ignored; Crossbar FX keys are not supported.');
 
 export const configFileSchema = z
   .strictObject({

@@ -155,6 +155,15 @@ describe('universal transports', () => {
     assert.deepEqual(listener, { id: 'transport0', kind: 'web', endpoint: { port: 8080, interface: '0.0.0.0' }, paths: { '/': websocketDefaults }, trustedProxies: [] });
   });
 
+  it('a websocket part takes its path before the web part (as in Crossbar), with a notice', () => {
+    const transports = [{ type: 'universal', endpoint: { type: 'tcp', port: 0 }, websocket: { ws: {} }, web: { paths: { ws: { type: 'websocket' }, info: { type: 'nodeinfo' } } } }];
+    const config = loadDocument(configDocument({ transports }));
+    assert.deepEqual(Object.keys(config.listeners[0]!.paths), ['/ws', '/info']);
+    assert.deepEqual(config.notices, [
+      'workers[0].transports[0].websocket.ws: takes every request to /ws, as in Crossbar: the web part\'s websocket service there is not served',
+    ]);
+  });
+
   it('refuse an empty universal transport, a path served twice, a part with its own endpoint, and MQTT', () => {
     const transports = [
       { type: 'universal', endpoint: { type: 'tcp', port: 8080 } },
@@ -163,7 +172,7 @@ describe('universal transports', () => {
         endpoint: { type: 'tcp', port: 8081 },
         rawsocket: { endpoint: { type: 'tcp', port: 1 } },
         websocket: { ws: {} },
-        web: { paths: { '/ws/': { type: 'health' } } },
+        web: { paths: { '/info/': { type: 'health' }, info: { type: 'nodeinfo' } } },
         mqtt: { options: { realm: 'realm1' } },
       },
     ];
@@ -171,7 +180,7 @@ describe('universal transports', () => {
       'workers[0].transports[1].rawsocket.endpoint: unknown key "endpoint"',
       'workers[0].transports[1].mqtt: not supported by Junction yet: MQTT (the mqtt part of a universal transport)',
       'workers[0].transports[0]: a universal transport serves nothing: add a "rawsocket", "websocket" or "web" part',
-      'workers[0].transports[1].web.paths["/ws/"]: URL path /ws is also served by workers[0].transports[1].websocket.ws',
+      'workers[0].transports[1].web.paths.info: paths "/info/" and "info" are the same URL path /info',
     ]);
   });
 });

@@ -7,6 +7,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { EndpointConfig, ListenerConfig, PathService, RawSocketService } from './model.js';
 import { authConfig } from './normalize-auth.js';
 import { addPathServices, fromConfigDir, websocketConfig, type NormalizeContext } from './normalize-web.js';
+import { notice } from './notices.js';
 import { offeredSerializers } from './schema-websocket.js';
 import type { ConfigPath } from './problems.js';
 import { rawSocketDefaults, type RawSocketSettingsFile } from './schema-rawsocket.js';
@@ -49,11 +50,22 @@ function universalListener(
 ): ListenerConfig {
   const paths: Record<string, PathService> = Object.create(null);
   const proxies = new Set(transport.web?.options?.trusted_proxies ?? []);
+  const partKeys = new Map<string, string>();
   for (const [key, part] of Object.entries(transport.websocket ?? {})) {
     paths[normalizeWebPath(key)] = websocketConfig(part);
+    partKeys.set(normalizeWebPath(key), key);
     for (const proxy of part.options.trusted_proxies ?? []) proxies.add(proxy);
   }
-  if (transport.web !== undefined) addPathServices(transport.web.paths, '/', [...at, 'web', 'paths'], context, paths);
+  if (transport.web !== undefined) {
+    const web: Record<string, PathService> = Object.create(null);
+    addPathServices(transport.web.paths, '/', [...at, 'web', 'paths'], context, web);
+    for (const [url, service] of Object.entries(web)) {
+      // As in Crossbar, a websocket part takes every request to its path before the web part is asked.
+      const key = partKeys.get(url);
+      if (key === undefined) paths[url] = service;
+      else context.notices.push(notice([...at, 'websocket', key], `takes every request to ${url}, as in Crossbar: the web part's ${service.type} service there is not served`));
+    }
+  }
   const trustedProxies = [...proxies];
   if (transport.rawsocket === undefined) return { id, kind: 'web', endpoint, paths, trustedProxies };
   return { id, kind: 'universal', endpoint, paths, rawsocket: rawSocketConfig(transport.rawsocket), trustedProxies };

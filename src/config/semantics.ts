@@ -124,7 +124,7 @@ function checkTransportServices(transport: Entry, refs: RealmReferences, problem
       if (isRecord(value.rawsocket)) checkAuthRealms(value.rawsocket.auth, [...path, 'rawsocket', 'auth'], refs);
       checkListenerPaths(
         [
-          { table: value.websocket, at: [...path, 'websocket'] },
+          { table: value.websocket, at: [...path, 'websocket'], takesPrecedence: true },
           { table: web.paths, at: [...path, 'web', 'paths'] },
         ],
         refs,
