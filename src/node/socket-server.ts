@@ -6,7 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { lstat, unlink } from 'node:fs/promises';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type Server as HttpServer, type ServerOptions } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect, createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
@@ -24,9 +24,14 @@ export function tlsOptions(tls: TlsConfig): TlsOptions {
   };
 }
 
-/** An HTTP server, or HTTPS when the endpoint has `tls` (websocket, web and universal listeners). */
-export function httpServerFor(endpoint: EndpointConfig): HttpServer {
-  return endpoint.tls ? createHttpsServer(tlsOptions(endpoint.tls)) : createHttpServer();
+/**
+ * An HTTP server, or HTTPS when the endpoint has `tls` (websocket, web and universal listeners).
+ * `options` are the listener's own (request deadlines); `handshakeTimeout` applies to TLS only.
+ */
+export function httpServerFor(endpoint: EndpointConfig, options: ServerOptions & { handshakeTimeout?: number } = {}): HttpServer {
+  const { handshakeTimeout, ...http } = options;
+  if (!endpoint.tls) return createHttpServer(http);
+  return createHttpsServer({ ...tlsOptions(endpoint.tls), ...http, ...(handshakeTimeout === undefined ? {} : { handshakeTimeout }) });
 }
 
 /** A plain byte-stream server, or TLS when the endpoint has `tls` (rawsocket listeners). */
