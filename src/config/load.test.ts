@@ -446,3 +446,52 @@ describe('syntax errors and secrets', () => {
     assert.ok(!lines.join('\n').includes('top-secret'));
   });
 });
+
+describe("Crossbar's forms of realms, roles and permissions", () => {
+  const realmOf = (roles: unknown[], options?: Record<string, unknown>) => ({
+    version: 2,
+    workers: [router({ realms: [{ name: 'realm1', roles, ...(options === undefined ? {} : { options }) }] })],
+  });
+
+  it('a version-1 file (no "version") has its old-form permissions converted; new-form ones stay as written', () => {
+    const config = load({
+      workers: [router({ realms: [{ name: 'realm1', roles: [{ name: 'a', permissions: [{ uri: 'com.*', publish: true }, { uri: 'x', allow: { call: true } }] }] }] })],
+    });
+    assert.deepEqual(
+      config.realms[0]!.roles[0]!.permissions!.map((p) => [p.uri, p.match, p.allow, p.disclose, p.cache]),
+      [
+        ['com.', 'prefix', { call: false, register: false, publish: true, subscribe: false }, { caller: false, publisher: false }, true],
+        ['x', 'exact', { call: true, register: false, publish: false, subscribe: false }, { caller: false, publisher: false }, false],
+      ],
+    );
+    assert.match(config.notices[0]!, /^version: configuration version 1: 1 permission in the old form/);
+  });
+
+  it('the old form in a file that says "version": 2 is refused with what to write instead', () => {
+    assert.deepEqual(problemsOfValue(realmOf([{ name: 'a', permissions: [{ uri: 'com.*', publish: true }] }])), [
+      'test: workers[0].realms[0].roles[0].permissions[0].publish: "publish" beside "uri" is the version-1 form: with "version": 2 write "allow": {"publish": true}, or leave "version" out to have the file read as `crossbar upgrade` converts it',
+    ]);
+  });
+
+  it('allow-by-default beside permissions is unused, with a notice', () => {
+    const config = load(realmOf([{ name: 'a', 'allow-by-default': true, permissions: [] }]));
+    assert.deepEqual(config.notices, [
+      'workers[0].realms[0].roles[0]["allow-by-default"]: not used: a role with permissions decides by them alone, as in Crossbar',
+    ]);
+    assert.deepEqual(config.realms[0]!.roles[0]!.permissions, []);
+  });
+
+  it('an authorizer with "-" or upper case is fine in a loose realm and refused in a strict one', () => {
+    const role = { name: 'a', authorizer: 'com.example.Authorize-Me' };
+    assert.equal(load(realmOf([role])).realms[0]!.roles[0]!.authorizer, 'com.example.Authorize-Me');
+    assert.deepEqual(problemsOfValue(realmOf([role], { uri_check: 'strict' })), [
+      'test: workers[0].realms[0].roles[0].authorizer: "com.example.Authorize-Me" does not follow realm "realm1"\'s strict URI rule (a-z, 0-9 and "_" per component); change it or set the realm\'s options.uri_check to "loose"',
+    ]);
+  });
+
+  it('realm names are URIs; a role name may have spaces but not be empty', () => {
+    assert.deepEqual(problemsOfValue({ version: 2, workers: [router({ realms: [{ name: 'my realm', roles: [{ name: 'web client', permissions: [] }] }] })] }), [
+      'test: workers[0].realms[0].name: a realm name is a URI: non-empty components separated by ".", without whitespace or "#"',
+    ]);
+  });
+});

@@ -27,6 +27,15 @@ const disclose = z
   })
   .describe('Identity disclosure (each defaults to false).');
 
+/** An action beside "uri" (Crossbar's version-1 form), in a file that says "version": 2. */
+const versionOneAction = (action: string) =>
+  z
+    .never({
+      error: `"${action}" beside "uri" is the version-1 form: with "version": 2 write "allow": {"${action}": true}, or leave "version" out to have the file read as \`crossbar upgrade\` converts it`,
+    })
+    .optional()
+    .describe(`Version-1 form; with "version": 2 use allow.${action}.`);
+
 export const permissionSchema = z
   .strictObject({
     uri: z
@@ -37,6 +46,10 @@ export const permissionSchema = z
     disclose: disclose.prefault({}),
     cache: z.boolean().default(false).describe('Authorization answers for this permission may be cached.'),
     validate: unsupported('payload validation (validate)'),
+    call: versionOneAction('call'),
+    register: versionOneAction('register'),
+    publish: versionOneAction('publish'),
+    subscribe: versionOneAction('subscribe'),
   })
   .superRefine((permission, ctx) => {
     const resolved = resolvePermission(permission.uri, permission.match);
