@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Server as NetServer, type ListenOptions } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,17 +14,27 @@ import { RawSocketClient } from './rawsocket-client.js';
 
 /**
  * Every endpoint option is honoured by every transport type: `backlog` reaches listen(),
- * `tls.ciphers` limits what a client may negotiate, and `tls.dhparam` enables DHE ciphers
- * (Node leaves DHE off without parameters). One transport of each type, all with the same endpoint.
+ * `tls.ciphers` limits what a client may negotiate, `tls.dhparam` enables DHE ciphers (Node
+ * leaves DHE off without parameters) and `tls.chain_certificates` are sent to clients. One
+ * transport of each type, each plain and with TLS, all with the same endpoint settings.
  */
 
 const dir = mkdtempSync(join(tmpdir(), 'junction-endpoint-'));
-const key = join(dir, 'server.key');
-const certificate = join(dir, 'server.crt');
-const dhparam = join(dir, 'dh.pem');
-execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', certificate,
-  '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-execFileSync('openssl', ['genpkey', '-genparam', '-algorithm', 'DH', '-pkeyopt', 'group:ffdhe2048', '-out', dhparam], { stdio: 'ignore' });
+const file = (name: string): string => join(dir, name);
+const openssl = (...args: string[]): void => void execFileSync('openssl', args, { stdio: 'ignore' });
+// root -> intermediate -> server certificate; clients trust the root only, so they verify the
+// server only when the endpoint sends the intermediate (tls.chain_certificates).
+writeFileSync(file('ca.ext'), 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n');
+writeFileSync(file('server.ext'), 'subjectAltName=IP:127.0.0.1\n');
+openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('root.key'), '-out', file('root.crt'), '-days', '1', '-subj', '/CN=test root',
+  '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
+for (const [name, issuer, extensions] of [['intermediate', 'root', 'ca.ext'], ['server', 'intermediate', 'server.ext']] as const) {
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file(`${name}.key`), '-out', file(`${name}.csr`), '-subj', `/CN=${name}`);
+  openssl('x509', '-req', '-in', file(`${name}.csr`), '-CA', file(`${issuer}.crt`), '-CAkey', file(`${issuer}.key`), '-CAcreateserial',
+    '-out', file(`${name}.crt`), '-days', '1', '-extfile', file(extensions));
+}
+openssl('genpkey', '-genparam', '-algorithm', 'DH', '-pkeyopt', 'group:ffdhe2048', '-out', file('dh.pem'));
+const rootCertificate = readFileSync(file('root.crt'));
 
 const allowed = 'ECDHE-RSA-AES128-GCM-SHA256';
 const allowedDhe = 'DHE-RSA-AES128-GCM-SHA256';
@@ -34,7 +44,9 @@ const backlog = 7;
 
 const endpoint = (tls: boolean) => ({
   type: 'tcp', port: 0, interface: '127.0.0.1', backlog,
-  ...(tls ? { tls: { key, certificate, ciphers: `${allowed}:${allowedDhe}`, dhparam } } : {}),
+  ...(tls
+    ? { tls: { key: file('server.key'), certificate: file('server.crt'), chain_certificates: [file('intermediate.crt')], ciphers: `${allowed}:${allowedDhe}`, dhparam: file('dh.pem') } }
+    : {}),
 });
 const transportTypes = ['websocket', 'web', 'universal', 'rawsocket'] as const;
 const transport = (type: (typeof transportTypes)[number], tls: boolean) => {
@@ -99,6 +111,10 @@ describe('endpoint options reach every transport type', () => {
     it(`${type}: tls.dhparam enables DHE ciphers`, async () => {
       assert.equal(await handshake(portOf(`${type}_tls`), allowedDhe), allowedDhe);
     });
+
+    it(`${type}: tls.chain_certificates are sent, so a client trusting only the root verifies the server`, async () => {
+      assert.equal(await handshake(portOf(`${type}_tls`), allowed, { ca: rootCertificate }), allowed);
+    });
   }
 
   it('the TLS endpoints still speak WAMP (websocket and rawsocket)', async () => {
@@ -114,10 +130,11 @@ describe('endpoint options reach every transport type', () => {
   });
 });
 
-/** Completes a TLS 1.2 handshake offering only `cipher`; resolves to the cipher negotiated. */
-function handshake(port: number, cipher: string): Promise<string> {
+/** Completes a TLS 1.2 handshake offering only `cipher` (verifying the server against `ca` when given); resolves to the cipher negotiated. */
+function handshake(port: number, cipher: string, verify: { ca?: Buffer } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connectTls({ host: '127.0.0.1', port, ciphers: cipher, maxVersion: 'TLSv1.2', rejectUnauthorized: false }, () => {
+    const trust = verify.ca === undefined ? { rejectUnauthorized: false } : { ca: [verify.ca], rejectUnauthorized: true };
+    const socket = connectTls({ host: '127.0.0.1', port, ciphers: cipher, maxVersion: 'TLSv1.2', ...trust }, () => {
       const name = socket.getCipher().name;
       socket.destroy();
       resolve(name);
