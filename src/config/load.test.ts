@@ -476,7 +476,7 @@ describe("Crossbar's forms of realms, roles and permissions", () => {
   it('allow-by-default beside permissions is unused, with a notice', () => {
     const config = load(realmOf([{ name: 'a', 'allow-by-default': true, permissions: [] }]));
     assert.deepEqual(config.notices, [
-      'workers[0].realms[0].roles[0]["allow-by-default"]: not used: a role with permissions decides by them alone, as in Crossbar',
+      'workers[0].realms[0].roles[0]["allow-by-default"]: not used: the role is decided by its permissions alone, as in Crossbar',
     ]);
     assert.deepEqual(config.realms[0]!.roles[0]!.permissions, []);
   });

@@ -82,8 +82,9 @@ function limitsConfig(realm: RealmFile): SessionLimitsConfig {
 /** Crossbar's role kinds: dynamic (authorizer), static (permissions), or neither (allow-by-default decides). */
 function roleConfig(role: RoleFile, at: ConfigPath, notices: string[]): RoleConfig {
   const allowByDefault = role['allow-by-default'];
-  if (allowByDefault && (role.authorizer !== undefined || role.permissions !== undefined)) {
-    notices.push(notice([...at, 'allow-by-default'], `not used: a role with ${role.authorizer !== undefined ? 'an authorizer' : 'permissions'} decides by ${role.authorizer !== undefined ? 'it' : 'them'} alone, as in Crossbar`));
+  const decidedBy = role.authorizer !== undefined ? 'its authorizer' : role.permissions !== undefined ? 'its permissions' : undefined;
+  if (allowByDefault && decidedBy !== undefined) {
+    notices.push(notice([...at, 'allow-by-default'], `not used: the role is decided by ${decidedBy} alone, as in Crossbar`));
   }
   if (role.authorizer !== undefined) return { name: role.name, authorizer: role.authorizer };
   if (role.permissions === undefined) return { name: role.name, permissions: allowByDefault ? [everything] : [] };

@@ -23,10 +23,9 @@ export const serializerNames = ['json', 'msgpack', 'cbor'] as const;
 /** Serializers Crossbar knows that Junction does not speak: dropped from a list with a notice, as a client offering them falls back to another. */
 const otherCrossbarSerializers = ['ubjson', 'flatbuffers'] as const;
 
-const serializer = z.enum(serializerNames, {
-  error: (issue) =>
-    issue.code === 'invalid_value' ? `expected one of ${[...serializerNames, ...otherCrossbarSerializers].map((s) => JSON.stringify(s)).join(', ')}` : undefined,
-});
+const serializerExpected = `expected one of ${[...serializerNames, ...otherCrossbarSerializers].map((name) => JSON.stringify(name)).join(', ')}`;
+
+const serializer = z.enum(serializerNames);
 
 const droppedSerializer = z
   .enum(otherCrossbarSerializers)
@@ -34,7 +33,7 @@ const droppedSerializer = z
 
 /** The WAMP serializers a transport offers (default: all three). */
 export const serializers = z
-  .array(z.union([serializer, droppedSerializer], { error: (issue) => (issue.code === 'invalid_union' ? `expected one of ${[...serializerNames, ...otherCrossbarSerializers].map((s) => JSON.stringify(s)).join(', ')}` : undefined) }))
+  .array(z.union([serializer, droppedSerializer], { error: (issue) => (issue.code === 'invalid_union' ? serializerExpected : undefined) }))
   .min(1, { error: 'needs at least one serializer' })
   .refine((list) => list.some((name) => !(name instanceof Ignored)), {
     error: `names no serializer Junction speaks; add one of ${serializerNames.join(', ')}`,
