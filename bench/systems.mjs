@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { expectMessage, forkBench, spawnTracked, stopChild, terminateChild } from './lib/children.mjs';
+import { expectMessage, forkBench, sendTo, spawnTracked, stopChild, terminateChild } from './lib/children.mjs';
 import { freePort, retryUntil } from './lib/net.mjs';
 import { connectWamp } from './clients/wamp-client.mjs';
 import { connectWampRawSocket } from './clients/rawsocket-client.mjs';
@@ -25,6 +25,8 @@ import { connectWampRawSocket } from './clients/rawsocket-client.mjs';
  *
  * startSystem resolves to { name, url, pid, clients: { role: target }, stop() } once the server
  * accepts clients; targetFor(server, role, options) is what a load generator connects with.
+ * A Junction system also has `http` (its web transport's base URL) and, with options.probe,
+ * `probe()`: the router's memory and handles (lib/router-probe.mjs, preloaded into it).
  */
 
 const ALL_WORKLOADS = ['fanout', 'rpc', 'publish'];
@@ -63,6 +65,8 @@ export function targetFor(server, role, options) {
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const SERVER_START_TIMEOUT_MS = 20_000;
+const PROBE_TIMEOUT_MS = 10_000;
+const probeModule = fileURLToPath(new URL('./lib/router-probe.mjs', import.meta.url));
 
 export async function startSystem(name, options) {
   switch (name) {
@@ -144,12 +148,16 @@ async function startJunction(name, options) {
   const rawSocketPort = await freePort();
   const config = await writeJunctionConfig(port, rawSocketPort);
   const removeConfig = () => rmSync(config.dir, { recursive: true, force: true });
-  const nodeFlags = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
+  const nodeFlags = [
+    ...(options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : []),
+    ...(options.probe ? ['--expose-gc', '--import', pathToFileURL(probeModule).href] : []),
+  ];
   const child = spawnTracked(
     process.execPath,
     [...nodeFlags, 'bin/junction.js', 'start', '--config', config.file, '--log-level', 'warn'],
     { cwd: repoRoot },
     'junction router',
+    { ipc: options.probe === true },
   );
   const url = `ws://127.0.0.1:${port}/ws`;
   const http = `http://127.0.0.1:${port}`;
@@ -180,5 +188,9 @@ async function startJunction(name, options) {
     await terminateChild(child, 10_000);
     removeConfig();
   };
-  return { name, url, pid: child.pid, clients, stop };
+  const probe = () => {
+    sendTo(child, { type: 'probe' });
+    return expectMessage(child, 'probe', PROBE_TIMEOUT_MS);
+  };
+  return { name, url, http, pid: child.pid, clients, stop, ...(options.probe ? { probe } : {}) };
 }
