@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { get } from 'node:http';
 import { parseArgs } from 'node:util';
 import { readCommandLine } from './lib/options.mjs';
 import { runEntryPoint, stopEverythingAfter } from './lib/children.mjs';
@@ -74,6 +75,8 @@ const TOLERANCES = {
 /** After every client has left: handles the router may hold beyond those it had at start. */
 const HANDLES_LEFT_TOLERANCE = 5;
 const SETTLE_MS = 10_000;
+const SAMPLE_TIMEOUT_MS = 10_000;
+const SAMPLE_ATTEMPTS = 3;
 const SETUP_BUDGET_MS = 120_000;
 
 function positive(name, text, { integer = false } = {}) {
@@ -132,15 +135,45 @@ function row(cells) {
   return cells.map((cell, i) => String(cell).padStart(i === 0 ? 6 : COLUMNS[i].length + 2)).join('');
 }
 
+/** GET `url` as JSON on a connection of its own (no keep-alive socket to go stale between samples). */
+function getJson(url) {
+  return new Promise((resolve, reject) => {
+    const request = get(url, { agent: false }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () => {
+        try {
+          resolve(JSON.parse(body));
+        } catch (error) {
+          reject(new Error(`GET ${url}: ${response.statusCode} ${error.message}`));
+        }
+      });
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+  });
+}
+
 async function clientSessions(server) {
-  const response = await withTimeout(fetch(`${server.http}/info`), 5_000, 'GET /info');
-  const info = await response.json();
+  const info = await getJson(`${server.http}/info`);
   return info.realms.reduce((sum, realm) => sum + realm.sessions, 0);
 }
 
+/**
+ * One sample of the router. On a busy shared machine an answer can take seconds: a sample is
+ * tried SAMPLE_ATTEMPTS times (each within SAMPLE_TIMEOUT_MS) before the soak gives up.
+ */
 async function sample(server) {
-  const [probe, sessions] = await Promise.all([server.probe(), clientSessions(server)]);
-  return { rss: probe.rss, heap: probe.heapUsed, handles: probe.handles, resources: probe.resources, sessions, collected: probe.collected };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const [probe, sessions] = await withTimeout(Promise.all([server.probe(), clientSessions(server)]), SAMPLE_TIMEOUT_MS, 'sampling the router');
+      return { rss: probe.rss, heap: probe.heapUsed, handles: probe.handles, resources: probe.resources, sessions, collected: probe.collected };
+    } catch (error) {
+      if (attempt === SAMPLE_ATTEMPTS) throw new Error(`the router did not answer ${SAMPLE_ATTEMPTS} samples in a row: ${error.message}`);
+      progress(`sample attempt ${attempt} failed (${error.message}); trying again`);
+    }
+  }
 }
 
 /** Samples every interval until `endAt`, printing one line each; resolves to the samples. */
