@@ -22,6 +22,11 @@ import { connectWampRawSocket } from './clients/rawsocket-client.mjs';
  *                       the publisher and the callee on WebSocket
  *   relay-corked        not run by default: the relay with writes coalesced per event-loop turn, to show
  *                       what write batching would be worth
+ *   relay-framed        not run by default: the corked relay that also frames each message once and
+ *                       writes the same bytes to every socket: the floor for fan-out
+ *   junction-baseline   not run by default: another build of Junction (--baseline DIR, e.g. a
+ *                       `git archive` of an earlier commit, built) with every client on WebSocket,
+ *                       so a change is measured before/after in one run
  *
  * startSystem resolves to { name, url, pid, clients: { role: target }, stop() } once the server
  * accepts clients; targetFor(server, role, options) is what a load generator connects with.
@@ -41,6 +46,8 @@ const TABLE = {
   // Not publish: its unthrottled publisher would pass the long-poll queue limit (100 messages).
   'junction-longpoll': { workloads: ['fanout', 'rpc'], about: 'subscribers and callers on HTTP long-poll (batched JSON); publisher and callee on WebSocket' },
   'relay-corked': { workloads: ALL_WORKLOADS, about: 'the relay with writes coalesced per event-loop turn' },
+  'relay-framed': { workloads: ALL_WORKLOADS, about: 'the corked relay framing each message once (ws Sender.frame), same bytes written to every socket' },
+  'junction-baseline': { workloads: ALL_WORKLOADS, about: 'the Junction build in --baseline DIR, every client WAMP on WebSocket' },
 };
 
 export const SYSTEMS = Object.keys(TABLE);
@@ -74,6 +81,8 @@ export async function startSystem(name, options) {
       return startForked(name, 'servers/relay-server.mjs', options, 'relay');
     case 'relay-corked':
       return startForked(name, 'servers/relay-server.mjs', { ...options, corked: true }, 'relay');
+    case 'relay-framed':
+      return startForked(name, 'servers/relay-server.mjs', { ...options, framed: true }, 'relay');
     case 'socketio':
       return startForked(name, 'servers/socketio-server.mjs', options, 'socketio');
     case 'junction':
@@ -81,6 +90,7 @@ export async function startSystem(name, options) {
     case 'junction-sse':
     case 'junction-http':
     case 'junction-longpoll':
+    case 'junction-baseline':
       return startJunction(name, options);
     default:
       throw new Error(`unknown system "${name}" (expected one of ${SYSTEMS.join(', ')})`);
@@ -92,7 +102,7 @@ function everyRole(target) {
 }
 
 async function startForked(name, modulePath, options, kind) {
-  const settings = { serializer: options.serializer, corked: options.corked === true, hardTimeoutMs: options.hardTimeoutMs };
+  const settings = { serializer: options.serializer, corked: options.corked === true, framed: options.framed === true, hardTimeoutMs: options.hardTimeoutMs };
   const child = forkBench(modulePath, settings, `${name} server`);
   try {
     const { url } = await expectMessage(child, 'listening', SERVER_START_TIMEOUT_MS);
@@ -103,8 +113,8 @@ async function startForked(name, modulePath, options, kind) {
   }
 }
 
-function junctionIsBuilt() {
-  return existsSync(`${repoRoot}/dist/src/cli/main.js`) && existsSync(`${repoRoot}/bin/junction.js`);
+function junctionIsBuilt(root) {
+  return existsSync(`${root}/dist/src/cli/main.js`) && existsSync(`${root}/bin/junction.js`);
 }
 
 /**
@@ -143,7 +153,9 @@ async function writeJunctionConfig(webPort, rawSocketPort) {
 }
 
 async function startJunction(name, options) {
-  if (!junctionIsBuilt()) throw new Error('Junction is not built: dist/src/cli/main.js or bin/junction.js is missing (run `npm run build`)');
+  const root = name === 'junction-baseline' ? options.baseline : repoRoot;
+  if (!root) throw new Error('junction-baseline needs --baseline DIR: the checkout of the Junction build to compare with');
+  if (!junctionIsBuilt(root)) throw new Error(`Junction is not built in ${root}: dist/src/cli/main.js or bin/junction.js is missing (run \`npm run build\` there)`);
   const port = await freePort();
   const rawSocketPort = await freePort();
   const config = await writeJunctionConfig(port, rawSocketPort);
@@ -155,8 +167,8 @@ async function startJunction(name, options) {
   const child = spawnTracked(
     process.execPath,
     [...nodeFlags, 'bin/junction.js', 'start', '--config', config.file, '--log-level', 'warn'],
-    { cwd: repoRoot },
-    'junction router',
+    { cwd: root },
+    `${name} router`,
     { ipc: options.probe === true },
   );
   const url = `ws://127.0.0.1:${port}/ws`;
@@ -176,6 +188,7 @@ async function startJunction(name, options) {
   const longPoll = { kind: 'wamp-longpoll', url: `${http}/lp`, serializer: 'json' };
   const clients = {
     junction: everyRole(ws),
+    'junction-baseline': everyRole(ws),
     'junction-rawsocket': { publisher: ws, callee: ws, subscriber: rawSocket, caller: rawSocket },
     'junction-sse': { publisher: ws, subscriber: { kind: 'sse', url: `${http}/sse` } },
     // As many connections as the WAMP publisher may have publishes unacknowledged.
