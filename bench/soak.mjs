@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { get } from 'node:http';
 import { parseArgs } from 'node:util';
-import { readCommandLine } from './lib/options.mjs';
+import { oneOf, positiveNumber, readCommandLine } from './lib/options.mjs';
 import { runEntryPoint, stopEverythingAfter } from './lib/children.mjs';
 import { sleep, withTimeout } from './lib/clock.mjs';
 import { MIN_SAMPLES, trend } from './lib/trend.mjs';
@@ -79,14 +79,6 @@ const SAMPLE_TIMEOUT_MS = 10_000;
 const SAMPLE_ATTEMPTS = 3;
 const SETUP_BUDGET_MS = 120_000;
 
-function positive(name, text, { integer = false } = {}) {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new Error(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got "${text}"`);
-  }
-  return value;
-}
-
 function parseSoakOptions(argv) {
   const { values } = parseArgs({
     args: argv,
@@ -104,23 +96,23 @@ function parseSoakOptions(argv) {
     },
     strict: true,
   });
-  const minutes = positive('minutes', values.minutes);
+  const positive = (name, { integer = false } = {}) => positiveNumber(name, values[name], { integer });
+  const minutes = positive('minutes');
   const options = {
     help: values.help,
     minutes,
     warmupMinutes: values['warmup-minutes'] === undefined ? minutes / 5 : Number(values['warmup-minutes']),
-    intervalSeconds: values.interval === undefined ? Math.min(10, (minutes * 60) / 30) : positive('interval', values.interval),
-    subscribers: positive('subscribers', values.subscribers, { integer: true }),
-    publishRate: positive('publish-rate', values['publish-rate']),
-    callers: positive('callers', values.callers, { integer: true }),
-    callRate: positive('call-rate', values['call-rate']),
-    churnRate: positive('churn-rate', values['churn-rate']),
-    serializer: values.serializer,
+    intervalSeconds: values.interval === undefined ? Math.min(10, (minutes * 60) / 30) : positive('interval'),
+    subscribers: positive('subscribers', { integer: true }),
+    publishRate: positive('publish-rate'),
+    callers: positive('callers', { integer: true }),
+    callRate: positive('call-rate'),
+    churnRate: positive('churn-rate'),
+    serializer: oneOf('serializer', values.serializer, ['json', 'msgpack', 'cbor']),
   };
   if (!(options.warmupMinutes >= 0 && options.warmupMinutes < minutes)) {
     throw new Error(`--warmup-minutes must be at least 0 and less than --minutes, got "${values['warmup-minutes']}"`);
   }
-  if (!['json', 'msgpack', 'cbor'].includes(options.serializer)) throw new Error(`--serializer must be json, msgpack or cbor, got "${options.serializer}"`);
   return options;
 }
 

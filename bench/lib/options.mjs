@@ -81,7 +81,7 @@ export function readCommandLine(parse, usage, argv = process.argv.slice(2)) {
 const WORKLOADS = ['fanout', 'rpc', 'publish'];
 const SERIALIZERS = ['json', 'msgpack', 'cbor'];
 
-function positiveNumber(name, text, { integer = true } = {}) {
+export function positiveNumber(name, text, { integer = true } = {}) {
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
     throw new Error(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got "${text}"`);
@@ -89,7 +89,7 @@ function positiveNumber(name, text, { integer = true } = {}) {
   return value;
 }
 
-function oneOf(name, text, allowed) {
+export function oneOf(name, text, allowed) {
   if (!allowed.includes(text)) throw new Error(`--${name} must be one of ${allowed.join(', ')}, got "${text}"`);
   return text;
 }
