@@ -35,15 +35,17 @@ import { SoakLoad } from './workloads/soak-load.mjs';
  *   handles   10% + 20       (churn connections in flight at the moment of a sample)
  *   sessions  10% + 20       (likewise)
  *
- * With 8 minutes after the warm-up and the default churn of 20 sessions/s, 3,200 sessions
- * come and go between the two medians: a leak of 1 KiB of heap per session (3 MiB) shows
- * against the 4 MiB + 5% tolerance of a 20 MiB heap only with some margin, 2 KiB clearly.
+ * Sensitivity, for the 10-minute default: the middles of the first and last thirds of the 8
+ * judged minutes are 5.3 minutes apart, in which 6,400 churn sessions come and go; against a
+ * heap of about 21 MiB the limit is about 5 MiB above the first median, so a leak of 1 KiB of
+ * heap per churned session (6.25 MiB) fails the run, one of 0.5 KiB does not.
  *
  * It also fails when anything was lost on the way (a publication not acknowledged, an event
  * missing, repeated or out of order at a subscriber, a call not answered with its own echo, a
- * churn session that could not finish), when the load fell behind its rate, and when, after every
- * client has left, the router still counts client sessions or holds more handles than when it
- * started. Exit code 0: no trend and nothing lost; 1: a failure, with the reason printed.
+ * churn session that could not finish), when the load fell behind its rate (more than 1% of a
+ * kind skipped because too many were in flight), and when, after every client has left, the
+ * router still counts client sessions or holds more handles than when it started.
+ * Exit code 0: no trend and nothing lost; 1: a failure, with the reason printed.
  */
 
 const USAGE = `Usage: node bench/soak.mjs [options]      (after npm run build)
@@ -78,6 +80,11 @@ const SETTLE_MS = 10_000;
 const SAMPLE_TIMEOUT_MS = 10_000;
 const SAMPLE_ATTEMPTS = 3;
 const SETUP_BUDGET_MS = 120_000;
+/**
+ * Work skipped because too much of its kind was in flight: a moment of CPU starvation on a shared
+ * machine skips a few; past this share the router did not get the load asked for.
+ */
+const MAX_SKIPPED_SHARE = 0.01;
 
 function parseSoakOptions(argv) {
   const { values } = parseArgs({
@@ -213,8 +220,10 @@ function judgeLoad(load, behind) {
   if (behind) failures.push(`${behind} subscribers did not receive every acknowledged publication`);
   if (c.callErrors) failures.push(`${c.callErrors} calls failed`);
   if (c.churnErrors) failures.push(`${c.churnErrors} churn sessions failed`);
-  const skipped = c.publishSkipped + c.callSkipped + c.churnSkipped;
-  if (skipped) failures.push(`the load fell behind its rates (${c.publishSkipped} publications, ${c.callSkipped} calls, ${c.churnSkipped} churn sessions skipped)`);
+  const kinds = [['publications', c.publishSkipped, c.published + c.publishErrors], ['calls', c.callSkipped, c.calls + c.callErrors], ['churn sessions', c.churnSkipped, c.churned + c.churnErrors]];
+  for (const [what, skipped, done] of kinds) {
+    if (skipped > MAX_SKIPPED_SHARE * (skipped + done)) failures.push(`the load fell behind its rate: ${skipped} of ${skipped + done} ${what} skipped (over ${MAX_SKIPPED_SHARE * 100}%)`);
+  }
   if (load.firstError) failures.push(`first error: ${load.firstError}`);
   return failures;
 }
@@ -263,7 +272,8 @@ async function main() {
     }
     process.stdout.write(`\n${lines.join('\n')}\n`);
     process.stdout.write(`Load: ${c.published.toLocaleString('en-US')} publications, ${c.delivered.toLocaleString('en-US')} events delivered, ` +
-      `${c.calls.toLocaleString('en-US')} calls, ${c.churned.toLocaleString('en-US')} churn sessions.\n`);
+      `${c.calls.toLocaleString('en-US')} calls, ${c.churned.toLocaleString('en-US')} churn sessions; skipped while too many were in flight: ` +
+      `${c.publishSkipped} publications, ${c.callSkipped} calls, ${c.churnSkipped} churn sessions.\n`);
     process.stdout.write(`After every client left: ${atEnd.sessions} sessions, ${atEnd.handles} handles (${atStart.handles} at start), ` +
       `rss ${mib(atEnd.rss)} MiB (${mib(atStart.rss)} at start), heap ${mib(atEnd.heap)} MiB (${mib(atStart.heap)} at start).\n`);
     process.stdout.write(failures.length === 0 ? '\nPASS: nothing trends up, nothing was lost.\n' : `\nFAIL:\n${failures.map((f) => `  - ${f}`).join('\n')}\n`);
