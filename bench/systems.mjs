@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,10 +127,12 @@ function junctionIsBuilt(root) {
  * - no publish rate limit (the realm default is 1,000 publications/s per session: the publisher
  *   here, and the HTTP publisher's one bridge session, send far more), and no limit on
  *   subscriptions per session (default 10,000: pattern-fanout.mjs's loader holds 12,000);
- * - no per-address cap on SSE streams and long-poll transports (default 100: every load
- *   generator connects from 127.0.0.1).
+ * - no per-address cap on WebSocket and RawSocket connections (default 1,000), SSE streams and
+ *   long-poll transports (default 100): every load generator connects from 127.0.0.1. A build
+ *   from before the WebSocket and RawSocket caps (a --baseline) refuses those keys: for it they
+ *   are left out (`connectionCaps` false).
  */
-async function writeJunctionConfig(webPort, rawSocketPort) {
+async function writeJunctionConfig(webPort, rawSocketPort, { connectionCaps = true } = {}) {
   const { embeddedDefaultDocument } = await import(pathToFileURL(`${repoRoot}/dist/src/config/defaults.js`).href);
   const document = structuredClone(embeddedDefaultDocument);
   const worker = document.workers[0];
@@ -138,18 +141,30 @@ async function writeJunctionConfig(webPort, rawSocketPort) {
   }
   const web = worker.transports[0];
   web.endpoint = { type: 'tcp', interface: '127.0.0.1', port: webPort };
+  const uncapped = connectionCaps ? ['websocket', 'sse', 'longpoll'] : ['sse', 'longpoll'];
   for (const path of Object.values(web.paths)) {
-    if (path.type === 'sse' || path.type === 'longpoll') path.options = { ...path.options, max_per_address: 0 };
+    if (uncapped.includes(path.type)) path.options = { ...path.options, max_per_address: 0 };
   }
   worker.transports.push({
     type: 'rawsocket',
     endpoint: { type: 'tcp', interface: '127.0.0.1', port: rawSocketPort },
     serializers: ['json', 'msgpack', 'cbor'],
+    ...(connectionCaps ? { options: { max_per_address: 0 } } : {}),
   });
   const dir = mkdtempSync(join(tmpdir(), 'junction-bench-'));
   const file = join(dir, 'config.json');
   writeFileSync(file, JSON.stringify(document, null, 2));
   return { dir, file };
+}
+
+/** Whether the build in `root` accepts the config `file` (`junction check`). */
+function buildAccepts(root, file) {
+  try {
+    execFileSync(process.execPath, ['bin/junction.js', 'check', '--config', file], { cwd: root, stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function startJunction(name, options) {
@@ -158,7 +173,11 @@ async function startJunction(name, options) {
   if (!junctionIsBuilt(root)) throw new Error(`Junction is not built in ${root}: dist/src/cli/main.js or bin/junction.js is missing (run \`npm run build\` there)`);
   const port = await freePort();
   const rawSocketPort = await freePort();
-  const config = await writeJunctionConfig(port, rawSocketPort);
+  let config = await writeJunctionConfig(port, rawSocketPort);
+  if (!buildAccepts(root, config.file)) {
+    rmSync(config.dir, { recursive: true, force: true });
+    config = await writeJunctionConfig(port, rawSocketPort, { connectionCaps: false });
+  }
   const removeConfig = () => rmSync(config.dir, { recursive: true, force: true });
   const nodeFlags = [
     ...(options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : []),
