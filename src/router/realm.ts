@@ -6,6 +6,7 @@ import { Broker } from './broker/broker.js';
 import type { EventHistorySetting } from './broker/event-history.js';
 import { Dealer, realClock, type Clock } from './dealer/dealer.js';
 import { welcomeRoles } from './features.js';
+import type { Backplane } from './backplane.js';
 import type { Action, Authorizer, Decision, SessionFacts } from './hooks.js';
 import { PublishRate } from './limits/publish-rate.js';
 import { publishRateMessage, type RealmLimits, type SessionLimits } from './limits/session-limits.js';
@@ -54,7 +55,7 @@ export class Realm {
   private readonly publishRateLimited: BoundCounter;
 
   constructor(settings: RealmSettings, private readonly metrics: RouterMetrics, private readonly log: Logger,
-    private readonly clock: Clock = realClock) {
+    private readonly clock: Clock = realClock, backplane?: Backplane) {
     this.name = settings.name;
     const limits = settings.limits;
     this.limits = limits;
@@ -70,6 +71,7 @@ export class Realm {
       maxSubscriptionsPerSession: limits.maxSubscriptionsPerSession,
       now: () => clock.now(),
       log,
+      backplane,
     });
     this.dealer = new Dealer(this.name, metrics, this.events, clock, limits);
   }

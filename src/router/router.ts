@@ -1,4 +1,5 @@
 import { ErrorUri } from '../protocol/errors.js';
+import type { Backplane } from './backplane.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import { realClock, type Clock } from './dealer/dealer.js';
 import type { AuthGate } from './hooks.js';
@@ -37,6 +38,8 @@ export interface RouterOptions {
   /** A connection must complete HELLO (and authentication) within this time. Default 10 s; 0 = no limit. */
   helloTimeoutMs?: number;
   clock?: Clock;
+  /** Joins this router to a cluster: publications and subscriptions' topics cross to the other nodes. */
+  backplane?: Backplane;
 }
 
 /**
@@ -49,6 +52,8 @@ export class Router implements SessionHost {
   readonly registry: MetricsRegistry;
   readonly helloTimeoutMs: number;
   readonly queueMeter: QueueMeter;
+  readonly nodeId: string | undefined;
+  readonly backplane: Backplane | undefined;
   private readonly clock: Clock;
   private readonly queueWarnings = new WarningThrottle();
   private readonly realms = new Map<string, Realm>();
@@ -70,8 +75,12 @@ export class Router implements SessionHost {
         queuedBytes.add(bytes);
       },
     };
+    const backplane = options.backplane;
+    this.backplane = backplane;
+    this.nodeId = backplane?.nodeId;
+    backplane?.attach({ deliver: (publication) => this.realms.get(publication.realm)?.broker.receiveRemote(publication) });
     for (const settings of options.realms) {
-      this.realms.set(settings.name, new Realm(settings, this.metrics, this.log.child({ realm: settings.name }), this.clock));
+      this.realms.set(settings.name, new Realm(settings, this.metrics, this.log.child({ realm: settings.name }), this.clock, backplane));
     }
     this.services = this.startServices();
   }

@@ -34,6 +34,8 @@ export interface SessionHost {
   /** Counts every session's queued messages and bytes. */
   readonly queueMeter: QueueMeter;
   readonly log: Logger;
+  /** This node's name when it is one of a cluster's; WELCOME tells the client which node it reached. */
+  readonly nodeId: string | undefined;
 }
 
 /** Messages a client may send on an established session. */
@@ -329,6 +331,7 @@ export class Session implements SessionLink {
       roles: realm.roles,
     };
     if (this.authextra) details.authextra = this.authextra;
+    if (this.host.nodeId !== undefined) details.x_junction_node = this.host.nodeId;
     this.state = 'established';
     this.send({ type: MessageType.WELCOME, session: this.id, details });
     realm.join(this);

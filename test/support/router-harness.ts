@@ -4,6 +4,7 @@ import { defaultRealmLimits } from '../../src/config/schema-router.js';
 import { MessageType } from '../../src/protocol/codes.js';
 import type { Envelope } from '../../src/protocol/envelope.js';
 import { toWire, type Dict, type WampMessage } from '../../src/protocol/messages.js';
+import type { Backplane } from '../../src/router/backplane.js';
 import type { Clock } from '../../src/router/dealer/dealer.js';
 import { allowEverything, type AuthGate, type Authorizer } from '../../src/router/hooks.js';
 import type { Logger } from '../../src/router/log.js';
@@ -94,6 +95,8 @@ export interface HarnessOptions {
   /** Where the router logs (default: nowhere). */
   log?: Logger;
   uriCheck?: 'strict' | 'loose';
+  /** Makes the router one node of a cluster. */
+  backplane?: Backplane;
   /** realm1's other settings (event history, meta API off...); `limits` are the config's defaults but for those given. */
   realm?: Partial<Omit<RealmSettings, 'name' | 'authorizer' | 'uriCheck' | 'limits'>> & { limits?: Partial<RealmLimits> };
 }
@@ -118,6 +121,7 @@ export class RouterHarness {
       clock: this.clock,
       log: options.log,
       helloTimeoutMs: 0,
+      backplane: options.backplane,
     });
   }
 

@@ -5,7 +5,8 @@ import { randomId } from '../../protocol/ids.js';
 import type { Dict, Publish } from '../../protocol/messages.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
 import { PatternTable } from '../match/pattern-table.js';
-import type { PublishOptions, SubscribeOptions } from '../options.js';
+import { readPublishOptions, type PublishOptions, type SubscribeOptions } from '../options.js';
+import type { Backplane, RemotePublication } from '../backplane.js';
 import type { RealmEvents } from '../realm-events.js';
 import type { BoundCounter } from '../../metrics/registry.js';
 import type { Logger } from '../log.js';
@@ -42,7 +43,12 @@ export interface BrokerSettings {
   now(): number;
   /** The realm's log, for what concerns no one session (an event too large for its history). */
   log: Logger;
+  /** The cluster this node belongs to, if any: told of every publication and of which topics have subscribers here. */
+  backplane?: Backplane;
 }
+
+/** What delivery needs of a publication, local (a PUBLISH) or from another node. */
+type Published = Pick<Publish, 'topic' | 'args' | 'kwargs' | 'payload'>;
 
 /**
  * Pub/sub for one realm. All sessions subscribed to the same (topic, match) share one
@@ -58,6 +64,7 @@ export class Broker {
   private readonly retained: RetainedEvents;
   private readonly maxSubscriptionsPerSession: number;
   private readonly retentionRefusals = new WarningThrottle();
+  private readonly backplane: Backplane | undefined;
 
   private readonly counters: { published: BoundCounter; eventsSent: BoundCounter; retainedRefused: RouterMetrics['retainedRefused'] };
 
@@ -80,6 +87,7 @@ export class Broker {
       },
     });
     this.maxSubscriptionsPerSession = settings.maxSubscriptionsPerSession;
+    this.backplane = settings.backplane;
     const historyRefusals = new WarningThrottle();
     const historyMeter = {
       changed: (bytes: number) => metrics.historyBytes.add(bytes, realm),
@@ -166,25 +174,52 @@ export class Broker {
     }
     withPassthruDetails(message.options, details);
     const receiverLists = hasReceiverLists(options);
+    this.deliverAll(message, options, receiverLists, details, publication, options.excludeMe ? publisher.id : 0);
+    const notRetained = options.retain ? this.retain(publisher, message, options, receiverLists, details, publication) : undefined;
+    this.counters.published.inc();
+    // Once, after local delivery: the backplane sends it on to the nodes with matching subscriptions.
+    this.backplane?.publish({
+      realm: this.realmName, topic: message.topic, publication, publisher: publisher.id, options: message.options, details,
+      args: message.args, kwargs: message.kwargs, payload: message.payload,
+    });
+    if (!options.acknowledge) return;
+    if (notRetained) publisher.sendError(MessageType.PUBLISH, message.request, ErrorUri.limitExceeded, notRetained, { publication });
+    else publisher.send({ type: MessageType.PUBLISHED, request: message.request, publication });
+  }
+
+  /**
+   * A publication made on another node, for this node's subscribers: the same delivery step as a
+   * local one. Its options were read and accepted on its node; one that cannot be read here
+   * (a node of another version) is dropped and logged rather than delivered unfiltered.
+   */
+  receiveRemote(remote: RemotePublication): void {
+    let options: PublishOptions;
+    try {
+      options = readPublishOptions(remote.options);
+    } catch (error) {
+      this.settings.log.warn({ topic: remote.topic, err: error }, 'publication from another node dropped: its options cannot be read');
+      return;
+    }
+    this.deliverAll(remote, options, hasReceiverLists(options), remote.details, remote.publication, options.excludeMe ? remote.publisher : 0);
+  }
+
+  /** Hands a publication to every matching subscription; `excluded` is the publisher's session id under exclude_me, else 0. */
+  private deliverAll(message: Published, options: PublishOptions, receiverLists: boolean, details: Dict, publication: number,
+    excluded: number): void {
     let delivered = 0;
     // The exact subscription is one hash lookup; the pattern indexes are consulted only when
     // patterns exist, so an exact-only realm pays nothing for them.
     const exact = this.table.exact.get(message.topic);
-    if (exact) delivered += this.deliver(exact, publisher, message, options, receiverLists, details, publication);
+    if (exact) delivered += this.deliver(exact, excluded, message, options, receiverLists, details, publication);
     if (this.table.hasPatterns) {
       const patterns: Subscription[] = [];
       this.table.prefix.collect(message.topic, patterns);
       this.table.wildcard.collect(message.topic, patterns);
       for (const subscription of patterns) {
-        delivered += this.deliver(subscription, publisher, message, options, receiverLists, details, publication);
+        delivered += this.deliver(subscription, excluded, message, options, receiverLists, details, publication);
       }
     }
-    const notRetained = options.retain ? this.retain(publisher, message, options, receiverLists, details, publication) : undefined;
-    this.counters.published.inc();
     if (delivered > 0) this.counters.eventsSent.inc(delivered);
-    if (!options.acknowledge) return;
-    if (notRetained) publisher.sendError(MessageType.PUBLISH, message.request, ErrorUri.limitExceeded, notRetained, { publication });
-    else publisher.send({ type: MessageType.PUBLISHED, request: message.request, publication });
   }
 
   /**
@@ -227,7 +262,7 @@ export class Broker {
    * One EVENT for one subscription, built once and handed to each eligible subscriber; returns
    * how many got it. `details` (publisher, passthru) is shared by every subscription of the publication.
    */
-  private deliver(subscription: Subscription, publisher: Session, message: Publish, options: PublishOptions,
+  private deliver(subscription: Subscription, excluded: number, message: Published, options: PublishOptions,
     receiverLists: boolean, details: Dict, publication: number): number {
     // With a pattern the subscriber cannot know which topic fired: the spec says to tell it.
     const eventDetails = subscription.match === 'exact' ? details : { ...details, topic: message.topic };
@@ -241,7 +276,7 @@ export class Broker {
     });
     let delivered = 0;
     for (const subscriber of subscription.subscribers) {
-      if (subscriber === publisher && options.excludeMe) continue;
+      if (subscriber.id === excluded) continue;
       if (receiverLists && !isReceiverAllowed(subscriber, options)) continue;
       subscriber.sendEnvelope(event);
       delivered++;
@@ -267,6 +302,7 @@ export class Broker {
     const subscription: Subscription = { id, uri, match, created: new Date().toISOString(), subscribers: new Set(), history };
     this.table.set(uri, match, subscription);
     this.byId.set(subscription.id, subscription);
+    this.backplane?.announce({ realm: this.realmName, uri, match }, true);
     return subscription;
   }
 
@@ -276,6 +312,7 @@ export class Broker {
     if (subscription.subscribers.size > 0 || subscription.history) return false;
     this.byId.delete(subscription.id);
     this.table.delete(subscription.uri, subscription.match);
+    this.backplane?.announce({ realm: this.realmName, uri: subscription.uri, match: subscription.match }, false);
     return true;
   }
 

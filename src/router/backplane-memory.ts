@@ -1,0 +1,43 @@
+import { MeshBackplane, type MeshLink, type MeshMessage } from './backplane-mesh.js';
+
+type Receiver = (message: MeshMessage, from: string) => void;
+
+/**
+ * Nodes of one process joined as a cluster: for tests of the router across nodes without
+ * processes. Messages are delivered asynchronously (as over a real link), in order.
+ */
+export class MemoryHub {
+  private readonly receivers = new Map<string, Receiver | undefined>();
+
+  /** A new node on this hub. */
+  node(nodeId: string): MeshBackplane {
+    return new MeshBackplane(nodeId, this.link(nodeId));
+  }
+
+  /** A node dies without a word: the others hear `gone` on its behalf, as a parent process would say it. */
+  kill(nodeId: string): void {
+    if (!this.receivers.delete(nodeId)) return;
+    this.route({ k: 'gone' }, nodeId, undefined);
+  }
+
+  private link(nodeId: string): MeshLink {
+    if (this.receivers.has(nodeId)) throw new Error(`node "${nodeId}" is already on this hub`);
+    this.receivers.set(nodeId, undefined);
+    return {
+      send: (message, to) => {
+        if (this.receivers.has(nodeId)) this.route(message, nodeId, to);
+      },
+      onMessage: (receive) => void this.receivers.set(nodeId, receive),
+      close: async () => void this.receivers.delete(nodeId),
+    };
+  }
+
+  private route(message: MeshMessage, from: string, to: readonly string[] | undefined): void {
+    const targets = to ?? [...this.receivers.keys()].filter((node) => node !== from);
+    for (const target of targets) {
+      // A copy, as a real link would deliver: nothing shared by reference between nodes.
+      const copy = structuredClone(message);
+      queueMicrotask(() => this.receivers.get(target)?.(copy, from));
+    }
+  }
+}

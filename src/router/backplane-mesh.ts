@@ -1,0 +1,93 @@
+import { RemoteInterests } from './backplane-interest.js';
+import { interestKey, type Backplane, type BackplaneSink, type Interest, type RemotePublication } from './backplane.js';
+
+/** What nodes of a mesh say to each other. */
+export type MeshMessage =
+  /** A node (re)joined and starts clean: forget what it said before, and tell it your interests. */
+  | { k: 'hello' }
+  /** Every interest of the sender, in answer to its peer's hello. */
+  | { k: 'state'; interests: Interest[] }
+  | { k: 'interest'; interest: Interest; on: boolean }
+  | { k: 'pub'; publication: RemotePublication }
+  /** The sender left, or (said by the link on its behalf) died. */
+  | { k: 'gone' };
+
+/**
+ * How the nodes of a mesh reach each other. A link delivers messages between any two nodes in
+ * the order they were sent, names the sender of each, and says `gone` for a node that left or died.
+ */
+export interface MeshLink {
+  /** To the named nodes, or to every other node when `to` is undefined. */
+  send(message: MeshMessage, to?: readonly string[]): void;
+  onMessage(receive: (message: MeshMessage, from: string) => void): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A backplane over any MeshLink: every node keeps a table of the others' interests, so a
+ * publication is sent once to each interested node and to no other. The IPC and in-memory
+ * backplanes are this with different links.
+ */
+export class MeshBackplane implements Backplane {
+  private sink: BackplaneSink | undefined;
+  private readonly local = new Map<string, Interest>();
+  private readonly remote = new RemoteInterests();
+  private closed = false;
+
+  constructor(readonly nodeId: string, private readonly link: MeshLink) {
+    link.onMessage((message, from) => this.receive(message, from));
+    link.send({ k: 'hello' });
+  }
+
+  attach(sink: BackplaneSink): void {
+    this.sink = sink;
+  }
+
+  announce(interest: Interest, on: boolean): void {
+    const key = interestKey(interest);
+    if (on) this.local.set(key, interest);
+    else this.local.delete(key);
+    if (!this.closed) this.link.send({ k: 'interest', interest, on });
+  }
+
+  publish(publication: RemotePublication): void {
+    if (this.closed) return;
+    const nodes = this.remote.nodesFor(publication.realm, publication.topic);
+    if (nodes.size > 0) this.link.send({ k: 'pub', publication }, [...nodes]);
+  }
+
+  /** The other nodes this one knows to be interested in something. */
+  peers(): string[] {
+    return [...this.remote.nodes()];
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.link.send({ k: 'gone' });
+    await this.link.close();
+  }
+
+  private receive(message: MeshMessage, from: string): void {
+    switch (message.k) {
+      case 'pub':
+        this.sink?.deliver(message.publication);
+        return;
+      case 'interest':
+        if (message.on) this.remote.add(from, message.interest);
+        else this.remote.remove(from, message.interest);
+        return;
+      case 'hello':
+        this.remote.dropNode(from);
+        if (!this.closed) this.link.send({ k: 'state', interests: [...this.local.values()] }, [from]);
+        return;
+      case 'state':
+        this.remote.dropNode(from);
+        for (const interest of message.interests) this.remote.add(from, interest);
+        return;
+      case 'gone':
+        this.remote.dropNode(from);
+        return;
+    }
+  }
+}

@@ -1,0 +1,59 @@
+import type { Dict } from '../protocol/messages.js';
+import type { MatchPolicy } from '../protocol/uri.js';
+
+/**
+ * What one router node tells the other nodes of its cluster, and hears from them. The router
+ * hands each publication to the backplane once, after local delivery; the backplane hands it to
+ * every other node that announced a matching subscription (routing by interest), and each of
+ * those delivers it to its own subscribers through the broker's ordinary delivery step.
+ *
+ * Each node stays the authority for its own sessions: nothing here moves a session, a
+ * subscription or a subscriber list; only interest summaries and publications cross.
+ * Implementations: in-process (tests), IPC through a parent process (`--workers`).
+ */
+export interface Backplane {
+  /** This node's name in the cluster (unique among the nodes alive at once). */
+  readonly nodeId: string;
+  /** The router's receiving end; called once, before any other method. */
+  attach(sink: BackplaneSink): void;
+  /** The node has (on = true) or no longer has (on = false) a subscription on (realm, uri, match). */
+  announce(interest: Interest, on: boolean): void;
+  /** A publication made on this node, already delivered locally; other nodes get it only if interested. */
+  publish(publication: RemotePublication): void;
+  /** Leaves the cluster: the other nodes forget this node's interests. */
+  close(): Promise<void>;
+}
+
+export interface BackplaneSink {
+  /** A publication from another node, for this node's subscribers. */
+  deliver(publication: RemotePublication): void;
+}
+
+export interface Interest {
+  realm: string;
+  uri: string;
+  match: MatchPolicy;
+}
+
+/**
+ * A publication as it crosses between nodes: the PUBLISH as its node accepted it (authorized,
+ * URI checked) plus what that node decided (publication id, EVENT details with disclosure and
+ * passthru). `options` is the PUBLISH.Options dict, read again by the receiving broker for
+ * exclude/eligible; `publisher` is the publishing session's id, for exclude_me.
+ */
+export interface RemotePublication {
+  realm: string;
+  topic: string;
+  publication: number;
+  publisher: number;
+  options: Dict;
+  details: Dict;
+  args?: unknown[];
+  kwargs?: Dict;
+  payload?: Uint8Array;
+}
+
+/** The key an interest is known by in tables and on the wire. */
+export function interestKey(interest: Interest): string {
+  return `${interest.match}\u0000${interest.realm}\u0000${interest.uri}`;
+}

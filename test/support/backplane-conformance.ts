@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import type { Backplane, Interest, RemotePublication } from '../../src/router/backplane.js';
+
+/** A cluster of backplane nodes as one implementation builds it. */
+export interface ClusterUnderTest {
+  /** A new node (or a node that rejoins under a name it had before). */
+  node(nodeId: string): Promise<Backplane>;
+  /** The node dies without a word; the others must learn it from the implementation. */
+  kill(nodeId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A node with what it received. */
+interface TestNode {
+  backplane: Backplane;
+  received: RemotePublication[];
+}
+
+let probes = 0;
+
+/**
+ * What every backplane must do, run against each implementation. Nothing here waits for a
+ * fixed time: `sync` proves that two nodes have heard each other up to now (links keep order).
+ */
+export function backplaneConformance(name: string, build: () => ClusterUnderTest): void {
+  describe(`backplane conformance: ${name}`, () => {
+    let cluster: ClusterUnderTest;
+    afterEach(() => cluster?.close());
+
+    async function node(nodeId: string): Promise<TestNode> {
+      const backplane = await cluster.node(nodeId);
+      const received: RemotePublication[] = [];
+      backplane.attach({ deliver: (publication) => void received.push(publication) });
+      return { backplane, received };
+    }
+
+    /**
+     * Once this resolves, `from` has seen every interest `to` announced before, and `to` has
+     * received every publication `from` sent before: `to` announces a probe that `from` publishes
+     * to until it arrives (each side's messages to the other arrive in order).
+     */
+    async function sync(from: TestNode, to: TestNode): Promise<void> {
+      const probe: Interest = { realm: 'sync', uri: `probe.${++probes}`, match: 'exact' };
+      to.backplane.announce(probe, true);
+      const arrived = (): boolean => to.received.some((p) => p.realm === 'sync' && p.topic === probe.uri);
+      const deadline = Date.now() + 5_000;
+      while (!arrived()) {
+        assert.ok(Date.now() < deadline, `node ${from.backplane.nodeId} never reached node ${to.backplane.nodeId}`);
+        from.backplane.publish(publication('sync', probe.uri));
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      to.backplane.announce(probe, false);
+      to.received.splice(0, to.received.length, ...to.received.filter((p) => p.realm !== 'sync'));
+    }
+
+    const topics = (n: TestNode): string[] => n.received.map((p) => p.topic);
+
+    it('routes a publication only to the nodes with a matching subscription, once per node', async () => {
+      cluster = build();
+      const [a, b, c] = [await node('a'), await node('b'), await node('c')];
+      b.backplane.announce({ realm: 'r', uri: 'news.sport', match: 'exact' }, true);
+      b.backplane.announce({ realm: 'r', uri: 'news', match: 'prefix' }, true);
+      b.backplane.announce({ realm: 'r', uri: 'news..live', match: 'wildcard' }, true);
+      c.backplane.announce({ realm: 'r', uri: 'weather', match: 'exact' }, true);
+      c.backplane.announce({ realm: 'other', uri: 'news.sport', match: 'exact' }, true);
+      await sync(a, b);
+      await sync(a, c);
+      a.backplane.publish(publication('r', 'news.sport'));
+      a.backplane.publish(publication('r', 'news.tv.live'));
+      a.backplane.publish(publication('r', 'sport'));
+      a.backplane.publish(publication('r', 'weather'));
+      await sync(a, b);
+      await sync(a, c);
+      assert.deepEqual(topics(b), ['news.sport', 'news.tv.live']);
+      assert.deepEqual(topics(c), ['weather']);
+      assert.deepEqual(a.received, []);
+    });
+
+    it('keeps the publisher\'s order and carries every part of a publication unchanged', async () => {
+      cluster = build();
+      const [a, b] = [await node('a'), await node('b')];
+      b.backplane.announce({ realm: 'r', uri: 'seq', match: 'exact' }, true);
+      await sync(a, b);
+      for (let i = 0; i < 200; i++) a.backplane.publish({ ...publication('r', 'seq'), args: [i] });
+      const full: RemotePublication = {
+        realm: 'r', topic: 'seq', publication: 2 ** 53 - 1, publisher: 77, options: { exclude: [1, 2], eligible_authrole: ['x'] },
+        details: { publisher: 77, x: { nested: [true, null] } }, kwargs: { 'k': 'ü' }, payload: new Uint8Array([0, 255, 7]),
+      };
+      a.backplane.publish(full);
+      await sync(a, b);
+      assert.deepEqual(b.received.slice(0, 200).map((p) => p.args![0]), [...Array(200).keys()]);
+      const last = b.received[200]!;
+      assert.deepEqual({ ...last, payload: [...last.payload!] }, { ...full, payload: [0, 255, 7] });
+    });
+
+    it('stops sending to a node once it withdraws its interest', async () => {
+      cluster = build();
+      const [a, b] = [await node('a'), await node('b')];
+      const interest: Interest = { realm: 'r', uri: 't', match: 'exact' };
+      b.backplane.announce(interest, true);
+      await sync(a, b);
+      a.backplane.publish(publication('r', 't'));
+      b.backplane.announce(interest, false);
+      await sync(a, b);
+      a.backplane.publish(publication('r', 't'));
+      await sync(a, b);
+      assert.deepEqual(topics(b), ['t']);
+    });
+
+    it('tells a node that joins later what the others already subscribe to', async () => {
+      cluster = build();
+      const b = await node('b');
+      b.backplane.announce({ realm: 'r', uri: 'early', match: 'exact' }, true);
+      const late = await node('late');
+      await sync(late, b);
+      late.backplane.publish(publication('r', 'early'));
+      await sync(late, b);
+      assert.deepEqual(topics(b), ['early']);
+    });
+
+    it('forgets a node that dies or leaves; a node that rejoins under its old name starts clean', async () => {
+      cluster = build();
+      const [a, b, c] = [await node('a'), await node('b'), await node('c')];
+      b.backplane.announce({ realm: 'r', uri: 't', match: 'exact' }, true);
+      c.backplane.announce({ realm: 'r', uri: 't', match: 'exact' }, true);
+      await sync(a, b);
+      await sync(a, c);
+      await cluster.kill('b');
+      await c.backplane.close();
+      const again = await node('b');
+      await sync(a, again);
+      a.backplane.publish(publication('r', 't'));
+      await sync(a, again);
+      assert.deepEqual(again.received, []);
+      again.backplane.announce({ realm: 'r', uri: 't', match: 'exact' }, true);
+      await sync(a, again);
+      a.backplane.publish(publication('r', 't'));
+      await sync(a, again);
+      assert.deepEqual(topics(again), ['t']);
+      assert.deepEqual(c.received, []);
+    });
+  });
+}
+
+function publication(realm: string, topic: string): RemotePublication {
+  return { realm, topic, publication: 1, publisher: 1, options: {}, details: {} };
+}
