@@ -4,6 +4,7 @@ import { defaultRequestBodyTimeoutMs } from '../config/schema-web-services.js';
 import { defaultOpenHandshakeTimeoutMs } from '../config/schema-websocket.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import { InternalSession } from '../router/internal-session.js';
+import type { Backplane } from '../router/backplane.js';
 import type { Logger } from '../router/log.js';
 import { Router } from '../router/router.js';
 import { NodeAuth } from './auth-wiring.js';
@@ -23,6 +24,8 @@ export interface NodeOptions {
   shutdownGraceMs?: number;
   /** Folder for durable state (the forwarder's outbox). Default: ".junction" in the working directory. */
   dataDir?: string;
+  /** Makes this node one of a cluster (`--workers`); closed after the router shut down. */
+  backplane?: Backplane;
 }
 
 export interface RunningNode {
@@ -69,6 +72,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     })),
     log,
     metrics,
+    backplane: options.backplane,
   });
   auth.attach(router);
   await router.ready(); // the meta API is registered before any client can connect
@@ -105,6 +109,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     await stopComponents(components);
     await auth.close();
     await router.shutdown(0);
+    await options.backplane?.close();
     throw error;
   }
   for (const served of services) log.info(served, 'listening');
@@ -119,6 +124,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
       await auth.close();
       await router.shutdown(options.shutdownGraceMs);
       await Promise.all(listeners.map((listener) => listener.close()));
+      await options.backplane?.close();
       log.info({}, 'stopped');
     })());
 

@@ -3,11 +3,15 @@ import { parseArgs } from 'node:util';
 import { loadStartConfig, type StartConfigSource } from '../config-source.js';
 import type { JunctionConfig } from '../../config/model.js';
 import { createLogger, logLevels, type LogLevel } from '../../node/logger.js';
+import { availableParallelism } from 'node:os';
+import { configForWorker, workerRole } from '../../node/cluster/worker.js';
+import { runWorkers } from '../../node/cluster/workers.js';
 import { startNode } from '../../node/node.js';
 import { refuseArguments } from '../command-line.js';
 import type { CommandIo } from '../io.js';
 
 export const usage = `Usage: junction start [--config FILE | --cbdir DIR] [--host HOST] [--port PORT] [--data-dir DIR] [--log-level LEVEL]
+                      [--workers N|auto]
 
 Runs the router. Without --config or --cbdir it runs the embedded development default:
 realm "realm1", anonymous sessions allowed every action, WebSocket at ws://127.0.0.1:8080/ws,
@@ -15,6 +19,8 @@ and /publish, /call, /lp, /sse, /info, /health, /metrics on the same port.
 --host and --port override the first transport's endpoint. LEVEL: ${logLevels.join(', ')}.
 --data-dir is where durable state lives (the HTTP forwarder's outbox); default: a ".junction"
 folder beside the config file (inside DIR with --cbdir; in the working directory otherwise).
+--workers runs N router processes (auto: one per core; default 1) that share the ports and act
+as one router: see docs/cluster.md.
 `;
 
 interface StartArgs {
@@ -23,6 +29,7 @@ interface StartArgs {
   port?: number;
   dataDir: string;
   logLevel: LogLevel;
+  workers: number;
 }
 
 function readArgs(argv: string[]): StartArgs | string {
@@ -37,6 +44,7 @@ function readArgs(argv: string[]): StartArgs | string {
         port: { type: 'string' },
         'log-level': { type: 'string' },
         'data-dir': { type: 'string' },
+        workers: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -61,7 +69,20 @@ function readArgs(argv: string[]): StartArgs | string {
     : { kind: 'embedded' };
   if (values['data-dir'] !== undefined && values['data-dir'].trim() === '') return '--data-dir must not be empty';
   const dataDir = values['data-dir'] ?? defaultDataDir(source);
-  return { source, host: values.host, port, dataDir, logLevel: level as LogLevel };
+  const workers = readWorkers(values.workers);
+  if (typeof workers === 'string') return workers;
+  return { source, host: values.host, port, dataDir, logLevel: level as LogLevel, workers };
+}
+
+/** Beyond this many workers per machine something is surely mistyped. */
+const maxWorkers = 256;
+
+function readWorkers(value: string | undefined): number | string {
+  if (value === undefined) return 1;
+  if (value === 'auto') return availableParallelism();
+  const count = Number(value);
+  if (!/^\d+$/.test(value) || count < 1 || count > maxWorkers) return `--workers must be "auto" or an integer from 1 to ${maxWorkers}, got "${value}"`;
+  return count;
 }
 
 /** Durable state lives beside the configuration it belongs to. */
@@ -92,17 +113,22 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     io.stderr(loaded.report);
     return 1;
   }
-  const config = loaded.config;
-  applyOverrides(config, args);
-  const log = createLogger(args.logLevel);
-  if (args.source.kind === 'embedded') {
-    log.warn({}, 'running the embedded development default: anonymous sessions may do everything on realm "realm1"; use --config for production');
+  applyOverrides(loaded.config, args);
+  const worker = workerRole();
+  const log = worker ? createLogger(args.logLevel).child({ node: worker.nodeId }) : createLogger(args.logLevel);
+  // The parent of --workers (or the only process) says these once; its workers do not repeat them.
+  if (!worker) {
+    if (args.source.kind === 'embedded') {
+      log.warn({}, 'running the embedded development default: anonymous sessions may do everything on realm "realm1"; use --config for production');
+    }
+    for (const notice of loaded.config.notices) log.info({}, notice);
+    if (args.workers > 1) return runWorkers({ count: args.workers, log });
   }
-  for (const notice of config.notices) log.info({}, notice);
+  const config = worker ? configForWorker(loaded.config, worker.nodeId) : loaded.config;
 
   let node;
   try {
-    node = await startNode(config, { log, dataDir: args.dataDir });
+    node = await startNode(config, { log, dataDir: args.dataDir, backplane: worker?.backplane });
   } catch (error) {
     const err = error as NodeJS.ErrnoException & { address?: string; port?: number };
     const reason = err.code === 'EADDRINUSE' ? `port ${err.port} on ${err.address} is already in use`
@@ -113,6 +139,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     io.stderr(`junction start: cannot start: ${reason}\n`);
     return 1;
   }
+  worker?.ready();
 
   return new Promise<number>((resolve) => {
     const shutdown = (signal: string): void => {
@@ -122,11 +149,12 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
       node.stop().then(() => resolve(0), (error: unknown) => {
         log.error({ err: error }, 'error during shutdown');
         resolve(1);
-      });
+      }).finally(() => worker?.leave());
     };
     const onInt = (): void => shutdown('SIGINT');
     const onTerm = (): void => shutdown('SIGTERM');
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
+    worker?.onOrphaned(() => shutdown('parent process gone'));
   });
 }

@@ -1,0 +1,45 @@
+import cluster from 'node:cluster';
+import type { JunctionConfig } from '../../config/model.js';
+import { MeshBackplane } from '../../router/backplane-mesh.js';
+import { ipcLink, type ParentChannel } from './ipc-link.js';
+import { nodeIdVariable, type WorkerToParent } from './ipc-messages.js';
+import { workerNodeId } from './workers.js';
+
+/** This process's part in `--workers`: its node name and backplane, or undefined when it runs alone. */
+export interface WorkerRole {
+  nodeId: string;
+  backplane: MeshBackplane;
+  /** Tells the parent this worker serves (its listeners are bound). */
+  ready(): void;
+  /** Called once if the parent goes away: a worker never outlives it. */
+  onOrphaned(handler: () => void): void;
+  /** The worker has stopped: closing the channel to the parent lets the process exit. */
+  leave(): void;
+}
+
+export function workerRole(): WorkerRole | undefined {
+  const nodeId = process.env[nodeIdVariable];
+  if (!cluster.isWorker || nodeId === undefined) return undefined;
+  const channel = process as unknown as ParentChannel;
+  let orphaned: (() => void) | undefined;
+  return {
+    nodeId,
+    backplane: new MeshBackplane(nodeId, ipcLink(channel)),
+    ready: () => channel.send({ junction: 'ready' } satisfies WorkerToParent),
+    onOrphaned: (handler) => void process.once('disconnect', (orphaned = handler)),
+    leave: () => {
+      if (orphaned) process.off('disconnect', orphaned);
+      if (process.connected) process.disconnect();
+    },
+  };
+}
+
+/**
+ * What a worker runs of the config. A forwarder POSTs each event it receives to the app; as every
+ * worker receives every publication, it runs in the first worker only, which delivers each event
+ * once. Other components (REST callees, programs) serve calls and run in every worker.
+ */
+export function configForWorker(config: JunctionConfig, nodeId: string): JunctionConfig {
+  if (nodeId === workerNodeId(1)) return config;
+  return { ...config, components: config.components.filter((component) => component.kind !== 'forwarder') };
+}

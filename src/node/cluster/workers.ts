@@ -1,0 +1,97 @@
+import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from '../../router/log.js';
+import { isJunctionMessage, nodeIdVariable } from './ipc-messages.js';
+import { IpcRelay } from './ipc-relay.js';
+
+export interface WorkersOptions {
+  count: number;
+  log: Logger;
+  /** Wait before a worker that died is started again (a crash loop costs one start per delay). */
+  restartDelayMs?: number;
+  /** How long the workers have to stop after SIGTERM before they are killed. */
+  stopTimeoutMs?: number;
+}
+
+/** The node name of worker `index` (1-based): w1, w2, ... A restarted worker takes its predecessor's name and starts clean. */
+export function workerNodeId(index: number): string {
+  return `w${index}`;
+}
+
+/**
+ * The parent of `junction start --workers N`: forks N workers that run the same command, share
+ * the configured ports (node:cluster hands each connection to one of them) and reach each other
+ * through this process (IpcRelay). A worker that dies after it started serving is started again;
+ * the others forget its subscriptions at once. If one fails before it serves (a bad port, a
+ * config error), all are stopped: the same failure would repeat. Resolves to the exit code.
+ */
+export function runWorkers(options: WorkersOptions): Promise<number> {
+  const { count, log } = options;
+  const restartDelayMs = options.restartDelayMs ?? 1_000;
+  const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+  // Payloads may hold bytes: the structured-clone serialization carries them as they are.
+  cluster.setupPrimary({ serialization: 'advanced' });
+  const relay = new IpcRelay();
+  const workers = new Map<string, Worker>();
+  let stopping = false;
+  let exitCode = 0;
+  let finish!: (code: number) => void;
+  const finished = new Promise<number>((resolve) => (finish = resolve));
+
+  const stopAll = (code: number): void => {
+    if (stopping) return;
+    stopping = true;
+    exitCode = code;
+    if (workers.size === 0) return finish(exitCode);
+    for (const worker of workers.values()) worker.process.kill('SIGTERM');
+    const timer = setTimeout(() => {
+      for (const worker of workers.values()) worker.process.kill('SIGKILL');
+    }, stopTimeoutMs);
+    timer.unref();
+  };
+
+  const start = (index: number): void => {
+    const nodeId = workerNodeId(index);
+    const worker = cluster.fork({ [nodeIdVariable]: nodeId });
+    workers.set(nodeId, worker);
+    relay.add(nodeId, worker);
+    let serving = false;
+    worker.on('message', (message: unknown) => {
+      if (!isJunctionMessage(message, 'ready')) return;
+      serving = true;
+      log.info({ node: nodeId, pid: worker.process.pid }, 'worker serving');
+    });
+    worker.on('exit', (code, signal) => {
+      workers.delete(nodeId);
+      relay.remove(nodeId);
+      if (stopping) {
+        if (workers.size === 0) finish(exitCode);
+        return;
+      }
+      if (!serving) {
+        log.error({ node: nodeId, code, signal }, 'worker exited before it was serving; stopping every worker');
+        return stopAll(1);
+      }
+      log.warn({ node: nodeId, code, signal, restartInMs: restartDelayMs },
+        'worker died; the other workers dropped its subscriptions; starting it again');
+      setTimeout(() => {
+        if (!stopping) start(index);
+      }, restartDelayMs).unref();
+    });
+  };
+
+  log.info({ workers: count }, 'starting workers');
+  for (let index = 1; index <= count; index++) start(index);
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log.info({ signal }, 'signal received; stopping the workers');
+    stopAll(0);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return finished.then((code) => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    log.info({ code }, 'workers stopped');
+    return code;
+  });
+}

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { openConnection, autobahnSerializer, type OpenSession, type SerializerName } from '../support/autobahn.js';
+import { freePort, RunningJunction } from '../support/cli.js';
+import { waitFor } from '../support/wait.js';
+
+const running: RunningJunction[] = [];
+const clients: OpenSession[] = [];
+after(async () => {
+  await Promise.all(clients.map((client) => client.close()));
+  running.forEach((junction) => junction.kill());
+});
+
+interface Client extends OpenSession {
+  node: string;
+  /** args[0] of every event received on "e2e.fan". */
+  received: unknown[];
+}
+
+async function connect(url: string, serializer: SerializerName): Promise<Client> {
+  const opened = await openConnection({ url, realm: 'realm1', serializers: [autobahnSerializer(serializer)] },
+    (reason) => new Error(`connection failed: ${reason}`));
+  clients.push(opened);
+  const node = String((opened.details as Record<string, unknown>).x_junction_node);
+  const received: unknown[] = [];
+  await opened.session.subscribe('e2e.fan', (args: unknown[]) => void received.push(args[0]));
+  return { ...opened, node, received };
+}
+
+/** Connects until clients have landed on each of `nodes` (the OS spreads connections; bounded). */
+async function spread(url: string, nodes: string[]): Promise<Client[]> {
+  const serializers: SerializerName[] = ['json', 'msgpack', 'cbor'];
+  const connected: Client[] = [];
+  for (let i = 0; i < 24 && !nodes.every((node) => connected.some((client) => client.node === node)); i++) {
+    connected.push(await connect(url, serializers[i % serializers.length]!));
+  }
+  for (const node of nodes) assert.ok(connected.some((client) => client.node === node), `no client landed on worker ${node}`);
+  return connected;
+}
+
+/**
+ * Publishes markers until every subscriber has one: subscriptions travel between workers
+ * asynchronously, and once a marker arrived everywhere every worker knows every subscriber.
+ */
+async function untilEveryoneHears(publisher: Client, subscribers: Client[], marker: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!subscribers.every((client) => client.received.includes(marker))) {
+    assert.ok(Date.now() < deadline, `not every subscriber heard "${marker}"`);
+    await publisher.session.publish('e2e.fan', [marker], {}, { acknowledge: true, exclude_me: false });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const numbered = (client: Client): unknown[] => client.received.filter((value) => typeof value === 'number');
+
+describe('junction start --workers 2', () => {
+  it('serves one port from two workers that act as one router; a worker killed is restarted and forgotten', async () => {
+    const port = await freePort();
+    const junction = RunningJunction.start(['--host', '127.0.0.1', '--port', String(port), '--workers', '2']);
+    running.push(junction);
+    for (const node of ['w1', 'w2']) await junction.waitForLine((line) => line.msg === 'worker serving' && line.node === node, 20_000);
+    const url = `ws://127.0.0.1:${port}/ws`;
+
+    const everyone = await spread(url, ['w1', 'w2']);
+    const publisher = everyone[0]!;
+    await untilEveryoneHears(publisher, everyone, 'ready');
+    for (let i = 0; i < 50; i++) await publisher.session.publish('e2e.fan', [i], {}, { exclude_me: false, acknowledge: i % 10 === 9 });
+    await untilEveryoneHears(publisher, everyone, 'end');
+    for (const client of everyone) {
+      assert.deepEqual(numbered(client), [...Array(50).keys()], `client on ${client.node}: every event exactly once, in order`);
+    }
+
+    // A worker dies: its clients lose their connection, it is started again, and the cluster carries on.
+    const victim = publisher.node === 'w1' ? 'w2' : 'w1';
+    const serving = await junction.waitForLine((line) => line.msg === 'worker serving' && line.node === victim);
+    const dying = everyone.filter((client) => client.node === victim);
+    process.kill(Number(serving.pid), 'SIGKILL');
+    await Promise.all(dying.map((client) => client.closed));
+    await junction.waitForLine((line) => line.msg.startsWith('worker died') && line.node === victim);
+    await waitFor(() => junction.lines.filter((line) => line.msg === 'worker serving' && line.node === victim).length === 2,
+      `worker ${victim} serving again`, 20_000);
+    const survivors = everyone.filter((client) => client.node !== victim);
+    const newcomers = await spread(url, [victim]);
+    const listeners = [...survivors, ...newcomers.filter((client) => client.node === victim)];
+    for (const client of listeners) client.received.length = 0;
+    await untilEveryoneHears(publisher, listeners, 'again');
+    await publisher.session.publish('e2e.fan', [1], {}, { exclude_me: false, acknowledge: true });
+    await untilEveryoneHears(publisher, listeners, 'end again');
+    for (const client of listeners) assert.deepEqual(numbered(client), [1], `client on ${client.node} after the restart`);
+
+    junction.child.kill('SIGTERM');
+    assert.equal(await junction.exited, 0);
+    await junction.waitForLine((line) => line.msg === 'workers stopped');
+  });
+
+  it('refuses a bad --workers value', async () => {
+    const junction = RunningJunction.start(['--workers', '0']);
+    running.push(junction);
+    assert.equal(await junction.exited, 2);
+    assert.match(junction.stderr, /--workers must be "auto" or an integer from 1 to 256, got "0"/);
+  });
+});
