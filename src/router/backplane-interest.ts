@@ -51,6 +51,11 @@ export class RemoteInterests {
     return found;
   }
 
+  /** The nodes holding the pattern that matches `uri` best (exact, else longest prefix, else wildcard). */
+  bestNodes(realm: string, uri: string): Set<string> | undefined {
+    return this.realms.get(realm)?.best(uri);
+  }
+
   /** The nodes known to have announced anything. */
   nodes(): IterableIterator<string> {
     return this.byNode.keys();

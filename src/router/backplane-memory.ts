@@ -1,3 +1,4 @@
+import { ClaimTable } from './backplane-claims.js';
 import { MeshBackplane, type MeshLink, type MeshMessage } from './backplane-mesh.js';
 
 type Receiver = (message: MeshMessage, from: string) => void;
@@ -8,6 +9,7 @@ type Receiver = (message: MeshMessage, from: string) => void;
  */
 export class MemoryHub {
   private readonly receivers = new Map<string, Receiver | undefined>();
+  private readonly claims = new ClaimTable();
 
   /** A new node on this hub. */
   node(nodeId: string): MeshBackplane {
@@ -17,6 +19,7 @@ export class MemoryHub {
   /** A node dies without a word: the others hear `gone` on its behalf, as a parent process would say it. */
   kill(nodeId: string): void {
     if (!this.receivers.delete(nodeId)) return;
+    this.claims.dropNode(nodeId);
     this.route({ k: 'gone' }, nodeId, undefined);
   }
 
@@ -28,7 +31,12 @@ export class MemoryHub {
         if (this.receivers.has(nodeId)) this.route(message, nodeId, to);
       },
       onMessage: (receive) => void this.receivers.set(nodeId, receive),
-      close: async () => void this.receivers.delete(nodeId),
+      claim: async (key, invoke) => this.claims.claim(nodeId, key, invoke),
+      release: (key) => this.claims.release(nodeId, key),
+      close: async () => {
+        this.receivers.delete(nodeId);
+        this.claims.dropNode(nodeId);
+      },
     };
   }
 

@@ -1,14 +1,20 @@
 import { RemoteInterests } from './backplane-interest.js';
-import { interestKey, type Backplane, type BackplaneSink, type Interest, type RemotePublication } from './backplane.js';
+import {
+  interestKey, type Backplane, type BackplaneSink, type CallTraffic, type ClaimAnswer, type Interest, type RemotePublication,
+} from './backplane.js';
+import type { InvocationPolicy } from './options.js';
 
 /** What nodes of a mesh say to each other. */
 export type MeshMessage =
   /** A node (re)joined and starts clean: forget what it said before, and tell it your interests. */
   | { k: 'hello' }
-  /** Every interest of the sender, in answer to its peer's hello. */
-  | { k: 'state'; interests: Interest[] }
+  /** Every interest and registration of the sender, in answer to its peer's hello. */
+  | { k: 'state'; interests: Interest[]; procedures: Interest[] }
   | { k: 'interest'; interest: Interest; on: boolean }
   | { k: 'pub'; publication: RemotePublication }
+  /** The sender holds (or no longer holds) a registration of this procedure. */
+  | { k: 'procedure'; procedure: Interest; on: boolean }
+  | { k: 'rpc'; traffic: CallTraffic }
   /** The sender left, or (said by the link on its behalf) died. */
   | { k: 'gone' };
 
@@ -20,6 +26,9 @@ export interface MeshLink {
   /** To the named nodes, or to every other node when `to` is undefined. */
   send(message: MeshMessage, to?: readonly string[]): void;
   onMessage(receive: (message: MeshMessage, from: string) => void): void;
+  /** Asks the link's one authority (the IPC parent, the hub) for a procedure key; see ClaimTable. */
+  claim(key: string, invoke: InvocationPolicy): Promise<ClaimAnswer>;
+  release(key: string): void;
   close(): Promise<void>;
 }
 
@@ -32,6 +41,8 @@ export class MeshBackplane implements Backplane {
   private sink: BackplaneSink | undefined;
   private readonly local = new Map<string, Interest>();
   private readonly remote = new RemoteInterests();
+  private readonly localProcedures = new Map<string, Interest>();
+  private readonly remoteProcedures = new RemoteInterests();
   private closed = false;
 
   constructor(readonly nodeId: string, private readonly link: MeshLink) {
@@ -56,6 +67,33 @@ export class MeshBackplane implements Backplane {
     if (nodes.size > 0) this.link.send({ k: 'pub', publication }, [...nodes]);
   }
 
+  async claimProcedure(procedure: Interest, invoke: InvocationPolicy): Promise<ClaimAnswer> {
+    if (this.closed) return { ok: true }; // shutting down: this node is on its own
+    const key = interestKey(procedure);
+    const answer = await this.link.claim(key, invoke);
+    if (answer.ok && !this.localProcedures.has(key)) {
+      this.localProcedures.set(key, procedure);
+      this.link.send({ k: 'procedure', procedure, on: true });
+    }
+    return answer;
+  }
+
+  releaseProcedure(procedure: Interest): void {
+    const key = interestKey(procedure);
+    if (!this.localProcedures.delete(key) || this.closed) return;
+    this.link.release(key);
+    this.link.send({ k: 'procedure', procedure, on: false });
+  }
+
+  calleeNodes(realm: string, procedure: string): readonly string[] {
+    const nodes = this.remoteProcedures.bestNodes(realm, procedure);
+    return nodes ? [...nodes] : [];
+  }
+
+  sendCall(node: string, traffic: CallTraffic): void {
+    if (!this.closed) this.link.send({ k: 'rpc', traffic }, [node]);
+  }
+
   /** The other nodes this one knows to be interested in something. */
   peers(): string[] {
     return [...this.remote.nodes()];
@@ -68,25 +106,43 @@ export class MeshBackplane implements Backplane {
     await this.link.close();
   }
 
+  /** A node left, died, or came back under its name with nothing: nothing of its earlier life stays. */
+  private forget(node: string): void {
+    this.remote.dropNode(node);
+    this.remoteProcedures.dropNode(node);
+    this.sink?.nodeGone(node);
+  }
+
   private receive(message: MeshMessage, from: string): void {
     switch (message.k) {
       case 'pub':
         this.sink?.deliver(message.publication);
+        return;
+      case 'rpc':
+        this.sink?.callTraffic(from, message.traffic);
+        return;
+      case 'procedure':
+        if (message.on) this.remoteProcedures.add(from, message.procedure);
+        else this.remoteProcedures.remove(from, message.procedure);
         return;
       case 'interest':
         if (message.on) this.remote.add(from, message.interest);
         else this.remote.remove(from, message.interest);
         return;
       case 'hello':
-        this.remote.dropNode(from);
-        if (!this.closed) this.link.send({ k: 'state', interests: [...this.local.values()] }, [from]);
+        this.forget(from);
+        if (!this.closed) {
+          this.link.send({ k: 'state', interests: [...this.local.values()], procedures: [...this.localProcedures.values()] }, [from]);
+        }
         return;
       case 'state':
         this.remote.dropNode(from);
+        this.remoteProcedures.dropNode(from);
         for (const interest of message.interests) this.remote.add(from, interest);
+        for (const procedure of message.procedures) this.remoteProcedures.add(from, procedure);
         return;
       case 'gone':
-        this.remote.dropNode(from);
+        this.forget(from);
         return;
     }
   }

@@ -1,5 +1,6 @@
-import type { Dict } from '../protocol/messages.js';
+import type { Call, Cancel, Dict, ErrorMessage, Result } from '../protocol/messages.js';
 import type { MatchPolicy } from '../protocol/uri.js';
+import type { InvocationPolicy } from './options.js';
 
 /**
  * What one router node tells the other nodes of its cluster, and hears from them. The router
@@ -20,6 +21,22 @@ export interface Backplane {
   announce(interest: Interest, on: boolean): void;
   /** A publication made on this node, already delivered locally; other nodes get it only if interested. */
   publish(publication: RemotePublication): void;
+
+  // ---- RPC: a summary of each registration per node; the node that holds the callee runs the call ----
+
+  /**
+   * Claims the right for this node to hold a registration of (realm, uri, match) under `invoke`,
+   * atomically across the cluster: a `single` one is refused if any node holds it, a shared one
+   * if a node holds it under another policy. A successful claim is announced to the other nodes
+   * (for routing calls) until it is released.
+   */
+  claimProcedure(procedure: Interest, invoke: InvocationPolicy): Promise<ClaimAnswer>;
+  /** This node no longer holds a registration of (realm, uri, match). */
+  releaseProcedure(procedure: Interest): void;
+  /** The other nodes holding the registration a call to `procedure` matches best; empty if none. */
+  calleeNodes(realm: string, procedure: string): readonly string[];
+  /** Call traffic for one node (a forwarded CALL, CANCEL, a caller gone, a reply). */
+  sendCall(node: string, traffic: CallTraffic): void;
   /** Leaves the cluster: the other nodes forget this node's interests. */
   close(): Promise<void>;
 }
@@ -27,7 +44,31 @@ export interface Backplane {
 export interface BackplaneSink {
   /** A publication from another node, for this node's subscribers. */
   deliver(publication: RemotePublication): void;
+  /** Call traffic from another node. */
+  callTraffic(from: string, traffic: CallTraffic): void;
+  /** A node left or died: calls it was part of must end. */
+  nodeGone(node: string): void;
 }
+
+export type ClaimAnswer = { ok: true } | { ok: false; heldAs: InvocationPolicy };
+
+/** Who makes a call, as the callee's node needs to know (disclosure, a stand-in caller session). */
+export interface CallerFacts {
+  session: number;
+  authid: string;
+  authrole: string;
+}
+
+/**
+ * RPC between two nodes. The caller's node sends `call` (each chunk of a progressive call too),
+ * `cancel` and `callerGone`; the callee's node answers with `reply` (RESULT, progressive or final,
+ * or ERROR) carrying the caller's own request id.
+ */
+export type CallTraffic =
+  | { k: 'call'; realm: string; caller: CallerFacts; message: Call; disclose: boolean }
+  | { k: 'cancel'; realm: string; caller: number; message: Cancel }
+  | { k: 'callerGone'; realm: string; caller: number }
+  | { k: 'reply'; realm: string; caller: number; message: Result | ErrorMessage };
 
 export interface Interest {
   realm: string;

@@ -210,7 +210,7 @@ export class Realm {
           return session.sendError(MessageType.REGISTER, message.request, ErrorUri.notAuthorized,
             notAuthorized(session, 'register', message.procedure));
         }
-        this.dealer.register(session, message.request, message.procedure, options);
+        return this.dealer.register(session, message.request, message.procedure, options);
       });
     });
   }
@@ -263,7 +263,8 @@ export class Realm {
   }
 
   /** Asks the authorizer; calls `then` synchronously when it answers synchronously. An authorizer failure denies. */
-  private authorized(session: Session, action: Action, uri: string, options: Dict, then: (decision: Decision) => void): Promise<void> | void {
+  private authorized(session: Session, action: Action, uri: string, options: Dict,
+    then: (decision: Decision) => Promise<void> | void): Promise<void> | void {
     // The router's own sessions (meta API, bridges) act for the router: roles do not apply to them.
     if (session.trusted) return then(trustedDecision);
     let answer: Decision | Promise<Decision>;
@@ -279,10 +280,10 @@ export class Realm {
     );
   }
 
-  private decide(session: Session, action: Action, decision: Decision, then: (decision: Decision) => void): void {
+  private decide(session: Session, action: Action, decision: Decision, then: (decision: Decision) => Promise<void> | void): Promise<void> | void {
     if (session.state === 'closed') return;
     if (!decision.allow && action !== 'publish') this.metrics.authorizationDenied.inc({ action });
-    then(decision);
+    return then(decision);
   }
 
   private failClosed(session: Session, action: Action, uri: string, error: unknown): Decision {

@@ -1,5 +1,6 @@
 import { ErrorUri } from '../protocol/errors.js';
 import type { Backplane } from './backplane.js';
+import { RemoteCalls } from './backplane-calls.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import { realClock, type Clock } from './dealer/dealer.js';
 import type { AuthGate } from './hooks.js';
@@ -78,11 +79,28 @@ export class Router implements SessionHost {
     const backplane = options.backplane;
     this.backplane = backplane;
     this.nodeId = backplane?.nodeId;
-    backplane?.attach({ deliver: (publication) => this.realms.get(publication.realm)?.broker.receiveRemote(publication) });
     for (const settings of options.realms) {
       this.realms.set(settings.name, new Realm(settings, this.metrics, this.log.child({ realm: settings.name }), this.clock, backplane));
     }
+    if (backplane) this.joinCluster(backplane);
     this.services = this.startServices();
+  }
+
+  /** Publications and calls from other nodes reach each realm's broker and dealer. */
+  private joinCluster(backplane: Backplane): void {
+    const calls = new Map<string, RemoteCalls>();
+    for (const realm of this.realms.values()) {
+      const remote = new RemoteCalls(realm, backplane, this);
+      realm.dealer.joinCluster(remote);
+      calls.set(realm.name, remote);
+    }
+    backplane.attach({
+      deliver: (publication) => this.realms.get(publication.realm)?.broker.receiveRemote(publication),
+      callTraffic: (from, traffic) => calls.get(traffic.realm)?.receive(from, traffic),
+      nodeGone: (node) => {
+        for (const remote of calls.values()) remote.nodeGone(node);
+      },
+    });
   }
 
   /** Resolves once the router's own services (the meta API of each realm that has it) are serving. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import type { Backplane, Interest, RemotePublication } from '../../src/router/backplane.js';
+import type { Backplane, CallTraffic, Interest, RemotePublication } from '../../src/router/backplane.js';
+import { MessageType } from '../../src/protocol/codes.js';
 
 /** A cluster of backplane nodes as one implementation builds it. */
 export interface ClusterUnderTest {
@@ -15,6 +16,8 @@ export interface ClusterUnderTest {
 interface TestNode {
   backplane: Backplane;
   received: RemotePublication[];
+  traffic: { from: string; traffic: CallTraffic }[];
+  gone: string[];
 }
 
 let probes = 0;
@@ -30,9 +33,13 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
 
     async function node(nodeId: string): Promise<TestNode> {
       const backplane = await cluster.node(nodeId);
-      const received: RemotePublication[] = [];
-      backplane.attach({ deliver: (publication) => void received.push(publication) });
-      return { backplane, received };
+      const node: TestNode = { backplane, received: [], traffic: [], gone: [] };
+      backplane.attach({
+        deliver: (publication) => void node.received.push(publication),
+        callTraffic: (from, traffic) => void node.traffic.push({ from, traffic }),
+        nodeGone: (gone) => void node.gone.push(gone),
+      });
+      return node;
     }
 
     /**
@@ -139,6 +146,57 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
       await sync(a, again);
       assert.deepEqual(topics(again), ['t']);
       assert.deepEqual(c.received, []);
+      assert.ok(a.gone.includes('b') && a.gone.includes('c'), 'the sink hears of nodes that died or left');
+    });
+
+    it('claims procedures atomically: single is unique cluster-wide, shared ones share one policy', async () => {
+      cluster = build();
+      const [a, b] = [await node('a'), await node('b')];
+      const add: Interest = { realm: 'r', uri: 'com.add', match: 'exact' };
+      const [first, second] = await Promise.all([a.backplane.claimProcedure(add, 'single'), b.backplane.claimProcedure(add, 'single')]);
+      assert.equal([first, second].filter((answer) => answer.ok).length, 1, 'exactly one of two racing claims wins');
+      const loser = first.ok ? b : a;
+      const winner = first.ok ? a : b;
+      assert.deepEqual(first.ok ? second : first, { ok: false, heldAs: 'single' });
+      const shared: Interest = { realm: 'r', uri: 'com.shared', match: 'exact' };
+      assert.deepEqual(await a.backplane.claimProcedure(shared, 'roundrobin'), { ok: true });
+      assert.deepEqual(await b.backplane.claimProcedure(shared, 'roundrobin'), { ok: true });
+      assert.deepEqual(await b.backplane.claimProcedure({ ...shared, uri: 'com.shared' }, 'random'), { ok: false, heldAs: 'roundrobin' });
+      assert.deepEqual(await b.backplane.claimProcedure({ ...shared, match: 'prefix' }, 'single'), { ok: true }, 'another match policy is another procedure');
+      winner.backplane.releaseProcedure(add);
+      assert.deepEqual(await loser.backplane.claimProcedure(add, 'single'), { ok: true }, 'a released procedure can be claimed');
+      await cluster.kill(loser.backplane.nodeId);
+      assert.deepEqual(await winner.backplane.claimProcedure(add, 'single'), { ok: true }, 'a dead node\'s claims are freed');
+    });
+
+    it('tells every node which nodes hold the best match for a call, and carries call traffic point to point in order', async () => {
+      cluster = build();
+      const [a, b, c] = [await node('a'), await node('b'), await node('c')];
+      await b.backplane.claimProcedure({ realm: 'r', uri: 'com.math', match: 'prefix' }, 'single');
+      await c.backplane.claimProcedure({ realm: 'r', uri: 'com.math.add', match: 'exact' }, 'roundrobin');
+      await b.backplane.claimProcedure({ realm: 'r', uri: 'com.math.add', match: 'exact' }, 'roundrobin');
+      await sync(a, b);
+      await sync(a, c);
+      assert.deepEqual([...a.backplane.calleeNodes('r', 'com.math.add')].sort(), ['b', 'c']);
+      assert.deepEqual(a.backplane.calleeNodes('r', 'com.math.mul'), ['b']);
+      assert.deepEqual(a.backplane.calleeNodes('r', 'com.other'), []);
+      assert.deepEqual(a.backplane.calleeNodes('elsewhere', 'com.math.add'), []);
+      for (let i = 1; i <= 20; i++) {
+        a.backplane.sendCall('b', {
+          k: 'call', realm: 'r', caller: { session: 5, authid: 'x', authrole: 'y' }, disclose: false,
+          message: { type: MessageType.CALL, request: i, options: {}, procedure: 'com.math.add', args: [i] },
+        });
+      }
+      await sync(a, b);
+      assert.deepEqual(b.traffic.map(({ from, traffic }) => traffic.k === 'call' && `${from}:${traffic.message.request}`),
+        [...Array(20).keys()].map((i) => `a:${i + 1}`));
+      assert.deepEqual(c.traffic, []);
+      b.backplane.releaseProcedure({ realm: 'r', uri: 'com.math.add', match: 'exact' });
+      await sync(a, b);
+      assert.deepEqual(a.backplane.calleeNodes('r', 'com.math.add'), ['c']);
+      await cluster.kill('c');
+      await sync(a, b);
+      assert.deepEqual(a.backplane.calleeNodes('r', 'com.math.add'), ['b'], 'with c gone, b\'s prefix registration is the best match');
     });
   });
 }

@@ -1,4 +1,6 @@
+import type { ClaimAnswer } from '../../router/backplane.js';
 import type { MeshMessage } from '../../router/backplane-mesh.js';
+import type { InvocationPolicy } from '../../router/options.js';
 
 /**
  * What a worker and its parent say over the IPC channel. Every message carries the `junction`
@@ -7,9 +9,14 @@ import type { MeshMessage } from '../../router/backplane-mesh.js';
 export type WorkerToParent =
   | { junction: 'mesh'; message: MeshMessage; to?: readonly string[] }
   /** The worker serves: its listeners are bound. */
-  | { junction: 'ready' };
+  | { junction: 'ready' }
+  /** The parent keeps the cluster's claims on procedures: one answer per claim, in order. */
+  | { junction: 'claim'; id: number; key: string; invoke: InvocationPolicy }
+  | { junction: 'release'; key: string };
 
-export type ParentToWorker = { junction: 'mesh'; message: MeshMessage; from: string };
+export type ParentToWorker =
+  | { junction: 'mesh'; message: MeshMessage; from: string }
+  | { junction: 'claimed'; id: number; answer: ClaimAnswer };
 
 /** The environment variable through which the parent names each worker's node. */
 export const nodeIdVariable = 'JUNCTION_NODE_ID';

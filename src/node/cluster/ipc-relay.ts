@@ -1,3 +1,4 @@
+import { ClaimTable } from '../../router/backplane-claims.js';
 import { isJunctionMessage, type ParentToWorker, type WorkerToParent } from './ipc-messages.js';
 
 /** The parent's end of one worker's IPC channel: a cluster Worker, or a stand-in in tests. */
@@ -10,15 +11,22 @@ export interface WorkerChannel {
 /**
  * The parent's part in the IPC backplane: it relays each worker's mesh messages to the workers
  * they name (or to all others), in the order received, and says `gone` for a worker that exits,
- * so no worker keeps routing to a dead one. It holds no routing state of its own.
+ * so no worker keeps routing to a dead one. It holds no routing state of its own, only the
+ * claims on procedures (which must be atomic, so one process decides them).
  */
 export class IpcRelay {
   private readonly workers = new Map<string, { channel: WorkerChannel; listener: (message: unknown) => void }>();
+  private readonly claims = new ClaimTable();
 
   add(nodeId: string, channel: WorkerChannel): void {
     if (this.workers.has(nodeId)) throw new Error(`worker node "${nodeId}" is already relayed`);
     const listener = (raw: unknown): void => {
       if (isJunctionMessage<Extract<WorkerToParent, { junction: 'mesh' }>>(raw, 'mesh')) this.relay(nodeId, raw);
+      else if (isJunctionMessage<Extract<WorkerToParent, { junction: 'claim' }>>(raw, 'claim')) {
+        trySend(channel, { junction: 'claimed', id: raw.id, answer: this.claims.claim(nodeId, raw.key, raw.invoke) });
+      } else if (isJunctionMessage<Extract<WorkerToParent, { junction: 'release' }>>(raw, 'release')) {
+        this.claims.release(nodeId, raw.key);
+      }
     };
     channel.on('message', listener);
     this.workers.set(nodeId, { channel, listener });
@@ -30,6 +38,7 @@ export class IpcRelay {
     if (!worker) return;
     worker.channel.off('message', worker.listener);
     this.workers.delete(nodeId);
+    this.claims.dropNode(nodeId);
     this.relay(nodeId, { junction: 'mesh', message: { k: 'gone' } });
   }
 

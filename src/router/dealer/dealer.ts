@@ -13,6 +13,7 @@ import type { Session } from '../session.js';
 import { limitMessage, underLimit } from '../limits/session-limits.js';
 import { InvocationTable, type PendingCall } from './invocation-table.js';
 import { pickCallee, type Registration } from './registration.js';
+import type { RemoteCalls } from '../backplane-calls.js';
 
 /** Timers and time are injected so that tests of timeouts and rates need no waiting. */
 export interface Clock {
@@ -58,6 +59,8 @@ export class Dealer {
   private readonly byId = new Map<number, Registration>();
   private readonly bySession = new Map<Session, Set<Registration>>();
   private readonly calls = new InvocationTable();
+  /** Set when the router is one node of a cluster. */
+  private remote: RemoteCalls | undefined;
 
   private readonly callCounter: BoundCounter;
 
@@ -71,7 +74,31 @@ export class Dealer {
     this.callCounter = metrics.calls.bind({ realm: realmName });
   }
 
-  register(session: Session, request: number, procedure: string, options: RegisterOptions): void {
+  /** Makes this dealer one of a cluster's: clients' registrations are claimed cluster-wide, calls cross nodes. */
+  joinCluster(remote: RemoteCalls): void {
+    this.remote = remote;
+  }
+
+  register(session: Session, request: number, procedure: string, options: RegisterOptions): Promise<void> | void {
+    const remote = this.remote;
+    // A client's new registration is claimed across the cluster first (single is unique cluster-wide).
+    // The router's own and bridge sessions (every node runs the same ones) register on their node only.
+    if (!remote || !session.limited || this.table.get(procedure, options.match)) return this.registerHere(session, request, procedure, options);
+    return remote.claim(procedure, options.match, options.invoke).then((answer) => {
+      if (!answer.ok) {
+        if (session.state === 'closed') return;
+        const uri = answer.heldAs === options.invoke ? ErrorUri.procedureAlreadyExists : ErrorUri.procedureExistsWithDifferentInvocationPolicy;
+        session.sendError(MessageType.REGISTER, request, uri,
+          `"${procedure}" (match "${options.match}") is registered on another router node with invocation policy "${answer.heldAs}"`);
+        return;
+      }
+      if (session.state !== 'closed') this.registerHere(session, request, procedure, options, true);
+      // Nothing was registered after all (refused by a limit, or the session left meanwhile): give the claim back.
+      if (!this.table.get(procedure, options.match)) remote.release(procedure, options.match);
+    });
+  }
+
+  private registerHere(session: Session, request: number, procedure: string, options: RegisterOptions, clustered = false): void {
     const existing = this.table.get(procedure, options.match);
     let registration = existing;
     if (registration) {
@@ -97,6 +124,7 @@ export class Dealer {
         created: new Date().toISOString(), callees: [], next: 0,
         // Only the router's own services may learn every caller's identity unasked.
         discloseCaller: options.discloseCaller && session.trusted,
+        clustered,
       };
       this.table.set(procedure, options.match, registration);
       this.byId.set(registration.id, registration);
@@ -150,17 +178,19 @@ export class Dealer {
   call(caller: Session, message: Call, options: CallOptions, disclose: boolean): void {
     const ongoing = this.calls.fromCaller(caller, message.request);
     if (ongoing) return this.continueCall(ongoing, message, options);
+    if (this.remote?.continueCall(caller, message)) return;
     if (this.calls.isAbandoned(caller, message.request)) {
       // A chunk of a progressive call that has already ended: the caller got its ERROR then.
       if (!options.progress) this.calls.forgetAbandoned(caller, message.request);
       return;
     }
     const maxCalls = this.limits.maxCallsInFlightPerSession;
-    if (caller.limited && !underLimit(this.calls.callsOf(caller), maxCalls)) {
+    if (caller.limited && !underLimit(this.calls.callsOf(caller) + (this.remote?.callsOf(caller) ?? 0), maxCalls)) {
       return this.refuseCall(caller, message, options, ErrorUri.limitExceeded, limitMessage('max_calls_in_flight_per_session', maxCalls));
     }
     const registration = this.table.best(message.procedure);
     if (!registration) {
+      if (this.remote?.forward(caller, message, disclose)) return;
       return this.refuseCall(caller, message, options, ErrorUri.noSuchProcedure, `no callee has registered "${message.procedure}"`);
     }
     const callee = pickCallee(registration);
@@ -223,7 +253,8 @@ export class Dealer {
 
   cancel(caller: Session, message: Cancel): void {
     const call = this.calls.fromCaller(caller, message.request);
-    if (!call) return; // already finished: nothing to cancel, as the spec allows
+    // Not here: in flight on another node, or already finished (nothing to cancel, as the spec allows).
+    if (!call) return this.remote?.cancel(caller, message);
     let mode: CancelMode = readCancelMode(message.options);
     if (!canCancel(call.callee)) mode = 'skip';
     if (mode !== 'skip') this.interrupt(call, mode);
@@ -243,6 +274,7 @@ export class Dealer {
     for (const call of this.calls.takeCallerCalls(session)) {
       if (canCancel(call.callee)) this.interrupt(call, 'killnowait');
     }
+    this.remote?.leave(session);
     for (const [registration, deleted] of removed) this.announceRemoval(session, registration, deleted);
   }
 
@@ -310,6 +342,7 @@ export class Dealer {
     if (registration.callees.length > 0) return false;
     this.byId.delete(registration.id);
     this.table.delete(registration.uri, registration.match);
+    if (registration.clustered) this.remote?.release(registration.uri, registration.match);
     return true;
   }
 

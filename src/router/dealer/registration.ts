@@ -15,6 +15,8 @@ export interface Registration {
   next: number;
   /** INVOCATIONs always name the caller (the router's own services, e.g. the meta API, need to know who calls). */
   readonly discloseCaller: boolean;
+  /** Claimed across the cluster and callable from other nodes (a client's); the router's own stay on their node. */
+  readonly clustered: boolean;
 }
 
 /** Picks the callee for one call according to the registration's invocation policy. */

@@ -1,0 +1,177 @@
+import { MessageType } from '../protocol/codes.js';
+import { ErrorUri } from '../protocol/errors.js';
+import type { Call, Cancel } from '../protocol/messages.js';
+import type { MatchPolicy } from '../protocol/uri.js';
+import type { Backplane, CallerFacts, CallTraffic, ClaimAnswer } from './backplane.js';
+import type { AuthGate } from './hooks.js';
+import { OptionError, readCallOptions, type InvocationPolicy } from './options.js';
+import type { Realm } from './realm.js';
+import { Session, type SessionHost } from './session.js';
+
+/** Stand-in callers never sign in: they are made established. */
+const noSignIn: AuthGate = { hello: () => ({ kind: 'deny', reason: ErrorUri.notAuthorized, message: 'not a connection' }) };
+
+/**
+ * RPC across nodes for one realm. A CALL that no local registration matches goes to a node that
+ * announced one (round-robin over the nodes holding the best match); that node's dealer runs it
+ * as for a local caller, through a stand-in session that carries the caller's identity and
+ * sends RESULT and ERROR back. Authorization happened on the caller's node; timeouts, cancel
+ * modes and progress are the callee node's dealer's, unchanged. Every call forwarded is tracked
+ * on the caller's node until its final answer, so a node that dies fails its calls at once.
+ */
+export class RemoteCalls {
+  /** Caller's node: each caller's calls in flight on other nodes, request id → node. */
+  private readonly outgoing = new Map<Session, Map<number, string>>();
+  /** Callee's node: one stand-in per remote caller, by node and session id. */
+  private readonly standIns = new Map<string, Session>();
+  private readonly isStandIn = new WeakSet<Session>();
+  private turn = 0;
+
+  constructor(private readonly realm: Realm, private readonly backplane: Backplane, private readonly host: SessionHost) {}
+
+  // ---- registrations ----
+
+  /** Claims (realm, procedure, match) for this node across the cluster; see Backplane.claimProcedure. */
+  claim(procedure: string, match: MatchPolicy, invoke: InvocationPolicy): Promise<ClaimAnswer> {
+    return this.backplane.claimProcedure({ realm: this.realm.name, uri: procedure, match }, invoke);
+  }
+
+  release(procedure: string, match: MatchPolicy): void {
+    this.backplane.releaseProcedure({ realm: this.realm.name, uri: procedure, match });
+  }
+
+  // ---- the caller's node ----
+
+  /** A CALL no local registration matches: sends it to a node that has one. Returns false if none does. */
+  forward(caller: Session, message: Call, disclose: boolean): boolean {
+    if (this.isStandIn.has(caller)) return false; // a forwarded call is never forwarded again
+    const nodes = this.backplane.calleeNodes(this.realm.name, message.procedure);
+    if (nodes.length === 0) return false;
+    const node = nodes[this.turn++ % nodes.length]!;
+    let mine = this.outgoing.get(caller);
+    if (!mine) this.outgoing.set(caller, (mine = new Map()));
+    mine.set(message.request, node);
+    this.send(node, caller, message, disclose);
+    return true;
+  }
+
+  /** A further chunk of a progressive call in flight on another node; false if the request is not one. */
+  continueCall(caller: Session, message: Call): boolean {
+    const node = this.outgoing.get(caller)?.get(message.request);
+    if (node === undefined) return false;
+    this.send(node, caller, message, false);
+    return true;
+  }
+
+  cancel(caller: Session, message: Cancel): void {
+    const node = this.outgoing.get(caller)?.get(message.request);
+    if (node !== undefined) this.backplane.sendCall(node, { k: 'cancel', realm: this.realm.name, caller: caller.id, message });
+  }
+
+  callsOf(caller: Session): number {
+    return this.outgoing.get(caller)?.size ?? 0;
+  }
+
+  /** A session left: on the caller's node its remote calls are dropped (the callee's node interrupts them); a stand-in is simply gone. */
+  leave(session: Session): void {
+    const mine = this.outgoing.get(session);
+    if (!mine) return;
+    this.outgoing.delete(session);
+    for (const node of new Set(mine.values())) {
+      this.backplane.sendCall(node, { k: 'callerGone', realm: this.realm.name, caller: session.id });
+    }
+  }
+
+  // ---- both ----
+
+  receive(from: string, traffic: CallTraffic): void {
+    switch (traffic.k) {
+      case 'reply': return this.reply(from, traffic.caller, traffic.message);
+      case 'call': return this.runCall(from, traffic.caller, traffic.message, traffic.disclose);
+      case 'cancel': {
+        const standIn = this.standIns.get(standInKey(from, traffic.caller));
+        if (standIn) this.realm.dealer.cancel(standIn, traffic.message);
+        return;
+      }
+      case 'callerGone': return this.dropStandIn(standInKey(from, traffic.caller));
+    }
+  }
+
+  /** A node left or died: calls waiting on it fail now; calls it made here are dropped as if their callers left. */
+  nodeGone(node: string): void {
+    for (const [caller, mine] of this.outgoing) {
+      for (const [request, target] of mine) {
+        if (target !== node) continue;
+        mine.delete(request);
+        caller.sendError(MessageType.CALL, request, ErrorUri.canceled, `the callee's router node ("${node}") left before answering the call`);
+      }
+      if (mine.size === 0) this.outgoing.delete(caller);
+    }
+    const prefix = `${node}\u0000`;
+    for (const key of [...this.standIns.keys()]) if (key.startsWith(prefix)) this.dropStandIn(key);
+  }
+
+  private send(node: string, caller: Session, message: Call, disclose: boolean): void {
+    const facts: CallerFacts = { session: caller.id, authid: caller.authid, authrole: caller.authrole };
+    this.backplane.sendCall(node, { k: 'call', realm: this.realm.name, caller: facts, message, disclose });
+  }
+
+  private reply(from: string, callerId: number, message: Extract<CallTraffic, { k: 'reply' }>['message']): void {
+    const caller = this.realm.session(callerId);
+    const mine = caller && this.outgoing.get(caller);
+    if (!mine || mine.get(message.request) !== from) return; // the caller left, or the call already ended
+    const final = message.type === MessageType.ERROR || message.details.progress !== true;
+    if (final) {
+      mine.delete(message.request);
+      if (mine.size === 0) this.outgoing.delete(caller);
+    }
+    caller.send(message);
+  }
+
+  // ---- the callee's node ----
+
+  private runCall(from: string, facts: CallerFacts, message: Call, disclose: boolean): void {
+    const standIn = this.standIn(from, facts);
+    try {
+      this.realm.dealer.call(standIn, message, readCallOptions(message.options), disclose);
+    } catch (error) {
+      if (!(error instanceof OptionError)) throw error;
+      standIn.sendError(MessageType.CALL, message.request, ErrorUri.invalidArgument, error.message);
+    }
+  }
+
+  private standIn(node: string, facts: CallerFacts): Session {
+    const key = standInKey(node, facts.session);
+    const existing = this.standIns.get(key);
+    if (existing) return existing;
+    const realmName = this.realm.name;
+    const session = new Session({
+      transport: { type: 'cluster', serializer: 'none', peer: `node:${node}` },
+      // Only answers to the caller cross back; nothing else is ever sent to a caller by the dealer.
+      send: (envelope) => {
+        const message = envelope.message;
+        if (message.type !== MessageType.RESULT && message.type !== MessageType.ERROR) return;
+        this.backplane.sendCall(node, { k: 'reply', realm: realmName, caller: facts.session, message });
+      },
+      close: () => this.dropStandIn(key),
+    }, this.host, noSignIn, 0);
+    Object.assign(session, {
+      id: facts.session, authid: facts.authid, authrole: facts.authrole, realmName, realm: this.realm, state: 'established',
+      limited: false, // its node held the caller to the limits
+    });
+    this.standIns.set(key, session);
+    this.isStandIn.add(session);
+    return session;
+  }
+
+  private dropStandIn(key: string): void {
+    const standIn = this.standIns.get(key);
+    if (!standIn) return;
+    this.standIns.delete(key);
+    this.realm.dealer.leave(standIn);
+  }
+}
+
+function standInKey(node: string, session: number): string {
+  return `${node}\u0000${session}`;
+}
