@@ -70,12 +70,33 @@ describe('junction start --workers 2', () => {
       assert.deepEqual(numbered(client), [...Array(50).keys()], `client on ${client.node}: every event exactly once, in order`);
     }
 
-    // A worker dies: its clients lose their connection, it is started again, and the cluster carries on.
+    // Calls cross workers; a single registration is unique across them (the parent decides).
     const victim = publisher.node === 'w1' ? 'w2' : 'w1';
+    const callee = everyone.find((client) => client.node === victim)!;
+    await callee.session.register('e2e.add', (args: number[]) => args[0]! + args[1]!);
+    await callee.session.register('e2e.hang', () => new Promise(() => {}));
+    // Registrations are announced asynchronously: the first call is retried until the caller's worker knows it.
+    let sum: unknown;
+    for (let attempt = 0; attempt < 100 && sum === undefined; attempt++) {
+      sum = await publisher.session.call('e2e.add', [2, 3]).catch(async (error: { error: string }) => {
+        assert.equal(error.error, 'wamp.error.no_such_procedure');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return undefined;
+      });
+    }
+    assert.equal(sum, 5, `a call from ${publisher.node} reached the callee on ${victim}`);
+    await assert.rejects(publisher.session.register('e2e.add', () => 0),
+      (error: { error: string }) => error.error === 'wamp.error.procedure_already_exists');
+
+    // A worker dies: its clients lose their connection, a call pending on it fails at once, it is
+    // started again, and the cluster carries on.
+    const pending = publisher.session.call('e2e.hang', []).then(() => 'answered', (error: { error: string }) => error.error);
+    await new Promise((resolve) => setTimeout(resolve, 100));
     const serving = await junction.waitForLine((line) => line.msg === 'worker serving' && line.node === victim);
     const dying = everyone.filter((client) => client.node === victim);
     process.kill(Number(serving.pid), 'SIGKILL');
     await Promise.all(dying.map((client) => client.closed));
+    assert.equal(await pending, 'wamp.error.canceled');
     await junction.waitForLine((line) => line.msg.startsWith('worker died') && line.node === victim);
     await waitFor(() => junction.lines.filter((line) => line.msg === 'worker serving' && line.node === victim).length === 2,
       `worker ${victim} serving again`, 20_000);
