@@ -43,6 +43,7 @@ export class MeshBackplane implements Backplane {
   private readonly remote = new RemoteInterests();
   private readonly localProcedures = new Map<string, Interest>();
   private readonly remoteProcedures = new RemoteInterests();
+  private readonly known = new Set<string>();
   private closed = false;
 
   constructor(readonly nodeId: string, private readonly link: MeshLink) {
@@ -94,8 +95,12 @@ export class MeshBackplane implements Backplane {
     if (!this.closed) this.link.send({ k: 'rpc', traffic }, [node]);
   }
 
-  /** The other nodes this one knows to be interested in something. */
   peers(): string[] {
+    return [...this.known];
+  }
+
+  /** The other nodes this one knows to want some publication. */
+  interestedPeers(): string[] {
     return [...this.remote.nodes()];
   }
 
@@ -110,10 +115,12 @@ export class MeshBackplane implements Backplane {
   private forget(node: string): void {
     this.remote.dropNode(node);
     this.remoteProcedures.dropNode(node);
+    this.known.delete(node);
     this.sink?.nodeGone(node);
   }
 
   private receive(message: MeshMessage, from: string): void {
+    if (message.k !== 'gone') this.known.add(from);
     switch (message.k) {
       case 'pub':
         this.sink?.deliver(message.publication);

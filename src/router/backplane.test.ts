@@ -107,9 +107,10 @@ describe('router across nodes (in-memory backplane)', () => {
     publisher.peer.deliver({ type: T.PUBLISH, request: 2, options: {}, topic: 'wanted', args: [] });
     await settle();
     assert.equal(events(subscriber.peer.take()).length, 1);
-    assert.deepEqual(n1Backplane.peers(), ['n2']);
+    assert.deepEqual(n1Backplane.interestedPeers(), ['n2']);
     subscriber.peer.link.detach();
     await settle();
-    assert.deepEqual(n1Backplane.peers(), [], 'n2 withdrew its only interest');
+    assert.deepEqual(n1Backplane.interestedPeers(), [], 'n2 withdrew its only interest');
+    assert.deepEqual(n1Backplane.peers(), ['n2'], 'and is still a known node');
   });
 });

@@ -37,6 +37,8 @@ export interface Backplane {
   calleeNodes(realm: string, procedure: string): readonly string[];
   /** Call traffic for one node (a forwarded CALL, CANCEL, a caller gone, a reply). */
   sendCall(node: string, traffic: CallTraffic): void;
+  /** The other nodes this one has heard from and not seen leave. */
+  peers(): string[];
   /** Leaves the cluster: the other nodes forget this node's interests. */
   close(): Promise<void>;
 }

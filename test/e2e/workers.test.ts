@@ -62,6 +62,11 @@ describe('junction start --workers 2', () => {
     const url = `ws://127.0.0.1:${port}/ws`;
 
     const everyone = await spread(url, ['w1', 'w2']);
+    const info = await (await fetch(`http://127.0.0.1:${port}/info`)).json() as { cluster: { node: string; peers: string[] } };
+    assert.deepEqual(info.cluster.peers, [info.cluster.node === 'w1' ? 'w2' : 'w1'], '/info names the node and the other worker');
+    const health = await (await fetch(`http://127.0.0.1:${port}/health`)).json() as { status: string; node: string };
+    assert.equal(health.status, 'serving');
+    assert.match(health.node, /^w[12]$/);
     const publisher = everyone[0]!;
     await untilEveryoneHears(publisher, everyone, 'ready');
     for (let i = 0; i < 50; i++) await publisher.session.publish('e2e.fan', [i], {}, { exclude_me: false, acknowledge: i % 10 === 9 });

@@ -10,9 +10,10 @@ export const healthPath: PathServiceFactory<HealthService> = (_service, context)
   request: (request, response) => {
     if (!methodAllowed(request, response)) return;
     const status = context.state();
+    const node = context.router.nodeId;
     sendBody(response, status === 'serving' ? 200 : 503, {
       'content-type': 'application/json; charset=utf-8',
       'cache-control': 'no-store',
-    }, JSON.stringify({ status }));
+    }, JSON.stringify(node === undefined ? { status } : { status, node }));
   },
 });

@@ -29,10 +29,13 @@ export interface NodeInfo {
   uptime_seconds: number;
   realms: { name: string; sessions: number }[];
   transports: { id: string; kind: ListenerConfig['kind']; paths: Record<string, string> }[];
+  /** Present when the node is one of a cluster (`--workers`): its name and the other nodes it knows. */
+  cluster?: { node: string; peers: string[] };
 }
 
 export function nodeInfo(context: Pick<NodeContext, 'router' | 'config' | 'startedAt'>, version: string, now = Date.now()): NodeInfo {
   const { router, config, startedAt } = context;
+  const backplane = router.backplane;
   return {
     name: 'junction',
     version,
@@ -44,6 +47,7 @@ export function nodeInfo(context: Pick<NodeContext, 'router' | 'config' | 'start
       kind: listener.kind,
       paths: Object.fromEntries(Object.entries(listener.paths).map(([path, service]) => [path, service.type])),
     })),
+    ...(backplane ? { cluster: { node: backplane.nodeId, peers: backplane.peers().sort() } } : {}),
   };
 }
 
