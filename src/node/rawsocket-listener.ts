@@ -62,6 +62,7 @@ export function rawSocketListener(config: ListenerConfig, context: NodeContext):
   const scheme = tls ? 'rss' : 'rs';
 
   return {
+    server,
     listen: async () => {
       if (unixPath !== undefined) {
         await removeStaleSocket(unixPath);

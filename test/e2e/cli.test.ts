@@ -40,6 +40,11 @@ describe('junction CLI', () => {
     assert.equal((await subscriber.closed).reason, 'wamp.close.system_shutdown');
     assert.equal(await junction.exited, 0);
     await junction.waitForLine((line) => line.msg === 'stopped');
+    // The shutdown line counts exactly the sessions that then say they left: two clients, and the
+    // node's own (the meta API, the HTTP publisher and caller).
+    const shutdown = junction.lines.find((line) => line.msg === 'shutting down')!;
+    assert.equal(shutdown.client_sessions, 2);
+    assert.equal(Number(shutdown.client_sessions) + Number(shutdown.internal_sessions), junction.lines.filter((line) => line.msg === 'session left').length);
 
     // The port is released.
     const probe = createServer();

@@ -10,7 +10,7 @@ import type { RealmEvents } from '../realm-events.js';
 import type { BoundCounter } from '../../metrics/registry.js';
 import type { RouterMetrics } from '../router-metrics.js';
 import { withPassthruDetails } from '../passthru.js';
-import type { Session } from '../session.js';
+import type { Session, SessionOrigin } from '../session.js';
 import { EventHistory, type EventHistorySetting } from './event-history.js';
 import { hasReceiverLists, isReceiverAllowed } from './publish-filter.js';
 import { RetainedEvents } from './retained-events.js';
@@ -51,7 +51,8 @@ export class Broker {
   private readonly retained: RetainedEvents;
   private readonly maxSubscriptionsPerSession: number;
 
-  private readonly counters: { published: BoundCounter; eventsSent: BoundCounter };
+  /** By the publisher's origin, so a client's publication is told apart from the meta API's events. */
+  private readonly counters: Record<SessionOrigin, { published: BoundCounter; eventsSent: BoundCounter }>;
 
   constructor(
     realmName: string,
@@ -59,10 +60,11 @@ export class Broker {
     private readonly events: RealmEvents,
     settings: BrokerSettings = { eventHistory: [], retainedTopicsLimit: 10_000 },
   ) {
-    this.counters = {
-      published: metrics.published.bind({ realm: realmName }),
-      eventsSent: metrics.eventsSent.bind({ realm: realmName }),
-    };
+    const countersFor = (origin: SessionOrigin) => ({
+      published: metrics.published.bind({ realm: realmName, origin }),
+      eventsSent: metrics.eventsSent.bind({ realm: realmName, origin }),
+    });
+    this.counters = { client: countersFor('client'), internal: countersFor('internal') };
     this.retained = new RetainedEvents(settings.retainedTopicsLimit);
     this.maxSubscriptionsPerSession = settings.maxSubscriptionsPerSession ?? 0;
     for (const { uri, match, limit } of settings.eventHistory) {
@@ -158,8 +160,9 @@ export class Broker {
         receivers: receiverLists ? options : undefined, excludedSession: options.excludeMe ? publisher.id : undefined,
       });
     }
-    this.counters.published.inc();
-    if (delivered > 0) this.counters.eventsSent.inc(delivered);
+    const counters = this.counters[publisher.origin];
+    counters.published.inc();
+    if (delivered > 0) counters.eventsSent.inc(delivered);
     if (options.acknowledge) publisher.send({ type: MessageType.PUBLISHED, request: message.request, publication });
   }
 
