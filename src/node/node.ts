@@ -1,6 +1,8 @@
 import type { Server } from 'node:net';
 import { resolve } from 'node:path';
 import type { JunctionConfig, ListenerConfig } from '../config/model.js';
+import { defaultRequestBodyTimeoutMs } from '../config/schema-web-services.js';
+import { defaultOpenHandshakeTimeoutMs } from '../config/schema-websocket.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import { InternalSession } from '../router/internal-session.js';
 import type { Logger } from '../router/log.js';
@@ -11,6 +13,7 @@ import { startProcessMetrics } from './process-metrics.js';
 import { startComponents, stopComponents, type RunningComponent } from './bridge/components.js';
 import { rawSocketAcceptor, rawSocketListener } from './rawsocket-listener.js';
 import { clientAddressReader } from './web/client-address.js';
+import type { HttpTimeouts } from './web/http-timeouts.js';
 import { HttpListener, type PathHandler } from './web/listener.js';
 import { buildPathHandler } from './web/path-services.js';
 import type { NodeContext, ServiceContext } from './web/service-context.js';
@@ -137,16 +140,14 @@ async function buildListener(config: ListenerConfig, node: NodeContext): Promise
   const log = node.log.child({ transport: config.id });
   const clientAddress = clientAddressReader(config.trustedProxies);
   const handlers = new Map<string, PathHandler>();
-  let handshakeTimeout = 10_000;
   for (const [path, service] of Object.entries(config.paths)) {
     const where = config.kind === 'websocket' ? `transport "${config.id}"` : `transport "${config.id}" path "${path}"`;
     const context: ServiceContext = { ...node, log: log.child({ path }), listener: config, path, where, clientAddress };
     handlers.set(path, await buildPathHandler(service, context));
-    if (service.type === 'websocket') handshakeTimeout = Math.min(handshakeTimeout, service.options.openHandshakeTimeout);
   }
   // A universal listener also speaks RawSocket to connections that open with its magic octet.
   const rawsocket = config.kind === 'universal' ? rawSocketAcceptor(config, node) : undefined;
-  const http = new HttpListener(config, handlers, handshakeTimeout, log, rawsocket);
+  const http = new HttpListener(config, handlers, listenerTimeouts(config), log, node.metrics, rawsocket);
   return {
     server: http.server,
     close: () => http.close(),
@@ -160,5 +161,19 @@ async function buildListener(config: ListenerConfig, node: NodeContext): Promise
       if (rawsocket) served.push({ url: `${http.secure ? 'rss' : 'rs'}://${host}:${address.port}`, service: 'rawsocket' });
       return { port: address.port, served };
     },
+  };
+}
+
+/**
+ * One port reads every request the same way: its headers within the shortest open_handshake_timeout
+ * of its websocket paths (the default without one; a path's 0 lifts only its WAMP opening's limit),
+ * its body within request_body_timeout.
+ */
+function listenerTimeouts(config: ListenerConfig): HttpTimeouts {
+  const handshakes = Object.values(config.paths).flatMap((service) =>
+    service.type === 'websocket' && service.options.openHandshakeTimeout > 0 ? [service.options.openHandshakeTimeout] : []);
+  return {
+    headersMs: handshakes.length > 0 ? Math.min(...handshakes) : defaultOpenHandshakeTimeoutMs,
+    bodyMs: config.requestBodyTimeoutMs ?? defaultRequestBodyTimeoutMs,
   };
 }

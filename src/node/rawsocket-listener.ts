@@ -21,13 +21,15 @@ export function rawSocketAcceptor(config: ListenerConfig, context: NodeContext, 
   const gate = context.auth.gate(settings.auth, where);
   const log = context.log.child({ transport: config.id, rawsocket: true });
   const service = new RawSocketService(
-    (peer, helloTimeoutMs) => context.router.attach(peer, gate, { helloTimeoutMs }),
+    (peer, helloTimeoutMs) => context.router.attach(peer, gate, { helloTimeoutMs, sessionSeries: true }),
     { ...settings, codecs: settings.serializers.map(codecByName) },
     log,
     context.metrics,
   );
   return {
-    accept: (socket) => service.accept(socket, unixPath !== undefined ? `unix:${unixPath}` : tcpLabel(socket)),
+    accept: (socket) => unixPath !== undefined
+      ? service.accept(socket, `unix:${unixPath}`)
+      : service.accept(socket, tcpLabel(socket), socket.remoteAddress ?? 'unknown'),
     close: () => service.close(),
   };
 }
