@@ -52,7 +52,12 @@ export function openConnection(
   options: Record<string, unknown>,
   refused: (reason: string, details: CloseDetails | undefined) => Error,
 ): Promise<OpenSession & { details: unknown }> {
-  const connection = new autobahn.Connection({ max_retries: 0, on_user_error: captureAutobahn, ...options });
+  const connection = new autobahn.Connection({
+    max_retries: 0,
+    // What AutobahnJS would print as "<message> <error>".
+    on_user_error: (error: unknown, message: string) => captureAutobahn(message, error),
+    ...options,
+  });
   let markClosed!: (details: CloseDetails) => void;
   const closed = new Promise<CloseDetails>((resolve) => (markClosed = resolve));
   return new Promise((resolve, reject) => {
