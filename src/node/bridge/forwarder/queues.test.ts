@@ -112,6 +112,28 @@ describe('DeliveryQueues', () => {
     assert.deepEqual(outbox.load(), []);
   });
 
+  it('tells the age of the oldest message waiting, across queues, and 0 once none waits', async () => {
+    let clock = 1_000_000;
+    queues = new DeliveryQueues(
+      { headers: {}, retry: { initialDelayMs: 1, maxDelayMs: 4, maxAttempts: 3 }, outboxLimit: 1_000, concurrencyPerUrl: 4 },
+      { outbox, sender, log: capturingLogger(logs), metrics, random: () => 0, now: () => clock },
+    );
+    queues.resume();
+    assert.equal(queues.oldestAgeMs(), 0);
+    queues.accept(event('http://app', 'first', 1));
+    clock += 500;
+    queues.accept(event('http://other', 'second', 2));
+    await waitFor(() => sender.calls.length === 2, 'both heads sent');
+    clock += 250;
+    assert.equal(queues.oldestAgeMs(), 750);
+    sender.calls.find((call) => call.headers['x-junction-topic'] === 'first')!.answer({ kind: 'delivered', status: 200 });
+    await waitFor(() => metrics.delivered.count === 1, 'the first delivered');
+    assert.equal(queues.oldestAgeMs(), 250);
+    sender.calls.find((call) => call.headers['x-junction-topic'] === 'second')!.answer({ kind: 'delivered', status: 200 });
+    await waitFor(() => metrics.delivered.count === 2, 'both delivered');
+    assert.equal(queues.oldestAgeMs(), 0);
+  });
+
   it('holds a failing head, retries it with the attempt number, and keeps the other topic going', async () => {
     start();
     queues.accept(event('http://app', 'stuck', 1));
