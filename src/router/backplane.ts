@@ -1,6 +1,7 @@
 import type { Call, Cancel, Dict, ErrorMessage, Result } from '../protocol/messages.js';
 import type { MatchPolicy } from '../protocol/uri.js';
 import type { InvocationPolicy } from './options.js';
+import type { SessionOrigin } from './session.js';
 
 /**
  * What one router node tells the other nodes of its cluster, and hears from them. The router
@@ -89,6 +90,8 @@ export interface RemotePublication {
   topic: string;
   publication: number;
   publisher: number;
+  /** The publisher's kind, for the receiving node's metrics (a client's publication or the router's own). */
+  origin: SessionOrigin;
   options: Dict;
   details: Dict;
   args?: unknown[];

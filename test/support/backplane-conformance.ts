@@ -91,7 +91,7 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
       await sync(a, b);
       for (let i = 0; i < 200; i++) a.backplane.publish({ ...publication('r', 'seq'), args: [i] });
       const full: RemotePublication = {
-        realm: 'r', topic: 'seq', publication: 2 ** 53 - 1, publisher: 77, options: { exclude: [1, 2], eligible_authrole: ['x'] },
+        realm: 'r', topic: 'seq', publication: 2 ** 53 - 1, publisher: 77, origin: 'client', options: { exclude: [1, 2], eligible_authrole: ['x'] },
         details: { publisher: 77, x: { nested: [true, null] } }, kwargs: { 'k': 'ü' }, payload: new Uint8Array([0, 255, 7]),
       };
       a.backplane.publish(full);
@@ -202,5 +202,5 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
 }
 
 function publication(realm: string, topic: string): RemotePublication {
-  return { realm, topic, publication: 1, publisher: 1, options: {}, details: {} };
+  return { realm, topic, publication: 1, publisher: 1, origin: 'client', options: {}, details: {} };
 }

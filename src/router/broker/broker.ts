@@ -12,7 +12,7 @@ import type { BoundCounter } from '../../metrics/registry.js';
 import type { Logger } from '../log.js';
 import type { RouterMetrics } from '../router-metrics.js';
 import { withPassthruDetails } from '../passthru.js';
-import type { Session } from '../session.js';
+import type { Session, SessionOrigin } from '../session.js';
 import { EventHistory, storedEvent, type EventHistorySetting } from './event-history.js';
 import { hasReceiverLists, isReceiverAllowed } from './publish-filter.js';
 import { RetainedEvents } from './retained-events.js';
@@ -66,7 +66,9 @@ export class Broker {
   private readonly retentionRefusals = new WarningThrottle();
   private readonly backplane: Backplane | undefined;
 
-  private readonly counters: { published: BoundCounter; eventsSent: BoundCounter; retainedRefused: RouterMetrics['retainedRefused'] };
+  /** By the publisher's origin, so a client's publication is told apart from the meta API's events. */
+  private readonly counters: Record<SessionOrigin, { published: BoundCounter; eventsSent: BoundCounter }>;
+  private readonly retainedRefused: RouterMetrics['retainedRefused'];
 
   constructor(
     private readonly realmName: string,
@@ -75,11 +77,12 @@ export class Broker {
     private readonly settings: BrokerSettings,
   ) {
     const realm = { realm: realmName };
-    this.counters = {
-      published: metrics.published.bind(realm),
-      eventsSent: metrics.eventsSent.bind(realm),
-      retainedRefused: metrics.retainedRefused,
-    };
+    const countersFor = (origin: SessionOrigin) => ({
+      published: metrics.published.bind({ realm: realmName, origin }),
+      eventsSent: metrics.eventsSent.bind({ realm: realmName, origin }),
+    });
+    this.counters = { client: countersFor('client'), internal: countersFor('internal') };
+    this.retainedRefused = metrics.retainedRefused;
     this.retained = new RetainedEvents(settings.retention, {
       changed: (topics, bytes) => {
         metrics.retainedTopics.add(topics, realm);
@@ -174,13 +177,15 @@ export class Broker {
     }
     withPassthruDetails(message.options, details);
     const receiverLists = hasReceiverLists(options);
-    this.deliverAll(message, options, receiverLists, details, publication, options.excludeMe ? publisher.id : 0);
+    const delivered = this.deliverAll(message, options, receiverLists, details, publication, options.excludeMe ? publisher.id : 0);
     const notRetained = options.retain ? this.retain(publisher, message, options, receiverLists, details, publication) : undefined;
-    this.counters.published.inc();
+    const counters = this.counters[publisher.origin];
+    counters.published.inc();
+    if (delivered > 0) counters.eventsSent.inc(delivered);
     // Once, after local delivery: the backplane sends it on to the nodes with matching subscriptions.
     this.backplane?.publish({
-      realm: this.realmName, topic: message.topic, publication, publisher: publisher.id, options: message.options, details,
-      args: message.args, kwargs: message.kwargs, payload: message.payload,
+      realm: this.realmName, topic: message.topic, publication, publisher: publisher.id, origin: publisher.origin,
+      options: message.options, details, args: message.args, kwargs: message.kwargs, payload: message.payload,
     });
     if (!options.acknowledge) return;
     if (notRetained) publisher.sendError(MessageType.PUBLISH, message.request, ErrorUri.limitExceeded, notRetained, { publication });
@@ -200,12 +205,17 @@ export class Broker {
       this.settings.log.warn({ topic: remote.topic, err: error }, 'publication from another node dropped: its options cannot be read');
       return;
     }
-    this.deliverAll(remote, options, hasReceiverLists(options), remote.details, remote.publication, options.excludeMe ? remote.publisher : 0);
+    const delivered = this.deliverAll(remote, options, hasReceiverLists(options), remote.details, remote.publication,
+      options.excludeMe ? remote.publisher : 0);
+    if (delivered > 0) this.counters[remote.origin].eventsSent.inc(delivered);
   }
 
-  /** Hands a publication to every matching subscription; `excluded` is the publisher's session id under exclude_me, else 0. */
+  /**
+   * Hands a publication to every matching subscription; returns how many subscribers got it.
+   * `excluded` is the publisher's session id under exclude_me, else 0.
+   */
   private deliverAll(message: Published, options: PublishOptions, receiverLists: boolean, details: Dict, publication: number,
-    excluded: number): void {
+    excluded: number): number {
     let delivered = 0;
     // The exact subscription is one hash lookup; the pattern indexes are consulted only when
     // patterns exist, so an exact-only realm pays nothing for them.
@@ -219,7 +229,7 @@ export class Broker {
         delivered += this.deliver(subscription, excluded, message, options, receiverLists, details, publication);
       }
     }
-    if (delivered > 0) this.counters.eventsSent.inc(delivered);
+    return delivered;
   }
 
   /**
@@ -236,7 +246,7 @@ export class Broker {
       receivers: receiverLists ? options : undefined, excludedSession: options.excludeMe ? publisher.id : undefined, bytes,
     });
     if (!refused) return undefined;
-    this.counters.retainedRefused.inc({ realm: this.realmName, limit: refused.limit });
+    this.retainedRefused.inc({ realm: this.realmName, limit: refused.limit });
     const since = this.retentionRefusals.record(this.settings.now());
     if (since !== undefined) {
       publisher.log.warn({ topic: message.topic, limit: refused.limit, bytes, retainedBytes: this.retained.bytes, retainedTopics: this.retained.topicCount, refused: since },
