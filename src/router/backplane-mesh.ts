@@ -29,6 +29,11 @@ export interface MeshLink {
   /** Asks the link's one authority (the IPC parent, the hub) for a procedure key; see ClaimTable. */
   claim(key: string, invoke: InvocationPolicy): Promise<ClaimAnswer>;
   release(key: string): void;
+  /**
+   * For links that can lose their way to the others for a while (Redis): called each time the
+   * link is back, after the others may have forgotten this node.
+   */
+  onReconnect?(rejoin: () => void): void;
   close(): Promise<void>;
 }
 
@@ -41,14 +46,27 @@ export class MeshBackplane implements Backplane {
   private sink: BackplaneSink | undefined;
   private readonly local = new Map<string, Interest>();
   private readonly remote = new RemoteInterests();
-  private readonly localProcedures = new Map<string, Interest>();
+  private readonly localProcedures = new Map<string, { procedure: Interest; invoke: InvocationPolicy }>();
   private readonly remoteProcedures = new RemoteInterests();
   private readonly known = new Set<string>();
   private closed = false;
 
   constructor(readonly nodeId: string, private readonly link: MeshLink) {
     link.onMessage((message, from) => this.receive(message, from));
+    link.onReconnect?.(() => this.rejoin());
     link.send({ k: 'hello' });
+  }
+
+  /** Back after the link was lost: announce everything again and hold the same claims (the authority may have lost them). */
+  private rejoin(): void {
+    if (this.closed) return;
+    this.link.send({ k: 'hello' });
+    this.link.send({ k: 'state', interests: [...this.local.values()], procedures: this.procedures() });
+    for (const [key, { invoke }] of this.localProcedures) void this.link.claim(key, invoke);
+  }
+
+  private procedures(): Interest[] {
+    return [...this.localProcedures.values()].map(({ procedure }) => procedure);
   }
 
   attach(sink: BackplaneSink): void {
@@ -73,7 +91,7 @@ export class MeshBackplane implements Backplane {
     const key = interestKey(procedure);
     const answer = await this.link.claim(key, invoke);
     if (answer.ok && !this.localProcedures.has(key)) {
-      this.localProcedures.set(key, procedure);
+      this.localProcedures.set(key, { procedure, invoke });
       this.link.send({ k: 'procedure', procedure, on: true });
     }
     return answer;
@@ -139,7 +157,7 @@ export class MeshBackplane implements Backplane {
       case 'hello':
         this.forget(from);
         if (!this.closed) {
-          this.link.send({ k: 'state', interests: [...this.local.values()], procedures: [...this.localProcedures.values()] }, [from]);
+          this.link.send({ k: 'state', interests: [...this.local.values()], procedures: this.procedures() }, [from]);
         }
         return;
       case 'state':

@@ -1,0 +1,54 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
+import { freePort } from './cli.js';
+import { debianNeed } from './debian.js';
+
+/** A real redis-server on a free loopback port, with no persistence: started by a test, stopped after. */
+export class RunningRedis {
+  private child: ChildProcess | undefined;
+
+  private constructor(readonly port: number) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}/0`;
+  }
+
+  static async start(): Promise<RunningRedis> {
+    const redis = new RunningRedis(await freePort());
+    await redis.restart();
+    return redis;
+  }
+
+  /** Starts it (again, on the same port, empty) and waits until it accepts connections. */
+  async restart(timeoutMs = 10_000): Promise<void> {
+    const child = spawn(debianNeed('redis-server').file,
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    this.child = child;
+    const deadline = Date.now() + timeoutMs;
+    while (!(await accepts(this.port))) {
+      if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode})`);
+      if (Date.now() > deadline) throw new Error(`redis-server did not listen on ${this.port} within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
