@@ -53,6 +53,24 @@ const signInLimits = z
   .prefault({})
   .describe('Junction extension: sign-in rate limits and authentication timeouts, for every transport of the router.');
 
+/** Junction's cluster through Redis (Crossbar has no such key). */
+const clusterSchema = z
+  .strictObject({
+    redis: z.strictObject({
+      url: z.string().regex(/^rediss?:\/\/\S+$/, { error: 'expected a Redis URL: redis://HOST:PORT/DB or rediss://... (TLS)' })
+        .describe('Where the nodes meet, e.g. redis://127.0.0.1:6379/0; ${ENV} references are allowed.'),
+      prefix: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'expected 1 to 64 characters from A-Z, a-z, 0-9, "_", "." and "-"' })
+        .default('junction').describe('Every Redis key and channel of this cluster starts with it: several clusters can share one Redis.'),
+    }),
+    node_id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'expected 1 to 64 characters from A-Z, a-z, 0-9, "_", "." and "-"' })
+      .optional().describe('This node\'s name in the cluster; default: the host name and a random suffix, new at each start.'),
+    heartbeat: positiveInt.default(1_000).describe('Each node says it is alive every this many milliseconds.'),
+    lease: positiveInt.default(3_000).describe('A node not heard from for this many milliseconds is dead: its sessions, subscriptions and registrations are dropped everywhere.'),
+  })
+  .refine((cluster) => cluster.lease > cluster.heartbeat, { error: 'lease must be longer than heartbeat', path: ['lease'] })
+  .optional()
+  .describe('Junction extension: nodes with the same Redis and realm names form one router (docs/cluster.md).');
+
 export const routerWorkerSchema = z
   .strictObject({
     type: z.literal('router'),
@@ -64,6 +82,7 @@ export const routerWorkerSchema = z
     components: z.array(routerComponent).default([]),
     connections: unsupported('database connections (connections)'),
     sign_in: signInLimits,
+    cluster: clusterSchema,
   })
   .describe('The router: realms, the transports clients connect to, and components.');
 

@@ -22,6 +22,18 @@ export interface JunctionConfig {
   notices: string[];
   /** Sign-in rate limits and authentication timeouts (the router worker's `sign_in`, a Junction extension). */
   signIn: SignInLimits;
+  /** The router worker's `cluster` (a Junction extension): nodes meeting through Redis. */
+  cluster?: ClusterConfig;
+}
+
+export interface ClusterConfig {
+  redisUrl: string;
+  /** Prefix of every key and channel (default "junction"). */
+  prefix: string;
+  /** Undefined: generated at each start. */
+  nodeId?: string;
+  heartbeatMs: number;
+  leaseMs: number;
 }
 
 export interface SignInLimits {

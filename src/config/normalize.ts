@@ -36,6 +36,7 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
   );
   const components = componentConfigs(file, context);
   const signIn = first.router.sign_in;
+  const cluster = first.router.cluster;
 
   return {
     realms: routers.flatMap(({ router, at }) => router.realms.map((realm, index) => realmConfig(realm, [...at, 'realms', index], context.notices))),
@@ -50,6 +51,12 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
       challengeTimeoutMs: signIn.challenge_timeout,
       dynamicTimeoutMs: signIn.dynamic_timeout,
     },
+    ...(cluster ? {
+      cluster: {
+        redisUrl: cluster.redis.url, prefix: cluster.redis.prefix, nodeId: cluster.node_id,
+        heartbeatMs: cluster.heartbeat, leaseMs: cluster.lease,
+      },
+    } : {}),
   };
 }
 

@@ -34,6 +34,8 @@ export interface MeshLink {
    * link is back, after the others may have forgotten this node.
    */
   onReconnect?(rejoin: () => void): void;
+  /** Why the link cannot reach the other nodes now, or undefined. */
+  readonly degraded?: string;
   close(): Promise<void>;
 }
 
@@ -115,6 +117,10 @@ export class MeshBackplane implements Backplane {
 
   peers(): string[] {
     return [...this.known];
+  }
+
+  get degraded(): string | undefined {
+    return this.link.degraded;
   }
 
   /** The other nodes this one knows to want some publication. */

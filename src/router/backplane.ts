@@ -40,6 +40,8 @@ export interface Backplane {
   sendCall(node: string, traffic: CallTraffic): void;
   /** The other nodes this one has heard from and not seen leave. */
   peers(): string[];
+  /** Why this node cannot reach the others now (it serves its own clients only), or undefined. */
+  readonly degraded: string | undefined;
   /** Leaves the cluster: the other nodes forget this node's interests. */
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { loadStartConfig, type StartConfigSource } from '../config-source.js';
 import type { JunctionConfig } from '../../config/model.js';
 import { createLogger, logLevels, type LogLevel } from '../../node/logger.js';
 import { availableParallelism } from 'node:os';
+import { startBackplane } from '../../node/cluster/backplane-choice.js';
 import { configForWorker, workerRole } from '../../node/cluster/worker.js';
 import { runWorkers } from '../../node/cluster/workers.js';
 import { startNode } from '../../node/node.js';
@@ -128,7 +129,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
 
   let node;
   try {
-    node = await startNode(config, { log, dataDir: args.dataDir, backplane: worker?.backplane });
+    const backplane = await startBackplane(config.cluster, worker, log);
+    node = await startNode(config, { log, dataDir: args.dataDir, backplane });
   } catch (error) {
     const err = error as NodeJS.ErrnoException & { address?: string; port?: number };
     const reason = err.code === 'EADDRINUSE' ? `port ${err.port} on ${err.address} is already in use`

@@ -51,12 +51,13 @@ return 1`;
  * announces itself again (the mesh's rejoin).
  */
 export class RedisLink implements MeshLink {
-  /** Whether Redis is reachable now; false makes /health say degraded. */
+  /** Whether Redis is reachable now. */
   connected = false;
   /** Messages that could not be sent while Redis was unreachable. */
   dropped = 0;
   private readonly commands: Redis;
   private readonly subscriber: Redis;
+  private readonly url: string;
   private readonly prefix: string;
   private readonly nodeId: string;
   private readonly log: Logger;
@@ -69,6 +70,7 @@ export class RedisLink implements MeshLink {
   private closed = false;
 
   constructor(options: RedisLinkOptions) {
+    this.url = options.url;
     this.prefix = options.prefix ?? 'junction';
     this.nodeId = options.nodeId;
     this.log = options.log;
@@ -92,11 +94,16 @@ export class RedisLink implements MeshLink {
   async ready(timeoutMs = 5_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!(this.connected && this.subscriber.status === 'ready')) {
-      if (Date.now() > deadline) throw new Error(`Redis at the cluster's url did not answer within ${timeoutMs} ms`);
+      if (Date.now() > deadline) throw new Error(`Redis at ${redisAddress(this.url)} did not answer within ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     // A node that rejoins under its name starts clean: whatever it claimed before is free.
     await this.dropClaims(this.nodeId);
+  }
+
+  /** Why the node serves only its own clients now, or undefined: /health says degraded. */
+  get degraded(): string | undefined {
+    return this.connected ? undefined : `Redis at ${redisAddress(this.url)} is unreachable: serving this node's clients only`;
   }
 
   send(message: MeshMessage, to?: readonly string[]): void {
@@ -207,5 +214,15 @@ export class RedisLink implements MeshLink {
   private async dropClaims(node: string): Promise<void> {
     const keys = await this.commands.smembers(this.channel(`claims-of:${node}`));
     for (const key of keys) await this.commands.eval(releaseScript, 3, ...this.claimKeys(key, node), node, key);
+  }
+}
+
+/** host:port/db of a Redis URL, for logs and errors: never its password. */
+export function redisAddress(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}`;
+  } catch {
+    return 'an unreadable URL';
   }
 }

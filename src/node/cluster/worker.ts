@@ -1,14 +1,13 @@
 import cluster from 'node:cluster';
 import type { JunctionConfig } from '../../config/model.js';
-import { MeshBackplane } from '../../router/backplane-mesh.js';
-import { ipcLink, type ParentChannel } from './ipc-link.js';
+import type { ParentChannel } from './ipc-link.js';
 import { nodeIdVariable, type WorkerToParent } from './ipc-messages.js';
 import { workerNodeId } from './workers.js';
 
-/** This process's part in `--workers`: its node name and backplane, or undefined when it runs alone. */
+/** This process's part in `--workers`: its name and its channel to the parent; undefined when it runs alone. */
 export interface WorkerRole {
   nodeId: string;
-  backplane: MeshBackplane;
+  channel: ParentChannel;
   /** Tells the parent this worker serves (its listeners are bound). */
   ready(): void;
   /** Called once if the parent goes away: a worker never outlives it. */
@@ -24,7 +23,7 @@ export function workerRole(): WorkerRole | undefined {
   let orphaned: (() => void) | undefined;
   return {
     nodeId,
-    backplane: new MeshBackplane(nodeId, ipcLink(channel)),
+    channel,
     ready: () => channel.send({ junction: 'ready' } satisfies WorkerToParent),
     onOrphaned: (handler) => void process.once('disconnect', (orphaned = handler)),
     leave: () => {

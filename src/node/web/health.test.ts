@@ -12,7 +12,7 @@ type State = ReturnType<ServiceContext['state']>;
 
 /** The handler alone on a plain HTTP server, with a node state the test sets. */
 async function healthServer(state: () => State): Promise<{ url: string; server: Server }> {
-  const handler = (await healthPath({ type: 'health' }, { state, router: { nodeId: undefined } } as unknown as ServiceContext)) as PathHandler;
+  const handler = (await healthPath({ type: 'health' }, { state, router: { backplane: undefined } } as unknown as ServiceContext)) as PathHandler;
   const server = createServer((request, response) => handler.request!(request, response, ''));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };

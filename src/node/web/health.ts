@@ -9,11 +9,16 @@ import type { PathServiceFactory } from './service-context.js';
 export const healthPath: PathServiceFactory<HealthService> = (_service, context) => ({
   request: (request, response) => {
     if (!methodAllowed(request, response)) return;
-    const status = context.state();
-    const node = context.router.nodeId;
-    sendBody(response, status === 'serving' ? 200 : 503, {
+    const state = context.state();
+    const backplane = context.router.backplane;
+    // Cut off from the other nodes, a node still serves its own clients: degraded, not down.
+    const degraded = state === 'serving' ? backplane?.degraded : undefined;
+    const body = backplane === undefined ? { status: state }
+      : degraded === undefined ? { status: state, node: backplane.nodeId }
+      : { status: 'degraded', node: backplane.nodeId, reason: degraded };
+    sendBody(response, state === 'serving' ? 200 : 503, {
       'content-type': 'application/json; charset=utf-8',
       'cache-control': 'no-store',
-    }, JSON.stringify(node === undefined ? { status } : { status, node }));
+    }, JSON.stringify(body));
   },
 });

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { openAutobahn, type OpenSession } from '../support/autobahn.js';
+import { freePort, junctionBin, projectRoot, RunningJunction } from '../support/cli.js';
+import { skipWithoutDebian } from '../support/debian.js';
+import { RunningRedis } from '../support/redis-server.js';
+
+const skip = skipWithoutDebian('redis-server');
+const running: RunningJunction[] = [];
+const sessions: OpenSession[] = [];
+let redis: RunningRedis | undefined;
+let dir: string | undefined;
+after(async () => {
+  await Promise.all(sessions.map((session) => session.close()));
+  running.forEach((junction) => junction.kill());
+  await redis?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** One router worker with a WebSocket and /health, in a cluster whose Redis URL comes from ${REDIS_URL}. */
+function clusterConfig(): object {
+  return {
+    version: 2,
+    workers: [{
+      type: 'router',
+      realms: [{ name: 'realm1', roles: [{ name: 'anonymous', 'allow-by-default': true }] }],
+      transports: [{
+        type: 'web', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' },
+        paths: { ws: { type: 'websocket' }, health: { type: 'health' } },
+      }],
+      cluster: { redis: { url: '${REDIS_URL}' }, heartbeat: 200, lease: 1000 },
+    }],
+  };
+}
+
+async function startNode(config: string, port: number): Promise<{ junction: RunningJunction; url: string }> {
+  const child = spawn(process.execPath, [junctionBin, 'start', '--config', config, '--port', String(port)],
+    { cwd: projectRoot, env: { ...process.env, REDIS_URL: redis!.url }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const junction = new RunningJunction(child);
+  running.push(junction);
+  await junction.waitForLine((line) => line.msg === 'joined the cluster', 15_000);
+  return { junction, url: await junction.url() };
+}
+
+async function open(url: string): Promise<OpenSession> {
+  const session = await openAutobahn(url, 'json');
+  sessions.push(session);
+  return session;
+}
+
+/** Retries `attempt` until it succeeds: what one node announces reaches the others asynchronously. */
+async function eventually<T>(attempt: () => Promise<T | undefined>, what: string): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const value = await attempt().catch(() => undefined);
+    if (value !== undefined) return value;
+    assert.ok(Date.now() < deadline, `never: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('two nodes through Redis (the CLI, AutobahnJS)', { skip }, () => {
+  it('carries publications and calls between nodes, fails calls on a node killed, and degrades without Redis', async () => {
+    redis = await RunningRedis.start();
+    dir = await mkdtemp(join(tmpdir(), 'junction-cluster-'));
+    const config = join(dir, 'config.json');
+    await writeFile(config, JSON.stringify(clusterConfig()));
+    const [portA, portB] = [await freePort(), await freePort()];
+    const a = await startNode(config, portA);
+    const b = await startNode(config, portB);
+
+    const onA = await open(a.url);
+    const onB = await open(b.url);
+    const received: unknown[] = [];
+    await onB.session.subscribe('cluster.news', (args: unknown[]) => void received.push(args[0]));
+    await eventually(async () => {
+      await onA.session.publish('cluster.news', ['probe'], {}, { acknowledge: true });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return received.includes('probe') ? true : undefined;
+    }, 'a publication on node A reaching a subscriber on node B');
+    received.length = 0;
+    for (let i = 0; i < 20; i++) await onA.session.publish('cluster.news', [i], {}, { acknowledge: true });
+    await eventually(async () => (received.length >= 20 ? true : undefined), 'twenty events');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(received, [...Array(20).keys()], 'every event once, in order');
+
+    await onB.session.register('cluster.add', (args: number[]) => args[0]! + args[1]!);
+    await onB.session.register('cluster.hang', () => new Promise(() => {}));
+    assert.equal(await eventually(() => onA.session.call('cluster.add', [2, 3]) as Promise<number>, 'a call from A to B'), 5);
+    await assert.rejects(onA.session.register('cluster.add', () => 0),
+      (error: { error: string }) => error.error === 'wamp.error.procedure_already_exists');
+
+    // Node B dies mid-call: the caller on A gets an error once B's lease runs out.
+    const pending = onA.session.call('cluster.hang', []).then(() => 'answered', (error: { error: string }) => error.error);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    b.junction.kill();
+    assert.equal(await pending, 'wamp.error.canceled');
+    await assert.rejects(onA.session.call('cluster.add', [1, 1]),
+      (error: { error: string }) => error.error === 'wamp.error.no_such_procedure', 'B\'s registrations are gone');
+
+    // Redis goes away: A keeps serving its own clients and says it is degraded.
+    await redis.stop();
+    const health = await eventually(async () => {
+      const body = await (await fetch(`http://127.0.0.1:${portA}/health`)).json() as { status: string; reason?: string };
+      return body.status === 'degraded' ? body : undefined;
+    }, '/health degraded');
+    assert.match(String(health.reason), /Redis at 127\.0\.0\.1:\d+\/0 is unreachable/);
+    const local: unknown[] = [];
+    await onA.session.subscribe('local.only', (args: unknown[]) => void local.push(args[0]));
+    await onA.session.publish('local.only', ['still here'], {}, { acknowledge: true, exclude_me: false });
+    await eventually(async () => (local.length > 0 ? true : undefined), 'local delivery without Redis');
+    await redis.restart();
+    await eventually(async () => {
+      const body = await (await fetch(`http://127.0.0.1:${portA}/health`)).json() as { status: string };
+      return body.status === 'serving' ? true : undefined;
+    }, '/health serving again');
+  });
+});
