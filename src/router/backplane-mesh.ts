@@ -1,6 +1,7 @@
 import { RemoteInterests } from './backplane-interest.js';
 import {
   interestKey, type Backplane, type BackplaneSink, type CallTraffic, type ClaimAnswer, type Interest, type RemotePublication,
+  type RemoteSession, type RemoteSessionDetails,
 } from './backplane.js';
 import type { InvocationPolicy } from './options.js';
 
@@ -9,12 +10,13 @@ export type MeshMessage =
   /** A node (re)joined and starts clean: forget what it said before, and tell it your interests. */
   | { k: 'hello' }
   /** Every interest and registration of the sender, in answer to its peer's hello. */
-  | { k: 'state'; interests: Interest[]; procedures: Interest[] }
+  | { k: 'state'; interests: Interest[]; procedures: Interest[]; sessions: RemoteSession[] }
   | { k: 'interest'; interest: Interest; on: boolean }
   | { k: 'pub'; publication: RemotePublication }
   /** The sender holds (or no longer holds) a registration of this procedure. */
   | { k: 'procedure'; procedure: Interest; on: boolean }
   | { k: 'rpc'; traffic: CallTraffic }
+  | { k: 'session'; session: RemoteSession; on: boolean }
   /** The sender left, or (said by the link on its behalf) died. */
   | { k: 'gone' };
 
@@ -51,6 +53,9 @@ export class MeshBackplane implements Backplane {
   private readonly localProcedures = new Map<string, { procedure: Interest; invoke: InvocationPolicy }>();
   private readonly remoteProcedures = new RemoteInterests();
   private readonly known = new Set<string>();
+  /** This node's client sessions by realm and id, and the other nodes' by node. */
+  private readonly localSessions = new Map<string, RemoteSession>();
+  private readonly remoteSessionsByNode = new Map<string, Map<string, RemoteSession>>();
   private closed = false;
 
   constructor(readonly nodeId: string, private readonly link: MeshLink) {
@@ -63,7 +68,7 @@ export class MeshBackplane implements Backplane {
   private rejoin(): void {
     if (this.closed) return;
     this.link.send({ k: 'hello' });
-    this.link.send({ k: 'state', interests: [...this.local.values()], procedures: this.procedures() });
+    this.link.send({ k: 'state', interests: [...this.local.values()], procedures: this.procedures(), sessions: [...this.localSessions.values()] });
     for (const [key, { invoke }] of this.localProcedures) void this.link.claim(key, invoke);
   }
 
@@ -115,6 +120,22 @@ export class MeshBackplane implements Backplane {
     if (!this.closed) this.link.send({ k: 'rpc', traffic }, [node]);
   }
 
+  announceSession(realm: string, details: RemoteSessionDetails, on: boolean): void {
+    const session: RemoteSession = { realm, details };
+    const key = sessionKey(session);
+    if (on) this.localSessions.set(key, session);
+    else this.localSessions.delete(key);
+    if (!this.closed) this.link.send({ k: 'session', session, on });
+  }
+
+  remoteSessions(realm: string): RemoteSessionDetails[] {
+    const found: RemoteSessionDetails[] = [];
+    for (const sessions of this.remoteSessionsByNode.values()) {
+      for (const session of sessions.values()) if (session.realm === realm) found.push(session.details);
+    }
+    return found;
+  }
+
   peers(): string[] {
     return [...this.known];
   }
@@ -140,7 +161,9 @@ export class MeshBackplane implements Backplane {
     this.remote.dropNode(node);
     this.remoteProcedures.dropNode(node);
     this.known.delete(node);
-    this.sink?.nodeGone(node);
+    const sessions = [...(this.remoteSessionsByNode.get(node)?.values() ?? [])];
+    this.remoteSessionsByNode.delete(node);
+    this.sink?.nodeGone(node, sessions);
   }
 
   private receive(message: MeshMessage, from: string): void {
@@ -163,7 +186,9 @@ export class MeshBackplane implements Backplane {
       case 'hello':
         this.forget(from);
         if (!this.closed) {
-          this.link.send({ k: 'state', interests: [...this.local.values()], procedures: this.procedures() }, [from]);
+          this.link.send({
+            k: 'state', interests: [...this.local.values()], procedures: this.procedures(), sessions: [...this.localSessions.values()],
+          }, [from]);
         }
         return;
       case 'state':
@@ -171,10 +196,22 @@ export class MeshBackplane implements Backplane {
         this.remoteProcedures.dropNode(from);
         for (const interest of message.interests) this.remote.add(from, interest);
         for (const procedure of message.procedures) this.remoteProcedures.add(from, procedure);
+        this.remoteSessionsByNode.set(from, new Map(message.sessions.map((session) => [sessionKey(session), session])));
         return;
+      case 'session': {
+        let sessions = this.remoteSessionsByNode.get(from);
+        if (!sessions) this.remoteSessionsByNode.set(from, (sessions = new Map()));
+        if (message.on) sessions.set(sessionKey(message.session), message.session);
+        else sessions.delete(sessionKey(message.session));
+        return;
+      }
       case 'gone':
         this.forget(from);
         return;
     }
   }
+}
+
+function sessionKey(session: RemoteSession): string {
+  return `${session.realm}\u0000${session.details.session}`;
 }

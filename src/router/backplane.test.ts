@@ -114,3 +114,45 @@ describe('router across nodes (in-memory backplane)', () => {
     assert.deepEqual(n1Backplane.peers(), ['n2'], 'and is still a known node');
   });
 });
+
+describe('the meta API across nodes (in-memory backplane)', () => {
+  async function call(peer: MemoryPeer, procedure: string, args: unknown[] = []): Promise<WampMessage> {
+    peer.deliver({ type: T.CALL, request: 1, options: {}, procedure, args });
+    await settle();
+    return peer.take().find((m) => m.type === T.RESULT || m.type === T.ERROR)!;
+  }
+
+  it('counts, lists and gets the sessions of every node; on_join and on_leave reach every node, also for a node that dies', async () => {
+    const hub = new MemoryHub();
+    const n1 = new RouterHarness({ backplane: hub.node('n1'), gate: chosenIdentity });
+    const n2 = new RouterHarness({ backplane: hub.node('n2'), gate: chosenIdentity });
+    await Promise.all([n1.router.ready(), n2.router.ready()]);
+    const watcher = await join(n1, 'watcher', 'admin');
+    await subscribe(watcher.peer, 'wamp.session.on_join');
+    await subscribe(watcher.peer, 'wamp.session.on_leave');
+    await settle();
+    const there = await join(n2, 'there', 'user');
+    await settle();
+    const joined = events(watcher.peer.take());
+    assert.deepEqual(joined.map((e) => (e.args![0] as Dict).session), [there.id], 'on_join from the other node, once');
+
+    const count = await call(watcher.peer, 'wamp.session.count');
+    assert.equal(count.type === T.RESULT && count.args![0], 2);
+    const byRole = await call(watcher.peer, 'wamp.session.count', [['user']]);
+    assert.equal(byRole.type === T.RESULT && byRole.args![0], 1);
+    const list = await call(watcher.peer, 'wamp.session.list');
+    assert.deepEqual(list.type === T.RESULT && [...(list.args![0] as number[])].sort(), [watcher.id, there.id].sort());
+    const got = await call(watcher.peer, 'wamp.session.get', [there.id]);
+    assert.equal(got.type === T.RESULT && (got.args![0] as Dict).node, 'n2');
+    assert.equal(got.type === T.RESULT && (got.args![0] as Dict).authid, 'there');
+
+    hub.kill('n2');
+    await settle();
+    const left = events(watcher.peer.take());
+    assert.deepEqual(left.map((e) => e.args), [[there.id, 'there', 'user']], 'on_leave for the dead node\'s session, once');
+    const after = await call(watcher.peer, 'wamp.session.count');
+    assert.equal(after.type === T.RESULT && after.args![0], 1);
+    const gone = await call(watcher.peer, 'wamp.session.get', [there.id]);
+    assert.equal(gone.type === T.ERROR && gone.error, 'wamp.error.no_such_session');
+  });
+});

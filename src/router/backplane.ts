@@ -38,6 +38,13 @@ export interface Backplane {
   calleeNodes(realm: string, procedure: string): readonly string[];
   /** Call traffic for one node (a forwarded CALL, CANCEL, a caller gone, a reply). */
   sendCall(node: string, traffic: CallTraffic): void;
+  // ---- presence: each node's client sessions, for the meta API ----
+
+  /** A client session joined (on = true) or left this node; `details` as wamp.session.get shows it. */
+  announceSession(realm: string, details: RemoteSessionDetails, on: boolean): void;
+  /** The client sessions of the other nodes in `realm`. */
+  remoteSessions(realm: string): RemoteSessionDetails[];
+
   /** The other nodes this one has heard from and not seen leave. */
   peers(): string[];
   /** Why this node cannot reach the others now (it serves its own clients only), or undefined. */
@@ -51,8 +58,21 @@ export interface BackplaneSink {
   deliver(publication: RemotePublication): void;
   /** Call traffic from another node. */
   callTraffic(from: string, traffic: CallTraffic): void;
-  /** A node left or died: calls it was part of must end. */
-  nodeGone(node: string): void;
+  /** A node left or died: calls it was part of must end; its client sessions are gone. */
+  nodeGone(node: string, sessions: readonly RemoteSession[]): void;
+}
+
+/** A session as wamp.session.get shows it, with the node it is on. */
+export interface RemoteSessionDetails extends Dict {
+  session: number;
+  authid: string;
+  authrole: string;
+  node: string;
+}
+
+export interface RemoteSession {
+  realm: string;
+  details: RemoteSessionDetails;
 }
 
 export type ClaimAnswer = { ok: true } | { ok: false; heldAs: InvocationPolicy };

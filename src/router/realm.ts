@@ -6,7 +6,7 @@ import { Broker } from './broker/broker.js';
 import type { EventHistorySetting } from './broker/event-history.js';
 import { Dealer, realClock, type Clock } from './dealer/dealer.js';
 import { welcomeRoles } from './features.js';
-import type { Backplane } from './backplane.js';
+import type { Backplane, RemoteSessionDetails } from './backplane.js';
 import type { Action, Authorizer, Decision, SessionFacts } from './hooks.js';
 import { PublishRate } from './limits/publish-rate.js';
 import { publishRateMessage, type RealmLimits, type SessionLimits } from './limits/session-limits.js';
@@ -56,7 +56,7 @@ export class Realm {
   private readonly received: Record<SessionOrigin, BoundCounter>;
 
   constructor(settings: RealmSettings, private readonly metrics: RouterMetrics, private readonly log: Logger,
-    private readonly clock: Clock = realClock, backplane?: Backplane) {
+    private readonly clock: Clock = realClock, private readonly backplane?: Backplane) {
     this.name = settings.name;
     const limits = settings.limits;
     this.limits = limits;
@@ -106,6 +106,11 @@ export class Realm {
     const counts = { client: 0, internal: this.internalSessions.size };
     for (const session of this.sessions.values()) counts[session.origin] += 1;
     return counts;
+  }
+
+  /** The client sessions of this realm on the other nodes of the cluster (none without one), as wamp.session.get shows them. */
+  remoteSessions(): RemoteSessionDetails[] {
+    return this.backplane?.remoteSessions(this.name) ?? [];
   }
 
   /** A joined session by ID, a client's or one of the router's own. */

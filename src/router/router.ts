@@ -1,5 +1,7 @@
 import { ErrorUri } from '../protocol/errors.js';
-import type { Backplane } from './backplane.js';
+import type { Backplane, RemoteSessionDetails } from './backplane.js';
+import { randomId } from '../protocol/ids.js';
+import { sessionDetails } from './meta/views.js';
 import { RemoteCalls } from './backplane-calls.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import { realClock, type Clock } from './dealer/dealer.js';
@@ -94,12 +96,39 @@ export class Router implements SessionHost {
       realm.dealer.joinCluster(remote);
       calls.set(realm.name, remote);
     }
+    for (const realm of this.realms.values()) {
+      // Presence for the meta API of the other nodes: this node's client sessions.
+      realm.events.listen({
+        sessionJoined: (session) => {
+          if (!session.trusted) backplane.announceSession(realm.name, { ...sessionDetails(session), node: backplane.nodeId } as RemoteSessionDetails, true);
+        },
+        sessionLeft: (session) => {
+          if (!session.trusted) {
+            backplane.announceSession(realm.name, { session: session.id, authid: session.authid, authrole: session.authrole, node: backplane.nodeId }, false);
+          }
+        },
+      });
+    }
     backplane.attach({
       deliver: (publication) => this.realms.get(publication.realm)?.broker.receiveRemote(publication),
       callTraffic: (from, traffic) => calls.get(traffic.realm)?.receive(from, traffic),
-      nodeGone: (node) => {
+      nodeGone: (node, sessions) => {
         for (const remote of calls.values()) remote.nodeGone(node);
+        for (const { realm, details } of sessions) this.remoteSessionLeft(realm, details);
       },
+    });
+  }
+
+  /**
+   * A session of a node that died or left: its node cannot say wamp.session.on_leave any more, so
+   * each node tells its own subscribers (locally only: every subscriber hears it once).
+   */
+  private remoteSessionLeft(realmName: string, details: RemoteSessionDetails): void {
+    const realm = this.realms.get(realmName);
+    if (!realm?.metaApi) return;
+    realm.broker.receiveRemote({
+      realm: realmName, topic: 'wamp.session.on_leave', publication: randomId(), publisher: 0, origin: 'internal',
+      options: {}, details: {}, args: [details.session, details.authid, details.authrole],
     });
   }
 

@@ -15,9 +15,12 @@ import { isVisible, sessionDetails } from './views.js';
 export function sessionProcedures(context: MetaContext): MetaProcedures {
   const { realm } = context;
 
-  const visibleSessions = (args: Args, kwargs: Dict): Session[] => {
+  /** The ids of the visible sessions of the realm on every node (the cluster's other nodes too), by role if asked. */
+  const visibleSessionIds = (args: Args, kwargs: Dict): number[] => {
     const roles = readOptionalStringList(argument(args, kwargs, 0, 'filter_authroles'), 'filter_authroles');
-    return [...realm.sessions.values()].filter((session) => isVisible(session) && (!roles || roles.includes(session.authrole)));
+    const here = [...realm.sessions.values()].filter((session) => isVisible(session) && (!roles || roles.includes(session.authrole)));
+    const elsewhere = realm.remoteSessions().filter((session) => !roles || roles.includes(session.authrole));
+    return [...here.map((session) => session.id), ...elsewhere.map((session) => session.session)];
   };
 
   /** Closes sessions with GOODBYE (reason and message from the kwargs); returns how many. */
@@ -48,12 +51,14 @@ export function sessionProcedures(context: MetaContext): MetaProcedures {
   };
 
   return {
-    'wamp.session.count': (args, kwargs) => visibleSessions(args, kwargs).length,
+    'wamp.session.count': (args, kwargs) => visibleSessionIds(args, kwargs).length,
 
-    'wamp.session.list': (args, kwargs) => visibleSessions(args, kwargs).map((session) => session.id),
+    'wamp.session.list': (args, kwargs) => visibleSessionIds(args, kwargs),
 
     'wamp.session.get': (args, kwargs) => {
-      return sessionDetails(visibleSession(context, readId(argument(args, kwargs, 0, 'session'), 'session')));
+      const id = readId(argument(args, kwargs, 0, 'session'), 'session');
+      const elsewhere = realm.sessions.has(id) ? undefined : realm.remoteSessions().find((session) => session.session === id);
+      return elsewhere ?? sessionDetails(visibleSession(context, id));
     },
 
     'wamp.session.kill': (args, kwargs, details) => {
