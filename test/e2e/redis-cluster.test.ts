@@ -88,6 +88,7 @@ describe('two nodes through Redis (the CLI, AutobahnJS)', { skip }, () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.deepEqual(received, [...Array(20).keys()], 'every event once, in order');
 
+    assert.equal(await onA.session.call('wamp.session.count'), 2, 'the meta API counts the sessions of both nodes');
     await onB.session.register('cluster.add', (args: number[]) => args[0]! + args[1]!);
     await onB.session.register('cluster.hang', () => new Promise(() => {}));
     assert.equal(await eventually(() => onA.session.call('cluster.add', [2, 3]) as Promise<number>, 'a call from A to B'), 5);
@@ -101,6 +102,7 @@ describe('two nodes through Redis (the CLI, AutobahnJS)', { skip }, () => {
     assert.equal(await pending, 'wamp.error.canceled');
     await assert.rejects(onA.session.call('cluster.add', [1, 1]),
       (error: { error: string }) => error.error === 'wamp.error.no_such_procedure', 'B\'s registrations are gone');
+    assert.equal(await onA.session.call('wamp.session.count'), 1, 'B\'s sessions are gone from the meta API');
 
     // Redis goes away: A keeps serving its own clients and says it is degraded.
     await redis.stop();
