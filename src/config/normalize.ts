@@ -39,6 +39,7 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
       challengeTimeoutMs: router.sign_in.challenge_timeout,
       dynamicTimeoutMs: router.sign_in.dynamic_timeout,
     },
+    maxNestingDepth: router.max_nesting_depth,
   };
 }
 

@@ -13,6 +13,7 @@ export type RefusalCode =
   | 'invalid_utf8'
   | 'invalid_json'
   | 'not_an_object'
+  | 'too_deep'
   | 'unknown_field'
   | 'missing_field'
   | 'invalid_field'

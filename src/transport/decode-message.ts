@@ -1,0 +1,26 @@
+import type { Codec } from '../codec/codec.js';
+import { DEFAULT_MAX_NESTING_DEPTH, nestsDeeperThan, tooDeepMessage } from '../codec/nesting.js';
+
+export type Decoded = { ok: true; message: unknown } | { ok: false; reason: string };
+
+/**
+ * One incoming frame as a (not yet validated) WAMP message, for every transport: decoded with the
+ * negotiated codec, then held to the nesting limit. A failure carries the reason the session is
+ * aborted with (protocol_violation).
+ */
+export function decodeMessage(codec: Codec, frame: Uint8Array | string, maxNestingDepth = DEFAULT_MAX_NESTING_DEPTH): Decoded {
+  let message: unknown;
+  try {
+    message = codec.decode(frame);
+  } catch (error) {
+    // A decoder that recursed too deep: the same limit, even if the walk below never ran.
+    if (isStackOverflow(error)) return { ok: false, reason: tooDeepMessage(maxNestingDepth) };
+    return { ok: false, reason: `could not decode the message as ${codec.name}: ${(error as Error).message}` };
+  }
+  if (nestsDeeperThan(message, maxNestingDepth, frame.length)) return { ok: false, reason: tooDeepMessage(maxNestingDepth) };
+  return { ok: true, message };
+}
+
+function isStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError && error.message.includes('call stack');
+}
