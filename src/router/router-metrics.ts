@@ -11,6 +11,7 @@ export interface RouterMetrics {
   calls: Counter;
   authorizationDenied: Counter;
   publishRateLimited: Counter;
+  unencodable: Counter;
 }
 
 export function createRouterMetrics(registry: MetricsRegistry): RouterMetrics {
@@ -24,5 +25,6 @@ export function createRouterMetrics(registry: MetricsRegistry): RouterMetrics {
     calls: registry.counter('junction_calls_total', 'CALL messages routed to a callee, by realm'),
     authorizationDenied: registry.counter('junction_authorization_denied_total', 'Actions refused by authorization, by action'),
     publishRateLimited: registry.counter('junction_publish_rate_limited_total', "PUBLISH messages refused or dropped over a session's publish rate, by realm"),
+    unencodable: registry.counter('junction_messages_unencodable_total', "Messages a session's serializer could not encode (not sent; see docs/payloads.md), by message type and serializer"),
   };
 }

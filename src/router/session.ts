@@ -1,5 +1,5 @@
 import { MessageType, messageTypeName } from '../protocol/codes.js';
-import { Envelope } from '../protocol/envelope.js';
+import { EncodeError, Envelope } from '../protocol/envelope.js';
 import { ErrorUri } from '../protocol/errors.js';
 import { IdSequence, randomId } from '../protocol/ids.js';
 import type { Authenticate, Dict, Hello, WampMessage } from '../protocol/messages.js';
@@ -9,6 +9,7 @@ import type { PublishRate } from './limits/publish-rate.js';
 import type { Logger } from './log.js';
 import type { Peer, SessionLink } from './peer.js';
 import type { Realm } from './realm.js';
+import { ForgottenCalls, planForUndeliverable } from './undeliverable.js';
 
 /**
  * One WAMP session: HELLO → (CHALLENGE ↔ AUTHENTICATE) → WELCOME → established → closed.
@@ -23,6 +24,8 @@ export interface SessionHost {
   realm(name: string): Realm | undefined;
   sessionClosed(session: Session): void;
   protocolViolation(session: Session, reason: string): void;
+  /** Logs and counts a message this session's serializer could not encode. */
+  notEncodable(session: Session, error: EncodeError, action: string): void;
   readonly log: Logger;
 }
 
@@ -57,6 +60,8 @@ export class Session implements SessionLink {
   publishRate: PublishRate | undefined;
 
   private queue: unknown[] = [];
+  /** Calls whose progressive result could not be encoded: the rest of their results is dropped. */
+  private forgotten: ForgottenCalls | undefined;
   private busy = false;
   private challenge: Extract<AuthOutcome, { kind: 'challenge' }> | undefined;
   private helloTimer: ReturnType<typeof setTimeout> | undefined;
@@ -106,11 +111,34 @@ export class Session implements SessionLink {
   // ---- sending ----
 
   send(message: WampMessage): void {
-    if (this.state !== 'closed') this.peer.send(new Envelope(message));
+    this.sendEnvelope(new Envelope(message));
   }
 
   sendEnvelope(envelope: Envelope): void {
-    if (this.state !== 'closed') this.peer.send(envelope);
+    if (this.state === 'closed' || this.forgotten?.drops(envelope.message)) return;
+    try {
+      this.peer.send(envelope);
+    } catch (error) {
+      if (!(error instanceof EncodeError)) throw error;
+      this.notEncodable(envelope.message, error);
+    }
+  }
+
+  /** Only this session is affected, and every exchange still ends in an answer (router/undeliverable.ts). */
+  private notEncodable(message: WampMessage, error: EncodeError): void {
+    const plan = planForUndeliverable(message, error.reason, ErrorUri.unencodablePayload);
+    this.host.notEncodable(this, error, plan.what);
+    if (plan.forgetCall !== undefined) (this.forgotten ??= new ForgottenCalls()).add(plan.forgetCall);
+    if (plan.instead) this.send(plan.instead);
+    if (plan.onBehalfOfClient) {
+      const wire = plan.onBehalfOfClient;
+      // Later, not from inside the router's own send: the dealer may be in the middle of routing.
+      queueMicrotask(() => this.receive(wire));
+    }
+    if (plan.close) {
+      this.close(plan.what);
+      this.peer.close();
+    }
   }
 
   /** ERROR reply to a request, with a human-readable message as the first argument. */
