@@ -8,14 +8,20 @@ export type Decoded = { ok: true; message: unknown } | { ok: false; reason: stri
  * negotiated codec, then held to the nesting limit. A failure carries the reason the session is
  * aborted with (protocol_violation).
  */
-export function decodeMessage(codec: Codec, frame: Uint8Array | string, maxNestingDepth = DEFAULT_MAX_NESTING_DEPTH): Decoded {
+export function decodeMessage(
+  codec: Codec,
+  frame: Uint8Array | string,
+  maxNestingDepth = DEFAULT_MAX_NESTING_DEPTH,
+  /** Completes "could not decode ...". */
+  what = `the message as ${codec.name}`,
+): Decoded {
   let message: unknown;
   try {
     message = codec.decode(frame);
   } catch (error) {
     // A decoder that recursed too deep: the same limit, even if the walk below never ran.
     if (isStackOverflow(error)) return { ok: false, reason: tooDeepMessage(maxNestingDepth) };
-    return { ok: false, reason: `could not decode the message as ${codec.name}: ${(error as Error).message}` };
+    return { ok: false, reason: `could not decode ${what}: ${(error as Error).message}` };
   }
   if (nestsDeeperThan(message, maxNestingDepth, frame.length)) return { ok: false, reason: tooDeepMessage(maxNestingDepth) };
   return { ok: true, message };

@@ -109,7 +109,7 @@ export class LongPollTransport implements Peer {
     }
     const messages: unknown[] = [];
     for (const frame of frames) {
-      const decoded = decodeMessage(codec, frame, this.options.maxNestingDepth);
+      const decoded = decodeMessage(codec, frame, this.options.maxNestingDepth, `the body as ${name}`);
       if (!decoded.ok) return this.refuseBody(decoded.reason);
       messages.push(decoded.message);
     }
