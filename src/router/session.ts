@@ -119,8 +119,12 @@ export class Session implements SessionLink {
     try {
       this.peer.send(envelope);
     } catch (error) {
-      if (!(error instanceof EncodeError)) throw error;
-      this.notEncodable(envelope.message, error);
+      // Whatever a transport throws fails this message for this session only, never the fan-out
+      // loop or the process; a transport's own failure is reported like an encoding failure.
+      const failure = error instanceof EncodeError
+        ? error
+        : new EncodeError(describeType(envelope.message), this.peer.transport.serializer, error);
+      this.notEncodable(envelope.message, failure);
     }
   }
 

@@ -14,6 +14,7 @@ import type { RunningNode } from '../../src/node/node.js';
 import { InternalSession } from '../../src/router/internal-session.js';
 import { encodeBody, openTransport, post } from '../transport/behaviour/drivers/longpoll.js';
 import { RawSocketClient } from '../transport/rawsocket-client.js';
+import { openStream } from '../transport/sse-reader.js';
 import { addRawSocketListener } from '../transport/rawsocket-support.js';
 import { startTestNode, testConfig, testLongPoll } from '../support/node.js';
 import { RawClient } from '../support/raw-client.js';
@@ -63,6 +64,10 @@ function config(): JunctionConfig {
   paths['/publish'] = { type: 'publisher', ...bridge };
   paths['/call'] = { type: 'caller', ...bridge, maxTimeoutMs: 5_000 };
   paths['/lp'] = testLongPoll();
+  paths['/sse'] = {
+    type: 'sse', realm: 'realm1', auth: { anonymous: { type: 'static', role: 'anonymous' } },
+    cookieName: 'junction_ticket', heartbeatMs: 15_000, maxTopics: 8, maxBufferedBytes: 1_048_576, maxStreams: 100, maxPerAddress: 100,
+  };
   addRawSocketListener(config, 'raw');
   return config;
 }
@@ -192,10 +197,14 @@ describe('deeply nested payloads', { timeout: 60_000 }, () => {
     const unencodable = (type: string, serializer: string): number =>
       node.metrics.counter('junction_messages_unencodable_total', '').value({ type, serializer });
 
-    it('an EVENT that no codec can encode reaches nobody, is counted, and every subscriber keeps its session', async () => {
+    it('an EVENT that no codec can encode reaches nobody (SSE streams included), is counted, and every subscriber keeps its session', async () => {
+      const stream = await openStream(`${http}/sse?topic=${TOPIC}`);
       await publisher.publishAcknowledged(TOPIC, ['deep', tooDeep()]);
       await noSubscriberGotAnythingBefore('after the deep event', publisher);
       for (const codec of codecs) assert.ok(unencodable('EVENT', codec) >= 1, `no EVENT counted for ${codec}`);
+      const [event] = await stream.waitForMessages(1);
+      assert.deepEqual(JSON.parse(event!.data), { args: ['after the deep event'], kwargs: {} });
+      stream.response.destroy();
     });
 
     for (const codec of codecs) {
