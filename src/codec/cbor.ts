@@ -1,6 +1,6 @@
 import { addExtension, Encoder } from 'cbor-x';
 import type { Codec } from './codec.js';
-import { narrowSmallBigInts } from './integers.js';
+import { mayHoldWideInt64, narrowSmallBigInts } from './integers.js';
 import { widenLargeIntegers } from './widen.js';
 
 /**
@@ -24,17 +24,21 @@ addExtension({
   },
 });
 
-const codec = new Encoder({
+const options = {
   useRecords: false,
   mapsAsObjects: true,
-  // Exact: 64-bit integers and bignums decode as BigInt (narrowed to numbers within ±2^53 below).
-  int64AsNumber: false,
+  // Exact only for unsigned integers within 2^53; the frames that may hold others use `exact`.
+  int64AsNumber: true,
   // Byte strings stay byte strings; only TaggedUint8Array is written with tag 64.
   tagUint8Array: false,
   // Smallest map header (a1 for one key), as other WAMP peers and the WAMP test vectors write it;
   // without it cbor-x always writes a 16-bit map length.
   variableMapSize: true,
-} as ConstructorParameters<typeof Encoder>[0]);
+};
+// int64AsNumber is honoured by cbor-x but missing from its type declarations.
+const codec = new Encoder(options as ConstructorParameters<typeof Encoder>[0]);
+/** 64-bit integers and bignums decode as BigInt, exactly (then narrowed to numbers within ±2^53). */
+const exact = new Encoder({ ...options, int64AsNumber: false } as ConstructorParameters<typeof Encoder>[0]);
 
 const UNSIGNED_INT64 = 0x1b;
 const NEGATIVE_INT64 = 0x3b;
@@ -42,12 +46,14 @@ const BIGNUM_TAG = 0xc2;
 const NEGATIVE_BIGNUM_TAG = 0xc3;
 
 /**
- * Whether a frame may hold a 64-bit integer or a bignum, which cbor-x decodes as BigInt. Most
- * frames hold none of these octets and skip the walk that narrows BigInts to numbers; the octets
- * may also be other data (a length, text such as ";" or UTF-8 "é"), which only costs the walk.
+ * Whether a frame needs the exact decoder: an unsigned 64-bit integer beyond 2^53, any negative
+ * 64-bit integer (cbor-x's int64AsNumber mangles them: -2^40 decodes as 0, kriszyp/cbor-x#143),
+ * or a bignum. The octets may also be other data (text such as ";" or UTF-8 "é"), which only
+ * costs the exact path.
  */
-function mayHoldBigInts(frame: Uint8Array): boolean {
-  return frame.includes(UNSIGNED_INT64) || frame.includes(NEGATIVE_INT64) || frame.includes(BIGNUM_TAG) || frame.includes(NEGATIVE_BIGNUM_TAG);
+function needsExactDecoding(frame: Uint8Array): boolean {
+  return frame.includes(NEGATIVE_INT64) || frame.includes(BIGNUM_TAG) || frame.includes(NEGATIVE_BIGNUM_TAG) ||
+    mayHoldWideInt64(frame, UNSIGNED_INT64, false);
 }
 
 export const cborCodec: Codec = {
@@ -59,7 +65,6 @@ export const cborCodec: Codec = {
   },
   decode(frame) {
     if (typeof frame === 'string') throw new TypeError('CBOR frames must be binary, got a text frame');
-    const value: unknown = codec.decode(frame);
-    return mayHoldBigInts(frame) ? narrowSmallBigInts(value) : value;
+    return needsExactDecoding(frame) ? narrowSmallBigInts(exact.decode(frame)) : codec.decode(frame);
   },
 };

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { allCodecs, cborCodec, codecByName, codecBySubprotocol, jsonCodec, msgpackCodec, TaggedUint8Array, type Codec } from './index.js';
+import { mayHoldWideInt64 } from './integers.js';
 import { widenLargeIntegers } from './widen.js';
 import { parseMessage, toWire, type WampMessage } from '../protocol/index.js';
 import { plainBytes } from '../../test/support/bytes.js';
@@ -297,5 +298,31 @@ describe('widenLargeIntegers', () => {
     const blob = bytes(1, 2);
     const wire = [when, blob];
     assert.equal(widenLargeIntegers(wire), wire);
+  });
+});
+
+describe('mayHoldWideInt64: which frames take the exact (BigInt) decoding', () => {
+  const frame = (...octets: number[]): Uint8Array => new Uint8Array(octets);
+
+  test('an unsigned 64-bit integer within 2^53 does not; 2^53 and beyond do', () => {
+    assert.equal(mayHoldWideInt64(frame(0x93, 0xcf, 0x00, 0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff), 0xcf, false), false);
+    assert.equal(mayHoldWideInt64(frame(0xcf, 0x00, 0x20, 0, 0, 0, 0, 0, 0), 0xcf, false), true);
+    assert.equal(mayHoldWideInt64(frame(0xcf, 0x01, 0, 0, 0, 0, 0, 0, 0), 0xcf, false), true);
+  });
+
+  test('a signed one: within ±2^53 does not, below -2^53 does', () => {
+    assert.equal(mayHoldWideInt64(frame(0xd3, 0xff, 0xe0, 0, 0, 0, 0, 0, 0), 0xd3, true), false);
+    assert.equal(mayHoldWideInt64(frame(0xd3, 0xff, 0xdf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff), 0xd3, true), true);
+    assert.equal(mayHoldWideInt64(frame(0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0), 0xd3, true), true);
+  });
+
+  test('every occurrence counts: a narrow one first does not hide a wide one later', () => {
+    assert.equal(mayHoldWideInt64(frame(0xcf, 0, 0, 0, 0, 0, 0, 0, 1, 0xcf, 0x15, 0xa0, 0x13, 0x0e, 0xae, 0x1f, 0x59, 0x41), 0xcf, false), true);
+  });
+
+  test('frames decode the same whichever way they take', () => {
+    const wide = [50, 1, {}, [9007199254740993n, MAX_ID, 5]];
+    assert.deepStrictEqual(msgpackCodec.decode(msgpackCodec.encode(wide)), wide);
+    assert.deepStrictEqual(cborCodec.decode(cborCodec.encode(wide)), wide);
   });
 });

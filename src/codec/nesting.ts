@@ -11,23 +11,25 @@ export const DEFAULT_MAX_NESTING_DEPTH = 100;
 /**
  * Whether `value` nests lists and dicts more than `limit` levels deep (the message's own list is
  * level 1, its args list level 2). An iterative walk: it cannot overflow the stack itself.
- * `sizeHint` is the frame's length: each level takes at least one byte or character, so a frame
- * no longer than the limit cannot exceed it and is not walked.
+ * `sizeHint`: the most levels the frame's length allows (each level takes at least one octet, or
+ * two characters of JSON): a frame that cannot exceed the limit is not walked.
  */
 export function nestsDeeperThan(value: unknown, limit: number, sizeHint = Infinity): boolean {
   if (sizeHint <= limit || !isContainer(value)) return false;
-  const pending: unknown[] = [value];
-  const depths: number[] = [1];
-  while (pending.length > 0) {
+  // One stack for the whole process (the walk is synchronous): nothing allocated per message.
+  pending.push(value);
+  depths.push(1);
+  let tooDeep = false;
+  while (pending.length > 0 && !tooDeep) {
     const node = pending.pop()!;
-    const depth = depths.pop()!;
-    if (depth > limit) return true;
+    const depth = depths.pop()! + 1;
     if (Array.isArray(node)) {
       for (let i = 0; i < node.length; i++) {
-        const item = node[i];
+        const item: unknown = node[i];
         if (isContainer(item)) {
+          if (depth > limit) tooDeep = true;
           pending.push(item);
-          depths.push(depth + 1);
+          depths.push(depth);
         }
       }
     } else {
@@ -35,14 +37,20 @@ export function nestsDeeperThan(value: unknown, limit: number, sizeHint = Infini
       for (const key in dict) {
         const item = dict[key];
         if (isContainer(item)) {
+          if (depth > limit) tooDeep = true;
           pending.push(item);
-          depths.push(depth + 1);
+          depths.push(depth);
         }
       }
     }
   }
-  return false;
+  pending.length = 0;
+  depths.length = 0;
+  return tooDeep;
 }
+
+const pending: unknown[] = [];
+const depths: number[] = [];
 
 /** Lists and dicts; bytes (typed arrays) are leaves. */
 function isContainer(value: unknown): value is object {

@@ -23,7 +23,9 @@ export function decodeMessage(
     if (isStackOverflow(error)) return { ok: false, reason: tooDeepMessage(maxNestingDepth) };
     return { ok: false, reason: `could not decode ${what}: ${(error as Error).message}` };
   }
-  if (nestsDeeperThan(message, maxNestingDepth, frame.length)) return { ok: false, reason: tooDeepMessage(maxNestingDepth) };
+  // Each level takes an octet at least, in JSON two characters ("[" and "]").
+  const levelsAtMost = typeof frame === 'string' || !codec.binary ? frame.length / 2 : frame.length;
+  if (nestsDeeperThan(message, maxNestingDepth, levelsAtMost)) return { ok: false, reason: tooDeepMessage(maxNestingDepth) };
   return { ok: true, message };
 }
 

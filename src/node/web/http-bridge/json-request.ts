@@ -30,7 +30,7 @@ export function parseJsonObject(body: Buffer, fields: readonly string[], maxNest
   if (!isObject(value)) {
     throw new Refusal(400, 'not_an_object', `the body must be a JSON object, not ${describe(value)}`);
   }
-  if (nestsDeeperThan(value, maxNestingDepth, body.length)) throw new Refusal(400, 'too_deep', tooDeepMessage(maxNestingDepth));
+  if (nestsDeeperThan(value, maxNestingDepth, body.length / 2)) throw new Refusal(400, 'too_deep', tooDeepMessage(maxNestingDepth));
   // A misspelled key ("kwarg") would otherwise be dropped without a word.
   const unknown = Object.keys(value).filter((key) => !fields.includes(key));
   if (unknown.length > 0) {
