@@ -26,7 +26,14 @@ export const msgpackCodec: Codec = {
   subprotocol: 'wamp.2.msgpack',
   binary: true,
   encode(wire) {
-    return packr.pack(widenLargeIntegers(wire));
+    try {
+      return packr.pack(widenLargeIntegers(wire));
+    } catch (error) {
+      // msgpackr's own text suggests its options; peers and logs need the reason.
+      const tooLarge = error instanceof RangeError && /^(-?\d+) was too large to fit in MessagePack/.exec(error.message);
+      if (tooLarge) throw new RangeError(`the integer ${tooLarge[1]} is beyond 64 bits, which MessagePack cannot carry`);
+      throw error;
+    }
   },
   decode(frame) {
     if (typeof frame === 'string') throw new TypeError('MessagePack frames must be binary, got a text frame');
