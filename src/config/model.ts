@@ -44,7 +44,10 @@ export interface SignInLimits {
   dynamicTimeoutMs: number;
 }
 
-export type UriCheck = 'strict' | 'loose';
+export const uriChecks = ['strict', 'loose'] as const;
+export type UriCheck = (typeof uriChecks)[number];
+/** A realm read from a file checks URIs loosely unless it says strict, as Crossbar's RouterFactory does. */
+export const defaultUriCheck: UriCheck = 'loose';
 
 export interface RealmConfig {
   name: string;
@@ -57,7 +60,7 @@ export interface RealmConfig {
 export interface RealmOptions {
   /** Serve the wamp.session.* / wamp.subscription.* / wamp.registration.* meta API (default true). */
   enableMetaApi: boolean;
-  /** URI validation rule for messages in this realm (default 'strict', as Crossbar). */
+  /** URI validation rule for messages in this realm (see defaultUriCheck). */
   uriCheck: UriCheck;
   /**
    * What one session may hold or do (`options.limits`, a Junction extension). The loader always
@@ -148,6 +151,11 @@ export interface ListenerConfig {
    * address is the client's address.
    */
   trustedProxies: string[];
+  /**
+   * Ms a request body may take after the time its headers had (Junction extension
+   * `request_body_timeout` in a web transport's `options`); absent: defaultRequestBodyTimeoutMs.
+   */
+  requestBodyTimeoutMs?: number;
 }
 
 export interface EndpointConfig {
@@ -253,6 +261,8 @@ export interface HttpBridgeOptions {
   requireTls: boolean;
   /** Signed requests (Crossbar's `key` and `secret`): present when both are given. */
   signature?: HttpSignatureOptions;
+  /** Requests handled at once; more get 503 (Junction extension `max_requests_in_flight`; absent: defaultMaxRequestsInFlight). */
+  maxRequestsInFlight?: number;
 }
 
 export interface HttpSignatureOptions {
@@ -261,6 +271,8 @@ export interface HttpSignatureOptions {
   secret: string;
   /** A request's `timestamp` may differ from the router's clock by at most this many seconds (default 300, as Crossbar's code). */
   timestampDeltaLimitSeconds: number;
+  /** Signed requests remembered against replay; when full, new ones get 429 (Junction extension `replay_memory`; absent: defaultReplayMemory). */
+  replayMemory?: number;
 }
 
 /** POST {topic, args, kwargs, options} -> publish as `role` in `realm`. */
@@ -377,6 +389,8 @@ export interface WebSocketOptions {
   compression: boolean;
   /** Junction's slow-consumer limit: bytes queued for one connection before its policy applies (default 4194304). */
   maxBufferedBytes: number;
+  /** Connections one client address (trusted proxies considered) may hold on this path; more get 429 (0: no limit). */
+  maxPerAddress: number;
 }
 
 export interface DynamicAuthConfig {
@@ -439,6 +453,8 @@ export interface RawSocketService {
   maxMessageSize: number;
   /** Connections at once; more are refused with the handshake error "maximum connection count reached" (default 10000). */
   maxConnections: number;
+  /** Connections one client IP address may hold; more are refused like maxConnections (default 1000; 0: no limit; not on Unix sockets). */
+  maxPerAddress: number;
   /** PING after this many ms of silence (default 25000; 0 = never); a PONG must come within autoPingTimeout. */
   autoPingInterval: number;
   autoPingTimeout: number;

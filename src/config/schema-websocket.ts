@@ -7,8 +7,10 @@
 import * as z from 'zod';
 import { authSchema } from './schema-auth.js';
 import {
+  Ignored,
   ignored,
   itemId,
+  maxPerAddress,
   milliseconds,
   nonEmptyString,
   notSupportedMessage,
@@ -18,26 +20,31 @@ import {
 } from './schema-parts.js';
 
 export const serializerNames = ['json', 'msgpack', 'cbor'] as const;
-/** Serializers Crossbar knows that Junction does not speak. */
-const otherCrossbarSerializers = new Set(['ubjson', 'flatbuffers']);
+/** Serializers Crossbar knows that Junction does not speak: dropped from a list with a notice, as a client offering them falls back to another. */
+const otherCrossbarSerializers = ['ubjson', 'flatbuffers'] as const;
 
-const serializer = z.enum(serializerNames, {
-  error: (issue) => {
-    if (issue.code !== 'invalid_value') return undefined;
-    const name = issue.input;
-    if (typeof name === 'string' && otherCrossbarSerializers.has(name)) {
-      return notSupportedMessage(`the ${name} serializer`, `supported: ${serializerNames.join(', ')}`);
-    }
-    return `expected one of ${serializerNames.map((s) => JSON.stringify(s)).join(', ')}`;
-  },
-});
+const serializerExpected = `expected one of ${[...serializerNames, ...otherCrossbarSerializers].map((name) => JSON.stringify(name)).join(', ')}`;
+
+const serializer = z.enum(serializerNames);
+
+const droppedSerializer = z
+  .enum(otherCrossbarSerializers)
+  .transform((name) => new Ignored(`the ${name} serializer`, `is not spoken by Junction and was left out of the offer (Junction speaks ${serializerNames.join(', ')})`));
 
 /** The WAMP serializers a transport offers (default: all three). */
 export const serializers = z
-  .array(serializer)
+  .array(z.union([serializer, droppedSerializer], { error: (issue) => (issue.code === 'invalid_union' ? serializerExpected : undefined) }))
   .min(1, { error: 'needs at least one serializer' })
+  .refine((list) => list.some((name) => !(name instanceof Ignored)), {
+    error: `names no serializer Junction speaks; add one of ${serializerNames.join(', ')}`,
+  })
   .default([...serializerNames])
   .describe('WAMP serializers offered (default: all).');
+
+/** The serializers of a list that Junction speaks, each once, in the file's order. */
+export function offeredSerializers(list: readonly (SerializerName | Ignored)[]): SerializerName[] {
+  return [...new Set(list.filter((name): name is SerializerName => !(name instanceof Ignored)))];
+}
 
 const compressionTuning = (name: string) => ignored(`the permessage-deflate tuning parameter ${name} (ws defaults apply)`);
 
@@ -62,13 +69,22 @@ const compression = z
 /** A Crossbar/Autobahn WebSocket tuning knob that the ws library either fixes or does not need. */
 const tuning = (name: string) => ignored(`the Autobahn WebSocket option ${name}`);
 
+/** Crossbar's default open_handshake_timeout, in ms; also the HTTP header limit of a port without a websocket path. */
+export const defaultOpenHandshakeTimeoutMs = 10_000;
+
+/**
+ * WebSocket connections one client address may hold on one path. Higher than SSE's and long-poll's
+ * 100: WebSocket is what browsers use, and a whole office behind one NAT address opens one per tab.
+ */
+export const defaultWebSocketMaxPerAddress = 1_000;
+
 const websocketOptionsShape = {
   max_message_size: positiveInt.default(1048576).describe('Largest incoming message in bytes.'),
   auto_ping_interval: milliseconds.default(25000).describe('Ping each connection after this many ms (0 = never).'),
   auto_ping_timeout: milliseconds.default(10000).describe('Close when a ping is not answered within this many ms.'),
   open_handshake_timeout: milliseconds
-    .default(10000)
-    .describe('Close a connection whose opening handshake takes longer than this many ms (0 = no limit).'),
+    .default(defaultOpenHandshakeTimeoutMs)
+    .describe(`Close a connection whose opening handshake (HTTP request headers, upgrade, WAMP HELLO to WELCOME) takes longer than this many ms (default ${defaultOpenHandshakeTimeoutMs}). 0 lifts the limit on the WAMP opening only: the port's HTTP headers keep the shortest limit of its websocket paths, or the default.`),
   allowed_origins: z
     .array(nonEmptyString)
     .default(['*'])
@@ -78,6 +94,7 @@ const websocketOptionsShape = {
   max_buffered_bytes: positiveInt
     .default(4194304)
     .describe('Junction: bytes queued for one connection before its slow-consumer policy applies.'),
+  max_per_address: maxPerAddress('connections', defaultWebSocketMaxPerAddress),
   require_websocket_subprotocol: z
     .literal(true, {
       error: notSupportedMessage('connections without a WAMP WebSocket subprotocol (require_websocket_subprotocol: false)'),

@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import type { JunctionConfig, ListenerConfig } from '../config/model.js';
+import { defaultRequestBodyTimeoutMs } from '../config/schema-web-services.js';
+import { defaultOpenHandshakeTimeoutMs } from '../config/schema-websocket.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import { InternalSession } from '../router/internal-session.js';
 import type { Logger } from '../router/log.js';
@@ -7,7 +9,9 @@ import { Router } from '../router/router.js';
 import { NodeAuth } from './auth-wiring.js';
 import { startComponents, stopComponents, type RunningComponent } from './bridge/components.js';
 import { rawSocketAcceptor, rawSocketListener } from './rawsocket-listener.js';
+import { authorityOf, portOf } from './socket-server.js';
 import { clientAddressReader } from './web/client-address.js';
+import type { HttpTimeouts } from './web/http-timeouts.js';
 import { HttpListener, type PathHandler } from './web/listener.js';
 import { buildPathHandler } from './web/path-services.js';
 import type { NodeContext, ServiceContext } from './web/service-context.js';
@@ -127,27 +131,40 @@ async function buildListener(config: ListenerConfig, node: NodeContext): Promise
   const log = node.log.child({ transport: config.id });
   const clientAddress = clientAddressReader(config.trustedProxies);
   const handlers = new Map<string, PathHandler>();
-  let handshakeTimeout = 10_000;
   for (const [path, service] of Object.entries(config.paths)) {
     const where = config.kind === 'websocket' ? `transport "${config.id}"` : `transport "${config.id}" path "${path}"`;
     const context: ServiceContext = { ...node, log: log.child({ path }), listener: config, path, where, clientAddress };
     handlers.set(path, await buildPathHandler(service, context));
-    if (service.type === 'websocket') handshakeTimeout = Math.min(handshakeTimeout, service.options.openHandshakeTimeout);
   }
   // A universal listener also speaks RawSocket to connections that open with its magic octet.
-  const rawsocket = config.kind === 'universal' ? rawSocketAcceptor(config, node) : undefined;
-  const http = new HttpListener(config, handlers, handshakeTimeout, log, rawsocket);
+  const unixPath = config.endpoint.type === 'unix' ? config.endpoint.path : undefined;
+  const rawsocket = config.kind === 'universal' ? rawSocketAcceptor(config, node, unixPath) : undefined;
+  const http = new HttpListener(config, handlers, listenerTimeouts(config), log, node.metrics, rawsocket);
   return {
     close: () => http.close(),
     listen: async () => {
       const address = await http.listen();
-      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      const authority = authorityOf(address);
       const served: ServedUrl[] = Object.entries(config.paths).map(([path, service]) => {
         const scheme = service.type === 'websocket' ? (http.secure ? 'wss' : 'ws') : (http.secure ? 'https' : 'http');
-        return { url: `${scheme}://${host}:${address.port}${path}`, service: service.type };
+        return { url: `${scheme}://${authority}${path}`, service: service.type };
       });
-      if (rawsocket) served.push({ url: `${http.secure ? 'rss' : 'rs'}://${host}:${address.port}`, service: 'rawsocket' });
-      return { port: address.port, served };
+      if (rawsocket) served.push({ url: `${http.secure ? 'rss' : 'rs'}://${authority}`, service: 'rawsocket' });
+      return { port: portOf(address), served };
     },
+  };
+}
+
+/**
+ * One port reads every request the same way: its headers within the shortest open_handshake_timeout
+ * of its websocket paths (the default without one; a path's 0 lifts only its WAMP opening's limit),
+ * its body within request_body_timeout.
+ */
+function listenerTimeouts(config: ListenerConfig): HttpTimeouts {
+  const handshakes = Object.values(config.paths).flatMap((service) =>
+    service.type === 'websocket' && service.options.openHandshakeTimeout > 0 ? [service.options.openHandshakeTimeout] : []);
+  return {
+    headersMs: handshakes.length > 0 ? Math.min(...handshakes) : defaultOpenHandshakeTimeoutMs,
+    bodyMs: config.requestBodyTimeoutMs ?? defaultRequestBodyTimeoutMs,
   };
 }
