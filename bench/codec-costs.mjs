@@ -6,7 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 
-const ROUNDS = 9;
+const ROUNDS = 15;
 const ITERATIONS = 50_000;
 
 // A chat message as a browser sends it, and the EVENT the router sends (IDs up to 2^53, as the router draws them).
@@ -18,7 +18,8 @@ for (const folder of process.argv.length > 2 ? process.argv.slice(2) : ['dist'])
   const dist = resolve(folder);
   const codecs = await import(pathToFileURL(`${dist}/src/codec/index.js`).href);
   const nesting = await import(pathToFileURL(`${dist}/src/codec/nesting.js`).href).catch(() => undefined);
-  builds.push({ dist, codecs, nesting });
+  const transport = await import(pathToFileURL(`${dist}/src/transport/decode-message.js`).href).catch(() => undefined);
+  builds.push({ dist, codecs, nesting, transport });
 }
 
 function time(run) {
@@ -39,14 +40,23 @@ for (const build of builds) {
       codec.encode(event);
     });
     row('decode EVENT', () => codec.decode(eventFrame));
+    // The transports' decode: the codec, then the nesting limit (not walked for frames too short to exceed it).
+    row('transport decode of the PUBLISH', build.transport ? () => build.transport.decodeMessage(codec, frame, 100) : () => codec.decode(frame));
     if (build.nesting) row('nesting check (walked)', () => build.nesting.nestsDeeperThan(decoded, 100));
   }
 }
 
-for (let round = 0; round < ROUNDS; round++) for (const task of tasks) task.samples.push(time(task.run));
+// The same measurement of each build side by side, in alternating order: load changes hit both.
+const keys = [...new Set(tasks.map((task) => task.key))];
+for (let round = 0; round < ROUNDS; round++) {
+  for (const key of keys) {
+    const same = tasks.filter((task) => task.key === key);
+    for (const task of round % 2 === 0 ? same : same.reverse()) task.samples.push(time(task.run));
+  }
+}
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-for (const key of [...new Set(tasks.map((task) => task.key))]) {
+for (const key of keys) {
   const cells = builds.map((build) => {
     const task = tasks.find((t) => t.key === key && t.build === build.dist);
     return task ? `${median(task.samples).toFixed(0).padStart(6)} ns` : '        -';
