@@ -66,7 +66,6 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
       ...auth.realmSettings(realm),
       enableMetaApi: realm.options.enableMetaApi,
       eventHistory: realm.store.eventHistory,
-      limits: realm.options.limits,
     })),
     log,
     metrics,

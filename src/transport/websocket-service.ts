@@ -158,7 +158,7 @@ export class WebSocketService {
         return;
       }
       const decoded = decodeMessage(codec, codec.binary ? data : data.toString('utf8'), this.options.maxNestingDepth);
-      if (decoded.ok) link.receive(decoded.message);
+      if (decoded.ok) link.receive(decoded.message, data.length);
       else link.receiveGarbage(decoded.reason);
     });
     ws.on('error', (error: Error & { code?: string }) => {

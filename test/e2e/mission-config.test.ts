@@ -12,9 +12,9 @@ import { freePort, projectRoot, RunningJunction } from '../support/cli.js';
 import { Arrivals } from '../support/wait.js';
 
 /**
- * The mission's reference Crossbar node (test/fixtures/mission/config.json: realm acme-company
+ * The mission's reference Crossbar node (our own equivalent in test/fixtures/mission/config.json, the same keys: realm acme-company
  * without options, a websocket transport, a web transport with /publish, /call, /info and /ws, a
- * MessageForwarder on "breaking-news." and "user..orders", three RESTCallees) started through the
+ * MessageForwarder on "breaking-news." and "user..orders", RESTCallees) started through the
  * real CLI with `junction start --cbdir`. The copy in the temporary .crossbar folder differs only
  * in its ports (7000 and 8000 become free ones) and the app's host names (myapp.local becomes a
  * small HTTP server of this test): every key is as the file has it.
@@ -115,9 +115,9 @@ describe('the mission reference config, unchanged but for ports and host names',
       await client.close();
     }
     const byUrl = new Map(received.map((request) => [request.url, request]));
-    const news = byUrl.get('/path/to/post/receiver');
+    const news = byUrl.get('/hooks/news');
     assert.equal(news?.method, 'POST');
     assert.deepEqual(JSON.parse(news!.body), { args: ['election'], kwargs: { source: 'wire' } });
-    assert.deepEqual(JSON.parse(byUrl.get('/some/other/uri')!.body), { args: [{ order: 7 }], kwargs: {} });
+    assert.deepEqual(JSON.parse(byUrl.get('/hooks/orders')!.body), { args: [{ order: 7 }], kwargs: {} });
   });
 });

@@ -1,5 +1,6 @@
 import type { JunctionConfig, LongPollService, WebSocketOptions, WebSocketService } from '../../src/config/model.js';
 import { DEFAULT_MAX_NESTING_DEPTH } from '../../src/codec/nesting.js';
+import { defaultRealmLimits } from '../../src/config/schema-router.js';
 import { silentLogger } from '../../src/router/log.js';
 import { startNode, type RunningNode } from '../../src/node/node.js';
 
@@ -34,7 +35,7 @@ export function testConfig(options: Partial<WebSocketOptions> = {}): JunctionCon
           disclose: { caller: false, publisher: false },
         }],
       }],
-      options: { enableMetaApi: true, uriCheck: 'loose' },
+      options: { enableMetaApi: true, uriCheck: 'loose', limits: defaultRealmLimits },
       store: { eventHistory: [] },
     }],
     listeners: [{

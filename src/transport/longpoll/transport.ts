@@ -107,13 +107,14 @@ export class LongPollTransport implements Peer {
     } catch (error) {
       return this.refuseBody(`could not decode the body as ${name}: ${(error as Error).message}`);
     }
-    const messages: unknown[] = [];
+    const messages: { decoded: unknown; bytes: number }[] = [];
     for (const frame of frames) {
       const decoded = decodeMessage(codec, frame, this.options.maxNestingDepth, `the body as ${name}`);
       if (!decoded.ok) return this.refuseBody(decoded.reason);
-      messages.push(decoded.message);
+      messages.push({ decoded: decoded.message, bytes: frame.length });
     }
-    for (const message of messages) this.link?.receive(message);
+    // Long-poll cannot stop the client from posting: past the session's queue limits it is aborted.
+    for (const { decoded, bytes } of messages) this.link?.receive(decoded, bytes);
     return { ok: true };
   }
 

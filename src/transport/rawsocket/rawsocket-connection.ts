@@ -151,7 +151,8 @@ export class RawSocketConnection {
       maxBufferedBytes: settings.maxBufferedBytes,
       log: this.log,
       counters: settings.counters,
-      onBehalfOfClient: (wire) => this.link?.receive(wire),
+      // Made up by the router itself, so not held to the client's queue limits.
+      onBehalfOfClient: (wire) => this.link?.receive(wire, 0),
     });
     this.peer = peer;
     const timeout = settings.openHandshakeTimeout;
@@ -180,7 +181,7 @@ export class RawSocketConnection {
     switch (type) {
       case FrameType.message: {
         const decoded = decodeMessage(this.codec!, payload, this.settings.maxNestingDepth);
-        if (decoded.ok) this.link!.receive(decoded.message);
+        if (decoded.ok) this.link!.receive(decoded.message, payload.length);
         else this.link!.receiveGarbage(decoded.reason);
         return;
       }
