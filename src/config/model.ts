@@ -24,6 +24,11 @@ export interface JunctionConfig {
   signIn: SignInLimits;
   /** The router worker's `cluster` (a Junction extension): nodes meeting through Redis. */
   cluster?: ClusterConfig;
+  /**
+   * Incoming messages (every transport, HTTP bridge bodies) may nest lists and dicts at most this
+   * deep (the router worker's `max_nesting_depth`, a Junction extension; default 100).
+   */
+  maxNestingDepth: number;
 }
 
 export interface ClusterConfig {

@@ -57,6 +57,7 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
         heartbeatMs: cluster.heartbeat, leaseMs: cluster.lease,
       },
     } : {}),
+    maxNestingDepth: first.router.max_nesting_depth,
   };
 }
 
