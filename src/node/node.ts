@@ -1,16 +1,17 @@
 import { resolve } from 'node:path';
-import type { JunctionConfig, ListenerConfig } from '../config/model.js';
+import type { JunctionConfig } from '../config/model.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import { InternalSession } from '../router/internal-session.js';
 import type { Logger } from '../router/log.js';
 import { Router } from '../router/router.js';
 import { NodeAuth } from './auth-wiring.js';
 import { startComponents, stopComponents, type RunningComponent } from './bridge/components.js';
-import { rawSocketAcceptor, rawSocketListener } from './rawsocket-listener.js';
-import { clientAddressReader } from './web/client-address.js';
-import { HttpListener, type PathHandler } from './web/listener.js';
-import { buildPathHandler } from './web/path-services.js';
-import type { NodeContext, ServiceContext } from './web/service-context.js';
+import { buildListener, type Listener, type ServedUrl } from './listeners.js';
+import { realmSettings } from './realm-settings.js';
+import { applyConfig, type ReloadReport } from './reload/apply.js';
+import type { NodeContext } from './web/service-context.js';
+
+export type { Listener, ServedUrl };
 
 export interface NodeOptions {
   log: Logger;
@@ -30,20 +31,14 @@ export interface RunningNode {
   readonly services: ServedUrl[];
   /** The ports actually bound, by listener id (useful when the config asked for port 0). */
   readonly ports: Map<string, number>;
+  /**
+   * Applies a new, validated configuration while running (see docs/configuration.md,
+   * "Reloading"): what changed is rebuilt and swapped in; sessions on unchanged parts stay.
+   * Reloads run one at a time, in the order asked.
+   */
+  reload(next: JunctionConfig): Promise<ReloadReport>;
   /** GOODBYE to every session, then close every connection and port. */
   stop(): Promise<void>;
-}
-
-export interface ServedUrl {
-  url: string;
-  service: string;
-}
-
-/** A listening socket of the node, whatever it speaks. */
-export interface Listener {
-  /** Binds; resolves to the port bound and the URLs served there. */
-  listen(): Promise<{ port: number; served: ServedUrl[] }>;
-  close(): Promise<void>;
 }
 
 /** Wires a validated configuration into a running router with its components and listeners. */
@@ -57,16 +52,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     challengeTimeoutMs: signIn.challengeTimeoutMs,
     dynamicCallTimeoutMs: signIn.dynamicTimeoutMs,
   });
-  const router = new Router({
-    realms: config.realms.map((realm) => ({
-      ...auth.realmSettings(realm),
-      enableMetaApi: realm.options.enableMetaApi,
-      eventHistory: realm.store.eventHistory,
-      limits: realm.options.limits,
-    })),
-    log,
-    metrics,
-  });
+  const router = new Router({ realms: config.realms.map((realm) => realmSettings(auth, realm)), log, metrics });
   auth.attach(router);
   await router.ready(); // the meta API is registered before any client can connect
 
@@ -82,72 +68,60 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     joinTrustedSession: (realm, authid) => InternalSession.join(attach, realm, { authid, authrole: 'trusted' }),
   };
 
-  const listeners: Listener[] = [];
-  const urls: string[] = [];
-  const services: ServedUrl[] = [];
+  const listeners = new Map<string, Listener>();
   const ports = new Map<string, number>();
-  let components: RunningComponent[] = [];
+  let components = new Map<string, RunningComponent>();
   try {
     components = await startComponents(config.components, context);
     for (const listenerConfig of config.listeners) {
       const listener = await buildListener(listenerConfig, context);
       const bound = await listener.listen();
-      listeners.push(listener);
+      listeners.set(listenerConfig.id, listener);
       ports.set(listenerConfig.id, bound.port);
-      services.push(...bound.served);
-      urls.push(...bound.served.filter((served) => served.service === 'websocket').map((served) => served.url));
     }
   } catch (error) {
-    await Promise.all(listeners.map((listener) => listener.close()));
-    await stopComponents(components);
+    await Promise.all([...listeners.values()].map((listener) => listener.close()));
+    await stopComponents(components.values());
     await auth.close();
     await router.shutdown(0);
     throw error;
   }
+  const services: ServedUrl[] = [];
+  const urls: string[] = [];
+  const listServed = (): void => {
+    services.splice(0, services.length, ...[...listeners.values()].flatMap((listener) => listener.served()));
+    urls.splice(0, urls.length, ...services.filter((served) => served.service === 'websocket').map((served) => served.url));
+  };
+  listServed();
   for (const served of services) log.info(served, 'listening');
   state = 'serving';
+
+  let running = config;
+  let reloading: Promise<unknown> = Promise.resolve();
+  const reload = (next: JunctionConfig): Promise<ReloadReport> => {
+    const applied = reloading.then(async () => {
+      if (state !== 'serving') throw new Error('the node is shutting down');
+      const report = await applyConfig({ router, auth, context, listeners, components, ports }, running, next);
+      running = report.running;
+      listServed();
+      return report;
+    });
+    reloading = applied.catch(() => undefined);
+    return applied;
+  };
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       state = 'stopping';
+      await reloading;
       log.info({ sessions: router.sessionCount }, 'shutting down');
-      await stopComponents(components);
+      await stopComponents(components.values());
       await auth.close();
       await router.shutdown(options.shutdownGraceMs);
-      await Promise.all(listeners.map((listener) => listener.close()));
+      await Promise.all([...listeners.values()].map((listener) => listener.close()));
       log.info({}, 'stopped');
     })());
 
-  return { router, metrics, urls, services, ports, stop };
-}
-
-async function buildListener(config: ListenerConfig, node: NodeContext): Promise<Listener> {
-  if (config.kind === 'rawsocket') return rawSocketListener(config, node);
-  const log = node.log.child({ transport: config.id });
-  const clientAddress = clientAddressReader(config.trustedProxies);
-  const handlers = new Map<string, PathHandler>();
-  let handshakeTimeout = 10_000;
-  for (const [path, service] of Object.entries(config.paths)) {
-    const where = config.kind === 'websocket' ? `transport "${config.id}"` : `transport "${config.id}" path "${path}"`;
-    const context: ServiceContext = { ...node, log: log.child({ path }), listener: config, path, where, clientAddress };
-    handlers.set(path, await buildPathHandler(service, context));
-    if (service.type === 'websocket') handshakeTimeout = Math.min(handshakeTimeout, service.options.openHandshakeTimeout);
-  }
-  // A universal listener also speaks RawSocket to connections that open with its magic octet.
-  const rawsocket = config.kind === 'universal' ? rawSocketAcceptor(config, node) : undefined;
-  const http = new HttpListener(config, handlers, handshakeTimeout, log, rawsocket);
-  return {
-    close: () => http.close(),
-    listen: async () => {
-      const address = await http.listen();
-      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      const served: ServedUrl[] = Object.entries(config.paths).map(([path, service]) => {
-        const scheme = service.type === 'websocket' ? (http.secure ? 'wss' : 'ws') : (http.secure ? 'https' : 'http');
-        return { url: `${scheme}://${host}:${address.port}${path}`, service: service.type };
-      });
-      if (rawsocket) served.push({ url: `${http.secure ? 'rss' : 'rs'}://${host}:${address.port}`, service: 'rawsocket' });
-      return { port: address.port, served };
-    },
-  };
+  return { router, metrics, urls, services, ports, reload, stop };
 }

@@ -1,5 +1,4 @@
-import { lstat, unlink } from 'node:fs/promises';
-import { connect, createServer as createTcpServer, isIP, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTcpServer, isIP, type AddressInfo, type Server, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { createServer as createTlsServer } from 'node:tls';
 import { codecByName } from '../codec/index.js';
@@ -7,8 +6,10 @@ import type { ListenerConfig, RawSocketService as RawSocketConfig } from '../con
 import { RawSocketService } from '../transport/rawsocket/rawsocket-service.js';
 import type { RawSocketAcceptor } from '../transport/rawsocket/sniff.js';
 import { UnsupportedConfigError } from './auth-wiring.js';
+import { removeSocketFile, removeStaleSocket } from './unix-socket-file.js';
 import type { NodeContext } from './web/service-context.js';
-import type { Listener } from './node.js';
+import type { ListenerChange } from './reload/config-diff.js';
+import type { Listener, ServedUrl } from './listeners.js';
 
 /**
  * The RawSocket side of a `rawsocket` or `universal` listener: its settings, auth and metrics
@@ -32,12 +33,36 @@ export function rawSocketAcceptor(config: ListenerConfig, context: NodeContext, 
   };
 }
 
+/**
+ * The RawSocket side of a listener across config reloads: new connections go to the newest
+ * acceptor (its settings and auth); connections an older one accepted stay with it until the
+ * listener closes.
+ */
+export class SwappableAcceptor implements RawSocketAcceptor {
+  private readonly retired: RawSocketAcceptor[] = [];
+
+  constructor(private current: RawSocketAcceptor) {}
+
+  accept(socket: Socket): void {
+    this.current.accept(socket);
+  }
+
+  swap(next: RawSocketAcceptor): void {
+    this.retired.push(this.current);
+    this.current = next;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.current, ...this.retired].map((acceptor) => acceptor.close()));
+  }
+}
+
 /** A `rawsocket` transport: WAMP RawSocket on a TCP port (TLS when configured) or a Unix socket. */
 export function rawSocketListener(config: ListenerConfig, context: NodeContext): Listener {
   const { endpoint } = config;
   const unixPath = endpoint.type === 'unix' ? endpoint.path : undefined;
   if (endpoint.type === 'unix' && !unixPath) throw new UnsupportedConfigError(`transport "${config.id}": a unix endpoint needs a path`);
-  const acceptor = rawSocketAcceptor(config, context, unixPath);
+  const acceptor = new SwappableAcceptor(rawSocketAcceptor(config, context, unixPath));
   const tls = endpoint.tls;
   const server: Server = tls
     ? createTlsServer({
@@ -60,18 +85,25 @@ export function rawSocketListener(config: ListenerConfig, context: NodeContext):
     });
   }
   const scheme = tls ? 'rss' : 'rs';
+  let served: ServedUrl[] = [];
 
   return {
+    served: () => served,
+    update: async (change: ListenerChange, node: NodeContext) => {
+      if (change.rawsocketChanged) acceptor.swap(rawSocketAcceptor(change.after, node, unixPath));
+    },
     listen: async () => {
       if (unixPath !== undefined) {
         await removeStaleSocket(unixPath);
         await listenOn(server, { path: unixPath, backlog: endpoint.backlog });
-        return { port: 0, served: [{ url: `${scheme}://unix:${unixPath}`, service: 'rawsocket' }] };
+        served = [{ url: `${scheme}://unix:${unixPath}`, service: 'rawsocket' }];
+        return { port: 0, served };
       }
       await listenOn(server, { port: endpoint.port, host: endpoint.interface, backlog: endpoint.backlog });
       const address = server.address() as AddressInfo;
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      return { port: address.port, served: [{ url: `${scheme}://${host}:${address.port}`, service: 'rawsocket' }] };
+      served = [{ url: `${scheme}://${host}:${address.port}`, service: 'rawsocket' }];
+      return { port: address.port, served };
     },
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -103,43 +135,4 @@ function tcpLabel(socket: Socket): string {
   const raw = socket.remoteAddress ?? 'unknown';
   const address = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(raw)?.[1] ?? raw;
   return `${isIP(address) === 6 ? 'tcp6' : 'tcp4'}:${address}:${socket.remotePort ?? 0}`;
-}
-
-/**
- * A socket file left behind by a process that died is removed; a file that is not a socket, or a
- * socket another process still listens on, is an error (never someone else's file or server).
- */
-async function removeStaleSocket(path: string): Promise<void> {
-  let isSocket: boolean;
-  try {
-    isSocket = (await lstat(path)).isSocket();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
-  }
-  if (!isSocket) throw new UnsupportedConfigError(`${path} exists and is not a Unix socket; it is not replaced`);
-  if (await someoneListens(path)) throw new UnsupportedConfigError(`another process is listening on the Unix socket ${path}`);
-  await unlink(path);
-}
-
-async function removeSocketFile(path: string): Promise<void> {
-  try {
-    if ((await lstat(path)).isSocket()) await unlink(path);
-  } catch {
-    // already gone (Node removes it when the server closes)
-  }
-}
-
-function someoneListens(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = connect({ path });
-    const timer = setTimeout(() => finish(true), 1_000); // a listener too busy to accept still owns the path
-    const finish = (listening: boolean): void => {
-      clearTimeout(timer);
-      probe.destroy();
-      resolve(listening);
-    };
-    probe.once('connect', () => finish(true));
-    probe.once('error', () => finish(false));
-  });
 }

@@ -51,9 +51,9 @@ export class Realm {
   readonly metaApi: boolean;
   /** WELCOME.Details.roles for sessions of this realm. */
   readonly roles: Dict;
-  private readonly authorizer: Authorizer;
-  private readonly strictUris: boolean;
-  private readonly publishRate: SessionLimits['publishRate'];
+  private authorizer: Authorizer;
+  private strictUris: boolean;
+  private publishRate: SessionLimits['publishRate'];
   private readonly publishRateLimited: BoundCounter;
 
   constructor(settings: RealmSettings, private readonly metrics: RouterMetrics, private readonly log: Logger,
@@ -74,13 +74,35 @@ export class Realm {
     this.dealer = new Dealer(this.name, metrics, this.events, clock, limits);
   }
 
+  /**
+   * Takes what a configuration reload may change while sessions stay: the authorizer (a new one
+   * starts with empty caches, so no earlier decision outlives its permissions), the URI rule and
+   * the per-session limits. New limits bound what sessions add from now on; nothing a session
+   * already holds is taken away. Every limited session gets a fresh publish-rate bucket.
+   */
+  reconfigure(settings: Pick<RealmSettings, 'authorizer' | 'uriCheck' | 'limits'>): void {
+    this.authorizer = settings.authorizer;
+    this.strictUris = settings.uriCheck === 'strict';
+    const limits = settings.limits ?? defaultSessionLimits;
+    this.publishRate = limits.publishRate;
+    this.broker.setMaxSubscriptionsPerSession(limits.maxSubscriptionsPerSession);
+    this.dealer.setLimits(limits);
+    for (const session of this.sessions.values()) {
+      session.publishRate = session.limited ? this.newPublishRate() : undefined;
+    }
+  }
+
+  /** Says GOODBYE to every session of the realm, the router's own included (the realm is going away). */
+  closeAll(reason: string, message: string): void {
+    for (const session of [...this.sessions.values(), ...this.internalSessions.values()]) session.goodbye(reason, message);
+  }
+
   join(session: Session): void {
     if (session.trusted) {
       this.internalSessions.set(session.id, session);
     } else {
       this.sessions.set(session.id, session);
-      const { perSecond, burst } = this.publishRate;
-      if (perSecond > 0 && session.limited) session.publishRate = new PublishRate(perSecond, burst, this.clock.now());
+      if (session.limited) session.publishRate = this.newPublishRate();
       this.metrics.sessions.add(1, { realm: this.name });
       this.metrics.sessionsJoined.inc({ realm: this.name });
     }
@@ -95,6 +117,12 @@ export class Realm {
     this.dealer.leave(session);
     session.log.info({}, 'session left');
     this.events.emit('sessionLeft', session);
+  }
+
+  /** A bucket at the realm's publish rate for a limited session, or undefined when the realm has none. */
+  private newPublishRate(): PublishRate | undefined {
+    const { perSecond, burst } = this.publishRate;
+    return perSecond > 0 ? new PublishRate(perSecond, burst, this.clock.now()) : undefined;
   }
 
   /** A joined session by ID, a client's or one of the router's own. */

@@ -18,6 +18,11 @@ export interface PathHandler {
   servesBelow?: boolean;
   /** Closes what this handler holds open (connections, timers). */
   close?(): void | Promise<void>;
+  /**
+   * What it holds open are clients' WAMP sessions (websocket, long-poll, SSE): when a config
+   * reload replaces it, it keeps serving them until the listener closes instead of closing them.
+   */
+  holdsSessions?: boolean;
 }
 
 /**
@@ -27,7 +32,8 @@ export interface PathHandler {
 export class HttpListener {
   private readonly server: Server;
   private readonly paths: Map<string, PathHandler>;
-  private readonly catchAll: PathHandler | undefined;
+  /** Handlers a config reload replaced that still serve their sessions; closed with the listener. */
+  private readonly retired: PathHandler[] = [];
   /** Universal transport: connections whose first octet is 0x7F go to RawSocket. */
   private readonly diversion: Diversion | undefined;
 
@@ -39,7 +45,6 @@ export class HttpListener {
     private readonly rawsocket?: RawSocketAcceptor,
   ) {
     this.paths = paths;
-    this.catchAll = config.kind === 'websocket' ? paths.get('/') : undefined;
     const tls = config.endpoint.tls;
     this.server = tls
       ? createHttpsServer({
@@ -48,9 +53,7 @@ export class HttpListener {
           ca: tls.chainCertificates.map((file) => readFileSync(file)),
         })
       : createHttpServer();
-    // The opening handshake (request line and headers) must arrive within this time.
-    this.server.headersTimeout = handshakeTimeoutMs;
-    this.server.requestTimeout = Math.max(handshakeTimeoutMs, 30_000);
+    this.setHandshakeTimeout(handshakeTimeoutMs);
     this.server.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
     this.server.on('request', (request, response) => this.request(request, response));
     this.server.on('clientError', (error, socket) => {
@@ -61,6 +64,25 @@ export class HttpListener {
     if (rawsocket) {
       this.diversion = divertRawSocket(this.server, tls ? 'secureConnection' : 'connection', (socket) => rawsocket.accept(socket), handshakeTimeoutMs);
     }
+  }
+
+  /** The opening handshake (request line and headers) must arrive within this time. */
+  setHandshakeTimeout(handshakeTimeoutMs: number): void {
+    this.server.headersTimeout = handshakeTimeoutMs;
+    this.server.requestTimeout = Math.max(handshakeTimeoutMs, 30_000);
+  }
+
+  /**
+   * A config reload: `handler` serves `path` from the next request on (undefined: nothing does).
+   * The handler it replaces is closed, unless it holds sessions: then they stay until the listener closes.
+   */
+  async setPath(path: string, handler: PathHandler | undefined): Promise<void> {
+    const old = this.paths.get(path);
+    if (handler) this.paths.set(path, handler);
+    else this.paths.delete(path);
+    if (!old) return;
+    if (handler && old.holdsSessions) this.retired.push(old);
+    else await old.close?.();
   }
 
   get secure(): boolean {
@@ -82,7 +104,7 @@ export class HttpListener {
 
   async close(): Promise<void> {
     this.diversion?.close();
-    await Promise.all([...[...this.paths.values()].map((handler) => handler.close?.()), this.rawsocket?.close()]);
+    await Promise.all([...[...this.paths.values(), ...this.retired].map((handler) => handler.close?.()), this.rawsocket?.close()]);
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -99,7 +121,8 @@ export class HttpListener {
       if (handler?.servesBelow) return { handler, subpath: path.slice(end) };
       if (end === 0) break;
     }
-    return this.catchAll ? { handler: this.catchAll, subpath: '' } : undefined;
+    const catchAll = this.config.kind === 'websocket' ? this.paths.get('/') : undefined;
+    return catchAll ? { handler: catchAll, subpath: '' } : undefined;
   }
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {

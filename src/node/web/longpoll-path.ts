@@ -31,6 +31,7 @@ export const longpollPath: PathServiceFactory<LongPollService> = (service, conte
   );
   return {
     servesBelow: true,
+    holdsSessions: true,
     request: (request, response, subpath) => server.handle(request, response, subpath),
     close: () => server.closeAll(),
   };

@@ -49,7 +49,7 @@ export class Broker {
   private readonly byId = new Map<number, Subscription>();
   private readonly bySession = new Map<Session, Set<Subscription>>();
   private readonly retained: RetainedEvents;
-  private readonly maxSubscriptionsPerSession: number;
+  private maxSubscriptionsPerSession: number;
 
   private readonly counters: { published: BoundCounter; eventsSent: BoundCounter };
 
@@ -70,6 +70,11 @@ export class Broker {
       if (existing && existing.history!.limit >= limit) continue;
       this.create(uri, match, new EventHistory(limit), existing?.id);
     }
+  }
+
+  /** A new limit (a config reload): it bounds what sessions add from now on; nothing held is taken away. */
+  setMaxSubscriptionsPerSession(max: number): void {
+    this.maxSubscriptionsPerSession = max;
   }
 
   subscribe(session: Session, request: number, topic: string, options: SubscribeOptions): void {

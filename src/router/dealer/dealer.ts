@@ -66,9 +66,14 @@ export class Dealer {
     metrics: RouterMetrics,
     private readonly events: RealmEvents,
     private readonly clock: Clock = realClock,
-    private readonly limits: DealerLimits = noDealerLimits,
+    private limits: DealerLimits = noDealerLimits,
   ) {
     this.callCounter = metrics.calls.bind({ realm: realmName });
+  }
+
+  /** New limits (a config reload): they bound what sessions add from now on; nothing held is taken away. */
+  setLimits(limits: DealerLimits): void {
+    this.limits = limits;
   }
 
   register(session: Session, request: number, procedure: string, options: RegisterOptions): void {

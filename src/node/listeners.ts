@@ -1,0 +1,117 @@
+import type { ListenerConfig } from '../config/model.js';
+import type { Logger } from '../router/log.js';
+import { rawSocketAcceptor, rawSocketListener, SwappableAcceptor } from './rawsocket-listener.js';
+import type { ListenerChange } from './reload/config-diff.js';
+import { clientAddressReader } from './web/client-address.js';
+import { HttpListener, type PathHandler } from './web/listener.js';
+import { buildPathHandler } from './web/path-services.js';
+import type { NodeContext, ServiceContext } from './web/service-context.js';
+
+export interface ServedUrl {
+  url: string;
+  service: string;
+}
+
+/** A listening socket of the node, whatever it speaks. */
+export interface Listener {
+  /** Binds; resolves to the port bound and the URLs served there. */
+  listen(): Promise<{ port: number; served: ServedUrl[] }>;
+  /** The URLs served now (they change when a reload adds or removes paths). */
+  served(): ServedUrl[];
+  /**
+   * A config reload changed its paths or RawSocket settings (never its endpoint). Every new part
+   * is built first: if one cannot be, this throws and nothing changed.
+   */
+  update(change: ListenerChange, node: NodeContext): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function buildListener(config: ListenerConfig, node: NodeContext): Promise<Listener> {
+  if (config.kind === 'rawsocket') return rawSocketListener(config, node);
+  const log = node.log.child({ transport: config.id });
+  const handlers = await buildPaths(config, Object.keys(config.paths), node, log);
+  // A universal listener also speaks RawSocket to connections that open with its magic octet.
+  const rawsocket = config.kind === 'universal' ? new SwappableAcceptor(rawSocketAcceptor(config, node)) : undefined;
+  const http = new HttpListener(config, handlers, handshakeTimeoutOf(config), log, rawsocket);
+  let current = config;
+  let address: { host: string; port: number } | undefined;
+
+  const served = (): ServedUrl[] => {
+    if (!address) return [];
+    const { host, port } = address;
+    const urls: ServedUrl[] = Object.entries(current.paths).map(([path, service]) => {
+      const scheme = service.type === 'websocket' ? (http.secure ? 'wss' : 'ws') : (http.secure ? 'https' : 'http');
+      return { url: `${scheme}://${host}:${port}${path}`, service: service.type };
+    });
+    if (rawsocket) urls.push({ url: `${http.secure ? 'rss' : 'rs'}://${host}:${port}`, service: 'rawsocket' });
+    return urls;
+  };
+
+  return {
+    served,
+    close: () => http.close(),
+    listen: async () => {
+      const bound = await http.listen();
+      address = { host: bound.family === 'IPv6' ? `[${bound.address}]` : bound.address, port: bound.port };
+      return { port: bound.port, served: served() };
+    },
+    update: async (change, context) => {
+      const built = await buildPaths(change.after, [...change.pathsAdded, ...change.pathsChanged], context, log);
+      let acceptor;
+      try {
+        acceptor = rawsocket && change.rawsocketChanged ? rawSocketAcceptor(change.after, context) : undefined;
+      } catch (error) {
+        await closeAll(built);
+        throw error;
+      }
+      current = change.after;
+      http.setHandshakeTimeout(handshakeTimeoutOf(change.after));
+      await Promise.all([
+        ...change.pathsRemoved.map((path) => http.setPath(path, undefined)),
+        ...[...built].map(([path, handler]) => http.setPath(path, handler)),
+      ]);
+      if (acceptor) rawsocket!.swap(acceptor);
+    },
+  };
+}
+
+/** The handlers of some paths of a web listener; if one cannot be built, those built are closed and the error passed on. */
+async function buildPaths(config: ListenerConfig, paths: readonly string[], node: NodeContext, log: Logger): Promise<Map<string, PathHandler>> {
+  const clientAddress = clientAddressReader(config.trustedProxies);
+  const handlers = new Map<string, PathHandler>();
+  try {
+    for (const path of paths) {
+      const where = config.kind === 'websocket' ? `transport "${config.id}"` : `transport "${config.id}" path "${path}"`;
+      const context: ServiceContext = { ...node, log: log.child({ path }), listener: config, path, where, clientAddress };
+      handlers.set(path, await buildPathHandler(config.paths[path]!, context));
+    }
+  } catch (error) {
+    await closeAll(handlers);
+    throw error;
+  }
+  return handlers;
+}
+
+async function closeAll(handlers: Map<string, PathHandler>): Promise<void> {
+  await Promise.all([...handlers.values()].map((handler) => handler.close?.()));
+}
+
+/** The HTTP opening handshake's limit: the shortest open_handshake_timeout of its WebSocket paths, at most 10 s. */
+function handshakeTimeoutOf(config: ListenerConfig): number {
+  let timeout = 10_000;
+  for (const service of Object.values(config.paths)) {
+    if (service.type === 'websocket') timeout = Math.min(timeout, service.options.openHandshakeTimeout);
+  }
+  return timeout;
+}
+
+/** Why a listener could not listen, in words. */
+export function listenFailure(error: unknown): string {
+  const err = error as NodeJS.ErrnoException & { address?: string; port?: number };
+  switch (err.code) {
+    case 'EADDRINUSE': return `port ${err.port} on ${err.address} is already in use`;
+    case 'EACCES': return `no permission to listen on port ${err.port} of ${err.address}`;
+    case 'EADDRNOTAVAIL': return `address ${err.address} is not available on this machine`;
+    default: return err.message;
+  }
+}
