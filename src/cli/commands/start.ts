@@ -124,7 +124,9 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   if (args.pidFile !== undefined) {
     try {
       await writePidFile(args.pidFile);
-      control = await serveControlSocket(controlSocketPath(args.pidFile), reload, log);
+      const socket = controlSocketPath(args.pidFile);
+      control = await serveControlSocket(socket, reload, log);
+      log.info({ pidFile: args.pidFile, socket }, 'pid file written; "junction reload" reaches this router through its control socket');
     } catch (error) {
       const reason = (error as Error).message;
       log.error({}, `cannot start: ${reason}`);
