@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import type { JunctionConfig, RestCalleeComponentConfig } from '../../src/config/model.js';
+import type { ReloadReport } from '../../src/node/reload/apply.js';
+import { openAutobahn, type OpenSession } from '../support/autobahn.js';
+import { startTestNode, testConfig } from '../support/node.js';
+
+/**
+ * Each part a reload changes, applied to a node running in this process (node.reload with a
+ * model): permissions with their cached decisions, limits, web paths, transports, components.
+ * Connected sessions keep going throughout.
+ */
+
+let node: Awaited<ReturnType<typeof startTestNode>>;
+let client: OpenSession;
+let app: Server;
+let appUrl: string;
+/** The model as the "file" says it: each reload edits it and hands the node a copy. */
+let desired: JunctionConfig;
+const open: OpenSession[] = [];
+
+/** Applies `edit` to the desired model, reloads with a copy of it, and returns the report. */
+function reload(edit: (config: JunctionConfig) => void): Promise<ReloadReport> {
+  edit(desired);
+  return node.reload(structuredClone(desired));
+}
+
+async function connect(url = node.url, realm = 'realm1'): Promise<OpenSession> {
+  const session = await openAutobahn(url, 'json', { realm });
+  open.push(session);
+  return session;
+}
+
+/** The WAMP error URI a promise rejects with. */
+async function errorOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return (error as { error?: string }).error ?? String(error);
+  }
+  assert.fail('expected a WAMP error');
+}
+
+function restCallee(id: string, procedure: string): RestCalleeComponentConfig {
+  return {
+    kind: 'rest-callee', id, realm: 'realm1', procedure, baseUrl: appUrl,
+    headers: {}, timeoutMs: 5_000, errorOn4xx: false, errorOn5xx: false, maxResponseBytes: 65_536,
+  };
+}
+
+before(async () => {
+  app = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/plain' }).end('from the app'));
+  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+  appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}/`;
+  desired = testConfig();
+  node = await startTestNode(structuredClone(desired));
+  client = await connect();
+});
+
+after(async () => {
+  await Promise.all(open.map((session) => session.close().catch(() => undefined)));
+  await node?.stop();
+  await new Promise((resolve) => app?.close(resolve));
+});
+
+describe('reload, part by part', () => {
+  it('changes nothing and reports nothing when the model is the same', async () => {
+    const report = await reload(() => undefined);
+    assert.deepEqual([report.applied, report.notApplied], [[], []]);
+  });
+
+  it('applies changed permissions to connected sessions at once: no cached decision survives', async () => {
+    await client.session.publish('app.news', ['allowed'], {}, { acknowledge: true });
+    const report = await reload((config) => {
+      config.realms[0]!.roles[0]!.permissions![0]!.uri = 'other.';
+    });
+    assert.deepEqual(report.applied, ['realm "realm1": permissions changed: anonymous']);
+    assert.equal(await errorOf(client.session.publish('app.news', ['now refused'], {}, { acknowledge: true })), 'wamp.error.not_authorized');
+    await client.session.publish('other.news', ['still allowed'], {}, { acknowledge: true });
+    await reload((config) => {
+      config.realms[0]!.roles[0]!.permissions![0]!.uri = '';
+    });
+    await client.session.publish('app.news', ['allowed again'], {}, { acknowledge: true });
+  });
+
+  it('applies changed limits to what connected sessions add from now on', async () => {
+    const first = await client.session.subscribe('limits.one', () => undefined);
+    await reload((config) => {
+      config.realms[0]!.options.limits = {
+        maxSubscriptionsPerSession: 1, maxRegistrationsPerSession: 1_000, maxCallsInFlightPerSession: 1_000,
+        publishRate: { perSecond: 1_000, burst: 2_000 },
+      };
+    });
+    assert.equal(await errorOf(client.session.subscribe('limits.two', () => undefined)), 'junction.error.limit_exceeded');
+    await client.session.unsubscribe(first);
+    await reload((config) => {
+      delete config.realms[0]!.options.limits;
+    });
+    await client.session.subscribe('limits.two', () => undefined);
+    await client.session.subscribe('limits.three', () => undefined);
+  });
+
+  it('adds and removes web paths; the WebSocket path\'s sessions are untouched', async () => {
+    const health = (): Promise<number> => fetch(node.url.replace('ws://', 'http://').replace('/ws', '/health')).then((response) => response.status);
+    assert.equal(await health(), 404);
+    const report = await reload((config) => {
+      config.listeners[0]!.paths['/health'] = { type: 'health' };
+    });
+    assert.deepEqual(report.applied, ['transport "test": paths added /health']);
+    assert.equal(await health(), 200);
+    assert.ok(node.services.some((served) => served.url.endsWith('/health')));
+    await reload((config) => {
+      delete config.listeners[0]!.paths['/health'];
+    });
+    assert.equal(await health(), 404);
+    await client.session.publish('app.news', ['still here'], {}, { acknowledge: true });
+  });
+
+  it('rebuilds a changed WebSocket path for new connections and leaves its connected sessions alone', async () => {
+    const before = await connect();
+    await reload((config) => {
+      const ws = config.listeners[0]!.paths['/ws'];
+      if (ws?.type !== 'websocket') throw new Error('no /ws');
+      ws.serializers = ['json', 'msgpack'];
+    });
+    await before.session.publish('app.news', ['kept'], {}, { acknowledge: true });
+    await (await connect()).session.publish('app.news', ['new connection'], {}, { acknowledge: true });
+  });
+
+  it('adds a transport that listens at once, and removes it again', async () => {
+    const report = await reload((config) => {
+      config.listeners.push({ ...structuredClone(config.listeners[0]!), id: 'extra' });
+    });
+    assert.match(report.applied.join('\n'), /transport "extra" added: ws:\/\/127\.0\.0\.1:\d+\/ws/);
+    const port = node.ports.get('extra');
+    assert.ok(port !== undefined && port > 0);
+    const url = `ws://127.0.0.1:${port}/ws`;
+    assert.ok(node.urls.includes(url));
+    const there = await connect(url);
+    await there.session.publish('app.news', ['on the new transport'], {}, { acknowledge: true });
+
+    await reload((config) => {
+      config.listeners = config.listeners.filter((listener) => listener.id !== 'extra');
+    });
+    await there.closed;
+    await assert.rejects(connect(url));
+    assert.ok(!node.urls.includes(url));
+    await client.session.publish('app.news', ['the first transport is untouched'], {}, { acknowledge: true });
+  });
+
+  it('starts an added component, restarts a changed one, and stops a removed one', async () => {
+    assert.equal(await errorOf(client.session.call('webapp.api', [], { method: 'GET', url: '' })), 'wamp.error.no_such_procedure');
+    let report = await reload((config) => {
+      config.components.push(restCallee('api', 'webapp.api'));
+    });
+    assert.deepEqual(report.applied, ['component "api" started (added)']);
+    assert.equal((await client.session.call('webapp.api', [], { method: 'GET', url: '' }) as { content: string }).content, 'from the app');
+
+    report = await reload((config) => {
+      config.components[0] = restCallee('api', 'webapp.api2');
+    });
+    assert.deepEqual(report.applied, ['component "api" restarted with its new settings']);
+    assert.equal(await errorOf(client.session.call('webapp.api', [], { method: 'GET', url: '' })), 'wamp.error.no_such_procedure');
+    assert.equal((await client.session.call('webapp.api2', [], { method: 'GET', url: '' }) as { content: string }).content, 'from the app');
+
+    report = await reload((config) => {
+      config.components = [];
+    });
+    assert.deepEqual(report.applied, ['component "api" stopped (removed)']);
+    assert.equal(await errorOf(client.session.call('webapp.api2', [], { method: 'GET', url: '' })), 'wamp.error.no_such_procedure');
+  });
+
+  it('reports a transport that cannot listen, keeps the rest, and tries again on the next reload', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const taken = (blocker.address() as AddressInfo).port;
+    try {
+      const report = await reload((config) => {
+        config.listeners.push({ ...structuredClone(config.listeners[0]!), id: 'blocked', endpoint: { port: taken, interface: '127.0.0.1' } });
+        config.realms.push({ ...structuredClone(config.realms[0]!), name: 'realm2' });
+      });
+      assert.deepEqual(report.notApplied, [`transport "blocked" could not be added: port ${taken} on 127.0.0.1 is already in use`]);
+      assert.deepEqual(report.applied, ['realm "realm2" added']);
+      assert.ok(!report.running.listeners.some((listener) => listener.id === 'blocked'));
+      await connect(node.url, 'realm2');
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+    const retried = await reload(() => undefined);
+    assert.deepEqual(retried.applied.map((line) => line.replace(/: .*/, '')), ['transport "blocked" added']);
+  });
+});
