@@ -4,8 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { JunctionConfig, RestCalleeComponentConfig } from '../../src/config/model.js';
 import type { ReloadReport } from '../../src/node/reload/apply.js';
+import { connect as connectClient } from '../../src/client/index.js';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
-import { startTestNode, testConfig } from '../support/node.js';
+import { startTestNode, testConfig, testLongPoll } from '../support/node.js';
 
 /**
  * Each part a reload changes, applied to a node running in this process (node.reload with a
@@ -127,6 +128,30 @@ describe('reload, part by part', () => {
     });
     await before.session.publish('app.news', ['kept'], {}, { acknowledge: true });
     await (await connect()).session.publish('app.news', ['new connection'], {}, { acknowledge: true });
+  });
+
+  it('keeps a long-poll session going across a rebuild of its path: its follow-up requests reach the transport it opened', async () => {
+    await reload((config) => {
+      config.listeners[0]!.paths['/lp'] = testLongPoll({ requestTimeoutMs: 200 });
+    });
+    const http = node.url.replace('ws://', 'http://').replace('/ws', '/lp');
+    const polling = await connectClient({ transports: [{ type: 'longpoll', url: http }], realm: 'realm1', reconnect: false });
+    try {
+      await reload((config) => {
+        config.listeners[0]!.paths['/lp'] = testLongPoll({ requestTimeoutMs: 300 });
+      });
+      // Held receives time out and are sent again across the change; the session still publishes and calls.
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await polling.publish('app.news', ['over long-poll'], {}, { acknowledge: true });
+      const fresh = await connectClient({ transports: [{ type: 'longpoll', url: http }], realm: 'realm1', reconnect: false });
+      await fresh.publish('app.news', ['a new long-poll session'], {}, { acknowledge: true });
+      await fresh.leave();
+    } finally {
+      await polling.leave();
+    }
+    await reload((config) => {
+      delete config.listeners[0]!.paths['/lp'];
+    });
   });
 
   it('adds a transport that listens at once, and removes it again', async () => {

@@ -19,10 +19,12 @@ export interface PathHandler {
   /** Closes what this handler holds open (connections, timers). */
   close?(): void | Promise<void>;
   /**
-   * What it holds open are clients' WAMP sessions (websocket, long-poll, SSE): when a config
-   * reload replaces it, it keeps serving them until the listener closes instead of closing them.
+   * How many client sessions it holds open (websocket, long-poll, SSE). When a config reload
+   * replaces the handler, it keeps serving those until they end, instead of closing them.
    */
-  holdsSessions?: boolean;
+  openSessions?(): number;
+  /** A replaced handler still answers the follow-up requests of sessions it holds (a long-poll transport's send and receive). */
+  holds?(subpath: string): boolean;
 }
 
 /**
@@ -32,8 +34,8 @@ export interface PathHandler {
 export class HttpListener {
   private readonly server: Server;
   private readonly paths: Map<string, PathHandler>;
-  /** Handlers a config reload replaced that still serve their sessions; closed with the listener. */
-  private readonly retired: PathHandler[] = [];
+  /** Handlers a config reload replaced that still serve their sessions, by path; closed once they hold none, or with the listener. */
+  private readonly retired = new Map<string, PathHandler[]>();
   /** Universal transport: connections whose first octet is 0x7F go to RawSocket. */
   private readonly diversion: Diversion | undefined;
 
@@ -80,9 +82,17 @@ export class HttpListener {
     const old = this.paths.get(path);
     if (handler) this.paths.set(path, handler);
     else this.paths.delete(path);
-    if (!old) return;
-    if (handler && old.holdsSessions) this.retired.push(old);
-    else await old.close?.();
+    const closing: PathHandler[] = [];
+    // Handlers retired earlier that no longer hold anyone go now; a removed path takes its retired handlers along.
+    for (const [retiredPath, handlers] of this.retired) {
+      const keep = handler || retiredPath !== path ? handlers.filter((retired) => (retired.openSessions?.() ?? 0) > 0) : [];
+      closing.push(...handlers.filter((retired) => !keep.includes(retired)));
+      if (keep.length > 0) this.retired.set(retiredPath, keep);
+      else this.retired.delete(retiredPath);
+    }
+    if (old && handler && (old.openSessions?.() ?? 0) > 0) this.retired.set(path, [...(this.retired.get(path) ?? []), old]);
+    else if (old) closing.push(old);
+    await Promise.all(closing.map((retired) => retired.close?.()));
   }
 
   get secure(): boolean {
@@ -104,7 +114,8 @@ export class HttpListener {
 
   async close(): Promise<void> {
     this.diversion?.close();
-    await Promise.all([...[...this.paths.values(), ...this.retired].map((handler) => handler.close?.()), this.rawsocket?.close()]);
+    const handlers = [...this.paths.values(), ...[...this.retired.values()].flat()];
+    await Promise.all([...handlers.map((handler) => handler.close?.()), this.rawsocket?.close()]);
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -117,8 +128,12 @@ export class HttpListener {
     const exact = this.paths.get(path);
     if (exact) return { handler: exact, subpath: '' };
     for (let end = path.lastIndexOf('/'); end >= 0; end = path.lastIndexOf('/', end - 1)) {
-      const handler = this.paths.get(end === 0 ? '/' : path.slice(0, end));
-      if (handler?.servesBelow) return { handler, subpath: path.slice(end) };
+      const base = end === 0 ? '/' : path.slice(0, end);
+      const handler = this.paths.get(base);
+      if (handler?.servesBelow) {
+        const subpath = path.slice(end);
+        return { handler: this.retired.get(base)?.find((retired) => retired.holds?.(subpath)) ?? handler, subpath };
+      }
       if (end === 0) break;
     }
     const catchAll = this.config.kind === 'websocket' ? this.paths.get('/') : undefined;

@@ -31,7 +31,8 @@ export const longpollPath: PathServiceFactory<LongPollService> = (service, conte
   );
   return {
     servesBelow: true,
-    holdsSessions: true,
+    openSessions: () => server.transportCount,
+    holds: (subpath) => server.holds(subpath),
     request: (request, response, subpath) => server.handle(request, response, subpath),
     close: () => server.closeAll(),
   };

@@ -37,7 +37,7 @@ export const ssePath: PathServiceFactory<SsePathConfig> = (service, context) => 
   });
   return {
     request: (request, response) => sse.handle(request, response),
-    holdsSessions: true,
+    openSessions: () => sse.streamCount,
     close: () => sse.closeAll(),
   };
 };

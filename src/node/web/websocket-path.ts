@@ -14,7 +14,7 @@ export const websocketPath: PathServiceFactory<WebSocketPathConfig> = (service, 
   );
   return {
     upgrade: (request, socket, head) => ws.handleUpgrade(request, socket, head),
-    holdsSessions: true,
+    openSessions: () => ws.connectionCount,
     close: () => ws.closeAll(),
   };
 };
