@@ -92,9 +92,9 @@ export class Realm {
     }
   }
 
-  /** Says GOODBYE to every session of the realm, the router's own included (the realm is going away). */
-  closeAll(reason: string, message: string): void {
-    for (const session of [...this.sessions.values(), ...this.internalSessions.values()]) session.goodbye(reason, message);
+  /** Says GOODBYE to every session of the realm, the router's own included (the realm is going away); see Session.goodbye. */
+  closeAll(reason: string, message: string, answerWithinMs?: number): void {
+    for (const session of [...this.sessions.values(), ...this.internalSessions.values()]) session.goodbye(reason, message, answerWithinMs);
   }
 
   join(session: Session): void {

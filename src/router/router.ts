@@ -81,13 +81,14 @@ export class Router implements SessionHost {
 
   /**
    * Takes a realm away (a config reload): new HELLOs for it get wamp.error.no_such_realm, and every
-   * session in it, the router's own included, gets GOODBYE with `reason` and `message`.
+   * session in it, the router's own included, gets GOODBYE with `reason` and `message`; one that
+   * has not answered within `answerWithinMs` is disconnected.
    */
-  removeRealm(name: string, reason: string, message: string): void {
+  removeRealm(name: string, reason: string, message: string, answerWithinMs?: number): void {
     const realm = this.realms.get(name);
     if (!realm) return;
     this.realms.delete(name);
-    realm.closeAll(reason, message);
+    realm.closeAll(reason, message, answerWithinMs);
   }
 
   realm(name: string): Realm | undefined {

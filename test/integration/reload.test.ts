@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { JunctionConfig, RestCalleeComponentConfig } from '../../src/config/model.js';
+import type { AuthConfig, JunctionConfig, RestCalleeComponentConfig } from '../../src/config/model.js';
 import type { ReloadReport } from '../../src/node/reload/apply.js';
 import { connect as connectClient } from '../../src/client/index.js';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { startTestNode, testConfig, testLongPoll } from '../support/node.js';
+import { RawSocketClient } from '../transport/rawsocket-client.js';
+import { addRawSocketListener } from '../transport/rawsocket-support.js';
 
 /**
  * Each part a reload changes, applied to a node running in this process (node.reload with a
@@ -151,6 +153,42 @@ describe('reload, part by part', () => {
     }
     await reload((config) => {
       delete config.listeners[0]!.paths['/lp'];
+    });
+  });
+
+  it('gives new RawSocket connections a changed ticket; a connection signed in with the old one stays', async () => {
+    const tickets = (ticket: string): AuthConfig => ({ ticket: { type: 'static', principals: { device: { ticket, role: 'anonymous' } } } });
+    await reload((config) => {
+      addRawSocketListener(config, 'tcp', { auth: tickets('old-ticket') });
+    });
+    const target = { port: node.ports.get('tcp')! };
+    const signIn = async (ticket: string): Promise<{ client: RawSocketClient; outcome: unknown[] }> => {
+      const client = await RawSocketClient.open(target);
+      client.send([1, 'realm1', { roles: { publisher: {} }, authmethods: ['ticket'], authid: 'device' }]);
+      const challenge = await client.next((message) => message[0] === 4 || message[0] === 3);
+      if (challenge[0] === 3) return { client, outcome: challenge };
+      client.send([5, ticket, {}]);
+      return { client, outcome: await client.next((message) => message[0] === 2 || message[0] === 3) };
+    };
+    const before = await signIn('old-ticket');
+    assert.equal(before.outcome[0], 2);
+
+    const report = await reload((config) => {
+      config.listeners.find((listener) => listener.id === 'tcp')!.rawsocket!.auth = tickets('new-ticket');
+    });
+    assert.deepEqual(report.applied, ['transport "tcp": RawSocket settings changed']);
+    const refused = await signIn('old-ticket');
+    assert.deepEqual([refused.outcome[0], refused.outcome[2]], [3, 'wamp.error.authentication_failed']);
+    refused.client.close();
+    const accepted = await signIn('new-ticket');
+    assert.equal(accepted.outcome[0], 2);
+    accepted.client.close();
+
+    before.client.send([16, 1, { acknowledge: true }, 'app.news', ['still connected']]);
+    assert.deepEqual((await before.client.next((message) => message[0] === 17 || message[0] === 8)).slice(0, 2), [17, 1]);
+    before.client.close();
+    await reload((config) => {
+      config.listeners = config.listeners.filter((listener) => listener.id !== 'tcp');
     });
   });
 

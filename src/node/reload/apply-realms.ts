@@ -4,6 +4,9 @@ import { realmSettings } from '../realm-settings.js';
 import type { NodeParts, ReloadLog } from './apply.js';
 import type { ConfigDiff, RealmChange } from './config-diff.js';
 
+/** A session told GOODBYE by a reload (its realm or role went away) that has not answered by then is disconnected. */
+export const goodbyeAnswerMs = 5_000;
+
 /** The GOODBYE message of a session whose realm a reload removed. */
 export function realmRemovedMessage(realm: string): string {
   return `realm "${realm}" was removed from the router's configuration`;
@@ -31,7 +34,7 @@ export async function applyRealms(parts: NodeParts, diff: ConfigDiff, target: Ju
   for (const change of diff.realms.changed) applyRealmChange(parts, change, log);
   for (const realm of diff.realms.removed) {
     const sessions = router.realm(realm.name)?.sessions.size ?? 0;
-    router.removeRealm(realm.name, ErrorUri.closeRealm, realmRemovedMessage(realm.name));
+    router.removeRealm(realm.name, ErrorUri.closeRealm, realmRemovedMessage(realm.name), goodbyeAnswerMs);
     log.applied(`realm "${realm.name}" removed (${plural(sessions, 'session')} closed)`);
   }
 }
@@ -46,7 +49,7 @@ function applyRealmChange(parts: NodeParts, change: RealmChange, log: ReloadLog)
   let closed = 0;
   for (const session of [...realm.sessions.values()]) {
     if (!removed.has(session.authrole)) continue;
-    session.goodbye(ErrorUri.roleRemoved, roleRemovedMessage(after.name, session.authrole));
+    session.goodbye(ErrorUri.roleRemoved, roleRemovedMessage(after.name, session.authrole), goodbyeAnswerMs);
     closed++;
   }
   const what: string[] = [];
