@@ -38,6 +38,7 @@ function configFile(port: number, edit: Edit): string {
         endpoint: { type: 'tcp', port, interface: '127.0.0.1' },
         paths: {
           ws: { type: 'websocket' },
+          metrics: { type: 'metrics' },
           auth: {
             type: 'websocket',
             auth: {
@@ -191,6 +192,11 @@ describe('reloading the configuration of a running router', () => {
     assert.match(result.stdout, /realm "late" added/);
     assert.match(result.stderr, new RegExp(`not applied:\\n  transport "transport0": its endpoint changed \\(port ${port} on 127\\.0\\.0\\.1 to port ${other} on 127\\.0\\.0\\.1\\).*restart`));
     await stillServes(await join_('late'), 'late, on the old port');
+
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    for (const [outcome, count] of [['applied', 2], ['refused', 1], ['partial', 1]] as const) {
+      assert.match(metrics, new RegExp(`^junction_config_reloads_total\\{outcome="${outcome}"\\} ${count}$`, 'm'));
+    }
   });
 
   it('stops on SIGTERM and removes its pid file and control socket', async () => {

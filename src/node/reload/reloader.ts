@@ -18,6 +18,8 @@ export type ReloadOutcome =
  * logged; the outcome goes back to whoever asked.
  */
 export function reloader(node: RunningNode, load: () => Promise<LoadedConfig>, log: Logger): () => Promise<ReloadOutcome> {
+  const reloads = node.metrics.counter('junction_config_reloads_total',
+    'Configuration reloads, by outcome: applied (all of it), partial (some parts not applied), refused (a bad file: nothing changed), failed');
   return async () => {
     let loaded: LoadedConfig;
     try {
@@ -27,6 +29,7 @@ export function reloader(node: RunningNode, load: () => Promise<LoadedConfig>, l
     }
     if (!loaded.ok) {
       log.error({ problems: loaded.report }, 'reload refused: the configuration is not valid; nothing changed');
+      reloads.inc({ outcome: 'refused' });
       return { ok: false, error: loaded.report };
     }
     try {
@@ -34,9 +37,11 @@ export function reloader(node: RunningNode, load: () => Promise<LoadedConfig>, l
       if (report.applied.length === 0 && report.notApplied.length === 0) log.info({}, 'reload: the configuration is unchanged');
       else log.info({ applied: report.applied }, `reload: ${plural(report.applied.length, 'change')} applied`);
       for (const line of report.notApplied) log.warn({}, `reload: not applied: ${line}`);
+      reloads.inc({ outcome: report.notApplied.length === 0 ? 'applied' : 'partial' });
       return { ok: true, applied: report.applied, notApplied: report.notApplied };
     } catch (error) {
       log.error({ err: error }, 'reload failed');
+      reloads.inc({ outcome: 'failed' });
       return { ok: false, error: `the reload failed: ${(error as Error).message}` };
     }
   };
