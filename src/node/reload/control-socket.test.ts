@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../../router/log.js';
-import { readPidFile, removePidFile, writePidFile } from '../pid-file.js';
 import { controlSocketPath, requestReload, serveControlSocket, type ControlSocket } from './control-socket.js';
 import type { ReloadOutcome } from './reloader.js';
 
@@ -59,23 +58,5 @@ describe('control socket', () => {
     assert.match(await exchange('nonsense\n'), /not a JSON line/);
     assert.match(await exchange('x'.repeat(2_000)), /at most 1024 bytes/);
     assert.equal(asked, before);
-  });
-});
-
-describe('pid file', () => {
-  it('is written with this process id, never over a running process\'s, and removed only while it is ours', async () => {
-    const path = join(dir, 'node.pid');
-    await writePidFile(path);
-    assert.equal(await readPidFile(path), process.pid);
-
-    await writeFile(path, `${process.ppid}\n`);
-    await assert.rejects(writePidFile(path), /names process \d+, which is running/);
-    await removePidFile(path);
-    assert.equal(await readPidFile(path), process.ppid, 'another process\'s pid file is left alone');
-
-    await writeFile(path, '2147483646\n'); // no such process: stale
-    await writePidFile(path);
-    await removePidFile(path);
-    assert.equal(await readPidFile(path), undefined);
   });
 });
