@@ -12,6 +12,8 @@ import type { ReloadOutcome } from './reloader.js';
 
 const maxRequestBytes = 1024;
 const requestTimeoutMs = 5_000;
+/** Connections at once; Node closes further ones as they arrive (a reload is asked for rarely). */
+const maxConnections = 8;
 
 /** The control socket of the node whose pid file is `pidFile`: "junction.pid" -> "junction.sock". */
 export function controlSocketPath(pidFile: string): string {
@@ -25,6 +27,7 @@ export interface ControlSocket {
 export async function serveControlSocket(path: string, reload: () => Promise<ReloadOutcome>, log: Logger): Promise<ControlSocket> {
   await removeStaleSocket(path);
   const server = createServer((socket) => serve(socket, reload, log));
+  server.maxConnections = maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(path, () => {
