@@ -7,6 +7,7 @@ const rawSocketDefaults = {
   serializers: ['json', 'msgpack', 'cbor'],
   maxMessageSize: 1048576,
   maxConnections: 10000,
+  maxPerAddress: 1000,
   autoPingInterval: 0,
   autoPingTimeout: 10000,
   openHandshakeTimeout: 10000,

@@ -410,3 +410,30 @@ describe('web path services: invalid files and their messages', () => {
     ]);
   });
 });
+
+describe('client limits of a web transport (Junction extensions)', () => {
+  it('reads request_body_timeout, a websocket max_per_address and the bridge limits; absent ones stay absent (the defaults apply)', () => {
+    const listener = loadDocument(webDocument({
+      ws: { type: 'websocket', options: { max_per_address: 3 } },
+      pub: { type: 'publisher', realm: 'realm1', role: 'anonymous', options: { max_requests_in_flight: 5, key: 'k', secret: 's', replay_memory: 7 } },
+      hook: { type: 'webhook', realm: 'realm1', role: 'anonymous', options: { topic: 'com.hook', max_requests_in_flight: 9 } },
+      plain: { type: 'publisher', realm: 'realm1', role: 'anonymous' },
+    }, { request_body_timeout: 4000 })).listeners[0]!;
+    assert.equal(listener.requestBodyTimeoutMs, 4000);
+    const path = (key: string) => listener.paths[key] as Extract<PathService, { options: object }>;
+    assert.equal((path('/ws').options as { maxPerAddress: number }).maxPerAddress, 3);
+    const pub = path('/pub').options as { maxRequestsInFlight?: number; signature?: { replayMemory?: number } };
+    assert.equal(pub.maxRequestsInFlight, 5);
+    assert.equal(pub.signature?.replayMemory, 7);
+    assert.equal((path('/hook').options as { maxRequestsInFlight?: number }).maxRequestsInFlight, 9);
+    assert.equal('maxRequestsInFlight' in path('/plain').options, false);
+    assert.equal(loadDocument(webDocument({ '/': { type: 'nodeinfo' } })).listeners[0]!.requestBodyTimeoutMs, undefined);
+  });
+
+  it('refuses a request_body_timeout of 0 and a negative max_per_address', () => {
+    assert.deepEqual(problemsOf(webDocument({ ws: { type: 'websocket', options: { max_per_address: -1 } } }, { request_body_timeout: 0 })), [
+      'workers[0].transports[0].paths.ws.options.max_per_address: expected an integer >= 0',
+      'workers[0].transports[0].options.request_body_timeout: expected at least 1 ms',
+    ]);
+  });
+});

@@ -143,6 +143,11 @@ export interface ListenerConfig {
    * address is the client's address.
    */
   trustedProxies: string[];
+  /**
+   * Ms a request body may take after the time its headers had (Junction extension
+   * `request_body_timeout` in a web transport's `options`); absent: defaultRequestBodyTimeoutMs.
+   */
+  requestBodyTimeoutMs?: number;
 }
 
 export interface EndpointConfig {
@@ -248,6 +253,8 @@ export interface HttpBridgeOptions {
   requireTls: boolean;
   /** Signed requests (Crossbar's `key` and `secret`): present when both are given. */
   signature?: HttpSignatureOptions;
+  /** Requests handled at once; more get 503 (Junction extension `max_requests_in_flight`; absent: defaultMaxRequestsInFlight). */
+  maxRequestsInFlight?: number;
 }
 
 export interface HttpSignatureOptions {
@@ -256,6 +263,8 @@ export interface HttpSignatureOptions {
   secret: string;
   /** A request's `timestamp` may differ from the router's clock by at most this many seconds (default 300, as Crossbar's code). */
   timestampDeltaLimitSeconds: number;
+  /** Signed requests remembered against replay; when full, new ones get 429 (Junction extension `replay_memory`; absent: defaultReplayMemory). */
+  replayMemory?: number;
 }
 
 /** POST {topic, args, kwargs, options} -> publish as `role` in `realm`. */
@@ -372,6 +381,8 @@ export interface WebSocketOptions {
   compression: boolean;
   /** Junction's slow-consumer limit: bytes queued for one connection before its policy applies (default 4194304). */
   maxBufferedBytes: number;
+  /** Connections one client address (trusted proxies considered) may hold on this path; more get 429 (0: no limit). */
+  maxPerAddress: number;
 }
 
 export interface DynamicAuthConfig {
@@ -434,6 +445,8 @@ export interface RawSocketService {
   maxMessageSize: number;
   /** Connections at once; more are refused with the handshake error "maximum connection count reached" (default 10000). */
   maxConnections: number;
+  /** Connections one client IP address may hold; more are refused like maxConnections (default 1000; 0: no limit; not on Unix sockets). */
+  maxPerAddress: number;
   /** PING after this many ms of silence (default 25000; 0 = never); a PONG must come within autoPingTimeout. */
   autoPingInterval: number;
   autoPingTimeout: number;

@@ -26,7 +26,7 @@ export function listenerConfigs(transports: TransportFile[], at: ConfigPath, con
         return { id, kind: 'websocket', endpoint, paths, trustedProxies: [...(transport.options.trusted_proxies ?? [])] };
       case 'web':
         addPathServices(transport.paths, '/', [...where, 'paths'], context, paths);
-        return { id, kind: 'web', endpoint, paths, trustedProxies: [...(transport.options?.trusted_proxies ?? [])] };
+        return { id, kind: 'web', endpoint, paths, trustedProxies: [...(transport.options?.trusted_proxies ?? [])], ...bodyTimeout(transport.options) };
       case 'rawsocket':
         return { id, kind: 'rawsocket', endpoint, paths, rawsocket: rawSocketConfig(transport), trustedProxies: [] };
       case 'universal':
@@ -54,8 +54,13 @@ function universalListener(
   }
   if (transport.web !== undefined) addPathServices(transport.web.paths, '/', [...at, 'web', 'paths'], context, paths);
   const trustedProxies = [...proxies];
-  if (transport.rawsocket === undefined) return { id, kind: 'web', endpoint, paths, trustedProxies };
-  return { id, kind: 'universal', endpoint, paths, rawsocket: rawSocketConfig(transport.rawsocket), trustedProxies };
+  const timeout = bodyTimeout(transport.web?.options);
+  if (transport.rawsocket === undefined) return { id, kind: 'web', endpoint, paths, trustedProxies, ...timeout };
+  return { id, kind: 'universal', endpoint, paths, rawsocket: rawSocketConfig(transport.rawsocket), trustedProxies, ...timeout };
+}
+
+function bodyTimeout(options: { request_body_timeout?: number | undefined } | undefined): Pick<ListenerConfig, 'requestBodyTimeoutMs'> {
+  return options?.request_body_timeout === undefined ? {} : { requestBodyTimeoutMs: options.request_body_timeout };
 }
 
 function rawSocketConfig(settings: RawSocketSettingsFile): RawSocketService {
@@ -64,6 +69,7 @@ function rawSocketConfig(settings: RawSocketSettingsFile): RawSocketService {
     serializers: [...new Set(settings.serializers)],
     maxMessageSize: settings.max_message_size ?? options.max_message_size ?? rawSocketDefaults.maxMessageSize,
     maxConnections: options.max_connections,
+    maxPerAddress: options.max_per_address,
     autoPingInterval: options.auto_ping_interval,
     autoPingTimeout: options.auto_ping_timeout,
     openHandshakeTimeout: options.open_handshake_timeout,

@@ -102,6 +102,7 @@ export function websocketConfig(service: WebSocketSettingsFile): WebSocketServic
       // Crossbar enables compression with {"deflate": {...}}; an object without it means off.
       compression: typeof options.compression === 'boolean' ? options.compression : options.compression.deflate !== undefined,
       maxBufferedBytes: options.max_buffered_bytes,
+      maxPerAddress: options.max_per_address,
     },
     auth: authConfig(service.auth),
   };
@@ -140,6 +141,7 @@ function bridgeOptions(service: PublisherServiceFile | CallerServiceFile, at: Co
     postBodyLimit: limitOrDefault(options.post_body_limit, defaultPostBodyLimit, [...where, 'post_body_limit'], 'bytes', context),
     requireIp: [...options.require_ip],
     requireTls: options.require_tls,
+    ...inFlightLimit(options),
   };
   if (options.key !== undefined && options.secret !== undefined) {
     result.signature = {
@@ -152,9 +154,14 @@ function bridgeOptions(service: PublisherServiceFile | CallerServiceFile, at: Co
         'seconds',
         context,
       ),
+      ...(options.replay_memory === undefined ? {} : { replayMemory: options.replay_memory }),
     };
   }
   return result;
+}
+
+function inFlightLimit(options: { max_requests_in_flight?: number | undefined }): Pick<HttpBridgeOptions, 'maxRequestsInFlight'> {
+  return options.max_requests_in_flight === undefined ? {} : { maxRequestsInFlight: options.max_requests_in_flight };
 }
 
 function webhookConfig(service: WebhookServiceFile, at: ConfigPath, context: NormalizeContext): WebhookService {
@@ -171,6 +178,7 @@ function webhookConfig(service: WebhookServiceFile, at: ConfigPath, context: Nor
       postBodyLimit: limitOrDefault(options.post_body_limit, defaultPostBodyLimit, [...at, 'options', 'post_body_limit'], 'bytes', context),
       requireIp: [...options.require_ip],
       requireTls: options.require_tls,
+      ...inFlightLimit(options),
     },
   };
 }

@@ -4,12 +4,24 @@
  */
 
 import * as z from 'zod';
-import { byteCount, ignored, ipRange, itemId, missingMessage, nonEmptyString, plainUri, realmName, roleName, seconds } from './schema-parts.js';
+import { byteCount, ignored, ipRange, itemId, missingMessage, nonEmptyString, plainUri, positiveInt, realmName, roleName, seconds } from './schema-parts.js';
 
 /** Largest request body a bridge path accepts at all (Crossbar allows up to 1 MiB; webhooks may need more). */
 export const maxPostBodyLimit = 16 * 1024 * 1024;
 export const defaultPostBodyLimit = 8192;
 export const defaultTimestampDeltaLimit = 300;
+/** Requests one bridge service handles at once (reading, waiting for the router); more get 503. */
+export const defaultMaxRequestsInFlight = 1000;
+/**
+ * Signed requests one service remembers to refuse replays (a few tens of MB at worst); beyond
+ * that new ones get 429 until old ones expire, each after about the timestamp delta limit.
+ */
+export const defaultReplayMemory = 200_000;
+
+const maxRequestsInFlight = positiveInt
+  .max(1_000_000, { error: 'expected at most 1000000 requests' })
+  .optional()
+  .describe(`Junction extension: requests this service handles at once (reading the body, waiting for the router); more are answered 503 (default ${defaultMaxRequestsInFlight}).`);
 
 const postBodyLimit = z
   .union([z.literal(0), byteCount(maxPostBodyLimit)], { error: `expected a number of bytes from 1 to ${maxPostBodyLimit}` })
@@ -36,6 +48,11 @@ const signedShape = {
     ),
   require_ip: requireIp,
   require_tls: requireTls,
+  max_requests_in_flight: maxRequestsInFlight,
+  replay_memory: positiveInt
+    .max(10_000_000, { error: 'expected at most 10000000 requests' })
+    .optional()
+    .describe(`Junction extension: signed requests remembered to refuse replays; when full, new ones are answered 429 until old ones expire (default ${defaultReplayMemory}).`),
   debug,
 };
 
@@ -86,6 +103,7 @@ const webhookOptions = z.strictObject(
     post_body_limit: postBodyLimit,
     require_ip: requireIp,
     require_tls: requireTls,
+    max_requests_in_flight: maxRequestsInFlight,
     debug,
   },
   { error: missingMessage('a webhook needs "options" with its "topic"') },

@@ -5,7 +5,7 @@
 
 import * as z from 'zod';
 import { authSchema, sseAuthSchema } from './schema-auth.js';
-import { byteCount, ignored, itemId, milliseconds, nonNegativeInt, positiveInt, realmName, seconds } from './schema-parts.js';
+import { byteCount, ignored, itemId, maxPerAddress, milliseconds, positiveInt, realmName, seconds } from './schema-parts.js';
 import { serializers } from './schema-websocket.js';
 
 export const longPollDefaults = {
@@ -23,13 +23,6 @@ const maxConnections = (what: string, defaultValue: number) =>
   positiveInt
     .max(1_000_000, { error: `expected at most 1000000 ${what}` })
     .default(defaultValue);
-
-/** Connections one client address may hold at once on one path; past this it gets 429. */
-const maxPerAddress = (what: string, defaultValue: number) =>
-  nonNegativeInt
-    .max(1_000_000, { error: `expected at most 1000000 ${what}` })
-    .default(defaultValue)
-    .describe(`Junction extension: ${what} one client address (trusted proxies considered) may hold open at once; more are refused with 429 (default ${defaultValue}; 0: no limit per address).`);
 
 const zeroGetsDefault = "Crossbar's 0 (no limit) gets the default, with a notice.";
 

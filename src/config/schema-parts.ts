@@ -67,6 +67,13 @@ export const nonNegativeInt = z
   .int({ error: 'expected an integer >= 0' })
   .min(0, { error: 'expected an integer >= 0' });
 
+/** Connections one client address may hold at once on one path or port; past this it is refused (429 over HTTP). */
+export const maxPerAddress = (what: string, defaultValue: number) =>
+  nonNegativeInt
+    .max(1_000_000, { error: `expected at most 1000000 ${what}` })
+    .default(defaultValue)
+    .describe(`Junction extension: ${what} one client address (trusted proxies considered) may hold open at once; more are refused with 429 (default ${defaultValue}; 0: no limit per address).`);
+
 /** Milliseconds, 0 or more. */
 export const milliseconds = z
   .int({ error: 'expected a number of milliseconds (an integer >= 0)' })

@@ -6,12 +6,13 @@
 
 import * as z from 'zod';
 import { authSchema } from './schema-auth.js';
-import { ignored, itemId, milliseconds, positiveInt } from './schema-parts.js';
+import { ignored, itemId, maxPerAddress, milliseconds, positiveInt } from './schema-parts.js';
 import { serializers } from './schema-websocket.js';
 
 export const rawSocketDefaults = {
   maxMessageSize: 1048576,
   maxConnections: 10000,
+  maxPerAddress: 1000,
   // Off: Autobahn|Python (Debian's 22.x) drops the connection on a RawSocket PING, and Crossbar never sends one.
   autoPingInterval: 0,
   autoPingTimeout: 10000,
@@ -34,6 +35,8 @@ const rawSocketOptions = z.strictObject({
   max_connections: positiveInt
     .default(rawSocketDefaults.maxConnections)
     .describe(`Junction extension: connections at once; more are refused in the handshake (default ${rawSocketDefaults.maxConnections}).`),
+  max_per_address: maxPerAddress('connections', rawSocketDefaults.maxPerAddress)
+    .describe(`Junction extension: connections one client IP address may hold at once; more are refused in the handshake like max_connections (default ${rawSocketDefaults.maxPerAddress}; 0: no limit; Unix sockets have none).`),
   auto_ping_interval: milliseconds
     .default(rawSocketDefaults.autoPingInterval)
     .describe(`Junction extension: PING after this many ms of silence (default ${rawSocketDefaults.autoPingInterval}; 0 = never).`),

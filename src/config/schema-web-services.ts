@@ -9,6 +9,7 @@ import { longPollService, sseService } from './schema-http-transports.js';
 import {
   ignored,
   itemId,
+  milliseconds,
   nonEmptyString,
   notSupportedMessage,
   seconds,
@@ -173,7 +174,10 @@ export const pathService = z.discriminatedUnion('type', [...leafServices, nested
 /** A web transport's (or a universal transport's web part's) `paths` table. */
 export const pathTable = z.record(pathKey, pathService).describe('URL path -> service; "ws" and "/ws" mean the same.');
 
-/** The `options` of a web transport: Twisted settings Junction ignores, plus `trusted_proxies`. */
+/** How long a request body may take to arrive, after the time its headers had (Junction's own default). */
+export const defaultRequestBodyTimeoutMs = 30_000;
+
+/** The `options` of a web transport: Twisted settings Junction ignores, plus `trusted_proxies` and `request_body_timeout`. */
 export const webOptions = z.strictObject({
   access_log: ignored('the Twisted HTTP access log (access_log)'),
   display_tracebacks: ignored('Python tracebacks in error pages (display_tracebacks)'),
@@ -183,4 +187,9 @@ export const webOptions = z.strictObject({
     .optional(),
   hsts_max_age: ignored('hsts_max_age without HSTS'),
   trusted_proxies: trustedProxies,
+  request_body_timeout: milliseconds
+    .min(1, { error: 'expected at least 1 ms' })
+    .max(3_600_000, { error: 'expected at most 3600000 ms' })
+    .optional()
+    .describe(`Junction extension: ms a request body may take to arrive after the time its headers had (open_handshake_timeout); a slower request is answered 408 and closed (default ${defaultRequestBodyTimeoutMs}).`),
 });

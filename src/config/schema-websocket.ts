@@ -9,6 +9,7 @@ import { authSchema } from './schema-auth.js';
 import {
   ignored,
   itemId,
+  maxPerAddress,
   milliseconds,
   nonEmptyString,
   notSupportedMessage,
@@ -62,13 +63,22 @@ const compression = z
 /** A Crossbar/Autobahn WebSocket tuning knob that the ws library either fixes or does not need. */
 const tuning = (name: string) => ignored(`the Autobahn WebSocket option ${name}`);
 
+/** Crossbar's default open_handshake_timeout, in ms; also the HTTP header limit of a port without a websocket path. */
+export const defaultOpenHandshakeTimeoutMs = 10_000;
+
+/**
+ * WebSocket connections one client address may hold on one path. Higher than SSE's and long-poll's
+ * 100: WebSocket is what browsers use, and a whole office behind one NAT address opens one per tab.
+ */
+export const defaultWebSocketMaxPerAddress = 1_000;
+
 const websocketOptionsShape = {
   max_message_size: positiveInt.default(1048576).describe('Largest incoming message in bytes.'),
   auto_ping_interval: milliseconds.default(25000).describe('Ping each connection after this many ms (0 = never).'),
   auto_ping_timeout: milliseconds.default(10000).describe('Close when a ping is not answered within this many ms.'),
   open_handshake_timeout: milliseconds
-    .default(10000)
-    .describe('Close a connection whose opening handshake takes longer than this many ms (0 = no limit).'),
+    .default(defaultOpenHandshakeTimeoutMs)
+    .describe(`Close a connection whose opening handshake (HTTP request headers, upgrade, WAMP HELLO to WELCOME) takes longer than this many ms (default ${defaultOpenHandshakeTimeoutMs}). 0 lifts the limit on the WAMP opening only: the port's HTTP headers keep the shortest limit of its websocket paths, or the default.`),
   allowed_origins: z
     .array(nonEmptyString)
     .default(['*'])
@@ -78,6 +88,7 @@ const websocketOptionsShape = {
   max_buffered_bytes: positiveInt
     .default(4194304)
     .describe('Junction: bytes queued for one connection before its slow-consumer policy applies.'),
+  max_per_address: maxPerAddress('connections', defaultWebSocketMaxPerAddress),
   require_websocket_subprotocol: z
     .literal(true, {
       error: notSupportedMessage('connections without a WAMP WebSocket subprotocol (require_websocket_subprotocol: false)'),

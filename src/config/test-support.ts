@@ -73,6 +73,7 @@ export const websocketDefaults = {
     allowNullOrigin: true,
     compression: false,
     maxBufferedBytes: 4194304,
+    maxPerAddress: 1000,
   },
   auth: { anonymous: { type: 'static', role: 'anonymous' } },
 };

@@ -1,8 +1,11 @@
 import type { ListenerConfig } from '../config/model.js';
+import { defaultRequestBodyTimeoutMs } from '../config/schema-web-services.js';
+import { defaultOpenHandshakeTimeoutMs } from '../config/schema-websocket.js';
 import type { Logger } from '../router/log.js';
 import { rawSocketAcceptor, rawSocketListener, SwappableAcceptor } from './rawsocket-listener.js';
 import type { ListenerChange } from './reload/config-diff.js';
 import { clientAddressReader } from './web/client-address.js';
+import type { HttpTimeouts } from './web/http-timeouts.js';
 import { HttpListener, type PathHandler } from './web/listener.js';
 import { buildPathHandler } from './web/path-services.js';
 import type { NodeContext, ServiceContext } from './web/service-context.js';
@@ -20,9 +23,10 @@ export interface Listener {
   served(): ServedUrl[];
   /**
    * A config reload changed its paths or RawSocket settings (never its endpoint). Every new part
-   * is built first: if one cannot be, this throws and nothing changed.
+   * is built first: if one cannot be, this throws and nothing changed. Resolves to what of the
+   * change it kept as it was (each a sentence), usually nothing.
    */
-  update(change: ListenerChange, node: NodeContext): Promise<void>;
+  update(change: ListenerChange, node: NodeContext): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -32,7 +36,8 @@ export async function buildListener(config: ListenerConfig, node: NodeContext): 
   const handlers = await buildPaths(config, Object.keys(config.paths), node, log);
   // A universal listener also speaks RawSocket to connections that open with its magic octet.
   const rawsocket = config.kind === 'universal' ? new SwappableAcceptor(rawSocketAcceptor(config, node)) : undefined;
-  const http = new HttpListener(config, handlers, handshakeTimeoutOf(config), log, rawsocket);
+  const timeouts = listenerTimeouts(config);
+  const http = new HttpListener(config, handlers, timeouts, log, node.metrics, rawsocket);
   let current = config;
   let address: { host: string; port: number } | undefined;
 
@@ -65,12 +70,14 @@ export async function buildListener(config: ListenerConfig, node: NodeContext): 
         throw error;
       }
       current = change.after;
-      http.setHandshakeTimeout(handshakeTimeoutOf(change.after));
       await Promise.all([
         ...change.pathsRemoved.map((path) => http.setPath(path, undefined)),
         ...[...built].map(([path, handler]) => http.setPath(path, handler)),
       ]);
       if (acceptor) rawsocket!.swap(acceptor);
+      const wanted = listenerTimeouts(change.after);
+      if (wanted.headersMs === timeouts.headersMs && wanted.bodyMs === timeouts.bodyMs) return [];
+      return [`transport "${config.id}": its HTTP server keeps the request timeouts it started with (headers ${timeouts.headersMs} ms, body ${timeouts.bodyMs} ms) until a restart, not headers ${wanted.headersMs} ms, body ${wanted.bodyMs} ms (open_handshake_timeout, request_body_timeout)`];
     },
   };
 }
@@ -96,13 +103,18 @@ async function closeAll(handlers: Map<string, PathHandler>): Promise<void> {
   await Promise.all([...handlers.values()].map((handler) => handler.close?.()));
 }
 
-/** The HTTP opening handshake's limit: the shortest open_handshake_timeout of its WebSocket paths, at most 10 s. */
-function handshakeTimeoutOf(config: ListenerConfig): number {
-  let timeout = 10_000;
-  for (const service of Object.values(config.paths)) {
-    if (service.type === 'websocket') timeout = Math.min(timeout, service.options.openHandshakeTimeout);
-  }
-  return timeout;
+/**
+ * One port reads every request the same way: its headers within the shortest open_handshake_timeout
+ * of its websocket paths (the default without one; a path's 0 lifts only its WAMP opening's limit),
+ * its body within request_body_timeout.
+ */
+export function listenerTimeouts(config: ListenerConfig): HttpTimeouts {
+  const handshakes = Object.values(config.paths).flatMap((service) =>
+    service.type === 'websocket' && service.options.openHandshakeTimeout > 0 ? [service.options.openHandshakeTimeout] : []);
+  return {
+    headersMs: handshakes.length > 0 ? Math.min(...handshakes) : defaultOpenHandshakeTimeoutMs,
+    bodyMs: config.requestBodyTimeoutMs ?? defaultRequestBodyTimeoutMs,
+  };
 }
 
 /** Why a listener could not listen, in words. */

@@ -28,7 +28,9 @@ export function rawSocketAcceptor(config: ListenerConfig, context: NodeContext, 
     context.metrics,
   );
   return {
-    accept: (socket) => service.accept(socket, unixPath !== undefined ? `unix:${unixPath}` : tcpLabel(socket)),
+    accept: (socket) => unixPath !== undefined
+      ? service.accept(socket, `unix:${unixPath}`)
+      : service.accept(socket, tcpLabel(socket), socket.remoteAddress ?? 'unknown'),
     close: () => service.close(),
   };
 }
@@ -91,6 +93,7 @@ export function rawSocketListener(config: ListenerConfig, context: NodeContext):
     served: () => served,
     update: async (change: ListenerChange, node: NodeContext) => {
       if (change.rawsocketChanged) acceptor.swap(rawSocketAcceptor(change.after, node, unixPath));
+      return [];
     },
     listen: async () => {
       if (unixPath !== undefined) {

@@ -6,6 +6,7 @@ import type { Counter } from '../metrics/registry.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import type { Logger } from '../router/log.js';
 import type { Peer, SessionLink } from '../router/peer.js';
+import { ConnectionSlots, PerKeyLogThrottle } from './connection-slots.js';
 import { chooseCodec, offeredSubprotocols } from './subprotocol.js';
 import { WebSocketPeer } from './websocket-peer.js';
 
@@ -26,8 +27,13 @@ export interface WebSocketServiceOptions {
   allowNullOrigin: boolean;
   /** permessage-deflate. */
   compression: boolean;
-  /** The client's address label ("tcp4:1.2.3.4:5678"), when a trusted proxy may stand in between. Default: the TCP peer. */
-  clientAddress?: (request: IncomingMessage) => { label: string };
+  /** Connections one client address may hold at once; more upgrades are refused with 429 (0: no limit). */
+  maxPerAddress: number;
+  /**
+   * The client's address ("1.2.3.4") and label ("tcp4:1.2.3.4:5678"), when a trusted proxy may
+   * stand in between. Default: the TCP peer.
+   */
+  clientAddress?: (request: IncomingMessage) => { address: string; label: string };
 }
 
 /** Turns a new connection into a session: given by the node, which knows the router and the auth gate. */
@@ -35,10 +41,14 @@ export type AttachPeer = (peer: Peer) => SessionLink;
 
 interface TransportCounters {
   oversized: Counter;
+  tooFragmented: Counter;
   slowConsumers: Counter;
   deadPeers: Counter;
   refusedHandshakes: Counter;
 }
+
+/** At most one warning per client address this often about upgrades refused at the per-address cap. */
+const CAP_WARNING_INTERVAL_MS = 10_000;
 
 /**
  * WAMP over WebSocket on a path of our own HTTP server: `ws` in noServer mode does the framing,
@@ -48,6 +58,8 @@ export class WebSocketService {
   private readonly server: WebSocketServer;
   private readonly counters: TransportCounters;
   private readonly origins: RegExp[] | undefined;
+  private readonly slots: ConnectionSlots;
+  private readonly capWarnings = new PerKeyLogThrottle(CAP_WARNING_INTERVAL_MS);
 
   constructor(
     private readonly attach: AttachPeer,
@@ -66,8 +78,12 @@ export class WebSocketService {
       oversized: metrics.counter('junction_ws_oversized_messages_total', 'Connections closed (1009) for a message over max_message_size'),
       slowConsumers: metrics.counter('junction_ws_slow_consumer_closed_total', 'Connections closed (1008) because their send buffer passed its limit'),
       deadPeers: metrics.counter('junction_ws_ping_timeouts_total', 'Connections dropped for not answering a ping in time'),
-      refusedHandshakes: metrics.counter('junction_ws_refused_handshakes_total', 'Upgrades refused (no WAMP subprotocol, forbidden origin), by reason'),
+      tooFragmented: metrics.counter('junction_ws_fragment_limit_closed_total',
+        'Connections closed (1008) by the ws library for a message in more than 16384 fragments or 262144 buffered chunks'),
+      refusedHandshakes: metrics.counter('junction_ws_refused_handshakes_total',
+        'Upgrades refused, by reason (subprotocol, origin, too_many_from_address)'),
     };
+    this.slots = new ConnectionSlots({ total: 0, perKey: options.maxPerAddress });
     this.origins = options.allowedOrigins.includes('*') ? undefined : options.allowedOrigins.map(globToRegExp);
   }
 
@@ -88,7 +104,12 @@ export class WebSocketService {
       return refuseUpgrade(socket, 400,
         `No supported WAMP subprotocol was offered (offered: ${offered}). This endpoint supports: ${supported}.\n`);
     }
-    this.server.handleUpgrade(request, socket, head, (ws) => this.connected(ws, request));
+    const client = this.clientOf(request);
+    const slot = this.slots.acquire(client.address);
+    if (typeof slot === 'string') return this.refuseAtCap(socket, client.address);
+    // Held from here until the socket closes, however the upgrade and the connection end.
+    socket.once('close', () => slot.release());
+    this.server.handleUpgrade(request, socket, head, (ws) => this.connected(ws, request, client.label));
   }
 
   /** Drops every connection at once (after the router said GOODBYE). */
@@ -104,9 +125,21 @@ export class WebSocketService {
     return this.server.clients.size;
   }
 
-  private connected(ws: WebSocket, request: IncomingMessage): void {
+  private clientOf(request: IncomingMessage): { address: string; label: string } {
+    return this.options.clientAddress?.(request) ?? { address: request.socket.remoteAddress ?? 'unknown', label: socketLabel(request) };
+  }
+
+  private refuseAtCap(socket: Duplex, address: string): void {
+    this.counters.refusedHandshakes.inc({ reason: 'too_many_from_address' });
+    if (this.capWarnings.allow(address)) {
+      this.log.warn({ address, fromAddress: this.slots.count(address), limit: this.options.maxPerAddress },
+        'WebSocket upgrade refused: the address holds max_per_address connections (further refusals for this address are counted, not logged, for 10 s)');
+    }
+    refuseUpgrade(socket, 429, `Your address already holds ${this.options.maxPerAddress} WebSocket connections on this endpoint (max_per_address); close one first.\n`);
+  }
+
+  private connected(ws: WebSocket, request: IncomingMessage, peerLabel: string): void {
     const codec = chooseCodec([ws.protocol], this.options.codecs)!;
-    const peerLabel = this.options.clientAddress?.(request).label ?? socketLabel(request);
     const log = this.log.child({ peer: peerLabel });
     const peer = new WebSocketPeer(ws, codec, { type: 'websocket', serializer: codec.name, peer: peerLabel, extra: { path: request.url } }, {
       maxBufferedBytes: this.options.maxBufferedBytes,
@@ -131,6 +164,10 @@ export class WebSocketService {
       if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
         this.counters.oversized.inc();
         log.warn({ limitBytes: this.options.maxMessageSize }, 'message larger than max_message_size; connection closed (1009)');
+      } else if (error.code === 'WS_ERR_TOO_MANY_BUFFERED_PARTS') {
+        // ws has already sent its close (1008, no reason): it gives us no way to add one.
+        this.counters.tooFragmented.inc();
+        log.warn({ err: error.message }, 'message in too many fragments (ws caps them at 16384); connection closed (1008)');
       } else {
         log.warn({ code: error.code, err: error.message }, 'WebSocket error; connection closed');
       }
@@ -172,8 +209,10 @@ function socketLabel(request: IncomingMessage): string {
   return `${remote.remoteFamily === 'IPv6' ? 'tcp6' : 'tcp4'}:${remote.remoteAddress}:${remote.remotePort}`;
 }
 
-function refuseUpgrade(socket: Duplex, status: 400 | 403, body: string): void {
-  const reason = status === 400 ? 'Bad Request' : 'Forbidden';
+const upgradeRefusals = { 400: 'Bad Request', 403: 'Forbidden', 429: 'Too Many Requests' } as const;
+
+function refuseUpgrade(socket: Duplex, status: keyof typeof upgradeRefusals, body: string): void {
+  const reason = upgradeRefusals[status];
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,

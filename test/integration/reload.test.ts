@@ -192,6 +192,18 @@ describe('reload, part by part', () => {
     });
   });
 
+  it('reports that a transport\'s HTTP request timeouts keep their start-up values', async () => {
+    const report = await reload((config) => {
+      config.listeners[0]!.requestBodyTimeoutMs = 1_234;
+    });
+    assert.deepEqual(report.applied, []);
+    assert.equal(report.notApplied.length, 1);
+    assert.match(report.notApplied[0]!, /^transport "test": its HTTP server keeps the request timeouts it started with \(headers 10000 ms, body \d+ ms\) until a restart, not headers 10000 ms, body 1234 ms/);
+    await reload((config) => {
+      delete config.listeners[0]!.requestBodyTimeoutMs;
+    });
+  });
+
   it('adds a transport that listens at once, and removes it again', async () => {
     const report = await reload((config) => {
       config.listeners.push({ ...structuredClone(config.listeners[0]!), id: 'extra' });

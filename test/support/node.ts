@@ -11,6 +11,7 @@ export const defaultWebSocketOptions: WebSocketOptions = {
   allowNullOrigin: true,
   compression: false,
   maxBufferedBytes: 4_194_304,
+  maxPerAddress: 1_000,
 };
 
 /** A Crossbar-format role (as a config file spells it) that may do everything on every URI. */

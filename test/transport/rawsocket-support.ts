@@ -6,6 +6,7 @@ export function rawSocketSettings(overrides: Partial<RawSocketService> = {}): Ra
     serializers: ['json', 'msgpack', 'cbor'],
     maxMessageSize: 1_048_576,
     maxConnections: 10_000,
+    maxPerAddress: 1_000,
     autoPingInterval: 0,
     autoPingTimeout: 10_000,
     openHandshakeTimeout: 10_000,

@@ -27,8 +27,9 @@ export async function applyListeners(parts: NodeParts, diff: ConfigDiff, target:
       ...(change.rawsocketChanged ? ['RawSocket settings changed'] : []),
     ].join('; ');
     try {
-      await parts.listeners.get(id)!.update(change, parts.context);
-      log.applied(`transport "${id}": ${what}`);
+      const kept = await parts.listeners.get(id)!.update(change, parts.context);
+      if (what !== '') log.applied(`transport "${id}": ${what}`);
+      for (const line of kept) log.notApplied(line);
     } catch (error) {
       running.set(id, change.before);
       log.notApplied(`transport "${id}": ${what}: not applied: ${(error as Error).message}`);

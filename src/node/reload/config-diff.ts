@@ -49,6 +49,8 @@ export interface ListenerChange {
   pathsChanged: string[];
   /** The RawSocket side's settings (its auth included) of a rawsocket or universal listener. */
   rawsocketChanged: boolean;
+  /** request_body_timeout: the HTTP server keeps the one it started with (the listener reports it). */
+  requestBodyTimeoutChanged: boolean;
 }
 
 /** True when nothing at all changed. */
@@ -133,8 +135,9 @@ function diffListeners(before: readonly ListenerConfig[], after: readonly Listen
         .filter(([path]) => proxiesChanged || !isDeepStrictEqual(old.paths[path], fresh.paths[path]) || readsUriRule(fresh.paths[path]!, uriRuleChanged))
         .map(([path]) => path),
       rawsocketChanged: !isDeepStrictEqual(old.rawsocket, fresh.rawsocket),
+      requestBodyTimeoutChanged: old.requestBodyTimeoutMs !== fresh.requestBodyTimeoutMs,
     };
-    if (change.pathsAdded.length + change.pathsRemoved.length + change.pathsChanged.length > 0 || change.rawsocketChanged) {
+    if (change.pathsAdded.length + change.pathsRemoved.length + change.pathsChanged.length > 0 || change.rawsocketChanged || change.requestBodyTimeoutChanged) {
       changed.push(change);
     }
   }

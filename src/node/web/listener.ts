@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ListenerConfig } from '../../config/model.js';
+import type { Counter, MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
+import { PerKeyLogThrottle } from '../../transport/connection-slots.js';
 import { divertRawSocket, type Diversion, type RawSocketAcceptor } from '../../transport/rawsocket/sniff.js';
+import { serverTimeoutOptions, type HttpTimeouts } from './http-timeouts.js';
 
 /**
  * What a path of a listener does: answer upgrades (WebSocket) and/or plain HTTP requests.
@@ -38,40 +41,41 @@ export class HttpListener {
   private readonly retired = new Map<string, PathHandler[]>();
   /** Universal transport: connections whose first octet is 0x7F go to RawSocket. */
   private readonly diversion: Diversion | undefined;
+  /** Each connection's latest request, to tell a body still arriving from the next request's headers. */
+  private readonly exchanges = new WeakMap<Duplex, { request: IncomingMessage; response: ServerResponse }>();
+  private readonly timedOut: Counter;
+  private readonly timeoutWarnings = new PerKeyLogThrottle(TIMEOUT_WARNING_INTERVAL_MS);
 
   constructor(
     readonly config: ListenerConfig,
     paths: Map<string, PathHandler>,
-    handshakeTimeoutMs: number,
+    private readonly timeouts: HttpTimeouts,
     private readonly log: Logger,
+    metrics: MetricsRegistry,
     private readonly rawsocket?: RawSocketAcceptor,
   ) {
     this.paths = paths;
     const tls = config.endpoint.tls;
+    const deadlines = serverTimeoutOptions(timeouts);
     this.server = tls
       ? createHttpsServer({
           key: readFileSync(tls.key),
           cert: readFileSync(tls.certificate),
           ca: tls.chainCertificates.map((file) => readFileSync(file)),
+          // The TLS handshake is part of the opening handshake.
+          handshakeTimeout: timeouts.headersMs,
+          ...deadlines,
         })
-      : createHttpServer();
-    this.setHandshakeTimeout(handshakeTimeoutMs);
+      : createHttpServer(deadlines);
+    this.timedOut = metrics.counter('junction_http_request_timeouts_total',
+      'HTTP requests closed for arriving too slowly, by phase (headers: open_handshake_timeout, body: request_body_timeout)');
     this.server.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
     this.server.on('request', (request, response) => this.request(request, response));
-    this.server.on('clientError', (error, socket) => {
-      this.log.debug({ err: error.message }, 'malformed HTTP request');
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    });
+    this.server.on('clientError', (error: Error & { code?: string }, socket) => this.clientError(error, socket));
     // Over TLS the first octet is read after the TLS handshake: RawSocket inside TLS, as Crossbar.
     if (rawsocket) {
-      this.diversion = divertRawSocket(this.server, tls ? 'secureConnection' : 'connection', (socket) => rawsocket.accept(socket), handshakeTimeoutMs);
+      this.diversion = divertRawSocket(this.server, tls ? 'secureConnection' : 'connection', (socket) => rawsocket.accept(socket), timeouts.headersMs);
     }
-  }
-
-  /** The opening handshake (request line and headers) must arrive within this time. */
-  setHandshakeTimeout(handshakeTimeoutMs: number): void {
-    this.server.headersTimeout = handshakeTimeoutMs;
-    this.server.requestTimeout = Math.max(handshakeTimeoutMs, 30_000);
   }
 
   /**
@@ -148,6 +152,7 @@ export class HttpListener {
   }
 
   private request(request: IncomingMessage, response: ServerResponse): void {
+    this.exchanges.set(request.socket, { request, response });
     const found = this.handlerFor(request.url);
     if (found?.handler.request) return found.handler.request(request, response, found.subpath);
     if (found?.handler.upgrade) {
@@ -158,7 +163,48 @@ export class HttpListener {
     }
     sendJson(response, 404, { error: 'not_found', message: `nothing is served at ${normalizePath(request.url)}` });
   }
+
+  /**
+   * A request Node could not read: too slow (408), headers too large (431) or malformed (400).
+   * The answer is written only while nothing of a response went out; then the connection closes.
+   */
+  private clientError(error: Error & { code?: string }, socket: Duplex): void {
+    const exchange = this.exchanges.get(socket);
+    const inBody = exchange !== undefined && !exchange.request.complete;
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      const phase = inBody ? 'body' : 'headers';
+      this.timedOut.inc({ phase });
+      const remote = (socket as Partial<Socket>).remoteAddress ?? 'unknown';
+      if (this.timeoutWarnings.allow(remote)) {
+        const limitMs = phase === 'headers' ? this.timeouts.headersMs : this.timeouts.headersMs + this.timeouts.bodyMs;
+        this.log.warn({ remote, phase, limitMs }, 'HTTP request too slow; answered 408 and closed (further ones from this address are counted, not logged, for 10 s)');
+      }
+    } else {
+      this.log.debug({ err: error.message, code: error.code }, 'malformed HTTP request');
+    }
+    // A request whose body was cut after its answer went out (a 413 while the rest was thrown away) gets no second answer.
+    if (!socket.writable || (inBody && exchange.response.headersSent)) {
+      socket.destroy();
+      return;
+    }
+    const status = clientErrorStatus[error.code ?? ''] ?? '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    // A client still sending would keep a half-closed socket open: it gets a moment to read the answer.
+    const linger = setTimeout(() => socket.destroy(), CLOSE_LINGER_MS);
+    linger.unref();
+    socket.once('close', () => clearTimeout(linger));
+  }
 }
+
+/** At most one warning per client address this often about requests that timed out. */
+const TIMEOUT_WARNING_INTERVAL_MS = 10_000;
+/** How long a connection refused by clientError stays half-closed before it is destroyed. */
+const CLOSE_LINGER_MS = 1_000;
+
+const clientErrorStatus: Record<string, string> = {
+  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
+};
 
 /** "/ws/?x=1" → "/ws"; "" → "/"; "//a//b" → "/a/b". Percent-escapes are left as they are. */
 export function normalizePath(url: string | undefined): string {

@@ -1,19 +1,16 @@
 import type { LongPollService } from '../../config/model.js';
+import { defaultOpenHandshakeTimeoutMs } from '../../config/schema-websocket.js';
 import { longPollProtocols } from '../../transport/longpoll/protocols.js';
 import { LongPollServer } from '../../transport/longpoll/server.js';
 import type { PathServiceFactory } from './service-context.js';
 
-/**
- * HELLO (and authentication) must complete this long after `open`. Crossbar's long-poll service
- * has no such setting; this is a websocket service's default open_handshake_timeout.
- */
-const OPEN_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** WAMP over HTTP long-poll at a path and below it (<path>/open, <path>/<transport>/send...). */
 export const longpollPath: PathServiceFactory<LongPollService> = (service, context) => {
   const gate = context.auth.gate(service.auth, context.where);
   const server = new LongPollServer(
-    (peer) => context.router.attach(peer, gate, { helloTimeoutMs: OPEN_HANDSHAKE_TIMEOUT_MS }),
+    // Crossbar's long-poll service has no handshake setting: HELLO gets a websocket service's default.
+    (peer) => context.router.attach(peer, gate, { helloTimeoutMs: defaultOpenHandshakeTimeoutMs }),
     {
       protocols: longPollProtocols(service.serializers),
       requestTimeoutMs: service.requestTimeoutMs,

@@ -1,9 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readLimitedBody, type BodyResult } from '../http-body.js';
 
 /**
- * HTTP helpers of the long-poll service: CORS the way AutobahnJS needs it, bounded request
- * bodies, and answers.
+ * HTTP helpers of the long-poll service: CORS the way AutobahnJS needs it, and answers.
  */
 
 /** Methods a long-poll URL answers (POST for the protocol, OPTIONS for CORS preflights). */
@@ -77,15 +75,4 @@ export function sendEmpty(response: ServerResponse): void {
 export function sendBody(response: ServerResponse, body: Buffer, contentType: string): void {
   response.writeHead(200, { 'content-type': contentType, 'content-length': body.length });
   response.end(body);
-}
-
-/**
- * Bytes of an oversized body read and thrown away so that the client, still sending, reads our
- * 413 instead of a connection reset. Past this the connection is closed under it.
- */
-const DISCARD_LIMIT = 4 * 1024 * 1024;
-
-/** A body of at most `limit` bytes; a larger one is drained (up to DISCARD_LIMIT) so the 413 can be read. */
-export function readBody(request: IncomingMessage, limit: number): Promise<BodyResult> {
-  return readLimitedBody(request, limit, DISCARD_LIMIT);
 }

@@ -4,7 +4,8 @@ import { MetricsRegistry, type Counter, type Gauge } from '../../metrics/registr
 import type { Logger } from '../../router/log.js';
 import { ConnectionSlots, PerKeyLogThrottle, type SlotRefusal } from '../connection-slots.js';
 import type { AttachPeer } from '../websocket-service.js';
-import { answerPreflight, readBody, sendEmpty, sendError, sendJson, setStandardHeaders } from './http.js';
+import { readLimitedBody } from '../http-body.js';
+import { answerPreflight, sendEmpty, sendError, sendJson, setStandardHeaders } from './http.js';
 import { chooseProtocol, type LongPollProtocol } from './protocols.js';
 import { LongPollTransport } from './transport.js';
 
@@ -170,9 +171,9 @@ export class LongPollServer {
       sendError(response, status, error, message, close);
     };
     if (this.shuttingDown) return refuse(503, 'shutting_down', 'the router is shutting down', true);
-    const read = await readBody(request, OPEN_BODY_LIMIT);
+    const read = await readLimitedBody(request, OPEN_BODY_LIMIT);
     if (!read.ok) {
-      if (read.reason === 'too_large') refuse(413, 'body_too_large', `an open request body may have at most ${OPEN_BODY_LIMIT} bytes`, !read.drained);
+      if (read.reason === 'too_large') refuse(413, 'body_too_large', `an open request body may have at most ${OPEN_BODY_LIMIT} bytes`, read.closeConnection);
       return;
     }
     const offers = parseOpenBody(read.body);
@@ -218,13 +219,13 @@ export class LongPollServer {
   }
 
   private async send(transport: LongPollTransport, request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const read = await readBody(request, this.options.maxMessageSize);
+    const read = await readLimitedBody(request, this.options.maxMessageSize);
     if (!read.ok) {
       if (read.reason === 'aborted') return;
       this.counters.oversized.inc();
       this.log.warn({ limitBytes: this.options.maxMessageSize }, 'long-poll send body larger than max_message_size; transport closed');
       this.forget(transport, 'message too large');
-      return sendError(response, 413, 'message_too_large', `a send body may have at most ${this.options.maxMessageSize} bytes; the transport is closed`, !read.drained);
+      return sendError(response, 413, 'message_too_large', `a send body may have at most ${this.options.maxMessageSize} bytes; the transport is closed`, read.closeConnection);
     }
     if (transport.closed) return sendError(response, 410, 'transport_closed', `the transport is closed: ${transport.closedBecause}`);
     const outcome = transport.deliver(read.body);

@@ -45,7 +45,8 @@ export interface ConnectionSettings {
 /**
  * One RawSocket connection from its first octet to its close: the 4-octet handshake (with the
  * spec's error replies), then frames, PING/PONG and keepalive, with the session behind a
- * RawSocketPeer. `refuseWith` set: the handshake is read only to answer that error.
+ * RawSocketPeer. `refuseWith` set: the handshake is read only to answer that error (counted
+ * under its `reason`, which tells the two causes of error 4 apart).
  */
 export class RawSocketConnection {
   private state: 'handshake' | 'open' | 'closed' = 'handshake';
@@ -65,7 +66,7 @@ export class RawSocketConnection {
     readonly label: string,
     private readonly settings: ConnectionSettings,
     private readonly onClosed: (connection: RawSocketConnection) => void,
-    private readonly refuseWith?: HandshakeErrorCode,
+    private readonly refuseWith?: { code: HandshakeErrorCode; reason: string },
   ) {
     this.log = settings.log.child({ peer: label });
     socket.on('data', (chunk: Buffer) => this.received(chunk));
@@ -119,7 +120,7 @@ export class RawSocketConnection {
       }
       return this.refuse(parsed.reply, parsed.reason);
     }
-    if (this.refuseWith !== undefined) return this.refuse(this.refuseWith, handshakeErrorName(this.refuseWith));
+    if (this.refuseWith !== undefined) return this.refuse(this.refuseWith.code, this.refuseWith.reason, this.refuseWith.reason);
     const { serializerId, maxReceiveLength } = parsed.handshake;
     const codec = this.settings.codecs.get(serializerId);
     if (!codec) {
@@ -209,9 +210,9 @@ export class RawSocketConnection {
     this.peer!.close();
   }
 
-  private refuse(code: HandshakeErrorCode, reason: string): void {
+  private refuse(code: HandshakeErrorCode, reason: string, counted = refusalReasons[code]): void {
     this.state = 'closed';
-    this.settings.counters.refused.inc({ reason: refusalReasons[code] });
+    this.settings.counters.refused.inc({ reason: counted });
     this.log.info({ code, error: handshakeErrorName(code), reason }, 'RawSocket handshake refused');
     this.socket.end(errorReply(code));
     this.refusalTimer = setTimeout(() => this.socket.destroy(), REFUSAL_GRACE_MS);

@@ -73,15 +73,18 @@ function harness(options: Partial<RawSocketServiceOptions> = {}) {
     codecs: [jsonCodec, msgpackCodec, cborCodec],
     maxMessageSize: 1_048_576,
     maxConnections: 100,
+    maxPerAddress: 0,
     autoPingInterval: 0,
     autoPingTimeout: 1_000,
     openHandshakeTimeout: 5_000,
     maxBufferedBytes: 1 << 20,
     ...options,
   }, silentLogger, metrics);
-  const connect = (): FakeSocket => {
+  /** A TCP connection from `address`, or with 'unix' one over a Unix socket (no address). */
+  const connect = (address = '127.0.0.1'): FakeSocket => {
     const socket = new FakeSocket();
-    service.accept(socket, 'tcp4:127.0.0.1:50000');
+    if (address === 'unix') service.accept(socket, 'unix:/run/junction.sock');
+    else service.accept(socket, `tcp4:${address}:50000`, address);
     return socket;
   };
   const counter = (name: string, labels?: Record<string, string>): number => metrics.counter(name, '').value(labels);
@@ -175,6 +178,27 @@ describe('RawSocketService', () => {
     fourth.receive([0x7f, 0xf1, 0, 0]);
     await settle();
     assert.deepEqual(fourth.reply, [0x7f, 0xb1, 0, 0]);
+  });
+
+  it('refuses a connection over max_per_address with error 4, counted apart; other addresses and Unix sockets are not held to it', async () => {
+    const { connect, links, counter } = harness({ maxPerAddress: 1 });
+    const first = connect('192.0.2.1');
+    first.receive([0x7f, 0xf1, 0, 0]);
+    const second = connect('192.0.2.1');
+    second.receive([0x7f, 0xf1, 0, 0]);
+    const elsewhere = connect('192.0.2.2');
+    const unixOnes = [connect('unix'), connect('unix')];
+    for (const socket of [elsewhere, ...unixOnes]) socket.receive([0x7f, 0xf1, 0, 0]);
+    await settle();
+    assert.deepEqual(second.reply, [0x7f, 0x40, 0, 0]);
+    assert.equal(counter('junction_rawsocket_refused_handshakes_total', { reason: 'max_per_address' }), 1);
+    assert.equal(links.length, 4);
+    first.destroy();
+    await once(first, 'close');
+    const again = connect('192.0.2.1');
+    again.receive([0x7f, 0xf1, 0, 0]);
+    await settle();
+    assert.deepEqual(again.reply, [0x7f, 0xb1, 0, 0]);
   });
 
   it('drops a connection whose handshake does not arrive within open_handshake_timeout', async () => {

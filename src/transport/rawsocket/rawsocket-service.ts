@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { Codec } from '../../codec/codec.js';
 import { MetricsRegistry, type Gauge } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
+import { ConnectionSlots, PerKeyLogThrottle } from '../connection-slots.js';
 import { RawSocketConnection, type AttachRawSocketPeer, type RawSocketCounters } from './rawsocket-connection.js';
 import { exponentFor, HandshakeError, lengthOfExponent, SerializerId } from './handshake.js';
 
@@ -14,6 +15,8 @@ export interface RawSocketServiceOptions {
   maxMessageSize: number;
   /** Connections at once; more are refused with handshake error 4. */
   maxConnections: number;
+  /** Connections one client address may hold at once; more are refused with handshake error 4 (0: no limit; Unix sockets: none). */
+  maxPerAddress: number;
   /** Milliseconds of silence before a PING; 0 turns keepalive off. */
   autoPingInterval: number;
   /** Milliseconds to wait for the PONG. */
@@ -33,6 +36,9 @@ export interface RawSocketServiceOptions {
 
 const DEFAULT_MIN_CLIENT_LENGTH = 1_024;
 
+/** At most one warning per client address this often about connections refused at the per-address cap. */
+const CAP_WARNING_INTERVAL_MS = 10_000;
+
 /** How long connections get to take their GOODBYE and close before they are destroyed. */
 const SHUTDOWN_GRACE_MS = 500;
 
@@ -49,8 +55,10 @@ export class RawSocketService {
   private readonly settings: ConstructorParameters<typeof RawSocketConnection>[2];
   private stopping = false;
   private readonly idle: (() => void)[] = [];
+  private readonly perAddress: ConnectionSlots;
+  private readonly capWarnings = new PerKeyLogThrottle(CAP_WARNING_INTERVAL_MS);
 
-  constructor(attach: AttachRawSocketPeer, private readonly options: RawSocketServiceOptions, log: Logger, metrics = new MetricsRegistry()) {
+  constructor(attach: AttachRawSocketPeer, private readonly options: RawSocketServiceOptions, private readonly log: Logger, metrics = new MetricsRegistry()) {
     if (options.codecs.length === 0) throw new Error('a RawSocket service needs at least one serializer');
     this.counters = {
       refused: metrics.counter('junction_rawsocket_refused_handshakes_total', 'RawSocket handshakes refused or failed, by reason'),
@@ -61,6 +69,7 @@ export class RawSocketService {
       tooLongForClient: metrics.counter('junction_rawsocket_too_long_for_client_total', 'Messages not sent because they exceed what the RawSocket client accepts, by message type'),
     };
     this.gauge = metrics.gauge('junction_rawsocket_connections', 'Open RawSocket connections');
+    this.perAddress = new ConnectionSlots({ total: 0, perKey: options.maxPerAddress });
     this.settings = {
       codecs: new Map(options.codecs.map((codec) => [SerializerId[codec.name], codec])),
       lengthExponent: exponentFor(options.maxMessageSize),
@@ -84,26 +93,41 @@ export class RawSocketService {
     return this.connections.size;
   }
 
-  /** A new connection; `peerLabel` names it in logs and the session meta API ("tcp4:ip:port", "unix:/path"). */
-  accept(socket: Duplex, peerLabel: string): void {
+  /**
+   * A new connection; `peerLabel` names it in logs and the session meta API ("tcp4:ip:port",
+   * "unix:/path"); `address` is the client's IP address (none on a Unix socket).
+   */
+  accept(socket: Duplex, peerLabel: string, address?: string): void {
     if (this.stopping) {
       socket.destroy();
       return;
     }
-    if (this.connections.size < this.options.maxConnections) {
-      const connection = new RawSocketConnection(socket, peerLabel, this.settings, (closed) => this.forget(closed));
-      this.connections.add(connection);
-      this.gauge.add(1);
-      return;
+    if (this.connections.size >= this.options.maxConnections) return this.refuse(socket, peerLabel, 'max_connections');
+    const slot = address === undefined ? undefined : this.perAddress.acquire(address);
+    if (typeof slot === 'string') {
+      if (this.capWarnings.allow(address!)) {
+        this.log.warn({ address, limit: this.options.maxPerAddress },
+          'RawSocket connection refused: the address holds max_per_address connections (further refusals for this address are counted, not logged, for 10 s)');
+      }
+      return this.refuse(socket, peerLabel, 'max_per_address');
     }
-    // Over the limit: answer error 4 after reading the handshake. A flood of those is not kept.
+    const connection = new RawSocketConnection(socket, peerLabel, this.settings, (closed) => {
+      slot?.release();
+      this.forget(closed);
+    });
+    this.connections.add(connection);
+    this.gauge.add(1);
+  }
+
+  /** Answers error 4 after reading the handshake. A flood of those is not kept. */
+  private refuse(socket: Duplex, peerLabel: string, reason: 'max_connections' | 'max_per_address'): void {
     if (this.refusing.size >= this.options.maxConnections) {
-      this.counters.refused.inc({ reason: 'max_connections' });
+      this.counters.refused.inc({ reason });
       socket.destroy();
       return;
     }
     const refusal = new RawSocketConnection(socket, peerLabel, this.settings, (closed) => this.forget(closed),
-      HandshakeError.maxConnectionsReached);
+      { code: HandshakeError.maxConnectionsReached, reason });
     this.refusing.add(refusal);
   }
 

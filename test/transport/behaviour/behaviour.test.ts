@@ -23,7 +23,7 @@ function config(): JunctionConfig {
   base.listeners.push({
     id: 'raw', kind: 'rawsocket', endpoint: { port: 0, interface: '127.0.0.1' }, paths: {}, trustedProxies: [],
     rawsocket: {
-      serializers: ['json', 'msgpack', 'cbor'], maxMessageSize: MAX_MESSAGE_SIZE, maxConnections: 1_000,
+      serializers: ['json', 'msgpack', 'cbor'], maxMessageSize: MAX_MESSAGE_SIZE, maxConnections: 1_000, maxPerAddress: 1_000,
       autoPingInterval: 0, autoPingTimeout: 10_000, openHandshakeTimeout: 10_000, maxBufferedBytes: 4_194_304, auth,
     },
   });

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpBridgeOptions, HttpSignatureOptions } from '../../../config/model.js';
+import { defaultMaxRequestsInFlight } from '../../../config/schema-http-bridge.js';
 import type { UriRules } from '../../../protocol/uri.js';
 import type { InternalCallError } from '../../../router/internal-session.js';
 import { UnsupportedConfigError } from '../../auth-wiring.js';
@@ -9,9 +10,6 @@ import { readBody } from './request-body.js';
 import { ClientGate, allowedMethods, checkJsonContentType, checkMethod } from './request-checks.js';
 import { ClientGone, Refusal, refusalBody, sendBridgeJson } from './refusal.js';
 import { SignatureVerifier } from './signed-request.js';
-
-/** Requests one bridge service handles at once (reading, waiting for the router); more get 503. */
-export const maxRequestsInFlight = 1000;
 
 /** What a service answers to a request that passed the common checks. */
 export interface BridgeReply {
@@ -57,6 +55,7 @@ export function bridgeHandler(context: ServiceContext, spec: BridgeServiceSpec):
   const count = (outcome: string): void => requests.inc({ service: spec.kind, path: context.path, outcome });
   const log = context.log.child({ service: spec.kind });
   let inFlight = 0;
+  const maxRequestsInFlight = spec.limits.maxRequestsInFlight ?? defaultMaxRequestsInFlight;
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const client = context.clientAddress(request);
@@ -85,7 +84,7 @@ export function bridgeHandler(context: ServiceContext, spec: BridgeServiceSpec):
       gate.check(client);
       if (spec.readsJson) checkJsonContentType(request);
       if (inFlight >= maxRequestsInFlight) {
-        throw new Refusal(503, 'too_many_requests', `this service is handling ${maxRequestsInFlight} requests already; try again shortly`,
+        throw new Refusal(503, 'too_many_requests', `this service is handling ${maxRequestsInFlight} requests already (max_requests_in_flight); try again shortly`,
           undefined, { 'retry-after': '1' });
       }
       inFlight++;

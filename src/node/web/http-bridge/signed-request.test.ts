@@ -35,6 +35,16 @@ describe('SignatureVerifier', () => {
   const verifier = (now = () => start): SignatureVerifier =>
     new SignatureVerifier({ key, secret, timestampDeltaLimitSeconds: 10 }, now);
 
+  it('refuses a new nonce with 429 once replay_memory requests are remembered', () => {
+    const check = new SignatureVerifier({ key, secret, timestampDeltaLimitSeconds: 10, replayMemory: 2 }, () => start);
+    check.verify(signed({ nonce: '1' }), Buffer.from(body));
+    check.verify(signed({ nonce: '2' }), Buffer.from(body));
+    const full = refusalOf(() => check.verify(signed({ nonce: '3' }), Buffer.from(body)));
+    assert.equal(full.status, 429);
+    assert.equal(full.code, 'replay_memory_full');
+    assert.match(full.message, /\(replay_memory\)/);
+  });
+
   it('accepts a request signed by the documented recipe', () => {
     verifier().verify(signed(), Buffer.from(body));
   });

@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { HttpSignatureOptions } from '../../../config/model.js';
+import { defaultReplayMemory } from '../../../config/schema-http-bridge.js';
 import { Refusal, quote } from './refusal.js';
 import { ReplayGuard } from './replay-guard.js';
 
@@ -17,12 +18,6 @@ export interface SignatureFields {
 }
 
 const fieldNames = ['key', 'timestamp', 'seq', 'nonce', 'signature'] as const;
-
-/**
- * Signed requests remembered per service at most (a few tens of MB at worst); beyond that new
- * ones are refused until old ones expire. Each is remembered for about the timestamp delta limit.
- */
-export const replayMemoryCapacity = 200_000;
 
 /**
  * The raw HMAC-SHA256 digest Crossbar's bridge expects, over the query values exactly as they
@@ -48,7 +43,7 @@ export class SignatureVerifier {
   constructor(private readonly options: HttpSignatureOptions, private readonly now: () => number = Date.now) {
     this.deltaMs = options.timestampDeltaLimitSeconds * 1000;
     this.keyDigest = digestOf(options.key);
-    this.guard = new ReplayGuard(replayMemoryCapacity, now);
+    this.guard = new ReplayGuard(options.replayMemory ?? defaultReplayMemory, now);
   }
 
   verify(query: URLSearchParams, body: Buffer): void {
@@ -73,7 +68,7 @@ export class SignatureVerifier {
     }
     if (admission === 'full') {
       throw new Refusal(429, 'replay_memory_full',
-        'too many signed requests within the timestamp window to remember them all; try again shortly', undefined, { 'retry-after': '1' });
+        'too many signed requests within the timestamp window to remember them all (replay_memory); try again shortly', undefined, { 'retry-after': '1' });
     }
   }
 
