@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { AuthConfig, JunctionConfig, RestCalleeComponentConfig } from '../../src/config/model.js';
+import type { AuthConfig, ForwarderComponentConfig, JunctionConfig, RestCalleeComponentConfig } from '../../src/config/model.js';
 import type { ReloadReport } from '../../src/node/reload/apply.js';
 import { connect as connectClient } from '../../src/client/index.js';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { startTestNode, testConfig, testLongPoll } from '../support/node.js';
+import { waitFor } from '../support/wait.js';
 import { RawSocketClient } from '../transport/rawsocket-client.js';
 import { addRawSocketListener } from '../transport/rawsocket-support.js';
 
@@ -20,6 +24,9 @@ let node: Awaited<ReturnType<typeof startTestNode>>;
 let client: OpenSession;
 let app: Server;
 let appUrl: string;
+/** Paths of the requests the app received (the forwarder's deliveries among them). */
+const appRequests: string[] = [];
+let dataDir: string;
 /** The model as the "file" says it: each reload edits it and hands the node a copy. */
 let desired: JunctionConfig;
 const open: OpenSession[] = [];
@@ -46,6 +53,16 @@ async function errorOf(promise: Promise<unknown>): Promise<string> {
   assert.fail('expected a WAMP error');
 }
 
+function forwarder(topic: string): ForwarderComponentConfig {
+  return {
+    kind: 'forwarder', id: 'hooks', realm: 'realm1',
+    subscriptions: [{ topic, match: 'exact', url: `${appUrl}hooks/${topic}` }],
+    method: 'POST', headers: {}, timeoutMs: 5_000, concurrencyPerUrl: 1,
+    retry: { initialDelayMs: 10, maxDelayMs: 50, maxAttempts: 3 },
+    outboxLimit: 100,
+  };
+}
+
 function restCallee(id: string, procedure: string): RestCalleeComponentConfig {
   return {
     kind: 'rest-callee', id, realm: 'realm1', procedure, baseUrl: appUrl,
@@ -54,11 +71,16 @@ function restCallee(id: string, procedure: string): RestCalleeComponentConfig {
 }
 
 before(async () => {
-  app = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/plain' }).end('from the app'));
+  app = createServer((request, response) => {
+    appRequests.push(request.url ?? '');
+    request.resume();
+    request.on('end', () => response.writeHead(200, { 'content-type': 'text/plain' }).end('from the app'));
+  });
   await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
   appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}/`;
   desired = testConfig();
-  node = await startTestNode(structuredClone(desired));
+  dataDir = await mkdtemp(join(tmpdir(), 'junction-reload-data-'));
+  node = await startTestNode(structuredClone(desired), { dataDir });
   client = await connect();
 });
 
@@ -66,6 +88,7 @@ after(async () => {
   await Promise.all(open.map((session) => session.close().catch(() => undefined)));
   await node?.stop();
   await new Promise((resolve) => app?.close(resolve));
+  await rm(dataDir, { recursive: true, force: true });
 });
 
 describe('reload, part by part', () => {
@@ -245,6 +268,26 @@ describe('reload, part by part', () => {
     });
     assert.deepEqual(report.applied, ['component "api" stopped (removed)']);
     assert.equal(await errorOf(client.session.call('webapp.api2', [], { method: 'GET', url: '' })), 'wamp.error.no_such_procedure');
+  });
+
+  it('moves a forwarder to its new subscriptions', async () => {
+    await reload((config) => {
+      config.components.push(forwarder('orders.created'));
+    });
+    await client.session.publish('orders.created', ['first'], {}, { acknowledge: true });
+    await waitFor(() => appRequests.includes('/hooks/orders.created'), 'the first delivery');
+
+    const report = await reload((config) => {
+      config.components = [forwarder('orders.paid')];
+    });
+    assert.deepEqual(report.applied, ['component "hooks" restarted with its new settings']);
+    await client.session.publish('orders.created', ['not forwarded any more'], {}, { acknowledge: true });
+    await client.session.publish('orders.paid', ['forwarded now'], {}, { acknowledge: true });
+    await waitFor(() => appRequests.includes('/hooks/orders.paid'), 'the delivery on the new subscription');
+    assert.equal(appRequests.filter((path) => path === '/hooks/orders.created').length, 1);
+    await reload((config) => {
+      config.components = [];
+    });
   });
 
   it('reports a transport that cannot listen, keeps the rest, and tries again on the next reload', async () => {
