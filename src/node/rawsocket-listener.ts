@@ -22,7 +22,7 @@ export function rawSocketAcceptor(config: ListenerConfig, context: NodeContext, 
   const gate = context.auth.gate(settings.auth, where);
   const log = context.log.child({ transport: config.id, rawsocket: true });
   const service = new RawSocketService(
-    (peer, helloTimeoutMs) => context.router.attach(peer, gate, { helloTimeoutMs }),
+    (peer, helloTimeoutMs) => context.router.attach(peer, gate, { helloTimeoutMs, sessionSeries: true }),
     { ...settings, codecs: settings.serializers.map(codecByName) },
     log,
     context.metrics,

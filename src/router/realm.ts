@@ -193,7 +193,9 @@ export class Realm {
   private subscribe(session: Session, message: Subscribe): Promise<void> | void {
     return this.guardOptions(session, MessageType.SUBSCRIBE, message.request, () => {
       const options = readSubscribeOptions(message.options);
-      const problem = this.uriRefusal(session, message.topic, options.match, false);
+      const problem = subscribesToEverything(message.topic, options.match)
+        ? undefined
+        : this.uriRefusal(session, message.topic, options.match, false);
       if (problem) return session.sendError(MessageType.SUBSCRIBE, message.request, ErrorUri.invalidUri, problem);
       return this.authorized(session, 'subscribe', message.topic, message.options, (decision) => {
         if (!decision.allow) {
@@ -316,6 +318,15 @@ export class Realm {
 }
 
 const trustedDecision: Decision = { allow: true };
+
+/**
+ * The empty prefix matches every topic: Crossbar's "everything" subscription (Autobahn|Python's
+ * meta-event example uses it). The authorizer still decides, on the URI "" with match prefix; a
+ * static role allows it only with a permission that matches "" (the empty prefix).
+ */
+function subscribesToEverything(topic: string, match: MatchPolicy): boolean {
+  return topic === '' && match === 'prefix';
+}
 
 /** The authorizer may forbid disclosure (Decision.disclose === false): then asking for it is refused, not ignored. */
 function disclosureForbidden(decision: Decision, discloseMe: boolean): boolean {

@@ -7,6 +7,7 @@ import { startMetaApi } from './meta/meta-service.js';
 import type { Peer, SessionLink } from './peer.js';
 import { Realm, type RealmSettings } from './realm.js';
 import { createRouterMetrics, type RouterMetrics } from './router-metrics.js';
+import { SessionSeries } from './session-series.js';
 import { Session, type SessionHost } from './session.js';
 
 export interface AttachOptions {
@@ -14,6 +15,12 @@ export interface AttachOptions {
   helloTimeoutMs?: number;
   /** The router's own sessions (meta API, bridges) may use "wamp." URIs. Never for network peers. */
   trusted?: boolean;
+  /**
+   * The connection may carry a new session after GOODBYE (WebSocket, RawSocket): the transport
+   * stays open for a new HELLO instead of being closed. Not for transports whose lifetime is one
+   * session (long-poll) or in-process peers that treat the close as the session's end.
+   */
+  sessionSeries?: boolean;
   /**
    * Not held to the realm's per-session limits: a bridge session acting for many HTTP clients at
    * once (the HTTP bridge limits those itself). Trusted sessions are always exempt.
@@ -63,7 +70,15 @@ export class Router implements SessionHost {
 
   /** A new connection: returns the link the transport feeds with what it receives. */
   attach(peer: Peer, auth: AuthGate, options: AttachOptions = {}): SessionLink {
-    const session = new Session(peer, this, auth, options.helloTimeoutMs ?? this.helloTimeoutMs);
+    if (!options.sessionSeries) return this.openSession(peer, auth, options);
+    return new SessionSeries((next) => this.openSession(peer, auth, options, (pipelined) => {
+      if (this.closing) peer.close();
+      else next(pipelined);
+    }));
+  }
+
+  private openSession(peer: Peer, auth: AuthGate, options: AttachOptions, afterGoodbye?: (pipelined: readonly unknown[]) => void): Session {
+    const session = new Session(peer, this, auth, options.helloTimeoutMs ?? this.helloTimeoutMs, afterGoodbye);
     session.trusted = options.trusted ?? false;
     session.limited = !session.trusted && options.exemptFromLimits !== true;
     this.sessions.add(session);

@@ -4,6 +4,7 @@ import { ErrorUri } from '../protocol/errors.js';
 import { IdSequence, randomId } from '../protocol/ids.js';
 import type { Authenticate, Dict, Hello, WampMessage } from '../protocol/messages.js';
 import { isDict, parseMessage } from '../protocol/parse.js';
+import { uriProblem } from '../protocol/uri.js';
 import type { AuthGate, AuthOutcome, Identity, SessionFacts } from './hooks.js';
 import type { PublishRate } from './limits/publish-rate.js';
 import type { Logger } from './log.js';
@@ -53,6 +54,8 @@ export class Session implements SessionLink {
   log: Logger;
   /** Who this session is, as authorizers and the meta API see it; set at WELCOME. */
   facts: SessionFacts | undefined;
+  /** A later session of a connection whose client said GOODBYE (a session series): without a new HELLO, the connection just closes. */
+  followsGoodbye = false;
   /** The realm's publish rate for this session; set when it joins, unless it is trusted or the realm has no rate limit. */
   publishRate: PublishRate | undefined;
 
@@ -66,6 +69,11 @@ export class Session implements SessionLink {
     private readonly host: SessionHost,
     private readonly auth: AuthGate,
     private readonly helloTimeoutMs: number,
+    /**
+     * Where the connection goes after the client's GOODBYE was answered: to a next session on the
+     * same transport (gets the messages the client sent after GOODBYE), or, without it, closed.
+     */
+    private readonly afterGoodbye?: (pipelined: readonly unknown[]) => void,
   ) {
     this.log = host.log.child({ peer: peer.transport.peer });
     if (helloTimeoutMs > 0) {
@@ -175,11 +183,11 @@ export class Session implements SessionLink {
     switch (this.state) {
       case 'awaiting_hello':
         if (message.type === MessageType.HELLO) return this.hello(message);
-        if (message.type === MessageType.ABORT) return this.close('client aborted');
+        if (message.type === MessageType.ABORT) return this.clientAborted();
         return this.protocolViolation(`${describeType(message)} received before HELLO`);
       case 'authenticating':
         if (message.type === MessageType.AUTHENTICATE) return this.authenticate(message);
-        if (message.type === MessageType.ABORT) return this.close('client aborted');
+        if (message.type === MessageType.ABORT) return this.clientAborted();
         return this.protocolViolation(`${describeType(message)} received while waiting for AUTHENTICATE`);
       case 'established':
       case 'shutting_down':
@@ -191,18 +199,16 @@ export class Session implements SessionLink {
 
   private established(message: WampMessage): Promise<void> | void {
     if (message.type === MessageType.GOODBYE) {
-      if (this.state === 'established') {
-        this.send({ type: MessageType.GOODBYE, details: {}, reason: ErrorUri.goodbyeAndOut });
-      }
+      // Established: the client leaves and may start anew; shutting down: it answers the router's GOODBYE.
+      const clientLeaves = this.state === 'established';
+      if (clientLeaves) this.send({ type: MessageType.GOODBYE, details: {}, reason: ErrorUri.goodbyeAndOut });
+      const pipelined = this.queue;
       this.close('goodbye');
-      this.peer.close();
+      if (clientLeaves && this.afterGoodbye) this.afterGoodbye(pipelined);
+      else this.peer.close();
       return;
     }
-    if (message.type === MessageType.ABORT) {
-      this.close('client aborted');
-      this.peer.close();
-      return;
-    }
+    if (message.type === MessageType.ABORT) return this.clientAborted();
     if (message.type === MessageType.HELLO) return this.protocolViolation('HELLO received on an established session');
     if (!clientRequests.has(message.type)) {
       return this.protocolViolation(`${describeType(message)} is not a message a client may send to a router`);
@@ -218,7 +224,10 @@ export class Session implements SessionLink {
       return this.protocolViolation('HELLO.Details.roles must be a dict announcing the client roles');
     }
     if (!this.host.realm(message.realm)) {
-      this.abort(ErrorUri.noSuchRealm, `no realm named "${message.realm}" exists on this router`);
+      // HELLO can only be answered with ABORT; the spec's reason for a bad URI is invalid_uri.
+      const problem = uriProblem(message.realm, { strict: false });
+      if (problem) this.abort(ErrorUri.invalidUri, `HELLO realm: ${problem}`);
+      else this.abort(ErrorUri.noSuchRealm, `no realm named "${message.realm}" exists on this router`);
       return;
     }
     this.clientRoles = message.details.roles;
@@ -296,8 +305,21 @@ export class Session implements SessionLink {
     this.abort(ErrorUri.protocolViolation, reason);
   }
 
+  /** In every state, the client's ABORT ends the session and the connection: nothing is left open without a HELLO timer. */
+  private clientAborted(): void {
+    this.close('client aborted');
+    this.peer.close();
+  }
+
   private helloTimedOut(): void {
     if (this.state !== 'awaiting_hello' && this.state !== 'authenticating') return;
+    if (this.followsGoodbye && this.state === 'awaiting_hello') {
+      // Not a violation: a client done with the connection after GOODBYE, waiting for us to close it.
+      this.log.debug({ timeoutMs: this.helloTimeoutMs }, 'no new HELLO after GOODBYE; closing the connection');
+      this.close('no new HELLO after GOODBYE');
+      this.peer.close();
+      return;
+    }
     this.log.warn({ timeoutMs: this.helloTimeoutMs }, 'session did not complete HELLO in time; dropping it');
     this.abort(ErrorUri.protocolViolation, `no HELLO/AUTHENTICATE within ${this.helloTimeoutMs} ms`);
   }

@@ -8,7 +8,7 @@ import { allowEverything, type AuthGate, type Authorizer } from '../../src/route
 import type { Logger } from '../../src/router/log.js';
 import type { Peer, SessionLink } from '../../src/router/peer.js';
 import type { RealmSettings } from '../../src/router/realm.js';
-import { Router } from '../../src/router/router.js';
+import { Router, type AttachOptions } from '../../src/router/router.js';
 
 /** An in-memory transport: what the router sends is kept as typed messages. */
 export class MemoryPeer implements Peer {
@@ -117,9 +117,9 @@ export class RouterHarness {
     });
   }
 
-  connect(): MemoryPeer {
+  connect(options: AttachOptions = {}): MemoryPeer {
     const peer = new MemoryPeer();
-    peer.link = this.router.attach(peer, this.gate);
+    peer.link = this.router.attach(peer, this.gate, options);
     return peer;
   }
 

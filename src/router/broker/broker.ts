@@ -11,7 +11,7 @@ import type { BoundCounter } from '../../metrics/registry.js';
 import type { RouterMetrics } from '../router-metrics.js';
 import { withPassthruDetails } from '../passthru.js';
 import type { Session } from '../session.js';
-import { EventHistory, type EventHistorySetting } from './event-history.js';
+import { EventHistory, storedEvent, type EventHistorySetting } from './event-history.js';
 import { hasReceiverLists, isReceiverAllowed } from './publish-filter.js';
 import { RetainedEvents } from './retained-events.js';
 import { limitMessage, underLimit } from '../limits/session-limits.js';
@@ -189,10 +189,9 @@ export class Broker {
     receiverLists: boolean, details: Dict, publication: number): number {
     // With a pattern the subscriber cannot know which topic fired: the spec says to tell it.
     const eventDetails = subscription.match === 'exact' ? details : { ...details, topic: message.topic };
-    subscription.history?.record({
+    subscription.history?.record(storedEvent({
       timestamp: new Date().toISOString(), subscription: subscription.id, publication, details: eventDetails,
-      args: message.args, kwargs: message.kwargs,
-    }, message.topic, options, receiverLists);
+    }, message.args, message.kwargs), message.topic, options, receiverLists);
     if (subscription.subscribers.size === 0) return 0;
     const event = new Envelope({
       type: MessageType.EVENT, subscription: subscription.id, publication, details: eventDetails,

@@ -19,6 +19,17 @@ export interface StoredEvent {
   readonly kwargs?: Dict;
 }
 
+/**
+ * A stored event whose args and kwargs appear only when the publication had them: a key holding
+ * `undefined` would reach msgpack peers as nil and CBOR peers as `undefined`, while JSON drops it.
+ */
+export function storedEvent(fields: Omit<StoredEvent, 'args' | 'kwargs'>, args: Args | undefined, kwargs: Dict | undefined): StoredEvent {
+  const event: { -readonly [K in keyof StoredEvent]: StoredEvent[K] } = { ...fields };
+  if (args !== undefined) event.args = args;
+  if (kwargs !== undefined) event.kwargs = kwargs;
+  return event;
+}
+
 interface Entry {
   readonly event: StoredEvent;
   readonly time: number;
