@@ -141,7 +141,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     const shutdown = (signal: string): void => {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
-      process.off('SIGHUP', onHup);
+      shuttingDown = true;
       log.info({ signal }, 'signal received');
       const stopped = (async () => {
         await control?.close();
@@ -155,7 +155,10 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     };
     const onInt = (): void => shutdown('SIGINT');
     const onTerm = (): void => shutdown('SIGTERM');
+    // Stays installed while shutting down: Node's default for SIGHUP would end the process at once.
+    let shuttingDown = false;
     const onHup = (): void => {
+      if (shuttingDown) return log.info({ signal: 'SIGHUP' }, 'signal ignored: shutting down');
       log.info({ signal: 'SIGHUP' }, 'signal received: reloading the configuration');
       void reload();
     };
