@@ -57,12 +57,14 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
   await router.ready(); // the meta API is registered before any client can connect
 
   let state: 'starting' | 'serving' | 'stopping' = 'starting';
+  let running = config;
   const attach = router.attach.bind(router);
   const context: NodeContext = {
     router, auth, config, log, metrics,
     startedAt: new Date(),
     dataDir: resolve(options.dataDir ?? '.junction'),
     state: () => state,
+    runningConfig: () => running,
     joinBridgeSession: (realm, role, authid) =>
       InternalSession.join(attach, realm, { authid, authrole: role, authmethod: 'bridge', authprovider: 'junction' }, { trusted: false, exemptFromLimits: true }),
     joinTrustedSession: (realm, authid) => InternalSession.join(attach, realm, { authid, authrole: 'trusted' }),
@@ -96,7 +98,6 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
   for (const served of services) log.info(served, 'listening');
   state = 'serving';
 
-  let running = config;
   let reloading: Promise<unknown> = Promise.resolve();
   const reload = (next: JunctionConfig): Promise<ReloadReport> => {
     const applied = reloading.then(async () => {

@@ -133,14 +133,22 @@ describe('reload, part by part', () => {
     assert.equal(await health(), 404);
     const report = await reload((config) => {
       config.listeners[0]!.paths['/health'] = { type: 'health' };
+      config.listeners[0]!.paths['/info'] = { type: 'nodeinfo' };
     });
-    assert.deepEqual(report.applied, ['transport "test": paths added /health']);
+    assert.deepEqual(report.applied, ['transport "test": paths added /health, /info']);
     assert.equal(await health(), 200);
     assert.ok(node.services.some((served) => served.url.endsWith('/health')));
+    const info = (): Promise<{ transports: { id: string; paths: Record<string, string> }[] }> =>
+      fetch(node.url.replace('ws://', 'http://').replace('/ws', '/info')).then((response) => response.json() as never);
+    assert.deepEqual((await info()).transports, [{ id: 'test', kind: 'web', paths: { '/ws': 'websocket', '/health': 'health', '/info': 'nodeinfo' } }]);
     await reload((config) => {
       delete config.listeners[0]!.paths['/health'];
     });
     assert.equal(await health(), 404);
+    assert.deepEqual((await info()).transports[0]!.paths, { '/ws': 'websocket', '/info': 'nodeinfo' }, '/info tells the configuration running now');
+    await reload((config) => {
+      delete config.listeners[0]!.paths['/info'];
+    });
     await client.session.publish('app.news', ['still here'], {}, { acknowledge: true });
   });
 
