@@ -17,6 +17,8 @@ export interface ComponentContext extends NodeContext {
 }
 
 type RunnableKind = Exclude<ComponentConfig['kind'], 'python'>;
+/** A component Junction runs (Python ones are only recorded). */
+export type RunnableComponentConfig = Extract<ComponentConfig, { kind: RunnableKind }>;
 export type ComponentFactory<Config extends ComponentConfig> = (component: Config, context: ComponentContext) => Promise<RunningComponent>;
 type Factories = { [Kind in RunnableKind]?: ComponentFactory<Extract<ComponentConfig, { kind: Kind }>> };
 
@@ -47,7 +49,7 @@ export async function startComponents(components: readonly ComponentConfig[], co
 }
 
 /** Starts one bridge component (at start-up, or when a config reload adds or changes it). */
-export function startComponent(component: Exclude<ComponentConfig, { kind: 'python' }>, context: NodeContext): Promise<RunningComponent> {
+export function startComponent(component: RunnableComponentConfig, context: NodeContext): Promise<RunningComponent> {
   const factory = factories[component.kind] as ComponentFactory<ComponentConfig> | undefined;
   if (!factory) throw new UnsupportedConfigError(`component "${component.id}": the ${component.kind} component is not available in this build`);
   return factory(component, { ...context, log: context.log.child({ component: component.id }) });

@@ -11,7 +11,6 @@ import type { ConfigDiff } from './config-diff.js';
 export async function stopChangedComponents(parts: NodeParts, diff: ConfigDiff, log: ReloadLog): Promise<void> {
   const going = [...diff.components.removed, ...diff.components.changed.map((change) => change.before)];
   await Promise.all(going.map(async (component) => {
-    if (component.kind === 'python') return;
     const running = parts.components.get(component.id);
     parts.components.delete(component.id);
     try {
@@ -20,7 +19,7 @@ export async function stopChangedComponents(parts: NodeParts, diff: ConfigDiff, 
       parts.context.log.error({ component: component.id, err: error }, 'a component failed to stop during a reload');
     }
   }));
-  for (const component of diff.components.removed) log.applied(`component "${componentId(component)}" stopped (removed)`);
+  for (const component of diff.components.removed) log.applied(`component "${component.id}" stopped (removed)`);
 }
 
 /**
@@ -29,15 +28,14 @@ export async function stopChangedComponents(parts: NodeParts, diff: ConfigDiff, 
  * fails to start is reported (a later reload tries again).
  */
 export async function startChangedComponents(parts: NodeParts, diff: ConfigDiff, target: JunctionConfig, log: ReloadLog): Promise<Set<ComponentConfig>> {
-  const changed = new Set(diff.components.changed.map((change) => change.after));
-  const touched = new Set([...diff.components.added, ...changed]);
+  const changed = new Set<ComponentConfig>(diff.components.changed.map((change) => change.after));
+  const touched = new Set<ComponentConfig>([...diff.components.added, ...changed]);
   const running = new Set<ComponentConfig>();
   for (const component of target.components) {
-    if (!touched.has(component)) {
+    if (!touched.has(component) || component.kind === 'python') {
       running.add(component);
       continue;
     }
-    if (component.kind === 'python') continue;
     try {
       parts.components.set(component.id, await startComponent(component, parts.context));
       running.add(component);
@@ -47,8 +45,4 @@ export async function startChangedComponents(parts: NodeParts, diff: ConfigDiff,
     }
   }
   return running;
-}
-
-function componentId(component: ComponentConfig): string {
-  return component.kind === 'python' ? component.id ?? component.type : component.id;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseConfig } from '../../config/load.js';
 import type { JunctionConfig } from '../../config/model.js';
-import { diffConfig, isEmptyDiff } from './config-diff.js';
+import { diffConfig } from './config-diff.js';
 
 /** A router worker's file: realms, transports and components as given (Crossbar format). */
 function config(router: { realms?: unknown[]; transports?: unknown[]; components?: unknown[]; sign_in?: unknown }): JunctionConfig {
@@ -47,8 +47,12 @@ function restCallee(id: string, procedure: string, url = 'http://127.0.0.1:9/'):
 describe('diffConfig', () => {
   it('finds nothing between a configuration and itself', () => {
     const before = config({});
-    const diff = diffConfig(before, config({}));
-    assert.ok(isEmptyDiff(diff), JSON.stringify(diff));
+    assert.deepEqual(diffConfig(before, config({})), {
+      realms: { added: [], removed: [], changed: [] },
+      listeners: { added: [], removed: [], changed: [] },
+      components: { added: [], removed: [], changed: [] },
+      fixed: [],
+    });
   });
 
   it('lists realms added and removed by name', () => {
@@ -157,9 +161,15 @@ describe('diffConfig', () => {
     const before = config({ components: [restCallee('keep', 'app.keep'), restCallee('edit', 'app.edit'), restCallee('drop', 'app.drop')] });
     const after = config({ components: [restCallee('keep', 'app.keep'), restCallee('edit', 'app.edit', 'http://127.0.0.1:10/'), restCallee('new', 'app.new')] });
     const diff = diffConfig(before, after).components;
-    assert.deepEqual(diff.added.map((c) => (c.kind === 'python' ? '' : c.id)), ['new']);
-    assert.deepEqual(diff.removed.map((c) => (c.kind === 'python' ? '' : c.id)), ['drop']);
-    assert.deepEqual(diff.changed.map((c) => (c.after.kind === 'python' ? '' : c.after.id)), ['edit']);
+    assert.deepEqual(diff.added.map((c) => c.id), ['new']);
+    assert.deepEqual(diff.removed.map((c) => c.id), ['drop']);
+    assert.deepEqual(diff.changed.map((c) => c.after.id), ['edit']);
+  });
+
+  it('leaves Python components out: they are recorded, never run', () => {
+    const python = (classname: string): Record<string, unknown> => ({ type: 'class', classname, realm: 'realm1', role: 'anonymous' });
+    const diff = diffConfig(config({ components: [python('app.One')] }), config({ components: [python('app.Two'), python('app.Three')] }));
+    assert.deepEqual(diff.components, { added: [], removed: [], changed: [] });
   });
 
   it('rebuilds the bridge paths and components of a realm whose URI rule changed', () => {
@@ -172,6 +182,6 @@ describe('diffConfig', () => {
     });
     const diff = diffConfig(before, after);
     assert.deepEqual(diff.listeners.changed[0]!.pathsChanged, ['/publish']);
-    assert.deepEqual(diff.components.changed.map((c) => (c.after.kind === 'python' ? '' : c.after.id)), ['callee']);
+    assert.deepEqual(diff.components.changed.map((c) => c.after.id), ['callee']);
   });
 });

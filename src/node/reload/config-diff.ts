@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ComponentConfig, JunctionConfig, ListenerConfig, PathService, RealmConfig } from '../../config/model.js';
+import type { RunnableComponentConfig } from '../bridge/components.js';
 
 /**
  * What changed between the configuration a node runs and a newly loaded one, part by part, as
@@ -18,11 +19,12 @@ export interface ConfigDiff {
     removed: ListenerConfig[];
     changed: ListenerChange[];
   };
+  /** Python components are recorded only, never run: they are not listed. */
   components: {
-    added: ComponentConfig[];
-    removed: ComponentConfig[];
+    added: RunnableComponentConfig[];
+    removed: RunnableComponentConfig[];
     /** Stopped and started again with the new settings. */
-    changed: { before: ComponentConfig; after: ComponentConfig }[];
+    changed: { before: RunnableComponentConfig; after: RunnableComponentConfig }[];
   };
   /** What the node keeps as it is until a restart, in words. */
   fixed: string[];
@@ -51,13 +53,6 @@ export interface ListenerChange {
   rawsocketChanged: boolean;
   /** request_body_timeout: the HTTP server keeps the one it started with (the listener reports it). */
   requestBodyTimeoutChanged: boolean;
-}
-
-/** True when nothing at all changed. */
-export function isEmptyDiff(diff: ConfigDiff): boolean {
-  const { realms, listeners, components, fixed } = diff;
-  return [realms.added, realms.removed, realms.changed, listeners.added, listeners.removed, listeners.changed,
-    components.added, components.removed, components.changed, fixed].every((list) => list.length === 0);
 }
 
 export function diffConfig(before: JunctionConfig, after: JunctionConfig): ConfigDiff {
@@ -156,9 +151,7 @@ function readsUriRule(service: PathService, uriRuleChanged: ReadonlySet<string>)
 }
 
 function diffComponents(before: readonly ComponentConfig[], after: readonly ComponentConfig[], uriRuleChanged: ReadonlySet<string>): ConfigDiff['components'] {
-  // Python components are recorded only, never run: nothing to apply.
-  const runnable = (list: readonly ComponentConfig[]): ComponentConfig[] => list.filter((component) => component.kind !== 'python');
-  const { added, removed, kept } = pair(runnable(before), runnable(after), componentKey);
+  const { added, removed, kept } = pair(before.filter(isRunnable), after.filter(isRunnable), (component) => component.id);
   return {
     added,
     removed,
@@ -168,6 +161,6 @@ function diffComponents(before: readonly ComponentConfig[], after: readonly Comp
   };
 }
 
-function componentKey(component: ComponentConfig): string {
-  return component.kind === 'python' ? '' : component.id;
+function isRunnable(component: ComponentConfig): component is RunnableComponentConfig {
+  return component.kind !== 'python';
 }
