@@ -4,6 +4,7 @@ import { defaultOpenHandshakeTimeoutMs } from '../config/schema-websocket.js';
 import type { Logger } from '../router/log.js';
 import { rawSocketAcceptor, rawSocketListener, SwappableAcceptor } from './rawsocket-listener.js';
 import type { ListenerChange } from './reload/config-diff.js';
+import { authorityOf, portOf } from './socket-server.js';
 import { clientAddressReader } from './web/client-address.js';
 import type { HttpTimeouts } from './web/http-timeouts.js';
 import { HttpListener, type PathHandler } from './web/listener.js';
@@ -35,20 +36,20 @@ export async function buildListener(config: ListenerConfig, node: NodeContext): 
   const log = node.log.child({ transport: config.id });
   const handlers = await buildPaths(config, Object.keys(config.paths), node, log);
   // A universal listener also speaks RawSocket to connections that open with its magic octet.
-  const rawsocket = config.kind === 'universal' ? new SwappableAcceptor(rawSocketAcceptor(config, node)) : undefined;
+  const unixPath = config.endpoint.type === 'unix' ? config.endpoint.path : undefined;
+  const rawsocket = config.kind === 'universal' ? new SwappableAcceptor(rawSocketAcceptor(config, node, unixPath)) : undefined;
   const timeouts = listenerTimeouts(config);
   const http = new HttpListener(config, handlers, timeouts, log, node.metrics, rawsocket);
   let current = config;
-  let address: { host: string; port: number } | undefined;
+  let authority: string | undefined;
 
   const served = (): ServedUrl[] => {
-    if (!address) return [];
-    const { host, port } = address;
+    if (authority === undefined) return [];
     const urls: ServedUrl[] = Object.entries(current.paths).map(([path, service]) => {
       const scheme = service.type === 'websocket' ? (http.secure ? 'wss' : 'ws') : (http.secure ? 'https' : 'http');
-      return { url: `${scheme}://${host}:${port}${path}`, service: service.type };
+      return { url: `${scheme}://${authority}${path}`, service: service.type };
     });
-    if (rawsocket) urls.push({ url: `${http.secure ? 'rss' : 'rs'}://${host}:${port}`, service: 'rawsocket' });
+    if (rawsocket) urls.push({ url: `${http.secure ? 'rss' : 'rs'}://${authority}`, service: 'rawsocket' });
     return urls;
   };
 
@@ -56,15 +57,15 @@ export async function buildListener(config: ListenerConfig, node: NodeContext): 
     served,
     close: () => http.close(),
     listen: async () => {
-      const bound = await http.listen();
-      address = { host: bound.family === 'IPv6' ? `[${bound.address}]` : bound.address, port: bound.port };
-      return { port: bound.port, served: served() };
+      const address = await http.listen();
+      authority = authorityOf(address);
+      return { port: portOf(address), served: served() };
     },
     update: async (change, context) => {
       const built = await buildPaths(change.after, [...change.pathsAdded, ...change.pathsChanged], context, log);
       let acceptor;
       try {
-        acceptor = rawsocket && change.rawsocketChanged ? rawSocketAcceptor(change.after, context) : undefined;
+        acceptor = rawsocket && change.rawsocketChanged ? rawSocketAcceptor(change.after, context, unixPath) : undefined;
       } catch (error) {
         await closeAll(built);
         throw error;

@@ -1,15 +1,13 @@
-import { createServer as createTcpServer, isIP, type AddressInfo, type Server, type Socket } from 'node:net';
-import { readFileSync } from 'node:fs';
-import { createServer as createTlsServer } from 'node:tls';
+import { isIP, type Socket } from 'node:net';
 import { codecByName } from '../codec/index.js';
 import type { ListenerConfig, RawSocketService as RawSocketConfig } from '../config/model.js';
 import { RawSocketService } from '../transport/rawsocket/rawsocket-service.js';
 import type { RawSocketAcceptor } from '../transport/rawsocket/sniff.js';
 import { UnsupportedConfigError } from './auth-wiring.js';
-import { removeSocketFile, removeStaleSocket } from './unix-socket-file.js';
 import type { NodeContext } from './web/service-context.js';
-import type { ListenerChange } from './reload/config-diff.js';
 import type { Listener, ServedUrl } from './listeners.js';
+import type { ListenerChange } from './reload/config-diff.js';
+import { authorityOf, listenOn, portOf, releaseEndpoint, streamServerFor } from './socket-server.js';
 
 /**
  * The RawSocket side of a `rawsocket` or `universal` listener: its settings, auth and metrics
@@ -63,18 +61,9 @@ export class SwappableAcceptor implements RawSocketAcceptor {
 export function rawSocketListener(config: ListenerConfig, context: NodeContext): Listener {
   const { endpoint } = config;
   const unixPath = endpoint.type === 'unix' ? endpoint.path : undefined;
-  if (endpoint.type === 'unix' && !unixPath) throw new UnsupportedConfigError(`transport "${config.id}": a unix endpoint needs a path`);
   const acceptor = new SwappableAcceptor(rawSocketAcceptor(config, context, unixPath));
-  const tls = endpoint.tls;
-  const server: Server = tls
-    ? createTlsServer({
-        key: readFileSync(tls.key),
-        cert: readFileSync(tls.certificate),
-        ca: tls.chainCertificates.map((file) => readFileSync(file)),
-        ...(tls.ciphers ? { ciphers: tls.ciphers } : {}),
-        ...(tls.dhparam ? { dhparam: readFileSync(tls.dhparam) } : {}),
-      })
-    : createTcpServer({ noDelay: true });
+  const tls = endpoint.tls !== undefined;
+  const server = streamServerFor(endpoint);
   const accept = (socket: Socket): void => {
     socket.setNoDelay(true);
     acceptor.accept(socket);
@@ -96,23 +85,15 @@ export function rawSocketListener(config: ListenerConfig, context: NodeContext):
       return [];
     },
     listen: async () => {
-      if (unixPath !== undefined) {
-        await removeStaleSocket(unixPath);
-        await listenOn(server, { path: unixPath, backlog: endpoint.backlog });
-        served = [{ url: `${scheme}://unix:${unixPath}`, service: 'rawsocket' }];
-        return { port: 0, served };
-      }
-      await listenOn(server, { port: endpoint.port, host: endpoint.interface, backlog: endpoint.backlog });
-      const address = server.address() as AddressInfo;
-      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      served = [{ url: `${scheme}://${host}:${address.port}`, service: 'rawsocket' }];
-      return { port: address.port, served };
+      const address = await listenOn(server, endpoint);
+      served = [{ url: `${scheme}://${authorityOf(address)}`, service: 'rawsocket' }];
+      return { port: portOf(address), served };
     },
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await acceptor.close();
       await closed;
-      if (unixPath !== undefined) await removeSocketFile(unixPath);
+      await releaseEndpoint(endpoint);
     },
   };
 }
@@ -120,17 +101,6 @@ export function rawSocketListener(config: ListenerConfig, context: NodeContext):
 function rawSocketSettings(config: ListenerConfig): RawSocketConfig {
   if (!config.rawsocket) throw new UnsupportedConfigError(`transport "${config.id}": RawSocket settings are missing`);
   return config.rawsocket;
-}
-
-function listenOn(server: Server, options: { port?: number; host?: string; path?: string; backlog?: number | undefined }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const failed = (error: Error): void => reject(error);
-    server.once('error', failed);
-    server.listen({ ...options, ...(options.backlog === undefined ? {} : { backlog: options.backlog }) }, () => {
-      server.off('error', failed);
-      resolve();
-    });
-  });
 }
 
 /** "tcp4:203.0.113.7:51234"; an IPv4-mapped IPv6 address is given in its IPv4 form (one client, one address). */

@@ -65,7 +65,7 @@ describe('diffConfig', () => {
   });
 
   it('tells roles added, removed and changed, and limits and URI rule changed, apart', () => {
-    const before = config({ realms: [realm('realm1', ['anonymous', 'gone', 'edited'])] });
+    const before = config({ realms: [realm('realm1', ['anonymous', 'gone', 'edited'], { uri_check: 'strict' })] });
     const after = config({
       realms: [{
         ...realm('realm1', ['anonymous', 'added'], { uri_check: 'loose', limits: { max_subscriptions_per_session: 5 } }),
@@ -174,7 +174,11 @@ describe('diffConfig', () => {
 
   it('rebuilds the bridge paths and components of a realm whose URI rule changed', () => {
     const paths = { '/ws': websocket(anonymous), '/publish': { type: 'publisher', realm: 'realm1', role: 'anonymous' } };
-    const before = config({ transports: [webTransport('web', 8080, paths)], components: [restCallee('callee', 'app.call')] });
+    const before = config({
+      realms: [realm('realm1', ['anonymous'], { uri_check: 'strict' })],
+      transports: [webTransport('web', 8080, paths)],
+      components: [restCallee('callee', 'app.call')],
+    });
     const after = config({
       realms: [realm('realm1', ['anonymous'], { uri_check: 'loose' })],
       transports: [webTransport('web', 8080, paths)],

@@ -1,7 +1,8 @@
 import { chmod } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
 import type { Logger } from '../../router/log.js';
-import { removeSocketFile, removeStaleSocket } from '../unix-socket-file.js';
+import type { EndpointConfig } from '../../config/model.js';
+import { listenOn, releaseEndpoint } from '../socket-server.js';
 import type { ReloadOutcome } from './reloader.js';
 
 /**
@@ -25,21 +26,15 @@ export interface ControlSocket {
 }
 
 export async function serveControlSocket(path: string, reload: () => Promise<ReloadOutcome>, log: Logger): Promise<ControlSocket> {
-  await removeStaleSocket(path);
+  const endpoint: EndpointConfig = { type: 'unix', path, port: 0, interface: '' };
   const server = createServer((socket) => serve(socket, reload, log));
   server.maxConnections = maxConnections;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(path, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listenOn(server, endpoint);
   await chmod(path, 0o600);
   return {
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await removeSocketFile(path);
+      await releaseEndpoint(endpoint);
     },
   };
 }
