@@ -8,7 +8,7 @@ import { Dealer, realClock, type Clock } from './dealer/dealer.js';
 import { welcomeRoles } from './features.js';
 import type { Action, Authorizer, Decision, SessionFacts } from './hooks.js';
 import { PublishRate } from './limits/publish-rate.js';
-import { defaultSessionLimits, publishRateMessage, type SessionLimits } from './limits/session-limits.js';
+import { publishRateMessage, type RealmLimits, type SessionLimits } from './limits/session-limits.js';
 import type { Logger } from './log.js';
 import type { BoundCounter } from '../metrics/registry.js';
 import {
@@ -25,15 +25,11 @@ export interface RealmSettings {
   uriCheck: 'strict' | 'loose';
   /** Topics (or patterns) whose events are kept for wamp.subscription.get_events. Default: none. */
   eventHistory?: EventHistorySetting[];
-  /** How many topics may keep a retained event (PUBLISH retain); the least recently retained goes first. Default 10,000. */
-  retainedTopicsLimit?: number;
   /** Serve the meta API (wamp.session.*, wamp.subscription.*, wamp.registration.*, testaments). Default true. */
   enableMetaApi?: boolean;
-  /** What one non-trusted session may hold or do (0 = no limit). Default: defaultSessionLimits. */
-  limits?: SessionLimits;
+  /** What one non-trusted session may hold or do, and what the realm retains (0 = no limit); the config schema has the defaults. */
+  limits: RealmLimits;
 }
-
-export const defaultRetainedTopicsLimit = 10_000;
 
 /**
  * One routing domain: its sessions, broker and dealer. Every action is authorized and its URI
@@ -51,6 +47,8 @@ export class Realm {
   readonly metaApi: boolean;
   /** WELCOME.Details.roles for sessions of this realm. */
   readonly roles: Dict;
+  /** The realm's own copy: the broker, dealer, retained events and sessions' queues hold this object, and a reload updates it in place. */
+  readonly limits: RealmLimits;
   private authorizer: Authorizer;
   private strictUris: boolean;
   private publishRate: SessionLimits['publishRate'];
@@ -59,7 +57,8 @@ export class Realm {
   constructor(settings: RealmSettings, private readonly metrics: RouterMetrics, private readonly log: Logger,
     private readonly clock: Clock = realClock) {
     this.name = settings.name;
-    const limits = settings.limits ?? defaultSessionLimits;
+    const limits = { ...settings.limits };
+    this.limits = limits;
     this.publishRate = limits.publishRate;
     this.publishRateLimited = metrics.publishRateLimited.bind({ realm: this.name });
     this.authorizer = settings.authorizer;
@@ -68,8 +67,10 @@ export class Realm {
     this.roles = welcomeRoles({ metaApi: this.metaApi });
     this.broker = new Broker(this.name, metrics, this.events, {
       eventHistory: settings.eventHistory ?? [],
-      retainedTopicsLimit: settings.retainedTopicsLimit ?? defaultRetainedTopicsLimit,
+      retention: limits,
       maxSubscriptionsPerSession: limits.maxSubscriptionsPerSession,
+      now: () => clock.now(),
+      log,
     });
     this.dealer = new Dealer(this.name, metrics, this.events, clock, limits);
   }
@@ -77,16 +78,16 @@ export class Realm {
   /**
    * Takes what a configuration reload may change while sessions stay: the authorizer (a new one
    * starts with empty caches, so no earlier decision outlives its permissions), the URI rule and
-   * the per-session limits. New limits bound what sessions add from now on; nothing a session
-   * already holds is taken away. Every limited session gets a fresh publish-rate bucket.
+   * the limits. New limits bound what sessions and the realm add from now on; nothing already
+   * held is taken away. Every limited session gets a fresh publish-rate bucket.
    */
   reconfigure(settings: Pick<RealmSettings, 'authorizer' | 'uriCheck' | 'limits'>): void {
     this.authorizer = settings.authorizer;
     this.strictUris = settings.uriCheck === 'strict';
-    const limits = settings.limits ?? defaultSessionLimits;
-    this.publishRate = limits.publishRate;
-    this.broker.setMaxSubscriptionsPerSession(limits.maxSubscriptionsPerSession);
-    this.dealer.setLimits(limits);
+    // In place: the dealer, the retained events and every session's queue read this very object.
+    Object.assign(this.limits, settings.limits);
+    this.publishRate = this.limits.publishRate;
+    this.broker.setMaxSubscriptionsPerSession(this.limits.maxSubscriptionsPerSession);
     for (const session of this.sessions.values()) {
       session.publishRate = session.limited ? this.newPublishRate() : undefined;
     }

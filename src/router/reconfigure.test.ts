@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { MessageType as T } from '../protocol/codes.js';
 import { allRoles, flush, onlyMessage, RouterHarness } from '../../test/support/router-harness.js';
 import { allowEverything, type Authorizer } from './hooks.js';
-import { defaultSessionLimits } from './limits/session-limits.js';
+import { defaultRealmLimits } from '../config/schema-router.js';
 
 /** What a config reload asks of the router: realms added and removed, a realm's rules changed in place. */
 
@@ -12,12 +12,12 @@ const denyEverything: Authorizer = { authorize: () => ({ allow: false }) };
 describe('router - realms added and removed while running', () => {
   it('lets sessions join a realm added after start', async () => {
     const h = new RouterHarness();
-    await h.router.addRealm({ name: 'realm2', authorizer: allowEverything, uriCheck: 'loose', enableMetaApi: true });
+    await h.router.addRealm({ name: 'realm2', authorizer: allowEverything, uriCheck: 'loose', enableMetaApi: true, limits: defaultRealmLimits });
     const peer = h.connect();
     peer.deliver({ type: T.HELLO, realm: 'realm2', details: { roles: allRoles } });
     await flush();
     assert.equal(onlyMessage(peer.take(), T.WELCOME).details.realm, 'realm2');
-    await assert.rejects(h.router.addRealm({ name: 'realm2', authorizer: allowEverything, uriCheck: 'loose' }), /already exists/);
+    await assert.rejects(h.router.addRealm({ name: 'realm2', authorizer: allowEverything, uriCheck: 'loose', limits: defaultRealmLimits }), /already exists/);
   });
 
   it('says GOODBYE to a removed realm\'s sessions, disconnects one that does not answer, and refuses new HELLOs for it', async () => {
@@ -50,7 +50,7 @@ describe('router - a realm reconfigured in place', () => {
     const { peer } = await h.join();
     peer.deliver({ type: T.SUBSCRIBE, request: 1, options: {}, topic: 'app.news' });
     assert.equal(onlyMessage(peer.take(), T.SUBSCRIBED).request, 1);
-    h.router.realm('realm1')!.reconfigure({ authorizer: denyEverything, uriCheck: 'loose' });
+    h.router.realm('realm1')!.reconfigure({ authorizer: denyEverything, uriCheck: 'loose', limits: defaultRealmLimits });
     peer.deliver({ type: T.SUBSCRIBE, request: 2, options: {}, topic: 'app.other' });
     assert.equal(onlyMessage(peer.take(), T.ERROR).error, 'wamp.error.not_authorized');
   });
@@ -63,7 +63,7 @@ describe('router - a realm reconfigured in place', () => {
     assert.equal(peer.take().filter((message) => message.type === T.SUBSCRIBED).length, 2);
     h.router.realm('realm1')!.reconfigure({
       authorizer: allowEverything, uriCheck: 'loose',
-      limits: { ...defaultSessionLimits, maxSubscriptionsPerSession: 1, publishRate: { perSecond: 0, burst: 0 } },
+      limits: { ...defaultRealmLimits, maxSubscriptionsPerSession: 1, publishRate: { perSecond: 0, burst: 0 } },
     });
     peer.deliver({ type: T.SUBSCRIBE, request: 3, options: {}, topic: 'c' });
     assert.equal(onlyMessage(peer.take(), T.ERROR).error, 'junction.error.limit_exceeded');
@@ -78,7 +78,7 @@ describe('router - a realm reconfigured in place', () => {
     const { peer } = await h.join();
     peer.deliver({ type: T.SUBSCRIBE, request: 1, options: {}, topic: 'Loose-Topic' });
     assert.equal(onlyMessage(peer.take(), T.SUBSCRIBED).request, 1);
-    h.router.realm('realm1')!.reconfigure({ authorizer: allowEverything, uriCheck: 'strict' });
+    h.router.realm('realm1')!.reconfigure({ authorizer: allowEverything, uriCheck: 'strict', limits: defaultRealmLimits });
     peer.deliver({ type: T.SUBSCRIBE, request: 2, options: {}, topic: 'Loose-Topic' });
     assert.equal(onlyMessage(peer.take(), T.ERROR).error, 'wamp.error.invalid_uri');
   });

@@ -1,7 +1,9 @@
 import { ErrorUri } from '../protocol/errors.js';
 import { MetricsRegistry } from '../metrics/registry.js';
-import type { Clock } from './dealer/dealer.js';
+import { realClock, type Clock } from './dealer/dealer.js';
 import type { AuthGate } from './hooks.js';
+import type { QueuedMessage, QueueMeter } from './limits/inbound-queue.js';
+import { WarningThrottle } from './limits/warning-throttle.js';
 import { silentLogger, type Logger } from './log.js';
 import { startMetaApi } from './meta/meta-service.js';
 import type { Peer, SessionLink } from './peer.js';
@@ -46,19 +48,28 @@ export class Router implements SessionHost {
   readonly metrics: RouterMetrics;
   readonly registry: MetricsRegistry;
   readonly helloTimeoutMs: number;
+  readonly queueMeter: QueueMeter;
+  private readonly clock: Clock;
+  private readonly queueWarnings = new WarningThrottle();
   private readonly realms = new Map<string, Realm>();
   private readonly sessions = new Set<Session>();
   private closing = false;
   private readonly idle: (() => void)[] = [];
   private readonly services: Promise<void>;
-  private readonly clock: Clock | undefined;
 
   constructor(options: RouterOptions) {
     this.log = options.log ?? silentLogger;
     this.registry = options.metrics ?? new MetricsRegistry();
     this.metrics = createRouterMetrics(this.registry);
     this.helloTimeoutMs = options.helloTimeoutMs ?? 10_000;
-    this.clock = options.clock;
+    this.clock = options.clock ?? realClock;
+    const { queuedMessages, queuedBytes } = this.metrics;
+    this.queueMeter = {
+      changed: (messages, bytes) => {
+        queuedMessages.add(messages);
+        queuedBytes.add(bytes);
+      },
+    };
     for (const settings of options.realms) this.createRealm(settings);
     this.services = Promise.all([...this.realms.values()].map((realm) => this.startServices(realm))).then(() => undefined);
   }
@@ -77,7 +88,7 @@ export class Router implements SessionHost {
     }));
   }
 
-  private openSession(peer: Peer, auth: AuthGate, options: AttachOptions, afterGoodbye?: (pipelined: readonly unknown[]) => void): Session {
+  private openSession(peer: Peer, auth: AuthGate, options: AttachOptions, afterGoodbye?: (pipelined: readonly QueuedMessage[]) => void): Session {
     const session = new Session(peer, this, auth, options.helloTimeoutMs ?? this.helloTimeoutMs, afterGoodbye);
     session.trusted = options.trusted ?? false;
     session.limited = !session.trusted && options.exemptFromLimits !== true;
@@ -143,6 +154,16 @@ export class Router implements SessionHost {
     } catch (error) {
       this.log.error({ realm: realm.name, err: error }, 'the meta API could not start');
     }
+  }
+
+  queueOverflow(session: Session, outcome: 'paused' | 'aborted', queued: { messages: number; bytes: number }): void {
+    this.metrics.queueOverflows.inc({ outcome });
+    const overflows = this.queueWarnings.record(this.clock.now());
+    if (overflows === undefined) return;
+    session.log.warn({ session: session.id || undefined, outcome, queuedMessages: queued.messages, queuedBytes: queued.bytes, overflows },
+      outcome === 'paused'
+        ? 'incoming queue over max_queued_messages_per_session or max_queued_bytes_per_session: reading paused until it drains (overflows: since the last warning; further ones not logged for 10 s)'
+        : 'incoming queue over max_queued_messages_per_session or max_queued_bytes_per_session on a transport that cannot pause: session aborted (overflows: since the last warning; further ones not logged for 10 s)');
   }
 
   protocolViolation(session: Session, reason: string): void {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { defaultRealmLimits } from '../../src/config/schema-router.js';
 import type { AuthConfig, ForwarderComponentConfig, JunctionConfig, RestCalleeComponentConfig } from '../../src/config/model.js';
 import type { ReloadReport } from '../../src/node/reload/apply.js';
 import { connect as connectClient } from '../../src/client/index.js';
@@ -59,7 +60,7 @@ function forwarder(topic: string): ForwarderComponentConfig {
     subscriptions: [{ topic, match: 'exact', url: `${appUrl}hooks/${topic}` }],
     method: 'POST', headers: {}, timeoutMs: 5_000, concurrencyPerUrl: 1,
     retry: { initialDelayMs: 10, maxDelayMs: 50, maxAttempts: 3 },
-    outboxLimit: 100,
+    outboxLimit: 100, outboxLimitBytes: 1_048_576,
   };
 }
 
@@ -114,15 +115,12 @@ describe('reload, part by part', () => {
   it('applies changed limits to what connected sessions add from now on', async () => {
     const first = await client.session.subscribe('limits.one', () => undefined);
     await reload((config) => {
-      config.realms[0]!.options.limits = {
-        maxSubscriptionsPerSession: 1, maxRegistrationsPerSession: 1_000, maxCallsInFlightPerSession: 1_000,
-        publishRate: { perSecond: 1_000, burst: 2_000 },
-      };
+      config.realms[0]!.options.limits = { ...defaultRealmLimits, maxSubscriptionsPerSession: 1 };
     });
     assert.equal(await errorOf(client.session.subscribe('limits.two', () => undefined)), 'junction.error.limit_exceeded');
     await client.session.unsubscribe(first);
     await reload((config) => {
-      delete config.realms[0]!.options.limits;
+      config.realms[0]!.options.limits = defaultRealmLimits;
     });
     await client.session.subscribe('limits.two', () => undefined);
     await client.session.subscribe('limits.three', () => undefined);

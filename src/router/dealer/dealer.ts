@@ -66,14 +66,9 @@ export class Dealer {
     metrics: RouterMetrics,
     private readonly events: RealmEvents,
     private readonly clock: Clock = realClock,
-    private limits: DealerLimits = noDealerLimits,
+    private readonly limits: DealerLimits = noDealerLimits,
   ) {
     this.callCounter = metrics.calls.bind({ realm: realmName });
-  }
-
-  /** New limits (a config reload): they bound what sessions add from now on; nothing held is taken away. */
-  setLimits(limits: DealerLimits): void {
-    this.limits = limits;
   }
 
   register(session: Session, request: number, procedure: string, options: RegisterOptions): void {
