@@ -1,3 +1,4 @@
+import type { Server } from 'node:net';
 import type { ListenerConfig } from '../config/model.js';
 import { defaultRequestBodyTimeoutMs } from '../config/schema-web-services.js';
 import { defaultOpenHandshakeTimeoutMs } from '../config/schema-websocket.js';
@@ -29,6 +30,8 @@ export interface Listener {
    */
   update(change: ListenerChange, node: NodeContext): Promise<string[]>;
   close(): Promise<void>;
+  /** The socket server, for the connection and byte counts. */
+  readonly server: Server;
 }
 
 export async function buildListener(config: ListenerConfig, node: NodeContext): Promise<Listener> {
@@ -54,6 +57,7 @@ export async function buildListener(config: ListenerConfig, node: NodeContext): 
   };
 
   return {
+    server: http.server,
     served,
     close: () => http.close(),
     listen: async () => {

@@ -5,6 +5,8 @@ import { InternalSession } from '../router/internal-session.js';
 import type { Logger } from '../router/log.js';
 import { Router } from '../router/router.js';
 import { NodeAuth } from './auth-wiring.js';
+import { meterConnections } from './connection-meter.js';
+import { startProcessMetrics } from './process-metrics.js';
 import { startComponents, stopComponents, type RunningComponent } from './bridge/components.js';
 import { buildListener, type Listener, type ServedUrl } from './listeners.js';
 import { realmSettings } from './realm-settings.js';
@@ -73,10 +75,12 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
   const listeners = new Map<string, Listener>();
   const ports = new Map<string, number>();
   let components = new Map<string, RunningComponent>();
+  const stopProcessMetrics = startProcessMetrics(metrics);
   try {
     components = await startComponents(config.components, context);
     for (const listenerConfig of config.listeners) {
       const listener = await buildListener(listenerConfig, context);
+      meterConnections(listener.server, listenerConfig.id, metrics);
       const bound = await listener.listen();
       listeners.set(listenerConfig.id, listener);
       ports.set(listenerConfig.id, bound.port);
@@ -86,6 +90,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     await stopComponents(components.values());
     await auth.close();
     await router.shutdown(0);
+    stopProcessMetrics();
     throw error;
   }
   const services: ServedUrl[] = [];
@@ -116,11 +121,13 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     (stopping ??= (async () => {
       state = 'stopping';
       await reloading;
-      log.info({ sessions: router.sessionCount }, 'shutting down');
+      const joined = router.joinedSessions();
+      log.info({ client_sessions: joined.client, internal_sessions: joined.internal }, 'shutting down');
       await stopComponents(components.values());
       await auth.close();
       await router.shutdown(options.shutdownGraceMs);
       await Promise.all([...listeners.values()].map((listener) => listener.close()));
+      stopProcessMetrics();
       log.info({}, 'stopped');
     })());
 

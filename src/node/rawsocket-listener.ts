@@ -79,6 +79,7 @@ export function rawSocketListener(config: ListenerConfig, context: NodeContext):
   let served: ServedUrl[] = [];
 
   return {
+    server,
     served: () => served,
     update: async (change: ListenerChange, node: NodeContext) => {
       if (change.rawsocketChanged) acceptor.swap(rawSocketAcceptor(change.after, node, unixPath));

@@ -1,4 +1,5 @@
 import type { JunctionConfig, ListenerConfig } from '../../config/model.js';
+import { meterConnections } from '../connection-meter.js';
 import { buildListener, listenFailure } from '../listeners.js';
 import type { NodeParts, ReloadLog } from './apply.js';
 import type { ConfigDiff } from './config-diff.js';
@@ -38,6 +39,7 @@ export async function applyListeners(parts: NodeParts, diff: ConfigDiff, target:
   for (const config of diff.listeners.added) {
     try {
       const listener = await buildListener(config, parts.context);
+      meterConnections(listener.server, config.id, parts.context.metrics);
       const bound = await listener.listen().catch(async (error: unknown) => {
         await listener.close();
         throw error;

@@ -34,7 +34,7 @@ export interface PathHandler {
  * a `web` transport routes by exact path.
  */
 export class HttpListener {
-  private readonly server: Server;
+  readonly server: Server;
   private readonly paths: Map<string, PathHandler>;
   /** Handlers a config reload replaced that still serve their sessions, by path; closed once they hold none, or with the listener. */
   private readonly retired = new Map<string, PathHandler[]>();
