@@ -17,6 +17,8 @@ export type MeshMessage =
   | { k: 'procedure'; procedure: Interest; on: boolean }
   | { k: 'rpc'; traffic: CallTraffic }
   | { k: 'session'; session: RemoteSession; on: boolean }
+  /** Asks the receiver for its state (a link heard from a node it had lost track of). */
+  | { k: 'sync' }
   /** The sender left, or (said by the link on its behalf) died. */
   | { k: 'gone' };
 
@@ -182,6 +184,13 @@ export class MeshBackplane implements Backplane {
       case 'interest':
         if (message.on) this.remote.add(from, message.interest);
         else this.remote.remove(from, message.interest);
+        return;
+      case 'sync':
+        if (!this.closed) {
+          this.link.send({
+            k: 'state', interests: [...this.local.values()], procedures: this.procedures(), sessions: [...this.localSessions.values()],
+          }, [from]);
+        }
         return;
       case 'hello':
         this.forget(from);

@@ -1,6 +1,6 @@
 import type { EncodeError } from '../protocol/envelope.js';
 import { ErrorUri } from '../protocol/errors.js';
-import type { Backplane, RemoteSessionDetails } from './backplane.js';
+import type { Backplane, BackplaneSink, RemoteSessionDetails } from './backplane.js';
 import { randomId } from '../protocol/ids.js';
 import { sessionDetails } from './meta/views.js';
 import { RemoteCalls } from './backplane-calls.js';
@@ -61,6 +61,8 @@ export class Router implements SessionHost {
   private readonly clock: Clock;
   private readonly queueWarnings = new WarningThrottle();
   private readonly realms = new Map<string, Realm>();
+  /** With a backplane: each realm's calls to and from other nodes. */
+  private readonly remoteCalls = new Map<string, RemoteCalls>();
   private readonly sessions = new Set<Session>();
   private closing = false;
   private readonly idle: (() => void)[] = [];
@@ -79,45 +81,40 @@ export class Router implements SessionHost {
         queuedBytes.add(bytes);
       },
     };
-    const backplane = options.backplane;
-    this.backplane = backplane;
-    this.nodeId = backplane?.nodeId;
-    for (const settings of options.realms) {
-      this.realms.set(settings.name, new Realm(settings, this.metrics, this.log.child({ realm: settings.name }), this.clock, backplane));
-    }
-    if (backplane) this.joinCluster(backplane);
-    this.services = this.startServices();
+    this.backplane = options.backplane;
+    this.nodeId = this.backplane?.nodeId;
+    for (const settings of options.realms) this.createRealm(settings);
+    this.backplane?.attach(this.clusterSink());
+    this.services = Promise.all([...this.realms.values()].map((realm) => this.startServices(realm))).then(() => undefined);
+  }
+
+  /** A realm of a node in a cluster: its calls may cross nodes, and the other nodes' meta API sees its client sessions. */
+  private joinCluster(realm: Realm, backplane: Backplane): void {
+    const remote = new RemoteCalls(realm, backplane, this);
+    realm.dealer.joinCluster(remote);
+    this.remoteCalls.set(realm.name, remote);
+    realm.events.listen({
+      sessionJoined: (session) => {
+        if (!session.trusted) backplane.announceSession(realm.name, { ...sessionDetails(session), node: backplane.nodeId } as RemoteSessionDetails, true);
+      },
+      sessionLeft: (session) => {
+        if (!session.trusted) {
+          backplane.announceSession(realm.name, { session: session.id, authid: session.authid, authrole: session.authrole, node: backplane.nodeId }, false);
+        }
+      },
+    });
   }
 
   /** Publications and calls from other nodes reach each realm's broker and dealer. */
-  private joinCluster(backplane: Backplane): void {
-    const calls = new Map<string, RemoteCalls>();
-    for (const realm of this.realms.values()) {
-      const remote = new RemoteCalls(realm, backplane, this);
-      realm.dealer.joinCluster(remote);
-      calls.set(realm.name, remote);
-    }
-    for (const realm of this.realms.values()) {
-      // Presence for the meta API of the other nodes: this node's client sessions.
-      realm.events.listen({
-        sessionJoined: (session) => {
-          if (!session.trusted) backplane.announceSession(realm.name, { ...sessionDetails(session), node: backplane.nodeId } as RemoteSessionDetails, true);
-        },
-        sessionLeft: (session) => {
-          if (!session.trusted) {
-            backplane.announceSession(realm.name, { session: session.id, authid: session.authid, authrole: session.authrole, node: backplane.nodeId }, false);
-          }
-        },
-      });
-    }
-    backplane.attach({
+  private clusterSink(): BackplaneSink {
+    return {
       deliver: (publication) => this.realms.get(publication.realm)?.broker.receiveRemote(publication),
-      callTraffic: (from, traffic) => calls.get(traffic.realm)?.receive(from, traffic),
+      callTraffic: (from, traffic) => this.remoteCalls.get(traffic.realm)?.receive(from, traffic),
       nodeGone: (node, sessions) => {
-        for (const remote of calls.values()) remote.nodeGone(node);
+        for (const remote of this.remoteCalls.values()) remote.nodeGone(node);
         for (const { realm, details } of sessions) this.remoteSessionLeft(realm, details);
       },
-    });
+    };
   }
 
   /**
@@ -156,6 +153,27 @@ export class Router implements SessionHost {
     return session;
   }
 
+  /** A realm added while the router runs (a config reload); resolves once its meta API serves. */
+  async addRealm(settings: RealmSettings): Promise<Realm> {
+    if (this.realms.has(settings.name)) throw new Error(`realm "${settings.name}" already exists`);
+    const realm = this.createRealm(settings);
+    await this.startServices(realm);
+    return realm;
+  }
+
+  /**
+   * Takes a realm away (a config reload): new HELLOs for it get wamp.error.no_such_realm, and every
+   * session in it, the router's own included, gets GOODBYE with `reason` and `message`; one that
+   * has not answered within `answerWithinMs` is disconnected.
+   */
+  removeRealm(name: string, reason: string, message: string, answerWithinMs?: number): void {
+    const realm = this.realms.get(name);
+    if (!realm) return;
+    this.realms.delete(name);
+    realm.closeAll(reason, message, answerWithinMs);
+    this.remoteCalls.delete(name);
+  }
+
   realm(name: string): Realm | undefined {
     return this.realms.get(name);
   }
@@ -187,20 +205,24 @@ export class Router implements SessionHost {
     if (this.sessions.size === 0) for (const resolve of this.idle.splice(0)) resolve();
   }
 
+  private createRealm(settings: RealmSettings): Realm {
+    const realm = new Realm(settings, this.metrics, this.log.child({ realm: settings.name }), this.clock, this.backplane);
+    this.realms.set(settings.name, realm);
+    if (this.backplane) this.joinCluster(realm, this.backplane);
+    return realm;
+  }
+
   /**
-   * The meta API joins each realm that enables it before any transport is listening: the join and
+   * The meta API joins a realm that enables it before any transport is listening: the join and
    * its registrations complete within the current turn of the event loop.
    */
-  private async startServices(): Promise<void> {
-    const attach = this.attach.bind(this);
-    const starting = [...this.realms.values()].filter((realm) => realm.metaApi).map(async (realm) => {
-      try {
-        await startMetaApi(realm, attach);
-      } catch (error) {
-        this.log.error({ realm: realm.name, err: error }, 'the meta API could not start');
-      }
-    });
-    await Promise.all(starting);
+  private async startServices(realm: Realm): Promise<void> {
+    if (!realm.metaApi) return;
+    try {
+      await startMetaApi(realm, this.attach.bind(this));
+    } catch (error) {
+      this.log.error({ realm: realm.name, err: error }, 'the meta API could not start');
+    }
   }
 
   notEncodable(session: Session, error: EncodeError, action: string): void {

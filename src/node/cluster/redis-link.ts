@@ -83,6 +83,7 @@ export class RedisLink implements MeshLink {
     this.subscriber.on('error', () => {});
     this.commands.on('close', () => this.changed(false));
     this.commands.on('ready', () => this.changed(true));
+    this.subscriber.on('ready', () => this.changed(true));
     this.subscriber.on('messageBuffer', (_channel: Buffer, data: Buffer) => this.arrived(data));
     void this.subscriber.subscribe(this.channel('all'), this.channel(`node:${this.nodeId}`)).catch(() => {});
     const heartbeatMs = options.heartbeatMs ?? 1_000;
@@ -178,11 +179,16 @@ export class RedisLink implements MeshLink {
       return;
     }
     if (wire.from === this.nodeId) return;
+    // A heartbeat from a node this one does not know (lost past its lease, or its hello missed):
+    // ask it for its state, so that both converge whoever lost what.
+    if (!('message' in wire) && !this.lastHeard.has(wire.from)) this.send({ k: 'sync' }, [wire.from]);
     this.lastHeard.set(wire.from, Date.now());
     if ('message' in wire) this.receive?.(wire.message, wire.from);
   }
 
-  private changed(connected: boolean): void {
+  /** Connected means both connections are ready: commands to send, the subscriber to hear the answers. */
+  private changed(ready: boolean): void {
+    const connected = ready && this.commands.status === 'ready' && this.subscriber.status === 'ready';
     if (this.connected === connected || this.closed) return;
     this.connected = connected;
     if (!connected) {

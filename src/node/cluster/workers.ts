@@ -86,11 +86,18 @@ export function runWorkers(options: WorkersOptions): Promise<number> {
     log.info({ signal }, 'signal received; stopping the workers');
     stopAll(0);
   };
+  // A reload (SIGHUP) is each worker's: every worker reads the configuration again.
+  const onHangup = (): void => {
+    log.info({ signal: 'SIGHUP' }, 'signal received: every worker reloads the configuration');
+    if (!stopping) for (const worker of workers.values()) worker.process.kill('SIGHUP');
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onHangup);
   return finished.then((code) => {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onHangup);
     log.info({ code }, 'workers stopped');
     return code;
   });
