@@ -203,7 +203,8 @@ export type PathService =
   | CallerService
   | WebhookService
   | LongPollService
-  | SseService;
+  | SseService
+  | ConsoleService;
 
 /** Files from a directory. Serves this path and everything below it. */
 export interface StaticService {
@@ -248,6 +249,19 @@ export interface NodeInfoService {
 /** Junction extension for load balancers: 200 while serving, 503 while starting or shutting down. */
 export interface HealthService {
   type: 'health';
+}
+
+/**
+ * Junction extension: the web console. Serves its page on the path and WAMP over WebSocket (JSON)
+ * at "<path>/ws" for the page's own session, which signs in to `realm` with `auth`.
+ */
+export interface ConsoleService {
+  type: 'console';
+  realm: string;
+  /** anonymous, ticket and/or wampcra only. */
+  auth: AuthConfig;
+  /** Of the console's WebSocket: the defaults of a websocket path service. */
+  websocket: WebSocketOptions;
 }
 
 /** Junction extension: Prometheus text exposition of the node's metrics. */
