@@ -85,7 +85,7 @@ function pathServiceConfig(service: Exclude<PathServiceFile, { type: 'path' }>, 
       return sseConfig(service);
     case 'console':
       // The console's own WebSocket: JSON (what the page speaks) with the default options.
-      return { type: 'console', realm: service.realm, auth: authConfig(service.auth), websocket: websocketConfig(websocketService.parse({ type: 'websocket', serializers: ['json'] })).options };
+      return { type: 'console', realm: service.realm, auth: authConfig(service.auth!), websocket: websocketConfig(websocketService.parse({ type: 'websocket', serializers: ['json'] })).options };
   }
 }
 

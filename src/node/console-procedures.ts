@@ -82,8 +82,9 @@ function nodeStats(node: NodeContext, realm: Realm, version: string, delay: Dela
     realm: realm.name,
     realms: info.realms,
     sessions: info.realms.find((entry) => entry.name === realm.name)?.sessions ?? 0,
-    subscriptions: realm.broker.subscriptionCount(),
-    registrations: realm.dealer.registrationCount(),
+    // As the listings count them (the router's wamp.* ones left out).
+    subscriptions: subscriptionListing(realm, 0).total,
+    registrations: registrationListing(realm, 0).total,
     // Counters since start; the console turns two readings into rates.
     messages_received: counters.messagesReceived.value(),
     publications: counters.published.value(labels),

@@ -65,7 +65,7 @@ export function Sessions({ session, changes }: { session: Session; changes: numb
             <td>${row.authid}</td><td>${row.authrole}</td><td>${row.authmethod}</td>
             <td>${row.transport.type} / ${row.transport.serializer}</td><td>${row.transport.peer}</td>
             <td>${formatTime(row.joined_at)}</td>
-            <td>${row.subscriptions.join(', ')}</td><td>${row.registrations.join(', ')}</td>
+            <td class="wrap">${row.subscriptions.join(', ')}</td><td class="wrap">${row.registrations.join(', ')}</td>
             <td><button type="button" class="small" aria-label=${`Kill session ${row.session}`}
               onClick=${() => { setTarget(String(row.session)); document.getElementById('kill-reason')?.focus(); }}>Kill…</button></td>
           </tr>`)}
