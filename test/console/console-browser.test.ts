@@ -188,6 +188,13 @@ describe('the console in headless Chromium', { skip: skipWithoutChromium, timeou
     await result.filter({ hasText: '"done"' }).waitFor();
     const progress = await page.getByLabel('Progressive results').locator('li').allInnerTexts();
     assert.deepEqual(progress.map((line) => line.replace(/^\+\d+ ms /, '')), ['[1]', '[2]', '[3]']);
+
+    // A long call is cancelled from the form.
+    await page.getByLabel('Arguments', { exact: true }).fill('[1000]');
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await page.getByLabel('Progressive results').getByText('[2]').waitFor();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('alert').filter({ hasText: 'wamp.error.canceled' }).waitFor();
     await page.close();
   });
 
@@ -254,6 +261,37 @@ describe('the console in headless Chromium', { skip: skipWithoutChromium, timeou
     assert.equal(kept + dropped + skipped, total, status);
     assert.ok(dropped > 0, status);
     assert.ok(await page.getByLabel('Tapped events').locator('li').count() <= 100);
+    await page.close();
+  });
+
+  it('is keyboard navigable, and every control has an accessible name', async () => {
+    const page = await openConsole();
+    await page.keyboard.press('Tab'); // the sign-in method
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'sign-in-method');
+    await signedIn(page, 'Ticket', operator.authid, operator.ticket);
+    // From the top of the page, Tab reaches the navigation; Enter opens a view.
+    await page.locator('body').focus();
+    let reached = false;
+    for (let presses = 0; presses < 10 && !reached; presses++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() => document.activeElement?.textContent === 'Procedures');
+    }
+    assert.ok(reached, 'Tab did not reach the Procedures link');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: /^Procedures/ }).waitFor();
+
+    for (const view of ['Overview', 'Sessions', 'Topics', 'Procedures', 'Forwarder', 'Configuration']) {
+      await page.getByRole('link', { name: view, exact: true }).click();
+      await page.getByRole('heading', { level: 2 }).first().waitFor();
+      const unnamed = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button, a')]
+        .filter((element) => {
+          const labelled = element as HTMLInputElement;
+          const name = element.getAttribute('aria-label') ?? ((labelled.labels?.length ?? 0) > 0 ? 'label' : element.textContent?.trim());
+          return !name;
+        })
+        .map((element) => element.outerHTML));
+      assert.deepEqual(unnamed, [], `controls without a name on ${view}`);
+    }
     await page.close();
   });
 

@@ -1,6 +1,7 @@
 /** Procedures: the realm's registrations, and a call tester with progressive results, timeout and cancel. */
 import { html } from 'htm/preact';
 import { useRef, useState } from 'preact/hooks';
+import { WampError } from '../../client/errors.js';
 import type { Session } from '../../client/session.js';
 import { readJsonField } from '../json-field.js';
 import { useLoad } from '../live.js';
@@ -106,7 +107,7 @@ function CallTester({ session, procedure, setProcedure }: { session: Session; pr
     </div>
     <div class="buttons">
       <button type="submit" disabled=${!parsedArgs.ok || !parsedKwargs.ok || !timeoutValid || running}>Call</button>
-      <button type="button" disabled=${!running} onClick=${() => abort.current?.abort()}>Cancel</button>
+      <button type="button" disabled=${!running} onClick=${() => abort.current?.abort(new WampError('wamp.error.canceled', ['cancelled from the console (CANCEL sent, mode kill)']))}>Cancel</button>
     </div>
     ${call ? html`<div class="outcome" role="region" aria-label="Call outcome" aria-live="polite">
       ${call.progressCount > 0 ? html`<p>${call.progressCount} progressive result(s)${call.progressCount > call.progress.length ? ` (last ${call.progress.length} shown)` : ''}:</p>
