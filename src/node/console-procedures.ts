@@ -5,6 +5,8 @@ import { ErrorUri } from '../protocol/errors.js';
 import { InternalCallError, type InternalHandler, type InternalSession } from '../router/internal-session.js';
 import { registrationListing, sessionListing, subscriptionListing } from '../router/meta/inventory.js';
 import type { Realm } from '../router/realm.js';
+import type { SessionOrigin } from '../router/session.js';
+import type { Counter } from '../metrics/registry.js';
 import { nodeInfo, packageVersion } from './web/nodeinfo.js';
 import type { NodeContext } from './web/service-context.js';
 
@@ -85,16 +87,24 @@ function nodeStats(node: NodeContext, realm: Realm, version: string, delay: Dela
     // As the listings count them (the router's wamp.* ones left out).
     subscriptions: subscriptionListing(realm, 0).total,
     registrations: registrationListing(realm, 0).total,
-    // Counters since start; the console turns two readings into rates.
-    messages_received: counters.messagesReceived.value(),
-    publications: counters.published.value(labels),
-    events_sent: counters.eventsSent.value(labels),
-    calls: counters.calls.value(labels),
+    // Counters since start, clients' and the node's own sessions' together; the console turns two readings into rates.
+    messages_received: allOrigins(counters.messagesReceived, {}),
+    publications: allOrigins(counters.published, labels),
+    events_sent: allOrigins(counters.eventsSent, labels),
+    calls: allOrigins(counters.calls, labels),
     memory: { rss: memory.rss, heap_used: memory.heapUsed, heap_total: memory.heapTotal },
     event_loop_delay_ms: delay.lastWindow(),
     forwarders,
     now: new Date().toISOString(),
   };
+}
+
+const origins: readonly SessionOrigin[] = ['client', 'internal'];
+
+function allOrigins(counter: Counter, labels: Record<string, string>): number {
+  let total = 0;
+  for (const origin of origins) total += counter.value({ ...labels, origin });
+  return total;
 }
 
 function readLimit(value: unknown): number {

@@ -118,7 +118,9 @@ describe('the console path service', { timeout: 30_000 }, () => {
     assert.equal(one.items.length, 1);
     assert.equal(one.truncated, one.total > 1);
 
+    await app.publish('chat.room1', ['counted'], {}, { acknowledge: true });
     const stats = (await console.call('junction.node.stats')).args[0] as Record<string, any>;
+    assert.ok(stats.publications >= 1 && stats.calls >= 1, JSON.stringify(stats));
     assert.equal(stats.realm, 'realm1');
     assert.equal(stats.registrations, registrations.items.length);
     assert.ok(stats.messages_received > 0 && stats.memory.rss > 0 && stats.uptime_seconds >= 0);
