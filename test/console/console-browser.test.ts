@@ -10,17 +10,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import autobahn from 'autobahn';
 import type { Page } from 'playwright-core';
-import { startNode, type RunningNode } from '../../src/node/node.js';
-import { silentLogger } from '../../src/router/log.js';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { launchChromium, skipWithoutChromium, type LaunchedChromium } from '../support/chromium.js';
 import { projectRoot } from '../support/cli.js';
-import { consoleConfig, operator, viewer } from './fixture.js';
+import { forwardedTopic, forwarderToken, operator, startConsoleNode, viewer, type ConsoleNode } from './fixture.js';
 
 const screenshots = process.env.CONSOLE_SCREENSHOTS ? join(projectRoot, 'docs', 'console') : undefined;
 
 describe('the console in headless Chromium', { skip: skipWithoutChromium, timeout: 120_000 }, () => {
-  let node: RunningNode;
+  let running: ConsoleNode;
   let base: string;
   let wsUrl: string;
   let chromium: LaunchedChromium;
@@ -28,8 +26,8 @@ describe('the console in headless Chromium', { skip: skipWithoutChromium, timeou
   const clients: OpenSession[] = [];
 
   before(async () => {
-    node = await startNode(consoleConfig(), { log: silentLogger, shutdownGraceMs: 200 });
-    base = `http://127.0.0.1:${[...node.ports.values()][0]}`;
+    running = await startConsoleNode();
+    base = running.base;
     wsUrl = `${base.replace('http', 'ws')}/ws`;
     chromium = await launchChromium();
     if (screenshots) mkdirSync(screenshots, { recursive: true });
@@ -38,7 +36,7 @@ describe('the console in headless Chromium', { skip: skipWithoutChromium, timeou
   after(async () => {
     for (const client of clients) await client.close();
     await chromium?.close();
-    await node?.stop();
+    await running?.stop();
     assert.deepEqual(cspViolations, [], 'the page broke its own Content-Security-Policy');
   });
 
@@ -264,6 +262,23 @@ describe('the console in headless Chromium', { skip: skipWithoutChromium, timeou
     await page.close();
   });
 
+  it("shows a forwarder's queue for each URL", async () => {
+    const publisher = await client();
+    await publisher.session.publish(forwardedTopic, [{ order: 1 }], {}, { acknowledge: true });
+    const page = await openConsole();
+    await signedIn(page, 'Ticket', operator.authid, operator.ticket);
+    await page.getByRole('link', { name: 'Forwarder' }).click();
+    const forwarder = page.getByRole('region', { name: 'Forwarder orders' });
+    await forwarder.getByRole('row').filter({ hasText: 'http://127.0.0.1:9/hooks/orders' }).filter({ hasText: forwardedTopic }).waitFor();
+    await forwarder.getByText(/^1 pending · 0 dead letter\(s\)$/).waitFor();
+    await forwarder.getByRole('button', { name: 'Show dead letters' }).click();
+    await forwarder.getByText('No dead letters.').waitFor();
+    await forwarder.getByRole('button', { name: 'Retry dead letters' }).click();
+    await forwarder.getByText('0 dead letter(s) back in the outbox.').waitFor();
+    await shoot(page, 'forwarder');
+    await page.close();
+  });
+
   it('is keyboard navigable, and every control has an accessible name', async () => {
     const page = await openConsole();
     await page.keyboard.press('Tab'); // the sign-in method
@@ -308,7 +323,7 @@ describe('the console in headless Chromium', { skip: skipWithoutChromium, timeou
     await json.waitFor();
     const text = await json.innerText();
     assert.match(text, /"realm1"/);
-    assert.ok(!text.includes(operator.ticket) && !text.includes(viewer.secret), 'a secret reached the page');
+    for (const secret of [operator.ticket, viewer.secret, forwarderToken]) assert.ok(!text.includes(secret), `${secret} reached the page`);
     await shoot(page, 'configuration');
     if (screenshots) {
       await page.setViewportSize({ width: 390, height: 844 });

@@ -9,27 +9,25 @@ import { join as joinPath } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { connect, WampError, type Session } from '../../src/client/index.js';
-import { startNode, type RunningNode } from '../../src/node/node.js';
-import { silentLogger } from '../../src/router/log.js';
 import { projectRoot } from '../support/cli.js';
-import { consoleConfig, operator, viewer } from './fixture.js';
+import { forwarderToken, operator, startConsoleNode, viewer, type ConsoleNode } from './fixture.js';
 
 /** The console's page, script and styles together, gzipped, stay under this (scripts/build-console.mjs measures them). */
 export const CONSOLE_BUDGET_GZIPPED = 60 * 1024;
 
 describe('the console path service', { timeout: 30_000 }, () => {
-  let node: RunningNode;
+  let running: ConsoleNode;
   let base: string;
   const sessions: Session[] = [];
 
   before(async () => {
-    node = await startNode(consoleConfig(), { log: silentLogger, shutdownGraceMs: 200 });
-    base = `http://127.0.0.1:${[...node.ports.values()][0]}`;
+    running = await startConsoleNode();
+    base = running.base;
   });
 
   after(async () => {
     for (const session of sessions) await session.leave().catch(() => undefined);
-    await node?.stop();
+    await running?.stop();
   });
 
   async function join(path: string, auth: Parameters<typeof connect>[0]['auth'], realm = 'realm1'): Promise<Session> {
@@ -125,13 +123,15 @@ describe('the console path service', { timeout: 30_000 }, () => {
     assert.equal(stats.registrations, registrations.items.length);
     assert.ok(stats.messages_received > 0 && stats.memory.rss > 0 && stats.uptime_seconds >= 0);
     assert.deepEqual(Object.keys(stats.event_loop_delay_ms).sort(), ['max', 'mean', 'p99']);
+    assert.deepEqual(stats.forwarders, ['orders']);
   });
 
   it('answers the configuration with every secret masked, to the roles allowed to ask', async () => {
     const console = await asOperator();
     const config = JSON.stringify((await console.call('junction.config.get')).args[0]);
     assert.ok(config.includes('"realm1"'));
-    for (const secret of [operator.ticket, viewer.secret]) assert.ok(!config.includes(secret), `${secret} leaked`);
+    for (const secret of [operator.ticket, viewer.secret, forwarderToken]) assert.ok(!config.includes(secret), `${secret} leaked`);
+    assert.ok(config.includes('http://127.0.0.1:9/hooks/orders'), 'what is no secret is shown');
 
     const readOnly = await asViewer();
     await assert.rejects(readOnly.call('junction.config.get'), (error: WampError) => error.uri === 'wamp.error.not_authorized');

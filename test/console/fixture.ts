@@ -2,12 +2,22 @@
  * A node for the console's tests, from a config document as a user would write it: realm1 with an
  * "operator" role (everything), a read-only "viewer" role (may subscribe and call the listings,
  * nothing else) and "anonymous" for the AutobahnJS clients on /ws; the console at /console signs
- * operators in with a ticket and viewers with WAMP-CRA.
+ * operators in with a ticket and viewers with WAMP-CRA. A forwarder ("orders") posts orders.new
+ * to a closed port, so it has a queue to show.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load.js';
 import type { JunctionConfig } from '../../src/config/model.js';
+import { startNode, type RunningNode } from '../../src/node/node.js';
+import { silentLogger } from '../../src/router/log.js';
 
 export const operator = { authid: 'op', ticket: 'op-ticket-5d1' };
+/** Sent by the forwarder as a header: a secret the console must never show. */
+export const forwarderToken = 'Bearer forwarder-token-77';
+/** The forwarder delivers orders.new to a port nothing listens on, so its queue and attempts show. */
+export const forwardedTopic = 'orders.new';
 export const viewer = { authid: 'watcher', secret: 'watcher-secret-9a' };
 
 const everything = { call: true, register: true, publish: true, subscribe: true };
@@ -48,6 +58,38 @@ export function consoleConfig(): JunctionConfig {
           },
         },
       }],
+      components: [{
+        type: 'class',
+        id: 'orders',
+        classname: 'crossbar.bridge.rest.MessageForwarder',
+        realm: 'realm1',
+        extra: {
+          subscriptions: [{ topic: forwardedTopic, url: 'http://127.0.0.1:9/hooks/orders' }],
+          headers: { Authorization: forwarderToken },
+          retry: { initial_delay: 60_000 },
+        },
+      }],
     }],
   }, { source: 'console test', env: {} });
+}
+
+export interface ConsoleNode {
+  node: RunningNode;
+  /** http://127.0.0.1:PORT */
+  base: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the node on a free port with a data folder of its own (the forwarder's outbox), removed at stop. */
+export async function startConsoleNode(): Promise<ConsoleNode> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'junction-console-'));
+  const node = await startNode(consoleConfig(), { log: silentLogger, shutdownGraceMs: 200, dataDir });
+  return {
+    node,
+    base: `http://127.0.0.1:${[...node.ports.values()][0]}`,
+    stop: async () => {
+      await node.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }

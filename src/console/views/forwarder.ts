@@ -64,7 +64,7 @@ function Forwarder({ session, id }: { session: Session; id: string }) {
     </div>
     ${retry && 'ok' in retry ? html`<p class="ok" role="status">${retry.ok}</p>` : null}
     <${ErrorText} error=${retry && 'error' in retry ? retry.error : undefined} />
-    ${letters ? html`<${ErrorText} error=${letters.error} />${letters.list ? html`<ol class="events" aria-label="Dead letters">${(letters.list as { id: number; url: string; dead_at: string; last_error: string }[]).map((letter) =>
+    ${letters ? html`<${ErrorText} error=${letters.error} />${letters.list?.length === 0 ? html`<p class="note" role="status">No dead letters.</p>` : null}${letters.list?.length ? html`<ol class="events" aria-label="Dead letters">${(letters.list as { id: number; url: string; dead_at: string; last_error: string }[]).map((letter) =>
       html`<li key=${letter.id}>#${letter.id} ${letter.url} · ${formatTime(letter.dead_at)} · ${letter.last_error}<details><summary>JSON</summary><pre class="json">${toJson(letter, 2)}</pre></details></li>`)}</ol>` : null}` : null}
   </div>`;
 }
