@@ -1,16 +1,40 @@
 /**
- * What a live tap keeps: the newest `capacity` events in a ring. Taking an event is O(1) and
- * allocates nothing but the entry, so a burst of thousands of events a second costs the page
- * little; older events are overwritten and counted as dropped, events that come while the tap is
- * paused are counted as skipped. Memory stays bounded by `capacity` entries whatever the rate.
+ * What a live tap keeps: the newest `capacity` events in a ring, each as JSON text cut at
+ * MAX_PAYLOAD_CHARS. Taking an event is O(1) plus writing its JSON, so a burst of thousands of
+ * events a second costs the page little; older events are overwritten and counted as dropped,
+ * events that come while the tap is paused are counted as skipped. Memory stays bounded by
+ * `capacity` entries of bounded size, whatever the rate and however large the events.
  */
 export interface TapEvent {
   /** Arrival, ms since the page loaded (performance.now()). */
   at: number;
   topic: string;
-  args: unknown[];
-  kwargs: Record<string, unknown>;
+  /** The arguments as JSON, cut at MAX_PAYLOAD_CHARS. */
+  args: string;
+  /** The keyword arguments as JSON ("" when there are none), cut likewise. */
+  kwargs: string;
+  /** Either was cut. */
+  cut: boolean;
   publisher?: number | undefined;
+}
+
+/** Characters of an event's arguments (and as many of its keyword arguments) a tap keeps. */
+export const MAX_PAYLOAD_CHARS = 8192;
+
+/** The tap's entry for an event as it arrives. */
+export function tapEvent(topic: string, args: unknown[], kwargs: Record<string, unknown>, publisher: number | undefined, at: number): TapEvent {
+  const argsJson = json(args);
+  const kwargsJson = Object.keys(kwargs).length > 0 ? json(kwargs) : '';
+  const cut = argsJson.length > MAX_PAYLOAD_CHARS || kwargsJson.length > MAX_PAYLOAD_CHARS;
+  return { at, topic, args: argsJson.slice(0, MAX_PAYLOAD_CHARS), kwargs: kwargsJson.slice(0, MAX_PAYLOAD_CHARS), cut, publisher };
+}
+
+function json(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    return JSON.stringify(`(not showable as JSON: ${(error as Error).message})`);
+  }
 }
 
 export class TapBuffer {

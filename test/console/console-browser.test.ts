@@ -123,6 +123,9 @@ describe('the console in headless Chromium', { skip: skipWithoutChromium, timeou
     const publisher = await client();
     publisher.session.publish('chat.room1', ['hello from autobahn'], { from: 'ab' });
     await page.getByLabel('Tapped events').getByText('chat.room1 ["hello from autobahn"] {"from":"ab"}').waitFor();
+    await page.getByLabel('JSON view').check();
+    await page.getByLabel('Tapped events').locator('pre').filter({ hasText: '"topic": "chat.room1"' }).filter({ hasText: '"from": "ab"' }).waitFor();
+    await page.getByLabel('JSON view').uncheck();
 
     const received: unknown[] = [];
     const arrived = new Promise<void>((resolve) => {

@@ -5,7 +5,7 @@ import type { Session } from '../../client/session.js';
 import type { Subscription } from '../../client/subscription.js';
 import { readJsonField } from '../json-field.js';
 import { useLoad } from '../live.js';
-import { TapBuffer, type TapEvent } from '../tap-buffer.js';
+import { MAX_PAYLOAD_CHARS, TapBuffer, tapEvent, type TapEvent } from '../tap-buffer.js';
 import { ErrorText, JsonField, toJson } from '../ui.js';
 import { listing, Truncated } from './sessions.js';
 
@@ -118,7 +118,7 @@ function Tap({ session, preset }: { session: Session; preset: string }) {
     const tap = buffer.current;
     try {
       subscription.current = await session.subscribe(topic, (args, kwargs, details) => {
-        tap.push({ at: performance.now(), topic: details.topic ?? topic, args, kwargs, publisher: details.publisher });
+        tap.push(tapEvent(details.topic ?? topic, args, kwargs, details.publisher, performance.now()));
       }, { match });
       setTapping(`${topic} (${match})`);
     } catch (failure) {
@@ -150,18 +150,20 @@ function Tap({ session, preset }: { session: Session; preset: string }) {
       ${tapping ? `Tapping ${tapping}` : 'Not tapping'} · ${tap.received} received · ${tap.size} kept · ${tap.dropped} dropped · ${tap.skipped} skipped while paused
     </p>
     <ol class="events" aria-label="Tapped events">
-      ${events.map((item, index) => html`<li key=${index}>${jsonView ? html`<pre class="json">${toJson(eventJson(item), 2)}</pre>` : eventLine(item)}</li>`)}
+      ${events.map((item, index) => html`<li key=${index}>${jsonView ? html`<pre class="json">${eventJson(item)}</pre>` : eventLine(item)}</li>`)}
     </ol>
   </form>`;
 }
 
-function eventJson(event: TapEvent): unknown {
-  return { topic: event.topic, args: event.args, kwargs: event.kwargs, ...(event.publisher === undefined ? {} : { publisher: event.publisher }) };
+/** The event indented; one that was cut is shown as kept, saying so. */
+function eventJson(event: TapEvent): string {
+  if (event.cut) return `${event.topic}\nargs: ${event.args}…\nkwargs: ${event.kwargs}\n(cut at ${MAX_PAYLOAD_CHARS} characters each)`;
+  const kwargs = event.kwargs ? JSON.parse(event.kwargs) as unknown : {};
+  return toJson({ topic: event.topic, args: JSON.parse(event.args) as unknown, kwargs, ...(event.publisher === undefined ? {} : { publisher: event.publisher }) }, 2);
 }
 
 function eventLine(event: TapEvent): string {
-  const kwargs = Object.keys(event.kwargs).length > 0 ? ` ${toJson(event.kwargs)}` : '';
-  const text = `${event.topic} ${toJson(event.args)}${kwargs}`;
+  const text = `${event.topic} ${event.args}${event.kwargs ? ` ${event.kwargs}` : ''}`;
   return text.length > LINE_CHARS ? `${text.slice(0, LINE_CHARS)}…` : text;
 }
 
