@@ -62,18 +62,20 @@ async function registerAll(session: InternalSession, handlers: Record<string, In
 
 function consoleHandlers(node: NodeContext, realm: Realm, delay: DelaySampler): Record<string, InternalHandler> {
   const version = packageVersion();
-  const forwarders = node.config.components.filter((component) => component.kind === 'forwarder' && component.realm === realm.name).map((component) => component.id);
   return {
-    [consoleProcedureUris.nodeStats]: () => nodeStats(node, realm, version, delay, forwarders as string[]),
-    [consoleProcedureUris.configGet]: () => maskSecrets(node.config),
+    [consoleProcedureUris.nodeStats]: () => nodeStats(node, realm, version, delay),
+    // The configuration running now: a reload's, once one was applied.
+    [consoleProcedureUris.configGet]: () => maskSecrets(node.runningConfig()),
     [consoleProcedureUris.sessionList]: (args, kwargs) => sessionListing(realm, readLimit(kwargs.limit ?? args[0])),
     [consoleProcedureUris.subscriptionList]: (args, kwargs) => subscriptionListing(realm, readLimit(kwargs.limit ?? args[0])),
     [consoleProcedureUris.registrationList]: (args, kwargs) => registrationListing(realm, readLimit(kwargs.limit ?? args[0])),
   };
 }
 
-function nodeStats(node: NodeContext, realm: Realm, version: string, delay: DelaySampler, forwarders: string[]): Dict {
-  const info = nodeInfo(node, version);
+function nodeStats(node: NodeContext, realm: Realm, version: string, delay: DelaySampler): Dict {
+  const config = node.runningConfig();
+  const info = nodeInfo({ ...node, config }, version);
+  const forwarders = config.components.filter((component) => component.kind === 'forwarder' && component.realm === realm.name).map((component) => component.id);
   const counters = node.router.metrics;
   const labels = { realm: realm.name };
   const memory = process.memoryUsage();
