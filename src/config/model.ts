@@ -127,7 +127,7 @@ export interface PermissionConfig {
 export interface ListenerConfig {
   /** The transport's `id` from the file, or `transport<index>`. */
   id: string;
-  kind: 'websocket' | 'web' | 'rawsocket' | 'universal';
+  kind: 'websocket' | 'web' | 'rawsocket' | 'universal' | 'pusher';
   endpoint: EndpointConfig;
   /**
    * URL path -> service. Keys are normalized to "/" or "/a/b" (no trailing slash); nested `path`
@@ -137,6 +137,8 @@ export interface ListenerConfig {
   paths: Record<string, PathService>;
   /** RawSocket settings: always for `rawsocket` and `universal` listeners, never for the others. */
   rawsocket?: RawSocketService;
+  /** Pusher apps and limits: always for `pusher` listeners (which have no path table), never for the others. */
+  pusher?: PusherServiceConfig;
   /**
    * Proxies whose X-Forwarded-For header is believed (Junction extension `trusted_proxies` on a
    * web/websocket transport's `options`): IPv4/IPv6 addresses or CIDR ranges. Empty: the TCP peer
@@ -549,3 +551,32 @@ export interface ProcessComponentConfig extends BridgeComponentBase {
   /** Largest stdout kept, bytes (default 1048576); more fails the call. */
   maxOutputBytes: number;
 }
+
+/** Junction's `pusher` transport: the Pusher Channels protocol and HTTP API (docs/pusher.md). */
+export interface PusherServiceConfig {
+  apps: PusherAppConfig[];
+  /** Seconds of client silence before the server pings (told to clients). */
+  activityTimeoutS: number;
+  pongTimeoutMs: number;
+  maxEventSize: number;
+  maxMessageSize: number;
+  maxChannelsPerConnection: number;
+  clientEventsPerSecond: number;
+  maxConnections: number;
+  maxPerAddress: number;
+  maxBufferedBytes: number;
+}
+
+export interface PusherAppConfig {
+  id: string;
+  key: string;
+  /** Never logged. */
+  secret: string;
+  realm: string;
+  role: string;
+  clientEvents: boolean;
+  topicPrefix: string;
+  webhooks: { url: string; events: PusherWebhookEventName[] }[];
+}
+
+export type PusherWebhookEventName = 'channel_occupied' | 'channel_vacated' | 'member_added' | 'member_removed' | 'client_event';

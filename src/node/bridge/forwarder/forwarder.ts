@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { ForwarderComponentConfig } from '../../../config/model.js';
+import type { MetricsRegistry } from '../../../metrics/registry.js';
 import type { InternalEventHandler, InternalSession } from '../../../router/internal-session.js';
 import { uriProblem } from '../../../protocol/uri.js';
 import { UnsupportedConfigError } from '../../auth-wiring.js';
@@ -53,7 +54,7 @@ export const forwarderComponent: ComponentFactory<ForwarderComponentConfig> = as
       concurrencyPerUrl: config.concurrencyPerUrl,
       ...(config.signingSecret === undefined ? {} : { signingSecret: config.signingSecret }),
     },
-    { outbox, sender, log, metrics: forwarderMetrics(context, config.id) },
+    { outbox, sender, log, metrics: forwarderMetrics(context.metrics, config.id) },
   );
 
   const subscribe = async (events: InternalSession): Promise<void> => {
@@ -127,9 +128,9 @@ function checkNames(config: ForwarderComponentConfig, context: ComponentContext)
   if (problem) throw new UnsupportedConfigError(`forwarder "${config.id}": its meta procedures' URIs need an id valid in realm "${config.realm}": ${problem}`);
 }
 
-function forwarderMetrics(context: ComponentContext, id: string): ForwarderMetrics {
+/** The forwarder's counters for one component id (a Pusher app's webhooks use them too). */
+export function forwarderMetrics(registry: MetricsRegistry, id: string): ForwarderMetrics {
   const labels = { component: id };
-  const registry = context.metrics;
   const pending = registry.gauge('junction_forwarder_pending', 'Messages in the forwarder outbox not yet delivered, by component');
   pending.set(0, labels);
   return {

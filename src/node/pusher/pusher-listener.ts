@@ -1,0 +1,101 @@
+import type { ListenerConfig } from '../../config/model.js';
+import { defaultOpenHandshakeTimeoutMs } from '../../config/schema-websocket.js';
+import { defaultRequestBodyTimeoutMs } from '../../config/schema-web-services.js';
+import { InternalSession } from '../../router/internal-session.js';
+import { PusherApp, type PusherLimits, type SessionSource } from '../../transport/pusher/app.js';
+import { PusherHttpApi } from '../../transport/pusher/http-api.js';
+import { PusherSocketService } from '../../transport/pusher/socket-service.js';
+import { UnsupportedConfigError } from '../auth-wiring.js';
+import type { Listener } from '../node.js';
+import { clientAddressReader } from '../web/client-address.js';
+import { BridgeSession } from '../web/http-bridge/bridge-session.js';
+import { HttpListener, type PathHandler } from '../web/listener.js';
+import type { NodeContext } from '../web/service-context.js';
+import { registerPusherMeta } from './members-meta.js';
+import { PusherWebhooks } from './webhooks.js';
+
+/**
+ * A `pusher` transport: an HTTP(S) server (the same listener as web transports, so TLS and
+ * request timeouts are shared) with the Pusher WebSocket protocol at /app/{key} and the HTTP API
+ * at /apps/{id}/. Every Pusher connection is an ordinary session of its app's realm.
+ */
+export async function pusherListener(config: ListenerConfig, node: NodeContext): Promise<Listener> {
+  const settings = config.pusher!;
+  const log = node.log.child({ transport: config.id });
+  const attach = node.router.attach.bind(node.router);
+  const webhooks: PusherWebhooks[] = [];
+  const apiSessions = new Map<string, BridgeSession>();
+  const metaSessions: InternalSession[] = [];
+  const appsByKey = new Map<string, PusherApp>();
+  const appsById = new Map<string, PusherApp>();
+  const stopAll = async (): Promise<void> => {
+    await Promise.all([...apiSessions.values()].map((session) => session.close()));
+    for (const session of metaSessions) session.leave();
+    await Promise.all(webhooks.map((sink) => sink.stop()));
+  };
+
+  try {
+    for (const appConfig of settings.apps) {
+      const realm = node.config.realms.find((candidate) => candidate.name === appConfig.realm);
+      if (!realm) throw new UnsupportedConfigError(`transport "${config.id}" app "${appConfig.id}": realm "${appConfig.realm}" is not configured`);
+      const sink = PusherWebhooks.open(appConfig, config.id, node, log);
+      webhooks.push(sink);
+      const app = new PusherApp({
+        id: appConfig.id, key: appConfig.key, secret: appConfig.secret, realm: appConfig.realm, role: appConfig.role,
+        clientEvents: appConfig.clientEvents, topicPrefix: appConfig.topicPrefix, strictUris: realm.options.uriCheck === 'strict',
+      }, sink);
+      appsByKey.set(app.settings.key, app);
+      appsById.set(app.settings.id, app);
+      const bridge = new BridgeSession(() => node.joinBridgeSession(app.settings.realm, app.settings.role, `pusher:${app.settings.id}`), () => node.state() === 'stopping', app.settings.realm, log);
+      apiSessions.set(app.settings.id, bridge);
+      await bridge.start(`transport "${config.id}" app "${app.settings.id}"`);
+    }
+    for (const [realm, apps] of groupByRealm([...appsById.values()])) {
+      const session = await node.joinTrustedSession(realm, `pusher:${config.id}`);
+      metaSessions.push(session);
+      await registerPusherMeta(session, apps);
+    }
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+
+  const sessions: SessionSource = {
+    connection: (app, socketId, transport) =>
+      InternalSession.join(attach, app.realm, { authid: `pusher:${socketId}`, authrole: app.role, authmethod: 'pusher', authprovider: 'junction' }, { trusted: false, transport }),
+    api: (app) => apiSessions.get(app.id)!.get(),
+  };
+  const limits: PusherLimits = settings; // the same fields; the apps are not read from it
+  const clientAddress = clientAddressReader(config.trustedProxies);
+  const sockets = new PusherSocketService(appsByKey, sessions, limits, clientAddress, log, node.metrics);
+  const api = new PusherHttpApi(appsById, sessions, limits, log, node.metrics);
+  const handlers = new Map<string, PathHandler>([
+    ['/app', { upgrade: (request, socket, head, subpath) => sockets.handleUpgrade(request, socket, head, subpath), servesBelow: true, close: () => sockets.closeAll() }],
+    ['/apps', { request: (request, response, subpath) => api.handle(request, response, subpath), servesBelow: true }],
+  ]);
+  const http = new HttpListener(config, handlers, { headersMs: defaultOpenHandshakeTimeoutMs, bodyMs: config.requestBodyTimeoutMs ?? defaultRequestBodyTimeoutMs }, log, node.metrics);
+  return {
+    listen: async () => {
+      const address = await http.listen();
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      const origin = `${http.secure ? 'https' : 'http'}://${host}:${address.port}`;
+      return {
+        port: address.port,
+        served: [
+          { url: `${http.secure ? 'wss' : 'ws'}://${host}:${address.port}/app/{key}`, service: 'pusher' },
+          { url: `${origin}/apps/{app_id}/`, service: 'pusher-api' },
+        ],
+      };
+    },
+    close: async () => {
+      await http.close();
+      await stopAll();
+    },
+  };
+}
+
+function groupByRealm(apps: PusherApp[]): Map<string, PusherApp[]> {
+  const groups = new Map<string, PusherApp[]>();
+  for (const app of apps) groups.set(app.settings.realm, [...(groups.get(app.settings.realm) ?? []), app]);
+  return groups;
+}

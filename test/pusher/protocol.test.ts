@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
+import { DEFAULT_EVENT_NAME } from '../../src/transport/pusher/payload.js';
+import { CloseCode, ErrorCode } from '../../src/transport/pusher/protocol.js';
+import { openAutobahn } from '../support/autobahn.js';
+import { waitFor } from '../support/wait.js';
+import { APP, connected, once, pusherClient, pusherConfig, removeDir, serverSdk, startAuthApp, startPusherNode, type AuthApp, type PusherNode } from './support.js';
+
+/**
+ * The Pusher protocol 7 as pusher-js speaks it, against a node whose realm also has AutobahnJS
+ * clients: both see each other's events on the mapped topics.
+ */
+
+/** A raw WebSocket on the pusher port: its frames and how it closed. */
+async function rawSocket(port: number, path: string): Promise<{ ws: WebSocket; frames: Record<string, any>[]; closed: Promise<{ code: number; reason: string }> }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`);
+  const frames: Record<string, any>[] = [];
+  ws.on('message', (data) => frames.push(JSON.parse(data.toString())));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return { ws, frames, closed };
+}
+
+describe('pusher protocol 7 with pusher-js', () => {
+  let server: PusherNode;
+  let auth: AuthApp;
+  const clients: { disconnect(): void }[] = [];
+  const client = (options: Record<string, unknown> = {}) => {
+    const made = pusherClient(server.port, { channelAuthorization: { endpoint: auth.url, transport: 'ajax' }, ...options });
+    clients.push(made);
+    return made;
+  };
+
+  before(async () => {
+    server = await startPusherNode(pusherConfig({}, { maxChannelsPerConnection: 5 }));
+    auth = await startAuthApp();
+  });
+  after(async () => {
+    for (const made of clients) made.disconnect();
+    await auth.close();
+    await server.stop();
+    removeDir(server.dataDir);
+  });
+
+  it('greets with a socket id "N.N" and the activity timeout, and answers pusher:ping', async () => {
+    const { ws, frames } = await rawSocket(server.port, `/app/${APP.key}?protocol=7&client=js&version=8.4.0`);
+    await waitFor(() => frames.length >= 1, 'connection_established');
+    assert.equal(frames[0]!.event, 'pusher:connection_established');
+    const data = JSON.parse(frames[0]!.data);
+    assert.match(data.socket_id, /^\d+\.\d+$/);
+    assert.equal(data.activity_timeout, 120);
+    ws.send(JSON.stringify({ event: 'pusher:ping', data: {} }));
+    await waitFor(() => frames.some((frame) => frame.event === 'pusher:pong'), 'pusher:pong');
+    ws.close();
+  });
+
+  it('closes an unknown key with 4001 and a missing or wrong protocol version with 4008 / 4007', async () => {
+    const unknown = await rawSocket(server.port, '/app/nope?protocol=7');
+    assert.equal((await unknown.closed).code, CloseCode.unknownApp);
+    assert.equal(unknown.frames[0]?.event, 'pusher:error');
+    assert.equal(unknown.frames[0]?.data.code, CloseCode.unknownApp);
+    assert.equal((await (await rawSocket(server.port, `/app/${APP.key}`)).closed).code, CloseCode.noVersion);
+    assert.equal((await (await rawSocket(server.port, `/app/${APP.key}?protocol=5`)).closed).code, CloseCode.unsupportedVersion);
+  });
+
+  it('delivers an HTTP API event on a public channel to pusher-js and to an AutobahnJS subscriber of the same topic', async () => {
+    const pusher = client();
+    await connected(pusher);
+    const channel = pusher.subscribe('news');
+    await once(channel, 'pusher:subscription_succeeded');
+    const wamp = await openAutobahn(server.wampUrl);
+    const wampEvents: { args: unknown[]; kwargs: Record<string, unknown> }[] = [];
+    await wamp.session.subscribe('news', (args: unknown[], kwargs: Record<string, unknown>) => wampEvents.push({ args, kwargs }));
+
+    const received = once<unknown>(channel, 'breaking');
+    await serverSdk(server.port).trigger('news', 'breaking', { title: 'hello' });
+    assert.deepEqual(await received, { title: 'hello' });
+    await waitFor(() => wampEvents.length === 1, 'the WAMP event');
+    assert.deepEqual(wampEvents[0], { args: [{ title: 'hello' }], kwargs: { event: 'breaking' } });
+
+    // And back: a WAMP publication reaches pusher-js as its kwargs.event, or the default name.
+    const named = once<unknown>(channel, 'from-wamp');
+    wamp.session.publish('news', [{ n: 1 }], { event: 'from-wamp' });
+    assert.deepEqual(await named, { n: 1 });
+    const unnamed = once<unknown>(channel, DEFAULT_EVENT_NAME);
+    wamp.session.publish('news', ['plain text']);
+    assert.equal(await unnamed, 'plain text');
+    await wamp.close();
+  });
+
+  it('subscribes to private channels through the auth endpoint and refuses a bad signature with 4009', async () => {
+    const pusher = client();
+    await connected(pusher);
+    const channel = pusher.subscribe('private-orders.42');
+    await once(channel, 'pusher:subscription_succeeded');
+    const received = once<unknown>(channel, 'OrderShipped');
+    await serverSdk(server.port).trigger('private-orders.42', 'OrderShipped', { id: 42 });
+    assert.deepEqual(await received, { id: 42 });
+
+    // An auth endpoint that signs with another secret: the server refuses the subscription.
+    const wrong = await startAuthApp('not-the-secret');
+    try {
+      const other = client({ channelAuthorization: { endpoint: wrong.url, transport: 'ajax' } });
+      await connected(other);
+      const refused = once<{ status: number; code: number; error: string }>(other.subscribe('private-orders.43'), 'pusher:subscription_error');
+      const error = await refused;
+      assert.equal(error.code, ErrorCode.unauthorized);
+      assert.equal(error.status, 401);
+      assert.match(error.error, /signature does not match/);
+    } finally {
+      await wrong.close();
+    }
+  });
+
+  it('keeps presence members: the list on joining, member_added and member_removed', async () => {
+    const alice = client({ channelAuthorization: { endpoint: auth.url, transport: 'ajax', headers: { 'X-User': '1' } } });
+    const bob = client({ channelAuthorization: { endpoint: auth.url, transport: 'ajax', headers: { 'X-User': '2' } } });
+    await Promise.all([connected(alice), connected(bob)]);
+    const aliceRoom = alice.subscribe('presence-room') as any;
+    await once(aliceRoom, 'pusher:subscription_succeeded');
+    const added = once<{ id: string; info: unknown }>(aliceRoom, 'pusher:member_added');
+    const bobRoom = bob.subscribe('presence-room') as any;
+    const bobMembers = await once<any>(bobRoom, 'pusher:subscription_succeeded');
+    assert.equal(bobMembers.count, 2);
+    assert.deepEqual((await added), { id: '2', info: { name: 'User 2' } });
+
+    const wamp = await openAutobahn(server.wampUrl);
+    const seen = await wamp.session.call('junction.pusher.members', ['presence-room']);
+    assert.deepEqual(seen.members.map((member: { user_id: string }) => member.user_id).sort(), ['1', '2']);
+    await wamp.close();
+
+    const removed = once<{ id: string }>(aliceRoom, 'pusher:member_removed');
+    bob.disconnect();
+    assert.equal((await removed).id, '2');
+  });
+
+  it('relays client events to the other subscribers and AutobahnJS, never back to the sender', async () => {
+    const alice = client();
+    const bob = client();
+    await Promise.all([connected(alice), connected(bob)]);
+    const aliceChannel = alice.subscribe('private-chat');
+    const bobChannel = bob.subscribe('private-chat');
+    await Promise.all([once(aliceChannel, 'pusher:subscription_succeeded'), once(bobChannel, 'pusher:subscription_succeeded')]);
+    const wamp = await openAutobahn(server.wampUrl);
+    const wampEvents: unknown[][] = [];
+    await wamp.session.subscribe('private-chat', (args: unknown[], kwargs: Record<string, unknown>) => wampEvents.push([args, kwargs]));
+    const echoed: unknown[] = [];
+    aliceChannel.bind('client-typing', (data: unknown) => echoed.push(data));
+
+    const atBob = once<unknown>(bobChannel, 'client-typing');
+    assert.equal(aliceChannel.trigger('client-typing', { who: 'alice' }), true);
+    assert.deepEqual(await atBob, { who: 'alice' });
+    await waitFor(() => wampEvents.length === 1, 'the WAMP event');
+    assert.deepEqual(wampEvents[0], [[{ who: 'alice' }], { event: 'client-typing' }]);
+    assert.deepEqual(echoed, []);
+    await wamp.close();
+  });
+
+  it('refuses client events on public channels and beyond the rate limit, with their codes', async () => {
+    const { ws, frames } = await rawSocket(server.port, `/app/${APP.key}?protocol=7`);
+    await waitFor(() => frames.length >= 1, 'connection_established');
+    ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: 'lobby' } }));
+    await waitFor(() => frames.some((frame) => frame.event === 'pusher_internal:subscription_succeeded'), 'subscribed');
+    ws.send(JSON.stringify({ event: 'client-hi', channel: 'lobby', data: {} }));
+    await waitFor(() => frames.some((frame) => frame.event === 'pusher:error'), 'the refusal');
+    assert.equal(frames.find((frame) => frame.event === 'pusher:error')!.data.code, ErrorCode.clientEventRefused);
+
+    const socketId = JSON.parse(frames[0]!.data).socket_id as string;
+    const channel = 'private-rate';
+    const signature = (await import('node:crypto')).createHmac('sha256', APP.secret).update(`${socketId}:${channel}`).digest('hex');
+    ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel, auth: `${APP.key}:${signature}` } }));
+    await waitFor(() => frames.some((frame) => frame.event === 'pusher_internal:subscription_succeeded' && frame.channel === channel), 'subscribed to the private channel');
+    for (let index = 0; index < 15; index += 1) ws.send(JSON.stringify({ event: 'client-burst', channel, data: { index } }));
+    await waitFor(() => frames.some((frame) => frame.event === 'pusher:error' && frame.data.code === ErrorCode.rateLimited), 'the rate limit');
+    ws.send(JSON.stringify({ event: 'client-big', channel, data: 'x'.repeat(11_000) }));
+    await waitFor(() => frames.some((frame) => frame.event === 'pusher:error' && frame.data.code === ErrorCode.eventTooLarge), 'the size limit');
+    ws.close();
+  });
+
+  it('refuses a channel past max_channels_per_connection and a channel name that is not one', async () => {
+    const { ws, frames } = await rawSocket(server.port, `/app/${APP.key}?protocol=7`);
+    for (let index = 0; index < 6; index += 1) ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: `c${index}` } }));
+    await waitFor(() => frames.some((frame) => frame.event === 'pusher:error'), 'the refusal');
+    const error = frames.find((frame) => frame.event === 'pusher:error')!;
+    assert.equal(error.data.code, ErrorCode.tooManyChannels);
+    assert.match(error.data.message, /max_channels_per_connection/);
+    ws.send(JSON.stringify({ event: 'pusher:unsubscribe', data: { channel: 'c0' } }));
+    ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: 'bad channel!' } }));
+    await waitFor(() => frames.some((frame) => frame.event === 'pusher:error' && frame.data.code === ErrorCode.invalidChannel), 'the name refusal');
+    ws.send('not json');
+    await waitFor(() => frames.some((frame) => frame.event === 'pusher:error' && frame.data.code === ErrorCode.badMessage), 'the bad message');
+    assert.equal(ws.readyState, WebSocket.OPEN);
+    ws.close();
+  });
+});
