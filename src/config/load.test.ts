@@ -221,7 +221,7 @@ describe('problems', () => {
       { type: 'websocket', endpoint: { type: 'tcp', port: 9003 }, auth: { ticket: { type: 'function', create: 'x.y' } } },
     ];
     assert.deepEqual(problemsOfValue({ workers: [router({ transports }), { type: 'guest', executable: 'node' }] }), [
-      'test: workers[0].transports[0].type: not supported by Junction yet: "mqtt" transports (supported: websocket, web, rawsocket, universal)',
+      'test: workers[0].transports[0].type: not supported by Junction yet: "mqtt" transports (supported: websocket, web, rawsocket, universal, pusher)',
       'test: workers[0].transports[1].endpoint.type: "unix" endpoints serve rawsocket transports only; this transport listens on "tcp"',
       'test: workers[0].transports[2].cookie: not supported by Junction yet: cookie tracking',
       'test: workers[0].transports[3].serializers[1]: not supported by Junction yet: the ubjson serializer (supported: json, msgpack, cbor)',
