@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import WebSocket from 'ws';
+import { CloseCode } from '../../src/transport/pusher/protocol.js';
+import { openAutobahn } from '../support/autobahn.js';
+import { waitFor } from '../support/wait.js';
+import { APP, pusherConfig, removeDir, startPusherNode, type PusherNode } from './support.js';
+
+/** A raw Pusher connection: its frames and its close. */
+function open(port: number): { ws: WebSocket; frames: Record<string, any>[]; closed: Promise<number> } {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/app/${APP.key}?protocol=7`);
+  const frames: Record<string, any>[] = [];
+  ws.on('message', (data) => frames.push(JSON.parse(data.toString())));
+  const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+  return { ws, frames, closed };
+}
+
+describe('pusher connection limits and lifecycle', () => {
+  const servers: PusherNode[] = [];
+  const start = async (...args: Parameters<typeof pusherConfig>) => {
+    const server = await startPusherNode(pusherConfig(...args));
+    servers.push(server);
+    return server;
+  };
+  after(async () => {
+    for (const server of servers) {
+      await server.stop();
+      removeDir(server.dataDir);
+    }
+  });
+
+  it('pings a silent client after activity_timeout and closes it with 4201 when no pong comes; a client that answers stays', async () => {
+    const server = await start({}, { activityTimeoutS: 1, pongTimeoutMs: 300 });
+    const silent = open(server.port);
+    const polite = open(server.port);
+    polite.ws.on('message', (data) => {
+      if (JSON.parse(data.toString()).event === 'pusher:ping') polite.ws.send(JSON.stringify({ event: 'pusher:pong', data: {} }));
+    });
+    assert.equal(await silent.closed, CloseCode.pongNotReceived);
+    assert.ok(silent.frames.some((frame) => frame.event === 'pusher:ping'));
+    assert.equal(JSON.parse(silent.frames[0]!.data).activity_timeout, 1);
+    await waitFor(() => polite.frames.filter((frame) => frame.event === 'pusher:ping').length >= 2, 'a second ping to the polite client', 5_000);
+    assert.equal(polite.ws.readyState, WebSocket.OPEN);
+    polite.ws.close();
+  });
+
+  it('closes connections over max_connections with 4100, and counts them', async () => {
+    const server = await start({}, { maxConnections: 1 });
+    const first = open(server.port);
+    await waitFor(() => first.frames.length === 1, 'the first connection');
+    const second = open(server.port);
+    assert.equal(await second.closed, CloseCode.overCapacity);
+    assert.match(second.frames[0]!.data.message, /max_connections/);
+    assert.equal(server.node.metrics.counter('junction_pusher_refused_connections_total', '').value({ code: '4100' }), 1);
+    first.ws.close();
+  });
+
+  it('each connection is a session of the realm that the meta API lists and can kill (the client is told to reconnect: 4200)', async () => {
+    const server = await start();
+    const pusher = open(server.port);
+    await waitFor(() => pusher.frames.length === 1, 'connection_established');
+    const socketId = JSON.parse(pusher.frames[0]!.data).socket_id;
+    const wamp = await openAutobahn(server.wampUrl);
+    const ids: number[] = await wamp.session.call('wamp.session.list');
+    const sessions = await Promise.all(ids.map((id) => wamp.session.call('wamp.session.get', [id])));
+    const mine = sessions.find((session) => session.authid === `pusher:${socketId}`);
+    assert.ok(mine, 'the Pusher connection\'s session is listed');
+    assert.equal(mine.authrole, 'pusher');
+    assert.equal(mine.transport.type, 'pusher');
+    await wamp.session.call('wamp.session.kill', [mine.session]);
+    assert.equal(await pusher.closed, CloseCode.reconnect);
+    await wamp.close();
+  });
+
+  it('closes a message over max_message_size with 1009', async () => {
+    const server = await start({}, { maxMessageSize: 1024 });
+    const pusher = open(server.port);
+    await waitFor(() => pusher.frames.length === 1, 'connection_established');
+    pusher.ws.send(JSON.stringify({ event: 'client-x', channel: 'private-a', data: 'x'.repeat(2000) }));
+    assert.equal(await pusher.closed, 1009);
+  });
+});
