@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { loadConfigFile } from './load.js';
 import { configDocument, loadDocument, plain, problemsOf } from './test-support.js';
+
+// dist/src/config/ -> the repository's examples/ folder.
+const example = fileURLToPath(new URL('../../../examples/pusher/config.json', import.meta.url));
 
 /** The issue's example, with the secret from the environment. */
 const issueExample = {
@@ -66,5 +71,13 @@ describe('pusher transports', () => {
   it('reports an unset secret variable by name, never a value', () => {
     const problems = problemsOf(configDocument({ transports: [issueExample] }));
     assert.match(problems.join('\n'), /secret: environment variable PUSHER_APP_SECRET is not set/);
+  });
+
+  it('examples/pusher/config.json loads with its secret from the environment', async () => {
+    const config = await loadConfigFile(example, { env: { PUSHER_APP_SECRET: 'from-env' } });
+    const pusher = config.listeners.find((listener) => listener.kind === 'pusher')!;
+    assert.equal(pusher.pusher?.apps[0]?.secret, 'from-env');
+    assert.equal(pusher.pusher?.apps[0]?.topicPrefix, 'laravel.');
+    await assert.rejects(loadConfigFile(example, { env: {} }), /secret: environment variable PUSHER_APP_SECRET is not set/);
   });
 });

@@ -21,7 +21,7 @@ export const CloseCode = {
   unsupportedVersion: 4007,
   /** No `protocol` parameter. */
   noVersion: 4008,
-  /** The transport's or the app's connection limit, or the client address's share of it. */
+  /** The transport's connection limit, the client address's share of it, or the realm refused the session. */
   overCapacity: 4100,
   /** The node is stopping, or the router ended the connection's session (meta API kill): reconnect. */
   reconnect: 4200,

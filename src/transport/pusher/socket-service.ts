@@ -91,7 +91,8 @@ export class PusherSocketService {
     } catch (error) {
       slot.release();
       log.warn({ err: (error as Error).message }, 'a Pusher connection could not join its realm');
-      return this.reject(ws, CloseCode.reconnect, `could not join realm "${app.settings.realm}": ${(error as Error).message}`);
+      // 4100: pusher-js backs off before trying again, instead of hammering a realm that refuses.
+      return this.reject(ws, CloseCode.overCapacity, `could not join realm "${app.settings.realm}": ${(error as Error).message}`);
     }
     ws.off('message', hold);
     if (ws.readyState !== ws.OPEN) {
@@ -119,6 +120,13 @@ export class PusherSocketService {
     this.metrics.refusedConnections.inc({ code: String(code) });
     this.log.debug({ code, message }, 'Pusher connection refused');
     ws.send(errorFrame(code, message));
-    ws.close(code, message.slice(0, 120));
+    ws.close(code, closeReason(message));
   }
+}
+
+/** A WebSocket close reason holds at most 123 bytes: the message, cut on a character boundary. */
+function closeReason(message: string): string {
+  let reason = message;
+  while (Buffer.byteLength(reason) > 123) reason = reason.slice(0, -1);
+  return reason;
 }
