@@ -196,4 +196,54 @@ describe('pusher protocol 7 with pusher-js', () => {
     assert.equal(ws.readyState, WebSocket.OPEN);
     ws.close();
   });
+
+  it('answers every kind of bad input with its code and a message, and keeps serving the connection', async () => {
+    const { ws, frames } = await rawSocket(server.port, `/app/${APP.key}?protocol=7`);
+    await waitFor(() => frames.length >= 1, 'connection_established');
+    const socketId = JSON.parse(frames[0]!.data).socket_id as string;
+    const { createHmac } = await import('node:crypto');
+    const sign = (text: string) => `${APP.key}:${createHmac('sha256', APP.secret).update(text).digest('hex')}`;
+    const cases: { send: string | Buffer; code: number; message: RegExp; channel?: string }[] = [
+      { send: '[]', code: ErrorCode.badMessage, message: /not a JSON object/ },
+      { send: '{"event": 5}', code: ErrorCode.badMessage, message: /no "event" string/ },
+      { send: Buffer.from([1, 2, 3]), code: ErrorCode.badMessage, message: /binary messages/ },
+      { send: '{"event":"whatever"}', code: ErrorCode.badMessage, message: /unknown event "whatever"/ },
+      { send: '{"event":"pusher:subscribe","data":"not json"}', code: ErrorCode.badMessage, message: /needs data/ },
+      { send: '{"event":"pusher:subscribe","data":{"channel":123}}', code: ErrorCode.invalidChannel, message: /non-empty string/ },
+      { send: '{"event":"pusher:subscribe","data":{"channel":"a..b"}}', code: ErrorCode.invalidChannel, message: /maps to topic "a\.\.b", which realm "realm1" refuses/ },
+      { send: '{"event":"pusher:subscribe","data":{"channel":"presence-x","auth":"k:s"}}', code: ErrorCode.badMessage, message: /needs "channel_data"/, channel: 'presence-x' },
+      {
+        send: JSON.stringify({ event: 'pusher:subscribe', data: { channel: 'presence-y', auth: sign(`${socketId}:presence-y:{}`), channel_data: '{}' } }),
+        code: ErrorCode.badMessage, message: /"user_id"/, channel: 'presence-y',
+      },
+      { send: '{"event":"pusher:signin","data":{}}', code: ErrorCode.badMessage, message: /needs data/ },
+      { send: JSON.stringify({ event: 'pusher:signin', data: { auth: `${APP.key}:bad`, user_data: '{"id":"1"}' } }), code: ErrorCode.unauthorized, message: /sign-in refused/ },
+      { send: '{"event":"client-x","data":{}}', code: ErrorCode.badMessage, message: /has no "channel"/ },
+      { send: '{"event":"client-x","channel":"private-not-mine","data":{}}', code: ErrorCode.clientEventRefused, message: /not subscribed/ },
+      { send: '{"event":"pusher:unsubscribe","data":{}}', code: ErrorCode.badMessage, message: /needs data/ },
+    ];
+    for (const item of cases) {
+      const before = frames.length;
+      ws.send(item.send);
+      await waitFor(() => frames.length > before, `the answer to ${String(item.send)}`);
+      const answer = frames[before]!;
+      const data = typeof answer.data === 'string' ? JSON.parse(answer.data) : answer.data;
+      if (item.channel !== undefined) {
+        assert.equal(answer.event, 'pusher:subscription_error', String(item.send));
+        assert.equal(answer.channel, item.channel);
+        assert.equal(data.code, item.code);
+        assert.match(data.error, item.message);
+      } else {
+        assert.equal(answer.event, 'pusher:error', String(item.send));
+        assert.equal(data.code, item.code, String(item.send));
+        assert.match(data.message, item.message);
+      }
+    }
+    // Still served: it subscribes and receives.
+    ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: 'after-bad-input' } }));
+    await waitFor(() => frames.some((frame) => frame.event === 'pusher_internal:subscription_succeeded' && frame.channel === 'after-bad-input'), 'the subscription');
+    await serverSdk(server.port).trigger('after-bad-input', 'ok', { fine: true });
+    await waitFor(() => frames.some((frame) => frame.event === 'ok'), 'the event');
+    ws.close();
+  });
 });

@@ -4,10 +4,16 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Counter, Gauge, MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
-import { ConnectionSlots, type Slot } from '../connection-slots.js';
+import { ConnectionSlots, PerKeyLogThrottle, type Slot } from '../connection-slots.js';
 import type { PusherApp, PusherLimits, SessionSource } from './app.js';
 import { PusherConnection } from './connection.js';
-import { CloseCode, errorFrame, PROTOCOL_VERSION } from './protocol.js';
+import { CloseCode, ErrorCode, errorFrame, PROTOCOL_VERSION } from './protocol.js';
+
+/** Warnings about limits reached: at most one per (kind, address) this often; the metrics count every one. */
+const WARNING_INTERVAL_MS = 10_000;
+
+/** pusher:error codes that mean a limit was reached (warned), not a client's mistake (debug). */
+const LIMIT_CODES: ReadonlySet<number> = new Set([ErrorCode.rateLimited, ErrorCode.eventTooLarge, ErrorCode.tooManyChannels]);
 
 interface SocketMetrics {
   connections: Gauge;
@@ -25,6 +31,7 @@ export class PusherSocketService {
   private readonly server: WebSocketServer;
   private readonly slots: ConnectionSlots;
   private readonly metrics: SocketMetrics;
+  private readonly warnings = new PerKeyLogThrottle(WARNING_INTERVAL_MS);
   /** The first part of every socket id of this process; the second part counts up. */
   private readonly socketPrefix = randomInt(1, 1_000_000_000);
   private nextSocket = 1;
@@ -45,6 +52,7 @@ export class PusherSocketService {
       refusedConnections: metrics.counter('junction_pusher_refused_connections_total', 'Pusher connections closed at once, by close code'),
       errors: metrics.counter('junction_pusher_errors_total', 'pusher:error and subscription errors sent (the connection stays open), by code'),
     };
+    for (const app of apps.values()) this.metrics.connections.set(0, { app: app.settings.id });
   }
 
   /** `subpath` is what follows /app: "/{key}". */
@@ -72,8 +80,13 @@ export class PusherSocketService {
     if (this.stopping) return this.reject(ws, CloseCode.reconnect, 'the server is restarting');
     const client = this.clientAddress(request);
     const slot = this.slots.acquire(client.address);
-    if (slot === 'service_full') return this.reject(ws, CloseCode.overCapacity, `over capacity: this transport holds its ${this.limits.maxConnections} connections (max_connections)`);
-    if (slot === 'address_full') return this.reject(ws, CloseCode.overCapacity, `over capacity: your address holds ${this.limits.maxPerAddress} connections (max_per_address)`);
+    if (typeof slot === 'string') {
+      const message = slot === 'service_full'
+        ? `over capacity: this transport holds its ${this.limits.maxConnections} connections (max_connections)`
+        : `over capacity: your address holds ${this.limits.maxPerAddress} connections (max_per_address)`;
+      if (this.warnings.allow(`${slot} ${client.address}`)) this.log.warn({ remote: client.label }, `Pusher connection refused with 4100, ${message} (further ones from this address are counted, not logged, for 10 s)`);
+      return this.reject(ws, CloseCode.overCapacity, message);
+    }
     await this.serve(ws, app, slot, client.label);
   }
 
@@ -105,7 +118,8 @@ export class PusherSocketService {
     const connection = new PusherConnection(socketId, ws, session, app, this.limits, {
       refused: (code, message) => {
         this.metrics.errors.inc({ code: String(code) });
-        log.debug({ code, message }, 'pusher:error sent');
+        if (LIMIT_CODES.has(code) && this.warnings.allow(`${code} ${socketId}`)) log.warn({ code, remote: peer }, `${message} (this connection's further ones are counted, not logged, for 10 s)`);
+        else log.debug({ code, message }, 'pusher:error sent');
       },
       closed: () => {
         this.metrics.connections.add(-1, labels);
