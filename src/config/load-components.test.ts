@@ -303,7 +303,7 @@ describe('bridge components: invalid files and their messages', () => {
 
   it("URIs a component uses must pass its realm's check (strict here)", () => {
     const document = configDocument({
-      realms: [realmWithRoles('app', ['bridge'])],
+      realms: [realmWithRoles('app', ['bridge'], { uri_check: 'strict' })],
       components: [
         { type: 'class', id: 'fwd', classname: 'MessageForwarder', realm: 'app', role: 'bridge', extra: { subscriptions: [{ topic: 'breaking-news.*', url: 'http://h/' }, { topic: '*', url: 'http://h/' }] } },
         { type: 'process', realm: 'app', procedure: 'Reports.Build', command: ['x'] },

@@ -39,7 +39,10 @@ export interface SignInLimits {
   dynamicTimeoutMs: number;
 }
 
-export type UriCheck = 'strict' | 'loose';
+export const uriChecks = ['strict', 'loose'] as const;
+export type UriCheck = (typeof uriChecks)[number];
+/** A realm read from a file checks URIs loosely unless it says strict, as Crossbar's RouterFactory does. */
+export const defaultUriCheck: UriCheck = 'loose';
 
 export interface RealmConfig {
   name: string;
@@ -52,7 +55,7 @@ export interface RealmConfig {
 export interface RealmOptions {
   /** Serve the wamp.session.* / wamp.subscription.* / wamp.registration.* meta API (default true). */
   enableMetaApi: boolean;
-  /** URI validation rule for messages in this realm (default 'strict', as Crossbar). */
+  /** URI validation rule for messages in this realm (see defaultUriCheck). */
   uriCheck: UriCheck;
   /**
    * What one session may hold or do (`options.limits`, a Junction extension). The loader always

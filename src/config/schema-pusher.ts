@@ -4,7 +4,7 @@
  */
 
 import * as z from 'zod';
-import { tcpOnlyEndpoint } from './schema-endpoint.js';
+import { endpointSchema } from './schema-endpoint.js';
 import { byteCount, httpUrl, itemId, maxPerAddress, milliseconds, nonEmptyString, positiveInt, realmName, roleName, seconds, trustedProxies } from './schema-parts.js';
 
 export const pusherDefaults = {
@@ -83,7 +83,7 @@ export const pusherTransport = z
   .strictObject({
     type: z.literal('pusher'),
     id: itemId.optional(),
-    endpoint: tcpOnlyEndpoint,
+    endpoint: endpointSchema,
     apps: z.array(pusherApp).min(1, { error: 'a pusher transport needs at least one app' }),
     options: pusherOptions.prefault({}),
   })

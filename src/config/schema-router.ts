@@ -5,9 +5,9 @@
 
 import * as z from 'zod';
 import { matchPolicies } from '../protocol/uri.js';
-import type { SessionLimitsConfig } from './model.js';
+import { defaultUriCheck, uriChecks, type SessionLimitsConfig } from './model.js';
 import { ignored, nonNegativeInt, positiveInt, procedureUri, realmName, roleName, unsupported } from './schema-parts.js';
-import { checkPattern, resolvePermissionUri } from './uri-patterns.js';
+import { checkPattern, resolvePermission } from './uri-patterns.js';
 
 const matchPolicy = z.enum(matchPolicies);
 
@@ -27,6 +27,15 @@ const disclose = z
   })
   .describe('Identity disclosure (each defaults to false).');
 
+/** An action beside "uri" (Crossbar's version-1 form), in a file that says "version": 2. */
+const versionOneAction = (action: string) =>
+  z
+    .never({
+      error: `"${action}" beside "uri" is the version-1 form: with "version": 2 write "allow": {"${action}": true}, or leave "version" out to have the file read as \`crossbar upgrade\` converts it`,
+    })
+    .optional()
+    .describe(`Version-1 form; with "version": 2 use allow.${action}.`);
+
 export const permissionSchema = z
   .strictObject({
     uri: z
@@ -37,27 +46,30 @@ export const permissionSchema = z
     disclose: disclose.prefault({}),
     cache: z.boolean().default(false).describe('Authorization answers for this permission may be cached.'),
     validate: unsupported('payload validation (validate)'),
+    call: versionOneAction('call'),
+    register: versionOneAction('register'),
+    publish: versionOneAction('publish'),
+    subscribe: versionOneAction('subscribe'),
   })
   .superRefine((permission, ctx) => {
-    const resolved = resolvePermissionUri(permission.uri, permission.match);
+    const resolved = resolvePermission(permission.uri, permission.match);
     if (!resolved.ok) ctx.addIssue({ code: 'custom', message: resolved.problem, path: ['uri'] });
   });
 
 export const roleSchema = z
   .strictObject({
     name: roleName,
+    id: ignored('the role id (id)'),
     permissions: z.array(permissionSchema).optional().describe('Static authorization rules.'),
     authorizer: procedureUri.optional().describe('URI of a procedure that authorizes each action (dynamic).'),
-    'allow-by-default': unsupported('allow-by-default roles', 'give a permission with "uri": "*" instead'),
+    'allow-by-default': z
+      .boolean()
+      .default(false)
+      .describe('A role without permissions or authorizer may do everything when true, nothing when false (as Crossbar).'),
   })
   .superRefine((role, ctx) => {
     if (role.permissions !== undefined && role.authorizer !== undefined) {
       ctx.addIssue({ code: 'custom', message: 'a role has "permissions" or an "authorizer", not both' });
-    } else if (role.permissions === undefined && role.authorizer === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'a role needs "permissions" (static authorization) or an "authorizer" (dynamic authorization)',
-      });
     }
   });
 
@@ -129,7 +141,8 @@ const limits = z
 
 const realmOptions = z.strictObject({
   enable_meta_api: z.boolean().default(true).describe('Serve the WAMP meta API (wamp.session.* ...).'),
-  uri_check: z.enum(['strict', 'loose']).default('strict').describe('URI validation rule for this realm.'),
+  // Crossbar's RouterFactory (crossbar/router/router.py) starts realms loose unless this says strict.
+  uri_check: z.enum(uriChecks).default(defaultUriCheck).describe(`URI validation rule for this realm (default "${defaultUriCheck}", as Crossbar).`),
   limits: limits.prefault({}),
   bridge_meta_api: ignored("bridging the meta API to Crossbar's management realm (bridge_meta_api)"),
   event_dispatching_chunk_size: ignored('the Twisted event dispatching chunk size (event_dispatching_chunk_size)'),
@@ -137,6 +150,7 @@ const realmOptions = z.strictObject({
 
 export const realmSchema = z.strictObject({
   name: realmName,
+  id: ignored('the realm id (id)'),
   roles: z.array(roleSchema).default([]),
   options: realmOptions.prefault({}),
   store: store.optional(),

@@ -10,6 +10,7 @@ import { NodeAuth } from './auth-wiring.js';
 import { startComponents, stopComponents, type RunningComponent } from './bridge/components.js';
 import { pusherListener } from './pusher/pusher-listener.js';
 import { rawSocketAcceptor, rawSocketListener } from './rawsocket-listener.js';
+import { authorityOf, portOf } from './socket-server.js';
 import { clientAddressReader } from './web/client-address.js';
 import type { HttpTimeouts } from './web/http-timeouts.js';
 import { HttpListener, type PathHandler } from './web/listener.js';
@@ -138,19 +139,20 @@ async function buildListener(config: ListenerConfig, node: NodeContext): Promise
     handlers.set(path, await buildPathHandler(service, context));
   }
   // A universal listener also speaks RawSocket to connections that open with its magic octet.
-  const rawsocket = config.kind === 'universal' ? rawSocketAcceptor(config, node) : undefined;
+  const unixPath = config.endpoint.type === 'unix' ? config.endpoint.path : undefined;
+  const rawsocket = config.kind === 'universal' ? rawSocketAcceptor(config, node, unixPath) : undefined;
   const http = new HttpListener(config, handlers, listenerTimeouts(config), log, node.metrics, rawsocket);
   return {
     close: () => http.close(),
     listen: async () => {
       const address = await http.listen();
-      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      const authority = authorityOf(address);
       const served: ServedUrl[] = Object.entries(config.paths).map(([path, service]) => {
         const scheme = service.type === 'websocket' ? (http.secure ? 'wss' : 'ws') : (http.secure ? 'https' : 'http');
-        return { url: `${scheme}://${host}:${address.port}${path}`, service: service.type };
+        return { url: `${scheme}://${authority}${path}`, service: service.type };
       });
-      if (rawsocket) served.push({ url: `${http.secure ? 'rss' : 'rs'}://${host}:${address.port}`, service: 'rawsocket' });
-      return { port: address.port, served };
+      if (rawsocket) served.push({ url: `${http.secure ? 'rss' : 'rs'}://${authority}`, service: 'rawsocket' });
+      return { port: portOf(address), served };
     },
   };
 }

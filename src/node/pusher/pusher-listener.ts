@@ -7,6 +7,7 @@ import { PusherHttpApi } from '../../transport/pusher/http-api.js';
 import { PusherSocketService } from '../../transport/pusher/socket-service.js';
 import { UnsupportedConfigError } from '../auth-wiring.js';
 import type { Listener } from '../node.js';
+import { authorityOf, portOf } from '../socket-server.js';
 import { clientAddressReader } from '../web/client-address.js';
 import { BridgeSession } from '../web/http-bridge/bridge-session.js';
 import { HttpListener, type PathHandler } from '../web/listener.js';
@@ -77,13 +78,12 @@ export async function pusherListener(config: ListenerConfig, node: NodeContext):
   return {
     listen: async () => {
       const address = await http.listen();
-      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      const origin = `${http.secure ? 'https' : 'http'}://${host}:${address.port}`;
+      const authority = authorityOf(address);
       return {
-        port: address.port,
+        port: portOf(address),
         served: [
-          { url: `${http.secure ? 'wss' : 'ws'}://${host}:${address.port}/app/{key}`, service: 'pusher' },
-          { url: `${origin}/apps/{app_id}/`, service: 'pusher-api' },
+          { url: `${http.secure ? 'wss' : 'ws'}://${authority}/app/{key}`, service: 'pusher' },
+          { url: `${http.secure ? 'https' : 'http'}://${authority}/apps/{app_id}/`, service: 'pusher-api' },
         ],
       };
     },
