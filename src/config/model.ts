@@ -558,15 +558,21 @@ export interface ProcessComponentConfig extends BridgeComponentBase {
 /** Junction's `pusher` transport: the Pusher Channels protocol and HTTP API (docs/pusher.md). */
 export interface PusherServiceConfig {
   apps: PusherAppConfig[];
-  /** Seconds of client silence before the server pings (told to clients). */
+  /** Seconds of client silence before the server pings it (told to clients in connection_established). */
   activityTimeoutS: number;
+  /** Ms to wait for the answer to that ping before closing with 4201. */
   pongTimeoutMs: number;
+  /** Bytes of an event's data (client events and HTTP API events). */
   maxEventSize: number;
+  /** Bytes of one WebSocket message; a larger one closes the connection with 1009. */
   maxMessageSize: number;
   maxChannelsPerConnection: number;
+  /** Client events per second per connection (and the burst allowed). */
   clientEventsPerSecond: number;
+  /** Connections at once, per transport and per client address (0: no limit per address). */
   maxConnections: number;
   maxPerAddress: number;
+  /** Bytes waiting to be written to one connection before it is closed as a slow consumer. */
   maxBufferedBytes: number;
 }
 

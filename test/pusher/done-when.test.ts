@@ -13,12 +13,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import Echo from 'laravel-echo';
 import type { Page } from 'playwright-core';
 import { openAutobahn } from '../support/autobahn.js';
 import { launchChromium, skipWithoutChromium, type LaunchedChromium } from '../support/chromium.js';
 import { waitFor } from '../support/wait.js';
-import { APP, Pusher, pusherConfig, removeDir, serverSdk, startAuthApp, startPusherNode, type AuthApp, type PusherNode } from './support.js';
+import { APP, echoClient, pusherConfig, removeDir, serverSdk, startAuthApp, startPusherNode, type AuthApp, type PusherNode } from './support.js';
 
 const modules = fileURLToPath(new URL('../../../node_modules/', import.meta.url));
 
@@ -114,10 +113,7 @@ describe('a Laravel app moves to Junction (issue 17, done when)', { skip: skipWi
     assert.deepEqual(await page.evaluate(() => window.here), [{ id: 1, name: 'User 1' }]);
 
     // Two more members join (Echo in Node, signed in as users 2 and 3), then one leaves.
-    const others = ['2', '3'].map((user) => new Echo({
-      broadcaster: 'pusher', key: APP.key, cluster: 'mt1', wsHost: '127.0.0.1', wsPort: server.port, forceTLS: false,
-      enabledTransports: ['ws'], disableStats: true, authEndpoint: auth.url, auth: { headers: { 'X-User': user } }, Pusher: Pusher as never,
-    }));
+    const others = ['2', '3'].map((user) => echoClient(server.port, auth.url, user));
     try {
       for (const echo of others) echo.join('orders');
       await page.waitForFunction(() => window.joining.length === 2, undefined, { timeout: 10_000 });

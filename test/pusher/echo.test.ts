@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import Echo from 'laravel-echo';
+import { describe, it } from 'node:test';
+import type Echo from 'laravel-echo';
 import { openAutobahn } from '../support/autobahn.js';
 import { waitFor } from '../support/wait.js';
-import { APP, Pusher, pusherConfig, removeDir, serverSdk, startAuthApp, startPusherNode, type AuthApp, type PusherNode } from './support.js';
+import { echoClient, pusherConfig, pusherFixture, serverSdk } from './support.js';
 
 /**
  * Laravel Echo (with pusher-js, in Node) as a Laravel page uses it: Echo.channel, Echo.private,
@@ -11,32 +11,9 @@ import { APP, Pusher, pusherConfig, removeDir, serverSdk, startAuthApp, startPus
  * Laravel's Pusher broadcaster does (event name = the event's class name).
  */
 describe('Laravel Echo against the pusher transport', () => {
-  let server: PusherNode;
-  let auth: AuthApp;
-  const echoes: Echo<'pusher'>[] = [];
+  const fx = pusherFixture(() => pusherConfig({ topicPrefix: 'laravel.' }));
 
-  /** An Echo client signed in to the app as `user` (Laravel reads it from the session cookie; here a header). */
-  const echoFor = (user: string): Echo<'pusher'> => {
-    const echo = new Echo({
-      broadcaster: 'pusher', key: APP.key, cluster: 'mt1',
-      wsHost: '127.0.0.1', wsPort: server.port, forceTLS: false, enabledTransports: ['ws'], disableStats: true,
-      authEndpoint: auth.url, auth: { headers: { 'X-User': user } },
-      Pusher: Pusher as never,
-    });
-    echoes.push(echo);
-    return echo;
-  };
-
-  before(async () => {
-    server = await startPusherNode(pusherConfig({ topicPrefix: 'laravel.' }));
-    auth = await startAuthApp();
-  });
-  after(async () => {
-    for (const echo of echoes) echo.disconnect();
-    await auth.close();
-    await server.stop();
-    removeDir(server.dataDir);
-  });
+  const echoFor = (user: string): Echo<'pusher'> => fx.track(echoClient(fx.server.port, fx.auth.url, user));
 
   it('Echo.channel and Echo.private receive what the app broadcasts, as AutobahnJS does on the mapped topic', async () => {
     const echo = echoFor('1');
@@ -45,12 +22,12 @@ describe('Laravel Echo against the pusher transport', () => {
     const publicOnes: unknown[] = [];
     const publicSubscribed = new Promise<void>((resolve) => echo.channel('status').subscribed(() => resolve()).listen('.deploy', (event: unknown) => publicOnes.push(event)));
     await Promise.all([subscribed, publicSubscribed]);
-    const wamp = await openAutobahn(server.wampUrl);
+    const wamp = await openAutobahn(fx.server.wampUrl);
     const wampEvents: unknown[] = [];
     await wamp.session.subscribe('laravel.private-orders.42', (args: unknown[], kwargs: Record<string, unknown>) => wampEvents.push([args, kwargs]));
 
-    await serverSdk(server.port).trigger('private-orders.42', 'App\\Events\\OrderShipped', { order: { id: 42 } });
-    await serverSdk(server.port).trigger('status', 'deploy', { version: '1.2' });
+    await serverSdk(fx.server.port).trigger('private-orders.42', 'App\\Events\\OrderShipped', { order: { id: 42 } });
+    await serverSdk(fx.server.port).trigger('status', 'deploy', { version: '1.2' });
     await waitFor(() => received.length === 1 && publicOnes.length === 1 && wampEvents.length === 1, 'the three deliveries');
     assert.deepEqual(received, [{ order: { id: 42 } }]);
     assert.deepEqual(publicOnes, [{ version: '1.2' }]);
@@ -80,7 +57,7 @@ describe('Laravel Echo against the pusher transport', () => {
     await waitFor(() => joined.length === 2, 'two members joining');
     assert.deepEqual(joined.map((user) => (user as { name: string }).name).sort(), ['User 2', 'User 3']);
 
-    const wamp = await openAutobahn(server.wampUrl);
+    const wamp = await openAutobahn(fx.server.wampUrl);
     const wampEvents: unknown[] = [];
     await wamp.session.subscribe('laravel.presence-chat', (args: unknown[], kwargs: Record<string, unknown>) => wampEvents.push([args, kwargs]));
     bobChannel.whisper('typing', { name: 'Bob' });

@@ -1,38 +1,21 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { request } from 'undici';
 import { API_TIMESTAMP_TOLERANCE_S } from '../../src/transport/pusher/http-api.js';
 import { CloseCode } from '../../src/transport/pusher/protocol.js';
 import { openAutobahn } from '../support/autobahn.js';
 import { waitFor } from '../support/wait.js';
-import { APP, connected, once, pusherClient, pusherConfig, removeDir, serverSdk, startAuthApp, startPusherNode, type AuthApp, type PusherClient, type PusherNode } from './support.js';
+import { APP, connected, once, pusherClient, pusherConfig, pusherFixture, removeDir, serverSdk, startPusherNode, type PusherClient } from './support.js';
 
 /** Every HTTP API call through the official `pusher` SDK, unchanged, plus the signature's refusals. */
 describe('pusher HTTP API with the pusher SDK', () => {
-  let server: PusherNode;
-  let auth: AuthApp;
-  const clients: PusherClient[] = [];
-  const client = (user = '1'): PusherClient => {
-    const made = pusherClient(server.port, {
-      channelAuthorization: { endpoint: auth.url, transport: 'ajax', headers: { 'X-User': user } },
-      userAuthentication: { endpoint: auth.userUrl, transport: 'ajax', headers: { 'X-User': user } },
-    });
-    clients.push(made);
-    return made;
-  };
+  const fx = pusherFixture();
+  const client = (user = '1'): PusherClient => fx.track(pusherClient(fx.server.port, {
+    channelAuthorization: { endpoint: fx.auth.url, transport: 'ajax', headers: { 'X-User': user } },
+    userAuthentication: { endpoint: fx.auth.userUrl, transport: 'ajax', headers: { 'X-User': user } },
+  }));
   const json = async (response: { json(): Promise<unknown> }): Promise<any> => response.json();
-
-  before(async () => {
-    server = await startPusherNode();
-    auth = await startAuthApp();
-  });
-  after(async () => {
-    for (const made of clients) made.disconnect();
-    await auth.close();
-    await server.stop();
-    removeDir(server.dataDir);
-  });
 
   it('trigger: several channels, socket_id exclusion, info', async () => {
     const alice = client();
@@ -46,7 +29,7 @@ describe('pusher HTTP API with the pusher SDK', () => {
     aliceNews.bind('update', (data: unknown) => aliceGot.push(data));
     const atBob = [once(bobNews, 'update'), once(bobSport, 'update')];
 
-    const sdk = serverSdk(server.port);
+    const sdk = serverSdk(fx.server.port);
     const response = await sdk.trigger(['news', 'sport'], 'update', { n: 1 }, { socket_id: aliceSocket, info: 'subscription_count' });
     assert.deepEqual(await json(response), { channels: { news: { subscription_count: 2 }, sport: { subscription_count: 1 } } });
     assert.deepEqual(await Promise.all(atBob), [{ n: 1 }, { n: 1 }]);
@@ -63,7 +46,7 @@ describe('pusher HTTP API with the pusher SDK', () => {
     await Promise.all([connected(alice), connected(bob)]);
     const rooms = [alice.subscribe('presence-lobby'), bob.subscribe('presence-lobby')];
     await Promise.all(rooms.map((room) => once(room, 'pusher:subscription_succeeded')));
-    const sdk = serverSdk(server.port);
+    const sdk = serverSdk(fx.server.port);
 
     const got = once(rooms[1]!, 'batched');
     const batch = await sdk.triggerBatch([
@@ -93,27 +76,27 @@ describe('pusher HTTP API with the pusher SDK', () => {
     carol.signin();
     await waitFor(() => signedIn, 'pusher:signin_success');
     const closed = new Promise<number>((resolve) => carol.connection.bind('error', (error: { data?: { code: number } }) => resolve(error.data?.code ?? 0)));
-    await serverSdk(server.port).terminateUserConnections('9');
+    await serverSdk(fx.server.port).terminateUserConnections('9');
     assert.equal(await closed, CloseCode.terminated);
   });
 
   it('publishes through the realm: an AutobahnJS subscriber sees API events as args [data] and kwargs {event}', async () => {
-    const wamp = await openAutobahn(server.wampUrl);
+    const wamp = await openAutobahn(fx.server.wampUrl);
     const events: unknown[] = [];
     await wamp.session.subscribe('orders.42', (args: unknown[], kwargs: Record<string, unknown>) => events.push([args, kwargs]));
-    await serverSdk(server.port).trigger('orders.42', 'created', { total: 10 });
-    await serverSdk(server.port).trigger('orders.42', 'note', 'not json');
+    await serverSdk(fx.server.port).trigger('orders.42', 'created', { total: 10 });
+    await serverSdk(fx.server.port).trigger('orders.42', 'note', 'not json');
     await waitFor(() => events.length === 2, 'two events');
     assert.deepEqual(events, [[[{ total: 10 }], { event: 'created' }], [['not json'], { event: 'note' }]]);
     await wamp.close();
   });
 
   it('refuses a wrong secret, an old timestamp, a tampered body and oversized data, saying why', async () => {
-    await assert.rejects(serverSdk(server.port, 'wrong-secret').trigger('news', 'x', {}), (error: { status: number; body: string }) =>
+    await assert.rejects(serverSdk(fx.server.port, 'wrong-secret').trigger('news', 'x', {}), (error: { status: number; body: string }) =>
       error.status === 401 && /auth_signature does not match/.test(error.body));
-    await assert.rejects(serverSdk(server.port).trigger('news', 'x', 'y'.repeat(10_241)), (error: { status: number; body: string }) =>
+    await assert.rejects(serverSdk(fx.server.port).trigger('news', 'x', 'y'.repeat(10_241)), (error: { status: number; body: string }) =>
       error.status === 413 && /max_event_size \(10240\)/.test(error.body));
-    await assert.rejects(serverSdk(server.port).sendToUser('9', 'hello', {}), (error: { status: number; body: string }) =>
+    await assert.rejects(serverSdk(fx.server.port).sendToUser('9', 'hello', {}), (error: { status: number; body: string }) =>
       error.status === 400 && /is not a channel name/.test(error.body));
 
     const body = JSON.stringify({ name: 'x', channels: ['news'], data: '{}' });
@@ -122,7 +105,7 @@ describe('pusher HTTP API with the pusher SDK', () => {
       const path = `/apps/${APP.id}/events`;
       const text = `POST\n${path}\n${[...params].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join('&')}`;
       params.set('auth_signature', createHmac('sha256', APP.secret).update(text).digest('hex'));
-      return request(`http://127.0.0.1:${server.port}${path}?${params}`, { method: 'POST', body: sentBody, headers: { 'content-type': 'application/json' } });
+      return request(`http://127.0.0.1:${fx.server.port}${path}?${params}`, { method: 'POST', body: sentBody, headers: { 'content-type': 'application/json' } });
     };
     const now = Math.floor(Date.now() / 1000);
     const ok = await signed(now, body);
@@ -134,7 +117,7 @@ describe('pusher HTTP API with the pusher SDK', () => {
     const tampered = await signed(now, body.replace('news', 'nope'));
     assert.equal(tampered.statusCode, 401);
     assert.match(await tampered.body.text(), /body_md5/);
-    const unknownApp = await request(`http://127.0.0.1:${server.port}/apps/999/events`, { method: 'POST', body });
+    const unknownApp = await request(`http://127.0.0.1:${fx.server.port}/apps/999/events`, { method: 'POST', body });
     assert.equal(unknownApp.statusCode, 404);
     await unknownApp.body.dump();
   });

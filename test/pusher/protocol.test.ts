@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { DEFAULT_EVENT_NAME } from '../../src/transport/pusher/payload.js';
 import { CloseCode, ErrorCode } from '../../src/transport/pusher/protocol.js';
 import { openAutobahn } from '../support/autobahn.js';
 import { waitFor } from '../support/wait.js';
-import { APP, connected, once, pusherClient, pusherConfig, removeDir, serverSdk, startAuthApp, startPusherNode, type AuthApp, type PusherNode } from './support.js';
+import { APP, connected, once, pusherClient, pusherConfig, pusherFixture, serverSdk, startAuthApp } from './support.js';
 
 /**
  * The Pusher protocol 7 as pusher-js speaks it, against a node whose realm also has AutobahnJS
@@ -26,28 +26,12 @@ async function rawSocket(port: number, path: string): Promise<{ ws: WebSocket; f
 }
 
 describe('pusher protocol 7 with pusher-js', () => {
-  let server: PusherNode;
-  let auth: AuthApp;
-  const clients: { disconnect(): void }[] = [];
-  const client = (options: Record<string, unknown> = {}) => {
-    const made = pusherClient(server.port, { channelAuthorization: { endpoint: auth.url, transport: 'ajax' }, ...options });
-    clients.push(made);
-    return made;
-  };
-
-  before(async () => {
-    server = await startPusherNode(pusherConfig({}, { maxChannelsPerConnection: 5 }));
-    auth = await startAuthApp();
-  });
-  after(async () => {
-    for (const made of clients) made.disconnect();
-    await auth.close();
-    await server.stop();
-    removeDir(server.dataDir);
-  });
+  const fx = pusherFixture(() => pusherConfig({}, { maxChannelsPerConnection: 5 }));
+  const client = (options: Record<string, unknown> = {}) =>
+    fx.track(pusherClient(fx.server.port, { channelAuthorization: { endpoint: fx.auth.url, transport: 'ajax' }, ...options }));
 
   it('greets with a socket id "N.N" and the activity timeout, and answers pusher:ping', async () => {
-    const { ws, frames } = await rawSocket(server.port, `/app/${APP.key}?protocol=7&client=js&version=8.4.0`);
+    const { ws, frames } = await rawSocket(fx.server.port, `/app/${APP.key}?protocol=7&client=js&version=8.4.0`);
     await waitFor(() => frames.length >= 1, 'connection_established');
     assert.equal(frames[0]!.event, 'pusher:connection_established');
     const data = JSON.parse(frames[0]!.data);
@@ -59,12 +43,12 @@ describe('pusher protocol 7 with pusher-js', () => {
   });
 
   it('closes an unknown key with 4001 and a missing or wrong protocol version with 4008 / 4007', async () => {
-    const unknown = await rawSocket(server.port, '/app/nope?protocol=7');
+    const unknown = await rawSocket(fx.server.port, '/app/nope?protocol=7');
     assert.equal((await unknown.closed).code, CloseCode.unknownApp);
     assert.equal(unknown.frames[0]?.event, 'pusher:error');
     assert.equal(unknown.frames[0]?.data.code, CloseCode.unknownApp);
-    assert.equal((await (await rawSocket(server.port, `/app/${APP.key}`)).closed).code, CloseCode.noVersion);
-    assert.equal((await (await rawSocket(server.port, `/app/${APP.key}?protocol=5`)).closed).code, CloseCode.unsupportedVersion);
+    assert.equal((await (await rawSocket(fx.server.port, `/app/${APP.key}`)).closed).code, CloseCode.noVersion);
+    assert.equal((await (await rawSocket(fx.server.port, `/app/${APP.key}?protocol=5`)).closed).code, CloseCode.unsupportedVersion);
   });
 
   it('delivers an HTTP API event on a public channel to pusher-js and to an AutobahnJS subscriber of the same topic', async () => {
@@ -72,12 +56,12 @@ describe('pusher protocol 7 with pusher-js', () => {
     await connected(pusher);
     const channel = pusher.subscribe('news');
     await once(channel, 'pusher:subscription_succeeded');
-    const wamp = await openAutobahn(server.wampUrl);
+    const wamp = await openAutobahn(fx.server.wampUrl);
     const wampEvents: { args: unknown[]; kwargs: Record<string, unknown> }[] = [];
     await wamp.session.subscribe('news', (args: unknown[], kwargs: Record<string, unknown>) => wampEvents.push({ args, kwargs }));
 
     const received = once<unknown>(channel, 'breaking');
-    await serverSdk(server.port).trigger('news', 'breaking', { title: 'hello' });
+    await serverSdk(fx.server.port).trigger('news', 'breaking', { title: 'hello' });
     assert.deepEqual(await received, { title: 'hello' });
     await waitFor(() => wampEvents.length === 1, 'the WAMP event');
     assert.deepEqual(wampEvents[0], { args: [{ title: 'hello' }], kwargs: { event: 'breaking' } });
@@ -98,7 +82,7 @@ describe('pusher protocol 7 with pusher-js', () => {
     const channel = pusher.subscribe('private-orders.42');
     await once(channel, 'pusher:subscription_succeeded');
     const received = once<unknown>(channel, 'OrderShipped');
-    await serverSdk(server.port).trigger('private-orders.42', 'OrderShipped', { id: 42 });
+    await serverSdk(fx.server.port).trigger('private-orders.42', 'OrderShipped', { id: 42 });
     assert.deepEqual(await received, { id: 42 });
 
     // An auth endpoint that signs with another secret: the server refuses the subscription.
@@ -117,8 +101,8 @@ describe('pusher protocol 7 with pusher-js', () => {
   });
 
   it('keeps presence members: the list on joining, member_added and member_removed', async () => {
-    const alice = client({ channelAuthorization: { endpoint: auth.url, transport: 'ajax', headers: { 'X-User': '1' } } });
-    const bob = client({ channelAuthorization: { endpoint: auth.url, transport: 'ajax', headers: { 'X-User': '2' } } });
+    const alice = client({ channelAuthorization: { endpoint: fx.auth.url, transport: 'ajax', headers: { 'X-User': '1' } } });
+    const bob = client({ channelAuthorization: { endpoint: fx.auth.url, transport: 'ajax', headers: { 'X-User': '2' } } });
     await Promise.all([connected(alice), connected(bob)]);
     const aliceRoom = alice.subscribe('presence-room') as any;
     await once(aliceRoom, 'pusher:subscription_succeeded');
@@ -128,7 +112,7 @@ describe('pusher protocol 7 with pusher-js', () => {
     assert.equal(bobMembers.count, 2);
     assert.deepEqual((await added), { id: '2', info: { name: 'User 2' } });
 
-    const wamp = await openAutobahn(server.wampUrl);
+    const wamp = await openAutobahn(fx.server.wampUrl);
     const seen = await wamp.session.call('junction.pusher.members', ['presence-room']);
     assert.deepEqual(seen.members.map((member: { user_id: string }) => member.user_id).sort(), ['1', '2']);
     await wamp.close();
@@ -145,7 +129,7 @@ describe('pusher protocol 7 with pusher-js', () => {
     const aliceChannel = alice.subscribe('private-chat');
     const bobChannel = bob.subscribe('private-chat');
     await Promise.all([once(aliceChannel, 'pusher:subscription_succeeded'), once(bobChannel, 'pusher:subscription_succeeded')]);
-    const wamp = await openAutobahn(server.wampUrl);
+    const wamp = await openAutobahn(fx.server.wampUrl);
     const wampEvents: unknown[][] = [];
     await wamp.session.subscribe('private-chat', (args: unknown[], kwargs: Record<string, unknown>) => wampEvents.push([args, kwargs]));
     const echoed: unknown[] = [];
@@ -161,7 +145,7 @@ describe('pusher protocol 7 with pusher-js', () => {
   });
 
   it('refuses client events on public channels and beyond the rate limit, with their codes', async () => {
-    const { ws, frames } = await rawSocket(server.port, `/app/${APP.key}?protocol=7`);
+    const { ws, frames } = await rawSocket(fx.server.port, `/app/${APP.key}?protocol=7`);
     await waitFor(() => frames.length >= 1, 'connection_established');
     ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: 'lobby' } }));
     await waitFor(() => frames.some((frame) => frame.event === 'pusher_internal:subscription_succeeded'), 'subscribed');
@@ -182,7 +166,7 @@ describe('pusher protocol 7 with pusher-js', () => {
   });
 
   it('refuses a channel past max_channels_per_connection and a channel name that is not one', async () => {
-    const { ws, frames } = await rawSocket(server.port, `/app/${APP.key}?protocol=7`);
+    const { ws, frames } = await rawSocket(fx.server.port, `/app/${APP.key}?protocol=7`);
     for (let index = 0; index < 6; index += 1) ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: `c${index}` } }));
     await waitFor(() => frames.some((frame) => frame.event === 'pusher:error'), 'the refusal');
     const error = frames.find((frame) => frame.event === 'pusher:error')!;
@@ -198,7 +182,7 @@ describe('pusher protocol 7 with pusher-js', () => {
   });
 
   it('answers every kind of bad input with its code and a message, and keeps serving the connection', async () => {
-    const { ws, frames } = await rawSocket(server.port, `/app/${APP.key}?protocol=7`);
+    const { ws, frames } = await rawSocket(fx.server.port, `/app/${APP.key}?protocol=7`);
     await waitFor(() => frames.length >= 1, 'connection_established');
     const socketId = JSON.parse(frames[0]!.data).socket_id as string;
     const { createHmac } = await import('node:crypto');
@@ -242,7 +226,7 @@ describe('pusher protocol 7 with pusher-js', () => {
     // Still served: it subscribes and receives.
     ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: 'after-bad-input' } }));
     await waitFor(() => frames.some((frame) => frame.event === 'pusher_internal:subscription_succeeded' && frame.channel === 'after-bad-input'), 'the subscription');
-    await serverSdk(server.port).trigger('after-bad-input', 'ok', { fine: true });
+    await serverSdk(fx.server.port).trigger('after-bad-input', 'ok', { fine: true });
     await waitFor(() => frames.some((frame) => frame.event === 'ok'), 'the event');
     ws.close();
   });

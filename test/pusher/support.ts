@@ -1,9 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { after, before } from 'node:test';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Echo from 'laravel-echo';
 import PusherServer from 'pusher';
 import pusherJs from 'pusher-js';
 import type { Options as PusherOptions } from 'pusher-js';
@@ -197,5 +199,44 @@ export function once<T = unknown>(target: { bind(event: string, callback: (data:
       clearTimeout(timer);
       resolve(data);
     });
+  });
+}
+
+/** A node and an auth app for one describe block, started before its tests and stopped after them. */
+export interface PusherFixture {
+  server: PusherNode;
+  auth: AuthApp;
+  /** Registers a client to disconnect before the node stops; returns it. */
+  track<T extends { disconnect(): void }>(client: T): T;
+}
+
+export function pusherFixture(config: () => JunctionConfig = () => pusherConfig()): PusherFixture {
+  const clients: { disconnect(): void }[] = [];
+  const fixture = {
+    track<T extends { disconnect(): void }>(client: T): T {
+      clients.push(client);
+      return client;
+    },
+  } as PusherFixture;
+  before(async () => {
+    fixture.server = await startPusherNode(config());
+    fixture.auth = await startAuthApp();
+  });
+  after(async () => {
+    for (const client of clients.splice(0)) client.disconnect();
+    await fixture.auth?.close();
+    await fixture.server?.stop();
+    if (fixture.server) removeDir(fixture.server.dataDir);
+  });
+  return fixture;
+}
+
+/** Laravel Echo (pusher-js underneath) as a Laravel page configures it, signed in to the app as `user` (here a header; Laravel reads the session cookie). */
+export function echoClient(port: number, authUrl: string, user: string): Echo<'pusher'> {
+  return new Echo({
+    broadcaster: 'pusher', key: APP.key, cluster: 'mt1',
+    wsHost: '127.0.0.1', wsPort: port, forceTLS: false, enabledTransports: ['ws'], disableStats: true,
+    authEndpoint: authUrl, auth: { headers: { 'X-User': user } },
+    Pusher: Pusher as never,
   });
 }

@@ -2,7 +2,7 @@ import type { ListenerConfig } from '../../config/model.js';
 import { defaultOpenHandshakeTimeoutMs } from '../../config/schema-websocket.js';
 import { defaultRequestBodyTimeoutMs } from '../../config/schema-web-services.js';
 import { InternalSession } from '../../router/internal-session.js';
-import { PusherApp, type PusherLimits, type SessionSource } from '../../transport/pusher/app.js';
+import { PusherApp, type SessionSource } from '../../transport/pusher/app.js';
 import { PusherHttpApi } from '../../transport/pusher/http-api.js';
 import { PusherSocketService } from '../../transport/pusher/socket-service.js';
 import { UnsupportedConfigError } from '../auth-wiring.js';
@@ -66,10 +66,9 @@ export async function pusherListener(config: ListenerConfig, node: NodeContext):
       InternalSession.join(attach, app.realm, { authid: `pusher:${socketId}`, authrole: app.role, authmethod: 'pusher', authprovider: 'junction' }, { trusted: false, transport }),
     api: (app) => apiSessions.get(app.id)!.get(),
   };
-  const limits: PusherLimits = settings; // the same fields; the apps are not read from it
   const clientAddress = clientAddressReader(config.trustedProxies);
-  const sockets = new PusherSocketService(appsByKey, sessions, limits, clientAddress, log, node.metrics);
-  const api = new PusherHttpApi(appsById, sessions, limits, log, node.metrics);
+  const sockets = new PusherSocketService(appsByKey, sessions, settings, clientAddress, log, node.metrics);
+  const api = new PusherHttpApi(appsById, sessions, settings, log, node.metrics);
   const handlers = new Map<string, PathHandler>([
     ['/app', { upgrade: (request, socket, head, subpath) => sockets.handleUpgrade(request, socket, head, subpath), servesBelow: true, close: () => sockets.closeAll() }],
     ['/apps', { request: (request, response, subpath) => api.handle(request, response, subpath), servesBelow: true }],

@@ -5,10 +5,10 @@ import type { Logger } from '../../router/log.js';
 import { hmacHex } from '../../transport/pusher/signatures.js';
 import type { WebhookEvent, WebhookSink } from '../../transport/pusher/app.js';
 import { HttpSender } from '../bridge/forwarder/delivery.js';
-import { Outbox } from '../bridge/forwarder/outbox.js';
-import { acquireOutboxLock, type OutboxLock } from '../bridge/forwarder/outbox-lock.js';
+import type { Outbox } from '../bridge/forwarder/outbox.js';
+import type { OutboxLock } from '../bridge/forwarder/outbox-lock.js';
 import { DeliveryQueues } from '../bridge/forwarder/queues.js';
-import { DEAD_LETTER_LIMIT, forwarderMetrics } from '../bridge/forwarder/forwarder.js';
+import { forwarderMetrics, openLockedOutbox } from '../bridge/forwarder/forwarder.js';
 import type { NodeContext } from '../web/service-context.js';
 
 /** The body of one webhook request: Pusher's batch. */
@@ -45,14 +45,7 @@ export class PusherWebhooks implements WebhookSink {
   /** Opens the outbox (locked against a second node) and resumes what it held. */
   static open(app: PusherAppConfig, transportId: string, node: NodeContext, log: Logger): PusherWebhooks {
     const directory = join(node.dataDir, 'pusher', transportId, app.id);
-    const lock = acquireOutboxLock(directory, `pusher app "${app.id}" webhooks`, log);
-    let outbox: Outbox;
-    try {
-      outbox = new Outbox(directory, { deadLetterLimit: DEAD_LETTER_LIMIT });
-    } catch (error) {
-      lock.release();
-      throw error;
-    }
+    const { outbox, lock } = openLockedOutbox(directory, `pusher app "${app.id}" webhooks`, log);
     const sender = new HttpSender({ method: 'POST', timeoutMs: forwarderDefaults.timeoutMs, connectionsPerOrigin: forwarderDefaults.concurrencyPerUrl });
     const queues = new DeliveryQueues(
       {

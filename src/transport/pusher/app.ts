@@ -1,3 +1,4 @@
+import type { PusherServiceConfig } from '../../config/model.js';
 import type { InternalSession } from '../../router/internal-session.js';
 import type { TransportInfo } from '../../router/peer.js';
 import { uriProblem } from '../../protocol/uri.js';
@@ -20,25 +21,8 @@ export interface PusherAppSettings {
   strictUris: boolean;
 }
 
-/** Limits of a pusher transport (every app of it). */
-export interface PusherLimits {
-  /** Seconds of client silence before we ping it (sent to the client in connection_established). */
-  activityTimeoutS: number;
-  /** Ms to wait for the answer to our ping before closing with 4201. */
-  pongTimeoutMs: number;
-  /** Bytes of an event's data (client events and HTTP API events). */
-  maxEventSize: number;
-  /** Bytes of one WebSocket message; a larger one closes the connection with 1009. */
-  maxMessageSize: number;
-  maxChannelsPerConnection: number;
-  /** Client events per second per connection (and the burst allowed). */
-  clientEventsPerSecond: number;
-  /** Connections at once, per transport and per client address (0: no limit). */
-  maxConnections: number;
-  maxPerAddress: number;
-  /** Bytes waiting to be written to one connection before it is closed as a slow consumer. */
-  maxBufferedBytes: number;
-}
+/** Limits of a pusher transport (every app of it): the model's settings without the apps. */
+export type PusherLimits = Omit<PusherServiceConfig, 'apps'>;
 
 /** What a webhook reports (Pusher's event names and fields). */
 export type WebhookEvent =

@@ -8,7 +8,8 @@ import type { ComponentContext, ComponentFactory, RunningComponent } from '../co
 import { HttpSender } from './delivery.js';
 import { forwarderMetaUris, registerForwarderMeta } from './meta.js';
 import { Outbox } from './outbox.js';
-import { acquireOutboxLock } from './outbox-lock.js';
+import { acquireOutboxLock, type OutboxLock } from './outbox-lock.js';
+import type { Logger } from '../../../router/log.js';
 import { DeliveryQueues, type ForwarderMetrics } from './queues.js';
 import { forwardBody } from './request.js';
 import { ForwarderSessions } from './sessions.js';
@@ -31,15 +32,7 @@ export const forwarderComponent: ComponentFactory<ForwarderComponentConfig> = as
   checkNames(config, context);
   const log = context.log;
   const directory = join(context.dataDir, 'forwarder', config.id);
-  // Before the outbox opens: a second node on the same folder would deliver the same messages.
-  const lock = acquireOutboxLock(directory, `forwarder "${config.id}"`, log);
-  let outbox: Outbox;
-  try {
-    outbox = new Outbox(directory, { deadLetterLimit: DEAD_LETTER_LIMIT });
-  } catch (error) {
-    lock.release();
-    throw error;
-  }
+  const { outbox, lock } = openLockedOutbox(directory, `forwarder "${config.id}"`, log);
   const sender = new HttpSender({
     method: config.method,
     timeoutMs: config.timeoutMs,
@@ -116,6 +109,20 @@ export const forwarderComponent: ComponentFactory<ForwarderComponentConfig> = as
   };
   return running;
 };
+
+/**
+ * Locks the folder, then opens its outbox: a second node on the same folder would deliver the
+ * same messages. `what` names the owner in the lock's messages.
+ */
+export function openLockedOutbox(directory: string, what: string, log: Logger): { outbox: Outbox; lock: OutboxLock } {
+  const lock = acquireOutboxLock(directory, what, log);
+  try {
+    return { outbox: new Outbox(directory, { deadLetterLimit: DEAD_LETTER_LIMIT }), lock };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
 
 /** The id becomes a folder name and part of the meta procedures' URIs: check both before use. */
 function checkNames(config: ForwarderComponentConfig, context: ComponentContext): void {
