@@ -577,13 +577,18 @@ export interface PusherServiceConfig {
 }
 
 export interface PusherAppConfig {
+  /** The app id of the HTTP API's paths (/apps/{id}/...). */
   id: string;
+  /** The key clients connect with (/app/{key}). */
   key: string;
-  /** Never logged. */
+  /** Signs subscriptions, sign-ins, API requests and webhooks. Never logged. */
   secret: string;
+  /** The realm every connection joins, as `role` (not trusted). */
   realm: string;
   role: string;
+  /** client-* events on private and presence channels. */
   clientEvents: boolean;
+  /** Channel C is topic topicPrefix + C. */
   topicPrefix: string;
   webhooks: { url: string; events: PusherWebhookEventName[] }[];
 }

@@ -41,10 +41,8 @@ export async function pusherListener(config: ListenerConfig, node: NodeContext):
       if (!realm) throw new UnsupportedConfigError(`transport "${config.id}" app "${appConfig.id}": realm "${appConfig.realm}" is not configured`);
       const sink = PusherWebhooks.open(appConfig, config.id, node, log);
       webhooks.push(sink);
-      const app = new PusherApp({
-        id: appConfig.id, key: appConfig.key, secret: appConfig.secret, realm: appConfig.realm, role: appConfig.role,
-        clientEvents: appConfig.clientEvents, topicPrefix: appConfig.topicPrefix, strictUris: realm.options.uriCheck === 'strict',
-      }, sink);
+      const { webhooks: _webhooks, ...appSettings } = appConfig;
+      const app = new PusherApp({ ...appSettings, strictUris: realm.options.uriCheck === 'strict' }, sink);
       appsByKey.set(app.settings.key, app);
       appsById.set(app.settings.id, app);
       const bridge = new BridgeSession(() => node.joinBridgeSession(app.settings.realm, app.settings.role, `pusher:${app.settings.id}`), () => node.state() === 'stopping', app.settings.realm, log);

@@ -1,25 +1,15 @@
-import type { PusherServiceConfig } from '../../config/model.js';
+import type { PusherAppConfig, PusherServiceConfig } from '../../config/model.js';
 import type { InternalSession } from '../../router/internal-session.js';
 import type { TransportInfo } from '../../router/peer.js';
 import { uriProblem } from '../../protocol/uri.js';
 import { ChannelRegistry } from './channels.js';
 import { CloseCode } from './protocol.js';
 
-/** One configured Pusher app, as the transport uses it. */
-export interface PusherAppSettings {
-  id: string;
-  key: string;
-  /** Never logged. */
-  secret: string;
-  realm: string;
-  role: string;
-  /** client-* events on private and presence channels. */
-  clientEvents: boolean;
-  /** Prepended to a channel name to make its WAMP topic. */
-  topicPrefix: string;
+/** One configured Pusher app, as the transport uses it: the model's app with its realm's URI rule. */
+export type PusherAppSettings = Omit<PusherAppConfig, 'webhooks'> & {
   /** The realm's URI rule is "strict" (lower-case letters, digits, "_"). */
   strictUris: boolean;
-}
+};
 
 /** Limits of a pusher transport (every app of it): the model's settings without the apps. */
 export type PusherLimits = Omit<PusherServiceConfig, 'apps'>;
