@@ -79,4 +79,23 @@ describe('pusher connection limits and lifecycle', () => {
     pusher.ws.send(JSON.stringify({ event: 'client-x', channel: 'private-a', data: 'x'.repeat(2000) }));
     assert.equal(await pusher.closed, 1009);
   });
+
+  it('two pusher transports on one realm share the junction.pusher procedures; kwargs.transport tells same-id apps apart', async () => {
+    const config = pusherConfig();
+    const first = config.listeners.find((listener) => listener.kind === 'pusher')!;
+    config.listeners.push({ ...first, id: 'pusher_two', pusher: { ...first.pusher!, apps: first.pusher!.apps.map((app) => ({ ...app })) } });
+    const server = await startPusherNode(config);
+    servers.push(server);
+    const pusher = open(server.port);
+    await waitFor(() => pusher.frames.length === 1, 'connection_established');
+    pusher.ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: 'only-on-one' } }));
+    await waitFor(() => pusher.frames.length === 2, 'subscribed');
+    const wamp = await openAutobahn(server.wampUrl);
+    await assert.rejects(wamp.session.call('junction.pusher.channels'), (error: { error: string; args: string[] }) =>
+      error.error === 'wamp.error.invalid_argument' && /several Pusher apps match/.test(error.args[0]!));
+    assert.deepEqual(await wamp.session.call('junction.pusher.channels', [], { transport: 'pusher' }), { channels: { 'only-on-one': { subscription_count: 1 } } });
+    assert.deepEqual(await wamp.session.call('junction.pusher.channels', [], { transport: 'pusher_two', app: APP.id }), { channels: {} });
+    await wamp.close();
+    pusher.ws.close();
+  });
 });

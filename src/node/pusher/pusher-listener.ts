@@ -2,7 +2,7 @@ import type { ListenerConfig } from '../../config/model.js';
 import { defaultOpenHandshakeTimeoutMs } from '../../config/schema-websocket.js';
 import { defaultRequestBodyTimeoutMs } from '../../config/schema-web-services.js';
 import { InternalSession } from '../../router/internal-session.js';
-import { PusherApp, type SessionSource } from '../../transport/pusher/app.js';
+import { PusherApp, type SessionSource, type WebhookSink } from '../../transport/pusher/app.js';
 import { PusherHttpApi } from '../../transport/pusher/http-api.js';
 import { PusherSocketService } from '../../transport/pusher/socket-service.js';
 import { UnsupportedConfigError } from '../auth-wiring.js';
@@ -12,8 +12,10 @@ import { clientAddressReader } from '../web/client-address.js';
 import { BridgeSession } from '../web/http-bridge/bridge-session.js';
 import { HttpListener, type PathHandler } from '../web/listener.js';
 import type { NodeContext } from '../web/service-context.js';
-import { registerPusherMeta } from './members-meta.js';
+import { pusherMeta } from './members-meta.js';
 import { PusherWebhooks } from './webhooks.js';
+
+const noWebhooks: WebhookSink = { emit: () => undefined };
 
 /**
  * A `pusher` transport: an HTTP(S) server (the same listener as web transports, so TLS and
@@ -26,12 +28,11 @@ export async function pusherListener(config: ListenerConfig, node: NodeContext):
   const attach = node.router.attach.bind(node.router);
   const webhooks: PusherWebhooks[] = [];
   const apiSessions = new Map<string, BridgeSession>();
-  const metaSessions: InternalSession[] = [];
   const appsByKey = new Map<string, PusherApp>();
   const appsById = new Map<string, PusherApp>();
   const stopAll = async (): Promise<void> => {
     await Promise.all([...apiSessions.values()].map((session) => session.close()));
-    for (const session of metaSessions) session.leave();
+    pusherMeta(node).remove(config.id);
     await Promise.all(webhooks.map((sink) => sink.stop()));
   };
 
@@ -39,8 +40,13 @@ export async function pusherListener(config: ListenerConfig, node: NodeContext):
     for (const appConfig of settings.apps) {
       const realm = node.config.realms.find((candidate) => candidate.name === appConfig.realm);
       if (!realm) throw new UnsupportedConfigError(`transport "${config.id}" app "${appConfig.id}": realm "${appConfig.realm}" is not configured`);
-      const sink = PusherWebhooks.open(appConfig, config.id, node, log);
-      webhooks.push(sink);
+      // An app without webhooks opens no outbox (and writes nothing to the data folder).
+      let sink: WebhookSink = noWebhooks;
+      if (appConfig.webhooks.length > 0) {
+        const opened = PusherWebhooks.open(appConfig, config.id, node, log);
+        webhooks.push(opened);
+        sink = opened;
+      }
       const { webhooks: _webhooks, ...appSettings } = appConfig;
       const app = new PusherApp({ ...appSettings, strictUris: realm.options.uriCheck === 'strict' }, sink);
       appsByKey.set(app.settings.key, app);
@@ -49,11 +55,7 @@ export async function pusherListener(config: ListenerConfig, node: NodeContext):
       apiSessions.set(app.settings.id, bridge);
       await bridge.start(`transport "${config.id}" app "${app.settings.id}"`);
     }
-    for (const [realm, apps] of groupByRealm([...appsById.values()])) {
-      const session = await node.joinTrustedSession(realm, `pusher:${config.id}`);
-      metaSessions.push(session);
-      await registerPusherMeta(session, apps);
-    }
+    await pusherMeta(node).add(config.id, [...appsById.values()]);
   } catch (error) {
     await stopAll();
     throw error;
@@ -89,10 +91,4 @@ export async function pusherListener(config: ListenerConfig, node: NodeContext):
       await stopAll();
     },
   };
-}
-
-function groupByRealm(apps: PusherApp[]): Map<string, PusherApp[]> {
-  const groups = new Map<string, PusherApp[]>();
-  for (const app of apps) groups.set(app.settings.realm, [...(groups.get(app.settings.realm) ?? []), app]);
-  return groups;
 }
