@@ -119,7 +119,9 @@ export class PusherConnection implements AppConnection {
     const nameProblem = channelNameProblem(channel);
     if (nameProblem !== undefined) return this.refuse(ErrorCode.invalidChannel, nameProblem);
     const name = channel as string;
-    if (this.subscriptions.has(name)) return this.succeeded(name); // pusher-js re-subscribes after a hiccup
+    const existing = this.subscriptions.get(name);
+    // Subscribed already (pusher-js re-subscribes after a hiccup): say so again. Still pending: it will answer.
+    if (existing) return existing.id === undefined ? undefined : this.succeeded(name);
     if (this.subscriptions.size >= this.limits.maxChannelsPerConnection) {
       return this.refuse(ErrorCode.tooManyChannels, `this connection already has ${this.subscriptions.size} channels (max_channels_per_connection); unsubscribe from one first`);
     }
