@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import PusherServer from 'pusher';
 import WebSocket from 'ws';
 import { DEFAULT_EVENT_NAME } from '../../src/transport/pusher/payload.js';
 import { CloseCode, ErrorCode } from '../../src/transport/pusher/protocol.js';
@@ -229,5 +230,29 @@ describe('pusher protocol 7 with pusher-js', () => {
     await serverSdk(fx.server.port).trigger('after-bad-input', 'ok', { fine: true });
     await waitFor(() => frames.some((frame) => frame.event === 'ok'), 'the event');
     ws.close();
+  });
+
+  it('passes private-encrypted- payloads through untouched: pusher-js decrypts, WAMP sees the exact ciphertext', async () => {
+    const masterKey = Buffer.alloc(32, 7).toString('base64');
+    const app = new PusherServer({ appId: APP.id, key: APP.key, secret: APP.secret, host: '127.0.0.1', port: String(fx.server.port), useTLS: false, encryptionMasterKeyBase64: masterKey });
+    // The app's auth endpoint, as the SDK signs it (with the channel's shared_secret).
+    const pusher = client({ channelAuthorization: { customHandler: (params: { socketId: string; channelName: string }, callback: (error: Error | null, data: unknown) => void) => callback(null, app.authorizeChannel(params.socketId, params.channelName)) } });
+    await connected(pusher);
+    const channel = pusher.subscribe('private-encrypted-vault');
+    await once(channel, 'pusher:subscription_succeeded');
+    const wamp = await openAutobahn(fx.server.wampUrl);
+    const wampEvents: unknown[][] = [];
+    await wamp.session.subscribe('private-encrypted-vault', (args: unknown[], kwargs: Record<string, unknown>) => wampEvents.push([args, kwargs]));
+
+    const decrypted = once(channel, 'secret');
+    await app.trigger('private-encrypted-vault', 'secret', { pin: 1234 });
+    assert.deepEqual(await decrypted, { pin: 1234 });
+    await waitFor(() => wampEvents.length === 1, 'the WAMP event');
+    const [args, kwargs] = wampEvents[0]!;
+    assert.deepEqual(kwargs, { event: 'secret' });
+    assert.equal(typeof (args as unknown[])[0], 'string');
+    assert.deepEqual(Object.keys(JSON.parse((args as string[])[0]!)).sort(), ['ciphertext', 'nonce']);
+    assert.doesNotMatch((args as string[])[0]!, /1234/);
+    await wamp.close();
   });
 });
