@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { CloseCode } from '../../src/transport/pusher/protocol.js';
 import { openAutobahn } from '../support/autobahn.js';
 import { waitFor } from '../support/wait.js';
-import { APP, pusherConfig, removeDir, startPusherNode, type PusherNode } from './support.js';
+import { APP, pusherConfig, removeDir, serverSdk, startPusherNode, type PusherNode } from './support.js';
 
 /** A raw Pusher connection: its frames and its close. */
 function open(port: number): { ws: WebSocket; frames: Record<string, any>[]; closed: Promise<number> } {
@@ -97,5 +97,28 @@ describe('pusher connection limits and lifecycle', () => {
     assert.deepEqual(await wamp.session.call('junction.pusher.channels', [], { transport: 'pusher_two', app: APP.id }), { channels: {} });
     await wamp.close();
     pusher.ws.close();
+  });
+
+  it('closes a consumer that does not read once max_buffered_bytes wait to be written, and counts it', async () => {
+    const server = await start({}, { maxBufferedBytes: 65_536 });
+    const reader = open(server.port);
+    const stalled = open(server.port);
+    for (const client of [reader, stalled]) {
+      await waitFor(() => client.frames.length === 1, 'connection_established');
+      client.ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: 'firehose' } }));
+      await waitFor(() => client.frames.length === 2, 'subscribed');
+    }
+    // The stalled client stops reading: its bytes pile up in the kernel, then in the server's buffer.
+    (stalled.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const sdk = serverSdk(server.port);
+    const data = 'x'.repeat(10_000);
+    const closedSlow = () => server.node.metrics.counter('junction_pusher_slow_consumer_closed_total', '').value() > 0;
+    for (let round = 0; round < 400 && !closedSlow(); round += 1) {
+      await sdk.triggerBatch(Array.from({ length: 10 }, () => ({ channel: 'firehose', name: 'chunk', data })));
+    }
+    assert.ok(closedSlow(), 'the stalled connection was closed as a slow consumer');
+    assert.equal(reader.ws.readyState, WebSocket.OPEN, 'the reading client is unaffected');
+    reader.ws.close();
+    stalled.ws.terminate();
   });
 });

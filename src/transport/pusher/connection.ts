@@ -14,6 +14,8 @@ import { authProblem, channelAuthText, signinText } from './signatures.js';
 export interface ConnectionObserver {
   /** A pusher:error was sent (the connection stays open). */
   refused(code: number, message: string): void;
+  /** Closed with 1008: more than max_buffered_bytes waited to be written. */
+  slowConsumer(bufferedBytes: number): void;
   closed(): void;
 }
 
@@ -60,7 +62,7 @@ export class PusherConnection implements AppConnection {
   /** Greets the client and starts serving its frames. */
   start(): void {
     this.app.add(this);
-    this.ws.on('message', (data, isBinary) => this.receive(isBinary ? '' : data.toString('utf8')));
+    this.ws.on('message', (data, isBinary) => this.receive(isBinary ? undefined : data.toString()));
     this.ws.on('close', () => this.end());
     this.ws.on('error', () => this.end());
     // The router ended the session (meta API kill, shutdown): the client reconnects for a new one.
@@ -72,6 +74,7 @@ export class PusherConnection implements AppConnection {
   send(text: string): void {
     if (this.ended || this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.observer.slowConsumer(this.ws.bufferedAmount);
       this.terminate(1008, `slow consumer: more than ${this.limits.maxBufferedBytes} bytes waiting to be sent`);
       return;
     }
@@ -89,10 +92,11 @@ export class PusherConnection implements AppConnection {
     this.send(errorFrame(code, message));
   }
 
-  private receive(text: string): void {
+  /** `text` is undefined for a binary message. */
+  private receive(text: string | undefined): void {
     this.lastHeard = performance.now();
     this.pinged = false;
-    const parsed = text === '' ? 'binary messages are not part of the Pusher protocol' : parseFrame(text);
+    const parsed = text === undefined ? 'binary messages are not part of the Pusher protocol' : parseFrame(text);
     if (typeof parsed === 'string') return this.refuse(ErrorCode.badMessage, parsed);
     const data = typeof parsed.data === 'string' && parsed.event.startsWith('pusher:') ? parseJsonObject(parsed.data) : parsed.data;
     switch (parsed.event) {

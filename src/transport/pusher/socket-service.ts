@@ -17,6 +17,7 @@ const LIMIT_CODES: ReadonlySet<number> = new Set([ErrorCode.rateLimited, ErrorCo
 
 interface SocketMetrics {
   connections: Gauge;
+  slowConsumers: Counter;
   refusedConnections: Counter;
   errors: Counter;
 }
@@ -49,6 +50,7 @@ export class PusherSocketService {
     this.slots = new ConnectionSlots({ total: limits.maxConnections, perKey: limits.maxPerAddress });
     this.metrics = {
       connections: metrics.gauge('junction_pusher_connections', 'Open Pusher connections, by app'),
+      slowConsumers: metrics.counter('junction_pusher_slow_consumer_closed_total', 'Pusher connections closed (1008) because their send buffer passed max_buffered_bytes'),
       refusedConnections: metrics.counter('junction_pusher_refused_connections_total', 'Pusher connections closed at once, by close code'),
       errors: metrics.counter('junction_pusher_errors_total', 'pusher:error and subscription errors sent (the connection stays open), by code'),
     };
@@ -120,6 +122,10 @@ export class PusherSocketService {
         this.metrics.errors.inc({ code: String(code) });
         if (LIMIT_CODES.has(code) && this.warnings.allow(`${code} ${socketId}`)) log.warn({ code, remote: peer }, `${message} (this connection's further ones are counted, not logged, for 10 s)`);
         else log.debug({ code, message }, 'pusher:error sent');
+      },
+      slowConsumer: (bufferedBytes) => {
+        this.metrics.slowConsumers.inc();
+        log.warn({ remote: peer, bufferedBytes, limit: this.limits.maxBufferedBytes }, 'slow Pusher consumer closed with 1008');
       },
       closed: () => {
         this.metrics.connections.add(-1, labels);
