@@ -67,7 +67,6 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
       ...auth.realmSettings(realm),
       enableMetaApi: realm.options.enableMetaApi,
       eventHistory: realm.store.eventHistory,
-      limits: realm.options.limits,
     })),
     log,
     metrics,

@@ -8,7 +8,7 @@ import { Dealer, realClock, type Clock } from './dealer/dealer.js';
 import { welcomeRoles } from './features.js';
 import type { Action, Authorizer, Decision, SessionFacts } from './hooks.js';
 import { PublishRate } from './limits/publish-rate.js';
-import { defaultSessionLimits, publishRateMessage, type SessionLimits } from './limits/session-limits.js';
+import { publishRateMessage, type RealmLimits, type SessionLimits } from './limits/session-limits.js';
 import type { Logger } from './log.js';
 import type { BoundCounter } from '../metrics/registry.js';
 import {
@@ -25,15 +25,11 @@ export interface RealmSettings {
   uriCheck: 'strict' | 'loose';
   /** Topics (or patterns) whose events are kept for wamp.subscription.get_events. Default: none. */
   eventHistory?: EventHistorySetting[];
-  /** How many topics may keep a retained event (PUBLISH retain); the least recently retained goes first. Default 10,000. */
-  retainedTopicsLimit?: number;
   /** Serve the meta API (wamp.session.*, wamp.subscription.*, wamp.registration.*, testaments). Default true. */
   enableMetaApi?: boolean;
-  /** What one non-trusted session may hold or do (0 = no limit). Default: defaultSessionLimits. */
-  limits?: SessionLimits;
+  /** What one non-trusted session may hold or do, and what the realm retains (0 = no limit); the config schema has the defaults. */
+  limits: RealmLimits;
 }
-
-export const defaultRetainedTopicsLimit = 10_000;
 
 /**
  * One routing domain: its sessions, broker and dealer. Every action is authorized and its URI
@@ -51,6 +47,7 @@ export class Realm {
   readonly metaApi: boolean;
   /** WELCOME.Details.roles for sessions of this realm. */
   readonly roles: Dict;
+  readonly limits: RealmLimits;
   private readonly authorizer: Authorizer;
   private readonly strictUris: boolean;
   private readonly publishRate: SessionLimits['publishRate'];
@@ -59,7 +56,8 @@ export class Realm {
   constructor(settings: RealmSettings, private readonly metrics: RouterMetrics, private readonly log: Logger,
     private readonly clock: Clock = realClock) {
     this.name = settings.name;
-    const limits = settings.limits ?? defaultSessionLimits;
+    const limits = settings.limits;
+    this.limits = limits;
     this.publishRate = limits.publishRate;
     this.publishRateLimited = metrics.publishRateLimited.bind({ realm: this.name });
     this.authorizer = settings.authorizer;
@@ -68,8 +66,10 @@ export class Realm {
     this.roles = welcomeRoles({ metaApi: this.metaApi });
     this.broker = new Broker(this.name, metrics, this.events, {
       eventHistory: settings.eventHistory ?? [],
-      retainedTopicsLimit: settings.retainedTopicsLimit ?? defaultRetainedTopicsLimit,
+      retention: limits,
       maxSubscriptionsPerSession: limits.maxSubscriptionsPerSession,
+      now: () => clock.now(),
+      log,
     });
     this.dealer = new Dealer(this.name, metrics, this.events, clock, limits);
   }

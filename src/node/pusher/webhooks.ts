@@ -45,7 +45,8 @@ export class PusherWebhooks implements WebhookSink {
   /** Opens the outbox (locked against a second node) and resumes what it held. */
   static open(app: PusherAppConfig, transportId: string, node: NodeContext, log: Logger): PusherWebhooks {
     const directory = join(node.dataDir, 'pusher', transportId, app.id);
-    const { outbox, lock } = openLockedOutbox(directory, `pusher app "${app.id}" webhooks`, log);
+    const metrics = forwarderMetrics(node.metrics, `pusher:${app.id}`);
+    const { outbox, lock } = openLockedOutbox(directory, `pusher app "${app.id}" webhooks`, log, metrics.outboxBytes.set);
     const sender = new HttpSender({ method: 'POST', timeoutMs: forwarderDefaults.timeoutMs, connectionsPerOrigin: forwarderDefaults.concurrencyPerUrl });
     const queues = new DeliveryQueues(
       {
@@ -53,11 +54,12 @@ export class PusherWebhooks implements WebhookSink {
         bodyHeaders: (body) => ({ 'x-pusher-signature': hmacHex(app.secret, body) }),
         retry: forwarderDefaults.retry,
         outboxLimit: forwarderDefaults.outboxLimit,
+        outboxLimitBytes: forwarderDefaults.outboxLimitBytes,
         concurrencyPerUrl: forwarderDefaults.concurrencyPerUrl,
       },
       {
         outbox, sender, log,
-        metrics: forwarderMetrics(node.metrics, `pusher:${app.id}`),
+        metrics,
       },
     );
     const resumed = queues.resume();

@@ -31,8 +31,9 @@ const SAFE_ID = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
 export const forwarderComponent: ComponentFactory<ForwarderComponentConfig> = async (config, context) => {
   checkNames(config, context);
   const log = context.log;
+  const metrics = forwarderMetrics(context.metrics, config.id);
   const directory = join(context.dataDir, 'forwarder', config.id);
-  const { outbox, lock } = openLockedOutbox(directory, `forwarder "${config.id}"`, log);
+  const { outbox, lock } = openLockedOutbox(directory, `forwarder "${config.id}"`, log, metrics.outboxBytes.set);
   const sender = new HttpSender({
     method: config.method,
     timeoutMs: config.timeoutMs,
@@ -44,10 +45,11 @@ export const forwarderComponent: ComponentFactory<ForwarderComponentConfig> = as
       headers: config.headers,
       retry: config.retry,
       outboxLimit: config.outboxLimit,
+      outboxLimitBytes: config.outboxLimitBytes,
       concurrencyPerUrl: config.concurrencyPerUrl,
       ...(config.signingSecret === undefined ? {} : { signingSecret: config.signingSecret }),
     },
-    { outbox, sender, log, metrics: forwarderMetrics(context.metrics, config.id) },
+    { outbox, sender, log, metrics },
   );
 
   const subscribe = async (events: InternalSession): Promise<void> => {
@@ -114,10 +116,10 @@ export const forwarderComponent: ComponentFactory<ForwarderComponentConfig> = as
  * Locks the folder, then opens its outbox: a second node on the same folder would deliver the
  * same messages. `what` names the owner in the lock's messages.
  */
-export function openLockedOutbox(directory: string, what: string, log: Logger): { outbox: Outbox; lock: OutboxLock } {
+export function openLockedOutbox(directory: string, what: string, log: Logger, onBytesChanged: (bytes: number) => void): { outbox: Outbox; lock: OutboxLock } {
   const lock = acquireOutboxLock(directory, what, log);
   try {
-    return { outbox: new Outbox(directory, { deadLetterLimit: DEAD_LETTER_LIMIT }), lock };
+    return { outbox: new Outbox(directory, { deadLetterLimit: DEAD_LETTER_LIMIT, onBytesChanged }), lock };
   } catch (error) {
     lock.release();
     throw error;
@@ -136,11 +138,14 @@ function checkNames(config: ForwarderComponentConfig, context: ComponentContext)
 }
 
 /** The forwarder's counters for one component id (a Pusher app's webhooks use them too). */
-export function forwarderMetrics(registry: MetricsRegistry, id: string): ForwarderMetrics {
+export function forwarderMetrics(registry: MetricsRegistry, id: string): ForwarderMetrics & { outboxBytes: { set(bytes: number): void } } {
   const labels = { component: id };
   const pending = registry.gauge('junction_forwarder_pending', 'Messages in the forwarder outbox not yet delivered, by component');
   pending.set(0, labels);
+  const bytes = registry.gauge('junction_forwarder_outbox_bytes', 'Bytes the forwarder outbox holds on disk (undelivered messages and dead letters), by component');
+  bytes.set(0, labels);
   return {
+    outboxBytes: { set: (value) => bytes.set(value, labels) },
     delivered: registry.counter('junction_forwarder_delivered_total', 'Messages the app accepted, by component').bind(labels),
     retried: registry.counter('junction_forwarder_retries_total', 'Failed delivery attempts that were scheduled again, by component').bind(labels),
     deadLettered: registry.counter('junction_forwarder_dead_lettered_total', 'Messages moved to the dead letters after their last attempt, by component').bind(labels),
