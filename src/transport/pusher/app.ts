@@ -1,9 +1,11 @@
 import type { PusherAppConfig, PusherServiceConfig } from '../../config/model.js';
+import type { Args, Dict } from '../../protocol/messages.js';
 import type { InternalSession } from '../../router/internal-session.js';
 import type { TransportInfo } from '../../router/peer.js';
 import { uriProblem } from '../../protocol/uri.js';
 import { ChannelRegistry } from './channels.js';
-import { CloseCode } from './protocol.js';
+import { toPusherEvent } from './payload.js';
+import { channelKind, CloseCode, frame } from './protocol.js';
 
 /** One configured Pusher app, as the transport uses it: the model's app with its realm's URI rule. */
 export type PusherAppSettings = Omit<PusherAppConfig, 'webhooks'> & {
@@ -48,6 +50,12 @@ export interface AppConnection {
 export class PusherApp {
   readonly channels = new ChannelRegistry();
   private readonly connections = new Map<string, AppConnection>();
+  /**
+   * The frame of each event, by its args array: the broker hands every subscriber of a topic the
+   * same message, so the frame is written once per publication, not once per connection. Within
+   * one app a topic is one channel (the prefix is fixed), so the args identify the frame.
+   */
+  private readonly frames = new WeakMap<Args, string>();
 
   constructor(
     readonly settings: PusherAppSettings,
@@ -65,6 +73,18 @@ export class PusherApp {
     const problem = uriProblem(topic, { strict: this.settings.strictUris });
     if (problem === undefined) return undefined;
     return `channel "${channel}" maps to topic "${topic}", which realm "${this.settings.realm}" refuses: ${problem}`;
+  }
+
+  /** The Pusher frame of a WAMP event delivered on `channel`. */
+  eventFrame(channel: string, args: Args, kwargs: Dict): string {
+    const cached = this.frames.get(args);
+    if (cached !== undefined) return cached;
+    const kind = channelKind(channel);
+    const event = toPusherEvent(args, kwargs, kind);
+    const userId = kind === 'presence' && typeof kwargs.user_id === 'string' ? kwargs.user_id : undefined;
+    const text = frame(event.event, event.data, channel, userId);
+    this.frames.set(args, text);
+    return text;
   }
 
   add(connection: AppConnection): void {

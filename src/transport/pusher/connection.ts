@@ -3,7 +3,7 @@ import { InternalCallError, type InternalSession } from '../../router/internal-s
 import { TokenBucket } from '../../router/limits/publish-rate.js';
 import type { AppConnection, PusherApp, PusherLimits } from './app.js';
 import type { Member } from './channels.js';
-import { dataSize, toPublication, toPusherEvent } from './payload.js';
+import { dataSize, toPublication } from './payload.js';
 import {
   channelKind, channelNameProblem, CloseCode, ErrorCode, errorFrame, frame, needsAuth, parseFrame,
   type ChannelKind, type PusherFrame,
@@ -148,11 +148,7 @@ export class PusherConnection implements AppConnection {
     this.subscriptions.set(name, subscription);
     let id: number;
     try {
-      id = await this.session.subscribe(this.app.topic(name), (args, kwargs) => {
-        const event = toPusherEvent(args, kwargs, kind);
-        const userId = kind === 'presence' && typeof kwargs.user_id === 'string' ? kwargs.user_id : undefined;
-        this.send(frame(event.event, event.data, name, userId));
-      });
+      id = await this.session.subscribe(this.app.topic(name), (args, kwargs) => this.send(this.app.eventFrame(name, args, kwargs)));
     } catch (error) {
       if (this.subscriptions.get(name) === subscription) this.subscriptions.delete(name);
       return this.subscriptionError(name, 403, `realm "${this.app.settings.realm}" refused the subscription to topic "${this.app.topic(name)}": ${describe(error)}`, ErrorCode.routerRefused);
