@@ -12,6 +12,9 @@ import { CloseCode, ErrorCode, errorFrame, PROTOCOL_VERSION } from './protocol.j
 /** Warnings about limits reached: at most one per (kind, address) this often; the metrics count every one. */
 const WARNING_INTERVAL_MS = 10_000;
 
+/** Frames held while the connection's session joins; a client that sends more is closed (1008). */
+const EARLY_FRAMES_LIMIT = 100;
+
 /** pusher:error codes that mean a limit was reached (warned), not a client's mistake (debug). */
 const LIMIT_CODES: ReadonlySet<number> = new Set([ErrorCode.rateLimited, ErrorCode.eventTooLarge, ErrorCode.tooManyChannels]);
 
@@ -98,7 +101,10 @@ export class PusherSocketService {
     // Frames that arrive while the session joins wait here (pusher-js sends nothing before
     // connection_established, but nothing obliges a client not to).
     const early: Buffer[] = [];
-    const hold = (data: Buffer): void => void early.push(data);
+    const hold = (data: Buffer): void => {
+      if (early.length < EARLY_FRAMES_LIMIT) early.push(data);
+      else ws.close(1008, 'too many messages before pusher:connection_established');
+    };
     ws.on('message', hold);
     let session;
     try {
