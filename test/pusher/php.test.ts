@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
+import { debianNeed, skipWithoutDebian } from '../support/debian.js';
 import { APP, connected, once, pusherClient, removeDir, startPusherNode, type PusherClient, type PusherNode } from './support.js';
 
-const php = '/usr/bin/php';
+const php = debianNeed('php-cli').file;
 const script = fileURLToPath(new URL('../../../test/fixtures/pusher/broadcast.php', import.meta.url));
 const run = promisify(execFile);
 
@@ -17,7 +17,7 @@ async function broadcast(port: number, secret: string, channel: string, event: s
 }
 
 /** A PHP script signs an HTTP API request as Laravel's Pusher broadcaster does (Debian's php-cli). */
-describe('an HTTP API request signed by PHP, as Laravel signs it', { skip: existsSync(php) ? false : 'php-cli is not installed (.ci/run installs it)' }, () => {
+describe('an HTTP API request signed by PHP, as Laravel signs it', { skip: skipWithoutDebian('php-cli') }, () => {
   let server: PusherNode;
   let client: PusherClient;
 

@@ -75,6 +75,7 @@ export async function pusherListener(config: ListenerConfig, node: NodeContext):
   ]);
   const http = new HttpListener(config, handlers, { headersMs: defaultOpenHandshakeTimeoutMs, bodyMs: config.requestBodyTimeoutMs ?? defaultRequestBodyTimeoutMs }, log, node.metrics);
   return {
+    server: http.server,
     listen: async () => {
       const address = await http.listen();
       const authority = authorityOf(address);
