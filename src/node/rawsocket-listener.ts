@@ -20,7 +20,7 @@ export function rawSocketAcceptor(config: ListenerConfig, context: NodeContext, 
   const log = context.log.child({ transport: config.id, rawsocket: true });
   const service = new RawSocketService(
     (peer, helloTimeoutMs) => context.router.attach(peer, gate, { helloTimeoutMs, sessionSeries: true }),
-    { ...settings, codecs: settings.serializers.map(codecByName) },
+    { ...settings, codecs: settings.serializers.map(codecByName), maxNestingDepth: context.config.maxNestingDepth },
     log,
     context.metrics,
   );

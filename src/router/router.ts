@@ -1,3 +1,4 @@
+import type { EncodeError } from '../protocol/envelope.js';
 import { ErrorUri } from '../protocol/errors.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import { realClock, type Clock } from './dealer/dealer.js';
@@ -144,6 +145,11 @@ export class Router implements SessionHost {
       }
     });
     await Promise.all(starting);
+  }
+
+  notEncodable(session: Session, error: EncodeError, action: string): void {
+    this.metrics.unencodable.inc({ type: error.messageType, serializer: error.serializer });
+    session.log.warn({ session: session.id || undefined, reason: error.message, action }, 'message not encodable for this session; not sent');
   }
 
   queueOverflow(session: Session, outcome: 'paused' | 'aborted', queued: { messages: number; bytes: number }): void {

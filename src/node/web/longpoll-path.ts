@@ -18,6 +18,7 @@ export const longpollPath: PathServiceFactory<LongPollService> = (service, conte
       queueLimitBytes: service.queueLimitBytes,
       queueLimitMessages: service.queueLimitMessages,
       maxMessageSize: service.maxMessageSize,
+      maxNestingDepth: context.config.maxNestingDepth,
       maxTransports: service.maxTransports,
       maxPerAddress: service.maxPerAddress,
       clientAddress: context.clientAddress,

@@ -18,6 +18,8 @@ export interface LongPollServerOptions {
   queueLimitMessages: number;
   /** Largest `send` body (one message or one batch), bytes. A larger one: 413, and the transport is closed. */
   maxMessageSize: number;
+  /** Messages nesting lists and dicts deeper than this abort their session (default DEFAULT_MAX_NESTING_DEPTH). */
+  maxNestingDepth?: number;
   /** Transports open at once; more `open`s are refused with 503 (0: no limit). */
   maxTransports: number;
   /** Transports one client address may hold open; more `open`s are refused with 429 (0: no limit). */
@@ -198,6 +200,7 @@ export class LongPollServer {
       sessionTimeoutMs: this.options.sessionTimeoutMs,
       queueLimitBytes: this.options.queueLimitBytes,
       queueLimitMessages: this.options.queueLimitMessages,
+      maxNestingDepth: this.options.maxNestingDepth,
       log,
       onSlowConsumer: () => this.counters.slowConsumers.inc(),
       onSessionTimeout: () => this.counters.sessionTimeouts.inc(),
