@@ -464,7 +464,13 @@ export interface RawSocketService {
  * A component of the router worker. Crossbar's Python components are recorded only (a notice
  * says they are not run); the HTTP bridge components are run by Junction inside the router.
  */
-export type ComponentConfig = PythonComponentConfig | ForwarderComponentConfig | RestCalleeComponentConfig | ProcessComponentConfig;
+export type ComponentConfig =
+  | PythonComponentConfig
+  | ForwarderComponentConfig
+  | RestCalleeComponentConfig
+  | ProcessComponentConfig
+  | ZeromqComponentConfig
+  | StdioComponentConfig;
 
 /** A Python component named in the file (Crossbar runs these in-process; Junction records them only). */
 export interface PythonComponentConfig {
@@ -551,4 +557,36 @@ export interface ProcessComponentConfig extends BridgeComponentBase {
   queueLimit: number;
   /** Largest stdout kept, bytes (default 1048576); more fails the call. */
   maxOutputBytes: number;
+}
+
+/** Junction's `zeromq` component: each message an app sends to a ZeroMQ socket is published. */
+export interface ZeromqComponentConfig extends BridgeComponentBase {
+  kind: 'zeromq';
+  /** "pull" receives from PUSH sockets, "sub" from PUB sockets (default "pull"). */
+  socket: 'pull' | 'sub';
+  /** Bind (the app connects) or connect (the app binds), and where. */
+  endpoint: { mode: 'bind' | 'connect'; address: string };
+  /** Prefixes a "sub" socket receives ([""]: every message); empty for "pull". */
+  subscribe: string[];
+  /** Topic from this field of any JSON object, the object as args[0]; absent: {topic, args, kwargs, options}. */
+  topicField?: string;
+  /** Larger messages are refused by ZeroMQ (ZMQ_MAXMSGSIZE), which drops the sender's connection (default 1048576). */
+  maxMessageBytes: number;
+}
+
+/** Junction's `stdio` component: a long-running program speaking WAMP as JSON lines on stdin/stdout. */
+export interface StdioComponentConfig extends BridgeComponentBase {
+  kind: 'stdio';
+  /** Executable and its fixed arguments; no shell. */
+  command: string[];
+  /** Working directory (absolute). */
+  cwd: string;
+  /** Environment variables added to a minimal environment (PATH, HOME, LANG). */
+  env: Record<string, string>;
+  /** Longest line either way, bytes (default 65536). */
+  maxLineBytes: number;
+  /** Lines waiting for the program to read its stdin (default 1000). */
+  queueLimit: number;
+  /** Restart backoff after the program exits. */
+  restart: { initialDelayMs: number; maxDelayMs: number };
 }

@@ -14,8 +14,8 @@ export function bodyText(body: Buffer): string {
   }
 }
 
-/** The body as a JSON object whose keys are all among `fields`. */
-export function parseJsonObject(body: Buffer, fields: readonly string[]): JsonObject {
+/** The body as a JSON object whose keys are all among `fields` (any keys when not given). */
+export function parseJsonObject(body: Buffer, fields?: readonly string[]): JsonObject {
   let value: unknown;
   try {
     value = JSON.parse(bodyText(body));
@@ -26,6 +26,7 @@ export function parseJsonObject(body: Buffer, fields: readonly string[]): JsonOb
   if (!isObject(value)) {
     throw new Refusal(400, 'not_an_object', `the body must be a JSON object, not ${describe(value)}`);
   }
+  if (fields === undefined) return value;
   // A misspelled key ("kwarg") would otherwise be dropped without a word.
   const unknown = Object.keys(value).filter((key) => !fields.includes(key));
   if (unknown.length > 0) {
