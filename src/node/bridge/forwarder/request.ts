@@ -14,7 +14,8 @@ export function forwardBody(args: Args, kwargs: Dict): string {
   return JSON.stringify({ args, kwargs }, binaryAsWampString);
 }
 
-function binaryAsWampString(this: Record<string, unknown>, key: string, value: unknown): unknown {
+/** JSON.stringify replacer: bytes as WAMP's JSON binary string (NUL + base64). */
+export function binaryAsWampString(this: Record<string, unknown>, key: string, value: unknown): unknown {
   // The holder's own property: a Buffer's toJSON has already run on `value`.
   const original = this[key];
   if (ArrayBuffer.isView(original)) return '\u0000' + Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString('base64');

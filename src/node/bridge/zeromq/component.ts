@@ -1,8 +1,9 @@
 import { Pull, Subscriber } from 'zeromq';
 import type { ZeromqComponentConfig } from '../../../config/model.js';
-import { InternalCallError, type InternalSession } from '../../../router/internal-session.js';
+import { InternalCallError } from '../../../router/internal-session.js';
 import { UnsupportedConfigError } from '../../auth-wiring.js';
 import { BridgeSession } from '../../web/http-bridge/bridge-session.js';
+import { joinComponentSession } from '../component-session.js';
 import type { ComponentContext, ComponentFactory } from '../components.js';
 import { QuietWarning } from '../quiet-warning.js';
 import { readZeromqMessage, type ZeromqPublication } from './zeromq-message.js';
@@ -29,7 +30,7 @@ export const zeromqComponent: ComponentFactory<ZeromqComponentConfig> = async (c
   const malformed = new QuietWarning(log);
   const refused = new QuietWarning(log);
   let stopping = false;
-  const bridge = new BridgeSession(() => join(config, context), () => stopping, config.realm, log);
+  const bridge = new BridgeSession(() => joinComponentSession(config, context), () => stopping, config.realm, log);
   await bridge.start(where);
 
   const socket = openSocket(config);
@@ -93,12 +94,6 @@ function openSocket(config: ZeromqComponentConfig): Pull | Subscriber {
   const subscriber = new Subscriber(options);
   subscriber.subscribe(...config.subscribe);
   return subscriber;
-}
-
-function join(config: ZeromqComponentConfig, context: ComponentContext): Promise<InternalSession> {
-  return config.role === undefined
-    ? context.joinTrustedSession(config.realm, config.id)
-    : context.joinBridgeSession(config.realm, config.role, config.id);
 }
 
 function zeromqMetrics(context: ComponentContext, id: string) {
