@@ -386,6 +386,18 @@ export interface WebSocketOptions {
   maxBufferedBytes: number;
   /** Connections one client address (trusted proxies considered) may hold on this path; more get 429 (0: no limit). */
   maxPerAddress: number;
+  /** Junction extension: WAMP v1 clients (subprotocol "wamp") accepted; absent: refused. */
+  wamp1?: Wamp1Options;
+}
+
+/** WAMP v1 on a websocket path: every v1 session joins `realm` as `role` (v1 has no authentication). */
+export interface Wamp1Options {
+  realm: string;
+  role: string;
+  /** v1 -> v2 URI prefixes, first match wins; unmatched URIs are kept as they are. */
+  uris: { v1: string; v2: string }[];
+  /** PREFIX entries one session may define (default 256). */
+  maxPrefixes: number;
 }
 
 export interface DynamicAuthConfig {

@@ -4,7 +4,7 @@ import { ErrorUri } from '../protocol/errors.js';
 import { IdSequence } from '../protocol/ids.js';
 import { toWire, type Args, type Dict, type WampMessage } from '../protocol/messages.js';
 import type { AuthGate } from './hooks.js';
-import type { Peer, SessionLink } from './peer.js';
+import type { Peer, SessionLink, TransportInfo } from './peer.js';
 import type { AttachOptions } from './router.js';
 
 /** An ERROR received by an internal session, as a rejection. */
@@ -38,6 +38,11 @@ export interface InternalJoinOptions {
   trusted?: boolean;
   /** Not held to the realm's per-session limits (a bridge session acting for many HTTP clients). */
   exemptFromLimits?: boolean;
+  /**
+   * What the meta API and logs show as the session's transport: a door that speaks another
+   * protocol over a network connection (WAMP v1) names it and the client's address here.
+   */
+  transport?: TransportInfo;
 }
 
 /**
@@ -62,7 +67,7 @@ interface Pending {
  * codec. It behaves like every other session: the same broker, dealer and rules.
  */
 export class InternalSession implements Peer {
-  readonly transport = { type: 'internal', serializer: 'none', peer: 'internal' };
+  readonly transport: TransportInfo;
   private link!: SessionLink;
   private readonly requests = new IdSequence();
   private readonly pending = new Map<number, Pending>();
@@ -76,6 +81,10 @@ export class InternalSession implements Peer {
   readonly closed = new Promise<void>((resolve) => (this.markClosed = resolve));
   sessionId = 0;
 
+  private constructor(transport: TransportInfo = { type: 'internal', serializer: 'none', peer: 'internal' }) {
+    this.transport = transport;
+  }
+
   /** Joins `realm` with the given identity; resolves once WELCOME arrived. */
   static async join(
     attach: (peer: Peer, gate: AuthGate, options: AttachOptions) => SessionLink,
@@ -83,7 +92,7 @@ export class InternalSession implements Peer {
     identity: InternalIdentity,
     options: InternalJoinOptions = {},
   ): Promise<InternalSession> {
-    const session = new InternalSession();
+    const session = new InternalSession(options.transport);
     const { authmethod = 'trusted', authprovider = 'internal' } = identity;
     const gate: AuthGate = {
       hello: () => ({ kind: 'welcome', identity: { authid: identity.authid, authrole: identity.authrole, authmethod, authprovider } }),
