@@ -4,7 +4,7 @@ import { ConfigError } from './problems.js';
 import { parseConfig, parseConfigText } from './load.js';
 import type { JunctionConfig } from './model.js';
 import { websocketAt, websocketDefaults } from './test-support.js';
-import { defaultSessionLimits } from './schema-router.js';
+import { defaultRealmLimits } from './schema-router.js';
 
 /** The problem lines a config text produces (fails the test when it loads). */
 function problemsOf(text: string, env: Record<string, string> = {}): string[] {
@@ -82,7 +82,7 @@ describe('parseConfigText', () => {
 
   it('fills in every default', () => {
     const config = parseConfigText(validYaml, { source: 'a.yaml', env: {} });
-    assert.deepEqual(config.realms[0]!.options, { enableMetaApi: true, uriCheck: 'loose', limits: defaultSessionLimits });
+    assert.deepEqual(config.realms[0]!.options, { enableMetaApi: true, uriCheck: 'loose', limits: defaultRealmLimits });
     assert.deepEqual(config.realms[0]!.store, { eventHistory: [] });
     assert.deepEqual(config.realms[0]!.roles[0]!.permissions![0], {
       uri: 'com.example.',
@@ -395,7 +395,7 @@ describe('model details', () => {
               {
                 name: 'realm1',
                 options: { enable_meta_api: false, uri_check: 'loose' },
-                store: { type: 'memory', limit: 7, 'event-history': [{ uri: 'a.b' }, { uri: 'a.', match: 'prefix', limit: 3 }] },
+                store: { type: 'memory', limit: 7, limit_bytes: 5000, 'event-history': [{ uri: 'a.b' }, { uri: 'a.', match: 'prefix', limit: 3, limit_bytes: 900 }] },
               },
             ],
             transports: [
@@ -416,10 +416,10 @@ describe('model details', () => {
       },
       { source: 'test', env: {}, baseDir: '/srv/junction' },
     );
-    assert.deepEqual(config.realms[0]!.options, { enableMetaApi: false, uriCheck: 'loose', limits: defaultSessionLimits });
+    assert.deepEqual(config.realms[0]!.options, { enableMetaApi: false, uriCheck: 'loose', limits: defaultRealmLimits });
     assert.deepEqual(config.realms[0]!.store.eventHistory, [
-      { uri: 'a.b', match: 'exact', limit: 7 },
-      { uri: 'a.', match: 'prefix', limit: 3 },
+      { uri: 'a.b', match: 'exact', limit: 7, limitBytes: 5000 },
+      { uri: 'a.', match: 'prefix', limit: 3, limitBytes: 900 },
     ]);
     const listener = config.listeners[0]!;
     assert.deepEqual(listener.endpoint, {

@@ -6,7 +6,7 @@
  */
 
 import type { ConfigFile } from './file-schema.js';
-import type { JunctionConfig, PermissionConfig, RealmConfig, RoleConfig, SessionLimitsConfig } from './model.js';
+import type { JunctionConfig, PermissionConfig, RealmConfig, RoleConfig, RealmLimitsConfig } from './model.js';
 import { componentConfigs } from './normalize-components.js';
 import { listenerConfigs } from './normalize-listeners.js';
 import type { NormalizeContext } from './normalize-web.js';
@@ -64,18 +64,24 @@ function realmConfig(realm: RealmFile, at: ConfigPath, notices: string[]): Realm
         uri: entry.uri,
         match: entry.match,
         limit: entry.limit ?? store!.limit,
+        limitBytes: entry.limit_bytes ?? store!.limit_bytes,
       })),
     },
   };
 }
 
-function limitsConfig(realm: RealmFile): SessionLimitsConfig {
+function limitsConfig(realm: RealmFile): RealmLimitsConfig {
   const limits = realm.options.limits;
   return {
     maxSubscriptionsPerSession: limits.max_subscriptions_per_session,
     maxRegistrationsPerSession: limits.max_registrations_per_session,
     maxCallsInFlightPerSession: limits.max_calls_in_flight_per_session,
     publishRate: { perSecond: limits.publish_rate.per_second, burst: limits.publish_rate.burst },
+    maxQueuedMessagesPerSession: limits.max_queued_messages_per_session,
+    maxQueuedBytesPerSession: limits.max_queued_bytes_per_session,
+    maxRetainedEventBytes: limits.max_retained_event_bytes,
+    maxRetainedBytes: limits.max_retained_bytes,
+    maxRetainedTopics: limits.max_retained_topics,
   };
 }
 

@@ -8,7 +8,7 @@ import { Dealer, realClock, type Clock } from './dealer/dealer.js';
 import { welcomeRoles } from './features.js';
 import type { Action, Authorizer, Decision, SessionFacts } from './hooks.js';
 import { PublishRate } from './limits/publish-rate.js';
-import { defaultSessionLimits, publishRateMessage, type SessionLimits } from './limits/session-limits.js';
+import { publishRateMessage, type RealmLimits, type SessionLimits } from './limits/session-limits.js';
 import type { Logger } from './log.js';
 import type { BoundCounter } from '../metrics/registry.js';
 import {
@@ -16,7 +16,7 @@ import {
 } from './options.js';
 import { RealmEvents } from './realm-events.js';
 import type { RouterMetrics } from './router-metrics.js';
-import type { Session } from './session.js';
+import type { Session, SessionOrigin } from './session.js';
 
 export interface RealmSettings {
   name: string;
@@ -25,15 +25,11 @@ export interface RealmSettings {
   uriCheck: 'strict' | 'loose';
   /** Topics (or patterns) whose events are kept for wamp.subscription.get_events. Default: none. */
   eventHistory?: EventHistorySetting[];
-  /** How many topics may keep a retained event (PUBLISH retain); the least recently retained goes first. Default 10,000. */
-  retainedTopicsLimit?: number;
   /** Serve the meta API (wamp.session.*, wamp.subscription.*, wamp.registration.*, testaments). Default true. */
   enableMetaApi?: boolean;
-  /** What one non-trusted session may hold or do (0 = no limit). Default: defaultSessionLimits. */
-  limits?: SessionLimits;
+  /** What one non-trusted session may hold or do, and what the realm retains (0 = no limit); the config schema has the defaults. */
+  limits: RealmLimits;
 }
-
-export const defaultRetainedTopicsLimit = 10_000;
 
 /**
  * One routing domain: its sessions, broker and dealer. Every action is authorized and its URI
@@ -51,25 +47,31 @@ export class Realm {
   readonly metaApi: boolean;
   /** WELCOME.Details.roles for sessions of this realm. */
   readonly roles: Dict;
+  readonly limits: RealmLimits;
   private readonly authorizer: Authorizer;
   private readonly strictUris: boolean;
   private readonly publishRate: SessionLimits['publishRate'];
   private readonly publishRateLimited: BoundCounter;
+  private readonly received: Record<SessionOrigin, BoundCounter>;
 
   constructor(settings: RealmSettings, private readonly metrics: RouterMetrics, private readonly log: Logger,
     private readonly clock: Clock = realClock) {
     this.name = settings.name;
-    const limits = settings.limits ?? defaultSessionLimits;
+    const limits = settings.limits;
+    this.limits = limits;
     this.publishRate = limits.publishRate;
     this.publishRateLimited = metrics.publishRateLimited.bind({ realm: this.name });
+    this.received = { client: metrics.messagesReceived.bind({ origin: 'client' }), internal: metrics.messagesReceived.bind({ origin: 'internal' }) };
     this.authorizer = settings.authorizer;
     this.strictUris = settings.uriCheck === 'strict';
     this.metaApi = settings.enableMetaApi ?? true;
     this.roles = welcomeRoles({ metaApi: this.metaApi });
     this.broker = new Broker(this.name, metrics, this.events, {
       eventHistory: settings.eventHistory ?? [],
-      retainedTopicsLimit: settings.retainedTopicsLimit ?? defaultRetainedTopicsLimit,
+      retention: limits,
       maxSubscriptionsPerSession: limits.maxSubscriptionsPerSession,
+      now: () => clock.now(),
+      log,
     });
     this.dealer = new Dealer(this.name, metrics, this.events, clock, limits);
   }
@@ -81,20 +83,27 @@ export class Realm {
       this.sessions.set(session.id, session);
       const { perSecond, burst } = this.publishRate;
       if (perSecond > 0 && session.limited) session.publishRate = new PublishRate(perSecond, burst, this.clock.now());
-      this.metrics.sessions.add(1, { realm: this.name });
-      this.metrics.sessionsJoined.inc({ realm: this.name });
     }
+    this.metrics.sessions.add(1, { realm: this.name, origin: session.origin });
+    this.metrics.sessionsJoined.inc({ realm: this.name, origin: session.origin });
     session.log.info({ authid: session.authid, authrole: session.authrole, authmethod: session.authmethod }, 'session joined');
     this.events.emit('sessionJoined', session);
   }
 
   leave(session: Session): void {
-    if (this.sessions.delete(session.id)) this.metrics.sessions.add(-1, { realm: this.name });
-    else if (!this.internalSessions.delete(session.id)) return;
+    if (!this.sessions.delete(session.id) && !this.internalSessions.delete(session.id)) return;
+    this.metrics.sessions.add(-1, { realm: this.name, origin: session.origin });
     this.broker.leave(session);
     this.dealer.leave(session);
     session.log.info({}, 'session left');
     this.events.emit('sessionLeft', session);
+  }
+
+  /** Joined sessions by origin: what /info, the shutdown log and the junction_sessions gauge report. */
+  sessionCounts(): Record<SessionOrigin, number> {
+    const counts = { client: 0, internal: this.internalSessions.size };
+    for (const session of this.sessions.values()) counts[session.origin] += 1;
+    return counts;
   }
 
   /** A joined session by ID, a client's or one of the router's own. */
@@ -122,7 +131,7 @@ export class Realm {
 
   /** Dispatches a client message of an established session. Returns a Promise only when authorization is asynchronous. */
   handle(session: Session, message: WampMessage): Promise<void> | void {
-    this.metrics.messagesReceived.inc();
+    this.received[session.origin].inc();
     switch (message.type) {
       case MessageType.PUBLISH: return this.publish(session, message);
       case MessageType.SUBSCRIBE: return this.subscribe(session, message);

@@ -1,14 +1,16 @@
 import { ErrorUri } from '../protocol/errors.js';
 import { MetricsRegistry } from '../metrics/registry.js';
-import type { Clock } from './dealer/dealer.js';
+import { realClock, type Clock } from './dealer/dealer.js';
 import type { AuthGate } from './hooks.js';
+import type { QueuedMessage, QueueMeter } from './limits/inbound-queue.js';
+import { WarningThrottle } from './limits/warning-throttle.js';
 import { silentLogger, type Logger } from './log.js';
 import { startMetaApi } from './meta/meta-service.js';
 import type { Peer, SessionLink } from './peer.js';
 import { Realm, type RealmSettings } from './realm.js';
 import { createRouterMetrics, type RouterMetrics } from './router-metrics.js';
 import { SessionSeries } from './session-series.js';
-import { Session, type SessionHost } from './session.js';
+import { Session, type SessionHost, type SessionOrigin } from './session.js';
 
 export interface AttachOptions {
   /** Overrides the router's HELLO limit for this transport (its open_handshake_timeout). */
@@ -46,6 +48,9 @@ export class Router implements SessionHost {
   readonly metrics: RouterMetrics;
   readonly registry: MetricsRegistry;
   readonly helloTimeoutMs: number;
+  readonly queueMeter: QueueMeter;
+  private readonly clock: Clock;
+  private readonly queueWarnings = new WarningThrottle();
   private readonly realms = new Map<string, Realm>();
   private readonly sessions = new Set<Session>();
   private closing = false;
@@ -57,8 +62,16 @@ export class Router implements SessionHost {
     this.registry = options.metrics ?? new MetricsRegistry();
     this.metrics = createRouterMetrics(this.registry);
     this.helloTimeoutMs = options.helloTimeoutMs ?? 10_000;
+    this.clock = options.clock ?? realClock;
+    const { queuedMessages, queuedBytes } = this.metrics;
+    this.queueMeter = {
+      changed: (messages, bytes) => {
+        queuedMessages.add(messages);
+        queuedBytes.add(bytes);
+      },
+    };
     for (const settings of options.realms) {
-      this.realms.set(settings.name, new Realm(settings, this.metrics, this.log.child({ realm: settings.name }), options.clock));
+      this.realms.set(settings.name, new Realm(settings, this.metrics, this.log.child({ realm: settings.name }), this.clock));
     }
     this.services = this.startServices();
   }
@@ -77,7 +90,7 @@ export class Router implements SessionHost {
     }));
   }
 
-  private openSession(peer: Peer, auth: AuthGate, options: AttachOptions, afterGoodbye?: (pipelined: readonly unknown[]) => void): Session {
+  private openSession(peer: Peer, auth: AuthGate, options: AttachOptions, afterGoodbye?: (pipelined: readonly QueuedMessage[]) => void): Session {
     const session = new Session(peer, this, auth, options.helloTimeoutMs ?? this.helloTimeoutMs, afterGoodbye);
     session.trusted = options.trusted ?? false;
     session.limited = !session.trusted && options.exemptFromLimits !== true;
@@ -101,6 +114,17 @@ export class Router implements SessionHost {
     return count;
   }
 
+  /** Sessions joined to a realm, by origin; each of them logs "session left" when it goes. */
+  joinedSessions(): Record<SessionOrigin, number> {
+    const total = { client: 0, internal: 0 };
+    for (const realm of this.realms.values()) {
+      const counts = realm.sessionCounts();
+      total.client += counts.client;
+      total.internal += counts.internal;
+    }
+    return total;
+  }
+
   sessionClosed(session: Session): void {
     this.sessions.delete(session);
     if (this.sessions.size === 0) for (const resolve of this.idle.splice(0)) resolve();
@@ -120,6 +144,16 @@ export class Router implements SessionHost {
       }
     });
     await Promise.all(starting);
+  }
+
+  queueOverflow(session: Session, outcome: 'paused' | 'aborted', queued: { messages: number; bytes: number }): void {
+    this.metrics.queueOverflows.inc({ outcome });
+    const overflows = this.queueWarnings.record(this.clock.now());
+    if (overflows === undefined) return;
+    session.log.warn({ session: session.id || undefined, outcome, queuedMessages: queued.messages, queuedBytes: queued.bytes, overflows },
+      outcome === 'paused'
+        ? 'incoming queue over max_queued_messages_per_session or max_queued_bytes_per_session: reading paused until it drains (overflows: since the last warning; further ones not logged for 10 s)'
+        : 'incoming queue over max_queued_messages_per_session or max_queued_bytes_per_session on a transport that cannot pause: session aborted (overflows: since the last warning; further ones not logged for 10 s)');
   }
 
   protocolViolation(session: Session, reason: string): void {

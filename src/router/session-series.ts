@@ -1,3 +1,4 @@
+import type { QueuedMessage } from './limits/inbound-queue.js';
 import type { SessionLink } from './peer.js';
 import type { Session } from './session.js';
 
@@ -13,12 +14,12 @@ export class SessionSeries implements SessionLink {
   private current: Session;
 
   /** `open` starts a session on this connection; the series hands it `next`, to call after GOODBYE. */
-  constructor(private readonly open: (next: (pipelined: readonly unknown[]) => void) => Session) {
+  constructor(private readonly open: (next: (pipelined: readonly QueuedMessage[]) => void) => Session) {
     this.current = this.open(this.next);
   }
 
-  receive(decoded: unknown): void {
-    this.current.receive(decoded);
+  receive(decoded: unknown, bytes: number): void {
+    this.current.receive(decoded, bytes);
   }
 
   receiveGarbage(reason: string): void {
@@ -30,10 +31,10 @@ export class SessionSeries implements SessionLink {
   }
 
   /** The current session ended with GOODBYE; messages the client sent after it go to the next one. */
-  private readonly next = (pipelined: readonly unknown[]): void => {
+  private readonly next = (pipelined: readonly QueuedMessage[]): void => {
     const session = this.open(this.next);
     session.followsGoodbye = true;
     this.current = session;
-    for (const message of pipelined) session.receive(message);
+    for (const { message, bytes } of pipelined) session.receive(message, bytes);
   };
 }

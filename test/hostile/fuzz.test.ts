@@ -3,6 +3,7 @@ import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { WebSocket } from 'ws';
 import { anonymousGate } from '../../src/auth/anonymous.js';
+import { defaultRealmLimits } from '../../src/config/schema-router.js';
 import { allCodecs, type Codec } from '../../src/codec/index.js';
 import { MessageType } from '../../src/protocol/codes.js';
 import type { Envelope } from '../../src/protocol/envelope.js';
@@ -129,14 +130,14 @@ class EncodingPeer implements Peer {
       this.link.receiveGarbage(`could not decode: ${error.message}`);
       return;
     }
-    this.link.receive(decoded);
+    this.link.receive(decoded, bytes.length);
   }
 }
 
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function fuzzRouter(): Router {
-  return new Router({ realms: [{ name: 'realm1', authorizer: allowEverything, uriCheck: 'loose' }], helloTimeoutMs: 0 });
+  return new Router({ realms: [{ name: 'realm1', authorizer: allowEverything, uriCheck: 'loose', limits: defaultRealmLimits }], helloTimeoutMs: 0 });
 }
 
 async function joinedPeer(router: Router, codec: Codec, sessionSeries = false): Promise<EncodingPeer> {

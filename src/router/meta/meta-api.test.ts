@@ -335,7 +335,7 @@ describe('meta API - event history', () => {
   }
 
   it('returns the stored events as one list in the spec\'s event shape, with limit and reverse', async () => {
-    const h = harness({ eventHistory: [{ uri: 'log', match: 'prefix', limit: 10 }] });
+    const h = harness({ eventHistory: [{ uri: 'log', match: 'prefix', limit: 10, limitBytes: 0 }] });
     const pub = await join(h, 'pub');
     for (let i = 1; i <= 3; i++) pub.peer.raw([T.PUBLISH, i, { disclose_me: i === 1 }, `log.${i}`, [i], { n: i }]);
     const reader = await join(h, 'reader');
@@ -353,7 +353,7 @@ describe('meta API - event history', () => {
   });
 
   it('answers Crossbar\'s call form [subscription, limit] with the last events, newest first', async () => {
-    const h = harness({ eventHistory: [{ uri: 'log', match: 'exact', limit: 10 }] });
+    const h = harness({ eventHistory: [{ uri: 'log', match: 'exact', limit: 10, limitBytes: 0 }] });
     const pub = await join(h, 'pub');
     for (let i = 1; i <= 4; i++) pub.peer.raw([T.PUBLISH, i, {}, 'log', [i]]);
     const reader = await join(h, 'reader');
@@ -363,7 +363,7 @@ describe('meta API - event history', () => {
   });
 
   it('leaves out args and kwargs the publication did not have (no null, no undefined)', async () => {
-    const h = harness({ eventHistory: [{ uri: 'log', match: 'exact', limit: 10 }] });
+    const h = harness({ eventHistory: [{ uri: 'log', match: 'exact', limit: 10, limitBytes: 0 }] });
     const pub = await join(h, 'pub');
     pub.peer.raw([T.PUBLISH, 1, {}, 'log']);
     pub.peer.raw([T.PUBLISH, 2, {}, 'log', ['only args']]);
@@ -375,7 +375,7 @@ describe('meta API - event history', () => {
   });
 
   it('refuses a subscription without history, an unknown one, and a reader who may not subscribe', async () => {
-    const h = harness({ eventHistory: [{ uri: 'secret.log', match: 'exact', limit: 5 }] });
+    const h = harness({ eventHistory: [{ uri: 'secret.log', match: 'exact', limit: 5, limitBytes: 0 }] });
     const reader = await join(h, 'reader', 'user');
     const plain = await subscribe(reader.peer, 'plain');
     assert.equal(await failure(reader.peer, 'wamp.subscription.get_events', [plain]), 'wamp.error.history_unavailable');
