@@ -32,6 +32,7 @@ function lifecycleForwarder(url: string, role: string): ForwarderComponentConfig
     timeoutMs: 5_000, concurrencyPerUrl: 4,
     retry: { initialDelayMs: 10, maxDelayMs: 50, maxAttempts: 1_000 },
     outboxLimit: 10_000,
+    outboxLimitBytes: 100_000_000,
   };
 }
 
