@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, it } from 'node:test';
@@ -9,6 +8,7 @@ import type { JunctionConfig, ZeromqComponentConfig } from '../../src/config/mod
 import type { RunningNode } from '../../src/node/node.js';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { freePort, projectRoot } from '../support/cli.js';
+import { debianNeed, skipWithoutDebian } from '../support/debian.js';
 import { startTestNode, testConfig } from '../support/node.js';
 import { waitFor } from '../support/wait.js';
 
@@ -18,12 +18,8 @@ import { waitFor } from '../support/wait.js';
  * are counted and dropped, and the messages after them still arrive.
  */
 
-const php = '/usr/bin/php';
-const phpZmqMissing = !existsSync(php)
-  ? 'php-cli is not installed (.ci/run installs it)'
-  : spawnSync(php, ['-r', 'exit(class_exists("ZMQContext") ? 0 : 1);']).status !== 0
-    ? 'the PHP zmq extension is not installed (.ci/run installs php-zmq)'
-    : false;
+const php = debianNeed('php-cli').file;
+const phpZmqMissing = skipWithoutDebian('php-cli') || skipWithoutDebian('php-zmq');
 const pushScript = join(projectRoot, 'test/fixtures/form-lock/push.php');
 
 const cleanups: (() => Promise<void> | void)[] = [];

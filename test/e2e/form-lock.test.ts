@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import autobahn from 'autobahn';
 import { Push } from 'zeromq';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { freePort, projectRoot, RunningJunction } from '../support/cli.js';
+import { debianNeed, skipWithoutDebian } from '../support/debian.js';
 import { waitFor } from '../support/wait.js';
 import { Wamp1Client } from '../support/wamp1-client.js';
 
@@ -24,8 +25,7 @@ import { Wamp1Client } from '../support/wamp1-client.js';
  */
 
 const FORM = 'com.example.form.example.1';
-const php = '/usr/bin/php';
-const phpZmq = existsSync(php) && spawnSync(php, ['-r', 'exit(class_exists("ZMQContext") ? 0 : 1);']).status === 0;
+const php = debianNeed('php-cli').file;
 
 describe('the form-locking app on Junction (WAMP v1 pages, a v2 lock service, a ZeroMQ pusher, a stdio program, a presence webhook)', () => {
   let home: string;
@@ -108,7 +108,7 @@ describe('the form-locking app on Junction (WAMP v1 pages, a v2 lock service, a 
     }
   });
 
-  it('the PHP backend\'s php-zmq push reaches both pages', { skip: phpZmq ? false : 'php-cli with the zmq extension is not installed (.ci/run installs php-zmq)' }, async () => {
+  it('the PHP backend\'s php-zmq push reaches both pages', { skip: skipWithoutDebian('php-cli') || skipWithoutDebian('php-zmq') }, async () => {
     const update = { form: FORM, status: 'entity_updated', change_set: { body: ['old', 'new'] } };
     await promisify(execFile)(php, [join(projectRoot, 'test/fixtures/form-lock/push.php'), zmqEndpoint, JSON.stringify(update)], { timeout: 10_000 });
     for (const page of [pageA, pageB]) await page.until(() => page.events(FORM).some((event) => JSON.stringify(event) === JSON.stringify(update)), 'the PHP push');
