@@ -272,6 +272,18 @@ describe('bridge components: invalid files and their messages', () => {
       ],
     },
     {
+      name: 'stdio: a command list and a sane restart backoff',
+      components: [
+        { type: 'stdio', realm: 'realm1', command: './sensor.sh' },
+        { type: 'stdio', realm: 'realm1', command: ['x'], restart: { initial_delay: 5000, max_delay: 1000 }, max_line_bytes: 0 },
+      ],
+      problems: [
+        'workers[0].components[0].command: give the command as a list, e.g. ["/usr/bin/php", "handler.php"]: Junction starts the program directly, never through a shell',
+        'workers[0].components[1].max_line_bytes: expected a number of bytes (a positive integer)',
+        'workers[0].components[1].restart.initial_delay: initial_delay must not exceed max_delay',
+      ],
+    },
+    {
       name: 'process: bad env names and a missing procedure',
       components: [{ type: 'process', realm: 'realm1', command: ['x'], env: { 'BAD-NAME': 'v', OK: 1 } }],
       problems: [

@@ -292,6 +292,11 @@ export const stdioComponent = z
         initial_delay: positiveInt.default(stdioDefaults.restart.initialDelayMs).describe('ms before the first restart.'),
         max_delay: positiveInt.default(stdioDefaults.restart.maxDelayMs).describe('Longest wait between restarts, ms.'),
       })
+      .superRefine((restart, ctx) => {
+        if (restart.initial_delay > restart.max_delay) {
+          ctx.addIssue({ code: 'custom', message: 'initial_delay must not exceed max_delay', path: ['initial_delay'] });
+        }
+      })
       .prefault({})
       .describe('After the program exits it is started again, waiting longer each time it exits soon after starting.'),
   })
