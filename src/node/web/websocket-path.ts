@@ -20,6 +20,7 @@ export const websocketPath: PathServiceFactory<WebSocketPathConfig> = (service, 
       ...transportOptions,
       codecs: service.serializers.map(codecByName),
       clientAddress: context.clientAddress,
+      maxNestingDepth: context.config.maxNestingDepth,
       ...(wamp1 === undefined ? {} : { wamp1Door: wamp1Door(service, context) }),
     },
     context.log,
@@ -27,6 +28,7 @@ export const websocketPath: PathServiceFactory<WebSocketPathConfig> = (service, 
   );
   return {
     upgrade: (request, socket, head) => ws.handleUpgrade(request, socket, head),
+    openSessions: () => ws.connectionCount,
     close: () => ws.closeAll(),
   };
 };

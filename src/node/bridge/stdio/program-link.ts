@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
+import { jsonText } from '../../../codec/json.js';
 import type { BoundCounter } from '../../../metrics/registry.js';
 import type { Args, Dict } from '../../../protocol/messages.js';
 import { InternalCallError, InternalResult, type InternalSession } from '../../../router/internal-session.js';
 import type { Logger } from '../../../router/log.js';
-import { binaryAsWampString } from '../forwarder/request.js';
 import type { ProgramSpec } from '../process/program-run.js';
 import { QuietWarning } from '../quiet-warning.js';
 import { LineSplitter } from './line-splitter.js';
@@ -64,7 +64,7 @@ export function runLinkedProgram(
   /** Writes one message as a JSON line, within the line and queue limits. */
   const send = (message: Dict): Sent => {
     if (exited) return 'busy';
-    const line = JSON.stringify(message, binaryAsWampString) + '\n';
+    const line = jsonText(message) + '\n';
     if (Buffer.byteLength(line) - 1 > limits.maxLineBytes) return 'too-long';
     if (queued >= limits.queueLimit) return 'busy';
     queued += 1;
