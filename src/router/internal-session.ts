@@ -38,10 +38,7 @@ export interface InternalJoinOptions {
   trusted?: boolean;
   /** Not held to the realm's per-session limits (a bridge session acting for many HTTP clients). */
   exemptFromLimits?: boolean;
-  /**
-   * What the meta API and logs show as the session's transport: a door that speaks another
-   * protocol over a network connection (WAMP v1) names it and the client's address here.
-   */
+  /** What the meta API reports as this session's transport (a door's own: "pusher"...); default "internal". */
   transport?: TransportInfo;
 }
 
@@ -67,7 +64,7 @@ interface Pending {
  * codec. It behaves like every other session: the same broker, dealer and rules.
  */
 export class InternalSession implements Peer {
-  readonly transport: TransportInfo;
+  transport: TransportInfo = { type: 'internal', serializer: 'none', peer: 'internal' };
   private link!: SessionLink;
   private readonly requests = new IdSequence();
   private readonly pending = new Map<number, Pending>();
@@ -81,10 +78,6 @@ export class InternalSession implements Peer {
   readonly closed = new Promise<void>((resolve) => (this.markClosed = resolve));
   sessionId = 0;
 
-  private constructor(transport: TransportInfo = { type: 'internal', serializer: 'none', peer: 'internal' }) {
-    this.transport = transport;
-  }
-
   /** Joins `realm` with the given identity; resolves once WELCOME arrived. */
   static async join(
     attach: (peer: Peer, gate: AuthGate, options: AttachOptions) => SessionLink,
@@ -92,7 +85,8 @@ export class InternalSession implements Peer {
     identity: InternalIdentity,
     options: InternalJoinOptions = {},
   ): Promise<InternalSession> {
-    const session = new InternalSession(options.transport);
+    const session = new InternalSession();
+    if (options.transport) session.transport = options.transport;
     const { authmethod = 'trusted', authprovider = 'internal' } = identity;
     const gate: AuthGate = {
       hello: () => ({ kind: 'welcome', identity: { authid: identity.authid, authrole: identity.authrole, authmethod, authprovider } }),
