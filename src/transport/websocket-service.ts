@@ -5,10 +5,11 @@ import type { Codec } from '../codec/codec.js';
 import type { Counter } from '../metrics/registry.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import type { Logger } from '../router/log.js';
-import type { Peer, SessionLink } from '../router/peer.js';
+import type { Peer, SessionLink, TransportInfo } from '../router/peer.js';
 import { ConnectionSlots, PerKeyLogThrottle } from './connection-slots.js';
 import { decodeMessage } from './decode-message.js';
 import { chooseCodec, offeredSubprotocols } from './subprotocol.js';
+import { WAMP1_SUBPROTOCOL } from './wamp1/messages.js';
 import { WebSocketPeer } from './websocket-peer.js';
 
 export interface WebSocketServiceOptions {
@@ -37,6 +38,11 @@ export interface WebSocketServiceOptions {
    * stand in between. Default: the TCP peer.
    */
   clientAddress?: (request: IncomingMessage) => { address: string; label: string };
+  /**
+   * Serves connections that chose the WAMP v1 subprotocol "wamp" (only offered when set, and
+   * only to clients that offer no WAMP v2 subprotocol we serve).
+   */
+  wamp1Door?: (ws: WebSocket, transport: TransportInfo, log: Logger) => void;
 }
 
 /** Turns a new connection into a session: given by the node, which knows the router and the auth gate. */
@@ -75,7 +81,7 @@ export class WebSocketService {
       maxPayload: options.maxMessageSize,
       perMessageDeflate: options.compression,
       clientTracking: true,
-      handleProtocols: (offers) => chooseCodec(offers, options.codecs)?.subprotocol ?? false,
+      handleProtocols: (offers) => chooseCodec(offers, options.codecs)?.subprotocol ?? (this.speaksWamp1(offers) ? WAMP1_SUBPROTOCOL : false),
     });
     this.counters = {
       oversized: metrics.counter('junction_ws_oversized_messages_total', 'Connections closed (1009) for a message over max_message_size'),
@@ -100,9 +106,9 @@ export class WebSocketService {
       return refuseUpgrade(socket, 403, `Origin "${origin}" is not allowed on this endpoint.\n`);
     }
     const offers = offeredSubprotocols(request.headers['sec-websocket-protocol']);
-    if (!chooseCodec(offers, this.options.codecs)) {
+    if (!chooseCodec(offers, this.options.codecs) && !this.speaksWamp1(offers)) {
       this.counters.refusedHandshakes.inc({ reason: 'subprotocol' });
-      const supported = this.options.codecs.map((codec) => codec.subprotocol).join(', ');
+      const supported = [...this.options.codecs.map((codec) => codec.subprotocol), ...(this.options.wamp1Door ? [WAMP1_SUBPROTOCOL] : [])].join(', ');
       const offered = offers.length > 0 ? offers.join(', ') : 'none';
       return refuseUpgrade(socket, 400,
         `No supported WAMP subprotocol was offered (offered: ${offered}). This endpoint supports: ${supported}.\n`);
@@ -141,9 +147,19 @@ export class WebSocketService {
     refuseUpgrade(socket, 429, `Your address already holds ${this.options.maxPerAddress} WebSocket connections on this endpoint (max_per_address); close one first.\n`);
   }
 
+  private speaksWamp1(offers: Iterable<string>): boolean {
+    return this.options.wamp1Door !== undefined && [...offers].includes(WAMP1_SUBPROTOCOL);
+  }
+
   private connected(ws: WebSocket, request: IncomingMessage, peerLabel: string): void {
-    const codec = chooseCodec([ws.protocol], this.options.codecs)!;
     const log = this.log.child({ peer: peerLabel });
+    if (ws.protocol === WAMP1_SUBPROTOCOL && this.options.wamp1Door) {
+      const stopKeepalive = this.keepAlive(ws, log);
+      ws.on('close', stopKeepalive);
+      this.options.wamp1Door(ws, { type: 'wamp1', serializer: 'json', peer: peerLabel, extra: { path: request.url } }, log);
+      return;
+    }
+    const codec = chooseCodec([ws.protocol], this.options.codecs)!;
     const peer = new WebSocketPeer(ws, codec, { type: 'websocket', serializer: codec.name, peer: peerLabel, extra: { path: request.url } }, {
       maxBufferedBytes: this.options.maxBufferedBytes,
       log,
