@@ -220,9 +220,10 @@ async function startJunction(name, options) {
     await terminateChild(child, 10_000);
     removeConfig();
   };
-  const probe = () => {
-    sendTo(child, { type: 'probe' });
-    return expectMessage(child, 'probe', PROBE_TIMEOUT_MS);
+  // With `snapshot` (a file path), the router first writes a heap snapshot there: that takes longer.
+  const probe = (snapshot) => {
+    sendTo(child, { type: 'probe', snapshot });
+    return expectMessage(child, 'probe', snapshot ? 10 * PROBE_TIMEOUT_MS : PROBE_TIMEOUT_MS);
   };
   return { name, url, http, pid: child.pid, clients, stop, ...(options.probe ? { probe } : {}) };
 }
