@@ -9,7 +9,7 @@ import type { AuthGate, AuthOutcome, Identity, SessionFacts } from './hooks.js';
 import { InboundQueue, type QueuedMessage, type QueueMeter } from './limits/inbound-queue.js';
 import { queueOverflowMessage, type SessionLimits } from './limits/session-limits.js';
 import type { PublishRate } from './limits/publish-rate.js';
-import type { Logger } from './log.js';
+import { boundLogger, type Logger } from './log.js';
 import type { Peer, SessionLink } from './peer.js';
 import type { Realm } from './realm.js';
 
@@ -96,7 +96,7 @@ export class Session implements SessionLink {
      */
     private readonly afterGoodbye?: (pipelined: readonly QueuedMessage[]) => void,
   ) {
-    this.log = host.log.child({ peer: peer.transport.peer });
+    this.log = boundLogger(host.log, { peer: peer.transport.peer });
     this.origin = peer.transport.type === 'internal' ? 'internal' : 'client';
     this.queue = new InboundQueue(host.queueMeter);
     if (helloTimeoutMs > 0) {

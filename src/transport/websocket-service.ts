@@ -4,11 +4,12 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Codec } from '../codec/codec.js';
 import type { Counter } from '../metrics/registry.js';
 import { MetricsRegistry } from '../metrics/registry.js';
-import type { Logger } from '../router/log.js';
+import { boundLogger, type Logger } from '../router/log.js';
 import type { Peer, SessionLink } from '../router/peer.js';
 import { ConnectionSlots, PerKeyLogThrottle } from './connection-slots.js';
 import { chooseCodec, offeredSubprotocols } from './subprotocol.js';
-import { WebSocketPeer } from './websocket-peer.js';
+import { PingWheel, type Pingable } from './ping-wheel.js';
+import { WebSocketPeer, type WebSocketPeerOptions } from './websocket-peer.js';
 
 export interface WebSocketServiceOptions {
   /** The serializers offered, in our order (the client's order of preference decides among them). */
@@ -60,6 +61,13 @@ export class WebSocketService {
   private readonly origins: RegExp[] | undefined;
   private readonly slots: ConnectionSlots;
   private readonly capWarnings = new PerKeyLogThrottle(CAP_WARNING_INTERVAL_MS);
+  /** Every open connection, by its ws (the shared listeners find theirs here). */
+  private readonly connections = new Map<WebSocket, Connection>();
+  private readonly listeners: ReturnType<typeof connectionListeners>;
+  private readonly shared: ServiceShared;
+  private readonly peerOptions: Omit<WebSocketPeerOptions, 'log'>;
+  /** Keepalive of every connection; none when auto_ping_interval is 0. */
+  private readonly wheel: PingWheel | undefined;
 
   constructor(
     private readonly attach: AttachPeer,
@@ -71,7 +79,7 @@ export class WebSocketService {
       noServer: true,
       maxPayload: options.maxMessageSize,
       perMessageDeflate: options.compression,
-      clientTracking: true,
+      clientTracking: false,
       handleProtocols: (offers) => chooseCodec(offers, options.codecs)?.subprotocol ?? false,
     });
     this.counters = {
@@ -84,6 +92,11 @@ export class WebSocketService {
         'Upgrades refused, by reason (subprotocol, origin, too_many_from_address)'),
     };
     this.slots = new ConnectionSlots({ total: 0, perKey: options.maxPerAddress });
+    this.shared = { counters: this.counters, maxMessageSize: options.maxMessageSize, pingTimeoutMs: options.autoPingTimeout };
+    this.peerOptions = { maxBufferedBytes: options.maxBufferedBytes, onSlowConsumer: () => this.counters.slowConsumers.inc() };
+    // Pings after each quiet interval; a peer that does not answer within the timeout is dropped.
+    this.wheel = options.autoPingInterval > 0 ? new PingWheel({ intervalMs: options.autoPingInterval, timeoutMs: options.autoPingTimeout }) : undefined;
+    this.listeners = connectionListeners(this.connections, this.wheel);
     this.origins = options.allowedOrigins.includes('*') ? undefined : options.allowedOrigins.map(globToRegExp);
   }
 
@@ -107,22 +120,24 @@ export class WebSocketService {
     const client = this.clientOf(request);
     const slot = this.slots.acquire(client.address);
     if (typeof slot === 'string') return this.refuseAtCap(socket, client.address);
-    // Held from here until the socket closes, however the upgrade and the connection end.
-    socket.once('close', () => slot.release());
+    // Held from here until the socket closes, however the upgrade and the connection end
+    // (release is idempotent; a closure here would keep the request and its headers alive).
+    socket.on('close', slot.release);
     this.server.handleUpgrade(request, socket, head, (ws) => this.connected(ws, request, client.label));
   }
 
   /** Drops every connection at once (after the router said GOODBYE). */
   closeAll(): void {
-    for (const client of this.server.clients) client.close(1001, 'router shutting down');
+    this.wheel?.stop();
+    for (const client of this.connections.keys()) client.close(1001, 'router shutting down');
     const stragglers = setTimeout(() => {
-      for (const client of this.server.clients) client.terminate();
+      for (const client of this.connections.keys()) client.terminate();
     }, 500);
     stragglers.unref();
   }
 
   get connectionCount(): number {
-    return this.server.clients.size;
+    return this.connections.size;
   }
 
   private clientOf(request: IncomingMessage): { address: string; label: string } {
@@ -140,68 +155,108 @@ export class WebSocketService {
 
   private connected(ws: WebSocket, request: IncomingMessage, peerLabel: string): void {
     const codec = chooseCodec([ws.protocol], this.options.codecs)!;
-    const log = this.log.child({ peer: peerLabel });
+    const log = boundLogger(this.log, { peer: peerLabel });
     const peer = new WebSocketPeer(ws, codec, { type: 'websocket', serializer: codec.name, peer: peerLabel, extra: { path: request.url } }, {
-      maxBufferedBytes: this.options.maxBufferedBytes,
+      ...this.peerOptions,
       log,
-      onSlowConsumer: () => this.counters.slowConsumers.inc(),
     });
-    const link = this.attach(peer);
-    const stopKeepalive = this.keepAlive(ws, log);
+    const connection = new Connection(ws, codec, this.attach(peer), log, this.shared);
+    this.connections.set(ws, connection);
+    ws.on('message', this.listeners.message);
+    ws.on('error', this.listeners.error);
+    ws.on('close', this.listeners.close);
+    if (this.wheel) {
+      ws.on('pong', this.listeners.pong);
+      this.wheel.add(connection);
+    }
+  }
+}
 
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      let decoded: unknown;
-      try {
-        if (codec.binary && !isBinary) throw new Error(`${codec.subprotocol} needs binary frames, got a text frame`);
-        decoded = codec.decode(codec.binary ? data : data.toString('utf8'));
-      } catch (error) {
-        link.receiveGarbage(`could not decode the message as ${codec.name}: ${(error as Error).message}`);
-        return;
-      }
-      link.receive(decoded, data.length);
-    });
-    ws.on('error', (error: Error & { code?: string }) => {
-      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
-        this.counters.oversized.inc();
-        log.warn({ limitBytes: this.options.maxMessageSize }, 'message larger than max_message_size; connection closed (1009)');
-      } else if (error.code === 'WS_ERR_TOO_MANY_BUFFERED_PARTS') {
-        // ws has already sent its close (1008, no reason): it gives us no way to add one.
-        this.counters.tooFragmented.inc();
-        log.warn({ err: error.message }, 'message in too many fragments (ws caps them at 16384); connection closed (1008)');
-      } else {
-        log.warn({ code: error.code, err: error.message }, 'WebSocket error; connection closed');
-      }
-    });
-    ws.on('close', () => {
-      stopKeepalive();
-      link.detach();
-    });
+/** What every connection of one service shares: counted, logged and limited the same way. */
+interface ServiceShared {
+  readonly counters: TransportCounters;
+  readonly maxMessageSize: number;
+  readonly pingTimeoutMs: number;
+}
+
+/**
+ * One open WebSocket connection, as the service's listeners (shared by all connections, so none
+ * is a closure per connection) and the ping wheel see it.
+ */
+class Connection implements Pingable {
+  keepaliveSince = 0;
+  keepalivePinged = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly codec: Codec,
+    readonly link: SessionLink,
+    private readonly log: Logger,
+    private readonly shared: ServiceShared,
+  ) {}
+
+  received(data: Buffer, isBinary: boolean): void {
+    const codec = this.codec;
+    let decoded: unknown;
+    try {
+      if (codec.binary && !isBinary) throw new Error(`${codec.subprotocol} needs binary frames, got a text frame`);
+      decoded = codec.decode(codec.binary ? data : data.toString('utf8'));
+    } catch (error) {
+      this.link.receiveGarbage(`could not decode the message as ${codec.name}: ${(error as Error).message}`);
+      return;
+    }
+    this.link.receive(decoded, data.length);
   }
 
-  /** Pings after each quiet interval; a peer that does not answer within the timeout is dropped. */
-  private keepAlive(ws: WebSocket, log: Logger): () => void {
-    const { autoPingInterval: interval, autoPingTimeout: timeout } = this.options;
-    if (interval <= 0) return () => {};
-    let timer: ReturnType<typeof setTimeout>;
-    const schedulePing = (): void => {
-      timer = setTimeout(() => {
-        ws.ping();
-        timer = setTimeout(() => {
-          this.counters.deadPeers.inc();
-          log.warn({ timeoutMs: timeout }, 'no pong within auto_ping_timeout; dropping the connection');
-          ws.terminate();
-        }, timeout);
-        timer.unref();
-      }, interval);
-      timer.unref();
-    };
-    ws.on('pong', () => {
-      clearTimeout(timer);
-      schedulePing();
-    });
-    schedulePing();
-    return () => clearTimeout(timer);
+  failed(error: Error & { code?: string }): void {
+    const { counters } = this.shared;
+    if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+      counters.oversized.inc();
+      this.log.warn({ limitBytes: this.shared.maxMessageSize }, 'message larger than max_message_size; connection closed (1009)');
+    } else if (error.code === 'WS_ERR_TOO_MANY_BUFFERED_PARTS') {
+      // ws has already sent its close (1008, no reason): it gives us no way to add one.
+      counters.tooFragmented.inc();
+      this.log.warn({ err: error.message }, 'message in too many fragments (ws caps them at 16384); connection closed (1008)');
+    } else {
+      this.log.warn({ code: error.code, err: error.message }, 'WebSocket error; connection closed');
+    }
   }
+
+  ping(): void {
+    this.ws.ping();
+  }
+
+  unresponsive(): void {
+    this.shared.counters.deadPeers.inc();
+    this.log.warn({ timeoutMs: this.shared.pingTimeoutMs }, 'no pong within auto_ping_timeout; dropping the connection');
+    this.ws.terminate();
+  }
+}
+
+/**
+ * The listeners every connection of a service shares: ws calls them with the connection's
+ * WebSocket as `this`, and they find its Connection in the service's map.
+ */
+function connectionListeners(connections: Map<WebSocket, Connection>, wheel: PingWheel | undefined) {
+  return {
+    message(this: WebSocket, data: Buffer, isBinary: boolean): void {
+      connections.get(this)?.received(data, isBinary);
+    },
+    error(this: WebSocket, error: Error & { code?: string }): void {
+      connections.get(this)?.failed(error);
+    },
+    pong(this: WebSocket): void {
+      const connection = connections.get(this);
+      if (connection) wheel?.heard(connection);
+    },
+    close(this: WebSocket): void {
+      const connection = connections.get(this);
+      if (!connection) return;
+      connections.delete(this);
+      wheel?.delete(connection);
+      connection.link.detach();
+    },
+  };
 }
 
 function socketLabel(request: IncomingMessage): string {
