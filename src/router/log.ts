@@ -21,7 +21,9 @@ export const silentLogger: Logger = {
 /**
  * A child logger that costs one small object until it writes: each line merges the bindings into
  * its fields and goes to the parent. pino's own child builds its bindings string, serializers and
- * symbols at once (about 0.5 KiB); a session or connection needs one and rarely logs.
+ * symbols at once (about 0.5 KiB); a session or connection needs one and rarely logs. A child of
+ * it chains to it rather than copying the bindings: an object spread gets a hidden class of its
+ * own, another 200 bytes per session.
  */
 export function boundLogger(parent: Logger, bindings: object): Logger {
   return new BoundLogger(parent, bindings);
@@ -47,6 +49,6 @@ class BoundLogger implements Logger {
   }
 
   child(bindings: object): Logger {
-    return new BoundLogger(this.parent, { ...this.bindings, ...bindings });
+    return new BoundLogger(this, bindings);
   }
 }

@@ -9,7 +9,7 @@ import type { Peer, SessionLink } from '../router/peer.js';
 import { ConnectionSlots, PerKeyLogThrottle } from './connection-slots.js';
 import { chooseCodec, offeredSubprotocols } from './subprotocol.js';
 import { PingWheel, type Pingable } from './ping-wheel.js';
-import { WebSocketPeer, type WebSocketPeerOptions } from './websocket-peer.js';
+import { WebSocketPeer } from './websocket-peer.js';
 
 export interface WebSocketServiceOptions {
   /** The serializers offered, in our order (the client's order of preference decides among them). */
@@ -65,7 +65,7 @@ export class WebSocketService {
   private readonly connections = new Map<WebSocket, Connection>();
   private readonly listeners: ReturnType<typeof connectionListeners>;
   private readonly shared: ServiceShared;
-  private readonly peerOptions: Omit<WebSocketPeerOptions, 'log'>;
+  private readonly countSlowConsumer = (): void => this.counters.slowConsumers.inc();
   /** Keepalive of every connection; none when auto_ping_interval is 0. */
   private readonly wheel: PingWheel | undefined;
 
@@ -93,7 +93,6 @@ export class WebSocketService {
     };
     this.slots = new ConnectionSlots({ total: 0, perKey: options.maxPerAddress });
     this.shared = { counters: this.counters, maxMessageSize: options.maxMessageSize, pingTimeoutMs: options.autoPingTimeout };
-    this.peerOptions = { maxBufferedBytes: options.maxBufferedBytes, onSlowConsumer: () => this.counters.slowConsumers.inc() };
     // Pings after each quiet interval; a peer that does not answer within the timeout is dropped.
     this.wheel = options.autoPingInterval > 0 ? new PingWheel({ intervalMs: options.autoPingInterval, timeoutMs: options.autoPingTimeout }) : undefined;
     this.listeners = connectionListeners(this.connections, this.wheel);
@@ -156,8 +155,10 @@ export class WebSocketService {
   private connected(ws: WebSocket, request: IncomingMessage, peerLabel: string): void {
     const codec = chooseCodec([ws.protocol], this.options.codecs)!;
     const log = boundLogger(this.log, { peer: peerLabel });
+    // A literal, not a spread of shared options: a spread object gets a hidden class of its own.
     const peer = new WebSocketPeer(ws, codec, { type: 'websocket', serializer: codec.name, peer: peerLabel, extra: { path: request.url } }, {
-      ...this.peerOptions,
+      maxBufferedBytes: this.options.maxBufferedBytes,
+      onSlowConsumer: this.countSlowConsumer,
       log,
     });
     const connection = new Connection(ws, codec, this.attach(peer), log, this.shared);
