@@ -74,7 +74,14 @@ export class Session implements SessionLink {
   get requestIds(): IdSequence {
     return (this.ids ??= new IdSequence());
   }
-  log: Logger;
+  /**
+   * Bound when something is logged, not kept: a logger per session costs about 150 bytes, and a
+   * session rarely logs. Its fields: the peer, and once joined the session ID and realm.
+   */
+  get log(): Logger {
+    const peer = this.peer.transport.peer;
+    return this.facts ? boundLogger(this.host.log, { peer, session: this.id, realm: this.realmName }) : boundLogger(this.host.log, { peer });
+  }
   /** Who this session is, as authorizers and the meta API see it; set at WELCOME. */
   facts: SessionFacts | undefined;
   /** A later session of a connection whose client said GOODBYE (a session series): without a new HELLO, the connection just closes. */
@@ -104,7 +111,6 @@ export class Session implements SessionLink {
      */
     private readonly afterGoodbye?: (pipelined: readonly QueuedMessage[]) => void,
   ) {
-    this.log = boundLogger(host.log, { peer: peer.transport.peer });
     this.origin = peer.transport.type === 'internal' ? 'internal' : 'client';
     if (helloTimeoutMs > 0) {
       this.helloTimer = setTimeout(() => this.helloTimedOut(), helloTimeoutMs);
@@ -339,7 +345,6 @@ export class Session implements SessionLink {
       session: this.id, realm: realmName, authid: identity.authid, authrole: identity.authrole,
       authmethod: identity.authmethod, authprovider: identity.authprovider, authextra: identity.authextra,
     };
-    this.log = this.log.child({ session: this.id, realm: realmName });
     const details: Dict = {
       realm: realmName,
       authid: this.authid,

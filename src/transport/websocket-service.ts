@@ -6,7 +6,7 @@ import type { Counter } from '../metrics/registry.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import { boundLogger, type Logger } from '../router/log.js';
 import type { Peer, SessionLink } from '../router/peer.js';
-import { ConnectionSlots, PerKeyLogThrottle } from './connection-slots.js';
+import { ConnectionSlots, PerKeyLogThrottle, type Slot } from './connection-slots.js';
 import { chooseCodec, offeredSubprotocols } from './subprotocol.js';
 import { PingWheel, type Pingable } from './ping-wheel.js';
 import { WebSocketPeer } from './websocket-peer.js';
@@ -66,6 +66,10 @@ export class WebSocketService {
   private readonly listeners: ReturnType<typeof connectionListeners>;
   private readonly shared: ServiceShared;
   private readonly countSlowConsumer = (): void => this.counters.slowConsumers.inc();
+  /** The connection slot each socket holds until it closes. */
+  private readonly slotOfSocket = new Map<Duplex, Slot>();
+  /** The socket's 'close' listener (called with the socket as `this`), shared by every socket. */
+  private readonly releaseSlot = slotReleaser(this.slotOfSocket);
   /** Keepalive of every connection; none when auto_ping_interval is 0. */
   private readonly wheel: PingWheel | undefined;
 
@@ -119,9 +123,10 @@ export class WebSocketService {
     const client = this.clientOf(request);
     const slot = this.slots.acquire(client.address);
     if (typeof slot === 'string') return this.refuseAtCap(socket, client.address);
-    // Held from here until the socket closes, however the upgrade and the connection end
-    // (release is idempotent; a closure here would keep the request and its headers alive).
-    socket.on('close', slot.release);
+    // Held from here until the socket closes, however the upgrade and the connection end (one
+    // shared listener: a closure here would also keep the request and its headers alive).
+    this.slotOfSocket.set(socket, slot);
+    socket.on('close', this.releaseSlot);
     this.server.handleUpgrade(request, socket, head, (ws) => this.connected(ws, request, client.label));
   }
 
@@ -232,6 +237,13 @@ class Connection implements Pingable {
     this.log.warn({ timeoutMs: this.shared.pingTimeoutMs }, 'no pong within auto_ping_timeout; dropping the connection');
     this.ws.terminate();
   }
+}
+
+function slotReleaser(slotOfSocket: Map<Duplex, Slot>): (this: Duplex) => void {
+  return function releaseSlot(this: Duplex): void {
+    slotOfSocket.get(this)?.release();
+    slotOfSocket.delete(this);
+  };
 }
 
 /**
