@@ -77,9 +77,9 @@ function rssFromProc(pid) {
 
 /** Junction (probe): RSS and heap after a full GC. The relay: RSS from /proc, no heap figure. */
 async function memoryOf(server, snapshot) {
-  if (!server.probe) return { rss: rssFromProc(server.pid), heapUsed: null, external: null };
-  const { rss, heapUsed, external } = await server.probe(snapshot);
-  return { rss, heapUsed, external };
+  if (!server.probe) return { rss: rssFromProc(server.pid), heapUsed: null, external: null, newSpace: null };
+  const { rss, heapUsed, external, newSpace } = await server.probe(snapshot);
+  return { rss, heapUsed, external, newSpace };
 }
 
 const SETUP_MS_PER_SESSION = 20;
@@ -135,6 +135,7 @@ async function measure(system, count, options) {
       rssJoinedMiB: joined.rss / 2 ** 20,
       rssIdleMiB: idle.rss / 2 ** 20,
       rssPerSessionKiB: per(joined.rss, empty.rss) / 1024,
+      newSpaceGrowthMiB: joined.newSpace === null ? null : (joined.newSpace - empty.newSpace) / 2 ** 20,
       rssPerSessionAfterIdleKiB: per(idle.rss, empty.rss) / 1024,
       heapPerSessionKiB: per(joined.heapUsed, empty.heapUsed) === null ? null : per(joined.heapUsed, empty.heapUsed) / 1024,
       externalPerSessionKiB: per(joined.external, empty.external) === null ? null : per(joined.external, empty.external) / 1024,
@@ -151,11 +152,11 @@ function fixed(value, digits) {
 }
 
 function formatResults(results) {
-  const header = ['system', 'sessions', 'open after', 'join s', 'RSS MiB', 'KiB/session', 'after idle', 'heap KiB/session', 'external KiB/session', 'idle CPU ms/s'];
+  const header = ['system', 'sessions', 'open after', 'join s', 'RSS MiB', 'KiB/session', 'after idle', 'heap KiB/session', 'external KiB/session', 'young gen +MiB', 'idle CPU ms/s'];
   const rows = results.map((r) => (r.error
     ? [r.system, String(r.sessions), `failed: ${r.error}`]
     : [r.system, String(r.sessions), String(r.open), fixed(r.joinSeconds, 1), fixed(r.rssJoinedMiB, 1), fixed(r.rssPerSessionKiB, 2),
-      fixed(r.rssPerSessionAfterIdleKiB, 2), fixed(r.heapPerSessionKiB, 2), fixed(r.externalPerSessionKiB, 2), fixed(r.idleCpuMsPerSecond, 2)]));
+      fixed(r.rssPerSessionAfterIdleKiB, 2), fixed(r.heapPerSessionKiB, 2), fixed(r.externalPerSessionKiB, 2), fixed(r.newSpaceGrowthMiB, 1), fixed(r.idleCpuMsPerSecond, 2)]));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells) => cells.map((cell, i) => (i < 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');

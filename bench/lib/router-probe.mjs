@@ -7,7 +7,7 @@
  * message it first writes a V8 heap snapshot there (bench/idle.mjs --heap-snapshot).
  */
 
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 
 if (process.send) {
   process.on('message', (message) => {
@@ -24,6 +24,9 @@ if (process.send) {
       heapUsed: memory.heapUsed,
       heapTotal: memory.heapTotal,
       external: memory.external,
+      // The young generation grows (to 16 MiB or more) under a burst of allocation, such as
+      // thousands of handshakes, and stays committed: RSS that is not per session.
+      newSpace: getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? null,
       handles: Object.values(resources).reduce((sum, count) => sum + count, 0),
       resources,
       collected: typeof globalThis.gc === 'function',
