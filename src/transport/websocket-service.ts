@@ -7,6 +7,7 @@ import { MetricsRegistry } from '../metrics/registry.js';
 import { boundLogger, type Logger } from '../router/log.js';
 import type { Peer, SessionLink } from '../router/peer.js';
 import { ConnectionSlots, PerKeyLogThrottle, type Slot } from './connection-slots.js';
+import { decodeMessage } from './decode-message.js';
 import { chooseCodec, offeredSubprotocols } from './subprotocol.js';
 import { PingWheel, type Pingable } from './ping-wheel.js';
 import { WebSocketPeer } from './websocket-peer.js';
@@ -22,6 +23,8 @@ export interface WebSocketServiceOptions {
   autoPingTimeout: number;
   /** Slow-consumer limit: bytes waiting to be written to one connection. */
   maxBufferedBytes: number;
+  /** Messages nesting lists and dicts deeper than this abort their session (default DEFAULT_MAX_NESTING_DEPTH). */
+  maxNestingDepth?: number;
   /** Allowed Origin header values; "*" patterns allowed; ['*'] allows all. */
   allowedOrigins: readonly string[];
   /** Accept the literal origin "null" (sandboxed pages, file://) even when allowedOrigins is narrower. */
@@ -96,7 +99,9 @@ export class WebSocketService {
         'Upgrades refused, by reason (subprotocol, origin, too_many_from_address)'),
     };
     this.slots = new ConnectionSlots({ total: 0, perKey: options.maxPerAddress });
-    this.shared = { counters: this.counters, maxMessageSize: options.maxMessageSize, pingTimeoutMs: options.autoPingTimeout };
+    this.shared = {
+      counters: this.counters, maxMessageSize: options.maxMessageSize, maxNestingDepth: options.maxNestingDepth, pingTimeoutMs: options.autoPingTimeout,
+    };
     // Pings after each quiet interval; a peer that does not answer within the timeout is dropped.
     this.wheel = options.autoPingInterval > 0 ? new PingWheel({ intervalMs: options.autoPingInterval, timeoutMs: options.autoPingTimeout }) : undefined;
     this.listeners = connectionListeners(this.connections, this.wheel);
@@ -182,6 +187,7 @@ export class WebSocketService {
 interface ServiceShared {
   readonly counters: TransportCounters;
   readonly maxMessageSize: number;
+  readonly maxNestingDepth: number | undefined;
   readonly pingTimeoutMs: number;
 }
 
@@ -203,15 +209,13 @@ class Connection implements Pingable {
 
   received(data: Buffer, isBinary: boolean): void {
     const codec = this.codec;
-    let decoded: unknown;
-    try {
-      if (codec.binary && !isBinary) throw new Error(`${codec.subprotocol} needs binary frames, got a text frame`);
-      decoded = codec.decode(codec.binary ? data : data.toString('utf8'));
-    } catch (error) {
-      this.link.receiveGarbage(`could not decode the message as ${codec.name}: ${(error as Error).message}`);
+    if (codec.binary && !isBinary) {
+      this.link.receiveGarbage(`could not decode the message as ${codec.name}: ${codec.subprotocol} needs binary frames, got a text frame`);
       return;
     }
-    this.link.receive(decoded, data.length);
+    const decoded = decodeMessage(codec, codec.binary ? data : data.toString('utf8'), this.shared.maxNestingDepth);
+    if (decoded.ok) this.link.receive(decoded.message, data.length);
+    else this.link.receiveGarbage(decoded.reason);
   }
 
   failed(error: Error & { code?: string }): void {
