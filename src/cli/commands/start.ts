@@ -131,7 +131,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   // The parent of --workers (or the only process) says these once; its workers do not repeat them.
   if (!worker) {
     if (args.source.kind === 'embedded') {
-      log.warn({}, 'running the embedded development default: anonymous sessions may do everything on realm "realm1"; use --config for production');
+      log.warn({}, 'running the embedded development default: anonymous sessions may do everything on realm "realm1", and the console at /console is open without a password; use --config for production');
     }
     for (const notice of config.notices) log.info({}, notice);
     if (args.workers > 1) return runWorkers({ count: args.workers, log });
