@@ -179,7 +179,7 @@ describe('universal transports', () => {
     ];
     assert.deepEqual(problemsOf(configDocument({ transports })), [
       'workers[0].transports[1].rawsocket.endpoint: unknown key "endpoint"',
-      'workers[0].transports[1].mqtt: not supported by Junction yet: MQTT (the mqtt part of a universal transport)',
+      'workers[0].transports[1].mqtt: not supported by Junction: MQTT (the mqtt part of a universal transport)',
       'workers[0].transports[0]: a universal transport serves nothing: add a "rawsocket", "websocket" or "web" part',
       'workers[0].transports[1].web.paths.info: paths "/info/" and "info" are the same URL path /info',
     ]);
