@@ -104,12 +104,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   try {
     node = await startNode(config, { log, dataDir: args.dataDir });
   } catch (error) {
-    const err = error as NodeJS.ErrnoException & { address?: string; port?: number };
-    const reason = err.code === 'EADDRINUSE' ? `port ${err.port} on ${err.address} is already in use`
-      : err.code === 'EACCES' ? `no permission to listen on port ${err.port} of ${err.address}`
-      : err.code === 'EADDRNOTAVAIL' ? `address ${err.address} is not available on this machine`
-      : err.message;
-    log.error({ code: err.code }, `cannot start: ${reason}`);
+    const reason = (error as Error).message;
+    log.error({ code: (error as NodeJS.ErrnoException).code }, `cannot start: ${reason}`);
     io.stderr(`junction start: cannot start: ${reason}\n`);
     return 1;
   }
