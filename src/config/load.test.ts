@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ConfigError } from './problems.js';
 import { parseConfig, parseConfigText } from './load.js';
 import type { JunctionConfig } from './model.js';
-import { websocketAt, websocketDefaults } from './test-support.js';
+import { plain, websocketAt, websocketDefaults } from './test-support.js';
 import { defaultRealmLimits } from './schema-router.js';
 
 /** The problem lines a config text produces (fails the test when it loads). */
@@ -96,7 +96,7 @@ describe('parseConfigText', () => {
     assert.equal(listener.kind, 'web');
     assert.deepEqual(listener.endpoint, { port: 8080, interface: '0.0.0.0' });
     assert.deepEqual(Object.keys(listener.paths), ['/ws']);
-    assert.deepEqual(listener.paths['/ws'], websocketDefaults);
+    assert.deepEqual(plain(listener.paths['/ws']), websocketDefaults());
     assert.deepEqual(config.components, []);
     assert.deepEqual(config.notices, []);
   });
