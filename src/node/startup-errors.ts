@@ -5,6 +5,7 @@
 
 import { createServer } from 'node:net';
 import type { ListenerConfig } from '../config/model.js';
+import { listenFailure } from './listeners.js';
 
 export type StartupErrorCode = 'port_in_use' | 'port_not_permitted' | 'address_not_available';
 
@@ -18,23 +19,24 @@ export class StartupError extends Error {
   }
 }
 
+const changePort = (transport: string): string =>
+  `choose another port with --port (first transport) or ${transport}'s endpoint.port in the config`;
+
+/** By the bind error's errno code: `what` says what failed ("port 8080 on 127.0.0.1 is already in use"), `transport` which one. */
+const bindFailures: Record<string, (what: string, transport: string) => StartupError> = {
+  EADDRINUSE: (what, transport) =>
+    new StartupError('port_in_use', `${what} (${transport}): stop the program using it, or ${changePort(transport)}`),
+  EACCES: (what, transport) =>
+    new StartupError('port_not_permitted', `${what} (${transport}): ports below 1024 need privileges; ${changePort(transport)}`),
+  EADDRNOTAVAIL: (what, transport) =>
+    new StartupError('address_not_available', `${what} (${transport}): choose another address with --host (first transport) or ${transport}'s endpoint.interface in the config`),
+};
+
 /** A failed bind of `listener`'s TCP port as a StartupError naming the transport and the settings that change it; any other error as it is. */
 export function bindFailure(error: unknown, listener: ListenerConfig): unknown {
-  const { endpoint } = listener;
-  if (endpoint.type === 'unix') return error;
-  const host = endpoint.interface;
-  const transport = `transport "${listener.id}"`;
-  const changePort = `choose another port with --port (first transport) or ${transport}'s endpoint.port in the config`;
-  switch ((error as NodeJS.ErrnoException).code) {
-    case 'EADDRINUSE':
-      return new StartupError('port_in_use', `port ${endpoint.port} on ${host} is already in use (${transport}): stop the program using it, or ${changePort}`);
-    case 'EACCES':
-      return new StartupError('port_not_permitted', `no permission to listen on port ${endpoint.port} of ${host} (${transport}): ports below 1024 need privileges; ${changePort}`);
-    case 'EADDRNOTAVAIL':
-      return new StartupError('address_not_available', `address ${host} is not available on this machine (${transport}): choose another with --host (first transport) or ${transport}'s endpoint.interface in the config`);
-    default:
-      return error;
-  }
+  const failure = bindFailures[(error as NodeJS.ErrnoException).code ?? ''];
+  if (failure === undefined || listener.endpoint.type === 'unix') return error;
+  return failure(listenFailure(error), `transport "${listener.id}"`);
 }
 
 /**

@@ -193,8 +193,11 @@ export class Session implements SessionLink {
     this.peer.close();
   }
 
-  /** Router-initiated GOODBYE (shutdown, kill): the session closes when the client answers or its transport goes. */
-  goodbye(reason: string, message?: string): void {
+  /**
+   * Router-initiated GOODBYE (shutdown, kill, a reload): the session closes when the client answers
+   * or its transport goes. With `answerWithinMs`, a client that has not answered by then is disconnected.
+   */
+  goodbye(reason: string, message?: string, answerWithinMs?: number): void {
     if (this.state !== 'established') {
       this.abort(reason, message ?? 'the router closed the session');
       return;
@@ -202,6 +205,13 @@ export class Session implements SessionLink {
     // The state changes first: an in-process peer may answer before send() returns.
     this.state = 'shutting_down';
     this.send({ type: MessageType.GOODBYE, details: message === undefined ? {} : { message }, reason });
+    if (answerWithinMs === undefined) return;
+    setTimeout(() => {
+      if (this.state === 'closed') return;
+      this.log.warn({ session: this.id, waitedMs: answerWithinMs }, 'GOODBYE not answered in time; disconnecting');
+      this.close('GOODBYE not answered');
+      this.peer.close();
+    }, answerWithinMs).unref?.();
   }
 
   // ---- processing ----

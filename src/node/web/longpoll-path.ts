@@ -29,6 +29,8 @@ export const longpollPath: PathServiceFactory<LongPollService> = (service, conte
   );
   return {
     servesBelow: true,
+    openSessions: () => server.transportCount,
+    holds: (subpath) => server.holds(subpath),
     request: (request, response, subpath) => server.handle(request, response, subpath),
     close: () => server.closeAll(),
   };

@@ -17,6 +17,7 @@ export const websocketPath: PathServiceFactory<WebSocketPathConfig> = (service, 
   );
   return {
     upgrade: (request, socket, head) => ws.handleUpgrade(request, socket, head),
+    openSessions: () => ws.connectionCount,
     close: () => ws.closeAll(),
   };
 };

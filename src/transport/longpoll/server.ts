@@ -116,6 +116,12 @@ export class LongPollServer {
     return this.transports.size;
   }
 
+  /** Whether a request to `subpath` is for one of this server's open transports ("/<id>/send"...). */
+  holds(subpath: string): boolean {
+    const target = route(subpath);
+    return target.kind === 'transport' && this.transports.has(target.id);
+  }
+
   /** Handles a request for this endpoint; `subpath` is what follows the base path ("/open", "/<id>/send"). */
   handle(request: IncomingMessage, response: ServerResponse, subpath: string): void {
     setStandardHeaders(request, response);
