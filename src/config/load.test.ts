@@ -218,7 +218,7 @@ describe('problems', () => {
       { type: 'websocket', endpoint: { type: 'tcp', port: 9003 }, auth: { ticket: { type: 'function', create: 'x.y' } } },
     ];
     assert.deepEqual(problemsOfValue({ workers: [router({ transports }), { type: 'guest', executable: 'node' }] }), [
-      'test: workers[0].transports[0].type: not supported by Junction: "mqtt" transports (supported: websocket, web, rawsocket, universal)',
+      'test: workers[0].transports[0].type: not supported by Junction: "mqtt" transports (supported: websocket, web, rawsocket, universal, pusher)',
       'test: workers[0].transports[1].cookie: not supported by Junction: cookie tracking',
       'test: workers[0].transports[2].serializers: names no serializer Junction speaks; add one of json, msgpack, cbor',
       'test: workers[0].transports[3].auth.ticket.type: not supported by Junction: ticket authentication of type "function" (a Python callable) (use type "dynamic" with a WAMP procedure)',

@@ -150,7 +150,7 @@ export interface PermissionConfig {
 export interface ListenerConfig {
   /** The transport's `id` from the file, or `transport<index>`. */
   id: string;
-  kind: 'websocket' | 'web' | 'rawsocket' | 'universal';
+  kind: 'websocket' | 'web' | 'rawsocket' | 'universal' | 'pusher';
   endpoint: EndpointConfig;
   /**
    * URL path -> service. Keys are normalized to "/" or "/a/b" (no trailing slash); nested `path`
@@ -160,6 +160,8 @@ export interface ListenerConfig {
   paths: Record<string, PathService>;
   /** RawSocket settings: always for `rawsocket` and `universal` listeners, never for the others. */
   rawsocket?: RawSocketService;
+  /** Pusher apps and limits: always for `pusher` listeners (which have no path table), never for the others. */
+  pusher?: PusherServiceConfig;
   /**
    * Proxies whose X-Forwarded-For header is believed (Junction extension `trusted_proxies` on a
    * web/websocket transport's `options`): IPv4/IPv6 addresses or CIDR ranges. Empty: the TCP peer
@@ -574,3 +576,43 @@ export interface ProcessComponentConfig extends BridgeComponentBase {
   /** Largest stdout kept, bytes; more fails the call. */
   maxOutputBytes: number;
 }
+
+/** Junction's `pusher` transport: the Pusher Channels protocol and HTTP API (docs/pusher.md). */
+export interface PusherServiceConfig {
+  apps: PusherAppConfig[];
+  /** Seconds of client silence before the server pings it (told to clients in connection_established). */
+  activityTimeoutS: number;
+  /** Ms to wait for the answer to that ping before closing with 4201. */
+  pongTimeoutMs: number;
+  /** Bytes of an event's data (client events and HTTP API events). */
+  maxEventSize: number;
+  /** Bytes of one WebSocket message; a larger one closes the connection with 1009. */
+  maxMessageSize: number;
+  maxChannelsPerConnection: number;
+  /** Client events per second per connection (and the burst allowed). */
+  clientEventsPerSecond: number;
+  /** Connections at once, per transport and per client address (0: no limit per address). */
+  maxConnections: number;
+  maxPerAddress: number;
+  /** Bytes waiting to be written to one connection before it is closed as a slow consumer. */
+  maxBufferedBytes: number;
+}
+
+export interface PusherAppConfig {
+  /** The app id of the HTTP API's paths (/apps/{id}/...). */
+  id: string;
+  /** The key clients connect with (/app/{key}). */
+  key: string;
+  /** Signs subscriptions, sign-ins, API requests and webhooks. Never logged. */
+  secret: string;
+  /** The realm every connection joins, as `role` (not trusted). */
+  realm: string;
+  role: string;
+  /** client-* events on private and presence channels. */
+  clientEvents: boolean;
+  /** Channel C is topic topicPrefix + C. */
+  topicPrefix: string;
+  webhooks: { url: string; events: PusherWebhookEventName[] }[];
+}
+
+export type PusherWebhookEventName = 'channel_occupied' | 'channel_vacated' | 'member_added' | 'member_removed' | 'client_event';

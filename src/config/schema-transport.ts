@@ -9,6 +9,7 @@ import { endpointSchema } from './schema-endpoint.js';
 import { itemId, notSupportedMessage, typeError, unsupported } from './schema-parts.js';
 import { oneMessageSize, rawSocketPart, rawSocketShape } from './schema-rawsocket.js';
 import { pathKey, pathTable, webOptions } from './schema-web-services.js';
+import { pusherTransport } from './schema-pusher.js';
 import { websocketTransportShape } from './schema-websocket.js';
 
 export { serializerNames } from './schema-websocket.js';
@@ -69,9 +70,9 @@ export const universalTransport = z
 
 const otherCrossbarTransports = new Set(['mqtt', 'flashpolicy', 'websocket.testee', 'stream.testee']);
 
-const transportTypes = ['websocket', 'web', 'rawsocket', 'universal'];
+const transportTypes = ['websocket', 'web', 'rawsocket', 'universal', 'pusher'];
 
-export const transportSchema = z.discriminatedUnion('type', [websocketTransport, webTransport, rawsocketTransport, universalTransport], {
+export const transportSchema = z.discriminatedUnion('type', [websocketTransport, webTransport, rawsocketTransport, universalTransport, pusherTransport], {
   error: typeError('transport', transportTypes, (type) =>
     otherCrossbarTransports.has(type)
       ? notSupportedMessage(`${JSON.stringify(type)} transports`, `supported: ${transportTypes.join(', ')}`)

@@ -3,6 +3,7 @@ import type { ListenerConfig } from '../config/model.js';
 import { defaultRequestBodyTimeoutMs } from '../config/schema-web-services.js';
 import { defaultOpenHandshakeTimeoutMs } from '../config/schema-websocket.js';
 import type { Logger } from '../router/log.js';
+import { pusherListener } from './pusher/pusher-listener.js';
 import { rawSocketAcceptor, rawSocketListener, SwappableAcceptor } from './rawsocket-listener.js';
 import type { ListenerChange } from './reload/config-diff.js';
 import { authorityOf, portOf } from './socket-server.js';
@@ -36,6 +37,7 @@ export interface Listener {
 
 export async function buildListener(config: ListenerConfig, node: NodeContext): Promise<Listener> {
   if (config.kind === 'rawsocket') return rawSocketListener(config, node);
+  if (config.kind === 'pusher') return pusherListener(config, node);
   const log = node.log.child({ transport: config.id });
   const handlers = await buildPaths(config, Object.keys(config.paths), node, log);
   // A universal listener also speaks RawSocket to connections that open with its magic octet.
