@@ -19,7 +19,7 @@ import type { ConfigPath } from './problems.js';
 import { defaultPostBodyLimit, defaultTimestampDeltaLimit, type CallerServiceFile, type PublisherServiceFile, type WebhookServiceFile } from './schema-http-bridge.js';
 import { longPollDefaults, type LongPollServiceFile, type SseServiceFile } from './schema-http-transports.js';
 import type { PathServiceFile } from './schema-web-services.js';
-import { offeredSerializers, type WebSocketSettingsFile } from './schema-websocket.js';
+import { offeredSerializers, websocketService, type WebSocketSettingsFile } from './schema-websocket.js';
 import { joinWebPath } from './web-paths.js';
 
 export interface NormalizeContext {
@@ -83,6 +83,9 @@ function pathServiceConfig(service: Exclude<PathServiceFile, { type: 'path' }>, 
       return longPollConfig(service, at, context);
     case 'sse':
       return sseConfig(service);
+    case 'console':
+      // The console's own WebSocket: JSON (what the page speaks) with the default options.
+      return { type: 'console', realm: service.realm, auth: authConfig(service.auth!), websocket: websocketConfig(websocketService.parse({ type: 'websocket', serializers: ['json'] })).options };
   }
 }
 
@@ -103,6 +106,9 @@ export function websocketConfig(service: WebSocketSettingsFile): WebSocketServic
       compression: typeof options.compression === 'boolean' ? options.compression : options.compression.deflate !== undefined,
       maxBufferedBytes: options.max_buffered_bytes,
       maxPerAddress: options.max_per_address,
+      ...(options.wamp1 === undefined ? {} : {
+        wamp1: { realm: options.wamp1.realm, role: options.wamp1.role, uris: options.wamp1.uris.map((rule) => ({ ...rule })), maxPrefixes: options.wamp1.max_prefixes },
+      }),
     },
     auth: authConfig(service.auth),
   };

@@ -5,6 +5,7 @@
 
 import * as z from 'zod';
 import { callerService, publisherService, webhookService } from './schema-http-bridge.js';
+import { consoleService } from './schema-console.js';
 import { longPollService, sseService } from './schema-http-transports.js';
 import {
   ignored,
@@ -121,6 +122,7 @@ const leafServices = [
   webhookService,
   longPollService,
   sseService,
+  consoleService,
 ] as const;
 
 export type LeafPathServiceFile = z.output<(typeof leafServices)[number]>;

@@ -34,12 +34,12 @@ describe('junction schema', () => {
     const web = transports[1]!;
     const services = resolve(schema, web.properties!.paths!.additionalProperties!).oneOf as JsonSchema[];
     assert.deepEqual(constants(services.map((service) => resolve(schema, service))), [
-      'websocket', 'static', 'json', 'redirect', 'nodeinfo', 'health', 'metrics', 'publisher', 'caller', 'webhook', 'longpoll', 'sse', 'path',
+      'websocket', 'static', 'json', 'redirect', 'nodeinfo', 'health', 'metrics', 'publisher', 'caller', 'webhook', 'longpoll', 'sse', 'console', 'path',
     ]);
     assert.ok(web.properties!.options!.properties!.trusted_proxies, 'web options list trusted_proxies');
 
     const components = router.properties!.components!.items!.oneOf as JsonSchema[];
-    assert.deepEqual(constants(components), ['class', 'function', 'process']);
+    assert.deepEqual(constants(components), ['class', 'function', 'process', 'zeromq', 'stdio']);
     // A class component's `extra` is described per bridge class name.
     const conditions = components[0]!.allOf as { if: JsonSchema; then: JsonSchema }[];
     assert.deepEqual(conditions[0]!.if.properties!.classname!.enum, [
