@@ -1,19 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ListenerConfig } from './model.js';
+import type { ListenerConfig, RawSocketService } from './model.js';
 import { configDocument, loadDocument, plain, problemsOf, testBaseDir, websocketAt, websocketDefaults } from './test-support.js';
 
-const rawSocketDefaults = {
-  serializers: ['json', 'msgpack', 'cbor'],
-  maxMessageSize: 1048576,
-  maxConnections: 10000,
-  maxPerAddress: 1000,
-  autoPingInterval: 0,
-  autoPingTimeout: 10000,
-  openHandshakeTimeout: 10000,
-  maxBufferedBytes: 4194304,
-  auth: { anonymous: { type: 'static', role: 'anonymous' } },
-};
+/** The RawSocket settings of a rawsocket transport that sets nothing: the schema's defaults. */
+function rawSocketDefaults(): RawSocketService {
+  return plain(loadDocument(configDocument({ transports: [{ type: 'rawsocket', endpoint: { type: 'tcp', port: 0 } }] })).listeners[0]!.rawsocket!);
+}
 
 function listenerOf(transport: Record<string, unknown>): ListenerConfig {
   return plain(loadDocument(configDocument({ transports: [transport] })).listeners[0]!);
@@ -24,7 +17,7 @@ describe('rawsocket transports', () => {
     {
       name: 'TCP with every default',
       transport: { type: 'rawsocket', endpoint: { type: 'tcp', port: 9000 } },
-      expected: { id: 'transport0', kind: 'rawsocket', endpoint: { port: 9000, interface: '0.0.0.0' }, paths: {}, rawsocket: rawSocketDefaults, trustedProxies: [] } as ListenerConfig,
+      expected: { id: 'transport0', kind: 'rawsocket', endpoint: { port: 9000, interface: '0.0.0.0' }, paths: {}, rawsocket: rawSocketDefaults(), trustedProxies: [] } as ListenerConfig,
     },
     {
       name: "a Unix socket relative to the config folder; Crossbar's top-level max_message_size; Junction's options",
@@ -44,7 +37,7 @@ describe('rawsocket transports', () => {
         endpoint: { type: 'unix', port: 0, path: '/srv/junction/run/junction.sock', interface: '', backlog: 50 },
         paths: {},
         rawsocket: {
-          ...rawSocketDefaults,
+          ...rawSocketDefaults(),
           serializers: ['msgpack', 'cbor'],
           maxMessageSize: 65536,
           maxConnections: 20,
@@ -64,7 +57,7 @@ describe('rawsocket transports', () => {
         kind: 'rawsocket',
         endpoint: { port: 9000, interface: '0.0.0.0' },
         paths: {},
-        rawsocket: { ...rawSocketDefaults, maxMessageSize: 512 },
+        rawsocket: { ...rawSocketDefaults(), maxMessageSize: 512 },
         trustedProxies: [],
       } as ListenerConfig,
     },
@@ -142,18 +135,18 @@ describe('universal transports', () => {
       kind: 'universal',
       endpoint: { port: 8080, interface: '0.0.0.0' },
       paths: {
-        '/ws': { ...websocketDefaults, serializers: ['json'] },
+        '/ws': { ...websocketDefaults(), serializers: ['json'] },
         '/': { type: 'health' },
         '/api/info': { type: 'nodeinfo' },
       },
-      rawsocket: { ...rawSocketDefaults, serializers: ['cbor'], maxConnections: 5 },
+      rawsocket: { ...rawSocketDefaults(), serializers: ['cbor'], maxConnections: 5 },
       trustedProxies: ['127.0.0.1', '10.0.0.1'],
     });
   });
 
   it('without a rawsocket part serve what a web transport would (no RawSocket the file did not ask for)', () => {
     const listener = listenerOf({ type: 'universal', endpoint: { type: 'tcp', port: 8080 }, websocket: { '/': { type: 'websocket' } } });
-    assert.deepEqual(listener, { id: 'transport0', kind: 'web', endpoint: { port: 8080, interface: '0.0.0.0' }, paths: { '/': websocketDefaults }, trustedProxies: [] });
+    assert.deepEqual(listener, { id: 'transport0', kind: 'web', endpoint: { port: 8080, interface: '0.0.0.0' }, paths: { '/': websocketDefaults() }, trustedProxies: [] });
   });
 
   it('a websocket part takes its path before the web part (as in Crossbar), with a notice', () => {
@@ -179,7 +172,7 @@ describe('universal transports', () => {
     ];
     assert.deepEqual(problemsOf(configDocument({ transports })), [
       'workers[0].transports[1].rawsocket.endpoint: unknown key "endpoint"',
-      'workers[0].transports[1].mqtt: not supported by Junction yet: MQTT (the mqtt part of a universal transport)',
+      'workers[0].transports[1].mqtt: not supported by Junction: MQTT (the mqtt part of a universal transport)',
       'workers[0].transports[0]: a universal transport serves nothing: add a "rawsocket", "websocket" or "web" part',
       'workers[0].transports[1].web.paths.info: paths "/info/" and "info" are the same URL path /info',
     ]);
@@ -190,7 +183,7 @@ describe('websocket transports', () => {
   it('take trusted_proxies from their options', () => {
     const listener = listenerOf({ type: 'websocket', endpoint: { type: 'tcp', port: 9000 }, options: { trusted_proxies: ['::1', '192.168.0.0/255.255.0.0'] } });
     assert.deepEqual(listener.trustedProxies, ['::1', '192.168.0.0/255.255.0.0']);
-    assert.deepEqual(listener.paths['/'], websocketDefaults);
+    assert.deepEqual(listener.paths['/'], websocketDefaults());
   });
 
   it('name the transport types Junction has', () => {

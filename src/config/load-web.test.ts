@@ -257,15 +257,15 @@ describe('web path services: invalid files and their messages', () => {
       name: "Crossbar's Python services are named as not supported",
       paths: { app: { type: 'wsgi', module: 'app', object: 'app' } },
       problems: [
-        'workers[0].transports[0].paths.app.type: not supported by Junction yet: the "wsgi" path service (supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, path)',
+        'workers[0].transports[0].paths.app.type: not supported by Junction: the "wsgi" path service (supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, path)',
       ],
     },
     {
       name: 'static: package resources are not supported; a directory is required',
       paths: { a: { type: 'static', package: 'foobar', resource: 'web' }, b: { type: 'static' } },
       problems: [
-        'workers[0].transports[0].paths.a.package: not supported by Junction yet: serving a Python package resource (package) (give a "directory")',
-        'workers[0].transports[0].paths.a.resource: not supported by Junction yet: serving a Python package resource (resource) (give a "directory")',
+        'workers[0].transports[0].paths.a.package: not supported by Junction: serving a Python package resource (package) (give a "directory")',
+        'workers[0].transports[0].paths.a.resource: not supported by Junction: serving a Python package resource (resource) (give a "directory")',
         'workers[0].transports[0].paths.b.directory: missing: "directory", the folder to serve',
       ],
     },

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ConfigError } from './problems.js';
 import { parseConfig, parseConfigText } from './load.js';
 import type { JunctionConfig } from './model.js';
-import { websocketAt, websocketDefaults } from './test-support.js';
+import { plain, websocketAt, websocketDefaults } from './test-support.js';
 import { defaultRealmLimits } from './schema-router.js';
 
 /** The problem lines a config text produces (fails the test when it loads). */
@@ -96,7 +96,7 @@ describe('parseConfigText', () => {
     assert.equal(listener.kind, 'web');
     assert.deepEqual(listener.endpoint, { port: 8080, interface: '0.0.0.0' });
     assert.deepEqual(Object.keys(listener.paths), ['/ws']);
-    assert.deepEqual(listener.paths['/ws'], websocketDefaults);
+    assert.deepEqual(plain(listener.paths['/ws']), websocketDefaults());
     assert.deepEqual(config.components, []);
     assert.deepEqual(config.notices, []);
   });
@@ -153,7 +153,7 @@ describe('problems', () => {
     assert.deepEqual(problemsOf(text), [
       'test.yaml:11:28: workers[0].realms[0].roles[0].permissions[0].allow.publish: expected boolean, got number',
       'test.yaml:16:17: workers[0].transports[0].endpoint.port: expected a port number from 0 to 65535',
-      'test.yaml:19:19: workers[0].transports[0].paths.ws.type: not supported by Junction yet: the "wsgi" path service (supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, path)',
+      'test.yaml:19:19: workers[0].transports[0].paths.ws.type: not supported by Junction: the "wsgi" path service (supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, path)',
     ]);
   });
 
@@ -218,11 +218,11 @@ describe('problems', () => {
       { type: 'websocket', endpoint: { type: 'tcp', port: 9003 }, auth: { ticket: { type: 'function', create: 'x.y' } } },
     ];
     assert.deepEqual(problemsOfValue({ workers: [router({ transports }), { type: 'guest', executable: 'node' }] }), [
-      'test: workers[0].transports[0].type: not supported by Junction yet: "mqtt" transports (supported: websocket, web, rawsocket, universal, pusher)',
-      'test: workers[0].transports[1].cookie: not supported by Junction yet: cookie tracking',
+      'test: workers[0].transports[0].type: not supported by Junction: "mqtt" transports (supported: websocket, web, rawsocket, universal, pusher)',
+      'test: workers[0].transports[1].cookie: not supported by Junction: cookie tracking',
       'test: workers[0].transports[2].serializers: names no serializer Junction speaks; add one of json, msgpack, cbor',
-      'test: workers[0].transports[3].auth.ticket.type: not supported by Junction yet: ticket authentication of type "function" (a Python callable) (use type "dynamic" with a WAMP procedure)',
-      'test: workers[1].type: not supported by Junction yet: guest workers (programs started by the router)',
+      'test: workers[0].transports[3].auth.ticket.type: not supported by Junction: ticket authentication of type "function" (a Python callable) (use type "dynamic" with a WAMP procedure)',
+      'test: workers[1].type: not supported by Junction: guest workers (programs started by the router)',
     ]);
   });
 

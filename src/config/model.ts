@@ -5,6 +5,9 @@
  * transports) and produces this model: camelCase, every default filled in, star-convention
  * URIs resolved to (uri, match), standalone websocket transports and web transports unified as
  * listeners. Nothing here needs re-validation; every field has the type and range stated.
+ *
+ * Every key's default is the schema's (schema-*.ts; `junction schema` prints them): the comments
+ * here say what a field means, never its default, so that each default is written once.
  */
 
 import type { MatchPolicy } from '../protocol/uri.js';
@@ -26,7 +29,7 @@ export interface JunctionConfig {
   cluster?: ClusterConfig;
   /**
    * Incoming messages (every transport, HTTP bridge bodies) may nest lists and dicts at most this
-   * deep (the router worker's `max_nesting_depth`, a Junction extension; default 100).
+   * deep (the router worker's `max_nesting_depth`, a Junction extension).
    */
   maxNestingDepth: number;
 }
@@ -42,17 +45,17 @@ export interface ClusterConfig {
 }
 
 export interface SignInLimits {
-  /** Failed sign-ins one IP address may have before it is slowed down (default 5). */
+  /** Failed sign-ins one IP address may have before it is slowed down. */
   failureBudget: number;
-  /** One failure is forgiven every this many ms (default 60000). */
+  /** One failure is forgiven every this many ms. */
   forgiveAfterMs: number;
-  /** Over budget, attempts are spaced this many ms × (failures over budget + 1) (default 1000). */
+  /** Over budget, attempts are spaced this many ms × (failures over budget + 1). */
   spacingMs: number;
-  /** An attempt that would wait longer than this is refused at once (default 5000 ms). */
+  /** An attempt that would wait longer than this is refused at once. */
   maxWaitMs: number;
-  /** A CHALLENGE not answered within this time fails (default 60000 ms). */
+  /** A CHALLENGE not answered within this time fails. */
   challengeTimeoutMs: number;
-  /** A dynamic authenticator or authorizer that does not answer in time denies (default 10000 ms). */
+  /** A dynamic authenticator or authorizer that does not answer in time denies. */
   dynamicTimeoutMs: number;
 }
 
@@ -70,7 +73,7 @@ export interface RealmConfig {
 }
 
 export interface RealmOptions {
-  /** Serve the wamp.session.* / wamp.subscription.* / wamp.registration.* meta API (default true). */
+  /** Serve the wamp.session.* / wamp.subscription.* / wamp.registration.* meta API. */
   enableMetaApi: boolean;
   /** URI validation rule for messages in this realm (see defaultUriCheck). */
   uriCheck: UriCheck;
@@ -83,23 +86,23 @@ export interface RealmOptions {
 }
 
 export interface RealmLimitsConfig {
-  /** Subscriptions one session may hold, exact and pattern alike (default 10000). */
+  /** Subscriptions one session may hold, exact and pattern alike. */
   maxSubscriptionsPerSession: number;
-  /** Registrations one session may hold, shared ones included (default 1000). */
+  /** Registrations one session may hold, shared ones included. */
   maxRegistrationsPerSession: number;
-  /** CALLs one session made that have no final RESULT or ERROR yet (default 1000). */
+  /** CALLs one session made that have no final RESULT or ERROR yet. */
   maxCallsInFlightPerSession: number;
-  /** A token bucket per session: PUBLISH refills at `perSecond` (default 1000) up to `burst` (default 2000, >= 1 when perSecond > 0). */
+  /** A token bucket per session: PUBLISH refills at `perSecond` up to `burst` (>= 1 when perSecond > 0). */
   publishRate: { perSecond: number; burst: number };
-  /** Received messages waiting behind an unfinished step (authentication, a dynamic authorizer); past it, reading pauses (default 1000). */
+  /** Received messages waiting behind an unfinished step (authentication, a dynamic authorizer); past it, reading pauses. */
   maxQueuedMessagesPerSession: number;
-  /** Their bytes as received (default 4 MiB). */
+  /** Their bytes as received. */
   maxQueuedBytesPerSession: number;
-  /** A retained event larger than this (payload bytes, estimated) is not retained (default 1 MiB). */
+  /** A retained event larger than this (payload bytes, estimated) is not retained. */
   maxRetainedEventBytes: number;
-  /** Bytes of all retained events of the realm (default 64 MiB). */
+  /** Bytes of all retained events of the realm. */
   maxRetainedBytes: number;
-  /** Topics with a retained event (default 10000). */
+  /** Topics with a retained event. */
   maxRetainedTopics: number;
 }
 
@@ -111,9 +114,9 @@ export interface RealmStore {
 export interface EventHistoryConfig {
   uri: string;
   match: MatchPolicy;
-  /** Events kept (positive; the store's `limit`, default 100, when not given per topic). */
+  /** Events kept (positive; the store's `limit`, when not given per topic). */
   limit: number;
-  /** Bytes (estimated) the kept events may take together (the store's `limit_bytes`, default 4 MiB, when not given per topic). */
+  /** Bytes (estimated) the kept events may take together (the store's `limit_bytes`, when not given per topic). */
   limitBytes: number;
 }
 
@@ -230,11 +233,11 @@ export interface StaticService {
   type: 'static';
   /** Absolute (resolved against the config folder). */
   directory: string;
-  /** File served for a directory request (default "index.html"; Crossbar's `options.default_file`). */
+  /** File served for a directory request (Crossbar's `options.default_file`). */
   defaultFile: string;
-  /** List a directory that has no default file (default false). */
+  /** List a directory that has no default file. */
   directoryListing: boolean;
-  /** Cache-Control max-age in seconds (Crossbar's `options.cache_timeout`, default 43200 = 12 h; 0 = no-cache). */
+  /** Cache-Control max-age in seconds (Crossbar's `options.cache_timeout`; 0 = no-cache). */
   cacheTimeoutSeconds: number;
   /** Extra extension -> MIME type entries, keys with their leading dot (".wasm"). */
   mimeTypes: Record<string, string>;
@@ -244,11 +247,11 @@ export interface StaticService {
 export interface JsonService {
   type: 'json';
   value: unknown;
-  /** Indented output (default false). */
+  /** Indented output. */
   prettify: boolean;
-  /** Access-Control-Allow-Origin: * (default false). */
+  /** Access-Control-Allow-Origin: *. */
   allowCrossOrigin: boolean;
-  /** Cache-Control: no-store (default false). */
+  /** Cache-Control: no-store. */
   discourageCaching: boolean;
 }
 
@@ -256,7 +259,7 @@ export interface RedirectService {
   type: 'redirect';
   /** Absolute or relative URL. */
   url: string;
-  /** 301, 302, 303, 307 or 308 (default 302, as Crossbar). */
+  /** 301, 302, 303, 307 or 308 (as Crossbar). */
   status: number;
 }
 
@@ -290,14 +293,14 @@ export interface MetricsService {
 
 /** Limits and checks shared by the HTTP publisher, caller and webhook. */
 export interface HttpBridgeOptions {
-  /** Largest request body in bytes (Crossbar's `post_body_limit`, default 8192; 0 = no limit given by the file -> 8192). */
+  /** Largest request body in bytes (Crossbar's `post_body_limit`; a 0 in the file means the default). */
   postBodyLimit: number;
   /**
    * Only these client addresses may post (Crossbar's `require_ip`): addresses or CIDR ranges,
    * "10.0.0.0/8" or Crossbar's "10.0.0.0/255.0.0.0". Empty: every address.
    */
   requireIp: string[];
-  /** Refuse requests that did not arrive over TLS (default false). Behind a trusted proxy, X-Forwarded-Proto counts. */
+  /** Refuse requests that did not arrive over TLS. Behind a trusted proxy, X-Forwarded-Proto counts. */
   requireTls: boolean;
   /** Signed requests (Crossbar's `key` and `secret`): present when both are given. */
   signature?: HttpSignatureOptions;
@@ -309,7 +312,7 @@ export interface HttpSignatureOptions {
   key: string;
   /** Never logged. */
   secret: string;
-  /** A request's `timestamp` may differ from the router's clock by at most this many seconds (default 300, as Crossbar's code). */
+  /** A request's `timestamp` may differ from the router's clock by at most this many seconds (as Crossbar's code). */
   timestampDeltaLimitSeconds: number;
   /** Signed requests remembered against replay; when full, new ones get 429 (Junction extension `replay_memory`; absent: defaultReplayMemory). */
   replayMemory?: number;
@@ -331,7 +334,7 @@ export interface CallerService {
   options: HttpBridgeOptions;
   /**
    * The longest a call may run, and the timeout of calls that ask for none, in ms (Junction's
-   * `options.max_timeout`, default 60000, 1 to 3600000). A request asking for more is refused.
+   * `options.max_timeout`, 1 to 3600000). A request asking for more is refused.
    */
   maxTimeoutMs: number;
 }
@@ -342,9 +345,9 @@ export interface WebhookService {
   realm: string;
   role: string;
   topic: string;
-  /** Body answered on success (Crossbar's `success_response`, default "OK"). */
+  /** Body answered on success (Crossbar's `success_response`). */
   successResponse: string;
-  /** Body answered when publishing failed (Crossbar's `error_response`, default "NOT OK"). */
+  /** Body answered when publishing failed (Crossbar's `error_response`). */
   errorResponse: string;
   /** GitHub-style X-Hub-Signature-256 (HMAC-SHA256 of the body) is required when set. Never logged. */
   githubSecret?: string;
@@ -356,19 +359,19 @@ export interface WebhookService {
 export interface LongPollService {
   type: 'longpoll';
   serializers: Serializer[];
-  /** A held `receive` request is answered empty after this many ms (Crossbar `request_timeout`, s -> ms, default 10 s). */
+  /** A held `receive` request is answered empty after this many ms (Crossbar `request_timeout`, s -> ms). */
   requestTimeoutMs: number;
-  /** A transport with no request for this many ms is closed (Crossbar `session_timeout`, default 30 s). */
+  /** A transport with no request for this many ms is closed (Crossbar `session_timeout`). */
   sessionTimeoutMs: number;
-  /** Bytes queued for a transport between receives before it is closed (default 131072). */
+  /** Bytes queued for a transport between receives before it is closed. */
   queueLimitBytes: number;
-  /** Messages queued for a transport between receives before it is closed (default 100). */
+  /** Messages queued for a transport between receives before it is closed. */
   queueLimitMessages: number;
-  /** Largest `send` body in bytes (default 1048576). */
+  /** Largest `send` body in bytes. */
   maxMessageSize: number;
-  /** Junction extension: transports open at once on this path; more `open`s get 503 (default 10000). */
+  /** Junction extension: transports open at once on this path; more `open`s get 503. */
   maxTransports: number;
-  /** Junction extension: transports one client address may hold open; more get 429 (default 100; 0: no limit). */
+  /** Junction extension: transports one client address may hold open; more get 429 (0: no limit). */
   maxPerAddress: number;
   /** Same meaning and default as a websocket service's auth. */
   auth: AuthConfig;
@@ -383,17 +386,17 @@ export interface SseService {
    * `cookieName`, or `Authorization: Bearer`). Only anonymous and ticket are allowed here.
    */
   auth: AuthConfig;
-  /** Cookie holding the ticket (default "junction_ticket"). */
+  /** Cookie holding the ticket. */
   cookieName: string;
-  /** A comment line is sent after this many ms of silence (default 15000). */
+  /** A comment line is sent after this many ms of silence. */
   heartbeatMs: number;
-  /** Topics one request may name (default 32). */
+  /** Topics one request may name. */
   maxTopics: number;
-  /** Slow-consumer limit per connection, bytes (default 1048576). */
+  /** Slow-consumer limit per connection, bytes. */
   maxBufferedBytes: number;
-  /** Streams open at once on this path; more requests get 503 (default 10000). */
+  /** Streams open at once on this path; more requests get 503. */
   maxStreams: number;
-  /** Streams one client address may hold open; more get 429 (default 100; 0: no limit). */
+  /** Streams one client address may hold open; more get 429 (0: no limit). */
   maxPerAddress: number;
 }
 
@@ -401,33 +404,33 @@ export type Serializer = 'json' | 'msgpack' | 'cbor';
 
 export interface WebSocketService {
   type: 'websocket';
-  /** Non-empty, no duplicates; offered as wamp.2.<name> subprotocols. Default: all three. */
+  /** Non-empty, no duplicates; offered as wamp.2.<name> subprotocols. */
   serializers: Serializer[];
   options: WebSocketOptions;
-  /** At least one method. Default when the file has no `auth`: anonymous with role "anonymous". */
+  /** At least one method. */
   auth: AuthConfig;
 }
 
 export interface WebSocketOptions {
-  /** Largest incoming message in bytes (default 1048576). */
+  /** Largest incoming message in bytes. */
   maxMessageSize: number;
-  /** Send a WebSocket ping after this many ms (default 25000; 0 = never). */
+  /** Send a WebSocket ping after this many ms (0 = never). */
   autoPingInterval: number;
-  /** Close the connection when a ping is not answered within this many ms (default 10000). */
+  /** Close the connection when a ping is not answered within this many ms. */
   autoPingTimeout: number;
-  /** Close a connection whose WebSocket + WAMP opening does not complete within this many ms (default 10000; 0 = no limit). */
+  /** Close a connection whose WebSocket + WAMP opening does not complete within this many ms (0 = no limit). */
   openHandshakeTimeout: number;
   /**
-   * Origin patterns accepted in the upgrade request (default ["*"]). As in Crossbar, "*" inside a
+   * Origin patterns accepted in the upgrade request. As in Crossbar, "*" inside a
    * pattern matches any run of characters ("https://*.example.com"). Requests without an Origin
    * header (non-browser clients) are not affected.
    */
   allowedOrigins: string[];
-  /** Accept the literal origin "null" (sandboxed pages, file://) even when allowedOrigins is narrower (default true, as Crossbar). */
+  /** Accept the literal origin "null" (sandboxed pages, file://) even when allowedOrigins is narrower (as Crossbar). */
   allowNullOrigin: boolean;
-  /** Negotiate permessage-deflate (default false). */
+  /** Negotiate permessage-deflate. */
   compression: boolean;
-  /** Junction's slow-consumer limit: bytes queued for one connection before its policy applies (default 4194304). */
+  /** Junction's slow-consumer limit: bytes queued for one connection before its policy applies. */
   maxBufferedBytes: number;
   /** Connections one client address (trusted proxies considered) may hold on this path; more get 429 (0: no limit). */
   maxPerAddress: number;
@@ -499,20 +502,20 @@ export interface AuthConfig {
 
 /** RawSocket (the WAMP spec's TCP transport) settings of a rawsocket or universal listener. */
 export interface RawSocketService {
-  /** Non-empty, no duplicates (default: all three). */
+  /** Non-empty, no duplicates. */
   serializers: Serializer[];
-  /** Largest message this router accepts, in bytes (Crossbar's `max_message_size`, 512 B to 16 MiB, default 1048576); announced as the handshake exponent that does not exceed it. */
+  /** Largest message this router accepts, in bytes (Crossbar's `max_message_size`, 512 B to 16 MiB); announced as the handshake exponent that does not exceed it. */
   maxMessageSize: number;
-  /** Connections at once; more are refused with the handshake error "maximum connection count reached" (default 10000). */
+  /** Connections at once; more are refused with the handshake error "maximum connection count reached". */
   maxConnections: number;
-  /** Connections one client IP address may hold; more are refused like maxConnections (default 1000; 0: no limit; not on Unix sockets). */
+  /** Connections one client IP address may hold; more are refused like maxConnections (0: no limit; not on Unix sockets). */
   maxPerAddress: number;
-  /** PING after this many ms of silence (default 25000; 0 = never); a PONG must come within autoPingTimeout. */
+  /** PING after this many ms of silence (0 = never); a PONG must come within autoPingTimeout. */
   autoPingInterval: number;
   autoPingTimeout: number;
-  /** Handshake plus WAMP opening must finish within this many ms (default 10000). */
+  /** Handshake plus WAMP opening must finish within this many ms. */
   openHandshakeTimeout: number;
-  /** Slow-consumer limit, bytes (default 4194304). */
+  /** Slow-consumer limit, bytes. */
   maxBufferedBytes: number;
   auth: AuthConfig;
 }
@@ -556,7 +559,7 @@ export interface BridgeComponentBase {
 export interface ForwarderComponentConfig extends BridgeComponentBase {
   kind: 'forwarder';
   subscriptions: { topic: string; match: MatchPolicy; url: string }[];
-  /** HTTP method (default "POST"). */
+  /** HTTP method. */
   method: string;
   /** Status code that means delivered (Crossbar's `expectedcode`); absent: any 2xx. */
   expectedCode?: number;
@@ -564,15 +567,15 @@ export interface ForwarderComponentConfig extends BridgeComponentBase {
   headers: Record<string, string>;
   /** HMAC-SHA256 of the body in header X-Junction-Signature when set. Never logged. */
   signingSecret?: string;
-  /** One request may take this many ms before it counts as failed (default 10000). */
+  /** One request may take this many ms before it counts as failed. */
   timeoutMs: number;
-  /** Requests in flight per URL (default 4). */
+  /** Requests in flight per URL. */
   concurrencyPerUrl: number;
   /** Retry schedule: exponential from initialDelayMs, capped at maxDelayMs, with jitter. */
   retry: { initialDelayMs: number; maxDelayMs: number; maxAttempts: number };
-  /** Messages kept undelivered before new ones are refused with a logged error (default 100000). */
+  /** Messages kept undelivered before new ones are refused with a logged error. */
   outboxLimit: number;
-  /** Bytes the outbox may take on disk, dead letters included; past it the oldest dead letters go, then new events are refused (default 1 GiB). */
+  /** Bytes the outbox may take on disk, dead letters included; past it the oldest dead letters go, then new events are refused. */
   outboxLimitBytes: number;
 }
 
@@ -584,12 +587,12 @@ export interface RestCalleeComponentConfig extends BridgeComponentBase {
   baseUrl: string;
   /** Headers added to every request (the caller's come after). */
   headers: Record<string, string>;
-  /** Per-request timeout in ms (default 10000). */
+  /** Per-request timeout in ms. */
   timeoutMs: number;
-  /** Answer a 4xx / 5xx status with a WAMP error instead of {code, content, headers} (both default false, as Crossbar). */
+  /** Answer a 4xx / 5xx status with a WAMP error instead of {code, content, headers} (as Crossbar). */
   errorOn4xx: boolean;
   errorOn5xx: boolean;
-  /** Largest response body kept, bytes (default 1048576). */
+  /** Largest response body kept, bytes. */
   maxResponseBytes: number;
   /**
    * Junction extension `extra.authenticator`: the procedure is a dynamic authenticator that POSTs
@@ -608,13 +611,13 @@ export interface ProcessComponentConfig extends BridgeComponentBase {
   cwd: string;
   /** Environment variables added to a minimal environment (PATH, HOME, LANG). */
   env: Record<string, string>;
-  /** A run is killed after this many ms (default 30000). */
+  /** A run is killed after this many ms. */
   timeoutMs: number;
-  /** Runs at once; further calls wait in line (default 4). */
+  /** Runs at once; further calls wait in line. */
   concurrency: number;
-  /** Calls waiting for a run slot before new calls are refused (default 100). */
+  /** Calls waiting for a run slot before new calls are refused. */
   queueLimit: number;
-  /** Largest stdout kept, bytes (default 1048576); more fails the call. */
+  /** Largest stdout kept, bytes; more fails the call. */
   maxOutputBytes: number;
 }
 

@@ -31,7 +31,7 @@ export function ignored(what: string) {
 }
 
 export function notSupportedMessage(what: string, hint?: string): string {
-  return `not supported by Junction yet: ${what}${hint === undefined ? '' : ` (${hint})`}`;
+  return `not supported by Junction: ${what}${hint === undefined ? '' : ` (${hint})`}`;
 }
 
 /** A Crossbar key whose feature Junction lacks: present at all = an error that names it. */
@@ -39,7 +39,7 @@ export function unsupported(what: string, hint?: string) {
   return z
     .never({ error: notSupportedMessage(what, hint) })
     .optional()
-    .describe(`Not supported by Junction yet: ${what}.`);
+    .describe(`Not supported by Junction: ${what}.`);
 }
 
 export const nonEmptyString = z.string().min(1, { error: 'must not be empty' });

@@ -29,9 +29,11 @@ const messageSize = z
   .max(maxMessageSize, { error: `expected at most ${maxMessageSize} bytes (the largest length RawSocket can announce)` });
 
 const rawSocketOptions = z.strictObject({
+  // No .default(): the size may be given here or beside `serializers`; normalize applies the default to whichever is absent.
   max_message_size: messageSize
     .optional()
-    .describe(`Largest message accepted, in bytes (default ${rawSocketDefaults.maxMessageSize}; announced as the handshake exponent that does not exceed it).`),
+    .meta({ default: rawSocketDefaults.maxMessageSize })
+    .describe('Largest message accepted, in bytes (announced as the handshake exponent that does not exceed it).'),
   max_connections: positiveInt
     .default(rawSocketDefaults.maxConnections)
     .describe(`Junction extension: connections at once; more are refused in the handshake (default ${rawSocketDefaults.maxConnections}).`),

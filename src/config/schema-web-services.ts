@@ -88,7 +88,7 @@ export const redirectService = z
     status: z
       .literal(redirectStatuses, { error: `expected one of ${redirectStatuses.join(', ')}` })
       .default(302)
-      .describe('Junction extension: the redirect status (default 302, as Crossbar).'),
+      .describe('Junction extension: the redirect status (its default is Crossbar\'s).'),
   })
   .describe('Redirects every request on this path.');
 

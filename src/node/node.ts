@@ -8,6 +8,7 @@ import { Router } from '../router/router.js';
 import { NodeAuth } from './auth-wiring.js';
 import { meterConnections } from './connection-meter.js';
 import { startProcessMetrics } from './process-metrics.js';
+import { bindFailure, checkPortsFree } from './startup-errors.js';
 import { startComponents, stopComponents, type RunningComponent } from './bridge/components.js';
 import { buildListener, type Listener, type ServedUrl } from './listeners.js';
 import { realmSettings } from './realm-settings.js';
@@ -49,6 +50,7 @@ export interface RunningNode {
 /** Wires a validated configuration into a running router with its components and listeners. */
 export async function startNode(config: JunctionConfig, options: NodeOptions): Promise<RunningNode> {
   const log = options.log;
+  await checkPortsFree(config.listeners); // before any session joins: a busy port fails quietly and at once
   const metrics = options.metrics ?? new MetricsRegistry();
   const { signIn } = config;
   const auth = new NodeAuth(config, {
@@ -84,7 +86,9 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     for (const listenerConfig of config.listeners) {
       const listener = await buildListener(listenerConfig, context);
       meterConnections(listener.server, listenerConfig.id, metrics);
-      const bound = await listener.listen();
+      const bound = await listener.listen().catch((error: unknown) => {
+        throw bindFailure(error, listenerConfig);
+      });
       listeners.set(listenerConfig.id, listener);
       ports.set(listenerConfig.id, bound.port);
     }

@@ -74,7 +74,12 @@ describe('junction CLI', () => {
     try {
       const busy = await runJunction(['start', '--host', '127.0.0.1', '--port', String(port)]);
       assert.equal(busy.code, 1);
-      assert.match(busy.stderr, new RegExp(`port ${port} on 127.0.0.1 is already in use`));
+      assert.match(busy.stderr, new RegExp(`port ${port} on 127.0.0.1 is already in use \\(transport "transport0"\\)`));
+      assert.match(busy.stderr, /--port/);
+      assert.match(busy.stderr, /endpoint\.port/);
+      // It fails before anything starts: no internal session joins and leaves first.
+      assert.doesNotMatch(busy.stdout + busy.stderr, /session joined|session left/);
+      assert.match(busy.stdout + busy.stderr, /"code":"port_in_use"/);
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }

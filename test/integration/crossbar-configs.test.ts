@@ -183,7 +183,7 @@ describe('Crossbar-format configs load and start unchanged', () => {
     await assert.rejects(load('fabric-controller.json'), (error: Error) => {
       const lines = error.message.split('\n');
       assert.equal(lines.length, 1);
-      assert.match(lines[0]!, /config\.json:\d+:\d+: controller\.fabric: not supported by Junction yet: Crossbar FX management uplinks \(fabric\)$/);
+      assert.match(lines[0]!, /config\.json:\d+:\d+: controller\.fabric: not supported by Junction: Crossbar FX management uplinks \(fabric\)$/);
       return true;
     });
   });

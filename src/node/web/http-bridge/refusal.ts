@@ -3,7 +3,7 @@ import { jsonText } from '../../../codec/json.js';
 
 /**
  * Why the HTTP bridge refuses a request. The code is stable (clients and the metrics use it); the
- * message says exactly what was wrong. Every code and its status is listed in docs/http-bridge.md.
+ * message says exactly what was wrong. Every code, its status and what to do is listed in docs/errors.md.
  */
 export type RefusalCode =
   | 'method_not_allowed'

@@ -1,0 +1,63 @@
+/**
+ * Why `junction start` cannot start, in words a user acts on. Each code has one line in
+ * docs/errors.md (test/project/errors-doc.test.ts finds each one where it is thrown).
+ */
+
+import { createServer } from 'node:net';
+import type { ListenerConfig } from '../config/model.js';
+import { listenFailure } from './listeners.js';
+
+export type StartupErrorCode = 'port_in_use' | 'port_not_permitted' | 'address_not_available';
+
+export class StartupError extends Error {
+  constructor(
+    readonly code: StartupErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
+const changePort = (transport: string): string =>
+  `choose another port with --port (first transport) or ${transport}'s endpoint.port in the config`;
+
+/** By the bind error's errno code: `what` says what failed ("port 8080 on 127.0.0.1 is already in use"), `transport` which one. */
+const bindFailures: Record<string, (what: string, transport: string) => StartupError> = {
+  EADDRINUSE: (what, transport) =>
+    new StartupError('port_in_use', `${what} (${transport}): stop the program using it, or ${changePort(transport)}`),
+  EACCES: (what, transport) =>
+    new StartupError('port_not_permitted', `${what} (${transport}): ports below 1024 need privileges; ${changePort(transport)}`),
+  EADDRNOTAVAIL: (what, transport) =>
+    new StartupError('address_not_available', `${what} (${transport}): choose another address with --host (first transport) or ${transport}'s endpoint.interface in the config`),
+};
+
+/** A failed bind of `listener`'s TCP port as a StartupError naming the transport and the settings that change it; any other error as it is. */
+export function bindFailure(error: unknown, listener: ListenerConfig): unknown {
+  const failure = bindFailures[(error as NodeJS.ErrnoException).code ?? ''];
+  if (failure === undefined || listener.endpoint.type === 'unix') return error;
+  return failure(listenFailure(error), `transport "${listener.id}"`);
+}
+
+/**
+ * Binds and releases every fixed TCP port of the config before anything else starts, so that a
+ * busy port fails the start at once instead of after internal sessions joined and left.
+ * (A port taken in the moment between this check and the real bind still fails the start, with
+ * the same message.)
+ */
+export async function checkPortsFree(listeners: readonly ListenerConfig[]): Promise<void> {
+  for (const listener of listeners) {
+    const { endpoint } = listener;
+    if (endpoint.type === 'unix' || endpoint.port === 0) continue;
+    const probe = createServer();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        probe.once('error', reject);
+        probe.listen({ port: endpoint.port, host: endpoint.interface }, resolve);
+      });
+    } catch (error) {
+      throw bindFailure(error, listener);
+    }
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+  }
+}
