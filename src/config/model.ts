@@ -127,7 +127,7 @@ export interface PermissionConfig {
 export interface ListenerConfig {
   /** The transport's `id` from the file, or `transport<index>`. */
   id: string;
-  kind: 'websocket' | 'web' | 'rawsocket' | 'universal';
+  kind: 'websocket' | 'web' | 'rawsocket' | 'universal' | 'mqtt';
   endpoint: EndpointConfig;
   /**
    * URL path -> service. Keys are normalized to "/" or "/a/b" (no trailing slash); nested `path`
@@ -137,6 +137,8 @@ export interface ListenerConfig {
   paths: Record<string, PathService>;
   /** RawSocket settings: always for `rawsocket` and `universal` listeners, never for the others. */
   rawsocket?: RawSocketService;
+  /** MQTT settings: always for `mqtt` listeners, never for the others. */
+  mqtt?: MqttService;
   /**
    * Proxies whose X-Forwarded-For header is believed (Junction extension `trusted_proxies` on a
    * web/websocket transport's `options`): IPv4/IPv6 addresses or CIDR ranges. Empty: the TCP peer
@@ -455,6 +457,44 @@ export interface RawSocketService {
   /** Slow-consumer limit, bytes (default 4194304). */
   maxBufferedBytes: number;
   auth: AuthConfig;
+}
+
+/** How an MQTT payload reads as a WAMP publication and back, for topics under one WAMP URI prefix. */
+export type MqttPayloadFormat =
+  | { type: 'native'; serializer: Serializer }
+  | { type: 'passthrough' }
+  | { type: 'json' };
+
+/** An MQTT transport (Crossbar's `mqtt`): every client is a session of `realm`. */
+export interface MqttService {
+  realm: string;
+  /** WAMP URI prefix -> payload format; the longest prefix of a topic wins. Always has the prefix "". */
+  payloadMapping: Record<string, MqttPayloadFormat>;
+  /** Anonymous and/or ticket only (username + password). Default: anonymous with Crossbar's `options.role` or "anonymous". */
+  auth: AuthConfig;
+  /** Largest packet accepted, bytes (announced in MQTT 5 CONNACK). */
+  maxPacketSize: number;
+  /** QoS 1/2 publications a client may have unacknowledged towards the router (MQTT 5 Receive Maximum). */
+  receiveMaximum: number;
+  /** QoS 1/2 messages sent to a client and not yet acknowledged; the client's own Receive Maximum may lower it. */
+  maxInflight: number;
+  /** Messages waiting for one client; past this the oldest is dropped, counted and logged. */
+  maxQueuedMessages: number;
+  /** Topic filters one client may hold. */
+  maxSubscriptions: number;
+  maxConnections: number;
+  /** Connections one client IP address may hold (0: no limit). */
+  maxPerAddress: number;
+  /** Client sessions kept, connected or persistent offline. */
+  maxSessions: number;
+  /** New connections accepted per second (bursts of twice that). */
+  connectionRate: number;
+  /** Seconds a persistent session is kept offline at most. */
+  maxSessionExpiry: number;
+  /** Ms within which CONNECT must arrive. */
+  openHandshakeTimeout: number;
+  /** Slow-consumer limit, bytes queued for one connection. */
+  maxBufferedBytes: number;
 }
 
 /**

@@ -6,6 +6,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { EndpointConfig, ListenerConfig, PathService, RawSocketService } from './model.js';
 import { authConfig } from './normalize-auth.js';
+import { mqttConfig } from './normalize-mqtt.js';
 import { addPathServices, fromConfigDir, websocketConfig, type NormalizeContext } from './normalize-web.js';
 import type { ConfigPath } from './problems.js';
 import { rawSocketDefaults, type RawSocketSettingsFile } from './schema-rawsocket.js';
@@ -31,6 +32,8 @@ export function listenerConfigs(transports: TransportFile[], at: ConfigPath, con
         return { id, kind: 'rawsocket', endpoint, paths, rawsocket: rawSocketConfig(transport), trustedProxies: [] };
       case 'universal':
         return universalListener(transport, id, endpoint, where, context);
+      case 'mqtt':
+        return { id, kind: 'mqtt', endpoint, paths, mqtt: mqttConfig(transport), trustedProxies: [] };
     }
   });
 }

@@ -7,6 +7,7 @@
 import * as z from 'zod';
 import { rawsocketEndpoint, tcpOnlyEndpoint } from './schema-endpoint.js';
 import { itemId, notSupportedMessage, typeError, unsupported } from './schema-parts.js';
+import { mqttTransport } from './schema-mqtt.js';
 import { oneMessageSize, rawSocketPart, rawSocketShape } from './schema-rawsocket.js';
 import { pathKey, pathTable, webOptions } from './schema-web-services.js';
 import { websocketTransportShape } from './schema-websocket.js';
@@ -67,11 +68,11 @@ export const universalTransport = z
   })
   .describe('One port for RawSocket (first byte 0x7F), WebSocket and web paths (Crossbar\'s universal transport).');
 
-const otherCrossbarTransports = new Set(['mqtt', 'flashpolicy', 'websocket.testee', 'stream.testee']);
+const otherCrossbarTransports = new Set(['flashpolicy', 'websocket.testee', 'stream.testee']);
 
-const transportTypes = ['websocket', 'web', 'rawsocket', 'universal'];
+const transportTypes = ['websocket', 'web', 'rawsocket', 'universal', 'mqtt'];
 
-export const transportSchema = z.discriminatedUnion('type', [websocketTransport, webTransport, rawsocketTransport, universalTransport], {
+export const transportSchema = z.discriminatedUnion('type', [websocketTransport, webTransport, rawsocketTransport, universalTransport, mqttTransport], {
   error: typeError('transport', transportTypes, (type) =>
     otherCrossbarTransports.has(type)
       ? notSupportedMessage(`${JSON.stringify(type)} transports`, `supported: ${transportTypes.join(', ')}`)

@@ -8,6 +8,7 @@ import type { Logger } from '../router/log.js';
 import { Router } from '../router/router.js';
 import { NodeAuth } from './auth-wiring.js';
 import { startComponents, stopComponents, type RunningComponent } from './bridge/components.js';
+import { mqttListener } from './mqtt-listener.js';
 import { rawSocketAcceptor, rawSocketListener } from './rawsocket-listener.js';
 import { clientAddressReader } from './web/client-address.js';
 import type { HttpTimeouts } from './web/http-timeouts.js';
@@ -127,6 +128,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
 
 async function buildListener(config: ListenerConfig, node: NodeContext): Promise<Listener> {
   if (config.kind === 'rawsocket') return rawSocketListener(config, node);
+  if (config.kind === 'mqtt') return mqttListener(config, node);
   const log = node.log.child({ transport: config.id });
   const clientAddress = clientAddressReader(config.trustedProxies);
   const handlers = new Map<string, PathHandler>();

@@ -41,26 +41,7 @@ export function rawSocketListener(config: ListenerConfig, context: NodeContext):
   if (endpoint.type === 'unix' && !unixPath) throw new UnsupportedConfigError(`transport "${config.id}": a unix endpoint needs a path`);
   const acceptor = rawSocketAcceptor(config, context, unixPath);
   const tls = endpoint.tls;
-  const server: Server = tls
-    ? createTlsServer({
-        key: readFileSync(tls.key),
-        cert: readFileSync(tls.certificate),
-        ca: tls.chainCertificates.map((file) => readFileSync(file)),
-        ...(tls.ciphers ? { ciphers: tls.ciphers } : {}),
-        ...(tls.dhparam ? { dhparam: readFileSync(tls.dhparam) } : {}),
-      })
-    : createTcpServer({ noDelay: true });
-  const accept = (socket: Socket): void => {
-    socket.setNoDelay(true);
-    acceptor.accept(socket);
-  };
-  server.on(tls ? 'secureConnection' : 'connection', accept);
-  if (tls) {
-    server.on('tlsClientError', (error: Error & { code?: string }, socket: Socket) => {
-      context.log.debug({ transport: config.id, code: error.code, err: error.message }, 'TLS handshake failed');
-      socket.destroy();
-    });
-  }
+  const server = socketServer(config, context, (socket) => acceptor.accept(socket));
   const scheme = tls ? 'rss' : 'rs';
 
   return {
@@ -84,12 +65,40 @@ export function rawSocketListener(config: ListenerConfig, context: NodeContext):
   };
 }
 
+/**
+ * A TCP server, or a TLS one when the endpoint has `tls`, handing each connected socket (after
+ * the TLS handshake) to `accept` with Nagle off. Shared by the RawSocket and MQTT listeners.
+ */
+export function socketServer(config: ListenerConfig, context: NodeContext, accept: (socket: Socket) => void): Server {
+  const tls = config.endpoint.tls;
+  const server: Server = tls
+    ? createTlsServer({
+        key: readFileSync(tls.key),
+        cert: readFileSync(tls.certificate),
+        ca: tls.chainCertificates.map((file) => readFileSync(file)),
+        ...(tls.ciphers ? { ciphers: tls.ciphers } : {}),
+        ...(tls.dhparam ? { dhparam: readFileSync(tls.dhparam) } : {}),
+      })
+    : createTcpServer({ noDelay: true });
+  server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => {
+    socket.setNoDelay(true);
+    accept(socket);
+  });
+  if (tls) {
+    server.on('tlsClientError', (error: Error & { code?: string }, socket: Socket) => {
+      context.log.debug({ transport: config.id, code: error.code, err: error.message }, 'TLS handshake failed');
+      socket.destroy();
+    });
+  }
+  return server;
+}
+
 function rawSocketSettings(config: ListenerConfig): RawSocketConfig {
   if (!config.rawsocket) throw new UnsupportedConfigError(`transport "${config.id}": RawSocket settings are missing`);
   return config.rawsocket;
 }
 
-function listenOn(server: Server, options: { port?: number; host?: string; path?: string; backlog?: number | undefined }): Promise<void> {
+export function listenOn(server: Server, options: { port?: number; host?: string; path?: string; backlog?: number | undefined }): Promise<void> {
   return new Promise((resolve, reject) => {
     const failed = (error: Error): void => reject(error);
     server.once('error', failed);
@@ -101,7 +110,7 @@ function listenOn(server: Server, options: { port?: number; host?: string; path?
 }
 
 /** "tcp4:203.0.113.7:51234"; an IPv4-mapped IPv6 address is given in its IPv4 form (one client, one address). */
-function tcpLabel(socket: Socket): string {
+export function tcpLabel(socket: Socket): string {
   const raw = socket.remoteAddress ?? 'unknown';
   const address = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(raw)?.[1] ?? raw;
   return `${isIP(address) === 6 ? 'tcp6' : 'tcp4'}:${address}:${socket.remotePort ?? 0}`;
