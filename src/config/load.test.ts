@@ -214,14 +214,14 @@ describe('problems', () => {
 
   it('unsupported Crossbar parts are errors that name them', () => {
     const transports = [
-      { type: 'mqtt', endpoint: { type: 'tcp', port: 9000 } },
+      { type: 'flashpolicy', endpoint: { type: 'tcp', port: 9000 } },
       { type: 'websocket', endpoint: { type: 'unix', path: '/tmp/sock' } },
       { type: 'websocket', endpoint: { type: 'tcp', port: 9001 }, cookie: { store: { type: 'memory' } } },
       { type: 'websocket', endpoint: { type: 'tcp', port: 9002 }, serializers: ['json', 'ubjson'] },
       { type: 'websocket', endpoint: { type: 'tcp', port: 9003 }, auth: { ticket: { type: 'function', create: 'x.y' } } },
     ];
     assert.deepEqual(problemsOfValue({ workers: [router({ transports }), { type: 'guest', executable: 'node' }] }), [
-      'test: workers[0].transports[0].type: not supported by Junction yet: "mqtt" transports (supported: websocket, web, rawsocket, universal)',
+      'test: workers[0].transports[0].type: not supported by Junction yet: "flashpolicy" transports (supported: websocket, web, rawsocket, universal, mqtt)',
       'test: workers[0].transports[1].endpoint.type: "unix" endpoints serve rawsocket transports only; this transport listens on "tcp"',
       'test: workers[0].transports[2].cookie: not supported by Junction yet: cookie tracking',
       'test: workers[0].transports[3].serializers[1]: not supported by Junction yet: the ubjson serializer (supported: json, msgpack, cbor)',

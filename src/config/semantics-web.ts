@@ -62,14 +62,14 @@ function checkSseRoles(service: Record<string, unknown>, path: ConfigPath, refs:
  * in that realm; without `auth`, `defaultRole` (default "anonymous") must.
  */
 export function checkSignInRoles(
-  door: { realm: unknown; realmAt: ConfigPath; auth: unknown; authAt: ConfigPath; who: string; defaultRole?: unknown },
+  door: { realm: unknown; realmAt: ConfigPath; auth: unknown; authAt: ConfigPath; who: string; defaultRole?: unknown; defaultRoleAt?: ConfigPath },
   refs: RealmReferences,
 ): void {
   const { realm, auth, authAt } = door;
   if (refs.realm(realm, door.realmAt) === undefined) return;
   if (auth === undefined) {
     const role = typeof door.defaultRole === 'string' ? door.defaultRole : 'anonymous';
-    refs.role(realm, role, authAt.slice(0, -1), ` (the role of anonymous ${door.who} when "auth" is not given); add the role or give "auth"`);
+    refs.role(realm, role, door.defaultRoleAt ?? authAt.slice(0, -1), ` (the role of anonymous ${door.who} when "auth" is not given); add the role or give "auth"`);
     return;
   }
   if (!isRecord(auth)) return;

@@ -127,7 +127,8 @@ function checkTransportServices(transport: Entry, refs: RealmReferences, problem
       const options = isRecord(value.options) ? value.options : {};
       const [auth, authAt] = value.auth !== undefined ? [value.auth, [...path, 'auth']] : [options.auth, [...path, 'options', 'auth']];
       checkAuthRealms(auth, authAt, refs);
-      checkSignInRoles({ realm: options.realm, realmAt: [...path, 'options', 'realm'], auth, authAt, who: 'MQTT clients', defaultRole: options.role }, refs);
+      checkSignInRoles({ realm: options.realm, realmAt: [...path, 'options', 'realm'], auth, authAt, who: 'MQTT clients', defaultRole: options.role,
+        defaultRoleAt: options.role === undefined ? path : [...path, 'options', 'role'] }, refs);
       return;
     }
     default:
