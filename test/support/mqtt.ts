@@ -37,9 +37,12 @@ export interface RecordingClient {
   end(): Promise<void>;
 }
 
-/** Connects MQTT.js (no reconnects) and records every message; rejects if CONNECT is refused. */
+/**
+ * Connects MQTT.js (no reconnects) and records every message, from the first: a resumed session's
+ * messages may arrive in the same read as CONNACK. Rejects if CONNECT is refused.
+ */
 export async function connectMqtt(port: number, options: IClientOptions = {}): Promise<RecordingClient> {
-  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, connectTimeout: 5_000, ...options });
+  const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, connectTimeout: 5_000, ...options });
   const messages: Received[] = [];
   let ended: string | undefined;
   const arrivals = new Arrivals({ stopped: () => ended, received: () => `received ${JSON.stringify(messages)}` });
@@ -50,6 +53,11 @@ export async function connectMqtt(port: number, options: IClientOptions = {}): P
   client.on('close', () => {
     ended ??= 'the MQTT connection closed';
     arrivals.wake();
+  });
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', reject);
+    client.once('close', () => reject(new Error('the MQTT connection closed before CONNACK')));
   });
   return {
     client,

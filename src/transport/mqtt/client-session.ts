@@ -55,6 +55,10 @@ export interface Will {
   retain: boolean;
 }
 
+function isEmpty(event: Event): boolean {
+  return (event.args === undefined || event.args.length === 0) && (event.kwargs === undefined || Object.keys(event.kwargs).length === 0) && event.payload === undefined;
+}
+
 /**
  * The MQTT session of one client id: its router session, its subscriptions, and the QoS 1/2
  * messages queued for it and in flight. It outlives a connection when the client asked for a
@@ -254,11 +258,12 @@ export class ClientSession {
       subscription.held.push({ envelope, event });
       return;
     }
+    const retained = event.details.retained === true;
+    // MQTT clears a retained topic with an empty payload, kept as a retained event without
+    // arguments: never delivered as a retained message (WAMP publishers clear a topic the same way).
+    if (retained && isEmpty(event)) return;
     const uri = typeof event.details.topic === 'string' ? event.details.topic : subscription.uri;
     const payload = envelope.encode(this.mapping.encoderFor(uri)) as Uint8Array;
-    const retained = event.details.retained === true;
-    // An empty retained payload is how MQTT clears a topic: it is never delivered as a retained message.
-    if (retained && payload.length === 0) return;
     const message: Outgoing = { topic: uriToTopicName(uri), payload, qos: subscription.qos, retain: retained };
     if (message.qos === 0) {
       // QoS 0 is not kept for a client that is away (MQTT allows either; we keep nothing that is not asked for).
