@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { after, describe, it } from 'node:test';
+import { generate, parser as createParser, type Packet } from 'mqtt-packet';
+import type { MqttService } from '../../src/config/model.js';
+import { openAutobahn } from '../support/autobahn.js';
+import { connectMqtt, mqttTestConfig } from '../support/mqtt.js';
+import { startTestNode } from '../support/node.js';
+import { Arrivals } from '../support/wait.js';
+
+/** A bare MQTT client on a socket: writes packets as given, records every packet it gets. */
+class RawMqtt {
+  readonly packets: Packet[] = [];
+  closed = false;
+  private readonly arrivals = new Arrivals({ stopped: () => (this.closed ? 'the connection closed' : undefined), received: () => `received ${this.packets.map((p) => p.cmd).join(', ')}` });
+  private constructor(private readonly socket: Socket, private readonly version: 4 | 5) {
+    const parser = createParser({ protocolVersion: version });
+    parser.on('packet', (packet: Packet) => {
+      this.packets.push(packet);
+      this.arrivals.wake();
+    });
+    socket.on('data', (chunk) => parser.parse(chunk));
+    socket.on('close', () => {
+      this.closed = true;
+      this.arrivals.wake();
+    });
+    socket.on('error', () => undefined);
+  }
+
+  static async open(port: number, version: 4 | 5 = 5): Promise<RawMqtt> {
+    const socket = connect({ port, host: '127.0.0.1' });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    return new RawMqtt(socket, version);
+  }
+
+  send(packet: Record<string, unknown>): void {
+    this.socket.write(generate(packet as unknown as Packet, { protocolVersion: this.version }));
+  }
+
+  /** CONNECT, and the CONNACK that answers it. */
+  async connect(extra: Record<string, unknown> = {}): Promise<Packet & { cmd: 'connack' }> {
+    this.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: this.version, clientId: '', clean: true, keepalive: 0, ...extra });
+    return (await this.next('connack')) as Packet & { cmd: 'connack' };
+  }
+
+  async next(cmd: string): Promise<Packet> {
+    await this.arrivals.until(() => this.packets.some((packet) => packet.cmd === cmd), cmd.toUpperCase(), 5_000);
+    return this.packets.find((packet) => packet.cmd === cmd)!;
+  }
+
+  whenClosed(): Promise<void> {
+    return this.arrivals.until(() => false, 'never', 5_000).catch((error: Error) => {
+      if (!this.closed) throw error;
+    });
+  }
+
+  end(): void {
+    this.socket.destroy();
+  }
+}
+
+async function nodeWith(overrides: Partial<MqttService>) {
+  const node = await startTestNode(mqttTestConfig(overrides));
+  return { node, port: node.ports.get('mqtt')! };
+}
+
+const metric = (text: string, name: string): number => {
+  const line = text.split('\n').find((entry) => entry.startsWith(name));
+  return line === undefined ? 0 : Number(line.split(' ').at(-1));
+};
+
+describe('MQTT limits', () => {
+  const nodes: { stop(): Promise<void> }[] = [];
+  after(async () => {
+    for (const node of nodes) await node.stop();
+  });
+
+  it('closes a connection that sends no CONNECT in time, and one silent for 1.5 keepalive intervals', async () => {
+    const { node, port } = await nodeWith({ openHandshakeTimeout: 200 });
+    nodes.push(node);
+    const silent = await RawMqtt.open(port);
+    await silent.whenClosed();
+    const idle = await RawMqtt.open(port, 4);
+    assert.equal((await idle.connect({ keepalive: 1 })).returnCode, 0);
+    await idle.whenClosed();
+    assert.equal(metric(node.metrics.exposition(), 'junction_mqtt_keepalive_timeouts_total'), 1);
+  });
+
+  it('announces max_packet_size and receive_maximum in an MQTT 5 CONNACK, and holds clients to them', async () => {
+    const { node, port } = await nodeWith({ maxPacketSize: 1024, receiveMaximum: 2 });
+    nodes.push(node);
+    const big = await RawMqtt.open(port);
+    const connack = await big.connect();
+    assert.equal(connack.properties?.maximumPacketSize, 1024);
+    assert.equal(connack.properties?.receiveMaximum, 2);
+    big.send({ cmd: 'publish', topic: 'big/one', payload: Buffer.alloc(2000, 32), qos: 0, retain: false, dup: false });
+    assert.equal((await big.next('disconnect') as { reasonCode?: number }).reasonCode, 0x95);
+    await big.whenClosed();
+
+    const greedy = await RawMqtt.open(port);
+    await greedy.connect();
+    for (const messageId of [1, 2, 3]) {
+      greedy.send({ cmd: 'publish', topic: 'greedy/x', payload: Buffer.from('{"args": []}'), qos: 2, messageId, retain: false, dup: false });
+    }
+    assert.equal((await greedy.next('disconnect') as { reasonCode?: number }).reasonCode, 0x93);
+    await greedy.whenClosed();
+    assert.match(node.metrics.exposition(), /junction_mqtt_protocol_errors_total\{kind="too_large",transport="mqtt"\} 1/);
+  });
+
+  it('refuses topic filters past max_subscriptions and connections past max_per_address', async () => {
+    const { node, port } = await nodeWith({ maxSubscriptions: 2, maxPerAddress: 1 });
+    nodes.push(node);
+    const client = await RawMqtt.open(port);
+    await client.connect();
+    client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'a', qos: 1 }, { topic: 'b', qos: 0 }, { topic: 'c', qos: 1 }] });
+    assert.deepEqual((await client.next('suback') as { granted: number[] }).granted, [1, 0, 0x97]);
+    const second = await RawMqtt.open(port, 4);
+    assert.equal((await second.connect()).returnCode, 3);
+    await second.whenClosed();
+    client.end();
+  });
+
+  it('drops the oldest message of a full offline queue, counted', async () => {
+    const { node, port } = await nodeWith({ maxQueuedMessages: 2 });
+    nodes.push(node);
+    const clientId = 'queue-device';
+    const first = await connectMqtt(port, { clientId, clean: false });
+    await first.client.subscribeAsync('alerts', { qos: 1 });
+    await first.end();
+    const wamp = await openAutobahn(node.url);
+    for (const n of [1, 2, 3, 4, 5]) await wamp.session.publish('alerts', [n], {}, { acknowledge: true });
+    await wamp.close();
+    const back = await connectMqtt(port, { clientId, clean: false });
+    await back.until((messages) => messages.length === 2, 'the two newest messages');
+    assert.deepEqual(back.messages.map((message) => message.payload), ['{"args":[4]}', '{"args":[5]}']);
+    await back.end();
+    assert.equal(metric(node.metrics.exposition(), 'junction_mqtt_queue_dropped_total'), 3);
+  });
+});
