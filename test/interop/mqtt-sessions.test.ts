@@ -144,7 +144,7 @@ for (const protocolVersion of [4, 5] as const) {
 }
 
 describe('MQTT sessions in the meta API', () => {
-  it('appear with transport type "mqtt"', async () => {
+  it('appear with transport type "mqtt", and a killed session closes its connection', async () => {
     const wamp = await openAutobahn(node.url);
     const device = await connectMqtt(port, { clientId: 'meta-device' });
     try {
@@ -153,6 +153,9 @@ describe('MQTT sessions in the meta API', () => {
       const mqtt = sessions.find((session: { transport: { type: string } }) => session.transport.type === 'mqtt');
       assert.ok(mqtt, 'an MQTT session is listed');
       assert.equal(mqtt.transport.extra?.client_id ?? mqtt.transport.client_id, 'meta-device');
+      const closed = new Promise<void>((resolve) => device.client.on('close', () => resolve()));
+      await wamp.session.call('wamp.session.kill', [mqtt.session]);
+      await closed; // killed in the realm: the MQTT connection ends too
     } finally {
       await device.end();
       await wamp.close();

@@ -14,6 +14,8 @@ export interface ClientLink {
   readonly open: boolean;
   /** Writes a packet; false when the packet was not sent (larger than the client accepts). */
   write(packet: Record<string, unknown> & { cmd: string }): boolean;
+  /** Closes the connection from our side (MQTT 5 clients are told why). */
+  disconnect(reasonCode: number, reason: string): void;
 }
 
 /** A message on its way to the client at QoS 1 or 2. */
@@ -95,7 +97,9 @@ export class ClientSession {
       event: (envelope, event) => this.event(envelope, event),
       revoked: (id) => this.revoked(id),
       ended: (reason) => {
+        // Killed through the meta API, or the router shuts down: the client cannot go on without it.
         this.log.info({ clientId, reason }, 'the router ended an MQTT client\'s session');
+        this.link?.disconnect(Reason.administrativeAction, `the router ended the session: ${reason}`);
         this.end();
       },
     });

@@ -33,6 +33,7 @@ export const Reason = {
   topicAliasInvalid: 0x94,
   packetTooLarge: 0x95,
   quotaExceeded: 0x97,
+  administrativeAction: 0x98,
   payloadFormatInvalid: 0x99,
   retainNotSupported: 0x9a,
   connectionRateExceeded: 0x9f,
