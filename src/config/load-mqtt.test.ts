@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MqttService } from './model.js';
-import { configDocument, loadDocument, plain, problemsOf } from './test-support.js';
+import { configDocument, loadDocument, plain, problemsOf, webDocument } from './test-support.js';
 
 /** Every default of an MQTT transport's model, spelled out (not taken from the schema). */
 const defaults = {
@@ -103,5 +103,20 @@ describe('mqtt transports', () => {
     assert.deepEqual(problemsWith({ type: 'mqtt', endpoint, options: { realm: 'realm1', payload_mapping: { '': { type: 'dynamic', encoder: 'a.b' } } } }).length, 1);
     assert.match(problemsWith({ type: 'mqtt', endpoint, options: { realm: 'realm1', max_packet_size: 300000000 } })[0]!, /at most 268435455 bytes/);
     assert.match(problemsWith({ type: 'mqtt', endpoint, options: {} })[0]!, /options\.realm/);
+  });
+
+  it('an mqtt path of a web transport (MQTT over WebSocket): the same options and auth rules', () => {
+    const listener = plain(loadDocument(webDocument({ mqtt: { type: 'mqtt', options: { realm: 'realm1', max_inflight: 7 }, auth: { ticket } } })).listeners[0]!);
+    assert.deepEqual(listener.paths['/mqtt'], {
+      type: 'mqtt',
+      realm: 'realm1',
+      payloadMapping: { '': { type: 'native', serializer: 'json' } },
+      auth: { ticket: { type: 'static', principals: { device1: { ticket: 'secret', role: 'backend' } } } },
+      ...defaults,
+      maxInflight: 7,
+    });
+    assert.deepEqual(problemsOf(webDocument({ mqtt: { type: 'mqtt', options: { realm: 'realm1', role: 'ghost' } } })), [
+      'workers[0].transports[0].paths.mqtt.options.role: role "ghost" is not defined in realm "realm1" (the role of anonymous MQTT clients when "auth" is not given); add the role or give "auth"',
+    ]);
   });
 });

@@ -190,7 +190,8 @@ export type PathService =
   | CallerService
   | WebhookService
   | LongPollService
-  | SseService;
+  | SseService
+  | MqttPathService;
 
 /** Files from a directory. Serves this path and everything below it. */
 export interface StaticService {
@@ -495,6 +496,11 @@ export interface MqttService {
   openHandshakeTimeout: number;
   /** Slow-consumer limit, bytes queued for one connection. */
   maxBufferedBytes: number;
+}
+
+/** Junction extension: MQTT over WebSocket (subprotocol "mqtt") on a web path, for browser MQTT clients. */
+export interface MqttPathService extends MqttService {
+  type: 'mqtt';
 }
 
 /**

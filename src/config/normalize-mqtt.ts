@@ -2,12 +2,13 @@
 
 import type { MqttPayloadFormat, MqttService } from './model.js';
 import { authConfig } from './normalize-auth.js';
-import type { MqttTransportFile } from './schema-mqtt.js';
+import type { MqttPathServiceFile, MqttTransportFile } from './schema-mqtt.js';
 
 /** Without a mapping for the prefix "", a topic no prefix covers is read as Crossbar's usual native JSON. */
 const defaultPayloadFormat: MqttPayloadFormat = { type: 'native', serializer: 'json' };
 
-export function mqttConfig(transport: MqttTransportFile): MqttService {
+/** An mqtt transport, or an mqtt path service (the same options, no endpoint). */
+export function mqttConfig(transport: MqttTransportFile | MqttPathServiceFile): MqttService {
   const options = transport.options;
   const file = transport.auth ?? options.auth;
   const auth = file === undefined

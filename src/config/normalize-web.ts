@@ -14,6 +14,7 @@ import type {
   WebSocketService,
 } from './model.js';
 import { authConfig, mapValues } from './normalize-auth.js';
+import { mqttConfig } from './normalize-mqtt.js';
 import { notice } from './notices.js';
 import type { ConfigPath } from './problems.js';
 import { defaultPostBodyLimit, defaultTimestampDeltaLimit, type CallerServiceFile, type PublisherServiceFile, type WebhookServiceFile } from './schema-http-bridge.js';
@@ -83,6 +84,8 @@ function pathServiceConfig(service: Exclude<PathServiceFile, { type: 'path' }>, 
       return longPollConfig(service, at, context);
     case 'sse':
       return sseConfig(service);
+    case 'mqtt':
+      return { type: 'mqtt', ...mqttConfig(service) };
   }
 }
 

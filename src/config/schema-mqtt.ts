@@ -131,6 +131,20 @@ const mqttOptions = z.strictObject({
     .describe(`Junction extension: bytes queued for one connection before it is dropped (default ${mqttDefaults.maxBufferedBytes}).`),
 });
 
+/** One auth, given in one place; `role` only without auth: nothing the file says is ignored. */
+function authOnce(transport: { auth?: unknown; options: { auth?: unknown; role?: string | undefined } }, ctx: z.core.$RefinementCtx): void {
+  if (transport.auth !== undefined && transport.options.auth !== undefined) {
+    ctx.addIssue({ code: 'custom', message: 'give auth once: here or in options.auth', path: ['auth'] });
+  }
+  if ((transport.auth ?? transport.options.auth) !== undefined && transport.options.role !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['options', 'role'],
+      message: 'options.role is the role of anonymous clients when no auth is given; with auth, set it as auth.anonymous.role',
+    });
+  }
+}
+
 export const mqttTransport = z
   .strictObject({
     type: z.literal('mqtt'),
@@ -139,19 +153,19 @@ export const mqttTransport = z
     options: mqttOptions,
     auth: mqttAuthSchema.optional().describe('Same as options.auth (give one of them).'),
   })
-  .superRefine((transport, ctx) => {
-    if (transport.auth !== undefined && transport.options.auth !== undefined) {
-      ctx.addIssue({ code: 'custom', message: 'give auth once: here or in options.auth', path: ['auth'] });
-    }
-    if ((transport.auth ?? transport.options.auth) !== undefined && transport.options.role !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['options', 'role'],
-        message: 'options.role is the role of anonymous clients when no auth is given; with auth, set it as auth.anonymous.role',
-      });
-    }
-  })
+  .superRefine(authOnce)
   .describe('MQTT 3.1.1 and 5.0 clients on one realm, as ordinary sessions of it (Crossbar\'s MQTT transport).');
 
+export const mqttPathService = z
+  .strictObject({
+    type: z.literal('mqtt'),
+    id: itemId.optional(),
+    options: mqttOptions,
+    auth: mqttAuthSchema.optional().describe('Same as options.auth (give one of them).'),
+  })
+  .superRefine(authOnce)
+  .describe('Junction extension: MQTT over WebSocket (subprotocol "mqtt") on this path, for browser MQTT clients; the options of an mqtt transport.');
+
 export type MqttTransportFile = z.output<typeof mqttTransport>;
+export type MqttPathServiceFile = z.output<typeof mqttPathService>;
 export type MqttAuthFile = z.output<typeof mqttAuthSchema>;

@@ -17,6 +17,7 @@ import {
   typeError,
   unsupported,
 } from './schema-parts.js';
+import { mqttPathService } from './schema-mqtt.js';
 import { websocketService } from './schema-websocket.js';
 
 export const staticDefaults = { defaultFile: 'index.html', cacheTimeoutSeconds: 43200 };
@@ -121,6 +122,7 @@ const leafServices = [
   webhookService,
   longPollService,
   sseService,
+  mqttPathService,
 ] as const;
 
 export type LeafPathServiceFile = z.output<(typeof leafServices)[number]>;

@@ -49,7 +49,21 @@ function checkService(service: Record<string, unknown>, path: ConfigPath, refs: 
     case 'sse':
       checkSseRoles(service, path, refs);
       return;
+    case 'mqtt':
+      checkMqttRoles(service, path, refs);
+      return;
   }
+}
+
+/** An mqtt transport or path: its realm in options, its auth in options.auth or at the top (whose realms the caller checks). */
+export function checkMqttRoles(service: Record<string, unknown>, path: ConfigPath, refs: RealmReferences): void {
+  const options = isRecord(service.options) ? service.options : {};
+  const [auth, authAt] = service.auth !== undefined ? [service.auth, [...path, 'auth']] : [options.auth, [...path, 'options', 'auth']];
+  checkAuthRealms(options.auth, [...path, 'options', 'auth'], refs); // a top-level auth is checked with every service's
+  checkSignInRoles({
+    realm: options.realm, realmAt: [...path, 'options', 'realm'], auth, authAt, who: 'MQTT clients',
+    defaultRole: options.role, defaultRoleAt: options.role === undefined ? path : [...path, 'options', 'role'],
+  }, refs);
 }
 
 /** An SSE listener gets the role of its anonymous or ticket sign-in; those roles belong to the SSE realm. */

@@ -11,7 +11,7 @@ import { posix } from 'node:path';
 import { formatPath, type ConfigPath, type ConfigProblem } from './problems.js';
 import { checkComponents } from './semantics-components.js';
 import { entries, isRecord, RealmReferences, type Entry, type RealmFacts } from './semantics-realms.js';
-import { checkAuthRealms, checkListenerPaths, checkSignInRoles } from './semantics-web.js';
+import { checkAuthRealms, checkListenerPaths, checkMqttRoles } from './semantics-web.js';
 
 export function crossCheck(document: unknown): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -123,14 +123,10 @@ function checkTransportServices(transport: Entry, refs: RealmReferences, problem
       );
       return;
     }
-    case 'mqtt': {
-      const options = isRecord(value.options) ? value.options : {};
-      const [auth, authAt] = value.auth !== undefined ? [value.auth, [...path, 'auth']] : [options.auth, [...path, 'options', 'auth']];
-      checkAuthRealms(auth, authAt, refs);
-      checkSignInRoles({ realm: options.realm, realmAt: [...path, 'options', 'realm'], auth, authAt, who: 'MQTT clients', defaultRole: options.role,
-        defaultRoleAt: options.role === undefined ? path : [...path, 'options', 'role'] }, refs);
+    case 'mqtt':
+      checkAuthRealms(value.auth, [...path, 'auth'], refs);
+      checkMqttRoles(value, path, refs);
       return;
-    }
     default:
       checkAuthRealms(value.auth, [...path, 'auth'], refs);
   }

@@ -146,7 +146,8 @@ async function buildListener(config: ListenerConfig, node: NodeContext): Promise
       const address = await http.listen();
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       const served: ServedUrl[] = Object.entries(config.paths).map(([path, service]) => {
-        const scheme = service.type === 'websocket' ? (http.secure ? 'wss' : 'ws') : (http.secure ? 'https' : 'http');
+        const upgrade = service.type === 'websocket' || service.type === 'mqtt';
+        const scheme = upgrade ? (http.secure ? 'wss' : 'ws') : (http.secure ? 'https' : 'http');
         return { url: `${scheme}://${host}:${address.port}${path}`, service: service.type };
       });
       if (rawsocket) served.push({ url: `${http.secure ? 'rss' : 'rs'}://${host}:${address.port}`, service: 'rawsocket' });

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import mqtt from 'mqtt';
+import { WebSocket } from 'ws';
+import { openAutobahn } from '../support/autobahn.js';
+import { testMqtt } from '../support/mqtt.js';
+import { startTestNode, testConfig } from '../support/node.js';
+import { waitFor } from '../support/wait.js';
+
+const config = testConfig();
+config.listeners[0]!.paths['/mqtt'] = { type: 'mqtt', ...testMqtt() };
+const node = await startTestNode(config);
+after(() => node.stop());
+const mqttUrl = node.url.replace(/\/ws$/, '/mqtt');
+
+describe('MQTT over WebSocket on a web path (browser MQTT clients)', () => {
+  it('is served at ws://…/mqtt next to WAMP', () => {
+    assert.ok(node.services.some((served) => served.service === 'mqtt' && served.url === mqttUrl));
+  });
+
+  for (const protocolVersion of [4, 5] as const) {
+    it(`MQTT.js (${protocolVersion === 4 ? '3.1.1' : '5.0'}) over WebSocket and AutobahnJS reach each other`, async () => {
+      const wamp = await openAutobahn(node.url);
+      const client = await mqtt.connectAsync(mqttUrl, { protocolVersion, reconnectPeriod: 0 });
+      try {
+        const readings: unknown[] = [];
+        await wamp.session.subscribe(`ws${protocolVersion}.temp`, (args: unknown[]) => readings.push(args[0]));
+        const received: string[] = [];
+        client.on('message', (_topic, payload) => received.push(payload.toString()));
+        await client.subscribeAsync(`ws${protocolVersion}/setpoint`, { qos: 1 });
+        await client.publishAsync(`ws${protocolVersion}/temp`, '{"args": [19.5]}', { qos: 1 });
+        await waitFor(() => readings.length === 1, 'the reading');
+        assert.deepEqual(readings, [19.5]);
+        await wamp.session.publish(`ws${protocolVersion}.setpoint`, [21], {}, { acknowledge: true });
+        await waitFor(() => received.length === 1, 'the setpoint');
+        assert.deepEqual(received, ['{"args":[21]}']);
+      } finally {
+        await client.endAsync();
+        await wamp.close();
+      }
+    });
+  }
+
+  it('refuses a WebSocket that does not offer the "mqtt" subprotocol', async () => {
+    const ws = new WebSocket(mqttUrl, ['wamp.2.json']);
+    const outcome = await new Promise<string>((resolve) => {
+      ws.on('error', (error) => resolve(error.message));
+      ws.on('close', (code) => resolve(`closed ${code}`));
+    });
+    assert.match(outcome, /closed 1002|Server sent no subprotocol/);
+  });
+});
