@@ -119,4 +119,13 @@ describe('mqtt transports', () => {
       'workers[0].transports[0].paths.mqtt.options.role: role "ghost" is not defined in realm "realm1" (the role of anonymous MQTT clients when "auth" is not given); add the role or give "auth"',
     ]);
   });
+
+  it("a universal transport's mqtt part (Crossbar's): MQTT on the web port, by its first octet", () => {
+    const listener = plain(loadDocument(configDocument({
+      transports: [{ type: 'universal', endpoint: { type: 'tcp', port: 8080 }, mqtt: { options: { realm: 'realm1' } }, web: { paths: { health: { type: 'health' } } } }],
+    })).listeners[0]!);
+    assert.equal(listener.kind, 'universal');
+    assert.equal(listener.rawsocket, undefined);
+    assert.deepEqual(listener.mqtt, { realm: 'realm1', payloadMapping: { '': { type: 'native', serializer: 'json' } }, auth: { anonymous: { type: 'static', role: 'anonymous' } }, ...defaults });
+  });
 });

@@ -145,13 +145,13 @@ describe('universal transports', () => {
         rawsocket: { endpoint: { type: 'tcp', port: 1 } },
         websocket: { ws: {} },
         web: { paths: { '/ws/': { type: 'health' } } },
-        mqtt: { options: { realm: 'realm1' } },
+        mqtt: { options: { realm: 'realm1' }, endpoint: { type: 'tcp', port: 2 } },
       },
     ];
     assert.deepEqual(problemsOf(configDocument({ transports })), [
       'workers[0].transports[1].rawsocket.endpoint: unknown key "endpoint"',
-      'workers[0].transports[1].mqtt: not supported by Junction yet: MQTT (the mqtt part of a universal transport)',
-      'workers[0].transports[0]: a universal transport serves nothing: add a "rawsocket", "websocket" or "web" part',
+      'workers[0].transports[1].mqtt.endpoint: unknown key "endpoint"',
+      'workers[0].transports[0]: a universal transport serves nothing: add a "rawsocket", "websocket", "web" or "mqtt" part',
       'workers[0].transports[1].web.paths["/ws/"]: URL path /ws is also served by workers[0].transports[1].websocket.ws',
     ]);
   });

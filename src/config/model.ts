@@ -122,7 +122,8 @@ export interface PermissionConfig {
 /**
  * One listening socket. `websocket` and `web` transports are HTTP(S) servers with a path table;
  * a `rawsocket` transport speaks only RawSocket; a `universal` transport (Crossbar's) is a web
- * listener whose connections starting with the RawSocket magic byte 0x7F are RawSocket.
+ * listener whose connections starting with the RawSocket magic byte 0x7F are RawSocket and, when
+ * it has an mqtt part, those starting with 0x10 (an MQTT CONNECT) are MQTT; an `mqtt` transport speaks only MQTT.
  */
 export interface ListenerConfig {
   /** The transport's `id` from the file, or `transport<index>`. */
@@ -135,9 +136,9 @@ export interface ListenerConfig {
    * A standalone websocket transport has exactly `{"/": service}`; a rawsocket transport has none.
    */
   paths: Record<string, PathService>;
-  /** RawSocket settings: always for `rawsocket` and `universal` listeners, never for the others. */
+  /** RawSocket settings: always for `rawsocket` listeners; for `universal` ones when they serve RawSocket. */
   rawsocket?: RawSocketService;
-  /** MQTT settings: always for `mqtt` listeners, never for the others. */
+  /** MQTT settings: always for `mqtt` listeners; for `universal` ones when they serve MQTT (first octet 0x10). */
   mqtt?: MqttService;
   /**
    * Proxies whose X-Forwarded-For header is believed (Junction extension `trusted_proxies` on a

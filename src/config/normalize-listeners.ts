@@ -39,8 +39,8 @@ export function listenerConfigs(transports: TransportFile[], at: ConfigPath, con
 }
 
 /**
- * Websocket parts and web paths share one table. Without a rawsocket part a universal transport
- * serves exactly what a web transport would, so it becomes one: no RawSocket the file did not ask for.
+ * Websocket parts and web paths share one table. Without a rawsocket or mqtt part a universal
+ * transport serves exactly what a web transport would, so it becomes one: no RawSocket the file did not ask for.
  */
 function universalListener(
   transport: UniversalTransportFile,
@@ -58,8 +58,12 @@ function universalListener(
   if (transport.web !== undefined) addPathServices(transport.web.paths, '/', [...at, 'web', 'paths'], context, paths);
   const trustedProxies = [...proxies];
   const timeout = bodyTimeout(transport.web?.options);
-  if (transport.rawsocket === undefined) return { id, kind: 'web', endpoint, paths, trustedProxies, ...timeout };
-  return { id, kind: 'universal', endpoint, paths, rawsocket: rawSocketConfig(transport.rawsocket), trustedProxies, ...timeout };
+  if (transport.rawsocket === undefined && transport.mqtt === undefined) return { id, kind: 'web', endpoint, paths, trustedProxies, ...timeout };
+  return {
+    id, kind: 'universal', endpoint, paths, trustedProxies, ...timeout,
+    ...(transport.rawsocket === undefined ? {} : { rawsocket: rawSocketConfig(transport.rawsocket) }),
+    ...(transport.mqtt === undefined ? {} : { mqtt: mqttConfig(transport.mqtt) }),
+  };
 }
 
 function bodyTimeout(options: { request_body_timeout?: number | undefined } | undefined): Pick<ListenerConfig, 'requestBodyTimeoutMs'> {

@@ -2,13 +2,13 @@
 
 import type { MqttPayloadFormat, MqttService } from './model.js';
 import { authConfig } from './normalize-auth.js';
-import type { MqttPathServiceFile, MqttTransportFile } from './schema-mqtt.js';
+import type { MqttPartFile, MqttPathServiceFile, MqttTransportFile } from './schema-mqtt.js';
 
 /** Without a mapping for the prefix "", a topic no prefix covers is read as Crossbar's usual native JSON. */
 const defaultPayloadFormat: MqttPayloadFormat = { type: 'native', serializer: 'json' };
 
-/** An mqtt transport, or an mqtt path service (the same options, no endpoint). */
-export function mqttConfig(transport: MqttTransportFile | MqttPathServiceFile): MqttService {
+/** An mqtt transport, a universal transport's mqtt part or an mqtt path service (the same options). */
+export function mqttConfig(transport: MqttTransportFile | MqttPartFile | MqttPathServiceFile): MqttService {
   const options = transport.options;
   const file = transport.auth ?? options.auth;
   const auth = file === undefined

@@ -156,6 +156,17 @@ export const mqttTransport = z
   .superRefine(authOnce)
   .describe('MQTT 3.1.1 and 5.0 clients on one realm, as ordinary sessions of it (Crossbar\'s MQTT transport).');
 
+/** A universal transport's `mqtt` part: an mqtt transport without its own endpoint. */
+export const mqttPart = z
+  .strictObject({
+    type: z.literal('mqtt').optional(),
+    id: itemId.optional(),
+    options: mqttOptions,
+    auth: mqttAuthSchema.optional().describe('Same as options.auth (give one of them).'),
+  })
+  .superRefine(authOnce)
+  .describe('MQTT on this port: connections whose first byte is 0x10 (an MQTT CONNECT).');
+
 export const mqttPathService = z
   .strictObject({
     type: z.literal('mqtt'),
@@ -168,4 +179,5 @@ export const mqttPathService = z
 
 export type MqttTransportFile = z.output<typeof mqttTransport>;
 export type MqttPathServiceFile = z.output<typeof mqttPathService>;
+export type MqttPartFile = z.output<typeof mqttPart>;
 export type MqttAuthFile = z.output<typeof mqttAuthSchema>;

@@ -6,8 +6,8 @@
 
 import * as z from 'zod';
 import { rawsocketEndpoint, tcpOnlyEndpoint } from './schema-endpoint.js';
-import { itemId, notSupportedMessage, typeError, unsupported } from './schema-parts.js';
-import { mqttTransport } from './schema-mqtt.js';
+import { itemId, notSupportedMessage, typeError } from './schema-parts.js';
+import { mqttPart, mqttTransport } from './schema-mqtt.js';
 import { oneMessageSize, rawSocketPart, rawSocketShape } from './schema-rawsocket.js';
 import { pathKey, pathTable, webOptions } from './schema-web-services.js';
 import { websocketTransportShape } from './schema-websocket.js';
@@ -64,9 +64,9 @@ export const universalTransport = z
       .strictObject({ paths: pathTable.default({}), options: webOptions.optional() })
       .optional()
       .describe('Web paths, as a web transport without an endpoint.'),
-    mqtt: unsupported('MQTT (the mqtt part of a universal transport)'),
+    mqtt: mqttPart.optional(),
   })
-  .describe('One port for RawSocket (first byte 0x7F), WebSocket and web paths (Crossbar\'s universal transport).');
+  .describe('One port for RawSocket (first byte 0x7F), MQTT (first byte 0x10), WebSocket and web paths (Crossbar\'s universal transport).');
 
 const otherCrossbarTransports = new Set(['flashpolicy', 'websocket.testee', 'stream.testee']);
 

@@ -109,10 +109,14 @@ function checkTransportServices(transport: Entry, refs: RealmReferences, problem
       return;
     case 'universal': {
       const web = isRecord(value.web) ? value.web : {};
-      if (value.rawsocket === undefined && value.websocket === undefined && value.web === undefined) {
-        problems.push({ path, message: 'a universal transport serves nothing: add a "rawsocket", "websocket" or "web" part' });
+      if (value.rawsocket === undefined && value.websocket === undefined && value.web === undefined && value.mqtt === undefined) {
+        problems.push({ path, message: 'a universal transport serves nothing: add a "rawsocket", "websocket", "web" or "mqtt" part' });
       }
       if (isRecord(value.rawsocket)) checkAuthRealms(value.rawsocket.auth, [...path, 'rawsocket', 'auth'], refs);
+      if (isRecord(value.mqtt)) {
+        checkAuthRealms(value.mqtt.auth, [...path, 'mqtt', 'auth'], refs);
+        checkMqttRoles(value.mqtt, [...path, 'mqtt'], refs);
+      }
       checkListenerPaths(
         [
           { table: value.websocket, at: [...path, 'websocket'] },

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { ListenerConfig, MqttService as MqttSettings } from '../config/model.js';
 import { MqttService } from '../transport/mqtt/mqtt-service.js';
+import type { RawSocketAcceptor } from '../transport/rawsocket/sniff.js';
 import { UnsupportedConfigError } from './auth-wiring.js';
 import type { Listener } from './node.js';
 import { listenOn, socketServer, tcpLabel } from './rawsocket-listener.js';
@@ -10,21 +11,32 @@ import type { NodeContext } from './web/service-context.js';
  * An `mqtt` transport: MQTT 3.1.1 and 5.0 on a TCP port (TLS when configured). Each client signs
  * in through the transport's auth gate and becomes a session of the transport's realm.
  */
-export function mqttListener(config: ListenerConfig, context: NodeContext): Listener {
+/** The MQTT side of an `mqtt` or `universal` listener: its settings, auth and metrics behind one MqttService. */
+export function mqttAcceptor(config: ListenerConfig, context: NodeContext): RawSocketAcceptor {
   const settings = mqttSettings(config);
-  const where = `transport "${config.id}"`;
-  const gate = context.auth.gate(settings.auth, where);
-  const secure = config.endpoint.tls !== undefined;
+  const gate = context.auth.gate(settings.auth, `transport "${config.id}"`);
   const service = new MqttService(
     settings,
     (peer) => context.router.attach(peer, gate, { helloTimeoutMs: settings.openHandshakeTimeout }),
     context.log.child({ transport: config.id, mqtt: true }),
     context.metrics,
     config.id,
-    secure,
+    config.endpoint.tls !== undefined,
   );
-  const server = socketServer(config, context, (socket) => service.accept(socket, tcpLabel(socket), socket.remoteAddress ?? 'unknown'));
-  const scheme = secure ? 'mqtts' : 'mqtt';
+  return {
+    accept: (socket) => service.accept(socket, tcpLabel(socket), socket.remoteAddress ?? 'unknown'),
+    close: () => service.close(),
+  };
+}
+
+/**
+ * An `mqtt` transport: MQTT 3.1.1 and 5.0 on a TCP port (TLS when configured). Each client signs
+ * in through the transport's auth gate and becomes a session of the transport's realm.
+ */
+export function mqttListener(config: ListenerConfig, context: NodeContext): Listener {
+  const acceptor = mqttAcceptor(config, context);
+  const server = socketServer(config, context, (socket) => acceptor.accept(socket));
+  const scheme = config.endpoint.tls ? 'mqtts' : 'mqtt';
   return {
     listen: async () => {
       const { endpoint } = config;
@@ -35,7 +47,7 @@ export function mqttListener(config: ListenerConfig, context: NodeContext): List
     },
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      await service.close();
+      await acceptor.close();
       await closed;
     },
   };

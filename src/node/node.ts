@@ -8,7 +8,9 @@ import type { Logger } from '../router/log.js';
 import { Router } from '../router/router.js';
 import { NodeAuth } from './auth-wiring.js';
 import { startComponents, stopComponents, type RunningComponent } from './bridge/components.js';
-import { mqttListener } from './mqtt-listener.js';
+import { mqttFirstOctet } from '../transport/mqtt/connection.js';
+import { rawSocketFirstOctet, type RawSocketAcceptor } from '../transport/rawsocket/sniff.js';
+import { mqttAcceptor, mqttListener } from './mqtt-listener.js';
 import { rawSocketAcceptor, rawSocketListener } from './rawsocket-listener.js';
 import { clientAddressReader } from './web/client-address.js';
 import type { HttpTimeouts } from './web/http-timeouts.js';
@@ -137,9 +139,11 @@ async function buildListener(config: ListenerConfig, node: NodeContext): Promise
     const context: ServiceContext = { ...node, log: log.child({ path }), listener: config, path, where, clientAddress };
     handlers.set(path, await buildPathHandler(service, context));
   }
-  // A universal listener also speaks RawSocket to connections that open with its magic octet.
-  const rawsocket = config.kind === 'universal' ? rawSocketAcceptor(config, node) : undefined;
-  const http = new HttpListener(config, handlers, listenerTimeouts(config), log, node.metrics, rawsocket);
+  // A universal listener also speaks RawSocket and MQTT to connections that open with their first octet.
+  const diverted = new Map<number, RawSocketAcceptor>();
+  if (config.kind === 'universal' && config.rawsocket) diverted.set(rawSocketFirstOctet, rawSocketAcceptor(config, node));
+  if (config.kind === 'universal' && config.mqtt) diverted.set(mqttFirstOctet, mqttAcceptor(config, node));
+  const http = new HttpListener(config, handlers, listenerTimeouts(config), log, node.metrics, diverted);
   return {
     close: () => http.close(),
     listen: async () => {
@@ -150,7 +154,8 @@ async function buildListener(config: ListenerConfig, node: NodeContext): Promise
         const scheme = upgrade ? (http.secure ? 'wss' : 'ws') : (http.secure ? 'https' : 'http');
         return { url: `${scheme}://${host}:${address.port}${path}`, service: service.type };
       });
-      if (rawsocket) served.push({ url: `${http.secure ? 'rss' : 'rs'}://${host}:${address.port}`, service: 'rawsocket' });
+      if (diverted.has(rawSocketFirstOctet)) served.push({ url: `${http.secure ? 'rss' : 'rs'}://${host}:${address.port}`, service: 'rawsocket' });
+      if (diverted.has(mqttFirstOctet)) served.push({ url: `${http.secure ? 'mqtts' : 'mqtt'}://${host}:${address.port}`, service: 'mqtt' });
       return { port: address.port, served };
     },
   };

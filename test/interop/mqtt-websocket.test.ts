@@ -50,3 +50,30 @@ describe('MQTT over WebSocket on a web path (browser MQTT clients)', () => {
     assert.match(outcome, /closed 1002|Server sent no subprotocol/);
   });
 });
+
+describe("MQTT on a universal transport's port (Crossbar's universal transport with an mqtt part)", () => {
+  it('serves MQTT, RawSocket-less, beside WAMP over WebSocket on one port', async () => {
+    const universal = testConfig();
+    const web = universal.listeners[0]!;
+    universal.listeners[0] = { ...web, kind: 'universal', mqtt: testMqtt() };
+    const one = await startTestNode(universal);
+    try {
+      const port = one.ports.get('test')!;
+      assert.ok(one.services.some((served) => served.url === `mqtt://127.0.0.1:${port}`));
+      const wamp = await openAutobahn(one.url);
+      const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 });
+      try {
+        const readings: unknown[] = [];
+        await wamp.session.subscribe('universal.temp', (args: unknown[]) => readings.push(args[0]));
+        await client.publishAsync('universal/temp', '{"args": [18]}', { qos: 1 });
+        await waitFor(() => readings.length === 1, 'the reading');
+        assert.deepEqual(readings, [18]);
+      } finally {
+        await client.endAsync();
+        await wamp.close();
+      }
+    } finally {
+      await one.stop();
+    }
+  });
+});

@@ -7,7 +7,7 @@ import type { ListenerConfig } from '../../config/model.js';
 import type { Counter, MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
 import { PerKeyLogThrottle } from '../../transport/connection-slots.js';
-import { divertRawSocket, type Diversion, type RawSocketAcceptor } from '../../transport/rawsocket/sniff.js';
+import { divertByFirstOctet, type Diversion, type RawSocketAcceptor } from '../../transport/rawsocket/sniff.js';
 import { serverTimeoutOptions, type HttpTimeouts } from './http-timeouts.js';
 
 /**
@@ -31,7 +31,7 @@ export class HttpListener {
   private readonly server: Server;
   private readonly paths: Map<string, PathHandler>;
   private readonly catchAll: PathHandler | undefined;
-  /** Universal transport: connections whose first octet is 0x7F go to RawSocket. */
+  /** Universal transport: connections whose first octet is 0x7F go to RawSocket, 0x10 to MQTT. */
   private readonly diversion: Diversion | undefined;
   /** Each connection's latest request, to tell a body still arriving from the next request's headers. */
   private readonly exchanges = new WeakMap<Duplex, { request: IncomingMessage; response: ServerResponse }>();
@@ -44,7 +44,8 @@ export class HttpListener {
     private readonly timeouts: HttpTimeouts,
     private readonly log: Logger,
     metrics: MetricsRegistry,
-    private readonly rawsocket?: RawSocketAcceptor,
+    /** Universal transport: connections whose first octet is a key go to its acceptor (RawSocket 0x7F, MQTT 0x10). */
+    private readonly diverted: ReadonlyMap<number, RawSocketAcceptor> = new Map(),
   ) {
     this.paths = paths;
     this.catchAll = config.kind === 'websocket' ? paths.get('/') : undefined;
@@ -66,8 +67,9 @@ export class HttpListener {
     this.server.on('request', (request, response) => this.request(request, response));
     this.server.on('clientError', (error: Error & { code?: string }, socket) => this.clientError(error, socket));
     // Over TLS the first octet is read after the TLS handshake: RawSocket inside TLS, as Crossbar.
-    if (rawsocket) {
-      this.diversion = divertRawSocket(this.server, tls ? 'secureConnection' : 'connection', (socket) => rawsocket.accept(socket), timeouts.headersMs);
+    if (diverted.size > 0) {
+      const routes = new Map([...diverted].map(([octet, acceptor]) => [octet, (socket: Socket) => acceptor.accept(socket)]));
+      this.diversion = divertByFirstOctet(this.server, tls ? 'secureConnection' : 'connection', routes, timeouts.headersMs);
     }
   }
 
@@ -90,7 +92,7 @@ export class HttpListener {
 
   async close(): Promise<void> {
     this.diversion?.close();
-    await Promise.all([...[...this.paths.values()].map((handler) => handler.close?.()), this.rawsocket?.close()]);
+    await Promise.all([...[...this.paths.values()].map((handler) => handler.close?.()), ...[...this.diverted.values()].map((acceptor) => acceptor.close())]);
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();

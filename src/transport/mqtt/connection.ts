@@ -7,6 +7,9 @@ import { connectRefusal, Reason, reasonForRouterError, type ConnectRefusal } fro
 import { RouterRefusal } from './router-session.js';
 import { topicNameToUri, TopicRefusal } from './topics.js';
 
+/** The first octet of every MQTT connection (a CONNECT's fixed header): how a universal port tells MQTT apart. */
+export const mqttFirstOctet = 0x10;
+
 /** The part of a net.Socket / tls.TLSSocket a connection uses (fakes in tests may be smaller). */
 export interface MqttSocket {
   write(chunk: Uint8Array): boolean;
