@@ -15,9 +15,9 @@ function watched() {
     joins++;
     const link = h.router.attach(peer, gate, options);
     const watching: SessionLink = {
-      receive: (message) => {
+      receive: (message, bytes) => {
         sent.push(message as unknown[]);
-        link.receive(message);
+        link.receive(message, bytes);
       },
       receiveGarbage: (reason) => link.receiveGarbage(reason),
       detach: () => link.detach(),

@@ -46,6 +46,16 @@ describe('static permissions: each action × match policy × allow/deny', () => 
     const table = new PermissionTable([permission('', 'prefix', all)]);
     for (const action of actions) assert.equal(decide(table, action, 'any.thing.at_all').allow, true);
   });
+
+  it('judges the "everything" subscription (URI "", match prefix) by the permissions that match ""', () => {
+    // The realm asks about the pattern itself: only a permission on the empty prefix covers it.
+    assert.equal(decide(new PermissionTable([permission('', 'prefix', { subscribe: true })]), 'subscribe', '').allow, true);
+    assert.equal(decide(new PermissionTable([permission('', 'prefix', { publish: true })]), 'subscribe', '').allow, false);
+    const narrower = new PermissionTable([permission('com.', 'prefix', all), permission('com.example', 'exact', all), permission('com..x', 'wildcard', all)]);
+    assert.equal(decide(narrower, 'subscribe', '').allow, false, 'a role allowed only below "com." may not subscribe to everything');
+    const denyingEverything = new PermissionTable([permission('', 'prefix', none), permission('com.', 'prefix', all)]);
+    assert.equal(decide(denyingEverything, 'subscribe', '').allow, false);
+  });
 });
 
 describe('static permissions: the longest matching pattern decides', () => {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { loadConfigFile } from './load.js';
 import { plain, serviceAt, websocketAt } from './test-support.js';
-import { defaultSessionLimits } from './schema-router.js';
+import { defaultRealmLimits } from './schema-router.js';
 
 // dist/src/config/ -> the repository's examples/ folder.
 const examples = fileURLToPath(new URL('../../../examples/', import.meta.url));
@@ -13,7 +13,7 @@ describe('Crossbar-style example configurations', () => {
     const config = await loadConfigFile(`${examples}crossbar-pubsub/config.json`, { env: {} });
     assert.deepEqual(config.realms.map((realm) => realm.name), ['realm1', 'sensors']);
     const sensors = config.realms[1]!;
-    assert.deepEqual(sensors.options, { enableMetaApi: false, uriCheck: 'loose', limits: defaultSessionLimits });
+    assert.deepEqual(sensors.options, { enableMetaApi: false, uriCheck: 'loose', limits: defaultRealmLimits });
     assert.deepEqual(
       sensors.roles.map((role) => role.permissions?.map((p) => `${p.match} ${p.uri}`)),
       [['prefix io.sensors.', 'wildcard io.sensors..config'], ['prefix io.sensors.', 'exact io.sensors.configure']],
@@ -44,8 +44,8 @@ describe('Crossbar-style example configurations', () => {
     const app = config.realms[0]!;
     assert.deepEqual(app.roles[1], { name: 'user', authorizer: 'com.example.authorize' });
     assert.deepEqual(app.store.eventHistory, [
-      { uri: 'com.example.public.news', match: 'exact', limit: 500 },
-      { uri: 'com.example.public.ticker', match: 'exact', limit: 50 },
+      { uri: 'com.example.public.news', match: 'exact', limit: 500, limitBytes: 4194304 },
+      { uri: 'com.example.public.ticker', match: 'exact', limit: 50, limitBytes: 4194304 },
     ]);
 
     const [web] = config.listeners;
@@ -105,7 +105,7 @@ describe('Crossbar-style example configurations', () => {
       ['wildcard', 'shop.orders..status'],
       ['prefix', 'shop.catalog.'],
     ]);
-    assert.deepEqual(shop.store.eventHistory, [{ uri: 'shop.orders.', match: 'prefix', limit: 1000 }]);
+    assert.deepEqual(shop.store.eventHistory, [{ uri: 'shop.orders.', match: 'prefix', limit: 1000, limitBytes: 4194304 }]);
     assert.deepEqual(config.notices, []);
   });
 
@@ -140,6 +140,7 @@ describe('Crossbar-style example configurations', () => {
       concurrencyPerUrl: 4,
       retry: { initialDelayMs: 500, maxDelayMs: 30000, maxAttempts: 300 },
       outboxLimit: 100000,
+      outboxLimitBytes: 1073741824,
     });
     assert.equal(callee!.kind === 'rest-callee' && callee.baseUrl, 'http://127.0.0.1:5000/api/');
   });

@@ -98,18 +98,24 @@ const controllerSchema = z
     manhole: ignored('the controller manhole (a Python debug shell)'),
     connections: ignored('controller database connections (connections)'),
     keyring: ignored('the node key ring (keyring)'),
+    // Crossbar FX / Crossbar Fabric Center: a management plane that Junction does not have.
+    fabric: unsupported('Crossbar FX management uplinks (fabric)'),
+    'fabric-center': unsupported('Crossbar Fabric Center master nodes (fabric-center)'),
+    enable_docker: unsupported('Docker control from the node controller (enable_docker)'),
+    blockchain: unsupported('XBR blockchain settings (blockchain)'),
+    ipfs: unsupported('IPFS settings (ipfs)'),
   })
-  .describe('Crossbar node controller settings; accepted and ignored.');
+  .describe('Crossbar node controller settings: its process settings are ignored; Crossbar FX keys are not supported.');
 
 export const configFileSchema = z
   .strictObject({
     $schema: z.string().optional().describe('JSON Schema for editors (see `junction schema`).'),
     version: z
-      .literal(2, { error: 'expected 2: Junction reads Crossbar configuration version 2' })
+      .union([z.literal(1), z.literal(2)], { error: 'expected 2 (or 1, whose permissions are read as `crossbar upgrade` converts them)' })
       .default(2)
-      .describe('Crossbar configuration format version.'),
+      .describe('Crossbar configuration format version: 2, or 1 (permissions converted as `crossbar upgrade` does).'),
     controller: controllerSchema.optional(),
-    workers: z.array(workerSchema).default([]).describe('Exactly one router worker, plus any container workers.'),
+    workers: z.array(workerSchema).default([]).describe('Router workers (several are served as one router) and container workers.'),
   })
   .describe('Junction configuration (the Crossbar.io config.json / config.yaml format).');
 

@@ -12,6 +12,7 @@ const forwarderDefaults = {
   concurrencyPerUrl: 4,
   retry: { initialDelayMs: 1000, maxDelayMs: 60000, maxAttempts: 100 },
   outboxLimit: 100000,
+  outboxLimitBytes: 1073741824,
 };
 
 function componentsOf(components: unknown[], extraWorkers: unknown[] = []): { components: ComponentConfig[]; notices: string[] } {
@@ -42,6 +43,7 @@ describe('bridge components: valid files and their model', () => {
           concurrency_per_url: 2,
           retry: { initial_delay: 100, max_delay: 5000, max_attempts: 3 },
           outbox_limit: 50,
+          outbox_limit_bytes: 5000000,
         },
       },
       expected: {
@@ -61,6 +63,7 @@ describe('bridge components: valid files and their model', () => {
         concurrencyPerUrl: 2,
         retry: { initialDelayMs: 100, maxDelayMs: 5000, maxAttempts: 3 },
         outboxLimit: 50,
+        outboxLimitBytes: 5000000,
       },
     },
     {
@@ -303,7 +306,7 @@ describe('bridge components: invalid files and their messages', () => {
 
   it("URIs a component uses must pass its realm's check (strict here)", () => {
     const document = configDocument({
-      realms: [realmWithRoles('app', ['bridge'])],
+      realms: [realmWithRoles('app', ['bridge'], { uri_check: 'strict' })],
       components: [
         { type: 'class', id: 'fwd', classname: 'MessageForwarder', realm: 'app', role: 'bridge', extra: { subscriptions: [{ topic: 'breaking-news.*', url: 'http://h/' }, { topic: '*', url: 'http://h/' }] } },
         { type: 'process', realm: 'app', procedure: 'Reports.Build', command: ['x'] },

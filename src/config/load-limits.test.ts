@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultSessionLimits as routerDefaults } from '../router/limits/session-limits.js';
 import { configDocument, loadDocument, problemsOf, realmWithRoles } from './test-support.js';
 
 /** A document whose realm1 has these `options.limits`. */
@@ -9,18 +8,19 @@ function withLimits(limits: unknown): Record<string, unknown> {
 }
 
 describe('realm options.limits', () => {
-  it('absent: every per-session limit gets its default', () => {
+  it('absent: every limit gets its default', () => {
     const config = loadDocument(configDocument({}));
     assert.deepEqual(config.realms[0]!.options.limits, {
       maxSubscriptionsPerSession: 10000,
       maxRegistrationsPerSession: 1000,
       maxCallsInFlightPerSession: 1000,
       publishRate: { perSecond: 1000, burst: 2000 },
+      maxQueuedMessagesPerSession: 1000,
+      maxQueuedBytesPerSession: 4194304,
+      maxRetainedEventBytes: 1048576,
+      maxRetainedBytes: 67108864,
+      maxRetainedTopics: 10000,
     });
-  });
-
-  it("the loader's defaults are the router's own (a realm built in code without limits gets the same)", () => {
-    assert.deepEqual(loadDocument(configDocument({})).realms[0]!.options.limits, routerDefaults);
   });
 
   it('maps the snake_case keys; keys not given keep their defaults; 0 means no limit', () => {
@@ -28,18 +28,28 @@ describe('realm options.limits', () => {
       max_subscriptions_per_session: 50,
       max_calls_in_flight_per_session: 0,
       publish_rate: { per_second: 10 },
+      max_queued_messages_per_session: 20,
+      max_queued_bytes_per_session: 0,
+      max_retained_event_bytes: 100,
+      max_retained_bytes: 1000,
+      max_retained_topics: 0,
     }));
     assert.deepEqual(config.realms[0]!.options.limits, {
       maxSubscriptionsPerSession: 50,
       maxRegistrationsPerSession: 1000,
       maxCallsInFlightPerSession: 0,
       publishRate: { perSecond: 10, burst: 2000 },
+      maxQueuedMessagesPerSession: 20,
+      maxQueuedBytesPerSession: 0,
+      maxRetainedEventBytes: 100,
+      maxRetainedBytes: 1000,
+      maxRetainedTopics: 0,
     });
   });
 
   it('publish_rate per_second 0 turns the rate limit off, whatever the burst', () => {
     const config = loadDocument(withLimits({ publish_rate: { per_second: 0, burst: 0 } }));
-    assert.deepEqual(config.realms[0]!.options.limits!.publishRate, { perSecond: 0, burst: 0 });
+    assert.deepEqual(config.realms[0]!.options.limits.publishRate, { perSecond: 0, burst: 0 });
   });
 
   it('refuses negative or fractional numbers, a zero burst with a rate, and unknown keys', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ListenerConfig } from './model.js';
-import { configDocument, loadDocument, plain, problemsOf, websocketDefaults } from './test-support.js';
+import { configDocument, loadDocument, plain, problemsOf, testBaseDir, websocketAt, websocketDefaults } from './test-support.js';
 
 const rawSocketDefaults = {
   serializers: ['json', 'msgpack', 'cbor'],
@@ -89,10 +89,30 @@ describe('rawsocket transports', () => {
     ]);
   });
 
-  it('a unix endpoint serves rawsocket transports only', () => {
-    const transports = [{ type: 'web', endpoint: { type: 'unix', path: '/tmp/web.sock' }, paths: { '/': { type: 'health' } } }];
-    assert.deepEqual(problemsOf(configDocument({ transports })), [
-      'workers[0].transports[0].endpoint.type: "unix" endpoints serve rawsocket transports only; this transport listens on "tcp"',
+  it('a unix endpoint serves every transport type', () => {
+    const transports = [
+      { type: 'web', endpoint: { type: 'unix', path: 'web.sock', backlog: 64 }, paths: { '/': { type: 'health' } } },
+      { type: 'websocket', endpoint: { type: 'unix', path: '/tmp/ws.sock' } },
+      { type: 'universal', endpoint: { type: 'unix', path: '/tmp/u.sock' }, rawsocket: {} },
+    ];
+    const config = loadDocument(configDocument({ transports }));
+    assert.deepEqual(
+      config.listeners.map((listener) => [listener.kind, listener.endpoint]),
+      [
+        ['web', { type: 'unix', port: 0, path: `${testBaseDir}/web.sock`, interface: '', backlog: 64 }],
+        ['websocket', { type: 'unix', port: 0, path: '/tmp/ws.sock', interface: '' }],
+        ['universal', { type: 'unix', port: 0, path: '/tmp/u.sock', interface: '' }],
+      ],
+    );
+  });
+
+  it('ubjson and flatbuffers are left out of a serializer list with a notice', () => {
+    const transports = [{ type: 'websocket', endpoint: { type: 'tcp', port: 0 }, serializers: ['json', 'ubjson', 'msgpack', 'flatbuffers'] }];
+    const config = loadDocument(configDocument({ transports }));
+    assert.deepEqual(websocketAt(config.listeners[0], '/').serializers, ['json', 'msgpack']);
+    assert.deepEqual(config.notices, [
+      'workers[0].transports[0].serializers[1]: the ubjson serializer is not spoken by Junction and was left out of the offer (Junction speaks json, msgpack, cbor)',
+      'workers[0].transports[0].serializers[3]: the flatbuffers serializer is not spoken by Junction and was left out of the offer (Junction speaks json, msgpack, cbor)',
     ]);
   });
 
@@ -136,6 +156,15 @@ describe('universal transports', () => {
     assert.deepEqual(listener, { id: 'transport0', kind: 'web', endpoint: { port: 8080, interface: '0.0.0.0' }, paths: { '/': websocketDefaults }, trustedProxies: [] });
   });
 
+  it('a websocket part takes its path before the web part (as in Crossbar), with a notice', () => {
+    const transports = [{ type: 'universal', endpoint: { type: 'tcp', port: 0 }, websocket: { ws: {} }, web: { paths: { ws: { type: 'websocket' }, info: { type: 'nodeinfo' } } } }];
+    const config = loadDocument(configDocument({ transports }));
+    assert.deepEqual(Object.keys(config.listeners[0]!.paths), ['/ws', '/info']);
+    assert.deepEqual(config.notices, [
+      'workers[0].transports[0].websocket.ws: takes every request to /ws, as in Crossbar: the web part\'s websocket service there is not served',
+    ]);
+  });
+
   it('refuse an empty universal transport, a path served twice, a part with its own endpoint, and MQTT', () => {
     const transports = [
       { type: 'universal', endpoint: { type: 'tcp', port: 8080 } },
@@ -144,7 +173,7 @@ describe('universal transports', () => {
         endpoint: { type: 'tcp', port: 8081 },
         rawsocket: { endpoint: { type: 'tcp', port: 1 } },
         websocket: { ws: {} },
-        web: { paths: { '/ws/': { type: 'health' } } },
+        web: { paths: { '/info/': { type: 'health' }, info: { type: 'nodeinfo' } } },
         mqtt: { options: { realm: 'realm1' }, endpoint: { type: 'tcp', port: 2 } },
       },
     ];
@@ -152,7 +181,7 @@ describe('universal transports', () => {
       'workers[0].transports[1].rawsocket.endpoint: unknown key "endpoint"',
       'workers[0].transports[1].mqtt.endpoint: unknown key "endpoint"',
       'workers[0].transports[0]: a universal transport serves nothing: add a "rawsocket", "websocket", "web" or "mqtt" part',
-      'workers[0].transports[1].web.paths["/ws/"]: URL path /ws is also served by workers[0].transports[1].websocket.ws',
+      'workers[0].transports[1].web.paths.info: paths "/info/" and "info" are the same URL path /info',
     ]);
   });
 });

@@ -396,7 +396,7 @@ describe('web path services: invalid files and their messages', () => {
 
   it("a webhook topic must pass its realm's strict URI check", () => {
     const document = configDocument({
-      realms: [realmWithRoles('strict1', ['hooks'])],
+      realms: [realmWithRoles('strict1', ['hooks'], { uri_check: 'strict' })],
       transports: [
         {
           type: 'web',

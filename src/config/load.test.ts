@@ -4,7 +4,7 @@ import { ConfigError } from './problems.js';
 import { parseConfig, parseConfigText } from './load.js';
 import type { JunctionConfig } from './model.js';
 import { websocketAt, websocketDefaults } from './test-support.js';
-import { defaultSessionLimits } from './schema-router.js';
+import { defaultRealmLimits } from './schema-router.js';
 
 /** The problem lines a config text produces (fails the test when it loads). */
 function problemsOf(text: string, env: Record<string, string> = {}): string[] {
@@ -82,7 +82,7 @@ describe('parseConfigText', () => {
 
   it('fills in every default', () => {
     const config = parseConfigText(validYaml, { source: 'a.yaml', env: {} });
-    assert.deepEqual(config.realms[0]!.options, { enableMetaApi: true, uriCheck: 'strict', limits: defaultSessionLimits });
+    assert.deepEqual(config.realms[0]!.options, { enableMetaApi: true, uriCheck: 'loose', limits: defaultRealmLimits });
     assert.deepEqual(config.realms[0]!.store, { eventHistory: [] });
     assert.deepEqual(config.realms[0]!.roles[0]!.permissions![0], {
       uri: 'com.example.',
@@ -166,16 +166,14 @@ describe('problems', () => {
     ]);
   });
 
-  it('a role with both permissions and authorizer, or neither', () => {
+  it('a role with both permissions and authorizer; an empty role name', () => {
     const roles = [
       { name: 'both', permissions: [], authorizer: 'com.example.authorize' },
-      { name: 'neither' },
       { name: '' , permissions: [] },
     ];
     assert.deepEqual(problemsOfValue({ workers: [router({ realms: [{ name: 'realm1', roles }] })] }), [
       'test: workers[0].realms[0].roles[0]: a role has "permissions" or an "authorizer", not both',
-      'test: workers[0].realms[0].roles[1]: a role needs "permissions" (static authorization) or an "authorizer" (dynamic authorization)',
-      'test: workers[0].realms[0].roles[2].name: a role name must not be empty',
+      'test: workers[0].realms[0].roles[1].name: a role name must not be empty',
     ]);
   });
 
@@ -215,24 +213,24 @@ describe('problems', () => {
   it('unsupported Crossbar parts are errors that name them', () => {
     const transports = [
       { type: 'flashpolicy', endpoint: { type: 'tcp', port: 9000 } },
-      { type: 'websocket', endpoint: { type: 'unix', path: '/tmp/sock' } },
       { type: 'websocket', endpoint: { type: 'tcp', port: 9001 }, cookie: { store: { type: 'memory' } } },
-      { type: 'websocket', endpoint: { type: 'tcp', port: 9002 }, serializers: ['json', 'ubjson'] },
+      { type: 'websocket', endpoint: { type: 'tcp', port: 9002 }, serializers: ['ubjson'] },
       { type: 'websocket', endpoint: { type: 'tcp', port: 9003 }, auth: { ticket: { type: 'function', create: 'x.y' } } },
     ];
     assert.deepEqual(problemsOfValue({ workers: [router({ transports }), { type: 'guest', executable: 'node' }] }), [
       'test: workers[0].transports[0].type: not supported by Junction yet: "flashpolicy" transports (supported: websocket, web, rawsocket, universal, mqtt)',
-      'test: workers[0].transports[1].endpoint.type: "unix" endpoints serve rawsocket transports only; this transport listens on "tcp"',
-      'test: workers[0].transports[2].cookie: not supported by Junction yet: cookie tracking',
-      'test: workers[0].transports[3].serializers[1]: not supported by Junction yet: the ubjson serializer (supported: json, msgpack, cbor)',
-      'test: workers[0].transports[4].auth.ticket.type: not supported by Junction yet: ticket authentication of type "function" (a Python callable) (use type "dynamic" with a WAMP procedure)',
+      'test: workers[0].transports[1].cookie: not supported by Junction yet: cookie tracking',
+      'test: workers[0].transports[2].serializers: names no serializer Junction speaks; add one of json, msgpack, cbor',
+      'test: workers[0].transports[3].auth.ticket.type: not supported by Junction yet: ticket authentication of type "function" (a Python callable) (use type "dynamic" with a WAMP procedure)',
       'test: workers[1].type: not supported by Junction yet: guest workers (programs started by the router)',
     ]);
   });
 
-  it('only one router worker', () => {
-    assert.deepEqual(problemsOfValue({ workers: [router(), router({ transports: [] })] }), [
-      "test: workers[1]: Junction runs one router: merge this worker's realms and transports into workers[0]",
+  it('several router workers: names and ports are checked across them', () => {
+    assert.deepEqual(problemsOfValue({ workers: [router(), router({ sign_in: {} })] }), [
+      'test: workers[1].realms[0].name: duplicate realm name "realm1" (first defined at workers[0].realms[0].name)',
+      'test: workers[1].transports[0].endpoint.port: port 9000 on 0.0.0.0 is already used by workers[0].transports[0] (0.0.0.0)',
+      'test: workers[1].sign_in: sign_in applies to the whole node: give it once, in workers[0]',
     ]);
   });
 
@@ -273,9 +271,9 @@ describe('problems', () => {
     ]);
   });
 
-  it('a version other than 2', () => {
-    assert.deepEqual(problemsOfValue({ version: 1, workers: [router()] }), [
-      'test: version: expected 2: Junction reads Crossbar configuration version 2',
+  it('a version other than 1 or 2', () => {
+    assert.deepEqual(problemsOfValue({ version: 3, workers: [router()] }), [
+      'test: version: expected 2 (or 1, whose permissions are read as `crossbar upgrade` converts them)',
     ]);
   });
 });
@@ -397,7 +395,7 @@ describe('model details', () => {
               {
                 name: 'realm1',
                 options: { enable_meta_api: false, uri_check: 'loose' },
-                store: { type: 'memory', limit: 7, 'event-history': [{ uri: 'a.b' }, { uri: 'a.', match: 'prefix', limit: 3 }] },
+                store: { type: 'memory', limit: 7, limit_bytes: 5000, 'event-history': [{ uri: 'a.b' }, { uri: 'a.', match: 'prefix', limit: 3, limit_bytes: 900 }] },
               },
             ],
             transports: [
@@ -418,10 +416,10 @@ describe('model details', () => {
       },
       { source: 'test', env: {}, baseDir: '/srv/junction' },
     );
-    assert.deepEqual(config.realms[0]!.options, { enableMetaApi: false, uriCheck: 'loose', limits: defaultSessionLimits });
+    assert.deepEqual(config.realms[0]!.options, { enableMetaApi: false, uriCheck: 'loose', limits: defaultRealmLimits });
     assert.deepEqual(config.realms[0]!.store.eventHistory, [
-      { uri: 'a.b', match: 'exact', limit: 7 },
-      { uri: 'a.', match: 'prefix', limit: 3 },
+      { uri: 'a.b', match: 'exact', limit: 7, limitBytes: 5000 },
+      { uri: 'a.', match: 'prefix', limit: 3, limitBytes: 900 },
     ]);
     const listener = config.listeners[0]!;
     assert.deepEqual(listener.endpoint, {
@@ -446,5 +444,54 @@ describe('syntax errors and secrets', () => {
     const lines = problemsOf('{"a": 1}\n{"ticket": top-secret}\n');
     assert.ok(lines.includes('test.yaml:2:12: syntax error: Unexpected scalar token in YAML stream: "…"'), lines.join('\n'));
     assert.ok(!lines.join('\n').includes('top-secret'));
+  });
+});
+
+describe("Crossbar's forms of realms, roles and permissions", () => {
+  const realmOf = (roles: unknown[], options?: Record<string, unknown>) => ({
+    version: 2,
+    workers: [router({ realms: [{ name: 'realm1', roles, ...(options === undefined ? {} : { options }) }] })],
+  });
+
+  it('a version-1 file (no "version") has its old-form permissions converted; new-form ones stay as written', () => {
+    const config = load({
+      workers: [router({ realms: [{ name: 'realm1', roles: [{ name: 'a', permissions: [{ uri: 'com.*', publish: true }, { uri: 'x', allow: { call: true } }] }] }] })],
+    });
+    assert.deepEqual(
+      config.realms[0]!.roles[0]!.permissions!.map((p) => [p.uri, p.match, p.allow, p.disclose, p.cache]),
+      [
+        ['com.', 'prefix', { call: false, register: false, publish: true, subscribe: false }, { caller: false, publisher: false }, true],
+        ['x', 'exact', { call: true, register: false, publish: false, subscribe: false }, { caller: false, publisher: false }, false],
+      ],
+    );
+    assert.match(config.notices[0]!, /^version: configuration version 1: 1 permission in the old form/);
+  });
+
+  it('the old form in a file that says "version": 2 is refused with what to write instead', () => {
+    assert.deepEqual(problemsOfValue(realmOf([{ name: 'a', permissions: [{ uri: 'com.*', publish: true }] }])), [
+      'test: workers[0].realms[0].roles[0].permissions[0].publish: "publish" beside "uri" is the version-1 form: with "version": 2 write "allow": {"publish": true}, or leave "version" out to have the file read as `crossbar upgrade` converts it',
+    ]);
+  });
+
+  it('allow-by-default beside permissions is unused, with a notice', () => {
+    const config = load(realmOf([{ name: 'a', 'allow-by-default': true, permissions: [] }]));
+    assert.deepEqual(config.notices, [
+      'workers[0].realms[0].roles[0]["allow-by-default"]: not used: the role is decided by its permissions alone, as in Crossbar',
+    ]);
+    assert.deepEqual(config.realms[0]!.roles[0]!.permissions, []);
+  });
+
+  it('an authorizer with "-" or upper case is fine in a loose realm and refused in a strict one', () => {
+    const role = { name: 'a', authorizer: 'com.example.Authorize-Me' };
+    assert.equal(load(realmOf([role])).realms[0]!.roles[0]!.authorizer, 'com.example.Authorize-Me');
+    assert.deepEqual(problemsOfValue(realmOf([role], { uri_check: 'strict' })), [
+      'test: workers[0].realms[0].roles[0].authorizer: "com.example.Authorize-Me" does not follow realm "realm1"\'s strict URI rule (a-z, 0-9 and "_" per component); change it or set the realm\'s options.uri_check to "loose"',
+    ]);
+  });
+
+  it('realm names are URIs; a role name may have spaces but not be empty', () => {
+    assert.deepEqual(problemsOfValue({ version: 2, workers: [router({ realms: [{ name: 'my realm', roles: [{ name: 'web client', permissions: [] }] }] })] }), [
+      'test: workers[0].realms[0].name: a realm name is a URI: non-empty components separated by ".", without whitespace or "#"',
+    ]);
   });
 });

@@ -5,6 +5,7 @@
 
 import { access, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { upgradeVersion1 } from './crossbar-upgrade.js';
 import { substituteEnv, type Environment } from './env.js';
 import { configFileSchema } from './file-schema.js';
 import type { JunctionConfig } from './model.js';
@@ -34,18 +35,19 @@ export function parseConfig(value: unknown, options: ParseOptions): JunctionConf
     throw new ConfigError(options.source, [{ path: [], message: 'the configuration is empty' }]);
   }
   const substituted = substituteEnv(value, options.env ?? process.env);
-  const validated = validate(configFileSchema, substituted.value);
+  const upgraded = upgradeVersion1(substituted.value);
+  const validated = validate(configFileSchema, upgraded.document);
   // A value whose ${NAME} could not be resolved fails the schema too; its env problem says why.
   const envPaths = new Set(substituted.problems.map((problem) => formatPath(problem.path)));
   const problems = [
     ...substituted.problems,
     ...(validated.ok ? [] : validated.problems.filter((problem) => !envPaths.has(formatPath(problem.path)))),
-    ...crossCheck(substituted.value),
+    ...crossCheck(upgraded.document),
   ];
   if (problems.length > 0 || !validated.ok) {
     throw new ConfigError(options.source, sortProblems(problems.map((problem) => located(problem, options.locate))));
   }
-  return normalize(validated.value, options.baseDir === undefined ? {} : { baseDir: options.baseDir });
+  return normalize(validated.value, { notices: upgraded.notices, ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }) });
 }
 
 /** JSON or YAML text (YAML is a superset of JSON, so one parser gives positions for both). */

@@ -39,7 +39,10 @@ export interface SignInLimits {
   dynamicTimeoutMs: number;
 }
 
-export type UriCheck = 'strict' | 'loose';
+export const uriChecks = ['strict', 'loose'] as const;
+export type UriCheck = (typeof uriChecks)[number];
+/** A realm read from a file checks URIs loosely unless it says strict, as Crossbar's RouterFactory does. */
+export const defaultUriCheck: UriCheck = 'loose';
 
 export interface RealmConfig {
   name: string;
@@ -52,17 +55,17 @@ export interface RealmConfig {
 export interface RealmOptions {
   /** Serve the wamp.session.* / wamp.subscription.* / wamp.registration.* meta API (default true). */
   enableMetaApi: boolean;
-  /** URI validation rule for messages in this realm (default 'strict', as Crossbar). */
+  /** URI validation rule for messages in this realm (see defaultUriCheck). */
   uriCheck: UriCheck;
   /**
-   * What one session may hold or do (`options.limits`, a Junction extension). The loader always
-   * fills it in; absent (a model built in code) means the defaults. The router's own trusted
-   * sessions are exempt. Every number: 0 = no limit.
+   * What one session may hold or do and what the realm retains (`options.limits`, a Junction
+   * extension; defaults in schema-router.ts). The router's own trusted sessions are exempt.
+   * Every number: 0 = no limit.
    */
-  limits?: SessionLimitsConfig;
+  limits: RealmLimitsConfig;
 }
 
-export interface SessionLimitsConfig {
+export interface RealmLimitsConfig {
   /** Subscriptions one session may hold, exact and pattern alike (default 10000). */
   maxSubscriptionsPerSession: number;
   /** Registrations one session may hold, shared ones included (default 1000). */
@@ -71,6 +74,16 @@ export interface SessionLimitsConfig {
   maxCallsInFlightPerSession: number;
   /** A token bucket per session: PUBLISH refills at `perSecond` (default 1000) up to `burst` (default 2000, >= 1 when perSecond > 0). */
   publishRate: { perSecond: number; burst: number };
+  /** Received messages waiting behind an unfinished step (authentication, a dynamic authorizer); past it, reading pauses (default 1000). */
+  maxQueuedMessagesPerSession: number;
+  /** Their bytes as received (default 4 MiB). */
+  maxQueuedBytesPerSession: number;
+  /** A retained event larger than this (payload bytes, estimated) is not retained (default 1 MiB). */
+  maxRetainedEventBytes: number;
+  /** Bytes of all retained events of the realm (default 64 MiB). */
+  maxRetainedBytes: number;
+  /** Topics with a retained event (default 10000). */
+  maxRetainedTopics: number;
 }
 
 export interface RealmStore {
@@ -83,6 +96,8 @@ export interface EventHistoryConfig {
   match: MatchPolicy;
   /** Events kept (positive; the store's `limit`, default 100, when not given per topic). */
   limit: number;
+  /** Bytes (estimated) the kept events may take together (the store's `limit_bytes`, default 4 MiB, when not given per topic). */
+  limitBytes: number;
 }
 
 /**
@@ -553,6 +568,8 @@ export interface ForwarderComponentConfig extends BridgeComponentBase {
   retry: { initialDelayMs: number; maxDelayMs: number; maxAttempts: number };
   /** Messages kept undelivered before new ones are refused with a logged error (default 100000). */
   outboxLimit: number;
+  /** Bytes the outbox may take on disk, dead letters included; past it the oldest dead letters go, then new events are refused (default 1 GiB). */
+  outboxLimitBytes: number;
 }
 
 /** Crossbar's crossbar.bridge.rest.RESTCallee: a procedure that performs an HTTP request to the app. */

@@ -101,6 +101,7 @@ function forwarderConfig(extra: ForwarderExtraFile, base: BridgeComponentBase): 
       maxAttempts: extra.retry.max_attempts,
     },
     outboxLimit: extra.outbox_limit,
+    outboxLimitBytes: extra.outbox_limit_bytes,
   };
 }
 

@@ -8,18 +8,20 @@ import type { EndpointConfig, ListenerConfig, PathService, RawSocketService } fr
 import { authConfig } from './normalize-auth.js';
 import { mqttConfig } from './normalize-mqtt.js';
 import { addPathServices, fromConfigDir, websocketConfig, type NormalizeContext } from './normalize-web.js';
+import { notice } from './notices.js';
+import { offeredSerializers } from './schema-websocket.js';
 import type { ConfigPath } from './problems.js';
 import { rawSocketDefaults, type RawSocketSettingsFile } from './schema-rawsocket.js';
 import type { EndpointFile, TransportFile, UniversalTransportFile } from './schema-transport.js';
 import { defaultInterface } from './semantics.js';
 import { normalizeWebPath } from './web-paths.js';
 
-export function listenerConfigs(transports: TransportFile[], at: ConfigPath, context: NormalizeContext): ListenerConfig[] {
-  const explicitIds = new Set(transports.flatMap((transport) => (transport.id === undefined ? [] : [transport.id])));
-  return transports.map((transport, index) => {
+/** Transports with their paths in the file (of every router worker, in file order). */
+export function listenerConfigs(transports: readonly { transport: TransportFile; where: ConfigPath }[], context: NormalizeContext): ListenerConfig[] {
+  const explicitIds = new Set(transports.flatMap(({ transport }) => (transport.id === undefined ? [] : [transport.id])));
+  return transports.map(({ transport, where }, index) => {
     const id = transport.id ?? generatedId(index, explicitIds);
     const endpoint = endpointConfig(transport.endpoint, context);
-    const where = [...at, index];
     const paths: Record<string, PathService> = Object.create(null);
     switch (transport.type) {
       case 'websocket':
@@ -51,11 +53,22 @@ function universalListener(
 ): ListenerConfig {
   const paths: Record<string, PathService> = Object.create(null);
   const proxies = new Set(transport.web?.options?.trusted_proxies ?? []);
+  const partKeys = new Map<string, string>();
   for (const [key, part] of Object.entries(transport.websocket ?? {})) {
     paths[normalizeWebPath(key)] = websocketConfig(part);
+    partKeys.set(normalizeWebPath(key), key);
     for (const proxy of part.options.trusted_proxies ?? []) proxies.add(proxy);
   }
-  if (transport.web !== undefined) addPathServices(transport.web.paths, '/', [...at, 'web', 'paths'], context, paths);
+  if (transport.web !== undefined) {
+    const web: Record<string, PathService> = Object.create(null);
+    addPathServices(transport.web.paths, '/', [...at, 'web', 'paths'], context, web);
+    for (const [url, service] of Object.entries(web)) {
+      // As in Crossbar, a websocket part takes every request to its path before the web part is asked.
+      const key = partKeys.get(url);
+      if (key === undefined) paths[url] = service;
+      else context.notices.push(notice([...at, 'websocket', key], `takes every request to ${url}, as in Crossbar: the web part's ${service.type} service there is not served`));
+    }
+  }
   const trustedProxies = [...proxies];
   const timeout = bodyTimeout(transport.web?.options);
   if (transport.rawsocket === undefined && transport.mqtt === undefined) return { id, kind: 'web', endpoint, paths, trustedProxies, ...timeout };
@@ -73,7 +86,7 @@ function bodyTimeout(options: { request_body_timeout?: number | undefined } | un
 function rawSocketConfig(settings: RawSocketSettingsFile): RawSocketService {
   const options = settings.options;
   return {
-    serializers: [...new Set(settings.serializers)],
+    serializers: offeredSerializers(settings.serializers),
     maxMessageSize: settings.max_message_size ?? options.max_message_size ?? rawSocketDefaults.maxMessageSize,
     maxConnections: options.max_connections,
     maxPerAddress: options.max_per_address,

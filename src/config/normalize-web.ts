@@ -20,7 +20,7 @@ import type { ConfigPath } from './problems.js';
 import { defaultPostBodyLimit, defaultTimestampDeltaLimit, type CallerServiceFile, type PublisherServiceFile, type WebhookServiceFile } from './schema-http-bridge.js';
 import { longPollDefaults, type LongPollServiceFile, type SseServiceFile } from './schema-http-transports.js';
 import type { PathServiceFile } from './schema-web-services.js';
-import type { WebSocketSettingsFile } from './schema-websocket.js';
+import { offeredSerializers, type WebSocketSettingsFile } from './schema-websocket.js';
 import { joinWebPath } from './web-paths.js';
 
 export interface NormalizeContext {
@@ -94,7 +94,7 @@ export function websocketConfig(service: WebSocketSettingsFile): WebSocketServic
   const options = service.options;
   return {
     type: 'websocket',
-    serializers: [...new Set(service.serializers)],
+    serializers: offeredSerializers(service.serializers),
     options: {
       maxMessageSize: options.max_message_size,
       autoPingInterval: options.auto_ping_interval,
@@ -191,7 +191,7 @@ function longPollConfig(service: LongPollServiceFile, at: ConfigPath, context: N
   const where = (key: string) => [...at, 'options', key];
   return {
     type: 'longpoll',
-    serializers: [...new Set(service.serializers)],
+    serializers: offeredSerializers(service.serializers),
     requestTimeoutMs:
       limitOrDefault(options.request_timeout, longPollDefaults.requestTimeoutSeconds, where('request_timeout'), 'seconds', context) * 1000,
     sessionTimeoutMs:

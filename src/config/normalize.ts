@@ -5,77 +5,114 @@
  * Runs only after validation and cross-checks passed, so it does not re-check anything.
  */
 
-import type { ConfigFile, RouterWorkerFile } from './file-schema.js';
-import type { JunctionConfig, PermissionConfig, RealmConfig, RoleConfig, SessionLimitsConfig } from './model.js';
+import type { ConfigFile } from './file-schema.js';
+import type { JunctionConfig, PermissionConfig, RealmConfig, RoleConfig, RealmLimitsConfig } from './model.js';
 import { componentConfigs } from './normalize-components.js';
 import { listenerConfigs } from './normalize-listeners.js';
 import type { NormalizeContext } from './normalize-web.js';
-import { ignoredSettingNotices } from './notices.js';
+import { ignoredSettingNotices, notice } from './notices.js';
+import { formatPath, type ConfigPath } from './problems.js';
 import type { PermissionFile, RealmFile, RoleFile } from './schema-router.js';
-import { resolvePermissionUri } from './uri-patterns.js';
+import { resolvePermission } from './uri-patterns.js';
 
 export interface NormalizeOptions {
   /** Folder that relative file paths (TLS files, static directories, Unix sockets, cwd) are relative to. */
   baseDir?: string;
+  /** Notices of steps before validation (a version-1 file read as converted), listed first. */
+  notices?: readonly string[];
 }
 
 export function normalize(file: ConfigFile, options: NormalizeOptions = {}): JunctionConfig {
-  const context: NormalizeContext = { baseDir: options.baseDir, notices: ignoredSettingNotices(file) };
-  const routerIndex = file.workers.findIndex((worker) => worker.type === 'router');
-  const router = file.workers[routerIndex] as RouterWorkerFile;
-  const listeners = listenerConfigs(router.transports, ['workers', routerIndex, 'transports'], context);
+  const context: NormalizeContext = { baseDir: options.baseDir, notices: [...(options.notices ?? []), ...ignoredSettingNotices(file)] };
+  // Crossbar runs each router worker as a process of its own; Junction serves them all as one router.
+  const routers = file.workers.flatMap((worker, index) => (worker.type === 'router' ? [{ router: worker, at: ['workers', index] as ConfigPath }] : []));
+  const [first] = routers as [(typeof routers)[number], ...typeof routers];
+  for (const { at } of routers.slice(1)) {
+    context.notices.push(notice(at, `another router worker: Junction runs one router, so its realms, transports and components are served together with those of ${formatPath(first.at)}`));
+  }
+  const listeners = listenerConfigs(
+    routers.flatMap(({ router, at }) => router.transports.map((transport, index) => ({ transport, where: [...at, 'transports', index] }))),
+    context,
+  );
   const components = componentConfigs(file, context);
+  const signIn = first.router.sign_in;
 
   return {
-    realms: router.realms.map(realmConfig),
+    realms: routers.flatMap(({ router, at }) => router.realms.map((realm, index) => realmConfig(realm, [...at, 'realms', index], context.notices))),
     listeners,
     components,
     notices: context.notices,
     signIn: {
-      failureBudget: router.sign_in.failure_budget,
-      forgiveAfterMs: router.sign_in.forgive_after,
-      spacingMs: router.sign_in.spacing,
-      maxWaitMs: router.sign_in.max_wait,
-      challengeTimeoutMs: router.sign_in.challenge_timeout,
-      dynamicTimeoutMs: router.sign_in.dynamic_timeout,
+      failureBudget: signIn.failure_budget,
+      forgiveAfterMs: signIn.forgive_after,
+      spacingMs: signIn.spacing,
+      maxWaitMs: signIn.max_wait,
+      challengeTimeoutMs: signIn.challenge_timeout,
+      dynamicTimeoutMs: signIn.dynamic_timeout,
     },
   };
 }
 
-function realmConfig(realm: RealmFile): RealmConfig {
+function realmConfig(realm: RealmFile, at: ConfigPath, notices: string[]): RealmConfig {
   const store = realm.store;
   return {
     name: realm.name,
-    roles: realm.roles.map(roleConfig),
+    roles: realm.roles.map((role, index) => roleConfig(role, [...at, 'roles', index], notices)),
     options: { enableMetaApi: realm.options.enable_meta_api, uriCheck: realm.options.uri_check, limits: limitsConfig(realm) },
     store: {
       eventHistory: (store?.['event-history'] ?? []).map((entry) => ({
         uri: entry.uri,
         match: entry.match,
         limit: entry.limit ?? store!.limit,
+        limitBytes: entry.limit_bytes ?? store!.limit_bytes,
       })),
     },
   };
 }
 
-function limitsConfig(realm: RealmFile): SessionLimitsConfig {
+function limitsConfig(realm: RealmFile): RealmLimitsConfig {
   const limits = realm.options.limits;
   return {
     maxSubscriptionsPerSession: limits.max_subscriptions_per_session,
     maxRegistrationsPerSession: limits.max_registrations_per_session,
     maxCallsInFlightPerSession: limits.max_calls_in_flight_per_session,
     publishRate: { perSecond: limits.publish_rate.per_second, burst: limits.publish_rate.burst },
+    maxQueuedMessagesPerSession: limits.max_queued_messages_per_session,
+    maxQueuedBytesPerSession: limits.max_queued_bytes_per_session,
+    maxRetainedEventBytes: limits.max_retained_event_bytes,
+    maxRetainedBytes: limits.max_retained_bytes,
+    maxRetainedTopics: limits.max_retained_topics,
   };
 }
 
-function roleConfig(role: RoleFile): RoleConfig {
+/** Crossbar's role kinds: dynamic (authorizer), static (permissions), or neither (allow-by-default decides). */
+function roleConfig(role: RoleFile, at: ConfigPath, notices: string[]): RoleConfig {
+  const allowByDefault = role['allow-by-default'];
+  const decidedBy = role.authorizer !== undefined ? 'its authorizer' : role.permissions !== undefined ? 'its permissions' : undefined;
+  if (allowByDefault && decidedBy !== undefined) {
+    notices.push(notice([...at, 'allow-by-default'], `not used: the role is decided by ${decidedBy} alone, as in Crossbar`));
+  }
   if (role.authorizer !== undefined) return { name: role.name, authorizer: role.authorizer };
-  return { name: role.name, permissions: (role.permissions ?? []).map(permissionConfig) };
+  if (role.permissions === undefined) return { name: role.name, permissions: allowByDefault ? [everything] : [] };
+  return {
+    name: role.name,
+    permissions: role.permissions.map((permission, index) => permissionConfig(permission, [...at, 'permissions', index], notices)),
+  };
 }
 
-function permissionConfig(permission: PermissionFile): PermissionConfig {
-  const resolved = resolvePermissionUri(permission.uri, permission.match);
+/** What an allow-by-default role may do: every action on every URI, answers not cached. */
+const everything: PermissionConfig = {
+  uri: '',
+  match: 'prefix',
+  allow: { call: true, register: true, publish: true, subscribe: true },
+  disclose: { caller: false, publisher: false },
+  cache: false,
+};
+
+function permissionConfig(permission: PermissionFile, at: ConfigPath, notices: string[]): PermissionConfig {
+  const resolved = resolvePermission(permission.uri, permission.match);
   if (!resolved.ok) throw new Error(`unvalidated permission reached normalize: ${resolved.problem}`);
+  if (resolved.note !== undefined) notices.push(notice([...at, 'uri'], resolved.note));
   return {
     uri: resolved.uri,
     match: resolved.match,

@@ -15,7 +15,7 @@ export function ignoredSettingNotices(parsed: unknown): string[] {
   const notices: string[] = [];
   const visit = (value: unknown, path: ConfigPath): void => {
     if (value instanceof Ignored) {
-      notices.push(notice(path, `${value.what} is not needed by Junction and was ignored`));
+      notices.push(notice(path, `${value.what} ${value.outcome}`));
     } else if (Array.isArray(value)) {
       value.forEach((item, index) => visit(item, [...path, index]));
     } else if (typeof value === 'object' && value !== null) {

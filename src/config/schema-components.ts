@@ -46,6 +46,7 @@ export const forwarderDefaults = {
   concurrencyPerUrl: 4,
   retry: { initialDelayMs: 1000, maxDelayMs: 60000, maxAttempts: 100 },
   outboxLimit: 100000,
+  outboxLimitBytes: 1024 * 1024 * 1024,
 };
 
 const forwarderMethods = ['POST', 'PUT', 'PATCH', 'DELETE', 'GET'] as const;
@@ -112,6 +113,9 @@ export const forwarderExtra = z
       .max(10000000, { error: 'expected at most 10000000 messages' })
       .default(forwarderDefaults.outboxLimit)
       .describe(`Junction extension: undelivered messages kept before new ones are refused (default ${forwarderDefaults.outboxLimit}).`),
+    outbox_limit_bytes: positiveInt
+      .default(forwarderDefaults.outboxLimitBytes)
+      .describe(`Junction extension: bytes the outbox may take on disk, undelivered messages and dead letters together; past it the oldest dead letters are dropped, then new events refused (default ${forwarderDefaults.outboxLimitBytes}).`),
   })
   .describe('MessageForwarder settings (Crossbar keys plus Junction extensions).');
 

@@ -1,6 +1,7 @@
 /**
- * Listening endpoints in Crossbar's format: `tcp` (with optional TLS) for every transport, and
- * `unix` (a Unix domain socket) for rawsocket transports only.
+ * Listening endpoints in Crossbar's format: `tcp` (with optional TLS) or `unix` (a Unix domain
+ * socket), for every transport type. Every key here is honoured by every transport type (see
+ * node/socket-server.ts).
  */
 
 import * as z from 'zod';
@@ -51,24 +52,16 @@ const unixEndpoint = z
       .describe('Socket file (relative paths: from the config file folder). A stale socket file is replaced at start.'),
     backlog,
   })
-  .describe('Listen on a Unix domain socket (rawsocket transports only).');
+  .describe('Listen on a Unix domain socket (for example behind nginx on the same host).');
 
 const otherCrossbarEndpoints = new Set(['twisted', 'onion']);
 
-/** The endpoint of a websocket, web or universal transport: TCP only. */
-export const tcpOnlyEndpoint = z.discriminatedUnion('type', [tcpEndpoint], {
-  error: typeError('endpoint', ['tcp'], (type) => {
-    if (type === 'unix') return '"unix" endpoints serve rawsocket transports only; this transport listens on "tcp"';
-    return otherCrossbarEndpoints.has(type) ? notSupportedMessage(`${JSON.stringify(type)} endpoints`, 'supported: tcp') : undefined;
-  }),
-});
-
-/** The endpoint of a rawsocket transport: TCP or a Unix socket. */
-export const rawsocketEndpoint = z.discriminatedUnion('type', [tcpEndpoint, unixEndpoint], {
+/** The endpoint of any transport: TCP or a Unix socket. */
+export const endpointSchema = z.discriminatedUnion('type', [tcpEndpoint, unixEndpoint], {
   error: typeError('endpoint', ['tcp', 'unix'], (type) =>
     otherCrossbarEndpoints.has(type) ? notSupportedMessage(`${JSON.stringify(type)} endpoints`, 'supported: tcp, unix') : undefined,
   ),
 });
 
 export type TcpEndpointFile = z.output<typeof tcpEndpoint>;
-export type EndpointFile = z.output<typeof rawsocketEndpoint>;
+export type EndpointFile = z.output<typeof endpointSchema>;

@@ -6,7 +6,7 @@
 
 import * as z from 'zod';
 import { anonymousStatic, methodSchema, ticketStatic } from './schema-auth.js';
-import { tcpOnlyEndpoint } from './schema-endpoint.js';
+import { endpointSchema } from './schema-endpoint.js';
 import { itemId, maxPerAddress, nonNegativeInt, notSupportedMessage, positiveInt, realmName, roleName, typeError } from './schema-parts.js';
 
 /** Every default of an MQTT transport, in one place (the model, the docs' table and the code read these). */
@@ -149,7 +149,7 @@ export const mqttTransport = z
   .strictObject({
     type: z.literal('mqtt'),
     id: itemId.optional(),
-    endpoint: tcpOnlyEndpoint,
+    endpoint: endpointSchema,
     options: mqttOptions,
     auth: mqttAuthSchema.optional().describe('Same as options.auth (give one of them).'),
   })

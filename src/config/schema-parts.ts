@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { ipRangeProblem } from './ip-ranges.js';
 import { closestName } from './schema-problems.js';
+import { isValidUri } from '../protocol/uri.js';
 import { checkPattern, procedureUriProblem } from './uri-patterns.js';
 
 /**
@@ -13,7 +14,11 @@ import { checkPattern, procedureUriProblem } from './uri-patterns.js';
  * collector finds these in the parsed tree (with their paths) and reports one notice each.
  */
 export class Ignored {
-  constructor(readonly what: string) {}
+  constructor(
+    readonly what: string,
+    /** The rest of the notice's sentence. */
+    readonly outcome = 'is not needed by Junction and was ignored',
+  ) {}
 }
 
 /** A Crossbar key that only means something to Crossbar's own runtime: accepted, reported as a notice. */
@@ -39,19 +44,23 @@ export function unsupported(what: string, hint?: string) {
 
 export const nonEmptyString = z.string().min(1, { error: 'must not be empty' });
 
-/** Crossbar's realm-name rule: a letter, then at least two of letters, digits, "_", "-", "@", ".". */
-export const realmName = z
-  .string()
-  .regex(/^[A-Za-z][A-Za-z\d_\-@.]{2,254}$/, {
-    error: 'a realm name starts with a letter and has 3 to 255 characters from A-Z, a-z, 0-9, "_", "-", "@", "."',
-  });
+/**
+ * A realm name: a URI under the loose rule, as in a client's HELLO. Crossbar checks nothing more
+ * for the realms of a router (two-character names such as "v1" included).
+ */
+export const realmName = z.string().superRefine((name, ctx) => {
+  if (!isValidUri(name, { strict: false })) {
+    ctx.addIssue({ code: 'custom', message: 'a realm name is a URI: non-empty components separated by ".", without whitespace or "#"' });
+  }
+});
 
-export const roleName = z
-  .string()
-  .min(1, { error: 'a role name must not be empty' })
-  .regex(/^\S*$/, { error: 'a role name must not contain whitespace' });
+/** A role name: any non-empty text, as Crossbar (spaces included). */
+export const roleName = z.string().min(1, { error: 'a role name must not be empty' });
 
-/** A procedure the router calls (authorizer, authenticator): strict URI, as Crossbar requires. */
+/**
+ * A procedure the router calls (authorizer, authenticator): a loose URI here; a cross-check holds
+ * it to the strict rule where the realm it is called in is strict.
+ */
 export const procedureUri = z.string().superRefine((uri, ctx) => {
   const problem = procedureUriProblem(uri);
   if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });

@@ -5,9 +5,9 @@
 
 import * as z from 'zod';
 import { matchPolicies } from '../protocol/uri.js';
-import type { SessionLimitsConfig } from './model.js';
+import { defaultUriCheck, uriChecks, type RealmLimitsConfig } from './model.js';
 import { ignored, nonNegativeInt, positiveInt, procedureUri, realmName, roleName, unsupported } from './schema-parts.js';
-import { checkPattern, resolvePermissionUri } from './uri-patterns.js';
+import { checkPattern, resolvePermission } from './uri-patterns.js';
 
 const matchPolicy = z.enum(matchPolicies);
 
@@ -27,6 +27,15 @@ const disclose = z
   })
   .describe('Identity disclosure (each defaults to false).');
 
+/** An action beside "uri" (Crossbar's version-1 form), in a file that says "version": 2. */
+const versionOneAction = (action: string) =>
+  z
+    .never({
+      error: `"${action}" beside "uri" is the version-1 form: with "version": 2 write "allow": {"${action}": true}, or leave "version" out to have the file read as \`crossbar upgrade\` converts it`,
+    })
+    .optional()
+    .describe(`Version-1 form; with "version": 2 use allow.${action}.`);
+
 export const permissionSchema = z
   .strictObject({
     uri: z
@@ -37,27 +46,30 @@ export const permissionSchema = z
     disclose: disclose.prefault({}),
     cache: z.boolean().default(false).describe('Authorization answers for this permission may be cached.'),
     validate: unsupported('payload validation (validate)'),
+    call: versionOneAction('call'),
+    register: versionOneAction('register'),
+    publish: versionOneAction('publish'),
+    subscribe: versionOneAction('subscribe'),
   })
   .superRefine((permission, ctx) => {
-    const resolved = resolvePermissionUri(permission.uri, permission.match);
+    const resolved = resolvePermission(permission.uri, permission.match);
     if (!resolved.ok) ctx.addIssue({ code: 'custom', message: resolved.problem, path: ['uri'] });
   });
 
 export const roleSchema = z
   .strictObject({
     name: roleName,
+    id: ignored('the role id (id)'),
     permissions: z.array(permissionSchema).optional().describe('Static authorization rules.'),
     authorizer: procedureUri.optional().describe('URI of a procedure that authorizes each action (dynamic).'),
-    'allow-by-default': unsupported('allow-by-default roles', 'give a permission with "uri": "*" instead'),
+    'allow-by-default': z
+      .boolean()
+      .default(false)
+      .describe('A role without permissions or authorizer may do everything when true, nothing when false (as Crossbar).'),
   })
   .superRefine((role, ctx) => {
     if (role.permissions !== undefined && role.authorizer !== undefined) {
       ctx.addIssue({ code: 'custom', message: 'a role has "permissions" or an "authorizer", not both' });
-    } else if (role.permissions === undefined && role.authorizer === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'a role needs "permissions" (static authorization) or an "authorizer" (dynamic authorization)',
-      });
     }
   });
 
@@ -66,6 +78,7 @@ const eventHistoryEntry = z
     uri: z.string(),
     match: matchPolicy.default('exact'),
     limit: positiveInt.optional().describe("Events kept for this topic (default: the store's limit)."),
+    limit_bytes: positiveInt.optional().describe("Junction extension: bytes the kept events of this topic may take together (default: the store's limit_bytes)."),
   })
   .superRefine((entry, ctx) => {
     const checked = checkPattern(entry.uri, entry.match);
@@ -78,26 +91,37 @@ const store = z
       .literal('memory', { error: 'expected "memory" (the only realm store Junction has)' })
       .default('memory'),
     limit: positiveInt.default(100).describe('Default number of events kept per topic.'),
+    limit_bytes: positiveInt
+      .default(4 * 1024 * 1024)
+      .describe('Junction extension: default bytes (estimated from the payload) the kept events of one topic may take together; the oldest go first, and a larger event alone is not kept.'),
     'event-history': z.array(eventHistoryEntry).default([]),
     'call-queue': unsupported('call queues (call-queue)'),
   })
   .describe('Event history kept in memory for wamp.subscription.get_events.');
 
-/** Junction's defaults for `options.limits`: generous for real applications, finite against a runaway client. */
-export const defaultSessionLimits: Readonly<SessionLimitsConfig> = {
+/**
+ * Junction's defaults for `options.limits`: generous for real applications, finite against a
+ * runaway client. The one place these numbers are written (the router takes them from the config).
+ */
+export const defaultRealmLimits: Readonly<RealmLimitsConfig> = {
   maxSubscriptionsPerSession: 10_000,
   maxRegistrationsPerSession: 1_000,
   maxCallsInFlightPerSession: 1_000,
   publishRate: { perSecond: 1_000, burst: 2_000 },
+  maxQueuedMessagesPerSession: 1_000,
+  maxQueuedBytesPerSession: 4 * 1024 * 1024,
+  maxRetainedEventBytes: 1024 * 1024,
+  maxRetainedBytes: 64 * 1024 * 1024,
+  maxRetainedTopics: 10_000,
 };
 
 const publishRate = z
   .strictObject({
     per_second: nonNegativeInt
-      .default(defaultSessionLimits.publishRate.perSecond)
+      .default(defaultRealmLimits.publishRate.perSecond)
       .describe('PUBLISH messages one session may send per second, on average (0 = no limit).'),
     burst: nonNegativeInt
-      .default(defaultSessionLimits.publishRate.burst)
+      .default(defaultRealmLimits.publishRate.burst)
       .describe('PUBLISH messages one session may send at once before the rate applies (>= 1 unless per_second is 0).'),
   })
   .superRefine((rate, ctx) => {
@@ -115,21 +139,37 @@ const publishRate = z
 const limits = z
   .strictObject({
     max_subscriptions_per_session: nonNegativeInt
-      .default(defaultSessionLimits.maxSubscriptionsPerSession)
+      .default(defaultRealmLimits.maxSubscriptionsPerSession)
       .describe('Subscriptions one session may hold, exact and pattern alike (0 = no limit).'),
     max_registrations_per_session: nonNegativeInt
-      .default(defaultSessionLimits.maxRegistrationsPerSession)
+      .default(defaultRealmLimits.maxRegistrationsPerSession)
       .describe('Registrations one session may hold, shared ones included (0 = no limit).'),
     max_calls_in_flight_per_session: nonNegativeInt
-      .default(defaultSessionLimits.maxCallsInFlightPerSession)
+      .default(defaultRealmLimits.maxCallsInFlightPerSession)
       .describe('CALLs one session made that have no final RESULT or ERROR yet (0 = no limit).'),
     publish_rate: publishRate.prefault({}),
+    max_queued_messages_per_session: nonNegativeInt
+      .default(defaultRealmLimits.maxQueuedMessagesPerSession)
+      .describe('Received messages one session may have waiting behind an unfinished step (authentication, a dynamic authorizer); past it, reading stops until half have been handled (0 = no limit).'),
+    max_queued_bytes_per_session: nonNegativeInt
+      .default(defaultRealmLimits.maxQueuedBytesPerSession)
+      .describe('Bytes (as received) of those waiting messages; past it, reading stops likewise (0 = no limit).'),
+    max_retained_event_bytes: nonNegativeInt
+      .default(defaultRealmLimits.maxRetainedEventBytes)
+      .describe('A larger publication (payload bytes, estimated) is delivered but not retained (0 = no limit).'),
+    max_retained_bytes: nonNegativeInt
+      .default(defaultRealmLimits.maxRetainedBytes)
+      .describe("Bytes the realm's retained events may take together; past it, new ones are delivered but not retained (0 = no limit)."),
+    max_retained_topics: nonNegativeInt
+      .default(defaultRealmLimits.maxRetainedTopics)
+      .describe('Topics that may have a retained event; past it, publications to other topics are delivered but not retained (0 = no limit).'),
   })
-  .describe("Junction extension: what one session may hold or do; the router's own sessions are exempt.");
+  .describe("Junction extension: what one session may hold or do, and what the realm retains; the router's own sessions are exempt.");
 
 const realmOptions = z.strictObject({
   enable_meta_api: z.boolean().default(true).describe('Serve the WAMP meta API (wamp.session.* ...).'),
-  uri_check: z.enum(['strict', 'loose']).default('strict').describe('URI validation rule for this realm.'),
+  // Crossbar's RouterFactory (crossbar/router/router.py) starts realms loose unless this says strict.
+  uri_check: z.enum(uriChecks).default(defaultUriCheck).describe(`URI validation rule for this realm (default "${defaultUriCheck}", as Crossbar).`),
   limits: limits.prefault({}),
   bridge_meta_api: ignored("bridging the meta API to Crossbar's management realm (bridge_meta_api)"),
   event_dispatching_chunk_size: ignored('the Twisted event dispatching chunk size (event_dispatching_chunk_size)'),
@@ -137,6 +177,7 @@ const realmOptions = z.strictObject({
 
 export const realmSchema = z.strictObject({
   name: realmName,
+  id: ignored('the realm id (id)'),
   roles: z.array(roleSchema).default([]),
   options: realmOptions.prefault({}),
   store: store.optional(),

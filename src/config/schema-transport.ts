@@ -5,7 +5,7 @@
  */
 
 import * as z from 'zod';
-import { rawsocketEndpoint, tcpOnlyEndpoint } from './schema-endpoint.js';
+import { endpointSchema } from './schema-endpoint.js';
 import { itemId, notSupportedMessage, typeError } from './schema-parts.js';
 import { mqttPart, mqttTransport } from './schema-mqtt.js';
 import { oneMessageSize, rawSocketPart, rawSocketShape } from './schema-rawsocket.js';
@@ -18,7 +18,7 @@ export const websocketTransport = z
   .strictObject({
     type: z.literal('websocket'),
     id: itemId.optional(),
-    endpoint: tcpOnlyEndpoint,
+    endpoint: endpointSchema,
     ...websocketTransportShape,
   })
   .describe('A listener that speaks only WAMP over WebSocket, on every path.');
@@ -27,7 +27,7 @@ export const webTransport = z
   .strictObject({
     type: z.literal('web'),
     id: itemId.optional(),
-    endpoint: tcpOnlyEndpoint,
+    endpoint: endpointSchema,
     paths: pathTable,
     options: webOptions.optional(),
   })
@@ -37,7 +37,7 @@ export const rawsocketTransport = z
   .strictObject({
     type: z.literal('rawsocket'),
     id: itemId.optional(),
-    endpoint: rawsocketEndpoint,
+    endpoint: endpointSchema,
     ...rawSocketShape,
   })
   .superRefine(oneMessageSize)
@@ -54,7 +54,7 @@ export const universalTransport = z
   .strictObject({
     type: z.literal('universal'),
     id: itemId.optional(),
-    endpoint: tcpOnlyEndpoint,
+    endpoint: endpointSchema,
     rawsocket: rawSocketPart.optional(),
     websocket: z
       .record(pathKey, universalWebsocketPart)

@@ -7,6 +7,7 @@
 import * as z from 'zod';
 import { authSchema } from './schema-auth.js';
 import {
+  Ignored,
   ignored,
   itemId,
   maxPerAddress,
@@ -19,26 +20,31 @@ import {
 } from './schema-parts.js';
 
 export const serializerNames = ['json', 'msgpack', 'cbor'] as const;
-/** Serializers Crossbar knows that Junction does not speak. */
-const otherCrossbarSerializers = new Set(['ubjson', 'flatbuffers']);
+/** Serializers Crossbar knows that Junction does not speak: dropped from a list with a notice, as a client offering them falls back to another. */
+const otherCrossbarSerializers = ['ubjson', 'flatbuffers'] as const;
 
-const serializer = z.enum(serializerNames, {
-  error: (issue) => {
-    if (issue.code !== 'invalid_value') return undefined;
-    const name = issue.input;
-    if (typeof name === 'string' && otherCrossbarSerializers.has(name)) {
-      return notSupportedMessage(`the ${name} serializer`, `supported: ${serializerNames.join(', ')}`);
-    }
-    return `expected one of ${serializerNames.map((s) => JSON.stringify(s)).join(', ')}`;
-  },
-});
+const serializerExpected = `expected one of ${[...serializerNames, ...otherCrossbarSerializers].map((name) => JSON.stringify(name)).join(', ')}`;
+
+const serializer = z.enum(serializerNames);
+
+const droppedSerializer = z
+  .enum(otherCrossbarSerializers)
+  .transform((name) => new Ignored(`the ${name} serializer`, `is not spoken by Junction and was left out of the offer (Junction speaks ${serializerNames.join(', ')})`));
 
 /** The WAMP serializers a transport offers (default: all three). */
 export const serializers = z
-  .array(serializer)
+  .array(z.union([serializer, droppedSerializer], { error: (issue) => (issue.code === 'invalid_union' ? serializerExpected : undefined) }))
   .min(1, { error: 'needs at least one serializer' })
+  .refine((list) => list.some((name) => !(name instanceof Ignored)), {
+    error: `names no serializer Junction speaks; add one of ${serializerNames.join(', ')}`,
+  })
   .default([...serializerNames])
   .describe('WAMP serializers offered (default: all).');
+
+/** The serializers of a list that Junction speaks, each once, in the file's order. */
+export function offeredSerializers(list: readonly (SerializerName | Ignored)[]): SerializerName[] {
+  return [...new Set(list.filter((name): name is SerializerName => !(name instanceof Ignored)))];
+}
 
 const compressionTuning = (name: string) => ignored(`the permessage-deflate tuning parameter ${name} (ws defaults apply)`);
 

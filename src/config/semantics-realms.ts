@@ -58,11 +58,23 @@ export class RealmReferences {
       return;
     }
     if (isValidUri(checked, { strict: realm.strict, allowEmptyComponents: match === 'wildcard' })) return;
-    const message = realm.strict
-      ? `"${uri}" does not follow realm "${realmName}"'s strict URI rule (a-z, 0-9 and "_" per component); change it or set the realm's options.uri_check to "loose"`
-      : `"${uri}" is not a URI the router accepts in realm "${realmName}"`;
+    const message = realm.strict ? strictRuleMessage(uri, realmName) : `"${uri}" is not a URI the router accepts in realm "${realmName}"`;
     this.problems.push({ path, message });
   }
+
+  /**
+   * A procedure the router calls in realm `realmName` (a dynamic authorizer or authenticator):
+   * the schema checked it loosely; a strict realm could not register it, so it must be strict too.
+   */
+  calledProcedure(realmName: unknown, uri: unknown, path: ConfigPath): void {
+    if (typeof realmName !== 'string' || typeof uri !== 'string') return;
+    if (!this.realms.get(realmName)?.strict || !isValidUri(uri, { strict: false }) || isValidUri(uri, { strict: true })) return;
+    this.problems.push({ path, message: strictRuleMessage(uri, realmName) });
+  }
+}
+
+function strictRuleMessage(uri: string, realmName: string): string {
+  return `"${uri}" does not follow realm "${realmName}"'s strict URI rule (a-z, 0-9 and "_" per component); change it or set the realm's options.uri_check to "loose"`;
 }
 
 export function entries(list: unknown, path: ConfigPath): Entry[] {

@@ -12,16 +12,22 @@ import { flattenPathTable } from './web-paths.js';
 export interface PathTable {
   table: unknown;
   at: ConfigPath;
+  /** A universal transport's websocket part: it takes every request to its paths, so a later table's same path is not a clash (as in Crossbar). */
+  takesPrecedence?: boolean;
 }
 
 export function checkListenerPaths(tables: readonly PathTable[], refs: RealmReferences, problems: ConfigProblem[]): void {
   const report = (path: ConfigPath, message: string) => problems.push({ path, message });
-  const entries = tables.flatMap(({ table, at }) => flattenPathTable(table, '/', at, report));
-  const served = new Map<string, ConfigPath>();
+  const entries = tables.flatMap(({ table, at, takesPrecedence }) =>
+    flattenPathTable(table, '/', at, report).map((entry) => ({ ...entry, takesPrecedence: takesPrecedence === true })),
+  );
+  const served = new Map<string, { path: ConfigPath; takesPrecedence: boolean }>();
   for (const entry of entries) {
     const first = served.get(entry.url);
-    if (first === undefined) served.set(entry.url, entry.path);
-    else problems.push({ path: entry.path, at: 'key', message: sameUrlMessage(first, entry.path, entry.url) });
+    if (first === undefined) served.set(entry.url, entry);
+    else if (!first.takesPrecedence || entry.takesPrecedence) {
+      problems.push({ path: entry.path, at: 'key', message: sameUrlMessage(first.path, entry.path, entry.url) });
+    }
     checkService(entry.service, entry.path, refs);
   }
 }
@@ -105,6 +111,7 @@ export function checkAuthRealms(auth: unknown, path: ConfigPath, refs: RealmRefe
   for (const [method, config] of Object.entries(auth)) {
     if (!isRecord(config)) continue;
     refs.realm(config['authenticator-realm'], [...path, method, 'authenticator-realm']);
+    if (config.type === 'dynamic') refs.calledProcedure(config['authenticator-realm'], config.authenticator, [...path, method, 'authenticator']);
     if (method === 'cryptosign' && isRecord(config.principals)) {
       for (const [authid, principal] of Object.entries(config.principals)) {
         if (isRecord(principal)) refs.realm(principal.realm, [...path, method, 'principals', authid, 'realm']);

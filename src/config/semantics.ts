@@ -8,6 +8,7 @@
  */
 
 import { posix } from 'node:path';
+import { defaultUriCheck } from './model.js';
 import { formatPath, type ConfigPath, type ConfigProblem } from './problems.js';
 import { checkComponents } from './semantics-components.js';
 import { entries, isRecord, RealmReferences, type Entry, type RealmFacts } from './semantics-realms.js';
@@ -28,25 +29,23 @@ export function crossCheck(document: unknown): ConfigProblem[] {
     }
     return problems;
   }
-  const [router, ...extraRouters] = routers as [Entry, ...Entry[]];
-  for (const extra of extraRouters) {
-    problems.push({
-      path: extra.path,
-      message: `Junction runs one router: merge this worker's realms and transports into ${formatPath(router.path)}`,
-    });
+  // Several router workers are served as one router (see normalize): names, ids and ports are checked across them.
+  const refs = new RealmReferences(checkRealms(routers, problems), problems);
+  checkAuthorizers(routers, refs);
+  checkTransports(routers, refs, problems);
+  checkComponents([...routers, ...workers.filter((worker) => worker.value.type === 'container')], refs, problems);
+  for (const extra of routers.slice(1)) {
+    if (extra.value.sign_in !== undefined) {
+      problems.push({ path: [...extra.path, 'sign_in'], message: `sign_in applies to the whole node: give it once, in ${formatPath(routers[0]!.path)}` });
+    }
   }
-
-  const refs = new RealmReferences(checkRealms(router, problems), problems);
-  checkTransports(router, refs, problems);
-  checkComponents([router, ...workers.filter((worker) => worker.value.type === 'container')], refs, problems);
   return problems;
 }
 
-function checkRealms(router: Entry, problems: ConfigProblem[]): Map<string, RealmFacts> {
-  const realmsPath = [...router.path, 'realms'];
-  const realms = entries(router.value.realms, realmsPath);
-  if (realms.length === 0 && (router.value.realms === undefined || Array.isArray(router.value.realms))) {
-    problems.push({ path: realmsPath, message: 'no realms defined: add at least one realm' });
+function checkRealms(routers: Entry[], problems: ConfigProblem[]): Map<string, RealmFacts> {
+  const realms = routers.flatMap((router) => entries(router.value.realms, [...router.path, 'realms']));
+  if (realms.length === 0 && routers.every((router) => router.value.realms === undefined || Array.isArray(router.value.realms))) {
+    problems.push({ path: [...routers[0]!.path, 'realms'], message: 'no realms defined: add at least one realm' });
   }
   uniqueNames(realms, 'realm name', problems);
   const facts = new Map<string, RealmFacts>();
@@ -55,17 +54,27 @@ function checkRealms(router: Entry, problems: ConfigProblem[]): Map<string, Real
     const name = realm.value.name;
     if (typeof name !== 'string' || facts.has(name)) continue; // a duplicate is reported above
     const options = realm.value.options;
-    facts.set(name, { roles: new Set(roles.keys()), strict: !(isRecord(options) && options.uri_check === 'loose') });
+    facts.set(name, { roles: new Set(roles.keys()), strict: (isRecord(options) && typeof options.uri_check === 'string' ? options.uri_check : defaultUriCheck) === 'strict' });
   }
   return facts;
 }
 
-function checkTransports(router: Entry, refs: RealmReferences, problems: ConfigProblem[]): void {
-  const transportsPath = [...router.path, 'transports'];
-  const transports = entries(router.value.transports, transportsPath);
-  if (transports.length === 0 && (router.value.transports === undefined || Array.isArray(router.value.transports))) {
+/** A dynamic authorizer is called in its role's realm, so its URI must pass that realm's rule. */
+function checkAuthorizers(routers: Entry[], refs: RealmReferences): void {
+  for (const router of routers) {
+    for (const realm of entries(router.value.realms, [...router.path, 'realms'])) {
+      for (const role of entries(realm.value.roles, [...realm.path, 'roles'])) {
+        refs.calledProcedure(realm.value.name, role.value.authorizer, [...role.path, 'authorizer']);
+      }
+    }
+  }
+}
+
+function checkTransports(routers: Entry[], refs: RealmReferences, problems: ConfigProblem[]): void {
+  const transports = routers.flatMap((router) => entries(router.value.transports, [...router.path, 'transports']));
+  if (transports.length === 0 && routers.every((router) => router.value.transports === undefined || Array.isArray(router.value.transports))) {
     problems.push({
-      path: transportsPath,
+      path: [...routers[0]!.path, 'transports'],
       message: 'no transports defined, so no client could connect: add a "websocket" or "web" transport',
     });
   }
@@ -119,7 +128,7 @@ function checkTransportServices(transport: Entry, refs: RealmReferences, problem
       }
       checkListenerPaths(
         [
-          { table: value.websocket, at: [...path, 'websocket'] },
+          { table: value.websocket, at: [...path, 'websocket'], takesPrecedence: true },
           { table: web.paths, at: [...path, 'web', 'paths'] },
         ],
         refs,

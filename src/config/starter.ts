@@ -15,6 +15,10 @@ workers:
     realms:
       # Clients name a realm when they connect; sessions in different realms never see each other.
       - name: realm1
+        # strict: URI components only a-z, 0-9 and "_" (com.example.on_hello). Without this line a
+        # realm is loose, as in Crossbar: any character but whitespace, "." and "#".
+        options:
+          uri_check: strict
         roles:
           # Every session has a role; permissions are per role and realm.
           - name: anonymous

@@ -35,7 +35,7 @@ export function realmWithRoles(name: string, roles: readonly string[], options?:
 }
 
 /**
- * A whole file: one router worker with realm "realm1" (roles anonymous, backend; loose URIs) unless
+ * A whole file: one router worker with realm "realm1" (roles anonymous, backend) unless
  * `router` replaces its keys, plus any `extraWorkers`.
  */
 export function configDocument(router: Record<string, unknown>, extraWorkers: unknown[] = []): Record<string, unknown> {
@@ -44,7 +44,7 @@ export function configDocument(router: Record<string, unknown>, extraWorkers: un
     workers: [
       {
         type: 'router',
-        realms: [realmWithRoles('realm1', ['anonymous', 'backend'], { uri_check: 'loose' })],
+        realms: [realmWithRoles('realm1', ['anonymous', 'backend'])],
         transports: [{ type: 'websocket', endpoint: { type: 'tcp', port: 0 } }],
         ...router,
       },

@@ -39,6 +39,30 @@ export function resolvePermissionUri(uri: string, match: MatchPolicy | undefined
   return checkPattern(components.map((component) => (component === '*' ? '' : component)).join('.'), 'wildcard');
 }
 
+export type ResolvedPermission = ResolvedPattern & { /** Set when Crossbar's reading differs from what the text suggests. */ note?: string };
+
+/**
+ * A permission's URI as Crossbar reads it: as `resolvePermissionUri`, plus two forms that Crossbar
+ * accepts and a plain pattern check would not. With an explicit `match`, "*" is an ordinary
+ * character (Crossbar skips its star conversion then). An empty URI with "match": "exact" covers
+ * every URI that no other permission covers: the prefix "" (Crossbar's trie lookup falls back to
+ * the empty key).
+ */
+export function resolvePermission(uri: string, match: MatchPolicy | undefined): ResolvedPermission {
+  if (match === 'exact' && uri === '') {
+    return { ok: true, uri, match: 'prefix', note: 'an empty URI with "match": "exact" covers every URI in Crossbar; read as "uri": "", "match": "prefix"' };
+  }
+  if (match !== undefined && uri.includes('*')) {
+    const checked = checkPattern(uri, match);
+    if (!checked.ok) return checked;
+    return {
+      ...checked,
+      note: `"*" is an ordinary character when "match" is given, as in Crossbar: "${uri}" covers only URIs with a "*" in them; for every URI write "uri": "", "match": "prefix"`,
+    };
+  }
+  return resolvePermissionUri(uri, match);
+}
+
 /**
  * Whether `uri` makes sense under `match`. Loose URI rules apply (any character but whitespace,
  * "." and "#"), as in Crossbar's permission check, because patterns must cover what a loose
@@ -63,8 +87,8 @@ export function checkPattern(uri: string, match: MatchPolicy): ResolvedPattern {
   }
 }
 
-/** Procedure URIs the router calls (authorizers, authenticators): strict and non-empty, as Crossbar requires. */
+/** Procedure URIs the router calls (authorizers, authenticators): non-empty components without whitespace, "." or "#". */
 export function procedureUriProblem(uri: string): string | undefined {
-  if (isValidUri(uri, { strict: true })) return undefined;
-  return `"${uri}" is not a valid procedure URI: components must be non-empty and use only a-z, 0-9 and "_"`;
+  if (isValidUri(uri, { strict: false })) return undefined;
+  return `"${uri}" is not a valid procedure URI: components must be non-empty and contain no whitespace, "." or "#"`;
 }

@@ -6,6 +6,7 @@ import type { WampMessage } from '../protocol/messages.js';
 import { Router } from '../router/router.js';
 import { CaptureLog } from '../../test/auth/support/capture-log.js';
 import { flush, ManualClock, MemoryPeer } from '../../test/support/router-harness.js';
+import { defaultRealmLimits } from '../config/schema-router.js';
 import { NodeAuth } from './auth-wiring.js';
 
 const everything = { call: true, register: true, publish: true, subscribe: true };
@@ -18,7 +19,7 @@ function realm(): RealmConfig {
       { name: 'backend', permissions: [{ uri: '', match: 'prefix', allow: everything, disclose: { caller: false, publisher: false }, cache: true }] },
       { name: 'user', authorizer: 'com.example.authorize' },
     ],
-    options: { enableMetaApi: false, uriCheck: 'strict' },
+    options: { enableMetaApi: false, uriCheck: 'strict', limits: defaultRealmLimits },
     store: { eventHistory: [] },
   };
 }

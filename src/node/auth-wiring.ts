@@ -59,7 +59,7 @@ export class NodeAuth {
 
   realmSettings(realm: RealmConfig): RealmSettings {
     const roles = new Map<string, RoleAuthorizer>(realm.roles.map((role) => [role.name, this.roleAuthorizer(realm, role)]));
-    return { name: realm.name, authorizer: new RealmAuthorizer(roles), uriCheck: realm.options.uriCheck };
+    return { name: realm.name, authorizer: new RealmAuthorizer(roles), uriCheck: realm.options.uriCheck, limits: realm.options.limits };
   }
 
   gate(auth: AuthConfig, where: string): AuthGate {

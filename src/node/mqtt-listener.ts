@@ -1,18 +1,21 @@
-import type { AddressInfo } from 'node:net';
 import type { ListenerConfig, MqttService as MqttSettings } from '../config/model.js';
 import { MqttService } from '../transport/mqtt/mqtt-service.js';
 import type { RawSocketAcceptor } from '../transport/rawsocket/sniff.js';
 import { UnsupportedConfigError } from './auth-wiring.js';
 import type { Listener } from './node.js';
-import { listenOn, socketServer, tcpLabel } from './rawsocket-listener.js';
+import { acceptStreams, tcpLabel } from './rawsocket-listener.js';
+import { authorityOf, listenOn, portOf, releaseEndpoint, streamServerFor } from './socket-server.js';
 import type { NodeContext } from './web/service-context.js';
 
 /**
  * An `mqtt` transport: MQTT 3.1.1 and 5.0 on a TCP port (TLS when configured). Each client signs
  * in through the transport's auth gate and becomes a session of the transport's realm.
  */
-/** The MQTT side of an `mqtt` or `universal` listener: its settings, auth and metrics behind one MqttService. */
-export function mqttAcceptor(config: ListenerConfig, context: NodeContext): RawSocketAcceptor {
+/**
+ * The MQTT side of an `mqtt` or `universal` listener: its settings, auth and metrics behind one
+ * MqttService. Sockets are labelled as RawSocket's: "tcp4:ip:port", "tcp6:ip:port", "unix:<path>".
+ */
+export function mqttAcceptor(config: ListenerConfig, context: NodeContext, unixPath?: string): RawSocketAcceptor {
   const settings = mqttSettings(config);
   const gate = context.auth.gate(settings.auth, `transport "${config.id}"`);
   const service = new MqttService(
@@ -24,31 +27,33 @@ export function mqttAcceptor(config: ListenerConfig, context: NodeContext): RawS
     config.endpoint.tls !== undefined,
   );
   return {
-    accept: (socket) => service.accept(socket, tcpLabel(socket), socket.remoteAddress ?? 'unknown'),
+    accept: (socket) => unixPath !== undefined
+      ? service.accept(socket, `unix:${unixPath}`, undefined)
+      : service.accept(socket, tcpLabel(socket), socket.remoteAddress ?? 'unknown'),
     close: () => service.close(),
   };
 }
 
 /**
- * An `mqtt` transport: MQTT 3.1.1 and 5.0 on a TCP port (TLS when configured). Each client signs
- * in through the transport's auth gate and becomes a session of the transport's realm.
+ * An `mqtt` transport: MQTT 3.1.1 and 5.0 on a TCP port (TLS when configured) or a Unix socket.
+ * Each client signs in through the transport's auth gate and becomes a session of its realm.
  */
 export function mqttListener(config: ListenerConfig, context: NodeContext): Listener {
-  const acceptor = mqttAcceptor(config, context);
-  const server = socketServer(config, context, (socket) => acceptor.accept(socket));
-  const scheme = config.endpoint.tls ? 'mqtts' : 'mqtt';
+  const { endpoint } = config;
+  const acceptor = mqttAcceptor(config, context, endpoint.type === 'unix' ? endpoint.path : undefined);
+  const server = streamServerFor(endpoint);
+  acceptStreams(server, config, context, (socket) => acceptor.accept(socket));
+  const scheme = endpoint.tls ? 'mqtts' : 'mqtt';
   return {
     listen: async () => {
-      const { endpoint } = config;
-      await listenOn(server, { port: endpoint.port, host: endpoint.interface, backlog: endpoint.backlog });
-      const address = server.address() as AddressInfo;
-      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      return { port: address.port, served: [{ url: `${scheme}://${host}:${address.port}`, service: 'mqtt' }] };
+      const address = await listenOn(server, endpoint);
+      return { port: portOf(address), served: [{ url: `${scheme}://${authorityOf(address)}`, service: 'mqtt' }] };
     },
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await acceptor.close();
       await closed;
+      await releaseEndpoint(endpoint);
     },
   };
 }

@@ -12,6 +12,7 @@ import { mqttFirstOctet } from '../transport/mqtt/connection.js';
 import { rawSocketFirstOctet, type RawSocketAcceptor } from '../transport/rawsocket/sniff.js';
 import { mqttAcceptor, mqttListener } from './mqtt-listener.js';
 import { rawSocketAcceptor, rawSocketListener } from './rawsocket-listener.js';
+import { authorityOf, portOf } from './socket-server.js';
 import { clientAddressReader } from './web/client-address.js';
 import type { HttpTimeouts } from './web/http-timeouts.js';
 import { HttpListener, type PathHandler } from './web/listener.js';
@@ -68,7 +69,6 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
       ...auth.realmSettings(realm),
       enableMetaApi: realm.options.enableMetaApi,
       eventHistory: realm.store.eventHistory,
-      limits: realm.options.limits,
     })),
     log,
     metrics,
@@ -140,23 +140,24 @@ async function buildListener(config: ListenerConfig, node: NodeContext): Promise
     handlers.set(path, await buildPathHandler(service, context));
   }
   // A universal listener also speaks RawSocket and MQTT to connections that open with their first octet.
+  const unixPath = config.endpoint.type === 'unix' ? config.endpoint.path : undefined;
   const diverted = new Map<number, RawSocketAcceptor>();
-  if (config.kind === 'universal' && config.rawsocket) diverted.set(rawSocketFirstOctet, rawSocketAcceptor(config, node));
-  if (config.kind === 'universal' && config.mqtt) diverted.set(mqttFirstOctet, mqttAcceptor(config, node));
+  if (config.kind === 'universal' && config.rawsocket) diverted.set(rawSocketFirstOctet, rawSocketAcceptor(config, node, unixPath));
+  if (config.kind === 'universal' && config.mqtt) diverted.set(mqttFirstOctet, mqttAcceptor(config, node, unixPath));
   const http = new HttpListener(config, handlers, listenerTimeouts(config), log, node.metrics, diverted);
   return {
     close: () => http.close(),
     listen: async () => {
       const address = await http.listen();
-      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      const authority = authorityOf(address);
       const served: ServedUrl[] = Object.entries(config.paths).map(([path, service]) => {
         const upgrade = service.type === 'websocket' || service.type === 'mqtt';
         const scheme = upgrade ? (http.secure ? 'wss' : 'ws') : (http.secure ? 'https' : 'http');
-        return { url: `${scheme}://${host}:${address.port}${path}`, service: service.type };
+        return { url: `${scheme}://${authority}${path}`, service: service.type };
       });
-      if (diverted.has(rawSocketFirstOctet)) served.push({ url: `${http.secure ? 'rss' : 'rs'}://${host}:${address.port}`, service: 'rawsocket' });
-      if (diverted.has(mqttFirstOctet)) served.push({ url: `${http.secure ? 'mqtts' : 'mqtt'}://${host}:${address.port}`, service: 'mqtt' });
-      return { port: address.port, served };
+      if (diverted.has(rawSocketFirstOctet)) served.push({ url: `${http.secure ? 'rss' : 'rs'}://${authority}`, service: 'rawsocket' });
+      if (diverted.has(mqttFirstOctet)) served.push({ url: `${http.secure ? 'mqtts' : 'mqtt'}://${authority}`, service: 'mqtt' });
+      return { port: portOf(address), served };
     },
   };
 }

@@ -19,7 +19,9 @@ export type ParseResult = ParseSuccess | ParseFailure;
  * - revocable: an ID, or 0 in an UNSUBSCRIBED/UNREGISTERED the router sends unasked to revoke
  *   a subscription/registration (Advanced Profile); such a message must carry Details
  * - code: a known message type code (ERROR's request type)
- * - uri: a non-empty string (checked against the realm's URI rules by the router)
+ * - uri: a string; the router checks it against the realm's URI rules and answers a bad one
+ *   with ERROR (or ABORT for HELLO's realm) wamp.error.invalid_uri, as the spec asks: an empty
+ *   or malformed URI is the peer's mistake, not a violation of the protocol
  * - reason: a URI checked here, because no reply can carry an error for it (ABORT, GOODBYE, ERROR)
  * - string: any string
  * - dict: a plain object
@@ -95,7 +97,7 @@ const expectations: Record<Kind, string> = {
   id: 'an integer ID in 1..2^53',
   revocable: 'an integer ID in 1..2^53, or 0 for a revocation',
   code: 'a WAMP message type code',
-  uri: 'a non-empty URI string',
+  uri: 'a URI string',
   reason: 'a URI',
   string: 'a string',
   dict: 'a dict',
@@ -106,7 +108,7 @@ function checkElement(kind: Kind, value: unknown): boolean {
     case 'id': return isId(value);
     case 'revocable': return value === 0 || isId(value);
     case 'code': return typeof value === 'number' && messageTypeName(value) !== undefined;
-    case 'uri': return typeof value === 'string' && value.length > 0;
+    case 'uri': return typeof value === 'string';
     case 'reason': return typeof value === 'string' && isValidUri(value, { strict: false });
     case 'string': return typeof value === 'string';
     case 'dict': return isDict(value);

@@ -24,6 +24,7 @@ export function isValidUri(uri: string, rules: UriRules): boolean {
 /** Why a URI is unacceptable, or undefined when it is fine. */
 export function uriProblem(uri: string, rules: UriRules): string | undefined {
   if (isValidUri(uri, rules)) return undefined;
+  if (uri === '') return 'an empty string is not a valid URI';
   if (rules.strict) {
     return `"${uri}" is not a valid URI: components must be non-empty and use only a-z, 0-9 and "_"`;
   }

@@ -163,7 +163,8 @@ export class InternalSession implements Peer {
   }
 
   private deliver(message: WampMessage): void {
-    this.link.receive(toWire(message));
+    // In-process: no bytes were received (the queue still counts the message).
+    this.link.receive(toWire(message), 0);
   }
 
   private request<T>(build: (request: number) => WampMessage): Promise<T> {

@@ -22,12 +22,22 @@ export interface Peer {
   send(envelope: Envelope): void;
   /** Closes the connection once what was already sent has been flushed (after ABORT or GOODBYE). */
   close(): void;
+  /**
+   * Stops reading from the connection (backpressure) until resumeReading: the session's incoming
+   * queue is full. What the transport already read may still arrive (at most one read's worth).
+   * A transport that cannot stop reading (long-poll) leaves both out: its session is then aborted.
+   */
+  pauseReading?(): void;
+  resumeReading?(): void;
 }
 
 /** What the transport gets back from `Router.attach`: where to push what it receives. */
 export interface SessionLink {
-  /** A decoded message (not yet validated). */
-  receive(decoded: unknown): void;
+  /**
+   * A decoded message (not yet validated) and its size as received (the frame's length in bytes;
+   * 0 for in-process peers, which are not held to the queue limits).
+   */
+  receive(decoded: unknown, bytes: number): void;
   /** The bytes could not be decoded with the negotiated codec: the session is aborted. */
   receiveGarbage(reason: string): void;
   /** The connection is gone (closed, dropped, timed out): the session is cleaned up. */

@@ -8,7 +8,7 @@ import { Dealer, realClock, type Clock } from './dealer/dealer.js';
 import { welcomeRoles } from './features.js';
 import type { Action, Authorizer, Decision, SessionFacts } from './hooks.js';
 import { PublishRate } from './limits/publish-rate.js';
-import { defaultSessionLimits, publishRateMessage, type SessionLimits } from './limits/session-limits.js';
+import { publishRateMessage, type RealmLimits, type SessionLimits } from './limits/session-limits.js';
 import type { Logger } from './log.js';
 import type { BoundCounter } from '../metrics/registry.js';
 import {
@@ -25,15 +25,11 @@ export interface RealmSettings {
   uriCheck: 'strict' | 'loose';
   /** Topics (or patterns) whose events are kept for wamp.subscription.get_events. Default: none. */
   eventHistory?: EventHistorySetting[];
-  /** How many topics may keep a retained event (PUBLISH retain); the least recently retained goes first. Default 10,000. */
-  retainedTopicsLimit?: number;
   /** Serve the meta API (wamp.session.*, wamp.subscription.*, wamp.registration.*, testaments). Default true. */
   enableMetaApi?: boolean;
-  /** What one non-trusted session may hold or do (0 = no limit). Default: defaultSessionLimits. */
-  limits?: SessionLimits;
+  /** What one non-trusted session may hold or do, and what the realm retains (0 = no limit); the config schema has the defaults. */
+  limits: RealmLimits;
 }
-
-export const defaultRetainedTopicsLimit = 10_000;
 
 /**
  * One routing domain: its sessions, broker and dealer. Every action is authorized and its URI
@@ -51,6 +47,7 @@ export class Realm {
   readonly metaApi: boolean;
   /** WELCOME.Details.roles for sessions of this realm. */
   readonly roles: Dict;
+  readonly limits: RealmLimits;
   private readonly authorizer: Authorizer;
   private readonly strictUris: boolean;
   private readonly publishRate: SessionLimits['publishRate'];
@@ -59,7 +56,8 @@ export class Realm {
   constructor(settings: RealmSettings, private readonly metrics: RouterMetrics, private readonly log: Logger,
     private readonly clock: Clock = realClock) {
     this.name = settings.name;
-    const limits = settings.limits ?? defaultSessionLimits;
+    const limits = settings.limits;
+    this.limits = limits;
     this.publishRate = limits.publishRate;
     this.publishRateLimited = metrics.publishRateLimited.bind({ realm: this.name });
     this.authorizer = settings.authorizer;
@@ -68,8 +66,10 @@ export class Realm {
     this.roles = welcomeRoles({ metaApi: this.metaApi });
     this.broker = new Broker(this.name, metrics, this.events, {
       eventHistory: settings.eventHistory ?? [],
-      retainedTopicsLimit: settings.retainedTopicsLimit ?? defaultRetainedTopicsLimit,
+      retention: limits,
       maxSubscriptionsPerSession: limits.maxSubscriptionsPerSession,
+      now: () => clock.now(),
+      log,
     });
     this.dealer = new Dealer(this.name, metrics, this.events, clock, limits);
   }
@@ -165,7 +165,9 @@ export class Realm {
   private subscribe(session: Session, message: Subscribe): Promise<void> | void {
     return this.guardOptions(session, MessageType.SUBSCRIBE, message.request, () => {
       const options = readSubscribeOptions(message.options);
-      const problem = this.uriRefusal(session, message.topic, options.match, false);
+      const problem = subscribesToEverything(message.topic, options.match)
+        ? undefined
+        : this.uriRefusal(session, message.topic, options.match, false);
       if (problem) return session.sendError(MessageType.SUBSCRIBE, message.request, ErrorUri.invalidUri, problem);
       return this.authorized(session, 'subscribe', message.topic, message.options, (decision) => {
         if (!decision.allow) {
@@ -288,6 +290,15 @@ export class Realm {
 }
 
 const trustedDecision: Decision = { allow: true };
+
+/**
+ * The empty prefix matches every topic: Crossbar's "everything" subscription (Autobahn|Python's
+ * meta-event example uses it). The authorizer still decides, on the URI "" with match prefix; a
+ * static role allows it only with a permission that matches "" (the empty prefix).
+ */
+function subscribesToEverything(topic: string, match: MatchPolicy): boolean {
+  return topic === '' && match === 'prefix';
+}
 
 /** The authorizer may forbid disclosure (Decision.disclose === false): then asking for it is refused, not ignored. */
 function disclosureForbidden(decision: Decision, discloseMe: boolean): boolean {

@@ -11,6 +11,14 @@ export interface RouterMetrics {
   calls: Counter;
   authorizationDenied: Counter;
   publishRateLimited: Counter;
+  queuedMessages: Gauge;
+  queuedBytes: Gauge;
+  queueOverflows: Counter;
+  retainedBytes: Gauge;
+  retainedTopics: Gauge;
+  retainedRefused: Counter;
+  historyBytes: Gauge;
+  historyRefused: Counter;
 }
 
 export function createRouterMetrics(registry: MetricsRegistry): RouterMetrics {
@@ -24,5 +32,13 @@ export function createRouterMetrics(registry: MetricsRegistry): RouterMetrics {
     calls: registry.counter('junction_calls_total', 'CALL messages routed to a callee, by realm'),
     authorizationDenied: registry.counter('junction_authorization_denied_total', 'Actions refused by authorization, by action'),
     publishRateLimited: registry.counter('junction_publish_rate_limited_total', "PUBLISH messages refused or dropped over a session's publish rate, by realm"),
+    queuedMessages: registry.gauge('junction_session_queued_messages', 'Received messages waiting behind an unfinished step (authentication, a dynamic authorizer), all sessions'),
+    queuedBytes: registry.gauge('junction_session_queued_bytes', 'Bytes (as received) of the messages waiting behind an unfinished step, all sessions'),
+    queueOverflows: registry.counter('junction_session_queue_overflows_total', "Sessions whose incoming queue passed a limit, by outcome (paused: reading stopped; aborted: the transport cannot pause)"),
+    retainedBytes: registry.gauge('junction_retained_bytes', 'Bytes (estimated) of retained events kept, by realm'),
+    retainedTopics: registry.gauge('junction_retained_topics', 'Topics with a retained event, by realm'),
+    retainedRefused: registry.counter('junction_retained_refused_total', 'Publications delivered but not retained because a retention limit was reached, by realm and limit'),
+    historyBytes: registry.gauge('junction_event_history_bytes', 'Bytes (estimated) of events kept for wamp.subscription.get_events, by realm'),
+    historyRefused: registry.counter('junction_event_history_refused_total', 'Events not kept in the event history because one alone is larger than its limit_bytes, by realm'),
   };
 }

@@ -1,12 +1,15 @@
 import { ErrorUri } from '../protocol/errors.js';
 import { MetricsRegistry } from '../metrics/registry.js';
-import type { Clock } from './dealer/dealer.js';
+import { realClock, type Clock } from './dealer/dealer.js';
 import type { AuthGate } from './hooks.js';
+import type { QueuedMessage, QueueMeter } from './limits/inbound-queue.js';
+import { WarningThrottle } from './limits/warning-throttle.js';
 import { silentLogger, type Logger } from './log.js';
 import { startMetaApi } from './meta/meta-service.js';
 import type { Peer, SessionLink } from './peer.js';
 import { Realm, type RealmSettings } from './realm.js';
 import { createRouterMetrics, type RouterMetrics } from './router-metrics.js';
+import { SessionSeries } from './session-series.js';
 import { Session, type SessionHost } from './session.js';
 
 export interface AttachOptions {
@@ -14,6 +17,12 @@ export interface AttachOptions {
   helloTimeoutMs?: number;
   /** The router's own sessions (meta API, bridges) may use "wamp." URIs. Never for network peers. */
   trusted?: boolean;
+  /**
+   * The connection may carry a new session after GOODBYE (WebSocket, RawSocket): the transport
+   * stays open for a new HELLO instead of being closed. Not for transports whose lifetime is one
+   * session (long-poll) or in-process peers that treat the close as the session's end.
+   */
+  sessionSeries?: boolean;
   /**
    * Not held to the realm's per-session limits: a bridge session acting for many HTTP clients at
    * once (the HTTP bridge limits those itself). Trusted sessions are always exempt.
@@ -39,6 +48,9 @@ export class Router implements SessionHost {
   readonly metrics: RouterMetrics;
   readonly registry: MetricsRegistry;
   readonly helloTimeoutMs: number;
+  readonly queueMeter: QueueMeter;
+  private readonly clock: Clock;
+  private readonly queueWarnings = new WarningThrottle();
   private readonly realms = new Map<string, Realm>();
   private readonly sessions = new Set<Session>();
   private closing = false;
@@ -50,8 +62,16 @@ export class Router implements SessionHost {
     this.registry = options.metrics ?? new MetricsRegistry();
     this.metrics = createRouterMetrics(this.registry);
     this.helloTimeoutMs = options.helloTimeoutMs ?? 10_000;
+    this.clock = options.clock ?? realClock;
+    const { queuedMessages, queuedBytes } = this.metrics;
+    this.queueMeter = {
+      changed: (messages, bytes) => {
+        queuedMessages.add(messages);
+        queuedBytes.add(bytes);
+      },
+    };
     for (const settings of options.realms) {
-      this.realms.set(settings.name, new Realm(settings, this.metrics, this.log.child({ realm: settings.name }), options.clock));
+      this.realms.set(settings.name, new Realm(settings, this.metrics, this.log.child({ realm: settings.name }), this.clock));
     }
     this.services = this.startServices();
   }
@@ -63,7 +83,15 @@ export class Router implements SessionHost {
 
   /** A new connection: returns the link the transport feeds with what it receives. */
   attach(peer: Peer, auth: AuthGate, options: AttachOptions = {}): SessionLink {
-    const session = new Session(peer, this, auth, options.helloTimeoutMs ?? this.helloTimeoutMs);
+    if (!options.sessionSeries) return this.openSession(peer, auth, options);
+    return new SessionSeries((next) => this.openSession(peer, auth, options, (pipelined) => {
+      if (this.closing) peer.close();
+      else next(pipelined);
+    }));
+  }
+
+  private openSession(peer: Peer, auth: AuthGate, options: AttachOptions, afterGoodbye?: (pipelined: readonly QueuedMessage[]) => void): Session {
+    const session = new Session(peer, this, auth, options.helloTimeoutMs ?? this.helloTimeoutMs, afterGoodbye);
     session.trusted = options.trusted ?? false;
     session.limited = !session.trusted && options.exemptFromLimits !== true;
     this.sessions.add(session);
@@ -105,6 +133,16 @@ export class Router implements SessionHost {
       }
     });
     await Promise.all(starting);
+  }
+
+  queueOverflow(session: Session, outcome: 'paused' | 'aborted', queued: { messages: number; bytes: number }): void {
+    this.metrics.queueOverflows.inc({ outcome });
+    const overflows = this.queueWarnings.record(this.clock.now());
+    if (overflows === undefined) return;
+    session.log.warn({ session: session.id || undefined, outcome, queuedMessages: queued.messages, queuedBytes: queued.bytes, overflows },
+      outcome === 'paused'
+        ? 'incoming queue over max_queued_messages_per_session or max_queued_bytes_per_session: reading paused until it drains (overflows: since the last warning; further ones not logged for 10 s)'
+        : 'incoming queue over max_queued_messages_per_session or max_queued_bytes_per_session on a transport that cannot pause: session aborted (overflows: since the last warning; further ones not logged for 10 s)');
   }
 
   protocolViolation(session: Session, reason: string): void {

@@ -4,7 +4,10 @@ import { ErrorUri } from '../protocol/errors.js';
 import { IdSequence, randomId } from '../protocol/ids.js';
 import type { Authenticate, Dict, Hello, WampMessage } from '../protocol/messages.js';
 import { isDict, parseMessage } from '../protocol/parse.js';
+import { uriProblem } from '../protocol/uri.js';
 import type { AuthGate, AuthOutcome, Identity, SessionFacts } from './hooks.js';
+import { InboundQueue, type QueuedMessage, type QueueMeter } from './limits/inbound-queue.js';
+import { queueOverflowMessage, type SessionLimits } from './limits/session-limits.js';
 import type { PublishRate } from './limits/publish-rate.js';
 import type { Logger } from './log.js';
 import type { Peer, SessionLink } from './peer.js';
@@ -14,6 +17,9 @@ import type { Realm } from './realm.js';
  * One WAMP session: HELLO → (CHALLENGE ↔ AUTHENTICATE) → WELCOME → established → closed.
  * It enforces which messages each state accepts and processes messages strictly in order: when
  * a step is asynchronous (authentication, a dynamic authorizer), later messages wait in a queue.
+ * That queue is held to the realm's limits (the realm named in HELLO until WELCOME): past them,
+ * a transport that can stop reading is paused until half the queue has drained (backpressure);
+ * one that cannot (long-poll) has its session aborted. Nothing queued is dropped.
  */
 
 export type SessionState = 'awaiting_hello' | 'authenticating' | 'established' | 'shutting_down' | 'closed';
@@ -23,6 +29,10 @@ export interface SessionHost {
   realm(name: string): Realm | undefined;
   sessionClosed(session: Session): void;
   protocolViolation(session: Session, reason: string): void;
+  /** The session's incoming queue passed a limit: reading was paused, or the session is being aborted. */
+  queueOverflow(session: Session, outcome: 'paused' | 'aborted', queued: { messages: number; bytes: number }): void;
+  /** Counts every session's queued messages and bytes. */
+  readonly queueMeter: QueueMeter;
   readonly log: Logger;
 }
 
@@ -53,10 +63,16 @@ export class Session implements SessionLink {
   log: Logger;
   /** Who this session is, as authorizers and the meta API see it; set at WELCOME. */
   facts: SessionFacts | undefined;
+  /** A later session of a connection whose client said GOODBYE (a session series): without a new HELLO, the connection just closes. */
+  followsGoodbye = false;
   /** The realm's publish rate for this session; set when it joins, unless it is trusted or the realm has no rate limit. */
   publishRate: PublishRate | undefined;
 
-  private queue: unknown[] = [];
+  private readonly queue: InboundQueue;
+  /** The limits of the realm named in HELLO, then of the realm joined. */
+  private queueLimits: SessionLimits | undefined;
+  /** Reading from the transport is paused because the queue passed a limit. */
+  private paused = false;
   private busy = false;
   private challenge: Extract<AuthOutcome, { kind: 'challenge' }> | undefined;
   private helloTimer: ReturnType<typeof setTimeout> | undefined;
@@ -66,8 +82,14 @@ export class Session implements SessionLink {
     private readonly host: SessionHost,
     private readonly auth: AuthGate,
     private readonly helloTimeoutMs: number,
+    /**
+     * Where the connection goes after the client's GOODBYE was answered: to a next session on the
+     * same transport (gets the messages the client sent after GOODBYE), or, without it, closed.
+     */
+    private readonly afterGoodbye?: (pipelined: readonly QueuedMessage[]) => void,
   ) {
     this.log = host.log.child({ peer: peer.transport.peer });
+    this.queue = new InboundQueue(host.queueMeter);
     if (helloTimeoutMs > 0) {
       this.helloTimer = setTimeout(() => this.helloTimedOut(), helloTimeoutMs);
       this.helloTimer.unref?.();
@@ -84,10 +106,10 @@ export class Session implements SessionLink {
 
   // ---- SessionLink: called by the transport ----
 
-  receive(decoded: unknown): void {
+  receive(decoded: unknown, bytes: number): void {
     if (this.state === 'closed') return;
     if (this.busy) {
-      this.queue.push(decoded);
+      this.enqueue(decoded, bytes);
       return;
     }
     const pending = this.process(decoded);
@@ -142,6 +164,32 @@ export class Session implements SessionLink {
 
   // ---- processing ----
 
+  private enqueue(decoded: unknown, bytes: number): void {
+    this.queue.push(decoded, bytes);
+    const limits = this.queueLimits;
+    if (!this.limited || this.paused || limits === undefined || !this.queue.exceeds(limits)) return;
+    const queued = { messages: this.queue.length, bytes: this.queue.bytes };
+    if (this.peer.pauseReading) {
+      this.paused = true;
+      this.peer.pauseReading();
+      this.host.queueOverflow(this, 'paused', queued);
+      return;
+    }
+    this.host.queueOverflow(this, 'aborted', queued);
+    this.abort(ErrorUri.limitExceeded, queueOverflowMessage(limits, queued));
+  }
+
+  /**
+   * Resumes the transport later, not from inside the drain: a peer may deliver at once (SSE's own
+   * SUBSCRIBEs), and those must queue behind what is still waiting. A pause in between cancels it.
+   */
+  private resumeAfterDrain(): void {
+    this.paused = false;
+    queueMicrotask(() => {
+      if (!this.paused) this.peer.resumeReading?.();
+    });
+  }
+
   private waitThenDrain(pending: Promise<void>): void {
     this.busy = true;
     pending
@@ -153,6 +201,7 @@ export class Session implements SessionLink {
         this.busy = false;
         while (this.queue.length > 0 && !this.busy && this.state !== 'closed') {
           const next = this.process(this.queue.shift());
+          if (this.paused && this.queue.hasRoom(this.queueLimits!)) this.resumeAfterDrain();
           if (next) this.waitThenDrain(next);
         }
       });
@@ -165,11 +214,11 @@ export class Session implements SessionLink {
     switch (this.state) {
       case 'awaiting_hello':
         if (message.type === MessageType.HELLO) return this.hello(message);
-        if (message.type === MessageType.ABORT) return this.close('client aborted');
+        if (message.type === MessageType.ABORT) return this.clientAborted();
         return this.protocolViolation(`${describeType(message)} received before HELLO`);
       case 'authenticating':
         if (message.type === MessageType.AUTHENTICATE) return this.authenticate(message);
-        if (message.type === MessageType.ABORT) return this.close('client aborted');
+        if (message.type === MessageType.ABORT) return this.clientAborted();
         return this.protocolViolation(`${describeType(message)} received while waiting for AUTHENTICATE`);
       case 'established':
       case 'shutting_down':
@@ -181,18 +230,16 @@ export class Session implements SessionLink {
 
   private established(message: WampMessage): Promise<void> | void {
     if (message.type === MessageType.GOODBYE) {
-      if (this.state === 'established') {
-        this.send({ type: MessageType.GOODBYE, details: {}, reason: ErrorUri.goodbyeAndOut });
-      }
+      // Established: the client leaves and may start anew; shutting down: it answers the router's GOODBYE.
+      const clientLeaves = this.state === 'established';
+      if (clientLeaves) this.send({ type: MessageType.GOODBYE, details: {}, reason: ErrorUri.goodbyeAndOut });
+      const pipelined = this.queue.clear();
       this.close('goodbye');
-      this.peer.close();
+      if (clientLeaves && this.afterGoodbye) this.afterGoodbye(pipelined);
+      else this.peer.close();
       return;
     }
-    if (message.type === MessageType.ABORT) {
-      this.close('client aborted');
-      this.peer.close();
-      return;
-    }
+    if (message.type === MessageType.ABORT) return this.clientAborted();
     if (message.type === MessageType.HELLO) return this.protocolViolation('HELLO received on an established session');
     if (!clientRequests.has(message.type)) {
       return this.protocolViolation(`${describeType(message)} is not a message a client may send to a router`);
@@ -207,10 +254,15 @@ export class Session implements SessionLink {
     if (!isDict(message.details.roles)) {
       return this.protocolViolation('HELLO.Details.roles must be a dict announcing the client roles');
     }
-    if (!this.host.realm(message.realm)) {
-      this.abort(ErrorUri.noSuchRealm, `no realm named "${message.realm}" exists on this router`);
+    const realm = this.host.realm(message.realm);
+    if (!realm) {
+      // HELLO can only be answered with ABORT; the spec's reason for a bad URI is invalid_uri.
+      const problem = uriProblem(message.realm, { strict: false });
+      if (problem) this.abort(ErrorUri.invalidUri, `HELLO realm: ${problem}`);
+      else this.abort(ErrorUri.noSuchRealm, `no realm named "${message.realm}" exists on this router`);
       return;
     }
+    this.queueLimits = realm.limits;
     this.clientRoles = message.details.roles;
     this.realmName = message.realm;
     this.id = randomId();
@@ -262,6 +314,7 @@ export class Session implements SessionLink {
     this.authprovider = identity.authprovider;
     this.authextra = identity.authextra;
     this.realm = realm;
+    this.queueLimits = realm.limits;
     this.facts = {
       session: this.id, realm: realmName, authid: identity.authid, authrole: identity.authrole,
       authmethod: identity.authmethod, authprovider: identity.authprovider, authextra: identity.authextra,
@@ -286,8 +339,21 @@ export class Session implements SessionLink {
     this.abort(ErrorUri.protocolViolation, reason);
   }
 
+  /** In every state, the client's ABORT ends the session and the connection: nothing is left open without a HELLO timer. */
+  private clientAborted(): void {
+    this.close('client aborted');
+    this.peer.close();
+  }
+
   private helloTimedOut(): void {
     if (this.state !== 'awaiting_hello' && this.state !== 'authenticating') return;
+    if (this.followsGoodbye && this.state === 'awaiting_hello') {
+      // Not a violation: a client done with the connection after GOODBYE, waiting for us to close it.
+      this.log.debug({ timeoutMs: this.helloTimeoutMs }, 'no new HELLO after GOODBYE; closing the connection');
+      this.close('no new HELLO after GOODBYE');
+      this.peer.close();
+      return;
+    }
     this.log.warn({ timeoutMs: this.helloTimeoutMs }, 'session did not complete HELLO in time; dropping it');
     this.abort(ErrorUri.protocolViolation, `no HELLO/AUTHENTICATE within ${this.helloTimeoutMs} ms`);
   }
@@ -302,7 +368,13 @@ export class Session implements SessionLink {
     const wasJoined = this.realm !== undefined && (this.state === 'established' || this.state === 'shutting_down');
     this.state = 'closed';
     this.clearHelloTimer();
-    this.queue = [];
+    this.queue.clear();
+    // Let the transport read again, now (a next session on the connection starts unpaused): the
+    // client's answer to our ABORT or GOODBYE (its close frame) must get through.
+    if (this.paused) {
+      this.paused = false;
+      this.peer.resumeReading?.();
+    }
     if (wasJoined) this.realm!.leave(this);
     this.log.debug({ why }, 'session closed');
     this.host.sessionClosed(this);

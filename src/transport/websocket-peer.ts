@@ -73,6 +73,15 @@ export class WebSocketPeer implements Peer {
     if (this.socket.readyState === this.socket.OPEN) this.socket.close(1000);
   }
 
+  /** ws stops reading from the socket; frames it already read are still delivered. */
+  pauseReading(): void {
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    this.socket.resume();
+  }
+
   private dropSlowConsumer(): void {
     this.dropped = true;
     const buffered = this.socket.bufferedAmount;

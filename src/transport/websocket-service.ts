@@ -158,7 +158,7 @@ export class WebSocketService {
         link.receiveGarbage(`could not decode the message as ${codec.name}: ${(error as Error).message}`);
         return;
       }
-      link.receive(decoded);
+      link.receive(decoded, data.length);
     });
     ws.on('error', (error: Error & { code?: string }) => {
       if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {

@@ -136,6 +136,7 @@ function forwarder(url: string, more: Partial<ForwarderComponentConfig> = {}): F
     timeoutMs: 5_000, concurrencyPerUrl: 4,
     retry: { initialDelayMs: 10, maxDelayMs: 50, maxAttempts: 1_000 },
     outboxLimit: 10_000,
+    outboxLimitBytes: 100_000_000,
     ...more,
   };
 }

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import autobahn from 'autobahn';
 import { parseConfig } from '../../src/config/index.js';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { crossbarAnonymousEverything, startTestNode } from '../support/node.js';
@@ -45,14 +44,14 @@ interface StoredEvent {
 }
 
 /**
- * Calls wamp.subscription.get_events. Its RESULT.Arguments are the events themselves, which
- * AutobahnJS hands back as a Result (two or more), the one event, or null (none).
+ * Calls wamp.subscription.get_events. As with Crossbar, RESULT.Arguments is one list of events,
+ * which AutobahnJS hands back as the call's value.
  */
 // AutobahnJS's session object (untyped library).
 async function getEvents(session: any, args: unknown[], kwargs: Record<string, unknown> = {}): Promise<StoredEvent[]> {
-  const result = await session.call('wamp.subscription.get_events', args, kwargs);
-  if (result instanceof autobahn.Result) return result.args as StoredEvent[];
-  return result === null ? [] : [result as StoredEvent];
+  const result: unknown = await session.call('wamp.subscription.get_events', args, kwargs);
+  assert.ok(Array.isArray(result), `get_events answers one list, got ${JSON.stringify(result)}`);
+  return result as StoredEvent[];
 }
 
 /** The error URI a call fails with. */
@@ -94,7 +93,9 @@ describe('AutobahnJS - event history from the realm store config', () => {
       assert.equal(event.subscription, subscription);
       assert.ok(!Number.isNaN(Date.parse(event.timestamp)), `timestamp ${event.timestamp}`);
     }
-    assert.deepEqual((await getEvents(reader.session, [subscription, 2])).map((e) => e.args), [[3], [4]]);
+    assert.deepEqual((await getEvents(reader.session, [subscription, 2])).map((e) => e.args), [[5], [4]],
+      "Crossbar's call form [subscription, limit]: the last events, newest first");
+    assert.deepEqual((await getEvents(reader.session, [subscription], { limit: 2 })).map((e) => e.args), [[3], [4]]);
     assert.deepEqual((await getEvents(reader.session, [subscription], { limit: 1, reverse: true })).map((e) => e.args), [[5]]);
     assert.deepEqual((await getEvents(reader.session, [subscription], { topic: 'hist.log.4' })).map((e) => e.args), [[4]]);
 

@@ -1,4 +1,5 @@
 import type { JunctionConfig, LongPollService, WebSocketOptions, WebSocketService } from '../../src/config/model.js';
+import { defaultRealmLimits } from '../../src/config/schema-router.js';
 import { silentLogger } from '../../src/router/log.js';
 import { startNode, type RunningNode } from '../../src/node/node.js';
 
@@ -33,7 +34,7 @@ export function testConfig(options: Partial<WebSocketOptions> = {}): JunctionCon
           disclose: { caller: false, publisher: false },
         }],
       }],
-      options: { enableMetaApi: true, uriCheck: 'loose' },
+      options: { enableMetaApi: true, uriCheck: 'loose', limits: defaultRealmLimits },
       store: { eventHistory: [] },
     }],
     listeners: [{

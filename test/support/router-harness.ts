@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { anonymousGate } from '../../src/auth/anonymous.js';
+import { defaultRealmLimits } from '../../src/config/schema-router.js';
 import { MessageType } from '../../src/protocol/codes.js';
 import type { Envelope } from '../../src/protocol/envelope.js';
 import { toWire, type Dict, type WampMessage } from '../../src/protocol/messages.js';
@@ -7,8 +8,10 @@ import type { Clock } from '../../src/router/dealer/dealer.js';
 import { allowEverything, type AuthGate, type Authorizer } from '../../src/router/hooks.js';
 import type { Logger } from '../../src/router/log.js';
 import type { Peer, SessionLink } from '../../src/router/peer.js';
+import { payloadBytes } from '../../src/router/limits/payload-bytes.js';
+import type { RealmLimits } from '../../src/router/limits/session-limits.js';
 import type { RealmSettings } from '../../src/router/realm.js';
-import { Router } from '../../src/router/router.js';
+import { Router, type AttachOptions } from '../../src/router/router.js';
 
 /** An in-memory transport: what the router sends is kept as typed messages. */
 export class MemoryPeer implements Peer {
@@ -25,14 +28,14 @@ export class MemoryPeer implements Peer {
     this.closed = true;
   }
 
-  /** Sends a raw (wire-shaped) message to the router. */
+  /** Sends a raw (wire-shaped) message to the router; its size is about its JSON length (what a JSON transport would report). */
   raw(message: unknown): void {
-    this.link.receive(message);
+    this.link.receive(message, payloadBytes([message]));
   }
 
   /** Sends a typed message to the router, as its wire array. */
   deliver(message: WampMessage): void {
-    this.link.receive(toWire(message));
+    this.raw(toWire(message));
   }
 
   /** Removes and returns every message received so far. */
@@ -91,8 +94,8 @@ export interface HarnessOptions {
   /** Where the router logs (default: nowhere). */
   log?: Logger;
   uriCheck?: 'strict' | 'loose';
-  /** realm1's other settings (event history, retained-topic limit, meta API off...). */
-  realm?: Partial<Omit<RealmSettings, 'name' | 'authorizer' | 'uriCheck'>>;
+  /** realm1's other settings (event history, meta API off...); `limits` are the config's defaults but for those given. */
+  realm?: Partial<Omit<RealmSettings, 'name' | 'authorizer' | 'uriCheck' | 'limits'>> & { limits?: Partial<RealmLimits> };
 }
 
 /** A router with realm "realm1" and helpers to join in-memory sessions. */
@@ -107,6 +110,7 @@ export class RouterHarness {
     this.router = new Router({
       realms: [{
         ...options.realm,
+        limits: { ...defaultRealmLimits, ...options.realm?.limits },
         name: 'realm1',
         authorizer: options.authorizer ?? allowEverything,
         uriCheck: options.uriCheck ?? 'loose',
@@ -117,9 +121,9 @@ export class RouterHarness {
     });
   }
 
-  connect(): MemoryPeer {
+  connect(options: AttachOptions = {}): MemoryPeer {
     const peer = new MemoryPeer();
-    peer.link = this.router.attach(peer, this.gate);
+    peer.link = this.router.attach(peer, this.gate, options);
     return peer;
   }
 

@@ -15,7 +15,7 @@ import { waitFor } from '../support/wait.js';
 
 function config(): JunctionConfig {
   const config = testConfig();
-  config.realms[0]!.store.eventHistory = [{ uri: 'feed', match: 'exact', limit: 50 }];
+  config.realms[0]!.store.eventHistory = [{ uri: 'feed', match: 'exact', limit: 50, limitBytes: 0 }];
   const paths = config.listeners[0]!.paths;
   paths['/publish'] = { type: 'publisher', realm: 'realm1', role: 'anonymous', options: { postBodyLimit: 8192, requireIp: [], requireTls: false } };
   paths['/sse'] = {

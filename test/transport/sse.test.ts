@@ -38,8 +38,8 @@ function sseConfig(): JunctionConfig {
   const realm = config.realms[0]!;
   realm.roles.push({ name: 'reader', permissions: [permission('news.', 'prefix', true)] });
   realm.store.eventHistory = [
-    { uri: 'hist', match: 'exact', limit: 1_000 },
-    { uri: 'logs.', match: 'prefix', limit: 100 },
+    { uri: 'hist', match: 'exact', limit: 1_000, limitBytes: 0 },
+    { uri: 'logs.', match: 'prefix', limit: 100, limitBytes: 0 },
   ];
   const paths = config.listeners[0]!.paths;
   paths['/sse'] = sseService();

@@ -1,13 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ListenerConfig } from '../../config/model.js';
 import type { Counter, MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
 import { PerKeyLogThrottle } from '../../transport/connection-slots.js';
 import { divertByFirstOctet, type Diversion, type RawSocketAcceptor } from '../../transport/rawsocket/sniff.js';
+import { httpServerFor, listenOn, releaseEndpoint, type BoundAddress } from '../socket-server.js';
 import { serverTimeoutOptions, type HttpTimeouts } from './http-timeouts.js';
 
 /**
@@ -50,17 +49,8 @@ export class HttpListener {
     this.paths = paths;
     this.catchAll = config.kind === 'websocket' ? paths.get('/') : undefined;
     const tls = config.endpoint.tls;
-    const deadlines = serverTimeoutOptions(timeouts);
-    this.server = tls
-      ? createHttpsServer({
-          key: readFileSync(tls.key),
-          cert: readFileSync(tls.certificate),
-          ca: tls.chainCertificates.map((file) => readFileSync(file)),
-          // The TLS handshake is part of the opening handshake.
-          handshakeTimeout: timeouts.headersMs,
-          ...deadlines,
-        })
-      : createHttpServer(deadlines);
+    // The TLS handshake is part of the opening handshake.
+    this.server = httpServerFor(config.endpoint, { ...serverTimeoutOptions(timeouts), handshakeTimeout: timeouts.headersMs });
     this.timedOut = metrics.counter('junction_http_request_timeouts_total',
       'HTTP requests closed for arriving too slowly, by phase (headers: open_handshake_timeout, body: request_body_timeout)');
     this.server.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
@@ -77,17 +67,8 @@ export class HttpListener {
     return this.config.endpoint.tls !== undefined;
   }
 
-  async listen(): Promise<AddressInfo> {
-    const { port, interface: host } = this.config.endpoint;
-    await new Promise<void>((resolve, reject) => {
-      const failed = (error: Error): void => reject(error);
-      this.server.once('error', failed);
-      this.server.listen(port, host, () => {
-        this.server.off('error', failed);
-        resolve();
-      });
-    });
-    return this.server.address() as AddressInfo;
+  listen(): Promise<BoundAddress> {
+    return listenOn(this.server, this.config.endpoint);
   }
 
   async close(): Promise<void> {
@@ -97,6 +78,7 @@ export class HttpListener {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
+    await releaseEndpoint(this.config.endpoint);
   }
 
   /** The exact path's handler, else the longest configured path above it that serves below itself. */

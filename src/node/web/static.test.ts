@@ -291,10 +291,23 @@ describe('static path service', () => {
     assert.equal((await get('/docs/readme.txt')).text, 'read me');
   });
 
-  it('fails start-up with the path service and directory named when the directory is missing', async () => {
+  it('a missing directory starts, answers 404 and serves its files once it exists (as Crossbar)', async () => {
     const config = testConfig();
-    config.listeners[0]!.paths['/files'] = staticService(join(base, 'no-such-dir'));
-    await assert.rejects(startTestNode(config), /path "\/files": the static directory ".*no-such-dir" cannot be used \(ENOENT\)/);
+    const later = join(base, 'not-yet');
+    config.listeners[0]!.paths['/files'] = staticService(later);
+    const started = await startTestNode(config);
+    try {
+      const port = started.ports.get('test')!;
+      assert.equal((await send(port, '/files/a.txt')).status, 404);
+      await mkdir(later);
+      await writeFile(join(later, 'a.txt'), 'now here');
+      assert.equal((await send(port, '/files/a.txt')).text, 'now here');
+    } finally {
+      await started.stop();
+    }
+  });
+
+  it('fails start-up with the path service named when the directory is a file', async () => {
     const fileInstead = testConfig();
     fileInstead.listeners[0]!.paths['/files'] = staticService(join(root, 'app.js'));
     await assert.rejects(startTestNode(fileInstead), /is not a directory/);

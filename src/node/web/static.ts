@@ -13,22 +13,41 @@ import { MimeTypes } from './mime-types.js';
 import { BadPathError, fileSegments, isHiddenName, resolveInside } from './static-resolve.js';
 import type { PathServiceFactory } from './service-context.js';
 
-/** Files from a directory at this path and below it (Crossbar's `static` web service). */
+/**
+ * Files from a directory at this path and below it (Crossbar's `static` web service). A directory
+ * missing at start is not fatal, as in Crossbar: a warning, 404 for every request, and the files
+ * are served once the directory exists.
+ */
 export const staticPath: PathServiceFactory<StaticService> = async (service, context) => {
-  const root = await servedRoot(service.directory, context.where);
-  const files = new StaticFiles(service, root, context.path, context.log);
+  let root = await servedRoot(service.directory, context.where);
+  if (root === undefined) {
+    context.log.warn({ directory: service.directory }, `${context.where}: the static directory does not exist; requests get 404 until it does`);
+  }
+  let files = root === undefined ? undefined : new StaticFiles(service, root, context.path, context.log);
+  const serve = async (request: IncomingMessage, response: ServerResponse, subpath: string): Promise<void> => {
+    if (files === undefined) {
+      root = await servedRoot(service.directory, context.where).catch(() => undefined);
+      if (root === undefined) {
+        if (methodAllowed(request, response)) notFound(request, response);
+        return;
+      }
+      files = new StaticFiles(service, root, context.path, context.log);
+    }
+    await files.serve(request, response, subpath);
+  };
   return {
     servesBelow: true,
-    request: (request, response, subpath) => void files.serve(request, response, subpath),
+    request: (request, response, subpath) => void serve(request, response, subpath),
   } satisfies PathHandler;
 };
 
-/** The directory's real path (symlinks resolved), so containment checks compare like with like. */
-async function servedRoot(directory: string, where: string): Promise<string> {
+/** The directory's real path (symlinks resolved), so containment checks compare like with like; undefined while it does not exist. */
+async function servedRoot(directory: string, where: string): Promise<string | undefined> {
   let root: string;
   try {
     root = await realpath(directory);
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new UnsupportedConfigError(`${where}: the static directory "${directory}" cannot be used (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
   if (!(await stat(root)).isDirectory()) throw new UnsupportedConfigError(`${where}: the static directory "${directory}" is not a directory`);

@@ -7,7 +7,7 @@ import type { PathServiceFactory } from './service-context.js';
 export const websocketPath: PathServiceFactory<WebSocketPathConfig> = (service, context) => {
   const gate = context.auth.gate(service.auth, context.where);
   const ws = new WebSocketService(
-    (peer) => context.router.attach(peer, gate, { helloTimeoutMs: service.options.openHandshakeTimeout }),
+    (peer) => context.router.attach(peer, gate, { helloTimeoutMs: service.options.openHandshakeTimeout, sessionSeries: true }),
     { ...service.options, codecs: service.serializers.map(codecByName), clientAddress: context.clientAddress },
     context.log,
     context.metrics,

@@ -8,13 +8,16 @@ import { PatternTable } from '../match/pattern-table.js';
 import type { PublishOptions, SubscribeOptions } from '../options.js';
 import type { RealmEvents } from '../realm-events.js';
 import type { BoundCounter } from '../../metrics/registry.js';
+import type { Logger } from '../log.js';
 import type { RouterMetrics } from '../router-metrics.js';
 import { withPassthruDetails } from '../passthru.js';
 import type { Session } from '../session.js';
-import { EventHistory, type EventHistorySetting } from './event-history.js';
+import { EventHistory, storedEvent, type EventHistorySetting } from './event-history.js';
 import { hasReceiverLists, isReceiverAllowed } from './publish-filter.js';
 import { RetainedEvents } from './retained-events.js';
-import { limitMessage, underLimit } from '../limits/session-limits.js';
+import { limitMessage, retentionRefusalMessage, underLimit, type RetentionLimits } from '../limits/session-limits.js';
+import { payloadBytes } from '../limits/payload-bytes.js';
+import { WarningThrottle } from '../limits/warning-throttle.js';
 
 export interface Subscription {
   readonly id: number;
@@ -31,10 +34,14 @@ export interface Subscription {
 
 export interface BrokerSettings {
   eventHistory: readonly EventHistorySetting[];
-  /** How many topics may keep a retained event. */
-  retainedTopicsLimit: number;
+  /** What the realm keeps of retained events (0 = no limit). */
+  retention: RetentionLimits;
   /** Subscriptions one non-trusted session may hold (0 = no limit). */
-  maxSubscriptionsPerSession?: number;
+  maxSubscriptionsPerSession: number;
+  /** Monotonic milliseconds, for rate-limiting warnings. */
+  now(): number;
+  /** The realm's log, for what concerns no one session (an event too large for its history). */
+  log: Logger;
 }
 
 /**
@@ -50,25 +57,45 @@ export class Broker {
   private readonly bySession = new Map<Session, Set<Subscription>>();
   private readonly retained: RetainedEvents;
   private readonly maxSubscriptionsPerSession: number;
+  private readonly retentionRefusals = new WarningThrottle();
 
-  private readonly counters: { published: BoundCounter; eventsSent: BoundCounter };
+  private readonly counters: { published: BoundCounter; eventsSent: BoundCounter; retainedRefused: RouterMetrics['retainedRefused'] };
 
   constructor(
-    realmName: string,
+    private readonly realmName: string,
     metrics: RouterMetrics,
     private readonly events: RealmEvents,
-    settings: BrokerSettings = { eventHistory: [], retainedTopicsLimit: 10_000 },
+    private readonly settings: BrokerSettings,
   ) {
+    const realm = { realm: realmName };
     this.counters = {
-      published: metrics.published.bind({ realm: realmName }),
-      eventsSent: metrics.eventsSent.bind({ realm: realmName }),
+      published: metrics.published.bind(realm),
+      eventsSent: metrics.eventsSent.bind(realm),
+      retainedRefused: metrics.retainedRefused,
     };
-    this.retained = new RetainedEvents(settings.retainedTopicsLimit);
-    this.maxSubscriptionsPerSession = settings.maxSubscriptionsPerSession ?? 0;
-    for (const { uri, match, limit } of settings.eventHistory) {
+    this.retained = new RetainedEvents(settings.retention, {
+      changed: (topics, bytes) => {
+        metrics.retainedTopics.add(topics, realm);
+        metrics.retainedBytes.add(bytes, realm);
+      },
+    });
+    this.maxSubscriptionsPerSession = settings.maxSubscriptionsPerSession;
+    const historyRefusals = new WarningThrottle();
+    const historyMeter = {
+      changed: (bytes: number) => metrics.historyBytes.add(bytes, realm),
+      refused: (bytes: number, limitBytes: number) => {
+        metrics.historyRefused.inc(realm);
+        const since = historyRefusals.record(settings.now());
+        if (since !== undefined) {
+          settings.log.warn({ bytes, limitBytes, refused: since },
+            'event not kept in the event history: larger than its limit_bytes alone (refused: since the last warning; further ones not logged for 10 s)');
+        }
+      },
+    };
+    for (const { uri, match, limit, limitBytes } of settings.eventHistory) {
       const existing = this.table.get(uri, match);
-      if (existing && existing.history!.limit >= limit) continue;
-      this.create(uri, match, new EventHistory(limit), existing?.id);
+      if (existing && existing.history!.limit >= limit && existing.history!.limitBytes >= limitBytes) continue;
+      this.create(uri, match, new EventHistory(limit, limitBytes, historyMeter), existing?.id);
     }
   }
 
@@ -152,15 +179,35 @@ export class Broker {
         delivered += this.deliver(subscription, publisher, message, options, receiverLists, details, publication);
       }
     }
-    if (options.retain) {
-      this.retained.retain({
-        topic: message.topic, publication, details, args: message.args, kwargs: message.kwargs, payload: message.payload,
-        receivers: receiverLists ? options : undefined, excludedSession: options.excludeMe ? publisher.id : undefined,
-      });
-    }
+    const notRetained = options.retain ? this.retain(publisher, message, options, receiverLists, details, publication) : undefined;
     this.counters.published.inc();
     if (delivered > 0) this.counters.eventsSent.inc(delivered);
-    if (options.acknowledge) publisher.send({ type: MessageType.PUBLISHED, request: message.request, publication });
+    if (!options.acknowledge) return;
+    if (notRetained) publisher.sendError(MessageType.PUBLISH, message.request, ErrorUri.limitExceeded, notRetained, { publication });
+    else publisher.send({ type: MessageType.PUBLISHED, request: message.request, publication });
+  }
+
+  /**
+   * Keeps the publication as its topic's retained event. Over a retention limit it is not kept
+   * (it was delivered all the same): counted, warned at most every 10 s, and the refusal text is
+   * returned for an acknowledged publisher's ERROR.
+   */
+  private retain(publisher: Session, message: Publish, options: PublishOptions, receiverLists: boolean, details: Dict,
+    publication: number): string | undefined {
+    const maxEventBytes = this.settings.retention.maxRetainedEventBytes;
+    const bytes = message.topic.length + payloadBytes([message.args, message.kwargs, message.payload], maxEventBytes > 0 ? maxEventBytes : undefined);
+    const refused = this.retained.retain({
+      topic: message.topic, publication, details, args: message.args, kwargs: message.kwargs, payload: message.payload,
+      receivers: receiverLists ? options : undefined, excludedSession: options.excludeMe ? publisher.id : undefined, bytes,
+    });
+    if (!refused) return undefined;
+    this.counters.retainedRefused.inc({ realm: this.realmName, limit: refused.limit });
+    const since = this.retentionRefusals.record(this.settings.now());
+    if (since !== undefined) {
+      publisher.log.warn({ topic: message.topic, limit: refused.limit, bytes, retainedBytes: this.retained.bytes, retainedTopics: this.retained.topicCount, refused: since },
+        'publication delivered but not retained: a retention limit was reached (refused: since the last warning; further ones not logged for 10 s)');
+    }
+    return retentionRefusalMessage(refused.limit, refused.max);
   }
 
   /** Removes every subscription of a session that left; the meta events follow once all are gone. */
@@ -184,10 +231,9 @@ export class Broker {
     receiverLists: boolean, details: Dict, publication: number): number {
     // With a pattern the subscriber cannot know which topic fired: the spec says to tell it.
     const eventDetails = subscription.match === 'exact' ? details : { ...details, topic: message.topic };
-    subscription.history?.record({
+    subscription.history?.record(storedEvent({
       timestamp: new Date().toISOString(), subscription: subscription.id, publication, details: eventDetails,
-      args: message.args, kwargs: message.kwargs,
-    }, message.topic, options, receiverLists);
+    }, message.args, message.kwargs), message.topic, options, receiverLists);
     if (subscription.subscribers.size === 0) return 0;
     const event = new Envelope({
       type: MessageType.EVENT, subscription: subscription.id, publication, details: eventDetails,

@@ -15,6 +15,23 @@ function fill(history: EventHistory, count: number, from = 1): void {
 const publications = (events: { publication: number }[]): number[] => events.map((e) => e.publication);
 
 describe('event history', () => {
+  it('keeps at most limitBytes: the oldest go first, and an event larger on its own is not kept', () => {
+    let bytes = 0;
+    let refused = 0;
+    const history = new EventHistory(100, 300, { changed: (by) => (bytes += by), refused: () => refused++ });
+    const record = (publication: number, size: number): void =>
+      history.record({ timestamp: '', subscription: 9, publication, details: {}, args: ['x'.repeat(size - 6)] }, 't', readPublishOptions({}), false);
+    for (let i = 1; i <= 5; i++) record(i, 100);
+    assert.deepEqual(publications(history.query({}, anyone)), [3, 4, 5]);
+    assert.equal(history.bytes, 300);
+    record(6, 301);
+    assert.equal(refused, 1);
+    assert.deepEqual(publications(history.query({}, anyone)), [3, 4, 5]);
+    record(7, 250);
+    assert.deepEqual(publications(history.query({}, anyone)), [7]);
+    assert.equal(bytes, 250);
+  });
+
   it('keeps the last `limit` events, oldest first', () => {
     const history = new EventHistory(3);
     fill(history, 5);

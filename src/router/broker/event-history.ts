@@ -1,13 +1,25 @@
 import type { Args, Dict } from '../../protocol/messages.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
+import { payloadBytes } from '../limits/payload-bytes.js';
 import type { PublishOptions } from '../options.js';
 
-/** Which topics keep their events for wamp.subscription.get_events, and how many (a realm setting). */
+/** Which topics keep their events for wamp.subscription.get_events, how many and how many bytes (a realm setting). */
 export interface EventHistorySetting {
   uri: string;
   match: MatchPolicy;
   limit: number;
+  /** Bytes (estimated, payloadBytes) the kept events may take together; 0 = no byte limit. */
+  limitBytes: number;
 }
+
+/** Where a history reports its bytes and the events it could not keep (the realm's metrics). */
+export interface HistoryMeter {
+  changed(bytes: number): void;
+  /** An event larger than limitBytes on its own was not kept. */
+  refused(bytes: number, limitBytes: number): void;
+}
+
+const unmetered: HistoryMeter = { changed() {}, refused() {} };
 
 /** One stored event, in the shape the spec gives for wamp.subscription.get_events. */
 export interface StoredEvent {
@@ -19,12 +31,24 @@ export interface StoredEvent {
   readonly kwargs?: Dict;
 }
 
+/**
+ * A stored event whose args and kwargs appear only when the publication had them: a key holding
+ * `undefined` would reach msgpack peers as nil and CBOR peers as `undefined`, while JSON drops it.
+ */
+export function storedEvent(fields: Omit<StoredEvent, 'args' | 'kwargs'>, args: Args | undefined, kwargs: Dict | undefined): StoredEvent {
+  const event: { -readonly [K in keyof StoredEvent]: StoredEvent[K] } = { ...fields };
+  if (args !== undefined) event.args = args;
+  if (kwargs !== undefined) event.kwargs = kwargs;
+  return event;
+}
+
 interface Entry {
   readonly event: StoredEvent;
   readonly time: number;
   readonly topic: string;
   /** authid/authrole black and white lists of the publication (the only lists history keeps). */
   readonly receivers: PublishOptions | undefined;
+  readonly bytes: number;
 }
 
 /** Who asks for history: lists by authid and authrole apply to them as if they were subscribed. */
@@ -49,16 +73,19 @@ export interface HistoryQuery {
 }
 
 /**
- * The last `limit` events of one subscription, in a ring buffer: memory stays bounded however
- * much is published. Publications with session-ID lists (exclude, eligible) are not stored, as
- * the spec advises: session IDs change, so a later reader could not be judged by them.
+ * The last events of one subscription, at most `limit` of them and `limitBytes` together, in a
+ * ring buffer: memory stays bounded however much is published. The oldest go first; an event
+ * larger than `limitBytes` on its own is not kept (and reported). Publications with session-ID
+ * lists (exclude, eligible) are not stored, as the spec advises: session IDs change, so a later
+ * reader could not be judged by them.
  */
 export class EventHistory {
   private readonly ring: (Entry | undefined)[];
   private start = 0;
   private count = 0;
+  private byteCount = 0;
 
-  constructor(readonly limit: number) {
+  constructor(readonly limit: number, readonly limitBytes = 0, private readonly meter: HistoryMeter = unmetered) {
     this.ring = new Array<Entry | undefined>(Math.max(1, limit));
   }
 
@@ -66,17 +93,38 @@ export class EventHistory {
     return this.count;
   }
 
-  /** Stores an event unless its publication addressed session IDs. */
+  get bytes(): number {
+    return this.byteCount;
+  }
+
+  /** Stores an event unless its publication addressed session IDs or it is larger than limitBytes. */
   record(event: StoredEvent, topic: string, options: PublishOptions, hasReceiverLists: boolean, now = Date.now()): void {
     if (options.exclude !== undefined || options.eligible !== undefined) return;
-    const entry: Entry = { event, time: now, topic, receivers: hasReceiverLists ? options : undefined };
-    if (this.count < this.ring.length) {
-      this.ring[(this.start + this.count) % this.ring.length] = entry;
-      this.count++;
-    } else {
-      this.ring[this.start] = entry;
-      this.start = (this.start + 1) % this.ring.length;
+    const ceiling = this.limitBytes > 0 ? this.limitBytes : undefined;
+    const bytes = topic.length + payloadBytes([event.args, event.kwargs], ceiling);
+    if (ceiling !== undefined && bytes > ceiling) {
+      this.meter.refused(bytes, ceiling);
+      return;
     }
+    while (this.count > 0 && (this.count >= this.ring.length || (ceiling !== undefined && this.byteCount + bytes > ceiling))) {
+      this.dropOldest();
+    }
+    this.ring[(this.start + this.count) % this.ring.length] = { event, time: now, topic, receivers: hasReceiverLists ? options : undefined, bytes };
+    this.count++;
+    this.changeBytes(bytes);
+  }
+
+  private dropOldest(): void {
+    const oldest = this.ring[this.start]!;
+    this.ring[this.start] = undefined;
+    this.start = (this.start + 1) % this.ring.length;
+    this.count--;
+    this.changeBytes(-oldest.bytes);
+  }
+
+  private changeBytes(by: number): void {
+    this.byteCount += by;
+    this.meter.changed(by);
   }
 
   /** The stored events the reader may see that pass every filter, oldest first unless `reverse`. */

@@ -2,20 +2,26 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readPublishOptions } from '../options.js';
 import type { Session } from '../session.js';
+import type { RetentionLimits } from '../limits/session-limits.js';
 import { RetainedEvents, type RetainedEvent } from './retained-events.js';
 
 const alice = { id: 1, authid: 'alice', authrole: 'user' } as Session;
 const bob = { id: 2, authid: 'bob', authrole: 'admin' } as Session;
 
-function event(topic: string, publication: number, options: Record<string, unknown> = {}, excludedSession?: number): RetainedEvent {
+function event(topic: string, publication: number, options: Record<string, unknown> = {}, excludedSession?: number, bytes = 10): RetainedEvent {
   const parsed = readPublishOptions(options);
   const restricted = Object.keys(options).some((key) => key.startsWith('eligible') || key.startsWith('exclude'));
-  return { topic, publication, details: {}, receivers: restricted ? parsed : undefined, excludedSession };
+  return { topic, publication, details: {}, receivers: restricted ? parsed : undefined, excludedSession, bytes };
+}
+
+/** A store with these limits (the others off). */
+function store(limits: Partial<RetentionLimits> = {}): RetainedEvents {
+  return new RetainedEvents({ maxRetainedEventBytes: 0, maxRetainedBytes: 0, maxRetainedTopics: 0, ...limits });
 }
 
 describe('retained events', () => {
   it('keeps the latest event of a topic', () => {
-    const retained = new RetainedEvents(10);
+    const retained = store();
     retained.retain(event('t', 1));
     retained.retain(event('t', 2));
     assert.equal(retained.latestFor('t', alice)?.publication, 2);
@@ -23,7 +29,7 @@ describe('retained events', () => {
   });
 
   it('gives each receiver the newest event it would have received', () => {
-    const retained = new RetainedEvents(10);
+    const retained = store();
     retained.retain(event('t', 1));
     retained.retain(event('t', 2, { eligible_authrole: ['admin'] }));
     retained.retain(event('t', 3, { exclude_authid: ['bob'] }));
@@ -34,30 +40,48 @@ describe('retained events', () => {
     assert.equal(retained.latestFor('t', bob)?.publication, 4);
   });
 
-  it('bounds the events per topic and the topics, dropping the least recently retained topic', () => {
-    const retained = new RetainedEvents(2);
+  it('bounds the events per topic; refuses a new topic past max_retained_topics, keeping what is retained', () => {
+    const retained = store({ maxRetainedTopics: 2 });
     retained.retain(event('base', 1));
     for (let i = 2; i < 20; i++) retained.retain(event('base', i, { eligible_authid: ['nobody'] }));
     assert.equal(retained.latestFor('base', alice)?.publication, 1, 'the event for everyone is kept while restricted ones rotate');
-    retained.retain(event('a', 1));
-    retained.retain(event('base', 30));
-    retained.retain(event('b', 1));
+    assert.equal(retained.bytes, 10 * RetainedEvents.perTopic);
+    assert.equal(retained.retain(event('a', 1)), undefined);
+    assert.deepEqual(retained.retain(event('b', 1)), { limit: 'max_retained_topics', max: 2 });
+    assert.equal(retained.latestFor('b', alice), undefined);
+    assert.equal(retained.retain(event('base', 30)), undefined, 'a topic that has an event may replace it');
     assert.equal(retained.topicCount, 2);
-    assert.equal(retained.latestFor('a', alice), undefined, '"a" was retained least recently');
+    assert.equal(retained.latestFor('a', alice)?.publication, 1);
     assert.equal(retained.latestFor('base', alice)?.publication, 30);
+    assert.equal(retained.bytes, 20);
+  });
+
+  it('refuses an event larger than max_retained_event_bytes, and one that would pass max_retained_bytes', () => {
+    const changes: [number, number][] = [];
+    const retained = new RetainedEvents({ maxRetainedEventBytes: 100, maxRetainedBytes: 250, maxRetainedTopics: 0 }, { changed: (topics, bytes) => changes.push([topics, bytes]) });
+    assert.deepEqual(retained.retain(event('big', 1, {}, undefined, 101)), { limit: 'max_retained_event_bytes', max: 100 });
+    assert.equal(retained.retain(event('a', 1, {}, undefined, 100)), undefined);
+    assert.equal(retained.retain(event('b', 1, {}, undefined, 100)), undefined);
+    assert.deepEqual(retained.retain(event('c', 1, {}, undefined, 100)), { limit: 'max_retained_bytes', max: 250 });
+    // Replacing frees the old event's bytes first.
+    assert.equal(retained.retain(event('a', 2, {}, undefined, 90)), undefined);
+    assert.equal(retained.retain(event('c', 2, {}, undefined, 60)), undefined);
+    assert.equal(retained.bytes, 250);
+    assert.deepEqual(changes, [[1, 100], [1, 100], [0, -10], [1, 60]]);
+    assert.equal(retained.latestFor('big', alice), undefined);
   });
 
   it('lists the topics a pattern covers', () => {
-    const retained = new RetainedEvents(10);
+    const retained = store();
     for (const topic of ['com.a.update', 'com.b.update', 'com.a.delete', 'org.a.update']) retained.retain(event(topic, 1));
     assert.deepEqual(retained.topicsMatching('com.a.update', 'exact'), ['com.a.update']);
     assert.deepEqual(retained.topicsMatching('com.a', 'prefix').sort(), ['com.a.delete', 'com.a.update']);
     assert.deepEqual(retained.topicsMatching('com..update', 'wildcard').sort(), ['com.a.update', 'com.b.update']);
   });
 
-  it('keeps nothing with a limit of 0', () => {
-    const retained = new RetainedEvents(0);
-    retained.retain(event('t', 1));
-    assert.equal(retained.topicCount, 0);
+  it('0 means no limit', () => {
+    const retained = store();
+    for (let i = 0; i < 100; i++) assert.equal(retained.retain(event(`t${i}`, 1, {}, undefined, 1_000_000)), undefined);
+    assert.equal(retained.topicCount, 100);
   });
 });

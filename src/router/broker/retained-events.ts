@@ -1,5 +1,6 @@
 import type { Args, Dict } from '../../protocol/messages.js';
 import { uriMatches, type MatchPolicy } from '../../protocol/uri.js';
+import type { RetentionLimits } from '../limits/session-limits.js';
 import type { PublishOptions } from '../options.js';
 import type { Session } from '../session.js';
 import { isReceiverAllowed } from './publish-filter.js';
@@ -17,34 +18,58 @@ export interface RetainedEvent {
   readonly receivers: PublishOptions | undefined;
   /** The publisher's session when it excluded itself (exclude_me): it would not have received the event. */
   readonly excludedSession: number | undefined;
+  /** What it counts against the byte limits: its topic and payload, estimated (payloadBytes). */
+  readonly bytes: number;
+}
+
+/** The limit a publication would have passed (its config key, for the refusal message and the metric) and its value. */
+export interface RetentionRefusal {
+  limit: 'max_retained_event_bytes' | 'max_retained_bytes' | 'max_retained_topics';
+  max: number;
+}
+
+/** Where the store reports what it holds (the realm's gauges). */
+export interface RetentionMeter {
+  changed(topics: number, bytes: number): void;
 }
 
 /**
  * Retained events per topic, bounded. The spec asks for the most recent event a subscriber
  * would have received: an event for everyone replaces the topic's list; events with receiver
  * lists queue behind it (a few per topic), so a subscriber they exclude still finds the last
- * one meant for it. At most `topicLimit` topics are kept; the least recently retained goes first.
+ * one meant for it. A new event that would pass a limit (its own size, the realm's total bytes,
+ * the number of topics) is refused and nothing retained changes: what others retained is never
+ * evicted for it. Replacing a topic's event frees the old one's bytes first.
  */
 export class RetainedEvents {
   static readonly perTopic = 8;
   private readonly byTopic = new Map<string, RetainedEvent[]>();
+  private byteCount = 0;
 
-  constructor(private readonly topicLimit: number) {}
+  constructor(private readonly limits: RetentionLimits, private readonly meter: RetentionMeter = { changed() {} }) {}
 
   get topicCount(): number {
     return this.byTopic.size;
   }
 
-  retain(event: RetainedEvent): void {
-    if (this.topicLimit <= 0) return;
+  get bytes(): number {
+    return this.byteCount;
+  }
+
+  /** Keeps the event, or says which limit it would pass (then nothing changes). */
+  retain(event: RetainedEvent): RetentionRefusal | undefined {
+    const { maxRetainedEventBytes: maxEventBytes, maxRetainedBytes: maxBytes, maxRetainedTopics: maxTopics } = this.limits;
+    if (maxEventBytes > 0 && event.bytes > maxEventBytes) return { limit: 'max_retained_event_bytes', max: maxEventBytes };
     const kept = this.byTopic.get(event.topic);
-    // Re-inserting moves the topic to the end of the map's order: the eviction order.
-    this.byTopic.delete(event.topic);
-    const events = kept && event.receivers ? kept : [];
-    events.push(event);
+    if (!kept && maxTopics > 0 && this.byTopic.size >= maxTopics) return { limit: 'max_retained_topics', max: maxTopics };
+    const events = kept && event.receivers ? [...kept, event] : [event];
     if (events.length > RetainedEvents.perTopic) events.splice(events[0]!.receivers ? 0 : 1, 1);
+    const delta = sumBytes(events) - (kept ? sumBytes(kept) : 0);
+    if (maxBytes > 0 && this.byteCount + delta > maxBytes) return { limit: 'max_retained_bytes', max: maxBytes };
     this.byTopic.set(event.topic, events);
-    if (this.byTopic.size > this.topicLimit) this.byTopic.delete(this.byTopic.keys().next().value!);
+    this.byteCount += delta;
+    this.meter.changed(kept ? 0 : 1, delta);
+    return undefined;
   }
 
   /** The newest retained event of `topic` that `receiver` would have received when it was published. */
@@ -60,9 +85,15 @@ export class RetainedEvents {
     return undefined;
   }
 
-  /** Topics with retained events that a subscription pattern covers (a scan, bounded by the topic limit; subscribing is not the hot path). */
+  /** Topics with retained events that a subscription pattern covers (a scan, bounded by max_retained_topics; subscribing is not the hot path). */
   topicsMatching(pattern: string, match: MatchPolicy): string[] {
     if (match === 'exact') return this.byTopic.has(pattern) ? [pattern] : [];
     return [...this.byTopic.keys()].filter((topic) => uriMatches(pattern, match, topic));
   }
+}
+
+function sumBytes(events: readonly RetainedEvent[]): number {
+  let total = 0;
+  for (const event of events) total += event.bytes;
+  return total;
 }

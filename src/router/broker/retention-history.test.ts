@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MessageType as T } from '../../protocol/codes.js';
+import { ErrorUri } from '../../protocol/errors.js';
+import { CaptureLog } from '../../../test/auth/support/capture-log.js';
 import { onlyMessage, RouterHarness } from '../../../test/support/router-harness.js';
 
 describe('broker - event retention', () => {
@@ -53,21 +55,42 @@ describe('broker - event retention', () => {
     assert.deepEqual(topics.sort(), [['room.a.status', 'room.a.status', true], ['room.b.status', 'room.b.status', true]]);
   });
 
-  it('keeps retained events for a bounded number of topics', async () => {
-    const h = new RouterHarness({ realm: { retainedTopicsLimit: 1 } });
+  it('keeps retained events for a bounded number of topics: past it, a publication is delivered, not retained, and its acknowledged publisher told why', async () => {
+    const h = new RouterHarness({ realm: { limits: { maxRetainedTopics: 1 } } });
     const pub = await h.join();
+    const early = await h.join();
+    early.peer.raw([T.SUBSCRIBE, 1, {}, 'second']);
+    early.peer.take();
     pub.peer.raw([T.PUBLISH, 1, { retain: true }, 'first']);
-    pub.peer.raw([T.PUBLISH, 2, { retain: true }, 'second']);
+    pub.peer.raw([T.PUBLISH, 2, { retain: true, acknowledge: true }, 'second', ['hello']]);
+    const refusal = onlyMessage(pub.peer.take(), T.ERROR);
+    assert.equal(refusal.error, ErrorUri.limitExceeded);
+    assert.match(String(refusal.args?.[0]), /max_retained_topics is 1 .*delivered to its subscribers but not retained/);
+    assert.equal(onlyMessage(early.peer.take(), T.EVENT).args?.[0], 'hello');
     const sub = await h.join();
     sub.peer.raw([T.SUBSCRIBE, 1, { get_retained: true }, 'first']);
     sub.peer.raw([T.SUBSCRIBE, 2, { get_retained: true }, 'second']);
-    assert.deepEqual(sub.peer.take().map((m) => m.type), [T.SUBSCRIBED, T.SUBSCRIBED, T.EVENT]);
+    assert.deepEqual(sub.peer.take().map((m) => m.type), [T.SUBSCRIBED, T.EVENT, T.SUBSCRIBED]);
+    assert.equal(h.router.registry.exposition().includes('junction_retained_refused_total{limit="max_retained_topics",realm="realm1"} 1'), true);
   });
 });
 
 describe('broker - event history', () => {
+  it('does not keep an event larger than limit_bytes: counted, warned, the others kept', async () => {
+    const log = new CaptureLog();
+    const h = new RouterHarness({ log, realm: { eventHistory: [{ uri: 'log', match: 'exact', limit: 10, limitBytes: 100 }] } });
+    const pub = await h.join();
+    pub.peer.raw([T.PUBLISH, 1, {}, 'log', ['small']]);
+    pub.peer.raw([T.PUBLISH, 2, {}, 'log', ['x'.repeat(200)]]);
+    const history = h.router.realm('realm1')!.broker.lookup('log', 'exact')!.history!;
+    assert.deepEqual(history.query({}, { authid: '', authrole: '' }).map((e) => e.args?.[0]), ['small']);
+    assert.equal(h.router.metrics.historyRefused.value({ realm: 'realm1' }), 1);
+    assert.equal(h.router.metrics.historyBytes.value({ realm: 'realm1' }), history.bytes);
+    assert.ok(log.lines.some((line) => line.level === 'warn' && /limit_bytes/.test(line.message)));
+  });
+
   it('keeps events of configured topics from the start, in a subscription that outlives its subscribers', async () => {
-    const h = new RouterHarness({ realm: { eventHistory: [{ uri: 'log', match: 'prefix', limit: 2 }] } });
+    const h = new RouterHarness({ realm: { eventHistory: [{ uri: 'log', match: 'prefix', limit: 2, limitBytes: 0 }] } });
     const broker = h.router.realm('realm1')!.broker;
     const pub = await h.join();
     for (const [i, topic] of ['log.a', 'log.b', 'other', 'log.c'].entries()) pub.peer.raw([T.PUBLISH, i + 1, {}, topic, [i]]);

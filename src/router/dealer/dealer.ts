@@ -254,6 +254,11 @@ export class Dealer {
     return this.calls.size;
   }
 
+  /** Sessions the pending-call tables still hold entries for (tests check that nothing outlives its sessions). */
+  pendingFootprint(): { callees: number; callers: number; abandoned: number } {
+    return this.calls.footprint();
+  }
+
   /**
    * A further CALL under the request ID of a call in flight: the next chunk of a progressive call
    * invocation, sent to the same callee under the same INVOCATION request ID with the details of the

@@ -97,6 +97,11 @@ export class InvocationTable {
     return count;
   }
 
+  /** How many sessions each index still holds an entry for: all 0 once every session involved has left. */
+  footprint(): { callees: number; callers: number; abandoned: number } {
+    return { callees: this.byCallee.size, callers: this.byCaller.size, abandoned: this.abandoned.size };
+  }
+
   private takeAll(index: Map<Session, Map<number, PendingCall>>, session: Session): PendingCall[] {
     const calls = [...(index.get(session)?.values() ?? [])];
     index.delete(session);

@@ -1,3 +1,5 @@
+import { WarningThrottle } from './warning-throttle.js';
+
 /**
  * A token bucket: starts full with `burst` tokens, refills continuously at `perSecond`, and each
  * take() spends one. Time comes from the caller (milliseconds, monotonic), so tests use a manual clock.
@@ -23,14 +25,10 @@ export class TokenBucket {
   }
 }
 
-/** At most one warning line per session in this many ms: a flooding client must not flood the log too. */
-export const publishRateWarningIntervalMs = 10_000;
-
 /** One session's publish rate: its bucket, and how many publications it lost since the last warning. */
 export class PublishRate {
   private readonly bucket: TokenBucket;
-  private refusedSinceWarning = 0;
-  private warnedAt = Number.NEGATIVE_INFINITY;
+  private readonly refusals = new WarningThrottle();
 
   constructor(readonly perSecond: number, readonly burst: number, now: number) {
     this.bucket = new TokenBucket(perSecond, burst, now);
@@ -45,11 +43,6 @@ export class PublishRate {
    * warning is due now (then the count starts again), otherwise undefined.
    */
   refused(now: number): number | undefined {
-    this.refusedSinceWarning++;
-    if (now - this.warnedAt < publishRateWarningIntervalMs) return undefined;
-    this.warnedAt = now;
-    const refused = this.refusedSinceWarning;
-    this.refusedSinceWarning = 0;
-    return refused;
+    return this.refusals.record(now);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Per-session limits of a realm: how much one session may hold (subscriptions, registrations,
- * calls in flight) and how fast it may publish. They bound what one misbehaving client can make
- * the router keep. The router's own trusted sessions are exempt. 0 means no limit.
+ * calls in flight, received messages waiting their turn) and how fast it may publish. They bound
+ * what one misbehaving client can make the router keep. The router's own trusted sessions are
+ * exempt. 0 means no limit. The defaults live in the config schema (realm `options.limits`).
  */
 export interface SessionLimits {
   maxSubscriptionsPerSession: number;
@@ -9,15 +10,21 @@ export interface SessionLimits {
   maxCallsInFlightPerSession: number;
   /** A token bucket per session: refills at perSecond up to burst. perSecond 0 = no rate limit. */
   publishRate: { perSecond: number; burst: number };
+  /** Received messages waiting behind an unfinished step (authentication, a dynamic authorizer). */
+  maxQueuedMessagesPerSession: number;
+  /** Their bytes, as received (frame lengths). */
+  maxQueuedBytesPerSession: number;
 }
 
-/** Applies when a realm's settings name no limits (the config loader's defaults are the same numbers). */
-export const defaultSessionLimits: Readonly<SessionLimits> = {
-  maxSubscriptionsPerSession: 10_000,
-  maxRegistrationsPerSession: 1_000,
-  maxCallsInFlightPerSession: 1_000,
-  publishRate: { perSecond: 1_000, burst: 2_000 },
-};
+/** What the realm keeps of retained events (PUBLISH retain), for every session together. */
+export interface RetentionLimits {
+  /** A larger event is not retained. Bytes as estimated by payloadBytes. */
+  maxRetainedEventBytes: number;
+  maxRetainedBytes: number;
+  maxRetainedTopics: number;
+}
+
+export type RealmLimits = SessionLimits & RetentionLimits;
 
 /** Whether a session that already has `count` of something may get one more under `max` (0 = no limit). */
 export function underLimit(count: number, max: number): boolean {
@@ -38,4 +45,21 @@ export function limitMessage(limit: 'max_subscriptions_per_session' | 'max_regis
 
 export function publishRateMessage(perSecond: number, burst: number): string {
   return `limit exceeded: publish_rate allows this session ${perSecond} publications per second (burst ${burst})`;
+}
+
+/** ABORT message for a session whose queue passed a limit on a transport that cannot stop reading. */
+export function queueOverflowMessage(limits: SessionLimits, queued: { messages: number; bytes: number }): string {
+  return `limit exceeded: ${queued.messages} messages (${queued.bytes} bytes) arrived while an earlier one was still being handled; ` +
+    `max_queued_messages_per_session is ${limits.maxQueuedMessagesPerSession} and max_queued_bytes_per_session is ` +
+    `${limits.maxQueuedBytesPerSession}, and this transport cannot pause reading`;
+}
+
+/** ERROR args[0] to an acknowledged publisher whose publication was delivered but not retained. */
+export function retentionRefusalMessage(limit: `max_retained_${'event_bytes' | 'bytes' | 'topics'}`, max: number): string {
+  const why = {
+    max_retained_event_bytes: `max_retained_event_bytes is ${max} and this event is larger`,
+    max_retained_bytes: `max_retained_bytes is ${max} and the realm's retained events would pass it`,
+    max_retained_topics: `max_retained_topics is ${max} and that many topics already have a retained event`,
+  }[limit];
+  return `limit exceeded: ${why}; the publication was delivered to its subscribers but not retained`;
 }

@@ -26,6 +26,12 @@ export function readString(value: unknown, name: string): string {
   return value;
 }
 
+/** A subscription's topic or pattern: non-empty, except the empty prefix (Crossbar's "everything"). */
+export function readTopicPattern(value: unknown, match: MatchPolicy, name: string): string {
+  if (value === '' && match === 'prefix') return value;
+  return readString(value, name);
+}
+
 export function readOptionalString(value: unknown, name: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw invalidArgument(`"${name}" must be a string`);

@@ -324,29 +324,57 @@ describe('meta API - registrations', () => {
 });
 
 describe('meta API - event history', () => {
-  it('returns the stored events in the spec\'s shape, with limit and reverse', async () => {
-    const h = harness({ eventHistory: [{ uri: 'log', match: 'prefix', limit: 10 }] });
+  /** The events of a get_events RESULT: its one argument, a list (Crossbar's shape). */
+  async function storedEvents(peer: MemoryPeer, args: unknown[], kwargs?: Dict): Promise<Dict[]> {
+    const answer = await call(peer, 'wamp.subscription.get_events', args, kwargs);
+    assert.ok(answer.type === T.RESULT, JSON.stringify(answer));
+    assert.equal(answer.args?.length, 1, 'RESULT.Arguments holds one list of events');
+    assert.ok(Array.isArray(answer.args[0]));
+    return answer.args[0] as Dict[];
+  }
+
+  it('returns the stored events as one list in the spec\'s event shape, with limit and reverse', async () => {
+    const h = harness({ eventHistory: [{ uri: 'log', match: 'prefix', limit: 10, limitBytes: 0 }] });
     const pub = await join(h, 'pub');
     for (let i = 1; i <= 3; i++) pub.peer.raw([T.PUBLISH, i, { disclose_me: i === 1 }, `log.${i}`, [i], { n: i }]);
     const reader = await join(h, 'reader');
     const subscription = await result(reader.peer, 'wamp.subscription.lookup', ['log', { match: 'prefix' }]) as number;
-    const answer = await call(reader.peer, 'wamp.subscription.get_events', [subscription, 2]);
-    assert.ok(answer.type === T.RESULT);
-    const stored = answer.args as Dict[];
+    const stored = await storedEvents(reader.peer, [subscription], { limit: 2 });
     assert.equal(stored.length, 2);
     assert.deepEqual(Object.keys(stored[0]!).sort(), ['args', 'details', 'kwargs', 'publication', 'subscription', 'timestamp']);
     assert.equal(stored[0]!.subscription, subscription);
     assert.deepEqual(stored[0]!.details, { publisher: pub.id, publisher_authid: 'pub', publisher_authrole: 'user', topic: 'log.1' });
-    assert.deepEqual(stored.map((e) => e.args), [[1], [2]]);
+    assert.deepEqual(stored.map((e) => e.args), [[1], [2]], 'oldest first, as the spec orders them');
     assert.ok(!Number.isNaN(Date.parse(stored[0]!.timestamp as string)));
-    const newest = await call(reader.peer, 'wamp.subscription.get_events', [subscription], { reverse: true, limit: 1 });
-    assert.deepEqual((newest.args as Dict[]).map((e) => e.kwargs), [{ n: 3 }]);
-    const none = await call(reader.peer, 'wamp.subscription.get_events', [subscription], { topic: 'log.9' });
-    assert.deepEqual(none.args, []);
+    const newest = await storedEvents(reader.peer, [subscription], { reverse: true, limit: 1 });
+    assert.deepEqual(newest.map((e) => e.kwargs), [{ n: 3 }]);
+    assert.deepEqual(await storedEvents(reader.peer, [subscription], { topic: 'log.9' }), []);
+  });
+
+  it('answers Crossbar\'s call form [subscription, limit] with the last events, newest first', async () => {
+    const h = harness({ eventHistory: [{ uri: 'log', match: 'exact', limit: 10, limitBytes: 0 }] });
+    const pub = await join(h, 'pub');
+    for (let i = 1; i <= 4; i++) pub.peer.raw([T.PUBLISH, i, {}, 'log', [i]]);
+    const reader = await join(h, 'reader');
+    const subscription = await result(reader.peer, 'wamp.subscription.lookup', ['log']) as number;
+    assert.deepEqual((await storedEvents(reader.peer, [subscription, 2])).map((e) => e.args), [[4], [3]]);
+    assert.deepEqual((await storedEvents(reader.peer, [subscription, 2], { reverse: false })).map((e) => e.args), [[1], [2]]);
+  });
+
+  it('leaves out args and kwargs the publication did not have (no null, no undefined)', async () => {
+    const h = harness({ eventHistory: [{ uri: 'log', match: 'exact', limit: 10, limitBytes: 0 }] });
+    const pub = await join(h, 'pub');
+    pub.peer.raw([T.PUBLISH, 1, {}, 'log']);
+    pub.peer.raw([T.PUBLISH, 2, {}, 'log', ['only args']]);
+    const reader = await join(h, 'reader');
+    const subscription = await result(reader.peer, 'wamp.subscription.lookup', ['log']) as number;
+    const [bare, withArgs] = await storedEvents(reader.peer, [subscription]);
+    assert.deepEqual(Object.keys(bare!).sort(), ['details', 'publication', 'subscription', 'timestamp']);
+    assert.deepEqual(Object.keys(withArgs!).sort(), ['args', 'details', 'publication', 'subscription', 'timestamp']);
   });
 
   it('refuses a subscription without history, an unknown one, and a reader who may not subscribe', async () => {
-    const h = harness({ eventHistory: [{ uri: 'secret.log', match: 'exact', limit: 5 }] });
+    const h = harness({ eventHistory: [{ uri: 'secret.log', match: 'exact', limit: 5, limitBytes: 0 }] });
     const reader = await join(h, 'reader', 'user');
     const plain = await subscribe(reader.peer, 'plain');
     assert.equal(await failure(reader.peer, 'wamp.subscription.get_events', [plain]), 'wamp.error.history_unavailable');
@@ -354,7 +382,7 @@ describe('meta API - event history', () => {
     const admin = await join(h, 'admin', 'admin');
     const secret = await result(admin.peer, 'wamp.subscription.lookup', ['secret.log']) as number;
     assert.equal(await failure(reader.peer, 'wamp.subscription.get_events', [secret]), 'wamp.error.not_authorized');
-    assert.deepEqual((await call(admin.peer, 'wamp.subscription.get_events', [secret])).args, []);
+    assert.deepEqual((await call(admin.peer, 'wamp.subscription.get_events', [secret])).args, [[]]);
     assert.equal(await failure(admin.peer, 'wamp.subscription.get_events', [secret], { from_time: 'yesterday' }), 'wamp.error.invalid_argument');
   });
 });

@@ -2,10 +2,10 @@ import { ErrorUri } from '../../protocol/errors.js';
 import type { Dict } from '../../protocol/messages.js';
 import type { Subscription } from '../broker/broker.js';
 import type { HistoryQuery } from '../broker/event-history.js';
-import { InternalCallError, InternalResult } from '../internal-session.js';
+import { InternalCallError } from '../internal-session.js';
 import type { Session } from '../session.js';
 import {
-  argument, readId, readMatch, readOptionalBoolean, readOptionalCount, readOptionalDict, readOptionalString, readOptionalTime, readString,
+  argument, readId, readMatch, readOptionalBoolean, readOptionalCount, readOptionalDict, readOptionalString, readOptionalTime, readString, readTopicPattern,
 } from './arguments.js';
 import { callerOf, visibleSession, type MetaContext, type MetaProcedures } from './context.js';
 import { byMatchPolicy, isRouterUri, isVisible, subscriptionDetails } from './views.js';
@@ -37,9 +37,9 @@ export function subscriptionProcedures(context: MetaContext): MetaProcedures {
     },
 
     'wamp.subscription.lookup': (args, kwargs) => {
-      const topic = readString(argument(args, kwargs, 0, 'topic'), 'topic');
-      const options = readOptionalDict(argument(args, kwargs, 1, 'options'), 'options');
-      return visible(broker.lookup(topic, readMatch(options)));
+      const match = readMatch(readOptionalDict(argument(args, kwargs, 1, 'options'), 'options'));
+      const topic = readTopicPattern(argument(args, kwargs, 0, 'topic'), match, 'topic');
+      return visible(broker.lookup(topic, match));
     },
 
     'wamp.subscription.match': (args, kwargs) => {
@@ -60,7 +60,7 @@ export function subscriptionProcedures(context: MetaContext): MetaProcedures {
     'wamp.subscription.get_events': async (args, kwargs, details) => {
       const caller = callerOf(context, details);
       const found = subscription(readId(argument(args, kwargs, 0, 'subscription'), 'subscription'));
-      const query = readHistoryQuery(argument(args, kwargs, 1, 'limit'), kwargs);
+      const query = readHistoryQuery(args[1], kwargs);
       if (!found.history) {
         throw new InternalCallError('wamp.error.history_unavailable',
           [`no event history is kept for subscription ${found.id} ("${found.uri}", match "${found.match}")`]);
@@ -70,17 +70,21 @@ export function subscriptionProcedures(context: MetaContext): MetaProcedures {
       if (!decision.allow) {
         throw new InternalCallError(ErrorUri.notAuthorized, [`session ${caller.id} is not authorized to subscribe to "${found.uri}"`]);
       }
-      // The spec's shape: RESULT.Arguments is the list of events itself.
-      return new InternalResult(found.history.query(query, caller));
+      // Crossbar's shape, which clients written for it rely on: RESULT.Arguments = [events], one list.
+      return found.history.query(query, caller);
     },
   };
 }
 
-/** The spec's get_events keyword filters; `limit` may also come second positionally (as Crossbar takes it). */
-function readHistoryQuery(limit: unknown, kwargs: Dict): HistoryQuery {
+/**
+ * The spec's get_events keyword filters. Crossbar's call form, `[subscription, limit]`, asks for
+ * the last `limit` events, newest first, and gets them that way (unless `reverse` says otherwise).
+ */
+function readHistoryQuery(positionalLimit: unknown, kwargs: Dict): HistoryQuery {
+  const crossbarForm = positionalLimit !== undefined && positionalLimit !== null;
   return {
-    limit: readOptionalCount(limit, 'limit'),
-    reverse: readOptionalBoolean(kwargs.reverse, 'reverse'),
+    limit: readOptionalCount(crossbarForm ? positionalLimit : kwargs.limit, 'limit'),
+    reverse: readOptionalBoolean(kwargs.reverse, 'reverse') ?? (crossbarForm ? true : undefined),
     topic: readOptionalString(kwargs.topic, 'topic'),
     fromTime: readOptionalTime(kwargs.from_time, 'from_time'),
     afterTime: readOptionalTime(kwargs.after_time, 'after_time'),

@@ -99,16 +99,17 @@ export class LongPollTransport implements Peer {
     this.touch();
     if (this.state !== 'open') return { ok: true }; // the session is over; late messages are moot
     const { codec, batched, name } = this.options.protocol;
-    let messages: unknown[];
+    let messages: { decoded: unknown; bytes: number }[];
     try {
       const frames = batched ? splitBatch(body, codec.binary) : [body];
-      messages = frames.map((frame) => codec.decode(frame));
+      messages = frames.map((frame) => ({ decoded: codec.decode(frame), bytes: frame.length }));
     } catch (error) {
       const reason = `could not decode the body as ${name}: ${(error as Error).message}`;
       this.link?.receiveGarbage(reason);
       return { ok: false, reason };
     }
-    for (const message of messages) this.link?.receive(message);
+    // Long-poll cannot stop the client from posting: past the session's queue limits it is aborted.
+    for (const { decoded, bytes } of messages) this.link?.receive(decoded, bytes);
     return { ok: true };
   }
 

@@ -16,6 +16,9 @@ export interface ClientLink {
   write(packet: Record<string, unknown> & { cmd: string }): boolean;
   /** Closes the connection from our side (MQTT 5 clients are told why). */
   disconnect(reasonCode: number, reason: string): void;
+  /** Backpressure from the router: stop and start reading packets. */
+  pause(): void;
+  resume(): void;
 }
 
 /** A message on its way to the client at QoS 1 or 2. */
@@ -118,6 +121,7 @@ export class ClientSession {
     clearTimeout(this.expiry);
     this.expiry = undefined;
     this.link = link;
+    this.router.readFrom(link);
     this.sendQuota = Math.min(this.limits.maxInflight, clientReceiveMaximum ?? this.limits.maxInflight);
     for (const [packetId, message] of this.inflight) {
       if (message.released) link.write({ cmd: 'pubrel', messageId: packetId });
@@ -130,6 +134,7 @@ export class ClientSession {
   unbind(link: ClientLink, expirySeconds: number): void {
     if (this.link !== link) return; // already taken over by a newer connection
     this.link = undefined;
+    this.router.readFrom(undefined);
     if (expirySeconds <= 0) return this.end();
     this.expiry = setTimeout(() => {
       this.log.info({ clientId: this.clientId, expirySeconds }, 'persistent MQTT session expired');

@@ -17,6 +17,8 @@ export interface MqttSocket {
   uncork(): void;
   end(): void;
   destroy(): void;
+  pause(): void;
+  resume(): void;
   on(event: 'data', listener: (chunk: Buffer) => void): unknown;
   on(event: 'close' | 'end', listener: () => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
@@ -127,6 +129,14 @@ export class MqttConnection implements ClientLink {
       return true;
     }
     return true;
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
   }
 
   /** Ends the connection from our side: MQTT 5 clients are told why. The will is published (not the client's doing). */
@@ -297,7 +307,7 @@ export class MqttConnection implements ClientLink {
       throw error;
     }
     if (packet.qos === 2) session.awaitingRelease.add(id!);
-    session.router.publish(uri, payload.args, payload.kwargs, packet.retain).then(
+    session.router.publish(uri, payload.args, payload.kwargs, packet.retain, packet.length ?? 0).then(
       () => this.acknowledge(packet, Reason.success),
       (error: unknown) => {
         if (!(error instanceof RouterRefusal)) throw error;

@@ -54,6 +54,8 @@ export class MqttService implements ConnectionHost {
   private readonly connectionGauge: Gauge;
   private readonly sessionGauge: Gauge;
   private readonly labels: { transport: string };
+  /** Numbers Unix-socket connections, each its own per-address key. */
+  private unixConnections = 0;
 
   constructor(
     private readonly settings: MqttSettings,
@@ -93,8 +95,11 @@ export class MqttService implements ConnectionHost {
     this.sessionGauge = metrics.gauge('junction_mqtt_sessions', 'MQTT client sessions kept (connected, or persistent and offline)');
   }
 
-  /** A new TCP/TLS connection; `label` is its "tcp4:ip:port", `address` its IP for the per-address cap. */
-  accept(socket: MqttSocket, label: string, address: string): void {
+  /**
+   * A new connection; `label` is its "tcp4:ip:port", `address` its IP for the per-address cap
+   * (undefined on a Unix socket, which has no client address: exempt from the cap, as RawSocket's).
+   */
+  accept(socket: MqttSocket, label: string, address: string | undefined): void {
     const connection = new MqttConnection(socket, label, this, {
       maxPacketSize: this.settings.maxPacketSize,
       receiveMaximum: this.settings.receiveMaximum,
@@ -102,7 +107,7 @@ export class MqttService implements ConnectionHost {
       maxBufferedBytes: this.settings.maxBufferedBytes,
       topicAliasMaximum,
     }, this.connectionCounters, this.log);
-    const slot = this.slots.acquire(address);
+    const slot = this.slots.acquire(address ?? `${label}#${++this.unixConnections}`);
     if (typeof slot === 'string') {
       const limit = slot === 'service_full' ? `max_connections (${this.settings.maxConnections})` : `max_per_address (${this.settings.maxPerAddress})`;
       this.refusals.set(connection, connectRefusal(Reason.serverBusy, `too many connections: ${limit}`));

@@ -57,6 +57,9 @@ export class MqttRouterSession implements Peer {
   private joining: { resolve(identity: JoinedIdentity): void; reject(error: RouterRefusal): void; credential?: TicketCredential } | undefined;
   private handlers: RouterSessionHandlers | undefined;
   private finished = false;
+  /** The router asked us to stop reading (its queue for this session is full); the connection of the moment obeys. */
+  private paused = false;
+  private reading: { pause(): void; resume(): void } | undefined;
 
   constructor(readonly transport: TransportInfo) {}
 
@@ -85,6 +88,12 @@ export class MqttRouterSession implements Peer {
     this.handlers = handlers;
   }
 
+  /** The connection that reads for this session now (a persistent session changes connections), paused if the router wants it so. */
+  readFrom(reading: { pause(): void; resume(): void } | undefined): void {
+    this.reading = reading;
+    if (this.paused) reading?.pause();
+  }
+
   /** `subscribed` runs at SUBSCRIBED, before the retained events that follow it. */
   subscribe(topic: string, match: MatchPolicy, getRetained: boolean, subscribed: (subscription: number) => void): Promise<number> {
     const options: Dict = match === 'exact' ? {} : { match };
@@ -96,11 +105,14 @@ export class MqttRouterSession implements Peer {
     return this.request((request) => ({ type: MessageType.UNSUBSCRIBE, request, subscription }));
   }
 
-  /** PUBLISH, always acknowledged: the door must know whether the router took it. Resolves to the publication id. */
-  publish(topic: string, args: Args, kwargs: Dict | undefined, retain: boolean): Promise<number> {
+  /**
+   * PUBLISH, always acknowledged: the door must know whether the router took it. Resolves to the
+   * publication id. `bytes`: the MQTT packet's size, counted against the session's queue limits.
+   */
+  publish(topic: string, args: Args, kwargs: Dict | undefined, retain: boolean, bytes = 0): Promise<number> {
     const options: Dict = { acknowledge: true, exclude_me: false };
     if (retain) options.retain = true;
-    return this.request((request) => ({ type: MessageType.PUBLISH, request, options, topic, args, ...(kwargs ? { kwargs } : {}) }));
+    return this.request((request) => ({ type: MessageType.PUBLISH, request, options, topic, args, ...(kwargs ? { kwargs } : {}) }), undefined, bytes);
   }
 
   /** The MQTT session is over: the router session leaves the realm. */
@@ -122,6 +134,16 @@ export class MqttRouterSession implements Peer {
 
   close(): void {
     this.end('the router closed the session');
+  }
+
+  pauseReading(): void {
+    this.paused = true;
+    this.reading?.pause();
+  }
+
+  resumeReading(): void {
+    this.paused = false;
+    this.reading?.resume();
   }
 
   private receive(message: WampMessage): void {
@@ -178,12 +200,12 @@ export class MqttRouterSession implements Peer {
     }
   }
 
-  private request(build: (request: number) => WampMessage, settled?: (value: number) => void): Promise<number> {
+  private request(build: (request: number) => WampMessage, settled?: (value: number) => void, bytes = 0): Promise<number> {
     if (this.finished) return Promise.reject(new RouterRefusal(ErrorUri.closeNormal, 'the session has ended'));
     const request = this.requests.nextId();
     return new Promise<number>((resolve, reject) => {
       this.pending.set(request, settled ? { resolve, reject, settled } : { resolve, reject });
-      this.deliver(build(request));
+      this.deliver(build(request), bytes);
     });
   }
 
@@ -208,7 +230,7 @@ export class MqttRouterSession implements Peer {
     this.pending.clear();
   }
 
-  private deliver(message: WampMessage): void {
-    this.link?.receive(toWire(message));
+  private deliver(message: WampMessage, bytes = 0): void {
+    this.link?.receive(toWire(message), bytes);
   }
 }

@@ -26,6 +26,14 @@ export class WebSocketAsMqttSocket implements MqttSocket {
   cork(): void {}
   uncork(): void {}
 
+  pause(): void {
+    this.ws.pause();
+  }
+
+  resume(): void {
+    this.ws.resume();
+  }
+
   end(): void {
     this.ws.close(1000);
   }

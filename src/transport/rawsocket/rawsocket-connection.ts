@@ -149,7 +149,8 @@ export class RawSocketConnection {
       maxBufferedBytes: settings.maxBufferedBytes,
       log: this.log,
       counters: settings.counters,
-      onBehalfOfClient: (wire) => this.link?.receive(wire),
+      // Made up by the router itself, so not held to the client's queue limits.
+      onBehalfOfClient: (wire) => this.link?.receive(wire, 0),
     });
     this.peer = peer;
     const timeout = settings.openHandshakeTimeout;
@@ -184,7 +185,7 @@ export class RawSocketConnection {
           this.link!.receiveGarbage(`could not decode the message as ${this.codec!.name}: ${(error as Error).message}`);
           return;
         }
-        this.link!.receive(decoded);
+        this.link!.receive(decoded, payload.length);
         return;
       }
       case FrameType.ping:

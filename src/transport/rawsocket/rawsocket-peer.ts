@@ -21,6 +21,9 @@ export interface FrameSink {
   uncork?(): void;
   end(): void;
   destroy(): void;
+  /** Reading side, for backpressure (real sockets have these; test fakes may not). */
+  pause?(): unknown;
+  resume?(): unknown;
   readonly writableLength: number;
   readonly destroyed: boolean;
 }
@@ -124,6 +127,15 @@ export class RawSocketPeer implements Peer {
     this.socket.end();
     this.graceTimer = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
     this.graceTimer.unref?.();
+  }
+
+  /** Stops reading from the socket; frames of the chunk already read are still delivered. */
+  pauseReading(): void {
+    this.socket.pause?.();
+  }
+
+  resumeReading(): void {
+    this.socket.resume?.();
   }
 
   /** The socket is gone: nothing more to wait for. */

@@ -54,6 +54,8 @@ export class SsePeer implements Peer {
   private joining: { resolve(identity: SseIdentity): void; reject(error: Error): void; credential?: TicketCredential } | undefined;
   private handlers: SsePeerHandlers | undefined;
   private finished = false;
+  /** While the session's incoming queue is full, the SUBSCRIBEs this peer makes up wait here (at most max_topics). */
+  private held: WampMessage[] | undefined;
 
   constructor(readonly transport: TransportInfo) {}
 
@@ -108,6 +110,24 @@ export class SsePeer implements Peer {
 
   close(): void {
     this.end('the router closed the session');
+  }
+
+  pauseReading(): void {
+    this.held ??= [];
+  }
+
+  resumeReading(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const [index, message] of held.entries()) {
+      this.deliver(message);
+      // Paused again by one of them: the rest wait, in order, behind what the new pause holds.
+      const pausedAgain = this.held as WampMessage[] | undefined;
+      if (pausedAgain) {
+        pausedAgain.push(...held.slice(index + 1));
+        return;
+      }
+    }
   }
 
   private receive(message: WampMessage): void {
@@ -201,6 +221,11 @@ export class SsePeer implements Peer {
   }
 
   private deliver(message: WampMessage): void {
-    this.link?.receive(toWire(message));
+    if (this.held) {
+      this.held.push(message);
+      return;
+    }
+    // Made up here from the stream's query (its SUBSCRIBEs): no bytes were received for it.
+    this.link?.receive(toWire(message), 0);
   }
 }

@@ -29,12 +29,13 @@ const SAFE_ID = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
 export const forwarderComponent: ComponentFactory<ForwarderComponentConfig> = async (config, context) => {
   checkNames(config, context);
   const log = context.log;
+  const metrics = forwarderMetrics(context, config.id);
   const directory = join(context.dataDir, 'forwarder', config.id);
   // Before the outbox opens: a second node on the same folder would deliver the same messages.
   const lock = acquireOutboxLock(directory, `forwarder "${config.id}"`, log);
   let outbox: Outbox;
   try {
-    outbox = new Outbox(directory, { deadLetterLimit: DEAD_LETTER_LIMIT });
+    outbox = new Outbox(directory, { deadLetterLimit: DEAD_LETTER_LIMIT, onBytesChanged: metrics.outboxBytes.set });
   } catch (error) {
     lock.release();
     throw error;
@@ -50,10 +51,11 @@ export const forwarderComponent: ComponentFactory<ForwarderComponentConfig> = as
       headers: config.headers,
       retry: config.retry,
       outboxLimit: config.outboxLimit,
+      outboxLimitBytes: config.outboxLimitBytes,
       concurrencyPerUrl: config.concurrencyPerUrl,
       ...(config.signingSecret === undefined ? {} : { signingSecret: config.signingSecret }),
     },
-    { outbox, sender, log, metrics: forwarderMetrics(context, config.id) },
+    { outbox, sender, log, metrics },
   );
 
   const subscribe = async (events: InternalSession): Promise<void> => {
@@ -127,12 +129,15 @@ function checkNames(config: ForwarderComponentConfig, context: ComponentContext)
   if (problem) throw new UnsupportedConfigError(`forwarder "${config.id}": its meta procedures' URIs need an id valid in realm "${config.realm}": ${problem}`);
 }
 
-function forwarderMetrics(context: ComponentContext, id: string): ForwarderMetrics {
+function forwarderMetrics(context: ComponentContext, id: string): ForwarderMetrics & { outboxBytes: { set(bytes: number): void } } {
   const labels = { component: id };
   const registry = context.metrics;
   const pending = registry.gauge('junction_forwarder_pending', 'Messages in the forwarder outbox not yet delivered, by component');
   pending.set(0, labels);
+  const bytes = registry.gauge('junction_forwarder_outbox_bytes', 'Bytes the forwarder outbox holds on disk (undelivered messages and dead letters), by component');
+  bytes.set(0, labels);
   return {
+    outboxBytes: { set: (value) => bytes.set(value, labels) },
     delivered: registry.counter('junction_forwarder_delivered_total', 'Messages the app accepted, by component').bind(labels),
     retried: registry.counter('junction_forwarder_retries_total', 'Failed delivery attempts that were scheduled again, by component').bind(labels),
     deadLettered: registry.counter('junction_forwarder_dead_lettered_total', 'Messages moved to the dead letters after their last attempt, by component').bind(labels),

@@ -13,6 +13,9 @@ import { open, type Database, type RootDatabase } from 'lmdb';
  *
  * Writes go through lmdb's batched asynchronous commits; a promise of this class resolves only
  * once the change is committed and flushed to disk.
+ *
+ * It also keeps the count of the bytes its messages take (pending and dead letters alike, see
+ * storedBytes), which outbox_limit_bytes bounds.
  */
 
 /** One message waiting in the outbox. */
@@ -56,6 +59,17 @@ export interface LoadedQueue {
 export interface OutboxOptions {
   /** Dead letters kept; beyond this the oldest are evicted (and handed back to be logged). */
   deadLetterLimit: number;
+  /** Told the outbox's bytes after every change (the metric). */
+  onBytesChanged?(bytes: number): void;
+}
+
+/** Room for a record's keys, numbers and encoding beyond its strings. */
+const RECORD_OVERHEAD_BYTES = 100;
+
+/** What one stored message counts against outbox_limit_bytes: its strings plus a fixed allowance. */
+export function storedBytes(message: OutboxMessage): number {
+  return Buffer.byteLength(message.body) + Buffer.byteLength(message.url) + Buffer.byteLength(message.topic) +
+    (message.lastError === undefined ? 0 : Buffer.byteLength(message.lastError)) + RECORD_OVERHEAD_BYTES;
 }
 
 type PendingKey = [string, number];
@@ -72,6 +86,10 @@ export class Outbox {
   private nextSeq = 1;
   private nextDeadId = 1;
   private deadCount: number;
+  /** The bytes of each pending message by its sequence, and their sum; the dead letters' sum. */
+  private readonly pendingSizes = new Map<number, number>();
+  private pendingBytes = 0;
+  private deadBytes = 0;
   private readonly departing = new Set<number>();
   private closed = false;
 
@@ -82,23 +100,28 @@ export class Outbox {
     this.dead = this.env.openDB<DeadLetter, number>({ name: 'dead' });
     for (const key of this.dead.getKeys({ reverse: true, limit: 1 })) this.nextDeadId = key + 1;
     this.deadCount = this.dead.getKeysCount();
+    for (const { value } of this.dead.getRange()) this.deadBytes += storedBytes(value);
+  }
+
+  /** Bytes of every message held, pending or dead (storedBytes); pending ones are counted by load(). */
+  get bytes(): number {
+    return this.pendingBytes + this.deadBytes;
   }
 
   /**
-   * Every pending queue with its sequences, in delivery order. Reads one value per queue (for its
-   * url and topic) and only keys for the rest, so a large backlog loads quickly.
+   * Every pending queue with its sequences, in delivery order (called once, at start). Reads
+   * every value: their sizes are the outbox's bytes.
    */
   load(): LoadedQueue[] {
     const queues: LoadedQueue[] = [];
     let current: (LoadedQueue & { key: string }) | undefined;
-    for (const [key, seq] of this.pending.getKeys()) {
+    for (const { key: [key, seq], value } of this.pending.getRange()) {
       if (current?.key !== key) {
-        const head = this.pending.get([key, seq]);
-        if (!head) continue;
-        current = { key, url: head.url, topic: head.topic, seqs: [] };
+        current = { key, url: value.url, topic: value.topic, seqs: [] };
         queues.push(current);
       }
       current.seqs.push(seq);
+      this.setPendingSize(seq, storedBytes(value));
       this.nextSeq = Math.max(this.nextSeq, seq + 1);
     }
     return queues.map(({ url, topic, seqs }) => ({ url, topic, seqs }));
@@ -108,6 +131,7 @@ export class Outbox {
   append(message: OutboxMessage): { ref: MessageRef; stored: Promise<void> } {
     this.assertOpen();
     const ref = { url: message.url, topic: message.topic, seq: this.nextSeq++ };
+    this.setPendingSize(ref.seq, storedBytes(message));
     return { ref, stored: this.durable(this.pending.put(this.keyOf(ref), message)) };
   }
 
@@ -118,12 +142,14 @@ export class Outbox {
   /** Records a failed attempt (attempts, next attempt time, last error) in place. */
   update(ref: MessageRef, message: OutboxMessage): Promise<void> {
     this.assertOpen();
+    this.setPendingSize(ref.seq, storedBytes(message));
     return this.durable(this.pending.put(this.keyOf(ref), message));
   }
 
   /** Removes a delivered message. */
   remove(ref: MessageRef): Promise<void> {
     this.assertOpen();
+    this.setPendingSize(ref.seq, 0);
     return this.durable(this.pending.remove(this.keyOf(ref)));
   }
 
@@ -137,6 +163,8 @@ export class Outbox {
     this.deadCount += 1;
     const evicted = this.deadLetters(Math.max(0, this.deadCount - this.options.deadLetterLimit));
     this.deadCount -= evicted.length;
+    this.setPendingSize(ref.seq, 0);
+    this.changeDeadBytes(storedBytes(letter) - sumBytes(evicted));
     const stored = this.leaving(evicted.map((old) => old.id), this.env.batch(() => {
       this.dead.put(letter.id, letter);
       this.pending.remove(this.keyOf(ref));
@@ -162,6 +190,29 @@ export class Outbox {
   }
 
   /**
+   * Removes the oldest dead letters, as many as it takes for `bytes` more to fit under
+   * `maxBytes` (dead letters give way to undelivered messages). Returns those removed, for the
+   * caller to log; `stored` resolves when the removal is on disk.
+   */
+  dropDeadLettersFor(bytes: number, maxBytes: number): { evicted: DeadLetter[]; stored: Promise<void> } {
+    this.assertOpen();
+    const evicted: DeadLetter[] = [];
+    let freed = 0;
+    for (const { value } of this.dead.getRange()) {
+      if (this.bytes - freed + bytes <= maxBytes) break;
+      if (this.departing.has(value.id)) continue;
+      evicted.push(value);
+      freed += storedBytes(value);
+    }
+    if (evicted.length === 0) return { evicted, stored: Promise.resolve() };
+    this.deadCount -= evicted.length;
+    this.changeDeadBytes(-freed);
+    return { evicted, stored: this.leaving(evicted.map((letter) => letter.id), this.env.batch(() => {
+      for (const letter of evicted) this.dead.remove(letter.id);
+    })) };
+  }
+
+  /**
    * Moves dead letters back to the end of their queues with a fresh attempt count, in one
    * transaction: those with the given ids, or else the oldest; at most `limit` of them. The
    * returned refs (where each now waits, in order) are assigned at once; `stored` resolves when
@@ -183,6 +234,8 @@ export class Outbox {
     });
     if (moves.length === 0) return { refs: [], stored: Promise.resolve() };
     this.deadCount -= moves.length;
+    for (const move of moves) this.setPendingSize(move.ref.seq, storedBytes(move.message));
+    this.changeDeadBytes(-sumBytes(letters));
     const stored = this.leaving(moves.map((move) => move.id), this.env.batch(() => {
       for (const move of moves) {
         this.pending.put(this.keyOf(move.ref), move.message);
@@ -198,6 +251,19 @@ export class Outbox {
     this.closed = true;
     await this.env.flushed;
     await this.env.close();
+  }
+
+  /** Records a pending message's size; 0 when it leaves the pending ones. */
+  private setPendingSize(seq: number, bytes: number): void {
+    this.pendingBytes += bytes - (this.pendingSizes.get(seq) ?? 0);
+    if (bytes === 0) this.pendingSizes.delete(seq);
+    else this.pendingSizes.set(seq, bytes);
+    this.options.onBytesChanged?.(this.bytes);
+  }
+
+  private changeDeadBytes(by: number): void {
+    this.deadBytes += by;
+    this.options.onBytesChanged?.(this.bytes);
   }
 
   private keyOf(ref: MessageRef): PendingKey {
@@ -226,4 +292,10 @@ export class Outbox {
   private assertOpen(): void {
     if (this.closed) throw new Error('the forwarder outbox is closed');
   }
+}
+
+function sumBytes(messages: readonly OutboxMessage[]): number {
+  let total = 0;
+  for (const message of messages) total += storedBytes(message);
+  return total;
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import type { Logger } from '../../../router/log.js';
 import type { SendOutcome } from './delivery.js';
-import { Outbox } from './outbox.js';
+import { Outbox, storedBytes } from './outbox.js';
 import { DeliveryQueues, type QueueSettings, type Sender } from './queues.js';
 import { waitFor } from '../../../../test/support/wait.js';
 
@@ -75,6 +75,7 @@ describe('DeliveryQueues', () => {
   let queues: DeliveryQueues;
   let logs: { level: string; fields: object; message: string }[];
   let metrics: ReturnType<typeof makeMetrics>;
+  let reportedBytes = 0;
 
   function makeMetrics() {
     let pending = 0;
@@ -83,7 +84,7 @@ describe('DeliveryQueues', () => {
 
   function start(settings: Partial<QueueSettings> = {}): DeliveryQueues {
     queues = new DeliveryQueues(
-      { headers: {}, retry: { initialDelayMs: 1, maxDelayMs: 4, maxAttempts: 3 }, outboxLimit: 1_000, concurrencyPerUrl: 4, ...settings },
+      { headers: {}, retry: { initialDelayMs: 1, maxDelayMs: 4, maxAttempts: 3 }, outboxLimit: 1_000, outboxLimitBytes: 1_000_000, concurrencyPerUrl: 4, ...settings },
       { outbox, sender, log: capturingLogger(logs), metrics, random: () => 0 },
     );
     queues.resume();
@@ -91,7 +92,7 @@ describe('DeliveryQueues', () => {
   }
 
   beforeEach(() => {
-    outbox = new Outbox(join(root, `q${++dir}`), { deadLetterLimit: 100 });
+    outbox = new Outbox(join(root, `q${++dir}`), { deadLetterLimit: 100, onBytesChanged: (bytes) => (reportedBytes = bytes) });
     sender = new ScriptedSender();
     logs = [];
     metrics = makeMetrics();
@@ -182,9 +183,34 @@ describe('DeliveryQueues', () => {
     assert.equal(metrics.refused.count, 2);
     const refusals = logs.filter((line) => line.level === 'error');
     assert.equal(refusals.length, 1, 'the log is throttled; the counter is not');
-    assert.match(JSON.stringify(refusals[0]!.fields), /outboxLimit/);
+    assert.match(JSON.stringify(refusals[0]!.fields), /outbox_limit\)/);
     await waitFor(() => sender.calls.length === 1, 'the head sent');
     assert.throws(() => queues.retryDeadLetters(10, undefined), /outbox is full/);
+  });
+
+  it('bounds the outbox in bytes: dead letters give way first, then new events are refused; the bytes are counted', async () => {
+    sender.auto = (call) => (JSON.parse(call.body).args[0] < 10 ? { kind: 'failed', error: 'HTTP 500' } : { kind: 'delivered', status: 200 });
+    const sizeOf = (topic: string, n: number) => storedBytes({ ...event('http://app', topic, n), createdAt: 0, attempts: 0, nextAttemptAt: 0 });
+    const size = sizeOf('t', 1);
+    const newest = sizeOf('u', 10) + sizeOf('u', 11) + sizeOf('u', 12);
+    start({ outboxLimitBytes: 3 * size + 50, retry: { initialDelayMs: 1, maxDelayMs: 1, maxAttempts: 1 } });
+    queues.accept(event('http://app', 't', 1));
+    queues.accept(event('http://app', 't', 2));
+    await waitFor(() => outbox.deadLetters(10).length === 2, 'two dead letters on disk');
+    assert.ok(outbox.bytes > 2 * size, 'dead letters count, with their last error');
+    sender.auto = undefined; // from here on requests wait: the new events stay pending
+    assert.equal(queues.accept(event('http://app', 'u', 10)), true);
+    assert.equal(queues.accept(event('http://app', 'u', 11)), true, 'room made by dropping the oldest dead letter');
+    assert.equal(outbox.deadLetterCount, 1);
+    assert.equal(outbox.deadLetters(10)[0]!.publication, 2);
+    assert.ok(logs.some((line) => /outbox_limit_bytes\): dropped the oldest dead letter/.test(line.message)));
+    assert.equal(queues.accept(event('http://app', 'u', 12)), true);
+    assert.equal(outbox.deadLetterCount, 0);
+    assert.equal(queues.accept(event('http://app', 'u', 13)), false, 'undelivered messages alone fill it');
+    assert.equal(metrics.refused.count, 1);
+    assert.ok(logs.some((line) => /outbox_limit_bytes/.test(JSON.stringify(line.fields))));
+    assert.equal(outbox.bytes, newest);
+    assert.equal(reportedBytes, newest, 'the outbox reports its bytes (the junction_forwarder_outbox_bytes gauge)');
   });
 
   it('cuts requests still in flight after the stop grace, leaving their messages for the next start', async () => {

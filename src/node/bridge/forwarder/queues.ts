@@ -2,7 +2,7 @@ import type { BoundCounter } from '../../../metrics/registry.js';
 import type { Logger } from '../../../router/log.js';
 import { retryDelayMs } from './backoff.js';
 import type { SendOutcome } from './delivery.js';
-import type { MessageRef, Outbox, OutboxMessage } from './outbox.js';
+import { storedBytes, type DeadLetter, type MessageRef, type Outbox, type OutboxMessage } from './outbox.js';
 import { forwardHeaders } from './request.js';
 import { UrlSlots } from './url-slots.js';
 
@@ -19,6 +19,8 @@ export interface QueueSettings {
   retry: { initialDelayMs: number; maxDelayMs: number; maxAttempts: number };
   /** Undelivered messages held before new events are refused. */
   outboxLimit: number;
+  /** Bytes the outbox may hold on disk (pending and dead letters, storedBytes): dead letters give way first, then new events are refused. */
+  outboxLimitBytes: number;
   concurrencyPerUrl: number;
 }
 
@@ -123,14 +125,18 @@ export class DeliveryQueues {
 
   /**
    * Stores an event in the outbox and queues its delivery. Refuses it (logged and counted) when
-   * the outbox is full or closed; returns whether it was taken.
+   * the outbox is full or closed; returns whether it was taken. Past outbox_limit_bytes the
+   * oldest dead letters are dropped (logged) to make room; if undelivered messages alone fill
+   * it, the event is refused.
    */
   accept(event: ForwardEvent): boolean {
-    if (this.pendingCount >= this.settings.outboxLimit) return this.refuse(event, `the outbox holds ${this.pendingCount} undelivered messages (outboxLimit)`);
+    if (this.pendingCount >= this.settings.outboxLimit) return this.refuse(event, `the outbox holds ${this.pendingCount} undelivered messages (outbox_limit)`);
     const now = this.now();
     const message: OutboxMessage = { ...event, createdAt: now, attempts: 0, nextAttemptAt: now };
     let appended: ReturnType<Outbox['append']>;
     try {
+      const full = this.makeRoom(storedBytes(message));
+      if (full) return this.refuse(event, full);
       appended = this.deps.outbox.append(message);
     } catch (error) {
       return this.refuse(event, (error as Error).message);
@@ -147,6 +153,24 @@ export class DeliveryQueues {
     this.pendingChanged(1);
     this.kick(queue);
     return true;
+  }
+
+  /** Drops dead letters until `bytes` more fit under outbox_limit_bytes; says why not when undelivered messages alone leave no room. */
+  private makeRoom(bytes: number): string | undefined {
+    const { outbox, log } = this.deps;
+    const max = this.settings.outboxLimitBytes;
+    if (outbox.bytes + bytes <= max) return undefined;
+    const { evicted, stored } = outbox.dropDeadLettersFor(bytes, max);
+    stored.catch((error: Error) => log.error({ error: error.message, deadLetters: evicted.length }, 'forwarder could not remove dead letters from the outbox'));
+    this.logEvicted(evicted, 'forwarder outbox is full (outbox_limit_bytes): dropped the oldest dead letter to make room for a new event');
+    if (outbox.bytes + bytes <= max) return undefined;
+    return `the outbox holds ${outbox.bytes} bytes on disk and this event needs ${bytes} more (outbox_limit_bytes ${max})`;
+  }
+
+  private logEvicted(evicted: readonly DeadLetter[], why: string): void {
+    for (const old of evicted) {
+      this.deps.log.error({ url: old.url, topic: old.topic, publication: old.publication, attempts: old.attempts, lastError: old.lastError, deadLetter: old.id }, why);
+    }
   }
 
   status(maxQueues: number): OutboxStatus {
@@ -299,9 +323,7 @@ export class DeliveryQueues {
       this.dropHead(queue);
       this.deps.metrics.deadLettered.inc();
       this.deps.log.error({ ...facts, deadLetter: letter.id }, 'forwarder gave up on a message after its last attempt; it is in the dead letters');
-      for (const old of evicted) {
-        this.deps.log.error({ url: old.url, topic: old.topic, publication: old.publication, attempts: old.attempts, lastError: old.lastError, deadLetter: old.id }, 'forwarder dead-letter list is full: dropped the oldest dead letter');
-      }
+      this.logEvicted(evicted, 'forwarder dead-letter list is full: dropped the oldest dead letter');
       return;
     }
     const delay = retryDelayMs(attempts, this.settings.retry, this.random);

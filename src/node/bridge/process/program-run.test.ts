@@ -10,6 +10,8 @@ import { runProgram, type RunOutcome } from './program-run.js';
 
 const limits = { timeoutMs: 5_000, maxOutputBytes: 1_000, killGraceMs: 200 };
 let folder: string;
+/** Long enough for a node program to start and write its pid file on a loaded machine (300 ms was not). */
+const startupMarginMs = 2_000;
 before(async () => (folder = await mkdtemp(join(tmpdir(), 'junction-run-'))));
 after(() => rm(folder, { recursive: true, force: true }));
 
@@ -50,7 +52,7 @@ describe('runProgram', () => {
 
   it('terminates a run past the timeout; SIGKILL follows when SIGTERM is ignored', async () => {
     const pidFile = join(folder, 'stubborn.pid');
-    const outcome = await node(`process.on("SIGTERM",()=>{});require("fs").writeFileSync(${JSON.stringify(pidFile)},String(process.pid));setInterval(()=>{},1000)`, '', { timeoutMs: 300 });
+    const outcome = await node(`process.on("SIGTERM",()=>{});require("fs").writeFileSync(${JSON.stringify(pidFile)},String(process.pid));setInterval(()=>{},1000)`, '', { timeoutMs: startupMarginMs });
     assert.equal(outcome.kind, 'timeout');
     await waitGone(Number(await readFile(pidFile, 'utf8')));
   });
@@ -59,7 +61,7 @@ describe('runProgram', () => {
     const pidFile = join(folder, 'family.pid');
     const script = `const c=require("child_process").spawn(process.execPath,["-e","setInterval(()=>{},1000)"],{stdio:"ignore"});` +
       `require("fs").writeFileSync(${JSON.stringify(pidFile)},JSON.stringify([process.pid,c.pid]));setInterval(()=>{},1000)`;
-    const outcome = await node(script, '', { timeoutMs: 300 });
+    const outcome = await node(script, '', { timeoutMs: startupMarginMs });
     assert.equal(outcome.kind, 'timeout');
     const [program, grandchild] = JSON.parse(await readFile(pidFile, 'utf8')) as [number, number];
     await waitGone(program);

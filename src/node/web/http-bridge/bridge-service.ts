@@ -141,7 +141,7 @@ export function wampErrorReply(error: InternalCallError, status: number, outcome
   return { status, json, outcome, reason };
 }
 
-/** The URI rule of the realm a service acts in (its `uri_check`, strict by default). */
+/** The URI rule of the realm a service acts in (its `uri_check`). */
 export function realmUriRules(context: ServiceContext, realm: string): UriRules {
   const config = context.config.realms.find((candidate) => candidate.name === realm);
   if (!config) throw new UnsupportedConfigError(`${context.where}: realm "${realm}" is not configured`);

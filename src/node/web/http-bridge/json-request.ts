@@ -43,7 +43,7 @@ export function readUri(body: JsonObject, field: string, rules: UriRules): strin
   const problem = uriProblem(value, rules);
   // uriProblem quotes the whole URI; quote it shortened instead and keep its reason.
   if (problem) {
-    // The commonest surprise: "some-channel" under Crossbar's strict default.
+    // The commonest surprise: "some-channel" in a realm that asks for strict URIs.
     const hint = rules.strict && isValidUri(value, { ...rules, strict: false })
       ? ' (the realm checks URIs strictly; its options.uri_check "loose" would accept this one)'
       : '';

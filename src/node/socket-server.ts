@@ -1,0 +1,120 @@
+/**
+ * Every listening socket of the node is made and bound here, so that each endpoint option of the
+ * file (TLS key, certificates, ciphers, dhparam, backlog, a Unix socket path) means the same for
+ * every transport type: websocket, web, universal and rawsocket alike.
+ */
+
+import { readFileSync } from 'node:fs';
+import { lstat, unlink } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server as HttpServer, type ServerOptions } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { connect, createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import type { EndpointConfig, TlsConfig } from '../config/model.js';
+import { UnsupportedConfigError } from './auth-wiring.js';
+
+/** Node's TLS server options for an endpoint's `tls` block (files are read now, at start). */
+export function tlsOptions(tls: TlsConfig): TlsOptions {
+  return {
+    key: readFileSync(tls.key),
+    cert: readFileSync(tls.certificate),
+    ca: tls.chainCertificates.map((file) => readFileSync(file)),
+    ...(tls.ciphers === undefined ? {} : { ciphers: tls.ciphers }),
+    ...(tls.dhparam === undefined ? {} : { dhparam: readFileSync(tls.dhparam) }),
+  };
+}
+
+/**
+ * An HTTP server, or HTTPS when the endpoint has `tls` (websocket, web and universal listeners).
+ * `options` are the listener's own (request deadlines); `handshakeTimeout` applies to TLS only.
+ */
+export function httpServerFor(endpoint: EndpointConfig, options: ServerOptions & { handshakeTimeout?: number } = {}): HttpServer {
+  const { handshakeTimeout, ...http } = options;
+  if (!endpoint.tls) return createHttpServer(http);
+  return createHttpsServer({ ...tlsOptions(endpoint.tls), ...http, ...(handshakeTimeout === undefined ? {} : { handshakeTimeout }) });
+}
+
+/** A plain byte-stream server, or TLS when the endpoint has `tls` (rawsocket listeners). */
+export function streamServerFor(endpoint: EndpointConfig): Server {
+  return endpoint.tls ? createTlsServer(tlsOptions(endpoint.tls)) : createTcpServer({ noDelay: true });
+}
+
+/** Where a server ended up listening: a TCP address, or a Unix socket path. */
+export type BoundAddress = { kind: 'tcp'; port: number; host: string } | { kind: 'unix'; path: string };
+
+/**
+ * Binds `server` to the endpoint with its backlog. A Unix socket file left behind by a process
+ * that died is replaced first; a file that is not a socket, or a socket another process listens
+ * on, is an error (never someone else's file or server).
+ */
+export async function listenOn(server: Server, endpoint: EndpointConfig): Promise<BoundAddress> {
+  const backlog = endpoint.backlog === undefined ? {} : { backlog: endpoint.backlog };
+  if (endpoint.type === 'unix') {
+    const path = endpoint.path;
+    if (!path) throw new UnsupportedConfigError('a unix endpoint needs a path');
+    await removeStaleSocket(path);
+    await bind(server, { path, ...backlog });
+    return { kind: 'unix', path };
+  }
+  await bind(server, { port: endpoint.port, host: endpoint.interface, ...backlog });
+  const address = server.address() as AddressInfo;
+  return { kind: 'tcp', port: address.port, host: address.family === 'IPv6' ? `[${address.address}]` : address.address };
+}
+
+/** "127.0.0.1:8080" or "unix:/run/junction/wamp.sock": the part of a URL after the scheme's "//". */
+export function authorityOf(address: BoundAddress): string {
+  return address.kind === 'unix' ? `unix:${address.path}` : `${address.host}:${address.port}`;
+}
+
+/** The port bound (0 for a Unix socket). */
+export function portOf(address: BoundAddress): number {
+  return address.kind === 'unix' ? 0 : address.port;
+}
+
+/** Removes the socket file of an endpoint after its server closed (Node usually has already). */
+export async function releaseEndpoint(endpoint: EndpointConfig): Promise<void> {
+  if (endpoint.type !== 'unix' || !endpoint.path) return;
+  try {
+    if ((await lstat(endpoint.path)).isSocket()) await unlink(endpoint.path);
+  } catch {
+    // already gone
+  }
+}
+
+function bind(server: Server, options: { port?: number; host?: string; path?: string; backlog?: number }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const failed = (error: Error): void => reject(error);
+    server.once('error', failed);
+    server.listen(options, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
+}
+
+async function removeStaleSocket(path: string): Promise<void> {
+  let isSocket: boolean;
+  try {
+    isSocket = (await lstat(path)).isSocket();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  if (!isSocket) throw new UnsupportedConfigError(`${path} exists and is not a Unix socket; it is not replaced`);
+  if (await someoneListens(path)) throw new UnsupportedConfigError(`another process is listening on the Unix socket ${path}`);
+  await unlink(path);
+}
+
+function someoneListens(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = connect({ path });
+    const timer = setTimeout(() => finish(true), 1_000); // a listener too busy to accept still owns the path
+    const finish = (listening: boolean): void => {
+      clearTimeout(timer);
+      probe.destroy();
+      resolve(listening);
+    };
+    probe.once('connect', () => finish(true));
+    probe.once('error', () => finish(false));
+  });
+}
