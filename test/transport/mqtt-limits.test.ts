@@ -33,6 +33,15 @@ class RawMqtt {
     return new RawMqtt(socket, version);
   }
 
+  sendRaw(bytes: Buffer): void {
+    this.socket.write(bytes);
+  }
+
+  /** Stops reading: what the server writes piles up in the kernel's buffers, then in the server's. */
+  pauseReading(): void {
+    this.socket.pause();
+  }
+
   send(packet: Record<string, unknown>): void {
     this.socket.write(generate(packet as unknown as Packet, { protocolVersion: this.version }));
   }
@@ -135,5 +144,47 @@ describe('MQTT limits', () => {
     assert.deepEqual(back.messages.map((message) => message.payload), ['{"args":[4]}', '{"args":[5]}']);
     await back.end();
     assert.equal(metric(node.metrics.exposition(), 'junction_mqtt_queue_dropped_total'), 3);
+  });
+
+  it('drops a subscriber that stops reading (the slow-consumer policy), and no one else', async () => {
+    const { node, port } = await nodeWith({ maxBufferedBytes: 65_536 });
+    nodes.push(node);
+    const slow = await RawMqtt.open(port);
+    await slow.connect();
+    slow.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'firehose', qos: 0 }] });
+    await slow.next('suback');
+    slow.pauseReading();
+    const healthy = await connectMqtt(port);
+    await healthy.client.subscribeAsync('firehose', { qos: 0 });
+    const wamp = await openAutobahn(node.url);
+    const chunk = 'x'.repeat(8_192);
+    // Bounded: enough to fill the kernel's buffers on loopback many times over, and no more.
+    for (let n = 0; n < 4_000 && metric(node.metrics.exposition(), 'junction_mqtt_slow_consumer_closed_total') === 0; n++) {
+      await wamp.session.publish('firehose', [chunk], {}, { acknowledge: true });
+      // The healthy subscriber keeps reading: let it.
+      if (n % 100 === 99) await healthy.until((messages) => messages.length >= n + 1, 'the healthy subscriber to keep up', 10_000);
+    }
+    assert.equal(metric(node.metrics.exposition(), 'junction_mqtt_slow_consumer_closed_total'), 1);
+    await wamp.session.publish('firehose', ['after'], {}, { acknowledge: true });
+    await healthy.until((messages) => messages.at(-1)?.payload === '{"args":["after"]}', 'the next message to the healthy subscriber', 10_000);
+    await healthy.end();
+    await wamp.close();
+    slow.end();
+  });
+
+  it('closes a connection that sends garbage or skips CONNECT, counted', async () => {
+    const { node, port } = await nodeWith({});
+    nodes.push(node);
+    const early = await RawMqtt.open(port);
+    early.send({ cmd: 'pingreq' });
+    await early.whenClosed();
+    const garbage = await RawMqtt.open(port);
+    await garbage.connect();
+    garbage.sendRaw(Buffer.from([0x30, 0x05, 0xff, 0xff, 0x61, 0x62, 0x63])); // a PUBLISH whose topic length runs past its end
+    assert.equal((await garbage.next('disconnect') as { reasonCode?: number }).reasonCode, 0x81);
+    await garbage.whenClosed();
+    const exposition = node.metrics.exposition();
+    assert.match(exposition, /junction_mqtt_protocol_errors_total\{kind="no_connect",transport="mqtt"\} 1/);
+    assert.match(exposition, /junction_mqtt_protocol_errors_total\{kind="malformed",transport="mqtt"\} 1/);
   });
 });
