@@ -187,4 +187,15 @@ describe('MQTT limits', () => {
     assert.match(exposition, /junction_mqtt_protocol_errors_total\{kind="no_connect",transport="mqtt"\} 1/);
     assert.match(exposition, /junction_mqtt_protocol_errors_total\{kind="malformed",transport="mqtt"\} 1/);
   });
+
+  it('refuses new connections past connection_rate with MQTT 5\'s 0x9F, counted', async () => {
+    const { node, port } = await nodeWith({ connectionRate: 1 });
+    nodes.push(node);
+    // A bucket of 1 per second holds 2: of 4 connections opened at once at least one is refused.
+    const clients = await Promise.all([1, 2, 3, 4].map(() => RawMqtt.open(port)));
+    const codes = await Promise.all(clients.map(async (client) => (await client.connect()).reasonCode));
+    assert.ok(codes.includes(0x9f), `codes: ${codes.join(', ')}`);
+    assert.ok(metric(node.metrics.exposition(), 'junction_mqtt_refused_connections_total') >= 1);
+    for (const client of clients) client.end();
+  });
 });
