@@ -198,4 +198,20 @@ describe('MQTT limits', () => {
     assert.ok(metric(node.metrics.exposition(), 'junction_mqtt_refused_connections_total') >= 1);
     for (const client of clients) client.end();
   });
+
+  it('takes packets a client sends right behind CONNECT, before CONNACK (as MQTT allows)', async () => {
+    const { node, port } = await nodeWith({});
+    nodes.push(node);
+    const eager = await RawMqtt.open(port, 4);
+    eager.sendRaw(Buffer.concat([
+      generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'eager', clean: true, keepalive: 0 } as Packet),
+      generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'eager/echo', qos: 1 }] } as Packet),
+      generate({ cmd: 'publish', topic: 'eager/echo', payload: Buffer.from('{"args": ["hi"]}'), qos: 1, messageId: 2, retain: false, dup: false } as Packet),
+    ]));
+    assert.equal((await eager.next('connack') as { returnCode?: number }).returnCode, 0);
+    assert.deepEqual((await eager.next('suback') as { granted: number[] }).granted, [1]);
+    await eager.next('puback');
+    assert.equal((await eager.next('publish') as { payload: Buffer }).payload.toString(), '{"args":["hi"]}');
+    eager.end();
+  });
 });

@@ -196,7 +196,7 @@ export class ClientSession {
         if (!(error instanceof RouterRefusal)) throw error;
         this.counters.subscriptionsRefused.inc();
         this.log.info({ clientId: this.clientId, filter: request.topic, uri: error.uri, err: error.message }, 'MQTT subscription refused by the router');
-        return failure(reasonForRouterError(error.uri));
+        return failure(reasonForRouterError(error.uri, 'subscribe'));
       }
     });
     return Promise.all(answers);

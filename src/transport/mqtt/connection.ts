@@ -88,6 +88,8 @@ export class MqttConnection implements ClientLink {
   takenOver = false;
   private clientMaxPacketSize = Infinity;
   private readonly aliases = new Map<number, string>();
+  /** Packets that arrived behind CONNECT while the client was being signed in. */
+  private early: Packet[] = [];
 
   constructor(
     private readonly socket: MqttSocket,
@@ -170,7 +172,12 @@ export class MqttConnection implements ClientLink {
       return void this.connect(packet);
     }
     if (packet.cmd === 'connect') return this.protocolError('second_connect', 'a second CONNECT on one connection', Reason.protocolError);
-    if (this.state !== 'connected') return; // packets pipelined behind CONNECT while it is being checked: the client may not send them
+    if (this.state === 'connecting') {
+      // MQTT lets a client send on without waiting for CONNACK: kept until the session exists.
+      // Reading is paused meanwhile, so this holds at most what one read had in it.
+      this.early.push(packet);
+      return;
+    }
     const session = this.session!;
     switch (packet.cmd) {
       case 'publish':
@@ -220,6 +227,7 @@ export class MqttConnection implements ClientLink {
 
   private async connect(packet: IConnectPacket): Promise<void> {
     this.state = 'connecting';
+    this.socket.pause();
     this.version = packet.protocolVersion ?? 4;
     this.keepaliveMs = (packet.keepalive ?? 0) * 1000;
     if (packet.properties?.maximumPacketSize !== undefined) this.clientMaxPacketSize = packet.properties.maximumPacketSize;
@@ -262,7 +270,11 @@ export class MqttConnection implements ClientLink {
       },
     } : {};
     this.write({ cmd: 'connack', sessionPresent: outcome.sessionPresent, ...(this.version === 5 ? { reasonCode: 0 } : { returnCode: 0 }), ...properties });
+    this.socket.resume(); // before bind: the router may want this session's reading paused
     outcome.session.bind(this, packet.properties?.receiveMaximum);
+    const early = this.early;
+    this.early = [];
+    for (const held of early) this.packet(held);
   }
 
   private refuse(refusal: ConnectRefusal): void {
@@ -316,7 +328,7 @@ export class MqttConnection implements ClientLink {
           session.awaitingRelease.delete(id!);
           this.qos2Open.delete(id!);
         }
-        this.refusePublish(packet, 'router', reasonForRouterError(error.uri), error.message);
+        this.refusePublish(packet, 'router', reasonForRouterError(error.uri, 'publish'), error.message);
       },
     );
   }

@@ -74,10 +74,10 @@ function v3ConnectCode(v5: number): number {
 }
 
 /** The MQTT 5 reason for a router ERROR to a SUBSCRIBE or PUBLISH (MQTT 3.1.1 has only 0x80 for SUBACK). */
-export function reasonForRouterError(uri: string): number {
+export function reasonForRouterError(uri: string, request: 'subscribe' | 'publish'): number {
   switch (uri) {
     case ErrorUri.notAuthorized: return Reason.notAuthorized;
-    case ErrorUri.invalidUri: return Reason.topicNameInvalid;
+    case ErrorUri.invalidUri: return request === 'subscribe' ? Reason.topicFilterInvalid : Reason.topicNameInvalid;
     case ErrorUri.limitExceeded: return Reason.quotaExceeded;
     default: return Reason.unspecified;
   }
