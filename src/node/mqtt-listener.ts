@@ -1,4 +1,5 @@
 import type { ListenerConfig, MqttService as MqttSettings } from '../config/model.js';
+import { clientRegistry } from '../transport/mqtt/client-registry.js';
 import { MqttService } from '../transport/mqtt/mqtt-service.js';
 import type { RawSocketAcceptor } from '../transport/rawsocket/sniff.js';
 import { UnsupportedConfigError } from './auth-wiring.js';
@@ -21,6 +22,7 @@ export function mqttAcceptor(config: ListenerConfig, context: NodeContext, unixP
   const service = new MqttService(
     settings,
     (peer) => context.router.attach(peer, gate, { helloTimeoutMs: settings.openHandshakeTimeout }),
+    clientRegistry(context.router, settings.realm, context.metrics),
     context.log.child({ transport: config.id, mqtt: true }),
     context.metrics,
     config.id,

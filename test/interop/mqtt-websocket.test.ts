@@ -3,11 +3,12 @@ import { after, describe, it } from 'node:test';
 import mqtt from 'mqtt';
 import { WebSocket } from 'ws';
 import { openAutobahn } from '../support/autobahn.js';
-import { testMqtt } from '../support/mqtt.js';
+import { connectMqtt, mqttTestConfig, testMqtt } from '../support/mqtt.js';
 import { startTestNode, testConfig } from '../support/node.js';
 import { waitFor } from '../support/wait.js';
 
-const config = testConfig();
+// The web listener's /mqtt path and an mqtt transport: two MQTT doors onto realm1.
+const config = mqttTestConfig();
 config.listeners[0]!.paths['/mqtt'] = { type: 'mqtt', ...testMqtt() };
 const node = await startTestNode(config);
 after(() => node.stop());
@@ -40,6 +41,33 @@ describe('MQTT over WebSocket on a web path (browser MQTT clients)', () => {
       }
     });
   }
+
+  it('client ids are unique per realm: a WebSocket CONNECT takes over, and resumes, a TCP client\'s session', async () => {
+    const clientId = 'roaming-device';
+    const overTcp = await connectMqtt(node.ports.get('mqtt')!, { clientId, clean: false });
+    await overTcp.client.subscribeAsync('roaming/cmd', { qos: 1 });
+    const closed = new Promise<void>((resolve) => overTcp.client.on('close', () => resolve()));
+    const received: string[] = [];
+    const overWs = mqtt.connect(mqttUrl, { clientId, clean: false, reconnectPeriod: 0 });
+    overWs.on('message', (_topic, payload) => received.push(payload.toString()));
+    const present = await new Promise<boolean>((resolve, reject) => {
+      overWs.once('connect', (connack) => resolve(connack.sessionPresent));
+      overWs.once('error', reject);
+    });
+    await closed;
+    assert.equal(present, true);
+    const wamp = await openAutobahn(node.url);
+    try {
+      await wamp.session.publish('roaming.cmd', ['go'], {}, { acknowledge: true });
+      await waitFor(() => received.length === 1, 'the command, through the subscription made over TCP');
+      assert.deepEqual(received, ['{"args":["go"]}']);
+    } finally {
+      await wamp.close();
+      await overWs.endAsync();
+      await overTcp.client.endAsync(true);
+      (await connectMqtt(node.ports.get('mqtt')!, { clientId, clean: true })).client.end(); // ends the stored session
+    }
+  });
 
   it('refuses a WebSocket that does not offer the "mqtt" subprotocol', async () => {
     const ws = new WebSocket(mqttUrl, ['wamp.2.json']);

@@ -1,5 +1,6 @@
 import { WebSocketServer } from 'ws';
 import type { MqttPathService } from '../../config/model.js';
+import { clientRegistry } from '../../transport/mqtt/client-registry.js';
 import { MqttService } from '../../transport/mqtt/mqtt-service.js';
 import { WebSocketAsMqttSocket } from '../../transport/mqtt/websocket-socket.js';
 import type { PathServiceFactory } from './service-context.js';
@@ -16,6 +17,7 @@ export const mqttPath: PathServiceFactory<MqttPathService> = (service, context) 
   const mqtt = new MqttService(
     service,
     (peer) => context.router.attach(peer, gate, { helloTimeoutMs: service.openHandshakeTimeout }),
+    clientRegistry(context.router, service.realm, context.metrics),
     context.log.child({ mqtt: true }),
     context.metrics,
     `${context.listener.id}${context.path}`,

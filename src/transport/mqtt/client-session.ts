@@ -19,6 +19,8 @@ export interface ClientLink {
   /** Backpressure from the router: stop and start reading packets. */
   pause(): void;
   resume(): void;
+  /** A newer connection took the client id: this one closes (MQTT 5: 0x8E), its will is published, the session is left to the newer one. */
+  takeOver(): void;
 }
 
 /** A message on its way to the client at QoS 1 or 2. */
@@ -84,6 +86,8 @@ export class ClientSession {
   private sendQuota: number;
   private expiry: NodeJS.Timeout | undefined;
   private ended = false;
+  /** The door (service) that last served this session: it ends the session when it closes. */
+  owner: object | undefined;
 
   constructor(
     readonly clientId: string,
@@ -114,6 +118,11 @@ export class ClientSession {
 
   get queued(): number {
     return this.queue.length;
+  }
+
+  /** A newer connection claims this client id: the current connection, if any, is closed. */
+  takeOver(): void {
+    if (this.link?.open) this.link.takeOver();
   }
 
   /** A connection takes this session: what was in flight is sent again (DUP), then what was queued. */

@@ -84,7 +84,7 @@ export class MqttConnection implements ClientLink {
   /** QoS 1 publications from the client not yet acknowledged, and QoS 2 ones not yet released: MQTT's receive maximum counts both. */
   private qos1Unanswered = 0;
   private readonly qos2Open = new Set<number>();
-  /** Set by the service when a newer connection takes this one's client id over. */
+  /** A newer connection took this one's client id: its session is not this connection's to end. */
   takenOver = false;
   private clientMaxPacketSize = Infinity;
   private readonly aliases = new Map<number, string>();
@@ -139,6 +139,11 @@ export class MqttConnection implements ClientLink {
 
   resume(): void {
     this.socket.resume();
+  }
+
+  takeOver(): void {
+    this.takenOver = true;
+    this.disconnect(Reason.sessionTakenOver, 'another connection took this client id over');
   }
 
   /** Ends the connection from our side: MQTT 5 clients are told why. The will is published (not the client's doing). */

@@ -5,6 +5,7 @@ import type { MetricsRegistry, Gauge } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
 import type { Peer, SessionLink } from '../../router/peer.js';
 import { ConnectionSlots, PerKeyLogThrottle } from '../connection-slots.js';
+import type { ClientRegistry } from './client-registry.js';
 import { ClientSession, type ClientSessionCounters } from './client-session.js';
 import { MqttConnection, type ConnectionCounters, type ConnectOutcome, type ConnectionHost, type MqttSocket, type WillMessage } from './connection.js';
 import { PayloadMapping, PayloadRefusal } from './payload-mapping.js';
@@ -36,12 +37,11 @@ class ConnectionRate {
 /**
  * The MQTT side of one transport: accepts connections, signs each client in as a router session
  * of the transport's realm (through the transport's auth gate: `attach`), keeps client sessions
- * by client id (a second CONNECT with an id in use takes it over), and holds the limits and
- * metrics. Nothing here delivers or authorizes: the router does, as for every session.
+ * by client id in the realm's registry (a second CONNECT with an id in use takes it over), and
+ * holds the limits and metrics. Nothing here delivers or authorizes: the router does, as for every session.
  */
 export class MqttService implements ConnectionHost {
   readonly mapping: PayloadMapping;
-  private readonly sessions = new Map<string, ClientSession>();
   private readonly connections = new Set<MqttConnection>();
   /** Connections over a cap or the rate: they are answered at CONNECT with this refusal. */
   private readonly refusals = new WeakMap<MqttConnection, ConnectRefusal>();
@@ -52,7 +52,6 @@ export class MqttService implements ConnectionHost {
   private readonly sessionCounters: ClientSessionCounters;
   private readonly refused: { inc(labels: { reason: string }): void };
   private readonly connectionGauge: Gauge;
-  private readonly sessionGauge: Gauge;
   private readonly labels: { transport: string };
   /** Numbers Unix-socket connections, each its own per-address key. */
   private unixConnections = 0;
@@ -60,6 +59,8 @@ export class MqttService implements ConnectionHost {
   constructor(
     private readonly settings: MqttSettings,
     private readonly attach: (peer: Peer) => SessionLink,
+    /** The realm's client sessions, shared with its other MQTT doors. */
+    private readonly sessions: ClientRegistry,
     private readonly log: Logger,
     metrics: MetricsRegistry,
     /** The transport's id: names metrics labels and payload encoders. */
@@ -92,7 +93,6 @@ export class MqttService implements ConnectionHost {
     };
     this.refused = labelled('junction_mqtt_refused_connections_total', 'MQTT connections refused at CONNECT, by reason');
     this.connectionGauge = metrics.gauge('junction_mqtt_connections', 'Open MQTT connections');
-    this.sessionGauge = metrics.gauge('junction_mqtt_sessions', 'MQTT client sessions kept (connected, or persistent and offline)');
   }
 
   /**
@@ -177,10 +177,14 @@ export class MqttService implements ConnectionHost {
       router.leave();
       return refused(connectRefusal(Reason.clientIdNotValid, 'this client id belongs to a session of another principal'), 'client_id');
     }
-    if (existing) this.takeOver(existing);
+    if (existing) {
+      this.log.info({ clientId, peer: connection.label }, 'MQTT client id taken over by a new connection');
+      existing.takeOver();
+    }
     if (existing && !cleanStart) {
       // The existing session goes on; the new sign-in only proved who the client is.
       router.leave();
+      existing.owner = this;
       return { kind: 'accepted', session: existing, sessionPresent: true, sessionExpiry, will };
     }
     existing?.end();
@@ -190,9 +194,9 @@ export class MqttService implements ConnectionHost {
       return refused(connectRefusal(Reason.serverBusy, `too many sessions (max_sessions ${this.settings.maxSessions})`), 'sessions');
     }
     const session = new ClientSession(clientId, router, identity, this.mapping, this.settings, this.sessionCounters,
-      this.log.child({ clientId }), (ended) => this.forget(ended));
-    this.sessions.set(clientId, session);
-    this.sessionGauge.set(this.sessions.size, this.labels);
+      this.log.child({ clientId }), (ended) => this.sessions.remove(ended));
+    session.owner = this;
+    this.sessions.add(session);
     return { kind: 'accepted', session, sessionPresent: false, sessionExpiry, ...(assignedClientId === undefined ? {} : { assignedClientId }), will };
   }
 
@@ -212,20 +216,10 @@ export class MqttService implements ConnectionHost {
     void published.then(() => session.unbind(connection, connection.sessionExpiry));
   }
 
-  /** Ends every connection (MQTT 5 clients hear "server shutting down") and every session. */
+  /** Ends every connection (MQTT 5 clients hear "server shutting down") and every session last served here. */
   async close(): Promise<void> {
     for (const connection of this.connections) connection.disconnect(Reason.serverShuttingDown, 'the server is shutting down');
-    for (const session of [...this.sessions.values()]) session.end();
-  }
-
-  /** MQTT: a CONNECT with a client id in use closes the connection that has it. */
-  private takeOver(session: ClientSession): void {
-    for (const connection of this.connections) {
-      if (connection.session !== session || !connection.open) continue;
-      connection.takenOver = true;
-      this.log.info({ clientId: session.clientId, peer: connection.label }, 'MQTT client id taken over by a new connection');
-      connection.disconnect(Reason.sessionTakenOver, 'another connection took this client id over');
-    }
+    for (const session of this.sessions.values()) if (session.owner === this) session.end();
   }
 
   private willOf(will: NonNullable<IConnectPacket['will']>): WillMessage {
@@ -233,11 +227,6 @@ export class MqttService implements ConnectionHost {
     const bytes = typeof will.payload === 'string' ? Buffer.from(will.payload) : will.payload;
     const payload = will.retain === true && bytes.length === 0 ? { args: [] } : this.mapping.codecFor(uri).toWamp(bytes);
     return { uri, payload, retain: will.retain === true };
-  }
-
-  private forget(session: ClientSession): void {
-    if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
-    this.sessionGauge.set(this.sessions.size, this.labels);
   }
 
   private warnOnce(key: string, facts: Record<string, unknown>, message: string): void {
