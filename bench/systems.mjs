@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { expectMessage, forkBench, spawnTracked, stopChild, terminateChild } from './lib/children.mjs';
+import { expectMessage, forkBench, sendTo, spawnTracked, stopChild, terminateChild } from './lib/children.mjs';
 import { freePort, retryUntil } from './lib/net.mjs';
 import { connectWamp } from './clients/wamp-client.mjs';
 import { connectWampRawSocket } from './clients/rawsocket-client.mjs';
@@ -22,9 +23,16 @@ import { connectWampRawSocket } from './clients/rawsocket-client.mjs';
  *                       the publisher and the callee on WebSocket
  *   relay-corked        not run by default: the relay with writes coalesced per event-loop turn, to show
  *                       what write batching would be worth
+ *   relay-framed        not run by default: the corked relay that also frames each message once and
+ *                       writes the same bytes to every socket: the floor for fan-out
+ *   junction-baseline   not run by default: another build of Junction (--baseline DIR, e.g. a
+ *                       `git archive` of an earlier commit, built) with every client on WebSocket,
+ *                       so a change is measured before/after in one run
  *
  * startSystem resolves to { name, url, pid, clients: { role: target }, stop() } once the server
  * accepts clients; targetFor(server, role, options) is what a load generator connects with.
+ * A Junction system also has `http` (its web transport's base URL) and, with options.probe,
+ * `probe()`: the router's memory and handles (lib/router-probe.mjs, preloaded into it).
  */
 
 const ALL_WORKLOADS = ['fanout', 'rpc', 'publish'];
@@ -39,6 +47,8 @@ const TABLE = {
   // Not publish: its unthrottled publisher would pass the long-poll queue limit (100 messages).
   'junction-longpoll': { workloads: ['fanout', 'rpc'], about: 'subscribers and callers on HTTP long-poll (batched JSON); publisher and callee on WebSocket' },
   'relay-corked': { workloads: ALL_WORKLOADS, about: 'the relay with writes coalesced per event-loop turn' },
+  'relay-framed': { workloads: ALL_WORKLOADS, about: 'the corked relay framing each message once (ws Sender.frame), same bytes written to every socket' },
+  'junction-baseline': { workloads: ALL_WORKLOADS, about: 'the Junction build in --baseline DIR, every client WAMP on WebSocket' },
 };
 
 export const SYSTEMS = Object.keys(TABLE);
@@ -63,6 +73,8 @@ export function targetFor(server, role, options) {
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const SERVER_START_TIMEOUT_MS = 20_000;
+const PROBE_TIMEOUT_MS = 10_000;
+const probeModule = fileURLToPath(new URL('./lib/router-probe.mjs', import.meta.url));
 
 export async function startSystem(name, options) {
   switch (name) {
@@ -70,6 +82,8 @@ export async function startSystem(name, options) {
       return startForked(name, 'servers/relay-server.mjs', options, 'relay');
     case 'relay-corked':
       return startForked(name, 'servers/relay-server.mjs', { ...options, corked: true }, 'relay');
+    case 'relay-framed':
+      return startForked(name, 'servers/relay-server.mjs', { ...options, framed: true }, 'relay');
     case 'socketio':
       return startForked(name, 'servers/socketio-server.mjs', options, 'socketio');
     case 'junction':
@@ -77,6 +91,7 @@ export async function startSystem(name, options) {
     case 'junction-sse':
     case 'junction-http':
     case 'junction-longpoll':
+    case 'junction-baseline':
       return startJunction(name, options);
     default:
       throw new Error(`unknown system "${name}" (expected one of ${SYSTEMS.join(', ')})`);
@@ -88,7 +103,7 @@ function everyRole(target) {
 }
 
 async function startForked(name, modulePath, options, kind) {
-  const settings = { serializer: options.serializer, corked: options.corked === true, hardTimeoutMs: options.hardTimeoutMs };
+  const settings = { serializer: options.serializer, corked: options.corked === true, framed: options.framed === true, hardTimeoutMs: options.hardTimeoutMs };
   const child = forkBench(modulePath, settings, `${name} server`);
   try {
     const { url } = await expectMessage(child, 'listening', SERVER_START_TIMEOUT_MS);
@@ -99,8 +114,8 @@ async function startForked(name, modulePath, options, kind) {
   }
 }
 
-function junctionIsBuilt() {
-  return existsSync(`${repoRoot}/dist/src/cli/main.js`) && existsSync(`${repoRoot}/bin/junction.js`);
+function junctionIsBuilt(root) {
+  return existsSync(`${root}/dist/src/cli/main.js`) && existsSync(`${root}/bin/junction.js`);
 }
 
 /**
@@ -112,10 +127,12 @@ function junctionIsBuilt() {
  * - no publish rate limit (the realm default is 1,000 publications/s per session: the publisher
  *   here, and the HTTP publisher's one bridge session, send far more), and no limit on
  *   subscriptions per session (default 10,000: pattern-fanout.mjs's loader holds 12,000);
- * - no per-address cap on SSE streams and long-poll transports (default 100: every load
- *   generator connects from 127.0.0.1).
+ * - no per-address cap on WebSocket and RawSocket connections (default 1,000), SSE streams and
+ *   long-poll transports (default 100): every load generator connects from 127.0.0.1. A build
+ *   from before the WebSocket and RawSocket caps (a --baseline) refuses those keys: for it they
+ *   are left out (`connectionCaps` false).
  */
-async function writeJunctionConfig(webPort, rawSocketPort) {
+async function writeJunctionConfig(webPort, rawSocketPort, { connectionCaps = true } = {}) {
   const { embeddedDefaultDocument } = await import(pathToFileURL(`${repoRoot}/dist/src/config/defaults.js`).href);
   const document = structuredClone(embeddedDefaultDocument);
   const worker = document.workers[0];
@@ -124,13 +141,15 @@ async function writeJunctionConfig(webPort, rawSocketPort) {
   }
   const web = worker.transports[0];
   web.endpoint = { type: 'tcp', interface: '127.0.0.1', port: webPort };
+  const uncapped = connectionCaps ? ['websocket', 'sse', 'longpoll'] : ['sse', 'longpoll'];
   for (const path of Object.values(web.paths)) {
-    if (path.type === 'sse' || path.type === 'longpoll') path.options = { ...path.options, max_per_address: 0 };
+    if (uncapped.includes(path.type)) path.options = { ...path.options, max_per_address: 0 };
   }
   worker.transports.push({
     type: 'rawsocket',
     endpoint: { type: 'tcp', interface: '127.0.0.1', port: rawSocketPort },
     serializers: ['json', 'msgpack', 'cbor'],
+    ...(connectionCaps ? { options: { max_per_address: 0 } } : {}),
   });
   const dir = mkdtempSync(join(tmpdir(), 'junction-bench-'));
   const file = join(dir, 'config.json');
@@ -138,18 +157,38 @@ async function writeJunctionConfig(webPort, rawSocketPort) {
   return { dir, file };
 }
 
+/** Whether the build in `root` accepts the config `file` (`junction check`). */
+function buildAccepts(root, file) {
+  try {
+    execFileSync(process.execPath, ['bin/junction.js', 'check', '--config', file], { cwd: root, stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function startJunction(name, options) {
-  if (!junctionIsBuilt()) throw new Error('Junction is not built: dist/src/cli/main.js or bin/junction.js is missing (run `npm run build`)');
+  const root = name === 'junction-baseline' ? options.baseline : repoRoot;
+  if (!root) throw new Error('junction-baseline needs --baseline DIR: the checkout of the Junction build to compare with');
+  if (!junctionIsBuilt(root)) throw new Error(`Junction is not built in ${root}: dist/src/cli/main.js or bin/junction.js is missing (run \`npm run build\` there)`);
   const port = await freePort();
   const rawSocketPort = await freePort();
-  const config = await writeJunctionConfig(port, rawSocketPort);
+  let config = await writeJunctionConfig(port, rawSocketPort);
+  if (!buildAccepts(root, config.file)) {
+    rmSync(config.dir, { recursive: true, force: true });
+    config = await writeJunctionConfig(port, rawSocketPort, { connectionCaps: false });
+  }
   const removeConfig = () => rmSync(config.dir, { recursive: true, force: true });
-  const nodeFlags = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
+  const nodeFlags = [
+    ...(options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : []),
+    ...(options.probe ? ['--expose-gc', '--import', pathToFileURL(probeModule).href] : []),
+  ];
   const child = spawnTracked(
     process.execPath,
     [...nodeFlags, 'bin/junction.js', 'start', '--config', config.file, '--log-level', 'warn'],
-    { cwd: repoRoot },
-    'junction router',
+    { cwd: root },
+    `${name} router`,
+    { ipc: options.probe === true },
   );
   const url = `ws://127.0.0.1:${port}/ws`;
   const http = `http://127.0.0.1:${port}`;
@@ -168,6 +207,7 @@ async function startJunction(name, options) {
   const longPoll = { kind: 'wamp-longpoll', url: `${http}/lp`, serializer: 'json' };
   const clients = {
     junction: everyRole(ws),
+    'junction-baseline': everyRole(ws),
     'junction-rawsocket': { publisher: ws, callee: ws, subscriber: rawSocket, caller: rawSocket },
     'junction-sse': { publisher: ws, subscriber: { kind: 'sse', url: `${http}/sse` } },
     // As many connections as the WAMP publisher may have publishes unacknowledged.
@@ -180,5 +220,9 @@ async function startJunction(name, options) {
     await terminateChild(child, 10_000);
     removeConfig();
   };
-  return { name, url, pid: child.pid, clients, stop };
+  const probe = () => {
+    sendTo(child, { type: 'probe' });
+    return expectMessage(child, 'probe', PROBE_TIMEOUT_MS);
+  };
+  return { name, url, http, pid: child.pid, clients, stop, ...(options.probe ? { probe } : {}) };
 }

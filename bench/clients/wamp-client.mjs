@@ -9,6 +9,7 @@ export function connectWamp({ url, realm = 'realm1', serializer = 'json' }) {
   const link = {
     send: (encoded) => ws.send(encoded, { binary: codec.binary }),
     close: () => ws.close(),
+    drop: () => ws.terminate(),
     isOpen: () => ws.readyState === WebSocket.OPEN,
   };
   const session = new WampSession(link, codec);

@@ -8,6 +8,7 @@
  *   link.send(encoded)  writes one encoded message (what codec.encode returned)
  *   link.close()        ends the connection
  *   link.isOpen()       false once nothing sent would be answered
+ *   link.drop()         (optional) cuts the connection without a goodbye, as a crashed client would
  *
  * and calls session.receive(message) for each message and session.linkClosed(why) once.
  */
@@ -146,5 +147,10 @@ export class WampSession {
     if (!this.link.isOpen()) return;
     this.send([GOODBYE, {}, 'wamp.close.normal']);
     this.link.close();
+  }
+
+  /** Ends the connection with no GOODBYE and no close handshake (a crashed client). */
+  drop() {
+    this.link.drop();
   }
 }

@@ -40,9 +40,12 @@ export function forkBench(relativePath, settings, label) {
   return track(child, label);
 }
 
-/** Spawns an arbitrary command; its output is kept (the last 16 KiB) for error messages. */
-export function spawnTracked(command, args, options, label) {
-  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Spawns an arbitrary command; its output is kept (the last 16 KiB) for error messages. With
+ * `ipc`, the child also gets an IPC channel (expectMessage and sendTo work with it).
+ */
+export function spawnTracked(command, args, options, label, { ipc = false } = {}) {
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? ['ipc'] : [])] });
   let output = '';
   const keep = (chunk) => {
     output = (output + chunk).slice(-16_384);

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SYSTEMS, SYSTEMS } from '../systems.mjs';
 
@@ -24,6 +25,11 @@ Compares Junction with a plain ws relay (the floor) and Socket.IO, and Junction'
                                                   its queue limit would close subscribers)
                               relay-corked        the relay with writes coalesced per
                                                   event-loop turn (not run by default)
+                              relay-framed        the corked relay that frames each message
+                                                  once and writes the same bytes to every
+                                                  socket: the fan-out floor (not by default)
+                              junction-baseline   the Junction build in --baseline DIR (not
+                                                  run by default)
                             each system runs only the workloads it can take part in
   --subscribers N           fan-out subscriber sessions (default 1000)
   --publish-subscribers N   subscribers in the publish workload (default 10)
@@ -42,6 +48,8 @@ Compares Junction with a plain ws relay (the floor) and Socket.IO, and Junction'
                             subscribers; the publisher waits for the slowest subscriber to keep
                             within it (default 16000, i.e. 16 publications at 1,000 subscribers)
   --payload-bytes B         padding string in every event and call (default 64)
+  --baseline DIR            a checkout of Junction, built, run as system junction-baseline
+                            (e.g. git archive of an earlier commit): before/after in one run
   --profile                 run the router under node --cpu-prof; profiles go to bench/profiles/
   --json                    print machine-readable results on stdout (progress goes to stderr)
   -h, --help                this text
@@ -73,7 +81,7 @@ export function readCommandLine(parse, usage, argv = process.argv.slice(2)) {
 const WORKLOADS = ['fanout', 'rpc', 'publish'];
 const SERIALIZERS = ['json', 'msgpack', 'cbor'];
 
-function positiveNumber(name, text, { integer = true } = {}) {
+export function positiveNumber(name, text, { integer = true } = {}) {
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
     throw new Error(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got "${text}"`);
@@ -81,7 +89,7 @@ function positiveNumber(name, text, { integer = true } = {}) {
   return value;
 }
 
-function oneOf(name, text, allowed) {
+export function oneOf(name, text, allowed) {
   if (!allowed.includes(text)) throw new Error(`--${name} must be one of ${allowed.join(', ')}, got "${text}"`);
   return text;
 }
@@ -110,6 +118,7 @@ export function parseOptions(argv) {
       window: { type: 'string', default: '16' },
       'max-queued': { type: 'string', default: '16000' },
       'payload-bytes': { type: 'string', default: '64' },
+      baseline: { type: 'string' },
       profile: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -131,6 +140,7 @@ export function parseOptions(argv) {
     window: positiveNumber('window', values.window),
     maxQueued: positiveNumber('max-queued', values['max-queued']),
     payloadBytes: values['payload-bytes'] === '0' ? 0 : positiveNumber('payload-bytes', values['payload-bytes']),
+    baseline: values.baseline === undefined ? undefined : resolve(values.baseline),
     profile: values.profile,
     json: values.json,
   };

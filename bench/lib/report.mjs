@@ -96,6 +96,8 @@ export function formatWorkload(workload, results, options) {
   if (vsSocketIo !== null) lines.push(`Junction/Socket.IO ${unit}: ${fixed(vsSocketIo * 100, 1)}%`);
   const vsCorked = ratio(results, workload, 'junction', 'relay-corked');
   if (vsCorked !== null) lines.push(`Junction/relay-corked ${unit}: ${fixed(vsCorked * 100, 1)}%`);
+  const vsFramed = ratio(results, workload, 'junction', 'relay-framed');
+  if (vsFramed !== null) lines.push(`Junction/relay-framed ${unit}: ${fixed(vsFramed * 100, 1)}%`);
   lines.push(...transportLines(workload, results, unit));
   for (const r of results) {
     if (r.workload === workload && r.error) lines.push(`${r.system} failed: ${r.error}`);

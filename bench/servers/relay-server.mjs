@@ -1,4 +1,4 @@
-import { WebSocketServer } from 'ws';
+import { Sender, WebSocketServer } from 'ws';
 import { codecNamed } from '../lib/codecs.mjs';
 import { childSettings, onParent, tell } from '../lib/worker-ipc.mjs';
 
@@ -11,11 +11,16 @@ import { childSettings, onParent, tell } from '../lib/worker-ipc.mjs';
  * With settings.corked (the "relay-corked" system) it also coalesces writes: every socket written
  * to during one event-loop turn is corked until the turn ends, so a burst of frames to the same
  * client leaves in one writev instead of one each. It shows what write batching is worth.
+ *
+ * With settings.framed (the "relay-framed" system, the floor for fan-out) it also frames each
+ * message once: ws's Sender.frame builds the header, header and payload go into one buffer, and
+ * that same buffer is written to the socket under every subscriber (`ws._socket`), corked per turn.
  */
 
 const settings = childSettings();
 const codec = codecNamed(settings.serializer);
 const frameOptions = { binary: codec.binary };
+const senderFrameOptions = { fin: true, opcode: codec.binary ? 2 : 1, mask: false, readOnly: false, rsv1: false };
 const subscribersByTopic = new Map(); // topic -> Set<ws>
 const calleeByProcedure = new Map(); // procedure -> ws
 const pendingCalls = new Map(); // invocation id -> { caller, requestId }
@@ -29,18 +34,23 @@ function uncorkAll() {
 
 function write(ws, bytes) {
   // ws has no public cork; its underlying net.Socket (ws._socket) does.
-  if (settings.corked && !corkedThisTurn.has(ws)) {
+  if ((settings.corked || settings.framed) && !corkedThisTurn.has(ws)) {
     ws._socket.cork();
     corkedThisTurn.add(ws);
     if (corkedThisTurn.size === 1) setImmediate(uncorkAll);
   }
-  ws.send(bytes, frameOptions);
+  if (settings.framed) ws._socket.write(bytes);
+  else ws.send(bytes, frameOptions);
 }
 
-// Encoded once to a Buffer, so ws does not re-encode a string for every subscriber.
+// Encoded once to a Buffer, so ws does not re-encode a string for every subscriber; in the framed
+// relay, the whole WebSocket frame.
 function frameBytes(frame) {
   const encoded = codec.encode(frame);
-  return typeof encoded === 'string' ? Buffer.from(encoded) : encoded;
+  const bytes = typeof encoded === 'string' ? Buffer.from(encoded) : encoded;
+  if (!settings.framed) return bytes;
+  const [header, payload] = Sender.frame(bytes, senderFrameOptions);
+  return payload ? Buffer.concat([header, payload]) : header;
 }
 
 function send(ws, frame) {

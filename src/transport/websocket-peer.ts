@@ -3,7 +3,8 @@ import type { Codec } from '../codec/codec.js';
 import type { Encoder, Envelope } from '../protocol/envelope.js';
 import type { Logger } from '../router/log.js';
 import type { Peer, TransportInfo } from '../router/peer.js';
-import { corkForThisTurn, type CorkableSocket } from './write-coalescing.js';
+import { corkForThisTurn } from './write-coalescing.js';
+import { frameEncoder, payloadOf, sendsQueuedInWs, socketUnder, type WsSocket } from './ws-frame.js';
 
 /** Close code sent to a consumer too slow to keep up (policy violation). */
 export const SLOW_CONSUMER_CLOSE_CODE = 1008;
@@ -20,35 +21,23 @@ export interface WebSocketPeerOptions {
 const textFrame = { binary: false } as const;
 const binaryFrame = { binary: true } as const;
 
-const utf8Encoders = new Map<string, Encoder>();
-
 /**
- * For text codecs, an encoder that yields UTF-8 bytes instead of a string, memoized in the
- * envelope under its own name: `ws` would otherwise measure and convert the string again for
- * every subscriber of a fan-out.
- */
-function bytesEncoder(codec: Codec): Encoder {
-  if (codec.binary) return codec;
-  let encoder = utf8Encoders.get(codec.name);
-  if (!encoder) {
-    const name = `${codec.name}+utf8`;
-    encoder = { name, encode: (wire) => Buffer.from(codec.encode(wire) as string, 'utf8') };
-    utf8Encoders.set(codec.name, encoder);
-  }
-  return encoder;
-}
-
-/**
- * A WebSocket connection as the router sees it. Outgoing envelopes are encoded in the negotiated
- * codec (memoized across subscribers). Slow-consumer policy: when the bytes queued for this
- * connection exceed `maxBufferedBytes`, nothing more is queued, the connection is closed with
- * 1008 and a reason, and destroyed if it does not take the close frame within a second. Memory
- * per connection is therefore bounded by the limit plus one message.
+ * A WebSocket connection as the router sees it. Outgoing envelopes are encoded and framed once
+ * per codec, memoized across subscribers (ws-frame.ts). A connection without permessage-deflate
+ * gets those frame bytes written to its socket; one with it, or one whose ws still queues data of
+ * its own, gets the payload through `ws.send`. Writes are corked per event-loop turn.
+ * Slow-consumer policy: when the bytes queued for this connection exceed `maxBufferedBytes`,
+ * nothing more is queued, the connection is closed with 1008 and a reason, and destroyed if it
+ * does not take the close frame within a second. Memory per connection is therefore bounded by
+ * the limit plus one message.
  */
 export class WebSocketPeer implements Peer {
   private dropped = false;
   private readonly frameOptions;
   private readonly encoder: Encoder;
+  private readonly raw: WsSocket | undefined;
+  /** No extension (permessage-deflate) negotiated: every frame is the same bytes as any other connection's. */
+  private readonly plain: boolean;
 
   constructor(
     private readonly socket: WebSocket,
@@ -57,15 +46,18 @@ export class WebSocketPeer implements Peer {
     private readonly options: WebSocketPeerOptions,
   ) {
     this.frameOptions = codec.binary ? binaryFrame : textFrame;
-    this.encoder = bytesEncoder(codec);
+    this.encoder = frameEncoder(codec);
+    this.raw = socketUnder(socket);
+    this.plain = socket.extensions === '';
   }
 
   send(envelope: Envelope): void {
     if (this.dropped || this.socket.readyState !== this.socket.OPEN) return;
-    // ws has no public cork; its underlying net.Socket (`_socket`) has.
-    const raw = (this.socket as unknown as { _socket?: CorkableSocket })._socket;
+    const frame = envelope.encode(this.encoder) as Buffer;
+    const raw = this.raw;
     if (raw) corkForThisTurn(raw);
-    this.socket.send(envelope.encode(this.encoder), this.frameOptions);
+    if (this.plain && raw && !raw.destroyed && !sendsQueuedInWs(this.socket)) raw.write(frame);
+    else this.socket.send(payloadOf(frame), this.frameOptions);
     if (this.socket.bufferedAmount > this.options.maxBufferedBytes) this.dropSlowConsumer();
   }
 

@@ -24,9 +24,9 @@ const contentTypes: Record<CodecName, string> = {
 };
 
 /**
- * JSON as UTF-8 bytes. The name is the one the WebSocket transport memoizes its UTF-8 JSON
- * under (the same bytes), so an EVENT fanned out to WebSocket and long-poll subscribers alike is
- * encoded once.
+ * JSON as UTF-8 bytes, memoized in the envelope under its own name: an EVENT fanned out to many
+ * long-poll subscribers is encoded once. (WebSocket and RawSocket memoize whole frames of their
+ * own, so a fan-out across transports encodes once per transport kind.)
  */
 const jsonBytes: Encoder = {
   name: 'json+utf8',

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { EventFeed } from './sse-feed.js';
 
 function feed(limitBytes = 1_000) {
-  const written: string[] = [];
+  const written: (string | Uint8Array)[] = [];
   let overflows = 0;
   const events = new EventFeed(limitBytes, (text) => written.push(text), () => overflows++);
   return { events, written, overflowed: () => overflows };

@@ -8,13 +8,13 @@
  * they arrive one after the other and comparing with the previous publication ID drops the repeat.
  */
 export class EventFeed {
-  private held: { publication: number; text: string }[] | undefined = [];
+  private held: { publication: number; text: string | Uint8Array }[] | undefined = [];
   private heldBytes = 0;
   private lastPublication = 0;
 
   constructor(
     private readonly limitBytes: number,
-    private readonly write: (text: string) => void,
+    private readonly write: (text: string | Uint8Array) => void,
     /** Called once when more than `limitBytes` are held. */
     private readonly overflow: () => void,
   ) {}
@@ -23,7 +23,7 @@ export class EventFeed {
     return this.held !== undefined;
   }
 
-  push(publication: number, text: string): void {
+  push(publication: number, text: string | Uint8Array): void {
     if (publication === this.lastPublication) return;
     this.lastPublication = publication;
     if (!this.held) return this.write(text);

@@ -1,11 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { eventData, formatComment, formatMessage, formatRetry } from './sse-format.js';
+import { eventData, eventMessage, formatComment, formatMessage, formatRetry } from './sse-format.js';
 
 describe('SSE format', () => {
   it('writes a message as id, event and data lines ended by a blank line', () => {
     assert.equal(formatMessage({ id: 42, event: 'news.world', data: '{"args":[1],"kwargs":{}}' }),
       'id: 42\nevent: news.world\ndata: {"args":[1],"kwargs":{}}\n\n');
+  });
+
+  it('makes a live event\'s message once per EVENT object and topic, as UTF-8 bytes', () => {
+    const event = { publication: 7, args: ['é'], details: {} };
+    const bytes = eventMessage(event, 'news');
+    assert.equal(bytes.toString('utf8'), 'id: 7\nevent: news\ndata: {"args":["é"],"kwargs":{}}\n\n');
+    assert.equal(eventMessage(event, 'news'), bytes);
+    assert.equal(eventMessage(event, 'news.world').toString('utf8'), 'id: 7\nevent: news.world\ndata: {"args":["é"],"kwargs":{}}\n\n');
   });
 
   it('refuses a field value with a line break (it would end the field)', () => {

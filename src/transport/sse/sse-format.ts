@@ -28,6 +28,21 @@ export function formatMessage(message: SseMessage): string {
   return field('id', String(message.id)) + field('event', message.event) + field('data', message.data) + '\n';
 }
 
+/**
+ * A live event's whole SSE message as bytes. One EVENT object goes to every stream of its
+ * subscription, all with the same topic: the message is formatted and converted to bytes once
+ * and the same buffer written to each stream, not built and re-encoded per stream.
+ */
+export function eventMessage(event: EventPayload & { publication: number }, topic: string): Buffer {
+  const made = messageOfEvent.get(event);
+  if (made?.topic === topic) return made.bytes;
+  const bytes = Buffer.from(formatMessage({ id: event.publication, event: topic, data: eventData(event) }), 'utf8');
+  messageOfEvent.set(event, { topic, bytes });
+  return bytes;
+}
+
+const messageOfEvent = new WeakMap<EventPayload, { topic: string; bytes: Buffer }>();
+
 /** A comment: ignored by EventSource, but it keeps proxies from timing the stream out and tells a reader with curl what happened. */
 export function formatComment(text: string): string {
   return text.split(/\r\n|\r|\n/).map((line) => `: ${line}\n`).join('') + '\n';

@@ -6,7 +6,7 @@ import { MetricsRegistry, type Counter, type Gauge } from '../../metrics/registr
 import type { Logger } from '../../router/log.js';
 import type { Peer, SessionLink } from '../../router/peer.js';
 import { ConnectionSlots, PerKeyLogThrottle, type Slot, type SlotRefusal } from '../connection-slots.js';
-import { eventData, formatMessage } from './sse-format.js';
+import { eventData, eventMessage, formatMessage } from './sse-format.js';
 import { EventFeed } from './sse-feed.js';
 import { SsePeer, SseSessionRefusal, type SseIdentity } from './sse-peer.js';
 import { parseSseRequest, SseRequestError, type SseRequest } from './sse-request.js';
@@ -226,8 +226,8 @@ export class SseService {
     return replayed;
   }
 
-  private format(event: Event, subscribedUri: string): string {
-    return formatMessage({ id: event.publication, event: topicOf(event, subscribedUri), data: eventData(event) });
+  private format(event: Event, subscribedUri: string): Buffer {
+    return eventMessage(event, topicOf(event, subscribedUri));
   }
 
   private revoked(stream: SseStream, subscriptions: StreamSubscription[] | undefined, id: number, reason: string | undefined): void {

@@ -86,8 +86,8 @@ export class SseStream {
     this.scheduleHeartbeat(this.options.heartbeatMs);
   }
 
-  /** Writes SSE text; returns false when the stream is not open (then nothing was written). */
-  write(text: string): boolean {
+  /** Writes SSE text (or its UTF-8 bytes); returns false when the stream is not open (then nothing was written). */
+  write(text: string | Uint8Array): boolean {
     if (!this.writeBacklog(text)) return false;
     if (this.response.writableLength > this.options.maxBufferedBytes) {
       this.endSlowConsumer();
@@ -100,7 +100,7 @@ export class SseStream {
    * Writes without the slow-consumer check: for the replay from history, whose size the history's
    * own limit bounds; the caller waits for `drained()` before live events are written again.
    */
-  writeBacklog(text: string): boolean {
+  writeBacklog(text: string | Uint8Array): boolean {
     if (this.state !== 'open') return false;
     corkForThisTurn(this.response);
     this.response.write(text);

@@ -1,0 +1,30 @@
+/**
+ * Preloaded into the router by the soak test (`node --expose-gc --import bench/lib/router-probe.mjs
+ * bin/junction.js start ...`): answers the parent's { type: 'probe' } over the IPC channel with
+ * what only the process itself can see: its memory after a full garbage collection (when node runs
+ * with --expose-gc) and its active libuv handles and requests, by kind. The router's own code is
+ * unchanged; without an IPC channel this module does nothing.
+ */
+
+if (process.send) {
+  process.on('message', (message) => {
+    if (message?.type !== 'probe') return;
+    // Live memory, not garbage waiting for the next collection: the trend test compares samples.
+    globalThis.gc?.();
+    const memory = process.memoryUsage();
+    const resources = {};
+    for (const kind of process.getActiveResourcesInfo()) resources[kind] = (resources[kind] ?? 0) + 1;
+    process.send({
+      type: 'probe',
+      rss: memory.rss,
+      heapUsed: memory.heapUsed,
+      heapTotal: memory.heapTotal,
+      external: memory.external,
+      handles: Object.values(resources).reduce((sum, count) => sum + count, 0),
+      resources,
+      collected: typeof globalThis.gc === 'function',
+    });
+  });
+  // The channel must not keep the router alive: SIGTERM still ends it as it would without us.
+  process.channel?.unref();
+}

@@ -1,0 +1,286 @@
+#!/usr/bin/env node
+import { get } from 'node:http';
+import { parseArgs } from 'node:util';
+import { oneOf, positiveNumber, readCommandLine } from './lib/options.mjs';
+import { runEntryPoint, stopEverythingAfter } from './lib/children.mjs';
+import { sleep, withTimeout } from './lib/clock.mjs';
+import { MIN_SAMPLES, trend } from './lib/trend.mjs';
+import { startSystem, targetFor } from './systems.mjs';
+import { SoakLoad } from './workloads/soak-load.mjs';
+
+/**
+ * Soak test: runs the router as a real process (`bin/junction.js start`, the config every bench
+ * Junction system uses) under steady load for a given time, samples it, and fails when its
+ * resources trend up.
+ *
+ * Load (workloads/soak-load.mjs; loopback only, every loop bounded in count and time): fan-out
+ * (one publisher, --publish-rate acknowledged publications/s to --subscribers sessions), RPC
+ * (--call-rate calls/s over --callers sessions to one echo callee) and churn (--churn-rate
+ * sessions/s that join, subscribe, register, call, publish and leave, half of them by dropping
+ * the connection). The defaults are a few percent of what bench/run.mjs measures as capacity.
+ *
+ * Samples, every --interval seconds, from the router process:
+ *   rss, heap   process.memoryUsage() after a full GC, asked over an IPC channel from
+ *               lib/router-probe.mjs, preloaded with `node --expose-gc --import` (the CLI and
+ *               the router's code are unchanged);
+ *   handles     its active libuv handles and requests (process.getActiveResourcesInfo());
+ *   sessions    client sessions in its realms, from its own /info path.
+ *
+ * The rule (lib/trend.mjs): samples from the warm-up (--warmup-minutes, default a fifth of the
+ * run) are ignored; the rest is split into thirds, and a quantity fails when the median of the
+ * last third exceeds the median of the first third by more than its tolerance:
+ *
+ *   rss       10% + 16 MiB   (the allocator returns memory to the system lazily)
+ *   heap       5% +  4 MiB   (after a full GC: live objects only)
+ *   handles   10% + 20       (churn connections in flight at the moment of a sample)
+ *   sessions  10% + 20       (likewise)
+ *
+ * Sensitivity, for the 10-minute default: the middles of the first and last thirds of the 8
+ * judged minutes are 5.3 minutes apart, in which 6,400 churn sessions come and go; against a
+ * heap of about 21 MiB the limit is about 5 MiB above the first median, so a leak of 1 KiB of
+ * heap per churned session (6.25 MiB) fails the run, one of 0.5 KiB does not.
+ *
+ * It also fails when anything was lost on the way (a publication not acknowledged, an event
+ * missing, repeated or out of order at a subscriber, a call not answered with its own echo, a
+ * churn session that could not finish), when the load fell behind its rate (more than 1% of a
+ * kind skipped because too many were in flight), and when, after every client has left, the
+ * router still counts client sessions or holds more handles than when it started.
+ * Exit code 0: no trend and nothing lost; 1: a failure, with the reason printed.
+ */
+
+const USAGE = `Usage: node bench/soak.mjs [options]      (after npm run build)
+
+Runs the router (bin/junction.js start) under fan-out, RPC and connect/disconnect churn for a
+number of minutes, prints its RSS, heap, handles and sessions over time, and exits 1 when one of
+them trends up or anything was lost.
+
+  --minutes M          how long the load runs (default 10)
+  --warmup-minutes W   samples in the first W minutes are not judged (default M / 5)
+  --interval S         seconds between samples (default: 10, less for short runs so that
+                       at least 30 samples are taken)
+  --subscribers N      fan-out subscriber sessions (default 100)
+  --publish-rate R     acknowledged publications per second to them (default 200)
+  --callers C          caller sessions (default 4)
+  --call-rate R        calls per second, over all callers (default 500)
+  --churn-rate R       sessions per second that join, work and leave (default 20)
+  --serializer NAME    json | msgpack | cbor (default json)
+  -h, --help           this text
+`;
+
+const BYTES_PER_MIB = 1024 * 1024;
+const TOLERANCES = {
+  rss: { relative: 0.1, absolute: 16 * BYTES_PER_MIB },
+  heap: { relative: 0.05, absolute: 4 * BYTES_PER_MIB },
+  handles: { relative: 0.1, absolute: 20 },
+  sessions: { relative: 0.1, absolute: 20 },
+};
+/** After every client has left: handles the router may hold beyond those it had at start. */
+const HANDLES_LEFT_TOLERANCE = 5;
+const SETTLE_MS = 10_000;
+const SAMPLE_TIMEOUT_MS = 10_000;
+const SAMPLE_ATTEMPTS = 3;
+const SETUP_BUDGET_MS = 120_000;
+/**
+ * Work skipped because too much of its kind was in flight: a moment of CPU starvation on a shared
+ * machine skips a few; past this share the router did not get the load asked for.
+ */
+const MAX_SKIPPED_SHARE = 0.01;
+
+function parseSoakOptions(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      minutes: { type: 'string', default: '10' },
+      'warmup-minutes': { type: 'string' },
+      interval: { type: 'string' },
+      subscribers: { type: 'string', default: '100' },
+      'publish-rate': { type: 'string', default: '200' },
+      callers: { type: 'string', default: '4' },
+      'call-rate': { type: 'string', default: '500' },
+      'churn-rate': { type: 'string', default: '20' },
+      serializer: { type: 'string', default: 'json' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  const positive = (name, { integer = false } = {}) => positiveNumber(name, values[name], { integer });
+  const minutes = positive('minutes');
+  const options = {
+    help: values.help,
+    minutes,
+    warmupMinutes: values['warmup-minutes'] === undefined ? minutes / 5 : Number(values['warmup-minutes']),
+    intervalSeconds: values.interval === undefined ? Math.min(10, (minutes * 60) / 30) : positive('interval'),
+    subscribers: positive('subscribers', { integer: true }),
+    publishRate: positive('publish-rate'),
+    callers: positive('callers', { integer: true }),
+    callRate: positive('call-rate'),
+    churnRate: positive('churn-rate'),
+    serializer: oneOf('serializer', values.serializer, ['json', 'msgpack', 'cbor']),
+  };
+  if (!(options.warmupMinutes >= 0 && options.warmupMinutes < minutes)) {
+    throw new Error(`--warmup-minutes must be at least 0 and less than --minutes, got "${values['warmup-minutes']}"`);
+  }
+  return options;
+}
+
+function progress(text) {
+  process.stderr.write(`[soak] ${text}\n`);
+}
+
+const mib = (bytes) => (bytes / BYTES_PER_MIB).toFixed(1);
+const COLUMNS = ['minute', 'rss MiB', 'heap MiB', 'handles', 'sessions', 'events/s', 'calls/s', 'churn/s'];
+
+function row(cells) {
+  return cells.map((cell, i) => String(cell).padStart(i === 0 ? 6 : COLUMNS[i].length + 2)).join('');
+}
+
+/** GET `url` as JSON on a connection of its own (no keep-alive socket to go stale between samples). */
+function getJson(url) {
+  return new Promise((resolve, reject) => {
+    const request = get(url, { agent: false }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () => {
+        try {
+          resolve(JSON.parse(body));
+        } catch (error) {
+          reject(new Error(`GET ${url}: ${response.statusCode} ${error.message}`));
+        }
+      });
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+  });
+}
+
+async function clientSessions(server) {
+  const info = await getJson(`${server.http}/info`);
+  return info.realms.reduce((sum, realm) => sum + realm.sessions, 0);
+}
+
+/**
+ * One sample of the router. On a busy shared machine an answer can take seconds: a sample is
+ * tried SAMPLE_ATTEMPTS times (each within SAMPLE_TIMEOUT_MS) before the soak gives up.
+ */
+async function sample(server) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const [probe, sessions] = await withTimeout(Promise.all([server.probe(), clientSessions(server)]), SAMPLE_TIMEOUT_MS, 'sampling the router');
+      return { rss: probe.rss, heap: probe.heapUsed, handles: probe.handles, resources: probe.resources, sessions, collected: probe.collected };
+    } catch (error) {
+      if (attempt === SAMPLE_ATTEMPTS) throw new Error(`the router did not answer ${SAMPLE_ATTEMPTS} samples in a row: ${error.message}`);
+      progress(`sample attempt ${attempt} failed (${error.message}); trying again`);
+    }
+  }
+}
+
+/** Samples every interval until `endAt`, printing one line each; resolves to the samples. */
+async function sampleUntil(server, load, options, startedAt, endAt) {
+  const samples = [];
+  let previous = { ...load.counts, at: Date.now() };
+  process.stdout.write(`${row(COLUMNS)}\n`);
+  for (let next = startedAt + options.intervalSeconds * 1000; next <= endAt; next += options.intervalSeconds * 1000) {
+    await sleep(Math.max(0, next - Date.now()));
+    const taken = { ...(await sample(server)), minute: (Date.now() - startedAt) / 60_000 };
+    samples.push(taken);
+    const current = { ...load.counts, at: Date.now() };
+    const perSecond = (key) => ((current[key] - previous[key]) * 1000) / (current.at - previous.at);
+    process.stdout.write(`${row([taken.minute.toFixed(2), mib(taken.rss), mib(taken.heap), taken.handles, taken.sessions,
+      Math.round(perSecond('delivered')), Math.round(perSecond('calls')), perSecond('churned').toFixed(1)])}\n`);
+    previous = current;
+  }
+  return samples;
+}
+
+function judgeTrends(samples, options) {
+  const judged = samples.filter((s) => s.minute >= options.warmupMinutes);
+  const failures = [];
+  const lines = [];
+  if (judged.length < MIN_SAMPLES) {
+    failures.push(`only ${judged.length} samples after the warm-up; the trend rule needs ${MIN_SAMPLES} (run longer or sample more often)`);
+    return { failures, lines };
+  }
+  lines.push(`Trend over ${judged.length} samples after the ${options.warmupMinutes} min warm-up (median of the first third -> median of the last third, limit):`);
+  for (const [name, tolerance] of Object.entries(TOLERANCES)) {
+    const verdict = trend(judged.map((s) => s[name]), tolerance);
+    const show = name === 'rss' || name === 'heap' ? (v) => `${mib(v)} MiB` : (v) => v.toFixed(0);
+    lines.push(`  ${name.padEnd(9)} ${show(verdict.early)} -> ${show(verdict.late)}  (limit ${show(verdict.limit)})  ${verdict.up ? 'TRENDS UP' : 'ok'}`);
+    if (verdict.up) failures.push(`${name} trends up: ${show(verdict.early)} -> ${show(verdict.late)}, over the limit of ${show(verdict.limit)}`);
+  }
+  return { failures, lines };
+}
+
+function judgeLoad(load, behind) {
+  const c = load.counts;
+  const failures = [];
+  if (c.publishErrors) failures.push(`${c.publishErrors} publications failed`);
+  if (c.gaps) failures.push(`${c.gaps} events missing at subscribers`);
+  if (c.repeats) failures.push(`${c.repeats} events repeated or out of order at subscribers`);
+  if (behind) failures.push(`${behind} subscribers did not receive every acknowledged publication`);
+  if (c.callErrors) failures.push(`${c.callErrors} calls failed`);
+  if (c.churnErrors) failures.push(`${c.churnErrors} churn sessions failed`);
+  const kinds = [['publications', c.publishSkipped, c.published + c.publishErrors], ['calls', c.callSkipped, c.calls + c.callErrors], ['churn sessions', c.churnSkipped, c.churned + c.churnErrors]];
+  for (const [what, skipped, done] of kinds) {
+    if (skipped > MAX_SKIPPED_SHARE * (skipped + done)) failures.push(`the load fell behind its rate: ${skipped} of ${skipped + done} ${what} skipped (over ${MAX_SKIPPED_SHARE * 100}%)`);
+  }
+  if (load.firstError) failures.push(`first error: ${load.firstError}`);
+  return failures;
+}
+
+/**
+ * Waits (bounded) for the router to count no client session and to hold no more handles than at
+ * start (closing handshakes take a moment after the sessions end); resolves to the last sample.
+ */
+async function settledAfterClients(server, atStart) {
+  const settled = (s) => s.sessions === 0 && s.handles <= atStart.handles + HANDLES_LEFT_TOLERANCE;
+  const deadline = Date.now() + SETTLE_MS;
+  let last = await sample(server);
+  while (!settled(last) && Date.now() < deadline) {
+    await sleep(200);
+    last = await sample(server);
+  }
+  return last;
+}
+
+async function main() {
+  const { options, exitCode } = readCommandLine(parseSoakOptions, USAGE);
+  if (!options) return exitCode;
+  stopEverythingAfter(options.minutes * 60_000 + SETUP_BUDGET_MS, progress, 'the soak ran past its time budget; stopping everything');
+
+  const server = await startSystem('junction', { serializer: options.serializer, probe: true });
+  try {
+    const atStart = await sample(server);
+    if (!atStart.collected) progress('warning: the router has no gc(); heap samples include garbage');
+    const load = new SoakLoad(targetFor(server, 'subscriber', options), options);
+    const steady = await load.open();
+    progress(`router pid ${server.pid}; ${steady} steady sessions; ${options.minutes} min of load, a sample every ${options.intervalSeconds} s`);
+    const startedAt = Date.now();
+    load.start();
+    const samples = await sampleUntil(server, load, options, startedAt, startedAt + options.minutes * 60_000);
+    await load.stop();
+    const behind = await load.behindSubscribers(SETTLE_MS);
+    load.close();
+    const atEnd = await settledAfterClients(server, atStart);
+
+    const c = load.counts;
+    const { failures, lines } = judgeTrends(samples, options);
+    failures.push(...judgeLoad(load, behind));
+    if (atEnd.sessions > 0) failures.push(`${atEnd.sessions} client sessions still counted ${SETTLE_MS / 1000} s after every client left`);
+    if (atEnd.handles > atStart.handles + HANDLES_LEFT_TOLERANCE) {
+      failures.push(`${atEnd.handles} handles after every client left, ${atStart.handles} at start (${JSON.stringify(atEnd.resources)})`);
+    }
+    process.stdout.write(`\n${lines.join('\n')}\n`);
+    process.stdout.write(`Load: ${c.published.toLocaleString('en-US')} publications, ${c.delivered.toLocaleString('en-US')} events delivered, ` +
+      `${c.calls.toLocaleString('en-US')} calls, ${c.churned.toLocaleString('en-US')} churn sessions; skipped while too many were in flight: ` +
+      `${c.publishSkipped} publications, ${c.callSkipped} calls, ${c.churnSkipped} churn sessions.\n`);
+    process.stdout.write(`After every client left: ${atEnd.sessions} sessions, ${atEnd.handles} handles (${atStart.handles} at start), ` +
+      `rss ${mib(atEnd.rss)} MiB (${mib(atStart.rss)} at start), heap ${mib(atEnd.heap)} MiB (${mib(atStart.heap)} at start).\n`);
+    process.stdout.write(failures.length === 0 ? '\nPASS: nothing trends up, nothing was lost.\n' : `\nFAIL:\n${failures.map((f) => `  - ${f}`).join('\n')}\n`);
+    return failures.length === 0 ? 0 : 1;
+  } finally {
+    await server.stop();
+  }
+}
+
+runEntryPoint(main, progress);
