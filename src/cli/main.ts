@@ -11,6 +11,9 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
   version: { summary: 'print the version', load: () => import('./commands/version.js') },
 };
 
+/** The command names, in the order `junction --help` lists them. */
+export const commandNames = Object.keys(commands);
+
 function help(): string {
   const lines = Object.entries(commands).map(([name, { summary }]) => `  ${name.padEnd(8)} ${summary}`);
   return `Usage: junction <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "junction <command> --help" for a command's options.\n`;

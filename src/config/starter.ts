@@ -44,8 +44,19 @@ workers:
               - uri: "*"
                 allow: { call: true, register: true, publish: true, subscribe: true }
 
+          # The role of HTTP requests to /publish and /call (the HTTP bridge, below): whoever can
+          # reach those paths may publish and call as this role, with no credentials. They listen
+          # on 127.0.0.1 only, so that is your own machine's software; before listening on other
+          # interfaces, narrow these rules or protect the paths (docs/http-bridge.md: signed
+          # requests, require_ip).
+          - name: http
+            permissions:
+              - uri: "*"
+                allow: { call: true, register: false, publish: true, subscribe: false }
+
     transports:
-      # One HTTP server; each path under "paths" is a service. ws://127.0.0.1:8080/ws
+      # One HTTP server; each path under "paths" is a service: ws://127.0.0.1:8080/ws for WAMP
+      # clients, and the same HTTP paths as \`junction start\` without a config.
       - type: web
         endpoint:
           type: tcp
@@ -73,4 +84,25 @@ workers:
               #     backend-1:
               #       ticket: "\${BACKEND_TICKET}"
               #       role: backend
+
+          # curl -H 'Content-Type: application/json' -d '{"topic": "chat.room1", "args": ["hi"]}' \\
+          #      http://127.0.0.1:8080/publish     -> {"id": ...}; every subscriber gets ["hi"]
+          publish:
+            type: publisher
+            realm: realm1
+            role: http
+          # POST {"procedure": "com.example.add", "args": [2, 3]} -> {"args": [5]}
+          call:
+            type: caller
+            realm: realm1
+            role: http
+          # 200 while serving, 503 while starting or stopping: for load balancers and health checks.
+          health:
+            type: health
+          # Prometheus metrics (docs/metrics.md).
+          metrics:
+            type: metrics
+          # Version, uptime, realms with their client session counts, transports.
+          info:
+            type: nodeinfo
 `;

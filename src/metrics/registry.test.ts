@@ -27,4 +27,33 @@ describe('metrics registry', () => {
     registry.counter('c', 'help').inc({ realm: 'a"b\\c\nd' });
     assert.match(registry.exposition(), /c\{realm="a_b_c_d"\} 1/);
   });
+
+  it('keeps histograms as cumulative buckets with +Inf, sum and count', () => {
+    const registry = new MetricsRegistry();
+    const durations = registry.histogram('junction_call_duration_seconds', 'Call time', [0.01, 0.1]);
+    const realm1 = durations.bind({ realm: 'realm1' });
+    for (const value of [0.005, 0.05, 0.05, 3]) realm1.observe(value);
+    assert.equal(durations.count({ realm: 'realm1' }), 4);
+    assert.match(registry.exposition(), new RegExp([
+      '# TYPE junction_call_duration_seconds histogram',
+      'junction_call_duration_seconds_bucket\\{realm="realm1",le="0.01"\\} 1',
+      'junction_call_duration_seconds_bucket\\{realm="realm1",le="0.1"\\} 3',
+      'junction_call_duration_seconds_bucket\\{realm="realm1",le="\\+Inf"\\} 4',
+      'junction_call_duration_seconds_sum\\{realm="realm1"\\} 3.105',
+      'junction_call_duration_seconds_count\\{realm="realm1"\\} 4',
+    ].join('\n')));
+  });
+
+  it('runs collectors before each exposition, until they are stopped; collected counters never go back', () => {
+    const registry = new MetricsRegistry();
+    const bytes = registry.counter('junction_bytes_sent_total', 'Bytes');
+    let source = 10;
+    const stop = registry.collect(() => bytes.setTotal(source, { transport: 't' }));
+    assert.match(registry.exposition(), /junction_bytes_sent_total\{transport="t"\} 10/);
+    source = 5;
+    assert.match(registry.exposition(), /junction_bytes_sent_total\{transport="t"\} 10/);
+    source = 25;
+    stop();
+    assert.match(registry.exposition(), /junction_bytes_sent_total\{transport="t"\} 10/);
+  });
 });

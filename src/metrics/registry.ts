@@ -1,6 +1,8 @@
 /**
- * Counters and gauges with Prometheus text exposition. Imports nothing, so every layer may count.
- * Label sets are kept small and fixed by the code (never taken from client input).
+ * Counters, gauges and histograms with Prometheus text exposition. Imports nothing, so every
+ * layer may count. Label sets are kept small and fixed by the code (never taken from client input).
+ * Values that are cheaper to read than to track (open sockets' bytes, the event-loop delay) are
+ * read by collectors just before each exposition.
  */
 
 type Labels = Record<string, string>;
@@ -13,7 +15,7 @@ function labelKey(labels: Labels | undefined): string {
 
 abstract class Metric {
   protected readonly values = new Map<string, number>();
-  abstract readonly kind: 'counter' | 'gauge';
+  abstract readonly kind: 'counter' | 'gauge' | 'histogram';
   constructor(readonly name: string, readonly help: string) {}
 
   value(labels?: Labels): number {
@@ -44,6 +46,15 @@ export class Counter extends Metric {
     return { inc: (by = 1) => this.add(key, by) };
   }
 
+  /**
+   * Sets the total read from a source that only grows (a socket's bytes, GC time), for a
+   * collector; a smaller value than the last one is ignored, so the counter never goes back.
+   */
+  setTotal(value: number, labels?: Labels): void {
+    const key = labelKey(labels);
+    if (value > (this.values.get(key) ?? 0)) this.values.set(key, value);
+  }
+
   private add(key: string, by: number): void {
     this.values.set(key, (this.values.get(key) ?? 0) + by);
   }
@@ -60,8 +71,76 @@ export class Gauge extends Metric {
   }
 }
 
+/** A histogram fixed to one label set (hot paths). */
+export interface BoundHistogram {
+  observe(value: number): void;
+}
+
+interface Buckets {
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+/** Cumulative buckets with upper bounds fixed at creation, plus +Inf, _sum and _count. */
+export class Histogram extends Metric {
+  readonly kind = 'histogram';
+  private readonly series = new Map<string, Buckets>();
+
+  constructor(name: string, help: string, readonly bounds: readonly number[]) {
+    super(name, help);
+  }
+
+  observe(value: number, labels?: Labels): void {
+    this.record(this.seriesFor(labelKey(labels)), value);
+  }
+
+  bind(labels: Labels): BoundHistogram {
+    const series = this.seriesFor(labelKey(labels));
+    return { observe: (value) => this.record(series, value) };
+  }
+
+  /** How many observations, per label set. */
+  count(labels?: Labels): number {
+    return this.series.get(labelKey(labels))?.count ?? 0;
+  }
+
+  override exposition(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
+    for (const [key, { counts, sum, count }] of this.series) {
+      const labelled = (extra: string) => `{${[key, extra].filter(Boolean).join(',')}}`;
+      let cumulative = 0;
+      this.bounds.forEach((bound, index) => {
+        cumulative += counts[index]!;
+        lines.push(`${this.name}_bucket${labelled(`le="${bound}"`)} ${cumulative}`);
+      });
+      lines.push(`${this.name}_bucket${labelled('le="+Inf"')} ${count}`);
+      lines.push(`${this.name}_sum${key ? `{${key}}` : ''} ${sum}`);
+      lines.push(`${this.name}_count${key ? `{${key}}` : ''} ${count}`);
+    }
+    return lines.join('\n');
+  }
+
+  private seriesFor(key: string): Buckets {
+    let series = this.series.get(key);
+    if (!series) {
+      series = { counts: this.bounds.map(() => 0), sum: 0, count: 0 };
+      this.series.set(key, series);
+    }
+    return series;
+  }
+
+  private record(series: Buckets, value: number): void {
+    const index = this.bounds.findIndex((bound) => value <= bound);
+    if (index >= 0) series.counts[index]! += 1;
+    series.sum += value;
+    series.count += 1;
+  }
+}
+
 export class MetricsRegistry {
   private readonly metrics = new Map<string, Metric>();
+  private readonly collectors = new Set<() => void>();
 
   counter(name: string, help: string): Counter {
     return this.register(name, () => new Counter(name, help));
@@ -71,8 +150,19 @@ export class MetricsRegistry {
     return this.register(name, () => new Gauge(name, help));
   }
 
+  histogram(name: string, help: string, bounds: readonly number[]): Histogram {
+    return this.register(name, () => new Histogram(name, help, bounds));
+  }
+
+  /** Runs `collect` before every exposition (it sets the values it reads); returns how to stop it. */
+  collect(collect: () => void): () => void {
+    this.collectors.add(collect);
+    return () => this.collectors.delete(collect);
+  }
+
   /** Prometheus text format, one block per metric. */
   exposition(): string {
+    for (const collect of this.collectors) collect();
     return [...this.metrics.values()].map((metric) => metric.exposition()).join('\n') + '\n';
   }
 

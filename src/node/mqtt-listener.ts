@@ -47,6 +47,7 @@ export function mqttListener(config: ListenerConfig, context: NodeContext): List
   acceptStreams(server, config, context, (socket) => acceptor.accept(socket));
   const scheme = endpoint.tls ? 'mqtts' : 'mqtt';
   return {
+    server,
     listen: async () => {
       const address = await listenOn(server, endpoint);
       return { port: portOf(address), served: [{ url: `${scheme}://${authorityOf(address)}`, service: 'mqtt' }] };

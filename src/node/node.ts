@@ -1,3 +1,4 @@
+import type { Server } from 'node:net';
 import { resolve } from 'node:path';
 import type { JunctionConfig, ListenerConfig } from '../config/model.js';
 import { defaultRequestBodyTimeoutMs } from '../config/schema-web-services.js';
@@ -7,6 +8,8 @@ import { InternalSession } from '../router/internal-session.js';
 import type { Logger } from '../router/log.js';
 import { Router } from '../router/router.js';
 import { NodeAuth } from './auth-wiring.js';
+import { meterConnections } from './connection-meter.js';
+import { startProcessMetrics } from './process-metrics.js';
 import { startComponents, stopComponents, type RunningComponent } from './bridge/components.js';
 import { mqttFirstOctet } from '../transport/mqtt/connection.js';
 import { rawSocketFirstOctet, type RawSocketAcceptor } from '../transport/rawsocket/sniff.js';
@@ -51,6 +54,8 @@ export interface Listener {
   /** Binds; resolves to the port bound and the URLs served there. */
   listen(): Promise<{ port: number; served: ServedUrl[] }>;
   close(): Promise<void>;
+  /** The socket server, for the connection and byte counts. */
+  readonly server: Server;
 }
 
 /** Wires a validated configuration into a running router with its components and listeners. */
@@ -93,10 +98,12 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
   const services: ServedUrl[] = [];
   const ports = new Map<string, number>();
   let components: RunningComponent[] = [];
+  const stopProcessMetrics = startProcessMetrics(metrics);
   try {
     components = await startComponents(config.components, context);
     for (const listenerConfig of config.listeners) {
       const listener = await buildListener(listenerConfig, context);
+      meterConnections(listener.server, listenerConfig.id, metrics);
       const bound = await listener.listen();
       listeners.push(listener);
       ports.set(listenerConfig.id, bound.port);
@@ -108,6 +115,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     await stopComponents(components);
     await auth.close();
     await router.shutdown(0);
+    stopProcessMetrics();
     throw error;
   }
   for (const served of services) log.info(served, 'listening');
@@ -117,11 +125,13 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       state = 'stopping';
-      log.info({ sessions: router.sessionCount }, 'shutting down');
+      const joined = router.joinedSessions();
+      log.info({ client_sessions: joined.client, internal_sessions: joined.internal }, 'shutting down');
       await stopComponents(components);
       await auth.close();
       await router.shutdown(options.shutdownGraceMs);
       await Promise.all(listeners.map((listener) => listener.close()));
+      stopProcessMetrics();
       log.info({}, 'stopped');
     })());
 
@@ -146,6 +156,7 @@ async function buildListener(config: ListenerConfig, node: NodeContext): Promise
   if (config.kind === 'universal' && config.mqtt) diverted.set(mqttFirstOctet, mqttAcceptor(config, node, unixPath));
   const http = new HttpListener(config, handlers, listenerTimeouts(config), log, node.metrics, diverted);
   return {
+    server: http.server,
     close: () => http.close(),
     listen: async () => {
       const address = await http.listen();

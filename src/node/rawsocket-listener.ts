@@ -43,6 +43,7 @@ export function rawSocketListener(config: ListenerConfig, context: NodeContext):
   const scheme = tls ? 'rss' : 'rs';
 
   return {
+    server,
     listen: async () => {
       const address = await listenOn(server, endpoint);
       return { port: portOf(address), served: [{ url: `${scheme}://${authorityOf(address)}`, service: 'rawsocket' }] };

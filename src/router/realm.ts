@@ -16,7 +16,7 @@ import {
 } from './options.js';
 import { RealmEvents } from './realm-events.js';
 import type { RouterMetrics } from './router-metrics.js';
-import type { Session } from './session.js';
+import type { Session, SessionOrigin } from './session.js';
 
 export interface RealmSettings {
   name: string;
@@ -52,6 +52,7 @@ export class Realm {
   private readonly strictUris: boolean;
   private readonly publishRate: SessionLimits['publishRate'];
   private readonly publishRateLimited: BoundCounter;
+  private readonly received: Record<SessionOrigin, BoundCounter>;
 
   constructor(settings: RealmSettings, private readonly metrics: RouterMetrics, private readonly log: Logger,
     private readonly clock: Clock = realClock) {
@@ -60,6 +61,7 @@ export class Realm {
     this.limits = limits;
     this.publishRate = limits.publishRate;
     this.publishRateLimited = metrics.publishRateLimited.bind({ realm: this.name });
+    this.received = { client: metrics.messagesReceived.bind({ origin: 'client' }), internal: metrics.messagesReceived.bind({ origin: 'internal' }) };
     this.authorizer = settings.authorizer;
     this.strictUris = settings.uriCheck === 'strict';
     this.metaApi = settings.enableMetaApi ?? true;
@@ -81,20 +83,27 @@ export class Realm {
       this.sessions.set(session.id, session);
       const { perSecond, burst } = this.publishRate;
       if (perSecond > 0 && session.limited) session.publishRate = new PublishRate(perSecond, burst, this.clock.now());
-      this.metrics.sessions.add(1, { realm: this.name });
-      this.metrics.sessionsJoined.inc({ realm: this.name });
     }
+    this.metrics.sessions.add(1, { realm: this.name, origin: session.origin });
+    this.metrics.sessionsJoined.inc({ realm: this.name, origin: session.origin });
     session.log.info({ authid: session.authid, authrole: session.authrole, authmethod: session.authmethod }, 'session joined');
     this.events.emit('sessionJoined', session);
   }
 
   leave(session: Session): void {
-    if (this.sessions.delete(session.id)) this.metrics.sessions.add(-1, { realm: this.name });
-    else if (!this.internalSessions.delete(session.id)) return;
+    if (!this.sessions.delete(session.id) && !this.internalSessions.delete(session.id)) return;
+    this.metrics.sessions.add(-1, { realm: this.name, origin: session.origin });
     this.broker.leave(session);
     this.dealer.leave(session);
     session.log.info({}, 'session left');
     this.events.emit('sessionLeft', session);
+  }
+
+  /** Joined sessions by origin: what /info, the shutdown log and the junction_sessions gauge report. */
+  sessionCounts(): Record<SessionOrigin, number> {
+    const counts = { client: 0, internal: this.internalSessions.size };
+    for (const session of this.sessions.values()) counts[session.origin] += 1;
+    return counts;
   }
 
   /** A joined session by ID, a client's or one of the router's own. */
@@ -122,7 +131,7 @@ export class Realm {
 
   /** Dispatches a client message of an established session. Returns a Promise only when authorization is asynchronous. */
   handle(session: Session, message: WampMessage): Promise<void> | void {
-    this.metrics.messagesReceived.inc();
+    this.received[session.origin].inc();
     switch (message.type) {
       case MessageType.PUBLISH: return this.publish(session, message);
       case MessageType.SUBSCRIBE: return this.subscribe(session, message);

@@ -1,4 +1,4 @@
-import { MetricsRegistry, type Counter, type Gauge } from '../metrics/registry.js';
+import { MetricsRegistry, type Counter, type Gauge, type Histogram } from '../metrics/registry.js';
 
 /** The router's own metrics, created once per router on the node's registry. */
 export interface RouterMetrics {
@@ -11,6 +11,7 @@ export interface RouterMetrics {
   calls: Counter;
   authorizationDenied: Counter;
   publishRateLimited: Counter;
+  callDuration: Histogram;
   queuedMessages: Gauge;
   queuedBytes: Gauge;
   queueOverflows: Counter;
@@ -21,17 +22,21 @@ export interface RouterMetrics {
   historyRefused: Counter;
 }
 
+/** Upper bounds (seconds) of the call duration histogram's buckets: 1 ms to 1 min. */
+export const callDurationBuckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
 export function createRouterMetrics(registry: MetricsRegistry): RouterMetrics {
   return {
-    sessions: registry.gauge('junction_sessions', 'Sessions currently established, by realm'),
-    sessionsJoined: registry.counter('junction_sessions_joined_total', 'Sessions that reached WELCOME, by realm'),
+    sessions: registry.gauge('junction_sessions', 'Sessions joined to a realm now, by realm and origin (client: over a transport; internal: the node\'s own, such as the meta API and the HTTP bridge)'),
+    sessionsJoined: registry.counter('junction_sessions_joined_total', 'Sessions that reached WELCOME, by realm and origin'),
     protocolViolations: registry.counter('junction_protocol_violations_total', 'Sessions aborted for a protocol violation'),
-    messagesReceived: registry.counter('junction_messages_received_total', 'WAMP messages received from clients'),
-    published: registry.counter('junction_publications_total', 'PUBLISH messages accepted, by realm'),
-    eventsSent: registry.counter('junction_events_sent_total', 'EVENT messages handed to subscribers, by realm'),
-    calls: registry.counter('junction_calls_total', 'CALL messages routed to a callee, by realm'),
+    messagesReceived: registry.counter('junction_messages_received_total', 'WAMP messages received from joined sessions, by origin (client or internal)'),
+    published: registry.counter('junction_publications_total', 'PUBLISH messages accepted, by realm and origin of the publisher'),
+    eventsSent: registry.counter('junction_events_sent_total', 'EVENT messages handed to subscribers, by realm and origin of the publisher'),
+    calls: registry.counter('junction_calls_total', 'CALL messages routed to a callee, by realm and origin of the caller'),
     authorizationDenied: registry.counter('junction_authorization_denied_total', 'Actions refused by authorization, by action'),
     publishRateLimited: registry.counter('junction_publish_rate_limited_total', "PUBLISH messages refused or dropped over a session's publish rate, by realm"),
+    callDuration: registry.histogram('junction_call_duration_seconds', 'Time from a routed CALL to its final RESULT or ERROR, by realm', callDurationBuckets),
     queuedMessages: registry.gauge('junction_session_queued_messages', 'Received messages waiting behind an unfinished step (authentication, a dynamic authorizer), all sessions'),
     queuedBytes: registry.gauge('junction_session_queued_bytes', 'Bytes (as received) of the messages waiting behind an unfinished step, all sessions'),
     queueOverflows: registry.counter('junction_session_queue_overflows_total', "Sessions whose incoming queue passed a limit, by outcome (paused: reading stopped; aborted: the transport cannot pause)"),

@@ -10,7 +10,7 @@ import type { Peer, SessionLink } from './peer.js';
 import { Realm, type RealmSettings } from './realm.js';
 import { createRouterMetrics, type RouterMetrics } from './router-metrics.js';
 import { SessionSeries } from './session-series.js';
-import { Session, type SessionHost } from './session.js';
+import { Session, type SessionHost, type SessionOrigin } from './session.js';
 
 export interface AttachOptions {
   /** Overrides the router's HELLO limit for this transport (its open_handshake_timeout). */
@@ -112,6 +112,17 @@ export class Router implements SessionHost {
     let count = 0;
     for (const session of this.sessions) if (!session.trusted) count++;
     return count;
+  }
+
+  /** Sessions joined to a realm, by origin; each of them logs "session left" when it goes. */
+  joinedSessions(): Record<SessionOrigin, number> {
+    const total = { client: 0, internal: 0 };
+    for (const realm of this.realms.values()) {
+      const counts = realm.sessionCounts();
+      total.client += counts.client;
+      total.internal += counts.internal;
+    }
+    return total;
   }
 
   sessionClosed(session: Session): void {

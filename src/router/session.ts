@@ -42,6 +42,13 @@ const clientRequests = new Set<number>([
   MessageType.REGISTER, MessageType.UNREGISTER, MessageType.YIELD, MessageType.ERROR,
 ]);
 
+/**
+ * Who opened a session: a client over a transport (WebSocket, RawSocket, long-poll, SSE), or the
+ * node itself in-process (the meta API, the HTTP bridge's publisher and caller, forwarders, REST
+ * callees, process components). /info counts clients only; the metrics carry it as a label.
+ */
+export type SessionOrigin = 'client' | 'internal';
+
 export class Session implements SessionLink {
   id = 0;
   realmName = '';
@@ -56,6 +63,7 @@ export class Session implements SessionLink {
   realm: Realm | undefined;
   /** Set for the router's own internal sessions (meta API, bridges), which may use `wamp.*` URIs. */
   trusted = false;
+  readonly origin: SessionOrigin;
   /** Held to the realm's per-session limits: every network session; not the router's own or bridge sessions. */
   limited = true;
   /** Router → client request IDs (INVOCATION, INTERRUPT) come from the session scope. */
@@ -89,6 +97,7 @@ export class Session implements SessionLink {
     private readonly afterGoodbye?: (pipelined: readonly QueuedMessage[]) => void,
   ) {
     this.log = host.log.child({ peer: peer.transport.peer });
+    this.origin = peer.transport.type === 'internal' ? 'internal' : 'client';
     this.queue = new InboundQueue(host.queueMeter);
     if (helloTimeoutMs > 0) {
       this.helloTimer = setTimeout(() => this.helloTimedOut(), helloTimeoutMs);

@@ -273,6 +273,9 @@ describe('MessageForwarder', () => {
 
     const second = await startForwarding(forwarder(app.url), dataDir);
     assert.equal(second.node.metrics.gauge('junction_forwarder_pending', '').value({ component: 'news' }), 15, 'loaded from disk');
+    // The oldest message's age survives the restart too (its creation time is stored), read at each scrape.
+    const oldestAge = () => Number(/^junction_forwarder_oldest_age_seconds\{component="news"\} (\S+)$/m.exec(second.node.metrics.exposition())?.[1]);
+    assert.ok(oldestAge() > 0, 'an age for the waiting messages');
     await app.start();
     await waitFor(() => app.accepted.length === 15, 'everything delivered after the restart', 10_000);
     const byTopic = (topic: string) => firstArgs(app.accepted.filter((request) => request.headers['x-junction-topic'] === topic));
@@ -280,6 +283,7 @@ describe('MessageForwarder', () => {
     assert.deepEqual(byTopic('breaking-news.economy'), labels('e', 5));
     assert.equal(app.requests.length, 15, 'each exactly once');
     await waitFor(() => second.node.metrics.gauge('junction_forwarder_pending', '').value({ component: 'news' }) === 0, 'the outbox empty');
+    assert.equal(oldestAge(), 0, 'none waiting');
   });
 
   it('dead-letters a message after maxAttempts, lists it through the meta procedure, and re-delivers it on retry', async () => {

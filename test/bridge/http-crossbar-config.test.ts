@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { parseConfig } from '../../src/config/index.js';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
+import { debianNeed, skipWithoutDebian } from '../support/debian.js';
 import { crossbarAnonymousEverything, startTestNode } from '../support/node.js';
 import { EventLog, post } from './http-support.js';
 
@@ -42,9 +43,9 @@ after(async () => {
 });
 
 describe('HTTP bridge from a Crossbar-format config', () => {
-  it('the issue\'s curl publish reaches an AutobahnJS subscriber as [{"foo": "bar"}] and answers with the publication id', async () => {
+  it('the issue\'s curl publish reaches an AutobahnJS subscriber as [{"foo": "bar"}] and answers with the publication id', { skip: skipWithoutDebian('curl') }, async () => {
     const events = await EventLog.subscribe(subscriber.session, 'some-channel');
-    const { stdout } = await promisify(execFile)('curl', ['-s', '-H', 'Content-Type: application/json',
+    const { stdout } = await promisify(execFile)(debianNeed('curl').file, ['-s', '-H', 'Content-Type: application/json',
       '-d', '{"topic": "some-channel", "args": [{"foo": "bar"}]}', `${base}/publish`]);
     const event = await events.next();
     assert.deepEqual(event.args, [{ foo: 'bar' }]);

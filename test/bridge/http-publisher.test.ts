@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
+import { debianNeed, skipWithoutDebian } from '../support/debian.js';
 import { startTestNode } from '../support/node.js';
 import { waitFor } from '../support/wait.js';
 import { bridgeConfig, bridgeDefaults, EventLog, post } from './http-support.js';
@@ -41,9 +42,9 @@ describe('HTTP publisher', () => {
     assert.deepEqual(answer.json, { id: event.details.publication });
   });
 
-  it('works with the curl command line from the issue', async () => {
+  it('works with the curl command line from the issue', { skip: skipWithoutDebian('curl') }, async () => {
     const events = await EventLog.subscribe(alice.session, 'com.myapp.topic1');
-    const { stdout } = await promisify(execFile)('curl', ['-s', '-H', 'Content-Type: application/json',
+    const { stdout } = await promisify(execFile)(debianNeed('curl').file, ['-s', '-H', 'Content-Type: application/json',
       '-d', '{"topic": "com.myapp.topic1", "args": [{"foo": "bar"}], "kwargs": {"n": 1}}', publish]);
     const event = await events.next();
     assert.deepEqual([event.args, event.kwargs], [[{ foo: 'bar' }], { n: 1 }]);

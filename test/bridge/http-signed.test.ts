@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { HttpBridgeOptions } from '../../src/config/model.js';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
+import { debianNeed, skipWithoutDebian } from '../support/debian.js';
 import { startTestNode } from '../support/node.js';
 import { bridgeConfig, bridgeDefaults, EventLog, post } from './http-support.js';
 
@@ -109,17 +110,17 @@ function signedUrl(path: string, body: string, signing: Signing = {}): string {
 }
 
 describe('signed requests', () => {
-  it('accepts a publication signed in Python as Crossbar\'s clients do', async () => {
+  it('accepts a publication signed in Python as Crossbar\'s clients do', { skip: skipWithoutDebian('python3') }, async () => {
     const events = await EventLog.subscribe(client.session, 'com.myapp.python');
-    const { stdout } = await run('/usr/bin/python3', ['-c', pythonSigner, `${base}/publish`, key, secret, 'com.myapp.python']);
+    const { stdout } = await run(debianNeed('python3').file, ['-c', pythonSigner, `${base}/publish`, key, secret, 'com.myapp.python']);
     const event = await events.next();
     assert.deepEqual(event.args, [{ foo: 'bar' }]);
     assert.equal(stdout.trim(), `200 ${JSON.stringify({ id: event.details.publication })}`);
   });
 
-  it('accepts a publication signed by the PHP example of the docs', async () => {
+  it('accepts a publication signed by the PHP example of the docs', { skip: skipWithoutDebian('php-cli') }, async () => {
     const events = await EventLog.subscribe(client.session, 'com.myapp.orders');
-    const { stdout } = await run('php', ['-r', phpSigner, `${base}/publish`, key, secret]);
+    const { stdout } = await run(debianNeed('php-cli').file, ['-r', phpSigner, `${base}/publish`, key, secret]);
     const event = await events.next();
     assert.deepEqual(event.args, [{ order: 42 }]);
     assert.equal(stdout.trim(), `HTTP/1.1 200 OK ${JSON.stringify({ id: event.details.publication })}`);

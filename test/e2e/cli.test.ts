@@ -40,6 +40,11 @@ describe('junction CLI', () => {
     assert.equal((await subscriber.closed).reason, 'wamp.close.system_shutdown');
     assert.equal(await junction.exited, 0);
     await junction.waitForLine((line) => line.msg === 'stopped');
+    // The shutdown line counts exactly the sessions that then say they left: two clients, and the
+    // node's own (the meta API, the HTTP publisher and caller).
+    const shutdown = junction.lines.find((line) => line.msg === 'shutting down')!;
+    assert.equal(shutdown.client_sessions, 2);
+    assert.equal(Number(shutdown.client_sessions) + Number(shutdown.internal_sessions), junction.lines.filter((line) => line.msg === 'session left').length);
 
     // The port is released.
     const probe = createServer();
@@ -99,6 +104,26 @@ describe('junction init, check and start --cbdir', () => {
       const junction = start(['--cbdir', cbdir, '--host', '127.0.0.1', '--port', String(port)]);
       const url = await junction.url();
       assert.equal(url, `ws://127.0.0.1:${port}/ws`);
+      // The README's HTTP paths answer as they do on the embedded default.
+      const base = `http://127.0.0.1:${port}`;
+      const client = await openAutobahn(url);
+      try {
+        let deliver!: (args: unknown[]) => void;
+        const heard = new Promise<unknown[]>((resolve) => (deliver = resolve));
+        await client.session.subscribe('chat.room1', (args: unknown[]) => deliver(args));
+        await client.session.register('com.example.add', (args: number[]) => args[0]! + args[1]!);
+        const post = (path: string, body: unknown) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const published = await post('/publish', { topic: 'chat.room1', args: ['hi'] });
+        assert.equal(published.status, 200);
+        assert.equal(typeof ((await published.json()) as { id: unknown }).id, 'number');
+        assert.deepEqual(await heard, ['hi']);
+        assert.deepEqual(await (await post('/call', { procedure: 'com.example.add', args: [2, 3] })).json(), { args: [5] });
+        assert.deepEqual(await (await fetch(`${base}/health`)).json(), { status: 'serving' });
+        assert.match(await (await fetch(`${base}/metrics`)).text(), /^junction_sessions\{origin="client",realm="realm1"\} 1$/m);
+        assert.equal((await fetch(`${base}/info`)).status, 200);
+      } finally {
+        await client.close();
+      }
       junction.child.kill('SIGTERM');
       assert.equal(await junction.exited, 0);
 

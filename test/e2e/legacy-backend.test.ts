@@ -19,9 +19,10 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { freePort, RunningJunction } from '../support/cli.js';
+import { debianNeed, skipWithoutDebian } from '../support/debian.js';
 import { waitFor } from '../support/wait.js';
 
-const php = '/usr/bin/php';
+const php = debianNeed('php-cli').file;
 const appScript = fileURLToPath(new URL('../../../test/fixtures/legacy-app/app.php', import.meta.url));
 const FORWARD_SECRET = 'forwarder-signing-secret';
 const PUBLISH_KEY = 'app-key';
@@ -145,7 +146,7 @@ function signedQuery(body: string, seq: number, nonce: number, timestamp = new D
   return new URLSearchParams({ key: PUBLISH_KEY, timestamp, seq: String(seq), nonce: String(nonce), signature: padded }).toString();
 }
 
-describe('a legacy REST backend joins the real-time world (issue #5, end to end)', { skip: existsSync(php) ? false : 'php-cli is not installed (.ci/run installs it)' }, () => {
+describe('a legacy REST backend joins the real-time world (issue #5, end to end)', { skip: skipWithoutDebian('php-cli') }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'junction-legacy-'));
   const configPath = join(dir, 'config.json');
   const dataDir = join(dir, 'data');

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { freePort, projectRoot, RunningJunction } from '../support/cli.js';
+import { debianNeed, skipWithoutDebian } from '../support/debian.js';
 import { Arrivals } from '../support/wait.js';
 
 /**
@@ -90,13 +91,13 @@ describe('the mission reference config, unchanged but for ports and host names',
     assert.equal(junction.lines.filter((line) => line.level >= 50).length, 0, 'no error lines');
   });
 
-  it('a curl publish to some-channel on /publish reaches an AutobahnJS subscriber', async () => {
+  it('a curl publish to some-channel on /publish reaches an AutobahnJS subscriber', { skip: skipWithoutDebian('curl') }, async () => {
     subscriber = await openAutobahn(`ws://127.0.0.1:${wsPort}`, 'json', { realm: 'acme-company' });
     let deliver!: (args: unknown[]) => void;
     const event = new Promise<unknown[]>((resolve) => (deliver = resolve));
     await subscriber.session.subscribe('some-channel', (args: unknown[]) => deliver(args));
 
-    const { stdout } = await promisify(execFile)('curl', [
+    const { stdout } = await promisify(execFile)(debianNeed('curl').file, [
       '-sS', '--max-time', '10', '-H', 'Content-Type: application/json',
       '-d', '{"topic": "some-channel", "args": [{"foo": "bar"}]}',
       `http://127.0.0.1:${webPort}/publish`,

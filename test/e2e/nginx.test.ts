@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import type { JunctionConfig } from '../../src/config/model.js';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { startTestNode, testConfig } from '../support/node.js';
-import { nginxBinary, nginxInstalled, RunningNginx } from './support/nginx-server.js';
+import { skipWithoutDebian } from '../support/debian.js';
+import { RunningNginx } from './support/nginx-server.js';
 
 /*
  * Junction behind a real nginx, configured as docs/reverse-proxy.md tells operators to: WebSocket
@@ -15,7 +16,7 @@ import { nginxBinary, nginxInstalled, RunningNginx } from './support/nginx-serve
  * nginx, and Junction trusting 127.0.0.1 (where nginx connects from) on one listener only.
  */
 
-const skip = nginxInstalled() ? false : `nginx is not installed at ${nginxBinary} (apt-get install nginx; CI installs it)`;
+const skip = skipWithoutDebian('nginx');
 
 /** The headers every proxied location sets. Repeated in each location on purpose: a location
  * with any proxy_set_header of its own inherits none from the server level. */

@@ -7,7 +7,6 @@
  * (as Python's http.client does) still reads that 413 instead of a connection reset.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import type { RunningNode } from '../../src/node/node.js';
 import { bridgeDefaults } from '../bridge/http-support.js';
 import { startTestNode, testConfig, webSocketPath } from '../support/node.js';
+import { selfSignedCertificate, skipTls } from '../support/tls.js';
 
 const HANDSHAKE_MS = 1_000;
 const BODY_MS = 1_000;
@@ -66,15 +66,14 @@ describe('slow HTTP clients', { timeout: 60_000 }, () => {
     const listener = config.listeners[0]!;
     listener.requestBodyTimeoutMs = BODY_MS;
     listener.paths['/pub'] = { type: 'publisher', realm: 'realm1', role: 'anonymous', options: { ...bridgeDefaults, postBodyLimit: 1_000 } };
-    const key = join(tlsDir, 'server.key');
-    const certificate = join(tlsDir, 'server.crt');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', certificate,
-      '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
-    config.listeners.push({
-      id: 'tls', kind: 'websocket', trustedProxies: [],
-      endpoint: { port: 0, interface: '127.0.0.1', tls: { key, certificate, chainCertificates: [] } },
-      paths: { '/': webSocketPath(config) },
-    });
+    const tls = selfSignedCertificate(tlsDir);
+    if (tls) {
+      config.listeners.push({
+        id: 'tls', kind: 'websocket', trustedProxies: [],
+        endpoint: { port: 0, interface: '127.0.0.1', tls: { ...tls, chainCertificates: [] } },
+        paths: { '/': webSocketPath(config) },
+      });
+    }
     node = await startTestNode(config);
     port = node.ports.get('test')!;
   });
@@ -94,7 +93,7 @@ describe('slow HTTP clients', { timeout: 60_000 }, () => {
     assert.equal(metric('phase="headers"'), before + 1);
   });
 
-  it('closes a TLS connection that never starts its TLS handshake at open_handshake_timeout', async () => {
+  it('closes a TLS connection that never starts its TLS handshake at open_handshake_timeout', { skip: skipTls }, async () => {
     const client = new RawHttpClient(node.ports.get('tls')!);
     const elapsed = await client.closed;
     assert.ok(elapsed < CLOSED_WITHIN_MS, `closed after ${elapsed} ms; the limit is ${HANDSHAKE_MS} ms`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import autobahn from 'autobahn';
-import { openAutobahn, type OpenSession, type SerializerName } from '../support/autobahn.js';
+import { autobahnConsole, openAutobahn, type OpenSession, type SerializerName } from '../support/autobahn.js';
 import { startTestNode } from '../support/node.js';
 
 const node = await startTestNode();
@@ -68,6 +68,8 @@ for (const serializer of ['json', 'msgpack', 'cbor'] as SerializerName[]) {
         assert.deepEqual(error.kwargs, { limit: 100 });
         return true;
       });
+      // AutobahnJS reports the handler's exception on the console: kept by the support module, not printed.
+      assert.match(autobahnConsole.at(-1) ?? '', /^Exception raised in invocation handler: .*com\.myapp\.error\.overflow/s);
     });
 
     it('gets wamp.error.no_such_procedure and wamp.error.procedure_already_exists', async () => {

@@ -1,17 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { openAutobahn } from '../support/autobahn.js';
+import { skipWithoutDebian } from '../support/debian.js';
 import { mqttTestConfig } from '../support/mqtt.js';
 import { startTestNode } from '../support/node.js';
 import { Arrivals, waitFor } from '../support/wait.js';
 
 const mosquittoPub = '/usr/bin/mosquitto_pub';
 const mosquittoSub = '/usr/bin/mosquitto_sub';
-const skip = existsSync(mosquittoPub) && existsSync(mosquittoSub)
-  ? false
-  : `Debian's mosquitto-clients is not installed (${mosquittoPub}); .ci/run installs it`;
+const skip = skipWithoutDebian('mosquitto-clients');
 
 /**
  * mosquitto_sub -v -d: message lines are "topic payload"; debug lines ("Client ... received SUBACK",

@@ -1,4 +1,23 @@
+import { createRequire } from 'node:module';
+import { inspect } from 'node:util';
 import autobahn from 'autobahn';
+
+/**
+ * What AutobahnJS would print to the console (a warning block for every closed connection, and
+ * every exception a handler raises, the autobahn.Error a test throws on purpose included), kept
+ * here instead of filling the test output: the last `autobahnConsoleLimit` entries, newest last.
+ */
+export const autobahnConsole: string[] = [];
+const autobahnConsoleLimit = 200;
+
+function captureAutobahn(...parts: unknown[]): void {
+  autobahnConsole.push(parts.map((part) => (typeof part === 'string' ? part : inspect(part))).join(' '));
+  if (autobahnConsole.length > autobahnConsoleLimit) autobahnConsole.shift();
+}
+
+// AutobahnJS's modules call log.warn through the module object, so replacing it there catches
+// every warning; it is the same module instance the import above loaded.
+(createRequire(import.meta.url)('autobahn/lib/log.js') as { warn: typeof captureAutobahn }).warn = captureAutobahn;
 
 export type SerializerName = 'json' | 'msgpack' | 'cbor';
 
@@ -33,7 +52,12 @@ export function openConnection(
   options: Record<string, unknown>,
   refused: (reason: string, details: CloseDetails | undefined) => Error,
 ): Promise<OpenSession & { details: unknown }> {
-  const connection = new autobahn.Connection({ max_retries: 0, ...options });
+  const connection = new autobahn.Connection({
+    max_retries: 0,
+    // What AutobahnJS would print as "<message> <error>".
+    on_user_error: (error: unknown, message: string) => captureAutobahn(message, error),
+    ...options,
+  });
   let markClosed!: (details: CloseDetails) => void;
   const closed = new Promise<CloseDetails>((resolve) => (markClosed = resolve));
   return new Promise((resolve, reject) => {

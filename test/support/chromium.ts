@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { projectRoot } from './cli.js';
+import { debianNeed, skipWithoutDebian } from './debian.js';
 
-export const chromiumPath = '/usr/bin/chromium';
+export const chromiumPath = debianNeed('chromium').file;
 
 /** For a describe's `skip` option: false when Chromium is there, else the reason to skip. */
-export const skipWithoutChromium: string | false = existsSync(chromiumPath) ? false : `${chromiumPath} is not installed (apt-get install chromium)`;
+export const skipWithoutChromium = skipWithoutDebian('chromium');
 
 /** Quiet and self-contained: no GPU, no QUIC, no background traffic to Google's services. */
 const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
@@ -11,6 +10,7 @@ import type { RunningNode } from '../../src/node/node.js';
 import { openAutobahn } from '../support/autobahn.js';
 import { startTestNode, testConfig } from '../support/node.js';
 import { RawClient } from '../support/raw-client.js';
+import { selfSignedCertificate, skipTls } from '../support/tls.js';
 import { waitFor } from '../support/wait.js';
 import { RawSocketClient } from './rawsocket-client.js';
 import { rawSocketSettings } from './rawsocket-support.js';
@@ -18,24 +18,23 @@ import { rawSocketSettings } from './rawsocket-support.js';
 /** Crossbar's universal transport: one port serves HTTP, WebSocket and (first octet 0x7F) RawSocket. */
 
 const dir = mkdtempSync(join(tmpdir(), 'junction-universal-'));
-const key = join(dir, 'server.key');
-const certificate = join(dir, 'server.crt');
-execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', certificate,
-  '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+const tls = selfSignedCertificate(dir);
 
 const config = testConfig({ openHandshakeTimeout: 2_000 });
 const web = config.listeners[0]!;
 web.kind = 'universal';
 web.rawsocket = rawSocketSettings();
-config.listeners.push({
-  ...web, id: 'secure',
-  endpoint: { port: 0, interface: '127.0.0.1', tls: { key, certificate, chainCertificates: [] } },
-});
-// And a plain `rawsocket` transport over TLS, for comparison.
-config.listeners.push({
-  id: 'rss', kind: 'rawsocket', paths: {}, rawsocket: rawSocketSettings(), trustedProxies: [],
-  endpoint: { port: 0, interface: '127.0.0.1', tls: { key, certificate, chainCertificates: [] } },
-});
+if (tls) {
+  config.listeners.push({
+    ...web, id: 'secure',
+    endpoint: { port: 0, interface: '127.0.0.1', tls: { ...tls, chainCertificates: [] } },
+  });
+  // And a plain `rawsocket` transport over TLS, for comparison.
+  config.listeners.push({
+    id: 'rss', kind: 'rawsocket', paths: {}, rawsocket: rawSocketSettings(), trustedProxies: [],
+    endpoint: { port: 0, interface: '127.0.0.1', tls: { ...tls, chainCertificates: [] } },
+  });
+}
 
 let node: RunningNode & { url: string };
 const port = (id = 'test'): number => node.ports.get(id)!;
@@ -66,7 +65,7 @@ async function exchange(parts: string[]): Promise<string> {
 describe('universal transport', () => {
   it('lists the RawSocket URL among the served URLs', () => {
     assert.ok(node.services.some((served) => served.url === `rs://127.0.0.1:${port()}` && served.service === 'rawsocket'));
-    assert.ok(node.services.some((served) => served.url === `rss://127.0.0.1:${port('secure')}`));
+    if (tls) assert.ok(node.services.some((served) => served.url === `rss://127.0.0.1:${port('secure')}`));
   });
 
   it('serves AutobahnJS over WebSocket, plain HTTP and RawSocket on one port, on the same realm', async () => {
@@ -112,8 +111,8 @@ describe('universal transport', () => {
     assert.deepEqual(reply, { ok: false, error: 3, reason: 'use of reserved bits' });
   });
 
-  it('speaks RawSocket inside TLS next to HTTPS and WSS on a TLS port', async () => {
-    const ca = readFileSync(certificate);
+  it('speaks RawSocket inside TLS next to HTTPS and WSS on a TLS port', { skip: skipTls }, async () => {
+    const ca = readFileSync(tls!.certificate);
     const status = await new Promise<number>((resolve, reject) => {
       const request = httpsRequest({ host: '127.0.0.1', port: port('secure'), path: '/missing', ca }, (response) => {
         response.resume();
@@ -137,7 +136,7 @@ describe('universal transport', () => {
     client.close();
   });
 
-  it('serves a rawsocket transport over TLS (rss://)', async () => {
+  it('serves a rawsocket transport over TLS (rss://)', { skip: skipTls }, async () => {
     assert.ok(node.services.some((served) => served.url === `rss://127.0.0.1:${port('rss')}`));
     const client = await RawSocketClient.open({ port: port('rss'), tls: true }, { serializer: 'cbor' });
     assert.equal((await client.hello())[0], 2);

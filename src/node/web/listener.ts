@@ -27,7 +27,7 @@ export interface PathHandler {
  * a `web` transport routes by exact path.
  */
 export class HttpListener {
-  private readonly server: Server;
+  readonly server: Server;
   private readonly paths: Map<string, PathHandler>;
   private readonly catchAll: PathHandler | undefined;
   /** Universal transport: connections whose first octet is 0x7F go to RawSocket, 0x10 to MQTT. */

@@ -69,9 +69,8 @@ describe('nodeinfo path service', () => {
 describe('nodeInfo', () => {
   it('computes uptime in whole seconds from the start time', () => {
     const config = testConfig();
-    const client = { peer: { transport: { type: 'websocket' } } };
-    const bridge = { peer: { transport: { type: 'internal' } } };
-    const router = { realmNames: () => ['r'], realm: () => ({ sessions: new Map([[1, client], [2, bridge]]) }) };
+    // The node's own sessions (meta API, HTTP bridge) are not the realm's clients.
+    const router = { realmNames: () => ['r'], realm: () => ({ sessionCounts: () => ({ client: 1, internal: 2 }) }) };
     const startedAt = new Date('2024-01-01T00:00:00.000Z');
     const info = nodeInfo({ router, config, startedAt } as unknown as Parameters<typeof nodeInfo>[0], '9.9.9', startedAt.getTime() + 61_999);
     assert.equal(info.started, '2024-01-01T00:00:00.000Z');

@@ -38,7 +38,7 @@ export function nodeInfo(context: Pick<NodeContext, 'router' | 'config' | 'start
     version,
     started: startedAt.toISOString(),
     uptime_seconds: Math.max(0, Math.floor((now - startedAt.getTime()) / 1000)),
-    realms: router.realmNames().map((name) => ({ name, sessions: clientSessions(router, name) })),
+    realms: router.realmNames().map((name) => ({ name, sessions: router.realm(name)?.sessionCounts().client ?? 0 })),
     transports: config.listeners.map((listener) => ({
       id: listener.id,
       kind: listener.kind,
@@ -55,11 +55,4 @@ function packageVersion(): string {
   } catch {
     return 'unknown';
   }
-}
-
-/** Sessions of clients: the bridge's own sessions (HTTP publisher, forwarder...) are not counted. */
-function clientSessions(router: NodeContext['router'], realm: string): number {
-  let count = 0;
-  for (const session of router.realm(realm)?.sessions.values() ?? []) if (session.peer.transport.type !== 'internal') count++;
-  return count;
 }

@@ -11,7 +11,7 @@ import type { BoundCounter } from '../../metrics/registry.js';
 import type { Logger } from '../log.js';
 import type { RouterMetrics } from '../router-metrics.js';
 import { withPassthruDetails } from '../passthru.js';
-import type { Session } from '../session.js';
+import type { Session, SessionOrigin } from '../session.js';
 import { EventHistory, storedEvent, type EventHistorySetting } from './event-history.js';
 import { hasReceiverLists, isReceiverAllowed } from './publish-filter.js';
 import { RetainedEvents } from './retained-events.js';
@@ -59,7 +59,9 @@ export class Broker {
   private readonly maxSubscriptionsPerSession: number;
   private readonly retentionRefusals = new WarningThrottle();
 
-  private readonly counters: { published: BoundCounter; eventsSent: BoundCounter; retainedRefused: RouterMetrics['retainedRefused'] };
+  /** By the publisher's origin, so a client's publication is told apart from the meta API's events. */
+  private readonly counters: Record<SessionOrigin, { published: BoundCounter; eventsSent: BoundCounter }>;
+  private readonly retainedRefused: RouterMetrics['retainedRefused'];
 
   constructor(
     private readonly realmName: string,
@@ -68,11 +70,12 @@ export class Broker {
     private readonly settings: BrokerSettings,
   ) {
     const realm = { realm: realmName };
-    this.counters = {
-      published: metrics.published.bind(realm),
-      eventsSent: metrics.eventsSent.bind(realm),
-      retainedRefused: metrics.retainedRefused,
-    };
+    const countersFor = (origin: SessionOrigin) => ({
+      published: metrics.published.bind({ realm: realmName, origin }),
+      eventsSent: metrics.eventsSent.bind({ realm: realmName, origin }),
+    });
+    this.counters = { client: countersFor('client'), internal: countersFor('internal') };
+    this.retainedRefused = metrics.retainedRefused;
     this.retained = new RetainedEvents(settings.retention, {
       changed: (topics, bytes) => {
         metrics.retainedTopics.add(topics, realm);
@@ -180,8 +183,9 @@ export class Broker {
       }
     }
     const notRetained = options.retain ? this.retain(publisher, message, options, receiverLists, details, publication) : undefined;
-    this.counters.published.inc();
-    if (delivered > 0) this.counters.eventsSent.inc(delivered);
+    const counters = this.counters[publisher.origin];
+    counters.published.inc();
+    if (delivered > 0) counters.eventsSent.inc(delivered);
     if (!options.acknowledge) return;
     if (notRetained) publisher.sendError(MessageType.PUBLISH, message.request, ErrorUri.limitExceeded, notRetained, { publication });
     else publisher.send({ type: MessageType.PUBLISHED, request: message.request, publication });
@@ -201,7 +205,7 @@ export class Broker {
       receivers: receiverLists ? options : undefined, excludedSession: options.excludeMe ? publisher.id : undefined, bytes,
     });
     if (!refused) return undefined;
-    this.counters.retainedRefused.inc({ realm: this.realmName, limit: refused.limit });
+    this.retainedRefused.inc({ realm: this.realmName, limit: refused.limit });
     const since = this.retentionRefusals.record(this.settings.now());
     if (since !== undefined) {
       publisher.log.warn({ topic: message.topic, limit: refused.limit, bytes, retainedBytes: this.retained.bytes, retainedTopics: this.retained.topicCount, refused: since },

@@ -6,10 +6,10 @@ import { PatternTable } from '../match/pattern-table.js';
 import { readCancelMode, readYieldProgress, type CallOptions, type CancelMode, type RegisterOptions } from '../options.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
 import type { RealmEvents } from '../realm-events.js';
-import type { BoundCounter } from '../../metrics/registry.js';
+import type { BoundCounter, BoundHistogram } from '../../metrics/registry.js';
 import type { RouterMetrics } from '../router-metrics.js';
 import { withPassthruDetails } from '../passthru.js';
-import type { Session } from '../session.js';
+import type { Session, SessionOrigin } from '../session.js';
 import { limitMessage, underLimit } from '../limits/session-limits.js';
 import { InvocationTable, type PendingCall } from './invocation-table.js';
 import { pickCallee, type Registration } from './registration.js';
@@ -59,7 +59,9 @@ export class Dealer {
   private readonly bySession = new Map<Session, Set<Registration>>();
   private readonly calls = new InvocationTable();
 
-  private readonly callCounter: BoundCounter;
+  /** By the caller's origin. */
+  private readonly callCounters: Record<SessionOrigin, BoundCounter>;
+  private readonly callDuration: BoundHistogram;
 
   constructor(
     realmName: string,
@@ -68,7 +70,8 @@ export class Dealer {
     private readonly clock: Clock = realClock,
     private readonly limits: DealerLimits = noDealerLimits,
   ) {
-    this.callCounter = metrics.calls.bind({ realm: realmName });
+    this.callCounters = { client: metrics.calls.bind({ realm: realmName, origin: 'client' }), internal: metrics.calls.bind({ realm: realmName, origin: 'internal' }) };
+    this.callDuration = metrics.callDuration.bind({ realm: realmName });
   }
 
   register(session: Session, request: number, procedure: string, options: RegisterOptions): void {
@@ -182,11 +185,11 @@ export class Dealer {
     const call: PendingCall = {
       caller, callerRequest: message.request, callee, invocationRequest: callee.requestIds.nextId(),
       registration, receiveProgress, invocationDetails: withPassthruDetails(message.options, details),
-      callerStreaming: options.progress,
+      callerStreaming: options.progress, startedAt: this.clock.now(),
     };
     this.calls.add(call);
     if (options.timeout > 0) call.timer = this.clock.setTimeout(() => this.timedOut(call), options.timeout);
-    this.callCounter.inc();
+    this.callCounters[caller.origin].inc();
     this.invoke(call, message, options.progress);
   }
 
@@ -199,7 +202,7 @@ export class Dealer {
     }
     const progress = readYieldProgress(message.options);
     if (progress && !call.receiveProgress) return; // the caller did not ask for progress: only the final result goes to it
-    if (!progress) this.calls.remove(call);
+    if (!progress) this.finish(call);
     call.caller.send({
       type: MessageType.RESULT, request: call.callerRequest,
       details: withPassthruDetails(message.options, progress ? { progress: true } : {}),
@@ -214,7 +217,7 @@ export class Dealer {
       callee.log.debug({ request: message.request }, 'ERROR for no call in flight; ignored');
       return;
     }
-    this.calls.remove(call);
+    this.finish(call);
     call.caller.send({
       type: MessageType.ERROR, requestType: MessageType.CALL, request: call.callerRequest, details: message.details,
       error: message.error, args: message.args, kwargs: message.kwargs, payload: message.payload,
@@ -298,8 +301,14 @@ export class Dealer {
   }
 
   /** Ends a call with an ERROR for the caller now; a late answer from the callee is then ignored. */
-  private endWithError(call: PendingCall, uri: string, message: string): void {
+  /** Forgets a call that got its final RESULT or ERROR, and times it. */
+  private finish(call: PendingCall): void {
     this.calls.remove(call);
+    this.callDuration.observe((this.clock.now() - call.startedAt) / 1000);
+  }
+
+  private endWithError(call: PendingCall, uri: string, message: string): void {
+    this.finish(call);
     call.caller.sendError(MessageType.CALL, call.callerRequest, uri, message);
   }
 

@@ -14,6 +14,8 @@ export interface PendingCall {
   readonly invocationDetails: Dict;
   /** The caller is streaming a progressive call invocation and has not sent its final CALL yet. */
   callerStreaming: boolean;
+  /** The dealer clock's time when the CALL was routed, for the call duration histogram. */
+  readonly startedAt: number;
   timer?: ReturnType<typeof setTimeout>;
 }
 

@@ -1,17 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../support/cli.js';
+import { debianNeed } from '../../support/debian.js';
 
 /** Debian's nginx; CI installs it (.ci/run). */
-export const nginxBinary = '/usr/sbin/nginx';
-
-export function nginxInstalled(): boolean {
-  return existsSync(nginxBinary);
-}
+export const nginxBinary = debianNeed('nginx').file;
 
 /** A real nginx in the foreground, as one unprivileged-safe process whose files all live in a temp dir. */
 export class RunningNginx {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { RunningNode } from '../../../src/node/node.js';
 import { openAutobahn, type OpenSession } from '../../support/autobahn.js';
 import { launchChromium, serveBrowserBundles, skipWithoutChromium } from '../../support/chromium.js';
+import { debianNeed, skipUnlessCi, skipWithoutDebian } from '../../support/debian.js';
 import { startTestNode, testConfig } from '../../support/node.js';
 import { addRawSocketListener, rawSocketSettings } from '../../transport/rawsocket-support.js';
 
@@ -19,18 +20,18 @@ import { addRawSocketListener, rawSocketSettings } from '../../transport/rawsock
  * Debian's python3, not whatever `python3` is first on PATH, is the one with the package.
  */
 
-const python = '/usr/bin/python3';
+const python = debianNeed('python3').file;
 // From dist/test/interop/python/ the project root is four levels up; the script is not compiled.
 const script = fileURLToPath(new URL('../../../../test/interop/python/rawsocket_service.py', import.meta.url));
 
 function pythonSerializers(): string[] | undefined {
-  if (!existsSync(python)) return undefined;
+  if (missing) return undefined;
   const probe = spawnSync(python, [script, '--list-serializers'], { encoding: 'utf8', timeout: 30_000 });
   return probe.status === 0 ? (JSON.parse(probe.stdout) as string[]) : undefined;
 }
 
+const missing = skipWithoutDebian('python3-autobahn');
 const available = pythonSerializers();
-const missing = available === undefined ? `${python} with python3-autobahn is not installed (apt-get install python3-autobahn)` : undefined;
 const serializerPackages: Record<string, string> = { json: 'python3-autobahn', msgpack: 'python3-msgpack', cbor: 'python3-cbor2' };
 
 const dir = mkdtempSync(join(tmpdir(), 'junction-python-'));
@@ -144,7 +145,7 @@ describe('Autobahn|Python over RawSocket', { skip: missing }, () => {
   for (const flavor of ['asyncio', 'twisted'] as Flavor[]) {
     for (const serializer of ['json', 'msgpack', 'cbor']) {
       const skip = available?.includes(serializer) === false
-        ? `this Autobahn|Python cannot import its ${serializer} serializer (install ${serializerPackages[serializer]})`
+        ? skipUnlessCi(`this Autobahn|Python cannot import its ${serializer} serializer (install ${serializerPackages[serializer]})`)
         : undefined;
       it(`registers, calls, subscribes and publishes over TCP (${flavor}, ${serializer})`, { skip }, async () => {
         const service = await startPython(`rs://127.0.0.1:${node.ports.get('rs')}`, serializer, flavor);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
+import { debianNeed, skipWithoutDebian } from '../../support/debian.js';
 import { startTestNode, testConfig } from '../../support/node.js';
 import { addRawSocketListener } from '../../transport/rawsocket-support.js';
 
@@ -12,10 +12,10 @@ import { addRawSocketListener } from '../../transport/rawsocket-support.js';
  * session holds Crossbar's "everything" subscription ("" with match prefix).
  */
 
-const python = '/usr/bin/python3';
+const python = debianNeed('python3').file;
 // From dist/test/interop/python/ the project root is four levels up; the script is not compiled.
 const script = fileURLToPath(new URL('../../../../test/interop/python/session_series.py', import.meta.url));
-const missing = existsSync(python) ? undefined : `${python} with python3-autobahn is not installed (apt-get install python3-autobahn)`;
+const missing = skipWithoutDebian('python3-autobahn');
 
 const config = testConfig();
 addRawSocketListener(config, 'raw');

@@ -57,6 +57,8 @@ export const forwarderComponent: ComponentFactory<ForwarderComponentConfig> = as
     },
     { outbox, sender, log, metrics },
   );
+  const oldestAge = context.metrics.gauge('junction_forwarder_oldest_age_seconds', 'How long the oldest message in the forwarder outbox has waited for delivery, by component (0: none waiting)');
+  const stopCollecting = context.metrics.collect(() => oldestAge.set(queues.oldestAgeMs() / 1000, { component: config.id }));
 
   const subscribe = async (events: InternalSession): Promise<void> => {
     for (const subscription of config.subscriptions) {
@@ -93,6 +95,7 @@ export const forwarderComponent: ComponentFactory<ForwarderComponentConfig> = as
   }, log);
 
   const stop = async (graceMs: number): Promise<void> => {
+    stopCollecting(); // the outbox is about to close
     sessions.stop(); // no new events from here on
     await queues.stop(graceMs);
     await sender.close();

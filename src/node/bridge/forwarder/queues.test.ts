@@ -82,10 +82,10 @@ describe('DeliveryQueues', () => {
     return { delivered: counter(), retried: counter(), deadLettered: counter(), refused: counter(), pending: { set: (value: number) => (pending = value) }, pendingNow: () => pending };
   }
 
-  function start(settings: Partial<QueueSettings> = {}): DeliveryQueues {
+  function start(settings: Partial<QueueSettings> = {}, now?: () => number): DeliveryQueues {
     queues = new DeliveryQueues(
       { headers: {}, retry: { initialDelayMs: 1, maxDelayMs: 4, maxAttempts: 3 }, outboxLimit: 1_000, outboxLimitBytes: 1_000_000, concurrencyPerUrl: 4, ...settings },
-      { outbox, sender, log: capturingLogger(logs), metrics, random: () => 0 },
+      { outbox, sender, log: capturingLogger(logs), metrics, random: () => 0, ...(now ? { now } : {}) },
     );
     queues.resume();
     return queues;
@@ -111,6 +111,24 @@ describe('DeliveryQueues', () => {
     assert.deepEqual(sender.bodies().filter((n) => n % 2 === 0), [2, 4, 6, 8, 10, 12, 14, 16, 18, 20]);
     assert.equal(metrics.pendingNow(), 0);
     assert.deepEqual(outbox.load(), []);
+  });
+
+  it('tells the age of the oldest message waiting, across queues, and 0 once none waits', async () => {
+    let clock = 1_000_000;
+    start({}, () => clock);
+    assert.equal(queues.oldestAgeMs(), 0);
+    queues.accept(event('http://app', 'first', 1));
+    clock += 500;
+    queues.accept(event('http://other', 'second', 2));
+    await waitFor(() => sender.calls.length === 2, 'both heads sent');
+    clock += 250;
+    assert.equal(queues.oldestAgeMs(), 750);
+    sender.calls.find((call) => call.headers['x-junction-topic'] === 'first')!.answer({ kind: 'delivered', status: 200 });
+    await waitFor(() => metrics.delivered.count === 1, 'the first delivered');
+    assert.equal(queues.oldestAgeMs(), 250);
+    sender.calls.find((call) => call.headers['x-junction-topic'] === 'second')!.answer({ kind: 'delivered', status: 200 });
+    await waitFor(() => metrics.delivered.count === 2, 'both delivered');
+    assert.equal(queues.oldestAgeMs(), 0);
   });
 
   it('holds a failing head, retries it with the attempt number, and keeps the other topic going', async () => {

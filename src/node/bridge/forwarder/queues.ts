@@ -155,6 +155,19 @@ export class DeliveryQueues {
     return true;
   }
 
+  /** How long the oldest message not yet delivered has waited (ms); 0 with none waiting. */
+  oldestAgeMs(): number {
+    let oldest = Infinity;
+    for (const queue of this.queues.values()) oldest = Math.min(oldest, this.head(queue)?.createdAt ?? Infinity);
+    return oldest === Infinity ? 0 : Math.max(0, this.now() - oldest);
+  }
+
+  /** The first message of a queue, once it is stored. */
+  private head(queue: Queue): OutboxMessage | undefined {
+    const head = queue.items[0];
+    return head && this.deps.outbox.get({ url: queue.url, topic: queue.topic, seq: head.seq });
+  }
+
   /** Drops dead letters until `bytes` more fit under outbox_limit_bytes; says why not when undelivered messages alone leave no room. */
   private makeRoom(bytes: number): string | undefined {
     const { outbox, log } = this.deps;
@@ -177,8 +190,7 @@ export class DeliveryQueues {
     const now = this.now();
     const queues: QueueStatus[] = [];
     for (const queue of this.queues.values()) {
-      const head = queue.items[0];
-      const message = head && this.deps.outbox.get({ url: queue.url, topic: queue.topic, seq: head.seq });
+      const message = this.head(queue);
       if (!message) continue; // its first message is still being written
       queues.push({
         url: queue.url, topic: queue.topic, pending: queue.items.length,

@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { commandNames, main } from './main.js';
+
+async function capture(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { stdout: (text) => void (stdout += text), stderr: (text) => void (stderr += text) });
+  return { code, stdout, stderr };
+}
+
+describe('junction <command> --help', () => {
+  for (const name of commandNames) {
+    for (const flag of ['--help', '-h']) {
+      it(`${name} ${flag} prints that command's usage and does nothing else`, async () => {
+        const { code, stdout, stderr } = await capture([name, flag]);
+        assert.equal(code, 0);
+        assert.equal(stderr, '');
+        assert.match(stdout, new RegExp(`^Usage: junction ${name}\\b`));
+      });
+    }
+  }
+
+  it('version refuses an unknown option instead of printing the version', async () => {
+    const { code, stdout, stderr } = await capture(['version', '--bogus']);
+    assert.equal(code, 2);
+    assert.equal(stdout, '');
+    assert.match(stderr, /^junction version: .*--bogus[\s\S]*Usage: junction version/);
+  });
+});

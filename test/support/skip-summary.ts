@@ -1,0 +1,52 @@
+/**
+ * A node:test reporter that ends the run with one line saying what was skipped and why, so a
+ * green run on a machine without nginx, PHP, Chromium or Python cannot hide that their suites
+ * never ran (the runner's own summary counts a skipped suite as one test and names no reason).
+ * `npm test` runs it beside the spec reporter.
+ */
+
+interface TestEvent {
+  type: string;
+  data: { skip?: string | boolean; details?: { type?: string } };
+}
+
+export interface Skipped {
+  suites: number;
+  tests: number;
+}
+
+/** Counts every skipped suite and test by reason. A skipped suite's tests never run, so they are not counted apart. */
+export function tallySkip(tally: Map<string, Skipped>, event: TestEvent): void {
+  if ((event.type !== 'test:pass' && event.type !== 'test:fail') || !event.data.skip) return;
+  const reason = event.data.skip === true ? 'no reason given' : event.data.skip;
+  const counts = tally.get(reason) ?? { suites: 0, tests: 0 };
+  if (event.data.details?.type === 'suite') counts.suites += 1;
+  else counts.tests += 1;
+  tally.set(reason, counts);
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+function amount({ suites, tests }: Skipped): string {
+  return [suites && plural(suites, 'suite'), tests && plural(tests, 'test')].filter(Boolean).join(' and ');
+}
+
+/** The one summary line: "# skipped nothing", or the totals then each reason with its counts. */
+export function skipSummaryLine(tally: Map<string, Skipped>): string {
+  if (tally.size === 0) return '# skipped nothing\n';
+  const total = { suites: 0, tests: 0 };
+  for (const counts of tally.values()) {
+    total.suites += counts.suites;
+    total.tests += counts.tests;
+  }
+  const reasons = [...tally].map(([reason, counts]) => `${reason}: ${amount(counts)}`);
+  return `# skipped ${amount(total)} — ${reasons.join('; ')}\n`;
+}
+
+export default async function* skipSummary(source: AsyncIterable<TestEvent>): AsyncGenerator<string> {
+  const tally = new Map<string, Skipped>();
+  for await (const event of source) tallySkip(tally, event);
+  yield skipSummaryLine(tally);
+}
