@@ -20,13 +20,19 @@ class MosquittoSub {
   private subscribed = false;
   private exited: string | undefined;
   private readonly arrivals = new Arrivals({ stopped: () => this.exited, received: () => `received ${JSON.stringify(this.messages)}` });
-  private readonly child: ChildProcess;
+  private child: ChildProcess | undefined;
 
-  constructor(port: number, args: string[]) {
-    // -W bounds its life whatever happens to the test; stdbuf makes its debug lines arrive as they are written.
-    this.child = spawn('stdbuf', ['-oL', mosquittoSub, '-h', '127.0.0.1', '-p', String(port), '-v', '-d', '-W', '20', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /** Starts it at once unless `startNow` is false (then: start()). */
+  constructor(private readonly port: number, private readonly args: string[], startNow = true) {
+    if (startNow) this.start();
+  }
+
+  start(): void {
+    // -W bounds its life should the test process die; stdbuf makes its debug lines arrive as they are written.
+    const child = spawn('stdbuf', ['-oL', mosquittoSub, '-h', '127.0.0.1', '-p', String(this.port), '-v', '-d', '-W', '30', ...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
     let buffered = '';
-    this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       buffered += chunk;
       const lines = buffered.split('\n');
       buffered = lines.pop()!;
@@ -39,26 +45,32 @@ class MosquittoSub {
       }
       this.arrivals.wake();
     });
-    this.child.on('exit', (code, signal) => {
+    child.on('exit', (code, signal) => {
       this.exited = `mosquitto_sub exited (${code ?? signal})`;
       this.arrivals.wake();
     });
   }
 
+  // Generous: the CPU is shared with other suites.
   ready(): Promise<void> {
-    return this.arrivals.until(() => this.subscribed, 'SUBACK', 5_000);
+    return this.arrivals.until(() => this.subscribed, 'SUBACK', 15_000);
   }
 
   until(count: number, what: string): Promise<void> {
-    return this.arrivals.until(() => this.messages.length >= count, what, 5_000);
+    return this.arrivals.until(() => this.messages.length >= count, what, 15_000);
   }
 
-  /** SIGINT: mosquitto_sub disconnects as a client should (DISCONNECT, no will). */
-  stop(): Promise<void> {
-    if (this.exited !== undefined) return Promise.resolve();
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.kill('SIGINT');
-    return exited;
+  /** Resolves when it has exited by itself (-C: after that many messages it disconnects as a client should). */
+  exit(): Promise<void> {
+    return this.arrivals.until(() => this.exited !== undefined, 'mosquitto_sub to exit', 15_000);
+  }
+
+  /**
+   * Ends it if it is still running. SIGKILL, not SIGINT: mosquitto_sub's SIGINT handler can
+   * deadlock on the stdout lock that stdbuf's line buffering holds, leaving it hung.
+   */
+  kill(): void {
+    if (this.child && this.exited === undefined) this.child.kill('SIGKILL');
   }
 }
 
@@ -85,7 +97,7 @@ describe("Debian's mosquitto clients on the realm of WAMP clients (issue 18's \"
     node = await startTestNode(mqttTestConfig());
     port = node.ports.get('mqtt')!;
     const wamp = await openAutobahn(node.url);
-    const sub = new MosquittoSub(port, ['-t', 'sensors/#', '-q', '1']);
+    const sub = new MosquittoSub(port, ['-t', 'sensors/#', '-q', '1', '-C', '2']);
     try {
       const readings: unknown[] = [];
       await wamp.session.subscribe('sensors.', (args: unknown[], _kwargs: unknown, details: { topic: string }) => readings.push([details.topic, args]), { match: 'prefix' });
@@ -99,8 +111,9 @@ describe("Debian's mosquitto clients on the realm of WAMP clients (issue 18's \"
       await wamp.session.publish('sensors.kitchen.setpoint', [20]);
       await sub.until(2, 'the AutobahnJS publication');
       assert.equal(sub.messages[1], 'sensors/kitchen/setpoint {"args":[20]}');
+      await sub.exit();
     } finally {
-      await sub.stop();
+      sub.kill();
       await wamp.close();
     }
   });
@@ -109,20 +122,27 @@ describe("Debian's mosquitto clients on the realm of WAMP clients (issue 18's \"
     it(`a clean_session=false device (MQTT ${version}) that was offline gets the QoS 1 messages it missed`, async () => {
       const id = `boiler-${version}`;
       const args = ['-c', '-i', id, '-t', 'boiler/cmd', '-q', '1', ...extra];
-      const first = new MosquittoSub(port, args);
-      await first.ready();
-      await first.stop();
+      // The device subscribes, takes one command and goes offline (DISCONNECT after -C 1).
+      const first = new MosquittoSub(port, [...args, '-C', '1']);
       const wamp = await openAutobahn(node.url);
+      const back = new MosquittoSub(port, [...args, '-C', '2'], false);
       try {
+        await first.ready();
+        await wamp.session.publish('boiler.cmd', ['hello'], {}, { acknowledge: true });
+        await first.exit();
+        assert.deepEqual(first.messages, ['boiler/cmd {"args":["hello"]}']);
+        // While it is away:
         await wamp.session.publish('boiler.cmd', ['on'], {}, { acknowledge: true });
         await wamp.session.publish('boiler.cmd', [{ target: 55 }], {}, { acknowledge: true });
+        back.start();
+        await back.until(2, 'the missed messages');
+        assert.deepEqual(back.messages, ['boiler/cmd {"args":["on"]}', 'boiler/cmd {"args":[{"target":55}]}']);
+        await back.exit();
       } finally {
+        first.kill();
+        back.kill();
         await wamp.close();
       }
-      const back = new MosquittoSub(port, [...args, '-C', '2']);
-      await back.until(2, 'the missed messages');
-      assert.deepEqual(back.messages, ['boiler/cmd {"args":["on"]}', 'boiler/cmd {"args":[{"target":55}]}']);
-      await back.stop();
     });
   }
 });

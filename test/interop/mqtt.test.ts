@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { openAutobahn } from '../support/autobahn.js';
-import { connectMqtt } from '../support/mqtt.js';
-import { mqttTestConfig } from '../support/mqtt.js';
+import { connectMqtt, mqttTestConfig } from '../support/mqtt.js';
 import { startTestNode } from '../support/node.js';
+import { waitFor } from '../support/wait.js';
 
 const node = await startTestNode(mqttTestConfig());
 after(() => node.stop());
@@ -23,7 +23,7 @@ for (const protocolVersion of [4, 5] as const) {
         await device.client.publishAsync(`sensors${protocolVersion}/kitchen/temp`, '{"args": [21.5]}', { qos: 1 });
         await watcher.until((messages) => messages.length === 1, 'the reading over MQTT');
         assert.deepEqual(watcher.messages[0], { topic: `sensors${protocolVersion}/kitchen/temp`, payload: '{"args":[21.5]}', qos: 1, retain: false });
-        await waitUntil(() => readings.length === 1);
+        await waitFor(() => readings.length === 1, 'the reading over WAMP');
         assert.deepEqual(readings[0], [`sensors${protocolVersion}.kitchen.temp`, [21.5]]);
       } finally {
         await device.end();
@@ -47,12 +47,4 @@ for (const protocolVersion of [4, 5] as const) {
       }
     });
   });
-}
-
-async function waitUntil(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
