@@ -1,13 +1,13 @@
 import { embeddedDefaultConfig, loadCbdir, loadConfigFile } from '../config/index.js';
-import type { JunctionConfig } from '../config/model.js';
 import { ConfigError } from '../config/problems.js';
+import type { LoadedConfig } from '../node/reload/reloader.js';
 
 export type StartConfigSource =
   | { kind: 'file'; path: string }
   | { kind: 'cbdir'; dir: string }
   | { kind: 'embedded' };
 
-export type LoadedConfig = { ok: true; config: JunctionConfig } | { ok: false; report: string };
+export type { LoadedConfig };
 
 /** Loads the config `start` runs with; every problem of a bad file is reported, not just the first. */
 export async function loadStartConfig(source: StartConfigSource): Promise<LoadedConfig> {

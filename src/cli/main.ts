@@ -5,6 +5,7 @@ type Command = (argv: string[], io: CommandIo) => Promise<number>;
 /** Each command lives in its own module, loaded only when used. */
 const commands: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {
   start: { summary: 'run the router', load: () => import('./commands/start.js') },
+  reload: { summary: 'make a running router apply its changed config', load: () => import('./commands/reload.js') },
   check: { summary: 'validate a config file and list every problem', load: () => import('./commands/check.js') },
   init: { summary: 'write a starter config file', load: () => import('./commands/init.js') },
   schema: { summary: 'print the config JSON Schema (for editors)', load: () => import('./commands/schema.js') },

@@ -5,10 +5,12 @@ interface BufferLike {
 }
 const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
 
-export function toBase64(bytes: Uint8Array): string {
-  if (NodeBuffer) return NodeBuffer.from(bytes.buffer ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes).toString('base64');
+/** The base64 of a view's own bytes (any typed array: its bytes, not its elements). */
+export function toBase64(view: ArrayBufferView): string {
+  const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  if (NodeBuffer) return NodeBuffer.from(bytes).toString('base64');
   let text = '';
-  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]!);
+  for (const byte of bytes) text += String.fromCharCode(byte);
   return btoa(text);
 }
 

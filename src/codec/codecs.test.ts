@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { allCodecs, cborCodec, codecByName, codecBySubprotocol, jsonCodec, msgpackCodec, type Codec } from './index.js';
+import { allCodecs, cborCodec, codecByName, codecBySubprotocol, jsonCodec, msgpackCodec, TaggedUint8Array, type Codec } from './index.js';
+import { mayHoldWideInt64 } from './integers.js';
 import { widenLargeIntegers } from './widen.js';
 import { parseMessage, toWire, type WampMessage } from '../protocol/index.js';
 import { plainBytes } from '../../test/support/bytes.js';
@@ -178,7 +179,7 @@ describe('binary codecs: integers are written as integers', () => {
     });
   }
 
-  test('an integer beyond 64 bits is written as a float rather than failing', () => {
+  test('a number beyond 64 bits (a double) is written as a float', () => {
     assert.deepStrictEqual(roundTrip(msgpackCodec, [50, 1, {}, [2 ** 70]]), [50, 1, {}, [2 ** 70]]);
     assert.deepStrictEqual(roundTrip(cborCodec, [50, 1, {}, [2 ** 70]]), [50, 1, {}, [2 ** 70]]);
   });
@@ -203,15 +204,64 @@ describe('cbor codec: integers other peers write', () => {
     assert.deepStrictEqual(decodeHex('813b001fffffffffffff'), [-MAX_ID]);
   });
 
-  test('bignums (tags 2 and 3) come back as numbers, not BigInt', () => {
+  test('bignums (tags 2 and 3) come back exactly, as BigInt beyond 2^53 and as numbers within', () => {
     // 2^64 and -2^64 - 1
-    assert.deepStrictEqual(decodeHex('82c249010000000000000000c349010000000000000000'), [2 ** 64, -(2 ** 64) - 1]);
+    assert.deepStrictEqual(decodeHex('82c249010000000000000000c349010000000000000000'), [2n ** 64n, -(2n ** 64n) - 1n]);
+    // 1558266424841951553 as AutobahnJS (node-cbor) writes it: a bignum of 8 octets; and 5 as a bignum.
+    assert.deepStrictEqual(decodeHex('82c24815a0130eae1f5941c24105'), [1558266424841951553n, 5]);
+  });
+
+  test('64-bit integers beyond 2^53 come back as BigInt; 2^53 itself (the largest ID) as a number', () => {
+    assert.deepStrictEqual(decodeHex('831b0020000000000001' + '3b7fffffffffffffff' + '1b0020000000000000'), [2n ** 53n + 1n, -(2n ** 63n), MAX_ID]);
+  });
+
+  test('a typed array (tag 64) stays tagged; a byte string stays untagged', () => {
+    const back = decodeHex('82d84043000102430a0b0c') as Uint8Array[];
+    assert.ok(back[0] instanceof TaggedUint8Array);
+    assert.ok(!(back[1] instanceof TaggedUint8Array));
+    assert.equal(hex(cborCodec.encode(back)), '82d84043000102430a0b0c');
   });
 
   test('a 64-bit ID next to text that contains the same bytes decodes exactly', () => {
     // ";" is 0x3b and "é" is c3 a9 in UTF-8: the frame takes the exact path, with the same result.
     const wire = [36, MAX_ID, 2 ** 40, { topic: 'a;é' }, [-(2 ** 40)], { list: [MAX_ID, 'x'] }];
     assert.deepStrictEqual(roundTrip(cborCodec, wire), wire);
+  });
+});
+
+describe('exact integers across codecs', () => {
+  const exact = [1558266424841951553n, -(2n ** 63n), 2n ** 64n - 1n, 2n ** 53n + 1n];
+
+  test('msgpack and cbor carry 64-bit integers exactly', () => {
+    for (const codec of [msgpackCodec, cborCodec]) {
+      assert.deepStrictEqual(roundTrip(codec, [50, 1, {}, exact, { n: exact[0] }]), [50, 1, {}, exact, { n: exact[0] }], codec.name);
+    }
+  });
+
+  test('cbor carries bignums exactly; msgpack has no form for them and refuses to encode', () => {
+    const bignums = [2n ** 128n - 1n, -(2n ** 128n)];
+    assert.deepStrictEqual(roundTrip(cborCodec, [50, 1, {}, bignums]), [50, 1, {}, bignums]);
+    assert.throws(() => msgpackCodec.encode([50, 1, {}, [2n ** 64n]]),
+      { name: 'RangeError', message: 'the integer 18446744073709551616 is beyond 64 bits, which MessagePack cannot carry' });
+  });
+
+  test('json writes BigInts as their exact digits, next to bytes', () => {
+    assert.equal(jsonCodec.encode([50, 1, {}, [2n ** 128n - 1n, -(2n ** 63n), bytes(1, 2, 3)], { n: 1558266424841951553n }]),
+      '[50,1,{},[340282366920938463463374607431768211455,-9223372036854775808,"\\u0000AQID"],{"n":1558266424841951553}]');
+  });
+
+  test('json writes what JSON.stringify writes for everything else, when a BigInt forces the exact writer', () => {
+    const rest = [null, true, 1.5, 'a"\\u0000', [undefined, () => 1], { u: undefined, d: new Date(0), nested: { e: [] } }, NaN];
+    assert.equal(jsonCodec.encode([1n, ...rest]), `[1,${JSON.stringify(rest).slice(1)}`);
+  });
+
+  test('tagged typed arrays travel as plain bytes through msgpack and json', () => {
+    const tagged = new TaggedUint8Array([7, 8]);
+    for (const codec of [msgpackCodec, jsonCodec]) {
+      const back = (roundTrip(codec, [50, 1, {}, [tagged]]) as unknown[])[3] as unknown[];
+      assert.deepStrictEqual(plainBytes(back), [bytes(7, 8)], codec.name);
+      assert.ok(!(back[0] instanceof TaggedUint8Array));
+    }
   });
 });
 
@@ -249,5 +299,31 @@ describe('widenLargeIntegers', () => {
     const blob = bytes(1, 2);
     const wire = [when, blob];
     assert.equal(widenLargeIntegers(wire), wire);
+  });
+});
+
+describe('mayHoldWideInt64: which frames take the exact (BigInt) decoding', () => {
+  const frame = (...octets: number[]): Uint8Array => new Uint8Array(octets);
+
+  test('an unsigned 64-bit integer within 2^53 does not; 2^53 and beyond do', () => {
+    assert.equal(mayHoldWideInt64(frame(0x93, 0xcf, 0x00, 0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff), 0xcf, false), false);
+    assert.equal(mayHoldWideInt64(frame(0xcf, 0x00, 0x20, 0, 0, 0, 0, 0, 0), 0xcf, false), true);
+    assert.equal(mayHoldWideInt64(frame(0xcf, 0x01, 0, 0, 0, 0, 0, 0, 0), 0xcf, false), true);
+  });
+
+  test('a signed one: within ±2^53 does not, below -2^53 does', () => {
+    assert.equal(mayHoldWideInt64(frame(0xd3, 0xff, 0xe0, 0, 0, 0, 0, 0, 0), 0xd3, true), false);
+    assert.equal(mayHoldWideInt64(frame(0xd3, 0xff, 0xdf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff), 0xd3, true), true);
+    assert.equal(mayHoldWideInt64(frame(0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0), 0xd3, true), true);
+  });
+
+  test('every occurrence counts: a narrow one first does not hide a wide one later', () => {
+    assert.equal(mayHoldWideInt64(frame(0xcf, 0, 0, 0, 0, 0, 0, 0, 1, 0xcf, 0x15, 0xa0, 0x13, 0x0e, 0xae, 0x1f, 0x59, 0x41), 0xcf, false), true);
+  });
+
+  test('frames decode the same whichever way they take', () => {
+    const wide = [50, 1, {}, [9007199254740993n, MAX_ID, 5]];
+    assert.deepStrictEqual(msgpackCodec.decode(msgpackCodec.encode(wide)), wide);
+    assert.deepStrictEqual(cborCodec.decode(cborCodec.encode(wide)), wide);
   });
 });

@@ -1,10 +1,11 @@
 import type { Codec, CodecName } from './codec.js';
 import { jsonCodec } from './json.js';
 import { msgpackCodec } from './msgpack.js';
-import { cborCodec } from './cbor.js';
+import { cborCodec, TaggedUint8Array } from './cbor.js';
 
 export type { Codec, CodecName } from './codec.js';
-export { jsonCodec, msgpackCodec, cborCodec };
+export { jsonCodec, msgpackCodec, cborCodec, TaggedUint8Array };
+export { jsonText } from './json.js';
 
 export const allCodecs: readonly Codec[] = [jsonCodec, msgpackCodec, cborCodec];
 

@@ -3,35 +3,43 @@ import { fromBase64, toBase64 } from './base64.js';
 
 /**
  * JSON with WAMP's binary convention: a byte string travels as a string made of a NUL
- * character followed by the base64 of the bytes. The replacer and reviver cost a lot, so they
- * run only when a message actually holds binary.
+ * character followed by the base64 of the bytes. Integers beyond ±2^53 (BigInt, from a CBOR or
+ * MessagePack peer) are written as their exact decimal digits; what a JSON peer sends is read as
+ * JavaScript reads JSON, so its integers beyond ±2^53 arrive rounded (docs/payloads.md).
+ * The exact writer costs more than JSON.stringify, so it runs only when a message needs it.
  */
 
-const MAX_DEPTH = 64;
-
-function containsBinary(value: unknown, depth = 0): boolean {
-  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return false;
-  if (ArrayBuffer.isView(value)) return true;
-  if (Array.isArray(value)) {
-    for (const item of value) if (containsBinary(item, depth + 1)) return true;
-    return false;
-  }
-  for (const key in value) if (containsBinary((value as Record<string, unknown>)[key], depth + 1)) return true;
+/** Whether `value` holds bytes or BigInts, which JSON.stringify cannot write our way. */
+function needsExactWriter(value: unknown): boolean {
+  if (typeof value === 'bigint' || ArrayBuffer.isView(value)) return true;
+  // Lists and plain dicts; a dict without prototype is written by JSON.stringify (see exactJson).
+  if (value instanceof Object) for (const item of Array.isArray(value) ? value : Object.values(value)) if (needsExactWriter(item)) return true;
   return false;
 }
 
-function binaryReplacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
-  const original = this[key];
-  if (ArrayBuffer.isView(original)) {
-    const bytes = new Uint8Array(original.buffer, original.byteOffset, original.byteLength);
-    return '\u0000' + toBase64(bytes);
-  }
-  return value;
+/** JSON.stringify's output, plus BigInts as digits and bytes by the binary convention (kept small: it ships to browsers). */
+function exactJson(value: unknown): string | undefined {
+  if (typeof value === 'bigint') return `${value}`;
+  // Base64 needs no escaping: the JSON string is the escaped NUL and the base64 itself.
+  if (ArrayBuffer.isView(value)) return `"\\u0000${toBase64(value)}"`;
+  // An array in a template literal is its items joined with ",".
+  if (Array.isArray(value)) return `[${value.map((item) => exactJson(item) ?? 'null')}]`;
+  // Scalars, null, and objects other than plain dicts (a Date...): as JSON.stringify writes them.
+  if ((value as object | undefined)?.constructor !== Object) return JSON.stringify(value);
+  return `{${Object.entries(value as object).flatMap(([key, item]) => {
+    const text = exactJson(item);
+    // Never an empty string: JSON text for a value has at least one character.
+    return text ? `${JSON.stringify(key)}:${text}` : [];
+  })}}`;
 }
 
 function binaryReviver(_key: string, value: unknown): unknown {
-  if (typeof value === 'string' && value.charCodeAt(0) === 0) return fromBase64(value.slice(1));
-  return value;
+  return typeof value === 'string' && value.charCodeAt(0) === 0 ? fromBase64(value.slice(1)) : value;
+}
+
+/** Any value as JSON text under WAMP's conventions: what the json codec writes, for HTTP bodies too. */
+export function jsonText(value: unknown): string {
+  return needsExactWriter(value) ? exactJson(value)! : JSON.stringify(value);
 }
 
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
@@ -41,11 +49,11 @@ export const jsonCodec: Codec = {
   subprotocol: 'wamp.2.json',
   binary: false,
   encode(wire) {
-    return containsBinary(wire) ? JSON.stringify(wire, binaryReplacer) : JSON.stringify(wire);
+    return jsonText(wire);
   },
   decode(frame) {
     const text = typeof frame === 'string' ? frame : textDecoder.decode(frame);
     // A NUL can only appear in JSON text escaped, so its absence rules out binary values.
-    return text.includes('\\u0000') ? JSON.parse(text, binaryReviver) : JSON.parse(text);
+    return JSON.parse(text, text.includes('\\u0000') ? binaryReviver : undefined);
   },
 };

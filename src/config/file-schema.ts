@@ -12,6 +12,7 @@
  */
 
 import * as z from 'zod';
+import { DEFAULT_MAX_NESTING_DEPTH } from '../codec/nesting.js';
 import { containerComponent, routerComponent } from './schema-components.js';
 import { ignored, itemId, milliseconds, nonNegativeInt, notSupportedMessage, positiveInt, typeError, unsupported } from './schema-parts.js';
 import { realmSchema } from './schema-router.js';
@@ -53,6 +54,16 @@ const signInLimits = z
   .prefault({})
   .describe('Junction extension: sign-in rate limits and authentication timeouts, for every transport of the router.');
 
+/** Deeper messages would overflow the encoders' recursion when the router re-encodes them. */
+const MAX_NESTING_DEPTH_CEILING = 1_000;
+
+const maxNestingDepth = z
+  .int({ error: `expected a whole number of levels from 2 to ${MAX_NESTING_DEPTH_CEILING}` })
+  .min(2, { error: 'expected at least 2 levels (a WAMP message is a list holding its dicts and lists)' })
+  .max(MAX_NESTING_DEPTH_CEILING, { error: `expected at most ${MAX_NESTING_DEPTH_CEILING} levels (deeper payloads cannot be re-encoded safely)` })
+  .default(DEFAULT_MAX_NESTING_DEPTH)
+  .describe(`Junction extension: incoming messages (every transport, HTTP bridge bodies) may nest lists and dicts at most this many levels deep, the message itself counting as one (default ${DEFAULT_MAX_NESTING_DEPTH}); deeper ones abort the session with protocol_violation, or get HTTP 400.`);
+
 export const routerWorkerSchema = z
   .strictObject({
     type: z.literal('router'),
@@ -64,6 +75,7 @@ export const routerWorkerSchema = z
     components: z.array(routerComponent).default([]),
     connections: unsupported('database connections (connections)'),
     sign_in: signInLimits,
+    max_nesting_depth: maxNestingDepth,
   })
   .describe('The router: realms, the transports clients connect to, and components.');
 

@@ -22,6 +22,11 @@ export interface JunctionConfig {
   notices: string[];
   /** Sign-in rate limits and authentication timeouts (the router worker's `sign_in`, a Junction extension). */
   signIn: SignInLimits;
+  /**
+   * Incoming messages (every transport, HTTP bridge bodies) may nest lists and dicts at most this
+   * deep (the router worker's `max_nesting_depth`, a Junction extension; default 100).
+   */
+  maxNestingDepth: number;
 }
 
 export interface SignInLimits {

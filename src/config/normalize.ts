@@ -50,6 +50,7 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
       challengeTimeoutMs: signIn.challenge_timeout,
       dynamicTimeoutMs: signIn.dynamic_timeout,
     },
+    maxNestingDepth: first.router.max_nesting_depth,
   };
 }
 

@@ -54,7 +54,13 @@ export class NodeAuth {
     this.log = options.log ?? silentLogger;
     this.throttle = new SignInThrottle(options.throttle);
     this.services = new ServiceSessions(options.dynamicCallTimeoutMs ?? 10_000);
-    for (const realm of config.realms) this.roles.set(realm.name, new Set(realm.roles.map((role) => role.name)));
+    this.setRealms(config.realms);
+  }
+
+  /** The realms and roles sign-ins are checked against (a config reload changes them). */
+  setRealms(realms: readonly RealmConfig[]): void {
+    this.roles.clear();
+    for (const realm of realms) this.roles.set(realm.name, new Set(realm.roles.map((role) => role.name)));
   }
 
   realmSettings(realm: RealmConfig): RealmSettings {

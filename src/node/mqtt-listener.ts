@@ -3,8 +3,9 @@ import { clientRegistry } from '../transport/mqtt/client-registry.js';
 import { MqttService } from '../transport/mqtt/mqtt-service.js';
 import type { RawSocketAcceptor } from '../transport/rawsocket/sniff.js';
 import { UnsupportedConfigError } from './auth-wiring.js';
-import type { Listener } from './node.js';
-import { acceptStreams, tcpLabel } from './rawsocket-listener.js';
+import type { Listener, ServedUrl } from './listeners.js';
+import { acceptStreams, SwappableAcceptor, tcpLabel } from './rawsocket-listener.js';
+import type { ListenerChange } from './reload/config-diff.js';
 import { authorityOf, listenOn, portOf, releaseEndpoint, streamServerFor } from './socket-server.js';
 import type { NodeContext } from './web/service-context.js';
 
@@ -42,15 +43,24 @@ export function mqttAcceptor(config: ListenerConfig, context: NodeContext, unixP
  */
 export function mqttListener(config: ListenerConfig, context: NodeContext): Listener {
   const { endpoint } = config;
-  const acceptor = mqttAcceptor(config, context, endpoint.type === 'unix' ? endpoint.path : undefined);
+  const unixPath = endpoint.type === 'unix' ? endpoint.path : undefined;
+  const acceptor = new SwappableAcceptor(mqttAcceptor(config, context, unixPath));
   const server = streamServerFor(endpoint);
   acceptStreams(server, config, context, (socket) => acceptor.accept(socket));
   const scheme = endpoint.tls ? 'mqtts' : 'mqtt';
+  let served: ServedUrl[] = [];
   return {
     server,
+    served: () => served,
+    // New settings take the next connections; connected clients keep theirs (their sessions stay in the realm's registry).
+    update: async (change: ListenerChange, node: NodeContext) => {
+      if (change.mqttChanged) acceptor.swap(mqttAcceptor(change.after, node, unixPath));
+      return [];
+    },
     listen: async () => {
       const address = await listenOn(server, endpoint);
-      return { port: portOf(address), served: [{ url: `${scheme}://${authorityOf(address)}`, service: 'mqtt' }] };
+      served = [{ url: `${scheme}://${authorityOf(address)}`, service: 'mqtt' }];
+      return { port: portOf(address), served };
     },
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

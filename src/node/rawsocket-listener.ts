@@ -5,7 +5,8 @@ import { RawSocketService } from '../transport/rawsocket/rawsocket-service.js';
 import type { RawSocketAcceptor } from '../transport/rawsocket/sniff.js';
 import { UnsupportedConfigError } from './auth-wiring.js';
 import type { NodeContext } from './web/service-context.js';
-import type { Listener } from './node.js';
+import type { Listener, ServedUrl } from './listeners.js';
+import type { ListenerChange } from './reload/config-diff.js';
 import { authorityOf, listenOn, portOf, releaseEndpoint, streamServerFor } from './socket-server.js';
 
 /**
@@ -20,7 +21,7 @@ export function rawSocketAcceptor(config: ListenerConfig, context: NodeContext, 
   const log = context.log.child({ transport: config.id, rawsocket: true });
   const service = new RawSocketService(
     (peer, helloTimeoutMs) => context.router.attach(peer, gate, { helloTimeoutMs, sessionSeries: true }),
-    { ...settings, codecs: settings.serializers.map(codecByName) },
+    { ...settings, codecs: settings.serializers.map(codecByName), maxNestingDepth: context.config.maxNestingDepth },
     log,
     context.metrics,
   );
@@ -32,21 +33,52 @@ export function rawSocketAcceptor(config: ListenerConfig, context: NodeContext, 
   };
 }
 
+/**
+ * The RawSocket side of a listener across config reloads: new connections go to the newest
+ * acceptor (its settings and auth); connections an older one accepted stay with it until the
+ * listener closes.
+ */
+export class SwappableAcceptor implements RawSocketAcceptor {
+  private readonly retired: RawSocketAcceptor[] = [];
+
+  constructor(private current: RawSocketAcceptor) {}
+
+  accept(socket: Socket): void {
+    this.current.accept(socket);
+  }
+
+  swap(next: RawSocketAcceptor): void {
+    this.retired.push(this.current);
+    this.current = next;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.current, ...this.retired].map((acceptor) => acceptor.close()));
+  }
+}
+
 /** A `rawsocket` transport: WAMP RawSocket on a TCP port (TLS when configured) or a Unix socket. */
 export function rawSocketListener(config: ListenerConfig, context: NodeContext): Listener {
   const { endpoint } = config;
   const unixPath = endpoint.type === 'unix' ? endpoint.path : undefined;
-  const acceptor = rawSocketAcceptor(config, context, unixPath);
+  const acceptor = new SwappableAcceptor(rawSocketAcceptor(config, context, unixPath));
   const tls = endpoint.tls !== undefined;
   const server = streamServerFor(endpoint);
   acceptStreams(server, config, context, (socket) => acceptor.accept(socket));
   const scheme = tls ? 'rss' : 'rs';
+  let served: ServedUrl[] = [];
 
   return {
     server,
+    served: () => served,
+    update: async (change: ListenerChange, node: NodeContext) => {
+      if (change.rawsocketChanged) acceptor.swap(rawSocketAcceptor(change.after, node, unixPath));
+      return [];
+    },
     listen: async () => {
       const address = await listenOn(server, endpoint);
-      return { port: portOf(address), served: [{ url: `${scheme}://${authorityOf(address)}`, service: 'rawsocket' }] };
+      served = [{ url: `${scheme}://${authorityOf(address)}`, service: 'rawsocket' }];
+      return { port: portOf(address), served };
     },
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

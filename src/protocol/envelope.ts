@@ -1,3 +1,4 @@
+import { messageTypeName } from './codes.js';
 import { toWire, type WampMessage } from './messages.js';
 
 /** A frame ready for a transport: text for text-based serializers, bytes for binary ones. */
@@ -11,29 +12,66 @@ export interface Encoder {
 }
 
 /**
+ * A message that one serializer cannot write: a payload nested too deeply for the encoder's
+ * recursion, or a value the format cannot carry exactly (a bignum to MessagePack).
+ */
+export class EncodeError extends Error {
+  /** Why, without the message type: "cannot be encoded as msgpack: the payload nests too deeply to encode". */
+  readonly reason: string;
+
+  constructor(
+    readonly messageType: string,
+    readonly serializer: string,
+    cause: unknown,
+  ) {
+    const reason = `cannot be encoded as ${serializer}: ${describeCause(cause)}`;
+    super(`${messageType} ${reason}`, { cause });
+    this.name = 'EncodeError';
+    this.reason = reason;
+  }
+}
+
+function describeCause(cause: unknown): string {
+  const text = cause instanceof Error ? cause.message : String(cause);
+  return cause instanceof RangeError && text.includes('call stack') ? 'the payload nests too deeply to encode' : text;
+}
+
+/**
  * An outgoing message that memoizes its encoding per serializer: when one EVENT goes to a
  * thousand subscribers, the first transport to ask encodes it and the rest reuse the bytes.
+ * A failure is memoized too: every asker gets the same EncodeError without encoding again.
  */
 export class Envelope {
   private firstCodec: string | undefined;
   private firstFrame: EncodedFrame | undefined;
-  private others: Map<string, EncodedFrame> | undefined;
+  private others: Map<string, EncodedFrame | EncodeError> | undefined;
 
   constructor(readonly message: WampMessage) {}
 
+  /** The frame in `encoder`'s format; throws EncodeError when the message cannot be written in it. */
   encode(encoder: Encoder): EncodedFrame {
     if (this.firstCodec === encoder.name) return this.firstFrame!;
-    if (this.firstCodec === undefined) {
-      this.firstFrame = encoder.encode(toWire(this.message));
-      this.firstCodec = encoder.name;
-      return this.firstFrame;
-    }
-    this.others ??= new Map();
-    let frame = this.others.get(encoder.name);
+    let frame = this.others?.get(encoder.name);
     if (frame === undefined) {
-      frame = encoder.encode(toWire(this.message));
-      this.others.set(encoder.name, frame);
+      frame = this.attempt(encoder);
+      if (this.firstCodec === undefined && !(frame instanceof EncodeError)) {
+        this.firstCodec = encoder.name;
+        this.firstFrame = frame;
+        return frame;
+      }
+      (this.others ??= new Map()).set(encoder.name, frame);
     }
+    if (frame instanceof EncodeError) throw frame;
     return frame;
+  }
+
+  private attempt(encoder: Encoder): EncodedFrame | EncodeError {
+    try {
+      return encoder.encode(toWire(this.message));
+    } catch (error) {
+      const type = messageTypeName(this.message.type) ?? `message type ${this.message.type}`;
+      // Transports memoize framed variants as "<codec>+<variant>" ("json+utf8"): report the codec.
+      return new EncodeError(type, encoder.name.split('+')[0]!, error);
+    }
   }
 }

@@ -32,6 +32,13 @@ export const ErrorUri = {
   killed: 'wamp.close.killed',
   /** Junction's own: a per-session limit of the realm (subscriptions, registrations, calls in flight, publish rate) refused the request. */
   limitExceeded: 'junction.error.limit_exceeded',
+  /** Junction's own GOODBYE reason: a configuration reload removed the role the session was signed in with. */
+  roleRemoved: 'junction.close.role_removed',
+  /**
+   * Junction's own: the receiving session's serializer cannot encode the message (a payload nested
+   * too deeply, a value its format cannot carry exactly); see docs/payloads.md.
+   */
+  unencodablePayload: 'junction.error.unencodable_payload',
 } as const;
 
 export type ErrorUriName = keyof typeof ErrorUri;

@@ -47,17 +47,18 @@ export class Realm {
   readonly metaApi: boolean;
   /** WELCOME.Details.roles for sessions of this realm. */
   readonly roles: Dict;
+  /** The realm's own copy: the broker, dealer, retained events and sessions' queues hold this object, and a reload updates it in place. */
   readonly limits: RealmLimits;
-  private readonly authorizer: Authorizer;
-  private readonly strictUris: boolean;
-  private readonly publishRate: SessionLimits['publishRate'];
+  private authorizer: Authorizer;
+  private strictUris: boolean;
+  private publishRate: SessionLimits['publishRate'];
   private readonly publishRateLimited: BoundCounter;
   private readonly received: Record<SessionOrigin, BoundCounter>;
 
   constructor(settings: RealmSettings, private readonly metrics: RouterMetrics, private readonly log: Logger,
     private readonly clock: Clock = realClock) {
     this.name = settings.name;
-    const limits = settings.limits;
+    const limits = { ...settings.limits };
     this.limits = limits;
     this.publishRate = limits.publishRate;
     this.publishRateLimited = metrics.publishRateLimited.bind({ realm: this.name });
@@ -76,13 +77,35 @@ export class Realm {
     this.dealer = new Dealer(this.name, metrics, this.events, clock, limits);
   }
 
+  /**
+   * Takes what a configuration reload may change while sessions stay: the authorizer (a new one
+   * starts with empty caches, so no earlier decision outlives its permissions), the URI rule and
+   * the limits. New limits bound what sessions and the realm add from now on; nothing already
+   * held is taken away. Every limited session gets a fresh publish-rate bucket.
+   */
+  reconfigure(settings: Pick<RealmSettings, 'authorizer' | 'uriCheck' | 'limits'>): void {
+    this.authorizer = settings.authorizer;
+    this.strictUris = settings.uriCheck === 'strict';
+    // In place: the dealer, the retained events and every session's queue read this very object.
+    Object.assign(this.limits, settings.limits);
+    this.publishRate = this.limits.publishRate;
+    this.broker.setMaxSubscriptionsPerSession(this.limits.maxSubscriptionsPerSession);
+    for (const session of this.sessions.values()) {
+      session.publishRate = session.limited ? this.newPublishRate() : undefined;
+    }
+  }
+
+  /** Says GOODBYE to every session of the realm, the router's own included (the realm is going away); see Session.goodbye. */
+  closeAll(reason: string, message: string, answerWithinMs?: number): void {
+    for (const session of [...this.sessions.values(), ...this.internalSessions.values()]) session.goodbye(reason, message, answerWithinMs);
+  }
+
   join(session: Session): void {
     if (session.trusted) {
       this.internalSessions.set(session.id, session);
     } else {
       this.sessions.set(session.id, session);
-      const { perSecond, burst } = this.publishRate;
-      if (perSecond > 0 && session.limited) session.publishRate = new PublishRate(perSecond, burst, this.clock.now());
+      if (session.limited) session.publishRate = this.newPublishRate();
     }
     this.metrics.sessions.add(1, { realm: this.name, origin: session.origin });
     this.metrics.sessionsJoined.inc({ realm: this.name, origin: session.origin });
@@ -97,6 +120,12 @@ export class Realm {
     this.dealer.leave(session);
     session.log.info({}, 'session left');
     this.events.emit('sessionLeft', session);
+  }
+
+  /** A bucket at the realm's publish rate for a limited session, or undefined when the realm has none. */
+  private newPublishRate(): PublishRate | undefined {
+    const { perSecond, burst } = this.publishRate;
+    return perSecond > 0 ? new PublishRate(perSecond, burst, this.clock.now()) : undefined;
   }
 
   /** Joined sessions by origin: what /info, the shutdown log and the junction_sessions gauge report. */

@@ -1,3 +1,4 @@
+import type { EncodeError } from '../protocol/envelope.js';
 import { ErrorUri } from '../protocol/errors.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import { realClock, type Clock } from './dealer/dealer.js';
@@ -70,10 +71,8 @@ export class Router implements SessionHost {
         queuedBytes.add(bytes);
       },
     };
-    for (const settings of options.realms) {
-      this.realms.set(settings.name, new Realm(settings, this.metrics, this.log.child({ realm: settings.name }), this.clock));
-    }
-    this.services = this.startServices();
+    for (const settings of options.realms) this.createRealm(settings);
+    this.services = Promise.all([...this.realms.values()].map((realm) => this.startServices(realm))).then(() => undefined);
   }
 
   /** Resolves once the router's own services (the meta API of each realm that has it) are serving. */
@@ -97,6 +96,26 @@ export class Router implements SessionHost {
     this.sessions.add(session);
     if (this.closing) session.abort(ErrorUri.systemShutdown, 'the router is shutting down');
     return session;
+  }
+
+  /** A realm added while the router runs (a config reload); resolves once its meta API serves. */
+  async addRealm(settings: RealmSettings): Promise<Realm> {
+    if (this.realms.has(settings.name)) throw new Error(`realm "${settings.name}" already exists`);
+    const realm = this.createRealm(settings);
+    await this.startServices(realm);
+    return realm;
+  }
+
+  /**
+   * Takes a realm away (a config reload): new HELLOs for it get wamp.error.no_such_realm, and every
+   * session in it, the router's own included, gets GOODBYE with `reason` and `message`; one that
+   * has not answered within `answerWithinMs` is disconnected.
+   */
+  removeRealm(name: string, reason: string, message: string, answerWithinMs?: number): void {
+    const realm = this.realms.get(name);
+    if (!realm) return;
+    this.realms.delete(name);
+    realm.closeAll(reason, message, answerWithinMs);
   }
 
   realm(name: string): Realm | undefined {
@@ -130,20 +149,28 @@ export class Router implements SessionHost {
     if (this.sessions.size === 0) for (const resolve of this.idle.splice(0)) resolve();
   }
 
+  private createRealm(settings: RealmSettings): Realm {
+    const realm = new Realm(settings, this.metrics, this.log.child({ realm: settings.name }), this.clock);
+    this.realms.set(settings.name, realm);
+    return realm;
+  }
+
   /**
-   * The meta API joins each realm that enables it before any transport is listening: the join and
+   * The meta API joins a realm that enables it before any transport is listening: the join and
    * its registrations complete within the current turn of the event loop.
    */
-  private async startServices(): Promise<void> {
-    const attach = this.attach.bind(this);
-    const starting = [...this.realms.values()].filter((realm) => realm.metaApi).map(async (realm) => {
-      try {
-        await startMetaApi(realm, attach);
-      } catch (error) {
-        this.log.error({ realm: realm.name, err: error }, 'the meta API could not start');
-      }
-    });
-    await Promise.all(starting);
+  private async startServices(realm: Realm): Promise<void> {
+    if (!realm.metaApi) return;
+    try {
+      await startMetaApi(realm, this.attach.bind(this));
+    } catch (error) {
+      this.log.error({ realm: realm.name, err: error }, 'the meta API could not start');
+    }
+  }
+
+  notEncodable(session: Session, error: EncodeError, action: string): void {
+    this.metrics.unencodable.inc({ type: error.messageType, serializer: error.serializer });
+    session.log.warn({ session: session.id || undefined, reason: error.message, action }, 'message not encodable for this session; not sent');
   }
 
   queueOverflow(session: Session, outcome: 'paused' | 'aborted', queued: { messages: number; bytes: number }): void {

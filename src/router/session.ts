@@ -1,5 +1,5 @@
 import { MessageType, messageTypeName } from '../protocol/codes.js';
-import { Envelope } from '../protocol/envelope.js';
+import { EncodeError, Envelope } from '../protocol/envelope.js';
 import { ErrorUri } from '../protocol/errors.js';
 import { IdSequence, randomId } from '../protocol/ids.js';
 import type { Authenticate, Dict, Hello, WampMessage } from '../protocol/messages.js';
@@ -12,6 +12,7 @@ import type { PublishRate } from './limits/publish-rate.js';
 import type { Logger } from './log.js';
 import type { Peer, SessionLink } from './peer.js';
 import type { Realm } from './realm.js';
+import { ForgottenCalls, planForUndeliverable } from './undeliverable.js';
 
 /**
  * One WAMP session: HELLO → (CHALLENGE ↔ AUTHENTICATE) → WELCOME → established → closed.
@@ -29,6 +30,8 @@ export interface SessionHost {
   realm(name: string): Realm | undefined;
   sessionClosed(session: Session): void;
   protocolViolation(session: Session, reason: string): void;
+  /** Logs and counts a message this session's serializer could not encode. */
+  notEncodable(session: Session, error: EncodeError, action: string): void;
   /** The session's incoming queue passed a limit: reading was paused, or the session is being aborted. */
   queueOverflow(session: Session, outcome: 'paused' | 'aborted', queued: { messages: number; bytes: number }): void;
   /** Counts every session's queued messages and bytes. */
@@ -76,6 +79,8 @@ export class Session implements SessionLink {
   /** The realm's publish rate for this session; set when it joins, unless it is trusted or the realm has no rate limit. */
   publishRate: PublishRate | undefined;
 
+  /** Calls whose progressive result could not be encoded: the rest of their results is dropped. */
+  private forgotten: ForgottenCalls | undefined;
   private readonly queue: InboundQueue;
   /** The limits of the realm named in HELLO, then of the realm joined. */
   private queueLimits: SessionLimits | undefined;
@@ -137,11 +142,39 @@ export class Session implements SessionLink {
   // ---- sending ----
 
   send(message: WampMessage): void {
-    if (this.state !== 'closed') this.peer.send(new Envelope(message));
+    this.sendEnvelope(new Envelope(message));
   }
 
   sendEnvelope(envelope: Envelope): void {
-    if (this.state !== 'closed') this.peer.send(envelope);
+    if (this.state === 'closed' || this.forgotten?.drops(envelope.message)) return;
+    try {
+      this.peer.send(envelope);
+    } catch (error) {
+      // Whatever a transport throws fails this message for this session only, never the fan-out
+      // loop or the process; a transport's own failure is reported like an encoding failure.
+      const failure = error instanceof EncodeError
+        ? error
+        : new EncodeError(describeType(envelope.message), this.peer.transport.serializer, error);
+      this.notEncodable(envelope.message, failure);
+    }
+  }
+
+  /** Only this session is affected, and every exchange still ends in an answer (router/undeliverable.ts). */
+  private notEncodable(message: WampMessage, error: EncodeError): void {
+    const plan = planForUndeliverable(message, error.reason, ErrorUri.unencodablePayload);
+    this.host.notEncodable(this, error, plan.what);
+    if (plan.forgetCall !== undefined) (this.forgotten ??= new ForgottenCalls()).add(plan.forgetCall);
+    if (plan.instead) this.send(plan.instead);
+    if (plan.onBehalfOfClient) {
+      const wire = plan.onBehalfOfClient;
+      // Later, not from inside the router's own send: the dealer may be in the middle of routing.
+      // Made up by the router itself, so not held to the client's queue limits.
+      queueMicrotask(() => this.receive(wire, 0));
+    }
+    if (plan.close) {
+      this.close(plan.what);
+      this.peer.close();
+    }
   }
 
   /** ERROR reply to a request, with a human-readable message as the first argument. */
@@ -160,8 +193,11 @@ export class Session implements SessionLink {
     this.peer.close();
   }
 
-  /** Router-initiated GOODBYE (shutdown, kill): the session closes when the client answers or its transport goes. */
-  goodbye(reason: string, message?: string): void {
+  /**
+   * Router-initiated GOODBYE (shutdown, kill, a reload): the session closes when the client answers
+   * or its transport goes. With `answerWithinMs`, a client that has not answered by then is disconnected.
+   */
+  goodbye(reason: string, message?: string, answerWithinMs?: number): void {
     if (this.state !== 'established') {
       this.abort(reason, message ?? 'the router closed the session');
       return;
@@ -169,6 +205,13 @@ export class Session implements SessionLink {
     // The state changes first: an in-process peer may answer before send() returns.
     this.state = 'shutting_down';
     this.send({ type: MessageType.GOODBYE, details: message === undefined ? {} : { message }, reason });
+    if (answerWithinMs === undefined) return;
+    setTimeout(() => {
+      if (this.state === 'closed') return;
+      this.log.warn({ session: this.id, waitedMs: answerWithinMs }, 'GOODBYE not answered in time; disconnecting');
+      this.close('GOODBYE not answered');
+      this.peer.close();
+    }, answerWithinMs).unref?.();
   }
 
   // ---- processing ----

@@ -7,6 +7,7 @@ import { MetricsRegistry } from '../metrics/registry.js';
 import type { Logger } from '../router/log.js';
 import type { Peer, SessionLink } from '../router/peer.js';
 import { ConnectionSlots, PerKeyLogThrottle } from './connection-slots.js';
+import { decodeMessage } from './decode-message.js';
 import { chooseCodec, offeredSubprotocols } from './subprotocol.js';
 import { WebSocketPeer } from './websocket-peer.js';
 
@@ -21,6 +22,8 @@ export interface WebSocketServiceOptions {
   autoPingTimeout: number;
   /** Slow-consumer limit: bytes waiting to be written to one connection. */
   maxBufferedBytes: number;
+  /** Messages nesting lists and dicts deeper than this abort their session (default DEFAULT_MAX_NESTING_DEPTH). */
+  maxNestingDepth?: number;
   /** Allowed Origin header values; "*" patterns allowed; ['*'] allows all. */
   allowedOrigins: readonly string[];
   /** Accept the literal origin "null" (sandboxed pages, file://) even when allowedOrigins is narrower. */
@@ -150,15 +153,13 @@ export class WebSocketService {
     const stopKeepalive = this.keepAlive(ws, log);
 
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      let decoded: unknown;
-      try {
-        if (codec.binary && !isBinary) throw new Error(`${codec.subprotocol} needs binary frames, got a text frame`);
-        decoded = codec.decode(codec.binary ? data : data.toString('utf8'));
-      } catch (error) {
-        link.receiveGarbage(`could not decode the message as ${codec.name}: ${(error as Error).message}`);
+      if (codec.binary && !isBinary) {
+        link.receiveGarbage(`could not decode the message as ${codec.name}: ${codec.subprotocol} needs binary frames, got a text frame`);
         return;
       }
-      link.receive(decoded, data.length);
+      const decoded = decodeMessage(codec, codec.binary ? data : data.toString('utf8'), this.options.maxNestingDepth);
+      if (decoded.ok) link.receive(decoded.message, data.length);
+      else link.receiveGarbage(decoded.reason);
     });
     ws.on('error', (error: Error & { code?: string }) => {
       if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {

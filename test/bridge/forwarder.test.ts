@@ -361,9 +361,11 @@ describe('MessageForwarder', () => {
   it('refuses (and counts) an event whose payload cannot be written as JSON, and goes on with the next', async () => {
     const app = await startApp();
     const { node, client } = await startForwarding(forwarder(app.url), tempDir());
-    // Client codecs never produce a BigInt; an in-process publisher can.
+    // Client messages are held to max_nesting_depth; an in-process publisher is not.
     const publisher = await InternalSession.join(node.router.attach.bind(node.router), 'realm1', { authid: 'test', authrole: 'trusted' });
-    await publisher.publishAcknowledged('breaking-news.odd', [2n ** 70n]);
+    let tooDeep: unknown = 1;
+    for (let i = 0; i < 20_000; i++) tooDeep = [tooDeep];
+    await publisher.publishAcknowledged('breaking-news.odd', [tooDeep]);
     assert.equal(metric(node, 'junction_forwarder_refused_total'), 1);
     await publish(client, 'breaking-news.odd', ['fine']);
     await waitFor(() => app.accepted.length === 1, 'the next event forwarded');

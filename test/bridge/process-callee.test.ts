@@ -19,6 +19,8 @@ import { waitFor } from '../support/wait.js';
 
 const programs = join(projectRoot, 'test/fixtures/programs');
 const program = (name: string) => join(programs, name);
+/** A timeout long enough for a node program to start and write its pid file on a loaded machine (400 ms was not). */
+const startupMarginMs = 2_000;
 
 function component(id: string, procedure: string, command: string[], cwd: string, more: Partial<ProcessComponentConfig> = {}): ProcessComponentConfig {
   return {
@@ -99,9 +101,9 @@ before(async () => {
     component('inspect', 'proc.inspect', [node_, program('inspect.mjs'), '$(touch PWNED)', '; touch PWNED2', '`touch PWNED3`', '| cat', "it's \"quoted\""], folder, { env: { APP_MODE: 'test' } }),
     component('text', 'proc.text', [node_, program('text.mjs')], folder),
     component('fail', 'proc.fail', [node_, program('fail.mjs'), '3'], folder),
-    component('sleep', 'proc.sleep', [node_, program('sleep-forever.mjs')], folder, { timeoutMs: 400 }),
+    component('sleep', 'proc.sleep', [node_, program('sleep-forever.mjs')], folder, { timeoutMs: startupMarginMs }),
     component('patient', 'proc.patient', [node_, program('sleep-forever.mjs')], folder, { timeoutMs: 60_000 }),
-    component('family', 'proc.family', [node_, program('grandchild.mjs')], folder, { timeoutMs: 400 }),
+    component('family', 'proc.family', [node_, program('grandchild.mjs')], folder, { timeoutMs: startupMarginMs }),
     component('flood', 'proc.flood', [node_, program('flood.mjs')], folder, { maxOutputBytes: 100_000 }),
     component('gate', 'proc.gate', [node_, program('gate.mjs')], folder, { concurrency: 2, queueLimit: 1 }),
   );
@@ -158,7 +160,7 @@ describe('process component', () => {
     const pidFile = join(folder, 'sleep.pid');
     const late = await callError(client, 'proc.sleep', [], { pid_file: pidFile });
     assert.equal(late.error, 'junction.error.process.timeout');
-    assert.match(String(late.args[0]), /did not finish within 400 ms and was killed/);
+    assert.match(String(late.args[0]), /did not finish within 2000 ms and was killed/);
     const [pid] = JSON.parse(await readFile(pidFile, 'utf8')) as [number];
     await waitFor(() => processGone(pid), `program ${pid} to be gone`);
   });

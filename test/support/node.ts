@@ -1,4 +1,5 @@
 import type { JunctionConfig, LongPollService, WebSocketOptions, WebSocketService } from '../../src/config/model.js';
+import { DEFAULT_MAX_NESTING_DEPTH } from '../../src/codec/nesting.js';
 import { defaultRealmLimits } from '../../src/config/schema-router.js';
 import { silentLogger } from '../../src/router/log.js';
 import { startNode, type RunningNode } from '../../src/node/node.js';
@@ -55,6 +56,7 @@ export function testConfig(options: Partial<WebSocketOptions> = {}): JunctionCon
       failureBudget: 5, forgiveAfterMs: 60_000, spacingMs: 1_000, maxWaitMs: 5_000,
       challengeTimeoutMs: 60_000, dynamicTimeoutMs: 10_000,
     },
+    maxNestingDepth: DEFAULT_MAX_NESTING_DEPTH,
   };
 }
 

@@ -1,8 +1,11 @@
 import { WebSocket } from 'ws';
-import { jsonCodec } from '../../src/codec/index.js';
+import { codecBySubprotocol, jsonCodec, type Codec } from '../../src/codec/index.js';
 import { Arrivals } from './wait.js';
 
-/** A raw WebSocket speaking WAMP JSON by hand, for tests that send what no real client would. */
+/**
+ * A raw WebSocket speaking WAMP by hand in the negotiated codec, for tests that send what no
+ * real client would.
+ */
 export class RawClient {
   readonly messages: unknown[][] = [];
   closeCode: number | undefined;
@@ -13,9 +16,12 @@ export class RawClient {
     received: () => `got ${JSON.stringify(this.messages)}`,
   });
 
+  /** The negotiated serializer (set once the connection is open). */
+  codec: Codec = jsonCodec;
+
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer) => {
-      this.messages.push(jsonCodec.decode(data.toString()) as unknown[]);
+      this.messages.push(this.codec.decode(this.codec.binary ? data : data.toString()) as unknown[]);
       this.arrivals.wake();
     });
     this.closed = new Promise((resolve) => ws.on('close', (code: number, reason: Buffer) => {
@@ -30,14 +36,17 @@ export class RawClient {
     const ws = new WebSocket(url, protocols, options);
     const client = new RawClient(ws);
     await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
+      ws.once('open', () => {
+        client.codec = codecBySubprotocol(ws.protocol) ?? jsonCodec;
+        resolve();
+      });
       ws.once('error', reject);
     });
     return client;
   }
 
   send(message: unknown): void {
-    this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
+    this.ws.send(typeof message === 'string' ? message : this.codec.encode(message as unknown[]));
   }
 
   /** Waits until a message satisfies `match` (or the connection closes), bounded by `timeoutMs`. */

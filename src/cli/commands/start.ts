@@ -1,13 +1,17 @@
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadStartConfig, type StartConfigSource } from '../config-source.js';
+import { loadStartConfig, type LoadedConfig, type StartConfigSource } from '../config-source.js';
 import type { JunctionConfig } from '../../config/model.js';
 import { createLogger, logLevels, type LogLevel } from '../../node/logger.js';
+import { listenFailure } from '../../node/listeners.js';
 import { startNode } from '../../node/node.js';
+import { removePidFile, writePidFile } from '../../node/pid-file.js';
+import { controlSocketPath, serveControlSocket, type ControlSocket } from '../../node/reload/control-socket.js';
+import { reloader } from '../../node/reload/reloader.js';
 import { refuseArguments } from '../command-line.js';
 import type { CommandIo } from '../io.js';
 
-export const usage = `Usage: junction start [--config FILE | --cbdir DIR] [--host HOST] [--port PORT] [--data-dir DIR] [--log-level LEVEL]
+export const usage = `Usage: junction start [--config FILE | --cbdir DIR] [--host HOST] [--port PORT] [--data-dir DIR] [--log-level LEVEL] [--pid-file FILE]
 
 Runs the router. Without --config or --cbdir it runs the embedded development default:
 realm "realm1", anonymous sessions allowed every action, WebSocket at ws://127.0.0.1:8080/ws,
@@ -15,6 +19,8 @@ and /publish, /call, /lp, /sse, /info, /health, /metrics on the same port.
 --host and --port override the first transport's endpoint. LEVEL: ${logLevels.join(', ')}.
 --data-dir is where durable state lives (the HTTP forwarder's outbox); default: a ".junction"
 folder beside the config file (inside DIR with --cbdir; in the working directory otherwise).
+--pid-file writes the process id to FILE and opens the control socket beside it (FILE with
+".sock" for ".pid") that "junction reload --pid-file FILE" uses. SIGHUP reloads the config too.
 `;
 
 interface StartArgs {
@@ -23,6 +29,7 @@ interface StartArgs {
   port?: number;
   dataDir: string;
   logLevel: LogLevel;
+  pidFile?: string;
 }
 
 function readArgs(argv: string[]): StartArgs | string {
@@ -37,6 +44,7 @@ function readArgs(argv: string[]): StartArgs | string {
         port: { type: 'string' },
         'log-level': { type: 'string' },
         'data-dir': { type: 'string' },
+        'pid-file': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -61,7 +69,9 @@ function readArgs(argv: string[]): StartArgs | string {
     : { kind: 'embedded' };
   if (values['data-dir'] !== undefined && values['data-dir'].trim() === '') return '--data-dir must not be empty';
   const dataDir = values['data-dir'] ?? defaultDataDir(source);
-  return { source, host: values.host, port, dataDir, logLevel: level as LogLevel };
+  if (values['pid-file'] !== undefined && values['pid-file'].trim() === '') return '--pid-file must not be empty';
+  const pidFile = values['pid-file'] === undefined ? undefined : resolve(values['pid-file']);
+  return { source, host: values.host, port, dataDir, logLevel: level as LogLevel, pidFile };
 }
 
 /** Durable state lives beside the configuration it belongs to. */
@@ -87,13 +97,12 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     return 0;
   }
   if (typeof args === 'string') return refuseArguments(io, 'start', args, usage);
-  const loaded = await loadStartConfig(args.source);
+  const loaded = await loadConfig(args);
   if (!loaded.ok) {
     io.stderr(loaded.report);
     return 1;
   }
   const config = loaded.config;
-  applyOverrides(config, args);
   const log = createLogger(args.logLevel);
   if (args.source.kind === 'embedded') {
     log.warn({}, 'running the embedded development default: anonymous sessions may do everything on realm "realm1"; use --config for production');
@@ -104,29 +113,64 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   try {
     node = await startNode(config, { log, dataDir: args.dataDir });
   } catch (error) {
-    const err = error as NodeJS.ErrnoException & { address?: string; port?: number };
-    const reason = err.code === 'EADDRINUSE' ? `port ${err.port} on ${err.address} is already in use`
-      : err.code === 'EACCES' ? `no permission to listen on port ${err.port} of ${err.address}`
-      : err.code === 'EADDRNOTAVAIL' ? `address ${err.address} is not available on this machine`
-      : err.message;
-    log.error({ code: err.code }, `cannot start: ${reason}`);
+    const reason = listenFailure(error);
+    log.error({ code: (error as NodeJS.ErrnoException).code }, `cannot start: ${reason}`);
     io.stderr(`junction start: cannot start: ${reason}\n`);
     return 1;
+  }
+
+  const reload = reloader(node, () => loadConfig(args), log);
+  let control: ControlSocket | undefined;
+  if (args.pidFile !== undefined) {
+    try {
+      await writePidFile(args.pidFile);
+      const socket = controlSocketPath(args.pidFile);
+      control = await serveControlSocket(socket, reload, log);
+      log.info({ pidFile: args.pidFile, socket }, 'pid file written; "junction reload" reaches this router through its control socket');
+    } catch (error) {
+      const reason = (error as Error).message;
+      log.error({}, `cannot start: ${reason}`);
+      io.stderr(`junction start: cannot start: ${reason}\n`);
+      await node.stop();
+      await removePidFile(args.pidFile);
+      return 1;
+    }
   }
 
   return new Promise<number>((resolve) => {
     const shutdown = (signal: string): void => {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
+      shuttingDown = true;
       log.info({ signal }, 'signal received');
-      node.stop().then(() => resolve(0), (error: unknown) => {
+      const stopped = (async () => {
+        await control?.close();
+        await node.stop();
+        if (args.pidFile !== undefined) await removePidFile(args.pidFile);
+      })();
+      stopped.then(() => resolve(0), (error: unknown) => {
         log.error({ err: error }, 'error during shutdown');
         resolve(1);
       });
     };
     const onInt = (): void => shutdown('SIGINT');
     const onTerm = (): void => shutdown('SIGTERM');
+    // Stays installed while shutting down: Node's default for SIGHUP would end the process at once.
+    let shuttingDown = false;
+    const onHup = (): void => {
+      if (shuttingDown) return log.info({ signal: 'SIGHUP' }, 'signal ignored: shutting down');
+      log.info({ signal: 'SIGHUP' }, 'signal received: reloading the configuration');
+      void reload();
+    };
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
+    process.on('SIGHUP', onHup);
   });
+}
+
+/** The configuration as `start` runs it: from its source, with --host and --port applied (at start and at each reload). */
+async function loadConfig(args: StartArgs): Promise<LoadedConfig> {
+  const loaded = await loadStartConfig(args.source);
+  if (loaded.ok) applyOverrides(loaded.config, args);
+  return loaded;
 }

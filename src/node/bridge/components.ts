@@ -17,6 +17,8 @@ export interface ComponentContext extends NodeContext {
 }
 
 type RunnableKind = Exclude<ComponentConfig['kind'], 'python'>;
+/** A component Junction runs (Python ones are only recorded). */
+export type RunnableComponentConfig = Extract<ComponentConfig, { kind: RunnableKind }>;
 export type ComponentFactory<Config extends ComponentConfig> = (component: Config, context: ComponentContext) => Promise<RunningComponent>;
 type Factories = { [Kind in RunnableKind]?: ComponentFactory<Extract<ComponentConfig, { kind: Kind }>> };
 
@@ -32,22 +34,27 @@ const factories: Factories = {
  * subscribed and a REST-backed authenticator registered before the first client arrives. If one
  * fails, those already started are stopped and the error is passed on.
  */
-export async function startComponents(components: readonly ComponentConfig[], context: NodeContext): Promise<RunningComponent[]> {
-  const running: RunningComponent[] = [];
+export async function startComponents(components: readonly ComponentConfig[], context: NodeContext): Promise<Map<string, RunningComponent>> {
+  const running = new Map<string, RunningComponent>();
   try {
     for (const component of components) {
       if (component.kind === 'python') continue; // recorded only; a notice says so
-      const factory = factories[component.kind] as ComponentFactory<ComponentConfig> | undefined;
-      if (!factory) throw new UnsupportedConfigError(`component "${component.id}": the ${component.kind} component is not available in this build`);
-      running.push(await factory(component, { ...context, log: context.log.child({ component: component.id }) }));
+      running.set(component.id, await startComponent(component, context));
     }
   } catch (error) {
-    await stopComponents(running);
+    await stopComponents(running.values());
     throw error;
   }
   return running;
 }
 
-export async function stopComponents(running: readonly RunningComponent[]): Promise<void> {
-  await Promise.all(running.map((component) => component.stop()));
+/** Starts one bridge component (at start-up, or when a config reload adds or changes it). */
+export function startComponent(component: RunnableComponentConfig, context: NodeContext): Promise<RunningComponent> {
+  const factory = factories[component.kind] as ComponentFactory<ComponentConfig> | undefined;
+  if (!factory) throw new UnsupportedConfigError(`component "${component.id}": the ${component.kind} component is not available in this build`);
+  return factory(component, { ...context, log: context.log.child({ component: component.id }) });
+}
+
+export async function stopComponents(running: Iterable<RunningComponent>): Promise<void> {
+  await Promise.all([...running].map((component) => component.stop()));
 }

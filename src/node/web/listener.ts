@@ -20,6 +20,13 @@ export interface PathHandler {
   servesBelow?: boolean;
   /** Closes what this handler holds open (connections, timers). */
   close?(): void | Promise<void>;
+  /**
+   * How many client sessions it holds open (websocket, long-poll, SSE). When a config reload
+   * replaces the handler, it keeps serving those until they end, instead of closing them.
+   */
+  openSessions?(): number;
+  /** A replaced handler still answers the follow-up requests of sessions it holds (a long-poll transport's send and receive). */
+  holds?(subpath: string): boolean;
 }
 
 /**
@@ -29,7 +36,8 @@ export interface PathHandler {
 export class HttpListener {
   readonly server: Server;
   private readonly paths: Map<string, PathHandler>;
-  private readonly catchAll: PathHandler | undefined;
+  /** Handlers a config reload replaced that still serve their sessions, by path; closed once they hold none, or with the listener. */
+  private readonly retired = new Map<string, PathHandler[]>();
   /** Universal transport: connections whose first octet is 0x7F go to RawSocket, 0x10 to MQTT. */
   private readonly diversion: Diversion | undefined;
   /** Each connection's latest request, to tell a body still arriving from the next request's headers. */
@@ -47,7 +55,6 @@ export class HttpListener {
     private readonly diverted: ReadonlyMap<number, RawSocketAcceptor> = new Map(),
   ) {
     this.paths = paths;
-    this.catchAll = config.kind === 'websocket' ? paths.get('/') : undefined;
     const tls = config.endpoint.tls;
     // The TLS handshake is part of the opening handshake.
     this.server = httpServerFor(config.endpoint, { ...serverTimeoutOptions(timeouts), handshakeTimeout: timeouts.headersMs });
@@ -63,6 +70,27 @@ export class HttpListener {
     }
   }
 
+  /**
+   * A config reload: `handler` serves `path` from the next request on (undefined: nothing does).
+   * The handler it replaces is closed, unless it holds sessions: then they stay until the listener closes.
+   */
+  async setPath(path: string, handler: PathHandler | undefined): Promise<void> {
+    const old = this.paths.get(path);
+    if (handler) this.paths.set(path, handler);
+    else this.paths.delete(path);
+    const closing: PathHandler[] = [];
+    // Handlers retired earlier that no longer hold anyone go now; a removed path takes its retired handlers along.
+    for (const [retiredPath, handlers] of this.retired) {
+      const keep = handler || retiredPath !== path ? handlers.filter((retired) => (retired.openSessions?.() ?? 0) > 0) : [];
+      closing.push(...handlers.filter((retired) => !keep.includes(retired)));
+      if (keep.length > 0) this.retired.set(retiredPath, keep);
+      else this.retired.delete(retiredPath);
+    }
+    if (old && handler && (old.openSessions?.() ?? 0) > 0) this.retired.set(path, [...(this.retired.get(path) ?? []), old]);
+    else if (old) closing.push(old);
+    await Promise.all(closing.map((retired) => retired.close?.()));
+  }
+
   get secure(): boolean {
     return this.config.endpoint.tls !== undefined;
   }
@@ -73,7 +101,8 @@ export class HttpListener {
 
   async close(): Promise<void> {
     this.diversion?.close();
-    await Promise.all([...[...this.paths.values()].map((handler) => handler.close?.()), ...[...this.diverted.values()].map((acceptor) => acceptor.close())]);
+    const handlers = [...this.paths.values(), ...[...this.retired.values()].flat()];
+    await Promise.all([...handlers.map((handler) => handler.close?.()), ...[...this.diverted.values()].map((acceptor) => acceptor.close())]);
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -87,11 +116,16 @@ export class HttpListener {
     const exact = this.paths.get(path);
     if (exact) return { handler: exact, subpath: '' };
     for (let end = path.lastIndexOf('/'); end >= 0; end = path.lastIndexOf('/', end - 1)) {
-      const handler = this.paths.get(end === 0 ? '/' : path.slice(0, end));
-      if (handler?.servesBelow) return { handler, subpath: path.slice(end) };
+      const base = end === 0 ? '/' : path.slice(0, end);
+      const handler = this.paths.get(base);
+      if (handler?.servesBelow) {
+        const subpath = path.slice(end);
+        return { handler: this.retired.get(base)?.find((retired) => retired.holds?.(subpath)) ?? handler, subpath };
+      }
       if (end === 0) break;
     }
-    return this.catchAll ? { handler: this.catchAll, subpath: '' } : undefined;
+    const catchAll = this.config.kind === 'websocket' ? this.paths.get('/') : undefined;
+    return catchAll ? { handler: catchAll, subpath: '' } : undefined;
   }
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {

@@ -18,6 +18,7 @@ export const longpollPath: PathServiceFactory<LongPollService> = (service, conte
       queueLimitBytes: service.queueLimitBytes,
       queueLimitMessages: service.queueLimitMessages,
       maxMessageSize: service.maxMessageSize,
+      maxNestingDepth: context.config.maxNestingDepth,
       maxTransports: service.maxTransports,
       maxPerAddress: service.maxPerAddress,
       clientAddress: context.clientAddress,
@@ -28,6 +29,8 @@ export const longpollPath: PathServiceFactory<LongPollService> = (service, conte
   );
   return {
     servesBelow: true,
+    openSessions: () => server.transportCount,
+    holds: (subpath) => server.holds(subpath),
     request: (request, response, subpath) => server.handle(request, response, subpath),
     close: () => server.closeAll(),
   };

@@ -16,7 +16,7 @@ export const nodeInfoPath: PathServiceFactory<NodeInfoService> = (_service, cont
       sendBody(response, 200, {
         'content-type': 'application/json; charset=utf-8',
         'cache-control': 'no-store',
-      }, JSON.stringify(nodeInfo(context, version)));
+      }, JSON.stringify(nodeInfo({ ...context, config: context.runningConfig() }, version)));
     },
   };
 };

@@ -22,7 +22,10 @@ export interface ClientAddress {
 export interface NodeContext {
   router: Router;
   auth: NodeAuth;
+  /** The configuration this part was built from. */
   config: JunctionConfig;
+  /** The configuration the node runs now: config reloads change it after this part was built. */
+  runningConfig(): JunctionConfig;
   log: Logger;
   metrics: MetricsRegistry;
   /** When the node started (nodeinfo's uptime). */

@@ -37,6 +37,7 @@ export const ssePath: PathServiceFactory<SsePathConfig> = (service, context) => 
   });
   return {
     request: (request, response) => sse.handle(request, response),
+    openSessions: () => sse.streamCount,
     close: () => sse.closeAll(),
   };
 };

@@ -8,12 +8,16 @@ export const websocketPath: PathServiceFactory<WebSocketPathConfig> = (service, 
   const gate = context.auth.gate(service.auth, context.where);
   const ws = new WebSocketService(
     (peer) => context.router.attach(peer, gate, { helloTimeoutMs: service.options.openHandshakeTimeout, sessionSeries: true }),
-    { ...service.options, codecs: service.serializers.map(codecByName), clientAddress: context.clientAddress },
+    {
+      ...service.options, codecs: service.serializers.map(codecByName), clientAddress: context.clientAddress,
+      maxNestingDepth: context.config.maxNestingDepth,
+    },
     context.log,
     context.metrics,
   );
   return {
     upgrade: (request, socket, head) => ws.handleUpgrade(request, socket, head),
+    openSessions: () => ws.connectionCount,
     close: () => ws.closeAll(),
   };
 };

@@ -56,7 +56,7 @@ export class Broker {
   private readonly byId = new Map<number, Subscription>();
   private readonly bySession = new Map<Session, Set<Subscription>>();
   private readonly retained: RetainedEvents;
-  private readonly maxSubscriptionsPerSession: number;
+  private maxSubscriptionsPerSession: number;
   private readonly retentionRefusals = new WarningThrottle();
 
   /** By the publisher's origin, so a client's publication is told apart from the meta API's events. */
@@ -100,6 +100,11 @@ export class Broker {
       if (existing && existing.history!.limit >= limit && existing.history!.limitBytes >= limitBytes) continue;
       this.create(uri, match, new EventHistory(limit, limitBytes, historyMeter), existing?.id);
     }
+  }
+
+  /** A new limit (a config reload): it bounds what sessions add from now on; nothing held is taken away. */
+  setMaxSubscriptionsPerSession(max: number): void {
+    this.maxSubscriptionsPerSession = max;
   }
 
   subscribe(session: Session, request: number, topic: string, options: SubscribeOptions): void {

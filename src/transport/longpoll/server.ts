@@ -18,6 +18,8 @@ export interface LongPollServerOptions {
   queueLimitMessages: number;
   /** Largest `send` body (one message or one batch), bytes. A larger one: 413, and the transport is closed. */
   maxMessageSize: number;
+  /** Messages nesting lists and dicts deeper than this abort their session (default DEFAULT_MAX_NESTING_DEPTH). */
+  maxNestingDepth?: number;
   /** Transports open at once; more `open`s are refused with 503 (0: no limit). */
   maxTransports: number;
   /** Transports one client address may hold open; more `open`s are refused with 429 (0: no limit). */
@@ -114,6 +116,12 @@ export class LongPollServer {
     return this.transports.size;
   }
 
+  /** Whether a request to `subpath` is for one of this server's open transports ("/<id>/send"...). */
+  holds(subpath: string): boolean {
+    const target = route(subpath);
+    return target.kind === 'transport' && this.transports.has(target.id);
+  }
+
   /** Handles a request for this endpoint; `subpath` is what follows the base path ("/open", "/<id>/send"). */
   handle(request: IncomingMessage, response: ServerResponse, subpath: string): void {
     setStandardHeaders(request, response);
@@ -198,6 +206,7 @@ export class LongPollServer {
       sessionTimeoutMs: this.options.sessionTimeoutMs,
       queueLimitBytes: this.options.queueLimitBytes,
       queueLimitMessages: this.options.queueLimitMessages,
+      maxNestingDepth: this.options.maxNestingDepth,
       log,
       onSlowConsumer: () => this.counters.slowConsumers.inc(),
       onSessionTimeout: () => this.counters.sessionTimeouts.inc(),

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Envelope } from '../../protocol/envelope.js';
 import type { Logger } from '../../router/log.js';
 import type { Peer, SessionLink, TransportInfo } from '../../router/peer.js';
+import { decodeMessage } from '../decode-message.js';
 import { joinBatch, splitBatch } from './framing.js';
 import { sendBody, sendEmpty } from './http.js';
 import { Outbox } from './outbox.js';
@@ -15,6 +16,7 @@ export interface LongPollTransportOptions {
   sessionTimeoutMs: number;
   queueLimitBytes: number;
   queueLimitMessages: number;
+  maxNestingDepth?: number | undefined;
   log: Logger;
   onSlowConsumer(): void;
   onSessionTimeout(): void;
@@ -99,18 +101,27 @@ export class LongPollTransport implements Peer {
     this.touch();
     if (this.state !== 'open') return { ok: true }; // the session is over; late messages are moot
     const { codec, batched, name } = this.options.protocol;
-    let messages: { decoded: unknown; bytes: number }[];
+    let frames: Uint8Array[];
     try {
-      const frames = batched ? splitBatch(body, codec.binary) : [body];
-      messages = frames.map((frame) => ({ decoded: codec.decode(frame), bytes: frame.length }));
+      frames = batched ? splitBatch(body, codec.binary) : [body];
     } catch (error) {
-      const reason = `could not decode the body as ${name}: ${(error as Error).message}`;
-      this.link?.receiveGarbage(reason);
-      return { ok: false, reason };
+      return this.refuseBody(`could not decode the body as ${name}: ${(error as Error).message}`);
+    }
+    const messages: { decoded: unknown; bytes: number }[] = [];
+    for (const frame of frames) {
+      const decoded = decodeMessage(codec, frame, this.options.maxNestingDepth, `the body as ${name}`);
+      if (!decoded.ok) return this.refuseBody(decoded.reason);
+      messages.push({ decoded: decoded.message, bytes: frame.length });
     }
     // Long-poll cannot stop the client from posting: past the session's queue limits it is aborted.
     for (const { decoded, bytes } of messages) this.link?.receive(decoded, bytes);
     return { ok: true };
+  }
+
+  /** A body that is not valid WAMP in this protocol aborts the session; the client is told why. */
+  private refuseBody(reason: string): SendOutcome {
+    this.link?.receiveGarbage(reason);
+    return { ok: false, reason };
   }
 
   /** A `receive`: answered now when something waits, else held. */

@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { Codec } from '../../codec/codec.js';
 import type { Logger } from '../../router/log.js';
 import type { Peer, SessionLink } from '../../router/peer.js';
+import { decodeMessage } from '../decode-message.js';
 import { FrameParser, FrameType, type FrameError } from './framing.js';
 import {
   acceptReply, errorReply, HANDSHAKE_LENGTH, HandshakeError, handshakeErrorName, lengthOfExponent, parseClientHandshake,
@@ -37,6 +38,7 @@ export interface ConnectionSettings {
   autoPingInterval: number;
   autoPingTimeout: number;
   maxBufferedBytes: number;
+  maxNestingDepth: number | undefined;
   attach: AttachRawSocketPeer;
   counters: RawSocketCounters;
   log: Logger;
@@ -178,14 +180,9 @@ export class RawSocketConnection {
     if (this.state !== 'open') return;
     switch (type) {
       case FrameType.message: {
-        let decoded: unknown;
-        try {
-          decoded = this.codec!.decode(payload);
-        } catch (error) {
-          this.link!.receiveGarbage(`could not decode the message as ${this.codec!.name}: ${(error as Error).message}`);
-          return;
-        }
-        this.link!.receive(decoded, payload.length);
+        const decoded = decodeMessage(this.codec!, payload, this.settings.maxNestingDepth);
+        if (decoded.ok) this.link!.receive(decoded.message, payload.length);
+        else this.link!.receiveGarbage(decoded.reason);
         return;
       }
       case FrameType.ping:

@@ -1,17 +1,16 @@
 import type { Codec } from '../../codec/codec.js';
-import { MessageType, messageTypeName } from '../../protocol/codes.js';
+import { messageTypeName } from '../../protocol/codes.js';
+import { ErrorUri } from '../../protocol/errors.js';
 import { Envelope, type Encoder } from '../../protocol/envelope.js';
 import type { WampMessage } from '../../protocol/messages.js';
 import type { Logger } from '../../router/log.js';
 import type { Peer, TransportInfo } from '../../router/peer.js';
 import { corkForThisTurn, type CorkableSocket } from '../write-coalescing.js';
 import { encodeFrame, FRAME_HEADER_LENGTH, FrameType, MAX_FRAME_PAYLOAD, writeFrameHeader } from './framing.js';
-import { planForTooLong } from './too-long.js';
+import { ForgottenCalls, planForUndeliverable } from '../../router/undeliverable.js';
 
 /** How long a closing connection gets to take what was queued for it before it is destroyed. */
 const CLOSE_GRACE_MS = 1_000;
-/** Progressive calls cut off at once whose remaining results are being dropped; more are not tracked. */
-const MAX_FORGOTTEN_CALLS = 1_024;
 
 /** The part of a socket the peer writes to: a net.Socket or tls.TLSSocket (and fakes in tests). */
 export interface FrameSink {
@@ -41,7 +40,7 @@ export interface RawSocketPeerOptions {
   maxBufferedBytes: number;
   log: Logger;
   counters: RawSocketPeerCounters;
-  /** Hands a message to the router as if the client had sent it (see too-long.ts). */
+  /** Hands a message to the router as if the client had sent it (see router/undeliverable.ts). */
   onBehalfOfClient(wire: unknown[]): void;
 }
 
@@ -82,7 +81,7 @@ function frameOf(payload: Uint8Array): Buffer {
 
 /**
  * A RawSocket connection as the router sees it. Outgoing messages never exceed the length the
- * client announced (too-long.ts decides what happens instead). Slow-consumer policy: when the
+ * client announced (router/undeliverable.ts decides what happens instead). Slow-consumer policy: when the
  * bytes queued for the socket pass `maxBufferedBytes`, the connection is dropped at once (RawSocket
  * has no close frame to wait for), logged and counted; memory per connection stays bounded by the
  * limit plus one message.
@@ -93,7 +92,7 @@ export class RawSocketPeer implements Peer {
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly encoder: Encoder;
   /** CALL requests whose results are dropped after a progressive result was too long. */
-  private readonly forgotten = new Set<number>();
+  private readonly forgotten = new ForgottenCalls();
 
   constructor(
     private readonly socket: FrameSink,
@@ -107,7 +106,7 @@ export class RawSocketPeer implements Peer {
   send(envelope: Envelope): void {
     if (this.closing || this.socket.destroyed) return;
     const message = envelope.message;
-    if (this.forgotten.size > 0 && this.isForgotten(message)) return;
+    if (this.forgotten.drops(message)) return;
     const frame = envelope.encode(this.encoder) as Buffer;
     const length = frame.length - FRAME_HEADER_LENGTH;
     if (length > this.options.clientMaxLength) return this.tooLong(message, length);
@@ -152,12 +151,12 @@ export class RawSocketPeer implements Peer {
 
   private tooLong(message: WampMessage, length: number): void {
     const limit = this.options.clientMaxLength;
-    const plan = planForTooLong(message, length, limit);
+    const plan = planForUndeliverable(message, `of ${length} octets exceeds the ${limit} octets this RawSocket client accepts`, ErrorUri.payloadSizeExceeded);
     const type = messageTypeName(message.type) ?? String(message.type);
     this.options.counters.tooLongForClient.inc({ type });
     this.options.log.warn({ type, lengthBytes: length, clientLimitBytes: limit, action: plan.what },
       'message longer than the RawSocket client accepts; not sent');
-    if (plan.forgetCall !== undefined && this.forgotten.size < MAX_FORGOTTEN_CALLS) this.forgotten.add(plan.forgetCall);
+    if (plan.forgetCall !== undefined) this.forgotten.add(plan.forgetCall);
     if (plan.instead) {
       const frame = new Envelope(plan.instead).encode(this.encoder) as Buffer;
       if (frame.length - FRAME_HEADER_LENGTH <= limit) this.write(frame);
@@ -168,19 +167,6 @@ export class RawSocketPeer implements Peer {
       queueMicrotask(() => this.options.onBehalfOfClient(wire));
     }
     if (plan.close) this.close();
-  }
-
-  /** Drops the rest of a call cut off after a too-long progressive result; forgets it at its end. */
-  private isForgotten(message: WampMessage): boolean {
-    if (message.type === MessageType.RESULT && this.forgotten.has(message.request)) {
-      if (message.details.progress !== true) this.forgotten.delete(message.request);
-      return true;
-    }
-    if (message.type === MessageType.ERROR && message.requestType === MessageType.CALL && this.forgotten.has(message.request)) {
-      this.forgotten.delete(message.request);
-      return true;
-    }
-    return false;
   }
 
   private dropSlowConsumer(): void {

@@ -25,6 +25,8 @@ export interface RawSocketServiceOptions {
   openHandshakeTimeout: number;
   /** Slow-consumer limit: bytes waiting to be written to one connection. */
   maxBufferedBytes: number;
+  /** Messages nesting lists and dicts deeper than this abort their session (default DEFAULT_MAX_NESTING_DEPTH). */
+  maxNestingDepth?: number;
   /**
    * Clients that receive less than this are refused with handshake error 2, "maximum message
    * length unacceptable" (default 1024). The router's WELCOME, with its role features, is about
@@ -78,6 +80,7 @@ export class RawSocketService {
       autoPingInterval: options.autoPingInterval,
       autoPingTimeout: options.autoPingTimeout,
       maxBufferedBytes: options.maxBufferedBytes,
+      maxNestingDepth: options.maxNestingDepth,
       attach,
       counters: this.counters,
       log,

@@ -1,4 +1,5 @@
 import { jsonCodec } from '../../codec/json.js';
+import { EncodeError } from '../../protocol/envelope.js';
 import type { Args, Dict } from '../../protocol/messages.js';
 
 /**
@@ -72,16 +73,21 @@ const passthruKeys = ['ppt_scheme', 'ppt_serializer', 'ppt_cipher', 'ppt_keyid']
  */
 export function eventData(event: EventPayload): string {
   // One EVENT object goes to every stream of its subscription (messages are never modified):
-  // its JSON is made once, not once per stream.
+  // its JSON is made once, not once per stream; so is a failure (EncodeError, the event is not sent).
   let data = dataOfEvent.get(event);
   if (data === undefined) {
-    data = encodeEventData(event);
+    try {
+      data = encodeEventData(event);
+    } catch (error) {
+      data = new EncodeError('EVENT', 'json', error);
+    }
     dataOfEvent.set(event, data);
   }
+  if (data instanceof EncodeError) throw data;
   return data;
 }
 
-const dataOfEvent = new WeakMap<EventPayload, string>();
+const dataOfEvent = new WeakMap<EventPayload, string | EncodeError>();
 
 function encodeEventData(event: EventPayload): string {
   let body: Dict;

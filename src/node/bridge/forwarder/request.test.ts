@@ -13,6 +13,11 @@ describe('forwardBody', () => {
     const body = forwardBody([Buffer.from([1, 2, 3]), { nested: new Uint8Array([255]) }], {});
     assert.deepEqual(JSON.parse(body), { args: ['\u0000AQID', { nested: '\u0000/w==' }], kwargs: {} });
   });
+
+  it('writes integers beyond 2^53 (from CBOR or MessagePack publishers) as their exact digits', () => {
+    assert.equal(forwardBody([1558266424841951553n], { big: 2n ** 128n - 1n }),
+      '{"args":[1558266424841951553],"kwargs":{"big":340282366920938463463374607431768211455}}');
+  });
 });
 
 describe('forwardHeaders', () => {

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { jsonText } from '../../../codec/json.js';
 import type { Args, Dict } from '../../../protocol/messages.js';
 
 /**
@@ -7,18 +8,11 @@ import type { Args, Dict } from '../../../protocol/messages.js';
 
 /**
  * The request body: {"args": [...], "kwargs": {...}} as compact JSON, as Crossbar's forwarder
- * sends it (both keys always present). Binary values follow WAMP's JSON convention: a string of
- * a NUL character followed by the base64 of the bytes.
+ * sends it (both keys always present), written as the json codec writes (docs/payloads.md):
+ * bytes as a string of a NUL character followed by their base64, big integers as exact digits.
  */
 export function forwardBody(args: Args, kwargs: Dict): string {
-  return JSON.stringify({ args, kwargs }, binaryAsWampString);
-}
-
-function binaryAsWampString(this: Record<string, unknown>, key: string, value: unknown): unknown {
-  // The holder's own property: a Buffer's toJSON has already run on `value`.
-  const original = this[key];
-  if (ArrayBuffer.isView(original)) return '\u0000' + Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString('base64');
-  return value;
+  return jsonText({ args, kwargs });
 }
 
 /** "sha256=<hex HMAC-SHA256 of the exact body bytes>", the X-Junction-Signature value. */

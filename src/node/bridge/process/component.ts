@@ -1,3 +1,4 @@
+import { jsonText } from '../../../codec/json.js';
 import type { ProcessComponentConfig } from '../../../config/model.js';
 import type { Args, Dict } from '../../../protocol/messages.js';
 import { InternalCallError, InternalResult, type InternalSession } from '../../../router/internal-session.js';
@@ -89,7 +90,7 @@ export function programInput(procedure: string, args: Args, kwargs: Dict, detail
   for (const key of ['caller', 'caller_authid', 'caller_authrole'] as const) {
     if (details[key] !== undefined) about[key] = details[key];
   }
-  return JSON.stringify({ args, kwargs, details: about });
+  return jsonText({ args, kwargs, details: about });
 }
 
 function callError(outcome: Exclude<RunOutcome, { kind: 'exited'; code: 0 }>, config: ProcessComponentConfig): InternalCallError {

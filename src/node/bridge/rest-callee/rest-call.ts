@@ -1,3 +1,4 @@
+import { jsonText } from '../../../codec/json.js';
 import type { Args, Dict } from '../../../protocol/messages.js';
 import { isDict } from '../../../protocol/parse.js';
 import type { QueryParams } from './request-url.js';
@@ -54,7 +55,7 @@ export function readRestCall(args: Args, kwargs: Dict): RestCall {
   if (typeof body === 'string') {
     if (body !== '') call.body = body;
   } else if (body !== undefined && body !== null) {
-    call.body = JSON.stringify(body);
+    call.body = jsonText(body);
     call.jsonBody = true;
   }
   return call;

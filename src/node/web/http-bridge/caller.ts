@@ -32,7 +32,7 @@ export const httpCaller: PathServiceFactory<CallerService> = async (service, con
     readsJson: true,
     close: () => bridge.close(),
     async process(body, exchange): Promise<BridgeReply> {
-      const fields = parseJsonObject(body, ['procedure', 'args', 'kwargs', 'options']);
+      const fields = parseJsonObject(body, ['procedure', 'args', 'kwargs', 'options'], context.config.maxNestingDepth);
       const procedure = readUri(fields, 'procedure', rules);
       const args = readArgs(fields);
       const kwargs = readKwargs(fields);

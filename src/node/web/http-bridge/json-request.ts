@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_NESTING_DEPTH, nestsDeeperThan, tooDeepMessage } from '../../../codec/nesting.js';
 import { isValidUri, uriProblem, type UriRules } from '../../../protocol/uri.js';
 import { Refusal, quote } from './refusal.js';
 
@@ -14,8 +15,11 @@ export function bodyText(body: Buffer): string {
   }
 }
 
-/** The body as a JSON object whose keys are all among `fields`. */
-export function parseJsonObject(body: Buffer, fields: readonly string[]): JsonObject {
+/**
+ * The body as a JSON object whose keys are all among `fields`, nesting at most `maxNestingDepth`
+ * levels (the body counts as one, as a WAMP message does), refused before anything is published.
+ */
+export function parseJsonObject(body: Buffer, fields: readonly string[], maxNestingDepth = DEFAULT_MAX_NESTING_DEPTH): JsonObject {
   let value: unknown;
   try {
     value = JSON.parse(bodyText(body));
@@ -26,6 +30,7 @@ export function parseJsonObject(body: Buffer, fields: readonly string[]): JsonOb
   if (!isObject(value)) {
     throw new Refusal(400, 'not_an_object', `the body must be a JSON object, not ${describe(value)}`);
   }
+  if (nestsDeeperThan(value, maxNestingDepth, body.length / 2)) throw new Refusal(400, 'too_deep', tooDeepMessage(maxNestingDepth));
   // A misspelled key ("kwarg") would otherwise be dropped without a word.
   const unknown = Object.keys(value).filter((key) => !fields.includes(key));
   if (unknown.length > 0) {

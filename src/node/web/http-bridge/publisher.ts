@@ -28,7 +28,7 @@ export const httpPublisher: PathServiceFactory<PublisherService> = async (servic
     readsJson: true,
     close: () => bridge.close(),
     async process(body): Promise<BridgeReply> {
-      const fields = parseJsonObject(body, ['topic', 'args', 'kwargs', 'options']);
+      const fields = parseJsonObject(body, ['topic', 'args', 'kwargs', 'options'], context.config.maxNestingDepth);
       const topic = readUri(fields, 'topic', rules);
       const args = readArgs(fields);
       const kwargs = readKwargs(fields);

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { jsonText } from '../../../codec/json.js';
 
 /**
  * Why the HTTP bridge refuses a request. The code is stable (clients and the metrics use it); the
@@ -13,6 +14,7 @@ export type RefusalCode =
   | 'invalid_utf8'
   | 'invalid_json'
   | 'not_an_object'
+  | 'too_deep'
   | 'unknown_field'
   | 'missing_field'
   | 'invalid_field'
@@ -66,9 +68,9 @@ export function refusalBody(refusal: Refusal): { error: string; message: string;
   return { error: refusal.code, message, args: [message], kwargs: {} };
 }
 
-/** Answers with JSON; bridge answers are never cached by intermediaries. */
+/** Answers with JSON (WAMP's conventions: bytes as NUL + base64, big integers exact); never cached by intermediaries. */
 export function sendBridgeJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
+  const text = jsonText(body);
   response.writeHead(status, {
     ...headers,
     'content-type': 'application/json; charset=utf-8',

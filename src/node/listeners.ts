@@ -1,0 +1,152 @@
+import type { Server } from 'node:net';
+import type { ListenerConfig } from '../config/model.js';
+import { defaultRequestBodyTimeoutMs } from '../config/schema-web-services.js';
+import { defaultOpenHandshakeTimeoutMs } from '../config/schema-websocket.js';
+import type { Logger } from '../router/log.js';
+import { mqttFirstOctet } from '../transport/mqtt/connection.js';
+import { rawSocketFirstOctet, type RawSocketAcceptor } from '../transport/rawsocket/sniff.js';
+import { mqttAcceptor, mqttListener } from './mqtt-listener.js';
+import { rawSocketAcceptor, rawSocketListener, SwappableAcceptor } from './rawsocket-listener.js';
+import type { ListenerChange } from './reload/config-diff.js';
+import { authorityOf, portOf } from './socket-server.js';
+import { clientAddressReader } from './web/client-address.js';
+import type { HttpTimeouts } from './web/http-timeouts.js';
+import { HttpListener, type PathHandler } from './web/listener.js';
+import { buildPathHandler } from './web/path-services.js';
+import type { NodeContext, ServiceContext } from './web/service-context.js';
+
+export interface ServedUrl {
+  url: string;
+  service: string;
+}
+
+/** A listening socket of the node, whatever it speaks. */
+export interface Listener {
+  /** Binds; resolves to the port bound and the URLs served there. */
+  listen(): Promise<{ port: number; served: ServedUrl[] }>;
+  /** The URLs served now (they change when a reload adds or removes paths). */
+  served(): ServedUrl[];
+  /**
+   * A config reload changed its paths or RawSocket settings (never its endpoint). Every new part
+   * is built first: if one cannot be, this throws and nothing changed. Resolves to what of the
+   * change it kept as it was (each a sentence), usually nothing.
+   */
+  update(change: ListenerChange, node: NodeContext): Promise<string[]>;
+  close(): Promise<void>;
+  /** The socket server, for the connection and byte counts. */
+  readonly server: Server;
+}
+
+export async function buildListener(config: ListenerConfig, node: NodeContext): Promise<Listener> {
+  if (config.kind === 'rawsocket') return rawSocketListener(config, node);
+  if (config.kind === 'mqtt') return mqttListener(config, node);
+  const log = node.log.child({ transport: config.id });
+  const handlers = await buildPaths(config, Object.keys(config.paths), node, log);
+  // A universal listener also speaks RawSocket and MQTT to connections that open with their first octet.
+  const unixPath = config.endpoint.type === 'unix' ? config.endpoint.path : undefined;
+  const rawsocket = config.kind === 'universal' && config.rawsocket ? new SwappableAcceptor(rawSocketAcceptor(config, node, unixPath)) : undefined;
+  const diverted = new Map<number, RawSocketAcceptor>();
+  if (rawsocket) diverted.set(rawSocketFirstOctet, rawsocket);
+  const mqtt = config.kind === 'universal' && config.mqtt ? new SwappableAcceptor(mqttAcceptor(config, node, unixPath)) : undefined;
+  if (mqtt) diverted.set(mqttFirstOctet, mqtt);
+  const timeouts = listenerTimeouts(config);
+  const http = new HttpListener(config, handlers, timeouts, log, node.metrics, diverted);
+  let current = config;
+  let authority: string | undefined;
+
+  const served = (): ServedUrl[] => {
+    if (authority === undefined) return [];
+    const urls: ServedUrl[] = Object.entries(current.paths).map(([path, service]) => {
+      const upgrade = service.type === 'websocket' || service.type === 'mqtt';
+      const scheme = upgrade ? (http.secure ? 'wss' : 'ws') : (http.secure ? 'https' : 'http');
+      return { url: `${scheme}://${authority}${path}`, service: service.type };
+    });
+    if (rawsocket) urls.push({ url: `${http.secure ? 'rss' : 'rs'}://${authority}`, service: 'rawsocket' });
+    if (mqtt) urls.push({ url: `${http.secure ? 'mqtts' : 'mqtt'}://${authority}`, service: 'mqtt' });
+    return urls;
+  };
+
+  return {
+    server: http.server,
+    served,
+    close: () => http.close(),
+    listen: async () => {
+      const address = await http.listen();
+      authority = authorityOf(address);
+      return { port: portOf(address), served: served() };
+    },
+    update: async (change, context) => {
+      const built = await buildPaths(change.after, [...change.pathsAdded, ...change.pathsChanged], context, log);
+      let acceptor;
+      let mqttNext;
+      try {
+        acceptor = rawsocket && change.rawsocketChanged ? rawSocketAcceptor(change.after, context, unixPath) : undefined;
+        mqttNext = mqtt && change.mqttChanged && change.after.mqtt ? mqttAcceptor(change.after, context, unixPath) : undefined;
+      } catch (error) {
+        await closeAll(built);
+        await acceptor?.close();
+        throw error;
+      }
+      current = change.after;
+      await Promise.all([
+        ...change.pathsRemoved.map((path) => http.setPath(path, undefined)),
+        ...[...built].map(([path, handler]) => http.setPath(path, handler)),
+      ]);
+      if (acceptor) rawsocket!.swap(acceptor);
+      if (mqttNext) mqtt!.swap(mqttNext);
+      const kept: string[] = [];
+      if (change.mqttChanged && (mqtt === undefined || change.after.mqtt === undefined)) {
+        kept.push(`transport "${config.id}": an mqtt part added or removed applies from the next restart (the port's first-octet routing is set when it starts)`);
+      }
+      const wanted = listenerTimeouts(change.after);
+      if (wanted.headersMs === timeouts.headersMs && wanted.bodyMs === timeouts.bodyMs) return kept;
+      return [...kept, `transport "${config.id}": its HTTP server keeps the request timeouts it started with (headers ${timeouts.headersMs} ms, body ${timeouts.bodyMs} ms) until a restart, not headers ${wanted.headersMs} ms, body ${wanted.bodyMs} ms (open_handshake_timeout, request_body_timeout)`];
+    },
+  };
+}
+
+/** The handlers of some paths of a web listener; if one cannot be built, those built are closed and the error passed on. */
+async function buildPaths(config: ListenerConfig, paths: readonly string[], node: NodeContext, log: Logger): Promise<Map<string, PathHandler>> {
+  const clientAddress = clientAddressReader(config.trustedProxies);
+  const handlers = new Map<string, PathHandler>();
+  try {
+    for (const path of paths) {
+      const where = config.kind === 'websocket' ? `transport "${config.id}"` : `transport "${config.id}" path "${path}"`;
+      const context: ServiceContext = { ...node, log: log.child({ path }), listener: config, path, where, clientAddress };
+      handlers.set(path, await buildPathHandler(config.paths[path]!, context));
+    }
+  } catch (error) {
+    await closeAll(handlers);
+    throw error;
+  }
+  return handlers;
+}
+
+async function closeAll(handlers: Map<string, PathHandler>): Promise<void> {
+  await Promise.all([...handlers.values()].map((handler) => handler.close?.()));
+}
+
+/**
+ * One port reads every request the same way: its headers within the shortest open_handshake_timeout
+ * of its websocket paths (the default without one; a path's 0 lifts only its WAMP opening's limit),
+ * its body within request_body_timeout.
+ */
+export function listenerTimeouts(config: ListenerConfig): HttpTimeouts {
+  const handshakes = Object.values(config.paths).flatMap((service) =>
+    service.type === 'websocket' && service.options.openHandshakeTimeout > 0 ? [service.options.openHandshakeTimeout] : []);
+  return {
+    headersMs: handshakes.length > 0 ? Math.min(...handshakes) : defaultOpenHandshakeTimeoutMs,
+    bodyMs: config.requestBodyTimeoutMs ?? defaultRequestBodyTimeoutMs,
+  };
+}
+
+/** Why a listener could not listen, in words. */
+export function listenFailure(error: unknown): string {
+  const err = error as NodeJS.ErrnoException & { address?: string; port?: number };
+  switch (err.code) {
+    case 'EADDRINUSE': return `port ${err.port} on ${err.address} is already in use`;
+    case 'EACCES': return `no permission to listen on port ${err.port} of ${err.address}`;
+    case 'EADDRNOTAVAIL': return `address ${err.address} is not available on this machine`;
+    default: return err.message;
+  }
+}

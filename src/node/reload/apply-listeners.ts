@@ -1,0 +1,60 @@
+import type { JunctionConfig, ListenerConfig } from '../../config/model.js';
+import { meterConnections } from '../connection-meter.js';
+import { buildListener, listenFailure } from '../listeners.js';
+import type { NodeParts, ReloadLog } from './apply.js';
+import type { ConfigDiff } from './config-diff.js';
+
+/**
+ * Transports: removed ones close (their connections end), changed ones rebuild the paths (and
+ * RawSocket side) whose settings changed and swap them in, added ones are built and listen.
+ * Returns the configuration each listener of `target` now runs with; one that failed keeps
+ * running as it was (or, when added, is absent) and is reported.
+ */
+export async function applyListeners(parts: NodeParts, diff: ConfigDiff, target: JunctionConfig, log: ReloadLog): Promise<Map<string, ListenerConfig>> {
+  const running = new Map(target.listeners.map((listener) => [listener.id, listener]));
+  for (const config of diff.listeners.removed) {
+    const listener = parts.listeners.get(config.id);
+    parts.listeners.delete(config.id);
+    parts.ports.delete(config.id);
+    await listener?.close();
+    log.applied(`transport "${config.id}" closed (removed)`);
+  }
+  for (const change of diff.listeners.changed) {
+    const id = change.after.id;
+    const what = [
+      ...listed('paths added', change.pathsAdded),
+      ...listed('paths removed', change.pathsRemoved),
+      ...listed('paths rebuilt', change.pathsChanged),
+      ...(change.rawsocketChanged ? ['RawSocket settings changed'] : []),
+    ].join('; ');
+    try {
+      const kept = await parts.listeners.get(id)!.update(change, parts.context);
+      if (what !== '') log.applied(`transport "${id}": ${what}`);
+      for (const line of kept) log.notApplied(line);
+    } catch (error) {
+      running.set(id, change.before);
+      log.notApplied(`transport "${id}": ${what}: not applied: ${(error as Error).message}`);
+    }
+  }
+  for (const config of diff.listeners.added) {
+    try {
+      const listener = await buildListener(config, parts.context);
+      meterConnections(listener.server, config.id, parts.context.metrics);
+      const bound = await listener.listen().catch(async (error: unknown) => {
+        await listener.close();
+        throw error;
+      });
+      parts.listeners.set(config.id, listener);
+      parts.ports.set(config.id, bound.port);
+      log.applied(`transport "${config.id}" added: ${bound.served.map((served) => served.url).join(', ')}`);
+    } catch (error) {
+      running.delete(config.id);
+      log.notApplied(`transport "${config.id}" could not be added: ${listenFailure(error)}`);
+    }
+  }
+  return running;
+}
+
+function listed(label: string, paths: readonly string[]): string[] {
+  return paths.length === 0 ? [] : [`${label} ${paths.join(', ')}`];
+}
