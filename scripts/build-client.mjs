@@ -83,3 +83,4 @@ for (const { entry, name } of bundles) {
   console.log(`  + loaded on demand for wampcra/cryptosign: ${onDemand.minified} bytes minified, ${onDemand.gzipped} bytes gzipped`);
 }
 writeFileSync(join(outdir, 'sizes.json'), JSON.stringify(sizes, null, 2) + '\n');
+await import('./build-console.mjs'); // the web console's page (dist/console)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { embeddedDefaultConfig } from './defaults.js';
-import { websocketAt } from './test-support.js';
+import { serviceAt, websocketAt } from './test-support.js';
 
 describe('embeddedDefaultConfig', () => {
   it('is realm1 (loose URIs), anonymous may do everything, WebSocket at 127.0.0.1:8080/ws with every serializer, and the HTTP entries', () => {
@@ -27,8 +27,11 @@ describe('embeddedDefaultConfig', () => {
     assert.equal(config.realms[0]!.options.uriCheck, 'loose');
     assert.deepEqual(
       Object.fromEntries(Object.entries(listener.paths).map(([path, service]) => [path, service.type])),
-      { '/ws': 'websocket', '/publish': 'publisher', '/call': 'caller', '/lp': 'longpoll', '/sse': 'sse', '/info': 'nodeinfo', '/health': 'health', '/metrics': 'metrics' },
+      { '/ws': 'websocket', '/publish': 'publisher', '/call': 'caller', '/lp': 'longpoll', '/sse': 'sse', '/info': 'nodeinfo', '/health': 'health', '/metrics': 'metrics', '/console': 'console' },
     );
+    const console = serviceAt(listener, '/console', 'console');
+    assert.equal(console.realm, 'realm1');
+    assert.deepEqual(console.auth, { anonymous: { type: 'static', role: 'anonymous' } });
     assert.deepEqual(websocketAt(listener, '/ws').serializers, ['json', 'msgpack', 'cbor']);
     assert.deepEqual(websocketAt(listener, '/ws').auth, { anonymous: { type: 'static', role: 'anonymous' } });
     assert.deepEqual(config.notices, []);

@@ -3,7 +3,8 @@
  * "some-channel" works) where anonymous clients may do everything, and on 127.0.0.1:8080 every
  * kind of entry a developer wants to try: WebSocket at /ws with every serializer, the HTTP
  * publisher (/publish) and caller (/call), long-poll (/lp), Server-Sent Events (/sse), node info
- * (/info), health (/health) and metrics (/metrics). Loopback only: it is a development default.
+ * (/info), health (/health), metrics (/metrics) and the web console (/console), open to anonymous
+ * sign-in. Loopback only: it is a development default.
  * Written in the file format and passed through the same loader as any file, so it cannot drift
  * from what a user could write.
  */
@@ -51,6 +52,7 @@ export const embeddedDefaultDocument = {
             info: { type: 'nodeinfo' },
             health: { type: 'health' },
             metrics: { type: 'metrics' },
+            console: { type: 'console', realm: 'realm1', auth: { anonymous: { type: 'static', role: 'anonymous' } } },
           },
         },
       ],

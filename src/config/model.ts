@@ -148,7 +148,7 @@ export interface PermissionConfig {
 export interface ListenerConfig {
   /** The transport's `id` from the file, or `transport<index>`. */
   id: string;
-  kind: 'websocket' | 'web' | 'rawsocket' | 'universal' | 'mqtt';
+  kind: 'websocket' | 'web' | 'rawsocket' | 'universal' | 'pusher' | 'mqtt';
   endpoint: EndpointConfig;
   /**
    * URL path -> service. Keys are normalized to "/" or "/a/b" (no trailing slash); nested `path`
@@ -158,6 +158,8 @@ export interface ListenerConfig {
   paths: Record<string, PathService>;
   /** RawSocket settings: always for `rawsocket` listeners; for `universal` ones when they serve RawSocket. */
   rawsocket?: RawSocketService;
+  /** Pusher apps and limits: always for `pusher` listeners (which have no path table), never for the others. */
+  pusher?: PusherServiceConfig;
   /** MQTT settings: always for `mqtt` listeners; for `universal` ones when they serve MQTT (first octet 0x10). */
   mqtt?: MqttService;
   /**
@@ -212,6 +214,7 @@ export type PathService =
   | WebhookService
   | LongPollService
   | SseService
+  | ConsoleService
   | MqttPathService;
 
 /** Files from a directory. Serves this path and everything below it. */
@@ -257,6 +260,19 @@ export interface NodeInfoService {
 /** Junction extension for load balancers: 200 while serving, 503 while starting or shutting down. */
 export interface HealthService {
   type: 'health';
+}
+
+/**
+ * Junction extension: the web console. Serves its page on the path and WAMP over WebSocket (JSON)
+ * at "<path>/ws" for the page's own session, which signs in to `realm` with `auth`.
+ */
+export interface ConsoleService {
+  type: 'console';
+  realm: string;
+  /** anonymous, ticket and/or wampcra only. */
+  auth: AuthConfig;
+  /** Of the console's WebSocket: the defaults of a websocket path service. */
+  websocket: WebSocketOptions;
 }
 
 /** Junction extension: Prometheus text exposition of the node's metrics. */
@@ -618,3 +634,43 @@ export interface ProcessComponentConfig extends BridgeComponentBase {
   /** Largest stdout kept, bytes (default 1048576); more fails the call. */
   maxOutputBytes: number;
 }
+
+/** Junction's `pusher` transport: the Pusher Channels protocol and HTTP API (docs/pusher.md). */
+export interface PusherServiceConfig {
+  apps: PusherAppConfig[];
+  /** Seconds of client silence before the server pings it (told to clients in connection_established). */
+  activityTimeoutS: number;
+  /** Ms to wait for the answer to that ping before closing with 4201. */
+  pongTimeoutMs: number;
+  /** Bytes of an event's data (client events and HTTP API events). */
+  maxEventSize: number;
+  /** Bytes of one WebSocket message; a larger one closes the connection with 1009. */
+  maxMessageSize: number;
+  maxChannelsPerConnection: number;
+  /** Client events per second per connection (and the burst allowed). */
+  clientEventsPerSecond: number;
+  /** Connections at once, per transport and per client address (0: no limit per address). */
+  maxConnections: number;
+  maxPerAddress: number;
+  /** Bytes waiting to be written to one connection before it is closed as a slow consumer. */
+  maxBufferedBytes: number;
+}
+
+export interface PusherAppConfig {
+  /** The app id of the HTTP API's paths (/apps/{id}/...). */
+  id: string;
+  /** The key clients connect with (/app/{key}). */
+  key: string;
+  /** Signs subscriptions, sign-ins, API requests and webhooks. Never logged. */
+  secret: string;
+  /** The realm every connection joins, as `role` (not trusted). */
+  realm: string;
+  role: string;
+  /** client-* events on private and presence channels. */
+  clientEvents: boolean;
+  /** Channel C is topic topicPrefix + C. */
+  topicPrefix: string;
+  webhooks: { url: string; events: PusherWebhookEventName[] }[];
+}
+
+export type PusherWebhookEventName = 'channel_occupied' | 'channel_vacated' | 'member_added' | 'member_removed' | 'client_event';

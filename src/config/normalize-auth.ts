@@ -1,10 +1,10 @@
 /** The `auth` block of a transport or path, from the file's shape to the model's. */
 
 import type { AuthConfig, DynamicAuthConfig } from './model.js';
-import type { AuthFile, SseAuthFile } from './schema-auth.js';
+import type { AuthFile, ConsoleAuthFile, SseAuthFile } from './schema-auth.js';
 
 /** Absent auth means anonymous with role "anonymous", as Crossbar. */
-export function authConfig(auth: AuthFile | SseAuthFile | undefined): AuthConfig {
+export function authConfig(auth: AuthFile | SseAuthFile | ConsoleAuthFile | undefined): AuthConfig {
   if (auth === undefined) return { anonymous: { type: 'static', role: 'anonymous' } };
   const result: AuthConfig = {};
   if (auth.anonymous !== undefined) {

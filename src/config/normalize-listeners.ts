@@ -4,13 +4,14 @@
  */
 
 import { isAbsolute, resolve } from 'node:path';
-import type { EndpointConfig, ListenerConfig, PathService, RawSocketService } from './model.js';
+import type { EndpointConfig, ListenerConfig, PathService, PusherServiceConfig, RawSocketService } from './model.js';
 import { authConfig } from './normalize-auth.js';
 import { mqttConfig } from './normalize-mqtt.js';
 import { addPathServices, fromConfigDir, websocketConfig, type NormalizeContext } from './normalize-web.js';
 import { notice } from './notices.js';
 import { offeredSerializers } from './schema-websocket.js';
 import type { ConfigPath } from './problems.js';
+import type { PusherTransportFile } from './schema-pusher.js';
 import { rawSocketDefaults, type RawSocketSettingsFile } from './schema-rawsocket.js';
 import type { EndpointFile, TransportFile, UniversalTransportFile } from './schema-transport.js';
 import { defaultInterface } from './semantics.js';
@@ -34,6 +35,8 @@ export function listenerConfigs(transports: readonly { transport: TransportFile;
         return { id, kind: 'rawsocket', endpoint, paths, rawsocket: rawSocketConfig(transport), trustedProxies: [] };
       case 'universal':
         return universalListener(transport, id, endpoint, where, context);
+      case 'pusher':
+        return { id, kind: 'pusher', endpoint, paths, pusher: pusherConfig(transport), trustedProxies: [...(transport.options.trusted_proxies ?? [])] };
       case 'mqtt':
         return { id, kind: 'mqtt', endpoint, paths, mqtt: mqttConfig(transport), trustedProxies: [] };
     }
@@ -95,6 +98,26 @@ function rawSocketConfig(settings: RawSocketSettingsFile): RawSocketService {
     openHandshakeTimeout: options.open_handshake_timeout,
     maxBufferedBytes: options.max_buffered_bytes,
     auth: authConfig(settings.auth),
+  };
+}
+
+function pusherConfig(transport: PusherTransportFile): PusherServiceConfig {
+  const options = transport.options;
+  return {
+    apps: transport.apps.map((app) => ({
+      id: app.id, key: app.key, secret: app.secret, realm: app.realm, role: app.role,
+      clientEvents: app.client_events, topicPrefix: app.topic_prefix,
+      webhooks: app.webhooks.map((webhook) => ({ url: webhook.url, events: [...new Set(webhook.events)] })),
+    })),
+    activityTimeoutS: options.activity_timeout,
+    pongTimeoutMs: options.pong_timeout,
+    maxEventSize: options.max_event_size,
+    maxMessageSize: options.max_message_size,
+    maxChannelsPerConnection: options.max_channels_per_connection,
+    clientEventsPerSecond: options.client_events_per_second,
+    maxConnections: options.max_connections,
+    maxPerAddress: options.max_per_address,
+    maxBufferedBytes: options.max_buffered_bytes,
   };
 }
 

@@ -20,7 +20,7 @@ import type { ConfigPath } from './problems.js';
 import { defaultPostBodyLimit, defaultTimestampDeltaLimit, type CallerServiceFile, type PublisherServiceFile, type WebhookServiceFile } from './schema-http-bridge.js';
 import { longPollDefaults, type LongPollServiceFile, type SseServiceFile } from './schema-http-transports.js';
 import type { PathServiceFile } from './schema-web-services.js';
-import { offeredSerializers, type WebSocketSettingsFile } from './schema-websocket.js';
+import { offeredSerializers, websocketService, type WebSocketSettingsFile } from './schema-websocket.js';
 import { joinWebPath } from './web-paths.js';
 
 export interface NormalizeContext {
@@ -84,6 +84,9 @@ function pathServiceConfig(service: Exclude<PathServiceFile, { type: 'path' }>, 
       return longPollConfig(service, at, context);
     case 'sse':
       return sseConfig(service);
+    case 'console':
+      // The console's own WebSocket: JSON (what the page speaks) with the default options.
+      return { type: 'console', realm: service.realm, auth: authConfig(service.auth!), websocket: websocketConfig(websocketService.parse({ type: 'websocket', serializers: ['json'] })).options };
     case 'mqtt':
       return { type: 'mqtt', ...mqttConfig(service) };
   }

@@ -157,5 +157,31 @@ export const sseAuthSchema = z
   })
   .describe('Who may listen: anonymous with a role and/or a ticket (default: anonymous with role "anonymous").');
 
+function notForConsole(method: string) {
+  return z.never({ error: `a console path offers anonymous, ticket and wampcra sign-in only (not ${method})` }).optional();
+}
+
+/**
+ * Sign-in to a console path (Junction extension): what a person types into the console's form,
+ * a ticket or a WAMP-CRA secret, or anonymous with a fixed role (the embedded default).
+ */
+export const consoleAuthSchema = z
+  .strictObject({
+    anonymous: methodSchema('anonymous', anonymousStatic).optional(),
+    ticket: methodSchema('ticket', ticketStatic).optional(),
+    wampcra: methodSchema('wampcra', wampcraStatic).optional(),
+    cryptosign: notForConsole('cryptosign'),
+    tls: notForConsole('tls'),
+    cookie: notForConsole('cookie'),
+    scram: notForConsole('scram'),
+  })
+  .superRefine((auth, ctx) => {
+    if (auth.anonymous === undefined && auth.ticket === undefined && auth.wampcra === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'enables no sign-in method, so nobody could use the console; add ticket, wampcra or anonymous' });
+    }
+  })
+  .describe('How operators sign in to the console: ticket, wampcra and/or anonymous; the role decides what the console may see and do.');
+
 export type AuthFile = z.output<typeof authSchema>;
+export type ConsoleAuthFile = z.output<typeof consoleAuthSchema>;
 export type SseAuthFile = z.output<typeof sseAuthSchema>;

@@ -10,6 +10,7 @@ import { itemId, notSupportedMessage, typeError } from './schema-parts.js';
 import { mqttPart, mqttTransport } from './schema-mqtt.js';
 import { oneMessageSize, rawSocketPart, rawSocketShape } from './schema-rawsocket.js';
 import { pathKey, pathTable, webOptions } from './schema-web-services.js';
+import { pusherTransport } from './schema-pusher.js';
 import { websocketTransportShape } from './schema-websocket.js';
 
 export { serializerNames } from './schema-websocket.js';
@@ -70,9 +71,9 @@ export const universalTransport = z
 
 const otherCrossbarTransports = new Set(['flashpolicy', 'websocket.testee', 'stream.testee']);
 
-const transportTypes = ['websocket', 'web', 'rawsocket', 'universal', 'mqtt'];
+const transportTypes = ['websocket', 'web', 'rawsocket', 'universal', 'pusher', 'mqtt'];
 
-export const transportSchema = z.discriminatedUnion('type', [websocketTransport, webTransport, rawsocketTransport, universalTransport, mqttTransport], {
+export const transportSchema = z.discriminatedUnion('type', [websocketTransport, webTransport, rawsocketTransport, universalTransport, pusherTransport, mqttTransport], {
   error: typeError('transport', transportTypes, (type) =>
     otherCrossbarTransports.has(type)
       ? notSupportedMessage(`${JSON.stringify(type)} transports`, `supported: ${transportTypes.join(', ')}`)

@@ -5,6 +5,7 @@
 
 import * as z from 'zod';
 import { callerService, publisherService, webhookService } from './schema-http-bridge.js';
+import { consoleService } from './schema-console.js';
 import { longPollService, sseService } from './schema-http-transports.js';
 import {
   ignored,
@@ -122,6 +123,7 @@ const leafServices = [
   webhookService,
   longPollService,
   sseService,
+  consoleService,
   mqttPathService,
 ] as const;
 

@@ -55,6 +55,9 @@ function checkService(service: Record<string, unknown>, path: ConfigPath, refs: 
     case 'sse':
       checkSseRoles(service, path, refs);
       return;
+    case 'console':
+      checkConsoleRoles(service, path, refs);
+      return;
     case 'mqtt':
       checkMqttRoles(service, path, refs);
       return;
@@ -101,6 +104,21 @@ export function checkSignInRoles(
   if (isRecord(ticket) && ticket.type === 'static' && isRecord(ticket.principals)) {
     for (const [authid, principal] of Object.entries(ticket.principals)) {
       if (isRecord(principal)) refs.role(realm, principal.role, [...authAt, 'ticket', 'principals', authid, 'role']);
+    }
+  }
+}
+
+/** The roles a console signs its operators in with belong to the console's realm. */
+function checkConsoleRoles(service: Record<string, unknown>, path: ConfigPath, refs: RealmReferences): void {
+  if (refs.realm(service.realm, [...path, 'realm']) === undefined || !isRecord(service.auth)) return;
+  const { anonymous, ticket, wampcra } = service.auth;
+  if (isRecord(anonymous) && anonymous.type !== 'dynamic') {
+    refs.role(service.realm, anonymous.role ?? 'anonymous', [...path, 'auth', 'anonymous', 'role']);
+  }
+  for (const [method, config, table] of [['ticket', ticket, 'principals'], ['wampcra', wampcra, 'users']] as const) {
+    if (!isRecord(config) || config.type === 'dynamic' || !isRecord(config[table])) continue;
+    for (const [authid, principal] of Object.entries(config[table])) {
+      if (isRecord(principal)) refs.role(service.realm, principal.role, [...path, 'auth', method, table, authid, 'role']);
     }
   }
 }

@@ -136,12 +136,31 @@ function checkTransportServices(transport: Entry, refs: RealmReferences, problem
       );
       return;
     }
+    case 'pusher':
+      checkPusherApps(value.apps, [...path, 'apps'], refs, problems);
+      return;
     case 'mqtt':
       checkAuthRealms(value.auth, [...path, 'auth'], refs);
       checkMqttRoles(value, path, refs);
       return;
     default:
       checkAuthRealms(value.auth, [...path, 'auth'], refs);
+  }
+}
+
+/** Each app's realm and role exist; ids and keys are unique within the transport. */
+function checkPusherApps(apps: unknown, at: ConfigPath, refs: RealmReferences, problems: ConfigProblem[]): void {
+  const seen = { id: new Map<unknown, ConfigPath>(), key: new Map<unknown, ConfigPath>() };
+  for (const app of entries(apps, at)) {
+    refs.realm(app.value.realm, [...app.path, 'realm']);
+    refs.role(app.value.realm, app.value.role, [...app.path, 'role']);
+    for (const field of ['id', 'key'] as const) {
+      const value = app.value[field];
+      if (typeof value !== 'string') continue;
+      const first = seen[field].get(value);
+      if (first === undefined) seen[field].set(value, [...app.path, field]);
+      else problems.push({ path: [...app.path, field], message: `duplicate app ${field} "${value}" (first used at ${formatPath(first)})` });
+    }
   }
 }
 

@@ -6,6 +6,7 @@ import type { Logger } from '../router/log.js';
 import { mqttFirstOctet } from '../transport/mqtt/connection.js';
 import { rawSocketFirstOctet, type RawSocketAcceptor } from '../transport/rawsocket/sniff.js';
 import { mqttAcceptor, mqttListener } from './mqtt-listener.js';
+import { pusherListener } from './pusher/pusher-listener.js';
 import { rawSocketAcceptor, rawSocketListener, SwappableAcceptor } from './rawsocket-listener.js';
 import type { ListenerChange } from './reload/config-diff.js';
 import { authorityOf, portOf } from './socket-server.js';
@@ -40,6 +41,7 @@ export interface Listener {
 export async function buildListener(config: ListenerConfig, node: NodeContext): Promise<Listener> {
   if (config.kind === 'rawsocket') return rawSocketListener(config, node);
   if (config.kind === 'mqtt') return mqttListener(config, node);
+  if (config.kind === 'pusher') return pusherListener(config, node);
   const log = node.log.child({ transport: config.id });
   const handlers = await buildPaths(config, Object.keys(config.paths), node, log);
   // A universal listener also speaks RawSocket and MQTT to connections that open with their first octet.

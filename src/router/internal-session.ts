@@ -4,7 +4,7 @@ import { ErrorUri } from '../protocol/errors.js';
 import { IdSequence } from '../protocol/ids.js';
 import { toWire, type Args, type Dict, type WampMessage } from '../protocol/messages.js';
 import type { AuthGate } from './hooks.js';
-import type { Peer, SessionLink } from './peer.js';
+import type { Peer, SessionLink, TransportInfo } from './peer.js';
 import type { AttachOptions } from './router.js';
 
 /** An ERROR received by an internal session, as a rejection. */
@@ -38,6 +38,8 @@ export interface InternalJoinOptions {
   trusted?: boolean;
   /** Not held to the realm's per-session limits (a bridge session acting for many HTTP clients). */
   exemptFromLimits?: boolean;
+  /** What the meta API reports as this session's transport (a door's own: "pusher"...); default "internal". */
+  transport?: TransportInfo;
 }
 
 /**
@@ -62,7 +64,7 @@ interface Pending {
  * codec. It behaves like every other session: the same broker, dealer and rules.
  */
 export class InternalSession implements Peer {
-  readonly transport = { type: 'internal', serializer: 'none', peer: 'internal' };
+  transport: TransportInfo = { type: 'internal', serializer: 'none', peer: 'internal' };
   private link!: SessionLink;
   private readonly requests = new IdSequence();
   private readonly pending = new Map<number, Pending>();
@@ -84,6 +86,7 @@ export class InternalSession implements Peer {
     options: InternalJoinOptions = {},
   ): Promise<InternalSession> {
     const session = new InternalSession();
+    if (options.transport) session.transport = options.transport;
     const { authmethod = 'trusted', authprovider = 'internal' } = identity;
     const gate: AuthGate = {
       hello: () => ({ kind: 'welcome', identity: { authid: identity.authid, authrole: identity.authrole, authmethod, authprovider } }),

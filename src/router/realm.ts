@@ -101,6 +101,7 @@ export class Realm {
   }
 
   join(session: Session): void {
+    session.joinedAt = new Date().toISOString();
     if (session.trusted) {
       this.internalSessions.set(session.id, session);
     } else {

@@ -72,6 +72,8 @@ export class Session implements SessionLink {
   /** Router → client request IDs (INVOCATION, INTERRUPT) come from the session scope. */
   readonly requestIds = new IdSequence();
   log: Logger;
+  /** When the session joined its realm (ISO 8601); empty before WELCOME. */
+  joinedAt = '';
   /** Who this session is, as authorizers and the meta API see it; set at WELCOME. */
   facts: SessionFacts | undefined;
   /** A later session of a connection whose client said GOODBYE (a session series): without a new HELLO, the connection just closes. */

@@ -70,8 +70,8 @@ describe('metrics', () => {
     const samples = await scrape();
     assert.deepEqual(info.realms, [{ name: 'realm1', sessions: 1 }]);
     assert.equal(sample(samples, 'junction_sessions{origin="client",realm="realm1"}'), 1);
-    // The meta API's session and the HTTP publisher's and caller's.
-    assert.equal(sample(samples, 'junction_sessions{origin="internal",realm="realm1"}'), 3);
+    // The meta API's session, the HTTP publisher's and caller's, and the one serving the console's junction.* procedures.
+    assert.equal(sample(samples, 'junction_sessions{origin="internal",realm="realm1"}'), 4);
   });
 
   it('times calls by realm and counts connections and bytes by transport', async () => {

@@ -58,11 +58,12 @@ describe('skipped suites', () => {
     assert.throws(() => skipWithoutDebian('no-such-package', {}), /\.ci\/run installs no Debian package "no-such-package"/);
   });
 
-  it('ends the run with one line listing every skip and its reason', async () => {
+  it('ends the run with one line listing every skip and its reason, then the plain count of tests', async () => {
     const { code, stdout } = await runFixture({ CI: '' });
     assert.equal(code, 0, stdout);
     const lines = stdout.trimEnd().split('\n');
-    assert.equal(lines.at(-1), '# skipped 1 suite and 1 test — Debian package php-cli is not installed (no /usr/bin/php; .ci/run installs it): 1 suite; no frobnicator here: 1 test');
+    assert.equal(lines.at(-1), 'tests: 1 passed, 0 failed, 1 skipped');
+    assert.equal(lines.at(-2), '# skipped 1 suite and 1 test — Debian package php-cli is not installed (no /usr/bin/php; .ci/run installs it): 1 suite; no frobnicator here: 1 test');
   });
 
   it('fails instead of skipping a missing package under CI=true', async () => {

@@ -2,7 +2,8 @@
  * A node:test reporter that ends the run with one line saying what was skipped and why, so a
  * green run on a machine without nginx, PHP, Chromium or Python cannot hide that their suites
  * never ran (the runner's own summary counts a skipped suite as one test and names no reason).
- * `npm test` runs it beside the spec reporter.
+ * `npm test` runs it beside the spec reporter. Its last line is the plain count of tests passed,
+ * failed and skipped.
  */
 
 interface TestEvent {
@@ -45,8 +46,32 @@ export function skipSummaryLine(tally: Map<string, Skipped>): string {
   return `# skipped ${amount(total)} — ${reasons.join('; ')}\n`;
 }
 
+export interface Outcomes {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+/** Counts tests, not suites: a suite's pass or failure is its tests'. */
+export function tallyOutcome(outcomes: Outcomes, event: TestEvent): void {
+  if ((event.type !== 'test:pass' && event.type !== 'test:fail') || event.data.details?.type === 'suite') return;
+  if (event.data.skip) outcomes.skipped += 1;
+  else if (event.type === 'test:pass') outcomes.passed += 1;
+  else outcomes.failed += 1;
+}
+
+/** The plain closing line that any CI reads, whatever reporter printed above it. */
+export function outcomeLine({ passed, failed, skipped }: Outcomes): string {
+  return `tests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`;
+}
+
 export default async function* skipSummary(source: AsyncIterable<TestEvent>): AsyncGenerator<string> {
   const tally = new Map<string, Skipped>();
-  for await (const event of source) tallySkip(tally, event);
+  const outcomes: Outcomes = { passed: 0, failed: 0, skipped: 0 };
+  for await (const event of source) {
+    tallySkip(tally, event);
+    tallyOutcome(outcomes, event);
+  }
   yield skipSummaryLine(tally);
+  yield outcomeLine(outcomes);
 }

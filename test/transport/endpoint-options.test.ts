@@ -51,7 +51,7 @@ const endpoint = (tls: boolean) => ({
     ? { tls: { key: file('server.key'), certificate: file('server.crt'), chain_certificates: [file('intermediate.crt')], ciphers: `${allowed}:${allowedDhe}`, dhparam: file('dh.pem') } }
     : {}),
 });
-const transportTypes = ['websocket', 'web', 'universal', 'rawsocket', 'mqtt'] as const;
+const transportTypes = ['websocket', 'web', 'universal', 'rawsocket', 'pusher', 'mqtt'] as const;
 const transport = (type: (typeof transportTypes)[number], tls: boolean) => {
   const id = `${type}_${tls ? 'tls' : 'plain'}`;
   switch (type) {
@@ -59,6 +59,7 @@ const transport = (type: (typeof transportTypes)[number], tls: boolean) => {
     case 'web': return { type, id, endpoint: endpoint(tls), paths: { ws: { type: 'websocket' } } };
     case 'universal': return { type, id, endpoint: endpoint(tls), rawsocket: {}, websocket: { ws: {} } };
     case 'rawsocket': return { type, id, endpoint: endpoint(tls) };
+    case 'pusher': return { type, id, endpoint: endpoint(tls), apps: [{ id: 'app1', key: 'app-key', secret: 'secret', realm: 'realm1', role: 'anonymous' }] };
     case 'mqtt': return { type, id, endpoint: endpoint(tls), options: { realm: 'realm1' } };
   }
 };
@@ -122,7 +123,7 @@ describe('endpoint options reach every transport type', { skip: skipTls }, () =>
     });
   }
 
-  it('the TLS endpoints still speak WAMP (websocket and rawsocket)', async () => {
+  it('the TLS endpoints still speak their protocols (WAMP over websocket and rawsocket, Pusher)', async () => {
     const ws = new WebSocket(`wss://127.0.0.1:${portOf('web_tls')}/ws`, 'wamp.2.json', { rejectUnauthorized: false });
     const protocol = await new Promise<string>((resolve, reject) => {
       ws.once('open', () => resolve(ws.protocol));
@@ -132,6 +133,13 @@ describe('endpoint options reach every transport type', { skip: skipTls }, () =>
     assert.equal(protocol, 'wamp.2.json');
     const raw = await RawSocketClient.open({ port: portOf('rawsocket_tls'), tls: true }, { serializer: 'json' });
     raw.close();
+    const pusher = new WebSocket(`wss://127.0.0.1:${portOf('pusher_tls')}/app/app-key?protocol=7`, { rejectUnauthorized: false });
+    const greeting = await new Promise<string>((resolve, reject) => {
+      pusher.once('message', (data) => resolve(JSON.parse(data.toString()).event));
+      pusher.once('error', reject);
+    });
+    pusher.close();
+    assert.equal(greeting, 'pusher:connection_established');
   });
 
   it('the TLS endpoint of an mqtt transport speaks MQTT', async () => {

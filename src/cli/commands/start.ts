@@ -105,7 +105,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const config = loaded.config;
   const log = createLogger(args.logLevel);
   if (args.source.kind === 'embedded') {
-    log.warn({}, 'running the embedded development default: anonymous sessions may do everything on realm "realm1"; use --config for production');
+    log.warn({}, 'running the embedded development default: anonymous sessions may do everything on realm "realm1", and the console at /console is open without a password; use --config for production');
   }
   for (const notice of config.notices) log.info({}, notice);
 

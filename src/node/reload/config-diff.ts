@@ -120,6 +120,9 @@ function diffListeners(before: readonly ListenerConfig[], after: readonly Listen
     if (!isDeepStrictEqual(old.endpoint, fresh.endpoint)) {
       fixed.push(`transport "${fresh.id}": its endpoint changed (${describeEndpoint(old)} to ${describeEndpoint(fresh)}): a listening socket cannot move while connections use it; restart to apply`);
     }
+    if (!isDeepStrictEqual(old.pusher, fresh.pusher)) {
+      fixed.push(`transport "${fresh.id}": its pusher apps or options changed: they hold live connections, presence and webhook outboxes; restart to apply`);
+    }
     // Every path service reads the client's address through the listener's trusted proxies.
     const proxiesChanged = !isDeepStrictEqual(old.trustedProxies, fresh.trustedProxies);
     const paths = pair(Object.keys(old.paths), Object.keys(fresh.paths), (path) => path);

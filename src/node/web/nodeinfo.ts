@@ -48,7 +48,7 @@ export function nodeInfo(context: Pick<NodeContext, 'router' | 'config' | 'start
 }
 
 /** Junction's version from package.json (four levels above dist/src/node/web); "unknown" if unreadable. */
-function packageVersion(): string {
+export function packageVersion(): string {
   try {
     const url = new URL('../../../../package.json', import.meta.url);
     return String((JSON.parse(readFileSync(url, 'utf8')) as { version?: unknown }).version ?? 'unknown');

@@ -2,6 +2,7 @@ import type { PathService } from '../../config/model.js';
 import { UnsupportedConfigError } from '../auth-wiring.js';
 import type { PathHandler } from './listener.js';
 import type { PathServiceFactory, ServiceContext } from './service-context.js';
+import { consolePath } from './console-path.js';
 import { healthPath } from './health.js';
 import { httpCaller, httpPublisher, httpWebhook } from './http-bridge/index.js';
 import { jsonValuePath } from './json-value.js';
@@ -31,6 +32,7 @@ const factories: Factories = {
   publisher: httpPublisher,
   caller: httpCaller,
   webhook: httpWebhook,
+  console: consolePath,
 };
 
 /** Builds the handler for one path of a web transport. */

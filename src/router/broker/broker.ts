@@ -137,6 +137,11 @@ export class Broker {
     return this.byId.values();
   }
 
+  /** Topics with a retained event that a subscription's (uri, match) covers. */
+  retainedTopics(uri: string, match: MatchPolicy): number {
+    return this.retained.topicsMatching(uri, match).length;
+  }
+
   subscriptionsOf(session: Session): ReadonlySet<Subscription> {
     return this.bySession.get(session) ?? new Set();
   }

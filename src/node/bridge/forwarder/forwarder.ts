@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { ForwarderComponentConfig } from '../../../config/model.js';
+import type { MetricsRegistry } from '../../../metrics/registry.js';
 import type { InternalEventHandler, InternalSession } from '../../../router/internal-session.js';
 import { uriProblem } from '../../../protocol/uri.js';
 import { UnsupportedConfigError } from '../../auth-wiring.js';
@@ -7,7 +8,8 @@ import type { ComponentContext, ComponentFactory, RunningComponent } from '../co
 import { HttpSender } from './delivery.js';
 import { forwarderMetaUris, registerForwarderMeta } from './meta.js';
 import { Outbox } from './outbox.js';
-import { acquireOutboxLock } from './outbox-lock.js';
+import { acquireOutboxLock, type OutboxLock } from './outbox-lock.js';
+import type { Logger } from '../../../router/log.js';
 import { DeliveryQueues, type ForwarderMetrics } from './queues.js';
 import { forwardBody } from './request.js';
 import { ForwarderSessions } from './sessions.js';
@@ -29,17 +31,9 @@ const SAFE_ID = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
 export const forwarderComponent: ComponentFactory<ForwarderComponentConfig> = async (config, context) => {
   checkNames(config, context);
   const log = context.log;
-  const metrics = forwarderMetrics(context, config.id);
+  const metrics = forwarderMetrics(context.metrics, config.id);
   const directory = join(context.dataDir, 'forwarder', config.id);
-  // Before the outbox opens: a second node on the same folder would deliver the same messages.
-  const lock = acquireOutboxLock(directory, `forwarder "${config.id}"`, log);
-  let outbox: Outbox;
-  try {
-    outbox = new Outbox(directory, { deadLetterLimit: DEAD_LETTER_LIMIT, onBytesChanged: metrics.outboxBytes.set });
-  } catch (error) {
-    lock.release();
-    throw error;
-  }
+  const { outbox, lock } = openLockedOutbox(directory, `forwarder "${config.id}"`, log, metrics.outboxBytes.set);
   const sender = new HttpSender({
     method: config.method,
     timeoutMs: config.timeoutMs,
@@ -121,6 +115,20 @@ export const forwarderComponent: ComponentFactory<ForwarderComponentConfig> = as
   return running;
 };
 
+/**
+ * Locks the folder, then opens its outbox: a second node on the same folder would deliver the
+ * same messages. `what` names the owner in the lock's messages.
+ */
+export function openLockedOutbox(directory: string, what: string, log: Logger, onBytesChanged: (bytes: number) => void): { outbox: Outbox; lock: OutboxLock } {
+  const lock = acquireOutboxLock(directory, what, log);
+  try {
+    return { outbox: new Outbox(directory, { deadLetterLimit: DEAD_LETTER_LIMIT, onBytesChanged }), lock };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
 /** The id becomes a folder name and part of the meta procedures' URIs: check both before use. */
 function checkNames(config: ForwarderComponentConfig, context: ComponentContext): void {
   if (!SAFE_ID.test(config.id)) {
@@ -132,9 +140,9 @@ function checkNames(config: ForwarderComponentConfig, context: ComponentContext)
   if (problem) throw new UnsupportedConfigError(`forwarder "${config.id}": its meta procedures' URIs need an id valid in realm "${config.realm}": ${problem}`);
 }
 
-function forwarderMetrics(context: ComponentContext, id: string): ForwarderMetrics & { outboxBytes: { set(bytes: number): void } } {
+/** The forwarder's counters for one component id (a Pusher app's webhooks use them too). */
+export function forwarderMetrics(registry: MetricsRegistry, id: string): ForwarderMetrics & { outboxBytes: { set(bytes: number): void } } {
   const labels = { component: id };
-  const registry = context.metrics;
   const pending = registry.gauge('junction_forwarder_pending', 'Messages in the forwarder outbox not yet delivered, by component');
   pending.set(0, labels);
   const bytes = registry.gauge('junction_forwarder_outbox_bytes', 'Bytes the forwarder outbox holds on disk (undelivered messages and dead letters), by component');

@@ -16,6 +16,8 @@ import { UrlSlots } from './url-slots.js';
 export interface QueueSettings {
   headers: Record<string, string>;
   signingSecret?: string;
+  /** Headers computed from each body (another protocol's signature: Pusher's webhooks), added last. */
+  bodyHeaders?: (body: string) => Record<string, string>;
   retry: { initialDelayMs: number; maxDelayMs: number; maxAttempts: number };
   /** Undelivered messages held before new events are refused. */
   outboxLimit: number;
@@ -305,7 +307,10 @@ export class DeliveryQueues {
     if (!release) return; // stopping
     let outcome: SendOutcome;
     try {
-      const headers = forwardHeaders(this.settings.headers, { topic: message.topic, publication: message.publication, attempt: message.attempts + 1 }, message.body, this.settings.signingSecret);
+      const headers = {
+        ...forwardHeaders(this.settings.headers, { topic: message.topic, publication: message.publication, attempt: message.attempts + 1 }, message.body, this.settings.signingSecret),
+        ...this.settings.bodyHeaders?.(message.body),
+      };
       outcome = await this.deps.sender.send(queue.url, headers, message.body, this.cut.signal);
     } finally {
       release();

@@ -1,0 +1,88 @@
+/** The console's shell: sign-in, then a header, the view navigation and the current view. */
+import { html } from 'htm/preact';
+import { useEffect, useState } from 'preact/hooks';
+import type { Session } from '../client/session.js';
+import type { ConsoleSettings } from './connection.js';
+import { useRealmChanges } from './live.js';
+import { Configuration } from './views/config.js';
+import { Forwarders } from './views/forwarder.js';
+import { Overview } from './views/overview.js';
+import { Procedures } from './views/procedures.js';
+import { Sessions } from './views/sessions.js';
+import { SignIn } from './views/sign-in.js';
+import { Topics } from './views/topics.js';
+
+const views = [
+  { id: 'overview', title: 'Overview' },
+  { id: 'sessions', title: 'Sessions' },
+  { id: 'topics', title: 'Topics' },
+  { id: 'procedures', title: 'Procedures' },
+  { id: 'forwarder', title: 'Forwarder' },
+  { id: 'config', title: 'Configuration' },
+] as const;
+
+type ViewId = (typeof views)[number]['id'];
+
+function viewFromHash(): ViewId {
+  const id = location.hash.replace(/^#\/?/, '');
+  return views.some((view) => view.id === id) ? (id as ViewId) : 'overview';
+}
+
+export function App({ settings }: { settings: ConsoleSettings }) {
+  const [session, setSession] = useState<Session | undefined>(undefined);
+  const [notice, setNotice] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    if (!session) return;
+    let current = true;
+    void (async () => {
+      for await (const status of session.status()) {
+        if (status.type === 'closed') {
+          if (current) {
+            setNotice(`Signed out: ${status.reason}${status.message ? ` (${status.message})` : ''}`);
+            setSession(undefined);
+          }
+          return;
+        }
+      }
+    })();
+    return () => {
+      current = false;
+    };
+  }, [session]);
+  if (!session) return html`<${SignIn} settings=${settings} notice=${notice} onSession=${(s: Session) => { setNotice(undefined); setSession(s); }} />`;
+  return html`<${Shell} settings=${settings} session=${session} />`;
+}
+
+function Shell({ settings, session }: { settings: ConsoleSettings; session: Session }) {
+  const [view, setView] = useState<ViewId>(viewFromHash());
+  const changes = useRealmChanges(session);
+  useEffect(() => {
+    const follow = () => setView(viewFromHash());
+    addEventListener('hashchange', follow);
+    return () => removeEventListener('hashchange', follow);
+  }, []);
+  useEffect(() => {
+    document.title = `${views.find((v) => v.id === view)!.title} · Junction console`;
+  }, [view]);
+  const details = session.details as { authid?: string; authrole?: string };
+  return html`<div class="shell">
+    <a class="skip" href=${`#/${view}`} onClick=${(e: Event) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>Skip to content</a>
+    <header>
+      <strong class="brand">Junction console</strong>
+      <span class="who" data-who>${details.authid ?? ''} · role ${details.authrole ?? ''} · realm ${settings.realm} · session ${session.id}</span>
+      <button type="button" class="small" onClick=${() => void session.leave('wamp.close.normal', 'signed out')}>Sign out</button>
+    </header>
+    <nav aria-label="Views">
+      <ul>${views.map((item) => html`<li key=${item.id}><a href=${`#/${item.id}`} aria-current=${item.id === view ? 'page' : undefined}>${item.title}</a></li>`)}</ul>
+    </nav>
+    ${changes.problem ? html`<p class="note warn" role="status">${changes.problem}</p>` : null}
+    <main id="main" tabindex="-1">
+      ${view === 'overview' ? html`<${Overview} session=${session} />`
+        : view === 'sessions' ? html`<${Sessions} session=${session} changes=${changes.version} />`
+        : view === 'topics' ? html`<${Topics} session=${session} changes=${changes.version} />`
+        : view === 'procedures' ? html`<${Procedures} session=${session} changes=${changes.version} />`
+        : view === 'forwarder' ? html`<${Forwarders} session=${session} />`
+        : html`<${Configuration} session=${session} />`}
+    </main>
+  </div>`;
+}

@@ -1,0 +1,69 @@
+/** Small pieces every view uses: error text, JSON fields with validation at the field, formatting. */
+import { html } from 'htm/preact';
+import { WampError } from '../client/errors.js';
+import { readJsonField, type JsonFieldKind } from './json-field.js';
+
+/** An error as the console shows it: the WAMP error URI first ("not authorized" spelled out), then the router's message. */
+export function describeError(error: unknown): string {
+  if (error instanceof WampError) {
+    const message = typeof error.args[0] === 'string' ? error.args[0] : error.args.length > 0 ? JSON.stringify(error.args) : '';
+    const prefix = error.uri === 'wamp.error.not_authorized' ? 'Not authorized (wamp.error.not_authorized)' : error.uri;
+    return message ? `${prefix}: ${message}` : prefix;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function ErrorText({ error }: { error: unknown }) {
+  if (error === undefined || error === null) return null;
+  return html`<p class="error" role="alert">${describeError(error)}</p>`;
+}
+
+export interface JsonFieldProps {
+  id: string;
+  label: string;
+  kind: JsonFieldKind;
+  value: string;
+  placeholder: string;
+  onInput(value: string): void;
+}
+
+/** A textarea for JSON with its problem shown right under it (and announced) while the text is not valid. */
+export function JsonField({ id, label, kind, value, placeholder, onInput }: JsonFieldProps) {
+  const read = readJsonField(value, kind);
+  const errorId = `${id}-error`;
+  return html`<div class="field">
+    <label for=${id}>${label}</label>
+    <textarea id=${id} rows="2" spellcheck=${false} placeholder=${placeholder} value=${value}
+      aria-invalid=${read.ok ? 'false' : 'true'} aria-describedby=${read.ok ? undefined : errorId}
+      onInput=${(event: Event) => onInput((event.target as HTMLTextAreaElement).value)}></textarea>
+    ${read.ok ? null : html`<p class="field-error" id=${errorId} role="alert">${label}: ${read.error}</p>`}
+  </div>`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+export function formatDuration(seconds: number): string {
+  const d = Math.floor(seconds / 86400);
+  const h = Math.floor((seconds % 86400) / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return d > 0 ? `${d}d ${h}h ${m}m` : h > 0 ? `${h}h ${m}m ${s}s` : m > 0 ? `${m}m ${s}s` : `${s}s`;
+}
+
+export function formatTime(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+}
+
+/** JSON for display; a value that cannot be shown as JSON (a cycle) says so instead of throwing. */
+export function toJson(value: unknown, indent?: number): string {
+  try {
+    return JSON.stringify(value, null, indent) ?? 'undefined';
+  } catch (error) {
+    return `(not showable as JSON: ${(error as Error).message})`;
+  }
+}

@@ -1,0 +1,92 @@
+/** Who is connected: every session of the realm with its identity, transport and what it subscribed and registered; kill with a reason. */
+import { html } from 'htm/preact';
+import { useState } from 'preact/hooks';
+import type { Session } from '../../client/session.js';
+import { useLoad } from '../live.js';
+import { ErrorText, formatTime } from '../ui.js';
+
+export interface Listing<T> {
+  total: number;
+  truncated: boolean;
+  items: T[];
+}
+
+interface SessionRow {
+  session: number;
+  authid: string;
+  authrole: string;
+  authmethod: string;
+  transport: { type: string; serializer: string; peer: string };
+  joined_at: string;
+  subscriptions: string[];
+  registrations: string[];
+}
+
+export async function listing<T>(session: Session, procedure: string): Promise<Listing<T>> {
+  return (await session.call(procedure)).args[0] as Listing<T>;
+}
+
+export function Truncated({ list }: { list: Listing<unknown> | undefined }) {
+  return list?.truncated ? html`<p class="note">Showing ${list.items.length} of ${list.total}.</p>` : null;
+}
+
+export function Sessions({ session, changes }: { session: Session; changes: number }) {
+  const sessions = useLoad(() => listing<SessionRow>(session, 'junction.session.list'), changes);
+  const [target, setTarget] = useState('');
+  const [reason, setReason] = useState('wamp.close.killed');
+  const [message, setMessage] = useState('');
+  const [outcome, setOutcome] = useState<{ ok: string } | { error: unknown } | undefined>(undefined);
+
+  const kill = async (event: Event) => {
+    event.preventDefault();
+    setOutcome(undefined);
+    try {
+      await session.call('wamp.session.kill', [Number(target)], { reason, ...(message ? { message } : {}) });
+      setOutcome({ ok: `Session ${target} was closed with ${reason}.` });
+    } catch (error) {
+      setOutcome({ error });
+    }
+  };
+
+  const rows = sessions.data?.items ?? [];
+  return html`<section aria-labelledby="sessions-title">
+    <h2 id="sessions-title">Sessions <span class="count">${sessions.data?.total ?? ''}</span></h2>
+    <${ErrorText} error=${sessions.error} />
+    <div class="table-wrap">
+      <table>
+        <thead><tr>
+          <th scope="col">ID</th><th scope="col">Auth ID</th><th scope="col">Role</th><th scope="col">Method</th>
+          <th scope="col">Transport</th><th scope="col">Remote address</th><th scope="col">Joined</th>
+          <th scope="col">Subscriptions</th><th scope="col">Registrations</th><th scope="col"><span class="sr-only">Actions</span></th>
+        </tr></thead>
+        <tbody>
+          ${rows.map((row) => html`<tr key=${row.session} data-session=${row.session}>
+            <td>${row.session}${row.session === session.id ? html` <span class="tag">this console</span>` : null}</td>
+            <td>${row.authid}</td><td>${row.authrole}</td><td>${row.authmethod}</td>
+            <td>${row.transport.type} / ${row.transport.serializer}</td><td>${row.transport.peer}</td>
+            <td>${formatTime(row.joined_at)}</td>
+            <td class="wrap">${row.subscriptions.join(', ')}</td><td class="wrap">${row.registrations.join(', ')}</td>
+            <td><button type="button" class="small" aria-label=${`Kill session ${row.session}`}
+              onClick=${() => { setTarget(String(row.session)); document.getElementById('kill-reason')?.focus(); }}>Kill…</button></td>
+          </tr>`)}
+        </tbody>
+      </table>
+    </div>
+    ${rows.length === 0 && !sessions.loading ? html`<p class="note">No sessions.</p>` : null}
+    <${Truncated} list=${sessions.data} />
+    <form class="panel" onSubmit=${kill} aria-labelledby="kill-title">
+      <h3 id="kill-title">Kill a session</h3>
+      <div class="row">
+        <div class="field"><label for="kill-session">Session ID</label>
+          <input id="kill-session" inputmode="numeric" required pattern="[0-9]+" value=${target} onInput=${(e: Event) => setTarget((e.target as HTMLInputElement).value)} /></div>
+        <div class="field"><label for="kill-reason">Reason</label>
+          <input id="kill-reason" required value=${reason} onInput=${(e: Event) => setReason((e.target as HTMLInputElement).value)} /></div>
+        <div class="field"><label for="kill-message">Message</label>
+          <input id="kill-message" value=${message} onInput=${(e: Event) => setMessage((e.target as HTMLInputElement).value)} /></div>
+      </div>
+      <button type="submit" class="danger">Kill</button>
+      ${outcome && 'ok' in outcome ? html`<p class="ok" role="status">${outcome.ok}</p>` : null}
+      <${ErrorText} error=${outcome && 'error' in outcome ? outcome.error : undefined} />
+    </form>
+  </section>`;
+}

@@ -1,0 +1,46 @@
+/** Sign-in: ticket or WAMP-CRA for an operator, or anonymous where the console path allows it. */
+import { html } from 'htm/preact';
+import { useState } from 'preact/hooks';
+import type { Session } from '../../client/session.js';
+import { signIn, type ConsoleSettings, type SignIn as SignInForm } from '../connection.js';
+import { ErrorText } from '../ui.js';
+
+const methodNames = { ticket: 'Ticket', wampcra: 'WAMP-CRA', anonymous: 'Anonymous' } as const;
+
+export function SignIn({ settings, notice, onSession }: { settings: ConsoleSettings; notice: string | undefined; onSession(session: Session): void }) {
+  const [form, setForm] = useState<SignInForm>({ method: settings.methods[0] ?? 'anonymous', authid: '', secret: '' });
+  const [error, setError] = useState<unknown>(undefined);
+  const [busy, setBusy] = useState(false);
+  const needsSecret = form.method !== 'anonymous';
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      onSession(await signIn(settings, form));
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const set = (key: keyof SignInForm) => (event: Event) => setForm({ ...form, [key]: (event.target as HTMLInputElement).value });
+  return html`<main id="main" class="sign-in">
+    <form class="panel" onSubmit=${submit} aria-labelledby="sign-in-title">
+      <h1 id="sign-in-title">Junction console</h1>
+      <p class="note">Realm <strong>${settings.realm}</strong></p>
+      ${notice ? html`<p class="note" role="status">${notice}</p>` : null}
+      ${settings.methods.length > 1 ? html`<div class="field"><label for="sign-in-method">Sign-in method</label>
+        <select id="sign-in-method" value=${form.method} onChange=${set('method')}>
+          ${settings.methods.map((method) => html`<option value=${method}>${methodNames[method]}</option>`)}
+        </select></div>` : null}
+      ${needsSecret ? html`
+        <div class="field"><label for="sign-in-authid">Auth ID</label>
+          <input id="sign-in-authid" autocomplete="username" required value=${form.authid} onInput=${set('authid')} /></div>
+        <div class="field"><label for="sign-in-secret">${form.method === 'ticket' ? 'Ticket' : 'Secret'}</label>
+          <input id="sign-in-secret" type="password" autocomplete="current-password" required value=${form.secret} onInput=${set('secret')} /></div>` : null}
+      <button type="submit" disabled=${busy}>Sign in</button>
+      <${ErrorText} error=${error} />
+    </form>
+  </main>`;
+}

@@ -1,0 +1,210 @@
+/** Topics: the realm's subscriptions, a live tap on any topic or pattern, and a publish form. */
+import { html } from 'htm/preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { Session } from '../../client/session.js';
+import type { Subscription } from '../../client/subscription.js';
+import { readJsonField } from '../json-field.js';
+import { useLoad } from '../live.js';
+import { MAX_PAYLOAD_CHARS, TapBuffer, tapEvent, type TapEvent } from '../tap-buffer.js';
+import { ErrorText, JsonField, toJson } from '../ui.js';
+import { listing, Truncated } from './sessions.js';
+
+interface SubscriptionRow {
+  id: number;
+  uri: string;
+  match: string;
+  subscribers: number;
+  retained_topics: number;
+  history: number | null;
+}
+
+/** Events a tap keeps (older ones are dropped and counted)... */
+export const TAP_CAPACITY = 1000;
+/** ...of which the newest are shown. */
+const TAP_SHOWN = 100;
+/** The tap's list is redrawn at most this often, however fast events come. */
+const TAP_REDRAW_MS = 250;
+/** Characters of an event's arguments shown on its line (the JSON view shows all). */
+const LINE_CHARS = 200;
+
+export function Topics({ session, changes }: { session: Session; changes: number }) {
+  const subscriptions = useLoad(() => listing<SubscriptionRow>(session, 'junction.subscription.list'), changes);
+  const [tapTopic, setTapTopic] = useState('');
+  const [history, setHistory] = useState<{ uri: string; events?: unknown[]; error?: unknown } | undefined>(undefined);
+
+  const showHistory = async (row: SubscriptionRow) => {
+    try {
+      const result = await session.call('wamp.subscription.get_events', [row.id], { limit: 20 });
+      setHistory({ uri: row.uri, events: result.args[0] as unknown[] });
+    } catch (error) {
+      setHistory({ uri: row.uri, error });
+    }
+  };
+
+  const rows = subscriptions.data?.items ?? [];
+  return html`<section aria-labelledby="topics-title">
+    <h2 id="topics-title">Topics <span class="count">${subscriptions.data?.total ?? ''}</span></h2>
+    <${ErrorText} error=${subscriptions.error} />
+    <div class="table-wrap">
+      <table>
+        <thead><tr><th scope="col">Topic</th><th scope="col">Match</th><th scope="col">Subscribers</th>
+          <th scope="col">Retained</th><th scope="col">History</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+        <tbody>
+          ${rows.map((row) => html`<tr key=${row.id}>
+            <td>${row.uri}</td><td>${row.match}</td><td>${row.subscribers}</td>
+            <td>${row.retained_topics > 0 ? `${row.retained_topics} topic(s)` : '–'}</td>
+            <td>${row.history === null ? '–' : html`<button type="button" class="small" aria-label=${`History of ${row.uri}`} onClick=${() => showHistory(row)}>${row.history} event(s)</button>`}</td>
+            <td><button type="button" class="small" aria-label=${`Tap ${row.uri}`} onClick=${() => setTapTopic(`${row.match}:${row.uri}`)}>Tap</button></td>
+          </tr>`)}
+        </tbody>
+      </table>
+    </div>
+    ${rows.length === 0 && !subscriptions.loading ? html`<p class="note">No subscriptions.</p>` : null}
+    <${Truncated} list=${subscriptions.data} />
+    ${history ? html`<div class="panel" role="region" aria-label=${`History of ${history.uri}`}>
+      <h3>History of ${history.uri}</h3>
+      <${ErrorText} error=${history.error} />
+      ${history.events ? html`<pre class="json">${toJson(history.events, 2)}</pre>` : null}
+      <button type="button" onClick=${() => setHistory(undefined)}>Close history</button>
+    </div>` : null}
+    <div class="split">
+      <${Tap} session=${session} preset=${tapTopic} />
+      <${PublishForm} session=${session} />
+    </div>
+  </section>`;
+}
+
+function Tap({ session, preset }: { session: Session; preset: string }) {
+  const buffer = useRef(new TapBuffer(TAP_CAPACITY));
+  const subscription = useRef<Subscription | undefined>(undefined);
+  const [topic, setTopic] = useState('');
+  const [match, setMatch] = useState<'exact' | 'prefix' | 'wildcard'>('prefix');
+  const [tapping, setTapping] = useState<string | undefined>(undefined);
+  const [error, setError] = useState<unknown>(undefined);
+  const [jsonView, setJsonView] = useState(false);
+  const [, setShownVersion] = useState(0);
+
+  useEffect(() => {
+    if (!preset) return;
+    const colon = preset.indexOf(':');
+    setMatch(preset.slice(0, colon) as 'exact' | 'prefix' | 'wildcard');
+    setTopic(preset.slice(colon + 1));
+  }, [preset]);
+
+  // Redraw on a timer, not per event: a burst costs one render per tick.
+  useEffect(() => {
+    let seen = -1;
+    const timer = setInterval(() => {
+      if (buffer.current.version !== seen) {
+        seen = buffer.current.version;
+        setShownVersion(seen);
+      }
+    }, TAP_REDRAW_MS);
+    return () => clearInterval(timer);
+  }, []);
+
+  const stop = async () => {
+    const current = subscription.current;
+    subscription.current = undefined;
+    setTapping(undefined);
+    await current?.unsubscribe().catch(() => undefined);
+  };
+  useEffect(() => () => void stop(), []);
+
+  const start = async (event: Event) => {
+    event.preventDefault();
+    setError(undefined);
+    await stop();
+    const tap = buffer.current;
+    try {
+      subscription.current = await session.subscribe(topic, (args, kwargs, details) => {
+        tap.push(tapEvent(details.topic ?? topic, args, kwargs, details.publisher, performance.now()));
+      }, { match });
+      setTapping(`${topic} (${match})`);
+    } catch (failure) {
+      setError(failure);
+    }
+  };
+
+  const tap = buffer.current;
+  const events = tap.newest(TAP_SHOWN);
+  return html`<form class="panel" onSubmit=${start} aria-labelledby="tap-title">
+    <h3 id="tap-title">Live tap</h3>
+    <div class="row">
+      <div class="field grow"><label for="tap-topic">Tap topic</label>
+        <input id="tap-topic" required placeholder="chat." value=${topic} onInput=${(e: Event) => setTopic((e.target as HTMLInputElement).value)} /></div>
+      <div class="field"><label for="tap-match">Match</label>
+        <select id="tap-match" value=${match} onChange=${(e: Event) => setMatch((e.target as HTMLSelectElement).value as 'exact')}>
+          <option value="exact">exact</option><option value="prefix">prefix</option><option value="wildcard">wildcard</option>
+        </select></div>
+    </div>
+    <div class="buttons">
+      <button type="submit">Tap</button>
+      <button type="button" disabled=${!tapping} onClick=${stop}>Stop</button>
+      <button type="button" aria-pressed=${tap.paused ? 'true' : 'false'} onClick=${() => { tap.paused = !tap.paused; setShownVersion(-tap.version); }}>${tap.paused ? 'Resume' : 'Pause'}</button>
+      <button type="button" onClick=${() => tap.clear()}>Clear</button>
+      <label class="check"><input type="checkbox" checked=${jsonView} onChange=${() => setJsonView(!jsonView)} /> JSON view</label>
+    </div>
+    <${ErrorText} error=${error} />
+    <p class="note" role="status" aria-live="polite" data-tap-status>
+      ${tapping ? `Tapping ${tapping}` : 'Not tapping'} · ${tap.received} received · ${tap.size} kept · ${tap.dropped} dropped · ${tap.skipped} skipped while paused
+    </p>
+    <ol class="events" aria-label="Tapped events">
+      ${events.map((item, index) => html`<li key=${index}>${jsonView ? html`<pre class="json">${eventJson(item)}</pre>` : eventLine(item)}</li>`)}
+    </ol>
+  </form>`;
+}
+
+/** The event indented; one that was cut is shown as kept, saying so. */
+function eventJson(event: TapEvent): string {
+  if (event.cut) return `${event.topic}\nargs: ${event.args}…\nkwargs: ${event.kwargs}\n(cut at ${MAX_PAYLOAD_CHARS} characters each)`;
+  const kwargs = event.kwargs ? JSON.parse(event.kwargs) as unknown : {};
+  return toJson({ topic: event.topic, args: JSON.parse(event.args) as unknown, kwargs, ...(event.publisher === undefined ? {} : { publisher: event.publisher }) }, 2);
+}
+
+function eventLine(event: TapEvent): string {
+  const text = `${event.topic} ${event.args}${event.kwargs ? ` ${event.kwargs}` : ''}`;
+  return text.length > LINE_CHARS ? `${text.slice(0, LINE_CHARS)}…` : text;
+}
+
+function PublishForm({ session }: { session: Session }) {
+  const [topic, setTopic] = useState('');
+  const [args, setArgs] = useState('');
+  const [kwargs, setKwargs] = useState('');
+  const [acknowledge, setAcknowledge] = useState(true);
+  const [excludeMe, setExcludeMe] = useState(false);
+  const [retain, setRetain] = useState(false);
+  const [outcome, setOutcome] = useState<{ ok: string } | { error: unknown } | undefined>(undefined);
+  const parsedArgs = readJsonField(args, 'list');
+  const parsedKwargs = readJsonField(kwargs, 'dict');
+  const valid = parsedArgs.ok && parsedKwargs.ok;
+
+  const publish = async (event: Event) => {
+    event.preventDefault();
+    if (!parsedArgs.ok || !parsedKwargs.ok) return;
+    setOutcome(undefined);
+    try {
+      const publication = await session.publish(topic, (parsedArgs.value as unknown[] | undefined) ?? [], (parsedKwargs.value as Record<string, unknown> | undefined) ?? {},
+        { acknowledge, exclude_me: excludeMe, ...(retain ? { retain: true } : {}) });
+      setOutcome({ ok: publication === undefined ? `Sent to ${topic} (no acknowledgement asked).` : `Published to ${topic} (publication ${publication}).` });
+    } catch (error) {
+      setOutcome({ error });
+    }
+  };
+
+  return html`<form class="panel" onSubmit=${publish} aria-labelledby="publish-title">
+    <h3 id="publish-title">Publish</h3>
+    <div class="field"><label for="publish-topic">Topic</label>
+      <input id="publish-topic" required placeholder="chat.room1" value=${topic} onInput=${(e: Event) => setTopic((e.target as HTMLInputElement).value)} /></div>
+    <${JsonField} id="publish-args" label="Arguments" kind="list" value=${args} placeholder='["hello"]' onInput=${setArgs} />
+    <${JsonField} id="publish-kwargs" label="Keyword arguments" kind="dict" value=${kwargs} placeholder='{"from": "console"}' onInput=${setKwargs} />
+    <div class="buttons">
+      <label class="check"><input type="checkbox" checked=${acknowledge} onChange=${() => setAcknowledge(!acknowledge)} /> Acknowledge</label>
+      <label class="check"><input type="checkbox" checked=${excludeMe} onChange=${() => setExcludeMe(!excludeMe)} /> Exclude me</label>
+      <label class="check"><input type="checkbox" checked=${retain} onChange=${() => setRetain(!retain)} /> Retain</label>
+    </div>
+    <button type="submit" disabled=${!valid}>Publish</button>
+    ${outcome && 'ok' in outcome ? html`<p class="ok" role="status">${outcome.ok}</p>` : null}
+    <${ErrorText} error=${outcome && 'error' in outcome ? outcome.error : undefined} />
+  </form>`;
+}

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DEFAULT_EVENT_NAME, toPublication, toPusherEvent } from './payload.js';
+
+describe('pusher payload mapping', () => {
+  it('decodes JSON text into args[0] and names the event in kwargs', () => {
+    assert.deepEqual(toPublication('e', '{"a":1}', 'public'), { args: [{ a: 1 }], kwargs: { event: 'e' } });
+    assert.deepEqual(toPublication('e', 'plain', 'private'), { args: ['plain'], kwargs: { event: 'e' } });
+    assert.deepEqual(toPublication('e', { already: 'object' }, 'presence'), { args: [{ already: 'object' }], kwargs: { event: 'e' } });
+  });
+
+  it('leaves encrypted channels\' data as the string it is', () => {
+    const cipher = '{"nonce":"n","ciphertext":"c"}';
+    assert.deepEqual(toPublication('e', cipher, 'encrypted'), { args: [cipher], kwargs: { event: 'e' } });
+    assert.deepEqual(toPusherEvent([cipher], { event: 'e' }, 'encrypted'), { event: 'e', data: cipher });
+  });
+
+  it('round-trips what Pusher clients send, including strings that look like JSON', () => {
+    for (const data of ['{"a":[1,2]}', 'hello', '"quoted"', '123', 'true', 'null', '']) {
+      const { args, kwargs } = toPublication('e', data, 'public');
+      const back = toPusherEvent(args, kwargs, 'public');
+      assert.deepEqual(back.event, 'e');
+      assert.deepEqual(JSON.parse(JSON.stringify(tryParse(back.data))), tryParse(data), `data ${JSON.stringify(data)}`);
+    }
+  });
+
+  it('maps WAMP publications: the default event name, several args, kwargs only, binary values', () => {
+    assert.deepEqual(toPusherEvent([{ n: 1 }], {}, 'public'), { event: DEFAULT_EVENT_NAME, data: '{"n":1}' });
+    assert.deepEqual(toPusherEvent([1, 2], { event: 'pair' }, 'public'), { event: 'pair', data: '[1,2]' });
+    assert.deepEqual(toPusherEvent([], { event: 'k', a: 1 }, 'public'), { event: 'k', data: '{"a":1}' });
+    assert.deepEqual(toPusherEvent(['{"not":"an object"}'], { event: 'e' }, 'public'), { event: 'e', data: '"{\\"not\\":\\"an object\\"}"' });
+    assert.deepEqual(toPusherEvent([new Uint8Array([1, 2, 3])], { event: 'b' }, 'public'), { event: 'b', data: '"AQID"' });
+    assert.deepEqual(toPusherEvent(['x'], { event: 42 }, 'public'), { event: DEFAULT_EVENT_NAME, data: 'x' });
+  });
+});
+
+/** How pusher-js reads `data`: JSON when it parses, else the string. */
+function tryParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,344 @@
+/**
+ * The web console in headless Chromium against a real node: sign-in (a wrong ticket refused), the
+ * sessions list following an AutobahnJS session, a tap on a prefix, the publish form, the call
+ * tester (result, error, progressive results), a read-only role, and a tap under a burst of
+ * events. With CONSOLE_SCREENSHOTS=1 it also saves each main view into docs/console/.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import autobahn from 'autobahn';
+import type { Page } from 'playwright-core';
+import { openAutobahn, type OpenSession } from '../support/autobahn.js';
+import { launchChromium, skipWithoutChromium, type LaunchedChromium } from '../support/chromium.js';
+import { projectRoot } from '../support/cli.js';
+import { forwardedTopic, forwarderToken, operator, startConsoleNode, viewer, type ConsoleNode } from './fixture.js';
+
+const screenshots = process.env.CONSOLE_SCREENSHOTS ? join(projectRoot, 'docs', 'console') : undefined;
+
+describe('the console in headless Chromium', { skip: skipWithoutChromium, timeout: 120_000 }, () => {
+  let running: ConsoleNode;
+  let base: string;
+  let wsUrl: string;
+  let chromium: LaunchedChromium;
+  const cspViolations: string[] = [];
+  const clients: OpenSession[] = [];
+
+  before(async () => {
+    running = await startConsoleNode();
+    base = running.base;
+    wsUrl = `${base.replace('http', 'ws')}/ws`;
+    chromium = await launchChromium();
+    if (screenshots) mkdirSync(screenshots, { recursive: true });
+  });
+
+  after(async () => {
+    for (const client of clients) await client.close();
+    await chromium?.close();
+    await running?.stop();
+    assert.deepEqual(cspViolations, [], 'the page broke its own Content-Security-Policy');
+  });
+
+  async function openConsole(): Promise<Page> {
+    const page = await chromium.context.newPage();
+    page.setDefaultTimeout(10_000);
+    page.on('console', (message) => {
+      if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+    const response = await page.goto(`${base}/console`);
+    assert.equal(response?.status(), 200);
+    assert.match(response!.headers()['content-security-policy'] ?? '', /script-src 'self'/);
+    return page;
+  }
+
+  async function signIn(page: Page, method: 'Ticket' | 'WAMP-CRA', authid: string, secret: string): Promise<void> {
+    await page.getByLabel('Sign-in method').selectOption({ label: method });
+    await page.getByLabel('Auth ID').fill(authid);
+    await page.getByLabel(method === 'Ticket' ? 'Ticket' : 'Secret').fill(secret);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  async function signedIn(page: Page, method: 'Ticket' | 'WAMP-CRA', authid: string, secret: string): Promise<void> {
+    await signIn(page, method, authid, secret);
+    await page.locator('[data-who]').filter({ hasText: `${authid} · role` }).waitFor();
+  }
+
+  async function client(): Promise<OpenSession> {
+    const opened = await openAutobahn(wsUrl);
+    clients.push(opened);
+    return opened;
+  }
+
+  async function shoot(page: Page, name: string): Promise<void> {
+    if (screenshots) await page.screenshot({ path: join(screenshots, `${name}.png`) });
+  }
+
+  it('refuses a wrong ticket and signs an operator in', async () => {
+    const page = await openConsole();
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await signIn(page, 'Ticket', operator.authid, 'not-the-ticket');
+    const refusal = page.getByRole('alert');
+    await refusal.waitFor();
+    assert.match(await refusal.innerText(), /wamp\.error\./);
+    assert.equal(await page.locator('[data-who]').count(), 0);
+    await shoot(page, 'sign-in');
+
+    await page.getByLabel('Ticket').fill(operator.ticket);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('[data-who]').filter({ hasText: 'op · role operator' }).waitFor();
+    await page.locator('[data-stat="sessions"]').waitFor();
+    await page.close();
+  });
+
+  it('lists an AutobahnJS session within a second of its joining and drops it when it leaves', async () => {
+    const page = await openConsole();
+    await signedIn(page, 'Ticket', operator.authid, operator.ticket);
+    await page.getByRole('link', { name: 'Sessions' }).click();
+    await page.getByRole('heading', { name: /^Sessions/ }).waitFor();
+
+    const visitor = await client();
+    await visitor.session.subscribe('chat.room1', () => undefined);
+    const row = page.locator(`tr[data-session="${visitor.session.id}"]`);
+    await row.waitFor({ timeout: 1_000 });
+    await row.filter({ hasText: 'chat.room1' }).waitFor();
+    assert.match(await row.innerText(), /anonymous/);
+    await row.filter({ hasText: 'websocket / json' }).waitFor();
+    await shoot(page, 'sessions');
+
+    await visitor.close();
+    await row.waitFor({ state: 'detached', timeout: 1_000 });
+    await page.close();
+  });
+
+  it('taps chat. (prefix) and shows what AutobahnJS publishes; the publish form reaches an AutobahnJS subscriber', async () => {
+    const page = await openConsole();
+    await signedIn(page, 'Ticket', operator.authid, operator.ticket);
+    await page.getByRole('link', { name: 'Topics' }).click();
+    await page.getByLabel('Tap topic').fill('chat.');
+    await page.getByLabel('Match').selectOption('prefix');
+    await page.getByRole('button', { name: 'Tap', exact: true }).click();
+    await page.locator('[data-tap-status]').filter({ hasText: 'Tapping chat. (prefix)' }).waitFor();
+
+    const publisher = await client();
+    publisher.session.publish('chat.room1', ['hello from autobahn'], { from: 'ab' });
+    await page.getByLabel('Tapped events').getByText('chat.room1 ["hello from autobahn"] {"from":"ab"}').waitFor();
+    await page.getByLabel('JSON view').check();
+    await page.getByLabel('Tapped events').locator('pre').filter({ hasText: '"topic": "chat.room1"' }).filter({ hasText: '"from": "ab"' }).waitFor();
+    await page.getByLabel('JSON view').uncheck();
+
+    const received: unknown[] = [];
+    const arrived = new Promise<void>((resolve) => {
+      void publisher.session.subscribe('chat.room2', (args: unknown[], kwargs: unknown) => {
+        received.push({ args, kwargs });
+        resolve();
+      });
+    });
+    await page.waitForTimeout(100); // the SUBSCRIBE reaches the router before the form publishes
+    await page.getByLabel('Topic', { exact: true }).fill('chat.room2');
+    await page.getByLabel('Arguments', { exact: true }).fill('[1, "two"');
+    await page.getByText('Arguments: not valid JSON').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Publish' }).isDisabled(), true);
+    await page.getByLabel('Arguments', { exact: true }).fill('[1, "two"]');
+    await page.getByLabel('Keyword arguments').fill('{"via": "console"}');
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.getByText(/Published to chat\.room2 \(publication \d+\)/).waitFor();
+    await arrived;
+    assert.deepEqual(received, [{ args: [1, 'two'], kwargs: { via: 'console' } }]);
+    // Not excluded by default: the console's own tap sees what it published.
+    await page.getByLabel('Tapped events').getByText('chat.room2 [1,"two"] {"via":"console"}').waitFor();
+    await shoot(page, 'topics');
+    await page.close();
+  });
+
+  it('calls procedures registered by AutobahnJS: a result, an error and progressive results', async () => {
+    const callee = await client();
+    await callee.session.register('com.example.add', (args: number[]) => args[0]! + args[1]!);
+    await callee.session.register('com.example.fail', () => {
+      throw new autobahn.Error('com.example.error.bad_input', ['the input was bad']);
+    });
+    await callee.session.register('com.example.count', async (args: number[], _kwargs: unknown, details: { progress?: (args: unknown[]) => void }) => {
+      for (let n = 1; n <= args[0]!; n++) {
+        details.progress?.([n]);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return 'done';
+    });
+
+    const page = await openConsole();
+    await signedIn(page, 'Ticket', operator.authid, operator.ticket);
+    await page.getByRole('link', { name: 'Procedures' }).click();
+    await page.getByRole('cell', { name: 'com.example.add', exact: true }).waitFor();
+
+    await page.getByLabel('Procedure', { exact: true }).fill('com.example.add');
+    await page.getByLabel('Arguments', { exact: true }).fill('[2, 3]');
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    const result = page.locator('[data-call-result] pre');
+    await result.waitFor();
+    assert.equal(await result.innerText(), '5');
+    await shoot(page, 'procedures');
+
+    await page.getByLabel('Procedure', { exact: true }).fill('com.example.fail');
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'com.example.error.bad_input: the input was bad' }).waitFor();
+
+    await page.getByLabel('Procedure', { exact: true }).fill('com.example.count');
+    await page.getByLabel('Arguments', { exact: true }).fill('[3]');
+    await page.getByLabel('Receive progress').check();
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await result.filter({ hasText: '"done"' }).waitFor();
+    const progress = await page.getByLabel('Progressive results').locator('li').allInnerTexts();
+    assert.deepEqual(progress.map((line) => line.replace(/^\+\d+ ms /, '')), ['[1]', '[2]', '[3]']);
+
+    // A long call is cancelled from the form.
+    await page.getByLabel('Arguments', { exact: true }).fill('[1000]');
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await page.getByLabel('Progressive results').getByText('[2]').waitFor();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('alert').filter({ hasText: 'wamp.error.canceled' }).waitFor();
+    await page.close();
+  });
+
+  it('shows a read-only role everything but refuses it publish, call and kill', async () => {
+    const visitor = await client();
+    await visitor.session.register('com.example.echo', (args: unknown[]) => args);
+    const page = await openConsole();
+    await signedIn(page, 'WAMP-CRA', viewer.authid, viewer.secret);
+    await page.locator('[data-stat="sessions"]').waitFor();
+
+    await page.getByRole('link', { name: 'Sessions' }).click();
+    await page.locator(`tr[data-session="${visitor.session.id}"]`).waitFor();
+    await page.getByLabel(`Kill session ${visitor.session.id}`).click();
+    await page.getByRole('button', { name: 'Kill', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'Not authorized (wamp.error.not_authorized)' }).waitFor();
+
+    await page.getByRole('link', { name: 'Topics' }).click();
+    await page.getByLabel('Topic', { exact: true }).fill('chat.room1');
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Not authorized (wamp.error.not_authorized)' }).waitFor();
+
+    await page.getByRole('link', { name: 'Procedures' }).click();
+    await page.getByLabel('Procedure', { exact: true }).fill('com.example.echo');
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'Not authorized (wamp.error.not_authorized)' }).waitFor();
+
+    await page.getByRole('link', { name: 'Configuration' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Not authorized' }).waitFor();
+    assert.equal(visitor.session.isOpen, true, 'the viewer could not kill the session');
+    await page.close();
+  });
+
+  it('keeps a tap bounded and the page responsive under a burst of 5,000 events/s', async () => {
+    const page = await openConsole();
+    await signedIn(page, 'Ticket', operator.authid, operator.ticket);
+    await page.getByRole('link', { name: 'Topics' }).click();
+    await page.getByLabel('Tap topic').fill('burst.');
+    await page.getByRole('button', { name: 'Tap', exact: true }).click();
+    await page.locator('[data-tap-status]').filter({ hasText: 'Tapping burst.' }).waitFor();
+
+    // 10,000 events from five AutobahnJS sessions, each 100 every 100 ms (the realm's default
+    // publish rate, 1,000/s per session): about 5,000 a second for 2 s.
+    const publishers = await Promise.all([1, 2, 3, 4, 5].map(() => client()));
+    const total = 10_000;
+    const perPublisher = total / publishers.length;
+    const burst = Promise.all(publishers.map(async (publisher, index) => {
+      for (let sent = 0; sent < perPublisher;) {
+        for (let i = 0; i < 100; i++, sent++) publisher.session.publish(`burst.${index}`, [sent, 'x'.repeat(64)]);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }));
+    // The page answers input while the burst runs: pausing and resuming work.
+    await page.locator('[data-tap-status]').filter({ hasText: /[1-9]\d* received/ }).waitFor();
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByRole('button', { name: 'Resume' }).waitFor();
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await burst;
+    await page.locator('[data-tap-status]').filter({ hasText: `${total} received` }).waitFor({ timeout: 30_000 });
+    const status = await page.locator('[data-tap-status]').innerText();
+    const kept = Number(/(\d+) kept/.exec(status)![1]);
+    const dropped = Number(/(\d+) dropped/.exec(status)![1]);
+    const skipped = Number(/(\d+) skipped/.exec(status)![1]);
+    assert.ok(kept <= 1000, status);
+    assert.equal(kept + dropped + skipped, total, status);
+    assert.ok(dropped > 0, status);
+    assert.ok(await page.getByLabel('Tapped events').locator('li').count() <= 100);
+    await page.close();
+  });
+
+  it("shows a forwarder's queue for each URL", async () => {
+    const publisher = await client();
+    await publisher.session.publish(forwardedTopic, [{ order: 1 }], {}, { acknowledge: true });
+    const page = await openConsole();
+    await signedIn(page, 'Ticket', operator.authid, operator.ticket);
+    await page.getByRole('link', { name: 'Forwarder' }).click();
+    const forwarder = page.getByRole('region', { name: 'Forwarder orders' });
+    await forwarder.getByRole('row').filter({ hasText: 'http://127.0.0.1:9/hooks/orders' }).filter({ hasText: forwardedTopic }).waitFor();
+    await forwarder.getByText(/^1 pending · 0 dead letter\(s\)$/).waitFor();
+    await forwarder.getByRole('button', { name: 'Show dead letters' }).click();
+    await forwarder.getByText('No dead letters.').waitFor();
+    await forwarder.getByRole('button', { name: 'Retry dead letters' }).click();
+    await forwarder.getByText('0 dead letter(s) back in the outbox.').waitFor();
+    await shoot(page, 'forwarder');
+    await page.close();
+  });
+
+  it('is keyboard navigable, and every control has an accessible name', async () => {
+    const page = await openConsole();
+    await page.keyboard.press('Tab'); // the sign-in method
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'sign-in-method');
+    await signedIn(page, 'Ticket', operator.authid, operator.ticket);
+    // From the top of the page, Tab reaches the navigation; Enter opens a view.
+    await page.locator('body').focus();
+    let reached = false;
+    for (let presses = 0; presses < 10 && !reached; presses++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() => document.activeElement?.textContent === 'Procedures');
+    }
+    assert.ok(reached, 'Tab did not reach the Procedures link');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: /^Procedures/ }).waitFor();
+
+    for (const view of ['Overview', 'Sessions', 'Topics', 'Procedures', 'Forwarder', 'Configuration']) {
+      await page.getByRole('link', { name: view, exact: true }).click();
+      await page.getByRole('heading', { level: 2 }).first().waitFor();
+      const unnamed = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button, a')]
+        .filter((element) => {
+          const labelled = element as HTMLInputElement;
+          const name = element.getAttribute('aria-label') ?? ((labelled.labels?.length ?? 0) > 0 ? 'label' : element.textContent?.trim());
+          return !name;
+        })
+        .map((element) => element.outerHTML));
+      assert.deepEqual(unnamed, [], `controls without a name on ${view}`);
+    }
+    await page.close();
+  });
+
+  it('shows the overview with live charts and the masked configuration', async () => {
+    const page = await openConsole();
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await signedIn(page, 'Ticket', operator.authid, operator.ticket);
+    await page.locator('[data-stat="sessions"]').waitFor();
+    await page.locator('.chart canvas').first().waitFor();
+    await page.waitForTimeout(4_500); // two readings make the first rate point
+    await shoot(page, 'overview');
+    await page.getByRole('link', { name: 'Configuration' }).click();
+    const json = page.getByLabel('Configuration JSON');
+    await json.waitFor();
+    const text = await json.innerText();
+    assert.match(text, /"realm1"/);
+    for (const secret of [operator.ticket, viewer.secret, forwarderToken]) assert.ok(!text.includes(secret), `${secret} reached the page`);
+    await shoot(page, 'configuration');
+    if (screenshots) {
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.getByRole('link', { name: 'Sessions' }).click();
+      await shoot(page, 'phone-sessions');
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await page.setViewportSize({ width: 1280, height: 720 });
+      await page.getByRole('link', { name: 'Overview' }).click();
+      await page.locator('.chart canvas').first().waitFor();
+      await page.waitForTimeout(4_500);
+      await shoot(page, 'overview-dark');
+    }
+    await page.close();
+  });
+});
