@@ -28,6 +28,7 @@ import { connectWampRawSocket } from './clients/rawsocket-client.mjs';
  *   junction-baseline   not run by default: another build of Junction (--baseline DIR, e.g. a
  *                       `git archive` of an earlier commit, built) with every client on WebSocket,
  *                       so a change is measured before/after in one run
+ *   junction-baseline-http  not run by default: that build with the HTTP publisher (publish only)
  *
  * startSystem resolves to { name, url, pid, clients: { role: target }, stop() } once the server
  * accepts clients; targetFor(server, role, options) is what a load generator connects with.
@@ -49,6 +50,7 @@ const TABLE = {
   'relay-corked': { workloads: ALL_WORKLOADS, about: 'the relay with writes coalesced per event-loop turn' },
   'relay-framed': { workloads: ALL_WORKLOADS, about: 'the corked relay framing each message once (ws Sender.frame), same bytes written to every socket' },
   'junction-baseline': { workloads: ALL_WORKLOADS, about: 'the Junction build in --baseline DIR, every client WAMP on WebSocket' },
+  'junction-baseline-http': { workloads: ['publish'], about: 'the Junction build in --baseline DIR; publisher POSTs to /publish, subscribers on WebSocket' },
 };
 
 export const SYSTEMS = Object.keys(TABLE);
@@ -92,6 +94,7 @@ export async function startSystem(name, options) {
     case 'junction-http':
     case 'junction-longpoll':
     case 'junction-baseline':
+    case 'junction-baseline-http':
       return startJunction(name, options);
     default:
       throw new Error(`unknown system "${name}" (expected one of ${SYSTEMS.join(', ')})`);
@@ -168,7 +171,7 @@ function buildAccepts(root, file) {
 }
 
 async function startJunction(name, options) {
-  const root = name === 'junction-baseline' ? options.baseline : repoRoot;
+  const root = name.startsWith('junction-baseline') ? options.baseline : repoRoot;
   if (!root) throw new Error('junction-baseline needs --baseline DIR: the checkout of the Junction build to compare with');
   if (!junctionIsBuilt(root)) throw new Error(`Junction is not built in ${root}: dist/src/cli/main.js or bin/junction.js is missing (run \`npm run build\` there)`);
   const port = await freePort();
@@ -208,6 +211,7 @@ async function startJunction(name, options) {
   const clients = {
     junction: everyRole(ws),
     'junction-baseline': everyRole(ws),
+    'junction-baseline-http': { publisher: { kind: 'http-publisher', url: `${http}/publish`, connections: options.window }, subscriber: ws },
     'junction-rawsocket': { publisher: ws, callee: ws, subscriber: rawSocket, caller: rawSocket },
     'junction-sse': { publisher: ws, subscriber: { kind: 'sse', url: `${http}/sse` } },
     // As many connections as the WAMP publisher may have publishes unacknowledged.
@@ -220,9 +224,10 @@ async function startJunction(name, options) {
     await terminateChild(child, 10_000);
     removeConfig();
   };
-  const probe = () => {
-    sendTo(child, { type: 'probe' });
-    return expectMessage(child, 'probe', PROBE_TIMEOUT_MS);
+  // With `snapshot` (a file path), the router first writes a heap snapshot there: that takes longer.
+  const probe = (snapshot) => {
+    sendTo(child, { type: 'probe', snapshot });
+    return expectMessage(child, 'probe', snapshot ? 10 * PROBE_TIMEOUT_MS : PROBE_TIMEOUT_MS);
   };
   return { name, url, http, pid: child.pid, clients, stop, ...(options.probe ? { probe } : {}) };
 }

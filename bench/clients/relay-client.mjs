@@ -11,9 +11,9 @@ import { codecNamed } from '../lib/codecs.mjs';
  *   any request may get ['err', id, reason]
  */
 
-export function connectRelay({ url, serializer = 'json' }) {
+export function connectRelay({ url, serializer = 'json', localAddress }) {
   const codec = codecNamed(serializer);
-  const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true });
+  const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true, localAddress });
   return new Promise((resolve, reject) => {
     ws.once('error', reject);
     ws.once('open', () => {

@@ -3,9 +3,10 @@ import { codecNamed } from '../lib/codecs.mjs';
 import { WampSession } from './wamp-session.mjs';
 
 /** A WAMP session (wamp-session.mjs) over raw `ws`, subprotocol wamp.2.<serializer>. */
-export function connectWamp({ url, realm = 'realm1', serializer = 'json' }) {
+/** `localAddress`: the source address (127.0.0.x), to open more connections than one address has ports. */
+export function connectWamp({ url, realm = 'realm1', serializer = 'json', localAddress }) {
   const codec = codecNamed(serializer);
-  const ws = new WebSocket(url, [`wamp.2.${codec.name}`], { perMessageDeflate: false, skipUTF8Validation: true });
+  const ws = new WebSocket(url, [`wamp.2.${codec.name}`], { perMessageDeflate: false, skipUTF8Validation: true, localAddress });
   const link = {
     send: (encoded) => ws.send(encoded, { binary: codec.binary }),
     close: () => ws.close(),

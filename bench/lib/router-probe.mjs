@@ -3,14 +3,18 @@
  * bin/junction.js start ...`): answers the parent's { type: 'probe' } over the IPC channel with
  * what only the process itself can see: its memory after a full garbage collection (when node runs
  * with --expose-gc) and its active libuv handles and requests, by kind. The router's own code is
- * unchanged; without an IPC channel this module does nothing.
+ * unchanged; without an IPC channel this module does nothing. With `snapshot: PATH` in the probe
+ * message it first writes a V8 heap snapshot there (bench/idle.mjs --heap-snapshot).
  */
+
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 
 if (process.send) {
   process.on('message', (message) => {
     if (message?.type !== 'probe') return;
     // Live memory, not garbage waiting for the next collection: the trend test compares samples.
     globalThis.gc?.();
+    if (typeof message.snapshot === 'string') writeHeapSnapshot(message.snapshot);
     const memory = process.memoryUsage();
     const resources = {};
     for (const kind of process.getActiveResourcesInfo()) resources[kind] = (resources[kind] ?? 0) + 1;
@@ -20,6 +24,9 @@ if (process.send) {
       heapUsed: memory.heapUsed,
       heapTotal: memory.heapTotal,
       external: memory.external,
+      // The young generation grows (to 16 MiB or more) under a burst of allocation, such as
+      // thousands of handshakes, and stays committed: RSS that is not per session.
+      newSpace: getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? null,
       handles: Object.values(resources).reduce((sum, count) => sum + count, 0),
       resources,
       collected: typeof globalThis.gc === 'function',

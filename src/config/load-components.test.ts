@@ -169,6 +169,31 @@ describe('bridge components: valid files and their model', () => {
         maxOutputBytes: 4096,
       },
     },
+    {
+      name: 'zeromq: a PULL socket bound, topic_field mapping; defaults',
+      component: { type: 'zeromq', id: 'pusher', realm: 'realm1', role: 'backend', bind: 'tcp://127.0.0.1:5555', topic_field: 'form' },
+      expected: {
+        kind: 'zeromq', id: 'pusher', realm: 'realm1', role: 'backend', socket: 'pull',
+        endpoint: { mode: 'bind', address: 'tcp://127.0.0.1:5555' }, subscribe: [], topicField: 'form', maxMessageBytes: 1048576,
+      },
+    },
+    {
+      name: 'zeromq: a SUB socket connected, every message by default',
+      component: { type: 'zeromq', realm: 'realm1', connect: 'ipc:///run/app/pub.sock', socket: 'sub', max_message_bytes: 2048 },
+      expected: {
+        kind: 'zeromq', id: 'component0', realm: 'realm1', socket: 'sub',
+        endpoint: { mode: 'connect', address: 'ipc:///run/app/pub.sock' }, subscribe: [''], maxMessageBytes: 2048,
+      },
+    },
+    {
+      name: 'stdio: a program found from cwd, the defaults',
+      component: { type: 'stdio', id: 'sensor', realm: 'realm1', role: 'backend', command: ['./sensor.sh'] },
+      expected: {
+        kind: 'stdio', id: 'sensor', realm: 'realm1', role: 'backend',
+        command: ['/srv/junction/sensor.sh'], cwd: '/srv/junction', env: {},
+        maxLineBytes: 65536, queueLimit: 1000, restart: { initialDelayMs: 500, maxDelayMs: 30000 },
+      },
+    },
   ];
   for (const { name, component, expected, notices = [] } of cases) {
     it(name, () => {
@@ -229,6 +254,33 @@ describe('bridge components: invalid files and their messages', () => {
         'workers[0].components[0].command: give the command as a list, e.g. ["/usr/bin/php", "handler.php"]: Junction starts the program directly, never through a shell',
         'workers[0].components[1].command: needs at least the program to run',
         'workers[0].components[2].command: missing: the program to run and its arguments, e.g. ["/usr/bin/php", "handler.php"]',
+      ],
+    },
+    {
+      name: 'zeromq: one of bind and connect, a real endpoint, subscribe only for sub',
+      components: [
+        { type: 'zeromq', realm: 'realm1' },
+        { type: 'zeromq', realm: 'realm1', bind: 'tcp://127.0.0.1:5555', connect: 'tcp://127.0.0.1:5556' },
+        { type: 'zeromq', realm: 'realm1', bind: '127.0.0.1:5555' },
+        { type: 'zeromq', realm: 'realm1', bind: 'tcp://127.0.0.1:5555', subscribe: ['a'] },
+      ],
+      problems: [
+        'workers[0].components[0].bind: give exactly one of "bind" and "connect"',
+        'workers[0].components[1].connect: give exactly one of "bind" and "connect"',
+        'workers[0].components[2].bind: expected a ZeroMQ endpoint such as "tcp://127.0.0.1:5555" or "ipc:///run/app/push.sock"',
+        'workers[0].components[3].subscribe: "subscribe" applies to socket "sub" only',
+      ],
+    },
+    {
+      name: 'stdio: a command list and a sane restart backoff',
+      components: [
+        { type: 'stdio', realm: 'realm1', command: './sensor.sh' },
+        { type: 'stdio', realm: 'realm1', command: ['x'], restart: { initial_delay: 5000, max_delay: 1000 }, max_line_bytes: 0 },
+      ],
+      problems: [
+        'workers[0].components[0].command: give the command as a list, e.g. ["/usr/bin/php", "handler.php"]: Junction starts the program directly, never through a shell',
+        'workers[0].components[1].max_line_bytes: expected a number of bytes (a positive integer)',
+        'workers[0].components[1].restart.initial_delay: initial_delay must not exceed max_delay',
       ],
     },
     {
@@ -297,7 +349,7 @@ describe('bridge components: invalid files and their messages', () => {
     {
       name: 'an unknown component type names the three',
       components: [{ type: 'proces', realm: 'realm1' }],
-      problems: ['workers[0].components[0].type: unknown component type "proces" (expected "class" or "function" or "process"); did you mean "process"?'],
+      problems: ['workers[0].components[0].type: unknown component type "proces" (expected "class" or "function" or "process" or "zeromq" or "stdio"); did you mean "process"?'],
     },
   ];
   for (const { name, components, problems } of cases) {

@@ -423,6 +423,18 @@ export interface WebSocketOptions {
   maxBufferedBytes: number;
   /** Connections one client address (trusted proxies considered) may hold on this path; more get 429 (0: no limit). */
   maxPerAddress: number;
+  /** Junction extension: WAMP v1 clients (subprotocol "wamp") accepted; absent: refused. */
+  wamp1?: Wamp1Options;
+}
+
+/** WAMP v1 on a websocket path: every v1 session joins `realm` as `role` (v1 has no authentication). */
+export interface Wamp1Options {
+  realm: string;
+  role: string;
+  /** v1 -> v2 URI prefixes, first match wins; unmatched URIs are kept as they are. */
+  uris: { v1: string; v2: string }[];
+  /** PREFIX entries one session may define (default 256). */
+  maxPrefixes: number;
 }
 
 export interface DynamicAuthConfig {
@@ -544,7 +556,13 @@ export interface MqttPathService extends MqttService {
  * A component of the router worker. Crossbar's Python components are recorded only (a notice
  * says they are not run); the HTTP bridge components are run by Junction inside the router.
  */
-export type ComponentConfig = PythonComponentConfig | ForwarderComponentConfig | RestCalleeComponentConfig | ProcessComponentConfig;
+export type ComponentConfig =
+  | PythonComponentConfig
+  | ForwarderComponentConfig
+  | RestCalleeComponentConfig
+  | ProcessComponentConfig
+  | ZeromqComponentConfig
+  | StdioComponentConfig;
 
 /** A Python component named in the file (Crossbar runs these in-process; Junction records them only). */
 export interface PythonComponentConfig {
@@ -635,6 +653,37 @@ export interface ProcessComponentConfig extends BridgeComponentBase {
   maxOutputBytes: number;
 }
 
+/** Junction's `zeromq` component: each message an app sends to a ZeroMQ socket is published. */
+export interface ZeromqComponentConfig extends BridgeComponentBase {
+  kind: 'zeromq';
+  /** "pull" receives from PUSH sockets, "sub" from PUB sockets (default "pull"). */
+  socket: 'pull' | 'sub';
+  /** Bind (the app connects) or connect (the app binds), and where. */
+  endpoint: { mode: 'bind' | 'connect'; address: string };
+  /** Prefixes a "sub" socket receives ([""]: every message); empty for "pull". */
+  subscribe: string[];
+  /** Topic from this field of any JSON object, the object as args[0]; absent: {topic, args, kwargs, options}. */
+  topicField?: string;
+  /** Larger messages are refused by ZeroMQ (ZMQ_MAXMSGSIZE), which drops the sender's connection (default 1048576). */
+  maxMessageBytes: number;
+}
+
+/** Junction's `stdio` component: a long-running program speaking WAMP as JSON lines on stdin/stdout. */
+export interface StdioComponentConfig extends BridgeComponentBase {
+  kind: 'stdio';
+  /** Executable and its fixed arguments; no shell. */
+  command: string[];
+  /** Working directory (absolute). */
+  cwd: string;
+  /** Environment variables added to a minimal environment (PATH, HOME, LANG). */
+  env: Record<string, string>;
+  /** Longest line either way, bytes (default 65536). */
+  maxLineBytes: number;
+  /** Lines waiting for the program to read its stdin (default 1000). */
+  queueLimit: number;
+  /** Restart backoff after the program exits. */
+  restart: { initialDelayMs: number; maxDelayMs: number };
+}
 /** Junction's `pusher` transport: the Pusher Channels protocol and HTTP API (docs/pusher.md). */
 export interface PusherServiceConfig {
   apps: PusherAppConfig[];

@@ -1,6 +1,6 @@
 /**
- * Components of the file -> components of the model: the HTTP bridge classes and `process`
- * components become runnable configs; Python components are recorded, with a notice each.
+ * Components of the file -> components of the model: the HTTP bridge classes and the `process`,
+ * `zeromq` and `stdio` components become runnable configs; Python components are recorded, with a notice each.
  */
 
 import { resolve } from 'node:path';
@@ -11,12 +11,22 @@ import type {
   ForwarderComponentConfig,
   ProcessComponentConfig,
   RestCalleeComponentConfig,
+  StdioComponentConfig,
+  ZeromqComponentConfig,
 } from './model.js';
 import { mapValues } from './normalize-auth.js';
 import { fromConfigDir, type NormalizeContext } from './normalize-web.js';
 import { notice } from './notices.js';
 import type { ConfigPath } from './problems.js';
-import type { ContainerComponentFile, ForwarderExtraFile, ProcessComponentFile, RestCalleeExtraFile, RouterComponentFile } from './schema-components.js';
+import type {
+  ContainerComponentFile,
+  ForwarderExtraFile,
+  ProcessComponentFile,
+  RestCalleeExtraFile,
+  RouterComponentFile,
+  StdioComponentFile,
+  ZeromqComponentFile,
+} from './schema-components.js';
 import { resolvePermissionUri } from './uri-patterns.js';
 
 type AnyComponentFile = RouterComponentFile | ContainerComponentFile;
@@ -64,6 +74,8 @@ export function componentConfigs(file: ConfigFile, context: NormalizeContext): C
       ...('role' in component && component.role !== undefined ? { role: component.role } : {}),
     };
     if (component.type === 'process') return processConfig(component, base, context);
+    if (component.type === 'zeromq') return zeromqConfig(component, base);
+    if (component.type === 'stdio') return stdioConfig(component, base, context);
     if (where === 'container') {
       context.notices.push(
         notice(path, `${component.classname} runs inside the router as a trusted session; its "transport" is not used`),
@@ -120,21 +132,47 @@ function restCalleeConfig(extra: RestCalleeExtraFile, base: BridgeComponentBase)
   };
 }
 
-function processConfig(component: ProcessComponentFile, base: BridgeComponentBase, context: NormalizeContext): ProcessComponentConfig {
+/** Where and how a program runs: cwd from the config folder, a relative program found from cwd. */
+function programSpec(component: ProcessComponentFile | StdioComponentFile, context: NormalizeContext): { command: string[]; cwd: string; env: Record<string, string> } {
   const cwd = fromConfigDir(context, component.cwd ?? '.');
   const [program, ...args] = component.command as [string, ...string[]];
   // A relative program ("./handler.sh", "bin/run") is found from cwd; a bare name on PATH.
   const executable = program.includes('/') ? resolve(cwd, program) : program;
+  return { command: [executable, ...args], cwd, env: mapValues(component.env, (value) => value) };
+}
+
+function processConfig(component: ProcessComponentFile, base: BridgeComponentBase, context: NormalizeContext): ProcessComponentConfig {
   return {
     kind: 'process',
     ...base,
     procedure: component.procedure,
-    command: [executable, ...args],
-    cwd,
-    env: mapValues(component.env, (value) => value),
+    ...programSpec(component, context),
     timeoutMs: component.timeout,
     concurrency: component.concurrency,
     queueLimit: component.queue_limit,
     maxOutputBytes: component.max_output_bytes,
+  };
+}
+
+function zeromqConfig(component: ZeromqComponentFile, base: BridgeComponentBase): ZeromqComponentConfig {
+  return {
+    kind: 'zeromq',
+    ...base,
+    socket: component.socket,
+    endpoint: component.bind !== undefined ? { mode: 'bind', address: component.bind } : { mode: 'connect', address: component.connect! },
+    subscribe: component.socket === 'sub' ? component.subscribe ?? [''] : [],
+    ...(component.topic_field === undefined ? {} : { topicField: component.topic_field }),
+    maxMessageBytes: component.max_message_bytes,
+  };
+}
+
+function stdioConfig(component: StdioComponentFile, base: BridgeComponentBase, context: NormalizeContext): StdioComponentConfig {
+  return {
+    kind: 'stdio',
+    ...base,
+    ...programSpec(component, context),
+    maxLineBytes: component.max_line_bytes,
+    queueLimit: component.queue_limit,
+    restart: { initialDelayMs: component.restart.initial_delay, maxDelayMs: component.restart.max_delay },
   };
 }

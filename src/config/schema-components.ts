@@ -2,7 +2,8 @@
  * Components in Crossbar's format. Python components (`class`, `function`) are recorded only,
  * except the HTTP bridge classes Junction runs itself: Crossbar's MessageForwarder (topic events
  * -> HTTP requests) and RESTCallee (a procedure -> HTTP requests), whose settings sit in `extra`.
- * Junction adds `process`: a procedure served by running a program per call.
+ * Junction adds `process` (a procedure served by running a program per call), `zeromq` (messages
+ * from an app's ZeroMQ socket published) and `stdio` (a long-running program speaking JSON lines).
  */
 
 import * as z from 'zod';
@@ -200,6 +201,16 @@ const commandParts = z
   )
   .min(1, { error: 'needs at least the program to run' });
 
+const programCwd = nonEmptyString.optional().describe('Working directory (relative paths: from the config file folder; default: that folder).');
+
+const programEnv = z
+  .record(
+    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'an environment variable name has letters, digits and "_"' }),
+    z.string({ error: 'an environment value is a string' }).regex(/^[^\0]*$/, { error: 'must not contain NUL' }),
+  )
+  .default({})
+  .describe('Variables added to a minimal environment (PATH, HOME, LANG); the router\'s own environment is not passed on.');
+
 export const processComponent = z
   .strictObject({
     type: z.literal('process'),
@@ -208,14 +219,8 @@ export const processComponent = z
     role: roleName.optional().describe("Role of the component's session (default: the router's trusted role)."),
     procedure: plainUri('the procedure this program serves').describe('The procedure each call of which runs the program.'),
     command: commandParts.describe('Program and its fixed arguments, as a list (no shell). Relative programs are found from cwd, bare names on PATH.'),
-    cwd: nonEmptyString.optional().describe('Working directory (relative paths: from the config file folder; default: that folder).'),
-    env: z
-      .record(
-        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'an environment variable name has letters, digits and "_"' }),
-        z.string({ error: 'an environment value is a string' }).regex(/^[^\0]*$/, { error: 'must not contain NUL' }),
-      )
-      .default({})
-      .describe('Variables added to a minimal environment (PATH, HOME, LANG); the router\'s own environment is not passed on.'),
+    cwd: programCwd,
+    env: programEnv,
     timeout: positiveInt
       .max(3600000, { error: 'expected at most 3600000 ms' })
       .default(processDefaults.timeoutMs)
@@ -233,6 +238,69 @@ export const processComponent = z
       .describe(`Largest stdout kept; more fails the call (default ${processDefaults.maxOutputBytes}).`),
   })
   .describe('Junction extension: a procedure served by running a program per call (args and kwargs as JSON on stdin, the result from stdout).');
+
+export const zeromqDefaults = { socket: 'pull' as const, maxMessageBytes: 1048576 };
+
+/** A ZeroMQ endpoint as libzmq spells it: tcp://host:port, ipc://path or inproc://name. */
+const zeromqEndpoint = z.string().regex(/^(tcp:\/\/[^\s]+:(\d+|\*)|ipc:\/\/[^\s]+|inproc:\/\/[^\s]+)$/, {
+  error: 'expected a ZeroMQ endpoint such as "tcp://127.0.0.1:5555" or "ipc:///run/app/push.sock"',
+});
+
+export const zeromqComponent = z
+  .strictObject({
+    type: z.literal('zeromq'),
+    id: itemId.optional(),
+    realm: realmName,
+    role: roleName.optional().describe("Role of the component's session, whose publish permissions apply (default: the router's trusted role)."),
+    bind: zeromqEndpoint.optional().describe('Listen on this endpoint (the app connects its PUSH or PUB socket to it).'),
+    connect: zeromqEndpoint.optional().describe("Connect to the app's bound PUSH or PUB socket instead."),
+    socket: z.enum(['pull', 'sub']).default(zeromqDefaults.socket).describe(`The socket type (default "${zeromqDefaults.socket}"): "pull" for a PUSH sender, "sub" for a PUB sender.`),
+    subscribe: z.array(z.string()).min(1, { error: 'needs at least one prefix ("" for every message)' }).optional()
+      .describe('With socket "sub": the message prefixes to receive (default [""], every message).'),
+    topic_field: nonEmptyString.optional()
+      .describe('Publish any JSON object to the topic named by this field, the whole object as args[0] (default: the body is {topic, args, kwargs, options}).'),
+    max_message_bytes: byteCount(64 * 1024 * 1024).default(zeromqDefaults.maxMessageBytes)
+      .describe(`Larger messages are refused by ZeroMQ itself, which drops the sender's connection (default ${zeromqDefaults.maxMessageBytes}).`),
+  })
+  .superRefine((component, ctx) => {
+    if ((component.bind === undefined) === (component.connect === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of "bind" and "connect"', path: [component.bind === undefined ? 'bind' : 'connect'] });
+    }
+    if (component.subscribe !== undefined && component.socket !== 'sub') {
+      ctx.addIssue({ code: 'custom', message: '"subscribe" applies to socket "sub" only', path: ['subscribe'] });
+    }
+  })
+  .describe('Junction extension: publishes each message an app sends to a ZeroMQ PUSH or PUB socket.');
+
+export const stdioDefaults = { maxLineBytes: 65536, queueLimit: 1000, restart: { initialDelayMs: 500, maxDelayMs: 30000 } };
+
+export const stdioComponent = z
+  .strictObject({
+    type: z.literal('stdio'),
+    id: itemId.optional(),
+    realm: realmName,
+    role: roleName.optional().describe("Role of the program's session, whose permissions apply (default: the router's trusted role)."),
+    command: commandParts.describe('Program and its fixed arguments, as a list (no shell). Relative programs are found from cwd, bare names on PATH.'),
+    cwd: programCwd,
+    env: programEnv,
+    max_line_bytes: byteCount(16 * 1024 * 1024).default(stdioDefaults.maxLineBytes)
+      .describe(`Longest JSON line either way; a longer stdout line is refused, a longer message is not written to stdin (default ${stdioDefaults.maxLineBytes}).`),
+    queue_limit: positiveInt.max(1000000, { error: 'expected at most 1000000' }).default(stdioDefaults.queueLimit)
+      .describe(`Lines waiting to be written to stdin while the program does not read; past this, events are dropped and calls fail (default ${stdioDefaults.queueLimit}).`),
+    restart: z
+      .strictObject({
+        initial_delay: positiveInt.default(stdioDefaults.restart.initialDelayMs).describe('ms before the first restart.'),
+        max_delay: positiveInt.default(stdioDefaults.restart.maxDelayMs).describe('Longest wait between restarts, ms.'),
+      })
+      .superRefine((restart, ctx) => {
+        if (restart.initial_delay > restart.max_delay) {
+          ctx.addIssue({ code: 'custom', message: 'initial_delay must not exceed max_delay', path: ['initial_delay'] });
+        }
+      })
+      .prefault({})
+      .describe('After the program exits it is started again, waiting longer each time it exits soon after starting.'),
+  })
+  .describe('Junction extension: a long-running program that speaks WAMP as JSON lines on stdin/stdout.');
 
 export const routerClassComponent = z
   .strictObject({
@@ -255,8 +323,10 @@ export const routerComponent = z.discriminatedUnion(
       extra: componentExtra,
     }),
     processComponent,
+    zeromqComponent,
+    stdioComponent,
   ],
-  { error: typeError('component', ['class', 'function', 'process'], () => undefined) },
+  { error: typeError('component', ['class', 'function', 'process', 'zeromq', 'stdio'], () => undefined) },
 );
 
 /** How a container component reaches the router: a Crossbar connecting transport, not checked further. */
@@ -284,3 +354,5 @@ export const containerComponent = z.discriminatedUnion(
 export type RouterComponentFile = z.output<typeof routerComponent>;
 export type ContainerComponentFile = z.output<typeof containerComponent>;
 export type ProcessComponentFile = z.output<typeof processComponent>;
+export type ZeromqComponentFile = z.output<typeof zeromqComponent>;
+export type StdioComponentFile = z.output<typeof stdioComponent>;

@@ -15,6 +15,8 @@ import {
   nonEmptyString,
   notSupportedMessage,
   positiveInt,
+  realmName,
+  roleName,
   trustedProxies,
   unsupported,
 } from './schema-parts.js';
@@ -78,6 +80,26 @@ export const defaultOpenHandshakeTimeoutMs = 10_000;
  */
 export const defaultWebSocketMaxPerAddress = 1_000;
 
+export const wamp1Defaults = { role: 'anonymous', maxPrefixes: 256 };
+
+/** Junction extension: WAMP v1 clients (subprotocol "wamp") on this path, joined to one realm and role. */
+const wamp1Options = z
+  .strictObject({
+    realm: realmName.describe('The realm every v1 session joins.'),
+    role: roleName.default(wamp1Defaults.role).describe(`The role of every v1 session: v1 has no authentication (default "${wamp1Defaults.role}").`),
+    uris: z
+      .array(z.strictObject({
+        v1: nonEmptyString.describe('A v1 URI prefix, e.g. "http://example.com/form#".'),
+        v2: z.string().describe('What replaces it for the router, e.g. "com.example.form.".'),
+      }))
+      .default([])
+      .describe('v1 -> v2 URI prefixes, first match wins; a URI no rule matches is kept as it is.'),
+    max_prefixes: positiveInt.max(100000, { error: 'expected at most 100000' }).default(wamp1Defaults.maxPrefixes)
+      .describe(`PREFIX entries one v1 session may define; more close the connection (default ${wamp1Defaults.maxPrefixes}).`),
+  })
+  .optional()
+  .describe('Junction extension: speak WAMP v1 to clients that offer the "wamp" subprotocol (absent: refused).');
+
 const websocketOptionsShape = {
   max_message_size: positiveInt.default(1048576).describe('Largest incoming message in bytes.'),
   auto_ping_interval: milliseconds.default(25000).describe('Ping each connection after this many ms (0 = never).'),
@@ -95,6 +117,7 @@ const websocketOptionsShape = {
     .default(4194304)
     .describe('Junction: bytes queued for one connection before its slow-consumer policy applies.'),
   max_per_address: maxPerAddress('connections', defaultWebSocketMaxPerAddress),
+  wamp1: wamp1Options,
   require_websocket_subprotocol: z
     .literal(true, {
       error: notSupportedMessage('connections without a WAMP WebSocket subprotocol (require_websocket_subprotocol: false)'),

@@ -10,6 +10,9 @@ import { bridgeKindOf } from './schema-components.js';
 import { entries, isRecord, type Entry, type RealmReferences } from './semantics-realms.js';
 import { resolvePermissionUri } from './uri-patterns.js';
 
+/** Junction's own component types: run by the node, in a realm and role that must exist. */
+const junctionComponentTypes = ['process', 'zeromq', 'stdio'];
+
 export function checkComponents(workers: readonly Entry[], refs: RealmReferences, problems: ConfigProblem[]): void {
   const ids = new Map<string, ConfigPath>();
   for (const worker of workers) {
@@ -20,7 +23,7 @@ export function checkComponents(workers: readonly Entry[], refs: RealmReferences
         if (first === undefined) ids.set(value.id, [...path, 'id']);
         else problems.push({ path: [...path, 'id'], message: `duplicate component id "${value.id}" (first used at ${formatPath(first)})` });
       }
-      const bridge = value.type === 'process' || (value.type === 'class' && typeof value.classname === 'string' && bridgeKindOf(value.classname) !== undefined);
+      const bridge = junctionComponentTypes.includes(value.type as string) || (value.type === 'class' && typeof value.classname === 'string' && bridgeKindOf(value.classname) !== undefined);
       // A container's Python component may reach another router through its transport; Junction cannot check that realm.
       if (worker.value.type !== 'router' && !bridge) continue;
       if (refs.realm(value.realm, [...path, 'realm']) === undefined || !bridge) continue;

@@ -9,7 +9,8 @@ import type { AuthGate, AuthOutcome, Identity, SessionFacts } from './hooks.js';
 import { InboundQueue, type QueuedMessage, type QueueMeter } from './limits/inbound-queue.js';
 import { queueOverflowMessage, type SessionLimits } from './limits/session-limits.js';
 import type { PublishRate } from './limits/publish-rate.js';
-import type { Logger } from './log.js';
+import { sharedRoles } from './client-roles.js';
+import { boundLogger, type Logger } from './log.js';
 import type { Peer, SessionLink } from './peer.js';
 import type { Realm } from './realm.js';
 import { ForgottenCalls, planForUndeliverable } from './undeliverable.js';
@@ -52,6 +53,9 @@ const clientRequests = new Set<number>([
  */
 export type SessionOrigin = 'client' | 'internal';
 
+/** Before HELLO: no roles announced (one shared frozen dict, not one per session). */
+const NO_ROLES: Dict = Object.freeze({});
+
 export class Session implements SessionLink {
   id = 0;
   realmName = '';
@@ -61,7 +65,7 @@ export class Session implements SessionLink {
   authprovider = '';
   authextra: Dict | undefined;
   /** HELLO.Details.roles: which roles and features the client announced. */
-  clientRoles: Dict = {};
+  clientRoles: Dict = NO_ROLES;
   state: SessionState = 'awaiting_hello';
   realm: Realm | undefined;
   /** Set for the router's own internal sessions (meta API, bridges), which may use `wamp.*` URIs. */
@@ -69,9 +73,18 @@ export class Session implements SessionLink {
   readonly origin: SessionOrigin;
   /** Held to the realm's per-session limits: every network session; not the router's own or bridge sessions. */
   limited = true;
-  /** Router → client request IDs (INVOCATION, INTERRUPT) come from the session scope. */
-  readonly requestIds = new IdSequence();
-  log: Logger;
+  /** Router → client request IDs (INVOCATION, INTERRUPT) come from the session scope; made on first use (a subscriber never needs them). */
+  get requestIds(): IdSequence {
+    return (this.ids ??= new IdSequence());
+  }
+  /**
+   * Bound when something is logged, not kept: a logger per session costs about 150 bytes, and a
+   * session rarely logs. Its fields: the peer, and once joined the session ID and realm.
+   */
+  get log(): Logger {
+    const peer = this.peer.transport.peer;
+    return this.facts ? boundLogger(this.host.log, { peer, session: this.id, realm: this.realmName }) : boundLogger(this.host.log, { peer });
+  }
   /** When the session joined its realm (ISO 8601); empty before WELCOME. */
   joinedAt = '';
   /** Who this session is, as authorizers and the meta API see it; set at WELCOME. */
@@ -81,9 +94,11 @@ export class Session implements SessionLink {
   /** The realm's publish rate for this session; set when it joins, unless it is trusted or the realm has no rate limit. */
   publishRate: PublishRate | undefined;
 
+  private ids: IdSequence | undefined;
   /** Calls whose progressive result could not be encoded: the rest of their results is dropped. */
   private forgotten: ForgottenCalls | undefined;
-  private readonly queue: InboundQueue;
+  /** Messages waiting while an earlier one is handled; only while there are some (most sessions never queue). */
+  private queue: InboundQueue | undefined;
   /** The limits of the realm named in HELLO, then of the realm joined. */
   private queueLimits: SessionLimits | undefined;
   /** Reading from the transport is paused because the queue passed a limit. */
@@ -103,9 +118,7 @@ export class Session implements SessionLink {
      */
     private readonly afterGoodbye?: (pipelined: readonly QueuedMessage[]) => void,
   ) {
-    this.log = host.log.child({ peer: peer.transport.peer });
     this.origin = peer.transport.type === 'internal' ? 'internal' : 'client';
-    this.queue = new InboundQueue(host.queueMeter);
     if (helloTimeoutMs > 0) {
       this.helloTimer = setTimeout(() => this.helloTimedOut(), helloTimeoutMs);
       this.helloTimer.unref?.();
@@ -219,10 +232,11 @@ export class Session implements SessionLink {
   // ---- processing ----
 
   private enqueue(decoded: unknown, bytes: number): void {
-    this.queue.push(decoded, bytes);
+    const queue = (this.queue ??= new InboundQueue(this.host.queueMeter));
+    queue.push(decoded, bytes);
     const limits = this.queueLimits;
-    if (!this.limited || this.paused || limits === undefined || !this.queue.exceeds(limits)) return;
-    const queued = { messages: this.queue.length, bytes: this.queue.bytes };
+    if (!this.limited || this.paused || limits === undefined || !queue.exceeds(limits)) return;
+    const queued = { messages: queue.length, bytes: queue.bytes };
     if (this.peer.pauseReading) {
       this.paused = true;
       this.peer.pauseReading();
@@ -253,11 +267,14 @@ export class Session implements SessionLink {
       })
       .finally(() => {
         this.busy = false;
-        while (this.queue.length > 0 && !this.busy && this.state !== 'closed') {
-          const next = this.process(this.queue.shift());
-          if (this.paused && this.queue.hasRoom(this.queueLimits!)) this.resumeAfterDrain();
+        const queue = this.queue;
+        if (!queue) return;
+        while (queue.length > 0 && !this.busy && this.state !== 'closed') {
+          const next = this.process(queue.shift());
+          if (this.paused && queue.hasRoom(this.queueLimits!)) this.resumeAfterDrain();
           if (next) this.waitThenDrain(next);
         }
+        if (queue.length === 0 && this.queue === queue) this.queue = undefined;
       });
   }
 
@@ -287,7 +304,7 @@ export class Session implements SessionLink {
       // Established: the client leaves and may start anew; shutting down: it answers the router's GOODBYE.
       const clientLeaves = this.state === 'established';
       if (clientLeaves) this.send({ type: MessageType.GOODBYE, details: {}, reason: ErrorUri.goodbyeAndOut });
-      const pipelined = this.queue.clear();
+      const pipelined = this.queue?.clear() ?? [];
       this.close('goodbye');
       if (clientLeaves && this.afterGoodbye) this.afterGoodbye(pipelined);
       else this.peer.close();
@@ -317,7 +334,7 @@ export class Session implements SessionLink {
       return;
     }
     this.queueLimits = realm.limits;
-    this.clientRoles = message.details.roles;
+    this.clientRoles = sharedRoles(message.details.roles);
     this.realmName = message.realm;
     this.id = randomId();
     this.state = 'authenticating';
@@ -373,7 +390,6 @@ export class Session implements SessionLink {
       session: this.id, realm: realmName, authid: identity.authid, authrole: identity.authrole,
       authmethod: identity.authmethod, authprovider: identity.authprovider, authextra: identity.authextra,
     };
-    this.log = this.log.child({ session: this.id, realm: realmName });
     const details: Dict = {
       realm: realmName,
       authid: this.authid,
@@ -422,7 +438,7 @@ export class Session implements SessionLink {
     const wasJoined = this.realm !== undefined && (this.state === 'established' || this.state === 'shutting_down');
     this.state = 'closed';
     this.clearHelloTimer();
-    this.queue.clear();
+    this.queue?.clear();
     // Let the transport read again, now (a next session on the connection starts unpaused): the
     // client's answer to our ABORT or GOODBYE (its close frame) must get through.
     if (this.paused) {

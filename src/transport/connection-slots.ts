@@ -49,21 +49,28 @@ export class ConnectionSlots {
     if (perKey > 0 && mine >= perKey) return 'address_full';
     this.held += 1;
     this.perKey.set(key, mine + 1);
-    let released = false;
-    return {
-      release: () => {
-        if (released) return;
-        released = true;
-        this.give(key);
-      },
-    };
+    return new HeldSlot(this, key);
   }
 
-  private give(key: string): void {
+  /** Called once per slot, by HeldSlot.release. */
+  give(key: string): void {
     this.held -= 1;
     const left = (this.perKey.get(key) ?? 1) - 1;
     if (left > 0) this.perKey.set(key, left);
     else this.perKey.delete(key);
+  }
+}
+
+/** A slot as an object with a method, not a closure: one is held per open connection. */
+class HeldSlot implements Slot {
+  private released = false;
+
+  constructor(private readonly slots: ConnectionSlots, private readonly key: string) {}
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.slots.give(this.key);
   }
 }
 

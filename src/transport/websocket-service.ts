@@ -4,11 +4,13 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Codec } from '../codec/codec.js';
 import type { Counter } from '../metrics/registry.js';
 import { MetricsRegistry } from '../metrics/registry.js';
-import type { Logger } from '../router/log.js';
-import type { Peer, SessionLink } from '../router/peer.js';
-import { ConnectionSlots, PerKeyLogThrottle } from './connection-slots.js';
+import { boundLogger, type Logger } from '../router/log.js';
+import type { Peer, SessionLink, TransportInfo } from '../router/peer.js';
+import { ConnectionSlots, PerKeyLogThrottle, type Slot } from './connection-slots.js';
 import { decodeMessage } from './decode-message.js';
 import { chooseCodec, offeredSubprotocols } from './subprotocol.js';
+import { PingWheel, type Pingable } from './ping-wheel.js';
+import { WAMP1_SUBPROTOCOL } from './wamp1/messages.js';
 import { WebSocketPeer } from './websocket-peer.js';
 
 export interface WebSocketServiceOptions {
@@ -36,6 +38,11 @@ export interface WebSocketServiceOptions {
    * The client's address ("1.2.3.4") and label ("tcp4:1.2.3.4:5678"), when a trusted proxy may
    * stand in between. Default: the TCP peer.
    */
+  /**
+   * Serves connections that chose the WAMP v1 subprotocol "wamp" (only offered when set, and
+   * only to clients that offer no WAMP v2 subprotocol we serve).
+   */
+  wamp1Door?: (ws: WebSocket, transport: TransportInfo, log: Logger) => void;
   clientAddress?: (request: IncomingMessage) => { address: string; label: string };
 }
 
@@ -63,6 +70,17 @@ export class WebSocketService {
   private readonly origins: RegExp[] | undefined;
   private readonly slots: ConnectionSlots;
   private readonly capWarnings = new PerKeyLogThrottle(CAP_WARNING_INTERVAL_MS);
+  /** Every open connection, by its ws (the shared listeners find theirs here). */
+  private readonly connections = new Map<WebSocket, KeptConnection>();
+  private readonly listeners: ReturnType<typeof connectionListeners>;
+  private readonly shared: ServiceShared;
+  private readonly countSlowConsumer = (): void => this.counters.slowConsumers.inc();
+  /** The connection slot each socket holds until it closes. */
+  private readonly slotOfSocket = new Map<Duplex, Slot>();
+  /** The socket's 'close' listener (called with the socket as `this`), shared by every socket. */
+  private readonly releaseSlot = slotReleaser(this.slotOfSocket);
+  /** Keepalive of every connection; none when auto_ping_interval is 0. */
+  private readonly wheel: PingWheel | undefined;
 
   constructor(
     private readonly attach: AttachPeer,
@@ -74,8 +92,8 @@ export class WebSocketService {
       noServer: true,
       maxPayload: options.maxMessageSize,
       perMessageDeflate: options.compression,
-      clientTracking: true,
-      handleProtocols: (offers) => chooseCodec(offers, options.codecs)?.subprotocol ?? false,
+      clientTracking: false,
+      handleProtocols: (offers) => chooseCodec(offers, options.codecs)?.subprotocol ?? (this.speaksWamp1(offers) ? WAMP1_SUBPROTOCOL : false),
     });
     this.counters = {
       oversized: metrics.counter('junction_ws_oversized_messages_total', 'Connections closed (1009) for a message over max_message_size'),
@@ -87,6 +105,12 @@ export class WebSocketService {
         'Upgrades refused, by reason (subprotocol, origin, too_many_from_address)'),
     };
     this.slots = new ConnectionSlots({ total: 0, perKey: options.maxPerAddress });
+    this.shared = {
+      counters: this.counters, maxMessageSize: options.maxMessageSize, maxNestingDepth: options.maxNestingDepth, pingTimeoutMs: options.autoPingTimeout,
+    };
+    // Pings after each quiet interval; a peer that does not answer within the timeout is dropped.
+    this.wheel = options.autoPingInterval > 0 ? new PingWheel({ intervalMs: options.autoPingInterval, timeoutMs: options.autoPingTimeout }) : undefined;
+    this.listeners = connectionListeners(this.connections, this.wheel);
     this.origins = options.allowedOrigins.includes('*') ? undefined : options.allowedOrigins.map(globToRegExp);
   }
 
@@ -100,9 +124,9 @@ export class WebSocketService {
       return refuseUpgrade(socket, 403, `Origin "${origin}" is not allowed on this endpoint.\n`);
     }
     const offers = offeredSubprotocols(request.headers['sec-websocket-protocol']);
-    if (!chooseCodec(offers, this.options.codecs)) {
+    if (!chooseCodec(offers, this.options.codecs) && !this.speaksWamp1(offers)) {
       this.counters.refusedHandshakes.inc({ reason: 'subprotocol' });
-      const supported = this.options.codecs.map((codec) => codec.subprotocol).join(', ');
+      const supported = [...this.options.codecs.map((codec) => codec.subprotocol), ...(this.options.wamp1Door ? [WAMP1_SUBPROTOCOL] : [])].join(', ');
       const offered = offers.length > 0 ? offers.join(', ') : 'none';
       return refuseUpgrade(socket, 400,
         `No supported WAMP subprotocol was offered (offered: ${offered}). This endpoint supports: ${supported}.\n`);
@@ -110,22 +134,25 @@ export class WebSocketService {
     const client = this.clientOf(request);
     const slot = this.slots.acquire(client.address);
     if (typeof slot === 'string') return this.refuseAtCap(socket, client.address);
-    // Held from here until the socket closes, however the upgrade and the connection end.
-    socket.once('close', () => slot.release());
+    // Held from here until the socket closes, however the upgrade and the connection end (one
+    // shared listener: a closure here would also keep the request and its headers alive).
+    this.slotOfSocket.set(socket, slot);
+    socket.on('close', this.releaseSlot);
     this.server.handleUpgrade(request, socket, head, (ws) => this.connected(ws, request, client.label));
   }
 
   /** Drops every connection at once (after the router said GOODBYE). */
   closeAll(): void {
-    for (const client of this.server.clients) client.close(1001, 'router shutting down');
+    this.wheel?.stop();
+    for (const client of this.connections.keys()) client.close(1001, 'router shutting down');
     const stragglers = setTimeout(() => {
-      for (const client of this.server.clients) client.terminate();
+      for (const client of this.connections.keys()) client.terminate();
     }, 500);
     stragglers.unref();
   }
 
   get connectionCount(): number {
-    return this.server.clients.size;
+    return this.connections.size;
   }
 
   private clientOf(request: IncomingMessage): { address: string; label: string } {
@@ -141,68 +168,145 @@ export class WebSocketService {
     refuseUpgrade(socket, 429, `Your address already holds ${this.options.maxPerAddress} WebSocket connections on this endpoint (max_per_address); close one first.\n`);
   }
 
+  private speaksWamp1(offers: Iterable<string>): boolean {
+    return this.options.wamp1Door !== undefined && [...offers].includes(WAMP1_SUBPROTOCOL);
+  }
+
   private connected(ws: WebSocket, request: IncomingMessage, peerLabel: string): void {
+    const log = boundLogger(this.log, { peer: peerLabel });
+    if (ws.protocol === WAMP1_SUBPROTOCOL && this.options.wamp1Door) {
+      // The v1 door reads and writes the connection itself; the service only keeps it alive and closes it.
+      this.keep(ws, new KeptConnection(ws, log, this.shared));
+      this.options.wamp1Door(ws, { type: 'wamp1', serializer: 'json', peer: peerLabel, extra: { path: request.url } }, log);
+      return;
+    }
     const codec = chooseCodec([ws.protocol], this.options.codecs)!;
-    const log = this.log.child({ peer: peerLabel });
+    // A literal, not a spread of shared options: a spread object gets a hidden class of its own.
     const peer = new WebSocketPeer(ws, codec, { type: 'websocket', serializer: codec.name, peer: peerLabel, extra: { path: request.url } }, {
       maxBufferedBytes: this.options.maxBufferedBytes,
+      onSlowConsumer: this.countSlowConsumer,
       log,
-      onSlowConsumer: () => this.counters.slowConsumers.inc(),
     });
-    const link = this.attach(peer);
-    const stopKeepalive = this.keepAlive(ws, log);
-
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (codec.binary && !isBinary) {
-        link.receiveGarbage(`could not decode the message as ${codec.name}: ${codec.subprotocol} needs binary frames, got a text frame`);
-        return;
-      }
-      const decoded = decodeMessage(codec, codec.binary ? data : data.toString('utf8'), this.options.maxNestingDepth);
-      if (decoded.ok) link.receive(decoded.message, data.length);
-      else link.receiveGarbage(decoded.reason);
-    });
-    ws.on('error', (error: Error & { code?: string }) => {
-      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
-        this.counters.oversized.inc();
-        log.warn({ limitBytes: this.options.maxMessageSize }, 'message larger than max_message_size; connection closed (1009)');
-      } else if (error.code === 'WS_ERR_TOO_MANY_BUFFERED_PARTS') {
-        // ws has already sent its close (1008, no reason): it gives us no way to add one.
-        this.counters.tooFragmented.inc();
-        log.warn({ err: error.message }, 'message in too many fragments (ws caps them at 16384); connection closed (1008)');
-      } else {
-        log.warn({ code: error.code, err: error.message }, 'WebSocket error; connection closed');
-      }
-    });
-    ws.on('close', () => {
-      stopKeepalive();
-      link.detach();
-    });
+    ws.on('message', this.listeners.message);
+    ws.on('error', this.listeners.error);
+    this.keep(ws, new Connection(ws, codec, this.attach(peer), log, this.shared));
   }
 
-  /** Pings after each quiet interval; a peer that does not answer within the timeout is dropped. */
-  private keepAlive(ws: WebSocket, log: Logger): () => void {
-    const { autoPingInterval: interval, autoPingTimeout: timeout } = this.options;
-    if (interval <= 0) return () => {};
-    let timer: ReturnType<typeof setTimeout>;
-    const schedulePing = (): void => {
-      timer = setTimeout(() => {
-        ws.ping();
-        timer = setTimeout(() => {
-          this.counters.deadPeers.inc();
-          log.warn({ timeoutMs: timeout }, 'no pong within auto_ping_timeout; dropping the connection');
-          ws.terminate();
-        }, timeout);
-        timer.unref();
-      }, interval);
-      timer.unref();
-    };
-    ws.on('pong', () => {
-      clearTimeout(timer);
-      schedulePing();
-    });
-    schedulePing();
-    return () => clearTimeout(timer);
+  /** Tracks a connection until it closes (for closeAll and the counts) and keeps it alive. */
+  private keep(ws: WebSocket, connection: KeptConnection): void {
+    this.connections.set(ws, connection);
+    ws.on('close', this.listeners.close);
+    if (this.wheel) {
+      ws.on('pong', this.listeners.pong);
+      this.wheel.add(connection);
+    }
   }
+}
+
+/** What every connection of one service shares: counted, logged and limited the same way. */
+interface ServiceShared {
+  readonly counters: TransportCounters;
+  readonly maxMessageSize: number;
+  readonly maxNestingDepth: number | undefined;
+  readonly pingTimeoutMs: number;
+}
+
+/** An open WebSocket connection as the service tracks it: kept alive by the ping wheel, closed at shutdown. */
+class KeptConnection implements Pingable {
+  keepaliveSince = 0;
+  keepalivePinged = false;
+
+  constructor(
+    protected readonly ws: WebSocket,
+    protected readonly log: Logger,
+    protected readonly shared: ServiceShared,
+  ) {}
+
+  ping(): void {
+    this.ws.ping();
+  }
+
+  unresponsive(): void {
+    this.shared.counters.deadPeers.inc();
+    this.log.warn({ timeoutMs: this.shared.pingTimeoutMs }, 'no pong within auto_ping_timeout; dropping the connection');
+    this.ws.terminate();
+  }
+
+  /** The connection closed: what it held is let go. */
+  closed(): void {}
+}
+
+/**
+ * A WAMP v2 connection, as the service's listeners (shared by all connections, so none is a
+ * closure per connection) and the ping wheel see it.
+ */
+class Connection extends KeptConnection {
+  constructor(ws: WebSocket, private readonly codec: Codec, readonly link: SessionLink, log: Logger, shared: ServiceShared) {
+    super(ws, log, shared);
+  }
+
+  received(data: Buffer, isBinary: boolean): void {
+    const codec = this.codec;
+    if (codec.binary && !isBinary) {
+      this.link.receiveGarbage(`could not decode the message as ${codec.name}: ${codec.subprotocol} needs binary frames, got a text frame`);
+      return;
+    }
+    const decoded = decodeMessage(codec, codec.binary ? data : data.toString('utf8'), this.shared.maxNestingDepth);
+    if (decoded.ok) this.link.receive(decoded.message, data.length);
+    else this.link.receiveGarbage(decoded.reason);
+  }
+
+  failed(error: Error & { code?: string }): void {
+    const { counters } = this.shared;
+    if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+      counters.oversized.inc();
+      this.log.warn({ limitBytes: this.shared.maxMessageSize }, 'message larger than max_message_size; connection closed (1009)');
+    } else if (error.code === 'WS_ERR_TOO_MANY_BUFFERED_PARTS') {
+      // ws has already sent its close (1008, no reason): it gives us no way to add one.
+      counters.tooFragmented.inc();
+      this.log.warn({ err: error.message }, 'message in too many fragments (ws caps them at 16384); connection closed (1008)');
+    } else {
+      this.log.warn({ code: error.code, err: error.message }, 'WebSocket error; connection closed');
+    }
+  }
+
+  override closed(): void {
+    this.link.detach();
+  }
+}
+
+function slotReleaser(slotOfSocket: Map<Duplex, Slot>): (this: Duplex) => void {
+  return function releaseSlot(this: Duplex): void {
+    slotOfSocket.get(this)?.release();
+    slotOfSocket.delete(this);
+  };
+}
+
+/**
+ * The listeners every connection of a service shares: ws calls them with the connection's
+ * WebSocket as `this`, and they find its Connection in the service's map.
+ */
+function connectionListeners(connections: Map<WebSocket, KeptConnection>, wheel: PingWheel | undefined) {
+  return {
+    // Registered on WAMP v2 connections only (the v1 door reads its own).
+    message(this: WebSocket, data: Buffer, isBinary: boolean): void {
+      (connections.get(this) as Connection | undefined)?.received(data, isBinary);
+    },
+    error(this: WebSocket, error: Error & { code?: string }): void {
+      (connections.get(this) as Connection | undefined)?.failed(error);
+    },
+    pong(this: WebSocket): void {
+      const connection = connections.get(this);
+      if (connection) wheel?.heard(connection);
+    },
+    close(this: WebSocket): void {
+      const connection = connections.get(this);
+      if (!connection) return;
+      connections.delete(this);
+      wheel?.delete(connection);
+      connection.closed();
+    },
+  };
 }
 
 function socketLabel(request: IncomingMessage): string {

@@ -103,6 +103,17 @@ describe('websocket transport - bad input', () => {
 });
 
 describe('websocket transport - liveness and backpressure', () => {
+  it('keeps pinging a peer that answers, and keeps it, across several intervals', async () => {
+    const before = metric('junction_ws_ping_timeouts_total');
+    const client = await established();
+    let pings = 0;
+    client.ws.on('ping', () => (pings += 1));
+    await waitFor(() => pings >= 3, 'three pings (auto_ping_interval is 100 ms)');
+    assert.equal(client.ws.readyState, WebSocket.OPEN);
+    assert.equal(metric('junction_ws_ping_timeouts_total'), before);
+    client.close();
+  });
+
   it('drops a peer that stops answering pings', async () => {
     const before = metric('junction_ws_ping_timeouts_total');
     const client = await RawClient.open(node.url, ['wamp.2.json'], { autoPong: false });

@@ -19,10 +19,10 @@ describe('docs/metrics.md', () => {
     const registered = new Set<string>();
     for (const file of sourceFiles(join(projectRoot, 'src'))) {
       const text = readFileSync(file, 'utf8');
-      for (const match of text.matchAll(/\.(?:counter|gauge|histogram)\(\s*'(junction_[a-z_]+)'/g)) registered.add(match[1]!);
+      for (const match of text.matchAll(/\.(?:counter|gauge|histogram)\(\s*'(junction_[a-z0-9_]+)'/g)) registered.add(match[1]!);
     }
     const doc = readFileSync(join(projectRoot, 'docs', 'metrics.md'), 'utf8');
-    const documented = [...doc.matchAll(/^\| `(junction_[a-z_]+)` \|/gm)].map((match) => match[1]!);
+    const documented = [...doc.matchAll(/^\| `(junction_[a-z0-9_]+)` \|/gm)].map((match) => match[1]!);
     assert.equal(new Set(documented).size, documented.length, 'each metric has one row');
     assert.deepEqual([...registered].filter((name) => !documented.includes(name)).sort(), [], 'registered but not documented');
     assert.deepEqual(documented.filter((name) => !registered.has(name)).sort(), [], 'documented but not registered');

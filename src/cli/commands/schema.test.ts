@@ -39,7 +39,7 @@ describe('junction schema', () => {
     assert.ok(web.properties!.options!.properties!.trusted_proxies, 'web options list trusted_proxies');
 
     const components = router.properties!.components!.items!.oneOf as JsonSchema[];
-    assert.deepEqual(constants(components), ['class', 'function', 'process']);
+    assert.deepEqual(constants(components), ['class', 'function', 'process', 'zeromq', 'stdio']);
     // A class component's `extra` is described per bridge class name.
     const conditions = components[0]!.allOf as { if: JsonSchema; then: JsonSchema }[];
     assert.deepEqual(conditions[0]!.if.properties!.classname!.enum, [

@@ -5,6 +5,8 @@ import type { NodeContext } from '../web/service-context.js';
 import { forwarderComponent } from './forwarder/forwarder.js';
 import { processComponent } from './process/component.js';
 import { restCalleeComponent } from './rest-callee/component.js';
+import { stdioComponent } from './stdio/component.js';
+import { zeromqComponent } from './zeromq/component.js';
 
 /** A bridge component the node runs; stopped before the router shuts down. */
 export interface RunningComponent {
@@ -27,6 +29,8 @@ const factories: Factories = {
   forwarder: forwarderComponent,
   'rest-callee': restCalleeComponent,
   process: processComponent,
+  zeromq: zeromqComponent,
+  stdio: stdioComponent,
 };
 
 /**

@@ -1,16 +1,27 @@
 import { codecByName } from '../../codec/index.js';
 import type { WebSocketService as WebSocketPathConfig } from '../../config/model.js';
-import { WebSocketService } from '../../transport/websocket-service.js';
-import type { PathServiceFactory } from './service-context.js';
+import { InternalSession } from '../../router/internal-session.js';
+import { UriMapping } from '../../transport/wamp1/uri-mapping.js';
+import { serveWamp1 } from '../../transport/wamp1/wamp1-connection.js';
+import { WebSocketService, type WebSocketServiceOptions } from '../../transport/websocket-service.js';
+import { UnsupportedConfigError } from '../auth-wiring.js';
+import { packageVersion } from '../../cli/version.js';
+import { randomId } from '../../protocol/ids.js';
+import type { TransportInfo } from '../../router/peer.js';
+import type { PathServiceFactory, ServiceContext } from './service-context.js';
 
 /** WAMP over WebSocket at a path: the same options and auth as a standalone websocket transport. */
 export const websocketPath: PathServiceFactory<WebSocketPathConfig> = (service, context) => {
   const gate = context.auth.gate(service.auth, context.where);
+  const { wamp1, ...transportOptions } = service.options;
   const ws = new WebSocketService(
     (peer) => context.router.attach(peer, gate, { helloTimeoutMs: service.options.openHandshakeTimeout, sessionSeries: true }),
     {
-      ...service.options, codecs: service.serializers.map(codecByName), clientAddress: context.clientAddress,
+      ...transportOptions,
+      codecs: service.serializers.map(codecByName),
+      clientAddress: context.clientAddress,
       maxNestingDepth: context.config.maxNestingDepth,
+      ...(wamp1 === undefined ? {} : { wamp1Door: wamp1Door(service, context) }),
     },
     context.log,
     context.metrics,
@@ -21,3 +32,27 @@ export const websocketPath: PathServiceFactory<WebSocketPathConfig> = (service, 
     close: () => ws.closeAll(),
   };
 };
+
+/**
+ * WAMP v1 on this path: each v1 client becomes an ordinary session of the configured realm and
+ * role (untrusted, held to the realm's limits), so v1 pages, v2 clients and bridges meet there.
+ */
+function wamp1Door(service: WebSocketPathConfig, context: ServiceContext): NonNullable<WebSocketServiceOptions['wamp1Door']> {
+  const options = service.options.wamp1!;
+  const realm = context.config.realms.find((candidate) => candidate.name === options.realm);
+  if (!realm) throw new UnsupportedConfigError(`${context.where}: options.wamp1.realm "${options.realm}" is not a configured realm`);
+  if (!realm.roles.some((role) => role.name === options.role)) {
+    throw new UnsupportedConfigError(`${context.where}: options.wamp1.role "${options.role}" is not a role of realm "${options.realm}"`);
+  }
+  const settings = { mapping: new UriMapping(options.uris), maxPrefixes: options.maxPrefixes, maxBufferedBytes: service.options.maxBufferedBytes, serverIdent: `Junction/${packageVersion()}` };
+  const attach = context.router.attach.bind(context.router);
+  const slowConsumers = context.metrics.counter('junction_ws_slow_consumer_closed_total', 'Connections closed (1008) because their send buffer passed its limit');
+  const tooManyPrefixes = context.metrics.counter('junction_wamp1_prefix_limit_closed_total', 'WAMP v1 connections closed for defining more than max_prefixes prefixes');
+  const hooks = {
+    join: (transport: TransportInfo) => InternalSession.join(attach, options.realm,
+      { authid: `wamp1-${randomId().toString(36)}`, authrole: options.role, authmethod: 'anonymous', authprovider: 'wamp1' }, { trusted: false, transport }),
+    onSlowConsumer: () => slowConsumers.inc(),
+    onTooManyPrefixes: () => tooManyPrefixes.inc(),
+  };
+  return (ws, transport, log) => serveWamp1(ws, transport, settings, hooks, log);
+}

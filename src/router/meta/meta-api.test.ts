@@ -125,6 +125,7 @@ describe('meta API - sessions', () => {
     const left = events(watcher.peer);
     assert.equal(left.length, 1);
     assert.deepEqual(left[0]!.args, [carol.id, 'carol', 'guest']);
+    assert.deepEqual(left[0]!.kwargs, joined[0]!.args[0], 'on_leave repeats the join details in kwargs');
     assert.equal(left[0]!.details.topic, 'wamp.session.on_leave');
   });
 

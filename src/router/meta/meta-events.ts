@@ -25,7 +25,9 @@ export function metaEventPublisher(context: MetaContext, publish: Publish): Real
       for (const testament of context.testaments.take(session.id)) {
         publish(testament.topic, testament.args, testament.kwargs, testament.options);
       }
-      publish('wamp.session.on_leave', [session.id, session.authid, session.authrole]);
+      // The spec's positional arguments, and (Junction) the joining details in kwargs, so that a
+      // webhook learns who left and from where without having kept the on_join event.
+      publish('wamp.session.on_leave', [session.id, session.authid, session.authrole], sessionDetails(session));
     },
     subscriptionCreated(session, subscription) {
       if (!isRouterUri(subscription.uri)) publish('wamp.subscription.on_create', [session.id, subscriptionDetails(subscription)]);

@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { Codec } from '../../codec/codec.js';
-import type { Logger } from '../../router/log.js';
+import { boundLogger, type Logger } from '../../router/log.js';
 import type { Peer, SessionLink } from '../../router/peer.js';
 import { decodeMessage } from '../decode-message.js';
 import { FrameParser, FrameType, type FrameError } from './framing.js';
@@ -70,7 +70,7 @@ export class RawSocketConnection {
     private readonly onClosed: (connection: RawSocketConnection) => void,
     private readonly refuseWith?: { code: HandshakeErrorCode; reason: string },
   ) {
-    this.log = settings.log.child({ peer: label });
+    this.log = boundLogger(settings.log, { peer: label });
     socket.on('data', (chunk: Buffer) => this.received(chunk));
     socket.on('error', (error: Error & { code?: string }) => this.log.debug({ code: error.code, err: error.message }, 'RawSocket connection error'));
     socket.on('close', () => this.closed());

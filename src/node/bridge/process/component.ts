@@ -3,7 +3,8 @@ import type { ProcessComponentConfig } from '../../../config/model.js';
 import type { Args, Dict } from '../../../protocol/messages.js';
 import { InternalCallError, InternalResult, type InternalSession } from '../../../router/internal-session.js';
 import { UnsupportedConfigError } from '../../auth-wiring.js';
-import type { ComponentContext, ComponentFactory } from '../components.js';
+import { joinComponentSession } from '../component-session.js';
+import type { ComponentFactory } from '../components.js';
 import { ProcessErrorUri } from './errors.js';
 import { checkProgram, programEnvironment } from './program-environment.js';
 import { readProgramOutput } from './program-output.js';
@@ -65,7 +66,7 @@ export const processComponent: ComponentFactory<ProcessComponentConfig> = async 
 
   let session: InternalSession | undefined;
   try {
-    session = await join(config, context);
+    session = await joinComponentSession(config, context);
     await session.register(config.procedure, serve);
   } catch (error) {
     session?.leave();
@@ -113,10 +114,4 @@ function callError(outcome: Exclude<RunOutcome, { kind: 'exited'; code: 0 }>, co
 
 function shuttingDown(): InternalCallError {
   return new InternalCallError(ProcessErrorUri.canceled, ['the router is shutting down; the program was stopped']);
-}
-
-function join(config: ProcessComponentConfig, context: ComponentContext): Promise<InternalSession> {
-  return config.role === undefined
-    ? context.joinTrustedSession(config.realm, config.id)
-    : context.joinBridgeSession(config.realm, config.role, config.id);
 }

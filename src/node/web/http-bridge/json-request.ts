@@ -16,10 +16,11 @@ export function bodyText(body: Buffer): string {
 }
 
 /**
- * The body as a JSON object whose keys are all among `fields`, nesting at most `maxNestingDepth`
- * levels (the body counts as one, as a WAMP message does), refused before anything is published.
+ * The body as a JSON object whose keys are all among `fields` (any keys when not given), nesting
+ * at most `maxNestingDepth` levels (the body counts as one, as a WAMP message does), refused
+ * before anything is published.
  */
-export function parseJsonObject(body: Buffer, fields: readonly string[], maxNestingDepth = DEFAULT_MAX_NESTING_DEPTH): JsonObject {
+export function parseJsonObject(body: Buffer, fields?: readonly string[], maxNestingDepth = DEFAULT_MAX_NESTING_DEPTH): JsonObject {
   let value: unknown;
   try {
     value = JSON.parse(bodyText(body));
@@ -31,6 +32,7 @@ export function parseJsonObject(body: Buffer, fields: readonly string[], maxNest
     throw new Refusal(400, 'not_an_object', `the body must be a JSON object, not ${describe(value)}`);
   }
   if (nestsDeeperThan(value, maxNestingDepth, body.length / 2)) throw new Refusal(400, 'too_deep', tooDeepMessage(maxNestingDepth));
+  if (fields === undefined) return value;
   // A misspelled key ("kwarg") would otherwise be dropped without a word.
   const unknown = Object.keys(value).filter((key) => !fields.includes(key));
   if (unknown.length > 0) {

@@ -1,0 +1,193 @@
+#!/usr/bin/env node
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expectMessage, forkBench, runEntryPoint, sendTo, stopChild, stopEverythingAfter } from './lib/children.mjs';
+import { cpuSeconds } from './lib/cpu.mjs';
+import { oneOf, positiveNumber, readCommandLine } from './lib/options.mjs';
+import { SYSTEMS, startSystem, targetFor } from './systems.mjs';
+
+const USAGE = `Usage: node bench/idle.mjs [options]     (after npm run build)
+
+Idle sessions: N WebSocket sessions that each join and subscribe to 2 topics, then stay quiet.
+Reports the server's memory per session (RSS, and for Junction the V8 heap after a full GC,
+from bench/lib/router-probe.mjs) and the CPU it spends per second keeping them (pings).
+
+  --sessions LIST        comma-separated session counts (default 10000)
+  --systems LIST         relay | junction | junction-baseline (default relay,junction)
+  --idle-seconds S       how long the idle CPU is measured (default 30: more than one ping
+                         interval at Junction's default auto_ping_interval of 25 s)
+  --per-address N        sessions per source address 127.0.0.x (default 15000; one address has
+                         about 28,000 ephemeral ports)
+  --per-process N        sessions per load-generator process (default 15000: a process may hold
+                         only RLIMIT_NOFILE descriptors)
+  --baseline DIR         a built checkout of Junction, run as junction-baseline
+  --heap-snapshot DIR    write a heap snapshot of each Junction router with all sessions joined
+  --json                 machine-readable results on stdout
+  -h, --help             this text
+`;
+
+const SYSTEM_NAMES = ['relay', 'junction', 'junction-baseline'];
+
+function parseOptions(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      sessions: { type: 'string', default: '10000' },
+      systems: { type: 'string', default: 'relay,junction' },
+      'idle-seconds': { type: 'string', default: '30' },
+      'per-address': { type: 'string', default: '15000' },
+      'per-process': { type: 'string', default: '15000' },
+      baseline: { type: 'string' },
+      'heap-snapshot': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  return {
+    help: values.help,
+    sessions: values.sessions.split(',').map((text) => positiveNumber('sessions', text.trim())),
+    systems: values.systems.split(',').map((name) => oneOf('systems', name.trim(), SYSTEM_NAMES.filter((s) => SYSTEMS.includes(s)))),
+    idleSeconds: positiveNumber('idle-seconds', values['idle-seconds'], { integer: false }),
+    perAddress: positiveNumber('per-address', values['per-address']),
+    perProcess: positiveNumber('per-process', values['per-process']),
+    baseline: values.baseline === undefined ? undefined : resolve(values.baseline),
+    heapSnapshotDir: values['heap-snapshot'] === undefined ? undefined : resolve(values['heap-snapshot']),
+    json: values.json,
+  };
+}
+
+function progress(text) {
+  process.stderr.write(`[idle] ${text}\n`);
+}
+
+/** The soft limit on open files of this process (children inherit it): a server holds one per session. */
+function openFileLimit() {
+  const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+  const soft = Number(line?.split(/\s+/)[3]);
+  return Number.isFinite(soft) ? soft : Infinity;
+}
+
+function rssFromProc(pid) {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  return Number(line.split(/\s+/)[1]) * 1024;
+}
+
+/** Junction (probe): RSS and heap after a full GC. The relay: RSS from /proc, no heap figure. */
+async function memoryOf(server, snapshot) {
+  if (!server.probe) return { rss: rssFromProc(server.pid), heapUsed: null, external: null, newSpace: null };
+  const { rss, heapUsed, external, newSpace } = await server.probe(snapshot);
+  return { rss, heapUsed, external, newSpace };
+}
+
+const SETUP_MS_PER_SESSION = 20;
+
+async function measure(system, count, options) {
+  const setupTimeoutMs = 60_000 + count * SETUP_MS_PER_SESSION;
+  const hardTimeoutMs = setupTimeoutMs + options.idleSeconds * 1000 + 120_000;
+  const server = await startSystem(system, { serializer: 'json', probe: true, baseline: options.baseline, hardTimeoutMs });
+  const workers = [];
+  try {
+    await sleep(1000);
+    const empty = await memoryOf(server);
+    const target = targetFor(server, 'subscriber', { serializer: 'json' });
+    const addresses = Array.from({ length: Math.ceil(count / options.perAddress) }, (_, i) => `127.0.0.${2 + i}`);
+    const procs = Math.ceil(count / options.perProcess);
+    for (let i = 0, first = 0; i < procs; i++) {
+      const share = Math.floor(count / procs) + (i < count % procs ? 1 : 0);
+      workers.push(forkBench('workers/idle-sessions.mjs', { target, count: share, firstIndex: first, localAddresses: addresses, hardTimeoutMs }, `${system} idle sessions #${i + 1}`));
+      first += share;
+    }
+    const started = Date.now();
+    await Promise.all(workers.map((worker) => expectMessage(worker, 'ready', setupTimeoutMs)));
+    const joinSeconds = (Date.now() - started) / 1000;
+    progress(`${system}: ${count} sessions joined and subscribed in ${joinSeconds.toFixed(1)} s`);
+    await sleep(2000);
+    const joined = await memoryOf(server);
+
+    const cpuBefore = cpuSeconds(server.pid);
+    await sleep(options.idleSeconds * 1000);
+    const cpuAfter = cpuSeconds(server.pid);
+    const idle = await memoryOf(server);
+
+    // Every session must still be open: keepalives must not drop a live peer.
+    const checks = await Promise.all(workers.map((worker) => {
+      sendTo(worker, { type: 'check' });
+      return expectMessage(worker, 'checked', 60_000);
+    }));
+    const open = checks.reduce((sum, check) => sum + check.open, 0);
+
+    if (options.heapSnapshotDir && server.probe) {
+      mkdirSync(options.heapSnapshotDir, { recursive: true });
+      const file = join(options.heapSnapshotDir, `${system}-${count}.heapsnapshot`);
+      await memoryOf(server, file);
+      progress(`heap snapshot: ${file}`);
+    }
+    const per = (a, b) => (a === null || b === null ? null : (a - b) / count);
+    return {
+      system,
+      sessions: count,
+      open,
+      joinSeconds,
+      rssEmptyMiB: empty.rss / 2 ** 20,
+      rssJoinedMiB: joined.rss / 2 ** 20,
+      rssIdleMiB: idle.rss / 2 ** 20,
+      rssPerSessionKiB: per(joined.rss, empty.rss) / 1024,
+      newSpaceGrowthMiB: joined.newSpace === null ? null : (joined.newSpace - empty.newSpace) / 2 ** 20,
+      rssPerSessionAfterIdleKiB: per(idle.rss, empty.rss) / 1024,
+      heapPerSessionKiB: per(joined.heapUsed, empty.heapUsed) === null ? null : per(joined.heapUsed, empty.heapUsed) / 1024,
+      externalPerSessionKiB: per(joined.external, empty.external) === null ? null : per(joined.external, empty.external) / 1024,
+      idleCpuMsPerSecond: cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1000) / options.idleSeconds,
+    };
+  } finally {
+    await Promise.all(workers.map((worker) => stopChild(worker, 10_000)));
+    await server.stop();
+  }
+}
+
+function fixed(value, digits) {
+  return value === null ? '-' : value.toFixed(digits);
+}
+
+function formatResults(results) {
+  const header = ['system', 'sessions', 'open after', 'join s', 'RSS MiB', 'KiB/session', 'after idle', 'heap KiB/session', 'external KiB/session', 'young gen +MiB', 'idle CPU ms/s'];
+  const rows = results.map((r) => (r.error
+    ? [r.system, String(r.sessions), `failed: ${r.error}`]
+    : [r.system, String(r.sessions), String(r.open), fixed(r.joinSeconds, 1), fixed(r.rssJoinedMiB, 1), fixed(r.rssPerSessionKiB, 2),
+      fixed(r.rssPerSessionAfterIdleKiB, 2), fixed(r.heapPerSessionKiB, 2), fixed(r.externalPerSessionKiB, 2), fixed(r.newSpaceGrowthMiB, 1), fixed(r.idleCpuMsPerSecond, 2)]));
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells) => cells.map((cell, i) => (i < 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+async function main() {
+  const { options, exitCode } = readCommandLine(parseOptions, USAGE);
+  if (!options) return exitCode;
+  const limit = openFileLimit();
+  const tooMany = options.sessions.filter((count) => count + 200 > limit);
+  if (tooMany.length > 0) {
+    process.stderr.write(`--sessions ${tooMany.join(',')}: a server process may open only ${limit} files here (ulimit -n), one per session; raise the limit first\n`);
+    return 2;
+  }
+  const budgetMs = options.sessions.reduce((sum, count) => sum + options.systems.length * (300_000 + count * SETUP_MS_PER_SESSION + options.idleSeconds * 1000), 0);
+  stopEverythingAfter(budgetMs, progress, `the idle run exceeded ${budgetMs / 1000} s; stopping everything`);
+  const results = [];
+  for (const count of options.sessions) {
+    for (const system of options.systems) {
+      progress(`${system}: ${count} sessions`);
+      try {
+        results.push(await measure(system, count, options));
+      } catch (error) {
+        progress(`${system} / ${count} failed: ${error.message}`);
+        results.push({ system, sessions: count, error: error.message });
+      }
+    }
+  }
+  if (options.json) process.stdout.write(`${JSON.stringify({ date: new Date().toISOString(), node: process.version, options, results }, null, 2)}\n`);
+  else process.stdout.write(`\nIdle sessions, each joined with 2 subscriptions (${new Date().toISOString()}, node ${process.version}); memory per session = (joined - empty) / sessions, after a full GC for Junction\n\n${formatResults(results)}\n`);
+  return results.some((r) => r.error || r.open !== r.sessions) ? 1 : 0;
+}
+
+runEntryPoint(main, progress);
