@@ -37,6 +37,20 @@ describe('Crossbar-style example configurations', () => {
     assert.ok(config.notices.some((line) => line.startsWith('workers[0].transports[0].options.enable_webstatus: ')));
   });
 
+  it('mqtt-sensors: an mqtt transport with ticket sign-in and payload mapping, MQTT over WebSocket beside WAMP', async () => {
+    const config = await loadConfigFile(`${examples}mqtt-sensors/config.json`, { env: { KITCHEN_SECRET: 'k1' } });
+    const [web, mqtt] = config.listeners;
+    assert.equal(web!.paths['/mqtt']?.type, 'mqtt');
+    assert.equal(mqtt!.kind, 'mqtt');
+    assert.deepEqual(plain(mqtt!.mqtt!.payloadMapping), {
+      '': { type: 'native', serializer: 'json' },
+      'sensors.camera.': { type: 'passthrough' },
+      'sensors.plain.': { type: 'json' },
+    });
+    assert.deepEqual(plain(mqtt!.mqtt!.auth), { ticket: { type: 'static', principals: { 'pi-kitchen': { ticket: 'k1', role: 'device' } } } });
+    assert.equal(mqtt!.mqtt!.maxQueuedMessages, 5000);
+  });
+
   it('crossbar-auth: three realms, every auth method, dynamic authorizer, event history', async () => {
     const env = { REPORTING_SECRET: 'report-secret', AUTHENTICATOR_TICKET: 'auth-ticket' };
     const config = await loadConfigFile(`${examples}crossbar-auth/config.json`, { env });

@@ -167,13 +167,13 @@ describe('universal transports', () => {
         rawsocket: { endpoint: { type: 'tcp', port: 1 } },
         websocket: { ws: {} },
         web: { paths: { '/info/': { type: 'health' }, info: { type: 'nodeinfo' } } },
-        mqtt: { options: { realm: 'realm1' } },
+        mqtt: { options: { realm: 'realm1' }, endpoint: { type: 'tcp', port: 2 } },
       },
     ];
     assert.deepEqual(problemsOf(configDocument({ transports })), [
       'workers[0].transports[1].rawsocket.endpoint: unknown key "endpoint"',
-      'workers[0].transports[1].mqtt: not supported by Junction: MQTT (the mqtt part of a universal transport)',
-      'workers[0].transports[0]: a universal transport serves nothing: add a "rawsocket", "websocket" or "web" part',
+      'workers[0].transports[1].mqtt.endpoint: unknown key "endpoint"',
+      'workers[0].transports[0]: a universal transport serves nothing: add a "rawsocket", "websocket", "web" or "mqtt" part',
       'workers[0].transports[1].web.paths.info: paths "/info/" and "info" are the same URL path /info',
     ]);
   });
@@ -188,7 +188,7 @@ describe('websocket transports', () => {
 
   it('name the transport types Junction has', () => {
     assert.deepEqual(problemsOf(configDocument({ transports: [{ type: 'rawsockets', endpoint: { type: 'tcp', port: 1 } }] })), [
-      'workers[0].transports[0].type: unknown transport type "rawsockets" (expected "websocket" or "web" or "rawsocket" or "universal" or "pusher"); did you mean "rawsocket"?',
+      'workers[0].transports[0].type: unknown transport type "rawsockets" (expected "websocket" or "web" or "rawsocket" or "universal" or "pusher" or "mqtt"); did you mean "rawsocket"?',
     ]);
   });
 });

@@ -250,14 +250,14 @@ describe('web path services: invalid files and their messages', () => {
       name: 'a misspelt type gets a suggestion',
       paths: { publish: { type: 'publsher', realm: 'realm1', role: 'backend' } },
       problems: [
-        'workers[0].transports[0].paths.publish.type: unknown path service type "publsher" (expected "websocket" or "static" or "json" or "redirect" or "nodeinfo" or "health" or "metrics" or "publisher" or "caller" or "webhook" or "longpoll" or "sse" or "console" or "path"); did you mean "publisher"?',
+        'workers[0].transports[0].paths.publish.type: unknown path service type "publsher" (expected "websocket" or "static" or "json" or "redirect" or "nodeinfo" or "health" or "metrics" or "publisher" or "caller" or "webhook" or "longpoll" or "sse" or "console" or "mqtt" or "path"); did you mean "publisher"?',
       ],
     },
     {
       name: "Crossbar's Python services are named as not supported",
       paths: { app: { type: 'wsgi', module: 'app', object: 'app' } },
       problems: [
-        'workers[0].transports[0].paths.app.type: not supported by Junction: the "wsgi" path service (supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, path)',
+        'workers[0].transports[0].paths.app.type: not supported by Junction: the "wsgi" path service (supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, mqtt, path)',
       ],
     },
     {

@@ -157,12 +157,13 @@ export interface PermissionConfig {
 /**
  * One listening socket. `websocket` and `web` transports are HTTP(S) servers with a path table;
  * a `rawsocket` transport speaks only RawSocket; a `universal` transport (Crossbar's) is a web
- * listener whose connections starting with the RawSocket magic byte 0x7F are RawSocket.
+ * listener whose connections starting with the RawSocket magic byte 0x7F are RawSocket and, when
+ * it has an mqtt part, those starting with 0x10 (an MQTT CONNECT) are MQTT; an `mqtt` transport speaks only MQTT.
  */
 export interface ListenerConfig {
   /** The transport's `id` from the file, or `transport<index>`. */
   id: string;
-  kind: 'websocket' | 'web' | 'rawsocket' | 'universal' | 'pusher';
+  kind: 'websocket' | 'web' | 'rawsocket' | 'universal' | 'pusher' | 'mqtt';
   endpoint: EndpointConfig;
   /**
    * URL path -> service. Keys are normalized to "/" or "/a/b" (no trailing slash); nested `path`
@@ -170,10 +171,12 @@ export interface ListenerConfig {
    * A standalone websocket transport has exactly `{"/": service}`; a rawsocket transport has none.
    */
   paths: Record<string, PathService>;
-  /** RawSocket settings: always for `rawsocket` and `universal` listeners, never for the others. */
+  /** RawSocket settings: always for `rawsocket` listeners; for `universal` ones when they serve RawSocket. */
   rawsocket?: RawSocketService;
   /** Pusher apps and limits: always for `pusher` listeners (which have no path table), never for the others. */
   pusher?: PusherServiceConfig;
+  /** MQTT settings: always for `mqtt` listeners; for `universal` ones when they serve MQTT (first octet 0x10). */
+  mqtt?: MqttService;
   /**
    * Proxies whose X-Forwarded-For header is believed (Junction extension `trusted_proxies` on a
    * web/websocket transport's `options`): IPv4/IPv6 addresses or CIDR ranges. Empty: the TCP peer
@@ -226,7 +229,8 @@ export type PathService =
   | WebhookService
   | LongPollService
   | SseService
-  | ConsoleService;
+  | ConsoleService
+  | MqttPathService;
 
 /** Files from a directory. Serves this path and everything below it. */
 export interface StaticService {
@@ -518,6 +522,49 @@ export interface RawSocketService {
   /** Slow-consumer limit, bytes. */
   maxBufferedBytes: number;
   auth: AuthConfig;
+}
+
+/** How an MQTT payload reads as a WAMP publication and back, for topics under one WAMP URI prefix. */
+export type MqttPayloadFormat =
+  | { type: 'native'; serializer: Serializer }
+  | { type: 'passthrough' }
+  | { type: 'json' };
+
+/** An MQTT transport (Crossbar's `mqtt`): every client is a session of `realm`. */
+export interface MqttService {
+  realm: string;
+  /** WAMP URI prefix -> payload format; the longest prefix of a topic wins. Always has the prefix "". */
+  payloadMapping: Record<string, MqttPayloadFormat>;
+  /** Anonymous and/or ticket only (username + password). Default: anonymous with Crossbar's `options.role` or "anonymous". */
+  auth: AuthConfig;
+  /** Largest packet accepted, bytes (announced in MQTT 5 CONNACK). */
+  maxPacketSize: number;
+  /** QoS 1/2 publications a client may have unacknowledged towards the router (MQTT 5 Receive Maximum). */
+  receiveMaximum: number;
+  /** QoS 1/2 messages sent to a client and not yet acknowledged; the client's own Receive Maximum may lower it. */
+  maxInflight: number;
+  /** Messages waiting for one client; past this the oldest is dropped, counted and logged. */
+  maxQueuedMessages: number;
+  /** Topic filters one client may hold. */
+  maxSubscriptions: number;
+  maxConnections: number;
+  /** Connections one client IP address may hold (0: no limit). */
+  maxPerAddress: number;
+  /** Client sessions kept, connected or persistent offline. */
+  maxSessions: number;
+  /** New connections accepted per second (bursts of twice that). */
+  connectionRate: number;
+  /** Seconds a persistent session is kept offline at most. */
+  maxSessionExpiry: number;
+  /** Ms within which CONNECT must arrive. */
+  openHandshakeTimeout: number;
+  /** Slow-consumer limit, bytes queued for one connection. */
+  maxBufferedBytes: number;
+}
+
+/** Junction extension: MQTT over WebSocket (subprotocol "mqtt") on a web path, for browser MQTT clients. */
+export interface MqttPathService extends MqttService {
+  type: 'mqtt';
 }
 
 /**

@@ -6,6 +6,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { EndpointConfig, ListenerConfig, PathService, PusherServiceConfig, RawSocketService } from './model.js';
 import { authConfig } from './normalize-auth.js';
+import { mqttConfig } from './normalize-mqtt.js';
 import { addPathServices, fromConfigDir, websocketConfig, type NormalizeContext } from './normalize-web.js';
 import { notice } from './notices.js';
 import { offeredSerializers } from './schema-websocket.js';
@@ -36,13 +37,15 @@ export function listenerConfigs(transports: readonly { transport: TransportFile;
         return universalListener(transport, id, endpoint, where, context);
       case 'pusher':
         return { id, kind: 'pusher', endpoint, paths, pusher: pusherConfig(transport), trustedProxies: [...(transport.options.trusted_proxies ?? [])] };
+      case 'mqtt':
+        return { id, kind: 'mqtt', endpoint, paths, mqtt: mqttConfig(transport), trustedProxies: [] };
     }
   });
 }
 
 /**
- * Websocket parts and web paths share one table. Without a rawsocket part a universal transport
- * serves exactly what a web transport would, so it becomes one: no RawSocket the file did not ask for.
+ * Websocket parts and web paths share one table. Without a rawsocket or mqtt part a universal
+ * transport serves exactly what a web transport would, so it becomes one: no RawSocket the file did not ask for.
  */
 function universalListener(
   transport: UniversalTransportFile,
@@ -71,8 +74,12 @@ function universalListener(
   }
   const trustedProxies = [...proxies];
   const timeout = bodyTimeout(transport.web?.options);
-  if (transport.rawsocket === undefined) return { id, kind: 'web', endpoint, paths, trustedProxies, ...timeout };
-  return { id, kind: 'universal', endpoint, paths, rawsocket: rawSocketConfig(transport.rawsocket), trustedProxies, ...timeout };
+  if (transport.rawsocket === undefined && transport.mqtt === undefined) return { id, kind: 'web', endpoint, paths, trustedProxies, ...timeout };
+  return {
+    id, kind: 'universal', endpoint, paths, trustedProxies, ...timeout,
+    ...(transport.rawsocket === undefined ? {} : { rawsocket: rawSocketConfig(transport.rawsocket) }),
+    ...(transport.mqtt === undefined ? {} : { mqtt: mqttConfig(transport.mqtt) }),
+  };
 }
 
 function bodyTimeout(options: { request_body_timeout?: number | undefined } | undefined): Pick<ListenerConfig, 'requestBodyTimeoutMs'> {

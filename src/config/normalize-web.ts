@@ -14,6 +14,7 @@ import type {
   WebSocketService,
 } from './model.js';
 import { authConfig, mapValues } from './normalize-auth.js';
+import { mqttConfig } from './normalize-mqtt.js';
 import { notice } from './notices.js';
 import type { ConfigPath } from './problems.js';
 import { defaultPostBodyLimit, defaultTimestampDeltaLimit, type CallerServiceFile, type PublisherServiceFile, type WebhookServiceFile } from './schema-http-bridge.js';
@@ -86,6 +87,8 @@ function pathServiceConfig(service: Exclude<PathServiceFile, { type: 'path' }>, 
     case 'console':
       // The console's own WebSocket: JSON (what the page speaks) with the default options.
       return { type: 'console', realm: service.realm, auth: authConfig(service.auth!), websocket: websocketConfig(websocketService.parse({ type: 'websocket', serializers: ['json'] })).options };
+    case 'mqtt':
+      return { type: 'mqtt', ...mqttConfig(service) };
   }
 }
 

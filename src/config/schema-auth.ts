@@ -31,7 +31,7 @@ const dynamicAuth = z
   .describe('Ask a WAMP procedure to authenticate each client.');
 
 /** Static / dynamic by `type`; "function" (a Python callable inside Crossbar) gets its own message. */
-function methodSchema<S extends z.ZodObject>(method: string, staticSchema: S) {
+export function methodSchema<S extends z.ZodObject>(method: string, staticSchema: S) {
   return z.discriminatedUnion('type', [staticSchema, dynamicAuth], {
     error: typeError(`${method} authentication`, ['static', 'dynamic'], (type) =>
       type === 'function'
@@ -44,14 +44,14 @@ function methodSchema<S extends z.ZodObject>(method: string, staticSchema: S) {
   });
 }
 
-const anonymousStatic = z.strictObject({
+export const anonymousStatic = z.strictObject({
   type: z.literal('static'),
   role: roleName.default('anonymous').describe('Role given to anonymous clients.'),
   authid: nonEmptyString.optional().describe('Fixed authid (default: a random one per session).'),
   realm: ignored('a realm on anonymous authentication (Crossbar does not use it either)'),
 });
 
-const ticketStatic = z.strictObject({
+export const ticketStatic = z.strictObject({
   type: z.literal('static'),
   principals: z
     .record(

@@ -6,7 +6,8 @@
 
 import * as z from 'zod';
 import { endpointSchema } from './schema-endpoint.js';
-import { itemId, notSupportedMessage, typeError, unsupported } from './schema-parts.js';
+import { itemId, notSupportedMessage, typeError } from './schema-parts.js';
+import { mqttPart, mqttTransport } from './schema-mqtt.js';
 import { oneMessageSize, rawSocketPart, rawSocketShape } from './schema-rawsocket.js';
 import { pathKey, pathTable, webOptions } from './schema-web-services.js';
 import { pusherTransport } from './schema-pusher.js';
@@ -64,15 +65,15 @@ export const universalTransport = z
       .strictObject({ paths: pathTable.default({}), options: webOptions.optional() })
       .optional()
       .describe('Web paths, as a web transport without an endpoint.'),
-    mqtt: unsupported('MQTT (the mqtt part of a universal transport)'),
+    mqtt: mqttPart.optional(),
   })
-  .describe('One port for RawSocket (first byte 0x7F), WebSocket and web paths (Crossbar\'s universal transport).');
+  .describe('One port for RawSocket (first byte 0x7F), MQTT (first byte 0x10), WebSocket and web paths (Crossbar\'s universal transport).');
 
-const otherCrossbarTransports = new Set(['mqtt', 'flashpolicy', 'websocket.testee', 'stream.testee']);
+const otherCrossbarTransports = new Set(['flashpolicy', 'websocket.testee', 'stream.testee']);
 
-const transportTypes = ['websocket', 'web', 'rawsocket', 'universal', 'pusher'];
+const transportTypes = ['websocket', 'web', 'rawsocket', 'universal', 'pusher', 'mqtt'];
 
-export const transportSchema = z.discriminatedUnion('type', [websocketTransport, webTransport, rawsocketTransport, universalTransport, pusherTransport], {
+export const transportSchema = z.discriminatedUnion('type', [websocketTransport, webTransport, rawsocketTransport, universalTransport, pusherTransport, mqttTransport], {
   error: typeError('transport', transportTypes, (type) =>
     otherCrossbarTransports.has(type)
       ? notSupportedMessage(`${JSON.stringify(type)} transports`, `supported: ${transportTypes.join(', ')}`)

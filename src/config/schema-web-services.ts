@@ -18,6 +18,7 @@ import {
   typeError,
   unsupported,
 } from './schema-parts.js';
+import { mqttPathService } from './schema-mqtt.js';
 import { websocketService } from './schema-websocket.js';
 
 export const staticDefaults = { defaultFile: 'index.html', cacheTimeoutSeconds: 43200 };
@@ -123,6 +124,7 @@ const leafServices = [
   longPollService,
   sseService,
   consoleService,
+  mqttPathService,
 ] as const;
 
 export type LeafPathServiceFile = z.output<(typeof leafServices)[number]>;

@@ -58,26 +58,52 @@ function checkService(service: Record<string, unknown>, path: ConfigPath, refs: 
     case 'console':
       checkConsoleRoles(service, path, refs);
       return;
+    case 'mqtt':
+      checkMqttRoles(service, path, refs);
+      return;
   }
+}
+
+/** An mqtt transport or path: its realm in options, its auth in options.auth or at the top (whose realms the caller checks). */
+export function checkMqttRoles(service: Record<string, unknown>, path: ConfigPath, refs: RealmReferences): void {
+  const options = isRecord(service.options) ? service.options : {};
+  const [auth, authAt] = service.auth !== undefined ? [service.auth, [...path, 'auth']] : [options.auth, [...path, 'options', 'auth']];
+  checkAuthRealms(options.auth, [...path, 'options', 'auth'], refs); // a top-level auth is checked with every service's
+  checkSignInRoles({
+    realm: options.realm, realmAt: [...path, 'options', 'realm'], auth, authAt, who: 'MQTT clients',
+    defaultRole: options.role, defaultRoleAt: options.role === undefined ? path : [...path, 'options', 'role'],
+  }, refs);
 }
 
 /** An SSE listener gets the role of its anonymous or ticket sign-in; those roles belong to the SSE realm. */
 function checkSseRoles(service: Record<string, unknown>, path: ConfigPath, refs: RealmReferences): void {
-  if (refs.realm(service.realm, [...path, 'realm']) === undefined) return;
-  const auth = service.auth;
+  checkSignInRoles({ realm: service.realm, realmAt: [...path, 'realm'], auth: service.auth, authAt: [...path, 'auth'], who: 'listeners' }, refs);
+}
+
+/**
+ * A door with one realm (SSE, MQTT): the roles its anonymous and ticket sign-ins give must exist
+ * in that realm; without `auth`, `defaultRole` (default "anonymous") must.
+ */
+export function checkSignInRoles(
+  door: { realm: unknown; realmAt: ConfigPath; auth: unknown; authAt: ConfigPath; who: string; defaultRole?: unknown; defaultRoleAt?: ConfigPath },
+  refs: RealmReferences,
+): void {
+  const { realm, auth, authAt } = door;
+  if (refs.realm(realm, door.realmAt) === undefined) return;
   if (auth === undefined) {
-    refs.role(service.realm, 'anonymous', path, ' (the role of anonymous listeners when "auth" is not given); add the role or give "auth"');
+    const role = typeof door.defaultRole === 'string' ? door.defaultRole : 'anonymous';
+    refs.role(realm, role, door.defaultRoleAt ?? authAt.slice(0, -1), ` (the role of anonymous ${door.who} when "auth" is not given); add the role or give "auth"`);
     return;
   }
   if (!isRecord(auth)) return;
   const anonymous = auth.anonymous;
   if (isRecord(anonymous) && anonymous.type === 'static') {
-    refs.role(service.realm, anonymous.role ?? 'anonymous', [...path, 'auth', 'anonymous', 'role']);
+    refs.role(realm, anonymous.role ?? 'anonymous', [...authAt, 'anonymous', 'role']);
   }
   const ticket = auth.ticket;
   if (isRecord(ticket) && ticket.type === 'static' && isRecord(ticket.principals)) {
     for (const [authid, principal] of Object.entries(ticket.principals)) {
-      if (isRecord(principal)) refs.role(service.realm, principal.role, [...path, 'auth', 'ticket', 'principals', authid, 'role']);
+      if (isRecord(principal)) refs.role(realm, principal.role, [...authAt, 'ticket', 'principals', authid, 'role']);
     }
   }
 }

@@ -12,7 +12,7 @@ import { defaultUriCheck } from './model.js';
 import { formatPath, type ConfigPath, type ConfigProblem } from './problems.js';
 import { checkComponents } from './semantics-components.js';
 import { entries, isRecord, RealmReferences, type Entry, type RealmFacts } from './semantics-realms.js';
-import { checkAuthRealms, checkListenerPaths } from './semantics-web.js';
+import { checkAuthRealms, checkListenerPaths, checkMqttRoles } from './semantics-web.js';
 
 export function crossCheck(document: unknown): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -118,10 +118,14 @@ function checkTransportServices(transport: Entry, refs: RealmReferences, problem
       return;
     case 'universal': {
       const web = isRecord(value.web) ? value.web : {};
-      if (value.rawsocket === undefined && value.websocket === undefined && value.web === undefined) {
-        problems.push({ path, message: 'a universal transport serves nothing: add a "rawsocket", "websocket" or "web" part' });
+      if (value.rawsocket === undefined && value.websocket === undefined && value.web === undefined && value.mqtt === undefined) {
+        problems.push({ path, message: 'a universal transport serves nothing: add a "rawsocket", "websocket", "web" or "mqtt" part' });
       }
       if (isRecord(value.rawsocket)) checkAuthRealms(value.rawsocket.auth, [...path, 'rawsocket', 'auth'], refs);
+      if (isRecord(value.mqtt)) {
+        checkAuthRealms(value.mqtt.auth, [...path, 'mqtt', 'auth'], refs);
+        checkMqttRoles(value.mqtt, [...path, 'mqtt'], refs);
+      }
       checkListenerPaths(
         [
           { table: value.websocket, at: [...path, 'websocket'], takesPrecedence: true },
@@ -134,6 +138,10 @@ function checkTransportServices(transport: Entry, refs: RealmReferences, problem
     }
     case 'pusher':
       checkPusherApps(value.apps, [...path, 'apps'], refs, problems);
+      return;
+    case 'mqtt':
+      checkAuthRealms(value.auth, [...path, 'auth'], refs);
+      checkMqttRoles(value, path, refs);
       return;
     default:
       checkAuthRealms(value.auth, [...path, 'auth'], refs);

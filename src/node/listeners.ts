@@ -3,6 +3,9 @@ import type { ListenerConfig } from '../config/model.js';
 import { defaultRequestBodyTimeoutMs } from '../config/schema-web-services.js';
 import { defaultOpenHandshakeTimeoutMs } from '../config/schema-websocket.js';
 import type { Logger } from '../router/log.js';
+import { mqttFirstOctet } from '../transport/mqtt/connection.js';
+import { rawSocketFirstOctet, type RawSocketAcceptor } from '../transport/rawsocket/sniff.js';
+import { mqttAcceptor, mqttListener } from './mqtt-listener.js';
 import { pusherListener } from './pusher/pusher-listener.js';
 import { rawSocketAcceptor, rawSocketListener, SwappableAcceptor } from './rawsocket-listener.js';
 import type { ListenerChange } from './reload/config-diff.js';
@@ -37,24 +40,31 @@ export interface Listener {
 
 export async function buildListener(config: ListenerConfig, node: NodeContext): Promise<Listener> {
   if (config.kind === 'rawsocket') return rawSocketListener(config, node);
+  if (config.kind === 'mqtt') return mqttListener(config, node);
   if (config.kind === 'pusher') return pusherListener(config, node);
   const log = node.log.child({ transport: config.id });
   const handlers = await buildPaths(config, Object.keys(config.paths), node, log);
-  // A universal listener also speaks RawSocket to connections that open with its magic octet.
+  // A universal listener also speaks RawSocket and MQTT to connections that open with their first octet.
   const unixPath = config.endpoint.type === 'unix' ? config.endpoint.path : undefined;
-  const rawsocket = config.kind === 'universal' ? new SwappableAcceptor(rawSocketAcceptor(config, node, unixPath)) : undefined;
+  const rawsocket = config.kind === 'universal' && config.rawsocket ? new SwappableAcceptor(rawSocketAcceptor(config, node, unixPath)) : undefined;
+  const diverted = new Map<number, RawSocketAcceptor>();
+  if (rawsocket) diverted.set(rawSocketFirstOctet, rawsocket);
+  const mqtt = config.kind === 'universal' && config.mqtt ? new SwappableAcceptor(mqttAcceptor(config, node, unixPath)) : undefined;
+  if (mqtt) diverted.set(mqttFirstOctet, mqtt);
   const timeouts = listenerTimeouts(config);
-  const http = new HttpListener(config, handlers, timeouts, log, node.metrics, rawsocket);
+  const http = new HttpListener(config, handlers, timeouts, log, node.metrics, diverted);
   let current = config;
   let authority: string | undefined;
 
   const served = (): ServedUrl[] => {
     if (authority === undefined) return [];
     const urls: ServedUrl[] = Object.entries(current.paths).map(([path, service]) => {
-      const scheme = service.type === 'websocket' ? (http.secure ? 'wss' : 'ws') : (http.secure ? 'https' : 'http');
+      const upgrade = service.type === 'websocket' || service.type === 'mqtt';
+      const scheme = upgrade ? (http.secure ? 'wss' : 'ws') : (http.secure ? 'https' : 'http');
       return { url: `${scheme}://${authority}${path}`, service: service.type };
     });
     if (rawsocket) urls.push({ url: `${http.secure ? 'rss' : 'rs'}://${authority}`, service: 'rawsocket' });
+    if (mqtt) urls.push({ url: `${http.secure ? 'mqtts' : 'mqtt'}://${authority}`, service: 'mqtt' });
     return urls;
   };
 
@@ -70,10 +80,13 @@ export async function buildListener(config: ListenerConfig, node: NodeContext): 
     update: async (change, context) => {
       const built = await buildPaths(change.after, [...change.pathsAdded, ...change.pathsChanged], context, log);
       let acceptor;
+      let mqttNext;
       try {
         acceptor = rawsocket && change.rawsocketChanged ? rawSocketAcceptor(change.after, context, unixPath) : undefined;
+        mqttNext = mqtt && change.mqttChanged && change.after.mqtt ? mqttAcceptor(change.after, context, unixPath) : undefined;
       } catch (error) {
         await closeAll(built);
+        await acceptor?.close();
         throw error;
       }
       current = change.after;
@@ -82,9 +95,14 @@ export async function buildListener(config: ListenerConfig, node: NodeContext): 
         ...[...built].map(([path, handler]) => http.setPath(path, handler)),
       ]);
       if (acceptor) rawsocket!.swap(acceptor);
+      if (mqttNext) mqtt!.swap(mqttNext);
+      const kept: string[] = [];
+      if (change.mqttChanged && (mqtt === undefined || change.after.mqtt === undefined)) {
+        kept.push(`transport "${config.id}": an mqtt part added or removed applies from the next restart (the port's first-octet routing is set when it starts)`);
+      }
       const wanted = listenerTimeouts(change.after);
-      if (wanted.headersMs === timeouts.headersMs && wanted.bodyMs === timeouts.bodyMs) return [];
-      return [`transport "${config.id}": its HTTP server keeps the request timeouts it started with (headers ${timeouts.headersMs} ms, body ${timeouts.bodyMs} ms) until a restart, not headers ${wanted.headersMs} ms, body ${wanted.bodyMs} ms (open_handshake_timeout, request_body_timeout)`];
+      if (wanted.headersMs === timeouts.headersMs && wanted.bodyMs === timeouts.bodyMs) return kept;
+      return [...kept, `transport "${config.id}": its HTTP server keeps the request timeouts it started with (headers ${timeouts.headersMs} ms, body ${timeouts.bodyMs} ms) until a restart, not headers ${wanted.headersMs} ms, body ${wanted.bodyMs} ms (open_handshake_timeout, request_body_timeout)`];
     },
   };
 }

@@ -1,4 +1,4 @@
-import { isIP, type Socket } from 'node:net';
+import { isIP, type Server, type Socket } from 'node:net';
 import { codecByName } from '../codec/index.js';
 import type { ListenerConfig, RawSocketService as RawSocketConfig } from '../config/model.js';
 import { RawSocketService } from '../transport/rawsocket/rawsocket-service.js';
@@ -64,17 +64,7 @@ export function rawSocketListener(config: ListenerConfig, context: NodeContext):
   const acceptor = new SwappableAcceptor(rawSocketAcceptor(config, context, unixPath));
   const tls = endpoint.tls !== undefined;
   const server = streamServerFor(endpoint);
-  const accept = (socket: Socket): void => {
-    socket.setNoDelay(true);
-    acceptor.accept(socket);
-  };
-  server.on(tls ? 'secureConnection' : 'connection', accept);
-  if (tls) {
-    server.on('tlsClientError', (error: Error & { code?: string }, socket: Socket) => {
-      context.log.debug({ transport: config.id, code: error.code, err: error.message }, 'TLS handshake failed');
-      socket.destroy();
-    });
-  }
+  acceptStreams(server, config, context, (socket) => acceptor.accept(socket));
   const scheme = tls ? 'rss' : 'rs';
   let served: ServedUrl[] = [];
 
@@ -99,13 +89,31 @@ export function rawSocketListener(config: ListenerConfig, context: NodeContext):
   };
 }
 
+/**
+ * Hands each connected socket of a byte-stream listener (after its TLS handshake, when TLS) to
+ * `accept` with Nagle off; a failed TLS handshake only ends that socket. RawSocket and MQTT listeners.
+ */
+export function acceptStreams(server: Server, config: ListenerConfig, context: NodeContext, accept: (socket: Socket) => void): void {
+  const tls = config.endpoint.tls !== undefined;
+  server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => {
+    socket.setNoDelay(true);
+    accept(socket);
+  });
+  if (tls) {
+    server.on('tlsClientError', (error: Error & { code?: string }, socket: Socket) => {
+      context.log.debug({ transport: config.id, code: error.code, err: error.message }, 'TLS handshake failed');
+      socket.destroy();
+    });
+  }
+}
+
 function rawSocketSettings(config: ListenerConfig): RawSocketConfig {
   if (!config.rawsocket) throw new UnsupportedConfigError(`transport "${config.id}": RawSocket settings are missing`);
   return config.rawsocket;
 }
 
 /** "tcp4:203.0.113.7:51234"; an IPv4-mapped IPv6 address is given in its IPv4 form (one client, one address). */
-function tcpLabel(socket: Socket): string {
+export function tcpLabel(socket: Socket): string {
   const raw = socket.remoteAddress ?? 'unknown';
   const address = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(raw)?.[1] ?? raw;
   return `${isIP(address) === 6 ? 'tcp6' : 'tcp4'}:${address}:${socket.remotePort ?? 0}`;

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Server as NetServer, type ListenOptions } from 'node:net';
+import { connect as connectUnix, Server as NetServer, type ListenOptions } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect as connectTls } from 'node:tls';
+import mqtt from 'mqtt';
+import { generate, parser as createParser, type Packet } from 'mqtt-packet';
 import WebSocket from 'ws';
 import { parseConfig } from '../../src/config/load.js';
 import { startNode, type RunningNode } from '../../src/node/node.js';
@@ -49,7 +51,7 @@ const endpoint = (tls: boolean) => ({
     ? { tls: { key: file('server.key'), certificate: file('server.crt'), chain_certificates: [file('intermediate.crt')], ciphers: `${allowed}:${allowedDhe}`, dhparam: file('dh.pem') } }
     : {}),
 });
-const transportTypes = ['websocket', 'web', 'universal', 'rawsocket', 'pusher'] as const;
+const transportTypes = ['websocket', 'web', 'universal', 'rawsocket', 'pusher', 'mqtt'] as const;
 const transport = (type: (typeof transportTypes)[number], tls: boolean) => {
   const id = `${type}_${tls ? 'tls' : 'plain'}`;
   switch (type) {
@@ -58,6 +60,7 @@ const transport = (type: (typeof transportTypes)[number], tls: boolean) => {
     case 'universal': return { type, id, endpoint: endpoint(tls), rawsocket: {}, websocket: { ws: {} } };
     case 'rawsocket': return { type, id, endpoint: endpoint(tls) };
     case 'pusher': return { type, id, endpoint: endpoint(tls), apps: [{ id: 'app1', key: 'app-key', secret: 'secret', realm: 'realm1', role: 'anonymous' }] };
+    case 'mqtt': return { type, id, endpoint: endpoint(tls), options: { realm: 'realm1' } };
   }
 };
 
@@ -138,6 +141,12 @@ describe('endpoint options reach every transport type', { skip: skipTls }, () =>
     pusher.close();
     assert.equal(greeting, 'pusher:connection_established');
   });
+
+  it('the TLS endpoint of an mqtt transport speaks MQTT', async () => {
+    const client = await mqtt.connectAsync(`mqtts://127.0.0.1:${portOf('mqtt_tls')}`, { ca: rootCertificate, reconnectPeriod: 0 });
+    assert.equal(client.connected, true);
+    await client.endAsync();
+  });
 });
 
 /** Completes a TLS 1.2 handshake offering only `cipher` (verifying the server against `ca` when given); resolves to the cipher negotiated. */
@@ -180,6 +189,42 @@ describe('a websocket transport on a Unix socket (as behind nginx on the same ho
       });
       ws.close();
       assert.equal((welcome as unknown[])[0], 2, 'WELCOME');
+    } finally {
+      await node.stop();
+    }
+    assert.equal(existsSync(path), false, 'the socket file is gone');
+    rmSync(socketDir, { recursive: true, force: true });
+  });
+});
+
+describe('an mqtt transport on a Unix socket', () => {
+  it('answers CONNECT there and removes the socket file at stop', async () => {
+    const socketDir = mkdtempSync(join(tmpdir(), 'junction-unix-'));
+    const path = join(socketDir, 'mqtt.sock');
+    const config = parseConfig(
+      {
+        version: 2,
+        workers: [{
+          type: 'router',
+          realms: [{ name: 'realm1', roles: [{ name: 'anonymous', permissions: [{ uri: '*', allow: { subscribe: true } }] }] }],
+          transports: [{ type: 'mqtt', endpoint: { type: 'unix', path }, options: { realm: 'realm1' } }],
+        }],
+      },
+      { source: 'test', env: {} },
+    );
+    const node = await startNode(config, { log: silentLogger, shutdownGraceMs: 100 });
+    try {
+      assert.deepEqual(node.services, [{ url: `mqtt://unix:${path}`, service: 'mqtt' }]);
+      const socket = connectUnix({ path });
+      const connack = await new Promise<Packet>((resolve, reject) => {
+        const parser = createParser();
+        parser.on('packet', resolve);
+        socket.on('data', (chunk) => parser.parse(chunk));
+        socket.once('error', reject);
+        socket.write(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'unix-device', clean: true, keepalive: 0 }));
+      });
+      socket.destroy();
+      assert.deepEqual([connack.cmd, (connack as { returnCode?: number }).returnCode], ['connack', 0]);
     } finally {
       await node.stop();
     }

@@ -28,13 +28,13 @@ describe('junction schema', () => {
     const router = (schema.properties!.workers!.items!.oneOf as JsonSchema[])[0]!;
     const constants = (list: JsonSchema[]) => list.map((item) => item.properties!.type!.const);
     const transports = router.properties!.transports!.items!.oneOf as JsonSchema[];
-    assert.deepEqual(constants(transports), ['websocket', 'web', 'rawsocket', 'universal', 'pusher']);
+    assert.deepEqual(constants(transports), ['websocket', 'web', 'rawsocket', 'universal', 'pusher', 'mqtt']);
 
     // The path table is recursive (a `path` service holds another table), so services sit in definitions.
     const web = transports[1]!;
     const services = resolve(schema, web.properties!.paths!.additionalProperties!).oneOf as JsonSchema[];
     assert.deepEqual(constants(services.map((service) => resolve(schema, service))), [
-      'websocket', 'static', 'json', 'redirect', 'nodeinfo', 'health', 'metrics', 'publisher', 'caller', 'webhook', 'longpoll', 'sse', 'console', 'path',
+      'websocket', 'static', 'json', 'redirect', 'nodeinfo', 'health', 'metrics', 'publisher', 'caller', 'webhook', 'longpoll', 'sse', 'console', 'mqtt', 'path',
     ]);
     assert.ok(web.properties!.options!.properties!.trusted_proxies, 'web options list trusted_proxies');
 

@@ -128,6 +128,15 @@ describe('diffConfig', () => {
     assert.deepEqual(diff.listeners.removed.map((l) => l.id), ['old']);
   });
 
+  it('tells an mqtt transport whose settings changed (its auth included) apart from one that did not', () => {
+    const mqtt = (options: Record<string, unknown>) => ({ id: 'devices', type: 'mqtt', endpoint: { type: 'tcp', port: 1883, interface: '127.0.0.1' }, options: { realm: 'realm1', ...options } });
+    const web = webTransport('web', 8080, { '/ws': websocket(anonymous) });
+    const before = config({ transports: [web, mqtt({})] });
+    assert.deepEqual(diffConfig(before, config({ transports: [web, mqtt({})] })).listeners.changed, []);
+    const changed = diffConfig(before, config({ transports: [web, mqtt({ max_queued_messages: 10 })] })).listeners.changed;
+    assert.deepEqual(changed.map((change) => [change.after.id, change.mqttChanged, change.rawsocketChanged]), [['devices', true, false]]);
+  });
+
   it('reports a moved endpoint as needing a restart, and still applies the transport\'s path changes', () => {
     const before = config({ transports: [webTransport('web', 8080, { '/ws': websocket(anonymous) })] });
     const after = config({ transports: [webTransport('web', 9090, { '/ws': websocket(anonymous), '/health': { type: 'health' } })] });

@@ -51,6 +51,8 @@ export interface ListenerChange {
   pathsChanged: string[];
   /** The RawSocket side's settings (its auth included) of a rawsocket or universal listener. */
   rawsocketChanged: boolean;
+  /** The MQTT side's settings (its auth included) of an mqtt or universal listener. */
+  mqttChanged: boolean;
   /** request_body_timeout: the HTTP server keeps the one it started with (the listener reports it). */
   requestBodyTimeoutChanged: boolean;
 }
@@ -133,9 +135,10 @@ function diffListeners(before: readonly ListenerConfig[], after: readonly Listen
         .filter(([path]) => proxiesChanged || !isDeepStrictEqual(old.paths[path], fresh.paths[path]) || readsUriRule(fresh.paths[path]!, uriRuleChanged))
         .map(([path]) => path),
       rawsocketChanged: !isDeepStrictEqual(old.rawsocket, fresh.rawsocket),
+      mqttChanged: !isDeepStrictEqual(old.mqtt, fresh.mqtt),
       requestBodyTimeoutChanged: old.requestBodyTimeoutMs !== fresh.requestBodyTimeoutMs,
     };
-    if (change.pathsAdded.length + change.pathsRemoved.length + change.pathsChanged.length > 0 || change.rawsocketChanged || change.requestBodyTimeoutChanged) {
+    if (change.pathsAdded.length + change.pathsRemoved.length + change.pathsChanged.length > 0 || change.rawsocketChanged || change.mqttChanged || change.requestBodyTimeoutChanged) {
       changed.push(change);
     }
   }

@@ -5,7 +5,7 @@ import type { ListenerConfig } from '../../config/model.js';
 import type { Counter, MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
 import { PerKeyLogThrottle } from '../../transport/connection-slots.js';
-import { divertRawSocket, type Diversion, type RawSocketAcceptor } from '../../transport/rawsocket/sniff.js';
+import { divertByFirstOctet, type Diversion, type RawSocketAcceptor } from '../../transport/rawsocket/sniff.js';
 import { httpServerFor, listenOn, releaseEndpoint, type BoundAddress } from '../socket-server.js';
 import { serverTimeoutOptions, type HttpTimeouts } from './http-timeouts.js';
 
@@ -38,7 +38,7 @@ export class HttpListener {
   private readonly paths: Map<string, PathHandler>;
   /** Handlers a config reload replaced that still serve their sessions, by path; closed once they hold none, or with the listener. */
   private readonly retired = new Map<string, PathHandler[]>();
-  /** Universal transport: connections whose first octet is 0x7F go to RawSocket. */
+  /** Universal transport: connections whose first octet is 0x7F go to RawSocket, 0x10 to MQTT. */
   private readonly diversion: Diversion | undefined;
   /** Each connection's latest request, to tell a body still arriving from the next request's headers. */
   private readonly exchanges = new WeakMap<Duplex, { request: IncomingMessage; response: ServerResponse }>();
@@ -51,7 +51,8 @@ export class HttpListener {
     private readonly timeouts: HttpTimeouts,
     private readonly log: Logger,
     metrics: MetricsRegistry,
-    private readonly rawsocket?: RawSocketAcceptor,
+    /** Universal transport: connections whose first octet is a key go to its acceptor (RawSocket 0x7F, MQTT 0x10). */
+    private readonly diverted: ReadonlyMap<number, RawSocketAcceptor> = new Map(),
   ) {
     this.paths = paths;
     const tls = config.endpoint.tls;
@@ -63,8 +64,9 @@ export class HttpListener {
     this.server.on('request', (request, response) => this.request(request, response));
     this.server.on('clientError', (error: Error & { code?: string }, socket) => this.clientError(error, socket));
     // Over TLS the first octet is read after the TLS handshake: RawSocket inside TLS, as Crossbar.
-    if (rawsocket) {
-      this.diversion = divertRawSocket(this.server, tls ? 'secureConnection' : 'connection', (socket) => rawsocket.accept(socket), timeouts.headersMs);
+    if (diverted.size > 0) {
+      const routes = new Map([...diverted].map(([octet, acceptor]) => [octet, (socket: Socket) => acceptor.accept(socket)]));
+      this.diversion = divertByFirstOctet(this.server, tls ? 'secureConnection' : 'connection', routes, timeouts.headersMs);
     }
   }
 
@@ -100,7 +102,7 @@ export class HttpListener {
   async close(): Promise<void> {
     this.diversion?.close();
     const handlers = [...this.paths.values(), ...[...this.retired.values()].flat()];
-    await Promise.all([...handlers.map((handler) => handler.close?.()), this.rawsocket?.close()]);
+    await Promise.all([...handlers.map((handler) => handler.close?.()), ...[...this.diverted.values()].map((acceptor) => acceptor.close())]);
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();

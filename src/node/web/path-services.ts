@@ -8,6 +8,7 @@ import { httpCaller, httpPublisher, httpWebhook } from './http-bridge/index.js';
 import { jsonValuePath } from './json-value.js';
 import { longpollPath } from './longpoll-path.js';
 import { metricsPath } from './metrics-path.js';
+import { mqttPath } from './mqtt-path.js';
 import { nodeInfoPath } from './nodeinfo.js';
 import { redirectPath } from './redirect.js';
 import { ssePath } from './sse-path.js';
@@ -27,6 +28,7 @@ const factories: Factories = {
   metrics: metricsPath,
   longpoll: longpollPath,
   sse: ssePath,
+  mqtt: mqttPath,
   publisher: httpPublisher,
   caller: httpCaller,
   webhook: httpWebhook,

@@ -2,12 +2,15 @@ import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { MAGIC } from './handshake.js';
 
-/** Where a connection goes once its first octet said RawSocket. */
+/** Where a connection goes once its first octet said RawSocket (or another protocol a universal port serves). */
 export interface RawSocketAcceptor {
   accept(socket: Socket): void;
-  /** Ends every RawSocket connection it accepted. */
+  /** Ends every connection it accepted. */
   close(): Promise<void>;
 }
+
+/** The first octet of RawSocket's handshake. */
+export const rawSocketFirstOctet = MAGIC;
 
 export interface Diversion {
   /** Destroys the connections still waiting for their first octet. */
@@ -16,8 +19,9 @@ export interface Diversion {
 
 /**
  * Crossbar's universal transport on a Node HTTP(S) server: each new connection is held until its
- * first octet arrives; 0x7F (which no HTTP request can start with) hands the socket to RawSocket,
- * anything else to the HTTP server's own connection handling, with the octet put back in front.
+ * first octet arrives; an octet in `routes` (0x7F for RawSocket, 0x10 for an MQTT CONNECT: no HTTP
+ * request can start with either) hands the socket to that route, anything else to the HTTP
+ * server's own connection handling, with the octet put back in front.
  *
  * It takes over the server's `event` listeners rather than sitting in front of the server, so the
  * server still listens itself and keeps its header and request timeouts. Use 'connection' for a
@@ -26,10 +30,10 @@ export interface Diversion {
  *
  * A connection that sends nothing within `firstOctetTimeoutMs` (0 = no limit) is dropped.
  */
-export function divertRawSocket(
+export function divertByFirstOctet(
   server: EventEmitter,
   event: 'connection' | 'secureConnection',
-  rawsocket: (socket: Socket) => void,
+  routes: ReadonlyMap<number, (socket: Socket) => void>,
   firstOctetTimeoutMs: number,
 ): Diversion {
   const httpListeners = server.listeners(event) as ((socket: Socket) => void)[];
@@ -56,7 +60,8 @@ export function divertRawSocket(
       if (first === null) return; // nothing yet, or the end: 'close' follows
       done();
       socket.unshift(first);
-      if (first[0] === MAGIC) rawsocket(socket);
+      const route = routes.get(first[0]!);
+      if (route) route(socket);
       else for (const listener of httpListeners) listener.call(server, socket);
     };
     socket.on('readable', readable);

@@ -1,0 +1,34 @@
+/** An MQTT transport of the file -> the model's MqttService: defaults filled in, auth in one place. */
+
+import type { MqttPayloadFormat, MqttService } from './model.js';
+import { authConfig } from './normalize-auth.js';
+import type { MqttPartFile, MqttPathServiceFile, MqttTransportFile } from './schema-mqtt.js';
+
+/** Without a mapping for the prefix "", a topic no prefix covers is read as Crossbar's usual native JSON. */
+const defaultPayloadFormat: MqttPayloadFormat = { type: 'native', serializer: 'json' };
+
+/** An mqtt transport, a universal transport's mqtt part or an mqtt path service (the same options). */
+export function mqttConfig(transport: MqttTransportFile | MqttPartFile | MqttPathServiceFile): MqttService {
+  const options = transport.options;
+  const file = transport.auth ?? options.auth;
+  const auth = file === undefined
+    ? { anonymous: { type: 'static' as const, role: options.role ?? 'anonymous' } }
+    : authConfig(file);
+  return {
+    realm: options.realm,
+    payloadMapping: { '': defaultPayloadFormat, ...options.payload_mapping },
+    auth,
+    maxPacketSize: options.max_packet_size,
+    receiveMaximum: options.receive_maximum,
+    maxInflight: options.max_inflight,
+    maxQueuedMessages: options.max_queued_messages,
+    maxSubscriptions: options.max_subscriptions,
+    maxConnections: options.max_connections,
+    maxPerAddress: options.max_per_address,
+    maxSessions: options.max_sessions,
+    connectionRate: options.connection_rate,
+    maxSessionExpiry: options.max_session_expiry,
+    openHandshakeTimeout: options.open_handshake_timeout,
+    maxBufferedBytes: options.max_buffered_bytes,
+  };
+}

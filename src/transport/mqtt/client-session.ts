@@ -1,0 +1,336 @@
+import type { IPublishPacket, ISubscription, QoS } from 'mqtt-packet';
+import type { Envelope } from '../../protocol/envelope.js';
+import type { Event } from '../../protocol/messages.js';
+import type { Logger } from '../../router/log.js';
+import type { PayloadMapping } from './payload-mapping.js';
+import { Reason, reasonForRouterError } from './reason-codes.js';
+import { RouterRefusal, type JoinedIdentity, type MqttRouterSession } from './router-session.js';
+import { topicFilterToSubscription, TopicRefusal, uriToTopicName } from './topics.js';
+
+/** What a client session needs from the connection it is bound to. */
+export interface ClientLink {
+  readonly version: number;
+  /** False once the connection is closing: nothing more is handed to it. */
+  readonly open: boolean;
+  /** Writes a packet; false when the packet was not sent (larger than the client accepts). */
+  write(packet: Record<string, unknown> & { cmd: string }): boolean;
+  /** Closes the connection from our side (MQTT 5 clients are told why). */
+  disconnect(reasonCode: number, reason: string): void;
+  /** Backpressure from the router: stop and start reading packets. */
+  pause(): void;
+  resume(): void;
+  /** A newer connection took the client id: this one closes (MQTT 5: 0x8E), its will is published, the session is left to the newer one. */
+  takeOver(): void;
+}
+
+/** A message on its way to the client at QoS 1 or 2. */
+interface Outgoing {
+  topic: string;
+  payload: Uint8Array;
+  qos: QoS;
+  retain: boolean;
+  /** Set once sent: its packet id, and whether PUBREC has come (QoS 2: PUBREL is what is in flight then). */
+  packetId?: number;
+  released?: boolean;
+}
+
+interface Subscription {
+  filter: string;
+  uri: string;
+  qos: QoS;
+  id: number;
+  /** Events that came before SUBACK was written (the retained ones): held so that SUBACK goes first. */
+  held: { envelope: Envelope; event: Event }[] | undefined;
+}
+
+export interface ClientSessionLimits {
+  maxInflight: number;
+  maxQueuedMessages: number;
+  maxSubscriptions: number;
+}
+
+export interface ClientSessionCounters {
+  queueDropped: { inc(): void };
+  subscriptionsRefused: { inc(): void };
+  delivered: { inc(): void };
+}
+
+export interface Will {
+  uri: string;
+  args: unknown[];
+  kwargs?: Record<string, unknown>;
+  retain: boolean;
+}
+
+function isEmpty(event: Event): boolean {
+  return (event.args === undefined || event.args.length === 0) && (event.kwargs === undefined || Object.keys(event.kwargs).length === 0) && event.payload === undefined;
+}
+
+/**
+ * The MQTT session of one client id: its router session, its subscriptions, and the QoS 1/2
+ * messages queued for it and in flight. It outlives a connection when the client asked for a
+ * persistent session: the router session stays in the realm, subscribed, and what arrives while
+ * the client is away waits in a bounded queue (the oldest is dropped past the limit, counted and
+ * logged) until the client comes back.
+ */
+export class ClientSession {
+  private link: ClientLink | undefined;
+  private readonly filters = new Map<string, Subscription>();
+  private readonly byId = new Map<number, Subscription>();
+  private readonly queue: Outgoing[] = [];
+  private readonly inflight = new Map<number, Outgoing>();
+  private nextPacketId = 1;
+  /** QoS 2 publications from the client that were taken and wait for PUBREL (ids). */
+  readonly awaitingRelease = new Set<number>();
+  /** The client's own limit on our in-flight messages (MQTT 5 Receive Maximum). */
+  private sendQuota: number;
+  private expiry: NodeJS.Timeout | undefined;
+  private ended = false;
+  /** The door (service) that last served this session: it ends the session when it closes. */
+  owner: object | undefined;
+
+  constructor(
+    readonly clientId: string,
+    readonly router: MqttRouterSession,
+    readonly identity: JoinedIdentity,
+    private readonly mapping: PayloadMapping,
+    private readonly limits: ClientSessionLimits,
+    private readonly counters: ClientSessionCounters,
+    private readonly log: Logger,
+    private readonly onEnd: (session: ClientSession) => void,
+  ) {
+    this.sendQuota = limits.maxInflight;
+    router.listen({
+      event: (envelope, event) => this.event(envelope, event),
+      revoked: (id) => this.revoked(id),
+      ended: (reason) => {
+        // Killed through the meta API, or the router shuts down: the client cannot go on without it.
+        this.log.info({ clientId, reason }, 'the router ended an MQTT client\'s session');
+        this.link?.disconnect(Reason.administrativeAction, `the router ended the session: ${reason}`);
+        this.end();
+      },
+    });
+  }
+
+  get connected(): boolean {
+    return this.link !== undefined;
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** A newer connection claims this client id: the current connection, if any, is closed. */
+  takeOver(): void {
+    if (this.link?.open) this.link.takeOver();
+  }
+
+  /** A connection takes this session: what was in flight is sent again (DUP), then what was queued. */
+  bind(link: ClientLink, clientReceiveMaximum: number | undefined): void {
+    clearTimeout(this.expiry);
+    this.expiry = undefined;
+    this.link = link;
+    this.router.readFrom(link);
+    this.sendQuota = Math.min(this.limits.maxInflight, clientReceiveMaximum ?? this.limits.maxInflight);
+    for (const [packetId, message] of this.inflight) {
+      if (message.released) link.write({ cmd: 'pubrel', messageId: packetId });
+      else link.write(this.publishPacket(message, packetId, true));
+    }
+    this.pump();
+  }
+
+  /** The connection is gone; the session waits `expirySeconds` for the client, or ends now (0). */
+  unbind(link: ClientLink, expirySeconds: number): void {
+    if (this.link !== link) return; // already taken over by a newer connection
+    this.link = undefined;
+    this.router.readFrom(undefined);
+    if (expirySeconds <= 0) return this.end();
+    this.expiry = setTimeout(() => {
+      this.log.info({ clientId: this.clientId, expirySeconds }, 'persistent MQTT session expired');
+      this.end();
+    }, expirySeconds * 1000);
+    this.expiry.unref();
+  }
+
+  /** The session is over: its router session leaves the realm and what waited for the client is dropped. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.expiry);
+    if (this.queue.length + this.inflight.size > 0) {
+      this.log.info({ clientId: this.clientId, queued: this.queue.length, inflight: this.inflight.size }, 'MQTT session ended with undelivered messages');
+    }
+    this.queue.length = 0;
+    this.inflight.clear();
+    this.router.leave();
+    this.onEnd(this);
+  }
+
+  // ---- from the client ----
+
+  /** SUBSCRIBE: one answer code per filter, in order (granted QoS or a failure). */
+  async subscribe(subscriptions: ISubscription[]): Promise<number[]> {
+    const failure = (reason: number): number => (this.link?.version === 5 ? reason : Reason.unspecified);
+    const answers = subscriptions.map(async (request): Promise<number> => {
+      const qos = Math.min(request.qos, 2) as QoS;
+      const existing = this.filters.get(request.topic);
+      if (existing) {
+        existing.qos = qos;
+        return qos;
+      }
+      if (this.filters.size >= this.limits.maxSubscriptions) {
+        this.counters.subscriptionsRefused.inc();
+        this.log.warn({ clientId: this.clientId, filter: request.topic, limit: this.limits.maxSubscriptions }, 'MQTT subscription refused: max_subscriptions reached');
+        return failure(Reason.quotaExceeded);
+      }
+      let mapped;
+      try {
+        mapped = topicFilterToSubscription(request.topic);
+      } catch (error) {
+        if (!(error instanceof TopicRefusal)) throw error;
+        this.counters.subscriptionsRefused.inc();
+        this.log.info({ clientId: this.clientId, err: error.message }, 'MQTT topic filter cannot map to WAMP');
+        return failure(Reason.topicFilterInvalid);
+      }
+      const subscription: Subscription = { filter: request.topic, uri: mapped.uri, qos, id: 0, held: [] };
+      this.filters.set(request.topic, subscription); // counted against the limit while the router answers
+      try {
+        await this.router.subscribe(mapped.uri, mapped.match, request.rh !== 2, (id) => {
+          subscription.id = id;
+          this.byId.set(id, subscription);
+        });
+        return qos;
+      } catch (error) {
+        this.filters.delete(request.topic);
+        if (!(error instanceof RouterRefusal)) throw error;
+        this.counters.subscriptionsRefused.inc();
+        this.log.info({ clientId: this.clientId, filter: request.topic, uri: error.uri, err: error.message }, 'MQTT subscription refused by the router');
+        return failure(reasonForRouterError(error.uri, 'subscribe'));
+      }
+    });
+    return Promise.all(answers);
+  }
+
+  /** After SUBACK went out: the retained events held back meanwhile are delivered. */
+  releaseHeld(filters: string[]): void {
+    for (const filter of filters) {
+      const subscription = this.filters.get(filter);
+      const held = subscription?.held;
+      if (!subscription || !held) continue;
+      subscription.held = undefined;
+      for (const { envelope, event } of held) this.event(envelope, event);
+    }
+  }
+
+  /** UNSUBSCRIBE: one answer per filter (MQTT 5 reason codes; MQTT 3.1.1 ignores them). */
+  async unsubscribe(filters: string[]): Promise<number[]> {
+    return Promise.all(filters.map(async (filter): Promise<number> => {
+      const subscription = this.filters.get(filter);
+      if (!subscription) return Reason.noSubscriptionExisted;
+      this.filters.delete(filter);
+      this.byId.delete(subscription.id);
+      try {
+        await this.router.unsubscribe(subscription.id);
+        return Reason.success;
+      } catch (error) {
+        if (!(error instanceof RouterRefusal)) throw error;
+        return Reason.unspecified;
+      }
+    }));
+  }
+
+  puback(packetId: number): void {
+    const message = this.inflight.get(packetId);
+    if (message?.qos !== 1) return;
+    this.inflight.delete(packetId);
+    this.pump();
+  }
+
+  /** PUBREC: the client has our QoS 2 message; PUBREL follows (a failure code ends the flow, MQTT 5). */
+  pubrec(packetId: number, reasonCode: number | undefined): void {
+    const message = this.inflight.get(packetId);
+    if (message?.qos !== 2) {
+      this.link?.write({ cmd: 'pubrel', messageId: packetId, ...(this.link.version === 5 ? { reasonCode: Reason.packetIdNotFound } : {}) });
+      return;
+    }
+    if (reasonCode !== undefined && reasonCode >= 0x80) {
+      this.inflight.delete(packetId);
+      return this.pump();
+    }
+    message.released = true;
+    this.link?.write({ cmd: 'pubrel', messageId: packetId });
+  }
+
+  pubcomp(packetId: number): void {
+    if (this.inflight.get(packetId)?.released !== true) return;
+    this.inflight.delete(packetId);
+    this.pump();
+  }
+
+  // ---- from the router ----
+
+  private event(envelope: Envelope, event: Event): void {
+    const subscription = this.byId.get(event.subscription);
+    if (!subscription) return;
+    if (subscription.held) {
+      subscription.held.push({ envelope, event });
+      return;
+    }
+    const retained = event.details.retained === true;
+    // MQTT clears a retained topic with an empty payload, kept as a retained event without
+    // arguments: never delivered as a retained message (WAMP publishers clear a topic the same way).
+    if (retained && isEmpty(event)) return;
+    const uri = typeof event.details.topic === 'string' ? event.details.topic : subscription.uri;
+    const payload = envelope.encode(this.mapping.encoderFor(uri)) as Uint8Array;
+    const message: Outgoing = { topic: uriToTopicName(uri), payload, qos: subscription.qos, retain: retained };
+    if (message.qos === 0) {
+      // QoS 0 is not kept for a client that is away (MQTT allows either; we keep nothing that is not asked for).
+      if (this.link?.write(this.publishPacket(message, undefined, false))) this.counters.delivered.inc();
+      return;
+    }
+    if (this.queue.length >= this.limits.maxQueuedMessages) {
+      this.queue.shift();
+      this.counters.queueDropped.inc();
+      this.log.warn({ clientId: this.clientId, limit: this.limits.maxQueuedMessages }, 'MQTT client queue full: the oldest message was dropped (max_queued_messages)');
+    }
+    if (this.limits.maxQueuedMessages > 0) this.queue.push(message);
+    this.pump();
+  }
+
+  private revoked(id: number): void {
+    const subscription = this.byId.get(id);
+    if (!subscription) return;
+    this.byId.delete(id);
+    this.filters.delete(subscription.filter);
+    this.log.info({ clientId: this.clientId, filter: subscription.filter }, 'the router removed an MQTT subscription');
+  }
+
+  /** Sends queued messages while the client's in-flight window has room. */
+  private pump(): void {
+    const link = this.link;
+    if (!link?.open) return;
+    while (link.open && this.inflight.size < this.sendQuota && this.queue.length > 0) {
+      const message = this.queue.shift()!;
+      const packetId = this.freePacketId();
+      if (!link.write(this.publishPacket(message, packetId, false))) continue; // too large for the client: counted there
+      message.packetId = packetId;
+      this.inflight.set(packetId, message);
+      this.counters.delivered.inc();
+    }
+  }
+
+  private freePacketId(): number {
+    // At most sendQuota (<= 65535) ids are taken, so a free one is found.
+    while (this.inflight.has(this.nextPacketId)) this.nextPacketId = (this.nextPacketId % 65535) + 1;
+    const id = this.nextPacketId;
+    this.nextPacketId = (this.nextPacketId % 65535) + 1;
+    return id;
+  }
+
+  private publishPacket(message: Outgoing, packetId: number | undefined, dup: boolean): IPublishPacket & Record<string, unknown> {
+    return {
+      cmd: 'publish', topic: message.topic, payload: Buffer.from(message.payload.buffer, message.payload.byteOffset, message.payload.byteLength),
+      qos: message.qos, retain: message.retain, dup, ...(packetId === undefined ? {} : { messageId: packetId }),
+    };
+  }
+}

@@ -1,0 +1,404 @@
+import { generate, parser as createParser, type IConnectPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
+import type { Logger } from '../../router/log.js';
+import { corkForThisTurn } from '../write-coalescing.js';
+import type { ClientLink, ClientSession } from './client-session.js';
+import { PayloadRefusal, type PayloadMapping, type WampPayload } from './payload-mapping.js';
+import { connectRefusal, Reason, reasonForRouterError, type ConnectRefusal } from './reason-codes.js';
+import { RouterRefusal } from './router-session.js';
+import { topicNameToUri, TopicRefusal } from './topics.js';
+
+/** The first octet of every MQTT connection (a CONNECT's fixed header): how a universal port tells MQTT apart. */
+export const mqttFirstOctet = 0x10;
+
+/** The part of a net.Socket / tls.TLSSocket a connection uses (fakes in tests may be smaller). */
+export interface MqttSocket {
+  write(chunk: Uint8Array): boolean;
+  cork(): void;
+  uncork(): void;
+  end(): void;
+  destroy(): void;
+  pause(): void;
+  resume(): void;
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'close' | 'end', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  readonly writableLength: number;
+  readonly destroyed: boolean;
+}
+
+export interface ConnectionSettings {
+  maxPacketSize: number;
+  receiveMaximum: number;
+  openHandshakeTimeout: number;
+  maxBufferedBytes: number;
+  /** Inbound MQTT 5 topic aliases a client may set (announced in CONNACK). */
+  topicAliasMaximum: number;
+}
+
+export interface ConnectionCounters {
+  protocolErrors: { inc(labels: { kind: string }): void };
+  keepaliveTimeouts: { inc(): void };
+  slowConsumers: { inc(): void };
+  tooLargeForClient: { inc(): void };
+  publishesRefused: { inc(labels: { reason: string }): void };
+  received: { inc(): void };
+}
+
+/** What the service decides for a CONNECT: a session for it, or a refusal. */
+export type ConnectOutcome =
+  | { kind: 'accepted'; session: ClientSession; sessionPresent: boolean; assignedClientId?: string; sessionExpiry: number; will: WillMessage | undefined }
+  | { kind: 'refused'; refusal: ConnectRefusal };
+
+export interface WillMessage {
+  uri: string;
+  payload: WampPayload;
+  retain: boolean;
+}
+
+export interface ConnectionHost {
+  /** Signs the client in and finds or creates its session. */
+  connect(connection: MqttConnection, packet: IConnectPacket): Promise<ConnectOutcome>;
+  /** The connection is gone; `clean` when the client said DISCONNECT (no will). */
+  disconnected(connection: MqttConnection): void;
+  readonly mapping: PayloadMapping;
+}
+
+/** How a connection ended, for the log and for the will: only a client's own DISCONNECT is normal. */
+type Ending = { normal: boolean; reason: string };
+
+/**
+ * One MQTT network connection: packets in and out (mqtt-packet parses and writes them), the
+ * CONNECT deadline, keepalive (1.5 times the client's interval), and QoS flows of publications
+ * from the client. What outlives the connection lives in its ClientSession.
+ */
+export class MqttConnection implements ClientLink {
+  version = 4;
+  session: ClientSession | undefined;
+  will: WillMessage | undefined;
+  sessionExpiry = 0;
+  ending: Ending | undefined;
+  private readonly parser = createParser();
+  private state: 'awaiting-connect' | 'connecting' | 'connected' | 'closed' = 'awaiting-connect';
+  private keepaliveMs = 0;
+  private timer: NodeJS.Timeout | undefined;
+  /** QoS 1 publications from the client not yet acknowledged, and QoS 2 ones not yet released: MQTT's receive maximum counts both. */
+  private qos1Unanswered = 0;
+  private readonly qos2Open = new Set<number>();
+  /** A newer connection took this one's client id: its session is not this connection's to end. */
+  takenOver = false;
+  private clientMaxPacketSize = Infinity;
+  private readonly aliases = new Map<number, string>();
+  /** Packets that arrived behind CONNECT while the client was being signed in. */
+  private early: Packet[] = [];
+
+  constructor(
+    private readonly socket: MqttSocket,
+    readonly label: string,
+    private readonly host: ConnectionHost,
+    private readonly settings: ConnectionSettings,
+    private readonly counters: ConnectionCounters,
+    private readonly log: Logger,
+  ) {
+    this.parser.on('packet', (packet: Packet) => this.packet(packet));
+    this.parser.on('error', (error: Error) => this.protocolError('malformed', `malformed packet: ${error.message}`, Reason.malformedPacket));
+    socket.on('data', (chunk) => this.data(chunk));
+    socket.on('error', (error) => this.log.debug({ peer: label, err: error.message }, 'MQTT socket error'));
+    socket.on('close', () => this.closed({ normal: false, reason: 'the connection dropped' }));
+    this.timer = setTimeout(() => this.drop(`no CONNECT within ${settings.openHandshakeTimeout} ms`, 'connect_timeout'), settings.openHandshakeTimeout);
+  }
+
+  /** Writes a packet in this connection's version; false when it is larger than the client accepts. */
+  get open(): boolean {
+    return this.state !== 'closed' && !this.socket.destroyed;
+  }
+
+  write(packet: Record<string, unknown> & { cmd: string }): boolean {
+    if (!this.open) return false;
+    const bytes = generate(packet as unknown as Packet, { protocolVersion: this.version });
+    if (bytes.length > this.clientMaxPacketSize) {
+      this.counters.tooLargeForClient.inc();
+      this.log.warn({ peer: this.label, bytes: bytes.length, limit: this.clientMaxPacketSize }, 'MQTT packet not sent: larger than the client\'s maximum packet size');
+      return false;
+    }
+    corkForThisTurn(this.socket);
+    this.socket.write(bytes);
+    if (this.socket.writableLength > this.settings.maxBufferedBytes) {
+      this.counters.slowConsumers.inc();
+      this.log.warn({ peer: this.label, buffered: this.socket.writableLength, limit: this.settings.maxBufferedBytes }, 'MQTT client too slow: connection dropped (max_buffered_bytes)');
+      this.closed({ normal: false, reason: 'slow consumer' });
+      this.socket.destroy();
+      // The packet counts as sent: a QoS 1/2 message stays in flight and goes again when the client returns.
+      return true;
+    }
+    return true;
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  takeOver(): void {
+    this.takenOver = true;
+    this.disconnect(Reason.sessionTakenOver, 'another connection took this client id over');
+  }
+
+  /** Ends the connection from our side: MQTT 5 clients are told why. The will is published (not the client's doing). */
+  disconnect(reasonCode: number, reason: string): void {
+    if (this.state === 'closed') return;
+    if (this.version === 5 && this.state === 'connected') this.write({ cmd: 'disconnect', reasonCode, properties: { reasonString: reason } });
+    this.closed({ normal: false, reason });
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 1_000).unref();
+  }
+
+  private data(chunk: Buffer): void {
+    if (this.state === 'closed') return;
+    this.parser.parse(chunk);
+    // A packet still being read is refused as soon as its announced length is too large.
+    const pending = (this.parser as unknown as { packet: { length: number } }).packet.length;
+    if (pending > this.settings.maxPacketSize) this.tooLarge(pending);
+  }
+
+  private tooLarge(length: number): void {
+    this.protocolError('too_large', `a ${length}-byte packet is over max_packet_size (${this.settings.maxPacketSize})`, Reason.packetTooLarge);
+  }
+
+  private packet(packet: Packet): void {
+    if (this.state === 'closed') return;
+    if ((packet.length ?? 0) > this.settings.maxPacketSize) return this.tooLarge(packet.length!);
+    this.counters.received.inc();
+    this.armKeepalive();
+    if (this.state === 'awaiting-connect') {
+      if (packet.cmd !== 'connect') return this.protocolError('no_connect', `the first packet must be CONNECT, not ${packet.cmd.toUpperCase()}`, Reason.protocolError);
+      return void this.connect(packet);
+    }
+    if (packet.cmd === 'connect') return this.protocolError('second_connect', 'a second CONNECT on one connection', Reason.protocolError);
+    if (this.state === 'connecting') {
+      // MQTT lets a client send on without waiting for CONNACK: kept until the session exists.
+      // Reading is paused meanwhile, so this holds at most what one read had in it.
+      this.early.push(packet);
+      return;
+    }
+    const session = this.session!;
+    switch (packet.cmd) {
+      case 'publish':
+        return this.publish(packet);
+      case 'pubrel': {
+        const known = session.awaitingRelease.delete(packet.messageId!);
+        this.qos2Open.delete(packet.messageId!);
+        this.write({ cmd: 'pubcomp', messageId: packet.messageId, ...(this.version === 5 && !known ? { reasonCode: Reason.packetIdNotFound } : {}) });
+        return;
+      }
+      case 'puback':
+        return session.puback(packet.messageId!);
+      case 'pubrec':
+        return session.pubrec(packet.messageId!, packet.reasonCode);
+      case 'pubcomp':
+        return session.pubcomp(packet.messageId!);
+      case 'subscribe': {
+        const filters = packet.subscriptions.map((subscription) => subscription.topic);
+        void session.subscribe(packet.subscriptions).then((granted) => {
+          this.write({ cmd: 'suback', messageId: packet.messageId, granted });
+          session.releaseHeld(filters);
+        });
+        return;
+      }
+      case 'unsubscribe':
+        void session.unsubscribe(packet.unsubscriptions).then((granted) => {
+          this.write({ cmd: 'unsuback', messageId: packet.messageId, ...(this.version === 5 ? { granted } : {}) });
+        });
+        return;
+      case 'pingreq':
+        this.write({ cmd: 'pingresp' });
+        return;
+      case 'disconnect': {
+        // MQTT 5 reason 0x04: "disconnect with will message"; the session expiry may be shortened here.
+        const expiry = packet.properties?.sessionExpiryInterval;
+        if (expiry !== undefined && this.sessionExpiry > 0) this.sessionExpiry = Math.min(expiry, this.sessionExpiry);
+        this.closed({ normal: packet.reasonCode !== 0x04, reason: 'the client disconnected' });
+        this.socket.end();
+        return;
+      }
+      case 'auth':
+        return this.protocolError('auth', 'extended authentication (AUTH) is not offered', Reason.badUsernameOrPassword);
+      default:
+        return this.protocolError('unexpected', `a client does not send ${packet.cmd.toUpperCase()}`, Reason.protocolError);
+    }
+  }
+
+  private async connect(packet: IConnectPacket): Promise<void> {
+    this.state = 'connecting';
+    this.socket.pause();
+    this.version = packet.protocolVersion ?? 4;
+    this.keepaliveMs = (packet.keepalive ?? 0) * 1000;
+    if (packet.properties?.maximumPacketSize !== undefined) this.clientMaxPacketSize = packet.properties.maximumPacketSize;
+    let outcome: ConnectOutcome;
+    try {
+      outcome = await this.host.connect(this, packet);
+    } catch (error) {
+      this.log.error({ peer: this.label, err: (error as Error).message }, 'MQTT CONNECT failed');
+      outcome = { kind: 'refused', refusal: connectRefusal(Reason.serverUnavailable, 'the server could not set up the session') };
+    }
+    if (this.state !== 'connecting') {
+      // The connection went away while the client was being signed in: the session is bound and
+      // let go at once, so that it expires (or ends) like any session whose client left.
+      if (outcome.kind === 'accepted') {
+        this.session = outcome.session;
+        this.sessionExpiry = outcome.sessionExpiry;
+        outcome.session.bind(this, undefined);
+        this.host.disconnected(this);
+      }
+      return;
+    }
+    if (outcome.kind === 'refused') return this.refuse(outcome.refusal);
+    clearTimeout(this.timer);
+    this.state = 'connected';
+    this.session = outcome.session;
+    this.will = outcome.will;
+    this.sessionExpiry = outcome.sessionExpiry;
+    this.armKeepalive();
+    const properties = this.version === 5 ? {
+      properties: {
+        maximumPacketSize: this.settings.maxPacketSize,
+        receiveMaximum: this.settings.receiveMaximum,
+        topicAliasMaximum: this.settings.topicAliasMaximum,
+        sessionExpiryInterval: outcome.sessionExpiry,
+        retainAvailable: true,
+        wildcardSubscriptionAvailable: true,
+        subscriptionIdentifiersAvailable: false,
+        sharedSubscriptionAvailable: false,
+        ...(outcome.assignedClientId === undefined ? {} : { assignedClientIdentifier: outcome.assignedClientId }),
+      },
+    } : {};
+    this.write({ cmd: 'connack', sessionPresent: outcome.sessionPresent, ...(this.version === 5 ? { reasonCode: 0 } : { returnCode: 0 }), ...properties });
+    this.socket.resume(); // before bind: the router may want this session's reading paused
+    outcome.session.bind(this, packet.properties?.receiveMaximum);
+    const early = this.early;
+    this.early = [];
+    for (const held of early) this.packet(held);
+  }
+
+  private refuse(refusal: ConnectRefusal): void {
+    this.log.info({ peer: this.label, code: this.version === 5 ? refusal.v5 : refusal.v3, reason: refusal.text }, 'MQTT CONNECT refused');
+    const answer = this.version === 5
+      ? { cmd: 'connack', sessionPresent: false, reasonCode: refusal.v5, properties: { reasonString: refusal.text } }
+      : { cmd: 'connack', sessionPresent: false, returnCode: refusal.v3 };
+    this.write(answer);
+    this.closed({ normal: true, reason: refusal.text });
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 1_000).unref();
+  }
+
+  /** PUBLISH from the client: mapped, handed to the router, answered by QoS as the router answered. */
+  private publish(packet: IPublishPacket): void {
+    const session = this.session!;
+    const id = packet.messageId;
+    if (packet.qos === 2 && session.awaitingRelease.has(id!)) {
+      // A resent QoS 2 publication the router already has: acknowledged again, never published twice.
+      this.write({ cmd: 'pubrec', messageId: id });
+      return;
+    }
+    if (packet.qos > 0) {
+      if (this.qos1Unanswered + this.qos2Open.size >= this.settings.receiveMaximum) {
+        return this.protocolError('receive_maximum', `more than ${this.settings.receiveMaximum} QoS 1/2 publications unacknowledged`, Reason.receiveMaximumExceeded);
+      }
+      if (packet.qos === 1) this.qos1Unanswered += 1;
+      else this.qos2Open.add(id!);
+    }
+    let uri: string;
+    let payload: WampPayload;
+    try {
+      uri = topicNameToUri(this.topicOf(packet));
+      const bytes = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      // An empty retained payload clears the topic: it is retained as an event without arguments,
+      // which MQTT subscribers never receive (see ClientSession.event).
+      payload = packet.retain && bytes.length === 0 ? { args: [] } : this.host.mapping.codecFor(uri).toWamp(bytes);
+    } catch (error) {
+      if (packet.qos === 2) this.qos2Open.delete(id!); // refused before the router saw it: the flow ends at PUBREC
+      if (error instanceof TopicRefusal) return this.refusePublish(packet, 'topic', Reason.topicNameInvalid, error.message);
+      if (error instanceof PayloadRefusal) return this.refusePublish(packet, 'payload', Reason.payloadFormatInvalid, error.message);
+      throw error;
+    }
+    if (packet.qos === 2) session.awaitingRelease.add(id!);
+    session.router.publish(uri, payload.args, payload.kwargs, packet.retain, packet.length ?? 0).then(
+      () => this.acknowledge(packet, Reason.success),
+      (error: unknown) => {
+        if (!(error instanceof RouterRefusal)) throw error;
+        if (packet.qos === 2 && this.version === 5) {
+          // A failure code in PUBREC ends an MQTT 5 QoS 2 flow: no PUBREL follows.
+          session.awaitingRelease.delete(id!);
+          this.qos2Open.delete(id!);
+        }
+        this.refusePublish(packet, 'router', reasonForRouterError(error.uri, 'publish'), error.message);
+      },
+    );
+  }
+
+  /** MQTT 5 topic aliases: a PUBLISH may set one (topic + alias) or use one (alias, empty topic). */
+  private topicOf(packet: IPublishPacket): string {
+    const alias = packet.properties?.topicAlias;
+    if (alias === undefined) return packet.topic;
+    if (alias < 1 || alias > this.settings.topicAliasMaximum) throw new TopicRefusal(`topic alias ${alias} is outside 1..${this.settings.topicAliasMaximum}`);
+    if (packet.topic !== '') {
+      this.aliases.set(alias, packet.topic);
+      return packet.topic;
+    }
+    const topic = this.aliases.get(alias);
+    if (topic === undefined) throw new TopicRefusal(`topic alias ${alias} was never set`);
+    return topic;
+  }
+
+  /**
+   * A publication the router did not take. QoS 0: dropped (counted, logged). QoS 1/2: MQTT 5
+   * acknowledges with the failure reason; MQTT 3.1.1 has no way to say no, so it is acknowledged
+   * (else the client would resend it forever) and the refusal is counted and logged.
+   */
+  private refusePublish(packet: IPublishPacket, reason: string, code: number, text: string): void {
+    this.counters.publishesRefused.inc({ reason });
+    this.log.info({ peer: this.label, clientId: this.session?.clientId, topic: packet.topic, qos: packet.qos, err: text }, 'MQTT publication refused');
+    this.acknowledge(packet, code, text);
+  }
+
+  private acknowledge(packet: IPublishPacket, reasonCode: number, reasonString?: string): void {
+    if (packet.qos === 0) return;
+    if (packet.qos === 1) this.qos1Unanswered -= 1;
+    const reason = this.version === 5 && reasonCode !== Reason.success
+      ? { reasonCode, ...(reasonString ? { properties: { reasonString } } : {}) }
+      : {};
+    this.write({ cmd: packet.qos === 1 ? 'puback' : 'pubrec', messageId: packet.messageId, ...reason });
+  }
+
+  private armKeepalive(): void {
+    if (this.state !== 'connected' || this.keepaliveMs === 0) return;
+    clearTimeout(this.timer);
+    // MQTT: a server may close a connection silent for one and a half keepalive intervals.
+    this.timer = setTimeout(() => {
+      this.counters.keepaliveTimeouts.inc();
+      this.drop(`nothing received for 1.5 x keepalive (${this.keepaliveMs / 1000} s)`, undefined, Reason.keepAliveTimeout);
+    }, this.keepaliveMs * 1.5);
+  }
+
+  private protocolError(kind: string, message: string, reasonCode: number): void {
+    this.counters.protocolErrors.inc({ kind });
+    this.log.info({ peer: this.label, kind, err: message }, 'MQTT connection closed for a protocol error');
+    this.drop(message, undefined, reasonCode);
+  }
+
+  private drop(reason: string, kind?: string, reasonCode: number = Reason.unspecified): void {
+    if (kind) this.counters.protocolErrors.inc({ kind });
+    this.disconnect(reasonCode, reason);
+  }
+
+  private closed(ending: Ending): void {
+    if (this.state === 'closed') return;
+    const wasConnected = this.state === 'connected';
+    this.state = 'closed';
+    this.ending = ending;
+    clearTimeout(this.timer);
+    if (wasConnected) this.host.disconnected(this);
+  }
+}

@@ -1,0 +1,232 @@
+import { randomBytes } from 'node:crypto';
+import type { IConnectPacket } from 'mqtt-packet';
+import type { MqttService as MqttSettings } from '../../config/model.js';
+import type { Counter, Gauge, MetricsRegistry } from '../../metrics/registry.js';
+import type { Logger } from '../../router/log.js';
+import type { Peer, SessionLink } from '../../router/peer.js';
+import { ConnectionSlots, PerKeyLogThrottle } from '../connection-slots.js';
+import type { ClientRegistry } from './client-registry.js';
+import { ClientSession, type ClientSessionCounters } from './client-session.js';
+import { MqttConnection, type ConnectionCounters, type ConnectOutcome, type ConnectionHost, type MqttSocket, type WillMessage } from './connection.js';
+import { PayloadMapping, PayloadRefusal } from './payload-mapping.js';
+import { connectRefusal, Reason, refusalForAbort, type ConnectRefusal } from './reason-codes.js';
+import { MqttRouterSession, RouterRefusal, type TicketCredential } from './router-session.js';
+import { topicNameToUri, TopicRefusal } from './topics.js';
+
+/** Inbound MQTT 5 topic aliases per connection (a small fixed table: aliases only save bytes). */
+const topicAliasMaximum = 16;
+
+/** A token bucket for new connections: `rate` per second, bursts of twice that. */
+class ConnectionRate {
+  private tokens: number;
+  private last = Date.now();
+  constructor(private readonly rate: number) {
+    this.tokens = rate * 2;
+  }
+
+  take(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(this.rate * 2, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+/**
+ * The MQTT side of one transport: accepts connections, signs each client in as a router session
+ * of the transport's realm (through the transport's auth gate: `attach`), keeps client sessions
+ * by client id in the realm's registry (a second CONNECT with an id in use takes it over), and
+ * holds the limits and metrics. Nothing here delivers or authorizes: the router does, as for every session.
+ */
+export class MqttService implements ConnectionHost {
+  readonly mapping: PayloadMapping;
+  private readonly connections = new Set<MqttConnection>();
+  /** Connections over a cap or the rate: they are answered at CONNECT with this refusal. */
+  private readonly refusals = new WeakMap<MqttConnection, ConnectRefusal>();
+  private readonly slots: ConnectionSlots;
+  private readonly rate: ConnectionRate;
+  private readonly logThrottle = new PerKeyLogThrottle(10_000);
+  private readonly connectionCounters: ConnectionCounters;
+  private readonly sessionCounters: ClientSessionCounters;
+  private readonly refused: { inc(labels: { reason: string }): void };
+  private readonly connectionGauge: Gauge;
+  private readonly labels: { transport: string };
+  /** Numbers Unix-socket connections, each its own per-address key. */
+  private unixConnections = 0;
+
+  constructor(
+    private readonly settings: MqttSettings,
+    private readonly attach: (peer: Peer) => SessionLink,
+    /** The realm's client sessions, shared with its other MQTT doors. */
+    private readonly sessions: ClientRegistry,
+    private readonly log: Logger,
+    metrics: MetricsRegistry,
+    /** The transport's id: names metrics labels and payload encoders. */
+    id: string,
+    /** "tls" on a TLS endpoint: sessions report it in authextra. */
+    private readonly secure: boolean,
+  ) {
+    this.mapping = new PayloadMapping(settings.payloadMapping, id);
+    this.slots = new ConnectionSlots({ total: settings.maxConnections, perKey: settings.maxPerAddress });
+    this.rate = new ConnectionRate(settings.connectionRate);
+    this.labels = { transport: id };
+    const labels = this.labels;
+    // Names written out in each registration, so that docs/metrics.md's test finds every one.
+    const withKind = (metric: Counter) => ({ inc: (extra: Record<string, string>) => metric.inc({ ...labels, ...extra }) });
+    this.connectionCounters = {
+      protocolErrors: withKind(metrics.counter('junction_mqtt_protocol_errors_total', 'MQTT connections closed for a protocol error or a limit, by kind')),
+      keepaliveTimeouts: metrics.counter('junction_mqtt_keepalive_timeouts_total', 'MQTT connections closed after 1.5 keepalive intervals of silence').bind(labels),
+      slowConsumers: metrics.counter('junction_mqtt_slow_consumer_closed_total', 'MQTT connections dropped because their send buffer passed max_buffered_bytes').bind(labels),
+      tooLargeForClient: metrics.counter('junction_mqtt_too_large_for_client_total', 'MQTT packets not sent: larger than the client\'s maximum packet size').bind(labels),
+      publishesRefused: withKind(metrics.counter('junction_mqtt_publishes_refused_total', 'MQTT publications not taken (topic, payload, or the router refused), by reason')),
+      received: metrics.counter('junction_mqtt_packets_received_total', 'MQTT packets received').bind(labels),
+    };
+    this.sessionCounters = {
+      queueDropped: metrics.counter('junction_mqtt_queue_dropped_total', 'Messages dropped from a full MQTT client queue (max_queued_messages)').bind(labels),
+      subscriptionsRefused: metrics.counter('junction_mqtt_subscriptions_refused_total', 'MQTT topic filters refused (cannot map, not authorized, max_subscriptions)').bind(labels),
+      delivered: metrics.counter('junction_mqtt_messages_delivered_total', 'PUBLISH packets sent to MQTT clients').bind(labels),
+    };
+    this.refused = withKind(metrics.counter('junction_mqtt_refused_connections_total', 'MQTT connections refused at CONNECT, by reason'));
+    this.connectionGauge = metrics.gauge('junction_mqtt_connections', 'Open MQTT connections');
+  }
+
+  /**
+   * A new connection; `label` is its "tcp4:ip:port", `address` its IP for the per-address cap
+   * (undefined on a Unix socket, which has no client address: exempt from the cap, as RawSocket's).
+   */
+  accept(socket: MqttSocket, label: string, address: string | undefined): void {
+    const connection = new MqttConnection(socket, label, this, {
+      maxPacketSize: this.settings.maxPacketSize,
+      receiveMaximum: this.settings.receiveMaximum,
+      openHandshakeTimeout: this.settings.openHandshakeTimeout,
+      maxBufferedBytes: this.settings.maxBufferedBytes,
+      topicAliasMaximum,
+    }, this.connectionCounters, this.log);
+    const slot = this.slots.acquire(address ?? `${label}#${++this.unixConnections}`);
+    if (typeof slot === 'string') {
+      const limit = slot === 'service_full' ? `max_connections (${this.settings.maxConnections})` : `max_per_address (${this.settings.maxPerAddress})`;
+      this.refusals.set(connection, connectRefusal(Reason.serverBusy, `too many connections: ${limit}`));
+      this.warnOnce(slot, { peer: label, limit }, 'MQTT connection refused: connection cap reached');
+    } else if (!this.rate.take()) {
+      this.refusals.set(connection, connectRefusal(Reason.connectionRateExceeded, `more than ${this.settings.connectionRate} new connections per second`));
+      this.warnOnce('rate', { peer: label, rate: this.settings.connectionRate }, 'MQTT connection refused: connection_rate exceeded');
+    }
+    this.connections.add(connection);
+    this.connectionGauge.set(this.connections.size, this.labels);
+    socket.on('close', () => {
+      if (typeof slot !== 'string') slot.release();
+      this.connections.delete(connection);
+      this.connectionGauge.set(this.connections.size, this.labels);
+    });
+  }
+
+  async connect(connection: MqttConnection, packet: IConnectPacket): Promise<ConnectOutcome> {
+    const refused = (refusal: ConnectRefusal, reason: string): ConnectOutcome => {
+      this.refused.inc({ reason });
+      return { kind: 'refused', refusal };
+    };
+    const admission = this.refusals.get(connection);
+    if (admission) return refused(admission, admission.v5 === Reason.connectionRateExceeded ? 'rate' : 'busy');
+    const v5 = packet.protocolVersion === 5;
+    const cleanStart = packet.clean !== false;
+    let clientId = packet.clientId;
+    let assignedClientId: string | undefined;
+    if (clientId === '') {
+      // MQTT 3.1.1 gives an empty id only to a clean session; MQTT 5 lets the server assign one.
+      if (!cleanStart && !v5) return refused(connectRefusal(Reason.clientIdNotValid, 'an empty client id needs clean_session'), 'client_id');
+      clientId = assignedClientId = `junction-${randomBytes(9).toString('base64url')}`;
+    }
+    const sessionExpiry = v5
+      ? Math.min(packet.properties?.sessionExpiryInterval ?? 0, this.settings.maxSessionExpiry)
+      : cleanStart ? 0 : this.settings.maxSessionExpiry;
+
+    let will: WillMessage | undefined;
+    if (packet.will) {
+      try {
+        will = this.willOf(packet.will);
+      } catch (error) {
+        if (error instanceof TopicRefusal) return refused(connectRefusal(Reason.topicNameInvalid, `will: ${error.message}`), 'will');
+        if (error instanceof PayloadRefusal) return refused(connectRefusal(Reason.payloadFormatInvalid, `will: ${error.message}`), 'will');
+        throw error;
+      }
+    }
+
+    const router = new MqttRouterSession({ type: 'mqtt', serializer: 'none', peer: connection.label, extra: { client_id: clientId, protocol_version: packet.protocolVersion ?? 4 } });
+    router.connect(this.attach);
+    // Crossbar's rule: a password makes it a ticket sign-in (the username is the authid); without one, anonymous.
+    const credential: TicketCredential | undefined = packet.password !== undefined
+      ? { authid: packet.username ?? '', ticket: packet.password.toString('utf8') }
+      : undefined;
+    let identity;
+    try {
+      identity = await router.join(this.settings.realm, credential, {
+        mqtt: { client_id: clientId, will: packet.will !== undefined, clean: cleanStart, ...(this.secure ? { tls: true } : {}) },
+      });
+    } catch (error) {
+      if (!(error instanceof RouterRefusal)) throw error;
+      return refused(refusalForAbort(error.uri, error.message, credential !== undefined), 'auth');
+    }
+
+    const existing = this.sessions.get(clientId);
+    if (existing && existing.identity.authmethod !== 'anonymous' && existing.identity.authid !== identity.authid) {
+      router.leave();
+      return refused(connectRefusal(Reason.clientIdNotValid, 'this client id belongs to a session of another principal'), 'client_id');
+    }
+    if (existing) {
+      this.log.info({ clientId, peer: connection.label }, 'MQTT client id taken over by a new connection');
+      existing.takeOver();
+    }
+    if (existing && !cleanStart) {
+      // The existing session goes on; the new sign-in only proved who the client is.
+      router.leave();
+      existing.owner = this;
+      return { kind: 'accepted', session: existing, sessionPresent: true, sessionExpiry, will };
+    }
+    existing?.end();
+    if (this.sessions.size >= this.settings.maxSessions) {
+      router.leave();
+      this.warnOnce('sessions', { limit: this.settings.maxSessions }, 'MQTT connection refused: max_sessions reached');
+      return refused(connectRefusal(Reason.serverBusy, `too many sessions (max_sessions ${this.settings.maxSessions})`), 'sessions');
+    }
+    const session = new ClientSession(clientId, router, identity, this.mapping, this.settings, this.sessionCounters,
+      this.log.child({ clientId }), (ended) => this.sessions.remove(ended));
+    session.owner = this;
+    this.sessions.add(session);
+    return { kind: 'accepted', session, sessionPresent: false, sessionExpiry, ...(assignedClientId === undefined ? {} : { assignedClientId }), will };
+  }
+
+  disconnected(connection: MqttConnection): void {
+    const session = connection.session;
+    if (!session) return;
+    const ending = connection.ending;
+    const will = connection.will;
+    const published = will && ending && !ending.normal
+      ? session.router.publish(will.uri, will.payload.args, will.payload.kwargs, will.retain).then(
+          () => this.log.info({ clientId: session.clientId, uri: will.uri }, 'MQTT will published'),
+          (error: unknown) => this.log.warn({ clientId: session.clientId, uri: will.uri, err: (error as Error).message }, 'MQTT will not published'),
+        )
+      : Promise.resolve();
+    // A connection taken over hands its session to the newer one: that CONNECT decides whether it goes on.
+    if (connection.takenOver) return;
+    void published.then(() => session.unbind(connection, connection.sessionExpiry));
+  }
+
+  /** Ends every connection (MQTT 5 clients hear "server shutting down") and every session last served here. */
+  async close(): Promise<void> {
+    for (const connection of this.connections) connection.disconnect(Reason.serverShuttingDown, 'the server is shutting down');
+    for (const session of this.sessions.values()) if (session.owner === this) session.end();
+  }
+
+  private willOf(will: NonNullable<IConnectPacket['will']>): WillMessage {
+    const uri = topicNameToUri(will.topic);
+    const bytes = typeof will.payload === 'string' ? Buffer.from(will.payload) : will.payload;
+    const payload = will.retain === true && bytes.length === 0 ? { args: [] } : this.mapping.codecFor(uri).toWamp(bytes);
+    return { uri, payload, retain: will.retain === true };
+  }
+
+  private warnOnce(key: string, facts: Record<string, unknown>, message: string): void {
+    if (this.logThrottle.allow(key)) this.log.warn(facts, message);
+  }
+}

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { cborCodec, msgpackCodec } from '../../codec/index.js';
+import { Envelope } from '../../protocol/envelope.js';
+import { MessageType } from '../../protocol/codes.js';
+import { PayloadMapping, PayloadRefusal } from './payload-mapping.js';
+
+const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8');
+const bytes = (value: string): Uint8Array => new Uint8Array(Buffer.from(value));
+
+const mapping = new PayloadMapping({
+  '': { type: 'native', serializer: 'json' },
+  'raw.': { type: 'passthrough' },
+  'plain.': { type: 'json' },
+  'packed.': { type: 'native', serializer: 'msgpack' },
+  'packed.cbor.': { type: 'native', serializer: 'cbor' },
+}, 'test');
+
+describe('payload mapping by the longest WAMP URI prefix', () => {
+  it('native JSON: {"args", "kwargs"} both ways, with binary in WAMP\'s JSON convention', () => {
+    const codec = mapping.codecFor('sensors.kitchen.temp');
+    assert.deepEqual(codec.toWamp(bytes('{"args": [21.5], "kwargs": {"unit": "C"}}')), { args: [21.5], kwargs: { unit: 'C' } });
+    assert.deepEqual(codec.toWamp(bytes('{"kwargs": {"on": true}}')), { args: [], kwargs: { on: true } });
+    assert.deepEqual(codec.toWamp(bytes('{}')), { args: [] });
+    assert.equal(text(codec.toMqtt([20], undefined)), '{"args":[20]}');
+    assert.equal(text(codec.toMqtt([], { a: 1 })), '{"args":[],"kwargs":{"a":1}}');
+    assert.equal(text(codec.toMqtt([new Uint8Array([1, 2])], undefined)), '{"args":["\\u0000AQI="]}');
+  });
+
+  it('native refuses, with the reason, what is not {"args": [...], "kwargs": {...}}', () => {
+    const codec = mapping.codecFor('x');
+    const refusals: [string, RegExp][] = [
+      ['21.5', /must be an object/],
+      ['{"args": 1}', /"args" of a native payload must be an array/],
+      ['{"kwargs": []}', /"kwargs" of a native payload must be an object/],
+      ['{"args": [], "exclude": [1]}', /only "args" and "kwargs", not "exclude"/],
+      ['{"args": [1]', /not valid JSON/],
+      ['1, 2', /not one JSON value/],
+      ['', /not one JSON value/],
+    ];
+    for (const [payload, reason] of refusals) assert.throws(() => codec.toWamp(bytes(payload)), (error) => error instanceof PayloadRefusal && reason.test(error.message), payload);
+    assert.throws(() => codec.toWamp(new Uint8Array([0xff, 0xfe])), /not valid UTF-8/);
+  });
+
+  it('native msgpack and cbor by the longest prefix', () => {
+    const packed = mapping.codecFor('packed.temp');
+    const cbor = mapping.codecFor('packed.cbor.temp');
+    assert.notEqual(packed, cbor);
+    const payload = packed.toMqtt([1, 'two'], { three: 3 });
+    assert.deepEqual(msgpackCodec.decode(payload), { args: [1, 'two'], kwargs: { three: 3 } });
+    assert.deepEqual(packed.toWamp(payload), { args: [1, 'two'], kwargs: { three: 3 } });
+    const cborPayload = cbor.toMqtt([true], undefined);
+    assert.deepEqual(cborCodec.decode(cborPayload), { args: [true] });
+    assert.deepEqual(cbor.toWamp(cborPayload), { args: [true] });
+    assert.throws(() => packed.toWamp(bytes('not msgpack at all, just text')), PayloadRefusal);
+  });
+
+  it('passthrough: the bytes are the single binary argument; one binary or string argument goes back as bytes', () => {
+    const codec = mapping.codecFor('raw.camera');
+    const raw = new Uint8Array([0, 1, 2, 255]);
+    assert.deepEqual(codec.toWamp(raw), { args: [raw] });
+    assert.deepEqual([...codec.toMqtt([raw], undefined)], [0, 1, 2, 255]);
+    assert.equal(text(codec.toMqtt(['on'], undefined)), 'on');
+    assert.equal(text(codec.toMqtt([1, 2], undefined)), '{"args":[1,2]}');
+  });
+
+  it('json: a plain JSON value is the single argument; one argument goes back as its JSON', () => {
+    const codec = mapping.codecFor('plain.temp');
+    assert.deepEqual(codec.toWamp(bytes('21.5')), { args: [21.5] });
+    assert.deepEqual(codec.toWamp(bytes('{"args": [1]}')), { args: [{ args: [1] }] });
+    assert.equal(text(codec.toMqtt([{ t: 20 }], undefined)), '{"t":20}');
+    assert.equal(text(codec.toMqtt([1], { k: 2 })), '{"args":[1],"kwargs":{"k":2}}');
+    assert.throws(() => codec.toWamp(bytes('nope')), /not valid JSON/);
+  });
+
+  it('an event is mapped once for every MQTT subscriber of the same format', () => {
+    const envelope = new Envelope({ type: MessageType.EVENT, subscription: 1, publication: 2, details: {}, args: [20] });
+    const encoder = mapping.encoderFor('home.setpoint');
+    const first = envelope.encode(encoder);
+    assert.equal(envelope.encode(mapping.encoderFor('home.other')), first);
+    assert.equal(text(first as Uint8Array), '{"args":[20]}');
+  });
+});

@@ -1,0 +1,174 @@
+/**
+ * MQTT payloads <-> WAMP publications, by the longest WAMP URI prefix in `payload_mapping`:
+ *
+ * - native: the payload is {"args": [...], "kwargs": {...}} in the named serializer (both keys
+ *   optional), both ways. Anything else is refused (the MQTT 5 client learns why).
+ * - passthrough: the payload travels untouched as one binary argument, args = [bytes]. A WAMP
+ *   publication reaches MQTT as raw bytes when its args are one binary value or one string
+ *   (written as UTF-8) and it has no kwargs; any other shape is sent in the native JSON form.
+ * - json (Junction extension): the payload is one JSON value, the single argument, args = [value];
+ *   a WAMP publication with exactly one argument and no kwargs is sent as that value's JSON, any
+ *   other shape in the native JSON form.
+ */
+
+import { codecByName, type Codec } from '../../codec/index.js';
+import type { MqttPayloadFormat } from '../../config/model.js';
+import type { EncodedFrame, Encoder } from '../../protocol/envelope.js';
+import type { Args, Dict } from '../../protocol/messages.js';
+
+export interface WampPayload {
+  args: Args;
+  kwargs?: Dict;
+}
+
+/** The payload does not read in the topic's format: the text says why (MQTT 5 reason string, log). */
+export class PayloadRefusal extends Error {}
+
+const utf8 = new TextEncoder();
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const json = codecByName('json');
+
+function bytesOf(frame: EncodedFrame): Uint8Array {
+  return typeof frame === 'string' ? utf8.encode(frame) : frame;
+}
+
+/**
+ * The codecs encode WAMP's wire arrays; a native payload is one object, so it is written as the
+ * single element of an array and that array's brackets are taken off (JSON) or read back from
+ * its first element (msgpack, cbor decode a one-element array).
+ */
+function encodeValue(codec: Codec, value: unknown): Uint8Array {
+  if (codec.name === 'json') {
+    const text = codec.encode([value]) as string;
+    return utf8.encode(text.slice(1, -1));
+  }
+  return encodeBinaryValue(codec, value);
+}
+
+function encodeBinaryValue(codec: Codec, value: unknown): Uint8Array {
+  // msgpack/cbor: a one-element array is a 1-byte header (0x91 / 0x81) before the element.
+  const framed = bytesOf(codec.encode([value]));
+  return framed.subarray(1);
+}
+
+function decodeValue(codec: Codec, payload: Uint8Array): unknown {
+  if (codec.name === 'json') {
+    let text: string;
+    try {
+      text = strictUtf8.decode(payload);
+    } catch {
+      throw new PayloadRefusal('the payload is not valid UTF-8, so it cannot be JSON');
+    }
+    let values: unknown[];
+    try {
+      // Wrapped so that the codec's binary convention applies; "1,2" would read as two values.
+      values = codec.decode(`[${text}]`) as unknown[];
+    } catch {
+      throw new PayloadRefusal('the payload is not valid JSON');
+    }
+    if (values.length !== 1) throw new PayloadRefusal('the payload is not one JSON value');
+    return values[0];
+  }
+  try {
+    return codec.decode(payload);
+  } catch {
+    throw new PayloadRefusal(`the payload is not valid ${codec.name}`);
+  }
+}
+
+function isDict(value: unknown): value is Dict {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
+}
+
+/** {"args": [...], "kwargs": {...}} -> args/kwargs; any other key or type is refused. */
+function readNative(value: unknown, serializer: string): WampPayload {
+  if (!isDict(value)) throw new PayloadRefusal(`a native ${serializer} payload must be an object {"args": [...], "kwargs": {...}}`);
+  const extra = Object.keys(value).filter((key) => key !== 'args' && key !== 'kwargs');
+  if (extra.length > 0) throw new PayloadRefusal(`a native payload has only "args" and "kwargs", not ${extra.map((key) => `"${key}"`).join(', ')}`);
+  const { args = [], kwargs } = value;
+  if (!Array.isArray(args)) throw new PayloadRefusal('"args" of a native payload must be an array');
+  if (kwargs !== undefined && !isDict(kwargs)) throw new PayloadRefusal('"kwargs" of a native payload must be an object');
+  return kwargs === undefined ? { args } : { args, kwargs };
+}
+
+function nativeValue(args: Args | undefined, kwargs: Dict | undefined): Dict {
+  const value: Dict = { args: args ?? [] };
+  if (kwargs !== undefined && Object.keys(kwargs).length > 0) value.kwargs = kwargs;
+  return value;
+}
+
+function hasNoKwargs(kwargs: Dict | undefined): boolean {
+  return kwargs === undefined || Object.keys(kwargs).length === 0;
+}
+
+/** One format's two directions. */
+export interface PayloadCodec {
+  readonly format: MqttPayloadFormat;
+  /** MQTT payload -> WAMP args/kwargs, or PayloadRefusal. */
+  toWamp(payload: Uint8Array): WampPayload;
+  /** WAMP args/kwargs -> MQTT payload. Never fails: a shape the format cannot carry goes in the native JSON form. */
+  toMqtt(args: Args | undefined, kwargs: Dict | undefined): Uint8Array;
+}
+
+function payloadCodec(format: MqttPayloadFormat): PayloadCodec {
+  switch (format.type) {
+    case 'native': {
+      const codec = codecByName(format.serializer);
+      return {
+        format,
+        toWamp: (payload) => readNative(decodeValue(codec, payload), format.serializer),
+        toMqtt: (args, kwargs) => encodeValue(codec, nativeValue(args, kwargs)),
+      };
+    }
+    case 'passthrough':
+      return {
+        format,
+        toWamp: (payload) => ({ args: [payload] }),
+        toMqtt: (args, kwargs) => {
+          const only = args?.length === 1 && hasNoKwargs(kwargs) ? args[0] : undefined;
+          if (ArrayBuffer.isView(only)) return new Uint8Array(only.buffer, only.byteOffset, only.byteLength);
+          if (typeof only === 'string') return utf8.encode(only);
+          return encodeValue(json, nativeValue(args, kwargs));
+        },
+      };
+    case 'json':
+      return {
+        format,
+        toWamp: (payload) => ({ args: [decodeValue(json, payload)] }),
+        toMqtt: (args, kwargs) =>
+          encodeValue(json, args?.length === 1 && hasNoKwargs(kwargs) ? args[0] : nativeValue(args, kwargs)),
+      };
+  }
+}
+
+/** The mapping of one MQTT transport: formats by WAMP URI prefix, the longest prefix first. */
+export class PayloadMapping {
+  private readonly rules: { prefix: string; codec: PayloadCodec; encoder: Encoder }[];
+
+  /** `scope` makes encoder names unique across transports: events memoize their bytes under them. */
+  constructor(mapping: Record<string, MqttPayloadFormat>, scope: string) {
+    this.rules = Object.entries(mapping)
+      .sort(([a], [b]) => b.length - a.length)
+      .map(([prefix, format]) => {
+        const codec = payloadCodec(format);
+        // An EVENT's wire form is [36, subscription, publication, details, args?, kwargs?].
+        const encoder: Encoder = { name: `mqtt:${scope}:${prefix}`, encode: (wire) => codec.toMqtt(wire[4] as Args | undefined, wire[5] as Dict | undefined) };
+        return { prefix, codec, encoder };
+      });
+    if (!this.rules.some((rule) => rule.prefix === '')) throw new Error('a payload mapping needs a format for the prefix ""');
+  }
+
+  /** The format of a WAMP topic (its longest matching prefix). */
+  codecFor(uri: string): PayloadCodec {
+    return this.ruleFor(uri).codec;
+  }
+
+  /** An encoder for events on `uri`: one event delivered to many MQTT clients is mapped once. */
+  encoderFor(uri: string): Encoder {
+    return this.ruleFor(uri).encoder;
+  }
+
+  private ruleFor(uri: string): { codec: PayloadCodec; encoder: Encoder } {
+    return this.rules.find((rule) => uri.startsWith(rule.prefix))!;
+  }
+}

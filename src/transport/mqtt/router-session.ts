@@ -1,0 +1,236 @@
+import { MessageType } from '../../protocol/codes.js';
+import type { Envelope } from '../../protocol/envelope.js';
+import { ErrorUri } from '../../protocol/errors.js';
+import { IdSequence } from '../../protocol/ids.js';
+import { toWire, type Args, type Dict, type Event, type WampMessage } from '../../protocol/messages.js';
+import type { MatchPolicy } from '../../protocol/uri.js';
+import type { Peer, SessionLink, TransportInfo } from '../../router/peer.js';
+
+/** The router refused a request or the sign-in: its error URI and message. */
+export class RouterRefusal extends Error {
+  constructor(readonly uri: string, message: string) {
+    super(message);
+  }
+}
+
+/** Who the session is, from WELCOME. */
+export interface JoinedIdentity {
+  session: number;
+  authid: string;
+  authrole: string;
+  authmethod: string;
+}
+
+/** A username and password from CONNECT, offered as WAMP-Ticket. */
+export interface TicketCredential {
+  authid: string;
+  ticket: string;
+}
+
+/** What the session reports once joined. */
+export interface RouterSessionHandlers {
+  /** The envelope is shared with other subscribers: read it, never change it. */
+  event(envelope: Envelope, event: Event): void;
+  /** The broker took a subscription away (meta API remove_subscriber...). */
+  revoked(subscription: number): void;
+  /** The router ended the session (kill, shutdown, ABORT). */
+  ended(reason: string): void;
+}
+
+interface Pending {
+  resolve(value: number): void;
+  reject(error: RouterRefusal): void;
+  /** Runs at once when the answer arrives, before anything the router sends next (a SUBSCRIBE's retained events). */
+  settled?: (value: number) => void;
+}
+
+/**
+ * An MQTT client's session in the realm: a router session like any other, fed typed messages
+ * without a codec (the same seam as InternalSession and the SSE peer). It signs in through the
+ * transport's auth gate, so the realm's authentication and role rules apply unchanged; every
+ * request resolves with the router's answer or rejects with its ERROR.
+ */
+export class MqttRouterSession implements Peer {
+  private link: SessionLink | undefined;
+  private readonly requests = new IdSequence();
+  private readonly pending = new Map<number, Pending>();
+  private joining: { resolve(identity: JoinedIdentity): void; reject(error: RouterRefusal): void; credential?: TicketCredential } | undefined;
+  private handlers: RouterSessionHandlers | undefined;
+  private finished = false;
+  /** The router asked us to stop reading (its queue for this session is full); the connection of the moment obeys. */
+  private paused = false;
+  private reading: { pause(): void; resume(): void } | undefined;
+
+  constructor(readonly transport: TransportInfo) {}
+
+  connect(attach: (peer: Peer) => SessionLink): void {
+    this.link = attach(this);
+  }
+
+  /** HELLO (and AUTHENTICATE when asked for the ticket); resolves at WELCOME, rejects at ABORT. */
+  join(realm: string, credential: TicketCredential | undefined, authextra: Dict): Promise<JoinedIdentity> {
+    const details: Dict = {
+      roles: {
+        subscriber: { features: { pattern_based_subscription: true, publisher_identification: true } },
+        publisher: { features: { publisher_exclusion: true } },
+      },
+      authmethods: credential ? ['ticket'] : ['anonymous'],
+      authextra,
+    };
+    if (credential) details.authid = credential.authid;
+    return new Promise<JoinedIdentity>((resolve, reject) => {
+      this.joining = credential ? { resolve, reject, credential } : { resolve, reject };
+      this.deliver({ type: MessageType.HELLO, realm, details });
+    });
+  }
+
+  listen(handlers: RouterSessionHandlers): void {
+    this.handlers = handlers;
+  }
+
+  /** The connection that reads for this session now (a persistent session changes connections), paused if the router wants it so. */
+  readFrom(reading: { pause(): void; resume(): void } | undefined): void {
+    this.reading = reading;
+    if (this.paused) reading?.pause();
+  }
+
+  /** `subscribed` runs at SUBSCRIBED, before the retained events that follow it. */
+  subscribe(topic: string, match: MatchPolicy, getRetained: boolean, subscribed: (subscription: number) => void): Promise<number> {
+    const options: Dict = match === 'exact' ? {} : { match };
+    if (getRetained) options.get_retained = true;
+    return this.request((request) => ({ type: MessageType.SUBSCRIBE, request, options, topic }), subscribed);
+  }
+
+  unsubscribe(subscription: number): Promise<number> {
+    return this.request((request) => ({ type: MessageType.UNSUBSCRIBE, request, subscription }));
+  }
+
+  /**
+   * PUBLISH, always acknowledged: the door must know whether the router took it. Resolves to the
+   * publication id. `bytes`: the MQTT packet's size, counted against the session's queue limits.
+   */
+  publish(topic: string, args: Args, kwargs: Dict | undefined, retain: boolean, bytes = 0): Promise<number> {
+    const options: Dict = { acknowledge: true, exclude_me: false };
+    if (retain) options.retain = true;
+    return this.request((request) => ({ type: MessageType.PUBLISH, request, options, topic, args, ...(kwargs ? { kwargs } : {}) }), undefined, bytes);
+  }
+
+  /** The MQTT session is over: the router session leaves the realm. */
+  leave(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.fail(new RouterRefusal(ErrorUri.closeNormal, 'the MQTT session ended'));
+    this.link?.detach();
+  }
+
+  // ---- Peer: what the router sends ----
+
+  send(envelope: Envelope): void {
+    if (this.finished) return;
+    const message = envelope.message;
+    if (message.type === MessageType.EVENT) this.handlers?.event(envelope, message);
+    else this.receive(message);
+  }
+
+  close(): void {
+    this.end('the router closed the session');
+  }
+
+  pauseReading(): void {
+    this.paused = true;
+    this.reading?.pause();
+  }
+
+  resumeReading(): void {
+    this.paused = false;
+    this.reading?.resume();
+  }
+
+  private receive(message: WampMessage): void {
+    switch (message.type) {
+      case MessageType.SUBSCRIBED:
+        return this.settle(message.request, message.subscription);
+      case MessageType.PUBLISHED:
+        return this.settle(message.request, message.publication);
+      case MessageType.UNSUBSCRIBED: {
+        // Request 0: the broker revoked a subscription unasked.
+        if (message.request !== 0) return this.settle(message.request, 0);
+        const subscription = message.details?.subscription;
+        if (typeof subscription === 'number') this.handlers?.revoked(subscription);
+        return;
+      }
+      case MessageType.ERROR: {
+        const pending = this.pending.get(message.request);
+        this.pending.delete(message.request);
+        const text = typeof message.args?.[0] === 'string' ? message.args[0] : message.error;
+        pending?.reject(new RouterRefusal(message.error, text));
+        return;
+      }
+      case MessageType.CHALLENGE: {
+        const ticket = this.joining?.credential?.ticket;
+        if (message.authMethod === 'ticket' && ticket !== undefined) {
+          this.deliver({ type: MessageType.AUTHENTICATE, signature: ticket, extra: {} });
+          return;
+        }
+        this.deliver({ type: MessageType.ABORT, details: { message: `cannot answer a "${message.authMethod}" challenge` }, reason: ErrorUri.noAuthMethod });
+        this.joining?.reject(new RouterRefusal(ErrorUri.noAuthMethod, `the router asked for "${message.authMethod}" authentication, which MQTT cannot answer`));
+        this.joining = undefined;
+        this.leave();
+        return;
+      }
+      case MessageType.WELCOME: {
+        const joining = this.joining;
+        this.joining = undefined;
+        joining?.resolve({ session: message.session, authid: String(message.details.authid ?? ''), authrole: String(message.details.authrole ?? ''), authmethod: String(message.details.authmethod ?? '') });
+        return;
+      }
+      case MessageType.ABORT: {
+        const text = typeof message.details.message === 'string' ? message.details.message : message.reason;
+        this.joining?.reject(new RouterRefusal(message.reason, text));
+        this.joining = undefined;
+        this.end(`${message.reason}: ${text}`);
+        return;
+      }
+      case MessageType.GOODBYE:
+        this.end(message.reason);
+        this.deliver({ type: MessageType.GOODBYE, details: {}, reason: ErrorUri.goodbyeAndOut });
+        return;
+      default:
+        return;
+    }
+  }
+
+  private request(build: (request: number) => WampMessage, settled?: (value: number) => void, bytes = 0): Promise<number> {
+    if (this.finished) return Promise.reject(new RouterRefusal(ErrorUri.closeNormal, 'the session has ended'));
+    const request = this.requests.nextId();
+    return new Promise<number>((resolve, reject) => {
+      this.pending.set(request, settled ? { resolve, reject, settled } : { resolve, reject });
+      this.deliver(build(request), bytes);
+    });
+  }
+
+  private settle(request: number, value: number): void {
+    const pending = this.pending.get(request);
+    this.pending.delete(request);
+    pending?.settled?.(value);
+    pending?.resolve(value);
+  }
+
+  private end(reason: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.fail(new RouterRefusal(ErrorUri.systemShutdown, reason));
+    this.joining?.reject(new RouterRefusal(ErrorUri.systemShutdown, reason));
+    this.joining = undefined;
+    this.handlers?.ended(reason);
+  }
+
+  private fail(error: RouterRefusal): void {
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+  }
+
+  private deliver(message: WampMessage, bytes = 0): void {
+    this.link?.receive(toWire(message), bytes);
+  }
+}

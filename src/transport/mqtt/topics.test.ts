@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { topicFilterToSubscription, topicNameToUri, TopicRefusal, uriToTopicName } from './topics.js';
+
+describe('MQTT topics as WAMP URIs', () => {
+  it('maps topic names level by level, both ways', () => {
+    assert.equal(topicNameToUri('sensors/kitchen/temp'), 'sensors.kitchen.temp');
+    assert.equal(topicNameToUri('single'), 'single');
+    assert.equal(uriToTopicName('sensors.kitchen.setpoint'), 'sensors/kitchen/setpoint');
+  });
+
+  it('maps filters as Crossbar does: "+" to a wildcard, a trailing "#" to a prefix', () => {
+    assert.deepEqual(topicFilterToSubscription('sensors/kitchen/temp'), { uri: 'sensors.kitchen.temp', match: 'exact' });
+    assert.deepEqual(topicFilterToSubscription('sensors/+/temp'), { uri: 'sensors..temp', match: 'wildcard' });
+    assert.deepEqual(topicFilterToSubscription('+/kitchen/+'), { uri: '.kitchen.', match: 'wildcard' });
+    assert.deepEqual(topicFilterToSubscription('sensors/#'), { uri: 'sensors.', match: 'prefix' });
+    assert.deepEqual(topicFilterToSubscription('a/b/#'), { uri: 'a.b.', match: 'prefix' });
+    assert.deepEqual(topicFilterToSubscription('#'), { uri: '', match: 'prefix' });
+  });
+
+  it('refuses, with the reason, what cannot be a WAMP URI', () => {
+    const refusals: [string, RegExp][] = [
+      ['a/+/#', /"\+" and "#" together/],
+      ['a/b+/c', /"\+" must stand alone/],
+      ['a/#/c', /"#" must be the last level/],
+      ['a/b#', /"#" must be the last level/],
+      ['a.b/c', /containing "\."/],
+      ['a b/c', /whitespace/],
+      ['$SYS/broker/uptime', /reserved for the server/],
+      ['a//c', /empty topic level/],
+      ['', /empty topic/],
+    ];
+    for (const [filter, reason] of refusals) assert.throws(() => topicFilterToSubscription(filter), (error) => error instanceof TopicRefusal && reason.test(error.message), filter);
+    assert.throws(() => topicNameToUri('a/+/c'), /must not contain "\+" or "#"/);
+    assert.throws(() => topicNameToUri('a/#'), /must not contain "\+" or "#"/);
+    assert.throws(() => topicNameToUri('/leading'), /empty topic level/);
+    assert.throws(() => topicNameToUri('trailing/'), /empty topic level/);
+    assert.throws(() => topicNameToUri('v1.2/x'), /containing "\."/);
+  });
+});

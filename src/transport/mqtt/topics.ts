@@ -1,0 +1,66 @@
+/**
+ * MQTT topics <-> WAMP URIs, as Crossbar's MQTT bridge maps them: levels become URI components
+ * ("a/b/c" is "a.b.c"), a "+" level is an empty component of a wildcard subscription ("a/+/c" is
+ * wildcard "a..c"), and a trailing "#" is a prefix subscription ("a/#" is prefix "a.", "#" alone
+ * is prefix ""). What cannot be written as a WAMP URI is refused with the reason; the realm's
+ * own URI rule (strict or loose) is then applied by the router, as for every session.
+ */
+
+import type { MatchPolicy } from '../../protocol/uri.js';
+
+export interface WampTopic {
+  uri: string;
+  match: MatchPolicy;
+}
+
+/** Why a topic or filter cannot map: its text goes back to the client (MQTT 5 reason string) and to the log. */
+export class TopicRefusal extends Error {}
+
+/** A level that would change meaning as a URI component. */
+function levelProblem(level: string): string | undefined {
+  if (level.includes('.')) return 'a topic level containing "." cannot be a WAMP URI component ("." separates components)';
+  if (/\s/.test(level)) return 'a topic level containing whitespace cannot be a WAMP URI component';
+  return undefined;
+}
+
+function checkLevels(topic: string, levels: string[]): void {
+  if (topic.length === 0) throw new TopicRefusal('an empty topic cannot map to a WAMP URI');
+  if (topic.startsWith('$')) throw new TopicRefusal(`"${topic}": topics starting with "$" are reserved for the server and not served here`);
+  for (const level of levels) {
+    const problem = levelProblem(level);
+    if (problem) throw new TopicRefusal(`"${topic}": ${problem}`);
+  }
+}
+
+/** The topic name of a PUBLISH (no wildcards) as a WAMP URI. */
+export function topicNameToUri(topic: string): string {
+  if (topic.includes('+') || topic.includes('#')) throw new TopicRefusal(`"${topic}": a topic name to publish to must not contain "+" or "#"`);
+  const levels = topic.split('/');
+  checkLevels(topic, levels);
+  if (levels.some((level) => level === '')) throw new TopicRefusal(`"${topic}": an empty topic level cannot map to a WAMP URI component`);
+  return levels.join('.');
+}
+
+/** The topic filter of a SUBSCRIBE as a WAMP subscription. */
+export function topicFilterToSubscription(filter: string): WampTopic {
+  const levels = filter.split('/');
+  checkLevels(filter, levels);
+  const plus = levels.filter((level) => level.includes('+'));
+  const hash = levels.filter((level) => level.includes('#'));
+  if (plus.length > 0 && hash.length > 0) {
+    throw new TopicRefusal(`"${filter}": "+" and "#" together cannot map to WAMP (a subscription is either wildcard or prefix)`);
+  }
+  if (plus.some((level) => level !== '+')) throw new TopicRefusal(`"${filter}": "+" must stand alone in its level`);
+  if (hash.length > 1 || (hash.length === 1 && levels.at(-1) !== '#')) {
+    throw new TopicRefusal(`"${filter}": "#" must be the last level, alone`);
+  }
+  if (hash.length === 1) return { uri: levels.slice(0, -1).map((level) => `${level}.`).join(''), match: 'prefix' };
+  if (plus.length > 0) return { uri: levels.map((level) => (level === '+' ? '' : level)).join('.'), match: 'wildcard' };
+  if (levels.some((level) => level === '')) throw new TopicRefusal(`"${filter}": an empty topic level cannot map to a WAMP URI component`);
+  return { uri: levels.join('.'), match: 'exact' };
+}
+
+/** A WAMP topic as the MQTT topic an event is delivered on. */
+export function uriToTopicName(uri: string): string {
+  return uri.split('.').join('/');
+}

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import mqtt from 'mqtt';
+import { WebSocket } from 'ws';
+import { openAutobahn } from '../support/autobahn.js';
+import { connectMqtt, mqttTestConfig, testMqtt } from '../support/mqtt.js';
+import { startTestNode, testConfig } from '../support/node.js';
+import { waitFor } from '../support/wait.js';
+
+// The web listener's /mqtt path and an mqtt transport: two MQTT doors onto realm1.
+const config = mqttTestConfig();
+config.listeners[0]!.paths['/mqtt'] = { type: 'mqtt', ...testMqtt() };
+const node = await startTestNode(config);
+after(() => node.stop());
+const mqttUrl = node.url.replace(/\/ws$/, '/mqtt');
+
+describe('MQTT over WebSocket on a web path (browser MQTT clients)', () => {
+  it('is served at ws://…/mqtt next to WAMP', () => {
+    assert.ok(node.services.some((served) => served.service === 'mqtt' && served.url === mqttUrl));
+  });
+
+  for (const protocolVersion of [4, 5] as const) {
+    it(`MQTT.js (${protocolVersion === 4 ? '3.1.1' : '5.0'}) over WebSocket and AutobahnJS reach each other`, async () => {
+      const wamp = await openAutobahn(node.url);
+      const client = await mqtt.connectAsync(mqttUrl, { protocolVersion, reconnectPeriod: 0 });
+      try {
+        const readings: unknown[] = [];
+        await wamp.session.subscribe(`ws${protocolVersion}.temp`, (args: unknown[]) => readings.push(args[0]));
+        const received: string[] = [];
+        client.on('message', (_topic, payload) => received.push(payload.toString()));
+        await client.subscribeAsync(`ws${protocolVersion}/setpoint`, { qos: 1 });
+        await client.publishAsync(`ws${protocolVersion}/temp`, '{"args": [19.5]}', { qos: 1 });
+        await waitFor(() => readings.length === 1, 'the reading');
+        assert.deepEqual(readings, [19.5]);
+        await wamp.session.publish(`ws${protocolVersion}.setpoint`, [21], {}, { acknowledge: true });
+        await waitFor(() => received.length === 1, 'the setpoint');
+        assert.deepEqual(received, ['{"args":[21]}']);
+      } finally {
+        await client.endAsync();
+        await wamp.close();
+      }
+    });
+  }
+
+  it('client ids are unique per realm: a WebSocket CONNECT takes over, and resumes, a TCP client\'s session', async () => {
+    const clientId = 'roaming-device';
+    const overTcp = await connectMqtt(node.ports.get('mqtt')!, { clientId, clean: false });
+    await overTcp.client.subscribeAsync('roaming/cmd', { qos: 1 });
+    const closed = new Promise<void>((resolve) => overTcp.client.on('close', () => resolve()));
+    const received: string[] = [];
+    const overWs = mqtt.connect(mqttUrl, { clientId, clean: false, reconnectPeriod: 0 });
+    overWs.on('message', (_topic, payload) => received.push(payload.toString()));
+    const present = await new Promise<boolean>((resolve, reject) => {
+      overWs.once('connect', (connack) => resolve(connack.sessionPresent));
+      overWs.once('error', reject);
+    });
+    await closed;
+    assert.equal(present, true);
+    const wamp = await openAutobahn(node.url);
+    try {
+      await wamp.session.publish('roaming.cmd', ['go'], {}, { acknowledge: true });
+      await waitFor(() => received.length === 1, 'the command, through the subscription made over TCP');
+      assert.deepEqual(received, ['{"args":["go"]}']);
+    } finally {
+      await wamp.close();
+      await overWs.endAsync();
+      await overTcp.client.endAsync(true);
+      (await connectMqtt(node.ports.get('mqtt')!, { clientId, clean: true })).client.end(); // ends the stored session
+    }
+  });
+
+  it('refuses a WebSocket that does not offer the "mqtt" subprotocol', async () => {
+    const ws = new WebSocket(mqttUrl, ['wamp.2.json']);
+    const outcome = await new Promise<string>((resolve) => {
+      ws.on('error', (error) => resolve(error.message));
+      ws.on('close', (code) => resolve(`closed ${code}`));
+    });
+    assert.match(outcome, /closed 1002|Server sent no subprotocol/);
+  });
+});
+
+describe("MQTT on a universal transport's port (Crossbar's universal transport with an mqtt part)", () => {
+  it('serves MQTT, RawSocket-less, beside WAMP over WebSocket on one port', async () => {
+    const universal = testConfig();
+    const web = universal.listeners[0]!;
+    universal.listeners[0] = { ...web, kind: 'universal', mqtt: testMqtt() };
+    const one = await startTestNode(universal);
+    try {
+      const port = one.ports.get('test')!;
+      assert.ok(one.services.some((served) => served.url === `mqtt://127.0.0.1:${port}`));
+      const wamp = await openAutobahn(one.url);
+      const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 });
+      try {
+        const readings: unknown[] = [];
+        await wamp.session.subscribe('universal.temp', (args: unknown[]) => readings.push(args[0]));
+        await client.publishAsync('universal/temp', '{"args": [18]}', { qos: 1 });
+        await waitFor(() => readings.length === 1, 'the reading');
+        assert.deepEqual(readings, [18]);
+      } finally {
+        await client.endAsync();
+        await wamp.close();
+      }
+    } finally {
+      await one.stop();
+    }
+  });
+});

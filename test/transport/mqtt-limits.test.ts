@@ -1,0 +1,217 @@
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { after, describe, it } from 'node:test';
+import { generate, parser as createParser, type Packet } from 'mqtt-packet';
+import type { MqttService } from '../../src/config/model.js';
+import { openAutobahn } from '../support/autobahn.js';
+import { connectMqtt, mqttTestConfig } from '../support/mqtt.js';
+import { startTestNode } from '../support/node.js';
+import { Arrivals } from '../support/wait.js';
+
+/** A bare MQTT client on a socket: writes packets as given, records every packet it gets. */
+class RawMqtt {
+  readonly packets: Packet[] = [];
+  closed = false;
+  private readonly arrivals = new Arrivals({ stopped: () => (this.closed ? 'the connection closed' : undefined), received: () => `received ${this.packets.map((p) => p.cmd).join(', ')}` });
+  private constructor(private readonly socket: Socket, private readonly version: 4 | 5) {
+    const parser = createParser({ protocolVersion: version });
+    parser.on('packet', (packet: Packet) => {
+      this.packets.push(packet);
+      this.arrivals.wake();
+    });
+    socket.on('data', (chunk) => parser.parse(chunk));
+    socket.on('close', () => {
+      this.closed = true;
+      this.arrivals.wake();
+    });
+    socket.on('error', () => undefined);
+  }
+
+  static async open(port: number, version: 4 | 5 = 5): Promise<RawMqtt> {
+    const socket = connect({ port, host: '127.0.0.1' });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    return new RawMqtt(socket, version);
+  }
+
+  sendRaw(bytes: Buffer): void {
+    this.socket.write(bytes);
+  }
+
+  /** Stops reading: what the server writes piles up in the kernel's buffers, then in the server's. */
+  pauseReading(): void {
+    this.socket.pause();
+  }
+
+  send(packet: Record<string, unknown>): void {
+    this.socket.write(generate(packet as unknown as Packet, { protocolVersion: this.version }));
+  }
+
+  /** CONNECT, and the CONNACK that answers it. */
+  async connect(extra: Record<string, unknown> = {}): Promise<Packet & { cmd: 'connack' }> {
+    this.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: this.version, clientId: '', clean: true, keepalive: 0, ...extra });
+    return (await this.next('connack')) as Packet & { cmd: 'connack' };
+  }
+
+  async next(cmd: string): Promise<Packet> {
+    await this.arrivals.until(() => this.packets.some((packet) => packet.cmd === cmd), cmd.toUpperCase(), 5_000);
+    return this.packets.find((packet) => packet.cmd === cmd)!;
+  }
+
+  whenClosed(): Promise<void> {
+    return this.arrivals.until(() => false, 'never', 5_000).catch((error: Error) => {
+      if (!this.closed) throw error;
+    });
+  }
+
+  end(): void {
+    this.socket.destroy();
+  }
+}
+
+async function nodeWith(overrides: Partial<MqttService>) {
+  const node = await startTestNode(mqttTestConfig(overrides));
+  return { node, port: node.ports.get('mqtt')! };
+}
+
+const metric = (text: string, name: string): number => {
+  const line = text.split('\n').find((entry) => entry.startsWith(name));
+  return line === undefined ? 0 : Number(line.split(' ').at(-1));
+};
+
+describe('MQTT limits', () => {
+  const nodes: { stop(): Promise<void> }[] = [];
+  after(async () => {
+    for (const node of nodes) await node.stop();
+  });
+
+  it('closes a connection that sends no CONNECT in time, and one silent for 1.5 keepalive intervals', async () => {
+    const { node, port } = await nodeWith({ openHandshakeTimeout: 200 });
+    nodes.push(node);
+    const silent = await RawMqtt.open(port);
+    await silent.whenClosed();
+    const idle = await RawMqtt.open(port, 4);
+    assert.equal((await idle.connect({ keepalive: 1 })).returnCode, 0);
+    await idle.whenClosed();
+    assert.equal(metric(node.metrics.exposition(), 'junction_mqtt_keepalive_timeouts_total'), 1);
+  });
+
+  it('announces max_packet_size and receive_maximum in an MQTT 5 CONNACK, and holds clients to them', async () => {
+    const { node, port } = await nodeWith({ maxPacketSize: 1024, receiveMaximum: 2 });
+    nodes.push(node);
+    const big = await RawMqtt.open(port);
+    const connack = await big.connect();
+    assert.equal(connack.properties?.maximumPacketSize, 1024);
+    assert.equal(connack.properties?.receiveMaximum, 2);
+    big.send({ cmd: 'publish', topic: 'big/one', payload: Buffer.alloc(2000, 32), qos: 0, retain: false, dup: false });
+    assert.equal((await big.next('disconnect') as { reasonCode?: number }).reasonCode, 0x95);
+    await big.whenClosed();
+
+    const greedy = await RawMqtt.open(port);
+    await greedy.connect();
+    for (const messageId of [1, 2, 3]) {
+      greedy.send({ cmd: 'publish', topic: 'greedy/x', payload: Buffer.from('{"args": []}'), qos: 2, messageId, retain: false, dup: false });
+    }
+    assert.equal((await greedy.next('disconnect') as { reasonCode?: number }).reasonCode, 0x93);
+    await greedy.whenClosed();
+    assert.match(node.metrics.exposition(), /junction_mqtt_protocol_errors_total\{kind="too_large",transport="mqtt"\} 1/);
+  });
+
+  it('refuses topic filters past max_subscriptions and connections past max_per_address', async () => {
+    const { node, port } = await nodeWith({ maxSubscriptions: 2, maxPerAddress: 1 });
+    nodes.push(node);
+    const client = await RawMqtt.open(port);
+    await client.connect();
+    client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'a', qos: 1 }, { topic: 'b', qos: 0 }, { topic: 'c', qos: 1 }] });
+    assert.deepEqual((await client.next('suback') as { granted: number[] }).granted, [1, 0, 0x97]);
+    const second = await RawMqtt.open(port, 4);
+    assert.equal((await second.connect()).returnCode, 3);
+    await second.whenClosed();
+    client.end();
+  });
+
+  it('drops the oldest message of a full offline queue, counted', async () => {
+    const { node, port } = await nodeWith({ maxQueuedMessages: 2 });
+    nodes.push(node);
+    const clientId = 'queue-device';
+    const first = await connectMqtt(port, { clientId, clean: false });
+    await first.client.subscribeAsync('alerts', { qos: 1 });
+    await first.end();
+    const wamp = await openAutobahn(node.url);
+    for (const n of [1, 2, 3, 4, 5]) await wamp.session.publish('alerts', [n], {}, { acknowledge: true });
+    await wamp.close();
+    const back = await connectMqtt(port, { clientId, clean: false });
+    await back.until((messages) => messages.length === 2, 'the two newest messages');
+    assert.deepEqual(back.messages.map((message) => message.payload), ['{"args":[4]}', '{"args":[5]}']);
+    await back.end();
+    assert.equal(metric(node.metrics.exposition(), 'junction_mqtt_queue_dropped_total'), 3);
+  });
+
+  it('drops a subscriber that stops reading (the slow-consumer policy), and no one else', async () => {
+    const { node, port } = await nodeWith({ maxBufferedBytes: 65_536 });
+    nodes.push(node);
+    const slow = await RawMqtt.open(port);
+    await slow.connect();
+    slow.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'firehose', qos: 0 }] });
+    await slow.next('suback');
+    slow.pauseReading();
+    const healthy = await connectMqtt(port);
+    await healthy.client.subscribeAsync('firehose', { qos: 0 });
+    const wamp = await openAutobahn(node.url);
+    const chunk = 'x'.repeat(8_192);
+    // Bounded: enough to fill the kernel's buffers on loopback many times over, and no more.
+    for (let n = 0; n < 4_000 && metric(node.metrics.exposition(), 'junction_mqtt_slow_consumer_closed_total') === 0; n++) {
+      await wamp.session.publish('firehose', [chunk], {}, { acknowledge: true });
+      // The healthy subscriber keeps reading: let it.
+      if (n % 100 === 99) await healthy.until((messages) => messages.length >= n + 1, 'the healthy subscriber to keep up', 10_000);
+    }
+    assert.equal(metric(node.metrics.exposition(), 'junction_mqtt_slow_consumer_closed_total'), 1);
+    await wamp.session.publish('firehose', ['after'], {}, { acknowledge: true });
+    await healthy.until((messages) => messages.at(-1)?.payload === '{"args":["after"]}', 'the next message to the healthy subscriber', 10_000);
+    await healthy.end();
+    await wamp.close();
+    slow.end();
+  });
+
+  it('closes a connection that sends garbage or skips CONNECT, counted', async () => {
+    const { node, port } = await nodeWith({});
+    nodes.push(node);
+    const early = await RawMqtt.open(port);
+    early.send({ cmd: 'pingreq' });
+    await early.whenClosed();
+    const garbage = await RawMqtt.open(port);
+    await garbage.connect();
+    garbage.sendRaw(Buffer.from([0x30, 0x05, 0xff, 0xff, 0x61, 0x62, 0x63])); // a PUBLISH whose topic length runs past its end
+    assert.equal((await garbage.next('disconnect') as { reasonCode?: number }).reasonCode, 0x81);
+    await garbage.whenClosed();
+    const exposition = node.metrics.exposition();
+    assert.match(exposition, /junction_mqtt_protocol_errors_total\{kind="no_connect",transport="mqtt"\} 1/);
+    assert.match(exposition, /junction_mqtt_protocol_errors_total\{kind="malformed",transport="mqtt"\} 1/);
+  });
+
+  it('refuses new connections past connection_rate with MQTT 5\'s 0x9F, counted', async () => {
+    const { node, port } = await nodeWith({ connectionRate: 1 });
+    nodes.push(node);
+    // A bucket of 1 per second holds 2: of 4 connections opened at once at least one is refused.
+    const clients = await Promise.all([1, 2, 3, 4].map(() => RawMqtt.open(port)));
+    const codes = await Promise.all(clients.map(async (client) => (await client.connect()).reasonCode));
+    assert.ok(codes.includes(0x9f), `codes: ${codes.join(', ')}`);
+    assert.ok(metric(node.metrics.exposition(), 'junction_mqtt_refused_connections_total') >= 1);
+    for (const client of clients) client.end();
+  });
+
+  it('takes packets a client sends right behind CONNECT, before CONNACK (as MQTT allows)', async () => {
+    const { node, port } = await nodeWith({});
+    nodes.push(node);
+    const eager = await RawMqtt.open(port, 4);
+    eager.sendRaw(Buffer.concat([
+      generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'eager', clean: true, keepalive: 0 } as Packet),
+      generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'eager/echo', qos: 1 }] } as Packet),
+      generate({ cmd: 'publish', topic: 'eager/echo', payload: Buffer.from('{"args": ["hi"]}'), qos: 1, messageId: 2, retain: false, dup: false } as Packet),
+    ]));
+    assert.equal((await eager.next('connack') as { returnCode?: number }).returnCode, 0);
+    assert.deepEqual((await eager.next('suback') as { granted: number[] }).granted, [1]);
+    await eager.next('puback');
+    assert.equal((await eager.next('publish') as { payload: Buffer }).payload.toString(), '{"args":["hi"]}');
+    eager.end();
+  });
+});
