@@ -142,7 +142,7 @@ describe('WAMP v1 (options.wamp1)', () => {
     assert.deepEqual(await page.call('form:add', 2, 3), [3, 'call-2', 5]);
   });
 
-  it('closes the connection (1008) with the reason for a protocol violation or too many prefixes; others are unaffected', async () => {
+  it('closes the connection (1008) with the reason for a protocol violation, a message nested too deep or too many prefixes; others are unaffected', async () => {
     const node = await startNode();
     const other = await v1(node.url);
     const cases: [unknown, RegExp][] = [
@@ -150,6 +150,8 @@ describe('WAMP v1 (options.wamp1)', () => {
       [[9, 'x'], /unknown or server-only WAMP v1 message type 9/],
       [[2, 'c1'], /CALL: the procedure URI must be a non-empty string/],
       [[7, 'com.example.t', 'e', ['ok'], 'x'], /eligible must be a list of session IDs/],
+      // The issue-11 payload: 1,500 levels, refused at the door like a v2 message.
+      [`[7,"com.example.t",${'['.repeat(1500)}${']'.repeat(1500)}]`, /more than 100 levels deep/],
     ];
     for (const [message, reason] of cases) {
       const page = await v1(node.url);

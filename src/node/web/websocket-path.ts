@@ -44,7 +44,8 @@ function wamp1Door(service: WebSocketPathConfig, context: ServiceContext): NonNu
   if (!realm.roles.some((role) => role.name === options.role)) {
     throw new UnsupportedConfigError(`${context.where}: options.wamp1.role "${options.role}" is not a role of realm "${options.realm}"`);
   }
-  const settings = { mapping: new UriMapping(options.uris), maxPrefixes: options.maxPrefixes, maxBufferedBytes: service.options.maxBufferedBytes, serverIdent: `Junction/${packageVersion()}` };
+  const settings = { mapping: new UriMapping(options.uris), maxPrefixes: options.maxPrefixes, maxBufferedBytes: service.options.maxBufferedBytes, serverIdent: `Junction/${packageVersion()}`,
+    maxNestingDepth: context.config.maxNestingDepth };
   const attach = context.router.attach.bind(context.router);
   const slowConsumers = context.metrics.counter('junction_ws_slow_consumer_closed_total', 'Connections closed (1008) because their send buffer passed its limit');
   const tooManyPrefixes = context.metrics.counter('junction_wamp1_prefix_limit_closed_total', 'WAMP v1 connections closed for defining more than max_prefixes prefixes');

@@ -13,6 +13,8 @@
  *   EVENT        [8, topicUri, event]                               server -> client
  */
 
+import { DEFAULT_MAX_NESTING_DEPTH, nestsDeeperThan, tooDeepMessage } from '../../codec/nesting.js';
+
 export const Wamp1Type = {
   WELCOME: 0,
   PREFIX: 1,
@@ -39,13 +41,15 @@ export type Wamp1ClientMessage =
 export class Wamp1ProtocolError extends Error {}
 
 /** Parses one text frame from a v1 client; throws Wamp1ProtocolError saying what is wrong. */
-export function parseWamp1(text: string): Wamp1ClientMessage {
+export function parseWamp1(text: string, maxNestingDepth = DEFAULT_MAX_NESTING_DEPTH): Wamp1ClientMessage {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     throw new Wamp1ProtocolError('a WAMP v1 message is a JSON array; this frame is not JSON');
   }
+  // v1 has no binary convention, so not the v2 JSON codec: plain JSON, held to the same nesting limit.
+  if (nestsDeeperThan(value, maxNestingDepth, text.length / 2)) throw new Wamp1ProtocolError(tooDeepMessage(maxNestingDepth));
   if (!Array.isArray(value) || value.length === 0) throw new Wamp1ProtocolError('a WAMP v1 message is a non-empty JSON array');
   const [type, ...rest] = value as unknown[];
   const text1 = (index: number, what: string): string => {

@@ -15,6 +15,8 @@ export interface Wamp1Settings {
   maxBufferedBytes: number;
   /** Sent in WELCOME as serverIdent. */
   serverIdent: string;
+  /** The router's max_nesting_depth, as for v2 messages. */
+  maxNestingDepth: number;
 }
 
 export interface Wamp1Hooks {
@@ -104,7 +106,7 @@ export function serveWamp1(ws: WebSocket, transport: TransportInfo, settings: Wa
     if (!session) return;
     try {
       if (isBinary) throw new Wamp1ProtocolError('WAMP v1 speaks JSON in text frames; got a binary frame');
-      handle(parseWamp1(data.toString('utf8')), session);
+      handle(parseWamp1(data.toString('utf8'), settings.maxNestingDepth), session);
     } catch (error) {
       if (error instanceof Wamp1ProtocolError) {
         log.info({ reason: error.message }, 'WAMP v1 protocol violation; connection closed');
