@@ -59,25 +59,47 @@ export class SwappableAcceptor implements RawSocketAcceptor {
 
 /** A `rawsocket` transport: WAMP RawSocket on a TCP port (TLS when configured) or a Unix socket. */
 export function rawSocketListener(config: ListenerConfig, context: NodeContext): Listener {
+  return streamListener(config, context, {
+    acceptorFor: rawSocketAcceptor,
+    changed: (change) => change.rawsocketChanged,
+    schemes: ['rs', 'rss'],
+    service: 'rawsocket',
+  });
+}
+
+/** What distinguishes one protocol's stream listener (RawSocket, MQTT) from another's. */
+export interface StreamProtocol {
+  acceptorFor(config: ListenerConfig, context: NodeContext, unixPath?: string): RawSocketAcceptor;
+  /** Whether a reload changed this protocol's settings (new connections then take the new ones). */
+  changed(change: ListenerChange): boolean;
+  /** URL schemes, plain and over TLS. */
+  schemes: [string, string];
+  service: string;
+}
+
+/**
+ * A listener whose every connection is one protocol's byte stream, on a TCP port (TLS when
+ * configured) or a Unix socket. A reload swaps the acceptor: connected clients keep theirs.
+ */
+export function streamListener(config: ListenerConfig, context: NodeContext, protocol: StreamProtocol): Listener {
   const { endpoint } = config;
   const unixPath = endpoint.type === 'unix' ? endpoint.path : undefined;
-  const acceptor = new SwappableAcceptor(rawSocketAcceptor(config, context, unixPath));
-  const tls = endpoint.tls !== undefined;
+  const acceptor = new SwappableAcceptor(protocol.acceptorFor(config, context, unixPath));
   const server = streamServerFor(endpoint);
   acceptStreams(server, config, context, (socket) => acceptor.accept(socket));
-  const scheme = tls ? 'rss' : 'rs';
+  const scheme = protocol.schemes[endpoint.tls ? 1 : 0];
   let served: ServedUrl[] = [];
 
   return {
     server,
     served: () => served,
     update: async (change: ListenerChange, node: NodeContext) => {
-      if (change.rawsocketChanged) acceptor.swap(rawSocketAcceptor(change.after, node, unixPath));
+      if (protocol.changed(change)) acceptor.swap(protocol.acceptorFor(change.after, node, unixPath));
       return [];
     },
     listen: async () => {
       const address = await listenOn(server, endpoint);
-      served = [{ url: `${scheme}://${authorityOf(address)}`, service: 'rawsocket' }];
+      served = [{ url: `${scheme}://${authorityOf(address)}`, service: protocol.service }];
       return { port: portOf(address), served };
     },
     close: async () => {
