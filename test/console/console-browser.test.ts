@@ -151,6 +151,20 @@ describe('the console in headless Chromium', { skip: skipWithoutChromium, timeou
     await page.close();
   });
 
+  it("shows a subscription's retained event (Retained button)", async () => {
+    const publisher = await client();
+    await publisher.session.publish('news.flash', ['kept for late subscribers'], { n: 1 }, { retain: true, acknowledge: true });
+    const subscriber = await client();
+    await subscriber.session.subscribe('news.flash', () => undefined);
+    const page = await openConsole();
+    await signedIn(page, 'Ticket', operator.authid, operator.ticket);
+    await page.getByRole('link', { name: 'Topics' }).click();
+    await page.getByRole('button', { name: 'Retained on news.flash' }).click();
+    const panel = page.getByRole('region', { name: 'Retained on news.flash' });
+    await panel.locator('pre').filter({ hasText: 'kept for late subscribers' }).filter({ hasText: '"n": 1' }).waitFor();
+    await page.close();
+  });
+
   it('calls procedures registered by AutobahnJS: a result, an error and progressive results', async () => {
     const callee = await client();
     await callee.session.register('com.example.add', (args: number[]) => args[0]! + args[1]!);

@@ -30,14 +30,31 @@ const LINE_CHARS = 200;
 export function Topics({ session, changes }: { session: Session; changes: number }) {
   const subscriptions = useLoad(() => listing<SubscriptionRow>(session, 'junction.subscription.list'), changes);
   const [tapTopic, setTapTopic] = useState('');
-  const [history, setHistory] = useState<{ uri: string; events?: unknown[]; error?: unknown } | undefined>(undefined);
+  const [history, setHistory] = useState<{ title: string; events?: unknown[]; error?: unknown } | undefined>(undefined);
 
   const showHistory = async (row: SubscriptionRow) => {
     try {
       const result = await session.call('wamp.subscription.get_events', [row.id], { limit: 20 });
-      setHistory({ uri: row.uri, events: result.args[0] as unknown[] });
+      setHistory({ title: `History of ${row.uri}`, events: result.args[0] as unknown[] });
     } catch (error) {
-      setHistory({ uri: row.uri, error });
+      setHistory({ title: `History of ${row.uri}`, error });
+    }
+  };
+
+  // No procedure returns retained events: a short subscription with get_retained receives them,
+  // and the router sends them before the answer to any later call on the same session.
+  const showRetained = async (row: SubscriptionRow) => {
+    const title = `Retained on ${row.uri}`;
+    const events: unknown[] = [];
+    try {
+      const probe = await session.subscribe(row.uri, (args, kwargs, details) => {
+        if (details.retained) events.push({ topic: details.topic ?? row.uri, args, kwargs });
+      }, { match: row.match as 'exact' | 'prefix' | 'wildcard', get_retained: true });
+      await session.call('junction.node.stats').catch(() => undefined);
+      await probe.unsubscribe().catch(() => undefined);
+      setHistory({ title, events });
+    } catch (error) {
+      setHistory({ title, error });
     }
   };
 
@@ -52,7 +69,7 @@ export function Topics({ session, changes }: { session: Session; changes: number
         <tbody>
           ${rows.map((row) => html`<tr key=${row.id}>
             <td>${row.uri}</td><td>${row.match}</td><td>${row.subscribers}</td>
-            <td>${row.retained_topics > 0 ? `${row.retained_topics} topic(s)` : '–'}</td>
+            <td>${row.retained_topics > 0 ? html`<button type="button" class="small" aria-label=${`Retained on ${row.uri}`} onClick=${() => showRetained(row)}>${row.retained_topics} topic(s)</button>` : '–'}</td>
             <td>${row.history === null ? '–' : html`<button type="button" class="small" aria-label=${`History of ${row.uri}`} onClick=${() => showHistory(row)}>${row.history} event(s)</button>`}</td>
             <td><button type="button" class="small" aria-label=${`Tap ${row.uri}`} onClick=${() => setTapTopic(`${row.match}:${row.uri}`)}>Tap</button></td>
           </tr>`)}
@@ -61,11 +78,11 @@ export function Topics({ session, changes }: { session: Session; changes: number
     </div>
     ${rows.length === 0 && !subscriptions.loading ? html`<p class="note">No subscriptions.</p>` : null}
     <${Truncated} list=${subscriptions.data} />
-    ${history ? html`<div class="panel" role="region" aria-label=${`History of ${history.uri}`}>
-      <h3>History of ${history.uri}</h3>
+    ${history ? html`<div class="panel" role="region" aria-label=${history.title}>
+      <h3>${history.title}</h3>
       <${ErrorText} error=${history.error} />
       ${history.events ? html`<pre class="json">${toJson(history.events, 2)}</pre>` : null}
-      <button type="button" onClick=${() => setHistory(undefined)}>Close history</button>
+      <button type="button" onClick=${() => setHistory(undefined)}>Close</button>
     </div>` : null}
     <div class="split">
       <${Tap} session=${session} preset=${tapTopic} />
