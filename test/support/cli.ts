@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { CommandIo } from '../../src/cli/io.js';
 import { Arrivals } from './wait.js';
@@ -11,6 +11,18 @@ export const junctionBin = fileURLToPath(new URL('../../../bin/junction.js', imp
 export function captureIo(): { out: { stdout: string; stderr: string }; io: CommandIo } {
   const out = { stdout: '', stderr: '' };
   return { out, io: { stdout: (s: string) => void (out.stdout += s), stderr: (s: string) => void (out.stderr += s) } };
+}
+
+/** Whether something accepts TCP connections on this loopback port (a server a test started is up). */
+export function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 /** A port that was free a moment ago (the OS picks it), for tests that must pass a port number. */

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
-import { freePort } from './cli.js';
+import { accepts, freePort } from './cli.js';
 import { debianNeed } from './debian.js';
 
 /** A real redis-server on a free loopback port, with no persistence: started by a test, stopped after. */
@@ -40,15 +39,4 @@ export class RunningRedis {
     child.kill('SIGKILL');
     await exited;
   }
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
