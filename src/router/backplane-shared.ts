@@ -49,6 +49,7 @@ export class SharedEntries {
 
   /** A node is gone: its entries are withdrawn newest first (what a node set up last is undone first). */
   dropNode(node: string): void {
+    for (const listener of this.listeners.values()) listener.gone?.(node);
     for (const entry of this.entriesOf(node).reverse()) this.withdraw(node, entry.space, entry.key);
   }
 

@@ -88,6 +88,8 @@ export interface SpaceListener {
   /** Node `node` set (value defined) or withdrew (undefined) its entry `key`; a node gone withdraws each of its entries, newest first. */
   entry(node: string, key: string, value: unknown): void;
   note(from: string, body: unknown): void;
+  /** Node `node` left or died; told before its entries are withdrawn. */
+  gone?(node: string): void;
 }
 
 /** One entry a node shares; `value` is never undefined (withdrawing removes the entry). */

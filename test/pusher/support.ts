@@ -63,6 +63,7 @@ export function pusherConfig(app: Partial<PusherAppConfig> = {}, options: Partia
       maxConnections: pusherDefaults.maxConnections,
       maxPerAddress: pusherDefaults.maxPerAddress,
       maxBufferedBytes: pusherDefaults.maxBufferedBytes,
+      maxApiRequestsInFlight: pusherDefaults.maxApiRequestsInFlight,
       ...options,
       apps: [{ ...APP, realm: 'realm1', role: 'pusher', clientEvents: true, topicPrefix: '', webhooks: [], ...app }],
     },
