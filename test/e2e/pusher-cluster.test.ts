@@ -184,7 +184,8 @@ describe('Pusher presence and channels across --workers 2 (the CLI, pusher-js, t
     for (const member of rest) assert.equal(count(member.changes, '-99'), 1, `user ${member.user} told once that 99 left`);
     for (const member of opened) member.client.disconnect();
     await waitFor(() => hooks(receiver).includes(`channel_vacated ${CHANNEL}`), 'channel_vacated', 10_000);
-    junction.kill();
+    junction.child.kill('SIGTERM'); // the parent stops its workers (a parent killed -9 leaves them to notice)
+    assert.equal(await junction.exited, 0);
   });
 });
 
