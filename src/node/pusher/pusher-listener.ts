@@ -48,7 +48,8 @@ export async function pusherListener(config: ListenerConfig, node: NodeContext):
       }
       const { webhooks: _webhooks, ...appSettings } = appConfig;
       // In a cluster, presence and channels are shared with the other nodes (docs/pusher.md#clusters).
-      const app = new PusherApp({ ...appSettings, strictUris: realm.options.uriCheck === 'strict' }, sink, node.router.backplane);
+      const backplane = node.router.backplane;
+      const app = new PusherApp({ ...appSettings, strictUris: realm.options.uriCheck === 'strict' }, sink, backplane && { link: backplane, transportId: config.id });
       appsByKey.set(app.settings.key, app);
       appsById.set(app.settings.id, app);
       const bridge = new BridgeSession(() => node.joinBridgeSession(app.settings.realm, app.settings.role, `pusher:${app.settings.id}`), () => node.state() === 'stopping', app.settings.realm, log);

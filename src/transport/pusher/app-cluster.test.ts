@@ -28,7 +28,7 @@ async function settle(): Promise<void> {
 function node(hub: MemoryHub, nodeId: string, webhooks: boolean): { app: PusherApp; reported: string[] } {
   const reported: string[] = [];
   const sink = webhooks ? { emit: (event: WebhookEvent) => void reported.push(`${event.name} ${'user_id' in event ? event.user_id : event.channel}`) } : undefined;
-  return { app: new PusherApp(settings, sink, hub.node(nodeId)), reported };
+  return { app: new PusherApp(settings, sink, { link: hub.node(nodeId), transportId: 'pusher' }), reported };
 }
 
 describe('a Pusher app across the nodes of a cluster', () => {
@@ -95,5 +95,24 @@ describe('a Pusher app across the nodes of a cluster', () => {
     await settle();
     assert.equal(a.app.channels.occupied('news'), false);
     assert.deepEqual(a.reported.slice(2), ['channel_vacated news']);
+  });
+
+  it('hands the webhook duty on when the webhook node stops, after its own members, so nothing is reported twice', async () => {
+    const hub = new MemoryHub();
+    const a = node(hub, 'a', true);
+    const b = node(hub, 'b', true);
+    await settle();
+    const [onA, onB] = [subscriber('1.1'), subscriber('2.1')];
+    a.app.channels.join('presence-room', onA, { user_id: '7' });
+    b.app.channels.join('presence-room', onB, { user_id: '8' });
+    await settle();
+    a.app.channels.leave('presence-room', onA); // a's transport closes: its connections end, then the app stops
+    a.app.stop();
+    await settle();
+    b.app.channels.leave('presence-room', onB);
+    await settle();
+    assert.deepEqual(a.reported, ['channel_occupied presence-room', 'member_added 7', 'member_added 8', 'member_removed 7']);
+    assert.deepEqual(b.reported, ['member_removed 8', 'channel_vacated presence-room']);
+    assert.deepEqual(onB.got, ['pusher_internal:member_added 7', 'pusher_internal:member_removed 7']);
   });
 });

@@ -44,8 +44,9 @@ export class AppCluster implements WebhookSink, LocalChanges, SpaceListener {
   private app: ClusterApp | undefined;
   private stopped = false;
 
-  constructor(appId: string, private readonly link: ClusterLink, private readonly sink: WebhookSink | undefined) {
-    this.space = `pusher:${appId}`;
+  /** `transportId` and `appId` name the app alike on every node (they share one configuration). */
+  constructor(transportId: string, appId: string, private readonly link: ClusterLink, private readonly sink: WebhookSink | undefined) {
+    this.space = `pusher:${transportId}:${appId}`;
   }
 
   /** Starts sharing and hearing: what the other nodes have is mirrored at once. */
@@ -55,12 +56,17 @@ export class AppCluster implements WebhookSink, LocalChanges, SpaceListener {
     if (this.sink) this.put(WEBHOOK_DUTY, true);
   }
 
-  /** The app stops on this node: the others forget what it shared. */
+  /**
+   * The app stops on this node: the others forget what it shared, members before channels and
+   * the webhook duty last, so that what this node reported itself is not reported again by the
+   * node that takes the duty over.
+   */
   stop(): void {
+    this.flush();
     this.stopped = true;
     this.link.unlisten(this.space);
-    this.pending.clear();
-    for (const key of this.sharing) this.link.share(this.space, key, undefined);
+    const order = (key: string): number => (key === WEBHOOK_DUTY ? 2 : key.startsWith('c') ? 1 : 0);
+    for (const key of [...this.sharing].sort((a, b) => order(a) - order(b))) this.link.share(this.space, key, undefined);
     this.sharing.clear();
   }
 

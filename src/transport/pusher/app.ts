@@ -68,9 +68,12 @@ export class PusherApp {
    */
   private readonly frames = new WeakMap<Args, string>();
 
-  /** `webhooks` undefined: this node does not run the app's webhooks. `cluster` undefined: a node on its own. */
-  constructor(readonly settings: PusherAppSettings, webhooks: WebhookSink | undefined, cluster?: ClusterLink) {
-    this.cluster = cluster && new AppCluster(settings.id, cluster, webhooks);
+  /**
+   * `webhooks` undefined: this node does not run the app's webhooks. `cluster` undefined: a node
+   * on its own; else the backplane and the id of the app's transport.
+   */
+  constructor(readonly settings: PusherAppSettings, webhooks: WebhookSink | undefined, cluster?: { link: ClusterLink; transportId: string }) {
+    this.cluster = cluster && new AppCluster(cluster.transportId, settings.id, cluster.link, webhooks);
     this.webhooks = this.cluster ?? webhooks ?? noWebhooks;
     this.channels = new AppChannels(this.webhooks, this.cluster);
     this.cluster?.start(this);
