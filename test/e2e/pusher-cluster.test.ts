@@ -42,9 +42,11 @@ interface Member {
   socketId: string;
   /** The process that holds the connection: each process numbers its socket ids under its own random first part. */
   process: string;
-  /** The members listed in subscription_succeeded, then every member_added and member_removed, as "+id" and "-id". */
+  /** The members listed in the latest subscription_succeeded (pusher-js subscribes again after a reconnect), then every member_added and member_removed since, as "+id" and "-id". */
   initial: string[];
   changes: string[];
+  /** Every member_added and member_removed ever told. */
+  history: string[];
 }
 
 async function subscribe(port: number, auth: AuthApp, user: string, opened: Member[]): Promise<Member> {
@@ -54,16 +56,22 @@ async function subscribe(port: number, auth: AuthApp, user: string, opened: Memb
     userAuthentication: { endpoint: auth.userUrl, transport: 'ajax', headers },
   });
   const socketId = await connected(client);
-  const member: Member = { client, user, socketId, process: socketId.split('.')[0]!, initial: [], changes: [] };
+  const member: Member = { client, user, socketId, process: socketId.split('.')[0]!, initial: [], changes: [], history: [] };
   opened.push(member);
   const channel = client.subscribe(CHANNEL);
   let succeeded = false;
   channel.bind('pusher:subscription_succeeded', (members: { each(callback: (member: { id: string }) => void): void }) => {
+    member.initial = [];
+    member.changes = [];
     members.each((each) => void member.initial.push(String(each.id)));
     succeeded = true;
   });
-  channel.bind('pusher:member_added', (added: { id: string }) => void member.changes.push(`+${added.id}`));
-  channel.bind('pusher:member_removed', (removed: { id: string }) => void member.changes.push(`-${removed.id}`));
+  const told = (change: string): void => {
+    member.changes.push(change);
+    member.history.push(change);
+  };
+  channel.bind('pusher:member_added', (added: { id: string }) => told(`+${added.id}`));
+  channel.bind('pusher:member_removed', (removed: { id: string }) => told(`-${removed.id}`));
   await waitFor(() => succeeded, `user ${user}'s subscription to ${CHANNEL}`);
   return member;
 }
@@ -182,6 +190,21 @@ describe('Pusher presence and channels across --workers 2 (the CLI, pusher-js, t
     for (const user of users) assert.equal(count(received, `member_added ${user}`), 1, `member_added ${user} once`);
     assert.equal(count(received, 'member_removed 99'), 1, 'member_removed 99 once');
     for (const member of rest) assert.equal(count(member.changes, '-99'), 1, `user ${member.user} told once that 99 left`);
+
+    // Worker w2 killed -9: w1's clients see the users of w2 leave at once, then come back as pusher-js reconnects them.
+    const w2 = Number((await junction.waitForLine((line) => line.msg === 'worker serving' && line.node === 'w2')).pid);
+    const dropped = new Set<Member>();
+    for (const member of rest) member.client.connection.bind('state_change', () => void dropped.add(member));
+    const told = new Map(rest.map((member) => [member, member.history.length]));
+    const removedHooks = hooks(receiver).length;
+    process.kill(w2, 'SIGKILL');
+    await waitFor(() => dropped.size > 0 && rest.filter((member) => !dropped.has(member)).every((member) =>
+      [...dropped].every((gone) => member.history.slice(told.get(member)).includes(`-${gone.user}`))), 'w1\'s clients told that w2\'s users left', 10_000);
+    for (const gone of dropped) {
+      await waitFor(() => hooks(receiver).slice(removedHooks).includes(`member_removed ${gone.user}`), `the member_removed webhook of user ${gone.user}`, 10_000);
+    }
+    await everyoneSees(rest, users.filter((user) => user !== '99'));
+    for (const gone of dropped) assert.equal(count(hooks(receiver).slice(removedHooks), `member_removed ${gone.user}`), 1, `member_removed ${gone.user} once`);
     for (const member of opened) member.client.disconnect();
     await waitFor(() => hooks(receiver).includes(`channel_vacated ${CHANNEL}`), 'channel_vacated', 10_000);
     junction.child.kill('SIGTERM'); // the parent stops its workers (a parent killed -9 leaves them to notice)
