@@ -43,7 +43,7 @@ export interface SessionSource {
   api(app: PusherAppSettings): Promise<InternalSession>;
 }
 
-/** The parts of a live connection the app needs to reach (exclusion, termination). */
+/** The parts of a live connection the app needs to reach (termination). */
 export interface AppConnection {
   readonly socketId: string;
   readonly userId: string | undefined;

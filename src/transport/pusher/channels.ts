@@ -16,13 +16,6 @@ interface ChannelState {
   members: Map<string, { info: unknown; connections: number }>;
 }
 
-export interface JoinOutcome {
-  /** The channel had no subscriber before. */
-  occupied: boolean;
-  /** The member was not on the channel before (presence channels). */
-  memberAdded: boolean;
-}
-
 export interface LeaveOutcome {
   /** The channel has no subscriber left. */
   vacated: boolean;
@@ -37,22 +30,18 @@ export interface LeaveOutcome {
 export class ChannelRegistry {
   private readonly channels = new Map<string, ChannelState>();
 
-  join(channel: string, subscriber: ChannelSubscriber, member?: Member): JoinOutcome {
+  join(channel: string, subscriber: ChannelSubscriber, member?: Member): void {
     let state = this.channels.get(channel);
-    const occupied = state === undefined;
     if (!state) {
       state = { subscribers: new Map(), members: new Map() };
       this.channels.set(channel, state);
     }
     state.subscribers.set(subscriber, member);
-    let memberAdded = false;
     if (member) {
       const known = state.members.get(member.user_id);
-      memberAdded = known === undefined;
       // The latest sign-in's info wins, as on Pusher.
       state.members.set(member.user_id, { info: member.user_info, connections: (known?.connections ?? 0) + 1 });
     }
-    return { occupied, memberAdded };
   }
 
   leave(channel: string, subscriber: ChannelSubscriber): LeaveOutcome {
