@@ -115,6 +115,7 @@ export class AppCluster implements WebhookSink, LocalChanges, SpaceListener {
   }
 
   note(_from: string, body: unknown): void {
+    if (typeof body !== 'object' || body === null) return;
     const note = body as AppNote;
     if ('webhook' in note) this.sink?.emit(note.webhook);
     else if ('terminate' in note && typeof note.terminate === 'string') this.app?.terminateHere(note.terminate);
