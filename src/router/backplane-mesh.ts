@@ -1,5 +1,5 @@
 import { RemoteInterests } from './backplane-interest.js';
-import { SharedEntries } from './backplane-shared.js';
+import { entryKey, SharedEntries } from './backplane-shared.js';
 import {
   interestKey, type Backplane, type BackplaneSink, type CallTraffic, type ClaimAnswer, type Interest, type RemotePublication,
   type RemoteSession, type RemoteSessionDetails, type SharedEntry, type SpaceListener,
@@ -155,10 +155,9 @@ export class MeshBackplane implements Backplane {
 
   share(space: string, key: string, value: unknown): void {
     const entry: SharedEntry = { space, key, value };
-    const id = `${space}\u0000${key}`;
     const on = value !== undefined;
-    if (on) this.localShared.set(id, entry);
-    else if (!this.localShared.delete(id)) return;
+    if (on) this.localShared.set(entryKey(entry), entry);
+    else if (!this.localShared.delete(entryKey(entry))) return;
     if (!this.closed) this.link.send({ k: 'shared', entry: on ? entry : { space, key, value: null }, on });
   }
 

@@ -47,7 +47,7 @@ export class SharedEntries {
     for (const entry of entries) this.set(node, entry);
   }
 
-  /** A node is gone: its entries are withdrawn newest first (what a node set up last is undone first). */
+  /** A node is gone: its listeners hear so, then its entries are withdrawn in the reverse order they were first shared (what a node set up last is undone first). */
   dropNode(node: string): void {
     for (const listener of this.listeners.values()) listener.gone?.(node);
     for (const entry of this.entriesOf(node).reverse()) this.withdraw(node, entry.space, entry.key);
@@ -62,6 +62,7 @@ export class SharedEntries {
   }
 }
 
-function entryKey(entry: Pick<SharedEntry, 'space' | 'key'>): string {
+/** The key an entry is known by within one node's entries. */
+export function entryKey(entry: Pick<SharedEntry, 'space' | 'key'>): string {
   return `${entry.space}\u0000${entry.key}`;
 }

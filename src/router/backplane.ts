@@ -85,7 +85,7 @@ export interface RemoteSessionDetails extends Dict {
 
 /** What a layer above hears of its space from the other nodes. */
 export interface SpaceListener {
-  /** Node `node` set (value defined) or withdrew (undefined) its entry `key`; a node gone withdraws each of its entries, newest first. */
+  /** Node `node` set (value defined) or withdrew (undefined) its entry `key`; a node gone withdraws each of its entries, the last shared first. */
   entry(node: string, key: string, value: unknown): void;
   note(from: string, body: unknown): void;
   /** Node `node` left or died; told before its entries are withdrawn. */
