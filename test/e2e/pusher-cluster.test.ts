@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { CloseCode } from '../../src/transport/pusher/protocol.js';
 import { APP, connected, HookReceiver, pusherClient, serverSdk, startAuthApp, type AuthApp, type PusherClient } from '../pusher/support.js';
 import { freePort, junctionBin, projectRoot, RunningJunction } from '../support/cli.js';
+import { openAutobahn } from '../support/autobahn.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { RunningRedis } from '../support/redis-server.js';
 import { waitFor } from '../support/wait.js';
@@ -221,7 +222,7 @@ describe('Pusher presence and channels across two nodes through Redis (the CLI)'
   it('shows members across nodes, counts both in the HTTP API, reports webhooks once, and removes the members of a node killed -9', async () => {
     redis = await RunningRedis.start();
     receiver.accepted.length = 0;
-    const start = async (nodeId: string): Promise<{ junction: RunningJunction; pusher: number }> => {
+    const start = async (nodeId: string): Promise<{ junction: RunningJunction; pusher: number; web: number }> => {
       const ports = { web: await freePort(), pusher: await freePort() };
       const config = join(dir, `${nodeId}.json`);
       await writeFile(config, JSON.stringify(pusherClusterConfig(ports, receiver.url, { redis: { url: '${REDIS_URL}' }, node_id: nodeId, heartbeat: 200, lease: 1000 })));
@@ -232,7 +233,7 @@ describe('Pusher presence and channels across two nodes through Redis (the CLI)'
       running.push(junction);
       await junction.waitForLine((line) => line.msg === 'joined the cluster', 15_000);
       await junction.waitForLine((line) => line.msg === 'listening' && line.service === 'pusher', 15_000);
-      return { junction, pusher: ports.pusher };
+      return { junction, ...ports };
     };
     const a = await start('n1'); // sorts first: the webhook node while it lives
     const b = await start('n2');
@@ -247,6 +248,13 @@ describe('Pusher presence and channels across two nodes through Redis (the CLI)'
       assert.deepEqual(listed, { [CHANNEL]: { user_count: 2 } });
     }
     await waitFor(() => ['member_added 1', 'member_added 2'].every((hook) => hooks(receiver).includes(hook)), 'member_added webhooks', 10_000);
+    // A WAMP session on B sees the members of both nodes through the junction.pusher procedure.
+    const wamp = await openAutobahn(`ws://127.0.0.1:${b.web}/ws`, 'json');
+    const listed = await wamp.session.call('junction.pusher.members', [CHANNEL]) as { members: { user_id: string; user_info: unknown }[]; count: number };
+    await wamp.close();
+    assert.deepEqual(listed.members.sort((x, y) => x.user_id.localeCompare(y.user_id)), [
+      { user_id: '1', user_info: { name: 'User 1' } }, { user_id: '2', user_info: { name: 'User 2' } },
+    ]);
 
     a.junction.kill(); // -9: the webhook node dies with user 1's connection
     await everyoneSees([onB], ['2']);
