@@ -68,7 +68,7 @@ const clusterSchema = z
     heartbeat: positiveInt.default(1_000).describe('Each node says it is alive every this many milliseconds.'),
     lease: positiveInt.default(3_000).describe('A node not heard from for this many milliseconds is dead: its sessions, subscriptions and registrations are dropped everywhere.'),
   })
-  .refine((cluster) => cluster.lease > cluster.heartbeat, { error: 'lease must be longer than heartbeat', path: ['lease'] })
+  .refine((cluster) => cluster.lease > cluster.heartbeat, { error: 'lease must be longer than heartbeat', path: ['lease'], params: { code: 'config.conflict' } })
   .optional()
   .describe('Junction extension: nodes with the same Redis and realm names form one router (docs/cluster.md).');
 

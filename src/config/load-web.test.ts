@@ -115,9 +115,9 @@ describe('web path services: valid files and their model', () => {
         },
       },
       notices: [
-        'workers[0].transports[0].paths.publish.options.debug: Crossbar debug logging (debug; use --log-level) is not needed by Junction and was ignored',
-        'workers[0].transports[0].paths.publish.options.post_body_limit: 0 (no limit) is not offered by Junction; the default of 8192 bytes applies',
-        'workers[0].transports[0].paths.publish.options.timestamp_delta_limit: 0 (no limit) is not offered by Junction; the default of 300 seconds applies',
+        'workers[0].transports[0].paths.publish.options.debug: Crossbar debug logging (debug; use --log-level) is not needed by Junction and was ignored [config.notice.ignored]',
+        'workers[0].transports[0].paths.publish.options.post_body_limit: 0 (no limit) is not offered by Junction; the default of 8192 bytes applies [config.notice.zero_limit]',
+        'workers[0].transports[0].paths.publish.options.timestamp_delta_limit: 0 (no limit) is not offered by Junction; the default of 300 seconds applies [config.notice.zero_limit]',
       ],
     },
     {
@@ -177,9 +177,9 @@ describe('web path services: valid files and their model', () => {
         },
       },
       notices: [
-        'workers[0].transports[0].paths.lp2.options.debug_transport_id: a fixed long-poll transport id (debug_transport_id) is not needed by Junction and was ignored',
-        'workers[0].transports[0].paths.lp2.options.session_timeout: 0 (no limit) is not offered by Junction; the default of 30 seconds applies',
-        'workers[0].transports[0].paths.lp2.options.queue_limit_messages: 0 (no limit) is not offered by Junction; the default of 100 messages applies',
+        'workers[0].transports[0].paths.lp2.options.debug_transport_id: a fixed long-poll transport id (debug_transport_id) is not needed by Junction and was ignored [config.notice.ignored]',
+        'workers[0].transports[0].paths.lp2.options.session_timeout: 0 (no limit) is not offered by Junction; the default of 30 seconds applies [config.notice.zero_limit]',
+        'workers[0].transports[0].paths.lp2.options.queue_limit_messages: 0 (no limit) is not offered by Junction; the default of 100 messages applies [config.notice.zero_limit]',
       ],
     },
     {

@@ -105,7 +105,7 @@ export const forwarderExtra = z
       })
       .superRefine((retry, ctx) => {
         if (retry.initial_delay > retry.max_delay) {
-          ctx.addIssue({ code: 'custom', message: 'initial_delay must not exceed max_delay', path: ['initial_delay'] });
+          ctx.addIssue({ code: 'custom', message: 'initial_delay must not exceed max_delay', path: ['initial_delay'], params: { code: 'config.conflict' } });
         }
       })
       .prefault({})
@@ -264,10 +264,10 @@ export const zeromqComponent = z
   })
   .superRefine((component, ctx) => {
     if ((component.bind === undefined) === (component.connect === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'give exactly one of "bind" and "connect"', path: [component.bind === undefined ? 'bind' : 'connect'] });
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of "bind" and "connect"', path: [component.bind === undefined ? 'bind' : 'connect'], params: { code: 'config.conflict' } });
     }
     if (component.subscribe !== undefined && component.socket !== 'sub') {
-      ctx.addIssue({ code: 'custom', message: '"subscribe" applies to socket "sub" only', path: ['subscribe'] });
+      ctx.addIssue({ code: 'custom', message: '"subscribe" applies to socket "sub" only', path: ['subscribe'], params: { code: 'config.conflict' } });
     }
   })
   .describe('Junction extension: publishes each message an app sends to a ZeroMQ PUSH or PUB socket.');
@@ -294,7 +294,7 @@ export const stdioComponent = z
       })
       .superRefine((restart, ctx) => {
         if (restart.initial_delay > restart.max_delay) {
-          ctx.addIssue({ code: 'custom', message: 'initial_delay must not exceed max_delay', path: ['initial_delay'] });
+          ctx.addIssue({ code: 'custom', message: 'initial_delay must not exceed max_delay', path: ['initial_delay'], params: { code: 'config.conflict' } });
         }
       })
       .prefault({})

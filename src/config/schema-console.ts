@@ -14,7 +14,7 @@ export const consoleService = z
   .superRefine((service, ctx) => {
     // No default: a console must say who may sign in.
     if (service.auth === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'missing: "auth", how operators sign in (ticket, wampcra or anonymous with a role)', path: ['auth'] });
+      ctx.addIssue({ code: 'custom', message: 'missing: "auth", how operators sign in (ticket, wampcra or anonymous with a role)', path: ['auth'], params: { code: 'config.missing' } });
     }
   })
   .describe('Junction extension: the web console, a page that signs in to the realm as an ordinary WAMP session (WebSocket below this path, at "ws").');

@@ -57,7 +57,7 @@ export const staticService = z
     // Crossbar's package/resource form already has its own message; a plain omission gets this one.
     const raw = service as { package?: unknown; resource?: unknown };
     if (service.directory === undefined && raw.package === undefined && raw.resource === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'missing: "directory", the folder to serve', path: ['directory'] });
+      ctx.addIssue({ code: 'custom', message: 'missing: "directory", the folder to serve', path: ['directory'], params: { code: 'config.missing' } });
     }
   })
   .describe('Files from a directory, on this path and below it.');

@@ -6,8 +6,8 @@
 
 import * as z from 'zod';
 import { authSchema } from './schema-auth.js';
+import { Ignored, notice } from './notices.js';
 import {
-  Ignored,
   ignored,
   itemId,
   maxPerAddress,
@@ -31,7 +31,7 @@ const serializer = z.enum(serializerNames);
 
 const droppedSerializer = z
   .enum(otherCrossbarSerializers)
-  .transform((name) => new Ignored(`the ${name} serializer`, `is not spoken by Junction and was left out of the offer (Junction speaks ${serializerNames.join(', ')})`));
+  .transform((name) => new Ignored((path) => notice('config.notice.serializer_dropped', path, name, serializerNames)));
 
 /** The WAMP serializers a transport offers (default: all three). */
 export const serializers = z
