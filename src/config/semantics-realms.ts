@@ -51,7 +51,8 @@ export class RealmReferences {
   routerUri(realmName: unknown, uri: unknown, match: MatchPolicy, path: ConfigPath): void {
     if (typeof realmName !== 'string' || typeof uri !== 'string') return;
     const realm = this.realms.get(realmName);
-    if (realm === undefined) return;
+    // The schema checked an exact URI by the loose rule already; only a strict realm adds to it.
+    if (realm === undefined || (match === 'exact' && !realm.strict)) return;
     const checked = match === 'prefix' && uri.length > 1 && uri.endsWith('.') ? uri.slice(0, -1) : uri;
     if (checked === '') {
       const what = match === 'prefix' ? 'a pattern that matches every URI' : 'an empty URI';
