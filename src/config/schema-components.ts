@@ -69,11 +69,12 @@ export const forwarderExtra = z
       .array(forwarderSubscription, { error: missingMessage('the topics to forward and their URLs') })
       .min(1, { error: 'needs at least one subscription' })
       .describe('Topic -> URL forwards.'),
+    // The default sits before the transform, so the published JSON Schema shows it too.
     method: z
       .string()
+      .default(forwarderDefaults.method)
       .transform((method) => method.toUpperCase())
       .pipe(z.enum(forwarderMethods, { error: `expected one of ${forwarderMethods.join(', ')}` }))
-      .default(forwarderDefaults.method as 'POST')
       .describe(`HTTP method of each request (default "${forwarderDefaults.method}").`),
     expectedcode: z
       .int({ error: 'expected an HTTP status code' })
