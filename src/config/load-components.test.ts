@@ -3,17 +3,12 @@ import { describe, it } from 'node:test';
 import { parseConfigText } from './load.js';
 import type { ComponentConfig } from './model.js';
 import { ConfigError } from './problems.js';
-import { configDocument, loadDocument, plain, problemsOf, realmWithRoles } from './test-support.js';
+import { componentModel, configDocument, loadDocument, plain, problemsOf, realmWithRoles } from './test-support.js';
 
-const forwarderDefaults = {
-  method: 'POST',
-  headers: {},
-  timeoutMs: 10000,
-  concurrencyPerUrl: 4,
-  retry: { initialDelayMs: 1000, maxDelayMs: 60000, maxAttempts: 100 },
-  outboxLimit: 100000,
-  outboxLimitBytes: 1073741824,
-};
+// A forwarder's model minus who it is and what it forwards: the schema's defaults (schema-defaults.test.ts checks them).
+const { kind: _kind, id: _id, realm: _realm, subscriptions: _subscriptions, ...forwarderDefaults } = componentModel({
+  type: 'class', classname: 'MessageForwarder', id: 'fwd', realm: 'realm1', extra: { subscriptions: [{ topic: 'a', url: 'http://h/' }] },
+}) as Extract<ComponentConfig, { kind: 'forwarder' }>;
 
 function componentsOf(components: unknown[], extraWorkers: unknown[] = []): { components: ComponentConfig[]; notices: string[] } {
   const config = loadDocument(configDocument({ components }, extraWorkers));

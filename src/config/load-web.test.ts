@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PathService } from './model.js';
-import { configDocument, loadDocument, plain, problemsOf, realmWithRoles, webDocument } from './test-support.js';
+import { configDocument, loadDocument, pathServiceModel, plain, problemsOf, realmWithRoles, webDocument } from './test-support.js';
 
-const bridgeDefaults = { postBodyLimit: 8192, requireIp: [], requireTls: false };
-/** The model of an sse path that sets only its realm. */
-const sseDefaults = {
-  auth: { anonymous: { type: 'static', role: 'anonymous' } },
-  cookieName: 'junction_ticket',
-  heartbeatMs: 15000,
-  maxTopics: 32,
-  maxBufferedBytes: 1048576,
-  maxStreams: 10000,
-  maxPerAddress: 100,
-} as const;
+// The models of services that set nothing optional (schema-defaults.test.ts checks them against the published schema).
+const bridgeDefaults = pathServiceModel({ type: 'publisher', realm: 'realm1', role: 'backend' }).options;
+const { type: _type, realm: _realm, ...sseDefaults } = pathServiceModel({ type: 'sse', realm: 'realm1' });
 
 describe('web path services: valid files and their model', () => {
   const cases: { name: string; paths: Record<string, unknown>; expected: Record<string, PathService>; notices?: string[] }[] = [

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { configJsonSchema } from './json-schema.js';
-import type { ComponentConfig, ListenerConfig, PathService } from './model.js';
-import { configDocument, loadDocument, plain, webDocument } from './test-support.js';
+import type { ComponentConfig, ListenerConfig } from './model.js';
+import { componentModel, configDocument, loadDocument, pathServiceModel, plain } from './test-support.js';
 
 /**
  * The schema owns every default (issue 12): what the loader fills in for a key the file leaves
@@ -89,15 +89,8 @@ function assertDefaults(model: object, schema: JsonObject, options: { given?: re
   }
 }
 
-function pathOf<T extends PathService['type']>(paths: Record<string, unknown>, type: T): Extract<PathService, { type: T }> {
-  const listener = loadDocument(webDocument(paths)).listeners[0]!;
-  const service = Object.values(listener.paths).find((found) => found.type === type);
-  assert.ok(service, `a ${type} service`);
-  return service as Extract<PathService, { type: T }>;
-}
-
 function componentOf<K extends ComponentConfig['kind']>(entry: Record<string, unknown>, kind: K): Extract<ComponentConfig, { kind: K }> {
-  const loaded = loadDocument(configDocument({ components: [{ id: 'piece', realm: 'realm1', role: 'backend', ...entry }] })).components[0]!;
+  const loaded = componentModel({ id: 'piece', realm: 'realm1', role: 'backend', ...entry });
   assert.equal(loaded.kind, kind);
   return loaded as Extract<ComponentConfig, { kind: K }>;
 }
@@ -117,7 +110,7 @@ const unpublished = { compression: false };
 
 describe("the defaults the loader fills in are the schema's", () => {
   it('websocket options', () => {
-    const { options } = pathOf({ ws: { type: 'websocket' } }, 'websocket');
+    const { options } = pathServiceModel({ type: 'websocket' });
     assert.equal(options.compression, unpublished.compression);
     const { compression: _compression, ...rest } = options;
     assertDefaults(rest, child(transport('websocket'), 'properties', 'options'));
@@ -145,32 +138,32 @@ describe("the defaults the loader fills in are the schema's", () => {
   });
 
   it('long-poll', () => {
-    const { type: _type, serializers: _serializers, auth: _auth, ...service } = pathOf({ lp: { type: 'longpoll' } }, 'longpoll');
+    const { type: _type, serializers: _serializers, auth: _auth, ...service } = pathServiceModel({ type: 'longpoll' });
     assertDefaults(service, child(pathService('longpoll'), 'properties', 'options'), {
       renamed: { requestTimeoutMs: seconds('request_timeout'), sessionTimeoutMs: seconds('session_timeout') },
     });
   });
 
   it('SSE', () => {
-    const { type: _type, realm: _realm, auth: _auth, ...service } = pathOf({ sse: { type: 'sse', realm: 'realm1' } }, 'sse');
+    const { type: _type, realm: _realm, auth: _auth, ...service } = pathServiceModel({ type: 'sse', realm: 'realm1' });
     assertDefaults(service, child(pathService('sse'), 'properties', 'options'), { renamed: { heartbeatMs: 'heartbeat_interval' } });
   });
 
   it('HTTP bridge services: publisher, caller, webhook', () => {
     const identity = ['type', 'realm', 'role'];
-    const publisher = pathOf({ p: { type: 'publisher', realm: 'realm1', role: 'backend' } }, 'publisher');
+    const publisher = pathServiceModel({ type: 'publisher', realm: 'realm1', role: 'backend' });
     assertDefaults(publisher.options, child(pathService('publisher'), 'properties', 'options'));
-    const caller = pathOf({ c: { type: 'caller', realm: 'realm1', role: 'backend' } }, 'caller');
+    const caller = pathServiceModel({ type: 'caller', realm: 'realm1', role: 'backend' });
     assertDefaults(caller.options, child(pathService('caller'), 'properties', 'options'));
     assertDefaults({ maxTimeoutMs: caller.maxTimeoutMs }, child(pathService('caller'), 'properties', 'options'), { renamed: { maxTimeoutMs: 'max_timeout' } });
-    const { options, ...webhook } = pathOf({ w: { type: 'webhook', realm: 'realm1', role: 'backend', options: { topic: 'app.hooks' } } }, 'webhook');
+    const { options, ...webhook } = pathServiceModel({ type: 'webhook', realm: 'realm1', role: 'backend', options: { topic: 'app.hooks' } });
     const webhookOptions = child(pathService('webhook'), 'properties', 'options');
     assertDefaults(options, webhookOptions);
     assertDefaults(webhook, webhookOptions, { given: [...identity, 'topic'] });
   });
 
   it("the console's WebSocket", () => {
-    const { websocket } = pathOf({ console: { type: 'console', realm: 'realm1', auth: { anonymous: { type: 'static', role: 'backend' } } } }, 'console');
+    const { websocket } = pathServiceModel({ type: 'console', realm: 'realm1', auth: { anonymous: { type: 'static', role: 'backend' } } });
     const { compression: _compression, ...rest } = websocket;
     assertDefaults(rest, child(transport('websocket'), 'properties', 'options'));
   });

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { parseConfig } from './load.js';
-import type { JunctionConfig, ListenerConfig, PathService, WebSocketService } from './model.js';
+import type { ComponentConfig, JunctionConfig, ListenerConfig, PathService, WebSocketService } from './model.js';
 import { ConfigError } from './problems.js';
 
 /** The service of `path`, which must exist and have type `type`. */
@@ -73,6 +73,16 @@ export function loadDocument(document: unknown, env: Record<string, string> = {}
  */
 export function websocketDefaults(): WebSocketService {
   return plain(websocketAt(loadDocument(configDocument({})).listeners[0], '/'));
+}
+
+/** The model of a path service whose file gives only `service` (its other keys: the schema's defaults, as the loader fills them in). */
+export function pathServiceModel<T extends PathService['type']>(service: Record<string, unknown> & { type: T }): Extract<PathService, { type: T }> {
+  return plain(serviceAt(loadDocument(webDocument({ x: service })).listeners[0], '/x', service.type));
+}
+
+/** The model of the one component of a file that gives only `component`. */
+export function componentModel(component: Record<string, unknown>): ComponentConfig {
+  return plain(loadDocument(configDocument({ components: [component] })).components[0]!);
 }
 
 /**
