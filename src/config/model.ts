@@ -8,6 +8,9 @@
  *
  * Every key's default is the schema's (schema-*.ts; `junction schema` prints them): the comments
  * here say what a field means, never its default, so that each default is written once.
+ * model-types.test.ts holds these interfaces against the schema's output types at compile time
+ * (it says why they are checked rather than derived), and schema-defaults.test.ts the values the
+ * loader fills in against the published defaults.
  */
 
 import type { MatchPolicy } from '../protocol/uri.js';

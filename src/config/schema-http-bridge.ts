@@ -59,7 +59,7 @@ const signedShape = {
 function keyWithSecret(options: { key?: string | undefined; secret?: string | undefined }, ctx: z.RefinementCtx): void {
   // One without the other would silently accept unsigned requests.
   if ((options.key === undefined) !== (options.secret === undefined)) {
-    ctx.addIssue({ code: 'custom', message: 'signed requests need both "key" and "secret"' });
+    ctx.addIssue({ code: 'custom', message: 'signed requests need both "key" and "secret"', params: { code: 'config.conflict' } });
   }
 }
 
