@@ -15,6 +15,12 @@
 import type { RouterWorkerFile } from './file-schema.js';
 import type {
   CallerService,
+  EventHistoryConfig,
+  JsonService,
+  RealmOptions,
+  RedirectService,
+  StaticService,
+  TlsConfig,
   ClusterConfig,
   ForwarderComponentConfig,
   HttpBridgeOptions,
@@ -41,6 +47,8 @@ import type { MqttTransportFile } from './schema-mqtt.js';
 import type { PusherTransportFile } from './schema-pusher.js';
 import type { RawSocketSettingsFile } from './schema-rawsocket.js';
 import type { RealmFile } from './schema-router.js';
+import type { TcpEndpointFile } from './schema-endpoint.js';
+import type { LeafPathServiceFile } from './schema-web-services.js';
 import type { WebSocketServiceFile } from './schema-websocket.js';
 import type { Ignored } from './notices.js';
 
@@ -147,3 +155,21 @@ export type Mqtt = Check<Mirrors<MqttService, Mirror<Options<MqttTransportFile>,
 // Pusher: trusted_proxies applies to the whole listener (ListenerConfig.trustedProxies).
 export type Pusher = Check<Mirrors<PusherServiceConfig, Mirror<Options<PusherTransportFile>, { activity_timeout: 'activityTimeoutS'; pong_timeout: 'pongTimeoutMs' }, 'trusted_proxies'>, 'apps'>>;
 export type PusherApp = Check<Mirrors<PusherAppConfig, Mirror<PusherTransportFile['apps'][number]>>>;
+
+// Realm options and store: limits are checked above; the store's history entries resolve Crossbar's star URIs.
+type RealmOptionsFile = NonNullable<RealmFile['options']>;
+export type Realm = Check<Mirrors<RealmOptions, Mirror<RealmOptionsFile, {}, 'limits'>, 'limits'>>;
+type StoreFile = NonNullable<RealmFile['store']>;
+// An entry's own limit and limit_bytes fall back to the store's.
+export type Store = Check<Mirrors<EventHistoryConfig, Mirror<Pick<StoreFile, 'limit' | 'limit_bytes'>>, 'uri' | 'match'>>;
+
+// Static, JSON and redirect services: Crossbar's options block is flattened into the service.
+type LeafService<T extends string> = Extract<LeafPathServiceFile, { type: T }>;
+// cache_timeout: Crossbar's null (no caching headers) becomes 0.
+export type Static = Check<Mirrors<StaticService, Mirror<Options<LeafService<'static'>>, { enable_directory_listing: 'directoryListing' }, 'cache_timeout'>, 'type' | 'directory' | 'cacheTimeoutSeconds'>>;
+export type Json = Check<Mirrors<JsonService, Mirror<Options<LeafService<'json'>>>, 'type' | 'value'>>;
+// A path service's `id` is accepted (Crossbar's management API names services by it) and names nothing in Junction.
+export type Redirect = Check<Mirrors<RedirectService, Mirror<LeafService<'redirect'>, {}, 'id'>>>;
+
+// TLS: file paths are resolved against the config folder and read at start.
+export type Tls = Check<Mirrors<TlsConfig, Mirror<NonNullable<TcpEndpointFile['tls']>, { chain_certificates: 'chainCertificates' }>>>;

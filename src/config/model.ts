@@ -14,6 +14,7 @@
  */
 
 import type { MatchPolicy } from '../protocol/uri.js';
+import type { RedirectStatus } from './schema-web-services.js';
 
 export type { MatchPolicy };
 
@@ -266,8 +267,8 @@ export interface RedirectService {
   type: 'redirect';
   /** Absolute or relative URL. */
   url: string;
-  /** 301, 302, 303, 307 or 308 (as Crossbar). */
-  status: number;
+  /** As Crossbar. */
+  status: RedirectStatus;
 }
 
 /** JSON facts about the node: version, uptime, realms with session counts. Never secrets. */

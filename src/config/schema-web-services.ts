@@ -78,6 +78,7 @@ export const jsonService = z
   .describe('A fixed JSON value.');
 
 const redirectStatuses = [301, 302, 303, 307, 308] as const;
+export type RedirectStatus = (typeof redirectStatuses)[number];
 
 export const redirectService = z
   .strictObject({
