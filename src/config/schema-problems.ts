@@ -77,8 +77,6 @@ function codeOf(issue: z.core.$ZodIssue): SchemaProblemCode {
   if (schemaProblemCodes.includes(named as SchemaProblemCode)) return named as SchemaProblemCode;
   if (isNotSupportedMessage(issue.message)) return 'config.unsupported';
   switch (issue.code) {
-    case 'unrecognized_keys':
-      return 'config.unknown_key';
     case 'invalid_type':
       if (issue.input === undefined) return 'config.missing';
       // z.never(): a key Junction knows, in a place that does not take it.
