@@ -168,7 +168,7 @@ type LeafService<T extends string> = Extract<LeafPathServiceFile, { type: T }>;
 // cache_timeout: Crossbar's null (no caching headers) becomes 0.
 export type Static = Check<Mirrors<StaticService, Mirror<Options<LeafService<'static'>>, { enable_directory_listing: 'directoryListing' }, 'cache_timeout'>, 'type' | 'directory' | 'cacheTimeoutSeconds'>>;
 export type Json = Check<Mirrors<JsonService, Mirror<Options<LeafService<'json'>>>, 'type' | 'value'>>;
-// A path service's `id` is accepted (Crossbar's management API names services by it) and names nothing in Junction.
+// A path service's `id` is accepted (Crossbar's management API names services by it) with a notice: it names nothing in Junction.
 export type Redirect = Check<Mirrors<RedirectService, Mirror<LeafService<'redirect'>, {}, 'id'>>>;
 
 // TLS: file paths are resolved against the config folder and read at start.

@@ -2,12 +2,12 @@
 
 import * as z from 'zod';
 import { consoleAuthSchema } from './schema-auth.js';
-import { itemId, realmName } from './schema-parts.js';
+import { pathServiceId, realmName } from './schema-parts.js';
 
 export const consoleService = z
   .strictObject({
     type: z.literal('console'),
-    id: itemId.optional(),
+    id: pathServiceId,
     realm: realmName.describe('Realm the console signs in to and shows.'),
     auth: consoleAuthSchema.optional(),
   })

@@ -60,6 +60,9 @@ export const itemId = z.string().regex(/^[a-z][a-z0-9_]{2,63}$/, {
   error: 'an id starts with a lower-case letter and has 3 to 64 characters from a-z, 0-9 and "_"',
 });
 
+/** A path service's id: Crossbar's management API names services by it; Junction names them by path. */
+export const pathServiceId = ignored("a path service's id (id)");
+
 export const positiveInt = z.int({ error: 'expected a positive integer' }).min(1, { error: 'expected a positive integer' });
 export const nonNegativeInt = z
   .int({ error: 'expected an integer >= 0' })

@@ -9,7 +9,7 @@ import { authSchema } from './schema-auth.js';
 import { Ignored, notice } from './notices.js';
 import {
   ignored,
-  itemId,
+  pathServiceId,
   maxPerAddress,
   milliseconds,
   nonEmptyString,
@@ -170,7 +170,7 @@ const sharedShape = {
 
 /** A websocket service on a path of a web transport. */
 export const websocketService = z
-  .strictObject({ type: z.literal('websocket'), id: itemId.optional(), ...sharedShape, options: websocketOptions.prefault({}) })
+  .strictObject({ type: z.literal('websocket'), id: pathServiceId, ...sharedShape, options: websocketOptions.prefault({}) })
   .describe('WAMP over WebSocket on this path.');
 
 /** Keys of a standalone websocket transport besides type, id and endpoint (also a universal transport's websocket part). */
