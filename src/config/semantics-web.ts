@@ -4,7 +4,8 @@
  * by authentication exist.
  */
 
-import { formatPath, type ConfigPath, type ConfigProblem } from './problems.js';
+import { problem } from './codes.js';
+import type { ConfigPath, ConfigProblem } from './problems.js';
 import { isRecord, type RealmReferences } from './semantics-realms.js';
 import { flattenPathTable } from './web-paths.js';
 
@@ -17,7 +18,7 @@ export interface PathTable {
 }
 
 export function checkListenerPaths(tables: readonly PathTable[], refs: RealmReferences, problems: ConfigProblem[]): void {
-  const report = (path: ConfigPath, message: string) => problems.push({ path, message });
+  const report = (found: ConfigProblem) => problems.push(found);
   const entries = tables.flatMap(({ table, at, takesPrecedence }) =>
     flattenPathTable(table, '/', at, report).map((entry) => ({ ...entry, takesPrecedence: takesPrecedence === true })),
   );
@@ -26,16 +27,10 @@ export function checkListenerPaths(tables: readonly PathTable[], refs: RealmRefe
     const first = served.get(entry.url);
     if (first === undefined) served.set(entry.url, entry);
     else if (!first.takesPrecedence || entry.takesPrecedence) {
-      problems.push({ path: entry.path, at: 'key', message: sameUrlMessage(first.path, entry.path, entry.url) });
+      problems.push({ ...problem('config.path.clash', entry.path, entry.url, first.path, entry.path), at: 'key' });
     }
     checkService(entry.service, entry.path, refs);
   }
-}
-
-function sameUrlMessage(first: ConfigPath, second: ConfigPath, url: string): string {
-  const siblings = formatPath(first.slice(0, -1)) === formatPath(second.slice(0, -1));
-  if (siblings) return `paths ${JSON.stringify(first.at(-1))} and ${JSON.stringify(second.at(-1))} are the same URL path ${url}`;
-  return `URL path ${url} is also served by ${formatPath(first)}`;
 }
 
 function checkService(service: Record<string, unknown>, path: ConfigPath, refs: RealmReferences): void {

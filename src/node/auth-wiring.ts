@@ -6,6 +6,7 @@ import { authGate as gateOf } from '../auth/gate.js';
 import type { AuthMethod } from '../auth/method.js';
 import { RealmAuthorizer, type RoleAuthorizer } from '../auth/realm-authorizer.js';
 import { ServiceSessions } from '../auth/service-sessions.js';
+import { defaultDynamicCallTimeoutMs } from '../auth/sign-in-defaults.js';
 import { PermissionTable } from '../auth/static-authorizer.js';
 import { SignInThrottle, type ThrottleOptions } from '../auth/throttle.js';
 import { dynamicTicket, staticTicket } from '../auth/ticket.js';
@@ -25,9 +26,9 @@ export interface NodeAuthOptions {
   log?: Logger;
   /** Failed sign-in budget per IP address (see src/auth/throttle.ts for the defaults). */
   throttle?: Partial<ThrottleOptions>;
-  /** A dynamic authenticator or authorizer that does not answer within this time fails closed. Default 10 s. */
+  /** A dynamic authenticator or authorizer that does not answer within this time fails closed (default: src/auth/sign-in-defaults.ts). */
   dynamicCallTimeoutMs?: number;
-  /** A CHALLENGE not answered within this time fails. Default 60 s (the transport's handshake timeout usually ends it first). */
+  /** A CHALLENGE not answered within this time fails (default: src/auth/sign-in-defaults.ts; the transport's handshake timeout usually ends it first). */
   challengeTimeoutMs?: number;
 }
 
@@ -53,7 +54,7 @@ export class NodeAuth {
   constructor(config: Pick<JunctionConfig, 'realms'>, private readonly options: NodeAuthOptions = {}) {
     this.log = options.log ?? silentLogger;
     this.throttle = new SignInThrottle(options.throttle);
-    this.services = new ServiceSessions(options.dynamicCallTimeoutMs ?? 10_000);
+    this.services = new ServiceSessions(options.dynamicCallTimeoutMs ?? defaultDynamicCallTimeoutMs);
     this.setRealms(config.realms);
   }
 
