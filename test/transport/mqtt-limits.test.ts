@@ -137,7 +137,7 @@ describe('MQTT limits', () => {
     await first.client.subscribeAsync('alerts', { qos: 1 });
     await first.end();
     const wamp = await openAutobahn(node.url);
-    for (const n of [1, 2, 3, 4, 5]) await wamp.session.publish('alerts', [n], {}, { acknowledge: true });
+    for (const n of [1, 2, 3, 4, 5]) await wamp.session.publish('alerts', [n], {}, { acknowledge: true, _mqtt: { qos: 1 } });
     await wamp.close();
     const back = await connectMqtt(port, { clientId, clean: false });
     await back.until((messages) => messages.length === 2, 'the two newest messages');
@@ -160,12 +160,12 @@ describe('MQTT limits', () => {
     const chunk = 'x'.repeat(8_192);
     // Bounded: enough to fill the kernel's buffers on loopback many times over, and no more.
     for (let n = 0; n < 4_000 && metric(node.metrics.exposition(), 'junction_mqtt_slow_consumer_closed_total') === 0; n++) {
-      await wamp.session.publish('firehose', [chunk], {}, { acknowledge: true });
+      await wamp.session.publish('firehose', [chunk], {}, { acknowledge: true, _mqtt: { qos: 1 } });
       // The healthy subscriber keeps reading: let it.
       if (n % 100 === 99) await healthy.until((messages) => messages.length >= n + 1, 'the healthy subscriber to keep up', 10_000);
     }
     assert.equal(metric(node.metrics.exposition(), 'junction_mqtt_slow_consumer_closed_total'), 1);
-    await wamp.session.publish('firehose', ['after'], {}, { acknowledge: true });
+    await wamp.session.publish('firehose', ['after'], {}, { acknowledge: true, _mqtt: { qos: 1 } });
     await healthy.until((messages) => messages.at(-1)?.payload === '{"args":["after"]}', 'the next message to the healthy subscriber', 10_000);
     await healthy.end();
     await wamp.close();

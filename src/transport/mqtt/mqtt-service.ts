@@ -6,9 +6,10 @@ import type { Logger } from '../../router/log.js';
 import type { Peer, SessionLink } from '../../router/peer.js';
 import { ConnectionSlots, PerKeyLogThrottle } from '../connection-slots.js';
 import type { ClientRegistry } from './client-registry.js';
-import { ClientSession, type ClientSessionCounters } from './client-session.js';
-import { MqttConnection, type ConnectionCounters, type ConnectOutcome, type ConnectionHost, type MqttSocket, type WillMessage } from './connection.js';
+import { ClientSession, type ClientSessionCounters, type WillMessage } from './client-session.js';
+import { MqttConnection, type ConnectionCounters, type ConnectOutcome, type ConnectionHost, type MqttSocket } from './connection.js';
 import { PayloadMapping, PayloadRefusal } from './payload-mapping.js';
+import { fromPacket } from './properties.js';
 import { connectRefusal, Reason, refusalForAbort, type ConnectRefusal } from './reason-codes.js';
 import { MqttRouterSession, RouterRefusal, type TicketCredential } from './router-session.js';
 import { topicNameToUri, TopicRefusal } from './topics.js';
@@ -85,6 +86,7 @@ export class MqttService implements ConnectionHost {
     };
     this.sessionCounters = {
       queueDropped: metrics.counter('junction_mqtt_queue_dropped_total', 'Messages dropped from a full MQTT client queue (max_queued_messages)').bind(labels),
+      expired: metrics.counter('junction_mqtt_expired_total', 'Queued MQTT messages not sent because their Message Expiry Interval passed').bind(labels),
       subscriptionsRefused: metrics.counter('junction_mqtt_subscriptions_refused_total', 'MQTT topic filters refused (cannot map, not authorized, max_subscriptions)').bind(labels),
       delivered: metrics.counter('junction_mqtt_messages_delivered_total', 'PUBLISH packets sent to MQTT clients').bind(labels),
     };
@@ -200,17 +202,10 @@ export class MqttService implements ConnectionHost {
   disconnected(connection: MqttConnection): void {
     const session = connection.session;
     if (!session) return;
-    const ending = connection.ending;
-    const will = connection.will;
-    const published = will && ending && !ending.normal
-      ? session.router.publish(will.uri, will.payload.args, will.payload.kwargs, will.retain).then(
-          () => this.log.info({ clientId: session.clientId, uri: will.uri }, 'MQTT will published'),
-          (error: unknown) => this.log.warn({ clientId: session.clientId, uri: will.uri, err: (error as Error).message }, 'MQTT will not published'),
-        )
-      : Promise.resolve();
+    if (connection.will && connection.ending && !connection.ending.normal) session.connectionLost(connection.will);
     // A connection taken over hands its session to the newer one: that CONNECT decides whether it goes on.
     if (connection.takenOver) return;
-    void published.then(() => session.unbind(connection, connection.sessionExpiry));
+    session.unbind(connection, connection.sessionExpiry);
   }
 
   /** Ends every connection (MQTT 5 clients hear "server shutting down") and every session last served here. */
@@ -223,7 +218,7 @@ export class MqttService implements ConnectionHost {
     const uri = topicNameToUri(will.topic);
     const bytes = typeof will.payload === 'string' ? Buffer.from(will.payload) : will.payload;
     const payload = will.retain === true && bytes.length === 0 ? { args: [] } : this.mapping.codecFor(uri).toWamp(bytes);
-    return { uri, payload, retain: will.retain === true };
+    return { uri, payload, retain: will.retain === true, properties: fromPacket(will.qos ?? 0, will.properties), delaySeconds: will.properties?.willDelayInterval ?? 0 };
   }
 
   private warnOnce(key: string, facts: Record<string, unknown>, message: string): void {
