@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IConnectPacket } from 'mqtt-packet';
+import type { ClientCertificate } from '../../auth/tls.js';
 import type { MqttService as MqttSettings } from '../../config/model.js';
 import type { Counter, Gauge, MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
@@ -44,6 +45,8 @@ class ConnectionRate {
 export class MqttService implements ConnectionHost {
   readonly mapping: PayloadMapping;
   private readonly connections = new Set<MqttConnection>();
+  /** The TLS client certificate of each connection that presented one: it may sign the client in (tls). */
+  private readonly certificates = new WeakMap<MqttConnection, ClientCertificate>();
   /** Connections over a cap or the rate: they are answered at CONNECT with this refusal. */
   private readonly refusals = new WeakMap<MqttConnection, ConnectRefusal>();
   private readonly slots: ConnectionSlots;
@@ -96,9 +99,10 @@ export class MqttService implements ConnectionHost {
 
   /**
    * A new connection; `label` is its "tcp4:ip:port", `address` its IP for the per-address cap
-   * (undefined on a Unix socket, which has no client address: exempt from the cap, as RawSocket's).
+   * (undefined on a Unix socket, which has no client address: exempt from the cap, as RawSocket's);
+   * `certificate`, the client's TLS certificate when the endpoint asked for one and it sent one.
    */
-  accept(socket: MqttSocket, label: string, address: string | undefined): void {
+  accept(socket: MqttSocket, label: string, address: string | undefined, certificate?: ClientCertificate): void {
     const connection = new MqttConnection(socket, label, this, {
       maxPacketSize: this.settings.maxPacketSize,
       receiveMaximum: this.settings.receiveMaximum,
@@ -115,6 +119,7 @@ export class MqttService implements ConnectionHost {
       this.refusals.set(connection, connectRefusal(Reason.connectionRateExceeded, `more than ${this.settings.connectionRate} new connections per second`));
       this.warnOnce('rate', { peer: label, rate: this.settings.connectionRate }, 'MQTT connection refused: connection_rate exceeded');
     }
+    if (certificate) this.certificates.set(connection, certificate);
     this.connections.add(connection);
     this.connectionGauge.set(this.connections.size, this.labels);
     socket.on('close', () => {
@@ -155,15 +160,20 @@ export class MqttService implements ConnectionHost {
       }
     }
 
-    const router = new MqttRouterSession({ type: 'mqtt', serializer: 'none', peer: connection.label, extra: { client_id: clientId, protocol_version: packet.protocolVersion ?? 4 } });
+    const certificate = this.certificates.get(connection);
+    const router = new MqttRouterSession({
+      type: 'mqtt', serializer: 'none', peer: connection.label,
+      extra: { client_id: clientId, protocol_version: packet.protocolVersion ?? 4, ...(certificate ? { client_cert: certificate } : {}) },
+    });
     router.connect(this.attach);
     // Crossbar's rule: a password makes it a ticket sign-in (the username is the authid); without one, anonymous.
+    // A client certificate is offered first: where the transport has tls authentication, it decides.
     const credential: TicketCredential | undefined = packet.password !== undefined
       ? { authid: packet.username ?? '', ticket: packet.password.toString('utf8') }
       : undefined;
     let identity;
     try {
-      identity = await router.join(this.settings.realm, credential, {
+      identity = await router.join(this.settings.realm, credential, certificate !== undefined, {
         mqtt: { client_id: clientId, will: packet.will !== undefined, clean: cleanStart, ...(this.secure ? { tls: true } : {}) },
       });
     } catch (error) {

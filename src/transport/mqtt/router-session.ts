@@ -68,14 +68,17 @@ export class MqttRouterSession implements Peer {
     this.link = attach(this);
   }
 
-  /** HELLO (and AUTHENTICATE when asked for the ticket); resolves at WELCOME, rejects at ABORT. */
-  join(realm: string, credential: TicketCredential | undefined, authextra: Dict): Promise<JoinedIdentity> {
+  /**
+   * HELLO (and AUTHENTICATE when asked for the ticket); resolves at WELCOME, rejects at ABORT.
+   * `certificate`: the connection carries a TLS client certificate, so "tls" is offered first.
+   */
+  join(realm: string, credential: TicketCredential | undefined, certificate: boolean, authextra: Dict): Promise<JoinedIdentity> {
     const details: Dict = {
       roles: {
         subscriber: { features: { pattern_based_subscription: true, publisher_identification: true } },
         publisher: { features: { publisher_exclusion: true } },
       },
-      authmethods: credential ? ['ticket'] : ['anonymous'],
+      authmethods: [...(certificate ? ['tls'] : []), credential ? 'ticket' : 'anonymous'],
       authextra,
     };
     if (credential) details.authid = credential.authid;
