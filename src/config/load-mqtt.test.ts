@@ -92,7 +92,7 @@ describe('mqtt transports', () => {
   it('refuses what an MQTT client cannot do or what the file does not define', () => {
     const endpoint = { type: 'tcp', port: 1883 };
     assert.deepEqual(problemsWith({ type: 'mqtt', endpoint, options: { realm: 'realm1', auth: { wampcra: { type: 'static', users: {} } } } }), [
-      'workers[0].transports[0].options.auth.wampcra: an MQTT transport offers anonymous and ticket authentication only (an MQTT client cannot answer a wampcra challenge)',
+      'workers[0].transports[0].options.auth.wampcra: an MQTT transport offers anonymous, ticket and tls authentication only (an MQTT client cannot answer a wampcra challenge)',
     ]);
     assert.deepEqual(problemsWith({ type: 'mqtt', endpoint, options: { realm: 'nowhere' } }), [
       'workers[0].transports[0].options.realm: realm "nowhere" is not defined in this configuration',
