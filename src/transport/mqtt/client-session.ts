@@ -104,8 +104,8 @@ export class ClientSession {
   private expiry: NodeJS.Timeout | undefined;
   /** A will waiting out its delay: sent when it passes or the session ends, dropped if a connection takes the session back first. */
   private pendingWill: { will: WillMessage; timer: NodeJS.Timeout } | undefined;
-  /** The last will publication: the router session leaves only after it. */
-  private willSent: Promise<void> = Promise.resolve();
+  /** The last will publication, while the router has not answered it: the router session leaves only after it. */
+  private willSent: Promise<void> | undefined;
   private ended = false;
   /** The door (service) that last served this session: it ends the session when it closes. */
   owner: object | undefined;
@@ -195,10 +195,13 @@ export class ClientSession {
   }
 
   private publishWill(will: WillMessage): void {
-    this.willSent = this.router.publish(will.uri, will.payload.args, will.payload.kwargs, will.retain, will.properties).then(
+    const sent = this.router.publish(will.uri, will.payload.args, will.payload.kwargs, will.retain, will.properties).then(
       () => this.log.info({ clientId: this.clientId, uri: will.uri }, 'MQTT will published'),
       (error: unknown) => this.log.warn({ clientId: this.clientId, uri: will.uri, err: (error as Error).message }, 'MQTT will not published'),
-    );
+    ).finally(() => {
+      if (this.willSent === sent) this.willSent = undefined;
+    });
+    this.willSent = sent;
   }
 
   /** The session is over: a pending will goes out, then its router session leaves the realm; what waited for the client is dropped. */
@@ -214,7 +217,8 @@ export class ClientSession {
     }
     this.queue.length = 0;
     this.inflight.clear();
-    void this.willSent.then(() => this.router.leave());
+    if (this.willSent) void this.willSent.then(() => this.router.leave());
+    else this.router.leave();
     this.onEnd(this);
   }
 
