@@ -345,7 +345,8 @@ export class ClientSession {
     const mqtt = mqttPropertiesOf(event.details);
     // MQTT delivers at the lower of the publication's QoS and the subscription's; a WAMP publication that names none is QoS 0.
     const qos = Math.min(subscription.qos, mqtt?.qos ?? 0) as QoS;
-    const expiresAt = mqtt?.message_expiry === undefined ? undefined : Date.now() + mqtt.message_expiry * 1000;
+    // An interval of 0 never expires (as mosquitto reads it: "expired before it was sent" helps no one).
+    const expiresAt = mqtt?.message_expiry ? Date.now() + mqtt.message_expiry * 1000 : undefined;
     const message: Outgoing = { topic: uriToTopicName(uri), payload, qos, retain: retained, mqtt, expiresAt };
     if (message.qos === 0) {
       // QoS 0 is not kept for a client that is away (MQTT allows either; we keep nothing that is not asked for).
