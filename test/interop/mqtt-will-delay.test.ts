@@ -79,6 +79,26 @@ describe('MQTT 5 will delay interval', () => {
     await taken.client.endAsync(true);
   });
 
+  it('the will carries its QoS and MQTT 5 properties to MQTT 5 subscribers', async () => {
+    const subscriber = await connectMqtt(port, { protocolVersion: 5 });
+    try {
+      await subscriber.client.subscribeAsync('wills/props', { qos: 2 });
+      const dropped = await connectMqtt(port, {
+        protocolVersion: 5,
+        will: { topic: 'wills/props', payload: Buffer.from('{"args": ["props"]}'), qos: 1, retain: false, properties: { userProperties: { cause: 'power' }, contentType: 'application/json' } },
+      });
+      dropped.client.stream.destroy();
+      await subscriber.until((messages) => messages.length === 1, 'the will');
+      assert.equal(subscriber.messages[0]!.qos, 1);
+      // mqtt-packet reads user properties into an object without a prototype.
+      assert.deepEqual({ ...subscriber.packets[0]!.properties?.userProperties }, { cause: 'power' });
+      assert.equal(subscriber.packets[0]!.properties?.contentType, 'application/json');
+      await dropped.client.endAsync(true);
+    } finally {
+      await subscriber.end();
+    }
+  });
+
   it('a normal DISCONNECT drops a pending will', async () => {
     const polite = await connectMqtt(port, device('polite', 0, 0));
     await polite.end();

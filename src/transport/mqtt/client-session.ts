@@ -283,8 +283,9 @@ export class ClientSession {
   }
 
   /** UNSUBSCRIBE: one answer per filter (MQTT 5 reason codes; MQTT 3.1.1 ignores them). */
-  async unsubscribe(filters: string[]): Promise<number[]> {
-    return Promise.all(filters.map(async (filter): Promise<number> => {
+  async unsubscribe(filters: string[]): Promise<FilterAnswers> {
+    const refusals: string[] = [];
+    const codes = await Promise.all(filters.map(async (filter): Promise<number> => {
       const subscription = this.filters.get(filter);
       if (!subscription) return Reason.noSubscriptionExisted;
       this.filters.delete(filter);
@@ -294,9 +295,11 @@ export class ClientSession {
         return Reason.success;
       } catch (error) {
         if (!(error instanceof RouterRefusal)) throw error;
+        refusals.push(`"${filter}": ${error.message}`);
         return Reason.unspecified;
       }
     }));
+    return { codes, refusals };
   }
 
   puback(packetId: number): void {

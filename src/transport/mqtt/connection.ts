@@ -196,16 +196,16 @@ export class MqttConnection implements ClientLink {
         return session.pubcomp(packet.messageId!);
       case 'subscribe': {
         const filters = packet.subscriptions.map((subscription) => subscription.topic);
-        void session.subscribe(packet.subscriptions).then(({ codes, refusals }) => {
-          const reason = this.version === 5 && refusals.length > 0 ? { properties: { reasonString: refusals.join('; ') } } : {};
-          this.write({ cmd: 'suback', messageId: packet.messageId, granted: codes, ...reason });
+        void session.subscribe(packet.subscriptions).then((answers) => {
+          this.write({ cmd: 'suback', messageId: packet.messageId, granted: answers.codes, ...this.reasonString(answers.refusals) });
           session.releaseHeld(filters);
         });
         return;
       }
       case 'unsubscribe':
-        void session.unsubscribe(packet.unsubscriptions).then((granted) => {
-          this.write({ cmd: 'unsuback', messageId: packet.messageId, ...(this.version === 5 ? { granted } : {}) });
+        // MQTT 3.1.1's UNSUBACK has no codes: only MQTT 5 hears them.
+        void session.unsubscribe(packet.unsubscriptions).then((answers) => {
+          this.write({ cmd: 'unsuback', messageId: packet.messageId, ...(this.version === 5 ? { granted: answers.codes } : {}), ...this.reasonString(answers.refusals) });
         });
         return;
       case 'pingreq':
@@ -224,6 +224,11 @@ export class MqttConnection implements ClientLink {
       default:
         return this.protocolError('unexpected', `a client does not send ${packet.cmd.toUpperCase()}`, Reason.protocolError);
     }
+  }
+
+  /** MQTT 5: the refusals of a SUBACK / UNSUBACK, in its one reason string. */
+  private reasonString(refusals: string[]): { properties?: { reasonString: string } } {
+    return this.version === 5 && refusals.length > 0 ? { properties: { reasonString: refusals.join('; ') } } : {};
   }
 
   private async connect(packet: IConnectPacket): Promise<void> {
