@@ -105,6 +105,22 @@ describe('mqtt transports', () => {
     assert.match(problemsWith({ type: 'mqtt', endpoint, options: {} })[0]!, /options\.realm/);
   });
 
+  it('tls authentication: Crossbar\'s certificate-sha1 principals, CN principals, roles of the realm, and the endpoint\'s ca_certificates', () => {
+    const endpoint = { type: 'tcp', port: 8883, tls: { key: 'server.key', certificate: 'server.crt', ca_certificates: ['ca.crt'] } };
+    const tls = { type: 'static', principals: { boiler: { 'certificate-sha1': 'B6:E5:E6:F2:2A:86:DB:3C:DC:9F:51:42:58:39:9B:14:92:5D:A1:EB', role: 'backend' }, 'sensor-1': { role: 'backend' } } };
+    const document = configDocument({ transports: [{ type: 'mqtt', endpoint, options: { realm: 'realm1', auth: { tls } } }] });
+    const listener = plain(loadDocument(document).listeners[0]!);
+    assert.deepEqual(listener.mqtt!.auth, { tls: { type: 'static', principals: {
+      boiler: { role: 'backend', certificateSha1: 'B6:E5:E6:F2:2A:86:DB:3C:DC:9F:51:42:58:39:9B:14:92:5D:A1:EB' }, 'sensor-1': { role: 'backend' },
+    } } });
+    assert.deepEqual(listener.endpoint.tls?.caCertificates, ['/srv/junction/ca.crt'], 'relative to the config file, as the other TLS files');
+    assert.deepEqual(problemsWith({ type: 'mqtt', endpoint, options: { realm: 'realm1', auth: { tls: { type: 'static', principals: { x: { role: 'ghost' } } } } } }), [
+      'workers[0].transports[0].options.auth.tls.principals.x.role: role "ghost" is not defined in realm "realm1"',
+    ]);
+    assert.match(problemsOf(webDocument({ mqtt: { type: 'mqtt', options: { realm: 'realm1' }, auth: { tls } } }))[0]!,
+      /paths\.mqtt\.auth\.tls: tls authentication needs the TLS connection itself/);
+  });
+
   it('an mqtt path of a web transport (MQTT over WebSocket): the same options and auth rules', () => {
     const listener = plain(loadDocument(webDocument({ mqtt: { type: 'mqtt', options: { realm: 'realm1', max_inflight: 7 }, auth: { ticket } } })).listeners[0]!);
     assert.deepEqual(listener.paths['/mqtt'], {
