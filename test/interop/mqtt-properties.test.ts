@@ -2,11 +2,14 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { QoS } from 'mqtt-packet';
 import { connect } from '../../src/client/index.js';
+import { bridgeDefaults, post } from '../bridge/http-support.js';
 import { connectMqtt, metric, mqttTestConfig, RawMqtt, type RecordingClient } from '../support/mqtt.js';
 import { startTestNode } from '../support/node.js';
 import { waitFor } from '../support/wait.js';
 
-const node = await startTestNode(mqttTestConfig());
+const config = mqttTestConfig();
+config.listeners[0]!.paths['/publish'] = { type: 'publisher', realm: 'realm1', role: 'anonymous', options: bridgeDefaults };
+const node = await startTestNode(config);
 after(() => node.stop());
 const port = node.ports.get('mqtt')!;
 
@@ -66,6 +69,22 @@ describe('MQTT delivered QoS is the lower of the publication\'s and the subscrip
     } finally {
       await subscriber.end();
       await wamp.leave();
+    }
+  });
+
+  it('an HTTP publication names its QoS in options._mqtt', async () => {
+    const subscriber = await connectMqtt(port, { protocolVersion: 5 });
+    try {
+      await subscriber.client.subscribeAsync('httpqos/cmd', { qos: 2 });
+      const url = `http://127.0.0.1:${node.ports.get('test')}/publish`;
+      assert.equal((await post(url, { topic: 'httpqos.cmd', args: ['on'], options: { _mqtt: { qos: 1 } } })).status, 200);
+      await subscriber.until((messages) => messages.length === 1, 'the HTTP publication');
+      assert.deepEqual(subscriber.messages[0], { topic: 'httpqos/cmd', payload: '{"args":["on"]}', qos: 1, retain: false });
+      const refused = await post(url, { topic: 'httpqos.cmd', options: { _mqtt: { qos: 'high' } } });
+      assert.equal(refused.status, 400);
+      assert.match(refused.json.message as string, /"_mqtt\.qos" must be 0, 1 or 2/);
+    } finally {
+      await subscriber.end();
     }
   });
 
