@@ -226,6 +226,20 @@ describe('MQTT 5 topic aliases and reason strings', () => {
     }
   });
 
+  it('MQTT.js assigning topic aliases by itself (autoAssignTopicAlias) is understood', async () => {
+    const watcher = await connectMqtt(port, { protocolVersion: 5 });
+    const device = await connectMqtt(port, { protocolVersion: 5, autoAssignTopicAlias: true });
+    try {
+      await watcher.client.subscribeAsync('autoalias/#', { qos: 1 });
+      for (const n of [1, 2, 3]) await device.client.publishAsync('autoalias/reading', `{"args": [${n}]}`, { qos: 1 });
+      await watcher.until((messages) => messages.length === 3, 'three readings');
+      assert.deepEqual(watcher.messages.map((message) => [message.topic, message.payload]), [1, 2, 3].map((n) => ['autoalias/reading', `{"args":[${n}]}`]));
+    } finally {
+      await device.end();
+      await watcher.end();
+    }
+  });
+
   it('a SUBACK with refused filters says why in its reason string', async () => {
     const client = await RawMqtt.open(port);
     try {
