@@ -213,6 +213,8 @@ export interface TlsConfig {
   key: string;
   certificate: string;
   chainCertificates: string[];
+  /** PEM files of the authorities whose client certificates are accepted: clients are then asked for one. */
+  caCertificates?: string[];
   /** OpenSSL cipher list, passed to Node's TLS `ciphers`. */
   ciphers?: string;
   /** PEM file with Diffie-Hellman parameters (Node's TLS `dhparam`). */
@@ -506,6 +508,18 @@ export interface AuthConfig {
   ticket?: TicketAuthConfig;
   wampcra?: WampCraAuthConfig;
   cryptosign?: CryptosignAuthConfig;
+  /** TLS client certificates (MQTT transports on a TLS endpoint with caCertificates). */
+  tls?: TlsAuthConfig;
+}
+
+export type TlsAuthConfig =
+  | { type: 'static'; principals: Record<string, TlsPrincipal> }
+  | DynamicAuthConfig;
+
+export interface TlsPrincipal {
+  role: string;
+  /** Crossbar's `certificate-sha1`: the certificate's SHA-1 fingerprint. Without it: a trusted certificate whose subject CN is the authid. */
+  certificateSha1?: string;
 }
 
 /** RawSocket (the WAMP spec's TCP transport) settings of a rawsocket or universal listener. */

@@ -149,6 +149,7 @@ function endpointConfig(endpoint: EndpointFile, context: NormalizeContext): Endp
             key: file(tls.key),
             certificate: file(tls.certificate),
             chainCertificates: tls.chain_certificates.map(file),
+            ...(tls.ca_certificates === undefined ? {} : { caCertificates: tls.ca_certificates.map(file) }),
             ...(tls.ciphers === undefined ? {} : { ciphers: tls.ciphers }),
             ...(tls.dhparam === undefined ? {} : { dhparam: file(tls.dhparam) }),
           },

@@ -76,7 +76,7 @@ function checkSseRoles(service: Record<string, unknown>, path: ConfigPath, refs:
 }
 
 /**
- * A door with one realm (SSE, MQTT): the roles its anonymous and ticket sign-ins give must exist
+ * A door with one realm (SSE, MQTT): the roles its static sign-ins (anonymous, ticket, tls) give must exist
  * in that realm; without `auth`, `defaultRole` (default "anonymous") must.
  */
 export function checkSignInRoles(
@@ -95,10 +95,12 @@ export function checkSignInRoles(
   if (isRecord(anonymous) && anonymous.type === 'static') {
     refs.role(realm, anonymous.role ?? 'anonymous', [...authAt, 'anonymous', 'role']);
   }
-  const ticket = auth.ticket;
-  if (isRecord(ticket) && ticket.type === 'static' && isRecord(ticket.principals)) {
-    for (const [authid, principal] of Object.entries(ticket.principals)) {
-      if (isRecord(principal)) refs.role(realm, principal.role, [...authAt, 'ticket', 'principals', authid, 'role']);
+  // Static principals of ticket (SSE, MQTT) and tls (MQTT) sign in with their own roles.
+  for (const method of ['ticket', 'tls'] as const) {
+    const config = auth[method];
+    if (!isRecord(config) || config.type !== 'static' || !isRecord(config.principals)) continue;
+    for (const [authid, principal] of Object.entries(config.principals)) {
+      if (isRecord(principal)) refs.role(realm, principal.role, [...authAt, method, 'principals', authid, 'role']);
     }
   }
 }

@@ -10,6 +10,7 @@ import { defaultDynamicCallTimeoutMs } from '../auth/sign-in-defaults.js';
 import { PermissionTable } from '../auth/static-authorizer.js';
 import { SignInThrottle, type ThrottleOptions } from '../auth/throttle.js';
 import { dynamicTicket, staticTicket } from '../auth/ticket.js';
+import { dynamicTls, staticTls } from '../auth/tls.js';
 import { dynamicWampCra, staticWampCra } from '../auth/wampcra.js';
 import type { AuthConfig, DynamicAuthConfig, JunctionConfig, RealmConfig, RoleConfig } from '../config/model.js';
 import type { AuthGate } from '../router/hooks.js';
@@ -110,7 +111,7 @@ type AuthenticatorFactory = (dynamic: DynamicAuthConfig, method: string) => Dyna
 /** One AuthMethod per configured method, static or dynamic. */
 function methodsOf(auth: AuthConfig, where: string, authenticator: AuthenticatorFactory): AuthMethod[] {
   const methods: AuthMethod[] = [];
-  const { anonymous, ticket, wampcra, cryptosign } = auth;
+  const { anonymous, ticket, wampcra, cryptosign, tls } = auth;
   if (anonymous) {
     methods.push(anonymous.type === 'dynamic'
       ? dynamicAnonymous(authenticator(anonymous, 'anonymous'))
@@ -127,6 +128,7 @@ function methodsOf(auth: AuthConfig, where: string, authenticator: Authenticator
       ? dynamicCryptosign(authenticator(cryptosign, 'cryptosign'))
       : staticCryptosign(cryptosign.principals));
   }
+  if (tls) methods.push(tls.type === 'dynamic' ? dynamicTls(authenticator(tls, 'tls')) : staticTls(tls.principals));
   if (methods.length === 0) throw new UnsupportedConfigError(`${where}: no authentication method is configured`);
   return methods;
 }
