@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expectMessage, forkBench, runEntryPoint, sendTo, stopChild, stopEverythingAfter } from './lib/children.mjs';
@@ -63,11 +64,19 @@ function progress(text) {
   process.stderr.write(`[idle] ${text}\n`);
 }
 
+// Files a server holds besides one per session (listeners, logs, pipes), with room to spare.
+const FILES_BESIDES_SESSIONS = 200;
+
 /** The soft limit on open files of this process (children inherit it): a server holds one per session. */
 function openFileLimit() {
   const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
   const soft = Number(line?.split(/\s+/)[3]);
   return Number.isFinite(soft) ? soft : Infinity;
+}
+
+/** The most sessions one server process can hold here: the open file limit (ulimit -n) decides. */
+export function largestIdleCount() {
+  return openFileLimit() - FILES_BESIDES_SESSIONS;
 }
 
 function rssFromProc(pid) {
@@ -84,7 +93,12 @@ async function memoryOf(server, snapshot) {
 
 const SETUP_MS_PER_SESSION = 20;
 
-async function measure(system, count, options) {
+/**
+ * One system with `count` idle sessions: memory per session before and after `options.idleSeconds`
+ * of quiet, the CPU the server spent in that time (keepalive pings), and whether every session is
+ * still open. options: { idleSeconds, perAddress, perProcess, baseline, heapSnapshotDir }.
+ */
+export async function measureIdle(system, count, options) {
   const setupTimeoutMs = 60_000 + count * SETUP_MS_PER_SESSION;
   const hardTimeoutMs = setupTimeoutMs + options.idleSeconds * 1000 + 120_000;
   const server = await startSystem(system, { serializer: 'json', probe: true, baseline: options.baseline, hardTimeoutMs });
@@ -151,7 +165,7 @@ function fixed(value, digits) {
   return value === null ? '-' : value.toFixed(digits);
 }
 
-function formatResults(results) {
+export function formatIdleResults(results) {
   const header = ['system', 'sessions', 'open after', 'join s', 'RSS MiB', 'KiB/session', 'after idle', 'heap KiB/session', 'external KiB/session', 'young gen +MiB', 'idle CPU ms/s'];
   const rows = results.map((r) => (r.error
     ? [r.system, String(r.sessions), `failed: ${r.error}`]
@@ -166,7 +180,7 @@ async function main() {
   const { options, exitCode } = readCommandLine(parseOptions, USAGE);
   if (!options) return exitCode;
   const limit = openFileLimit();
-  const tooMany = options.sessions.filter((count) => count + 200 > limit);
+  const tooMany = options.sessions.filter((count) => count > largestIdleCount());
   if (tooMany.length > 0) {
     process.stderr.write(`--sessions ${tooMany.join(',')}: a server process may open only ${limit} files here (ulimit -n), one per session; raise the limit first\n`);
     return 2;
@@ -178,7 +192,7 @@ async function main() {
     for (const system of options.systems) {
       progress(`${system}: ${count} sessions`);
       try {
-        results.push(await measure(system, count, options));
+        results.push(await measureIdle(system, count, options));
       } catch (error) {
         progress(`${system} / ${count} failed: ${error.message}`);
         results.push({ system, sessions: count, error: error.message });
@@ -186,8 +200,9 @@ async function main() {
     }
   }
   if (options.json) process.stdout.write(`${JSON.stringify({ date: new Date().toISOString(), node: process.version, options, results }, null, 2)}\n`);
-  else process.stdout.write(`\nIdle sessions, each joined with 2 subscriptions (${new Date().toISOString()}, node ${process.version}); memory per session = (joined - empty) / sessions, after a full GC for Junction\n\n${formatResults(results)}\n`);
+  else process.stdout.write(`\nIdle sessions, each joined with 2 subscriptions (${new Date().toISOString()}, node ${process.version}); memory per session = (joined - empty) / sessions, after a full GC for Junction\n\n${formatIdleResults(results)}\n`);
   return results.some((r) => r.error || r.open !== r.sessions) ? 1 : 0;
 }
 
-runEntryPoint(main, progress);
+// Also imported by run.mjs (its idle workload): the command line only when run as a script.
+if (import.meta.url === pathToFileURL(process.argv[1]).href) runEntryPoint(main, progress);

@@ -11,7 +11,8 @@ import { connectSocketIo } from './socketio-client.mjs';
  * Every client offers the same small surface, or the part its transport can do:
  * subscribe(topic, onEvent(args)), publish(topic, args) resolving on acknowledgement,
  * register(procedure, handler(args) -> args), call(procedure, args) resolving to the result args,
- * close(), and `closed` (true once the connection is gone).
+ * close(), and `closed` (true once the connection is gone). WebSocket clients (WAMP, relay,
+ * Socket.IO) also have `ended`, resolving once the connection is closed.
  */
 export function connectClient(target) {
   switch (target.kind) {

@@ -32,6 +32,7 @@ class RelayClient {
     this.pending = new Map(); // request id -> { resolve, reject }
     this.eventHandlers = new Map(); // topic -> handler(args)
     this.procedure = null;
+    this.ended = new Promise((resolve) => ws.once('close', resolve));
     ws.on('message', (data) => this.receive(codec.decode(data)));
     ws.on('close', () => {
       for (const waiter of this.pending.values()) waiter.reject(new Error('connection closed'));

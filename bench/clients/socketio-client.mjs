@@ -35,6 +35,7 @@ class SocketIoClient {
     this.eventHandlers = new Map(); // event name -> handler(args, ackId)
     this.onConnected = null;
     this.onConnectError = null;
+    this.ended = new Promise((resolve) => ws.once('close', resolve));
     ws.on('message', (data) => this.receive(data.toString()));
   }
 

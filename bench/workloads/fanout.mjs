@@ -1,37 +1,55 @@
 import { expectMessage, forkBench, sendTo, stopChild } from '../lib/children.mjs';
 import { Histogram } from '../lib/histogram.mjs';
 import { now, sleep } from '../lib/clock.mjs';
-import { planWindow, sampleCpu, split } from './window.mjs';
+import { msOrNull, planWindow, sampleCpu, serverPeakRssMiB, split } from './window.mjs';
 import { targetFor } from '../systems.mjs';
 
 /**
- * Fan-out: one publisher, `subscribers` sessions on one topic spread over a few processes.
- * Throughput is events delivered per second summed over subscribers; latency is publish to
- * delivery. The publisher is held back by its ack window and by the subscribers' progress.
+ * Fan-out: one publisher, `subscribers` sessions spread over a few processes. Throughput is events
+ * delivered per second summed over subscribers; latency is publish to delivery. The publisher is
+ * held back by its ack window and by the subscribers' progress (the delivery barrier).
  *
- * The "publish" workload is the same with few subscribers (--publish-subscribers), so the cost of
- * each publication, not of its deliveries, decides: its throughput is publications per second
- * (events per second over the subscriber count), and it is where the HTTP publisher is compared
- * with a WAMP publisher.
+ * `shape` makes the variants of workloads/index.mjs out of it: several topics with `perSession`
+ * subscriptions per session (many topics), an open-loop publisher at `rate` publications/s
+ * (latency at a fixed load), a payload size with a bound on bytes in transit (large payloads),
+ * and `publish`: few subscribers, so the cost of each publication decides; its throughput is
+ * publications per second, and it is where the HTTP publisher is compared with a WAMP publisher.
  */
 
 const TOPIC = 'bench.fanout';
 const SETUP_TIMEOUT_MS = 90_000;
 const DRAIN_MS = 5_000;
+// Open loop: publications sent but not acknowledged, a bound should the system stall.
+const OPEN_LOOP_ACK_WINDOW = 10_000;
 
-export function runPublish(server, options) {
-  return runFanout(server, { ...options, subscribers: options.publishSubscribers }, 'publish');
-}
-
-export async function runFanout(server, options, workload = 'fanout') {
+export async function runFanout(server, options, shape = {}) {
+  const {
+    workload = 'fanout',
+    subscribers = options.subscribers,
+    topics = 1,
+    perSession = 1,
+    rate,
+    payloadBytes = options.payloadBytes,
+    maxQueuedBytes,
+  } = shape;
   const subscriberTarget = targetFor(server, 'subscriber', options);
   const publisherTarget = targetFor(server, 'publisher', options);
   const publisherOrdered = publisherTarget.kind !== 'http-publisher';
   const hardTimeoutMs = SETUP_TIMEOUT_MS + (options.warmup + options.duration) * 1000 + 4 * DRAIN_MS;
+  const deliveriesPerPublication = (subscribers * perSession) / topics;
+  // In publications: at most maxQueued events (or maxQueuedBytes of payload) in transit.
+  const queuedEvents = maxQueuedBytes ? Math.floor(maxQueuedBytes / Math.max(1, payloadBytes)) : options.maxQueued;
+  const deliveryWindow = Math.max(1, Math.floor(queuedEvents / deliveriesPerPublication));
   const children = [];
   try {
-    const subscriberProcs = split(options.subscribers, options.clientProcs).map((count, i) => {
-      const child = forkBench('workers/fanout-subscribers.mjs', { target: subscriberTarget, count, topic: TOPIC, hardTimeoutMs }, `${server.name} subscribers #${i + 1}`);
+    let firstSession = 0;
+    const subscriberProcs = split(subscribers, options.clientProcs).map((count, i) => {
+      const child = forkBench(
+        'workers/fanout-subscribers.mjs',
+        { target: subscriberTarget, count, firstSession, topics, perSession, topic: TOPIC, hardTimeoutMs },
+        `${server.name} subscribers #${i + 1}`,
+      );
+      firstSession += count;
       children.push(child);
       return child;
     });
@@ -42,11 +60,12 @@ export async function runFanout(server, options, workload = 'fanout') {
       {
         target: publisherTarget,
         topic: TOPIC,
+        topics,
+        rate,
         hardTimeoutMs,
-        payloadBytes: options.payloadBytes,
-        ackWindow: options.window,
-        // In publications: however many subscribers, at most maxQueued events are in transit.
-        deliveryWindow: Math.max(1, Math.floor(options.maxQueued / options.subscribers)),
+        payloadBytes,
+        ackWindow: rate ? OPEN_LOOP_ACK_WINDOW : Math.min(options.window, deliveryWindow),
+        deliveryWindow,
         maxPublications: 10_000_000,
         drainMs: DRAIN_MS,
       },
@@ -55,7 +74,7 @@ export async function runFanout(server, options, workload = 'fanout') {
     children.push(publisher);
     await expectMessage(publisher, 'ready', SETUP_TIMEOUT_MS);
 
-    // Delivery barrier: forward the lowest sequence number every subscriber has reached.
+    // Delivery barrier: forward the last publication every subscriber has accounted for.
     const reached = new Map(subscriberProcs.map((child) => [child, 0]));
     let lowestReached = 0;
     for (const child of subscriberProcs) {
@@ -99,7 +118,7 @@ export async function runFanout(server, options, workload = 'fanout') {
     }
     const { serverCores, clientCores, idleCores } = await cpu;
     const eventsPerSecond = delivered / options.duration;
-    const publicationsPerSecond = eventsPerSecond / options.subscribers;
+    const publicationsPerSecond = eventsPerSecond / deliveriesPerPublication;
     const throughput = workload === 'publish' ? publicationsPerSecond : eventsPerSecond;
     return {
       system: server.name,
@@ -107,8 +126,11 @@ export async function runFanout(server, options, workload = 'fanout') {
       throughput,
       eventsPerSecond,
       publicationsPerSecond,
+      offeredRate: rate ?? null,
+      megabytesPerSecond: (eventsPerSecond * payloadBytes) / 1e6,
       p50Ms: msOrNull(latency.quantile(0.5)),
       p99Ms: msOrNull(latency.quantile(0.99)),
+      p999Ms: msOrNull(latency.quantile(0.999)),
       samples: latency.total,
       published: published.published,
       publishErrors: published.failed,
@@ -121,6 +143,7 @@ export async function runFanout(server, options, workload = 'fanout') {
       serverCores,
       clientCores,
       idleCores,
+      peakRssMiB: serverPeakRssMiB(server),
       // Per event for fan-out, per publication for publish: the unit of `throughput`.
       serverMicrosPerMessage: serverCores === null || delivered === 0 ? null : (serverCores * 1e6) / throughput,
       serverMicrosPerEvent: serverCores === null || delivered === 0 ? null : (serverCores * 1e6) / eventsPerSecond,
@@ -128,8 +151,4 @@ export async function runFanout(server, options, workload = 'fanout') {
   } finally {
     await Promise.all(children.map((child) => stopChild(child)));
   }
-}
-
-export function msOrNull(micros) {
-  return micros === null ? null : micros / 1000;
 }

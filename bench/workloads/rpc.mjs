@@ -1,19 +1,24 @@
 import { expectMessage, forkBench, sendTo, stopChild } from '../lib/children.mjs';
 import { Histogram } from '../lib/histogram.mjs';
-import { planWindow, sampleCpu, split } from './window.mjs';
-import { msOrNull } from './fanout.mjs';
+import { msOrNull, planWindow, sampleCpu, serverPeakRssMiB, split } from './window.mjs';
 import { targetFor } from '../systems.mjs';
 
 /**
- * RPC: one callee process, `callers` caller sessions spread over a few processes, each caller
- * with one call in flight. Throughput is calls completed per second; latency is round trip.
+ * RPC: one callee process, `callers` caller sessions spread over a few processes. Closed loop by
+ * default (each caller one call in flight; throughput is calls completed per second, latency the
+ * round trip); with `shape.rate` an open loop at that many calls/s (workers/rpc-callers.mjs), for
+ * latency at a fixed offered load. `shape` also sets the payload and caller count of the large
+ * payload workloads.
  */
 
 const PROCEDURE = 'bench.echo';
 const SETUP_TIMEOUT_MS = 60_000;
 const FINISH_GRACE_MS = 10_000;
+// Open loop: calls in flight at once over all callers, a bound should the system stall.
+const MAX_IN_FLIGHT = 10_000;
 
-export async function runRpc(server, options) {
+export async function runRpc(server, options, shape = {}) {
+  const { workload = 'rpc', rate, payloadBytes = options.payloadBytes, callers = options.callers } = shape;
   const calleeTarget = targetFor(server, 'callee', options);
   const callerTarget = targetFor(server, 'caller', options);
   const hardTimeoutMs = SETUP_TIMEOUT_MS + (options.warmup + options.duration) * 1000 + 2 * FINISH_GRACE_MS;
@@ -23,10 +28,21 @@ export async function runRpc(server, options) {
     children.push(callee);
     await expectMessage(callee, 'ready', SETUP_TIMEOUT_MS);
 
-    const callerProcs = split(options.callers, options.clientProcs).map((count, i) => {
+    const shares = split(callers, options.clientProcs);
+    const callerProcs = shares.map((count, i) => {
       const child = forkBench(
         'workers/rpc-callers.mjs',
-        { target: callerTarget, count, procedure: PROCEDURE, hardTimeoutMs, payloadBytes: options.payloadBytes, maxCalls: 50_000_000 },
+        {
+          target: callerTarget,
+          count,
+          procedure: PROCEDURE,
+          hardTimeoutMs,
+          payloadBytes,
+          maxCalls: 50_000_000,
+          // Each process offers its callers' share of the rate.
+          rate: rate ? (rate * count) / callers : undefined,
+          maxInFlight: Math.ceil((MAX_IN_FLIGHT * count) / callers),
+        },
         `${server.name} callers #${i + 1}`,
       );
       children.push(child);
@@ -41,31 +57,40 @@ export async function runRpc(server, options) {
     const results = await Promise.all(callerProcs.map((child) => expectMessage(child, 'result', waitMs)));
 
     const latency = new Histogram();
+    const sendLag = new Histogram();
     let completed = 0;
     let failed = 0;
     let firstError = null;
     for (const result of results) {
       latency.add(result.latency);
+      sendLag.add(result.sendLag);
       completed += result.completed;
       failed += result.failed;
       firstError ??= result.firstError;
     }
     const { serverCores, clientCores, idleCores } = await cpu;
+    const throughput = completed / options.duration;
     return {
       system: server.name,
-      workload: 'rpc',
-      throughput: completed / options.duration,
+      workload,
+      throughput,
+      offeredRate: rate ?? null,
+      megabytesPerSecond: (throughput * payloadBytes) / 1e6,
       p50Ms: msOrNull(latency.quantile(0.5)),
       p99Ms: msOrNull(latency.quantile(0.99)),
+      p999Ms: msOrNull(latency.quantile(0.999)),
+      sendLagP99Ms: rate ? msOrNull(sendLag.quantile(0.99)) : null,
       samples: latency.total,
       callErrors: failed,
       firstError,
       serverCores,
       clientCores,
       idleCores,
-      serverMicrosPerMessage: serverCores === null || completed === 0 ? null : (serverCores * 1e6) / (completed / options.duration),
+      peakRssMiB: serverPeakRssMiB(server),
+      serverMicrosPerMessage: serverCores === null || completed === 0 ? null : (serverCores * 1e6) / throughput,
     };
   } finally {
     await Promise.all(children.map((child) => stopChild(child)));
   }
 }
+

@@ -1,5 +1,5 @@
 import { now, sleep } from '../lib/clock.mjs';
-import { machineIdleSeconds, totalCpuSeconds } from '../lib/cpu.mjs';
+import { machineIdleSeconds, peakRssBytes, totalCpuSeconds } from '../lib/cpu.mjs';
 
 /**
  * The shared timeline of one workload run, in cross-process milliseconds: load starts at
@@ -35,4 +35,15 @@ export async function sampleCpu(window, serverPid, clientPids) {
 export function split(total, parts) {
   const count = Math.max(1, Math.min(parts, total));
   return Array.from({ length: count }, (_, i) => Math.floor(total / count) + (i < total % count ? 1 : 0));
+}
+
+/** The server's peak RSS so far (it is started for one workload run), MiB; null without /proc. */
+export function serverPeakRssMiB(server) {
+  const bytes = peakRssBytes(server.pid);
+  return bytes === null ? null : bytes / 2 ** 20;
+}
+
+/** A histogram's microseconds as milliseconds (null stays null). */
+export function msOrNull(micros) {
+  return micros === null ? null : micros / 1000;
 }
