@@ -14,11 +14,12 @@ export function connectSocketIo({ url }) {
   const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true });
   const client = new SocketIoClient(ws);
   return new Promise((resolve, reject) => {
+    const closedEarly = (code) => reject(new Error(`closed before CONNECT (${code})`));
     ws.once('error', reject);
-    ws.once('close', (code) => reject(new Error(`closed before CONNECT (${code})`)));
+    ws.once('close', closedEarly);
     client.onConnected = () => {
       ws.removeListener('error', reject);
-      ws.removeAllListeners('close');
+      ws.removeListener('close', closedEarly);
       ws.on('error', () => {});
       ws.on('close', () => client.failAll(new Error('connection closed')));
       resolve(client);

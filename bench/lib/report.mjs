@@ -96,14 +96,15 @@ export function formatWorkload(workload, results, options) {
     .filter((r) => r.workload === workload)
     .map((r) => [r.system, ...cols.map(([, cell], i) => (r.error ? (i === cols.length - 1 ? 'FAILED' : 'n/a') : cell(r)))]);
   const lines = [title(options), '', table(['system', ...cols.map(([header]) => header)], rows), ''];
-  const vsRelay = ratio(results, workload, 'junction', 'relay');
+  // At a fixed offered rate, throughput says nothing about the system: only latency does.
+  const vsRelay = WORKLOADS[workload].latency ? null : ratio(results, workload, 'junction', 'relay');
   if (vsRelay !== null) {
     const target = TARGETS[workload];
     const verdict = target === undefined ? '' : `  (${vsRelay >= target ? 'meets' : 'MISSES'} the ${target * 100}% target)`;
     lines.push(`Junction/relay ${unit}:     ${fixed(vsRelay * 100, 1)}%${verdict}`);
   }
   lines.push(...latencyVerdicts(workload, results));
-  for (const other of ['socketio', 'relay-corked', 'relay-framed']) {
+  for (const other of WORKLOADS[workload].latency ? [] : ['socketio', 'relay-corked', 'relay-framed']) {
     const share = ratio(results, workload, 'junction', other);
     if (share !== null) lines.push(`Junction/${other} ${unit}: ${fixed(share * 100, 1)}%`);
   }
