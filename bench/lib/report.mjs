@@ -20,7 +20,8 @@ window, "idle cores" what the whole machine left unused. Fan-out latency include
 within the bounded number of events in transit (--max-queued), so under saturation it mostly
 reflects that bound: compare it between systems, not with other benchmarks. The *-latency
 workloads offer a fixed rate instead (open loop) and time each message from when it was due, so
-they show latency below saturation. In the publish workload "server µs/pub" is per publication
+they show latency below saturation; "send lag" is how late the load generator sent calls (its
+timers fire at 1 ms granularity at best), "from send" the latency from the actual send. In the publish workload "server µs/pub" is per publication
 (all its deliveries included), and "events/s" the deliveries summed over its subscribers.
 "vs junction" lines compare each Junction system with Junction on WebSocket in the same run:
 throughput, and server CPU per message.`;
@@ -80,6 +81,7 @@ function columns(workload, options) {
     ['p99 ms', (r) => fixed(r.p99Ms, 2)],
     ['p99.9 ms', (r) => fixed(r.p999Ms, 2)],
     workload === 'rpc-latency' && ['send lag p99 ms', (r) => fixed(r.sendLagP99Ms, 2)],
+    workload === 'rpc-latency' && ['p99 from send ms', (r) => fixed(r.p99FromSendMs, 2)],
     [perMessage, (r) => fixed(r.serverMicrosPerMessage, 2)],
     ['server cores', (r) => fixed(r.serverCores, 2)],
     ['client cores', (r) => fixed(r.clientCores, 2)],

@@ -8,7 +8,8 @@ import { childSettings, fail, onParent, tell } from '../lib/worker-ipc.mjs';
 /**
  * Holds `count` subscriber sessions (numbered from `firstSession`), each subscribed to `perSession`
  * of `topics` topics (lib/topics.mjs; one topic for the plain fan-out). Events arriving inside the
- * measurement window are counted and their publish-to-delivery latency recorded. Every few
+ * measurement window are counted and their publish-to-delivery latency recorded (with `byDueTime`,
+ * for an open-loop publisher: the latency of events due inside the window). Every few
  * milliseconds it reports the delivery barrier: the last publication every subscription here has
  * accounted for. Each subscription checks its topic's sequence numbers (lib/sequence-check.mjs):
  * events missing, duplicated or out of order.
@@ -40,10 +41,10 @@ function makeSession(session) {
     const subscription = byTopic.get(args[3] ?? 0);
     if (subscription) subscription.check.see(args[0]);
     else strays++;
-    if (arrived >= windowStart && arrived < windowEnd) {
-      delivered++;
-      histogram.record((arrived - args[1]) * 1000);
-    }
+    if (arrived >= windowStart && arrived < windowEnd) delivered++;
+    // Open loop: every event due inside the window, however late it arrives (see the publisher).
+    const timed = settings.byDueTime ? args[1] : arrived;
+    if (timed >= windowStart && timed < windowEnd) histogram.record((arrived - args[1]) * 1000);
   };
   return { byTopic, onEvent };
 }

@@ -15,30 +15,39 @@ import { childSettings, fail, onParent, tell } from '../lib/worker-ipc.mjs';
  * sent on caller n % count whatever is still in flight there (at most `maxInFlight` in all), and
  * its latency is measured from when it was due, so a stall of the system (or of this process)
  * that delays sending shows instead of hiding (coordinated omission). `sendLag` records how late
- * calls left this process: the load generator's own share of the latency.
+ * calls left this process (its timers fire at 1 ms granularity at best): the load generator's
+ * own share of that latency; `fromSend` is the latency from the actual send, the system's share.
  */
 
 const settings = childSettings();
 const padding = 'x'.repeat(settings.payloadBytes);
 const histogram = new Histogram();
 const sendLag = new Histogram();
+const fromSend = new Histogram();
 let completed = 0; // inside the window
 let failed = 0;
 let firstError = null;
 let totalCalls = 0;
 let inFlight = 0;
 
-/** One call timed from `due`; counted if it returns inside the window. */
-async function timedCall(client, due, windowStart, windowEnd) {
+/**
+ * One call timed from `due` (and from `sentAt`). It counts toward throughput if it returns inside
+ * the window. Its latency is recorded if it returns inside the window (closed loop), or if it was
+ * due inside the window (open loop: however late it returns, so a stall cannot push the slowest
+ * calls out of the sample).
+ */
+async function timedCall(client, due, windowStart, windowEnd, sentAt = due) {
   totalCalls++;
   inFlight++;
   try {
     const result = await client.call(settings.procedure, [due, padding]);
     if (!Array.isArray(result) || result[0] !== due) throw new Error(`unexpected result ${inspect(result).slice(0, 200)} for [${due}, ...]`);
     const returnedAt = now();
-    if (returnedAt >= windowStart && returnedAt < windowEnd) {
-      completed++;
+    const returnedInWindow = returnedAt >= windowStart && returnedAt < windowEnd;
+    if (returnedInWindow) completed++;
+    if (settings.rate ? due >= windowStart && due < windowEnd : returnedInWindow) {
       histogram.record((returnedAt - due) * 1000);
+      fromSend.record((returnedAt - sentAt) * 1000);
     }
   } catch (error) {
     failed++;
@@ -75,8 +84,8 @@ async function openLoop(clients, startAt, windowStart, windowEnd) {
     const client = clients[n % clients.length];
     n++;
     if (client.closed) continue;
-    if (at >= windowStart) sendLag.record((at - due) * 1000);
-    void timedCall(client, due, windowStart, windowEnd); // settles on its own: never rejects
+    if (due >= windowStart) sendLag.record((at - due) * 1000);
+    void timedCall(client, due, windowStart, windowEnd, at); // settles on its own: never rejects
   }
   const drainUntil = now() + OPEN_LOOP_DRAIN_MS;
   while (inFlight > 0 && now() < drainUntil) await sleep(5);
@@ -97,7 +106,7 @@ async function main() {
       failed += disconnected;
       firstError ??= `${disconnected} caller(s) lost their connection`;
     }
-    tell({ type: 'result', completed, failed, firstError, totalCalls, latency: histogram.toJSON(), sendLag: sendLag.toJSON() });
+    tell({ type: 'result', completed, failed, firstError, totalCalls, latency: histogram.toJSON(), sendLag: sendLag.toJSON(), fromSend: fromSend.toJSON() });
   });
   onParent('close', () => {
     for (const client of clients) client.close();

@@ -46,7 +46,7 @@ export async function runFanout(server, options, shape = {}) {
     const subscriberProcs = split(subscribers, options.clientProcs).map((count, i) => {
       const child = forkBench(
         'workers/fanout-subscribers.mjs',
-        { target: subscriberTarget, count, firstSession, topics, perSession, topic: TOPIC, hardTimeoutMs },
+        { target: subscriberTarget, count, firstSession, topics, perSession, topic: TOPIC, byDueTime: rate !== undefined, hardTimeoutMs },
         `${server.name} subscribers #${i + 1}`,
       );
       firstSession += count;

@@ -58,12 +58,14 @@ export async function runRpc(server, options, shape = {}) {
 
     const latency = new Histogram();
     const sendLag = new Histogram();
+    const fromSend = new Histogram();
     let completed = 0;
     let failed = 0;
     let firstError = null;
     for (const result of results) {
       latency.add(result.latency);
       sendLag.add(result.sendLag);
+      fromSend.add(result.fromSend);
       completed += result.completed;
       failed += result.failed;
       firstError ??= result.firstError;
@@ -80,6 +82,7 @@ export async function runRpc(server, options, shape = {}) {
       p99Ms: msOrNull(latency.quantile(0.99)),
       p999Ms: msOrNull(latency.quantile(0.999)),
       sendLagP99Ms: rate ? msOrNull(sendLag.quantile(0.99)) : null,
+      p99FromSendMs: rate ? msOrNull(fromSend.quantile(0.99)) : null,
       samples: latency.total,
       callErrors: failed,
       firstError,
