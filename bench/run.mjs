@@ -8,7 +8,7 @@ import { runEntryPoint, stopEverythingAfter } from './lib/children.mjs';
 import { medianRounds, rotation } from './lib/rounds.mjs';
 import { describeSystem, runsWorkload, startSystem } from './systems.mjs';
 import { WORKLOADS } from './workloads/index.mjs';
-import { formatIdleResults, measureIdle } from './idle.mjs';
+import { formatIdleResults, largestIdleCount, measureIdle } from './idle.mjs';
 
 /**
  * Entry point (`npm run bench`): for each workload, starts each system that can take part in it
@@ -158,10 +158,11 @@ async function main() {
     const loads = (l) => l.map((x) => x.toFixed(2)).join(' ');
     const header = `Junction bench, ${environment.date}, node ${environment.node}, ${environment.cpus} CPUs, load average ${loads(load.before)} before / ${loads(load.after)} after, serializer ${options.serializer}, ${options.warmup} s warm-up + ${options.duration} s measured${options.rounds > 1 ? `, median of ${options.rounds} rounds` : ''}`;
     const tables = ran.map((w) => formatWorkload(w, results, options));
-    if (idle) tables.push(`Idle: ${options.idleSessions} sessions (the most one server process may hold here: ulimit -n), each joined with 2 subscriptions, ${options.idleSeconds} s idle; memory per session = (joined - empty) / sessions, after a full GC for Junction; idle CPU is the server's during the idle time (keepalive pings: Junction every 25 s, the relay none)\n\n${formatIdleResults(idleResults)}`);
+    const most = options.idleSessions === largestIdleCount() ? ' (the most one server process may hold here: ulimit -n less 200)' : '';
+    if (idle) tables.push(`Idle: ${options.idleSessions} sessions${most}, each joined with 2 subscriptions, ${options.idleSeconds} s idle; memory per session = (joined - empty) / sessions, after a full GC for Junction; idle CPU is the server's during the idle time (keepalive pings: Junction every 25 s, the relay none)\n\n${formatIdleResults(idleResults)}`);
     process.stdout.write(`\n${header}\n\n${tables.join('\n\n')}\n`);
     const used = options.systems.filter((system) => [...throughputPlan, ...latencyPlan].some(({ systems }) => systems.includes(system)));
-    process.stdout.write(`\nSystems:\n${used.map((system) => `  ${system.padEnd(18)} ${describeSystem(system)}`).join('\n')}\n`);
+    if (used.length > 0) process.stdout.write(`\nSystems:\n${used.map((system) => `  ${system.padEnd(18)} ${describeSystem(system)}`).join('\n')}\n`);
     process.stdout.write(`\n${LEGEND}\n`);
     if (options.profileDir) process.stdout.write(`\nRouter CPU profiles: ${options.profileDir}\n`);
   }

@@ -21,8 +21,9 @@ within the bounded number of events in transit (--max-queued), so under saturati
 reflects that bound: compare it between systems, not with other benchmarks. The *-latency
 workloads offer a fixed rate instead (open loop) and time each message from when it was due, so
 they show latency below saturation; "send lag" is how late the load generator sent calls (its
-timers fire at 1 ms granularity at best), "from send" the latency from the actual send. In the publish workload "server µs/pub" is per publication
-(all its deliveries included), and "events/s" the deliveries summed over its subscribers.
+timers fire at 1 ms granularity at best), "from send" the latency from the actual send. In the
+publish workload "server µs/pub" is per publication (all its deliveries included), and
+"events/s" the deliveries summed over its subscribers.
 "vs junction" lines compare each Junction system with Junction on WebSocket in the same run:
 throughput, and server CPU per message.`;
 
