@@ -19,7 +19,7 @@ from bench/lib/router-probe.mjs) and the CPU it spends per second keeping them (
   --systems LIST         relay | junction | junction-baseline (default relay,junction)
   --idle-seconds S       how long the idle CPU is measured (default 30: more than one ping
                          interval at Junction's default auto_ping_interval of 25 s)
-  --per-address N        sessions per source address 127.0.0.x (default 15000; one address has
+  --per-address N        sessions per source address 127.0.k.x (default 15000; one address has
                          about 28,000 ephemeral ports)
   --per-process N        sessions per load-generator process (default 15000: a process may hold
                          only RLIMIT_NOFILE descriptors)
@@ -92,6 +92,7 @@ async function memoryOf(server, snapshot) {
 }
 
 const SETUP_MS_PER_SESSION = 20;
+let idleMeasurements = 0;
 
 /**
  * One system with `count` idle sessions: memory per session before and after `options.idleSeconds`
@@ -107,7 +108,10 @@ export async function measureIdle(system, count, options) {
     await sleep(1000);
     const empty = await memoryOf(server);
     const target = targetFor(server, 'subscriber', { serializer: 'json' });
-    const addresses = Array.from({ length: Math.ceil(count / options.perAddress) }, (_, i) => `127.0.0.${2 + i}`);
+    // A block of source addresses of its own per measurement: the previous one's ports may still
+    // be in TIME_WAIT, and a connection bound to an address cannot pick around those.
+    idleMeasurements++;
+    const addresses = Array.from({ length: Math.ceil(count / options.perAddress) }, (_, i) => `127.0.${idleMeasurements}.${2 + i}`);
     const procs = Math.ceil(count / options.perProcess);
     for (let i = 0, first = 0; i < procs; i++) {
       const share = Math.floor(count / procs) + (i < count % procs ? 1 : 0);

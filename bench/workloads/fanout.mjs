@@ -11,7 +11,8 @@ import { targetFor } from '../systems.mjs';
  *
  * `shape` makes the variants of workloads/index.mjs out of it: several topics with `perSession`
  * subscriptions per session (many topics), an open-loop publisher at `rate` publications/s
- * (latency at a fixed load), a payload size with a bound on bytes in transit (large payloads),
+ * (latency at a fixed load), a payload size with a bound on bytes in transit to each subscriber
+ * (large payloads),
  * and `publish`: few subscribers, so the cost of each publication decides; its throughput is
  * publications per second, and it is where the HTTP publisher is compared with a WAMP publisher.
  */
@@ -30,16 +31,18 @@ export async function runFanout(server, options, shape = {}) {
     perSession = 1,
     rate,
     payloadBytes = options.payloadBytes,
-    maxQueuedBytes,
+    queuedBytesPerSubscriber,
   } = shape;
   const subscriberTarget = targetFor(server, 'subscriber', options);
   const publisherTarget = targetFor(server, 'publisher', options);
   const publisherOrdered = publisherTarget.kind !== 'http-publisher';
   const hardTimeoutMs = SETUP_TIMEOUT_MS + (options.warmup + options.duration) * 1000 + 4 * DRAIN_MS;
   const deliveriesPerPublication = (subscribers * perSession) / topics;
-  // In publications: at most maxQueued events (or maxQueuedBytes of payload) in transit.
-  const queuedEvents = maxQueuedBytes ? Math.floor(maxQueuedBytes / Math.max(1, payloadBytes)) : options.maxQueued;
-  const deliveryWindow = Math.max(1, Math.floor(queuedEvents / deliveriesPerPublication));
+  // In publications: at most maxQueued events in transit, or queuedBytesPerSubscriber of payload
+  // per subscriber (the events each subscriber has yet to receive).
+  const deliveryWindow = Math.max(1, queuedBytesPerSubscriber
+    ? Math.floor(queuedBytesPerSubscriber / Math.max(1, payloadBytes))
+    : Math.floor(options.maxQueued / deliveriesPerPublication));
   const children = [];
   try {
     let firstSession = 0;
