@@ -1,6 +1,6 @@
-import { expectMessage, forkBench, sendTo, stopChild } from '../lib/children.mjs';
+import { forkBench, stopChild } from '../lib/children.mjs';
 import { Histogram } from '../lib/histogram.mjs';
-import { msOrNull, planWindow, sampleCpu, serverPeakRssMiB } from './window.mjs';
+import { commonFields, runWindowOn } from './window.mjs';
 import { targetFor } from '../systems.mjs';
 
 /**
@@ -24,33 +24,20 @@ export async function runChat(server, options, { workload, members }) {
     `${server.name} chat members`,
   );
   try {
-    await expectMessage(child, 'ready', SETUP_TIMEOUT_MS);
-    const window = planWindow(options);
-    const cpu = sampleCpu(window, server.pid, [child.pid]);
-    sendTo(child, { type: 'go', ...window });
-    const result = await expectMessage(child, 'result', window.measureEnd - window.startAt + 2 * DRAIN_MS + 1000);
-    const latency = Histogram.fromJSON(result.latency);
-    const { serverCores, clientCores, idleCores } = await cpu;
+    const { result, cpu } = await runWindowOn(child, server, options, { setupTimeoutMs: SETUP_TIMEOUT_MS, resultGraceMs: 2 * DRAIN_MS + 1000 });
     const throughput = result.delivered / options.duration;
     return {
       system: server.name,
       workload,
       throughput,
-      p50Ms: msOrNull(latency.quantile(0.5)),
-      p99Ms: msOrNull(latency.quantile(0.99)),
-      p999Ms: msOrNull(latency.quantile(0.999)),
-      samples: latency.total,
+      ...commonFields(server, Histogram.fromJSON(result.latency), cpu),
       published: result.published,
       publishErrors: result.failed,
       firstError: result.firstError,
       lost: result.lost,
       reordered: result.reordered,
       duplicates: result.duplicates,
-      serverCores,
-      clientCores,
-      idleCores,
-      peakRssMiB: serverPeakRssMiB(server),
-      serverMicrosPerMessage: serverCores === null || result.delivered === 0 ? null : (serverCores * 1e6) / throughput,
+      serverMicrosPerMessage: cpu.serverCores === null || result.delivered === 0 ? null : (cpu.serverCores * 1e6) / throughput,
     };
   } finally {
     await stopChild(child);

@@ -1,6 +1,6 @@
-import { expectMessage, forkBench, sendTo, stopChild } from '../lib/children.mjs';
+import { forkBench, stopChild } from '../lib/children.mjs';
 import { Histogram } from '../lib/histogram.mjs';
-import { msOrNull, planWindow, sampleCpu, serverPeakRssMiB } from './window.mjs';
+import { commonFields, runWindowOn } from './window.mjs';
 import { targetFor } from '../systems.mjs';
 
 /**
@@ -17,29 +17,16 @@ export async function runConnect(server, options, { workload }) {
   const hardTimeoutMs = SETUP_TIMEOUT_MS + (options.warmup + options.duration) * 1000 + 30_000;
   const child = forkBench('workers/connectors.mjs', { target, lanes: LANES, maxConnections: 1_000_000, hardTimeoutMs }, `${server.name} connectors`);
   try {
-    await expectMessage(child, 'ready', SETUP_TIMEOUT_MS);
-    const window = planWindow(options);
-    const cpu = sampleCpu(window, server.pid, [child.pid]);
-    sendTo(child, { type: 'go', ...window });
-    const result = await expectMessage(child, 'result', window.measureEnd - window.startAt + 20_000);
-    const latency = Histogram.fromJSON(result.latency);
-    const { serverCores, clientCores, idleCores } = await cpu;
+    const { result, cpu } = await runWindowOn(child, server, options, { setupTimeoutMs: SETUP_TIMEOUT_MS, resultGraceMs: 20_000 });
     const throughput = result.established / options.duration;
     return {
       system: server.name,
       workload,
       throughput,
-      p50Ms: msOrNull(latency.quantile(0.5)),
-      p99Ms: msOrNull(latency.quantile(0.99)),
-      p999Ms: msOrNull(latency.quantile(0.999)),
-      samples: latency.total,
+      ...commonFields(server, Histogram.fromJSON(result.latency), cpu),
       connectErrors: result.failed,
       firstError: result.firstError,
-      serverCores,
-      clientCores,
-      idleCores,
-      peakRssMiB: serverPeakRssMiB(server),
-      serverMicrosPerMessage: serverCores === null || result.established === 0 ? null : (serverCores * 1e6) / throughput,
+      serverMicrosPerMessage: cpu.serverCores === null || result.established === 0 ? null : (cpu.serverCores * 1e6) / throughput,
     };
   } finally {
     await stopChild(child);

@@ -1,7 +1,7 @@
 import { expectMessage, forkBench, sendTo, stopChild } from '../lib/children.mjs';
 import { Histogram } from '../lib/histogram.mjs';
 import { now, sleep } from '../lib/clock.mjs';
-import { msOrNull, planWindow, sampleCpu, serverPeakRssMiB, split } from './window.mjs';
+import { commonFields, planWindow, sampleCpu, split } from './window.mjs';
 import { targetFor } from '../systems.mjs';
 
 /**
@@ -93,7 +93,7 @@ export async function runFanout(server, options, shape = {}) {
     }
 
     const window = planWindow(options);
-    const cpu = sampleCpu(window, server.pid, children.map((child) => child.pid));
+    const cpuSample = sampleCpu(window, server.pid, children.map((child) => child.pid));
     for (const child of children) sendTo(child, { type: 'go', ...window });
     const published = await expectMessage(publisher, 'result', hardTimeoutMs);
 
@@ -119,7 +119,8 @@ export async function runFanout(server, options, shape = {}) {
       reordered += result.reordered;
       duplicates += result.duplicates;
     }
-    const { serverCores, clientCores, idleCores } = await cpu;
+    const cpu = await cpuSample;
+    const { serverCores } = cpu;
     const eventsPerSecond = delivered / options.duration;
     const publicationsPerSecond = eventsPerSecond / deliveriesPerPublication;
     const throughput = workload === 'publish' ? publicationsPerSecond : eventsPerSecond;
@@ -131,10 +132,7 @@ export async function runFanout(server, options, shape = {}) {
       publicationsPerSecond,
       offeredRate: rate ?? null,
       megabytesPerSecond: (eventsPerSecond * payloadBytes) / 1e6,
-      p50Ms: msOrNull(latency.quantile(0.5)),
-      p99Ms: msOrNull(latency.quantile(0.99)),
-      p999Ms: msOrNull(latency.quantile(0.999)),
-      samples: latency.total,
+      ...commonFields(server, latency, cpu),
       published: published.published,
       publishErrors: published.failed,
       firstError: published.firstError,
@@ -143,10 +141,6 @@ export async function runFanout(server, options, shape = {}) {
       // Concurrent HTTP POSTs reach the router in any order: there it is no fault of the router.
       reordered: publisherOrdered ? reordered : 0,
       outOfPublishOrder: publisherOrdered ? 0 : reordered,
-      serverCores,
-      clientCores,
-      idleCores,
-      peakRssMiB: serverPeakRssMiB(server),
       // Per event for fan-out, per publication for publish: the unit of `throughput`.
       serverMicrosPerMessage: serverCores === null || delivered === 0 ? null : (serverCores * 1e6) / throughput,
       serverMicrosPerEvent: serverCores === null || delivered === 0 ? null : (serverCores * 1e6) / eventsPerSecond,

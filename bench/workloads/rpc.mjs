@@ -1,6 +1,6 @@
 import { expectMessage, forkBench, sendTo, stopChild } from '../lib/children.mjs';
 import { Histogram } from '../lib/histogram.mjs';
-import { msOrNull, planWindow, sampleCpu, serverPeakRssMiB, split } from './window.mjs';
+import { commonFields, msOrNull, planWindow, sampleCpu, split } from './window.mjs';
 import { targetFor } from '../systems.mjs';
 
 /**
@@ -51,7 +51,7 @@ export async function runRpc(server, options, shape = {}) {
     await Promise.all(callerProcs.map((child) => expectMessage(child, 'ready', SETUP_TIMEOUT_MS)));
 
     const window = planWindow(options);
-    const cpu = sampleCpu(window, server.pid, children.map((child) => child.pid));
+    const cpuSample = sampleCpu(window, server.pid, children.map((child) => child.pid));
     for (const child of callerProcs) sendTo(child, { type: 'go', ...window });
     const waitMs = window.measureEnd - window.startAt + FINISH_GRACE_MS + 1000;
     const results = await Promise.all(callerProcs.map((child) => expectMessage(child, 'result', waitMs)));
@@ -70,7 +70,8 @@ export async function runRpc(server, options, shape = {}) {
       failed += result.failed;
       firstError ??= result.firstError;
     }
-    const { serverCores, clientCores, idleCores } = await cpu;
+    const cpu = await cpuSample;
+    const { serverCores } = cpu;
     const throughput = completed / options.duration;
     return {
       system: server.name,
@@ -78,18 +79,11 @@ export async function runRpc(server, options, shape = {}) {
       throughput,
       offeredRate: rate ?? null,
       megabytesPerSecond: (throughput * payloadBytes) / 1e6,
-      p50Ms: msOrNull(latency.quantile(0.5)),
-      p99Ms: msOrNull(latency.quantile(0.99)),
-      p999Ms: msOrNull(latency.quantile(0.999)),
+      ...commonFields(server, latency, cpu),
       sendLagP99Ms: rate ? msOrNull(sendLag.quantile(0.99)) : null,
       p99FromSendMs: rate ? msOrNull(fromSend.quantile(0.99)) : null,
-      samples: latency.total,
       callErrors: failed,
       firstError,
-      serverCores,
-      clientCores,
-      idleCores,
-      peakRssMiB: serverPeakRssMiB(server),
       serverMicrosPerMessage: serverCores === null || completed === 0 ? null : (serverCores * 1e6) / throughput,
     };
   } finally {
