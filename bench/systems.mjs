@@ -15,6 +15,8 @@ import { connectWampRawSocket } from './clients/rawsocket-client.mjs';
  *   relay               the floor: a plain ws relay (servers/relay-server.mjs), same serializer as Junction
  *   socketio            Socket.IO 4 (servers/socketio-server.mjs), its own JSON encoding
  *   junction            the router through its real CLI (writeJunctionConfig); every client on WebSocket
+ *   junction-ticket     the same router; connect workload only: joins on /wsauth signed in with a ticket
+ *   junction-wampcra    the same router; connect workload only: joins on /wsauth signed in with WAMP-CRA
  *   junction-rawsocket  the same router; subscribers and callers on RawSocket, the publisher and the
  *                       callee on WebSocket
  *   junction-sse        subscribers are Server-Sent Events streams (/sse), the publisher WAMP on WebSocket
