@@ -36,6 +36,7 @@ class SocketIoClient {
     this.eventHandlers = new Map(); // event name -> handler(args, ackId)
     this.onConnected = null;
     this.onConnectError = null;
+    this.unexpectedAnswers = 0; // answers to no open request: duplicates, or answers to nothing asked
     this.ended = new Promise((resolve) => ws.once('close', resolve));
     ws.on('message', (data) => this.receive(data.toString()));
   }
@@ -64,7 +65,10 @@ class SocketIoClient {
       if (handler) handler(payload[1], ackId);
     } else if (type === 0x33) { // "3" ack: [...args]
       const waiter = this.pending.get(ackId);
-      if (!waiter) return;
+      if (!waiter) {
+        this.unexpectedAnswers++;
+        return;
+      }
       this.pending.delete(ackId);
       waiter.resolve(payload[0]);
     }

@@ -46,6 +46,7 @@ export class WampSession {
     this.eventHandlers = new Map(); // subscription id -> handler(args)
     this.procedures = new Map(); // registration id -> handler(args) returning args
     this.opening = null; // { resolve, reject } until WELCOME or ABORT
+    this.unexpectedAnswers = 0; // answers to no open request: duplicates, or answers to nothing asked
   }
 
   /** Sends HELLO; resolves to this session on WELCOME, rejects on ABORT or when the link closes first. */
@@ -73,7 +74,10 @@ export class WampSession {
 
   settle(requestId, value) {
     const waiter = this.pending.get(requestId);
-    if (!waiter) return;
+    if (!waiter) {
+      this.unexpectedAnswers++;
+      return;
+    }
     this.pending.delete(requestId);
     waiter.resolve(value);
   }
@@ -108,7 +112,10 @@ export class WampSession {
         return this.settle(message[1], message[2]);
       case ERROR: {
         const waiter = this.pending.get(message[2]);
-        if (!waiter) return;
+        if (!waiter) {
+          this.unexpectedAnswers++;
+          return;
+        }
         this.pending.delete(message[2]);
         waiter.reject(new Error(`${message[4]} ${JSON.stringify(message[5] ?? [])}`));
         return;

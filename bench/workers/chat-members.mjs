@@ -83,7 +83,7 @@ async function main() {
     while (now() < drainUntil && undelivered.some((n) => n > 0)) await sleep(10);
     let lost = 0;
     let reordered = 0;
-    let duplicates = strays;
+    let duplicates = strays + clients.reduce((sum, client) => sum + (client.unexpectedAnswers ?? 0), 0);
     for (let receiver = 0; receiver < count; receiver++) {
       for (let sender = 0; sender < count; sender++) {
         const faults = checks[receiver * count + sender].faults(published[sender]);

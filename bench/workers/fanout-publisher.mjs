@@ -92,7 +92,7 @@ async function main() {
     const drainUntil = now() + settings.drainMs;
     while (published > acknowledged + failed && now() < drainUntil) await nextChange(50);
     if (client.closed) firstError ??= 'the publisher lost its connection';
-    tell({ type: 'result', published, acknowledged, failed, firstError });
+    tell({ type: 'result', published, acknowledged, failed, duplicateAcks: client.unexpectedAnswers ?? 0, firstError });
   });
   onParent('close', () => {
     client.close();

@@ -106,7 +106,8 @@ async function main() {
       failed += disconnected;
       firstError ??= `${disconnected} caller(s) lost their connection`;
     }
-    tell({ type: 'result', completed, failed, firstError, totalCalls, latency: histogram.toJSON(), sendLag: sendLag.toJSON(), fromSend: fromSend.toJSON() });
+    const duplicates = clients.reduce((sum, client) => sum + (client.unexpectedAnswers ?? 0), 0);
+    tell({ type: 'result', completed, failed, duplicates, firstError, totalCalls, latency: histogram.toJSON(), sendLag: sendLag.toJSON(), fromSend: fromSend.toJSON() });
   });
   onParent('close', () => {
     for (const client of clients) client.close();

@@ -111,7 +111,7 @@ export async function runFanout(server, options, shape = {}) {
     let delivered = 0;
     let lost = 0;
     let reordered = 0;
-    let duplicates = 0;
+    let duplicates = published.duplicateAcks;
     for (const result of results) {
       latency.add(result.latency);
       delivered += result.delivered;

@@ -61,6 +61,7 @@ export async function runRpc(server, options, shape = {}) {
     const fromSend = new Histogram();
     let completed = 0;
     let failed = 0;
+    let duplicates = 0;
     let firstError = null;
     for (const result of results) {
       latency.add(result.latency);
@@ -68,6 +69,7 @@ export async function runRpc(server, options, shape = {}) {
       fromSend.add(result.fromSend);
       completed += result.completed;
       failed += result.failed;
+      duplicates += result.duplicates;
       firstError ??= result.firstError;
     }
     const cpu = await cpuSample;
@@ -83,6 +85,7 @@ export async function runRpc(server, options, shape = {}) {
       sendLagP99Ms: rate ? msOrNull(sendLag.quantile(0.99)) : null,
       p99FromSendMs: rate ? msOrNull(fromSend.quantile(0.99)) : null,
       callErrors: failed,
+      duplicates,
       firstError,
       serverMicrosPerMessage: serverCores === null || completed === 0 ? null : (serverCores * 1e6) / throughput,
     };
