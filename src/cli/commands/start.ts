@@ -5,7 +5,7 @@ import type { JunctionConfig } from '../../config/model.js';
 import { createLogger, logLevels, type LogLevel } from '../../node/logger.js';
 import { availableParallelism } from 'node:os';
 import { startBackplane } from '../../node/cluster/backplane-choice.js';
-import { configForWorker, workerRole, type WorkerRole } from '../../node/cluster/worker.js';
+import { workerRole } from '../../node/cluster/worker.js';
 import { runWorkers } from '../../node/cluster/workers.js';
 import { listenFailure } from '../../node/listeners.js';
 import { startNode } from '../../node/node.js';
@@ -121,7 +121,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   }
   if (typeof args === 'string') return refuseArguments(io, 'start', args, usage);
   const worker = workerRole();
-  const loaded = await loadConfig(args, worker);
+  const loaded = await loadConfig(args);
   if (!loaded.ok) {
     io.stderr(loaded.report);
     return 1;
@@ -139,8 +139,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
 
   let node;
   try {
-    const backplane = await startBackplane(config.cluster, worker, log);
-    node = await startNode(config, { log, dataDir: args.dataDir, backplane });
+    const cluster = await startBackplane(config.cluster, worker, log);
+    node = await startNode(config, { log, dataDir: args.dataDir, ...(cluster && { backplane: cluster.backplane, feeds: cluster.feeds }) });
   } catch (error) {
     const reason = listenFailure(error);
     log.error({ code: (error as NodeJS.ErrnoException).code }, `cannot start: ${reason}`);
@@ -149,7 +149,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   }
 
   worker?.ready();
-  const reload = reloader(node, () => loadConfig(args, worker), log);
+  const reload = reloader(node, () => loadConfig(args), log);
   let control: ControlSocket | undefined;
   if (args.pidFile !== undefined) {
     try {
@@ -200,12 +200,12 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
 }
 
 /**
- * The configuration as `start` runs it: from its source, with --host and --port applied, and
- * what a worker of --workers runs of it (at start and at each reload).
+ * The configuration as `start` runs it: from its source, with --host and --port applied. Every
+ * worker of --workers runs all of it (a forwarder runs where its lease is: leased-feed.ts).
  */
-async function loadConfig(args: StartArgs, worker: WorkerRole | undefined): Promise<LoadedConfig> {
+async function loadConfig(args: StartArgs): Promise<LoadedConfig> {
   const loaded = await loadStartConfig(args.source);
   if (!loaded.ok) return loaded;
   applyOverrides(loaded.config, args);
-  return worker ? { ...loaded, config: configForWorker(loaded.config, worker.nodeId) } : loaded;
+  return loaded;
 }

@@ -1,8 +1,6 @@
 import cluster from 'node:cluster';
-import type { JunctionConfig } from '../../config/model.js';
 import type { ParentChannel } from './ipc-link.js';
 import { nodeIdVariable, type WorkerToParent } from './ipc-messages.js';
-import { workerNodeId } from './workers.js';
 
 /** This process's part in `--workers`: its name and its channel to the parent; undefined when it runs alone. */
 export interface WorkerRole {
@@ -31,14 +29,4 @@ export function workerRole(): WorkerRole | undefined {
       if (process.connected) process.disconnect();
     },
   };
-}
-
-/**
- * What a worker runs of the config. A forwarder POSTs each event it receives to the app; as every
- * worker receives every publication, it runs in the first worker only, which delivers each event
- * once. Other components (REST callees, programs) serve calls and run in every worker.
- */
-export function configForWorker(config: JunctionConfig, nodeId: string): JunctionConfig {
-  if (nodeId === workerNodeId(1)) return config;
-  return { ...config, components: config.components.filter((component) => component.kind !== 'forwarder') };
 }

@@ -65,6 +65,7 @@ export class Broker {
   private maxSubscriptionsPerSession: number;
   private readonly retentionRefusals = new WarningThrottle();
   private readonly backplane: Backplane | undefined;
+  private remoteDeliveries = 0;
 
   /** By the publisher's origin, so a client's publication is told apart from the meta API's events. */
   private readonly counters: Record<SessionOrigin, { published: BoundCounter; eventsSent: BoundCounter }>;
@@ -207,6 +208,15 @@ export class Broker {
    * local one. Its options were read and accepted on its node; one that cannot be read here
    * (a node of another version) is dropped and logged rather than delivered unfiltered.
    */
+  /**
+   * Whether the EVENTs being delivered now (synchronously, to in-process subscribers) are of a
+   * publication made on another node: a forwarder takes into the cluster's feed only the
+   * publications of its own node, so that each is taken once.
+   */
+  get deliveringRemote(): boolean {
+    return this.remoteDeliveries > 0;
+  }
+
   receiveRemote(remote: RemotePublication): void {
     let options: PublishOptions;
     try {
@@ -215,8 +225,14 @@ export class Broker {
       this.settings.log.warn({ topic: remote.topic, err: error }, 'publication from another node dropped: its options cannot be read');
       return;
     }
-    const delivered = this.deliverAll(remote, options, hasReceiverLists(options), remote.details, remote.publication,
-      options.excludeMe ? remote.publisher : 0);
+    this.remoteDeliveries++;
+    let delivered: number;
+    try {
+      delivered = this.deliverAll(remote, options, hasReceiverLists(options), remote.details, remote.publication,
+        options.excludeMe ? remote.publisher : 0);
+    } finally {
+      this.remoteDeliveries--;
+    }
     if (delivered > 0) this.counters[remote.origin].eventsSent.inc(delivered);
   }
 
