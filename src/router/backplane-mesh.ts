@@ -1,3 +1,4 @@
+import { NodeAsks, type AskHandler, type AskMessage } from './backplane-asks.js';
 import { RemoteInterests } from './backplane-interest.js';
 import {
   interestKey, type Backplane, type BackplaneSink, type CallTraffic, type ClaimAnswer, type Interest, type RemotePublication,
@@ -20,7 +21,9 @@ export type MeshMessage =
   /** Asks the receiver for its state (a link heard from a node it had lost track of). */
   | { k: 'sync' }
   /** The sender left, or (said by the link on its behalf) died. */
-  | { k: 'gone' };
+  | { k: 'gone' }
+  /** A question to one node and its answer (backplane-asks.ts). */
+  | AskMessage;
 
 /**
  * How the nodes of a mesh reach each other. A link delivers messages between any two nodes in
@@ -58,9 +61,13 @@ export class MeshBackplane implements Backplane {
   /** This node's client sessions by realm and id, and the other nodes' by node. */
   private readonly localSessions = new Map<string, RemoteSession>();
   private readonly remoteSessionsByNode = new Map<string, Map<string, RemoteSession>>();
+  private readonly asks: NodeAsks;
   private closed = false;
 
   constructor(readonly nodeId: string, private readonly link: MeshLink) {
+    this.asks = new NodeAsks((node, message) => {
+      if (!this.closed) link.send(message, [node]);
+    });
     link.onMessage((message, from) => this.receive(message, from));
     link.onReconnect?.(() => this.rejoin());
     link.send({ k: 'hello' });
@@ -138,6 +145,14 @@ export class MeshBackplane implements Backplane {
     return found;
   }
 
+  ask(node: string, channel: string, body: unknown, timeoutMs: number): Promise<unknown> {
+    return this.asks.ask(node, channel, body, timeoutMs);
+  }
+
+  serve(channel: string, handler: AskHandler): () => void {
+    return this.asks.serve(channel, handler);
+  }
+
   peers(): string[] {
     return [...this.known];
   }
@@ -154,6 +169,7 @@ export class MeshBackplane implements Backplane {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.asks.close();
     this.link.send({ k: 'gone' });
     await this.link.close();
   }
@@ -165,6 +181,7 @@ export class MeshBackplane implements Backplane {
     this.known.delete(node);
     const sessions = [...(this.remoteSessionsByNode.get(node)?.values() ?? [])];
     this.remoteSessionsByNode.delete(node);
+    this.asks.nodeGone(node);
     this.sink?.nodeGone(node, sessions);
   }
 
@@ -216,6 +233,10 @@ export class MeshBackplane implements Backplane {
       }
       case 'gone':
         this.forget(from);
+        return;
+      case 'ask':
+      case 'answer':
+        this.asks.receive(message, from);
         return;
     }
   }
