@@ -41,5 +41,12 @@ export async function startBackplane(cluster: ClusterConfig | undefined, worker:
   }
   log.info({ node: nodeId, redis: redisAddress(cluster.redisUrl) }, 'joined the cluster');
   const feeds = new RedisFeeds({ url: cluster.redisUrl, prefix: cluster.prefix, nodeId, leaseMs: cluster.leaseMs, log: log.child({ part: 'cluster' }) });
+  try {
+    await feeds.ready();
+  } catch (error) {
+    await feeds.close();
+    await link.close();
+    throw error;
+  }
   return { backplane: new MeshBackplane(nodeId, link), feeds };
 }

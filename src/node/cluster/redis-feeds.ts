@@ -67,8 +67,17 @@ export class RedisFeeds implements ClusterFeeds {
     this.redis.on('error', () => {}); // the cluster link reports Redis being away; a feed logs what it could not do
   }
 
+  /** Resolves once its connection is up (bounded by `timeoutMs`): appends made before would be refused. */
+  async ready(timeoutMs = 5_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.redis.status !== 'ready') {
+      if (Date.now() > deadline) throw new Error(`Redis did not answer the forwarders' connection within ${timeoutMs} ms`);
+      await sleep(20);
+    }
+  }
+
   feed(name: string, limits: FeedLimits): LeasedFeed {
-    const feed = new RedisFeed(this.redis, name, limits, this.options);
+    const feed = new RedisFeed(this.redis, name, limits, this.options, () => this.feeds.delete(feed));
     this.feeds.add(feed);
     return feed;
   }
@@ -97,7 +106,8 @@ class RedisFeed implements LeasedFeed {
   private pulling = false;
   private closed = false;
 
-  constructor(private readonly redis: Redis, private readonly name: string, private readonly limits: FeedLimits, private readonly options: RedisFeedsOptions) {
+  constructor(private readonly redis: Redis, private readonly name: string, private readonly limits: FeedLimits,
+    private readonly options: RedisFeedsOptions, private readonly onClosed: () => void) {
     const key = (kind: string): string => `${options.prefix}:${kind}:${name}`;
     this.keys = { stream: key('feed'), bytes: key('feed-bytes'), lease: key('lease'), fence: key('fence') };
   }
@@ -128,6 +138,7 @@ class RedisFeed implements LeasedFeed {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.onClosed();
     clearInterval(this.timer);
     const held = this.held;
     if (held !== undefined) {
