@@ -26,21 +26,29 @@ after(async () => {
   for (const cleanup of cleanups) await cleanup();
 });
 
-/** The app: records the args[0] of each POST, in arrival order. */
-async function startApp(): Promise<{ url: string; received: unknown[] }> {
-  const received: unknown[] = [];
+interface App {
+  url: string;
+  /** args[0] of each POST accepted, in arrival order. */
+  received: unknown[];
+  /** While true, every POST is answered 503 (and not recorded). */
+  down: boolean;
+}
+
+async function startApp(): Promise<App> {
+  const app: App = { url: '', received: [], down: false };
   const server: Server = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString()));
     request.on('end', () => {
-      received.push((JSON.parse(body) as { args: unknown[] }).args[0]);
+      if (app.down) return void response.writeHead(503).end();
+      app.received.push((JSON.parse(body) as { args: unknown[] }).args[0]);
       response.writeHead(200).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   cleanups.push(() => new Promise((resolve) => server.close(resolve)));
-  const address = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${address.port}/hook`, received };
+  app.url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
+  return app;
 }
 
 function config(appUrl: string, cluster: object | undefined): object {
@@ -139,8 +147,11 @@ describe('forwarder failover with two Redis nodes', { skip: skipRedis }, () => {
     const app = await startApp();
     const file = join(dir, 'config.json');
     await writeFile(file, JSON.stringify(config(app.url, { redis: { url: '${REDIS_URL}' }, heartbeat: 200, lease: 1000 })));
+    const ports = new Map<string, number>();
     const start = async (name: string): Promise<{ junction: RunningJunction; url: string }> => {
-      const port = await freePort();
+      const port = ports.get(name) ?? await freePort();
+      ports.set(name, port);
+      // Each node its own data dir, as on machines of their own.
       const child = spawn(process.execPath, [junctionBin, 'start', '--config', file, '--port', String(port), '--data-dir', join(dir, name)],
         { cwd: projectRoot, env: { ...process.env, REDIS_URL: redis.url }, stdio: ['ignore', 'pipe', 'pipe'] });
       const junction = new RunningJunction(child);
@@ -148,10 +159,11 @@ describe('forwarder failover with two Redis nodes', { skip: skipRedis }, () => {
       await junction.waitForLine((line) => line.msg === 'joined the cluster', 15_000);
       return { junction, url: await junction.url() };
     };
-    const a = await start('a');
-    const b = await start('b');
-    await waitFor(() => [a, b].some((node) => node.junction.lines.some(leaseHeld)), 'one node took the lease', 10_000);
-    const [holder, survivor] = a.junction.lines.some(leaseHeld) ? [a, b] : [b, a];
+    const nodes = { a: await start('a'), b: await start('b') };
+    await waitFor(() => Object.values(nodes).some((node) => node.junction.lines.some(leaseHeld)), 'one node took the lease', 10_000);
+    const holderName = nodes.a.junction.lines.some(leaseHeld) ? 'a' : 'b';
+    const holder = nodes[holderName];
+    const survivor = nodes[holderName === 'a' ? 'b' : 'a'];
     assert.ok(!survivor.junction.lines.some(leaseHeld), 'one lease holder at a time');
 
     const onHolder = await open(holder.url);
@@ -160,11 +172,25 @@ describe('forwarder failover with two Redis nodes', { skip: skipRedis }, () => {
     await publishAll(onSurvivor, range(10, 20));
     await appGetsExactly(app, range(0, 20));
 
+    // The app is down: 20..24 wait in the holder's outbox, on its own disk, when it is killed.
+    app.down = true;
+    await publishAll(onHolder, range(20, 25));
+    await waitFor(() => holder.junction.lines.filter((line) => line.msg === 'forwarder delivery failed; will retry').length >= 1,
+      'the holder tried the app', 10_000);
     holder.junction.kill();
     await holder.junction.exited;
+    app.down = false;
     // Published while the lease has not run out yet: they wait in the Redis stream for the next holder.
-    await publishAll(onSurvivor, range(20, 40));
+    await publishAll(onSurvivor, range(25, 40));
     await survivor.junction.waitForLine(leaseHeld, 10_000);
-    await appGetsExactly(app, range(0, 40));
+    await appGetsExactly(app, [...range(0, 20), ...range(25, 40)]);
+
+    // The dead node comes back with its disk: it finds the lease held elsewhere and hands its outbox back.
+    const back = await start(holderName);
+    await back.junction.waitForLine((line) => String(line.msg).startsWith('another node holds the forwarder lease: handed'), 10_000);
+    await waitFor(() => app.received.length >= 40, 'the app received the handed-back events', 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual([...app.received].sort((x, y) => Number(x) - Number(y)), range(0, 40), 'every event once');
+    assert.deepEqual(app.received.slice(35), range(20, 25), 'the handed-back events come last, in their order');
   });
 });

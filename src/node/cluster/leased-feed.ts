@@ -32,6 +32,13 @@ export interface FeedHolder {
   take(entries: FeedEntry[]): Promise<void>;
   /** This node no longer holds the lease (it lost it, or the feed is closing): stop delivering. */
   lost(): Promise<void>;
+  /**
+   * Another node holds the lease, and nodes may be on other machines (Redis): what this node's own
+   * outbox still holds would wait there until it holds the lease again, so it hands it back to the
+   * feed. Called once, when this node first finds the lease held elsewhere. (With --workers the
+   * holders share one disk and take over the outbox itself: never called.)
+   */
+  heldElsewhere?(): Promise<void>;
 }
 
 /** One component's lease and feed, as seen from one node. */

@@ -104,6 +104,7 @@ class RedisFeed implements LeasedFeed {
   /** The holder's steps (granted, take, lost) run one at a time. */
   private work: Promise<void> = Promise.resolve();
   private pulling = false;
+  private metOtherHolder = false;
   private closed = false;
 
   constructor(private readonly redis: Redis, private readonly name: string, private readonly limits: FeedLimits,
@@ -166,6 +167,11 @@ class RedisFeed implements LeasedFeed {
         return;
       }
       const token = Number(await this.redis.eval(acquireScript, 2, this.keys.lease, this.keys.fence, nodeId, leaseMs));
+      if (token === 0 && !this.metOtherHolder && !this.closed) {
+        this.metOtherHolder = true;
+        const holder = this.holder!;
+        if (holder.heldElsewhere) this.step(() => holder.heldElsewhere!());
+      }
       if (token === 0 || this.closed) return;
       this.held = `${nodeId}#${token}`;
       this.renewedAt = Date.now();

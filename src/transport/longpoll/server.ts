@@ -84,6 +84,8 @@ interface LongPollCounters {
   slowConsumers: Counter;
   sessionTimeouts: Counter;
   oversized: Counter;
+  relayed: Counter;
+  relayFailures: Counter;
   open: Gauge;
 }
 
@@ -119,6 +121,8 @@ export class LongPollServer {
       slowConsumers: metrics.counter('junction_longpoll_slow_consumer_closed_total', 'Long-poll transports closed because their queue passed queue_limit_bytes or queue_limit_messages'),
       sessionTimeouts: metrics.counter('junction_longpoll_session_timeouts_total', 'Long-poll transports closed after session_timeout without a request'),
       oversized: metrics.counter('junction_longpoll_oversized_messages_total', 'Long-poll transports closed (413) for a send body over max_message_size'),
+      relayed: metrics.counter('junction_longpoll_relayed_total', 'Long-poll requests relayed to the cluster node holding their transport, by operation'),
+      relayFailures: metrics.counter('junction_longpoll_relay_failures_total', 'Relayed long-poll requests that got no answer, by reason (gone, unserved, timeout, refused)'),
       open: metrics.gauge('junction_longpoll_transports', 'Long-poll transports currently known'),
     };
     this.counters.open.set(0, path);
@@ -276,10 +280,12 @@ export class LongPollServer {
       });
     }
     let answer: RelayedAnswer;
+    this.counters.relayed.inc({ operation: target.operation });
     try {
       answer = await cluster.relay(node, relayed, timeoutMs);
     } catch (error) {
       const failure = error as Error & { reason?: string };
+      this.counters.relayFailures.inc({ reason: failure.reason ?? 'refused' });
       if (failure.reason === 'gone' || failure.reason === 'unserved') {
         return sendError(response, 404, 'no_such_transport', `the router node that held this transport (${node}) left the cluster or was restarted: open a new one`);
       }

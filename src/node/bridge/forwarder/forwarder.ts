@@ -2,14 +2,14 @@ import { join } from 'node:path';
 import type { ForwarderComponentConfig } from '../../../config/model.js';
 import type { MetricsRegistry } from '../../../metrics/registry.js';
 import type { InternalEventHandler, InternalSession } from '../../../router/internal-session.js';
-import type { ClusterFeeds } from '../../cluster/leased-feed.js';
+import type { ClusterFeeds, LeasedFeed } from '../../cluster/leased-feed.js';
 import { uriProblem } from '../../../protocol/uri.js';
 import { UnsupportedConfigError } from '../../auth-wiring.js';
 import type { ComponentContext, ComponentFactory, RunningComponent } from '../components.js';
 import { HttpSender } from './delivery.js';
 import { forwarderMetaUris, registerForwarderMeta } from './meta.js';
 import { Outbox } from './outbox.js';
-import { acquireOutboxLock, type OutboxLock } from './outbox-lock.js';
+import { acquireOutboxLock, OutboxInUseError, type OutboxLock } from './outbox-lock.js';
 import type { Logger } from '../../../router/log.js';
 import { DeliveryQueues, type ForwardEvent, type ForwarderMetrics } from './queues.js';
 import { Refusals } from './refusals.js';
@@ -117,6 +117,7 @@ async function clusteredForwarder(config: ForwarderComponentConfig, context: Com
       await Promise.all(entries.map((entry) => queues.take(entry)));
     },
     lost: () => release(Math.min(STOP_GRACE_MS, config.timeoutMs)),
+    heldElsewhere: () => handBack(config, context, metrics, feed),
   });
   const intake: Intake = (event) => {
     if (broker.deliveringRemote) return;
@@ -146,6 +147,47 @@ async function clusteredForwarder(config: ForwarderComponentConfig, context: Com
       log.info({}, 'forwarder stopped');
     },
   };
+}
+
+/**
+ * Another node (maybe on another machine) holds the lease: what this node's outbox still holds
+ * from its own time as holder goes back to the feed, oldest first per queue, so that the holder
+ * delivers it. Each message leaves the outbox once the feed has it; if the feed refuses one, the
+ * rest of its queue stays for later. Dead letters stay here (this node's meta procedures list
+ * them when it holds the lease again). Skipped when the outbox is in use on this machine.
+ */
+async function handBack(config: ForwarderComponentConfig, context: ComponentContext, metrics: Metrics, feed: LeasedFeed): Promise<void> {
+  const log = context.log;
+  const directory = join(context.dataDir, 'forwarder', config.id);
+  let opened: ReturnType<typeof openLockedOutbox>;
+  try {
+    opened = openLockedOutbox(directory, `forwarder "${config.id}"`, log, metrics.outboxBytes.set);
+  } catch (error) {
+    if (error instanceof OutboxInUseError) return; // a process of this machine holds it: it delivers
+    throw error;
+  }
+  const { outbox, lock } = opened;
+  let handed = 0;
+  try {
+    for (const queue of outbox.load()) {
+      for (const seq of queue.seqs) {
+        const ref = { url: queue.url, topic: queue.topic, seq };
+        const message = outbox.get(ref);
+        if (!message) continue;
+        const refused = await feed.append({ url: message.url, topic: message.topic, publication: message.publication, body: message.body });
+        if (refused !== undefined) {
+          log.warn({ url: queue.url, topic: queue.topic, reason: refused }, 'could not hand the rest of a queue back to the cluster\'s feed; it stays in this node\'s outbox');
+          break;
+        }
+        await outbox.remove(ref);
+        handed++;
+      }
+    }
+  } finally {
+    await outbox.close();
+    lock.release();
+  }
+  if (handed > 0) log.warn({ handed, directory }, 'another node holds the forwarder lease: handed what this node\'s outbox held back to the cluster\'s feed (order against newer events of the same topic is not kept)');
 }
 
 function forwarderAuthid(config: ForwarderComponentConfig): string {
