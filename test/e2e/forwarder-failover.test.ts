@@ -28,20 +28,22 @@ after(async () => {
 
 interface App {
   url: string;
-  /** args[0] of each POST accepted, in arrival order. */
+  /** args[0] of each POST accepted on /hook, in arrival order. */
   received: unknown[];
+  /** args[0] (the session id) of each POST accepted on /leave. */
+  leaves: unknown[];
   /** While true, every POST is answered 503 (and not recorded). */
   down: boolean;
 }
 
 async function startApp(): Promise<App> {
-  const app: App = { url: '', received: [], down: false };
+  const app: App = { url: '', received: [], leaves: [], down: false };
   const server: Server = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString()));
     request.on('end', () => {
       if (app.down) return void response.writeHead(503).end();
-      app.received.push((JSON.parse(body) as { args: unknown[] }).args[0]);
+      (request.url === '/leave' ? app.leaves : app.received).push((JSON.parse(body) as { args: unknown[] }).args[0]);
       response.writeHead(200).end();
     });
   });
@@ -60,7 +62,10 @@ function config(appUrl: string, cluster: object | undefined): object {
       transports: [{ type: 'web', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' }, paths: { ws: { type: 'websocket' } } }],
       components: [{
         type: 'class', id: 'orders', classname: 'crossbar.bridge.rest.MessageForwarder', realm: 'realm1',
-        extra: { subscriptions: [{ topic: 'shop.order', url: appUrl }], retry: { initial_delay: 100, max_delay: 500 } },
+        extra: {
+          subscriptions: [{ topic: 'shop.order', url: appUrl }, { topic: 'wamp.session.on_leave', url: appUrl.replace('/hook', '/leave') }],
+          retry: { initial_delay: 100, max_delay: 500 },
+        },
       }],
       ...(cluster && { cluster }),
     }],
@@ -129,11 +134,16 @@ describe('forwarder failover with --workers 2', () => {
     await publishAll(byNode.get(survivor)!, range(10, 20));
     await appGetsExactly(app, range(0, 20));
 
+    const lost = byNode.get(holder)!.session.id as number; // AutobahnJS forgets it once closed
     process.kill(serving.get(holder)!, 'SIGKILL');
     // Published on the survivor while the holder is dead: they wait in the parent's feed for the next holder.
     await publishAll(byNode.get(survivor)!, range(20, 40));
     await junction.waitForLine((line) => leaseHeld(line) && line.node === survivor, 10_000);
     await appGetsExactly(app, range(0, 40));
+    // The killed worker's client left with it: the survivor says on_leave for it, forwarded once.
+    await waitFor(() => app.leaves.includes(lost), 'the on_leave of the killed worker\'s client was forwarded', 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(app.leaves.filter((session) => session === lost).length, 1);
   });
 });
 

@@ -65,7 +65,7 @@ export class Broker {
   private maxSubscriptionsPerSession: number;
   private readonly retentionRefusals = new WarningThrottle();
   private readonly backplane: Backplane | undefined;
-  private remoteDeliveries = 0;
+  private remoteDelivery: 'remote' | 'stand-in' | undefined;
 
   /** By the publisher's origin, so a client's publication is told apart from the meta API's events. */
   private readonly counters: Record<SessionOrigin, { published: BoundCounter; eventsSent: BoundCounter }>;
@@ -209,15 +209,17 @@ export class Broker {
    * (a node of another version) is dropped and logged rather than delivered unfiltered.
    */
   /**
-   * Whether the EVENTs being delivered now (synchronously, to in-process subscribers) are of a
-   * publication made on another node: a forwarder takes into the cluster's feed only the
-   * publications of its own node, so that each is taken once.
+   * What the EVENTs being delivered now (synchronously, to in-process subscribers) are of: a
+   * publication made on this node, on another node, or one every node makes for a node that died
+   * (its sessions' on_leave). A forwarder takes into the cluster's feed only the publications of
+   * its own node, so that each is taken once.
    */
-  get deliveringRemote(): boolean {
-    return this.remoteDeliveries > 0;
+  get delivering(): 'local' | 'remote' | 'stand-in' {
+    return this.remoteDelivery ?? 'local';
   }
 
-  receiveRemote(remote: RemotePublication): void {
+  /** `standIn`: every node delivers this publication to its own subscribers only, for a node that died. */
+  receiveRemote(remote: RemotePublication, standIn = false): void {
     let options: PublishOptions;
     try {
       options = readPublishOptions(remote.options);
@@ -225,13 +227,14 @@ export class Broker {
       this.settings.log.warn({ topic: remote.topic, err: error }, 'publication from another node dropped: its options cannot be read');
       return;
     }
-    this.remoteDeliveries++;
+    const outer = this.remoteDelivery;
+    this.remoteDelivery = standIn ? 'stand-in' : 'remote';
     let delivered: number;
     try {
       delivered = this.deliverAll(remote, options, hasReceiverLists(options), remote.details, remote.publication,
         options.excludeMe ? remote.publisher : 0);
     } finally {
-      this.remoteDeliveries--;
+      this.remoteDelivery = outer;
     }
     if (delivered > 0) this.counters[remote.origin].eventsSent.inc(delivered);
   }

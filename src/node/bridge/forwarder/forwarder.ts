@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { ForwarderComponentConfig } from '../../../config/model.js';
 import type { MetricsRegistry } from '../../../metrics/registry.js';
+import type { Backplane } from '../../../router/backplane.js';
 import type { InternalEventHandler, InternalSession } from '../../../router/internal-session.js';
 import type { ClusterFeeds, LeasedFeed } from '../../cluster/leased-feed.js';
 import { uriProblem } from '../../../protocol/uri.js';
@@ -79,7 +80,8 @@ async function singleForwarder(config: ForwarderComponentConfig, context: Compon
  * The forwarder in a cluster (leased-feed.ts): every node subscribes and appends the events of
  * the publications made on it to the forwarder's shared feed; the one node holding the lease
  * opens the outbox, takes the feed into it in order, delivers, and answers the meta procedures.
- * A publication from another node is skipped here: its own node took it.
+ * A publication from another node is skipped here: its own node took it. The on_leave events of
+ * a dead node's sessions, which every living node makes, are taken by the first living node.
  */
 async function clusteredForwarder(config: ForwarderComponentConfig, context: ComponentContext, metrics: Metrics, feeds: ClusterFeeds): Promise<RunningComponent> {
   const log = context.log;
@@ -119,8 +121,12 @@ async function clusteredForwarder(config: ForwarderComponentConfig, context: Com
     lost: () => release(Math.min(STOP_GRACE_MS, config.timeoutMs)),
     heldElsewhere: () => handBack(config, context, metrics, feed),
   });
+  const backplane = context.router.backplane;
   const intake: Intake = (event) => {
-    if (broker.deliveringRemote) return;
+    const delivering = broker.delivering;
+    if (delivering === 'remote') return; // its own node took it
+    // Each living node makes the on_leave of a dead node's sessions for its own subscribers: one takes them.
+    if (delivering === 'stand-in' && !(backplane && firstOfLivingNodes(backplane))) return;
     void feed.append(event).then((refused) => {
       if (refused !== undefined) refusals.refuse(event, refused);
     });
@@ -188,6 +194,11 @@ async function handBack(config: ForwarderComponentConfig, context: ComponentCont
     lock.release();
   }
   if (handed > 0) log.warn({ handed, directory }, 'another node holds the forwarder lease: handed what this node\'s outbox held back to the cluster\'s feed (order against newer events of the same topic is not kept)');
+}
+
+/** Whether this node's name comes first among the living nodes it knows (they agree once they know each other). */
+function firstOfLivingNodes(backplane: Backplane): boolean {
+  return backplane.peers().every((peer) => backplane.nodeId < peer);
 }
 
 function forwarderAuthid(config: ForwarderComponentConfig): string {
