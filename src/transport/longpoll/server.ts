@@ -290,7 +290,9 @@ export class LongPollServer {
         return sendError(response, 404, 'no_such_transport', `the router node that held this transport (${node}) left the cluster or was restarted: open a new one`);
       }
       this.log.warn({ node, operation: target.operation, err: failure }, 'a long-poll request relayed to another router node failed');
-      return sendError(response, failure.reason === 'timeout' ? 504 : 502, 'relay_failed', `the router node holding this transport (${node}) did not answer: ${failure.message}`);
+      const why = `the router node holding this transport (${node}) did not answer: ${failure.message}`;
+      if (failure.reason === 'timeout') return sendError(response, 504, 'relay_failed', why);
+      return sendError(response, 502, 'relay_failed', why);
     }
     if (response.destroyed) return;
     const headers: Record<string, string | number> = { 'content-length': answer.body?.byteLength ?? 0 };
