@@ -181,6 +181,13 @@ describe('forwarder failover with two Redis nodes', { skip: skipRedis }, () => {
     await publishAll(onHolder, range(0, 10));
     await publishAll(onSurvivor, range(10, 20));
     await appGetsExactly(app, range(0, 20));
+    // The meta procedures answer on every node: the other node asks the holder.
+    for (const session of [onHolder, onSurvivor]) {
+      const status = await session.session.call('junction.forwarder.orders.status') as { pending: number; dead_letters: number };
+      assert.deepEqual([status.pending, status.dead_letters], [0, 0]);
+    }
+    await assert.rejects(onSurvivor.session.call('junction.forwarder.orders.dead_letters', [], { limit: 0 }),
+      (error: { error: string }) => error.error === 'wamp.error.invalid_argument', 'the holder\'s refusal crosses back as it is');
 
     // The app is down: 20..24 wait in the holder's outbox, on its own disk, when it is killed.
     app.down = true;

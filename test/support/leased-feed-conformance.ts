@@ -50,6 +50,7 @@ export function leasedFeedConformance(name: string, build: () => FeedsUnderTest,
       await waitFor(() => holder.taken.length === 10, 'the holder took all ten', 5_000);
       assert.deepEqual(holder.taken, [...Array(10).keys()].map((i) => i + 1));
       assert.equal(a.granted + b.granted, 1, 'still one holder');
+      for (const asker of [a, b]) assert.equal(await asker.feed.holderNode(), holder === a ? 'a' : 'b', 'every node knows the holder');
     });
 
     it('hands the lease on when its holder dies; what it had not taken goes to the next holder', async () => {

@@ -33,6 +33,7 @@ export class FeedRelay {
         const feed = this.feedFor(message.feed, message.limits);
         if (!feed.candidates.includes(node)) feed.candidates.push(node);
         if (feed.candidates[0] === node) this.grant(message.feed, feed);
+        else this.send(node, { junction: 'feed-holder', feed: message.feed, node: feed.candidates[0] });
         return;
       }
       case 'feed-append': {
@@ -91,6 +92,7 @@ export class FeedRelay {
     const holder = feed.candidates[0]!;
     this.log.info({ feed: name, node: holder, waiting: feed.entries.length }, 'feed lease granted');
     this.send(holder, { junction: 'feed-lease', feed: name });
+    for (const candidate of feed.candidates) this.send(candidate, { junction: 'feed-holder', feed: name, node: holder });
     this.pump(name, feed);
   }
 

@@ -7,11 +7,14 @@ import { RETRY_MS, type ClusterFeeds, type FeedHolder, type FeedLimits, type Lea
 export function ipcFeeds(channel: ParentChannel, log: Logger): ClusterFeeds {
   const holders = new Map<string, (message: Extract<ParentToWorker, { junction: 'feed-lease' | 'feed-entries' }>) => void>();
   const appends = new Map<number, (refused: string | undefined) => void>();
+  const holderNodes = new Map<string, string | undefined>();
   let lastAppend = 0;
   const listener = (raw: unknown): void => {
     if (isJunctionMessage<Extract<ParentToWorker, { junction: 'feed-appended' }>>(raw, 'feed-appended')) {
       appends.get(raw.id)?.(raw.refused);
       appends.delete(raw.id);
+    } else if (isJunctionMessage<Extract<ParentToWorker, { junction: 'feed-holder' }>>(raw, 'feed-holder')) {
+      holderNodes.set(raw.feed, raw.node);
     } else if (isJunctionMessage<Extract<ParentToWorker, { junction: 'feed-lease' }>>(raw, 'feed-lease')
       || isJunctionMessage<Extract<ParentToWorker, { junction: 'feed-entries' }>>(raw, 'feed-entries')) {
       holders.get(raw.feed)?.(raw);
@@ -67,6 +70,7 @@ export function ipcFeeds(channel: ParentChannel, log: Logger): ClusterFeeds {
             channel.send({ junction: 'feed-append', feed: name, id, entry });
           });
         },
+        holderNode: async () => holderNodes.get(name),
         run(running) {
           holder = running;
           channel.send({ junction: 'feed-join', feed: name, limits });

@@ -26,6 +26,8 @@ export type ParentToWorker =
   | { junction: 'feed-appended'; id: number; refused?: string }
   /** The receiver now holds the feed's lease (until it exits or leaves the feed). */
   | { junction: 'feed-lease'; feed: string }
+  /** Who holds the feed's lease now: told to every worker that joined it. */
+  | { junction: 'feed-holder'; feed: string; node: string | undefined }
   | { junction: 'feed-entries'; feed: string; entries: FeedEntry[]; upTo: number };
 
 /** The environment variable through which the parent names each worker's node. */

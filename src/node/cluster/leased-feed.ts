@@ -45,6 +45,8 @@ export interface FeedHolder {
 export interface LeasedFeed {
   /** Hands an event taken on this node to the feed; resolves to why it was refused, or undefined once the feed has it. */
   append(entry: FeedEntry): Promise<string | undefined>;
+  /** The node holding the lease now, as far as this node knows (undefined: none). */
+  holderNode(): Promise<string | undefined>;
   /** Starts competing for the lease; `holder` runs while this node holds it. Called once. */
   run(holder: FeedHolder): void;
   /** Leaves: gives the lease up (the holder's `lost` runs first) and stops competing. */

@@ -128,6 +128,11 @@ class RedisFeed implements LeasedFeed {
     }
   }
 
+  async holderNode(): Promise<string | undefined> {
+    const held = await this.redis.get(this.keys.lease);
+    return held === null ? undefined : held.slice(0, held.lastIndexOf('#'));
+  }
+
   run(holder: FeedHolder): void {
     this.holder = holder;
     const every = Math.max(50, Math.floor(this.options.leaseMs / 3));

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { ForwarderComponentConfig } from '../../../config/model.js';
 import type { MetricsRegistry } from '../../../metrics/registry.js';
+import type { Args, Dict } from '../../../protocol/messages.js';
 import type { Backplane } from '../../../router/backplane.js';
 import type { InternalEventHandler, InternalSession } from '../../../router/internal-session.js';
 import type { ClusterFeeds, LeasedFeed } from '../../cluster/leased-feed.js';
@@ -8,7 +9,8 @@ import { uriProblem } from '../../../protocol/uri.js';
 import { UnsupportedConfigError } from '../../auth-wiring.js';
 import type { ComponentContext, ComponentFactory, RunningComponent } from '../components.js';
 import { HttpSender } from './delivery.js';
-import { forwarderMetaUris, registerForwarderMeta } from './meta.js';
+import { forwarderMetaHandlers, forwarderMetaUris, registerForwarderMeta, registerMetaUris, type ForwarderMetaHandlers } from './meta.js';
+import { answerMetaCalls, relayMetaCall } from './meta-relay.js';
 import { Outbox } from './outbox.js';
 import { acquireOutboxLock, OutboxInUseError, type OutboxLock } from './outbox-lock.js';
 import type { Logger } from '../../../router/log.js';
@@ -79,7 +81,8 @@ async function singleForwarder(config: ForwarderComponentConfig, context: Compon
 /**
  * The forwarder in a cluster (leased-feed.ts): every node subscribes and appends the events of
  * the publications made on it to the forwarder's shared feed; the one node holding the lease
- * opens the outbox, takes the feed into it in order, delivers, and answers the meta procedures.
+ * opens the outbox, takes the feed into it in order, delivers, and answers the meta procedures
+ * (registered on every node; the others relay a call to the holder: meta-relay.ts).
  * A publication from another node is skipped here: its own node took it. The on_leave events of
  * a dead node's sessions, which every living node makes, are taken by the first living node.
  */
@@ -88,27 +91,19 @@ async function clusteredForwarder(config: ForwarderComponentConfig, context: Com
   const broker = context.router.realm(config.realm)!.broker;
   const feed = feeds.feed(`forwarder:${config.id}`, { messages: config.outboxLimit, bytes: config.outboxLimitBytes });
   const refusals = new Refusals(metrics.refused, log);
-  let held: { delivery: Delivery; meta: InternalSession | undefined } | undefined;
+  let held: { delivery: Delivery; meta: ForwarderMetaHandlers } | undefined;
   const release = async (graceMs: number): Promise<void> => {
     const current = held;
     held = undefined;
-    current?.meta?.leave();
     await current?.delivery.stop(graceMs);
   };
   /** Opens the outbox on taking the lease, or at the next batch when that failed (the previous holder's lock not yet let go). */
   const hold = async (): Promise<Delivery> => {
     if (held) return held.delivery;
     const delivery = openDelivery(config, context, metrics);
-    held = { delivery, meta: undefined };
+    held = { delivery, meta: forwarderMetaHandlers(delivery.queues, delivery.outbox) };
     const resumed = delivery.queues.resume();
     log.info({ resumed, directory: delivery.directory }, 'forwarder lease held: this node delivers its events');
-    const meta = await context.joinTrustedSession(config.realm, forwarderAuthid(config));
-    if (held?.delivery !== delivery) {
-      meta.leave(); // lost meanwhile
-      return delivery;
-    }
-    held.meta = meta;
-    await registerForwarderMeta(meta, config.id, delivery.queues, delivery.outbox);
     return delivery;
   };
   feed.run({
@@ -122,32 +117,42 @@ async function clusteredForwarder(config: ForwarderComponentConfig, context: Com
     heldElsewhere: () => handBack(config, context, metrics, feed),
   });
   const backplane = context.router.backplane;
+  if (!backplane) throw new Error(`forwarder "${config.id}": a cluster's feeds were given without its backplane`);
+  const stopAnswering = answerMetaCalls(backplane, config.id, () => held?.meta);
+  // Registered on every node: the holder's answers from its outbox, the others ask the holder.
+  const meta = Object.fromEntries((['status', 'deadLetters', 'retryDeadLetters'] as const).map((kind) => [kind,
+    async (args: Args, kwargs: Dict) => held ? held.meta[kind](args, kwargs)
+      : relayMetaCall(backplane, await feed.holderNode(), { id: config.id, kind, args, kwargs })])) as ForwarderMetaHandlers;
   const intake: Intake = (event) => {
     const delivering = broker.delivering;
     if (delivering === 'remote') return; // its own node took it
     // Each living node makes the on_leave of a dead node's sessions for its own subscribers: one takes them.
-    if (delivering === 'stand-in' && !(backplane && firstOfLivingNodes(backplane))) return;
+    if (delivering === 'stand-in' && !firstOfLivingNodes(backplane)) return;
     void feed.append(event).then((refused) => {
       if (refused !== undefined) refusals.refuse(event, refused);
     });
   };
   const sessions = new ForwarderSessions(async (joined) => {
-    const events = config.role === undefined
-      ? await context.joinTrustedSession(config.realm, forwarderAuthid(config))
-      : await context.joinBridgeSession(config.realm, config.role, forwarderAuthid(config));
-    joined.push(events);
+    const authid = forwarderAuthid(config);
+    const control = await context.joinTrustedSession(config.realm, authid);
+    joined.push(control);
+    const events = config.role === undefined ? control : await context.joinBridgeSession(config.realm, config.role, authid);
+    if (events !== control) joined.push(events);
     await subscribe(config, events, intake, refusals);
+    await registerMetaUris(control, config.id, meta);
   }, log);
   try {
     await sessions.start();
     log.info({ realm: config.realm, subscriptions: config.subscriptions.length }, 'forwarder started: this node takes its publications into the cluster\'s feed');
   } catch (error) {
+    stopAnswering();
     await feed.close();
     throw error;
   }
   return {
     stop: async () => {
       sessions.stop();
+      stopAnswering();
       await feed.close(); // the holder's lost() runs before the lease is handed on
       refusals.flush();
       log.info({}, 'forwarder stopped');
