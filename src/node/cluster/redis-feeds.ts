@@ -105,6 +105,7 @@ class RedisFeed implements LeasedFeed {
   private work: Promise<void> = Promise.resolve();
   private pulling = false;
   private metOtherHolder = false;
+  private tending = false;
   private closed = false;
 
   constructor(private readonly redis: Redis, private readonly name: string, private readonly limits: FeedLimits,
@@ -160,9 +161,18 @@ class RedisFeed implements LeasedFeed {
     clearInterval(this.timer);
   }
 
-  /** Renews the lease held, or tries to take it. */
+  /** Renews the lease held, or tries to take it; one at a time (a slow Redis must not make this node race itself). */
   private async tend(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || this.tending) return;
+    this.tending = true;
+    try {
+      await this.renewOrTake();
+    } finally {
+      this.tending = false;
+    }
+  }
+
+  private async renewOrTake(): Promise<void> {
     const { nodeId, leaseMs, log } = this.options;
     try {
       if (this.held !== undefined) {
