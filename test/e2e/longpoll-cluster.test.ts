@@ -101,7 +101,7 @@ function sseUntil(url: string, until: string, timeoutMs = 15_000): Promise<strin
   });
 }
 
-describe('long-poll with --workers 2 (no sticky sessions)', () => {
+describe('long-poll and SSE with --workers 2 (no sticky sessions)', () => {
   it('relays each request to the worker holding the transport; a transport of a dead worker is refused clearly', async () => {
     const { file } = await configFile(undefined);
     const port = await freePort();
@@ -118,6 +118,15 @@ describe('long-poll with --workers 2 (no sticky sessions)', () => {
     const poll = await longPollSession(base, publisher);
     const owner = Buffer.from(poll.transport.split('.')[0]!, 'base64url').toString();
     assert.ok(pids.has(owner), `the transport id names its worker (${owner})`);
+
+    // SSE: streams on fresh connections (so on both workers) hear a publication made on a WebSocket.
+    const streams = [sseUntil(`http://127.0.0.1:${port}/sse?topic=sse.news`, 'from-ws'), sseUntil(`http://127.0.0.1:${port}/sse?topic=sse.news`, 'from-ws')];
+    const publishing = setInterval(() => void publisher.session.publish('sse.news', ['from-ws']), 100);
+    try {
+      for (const text of await Promise.all(streams)) assert.match(text, /data: \{"args":\["from-ws"\]/);
+    } finally {
+      clearInterval(publishing);
+    }
 
     // Its worker dies: every request for it, wherever it lands, gets a clear 404.
     process.kill(pids.get(owner)!, 'SIGKILL');
