@@ -116,7 +116,7 @@ describe('forwarder failover with --workers 2', () => {
     running.push(junction);
     const serving = new Map<string, number>();
     for (const node of ['w1', 'w2']) {
-      const line = await junction.waitForLine((candidate) => candidate.msg === 'worker serving' && candidate.node === node, 45_000) // generous: a loaded CI machine starts workers slowly;
+      const line = await junction.waitForLine((candidate) => candidate.msg === 'worker serving' && candidate.node === node, 45_000); // generous: a loaded machine starts workers slowly
       serving.set(node, Number(line.pid));
     }
     const holder = String((await junction.waitForLine(leaseHeld)).node);
