@@ -1,3 +1,4 @@
+import { NodeAsks, type AskHandler, type AskMessage } from './backplane-asks.js';
 import { RemoteInterests } from './backplane-interest.js';
 import { entryKey, SharedEntries } from './backplane-shared.js';
 import {
@@ -24,7 +25,9 @@ export type MeshMessage =
   /** Asks the receiver for its state (a link heard from a node it had lost track of). */
   | { k: 'sync' }
   /** The sender left, or (said by the link on its behalf) died. */
-  | { k: 'gone' };
+  | { k: 'gone' }
+  /** A question to one node and its answer (backplane-asks.ts). */
+  | AskMessage;
 
 /**
  * How the nodes of a mesh reach each other. A link delivers messages between any two nodes in
@@ -65,9 +68,13 @@ export class MeshBackplane implements Backplane {
   /** Entries this node shares, and those the others share with it. */
   private readonly localShared = new Map<string, SharedEntry>();
   private readonly remoteShared = new SharedEntries();
+  private readonly asks: NodeAsks;
   private closed = false;
 
   constructor(readonly nodeId: string, private readonly link: MeshLink) {
+    this.asks = new NodeAsks((node, message) => {
+      if (!this.closed) link.send(message, [node]);
+    });
     link.onMessage((message, from) => this.receive(message, from));
     link.onReconnect?.(() => this.rejoin());
     link.send({ k: 'hello' });
@@ -173,6 +180,14 @@ export class MeshBackplane implements Backplane {
     this.remoteShared.unlisten(space);
   }
 
+  ask(node: string, channel: string, body: unknown, timeoutMs: number): Promise<unknown> {
+    return this.asks.ask(node, channel, body, timeoutMs);
+  }
+
+  serve(channel: string, handler: AskHandler): () => void {
+    return this.asks.serve(channel, handler);
+  }
+
   peers(): string[] {
     return [...this.known];
   }
@@ -189,6 +204,7 @@ export class MeshBackplane implements Backplane {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.asks.close();
     this.link.send({ k: 'gone' });
     await this.link.close();
   }
@@ -201,6 +217,7 @@ export class MeshBackplane implements Backplane {
     const sessions = [...(this.remoteSessionsByNode.get(node)?.values() ?? [])];
     this.remoteSessionsByNode.delete(node);
     this.remoteShared.dropNode(node);
+    this.asks.nodeGone(node);
     this.sink?.nodeGone(node, sessions);
   }
 
@@ -256,6 +273,10 @@ export class MeshBackplane implements Backplane {
         return;
       case 'gone':
         this.forget(from);
+        return;
+      case 'ask':
+      case 'answer':
+        this.asks.receive(message, from);
         return;
     }
   }

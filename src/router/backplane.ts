@@ -57,6 +57,12 @@ export interface Backplane {
   /** Hears the other nodes' entries of `space` (those known already at once) and its notes; one listener per space. */
   listen(space: string, listener: SpaceListener): void;
   unlisten(space: string): void;
+  // ---- questions to one node (a long-poll request relayed to the node holding its transport) ----
+
+  /** Asks `node`'s handler on `channel`; rejects with an AskError after `timeoutMs`, when the node is gone, or when its handler fails. */
+  ask(node: string, channel: string, body: unknown, timeoutMs: number): Promise<unknown>;
+  /** Answers what other nodes ask on `channel`; returns the way to stop. */
+  serve(channel: string, handler: (body: unknown, from: string) => Promise<unknown>): () => void;
 
   /** The other nodes this one has heard from and not seen leave. */
   peers(): string[];

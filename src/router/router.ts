@@ -131,7 +131,7 @@ export class Router implements SessionHost {
     realm.broker.receiveRemote({
       realm: realmName, topic: 'wamp.session.on_leave', publication: randomId(), publisher: 0, origin: 'internal',
       options: {}, details: {}, args: [details.session, details.authid, details.authrole],
-    });
+    }, true);
   }
 
   /** Resolves once the router's own services (the meta API of each realm that has it) are serving. */

@@ -228,6 +228,28 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
       await sync(late, b);
       assert.deepEqual(heard.filter((line) => line.startsWith('b ')), ['b a w=-', 'b a y=-'], 'a node gone withdraws its entries, newest first');
     });
+
+    it('answers a question asked of one node, and fails it clearly when nothing answers, it times out, or the node dies', async () => {
+      cluster = build();
+      const [a, b] = [await node('a'), await node('b')];
+      await sync(a, b);
+      const asked: { body: unknown; from: string }[] = [];
+      const stop = b.backplane.serve('echo', async (body, from) => {
+        asked.push({ body, from });
+        if ((body as { fail?: boolean }).fail) throw new Error('no thanks');
+        if ((body as { hang?: boolean }).hang) return new Promise(() => {});
+        return { echoed: body };
+      });
+      assert.deepEqual(await a.backplane.ask('b', 'echo', { n: 1 }, 5_000), { echoed: { n: 1 } });
+      assert.deepEqual(asked, [{ body: { n: 1 }, from: 'a' }]);
+      await assert.rejects(a.backplane.ask('b', 'echo', { fail: true }, 5_000), { reason: 'refused', message: 'no thanks' });
+      await assert.rejects(a.backplane.ask('b', 'other', {}, 5_000), { reason: 'unserved' });
+      await assert.rejects(a.backplane.ask('b', 'echo', { hang: true }, 50), { reason: 'timeout' });
+      const hanging = assert.rejects(a.backplane.ask('b', 'echo', { hang: true }, 60_000), { reason: 'gone' });
+      await cluster.kill('b');
+      await hanging;
+      stop();
+    });
   });
 }
 
