@@ -62,6 +62,8 @@ const clusterSchema = z
         .describe('Where the nodes meet, e.g. redis://127.0.0.1:6379/0; ${ENV} references are allowed.'),
       prefix: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'expected 1 to 64 characters from A-Z, a-z, 0-9, "_", "." and "-"' })
         .default('junction').describe('Every Redis key and channel of this cluster starts with it: several clusters can share one Redis.'),
+      max_pending_bytes: positiveInt.default(16 * 1024 * 1024)
+        .describe('Bytes of messages handed to Redis and not yet acknowledged by it; past it what would cross to other nodes is dropped and counted (junction_backplane_dropped_total).'),
     }),
     node_id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'expected 1 to 64 characters from A-Z, a-z, 0-9, "_", "." and "-"' })
       .optional().describe('This node\'s name in the cluster; default: the host name and a random suffix, new at each start.'),

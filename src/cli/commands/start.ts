@@ -9,6 +9,7 @@ import { configForWorker, workerRole, type WorkerRole } from '../../node/cluster
 import { runWorkers } from '../../node/cluster/workers.js';
 import { listenFailure } from '../../node/listeners.js';
 import { startNode } from '../../node/node.js';
+import { MetricsRegistry } from '../../metrics/registry.js';
 import { removePidFile, writePidFile } from '../../node/pid-file.js';
 import { controlSocketPath, serveControlSocket, type ControlSocket } from '../../node/reload/control-socket.js';
 import { reloader } from '../../node/reload/reloader.js';
@@ -139,8 +140,9 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
 
   let node;
   try {
-    const backplane = await startBackplane(config.cluster, worker, log);
-    node = await startNode(config, { log, dataDir: args.dataDir, backplane });
+    const metrics = new MetricsRegistry();
+    const backplane = await startBackplane(config.cluster, worker, log, metrics);
+    node = await startNode(config, { log, metrics, dataDir: args.dataDir, backplane });
   } catch (error) {
     const reason = listenFailure(error);
     log.error({ code: (error as NodeJS.ErrnoException).code }, `cannot start: ${reason}`);
