@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { backplaneConformance } from '../../../test/support/backplane-conformance.js';
 import { MeshBackplane } from '../../router/backplane-mesh.js';
@@ -36,7 +37,7 @@ function channelPair(): { parent: WorkerChannel; worker: ParentChannel; cut(): v
 }
 
 backplaneConformance('IPC through the parent', () => {
-  const relay = new IpcRelay();
+  const relay = new IpcRelay({ maxQueuedBytes: 1 << 20, onOverflow: () => assert.fail('no worker here stops reading') });
   const nodes = new Map<string, { backplane: MeshBackplane; cut(): void }>();
   return {
     node: async (nodeId) => {

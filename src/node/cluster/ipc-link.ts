@@ -1,5 +1,6 @@
 import type { ClaimAnswer } from '../../router/backplane.js';
 import type { MeshLink, MeshMessage } from '../../router/backplane-mesh.js';
+import type { BackplaneMetrics } from '../../router/backplane-metrics.js';
 import { isJunctionMessage, type ParentToWorker, type WorkerToParent } from './ipc-messages.js';
 
 /** The worker's end of an IPC channel: `process` in a worker, a stand-in in tests. */
@@ -14,12 +15,16 @@ export function ipcLink(channel: ParentChannel): MeshLink {
   let receive: ((message: MeshMessage, from: string) => void) | undefined;
   let open = true;
   let lastClaim = 0;
+  let metrics: BackplaneMetrics | undefined;
   const claims = new Map<number, (answer: ClaimAnswer) => void>();
   const listener = (raw: unknown): void => {
     if (isJunctionMessage<Extract<ParentToWorker, { junction: 'mesh' }>>(raw, 'mesh')) receive?.(raw.message, raw.from);
     else if (isJunctionMessage<Extract<ParentToWorker, { junction: 'claimed' }>>(raw, 'claimed')) {
       claims.get(raw.id)?.(raw.answer);
       claims.delete(raw.id);
+    } else if (isJunctionMessage<Extract<ParentToWorker, { junction: 'relay' }>>(raw, 'relay')) {
+      metrics?.relayQueuedBytes.set(raw.queuedBytes);
+      metrics?.relayOverflows.setTotal(raw.overflows);
     }
   };
   channel.on('message', listener);
@@ -39,6 +44,9 @@ export function ipcLink(channel: ParentChannel): MeshLink {
     },
     release(key) {
       if (open) channel.send({ junction: 'release', key });
+    },
+    instrument(given) {
+      metrics = given;
     },
     async close() {
       open = false;

@@ -16,7 +16,9 @@ export type WorkerToParent =
 
 export type ParentToWorker =
   | { junction: 'mesh'; message: MeshMessage; from: string }
-  | { junction: 'claimed'; id: number; answer: ClaimAnswer };
+  | { junction: 'claimed'; id: number; answer: ClaimAnswer }
+  /** Every second: bytes the parent holds for this worker, and workers it gave up for a full buffer (for metrics). */
+  | { junction: 'relay'; queuedBytes: number; overflows: number };
 
 /** The environment variable through which the parent names each worker's node. */
 export const nodeIdVariable = 'JUNCTION_NODE_ID';

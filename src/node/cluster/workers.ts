@@ -10,7 +10,12 @@ export interface WorkersOptions {
   restartDelayMs?: number;
   /** How long the workers have to stop after SIGTERM before they are killed. */
   stopTimeoutMs?: number;
+  /** Bytes (estimated) the parent may hold for one worker that does not read; past it the worker is killed and restarted (--relay-buffer). */
+  relayBufferBytes: number;
 }
+
+/** How often the parent tells each worker what it holds for it (its metrics). */
+const relayReportMs = 1_000;
 
 /** The node name of worker `index` (1-based): w1, w2, ... A restarted worker takes its predecessor's name and starts clean. */
 export function workerNodeId(index: number): string {
@@ -30,8 +35,17 @@ export function runWorkers(options: WorkersOptions): Promise<number> {
   const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
   // Payloads may hold bytes: the structured-clone serialization carries them as they are.
   cluster.setupPrimary({ serialization: 'advanced' });
-  const relay = new IpcRelay();
   const workers = new Map<string, Worker>();
+  const relay = new IpcRelay({
+    maxQueuedBytes: options.relayBufferBytes,
+    onOverflow: (nodeId, queuedBytes) => {
+      log.warn({ node: nodeId, queuedBytes, relayBufferBytes: options.relayBufferBytes },
+        'worker does not read its messages from the other workers (relay buffer past --relay-buffer): killing it; it starts again clean');
+      workers.get(nodeId)?.process.kill('SIGKILL');
+    },
+  });
+  const reporting = setInterval(() => relay.report(), relayReportMs);
+  reporting.unref();
   let stopping = false;
   let exitCode = 0;
   let finish!: (code: number) => void;
@@ -95,6 +109,7 @@ export function runWorkers(options: WorkersOptions): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onHangup);
   return finished.then((code) => {
+    clearInterval(reporting);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.off('SIGHUP', onHangup);
