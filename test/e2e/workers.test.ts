@@ -163,4 +163,11 @@ describe('junction start --workers 2', () => {
     assert.equal(await junction.exited, 2);
     assert.match(junction.stderr, /--workers must be "auto" or an integer from 1 to 256, got "0"/);
   });
+
+  it('refuses a --relay-buffer that is not a positive number of bytes', async () => {
+    const junction = RunningJunction.start(['--workers', '2', '--relay-buffer', '1e6']);
+    running.push(junction);
+    assert.equal(await junction.exited, 2);
+    assert.match(junction.stderr, /--relay-buffer must be a positive number of bytes, got "1e6"/);
+  });
 });
