@@ -44,6 +44,29 @@ async function freePort() {
   return port;
 }
 
+/**
+ * A config file like the embedded default's WebSocket and /health, with no publish rate limit
+ * (the bench's one publisher sends faster than a client may by default); `cluster` when given.
+ */
+function writeConfig(dir, cluster) {
+  const file = join(dir, cluster ? 'redis.json' : 'config.json');
+  writeFileSync(file, JSON.stringify({
+    version: 2,
+    workers: [{
+      type: 'router',
+      realms: [{
+        name: 'realm1', roles: [{ name: 'anonymous', 'allow-by-default': true }],
+        options: { limits: { publish_rate: { per_second: 0, burst: 0 } } },
+      }],
+      transports: [{ type: 'web', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' }, paths: { ws: { type: 'websocket' }, health: { type: 'health' } } }],
+      ...(cluster ? { cluster } : {}),
+    }],
+  }));
+  return file;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'junction-bench-'));
+
 /** Resolves once something answers on /health of this port (bounded). */
 async function serving(port, deadline) {
   for (;;) {
@@ -59,7 +82,7 @@ async function serving(port, deadline) {
  */
 async function startWorkers(workers) {
   const port = await freePort();
-  const child = spawn(process.execPath, [bin, 'start', '--port', String(port), '--workers', String(workers), '--log-level', 'warn'],
+  const child = spawn(process.execPath, [bin, 'start', '--config', writeConfig(dir), '--port', String(port), '--workers', String(workers), '--log-level', 'warn'],
     { stdio: ['ignore', 'pipe', 'inherit'] });
   const deadline = Date.now() + 20_000;
   await serving(port, deadline);
@@ -95,17 +118,7 @@ async function startWorkers(workers) {
 async function startRedisPair() {
   const redisPort = await freePort();
   const redisServer = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const dir = mkdtempSync(join(tmpdir(), 'junction-bench-'));
-  const config = join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({
-    version: 2,
-    workers: [{
-      type: 'router',
-      realms: [{ name: 'realm1', roles: [{ name: 'anonymous', 'allow-by-default': true }] }],
-      transports: [{ type: 'web', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' }, paths: { ws: { type: 'websocket' }, health: { type: 'health' } } }],
-      cluster: { redis: { url: `redis://127.0.0.1:${redisPort}/0` } },
-    }],
-  }));
+  const config = writeConfig(dir, { redis: { url: `redis://127.0.0.1:${redisPort}/0` } });
   const redis = new Redis(`redis://127.0.0.1:${redisPort}/0`, { retryStrategy: () => 50 });
   redis.on('error', () => {}); // refused until redis-server listens: ioredis retries
   await redis.ping();
@@ -128,7 +141,6 @@ async function startRedisPair() {
       await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve))));
       redis.disconnect();
       redisServer.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -201,6 +213,7 @@ function publishWindowed(publisher, count, payload) {
   return new Promise((resolve) => {
     let inFlight = 0;
     publisher.onMessage = (message) => {
+      if (message[0] === 8 && message[1] === 16) throw new Error(`a publication was refused: ${JSON.stringify(message)}`);
       if (message[0] !== 17) return;
       inFlight--;
       pump();
@@ -349,6 +362,7 @@ for (const start of [() => startWorkers(1), () => startWorkers(2), startRedisPai
   results[deployment.name] = result;
   await deployment.stop();
 }
+rmSync(dir, { recursive: true, force: true });
 console.log(JSON.stringify({
   subscribers, events, window, publications, calls, nproc: (await import('node:os')).availableParallelism(),
   loadAverage: { atStart: loadAtStart, atEnd: loadavg().map((load) => Number(load.toFixed(2))) }, results,
