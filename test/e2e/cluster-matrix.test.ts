@@ -255,6 +255,11 @@ describe('three nodes through Redis: every option across nodes, failures, Redis 
     }
     const plain = wampyC.events.get(topic)!.find((e) => e.arg === 'plain')!;
     assert.equal(plain.details.publisher, undefined);
+
+    // The other way: Wampy on C publishes to subscribers on A and B.
+    await wampyC.publish(topic, 'from C', { disclose_me: true, eligible: [pubA.session, joe.session] });
+    await waitFor(() => received(pubA, topic).includes('from C') && received(joe, topic).includes('from C'), 'Wampy\'s publication on A and B');
+    assert.equal(Number(joe.events.get(topic)!.find((e) => e.arg === 'from C')!.details.publisher), wampyC.session);
   });
 
   it('matches prefix and wildcard subscriptions on other nodes, naming the topic', async () => {
