@@ -20,6 +20,7 @@ export interface IpcRelayOptions {
 }
 
 interface RelayedWorker {
+  nodeId: string;
   channel: WorkerChannel;
   listener: (message: unknown) => void;
   /** Estimated bytes sent to it whose write has not completed. */
@@ -56,7 +57,7 @@ export class IpcRelay {
         this.claims.release(nodeId, raw.key);
       }
     };
-    const worker: RelayedWorker = { channel, listener, queuedBytes: 0, overflowed: false };
+    const worker: RelayedWorker = { nodeId, channel, listener, queuedBytes: 0, overflowed: false };
     channel.on('message', listener);
     this.workers.set(nodeId, worker);
   }
@@ -87,23 +88,27 @@ export class IpcRelay {
     const envelope: ParentToWorker = { junction: 'mesh', message, from };
     const bytes = payloadBytes([message]);
     if (to === undefined) {
-      for (const [nodeId, worker] of this.workers) if (nodeId !== from) this.send(worker, envelope, bytes, nodeId);
+      for (const [nodeId, worker] of this.workers) if (nodeId !== from) this.send(worker, envelope, bytes);
       return;
     }
     for (const nodeId of to) {
       const worker = this.workers.get(nodeId);
-      if (worker) this.send(worker, envelope, bytes, nodeId);
+      if (worker) this.send(worker, envelope, bytes);
     }
   }
 
-  /** A worker whose channel just closed cannot be written to: the error is expected, and its exit is handled by `remove`. */
-  private send(worker: RelayedWorker, message: ParentToWorker, bytes: number, nodeId?: string): void {
+  /**
+   * Writes to a worker and holds `bytes` (its estimate; 0 for the parent's own small answers) until
+   * the write completes. A write to a worker whose channel just closed fails: expected, and its
+   * exit is handled by `remove`.
+   */
+  private send(worker: RelayedWorker, message: ParentToWorker, bytes: number): void {
     if (worker.overflowed) return;
     worker.queuedBytes += bytes;
     worker.channel.send(message, () => void (worker.queuedBytes -= bytes));
-    if (nodeId === undefined || worker.queuedBytes <= this.options.maxQueuedBytes) return;
+    if (worker.queuedBytes <= this.options.maxQueuedBytes) return;
     worker.overflowed = true;
     this.overflows++;
-    this.options.onOverflow(nodeId, worker.queuedBytes);
+    this.options.onOverflow(worker.nodeId, worker.queuedBytes);
   }
 }
