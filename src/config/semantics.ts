@@ -114,13 +114,10 @@ function checkClientCertificates(transport: Entry, problems: ConfigProblem[]): v
     : mqtt && options && isRecord(options.auth) ? { value: options.auth, at: [...mqtt.at, 'options', 'auth'] } : undefined;
   const wantsCertificate = auth?.value.tls !== undefined;
   if (wantsCertificate && !askedFor) {
-    problems.push({ path: [...auth!.at, 'tls'], message: 'tls authentication needs client certificates: give the endpoint tls.ca_certificates (the authorities whose certificates are accepted)' });
+    problems.push(problem('config.tls.certificate_not_asked', [...auth!.at, 'tls']));
   }
   if (askedFor && !wantsCertificate) {
-    problems.push({
-      path: [...path, 'endpoint', 'tls', 'ca_certificates'],
-      message: 'ca_certificates asks clients for a certificate, which only the tls authentication of an mqtt transport (or universal mqtt part) reads: add auth.tls there, or remove ca_certificates',
-    });
+    problems.push(problem('config.tls.certificate_not_read', [...path, 'endpoint', 'tls', 'ca_certificates']));
   }
 }
 
