@@ -68,7 +68,7 @@ const clusterSchema = z
       prefix: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'expected 1 to 64 characters from A-Z, a-z, 0-9, "_", "." and "-"' })
         .default(clusterDefaults.prefix).describe('Every Redis key and channel of this cluster starts with it: several clusters can share one Redis.'),
       max_pending_bytes: positiveInt.default(clusterDefaults.maxPendingBytes)
-        .describe('Bytes of messages handed to Redis and not yet acknowledged by it; past it what would cross to other nodes is dropped and counted (junction_backplane_dropped_total).'),
+        .describe('Bytes of messages handed to Redis and not yet acknowledged by it; past it publications for other nodes are dropped and counted (junction_backplane_dropped_total); announcements and call traffic still go.'),
     }),
     node_id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'expected 1 to 64 characters from A-Z, a-z, 0-9, "_", "." and "-"' })
       .optional().describe('This node\'s name in the cluster; default: the host name and a random suffix, new at each start.'),

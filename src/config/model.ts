@@ -42,7 +42,7 @@ export interface ClusterConfig {
   redisUrl: string;
   /** Prefix of every key and channel. */
   prefix: string;
-  /** Bytes sent to Redis and not yet acknowledged, at most; past it messages to other nodes are dropped (and counted). */
+  /** Bytes sent to Redis and not yet acknowledged, at most; past it publications to other nodes are dropped (and counted). */
   maxPendingBytes: number;
   /** Undefined: generated at each start. */
   nodeId?: string;

@@ -150,7 +150,8 @@ describe('Redis backplane: a Redis that does not keep up', { skip }, () => {
     const a = await redisNode('a', prefix, { maxPendingBytes });
     const b = await redisNode('b', prefix);
     const received: RemotePublication[] = [];
-    a.backplane.attach({ deliver: () => {}, callTraffic: () => {}, nodeGone: () => {} });
+    const receivedOnA: RemotePublication[] = [];
+    a.backplane.attach({ deliver: (p) => void receivedOnA.push(p), callTraffic: () => {}, nodeGone: () => {} });
     b.backplane.attach({ deliver: (p) => void received.push(p), callTraffic: () => {}, nodeGone: () => {} });
     b.backplane.announce({ realm: 'r', uri: 't', match: 'exact' }, true);
     await publishUntilReceived(a, received);
@@ -165,10 +166,13 @@ describe('Redis backplane: a Redis that does not keep up', { skip }, () => {
       assert.ok(a.link.pendingBytes > maxPendingBytes / 2, 'the buffer filled up to near its bound first');
       assert.ok(metricValue(a.metrics, 'junction_backplane_dropped_total{reason="buffer_full"}') > 100);
       assert.equal(metricValue(a.metrics, 'junction_backplane_redis_pending_bytes'), a.link.pendingBytes);
+      // Past the bound only publications are dropped: an announcement still goes.
+      a.backplane.announce({ realm: 'r', uri: 'back', match: 'exact' }, true);
     } finally {
       redis!.resume();
     }
     await publishUntilReceived(a, received);
+    await publishUntilReceived(b, receivedOnA, 'back');
     assert.equal(a.link.pendingBytes, 0);
     await a.backplane.close();
     await b.backplane.close();

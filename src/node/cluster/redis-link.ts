@@ -17,7 +17,7 @@ export interface RedisLinkOptions {
   heartbeatMs?: number;
   /** A node not heard from for this long is dead: the others forget it and free its claims (default: clusterDefaults). */
   leaseMs?: number;
-  /** Bytes handed to Redis and not yet acknowledged, at most: past it, messages are dropped (cluster.redis.max_pending_bytes; default: clusterDefaults). */
+  /** Bytes handed to Redis and not yet acknowledged, at most: past it, publications are dropped (cluster.redis.max_pending_bytes; default: clusterDefaults). */
   maxPendingBytes?: number;
 }
 
@@ -54,7 +54,7 @@ return 1`;
  * would cross is dropped and counted, local clients are served, and once Redis is back the node
  * announces itself again (the mesh's rejoin). The same holds for a node that starts while Redis
  * is away: it serves on its own and joins when Redis answers. While Redis is slow, what it has
- * not acknowledged is bounded (`maxPendingBytes`); past it, messages are dropped and counted too.
+ * not acknowledged is bounded (`maxPendingBytes`); past it, publications are dropped and counted too.
  */
 export class RedisLink implements MeshLink {
   /** Whether Redis is reachable now. */
@@ -199,13 +199,18 @@ export class RedisLink implements MeshLink {
     return [this.channel(`claim:${key}`), this.channel(`claimers:${key}`), this.channel(`claims-of:${node}`)];
   }
 
+  /**
+   * Past the bound only publications are dropped: announcements, call traffic and heartbeats are
+   * few and small, and losing one would leave the other nodes' view of this one wrong until it
+   * rejoins, where a lost publication is counted and stays lost.
+   */
   private publish(name: string, data: Buffer, kind: string): void {
     if (!this.connected) return this.drop('unreachable');
-    if (this.pendingBytes + data.length > this.maxPendingBytes) {
+    if (kind === 'pub' && this.pendingBytes + data.length > this.maxPendingBytes) {
       if (!this.overflowing) {
         this.overflowing = true;
         this.log.warn({ pendingBytes: this.pendingBytes, maxPendingBytes: this.maxPendingBytes },
-          'Redis is not keeping up: dropping messages to other nodes until it has acknowledged what it has (cluster.redis.max_pending_bytes)');
+          'Redis is not keeping up: dropping publications to other nodes until it has acknowledged what it has (cluster.redis.max_pending_bytes)');
       }
       return this.drop('buffer_full');
     }
@@ -223,7 +228,7 @@ export class RedisLink implements MeshLink {
     this.metrics?.redisPendingBytes.set(this.pendingBytes);
     if (this.overflowing && this.pendingBytes <= this.maxPendingBytes / 2) {
       this.overflowing = false;
-      this.log.info({ pendingBytes: this.pendingBytes, dropped: this.dropped }, 'Redis caught up: messages to other nodes flow again');
+      this.log.info({ pendingBytes: this.pendingBytes, dropped: this.dropped }, 'Redis caught up: publications to other nodes flow again');
     }
   }
 
