@@ -20,13 +20,15 @@ export class BackplaneMetrics {
   readonly relayQueuedBytes: Gauge;
   readonly relayOverflows: Counter;
   readonly redisPendingBytes: Gauge;
+  readonly relayPendingBytes: Gauge;
 
   constructor(private readonly registry: MetricsRegistry) {
     this.messages = registry.counter('junction_backplane_messages_total', 'Messages this node sent to or received from other cluster nodes, by direction (sent, received) and kind');
     this.bytes = registry.counter('junction_backplane_bytes_total', 'Bytes on the wire of the Redis link (MessagePack), by direction and kind; 0 with --workers alone, whose IPC encoding is Node\'s');
-    this.drops = registry.counter('junction_backplane_dropped_total', 'Messages for other nodes that did not leave this one, by reason (unreachable: Redis away; buffer_full: cluster.redis.max_pending_bytes reached, publications only)');
+    this.drops = registry.counter('junction_backplane_dropped_total', 'Messages for other nodes that did not leave this one, by reason (unreachable: Redis away; buffer_full: cluster.redis.max_pending_bytes or --relay-buffer reached, publications only)');
     this.relayQueuedBytes = registry.gauge('junction_backplane_relay_queued_bytes', 'Bytes (estimated) the --workers parent holds for this worker, not yet written to it (as the parent last reported)');
     this.relayOverflows = registry.counter('junction_backplane_relay_overflows_total', 'Workers the --workers parent killed (and restarted) because their relay buffer passed --relay-buffer, all workers, as the parent last reported');
+    this.relayPendingBytes = registry.gauge('junction_backplane_relay_pending_bytes', 'Bytes (estimated) of publications this worker handed to the --workers parent and not yet written to it');
     this.redisPendingBytes = registry.gauge('junction_backplane_redis_pending_bytes', 'Bytes of publications handed to Redis and not yet acknowledged by it');
   }
 

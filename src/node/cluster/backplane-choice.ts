@@ -18,7 +18,11 @@ import type { WorkerRole } from './worker.js';
 export async function startBackplane(
   cluster: ClusterConfig | undefined, worker: WorkerRole | undefined, log: Logger, metrics: MetricsRegistry,
 ): Promise<Backplane | undefined> {
-  if (!cluster) return worker ? new MeshBackplane(worker.nodeId, ipcLink(worker.channel), metrics) : undefined;
+  if (!cluster) {
+    if (!worker) return undefined;
+    const link = ipcLink(worker.channel, { maxPendingBytes: worker.relayBufferBytes, log: log.child({ part: 'cluster' }) });
+    return new MeshBackplane(worker.nodeId, link, metrics);
+  }
   const base = cluster.nodeId ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
   const nodeId = worker ? `${base}-${worker.nodeId}` : base;
   const link = new RedisLink({

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { backplaneConformance } from '../../../test/support/backplane-conformance.js';
 import { MeshBackplane } from '../../router/backplane-mesh.js';
+import { silentLogger } from '../../router/log.js';
 import { ipcLink, type ParentChannel } from './ipc-link.js';
 import { IpcRelay, type WorkerChannel } from './ipc-relay.js';
 
@@ -28,7 +29,10 @@ function channelPair(): { parent: WorkerChannel; worker: ParentChannel; cut(): v
       off: (event, listener) => toParent.off(event, listener),
     },
     worker: {
-      send: (message) => post(toParent, message),
+      send: (message, written) => {
+        post(toParent, message);
+        written?.(null);
+      },
       on: (event, listener) => toWorker.on(event, listener),
       off: (event, listener) => toWorker.off(event, listener),
     },
@@ -43,7 +47,7 @@ backplaneConformance('IPC through the parent', () => {
     node: async (nodeId) => {
       const { parent, worker, cut } = channelPair();
       relay.add(nodeId, parent);
-      const backplane = new MeshBackplane(nodeId, ipcLink(worker));
+      const backplane = new MeshBackplane(nodeId, ipcLink(worker, { maxPendingBytes: 1 << 20, log: silentLogger }));
       nodes.set(nodeId, { backplane, cut });
       return backplane;
     },

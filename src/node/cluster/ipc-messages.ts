@@ -23,6 +23,9 @@ export type ParentToWorker =
 /** The environment variable through which the parent names each worker's node. */
 export const nodeIdVariable = 'JUNCTION_NODE_ID';
 
+/** The environment variable through which the parent passes --relay-buffer to each worker (its own outgoing bound). */
+export const relayBufferVariable = 'JUNCTION_RELAY_BUFFER';
+
 export function isJunctionMessage<T extends { junction: string }>(value: unknown, kind: T['junction']): value is T {
   return typeof value === 'object' && value !== null && (value as { junction?: unknown }).junction === kind;
 }

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
 import { MetricsRegistry } from '../../metrics/registry.js';
 import { MeshBackplane } from '../../router/backplane-mesh.js';
+import { silentLogger } from '../../router/log.js';
 import { ipcLink } from './ipc-link.js';
 import type { ParentToWorker } from './ipc-messages.js';
 import { IpcRelay, type WorkerChannel } from './ipc-relay.js';
@@ -67,12 +68,45 @@ describe('the --workers relay buffer', () => {
   it('shows what the parent holds for a worker, and how many it gave up, in that worker\'s backplane metrics', async () => {
     const toWorker = new EventEmitter();
     const metrics = new MetricsRegistry();
-    const backplane = new MeshBackplane('w1', ipcLink({ send: () => {}, on: (e, l) => toWorker.on(e, l), off: (e, l) => toWorker.off(e, l) }), metrics);
+    const channel = { send: () => {}, on: (e: 'message', l: (m: unknown) => void) => toWorker.on(e, l), off: (e: 'message', l: (m: unknown) => void) => toWorker.off(e, l) };
+    const backplane = new MeshBackplane('w1', ipcLink(channel, { maxPendingBytes: 1 << 20, log: silentLogger }), metrics);
     toWorker.emit('message', { junction: 'relay', queuedBytes: 1234, overflows: 2 });
     const text = metrics.exposition();
     assert.match(text, /^junction_backplane_relay_queued_bytes 1234$/m);
     assert.match(text, /^junction_backplane_relay_overflows_total 2$/m);
     assert.match(text, /^junction_backplane_messages_total\{direction="sent",kind="hello"\} 1$/m);
+    await backplane.close();
+  });
+
+  it('bounds what a worker holds for a parent that does not take it: publications past the bound are dropped and counted, announcements still go', async () => {
+    const sent: unknown[] = [];
+    const held: (() => void)[] = [];
+    const toWorker = new EventEmitter();
+    const channel = {
+      send: (message: unknown, written?: (error: Error | null) => void) => {
+        sent.push(message);
+        if (written) held.push(() => written(null));
+      },
+      on: (e: 'message', l: (m: unknown) => void) => toWorker.on(e, l),
+      off: (e: 'message', l: (m: unknown) => void) => toWorker.off(e, l),
+    };
+    const metrics = new MetricsRegistry();
+    const backplane = new MeshBackplane('w1', ipcLink(channel, { maxPendingBytes: 10_000, log: silentLogger }), metrics);
+    toWorker.emit('message', { junction: 'mesh', from: 'w2', message: { k: 'interest', interest: { realm: 'r', uri: 't', match: 'exact' }, on: true } });
+    const pubs = (): number => sent.filter((m) => (m as { message?: { k: string } }).message?.k === 'pub').length;
+    for (let i = 0; i < 30; i++) {
+      backplane.publish({ realm: 'r', topic: 't', publication: i, publisher: 1, origin: 'client', options: {}, details: {}, args: ['x'.repeat(1_000)] });
+    }
+    const kept = pubs();
+    assert.ok(kept >= 8 && kept < 10, `${kept} publications handed to the parent under a 10,000-byte bound`);
+    const text = metrics.exposition();
+    assert.match(text, new RegExp(`^junction_backplane_dropped_total\\{reason="buffer_full"\\} ${30 - kept}$`, 'm'));
+    assert.match(text, /^junction_backplane_relay_pending_bytes [89]\d{3}$/m);
+    backplane.announce({ realm: 'r', uri: 'other', match: 'exact' }, true);
+    assert.equal((sent.at(-1) as { message: { k: string } }).message.k, 'interest', 'an announcement still goes');
+    for (const complete of held.splice(0)) complete();
+    backplane.publish({ realm: 'r', topic: 't', publication: 99, publisher: 1, origin: 'client', options: {}, details: {}, args: ['after'] });
+    assert.equal(pubs(), kept + 1, 'once the parent took what it had, publications flow again');
     await backplane.close();
   });
 });

@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../../router/log.js';
-import { isJunctionMessage, nodeIdVariable } from './ipc-messages.js';
+import { isJunctionMessage, nodeIdVariable, relayBufferVariable } from './ipc-messages.js';
 import { IpcRelay } from './ipc-relay.js';
 
 export interface WorkersOptions {
@@ -65,7 +65,7 @@ export function runWorkers(options: WorkersOptions): Promise<number> {
 
   const start = (index: number): void => {
     const nodeId = workerNodeId(index);
-    const worker = cluster.fork({ [nodeIdVariable]: nodeId });
+    const worker = cluster.fork({ [nodeIdVariable]: nodeId, [relayBufferVariable]: String(options.relayBufferBytes) });
     workers.set(nodeId, worker);
     relay.add(nodeId, worker);
     let serving = false;
