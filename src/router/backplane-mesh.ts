@@ -1,5 +1,7 @@
+import type { MetricsRegistry } from '../metrics/registry.js';
 import { NodeAsks, type AskHandler, type AskMessage } from './backplane-asks.js';
 import { RemoteInterests } from './backplane-interest.js';
+import { BackplaneMetrics } from './backplane-metrics.js';
 import { entryKey, SharedEntries } from './backplane-shared.js';
 import {
   interestKey, type Backplane, type BackplaneSink, type CallTraffic, type ClaimAnswer, type Interest, type RemotePublication,
@@ -47,6 +49,8 @@ export interface MeshLink {
   onReconnect?(rejoin: () => void): void;
   /** Why the link cannot reach the other nodes now, or undefined. */
   readonly degraded?: string;
+  /** Hands the link the node's backplane metrics, for what only the link sees (wire bytes, drops, buffers). */
+  instrument?(metrics: BackplaneMetrics): void;
   close(): Promise<void>;
 }
 
@@ -70,21 +74,40 @@ export class MeshBackplane implements Backplane {
   private readonly remoteShared = new SharedEntries();
   private readonly asks: NodeAsks;
   private closed = false;
+  private readonly metrics: BackplaneMetrics | undefined;
+  private readonly unwatch: (() => void) | undefined;
 
-  constructor(readonly nodeId: string, private readonly link: MeshLink) {
+  /** With `registry`, the backplane's metrics (docs/metrics.md) are kept on it. */
+  constructor(readonly nodeId: string, private readonly link: MeshLink, registry?: MetricsRegistry) {
+    if (registry) {
+      this.metrics = new BackplaneMetrics(registry);
+      this.unwatch = this.metrics.watch({
+        peers: () => this.known.size, claims: () => this.localProcedures.size, degraded: () => this.degraded !== undefined,
+      });
+      link.instrument?.(this.metrics);
+    }
     this.asks = new NodeAsks((node, message) => {
-      if (!this.closed) link.send(message, [node]);
+      if (!this.closed) this.send(message, [node]);
     });
-    link.onMessage((message, from) => this.receive(message, from));
+    link.onMessage((message, from) => {
+      this.metrics?.message('received', message.k);
+      this.receive(message, from);
+    });
     link.onReconnect?.(() => this.rejoin());
-    link.send({ k: 'hello' });
+    this.send({ k: 'hello' });
+  }
+
+  /** Every message leaves through here: counted once per node it is addressed to (once when to all). */
+  private send(message: MeshMessage, to?: readonly string[]): void {
+    if (this.metrics) for (let i = to?.length ?? 1; i > 0; i--) this.metrics.message('sent', message.k);
+    this.link.send(message, to);
   }
 
   /** Back after the link was lost: announce everything again and hold the same claims (the authority may have lost them). */
   private rejoin(): void {
     if (this.closed) return;
-    this.link.send({ k: 'hello' });
-    this.link.send(this.state());
+    this.send({ k: 'hello' });
+    this.send(this.state());
     for (const [key, { invoke }] of this.localProcedures) void this.link.claim(key, invoke);
   }
 
@@ -108,13 +131,13 @@ export class MeshBackplane implements Backplane {
     const key = interestKey(interest);
     if (on) this.local.set(key, interest);
     else this.local.delete(key);
-    if (!this.closed) this.link.send({ k: 'interest', interest, on });
+    if (!this.closed) this.send({ k: 'interest', interest, on });
   }
 
   publish(publication: RemotePublication): void {
     if (this.closed) return;
     const nodes = this.remote.nodesFor(publication.realm, publication.topic);
-    if (nodes.size > 0) this.link.send({ k: 'pub', publication }, [...nodes]);
+    if (nodes.size > 0) this.send({ k: 'pub', publication }, [...nodes]);
   }
 
   async claimProcedure(procedure: Interest, invoke: InvocationPolicy): Promise<ClaimAnswer> {
@@ -123,7 +146,7 @@ export class MeshBackplane implements Backplane {
     const answer = await this.link.claim(key, invoke);
     if (answer.ok && !this.localProcedures.has(key)) {
       this.localProcedures.set(key, { procedure, invoke });
-      this.link.send({ k: 'procedure', procedure, on: true });
+      this.send({ k: 'procedure', procedure, on: true });
     }
     return answer;
   }
@@ -132,7 +155,7 @@ export class MeshBackplane implements Backplane {
     const key = interestKey(procedure);
     if (!this.localProcedures.delete(key) || this.closed) return;
     this.link.release(key);
-    this.link.send({ k: 'procedure', procedure, on: false });
+    this.send({ k: 'procedure', procedure, on: false });
   }
 
   calleeNodes(realm: string, procedure: string): readonly string[] {
@@ -141,7 +164,7 @@ export class MeshBackplane implements Backplane {
   }
 
   sendCall(node: string, traffic: CallTraffic): void {
-    if (!this.closed) this.link.send({ k: 'rpc', traffic }, [node]);
+    if (!this.closed) this.send({ k: 'rpc', traffic }, [node]);
   }
 
   announceSession(realm: string, details: RemoteSessionDetails, on: boolean): void {
@@ -149,7 +172,7 @@ export class MeshBackplane implements Backplane {
     const key = sessionKey(session);
     if (on) this.localSessions.set(key, session);
     else this.localSessions.delete(key);
-    if (!this.closed) this.link.send({ k: 'session', session, on });
+    if (!this.closed) this.send({ k: 'session', session, on });
   }
 
   remoteSessions(realm: string): RemoteSessionDetails[] {
@@ -165,11 +188,11 @@ export class MeshBackplane implements Backplane {
     const on = value !== undefined;
     if (on) this.localShared.set(entryKey(entry), entry);
     else if (!this.localShared.delete(entryKey(entry))) return;
-    if (!this.closed) this.link.send({ k: 'shared', entry: on ? entry : { space, key, value: null }, on });
+    if (!this.closed) this.send({ k: 'shared', entry: on ? entry : { space, key, value: null }, on });
   }
 
   note(space: string, body: unknown, to?: readonly string[]): void {
-    if (!this.closed) this.link.send({ k: 'note', space, body }, to);
+    if (!this.closed) this.send({ k: 'note', space, body }, to);
   }
 
   listen(space: string, listener: SpaceListener): void {
@@ -205,8 +228,9 @@ export class MeshBackplane implements Backplane {
     if (this.closed) return;
     this.closed = true;
     this.asks.close();
-    this.link.send({ k: 'gone' });
+    this.send({ k: 'gone' });
     await this.link.close();
+    this.unwatch?.();
   }
 
   /** A node left, died, or came back under its name with nothing: nothing of its earlier life stays. */
@@ -240,13 +264,13 @@ export class MeshBackplane implements Backplane {
         return;
       case 'sync':
         if (!this.closed) {
-          this.link.send(this.state(), [from]);
+          this.send(this.state(), [from]);
         }
         return;
       case 'hello':
         this.forget(from);
         if (!this.closed) {
-          this.link.send(this.state(), [from]);
+          this.send(this.state(), [from]);
         }
         return;
       case 'state':
