@@ -124,10 +124,7 @@ export function bridgeHandler(context: ServiceContext, spec: BridgeServiceSpec):
 
   return {
     request: (request, response) => void handle(request, response),
-    close: async () => {
-      deadlines.close();
-      await spec.close?.();
-    },
+    close: spec.close,
   };
 }
 

@@ -48,13 +48,6 @@ export class DeadlineList {
     return this.count;
   }
 
-  /** Stops the timer; deadlines still listed never expire (the service is closing). */
-  close(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerAt = Infinity;
-  }
-
   private add(ms: number, expire: () => void): Deadline {
     const deadline: Deadline = { at: this.now() + ms, expire, prev: undefined, next: undefined, listed: true };
     // Durations of one service are mostly equal, so a new deadline almost always goes last.
@@ -85,7 +78,8 @@ export class DeadlineList {
   private arm(at: number): void {
     clearTimeout(this.timer);
     this.timerAt = at;
-    // Unref'd: the requests' connections keep the process alive, not their deadlines.
+    // Unref'd: the requests' connections keep the process alive, not their deadlines (nor a
+    // deadline list whose service is gone: its timer runs out and lets it go).
     this.timer = setTimeout(() => this.fire(), Math.max(0, at - this.now())).unref();
   }
 
