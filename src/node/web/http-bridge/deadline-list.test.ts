@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { DeadlineList } from './deadline-list.js';
 import { Refusal } from './refusal.js';
@@ -47,30 +46,30 @@ describe('DeadlineList', () => {
     never.resolve(1);
   });
 
-  it('expires each deadline at its own time, whatever order they were set in, and not the settled ones', async () => {
+  it('expires each deadline at its own time or later, in order of expiry whatever order they were set in, and not the settled ones', { timeout: 10_000 }, async () => {
     const deadlines = new DeadlineList();
-    const expired: string[] = [];
+    const started = performance.now();
+    const expired: { name: string; after: number }[] = [];
     const watch = (name: string, ms: number, promise: Promise<unknown>) =>
       deadlines.within(promise, ms, name).catch((error: unknown) => {
-        if (error instanceof Refusal) expired.push(name);
+        if (error instanceof Refusal) expired.push({ name, after: performance.now() - started });
       });
     const settled = pending<number>();
     const all = Promise.all([
-      watch('long', 120, pending().promise),
+      watch('long', 90, pending().promise),
       watch('short', 20, pending().promise),
       watch('settled', 10, settled.promise),
-      watch('middle', 60, pending().promise),
+      watch('middle', 50, pending().promise),
     ]);
     settled.resolve(1);
-    await sleep(40);
-    assert.deepEqual(expired, ['short']);
-    assert.equal(deadlines.size, 2);
     await all;
-    assert.deepEqual(expired, ['short', 'middle', 'long']);
+    // Only a lower bound on the times: a busy machine may run the timer late, never early.
+    assert.deepEqual(expired.map(({ name }) => name), ['short', 'middle', 'long']);
+    expired.forEach(({ name, after }, index) => assert.ok(after >= [20, 50, 90][index]! - 1, `${name} expired after ${after} ms`));
     assert.equal(deadlines.size, 0);
   });
 
-  it('keeps one deadline running when an earlier one settles first', async () => {
+  it('keeps one deadline running when an earlier one settles first', { timeout: 10_000 }, async () => {
     const deadlines = new DeadlineList();
     const first = pending<number>();
     const firstDone = deadlines.within(first.promise, 20, 'first');
