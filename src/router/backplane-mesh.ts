@@ -1,7 +1,9 @@
+import { NodeAsks, type AskHandler, type AskMessage } from './backplane-asks.js';
 import { RemoteInterests } from './backplane-interest.js';
+import { entryKey, SharedEntries } from './backplane-shared.js';
 import {
   interestKey, type Backplane, type BackplaneSink, type CallTraffic, type ClaimAnswer, type Interest, type RemotePublication,
-  type RemoteSession, type RemoteSessionDetails,
+  type RemoteSession, type RemoteSessionDetails, type SharedEntry, type SpaceListener,
 } from './backplane.js';
 import type { InvocationPolicy } from './options.js';
 
@@ -10,17 +12,22 @@ export type MeshMessage =
   /** A node (re)joined and starts clean: forget what it said before, and tell it your interests. */
   | { k: 'hello' }
   /** Every interest and registration of the sender, in answer to its peer's hello. */
-  | { k: 'state'; interests: Interest[]; procedures: Interest[]; sessions: RemoteSession[] }
+  | { k: 'state'; interests: Interest[]; procedures: Interest[]; sessions: RemoteSession[]; shared?: SharedEntry[] }
   | { k: 'interest'; interest: Interest; on: boolean }
   | { k: 'pub'; publication: RemotePublication }
   /** The sender holds (or no longer holds) a registration of this procedure. */
   | { k: 'procedure'; procedure: Interest; on: boolean }
   | { k: 'rpc'; traffic: CallTraffic }
   | { k: 'session'; session: RemoteSession; on: boolean }
+  /** The sender set (on) or withdrew an entry it shares with the layers above; see Backplane.share. */
+  | { k: 'shared'; entry: SharedEntry; on: boolean }
+  | { k: 'note'; space: string; body: unknown }
   /** Asks the receiver for its state (a link heard from a node it had lost track of). */
   | { k: 'sync' }
   /** The sender left, or (said by the link on its behalf) died. */
-  | { k: 'gone' };
+  | { k: 'gone' }
+  /** A question to one node and its answer (backplane-asks.ts). */
+  | AskMessage;
 
 /**
  * How the nodes of a mesh reach each other. A link delivers messages between any two nodes in
@@ -58,9 +65,16 @@ export class MeshBackplane implements Backplane {
   /** This node's client sessions by realm and id, and the other nodes' by node. */
   private readonly localSessions = new Map<string, RemoteSession>();
   private readonly remoteSessionsByNode = new Map<string, Map<string, RemoteSession>>();
+  /** Entries this node shares, and those the others share with it. */
+  private readonly localShared = new Map<string, SharedEntry>();
+  private readonly remoteShared = new SharedEntries();
+  private readonly asks: NodeAsks;
   private closed = false;
 
   constructor(readonly nodeId: string, private readonly link: MeshLink) {
+    this.asks = new NodeAsks((node, message) => {
+      if (!this.closed) link.send(message, [node]);
+    });
     link.onMessage((message, from) => this.receive(message, from));
     link.onReconnect?.(() => this.rejoin());
     link.send({ k: 'hello' });
@@ -70,8 +84,16 @@ export class MeshBackplane implements Backplane {
   private rejoin(): void {
     if (this.closed) return;
     this.link.send({ k: 'hello' });
-    this.link.send({ k: 'state', interests: [...this.local.values()], procedures: this.procedures(), sessions: [...this.localSessions.values()] });
+    this.link.send(this.state());
     for (const [key, { invoke }] of this.localProcedures) void this.link.claim(key, invoke);
+  }
+
+  /** Everything this node announced, for a node that (re)joined. */
+  private state(): MeshMessage {
+    return {
+      k: 'state', interests: [...this.local.values()], procedures: this.procedures(), sessions: [...this.localSessions.values()],
+      shared: [...this.localShared.values()],
+    };
   }
 
   private procedures(): Interest[] {
@@ -138,6 +160,34 @@ export class MeshBackplane implements Backplane {
     return found;
   }
 
+  share(space: string, key: string, value: unknown): void {
+    const entry: SharedEntry = { space, key, value };
+    const on = value !== undefined;
+    if (on) this.localShared.set(entryKey(entry), entry);
+    else if (!this.localShared.delete(entryKey(entry))) return;
+    if (!this.closed) this.link.send({ k: 'shared', entry: on ? entry : { space, key, value: null }, on });
+  }
+
+  note(space: string, body: unknown, to?: readonly string[]): void {
+    if (!this.closed) this.link.send({ k: 'note', space, body }, to);
+  }
+
+  listen(space: string, listener: SpaceListener): void {
+    this.remoteShared.listen(space, listener);
+  }
+
+  unlisten(space: string): void {
+    this.remoteShared.unlisten(space);
+  }
+
+  ask(node: string, channel: string, body: unknown, timeoutMs: number): Promise<unknown> {
+    return this.asks.ask(node, channel, body, timeoutMs);
+  }
+
+  serve(channel: string, handler: AskHandler): () => void {
+    return this.asks.serve(channel, handler);
+  }
+
   peers(): string[] {
     return [...this.known];
   }
@@ -154,6 +204,7 @@ export class MeshBackplane implements Backplane {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.asks.close();
     this.link.send({ k: 'gone' });
     await this.link.close();
   }
@@ -165,6 +216,8 @@ export class MeshBackplane implements Backplane {
     this.known.delete(node);
     const sessions = [...(this.remoteSessionsByNode.get(node)?.values() ?? [])];
     this.remoteSessionsByNode.delete(node);
+    this.remoteShared.dropNode(node);
+    this.asks.nodeGone(node);
     this.sink?.nodeGone(node, sessions);
   }
 
@@ -187,17 +240,13 @@ export class MeshBackplane implements Backplane {
         return;
       case 'sync':
         if (!this.closed) {
-          this.link.send({
-            k: 'state', interests: [...this.local.values()], procedures: this.procedures(), sessions: [...this.localSessions.values()],
-          }, [from]);
+          this.link.send(this.state(), [from]);
         }
         return;
       case 'hello':
         this.forget(from);
         if (!this.closed) {
-          this.link.send({
-            k: 'state', interests: [...this.local.values()], procedures: this.procedures(), sessions: [...this.localSessions.values()],
-          }, [from]);
+          this.link.send(this.state(), [from]);
         }
         return;
       case 'state':
@@ -206,6 +255,7 @@ export class MeshBackplane implements Backplane {
         for (const interest of message.interests) this.remote.add(from, interest);
         for (const procedure of message.procedures) this.remoteProcedures.add(from, procedure);
         this.remoteSessionsByNode.set(from, new Map(message.sessions.map((session) => [sessionKey(session), session])));
+        this.remoteShared.replace(from, message.shared ?? []);
         return;
       case 'session': {
         let sessions = this.remoteSessionsByNode.get(from);
@@ -214,8 +264,19 @@ export class MeshBackplane implements Backplane {
         else sessions.delete(sessionKey(message.session));
         return;
       }
+      case 'shared':
+        if (message.on) this.remoteShared.set(from, message.entry);
+        else this.remoteShared.withdraw(from, message.entry.space, message.entry.key);
+        return;
+      case 'note':
+        this.remoteShared.note(from, message.space, message.body);
+        return;
       case 'gone':
         this.forget(from);
+        return;
+      case 'ask':
+      case 'answer':
+        this.asks.receive(message, from);
         return;
     }
   }
