@@ -57,7 +57,7 @@ const signInLimits = z
   .describe('Junction extension: sign-in rate limits and authentication timeouts, for every transport of the router.');
 
 /** The cluster's timing when the file does not give it (also what a Redis link uses when built without a config). */
-export const clusterDefaults = { prefix: 'junction', heartbeatMs: 1_000, leaseMs: 3_000, maxPendingBytes: 16 * 1024 * 1024 } as const;
+export const clusterDefaults = { prefix: 'junction', heartbeatMs: 1_000, leaseMs: 3_000, livenessMs: 250, maxPendingBytes: 16 * 1024 * 1024 } as const;
 
 /** Junction's cluster through Redis (Crossbar has no such key). */
 const clusterSchema = z

@@ -21,6 +21,9 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+/** Long, so that a node killed must be noticed through Redis dropping its connections, not its lease. */
+const leaseMs = 10_000;
+
 /** One router worker with a WebSocket and /health, in a cluster whose Redis URL comes from ${REDIS_URL}. */
 function clusterConfig(): object {
   return {
@@ -32,7 +35,7 @@ function clusterConfig(): object {
         type: 'web', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' },
         paths: { ws: { type: 'websocket' }, health: { type: 'health' } },
       }],
-      cluster: { redis: { url: '${REDIS_URL}' }, heartbeat: 200, lease: 1000 },
+      cluster: { redis: { url: '${REDIS_URL}' }, heartbeat: 200, lease: leaseMs },
     }],
   };
 }
@@ -95,11 +98,14 @@ describe('two nodes through Redis (the CLI, AutobahnJS)', { skip }, () => {
     await assert.rejects(onA.session.register('cluster.add', () => 0),
       (error: { error: string }) => error.error === 'wamp.error.procedure_already_exists');
 
-    // Node B dies mid-call: the caller on A gets an error once B's lease runs out.
+    // Node B dies (SIGKILL) mid-call: the caller on A gets an error at once, long before B's lease would run out.
     const pending = onA.session.call('cluster.hang', []).then(() => 'answered', (error: { error: string }) => error.error);
     await new Promise((resolve) => setTimeout(resolve, 200));
+    const killedAt = Date.now();
     b.junction.kill();
     assert.equal(await pending, 'wamp.error.canceled');
+    const waited = Date.now() - killedAt;
+    assert.ok(waited < leaseMs / 2, `the caller waited ${waited} ms: B was noticed through its lease, not at once`);
     await assert.rejects(onA.session.call('cluster.add', [1, 1]),
       (error: { error: string }) => error.error === 'wamp.error.no_such_procedure', 'B\'s registrations are gone');
     assert.equal(await onA.session.call('wamp.session.count'), 1, 'B\'s sessions are gone from the meta API');

@@ -6,6 +6,7 @@ import type { MeshLink, MeshMessage } from '../../router/backplane-mesh.js';
 import type { BackplaneDropReason, BackplaneMetrics } from '../../router/backplane-metrics.js';
 import type { Logger } from '../../router/log.js';
 import type { InvocationPolicy } from '../../router/options.js';
+import { RedisLiveness } from './redis-liveness.js';
 
 export interface RedisLinkOptions {
   url: string;
@@ -19,6 +20,8 @@ export interface RedisLinkOptions {
   leaseMs?: number;
   /** Bytes handed to Redis and not yet acknowledged, at most: past it, publications are dropped (cluster.redis.max_pending_bytes; default: clusterDefaults). */
   maxPendingBytes?: number;
+  /** How often to ask Redis whether the others' connections are still there, to notice a dead node before its lease (default: clusterDefaults; see RedisLiveness). */
+  livenessMs?: number;
 }
 
 /** What crosses Redis: a mesh message, or a heartbeat. */
@@ -72,6 +75,9 @@ export class RedisLink implements MeshLink {
   private readonly leaseMs: number;
   private readonly lastHeard = new Map<string, number>();
   private readonly timer: ReturnType<typeof setInterval>;
+  private readonly liveness: RedisLiveness;
+  /** When both connections were last ready together (for RedisLiveness), while they are. */
+  private connectedAt: number | undefined;
   private receive: ((message: MeshMessage, from: string) => void) | undefined;
   private rejoin: (() => void) | undefined;
   private everConnected = false;
@@ -114,6 +120,11 @@ export class RedisLink implements MeshLink {
     const heartbeatMs = options.heartbeatMs ?? clusterDefaults.heartbeatMs;
     this.timer = setInterval(() => this.tick(), heartbeatMs);
     this.timer.unref();
+    this.liveness = new RedisLiveness({
+      redis: this.commands, channelOf: (node) => this.channel(`node:${node}`), connectedAt: () => this.connectedAt,
+      peers: () => this.lastHeard, everyMs: options.livenessMs ?? clusterDefaults.livenessMs,
+      gone: (node) => this.lose(node, 'its connections to Redis are gone (the process died)'),
+    });
   }
 
   /**
@@ -178,6 +189,7 @@ export class RedisLink implements MeshLink {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    this.liveness.stop();
     if (this.connected) await this.dropClaims(this.nodeId).catch(() => {});
     this.subscriber.disconnect();
     await this.commands.quit().catch(() => this.commands.disconnect());
@@ -187,6 +199,7 @@ export class RedisLink implements MeshLink {
   vanish(): void {
     this.closed = true;
     clearInterval(this.timer);
+    this.liveness.stop();
     this.subscriber.disconnect();
     this.commands.disconnect();
   }
@@ -259,6 +272,7 @@ export class RedisLink implements MeshLink {
     const connected = this.commands.status === 'ready' && this.subscriber.status === 'ready' && this.subscribed;
     if (this.connected === connected || this.closed) return;
     this.connected = connected;
+    this.connectedAt = connected ? Date.now() : undefined;
     if (!connected) {
       this.log.warn({}, 'lost the connection to Redis: serving local clients only until it is back');
       return;
@@ -284,12 +298,16 @@ export class RedisLink implements MeshLink {
     if (!this.closed) this.publish('all', packr.pack({ from: this.nodeId, beat: true } satisfies Wire), 'beat');
     const now = Date.now();
     for (const [node, heard] of this.lastHeard) {
-      if (now - heard <= this.leaseMs) continue;
-      this.lastHeard.delete(node);
-      this.log.warn({ node, leaseMs: this.leaseMs }, 'cluster node silent past its lease: forgetting its sessions, subscriptions and registrations');
-      this.receive?.({ k: 'gone' }, node);
-      if (this.connected) this.dropClaims(node).catch(() => {});
+      if (now - heard > this.leaseMs) this.lose(node, `silent past its lease (${this.leaseMs} ms)`);
     }
+  }
+
+  /** A node is dead: forget its sessions, subscriptions and registrations, and free its claims. */
+  private lose(node: string, why: string): void {
+    if (!this.lastHeard.delete(node)) return;
+    this.log.warn({ node }, `cluster node ${why}: forgetting its sessions, subscriptions and registrations`);
+    this.receive?.({ k: 'gone' }, node);
+    if (this.connected) this.dropClaims(node).catch(() => {});
   }
 
   /** Frees every claim a node holds (it died, or rejoins clean). Idempotent: several nodes may do it at once. */
