@@ -123,7 +123,7 @@ export class RedisLink implements MeshLink {
     this.liveness = new RedisLiveness({
       redis: this.commands, channelOf: (node) => this.channel(`node:${node}`), connectedAt: () => this.connectedAt,
       peers: () => this.lastHeard, everyMs: options.livenessMs ?? clusterDefaults.livenessMs,
-      gone: (node) => this.lose(node, 'its connections to Redis are gone (the process died)'),
+      gone: (node) => this.lose(node, 'Redis dropped its connections (its process died)'),
     });
   }
 
@@ -263,7 +263,9 @@ export class RedisLink implements MeshLink {
     // A heartbeat from a node this one does not know (lost past its lease, or its hello missed):
     // ask it for its state, so that both converge whoever lost what.
     if (!('message' in wire) && !this.lastHeard.has(wire.from)) this.send({ k: 'sync' }, [wire.from]);
-    this.lastHeard.set(wire.from, Date.now());
+    // A node that said goodbye is not waited for: neither its lease nor RedisLiveness will report it again.
+    if ('message' in wire && wire.message.k === 'gone') this.lastHeard.delete(wire.from);
+    else this.lastHeard.set(wire.from, Date.now());
     if ('message' in wire) this.receive?.(wire.message, wire.from);
   }
 
@@ -305,7 +307,7 @@ export class RedisLink implements MeshLink {
   /** A node is dead: forget its sessions, subscriptions and registrations, and free its claims. */
   private lose(node: string, why: string): void {
     if (!this.lastHeard.delete(node)) return;
-    this.log.warn({ node }, `cluster node ${why}: forgetting its sessions, subscriptions and registrations`);
+    this.log.warn({ node }, `cluster node ${node} is gone, ${why}: forgetting its sessions, subscriptions and registrations`);
     this.receive?.({ k: 'gone' }, node);
     if (this.connected) this.dropClaims(node).catch(() => {});
   }
