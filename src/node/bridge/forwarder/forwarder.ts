@@ -48,11 +48,7 @@ async function singleForwarder(config: ForwarderComponentConfig, context: Compon
   const log = context.log;
   const delivery = openDelivery(config, context, metrics);
   const sessions = new ForwarderSessions(async (joined) => {
-    const authid = forwarderAuthid(config);
-    const control = await context.joinTrustedSession(config.realm, authid);
-    joined.push(control);
-    const events = config.role === undefined ? control : await context.joinBridgeSession(config.realm, config.role, authid);
-    if (events !== control) joined.push(events);
+    const { control, events } = await joinSessions(config, context, joined);
     await subscribe(config, events, (event) => delivery.queues.accept(event), delivery.queues);
     // Registered last: once the meta procedures answer, the subscriptions are in place.
     await registerForwarderMeta(control, config.id, delivery.queues, delivery.outbox);
@@ -133,11 +129,7 @@ async function clusteredForwarder(config: ForwarderComponentConfig, context: Com
     });
   };
   const sessions = new ForwarderSessions(async (joined) => {
-    const authid = forwarderAuthid(config);
-    const control = await context.joinTrustedSession(config.realm, authid);
-    joined.push(control);
-    const events = config.role === undefined ? control : await context.joinBridgeSession(config.realm, config.role, authid);
-    if (events !== control) joined.push(events);
+    const { control, events } = await joinSessions(config, context, joined);
     await subscribe(config, events, intake, refusals);
     await registerMetaUris(control, config.id, meta);
   }, log);
@@ -204,6 +196,21 @@ async function handBack(config: ForwarderComponentConfig, context: ComponentCont
 /** Whether this node's name comes first among the living nodes it knows (they agree once they know each other). */
 function firstOfLivingNodes(backplane: Backplane): boolean {
   return backplane.peers().every((peer) => backplane.nodeId < peer);
+}
+
+/**
+ * The forwarder's sessions: a trusted one for its meta procedures, and the one that takes the
+ * events (the same session unless the config names a role, whose permissions then apply).
+ */
+async function joinSessions(
+  config: ForwarderComponentConfig, context: ComponentContext, joined: InternalSession[],
+): Promise<{ control: InternalSession; events: InternalSession }> {
+  const authid = forwarderAuthid(config);
+  const control = await context.joinTrustedSession(config.realm, authid);
+  joined.push(control);
+  const events = config.role === undefined ? control : await context.joinBridgeSession(config.realm, config.role, authid);
+  if (events !== control) joined.push(events);
+  return { control, events };
 }
 
 function forwarderAuthid(config: ForwarderComponentConfig): string {
