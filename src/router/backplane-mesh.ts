@@ -1,8 +1,10 @@
 import { RemoteInterests } from './backplane-interest.js';
+import { PendingQuestions } from './backplane-questions.js';
 import {
-  interestKey, type Backplane, type BackplaneSink, type CallTraffic, type ClaimAnswer, type Interest, type RemotePublication,
-  type RemoteSession, type RemoteSessionDetails,
+  interestKey, type AnswerTo, type Asked, type Backplane, type BackplaneSink, type CallTraffic, type ClaimAnswer, type ClusterQuestion,
+  type Interest, type RemotePublication, type RemoteSession, type RemoteSessionDetails,
 } from './backplane.js';
+import type { Testament } from './meta/testaments.js';
 import type { InvocationPolicy } from './options.js';
 
 /** What nodes of a mesh say to each other. */
@@ -17,6 +19,11 @@ export type MeshMessage =
   | { k: 'procedure'; procedure: Interest; on: boolean }
   | { k: 'rpc'; traffic: CallTraffic }
   | { k: 'session'; session: RemoteSession; on: boolean }
+  /** The testaments of one of the sender's sessions are now these. */
+  | { k: 'testaments'; realm: string; session: number; testaments: Testament[] }
+  | { k: 'ask'; id: number; question: ClusterQuestion }
+  /** `failed`: the node could not answer (the reason is in its log). */
+  | { k: 'answer'; id: number; answer: unknown; failed?: boolean }
   /** Asks the receiver for its state (a link heard from a node it had lost track of). */
   | { k: 'sync' }
   /** The sender left, or (said by the link on its behalf) died. */
@@ -58,6 +65,7 @@ export class MeshBackplane implements Backplane {
   /** This node's client sessions by realm and id, and the other nodes' by node. */
   private readonly localSessions = new Map<string, RemoteSession>();
   private readonly remoteSessionsByNode = new Map<string, Map<string, RemoteSession>>();
+  private readonly questions = new PendingQuestions();
   private closed = false;
 
   constructor(readonly nodeId: string, private readonly link: MeshLink) {
@@ -91,6 +99,8 @@ export class MeshBackplane implements Backplane {
 
   publish(publication: RemotePublication): void {
     if (this.closed) return;
+    // A retained event goes to every node, interested or not: each keeps it for a later get_retained.
+    if (publication.options.retain === true) return this.link.send({ k: 'pub', publication });
     const nodes = this.remote.nodesFor(publication.realm, publication.topic);
     if (nodes.size > 0) this.link.send({ k: 'pub', publication }, [...nodes]);
   }
@@ -130,6 +140,31 @@ export class MeshBackplane implements Backplane {
     if (!this.closed) this.link.send({ k: 'session', session, on });
   }
 
+  shareTestaments(realm: string, session: number, testaments: readonly Testament[]): void {
+    const mine = this.localSessions.get(sessionKey({ realm, details: { session } as RemoteSessionDetails }));
+    if (mine) mine.testaments = [...testaments];
+    if (!this.closed) this.link.send({ k: 'testaments', realm, session, testaments: [...testaments] });
+  }
+
+  async ask<Q extends ClusterQuestion>(question: Q, nodes?: readonly string[]): Promise<Asked<AnswerTo<Q>>> {
+    const targets = nodes ?? this.peers();
+    if (this.closed || targets.length === 0) return { answers: [], missing: [] };
+    const { id, answers } = this.questions.open(targets);
+    this.link.send({ k: 'ask', id, question }, targets);
+    return answers as Promise<Asked<AnswerTo<Q>>>;
+  }
+
+  private async answer(from: string, id: number, question: ClusterQuestion): Promise<void> {
+    let reply: MeshMessage;
+    try {
+      if (!this.sink?.answer) throw new Error('this node answers no questions');
+      reply = { k: 'answer', id, answer: await this.sink.answer(from, question) };
+    } catch {
+      reply = { k: 'answer', id, answer: null, failed: true };
+    }
+    if (!this.closed) this.link.send(reply, [from]);
+  }
+
   remoteSessions(realm: string): RemoteSessionDetails[] {
     const found: RemoteSessionDetails[] = [];
     for (const sessions of this.remoteSessionsByNode.values()) {
@@ -154,6 +189,7 @@ export class MeshBackplane implements Backplane {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.questions.closeAll();
     this.link.send({ k: 'gone' });
     await this.link.close();
   }
@@ -165,6 +201,7 @@ export class MeshBackplane implements Backplane {
     this.known.delete(node);
     const sessions = [...(this.remoteSessionsByNode.get(node)?.values() ?? [])];
     this.remoteSessionsByNode.delete(node);
+    this.questions.nodeGone(node);
     this.sink?.nodeGone(node, sessions);
   }
 
@@ -214,6 +251,17 @@ export class MeshBackplane implements Backplane {
         else sessions.delete(sessionKey(message.session));
         return;
       }
+      case 'testaments': {
+        const session = this.remoteSessionsByNode.get(from)?.get(sessionKey({ realm: message.realm, details: { session: message.session } as RemoteSessionDetails }));
+        if (session) session.testaments = message.testaments;
+        return;
+      }
+      case 'ask':
+        void this.answer(from, message.id, message.question);
+        return;
+      case 'answer':
+        this.questions.answered(message.id, from, message.answer, message.failed);
+        return;
       case 'gone':
         this.forget(from);
         return;
@@ -221,6 +269,6 @@ export class MeshBackplane implements Backplane {
   }
 }
 
-function sessionKey(session: RemoteSession): string {
+function sessionKey(session: Pick<RemoteSession, 'realm' | 'details'>): string {
   return `${session.realm}\u0000${session.details.session}`;
 }

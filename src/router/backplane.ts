@@ -1,5 +1,6 @@
 import type { Call, Cancel, Dict, ErrorMessage, Result } from '../protocol/messages.js';
 import type { MatchPolicy } from '../protocol/uri.js';
+import type { Testament } from './meta/testaments.js';
 import type { InvocationPolicy } from './options.js';
 import type { SessionOrigin } from './session.js';
 
@@ -44,6 +45,19 @@ export interface Backplane {
   announceSession(realm: string, details: RemoteSessionDetails, on: boolean): void;
   /** The client sessions of the other nodes in `realm`. */
   remoteSessions(realm: string): RemoteSessionDetails[];
+  /**
+   * The testaments of one of this node's client sessions are now `testaments` (empty: none): the
+   * other nodes keep a copy with the session, so that they can publish them if this node dies.
+   */
+  shareTestaments(realm: string, session: number, testaments: readonly Testament[]): void;
+
+  // ---- questions: the meta API's view of the whole cluster ----
+
+  /**
+   * Asks the named nodes (every other node when `nodes` is undefined) and resolves once each has
+   * answered, left, or let `questionTimeoutMs` pass; `missing` names the nodes that did not answer.
+   */
+  ask<Q extends ClusterQuestion>(question: Q, nodes?: readonly string[]): Promise<Asked<AnswerTo<Q>>>;
 
   /** The other nodes this one has heard from and not seen leave. */
   peers(): string[];
@@ -58,8 +72,10 @@ export interface BackplaneSink {
   deliver(publication: RemotePublication): void;
   /** Call traffic from another node. */
   callTraffic(from: string, traffic: CallTraffic): void;
-  /** A node left or died: calls it was part of must end; its client sessions are gone. */
+  /** A node left or died: calls it was part of must end; its client sessions (with their testaments) are gone. */
   nodeGone(node: string, sessions: readonly RemoteSession[]): void;
+  /** Another node's question (see Backplane.ask); the answer goes back to it. A sink without it answers that it cannot. */
+  answer?(from: string, question: ClusterQuestion): Promise<unknown>;
 }
 
 /** A session as wamp.session.get shows it, with the node it is on. */
@@ -73,6 +89,49 @@ export interface RemoteSessionDetails extends Dict {
 export interface RemoteSession {
   realm: string;
   details: RemoteSessionDetails;
+  /** What its node would publish when it leaves, in order (see Backplane.shareTestaments). */
+  testaments?: Testament[];
+}
+
+/** Which sessions a cluster-wide kill closes on each node: never the caller. `all` closes them quietly (kill_all). */
+export type KillTarget = { session: number } | { authid: string } | { authrole: string } | { all: true };
+
+/** Narrows an inventory question to the items that match (all items when empty). */
+export interface InventoryFilter {
+  id?: number;
+  /** Items this session subscribed to or registered. */
+  session?: number;
+  /** The item of exactly this (uri, match). */
+  lookup?: { uri: string; match: MatchPolicy };
+  /** The items a publication or call to this URI matches. */
+  matching?: string;
+}
+
+/** A subscription or registration of one node as the meta API shows it, with its node's subscribers or callees. */
+export interface InventoryItem {
+  id: number;
+  uri: string;
+  match: MatchPolicy;
+  created: string;
+  /** A registration's invocation policy. */
+  invoke?: InvocationPolicy;
+  /** Subscribers or callees on the answering node (client sessions only). */
+  members: number[];
+}
+
+/** What one node asks the others for its meta API. */
+export type ClusterQuestion =
+  | { k: 'kill'; realm: string; target: KillTarget; caller: number; reason: string; message?: string }
+  | { k: 'subscriptions'; realm: string; filter: InventoryFilter }
+  | { k: 'registrations'; realm: string; filter: InventoryFilter };
+
+/** The answer each kind of question gets: how many sessions were closed, or the node's matching items. */
+export type AnswerTo<Q extends ClusterQuestion> = Q extends { k: 'kill' } ? number : InventoryItem[];
+
+export interface Asked<T> {
+  answers: { node: string; answer: T }[];
+  /** Nodes asked that neither answered nor left in time. */
+  missing: string[];
 }
 
 export type ClaimAnswer = { ok: true } | { ok: false; heldAs: InvocationPolicy };

@@ -6,7 +6,8 @@ import { Broker } from './broker/broker.js';
 import type { EventHistorySetting } from './broker/event-history.js';
 import { Dealer, realClock, type Clock } from './dealer/dealer.js';
 import { welcomeRoles } from './features.js';
-import type { Backplane, RemoteSessionDetails } from './backplane.js';
+import type { Backplane, ClusterQuestion, RemoteSessionDetails } from './backplane.js';
+import type { Testament } from './meta/testaments.js';
 import type { Action, Authorizer, Decision, SessionFacts } from './hooks.js';
 import { PublishRate } from './limits/publish-rate.js';
 import { publishRateMessage, type RealmLimits, type SessionLimits } from './limits/session-limits.js';
@@ -32,6 +33,14 @@ export interface RealmSettings {
   limits: RealmLimits;
 }
 
+/** What a realm's meta API does for the other nodes of a cluster. */
+export interface ClusterMetaService {
+  /** Answers another node's question about this node's part of the realm. */
+  answer(question: ClusterQuestion): unknown;
+  /** Publishes the testaments of a session whose node died (this node was chosen to, so they are published once). */
+  publishTestaments(testaments: readonly Testament[]): void;
+}
+
 /**
  * One routing domain: its sessions, broker and dealer. Every action is authorized and its URI
  * checked before it reaches the broker or dealer; refusals are ERRORs that name the action and URI.
@@ -50,6 +59,8 @@ export class Realm {
   readonly roles: Dict;
   /** The realm's own copy: the broker, dealer, retained events and sessions' queues hold this object, and a reload updates it in place. */
   readonly limits: RealmLimits;
+  /** Set by the realm's meta API when the node is in a cluster: what it does for the other nodes. */
+  clusterMeta: ClusterMetaService | undefined;
   private authorizer: Authorizer;
   private strictUris: boolean;
   private publishRate: SessionLimits['publishRate'];
@@ -57,7 +68,7 @@ export class Realm {
   private readonly received: Record<SessionOrigin, BoundCounter>;
 
   constructor(settings: RealmSettings, private readonly metrics: RouterMetrics, private readonly log: Logger,
-    private readonly clock: Clock = realClock, private readonly backplane?: Backplane) {
+    private readonly clock: Clock = realClock, readonly backplane?: Backplane) {
     this.name = settings.name;
     const limits = { ...settings.limits };
     this.limits = limits;

@@ -91,7 +91,7 @@ export class Router implements SessionHost {
   /** A realm of a node in a cluster: its calls may cross nodes, and the other nodes' meta API sees its client sessions. */
   private joinCluster(realm: Realm, backplane: Backplane): void {
     const remote = new RemoteCalls(realm, backplane, this);
-    realm.dealer.joinCluster(remote);
+    realm.dealer.joinCluster(remote, realm.name);
     this.remoteCalls.set(realm.name, remote);
     realm.events.listen({
       sessionJoined: (session) => {
@@ -112,9 +112,27 @@ export class Router implements SessionHost {
       callTraffic: (from, traffic) => this.remoteCalls.get(traffic.realm)?.receive(from, traffic),
       nodeGone: (node, sessions) => {
         for (const remote of this.remoteCalls.values()) remote.nodeGone(node);
-        for (const { realm, details } of sessions) this.remoteSessionLeft(realm, details);
+        const publishesTestaments = this.firstSurvivor();
+        for (const { realm, details, testaments } of sessions) {
+          if (publishesTestaments && testaments?.length) this.realms.get(realm)?.clusterMeta?.publishTestaments(testaments);
+          this.remoteSessionLeft(realm, details);
+        }
+      },
+      answer: async (_from, question) => {
+        const meta = this.realms.get(question.realm)?.clusterMeta;
+        if (!meta) throw new Error(`realm "${question.realm}" has no meta API on this node`);
+        return meta.answer(question);
       },
     };
+  }
+
+  /**
+   * Whether this node publishes the testaments of a node that died: the surviving node whose name
+   * sorts first, so that they are published once (each survivor decides alone, from the same peers).
+   */
+  private firstSurvivor(): boolean {
+    const nodeId = this.backplane!.nodeId;
+    return this.backplane!.peers().every((peer) => nodeId < peer);
   }
 
   /**

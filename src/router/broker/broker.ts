@@ -2,6 +2,7 @@ import { MessageType } from '../../protocol/codes.js';
 import { Envelope } from '../../protocol/envelope.js';
 import { ErrorUri } from '../../protocol/errors.js';
 import { randomId } from '../../protocol/ids.js';
+import { clusterIds, randomIds, type IdMaker } from '../cluster-ids.js';
 import type { Dict, Publish } from '../../protocol/messages.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
 import { PatternTable } from '../match/pattern-table.js';
@@ -65,6 +66,7 @@ export class Broker {
   private maxSubscriptionsPerSession: number;
   private readonly retentionRefusals = new WarningThrottle();
   private readonly backplane: Backplane | undefined;
+  private readonly newId: IdMaker;
 
   /** By the publisher's origin, so a client's publication is told apart from the meta API's events. */
   private readonly counters: Record<SessionOrigin, { published: BoundCounter; eventsSent: BoundCounter }>;
@@ -91,6 +93,7 @@ export class Broker {
     });
     this.maxSubscriptionsPerSession = settings.maxSubscriptionsPerSession;
     this.backplane = settings.backplane;
+    this.newId = this.backplane ? clusterIds(realmName) : randomIds;
     const historyRefusals = new WarningThrottle();
     const historyMeter = {
       changed: (bytes: number) => metrics.historyBytes.add(bytes, realm),
@@ -215,9 +218,15 @@ export class Broker {
       this.settings.log.warn({ topic: remote.topic, err: error }, 'publication from another node dropped: its options cannot be read');
       return;
     }
-    const delivered = this.deliverAll(remote, options, hasReceiverLists(options), remote.details, remote.publication,
+    const receiverLists = hasReceiverLists(options);
+    const delivered = this.deliverAll(remote, options, receiverLists, remote.details, remote.publication,
       options.excludeMe ? remote.publisher : 0);
     if (delivered > 0) this.counters[remote.origin].eventsSent.inc(delivered);
+    // Every node keeps its own copy of a retained event, under its own limits (the backplane sends it to all).
+    if (options.retain) {
+      this.keepRetained(this.settings.log, remote, options, receiverLists, remote.details, remote.publication,
+        options.excludeMe ? remote.publisher : undefined);
+    }
   }
 
   /**
@@ -247,19 +256,25 @@ export class Broker {
    * (it was delivered all the same): counted, warned at most every 10 s, and the refusal text is
    * returned for an acknowledged publisher's ERROR.
    */
-  private retain(publisher: Session, message: Publish, options: PublishOptions, receiverLists: boolean, details: Dict,
+  private retain(publisher: Session, message: Published, options: PublishOptions, receiverLists: boolean, details: Dict,
     publication: number): string | undefined {
+    return this.keepRetained(publisher.log, message, options, receiverLists, details, publication, options.excludeMe ? publisher.id : undefined);
+  }
+
+  /** Keeps a retained event, this node's or (from another node) its own copy; returns the refusal text over a limit. */
+  private keepRetained(log: Logger, message: Published, options: PublishOptions, receiverLists: boolean, details: Dict,
+    publication: number, excludedSession: number | undefined): string | undefined {
     const maxEventBytes = this.settings.retention.maxRetainedEventBytes;
     const bytes = message.topic.length + payloadBytes([message.args, message.kwargs, message.payload], maxEventBytes > 0 ? maxEventBytes : undefined);
     const refused = this.retained.retain({
       topic: message.topic, publication, details, args: message.args, kwargs: message.kwargs, payload: message.payload,
-      receivers: receiverLists ? options : undefined, excludedSession: options.excludeMe ? publisher.id : undefined, bytes,
+      receivers: receiverLists ? options : undefined, excludedSession, bytes,
     });
     if (!refused) return undefined;
     this.retainedRefused.inc({ realm: this.realmName, limit: refused.limit });
     const since = this.retentionRefusals.record(this.settings.now());
     if (since !== undefined) {
-      publisher.log.warn({ topic: message.topic, limit: refused.limit, bytes, retainedBytes: this.retained.bytes, retainedTopics: this.retained.topicCount, refused: since },
+      log.warn({ topic: message.topic, limit: refused.limit, bytes, retainedBytes: this.retained.bytes, retainedTopics: this.retained.topicCount, refused: since },
         'publication delivered but not retained: a retention limit was reached (refused: since the last warning; further ones not logged for 10 s)');
     }
     return retentionRefusalMessage(refused.limit, refused.max);
@@ -318,7 +333,8 @@ export class Broker {
     }
   }
 
-  private create(uri: string, match: MatchPolicy, history: EventHistory | undefined, id = randomId()): Subscription {
+  private create(uri: string, match: MatchPolicy, history: EventHistory | undefined, replaces?: number): Subscription {
+    const id = replaces ?? this.newId(uri, match, (taken) => this.byId.has(taken));
     const subscription: Subscription = { id, uri, match, created: new Date().toISOString(), subscribers: new Set(), history };
     this.table.set(uri, match, subscription);
     this.byId.set(subscription.id, subscription);

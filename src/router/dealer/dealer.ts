@@ -1,6 +1,6 @@
 import { MessageType } from '../../protocol/codes.js';
 import { ErrorUri } from '../../protocol/errors.js';
-import { randomId } from '../../protocol/ids.js';
+import { clusterIds, randomIds, type IdMaker } from '../cluster-ids.js';
 import type { Call, Cancel, Dict, ErrorMessage, Yield } from '../../protocol/messages.js';
 import { PatternTable } from '../match/pattern-table.js';
 import { readCancelMode, readYieldProgress, type CallOptions, type CancelMode, type RegisterOptions } from '../options.js';
@@ -61,6 +61,7 @@ export class Dealer {
   private readonly calls = new InvocationTable();
   /** Set when the router is one node of a cluster. */
   private remote: RemoteCalls | undefined;
+  private newId: IdMaker = randomIds;
 
   /** By the caller's origin. */
   private readonly callCounters: Record<SessionOrigin, BoundCounter>;
@@ -78,8 +79,9 @@ export class Dealer {
   }
 
   /** Makes this dealer one of a cluster's: clients' registrations are claimed cluster-wide, calls cross nodes. */
-  joinCluster(remote: RemoteCalls): void {
+  joinCluster(remote: RemoteCalls, realmName: string): void {
     this.remote = remote;
+    this.newId = clusterIds(realmName);
   }
 
   register(session: Session, request: number, procedure: string, options: RegisterOptions): Promise<void> | void {
@@ -123,7 +125,7 @@ export class Dealer {
     }
     if (!registration) {
       registration = {
-        id: randomId(), uri: procedure, match: options.match, invoke: options.invoke,
+        id: this.newId(procedure, options.match, (taken) => this.byId.has(taken)), uri: procedure, match: options.match, invoke: options.invoke,
         created: new Date().toISOString(), callees: [], next: 0,
         // Only the router's own services may learn every caller's identity unasked.
         discloseCaller: options.discloseCaller && session.trusted,
