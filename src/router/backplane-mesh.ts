@@ -231,6 +231,7 @@ export class MeshBackplane implements Backplane {
         return;
       case 'hello':
         this.forget(from);
+        this.known.add(from); // a new life of the node, known from now on
         if (!this.closed) {
           this.link.send({
             k: 'state', interests: [...this.local.values()], procedures: this.procedures(), sessions: [...this.localSessions.values()],
