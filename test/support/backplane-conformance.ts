@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import type { Backplane, CallTraffic, Interest, RemotePublication } from '../../src/router/backplane.js';
+import type { Backplane, CallTraffic, ClusterQuestion, Interest, RemotePublication, RemoteSession } from '../../src/router/backplane.js';
 import { MessageType } from '../../src/protocol/codes.js';
 
 /** A cluster of backplane nodes as one implementation builds it. */
@@ -18,6 +18,10 @@ interface TestNode {
   received: RemotePublication[];
   traffic: { from: string; traffic: CallTraffic }[];
   gone: string[];
+  /** The client sessions the dead or departed nodes had, as the sink was told. */
+  goneSessions: RemoteSession[];
+  /** How this node answers questions (by default: its name and the question's kind). */
+  answer: (question: ClusterQuestion) => Promise<unknown>;
 }
 
 let probes = 0;
@@ -33,11 +37,17 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
 
     async function node(nodeId: string): Promise<TestNode> {
       const backplane = await cluster.node(nodeId);
-      const node: TestNode = { backplane, received: [], traffic: [], gone: [] };
+      const node: TestNode = {
+        backplane, received: [], traffic: [], gone: [], goneSessions: [], answer: async (question) => `${nodeId}:${question.k}`,
+      };
       backplane.attach({
         deliver: (publication) => void node.received.push(publication),
         callTraffic: (from, traffic) => void node.traffic.push({ from, traffic }),
-        nodeGone: (gone) => void node.gone.push(gone),
+        nodeGone: (gone, sessions) => {
+          node.gone.push(gone);
+          node.goneSessions.push(...sessions);
+        },
+        answer: (_from, question) => node.answer(question),
       });
       return node;
     }
@@ -147,6 +157,60 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
       assert.deepEqual(topics(again), ['t']);
       assert.deepEqual(c.received, []);
       assert.ok(a.gone.includes('b') && a.gone.includes('c'), 'the sink hears of nodes that died or left');
+    });
+
+    it('sends a retained publication to every node, interested or not, so each can keep it', async () => {
+      cluster = build();
+      const [a, b, c] = [await node('a'), await node('b'), await node('c')];
+      b.backplane.announce({ realm: 'r', uri: 'state', match: 'exact' }, true);
+      await sync(a, b);
+      await sync(a, c);
+      a.backplane.publish({ ...publication('r', 'state'), options: { retain: true } });
+      a.backplane.publish({ ...publication('r', 'other'), options: { retain: false } });
+      await sync(a, b);
+      await sync(a, c);
+      assert.deepEqual(topics(b), ['state']);
+      assert.deepEqual(topics(c), ['state']);
+    });
+
+    it('asks the other nodes a question and gathers the answers; a node that dies is not waited for, one that fails is named', async () => {
+      cluster = build();
+      const [a, b, c, d] = [await node('a'), await node('b'), await node('c'), await node('d')];
+      c.answer = async () => {
+        throw new Error('cannot answer');
+      };
+      d.answer = () => new Promise(() => {}); // never answers: it dies first
+      for (const other of [b, c, d]) await sync(a, other);
+      const question: ClusterQuestion = { k: 'subscriptions', realm: 'r', filter: {} };
+      const asking = a.backplane.ask(question);
+      await cluster.kill('d');
+      const asked = await asking;
+      assert.deepEqual(asked.answers, [{ node: 'b', answer: 'b:subscriptions' }]);
+      assert.deepEqual(asked.missing, ['c']);
+      const toB = await a.backplane.ask({ k: 'kill', realm: 'r', target: { all: true }, caller: 1, reason: 'wamp.close.killed' }, ['b']);
+      assert.deepEqual(toB, { answers: [{ node: 'b', answer: 'b:kill' }], missing: [] }, 'only the nodes named');
+    });
+
+    it('keeps a copy of each session\'s testaments on the other nodes, for when its node dies', async () => {
+      cluster = build();
+      const [a, b] = [await node('a'), await node('b')];
+      const details = { session: 7, authid: 'x', authrole: 'user', node: 'b' };
+      const will = { topic: 'will', args: ['gone'], kwargs: { n: 1 }, options: {} };
+      b.backplane.announceSession('r', details, true);
+      b.backplane.announceSession('r', { ...details, session: 8 }, true);
+      b.backplane.shareTestaments('r', 7, [will, { ...will, args: ['second'] }]);
+      b.backplane.shareTestaments('r', 8, [will]);
+      b.backplane.shareTestaments('r', 8, []);
+      await sync(a, b);
+      const late = await node('late');
+      await sync(late, b);
+      await cluster.kill('b');
+      await sync(a, late);
+      await sync(late, a);
+      for (const survivor of [a, late]) {
+        const sessions = survivor.goneSessions.map(({ details: { session }, testaments }) => ({ session, testaments }));
+        assert.deepEqual(sessions, [{ session: 7, testaments: [will, { ...will, args: ['second'] }] }, { session: 8, testaments: [] }]);
+      }
     });
 
     it('claims procedures atomically: single is unique cluster-wide, shared ones share one policy', async () => {
