@@ -5,6 +5,13 @@ export const questionTimeoutMs = 2_000;
 /** Questions one node may have in flight at once; more are refused rather than queued. */
 export const maxQuestionsInFlight = 1_000;
 
+/** Refused: `maxQuestionsInFlight` questions are already waiting for answers. */
+export class TooManyQuestions extends Error {
+  constructor() {
+    super(`${maxQuestionsInFlight} questions to other router nodes are already waiting for answers; try again later`);
+  }
+}
+
 interface Pending {
   waiting: Set<string>;
   answers: { node: string; answer: unknown }[];
@@ -14,18 +21,19 @@ interface Pending {
 
 /**
  * The questions this node asked and the answers still due, each bounded in time: a question
- * resolves once every node asked has answered or left, or when `questionTimeoutMs` has passed,
- * naming the nodes that stayed silent. Nothing waits forever and nothing accumulates.
+ * resolves once every node asked has answered or left, or when its time is up (`questionTimeoutMs`
+ * unless a test says otherwise), naming the nodes that stayed silent. Nothing waits forever and
+ * nothing accumulates.
  */
 export class PendingQuestions {
   private next = 0;
   private readonly pending = new Map<number, Pending>();
 
+  constructor(private readonly timeoutMs = questionTimeoutMs) {}
+
   /** A new question to `nodes`: its ID for the wire, and its answers to come. Throws when too many are in flight. */
   open(nodes: readonly string[]): { id: number; answers: Promise<Asked<unknown>> } {
-    if (this.pending.size >= maxQuestionsInFlight) {
-      throw new Error(`${maxQuestionsInFlight} questions to other router nodes are already waiting for answers; try again later`);
-    }
+    if (this.pending.size >= maxQuestionsInFlight) throw new TooManyQuestions();
     const id = ++this.next;
     const answers = new Promise<Asked<unknown>>((resolve) => {
       const entry: Pending = {
@@ -36,7 +44,7 @@ export class PendingQuestions {
           resolve({ answers: entry.answers, missing: [...entry.failed, ...entry.waiting] });
         },
       };
-      const timer = setTimeout(entry.finish, questionTimeoutMs);
+      const timer = setTimeout(entry.finish, this.timeoutMs);
       timer.unref?.();
       this.pending.set(id, entry);
       if (entry.waiting.size === 0) entry.finish();

@@ -9,7 +9,9 @@ import { welcomeRoles } from './features.js';
 import type { Backplane, ClusterQuestion, RemoteSessionDetails } from './backplane.js';
 import type { Testament } from './meta/testaments.js';
 import type { Action, Authorizer, Decision, SessionFacts } from './hooks.js';
+import { maxQuestionsInFlight } from './backplane-questions.js';
 import { PublishRate } from './limits/publish-rate.js';
+import { WarningThrottle } from './limits/warning-throttle.js';
 import { publishRateMessage, type RealmLimits, type SessionLimits } from './limits/session-limits.js';
 import type { Logger } from './log.js';
 import type { BoundCounter } from '../metrics/registry.js';
@@ -65,6 +67,7 @@ export class Realm {
   private strictUris: boolean;
   private publishRate: SessionLimits['publishRate'];
   private readonly publishRateLimited: BoundCounter;
+  private readonly questionRefusals = new WarningThrottle();
   private readonly received: Record<SessionOrigin, BoundCounter>;
 
   constructor(settings: RealmSettings, private readonly metrics: RouterMetrics, private readonly log: Logger,
@@ -152,6 +155,16 @@ export class Realm {
   /** The client sessions of this realm on the other nodes of the cluster (none without one), as wamp.session.get shows them. */
   remoteSessions(): RemoteSessionDetails[] {
     return this.backplane?.remoteSessions(this.name) ?? [];
+  }
+
+  /** A meta API call found too many questions to other nodes waiting (see backplane-questions.ts): counted, warned at most every 10 s. */
+  questionsRefused(): void {
+    this.metrics.clusterQuestionsRefused.inc({ realm: this.name });
+    const refused = this.questionRefusals.record(this.clock.now());
+    if (refused !== undefined) {
+      this.log.warn({ refused, max: maxQuestionsInFlight },
+        'meta API call refused: too many questions to the other cluster nodes are waiting for answers (refused: since the last warning; further ones not logged for 10 s)');
+    }
   }
 
   /** A joined session by ID, a client's or one of the router's own. */

@@ -1,6 +1,6 @@
 import { ErrorUri } from '../../protocol/errors.js';
 import type { AnswerTo, ClusterQuestion, InventoryFilter, InventoryItem } from '../backplane.js';
-import { questionTimeoutMs } from '../backplane-questions.js';
+import { questionTimeoutMs, TooManyQuestions } from '../backplane-questions.js';
 import type { Subscription } from '../broker/broker.js';
 import type { Registration } from '../dealer/registration.js';
 import { InternalCallError } from '../internal-session.js';
@@ -23,6 +23,7 @@ export async function askOthers<Q extends ClusterQuestion>(realm: Realm, questio
   try {
     asked = await realm.backplane.ask(question, nodes);
   } catch (error) {
+    if (error instanceof TooManyQuestions) realm.questionsRefused();
     throw new InternalCallError(ErrorUri.unavailable, [(error as Error).message]);
   }
   if (asked.missing.length > 0) {
