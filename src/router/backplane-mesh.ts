@@ -2,7 +2,7 @@ import { RemoteInterests } from './backplane-interest.js';
 import { PendingQuestions } from './backplane-questions.js';
 import {
   interestKey, type AnswerTo, type Asked, type Backplane, type BackplaneSink, type CallTraffic, type ClaimAnswer, type ClusterQuestion,
-  type Interest, type RemotePublication, type RemoteSession, type RemoteSessionDetails,
+  type Interest, type ProcedureRank, type RemotePublication, type RemoteSession, type RemoteSessionDetails,
 } from './backplane.js';
 import type { Testament } from './meta/testaments.js';
 import type { InvocationPolicy } from './options.js';
@@ -11,12 +11,12 @@ import type { InvocationPolicy } from './options.js';
 export type MeshMessage =
   /** A node (re)joined and starts clean: forget what it said before, and tell it your interests. */
   | { k: 'hello' }
-  /** Every interest and registration of the sender, in answer to its peer's hello. */
-  | { k: 'state'; interests: Interest[]; procedures: Interest[]; sessions: RemoteSession[] }
+  /** Every interest and registration of the sender (with the ranks of its first/last ones), in answer to its peer's hello. */
+  | { k: 'state'; interests: Interest[]; procedures: Interest[]; sessions: RemoteSession[]; ranks?: { procedure: Interest; rank: ProcedureRank }[] }
   | { k: 'interest'; interest: Interest; on: boolean }
   | { k: 'pub'; publication: RemotePublication }
-  /** The sender holds (or no longer holds) a registration of this procedure. */
-  | { k: 'procedure'; procedure: Interest; on: boolean }
+  /** The sender holds (or no longer holds) a registration of this procedure; `rank` for a first/last one. */
+  | { k: 'procedure'; procedure: Interest; on: boolean; rank?: ProcedureRank }
   | { k: 'rpc'; traffic: CallTraffic }
   | { k: 'session'; session: RemoteSession; on: boolean }
   /** The testaments of one of the sender's sessions are now these. */
@@ -59,8 +59,10 @@ export class MeshBackplane implements Backplane {
   private sink: BackplaneSink | undefined;
   private readonly local = new Map<string, Interest>();
   private readonly remote = new RemoteInterests();
-  private readonly localProcedures = new Map<string, { procedure: Interest; invoke: InvocationPolicy }>();
+  private readonly localProcedures = new Map<string, { procedure: Interest; invoke: InvocationPolicy; rank?: ProcedureRank }>();
   private readonly remoteProcedures = new RemoteInterests();
+  /** The ranks of the other nodes' first/last registrations, by procedure key and node. */
+  private readonly remoteRanks = new Map<string, Map<string, ProcedureRank>>();
   private readonly known = new Set<string>();
   /** This node's client sessions by realm and id, and the other nodes' by node. */
   private readonly localSessions = new Map<string, RemoteSession>();
@@ -78,12 +80,18 @@ export class MeshBackplane implements Backplane {
   private rejoin(): void {
     if (this.closed) return;
     this.link.send({ k: 'hello' });
-    this.link.send({ k: 'state', interests: [...this.local.values()], procedures: this.procedures(), sessions: [...this.localSessions.values()] });
+    this.link.send(this.state());
     for (const [key, { invoke }] of this.localProcedures) void this.link.claim(key, invoke);
   }
 
-  private procedures(): Interest[] {
-    return [...this.localProcedures.values()].map(({ procedure }) => procedure);
+  /** Everything this node announced, for a node that (re)joined. */
+  private state(): MeshMessage {
+    const procedures = [...this.localProcedures.values()];
+    return {
+      k: 'state', interests: [...this.local.values()], procedures: procedures.map(({ procedure }) => procedure),
+      sessions: [...this.localSessions.values()],
+      ranks: procedures.flatMap(({ procedure, rank }) => (rank ? [{ procedure, rank }] : [])),
+    };
   }
 
   attach(sink: BackplaneSink): void {
@@ -126,6 +134,34 @@ export class MeshBackplane implements Backplane {
   calleeNodes(realm: string, procedure: string): readonly string[] {
     const nodes = this.remoteProcedures.bestNodes(realm, procedure);
     return nodes ? [...nodes] : [];
+  }
+
+  bestProcedure(realm: string, procedure: string): Interest | undefined {
+    return this.remoteProcedures.best(realm, procedure);
+  }
+
+  rankProcedure(procedure: Interest, rank: ProcedureRank): void {
+    const mine = this.localProcedures.get(interestKey(procedure));
+    if (!mine) return;
+    mine.rank = rank;
+    if (!this.closed) this.link.send({ k: 'procedure', procedure, on: true, rank });
+  }
+
+  procedureRanks(procedure: Interest): ReadonlyMap<string, ProcedureRank> {
+    return this.remoteRanks.get(interestKey(procedure)) ?? noRanks;
+  }
+
+  private setRank(node: string, procedure: Interest, rank: ProcedureRank | undefined): void {
+    const key = interestKey(procedure);
+    let ranks = this.remoteRanks.get(key);
+    if (rank) {
+      if (!ranks) this.remoteRanks.set(key, (ranks = new Map()));
+      ranks.set(node, rank);
+    } else if (ranks?.delete(node) && ranks.size === 0) this.remoteRanks.delete(key);
+  }
+
+  private dropRanks(node: string): void {
+    for (const [key, ranks] of this.remoteRanks) if (ranks.delete(node) && ranks.size === 0) this.remoteRanks.delete(key);
   }
 
   sendCall(node: string, traffic: CallTraffic): void {
@@ -198,6 +234,7 @@ export class MeshBackplane implements Backplane {
   private forget(node: string): void {
     this.remote.dropNode(node);
     this.remoteProcedures.dropNode(node);
+    this.dropRanks(node);
     this.known.delete(node);
     const sessions = [...(this.remoteSessionsByNode.get(node)?.values() ?? [])];
     this.remoteSessionsByNode.delete(node);
@@ -217,32 +254,27 @@ export class MeshBackplane implements Backplane {
       case 'procedure':
         if (message.on) this.remoteProcedures.add(from, message.procedure);
         else this.remoteProcedures.remove(from, message.procedure);
+        this.setRank(from, message.procedure, message.on ? message.rank : undefined);
         return;
       case 'interest':
         if (message.on) this.remote.add(from, message.interest);
         else this.remote.remove(from, message.interest);
         return;
       case 'sync':
-        if (!this.closed) {
-          this.link.send({
-            k: 'state', interests: [...this.local.values()], procedures: this.procedures(), sessions: [...this.localSessions.values()],
-          }, [from]);
-        }
+        if (!this.closed) this.link.send(this.state(), [from]);
         return;
       case 'hello':
         this.forget(from);
         this.known.add(from); // a new life of the node, known from now on
-        if (!this.closed) {
-          this.link.send({
-            k: 'state', interests: [...this.local.values()], procedures: this.procedures(), sessions: [...this.localSessions.values()],
-          }, [from]);
-        }
+        if (!this.closed) this.link.send(this.state(), [from]);
         return;
       case 'state':
         this.remote.dropNode(from);
         this.remoteProcedures.dropNode(from);
+        this.dropRanks(from);
         for (const interest of message.interests) this.remote.add(from, interest);
         for (const procedure of message.procedures) this.remoteProcedures.add(from, procedure);
+        for (const { procedure, rank } of message.ranks ?? []) this.setRank(from, procedure, rank);
         this.remoteSessionsByNode.set(from, new Map(message.sessions.map((session) => [sessionKey(session), session])));
         return;
       case 'session': {
@@ -269,6 +301,8 @@ export class MeshBackplane implements Backplane {
     }
   }
 }
+
+const noRanks: ReadonlyMap<string, ProcedureRank> = new Map();
 
 function sessionKey(session: Pick<RemoteSession, 'realm' | 'details'>): string {
   return `${session.realm}\u0000${session.details.session}`;

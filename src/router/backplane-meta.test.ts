@@ -253,3 +253,65 @@ describe('retained events and event history across nodes', () => {
     }
   });
 });
+
+describe('first and last across nodes', () => {
+  /** Registers `procedure` for `client`, answering every invocation with the client's name. */
+  async function serve(client: Client, name: string, procedure: string, invoke: string): Promise<void> {
+    await register(client, procedure, { invoke });
+    callees.set(client, name);
+  }
+  const callees = new Map<Client, string>();
+
+  /** Calls `procedure` from `caller`, answering the INVOCATION on whichever callee gets it; returns the callee's name. */
+  async function whoAnswers(caller: Client, procedure: string): Promise<string> {
+    const id = ++request;
+    caller.peer.deliver({ type: T.CALL, request: id, options: {}, procedure, args: [] });
+    for (let i = 0; i < 4; i++) {
+      await settle();
+      for (const [callee, name] of callees) {
+        const invocation = callee.peer.inbox.find((m) => m.type === T.INVOCATION);
+        if (invocation?.type !== T.INVOCATION) continue;
+        callee.peer.inbox.splice(callee.peer.inbox.indexOf(invocation), 1);
+        callee.peer.deliver({ type: T.YIELD, request: invocation.request, options: {}, args: [name] });
+      }
+    }
+    const answer = caller.peer.inbox.find((m) => m.type === T.RESULT && m.request === id);
+    caller.peer.inbox.splice(0);
+    assert.ok(answer?.type === T.RESULT, `no result for ${procedure}`);
+    return String(answer.args![0]);
+  }
+
+  it('calls the callee registered first in the whole cluster, wherever the call is made', async () => {
+    callees.clear();
+    const { nodes: [n1, n2] } = await cluster(['n1', 'n2']);
+    const [c1, c2, c3] = [await join(n1!, 'c1'), await join(n2!, 'c2'), await join(n1!, 'c3')];
+    await serve(c2, 'c2 on n2', 'p', 'first');
+    await serve(c1, 'c1 on n1', 'p', 'first');
+    await serve(c3, 'c3 on n1', 'p', 'first');
+    await settle();
+    const [on1, on2] = [await join(n1!, 'caller1'), await join(n2!, 'caller2')];
+    assert.equal(await whoAnswers(on1, 'p'), 'c2 on n2', 'n1 has callees of its own, but n2\'s came first');
+    assert.equal(await whoAnswers(on2, 'p'), 'c2 on n2');
+    c2.peer.link.detach();
+    await settle();
+    assert.equal(await whoAnswers(on2, 'p'), 'c1 on n1', 'with c2 gone, c1 is the first');
+    assert.equal(await whoAnswers(on1, 'p'), 'c1 on n1');
+  });
+
+  it('calls the callee registered last in the whole cluster, wherever the call is made', async () => {
+    callees.clear();
+    const { nodes: [n1, n2] } = await cluster(['n1', 'n2']);
+    const [c1, c2, c3] = [await join(n1!, 'c1'), await join(n2!, 'c2'), await join(n1!, 'c3')];
+    await serve(c1, 'c1 on n1', 'p', 'last');
+    await serve(c2, 'c2 on n2', 'p', 'last');
+    await settle();
+    const [on1, on2] = [await join(n1!, 'caller1'), await join(n2!, 'caller2')];
+    assert.equal(await whoAnswers(on1, 'p'), 'c2 on n2', 'n1 has a callee, but n2\'s came last');
+    await serve(c3, 'c3 on n1', 'p', 'last');
+    await settle();
+    assert.equal(await whoAnswers(on2, 'p'), 'c3 on n1', 'n2 has a callee, but n1\'s newest came last');
+    c3.peer.link.detach();
+    await settle();
+    assert.equal(await whoAnswers(on1, 'p'), 'c2 on n2');
+  });
+});

@@ -37,6 +37,15 @@ export interface Backplane {
   releaseProcedure(procedure: Interest): void;
   /** The other nodes holding the registration a call to `procedure` matches best; empty if none. */
   calleeNodes(realm: string, procedure: string): readonly string[];
+  /** The registration of the other nodes that a call to `procedure` matches best, if any. */
+  bestProcedure(realm: string, procedure: string): Interest | undefined;
+  /**
+   * This node's callees of a `first` or `last` registration it holds now stand at `rank`: told
+   * to the other nodes, so that each call goes to the cluster's first (or last) callee.
+   */
+  rankProcedure(procedure: Interest, rank: ProcedureRank): void;
+  /** The ranks the other nodes announced for a registration (only `first`/`last` ones have any). */
+  procedureRanks(procedure: Interest): ReadonlyMap<string, ProcedureRank>;
   /** Call traffic for one node (a forwarded CALL, CANCEL, a caller gone, a reply). */
   sendCall(node: string, traffic: CallTraffic): void;
   // ---- presence: each node's client sessions, for the meta API ----
@@ -134,7 +143,22 @@ export interface Asked<T> {
   missing: string[];
 }
 
-export type ClaimAnswer = { ok: true } | { ok: false; heldAs: InvocationPolicy };
+/**
+ * `ticket`: the claim's place in the order of every claim the authority decided (larger is
+ * later), the registration time that `first` and `last` compare across nodes. Absent when the
+ * authority could not be reached (the node serves on its own meanwhile).
+ */
+export type ClaimAnswer = { ok: true; ticket?: number } | { ok: false; heldAs: InvocationPolicy };
+
+/**
+ * Where a node's callees of a `first` or `last` registration stand in the cluster's registration
+ * order: the tickets of its first and its last callee (see ClaimAnswer).
+ */
+export interface ProcedureRank {
+  invoke: 'first' | 'last';
+  first: number;
+  last: number;
+}
 
 /** Who makes a call, as the callee's node needs to know (disclosure, a stand-in caller session). */
 export interface CallerFacts {

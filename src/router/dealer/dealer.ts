@@ -12,7 +12,7 @@ import { withPassthruDetails } from '../passthru.js';
 import type { Session, SessionOrigin } from '../session.js';
 import { limitMessage, underLimit } from '../limits/session-limits.js';
 import { InvocationTable, type PendingCall } from './invocation-table.js';
-import { pickCallee, type Registration } from './registration.js';
+import { isRanked, pickCallee, type Registration } from './registration.js';
 import type { RemoteCalls } from '../backplane-calls.js';
 
 /** Timers and time are injected so that tests of timeouts and rates need no waiting. */
@@ -88,7 +88,11 @@ export class Dealer {
     const remote = this.remote;
     // A client's new registration is claimed across the cluster first (single is unique cluster-wide).
     // The router's own and bridge sessions (every node runs the same ones) register on their node only.
-    if (!remote || !session.limited || this.table.get(procedure, options.match)) return this.registerHere(session, request, procedure, options);
+    // A further callee of a first/last registration claims too: its ticket is its place in the cluster's order.
+    const existing = this.table.get(procedure, options.match);
+    if (!remote || !session.limited || (existing && !(existing.clustered && isRanked(existing.invoke)))) {
+      return this.registerHere(session, request, procedure, options);
+    }
     return remote.claim(procedure, options.match, options.invoke).then((answer) => {
       if (!answer.ok) {
         if (session.state === 'closed') return;
@@ -97,13 +101,14 @@ export class Dealer {
           `"${procedure}" (match "${options.match}") is registered on another router node with invocation policy "${answer.heldAs}"`);
         return;
       }
-      if (session.state !== 'closed') this.registerHere(session, request, procedure, options, true);
+      if (session.state !== 'closed') this.registerHere(session, request, procedure, options, true, answer.ticket);
       // Nothing was registered after all (refused by a limit, or the session left meanwhile): give the claim back.
       if (!this.table.get(procedure, options.match)) remote.release(procedure, options.match);
     });
   }
 
-  private registerHere(session: Session, request: number, procedure: string, options: RegisterOptions, clustered = false): void {
+  private registerHere(session: Session, request: number, procedure: string, options: RegisterOptions, clustered = false,
+    ticket?: number): void {
     const existing = this.table.get(procedure, options.match);
     let registration = existing;
     if (registration) {
@@ -130,11 +135,14 @@ export class Dealer {
         // Only the router's own services may learn every caller's identity unasked.
         discloseCaller: options.discloseCaller && session.trusted,
         clustered,
+        tickets: clustered ? new Map() : undefined,
       };
       this.table.set(procedure, options.match, registration);
       this.byId.set(registration.id, registration);
     }
     registration.callees.push(session);
+    if (ticket !== undefined) registration.tickets?.set(session, ticket);
+    if (registration.clustered) this.remote?.rank(registration);
     let mine = this.bySession.get(session);
     if (!mine) this.bySession.set(session, (mine = new Set()));
     mine.add(registration);
@@ -198,6 +206,8 @@ export class Dealer {
       if (this.remote?.forward(caller, message, disclose)) return;
       return this.refuseCall(caller, message, options, ErrorUri.noSuchProcedure, `no callee has registered "${message.procedure}"`);
     }
+    // first/last in a cluster: the cluster's first (last) callee may be on another node.
+    if (registration.clustered && this.remote?.forwardRanked(caller, message, disclose, registration)) return;
     const callee = pickCallee(registration);
     if (options.progress && !takesProgressiveInvocations(callee)) {
       return this.refuseCall(caller, message, options, ErrorUri.featureNotSupported,
@@ -350,7 +360,11 @@ export class Dealer {
   private removeCallee(registration: Registration, session: Session): boolean {
     const index = registration.callees.indexOf(session);
     if (index >= 0) registration.callees.splice(index, 1);
-    if (registration.callees.length > 0) return false;
+    registration.tickets?.delete(session);
+    if (registration.callees.length > 0) {
+      if (registration.clustered) this.remote?.rank(registration);
+      return false;
+    }
     this.byId.delete(registration.id);
     this.table.delete(registration.uri, registration.match);
     if (registration.clustered) this.remote?.release(registration.uri, registration.match);
