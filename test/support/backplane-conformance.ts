@@ -223,14 +223,39 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
       const winner = first.ok ? a : b;
       assert.deepEqual(first.ok ? second : first, { ok: false, heldAs: 'single' });
       const shared: Interest = { realm: 'r', uri: 'com.shared', match: 'exact' };
-      assert.deepEqual(await a.backplane.claimProcedure(shared, 'roundrobin'), { ok: true });
-      assert.deepEqual(await b.backplane.claimProcedure(shared, 'roundrobin'), { ok: true });
+      assert.equal((await a.backplane.claimProcedure(shared, 'roundrobin')).ok, true);
+      assert.equal((await b.backplane.claimProcedure(shared, 'roundrobin')).ok, true);
       assert.deepEqual(await b.backplane.claimProcedure({ ...shared, uri: 'com.shared' }, 'random'), { ok: false, heldAs: 'roundrobin' });
-      assert.deepEqual(await b.backplane.claimProcedure({ ...shared, match: 'prefix' }, 'single'), { ok: true }, 'another match policy is another procedure');
+      assert.equal((await b.backplane.claimProcedure({ ...shared, match: 'prefix' }, 'single')).ok, true, 'another match policy is another procedure');
       winner.backplane.releaseProcedure(add);
-      assert.deepEqual(await loser.backplane.claimProcedure(add, 'single'), { ok: true }, 'a released procedure can be claimed');
+      assert.equal((await loser.backplane.claimProcedure(add, 'single')).ok, true, 'a released procedure can be claimed');
       await cluster.kill(loser.backplane.nodeId);
-      assert.deepEqual(await winner.backplane.claimProcedure(add, 'single'), { ok: true }, 'a dead node\'s claims are freed');
+      assert.equal((await winner.backplane.claimProcedure(add, 'single')).ok, true, 'a dead node\'s claims are freed');
+    });
+
+    it('numbers claims in the order decided, and tells the others where a node\'s first/last callees stand', async () => {
+      cluster = build();
+      const [a, b] = [await node('a'), await node('b')];
+      const procedure: Interest = { realm: 'r', uri: 'com.first', match: 'exact' };
+      const tickets: number[] = [];
+      for (const claimer of [a, b, a]) {
+        const answer = await claimer.backplane.claimProcedure(procedure, 'first');
+        assert.ok(answer.ok && answer.ticket !== undefined, JSON.stringify(answer));
+        tickets.push(answer.ticket);
+      }
+      assert.deepEqual([...tickets].sort((x, y) => x - y), tickets, 'later claims get larger tickets');
+      assert.equal(new Set(tickets).size, 3);
+      const rank = { invoke: 'first' as const, first: tickets[0]!, last: tickets[2]! };
+      a.backplane.rankProcedure(procedure, rank);
+      await sync(b, a);
+      assert.deepEqual([...b.backplane.procedureRanks(procedure)], [['a', rank]]);
+      assert.deepEqual(b.backplane.bestProcedure('r', 'com.first'), procedure);
+      const late = await node('late');
+      await sync(late, a);
+      assert.deepEqual([...late.backplane.procedureRanks(procedure)], [['a', rank]], 'a node that joins later learns the rank');
+      a.backplane.releaseProcedure(procedure);
+      await sync(b, a);
+      assert.equal(b.backplane.procedureRanks(procedure).size, 0);
     });
 
     it('tells every node which nodes hold the best match for a call, and carries call traffic point to point in order', async () => {
