@@ -95,6 +95,16 @@ async function scenario(a: Client, [b, spare, victim]: Client[], killNode: () =>
   assert.deepEqual((await a.session.call('wamp.registration.list_callees', [regA.id]) as number[]).sort(), [a.id, b.id].sort());
   assert.equal((await b.session.call('wamp.registration.get', [regA.id]) as { invoke: string }).invoke, 'roundrobin');
 
+  // first/last follow the cluster's registration order, wherever the call is made.
+  await b.session.register('meta.first', () => 'b', { invoke: 'first' });
+  await a.session.register('meta.first', () => 'a', { invoke: 'first' });
+  await a.session.register('meta.last', () => 'a', { invoke: 'last' });
+  await b.session.register('meta.last', () => 'b', { invoke: 'last' });
+  // The other node's rank arrives asynchronously: retried until it is known.
+  assert.equal(await eventually(async () => ((await a.session.call('meta.first')) === 'b' ? 'b' : undefined), 'first: b\'s callee'), 'b');
+  assert.equal(await eventually(async () => ((await a.session.call('meta.last')) === 'b' ? 'b' : undefined), 'last: b\'s callee'), 'b');
+  assert.equal(await b.session.call('meta.first'), 'b');
+
   // A retained event published on a's node reaches a late subscriber on b's node.
   await a.session.publish('meta.state', ['current'], {}, { retain: true, acknowledge: true });
   const retained = await eventually(async () => {
