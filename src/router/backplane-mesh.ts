@@ -96,6 +96,8 @@ export class MeshBackplane implements Backplane {
 
   attach(sink: BackplaneSink): void {
     this.sink = sink;
+    // Nodes that answered this node's hello before the router was ready: it hears of them now.
+    for (const node of this.known) sink.nodeJoined?.(node);
   }
 
   announce(interest: Interest, on: boolean): void {
@@ -276,6 +278,7 @@ export class MeshBackplane implements Backplane {
         for (const procedure of message.procedures) this.remoteProcedures.add(from, procedure);
         for (const { procedure, rank } of message.ranks ?? []) this.setRank(from, procedure, rank);
         this.remoteSessionsByNode.set(from, new Map(message.sessions.map((session) => [sessionKey(session), session])));
+        this.sink?.nodeJoined?.(from);
         return;
       case 'session': {
         let sessions = this.remoteSessionsByNode.get(from);

@@ -237,6 +237,22 @@ describe('retained events and event history across nodes', () => {
     assert.deepEqual(got.map((e) => [e.args, e.details.retained]), [[[2], true]]);
   });
 
+  it('gives a node that starts later the retained events kept before, with their receiver lists', async () => {
+    const hub = new MemoryHub();
+    const n1 = new RouterHarness({ backplane: hub.node('n1'), gate: chosenIdentity });
+    const publisher = await join(n1, 'pub');
+    await send(publisher, { type: T.PUBLISH, options: { retain: true, acknowledge: true }, topic: 'state', args: ['for all'] });
+    await send(publisher, { type: T.PUBLISH, options: { retain: true, acknowledge: true, eligible_authid: ['bob'] }, topic: 'state', args: ['for bob'] });
+    const n2 = new RouterHarness({ backplane: hub.node('n2'), gate: chosenIdentity });
+    await settle();
+    await settle();
+    const [alice, bob] = [await join(n2, 'alice'), await join(n2, 'bob')];
+    await subscribe(alice, 'state', { get_retained: true });
+    await subscribe(bob, 'state', { get_retained: true });
+    assert.deepEqual(events(alice).map((e) => e.args), [['for all']]);
+    assert.deepEqual(events(bob).map((e) => e.args), [['for bob']]);
+  });
+
   it('answers get_events on any node with the history of publications made on every node', async () => {
     const history = [{ uri: 'log', match: 'prefix' as const, limit: 10, limitBytes: 0 }];
     const { nodes: [n1, n2] } = await cluster(['n1', 'n2'], { eventHistory: history });

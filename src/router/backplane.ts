@@ -83,6 +83,8 @@ export interface BackplaneSink {
   callTraffic(from: string, traffic: CallTraffic): void;
   /** A node left or died: calls it was part of must end; its client sessions (with their testaments) are gone. */
   nodeGone(node: string, sessions: readonly RemoteSession[]): void;
+  /** This node has heard another node's whole state (it joined, or this node did). */
+  nodeJoined?(node: string): void;
   /** Another node's question (see Backplane.ask); the answer goes back to it. A sink without it answers that it cannot. */
   answer?(from: string, question: ClusterQuestion): Promise<unknown>;
 }
@@ -128,14 +130,33 @@ export interface InventoryItem {
   members: number[];
 }
 
-/** What one node asks the others for its meta API. */
+/** A retained event as it crosses to a node that starts later (see Broker.retainedSnapshot). */
+export interface RemoteRetained {
+  topic: string;
+  publication: number;
+  details: Dict;
+  /** The PUBLISH options, for its receiver lists. */
+  options: Dict;
+  /** The publisher, when it excluded itself. */
+  excludedSession?: number;
+  args?: unknown[];
+  kwargs?: Dict;
+  payload?: Uint8Array;
+}
+
+/** What one node asks the others: for its meta API, and (`retained`) for what a node that starts later lacks. */
 export type ClusterQuestion =
   | { k: 'kill'; realm: string; target: KillTarget; caller: number; reason: string; message?: string }
   | { k: 'subscriptions'; realm: string; filter: InventoryFilter }
-  | { k: 'registrations'; realm: string; filter: InventoryFilter };
+  | { k: 'registrations'; realm: string; filter: InventoryFilter }
+  | { k: 'retained'; realm: string };
 
-/** The answer each kind of question gets: how many sessions were closed, or the node's matching items. */
-export type AnswerTo<Q extends ClusterQuestion> = Q extends { k: 'kill' } ? number : InventoryItem[];
+/** The questions a realm's meta API answers (the router answers `retained` itself). */
+export type MetaQuestion = Exclude<ClusterQuestion, { k: 'retained' }>;
+
+/** The answer each kind of question gets: how many sessions were closed, the node's retained events, or its matching items. */
+export type AnswerTo<Q extends ClusterQuestion> =
+  Q extends { k: 'kill' } ? number : Q extends { k: 'retained' } ? RemoteRetained[] : InventoryItem[];
 
 export interface Asked<T> {
   answers: { node: string; answer: T }[];

@@ -6,7 +6,7 @@ import { Broker } from './broker/broker.js';
 import type { EventHistorySetting } from './broker/event-history.js';
 import { Dealer, realClock, type Clock } from './dealer/dealer.js';
 import { welcomeRoles } from './features.js';
-import type { Backplane, ClusterQuestion, RemoteSessionDetails } from './backplane.js';
+import type { Backplane, MetaQuestion, RemoteSessionDetails } from './backplane.js';
 import type { Testament } from './meta/testaments.js';
 import type { Action, Authorizer, Decision, SessionFacts } from './hooks.js';
 import { maxQuestionsInFlight } from './backplane-questions.js';
@@ -38,7 +38,7 @@ export interface RealmSettings {
 /** What a realm's meta API does for the other nodes of a cluster. */
 export interface ClusterMetaService {
   /** Answers another node's question about this node's part of the realm. */
-  answer(question: ClusterQuestion): unknown;
+  answer(question: MetaQuestion): unknown;
   /** Publishes the testaments of a session whose node died (this node was chosen to, so they are published once). */
   publishTestaments(testaments: readonly Testament[]): void;
 }

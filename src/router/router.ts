@@ -65,6 +65,8 @@ export class Router implements SessionHost {
   private readonly remoteCalls = new Map<string, RemoteCalls>();
   private readonly sessions = new Set<Session>();
   private closing = false;
+  /** Whether this node has copied the retained events of another (once, after it started). */
+  private retainedCopied = false;
   private readonly idle: (() => void)[] = [];
   private readonly services: Promise<void>;
 
@@ -118,12 +120,30 @@ export class Router implements SessionHost {
           this.remoteSessionLeft(realm, details);
         }
       },
+      nodeJoined: (node) => this.copyRetained(node),
       answer: async (_from, question) => {
+        if (question.k === 'retained') return this.realms.get(question.realm)?.broker.retainedSnapshot() ?? [];
         const meta = this.realms.get(question.realm)?.clusterMeta;
         if (!meta) throw new Error(`realm "${question.realm}" has no meta API on this node`);
         return meta.answer(question);
       },
     };
+  }
+
+  /**
+   * Once, from the first node this one hears in full after it started: the retained events kept
+   * from before it started, so a late subscriber here gets them too. A node that does not answer
+   * in time leaves this node with the retained events published from now on (logged).
+   */
+  private copyRetained(node: string): void {
+    if (this.retainedCopied) return;
+    this.retainedCopied = true;
+    for (const realm of this.realms.values()) {
+      this.backplane!.ask({ k: 'retained', realm: realm.name }, [node]).then(({ answers, missing }) => {
+        for (const { answer } of answers) realm.broker.adoptRetained(answer);
+        if (missing.length > 0) this.log.warn({ realm: realm.name, node }, 'retained events from before this node started could not be copied: the node did not answer');
+      }, (error: unknown) => this.log.warn({ realm: realm.name, node, err: error }, 'retained events from before this node started could not be copied'));
+    }
   }
 
   /**

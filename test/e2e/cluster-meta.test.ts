@@ -8,6 +8,7 @@ import { autobahnSerializer, openConnection, type OpenSession } from '../support
 import { freePort, junctionBin, projectRoot, RunningJunction } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { RunningRedis } from '../support/redis-server.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * The user's view of the meta API, testaments, retained events and event history across the
@@ -164,6 +165,22 @@ describe('the meta API, testaments, retained events and history across nodes (th
     assert.ok(others.length >= 3, 'clients landed on both workers');
     const serving = await junction.waitForLine((line) => line.msg === 'worker serving' && line.node === others[0]!.node);
     await scenario(a, others, () => process.kill(Number(serving.pid), 'SIGKILL'));
+
+    // The worker is started again, clean: it copies the retained events the other one kept.
+    const restarted = others[0]!.node;
+    await waitFor(() => junction.lines.filter((line) => line.msg === 'worker serving' && line.node === restarted).length === 2,
+      `worker ${restarted} serving again`, 20_000);
+    let late: Client | undefined;
+    for (let i = 0; i < 30 && late?.node !== restarted; i++) late = await open(url);
+    assert.equal(late!.node, restarted, 'a client landed on the restarted worker');
+    const retained = await eventually(async () => {
+      const got: unknown[] = [];
+      const subscription = await late!.session.subscribe('meta.state', (args: unknown[]) => void got.push(args[0]), { get_retained: true });
+      await pause(50);
+      await late!.session.unsubscribe(subscription);
+      return got.length > 0 ? got : undefined;
+    }, 'the retained event on the restarted worker');
+    assert.deepEqual(retained, ['current']);
   });
 
   const skip = skipWithoutDebian('redis-server');

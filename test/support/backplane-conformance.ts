@@ -20,6 +20,8 @@ interface TestNode {
   gone: string[];
   /** The client sessions the dead or departed nodes had, as the sink was told. */
   goneSessions: RemoteSession[];
+  /** The nodes whose whole state this node heard. */
+  joined: string[];
   /** How this node answers questions (by default: its name and the question's kind). */
   answer: (question: ClusterQuestion) => Promise<unknown>;
 }
@@ -38,7 +40,7 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
     async function node(nodeId: string): Promise<TestNode> {
       const backplane = await cluster.node(nodeId);
       const node: TestNode = {
-        backplane, received: [], traffic: [], gone: [], goneSessions: [], answer: async (question) => `${nodeId}:${question.k}`,
+        backplane, received: [], traffic: [], gone: [], goneSessions: [], joined: [], answer: async (question) => `${nodeId}:${question.k}`,
       };
       backplane.attach({
         deliver: (publication) => void node.received.push(publication),
@@ -48,6 +50,7 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
           node.goneSessions.push(...sessions);
         },
         answer: (_from, question) => node.answer(question),
+        nodeJoined: (joined) => void node.joined.push(joined),
       });
       return node;
     }
@@ -134,6 +137,7 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
       late.backplane.publish(publication('r', 'early'));
       await sync(late, b);
       assert.deepEqual(topics(b), ['early']);
+      assert.deepEqual(late.joined, ['b'], 'the late node heard b\'s whole state');
     });
 
     it('forgets a node that dies or leaves; a node that rejoins under its old name starts clean', async () => {

@@ -7,7 +7,7 @@ import type { Dict, Publish } from '../../protocol/messages.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
 import { PatternTable } from '../match/pattern-table.js';
 import { readPublishOptions, type PublishOptions, type SubscribeOptions } from '../options.js';
-import type { Backplane, RemotePublication } from '../backplane.js';
+import type { Backplane, RemotePublication, RemoteRetained } from '../backplane.js';
 import type { RealmEvents } from '../realm-events.js';
 import type { BoundCounter } from '../../metrics/registry.js';
 import type { Logger } from '../log.js';
@@ -256,19 +256,43 @@ export class Broker {
    * (it was delivered all the same): counted, warned at most every 10 s, and the refusal text is
    * returned for an acknowledged publisher's ERROR.
    */
-  private retain(publisher: Session, message: Published, options: PublishOptions, receiverLists: boolean, details: Dict,
+  private retain(publisher: Session, message: Publish, options: PublishOptions, receiverLists: boolean, details: Dict,
     publication: number): string | undefined {
     return this.keepRetained(publisher.log, message, options, receiverLists, details, publication, options.excludeMe ? publisher.id : undefined);
   }
 
+  /** Every retained event this node keeps, for a node that starts later. */
+  retainedSnapshot(): RemoteRetained[] {
+    return [...this.retained.events()].map(({ topic, publication, details, options, excludedSession, args, kwargs, payload }) => ({
+      topic, publication, details, options, excludedSession, args, kwargs, payload,
+    }));
+  }
+
+  /**
+   * Retained events another node kept from before this node started: each topic this node has
+   * nothing retained for takes them, under this node's limits (a topic it already has is newer here).
+   */
+  adoptRetained(events: readonly RemoteRetained[]): void {
+    const fresh = events.filter((event) => !this.retained.has(event.topic));
+    for (const event of fresh) {
+      let options: PublishOptions;
+      try {
+        options = readPublishOptions(event.options);
+      } catch {
+        continue; // a node of another version: its options cannot be read here, so its receivers are unknown
+      }
+      this.keepRetained(this.settings.log, event, options, hasReceiverLists(options), event.details, event.publication, event.excludedSession);
+    }
+  }
+
   /** Keeps a retained event, this node's or (from another node) its own copy; returns the refusal text over a limit. */
-  private keepRetained(log: Logger, message: Published, options: PublishOptions, receiverLists: boolean, details: Dict,
+  private keepRetained(log: Logger, message: Published & { options: Dict }, options: PublishOptions, receiverLists: boolean, details: Dict,
     publication: number, excludedSession: number | undefined): string | undefined {
     const maxEventBytes = this.settings.retention.maxRetainedEventBytes;
     const bytes = message.topic.length + payloadBytes([message.args, message.kwargs, message.payload], maxEventBytes > 0 ? maxEventBytes : undefined);
     const refused = this.retained.retain({
       topic: message.topic, publication, details, args: message.args, kwargs: message.kwargs, payload: message.payload,
-      receivers: receiverLists ? options : undefined, excludedSession, bytes,
+      receivers: receiverLists ? options : undefined, excludedSession, bytes, options: message.options,
     });
     if (!refused) return undefined;
     this.retainedRefused.inc({ realm: this.realmName, limit: refused.limit });
