@@ -4,6 +4,7 @@ import { MessageType as T } from '../protocol/codes.js';
 import type { Dict, WampMessage } from '../protocol/messages.js';
 import { allRoles, RouterHarness, type HarnessOptions, type MemoryPeer } from '../../test/support/router-harness.js';
 import { MemoryHub } from './backplane-memory.js';
+import { Router } from './router.js';
 import type { AuthGate } from './hooks.js';
 
 /** Signs in with the authid and authrole the HELLO asks for. */
@@ -141,6 +142,18 @@ describe('the meta API across nodes: subscriptions and registrations', () => {
     assert.equal(error, 'wamp.error.unavailable');
     assert.match(String(text), /"n2" did not answer/);
   });
+
+  it('counts a node without the realm as having nothing of it', async () => {
+    const hub = new MemoryHub();
+    const n1 = new RouterHarness({ backplane: hub.node('n1'), gate: chosenIdentity });
+    new Router({ realms: [], backplane: hub.node('n2') });
+    await n1.router.ready();
+    await settle();
+    const watcher = await join(n1, 'watcher');
+    await subscribe(watcher, 'here');
+    assert.deepEqual((await result(watcher, 'wamp.subscription.list') as Dict).exact, [await result(watcher, 'wamp.subscription.lookup', ['here'])]);
+    assert.equal(await result(watcher, 'wamp.session.kill_by_authrole', ['nobody']), 0);
+  });
 });
 
 describe('the meta API across nodes: kill', () => {
@@ -164,6 +177,8 @@ describe('the meta API across nodes: kill', () => {
     assert.equal((await failure(admin, 'wamp.session.kill', [admin.id])).error, 'wamp.error.no_such_session', 'not itself');
     assert.equal(await result(admin, 'wamp.session.kill_by_authrole', ['nobody']), 0);
     assert.equal(goodbyes(other).length, 0);
+    assert.equal((await result(admin, 'wamp.session.get', [admin.id]) as Dict).node, 'n1', 'a session of this node names it too');
+    assert.equal((await result(admin, 'wamp.session.get', [other.id]) as Dict).node, 'n2');
     assert.equal(await result(admin, 'wamp.session.kill_by_authrole', ['user']), 1);
     assert.equal(goodbyes(other).length, 1);
     assert.equal(goodbyes(admin).length, 0, 'the caller is never closed by its own call');

@@ -122,10 +122,12 @@ export class Router implements SessionHost {
       },
       nodeJoined: (node) => this.copyRetained(node),
       answer: async (_from, question) => {
-        if (question.k === 'retained') return this.realms.get(question.realm)?.broker.retainedSnapshot() ?? [];
-        const meta = this.realms.get(question.realm)?.clusterMeta;
-        if (!meta) throw new Error(`realm "${question.realm}" has no meta API on this node`);
-        return meta.answer(question);
+        const realm = this.realms.get(question.realm);
+        // A node without the realm has nothing of it: no session to close, no item, nothing retained.
+        if (!realm) return question.k === 'kill' ? 0 : [];
+        if (question.k === 'retained') return realm.broker.retainedSnapshot();
+        if (!realm.clusterMeta) throw new Error(`realm "${question.realm}" has no meta API on this node`);
+        return realm.clusterMeta.answer(question);
       },
     };
   }

@@ -38,7 +38,10 @@ export function sessionProcedures(context: MetaContext): MetaProcedures {
     'wamp.session.get': (args, kwargs) => {
       const id = readId(argument(args, kwargs, 0, 'session'), 'session');
       const elsewhere = realm.sessions.has(id) ? undefined : realm.remoteSessions().find((session) => session.session === id);
-      return elsewhere ?? sessionDetails(visibleSession(context, id));
+      if (elsewhere) return elsewhere;
+      const details = sessionDetails(visibleSession(context, id));
+      // In a cluster every session's details name its node, this node's too.
+      return realm.backplane ? { ...details, node: realm.backplane.nodeId } : details;
     },
 
     'wamp.session.kill': async (args, kwargs, details) => {
