@@ -172,14 +172,14 @@ export class MeshBackplane implements Backplane {
 
   announceSession(realm: string, details: RemoteSessionDetails, on: boolean): void {
     const session: RemoteSession = { realm, details };
-    const key = sessionKey(session);
+    const key = sessionKey(session.realm, session.details.session);
     if (on) this.localSessions.set(key, session);
     else this.localSessions.delete(key);
     if (!this.closed) this.link.send({ k: 'session', session, on });
   }
 
   shareTestaments(realm: string, session: number, testaments: readonly Testament[]): void {
-    const mine = this.localSessions.get(sessionKey({ realm, details: { session } as RemoteSessionDetails }));
+    const mine = this.localSessions.get(sessionKey(realm, session));
     if (mine) mine.testaments = [...testaments];
     if (!this.closed) this.link.send({ k: 'testaments', realm, session, testaments: [...testaments] });
   }
@@ -277,18 +277,19 @@ export class MeshBackplane implements Backplane {
         for (const interest of message.interests) this.remote.add(from, interest);
         for (const procedure of message.procedures) this.remoteProcedures.add(from, procedure);
         for (const { procedure, rank } of message.ranks ?? []) this.setRank(from, procedure, rank);
-        this.remoteSessionsByNode.set(from, new Map(message.sessions.map((session) => [sessionKey(session), session])));
+        this.remoteSessionsByNode.set(from,
+          new Map(message.sessions.map((session) => [sessionKey(session.realm, session.details.session), session])));
         this.sink?.nodeJoined?.(from);
         return;
       case 'session': {
         let sessions = this.remoteSessionsByNode.get(from);
         if (!sessions) this.remoteSessionsByNode.set(from, (sessions = new Map()));
-        if (message.on) sessions.set(sessionKey(message.session), message.session);
-        else sessions.delete(sessionKey(message.session));
+        if (message.on) sessions.set(sessionKey(message.session.realm, message.session.details.session), message.session);
+        else sessions.delete(sessionKey(message.session.realm, message.session.details.session));
         return;
       }
       case 'testaments': {
-        const session = this.remoteSessionsByNode.get(from)?.get(sessionKey({ realm: message.realm, details: { session: message.session } as RemoteSessionDetails }));
+        const session = this.remoteSessionsByNode.get(from)?.get(sessionKey(message.realm, message.session));
         if (session) session.testaments = message.testaments;
         return;
       }
@@ -307,6 +308,6 @@ export class MeshBackplane implements Backplane {
 
 const noRanks: ReadonlyMap<string, ProcedureRank> = new Map();
 
-function sessionKey(session: Pick<RemoteSession, 'realm' | 'details'>): string {
-  return `${session.realm}\u0000${session.details.session}`;
+function sessionKey(realm: string, session: number): string {
+  return `${realm}\u0000${session}`;
 }

@@ -257,7 +257,8 @@ describe('retained events and event history across nodes', () => {
     const n1 = new RouterHarness({ backplane: hub.node('n1'), gate: chosenIdentity });
     const publisher = await join(n1, 'pub');
     await send(publisher, { type: T.PUBLISH, options: { retain: true, acknowledge: true }, topic: 'state', args: ['for all'] });
-    await send(publisher, { type: T.PUBLISH, options: { retain: true, acknowledge: true, eligible_authid: ['bob'] }, topic: 'state', args: ['for bob'] });
+    const forBob = { retain: true, acknowledge: true, eligible_authid: ['bob'] };
+    await send(publisher, { type: T.PUBLISH, options: forBob, topic: 'state', args: ['for bob'] });
     const n2 = new RouterHarness({ backplane: hub.node('n2'), gate: chosenIdentity });
     await settle();
     await settle();

@@ -140,11 +140,12 @@ export class Router implements SessionHost {
   private copyRetained(node: string): void {
     if (this.retainedCopied) return;
     this.retainedCopied = true;
+    const notCopied = 'retained events from before this node started could not be copied';
     for (const realm of this.realms.values()) {
       this.backplane!.ask({ k: 'retained', realm: realm.name }, [node]).then(({ answers, missing }) => {
         for (const { answer } of answers) realm.broker.adoptRetained(answer);
-        if (missing.length > 0) this.log.warn({ realm: realm.name, node }, 'retained events from before this node started could not be copied: the node did not answer');
-      }, (error: unknown) => this.log.warn({ realm: realm.name, node, err: error }, 'retained events from before this node started could not be copied'));
+        if (missing.length > 0) this.log.warn({ realm: realm.name, node, reason: 'the node did not answer' }, notCopied);
+      }, (error: unknown) => this.log.warn({ realm: realm.name, node, err: error }, notCopied));
     }
   }
 

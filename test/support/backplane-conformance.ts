@@ -230,7 +230,8 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
       assert.equal((await a.backplane.claimProcedure(shared, 'roundrobin')).ok, true);
       assert.equal((await b.backplane.claimProcedure(shared, 'roundrobin')).ok, true);
       assert.deepEqual(await b.backplane.claimProcedure({ ...shared, uri: 'com.shared' }, 'random'), { ok: false, heldAs: 'roundrobin' });
-      assert.equal((await b.backplane.claimProcedure({ ...shared, match: 'prefix' }, 'single')).ok, true, 'another match policy is another procedure');
+      assert.equal((await b.backplane.claimProcedure({ ...shared, match: 'prefix' }, 'single')).ok, true,
+        'another match policy is another procedure');
       winner.backplane.releaseProcedure(add);
       assert.equal((await loser.backplane.claimProcedure(add, 'single')).ok, true, 'a released procedure can be claimed');
       await cluster.kill(loser.backplane.nodeId);
