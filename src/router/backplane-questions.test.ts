@@ -19,7 +19,10 @@ describe('PendingQuestions', () => {
     const questions = new PendingQuestions(20);
     const { id, answers } = questions.open(['a', 'b']);
     questions.answered(id, 'a', 'yes');
+    // Its timer does not hold the process open (a router that stops need not wait): this test does.
+    const holdOpen = setTimeout(() => {}, 5_000);
     assert.deepEqual(await answers, { answers: [{ node: 'a', answer: 'yes' }], missing: ['b'] });
+    clearTimeout(holdOpen);
     assert.deepEqual(await questions.open([]).answers, { answers: [], missing: [] });
   });
 
