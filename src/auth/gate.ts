@@ -2,6 +2,7 @@ import { ErrorUri } from '../protocol/errors.js';
 import type { Authenticate } from '../protocol/messages.js';
 import type { AuthGate, AuthOutcome, AuthRequest } from '../router/hooks.js';
 import { silentLogger, type Logger } from '../router/log.js';
+import { defaultChallengeTimeoutMs } from './sign-in-defaults.js';
 import { requestedAuthid, type AuthMethod, type Failure, type MethodOutcome } from './method.js';
 import { addressOf, SignInThrottle } from './throttle.js';
 
@@ -47,7 +48,7 @@ export function authGate(options: GateOptions): AuthGate {
   const offered = [...methods.keys()].join(', ');
   const log = options.log ?? silentLogger;
   const throttle = options.throttle ?? new SignInThrottle();
-  const challengeTimeoutMs = options.challengeTimeoutMs ?? 60_000;
+  const challengeTimeoutMs = options.challengeTimeoutMs ?? defaultChallengeTimeoutMs;
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const roleExists = options.roleExists ?? (() => true);

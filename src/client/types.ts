@@ -3,6 +3,7 @@
  * defaults: an app that types nothing gets `unknown[]` / `Record<string, unknown>`, an app that
  * wants checking writes `session.call<[number, number], {}, [number]>('com.add', [2, 3])`.
  */
+import type { MqttProperties } from '../protocol/mqtt-properties.js';
 import type { MatchPolicy } from '../protocol/uri.js';
 import type { Result } from './result.js';
 
@@ -47,6 +48,8 @@ export interface PublishOptions {
   eligible_authrole?: string[];
   disclose_me?: boolean;
   retain?: boolean;
+  /** Junction: the publication's MQTT QoS and MQTT 5 properties, for MQTT subscribers (docs/mqtt.md). */
+  _mqtt?: MqttProperties;
 }
 
 export interface SubscribeOptions {

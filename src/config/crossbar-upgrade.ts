@@ -37,11 +37,7 @@ export function upgradeVersion1(document: unknown): Upgraded {
       )
     : document.workers;
   if (converted === 0) return { document, notices: [] };
-  const text =
-    `configuration version 1: ${converted} permission${converted === 1 ? '' : 's'} in the old form ("publish": true ... beside "uri") ` +
-    'were read as `crossbar upgrade` converts them (into "allow", with disclosure off and caching on); ' +
-    'run `crossbar upgrade` or write them that way with "version": 2 to silence this';
-  return { document: { ...document, workers }, notices: [notice(['version'], text)] };
+  return { document: { ...document, workers }, notices: [notice('config.notice.version1', ['version'], converted)] };
 }
 
 function mapRealms(realms: unknown, permission: (value: unknown) => unknown): unknown {

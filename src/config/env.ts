@@ -7,6 +7,7 @@
  * appears in any message.
  */
 
+import { problem } from './codes.js';
 import type { ConfigPath, ConfigProblem } from './problems.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -38,10 +39,7 @@ function substituteString(text: string, path: ConfigPath, env: Environment, prob
 
   return text.replace(reference, (whole, name: string) => {
     if (!variableName.test(name)) {
-      problems.push({
-        path,
-        message: `"\${${name}}" is not a valid environment variable reference (names use letters, digits and "_")`,
-      });
+      problems.push(problem('config.env.bad_reference', path, name));
       return whole;
     }
     return lookup(name, path, env, problems) ?? whole;
@@ -50,7 +48,7 @@ function substituteString(text: string, path: ConfigPath, env: Environment, prob
 
 function lookup(name: string, path: ConfigPath, env: Environment, problems: ConfigProblem[]): string | undefined {
   const found = env[name];
-  if (found === undefined) problems.push({ path, message: `environment variable ${name} is not set` });
+  if (found === undefined) problems.push(problem('config.env.unset', path, name));
   return found;
 }
 

@@ -12,6 +12,8 @@
  */
 
 import * as z from 'zod';
+import { defaultChallengeTimeoutMs, defaultDynamicCallTimeoutMs } from '../auth/sign-in-defaults.js';
+import { defaultThrottleOptions } from '../auth/throttle.js';
 import { DEFAULT_MAX_NESTING_DEPTH } from '../codec/nesting.js';
 import { containerComponent, routerComponent } from './schema-components.js';
 import { ignored, itemId, milliseconds, nonNegativeInt, notSupportedMessage, positiveInt, typeError, unsupported } from './schema-parts.js';
@@ -41,18 +43,21 @@ const containerOptions = z.strictObject({
   restart: ignored('the container restart mode (restart)'),
 });
 
-/** Junction's own sign-in limits (Crossbar has none): how failed sign-ins are slowed down, and auth timeouts. */
+/** Junction's own sign-in limits (Crossbar has none): how failed sign-ins are slowed down, and auth timeouts; the auth layer owns their defaults. */
 const signInLimits = z
   .strictObject({
-    failure_budget: nonNegativeInt.default(5).describe('Failed sign-ins one IP address may have before it is slowed down.'),
-    forgive_after: positiveInt.default(60_000).describe('One failure is forgiven every this many milliseconds.'),
-    spacing: milliseconds.default(1_000).describe('Over budget, attempts are spaced this many milliseconds times the failures over budget (plus one).'),
-    max_wait: milliseconds.default(5_000).describe('An attempt that would have to wait longer than this (ms) is refused at once.'),
-    challenge_timeout: positiveInt.default(60_000).describe('A CHALLENGE not answered within this many milliseconds fails.'),
-    dynamic_timeout: positiveInt.default(10_000).describe('A dynamic authenticator or authorizer that does not answer within this many milliseconds denies.'),
+    failure_budget: nonNegativeInt.default(defaultThrottleOptions.budget).describe('Failed sign-ins one IP address may have before it is slowed down.'),
+    forgive_after: positiveInt.default(defaultThrottleOptions.forgiveMs).describe('One failure is forgiven every this many milliseconds.'),
+    spacing: milliseconds.default(defaultThrottleOptions.spacingMs).describe('Over budget, attempts are spaced this many milliseconds times the failures over budget (plus one).'),
+    max_wait: milliseconds.default(defaultThrottleOptions.maxWaitMs).describe('An attempt that would have to wait longer than this (ms) is refused at once.'),
+    challenge_timeout: positiveInt.default(defaultChallengeTimeoutMs).describe('A CHALLENGE not answered within this many milliseconds fails.'),
+    dynamic_timeout: positiveInt.default(defaultDynamicCallTimeoutMs).describe('A dynamic authenticator or authorizer that does not answer within this many milliseconds denies.'),
   })
   .prefault({})
   .describe('Junction extension: sign-in rate limits and authentication timeouts, for every transport of the router.');
+
+/** The cluster's timing when the file does not give it (also what a Redis link uses when built without a config). */
+export const clusterDefaults = { prefix: 'junction', heartbeatMs: 1_000, leaseMs: 3_000 } as const;
 
 /** Junction's cluster through Redis (Crossbar has no such key). */
 const clusterSchema = z
@@ -61,14 +66,14 @@ const clusterSchema = z
       url: z.string().regex(/^rediss?:\/\/\S+$/, { error: 'expected a Redis URL: redis://HOST:PORT/DB or rediss://... (TLS)' })
         .describe('Where the nodes meet, e.g. redis://127.0.0.1:6379/0; ${ENV} references are allowed.'),
       prefix: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'expected 1 to 64 characters from A-Z, a-z, 0-9, "_", "." and "-"' })
-        .default('junction').describe('Every Redis key and channel of this cluster starts with it: several clusters can share one Redis.'),
+        .default(clusterDefaults.prefix).describe('Every Redis key and channel of this cluster starts with it: several clusters can share one Redis.'),
     }),
     node_id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'expected 1 to 64 characters from A-Z, a-z, 0-9, "_", "." and "-"' })
       .optional().describe('This node\'s name in the cluster; default: the host name and a random suffix, new at each start.'),
-    heartbeat: positiveInt.default(1_000).describe('Each node says it is alive every this many milliseconds.'),
-    lease: positiveInt.default(3_000).describe('A node not heard from for this many milliseconds is dead: its sessions, subscriptions and registrations are dropped everywhere.'),
+    heartbeat: positiveInt.default(clusterDefaults.heartbeatMs).describe('Each node says it is alive every this many milliseconds.'),
+    lease: positiveInt.default(clusterDefaults.leaseMs).describe('A node not heard from for this many milliseconds is dead: its sessions, subscriptions and registrations are dropped everywhere.'),
   })
-  .refine((cluster) => cluster.lease > cluster.heartbeat, { error: 'lease must be longer than heartbeat', path: ['lease'] })
+  .refine((cluster) => cluster.lease > cluster.heartbeat, { error: 'lease must be longer than heartbeat', path: ['lease'], params: { code: 'config.conflict' } })
   .optional()
   .describe('Junction extension: nodes with the same Redis and realm names form one router (docs/cluster.md).');
 

@@ -44,23 +44,23 @@ describe('loading files and folders', () => {
   it('names the file in every problem line', async () => {
     const file = join(dir, 'bad.yaml');
     await writeFile(file, config(99999));
-    assert.equal(await rejection(loadConfigFile(file)), `${file}:7:38: workers[0].transports[0].endpoint.port: expected a port number from 0 to 65535`);
+    assert.equal(await rejection(loadConfigFile(file)), `${file}:7:38: workers[0].transports[0].endpoint.port: expected a port number from 0 to 65535 [config.value]`);
   });
 
   it('reports a missing file as a problem', async () => {
     const file = join(dir, 'missing.json');
-    assert.equal(await rejection(loadConfigFile(file)), `${file}: cannot read the file: no such file (ENOENT)`);
+    assert.equal(await rejection(loadConfigFile(file)), `${file}: cannot read the file: no such file (ENOENT) [config.file.unreadable]`);
   });
 
   it('a cbdir holds config.json or config.yaml, not both and not neither', async () => {
     const cbdir = await mkdtemp(join(dir, 'cbdir-'));
-    assert.equal(await rejection(loadCbdir(cbdir)), `${cbdir}: no config.json or config.yaml in this folder`);
+    assert.equal(await rejection(loadCbdir(cbdir)), `${cbdir}: no config.json or config.yaml in this folder [config.cbdir.no_file]`);
     await writeFile(join(cbdir, 'config.yaml'), config(9000));
     assert.equal((await loadCbdir(cbdir)).listeners[0]!.endpoint.port, 9000);
     await writeFile(join(cbdir, 'config.json'), '{}');
     assert.equal(
       await rejection(loadCbdir(cbdir)),
-      `${cbdir}: both config.json and config.yaml exist; keep one so it is clear which is used`,
+      `${cbdir}: both config.json and config.yaml exist; keep one so it is clear which is used [config.cbdir.two_files]`,
     );
   });
 });

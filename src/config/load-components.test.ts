@@ -3,17 +3,12 @@ import { describe, it } from 'node:test';
 import { parseConfigText } from './load.js';
 import type { ComponentConfig } from './model.js';
 import { ConfigError } from './problems.js';
-import { configDocument, loadDocument, plain, problemsOf, realmWithRoles } from './test-support.js';
+import { componentModel, configDocument, loadDocument, plain, problemsOf, realmWithRoles } from './test-support.js';
 
-const forwarderDefaults = {
-  method: 'POST',
-  headers: {},
-  timeoutMs: 10000,
-  concurrencyPerUrl: 4,
-  retry: { initialDelayMs: 1000, maxDelayMs: 60000, maxAttempts: 100 },
-  outboxLimit: 100000,
-  outboxLimitBytes: 1073741824,
-};
+// A forwarder's model minus who it is and what it forwards: the schema's defaults (schema-defaults.test.ts checks them).
+const { kind: _kind, id: _id, realm: _realm, subscriptions: _subscriptions, ...forwarderDefaults } = componentModel({
+  type: 'class', classname: 'MessageForwarder', id: 'fwd', realm: 'realm1', extra: { subscriptions: [{ topic: 'a', url: 'http://h/' }] },
+}) as Extract<ComponentConfig, { kind: 'forwarder' }>;
 
 function componentsOf(components: unknown[], extraWorkers: unknown[] = []): { components: ComponentConfig[]; notices: string[] } {
   const config = loadDocument(configDocument({ components }, extraWorkers));
@@ -71,8 +66,8 @@ describe('bridge components: valid files and their model', () => {
       component: { type: 'class', classname: 'MessageForwarder', realm: 'realm1', extra: { subscriptions: [{ topic: 'a.b', url: 'http://h/x' }], debug: true } },
       expected: { kind: 'forwarder', id: 'component0', realm: 'realm1', subscriptions: [{ topic: 'a.b', match: 'exact', url: 'http://h/x' }], ...forwarderDefaults },
       notices: [
-        'workers[0].components[0].extra.debug: Crossbar debug logging of forwarded responses (debug; use --log-level) is not needed by Junction and was ignored',
-        'workers[0].components[0]: this forwarder has no "id", so it is "component0": give it an id so its outbox folder stays the same when components are added or reordered',
+        'workers[0].components[0].extra.debug: Crossbar debug logging of forwarded responses (debug; use --log-level) is not needed by Junction and was ignored [config.notice.ignored]',
+        'workers[0].components[0]: this forwarder has no "id", so it is "component0": give it an id so its outbox folder stays the same when components are added or reordered [config.notice.forwarder_id]',
       ],
     },
     {
@@ -236,7 +231,7 @@ describe('bridge components: valid files and their model', () => {
     const { components, notices } = componentsOf([], [container]);
     assert.deepEqual(components, [{ kind: 'forwarder', id: 'fwd', realm: 'realm1', subscriptions: [{ topic: 'a', match: 'exact', url: 'http://h/' }], ...forwarderDefaults }]);
     assert.deepEqual(notices, [
-      'workers[1].components[0]: crossbar.adapter.rest.MessageForwarder runs inside the router as a trusted session; its "transport" is not used',
+      'workers[1].components[0]: crossbar.adapter.rest.MessageForwarder runs inside the router as a trusted session; its "transport" is not used [config.notice.transport_unused]',
     ]);
   });
 });
@@ -387,7 +382,7 @@ describe('bridge components: invalid files and their messages', () => {
 `;
     assert.throws(() => parseConfigText(yaml, { source: 't.yaml', env: {} }), (error: unknown) => {
       assert.ok(error instanceof ConfigError);
-      assert.equal(error.message, 't.yaml:12:11: workers[0].components[0].extra.time_out: unknown key "time_out" (did you mean "timeout"?)');
+      assert.equal(error.message, 't.yaml:12:11: workers[0].components[0].extra.time_out: unknown key "time_out" (did you mean "timeout"?) [config.unknown_key]');
       return true;
     });
   });

@@ -92,7 +92,7 @@ describe('mqtt transports', () => {
   it('refuses what an MQTT client cannot do or what the file does not define', () => {
     const endpoint = { type: 'tcp', port: 1883 };
     assert.deepEqual(problemsWith({ type: 'mqtt', endpoint, options: { realm: 'realm1', auth: { wampcra: { type: 'static', users: {} } } } }), [
-      'workers[0].transports[0].options.auth.wampcra: an MQTT transport offers anonymous and ticket authentication only (an MQTT client cannot answer a wampcra challenge)',
+      'workers[0].transports[0].options.auth.wampcra: an MQTT transport offers anonymous, ticket and tls authentication only (an MQTT client cannot answer a wampcra challenge)',
     ]);
     assert.deepEqual(problemsWith({ type: 'mqtt', endpoint, options: { realm: 'nowhere' } }), [
       'workers[0].transports[0].options.realm: realm "nowhere" is not defined in this configuration',
@@ -103,6 +103,22 @@ describe('mqtt transports', () => {
     assert.deepEqual(problemsWith({ type: 'mqtt', endpoint, options: { realm: 'realm1', payload_mapping: { '': { type: 'dynamic', encoder: 'a.b' } } } }).length, 1);
     assert.match(problemsWith({ type: 'mqtt', endpoint, options: { realm: 'realm1', max_packet_size: 300000000 } })[0]!, /at most 268435455 bytes/);
     assert.match(problemsWith({ type: 'mqtt', endpoint, options: {} })[0]!, /options\.realm/);
+  });
+
+  it('tls authentication: Crossbar\'s certificate-sha1 principals, CN principals, roles of the realm, and the endpoint\'s ca_certificates', () => {
+    const endpoint = { type: 'tcp', port: 8883, tls: { key: 'server.key', certificate: 'server.crt', ca_certificates: ['ca.crt'] } };
+    const tls = { type: 'static', principals: { boiler: { 'certificate-sha1': 'B6:E5:E6:F2:2A:86:DB:3C:DC:9F:51:42:58:39:9B:14:92:5D:A1:EB', role: 'backend' }, 'sensor-1': { role: 'backend' } } };
+    const document = configDocument({ transports: [{ type: 'mqtt', endpoint, options: { realm: 'realm1', auth: { tls } } }] });
+    const listener = plain(loadDocument(document).listeners[0]!);
+    assert.deepEqual(listener.mqtt!.auth, { tls: { type: 'static', principals: {
+      boiler: { role: 'backend', certificateSha1: 'B6:E5:E6:F2:2A:86:DB:3C:DC:9F:51:42:58:39:9B:14:92:5D:A1:EB' }, 'sensor-1': { role: 'backend' },
+    } } });
+    assert.deepEqual(listener.endpoint.tls?.caCertificates, ['/srv/junction/ca.crt'], 'relative to the config file, as the other TLS files');
+    assert.deepEqual(problemsWith({ type: 'mqtt', endpoint, options: { realm: 'realm1', auth: { tls: { type: 'static', principals: { x: { role: 'ghost' } } } } } }), [
+      'workers[0].transports[0].options.auth.tls.principals.x.role: role "ghost" is not defined in realm "realm1"',
+    ]);
+    assert.match(problemsOf(webDocument({ mqtt: { type: 'mqtt', options: { realm: 'realm1' }, auth: { tls } } }))[0]!,
+      /paths\.mqtt\.auth\.tls: tls authentication needs the TLS connection itself/);
   });
 
   it('an mqtt path of a web transport (MQTT over WebSocket): the same options and auth rules', () => {

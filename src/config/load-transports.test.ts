@@ -104,8 +104,8 @@ describe('rawsocket transports', () => {
     const config = loadDocument(configDocument({ transports }));
     assert.deepEqual(websocketAt(config.listeners[0], '/').serializers, ['json', 'msgpack']);
     assert.deepEqual(config.notices, [
-      'workers[0].transports[0].serializers[1]: the ubjson serializer is not spoken by Junction and was left out of the offer (Junction speaks json, msgpack, cbor)',
-      'workers[0].transports[0].serializers[3]: the flatbuffers serializer is not spoken by Junction and was left out of the offer (Junction speaks json, msgpack, cbor)',
+      'workers[0].transports[0].serializers[1]: the ubjson serializer is not spoken by Junction and was left out of the offer (Junction speaks json, msgpack, cbor) [config.notice.serializer_dropped]',
+      'workers[0].transports[0].serializers[3]: the flatbuffers serializer is not spoken by Junction and was left out of the offer (Junction speaks json, msgpack, cbor) [config.notice.serializer_dropped]',
     ]);
   });
 
@@ -154,7 +154,7 @@ describe('universal transports', () => {
     const config = loadDocument(configDocument({ transports }));
     assert.deepEqual(Object.keys(config.listeners[0]!.paths), ['/ws', '/info']);
     assert.deepEqual(config.notices, [
-      'workers[0].transports[0].websocket.ws: takes every request to /ws, as in Crossbar: the web part\'s websocket service there is not served',
+      'workers[0].transports[0].websocket.ws: takes every request to /ws, as in Crossbar: the web part\'s websocket service there is not served [config.notice.path_shadowed]',
     ]);
   });
 

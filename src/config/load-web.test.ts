@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PathService } from './model.js';
-import { configDocument, loadDocument, plain, problemsOf, realmWithRoles, webDocument } from './test-support.js';
+import { configDocument, loadDocument, pathServiceModel, plain, problemsOf, realmWithRoles, webDocument } from './test-support.js';
 
-const bridgeDefaults = { postBodyLimit: 8192, requireIp: [], requireTls: false };
-/** The model of an sse path that sets only its realm. */
-const sseDefaults = {
-  auth: { anonymous: { type: 'static', role: 'anonymous' } },
-  cookieName: 'junction_ticket',
-  heartbeatMs: 15000,
-  maxTopics: 32,
-  maxBufferedBytes: 1048576,
-  maxStreams: 10000,
-  maxPerAddress: 100,
-} as const;
+// The models of services that set nothing optional (schema-defaults.test.ts checks them against the published schema).
+const bridgeDefaults = pathServiceModel({ type: 'publisher', realm: 'realm1', role: 'backend' }).options;
+const { type: _type, realm: _realm, ...sseDefaults } = pathServiceModel({ type: 'sse', realm: 'realm1' });
 
 describe('web path services: valid files and their model', () => {
   const cases: { name: string; paths: Record<string, unknown>; expected: Record<string, PathService>; notices?: string[] }[] = [
@@ -115,9 +107,9 @@ describe('web path services: valid files and their model', () => {
         },
       },
       notices: [
-        'workers[0].transports[0].paths.publish.options.debug: Crossbar debug logging (debug; use --log-level) is not needed by Junction and was ignored',
-        'workers[0].transports[0].paths.publish.options.post_body_limit: 0 (no limit) is not offered by Junction; the default of 8192 bytes applies',
-        'workers[0].transports[0].paths.publish.options.timestamp_delta_limit: 0 (no limit) is not offered by Junction; the default of 300 seconds applies',
+        'workers[0].transports[0].paths.publish.options.debug: Crossbar debug logging (debug; use --log-level) is not needed by Junction and was ignored [config.notice.ignored]',
+        'workers[0].transports[0].paths.publish.options.post_body_limit: 0 (no limit) is not offered by Junction; the default of 8192 bytes applies [config.notice.zero_limit]',
+        'workers[0].transports[0].paths.publish.options.timestamp_delta_limit: 0 (no limit) is not offered by Junction; the default of 300 seconds applies [config.notice.zero_limit]',
       ],
     },
     {
@@ -177,9 +169,9 @@ describe('web path services: valid files and their model', () => {
         },
       },
       notices: [
-        'workers[0].transports[0].paths.lp2.options.debug_transport_id: a fixed long-poll transport id (debug_transport_id) is not needed by Junction and was ignored',
-        'workers[0].transports[0].paths.lp2.options.session_timeout: 0 (no limit) is not offered by Junction; the default of 30 seconds applies',
-        'workers[0].transports[0].paths.lp2.options.queue_limit_messages: 0 (no limit) is not offered by Junction; the default of 100 messages applies',
+        'workers[0].transports[0].paths.lp2.options.debug_transport_id: a fixed long-poll transport id (debug_transport_id) is not needed by Junction and was ignored [config.notice.ignored]',
+        'workers[0].transports[0].paths.lp2.options.session_timeout: 0 (no limit) is not offered by Junction; the default of 30 seconds applies [config.notice.zero_limit]',
+        'workers[0].transports[0].paths.lp2.options.queue_limit_messages: 0 (no limit) is not offered by Junction; the default of 100 messages applies [config.notice.zero_limit]',
       ],
     },
     {

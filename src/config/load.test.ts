@@ -1,30 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError } from './problems.js';
 import { parseConfig, parseConfigText } from './load.js';
 import type { JunctionConfig } from './model.js';
-import { plain, websocketAt, websocketDefaults } from './test-support.js';
+import { plain, problemLinesOf, websocketAt, websocketDefaults } from './test-support.js';
 import { defaultRealmLimits } from './schema-router.js';
 
-/** The problem lines a config text produces (fails the test when it loads). */
+/** The problem lines a config text produces, without their codes (fails the test when it loads). */
 function problemsOf(text: string, env: Record<string, string> = {}): string[] {
-  try {
-    parseConfigText(text, { source: 'test.yaml', env });
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message.split('\n');
-    throw error;
-  }
-  assert.fail('expected the configuration to be rejected');
+  return problemLinesOf(() => parseConfigText(text, { source: 'test.yaml', env }));
 }
 
 function problemsOfValue(value: unknown, env: Record<string, string> = {}): string[] {
-  try {
-    parseConfig(value, { source: 'test', env });
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message.split('\n');
-    throw error;
-  }
-  assert.fail('expected the configuration to be rejected');
+  return problemLinesOf(() => parseConfig(value, { source: 'test', env }));
 }
 
 /** A minimal valid router worker; `patch` replaces top-level keys of it. */
@@ -344,12 +331,12 @@ describe('notices', () => {
       ],
     });
     assert.deepEqual(config.notices, [
-      "controller.options: the controller's options block (process title, shutdown modes, ...) is not needed by Junction and was ignored",
-      'workers[0].options.title: the worker process title (title) is not needed by Junction and was ignored',
-      'workers[0].options.pythonpath: the Python module search path (pythonpath) is not needed by Junction and was ignored',
-      'workers[1].options.pythonpath: the Python module search path (pythonpath) is not needed by Junction and was ignored',
-      'workers[0].components[0]: Python component hello.AppSession is not run by Junction: start it as a separate WAMP client that connects to the router',
-      'workers[1].components[0]: Python component worker.Backend is not run by Junction: start it as a separate WAMP client that connects to the router',
+      "controller.options: the controller's options block (process title, shutdown modes, ...) is not needed by Junction and was ignored [config.notice.ignored]",
+      'workers[0].options.title: the worker process title (title) is not needed by Junction and was ignored [config.notice.ignored]',
+      'workers[0].options.pythonpath: the Python module search path (pythonpath) is not needed by Junction and was ignored [config.notice.ignored]',
+      'workers[1].options.pythonpath: the Python module search path (pythonpath) is not needed by Junction and was ignored [config.notice.ignored]',
+      'workers[0].components[0]: Python component hello.AppSession is not run by Junction: start it as a separate WAMP client that connects to the router [config.notice.python_component]',
+      'workers[1].components[0]: Python component worker.Backend is not run by Junction: start it as a separate WAMP client that connects to the router [config.notice.python_component]',
     ]);
     assert.deepEqual(config.components, [
       { kind: 'python', where: 'router', type: 'class', classname: 'hello.AppSession', realm: 'realm1', role: 'anonymous', extra: { a: 1 } },
@@ -433,7 +420,7 @@ describe('model details', () => {
     assert.equal(service.options.compression, true);
     assert.equal(service.options.autoPingInterval, 0);
     assert.deepEqual(config.notices, [
-      'workers[0].transports[0].options.compression.deflate.max_window_bits: the permessage-deflate tuning parameter max_window_bits (ws defaults apply) is not needed by Junction and was ignored',
+      'workers[0].transports[0].options.compression.deflate.max_window_bits: the permessage-deflate tuning parameter max_window_bits (ws defaults apply) is not needed by Junction and was ignored [config.notice.ignored]',
     ]);
   });
 });
@@ -476,7 +463,7 @@ describe("Crossbar's forms of realms, roles and permissions", () => {
   it('allow-by-default beside permissions is unused, with a notice', () => {
     const config = load(realmOf([{ name: 'a', 'allow-by-default': true, permissions: [] }]));
     assert.deepEqual(config.notices, [
-      'workers[0].realms[0].roles[0]["allow-by-default"]: not used: the role is decided by its permissions alone, as in Crossbar',
+      'workers[0].realms[0].roles[0]["allow-by-default"]: not used: the role is decided by its permissions alone, as in Crossbar [config.notice.allow_by_default]',
     ]);
     assert.deepEqual(config.realms[0]!.roles[0]!.permissions, []);
   });

@@ -5,6 +5,7 @@
 
 import { access, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { problem } from './codes.js';
 import { upgradeVersion1 } from './crossbar-upgrade.js';
 import { substituteEnv, type Environment } from './env.js';
 import { configFileSchema } from './file-schema.js';
@@ -32,7 +33,7 @@ export type FileOptions = Pick<ParseOptions, 'env'>;
 /** Validates a parsed document (Crossbar format) and returns the model, or throws ConfigError with every problem. */
 export function parseConfig(value: unknown, options: ParseOptions): JunctionConfig {
   if (value === null || value === undefined) {
-    throw new ConfigError(options.source, [{ path: [], message: 'the configuration is empty' }]);
+    throw new ConfigError(options.source, [problem('config.file.empty', [])]);
   }
   const substituted = substituteEnv(value, options.env ?? process.env);
   const upgraded = upgradeVersion1(substituted.value);
@@ -63,7 +64,7 @@ export async function loadConfigFile(path: string, options: FileOptions = {}): P
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(path, [{ path: [], message: `cannot read the file: ${readFailure(error as NodeJS.ErrnoException)}` }]);
+    throw new ConfigError(path, [problem('config.file.unreadable', [], readFailure(error as NodeJS.ErrnoException))]);
   }
   return parseConfigText(text, { ...options, source: path, baseDir: dirname(resolve(path)) });
 }
@@ -92,11 +93,7 @@ export async function findCbdirConfig(dir: string): Promise<string> {
     if (await exists(candidate)) present.push(candidate);
   }
   if (present.length === 1) return present[0]!;
-  const message =
-    present.length === 0
-      ? `no ${cbdirConfigNames.join(' or ')} in this folder`
-      : `both ${cbdirConfigNames.join(' and ')} exist; keep one so it is clear which is used`;
-  throw new ConfigError(dir, [{ path: [], message }]);
+  throw new ConfigError(dir, [problem(present.length === 0 ? 'config.cbdir.no_file' : 'config.cbdir.two_files', [], cbdirConfigNames)]);
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -8,9 +8,13 @@
  *
  * Every key's default is the schema's (schema-*.ts; `junction schema` prints them): the comments
  * here say what a field means, never its default, so that each default is written once.
+ * model-types.test.ts holds these interfaces against the schema's output types at compile time
+ * (it says why they are checked rather than derived), and schema-defaults.test.ts the values the
+ * loader fills in against the published defaults.
  */
 
 import type { MatchPolicy } from '../protocol/uri.js';
+import type { RedirectStatus } from './schema-web-services.js';
 
 export type { MatchPolicy };
 
@@ -36,7 +40,7 @@ export interface JunctionConfig {
 
 export interface ClusterConfig {
   redisUrl: string;
-  /** Prefix of every key and channel (default "junction"). */
+  /** Prefix of every key and channel. */
   prefix: string;
   /** Undefined: generated at each start. */
   nodeId?: string;
@@ -209,6 +213,8 @@ export interface TlsConfig {
   key: string;
   certificate: string;
   chainCertificates: string[];
+  /** PEM files of the authorities whose client certificates are accepted: clients are then asked for one. */
+  caCertificates?: string[];
   /** OpenSSL cipher list, passed to Node's TLS `ciphers`. */
   ciphers?: string;
   /** PEM file with Diffie-Hellman parameters (Node's TLS `dhparam`). */
@@ -263,8 +269,8 @@ export interface RedirectService {
   type: 'redirect';
   /** Absolute or relative URL. */
   url: string;
-  /** 301, 302, 303, 307 or 308 (as Crossbar). */
-  status: number;
+  /** As Crossbar. */
+  status: RedirectStatus;
 }
 
 /** JSON facts about the node: version, uptime, realms with session counts. Never secrets. */
@@ -448,7 +454,7 @@ export interface Wamp1Options {
   role: string;
   /** v1 -> v2 URI prefixes, first match wins; unmatched URIs are kept as they are. */
   uris: { v1: string; v2: string }[];
-  /** PREFIX entries one session may define (default 256). */
+  /** PREFIX entries one session may define. */
   maxPrefixes: number;
 }
 
@@ -502,6 +508,18 @@ export interface AuthConfig {
   ticket?: TicketAuthConfig;
   wampcra?: WampCraAuthConfig;
   cryptosign?: CryptosignAuthConfig;
+  /** TLS client certificates (MQTT transports on a TLS endpoint with caCertificates). */
+  tls?: TlsAuthConfig;
+}
+
+export type TlsAuthConfig =
+  | { type: 'static'; principals: Record<string, TlsPrincipal> }
+  | DynamicAuthConfig;
+
+export interface TlsPrincipal {
+  role: string;
+  /** Crossbar's `certificate-sha1`: the certificate's SHA-1 fingerprint. Without it: a trusted certificate whose subject CN is the authid. */
+  certificateSha1?: string;
 }
 
 /** RawSocket (the WAMP spec's TCP transport) settings of a rawsocket or universal listener. */
@@ -535,7 +553,7 @@ export interface MqttService {
   realm: string;
   /** WAMP URI prefix -> payload format; the longest prefix of a topic wins. Always has the prefix "". */
   payloadMapping: Record<string, MqttPayloadFormat>;
-  /** Anonymous and/or ticket only (username + password). Default: anonymous with Crossbar's `options.role` or "anonymous". */
+  /** Anonymous and/or ticket only (username + password). Without `auth`: anonymous, with Crossbar's `options.role`. */
   auth: AuthConfig;
   /** Largest packet accepted, bytes (announced in MQTT 5 CONNACK). */
   maxPacketSize: number;
@@ -671,7 +689,7 @@ export interface ProcessComponentConfig extends BridgeComponentBase {
 /** Junction's `zeromq` component: each message an app sends to a ZeroMQ socket is published. */
 export interface ZeromqComponentConfig extends BridgeComponentBase {
   kind: 'zeromq';
-  /** "pull" receives from PUSH sockets, "sub" from PUB sockets (default "pull"). */
+  /** "pull" receives from PUSH sockets, "sub" from PUB sockets. */
   socket: 'pull' | 'sub';
   /** Bind (the app connects) or connect (the app binds), and where. */
   endpoint: { mode: 'bind' | 'connect'; address: string };
@@ -679,7 +697,7 @@ export interface ZeromqComponentConfig extends BridgeComponentBase {
   subscribe: string[];
   /** Topic from this field of any JSON object, the object as args[0]; absent: {topic, args, kwargs, options}. */
   topicField?: string;
-  /** Larger messages are refused by ZeroMQ (ZMQ_MAXMSGSIZE), which drops the sender's connection (default 1048576). */
+  /** Larger messages are refused by ZeroMQ (ZMQ_MAXMSGSIZE), which drops the sender's connection. */
   maxMessageBytes: number;
 }
 
@@ -692,9 +710,9 @@ export interface StdioComponentConfig extends BridgeComponentBase {
   cwd: string;
   /** Environment variables added to a minimal environment (PATH, HOME, LANG). */
   env: Record<string, string>;
-  /** Longest line either way, bytes (default 65536). */
+  /** Longest line either way, bytes. */
   maxLineBytes: number;
-  /** Lines waiting for the program to read its stdin (default 1000). */
+  /** Lines waiting for the program to read its stdin. */
   queueLimit: number;
   /** Restart backoff after the program exits. */
   restart: { initialDelayMs: number; maxDelayMs: number };

@@ -2,9 +2,10 @@
 
 import type { AuthConfig, DynamicAuthConfig } from './model.js';
 import type { AuthFile, ConsoleAuthFile, SseAuthFile } from './schema-auth.js';
+import type { MqttAuthFile } from './schema-mqtt.js';
 
 /** Absent auth means anonymous with role "anonymous", as Crossbar. */
-export function authConfig(auth: AuthFile | SseAuthFile | ConsoleAuthFile | undefined): AuthConfig {
+export function authConfig(auth: AuthFile | SseAuthFile | ConsoleAuthFile | MqttAuthFile | undefined): AuthConfig {
   if (auth === undefined) return { anonymous: { type: 'static', role: 'anonymous' } };
   const result: AuthConfig = {};
   if (auth.anonymous !== undefined) {
@@ -46,6 +47,19 @@ export function authConfig(auth: AuthFile | SseAuthFile | ConsoleAuthFile | unde
               authorizedKeys: principal.authorized_keys.map((key) => key.toLowerCase()),
               role: principal.role,
               ...(principal.realm === undefined ? {} : { realm: principal.realm }),
+            })),
+          };
+  }
+  if ('tls' in auth && auth.tls !== undefined) {
+    const method = auth.tls;
+    result.tls =
+      method.type === 'dynamic'
+        ? dynamicAuth(method)
+        : {
+            type: 'static',
+            principals: mapValues(method.principals, (principal) => ({
+              role: principal.role,
+              ...(principal['certificate-sha1'] === undefined ? {} : { certificateSha1: principal['certificate-sha1'] }),
             })),
           };
   }

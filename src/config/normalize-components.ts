@@ -45,7 +45,7 @@ export function componentConfigs(file: ConfigFile, context: NormalizeContext): C
   return all.map(({ component, where, path, index }): ComponentConfig => {
     if (component.type === 'function' || (component.type === 'class' && component.bridge === undefined)) {
       const name = component.type === 'class' ? `Python component ${component.classname}` : 'Python function component';
-      context.notices.push(notice(path, `${name} is not run by Junction: start it as a separate WAMP client that connects to the router`));
+      context.notices.push(notice('config.notice.python_component', path, name));
       return {
         kind: 'python',
         where,
@@ -63,9 +63,7 @@ export function componentConfigs(file: ConfigFile, context: NormalizeContext): C
       id = generatedId(index, taken);
       taken.add(id);
       if (component.type === 'class' && component.bridge === 'forwarder') {
-        context.notices.push(
-          notice(path, `this forwarder has no "id", so it is "${id}": give it an id so its outbox folder stays the same when components are added or reordered`),
-        );
+        context.notices.push(notice('config.notice.forwarder_id', path, id));
       }
     }
     const base: BridgeComponentBase = {
@@ -77,9 +75,7 @@ export function componentConfigs(file: ConfigFile, context: NormalizeContext): C
     if (component.type === 'zeromq') return zeromqConfig(component, base);
     if (component.type === 'stdio') return stdioConfig(component, base, context);
     if (where === 'container') {
-      context.notices.push(
-        notice(path, `${component.classname} runs inside the router as a trusted session; its "transport" is not used`),
-      );
+      context.notices.push(notice('config.notice.transport_unused', path, component.classname));
     }
     return component.bridge === 'forwarder' ? forwarderConfig(component.extra, base) : restCalleeConfig(component.extra, base);
   });

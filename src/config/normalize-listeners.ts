@@ -69,7 +69,7 @@ function universalListener(
       // As in Crossbar, a websocket part takes every request to its path before the web part is asked.
       const key = partKeys.get(url);
       if (key === undefined) paths[url] = service;
-      else context.notices.push(notice([...at, 'websocket', key], `takes every request to ${url}, as in Crossbar: the web part's ${service.type} service there is not served`));
+      else context.notices.push(notice('config.notice.path_shadowed', [...at, 'websocket', key], url, service.type));
     }
   }
   const trustedProxies = [...proxies];
@@ -148,6 +148,7 @@ function endpointConfig(endpoint: EndpointFile, context: NormalizeContext): Endp
             key: file(tls.key),
             certificate: file(tls.certificate),
             chainCertificates: tls.chain_certificates.map(file),
+            ...(tls.ca_certificates === undefined ? {} : { caCertificates: tls.ca_certificates.map(file) }),
             ...(tls.ciphers === undefined ? {} : { ciphers: tls.ciphers }),
             ...(tls.dhparam === undefined ? {} : { dhparam: file(tls.dhparam) }),
           },

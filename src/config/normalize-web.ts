@@ -139,7 +139,7 @@ function staticConfig(
  */
 function limitOrDefault(value: number, fallback: number, at: ConfigPath, unit: string, context: NormalizeContext): number {
   if (value !== 0) return value;
-  context.notices.push(notice(at, `0 (no limit) is not offered by Junction; the default of ${fallback} ${unit} applies`));
+  context.notices.push(notice('config.notice.zero_limit', at, fallback, unit));
   return fallback;
 }
 

@@ -11,7 +11,7 @@ import { componentConfigs } from './normalize-components.js';
 import { listenerConfigs } from './normalize-listeners.js';
 import type { NormalizeContext } from './normalize-web.js';
 import { ignoredSettingNotices, notice } from './notices.js';
-import { formatPath, type ConfigPath } from './problems.js';
+import type { ConfigPath } from './problems.js';
 import type { PermissionFile, RealmFile, RoleFile } from './schema-router.js';
 import { resolvePermission } from './uri-patterns.js';
 
@@ -28,7 +28,7 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
   const routers = file.workers.flatMap((worker, index) => (worker.type === 'router' ? [{ router: worker, at: ['workers', index] as ConfigPath }] : []));
   const [first] = routers as [(typeof routers)[number], ...typeof routers];
   for (const { at } of routers.slice(1)) {
-    context.notices.push(notice(at, `another router worker: Junction runs one router, so its realms, transports and components are served together with those of ${formatPath(first.at)}`));
+    context.notices.push(notice('config.notice.routers_merged', at, first.at));
   }
   const listeners = listenerConfigs(
     routers.flatMap(({ router, at }) => router.transports.map((transport, index) => ({ transport, where: [...at, 'transports', index] }))),
@@ -98,7 +98,7 @@ function roleConfig(role: RoleFile, at: ConfigPath, notices: string[]): RoleConf
   const allowByDefault = role['allow-by-default'];
   const decidedBy = role.authorizer !== undefined ? 'its authorizer' : role.permissions !== undefined ? 'its permissions' : undefined;
   if (allowByDefault && decidedBy !== undefined) {
-    notices.push(notice([...at, 'allow-by-default'], `not used: the role is decided by ${decidedBy} alone, as in Crossbar`));
+    notices.push(notice('config.notice.allow_by_default', [...at, 'allow-by-default'], decidedBy));
   }
   if (role.authorizer !== undefined) return { name: role.name, authorizer: role.authorizer };
   if (role.permissions === undefined) return { name: role.name, permissions: allowByDefault ? [everything] : [] };
@@ -120,7 +120,8 @@ const everything: PermissionConfig = {
 function permissionConfig(permission: PermissionFile, at: ConfigPath, notices: string[]): PermissionConfig {
   const resolved = resolvePermission(permission.uri, permission.match);
   if (!resolved.ok) throw new Error(`unvalidated permission reached normalize: ${resolved.problem}`);
-  if (resolved.note !== undefined) notices.push(notice([...at, 'uri'], resolved.note));
+  if (resolved.note === 'config.notice.empty_exact_uri') notices.push(notice(resolved.note, [...at, 'uri']));
+  if (resolved.note === 'config.notice.literal_star') notices.push(notice(resolved.note, [...at, 'uri'], permission.uri));
   return {
     uri: resolved.uri,
     match: resolved.match,

@@ -1,21 +1,32 @@
 /**
- * Notices: settings that were accepted but have no effect in Junction, one line each, so a
- * migrating user sees exactly what Junction left out instead of guessing.
+ * Notices: settings that were accepted but have no effect in Junction, or are read differently
+ * than their text suggests, one line each with its code, so a migrating user sees exactly what
+ * Junction left out instead of guessing.
  */
 
-import { formatPath, type ConfigPath } from './problems.js';
-import { Ignored } from './schema-parts.js';
+import { noticeMessages, type NoticeCode } from './codes.js';
+import { withPath, type ConfigPath } from './problems.js';
 
-export function notice(path: ConfigPath, text: string): string {
-  return `${formatPath(path)}: ${text}`;
+/** `path: message [code]`. */
+export function notice<C extends NoticeCode>(code: C, path: ConfigPath, ...args: Parameters<(typeof noticeMessages)[C]>): string {
+  const template = noticeMessages[code] as (...values: typeof args) => string;
+  return `${withPath(path, template(...args))} [${code}]`;
 }
 
-/** One notice per `ignored(...)` key present in the parsed file, in document order. */
+/**
+ * The parsed value of a key Junction accepts for compatibility but has no use for. The notice
+ * collector finds these in the parsed tree (with their paths) and reports the notice of each.
+ */
+export class Ignored {
+  constructor(readonly notice: (path: ConfigPath) => string) {}
+}
+
+/** One notice per `Ignored` value in the parsed file, in document order. */
 export function ignoredSettingNotices(parsed: unknown): string[] {
   const notices: string[] = [];
   const visit = (value: unknown, path: ConfigPath): void => {
     if (value instanceof Ignored) {
-      notices.push(notice(path, `${value.what} ${value.outcome}`));
+      notices.push(value.notice(path));
     } else if (Array.isArray(value)) {
       value.forEach((item, index) => visit(item, [...path, index]));
     } else if (typeof value === 'object' && value !== null) {

@@ -5,10 +5,14 @@
  * `ConfigProblem`s instead of throwing, so a user sees every mistake of a file in one run.
  */
 
+import type { ProblemCode, SchemaProblemCode } from './codes.js';
+
 /** A location inside the parsed document: object keys and array indexes from the root. */
 export type ConfigPath = readonly (string | number)[];
 
 export interface ConfigProblem {
+  /** Stable, documented in docs/errors.md (see codes.ts). */
+  code: ProblemCode | SchemaProblemCode;
   path: ConfigPath;
   /** What is wrong and, where it helps, what was expected. Never contains secret values. */
   message: string;
@@ -45,12 +49,17 @@ export function formatPath(path: ConfigPath): string {
   return text;
 }
 
-/** One line: `source:line:column: path: message` (position and path only when known). */
+/** One line: `source:line:column: path: message [code]` (position and path only when known). */
 export function formatProblem(source: string, problem: ConfigProblem): string {
   let where = source;
   if (problem.line !== undefined) where += `:${problem.line}:${problem.column ?? 1}`;
-  const path = formatPath(problem.path);
-  return path === '' ? `${where}: ${problem.message}` : `${where}: ${path}: ${problem.message}`;
+  return `${where}: ${withPath(problem.path, problem.message)} [${problem.code}]`;
+}
+
+/** `path: text`, or the text alone for the document itself. */
+export function withPath(path: ConfigPath, text: string): string {
+  const formatted = formatPath(path);
+  return formatted === '' ? text : `${formatted}: ${text}`;
 }
 
 export function formatProblems(source: string, problems: readonly ConfigProblem[]): string {

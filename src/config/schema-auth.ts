@@ -79,6 +79,7 @@ const wampcraUser = z
       ctx.addIssue({
         code: 'custom',
         message: `"salt", "iterations" and "keylen" go together (only ${present.map((key) => `"${key}"`).join(', ')} given)`,
+        params: { code: 'config.conflict' },
       });
     }
   });

@@ -69,11 +69,12 @@ export const forwarderExtra = z
       .array(forwarderSubscription, { error: missingMessage('the topics to forward and their URLs') })
       .min(1, { error: 'needs at least one subscription' })
       .describe('Topic -> URL forwards.'),
+    // The default sits before the transform, so the published JSON Schema shows it too.
     method: z
       .string()
+      .default(forwarderDefaults.method)
       .transform((method) => method.toUpperCase())
       .pipe(z.enum(forwarderMethods, { error: `expected one of ${forwarderMethods.join(', ')}` }))
-      .default(forwarderDefaults.method as 'POST')
       .describe(`HTTP method of each request (default "${forwarderDefaults.method}").`),
     expectedcode: z
       .int({ error: 'expected an HTTP status code' })
@@ -105,7 +106,7 @@ export const forwarderExtra = z
       })
       .superRefine((retry, ctx) => {
         if (retry.initial_delay > retry.max_delay) {
-          ctx.addIssue({ code: 'custom', message: 'initial_delay must not exceed max_delay', path: ['initial_delay'] });
+          ctx.addIssue({ code: 'custom', message: 'initial_delay must not exceed max_delay', path: ['initial_delay'], params: { code: 'config.conflict' } });
         }
       })
       .prefault({})
@@ -264,10 +265,10 @@ export const zeromqComponent = z
   })
   .superRefine((component, ctx) => {
     if ((component.bind === undefined) === (component.connect === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'give exactly one of "bind" and "connect"', path: [component.bind === undefined ? 'bind' : 'connect'] });
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of "bind" and "connect"', path: [component.bind === undefined ? 'bind' : 'connect'], params: { code: 'config.conflict' } });
     }
     if (component.subscribe !== undefined && component.socket !== 'sub') {
-      ctx.addIssue({ code: 'custom', message: '"subscribe" applies to socket "sub" only', path: ['subscribe'] });
+      ctx.addIssue({ code: 'custom', message: '"subscribe" applies to socket "sub" only', path: ['subscribe'], params: { code: 'config.conflict' } });
     }
   })
   .describe('Junction extension: publishes each message an app sends to a ZeroMQ PUSH or PUB socket.');
@@ -294,7 +295,7 @@ export const stdioComponent = z
       })
       .superRefine((restart, ctx) => {
         if (restart.initial_delay > restart.max_delay) {
-          ctx.addIssue({ code: 'custom', message: 'initial_delay must not exceed max_delay', path: ['initial_delay'] });
+          ctx.addIssue({ code: 'custom', message: 'initial_delay must not exceed max_delay', path: ['initial_delay'], params: { code: 'config.conflict' } });
         }
       })
       .prefault({})

@@ -14,7 +14,11 @@ const tls = z
     chain_certificates: z.array(nonEmptyString).default([]).describe('PEM intermediate certificate files.'),
     ciphers: nonEmptyString.optional().describe('OpenSSL cipher list.'),
     dhparam: nonEmptyString.optional().describe('PEM Diffie-Hellman parameters file.'),
-    ca_certificates: unsupported('TLS client certificates (ca_certificates)'),
+    ca_certificates: z
+      .array(nonEmptyString)
+      .min(1, { error: 'expected at least one PEM file' })
+      .optional()
+      .describe('PEM files of the certificate authorities whose client certificates are accepted: clients are asked for a certificate (for an MQTT transport\'s tls authentication).'),
   })
   .describe('Serve TLS (https / wss) on this endpoint.');
 

@@ -4,7 +4,7 @@
  */
 
 import * as z from 'zod';
-import { byteCount, ignored, ipRange, itemId, missingMessage, nonEmptyString, plainUri, positiveInt, realmName, roleName, seconds } from './schema-parts.js';
+import { byteCount, ignored, ipRange, pathServiceId, missingMessage, nonEmptyString, plainUri, positiveInt, realmName, roleName, seconds } from './schema-parts.js';
 
 /** Largest request body a bridge path accepts at all (Crossbar allows up to 1 MiB; webhooks may need more). */
 export const maxPostBodyLimit = 16 * 1024 * 1024;
@@ -59,7 +59,7 @@ const signedShape = {
 function keyWithSecret(options: { key?: string | undefined; secret?: string | undefined }, ctx: z.RefinementCtx): void {
   // One without the other would silently accept unsigned requests.
   if ((options.key === undefined) !== (options.secret === undefined)) {
-    ctx.addIssue({ code: 'custom', message: 'signed requests need both "key" and "secret"' });
+    ctx.addIssue({ code: 'custom', message: 'signed requests need both "key" and "secret"', params: { code: 'config.conflict' } });
   }
 }
 
@@ -79,7 +79,7 @@ const publisherOptions = z.strictObject(signedShape).superRefine(keyWithSecret);
 const callerOptions = z.strictObject({ ...signedShape, max_timeout: maxTimeout }).superRefine(keyWithSecret);
 
 const bridgeShape = {
-  id: itemId.optional(),
+  id: pathServiceId,
   realm: realmName.describe('Realm the bridge session joins.'),
   role: roleName.describe('Role the bridge session has in that realm; its permissions apply.'),
 };

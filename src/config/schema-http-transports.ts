@@ -5,7 +5,7 @@
 
 import * as z from 'zod';
 import { authSchema, sseAuthSchema } from './schema-auth.js';
-import { byteCount, ignored, itemId, maxPerAddress, milliseconds, positiveInt, realmName, seconds } from './schema-parts.js';
+import { byteCount, ignored, pathServiceId, maxPerAddress, milliseconds, positiveInt, realmName, seconds } from './schema-parts.js';
 import { serializers } from './schema-websocket.js';
 
 export const longPollDefaults = {
@@ -57,7 +57,7 @@ const longPollOptions = z.strictObject({
 export const longPollService = z
   .strictObject({
     type: z.literal('longpoll'),
-    id: itemId.optional(),
+    id: pathServiceId,
     serializers,
     auth: authSchema.optional(),
     options: longPollOptions.prefault({}),
@@ -99,7 +99,7 @@ const sseOptions = z.strictObject({
 export const sseService = z
   .strictObject({
     type: z.literal('sse'),
-    id: itemId.optional(),
+    id: pathServiceId,
     realm: realmName.describe('Realm whose events are streamed.'),
     auth: sseAuthSchema.optional(),
     options: sseOptions.prefault({}),

@@ -58,29 +58,56 @@ const payloadFormat = z.discriminatedUnion(
   },
 );
 
-/** MQTT clients sign in with a username and password (ticket) or without (anonymous): nothing else can be answered. */
+/** MQTT clients sign in with a username and password (ticket), a TLS client certificate (tls) or neither (anonymous): nothing else can be answered. */
 function notForMqtt(method: string) {
   return z
-    .never({ error: `an MQTT transport offers anonymous and ticket authentication only (an MQTT client cannot answer a ${method} challenge)` })
+    .never({ error: `an MQTT transport offers anonymous, ticket and tls authentication only (an MQTT client cannot answer a ${method} challenge)` })
     .optional();
 }
 
-export const mqttAuthSchema = z
-  .strictObject({
-    anonymous: methodSchema('anonymous', anonymousStatic).optional(),
-    ticket: methodSchema('ticket', ticketStatic).optional().describe('Username and password of the CONNECT, checked as authid and ticket.'),
-    wampcra: notForMqtt('wampcra'),
-    cryptosign: notForMqtt('cryptosign'),
-    tls: notForMqtt('tls'),
-    cookie: notForMqtt('cookie'),
-    scram: notForMqtt('scram'),
-  })
-  .superRefine((auth, ctx) => {
-    if (auth.anonymous === undefined && auth.ticket === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'enables no authentication method, so no client could connect; add anonymous or ticket' });
-    }
-  })
-  .describe('Who may connect: anonymous with a role and/or username + password as a ticket (default: anonymous with options.role).');
+const sha1Fingerprint = z
+  .string()
+  .regex(/^([0-9a-fA-F]{2}:){19}[0-9a-fA-F]{2}$|^[0-9a-fA-F]{40}$/, { error: 'expected a SHA-1 fingerprint: 20 hex pairs, with or without ":"' });
+
+const tlsStatic = z.strictObject({
+  type: z.literal('static'),
+  principals: z
+    .record(
+      z.string(),
+      z.strictObject({
+        'certificate-sha1': sha1Fingerprint.optional().describe('The SHA-1 fingerprint of the one certificate of this principal (Crossbar\'s key); without it, a trusted certificate whose subject CN is the authid signs in.'),
+        role: roleName,
+      }),
+    )
+    .describe('authid -> certificate and role.'),
+});
+
+/** The auth of an MQTT door; `tls` only where the door sees the TLS connection (not over a WebSocket path). */
+function mqttAuth<T extends z.ZodType>(tls: T) {
+  return z
+    .strictObject({
+      anonymous: methodSchema('anonymous', anonymousStatic).optional(),
+      ticket: methodSchema('ticket', ticketStatic).optional().describe('Username and password of the CONNECT, checked as authid and ticket.'),
+      tls,
+      wampcra: notForMqtt('wampcra'),
+      cryptosign: notForMqtt('cryptosign'),
+      cookie: notForMqtt('cookie'),
+      scram: notForMqtt('scram'),
+    })
+    .superRefine((auth, ctx) => {
+      if (auth.anonymous === undefined && auth.ticket === undefined && (auth as { tls?: unknown }).tls === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'enables no authentication method, so no client could connect; add anonymous, ticket or tls' });
+      }
+    })
+    .describe('Who may connect: anonymous with a role, username + password as a ticket, and/or a TLS client certificate (default: anonymous with options.role).');
+}
+
+export const mqttAuthSchema = mqttAuth(methodSchema('tls', tlsStatic).optional()
+  .describe('The client\'s TLS certificate (the endpoint needs tls.ca_certificates): by fingerprint or by subject CN.'));
+
+const mqttPathAuthSchema = mqttAuth(z
+  .never({ error: 'tls authentication needs the TLS connection itself: offer it on an mqtt transport or a universal port with tls.ca_certificates, not on a WebSocket path' })
+  .optional());
 
 const mqttOptions = z.strictObject({
   realm: realmName.describe('The realm every MQTT client joins.'),
@@ -171,8 +198,8 @@ export const mqttPathService = z
   .strictObject({
     type: z.literal('mqtt'),
     id: itemId.optional(),
-    options: mqttOptions,
-    auth: mqttAuthSchema.optional().describe('Same as options.auth (give one of them).'),
+    options: mqttOptions.extend({ auth: mqttPathAuthSchema.optional().describe('Where Crossbar reads an MQTT transport\'s authentication (same as the top-level auth; give one).') }),
+    auth: mqttPathAuthSchema.optional().describe('Same as options.auth (give one of them).'),
   })
   .superRefine(authOnce)
   .describe('Junction extension: MQTT over WebSocket (subprotocol "mqtt") on this path, for browser MQTT clients; the options of an mqtt transport.');

@@ -5,34 +5,23 @@
 
 import * as z from 'zod';
 import { ipRangeProblem } from './ip-ranges.js';
+import { notSupportedMessage } from './codes.js';
+import { Ignored, notice } from './notices.js';
 import { closestName } from './schema-problems.js';
 import { isValidUri } from '../protocol/uri.js';
 import { checkPattern, procedureUriProblem } from './uri-patterns.js';
-
-/**
- * The parsed value of a key Junction accepts for compatibility but has no use for. The notice
- * collector finds these in the parsed tree (with their paths) and reports one notice each.
- */
-export class Ignored {
-  constructor(
-    readonly what: string,
-    /** The rest of the notice's sentence. */
-    readonly outcome = 'is not needed by Junction and was ignored',
-  ) {}
-}
 
 /** A Crossbar key that only means something to Crossbar's own runtime: accepted, reported as a notice. */
 export function ignored(what: string) {
   return z
     .unknown()
-    .transform(() => new Ignored(what))
+    .transform(() => new Ignored((path) => notice('config.notice.ignored', path, what)))
     .optional()
     .describe(`Accepted for Crossbar compatibility and ignored: ${what} is not needed by Junction.`);
 }
 
-export function notSupportedMessage(what: string, hint?: string): string {
-  return `not supported by Junction: ${what}${hint === undefined ? '' : ` (${hint})`}`;
-}
+// The schema files word a missing feature with the catalogue's template.
+export { notSupportedMessage };
 
 /** A Crossbar key whose feature Junction lacks: present at all = an error that names it. */
 export function unsupported(what: string, hint?: string) {
@@ -70,6 +59,9 @@ export const procedureUri = z.string().superRefine((uri, ctx) => {
 export const itemId = z.string().regex(/^[a-z][a-z0-9_]{2,63}$/, {
   error: 'an id starts with a lower-case letter and has 3 to 64 characters from a-z, 0-9 and "_"',
 });
+
+/** A path service's id: Crossbar's management API names services by it; Junction names them by path. */
+export const pathServiceId = ignored("a path service's id (id)");
 
 export const positiveInt = z.int({ error: 'expected a positive integer' }).min(1, { error: 'expected a positive integer' });
 export const nonNegativeInt = z

@@ -5,12 +5,14 @@
  */
 
 import type * as z from 'zod';
+import { isNotSupportedMessage, schemaProblemCodes, type SchemaProblemCode } from './codes.js';
 import type { ConfigPath, ConfigProblem } from './problems.js';
 
 export type SchemaResult<T> = { ok: true; value: T } | { ok: false; problems: ConfigProblem[] };
 
 export function validate<S extends z.ZodType>(schema: S, value: unknown): SchemaResult<z.output<S>> {
-  const result = schema.safeParse(value, { error: messageFor });
+  // reportInput: the code of a problem depends on whether the value was there (never printed).
+  const result = schema.safeParse(value, { error: messageFor, reportInput: true });
   if (result.success) return { ok: true, value: result.data };
   return { ok: false, problems: result.error.issues.flatMap(toProblems) };
 }
@@ -55,6 +57,7 @@ function toProblems(issue: z.core.$ZodIssue): ConfigProblem[] {
   if (issue.code === 'unrecognized_keys') {
     const lines = issue.message.split(KEY_LINE_SEPARATOR);
     return issue.keys.map((key, index) => ({
+      code: 'config.unknown_key' as const,
       path: [...path, key],
       at: 'key' as const,
       message: lines[index] ?? `unknown key ${JSON.stringify(key)}`,
@@ -62,7 +65,27 @@ function toProblems(issue: z.core.$ZodIssue): ConfigProblem[] {
   }
   // A problem found by a nested validation (validateNested) keeps its "points at the key" flag.
   const at = issue.code === 'custom' && issue.params?.at === 'key' ? { at: 'key' as const } : {};
-  return [{ path, message: issue.message, ...at }];
+  return [{ code: codeOf(issue), path, message: issue.message, ...at }];
+}
+
+/**
+ * The kind of mistake (see codes.ts). A refinement names its kind in `params.code` when it is
+ * not a plain bad value: `{ code: 'custom', params: { code: 'config.conflict' }, ... }`.
+ */
+function codeOf(issue: z.core.$ZodIssue): SchemaProblemCode {
+  const named: unknown = issue.code === 'custom' ? issue.params?.code : undefined;
+  if (schemaProblemCodes.includes(named as SchemaProblemCode)) return named as SchemaProblemCode;
+  if (isNotSupportedMessage(issue.message)) return 'config.unsupported';
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.input === undefined) return 'config.missing';
+      // z.never(): a key Junction knows, in a place that does not take it.
+      return issue.expected === 'never' ? 'config.not_here' : 'config.type';
+    case 'invalid_union':
+      return 'config.form';
+    default:
+      return 'config.value';
+  }
 }
 
 /**
@@ -83,7 +106,7 @@ export function validateNested<S extends z.ZodType>(
       code: 'custom',
       message: problem.message,
       path: [...path, ...problem.path],
-      ...(problem.at === 'key' ? { params: { at: 'key' } } : {}),
+      params: { code: problem.code, ...(problem.at === 'key' ? { at: 'key' } : {}) },
     });
   }
   return undefined;

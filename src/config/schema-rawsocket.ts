@@ -71,7 +71,7 @@ export const rawSocketPart = z
 
 export function oneMessageSize(value: { max_message_size?: number | undefined; options: { max_message_size?: number | undefined } }, ctx: z.core.$RefinementCtx): void {
   if (value.max_message_size !== undefined && value.options.max_message_size !== undefined) {
-    ctx.addIssue({ code: 'custom', message: 'give max_message_size once: here or in options', path: ['max_message_size'] });
+    ctx.addIssue({ code: 'custom', message: 'give max_message_size once: here or in options', path: ['max_message_size'], params: { code: 'config.conflict' } });
   }
 }
 

@@ -69,7 +69,7 @@ export const roleSchema = z
   })
   .superRefine((role, ctx) => {
     if (role.permissions !== undefined && role.authorizer !== undefined) {
-      ctx.addIssue({ code: 'custom', message: 'a role has "permissions" or an "authorizer", not both' });
+      ctx.addIssue({ code: 'custom', message: 'a role has "permissions" or an "authorizer", not both', params: { code: 'config.conflict' } });
     }
   });
 

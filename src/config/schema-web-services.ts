@@ -4,12 +4,13 @@
  */
 
 import * as z from 'zod';
+import type { Ignored } from './notices.js';
 import { callerService, publisherService, webhookService } from './schema-http-bridge.js';
 import { consoleService } from './schema-console.js';
 import { longPollService, sseService } from './schema-http-transports.js';
 import {
   ignored,
-  itemId,
+  pathServiceId,
   milliseconds,
   nonEmptyString,
   notSupportedMessage,
@@ -47,7 +48,7 @@ const staticOptions = z.strictObject({
 export const staticService = z
   .strictObject({
     type: z.literal('static'),
-    id: itemId.optional(),
+    id: pathServiceId,
     directory: nonEmptyString.optional().describe('Folder to serve (relative paths: from the config file folder). Required.'),
     package: unsupported('serving a Python package resource (package)', 'give a "directory"'),
     resource: unsupported('serving a Python package resource (resource)', 'give a "directory"'),
@@ -57,7 +58,7 @@ export const staticService = z
     // Crossbar's package/resource form already has its own message; a plain omission gets this one.
     const raw = service as { package?: unknown; resource?: unknown };
     if (service.directory === undefined && raw.package === undefined && raw.resource === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'missing: "directory", the folder to serve', path: ['directory'] });
+      ctx.addIssue({ code: 'custom', message: 'missing: "directory", the folder to serve', path: ['directory'], params: { code: 'config.missing' } });
     }
   })
   .describe('Files from a directory, on this path and below it.');
@@ -65,7 +66,7 @@ export const staticService = z
 export const jsonService = z
   .strictObject({
     type: z.literal('json'),
-    id: itemId.optional(),
+    id: pathServiceId,
     value: z.unknown().nonoptional({ error: 'missing: "value", the JSON value to serve' }).describe('Any JSON value, answered to GET.'),
     options: z
       .strictObject({
@@ -78,11 +79,12 @@ export const jsonService = z
   .describe('A fixed JSON value.');
 
 const redirectStatuses = [301, 302, 303, 307, 308] as const;
+export type RedirectStatus = (typeof redirectStatuses)[number];
 
 export const redirectService = z
   .strictObject({
     type: z.literal('redirect'),
-    id: itemId.optional(),
+    id: pathServiceId,
     url: nonEmptyString
       .regex(/^[^\s]+$/, { error: 'a URL must not contain whitespace' })
       .describe('Where to send the client: "https://example.com", "/download" or "../other".'),
@@ -94,7 +96,7 @@ export const redirectService = z
   .describe('Redirects every request on this path.');
 
 const plainService = <T extends string>(type: T, description: string) =>
-  z.strictObject({ type: z.literal(type), id: itemId.optional() }).describe(description);
+  z.strictObject({ type: z.literal(type), id: pathServiceId }).describe(description);
 
 export const nodeInfoService = plainService('nodeinfo', 'JSON facts about the node: version, uptime, realms with session counts.');
 export const healthService = plainService('health', 'Junction extension: 200 while serving, 503 while starting or stopping (for load balancers).');
@@ -132,7 +134,7 @@ export type LeafPathServiceFile = z.output<(typeof leafServices)[number]>;
 /** Crossbar's `path` service: a table of services below this path. */
 export interface NestedPathServiceFile {
   type: 'path';
-  id?: string | undefined;
+  id?: Ignored | undefined;
   paths: Record<string, PathServiceFile>;
 }
 
@@ -141,7 +143,7 @@ export type PathServiceFile = LeafPathServiceFile | NestedPathServiceFile;
 const nestedPathService = z
   .strictObject({
     type: z.literal('path'),
-    id: itemId.optional(),
+    id: pathServiceId,
     // Lazy: a path service's table holds path services again.
     paths: z.record(pathKey, z.lazy((): z.ZodType<PathServiceFile> => pathService)).describe('Services below this path.'),
   })

@@ -6,10 +6,10 @@
 
 import * as z from 'zod';
 import { authSchema } from './schema-auth.js';
+import { Ignored, notice } from './notices.js';
 import {
-  Ignored,
   ignored,
-  itemId,
+  pathServiceId,
   maxPerAddress,
   milliseconds,
   nonEmptyString,
@@ -31,7 +31,7 @@ const serializer = z.enum(serializerNames);
 
 const droppedSerializer = z
   .enum(otherCrossbarSerializers)
-  .transform((name) => new Ignored(`the ${name} serializer`, `is not spoken by Junction and was left out of the offer (Junction speaks ${serializerNames.join(', ')})`));
+  .transform((name) => new Ignored((path) => notice('config.notice.serializer_dropped', path, name, serializerNames)));
 
 /** The WAMP serializers a transport offers (default: all three). */
 export const serializers = z
@@ -100,10 +100,13 @@ const wamp1Options = z
   .optional()
   .describe('Junction extension: speak WAMP v1 to clients that offer the "wamp" subprotocol (absent: refused).');
 
+/** Defaults of websocket options that `junction init` also writes out (starter.ts). */
+export const websocketDefaults = { maxMessageSize: 1_048_576, autoPingInterval: 25_000, autoPingTimeout: 10_000 } as const;
+
 const websocketOptionsShape = {
-  max_message_size: positiveInt.default(1048576).describe('Largest incoming message in bytes.'),
-  auto_ping_interval: milliseconds.default(25000).describe('Ping each connection after this many ms (0 = never).'),
-  auto_ping_timeout: milliseconds.default(10000).describe('Close when a ping is not answered within this many ms.'),
+  max_message_size: positiveInt.default(websocketDefaults.maxMessageSize).describe('Largest incoming message in bytes.'),
+  auto_ping_interval: milliseconds.default(websocketDefaults.autoPingInterval).describe('Ping each connection after this many ms (0 = never).'),
+  auto_ping_timeout: milliseconds.default(websocketDefaults.autoPingTimeout).describe('Close when a ping is not answered within this many ms.'),
   open_handshake_timeout: milliseconds
     .default(defaultOpenHandshakeTimeoutMs)
     .describe(`Close a connection whose opening handshake (HTTP request headers, upgrade, WAMP HELLO to WELCOME) takes longer than this many ms (default ${defaultOpenHandshakeTimeoutMs}). 0 lifts the limit on the WAMP opening only: the port's HTTP headers keep the shortest limit of its websocket paths, or the default.`),
@@ -167,7 +170,7 @@ const sharedShape = {
 
 /** A websocket service on a path of a web transport. */
 export const websocketService = z
-  .strictObject({ type: z.literal('websocket'), id: itemId.optional(), ...sharedShape, options: websocketOptions.prefault({}) })
+  .strictObject({ type: z.literal('websocket'), id: pathServiceId, ...sharedShape, options: websocketOptions.prefault({}) })
   .describe('WAMP over WebSocket on this path.');
 
 /** Keys of a standalone websocket transport besides type, id and endpoint (also a universal transport's websocket part). */

@@ -5,7 +5,8 @@
  */
 
 import { matchPolicies, type MatchPolicy } from '../protocol/uri.js';
-import { formatPath, type ConfigPath, type ConfigProblem } from './problems.js';
+import { problem } from './codes.js';
+import type { ConfigPath, ConfigProblem } from './problems.js';
 import { bridgeKindOf } from './schema-components.js';
 import { entries, isRecord, type Entry, type RealmReferences } from './semantics-realms.js';
 import { resolvePermissionUri } from './uri-patterns.js';
@@ -21,7 +22,7 @@ export function checkComponents(workers: readonly Entry[], refs: RealmReferences
       if (typeof value.id === 'string') {
         const first = ids.get(value.id);
         if (first === undefined) ids.set(value.id, [...path, 'id']);
-        else problems.push({ path: [...path, 'id'], message: `duplicate component id "${value.id}" (first used at ${formatPath(first)})` });
+        else problems.push(problem('config.id.duplicate', [...path, 'id'], 'component id', value.id, first));
       }
       const bridge = junctionComponentTypes.includes(value.type as string) || (value.type === 'class' && typeof value.classname === 'string' && bridgeKindOf(value.classname) !== undefined);
       // A container's Python component may reach another router through its transport; Junction cannot check that realm.

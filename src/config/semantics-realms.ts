@@ -5,6 +5,7 @@
  */
 
 import { isValidUri, type MatchPolicy } from '../protocol/uri.js';
+import { problem } from './codes.js';
 import type { ConfigPath, ConfigProblem } from './problems.js';
 
 export type Entry = { value: Record<string, unknown>; path: ConfigPath };
@@ -28,7 +29,7 @@ export class RealmReferences {
   realm(name: unknown, path: ConfigPath): RealmFacts | undefined {
     if (typeof name !== 'string') return undefined;
     const realm = this.realms.get(name);
-    if (realm === undefined) this.problems.push({ path, message: `realm "${name}" is not defined in this configuration` });
+    if (realm === undefined) this.problems.push(problem('config.realm.undefined', path, name));
     return realm;
   }
 
@@ -37,7 +38,7 @@ export class RealmReferences {
     if (typeof realmName !== 'string' || typeof role !== 'string') return;
     const realm = this.realms.get(realmName);
     if (realm !== undefined && !realm.roles.has(role)) {
-      this.problems.push({ path, message: `role "${role}" is not defined in realm "${realmName}"${hint}` });
+      this.problems.push(problem('config.role.undefined', path, role, realmName, hint));
     }
   }
 
@@ -50,16 +51,16 @@ export class RealmReferences {
   routerUri(realmName: unknown, uri: unknown, match: MatchPolicy, path: ConfigPath): void {
     if (typeof realmName !== 'string' || typeof uri !== 'string') return;
     const realm = this.realms.get(realmName);
-    if (realm === undefined) return;
+    // The schema checked an exact URI by the loose rule already; only a strict realm adds to it.
+    if (realm === undefined || (match === 'exact' && !realm.strict)) return;
     const checked = match === 'prefix' && uri.length > 1 && uri.endsWith('.') ? uri.slice(0, -1) : uri;
     if (checked === '') {
       const what = match === 'prefix' ? 'a pattern that matches every URI' : 'an empty URI';
-      this.problems.push({ path, message: `the router refuses ${what}; name a topic or prefix` });
+      this.problems.push(problem('config.uri.matches_all', path, what));
       return;
     }
     if (isValidUri(checked, { strict: realm.strict, allowEmptyComponents: match === 'wildcard' })) return;
-    const message = realm.strict ? strictRuleMessage(uri, realmName) : `"${uri}" is not a URI the router accepts in realm "${realmName}"`;
-    this.problems.push({ path, message });
+    this.problems.push(problem(realm.strict ? 'config.uri.strict_rule' : 'config.uri.refused', path, uri, realmName));
   }
 
   /**
@@ -69,12 +70,8 @@ export class RealmReferences {
   calledProcedure(realmName: unknown, uri: unknown, path: ConfigPath): void {
     if (typeof realmName !== 'string' || typeof uri !== 'string') return;
     if (!this.realms.get(realmName)?.strict || !isValidUri(uri, { strict: false }) || isValidUri(uri, { strict: true })) return;
-    this.problems.push({ path, message: strictRuleMessage(uri, realmName) });
+    this.problems.push(problem('config.uri.strict_rule', path, uri, realmName));
   }
-}
-
-function strictRuleMessage(uri: string, realmName: string): string {
-  return `"${uri}" does not follow realm "${realmName}"'s strict URI rule (a-z, 0-9 and "_" per component); change it or set the realm's options.uri_check to "loose"`;
 }
 
 export function entries(list: unknown, path: ConfigPath): Entry[] {

@@ -4,7 +4,8 @@
  * by authentication exist.
  */
 
-import { formatPath, type ConfigPath, type ConfigProblem } from './problems.js';
+import { problem } from './codes.js';
+import type { ConfigPath, ConfigProblem } from './problems.js';
 import { isRecord, type RealmReferences } from './semantics-realms.js';
 import { flattenPathTable } from './web-paths.js';
 
@@ -17,7 +18,7 @@ export interface PathTable {
 }
 
 export function checkListenerPaths(tables: readonly PathTable[], refs: RealmReferences, problems: ConfigProblem[]): void {
-  const report = (path: ConfigPath, message: string) => problems.push({ path, message });
+  const report = (found: ConfigProblem) => problems.push(found);
   const entries = tables.flatMap(({ table, at, takesPrecedence }) =>
     flattenPathTable(table, '/', at, report).map((entry) => ({ ...entry, takesPrecedence: takesPrecedence === true })),
   );
@@ -26,16 +27,10 @@ export function checkListenerPaths(tables: readonly PathTable[], refs: RealmRefe
     const first = served.get(entry.url);
     if (first === undefined) served.set(entry.url, entry);
     else if (!first.takesPrecedence || entry.takesPrecedence) {
-      problems.push({ path: entry.path, at: 'key', message: sameUrlMessage(first.path, entry.path, entry.url) });
+      problems.push({ ...problem('config.path.clash', entry.path, entry.url, first.path, entry.path), at: 'key' });
     }
     checkService(entry.service, entry.path, refs);
   }
-}
-
-function sameUrlMessage(first: ConfigPath, second: ConfigPath, url: string): string {
-  const siblings = formatPath(first.slice(0, -1)) === formatPath(second.slice(0, -1));
-  if (siblings) return `paths ${JSON.stringify(first.at(-1))} and ${JSON.stringify(second.at(-1))} are the same URL path ${url}`;
-  return `URL path ${url} is also served by ${formatPath(first)}`;
 }
 
 function checkService(service: Record<string, unknown>, path: ConfigPath, refs: RealmReferences): void {
@@ -81,7 +76,7 @@ function checkSseRoles(service: Record<string, unknown>, path: ConfigPath, refs:
 }
 
 /**
- * A door with one realm (SSE, MQTT): the roles its anonymous and ticket sign-ins give must exist
+ * A door with one realm (SSE, MQTT): the roles its static sign-ins (anonymous, ticket, tls) give must exist
  * in that realm; without `auth`, `defaultRole` (default "anonymous") must.
  */
 export function checkSignInRoles(
@@ -100,10 +95,12 @@ export function checkSignInRoles(
   if (isRecord(anonymous) && anonymous.type === 'static') {
     refs.role(realm, anonymous.role ?? 'anonymous', [...authAt, 'anonymous', 'role']);
   }
-  const ticket = auth.ticket;
-  if (isRecord(ticket) && ticket.type === 'static' && isRecord(ticket.principals)) {
-    for (const [authid, principal] of Object.entries(ticket.principals)) {
-      if (isRecord(principal)) refs.role(realm, principal.role, [...authAt, 'ticket', 'principals', authid, 'role']);
+  // Static principals of ticket (SSE, MQTT) and tls (MQTT) sign in with their own roles.
+  for (const method of ['ticket', 'tls'] as const) {
+    const config = auth[method];
+    if (!isRecord(config) || config.type !== 'static' || !isRecord(config.principals)) continue;
+    for (const [authid, principal] of Object.entries(config.principals)) {
+      if (isRecord(principal)) refs.role(realm, principal.role, [...authAt, method, 'principals', authid, 'role']);
     }
   }
 }

@@ -9,7 +9,8 @@
 
 import { posix } from 'node:path';
 import { defaultUriCheck } from './model.js';
-import { formatPath, type ConfigPath, type ConfigProblem } from './problems.js';
+import { problem } from './codes.js';
+import { type ConfigPath, type ConfigProblem } from './problems.js';
 import { checkComponents } from './semantics-components.js';
 import { entries, isRecord, RealmReferences, type Entry, type RealmFacts } from './semantics-realms.js';
 import { checkAuthRealms, checkListenerPaths, checkMqttRoles } from './semantics-web.js';
@@ -22,10 +23,7 @@ export function crossCheck(document: unknown): ConfigProblem[] {
   const routers = workers.filter((worker) => worker.value.type === 'router');
   if (routers.length === 0) {
     if (document.workers === undefined || Array.isArray(document.workers)) {
-      problems.push({
-        path: ['workers'],
-        message: 'no router worker: add a worker with "type": "router", its realms and its transports',
-      });
+      problems.push(problem('config.router.missing', ['workers']));
     }
     return problems;
   }
@@ -36,7 +34,7 @@ export function crossCheck(document: unknown): ConfigProblem[] {
   checkComponents([...routers, ...workers.filter((worker) => worker.value.type === 'container')], refs, problems);
   for (const extra of routers.slice(1)) {
     if (extra.value.sign_in !== undefined) {
-      problems.push({ path: [...extra.path, 'sign_in'], message: `sign_in applies to the whole node: give it once, in ${formatPath(routers[0]!.path)}` });
+      problems.push(problem('config.router.sign_in_repeated', [...extra.path, 'sign_in'], routers[0]!.path));
     }
   }
   return problems;
@@ -45,7 +43,7 @@ export function crossCheck(document: unknown): ConfigProblem[] {
 function checkRealms(routers: Entry[], problems: ConfigProblem[]): Map<string, RealmFacts> {
   const realms = routers.flatMap((router) => entries(router.value.realms, [...router.path, 'realms']));
   if (realms.length === 0 && routers.every((router) => router.value.realms === undefined || Array.isArray(router.value.realms))) {
-    problems.push({ path: [...routers[0]!.path, 'realms'], message: 'no realms defined: add at least one realm' });
+    problems.push(problem('config.realm.missing', [...routers[0]!.path, 'realms']));
   }
   uniqueNames(realms, 'realm name', problems);
   const facts = new Map<string, RealmFacts>();
@@ -73,10 +71,7 @@ function checkAuthorizers(routers: Entry[], refs: RealmReferences): void {
 function checkTransports(routers: Entry[], refs: RealmReferences, problems: ConfigProblem[]): void {
   const transports = routers.flatMap((router) => entries(router.value.transports, [...router.path, 'transports']));
   if (transports.length === 0 && routers.every((router) => router.value.transports === undefined || Array.isArray(router.value.transports))) {
-    problems.push({
-      path: [...routers[0]!.path, 'transports'],
-      message: 'no transports defined, so no client could connect: add a "websocket" or "web" transport',
-    });
+    problems.push(problem('config.transport.missing', [...routers[0]!.path, 'transports']));
   }
 
   const ids = new Map<string, ConfigPath>();
@@ -87,7 +82,7 @@ function checkTransports(routers: Entry[], refs: RealmReferences, problems: Conf
     if (typeof id === 'string') {
       const first = ids.get(id);
       if (first === undefined) ids.set(id, [...transport.path, 'id']);
-      else problems.push({ path: [...transport.path, 'id'], message: `duplicate transport id "${id}" (first used at ${formatPath(first)})` });
+      else problems.push(problem('config.id.duplicate', [...transport.path, 'id'], 'transport id', id, first));
     }
 
     const address = listenAddress(transport.value.endpoint);
@@ -96,14 +91,33 @@ function checkTransports(routers: Entry[], refs: RealmReferences, problems: Conf
       const path = [...transport.path, 'endpoint', 'port'];
       if (clash === undefined) addresses.push({ ...address, path });
       else {
-        problems.push({
-          path,
-          message: `port ${address.port} on ${address.host} is already used by ${formatPath(clash.path.slice(0, -2))} (${clash.host})`,
-        });
+        problems.push(problem('config.transport.address_taken', path, `port ${address.port} on ${address.host}`, clash.path.slice(0, -2), clash.host));
       }
     }
     checkSocketFile(transport, socketFiles, problems);
     checkTransportServices(transport, refs, problems);
+    checkClientCertificates(transport, problems);
+  }
+}
+
+/**
+ * `tls.ca_certificates` asks clients for a certificate, and only an MQTT door's `tls`
+ * authentication reads it: each needs the other, else part of the file would do nothing.
+ */
+function checkClientCertificates(transport: Entry, problems: ConfigProblem[]): void {
+  const { value, path } = transport;
+  const tls = isRecord(value.endpoint) && isRecord(value.endpoint.tls) ? value.endpoint.tls : undefined;
+  const askedFor = tls?.ca_certificates !== undefined;
+  const mqtt = value.type === 'mqtt' ? { part: value, at: path } : value.type === 'universal' && isRecord(value.mqtt) ? { part: value.mqtt, at: [...path, 'mqtt'] } : undefined;
+  const options = mqtt && isRecord(mqtt.part.options) ? mqtt.part.options : undefined;
+  const auth = mqtt && isRecord(mqtt.part.auth) ? { value: mqtt.part.auth, at: [...mqtt.at, 'auth'] }
+    : mqtt && options && isRecord(options.auth) ? { value: options.auth, at: [...mqtt.at, 'options', 'auth'] } : undefined;
+  const wantsCertificate = auth?.value.tls !== undefined;
+  if (wantsCertificate && !askedFor) {
+    problems.push(problem('config.tls.certificate_not_asked', [...auth!.at, 'tls']));
+  }
+  if (askedFor && !wantsCertificate) {
+    problems.push(problem('config.tls.certificate_not_read', [...path, 'endpoint', 'tls', 'ca_certificates']));
   }
 }
 
@@ -112,14 +126,14 @@ function checkTransportServices(transport: Entry, refs: RealmReferences, problem
   switch (value.type) {
     case 'web':
       if (isRecord(value.paths) && Object.keys(value.paths).length === 0) {
-        problems.push({ path: [...path, 'paths'], message: 'a web transport needs at least one path' });
+        problems.push(problem('config.path.none', [...path, 'paths'], 'web transport'));
       }
       checkListenerPaths([{ table: value.paths, at: [...path, 'paths'] }], refs, problems);
       return;
     case 'universal': {
       const web = isRecord(value.web) ? value.web : {};
       if (value.rawsocket === undefined && value.websocket === undefined && value.web === undefined && value.mqtt === undefined) {
-        problems.push({ path, message: 'a universal transport serves nothing: add a "rawsocket", "websocket", "web" or "mqtt" part' });
+        problems.push(problem('config.transport.empty_universal', path));
       }
       if (isRecord(value.rawsocket)) checkAuthRealms(value.rawsocket.auth, [...path, 'rawsocket', 'auth'], refs);
       if (isRecord(value.mqtt)) {
@@ -159,7 +173,7 @@ function checkPusherApps(apps: unknown, at: ConfigPath, refs: RealmReferences, p
       if (typeof value !== 'string') continue;
       const first = seen[field].get(value);
       if (first === undefined) seen[field].set(value, [...app.path, field]);
-      else problems.push({ path: [...app.path, field], message: `duplicate app ${field} "${value}" (first used at ${formatPath(first)})` });
+      else problems.push(problem('config.id.duplicate', [...app.path, field], `app ${field}`, value, first));
     }
   }
 }
@@ -172,7 +186,7 @@ function checkSocketFile(transport: Entry, seen: Map<string, ConfigPath>, proble
   const path = [...transport.path, 'endpoint', 'path'];
   const first = seen.get(file);
   if (first === undefined) seen.set(file, path);
-  else problems.push({ path, message: `the Unix socket ${endpoint.path} is already used by ${formatPath(first.slice(0, -2))}` });
+  else problems.push(problem('config.transport.address_taken', path, `the Unix socket ${endpoint.path}`, first.slice(0, -2)));
 }
 
 /** Names (`name` key) that appear once; later duplicates are problems. */
@@ -184,7 +198,7 @@ function uniqueNames(items: Entry[], what: string, problems: ConfigProblem[]): M
     const path = [...item.path, 'name'];
     const first = names.get(name);
     if (first === undefined) names.set(name, path);
-    else problems.push({ path, message: `duplicate ${what} "${name}" (first defined at ${formatPath(first)})` });
+    else problems.push(problem('config.name.duplicate', path, what, name, first));
   }
   return names;
 }

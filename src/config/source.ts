@@ -4,6 +4,7 @@
  */
 
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { problem } from './codes.js';
 import type { ConfigPath, ConfigProblem } from './problems.js';
 
 /** Finds the 1-based position of a path's key or value in the source, or the nearest enclosing one. */
@@ -21,18 +22,18 @@ export function parseText(text: string): ParsedText {
   if (document.errors.length > 0) {
     return {
       ok: false,
-      problems: document.errors.map((error) => ({ path: [], message: syntaxMessage(error.code, error.message), ...position(error.pos[0]) })),
+      problems: document.errors.map((error) => ({ ...syntaxProblem(error.code, error.message), ...position(error.pos[0]) })),
     };
   }
   let value: unknown;
   try {
     value = document.toJS({ maxAliasCount: 1000 });
   } catch (error) {
-    return { ok: false, problems: [{ path: [], message: `cannot read the document: ${(error as Error).message}` }] };
+    return { ok: false, problems: [problem('config.file.unresolvable', [], (error as Error).message)] };
   }
   const cycle = cyclePath(value);
   if (cycle !== undefined) {
-    return { ok: false, problems: [{ path: cycle, message: 'a YAML alias here refers to a value that contains it; a configuration must be a tree' }] };
+    return { ok: false, problems: [problem('config.file.alias_cycle', cycle)] };
   }
   return { ok: true, value, locate: (path, at) => locate(document, path, at, position) };
 }
@@ -55,10 +56,8 @@ function cyclePath(root: unknown): ConfigPath | undefined {
   return visit(root, []);
 }
 
-function syntaxMessage(code: string, message: string): string {
-  if (code === 'DUPLICATE_KEY') return 'duplicate key: each key may appear once per object';
-  // Some parser messages quote the offending token, which may be (part of) a secret.
-  return `syntax error: ${message.replace(/"[^"]*"/g, '"…"')}`;
+function syntaxProblem(parserCode: string, message: string): ConfigProblem {
+  return parserCode === 'DUPLICATE_KEY' ? problem('config.file.duplicate_key', []) : problem('config.file.syntax', [], message);
 }
 
 function locate(

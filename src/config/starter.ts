@@ -3,6 +3,8 @@
  * in the Crossbar format so it also reads as documentation of that format.
  */
 
+import { websocketDefaults } from './schema-websocket.js';
+
 export const starterConfigYaml = `# Junction configuration (Crossbar.io format: a Crossbar config.json / config.yaml works too).
 # Check it with:  junction check --config <this file>
 # For editor completion, add a first line:  # yaml-language-server: $schema=<file written by 'junction schema'>
@@ -68,9 +70,9 @@ workers:
             # WAMP serializers offered to clients.
             serializers: [json, msgpack, cbor]
             options:
-              max_message_size: 1048576     # bytes
-              auto_ping_interval: 25000     # ms; 0 = no pings
-              auto_ping_timeout: 10000      # ms
+              max_message_size: ${websocketDefaults.maxMessageSize}     # bytes
+              auto_ping_interval: ${websocketDefaults.autoPingInterval}     # ms; 0 = no pings
+              auto_ping_timeout: ${websocketDefaults.autoPingTimeout}      # ms
             auth:
               # Clients without credentials join with this role.
               anonymous:

@@ -5,8 +5,8 @@
 
 import assert from 'node:assert/strict';
 import { parseConfig } from './load.js';
-import type { JunctionConfig, ListenerConfig, PathService, WebSocketService } from './model.js';
-import { ConfigError, formatProblem } from './problems.js';
+import type { ComponentConfig, JunctionConfig, ListenerConfig, PathService, WebSocketService } from './model.js';
+import { ConfigError } from './problems.js';
 
 /** The service of `path`, which must exist and have type `type`. */
 export function serviceAt<T extends PathService['type']>(
@@ -75,15 +75,37 @@ export function websocketDefaults(): WebSocketService {
   return plain(websocketAt(loadDocument(configDocument({})).listeners[0], '/'));
 }
 
-/** The problem lines of a document that must be rejected, without the "test: " source prefix. */
+/** The model of a path service whose file gives only `service` (its other keys: the schema's defaults, as the loader fills them in). */
+export function pathServiceModel<T extends PathService['type']>(service: Record<string, unknown> & { type: T }): Extract<PathService, { type: T }> {
+  return plain(serviceAt(loadDocument(webDocument({ x: service })).listeners[0], '/x', service.type));
+}
+
+/** The model of the one component of a file that gives only `component`. */
+export function componentModel(component: Record<string, unknown>): ComponentConfig {
+  return plain(loadDocument(configDocument({ components: [component] })).components[0]!);
+}
+
+/**
+ * The problem lines of a document that must be rejected, without the "test: " source prefix and
+ * without their codes (codes.test.ts checks which problem gets which code).
+ */
 export function problemsOf(document: unknown, env: Record<string, string> = {}): string[] {
+  return problemLinesOf(() => loadDocument(document, env)).map((line) => line.slice('test: '.length));
+}
+
+/** The problem lines `load` throws, without their trailing ` [code]`; fails the test when it loads. */
+export function problemLinesOf(load: () => unknown): string[] {
   try {
-    loadDocument(document, env);
+    load();
   } catch (error) {
-    if (error instanceof ConfigError) return error.problems.map((problem) => formatProblem('test', problem).slice('test: '.length));
+    if (error instanceof ConfigError) return error.message.split('\n').map(withoutCode);
     throw error;
   }
   assert.fail('expected the configuration to be rejected');
+}
+
+export function withoutCode(line: string): string {
+  return line.replace(/ \[config\.[a-z0-9_.]+\]$/, '');
 }
 
 /** The model's name-keyed records have no prototype; a JSON round trip makes them comparable with literals. */

@@ -39,7 +39,9 @@ export function resolvePermissionUri(uri: string, match: MatchPolicy | undefined
   return checkPattern(components.map((component) => (component === '*' ? '' : component)).join('.'), 'wildcard');
 }
 
-export type ResolvedPermission = ResolvedPattern & { /** Set when Crossbar's reading differs from what the text suggests. */ note?: string };
+/** Set when Crossbar's reading differs from what the text suggests: the notice that says so. */
+export type PermissionReading = 'config.notice.empty_exact_uri' | 'config.notice.literal_star';
+export type ResolvedPermission = ResolvedPattern & { note?: PermissionReading };
 
 /**
  * A permission's URI as Crossbar reads it: as `resolvePermissionUri`, plus two forms that Crossbar
@@ -50,15 +52,12 @@ export type ResolvedPermission = ResolvedPattern & { /** Set when Crossbar's rea
  */
 export function resolvePermission(uri: string, match: MatchPolicy | undefined): ResolvedPermission {
   if (match === 'exact' && uri === '') {
-    return { ok: true, uri, match: 'prefix', note: 'an empty URI with "match": "exact" covers every URI in Crossbar; read as "uri": "", "match": "prefix"' };
+    return { ok: true, uri, match: 'prefix', note: 'config.notice.empty_exact_uri' };
   }
   if (match !== undefined && uri.includes('*')) {
     const checked = checkPattern(uri, match);
     if (!checked.ok) return checked;
-    return {
-      ...checked,
-      note: `"*" is an ordinary character when "match" is given, as in Crossbar: "${uri}" covers only URIs with a "*" in them; for every URI write "uri": "", "match": "prefix"`,
-    };
+    return { ...checked, note: 'config.notice.literal_star' };
   }
   return resolvePermissionUri(uri, match);
 }

@@ -3,7 +3,8 @@
  * A `path` service nests a table whose keys continue its own path ("api" + "publish" -> "/api/publish").
  */
 
-import type { ConfigPath } from './problems.js';
+import { problem } from './codes.js';
+import type { ConfigPath, ConfigProblem } from './problems.js';
 
 export function normalizeWebPath(key: string): string {
   const segments = key.split('/').filter((segment) => segment !== '');
@@ -36,12 +37,12 @@ export function flattenPathTable(
   table: unknown,
   prefix: string,
   at: ConfigPath,
-  report: (path: ConfigPath, message: string) => void,
+  report: (found: ConfigProblem) => void,
   depth = 0,
 ): FlatPathEntry[] {
   if (!isRecord(table)) return [];
   if (depth > maxPathNesting) {
-    report(at, `path services are nested more than ${maxPathNesting} deep`);
+    report(problem('config.path.too_deep', at, maxPathNesting));
     return [];
   }
   const entries: FlatPathEntry[] = [];
@@ -54,7 +55,7 @@ export function flattenPathTable(
       continue;
     }
     if (isRecord(service.paths) && Object.keys(service.paths).length === 0) {
-      report([...path, 'paths'], 'a path service needs at least one path');
+      report(problem('config.path.none', [...path, 'paths'], 'path service'));
     }
     entries.push(...flattenPathTable(service.paths, url, [...path, 'paths'], report, depth + 1));
   }

@@ -6,9 +6,11 @@ import { authGate as gateOf } from '../auth/gate.js';
 import type { AuthMethod } from '../auth/method.js';
 import { RealmAuthorizer, type RoleAuthorizer } from '../auth/realm-authorizer.js';
 import { ServiceSessions } from '../auth/service-sessions.js';
+import { defaultDynamicCallTimeoutMs } from '../auth/sign-in-defaults.js';
 import { PermissionTable } from '../auth/static-authorizer.js';
 import { SignInThrottle, type ThrottleOptions } from '../auth/throttle.js';
 import { dynamicTicket, staticTicket } from '../auth/ticket.js';
+import { dynamicTls, staticTls } from '../auth/tls.js';
 import { dynamicWampCra, staticWampCra } from '../auth/wampcra.js';
 import type { AuthConfig, DynamicAuthConfig, JunctionConfig, RealmConfig, RoleConfig } from '../config/model.js';
 import type { AuthGate } from '../router/hooks.js';
@@ -25,9 +27,9 @@ export interface NodeAuthOptions {
   log?: Logger;
   /** Failed sign-in budget per IP address (see src/auth/throttle.ts for the defaults). */
   throttle?: Partial<ThrottleOptions>;
-  /** A dynamic authenticator or authorizer that does not answer within this time fails closed. Default 10 s. */
+  /** A dynamic authenticator or authorizer that does not answer within this time fails closed (default: src/auth/sign-in-defaults.ts). */
   dynamicCallTimeoutMs?: number;
-  /** A CHALLENGE not answered within this time fails. Default 60 s (the transport's handshake timeout usually ends it first). */
+  /** A CHALLENGE not answered within this time fails (default: src/auth/sign-in-defaults.ts; the transport's handshake timeout usually ends it first). */
   challengeTimeoutMs?: number;
 }
 
@@ -53,7 +55,7 @@ export class NodeAuth {
   constructor(config: Pick<JunctionConfig, 'realms'>, private readonly options: NodeAuthOptions = {}) {
     this.log = options.log ?? silentLogger;
     this.throttle = new SignInThrottle(options.throttle);
-    this.services = new ServiceSessions(options.dynamicCallTimeoutMs ?? 10_000);
+    this.services = new ServiceSessions(options.dynamicCallTimeoutMs ?? defaultDynamicCallTimeoutMs);
     this.setRealms(config.realms);
   }
 
@@ -109,7 +111,7 @@ type AuthenticatorFactory = (dynamic: DynamicAuthConfig, method: string) => Dyna
 /** One AuthMethod per configured method, static or dynamic. */
 function methodsOf(auth: AuthConfig, where: string, authenticator: AuthenticatorFactory): AuthMethod[] {
   const methods: AuthMethod[] = [];
-  const { anonymous, ticket, wampcra, cryptosign } = auth;
+  const { anonymous, ticket, wampcra, cryptosign, tls } = auth;
   if (anonymous) {
     methods.push(anonymous.type === 'dynamic'
       ? dynamicAnonymous(authenticator(anonymous, 'anonymous'))
@@ -126,6 +128,7 @@ function methodsOf(auth: AuthConfig, where: string, authenticator: Authenticator
       ? dynamicCryptosign(authenticator(cryptosign, 'cryptosign'))
       : staticCryptosign(cryptosign.principals));
   }
+  if (tls) methods.push(tls.type === 'dynamic' ? dynamicTls(authenticator(tls, 'tls')) : staticTls(tls.principals));
   if (methods.length === 0) throw new UnsupportedConfigError(`${where}: no authentication method is configured`);
   return methods;
 }

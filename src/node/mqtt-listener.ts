@@ -1,4 +1,5 @@
 import type { ListenerConfig, MqttService as MqttSettings } from '../config/model.js';
+import { clientCertificateOf } from '../transport/client-certificate.js';
 import { clientRegistry } from '../transport/mqtt/client-registry.js';
 import { MqttService } from '../transport/mqtt/mqtt-service.js';
 import type { RawSocketAcceptor } from '../transport/rawsocket/sniff.js';
@@ -26,7 +27,7 @@ export function mqttAcceptor(config: ListenerConfig, context: NodeContext, unixP
   return {
     accept: (socket) => unixPath !== undefined
       ? service.accept(socket, `unix:${unixPath}`, undefined)
-      : service.accept(socket, tcpLabel(socket), socket.remoteAddress ?? 'unknown'),
+      : service.accept(socket, tcpLabel(socket), socket.remoteAddress ?? 'unknown', clientCertificateOf(socket)),
     close: () => service.close(),
   };
 }

@@ -1,4 +1,5 @@
 import type { Dict } from '../protocol/messages.js';
+import { mqttPropertiesKey, readMqttProperties, type MqttProperties } from '../protocol/mqtt-properties.js';
 import { isId } from '../protocol/parse.js';
 import { matchPolicies, type MatchPolicy } from '../protocol/uri.js';
 
@@ -61,6 +62,18 @@ export interface PublishOptions {
   eligible?: Set<number>;
   eligibleAuthid?: Set<string>;
   eligibleAuthrole?: Set<string>;
+  /** Junction's `_mqtt` key: copied into every event's details (docs/mqtt.md). */
+  mqtt?: MqttProperties;
+}
+
+function mqttProperties(options: Dict): MqttProperties | undefined {
+  const value = options[mqttPropertiesKey];
+  if (value === undefined || value === null) return undefined;
+  try {
+    return readMqttProperties(value);
+  } catch (error) {
+    throw new OptionError((error as Error).message);
+  }
 }
 
 export function readPublishOptions(options: Dict): PublishOptions {
@@ -75,6 +88,7 @@ export function readPublishOptions(options: Dict): PublishOptions {
     eligible: idSet(options, 'eligible'),
     eligibleAuthid: stringSet(options, 'eligible_authid'),
     eligibleAuthrole: stringSet(options, 'eligible_authrole'),
+    mqtt: mqttProperties(options),
   };
 }
 

@@ -128,8 +128,8 @@ describe('Crossbar-format configs load and start unchanged', () => {
     assert.deepEqual(
       config.notices.filter((line) => line.includes(' id (id) ')),
       [
-        'workers[0].realms[0].id: the realm id (id) is not needed by Junction and was ignored',
-        'workers[0].realms[0].roles[0].id: the role id (id) is not needed by Junction and was ignored',
+        'workers[0].realms[0].id: the realm id (id) is not needed by Junction and was ignored [config.notice.ignored]',
+        'workers[0].realms[0].roles[0].id: the role id (id) is not needed by Junction and was ignored [config.notice.ignored]',
       ],
     );
     await withNode(config, async (node) => {
@@ -183,7 +183,7 @@ describe('Crossbar-format configs load and start unchanged', () => {
     await assert.rejects(load('fabric-controller.json'), (error: Error) => {
       const lines = error.message.split('\n');
       assert.equal(lines.length, 1);
-      assert.match(lines[0]!, /config\.json:\d+:\d+: controller\.fabric: not supported by Junction: Crossbar FX management uplinks \(fabric\)$/);
+      assert.match(lines[0]!, /config\.json:\d+:\d+: controller\.fabric: not supported by Junction: Crossbar FX management uplinks \(fabric\) \[config\.unsupported\]$/);
       return true;
     });
   });

@@ -128,12 +128,12 @@ describe("Debian's mosquitto clients on the realm of WAMP clients (issue 18's \"
       const back = new MosquittoSub(port, [...args, '-C', '2'], false);
       try {
         await first.ready();
-        await wamp.session.publish('boiler.cmd', ['hello'], {}, { acknowledge: true });
+        await wamp.session.publish('boiler.cmd', ['hello'], {}, { acknowledge: true, _mqtt: { qos: 1 } });
         await first.exit();
         assert.deepEqual(first.messages, ['boiler/cmd {"args":["hello"]}']);
-        // While it is away:
-        await wamp.session.publish('boiler.cmd', ['on'], {}, { acknowledge: true });
-        await wamp.session.publish('boiler.cmd', [{ target: 55 }], {}, { acknowledge: true });
+        // While it is away: a WAMP publication that asks for QoS 1, and a QoS 1 one from mosquitto_pub.
+        await wamp.session.publish('boiler.cmd', ['on'], {}, { acknowledge: true, _mqtt: { qos: 1 } });
+        await mosquittoPublish(port, ['-t', 'boiler/cmd', '-m', '{"args": [{"target": 55}]}', '-q', '1']);
         back.start();
         await back.until(2, 'the missed messages');
         assert.deepEqual(back.messages, ['boiler/cmd {"args":["on"]}', 'boiler/cmd {"args":[{"target":55}]}']);

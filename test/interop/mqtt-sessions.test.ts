@@ -23,7 +23,7 @@ for (const protocolVersion of [4, 5] as const) {
         await device.client.subscribeAsync(`q2v${v}/down`, { qos: 2 });
         await device.client.publishAsync(`q2v${v}/up`, '{"args": ["once"]}', { qos: 2 });
         await waitFor(() => events.length === 1, 'the QoS 2 publication');
-        await wamp.session.publish(`q2v${v}.down`, ['exactly'], {}, { acknowledge: true });
+        await wamp.session.publish(`q2v${v}.down`, ['exactly'], {}, { acknowledge: true, _mqtt: { qos: 2 } });
         await device.until((messages) => messages.length === 1, 'the WAMP publication at QoS 2');
         assert.deepEqual(device.messages[0], { topic: `q2v${v}/down`, payload: '{"args":["exactly"]}', qos: 2, retain: false });
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -93,7 +93,7 @@ for (const protocolVersion of [4, 5] as const) {
       await first.end();
       const wamp = await openAutobahn(node.url);
       try {
-        for (const n of [1, 2, 3]) await wamp.session.publish(`fleet${v}.truck${n}.cmd`, [n], {}, { acknowledge: true });
+        for (const n of [1, 2, 3]) await wamp.session.publish(`fleet${v}.truck${n}.cmd`, [n], {}, { acknowledge: true, _mqtt: { qos: 1 } });
         const back = await connectMqtt(port, { protocolVersion, clientId, ...persistent });
         try {
           await back.until((messages) => messages.length === 3, 'the three missed messages');
@@ -102,7 +102,7 @@ for (const protocolVersion of [4, 5] as const) {
             [`fleet${v}/truck2/cmd`, '{"args":[2]}', 1],
             [`fleet${v}/truck3/cmd`, '{"args":[3]}', 1],
           ]);
-          await wamp.session.publish(`fleet${v}.truck4.cmd`, [4], {}, { acknowledge: true });
+          await wamp.session.publish(`fleet${v}.truck4.cmd`, [4], {}, { acknowledge: true, _mqtt: { qos: 1 } });
           await back.until((messages) => messages.length === 4, 'the subscription, kept across the reconnect');
         } finally {
           // A clean connection ends the persistent session.

@@ -32,7 +32,7 @@ describe('MQTT over WebSocket on a web path (browser MQTT clients)', () => {
         await client.publishAsync(`ws${protocolVersion}/temp`, '{"args": [19.5]}', { qos: 1 });
         await waitFor(() => readings.length === 1, 'the reading');
         assert.deepEqual(readings, [19.5]);
-        await wamp.session.publish(`ws${protocolVersion}.setpoint`, [21], {}, { acknowledge: true });
+        await wamp.session.publish(`ws${protocolVersion}.setpoint`, [21], {}, { acknowledge: true, _mqtt: { qos: 1 } });
         await waitFor(() => received.length === 1, 'the setpoint');
         assert.deepEqual(received, ['{"args":[21]}']);
       } finally {
@@ -58,7 +58,7 @@ describe('MQTT over WebSocket on a web path (browser MQTT clients)', () => {
     assert.equal(present, true);
     const wamp = await openAutobahn(node.url);
     try {
-      await wamp.session.publish('roaming.cmd', ['go'], {}, { acknowledge: true });
+      await wamp.session.publish('roaming.cmd', ['go'], {}, { acknowledge: true, _mqtt: { qos: 1 } });
       await waitFor(() => received.length === 1, 'the command, through the subscription made over TCP');
       assert.deepEqual(received, ['{"args":["go"]}']);
     } finally {

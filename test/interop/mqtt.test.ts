@@ -38,7 +38,7 @@ for (const protocolVersion of [4, 5] as const) {
       try {
         const topic = `home${protocolVersion}/kitchen/setpoint`;
         await device.client.subscribeAsync(topic, { qos: 1 });
-        await wamp.session.publish(`home${protocolVersion}.kitchen.setpoint`, [20], { unit: 'C' }, { acknowledge: true });
+        await wamp.session.publish(`home${protocolVersion}.kitchen.setpoint`, [20], { unit: 'C' }, { acknowledge: true, _mqtt: { qos: 1 } });
         await device.until((messages) => messages.length === 1, 'the setpoint');
         assert.deepEqual(device.messages[0], { topic, payload: '{"args":[20],"kwargs":{"unit":"C"}}', qos: 1, retain: false });
       } finally {

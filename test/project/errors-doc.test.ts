@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
+import { configCodes, noticeMessages } from '../../src/config/codes.js';
+import { cbdirConfigNames } from '../../src/config/load.js';
 import { projectRoot } from '../support/cli.js';
 
 /**
@@ -11,7 +13,10 @@ import { projectRoot } from '../support/cli.js';
  * - HTTP errors: the `error` code of every JSON error answer (bridge refusals, static files,
  *   long-poll, SSE), in each form the source writes one (see `sources`: a new way of answering
  *   with an error code needs its pattern there);
- * - start-up failures: every `new StartupError('code'`.
+ * - start-up failures: every `new StartupError('code'`;
+ * - configuration problems and notices: every code of src/config/codes.ts, each of which must
+ *   also be used by the loader (a 'config.*' literal elsewhere in src/), and every 'config.*'
+ *   literal in src/ must be one of them.
  */
 
 const http = 'HTTP errors';
@@ -26,6 +31,12 @@ const sources: { section: string; pattern: RegExp }[] = [
   { section: http, pattern: /\bbadRequest\('([a-z0-9_]+)'/g },
   { section: 'Start-up failures', pattern: /new StartupError\(\s*'([a-z0-9_]+)'/g },
 ];
+
+const configProblems = 'Configuration problems';
+const configNotices = 'Configuration notices';
+const configLiteral = /['"`](config\.[a-z0-9_.]*[a-z0-9_])['"`]/g;
+/** 'config.json' and 'config.yaml' are file names, not codes. */
+const configFileNames: readonly string[] = cbdirConfigNames;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -46,7 +57,22 @@ function codesInSource(): Map<string, { section: string; file: string }> {
       }
     }
   }
+  for (const code of configCodes) {
+    found.set(code, { section: code in noticeMessages ? configNotices : configProblems, file: 'src/config/codes.ts' });
+  }
   return found;
+}
+
+/** Each 'config.*' literal outside codes.ts, with a file that has it: the codes the loader uses. */
+function configCodesUsed(): Map<string, string> {
+  const used = new Map<string, string>();
+  for (const file of sourceFiles(join(projectRoot, 'src'))) {
+    if (file.endsWith(join('config', 'codes.ts'))) continue;
+    for (const match of readFileSync(file, 'utf8').matchAll(configLiteral)) {
+      if (!configFileNames.includes(match[1]!) && !used.has(match[1]!)) used.set(match[1]!, relative(projectRoot, file));
+    }
+  }
+  return used;
 }
 
 function rowTemplate(section: string, code: string): string {
@@ -55,8 +81,18 @@ function rowTemplate(section: string, code: string): string {
 
 /** The first cell of every table row in docs/errors.md: `| \`code\` | ...`. */
 function codesInCatalogue(): string[] {
+  return [...catalogueSections().values()].flat();
+}
+
+/** The codes of each `## section` of docs/errors.md. */
+function catalogueSections(): Map<string, string[]> {
   const doc = readFileSync(join(projectRoot, 'docs', 'errors.md'), 'utf8');
-  return [...doc.matchAll(/^\| `([^`]+)` \|/gm)].map((match) => match[1]!);
+  const sections = new Map<string, string[]>();
+  for (const part of doc.split(/^## /m).slice(1)) {
+    const title = part.slice(0, part.indexOf('\n'));
+    sections.set(title, [...part.matchAll(/^\| `([^`]+)` \|/gm)].map((match) => match[1]!));
+  }
+  return sections;
 }
 
 describe('docs/errors.md', () => {
@@ -73,9 +109,26 @@ describe('docs/errors.md', () => {
     assert.deepEqual(stale, [], 'docs/errors.md lists codes that nothing in src/ produces any more; remove their lines');
   });
 
+  it('lists each configuration code in its section: problems and notices', () => {
+    const sections = catalogueSections();
+    for (const [code, { section }] of codesInSource()) {
+      if (section !== configProblems && section !== configNotices) continue;
+      assert.ok(sections.get(section)?.includes(code), `${code} belongs in "## ${section}" of docs/errors.md`);
+    }
+  });
+
+  it('every configuration code is used by the loader, and the loader uses no code that codes.ts lacks', () => {
+    const used = configCodesUsed();
+    const unused = configCodes.filter((code) => !used.has(code));
+    assert.deepEqual(unused, [], 'codes.ts has codes that nothing in src/ reports; remove them');
+    const unknown = [...used].filter(([code]) => !(configCodes as readonly string[]).includes(code));
+    assert.deepEqual(unknown, [], 'these config.* codes are used in src/ but not declared in src/config/codes.ts');
+  });
+
   it('finds every kind of error it checks (the scan itself still works)', () => {
     const sections = new Set([...codesInSource().values()].map(({ section }) => section));
-    assert.deepEqual([...sections].sort(), ['HTTP errors', 'Start-up failures', 'WAMP errors']);
+    assert.deepEqual([...sections].sort(), [configNotices, configProblems, 'HTTP errors', 'Start-up failures', 'WAMP errors']);
+    assert.ok(configCodesUsed().has('config.realm.undefined'));
     assert.ok(codesInSource().has('junction.error.limit_exceeded'));
     assert.ok(codesInSource().has('port_in_use'));
     assert.ok(codesInSource().has('body_too_large'));

@@ -1,4 +1,6 @@
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { connect, type Socket } from 'node:net';
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { generate, parser as createParser, type Packet } from 'mqtt-packet';
 import type { JunctionConfig, MqttService } from '../../src/config/model.js';
 import { mqttDefaults } from '../../src/config/schema-mqtt.js';
 import { testConfig } from './node.js';
@@ -33,6 +35,8 @@ export interface Received {
 export interface RecordingClient {
   client: MqttClient;
   messages: Received[];
+  /** The PUBLISH packets themselves, in the same order (MQTT 5 properties included). */
+  packets: IPublishPacket[];
   until(condition: (messages: Received[]) => boolean, what: string, timeoutMs?: number): Promise<void>;
   end(): Promise<void>;
 }
@@ -44,10 +48,12 @@ export interface RecordingClient {
 export async function connectMqtt(port: number, options: IClientOptions = {}): Promise<RecordingClient> {
   const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, connectTimeout: 5_000, ...options });
   const messages: Received[] = [];
+  const packets: IPublishPacket[] = [];
   let ended: string | undefined;
   const arrivals = new Arrivals({ stopped: () => ended, received: () => `received ${JSON.stringify(messages)}` });
   client.on('message', (topic, payload, packet) => {
     messages.push({ topic, payload: payload.toString('utf8'), qos: packet.qos, retain: packet.retain });
+    packets.push(packet);
     arrivals.wake();
   });
   client.on('close', () => {
@@ -62,7 +68,74 @@ export async function connectMqtt(port: number, options: IClientOptions = {}): P
   return {
     client,
     messages,
+    packets,
     until: (condition, what, timeoutMs = 5_000) => arrivals.until(() => condition(messages), what, timeoutMs),
     end: () => client.endAsync(),
   };
 }
+
+/** A bare MQTT client on a socket: writes packets as given, records every packet it gets. */
+export class RawMqtt {
+  readonly packets: Packet[] = [];
+  closed = false;
+  private readonly arrivals = new Arrivals({ stopped: () => (this.closed ? 'the connection closed' : undefined), received: () => `received ${this.packets.map((p) => p.cmd).join(', ')}` });
+  private constructor(private readonly socket: Socket, private readonly version: 4 | 5) {
+    const parser = createParser({ protocolVersion: version });
+    parser.on('packet', (packet: Packet) => {
+      this.packets.push(packet);
+      this.arrivals.wake();
+    });
+    socket.on('data', (chunk) => parser.parse(chunk));
+    socket.on('close', () => {
+      this.closed = true;
+      this.arrivals.wake();
+    });
+    socket.on('error', () => undefined);
+  }
+
+  static async open(port: number, version: 4 | 5 = 5): Promise<RawMqtt> {
+    const socket = connect({ port, host: '127.0.0.1' });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    return new RawMqtt(socket, version);
+  }
+
+  sendRaw(bytes: Buffer): void {
+    this.socket.write(bytes);
+  }
+
+  /** Stops reading: what the server writes piles up in the kernel's buffers, then in the server's. */
+  pauseReading(): void {
+    this.socket.pause();
+  }
+
+  send(packet: Record<string, unknown>): void {
+    this.socket.write(generate(packet as unknown as Packet, { protocolVersion: this.version }));
+  }
+
+  /** CONNECT, and the CONNACK that answers it. */
+  async connect(extra: Record<string, unknown> = {}): Promise<Packet & { cmd: 'connack' }> {
+    this.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: this.version, clientId: '', clean: true, keepalive: 0, ...extra });
+    return (await this.next('connack')) as Packet & { cmd: 'connack' };
+  }
+
+  async next(cmd: string): Promise<Packet> {
+    await this.arrivals.until(() => this.packets.some((packet) => packet.cmd === cmd), cmd.toUpperCase(), 5_000);
+    return this.packets.find((packet) => packet.cmd === cmd)!;
+  }
+
+  whenClosed(): Promise<void> {
+    return this.arrivals.until(() => false, 'never', 5_000).catch((error: Error) => {
+      if (!this.closed) throw error;
+    });
+  }
+
+  end(): void {
+    this.socket.destroy();
+  }
+}
+
+/** A counter's value in a metrics exposition (its first line; 0 when absent). */
+export const metric = (text: string, name: string): number => {
+  const line = text.split('\n').find((entry) => entry.startsWith(name));
+  return line === undefined ? 0 : Number(line.split(' ').at(-1));
+};

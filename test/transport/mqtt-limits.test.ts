@@ -1,82 +1,15 @@
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { generate, parser as createParser, type Packet } from 'mqtt-packet';
+import { generate, type Packet } from 'mqtt-packet';
 import type { MqttService } from '../../src/config/model.js';
 import { openAutobahn } from '../support/autobahn.js';
-import { connectMqtt, mqttTestConfig } from '../support/mqtt.js';
+import { connectMqtt, metric, mqttTestConfig, RawMqtt } from '../support/mqtt.js';
 import { startTestNode } from '../support/node.js';
-import { Arrivals } from '../support/wait.js';
-
-/** A bare MQTT client on a socket: writes packets as given, records every packet it gets. */
-class RawMqtt {
-  readonly packets: Packet[] = [];
-  closed = false;
-  private readonly arrivals = new Arrivals({ stopped: () => (this.closed ? 'the connection closed' : undefined), received: () => `received ${this.packets.map((p) => p.cmd).join(', ')}` });
-  private constructor(private readonly socket: Socket, private readonly version: 4 | 5) {
-    const parser = createParser({ protocolVersion: version });
-    parser.on('packet', (packet: Packet) => {
-      this.packets.push(packet);
-      this.arrivals.wake();
-    });
-    socket.on('data', (chunk) => parser.parse(chunk));
-    socket.on('close', () => {
-      this.closed = true;
-      this.arrivals.wake();
-    });
-    socket.on('error', () => undefined);
-  }
-
-  static async open(port: number, version: 4 | 5 = 5): Promise<RawMqtt> {
-    const socket = connect({ port, host: '127.0.0.1' });
-    await new Promise((resolve) => socket.once('connect', resolve));
-    return new RawMqtt(socket, version);
-  }
-
-  sendRaw(bytes: Buffer): void {
-    this.socket.write(bytes);
-  }
-
-  /** Stops reading: what the server writes piles up in the kernel's buffers, then in the server's. */
-  pauseReading(): void {
-    this.socket.pause();
-  }
-
-  send(packet: Record<string, unknown>): void {
-    this.socket.write(generate(packet as unknown as Packet, { protocolVersion: this.version }));
-  }
-
-  /** CONNECT, and the CONNACK that answers it. */
-  async connect(extra: Record<string, unknown> = {}): Promise<Packet & { cmd: 'connack' }> {
-    this.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: this.version, clientId: '', clean: true, keepalive: 0, ...extra });
-    return (await this.next('connack')) as Packet & { cmd: 'connack' };
-  }
-
-  async next(cmd: string): Promise<Packet> {
-    await this.arrivals.until(() => this.packets.some((packet) => packet.cmd === cmd), cmd.toUpperCase(), 5_000);
-    return this.packets.find((packet) => packet.cmd === cmd)!;
-  }
-
-  whenClosed(): Promise<void> {
-    return this.arrivals.until(() => false, 'never', 5_000).catch((error: Error) => {
-      if (!this.closed) throw error;
-    });
-  }
-
-  end(): void {
-    this.socket.destroy();
-  }
-}
 
 async function nodeWith(overrides: Partial<MqttService>) {
   const node = await startTestNode(mqttTestConfig(overrides));
   return { node, port: node.ports.get('mqtt')! };
 }
-
-const metric = (text: string, name: string): number => {
-  const line = text.split('\n').find((entry) => entry.startsWith(name));
-  return line === undefined ? 0 : Number(line.split(' ').at(-1));
-};
 
 describe('MQTT limits', () => {
   const nodes: { stop(): Promise<void> }[] = [];
@@ -137,7 +70,7 @@ describe('MQTT limits', () => {
     await first.client.subscribeAsync('alerts', { qos: 1 });
     await first.end();
     const wamp = await openAutobahn(node.url);
-    for (const n of [1, 2, 3, 4, 5]) await wamp.session.publish('alerts', [n], {}, { acknowledge: true });
+    for (const n of [1, 2, 3, 4, 5]) await wamp.session.publish('alerts', [n], {}, { acknowledge: true, _mqtt: { qos: 1 } });
     await wamp.close();
     const back = await connectMqtt(port, { clientId, clean: false });
     await back.until((messages) => messages.length === 2, 'the two newest messages');
@@ -160,12 +93,12 @@ describe('MQTT limits', () => {
     const chunk = 'x'.repeat(8_192);
     // Bounded: enough to fill the kernel's buffers on loopback many times over, and no more.
     for (let n = 0; n < 4_000 && metric(node.metrics.exposition(), 'junction_mqtt_slow_consumer_closed_total') === 0; n++) {
-      await wamp.session.publish('firehose', [chunk], {}, { acknowledge: true });
+      await wamp.session.publish('firehose', [chunk], {}, { acknowledge: true, _mqtt: { qos: 1 } });
       // The healthy subscriber keeps reading: let it.
       if (n % 100 === 99) await healthy.until((messages) => messages.length >= n + 1, 'the healthy subscriber to keep up', 10_000);
     }
     assert.equal(metric(node.metrics.exposition(), 'junction_mqtt_slow_consumer_closed_total'), 1);
-    await wamp.session.publish('firehose', ['after'], {}, { acknowledge: true });
+    await wamp.session.publish('firehose', ['after'], {}, { acknowledge: true, _mqtt: { qos: 1 } });
     await healthy.until((messages) => messages.at(-1)?.payload === '{"args":["after"]}', 'the next message to the healthy subscriber', 10_000);
     await healthy.end();
     await wamp.close();

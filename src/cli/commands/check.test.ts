@@ -69,7 +69,7 @@ describe('junction check', () => {
     assert.equal(
       out.stdout,
       `${file}: ok (2 realms, 1 transport)\n` +
-        '  notice: workers[0].options.pythonpath: the Python module search path (pythonpath) is not needed by Junction and was ignored\n',
+        '  notice: workers[0].options.pythonpath: the Python module search path (pythonpath) is not needed by Junction and was ignored [config.notice.ignored]\n',
     );
     assert.equal(out.stderr, '');
   });
@@ -82,8 +82,8 @@ describe('junction check', () => {
     assert.equal(
       out.stderr,
       `${file}: 2 problems\n` +
-        `${file}:7:63: workers[0].realms[1].name: duplicate realm name "realm1" (first defined at workers[0].realms[0].name)\n` +
-        `${file}:8:82: workers[0].transports[0].endpoint.port: expected a port number from 0 to 65535\n`,
+        `${file}:7:63: workers[0].realms[1].name: duplicate realm name "realm1" (first defined at workers[0].realms[0].name) [config.name.duplicate]\n` +
+        `${file}:8:82: workers[0].transports[0].endpoint.port: expected a port number from 0 to 65535 [config.value]\n`,
     );
     assert.equal(out.stdout, '');
   });
@@ -111,12 +111,12 @@ describe('junction check', () => {
     assert.equal(
       out.stderr,
       `${file}: 6 problems\n` +
-        `${file}:11:19: workers[0].transports[0].paths.publish.type: unknown path service type "publsher" (expected "websocket" or "static" or "json" or "redirect" or "nodeinfo" or "health" or "metrics" or "publisher" or "caller" or "webhook" or "longpoll" or "sse" or "console" or "mqtt" or "path"); did you mean "publisher"?\n` +
-        `${file}:15:81: workers[0].transports[0].paths.call.options.require_ip[0]: "10.0.0.0/40" has an invalid prefix length or netmask for an IPv4 range\n` +
-        `${file}:19:19: workers[0].transports[0].paths.hook.role: role "hook" is not defined in realm "realm1"\n` +
-        `${file}:20:22: workers[0].transports[0].paths.hook.options.topic: missing: the topic each webhook request is published to\n` +
-        `${file}:25:16: workers[0].components[0].realm: realm "realm2" is not defined in this configuration\n` +
-        `${file}:31:18: workers[0].components[1].command: give the command as a list, e.g. ["/usr/bin/php", "handler.php"]: Junction starts the program directly, never through a shell\n`,
+        `${file}:11:19: workers[0].transports[0].paths.publish.type: unknown path service type "publsher" (expected "websocket" or "static" or "json" or "redirect" or "nodeinfo" or "health" or "metrics" or "publisher" or "caller" or "webhook" or "longpoll" or "sse" or "console" or "mqtt" or "path"); did you mean "publisher"? [config.form]\n` +
+        `${file}:15:81: workers[0].transports[0].paths.call.options.require_ip[0]: "10.0.0.0/40" has an invalid prefix length or netmask for an IPv4 range [config.value]\n` +
+        `${file}:19:19: workers[0].transports[0].paths.hook.role: role "hook" is not defined in realm "realm1" [config.role.undefined]\n` +
+        `${file}:20:22: workers[0].transports[0].paths.hook.options.topic: missing: the topic each webhook request is published to [config.missing]\n` +
+        `${file}:25:16: workers[0].components[0].realm: realm "realm2" is not defined in this configuration [config.realm.undefined]\n` +
+        `${file}:31:18: workers[0].components[1].command: give the command as a list, e.g. ["/usr/bin/php", "handler.php"]: Junction starts the program directly, never through a shell [config.type]\n`,
     );
   });
 

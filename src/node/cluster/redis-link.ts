@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { Packr } from 'msgpackr';
+import { clusterDefaults } from '../../config/file-schema.js';
 import type { ClaimAnswer } from '../../router/backplane.js';
 import type { MeshLink, MeshMessage } from '../../router/backplane-mesh.js';
 import type { Logger } from '../../router/log.js';
@@ -9,11 +10,11 @@ export interface RedisLinkOptions {
   url: string;
   nodeId: string;
   log: Logger;
-  /** Every key and channel starts with this (several clusters may share one Redis). Default "junction". */
+  /** Every key and channel starts with this (several clusters may share one Redis; default: clusterDefaults). */
   prefix?: string;
-  /** How often this node says it is alive. Default 1 s. */
+  /** How often this node says it is alive (default: the config's, clusterDefaults). */
   heartbeatMs?: number;
-  /** A node not heard from for this long is dead: the others forget it and free its claims. Default 3 s. */
+  /** A node not heard from for this long is dead: the others forget it and free its claims (default: clusterDefaults). */
   leaseMs?: number;
 }
 
@@ -71,10 +72,10 @@ export class RedisLink implements MeshLink {
 
   constructor(options: RedisLinkOptions) {
     this.url = options.url;
-    this.prefix = options.prefix ?? 'junction';
+    this.prefix = options.prefix ?? clusterDefaults.prefix;
     this.nodeId = options.nodeId;
     this.log = options.log;
-    this.leaseMs = options.leaseMs ?? 3_000;
+    this.leaseMs = options.leaseMs ?? clusterDefaults.leaseMs;
     // No offline queue: while Redis is away, sends fail at once instead of piling up in memory.
     const redisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false };
     this.commands = new Redis(options.url, redisOptions);
@@ -86,7 +87,7 @@ export class RedisLink implements MeshLink {
     this.subscriber.on('ready', () => this.changed(true));
     this.subscriber.on('messageBuffer', (_channel: Buffer, data: Buffer) => this.arrived(data));
     void this.subscriber.subscribe(this.channel('all'), this.channel(`node:${this.nodeId}`)).catch(() => {});
-    const heartbeatMs = options.heartbeatMs ?? 1_000;
+    const heartbeatMs = options.heartbeatMs ?? clusterDefaults.heartbeatMs;
     this.timer = setInterval(() => this.tick(), heartbeatMs);
     this.timer.unref();
   }

@@ -4,6 +4,7 @@ import { ErrorUri } from '../../protocol/errors.js';
 import { randomId } from '../../protocol/ids.js';
 import { clusterIds, randomIds, type IdMaker } from '../cluster-ids.js';
 import type { Dict, Publish } from '../../protocol/messages.js';
+import { mqttPropertiesKey } from '../../protocol/mqtt-properties.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
 import { PatternTable } from '../match/pattern-table.js';
 import { readPublishOptions, type PublishOptions, type SubscribeOptions } from '../options.js';
@@ -189,6 +190,7 @@ export class Broker {
       details.publisher_authrole = publisher.authrole;
     }
     withPassthruDetails(message.options, details);
+    if (options.mqtt) details[mqttPropertiesKey] = options.mqtt;
     const receiverLists = hasReceiverLists(options);
     const delivered = this.deliverAll(message, options, receiverLists, details, publication, options.excludeMe ? publisher.id : 0);
     const notRetained = options.retain ? this.retain(publisher, message, options, receiverLists, details, publication) : undefined;

@@ -1,8 +1,10 @@
 import type { IPublishPacket, ISubscription, QoS } from 'mqtt-packet';
 import type { Envelope } from '../../protocol/envelope.js';
 import type { Event } from '../../protocol/messages.js';
+import { mqttPropertiesOf, type MqttProperties } from '../../protocol/mqtt-properties.js';
 import type { Logger } from '../../router/log.js';
-import type { PayloadMapping } from './payload-mapping.js';
+import type { PayloadMapping, WampPayload } from './payload-mapping.js';
+import { toPacket } from './properties.js';
 import { Reason, reasonForRouterError } from './reason-codes.js';
 import { RouterRefusal, type JoinedIdentity, type MqttRouterSession } from './router-session.js';
 import { topicFilterToSubscription, TopicRefusal, uriToTopicName } from './topics.js';
@@ -29,6 +31,10 @@ interface Outgoing {
   payload: Uint8Array;
   qos: QoS;
   retain: boolean;
+  /** The publication's MQTT 5 properties (sent to MQTT 5 clients). */
+  mqtt: MqttProperties | undefined;
+  /** When its Message Expiry Interval runs out (ms since the epoch): not sent after that. */
+  expiresAt: number | undefined;
   /** Set once sent: its packet id, and whether PUBREC has come (QoS 2: PUBREL is what is in flight then). */
   packetId?: number;
   released?: boolean;
@@ -51,15 +57,26 @@ export interface ClientSessionLimits {
 
 export interface ClientSessionCounters {
   queueDropped: { inc(): void };
+  expired: { inc(): void };
   subscriptionsRefused: { inc(): void };
   delivered: { inc(): void };
 }
 
-export interface Will {
+/** A connection's will (its CONNECT's last will), mapped to a WAMP publication. */
+export interface WillMessage {
   uri: string;
-  args: unknown[];
-  kwargs?: Record<string, unknown>;
+  payload: WampPayload;
   retain: boolean;
+  /** Its QoS and MQTT 5 properties, carried like a PUBLISH's. */
+  properties: MqttProperties;
+  /** MQTT 5 Will Delay Interval, seconds (0: at once). */
+  delaySeconds: number;
+}
+
+/** What a SUBSCRIBE or UNSUBSCRIBE gets: a code per filter, and why any were refused (MQTT 5 reason string). */
+export interface FilterAnswers {
+  codes: number[];
+  refusals: string[];
 }
 
 function isEmpty(event: Event): boolean {
@@ -85,6 +102,10 @@ export class ClientSession {
   /** The client's own limit on our in-flight messages (MQTT 5 Receive Maximum). */
   private sendQuota: number;
   private expiry: NodeJS.Timeout | undefined;
+  /** A will waiting out its delay: sent when it passes or the session ends, dropped if a connection takes the session back first. */
+  private pendingWill: { will: WillMessage; timer: NodeJS.Timeout } | undefined;
+  /** The last will publication, while the router has not answered it: the router session leaves only after it. */
+  private willSent: Promise<void> | undefined;
   private ended = false;
   /** The door (service) that last served this session: it ends the session when it closes. */
   owner: object | undefined;
@@ -129,6 +150,7 @@ export class ClientSession {
   bind(link: ClientLink, clientReceiveMaximum: number | undefined): void {
     clearTimeout(this.expiry);
     this.expiry = undefined;
+    this.dropPendingWill();
     this.link = link;
     this.router.readFrom(link);
     this.sendQuota = Math.min(this.limits.maxInflight, clientReceiveMaximum ?? this.limits.maxInflight);
@@ -152,25 +174,63 @@ export class ClientSession {
     this.expiry.unref();
   }
 
-  /** The session is over: its router session leaves the realm and what waited for the client is dropped. */
+  /**
+   * A connection ended without the client's DISCONNECT: its will is published after its delay,
+   * at once if the session ends first, and not at all if a connection takes the session back in time.
+   */
+  connectionLost(will: WillMessage): void {
+    this.dropPendingWill();
+    if (will.delaySeconds <= 0) return this.publishWill(will);
+    const timer = setTimeout(() => {
+      this.pendingWill = undefined;
+      this.publishWill(will);
+    }, will.delaySeconds * 1000);
+    timer.unref();
+    this.pendingWill = { will, timer };
+  }
+
+  private dropPendingWill(): void {
+    clearTimeout(this.pendingWill?.timer);
+    this.pendingWill = undefined;
+  }
+
+  private publishWill(will: WillMessage): void {
+    const sent = this.router.publish(will.uri, will.payload.args, will.payload.kwargs, will.retain, will.properties).then(
+      () => this.log.info({ clientId: this.clientId, uri: will.uri }, 'MQTT will published'),
+      (error: unknown) => this.log.warn({ clientId: this.clientId, uri: will.uri, err: (error as Error).message }, 'MQTT will not published'),
+    ).finally(() => {
+      if (this.willSent === sent) this.willSent = undefined;
+    });
+    this.willSent = sent;
+  }
+
+  /** The session is over: a pending will goes out, then its router session leaves the realm; what waited for the client is dropped. */
   end(): void {
     if (this.ended) return;
     this.ended = true;
     clearTimeout(this.expiry);
+    const pending = this.pendingWill;
+    this.dropPendingWill();
+    if (pending) this.publishWill(pending.will);
     if (this.queue.length + this.inflight.size > 0) {
       this.log.info({ clientId: this.clientId, queued: this.queue.length, inflight: this.inflight.size }, 'MQTT session ended with undelivered messages');
     }
     this.queue.length = 0;
     this.inflight.clear();
-    this.router.leave();
+    if (this.willSent) void this.willSent.then(() => this.router.leave());
+    else this.router.leave();
     this.onEnd(this);
   }
 
   // ---- from the client ----
 
-  /** SUBSCRIBE: one answer code per filter, in order (granted QoS or a failure). */
-  async subscribe(subscriptions: ISubscription[]): Promise<number[]> {
-    const failure = (reason: number): number => (this.link?.version === 5 ? reason : Reason.unspecified);
+  /** SUBSCRIBE: one answer code per filter, in order (granted QoS or a failure), and why any failed. */
+  async subscribe(subscriptions: ISubscription[]): Promise<FilterAnswers> {
+    const refusals: string[] = [];
+    const failure = (reason: number, why: string): number => {
+      refusals.push(why);
+      return this.link?.version === 5 ? reason : Reason.unspecified;
+    };
     const answers = subscriptions.map(async (request): Promise<number> => {
       const qos = Math.min(request.qos, 2) as QoS;
       const existing = this.filters.get(request.topic);
@@ -181,7 +241,7 @@ export class ClientSession {
       if (this.filters.size >= this.limits.maxSubscriptions) {
         this.counters.subscriptionsRefused.inc();
         this.log.warn({ clientId: this.clientId, filter: request.topic, limit: this.limits.maxSubscriptions }, 'MQTT subscription refused: max_subscriptions reached');
-        return failure(Reason.quotaExceeded);
+        return failure(Reason.quotaExceeded, `"${request.topic}": max_subscriptions (${this.limits.maxSubscriptions}) reached`);
       }
       let mapped;
       try {
@@ -190,7 +250,7 @@ export class ClientSession {
         if (!(error instanceof TopicRefusal)) throw error;
         this.counters.subscriptionsRefused.inc();
         this.log.info({ clientId: this.clientId, err: error.message }, 'MQTT topic filter cannot map to WAMP');
-        return failure(Reason.topicFilterInvalid);
+        return failure(Reason.topicFilterInvalid, error.message);
       }
       const subscription: Subscription = { filter: request.topic, uri: mapped.uri, qos, id: 0, held: [] };
       this.filters.set(request.topic, subscription); // counted against the limit while the router answers
@@ -205,10 +265,10 @@ export class ClientSession {
         if (!(error instanceof RouterRefusal)) throw error;
         this.counters.subscriptionsRefused.inc();
         this.log.info({ clientId: this.clientId, filter: request.topic, uri: error.uri, err: error.message }, 'MQTT subscription refused by the router');
-        return failure(reasonForRouterError(error.uri, 'subscribe'));
+        return failure(reasonForRouterError(error.uri, 'subscribe'), `"${request.topic}": ${error.message}`);
       }
     });
-    return Promise.all(answers);
+    return { codes: await Promise.all(answers), refusals };
   }
 
   /** After SUBACK went out: the retained events held back meanwhile are delivered. */
@@ -223,8 +283,9 @@ export class ClientSession {
   }
 
   /** UNSUBSCRIBE: one answer per filter (MQTT 5 reason codes; MQTT 3.1.1 ignores them). */
-  async unsubscribe(filters: string[]): Promise<number[]> {
-    return Promise.all(filters.map(async (filter): Promise<number> => {
+  async unsubscribe(filters: string[]): Promise<FilterAnswers> {
+    const refusals: string[] = [];
+    const codes = await Promise.all(filters.map(async (filter): Promise<number> => {
       const subscription = this.filters.get(filter);
       if (!subscription) return Reason.noSubscriptionExisted;
       this.filters.delete(filter);
@@ -234,9 +295,11 @@ export class ClientSession {
         return Reason.success;
       } catch (error) {
         if (!(error instanceof RouterRefusal)) throw error;
+        refusals.push(`"${filter}": ${error.message}`);
         return Reason.unspecified;
       }
     }));
+    return { codes, refusals };
   }
 
   puback(packetId: number): void {
@@ -282,7 +345,12 @@ export class ClientSession {
     if (retained && isEmpty(event)) return;
     const uri = typeof event.details.topic === 'string' ? event.details.topic : subscription.uri;
     const payload = envelope.encode(this.mapping.encoderFor(uri)) as Uint8Array;
-    const message: Outgoing = { topic: uriToTopicName(uri), payload, qos: subscription.qos, retain: retained };
+    const mqtt = mqttPropertiesOf(event.details);
+    // MQTT delivers at the lower of the publication's QoS and the subscription's; a WAMP publication that names none is QoS 0.
+    const qos = Math.min(subscription.qos, mqtt?.qos ?? 0) as QoS;
+    // An interval of 0 never expires (as mosquitto reads it: "expired before it was sent" helps no one).
+    const expiresAt = mqtt?.message_expiry ? Date.now() + mqtt.message_expiry * 1000 : undefined;
+    const message: Outgoing = { topic: uriToTopicName(uri), payload, qos, retain: retained, mqtt, expiresAt };
     if (message.qos === 0) {
       // QoS 0 is not kept for a client that is away (MQTT allows either; we keep nothing that is not asked for).
       if (this.link?.write(this.publishPacket(message, undefined, false))) this.counters.delivered.inc();
@@ -311,6 +379,11 @@ export class ClientSession {
     if (!link?.open) return;
     while (link.open && this.inflight.size < this.sendQuota && this.queue.length > 0) {
       const message = this.queue.shift()!;
+      if (message.expiresAt !== undefined && message.expiresAt <= Date.now()) {
+        this.counters.expired.inc();
+        this.log.debug({ clientId: this.clientId, topic: message.topic }, 'queued MQTT message expired (message expiry interval): not sent');
+        continue;
+      }
       const packetId = this.freePacketId();
       if (!link.write(this.publishPacket(message, packetId, false))) continue; // too large for the client: counted there
       message.packetId = packetId;
@@ -328,9 +401,13 @@ export class ClientSession {
   }
 
   private publishPacket(message: Outgoing, packetId: number | undefined, dup: boolean): IPublishPacket & Record<string, unknown> {
+    // MQTT wants the expiry time left; a message already sent that is resent keeps at least a second.
+    const expiry = message.expiresAt === undefined ? undefined : Math.max(1, Math.ceil((message.expiresAt - Date.now()) / 1000));
+    const properties = this.link?.version === 5 ? toPacket(message.mqtt, expiry) : undefined;
     return {
       cmd: 'publish', topic: message.topic, payload: Buffer.from(message.payload.buffer, message.payload.byteOffset, message.payload.byteLength),
       qos: message.qos, retain: message.retain, dup, ...(packetId === undefined ? {} : { messageId: packetId }),
+      ...(properties === undefined ? {} : { properties }),
     };
   }
 }

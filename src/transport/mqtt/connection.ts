@@ -1,8 +1,9 @@
 import { generate, parser as createParser, type IConnectPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
 import type { Logger } from '../../router/log.js';
 import { corkForThisTurn } from '../write-coalescing.js';
-import type { ClientLink, ClientSession } from './client-session.js';
+import type { ClientLink, ClientSession, WillMessage } from './client-session.js';
 import { PayloadRefusal, type PayloadMapping, type WampPayload } from './payload-mapping.js';
+import { fromPacket } from './properties.js';
 import { connectRefusal, Reason, reasonForRouterError, type ConnectRefusal } from './reason-codes.js';
 import { RouterRefusal } from './router-session.js';
 import { topicNameToUri, TopicRefusal } from './topics.js';
@@ -48,12 +49,6 @@ export interface ConnectionCounters {
 export type ConnectOutcome =
   | { kind: 'accepted'; session: ClientSession; sessionPresent: boolean; assignedClientId?: string; sessionExpiry: number; will: WillMessage | undefined }
   | { kind: 'refused'; refusal: ConnectRefusal };
-
-export interface WillMessage {
-  uri: string;
-  payload: WampPayload;
-  retain: boolean;
-}
 
 export interface ConnectionHost {
   /** Signs the client in and finds or creates its session. */
@@ -201,15 +196,16 @@ export class MqttConnection implements ClientLink {
         return session.pubcomp(packet.messageId!);
       case 'subscribe': {
         const filters = packet.subscriptions.map((subscription) => subscription.topic);
-        void session.subscribe(packet.subscriptions).then((granted) => {
-          this.write({ cmd: 'suback', messageId: packet.messageId, granted });
+        void session.subscribe(packet.subscriptions).then((answers) => {
+          this.write({ cmd: 'suback', messageId: packet.messageId, granted: answers.codes, ...this.reasonString(answers.refusals) });
           session.releaseHeld(filters);
         });
         return;
       }
       case 'unsubscribe':
-        void session.unsubscribe(packet.unsubscriptions).then((granted) => {
-          this.write({ cmd: 'unsuback', messageId: packet.messageId, ...(this.version === 5 ? { granted } : {}) });
+        // MQTT 3.1.1's UNSUBACK has no codes: only MQTT 5 hears them.
+        void session.unsubscribe(packet.unsubscriptions).then((answers) => {
+          this.write({ cmd: 'unsuback', messageId: packet.messageId, ...(this.version === 5 ? { granted: answers.codes } : {}), ...this.reasonString(answers.refusals) });
         });
         return;
       case 'pingreq':
@@ -228,6 +224,11 @@ export class MqttConnection implements ClientLink {
       default:
         return this.protocolError('unexpected', `a client does not send ${packet.cmd.toUpperCase()}`, Reason.protocolError);
     }
+  }
+
+  /** MQTT 5: the refusals of a SUBACK / UNSUBACK, in its one reason string. */
+  private reasonString(refusals: string[]): { properties?: { reasonString: string } } {
+    return this.version === 5 && refusals.length > 0 ? { properties: { reasonString: refusals.join('; ') } } : {};
   }
 
   private async connect(packet: IConnectPacket): Promise<void> {
@@ -311,8 +312,10 @@ export class MqttConnection implements ClientLink {
     }
     let uri: string;
     let payload: WampPayload;
+    const topic = this.topicOf(packet);
+    if (topic === undefined) return; // a topic alias error closed the connection
     try {
-      uri = topicNameToUri(this.topicOf(packet));
+      uri = topicNameToUri(topic);
       const bytes = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
       // An empty retained payload clears the topic: it is retained as an event without arguments,
       // which MQTT subscribers never receive (see ClientSession.event).
@@ -324,7 +327,7 @@ export class MqttConnection implements ClientLink {
       throw error;
     }
     if (packet.qos === 2) session.awaitingRelease.add(id!);
-    session.router.publish(uri, payload.args, payload.kwargs, packet.retain, packet.length ?? 0).then(
+    session.router.publish(uri, payload.args, payload.kwargs, packet.retain, fromPacket(packet.qos, packet.properties), packet.length ?? 0).then(
       () => this.acknowledge(packet, Reason.success),
       (error: unknown) => {
         if (!(error instanceof RouterRefusal)) throw error;
@@ -338,17 +341,24 @@ export class MqttConnection implements ClientLink {
     );
   }
 
-  /** MQTT 5 topic aliases: a PUBLISH may set one (topic + alias) or use one (alias, empty topic). */
-  private topicOf(packet: IPublishPacket): string {
+  /**
+   * MQTT 5 topic aliases: a PUBLISH may set one (topic + alias) or use one (alias, empty topic).
+   * An alias outside 1..topicAliasMaximum, or one used before it was set, is a protocol error
+   * that closes the connection (DISCONNECT 0x94 / 0x82), as MQTT 5 says: then undefined.
+   */
+  private topicOf(packet: IPublishPacket): string | undefined {
     const alias = packet.properties?.topicAlias;
     if (alias === undefined) return packet.topic;
-    if (alias < 1 || alias > this.settings.topicAliasMaximum) throw new TopicRefusal(`topic alias ${alias} is outside 1..${this.settings.topicAliasMaximum}`);
+    if (alias < 1 || alias > this.settings.topicAliasMaximum) {
+      this.protocolError('topic_alias', `topic alias ${alias} is outside 1..${this.settings.topicAliasMaximum} (the Topic Alias Maximum in CONNACK)`, Reason.topicAliasInvalid);
+      return undefined;
+    }
     if (packet.topic !== '') {
       this.aliases.set(alias, packet.topic);
       return packet.topic;
     }
     const topic = this.aliases.get(alias);
-    if (topic === undefined) throw new TopicRefusal(`topic alias ${alias} was never set`);
+    if (topic === undefined) this.protocolError('topic_alias', `topic alias ${alias} was used before it was set`, Reason.protocolError);
     return topic;
   }
 

@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { IConnectPacket } from 'mqtt-packet';
+import type { ClientCertificate } from '../../auth/tls.js';
 import type { MqttService as MqttSettings } from '../../config/model.js';
 import type { Counter, Gauge, MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
 import type { Peer, SessionLink } from '../../router/peer.js';
 import { ConnectionSlots, PerKeyLogThrottle } from '../connection-slots.js';
 import type { ClientRegistry } from './client-registry.js';
-import { ClientSession, type ClientSessionCounters } from './client-session.js';
-import { MqttConnection, type ConnectionCounters, type ConnectOutcome, type ConnectionHost, type MqttSocket, type WillMessage } from './connection.js';
+import { ClientSession, type ClientSessionCounters, type WillMessage } from './client-session.js';
+import { MqttConnection, type ConnectionCounters, type ConnectOutcome, type ConnectionHost, type MqttSocket } from './connection.js';
 import { PayloadMapping, PayloadRefusal } from './payload-mapping.js';
+import { fromPacket } from './properties.js';
 import { connectRefusal, Reason, refusalForAbort, type ConnectRefusal } from './reason-codes.js';
 import { MqttRouterSession, RouterRefusal, type TicketCredential } from './router-session.js';
 import { topicNameToUri, TopicRefusal } from './topics.js';
@@ -43,6 +45,8 @@ class ConnectionRate {
 export class MqttService implements ConnectionHost {
   readonly mapping: PayloadMapping;
   private readonly connections = new Set<MqttConnection>();
+  /** The TLS client certificate of each connection that presented one: it may sign the client in (tls). */
+  private readonly certificates = new WeakMap<MqttConnection, ClientCertificate>();
   /** Connections over a cap or the rate: they are answered at CONNECT with this refusal. */
   private readonly refusals = new WeakMap<MqttConnection, ConnectRefusal>();
   private readonly slots: ConnectionSlots;
@@ -85,6 +89,7 @@ export class MqttService implements ConnectionHost {
     };
     this.sessionCounters = {
       queueDropped: metrics.counter('junction_mqtt_queue_dropped_total', 'Messages dropped from a full MQTT client queue (max_queued_messages)').bind(labels),
+      expired: metrics.counter('junction_mqtt_expired_total', 'Queued MQTT messages not sent because their Message Expiry Interval passed').bind(labels),
       subscriptionsRefused: metrics.counter('junction_mqtt_subscriptions_refused_total', 'MQTT topic filters refused (cannot map, not authorized, max_subscriptions)').bind(labels),
       delivered: metrics.counter('junction_mqtt_messages_delivered_total', 'PUBLISH packets sent to MQTT clients').bind(labels),
     };
@@ -94,9 +99,10 @@ export class MqttService implements ConnectionHost {
 
   /**
    * A new connection; `label` is its "tcp4:ip:port", `address` its IP for the per-address cap
-   * (undefined on a Unix socket, which has no client address: exempt from the cap, as RawSocket's).
+   * (undefined on a Unix socket, which has no client address: exempt from the cap, as RawSocket's);
+   * `certificate`, the client's TLS certificate when the endpoint asked for one and it sent one.
    */
-  accept(socket: MqttSocket, label: string, address: string | undefined): void {
+  accept(socket: MqttSocket, label: string, address: string | undefined, certificate?: ClientCertificate): void {
     const connection = new MqttConnection(socket, label, this, {
       maxPacketSize: this.settings.maxPacketSize,
       receiveMaximum: this.settings.receiveMaximum,
@@ -113,6 +119,7 @@ export class MqttService implements ConnectionHost {
       this.refusals.set(connection, connectRefusal(Reason.connectionRateExceeded, `more than ${this.settings.connectionRate} new connections per second`));
       this.warnOnce('rate', { peer: label, rate: this.settings.connectionRate }, 'MQTT connection refused: connection_rate exceeded');
     }
+    if (certificate) this.certificates.set(connection, certificate);
     this.connections.add(connection);
     this.connectionGauge.set(this.connections.size, this.labels);
     socket.on('close', () => {
@@ -153,15 +160,20 @@ export class MqttService implements ConnectionHost {
       }
     }
 
-    const router = new MqttRouterSession({ type: 'mqtt', serializer: 'none', peer: connection.label, extra: { client_id: clientId, protocol_version: packet.protocolVersion ?? 4 } });
+    const certificate = this.certificates.get(connection);
+    const router = new MqttRouterSession({
+      type: 'mqtt', serializer: 'none', peer: connection.label,
+      extra: { client_id: clientId, protocol_version: packet.protocolVersion ?? 4, ...(certificate ? { client_cert: certificate } : {}) },
+    });
     router.connect(this.attach);
     // Crossbar's rule: a password makes it a ticket sign-in (the username is the authid); without one, anonymous.
+    // A client certificate is offered first: where the transport has tls authentication, it decides.
     const credential: TicketCredential | undefined = packet.password !== undefined
       ? { authid: packet.username ?? '', ticket: packet.password.toString('utf8') }
       : undefined;
     let identity;
     try {
-      identity = await router.join(this.settings.realm, credential, {
+      identity = await router.join(this.settings.realm, credential, certificate !== undefined, {
         mqtt: { client_id: clientId, will: packet.will !== undefined, clean: cleanStart, ...(this.secure ? { tls: true } : {}) },
       });
     } catch (error) {
@@ -200,17 +212,10 @@ export class MqttService implements ConnectionHost {
   disconnected(connection: MqttConnection): void {
     const session = connection.session;
     if (!session) return;
-    const ending = connection.ending;
-    const will = connection.will;
-    const published = will && ending && !ending.normal
-      ? session.router.publish(will.uri, will.payload.args, will.payload.kwargs, will.retain).then(
-          () => this.log.info({ clientId: session.clientId, uri: will.uri }, 'MQTT will published'),
-          (error: unknown) => this.log.warn({ clientId: session.clientId, uri: will.uri, err: (error as Error).message }, 'MQTT will not published'),
-        )
-      : Promise.resolve();
+    if (connection.will && connection.ending && !connection.ending.normal) session.connectionLost(connection.will);
     // A connection taken over hands its session to the newer one: that CONNECT decides whether it goes on.
     if (connection.takenOver) return;
-    void published.then(() => session.unbind(connection, connection.sessionExpiry));
+    session.unbind(connection, connection.sessionExpiry);
   }
 
   /** Ends every connection (MQTT 5 clients hear "server shutting down") and every session last served here. */
@@ -223,7 +228,7 @@ export class MqttService implements ConnectionHost {
     const uri = topicNameToUri(will.topic);
     const bytes = typeof will.payload === 'string' ? Buffer.from(will.payload) : will.payload;
     const payload = will.retain === true && bytes.length === 0 ? { args: [] } : this.mapping.codecFor(uri).toWamp(bytes);
-    return { uri, payload, retain: will.retain === true };
+    return { uri, payload, retain: will.retain === true, properties: fromPacket(will.qos ?? 0, will.properties), delaySeconds: will.properties?.willDelayInterval ?? 0 };
   }
 
   private warnOnce(key: string, facts: Record<string, unknown>, message: string): void {

@@ -3,6 +3,7 @@ import type { Envelope } from '../../protocol/envelope.js';
 import { ErrorUri } from '../../protocol/errors.js';
 import { IdSequence } from '../../protocol/ids.js';
 import { toWire, type Args, type Dict, type Event, type WampMessage } from '../../protocol/messages.js';
+import { mqttPropertiesKey, type MqttProperties } from '../../protocol/mqtt-properties.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
 import type { Peer, SessionLink, TransportInfo } from '../../router/peer.js';
 
@@ -67,14 +68,17 @@ export class MqttRouterSession implements Peer {
     this.link = attach(this);
   }
 
-  /** HELLO (and AUTHENTICATE when asked for the ticket); resolves at WELCOME, rejects at ABORT. */
-  join(realm: string, credential: TicketCredential | undefined, authextra: Dict): Promise<JoinedIdentity> {
+  /**
+   * HELLO (and AUTHENTICATE when asked for the ticket); resolves at WELCOME, rejects at ABORT.
+   * `certificate`: the connection carries a TLS client certificate, so "tls" is offered first.
+   */
+  join(realm: string, credential: TicketCredential | undefined, certificate: boolean, authextra: Dict): Promise<JoinedIdentity> {
     const details: Dict = {
       roles: {
         subscriber: { features: { pattern_based_subscription: true, publisher_identification: true } },
         publisher: { features: { publisher_exclusion: true } },
       },
-      authmethods: credential ? ['ticket'] : ['anonymous'],
+      authmethods: [...(certificate ? ['tls'] : []), credential ? 'ticket' : 'anonymous'],
       authextra,
     };
     if (credential) details.authid = credential.authid;
@@ -107,10 +111,11 @@ export class MqttRouterSession implements Peer {
 
   /**
    * PUBLISH, always acknowledged: the door must know whether the router took it. Resolves to the
-   * publication id. `bytes`: the MQTT packet's size, counted against the session's queue limits.
+   * publication id. `mqtt`: the publication's QoS and MQTT 5 properties, carried to every event.
+   * `bytes`: the MQTT packet's size, counted against the session's queue limits.
    */
-  publish(topic: string, args: Args, kwargs: Dict | undefined, retain: boolean, bytes = 0): Promise<number> {
-    const options: Dict = { acknowledge: true, exclude_me: false };
+  publish(topic: string, args: Args, kwargs: Dict | undefined, retain: boolean, mqtt: MqttProperties, bytes = 0): Promise<number> {
+    const options: Dict = { acknowledge: true, exclude_me: false, [mqttPropertiesKey]: mqtt };
     if (retain) options.retain = true;
     return this.request((request) => ({ type: MessageType.PUBLISH, request, options, topic, args, ...(kwargs ? { kwargs } : {}) }), undefined, bytes);
   }

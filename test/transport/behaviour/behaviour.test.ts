@@ -2,12 +2,15 @@
  * One behavioural suite over every transport x codec pair (issue #7 item 4): pub/sub, RPC,
  * errors, messages close to max_message_size, and clean-up after a transport drops. Each pair
  * runs the same tests at the wire level through a small driver per transport (drivers/), so a
- * difference between transports shows up as a failing pair, not as a different test.
+ * difference between transports shows up as a failing pair, not as a different test. MQTT (a
+ * door with pub/sub and no RPC) runs the tests its semantics allow: see docs/mqtt.md.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { codecByName, type Codec } from '../../../src/codec/index.js';
+import type { CodecName } from '../../../src/codec/index.js';
 import type { JunctionConfig } from '../../../src/config/model.js';
+import { testMqtt } from '../../support/mqtt.js';
 import { startTestNode, testConfig, testLongPoll, webSocketPath } from '../../support/node.js';
 import { drivers, type Endpoints, type TransportDriver } from './drivers/index.js';
 import { WebSocketConnection } from './drivers/websocket.js';
@@ -15,6 +18,7 @@ import type { WireConnection } from './wire.js';
 
 /** Every transport refuses a message over this many bytes (a power of two: RawSocket announces limits as 2^(9+n)). */
 const MAX_MESSAGE_SIZE = 65_536;
+const codecNames: readonly CodecName[] = ['json', 'msgpack', 'cbor'];
 
 function config(): JunctionConfig {
   const base = testConfig({ maxMessageSize: MAX_MESSAGE_SIZE });
@@ -27,6 +31,12 @@ function config(): JunctionConfig {
       autoPingInterval: 0, autoPingTimeout: 10_000, openHandshakeTimeout: 10_000, maxBufferedBytes: 4_194_304, auth,
     },
   });
+  for (const serializer of codecNames) {
+    base.listeners.push({
+      id: `mqtt_${serializer}`, kind: 'mqtt', endpoint: { port: 0, interface: '127.0.0.1' }, paths: {}, trustedProxies: [],
+      mqtt: testMqtt({ auth, payloadMapping: { '': { type: 'native', serializer } }, maxPacketSize: MAX_MESSAGE_SIZE }),
+    });
+  }
   return base;
 }
 
@@ -35,6 +45,7 @@ const endpoints: Endpoints = {
   websocket: node.url,
   longpoll: `http://127.0.0.1:${node.ports.get('test')}/lp`,
   rawsocketPort: node.ports.get('raw')!,
+  mqttPorts: Object.fromEntries(codecNames.map((name) => [name, node.ports.get(`mqtt_${name}`)!])) as Record<CodecName, number>,
 };
 after(() => node.stop());
 
@@ -139,7 +150,9 @@ for (const driver of drivers) {
           assert.equal(publisher.wire.messages.filter((m) => m[0] === 36).length, 0);
         }));
 
-      it('RPC: the callee gets the invocation and the caller its result', () =>
+      const rpc = driver.rpc ? {} : { skip: `${driver.name} has no RPC` };
+
+      it('RPC: the callee gets the invocation and the caller its result', rpc, () =>
         withSessions(driver, codec, async (join) => {
           const callee = await join();
           const caller = await join();
@@ -152,7 +165,7 @@ for (const driver of drivers) {
           assert.deepEqual([result[0], result[3], result[4]], [50, [50], { unit: 'tens' }]);
         }));
 
-      it("errors: no such procedure, a callee's error with its URI and payload, an invalid URI", () =>
+      it("errors: no such procedure, a callee's error with its URI and payload, an invalid URI", rpc, () =>
         withSessions(driver, codec, async (join) => {
           const callee = await join();
           const caller = await join();
@@ -193,7 +206,7 @@ for (const driver of drivers) {
           assert.equal(subscriber.wire.closedBecause, undefined);
         }));
 
-      it("disconnect clean-up: a dropped peer's subscriptions and registrations are removed and its pending call fails", () =>
+      it("disconnect clean-up: a dropped peer's subscriptions and registrations are removed and its pending call fails", rpc, () =>
         withSessions(driver, codec, async (join) => {
           const leaving = await join();
           const caller = await join();
@@ -210,6 +223,23 @@ for (const driver of drivers) {
           assert.deepEqual((await call(caller.wire, 'wamp.subscription.lookup', ['bhv.gone.topic']))[3], [null]);
           assert.deepEqual((await call(caller.wire, 'wamp.registration.lookup', ['bhv.gone.proc']))[3], [null]);
           assert.equal((await call(caller.wire, 'bhv.gone.proc'))[4], 'wamp.error.no_such_procedure');
+        }));
+
+      it("disconnect clean-up: a dropped peer's subscriptions are removed", () =>
+        withSessions(driver, codec, async (join) => {
+          const leaving = await join();
+          const topic = `bhv.dropped.${driver.name.replace(/\W/g, '_')}.${codecName}`;
+          await subscribe(leaving.wire, topic);
+          const lookup = async (): Promise<unknown> => (await call(watcher, 'wamp.subscription.lookup', [topic]))[3];
+          assert.notDeepEqual(await lookup(), [null]);
+          await leaving.wire.drop();
+          // The router hears of the drop when the socket closes: its lookup answers null soon after (bounded: 100 x 50 ms).
+          let answer: unknown = await lookup();
+          for (let attempt = 0; attempt < 100 && JSON.stringify(answer) !== '[null]'; attempt++) {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            answer = await lookup();
+          }
+          assert.deepEqual(answer, [null], 'the subscription went with its session');
         }));
     });
   }

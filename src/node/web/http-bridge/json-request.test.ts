@@ -60,5 +60,7 @@ describe('reading a bridge request body', () => {
     assert.match(refusalOf(() => readPublishOptions({ exclude: ['12'] })).message, /"exclude" must be a list of session IDs/);
     assert.match(refusalOf(() => readPublishOptions({ exclude_authid: 'bob' })).message, /"exclude_authid" must be a list of strings, not a string/);
     assert.match(refusalOf(() => readPublishOptions({ retain: 'yes' })).message, /"retain" must be a boolean/);
+    assert.deepEqual(readPublishOptions({ _mqtt: { qos: 1 } }), { _mqtt: { qos: 1 } });
+    assert.match(refusalOf(() => readPublishOptions({ _mqtt: { qos: 5 } })).message, /"_mqtt\.qos" must be 0, 1 or 2/);
   });
 });

@@ -1,4 +1,5 @@
 import type { Dict } from '../../../protocol/messages.js';
+import { mqttPropertiesKey, readMqttProperties } from '../../../protocol/mqtt-properties.js';
 import { describe } from './json-request.js';
 import { Refusal } from './refusal.js';
 
@@ -11,6 +12,8 @@ const publishOptionTypes = {
   eligible_authid: 'strings',
   eligible_authrole: 'strings',
   retain: 'boolean',
+  // The publication's MQTT QoS and properties, for MQTT subscribers (docs/mqtt.md).
+  [mqttPropertiesKey]: 'mqtt',
 } as const;
 
 export const publishOptionNames = Object.keys(publishOptionTypes);
@@ -21,7 +24,13 @@ export function readPublishOptions(options: Record<string, unknown>): Dict {
   for (const [name, value] of Object.entries(options)) {
     if (value === null) continue;
     const type = publishOptionTypes[name as keyof typeof publishOptionTypes];
-    if (!hasType(value, type)) {
+    if (type === 'mqtt') {
+      try {
+        readMqttProperties(value);
+      } catch (error) {
+        throw new Refusal(400, 'invalid_option', (error as Error).message);
+      }
+    } else if (!hasType(value, type)) {
       const wanted = type === 'sessions' ? 'a list of session IDs (integers 1..2^53)' : type === 'strings' ? 'a list of strings' : 'a boolean';
       throw new Refusal(400, 'invalid_option', `option "${name}" must be ${wanted}, not ${describe(value)}`);
     }

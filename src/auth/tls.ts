@@ -1,0 +1,98 @@
+import type { Dict } from '../protocol/messages.js';
+import type { AuthRequest } from '../router/hooks.js';
+import { DynamicAuthenticator, identityOf, isFailure } from './dynamic.js';
+import { fail, type AuthMethod, type Failure } from './method.js';
+
+const method = 'tls';
+
+/**
+ * What a transport tells sign-in about the client's TLS certificate, in the session's
+ * `transport.extra.client_cert` (Crossbar's name): set only by a transport whose endpoint asked
+ * for client certificates, never by the client.
+ */
+export interface ClientCertificate {
+  /** Whether it chains to one of the endpoint's ca_certificates (and is in date). */
+  authorized: boolean;
+  /** Why not, when not (OpenSSL's words, e.g. "UNABLE_TO_VERIFY_LEAF_SIGNATURE"). */
+  authorization_error?: string;
+  /** Fingerprints as OpenSSL prints them: upper-case hex pairs joined by ":". */
+  sha1: string;
+  sha256: string;
+  subject: { cn?: string };
+  issuer: { cn?: string };
+  serial: string;
+  not_before: string;
+  not_after: string;
+}
+
+export interface TlsPrincipal {
+  role: string;
+  /** Crossbar's `certificate-sha1`: the one certificate this principal signs in with. Without it, a trusted certificate whose CN is the authid. */
+  certificateSha1?: string;
+}
+
+/** "b6:e5:..." or "B6E5..." -> "B6E5...": fingerprints compared however they were written. */
+export function fingerprintKey(fingerprint: string): string {
+  return fingerprint.replaceAll(':', '').toUpperCase();
+}
+
+function certificateOf(request: AuthRequest): ClientCertificate | undefined {
+  const certificate = (request.transport.extra as Dict | undefined)?.client_cert;
+  return typeof certificate === 'object' && certificate !== null ? (certificate as ClientCertificate) : undefined;
+}
+
+/** The client's certificate when it is present and trusted, else the failure that says which it is not. */
+function trustedCertificate(request: AuthRequest): ClientCertificate | Failure {
+  const certificate = certificateOf(request);
+  if (!certificate) return fail('the client sent no TLS client certificate');
+  if (!certificate.authorized) {
+    return fail(`the client certificate (CN "${certificate.subject.cn ?? ''}") is not trusted: ${certificate.authorization_error ?? 'unknown reason'}`, certificate.subject.cn);
+  }
+  return certificate;
+}
+
+/**
+ * Sign-in by TLS client certificate against principals from the config, as Crossbar's `tls`
+ * method: a principal with `certificate-sha1` owns exactly that certificate; a principal
+ * without it is the authid a trusted certificate names in its subject CN. No challenge: the
+ * TLS handshake already proved the client holds the certificate's key.
+ */
+export function staticTls(principals: Record<string, TlsPrincipal>): AuthMethod {
+  const byAuthid = new Map(Object.entries(principals));
+  const byFingerprint = new Map<string, string>();
+  for (const [authid, principal] of byAuthid) {
+    if (principal.certificateSha1 !== undefined) byFingerprint.set(fingerprintKey(principal.certificateSha1), authid);
+  }
+  return {
+    name: method,
+    begin(request) {
+      const certificate = trustedCertificate(request);
+      if (isFailure(certificate)) return certificate;
+      const cn = certificate.subject.cn;
+      const authid = byFingerprint.get(fingerprintKey(certificate.sha1))
+        ?? (cn !== undefined && byAuthid.has(cn) && byAuthid.get(cn)!.certificateSha1 === undefined ? cn : undefined);
+      const principal = authid === undefined ? undefined : byAuthid.get(authid);
+      if (authid === undefined || !principal) return fail(`no principal for the client certificate (CN "${cn ?? ''}", SHA-1 ${certificate.sha1})`, cn);
+      return { kind: 'welcome', identity: { authid, authrole: principal.role, authmethod: method, authprovider: 'static' } };
+    },
+  };
+}
+
+/**
+ * Sign-in by a trusted TLS client certificate, decided by an application procedure: it gets
+ * (realm, authid, details) with the certificate in details.transport.extra.client_cert and the
+ * certificate's CN as the authid, and answers with a role or a principal dict.
+ */
+export function dynamicTls(authenticator: DynamicAuthenticator): AuthMethod {
+  return {
+    name: method,
+    async begin(request) {
+      const certificate = trustedCertificate(request);
+      if (isFailure(certificate)) return certificate;
+      const result = await authenticator.ask({ ...request, details: { ...request.details, authid: certificate.subject.cn } });
+      if (isFailure(result)) return result;
+      const identity = identityOf(result.principal, { method, provider: 'dynamic', ...(certificate.subject.cn === undefined ? {} : { claimedAuthid: certificate.subject.cn }) });
+      return isFailure(identity) ? identity : { kind: 'welcome', identity };
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseConfigText } from './load.js';
+import { ConfigError, formatProblem } from './problems.js';
+import { configDocument, loadDocument, realmWithRoles, webDocument } from './test-support.js';
+
+/**
+ * Which problem gets which code (docs/errors.md says what each means): one document per kind of
+ * schema mistake and per cross-check, and the printed line ends in the code.
+ */
+
+/** The codes of a rejected document's problems, as `path code` strings. */
+function codesOf(load: () => unknown): string[] {
+  try {
+    load();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.problems.map((problem) => `${formatProblem('', problem).split(': ')[1]} ${problem.code}`);
+  }
+  assert.fail('expected the configuration to be rejected');
+}
+
+const ws = (extra: Record<string, unknown> = {}) => ({ type: 'websocket', endpoint: { type: 'tcp', port: 0 }, ...extra });
+const strictRealm = realmWithRoles('strict', ['anonymous'], { uri_check: 'strict' });
+
+describe('configuration problem codes', () => {
+  const cases: { name: string; document: unknown; expected: string[] }[] = [
+    { name: 'a missing key', document: configDocument({ transports: [{ type: 'websocket' }] }), expected: ['workers[0].transports[0].endpoint config.missing'] },
+    { name: 'a wrong type', document: configDocument({ transports: [ws({ debug: 'yes', options: { auto_ping_interval: 'x' } })] }), expected: ['workers[0].transports[0].options.auto_ping_interval config.type'] },
+    { name: 'a value out of range', document: configDocument({ transports: [{ type: 'websocket', endpoint: { type: 'tcp', port: 70000 } }] }), expected: ['workers[0].transports[0].endpoint.port config.value'] },
+    { name: 'an unknown type', document: configDocument({ transports: [{ type: 'websockets', endpoint: { type: 'tcp', port: 0 } }] }), expected: ['workers[0].transports[0].type config.form'] },
+    {
+      name: 'keys that contradict each other',
+      document: configDocument({ realms: [{ name: 'realm1', roles: [{ name: 'r', authorizer: 'com.authorize', permissions: [] }] }] }),
+      expected: ['workers[0].realms[0].roles[0] config.conflict'],
+    },
+    { name: 'an unknown key', document: configDocument({ transports: [ws({ optoins: {} })] }), expected: ['workers[0].transports[0].optoins config.unknown_key'] },
+    {
+      name: 'a key in a place that does not take it',
+      document: webDocument({ sse: { type: 'sse', realm: 'realm1', auth: { wampcra: { type: 'static', users: {} } } } }),
+      expected: ['workers[0].transports[0].paths.sse.auth.wampcra config.not_here'],
+    },
+    { name: 'a Crossbar feature Junction lacks', document: { ...configDocument({}), controller: { fabric: {} } }, expected: ['controller.fabric config.unsupported'] },
+    { name: 'no router worker', document: { version: 2, workers: [] }, expected: ['workers config.router.missing'] },
+    { name: 'no realm', document: configDocument({ realms: [] }), expected: ['workers[0].realms config.realm.missing'] },
+    { name: 'no transport', document: configDocument({ transports: [] }), expected: ['workers[0].transports config.transport.missing'] },
+    {
+      name: 'an undefined realm and role',
+      document: webDocument({ publish: { type: 'publisher', realm: 'nowhere', role: 'anonymous' }, call: { type: 'caller', realm: 'realm1', role: 'nobody' } }),
+      expected: ['workers[0].transports[0].paths.publish.realm config.realm.undefined', 'workers[0].transports[0].paths.call.role config.role.undefined'],
+    },
+    {
+      name: 'duplicate names and ids',
+      document: configDocument({ realms: [realmWithRoles('realm1', ['anonymous']), realmWithRoles('realm1', ['anonymous'])], transports: [ws({ id: 'one' }), ws({ id: 'one' })] }),
+      expected: ['workers[0].realms[1].name config.name.duplicate', 'workers[0].transports[1].id config.id.duplicate'],
+    },
+    {
+      name: 'one port twice',
+      document: configDocument({ transports: [{ type: 'websocket', endpoint: { type: 'tcp', port: 9000 } }, { type: 'websocket', endpoint: { type: 'tcp', port: 9000 } }] }),
+      expected: ['workers[0].transports[1].endpoint.port config.transport.address_taken'],
+    },
+    { name: 'an empty universal transport', document: configDocument({ transports: [{ type: 'universal', endpoint: { type: 'tcp', port: 0 } }] }), expected: ['workers[0].transports[0] config.transport.empty_universal'] },
+    { name: 'a web transport without paths', document: webDocument({}), expected: ['workers[0].transports[0].paths config.path.none'] },
+    { name: 'one URL path twice', document: webDocument({ ws: { type: 'websocket' }, '/ws': { type: 'websocket' } }), expected: ['workers[0].transports[0].paths["/ws"] config.path.clash'] },
+    {
+      name: 'URIs a realm refuses',
+      document: configDocument({
+        realms: [realmWithRoles('realm1', ['anonymous']), strictRealm],
+        transports: [{ type: 'web', endpoint: { type: 'tcp', port: 0 }, paths: {
+          hook: { type: 'webhook', realm: 'strict', role: 'anonymous', options: { topic: 'com.Example' } },
+        } }],
+        components: [{
+          type: 'class', classname: 'MessageForwarder', realm: 'realm1', role: 'anonymous',
+          extra: { subscriptions: [{ topic: 'com..x', match: 'prefix', url: 'http://127.0.0.1:5000/' }, { topic: '', match: 'prefix', url: 'http://127.0.0.1:5000/' }] },
+        }],
+      }),
+      expected: [
+        'workers[0].transports[0].paths.hook.options.topic config.uri.strict_rule',
+        'workers[0].components[0].extra.subscriptions[0].topic config.uri.refused',
+        'workers[0].components[0].extra.subscriptions[1].topic config.uri.matches_all',
+      ],
+    },
+    { name: 'a second sign_in', document: configDocument({}, [{ type: 'router', realms: [realmWithRoles('two', [])], transports: [], sign_in: {} }]), expected: ['workers[1].sign_in config.router.sign_in_repeated'] },
+    { name: 'an unset environment variable', document: configDocument({ transports: [{ type: 'websocket', endpoint: { type: 'tcp', port: '${NO_SUCH_PORT}' } }] }), expected: ['workers[0].transports[0].endpoint.port config.env.unset'] },
+  ];
+
+  for (const { name, document, expected } of cases) {
+    it(name, () => {
+      assert.deepEqual(codesOf(() => loadDocument(document)), expected);
+    });
+  }
+
+  it('file-level problems: syntax, duplicate keys, an empty document', () => {
+    assert.deepEqual(codesOf(() => parseConfigText('{"version": 2,', { source: 't' })).map((line) => line.split(' ').at(-1)), ['config.file.syntax']);
+    assert.deepEqual(codesOf(() => parseConfigText('a: 1\na: 2\n', { source: 't' })).map((line) => line.split(' ').at(-1)), ['config.file.duplicate_key']);
+    assert.deepEqual(codesOf(() => parseConfigText('', { source: 't' })).map((line) => line.split(' ').at(-1)), ['config.file.empty']);
+  });
+
+  it('ends each printed line with the code', () => {
+    assert.throws(() => loadDocument(configDocument({ realms: [] })), (error: Error) => {
+      assert.equal(error.message, 'test: workers[0].realms: no realms defined: add at least one realm [config.realm.missing]');
+      return true;
+    });
+  });
+
+  it('ends each notice with its code', () => {
+    const config = loadDocument(configDocument({ options: { pythonpath: ['.'] } }));
+    assert.deepEqual(config.notices, ['workers[0].options.pythonpath: the Python module search path (pythonpath) is not needed by Junction and was ignored [config.notice.ignored]']);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * The stable code of every configuration problem and notice, with its message template: a
+ * message is worded here and nowhere else, and `junction check` / `junction start` print the code
+ * after it (`... [config.realm.undefined]`) so a user can look it up in docs/errors.md and a
+ * script can match on it. docs/errors.md has one line per code (test/project/errors-doc.test.ts).
+ */
+
+import { formatPath, type ConfigPath, type ConfigProblem } from './problems.js';
+
+const quote = (text: string) => JSON.stringify(text);
+
+/** Problems found by reading the file and by the checks across its parts (semantics-*.ts). */
+export const problemMessages = {
+  'config.file.empty': () => 'the configuration is empty',
+  'config.file.unreadable': (reason: string) => `cannot read the file: ${reason}`,
+  // Parser messages may quote the offending token, which may be (part of) a secret.
+  'config.file.syntax': (parserMessage: string) => `syntax error: ${parserMessage.replace(/"[^"]*"/g, '"…"')}`,
+  'config.file.duplicate_key': () => 'duplicate key: each key may appear once per object',
+  'config.file.unresolvable': (reason: string) => `cannot read the document: ${reason}`,
+  'config.file.alias_cycle': () => 'a YAML alias here refers to a value that contains it; a configuration must be a tree',
+  'config.cbdir.no_file': (names: readonly string[]) => `no ${names.join(' or ')} in this folder`,
+  'config.cbdir.two_files': (names: readonly string[]) => `both ${names.join(' and ')} exist; keep one so it is clear which is used`,
+  'config.env.bad_reference': (name: string) => `"\${${name}}" is not a valid environment variable reference (names use letters, digits and "_")`,
+  'config.env.unset': (name: string) => `environment variable ${name} is not set`,
+  'config.router.missing': () => 'no router worker: add a worker with "type": "router", its realms and its transports',
+  'config.router.sign_in_repeated': (first: ConfigPath) => `sign_in applies to the whole node: give it once, in ${formatPath(first)}`,
+  'config.realm.missing': () => 'no realms defined: add at least one realm',
+  'config.realm.undefined': (name: string) => `realm ${quote(name)} is not defined in this configuration`,
+  'config.role.undefined': (role: string, realm: string, hint = '') => `role ${quote(role)} is not defined in realm ${quote(realm)}${hint}`,
+  'config.name.duplicate': (what: string, name: string, first: ConfigPath) => `duplicate ${what} ${quote(name)} (first defined at ${formatPath(first)})`,
+  'config.id.duplicate': (what: string, id: string, first: ConfigPath) => `duplicate ${what} ${quote(id)} (first used at ${formatPath(first)})`,
+  'config.transport.missing': () => 'no transports defined, so no client could connect: add a "websocket" or "web" transport',
+  'config.transport.address_taken': (address: string, user: ConfigPath, userAddress?: string) =>
+    `${address} is already used by ${formatPath(user)}${userAddress === undefined ? '' : ` (${userAddress})`}`,
+  'config.transport.empty_universal': () => 'a universal transport serves nothing: add a "rawsocket", "websocket", "web" or "mqtt" part',
+  'config.tls.certificate_not_asked': () =>
+    'tls authentication needs client certificates: give the endpoint tls.ca_certificates (the authorities whose certificates are accepted)',
+  'config.tls.certificate_not_read': () =>
+    'ca_certificates asks clients for a certificate, which only the tls authentication of an mqtt transport (or universal mqtt part) reads: add auth.tls there, or remove ca_certificates',
+  'config.path.none': (what: 'web transport' | 'path service') => `a ${what} needs at least one path`,
+  'config.path.too_deep': (max: number) => `path services are nested more than ${max} deep`,
+  'config.path.clash': (url: string, first: ConfigPath, second: ConfigPath) =>
+    formatPath(first.slice(0, -1)) === formatPath(second.slice(0, -1))
+      ? `paths ${JSON.stringify(first.at(-1))} and ${JSON.stringify(second.at(-1))} are the same URL path ${url}`
+      : `URL path ${url} is also served by ${formatPath(first)}`,
+  'config.uri.matches_all': (what: 'a pattern that matches every URI' | 'an empty URI') => `the router refuses ${what}; name a topic or prefix`,
+  'config.uri.refused': (uri: string, realm: string) => `${quote(uri)} is not a URI the router accepts in realm ${quote(realm)}`,
+  'config.uri.strict_rule': (uri: string, realm: string) =>
+    `${quote(uri)} does not follow realm ${quote(realm)}'s strict URI rule (a-z, 0-9 and "_" per component); change it or set the realm's options.uri_check to "loose"`,
+} satisfies Record<string, (...args: never[]) => string>;
+
+/**
+ * Problems found by the schema: the code names the kind of mistake (schema-problems.ts decides
+ * it from the validation issue); the words come from the key's own schema, or from
+ * schema-problems.ts for the kinds every key shares ("expected boolean, got string").
+ * `config.unsupported` is the one kind with a template of its own, `notSupportedMessage`.
+ */
+export const schemaProblemCodes = [
+  'config.missing',
+  'config.type',
+  'config.value',
+  'config.form',
+  'config.conflict',
+  'config.unknown_key',
+  'config.not_here',
+  'config.unsupported',
+] as const;
+
+const notSupportedPrefix = 'not supported by Junction: ';
+
+/** The template of `config.unsupported`: a Crossbar feature Junction does not have. */
+export function notSupportedMessage(what: string, hint?: string): string {
+  return `${notSupportedPrefix}${what}${hint === undefined ? '' : ` (${hint})`}`;
+}
+
+/** Whether a schema message was written by `notSupportedMessage` (the schema reports it with several issue kinds). */
+export function isNotSupportedMessage(message: string): boolean {
+  return message.startsWith(notSupportedPrefix);
+}
+
+/** Notices: the file loads, but something in it is read differently than its text suggests, or not used. */
+export const noticeMessages = {
+  'config.notice.ignored': (what: string) => `${what} is not needed by Junction and was ignored`,
+  'config.notice.serializer_dropped': (serializer: string, spoken: readonly string[]) =>
+    `the ${serializer} serializer is not spoken by Junction and was left out of the offer (Junction speaks ${spoken.join(', ')})`,
+  'config.notice.version1': (count: number) =>
+    `configuration version 1: ${count} permission${count === 1 ? '' : 's'} in the old form ("publish": true ... beside "uri") ` +
+    'were read as `crossbar upgrade` converts them (into "allow", with disclosure off and caching on); ' +
+    'run `crossbar upgrade` or write them that way with "version": 2 to silence this',
+  'config.notice.routers_merged': (first: ConfigPath) =>
+    `another router worker: Junction runs one router, so its realms, transports and components are served together with those of ${formatPath(first)}`,
+  'config.notice.allow_by_default': (decidedBy: 'its authorizer' | 'its permissions') => `not used: the role is decided by ${decidedBy} alone, as in Crossbar`,
+  'config.notice.empty_exact_uri': () => 'an empty URI with "match": "exact" covers every URI in Crossbar; read as "uri": "", "match": "prefix"',
+  'config.notice.literal_star': (uri: string) =>
+    `"*" is an ordinary character when "match" is given, as in Crossbar: ${quote(uri)} covers only URIs with a "*" in them; for every URI write "uri": "", "match": "prefix"`,
+  'config.notice.python_component': (name: string) => `${name} is not run by Junction: start it as a separate WAMP client that connects to the router`,
+  'config.notice.forwarder_id': (id: string) =>
+    `this forwarder has no "id", so it is ${quote(id)}: give it an id so its outbox folder stays the same when components are added or reordered`,
+  'config.notice.transport_unused': (classname: string) => `${classname} runs inside the router as a trusted session; its "transport" is not used`,
+  'config.notice.path_shadowed': (url: string, serviceType: string) =>
+    `takes every request to ${url}, as in Crossbar: the web part's ${serviceType} service there is not served`,
+  'config.notice.zero_limit': (fallback: number, unit: string) => `0 (no limit) is not offered by Junction; the default of ${fallback} ${unit} applies`,
+} satisfies Record<string, (...args: never[]) => string>;
+
+export type ProblemCode = keyof typeof problemMessages;
+export type SchemaProblemCode = (typeof schemaProblemCodes)[number];
+export type NoticeCode = keyof typeof noticeMessages;
+export type ConfigCode = ProblemCode | SchemaProblemCode | NoticeCode;
+
+/** Every code, for the catalogue check. */
+export const configCodes: readonly ConfigCode[] = [
+  ...(Object.keys(problemMessages) as ProblemCode[]),
+  ...schemaProblemCodes,
+  ...(Object.keys(noticeMessages) as NoticeCode[]),
+];
+
+/** A problem with its code and the code's message. */
+export function problem<C extends ProblemCode>(code: C, path: ConfigPath, ...args: Parameters<(typeof problemMessages)[C]>): ConfigProblem {
+  const template = problemMessages[code] as (...values: typeof args) => string;
+  return { code, path, message: template(...args) };
+}
