@@ -8,7 +8,7 @@ import { autobahnSerializer, openConnection, type OpenSession } from '../support
 import { freePort, junctionBin, projectRoot, RunningJunction } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { RunningRedis } from '../support/redis-server.js';
-import { waitFor } from '../support/wait.js';
+import { eventually, waitFor } from '../support/wait.js';
 
 /**
  * The user's view of the meta API, testaments, retained events and event history across the
@@ -60,17 +60,6 @@ async function open(url: string): Promise<Client> {
     (reason) => new Error(`connection failed: ${reason}`));
   clients.push(opened);
   return { ...opened, id: Number(opened.session.id), node: String((opened.details as Record<string, unknown>).x_junction_node), url };
-}
-
-/** Retries `attempt` until it gives a value: what one node does reaches the others asynchronously. */
-async function eventually<T>(attempt: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await attempt().catch(() => undefined);
-    if (value !== undefined) return value;
-    assert.ok(Date.now() < deadline, `never: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
