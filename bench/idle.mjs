@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expectMessage, forkBench, runEntryPoint, sendTo, stopChild, stopEverythingAfter } from './lib/children.mjs';
@@ -18,7 +19,7 @@ from bench/lib/router-probe.mjs) and the CPU it spends per second keeping them (
   --systems LIST         relay | junction | junction-baseline (default relay,junction)
   --idle-seconds S       how long the idle CPU is measured (default 30: more than one ping
                          interval at Junction's default auto_ping_interval of 25 s)
-  --per-address N        sessions per source address 127.0.0.x (default 15000; one address has
+  --per-address N        sessions per source address 127.0.k.x (default 15000; one address has
                          about 28,000 ephemeral ports)
   --per-process N        sessions per load-generator process (default 15000: a process may hold
                          only RLIMIT_NOFILE descriptors)
@@ -63,11 +64,19 @@ function progress(text) {
   process.stderr.write(`[idle] ${text}\n`);
 }
 
+// Files a server holds besides one per session (listeners, logs, pipes), with room to spare.
+const FILES_BESIDES_SESSIONS = 200;
+
 /** The soft limit on open files of this process (children inherit it): a server holds one per session. */
 function openFileLimit() {
   const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
   const soft = Number(line?.split(/\s+/)[3]);
   return Number.isFinite(soft) ? soft : Infinity;
+}
+
+/** The most sessions one server process can hold here: the open file limit (ulimit -n) decides. */
+export function largestIdleCount() {
+  return openFileLimit() - FILES_BESIDES_SESSIONS;
 }
 
 function rssFromProc(pid) {
@@ -83,8 +92,14 @@ async function memoryOf(server, snapshot) {
 }
 
 const SETUP_MS_PER_SESSION = 20;
+let idleMeasurements = 0;
 
-async function measure(system, count, options) {
+/**
+ * One system with `count` idle sessions: memory per session before and after `options.idleSeconds`
+ * of quiet, the CPU the server spent in that time (keepalive pings), and whether every session is
+ * still open. options: { idleSeconds, perAddress, perProcess, baseline, heapSnapshotDir }.
+ */
+export async function measureIdle(system, count, options) {
   const setupTimeoutMs = 60_000 + count * SETUP_MS_PER_SESSION;
   const hardTimeoutMs = setupTimeoutMs + options.idleSeconds * 1000 + 120_000;
   const server = await startSystem(system, { serializer: 'json', probe: true, baseline: options.baseline, hardTimeoutMs });
@@ -93,7 +108,10 @@ async function measure(system, count, options) {
     await sleep(1000);
     const empty = await memoryOf(server);
     const target = targetFor(server, 'subscriber', { serializer: 'json' });
-    const addresses = Array.from({ length: Math.ceil(count / options.perAddress) }, (_, i) => `127.0.0.${2 + i}`);
+    // A block of source addresses of its own per measurement: the previous one's ports may still
+    // be in TIME_WAIT, and a connection bound to an address cannot pick around those.
+    idleMeasurements++;
+    const addresses = Array.from({ length: Math.ceil(count / options.perAddress) }, (_, i) => `127.0.${idleMeasurements}.${2 + i}`);
     const procs = Math.ceil(count / options.perProcess);
     for (let i = 0, first = 0; i < procs; i++) {
       const share = Math.floor(count / procs) + (i < count % procs ? 1 : 0);
@@ -151,7 +169,7 @@ function fixed(value, digits) {
   return value === null ? '-' : value.toFixed(digits);
 }
 
-function formatResults(results) {
+export function formatIdleResults(results) {
   const header = ['system', 'sessions', 'open after', 'join s', 'RSS MiB', 'KiB/session', 'after idle', 'heap KiB/session', 'external KiB/session', 'young gen +MiB', 'idle CPU ms/s'];
   const rows = results.map((r) => (r.error
     ? [r.system, String(r.sessions), `failed: ${r.error}`]
@@ -166,7 +184,7 @@ async function main() {
   const { options, exitCode } = readCommandLine(parseOptions, USAGE);
   if (!options) return exitCode;
   const limit = openFileLimit();
-  const tooMany = options.sessions.filter((count) => count + 200 > limit);
+  const tooMany = options.sessions.filter((count) => count > largestIdleCount());
   if (tooMany.length > 0) {
     process.stderr.write(`--sessions ${tooMany.join(',')}: a server process may open only ${limit} files here (ulimit -n), one per session; raise the limit first\n`);
     return 2;
@@ -178,7 +196,7 @@ async function main() {
     for (const system of options.systems) {
       progress(`${system}: ${count} sessions`);
       try {
-        results.push(await measure(system, count, options));
+        results.push(await measureIdle(system, count, options));
       } catch (error) {
         progress(`${system} / ${count} failed: ${error.message}`);
         results.push({ system, sessions: count, error: error.message });
@@ -186,8 +204,9 @@ async function main() {
     }
   }
   if (options.json) process.stdout.write(`${JSON.stringify({ date: new Date().toISOString(), node: process.version, options, results }, null, 2)}\n`);
-  else process.stdout.write(`\nIdle sessions, each joined with 2 subscriptions (${new Date().toISOString()}, node ${process.version}); memory per session = (joined - empty) / sessions, after a full GC for Junction\n\n${formatResults(results)}\n`);
+  else process.stdout.write(`\nIdle sessions, each joined with 2 subscriptions (${new Date().toISOString()}, node ${process.version}); memory per session = (joined - empty) / sessions, after a full GC for Junction\n\n${formatIdleResults(results)}\n`);
   return results.some((r) => r.error || r.open !== r.sessions) ? 1 : 0;
 }
 
-runEntryPoint(main, progress);
+// Also imported by run.mjs (its idle workload): the command line only when run as a script.
+if (import.meta.url === pathToFileURL(process.argv[1]).href) runEntryPoint(main, progress);

@@ -15,6 +15,8 @@ import { connectWampRawSocket } from './clients/rawsocket-client.mjs';
  *   relay               the floor: a plain ws relay (servers/relay-server.mjs), same serializer as Junction
  *   socketio            Socket.IO 4 (servers/socketio-server.mjs), its own JSON encoding
  *   junction            the router through its real CLI (writeJunctionConfig); every client on WebSocket
+ *   junction-ticket     the same router; connect workload only: joins on /wsauth signed in with a ticket
+ *   junction-wampcra    the same router; connect workload only: joins on /wsauth signed in with WAMP-CRA
  *   junction-rawsocket  the same router; subscribers and callers on RawSocket, the publisher and the
  *                       callee on WebSocket
  *   junction-sse        subscribers are Server-Sent Events streams (/sse), the publisher WAMP on WebSocket
@@ -36,25 +38,31 @@ import { connectWampRawSocket } from './clients/rawsocket-client.mjs';
  * `probe()`: the router's memory and handles (lib/router-probe.mjs, preloaded into it).
  */
 
-const ALL_WORKLOADS = ['fanout', 'rpc', 'publish'];
+// The workloads of workloads/index.mjs each kind of system takes part in.
+const TRANSPORT_WORKLOADS = ['fanout', 'rpc', 'publish'];
+const LATENCY_WORKLOADS = ['fanout-latency', 'rpc-latency'];
+const USER_WORKLOADS = ['chat-32', 'chat-256', 'many-topics', 'events-64k', 'events-1m', 'calls-64k', 'calls-1m'];
+const ALL_WORKLOADS = [...TRANSPORT_WORKLOADS, ...LATENCY_WORKLOADS, ...USER_WORKLOADS];
 
 const TABLE = {
-  relay: { workloads: ALL_WORKLOADS, about: 'plain ws relay, every client on WebSocket' },
-  socketio: { workloads: ALL_WORKLOADS, about: 'Socket.IO 4, every client on WebSocket' },
-  junction: { workloads: ALL_WORKLOADS, about: 'every client WAMP on WebSocket' },
-  'junction-rawsocket': { workloads: ALL_WORKLOADS, about: 'subscribers and callers on RawSocket (TCP); publisher and callee on WebSocket' },
+  relay: { workloads: [...ALL_WORKLOADS, 'connect'], about: 'plain ws relay, every client on WebSocket (connect: raw WebSocket handshakes)' },
+  socketio: { workloads: [...ALL_WORKLOADS, 'connect'], about: 'Socket.IO 4, every client on WebSocket' },
+  junction: { workloads: [...ALL_WORKLOADS, 'connect'], about: 'every client WAMP on WebSocket (connect: anonymous joins)' },
+  'junction-ticket': { workloads: ['connect'], about: 'WAMP joins on WebSocket signed in with a ticket (static principal)' },
+  'junction-wampcra': { workloads: ['connect'], about: 'WAMP joins on WebSocket signed in with WAMP-CRA (static user, unsalted secret)' },
+  'junction-rawsocket': { workloads: TRANSPORT_WORKLOADS, about: 'subscribers and callers on RawSocket (TCP); publisher and callee on WebSocket' },
   'junction-sse': { workloads: ['fanout', 'publish'], about: 'subscribers are SSE streams (HTTP/1.1 text/event-stream); publisher on WebSocket' },
   'junction-http': { workloads: ['publish'], about: 'publisher POSTs to /publish (undici Pool, keep-alive); subscribers on WebSocket' },
   // Not publish: its unthrottled publisher would pass the long-poll queue limit (100 messages).
   'junction-longpoll': { workloads: ['fanout', 'rpc'], about: 'subscribers and callers on HTTP long-poll (batched JSON); publisher and callee on WebSocket' },
   'relay-corked': { workloads: ALL_WORKLOADS, about: 'the relay with writes coalesced per event-loop turn' },
   'relay-framed': { workloads: ALL_WORKLOADS, about: 'the corked relay framing each message once (ws Sender.frame), same bytes written to every socket' },
-  'junction-baseline': { workloads: ALL_WORKLOADS, about: 'the Junction build in --baseline DIR, every client WAMP on WebSocket' },
+  'junction-baseline': { workloads: [...ALL_WORKLOADS, 'connect'], about: 'the Junction build in --baseline DIR, every client WAMP on WebSocket' },
   'junction-baseline-http': { workloads: ['publish'], about: 'the Junction build in --baseline DIR; publisher POSTs to /publish, subscribers on WebSocket' },
 };
 
 export const SYSTEMS = Object.keys(TABLE);
-export const DEFAULT_SYSTEMS = ['relay', 'socketio', 'junction', 'junction-rawsocket', 'junction-sse', 'junction-http'];
+export const DEFAULT_SYSTEMS = ['relay', 'socketio', 'junction', 'junction-ticket', 'junction-wampcra', 'junction-rawsocket', 'junction-sse', 'junction-http'];
 
 /** Whether `system` takes part in `workload` (an SSE stream cannot call; HTTP only publishes). */
 export function runsWorkload(system, workload) {
@@ -66,7 +74,7 @@ export function describeSystem(system) {
   return TABLE[system]?.about ?? '';
 }
 
-/** What a load generator of `role` (publisher, subscriber, callee, caller) connects with. */
+/** What a load generator of `role` (publisher, subscriber, callee, caller, connector) connects with. */
 export function targetFor(server, role, options) {
   const target = server.clients[role];
   if (!target) throw new Error(`${server.name} has no ${role} client`);
@@ -89,6 +97,8 @@ export async function startSystem(name, options) {
     case 'socketio':
       return startForked(name, 'servers/socketio-server.mjs', options, 'socketio');
     case 'junction':
+    case 'junction-ticket':
+    case 'junction-wampcra':
     case 'junction-rawsocket':
     case 'junction-sse':
     case 'junction-http':
@@ -102,7 +112,7 @@ export async function startSystem(name, options) {
 }
 
 function everyRole(target) {
-  return { publisher: target, subscriber: target, callee: target, caller: target };
+  return { publisher: target, subscriber: target, callee: target, caller: target, connector: target };
 }
 
 async function startForked(name, modulePath, options, kind) {
@@ -133,8 +143,15 @@ function junctionIsBuilt(root) {
  * - no per-address cap on WebSocket and RawSocket connections (default 1,000), SSE streams and
  *   long-poll transports (default 100): every load generator connects from 127.0.0.1. A build
  *   from before the WebSocket and RawSocket caps (a --baseline) refuses those keys: for it they
- *   are left out (`connectionCaps` false).
+ *   are left out (`connectionCaps` false);
+ * - WebSocket messages up to LARGEST_MESSAGE (default 1 MiB): the large payload workloads send
+ *   1 MiB arguments inside a WAMP message;
+ * - a second WebSocket path, /wsauth, that signs sessions in with a ticket or WAMP-CRA (BENCH_USER,
+ *   role anonymous), for the connect workload's junction-ticket and junction-wampcra.
  */
+const LARGEST_MESSAGE = 4 * 1024 * 1024;
+const BENCH_USER = { authid: 'bench', ticket: 'bench-ticket', secret: 'bench-secret' };
+
 async function writeJunctionConfig(webPort, rawSocketPort, { connectionCaps = true } = {}) {
   const { embeddedDefaultDocument } = await import(pathToFileURL(`${repoRoot}/dist/src/config/defaults.js`).href);
   const document = structuredClone(embeddedDefaultDocument);
@@ -144,6 +161,14 @@ async function writeJunctionConfig(webPort, rawSocketPort, { connectionCaps = tr
   }
   const web = worker.transports[0];
   web.endpoint = { type: 'tcp', interface: '127.0.0.1', port: webPort };
+  web.paths.ws.options = { ...web.paths.ws.options, max_message_size: LARGEST_MESSAGE };
+  web.paths.wsauth = {
+    ...web.paths.ws,
+    auth: {
+      ticket: { type: 'static', principals: { [BENCH_USER.authid]: { ticket: BENCH_USER.ticket, role: 'anonymous' } } },
+      wampcra: { type: 'static', users: { [BENCH_USER.authid]: { secret: BENCH_USER.secret, role: 'anonymous' } } },
+    },
+  };
   const uncapped = connectionCaps ? ['websocket', 'sse', 'longpoll'] : ['sse', 'longpoll'];
   for (const path of Object.values(web.paths)) {
     if (uncapped.includes(path.type)) path.options = { ...path.options, max_per_address: 0 };
@@ -207,10 +232,13 @@ async function startJunction(name, options) {
     throw error;
   }
   const ws = { kind: 'wamp', url };
+  const wsAuth = (method) => ({ kind: 'wamp', url: `ws://127.0.0.1:${port}/wsauth`, auth: { method, authid: BENCH_USER.authid, secret: method === 'ticket' ? BENCH_USER.ticket : BENCH_USER.secret } });
   const longPoll = { kind: 'wamp-longpoll', url: `${http}/lp`, serializer: 'json' };
   const clients = {
     junction: everyRole(ws),
     'junction-baseline': everyRole(ws),
+    'junction-ticket': { connector: wsAuth('ticket') },
+    'junction-wampcra': { connector: wsAuth('wampcra') },
     'junction-baseline-http': { publisher: { kind: 'http-publisher', url: `${http}/publish`, connections: options.window }, subscriber: ws },
     'junction-rawsocket': { publisher: ws, callee: ws, subscriber: rawSocket, caller: rawSocket },
     'junction-sse': { publisher: ws, subscriber: { kind: 'sse', url: `${http}/sse` } },

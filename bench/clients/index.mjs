@@ -11,7 +11,10 @@ import { connectSocketIo } from './socketio-client.mjs';
  * Every client offers the same small surface, or the part its transport can do:
  * subscribe(topic, onEvent(args)), publish(topic, args) resolving on acknowledgement,
  * register(procedure, handler(args) -> args), call(procedure, args) resolving to the result args,
- * close(), and `closed` (true once the connection is gone).
+ * close(), and `closed` (true once the connection is gone). WebSocket clients (WAMP, relay,
+ * Socket.IO) also have `ended`, resolving once the connection is closed; clients that match
+ * answers to requests (WAMP on any transport, relay, Socket.IO) count `unexpectedAnswers`: an
+ * answer to no open request (a duplicate), which the workloads report as a fault.
  */
 export function connectClient(target) {
   switch (target.kind) {

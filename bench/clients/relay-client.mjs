@@ -32,6 +32,8 @@ class RelayClient {
     this.pending = new Map(); // request id -> { resolve, reject }
     this.eventHandlers = new Map(); // topic -> handler(args)
     this.procedure = null;
+    this.unexpectedAnswers = 0; // answers to no open request: duplicates, or answers to nothing asked
+    this.ended = new Promise((resolve) => ws.once('close', resolve));
     ws.on('message', (data) => this.receive(codec.decode(data)));
     ws.on('close', () => {
       for (const waiter of this.pending.values()) waiter.reject(new Error('connection closed'));
@@ -66,7 +68,10 @@ class RelayClient {
       case 'res':
       case 'err': {
         const waiter = this.pending.get(frame[1]);
-        if (!waiter) return;
+        if (!waiter) {
+          this.unexpectedAnswers++;
+          return;
+        }
         this.pending.delete(frame[1]);
         if (frame[0] === 'err') waiter.reject(new Error(frame[2]));
         else waiter.resolve(frame[2]);

@@ -14,11 +14,12 @@ export function connectSocketIo({ url }) {
   const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true });
   const client = new SocketIoClient(ws);
   return new Promise((resolve, reject) => {
+    const closedEarly = (code) => reject(new Error(`closed before CONNECT (${code})`));
     ws.once('error', reject);
-    ws.once('close', (code) => reject(new Error(`closed before CONNECT (${code})`)));
+    ws.once('close', closedEarly);
     client.onConnected = () => {
       ws.removeListener('error', reject);
-      ws.removeAllListeners('close');
+      ws.removeListener('close', closedEarly);
       ws.on('error', () => {});
       ws.on('close', () => client.failAll(new Error('connection closed')));
       resolve(client);
@@ -35,6 +36,8 @@ class SocketIoClient {
     this.eventHandlers = new Map(); // event name -> handler(args, ackId)
     this.onConnected = null;
     this.onConnectError = null;
+    this.unexpectedAnswers = 0; // answers to no open request: duplicates, or answers to nothing asked
+    this.ended = new Promise((resolve) => ws.once('close', resolve));
     ws.on('message', (data) => this.receive(data.toString()));
   }
 
@@ -62,7 +65,10 @@ class SocketIoClient {
       if (handler) handler(payload[1], ackId);
     } else if (type === 0x33) { // "3" ack: [...args]
       const waiter = this.pending.get(ackId);
-      if (!waiter) return;
+      if (!waiter) {
+        this.unexpectedAnswers++;
+        return;
+      }
       this.pending.delete(ackId);
       waiter.resolve(payload[0]);
     }

@@ -11,11 +11,16 @@
  *   link.drop()         (optional) cuts the connection without a goodbye, as a crashed client would
  *
  * and calls session.receive(message) for each message and session.linkClosed(why) once.
+ *
+ * join(realm, auth) signs in with `auth` = { authid, authmethod, sign(extra) -> signature } when
+ * given (clients/auth.mjs makes one for ticket and WAMP-CRA), anonymously otherwise.
  */
 
 const HELLO = 1;
 const WELCOME = 2;
 const ABORT = 3;
+const CHALLENGE = 4;
+const AUTHENTICATE = 5;
 const GOODBYE = 6;
 const ERROR = 8;
 const PUBLISH = 16;
@@ -41,13 +46,16 @@ export class WampSession {
     this.eventHandlers = new Map(); // subscription id -> handler(args)
     this.procedures = new Map(); // registration id -> handler(args) returning args
     this.opening = null; // { resolve, reject } until WELCOME or ABORT
+    this.unexpectedAnswers = 0; // answers to no open request: duplicates, or answers to nothing asked
   }
 
   /** Sends HELLO; resolves to this session on WELCOME, rejects on ABORT or when the link closes first. */
-  join(realm) {
+  join(realm, auth) {
+    this.auth = auth;
+    const details = auth ? { roles: ROLES, authmethods: [auth.authmethod], authid: auth.authid } : { roles: ROLES };
     return new Promise((resolve, reject) => {
       this.opening = { resolve, reject };
-      this.send([HELLO, realm, { roles: ROLES }]);
+      this.send([HELLO, realm, details]);
     });
   }
 
@@ -66,7 +74,10 @@ export class WampSession {
 
   settle(requestId, value) {
     const waiter = this.pending.get(requestId);
-    if (!waiter) return;
+    if (!waiter) {
+      this.unexpectedAnswers++;
+      return;
+    }
     this.pending.delete(requestId);
     waiter.resolve(value);
   }
@@ -101,11 +112,17 @@ export class WampSession {
         return this.settle(message[1], message[2]);
       case ERROR: {
         const waiter = this.pending.get(message[2]);
-        if (!waiter) return;
+        if (!waiter) {
+          this.unexpectedAnswers++;
+          return;
+        }
         this.pending.delete(message[2]);
         waiter.reject(new Error(`${message[4]} ${JSON.stringify(message[5] ?? [])}`));
         return;
       }
+      case CHALLENGE:
+        if (!this.auth) return this.link.close();
+        return this.send([AUTHENTICATE, this.auth.sign(message[2] ?? {}), {}]);
       case WELCOME:
         this.opening?.resolve(this);
         this.opening = null;
@@ -125,8 +142,9 @@ export class WampSession {
     this.eventHandlers.set(subscriptionId, onEvent);
   }
 
-  publish(topic, args) {
-    return this.request([PUBLISH, 0, { acknowledge: true }, topic, args]);
+  /** `options.everyone`: deliver to the publisher too if it subscribed (WAMP's exclude_me false). */
+  publish(topic, args, options) {
+    return this.request([PUBLISH, 0, options?.everyone ? { acknowledge: true, exclude_me: false } : { acknowledge: true }, topic, args]);
   }
 
   async register(procedure, handler) {

@@ -50,3 +50,13 @@ export function machineIdleSeconds() {
     return null;
   }
 }
+
+/** The highest resident set size (bytes) a process has had so far (VmHWM), from /proc; null without it. */
+export function peakRssBytes(pid) {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+    return line ? Number(line.split(/\s+/)[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,22 +1,42 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SYSTEMS, SYSTEMS } from '../systems.mjs';
+import { WORKLOAD_NAMES } from '../workloads/index.mjs';
+import { largestIdleCount } from '../idle.mjs';
 
 export const USAGE = `Usage: node bench/run.mjs [options]
 
 Compares Junction with a plain ws relay (the floor) and Socket.IO, and Junction's transports
 (WebSocket, RawSocket, SSE, the HTTP publisher, optionally long-poll) with each other, in one run.
 
-  --only LIST               comma-separated workloads (default: fanout,rpc,publish):
-                              fanout   1 publisher -> --subscribers subscribers, events/s
-                              rpc      --callers callers, one call in flight each, calls/s
-                              publish  1 publisher -> --publish-subscribers subscribers,
-                                       publications/s: the cost of a publication itself
+  --only LIST               comma-separated workloads (default: all of them, in this order):
+                              fanout          1 publisher -> --subscribers subscribers, events/s
+                              rpc             --callers callers, one call in flight each, calls/s
+                              publish         1 publisher -> --publish-subscribers subscribers,
+                                              publications/s: the cost of a publication itself
+                              chat-32         32 sessions all publishing to and subscribed to
+                              chat-256        one topic (256 sessions), events/s
+                              many-topics     1,000 topics x 10 subscribers (1,000 sessions with
+                                              10 subscriptions each), publications spread
+                              events-64k      64 KiB / 1 MiB events to 10 subscribers: MB/s,
+                              events-1m       server peak RSS
+                              calls-64k       64 KiB / 1 MiB call arguments echoed, 4 callers
+                              calls-1m
+                              connect         connect + join + close per second: anonymous,
+                                              ticket, WAMP-CRA, raw WebSocket, Socket.IO
+                              rpc-latency     open loop at --rpc-rate calls/s: p50/p99/p99.9
+                              fanout-latency  open loop at --fanout-rate publications/s
+                              idle            --idle-sessions idle sessions with 2 subscriptions
+                                              each (relay, junction): memory per session,
+                                              CPU spent keeping them (bench/idle.mjs)
+                            the latency workloads run after the others; idle runs last
   --systems LIST            comma-separated; default:
                               ${DEFAULT_SYSTEMS.join(',')}
                               relay               plain ws relay, the floor
                               socketio            Socket.IO 4
                               junction            WAMP on WebSocket, every client
+                              junction-ticket     connect only: joins signed in with a ticket
+                              junction-wampcra    connect only: joins signed in with WAMP-CRA
                               junction-rawsocket  subscribers and callers on RawSocket
                               junction-sse        subscribers on Server-Sent Events (no rpc)
                               junction-http       publisher POSTs to /publish (publish only)
@@ -36,10 +56,19 @@ Compares Junction with a plain ws relay (the floor) and Socket.IO, and Junction'
   --subscribers N           fan-out subscriber sessions (default 1000)
   --publish-subscribers N   subscribers in the publish workload (default 10)
   --callers C               concurrent RPC callers, one call in flight each (default 16)
+  --rpc-rate R              rpc-latency's offered calls/s (default: half of Junction's median
+                            calls/s in this run's rpc workload, which then must run too)
+  --fanout-rate R           fanout-latency's offered publications/s (default: half of
+                            Junction's median fan-out rate in this run)
+  --idle-sessions N         idle sessions per system (default: the most one server process may
+                            hold here, the open file limit ulimit -n less 200)
+  --idle-seconds S          idle: how long the keepalive CPU is measured (default 30, more than
+                            Junction's 25 s ping interval)
   --duration S              measured seconds per workload, system and round (default 3)
   --warmup S                warm-up seconds before measuring (default 1)
   --rounds R                repeat every measurement R times, rotating the order of the
-                            systems, and report each system's median round (default 3)
+                            systems, and report each system's median round (default 1; the
+                            idle workload runs once)
   --serializer NAME         json | msgpack | cbor for the WAMP clients and the relay (default
                             json); Socket.IO, SSE and the HTTP publisher always use JSON
   --client-procs P          processes the subscribers / callers are spread over (default 1;
@@ -49,15 +78,17 @@ Compares Junction with a plain ws relay (the floor) and Socket.IO, and Junction'
   --max-queued E            fan-out: events published but not yet delivered, summed over all
                             subscribers; the publisher waits for the slowest subscriber to keep
                             within it (default 16000, i.e. 16 publications at 1,000 subscribers)
-  --payload-bytes B         padding string in every event and call (default 64)
+  --payload-bytes B         padding string in every event and call (default 64; the large
+                            payload workloads set their own)
   --baseline DIR            a checkout of Junction, built, run as system junction-baseline
                             (e.g. git archive of an earlier commit): before/after in one run
   --profile                 run the router under node --cpu-prof; profiles go to bench/profiles/
   --json                    print machine-readable results on stdout (progress goes to stderr)
   -h, --help                this text
 
-A run of every default workload and system takes about R x 2 minutes; pick workloads and
-systems with --only and --systems to keep it short.
+Every workload checks that no event is lost, duplicated or reordered, and no call, publication
+or join fails; any such fault makes the exit code 1. The whole default run takes about 10
+minutes on 2 cores; pick workloads and systems with --only and --systems to keep it short.
 `;
 
 /**
@@ -80,7 +111,7 @@ export function readCommandLine(parse, usage, argv = process.argv.slice(2)) {
   return { options };
 }
 
-const WORKLOADS = ['fanout', 'rpc', 'publish'];
+export const WORKLOADS = [...WORKLOAD_NAMES, 'idle'];
 const SERIALIZERS = ['json', 'msgpack', 'cbor'];
 
 export function positiveNumber(name, text, { integer = true } = {}) {
@@ -114,7 +145,11 @@ export function parseOptions(argv) {
       callers: { type: 'string', default: '16' },
       duration: { type: 'string', default: '3' },
       warmup: { type: 'string', default: '1' },
-      rounds: { type: 'string', default: '3' },
+      rounds: { type: 'string', default: '1' },
+      'rpc-rate': { type: 'string' },
+      'fanout-rate': { type: 'string' },
+      'idle-sessions': { type: 'string' },
+      'idle-seconds': { type: 'string', default: '30' },
       serializer: { type: 'string', default: 'json' },
       'client-procs': { type: 'string', default: '1' },
       window: { type: 'string', default: '16' },
@@ -137,6 +172,10 @@ export function parseOptions(argv) {
     duration: positiveNumber('duration', values.duration, { integer: false }),
     warmup: values.warmup === '0' ? 0 : positiveNumber('warmup', values.warmup, { integer: false }),
     rounds: positiveNumber('rounds', values.rounds),
+    rpcRate: values['rpc-rate'] === undefined ? undefined : positiveNumber('rpc-rate', values['rpc-rate'], { integer: false }),
+    fanoutRate: values['fanout-rate'] === undefined ? undefined : positiveNumber('fanout-rate', values['fanout-rate'], { integer: false }),
+    idleSessions: values['idle-sessions'] === undefined ? largestIdleCount() : positiveNumber('idle-sessions', values['idle-sessions']),
+    idleSeconds: positiveNumber('idle-seconds', values['idle-seconds'], { integer: false }),
     serializer: oneOf('serializer', values.serializer, SERIALIZERS),
     clientProcs: positiveNumber('client-procs', values['client-procs']),
     window: positiveNumber('window', values.window),

@@ -10,7 +10,7 @@ import { childSettings, onParent, tell } from '../lib/worker-ipc.mjs';
 
 childSettings();
 const httpServer = createServer();
-const io = new Server(httpServer, { transports: ['websocket'], serveClient: false, perMessageDeflate: false });
+const io = new Server(httpServer, { transports: ['websocket'], serveClient: false, perMessageDeflate: false, maxHttpBufferSize: 8 * 1024 * 1024 });
 const calleeByProcedure = new Map(); // procedure -> socket
 
 io.on('connection', (socket) => {

@@ -1,60 +1,70 @@
 import { connectMany } from '../clients/index.mjs';
 import { Histogram } from '../lib/histogram.mjs';
 import { now } from '../lib/clock.mjs';
+import { SequenceCheck } from '../lib/sequence-check.mjs';
+import { coveredUpTo, publishedOn, topicName, topicsOfSession } from '../lib/topics.mjs';
 import { childSettings, fail, onParent, tell } from '../lib/worker-ipc.mjs';
 
 /**
- * Holds `count` subscriber sessions on one topic. Events arriving inside the measurement window
- * are counted and their publish-to-delivery latency recorded. Every few milliseconds it reports
- * the lowest sequence number all its subscribers have reached: the publisher's delivery barrier.
- * Each subscriber checks the sequence numbers: events missing, duplicated or out of order.
+ * Holds `count` subscriber sessions (numbered from `firstSession`), each subscribed to `perSession`
+ * of `topics` topics (lib/topics.mjs; one topic for the plain fan-out). Events arriving inside the
+ * measurement window are counted and their publish-to-delivery latency recorded (with `byDueTime`,
+ * for an open-loop publisher: the latency of events due inside the window). Every few
+ * milliseconds it reports the delivery barrier: the last publication every subscription here has
+ * accounted for. Each subscription checks its topic's sequence numbers (lib/sequence-check.mjs):
+ * events missing, duplicated or out of order.
+ * Event args: [topic sequence number, publish timestamp, padding, topic index].
  */
 
 const settings = childSettings();
+const topics = settings.topics ?? 1;
+const perSession = settings.perSession ?? 1;
 const PROGRESS_INTERVAL_MS = 2;
 
 const histogram = new Histogram();
 let windowStart = Infinity;
 let windowEnd = -Infinity;
 let delivered = 0; // inside the window
-let untracked = 0; // events skipped in gaps too long to track: counted as missing for good
-let reordered = 0; // events that arrived after a later one (they filled a gap)
-let duplicates = 0;
-// Publications may overtake each other when they are sent concurrently (the HTTP publisher's
-// parallel POSTs), so a gap is remembered until its events arrive late or the run ends.
-const MAX_TRACKED_GAP = 4096;
+let strays = 0; // events for a topic their session did not subscribe to
+const subscriptions = [];
 
-function makeSubscriber() {
-  const subscriber = { lastSeq: 0, gaps: new Set() };
-  subscriber.onEvent = (args) => {
+function makeSession(session) {
+  const byTopic = new Map();
+  for (const index of topicsOfSession(session, perSession, topics)) {
+    const subscription = { index, check: new SequenceCheck() };
+    byTopic.set(index, subscription);
+    subscriptions.push(subscription);
+  }
+  const onEvent = (args) => {
     const arrived = now();
-    const seq = args[0];
-    if (seq === subscriber.lastSeq + 1) subscriber.lastSeq = seq;
-    else if (seq > subscriber.lastSeq) {
-      if (seq - subscriber.lastSeq - 1 > MAX_TRACKED_GAP) untracked += seq - subscriber.lastSeq - 1;
-      else for (let skipped = subscriber.lastSeq + 1; skipped < seq; skipped++) subscriber.gaps.add(skipped);
-      subscriber.lastSeq = seq;
-    } else if (subscriber.gaps.delete(seq)) reordered++;
-    else duplicates++;
-    if (arrived >= windowStart && arrived < windowEnd) {
-      delivered++;
-      histogram.record((arrived - args[1]) * 1000);
-    }
+    // An unknown topic index is an event this session never asked for: a fault like a duplicate.
+    const subscription = byTopic.get(args[3] ?? 0);
+    if (subscription) subscription.check.see(args[0]);
+    else strays++;
+    if (arrived >= windowStart && arrived < windowEnd) delivered++;
+    // Open loop: every event due inside the window, however late it arrives (see the publisher).
+    const timed = settings.byDueTime ? args[1] : arrived;
+    if (timed >= windowStart && timed < windowEnd) histogram.record((arrived - args[1]) * 1000);
   };
-  return subscriber;
+  return { byTopic, onEvent };
 }
 
 async function main() {
   const clients = await connectMany(settings.target, settings.count);
-  const subscribers = clients.map(() => makeSubscriber());
-  await Promise.all(clients.map((client, i) => client.subscribe(settings.topic, subscribers[i].onEvent)));
+  const sessions = clients.map((_, i) => makeSession((settings.firstSession ?? 0) + i));
+  await Promise.all(clients.map(async (client, i) => {
+    for (const index of sessions[i].byTopic.keys()) await client.subscribe(topicName(settings.topic, topics, index), sessions[i].onEvent);
+  }));
 
-  let reportedSeq = 0;
+  let reported = 0;
   const progress = setInterval(() => {
     let lowest = Infinity;
-    for (const subscriber of subscribers) if (subscriber.lastSeq < lowest) lowest = subscriber.lastSeq;
-    if (lowest > reportedSeq) {
-      reportedSeq = lowest;
+    for (const { index, check } of subscriptions) {
+      const covered = coveredUpTo(index, check.last, topics);
+      if (covered < lowest) lowest = covered;
+    }
+    if (lowest > reported && lowest !== Infinity) {
+      reported = lowest;
       tell({ type: 'progress', seq: lowest });
     }
   }, PROGRESS_INTERVAL_MS);
@@ -65,9 +75,15 @@ async function main() {
   });
   onParent('report', (message) => {
     clearInterval(progress);
-    // Gaps never filled, and events published but never seen at the end of a stream, are missing.
-    let missing = untracked;
-    for (const subscriber of subscribers) missing += subscriber.gaps.size + Math.max(0, message.published - subscriber.lastSeq);
+    let missing = 0;
+    let reordered = 0;
+    let duplicates = strays;
+    for (const { index, check } of subscriptions) {
+      const faults = check.faults(publishedOn(index, message.published, topics));
+      missing += faults.missing;
+      reordered += faults.reordered;
+      duplicates += faults.duplicates;
+    }
     tell({ type: 'result', delivered, missing, reordered, duplicates, latency: histogram.toJSON() });
   });
   onParent('close', () => {

@@ -1,37 +1,58 @@
 import { expectMessage, forkBench, sendTo, stopChild } from '../lib/children.mjs';
 import { Histogram } from '../lib/histogram.mjs';
 import { now, sleep } from '../lib/clock.mjs';
-import { planWindow, sampleCpu, split } from './window.mjs';
+import { commonFields, planWindow, sampleCpu, split } from './window.mjs';
 import { targetFor } from '../systems.mjs';
 
 /**
- * Fan-out: one publisher, `subscribers` sessions on one topic spread over a few processes.
- * Throughput is events delivered per second summed over subscribers; latency is publish to
- * delivery. The publisher is held back by its ack window and by the subscribers' progress.
+ * Fan-out: one publisher, `subscribers` sessions spread over a few processes. Throughput is events
+ * delivered per second summed over subscribers; latency is publish to delivery. The publisher is
+ * held back by its ack window and by the subscribers' progress (the delivery barrier).
  *
- * The "publish" workload is the same with few subscribers (--publish-subscribers), so the cost of
- * each publication, not of its deliveries, decides: its throughput is publications per second
- * (events per second over the subscriber count), and it is where the HTTP publisher is compared
- * with a WAMP publisher.
+ * `shape` makes the variants of workloads/index.mjs out of it: several topics with `perSession`
+ * subscriptions per session (many topics), an open-loop publisher at `rate` publications/s
+ * (latency at a fixed load), a payload size with a bound on bytes in transit to each subscriber
+ * (large payloads),
+ * and `publish`: few subscribers, so the cost of each publication decides; its throughput is
+ * publications per second, and it is where the HTTP publisher is compared with a WAMP publisher.
  */
 
 const TOPIC = 'bench.fanout';
 const SETUP_TIMEOUT_MS = 90_000;
 const DRAIN_MS = 5_000;
+// Open loop: publications sent but not acknowledged, a bound should the system stall.
+const OPEN_LOOP_ACK_WINDOW = 10_000;
 
-export function runPublish(server, options) {
-  return runFanout(server, { ...options, subscribers: options.publishSubscribers }, 'publish');
-}
-
-export async function runFanout(server, options, workload = 'fanout') {
+export async function runFanout(server, options, shape = {}) {
+  const {
+    workload = 'fanout',
+    subscribers = options.subscribers,
+    topics = 1,
+    perSession = 1,
+    rate,
+    payloadBytes = options.payloadBytes,
+    queuedBytesPerSubscriber,
+  } = shape;
   const subscriberTarget = targetFor(server, 'subscriber', options);
   const publisherTarget = targetFor(server, 'publisher', options);
   const publisherOrdered = publisherTarget.kind !== 'http-publisher';
   const hardTimeoutMs = SETUP_TIMEOUT_MS + (options.warmup + options.duration) * 1000 + 4 * DRAIN_MS;
+  const deliveriesPerPublication = (subscribers * perSession) / topics;
+  // In publications: at most maxQueued events in transit, or queuedBytesPerSubscriber of payload
+  // per subscriber (the events each subscriber has yet to receive).
+  const deliveryWindow = Math.max(1, queuedBytesPerSubscriber
+    ? Math.floor(queuedBytesPerSubscriber / Math.max(1, payloadBytes))
+    : Math.floor(options.maxQueued / deliveriesPerPublication));
   const children = [];
   try {
-    const subscriberProcs = split(options.subscribers, options.clientProcs).map((count, i) => {
-      const child = forkBench('workers/fanout-subscribers.mjs', { target: subscriberTarget, count, topic: TOPIC, hardTimeoutMs }, `${server.name} subscribers #${i + 1}`);
+    let firstSession = 0;
+    const subscriberProcs = split(subscribers, options.clientProcs).map((count, i) => {
+      const child = forkBench(
+        'workers/fanout-subscribers.mjs',
+        { target: subscriberTarget, count, firstSession, topics, perSession, topic: TOPIC, byDueTime: rate !== undefined, hardTimeoutMs },
+        `${server.name} subscribers #${i + 1}`,
+      );
+      firstSession += count;
       children.push(child);
       return child;
     });
@@ -42,11 +63,12 @@ export async function runFanout(server, options, workload = 'fanout') {
       {
         target: publisherTarget,
         topic: TOPIC,
+        topics,
+        rate,
         hardTimeoutMs,
-        payloadBytes: options.payloadBytes,
-        ackWindow: options.window,
-        // In publications: however many subscribers, at most maxQueued events are in transit.
-        deliveryWindow: Math.max(1, Math.floor(options.maxQueued / options.subscribers)),
+        payloadBytes,
+        ackWindow: rate ? OPEN_LOOP_ACK_WINDOW : Math.min(options.window, deliveryWindow),
+        deliveryWindow,
         maxPublications: 10_000_000,
         drainMs: DRAIN_MS,
       },
@@ -55,7 +77,7 @@ export async function runFanout(server, options, workload = 'fanout') {
     children.push(publisher);
     await expectMessage(publisher, 'ready', SETUP_TIMEOUT_MS);
 
-    // Delivery barrier: forward the lowest sequence number every subscriber has reached.
+    // Delivery barrier: forward the last publication every subscriber has accounted for.
     const reached = new Map(subscriberProcs.map((child) => [child, 0]));
     let lowestReached = 0;
     for (const child of subscriberProcs) {
@@ -71,7 +93,7 @@ export async function runFanout(server, options, workload = 'fanout') {
     }
 
     const window = planWindow(options);
-    const cpu = sampleCpu(window, server.pid, children.map((child) => child.pid));
+    const cpuSample = sampleCpu(window, server.pid, children.map((child) => child.pid));
     for (const child of children) sendTo(child, { type: 'go', ...window });
     const published = await expectMessage(publisher, 'result', hardTimeoutMs);
 
@@ -89,7 +111,7 @@ export async function runFanout(server, options, workload = 'fanout') {
     let delivered = 0;
     let lost = 0;
     let reordered = 0;
-    let duplicates = 0;
+    let duplicates = published.duplicateAcks;
     for (const result of results) {
       latency.add(result.latency);
       delivered += result.delivered;
@@ -97,9 +119,10 @@ export async function runFanout(server, options, workload = 'fanout') {
       reordered += result.reordered;
       duplicates += result.duplicates;
     }
-    const { serverCores, clientCores, idleCores } = await cpu;
+    const cpu = await cpuSample;
+    const { serverCores } = cpu;
     const eventsPerSecond = delivered / options.duration;
-    const publicationsPerSecond = eventsPerSecond / options.subscribers;
+    const publicationsPerSecond = eventsPerSecond / deliveriesPerPublication;
     const throughput = workload === 'publish' ? publicationsPerSecond : eventsPerSecond;
     return {
       system: server.name,
@@ -107,9 +130,9 @@ export async function runFanout(server, options, workload = 'fanout') {
       throughput,
       eventsPerSecond,
       publicationsPerSecond,
-      p50Ms: msOrNull(latency.quantile(0.5)),
-      p99Ms: msOrNull(latency.quantile(0.99)),
-      samples: latency.total,
+      offeredRate: rate ?? null,
+      megabytesPerSecond: (eventsPerSecond * payloadBytes) / 1e6,
+      ...commonFields(server, latency, cpu),
       published: published.published,
       publishErrors: published.failed,
       firstError: published.firstError,
@@ -118,9 +141,6 @@ export async function runFanout(server, options, workload = 'fanout') {
       // Concurrent HTTP POSTs reach the router in any order: there it is no fault of the router.
       reordered: publisherOrdered ? reordered : 0,
       outOfPublishOrder: publisherOrdered ? 0 : reordered,
-      serverCores,
-      clientCores,
-      idleCores,
       // Per event for fan-out, per publication for publish: the unit of `throughput`.
       serverMicrosPerMessage: serverCores === null || delivered === 0 ? null : (serverCores * 1e6) / throughput,
       serverMicrosPerEvent: serverCores === null || delivered === 0 ? null : (serverCores * 1e6) / eventsPerSecond,
@@ -128,8 +148,4 @@ export async function runFanout(server, options, workload = 'fanout') {
   } finally {
     await Promise.all(children.map((child) => stopChild(child)));
   }
-}
-
-export function msOrNull(micros) {
-  return micros === null ? null : micros / 1000;
 }

@@ -1,5 +1,6 @@
+import { expectMessage, sendTo } from '../lib/children.mjs';
 import { now, sleep } from '../lib/clock.mjs';
-import { machineIdleSeconds, totalCpuSeconds } from '../lib/cpu.mjs';
+import { machineIdleSeconds, peakRssBytes, totalCpuSeconds } from '../lib/cpu.mjs';
 
 /**
  * The shared timeline of one workload run, in cross-process milliseconds: load starts at
@@ -35,4 +36,43 @@ export async function sampleCpu(window, serverPid, clientPids) {
 export function split(total, parts) {
   const count = Math.max(1, Math.min(parts, total));
   return Array.from({ length: count }, (_, i) => Math.floor(total / count) + (i < total % count ? 1 : 0));
+}
+
+/** The server's peak RSS so far (it is started for one workload run), MiB; null without /proc. */
+export function serverPeakRssMiB(server) {
+  const bytes = peakRssBytes(server.pid);
+  return bytes === null ? null : bytes / 2 ** 20;
+}
+
+/** A histogram's microseconds as milliseconds (null stays null). */
+export function msOrNull(micros) {
+  return micros === null ? null : micros / 1000;
+}
+
+/**
+ * Drives a workload with one load-generator process (chat, connect): waits for its 'ready', tells
+ * it to 'go' on a fresh window, samples CPU around it, and resolves to its 'result' and the CPU
+ * figures (sampleCpu). `resultGraceMs`: how long after the window the result may take.
+ */
+export async function runWindowOn(child, server, options, { setupTimeoutMs, resultGraceMs }) {
+  await expectMessage(child, 'ready', setupTimeoutMs);
+  const window = planWindow(options);
+  const cpu = sampleCpu(window, server.pid, [child.pid]);
+  sendTo(child, { type: 'go', ...window });
+  const result = await expectMessage(child, 'result', window.measureEnd - window.startAt + resultGraceMs);
+  return { result, cpu: await cpu };
+}
+
+/** What every workload's result has: latency quantiles (ms), the cores used, the server's peak RSS. */
+export function commonFields(server, latency, { serverCores, clientCores, idleCores }) {
+  return {
+    p50Ms: msOrNull(latency.quantile(0.5)),
+    p99Ms: msOrNull(latency.quantile(0.99)),
+    p999Ms: msOrNull(latency.quantile(0.999)),
+    samples: latency.total,
+    serverCores,
+    clientCores,
+    idleCores,
+    peakRssMiB: serverPeakRssMiB(server),
+  };
 }

@@ -736,6 +736,8 @@ export interface PusherServiceConfig {
   maxPerAddress: number;
   /** Bytes waiting to be written to one connection before it is closed as a slow consumer. */
   maxBufferedBytes: number;
+  /** HTTP API requests handled at once (reading the body, waiting for the router); more get 503. */
+  maxApiRequestsInFlight: number;
 }
 
 export interface PusherAppConfig {

@@ -118,6 +118,7 @@ function pusherConfig(transport: PusherTransportFile): PusherServiceConfig {
     maxConnections: options.max_connections,
     maxPerAddress: options.max_per_address,
     maxBufferedBytes: options.max_buffered_bytes,
+    maxApiRequestsInFlight: options.max_api_requests_in_flight,
   };
 }
 

@@ -17,6 +17,7 @@ export const pusherDefaults = {
   maxConnections: 10_000,
   maxPerAddress: 1_000,
   maxBufferedBytes: 4_194_304,
+  maxApiRequestsInFlight: 1_000,
 };
 
 export const pusherWebhookEvents = ['channel_occupied', 'channel_vacated', 'member_added', 'member_removed', 'client_event'] as const;
@@ -76,6 +77,9 @@ const pusherOptions = z.strictObject({
   max_buffered_bytes: positiveInt
     .default(pusherDefaults.maxBufferedBytes)
     .describe(`Bytes waiting to be written to one connection before it is closed as a slow consumer (default ${pusherDefaults.maxBufferedBytes}).`),
+  max_api_requests_in_flight: positiveInt
+    .default(pusherDefaults.maxApiRequestsInFlight)
+    .describe(`HTTP API requests handled at once (reading the body, waiting for the router); more are answered 503 with Retry-After (default ${pusherDefaults.maxApiRequestsInFlight}).`),
   trusted_proxies: trustedProxies,
 });
 

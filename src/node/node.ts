@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { JunctionConfig } from '../config/model.js';
+import { defaultOpenHandshakeTimeoutMs } from '../config/schema-websocket.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import { InternalSession } from '../router/internal-session.js';
 import type { Backplane } from '../router/backplane.js';
@@ -59,7 +60,13 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     challengeTimeoutMs: signIn.challengeTimeoutMs,
     dynamicCallTimeoutMs: signIn.dynamicTimeoutMs,
   });
-  const router = new Router({ realms: config.realms.map((realm) => realmSettings(auth, realm)), log, metrics, backplane: options.backplane });
+  const router = new Router({
+    realms: config.realms.map((realm) => realmSettings(auth, realm)),
+    log,
+    metrics,
+    helloTimeoutMs: defaultOpenHandshakeTimeoutMs,
+    backplane: options.backplane,
+  });
   auth.attach(router);
   await router.ready(); // the meta API is registered before any client can connect
 

@@ -1,8 +1,10 @@
 import { RemoteInterests } from './backplane-interest.js';
 import { PendingQuestions } from './backplane-questions.js';
+import { entryKey, SharedEntries } from './backplane-shared.js';
 import {
   interestKey, type AnswerTo, type Asked, type Backplane, type BackplaneSink, type CallTraffic, type ClaimAnswer, type ClusterQuestion,
-  type Interest, type ProcedureRank, type RemotePublication, type RemoteSession, type RemoteSessionDetails,
+  type Interest, type ProcedureRank, type RemotePublication, type RemoteSession, type RemoteSessionDetails, type SharedEntry,
+  type SpaceListener,
 } from './backplane.js';
 import type { Testament } from './meta/testaments.js';
 import type { InvocationPolicy } from './options.js';
@@ -12,7 +14,10 @@ export type MeshMessage =
   /** A node (re)joined and starts clean: forget what it said before, and tell it your interests. */
   | { k: 'hello' }
   /** Every interest and registration of the sender (with the ranks of its first/last ones), in answer to its peer's hello. */
-  | { k: 'state'; interests: Interest[]; procedures: Interest[]; sessions: RemoteSession[]; ranks?: { procedure: Interest; rank: ProcedureRank }[] }
+  | {
+    k: 'state'; interests: Interest[]; procedures: Interest[]; sessions: RemoteSession[]; shared?: SharedEntry[];
+    ranks?: { procedure: Interest; rank: ProcedureRank }[];
+  }
   | { k: 'interest'; interest: Interest; on: boolean }
   | { k: 'pub'; publication: RemotePublication }
   /** The sender holds (or no longer holds) a registration of this procedure; `rank` for a first/last one. */
@@ -24,6 +29,9 @@ export type MeshMessage =
   | { k: 'ask'; id: number; question: ClusterQuestion }
   /** `failed`: the node could not answer (the reason is in its log). */
   | { k: 'answer'; id: number; answer: unknown; failed?: boolean }
+  /** The sender set (on) or withdrew an entry it shares with the layers above; see Backplane.share. */
+  | { k: 'shared'; entry: SharedEntry; on: boolean }
+  | { k: 'note'; space: string; body: unknown }
   /** Asks the receiver for its state (a link heard from a node it had lost track of). */
   | { k: 'sync' }
   /** The sender left, or (said by the link on its behalf) died. */
@@ -68,6 +76,9 @@ export class MeshBackplane implements Backplane {
   private readonly localSessions = new Map<string, RemoteSession>();
   private readonly remoteSessionsByNode = new Map<string, Map<string, RemoteSession>>();
   private readonly questions = new PendingQuestions();
+  /** Entries this node shares, and those the others share with it. */
+  private readonly localShared = new Map<string, SharedEntry>();
+  private readonly remoteShared = new SharedEntries();
   private closed = false;
 
   constructor(readonly nodeId: string, private readonly link: MeshLink) {
@@ -89,7 +100,7 @@ export class MeshBackplane implements Backplane {
     const procedures = [...this.localProcedures.values()];
     return {
       k: 'state', interests: [...this.local.values()], procedures: procedures.map(({ procedure }) => procedure),
-      sessions: [...this.localSessions.values()],
+      sessions: [...this.localSessions.values()], shared: [...this.localShared.values()],
       ranks: procedures.flatMap(({ procedure, rank }) => (rank ? [{ procedure, rank }] : [])),
     };
   }
@@ -211,6 +222,26 @@ export class MeshBackplane implements Backplane {
     return found;
   }
 
+  share(space: string, key: string, value: unknown): void {
+    const entry: SharedEntry = { space, key, value };
+    const on = value !== undefined;
+    if (on) this.localShared.set(entryKey(entry), entry);
+    else if (!this.localShared.delete(entryKey(entry))) return;
+    if (!this.closed) this.link.send({ k: 'shared', entry: on ? entry : { space, key, value: null }, on });
+  }
+
+  note(space: string, body: unknown, to?: readonly string[]): void {
+    if (!this.closed) this.link.send({ k: 'note', space, body }, to);
+  }
+
+  listen(space: string, listener: SpaceListener): void {
+    this.remoteShared.listen(space, listener);
+  }
+
+  unlisten(space: string): void {
+    this.remoteShared.unlisten(space);
+  }
+
   peers(): string[] {
     return [...this.known];
   }
@@ -241,6 +272,7 @@ export class MeshBackplane implements Backplane {
     const sessions = [...(this.remoteSessionsByNode.get(node)?.values() ?? [])];
     this.remoteSessionsByNode.delete(node);
     this.questions.nodeGone(node);
+    this.remoteShared.dropNode(node);
     this.sink?.nodeGone(node, sessions);
   }
 
@@ -279,6 +311,7 @@ export class MeshBackplane implements Backplane {
         for (const { procedure, rank } of message.ranks ?? []) this.setRank(from, procedure, rank);
         this.remoteSessionsByNode.set(from,
           new Map(message.sessions.map((session) => [sessionKey(session.realm, session.details.session), session])));
+        this.remoteShared.replace(from, message.shared ?? []);
         this.sink?.nodeJoined?.(from);
         return;
       case 'session': {
@@ -298,6 +331,13 @@ export class MeshBackplane implements Backplane {
         return;
       case 'answer':
         this.questions.answered(message.id, from, message.answer, message.failed);
+        return;
+      case 'shared':
+        if (message.on) this.remoteShared.set(from, message.entry);
+        else this.remoteShared.withdraw(from, message.entry.space, message.entry.key);
+        return;
+      case 'note':
+        this.remoteShared.note(from, message.space, message.body);
         return;
       case 'gone':
         this.forget(from);

@@ -146,7 +146,7 @@ describe('the meta API across nodes: subscriptions and registrations', () => {
   it('counts a node without the realm as having nothing of it', async () => {
     const hub = new MemoryHub();
     const n1 = new RouterHarness({ backplane: hub.node('n1'), gate: chosenIdentity });
-    new Router({ realms: [], backplane: hub.node('n2') });
+    new Router({ realms: [], backplane: hub.node('n2'), helloTimeoutMs: 0 });
     await n1.router.ready();
     await settle();
     const watcher = await join(n1, 'watcher');

@@ -68,6 +68,19 @@ export interface Backplane {
    */
   ask<Q extends ClusterQuestion>(question: Q, nodes?: readonly string[]): Promise<Asked<AnswerTo<Q>>>;
 
+  // ---- the layers above (Pusher presence): entries each node shares, and notes between nodes ----
+
+  /**
+   * Sets (value defined) or withdraws (undefined) this node's entry `key` of `space`; the other
+   * nodes' listeners of `space` see it until it is withdrawn or this node is gone.
+   */
+  share(space: string, key: string, value: unknown): void;
+  /** A note of `space` to the named nodes, or to every other node: heard by their listener of `space`, if any. */
+  note(space: string, body: unknown, to?: readonly string[]): void;
+  /** Hears the other nodes' entries of `space` (those known already at once) and its notes; one listener per space. */
+  listen(space: string, listener: SpaceListener): void;
+  unlisten(space: string): void;
+
   /** The other nodes this one has heard from and not seen leave. */
   peers(): string[];
   /** Why this node cannot reach the others now (it serves its own clients only), or undefined. */
@@ -95,6 +108,22 @@ export interface RemoteSessionDetails extends Dict {
   authid: string;
   authrole: string;
   node: string;
+}
+
+/** What a layer above hears of its space from the other nodes. */
+export interface SpaceListener {
+  /** Node `node` set (value defined) or withdrew (undefined) its entry `key`; a node gone withdraws each of its entries, the last shared first. */
+  entry(node: string, key: string, value: unknown): void;
+  note(from: string, body: unknown): void;
+  /** Node `node` left or died; told before its entries are withdrawn. */
+  gone?(node: string): void;
+}
+
+/** One entry a node shares; `value` is never undefined (withdrawing removes the entry). */
+export interface SharedEntry {
+  space: string;
+  key: string;
+  value: unknown;
 }
 
 export interface RemoteSession {

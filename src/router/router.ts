@@ -39,8 +39,12 @@ export interface RouterOptions {
   realms: RealmSettings[];
   log?: Logger;
   metrics?: MetricsRegistry;
-  /** A connection must complete HELLO (and authentication) within this time. Default 10 s; 0 = no limit. */
-  helloTimeoutMs?: number;
+  /**
+   * A connection must complete HELLO (and authentication) within this time, unless its transport
+   * attaches it with its own (open_handshake_timeout); 0 = no limit. The node passes the config's
+   * default, so the number lives in the config schema only.
+   */
+  helloTimeoutMs: number;
   clock?: Clock;
   /** Joins this router to a cluster: publications and subscriptions' topics cross to the other nodes. */
   backplane?: Backplane;
@@ -74,7 +78,7 @@ export class Router implements SessionHost {
     this.log = options.log ?? silentLogger;
     this.registry = options.metrics ?? new MetricsRegistry();
     this.metrics = createRouterMetrics(this.registry);
-    this.helloTimeoutMs = options.helloTimeoutMs ?? 10_000;
+    this.helloTimeoutMs = options.helloTimeoutMs;
     this.clock = options.clock ?? realClock;
     const { queuedMessages, queuedBytes } = this.metrics;
     this.queueMeter = {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { CloseCode } from '../../src/transport/pusher/protocol.js';
@@ -120,5 +121,32 @@ describe('pusher connection limits and lifecycle', () => {
     assert.equal(reader.ws.readyState, WebSocket.OPEN, 'the reading client is unaffected');
     reader.ws.close();
     stalled.ws.terminate();
+  });
+
+  it('answers 503 with Retry-After past max_api_requests_in_flight, counts it, and serves again once a request ends', async () => {
+    const server = await start({}, { maxApiRequestsInFlight: 1 });
+    const metrics = server.node.metrics;
+    // A request whose body is still arriving holds the one slot.
+    const held = request({ host: '127.0.0.1', port: server.port, method: 'POST', path: `/apps/${APP.id}/events`, headers: { 'content-type': 'application/json', 'content-length': 100 } });
+    const heldStatus = new Promise<number>((resolve, reject) => {
+      held.on('response', (response) => {
+        response.resume();
+        resolve(response.statusCode!);
+      });
+      held.on('error', reject);
+    });
+    held.write('{"na');
+    await waitFor(() => metrics.gauge('junction_pusher_api_requests_in_flight', '').value() === 1, 'the held request in flight');
+    const sdk = serverSdk(server.port);
+    await assert.rejects(sdk.trigger('news', 'e', { n: 1 }), (error: { status: number; body: string }) =>
+      error.status === 503 && /over capacity: this server is handling 1 HTTP API requests already \(max_api_requests_in_flight\)/.test(error.body));
+    const busy = await fetch(`http://127.0.0.1:${server.port}/apps/${APP.id}/channels`);
+    assert.equal(busy.status, 503);
+    assert.equal(busy.headers.get('retry-after'), '1');
+    assert.equal(metrics.counter('junction_pusher_api_requests_total', '').value({ app: '', status: '503' }), 2);
+    held.end('x'.repeat(96)); // the body completes, unsigned
+    assert.equal(await heldStatus, 401);
+    await waitFor(() => metrics.gauge('junction_pusher_api_requests_in_flight', '').value() === 0, 'the slot free again');
+    await sdk.trigger('news', 'e', { n: 2 });
   });
 });

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import { after, before } from 'node:test';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -63,6 +63,7 @@ export function pusherConfig(app: Partial<PusherAppConfig> = {}, options: Partia
       maxConnections: pusherDefaults.maxConnections,
       maxPerAddress: pusherDefaults.maxPerAddress,
       maxBufferedBytes: pusherDefaults.maxBufferedBytes,
+      maxApiRequestsInFlight: pusherDefaults.maxApiRequestsInFlight,
       ...options,
       apps: [{ ...APP, realm: 'realm1', role: 'pusher', clientEvents: true, topicPrefix: '', webhooks: [], ...app }],
     },
@@ -239,4 +240,52 @@ export function echoClient(port: number, authUrl: string, user: string): Echo<'p
     authEndpoint: authUrl, auth: { headers: { 'X-User': user } },
     Pusher: Pusher as never,
   });
+}
+
+export interface Hook {
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** The app's webhook endpoint: records what it accepts; `down` answers 503 (an outage). */
+export class HookReceiver {
+  readonly accepted: Hook[] = [];
+  refused = 0;
+  down = false;
+  private server!: Server;
+  port = 0;
+
+  async start(): Promise<void> {
+    this.server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        if (this.down) {
+          this.refused += 1;
+          response.writeHead(503).end('maintenance');
+          return;
+        }
+        this.accepted.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
+        response.writeHead(200).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/pusher/webhook`;
+  }
+
+  /** Every event of every accepted batch, in arrival order. */
+  events(): Record<string, unknown>[] {
+    return this.accepted.flatMap((hook) => JSON.parse(hook.body).events);
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
 }

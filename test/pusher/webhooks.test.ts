@@ -1,60 +1,10 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '../support/wait.js';
-import { connected, once, pusherClient, pusherConfig, removeDir, serverSdk, startAuthApp, startPusherNode, type AuthApp, type PusherClient } from './support.js';
-
-interface Hook {
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** The app's webhook endpoint: records what it accepts; `down` answers 503 (an outage). */
-class HookReceiver {
-  readonly accepted: Hook[] = [];
-  refused = 0;
-  down = false;
-  private server!: Server;
-  port = 0;
-
-  async start(): Promise<void> {
-    this.server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        if (this.down) {
-          this.refused += 1;
-          response.writeHead(503).end('maintenance');
-          return;
-        }
-        this.accepted.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
-        response.writeHead(200).end('{}');
-      });
-    });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));
-    this.port = (this.server.address() as AddressInfo).port;
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}/pusher/webhook`;
-  }
-
-  /** Every event of every accepted batch, in arrival order. */
-  events(): Record<string, unknown>[] {
-    return this.accepted.flatMap((hook) => JSON.parse(hook.body).events);
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
-  }
-}
+import { connected, HookReceiver, once, pusherClient, pusherConfig, removeDir, serverSdk, startAuthApp, startPusherNode, type AuthApp, type PusherClient } from './support.js';
 
 describe('pusher webhooks', () => {
   let receiver: HookReceiver;

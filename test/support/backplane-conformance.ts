@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import type { Backplane, CallTraffic, ClusterQuestion, Interest, RemotePublication, RemoteSession } from '../../src/router/backplane.js';
+import type {
+  Backplane, CallTraffic, ClusterQuestion, Interest, RemotePublication, RemoteSession, SpaceListener,
+} from '../../src/router/backplane.js';
 import { MessageType } from '../../src/protocol/codes.js';
 
 /** A cluster of backplane nodes as one implementation builds it. */
@@ -291,6 +293,36 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
       await cluster.kill('c');
       await sync(a, b);
       assert.deepEqual(a.backplane.calleeNodes('r', 'com.math.add'), ['b'], 'with c gone, b\'s prefix registration is the best match');
+    });
+
+    it('shares each node\'s entries of a space with every other node\'s listener, until withdrawn or the node is gone; carries notes', async () => {
+      cluster = build();
+      const [a, b] = [await node('a'), await node('b')];
+      const heard: string[] = [];
+      const listener = (name: string): SpaceListener => ({
+        entry: (from, key, value) => void heard.push(`${name} ${from} ${key}=${value === undefined ? '-' : JSON.stringify(value)}`),
+        note: (from, body) => void heard.push(`${name} note from ${from}: ${JSON.stringify(body)}`),
+      });
+      b.backplane.listen('space', listener('b'));
+      a.backplane.share('space', 'x', { n: 1 });
+      a.backplane.share('space', 'y', 2);
+      a.backplane.share('other', 'z', 3);
+      a.backplane.share('space', 'x', undefined);
+      a.backplane.note('space', { hi: true });
+      a.backplane.note('other', 'unheard');
+      await sync(a, b);
+      assert.deepEqual(heard.splice(0), ['b a x={"n":1}', 'b a y=2', 'b a x=-', 'b note from a: {"hi":true}']);
+      const late = await node('late');
+      late.backplane.listen('space', listener('late'));
+      await sync(a, late);
+      assert.deepEqual(heard.splice(0), ['late a y=2'], 'a node that joins later learns what the others share');
+      a.backplane.share('space', 'w', true);
+      await sync(a, b);
+      await sync(a, late);
+      heard.splice(0);
+      await cluster.kill('a');
+      await sync(late, b);
+      assert.deepEqual(heard.filter((line) => line.startsWith('b ')), ['b a w=-', 'b a y=-'], 'a node gone withdraws its entries, newest first');
     });
   });
 }

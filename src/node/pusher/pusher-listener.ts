@@ -2,7 +2,7 @@ import type { ListenerConfig } from '../../config/model.js';
 import { defaultOpenHandshakeTimeoutMs } from '../../config/schema-websocket.js';
 import { defaultRequestBodyTimeoutMs } from '../../config/schema-web-services.js';
 import { InternalSession } from '../../router/internal-session.js';
-import { PusherApp, type SessionSource, type WebhookSink } from '../../transport/pusher/app.js';
+import { connectionAuthid, PusherApp, type SessionSource } from '../../transport/pusher/app.js';
 import { PusherHttpApi } from '../../transport/pusher/http-api.js';
 import { PusherSocketService } from '../../transport/pusher/socket-service.js';
 import { UnsupportedConfigError } from '../auth-wiring.js';
@@ -15,7 +15,6 @@ import type { NodeContext } from '../web/service-context.js';
 import { pusherMeta } from './members-meta.js';
 import { PusherWebhooks } from './webhooks.js';
 
-const noWebhooks: WebhookSink = { emit: () => undefined };
 
 /**
  * A `pusher` transport: an HTTP(S) server (the same listener as web transports, so TLS and
@@ -31,6 +30,7 @@ export async function pusherListener(config: ListenerConfig, node: NodeContext):
   const appsByKey = new Map<string, PusherApp>();
   const appsById = new Map<string, PusherApp>();
   const stopAll = async (): Promise<void> => {
+    for (const app of appsById.values()) app.stop();
     await Promise.all([...apiSessions.values()].map((session) => session.close()));
     pusherMeta(node).remove(config.id);
     await Promise.all(webhooks.map((sink) => sink.stop()));
@@ -41,14 +41,15 @@ export async function pusherListener(config: ListenerConfig, node: NodeContext):
       const realm = node.config.realms.find((candidate) => candidate.name === appConfig.realm);
       if (!realm) throw new UnsupportedConfigError(`transport "${config.id}" app "${appConfig.id}": realm "${appConfig.realm}" is not configured`);
       // An app without webhooks opens no outbox (and writes nothing to the data folder).
-      let sink: WebhookSink = noWebhooks;
+      let sink: PusherWebhooks | undefined;
       if (appConfig.webhooks.length > 0) {
-        const opened = PusherWebhooks.open(appConfig, config.id, node, log);
-        webhooks.push(opened);
-        sink = opened;
+        sink = PusherWebhooks.open(appConfig, config.id, node, log);
+        webhooks.push(sink);
       }
       const { webhooks: _webhooks, ...appSettings } = appConfig;
-      const app = new PusherApp({ ...appSettings, strictUris: realm.options.uriCheck === 'strict' }, sink);
+      // In a cluster, presence and channels are shared with the other nodes (docs/pusher.md#clusters).
+      const backplane = node.router.backplane;
+      const app = new PusherApp({ ...appSettings, strictUris: realm.options.uriCheck === 'strict' }, sink, backplane && { link: backplane, transportId: config.id });
       appsByKey.set(app.settings.key, app);
       appsById.set(app.settings.id, app);
       const bridge = new BridgeSession(() => node.joinBridgeSession(app.settings.realm, app.settings.role, `pusher:${app.settings.id}`), () => node.state() === 'stopping', app.settings.realm, log);
@@ -63,7 +64,7 @@ export async function pusherListener(config: ListenerConfig, node: NodeContext):
 
   const sessions: SessionSource = {
     connection: (app, socketId, transport) =>
-      InternalSession.join(attach, app.realm, { authid: `pusher:${socketId}`, authrole: app.role, authmethod: 'pusher', authprovider: 'junction' }, { trusted: false, transport }),
+      InternalSession.join(attach, app.realm, { authid: connectionAuthid(socketId), authrole: app.role, authmethod: 'pusher', authprovider: 'junction' }, { trusted: false, transport }),
     api: (app) => apiSessions.get(app.id)!.get(),
   };
   const clientAddress = clientAddressReader(config.trustedProxies);

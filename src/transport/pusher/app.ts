@@ -3,7 +3,8 @@ import type { Args, Dict } from '../../protocol/messages.js';
 import type { InternalSession } from '../../router/internal-session.js';
 import type { TransportInfo } from '../../router/peer.js';
 import { uriProblem } from '../../protocol/uri.js';
-import { ChannelRegistry } from './channels.js';
+import { AppChannels } from './app-channels.js';
+import { AppCluster, type ClusterLink } from './app-cluster.js';
 import { toPusherEvent } from './payload.js';
 import { channelKind, CloseCode, frame } from './protocol.js';
 
@@ -22,10 +23,17 @@ export type WebhookEvent =
   | { name: 'member_added' | 'member_removed'; channel: string; user_id: string }
   | { name: 'client_event'; channel: string; event: string; data: string; socket_id: string; user_id?: string };
 
+/** The authid of a Pusher connection's session: what the HTTP API's socket_id excludes, on any node. */
+export function connectionAuthid(socketId: string): string {
+  return `pusher:${socketId}`;
+}
+
 /** Where an app's webhook events go (the node's durable webhook queue). */
 export interface WebhookSink {
   emit(event: WebhookEvent): void;
 }
+
+const noWebhooks: WebhookSink = { emit: () => undefined };
 
 /** How the transport joins the realm: one session per connection, one for the HTTP API. */
 export interface SessionSource {
@@ -35,20 +43,23 @@ export interface SessionSource {
   api(app: PusherAppSettings): Promise<InternalSession>;
 }
 
-/** The parts of a live connection the app needs to reach (exclusion, termination). */
+/** The parts of a live connection the app needs to reach (termination). */
 export interface AppConnection {
   readonly socketId: string;
-  readonly sessionId: number;
   readonly userId: string | undefined;
   terminate(code: number, reason: string): void;
 }
 
 /**
- * The live state of one app on this node: its channels and members and its connections by
- * socket id, with the helpers both the WebSocket side and the HTTP API use.
+ * The live state of one app on this node: its channels and members (cluster-wide when the node
+ * is part of a cluster) and its connections by socket id, with the helpers both the WebSocket
+ * side and the HTTP API use.
  */
 export class PusherApp {
-  readonly channels = new ChannelRegistry();
+  readonly channels: AppChannels;
+  /** Where webhook events go: straight to the app's outbox, or in a cluster through the webhook node. */
+  readonly webhooks: WebhookSink;
+  private readonly cluster: AppCluster | undefined;
   private readonly connections = new Map<string, AppConnection>();
   /**
    * The frame of each event, by its args array: the broker hands every subscriber of a topic the
@@ -57,10 +68,21 @@ export class PusherApp {
    */
   private readonly frames = new WeakMap<Args, string>();
 
-  constructor(
-    readonly settings: PusherAppSettings,
-    readonly webhooks: WebhookSink,
-  ) {}
+  /**
+   * `webhooks` undefined: this node does not run the app's webhooks. `cluster` undefined: a node
+   * on its own; else the backplane and the id of the app's transport.
+   */
+  constructor(readonly settings: PusherAppSettings, webhooks: WebhookSink | undefined, cluster?: { link: ClusterLink; transportId: string }) {
+    this.cluster = cluster && new AppCluster(cluster.transportId, settings.id, cluster.link, webhooks);
+    this.webhooks = this.cluster ?? webhooks ?? noWebhooks;
+    this.channels = new AppChannels(this.webhooks, this.cluster);
+    this.cluster?.start(this);
+  }
+
+  /** The app stops on this node (its transport closes). */
+  stop(): void {
+    this.cluster?.stop();
+  }
 
   /** The WAMP topic of a channel. */
   topic(channel: string): string {
@@ -95,23 +117,21 @@ export class PusherApp {
     if (this.connections.get(connection.socketId) === connection) this.connections.delete(connection.socketId);
   }
 
-  connection(socketId: string): AppConnection | undefined {
-    return this.connections.get(socketId);
-  }
-
   get connectionCount(): number {
     return this.connections.size;
   }
 
-  /** Ends every connection signed in (pusher:signin) as `userId`; returns how many. */
-  terminateUser(userId: string): number {
-    let ended = 0;
+  /** Ends every connection signed in (pusher:signin) as `userId`, on every node of the cluster. */
+  terminateUser(userId: string): void {
+    this.terminateHere(userId);
+    this.cluster?.terminate(userId);
+  }
+
+  /** Ends this node's connections signed in as `userId`. */
+  terminateHere(userId: string): void {
     for (const connection of [...this.connections.values()]) {
-      if (connection.userId !== userId) continue;
-      connection.terminate(CloseCode.terminated, 'the app terminated this user\'s connections');
-      ended += 1;
+      if (connection.userId === userId) connection.terminate(CloseCode.terminated, 'the app terminated this user\'s connections');
     }
-    return ended;
   }
 
   /** Ends every connection (the node is stopping): pusher-js reconnects at once on 4200. */

@@ -11,10 +11,11 @@ describe('pusher channel registry', () => {
   it('counts a user with two connections as one member, added once and removed with the last', () => {
     const registry = new ChannelRegistry();
     const [a, b, c] = [subscriber('1.1'), subscriber('1.2'), subscriber('1.3')];
-    assert.deepEqual(registry.join('presence-x', a, { user_id: '7', user_info: { n: 1 } }), { occupied: true, memberAdded: true });
-    assert.deepEqual(registry.join('presence-x', b, { user_id: '7' }), { occupied: false, memberAdded: false });
-    assert.deepEqual(registry.join('presence-x', c, { user_id: '8' }), { occupied: false, memberAdded: true });
-    assert.deepEqual(registry.presence('presence-x').count, 2);
+    registry.join('presence-x', a, { user_id: '7', user_info: { n: 1 } });
+    registry.join('presence-x', b, { user_id: '7' });
+    registry.join('presence-x', c, { user_id: '8' });
+    assert.deepEqual(registry.members('presence-x'), new Map<string, unknown>([['7', undefined], ['8', undefined]]), 'the latest sign-in\'s info wins');
+    assert.equal(registry.hasMember('presence-x', '7'), true);
     assert.equal(registry.subscriptionCount('presence-x'), 3);
     assert.deepEqual(registry.leave('presence-x', a), { vacated: false, memberRemoved: undefined });
     assert.deepEqual(registry.leave('presence-x', b), { vacated: false, memberRemoved: { user_id: '7' } });

@@ -1,8 +1,3 @@
-/**
- * Who is on which channel of one app, on this node: the connections subscribed to each channel
- * and, for presence channels, the members (a user with several connections is one member).
- */
-
 /** A presence member's identity, from the channel_data the app's auth endpoint signed. */
 export interface Member {
   user_id: string;
@@ -21,13 +16,6 @@ interface ChannelState {
   members: Map<string, { info: unknown; connections: number }>;
 }
 
-export interface JoinOutcome {
-  /** The channel had no subscriber before. */
-  occupied: boolean;
-  /** The member was not on the channel before (presence channels). */
-  memberAdded: boolean;
-}
-
 export interface LeaveOutcome {
   /** The channel has no subscriber left. */
   vacated: boolean;
@@ -35,25 +23,25 @@ export interface LeaveOutcome {
   memberRemoved: Member | undefined;
 }
 
+/**
+ * Who is on which channel of one app, on this node: the connections subscribed to each channel
+ * and, for presence channels, the members (a user with several connections is one member).
+ */
 export class ChannelRegistry {
   private readonly channels = new Map<string, ChannelState>();
 
-  join(channel: string, subscriber: ChannelSubscriber, member?: Member): JoinOutcome {
+  join(channel: string, subscriber: ChannelSubscriber, member?: Member): void {
     let state = this.channels.get(channel);
-    const occupied = state === undefined;
     if (!state) {
       state = { subscribers: new Map(), members: new Map() };
       this.channels.set(channel, state);
     }
     state.subscribers.set(subscriber, member);
-    let memberAdded = false;
     if (member) {
       const known = state.members.get(member.user_id);
-      memberAdded = known === undefined;
       // The latest sign-in's info wins, as on Pusher.
       state.members.set(member.user_id, { info: member.user_info, connections: (known?.connections ?? 0) + 1 });
     }
-    return { occupied, memberAdded };
   }
 
   leave(channel: string, subscriber: ChannelSubscriber): LeaveOutcome {
@@ -83,14 +71,6 @@ export class ChannelRegistry {
     for (const subscriber of state.subscribers.keys()) if (subscriber !== except) subscriber.send(text);
   }
 
-  /** The presence data pusher_internal:subscription_succeeded carries. */
-  presence(channel: string): { ids: string[]; hash: Record<string, unknown>; count: number } {
-    const members = this.channels.get(channel)?.members ?? new Map<string, { info: unknown }>();
-    const hash: Record<string, unknown> = {};
-    for (const [id, { info }] of members) hash[id] = info ?? null;
-    return { ids: [...members.keys()], hash, count: members.size };
-  }
-
   occupied(channel: string): boolean {
     return this.channels.has(channel);
   }
@@ -99,8 +79,15 @@ export class ChannelRegistry {
     return this.channels.get(channel)?.subscribers.size ?? 0;
   }
 
-  userIds(channel: string): string[] {
-    return [...(this.channels.get(channel)?.members.keys() ?? [])];
+  /** The channel's members on this node: user_id -> user_info. */
+  members(channel: string): Map<string, unknown> {
+    const found = new Map<string, unknown>();
+    for (const [id, { info }] of this.channels.get(channel)?.members ?? []) found.set(id, info);
+    return found;
+  }
+
+  hasMember(channel: string, userId: string): boolean {
+    return this.channels.get(channel)?.members.has(userId) ?? false;
   }
 
   /** Occupied channel names, in no particular order. */

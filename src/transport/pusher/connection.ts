@@ -55,10 +55,6 @@ export class PusherConnection implements AppConnection {
     this.clientEvents = new TokenBucket(limits.clientEventsPerSecond, limits.clientEventsPerSecond, performance.now());
   }
 
-  get sessionId(): number {
-    return this.session.sessionId;
-  }
-
   /** Greets the client and starts serving its frames. */
   start(): void {
     this.app.add(this);
@@ -159,13 +155,8 @@ export class PusherConnection implements AppConnection {
       return;
     }
     subscription.id = id;
-    const joined = this.app.channels.join(name, this, member);
-    if (joined.occupied) this.app.webhooks.emit({ name: 'channel_occupied', channel: name });
+    this.app.channels.join(name, this, member);
     this.succeeded(name);
-    if (member && joined.memberAdded) {
-      this.app.channels.broadcast(name, frame('pusher_internal:member_added', { user_id: member.user_id, user_info: member.user_info }, name), this);
-      this.app.webhooks.emit({ name: 'member_added', channel: name, user_id: member.user_id });
-    }
   }
 
   private succeeded(channel: string): void {
@@ -201,12 +192,7 @@ export class PusherConnection implements AppConnection {
     this.subscriptions.delete(channel);
     if (subscription.id === undefined) return; // still pending: subscribe() drops it when the router answers
     if (!this.ended) this.session.unsubscribe(subscription.id).catch(() => undefined);
-    const left = this.app.channels.leave(channel, this);
-    if (left.memberRemoved) {
-      this.app.channels.broadcast(channel, frame('pusher_internal:member_removed', { user_id: left.memberRemoved.user_id }, channel));
-      this.app.webhooks.emit({ name: 'member_removed', channel, user_id: left.memberRemoved.user_id });
-    }
-    if (left.vacated) this.app.webhooks.emit({ name: 'channel_vacated', channel });
+    this.app.channels.leave(channel, this);
   }
 
   private signin(data: unknown): void {

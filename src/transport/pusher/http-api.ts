@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Counter, MetricsRegistry } from '../../metrics/registry.js';
+import type { Counter, Gauge, MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
 import { readLimitedBody } from '../http-body.js';
-import type { PusherApp, PusherLimits, SessionSource } from './app.js';
+import { PerKeyLogThrottle } from '../connection-slots.js';
+import { connectionAuthid, type PusherApp, type PusherLimits, type SessionSource } from './app.js';
 import { toPublication } from './payload.js';
 import { channelKind, channelNameProblem } from './protocol.js';
 import { apiSigningText, hmacHex, md5Hex, sameText } from './signatures.js';
@@ -13,6 +14,8 @@ export const API_TIMESTAMP_TOLERANCE_S = 600;
 export const MAX_EVENT_CHANNELS = 100;
 export const MAX_BATCH_EVENTS = 10;
 const MAX_EVENT_NAME_LENGTH = 200;
+/** A refusal for max_api_requests_in_flight is logged at most this often; the metric counts every one. */
+const BUSY_WARNING_INTERVAL_MS = 10_000;
 
 /** An answer other than 200: its status and what was wrong. */
 class ApiRefusal extends Error {
@@ -31,10 +34,14 @@ interface Publish {
 /**
  * Pusher's HTTP API at /apps/{app_id}/...: every request signed with the app's secret, events
  * published through the app's router session (so the realm's authorization applies), channel
- * facts read from this node's channel registry.
+ * facts read from the app's channels (the whole cluster's, in a cluster). At most
+ * max_api_requests_in_flight requests are served at once; more are answered 503 at once.
  */
 export class PusherHttpApi {
   private readonly requests: Counter;
+  private readonly inFlightGauge: Gauge;
+  private readonly busyWarnings = new PerKeyLogThrottle(BUSY_WARNING_INTERVAL_MS);
+  private inFlight = 0;
 
   constructor(
     private readonly apps: ReadonlyMap<string, PusherApp>,
@@ -44,7 +51,9 @@ export class PusherHttpApi {
     metrics: MetricsRegistry,
     private readonly nowS: () => number = () => Date.now() / 1000,
   ) {
-    this.requests = metrics.counter('junction_pusher_api_requests_total', 'Pusher HTTP API requests, by app and status');
+    this.requests = metrics.counter('junction_pusher_api_requests_total', 'Pusher HTTP API requests, by app and status (503: over max_api_requests_in_flight)');
+    this.inFlightGauge = metrics.gauge('junction_pusher_api_requests_in_flight', 'Pusher HTTP API requests being served');
+    this.inFlightGauge.set(0);
   }
 
   /** Bytes of a request body: a full batch of the largest events, with room for the JSON around them. */
@@ -54,7 +63,10 @@ export class PusherHttpApi {
 
   /** `subpath` is what follows /apps: "/{app_id}/events". */
   handle(request: IncomingMessage, response: ServerResponse, subpath: string): void {
-    void this.serve(request, response, subpath).then(
+    if (this.inFlight >= this.limits.maxApiRequestsInFlight) return this.refuseBusy(response);
+    this.inFlight++;
+    this.inFlightGauge.set(this.inFlight);
+    void this.serve(request, response, subpath).finally(() => this.inFlightGauge.set(--this.inFlight)).then(
       ({ app, status, body }) => this.reply(response, app, status, body),
       (error: Error) => {
         if (error instanceof ApiRefusal) return this.reply(response, undefined, error.status, { error: error.message });
@@ -62,6 +74,17 @@ export class PusherHttpApi {
         this.reply(response, undefined, 500, { error: 'internal error' });
       },
     );
+  }
+
+  /** Over max_api_requests_in_flight: 503 before the body is read (so the connection is not kept). */
+  private refuseBusy(response: ServerResponse): void {
+    const limit = this.limits.maxApiRequestsInFlight;
+    if (this.busyWarnings.allow('busy')) {
+      this.log.warn({ limit }, 'Pusher HTTP API request refused with 503: max_api_requests_in_flight reached (further ones are counted, not logged, for 10 s)');
+    }
+    response.shouldKeepAlive = false;
+    response.setHeader('retry-after', '1');
+    this.reply(response, undefined, 503, { error: `over capacity: this server is handling ${limit} HTTP API requests already (max_api_requests_in_flight); retry shortly` });
   }
 
   private async serve(request: IncomingMessage, response: ServerResponse, subpath: string): Promise<{ app: PusherApp; status: number; body: unknown }> {
@@ -169,9 +192,8 @@ export class PusherHttpApi {
     }
     const outcomes = await Promise.allSettled(publishes.map(({ channel, name, data, socketId }) => {
       const { args, kwargs } = toPublication(name, data, channelKind(channel));
-      // socket_id: that connection's session is excluded, as Pusher excludes the socket.
-      const excluded = socketId === undefined ? undefined : app.connection(socketId)?.sessionId;
-      return session.publishAcknowledged(app.topic(channel), args, kwargs, excluded === undefined ? {} : { exclude: [excluded] });
+      // socket_id: that connection's session is excluded (by its authid, so on whichever node it is), as Pusher excludes the socket.
+      return session.publishAcknowledged(app.topic(channel), args, kwargs, socketId === undefined ? {} : { exclude_authid: [connectionAuthid(socketId)] });
     }));
     const refused = outcomes.flatMap((outcome, index) => (outcome.status === 'rejected' ? [`${publishes[index]!.channel}: ${(outcome.reason as Error).message}`] : []));
     if (refused.length > 0) throw new ApiRefusal(403, `realm "${app.settings.realm}" refused the app's role "${app.settings.role}" publishing to ${refused.join('; ')}`);

@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+/**
+ * The bench's own arithmetic (bench/lib, plain .mjs): the latency histogram's quantiles, the
+ * loss / duplicate / order check every workload relies on to fail a run, and how the many-topics
+ * workload spreads publications and subscriptions. Loaded by URL: the bench is not compiled.
+ */
+
+const benchLib = (name: string): Promise<any> => import(new URL(`../../../bench/lib/${name}`, import.meta.url).href);
+
+test('histogram quantiles are within its 2% bucket precision, and merged histograms add up', async () => {
+  const { Histogram } = await benchLib('histogram.mjs');
+  const first = new Histogram();
+  const second = new Histogram();
+  for (let micros = 1; micros <= 10_000; micros++) (micros % 2 ? first : second).record(micros);
+  const merged = Histogram.fromJSON(first.toJSON());
+  merged.add(second.toJSON());
+  assert.equal(merged.total, 10_000);
+  for (const [q, exact] of [[0.5, 5_000], [0.99, 9_900], [0.999, 9_990]] as const) {
+    const value = merged.quantile(q);
+    assert.ok(value >= exact && value <= exact * 1.02, `q${q}: ${value} is not within 2% above ${exact}`);
+  }
+  assert.equal(new Histogram().quantile(0.99), null);
+});
+
+test('the sequence check finds nothing wrong in an ordered stream', async () => {
+  const { SequenceCheck } = await benchLib('sequence-check.mjs');
+  const check = new SequenceCheck();
+  for (let seq = 1; seq <= 100; seq++) check.see(seq);
+  assert.deepEqual(check.faults(100), { missing: 0, reordered: 0, duplicates: 0 });
+});
+
+test('the sequence check counts lost, late, repeated and surplus events', async () => {
+  const { SequenceCheck, MAX_TRACKED_GAP } = await benchLib('sequence-check.mjs');
+  const check = new SequenceCheck();
+  for (const seq of [1, 2, 5, 3, 3, 6]) check.see(seq); // 4 never comes, 3 comes late, then again
+  assert.deepEqual(check.faults(8), { missing: 1 + 2, reordered: 1, duplicates: 1 }); // 4, and the tail 7 and 8
+  assert.deepEqual(check.faults(5), { missing: 1, reordered: 1, duplicates: 1 + 1 }); // 6 was never sent
+
+  const far = new SequenceCheck();
+  far.see(MAX_TRACKED_GAP + 2);
+  assert.deepEqual(far.faults(MAX_TRACKED_GAP + 2), { missing: MAX_TRACKED_GAP + 1, reordered: 0, duplicates: 0 });
+});
+
+test('publications spread over topics: counts per topic and the delivery barrier agree with a brute-force count', async () => {
+  const { placeOf, publishedOn, coveredUpTo } = await benchLib('topics.mjs');
+  for (const topics of [1, 3, 10]) {
+    const published = 47;
+    const perTopic = new Array(topics).fill(0);
+    for (let n = 1; n <= published; n++) {
+      const { topic, seq } = placeOf(n, topics);
+      perTopic[topic]++;
+      assert.equal(seq, perTopic[topic], `publication ${n} of ${topics} topics`);
+    }
+    for (let topic = 0; topic < topics; topic++) assert.equal(publishedOn(topic, published, topics), perTopic[topic]);
+
+    // Subscribers that have each topic's events up to `reached[topic]` have accounted for every
+    // publication up to the barrier, and the barrier's next publication is one they lack.
+    const reached = Array.from({ length: topics }, (_, topic) => Math.min(perTopic[topic]!, (topic * 7) % 5));
+    const barrier = Math.min(...reached.map((seq, topic) => coveredUpTo(topic, seq, topics)));
+    for (let n = 1; n <= barrier; n++) {
+      const { topic, seq } = placeOf(n, topics);
+      assert.ok(seq <= reached[topic]!, `${topics} topics: publication ${n} is below the barrier ${barrier} but not delivered`);
+    }
+    const next = placeOf(barrier + 1, topics);
+    assert.ok(next.seq > reached[next.topic]!, `${topics} topics: the barrier ${barrier} could be higher`);
+  }
+});
+
+test('1,000 sessions with 10 subscriptions each cover 1,000 topics with 10 distinct subscribers each', async () => {
+  const { topicsOfSession } = await benchLib('topics.mjs');
+  const subscribers = new Array(1000).fill(0);
+  for (let session = 0; session < 1000; session++) {
+    const mine = topicsOfSession(session, 10, 1000);
+    assert.equal(new Set(mine).size, 10);
+    for (const topic of mine) subscribers[topic]++;
+  }
+  assert.ok(subscribers.every((count) => count === 10));
+});
