@@ -4,6 +4,7 @@ import { defaultOpenHandshakeTimeoutMs } from '../config/schema-websocket.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import { InternalSession } from '../router/internal-session.js';
 import type { Backplane } from '../router/backplane.js';
+import type { ClusterFeeds } from './cluster/leased-feed.js';
 import type { Logger } from '../router/log.js';
 import { Router } from '../router/router.js';
 import { NodeAuth } from './auth-wiring.js';
@@ -27,6 +28,8 @@ export interface NodeOptions {
   dataDir?: string;
   /** Makes this node one of a cluster (`--workers`); closed after the router shut down. */
   backplane?: Backplane;
+  /** With a backplane: the leased feeds through which forwarders run once per cluster; closed with it. */
+  feeds?: ClusterFeeds;
 }
 
 export interface RunningNode {
@@ -75,6 +78,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
   const attach = router.attach.bind(router);
   const context: NodeContext = {
     router, auth, config, log, metrics,
+    ...(options.feeds && { feeds: options.feeds }),
     startedAt: new Date(),
     dataDir: resolve(options.dataDir ?? '.junction'),
     state: () => state,
@@ -104,6 +108,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     await stopComponents(components.values());
     await auth.close();
     await router.shutdown(0);
+    await options.feeds?.close();
     await options.backplane?.close();
     stopProcessMetrics();
     throw error;
@@ -142,6 +147,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
       await auth.close();
       await router.shutdown(options.shutdownGraceMs);
       await Promise.all([...listeners.values()].map((listener) => listener.close()));
+      await options.feeds?.close();
       await options.backplane?.close();
       stopProcessMetrics();
       log.info({}, 'stopped');

@@ -1,3 +1,4 @@
+import { NodeAsks, type AskHandler, type AskMessage } from './backplane-asks.js';
 import { RemoteInterests } from './backplane-interest.js';
 import { PendingQuestions } from './backplane-questions.js';
 import { entryKey, SharedEntries } from './backplane-shared.js';
@@ -26,16 +27,19 @@ export type MeshMessage =
   | { k: 'session'; session: RemoteSession; on: boolean }
   /** The testaments of one of the sender's sessions are now these. */
   | { k: 'testaments'; realm: string; session: number; testaments: Testament[] }
-  | { k: 'ask'; id: number; question: ClusterQuestion }
+  /** A question to several nodes at once, for the meta API (see Backplane.askAll), and each node's answer. */
+  | { k: 'question'; id: number; question: ClusterQuestion }
   /** `failed`: the node could not answer (the reason is in its log). */
-  | { k: 'answer'; id: number; answer: unknown; failed?: boolean }
+  | { k: 'questionAnswer'; id: number; answer: unknown; failed?: boolean }
   /** The sender set (on) or withdrew an entry it shares with the layers above; see Backplane.share. */
   | { k: 'shared'; entry: SharedEntry; on: boolean }
   | { k: 'note'; space: string; body: unknown }
   /** Asks the receiver for its state (a link heard from a node it had lost track of). */
   | { k: 'sync' }
   /** The sender left, or (said by the link on its behalf) died. */
-  | { k: 'gone' };
+  | { k: 'gone' }
+  /** A question to one node and its answer (backplane-asks.ts). */
+  | AskMessage;
 
 /**
  * How the nodes of a mesh reach each other. A link delivers messages between any two nodes in
@@ -79,9 +83,13 @@ export class MeshBackplane implements Backplane {
   /** Entries this node shares, and those the others share with it. */
   private readonly localShared = new Map<string, SharedEntry>();
   private readonly remoteShared = new SharedEntries();
+  private readonly asks: NodeAsks;
   private closed = false;
 
   constructor(readonly nodeId: string, private readonly link: MeshLink) {
+    this.asks = new NodeAsks((node, message) => {
+      if (!this.closed) link.send(message, [node]);
+    });
     link.onMessage((message, from) => this.receive(message, from));
     link.onReconnect?.(() => this.rejoin());
     link.send({ k: 'hello' });
@@ -195,11 +203,11 @@ export class MeshBackplane implements Backplane {
     if (!this.closed) this.link.send({ k: 'testaments', realm, session, testaments: [...testaments] });
   }
 
-  async ask<Q extends ClusterQuestion>(question: Q, nodes?: readonly string[]): Promise<Asked<AnswerTo<Q>>> {
+  async askAll<Q extends ClusterQuestion>(question: Q, nodes?: readonly string[]): Promise<Asked<AnswerTo<Q>>> {
     const targets = nodes ?? this.peers();
     if (this.closed || targets.length === 0) return { answers: [], missing: [] };
     const { id, answers } = this.questions.open(targets);
-    this.link.send({ k: 'ask', id, question }, targets);
+    this.link.send({ k: 'question', id, question }, targets);
     return answers as Promise<Asked<AnswerTo<Q>>>;
   }
 
@@ -207,9 +215,9 @@ export class MeshBackplane implements Backplane {
     let reply: MeshMessage;
     try {
       if (!this.sink?.answer) throw new Error('this node answers no questions');
-      reply = { k: 'answer', id, answer: await this.sink.answer(from, question) };
+      reply = { k: 'questionAnswer', id, answer: await this.sink.answer(from, question) };
     } catch {
-      reply = { k: 'answer', id, answer: null, failed: true };
+      reply = { k: 'questionAnswer', id, answer: null, failed: true };
     }
     if (!this.closed) this.link.send(reply, [from]);
   }
@@ -242,6 +250,14 @@ export class MeshBackplane implements Backplane {
     this.remoteShared.unlisten(space);
   }
 
+  ask(node: string, channel: string, body: unknown, timeoutMs: number): Promise<unknown> {
+    return this.asks.ask(node, channel, body, timeoutMs);
+  }
+
+  serve(channel: string, handler: AskHandler): () => void {
+    return this.asks.serve(channel, handler);
+  }
+
   peers(): string[] {
     return [...this.known];
   }
@@ -259,6 +275,7 @@ export class MeshBackplane implements Backplane {
     if (this.closed) return;
     this.closed = true;
     this.questions.closeAll();
+    this.asks.close();
     this.link.send({ k: 'gone' });
     await this.link.close();
   }
@@ -273,6 +290,7 @@ export class MeshBackplane implements Backplane {
     this.remoteSessionsByNode.delete(node);
     this.questions.nodeGone(node);
     this.remoteShared.dropNode(node);
+    this.asks.nodeGone(node);
     this.sink?.nodeGone(node, sessions);
   }
 
@@ -326,10 +344,10 @@ export class MeshBackplane implements Backplane {
         if (session) session.testaments = message.testaments;
         return;
       }
-      case 'ask':
+      case 'question':
         void this.answer(from, message.id, message.question);
         return;
-      case 'answer':
+      case 'questionAnswer':
         this.questions.answered(message.id, from, message.answer, message.failed);
         return;
       case 'shared':
@@ -341,6 +359,10 @@ export class MeshBackplane implements Backplane {
         return;
       case 'gone':
         this.forget(from);
+        return;
+      case 'ask':
+      case 'answer':
+        this.asks.receive(message, from);
         return;
     }
   }

@@ -66,7 +66,7 @@ export interface Backplane {
    * Asks the named nodes (every other node when `nodes` is undefined) and resolves once each has
    * answered, left, or let `questionTimeoutMs` pass; `missing` names the nodes that did not answer.
    */
-  ask<Q extends ClusterQuestion>(question: Q, nodes?: readonly string[]): Promise<Asked<AnswerTo<Q>>>;
+  askAll<Q extends ClusterQuestion>(question: Q, nodes?: readonly string[]): Promise<Asked<AnswerTo<Q>>>;
 
   // ---- the layers above (Pusher presence): entries each node shares, and notes between nodes ----
 
@@ -80,6 +80,12 @@ export interface Backplane {
   /** Hears the other nodes' entries of `space` (those known already at once) and its notes; one listener per space. */
   listen(space: string, listener: SpaceListener): void;
   unlisten(space: string): void;
+  // ---- questions to one node (a long-poll request relayed to the node holding its transport) ----
+
+  /** Asks `node`'s handler on `channel`; rejects with an AskError after `timeoutMs`, when the node is gone, or when its handler fails. */
+  ask(node: string, channel: string, body: unknown, timeoutMs: number): Promise<unknown>;
+  /** Answers what other nodes ask on `channel`; returns the way to stop. */
+  serve(channel: string, handler: (body: unknown, from: string) => Promise<unknown>): () => void;
 
   /** The other nodes this one has heard from and not seen leave. */
   peers(): string[];
@@ -98,7 +104,7 @@ export interface BackplaneSink {
   nodeGone(node: string, sessions: readonly RemoteSession[]): void;
   /** This node has heard another node's whole state (it joined, or this node did). */
   nodeJoined?(node: string): void;
-  /** Another node's question (see Backplane.ask); the answer goes back to it. A sink without it answers that it cannot. */
+  /** Another node's question (see Backplane.askAll); the answer goes back to it. A sink without it answers that it cannot. */
   answer?(from: string, question: ClusterQuestion): Promise<unknown>;
 }
 

@@ -146,7 +146,7 @@ export class Router implements SessionHost {
     this.retainedCopied = true;
     const notCopied = 'retained events from before this node started could not be copied';
     for (const realm of this.realms.values()) {
-      this.backplane!.ask({ k: 'retained', realm: realm.name }, [node]).then(({ answers, missing }) => {
+      this.backplane!.askAll({ k: 'retained', realm: realm.name }, [node]).then(({ answers, missing }) => {
         for (const { answer } of answers) realm.broker.adoptRetained(answer);
         if (missing.length > 0) this.log.warn({ realm: realm.name, node, reason: 'the node did not answer' }, notCopied);
       }, (error: unknown) => this.log.warn({ realm: realm.name, node, err: error }, notCopied));
@@ -172,7 +172,7 @@ export class Router implements SessionHost {
     realm.broker.receiveRemote({
       realm: realmName, topic: 'wamp.session.on_leave', publication: randomId(), publisher: 0, origin: 'internal',
       options: {}, details: {}, args: [details.session, details.authid, details.authrole],
-    });
+    }, true);
   }
 
   /** Resolves once the router's own services (the meta API of each realm that has it) are serving. */

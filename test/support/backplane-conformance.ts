@@ -188,12 +188,12 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
       d.answer = () => new Promise(() => {}); // never answers: it dies first
       for (const other of [b, c, d]) await sync(a, other);
       const question: ClusterQuestion = { k: 'subscriptions', realm: 'r', filter: {} };
-      const asking = a.backplane.ask(question);
+      const asking = a.backplane.askAll(question);
       await cluster.kill('d');
       const asked = await asking;
       assert.deepEqual(asked.answers, [{ node: 'b', answer: 'b:subscriptions' }]);
       assert.deepEqual(asked.missing, ['c']);
-      const toB = await a.backplane.ask({ k: 'kill', realm: 'r', target: { all: true }, caller: 1, reason: 'wamp.close.killed' }, ['b']);
+      const toB = await a.backplane.askAll({ k: 'kill', realm: 'r', target: { all: true }, caller: 1, reason: 'wamp.close.killed' }, ['b']);
       assert.deepEqual(toB, { answers: [{ node: 'b', answer: 'b:kill' }], missing: [] }, 'only the nodes named');
     });
 
@@ -323,6 +323,28 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
       await cluster.kill('a');
       await sync(late, b);
       assert.deepEqual(heard.filter((line) => line.startsWith('b ')), ['b a w=-', 'b a y=-'], 'a node gone withdraws its entries, newest first');
+    });
+
+    it('answers a question asked of one node, and fails it clearly when nothing answers, it times out, or the node dies', async () => {
+      cluster = build();
+      const [a, b] = [await node('a'), await node('b')];
+      await sync(a, b);
+      const asked: { body: unknown; from: string }[] = [];
+      const stop = b.backplane.serve('echo', async (body, from) => {
+        asked.push({ body, from });
+        if ((body as { fail?: boolean }).fail) throw new Error('no thanks');
+        if ((body as { hang?: boolean }).hang) return new Promise(() => {});
+        return { echoed: body };
+      });
+      assert.deepEqual(await a.backplane.ask('b', 'echo', { n: 1 }, 5_000), { echoed: { n: 1 } });
+      assert.deepEqual(asked, [{ body: { n: 1 }, from: 'a' }]);
+      await assert.rejects(a.backplane.ask('b', 'echo', { fail: true }, 5_000), { reason: 'refused', message: 'no thanks' });
+      await assert.rejects(a.backplane.ask('b', 'other', {}, 5_000), { reason: 'unserved' });
+      await assert.rejects(a.backplane.ask('b', 'echo', { hang: true }, 50), { reason: 'timeout' });
+      const hanging = assert.rejects(a.backplane.ask('b', 'echo', { hang: true }, 60_000), { reason: 'gone' });
+      await cluster.kill('b');
+      await hanging;
+      stop();
     });
   });
 }

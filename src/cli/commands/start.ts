@@ -139,8 +139,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
 
   let node;
   try {
-    const backplane = await startBackplane(config.cluster, worker, log);
-    node = await startNode(config, { log, dataDir: args.dataDir, backplane });
+    const cluster = await startBackplane(config.cluster, worker, log);
+    node = await startNode(config, { log, dataDir: args.dataDir, ...(cluster && { backplane: cluster.backplane, feeds: cluster.feeds }) });
   } catch (error) {
     const reason = listenFailure(error);
     log.error({ code: (error as NodeJS.ErrnoException).code }, `cannot start: ${reason}`);

@@ -1,40 +1,14 @@
-import { EventEmitter } from 'node:events';
 import { backplaneConformance } from '../../../test/support/backplane-conformance.js';
 import { MeshBackplane } from '../../router/backplane-mesh.js';
-import { ipcLink, type ParentChannel } from './ipc-link.js';
-import { IpcRelay, type WorkerChannel } from './ipc-relay.js';
+import { channelPair } from '../../../test/support/ipc-channels.js';
+import { ipcLink } from './ipc-link.js';
+import { IpcRelay } from './ipc-relay.js';
 
 /**
  * The parent's relay and the workers' links, as `--workers` runs them, over in-process channels
  * that copy every message and deliver it later, in order, as Node's IPC does. The real processes
  * are tested through the CLI (test/e2e/workers.test.ts).
  */
-function channelPair(): { parent: WorkerChannel; worker: ParentChannel; cut(): void } {
-  const toParent = new EventEmitter();
-  const toWorker = new EventEmitter();
-  let connected = true;
-  const post = (target: EventEmitter, message: unknown): void => {
-    const copy = structuredClone(message);
-    setImmediate(() => connected && target.emit('message', copy));
-  };
-  return {
-    parent: {
-      send: (message, callback) => {
-        if (connected) post(toWorker, message);
-        callback(connected ? null : new Error('channel closed'));
-      },
-      on: (event, listener) => toParent.on(event, listener),
-      off: (event, listener) => toParent.off(event, listener),
-    },
-    worker: {
-      send: (message) => post(toParent, message),
-      on: (event, listener) => toWorker.on(event, listener),
-      off: (event, listener) => toWorker.off(event, listener),
-    },
-    cut: () => void (connected = false),
-  };
-}
-
 backplaneConformance('IPC through the parent', () => {
   const relay = new IpcRelay();
   const nodes = new Map<string, { backplane: MeshBackplane; cut(): void }>();

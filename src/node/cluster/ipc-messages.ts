@@ -1,6 +1,7 @@
 import type { ClaimAnswer } from '../../router/backplane.js';
 import type { MeshMessage } from '../../router/backplane-mesh.js';
 import type { InvocationPolicy } from '../../router/options.js';
+import type { FeedEntry, FeedLimits } from './leased-feed.js';
 
 /**
  * What a worker and its parent say over the IPC channel. Every message carries the `junction`
@@ -12,11 +13,22 @@ export type WorkerToParent =
   | { junction: 'ready' }
   /** The parent keeps the cluster's claims on procedures: one answer per claim, in order. */
   | { junction: 'claim'; id: number; key: string; invoke: InvocationPolicy }
-  | { junction: 'release'; key: string };
+  | { junction: 'release'; key: string }
+  /** Leased feeds (leased-feed.ts): compete for a feed's lease, append to it, acknowledge what was taken. */
+  | { junction: 'feed-join'; feed: string; limits: FeedLimits }
+  | { junction: 'feed-append'; feed: string; id: number; entry: FeedEntry }
+  | { junction: 'feed-ack'; feed: string; upTo: number }
+  | { junction: 'feed-leave'; feed: string };
 
 export type ParentToWorker =
   | { junction: 'mesh'; message: MeshMessage; from: string }
-  | { junction: 'claimed'; id: number; answer: ClaimAnswer };
+  | { junction: 'claimed'; id: number; answer: ClaimAnswer }
+  | { junction: 'feed-appended'; id: number; refused?: string }
+  /** The receiver now holds the feed's lease (until it exits or leaves the feed). */
+  | { junction: 'feed-lease'; feed: string }
+  /** Who holds the feed's lease now: told to every worker that joined it. */
+  | { junction: 'feed-holder'; feed: string; node: string | undefined }
+  | { junction: 'feed-entries'; feed: string; entries: FeedEntry[]; upTo: number };
 
 /** The environment variable through which the parent names each worker's node. */
 export const nodeIdVariable = 'JUNCTION_NODE_ID';

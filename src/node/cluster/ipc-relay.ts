@@ -1,4 +1,6 @@
 import { ClaimTable } from '../../router/backplane-claims.js';
+import { silentLogger, type Logger } from '../../router/log.js';
+import { FeedRelay } from './ipc-feed-relay.js';
 import { isJunctionMessage, type ParentToWorker, type WorkerToParent } from './ipc-messages.js';
 
 /** The parent's end of one worker's IPC channel: a cluster Worker, or a stand-in in tests. */
@@ -17,6 +19,14 @@ export interface WorkerChannel {
 export class IpcRelay {
   private readonly workers = new Map<string, { channel: WorkerChannel; listener: (message: unknown) => void }>();
   private readonly claims = new ClaimTable();
+  private readonly feeds: FeedRelay;
+
+  constructor(log: Logger = silentLogger) {
+    this.feeds = new FeedRelay((node, message) => {
+      const worker = this.workers.get(node);
+      if (worker) trySend(worker.channel, message);
+    }, log);
+  }
 
   add(nodeId: string, channel: WorkerChannel): void {
     if (this.workers.has(nodeId)) throw new Error(`worker node "${nodeId}" is already relayed`);
@@ -26,7 +36,7 @@ export class IpcRelay {
         trySend(channel, { junction: 'claimed', id: raw.id, answer: this.claims.claim(nodeId, raw.key, raw.invoke) });
       } else if (isJunctionMessage<Extract<WorkerToParent, { junction: 'release' }>>(raw, 'release')) {
         this.claims.release(nodeId, raw.key);
-      }
+      } else if (isFeedMessage(raw)) this.feeds.handle(nodeId, raw);
     };
     channel.on('message', listener);
     this.workers.set(nodeId, { channel, listener });
@@ -39,6 +49,7 @@ export class IpcRelay {
     worker.channel.off('message', worker.listener);
     this.workers.delete(nodeId);
     this.claims.dropNode(nodeId);
+    this.feeds.dropNode(nodeId);
     this.relay(nodeId, { junction: 'mesh', message: { k: 'gone' } });
   }
 
@@ -53,6 +64,11 @@ export class IpcRelay {
       if (worker) trySend(worker.channel, envelope);
     }
   }
+}
+
+function isFeedMessage(raw: unknown): raw is Extract<WorkerToParent, { junction: `feed-${string}` }> {
+  const kind = (raw as { junction?: unknown } | null)?.junction;
+  return typeof kind === 'string' && kind.startsWith('feed-');
 }
 
 /** A worker whose channel just closed cannot be written to: the error is expected, and its exit is handled by `remove`. */

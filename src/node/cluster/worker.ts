@@ -32,19 +32,16 @@ export function workerRole(): WorkerRole | undefined {
     },
   };
 }
-
 /**
- * What a worker runs of the config. A forwarder POSTs each event it receives to the app; as every
- * worker receives every publication, it runs in the first worker only, which delivers each event
- * once. Pusher apps' webhooks likewise run in the first worker only (one outbox per app; the
- * other workers' channel events reach it through the backplane). Other components (REST
- * callees, programs) serve calls and run in every worker.
+ * What a worker runs of the config. Pusher apps' webhooks run in the first worker only (one
+ * outbox per app; the other workers' channel events reach it through the backplane). A
+ * forwarder runs where its lease is (leased-feed.ts); other components (REST callees, programs)
+ * serve calls and run in every worker.
  */
 export function configForWorker(config: JunctionConfig, nodeId: string): JunctionConfig {
   if (nodeId === workerNodeId(1)) return config;
   return {
     ...config,
-    components: config.components.filter((component) => component.kind !== 'forwarder'),
     listeners: config.listeners.map((listener) => listener.pusher
       ? { ...listener, pusher: { ...listener.pusher, apps: listener.pusher.apps.map((app) => ({ ...app, webhooks: [] })) } }
       : listener),

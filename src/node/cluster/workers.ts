@@ -30,7 +30,7 @@ export function runWorkers(options: WorkersOptions): Promise<number> {
   const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
   // Payloads may hold bytes: the structured-clone serialization carries them as they are.
   cluster.setupPrimary({ serialization: 'advanced' });
-  const relay = new IpcRelay();
+  const relay = new IpcRelay(log.child({ part: 'cluster' }));
   const workers = new Map<string, Worker>();
   let stopping = false;
   let exitCode = 0;

@@ -2,12 +2,15 @@ import type { LongPollService } from '../../config/model.js';
 import { defaultOpenHandshakeTimeoutMs } from '../../config/schema-websocket.js';
 import { longPollProtocols } from '../../transport/longpoll/protocols.js';
 import { LongPollServer } from '../../transport/longpoll/server.js';
+import { longPollCluster } from './longpoll-cluster.js';
 import type { PathServiceFactory } from './service-context.js';
 
 
 /** WAMP over HTTP long-poll at a path and below it (<path>/open, <path>/<transport>/send...). */
 export const longpollPath: PathServiceFactory<LongPollService> = (service, context) => {
   const gate = context.auth.gate(service.auth, context.where);
+  const backplane = context.router.backplane;
+  const cluster = backplane && longPollCluster(backplane);
   const server = new LongPollServer(
     // Crossbar's long-poll service has no handshake setting: HELLO gets a websocket service's default.
     (peer) => context.router.attach(peer, gate, { helloTimeoutMs: defaultOpenHandshakeTimeoutMs }),
@@ -23,15 +26,20 @@ export const longpollPath: PathServiceFactory<LongPollService> = (service, conte
       maxPerAddress: service.maxPerAddress,
       clientAddress: context.clientAddress,
       path: context.path,
+      ...(cluster && { cluster }),
     },
     context.log,
     context.metrics,
   );
+  const leaveCluster = cluster?.join(context.path, server);
   return {
     servesBelow: true,
     openSessions: () => server.transportCount,
     holds: (subpath) => server.holds(subpath),
     request: (request, response, subpath) => server.handle(request, response, subpath),
-    close: () => server.closeAll(),
+    close: () => {
+      server.closeAll();
+      leaveCluster?.();
+    },
   };
 };

@@ -5,6 +5,7 @@ import type { InternalSession } from '../../router/internal-session.js';
 import type { Logger } from '../../router/log.js';
 import type { Router } from '../../router/router.js';
 import type { NodeAuth } from '../auth-wiring.js';
+import type { ClusterFeeds } from '../cluster/leased-feed.js';
 import type { PathHandler } from './listener.js';
 
 /** Where a request really comes from, once trusted proxies are taken into account. */
@@ -30,6 +31,8 @@ export interface NodeContext {
   metrics: MetricsRegistry;
   /** When the node started (nodeinfo's uptime). */
   startedAt: Date;
+  /** In a cluster: leased feeds, for components that must run on one node at a time (a forwarder). */
+  feeds?: ClusterFeeds;
   /** Folder for durable state (the forwarder's outbox); created on demand by whoever uses it. */
   dataDir: string;
   /** "starting" until every listener is up, "stopping" once shutdown began (health checks). */

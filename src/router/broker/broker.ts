@@ -68,6 +68,7 @@ export class Broker {
   private readonly retentionRefusals = new WarningThrottle();
   private readonly backplane: Backplane | undefined;
   private readonly newId: IdMaker;
+  private remoteDelivery: 'remote' | 'stand-in' | undefined;
 
   /** By the publisher's origin, so a client's publication is told apart from the meta API's events. */
   private readonly counters: Record<SessionOrigin, { published: BoundCounter; eventsSent: BoundCounter }>;
@@ -212,7 +213,18 @@ export class Broker {
    * local one. Its options were read and accepted on its node; one that cannot be read here
    * (a node of another version) is dropped and logged rather than delivered unfiltered.
    */
-  receiveRemote(remote: RemotePublication): void {
+  /**
+   * What the EVENTs being delivered now (synchronously, to in-process subscribers) are of: a
+   * publication made on this node, on another node, or one every node makes for a node that died
+   * (its sessions' on_leave). A forwarder takes into the cluster's feed only the publications of
+   * its own node, so that each is taken once.
+   */
+  get delivering(): 'local' | 'remote' | 'stand-in' {
+    return this.remoteDelivery ?? 'local';
+  }
+
+  /** `standIn`: every node delivers this publication to its own subscribers only, for a node that died. */
+  receiveRemote(remote: RemotePublication, standIn = false): void {
     let options: PublishOptions;
     try {
       options = readPublishOptions(remote.options);
@@ -221,8 +233,15 @@ export class Broker {
       return;
     }
     const receiverLists = hasReceiverLists(options);
-    const delivered = this.deliverAll(remote, options, receiverLists, remote.details, remote.publication,
-      options.excludeMe ? remote.publisher : 0);
+    const outer = this.remoteDelivery;
+    this.remoteDelivery = standIn ? 'stand-in' : 'remote';
+    let delivered: number;
+    try {
+      delivered = this.deliverAll(remote, options, receiverLists, remote.details, remote.publication,
+        options.excludeMe ? remote.publisher : 0);
+    } finally {
+      this.remoteDelivery = outer;
+    }
     if (delivered > 0) this.counters[remote.origin].eventsSent.inc(delivered);
     // Every node keeps its own copy of a retained event, under its own limits (the backplane sends it to all).
     if (options.retain) {

@@ -10,7 +10,7 @@ import { isRouterUri, isVisible } from './views.js';
 
 /**
  * The meta API's view of a realm across the nodes of a cluster: this node's part, read here,
- * plus what the other nodes answer (see Backplane.ask). Subscriptions and registrations have
+ * plus what the other nodes answer (see Backplane.askAll). Subscriptions and registrations have
  * the same ID on every node (cluster-ids.ts), so a node's items merge by ID: one item with every
  * node's subscribers or callees. Without a cluster it is this node's part alone.
  */
@@ -21,7 +21,7 @@ export async function askOthers<Q extends ClusterQuestion>(realm: Realm, questio
   if (!realm.backplane) return [];
   let asked;
   try {
-    asked = await realm.backplane.ask(question, nodes);
+    asked = await realm.backplane.askAll(question, nodes);
   } catch (error) {
     if (error instanceof TooManyQuestions) realm.questionsRefused();
     throw new InternalCallError(ErrorUri.unavailable, [(error as Error).message]);

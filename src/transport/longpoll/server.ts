@@ -6,6 +6,8 @@ import { ConnectionSlots, PerKeyLogThrottle, type SlotRefusal } from '../connect
 import type { AttachPeer } from '../websocket-service.js';
 import { readLimitedBody } from '../http-body.js';
 import { answerPreflight, sendEmpty, sendError, sendJson, setStandardHeaders } from './http.js';
+import { httpPollReply, relayedPollReply, type RelayedPollReply } from './poll-reply.js';
+import { clusterTransportId, transportNode, type LongPollCluster, type RelayedAnswer, type RelayedRequest } from './relay.js';
 import { chooseProtocol, type LongPollProtocol } from './protocols.js';
 import { LongPollTransport } from './transport.js';
 
@@ -28,7 +30,14 @@ export interface LongPollServerOptions {
   clientAddress(request: IncomingMessage): { address: string; label: string };
   /** For metrics and logs: the path this endpoint is mounted at. */
   path: string;
+  /** In a cluster: requests for transports of other nodes are relayed to them (relay.ts). */
+  cluster?: LongPollCluster;
 }
+
+/** A relayed send or close waits this long for the transport's node (a receive waits request_timeout longer). */
+const RELAY_TIMEOUT_MS = 10_000;
+const noSuchTransport = 'no such long-poll transport (it was closed, timed out, or never existed): open a new one';
+const transportClosed = (transport: LongPollTransport): string => `the transport is closed: ${transport.closedBecause}`;
 
 /** Bytes of randomness in a transport id: 128 bits, written as 22 URL-safe base64 characters. */
 const TRANSPORT_ID_BYTES = 16;
@@ -75,6 +84,8 @@ interface LongPollCounters {
   slowConsumers: Counter;
   sessionTimeouts: Counter;
   oversized: Counter;
+  relayed: Counter;
+  relayFailures: Counter;
   open: Gauge;
 }
 
@@ -92,6 +103,9 @@ export class LongPollServer {
   private readonly slots: ConnectionSlots;
   private readonly capWarnings = new PerKeyLogThrottle(CAP_WARNING_INTERVAL_MS);
   private shuttingDown = false;
+  /** Receives relayed from other nodes and not yet answered, by relaying node and poll number. */
+  private readonly relayedPolls = new Map<string, RelayedPollReply>();
+  private lastRelayedPoll = 0;
 
   constructor(
     private readonly attach: AttachPeer,
@@ -107,6 +121,8 @@ export class LongPollServer {
       slowConsumers: metrics.counter('junction_longpoll_slow_consumer_closed_total', 'Long-poll transports closed because their queue passed queue_limit_bytes or queue_limit_messages'),
       sessionTimeouts: metrics.counter('junction_longpoll_session_timeouts_total', 'Long-poll transports closed after session_timeout without a request'),
       oversized: metrics.counter('junction_longpoll_oversized_messages_total', 'Long-poll transports closed (413) for a send body over max_message_size'),
+      relayed: metrics.counter('junction_longpoll_relayed_total', 'Long-poll requests relayed to the cluster node holding their transport, by operation'),
+      relayFailures: metrics.counter('junction_longpoll_relay_failures_total', 'Relayed long-poll requests that got no answer, by reason (gone, unserved, timeout, refused)'),
       open: metrics.gauge('junction_longpoll_transports', 'Long-poll transports currently known'),
     };
     this.counters.open.set(0, path);
@@ -143,8 +159,13 @@ export class LongPollServer {
     }
     const transport = this.transports.get(target.id);
     if (!transport) {
+      const node = transportNode(target.id);
+      if (this.options.cluster && node !== undefined && node !== this.options.cluster.nodeId) {
+        void this.relay(this.options.cluster, node, target, request, response);
+        return;
+      }
       request.resume();
-      return sendError(response, 404, 'no_such_transport', 'no such long-poll transport (it was closed, timed out, or never existed): open a new one');
+      return sendError(response, 404, 'no_such_transport', noSuchTransport);
     }
     switch (target.operation) {
       case 'send':
@@ -152,8 +173,8 @@ export class LongPollServer {
         return;
       case 'receive':
         request.resume();
-        if (transport.closed) return sendError(response, 410, 'transport_closed', `the transport is closed: ${transport.closedBecause}`);
-        return transport.poll(response);
+        if (transport.closed) return sendError(response, 410, 'transport_closed', transportClosed(transport));
+        return transport.poll(httpPollReply(response));
       case 'close':
         request.resume();
         this.forget(transport, 'closed by the client');
@@ -197,7 +218,7 @@ export class LongPollServer {
       return refuse(status, error, describe(this.options));
     }
 
-    const id = newTransportId();
+    const id = this.options.cluster ? clusterTransportId(this.options.cluster.nodeId, newTransportId()) : newTransportId();
     const label = client.label;
     const log = this.log.child({ peer: label });
     const transport = new LongPollTransport(id, { type: 'longpoll', serializer: protocol.codec.name, peer: label, extra: { protocol: protocol.name } }, {
@@ -230,10 +251,87 @@ export class LongPollServer {
       this.forget(transport, 'message too large');
       return sendError(response, 413, 'message_too_large', `a send body may have at most ${this.options.maxMessageSize} bytes; the transport is closed`, read.closeConnection);
     }
-    if (transport.closed) return sendError(response, 410, 'transport_closed', `the transport is closed: ${transport.closedBecause}`);
+    if (transport.closed) return sendError(response, 410, 'transport_closed', transportClosed(transport));
     const outcome = transport.deliver(read.body);
     if (!outcome.ok) return sendError(response, 400, 'bad_message', outcome.reason);
     sendEmpty(response);
+  }
+
+  /** A request for a transport another node holds: relayed there over the backplane, its answer written here. */
+  private async relay(cluster: LongPollCluster, node: string, target: Extract<Route, { kind: 'transport' }>, request: IncomingMessage,
+    response: ServerResponse): Promise<void> {
+    const relayed: RelayedRequest = { path: this.options.path, transport: target.id, operation: target.operation };
+    let timeoutMs = RELAY_TIMEOUT_MS;
+    if (target.operation === 'send') {
+      const read = await readLimitedBody(request, this.options.maxMessageSize);
+      if (!read.ok) {
+        if (read.reason === 'aborted') return;
+        this.counters.oversized.inc();
+        void cluster.relay(node, { ...relayed, operation: 'close' }, RELAY_TIMEOUT_MS).catch(() => {});
+        return sendError(response, 413, 'message_too_large', `a send body may have at most ${this.options.maxMessageSize} bytes; the transport is closed`, read.closeConnection);
+      }
+      relayed.body = read.body;
+    } else request.resume();
+    if (target.operation === 'receive') {
+      const poll = (relayed.poll = ++this.lastRelayedPoll);
+      timeoutMs += this.options.requestTimeoutMs;
+      response.on('close', () => {
+        if (!response.writableEnded) cluster.abandon(node, poll);
+      });
+    }
+    let answer: RelayedAnswer;
+    this.counters.relayed.inc({ operation: target.operation });
+    try {
+      answer = await cluster.relay(node, relayed, timeoutMs);
+    } catch (error) {
+      const failure = error as Error & { reason?: string };
+      this.counters.relayFailures.inc({ reason: failure.reason ?? 'refused' });
+      if (failure.reason === 'gone' || failure.reason === 'unserved') {
+        return sendError(response, 404, 'no_such_transport', `the router node that held this transport (${node}) left the cluster or was restarted: open a new one`);
+      }
+      this.log.warn({ node, operation: target.operation, err: failure }, 'a long-poll request relayed to another router node failed');
+      const why = `the router node holding this transport (${node}) did not answer: ${failure.message}`;
+      if (failure.reason === 'timeout') return sendError(response, 504, 'relay_failed', why);
+      return sendError(response, 502, 'relay_failed', why);
+    }
+    if (response.destroyed) return;
+    const headers: Record<string, string | number> = { 'content-length': answer.body?.byteLength ?? 0 };
+    if (answer.contentType !== undefined) headers['content-type'] = answer.contentType;
+    response.writeHead(answer.status, headers);
+    response.end(answer.body === undefined ? undefined : Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength));
+  }
+
+  /** Runs a request relayed from another node for one of this server's transports; undefined when it holds no such transport. */
+  answerRelayed(request: RelayedRequest, from: string): Promise<RelayedAnswer> | undefined {
+    const transport = this.transports.get(request.transport);
+    if (!transport) return undefined;
+    const error = (status: number, code: string, message: string): RelayedAnswer =>
+      ({ status, contentType: 'application/json; charset=utf-8', body: Buffer.from(JSON.stringify({ error: code, message })) });
+    switch (request.operation) {
+      case 'close':
+        this.forget(transport, 'closed by the client');
+        return Promise.resolve({ status: 204 });
+      case 'send': {
+        if (transport.closed) return Promise.resolve(error(410, 'transport_closed', transportClosed(transport)));
+        const outcome = transport.deliver(Buffer.from(request.body ?? new Uint8Array()));
+        return Promise.resolve(outcome.ok ? { status: 204 } : error(400, 'bad_message', outcome.reason));
+      }
+      case 'receive': {
+        if (transport.closed) return Promise.resolve(error(410, 'transport_closed', transportClosed(transport)));
+        return new Promise((resolve) => {
+          const reply = relayedPollReply(resolve);
+          const key = `${from}\u0000${request.poll}`;
+          this.relayedPolls.set(key, reply);
+          void reply.answered.then(() => this.relayedPolls.delete(key));
+          transport.poll(reply);
+        });
+      }
+    }
+  }
+
+  /** The client of a receive relayed from `from` gave up. */
+  abandonRelayed(from: string, poll: number): void {
+    this.relayedPolls.get(`${from}\u0000${poll}`)?.abandon();
   }
 
   private forget(transport: LongPollTransport, reason: string): void {

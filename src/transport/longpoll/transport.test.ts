@@ -7,6 +7,7 @@ import { Envelope } from '../../protocol/envelope.js';
 import { silentLogger } from '../../router/log.js';
 import type { SessionLink } from '../../router/peer.js';
 import { longPollProtocols } from './protocols.js';
+import { httpPollReply } from './poll-reply.js';
 import { LongPollTransport, type LongPollTransportOptions } from './transport.js';
 
 /** Just enough of a ServerResponse: records the answer. */
@@ -51,7 +52,7 @@ function transport(overrides: Partial<LongPollTransportOptions> = {}): { transpo
 const event = (n: number): Envelope => new Envelope({ type: MessageType.EVENT, subscription: 1, publication: n, details: {}, args: [n] });
 const poll = (t: LongPollTransport): FakeResponse => {
   const response = new FakeResponse();
-  t.poll(response as unknown as ServerResponse);
+  t.poll(httpPollReply(response as unknown as ServerResponse));
   return response;
 };
 

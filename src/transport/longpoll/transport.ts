@@ -1,10 +1,9 @@
-import type { ServerResponse } from 'node:http';
 import type { Envelope } from '../../protocol/envelope.js';
 import type { Logger } from '../../router/log.js';
 import type { Peer, SessionLink, TransportInfo } from '../../router/peer.js';
 import { decodeMessage } from '../decode-message.js';
 import { joinBatch, splitBatch } from './framing.js';
-import { sendBody, sendEmpty } from './http.js';
+import type { PollReply } from './poll-reply.js';
 import { Outbox } from './outbox.js';
 import type { LongPollProtocol } from './protocols.js';
 
@@ -29,7 +28,7 @@ export interface LongPollTransportOptions {
 export type SendOutcome = { ok: true } | { ok: false; reason: string };
 
 interface HeldReceive {
-  response: ServerResponse;
+  reply: PollReply;
   timer: ReturnType<typeof setTimeout>;
 }
 
@@ -125,20 +124,20 @@ export class LongPollTransport implements Peer {
   }
 
   /** A `receive`: answered now when something waits, else held. */
-  poll(response: ServerResponse): void {
+  poll(reply: PollReply): void {
     this.touch();
     if (this.held) this.answerHeldEmpty();
     if (this.outbox.size > 0) {
-      this.answer(response);
+      this.answer(reply);
       return;
     }
     const held: HeldReceive = {
-      response,
+      reply,
       timer: setTimeout(() => {
         if (this.held === held) this.answerHeldEmpty();
       }, this.options.requestTimeoutMs),
     };
-    response.on('close', () => {
+    reply.onGone(() => {
       if (this.held !== held) return;
       // The client gave up on this poll (or its connection died) before we answered.
       clearTimeout(held.timer);
@@ -156,11 +155,11 @@ export class LongPollTransport implements Peer {
 
   // ---- internals ----
 
-  private answer(response: ServerResponse): void {
+  private answer(reply: PollReply): void {
     const { batched, codec, contentType } = this.options.protocol;
     const frames = this.outbox.take(batched);
     const body = batched ? joinBatch(frames, codec.binary) : asBuffer(frames[0]!);
-    sendBody(response, body, contentType);
+    reply.body(body, contentType);
     if (this.state === 'closing' && this.outbox.size === 0) this.finish('the session is closed');
   }
 
@@ -168,7 +167,7 @@ export class LongPollTransport implements Peer {
     const held = this.held!;
     this.held = undefined;
     clearTimeout(held.timer);
-    if (!held.response.writableEnded) sendEmpty(held.response);
+    if (!held.reply.done) held.reply.empty();
     this.touch();
   }
 
@@ -184,8 +183,8 @@ export class LongPollTransport implements Peer {
       clearTimeout(held.timer);
       this.touch();
       // A poll whose connection is already gone keeps the messages for the client's next poll.
-      if (held.response.destroyed) return;
-      this.answer(held.response);
+      if (held.reply.gone) return;
+      this.answer(held.reply);
     });
   }
 

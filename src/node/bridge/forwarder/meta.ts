@@ -1,6 +1,6 @@
 import { InternalCallError, type InternalSession } from '../../../router/internal-session.js';
 import { ErrorUri } from '../../../protocol/errors.js';
-import type { Dict } from '../../../protocol/messages.js';
+import type { Args, Dict } from '../../../protocol/messages.js';
 import type { DeadLetter, Outbox } from './outbox.js';
 import type { DeliveryQueues } from './queues.js';
 
@@ -25,39 +25,52 @@ export function forwarderMetaUris(id: string): { status: string; deadLetters: st
   return { status: `${base}.status`, deadLetters: `${base}.dead_letters`, retryDeadLetters: `${base}.retry_dead_letters` };
 }
 
+/** The three meta procedures, by their key in forwarderMetaUris. */
+export type ForwarderMetaKind = keyof ReturnType<typeof forwarderMetaUris>;
+export type ForwarderMetaHandlers = Record<ForwarderMetaKind, (args: Args, kwargs: Dict) => unknown>;
+
 export async function registerForwarderMeta(session: InternalSession, id: string, queues: DeliveryQueues, outbox: Outbox): Promise<void> {
+  await registerMetaUris(session, id, forwarderMetaHandlers(queues, outbox));
+}
+
+/** Registers each meta procedure of forwarder `id` with its handler. */
+export async function registerMetaUris(session: InternalSession, id: string, handlers: ForwarderMetaHandlers): Promise<void> {
   const uris = forwarderMetaUris(id);
+  for (const kind of Object.keys(uris) as ForwarderMetaKind[]) await session.register(uris[kind], (args, kwargs) => handlers[kind](args, kwargs));
+}
 
-  await session.register(uris.status, () => {
-    const status = queues.status(STATUS_QUEUE_LIMIT);
-    return {
-      pending: status.pending,
-      dead_letters: status.deadLetters,
-      truncated: status.truncated,
-      queues: status.queues.map((queue) => ({
-        url: queue.url, topic: queue.topic, pending: queue.pending,
-        oldest_age_ms: queue.oldestAgeMs, head_attempts: queue.headAttempts, next_attempt_in_ms: queue.nextAttemptInMs,
-        ...(queue.lastError === undefined ? {} : { last_error: queue.lastError }),
-      })),
-    };
-  });
-
-  await session.register(uris.deadLetters, (args, kwargs) => {
-    const limit = readLimit(kwargs.limit ?? args[0], DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
-    return outbox.deadLetters(limit).map(describeDeadLetter);
-  });
-
-  await session.register(uris.retryDeadLetters, (args, kwargs) => {
-    const ids = readIds(kwargs.ids);
-    const limit = readLimit(kwargs.limit ?? args[0], ids?.length || DEFAULT_RETRY_LIMIT, MAX_RETRY_LIMIT);
-    let retried: number;
-    try {
-      retried = queues.retryDeadLetters(limit, ids);
-    } catch (error) {
-      throw new InternalCallError(ErrorUri.unavailable, [(error as Error).message]);
-    }
-    return { retried, dead_letters: outbox.deadLetterCount };
-  });
+/** What the meta procedures answer from one outbox and its queues. */
+export function forwarderMetaHandlers(queues: DeliveryQueues, outbox: Outbox): ForwarderMetaHandlers {
+  return {
+    status: () => {
+      const status = queues.status(STATUS_QUEUE_LIMIT);
+      return {
+        pending: status.pending,
+        dead_letters: status.deadLetters,
+        truncated: status.truncated,
+        queues: status.queues.map((queue) => ({
+          url: queue.url, topic: queue.topic, pending: queue.pending,
+          oldest_age_ms: queue.oldestAgeMs, head_attempts: queue.headAttempts, next_attempt_in_ms: queue.nextAttemptInMs,
+          ...(queue.lastError === undefined ? {} : { last_error: queue.lastError }),
+        })),
+      };
+    },
+    deadLetters: (args, kwargs) => {
+      const limit = readLimit(kwargs.limit ?? args[0], DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
+      return outbox.deadLetters(limit).map(describeDeadLetter);
+    },
+    retryDeadLetters: (args, kwargs) => {
+      const ids = readIds(kwargs.ids);
+      const limit = readLimit(kwargs.limit ?? args[0], ids?.length || DEFAULT_RETRY_LIMIT, MAX_RETRY_LIMIT);
+      let retried: number;
+      try {
+        retried = queues.retryDeadLetters(limit, ids);
+      } catch (error) {
+        throw new InternalCallError(ErrorUri.unavailable, [(error as Error).message]);
+      }
+      return { retried, dead_letters: outbox.deadLetterCount };
+    },
+  };
 }
 
 function describeDeadLetter(letter: DeadLetter): Dict {

@@ -5,6 +5,7 @@ import type { SendOutcome } from './delivery.js';
 import { storedBytes, type DeadLetter, type MessageRef, type Outbox, type OutboxMessage } from './outbox.js';
 import { forwardHeaders } from './request.js';
 import { UrlSlots } from './url-slots.js';
+import { Refusals } from './refusals.js';
 
 /**
  * The delivery engine: one strictly head-of-line queue per (url, topic), so a topic's messages
@@ -91,8 +92,6 @@ interface Queue {
 
 /** The longest single timer (setTimeout's limit); a longer wait is taken in several steps. */
 const MAX_TIMER_MS = 2_147_483_647;
-/** Refusals are logged at most this often; the counter has each one. */
-const REFUSAL_LOG_INTERVAL_MS = 1_000;
 
 export class DeliveryQueues {
   private readonly queues = new Map<string, Queue>();
@@ -105,13 +104,13 @@ export class DeliveryQueues {
   private readonly random: () => number;
   private pendingCount = 0;
   private stopping = false;
-  private refusedUnlogged = 0;
-  private lastRefusalLog = -Infinity;
+  private readonly refusals: Refusals;
 
   constructor(private readonly settings: QueueSettings, private readonly deps: QueueDependencies) {
     this.slots = new UrlSlots(settings.concurrencyPerUrl);
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
+    this.refusals = new Refusals(deps.metrics.refused, deps.log, this.now);
   }
 
   /** Picks up what the outbox held when the node stopped, in order, and starts delivering it. */
@@ -132,6 +131,11 @@ export class DeliveryQueues {
    * it, the event is refused.
    */
   accept(event: ForwardEvent): boolean {
+    return this.take(event) !== false;
+  }
+
+  /** As `accept`, for a caller that must know when the event is on disk: resolves true then, or false if it could not be stored. */
+  take(event: ForwardEvent): Promise<boolean> | false {
     if (this.pendingCount >= this.settings.outboxLimit) return this.refuse(event, `the outbox holds ${this.pendingCount} undelivered messages (outbox_limit)`);
     const now = this.now();
     const message: OutboxMessage = { ...event, createdAt: now, attempts: 0, nextAttemptAt: now };
@@ -154,7 +158,7 @@ export class DeliveryQueues {
     queue.items.push({ seq: appended.ref.seq, stored });
     this.pendingChanged(1);
     this.kick(queue);
-    return true;
+    return stored;
   }
 
   /** How long the oldest message not yet delivered has waited (ms); 0 with none waiting. */
@@ -251,7 +255,7 @@ export class DeliveryQueues {
     clearTimeout(graceTimer);
     this.cut.abort();
     await settled;
-    if (this.refusedUnlogged > 0) this.deps.log.error({ refused: this.refusedUnlogged }, 'forwarder refused events since the last report');
+    this.refusals.flush();
   }
 
   private queueFor(url: string, topic: string): Queue {
@@ -361,18 +365,7 @@ export class DeliveryQueues {
 
   /** Records an event that is not taken (logged, throttled, and counted); also for events that cannot even be encoded. */
   refuse(event: Omit<ForwardEvent, 'body'>, reason: string): false {
-    this.deps.metrics.refused.inc();
-    this.refusedUnlogged += 1;
-    const now = this.now();
-    if (now - this.lastRefusalLog >= REFUSAL_LOG_INTERVAL_MS) {
-      this.deps.log.error(
-        { url: event.url, topic: event.topic, publication: event.publication, reason, refused: this.refusedUnlogged },
-        'forwarder refused an event: it will not be delivered (refused counts this one and those since the last report)',
-      );
-      this.lastRefusalLog = now;
-      this.refusedUnlogged = 0;
-    }
-    return false;
+    return this.refusals.refuse(event, reason);
   }
 
   /** Waits `ms` (in steps of at most MAX_TIMER_MS), or less if the forwarder stops meanwhile. */

@@ -1,0 +1,38 @@
+import type { BoundCounter } from '../../../metrics/registry.js';
+import type { Logger } from '../../../router/log.js';
+import type { ForwardEvent } from './queues.js';
+
+/** Refusals are logged at most this often; the counter has each one. */
+const REFUSAL_LOG_INTERVAL_MS = 1_000;
+
+/**
+ * Events a forwarder did not take (its outbox or the cluster's feed is full, or the event cannot
+ * be stored): each counted, logged at most once a second with how many since the last line.
+ */
+export class Refusals {
+  private unlogged = 0;
+  private lastLog = -Infinity;
+
+  constructor(private readonly counter: BoundCounter, private readonly log: Logger, private readonly now: () => number = Date.now) {}
+
+  refuse(event: Omit<ForwardEvent, 'body'>, reason: string): false {
+    this.counter.inc();
+    this.unlogged += 1;
+    const now = this.now();
+    if (now - this.lastLog >= REFUSAL_LOG_INTERVAL_MS) {
+      this.log.error(
+        { url: event.url, topic: event.topic, publication: event.publication, reason, refused: this.unlogged },
+        'forwarder refused an event: it will not be delivered (refused counts this one and those since the last report)',
+      );
+      this.lastLog = now;
+      this.unlogged = 0;
+    }
+    return false;
+  }
+
+  /** At stop: the refusals not yet reported. */
+  flush(): void {
+    if (this.unlogged > 0) this.log.error({ refused: this.unlogged }, 'forwarder refused events since the last report');
+    this.unlogged = 0;
+  }
+}
