@@ -1,15 +1,22 @@
 #!/usr/bin/env node
-// One process vs `junction start --workers 2`, side by side in one run:
-//   fan-out: S subscribers spread over the workers, one publisher sending E events (at most W
-//            unacknowledged... in flight), events delivered per second counted at the subscribers;
-//   calls:   C sequential calls, caller and callee on the same worker and on different workers,
-//            latency p50/p99.
-// Server CPU is read from /proc for the router processes (parent and workers summed).
-// Usage: npm run build && node bench/cluster.mjs [--subscribers 200] [--events 20000] [--calls 2000]
+// One process vs `junction start --workers 2` vs two nodes through Redis, side by side in one run:
+//   fan-out:     S subscribers spread over the nodes, one publisher sending E events (at most W
+//                unacknowledged in flight), events delivered per second counted at the subscribers,
+//                server CPU per delivery summed over every router process;
+//   publication: P publications to one subscriber on the publisher's node, then on the other node:
+//                the difference in server CPU per publication is the backplane's cost (Redis's own
+//                CPU and INFO commandstats included for the Redis run);
+//   calls:       C sequential calls, caller and callee on the same node and on different nodes,
+//                latency p50/p99 and server CPU per call.
+// Server CPU is read from /proc for the router processes (parent and workers summed) and redis-server.
+// Usage: npm run build && node bench/cluster.mjs [--subscribers 200] [--events 20000] [--publications 5000] [--calls 2000]
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 
 const { values } = parseArgs({
@@ -18,8 +25,10 @@ const { values } = parseArgs({
     events: { type: 'string', default: '20000' },
     window: { type: 'string', default: '200' },
     calls: { type: 'string', default: '2000' },
+    publications: { type: 'string', default: '5000' },
   },
 });
+const publications = Number(values.publications);
 const subscribers = Number(values.subscribers);
 const events = Number(values.events);
 const window = Number(values.window);
@@ -35,28 +44,105 @@ async function freePort() {
   return port;
 }
 
-/** Starts junction; resolves when every worker serves. */
-async function startJunction(workers) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [bin, 'start', '--port', String(port), '--workers', String(workers), '--log-level', 'warn'],
-    { stdio: ['ignore', 'pipe', 'inherit'] });
-  const deadline = Date.now() + 20_000;
+/**
+ * A config file like the embedded default's WebSocket and /health, with no publish rate limit
+ * (the bench's one publisher sends faster than a client may by default); `cluster` when given.
+ */
+function writeConfig(dir, cluster) {
+  const file = join(dir, cluster ? 'redis.json' : 'config.json');
+  writeFileSync(file, JSON.stringify({
+    version: 2,
+    workers: [{
+      type: 'router',
+      realms: [{
+        name: 'realm1', roles: [{ name: 'anonymous', 'allow-by-default': true }],
+        options: { limits: { publish_rate: { per_second: 0, burst: 0 } } },
+      }],
+      transports: [{ type: 'web', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' }, paths: { ws: { type: 'websocket' }, health: { type: 'health' } } }],
+      ...(cluster ? { cluster } : {}),
+    }],
+  }));
+  return file;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'junction-bench-'));
+
+/** Resolves once something answers on /health of this port (bounded). */
+async function serving(port, deadline) {
   for (;;) {
-    if (Date.now() > deadline) throw new Error('junction did not start');
-    const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
-    if (ok) break;
+    if (Date.now() > deadline) throw new Error(`junction on ${port} did not start`);
+    if (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * A deployment under test: `node(i)` opens a client on node i (for --workers: connects until the
+ * OS hands it to that worker), `pids()` are the server processes whose CPU is counted.
+ */
+async function startWorkers(workers) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [bin, 'start', '--config', writeConfig(dir), '--port', String(port), '--workers', String(workers), '--log-level', 'warn'],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  const deadline = Date.now() + 20_000;
+  await serving(port, deadline);
   // Wait until as many distinct nodes answer as there are workers (each answers once it serves).
-  if (workers > 1) {
-    const seen = new Set();
-    while (seen.size < workers && Date.now() < deadline) {
-      const client = await connect(port);
-      seen.add(client.node);
-      client.ws.close();
-    }
+  const names = new Set();
+  while (names.size < workers && Date.now() < deadline) {
+    const client = await connect(port);
+    names.add(client.node);
+    client.ws.close();
   }
-  return { port, child };
+  const order = [...names].sort();
+  return {
+    name: workers === 1 ? 'one process' : `--workers ${workers}`,
+    nodes: workers,
+    spread: () => connect(port),
+    node: async (index) => {
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const client = await connect(port);
+        if (client.node === order[index]) return client;
+        client.ws.close();
+      }
+      throw new Error(`no connection landed on ${order[index]}`);
+    },
+    pids: () => tree(child.pid),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}
+
+/** redis-server (no persistence) and two single-process nodes in one cluster through it. */
+async function startRedisPair() {
+  const redisPort = await freePort();
+  const redisServer = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const config = writeConfig(dir, { redis: { url: `redis://127.0.0.1:${redisPort}/0` } });
+  const redis = new Redis(`redis://127.0.0.1:${redisPort}/0`, { retryStrategy: () => 50 });
+  redis.on('error', () => {}); // refused until redis-server listens: ioredis retries
+  await redis.ping();
+  const ports = [await freePort(), await freePort()];
+  const children = ports.map((port) => spawn(process.execPath, [bin, 'start', '--config', config, '--port', String(port), '--log-level', 'warn'],
+    { stdio: ['ignore', 'pipe', 'inherit'] }));
+  const deadline = Date.now() + 20_000;
+  for (const port of ports) await serving(port, deadline);
+  let turn = 0;
+  return {
+    name: 'two nodes through Redis',
+    nodes: 2,
+    redis,
+    spread: () => connect(ports[turn++ % 2]),
+    node: (index) => connect(ports[index]),
+    pids: () => [...children.flatMap((child) => tree(child.pid)), redisServer.pid],
+    redisPid: redisServer.pid,
+    stop: async () => {
+      for (const child of children) child.kill('SIGTERM');
+      await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve))));
+      redis.disconnect();
+      redisServer.kill('SIGKILL');
+    },
+  };
 }
 
 /** Every pid of the process tree under `pid` (the parent and its workers). */
@@ -111,6 +197,9 @@ function request(client, message, replyType) {
       if (reply[0] === replyType && reply[1] === id) {
         client.onMessage = previous;
         resolve(reply);
+      } else if (reply[0] === 8 && reply[2] === id) {
+        client.onMessage = previous;
+        resolve(undefined); // an ERROR: the caller decides whether to try again
       } else previous(reply);
     };
     message[1] = id;
@@ -118,105 +207,163 @@ function request(client, message, replyType) {
   });
 }
 
-async function fanOut(port, pids) {
-  const clients = [];
-  for (let i = 0; i < subscribers; i++) clients.push(await connect(port));
-  let received = 0;
-  for (const client of clients) {
-    client.onMessage = (message) => {
-      if (message[0] === 36) received++;
-    };
-    await request(client, [32, 0, {}, 'bench.fan'], 33);
-  }
-  const publisher = await connect(port);
-  // Subscriptions travel between workers asynchronously: publish markers until all have one.
-  while (received < subscribers) {
-    received = 0;
-    publisher.ws.send(JSON.stringify([16, ++publisher.request, {}, 'bench.fan', ['warm']]));
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  received = 0;
-  const cpuBefore = cpuSeconds(pids());
-  const started = performance.now();
+/** Sends `count` acknowledged publications with at most `window` unanswered; resolves when all are acknowledged. */
+function publishWindowed(publisher, count, payload) {
   let sent = 0;
-  // Acknowledged publications bound what is in flight: at most `window` unanswered.
-  await new Promise((resolve) => {
+  return new Promise((resolve) => {
     let inFlight = 0;
     publisher.onMessage = (message) => {
+      if (message[0] === 8 && message[1] === 16) throw new Error(`a publication was refused: ${JSON.stringify(message)}`);
       if (message[0] !== 17) return;
       inFlight--;
       pump();
     };
     const pump = () => {
-      while (inFlight < window && sent < events) {
-        publisher.ws.send(JSON.stringify([16, ++publisher.request, { acknowledge: true }, 'bench.fan', [sent, 'x'.repeat(64)]]));
+      while (inFlight < window && sent < count) {
+        publisher.ws.send(JSON.stringify([16, ++publisher.request, { acknowledge: true }, 'bench.fan', [sent, payload]]));
         sent++;
         inFlight++;
       }
-      if (sent === events && inFlight === 0) resolve();
+      if (sent === count && inFlight === 0) resolve();
     };
     pump();
   });
-  const expected = events * subscribers;
+}
+
+/** Subscribes each client to bench.fan and publishes markers until every one has one (interest crosses nodes asynchronously). */
+async function subscribeAll(clients, publisher) {
+  const counts = { received: 0 };
+  for (const client of clients) {
+    client.onMessage = (message) => {
+      if (message[0] === 36) counts.received++;
+    };
+    await request(client, [32, 0, {}, 'bench.fan'], 33);
+  }
+  const deadline = Date.now() + 30_000;
+  while (counts.received < clients.length) {
+    if (Date.now() > deadline) throw new Error('the subscriptions never all reached the publisher\'s node');
+    counts.received = 0;
+    publisher.ws.send(JSON.stringify([16, ++publisher.request, {}, 'bench.fan', ['warm']]));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  counts.received = 0;
+  return counts;
+}
+
+async function untilDelivered(counts, expected) {
   const deadline = Date.now() + 60_000;
-  while (received < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  while (counts.received < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+async function fanOut(deployment) {
+  const clients = [];
+  for (let i = 0; i < subscribers; i++) clients.push(await deployment.spread());
+  const publisher = await deployment.node(0);
+  const counts = await subscribeAll(clients, publisher);
+  const cpuBefore = cpuSeconds(deployment.pids());
+  const started = performance.now();
+  await publishWindowed(publisher, events, 'x'.repeat(64));
+  const expected = events * subscribers;
+  await untilDelivered(counts, expected);
   const seconds = (performance.now() - started) / 1000;
-  const cpu = cpuSeconds(pids()) - cpuBefore;
+  const cpu = cpuSeconds(deployment.pids()) - cpuBefore;
   const nodes = new Map();
   for (const client of clients) nodes.set(client.node, (nodes.get(client.node) ?? 0) + 1);
   for (const client of [...clients, publisher]) client.ws.close();
   return {
-    deliveriesPerSecond: Math.round(received / seconds), delivered: received, expected,
-    serverCpuMicrosPerDelivery: Number(((cpu * 1e6) / received).toFixed(2)), spread: Object.fromEntries(nodes),
+    deliveriesPerSecond: Math.round(counts.received / seconds), delivered: counts.received, expected,
+    serverCpuMicrosPerDelivery: Number(((cpu * 1e6) / counts.received).toFixed(2)), spread: Object.fromEntries(nodes),
   };
 }
 
-async function callLatency(port, crossNode) {
-  // Callee first, then callers until one lands on the wanted side (same or other worker).
-  const callee = await connect(port);
+/** Redis's own counters: CPU seconds and PUBLISH calls and microseconds (INFO cpu, INFO commandstats). */
+async function redisCounters(redis) {
+  const info = (await redis.info('cpu')) + (await redis.info('commandstats'));
+  const field = (name) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  const publish = /^cmdstat_publish:calls=(\d+),usec=(\d+)/m.exec(info);
+  return { cpu: field('used_cpu_user') + field('used_cpu_sys'), publishCalls: Number(publish?.[1] ?? 0), publishMicros: Number(publish?.[2] ?? 0) };
+}
+
+/** P publications from node 0 to one subscriber on node `subscriberNode`: server CPU per publication. */
+async function publicationCost(deployment, subscriberNode) {
+  const subscriber = await deployment.node(subscriberNode);
+  const publisher = await deployment.node(0);
+  const counts = await subscribeAll([subscriber], publisher);
+  const redisBefore = deployment.redis ? await redisCounters(deployment.redis) : undefined;
+  const cpuBefore = cpuSeconds(deployment.pids());
+  await publishWindowed(publisher, publications, 'x'.repeat(64));
+  await untilDelivered(counts, publications);
+  const cpu = cpuSeconds(deployment.pids()) - cpuBefore;
+  const result = { delivered: counts.received, serverCpuMicrosPerPublication: Number(((cpu * 1e6) / publications).toFixed(2)) };
+  if (redisBefore) {
+    const after = await redisCounters(deployment.redis);
+    const calls = after.publishCalls - redisBefore.publishCalls;
+    Object.assign(result, {
+      redisCpuMicrosPerPublication: Number((((after.cpu - redisBefore.cpu) * 1e6) / publications).toFixed(2)),
+      redisPublishCallsPerPublication: Number((calls / publications).toFixed(2)),
+      redisMicrosPerPublishCall: Number(((after.publishMicros - redisBefore.publishMicros) / Math.max(calls, 1)).toFixed(2)),
+    });
+  }
+  subscriber.ws.close();
+  publisher.ws.close();
+  return result;
+}
+
+/** C sequential calls from node `callerNode` to an echo callee on node 0: latency and server CPU per call. */
+async function callCost(deployment, callerNode) {
+  const callee = await deployment.node(0);
   callee.onMessage = (message) => {
     if (message[0] === 68) callee.ws.send(JSON.stringify([70, message[1], {}, message[4]]));
   };
   await request(callee, [64, 0, {}, 'bench.echo'], 65);
-  let caller;
-  for (let i = 0; i < 20; i++) {
-    const candidate = await connect(port);
-    if ((candidate.node !== callee.node) === crossNode) {
-      caller = candidate;
-      break;
-    }
-    candidate.ws.close();
-  }
-  if (!caller) return undefined;
-  // The registration travels to the other worker asynchronously.
-  for (;;) {
-    const reply = await request(caller, [48, 0, {}, 'bench.echo', [0]], crossNode ? 50 : 50).catch(() => undefined);
+  const caller = await deployment.node(callerNode);
+  // The registration travels to the other node asynchronously: retry until the first call is answered.
+  for (let attempt = 0; ; attempt++) {
+    if (attempt === 200) throw new Error('the registration never reached the caller\'s node');
+    const reply = await request(caller, [48, 0, {}, 'bench.echo', [0]], 50);
     if (reply) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const samples = [];
+  const cpuBefore = cpuSeconds(deployment.pids());
   for (let i = 0; i < calls; i++) {
     const started = performance.now();
     await request(caller, [48, 0, {}, 'bench.echo', [i]], 50);
     samples.push(performance.now() - started);
   }
+  const cpu = cpuSeconds(deployment.pids()) - cpuBefore;
   samples.sort((a, b) => a - b);
   callee.ws.close();
   caller.ws.close();
   const at = (q) => Number(samples[Math.floor(q * (samples.length - 1))].toFixed(3));
-  return { p50ms: at(0.5), p99ms: at(0.99) };
+  return { p50ms: at(0.5), p99ms: at(0.99), serverCpuMicrosPerCall: Number(((cpu * 1e6) / calls).toFixed(2)) };
 }
 
+const loadAtStart = loadavg().map((load) => Number(load.toFixed(2)));
 const results = {};
-for (const workers of [1, 2]) {
-  const { port, child } = await startJunction(workers);
-  const pids = () => tree(child.pid);
-  results[`workers=${workers}`] = {
-    fanOut: await fanOut(port, pids),
-    sameNodeCall: await callLatency(port, false),
-    ...(workers > 1 ? { crossNodeCall: await callLatency(port, true) } : {}),
+for (const start of [() => startWorkers(1), () => startWorkers(2), startRedisPair]) {
+  const deployment = await start();
+  const step = async (what, measure) => {
+    process.stderr.write(`${deployment.name}: ${what}...\n`);
+    return measure();
   };
-  child.kill('SIGTERM');
-  await new Promise((resolve) => child.once('exit', resolve));
+  const result = {
+    fanOut: await step('fan-out', () => fanOut(deployment)),
+    publicationSameNode: await step('publications, same node', () => publicationCost(deployment, 0)),
+    callSameNode: await step('calls, same node', () => callCost(deployment, 0)),
+  };
+  if (deployment.nodes > 1) {
+    result.publicationOtherNode = await step('publications, other node', () => publicationCost(deployment, 1));
+    result.callOtherNode = await step('calls, other node', () => callCost(deployment, 1));
+    result.backplaneCpuMicrosPerPublication = Number((result.publicationOtherNode.serverCpuMicrosPerPublication - result.publicationSameNode.serverCpuMicrosPerPublication).toFixed(2));
+    result.backplaneCpuMicrosPerCall = Number((result.callOtherNode.serverCpuMicrosPerCall - result.callSameNode.serverCpuMicrosPerCall).toFixed(2));
+  }
+  results[deployment.name] = result;
+  await deployment.stop();
 }
-console.log(JSON.stringify({ subscribers, events, window, calls, nproc: (await import('node:os')).availableParallelism(), results }, null, 2));
+rmSync(dir, { recursive: true, force: true });
+console.log(JSON.stringify({
+  subscribers, events, window, publications, calls, nproc: (await import('node:os')).availableParallelism(),
+  loadAverage: { atStart: loadAtStart, atEnd: loadavg().map((load) => Number(load.toFixed(2))) }, results,
+}, null, 2));

@@ -27,6 +27,8 @@ import { connectWampRawSocket } from './clients/rawsocket-client.mjs';
  *                       what write batching would be worth
  *   relay-framed        not run by default: the corked relay that also frames each message once and
  *                       writes the same bytes to every socket: the floor for fan-out
+ *   relay-http          not run by default: relay-framed whose publisher POSTs to a plain Node HTTP
+ *                       server on its port (servers/http-publish-floor.mjs): the HTTP publisher's floor
  *   junction-baseline   not run by default: another build of Junction (--baseline DIR, e.g. a
  *                       `git archive` of an earlier commit, built) with every client on WebSocket,
  *                       so a change is measured before/after in one run
@@ -57,6 +59,7 @@ const TABLE = {
   'junction-longpoll': { workloads: ['fanout', 'rpc'], about: 'subscribers and callers on HTTP long-poll (batched JSON); publisher and callee on WebSocket' },
   'relay-corked': { workloads: ALL_WORKLOADS, about: 'the relay with writes coalesced per event-loop turn' },
   'relay-framed': { workloads: ALL_WORKLOADS, about: 'the corked relay framing each message once (ws Sender.frame), same bytes written to every socket' },
+  'relay-http': { workloads: ['publish'], about: 'relay-framed; publisher POSTs to a plain Node HTTP server on its port (undici Pool, keep-alive)' },
   'junction-baseline': { workloads: [...ALL_WORKLOADS, 'connect'], about: 'the Junction build in --baseline DIR, every client WAMP on WebSocket' },
   'junction-baseline-http': { workloads: ['publish'], about: 'the Junction build in --baseline DIR; publisher POSTs to /publish, subscribers on WebSocket' },
 };
@@ -94,6 +97,8 @@ export async function startSystem(name, options) {
       return startForked(name, 'servers/relay-server.mjs', { ...options, corked: true }, 'relay');
     case 'relay-framed':
       return startForked(name, 'servers/relay-server.mjs', { ...options, framed: true }, 'relay');
+    case 'relay-http':
+      return startForked(name, 'servers/relay-server.mjs', { ...options, framed: true, httpPublish: true }, 'relay');
     case 'socketio':
       return startForked(name, 'servers/socketio-server.mjs', options, 'socketio');
     case 'junction':
@@ -116,11 +121,17 @@ function everyRole(target) {
 }
 
 async function startForked(name, modulePath, options, kind) {
-  const settings = { serializer: options.serializer, corked: options.corked === true, framed: options.framed === true, hardTimeoutMs: options.hardTimeoutMs };
+  const settings = {
+    serializer: options.serializer, corked: options.corked === true, framed: options.framed === true,
+    httpPublish: options.httpPublish === true, hardTimeoutMs: options.hardTimeoutMs,
+  };
   const child = forkBench(modulePath, settings, `${name} server`);
   try {
     const { url } = await expectMessage(child, 'listening', SERVER_START_TIMEOUT_MS);
-    return { name, url, pid: child.pid, clients: everyRole({ kind, url }), stop: () => stopChild(child) };
+    const clients = everyRole({ kind, url });
+    // Same number of connections as junction-http: as many as the WAMP publisher may have publishes unacknowledged.
+    if (settings.httpPublish) clients.publisher = { kind: 'http-publisher', url: `${url.replace(/^ws:/, 'http:')}publish`, connections: options.window };
+    return { name, url, pid: child.pid, clients, stop: () => stopChild(child) };
   } catch (error) {
     await stopChild(child);
     throw error;

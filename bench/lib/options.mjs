@@ -48,6 +48,9 @@ Compares Junction with a plain ws relay (the floor) and Socket.IO, and Junction'
                               relay-framed        the corked relay that frames each message
                                                   once and writes the same bytes to every
                                                   socket: the fan-out floor (not by default)
+                              relay-http          relay-framed with its publisher POSTing to a
+                                                  plain Node HTTP server: the HTTP publisher's
+                                                  floor (publish only; not by default)
                               junction-baseline   the Junction build in --baseline DIR (not
                                                   run by default)
                               junction-baseline-http  that build with the HTTP publisher
@@ -74,7 +77,7 @@ Compares Junction with a plain ws relay (the floor) and Socket.IO, and Junction'
   --client-procs P          processes the subscribers / callers are spread over (default 1;
                             on a 2-core machine more processes only add scheduling noise)
   --window W                fan-out and publish: publications sent but not yet acknowledged;
-                            for junction-http the number of concurrent POSTs (default 16)
+                            for junction-http and relay-http the number of concurrent POSTs (default 16)
   --max-queued E            fan-out: events published but not yet delivered, summed over all
                             subscribers; the publisher waits for the slowest subscriber to keep
                             within it (default 16000, i.e. 16 publications at 1,000 subscribers)

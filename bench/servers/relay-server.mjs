@@ -1,6 +1,8 @@
+import { createServer } from 'node:http';
 import { Sender, WebSocketServer } from 'ws';
 import { codecNamed } from '../lib/codecs.mjs';
 import { childSettings, onParent, tell } from '../lib/worker-ipc.mjs';
+import { handlePublishRequest } from './http-publish-floor.mjs';
 
 /**
  * The floor: a WebSocket relay that does the router's work without WAMP. It decodes every frame,
@@ -15,6 +17,9 @@ import { childSettings, onParent, tell } from '../lib/worker-ipc.mjs';
  * With settings.framed (the "relay-framed" system, the floor for fan-out) it also frames each
  * message once: ws's Sender.frame builds the header, header and payload go into one buffer, and
  * that same buffer is written to the socket under every subscriber (`ws._socket`), corked per turn.
+ *
+ * With settings.httpPublish (the "relay-http" system, the HTTP publisher's floor) its port also
+ * answers POST /publish {"topic", "args"} with a plain Node HTTP server (http-publish-floor.mjs).
  */
 
 const settings = childSettings();
@@ -25,6 +30,7 @@ const subscribersByTopic = new Map(); // topic -> Set<ws>
 const calleeByProcedure = new Map(); // procedure -> ws
 const pendingCalls = new Map(); // invocation id -> { caller, requestId }
 let nextInvocationId = 1;
+let nextPublicationId = 1;
 
 const corkedThisTurn = new Set();
 function uncorkAll() {
@@ -57,16 +63,21 @@ function send(ws, frame) {
   write(ws, frameBytes(frame));
 }
 
+/** Sends ['ev', topic, args] to the topic's subscribers; returns a publication id. */
+function publish(topic, args) {
+  const subscribers = subscribersByTopic.get(topic);
+  if (subscribers) {
+    const bytes = frameBytes(['ev', topic, args]);
+    for (const subscriber of subscribers) write(subscriber, bytes);
+  }
+  return nextPublicationId++;
+}
+
 function handle(ws, frame) {
   switch (frame[0]) {
-    case 'pub': {
-      const subscribers = subscribersByTopic.get(frame[2]);
-      if (subscribers) {
-        const bytes = frameBytes(['ev', frame[2], frame[3]]);
-        for (const subscriber of subscribers) write(subscriber, bytes);
-      }
+    case 'pub':
+      publish(frame[2], frame[3]);
       return send(ws, ['ok', frame[1]]);
-    }
     case 'call': {
       const callee = calleeByProcedure.get(frame[2]);
       if (!callee) return send(ws, ['err', frame[1], 'no such procedure']);
@@ -100,7 +111,10 @@ function forget(ws) {
   for (const [invocationId, pending] of pendingCalls) if (pending.caller === ws) pendingCalls.delete(invocationId);
 }
 
-const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+const httpServer = settings.httpPublish ? createServer((request, response) => handlePublishRequest(request, response, publish)) : undefined;
+const server = httpServer
+  ? new WebSocketServer({ server: httpServer, perMessageDeflate: false })
+  : new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
 server.on('connection', (ws) => {
   ws.on('message', (data) => {
     let frame;
@@ -115,5 +129,6 @@ server.on('connection', (ws) => {
   ws.on('error', () => {});
 });
 server.on('listening', () => tell({ type: 'listening', url: `ws://127.0.0.1:${server.address().port}/` }));
+httpServer?.listen(0, '127.0.0.1');
 
 onParent('close', () => process.exit(0));

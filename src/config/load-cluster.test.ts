@@ -9,9 +9,9 @@ describe('router worker cluster (Junction extension)', () => {
 
   it('reads the Redis URL (with ${ENV}), the prefix, the node id, heartbeat and lease, with defaults', () => {
     const config = loadDocument(configDocument({ cluster: { redis: { url: '${REDIS_URL}' } } }), { REDIS_URL: 'redis://10.0.0.5:6379/2' });
-    assert.deepEqual(config.cluster, { redisUrl: 'redis://10.0.0.5:6379/2', prefix: 'junction', nodeId: undefined, heartbeatMs: 1000, leaseMs: 3000 });
-    const given = loadDocument(configDocument({ cluster: { redis: { url: 'rediss://r.example:6380/0', prefix: 'app1' }, node_id: 'n1', heartbeat: 500, lease: 2000 } }));
-    assert.deepEqual(given.cluster, { redisUrl: 'rediss://r.example:6380/0', prefix: 'app1', nodeId: 'n1', heartbeatMs: 500, leaseMs: 2000 });
+    assert.deepEqual(config.cluster, { redisUrl: 'redis://10.0.0.5:6379/2', prefix: 'junction', maxPendingBytes: 16 * 1024 * 1024, nodeId: undefined, heartbeatMs: 1000, leaseMs: 3000 });
+    const given = loadDocument(configDocument({ cluster: { redis: { url: 'rediss://r.example:6380/0', prefix: 'app1', max_pending_bytes: 1024 }, node_id: 'n1', heartbeat: 500, lease: 2000 } }));
+    assert.deepEqual(given.cluster, { redisUrl: 'rediss://r.example:6380/0', prefix: 'app1', maxPendingBytes: 1024, nodeId: 'n1', heartbeatMs: 500, leaseMs: 2000 });
   });
 
   it('refuses a URL that is not Redis\'s, a lease not longer than the heartbeat, and unknown keys, each with its path', () => {

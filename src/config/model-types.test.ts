@@ -103,11 +103,12 @@ export type SignIn = Check<Mirrors<SignInLimits, Mirror<SignInFile, {
   forgive_after: 'forgiveAfterMs'; spacing: 'spacingMs'; max_wait: 'maxWaitMs'; challenge_timeout: 'challengeTimeoutMs'; dynamic_timeout: 'dynamicTimeoutMs';
 }>>>;
 
-// cluster: redis.url and redis.prefix are flattened; heartbeat and lease get Ms.
+// cluster: redis.url, redis.prefix and redis.max_pending_bytes are flattened; heartbeat and lease get Ms.
 type ClusterFile = NonNullable<RouterWorkerFile['cluster']>;
 export type Cluster = Check<Mirrors<ClusterConfig, Mirror<ClusterFile, { heartbeat: 'heartbeatMs'; lease: 'leaseMs' }, 'redis'> & {
   redisUrl: ClusterFile['redis']['url'];
   prefix: ClusterFile['redis']['prefix'];
+  maxPendingBytes: ClusterFile['redis']['max_pending_bytes'];
 }>>;
 
 

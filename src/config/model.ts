@@ -42,6 +42,8 @@ export interface ClusterConfig {
   redisUrl: string;
   /** Prefix of every key and channel. */
   prefix: string;
+  /** Bytes sent to Redis and not yet acknowledged, at most; past it publications to other nodes are dropped (and counted). */
+  maxPendingBytes: number;
   /** Undefined: generated at each start. */
   nodeId?: string;
   heartbeatMs: number;

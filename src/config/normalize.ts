@@ -53,7 +53,7 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
     },
     ...(cluster ? {
       cluster: {
-        redisUrl: cluster.redis.url, prefix: cluster.redis.prefix, nodeId: cluster.node_id,
+        redisUrl: cluster.redis.url, prefix: cluster.redis.prefix, maxPendingBytes: cluster.redis.max_pending_bytes, nodeId: cluster.node_id,
         heartbeatMs: cluster.heartbeat, leaseMs: cluster.lease,
       },
     } : {}),

@@ -1,5 +1,7 @@
+import type { MetricsRegistry } from '../metrics/registry.js';
 import { NodeAsks, type AskHandler, type AskMessage } from './backplane-asks.js';
 import { RemoteInterests } from './backplane-interest.js';
+import { BackplaneMetrics } from './backplane-metrics.js';
 import { PendingQuestions } from './backplane-questions.js';
 import { entryKey, SharedEntries } from './backplane-shared.js';
 import {
@@ -59,6 +61,8 @@ export interface MeshLink {
   onReconnect?(rejoin: () => void): void;
   /** Why the link cannot reach the other nodes now, or undefined. */
   readonly degraded?: string;
+  /** Hands the link the node's backplane metrics, for what only the link sees (wire bytes, drops, buffers). */
+  instrument?(metrics: BackplaneMetrics): void;
   close(): Promise<void>;
 }
 
@@ -85,21 +89,40 @@ export class MeshBackplane implements Backplane {
   private readonly remoteShared = new SharedEntries();
   private readonly asks: NodeAsks;
   private closed = false;
+  private readonly metrics: BackplaneMetrics | undefined;
+  private readonly unwatch: (() => void) | undefined;
 
-  constructor(readonly nodeId: string, private readonly link: MeshLink) {
+  /** With `registry`, the backplane's metrics (docs/metrics.md) are kept on it. */
+  constructor(readonly nodeId: string, private readonly link: MeshLink, registry?: MetricsRegistry) {
+    if (registry) {
+      this.metrics = new BackplaneMetrics(registry);
+      this.unwatch = this.metrics.watch({
+        peers: () => this.known.size, claims: () => this.localProcedures.size, degraded: () => this.degraded !== undefined,
+      });
+      link.instrument?.(this.metrics);
+    }
     this.asks = new NodeAsks((node, message) => {
-      if (!this.closed) link.send(message, [node]);
+      if (!this.closed) this.send(message, [node]);
     });
-    link.onMessage((message, from) => this.receive(message, from));
+    link.onMessage((message, from) => {
+      this.metrics?.message('received', message.k);
+      this.receive(message, from);
+    });
     link.onReconnect?.(() => this.rejoin());
-    link.send({ k: 'hello' });
+    this.send({ k: 'hello' });
+  }
+
+  /** Every message leaves through here: counted once per node it is addressed to (once when to all). */
+  private send(message: MeshMessage, to?: readonly string[]): void {
+    if (this.metrics) for (let i = to?.length ?? 1; i > 0; i--) this.metrics.message('sent', message.k);
+    this.link.send(message, to);
   }
 
   /** Back after the link was lost: announce everything again and hold the same claims (the authority may have lost them). */
   private rejoin(): void {
     if (this.closed) return;
-    this.link.send({ k: 'hello' });
-    this.link.send(this.state());
+    this.send({ k: 'hello' });
+    this.send(this.state());
     for (const [key, { invoke }] of this.localProcedures) void this.link.claim(key, invoke);
   }
 
@@ -123,15 +146,15 @@ export class MeshBackplane implements Backplane {
     const key = interestKey(interest);
     if (on) this.local.set(key, interest);
     else this.local.delete(key);
-    if (!this.closed) this.link.send({ k: 'interest', interest, on });
+    if (!this.closed) this.send({ k: 'interest', interest, on });
   }
 
   publish(publication: RemotePublication): void {
     if (this.closed) return;
     // A retained event goes to every node, interested or not: each keeps it for a later get_retained.
-    if (publication.options.retain === true) return this.link.send({ k: 'pub', publication });
+    if (publication.options.retain === true) return this.send({ k: 'pub', publication });
     const nodes = this.remote.nodesFor(publication.realm, publication.topic);
-    if (nodes.size > 0) this.link.send({ k: 'pub', publication }, [...nodes]);
+    if (nodes.size > 0) this.send({ k: 'pub', publication }, [...nodes]);
   }
 
   async claimProcedure(procedure: Interest, invoke: InvocationPolicy): Promise<ClaimAnswer> {
@@ -140,7 +163,7 @@ export class MeshBackplane implements Backplane {
     const answer = await this.link.claim(key, invoke);
     if (answer.ok && !this.localProcedures.has(key)) {
       this.localProcedures.set(key, { procedure, invoke });
-      this.link.send({ k: 'procedure', procedure, on: true });
+      this.send({ k: 'procedure', procedure, on: true });
     }
     return answer;
   }
@@ -149,7 +172,7 @@ export class MeshBackplane implements Backplane {
     const key = interestKey(procedure);
     if (!this.localProcedures.delete(key) || this.closed) return;
     this.link.release(key);
-    this.link.send({ k: 'procedure', procedure, on: false });
+    this.send({ k: 'procedure', procedure, on: false });
   }
 
   calleeNodes(realm: string, procedure: string): readonly string[] {
@@ -165,7 +188,7 @@ export class MeshBackplane implements Backplane {
     const mine = this.localProcedures.get(interestKey(procedure));
     if (!mine) return;
     mine.rank = rank;
-    if (!this.closed) this.link.send({ k: 'procedure', procedure, on: true, rank });
+    if (!this.closed) this.send({ k: 'procedure', procedure, on: true, rank });
   }
 
   procedureRanks(procedure: Interest): ReadonlyMap<string, ProcedureRank> {
@@ -186,7 +209,7 @@ export class MeshBackplane implements Backplane {
   }
 
   sendCall(node: string, traffic: CallTraffic): void {
-    if (!this.closed) this.link.send({ k: 'rpc', traffic }, [node]);
+    if (!this.closed) this.send({ k: 'rpc', traffic }, [node]);
   }
 
   announceSession(realm: string, details: RemoteSessionDetails, on: boolean): void {
@@ -194,20 +217,20 @@ export class MeshBackplane implements Backplane {
     const key = sessionKey(session.realm, session.details.session);
     if (on) this.localSessions.set(key, session);
     else this.localSessions.delete(key);
-    if (!this.closed) this.link.send({ k: 'session', session, on });
+    if (!this.closed) this.send({ k: 'session', session, on });
   }
 
   shareTestaments(realm: string, session: number, testaments: readonly Testament[]): void {
     const mine = this.localSessions.get(sessionKey(realm, session));
     if (mine) mine.testaments = [...testaments];
-    if (!this.closed) this.link.send({ k: 'testaments', realm, session, testaments: [...testaments] });
+    if (!this.closed) this.send({ k: 'testaments', realm, session, testaments: [...testaments] });
   }
 
   async askAll<Q extends ClusterQuestion>(question: Q, nodes?: readonly string[]): Promise<Asked<AnswerTo<Q>>> {
     const targets = nodes ?? this.peers();
     if (this.closed || targets.length === 0) return { answers: [], missing: [] };
     const { id, answers } = this.questions.open(targets);
-    this.link.send({ k: 'question', id, question }, targets);
+    this.send({ k: 'question', id, question }, targets);
     return answers as Promise<Asked<AnswerTo<Q>>>;
   }
 
@@ -219,7 +242,7 @@ export class MeshBackplane implements Backplane {
     } catch {
       reply = { k: 'questionAnswer', id, answer: null, failed: true };
     }
-    if (!this.closed) this.link.send(reply, [from]);
+    if (!this.closed) this.send(reply, [from]);
   }
 
   remoteSessions(realm: string): RemoteSessionDetails[] {
@@ -235,11 +258,11 @@ export class MeshBackplane implements Backplane {
     const on = value !== undefined;
     if (on) this.localShared.set(entryKey(entry), entry);
     else if (!this.localShared.delete(entryKey(entry))) return;
-    if (!this.closed) this.link.send({ k: 'shared', entry: on ? entry : { space, key, value: null }, on });
+    if (!this.closed) this.send({ k: 'shared', entry: on ? entry : { space, key, value: null }, on });
   }
 
   note(space: string, body: unknown, to?: readonly string[]): void {
-    if (!this.closed) this.link.send({ k: 'note', space, body }, to);
+    if (!this.closed) this.send({ k: 'note', space, body }, to);
   }
 
   listen(space: string, listener: SpaceListener): void {
@@ -276,8 +299,9 @@ export class MeshBackplane implements Backplane {
     this.closed = true;
     this.questions.closeAll();
     this.asks.close();
-    this.link.send({ k: 'gone' });
+    this.send({ k: 'gone' });
     await this.link.close();
+    this.unwatch?.();
   }
 
   /** A node left, died, or came back under its name with nothing: nothing of its earlier life stays. */
@@ -313,12 +337,12 @@ export class MeshBackplane implements Backplane {
         else this.remote.remove(from, message.interest);
         return;
       case 'sync':
-        if (!this.closed) this.link.send(this.state(), [from]);
+        if (!this.closed) this.send(this.state(), [from]);
         return;
       case 'hello':
         this.forget(from);
         this.known.add(from); // a new life of the node, known from now on
-        if (!this.closed) this.link.send(this.state(), [from]);
+        if (!this.closed) this.send(this.state(), [from]);
         return;
       case 'state':
         this.remote.dropNode(from);

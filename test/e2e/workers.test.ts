@@ -119,10 +119,55 @@ describe('junction start --workers 2', () => {
     await junction.waitForLine((line) => line.msg === 'workers stopped');
   });
 
+  it('kills and restarts a worker that stops reading once the parent holds --relay-buffer bytes for it; the other serves on', async () => {
+    const port = await freePort();
+    const junction = RunningJunction.start(['--host', '127.0.0.1', '--port', String(port), '--workers', '2', '--relay-buffer', '300000']);
+    running.push(junction);
+    const serving = new Map<string, number>();
+    for (const node of ['w1', 'w2']) {
+      serving.set(node, Number((await junction.waitForLine((line) => line.msg === 'worker serving' && line.node === node, 20_000)).pid));
+    }
+    const everyone = await spread(`ws://127.0.0.1:${port}/ws`, ['w1', 'w2']);
+    const publisher = everyone[0]!;
+    await untilEveryoneHears(publisher, everyone, 'ready');
+    const stuck = publisher.node === 'w1' ? 'w2' : 'w1';
+    process.kill(serving.get(stuck)!, 'SIGSTOP'); // it neither reads nor dies: only the bound can help
+    const big = 'x'.repeat(10_000);
+    // Bounded: 400 x 10 kB is more than the bound and any socket buffer between parent and worker.
+    for (let i = 0; i < 400 && !junction.lines.some((line) => line.msg.startsWith('worker does not read')); i++) {
+      await publisher.session.publish('e2e.fan', [big], {}, { acknowledge: true });
+    }
+    const warning = await junction.waitForLine((line) => line.msg.startsWith('worker does not read'));
+    assert.equal(warning.node, stuck);
+    assert.ok(Number(warning.queuedBytes) > 300_000);
+    await junction.waitForLine((line) => line.msg.startsWith('worker died') && line.node === stuck);
+    await waitFor(() => junction.lines.filter((line) => line.msg === 'worker serving' && line.node === stuck).length === 2,
+      `worker ${stuck} serving again`, 20_000);
+    const own = publisher.received.length;
+    await publisher.session.publish('e2e.fan', ['still'], {}, { acknowledge: true, exclude_me: false });
+    await waitFor(() => publisher.received.length > own, 'the other worker serves on');
+    // The parent reports to each worker every second; whichever worker answers /metrics knows.
+    let metrics = '';
+    for (let attempt = 0; attempt < 50 && !/^junction_backplane_relay_overflows_total 1$/m.test(metrics); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    }
+    assert.match(metrics, /^junction_backplane_relay_overflows_total 1$/m);
+    junction.child.kill('SIGTERM');
+    assert.equal(await junction.exited, 0);
+  });
+
   it('refuses a bad --workers value', async () => {
     const junction = RunningJunction.start(['--workers', '0']);
     running.push(junction);
     assert.equal(await junction.exited, 2);
     assert.match(junction.stderr, /--workers must be "auto" or an integer from 1 to 256, got "0"/);
+  });
+
+  it('refuses a --relay-buffer that is not a positive number of bytes', async () => {
+    const junction = RunningJunction.start(['--workers', '2', '--relay-buffer', '1e6']);
+    running.push(junction);
+    assert.equal(await junction.exited, 2);
+    assert.match(junction.stderr, /--relay-buffer must be a positive number of bytes, got "1e6"/);
   });
 });

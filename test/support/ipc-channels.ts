@@ -25,8 +25,9 @@ export function channelPair(): { parent: WorkerChannel; worker: ParentChannel; c
       off: (event, listener) => toParent.off(event, listener),
     },
     worker: {
-      send: (message) => {
+      send: (message, written) => {
         if (connected) post(toParent, message);
+        written?.(connected ? null : new Error('channel closed'));
       },
       on: (event, listener) => toWorker.on(event, listener),
       off: (event, listener) => toWorker.off(event, listener),

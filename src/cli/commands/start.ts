@@ -9,14 +9,18 @@ import { configForWorker, workerRole, type WorkerRole } from '../../node/cluster
 import { runWorkers } from '../../node/cluster/workers.js';
 import { listenFailure } from '../../node/listeners.js';
 import { startNode } from '../../node/node.js';
+import { MetricsRegistry } from '../../metrics/registry.js';
 import { removePidFile, writePidFile } from '../../node/pid-file.js';
 import { controlSocketPath, serveControlSocket, type ControlSocket } from '../../node/reload/control-socket.js';
 import { reloader } from '../../node/reload/reloader.js';
 import { refuseArguments } from '../command-line.js';
 import type { CommandIo } from '../io.js';
 
+/** Bytes the --workers parent may hold for one worker (--relay-buffer). */
+const defaultRelayBufferBytes = 64 * 1024 * 1024;
+
 export const usage = `Usage: junction start [--config FILE | --cbdir DIR] [--host HOST] [--port PORT] [--data-dir DIR] [--log-level LEVEL] [--pid-file FILE]
-                      [--workers N|auto]
+                      [--workers N|auto] [--relay-buffer BYTES]
 
 Runs the router. Without --config or --cbdir it runs the embedded development default:
 realm "realm1", anonymous sessions allowed every action, WebSocket at ws://127.0.0.1:8080/ws,
@@ -28,6 +32,8 @@ folder beside the config file (inside DIR with --cbdir; in the working directory
 ".sock" for ".pid") that "junction reload --pid-file FILE" uses. SIGHUP reloads the config too.
 --workers runs N router processes (auto: one per core; default 1) that share the ports and act
 as one router: see docs/cluster.md. SIGHUP to the parent reloads every worker.
+--relay-buffer bounds what the parent holds for one worker that does not read its messages from
+the others (default ${defaultRelayBufferBytes}, 64 MiB); past it that worker is killed and started again.
 `;
 
 interface StartArgs {
@@ -38,6 +44,7 @@ interface StartArgs {
   logLevel: LogLevel;
   pidFile?: string;
   workers: number;
+  relayBufferBytes: number;
 }
 
 function readArgs(argv: string[]): StartArgs | string {
@@ -54,6 +61,7 @@ function readArgs(argv: string[]): StartArgs | string {
         'data-dir': { type: 'string' },
         'pid-file': { type: 'string' },
         workers: { type: 'string' },
+        'relay-buffer': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -83,7 +91,10 @@ function readArgs(argv: string[]): StartArgs | string {
   const workers = readWorkers(values.workers);
   if (typeof workers === 'string') return workers;
   if (workers > 1 && pidFile !== undefined) return '--pid-file cannot be combined with --workers yet: send SIGHUP to the parent to reload';
-  return { source, host: values.host, port, dataDir, logLevel: level as LogLevel, pidFile, workers };
+  const relayBuffer = values['relay-buffer'];
+  if (relayBuffer !== undefined && !/^[1-9]\d{0,15}$/.test(relayBuffer)) return `--relay-buffer must be a positive number of bytes, got "${relayBuffer}"`;
+  const relayBufferBytes = relayBuffer === undefined ? defaultRelayBufferBytes : Number(relayBuffer);
+  return { source, host: values.host, port, dataDir, logLevel: level as LogLevel, pidFile, workers, relayBufferBytes };
 }
 
 /** Beyond this many workers per machine something is surely mistyped. */
@@ -134,13 +145,14 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
       log.warn({}, 'running the embedded development default: anonymous sessions may do everything on realm "realm1", and the console at /console is open without a password; use --config for production');
     }
     for (const notice of config.notices) log.info({}, notice);
-    if (args.workers > 1) return runWorkers({ count: args.workers, log });
+    if (args.workers > 1) return runWorkers({ count: args.workers, log, relayBufferBytes: args.relayBufferBytes });
   }
 
   let node;
   try {
-    const cluster = await startBackplane(config.cluster, worker, log);
-    node = await startNode(config, { log, dataDir: args.dataDir, ...(cluster && { backplane: cluster.backplane, feeds: cluster.feeds }) });
+    const metrics = new MetricsRegistry();
+    const cluster = await startBackplane(config.cluster, worker, log, metrics);
+    node = await startNode(config, { log, metrics, dataDir: args.dataDir, ...(cluster && { backplane: cluster.backplane, feeds: cluster.feeds }) });
   } catch (error) {
     const reason = listenFailure(error);
     log.error({ code: (error as NodeJS.ErrnoException).code }, `cannot start: ${reason}`);

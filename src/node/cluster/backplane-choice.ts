@@ -4,11 +4,12 @@ import type { ClusterConfig } from '../../config/model.js';
 import type { Backplane } from '../../router/backplane.js';
 import { MeshBackplane } from '../../router/backplane-mesh.js';
 import type { Logger } from '../../router/log.js';
+import type { MetricsRegistry } from '../../metrics/registry.js';
 import { ipcFeeds } from './ipc-feeds.js';
 import { ipcLink } from './ipc-link.js';
 import type { ClusterFeeds } from './leased-feed.js';
 import { RedisFeeds } from './redis-feeds.js';
-import { RedisLink, redisAddress } from './redis-link.js';
+import { RedisLink } from './redis-link.js';
 import type { WorkerRole } from './worker.js';
 
 /** What a node of a cluster is given: its backplane, and the leased feeds of its forwarders. */
@@ -20,33 +21,34 @@ export interface ClusterParts {
 /**
  * The backplane this process joins: through Redis when the config has a `cluster` (each worker of
  * `--workers` is then a node of its own), else through the parent when it is a worker, else none.
- * Rejects when Redis does not answer at start.
+ * When Redis does not answer at start, the node starts on its own and joins once it answers.
+ * Its metrics go on `metrics`.
  */
-export async function startBackplane(cluster: ClusterConfig | undefined, worker: WorkerRole | undefined, log: Logger): Promise<ClusterParts | undefined> {
+export async function startBackplane(
+  cluster: ClusterConfig | undefined, worker: WorkerRole | undefined, log: Logger, metrics: MetricsRegistry,
+): Promise<ClusterParts | undefined> {
   if (!cluster) {
     if (!worker) return undefined;
-    return { backplane: new MeshBackplane(worker.nodeId, ipcLink(worker.channel)), feeds: ipcFeeds(worker.channel, log.child({ part: 'cluster' })) };
+    const link = ipcLink(worker.channel, { maxPendingBytes: worker.relayBufferBytes, log: log.child({ part: 'cluster' }) });
+    return { backplane: new MeshBackplane(worker.nodeId, link, metrics), feeds: ipcFeeds(worker.channel, log.child({ part: 'cluster' })) };
   }
   const base = cluster.nodeId ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
   const nodeId = worker ? `${base}-${worker.nodeId}` : base;
   const link = new RedisLink({
     url: cluster.redisUrl, prefix: cluster.prefix, nodeId, heartbeatMs: cluster.heartbeatMs, leaseMs: cluster.leaseMs,
-    log: log.child({ part: 'cluster' }),
+    maxPendingBytes: cluster.maxPendingBytes, log: log.child({ part: 'cluster' }),
   });
-  try {
-    await link.ready();
-  } catch (error) {
-    await link.close();
-    throw error;
-  }
-  log.info({ node: nodeId, redis: redisAddress(cluster.redisUrl) }, 'joined the cluster');
   const feeds = new RedisFeeds({ url: cluster.redisUrl, prefix: cluster.prefix, nodeId, leaseMs: cluster.leaseMs, log: log.child({ part: 'cluster' }) });
-  try {
-    await feeds.ready();
-  } catch (error) {
-    await feeds.close();
-    await link.close();
-    throw error;
+  // A node that starts while Redis is away serves alone; its feeds' connection comes up with Redis
+  // (appends before that are refused and counted, as during any outage).
+  if (await link.ready()) {
+    try {
+      await feeds.ready();
+    } catch (error) {
+      await feeds.close();
+      await link.close();
+      throw error;
+    }
   }
-  return { backplane: new MeshBackplane(nodeId, link), feeds };
+  return { backplane: new MeshBackplane(nodeId, link, metrics), feeds };
 }

@@ -1,6 +1,8 @@
+import assert from 'node:assert/strict';
 import { backplaneConformance } from '../../../test/support/backplane-conformance.js';
-import { MeshBackplane } from '../../router/backplane-mesh.js';
 import { channelPair } from '../../../test/support/ipc-channels.js';
+import { MeshBackplane } from '../../router/backplane-mesh.js';
+import { silentLogger } from '../../router/log.js';
 import { ipcLink } from './ipc-link.js';
 import { IpcRelay } from './ipc-relay.js';
 
@@ -10,13 +12,13 @@ import { IpcRelay } from './ipc-relay.js';
  * are tested through the CLI (test/e2e/workers.test.ts).
  */
 backplaneConformance('IPC through the parent', () => {
-  const relay = new IpcRelay();
+  const relay = new IpcRelay({ maxQueuedBytes: 1 << 20, onOverflow: () => assert.fail('no worker here stops reading') });
   const nodes = new Map<string, { backplane: MeshBackplane; cut(): void }>();
   return {
     node: async (nodeId) => {
       const { parent, worker, cut } = channelPair();
       relay.add(nodeId, parent);
-      const backplane = new MeshBackplane(nodeId, ipcLink(worker));
+      const backplane = new MeshBackplane(nodeId, ipcLink(worker, { maxPendingBytes: 1 << 20, log: silentLogger }));
       nodes.set(nodeId, { backplane, cut });
       return backplane;
     },

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { channelPair } from '../../../test/support/ipc-channels.js';
 import { leasedFeedConformance } from '../../../test/support/leased-feed-conformance.js';
 import { silentLogger } from '../../router/log.js';
@@ -7,7 +8,7 @@ import type { ClusterFeeds } from './leased-feed.js';
 
 /** The parent's feed relay and the workers' feeds, as --workers runs them, over in-process channels. */
 leasedFeedConformance('IPC through the parent', () => {
-  const relay = new IpcRelay();
+  const relay = new IpcRelay({ maxQueuedBytes: 64 << 20, onOverflow: () => assert.fail('no worker here stops reading') });
   const nodes = new Map<string, { feeds: ClusterFeeds; cut(): void }>();
   return {
     node: async (nodeId) => {

@@ -1,31 +1,76 @@
 import type { ClaimAnswer } from '../../router/backplane.js';
 import type { MeshLink, MeshMessage } from '../../router/backplane-mesh.js';
+import type { BackplaneMetrics } from '../../router/backplane-metrics.js';
+import { payloadBytes } from '../../router/limits/payload-bytes.js';
+import type { Logger } from '../../router/log.js';
 import { isJunctionMessage, type ParentToWorker, type WorkerToParent } from './ipc-messages.js';
 
 /** The worker's end of an IPC channel: `process` in a worker, a stand-in in tests. */
 export interface ParentChannel {
-  send(message: WorkerToParent): void;
+  /** `written` is called once the message has left this process (or could not). */
+  send(message: WorkerToParent, written?: (error: Error | null) => void): unknown;
   on(event: 'message', listener: (message: unknown) => void): unknown;
   off(event: 'message', listener: (message: unknown) => void): unknown;
 }
 
-/** A mesh link through the parent process: the parent relays each message to the workers it names and answers claims. */
-export function ipcLink(channel: ParentChannel): MeshLink {
+export interface IpcLinkOptions {
+  /** Bytes (estimated) of publications handed to the parent and not yet written to it, at most (--relay-buffer). */
+  maxPendingBytes: number;
+  log: Logger;
+}
+
+/**
+ * A mesh link through the parent process: the parent relays each message to the workers it names
+ * and answers claims. What this worker has not yet written to a parent that does not keep up is
+ * bounded: past `maxPendingBytes`, publications for other workers are dropped and counted (as
+ * with Redis); announcements and call traffic still go, few and small, so no view goes wrong.
+ */
+export function ipcLink(channel: ParentChannel, options: IpcLinkOptions): MeshLink {
   let receive: ((message: MeshMessage, from: string) => void) | undefined;
+  let pendingBytes = 0;
+  let overflowing = false;
+  let dropped = 0;
   let open = true;
   let lastClaim = 0;
+  let metrics: BackplaneMetrics | undefined;
   const claims = new Map<number, (answer: ClaimAnswer) => void>();
   const listener = (raw: unknown): void => {
     if (isJunctionMessage<Extract<ParentToWorker, { junction: 'mesh' }>>(raw, 'mesh')) receive?.(raw.message, raw.from);
     else if (isJunctionMessage<Extract<ParentToWorker, { junction: 'claimed' }>>(raw, 'claimed')) {
       claims.get(raw.id)?.(raw.answer);
       claims.delete(raw.id);
+    } else if (isJunctionMessage<Extract<ParentToWorker, { junction: 'relay' }>>(raw, 'relay')) {
+      metrics?.relayQueuedBytes.set(raw.queuedBytes);
+      metrics?.relayOverflows.setTotal(raw.overflows);
     }
   };
   channel.on('message', listener);
   return {
     send(message: MeshMessage, to?: readonly string[]) {
-      if (open) channel.send(to === undefined ? { junction: 'mesh', message } : { junction: 'mesh', message, to });
+      if (!open) return;
+      const envelope: WorkerToParent = to === undefined ? { junction: 'mesh', message } : { junction: 'mesh', message, to };
+      if (message.k !== 'pub') return void channel.send(envelope);
+      const bytes = payloadBytes([message]);
+      if (pendingBytes + bytes > options.maxPendingBytes) {
+        dropped++;
+        metrics?.dropped('buffer_full');
+        if (!overflowing) {
+          overflowing = true;
+          options.log.warn({ pendingBytes, maxPendingBytes: options.maxPendingBytes },
+            'the --workers parent is not keeping up: dropping publications to other workers until it has taken what it has (--relay-buffer)');
+        }
+        return;
+      }
+      pendingBytes += bytes;
+      metrics?.relayPendingBytes.set(pendingBytes);
+      channel.send(envelope, () => {
+        pendingBytes -= bytes;
+        metrics?.relayPendingBytes.set(pendingBytes);
+        if (overflowing && pendingBytes <= options.maxPendingBytes / 2) {
+          overflowing = false;
+          options.log.info({ pendingBytes, dropped }, 'the --workers parent caught up: publications to other workers flow again');
+        }
+      });
     },
     onMessage(handler) {
       receive = handler;
@@ -39,6 +84,9 @@ export function ipcLink(channel: ParentChannel): MeshLink {
     },
     release(key) {
       if (open) channel.send({ junction: 'release', key });
+    },
+    instrument(given) {
+      metrics = given;
     },
     async close() {
       open = false;

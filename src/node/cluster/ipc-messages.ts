@@ -28,10 +28,15 @@ export type ParentToWorker =
   | { junction: 'feed-lease'; feed: string }
   /** Who holds the feed's lease now: told to every worker that joined it. */
   | { junction: 'feed-holder'; feed: string; node: string | undefined }
-  | { junction: 'feed-entries'; feed: string; entries: FeedEntry[]; upTo: number };
+  | { junction: 'feed-entries'; feed: string; entries: FeedEntry[]; upTo: number }
+  /** Every second: bytes the parent holds for this worker, and workers it gave up for a full buffer (for metrics). */
+  | { junction: 'relay'; queuedBytes: number; overflows: number };
 
 /** The environment variable through which the parent names each worker's node. */
 export const nodeIdVariable = 'JUNCTION_NODE_ID';
+
+/** The environment variable through which the parent passes --relay-buffer to each worker (its own outgoing bound). */
+export const relayBufferVariable = 'JUNCTION_RELAY_BUFFER';
 
 export function isJunctionMessage<T extends { junction: string }>(value: unknown, kind: T['junction']): value is T {
   return typeof value === 'object' && value !== null && (value as { junction?: unknown }).junction === kind;

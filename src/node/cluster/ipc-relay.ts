@@ -1,5 +1,6 @@
 import { ClaimTable } from '../../router/backplane-claims.js';
 import { silentLogger, type Logger } from '../../router/log.js';
+import { payloadBytes } from '../../router/limits/payload-bytes.js';
 import { FeedRelay } from './ipc-feed-relay.js';
 import { isJunctionMessage, type ParentToWorker, type WorkerToParent } from './ipc-messages.js';
 
@@ -10,21 +11,47 @@ export interface WorkerChannel {
   off(event: 'message', listener: (message: unknown) => void): unknown;
 }
 
+export interface IpcRelayOptions {
+  /** Bytes (estimated) the parent may hold for one worker, written to its channel but not yet taken by it. */
+  maxQueuedBytes: number;
+  /**
+   * A worker's buffer passed `maxQueuedBytes`: it does not read its channel (stuck, or far too
+   * slow). Called once; nothing more is sent to it, and the caller is expected to end it.
+   */
+  onOverflow(nodeId: string, queuedBytes: number): void;
+}
+
+interface RelayedWorker {
+  nodeId: string;
+  channel: WorkerChannel;
+  listener: (message: unknown) => void;
+  /** Estimated bytes sent to it whose write has not completed. */
+  queuedBytes: number;
+  overflowed: boolean;
+}
+
 /**
  * The parent's part in the IPC backplane: it relays each worker's mesh messages to the workers
  * they name (or to all others), in the order received, and says `gone` for a worker that exits,
  * so no worker keeps routing to a dead one. It holds no routing state of its own, only the
  * claims on procedures (which must be atomic, so one process decides them).
+ *
+ * What it holds for a worker that does not read is bounded: past `maxQueuedBytes` the worker is
+ * given up (onOverflow). Dropping messages instead would leave its view of the cluster wrong for
+ * good (a lost announcement, a call reply that never comes); a worker that ends is something every
+ * other node already handles (its calls fail at once, its sessions leave everywhere).
  */
 export class IpcRelay {
-  private readonly workers = new Map<string, { channel: WorkerChannel; listener: (message: unknown) => void }>();
+  private readonly workers = new Map<string, RelayedWorker>();
   private readonly claims = new ClaimTable();
   private readonly feeds: FeedRelay;
+  /** Workers given up for a full buffer since the relay started. */
+  overflows = 0;
 
-  constructor(log: Logger = silentLogger) {
+  constructor(private readonly options: IpcRelayOptions, log: Logger = silentLogger) {
     this.feeds = new FeedRelay((node, message) => {
       const worker = this.workers.get(node);
-      if (worker) trySend(worker.channel, message);
+      if (worker) this.send(worker, message, payloadBytes([message]));
     }, log);
   }
 
@@ -33,13 +60,14 @@ export class IpcRelay {
     const listener = (raw: unknown): void => {
       if (isJunctionMessage<Extract<WorkerToParent, { junction: 'mesh' }>>(raw, 'mesh')) this.relay(nodeId, raw);
       else if (isJunctionMessage<Extract<WorkerToParent, { junction: 'claim' }>>(raw, 'claim')) {
-        trySend(channel, { junction: 'claimed', id: raw.id, answer: this.claims.claim(nodeId, raw.key, raw.invoke) });
+        this.send(worker, { junction: 'claimed', id: raw.id, answer: this.claims.claim(nodeId, raw.key, raw.invoke) }, 0);
       } else if (isJunctionMessage<Extract<WorkerToParent, { junction: 'release' }>>(raw, 'release')) {
         this.claims.release(nodeId, raw.key);
       } else if (isFeedMessage(raw)) this.feeds.handle(nodeId, raw);
     };
+    const worker: RelayedWorker = { nodeId, channel, listener, queuedBytes: 0, overflowed: false };
     channel.on('message', listener);
-    this.workers.set(nodeId, { channel, listener });
+    this.workers.set(nodeId, worker);
   }
 
   /** The worker exited (or is being replaced): the others forget everything it announced. */
@@ -53,16 +81,44 @@ export class IpcRelay {
     this.relay(nodeId, { junction: 'mesh', message: { k: 'gone' } });
   }
 
+  /** Bytes (estimated) held for a worker now. */
+  queuedBytes(nodeId: string): number {
+    return this.workers.get(nodeId)?.queuedBytes ?? 0;
+  }
+
+  /** Tells each worker what the relay holds for it and how many workers it gave up, for its metrics. */
+  report(): void {
+    for (const worker of this.workers.values()) {
+      this.send(worker, { junction: 'relay', queuedBytes: worker.queuedBytes, overflows: this.overflows }, 0);
+    }
+  }
+
   private relay(from: string, { message, to }: Extract<WorkerToParent, { junction: 'mesh' }>): void {
     const envelope: ParentToWorker = { junction: 'mesh', message, from };
+    const bytes = payloadBytes([message]);
     if (to === undefined) {
-      for (const [nodeId, worker] of this.workers) if (nodeId !== from) trySend(worker.channel, envelope);
+      for (const [nodeId, worker] of this.workers) if (nodeId !== from) this.send(worker, envelope, bytes);
       return;
     }
     for (const nodeId of to) {
       const worker = this.workers.get(nodeId);
-      if (worker) trySend(worker.channel, envelope);
+      if (worker) this.send(worker, envelope, bytes);
     }
+  }
+
+  /**
+   * Writes to a worker and holds `bytes` (its estimate; 0 for the parent's own small answers) until
+   * the write completes. A write to a worker whose channel just closed fails: expected, and its
+   * exit is handled by `remove`.
+   */
+  private send(worker: RelayedWorker, message: ParentToWorker, bytes: number): void {
+    if (worker.overflowed) return;
+    worker.queuedBytes += bytes;
+    worker.channel.send(message, () => void (worker.queuedBytes -= bytes));
+    if (worker.queuedBytes <= this.options.maxQueuedBytes) return;
+    worker.overflowed = true;
+    this.overflows++;
+    this.options.onOverflow(worker.nodeId, worker.queuedBytes);
   }
 }
 
@@ -70,10 +126,3 @@ function isFeedMessage(raw: unknown): raw is Extract<WorkerToParent, { junction:
   const kind = (raw as { junction?: unknown } | null)?.junction;
   return typeof kind === 'string' && kind.startsWith('feed-');
 }
-
-/** A worker whose channel just closed cannot be written to: the error is expected, and its exit is handled by `remove`. */
-function trySend(channel: WorkerChannel, message: ParentToWorker): void {
-  channel.send(message, ignoreClosedChannel);
-}
-
-function ignoreClosedChannel(): void {}

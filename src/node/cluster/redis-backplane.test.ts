@@ -3,6 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { backplaneConformance } from '../../../test/support/backplane-conformance.js';
 import { skipWithoutDebian } from '../../../test/support/debian.js';
 import { RunningRedis } from '../../../test/support/redis-server.js';
+import { waitFor } from '../../../test/support/wait.js';
+import { MetricsRegistry } from '../../metrics/registry.js';
 import { MeshBackplane } from '../../router/backplane-mesh.js';
 import type { RemotePublication } from '../../router/backplane.js';
 import { silentLogger } from '../../router/log.js';
@@ -17,18 +19,51 @@ let prefixes = 0;
 before(async () => {
   if (!skip) redis = await RunningRedis.start();
 });
-after(() => redis?.stop());
+// A test that fails midway leaves its nodes open, and their connections would keep this file running.
+const opened: MeshBackplane[] = [];
+after(async () => {
+  await Promise.all(opened.map((backplane) => backplane.close()));
+  await redis?.stop();
+});
 
-async function redisNode(nodeId: string, prefix: string): Promise<{ link: RedisLink; backplane: MeshBackplane }> {
-  const link = new RedisLink({ url: redis!.url, nodeId, log: silentLogger, prefix, heartbeatMs, leaseMs });
-  await link.ready();
-  return { link, backplane: new MeshBackplane(nodeId, link) };
+interface RedisNode {
+  link: RedisLink;
+  backplane: MeshBackplane;
+  metrics: MetricsRegistry;
+}
+
+async function redisNode(nodeId: string, prefix: string, options: { at?: RunningRedis; readyMs?: number; maxPendingBytes?: number } = {}): Promise<RedisNode> {
+  const link = new RedisLink({
+    url: (options.at ?? redis!).url, nodeId, log: silentLogger, prefix, heartbeatMs, leaseMs, maxPendingBytes: options.maxPendingBytes ?? 1 << 20,
+  });
+  await link.ready(options.readyMs);
+  const metrics = new MetricsRegistry();
+  const backplane = new MeshBackplane(nodeId, link, metrics);
+  opened.push(backplane);
+  return { link, backplane, metrics };
+}
+
+/** A metric's value in the Prometheus text, 0 when it has no such line. */
+function metricValue(metrics: MetricsRegistry, series: string): number {
+  const line = metrics.exposition().split('\n').find((text) => text.startsWith(`${series} `));
+  return line === undefined ? 0 : Number(line.slice(series.length + 1));
+}
+
+/** Publishes on `from` until `received` grows (interest announcements cross asynchronously); bounded. */
+async function publishUntilReceived(from: RedisNode, received: RemotePublication[], topic = 't'): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  const before = received.length;
+  while (received.length === before) {
+    assert.ok(Date.now() < deadline, 'the publication never arrived');
+    from.backplane.publish({ realm: 'r', topic, publication: 1, publisher: 1, origin: 'client', options: {}, details: {} });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 backplaneConformance('Redis', () => {
   // Each test its own cluster on the one Redis: a prefix of its own.
   const prefix = `test${++prefixes}`;
-  const nodes = new Map<string, { link: RedisLink; backplane: MeshBackplane }>();
+  const nodes = new Map<string, RedisNode>();
   return {
     node: async (nodeId) => {
       const node = await redisNode(nodeId, prefix);
@@ -58,16 +93,7 @@ describe('Redis backplane: losing Redis', { skip }, () => {
     b.backplane.announce({ realm: 'r', uri: 't', match: 'exact' }, true);
     const claimed = await b.backplane.claimProcedure({ realm: 'r', uri: 'com.one', match: 'exact' }, 'single');
     assert.equal(claimed.ok, true);
-    const publishUntilReceived = async (): Promise<void> => {
-      const deadline = Date.now() + 10_000;
-      const before = received.length;
-      while (received.length === before) {
-        assert.ok(Date.now() < deadline, 'b never received the publication');
-        a.backplane.publish({ realm: 'r', topic: 't', publication: 1, publisher: 1, origin: 'client', options: {}, details: {} });
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    };
-    await publishUntilReceived();
+    await publishUntilReceived(a, received);
 
     await redis!.stop();
     await new Promise((resolve) => setTimeout(resolve, leaseMs + 3 * heartbeatMs));
@@ -76,11 +102,87 @@ describe('Redis backplane: losing Redis', { skip }, () => {
     a.backplane.publish({ realm: 'r', topic: 't', publication: 2, publisher: 1, origin: 'client', options: {}, details: {} });
     assert.ok(a.link.dropped > 0, 'nothing queues while Redis is away');
 
+    assert.equal(metricValue(a.metrics, 'junction_backplane_degraded'), 1);
+    assert.ok(metricValue(a.metrics, 'junction_backplane_dropped_total{reason="unreachable"}') > 0);
+
     await redis!.restart(); // empty: every claim and subscription must come back from the nodes
-    await publishUntilReceived();
+    await publishUntilReceived(a, received);
     assert.equal(a.link.connected, true);
+    assert.equal(metricValue(a.metrics, 'junction_backplane_degraded'), 0);
+    assert.equal(metricValue(a.metrics, 'junction_backplane_peers'), 1);
+    assert.ok(metricValue(b.metrics, 'junction_backplane_messages_total{direction="received",kind="pub"}') >= 1);
+    assert.ok(metricValue(b.metrics, 'junction_backplane_bytes_total{direction="received",kind="pub"}') > 0);
+    assert.equal(metricValue(b.metrics, 'junction_backplane_claims'), 1);
     const again = await a.backplane.claimProcedure({ realm: 'r', uri: 'com.one', match: 'exact' }, 'single');
     assert.deepEqual(again, { ok: false, heldAs: 'single' }, 'b claimed its procedure again');
+    await a.backplane.close();
+    await b.backplane.close();
+  });
+});
+
+describe('Redis backplane: a node that starts while Redis is down', { skip }, () => {
+  it('serves on its own, then joins when Redis answers: announced, and holding the claims it took alone', async () => {
+    const later = await RunningRedis.start();
+    await later.stop();
+    const prefix = `late${++prefixes}`;
+    const alone = await redisNode('alone', prefix, { at: later, readyMs: 200 });
+    assert.equal(alone.link.connected, false);
+    assert.match(String(alone.backplane.degraded), /Redis at 127\.0\.0\.1:\d+\/0 is unreachable/);
+    const received: RemotePublication[] = [];
+    alone.backplane.attach({ deliver: (p) => void received.push(p), callTraffic: () => {}, nodeGone: () => {} });
+    alone.backplane.announce({ realm: 'r', uri: 't', match: 'exact' }, true);
+    assert.deepEqual(await alone.backplane.claimProcedure({ realm: 'r', uri: 'com.alone', match: 'exact' }, 'single'), { ok: true },
+      'a claim made alone holds on this node');
+
+    await later.restart();
+    try {
+      const other = await redisNode('other', prefix, { at: later });
+      other.backplane.attach({ deliver: () => {}, callTraffic: () => {}, nodeGone: () => {} });
+      await publishUntilReceived(other, received);
+      assert.equal(alone.link.connected, true);
+      assert.deepEqual(await other.backplane.claimProcedure({ realm: 'r', uri: 'com.alone', match: 'exact' }, 'single'),
+        { ok: false, heldAs: 'single' }, 'the claim taken alone was made in Redis once it answered');
+      assert.deepEqual(alone.backplane.peers(), ['other']);
+      await other.backplane.close();
+    } finally {
+      await alone.backplane.close();
+      await later.stop();
+    }
+  });
+});
+
+describe('Redis backplane: a Redis that does not keep up', { skip }, () => {
+  it('holds at most max_pending_bytes unacknowledged, drops and counts past it, and flows again once Redis answers', async () => {
+    const prefix = `slow${++prefixes}`;
+    const maxPendingBytes = 64 * 1024;
+    const a = await redisNode('a', prefix, { maxPendingBytes });
+    const b = await redisNode('b', prefix);
+    const received: RemotePublication[] = [];
+    const receivedOnA: RemotePublication[] = [];
+    a.backplane.attach({ deliver: (p) => void receivedOnA.push(p), callTraffic: () => {}, nodeGone: () => {} });
+    b.backplane.attach({ deliver: (p) => void received.push(p), callTraffic: () => {}, nodeGone: () => {} });
+    b.backplane.announce({ realm: 'r', uri: 't', match: 'exact' }, true);
+    await publishUntilReceived(a, received);
+
+    redis!.pause();
+    try {
+      const big = 'x'.repeat(1_000);
+      for (let i = 0; i < 200; i++) {
+        a.backplane.publish({ realm: 'r', topic: 't', publication: i, publisher: 1, origin: 'client', options: {}, details: {}, args: [big] });
+      }
+      assert.ok(a.link.pendingBytes <= maxPendingBytes, `pending ${a.link.pendingBytes} bytes, bound ${maxPendingBytes}`);
+      assert.ok(a.link.pendingBytes > maxPendingBytes / 2, 'the buffer filled up to near its bound first');
+      assert.ok(metricValue(a.metrics, 'junction_backplane_dropped_total{reason="buffer_full"}') > 100);
+      assert.equal(metricValue(a.metrics, 'junction_backplane_redis_pending_bytes'), a.link.pendingBytes);
+      // Past the bound only publications are dropped: an announcement still goes.
+      a.backplane.announce({ realm: 'r', uri: 'back', match: 'exact' }, true);
+    } finally {
+      redis!.resume();
+    }
+    await publishUntilReceived(a, received);
+    await publishUntilReceived(b, receivedOnA, 'back');
+    // A heartbeat may be on its way at any moment: the buffer empties between them.
+    await waitFor(() => a.link.pendingBytes === 0, 'everything acknowledged');
     await a.backplane.close();
     await b.backplane.close();
   });

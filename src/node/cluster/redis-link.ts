@@ -3,6 +3,7 @@ import { Packr } from 'msgpackr';
 import { clusterDefaults } from '../../config/file-schema.js';
 import type { ClaimAnswer } from '../../router/backplane.js';
 import type { MeshLink, MeshMessage } from '../../router/backplane-mesh.js';
+import type { BackplaneDropReason, BackplaneMetrics } from '../../router/backplane-metrics.js';
 import type { Logger } from '../../router/log.js';
 import type { InvocationPolicy } from '../../router/options.js';
 
@@ -16,6 +17,8 @@ export interface RedisLinkOptions {
   heartbeatMs?: number;
   /** A node not heard from for this long is dead: the others forget it and free its claims (default: clusterDefaults). */
   leaseMs?: number;
+  /** Bytes handed to Redis and not yet acknowledged, at most: past it, publications are dropped (cluster.redis.max_pending_bytes; default: clusterDefaults). */
+  maxPendingBytes?: number;
 }
 
 /** What crosses Redis: a mesh message, or a heartbeat. */
@@ -49,13 +52,17 @@ return 1`;
  * decides, the channel carries), one channel for what goes to all. A heartbeat on that channel
  * and a lease tell the living from the dead. While Redis is unreachable nothing queues: what
  * would cross is dropped and counted, local clients are served, and once Redis is back the node
- * announces itself again (the mesh's rejoin).
+ * announces itself again (the mesh's rejoin). The same holds for a node that starts while Redis
+ * is away: it serves on its own and joins when Redis answers. While Redis is slow, what it has
+ * not acknowledged is bounded (`maxPendingBytes`); past it, publications are dropped and counted too.
  */
 export class RedisLink implements MeshLink {
   /** Whether Redis is reachable now. */
   connected = false;
-  /** Messages that could not be sent while Redis was unreachable. */
+  /** Messages that could not be sent (Redis unreachable, or too much not yet acknowledged). */
   dropped = 0;
+  /** Bytes published and not yet acknowledged by Redis. */
+  pendingBytes = 0;
   private readonly commands: Redis;
   private readonly subscriber: Redis;
   private readonly url: string;
@@ -68,6 +75,13 @@ export class RedisLink implements MeshLink {
   private receive: ((message: MeshMessage, from: string) => void) | undefined;
   private rejoin: (() => void) | undefined;
   private everConnected = false;
+  /** ready() gave up waiting: the node started on its own and must announce itself once Redis answers. */
+  private startedAlone = false;
+  private subscribed = false;
+  /** Set while the pending bytes are past the bound: one warning per episode, not one per message. */
+  private overflowing = false;
+  private readonly maxPendingBytes: number;
+  private metrics: BackplaneMetrics | undefined;
   private closed = false;
 
   constructor(options: RedisLinkOptions) {
@@ -76,31 +90,53 @@ export class RedisLink implements MeshLink {
     this.nodeId = options.nodeId;
     this.log = options.log;
     this.leaseMs = options.leaseMs ?? clusterDefaults.leaseMs;
+    this.maxPendingBytes = options.maxPendingBytes ?? clusterDefaults.maxPendingBytes;
     // No offline queue: while Redis is away, sends fail at once instead of piling up in memory.
     const redisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false };
     this.commands = new Redis(options.url, redisOptions);
     this.subscriber = new Redis(options.url, { ...redisOptions, enableOfflineQueue: true });
     this.commands.on('error', () => {}); // reported through 'close'/'ready' below, once per change
     this.subscriber.on('error', () => {});
-    this.commands.on('close', () => this.changed(false));
-    this.commands.on('ready', () => this.changed(true));
-    this.subscriber.on('ready', () => this.changed(true));
+    this.commands.on('close', () => this.changed());
+    this.commands.on('ready', () => this.changed());
+    this.subscriber.on('close', () => {
+      this.subscribed = false;
+      this.changed();
+    });
+    // Subscribes at each connection: a subscribe sent while Redis was away (at start) fails for good.
+    this.subscriber.on('ready', () => {
+      this.subscriber.subscribe(this.channel('all'), this.channel(`node:${this.nodeId}`)).then(() => {
+        this.subscribed = true;
+        this.changed();
+      }, () => {});
+    });
     this.subscriber.on('messageBuffer', (_channel: Buffer, data: Buffer) => this.arrived(data));
-    void this.subscriber.subscribe(this.channel('all'), this.channel(`node:${this.nodeId}`)).catch(() => {});
     const heartbeatMs = options.heartbeatMs ?? clusterDefaults.heartbeatMs;
     this.timer = setInterval(() => this.tick(), heartbeatMs);
     this.timer.unref();
   }
 
-  /** Resolves once Redis answered and this node's subscriptions are in place (bounded by `timeoutMs`). */
-  async ready(timeoutMs = 5_000): Promise<void> {
+  /**
+   * Waits up to `timeoutMs` for Redis to answer, then frees what this node's name held before
+   * (a node that rejoins under its name starts clean) and resolves true. If Redis does not answer
+   * in time it resolves false: the node serves on its own (degraded) and joins when Redis answers.
+   */
+  async ready(timeoutMs = 5_000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    while (!(this.connected && this.subscriber.status === 'ready')) {
-      if (Date.now() > deadline) throw new Error(`Redis at ${redisAddress(this.url)} did not answer within ${timeoutMs} ms`);
+    while (!this.connected) {
+      if (Date.now() > deadline) {
+        this.startedAlone = true;
+        this.log.warn({ node: this.nodeId, timeoutMs }, `Redis at ${redisAddress(this.url)} did not answer: serving this node's clients only; joining the cluster when it answers`);
+        return false;
+      }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    // A node that rejoins under its name starts clean: whatever it claimed before is free.
     await this.dropClaims(this.nodeId);
+    return true;
+  }
+
+  instrument(metrics: BackplaneMetrics): void {
+    this.metrics = metrics;
   }
 
   /** Why the node serves only its own clients now, or undefined: /health says degraded. */
@@ -109,9 +145,10 @@ export class RedisLink implements MeshLink {
   }
 
   send(message: MeshMessage, to?: readonly string[]): void {
+    if (this.closed) return;
     const data = packr.pack({ from: this.nodeId, message } satisfies Wire);
-    if (to === undefined) this.publish('all', data);
-    else for (const node of to) this.publish(`node:${node}`, data);
+    if (to === undefined) this.publish('all', data, message.k);
+    else for (const node of to) this.publish(`node:${node}`, data, message.k);
   }
 
   onMessage(receive: (message: MeshMessage, from: string) => void): void {
@@ -163,13 +200,42 @@ export class RedisLink implements MeshLink {
     return [this.channel(`claim:${key}`), this.channel(`claimers:${key}`), this.channel(`claims-of:${node}`)];
   }
 
-  private publish(name: string, data: Buffer): void {
-    if (this.closed) return;
-    if (!this.connected) {
-      this.dropped++;
-      return;
+  /**
+   * Past the bound only publications are dropped: announcements, call traffic and heartbeats are
+   * few and small, and losing one would leave the other nodes' view of this one wrong until it
+   * rejoins, where a lost publication is counted and stays lost.
+   */
+  private publish(name: string, data: Buffer, kind: string): void {
+    if (!this.connected) return this.drop('unreachable');
+    if (kind === 'pub' && this.pendingBytes + data.length > this.maxPendingBytes) {
+      if (!this.overflowing) {
+        this.overflowing = true;
+        this.log.warn({ pendingBytes: this.pendingBytes, maxPendingBytes: this.maxPendingBytes },
+          'Redis is not keeping up: dropping publications to other nodes until it has acknowledged what it has (cluster.redis.max_pending_bytes)');
+      }
+      return this.drop('buffer_full');
     }
-    this.commands.publish(this.channel(name), data).catch(() => void this.dropped++);
+    this.pendingBytes += data.length;
+    this.metrics?.redisPendingBytes.set(this.pendingBytes);
+    this.metrics?.wireBytes('sent', kind, data.length);
+    this.commands.publish(this.channel(name), data).then(() => this.settled(data.length), () => {
+      this.settled(data.length);
+      this.drop('unreachable');
+    });
+  }
+
+  private settled(bytes: number): void {
+    this.pendingBytes -= bytes;
+    this.metrics?.redisPendingBytes.set(this.pendingBytes);
+    if (this.overflowing && this.pendingBytes <= this.maxPendingBytes / 2) {
+      this.overflowing = false;
+      this.log.info({ pendingBytes: this.pendingBytes, dropped: this.dropped }, 'Redis caught up: publications to other nodes flow again');
+    }
+  }
+
+  private drop(reason: BackplaneDropReason): void {
+    this.dropped++;
+    this.metrics?.dropped(reason);
   }
 
   private arrived(data: Buffer): void {
@@ -181,6 +247,7 @@ export class RedisLink implements MeshLink {
       return;
     }
     if (wire.from === this.nodeId) return;
+    this.metrics?.wireBytes('received', 'message' in wire ? wire.message.k : 'beat', data.length);
     // A heartbeat from a node this one does not know (lost past its lease, or its hello missed):
     // ask it for its state, so that both converge whoever lost what.
     if (!('message' in wire) && !this.lastHeard.has(wire.from)) this.send({ k: 'sync' }, [wire.from]);
@@ -188,9 +255,9 @@ export class RedisLink implements MeshLink {
     if ('message' in wire) this.receive?.(wire.message, wire.from);
   }
 
-  /** Connected means both connections are ready: commands to send, the subscriber to hear the answers. */
-  private changed(ready: boolean): void {
-    const connected = ready && this.commands.status === 'ready' && this.subscriber.status === 'ready';
+  /** Connected means both connections are ready: commands to send, and the subscriber subscribed to hear the answers. */
+  private changed(): void {
+    const connected = this.commands.status === 'ready' && this.subscriber.status === 'ready' && this.subscribed;
     if (this.connected === connected || this.closed) return;
     this.connected = connected;
     if (!connected) {
@@ -199,15 +266,23 @@ export class RedisLink implements MeshLink {
     }
     if (!this.everConnected) {
       this.everConnected = true;
+      this.log.info({ node: this.nodeId, redis: redisAddress(this.url) }, 'joined the cluster');
+      if (this.startedAlone) void this.joinLate();
       return;
     }
     this.log.info({ dropped: this.dropped }, 'Redis is back: announcing this node again');
     this.rejoin?.();
   }
 
+  /** Redis answered after the node started on its own: free what its name held before, then announce everything. */
+  private async joinLate(): Promise<void> {
+    await this.dropClaims(this.nodeId).catch(() => {});
+    this.rejoin?.();
+  }
+
   /** Says this node is alive, and lets go of nodes whose lease ran out. */
   private tick(): void {
-    this.publish('all', packr.pack({ from: this.nodeId, beat: true } satisfies Wire));
+    if (!this.closed) this.publish('all', packr.pack({ from: this.nodeId, beat: true } satisfies Wire), 'beat');
     const now = Date.now();
     for (const [node, heard] of this.lastHeard) {
       if (now - heard <= this.leaseMs) continue;

@@ -1,13 +1,15 @@
 import cluster from 'node:cluster';
 import type { JunctionConfig } from '../../config/model.js';
 import type { ParentChannel } from './ipc-link.js';
-import { nodeIdVariable, type WorkerToParent } from './ipc-messages.js';
+import { nodeIdVariable, relayBufferVariable, type WorkerToParent } from './ipc-messages.js';
 import { workerNodeId } from './workers.js';
 
 /** This process's part in `--workers`: its name and its channel to the parent; undefined when it runs alone. */
 export interface WorkerRole {
   nodeId: string;
   channel: ParentChannel;
+  /** --relay-buffer, as the parent passed it: the bound on what this worker holds for the parent too. */
+  relayBufferBytes: number;
   /** Tells the parent this worker serves (its listeners are bound). */
   ready(): void;
   /** Called once if the parent goes away: a worker never outlives it. */
@@ -24,6 +26,7 @@ export function workerRole(): WorkerRole | undefined {
   return {
     nodeId,
     channel,
+    relayBufferBytes: Number(process.env[relayBufferVariable]),
     ready: () => channel.send({ junction: 'ready' } satisfies WorkerToParent),
     onOrphaned: (handler) => void process.once('disconnect', (orphaned = handler)),
     leave: () => {

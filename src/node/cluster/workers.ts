@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../../router/log.js';
-import { isJunctionMessage, nodeIdVariable } from './ipc-messages.js';
+import { isJunctionMessage, nodeIdVariable, relayBufferVariable } from './ipc-messages.js';
 import { IpcRelay } from './ipc-relay.js';
 
 export interface WorkersOptions {
@@ -10,7 +10,12 @@ export interface WorkersOptions {
   restartDelayMs?: number;
   /** How long the workers have to stop after SIGTERM before they are killed. */
   stopTimeoutMs?: number;
+  /** Bytes (estimated) the parent may hold for one worker that does not read; past it the worker is killed and restarted (--relay-buffer). */
+  relayBufferBytes: number;
 }
+
+/** How often the parent tells each worker what it holds for it (its metrics). */
+const relayReportMs = 1_000;
 
 /** The node name of worker `index` (1-based): w1, w2, ... A restarted worker takes its predecessor's name and starts clean. */
 export function workerNodeId(index: number): string {
@@ -30,8 +35,17 @@ export function runWorkers(options: WorkersOptions): Promise<number> {
   const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
   // Payloads may hold bytes: the structured-clone serialization carries them as they are.
   cluster.setupPrimary({ serialization: 'advanced' });
-  const relay = new IpcRelay(log.child({ part: 'cluster' }));
   const workers = new Map<string, Worker>();
+  const relay = new IpcRelay({
+    maxQueuedBytes: options.relayBufferBytes,
+    onOverflow: (nodeId, queuedBytes) => {
+      log.warn({ node: nodeId, queuedBytes, relayBufferBytes: options.relayBufferBytes },
+        'worker does not read its messages from the other workers (relay buffer past --relay-buffer): killing it; it starts again clean');
+      workers.get(nodeId)?.process.kill('SIGKILL');
+    },
+  }, log.child({ part: 'cluster' }));
+  const reporting = setInterval(() => relay.report(), relayReportMs);
+  reporting.unref();
   let stopping = false;
   let exitCode = 0;
   let finish!: (code: number) => void;
@@ -51,7 +65,7 @@ export function runWorkers(options: WorkersOptions): Promise<number> {
 
   const start = (index: number): void => {
     const nodeId = workerNodeId(index);
-    const worker = cluster.fork({ [nodeIdVariable]: nodeId });
+    const worker = cluster.fork({ [nodeIdVariable]: nodeId, [relayBufferVariable]: String(options.relayBufferBytes) });
     workers.set(nodeId, worker);
     relay.add(nodeId, worker);
     let serving = false;
@@ -95,6 +109,7 @@ export function runWorkers(options: WorkersOptions): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onHangup);
   return finished.then((code) => {
+    clearInterval(reporting);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.off('SIGHUP', onHangup);

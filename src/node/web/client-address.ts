@@ -28,7 +28,8 @@ export function clientAddressReader(trustedProxies: readonly string[]): (request
         port = 0; // the client's port is not forwarded
       }
     }
-    const family = isIP(address) === 6 ? 'IPv6' : 'IPv4';
+    // Every address here is a valid IP (a socket's, or a checked hop) or "unknown": only IPv6 has colons.
+    const family = address.includes(':') ? 'IPv6' : 'IPv4';
     return { address, port, secure, family, label: `${family === 'IPv6' ? 'tcp6' : 'tcp4'}:${address}:${port}` };
   };
 }
@@ -57,6 +58,7 @@ function hopAddress(hop: string): string | undefined {
 
 /** "::ffff:10.1.2.3" -> "10.1.2.3"; any other address unchanged. */
 function plainAddress(address: string): string {
+  if (address.length < 7 || address.charCodeAt(0) !== 58 /* : */) return address;
   return /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address)?.[1] ?? address;
 }
 

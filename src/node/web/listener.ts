@@ -112,6 +112,9 @@ export class HttpListener {
 
   /** The exact path's handler, else the longest configured path above it that serves below itself. */
   private handlerFor(url: string | undefined): { handler: PathHandler; subpath: string } | undefined {
+    // A URL that is a configured path as it stands (the usual request) is already normal.
+    const asSent = url === undefined ? undefined : this.paths.get(url);
+    if (asSent) return { handler: asSent, subpath: '' };
     const path = normalizePath(url);
     const exact = this.paths.get(path);
     if (exact) return { handler: exact, subpath: '' };

@@ -18,6 +18,7 @@ import type { Session, SessionOrigin } from '../session.js';
 import { EventHistory, storedEvent, type EventHistorySetting } from './event-history.js';
 import { hasReceiverLists, isReceiverAllowed } from './publish-filter.js';
 import { RetainedEvents } from './retained-events.js';
+import { SmallSetMap } from './small-set-map.js';
 import { limitMessage, retentionRefusalMessage, underLimit, type RetentionLimits } from '../limits/session-limits.js';
 import { payloadBytes } from '../limits/payload-bytes.js';
 import { WarningThrottle } from '../limits/warning-throttle.js';
@@ -62,7 +63,8 @@ type Published = Pick<Publish, 'topic' | 'args' | 'kwargs' | 'payload'>;
 export class Broker {
   private readonly table = new PatternTable<Subscription>();
   private readonly byId = new Map<number, Subscription>();
-  private readonly bySession = new Map<Session, Set<Subscription>>();
+  /** Each session's subscriptions: most sessions hold a few, kept without a Set each. */
+  private readonly bySession = new SmallSetMap<Session, Subscription>();
   private readonly retained: RetainedEvents;
   private maxSubscriptionsPerSession: number;
   private readonly retentionRefusals = new WarningThrottle();
@@ -122,18 +124,16 @@ export class Broker {
 
   subscribe(session: Session, request: number, topic: string, options: SubscribeOptions): void {
     const existing = this.table.get(topic, options.match);
-    let mine = this.bySession.get(session);
     // Subscribing again to what the session already has adds nothing: the spec answers with the same ID.
     const max = this.maxSubscriptionsPerSession;
-    if (session.limited && !underLimit(mine?.size ?? 0, max) && !existing?.subscribers.has(session)) {
+    if (session.limited && !underLimit(this.bySession.size(session), max) && !existing?.subscribers.has(session)) {
       session.sendError(MessageType.SUBSCRIBE, request, ErrorUri.limitExceeded, limitMessage('max_subscriptions_per_session', max));
       return;
     }
     const subscription = existing ?? this.create(topic, options.match, undefined);
     const added = !subscription.subscribers.has(session);
     subscription.subscribers.add(session);
-    if (!mine) this.bySession.set(session, (mine = new Set()));
-    mine.add(subscription);
+    this.bySession.add(session, subscription);
     session.send({ type: MessageType.SUBSCRIBED, request, subscription: subscription.id });
     if (options.getRetained) this.sendRetained(session, subscription);
     if (!existing) this.events.emit('subscriptionCreated', session, subscription);
@@ -155,8 +155,8 @@ export class Broker {
     return this.retained.topicsMatching(uri, match).length;
   }
 
-  subscriptionsOf(session: Session): ReadonlySet<Subscription> {
-    return this.bySession.get(session) ?? new Set();
+  subscriptionsOf(session: Session): Iterable<Subscription> {
+    return this.bySession.values(session);
   }
 
   /** The subscription a SUBSCRIBE with this topic and match policy would join. */
@@ -177,7 +177,7 @@ export class Broker {
       return;
     }
     const deleted = this.removeSubscriber(subscription, session);
-    this.bySession.get(session)?.delete(subscription);
+    this.bySession.delete(session, subscription);
     session.send({ type: MessageType.UNSUBSCRIBED, request });
     this.announceRemoval(session, subscription, deleted);
   }
@@ -327,10 +327,8 @@ export class Broker {
 
   /** Removes every subscription of a session that left; the meta events follow once all are gone. */
   leave(session: Session): void {
-    const mine = this.bySession.get(session);
-    if (!mine) return;
-    this.bySession.delete(session);
-    const removed = [...mine].map((subscription) => [subscription, this.removeSubscriber(subscription, session)] as const);
+    const mine = this.bySession.take(session);
+    const removed = mine.map((subscription) => [subscription, this.removeSubscriber(subscription, session)] as const);
     for (const [subscription, deleted] of removed) this.announceRemoval(session, subscription, deleted);
   }
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpBridgeOptions, HttpSignatureOptions } from '../../../config/model.js';
+import type { BoundCounter } from '../../../metrics/registry.js';
 import { defaultMaxRequestsInFlight } from '../../../config/schema-http-bridge.js';
 import type { UriRules } from '../../../protocol/uri.js';
 import type { InternalCallError } from '../../../router/internal-session.js';
@@ -10,6 +11,7 @@ import { readBody } from './request-body.js';
 import { ClientGate, allowedMethods, checkJsonContentType, checkMethod } from './request-checks.js';
 import { ClientGone, Refusal, refusalBody, sendBridgeJson } from './refusal.js';
 import { SignatureVerifier } from './signed-request.js';
+import { DeadlineList } from './deadline-list.js';
 
 /** What a service answers to a request that passed the common checks. */
 export interface BridgeReply {
@@ -27,7 +29,9 @@ export interface BridgeExchange {
   request: IncomingMessage;
   client: ClientAddress;
   /** Aborted when the client goes away before it was answered. */
-  signal: AbortSignal;
+  readonly signal: AbortSignal;
+  /** Resolves or fails as `promise` does, or fails with a 504 refusal after `ms`: no request waits forever on the router. */
+  within<T>(promise: Promise<T>, ms: number, what: string): Promise<T>;
 }
 
 export interface BridgeServiceSpec {
@@ -52,33 +56,39 @@ export function bridgeHandler(context: ServiceContext, spec: BridgeServiceSpec):
   const verifier = spec.signature ? new SignatureVerifier(spec.signature) : undefined;
   const requests = context.metrics.counter('junction_http_bridge_requests_total',
     'HTTP bridge requests by service, path and outcome ("accepted" or why not)');
-  const count = (outcome: string): void => requests.inc({ service: spec.kind, path: context.path, outcome });
+  // Outcomes are a few fixed words: each gets its counter on first use, not a label lookup per request.
+  const counters = new Map<string, BoundCounter>();
+  const count = (outcome: string): void => {
+    let counter = counters.get(outcome);
+    if (!counter) counters.set(outcome, (counter = requests.bind({ service: spec.kind, path: context.path, outcome })));
+    counter.inc();
+  };
+  const settle = (exchange: Exchange, outcome: string): void => {
+    if (exchange.outcome !== undefined) return;
+    exchange.outcome = outcome;
+    count(outcome);
+  };
   const log = context.log.child({ service: spec.kind });
+  const deadlines = new DeadlineList();
   let inFlight = 0;
   const maxRequestsInFlight = spec.limits.maxRequestsInFlight ?? defaultMaxRequestsInFlight;
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const client = context.clientAddress(request);
-    let outcome: string | undefined;
-    const settle = (result: string): void => {
-      if (outcome !== undefined) return;
-      outcome = result;
-      count(result);
-    };
+    const exchange = new Exchange(request, context.clientAddress(request), deadlines);
+    const client = exchange.client;
     // A client that leaves is counted when it leaves, not when its publication or call ends.
-    const departure = new Departure();
     response.on('close', () => {
       if (response.writableFinished) return;
-      departure.leave();
+      exchange.leave();
       log.debug({ client: client.label }, 'the client left before it was answered');
-      settle('client_gone');
+      settle(exchange, 'client_gone');
     });
     let holdsSlot = false;
     try {
       if (request.method === 'OPTIONS') {
         response.writeHead(204, { allow: allowedMethods });
         response.end();
-        return settle('options');
+        return settle(exchange, 'options');
       }
       checkMethod(request.method);
       gate.check(client);
@@ -91,22 +101,22 @@ export function bridgeHandler(context: ServiceContext, spec: BridgeServiceSpec):
       holdsSlot = true;
       const body = await readBody(request, spec.limits.postBodyLimit);
       verifier?.verify(queryOf(request.url), body);
-      const reply = await spec.process(body, departure.exchange(request, client));
-      if (departure.gone) return;
+      const reply = await spec.process(body, exchange);
+      if (exchange.gone) return;
       if (reply.status >= 400) log.warn({ client: client.label, outcome: reply.outcome, status: reply.status, reason: reply.reason }, 'HTTP bridge request failed');
       send(response, reply);
-      settle(reply.outcome);
+      settle(exchange, reply.outcome);
     } catch (error) {
-      if (error instanceof ClientGone || departure.gone) return settle('client_gone');
+      if (error instanceof ClientGone || exchange.gone) return settle(exchange, 'client_gone');
       if (error instanceof Refusal) {
         log.warn({ client: client.label, reason: error.code, status: error.status, message: error.message }, 'HTTP bridge request refused');
         sendBridgeJson(response, error.status, refusalBody(error), error.headers);
-        return settle(error.code);
+        return settle(exchange, error.code);
       }
       log.error({ client: client.label, err: (error as Error).message }, 'HTTP bridge request failed');
       const message = 'the bridge failed to handle this request';
       sendBridgeJson(response, 500, { error: 'internal_error', message, args: [message], kwargs: {} });
-      settle('internal_error');
+      settle(exchange, 'internal_error');
     } finally {
       if (holdsSlot) inFlight--;
     }
@@ -119,13 +129,17 @@ export function bridgeHandler(context: ServiceContext, spec: BridgeServiceSpec):
 }
 
 /**
- * Whether the client left before it was answered, and the abort signal that says so to a service
- * that asks for it (the caller cancels its call). The AbortController is made only then: one per
- * request was 2.5% of the router's time under a stream of publications, which never ask.
+ * One request on its way through the bridge: who sent it, how it ended (`outcome`, counted
+ * once), whether the client left before it was answered, and the abort signal that says so to a
+ * service that asks for it (the caller cancels its call). The AbortController is made only then:
+ * one per request was 2.5% of the router's time under a stream of publications, which never ask.
  */
-class Departure {
+class Exchange implements BridgeExchange {
+  outcome: string | undefined;
   gone = false;
   private controller: AbortController | undefined;
+
+  constructor(readonly request: IncomingMessage, readonly client: ClientAddress, private readonly deadlines: DeadlineList) {}
 
   leave(): void {
     this.gone = true;
@@ -140,15 +154,8 @@ class Departure {
     return this.controller.signal;
   }
 
-  exchange(request: IncomingMessage, client: ClientAddress): BridgeExchange {
-    const departure = this;
-    return {
-      request,
-      client,
-      get signal() {
-        return departure.signal;
-      },
-    };
+  within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+    return this.deadlines.within(promise, ms, what);
   }
 }
 
@@ -180,17 +187,4 @@ export function realmUriRules(context: ServiceContext, realm: string): UriRules 
   const config = context.config.realms.find((candidate) => candidate.name === realm);
   if (!config) throw new UnsupportedConfigError(`${context.where}: realm "${realm}" is not configured`);
   return { strict: config.options.uriCheck === 'strict' };
-}
-
-/** Resolves as `promise` does, or fails with a 504 refusal after `ms`: no request waits forever on the router. */
-export async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Refusal(504, 'no_answer', `${what} within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -9,6 +9,8 @@ import { Refusal } from './refusal.js';
  */
 export class BridgeSession {
   private current: Promise<InternalSession> | undefined;
+  /** The session once joined, until it closes: a request takes it from here without waiting on `current`. */
+  private joined: InternalSession | undefined;
 
   constructor(
     private readonly join: () => Promise<InternalSession>,
@@ -16,6 +18,11 @@ export class BridgeSession {
     private readonly realm: string,
     private readonly log: Logger,
   ) {}
+
+  /** The joined session while the node is not stopping; otherwise (or before it joined) ask get(). */
+  live(): InternalSession | undefined {
+    return this.joined && !this.stopping() ? this.joined : undefined;
+  }
 
   /** The live session; a Refusal (503) when the node is stopping or the session cannot join. */
   async get(): Promise<InternalSession> {
@@ -41,13 +48,16 @@ export class BridgeSession {
   async close(): Promise<void> {
     const current = this.current;
     this.current = undefined;
+    this.joined = undefined;
     const session = await current?.catch(() => undefined);
     session?.leave();
   }
 
   private joinOnce(): Promise<InternalSession> {
     const joining = this.join().then((session) => {
+      if (this.current === joining) this.joined = session;
       void session.closed.then(() => {
+        if (this.joined === session) this.joined = undefined;
         if (this.current !== joining) return;
         this.current = undefined;
         if (!this.stopping()) this.log.warn({ realm: this.realm }, 'the bridge session was closed; it joins again on the next request');

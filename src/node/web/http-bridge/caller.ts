@@ -3,7 +3,7 @@ import { ErrorUri } from '../../../protocol/errors.js';
 import { InternalCallError } from '../../../router/internal-session.js';
 import type { PathServiceFactory } from '../service-context.js';
 import { BridgeSession } from './bridge-session.js';
-import { bridgeHandler, realmUriRules, wampErrorReply, withDeadline, type BridgeReply } from './bridge-service.js';
+import { bridgeHandler, realmUriRules, wampErrorReply, type BridgeReply } from './bridge-service.js';
 import { describe, parseJsonObject, readArgs, readKwargs, readOptions, readUri } from './json-request.js';
 import { Refusal } from './refusal.js';
 
@@ -37,11 +37,11 @@ export const httpCaller: PathServiceFactory<CallerService> = async (service, con
       const args = readArgs(fields);
       const kwargs = readKwargs(fields);
       const timeout = readTimeout(readOptions(fields, ['timeout']), service.maxTimeoutMs);
-      const session = await bridge.get();
+      const session = bridge.live() ?? (await bridge.get());
       try {
         // A client that leaves cancels its call: the dealer interrupts the callee.
         const calling = session.call(procedure, args, kwargs, { timeout }, exchange.signal);
-        const outcome = await withDeadline(calling, timeout + routerMarginMs, `the router did not answer the call to "${procedure}"`);
+        const outcome = await exchange.within(calling, timeout + routerMarginMs, `the router did not answer the call to "${procedure}"`);
         const json: Record<string, unknown> = { args: outcome.args };
         if (Object.keys(outcome.kwargs).length > 0) json.kwargs = outcome.kwargs;
         return { status: 200, json, outcome: 'accepted' };

@@ -34,12 +34,10 @@ export function parseJsonObject(body: Buffer, fields?: readonly string[], maxNes
   if (nestsDeeperThan(value, maxNestingDepth, body.length / 2)) throw new Refusal(400, 'too_deep', tooDeepMessage(maxNestingDepth));
   if (fields === undefined) return value;
   // A misspelled key ("kwarg") would otherwise be dropped without a word.
+  if (hasOnlyKeys(value, fields)) return value;
   const unknown = Object.keys(value).filter((key) => !fields.includes(key));
-  if (unknown.length > 0) {
-    throw new Refusal(400, 'unknown_field',
-      `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((key) => quote(key, 40)).join(', ')}: the body may have ${fields.map((f) => `"${f}"`).join(', ')}`);
-  }
-  return value;
+  throw new Refusal(400, 'unknown_field',
+    `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((key) => quote(key, 40)).join(', ')}: the body may have ${fields.map((f) => `"${f}"`).join(', ')}`);
 }
 
 /** A required URI field (topic, procedure), valid under the realm's URI rule. */
@@ -80,12 +78,18 @@ export function readOptions(body: JsonObject, allowed: readonly string[]): JsonO
   const value = body.options;
   if (value === undefined || value === null) return {};
   if (!isObject(value)) throw new Refusal(400, 'invalid_field', `"options" must be an object, not ${describe(value)}`);
-  for (const key of Object.keys(value)) {
+  for (const key in value) {
     if (!allowed.includes(key)) {
       throw new Refusal(400, 'unknown_option', `unknown option ${quote(key, 40)}: allowed are ${allowed.map((a) => `"${a}"`).join(', ')}`);
     }
   }
   return value;
+}
+
+/** Whether every key of `value` is one of `keys` (a loop: no list is made for the usual body that passes). */
+function hasOnlyKeys(value: JsonObject, keys: readonly string[]): boolean {
+  for (const key in value) if (!keys.includes(key)) return false;
+  return true;
 }
 
 export function isObject(value: unknown): value is JsonObject {

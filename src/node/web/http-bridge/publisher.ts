@@ -3,7 +3,7 @@ import { ErrorUri } from '../../../protocol/errors.js';
 import { InternalCallError } from '../../../router/internal-session.js';
 import type { PathServiceFactory } from '../service-context.js';
 import { BridgeSession } from './bridge-session.js';
-import { bridgeHandler, realmUriRules, wampErrorReply, withDeadline, type BridgeReply } from './bridge-service.js';
+import { bridgeHandler, realmUriRules, wampErrorReply, type BridgeReply } from './bridge-service.js';
 import { parseJsonObject, readArgs, readKwargs, readOptions, readUri } from './json-request.js';
 import { publishOptionNames, readPublishOptions } from './publish-options.js';
 
@@ -27,16 +27,16 @@ export const httpPublisher: PathServiceFactory<PublisherService> = async (servic
     signature: service.options.signature,
     readsJson: true,
     close: () => bridge.close(),
-    async process(body): Promise<BridgeReply> {
+    async process(body, exchange): Promise<BridgeReply> {
       const fields = parseJsonObject(body, ['topic', 'args', 'kwargs', 'options'], context.config.maxNestingDepth);
       const topic = readUri(fields, 'topic', rules);
       const args = readArgs(fields);
       const kwargs = readKwargs(fields);
       const options = readPublishOptions(readOptions(fields, publishOptionNames));
-      const session = await bridge.get();
+      const session = bridge.live() ?? (await bridge.get());
       try {
         const publishing = session.publishAcknowledged(topic, args, Object.keys(kwargs).length > 0 ? kwargs : undefined, options);
-        const id = await withDeadline(publishing, acknowledgeWithinMs, 'the router did not acknowledge the publication');
+        const id = await exchange.within(publishing, acknowledgeWithinMs, 'the router did not acknowledge the publication');
         return { status: 200, json: { id }, outcome: 'accepted' };
       } catch (error) {
         if (!(error instanceof InternalCallError)) throw error;

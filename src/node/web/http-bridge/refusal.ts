@@ -69,14 +69,14 @@ export function refusalBody(refusal: Refusal): { error: string; message: string;
 }
 
 /** Answers with JSON (WAMP's conventions: bytes as NUL + base64, big integers exact); never cached by intermediaries. */
-export function sendBridgeJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendBridgeJson(response: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
   const text = jsonText(body);
-  response.writeHead(status, {
-    ...headers,
+  const own = {
     'content-type': 'application/json; charset=utf-8',
     'content-length': String(Buffer.byteLength(text)),
     'cache-control': 'no-store',
-  });
+  };
+  response.writeHead(status, headers ? { ...headers, ...own } : own);
   response.end(text);
 }
 

@@ -36,7 +36,8 @@ export class ClientGate {
  */
 export function checkJsonContentType(request: IncomingMessage): void {
   const header = request.headers['content-type'];
-  if (header === undefined || header.trim() === '') return;
+  // The usual header, as most clients write it, needs no parsing.
+  if (header === undefined || header === 'application/json' || header.trim() === '') return;
   const [type, ...parameters] = header.split(';').map((part) => part.trim());
   if (type!.toLowerCase() !== 'application/json') {
     throw new Refusal(415, 'unsupported_content_type', `Content-Type ${quote(type!)} is not accepted: send application/json`);

@@ -5,7 +5,7 @@ import { InternalCallError } from '../../../router/internal-session.js';
 import { UnsupportedConfigError } from '../../auth-wiring.js';
 import type { PathServiceFactory } from '../service-context.js';
 import { BridgeSession } from './bridge-session.js';
-import { bridgeHandler, realmUriRules, withDeadline, type BridgeReply } from './bridge-service.js';
+import { bridgeHandler, realmUriRules, type BridgeReply } from './bridge-service.js';
 import { checkGithubSignature } from './github-signature.js';
 import { bodyText } from './json-request.js';
 
@@ -31,12 +31,13 @@ export const httpWebhook: PathServiceFactory<WebhookService> = async (service, c
     limits: service.options,
     readsJson: false,
     close: () => bridge.close(),
-    async process(body, { request }): Promise<BridgeReply> {
+    async process(body, exchange): Promise<BridgeReply> {
+      const { request } = exchange;
       if (service.githubSecret !== undefined) checkGithubSignature(service.githubSecret, request.headers, body);
       const event = { headers: headerLists(request.rawHeaders), body: bodyText(body) };
-      const session = await bridge.get();
+      const session = bridge.live() ?? (await bridge.get());
       try {
-        await withDeadline(session.publishAcknowledged(service.topic, [event]), acknowledgeWithinMs, 'the router did not acknowledge the webhook event');
+        await exchange.within(session.publishAcknowledged(service.topic, [event]), acknowledgeWithinMs, 'the router did not acknowledge the webhook event');
         return { status: 202, text: service.successResponse, outcome: 'accepted' };
       } catch (error) {
         if (!(error instanceof InternalCallError)) throw error;
