@@ -2,7 +2,8 @@ import { MessageType } from '../protocol/codes.js';
 import { ErrorUri } from '../protocol/errors.js';
 import type { Call, Cancel } from '../protocol/messages.js';
 import type { MatchPolicy } from '../protocol/uri.js';
-import type { Backplane, CallerFacts, CallTraffic, ClaimAnswer } from './backplane.js';
+import type { Backplane, CallerFacts, CallTraffic, ClaimAnswer, ProcedureRank } from './backplane.js';
+import { isRanked, type Registration } from './dealer/registration.js';
 import type { AuthGate } from './hooks.js';
 import { OptionError, readCallOptions, type InvocationPolicy } from './options.js';
 import type { Realm } from './realm.js';
@@ -42,17 +43,46 @@ export class RemoteCalls {
 
   // ---- the caller's node ----
 
-  /** A CALL no local registration matches: sends it to a node that has one. Returns false if none does. */
+  /**
+   * A CALL no local registration matches: sends it to a node that has one (for `first`/`last`, the
+   * node with the cluster's first or last callee; otherwise round-robin). Returns false if none does.
+   */
   forward(caller: Session, message: Call, disclose: boolean): boolean {
     if (this.isStandIn.has(caller)) return false; // a forwarded call is never forwarded again
     const nodes = this.backplane.calleeNodes(this.realm.name, message.procedure);
     if (nodes.length === 0) return false;
-    const node = nodes[this.turn++ % nodes.length]!;
+    const best = this.backplane.bestProcedure(this.realm.name, message.procedure);
+    const ranked = best && bestRanked(this.backplane.procedureRanks(best), undefined);
+    this.forwardTo(ranked ?? nodes[this.turn++ % nodes.length]!, caller, message, disclose);
+    return true;
+  }
+
+  /**
+   * A CALL to a local `first`/`last` registration: sends it on when another node holds the
+   * cluster's first (last) callee. Returns false when this node's own callee is the one.
+   */
+  forwardRanked(caller: Session, message: Call, disclose: boolean, registration: Registration): boolean {
+    if (!isRanked(registration.invoke) || this.isStandIn.has(caller)) return false;
+    const ranks = this.backplane.procedureRanks({ realm: this.realm.name, uri: registration.uri, match: registration.match });
+    if (ranks.size === 0) return false;
+    const node = bestRanked(ranks, rankOf(registration, registration.invoke));
+    if (node === undefined) return false;
+    this.forwardTo(node, caller, message, disclose);
+    return true;
+  }
+
+  /** The callees of a local clustered registration changed: a first/last one tells the other nodes where it now stands. */
+  rank(registration: Registration): void {
+    if (!isRanked(registration.invoke)) return;
+    this.backplane.rankProcedure({ realm: this.realm.name, uri: registration.uri, match: registration.match },
+      rankOf(registration, registration.invoke));
+  }
+
+  private forwardTo(node: string, caller: Session, message: Call, disclose: boolean): void {
     let mine = this.outgoing.get(caller);
     if (!mine) this.outgoing.set(caller, (mine = new Map()));
     mine.set(message.request, node);
     this.send(node, caller, message, disclose);
-    return true;
   }
 
   /** A further chunk of a progressive call in flight on another node; false if the request is not one. */
@@ -174,4 +204,32 @@ export class RemoteCalls {
 
 function standInKey(node: string, session: number): string {
   return `${node}\u0000${session}`;
+}
+
+/**
+ * A callee whose registration has no ticket (registered while the claim authority was out of
+ * reach, or by a bridge session that is not claimed) counts as registered after every other.
+ */
+const unknownTicket = Number.MAX_SAFE_INTEGER;
+
+function rankOf(registration: Registration, invoke: 'first' | 'last'): ProcedureRank {
+  const ticket = (callee: Session | undefined): number => (callee && registration.tickets?.get(callee)) ?? unknownTicket;
+  return { invoke, first: ticket(registration.callees[0]), last: ticket(registration.callees.at(-1)) };
+}
+
+/**
+ * The node whose callee comes first (for `first`) or last (for `last`) in the cluster's
+ * registration order, if it beats this node's own rank (`local`, when it has the procedure).
+ */
+function bestRanked(ranks: ReadonlyMap<string, ProcedureRank>, local: ProcedureRank | undefined): string | undefined {
+  let best: string | undefined;
+  let bestRank = local;
+  for (const [node, rank] of ranks) {
+    const better = !bestRank || (rank.invoke === 'first' ? rank.first < bestRank.first : rank.last > bestRank.last);
+    if (better) {
+      best = node;
+      bestRank = rank;
+    }
+  }
+  return best;
 }

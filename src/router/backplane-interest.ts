@@ -6,8 +6,14 @@ import { interestKey, type Interest } from './backplane.js';
  * (exact, prefix, wildcard) in one pattern table per realm, so finding the nodes a publication
  * goes to costs what the broker's own match costs, not a scan of every node's subscriptions.
  */
+/** The nodes that announced one (realm, uri, match). */
+interface Holders {
+  interest: Interest;
+  nodes: Set<string>;
+}
+
 export class RemoteInterests {
-  private readonly realms = new Map<string, PatternTable<Set<string>>>();
+  private readonly realms = new Map<string, PatternTable<Holders>>();
   private readonly byNode = new Map<string, Map<string, Interest>>();
 
   add(node: string, interest: Interest): void {
@@ -18,9 +24,9 @@ export class RemoteInterests {
     mine.set(key, interest);
     let table = this.realms.get(interest.realm);
     if (!table) this.realms.set(interest.realm, (table = new PatternTable()));
-    let nodes = table.get(interest.uri, interest.match);
-    if (!nodes) table.set(interest.uri, interest.match, (nodes = new Set()));
-    nodes.add(node);
+    let holders = table.get(interest.uri, interest.match);
+    if (!holders) table.set(interest.uri, interest.match, (holders = { interest, nodes: new Set() }));
+    holders.nodes.add(node);
   }
 
   remove(node: string, interest: Interest): void {
@@ -28,7 +34,7 @@ export class RemoteInterests {
     if (!mine?.delete(interestKey(interest))) return;
     if (mine.size === 0) this.byNode.delete(node);
     const table = this.realms.get(interest.realm)!;
-    const nodes = table.get(interest.uri, interest.match)!;
+    const { nodes } = table.get(interest.uri, interest.match)!;
     nodes.delete(node);
     if (nodes.size > 0) return;
     table.delete(interest.uri, interest.match);
@@ -47,13 +53,18 @@ export class RemoteInterests {
     const found = new Set<string>();
     const table = this.realms.get(realm);
     if (!table) return found;
-    for (const nodes of table.matches(topic)) for (const node of nodes) found.add(node);
+    for (const { nodes } of table.matches(topic)) for (const node of nodes) found.add(node);
     return found;
   }
 
   /** The nodes holding the pattern that matches `uri` best (exact, else longest prefix, else wildcard). */
   bestNodes(realm: string, uri: string): Set<string> | undefined {
-    return this.realms.get(realm)?.best(uri);
+    return this.realms.get(realm)?.best(uri)?.nodes;
+  }
+
+  /** The pattern that matches `uri` best, as announced. */
+  best(realm: string, uri: string): Interest | undefined {
+    return this.realms.get(realm)?.best(uri)?.interest;
   }
 
   /** The nodes known to have announced anything. */

@@ -2,25 +2,37 @@ import type { MetricsRegistry } from '../metrics/registry.js';
 import { NodeAsks, type AskHandler, type AskMessage } from './backplane-asks.js';
 import { RemoteInterests } from './backplane-interest.js';
 import { BackplaneMetrics } from './backplane-metrics.js';
+import { PendingQuestions } from './backplane-questions.js';
 import { entryKey, SharedEntries } from './backplane-shared.js';
 import {
-  interestKey, type Backplane, type BackplaneSink, type CallTraffic, type ClaimAnswer, type Interest, type RemotePublication,
-  type RemoteSession, type RemoteSessionDetails, type SharedEntry, type SpaceListener,
+  interestKey, type AnswerTo, type Asked, type Backplane, type BackplaneSink, type CallTraffic, type ClaimAnswer, type ClusterQuestion,
+  type Interest, type ProcedureRank, type RemotePublication, type RemoteSession, type RemoteSessionDetails, type SharedEntry,
+  type SpaceListener,
 } from './backplane.js';
+import type { Testament } from './meta/testaments.js';
 import type { InvocationPolicy } from './options.js';
 
 /** What nodes of a mesh say to each other. */
 export type MeshMessage =
   /** A node (re)joined and starts clean: forget what it said before, and tell it your interests. */
   | { k: 'hello' }
-  /** Every interest and registration of the sender, in answer to its peer's hello. */
-  | { k: 'state'; interests: Interest[]; procedures: Interest[]; sessions: RemoteSession[]; shared?: SharedEntry[] }
+  /** Every interest and registration of the sender (with the ranks of its first/last ones), in answer to its peer's hello. */
+  | {
+    k: 'state'; interests: Interest[]; procedures: Interest[]; sessions: RemoteSession[]; shared?: SharedEntry[];
+    ranks?: { procedure: Interest; rank: ProcedureRank }[];
+  }
   | { k: 'interest'; interest: Interest; on: boolean }
   | { k: 'pub'; publication: RemotePublication }
-  /** The sender holds (or no longer holds) a registration of this procedure. */
-  | { k: 'procedure'; procedure: Interest; on: boolean }
+  /** The sender holds (or no longer holds) a registration of this procedure; `rank` for a first/last one. */
+  | { k: 'procedure'; procedure: Interest; on: boolean; rank?: ProcedureRank }
   | { k: 'rpc'; traffic: CallTraffic }
   | { k: 'session'; session: RemoteSession; on: boolean }
+  /** The testaments of one of the sender's sessions are now these. */
+  | { k: 'testaments'; realm: string; session: number; testaments: Testament[] }
+  /** A question to several nodes at once, for the meta API (see Backplane.askAll), and each node's answer. */
+  | { k: 'question'; id: number; question: ClusterQuestion }
+  /** `failed`: the node could not answer (the reason is in its log). */
+  | { k: 'questionAnswer'; id: number; answer: unknown; failed?: boolean }
   /** The sender set (on) or withdrew an entry it shares with the layers above; see Backplane.share. */
   | { k: 'shared'; entry: SharedEntry; on: boolean }
   | { k: 'note'; space: string; body: unknown }
@@ -63,12 +75,15 @@ export class MeshBackplane implements Backplane {
   private sink: BackplaneSink | undefined;
   private readonly local = new Map<string, Interest>();
   private readonly remote = new RemoteInterests();
-  private readonly localProcedures = new Map<string, { procedure: Interest; invoke: InvocationPolicy }>();
+  private readonly localProcedures = new Map<string, { procedure: Interest; invoke: InvocationPolicy; rank?: ProcedureRank }>();
   private readonly remoteProcedures = new RemoteInterests();
+  /** The ranks of the other nodes' first/last registrations, by procedure key and node. */
+  private readonly remoteRanks = new Map<string, Map<string, ProcedureRank>>();
   private readonly known = new Set<string>();
   /** This node's client sessions by realm and id, and the other nodes' by node. */
   private readonly localSessions = new Map<string, RemoteSession>();
   private readonly remoteSessionsByNode = new Map<string, Map<string, RemoteSession>>();
+  private readonly questions = new PendingQuestions();
   /** Entries this node shares, and those the others share with it. */
   private readonly localShared = new Map<string, SharedEntry>();
   private readonly remoteShared = new SharedEntries();
@@ -113,18 +128,18 @@ export class MeshBackplane implements Backplane {
 
   /** Everything this node announced, for a node that (re)joined. */
   private state(): MeshMessage {
+    const procedures = [...this.localProcedures.values()];
     return {
-      k: 'state', interests: [...this.local.values()], procedures: this.procedures(), sessions: [...this.localSessions.values()],
-      shared: [...this.localShared.values()],
+      k: 'state', interests: [...this.local.values()], procedures: procedures.map(({ procedure }) => procedure),
+      sessions: [...this.localSessions.values()], shared: [...this.localShared.values()],
+      ranks: procedures.flatMap(({ procedure, rank }) => (rank ? [{ procedure, rank }] : [])),
     };
-  }
-
-  private procedures(): Interest[] {
-    return [...this.localProcedures.values()].map(({ procedure }) => procedure);
   }
 
   attach(sink: BackplaneSink): void {
     this.sink = sink;
+    // Nodes that answered this node's hello before the router was ready: it hears of them now.
+    for (const node of this.known) sink.nodeJoined?.(node);
   }
 
   announce(interest: Interest, on: boolean): void {
@@ -136,6 +151,8 @@ export class MeshBackplane implements Backplane {
 
   publish(publication: RemotePublication): void {
     if (this.closed) return;
+    // A retained event goes to every node, interested or not: each keeps it for a later get_retained.
+    if (publication.options.retain === true) return this.send({ k: 'pub', publication });
     const nodes = this.remote.nodesFor(publication.realm, publication.topic);
     if (nodes.size > 0) this.send({ k: 'pub', publication }, [...nodes]);
   }
@@ -163,16 +180,69 @@ export class MeshBackplane implements Backplane {
     return nodes ? [...nodes] : [];
   }
 
+  bestProcedure(realm: string, procedure: string): Interest | undefined {
+    return this.remoteProcedures.best(realm, procedure);
+  }
+
+  rankProcedure(procedure: Interest, rank: ProcedureRank): void {
+    const mine = this.localProcedures.get(interestKey(procedure));
+    if (!mine) return;
+    mine.rank = rank;
+    if (!this.closed) this.send({ k: 'procedure', procedure, on: true, rank });
+  }
+
+  procedureRanks(procedure: Interest): ReadonlyMap<string, ProcedureRank> {
+    return this.remoteRanks.get(interestKey(procedure)) ?? noRanks;
+  }
+
+  private setRank(node: string, procedure: Interest, rank: ProcedureRank | undefined): void {
+    const key = interestKey(procedure);
+    let ranks = this.remoteRanks.get(key);
+    if (rank) {
+      if (!ranks) this.remoteRanks.set(key, (ranks = new Map()));
+      ranks.set(node, rank);
+    } else if (ranks?.delete(node) && ranks.size === 0) this.remoteRanks.delete(key);
+  }
+
+  private dropRanks(node: string): void {
+    for (const [key, ranks] of this.remoteRanks) if (ranks.delete(node) && ranks.size === 0) this.remoteRanks.delete(key);
+  }
+
   sendCall(node: string, traffic: CallTraffic): void {
     if (!this.closed) this.send({ k: 'rpc', traffic }, [node]);
   }
 
   announceSession(realm: string, details: RemoteSessionDetails, on: boolean): void {
     const session: RemoteSession = { realm, details };
-    const key = sessionKey(session);
+    const key = sessionKey(session.realm, session.details.session);
     if (on) this.localSessions.set(key, session);
     else this.localSessions.delete(key);
     if (!this.closed) this.send({ k: 'session', session, on });
+  }
+
+  shareTestaments(realm: string, session: number, testaments: readonly Testament[]): void {
+    const mine = this.localSessions.get(sessionKey(realm, session));
+    if (mine) mine.testaments = [...testaments];
+    if (!this.closed) this.send({ k: 'testaments', realm, session, testaments: [...testaments] });
+  }
+
+  async askAll<Q extends ClusterQuestion>(question: Q, nodes?: readonly string[]): Promise<Asked<AnswerTo<Q>>> {
+    const targets = nodes ?? this.peers();
+    if (this.closed || targets.length === 0) return { answers: [], missing: [] };
+    const { id, answers } = this.questions.open(targets);
+    this.send({ k: 'question', id, question }, targets);
+    return answers as Promise<Asked<AnswerTo<Q>>>;
+  }
+
+  private async answer(from: string, id: number, question: ClusterQuestion): Promise<void> {
+    let reply: MeshMessage;
+    try {
+      if (!this.sink?.answer) throw new Error('this node answers no questions');
+      reply = { k: 'questionAnswer', id, answer: await this.sink.answer(from, question) };
+    } catch {
+      reply = { k: 'questionAnswer', id, answer: null, failed: true };
+    }
+    if (!this.closed) this.send(reply, [from]);
   }
 
   remoteSessions(realm: string): RemoteSessionDetails[] {
@@ -227,6 +297,7 @@ export class MeshBackplane implements Backplane {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.questions.closeAll();
     this.asks.close();
     this.send({ k: 'gone' });
     await this.link.close();
@@ -237,9 +308,11 @@ export class MeshBackplane implements Backplane {
   private forget(node: string): void {
     this.remote.dropNode(node);
     this.remoteProcedures.dropNode(node);
+    this.dropRanks(node);
     this.known.delete(node);
     const sessions = [...(this.remoteSessionsByNode.get(node)?.values() ?? [])];
     this.remoteSessionsByNode.delete(node);
+    this.questions.nodeGone(node);
     this.remoteShared.dropNode(node);
     this.asks.nodeGone(node);
     this.sink?.nodeGone(node, sessions);
@@ -257,37 +330,50 @@ export class MeshBackplane implements Backplane {
       case 'procedure':
         if (message.on) this.remoteProcedures.add(from, message.procedure);
         else this.remoteProcedures.remove(from, message.procedure);
+        this.setRank(from, message.procedure, message.on ? message.rank : undefined);
         return;
       case 'interest':
         if (message.on) this.remote.add(from, message.interest);
         else this.remote.remove(from, message.interest);
         return;
       case 'sync':
-        if (!this.closed) {
-          this.send(this.state(), [from]);
-        }
+        if (!this.closed) this.send(this.state(), [from]);
         return;
       case 'hello':
         this.forget(from);
-        if (!this.closed) {
-          this.send(this.state(), [from]);
-        }
+        this.known.add(from); // a new life of the node, known from now on
+        if (!this.closed) this.send(this.state(), [from]);
         return;
       case 'state':
         this.remote.dropNode(from);
         this.remoteProcedures.dropNode(from);
+        this.dropRanks(from);
         for (const interest of message.interests) this.remote.add(from, interest);
         for (const procedure of message.procedures) this.remoteProcedures.add(from, procedure);
-        this.remoteSessionsByNode.set(from, new Map(message.sessions.map((session) => [sessionKey(session), session])));
+        for (const { procedure, rank } of message.ranks ?? []) this.setRank(from, procedure, rank);
+        this.remoteSessionsByNode.set(from,
+          new Map(message.sessions.map((session) => [sessionKey(session.realm, session.details.session), session])));
         this.remoteShared.replace(from, message.shared ?? []);
+        this.sink?.nodeJoined?.(from);
         return;
       case 'session': {
         let sessions = this.remoteSessionsByNode.get(from);
         if (!sessions) this.remoteSessionsByNode.set(from, (sessions = new Map()));
-        if (message.on) sessions.set(sessionKey(message.session), message.session);
-        else sessions.delete(sessionKey(message.session));
+        if (message.on) sessions.set(sessionKey(message.session.realm, message.session.details.session), message.session);
+        else sessions.delete(sessionKey(message.session.realm, message.session.details.session));
         return;
       }
+      case 'testaments': {
+        const session = this.remoteSessionsByNode.get(from)?.get(sessionKey(message.realm, message.session));
+        if (session) session.testaments = message.testaments;
+        return;
+      }
+      case 'question':
+        void this.answer(from, message.id, message.question);
+        return;
+      case 'questionAnswer':
+        this.questions.answered(message.id, from, message.answer, message.failed);
+        return;
       case 'shared':
         if (message.on) this.remoteShared.set(from, message.entry);
         else this.remoteShared.withdraw(from, message.entry.space, message.entry.key);
@@ -306,6 +392,8 @@ export class MeshBackplane implements Backplane {
   }
 }
 
-function sessionKey(session: RemoteSession): string {
-  return `${session.realm}\u0000${session.details.session}`;
+const noRanks: ReadonlyMap<string, ProcedureRank> = new Map();
+
+function sessionKey(realm: string, session: number): string {
+  return `${realm}\u0000${session}`;
 }

@@ -1,5 +1,6 @@
 import type { Call, Cancel, Dict, ErrorMessage, Result } from '../protocol/messages.js';
 import type { MatchPolicy } from '../protocol/uri.js';
+import type { Testament } from './meta/testaments.js';
 import type { InvocationPolicy } from './options.js';
 import type { SessionOrigin } from './session.js';
 
@@ -36,6 +37,15 @@ export interface Backplane {
   releaseProcedure(procedure: Interest): void;
   /** The other nodes holding the registration a call to `procedure` matches best; empty if none. */
   calleeNodes(realm: string, procedure: string): readonly string[];
+  /** The registration of the other nodes that a call to `procedure` matches best, if any. */
+  bestProcedure(realm: string, procedure: string): Interest | undefined;
+  /**
+   * This node's callees of a `first` or `last` registration it holds now stand at `rank`: told
+   * to the other nodes, so that each call goes to the cluster's first (or last) callee.
+   */
+  rankProcedure(procedure: Interest, rank: ProcedureRank): void;
+  /** The ranks the other nodes announced for a registration (only `first`/`last` ones have any). */
+  procedureRanks(procedure: Interest): ReadonlyMap<string, ProcedureRank>;
   /** Call traffic for one node (a forwarded CALL, CANCEL, a caller gone, a reply). */
   sendCall(node: string, traffic: CallTraffic): void;
   // ---- presence: each node's client sessions, for the meta API ----
@@ -44,6 +54,19 @@ export interface Backplane {
   announceSession(realm: string, details: RemoteSessionDetails, on: boolean): void;
   /** The client sessions of the other nodes in `realm`. */
   remoteSessions(realm: string): RemoteSessionDetails[];
+  /**
+   * The testaments of one of this node's client sessions are now `testaments` (empty: none): the
+   * other nodes keep a copy with the session, so that they can publish them if this node dies.
+   */
+  shareTestaments(realm: string, session: number, testaments: readonly Testament[]): void;
+
+  // ---- questions: the meta API's view of the whole cluster ----
+
+  /**
+   * Asks the named nodes (every other node when `nodes` is undefined) and resolves once each has
+   * answered, left, or let `questionTimeoutMs` pass; `missing` names the nodes that did not answer.
+   */
+  askAll<Q extends ClusterQuestion>(question: Q, nodes?: readonly string[]): Promise<Asked<AnswerTo<Q>>>;
 
   // ---- the layers above (Pusher presence): entries each node shares, and notes between nodes ----
 
@@ -77,8 +100,12 @@ export interface BackplaneSink {
   deliver(publication: RemotePublication): void;
   /** Call traffic from another node. */
   callTraffic(from: string, traffic: CallTraffic): void;
-  /** A node left or died: calls it was part of must end; its client sessions are gone. */
+  /** A node left or died: calls it was part of must end; its client sessions (with their testaments) are gone. */
   nodeGone(node: string, sessions: readonly RemoteSession[]): void;
+  /** This node has heard another node's whole state (it joined, or this node did). */
+  nodeJoined?(node: string): void;
+  /** Another node's question (see Backplane.askAll); the answer goes back to it. A sink without it answers that it cannot. */
+  answer?(from: string, question: ClusterQuestion): Promise<unknown>;
 }
 
 /** A session as wamp.session.get shows it, with the node it is on. */
@@ -108,9 +135,86 @@ export interface SharedEntry {
 export interface RemoteSession {
   realm: string;
   details: RemoteSessionDetails;
+  /** What its node would publish when it leaves, in order (see Backplane.shareTestaments). */
+  testaments?: Testament[];
 }
 
-export type ClaimAnswer = { ok: true } | { ok: false; heldAs: InvocationPolicy };
+/** Which sessions a cluster-wide kill closes on each node: never the caller. `all` closes them quietly (kill_all). */
+export type KillTarget = { session: number } | { authid: string } | { authrole: string } | { all: true };
+
+/** Narrows an inventory question to the items that match (all items when empty). */
+export interface InventoryFilter {
+  id?: number;
+  /** Items this session subscribed to or registered. */
+  session?: number;
+  /** The item of exactly this (uri, match). */
+  lookup?: { uri: string; match: MatchPolicy };
+  /** The items a publication or call to this URI matches. */
+  matching?: string;
+}
+
+/** A subscription or registration of one node as the meta API shows it, with its node's subscribers or callees. */
+export interface InventoryItem {
+  id: number;
+  uri: string;
+  match: MatchPolicy;
+  created: string;
+  /** A registration's invocation policy. */
+  invoke?: InvocationPolicy;
+  /** Subscribers or callees on the answering node (client sessions only). */
+  members: number[];
+}
+
+/** A retained event as it crosses to a node that starts later (see Broker.retainedSnapshot). */
+export interface RemoteRetained {
+  topic: string;
+  publication: number;
+  details: Dict;
+  /** The PUBLISH options, for its receiver lists. */
+  options: Dict;
+  /** The publisher, when it excluded itself. */
+  excludedSession?: number;
+  args?: unknown[];
+  kwargs?: Dict;
+  payload?: Uint8Array;
+}
+
+/** What one node asks the others: for its meta API, and (`retained`) for what a node that starts later lacks. */
+export type ClusterQuestion =
+  | { k: 'kill'; realm: string; target: KillTarget; caller: number; reason: string; message?: string }
+  | { k: 'subscriptions'; realm: string; filter: InventoryFilter }
+  | { k: 'registrations'; realm: string; filter: InventoryFilter }
+  | { k: 'retained'; realm: string };
+
+/** The questions a realm's meta API answers (the router answers `retained` itself). */
+export type MetaQuestion = Exclude<ClusterQuestion, { k: 'retained' }>;
+
+/** The answer each kind of question gets: how many sessions were closed, the node's retained events, or its matching items. */
+export type AnswerTo<Q extends ClusterQuestion> =
+  Q extends { k: 'kill' } ? number : Q extends { k: 'retained' } ? RemoteRetained[] : InventoryItem[];
+
+export interface Asked<T> {
+  answers: { node: string; answer: T }[];
+  /** Nodes asked that neither answered nor left in time. */
+  missing: string[];
+}
+
+/**
+ * `ticket`: the claim's place in the order of every claim the authority decided (larger is
+ * later), the registration time that `first` and `last` compare across nodes. Absent when the
+ * authority could not be reached (the node serves on its own meanwhile).
+ */
+export type ClaimAnswer = { ok: true; ticket?: number } | { ok: false; heldAs: InvocationPolicy };
+
+/**
+ * Where a node's callees of a `first` or `last` registration stand in the cluster's registration
+ * order: the tickets of its first and its last callee (see ClaimAnswer).
+ */
+export interface ProcedureRank {
+  invoke: 'first' | 'last';
+  first: number;
+  last: number;
+}
 
 /** Who makes a call, as the callee's node needs to know (disclosure, a stand-in caller session). */
 export interface CallerFacts {

@@ -6,9 +6,12 @@ import { Broker } from './broker/broker.js';
 import type { EventHistorySetting } from './broker/event-history.js';
 import { Dealer, realClock, type Clock } from './dealer/dealer.js';
 import { welcomeRoles } from './features.js';
-import type { Backplane, RemoteSessionDetails } from './backplane.js';
+import type { Backplane, MetaQuestion, RemoteSessionDetails } from './backplane.js';
+import type { Testament } from './meta/testaments.js';
 import type { Action, Authorizer, Decision, SessionFacts } from './hooks.js';
+import { maxQuestionsInFlight } from './backplane-questions.js';
 import { PublishRate } from './limits/publish-rate.js';
+import { WarningThrottle } from './limits/warning-throttle.js';
 import { publishRateMessage, type RealmLimits, type SessionLimits } from './limits/session-limits.js';
 import type { Logger } from './log.js';
 import type { BoundCounter } from '../metrics/registry.js';
@@ -32,6 +35,14 @@ export interface RealmSettings {
   limits: RealmLimits;
 }
 
+/** What a realm's meta API does for the other nodes of a cluster. */
+export interface ClusterMetaService {
+  /** Answers another node's question about this node's part of the realm. */
+  answer(question: MetaQuestion): unknown;
+  /** Publishes the testaments of a session whose node died (this node was chosen to, so they are published once). */
+  publishTestaments(testaments: readonly Testament[]): void;
+}
+
 /**
  * One routing domain: its sessions, broker and dealer. Every action is authorized and its URI
  * checked before it reaches the broker or dealer; refusals are ERRORs that name the action and URI.
@@ -50,14 +61,17 @@ export class Realm {
   readonly roles: Dict;
   /** The realm's own copy: the broker, dealer, retained events and sessions' queues hold this object, and a reload updates it in place. */
   readonly limits: RealmLimits;
+  /** Set by the realm's meta API when the node is in a cluster: what it does for the other nodes. */
+  clusterMeta: ClusterMetaService | undefined;
   private authorizer: Authorizer;
   private strictUris: boolean;
   private publishRate: SessionLimits['publishRate'];
   private readonly publishRateLimited: BoundCounter;
+  private readonly questionRefusals = new WarningThrottle();
   private readonly received: Record<SessionOrigin, BoundCounter>;
 
   constructor(settings: RealmSettings, private readonly metrics: RouterMetrics, private readonly log: Logger,
-    private readonly clock: Clock = realClock, private readonly backplane?: Backplane) {
+    private readonly clock: Clock = realClock, readonly backplane?: Backplane) {
     this.name = settings.name;
     const limits = { ...settings.limits };
     this.limits = limits;
@@ -141,6 +155,16 @@ export class Realm {
   /** The client sessions of this realm on the other nodes of the cluster (none without one), as wamp.session.get shows them. */
   remoteSessions(): RemoteSessionDetails[] {
     return this.backplane?.remoteSessions(this.name) ?? [];
+  }
+
+  /** A meta API call found too many questions to other nodes waiting (see backplane-questions.ts): counted, warned at most every 10 s. */
+  questionsRefused(): void {
+    this.metrics.clusterQuestionsRefused.inc({ realm: this.name });
+    const refused = this.questionRefusals.record(this.clock.now());
+    if (refused !== undefined) {
+      this.log.warn({ refused, max: maxQuestionsInFlight },
+        'meta API call refused: too many questions to the other cluster nodes are waiting for answers (refused: since the last warning; further ones not logged for 10 s)');
+    }
   }
 
   /** A joined session by ID, a client's or one of the router's own. */

@@ -21,6 +21,7 @@ export interface RouterMetrics {
   retainedRefused: Counter;
   historyBytes: Gauge;
   historyRefused: Counter;
+  clusterQuestionsRefused: Counter;
 }
 
 /** Upper bounds (seconds) of the call duration histogram's buckets: 1 ms to 1 min. */
@@ -47,5 +48,7 @@ export function createRouterMetrics(registry: MetricsRegistry): RouterMetrics {
     retainedRefused: registry.counter('junction_retained_refused_total', 'Publications delivered but not retained because a retention limit was reached, by realm and limit'),
     historyBytes: registry.gauge('junction_event_history_bytes', 'Bytes (estimated) of events kept for wamp.subscription.get_events, by realm'),
     historyRefused: registry.counter('junction_event_history_refused_total', 'Events not kept in the event history because one alone is larger than its limit_bytes, by realm'),
+    clusterQuestionsRefused: registry.counter('junction_cluster_questions_refused_total',
+      'Meta API calls refused because too many questions to the other cluster nodes were waiting for answers, by realm'),
   };
 }

@@ -69,6 +69,8 @@ export class Router implements SessionHost {
   private readonly remoteCalls = new Map<string, RemoteCalls>();
   private readonly sessions = new Set<Session>();
   private closing = false;
+  /** Whether this node has copied the retained events of another (once, after it started). */
+  private retainedCopied = false;
   private readonly idle: (() => void)[] = [];
   private readonly services: Promise<void>;
 
@@ -95,7 +97,7 @@ export class Router implements SessionHost {
   /** A realm of a node in a cluster: its calls may cross nodes, and the other nodes' meta API sees its client sessions. */
   private joinCluster(realm: Realm, backplane: Backplane): void {
     const remote = new RemoteCalls(realm, backplane, this);
-    realm.dealer.joinCluster(remote);
+    realm.dealer.joinCluster(remote, realm.name);
     this.remoteCalls.set(realm.name, remote);
     realm.events.listen({
       sessionJoined: (session) => {
@@ -116,9 +118,48 @@ export class Router implements SessionHost {
       callTraffic: (from, traffic) => this.remoteCalls.get(traffic.realm)?.receive(from, traffic),
       nodeGone: (node, sessions) => {
         for (const remote of this.remoteCalls.values()) remote.nodeGone(node);
-        for (const { realm, details } of sessions) this.remoteSessionLeft(realm, details);
+        const publishesTestaments = this.firstSurvivor();
+        for (const { realm, details, testaments } of sessions) {
+          if (publishesTestaments && testaments?.length) this.realms.get(realm)?.clusterMeta?.publishTestaments(testaments);
+          this.remoteSessionLeft(realm, details);
+        }
+      },
+      nodeJoined: (node) => this.copyRetained(node),
+      answer: async (_from, question) => {
+        const realm = this.realms.get(question.realm);
+        // A node without the realm has nothing of it: no session to close, no item, nothing retained.
+        if (!realm) return question.k === 'kill' ? 0 : [];
+        if (question.k === 'retained') return realm.broker.retainedSnapshot();
+        if (!realm.clusterMeta) throw new Error(`realm "${question.realm}" has no meta API on this node`);
+        return realm.clusterMeta.answer(question);
       },
     };
+  }
+
+  /**
+   * Once, from the first node this one hears in full after it started: the retained events kept
+   * from before it started, so a late subscriber here gets them too. A node that does not answer
+   * in time leaves this node with the retained events published from now on (logged).
+   */
+  private copyRetained(node: string): void {
+    if (this.retainedCopied) return;
+    this.retainedCopied = true;
+    const notCopied = 'retained events from before this node started could not be copied';
+    for (const realm of this.realms.values()) {
+      this.backplane!.askAll({ k: 'retained', realm: realm.name }, [node]).then(({ answers, missing }) => {
+        for (const { answer } of answers) realm.broker.adoptRetained(answer);
+        if (missing.length > 0) this.log.warn({ realm: realm.name, node, reason: 'the node did not answer' }, notCopied);
+      }, (error: unknown) => this.log.warn({ realm: realm.name, node, err: error }, notCopied));
+    }
+  }
+
+  /**
+   * Whether this node publishes the testaments of a node that died: the surviving node whose name
+   * sorts first, so that they are published once (each survivor decides alone, from the same peers).
+   */
+  private firstSurvivor(): boolean {
+    const nodeId = this.backplane!.nodeId;
+    return this.backplane!.peers().every((peer) => nodeId < peer);
   }
 
   /**

@@ -8,6 +8,7 @@ import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { freePort, junctionBin, projectRoot, RunningJunction } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { RunningRedis } from '../support/redis-server.js';
+import { eventually } from '../support/wait.js';
 
 const skip = skipWithoutDebian('redis-server');
 const running: RunningJunction[] = [];
@@ -53,17 +54,6 @@ async function open(url: string): Promise<OpenSession> {
   const session = await openAutobahn(url, 'json');
   sessions.push(session);
   return session;
-}
-
-/** Retries `attempt` until it succeeds: what one node announces reaches the others asynchronously. */
-async function eventually<T>(attempt: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await attempt().catch(() => undefined);
-    if (value !== undefined) return value;
-    assert.ok(Date.now() < deadline, `never: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('two nodes through Redis (the CLI, AutobahnJS)', { skip }, () => {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import type { Backplane, CallTraffic, Interest, RemotePublication, SpaceListener } from '../../src/router/backplane.js';
+import type {
+  Backplane, CallTraffic, ClusterQuestion, Interest, RemotePublication, RemoteSession, SpaceListener,
+} from '../../src/router/backplane.js';
 import { MessageType } from '../../src/protocol/codes.js';
 
 /** A cluster of backplane nodes as one implementation builds it. */
@@ -18,6 +20,12 @@ interface TestNode {
   received: RemotePublication[];
   traffic: { from: string; traffic: CallTraffic }[];
   gone: string[];
+  /** The client sessions the dead or departed nodes had, as the sink was told. */
+  goneSessions: RemoteSession[];
+  /** The nodes whose whole state this node heard. */
+  joined: string[];
+  /** How this node answers questions (by default: its name and the question's kind). */
+  answer: (question: ClusterQuestion) => Promise<unknown>;
 }
 
 let probes = 0;
@@ -33,11 +41,18 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
 
     async function node(nodeId: string): Promise<TestNode> {
       const backplane = await cluster.node(nodeId);
-      const node: TestNode = { backplane, received: [], traffic: [], gone: [] };
+      const node: TestNode = {
+        backplane, received: [], traffic: [], gone: [], goneSessions: [], joined: [], answer: async (question) => `${nodeId}:${question.k}`,
+      };
       backplane.attach({
         deliver: (publication) => void node.received.push(publication),
         callTraffic: (from, traffic) => void node.traffic.push({ from, traffic }),
-        nodeGone: (gone) => void node.gone.push(gone),
+        nodeGone: (gone, sessions) => {
+          node.gone.push(gone);
+          node.goneSessions.push(...sessions);
+        },
+        answer: (_from, question) => node.answer(question),
+        nodeJoined: (joined) => void node.joined.push(joined),
       });
       return node;
     }
@@ -124,6 +139,7 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
       late.backplane.publish(publication('r', 'early'));
       await sync(late, b);
       assert.deepEqual(topics(b), ['early']);
+      assert.deepEqual(late.joined, ['b'], 'the late node heard b\'s whole state');
     });
 
     it('forgets a node that dies or leaves; a node that rejoins under its old name starts clean', async () => {
@@ -149,6 +165,60 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
       assert.ok(a.gone.includes('b') && a.gone.includes('c'), 'the sink hears of nodes that died or left');
     });
 
+    it('sends a retained publication to every node, interested or not, so each can keep it', async () => {
+      cluster = build();
+      const [a, b, c] = [await node('a'), await node('b'), await node('c')];
+      b.backplane.announce({ realm: 'r', uri: 'state', match: 'exact' }, true);
+      await sync(a, b);
+      await sync(a, c);
+      a.backplane.publish({ ...publication('r', 'state'), options: { retain: true } });
+      a.backplane.publish({ ...publication('r', 'other'), options: { retain: false } });
+      await sync(a, b);
+      await sync(a, c);
+      assert.deepEqual(topics(b), ['state']);
+      assert.deepEqual(topics(c), ['state']);
+    });
+
+    it('asks the other nodes a question and gathers the answers; a node that dies is not waited for, one that fails is named', async () => {
+      cluster = build();
+      const [a, b, c, d] = [await node('a'), await node('b'), await node('c'), await node('d')];
+      c.answer = async () => {
+        throw new Error('cannot answer');
+      };
+      d.answer = () => new Promise(() => {}); // never answers: it dies first
+      for (const other of [b, c, d]) await sync(a, other);
+      const question: ClusterQuestion = { k: 'subscriptions', realm: 'r', filter: {} };
+      const asking = a.backplane.askAll(question);
+      await cluster.kill('d');
+      const asked = await asking;
+      assert.deepEqual(asked.answers, [{ node: 'b', answer: 'b:subscriptions' }]);
+      assert.deepEqual(asked.missing, ['c']);
+      const toB = await a.backplane.askAll({ k: 'kill', realm: 'r', target: { all: true }, caller: 1, reason: 'wamp.close.killed' }, ['b']);
+      assert.deepEqual(toB, { answers: [{ node: 'b', answer: 'b:kill' }], missing: [] }, 'only the nodes named');
+    });
+
+    it('keeps a copy of each session\'s testaments on the other nodes, for when its node dies', async () => {
+      cluster = build();
+      const [a, b] = [await node('a'), await node('b')];
+      const details = { session: 7, authid: 'x', authrole: 'user', node: 'b' };
+      const will = { topic: 'will', args: ['gone'], kwargs: { n: 1 }, options: {} };
+      b.backplane.announceSession('r', details, true);
+      b.backplane.announceSession('r', { ...details, session: 8 }, true);
+      b.backplane.shareTestaments('r', 7, [will, { ...will, args: ['second'] }]);
+      b.backplane.shareTestaments('r', 8, [will]);
+      b.backplane.shareTestaments('r', 8, []);
+      await sync(a, b);
+      const late = await node('late');
+      await sync(late, b);
+      await cluster.kill('b');
+      await sync(a, late);
+      await sync(late, a);
+      for (const survivor of [a, late]) {
+        const sessions = survivor.goneSessions.map(({ details: { session }, testaments }) => ({ session, testaments }));
+        assert.deepEqual(sessions, [{ session: 7, testaments: [will, { ...will, args: ['second'] }] }, { session: 8, testaments: [] }]);
+      }
+    });
+
     it('claims procedures atomically: single is unique cluster-wide, shared ones share one policy', async () => {
       cluster = build();
       const [a, b] = [await node('a'), await node('b')];
@@ -159,14 +229,40 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
       const winner = first.ok ? a : b;
       assert.deepEqual(first.ok ? second : first, { ok: false, heldAs: 'single' });
       const shared: Interest = { realm: 'r', uri: 'com.shared', match: 'exact' };
-      assert.deepEqual(await a.backplane.claimProcedure(shared, 'roundrobin'), { ok: true });
-      assert.deepEqual(await b.backplane.claimProcedure(shared, 'roundrobin'), { ok: true });
+      assert.equal((await a.backplane.claimProcedure(shared, 'roundrobin')).ok, true);
+      assert.equal((await b.backplane.claimProcedure(shared, 'roundrobin')).ok, true);
       assert.deepEqual(await b.backplane.claimProcedure({ ...shared, uri: 'com.shared' }, 'random'), { ok: false, heldAs: 'roundrobin' });
-      assert.deepEqual(await b.backplane.claimProcedure({ ...shared, match: 'prefix' }, 'single'), { ok: true }, 'another match policy is another procedure');
+      assert.equal((await b.backplane.claimProcedure({ ...shared, match: 'prefix' }, 'single')).ok, true,
+        'another match policy is another procedure');
       winner.backplane.releaseProcedure(add);
-      assert.deepEqual(await loser.backplane.claimProcedure(add, 'single'), { ok: true }, 'a released procedure can be claimed');
+      assert.equal((await loser.backplane.claimProcedure(add, 'single')).ok, true, 'a released procedure can be claimed');
       await cluster.kill(loser.backplane.nodeId);
-      assert.deepEqual(await winner.backplane.claimProcedure(add, 'single'), { ok: true }, 'a dead node\'s claims are freed');
+      assert.equal((await winner.backplane.claimProcedure(add, 'single')).ok, true, 'a dead node\'s claims are freed');
+    });
+
+    it('numbers claims in the order decided, and tells the others where a node\'s first/last callees stand', async () => {
+      cluster = build();
+      const [a, b] = [await node('a'), await node('b')];
+      const procedure: Interest = { realm: 'r', uri: 'com.first', match: 'exact' };
+      const tickets: number[] = [];
+      for (const claimer of [a, b, a]) {
+        const answer = await claimer.backplane.claimProcedure(procedure, 'first');
+        assert.ok(answer.ok && answer.ticket !== undefined, JSON.stringify(answer));
+        tickets.push(answer.ticket);
+      }
+      assert.deepEqual([...tickets].sort((x, y) => x - y), tickets, 'later claims get larger tickets');
+      assert.equal(new Set(tickets).size, 3);
+      const rank = { invoke: 'first' as const, first: tickets[0]!, last: tickets[2]! };
+      a.backplane.rankProcedure(procedure, rank);
+      await sync(b, a);
+      assert.deepEqual([...b.backplane.procedureRanks(procedure)], [['a', rank]]);
+      assert.deepEqual(b.backplane.bestProcedure('r', 'com.first'), procedure);
+      const late = await node('late');
+      await sync(late, a);
+      assert.deepEqual([...late.backplane.procedureRanks(procedure)], [['a', rank]], 'a node that joins later learns the rank');
+      a.backplane.releaseProcedure(procedure);
+      await sync(b, a);
+      assert.equal(b.backplane.procedureRanks(procedure).size, 0);
     });
 
     it('tells every node which nodes hold the best match for a call, and carries call traffic point to point in order', async () => {

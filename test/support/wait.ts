@@ -7,6 +7,20 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
   }
 }
 
+/**
+ * Retries `attempt` until it gives a value (a rejection counts as none yet), failing after 10 s:
+ * for what one cluster node does that reaches the others asynchronously.
+ */
+export async function eventually<T>(attempt: () => Promise<T | undefined>, what: string): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const value = await attempt().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`never: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** How a test client's source explains a wait that failed. */
 export interface ArrivalSource {
   /** Why nothing more will arrive (the connection closed, the process exited), or undefined while more may. */

@@ -31,8 +31,8 @@ const packr = new Packr({ useRecords: false });
 
 /**
  * Claims as one atomic step in Redis (see ClaimTable for the rule). KEYS: the policy, the set of
- * holders, this node's set of claimed keys. ARGV: node, policy, claim key. Returns "ok" or the
- * policy it is held under.
+ * holders, this node's set of claimed keys, the cluster's claim counter. ARGV: node, policy,
+ * claim key. Returns "ok:TICKET" or the policy it is held under.
  */
 const claimScript = `
 local held = redis.call('GET', KEYS[1])
@@ -40,7 +40,7 @@ if held and (ARGV[2] == 'single' or held ~= ARGV[2]) and redis.call('SCARD', KEY
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('SADD', KEYS[3], ARGV[3])
-return 'ok'`;
+return 'ok:' .. redis.call('INCR', KEYS[4])`;
 
 /** KEYS: the policy, the holders, the node's claimed keys. ARGV: node, claim key. */
 const releaseScript = `
@@ -172,8 +172,9 @@ export class RedisLink implements MeshLink {
 
   async claim(key: string, invoke: InvocationPolicy): Promise<ClaimAnswer> {
     try {
-      const answer = String(await this.commands.eval(claimScript, 3, ...this.claimKeys(key, this.nodeId), this.nodeId, invoke, key));
-      return answer === 'ok' ? { ok: true } : { ok: false, heldAs: answer as InvocationPolicy };
+      const answer = String(await this.commands.eval(claimScript, 4, ...this.claimKeys(key, this.nodeId), this.channel('claim-tickets'),
+        this.nodeId, invoke, key));
+      return answer.startsWith('ok:') ? { ok: true, ticket: Number(answer.slice(3)) } : { ok: false, heldAs: answer as InvocationPolicy };
     } catch (error) {
       // Redis unreachable: the node serves on its own, as for everything else; rejoin claims again.
       this.log.warn({ key, err: error }, 'procedure claim could not reach Redis; registered on this node only until Redis is back');

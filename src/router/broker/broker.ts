@@ -2,12 +2,13 @@ import { MessageType } from '../../protocol/codes.js';
 import { Envelope } from '../../protocol/envelope.js';
 import { ErrorUri } from '../../protocol/errors.js';
 import { randomId } from '../../protocol/ids.js';
+import { clusterIds, randomIds, type IdMaker } from '../cluster-ids.js';
 import type { Dict, Publish } from '../../protocol/messages.js';
 import { mqttPropertiesKey } from '../../protocol/mqtt-properties.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
 import { PatternTable } from '../match/pattern-table.js';
 import { readPublishOptions, type PublishOptions, type SubscribeOptions } from '../options.js';
-import type { Backplane, RemotePublication } from '../backplane.js';
+import type { Backplane, RemotePublication, RemoteRetained } from '../backplane.js';
 import type { RealmEvents } from '../realm-events.js';
 import type { BoundCounter } from '../../metrics/registry.js';
 import type { Logger } from '../log.js';
@@ -68,6 +69,7 @@ export class Broker {
   private maxSubscriptionsPerSession: number;
   private readonly retentionRefusals = new WarningThrottle();
   private readonly backplane: Backplane | undefined;
+  private readonly newId: IdMaker;
   private remoteDelivery: 'remote' | 'stand-in' | undefined;
 
   /** By the publisher's origin, so a client's publication is told apart from the meta API's events. */
@@ -95,6 +97,7 @@ export class Broker {
     });
     this.maxSubscriptionsPerSession = settings.maxSubscriptionsPerSession;
     this.backplane = settings.backplane;
+    this.newId = this.backplane ? clusterIds(realmName) : randomIds;
     const historyRefusals = new WarningThrottle();
     const historyMeter = {
       changed: (bytes: number) => metrics.historyBytes.add(bytes, realm),
@@ -229,16 +232,22 @@ export class Broker {
       this.settings.log.warn({ topic: remote.topic, err: error }, 'publication from another node dropped: its options cannot be read');
       return;
     }
+    const receiverLists = hasReceiverLists(options);
     const outer = this.remoteDelivery;
     this.remoteDelivery = standIn ? 'stand-in' : 'remote';
     let delivered: number;
     try {
-      delivered = this.deliverAll(remote, options, hasReceiverLists(options), remote.details, remote.publication,
+      delivered = this.deliverAll(remote, options, receiverLists, remote.details, remote.publication,
         options.excludeMe ? remote.publisher : 0);
     } finally {
       this.remoteDelivery = outer;
     }
     if (delivered > 0) this.counters[remote.origin].eventsSent.inc(delivered);
+    // Every node keeps its own copy of a retained event, under its own limits (the backplane sends it to all).
+    if (options.retain) {
+      this.keepRetained(this.settings.log, remote, options, receiverLists, remote.details, remote.publication,
+        options.excludeMe ? remote.publisher : undefined);
+    }
   }
 
   /**
@@ -270,17 +279,47 @@ export class Broker {
    */
   private retain(publisher: Session, message: Publish, options: PublishOptions, receiverLists: boolean, details: Dict,
     publication: number): string | undefined {
+    return this.keepRetained(publisher.log, message, options, receiverLists, details, publication, options.excludeMe ? publisher.id : undefined);
+  }
+
+  /** Every retained event this node keeps, for a node that starts later. */
+  retainedSnapshot(): RemoteRetained[] {
+    return [...this.retained.events()].map(({ topic, publication, details, options, excludedSession, args, kwargs, payload }) => ({
+      topic, publication, details, options, excludedSession, args, kwargs, payload,
+    }));
+  }
+
+  /**
+   * Retained events another node kept from before this node started: each topic this node has
+   * nothing retained for takes them, under this node's limits (a topic it already has is newer here).
+   */
+  adoptRetained(events: readonly RemoteRetained[]): void {
+    const fresh = events.filter((event) => !this.retained.has(event.topic));
+    for (const event of fresh) {
+      let options: PublishOptions;
+      try {
+        options = readPublishOptions(event.options);
+      } catch {
+        continue; // a node of another version: its options cannot be read here, so its receivers are unknown
+      }
+      this.keepRetained(this.settings.log, event, options, hasReceiverLists(options), event.details, event.publication, event.excludedSession);
+    }
+  }
+
+  /** Keeps a retained event, this node's or (from another node) its own copy; returns the refusal text over a limit. */
+  private keepRetained(log: Logger, message: Published & { options: Dict }, options: PublishOptions, receiverLists: boolean, details: Dict,
+    publication: number, excludedSession: number | undefined): string | undefined {
     const maxEventBytes = this.settings.retention.maxRetainedEventBytes;
     const bytes = message.topic.length + payloadBytes([message.args, message.kwargs, message.payload], maxEventBytes > 0 ? maxEventBytes : undefined);
     const refused = this.retained.retain({
       topic: message.topic, publication, details, args: message.args, kwargs: message.kwargs, payload: message.payload,
-      receivers: receiverLists ? options : undefined, excludedSession: options.excludeMe ? publisher.id : undefined, bytes,
+      receivers: receiverLists ? options : undefined, excludedSession, bytes, options: message.options,
     });
     if (!refused) return undefined;
     this.retainedRefused.inc({ realm: this.realmName, limit: refused.limit });
     const since = this.retentionRefusals.record(this.settings.now());
     if (since !== undefined) {
-      publisher.log.warn({ topic: message.topic, limit: refused.limit, bytes, retainedBytes: this.retained.bytes, retainedTopics: this.retained.topicCount, refused: since },
+      log.warn({ topic: message.topic, limit: refused.limit, bytes, retainedBytes: this.retained.bytes, retainedTopics: this.retained.topicCount, refused: since },
         'publication delivered but not retained: a retention limit was reached (refused: since the last warning; further ones not logged for 10 s)');
     }
     return retentionRefusalMessage(refused.limit, refused.max);
@@ -337,7 +376,8 @@ export class Broker {
     }
   }
 
-  private create(uri: string, match: MatchPolicy, history: EventHistory | undefined, id = randomId()): Subscription {
+  private create(uri: string, match: MatchPolicy, history: EventHistory | undefined, replaces?: number): Subscription {
+    const id = replaces ?? this.newId(uri, match, (taken) => this.byId.has(taken));
     const subscription: Subscription = { id, uri, match, created: new Date().toISOString(), subscribers: new Set(), history };
     this.table.set(uri, match, subscription);
     this.byId.set(subscription.id, subscription);

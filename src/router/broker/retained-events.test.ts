@@ -11,7 +11,7 @@ const bob = { id: 2, authid: 'bob', authrole: 'admin' } as Session;
 function event(topic: string, publication: number, options: Record<string, unknown> = {}, excludedSession?: number, bytes = 10): RetainedEvent {
   const parsed = readPublishOptions(options);
   const restricted = Object.keys(options).some((key) => key.startsWith('eligible') || key.startsWith('exclude'));
-  return { topic, publication, details: {}, receivers: restricted ? parsed : undefined, excludedSession, bytes };
+  return { topic, publication, details: {}, receivers: restricted ? parsed : undefined, excludedSession, bytes, options };
 }
 
 /** A store with these limits (the others off). */

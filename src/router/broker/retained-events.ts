@@ -20,6 +20,8 @@ export interface RetainedEvent {
   readonly excludedSession: number | undefined;
   /** What it counts against the byte limits: its topic and payload, estimated (payloadBytes). */
   readonly bytes: number;
+  /** The PUBLISH options as given, so that another node can read its receiver lists again. */
+  readonly options: Dict;
 }
 
 /** The limit a publication would have passed (its config key, for the refusal message and the metric) and its value. */
@@ -83,6 +85,15 @@ export class RetainedEvents {
       return event;
     }
     return undefined;
+  }
+
+  has(topic: string): boolean {
+    return this.byTopic.has(topic);
+  }
+
+  /** Every event kept, topic by topic, oldest first within a topic. */
+  *events(): IterableIterator<RetainedEvent> {
+    for (const events of this.byTopic.values()) yield* events;
   }
 
   /** Topics with retained events that a subscription pattern covers (a scan, bounded by max_retained_topics; subscribing is not the hot path). */

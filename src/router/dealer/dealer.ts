@@ -1,6 +1,6 @@
 import { MessageType } from '../../protocol/codes.js';
 import { ErrorUri } from '../../protocol/errors.js';
-import { randomId } from '../../protocol/ids.js';
+import { clusterIds, randomIds, type IdMaker } from '../cluster-ids.js';
 import type { Call, Cancel, Dict, ErrorMessage, Yield } from '../../protocol/messages.js';
 import { PatternTable } from '../match/pattern-table.js';
 import { readCancelMode, readYieldProgress, type CallOptions, type CancelMode, type RegisterOptions } from '../options.js';
@@ -12,7 +12,7 @@ import { withPassthruDetails } from '../passthru.js';
 import type { Session, SessionOrigin } from '../session.js';
 import { limitMessage, underLimit } from '../limits/session-limits.js';
 import { InvocationTable, type PendingCall } from './invocation-table.js';
-import { pickCallee, type Registration } from './registration.js';
+import { isRanked, pickCallee, type Registration } from './registration.js';
 import type { RemoteCalls } from '../backplane-calls.js';
 
 /** Timers and time are injected so that tests of timeouts and rates need no waiting. */
@@ -61,6 +61,7 @@ export class Dealer {
   private readonly calls = new InvocationTable();
   /** Set when the router is one node of a cluster. */
   private remote: RemoteCalls | undefined;
+  private newId: IdMaker = randomIds;
 
   /** By the caller's origin. */
   private readonly callCounters: Record<SessionOrigin, BoundCounter>;
@@ -78,15 +79,20 @@ export class Dealer {
   }
 
   /** Makes this dealer one of a cluster's: clients' registrations are claimed cluster-wide, calls cross nodes. */
-  joinCluster(remote: RemoteCalls): void {
+  joinCluster(remote: RemoteCalls, realmName: string): void {
     this.remote = remote;
+    this.newId = clusterIds(realmName);
   }
 
   register(session: Session, request: number, procedure: string, options: RegisterOptions): Promise<void> | void {
     const remote = this.remote;
     // A client's new registration is claimed across the cluster first (single is unique cluster-wide).
     // The router's own and bridge sessions (every node runs the same ones) register on their node only.
-    if (!remote || !session.limited || this.table.get(procedure, options.match)) return this.registerHere(session, request, procedure, options);
+    // A further callee of a first/last registration claims too: its ticket is its place in the cluster's order.
+    const existing = this.table.get(procedure, options.match);
+    if (!remote || !session.limited || (existing && !(existing.clustered && isRanked(existing.invoke)))) {
+      return this.registerHere(session, request, procedure, options);
+    }
     return remote.claim(procedure, options.match, options.invoke).then((answer) => {
       if (!answer.ok) {
         if (session.state === 'closed') return;
@@ -95,13 +101,14 @@ export class Dealer {
           `"${procedure}" (match "${options.match}") is registered on another router node with invocation policy "${answer.heldAs}"`);
         return;
       }
-      if (session.state !== 'closed') this.registerHere(session, request, procedure, options, true);
+      if (session.state !== 'closed') this.registerHere(session, request, procedure, options, true, answer.ticket);
       // Nothing was registered after all (refused by a limit, or the session left meanwhile): give the claim back.
       if (!this.table.get(procedure, options.match)) remote.release(procedure, options.match);
     });
   }
 
-  private registerHere(session: Session, request: number, procedure: string, options: RegisterOptions, clustered = false): void {
+  private registerHere(session: Session, request: number, procedure: string, options: RegisterOptions, clustered = false,
+    ticket?: number): void {
     const existing = this.table.get(procedure, options.match);
     let registration = existing;
     if (registration) {
@@ -123,16 +130,19 @@ export class Dealer {
     }
     if (!registration) {
       registration = {
-        id: randomId(), uri: procedure, match: options.match, invoke: options.invoke,
+        id: this.newId(procedure, options.match, (taken) => this.byId.has(taken)), uri: procedure, match: options.match, invoke: options.invoke,
         created: new Date().toISOString(), callees: [], next: 0,
         // Only the router's own services may learn every caller's identity unasked.
         discloseCaller: options.discloseCaller && session.trusted,
         clustered,
+        tickets: clustered ? new Map() : undefined,
       };
       this.table.set(procedure, options.match, registration);
       this.byId.set(registration.id, registration);
     }
     registration.callees.push(session);
+    if (ticket !== undefined) registration.tickets?.set(session, ticket);
+    if (registration.clustered) this.remote?.rank(registration);
     let mine = this.bySession.get(session);
     if (!mine) this.bySession.set(session, (mine = new Set()));
     mine.add(registration);
@@ -196,6 +206,8 @@ export class Dealer {
       if (this.remote?.forward(caller, message, disclose)) return;
       return this.refuseCall(caller, message, options, ErrorUri.noSuchProcedure, `no callee has registered "${message.procedure}"`);
     }
+    // first/last in a cluster: the cluster's first (last) callee may be on another node.
+    if (registration.clustered && this.remote?.forwardRanked(caller, message, disclose, registration)) return;
     const callee = pickCallee(registration);
     if (options.progress && !takesProgressiveInvocations(callee)) {
       return this.refuseCall(caller, message, options, ErrorUri.featureNotSupported,
@@ -348,7 +360,11 @@ export class Dealer {
   private removeCallee(registration: Registration, session: Session): boolean {
     const index = registration.callees.indexOf(session);
     if (index >= 0) registration.callees.splice(index, 1);
-    if (registration.callees.length > 0) return false;
+    registration.tickets?.delete(session);
+    if (registration.callees.length > 0) {
+      if (registration.clustered) this.remote?.rank(registration);
+      return false;
+    }
     this.byId.delete(registration.id);
     this.table.delete(registration.uri, registration.match);
     if (registration.clustered) this.remote?.release(registration.uri, registration.match);

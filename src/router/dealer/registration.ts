@@ -17,6 +17,13 @@ export interface Registration {
   readonly discloseCaller: boolean;
   /** Claimed across the cluster and callable from other nodes (a client's); the router's own stay on their node. */
   readonly clustered: boolean;
+  /** In a cluster, each callee's place in the cluster's registration order (its claim ticket): what `first`/`last` compare across nodes. */
+  readonly tickets?: Map<Session, number>;
+}
+
+/** `first` and `last` pick by registration order, which in a cluster spans the nodes. */
+export function isRanked(invoke: InvocationPolicy): invoke is 'first' | 'last' {
+  return invoke === 'first' || invoke === 'last';
 }
 
 /** Picks the callee for one call according to the registration's invocation policy. */

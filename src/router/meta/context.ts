@@ -33,3 +33,10 @@ export function visibleSession(context: MetaContext, id: number): Session {
   if (!session || !isVisible(session)) throw noSuchSession(context, id);
   return session;
 }
+
+/** A visible session's ID, on this node or (in a cluster) another one. */
+export function knownSession(context: MetaContext, id: number): number {
+  const here = context.realm.sessions.get(id);
+  if (here ? isVisible(here) : context.realm.remoteSessions().some((session) => session.session === id)) return id;
+  throw noSuchSession(context, id);
+}

@@ -1,52 +1,68 @@
 import { ErrorUri } from '../../protocol/errors.js';
-import type { Registration } from '../dealer/registration.js';
+import type { Args, Dict } from '../../protocol/messages.js';
+import type { InventoryItem } from '../backplane.js';
 import { InternalCallError } from '../internal-session.js';
 import { argument, readId, readMatch, readOptionalDict, readString } from './arguments.js';
-import { visibleSession, type MetaContext, type MetaProcedures } from './context.js';
-import { byMatchPolicy, isRouterUri, isVisible, registrationDetails } from './views.js';
+import { clusterItems } from './cluster-view.js';
+import { knownSession, type MetaContext, type MetaProcedures } from './context.js';
+import { byMatchPolicy, isRouterUri, itemDetails } from './views.js';
 
-/** wamp.registration.*: what is registered, and by which callees. */
+/** wamp.registration.*: what is registered, and by which callees (on every node of a cluster). */
 export function registrationProcedures(context: MetaContext): MetaProcedures {
   const { realm } = context;
-  const dealer = realm.dealer;
 
-  /** A registration by ID; the router's own (wamp.*) ones, such as the meta API itself, are not shown. */
-  const registration = (id: number): Registration => {
-    const found = dealer.registration(id);
-    if (!found) throw new InternalCallError(ErrorUri.noSuchRegistration, [`no registration with ID ${id} exists in realm "${realm.name}"`]);
-    if (isRouterUri(found.uri)) {
-      throw new InternalCallError(ErrorUri.notAuthorized, [`registration ${id} is the router's own procedure "${found.uri}"`]);
+  /** A registration by ID, on any node; the router's own (wamp.*) ones, such as the meta API itself, are not shown. */
+  const registration = async (id: number): Promise<InventoryItem> => {
+    const here = realm.dealer.registration(id);
+    if (here && isRouterUri(here.uri)) {
+      throw new InternalCallError(ErrorUri.notAuthorized, [`registration ${id} is the router's own procedure "${here.uri}"`]);
     }
+    const [found] = await clusterItems(realm, 'registrations', { id });
+    if (!found) throw new InternalCallError(ErrorUri.noSuchRegistration, [`no registration with ID ${id} exists in realm "${realm.name}"`]);
     return found;
   };
 
-  const visible = (found: Registration | undefined): number | null => (found && !isRouterUri(found.uri) ? found.id : null);
-
-  const callees = (found: Registration): number[] => found.callees.filter(isVisible).map((session) => session.id);
+  const registrationArgument = (args: Args, kwargs: Dict): Promise<InventoryItem> =>
+    registration(readId(argument(args, kwargs, 0, 'registration'), 'registration'));
 
   return {
-    'wamp.registration.list': (args, kwargs) => {
+    'wamp.registration.list': async (args, kwargs) => {
       const sessionId = argument(args, kwargs, 0, 'session_id');
-      if (sessionId === undefined || sessionId === null) return byMatchPolicy(dealer.registrations());
-      return byMatchPolicy(dealer.registrationsOf(visibleSession(context, readId(sessionId, 'session_id'))));
+      if (sessionId === undefined || sessionId === null) return byMatchPolicy(await clusterItems(realm, 'registrations', {}));
+      const session = knownSession(context, readId(sessionId, 'session_id'));
+      return byMatchPolicy(await clusterItems(realm, 'registrations', { session }));
     },
 
-    'wamp.registration.lookup': (args, kwargs) => {
+    'wamp.registration.lookup': async (args, kwargs) => {
+      const uri = readString(argument(args, kwargs, 0, 'procedure'), 'procedure');
+      const match = readMatch(readOptionalDict(argument(args, kwargs, 1, 'options'), 'options'));
+      const [found] = await clusterItems(realm, 'registrations', { lookup: { uri, match } });
+      return found?.id ?? null;
+    },
+
+    // The registration a call would reach: this node's best match when it has one (a call goes to a
+    // local callee first), else the best of the others (exact, then the longest prefix, then wildcard).
+    'wamp.registration.match': async (args, kwargs) => {
       const procedure = readString(argument(args, kwargs, 0, 'procedure'), 'procedure');
-      const options = readOptionalDict(argument(args, kwargs, 1, 'options'), 'options');
-      return visible(dealer.lookup(procedure, readMatch(options)));
+      const found = await clusterItems(realm, 'registrations', { matching: procedure });
+      return bestMatch(found)?.id ?? null;
     },
 
-    'wamp.registration.match': (args, kwargs) =>
-      visible(dealer.match(readString(argument(args, kwargs, 0, 'procedure'), 'procedure'))),
+    'wamp.registration.get': async (args, kwargs) => itemDetails(await registrationArgument(args, kwargs)),
 
-    'wamp.registration.get': (args, kwargs) =>
-      registrationDetails(registration(readId(argument(args, kwargs, 0, 'registration'), 'registration'))),
+    'wamp.registration.list_callees': async (args, kwargs) => (await registrationArgument(args, kwargs)).members,
 
-    'wamp.registration.list_callees': (args, kwargs) =>
-      callees(registration(readId(argument(args, kwargs, 0, 'registration'), 'registration'))),
-
-    'wamp.registration.count_callees': (args, kwargs) =>
-      callees(registration(readId(argument(args, kwargs, 0, 'registration'), 'registration'))).length,
+    'wamp.registration.count_callees': async (args, kwargs) => (await registrationArgument(args, kwargs)).members.length,
   };
+}
+
+const matchRank = { exact: 0, prefix: 1, wildcard: 2 } as const;
+
+/** Of the best matches each node found: the best kind, then the longest pattern; on a tie this node's (listed first). */
+function bestMatch(items: readonly InventoryItem[]): InventoryItem | undefined {
+  let best: InventoryItem | undefined;
+  for (const item of items) {
+    if (!best || matchRank[item.match] < matchRank[best.match] || (item.match === best.match && item.uri.length > best.uri.length)) best = item;
+  }
+  return best;
 }

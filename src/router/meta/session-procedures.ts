@@ -1,12 +1,11 @@
 import { ErrorUri } from '../../protocol/errors.js';
 import type { Args, Dict } from '../../protocol/messages.js';
-import { isValidUri } from '../../protocol/uri.js';
 import { InternalCallError } from '../internal-session.js';
 import { OptionError, readPublishOptions } from '../options.js';
-import type { Session } from '../session.js';
 import {
   argument, invalidArgument, readId, readOptionalDict, readOptionalList, readOptionalString, readOptionalStringList, readString,
 } from './arguments.js';
+import { killEverywhere, killHere, readKillOrder } from './kill.js';
 import { callerOf, noSuchSession, visibleSession, type MetaContext, type MetaProcedures } from './context.js';
 import { testamentScopes, testamentsPerScope, type TestamentScope } from './testaments.js';
 import { isVisible, sessionDetails } from './views.js';
@@ -22,25 +21,6 @@ export function sessionProcedures(context: MetaContext): MetaProcedures {
     const elsewhere = realm.remoteSessions().filter((session) => !roles || roles.includes(session.authrole));
     return [...here.map((session) => session.id), ...elsewhere.map((session) => session.session)];
   };
-
-  /** Closes sessions with GOODBYE (reason and message from the kwargs); returns how many. */
-  const kill = (sessions: Iterable<Session>, kwargs: Dict): number => {
-    const reason = readOptionalString(kwargs.reason, 'reason') ?? ErrorUri.closeNormal;
-    if (!isValidUri(reason, { strict: false })) {
-      throw new InternalCallError(ErrorUri.invalidUri, [`"reason" must be a valid URI, got "${reason}"`]);
-    }
-    const message = readOptionalString(kwargs.message, 'message');
-    let count = 0;
-    for (const session of sessions) {
-      session.goodbye(reason, message);
-      count++;
-    }
-    return count;
-  };
-
-  /** Every visible session but the caller that `select` picks. */
-  const others = (caller: Session, select: (session: Session) => boolean): Session[] =>
-    [...realm.sessions.values()].filter((session) => session !== caller && isVisible(session) && select(session));
 
   const scope = (value: unknown): TestamentScope => {
     const given = readOptionalString(value, 'scope') ?? 'destroyed';
@@ -58,34 +38,40 @@ export function sessionProcedures(context: MetaContext): MetaProcedures {
     'wamp.session.get': (args, kwargs) => {
       const id = readId(argument(args, kwargs, 0, 'session'), 'session');
       const elsewhere = realm.sessions.has(id) ? undefined : realm.remoteSessions().find((session) => session.session === id);
-      return elsewhere ?? sessionDetails(visibleSession(context, id));
+      if (elsewhere) return elsewhere;
+      const details = sessionDetails(visibleSession(context, id));
+      // In a cluster every session's details name its node, this node's too.
+      return realm.backplane ? { ...details, node: realm.backplane.nodeId } : details;
     },
 
-    'wamp.session.kill': (args, kwargs, details) => {
+    'wamp.session.kill': async (args, kwargs, details) => {
       const id = readId(argument(args, kwargs, 0, 'session'), 'session');
-      const target = visibleSession(context, id);
+      const caller = callerOf(context, details);
       // The spec: a session cannot kill itself this way; its own ID names no *other* session.
-      if (target === callerOf(context, details)) throw noSuchSession(context, id);
-      kill([target], kwargs);
+      if (id === caller.id) throw noSuchSession(context, id);
+      const order = readKillOrder({ session: id }, caller, kwargs);
+      if (realm.sessions.has(id)) {
+        visibleSession(context, id);
+        killHere(context, order);
+        return undefined;
+      }
+      const node = realm.remoteSessions().find((session) => session.session === id)?.node;
+      if (node === undefined || (await killEverywhere(context, order, [node])) === 0) throw noSuchSession(context, id);
       return undefined;
     },
 
     'wamp.session.kill_by_authid': (args, kwargs, details) => {
       const authid = readString(argument(args, kwargs, 0, 'authid'), 'authid');
-      return kill(others(callerOf(context, details), (session) => session.authid === authid), kwargs);
+      return killEverywhere(context, readKillOrder({ authid }, callerOf(context, details), kwargs));
     },
 
     'wamp.session.kill_by_authrole': (args, kwargs, details) => {
       const authrole = readString(argument(args, kwargs, 0, 'authrole'), 'authrole');
-      return kill(others(callerOf(context, details), (session) => session.authrole === authrole), kwargs);
+      return killEverywhere(context, readKillOrder({ authrole }, callerOf(context, details), kwargs));
     },
 
-    'wamp.session.kill_all': (_args, kwargs, details) => {
-      const targets = others(callerOf(context, details), () => true);
-      const count = kill(targets, kwargs);
-      for (const session of targets) context.quietLeaves.add(session.id);
-      return count;
-    },
+    'wamp.session.kill_all': (_args, kwargs, details) =>
+      killEverywhere(context, readKillOrder({ all: true }, callerOf(context, details), kwargs)),
 
     'wamp.session.add_testament': async (args, kwargs, details) => {
       const caller = callerOf(context, details);
@@ -114,12 +100,19 @@ export function sessionProcedures(context: MetaContext): MetaProcedures {
       if (!context.testaments.add(caller.id, bucket, { topic, args: eventArgs, kwargs: eventKwargs, options })) {
         throw new InternalCallError('wamp.error.testament_error', [`at most ${testamentsPerScope} testaments per scope; flush some first`]);
       }
+      shareTestaments(context, caller.id);
       return undefined;
     },
 
     'wamp.session.flush_testaments': (_args, kwargs, details) => {
-      context.testaments.flush(callerOf(context, details).id, scope(kwargs.scope));
+      const caller = callerOf(context, details);
+      if (context.testaments.flush(caller.id, scope(kwargs.scope)) > 0) shareTestaments(context, caller.id);
       return undefined;
     },
   };
+}
+
+/** In a cluster the other nodes keep a copy of a session's testaments, to publish them if this node dies. */
+function shareTestaments(context: MetaContext, session: number): void {
+  context.realm.backplane?.shareTestaments(context.realm.name, session, context.testaments.peek(session));
 }

@@ -1,69 +1,72 @@
 import { ErrorUri } from '../../protocol/errors.js';
-import type { Dict } from '../../protocol/messages.js';
-import type { Subscription } from '../broker/broker.js';
+import type { Args, Dict } from '../../protocol/messages.js';
+import type { InventoryItem } from '../backplane.js';
 import type { HistoryQuery } from '../broker/event-history.js';
 import { InternalCallError } from '../internal-session.js';
-import type { Session } from '../session.js';
 import {
   argument, readId, readMatch, readOptionalBoolean, readOptionalCount, readOptionalDict, readOptionalString, readOptionalTime, readString, readTopicPattern,
 } from './arguments.js';
-import { callerOf, visibleSession, type MetaContext, type MetaProcedures } from './context.js';
-import { byMatchPolicy, isRouterUri, isVisible, subscriptionDetails } from './views.js';
+import { clusterItems } from './cluster-view.js';
+import { callerOf, knownSession, type MetaContext, type MetaProcedures } from './context.js';
+import { byMatchPolicy, isRouterUri, itemDetails } from './views.js';
 
-/** wamp.subscription.*: what is subscribed, by whom, and the event history. */
+/** wamp.subscription.*: what is subscribed, by whom (on every node of a cluster), and the event history. */
 export function subscriptionProcedures(context: MetaContext): MetaProcedures {
   const { realm } = context;
   const broker = realm.broker;
 
-  /** A subscription by ID; the router's own (wamp.*) ones are not shown, as in Crossbar. */
-  const subscription = (id: number): Subscription => {
-    const found = broker.subscription(id);
-    if (!found) throw new InternalCallError(ErrorUri.noSuchSubscription, [`no subscription with ID ${id} exists in realm "${realm.name}"`]);
-    if (isRouterUri(found.uri)) {
-      throw new InternalCallError(ErrorUri.notAuthorized, [`subscription ${id} is on the router's own topic "${found.uri}"`]);
+  /** A subscription by ID, on any node; the router's own (wamp.*) ones are not shown, as in Crossbar. */
+  const subscription = async (id: number): Promise<InventoryItem> => {
+    const here = broker.subscription(id);
+    if (here && isRouterUri(here.uri)) {
+      throw new InternalCallError(ErrorUri.notAuthorized, [`subscription ${id} is on the router's own topic "${here.uri}"`]);
     }
+    const [found] = await clusterItems(realm, 'subscriptions', { id });
+    if (!found) throw new InternalCallError(ErrorUri.noSuchSubscription, [`no subscription with ID ${id} exists in realm "${realm.name}"`]);
     return found;
   };
 
-  const subscribers = (found: Subscription): Session[] => [...found.subscribers].filter(isVisible);
-
-  const visible = (found: Subscription | undefined): number | null => (found && !isRouterUri(found.uri) ? found.id : null);
+  const subscriptionArgument = (args: Args, kwargs: Dict): Promise<InventoryItem> =>
+    subscription(readId(argument(args, kwargs, 0, 'subscription'), 'subscription'));
 
   return {
-    'wamp.subscription.list': (args, kwargs) => {
+    'wamp.subscription.list': async (args, kwargs) => {
       const sessionId = argument(args, kwargs, 0, 'session_id');
-      if (sessionId === undefined || sessionId === null) return byMatchPolicy(broker.subscriptions());
-      return byMatchPolicy(broker.subscriptionsOf(visibleSession(context, readId(sessionId, 'session_id'))));
+      if (sessionId === undefined || sessionId === null) return byMatchPolicy(await clusterItems(realm, 'subscriptions', {}));
+      const session = knownSession(context, readId(sessionId, 'session_id'));
+      return byMatchPolicy(await clusterItems(realm, 'subscriptions', { session }));
     },
 
-    'wamp.subscription.lookup': (args, kwargs) => {
+    'wamp.subscription.lookup': async (args, kwargs) => {
       const match = readMatch(readOptionalDict(argument(args, kwargs, 1, 'options'), 'options'));
-      const topic = readTopicPattern(argument(args, kwargs, 0, 'topic'), match, 'topic');
-      return visible(broker.lookup(topic, match));
+      const uri = readTopicPattern(argument(args, kwargs, 0, 'topic'), match, 'topic');
+      const [found] = await clusterItems(realm, 'subscriptions', { lookup: { uri, match } });
+      return found?.id ?? null;
     },
 
-    'wamp.subscription.match': (args, kwargs) => {
+    'wamp.subscription.match': async (args, kwargs) => {
       const topic = readString(argument(args, kwargs, 0, 'topic'), 'topic');
-      const ids = broker.matching(topic).filter((found) => !isRouterUri(found.uri)).map((found) => found.id);
+      const ids = (await clusterItems(realm, 'subscriptions', { matching: topic })).map((found) => found.id);
       return ids.length > 0 ? ids : null;
     },
 
-    'wamp.subscription.get': (args, kwargs) =>
-      subscriptionDetails(subscription(readId(argument(args, kwargs, 0, 'subscription'), 'subscription'))),
+    'wamp.subscription.get': async (args, kwargs) => itemDetails(await subscriptionArgument(args, kwargs)),
 
-    'wamp.subscription.list_subscribers': (args, kwargs) =>
-      subscribers(subscription(readId(argument(args, kwargs, 0, 'subscription'), 'subscription'))).map((session) => session.id),
+    'wamp.subscription.list_subscribers': async (args, kwargs) => (await subscriptionArgument(args, kwargs)).members,
 
-    'wamp.subscription.count_subscribers': (args, kwargs) =>
-      subscribers(subscription(readId(argument(args, kwargs, 0, 'subscription'), 'subscription'))).length,
+    'wamp.subscription.count_subscribers': async (args, kwargs) => (await subscriptionArgument(args, kwargs)).members.length,
 
     'wamp.subscription.get_events': async (args, kwargs, details) => {
       const caller = callerOf(context, details);
-      const found = subscription(readId(argument(args, kwargs, 0, 'subscription'), 'subscription'));
+      const id = readId(argument(args, kwargs, 0, 'subscription'), 'subscription');
       const query = readHistoryQuery(args[1], kwargs);
-      if (!found.history) {
+      // Every node keeps the history its settings name, of publications made on any node (it subscribes to them
+      // through the backplane), under the same ID: this node's copy answers.
+      const item = await subscription(id);
+      const found = broker.subscription(id);
+      if (!found?.history) {
         throw new InternalCallError('wamp.error.history_unavailable',
-          [`no event history is kept for subscription ${found.id} ("${found.uri}", match "${found.match}")`]);
+          [`no event history is kept for subscription ${id} ("${item.uri}", match "${item.match}")`]);
       }
       // The spec: reading the history of a subscription takes the right to subscribe to it.
       const decision = caller.trusted ? { allow: true } : await realm.authorize(caller.facts!, 'subscribe', found.uri, { match: found.match });

@@ -40,6 +40,12 @@ export class Testaments {
     return count;
   }
 
+  /** A session's testaments in publication order, kept. */
+  peek(session: number): Testament[] {
+    const buckets = this.bySession.get(session);
+    return buckets ? [...buckets.detached, ...buckets.destroyed] : [];
+  }
+
   /** Removes and returns a departed session's testaments in publication order. */
   take(session: number): Testament[] {
     const buckets = this.bySession.get(session);

@@ -1,4 +1,5 @@
 import type { Dict } from '../../protocol/messages.js';
+import type { InventoryItem } from '../backplane.js';
 import type { Subscription } from '../broker/broker.js';
 import type { Registration } from '../dealer/registration.js';
 import type { Session } from '../session.js';
@@ -37,6 +38,13 @@ export function registrationDetails(registration: Registration): Dict {
     id: registration.id, created: registration.created, uri: registration.uri,
     match: registration.match, invoke: registration.invoke,
   };
+}
+
+/** A subscription or registration of the cluster view as wamp.subscription.get / wamp.registration.get show it. */
+export function itemDetails(item: InventoryItem): Dict {
+  const details: Dict = { id: item.id, created: item.created, uri: item.uri, match: item.match };
+  if (item.invoke) details.invoke = item.invoke;
+  return details;
 }
 
 /** IDs grouped by match policy: the spec's SubscriptionLists / RegistrationLists. */

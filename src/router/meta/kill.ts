@@ -1,0 +1,61 @@
+import { ErrorUri } from '../../protocol/errors.js';
+import type { Dict } from '../../protocol/messages.js';
+import { isValidUri } from '../../protocol/uri.js';
+import type { KillTarget } from '../backplane.js';
+import { InternalCallError } from '../internal-session.js';
+import type { Session } from '../session.js';
+import { readOptionalString } from './arguments.js';
+import { askOthers } from './cluster-view.js';
+import type { MetaContext } from './context.js';
+import { isVisible } from './views.js';
+
+/** What a wamp.session.kill* call closes, on every node that holds such sessions. */
+export interface KillOrder {
+  target: KillTarget;
+  /** The calling session: never closed by its own call. */
+  caller: number;
+  reason: string;
+  message?: string;
+}
+
+/** The GOODBYE reason and message of a kill call (its kwargs `reason`, `message`). */
+export function readKillOrder(target: KillTarget, caller: Session, kwargs: Dict): KillOrder {
+  const reason = readOptionalString(kwargs.reason, 'reason') ?? ErrorUri.closeNormal;
+  if (!isValidUri(reason, { strict: false })) {
+    throw new InternalCallError(ErrorUri.invalidUri, [`"reason" must be a valid URI, got "${reason}"`]);
+  }
+  return { target, caller: caller.id, reason, message: readOptionalString(kwargs.message, 'message') };
+}
+
+/**
+ * Closes this node's visible sessions the order names with GOODBYE; returns how many. Sessions
+ * closed by kill_all leave quietly: the spec wants no meta or testament events for them.
+ */
+export function killHere(context: MetaContext, order: KillOrder): number {
+  const { target } = order;
+  const selected = [...context.realm.sessions.values()].filter((session) =>
+    session.id !== order.caller && isVisible(session) && selects(target, session));
+  for (const session of selected) {
+    if ('all' in target) context.quietLeaves.add(session.id);
+    session.goodbye(order.reason, order.message);
+  }
+  return selected.length;
+}
+
+/**
+ * Closes the sessions the order names on this node and on every other node of the cluster (or
+ * only on `nodes`); each node says GOODBYE to its own. Returns how many were closed in all.
+ */
+export async function killEverywhere(context: MetaContext, order: KillOrder, nodes?: readonly string[]): Promise<number> {
+  const here = nodes ? 0 : killHere(context, order);
+  const { realm } = context;
+  const elsewhere = await askOthers(realm, { k: 'kill', realm: realm.name, ...order }, nodes, `${here} session(s) were closed on this node, but `);
+  return elsewhere.reduce((sum, count) => sum + count, here);
+}
+
+function selects(target: KillTarget, session: Session): boolean {
+  if ('session' in target) return session.id === target.session;
+  if ('authid' in target) return session.authid === target.authid;
+  if ('authrole' in target) return session.authrole === target.authrole;
+  return true;
+}
