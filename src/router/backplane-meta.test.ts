@@ -284,6 +284,28 @@ describe('retained events and event history across nodes', () => {
       assert.deepEqual(stored.map((e) => e.args), [[1], [2]]);
     }
   });
+  it('gives a node that starts later the history kept before, merged with what it hears since, within its limits', async () => {
+    const realm = { eventHistory: [{ uri: 'log', match: 'prefix' as const, limit: 3, limitBytes: 0 }] };
+    const hub = new MemoryHub();
+    const n1 = new RouterHarness({ backplane: hub.node('n1'), gate: chosenIdentity, realm });
+    const publisher = await join(n1, 'pub');
+    const publish = (topic: string, value: unknown, options: Dict = {}) =>
+      send(publisher, { type: T.PUBLISH, options: { acknowledge: true, ...options }, topic, args: [value] });
+    for (const value of [1, 2, 3]) await publish('log.a', value);
+    await publish('log.b', 'for bob', { eligible_authid: ['bob'] });
+    const n2 = new RouterHarness({ backplane: hub.node('n2'), gate: chosenIdentity, realm });
+    await publish('log.a', 5); // while n2 starts: it may reach n2 live and in the copy, and is kept once
+    await settle();
+    await settle();
+    const getEvents = async (client: Client): Promise<unknown[]> => {
+      const id = await result(client, 'wamp.subscription.lookup', ['log', { match: 'prefix' }]);
+      return (await result(client, 'wamp.subscription.get_events', [id]) as Dict[]).map((e) => e.args);
+    };
+    const [alice, bob] = [await join(n2, 'alice'), await join(n2, 'bob')];
+    assert.deepEqual(await getEvents(alice), [[3], [5]], 'of the newest 3 (the limit), those alice may read');
+    assert.deepEqual(await getEvents(bob), [[3], ['for bob'], [5]]);
+    assert.deepEqual(await getEvents(await join(n1, 'bob')), await getEvents(bob), 'the same history as the node it copied');
+  });
 });
 
 describe('first and last across nodes', () => {

@@ -1,5 +1,6 @@
 import type { Call, Cancel, Dict, ErrorMessage, Result } from '../protocol/messages.js';
 import type { MatchPolicy } from '../protocol/uri.js';
+import type { CopiedEvent } from './broker/event-history.js';
 import type { Testament } from './meta/testaments.js';
 import type { InvocationPolicy } from './options.js';
 import type { SessionOrigin } from './session.js';
@@ -179,19 +180,27 @@ export interface RemoteRetained {
   payload?: Uint8Array;
 }
 
-/** What one node asks the others: for its meta API, and (`retained`) for what a node that starts later lacks. */
+/** The event history of one history-kept subscription as it crosses to a node that starts later (see Broker.historySnapshot). */
+export interface RemoteHistory {
+  uri: string;
+  match: MatchPolicy;
+  events: CopiedEvent[];
+}
+
+/** What one node asks the others: for its meta API, and (`retained`, `history`) for what a node that starts later lacks. */
 export type ClusterQuestion =
   | { k: 'kill'; realm: string; target: KillTarget; caller: number; reason: string; message?: string }
   | { k: 'subscriptions'; realm: string; filter: InventoryFilter }
   | { k: 'registrations'; realm: string; filter: InventoryFilter }
-  | { k: 'retained'; realm: string };
+  | { k: 'retained'; realm: string }
+  | { k: 'history'; realm: string };
 
-/** The questions a realm's meta API answers (the router answers `retained` itself). */
-export type MetaQuestion = Exclude<ClusterQuestion, { k: 'retained' }>;
+/** The questions a realm's meta API answers (the router answers `retained` and `history` itself). */
+export type MetaQuestion = Exclude<ClusterQuestion, { k: 'retained' } | { k: 'history' }>;
 
-/** The answer each kind of question gets: how many sessions were closed, the node's retained events, or its matching items. */
+/** The answer each kind of question gets: how many sessions were closed, the node's retained events or history, or its matching items. */
 export type AnswerTo<Q extends ClusterQuestion> =
-  Q extends { k: 'kill' } ? number : Q extends { k: 'retained' } ? RemoteRetained[] : InventoryItem[];
+  Q extends { k: 'kill' } ? number : Q extends { k: 'retained' } ? RemoteRetained[] : Q extends { k: 'history' } ? RemoteHistory[] : InventoryItem[];
 
 export interface Asked<T> {
   answers: { node: string; answer: T }[];

@@ -1,6 +1,6 @@
 import type { EncodeError } from '../protocol/envelope.js';
 import { ErrorUri } from '../protocol/errors.js';
-import type { Backplane, BackplaneSink, RemoteSessionDetails } from './backplane.js';
+import type { AnswerTo, Backplane, BackplaneSink, RemoteSessionDetails } from './backplane.js';
 import { randomId } from '../protocol/ids.js';
 import { sessionDetails } from './meta/views.js';
 import { RemoteCalls } from './backplane-calls.js';
@@ -69,8 +69,8 @@ export class Router implements SessionHost {
   private readonly remoteCalls = new Map<string, RemoteCalls>();
   private readonly sessions = new Set<Session>();
   private closing = false;
-  /** Whether this node has copied the retained events of another (once, after it started). */
-  private retainedCopied = false;
+  /** Whether this node has copied the retained events and event history of another (once, after it started). */
+  private stateCopied = false;
   private readonly idle: (() => void)[] = [];
   private readonly services: Promise<void>;
 
@@ -124,12 +124,13 @@ export class Router implements SessionHost {
           this.remoteSessionLeft(realm, details);
         }
       },
-      nodeJoined: (node) => this.copyRetained(node),
+      nodeJoined: (node) => this.copyState(node),
       answer: async (_from, question) => {
         const realm = this.realms.get(question.realm);
-        // A node without the realm has nothing of it: no session to close, no item, nothing retained.
+        // A node without the realm has nothing of it: no session to close, no item, nothing retained or kept.
         if (!realm) return question.k === 'kill' ? 0 : [];
         if (question.k === 'retained') return realm.broker.retainedSnapshot();
+        if (question.k === 'history') return realm.broker.historySnapshot();
         if (!realm.clusterMeta) throw new Error(`realm "${question.realm}" has no meta API on this node`);
         return realm.clusterMeta.answer(question);
       },
@@ -137,20 +138,28 @@ export class Router implements SessionHost {
   }
 
   /**
-   * Once, from the first node this one hears in full after it started: the retained events kept
-   * from before it started, so a late subscriber here gets them too. A node that does not answer
-   * in time leaves this node with the retained events published from now on (logged).
+   * Once, from the first node this one hears in full after it started: the retained events and
+   * the event history kept from before it started, so a late subscriber or get_events here gets
+   * them too. A node that does not answer in time leaves this node with what is published from
+   * now on (logged). Serving goes on meanwhile: the answers merge with what arrived since.
    */
-  private copyRetained(node: string): void {
-    if (this.retainedCopied) return;
-    this.retainedCopied = true;
-    const notCopied = 'retained events from before this node started could not be copied';
+  private copyState(node: string): void {
+    if (this.stateCopied) return;
+    this.stateCopied = true;
     for (const realm of this.realms.values()) {
-      this.backplane!.askAll({ k: 'retained', realm: realm.name }, [node]).then(({ answers, missing }) => {
-        for (const { answer } of answers) realm.broker.adoptRetained(answer);
-        if (missing.length > 0) this.log.warn({ realm: realm.name, node, reason: 'the node did not answer' }, notCopied);
-      }, (error: unknown) => this.log.warn({ realm: realm.name, node, err: error }, notCopied));
+      this.copyFrom(node, { k: 'retained', realm: realm.name }, 'retained events', (answer) => realm.broker.adoptRetained(answer));
+      if (!realm.broker.keepsHistory) continue;
+      this.copyFrom(node, { k: 'history', realm: realm.name }, 'event history', (answer) => realm.broker.adoptHistory(answer));
     }
+  }
+
+  private copyFrom<Q extends { k: 'retained' | 'history'; realm: string }>(node: string, question: Q, what: string,
+    adopt: (answer: AnswerTo<Q>) => void): void {
+    const notCopied = `${what} from before this node started could not be copied`;
+    this.backplane!.askAll(question, [node]).then(({ answers, missing }) => {
+      for (const { answer } of answers) adopt(answer);
+      if (missing.length > 0) this.log.warn({ realm: question.realm, node, reason: 'the node did not answer' }, notCopied);
+    }, (error: unknown) => this.log.warn({ realm: question.realm, node, err: error }, notCopied));
   }
 
   /**

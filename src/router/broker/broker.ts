@@ -8,7 +8,7 @@ import { mqttPropertiesKey } from '../../protocol/mqtt-properties.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
 import { PatternTable } from '../match/pattern-table.js';
 import { readPublishOptions, type PublishOptions, type SubscribeOptions } from '../options.js';
-import type { Backplane, RemotePublication, RemoteRetained } from '../backplane.js';
+import type { Backplane, RemoteHistory, RemotePublication, RemoteRetained } from '../backplane.js';
 import type { RealmEvents } from '../realm-events.js';
 import type { BoundCounter } from '../../metrics/registry.js';
 import type { Logger } from '../log.js';
@@ -303,6 +303,28 @@ export class Broker {
         continue; // a node of another version: its options cannot be read here, so its receivers are unknown
       }
       this.keepRetained(this.settings.log, event, options, hasReceiverLists(options), event.details, event.publication, event.excludedSession);
+    }
+  }
+
+  /** Whether the realm keeps any event history (else there is none to copy). */
+  get keepsHistory(): boolean {
+    return this.settings.eventHistory.length > 0;
+  }
+
+  /** The event history of every history-kept subscription, for a node that starts later. */
+  historySnapshot(): RemoteHistory[] {
+    return [...this.byId.values()].flatMap(({ uri, match, history }) => history ? [{ uri, match, events: history.snapshot() }] : []);
+  }
+
+  /**
+   * The event history another node kept from before this node started, merged into the history
+   * of the same (uri, match) here, under this node's limits; a subscription this node keeps no
+   * history for takes nothing. The events take this node's subscription ID (the same, but for a hash collision).
+   */
+  adoptHistory(histories: readonly RemoteHistory[]): void {
+    for (const { uri, match, events } of histories) {
+      const subscription = this.table.get(uri, match);
+      subscription?.history?.adopt(events.map((copy) => ({ ...copy, event: { ...copy.event, subscription: subscription.id } })));
     }
   }
 

@@ -69,3 +69,51 @@ describe('event history', () => {
     assert.deepEqual(publications(history.query({}, { authid: 'bob', authrole: 'user' })), [3]);
   });
 });
+
+describe('event history copied from another node', () => {
+  /** A node's history holding publications `from`..`from+count-1` (kept at i seconds), as it would snapshot them. */
+  function nodeWith(count: number, from: number, limit = 10): EventHistory {
+    const history = new EventHistory(limit);
+    fill(history, count, from);
+    return history;
+  }
+
+  it('merges the copy with the events kept since, each publication once, ordered by when it was kept', () => {
+    const earlier = nodeWith(4, 1); // publications 1..4
+    const late = nodeWith(3, 3); // started later: it heard 3..5 live
+    late.adopt(earlier.snapshot());
+    assert.deepEqual(publications(late.query({}, anyone)), [1, 2, 3, 4, 5]);
+    assert.deepEqual(late.query({ fromTime: 2000, untilTime: 2000 }, anyone).map((e) => e.args), [[2]], 'a copied event keeps its time');
+  });
+
+  it('keeps a copied publication once when it also arrives live afterwards (in flight from a third node)', () => {
+    const late = new EventHistory(10);
+    late.adopt(nodeWith(2, 1).snapshot());
+    fill(late, 3, 2); // 2 arrives late, then 3 and 4
+    assert.deepEqual(publications(late.query({}, anyone)), [1, 2, 3, 4]);
+  });
+
+  it('keeps only the newest within its own limit and limit_bytes, with the bytes counted', () => {
+    let bytes = 0;
+    const late = new EventHistory(3, 0, { changed: (by) => (bytes += by), refused: () => {} });
+    fill(late, 1, 6);
+    late.adopt(nodeWith(5, 1).snapshot());
+    assert.deepEqual(publications(late.query({}, anyone)), [4, 5, 6]);
+    assert.equal(bytes, late.bytes);
+    const twoEvents = new EventHistory(10, 30); // each weighs 14 or 15 bytes (its topic and args)
+    twoEvents.adopt(nodeWith(5, 1).snapshot());
+    assert.deepEqual(publications(twoEvents.query({}, anyone)), [4, 5]);
+  });
+
+  it('carries the authid and authrole lists across, as plain arrays', () => {
+    const earlier = new EventHistory(10);
+    const forBob = readPublishOptions({ eligible_authid: ['bob'] });
+    earlier.record({ timestamp: '', subscription: 9, publication: 1, details: {}, args: ['for bob'] }, 't', forBob, true, 1000);
+    const snapshot = earlier.snapshot();
+    assert.deepEqual(JSON.parse(JSON.stringify(snapshot[0]!.receivers)), { eligibleAuthid: ['bob'] });
+    const late = new EventHistory(10);
+    late.adopt(JSON.parse(JSON.stringify(snapshot)));
+    assert.deepEqual(publications(late.query({}, anyone)), []);
+    assert.deepEqual(publications(late.query({}, { authid: 'bob', authrole: 'user' })), [1]);
+  });
+});

@@ -42,13 +42,26 @@ export function storedEvent(fields: Omit<StoredEvent, 'args' | 'kwargs'>, args: 
   return event;
 }
 
+/** The receiver lists a history keeps: by authid and authrole (session-ID lists are never stored). */
+const receiverListKeys = ['excludeAuthid', 'excludeAuthrole', 'eligibleAuthid', 'eligibleAuthrole'] as const;
+type ReceiverLists = Pick<PublishOptions, (typeof receiverListKeys)[number]>;
+
 interface Entry {
   readonly event: StoredEvent;
   readonly time: number;
   readonly topic: string;
   /** authid/authrole black and white lists of the publication (the only lists history keeps). */
-  readonly receivers: PublishOptions | undefined;
+  readonly receivers: ReceiverLists | undefined;
   readonly bytes: number;
+}
+
+/** A kept event as it crosses to a node that starts later: its receiver lists as arrays (a Set does not cross). */
+export interface CopiedEvent {
+  event: StoredEvent;
+  /** When it was kept (epoch milliseconds): the *_time filters and the merge order go by it. */
+  time: number;
+  topic: string;
+  receivers?: Partial<Record<(typeof receiverListKeys)[number], string[]>>;
 }
 
 /** Who asks for history: lists by authid and authrole apply to them as if they were subscribed. */
@@ -84,6 +97,11 @@ export class EventHistory {
   private start = 0;
   private count = 0;
   private byteCount = 0;
+  /**
+   * Publications copied from another node (adopt) that are still kept: one may yet arrive live,
+   * in flight from a third node when the copy was made, and must not be kept twice.
+   */
+  private readonly copied = new Set<number>();
 
   constructor(readonly limit: number, readonly limitBytes = 0, private readonly meter: HistoryMeter = unmetered) {
     this.ring = new Array<Entry | undefined>(Math.max(1, limit));
@@ -100,18 +118,25 @@ export class EventHistory {
   /** Stores an event unless its publication addressed session IDs or it is larger than limitBytes. */
   record(event: StoredEvent, topic: string, options: PublishOptions, hasReceiverLists: boolean, now = Date.now()): void {
     if (options.exclude !== undefined || options.eligible !== undefined) return;
+    if (this.copied.delete(event.publication)) return;
+    this.keep(event, now, topic, hasReceiverLists ? options : undefined);
+  }
+
+  /** Appends an event as the newest, dropping the oldest to stay within the limits. */
+  private keep(event: StoredEvent, time: number, topic: string, receivers: ReceiverLists | undefined): boolean {
     const ceiling = this.limitBytes > 0 ? this.limitBytes : undefined;
     const bytes = topic.length + payloadBytes([event.args, event.kwargs], ceiling);
     if (ceiling !== undefined && bytes > ceiling) {
       this.meter.refused(bytes, ceiling);
-      return;
+      return false;
     }
     while (this.count > 0 && (this.count >= this.ring.length || (ceiling !== undefined && this.byteCount + bytes > ceiling))) {
       this.dropOldest();
     }
-    this.ring[(this.start + this.count) % this.ring.length] = { event, time: now, topic, receivers: hasReceiverLists ? options : undefined, bytes };
+    this.ring[(this.start + this.count) % this.ring.length] = { event, time, topic, receivers, bytes };
     this.count++;
     this.changeBytes(bytes);
+    return true;
   }
 
   private dropOldest(): void {
@@ -119,7 +144,38 @@ export class EventHistory {
     this.ring[this.start] = undefined;
     this.start = (this.start + 1) % this.ring.length;
     this.count--;
+    this.copied.delete(oldest.event.publication);
     this.changeBytes(-oldest.bytes);
+  }
+
+  /** Every kept event, oldest first, for a node that starts later. */
+  snapshot(): CopiedEvent[] {
+    return this.chronological().map(({ event, time, topic, receivers }) => {
+      const copy: CopiedEvent = { event, time, topic };
+      if (receivers) copy.receivers = Object.fromEntries(receiverListKeys.flatMap((key) => receivers[key] ? [[key, [...receivers[key]]]] : []));
+      return copy;
+    });
+  }
+
+  /**
+   * Events another node kept from before this node started, merged with those kept here since:
+   * each publication once, ordered by the time it was kept (a copied event first on a tie, as
+   * it was kept there first), and then only the newest within this history's own limits.
+   */
+  adopt(events: readonly CopiedEvent[]): void {
+    const here = this.chronological();
+    const kept = new Set(here.map((entry) => entry.event.publication));
+    const fresh = events.filter((copy) => !kept.has(copy.event.publication));
+    if (fresh.length === 0) return;
+    const merged = [
+      ...fresh.map((copy) => ({ copy, entry: copiedEntry(copy) })),
+      ...here.map((entry) => ({ copy: undefined, entry })),
+    ].sort((a, b) => a.entry.time - b.entry.time);
+    while (this.count > 0) this.dropOldest();
+    this.start = 0;
+    for (const { copy, entry } of merged) {
+      if (this.keep(entry.event, entry.time, entry.topic, entry.receivers) && copy) this.copied.add(entry.event.publication);
+    }
   }
 
   private changeBytes(by: number): void {
@@ -148,6 +204,13 @@ export class EventHistory {
     for (let i = 0; i < this.count; i++) entries.push(this.ring[(this.start + i) % this.ring.length]!);
     return entries;
   }
+}
+
+function copiedEntry({ event, time, topic, receivers }: CopiedEvent): Omit<Entry, 'bytes'> {
+  if (!receivers) return { event, time, topic, receivers: undefined };
+  const lists: ReceiverLists = {};
+  for (const key of receiverListKeys) if (receivers[key]) lists[key] = new Set(receivers[key]);
+  return { event, time, topic, receivers: lists };
 }
 
 function mayRead(entry: Entry, reader: HistoryReader): boolean {
