@@ -156,7 +156,7 @@ describe('the meta API, testaments, retained events and history across nodes (th
     const serving = await junction.waitForLine((line) => line.msg === 'worker serving' && line.node === others[0]!.node);
     await scenario(a, others, () => process.kill(Number(serving.pid), 'SIGKILL'));
 
-    // The worker is started again, clean: it copies the retained events the other one kept.
+    // The worker is started again, clean: it copies the retained events and the history the other one kept.
     const restarted = others[0]!.node;
     await waitFor(() => junction.lines.filter((line) => line.msg === 'worker serving' && line.node === restarted).length === 2,
       `worker ${restarted} serving again`, 20_000);
@@ -171,6 +171,13 @@ describe('the meta API, testaments, retained events and history across nodes (th
       return got.length > 0 ? got : undefined;
     }, 'the retained event on the restarted worker');
     assert.deepEqual(retained, ['current']);
+    // And the event history kept before it started, copied from the same worker.
+    const history = await late!.session.call('wamp.subscription.lookup', ['meta.log', { match: 'prefix' }]) as number;
+    const stored = await eventually(async () => {
+      const events = await late!.session.call('wamp.subscription.get_events', [history]) as { args: unknown[] }[];
+      return events.length === 2 ? events : undefined;
+    }, 'the history on the restarted worker');
+    assert.deepEqual(stored.map((event) => (event.args as number[])[0]).sort(), [1, 2]);
   });
 
   const skip = skipWithoutDebian('redis-server');
