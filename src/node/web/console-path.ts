@@ -55,7 +55,7 @@ export const consolePath: PathServiceFactory<ConsoleService> = async (service, c
   const anonymous = service.auth.anonymous;
   if (anonymous) {
     const role = anonymous.type === 'static' ? `role "${anonymous.role}"` : 'the dynamic authenticator\'s role';
-    context.log.warn({ path: context.path, realm: service.realm }, `the console at ${context.path} lets anyone who reaches it sign in anonymously with ${role}`);
+    context.log.warn({ realm: service.realm }, `the console at ${context.path} lets anyone who reaches it sign in anonymously with ${role}`);
   }
   return {
     servesBelow: true,
