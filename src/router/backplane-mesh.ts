@@ -253,6 +253,12 @@ export class MeshBackplane implements Backplane {
     return found;
   }
 
+  sessionIdTaken(realm: string, session: number): boolean {
+    const key = sessionKey(realm, session);
+    for (const sessions of this.remoteSessionsByNode.values()) if (sessions.has(key)) return true;
+    return false;
+  }
+
   share(space: string, key: string, value: unknown): void {
     const entry: SharedEntry = { space, key, value };
     const on = value !== undefined;

@@ -156,6 +156,24 @@ describe('the meta API across nodes: subscriptions and registrations', () => {
   });
 });
 
+describe('session ids across nodes', () => {
+  it('knows the ids other nodes announced, per realm, and draws a new session id again while the cluster has it', async () => {
+    const { nodes: [n1, n2] } = await cluster(['n1', 'n2']);
+    const alice = await join(n1!, 'alice');
+    await settle();
+    const backplane = n2!.router.backplane!;
+    assert.equal(backplane.sessionIdTaken('realm1', alice.id), true, 'announced by n1');
+    assert.equal(backplane.sessionIdTaken('realm2', alice.id), false, 'another realm');
+    assert.equal(backplane.sessionIdTaken('realm1', alice.id + 1), false);
+    const asked: number[] = [];
+    const taken = backplane.sessionIdTaken.bind(backplane);
+    backplane.sessionIdTaken = (realm, id) => (asked.push(id), asked.length <= 3 || taken(realm, id));
+    const bob = await join(n2!, 'bob');
+    assert.equal(asked.length, 4, 'three ids refused as taken, the fourth kept');
+    assert.equal(bob.id, asked[3]);
+  });
+});
+
 describe('the meta API across nodes: kill', () => {
   it('closes the sessions of every node; each node says GOODBYE to its own, the count is the cluster\'s', async () => {
     const { nodes: [n1, n2] } = await cluster(['n1', 'n2']);

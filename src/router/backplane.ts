@@ -55,6 +55,8 @@ export interface Backplane {
   announceSession(realm: string, details: RemoteSessionDetails, on: boolean): void;
   /** The client sessions of the other nodes in `realm`. */
   remoteSessions(realm: string): RemoteSessionDetails[];
+  /** Whether another node has announced a client session with this id in `realm` (a new session must not take it). */
+  sessionIdTaken(realm: string, session: number): boolean;
   /**
    * The testaments of one of this node's client sessions are now `testaments` (empty: none): the
    * other nodes keep a copy with the session, so that they can publish them if this node dies.

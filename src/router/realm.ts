@@ -52,6 +52,11 @@ export class Realm {
   /** Client sessions by ID. The router's own internal sessions (meta API, bridges) are not the realm's clients: they are kept apart. */
   readonly sessions = new Map<number, Session>();
   private readonly internalSessions = new Map<number, Session>();
+
+  /** Whether a session of this realm (client or internal) has this id. */
+  hasSession(id: number): boolean {
+    return this.sessions.has(id) || this.internalSessions.has(id);
+  }
   readonly broker: Broker;
   readonly dealer: Dealer;
   /** Lifecycle changes, for the meta API. */

@@ -232,6 +232,19 @@ export class Router implements SessionHost {
     return this.realms.get(name);
   }
 
+  /**
+   * Session ids are random (WAMP's global scope); one already used in the realm, here or on a node
+   * that announced it, is drawn again, so an id names one session across the cluster. (Two nodes
+   * drawing the same new id before either announces it remains possible, at odds of about one in
+   * 2^53 per pair of simultaneous joins.)
+   */
+  newSessionId(realm: Realm): number {
+    for (;;) {
+      const id = randomId();
+      if (!realm.hasSession(id) && !this.backplane?.sessionIdTaken(realm.name, id)) return id;
+    }
+  }
+
   realmNames(): string[] {
     return [...this.realms.keys()];
   }

@@ -1,7 +1,7 @@
 import { MessageType, messageTypeName } from '../protocol/codes.js';
 import { EncodeError, Envelope } from '../protocol/envelope.js';
 import { ErrorUri } from '../protocol/errors.js';
-import { IdSequence, randomId } from '../protocol/ids.js';
+import { IdSequence } from '../protocol/ids.js';
 import type { Authenticate, Dict, Hello, WampMessage } from '../protocol/messages.js';
 import { isDict, parseMessage } from '../protocol/parse.js';
 import { uriProblem } from '../protocol/uri.js';
@@ -40,6 +40,8 @@ export interface SessionHost {
   readonly log: Logger;
   /** This node's name when it is one of a cluster's; WELCOME tells the client which node it reached. */
   readonly nodeId: string | undefined;
+  /** A random session id no session of `realm` has, on this node or (in a cluster) any other. */
+  newSessionId(realm: Realm): number;
 }
 
 /** Messages a client may send on an established session. */
@@ -338,7 +340,7 @@ export class Session implements SessionLink {
     this.queueLimits = realm.limits;
     this.clientRoles = sharedRoles(message.details.roles);
     this.realmName = message.realm;
-    this.id = randomId();
+    this.id = this.host.newSessionId(realm);
     this.state = 'authenticating';
     const outcome = await this.auth.hello({
       realm: message.realm,
