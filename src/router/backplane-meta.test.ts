@@ -270,6 +270,24 @@ describe('retained events and event history across nodes', () => {
     assert.deepEqual(got.map((e) => [e.args, e.details.retained]), [[[2], true]]);
   });
 
+  it('keeps the same latest retained event on every node when two nodes publish to a topic at once', async () => {
+    const { nodes: [n1, n2] } = await cluster(['n1', 'n2']);
+    const [p1, p2] = [await join(n1!, 'p1'), await join(n2!, 'p2')];
+    // Both before either crosses: each node keeps its own first and hears the other's second, in opposite orders.
+    p1.peer.deliver({ type: T.PUBLISH, request: ++request, options: { retain: true }, topic: 'state', args: ['from n1'] } as WampMessage);
+    p2.peer.deliver({ type: T.PUBLISH, request: ++request, options: { retain: true }, topic: 'state', args: ['from n2'] } as WampMessage);
+    await settle();
+    await settle();
+    const kept: unknown[][] = [];
+    for (const node of [n1!, n2!]) {
+      const late = await join(node, 'late');
+      await subscribe(late, 'state', { get_retained: true });
+      kept.push(events(late).map((e) => e.args));
+    }
+    assert.deepEqual(kept[1], kept[0], 'both nodes keep the same one');
+    assert.equal(kept[0]!.length, 1);
+  });
+
   it('gives a node that starts later the retained events kept before, with their receiver lists', async () => {
     const hub = new MemoryHub();
     const n1 = new RouterHarness({ backplane: hub.node('n1'), gate: chosenIdentity });

@@ -172,6 +172,8 @@ export interface InventoryItem {
 export interface RemoteRetained {
   topic: string;
   publication: number;
+  /** When it was published (see RetainedEvent.at). */
+  publishedAt?: number;
   details: Dict;
   /** The PUBLISH options, for its receiver lists. */
   options: Dict;
@@ -227,6 +229,12 @@ export interface ProcedureRank {
   last: number;
 }
 
+/**
+ * A callee whose registration has no ticket (registered while the claim authority was out of
+ * reach, or by a bridge session that is not claimed) counts as registered after every other.
+ */
+export const unknownTicket = Number.MAX_SAFE_INTEGER;
+
 /** Who makes a call, as the callee's node needs to know (disclosure, a stand-in caller session). */
 export interface CallerFacts {
   session: number;
@@ -269,6 +277,8 @@ export interface RemotePublication {
   args?: unknown[];
   kwargs?: Dict;
   payload?: Uint8Array;
+  /** A retained publication's time on its node's wall clock, ms: the order every node keeps retained events in (see RetainedEvent.at). */
+  publishedAt?: number;
 }
 
 /** The key an interest is known by in tables and on the wire. */

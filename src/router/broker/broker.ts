@@ -194,14 +194,17 @@ export class Broker {
     if (options.mqtt) details[mqttPropertiesKey] = options.mqtt;
     const receiverLists = hasReceiverLists(options);
     const delivered = this.deliverAll(message, options, receiverLists, details, publication, options.excludeMe ? publisher.id : 0);
-    const notRetained = options.retain ? this.retain(publisher, message, options, receiverLists, details, publication) : undefined;
+    // A retained event carries its time, so that every node keeps the same latest one (retainedOrder).
+    const publishedAt = options.retain ? Date.now() : undefined;
+    const notRetained = publishedAt !== undefined
+      ? this.retain(publisher, message, options, receiverLists, details, publication, publishedAt) : undefined;
     const counters = this.counters[publisher.origin];
     counters.published.inc();
     if (delivered > 0) counters.eventsSent.inc(delivered);
     // Once, after local delivery: the backplane sends it on to the nodes with matching subscriptions.
     this.backplane?.publish({
       realm: this.realmName, topic: message.topic, publication, publisher: publisher.id, origin: publisher.origin,
-      options: message.options, details, args: message.args, kwargs: message.kwargs, payload: message.payload,
+      options: message.options, details, args: message.args, kwargs: message.kwargs, payload: message.payload, publishedAt,
     });
     if (!options.acknowledge) return;
     if (notRetained) publisher.sendError(MessageType.PUBLISH, message.request, ErrorUri.limitExceeded, notRetained, { publication });
@@ -245,8 +248,9 @@ export class Broker {
     if (delivered > 0) this.counters[remote.origin].eventsSent.inc(delivered);
     // Every node keeps its own copy of a retained event, under its own limits (the backplane sends it to all).
     if (options.retain) {
+      // A node of an older version sends no time: the event counts as published when it arrives.
       this.keepRetained(this.settings.log, remote, options, receiverLists, remote.details, remote.publication,
-        options.excludeMe ? remote.publisher : undefined);
+        options.excludeMe ? remote.publisher : undefined, remote.publishedAt ?? Date.now());
     }
   }
 
@@ -278,31 +282,33 @@ export class Broker {
    * returned for an acknowledged publisher's ERROR.
    */
   private retain(publisher: Session, message: Publish, options: PublishOptions, receiverLists: boolean, details: Dict,
-    publication: number): string | undefined {
-    return this.keepRetained(publisher.log, message, options, receiverLists, details, publication, options.excludeMe ? publisher.id : undefined);
+    publication: number, publishedAt: number): string | undefined {
+    return this.keepRetained(publisher.log, message, options, receiverLists, details, publication, options.excludeMe ? publisher.id : undefined,
+      publishedAt);
   }
 
   /** Every retained event this node keeps, for a node that starts later. */
   retainedSnapshot(): RemoteRetained[] {
-    return [...this.retained.events()].map(({ topic, publication, details, options, excludedSession, args, kwargs, payload }) => ({
-      topic, publication, details, options, excludedSession, args, kwargs, payload,
+    return [...this.retained.events()].map(({ topic, publication, at, details, options, excludedSession, args, kwargs, payload }) => ({
+      topic, publication, publishedAt: at, details, options, excludedSession, args, kwargs, payload,
     }));
   }
 
   /**
-   * Retained events another node kept from before this node started: each topic this node has
-   * nothing retained for takes them, under this node's limits (a topic it already has is newer here).
+   * Retained events another node kept from before this node started, merged with those this node
+   * kept since (in retainedOrder, each publication once), under this node's limits.
    */
   adoptRetained(events: readonly RemoteRetained[]): void {
-    const fresh = events.filter((event) => !this.retained.has(event.topic));
-    for (const event of fresh) {
+    for (const event of events) {
       let options: PublishOptions;
       try {
         options = readPublishOptions(event.options);
       } catch {
         continue; // a node of another version: its options cannot be read here, so its receivers are unknown
       }
-      this.keepRetained(this.settings.log, event, options, hasReceiverLists(options), event.details, event.publication, event.excludedSession);
+      // A node of an older version sends no time: its copy counts as older than what this node kept.
+      this.keepRetained(this.settings.log, event, options, hasReceiverLists(options), event.details, event.publication, event.excludedSession,
+        event.publishedAt ?? 0);
     }
   }
 
@@ -330,11 +336,11 @@ export class Broker {
 
   /** Keeps a retained event, this node's or (from another node) its own copy; returns the refusal text over a limit. */
   private keepRetained(log: Logger, message: Published & { options: Dict }, options: PublishOptions, receiverLists: boolean, details: Dict,
-    publication: number, excludedSession: number | undefined): string | undefined {
+    publication: number, excludedSession: number | undefined, publishedAt: number): string | undefined {
     const maxEventBytes = this.settings.retention.maxRetainedEventBytes;
     const bytes = message.topic.length + payloadBytes([message.args, message.kwargs, message.payload], maxEventBytes > 0 ? maxEventBytes : undefined);
     const refused = this.retained.retain({
-      topic: message.topic, publication, details, args: message.args, kwargs: message.kwargs, payload: message.payload,
+      topic: message.topic, publication, at: publishedAt, details, args: message.args, kwargs: message.kwargs, payload: message.payload,
       receivers: receiverLists ? options : undefined, excludedSession, bytes, options: message.options,
     });
     if (!refused) return undefined;

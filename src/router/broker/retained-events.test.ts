@@ -8,10 +8,10 @@ import { RetainedEvents, type RetainedEvent } from './retained-events.js';
 const alice = { id: 1, authid: 'alice', authrole: 'user' } as Session;
 const bob = { id: 2, authid: 'bob', authrole: 'admin' } as Session;
 
-function event(topic: string, publication: number, options: Record<string, unknown> = {}, excludedSession?: number, bytes = 10): RetainedEvent {
+function event(topic: string, publication: number, options: Record<string, unknown> = {}, excludedSession?: number, bytes = 10, at = 0): RetainedEvent {
   const parsed = readPublishOptions(options);
   const restricted = Object.keys(options).some((key) => key.startsWith('eligible') || key.startsWith('exclude'));
-  return { topic, publication, details: {}, receivers: restricted ? parsed : undefined, excludedSession, bytes, options };
+  return { topic, publication, at, details: {}, receivers: restricted ? parsed : undefined, excludedSession, bytes, options };
 }
 
 /** A store with these limits (the others off). */
@@ -54,6 +54,31 @@ describe('retained events', () => {
     assert.equal(retained.latestFor('a', alice)?.publication, 1);
     assert.equal(retained.latestFor('base', alice)?.publication, 30);
     assert.equal(retained.bytes, 20);
+  });
+
+  it('keeps the same events whatever order they arrive in: by publication time, then publication ID', () => {
+    const arrivals = [
+      event('t', 9, {}, undefined, 10, 100),
+      event('t', 5, {}, undefined, 10, 200),
+      event('t', 3, {}, undefined, 10, 200),
+      event('t', 7, { eligible_authid: ['bob'] }, undefined, 10, 300),
+      event('t', 8, { eligible_authid: ['bob'] }, undefined, 10, 150),
+    ];
+    const kept = (order: RetainedEvent[]): number[] => {
+      const retained = store();
+      for (const one of order) retained.retain(one);
+      retained.retain(order[0]!); // the same publication twice (a copy from a node that starts later) is kept once
+      return [...retained.events()].map((one) => one.publication);
+    };
+    const expected = [5, 7]; // the latest for everyone (at 200, the larger ID), then a later one with receiver lists
+    assert.deepEqual(kept(arrivals), expected);
+    assert.deepEqual(kept([...arrivals].reverse()), expected);
+    assert.deepEqual(kept([arrivals[3]!, arrivals[2]!, arrivals[0]!, arrivals[4]!, arrivals[1]!]), expected);
+    const retained = store();
+    retained.retain(arrivals[1]!);
+    assert.equal(retained.retain(arrivals[0]!), undefined, 'an outdated event is not a refusal');
+    assert.equal(retained.latestFor('t', alice)?.publication, 5);
+    assert.equal(retained.bytes, 10);
   });
 
   it('refuses an event larger than max_retained_event_bytes, and one that would pass max_retained_bytes', () => {

@@ -9,6 +9,11 @@ import { isReceiverAllowed } from './publish-filter.js';
 export interface RetainedEvent {
   readonly topic: string;
   readonly publication: number;
+  /**
+   * When it was published (its node's wall clock, ms): with the publication ID as a tie-break,
+   * the order every node keeps retained events in, whatever order they arrive in (see retainedOrder).
+   */
+  readonly at: number;
   /** Details every receiver got: publisher disclosure and payload passthru keys. */
   readonly details: Dict;
   readonly args?: Args;
@@ -36,12 +41,22 @@ export interface RetentionMeter {
 }
 
 /**
+ * The order retained events are kept in on every node: by publication time, then by publication
+ * ID, so two nodes that receive the same publications in different orders keep the same latest one.
+ */
+export function retainedOrder(a: Pick<RetainedEvent, 'at' | 'publication'>, b: Pick<RetainedEvent, 'at' | 'publication'>): number {
+  return a.at - b.at || a.publication - b.publication;
+}
+
+/**
  * Retained events per topic, bounded. The spec asks for the most recent event a subscriber
  * would have received: an event for everyone replaces the topic's list; events with receiver
  * lists queue behind it (a few per topic), so a subscriber they exclude still finds the last
- * one meant for it. A new event that would pass a limit (its own size, the realm's total bytes,
- * the number of topics) is refused and nothing retained changes: what others retained is never
- * evicted for it. Replacing a topic's event frees the old one's bytes first.
+ * one meant for it. "Most recent" is retainedOrder, not arrival: an event that arrives after
+ * one for everyone published later (from another node) is outdated and not kept, and one with
+ * receiver lists takes its place among the others. A new event that would pass a limit (its own
+ * size, the realm's total bytes, the number of topics) is refused and nothing retained changes:
+ * what others retained is never evicted for it. Replacing a topic's event frees the old one's bytes first.
  */
 export class RetainedEvents {
   static readonly perTopic = 8;
@@ -58,13 +73,14 @@ export class RetainedEvents {
     return this.byteCount;
   }
 
-  /** Keeps the event, or says which limit it would pass (then nothing changes). */
+  /** Keeps the event (unless a later one for everyone outdates it), or says which limit it would pass (then nothing changes). */
   retain(event: RetainedEvent): RetentionRefusal | undefined {
     const { maxRetainedEventBytes: maxEventBytes, maxRetainedBytes: maxBytes, maxRetainedTopics: maxTopics } = this.limits;
     if (maxEventBytes > 0 && event.bytes > maxEventBytes) return { limit: 'max_retained_event_bytes', max: maxEventBytes };
     const kept = this.byTopic.get(event.topic);
     if (!kept && maxTopics > 0 && this.byTopic.size >= maxTopics) return { limit: 'max_retained_topics', max: maxTopics };
-    const events = kept && event.receivers ? [...kept, event] : [event];
+    const events = kept ? withEvent(kept, event) : [event];
+    if (!events) return undefined;
     if (events.length > RetainedEvents.perTopic) events.splice(events[0]!.receivers ? 0 : 1, 1);
     const delta = sumBytes(events) - (kept ? sumBytes(kept) : 0);
     if (maxBytes > 0 && this.byteCount + delta > maxBytes) return { limit: 'max_retained_bytes', max: maxBytes };
@@ -87,10 +103,6 @@ export class RetainedEvents {
     return undefined;
   }
 
-  has(topic: string): boolean {
-    return this.byTopic.has(topic);
-  }
-
   /** Every event kept, topic by topic, oldest first within a topic. */
   *events(): IterableIterator<RetainedEvent> {
     for (const events of this.byTopic.values()) yield* events;
@@ -101,6 +113,20 @@ export class RetainedEvents {
     if (match === 'exact') return this.byTopic.has(pattern) ? [pattern] : [];
     return [...this.byTopic.keys()].filter((topic) => uriMatches(pattern, match, topic));
   }
+}
+
+/**
+ * A topic's events (in retainedOrder, the one for everyone, if any, first) with `event` in its
+ * place: an event for everyone drops those before it; undefined when a later event for everyone
+ * (or this same publication) is already kept.
+ */
+function withEvent(kept: readonly RetainedEvent[], event: RetainedEvent): RetainedEvent[] | undefined {
+  let index = kept.length;
+  while (index > 0 && retainedOrder(kept[index - 1]!, event) > 0) index--;
+  const before = kept[index - 1];
+  if (before && retainedOrder(before, event) === 0) return undefined;
+  if (kept.slice(index).some((later) => !later.receivers)) return undefined;
+  return event.receivers ? [...kept.slice(0, index), event, ...kept.slice(index)] : [event, ...kept.slice(index)];
 }
 
 function sumBytes(events: readonly RetainedEvent[]): number {
