@@ -2,7 +2,7 @@ import { MessageType } from '../protocol/codes.js';
 import { ErrorUri } from '../protocol/errors.js';
 import type { Call, Cancel } from '../protocol/messages.js';
 import type { MatchPolicy } from '../protocol/uri.js';
-import type { Backplane, CallerFacts, CallTraffic, ClaimAnswer, ProcedureRank } from './backplane.js';
+import { unknownTicket, type Backplane, type CallerFacts, type CallTraffic, type ClaimAnswer, type ProcedureRank } from './backplane.js';
 import { isRanked, type Registration } from './dealer/registration.js';
 import type { AuthGate } from './hooks.js';
 import { OptionError, readCallOptions, type InvocationPolicy } from './options.js';
@@ -205,12 +205,6 @@ export class RemoteCalls {
 function standInKey(node: string, session: number): string {
   return `${node}\u0000${session}`;
 }
-
-/**
- * A callee whose registration has no ticket (registered while the claim authority was out of
- * reach, or by a bridge session that is not claimed) counts as registered after every other.
- */
-const unknownTicket = Number.MAX_SAFE_INTEGER;
 
 function rankOf(registration: Registration, invoke: 'first' | 'last'): ProcedureRank {
   const ticket = (callee: Session | undefined): number => (callee && registration.tickets?.get(callee)) ?? unknownTicket;

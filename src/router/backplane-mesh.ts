@@ -7,7 +7,7 @@ import { entryKey, SharedEntries } from './backplane-shared.js';
 import {
   interestKey, type AnswerTo, type Asked, type Backplane, type BackplaneSink, type CallTraffic, type ClaimAnswer, type ClusterQuestion,
   type Interest, type ProcedureRank, type RemotePublication, type RemoteSession, type RemoteSessionDetails, type SharedEntry,
-  type SpaceListener,
+  type SpaceListener, unknownTicket,
 } from './backplane.js';
 import type { Testament } from './meta/testaments.js';
 import type { InvocationPolicy } from './options.js';
@@ -51,8 +51,13 @@ export interface MeshLink {
   /** To the named nodes, or to every other node when `to` is undefined. */
   send(message: MeshMessage, to?: readonly string[]): void;
   onMessage(receive: (message: MeshMessage, from: string) => void): void;
-  /** Asks the link's one authority (the IPC parent, the hub) for a procedure key; see ClaimTable. */
-  claim(key: string, invoke: InvocationPolicy): Promise<ClaimAnswer>;
+  /**
+   * Asks the link's one authority (the IPC parent, the hub, Redis) for a procedure key; see
+   * ClaimTable. `ticket`: the largest this node already holds for the key, when it claims again
+   * after a reconnect (see onReconnect): an authority that may have lost its data (Redis) keeps
+   * its counter at least there, so callees registered later still order after this node's.
+   */
+  claim(key: string, invoke: InvocationPolicy, ticket?: number): Promise<ClaimAnswer>;
   release(key: string): void;
   /**
    * For links that can lose their way to the others for a while (Redis): called each time the
@@ -123,7 +128,7 @@ export class MeshBackplane implements Backplane {
     if (this.closed) return;
     this.send({ k: 'hello' });
     this.send(this.state());
-    for (const [key, { invoke }] of this.localProcedures) void this.link.claim(key, invoke);
+    for (const [key, { invoke, rank }] of this.localProcedures) void this.link.claim(key, invoke, rank && highestTicket(rank));
   }
 
   /** Everything this node announced, for a node that (re)joined. */
@@ -402,4 +407,10 @@ const noRanks: ReadonlyMap<string, ProcedureRank> = new Map();
 
 function sessionKey(realm: string, session: number): string {
   return `${realm}\u0000${session}`;
+}
+
+/** The largest ticket among a node's callees of a first/last registration, if any has one (see rankOf). */
+function highestTicket(rank: ProcedureRank): number | undefined {
+  const known = [rank.first, rank.last].filter((ticket) => ticket < unknownTicket);
+  return known.length > 0 ? Math.max(...known) : undefined;
 }

@@ -120,6 +120,36 @@ describe('Redis backplane: losing Redis', { skip }, () => {
   });
 });
 
+describe('Redis backplane: first/last order after Redis lost its data', { skip }, () => {
+  it('orders a callee registered after the outage after the callees a node re-claims with their tickets', async () => {
+    const prefix = `tickets${++prefixes}`;
+    const a = await redisNode('a', prefix);
+    const b = await redisNode('b', prefix);
+    const received: RemotePublication[] = [];
+    a.backplane.attach({ deliver: (p) => void received.push(p), callTraffic: () => {}, nodeGone: () => {} });
+    b.backplane.attach({ deliver: () => {}, callTraffic: () => {}, nodeGone: () => {} });
+    a.backplane.announce({ realm: 'r', uri: 't', match: 'exact' }, true);
+    const procedure = { realm: 'r', uri: 'com.ranked', match: 'exact' } as const;
+    const tickets: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const answer = await b.backplane.claimProcedure(procedure, 'last');
+      assert.ok(answer.ok && answer.ticket !== undefined);
+      tickets.push(answer.ticket);
+    }
+    b.backplane.rankProcedure(procedure, { invoke: 'last', first: tickets[0]!, last: tickets[2]! });
+
+    await redis!.restart(); // empty: the claim counter is gone
+    await waitFor(() => metricValue(a.metrics, 'junction_backplane_peers') === 1 && b.link.connected, 'b is back');
+    // b re-claims right after its hello, on the connection it publishes on: once a has this, the claim is in Redis.
+    await publishUntilReceived(b, received);
+    const after = await a.backplane.claimProcedure(procedure, 'last');
+    assert.ok(after.ok && after.ticket !== undefined);
+    assert.ok(after.ticket > tickets[2]!, `a callee registered after the outage (ticket ${after.ticket}) orders after b's (${tickets[2]})`);
+    await a.backplane.close();
+    await b.backplane.close();
+  });
+});
+
 describe('Redis backplane: a node that starts while Redis is down', { skip }, () => {
   it('serves on its own, then joins when Redis answers: announced, and holding the claims it took alone', async () => {
     const later = await RunningRedis.start();

@@ -32,7 +32,9 @@ const packr = new Packr({ useRecords: false });
 /**
  * Claims as one atomic step in Redis (see ClaimTable for the rule). KEYS: the policy, the set of
  * holders, this node's set of claimed keys, the cluster's claim counter. ARGV: node, policy,
- * claim key. Returns "ok:TICKET" or the policy it is held under.
+ * claim key, and the ticket the node already holds for it ('' for none). Returns "ok:TICKET" or
+ * the policy it is held under. A node claiming again with its ticket (Redis may have lost its
+ * data) keeps that ticket and raises the counter to it, so that later claims order after it.
  */
 const claimScript = `
 local held = redis.call('GET', KEYS[1])
@@ -40,7 +42,9 @@ if held and (ARGV[2] == 'single' or held ~= ARGV[2]) and redis.call('SCARD', KEY
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('SADD', KEYS[3], ARGV[3])
-return 'ok:' .. redis.call('INCR', KEYS[4])`;
+if ARGV[4] == '' then return 'ok:' .. redis.call('INCR', KEYS[4]) end
+if tonumber(ARGV[4]) > tonumber(redis.call('GET', KEYS[4]) or '0') then redis.call('SET', KEYS[4], ARGV[4]) end
+return 'ok:' .. ARGV[4]`;
 
 /** KEYS: the policy, the holders, the node's claimed keys. ARGV: node, claim key. */
 const releaseScript = `
@@ -170,10 +174,10 @@ export class RedisLink implements MeshLink {
     this.rejoin = rejoin;
   }
 
-  async claim(key: string, invoke: InvocationPolicy): Promise<ClaimAnswer> {
+  async claim(key: string, invoke: InvocationPolicy, ticket?: number): Promise<ClaimAnswer> {
     try {
       const answer = String(await this.commands.eval(claimScript, 4, ...this.claimKeys(key, this.nodeId), this.channel('claim-tickets'),
-        this.nodeId, invoke, key));
+        this.nodeId, invoke, key, ticket === undefined ? '' : String(ticket)));
       return answer.startsWith('ok:') ? { ok: true, ticket: Number(answer.slice(3)) } : { ok: false, heldAs: answer as InvocationPolicy };
     } catch (error) {
       // Redis unreachable: the node serves on its own, as for everything else; rejoin claims again.
