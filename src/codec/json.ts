@@ -9,11 +9,17 @@ import { fromBase64, toBase64 } from './base64.js';
  * The exact writer costs more than JSON.stringify, so it runs only when a message needs it.
  */
 
-/** Whether `value` holds bytes or BigInts, which JSON.stringify cannot write our way. */
+/**
+ * Whether `value` holds bytes or BigInts, which JSON.stringify cannot write our way. It runs on
+ * every message sent, so it loops by index: a for-of iterator per list was about a tenth of the
+ * router's allocation in the RPC benchmark (bench/RESULTS.md, issue #14).
+ */
 function needsExactWriter(value: unknown): boolean {
   if (typeof value === 'bigint' || ArrayBuffer.isView(value)) return true;
+  if (!(value instanceof Object)) return false;
   // Lists and plain dicts; a dict without prototype is written by JSON.stringify (see exactJson).
-  if (value instanceof Object) for (const item of Array.isArray(value) ? value : Object.values(value)) if (needsExactWriter(item)) return true;
+  const items: unknown[] = Array.isArray(value) ? value : Object.values(value);
+  for (let index = 0; index < items.length; index++) if (needsExactWriter(items[index])) return true;
   return false;
 }
 
