@@ -66,6 +66,7 @@ export class Broker {
   /** Each session's subscriptions: most sessions hold a few, kept without a Set each. */
   private readonly bySession = new SmallSetMap<Session, Subscription>();
   private readonly retained: RetainedEvents;
+  private lastRetainedAt = 0;
   private maxSubscriptionsPerSession: number;
   private readonly retentionRefusals = new WarningThrottle();
   private readonly backplane: Backplane | undefined;
@@ -194,8 +195,7 @@ export class Broker {
     if (options.mqtt) details[mqttPropertiesKey] = options.mqtt;
     const receiverLists = hasReceiverLists(options);
     const delivered = this.deliverAll(message, options, receiverLists, details, publication, options.excludeMe ? publisher.id : 0);
-    // A retained event carries its time, so that every node keeps the same latest one (retainedOrder).
-    const publishedAt = options.retain ? Date.now() : undefined;
+    const publishedAt = options.retain ? this.retainedTime() : undefined;
     const notRetained = publishedAt !== undefined
       ? this.retain(publisher, message, options, receiverLists, details, publication, publishedAt) : undefined;
     const counters = this.counters[publisher.origin];
@@ -285,6 +285,16 @@ export class Broker {
     publication: number, publishedAt: number): string | undefined {
     return this.keepRetained(publisher.log, message, options, receiverLists, details, publication, options.excludeMe ? publisher.id : undefined,
       publishedAt);
+  }
+
+  /**
+   * A retained publication's time: so that every node keeps the same latest one (retainedOrder),
+   * and this node's own in the order they were made even within one millisecond or if the clock
+   * steps back (a fraction of a millisecond after the last, exact in a double at today's dates).
+   */
+  private retainedTime(): number {
+    this.lastRetainedAt = Math.max(Date.now(), this.lastRetainedAt + 1 / 1024);
+    return this.lastRetainedAt;
   }
 
   /** Every retained event this node keeps, for a node that starts later. */
