@@ -138,6 +138,7 @@ describe('Redis backplane: first/last order after Redis lost its data', { skip }
     }
     b.backplane.rankProcedure(procedure, { invoke: 'last', first: tickets[0]!, last: tickets[2]! });
 
+    await redis!.stop();
     await redis!.restart(); // empty: the claim counter is gone
     await waitFor(() => metricValue(a.metrics, 'junction_backplane_peers') === 1 && b.link.connected, 'b is back');
     // b re-claims right after its hello, on the connection it publishes on: once a has this, the claim is in Redis.
