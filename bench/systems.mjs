@@ -7,6 +7,7 @@ import { expectMessage, forkBench, sendTo, spawnTracked, stopChild, terminateChi
 import { freePort, retryUntil } from './lib/net.mjs';
 import { connectWamp } from './clients/wamp-client.mjs';
 import { connectWampRawSocket } from './clients/rawsocket-client.mjs';
+import { httpPublisherTarget } from './clients/http-publisher.mjs';
 
 /**
  * The systems under test, each started in its own process. A system is a server plus the way the
@@ -129,8 +130,8 @@ async function startForked(name, modulePath, options, kind) {
   try {
     const { url } = await expectMessage(child, 'listening', SERVER_START_TIMEOUT_MS);
     const clients = everyRole({ kind, url });
-    // Same number of connections as junction-http: as many as the WAMP publisher may have publishes unacknowledged.
-    if (settings.httpPublish) clients.publisher = { kind: 'http-publisher', url: `${url.replace(/^ws:/, 'http:')}publish`, connections: options.window };
+    // The same POSTs in flight as junction-http: as many as the WAMP publisher may have publishes unacknowledged.
+    if (settings.httpPublish) clients.publisher = httpPublisherTarget(`${url.replace(/^ws:/, 'http:')}publish`, options);
     return { name, url, pid: child.pid, clients, stop: () => stopChild(child) };
   } catch (error) {
     await stopChild(child);
@@ -250,11 +251,11 @@ async function startJunction(name, options) {
     'junction-baseline': everyRole(ws),
     'junction-ticket': { connector: wsAuth('ticket') },
     'junction-wampcra': { connector: wsAuth('wampcra') },
-    'junction-baseline-http': { publisher: { kind: 'http-publisher', url: `${http}/publish`, connections: options.window }, subscriber: ws },
+    'junction-baseline-http': { publisher: httpPublisherTarget(`${http}/publish`, options), subscriber: ws },
     'junction-rawsocket': { publisher: ws, callee: ws, subscriber: rawSocket, caller: rawSocket },
     'junction-sse': { publisher: ws, subscriber: { kind: 'sse', url: `${http}/sse` } },
-    // As many connections as the WAMP publisher may have publishes unacknowledged.
-    'junction-http': { publisher: { kind: 'http-publisher', url: `${http}/publish`, connections: options.window }, subscriber: ws },
+    // As many POSTs in flight as the WAMP publisher may have publishes unacknowledged.
+    'junction-http': { publisher: httpPublisherTarget(`${http}/publish`, options), subscriber: ws },
     // The long-poll client speaks batched JSON only, whatever --serializer says (so does SSE).
     'junction-longpoll': { publisher: ws, callee: ws, subscriber: longPoll, caller: longPoll },
   }[name];

@@ -78,6 +78,11 @@ Compares Junction with a plain ws relay (the floor) and Socket.IO, and Junction'
                             on a 2-core machine more processes only add scheduling noise)
   --window W                fan-out and publish: publications sent but not yet acknowledged;
                             for junction-http and relay-http the number of concurrent POSTs (default 16)
+  --http-pipelining P       junction-http, relay-http (and the baseline's): POSTs in flight on each
+                            keep-alive connection (HTTP/1.1 pipelining), so --window / P
+                            connections (default 1: one POST per connection at a time, as PHP
+                            or curl clients do; 16 with the default window: all on one
+                            connection, as a WAMP publisher's publications are)
   --max-queued E            fan-out: events published but not yet delivered, summed over all
                             subscribers; the publisher waits for the slowest subscriber to keep
                             within it (default 16000, i.e. 16 publications at 1,000 subscribers)
@@ -156,6 +161,7 @@ export function parseOptions(argv) {
       serializer: { type: 'string', default: 'json' },
       'client-procs': { type: 'string', default: '1' },
       window: { type: 'string', default: '16' },
+      'http-pipelining': { type: 'string', default: '1' },
       'max-queued': { type: 'string', default: '16000' },
       'payload-bytes': { type: 'string', default: '64' },
       baseline: { type: 'string' },
@@ -182,6 +188,7 @@ export function parseOptions(argv) {
     serializer: oneOf('serializer', values.serializer, SERIALIZERS),
     clientProcs: positiveNumber('client-procs', values['client-procs']),
     window: positiveNumber('window', values.window),
+    httpPipelining: positiveNumber('http-pipelining', values['http-pipelining']),
     maxQueued: positiveNumber('max-queued', values['max-queued']),
     payloadBytes: values['payload-bytes'] === '0' ? 0 : positiveNumber('payload-bytes', values['payload-bytes']),
     baseline: values.baseline === undefined ? undefined : resolve(values.baseline),

@@ -2,6 +2,7 @@ import { runFanout } from './fanout.mjs';
 import { runRpc } from './rpc.mjs';
 import { runChat } from './chat.mjs';
 import { runConnect } from './connect.mjs';
+import { describeHttpLoad as httpLoad } from '../clients/http-publisher.mjs';
 
 /**
  * Every workload bench/run.mjs knows: how it runs on a started system, its table's title, its
@@ -62,7 +63,7 @@ export const WORKLOADS = {
   publish: {
     unit: 'pub/s',
     perMessage: 'server µs/pub',
-    title: (o) => `Publish: 1 publisher, ${o.window} publications in flight -> ${o.publishSubscribers} subscribers (publications/s, publish-to-delivery latency)`,
+    title: (o) => `Publish: 1 publisher, ${o.window} publications in flight (HTTP: ${httpLoad(o)}) -> ${o.publishSubscribers} subscribers (publications/s, publish-to-delivery latency)`,
     run: (server, options) => runFanout(server, options, { workload: 'publish', subscribers: options.publishSubscribers }),
   },
   'chat-32': chat(32),
