@@ -9,15 +9,16 @@ import type { PathHandler } from '../listener.js';
 import type { ClientAddress, ServiceContext } from '../service-context.js';
 import { readBody } from './request-body.js';
 import { ClientGate, allowedMethods, checkJsonContentType, checkMethod } from './request-checks.js';
-import { ClientGone, Refusal, refusalBody, sendBridgeJson } from './refusal.js';
+import { ClientGone, Refusal, refusalBody, sendBridgeJson, sendBridgeJsonText } from './refusal.js';
 import { SignatureVerifier } from './signed-request.js';
 import { DeadlineList } from './deadline-list.js';
 
 /** What a service answers to a request that passed the common checks. */
 export interface BridgeReply {
   status: number;
-  /** A JSON body, or else a text body (the webhook's configured answers). */
+  /** A JSON body, or that body already written as JSON text, or else a text body (the webhook's configured answers). */
   json?: unknown;
+  jsonText?: string;
   text?: string;
   /** For metrics and logs: "accepted", or a fixed word for what went wrong (never client input). */
   outcome: string;
@@ -161,6 +162,7 @@ class Exchange implements BridgeExchange {
 
 function send(response: ServerResponse, reply: BridgeReply): void {
   if (reply.json !== undefined) return sendBridgeJson(response, reply.status, reply.json);
+  if (reply.jsonText !== undefined) return sendBridgeJsonText(response, reply.status, reply.jsonText);
   const text = reply.text ?? '';
   response.writeHead(reply.status, {
     'content-type': 'text/plain; charset=utf-8',

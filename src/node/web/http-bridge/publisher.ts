@@ -37,7 +37,9 @@ export const httpPublisher: PathServiceFactory<PublisherService> = async (servic
       try {
         const publishing = session.publishAcknowledged(topic, args, Object.keys(kwargs).length > 0 ? kwargs : undefined, options);
         const id = await exchange.within(publishing, acknowledgeWithinMs, 'the router did not acknowledge the publication');
-        return { status: 200, json: { id }, outcome: 'accepted' };
+        // {"id": n} written directly: a publication ID is an integer below 2^53, and the general
+        // JSON writer was 2% of the router's busy time under a stream of POSTs.
+        return { status: 200, jsonText: `{"id":${id}}`, outcome: 'accepted' };
       } catch (error) {
         if (!(error instanceof InternalCallError)) throw error;
         switch (error.uri) {

@@ -70,7 +70,11 @@ export function refusalBody(refusal: Refusal): { error: string; message: string;
 
 /** Answers with JSON (WAMP's conventions: bytes as NUL + base64, big integers exact); never cached by intermediaries. */
 export function sendBridgeJson(response: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
-  const text = jsonText(body);
+  sendBridgeJsonText(response, status, jsonText(body), headers);
+}
+
+/** Answers with JSON already written as text (as sendBridgeJson would write it). */
+export function sendBridgeJsonText(response: ServerResponse, status: number, text: string, headers?: Record<string, string>): void {
   const own = {
     'content-type': 'application/json; charset=utf-8',
     'content-length': String(Buffer.byteLength(text)),
