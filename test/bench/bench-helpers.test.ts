@@ -78,3 +78,23 @@ test('1,000 sessions with 10 subscriptions each cover 1,000 topics with 10 disti
   }
   assert.ok(subscribers.every((count) => count === 10));
 });
+
+test('the HTTP publisher keeps --window POSTs in flight, --http-pipelining of them per connection', async () => {
+  const { httpPublisherTarget, describeHttpLoad } = await import(new URL('../../../bench/clients/http-publisher.mjs', import.meta.url).href);
+  const { parseOptions } = await benchLib('options.mjs');
+  const url = 'http://127.0.0.1:1/publish';
+  const shape = (window: number, httpPipelining?: number): [number, number] => {
+    const target = httpPublisherTarget(url, { window, httpPipelining });
+    return [target.connections, target.pipelining];
+  };
+  assert.deepEqual(shape(16), [16, 1]);
+  assert.deepEqual(shape(16, 1), [16, 1]);
+  assert.deepEqual(shape(16, 16), [1, 16]);
+  assert.deepEqual(shape(16, 5), [4, 5]);
+  assert.deepEqual(shape(8, 32), [1, 8]);
+  assert.equal(parseOptions([]).httpPipelining, 1);
+  const pipelined = parseOptions(['--http-pipelining', '16']);
+  assert.equal(describeHttpLoad(pipelined), '1 keep-alive connection x 16 POSTs (pipelined) in flight');
+  assert.equal(describeHttpLoad(parseOptions([])), '16 keep-alive connections x 1 POST in flight');
+  assert.throws(() => parseOptions(['--http-pipelining', '0']), /--http-pipelining must be a positive integer/);
+});
