@@ -2,16 +2,21 @@
 // network): one process with no cluster, and one node of a two-node in-memory cluster whose
 // registration no other node holds (every call stays local, but the node looks for other nodes'
 // callees first). Each call is CALL -> INVOCATION -> YIELD -> RESULT, answered at once.
-// Usage: npm run build && node --expose-gc bench/shared-calls.mjs [dist folder ...] (default ./dist).
-// Several folders (another checkout's dist, before a change) are measured in interleaved rounds,
-// so that a shared machine's load falls on all alike. Prints the median of the rounds: ns of
-// wall time per call, and bytes allocated per call (heap growth with GC kept out of the round).
-import { pathToFileURL } from 'node:url';
-import { resolve } from 'node:path';
+// Usage: npm run build && node bench/shared-calls.mjs [dist folder ...] (default ./dist).
+// Several folders (another checkout's dist, before a change) are measured side by side: each
+// round runs every (folder, case) in a fresh child process of its own (routers of two cases in
+// one process would share, and skew, each other's compiled code), the rounds interleaved so that
+// a shared machine's load falls on all alike. Prints the median of the rounds: ns of the child's
+// CPU time per call (waiting for a core on a loaded machine is not counted), and bytes allocated
+// per call (heap growth in a young generation large enough that no GC runs while measuring).
+import { execFileSync } from 'node:child_process';
 import { PerformanceObserver } from 'node:perf_hooks';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const ROUNDS = 25;
-const CALLS = 5_000;
+const ROUNDS = 15;
+const CALLS = 20_000;
+const cases = { 'one process': false, 'cluster node, registration here only': true };
 const T = { CALL: 48, RESULT: 50, INVOCATION: 68, YIELD: 70, REGISTER: 64 };
 
 /** A realm with two roundrobin callees that answer each INVOCATION at once, and a caller. */
@@ -41,45 +46,52 @@ async function setUp(dist, clustered) {
     if (envelope.message.type === T.RESULT) results++;
   };
   let request = 0;
-  return {
-    run() {
-      const before = results;
-      for (let i = 0; i < CALLS; i++) caller.peer.deliver({ type: T.CALL, request: ++request, options: {}, procedure: 'bench.rr', args: [i] });
-      if (results - before !== CALLS) throw new Error(`${CALLS} calls, ${results - before} results: the calls are not answered at once`);
-    },
+  return (calls) => {
+    const before = results;
+    for (let i = 0; i < calls; i++) caller.peer.deliver({ type: T.CALL, request: ++request, options: {}, procedure: 'bench.rr', args: [i] });
+    if (results - before !== calls) throw new Error(`${calls} calls, ${results - before} results: the calls are not answered at once`);
   };
 }
 
-const tasks = [];
-for (const folder of process.argv.length > 2 ? process.argv.slice(2) : ['dist']) {
-  const dist = resolve(folder);
-  for (const [what, clustered] of [['one process', false], ['cluster node, registration here only', true]]) {
-    tasks.push({ key: what, dist, bench: await setUp(dist, clustered), ns: [], bytes: [] });
-  }
+/** In a child: warms up, then measures one batch of calls; prints { ns, bytes }. */
+async function child(dist, what) {
+  const run = await setUp(dist, cases[what]);
+  run(CALLS); // warm up: compiled code, tables at their size
+  globalThis.gc();
+  await new Promise((done) => setTimeout(done, 20)); // that collection's entry reaches the observer before it starts
+  let collections = 0;
+  const observer = new PerformanceObserver((list) => void (collections += list.getEntries().length));
+  observer.observe({ entryTypes: ['gc'] });
+  const heap = process.memoryUsage().heapUsed;
+  const start = process.cpuUsage();
+  run(CALLS);
+  const cpu = process.cpuUsage(start);
+  const bytes = (process.memoryUsage().heapUsed - heap) / CALLS;
+  await new Promise((done) => setTimeout(done, 20));
+  observer.disconnect();
+  // A collection inside the batch would make the heap growth less than what was allocated.
+  console.log(JSON.stringify({ ns: ((cpu.user + cpu.system) * 1000) / CALLS, bytes: collections === 0 ? bytes : null }));
 }
 
-// A round's heap growth is what it allocated only if no collection ran inside it: those rounds are counted, not used.
-let collections = 0;
-new PerformanceObserver((list) => void (collections += list.getEntries().length)).observe({ entryTypes: ['gc'] });
-const pendingObserver = () => new Promise((done) => setTimeout(done, 20));
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-for (const task of tasks) task.bench.run(); // warm up
-for (let round = 0; round < ROUNDS; round++) {
+if (process.argv[2] === '--child') {
+  await child(process.argv[3], process.argv[4]);
+} else {
+  const folders = (process.argv.length > 2 ? process.argv.slice(2) : ['dist']).map((folder) => resolve(folder));
+  const tasks = folders.flatMap((dist) => Object.keys(cases).map((what) => ({ dist, what, ns: [], bytes: [] })));
+  const script = fileURLToPath(import.meta.url);
+  // 256 MiB of young generation: the measured batch allocates well under it, so no GC runs inside it.
+  const flags = ['--expose-gc', '--min-semi-space-size=256', '--max-semi-space-size=256'];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const task of tasks) {
+      const out = execFileSync(process.execPath, [...flags, script, '--child', task.dist, task.what], { encoding: 'utf8' });
+      const { ns, bytes } = JSON.parse(out);
+      task.ns.push(ns);
+      if (bytes !== null) task.bytes.push(bytes);
+    }
+  }
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   for (const task of tasks) {
-    globalThis.gc?.();
-    await pendingObserver();
-    const seen = collections;
-    const heap = process.memoryUsage().heapUsed;
-    const start = process.hrtime.bigint();
-    task.bench.run();
-    task.ns.push(Number(process.hrtime.bigint() - start) / CALLS);
-    const grown = (process.memoryUsage().heapUsed - heap) / CALLS;
-    await pendingObserver();
-    if (collections === seen) task.bytes.push(grown);
+    const bytes = task.bytes.length > 0 ? `${median(task.bytes).toFixed(0).padStart(6)} B/call (${task.bytes.length} of ${ROUNDS} rounds without GC)` : 'a GC in every round';
+    console.log(`${task.what.padEnd(38)} ${task.dist.padEnd(36)} ${median(task.ns).toFixed(0).padStart(6)} ns CPU/call ${bytes}`);
   }
-}
-for (const task of tasks) {
-  const bytes = task.bytes.length > 0 ? `${median(task.bytes).toFixed(0).padStart(6)} B/call (${task.bytes.length} rounds without GC)` : 'a GC in every round';
-  console.log(`${task.key.padEnd(40)} ${task.dist.padEnd(40)} ${median(task.ns).toFixed(0).padStart(6)} ns/call ${bytes}`);
 }

@@ -2,7 +2,7 @@ import { MessageType } from '../protocol/codes.js';
 import { ErrorUri } from '../protocol/errors.js';
 import type { Call, Cancel } from '../protocol/messages.js';
 import type { MatchPolicy } from '../protocol/uri.js';
-import type { Backplane, CallerFacts, CallTraffic, ClaimAnswer, CalleeCount } from './backplane.js';
+import type { Backplane, CallerFacts, CallTraffic, ClaimAnswer, CalleeCount, Interest } from './backplane.js';
 import { nodeForCall, rankOf } from './backplane-picks.js';
 import { isRanked, type Registration } from './dealer/registration.js';
 import type { AuthGate } from './hooks.js';
@@ -28,6 +28,8 @@ export class RemoteCalls {
   private readonly standIns = new Map<string, Session>();
   private readonly isStandIn = new WeakSet<Session>();
   private turn = 0;
+  /** Each local clustered registration's (realm, uri, match), made once: a call to it looks up the other nodes' summaries without allocating. */
+  private readonly interests = new WeakMap<Registration, Interest>();
 
   constructor(private readonly realm: Realm, private readonly backplane: Backplane, private readonly host: SessionHost) {}
 
@@ -66,7 +68,7 @@ export class RemoteCalls {
    */
   forwardShared(caller: Session, message: Call, disclose: boolean, registration: Registration): boolean {
     if (registration.invoke === 'single' || this.isStandIn.has(caller)) return false;
-    const summaries = this.backplane.procedureSummaries({ realm: this.realm.name, uri: registration.uri, match: registration.match });
+    const summaries = this.backplane.procedureSummaries(this.interestOf(registration));
     const node = summaries && nodeForCall(summaries, this.backplane.nodeId, registration, Math.random);
     if (node === undefined) return false;
     this.forwardTo(node, caller, message, disclose);
@@ -78,7 +80,13 @@ export class RemoteCalls {
     const { invoke } = registration;
     if (invoke === 'single') return;
     const summary = isRanked(invoke) ? rankOf(registration, invoke) : { invoke, callees: registration.callees.length } satisfies CalleeCount;
-    this.backplane.summarizeProcedure({ realm: this.realm.name, uri: registration.uri, match: registration.match }, summary);
+    this.backplane.summarizeProcedure(this.interestOf(registration), summary);
+  }
+
+  private interestOf(registration: Registration): Interest {
+    let interest = this.interests.get(registration);
+    if (!interest) this.interests.set(registration, (interest = { realm: this.realm.name, uri: registration.uri, match: registration.match }));
+    return interest;
   }
 
   private forwardTo(node: string, caller: Session, message: Call, disclose: boolean): void {
