@@ -16,8 +16,8 @@ const noSignIn: AuthGate = { hello: () => ({ kind: 'deny', reason: ErrorUri.notA
 /**
  * RPC across nodes for one realm. A CALL to a shared registration goes to the node its policy
  * picks over the cluster's callees (backplane-picks.ts); a CALL that no local registration
- * matches goes to a node that announced one. That node's dealer runs it as for a local caller, through a stand-in session that carries the caller's identity and
- * sends RESULT and ERROR back. Authorization happened on the caller's node; timeouts, cancel
+ * matches goes to a node that announced one. That node's dealer runs it as for a local caller,
+ * through a stand-in session that carries the caller's identity and sends RESULT and ERROR back. Authorization happened on the caller's node; timeouts, cancel
  * modes and progress are the callee node's dealer's, unchanged. Every call forwarded is tracked
  * on the caller's node until its final answer, so a node that dies fails its calls at once.
  */
@@ -28,7 +28,7 @@ export class RemoteCalls {
   private readonly standIns = new Map<string, Session>();
   private readonly isStandIn = new WeakSet<Session>();
   private turn = 0;
-  /** Each local clustered registration's (realm, uri, match), made once: a call to it looks up the other nodes' summaries without allocating. */
+  /** Each local clustered registration's (realm, uri, match), made once: a call looks up the other nodes' summaries without allocating. */
   private readonly interests = new WeakMap<Registration, Interest>();
 
   constructor(private readonly realm: Realm, private readonly backplane: Backplane, private readonly host: SessionHost) {}

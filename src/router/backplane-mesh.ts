@@ -83,7 +83,7 @@ export class MeshBackplane implements Backplane {
   private readonly remote = new RemoteInterests();
   private readonly localProcedures = new Map<string, { procedure: Interest; invoke: InvocationPolicy; summary?: ProcedureSummary }>();
   private readonly remoteProcedures = new RemoteInterests();
-  /** The summaries of the other nodes' shared registrations, by procedure key. */
+  /** What the other nodes tell of their callees of each shared registration. */
   private readonly remoteSummaries = new RemoteSummaries();
   private readonly known = new Set<string>();
   /** This node's client sessions by realm and id, and the other nodes' by node. */
