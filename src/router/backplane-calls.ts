@@ -17,9 +17,10 @@ const noSignIn: AuthGate = { hello: () => ({ kind: 'deny', reason: ErrorUri.notA
  * RPC across nodes for one realm. A CALL to a shared registration goes to the node its policy
  * picks over the cluster's callees (backplane-picks.ts); a CALL that no local registration
  * matches goes to a node that announced one. That node's dealer runs it as for a local caller,
- * through a stand-in session that carries the caller's identity and sends RESULT and ERROR back. Authorization happened on the caller's node; timeouts, cancel
- * modes and progress are the callee node's dealer's, unchanged. Every call forwarded is tracked
- * on the caller's node until its final answer, so a node that dies fails its calls at once.
+ * through a stand-in session that carries the caller's identity and sends RESULT and ERROR back.
+ * Authorization happened on the caller's node; timeouts, cancel modes and progress are the callee
+ * node's dealer's, unchanged. Every call forwarded is tracked on the caller's node until its final
+ * answer, so a node that dies fails its calls at once.
  */
 export class RemoteCalls {
   /** Caller's node: each caller's calls in flight on other nodes, request id → node. */
