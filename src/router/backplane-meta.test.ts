@@ -243,6 +243,49 @@ describe('testaments across nodes', () => {
     }
   });
 
+  /** Nodes a, b and c, a subscriber to "will" on c, and a session on a with a testament. */
+  async function willOnA(): Promise<{ hub: MemoryHub; listener: Client; nodes: RouterHarness[] }> {
+    const { hub, nodes } = await cluster(['a', 'b', 'c']);
+    const listener = await join(nodes[2]!, 'listener');
+    await subscribe(listener, 'will');
+    const dying = await join(nodes[0]!, 'dying');
+    await result(dying, 'wamp.session.add_testament', ['will', ['gone']]);
+    await settle();
+    return { hub, listener, nodes };
+  }
+
+  it('publishes them from the next node in order when the chosen one dies before it noticed', async () => {
+    const { hub, listener } = await willOnA();
+    hub.kill('a', ['b']); // c notices; b, chosen to publish, has not yet
+    await settle();
+    assert.deepEqual(events(listener), [], 'c waits for b');
+    hub.kill('b');
+    await settle();
+    await settle();
+    assert.deepEqual(events(listener).map((e) => e.args), [['gone']], 'c publishes them, once');
+  });
+
+  it('does not publish them again when the chosen node published them and died after', async () => {
+    const { hub, listener } = await willOnA();
+    hub.kill('a');
+    await settle();
+    hub.kill('b');
+    await settle();
+    await settle();
+    assert.deepEqual(events(listener).map((e) => e.args), [['gone']]);
+  });
+
+  it('does not publish them again when they were published before it noticed the death', async () => {
+    const { hub, listener } = await willOnA();
+    hub.kill('a', ['c']); // b publishes them while c still counts a alive
+    await settle();
+    hub.kill('b');
+    hub.noticeDeath('a', 'c'); // now c is alone, and would be the one to publish them
+    await settle();
+    await settle();
+    assert.deepEqual(events(listener).map((e) => e.args), [['gone']]);
+  });
+
   it('does not publish them again elsewhere when the session leaves normally', async () => {
     const { nodes: [n1, n2] } = await cluster(['n1', 'n2']);
     const s1 = await join(n1!, 's1');

@@ -62,6 +62,11 @@ export interface Backplane {
    * other nodes keep a copy with the session, so that they can publish them if this node dies.
    */
   shareTestaments(realm: string, session: number, testaments: readonly Testament[]): void;
+  /**
+   * This node published the testaments of `session` of `node`, which died: told to every other
+   * node after the publications themselves, so that they drop their copies (DeadNodeTestaments).
+   */
+  testamentsPublished(node: string, realm: string, session: number): void;
 
   // ---- questions: the meta API's view of the whole cluster ----
 
@@ -105,6 +110,8 @@ export interface BackplaneSink {
   callTraffic(from: string, traffic: CallTraffic): void;
   /** A node left or died: calls it was part of must end; its client sessions (with their testaments) are gone. */
   nodeGone(node: string, sessions: readonly RemoteSession[]): void;
+  /** Node `from` published the testaments of `session` of the dead node `node` (see Backplane.testamentsPublished). */
+  testamentsPublished?(from: string, node: string, realm: string, session: number): void;
   /** This node has heard another node's whole state (it joined, or this node did). */
   nodeJoined?(node: string): void;
   /** Another node's question (see Backplane.askAll); the answer goes back to it. A sink without it answers that it cannot. */
