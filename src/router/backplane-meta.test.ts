@@ -331,6 +331,27 @@ describe('retained events and event history across nodes', () => {
     assert.equal(kept[0]!.length, 1);
   });
 
+  it('keeps the later retained publication as the latest when the earlier one came from a node whose clock is ahead', async () => {
+    const { nodes: [n1, n2] } = await cluster(['n1', 'n2']);
+    const [ahead, behind] = [await join(n1!, 'ahead'), await join(n2!, 'behind')];
+    const realNow = Date.now;
+    try {
+      Date.now = () => realNow() + 60_000; // n1's clock is a minute ahead
+      await send(ahead, { type: T.PUBLISH, options: { retain: true, acknowledge: true }, topic: 'state', args: ['first'] });
+      Date.now = realNow;
+      await settle();
+      await send(behind, { type: T.PUBLISH, options: { retain: true, acknowledge: true }, topic: 'state', args: ['second'] });
+      await settle();
+    } finally {
+      Date.now = realNow;
+    }
+    for (const node of [n1!, n2!]) {
+      const late = await join(node, 'late');
+      await subscribe(late, 'state', { get_retained: true });
+      assert.deepEqual(events(late).map((e) => e.args), [['second']], `on ${node.router.nodeId}`);
+    }
+  });
+
   it('gives a node that starts later the retained events kept before, with their receiver lists', async () => {
     const hub = new MemoryHub();
     const n1 = new RouterHarness({ backplane: hub.node('n1'), gate: chosenIdentity });

@@ -179,7 +179,8 @@ export interface InventoryItem {
 export interface RemoteRetained {
   topic: string;
   publication: number;
-  /** When it was published (see RetainedEvent.at). */
+  /** When it was published (see RetainedStamp): its logical time and its node's wall clock. */
+  logicalTime?: number;
   publishedAt?: number;
   details: Dict;
   /** The PUBLISH options, for its receiver lists. */
@@ -284,7 +285,11 @@ export interface RemotePublication {
   args?: unknown[];
   kwargs?: Dict;
   payload?: Uint8Array;
-  /** A retained publication's time on its node's wall clock, ms: the order every node keeps retained events in (see RetainedEvent.at). */
+  /**
+   * A retained publication's logical time and its node's wall clock (ms), the order every node
+   * keeps retained events in (see RetainedStamp); absent on other publications.
+   */
+  logicalTime?: number;
   publishedAt?: number;
 }
 
