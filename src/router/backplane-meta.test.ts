@@ -286,6 +286,23 @@ describe('testaments across nodes', () => {
     assert.deepEqual(events(listener).map((e) => e.args), [['gone']]);
   });
 
+  it('does not wait for a node that started after the death and sorts first: it never knew them', async () => {
+    const { hub, nodes: [c, x] } = await cluster(['c', 'x']);
+    const listener = await join(c!, 'listener');
+    await subscribe(listener, 'will');
+    const dying = await join(x!, 'dying');
+    await result(dying, 'wamp.session.add_testament', ['will', ['gone']]);
+    await settle();
+    hub.kill('x', ['c']); // x dies; c has not noticed yet
+    const a = new RouterHarness({ backplane: hub.node('a'), gate: chosenIdentity });
+    await a.router.ready();
+    await settle();
+    hub.noticeDeath('x', 'c'); // c knows a, which sorts first, but a never heard of x
+    await settle();
+    await settle();
+    assert.deepEqual(events(listener).map((e) => e.args), [['gone']]);
+  });
+
   it('does not publish them again elsewhere when the session leaves normally', async () => {
     const { nodes: [n1, n2] } = await cluster(['n1', 'n2']);
     const s1 = await join(n1!, 's1');

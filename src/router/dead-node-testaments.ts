@@ -17,7 +17,17 @@ export interface TestamentOutlet {
   announcePublished(node: string, realm: string, session: number): void;
   /** A dead node's testaments given up unpublished (see DeadNodeTestaments). */
   dropped(node: string, sessions: number): void;
+  /** Asks `witness` what it knows of the dead `node` (its DeadNodeTestaments.knowledgeOf); rejects when it cannot tell. */
+  ask(witness: string, node: string): Promise<unknown>;
 }
+
+/**
+ * What a node knows of another that a survivor found dead: `alive` (it has not noticed yet: it
+ * will), `noticed` (it noticed the death recently: it published that node's testaments, or waits
+ * for a witness before it, or had none), `unknown` (it never heard of that node, so it holds none
+ * of its testaments: it started after that node died).
+ */
+export type DeadNodeKnowledge = 'alive' | 'noticed' | 'unknown';
 
 /** How long copies are kept at least, whatever the lease: the longest a survivor waits for the publisher's word. */
 const minimumKeepMs = 60_000;
@@ -40,6 +50,8 @@ interface DeadNode {
    * never knew the dead one and is not counted.
    */
   witnesses: Set<string>;
+  /** The witness last asked what it knows of the dead node, so that each is asked once. */
+  asked?: string;
   expiry: ReturnType<typeof setTimeout>;
 }
 
@@ -54,6 +66,8 @@ interface DeadNode {
  */
 export class DeadNodeTestaments {
   private readonly dead = new Map<string, DeadNode>();
+  /** When this node noticed each recent death (kept as long as copies are), for knowledgeOf. */
+  private readonly noticed = new Map<string, number>();
 
   constructor(private readonly nodeId: string, private readonly outlet: TestamentOutlet, private readonly clock: Clock,
     private readonly log: Logger, private readonly keepMs: number) {}
@@ -64,12 +78,17 @@ export class DeadNodeTestaments {
    * death's testaments, and those of earlier deaths whose chosen publisher was `node`.
    */
   nodeGone(node: string, sessions: readonly OrphanedTestaments[], peers: readonly string[]): void {
+    this.remember(node);
     for (const kept of this.dead.values()) kept.witnesses.delete(node);
     const withTestaments = sessions.filter((session) => session.testaments.length > 0);
     if (withTestaments.length > 0) this.keep(node, withTestaments, peers);
-    for (const [dead, kept] of this.dead) {
-      if ([...kept.witnesses].every((witness) => this.nodeId < witness)) this.publishAll(dead, kept);
-    }
+    for (const [dead, kept] of [...this.dead]) this.decide(dead, kept);
+  }
+
+  /** What this node knows of `node`, found dead by the node asking (see DeadNodeKnowledge); `alive`: it is among this node's peers. */
+  knowledgeOf(node: string, alive: boolean): DeadNodeKnowledge {
+    if (alive) return 'alive';
+    return this.dead.has(node) || this.noticed.has(node) ? 'noticed' : 'unknown';
   }
 
   /** Node `from` said it published this session's testaments: this node's copy goes. */
@@ -96,6 +115,29 @@ export class DeadNodeTestaments {
     entry.witnesses = new Set(peers.filter((peer) => peer !== node));
     for (const session of sessions) entry.sessions.set(sessionKey(session.realm, session.session), session);
     this.dead.set(node, entry);
+  }
+
+  /**
+   * Publishes them if no witness sorts before this node; else asks the first witness whether it
+   * knew the dead node: one that never heard of it (it started in the moment between the death
+   * and this node noticing it) holds nothing to publish, and the next one in order is chosen.
+   */
+  private decide(node: string, kept: DeadNode): void {
+    const first = [...kept.witnesses].sort()[0];
+    if (first === undefined || this.nodeId < first) return this.publishAll(node, kept);
+    if (kept.asked === first) return;
+    kept.asked = first;
+    this.outlet.ask(first, node).then((answer) => {
+      if (answer !== 'unknown' || this.dead.get(node) !== kept || !kept.witnesses.delete(first)) return;
+      this.log.info({ node, witness: first }, 'the node chosen to publish a dead node\'s testaments never knew it: the next one in order is');
+      this.decide(node, kept);
+    }, () => undefined); // a witness that cannot answer: it died (nodeGone decides again) or is slow (the keep time bounds the wait)
+  }
+
+  private remember(node: string): void {
+    const now = this.clock.now();
+    for (const [dead, at] of this.noticed) if (now - at >= this.keepMs) this.noticed.delete(dead);
+    this.noticed.set(node, now);
   }
 
   private publishAll(node: string, kept: DeadNode): void {

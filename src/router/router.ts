@@ -18,6 +18,11 @@ import { createRouterMetrics, type RouterMetrics } from './router-metrics.js';
 import { SessionSeries } from './session-series.js';
 import { Session, type SessionHost, type SessionOrigin } from './session.js';
 
+/** Where survivors of a death ask each other what they know of the dead node (DeadNodeTestaments). */
+const deadNodeChannel = 'dead-node';
+/** A question between nodes, answered at once by a live one. */
+const deadNodeAskTimeoutMs = 2_000;
+
 export interface AttachOptions {
   /** Overrides the router's HELLO limit for this transport (its open_handshake_timeout). */
   helloTimeoutMs?: number;
@@ -169,11 +174,17 @@ export class Router implements SessionHost {
 
   /** Dead nodes' testaments are published here through the realm's meta API, once in the cluster (see DeadNodeTestaments). */
   private keepDeadTestaments(backplane: Backplane, keepMs: number): DeadNodeTestaments {
-    return new DeadNodeTestaments(backplane.nodeId, {
+    const kept = new DeadNodeTestaments(backplane.nodeId, {
       publish: (realm, testaments) => this.realms.get(realm)?.clusterMeta?.publishTestaments(testaments),
       announcePublished: (node, realm, session) => backplane.testamentsPublished(node, realm, session),
       dropped: (_node, sessions) => this.metrics.deadTestamentsDropped.inc({}, sessions),
+      ask: (witness, node) => backplane.ask(witness, deadNodeChannel, node, deadNodeAskTimeoutMs),
     }, this.clock, this.log.child({ part: 'cluster' }), keepMs);
+    backplane.serve(deadNodeChannel, async (node) => {
+      if (typeof node !== 'string') throw new Error('a dead node\'s name was expected');
+      return kept.knowledgeOf(node, backplane.peers().includes(node));
+    });
+    return kept;
   }
 
   /**
