@@ -91,13 +91,13 @@ export class DeadNodeTestaments {
     return this.dead.has(node) || this.noticed.has(node) ? 'noticed' : 'unknown';
   }
 
-  /** Node `from` said it published this session's testaments: this node's copy goes. */
+  /** A node said it published this session of `node`'s testaments: this node's copy goes. */
   published(node: string, realm: string, session: number): void {
     const kept = this.dead.get(node);
     if (kept?.sessions.delete(sessionKey(realm, session)) && kept.sessions.size === 0) this.forget(node);
   }
 
-  /** How many dead nodes' testaments are kept now, for tests and metrics. */
+  /** How many dead nodes' testaments are kept now. */
   get deadNodeCount(): number {
     return this.dead.size;
   }
