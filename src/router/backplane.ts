@@ -41,12 +41,13 @@ export interface Backplane {
   /** The registration of the other nodes that a call to `procedure` matches best, if any. */
   bestProcedure(realm: string, procedure: string): Interest | undefined;
   /**
-   * This node's callees of a `first` or `last` registration it holds now stand at `rank`: told
-   * to the other nodes, so that each call goes to the cluster's first (or last) callee.
+   * This node's callees of a shared registration it holds are now as `summary` says (where its
+   * first/last callees stand, or how many roundrobin/random callees it has): told to the other
+   * nodes, so that a call from any node follows the policy over the whole cluster's callees.
    */
-  rankProcedure(procedure: Interest, rank: ProcedureRank): void;
-  /** The ranks the other nodes announced for a registration (only `first`/`last` ones have any). */
-  procedureRanks(procedure: Interest): ReadonlyMap<string, ProcedureRank>;
+  summarizeProcedure(procedure: Interest, summary: ProcedureSummary): void;
+  /** The summaries the other nodes announced for a registration, if any did (`single` ones have none). */
+  procedureSummaries(procedure: Interest): ProcedureSummaries | undefined;
   /** Call traffic for one node (a forwarded CALL, CANCEL, a caller gone, a reply). */
   sendCall(node: string, traffic: CallTraffic): void;
   // ---- presence: each node's client sessions, for the meta API ----
@@ -62,6 +63,11 @@ export interface Backplane {
    * other nodes keep a copy with the session, so that they can publish them if this node dies.
    */
   shareTestaments(realm: string, session: number, testaments: readonly Testament[]): void;
+  /**
+   * This node published the testaments of `session` of `node`, which died: told to every other
+   * node after the publications themselves, so that they drop their copies (DeadNodeTestaments).
+   */
+  testamentsPublished(node: string, realm: string, session: number): void;
 
   // ---- questions: the meta API's view of the whole cluster ----
 
@@ -105,6 +111,8 @@ export interface BackplaneSink {
   callTraffic(from: string, traffic: CallTraffic): void;
   /** A node left or died: calls it was part of must end; its client sessions (with their testaments) are gone. */
   nodeGone(node: string, sessions: readonly RemoteSession[]): void;
+  /** Node `from` published the testaments of `session` of the dead node `node` (see Backplane.testamentsPublished). */
+  testamentsPublished?(from: string, node: string, realm: string, session: number): void;
   /** This node has heard another node's whole state (it joined, or this node did). */
   nodeJoined?(node: string): void;
   /** Another node's question (see Backplane.askAll); the answer goes back to it. A sink without it answers that it cannot. */
@@ -172,7 +180,8 @@ export interface InventoryItem {
 export interface RemoteRetained {
   topic: string;
   publication: number;
-  /** When it was published (see RetainedEvent.at). */
+  /** When it was published (see RetainedStamp): its logical time and its node's wall clock. */
+  logicalTime?: number;
   publishedAt?: number;
   details: Dict;
   /** The PUBLISH options, for its receiver lists. */
@@ -229,6 +238,26 @@ export interface ProcedureRank {
   last: number;
 }
 
+/** How many callees a node has for a `roundrobin` or `random` registration: its share of the cluster's calls. */
+export interface CalleeCount {
+  invoke: 'roundrobin' | 'random';
+  callees: number;
+}
+
+/** What a node tells the others of its callees of a shared registration (never the callees themselves). */
+export type ProcedureSummary = ProcedureRank | CalleeCount;
+
+/** The other nodes' summaries of one registration, and this node's turn over the cluster's callees of it. */
+export interface ProcedureSummaries {
+  /** By node, in the order of the nodes' names: the order in which `roundrobin` walks the cluster's callees. */
+  readonly byNode: ReadonlyMap<string, ProcedureSummary>;
+  /**
+   * The `roundrobin` cursor of this node's callers over the cluster's callees (this node's among
+   * them, in its name's place); moved by the router. It lasts while another node holds the registration.
+   */
+  turn: number;
+}
+
 /**
  * A callee whose registration has no ticket (registered while the claim authority was out of
  * reach, or by a bridge session that is not claimed) counts as registered after every other.
@@ -277,7 +306,11 @@ export interface RemotePublication {
   args?: unknown[];
   kwargs?: Dict;
   payload?: Uint8Array;
-  /** A retained publication's time on its node's wall clock, ms: the order every node keeps retained events in (see RetainedEvent.at). */
+  /**
+   * A retained publication's logical time and its node's wall clock (ms), the order every node
+   * keeps retained events in (see RetainedStamp); absent on other publications.
+   */
+  logicalTime?: number;
   publishedAt?: number;
 }
 

@@ -24,6 +24,8 @@ interface TestNode {
   goneSessions: RemoteSession[];
   /** The nodes whose whole state this node heard. */
   joined: string[];
+  /** Publications (`pub TOPIC`) and announcements of published testaments (`published FROM NODE SESSION`), in the order heard. */
+  heard: string[];
   /** How this node answers questions (by default: its name and the question's kind). */
   answer: (question: ClusterQuestion) => Promise<unknown>;
 }
@@ -42,10 +44,15 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
     async function node(nodeId: string): Promise<TestNode> {
       const backplane = await cluster.node(nodeId);
       const node: TestNode = {
-        backplane, received: [], traffic: [], gone: [], goneSessions: [], joined: [], answer: async (question) => `${nodeId}:${question.k}`,
+        backplane, received: [], traffic: [], gone: [], goneSessions: [], joined: [], heard: [],
+        answer: async (question) => `${nodeId}:${question.k}`,
       };
       backplane.attach({
-        deliver: (publication) => void node.received.push(publication),
+        deliver: (publication) => {
+          node.received.push(publication);
+          node.heard.push(`pub ${publication.topic}`);
+        },
+        testamentsPublished: (from, dead, _realm, session) => void node.heard.push(`published ${from} ${dead} ${session}`),
         callTraffic: (from, traffic) => void node.traffic.push({ from, traffic }),
         nodeGone: (gone, sessions) => {
           node.gone.push(gone);
@@ -219,6 +226,25 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
       }
     });
 
+    it('says that a dead node\'s testaments were published after the publications, and drops the copy', async () => {
+      cluster = build();
+      const [a, b, c] = [await node('a'), await node('b'), await node('c')];
+      c.backplane.announceSession('r', { session: 7, authid: 'x', authrole: 'user', node: 'c' }, true);
+      c.backplane.shareTestaments('r', 7, [{ topic: 'will', args: [], kwargs: {}, options: {} }]);
+      b.backplane.announce({ realm: 'r', uri: 'will', match: 'exact' }, true);
+      await sync(a, b);
+      await sync(c, b);
+      // a noticed c's death first (b has not yet) and published its session's testament.
+      a.backplane.publish(publication('r', 'will'));
+      a.backplane.testamentsPublished('c', 'r', 7);
+      await sync(a, b);
+      assert.deepEqual(b.heard.filter((h) => !h.startsWith('pub probe')), ['pub will', 'published a c 7']);
+      await cluster.kill('c');
+      await sync(a, b);
+      assert.deepEqual(b.goneSessions.map(({ details: { session }, testaments }) => ({ session, testaments })), [{ session: 7, testaments: undefined }],
+        'b, noticing the death later, has no copy left to publish');
+    });
+
     it('claims procedures atomically: single is unique cluster-wide, shared ones share one policy', async () => {
       cluster = build();
       const [a, b] = [await node('a'), await node('b')];
@@ -253,16 +279,42 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
       assert.deepEqual([...tickets].sort((x, y) => x - y), tickets, 'later claims get larger tickets');
       assert.equal(new Set(tickets).size, 3);
       const rank = { invoke: 'first' as const, first: tickets[0]!, last: tickets[2]! };
-      a.backplane.rankProcedure(procedure, rank);
+      a.backplane.summarizeProcedure(procedure, rank);
       await sync(b, a);
-      assert.deepEqual([...b.backplane.procedureRanks(procedure)], [['a', rank]]);
+      assert.deepEqual([...b.backplane.procedureSummaries(procedure)!.byNode], [['a', rank]]);
       assert.deepEqual(b.backplane.bestProcedure('r', 'com.first'), procedure);
       const late = await node('late');
       await sync(late, a);
-      assert.deepEqual([...late.backplane.procedureRanks(procedure)], [['a', rank]], 'a node that joins later learns the rank');
+      assert.deepEqual([...late.backplane.procedureSummaries(procedure)!.byNode], [['a', rank]], 'a node that joins later learns the rank');
       a.backplane.releaseProcedure(procedure);
       await sync(b, a);
-      assert.equal(b.backplane.procedureRanks(procedure).size, 0);
+      assert.equal(b.backplane.procedureSummaries(procedure), undefined);
+    });
+
+    it('tells the others how many callees each node has for a roundrobin/random registration, in the order of the nodes\' names', async () => {
+      cluster = build();
+      const [a, b, c] = [await node('a'), await node('b'), await node('c')];
+      const procedure: Interest = { realm: 'r', uri: 'com.spread', match: 'exact' };
+      const counts = (of: TestNode): [string, unknown][] =>
+        [...of.backplane.procedureSummaries(procedure)?.byNode ?? []].map(([holder, summary]) => [holder, 'callees' in summary && summary.callees]);
+      for (const holder of [c, a]) {
+        assert.equal((await holder.backplane.claimProcedure(procedure, 'roundrobin')).ok, true);
+        holder.backplane.summarizeProcedure(procedure, { invoke: 'roundrobin', callees: 1 });
+      }
+      c.backplane.summarizeProcedure(procedure, { invoke: 'roundrobin', callees: 3 });
+      await sync(b, a);
+      await sync(b, c);
+      assert.deepEqual(counts(b), [['a', 1], ['c', 3]], 'by name, whatever order they were heard in; the latest count');
+      const late = await node('late');
+      await sync(late, a);
+      await sync(late, c);
+      assert.deepEqual(counts(late), [['a', 1], ['c', 3]], 'a node that joins later learns the counts');
+      a.backplane.releaseProcedure(procedure);
+      await sync(b, a);
+      assert.deepEqual(counts(b), [['c', 3]]);
+      await cluster.kill('c');
+      await sync(b, late);
+      assert.equal(b.backplane.procedureSummaries(procedure), undefined, 'a dead node\'s counts are forgotten');
     });
 
     it('tells every node which nodes hold the best match for a call, and carries call traffic point to point in order', async () => {
