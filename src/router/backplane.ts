@@ -1,6 +1,7 @@
 import type { Call, Cancel, Dict, ErrorMessage, Result } from '../protocol/messages.js';
 import type { MatchPolicy } from '../protocol/uri.js';
 import type { CopiedEvent } from './broker/event-history.js';
+import type { PublicationPosition } from './broker/publication-positions.js';
 import type { Testament } from './meta/testaments.js';
 import type { InvocationPolicy } from './options.js';
 import type { SessionOrigin } from './session.js';
@@ -279,6 +280,8 @@ export interface RemotePublication {
   payload?: Uint8Array;
   /** A retained publication's time on its node's wall clock, ms: the order every node keeps retained events in (see RetainedEvent.at). */
   publishedAt?: number;
+  /** Its place in its node's sequence (absent from a node of an older version). */
+  position?: PublicationPosition;
 }
 
 /** The key an interest is known by in tables and on the wire. */

@@ -17,7 +17,7 @@ import { startTestNode, testConfig } from '../support/node.js';
 
 function sse(auth: SseService['auth']): SseService {
   return { type: 'sse', realm: 'realm1', auth, cookieName: 'junction_ticket', heartbeatMs: 15_000, maxTopics: 8, maxBufferedBytes: 1_048_576,
-    maxStreams: 10_000, maxPerAddress: 100 };
+    maxStreams: 10_000, maxPerAddress: 100, resumeWaitMs: 1000 };
 }
 
 function config(site: string): JunctionConfig {

@@ -21,7 +21,7 @@ function config(): JunctionConfig {
   paths['/sse'] = {
     type: 'sse', realm: 'realm1',
     auth: { anonymous: { type: 'static', role: 'anonymous', authid: 'feed-listener' } },
-    cookieName: 'junction_ticket', heartbeatMs: 15_000, maxTopics: 8, maxBufferedBytes: 1_048_576, maxStreams: 10_000, maxPerAddress: 100,
+    cookieName: 'junction_ticket', heartbeatMs: 15_000, maxTopics: 8, maxBufferedBytes: 1_048_576, maxStreams: 10_000, maxPerAddress: 100, resumeWaitMs: 1000,
   };
   return config;
 }

@@ -27,7 +27,7 @@ function sseService(overrides: Partial<SseService> = {}): SseService {
   return {
     type: 'sse', realm: 'realm1',
     auth: { anonymous: { type: 'static', role: 'anonymous' } },
-    cookieName: 'junction_ticket', heartbeatMs: 15_000, maxTopics: 4, maxBufferedBytes: 1_048_576, maxStreams: 10_000, maxPerAddress: 100,
+    cookieName: 'junction_ticket', heartbeatMs: 15_000, maxTopics: 4, maxBufferedBytes: 1_048_576, maxStreams: 10_000, maxPerAddress: 100, resumeWaitMs: 1000,
     ...overrides,
   };
 }

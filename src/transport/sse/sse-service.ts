@@ -6,11 +6,13 @@ import { MetricsRegistry, type Counter, type Gauge } from '../../metrics/registr
 import type { Logger } from '../../router/log.js';
 import type { Peer, SessionLink } from '../../router/peer.js';
 import { ConnectionSlots, PerKeyLogThrottle, type Slot, type SlotRefusal } from '../connection-slots.js';
-import { eventData, eventMessage, formatMessage } from './sse-format.js';
+import type { PublicationPosition } from '../../router/broker/publication-positions.js';
+import { eventData, eventMessage, formatMessage, formatNotice } from './sse-format.js';
 import { EventFeed } from './sse-feed.js';
 import { SsePeer, SseSessionRefusal, type SseIdentity } from './sse-peer.js';
 import { parseSseRequest, SseRequestError, type SseRequest } from './sse-request.js';
-import { planResume, topicOf, type HistoryEvent, type TopicHistory } from './sse-resume.js';
+import { covers, formatEventId, merged, parseResumePoint, reached, type ResumePoint } from './sse-resume-point.js';
+import { planResume, topicOf, type HistoryEvent, type ResumePlan, type TopicHistory } from './sse-resume.js';
 import { SseStream, type SseEndCause } from './sse-stream.js';
 
 /** A subscription the stream's session holds. */
@@ -43,12 +45,35 @@ export interface SseServiceOptions {
    * The stored events of a subscription, as `reader` may see them (oldest first); undefined when
    * no history is kept for it. Must be synchronous: the resume seam relies on it (see `resume`).
    */
-  history(subscription: StreamSubscription, reader: SseIdentity): readonly HistoryEvent[] | undefined;
+  history(subscription: StreamSubscription, reader: SseIdentity): KeptEvents | undefined;
+  /** The publication positions of a realm's broker (undefined: no such realm any more). */
+  positions(realm: string): PositionView | undefined;
+  /** How long a resume from a bare publication ID this node has not heard yet waits for it, ms. */
+  resumeWaitMs: number;
   /** The client's address ("1.2.3.4", what the per-address cap counts) and label ("tcp4:1.2.3.4:5678"), trusted proxies considered. */
   clientAddress(request: IncomingMessage): { address: string; label: string };
   log: Logger;
   metrics?: MetricsRegistry;
 }
+
+/** What a history holds for a stream's subscription (see TopicHistory). */
+export type KeptEvents = Pick<TopicHistory, 'droppedUpTo'> & { events: readonly HistoryEvent[] };
+
+/** The realm broker's positions as a stream reads them (PublicationPositions). */
+export interface PositionView {
+  /** The highest seq heard from each source. */
+  readonly all: ReadonlyMap<string, number>;
+  /** Changes whenever `all` does. */
+  readonly version: number;
+  /** The position of the publication being delivered now. */
+  readonly delivering: PublicationPosition | undefined;
+}
+
+/** The SSE event a stream gets before a replay that cannot be exact (docs/sse.md). */
+export const RESUME_GAP_EVENT = 'junction.resume_gap';
+
+/** How a resume went, for junction_sse_resumes_total. */
+type ResumeOutcome = 'exact' | 'ahead' | 'waited' | 'gap' | 'live';
 
 /** The advice a new stream gets: EventSource waits this long before reconnecting (the browsers' own default is about 3 s). */
 export const DEFAULT_RETRY_MS = 3_000;
@@ -59,6 +84,7 @@ interface SseMetrics {
   ended: Counter;
   open: Gauge;
   capped: Counter;
+  resumes: Counter;
 }
 
 /** At most one warning per client address this often about streams refused at a cap. */
@@ -100,6 +126,8 @@ export class SseService {
       ended: registry.counter('junction_sse_streams_ended_total', 'SSE streams that ended, by cause (client, server, slow_consumer)'),
       open: registry.gauge('junction_sse_streams_open', 'SSE streams open now'),
       capped: registry.counter('junction_sse_capped_total', 'SSE requests refused at a connection cap, by reason (too_many_streams, too_many_streams_from_address)'),
+      resumes: registry.counter('junction_sse_resumes_total',
+        'SSE streams resumed with Last-Event-ID, by outcome (exact, ahead: past what this node had heard, waited, gap: a junction.resume_gap event was sent, live: nothing to replay)'),
     };
     this.slots = new ConnectionSlots({ total: options.maxStreams, perKey: options.maxPerAddress });
   }
@@ -165,13 +193,21 @@ export class SseService {
       stream.end('too many events arrived while the stream was being set up; reconnect to resume');
     });
 
+    const point = asked.lastEventId === undefined ? undefined : parseResumePoint(asked.lastEventId);
+    const place = new StreamPlace(point?.kind === 'positions' ? point.seen : undefined);
+    let awaited: { publication: number; arrived(): void } | undefined;
     peer.connect((joining) => this.options.attach(joining));
     let identity: SseIdentity;
     let subscriptions: StreamSubscription[];
     try {
       identity = await peer.join(this.options.realm, asked.credential);
+      place.view = this.options.positions(identity.realm);
       peer.listen({
-        event: (event, subscribedUri) => feed.push(event.publication, this.format(event, subscribedUri)),
+        event: (event, subscribedUri) => {
+          const text = place.message(event, topicOf(event, subscribedUri));
+          if (text !== undefined) feed.push(event.publication, text);
+          if (event.publication === awaited?.publication) awaited.arrived();
+        },
         revoked: (id, reason) => this.revoked(stream, subscriptions, id, reason),
         ended: (reason) => stream.end(`the session ended: ${reason}`),
       });
@@ -192,7 +228,29 @@ export class SseService {
     this.metrics.opened.inc();
     this.metrics.open.add(1);
     log.debug({ peer: peerLabel, authid: identity.authid, topics: asked.topics.length }, 'SSE stream open');
-    const replayed = asked.lastEventId === undefined ? new Set<number>() : this.resume(stream, asked.lastEventId, subscriptions, identity);
+    let replayed = new Set<number>();
+    if (point?.kind === 'invalid') stream.comment(point.reason);
+    else if (point) {
+      const read = (): TopicHistory[] => subscriptions.map((subscription) => ({
+        uri: subscription.uri, match: subscription.match, ...this.options.history(subscription, identity) ?? { events: undefined },
+      }));
+      let plan = planResume(point, read());
+      let waited = false;
+      if (plan.kind === 'unknown') {
+        // The event may still be on its way from another node: it arrives through this stream's own subscriptions.
+        const publication = plan.publication;
+        await new Promise<void>((arrived) => {
+          const timer = setTimeout(arrived, this.options.resumeWaitMs);
+          awaited = { publication, arrived: () => { clearTimeout(timer); arrived(); } };
+          stream.whenEnded(awaited.arrived);
+        });
+        awaited = undefined;
+        if (!stream.active) return;
+        waited = true;
+        plan = planResume(point, read(), { fromOldest: true });
+      }
+      replayed = this.resume(stream, point, plan, place, waited);
+    }
     // The replay may have filled the buffer; live events stay held (bounded) until it drains.
     await stream.drained();
     if (stream.active) feed.release(replayed);
@@ -203,31 +261,35 @@ export class SseService {
    *
    * The seam between history and live events: the feed has held every live event since before the
    * first SUBSCRIBE. The broker records an event in history and hands it to subscribers in one
-   * synchronous step, and this history read is synchronous too, so every event is either already
-   * in the history read here, or arrives later as a live event, or both (published between
-   * SUBSCRIBED and now: held, and skipped at release because the replay carried it). Nothing
-   * falls between the two, and nothing is sent twice.
+   * synchronous step, and the history read is synchronous too (the plan is made in the same turn
+   * as this call), so every event is either already in the history read, or arrives later as a
+   * live event, or both (published between SUBSCRIBED and now: held, and skipped at release
+   * because the replay carried it). Nothing falls between the two, and nothing is sent twice.
    */
-  private resume(stream: SseStream, lastEventId: string, subscriptions: StreamSubscription[], identity: SseIdentity): Set<number> {
-    const histories: TopicHistory[] = subscriptions.map((subscription) => ({
-      uri: subscription.uri, match: subscription.match, events: this.options.history(subscription, identity),
-    }));
-    const plan = planResume(lastEventId, histories);
+  private resume(stream: SseStream, point: ResumePoint, plan: ResumePlan, place: StreamPlace, waited: boolean): Set<number> {
     const replayed = new Set<number>();
-    if (plan.kind === 'live') {
-      stream.comment(plan.reason);
+    if (plan.kind !== 'replay') {
+      this.metrics.resumes.inc({ outcome: 'live' });
+      stream.comment(plan.kind === 'live' ? plan.reason : `event ${plan.publication} is not in the event history; live events only`);
       return replayed;
     }
+    const ahead = point.kind === 'positions' && place.view !== undefined && !reached(place.view.all, point.seen);
+    const outcome: ResumeOutcome = plan.gap ? 'gap' : waited ? 'waited' : ahead ? 'ahead' : 'exact';
+    this.metrics.resumes.inc({ outcome });
+    if (plan.gap) stream.write(formatNotice(RESUME_GAP_EVENT, { reason: plan.gap }));
     for (const uri of plan.withoutHistory) stream.comment(`no event history is kept for "${uri}"; live events only for it`);
+    if (plan.unplaced > 0) {
+      stream.comment(`${plan.unplaced} kept events come from a node of an older version and carry no position: not replayed`);
+    }
+    // The client has had everything up to its resume point, and from here on each event replayed.
+    const seen = new Map(point.kind === 'positions' ? point.seen : []);
     for (const { topic, event } of plan.events) {
       replayed.add(event.publication);
-      stream.writeBacklog(formatMessage({ id: event.publication, event: topic, data: eventData(event) }));
+      if (event.position) seen.set(event.position.source, Math.max(event.position.seq, seen.get(event.position.source) ?? 0));
+      stream.writeBacklog(formatMessage({ id: formatEventId(event.publication, seen), event: topic, data: eventData(event) }));
     }
+    place.resumedAt(seen);
     return replayed;
-  }
-
-  private format(event: Event, subscribedUri: string): Buffer {
-    return eventMessage(event, topicOf(event, subscribedUri));
   }
 
   private revoked(stream: SseStream, subscriptions: StreamSubscription[] | undefined, id: number, reason: string | undefined): void {
@@ -260,6 +322,37 @@ export class SseService {
       this.options.log.warn({ peer: peerLabel, bufferedBytes: stream.bufferedBytes, limitBytes: this.options.maxBufferedBytes },
         'SSE slow consumer: more than max_buffered_bytes waiting; stream ended');
     }
+  }
+}
+
+/**
+ * Where one stream stands, for the ids of its live events. Normally that is where its node
+ * stands (every source's highest position heard here): the id is the same for every stream and
+ * is made once per event. A stream that resumed from further than this node has heard (events
+ * on their way here) stands at its own place until the node catches up: its events are given
+ * ids of their own, and the events it already had are recognised by position and dropped.
+ */
+class StreamPlace {
+  view: PositionView | undefined;
+
+  /** `ahead`: the client's own place, while this node may not have reached it. */
+  constructor(private ahead: ReadonlyMap<string, number> | undefined) {}
+
+  /** The stream's place after a replay. */
+  resumedAt(seen: ReadonlyMap<string, number>): void {
+    this.ahead = this.view && reached(this.view.all, seen) ? undefined : seen;
+  }
+
+  /** The SSE message of a live event; undefined if the client already had it. */
+  message(event: Event, topic: string): string | Uint8Array | undefined {
+    const view = this.view;
+    if (!view) return eventMessage(event, topic, () => String(event.publication));
+    const ahead = this.ahead;
+    if (!ahead) return eventMessage(event, topic, () => formatEventId(event.publication, view.all));
+    if (covers(ahead, view.delivering)) return undefined;
+    const id = formatEventId(event.publication, merged(view.all, ahead));
+    if (reached(view.all, ahead)) this.ahead = undefined;
+    return formatMessage({ id, event: topic, data: eventData(event) });
   }
 }
 
