@@ -84,7 +84,7 @@ describe('SSE in headless Chromium', { skip: skipWithoutChromium, timeout: 60_00
       for (const type of types) {
         source.addEventListener(type, (event) => {
           const message = event as MessageEvent<string>;
-          window.received.push({ stream, type: message.type, id: message.lastEventId, data: JSON.parse(message.data) });
+          window.received.push({ stream, type: message.type, id: message.lastEventId.split(':')[0], data: JSON.parse(message.data) });
         });
       }
     }, { stream, url, types });
