@@ -68,7 +68,9 @@ describe('SSE resume by position', () => {
     const node2: TopicHistory = { uri: 'news', match: 'exact', events: [
       stored(21, 1, at(B, 1)), stored(22, 2, at(B, 2)), stored(11, 3, at(A, 1)), stored(12, 4, at(A, 2)), stored(13, 5, at(A, 3)), stored(23, 6, at(B, 3)),
     ] };
-    assert.deepEqual(ids(planResume(point(`22:${A}.2,${B}.2`), [node2])), [13, 23]);
+    const plan = planResume(point(`22:${A}.2,${B}.2`), [node2]);
+    assert.deepEqual(ids(plan), [13, 23]);
+    assert.deepEqual(plan.kind === 'replay' ? [...plan.had].sort() : [], [11, 12, 21, 22]);
     // A client that had only B1 and A1 (node 1 got B's first): B2, A2, A3, B3.
     assert.deepEqual(ids(planResume(point(`11:${A}.1,${B}.1`), [node2])), [22, 12, 13, 23]);
     // A source the client never saw (a node started since): all of its kept events.
@@ -109,6 +111,17 @@ describe('SSE resume from a bare publication ID', () => {
   it('replays every event stored after the last one the client had', () => {
     assert.deepEqual(ids(planResume(point('12'), [news])), [13, 14]);
     assert.deepEqual(ids(planResume(point('14'), [news])), []);
+  });
+
+  it('names the kept events the client had, so that one also arriving live is not sent again', () => {
+    const plan = planResume(point('12'), [news]);
+    assert.deepEqual(plan.kind === 'replay' ? [...plan.had] : [], [11, 12]);
+  });
+
+  it('resumes right after an unknown ID once it has arrived', () => {
+    assert.deepEqual(planResume(point('15'), [news]), { kind: 'unknown', publication: 15 });
+    const arrived: TopicHistory = { ...news, events: [...news.events!, stored(15, 5), stored(16, 6)] };
+    assert.deepEqual(ids(planResume(point('15'), [arrived])), [16]);
   });
 
   it('calls an ID not in the history unknown (the caller waits for it), then replays every kept event with a gap', () => {

@@ -50,8 +50,10 @@ export type ResumePlan =
    * Replay these (oldest first), then go live. `withoutHistory` names topics that can only go live;
    * `gap` says why events the client missed may not all be there; `unplaced` counts kept events
    * without a position (from a node of an older version), which a resume by position cannot place.
+   * `had`: kept events the client already had (before its resume point), for the caller to drop
+   * should one also arrive live (it may, when it reached this node only just now).
    */
-  | { kind: 'replay'; events: ReplayEvent[]; withoutHistory: string[]; gap?: string; unplaced: number }
+  | { kind: 'replay'; events: ReplayEvent[]; withoutHistory: string[]; gap?: string; unplaced: number; had: ReadonlySet<number> }
   /** Nothing can be replayed; `reason` is for the stream's comment line. */
   | { kind: 'live'; reason: string }
   /** A bare publication ID this node's history does not hold (yet). */
@@ -66,14 +68,27 @@ export function planResume(point: ResumePoint, topics: readonly TopicHistory[], 
   const withHistory = topics.filter((topic) => topic.events !== undefined);
   if (withHistory.length === 0) return { kind: 'live', reason: 'no event history is kept for these topics; live events only' };
   const withoutHistory = topics.filter((topic) => topic.events === undefined).map((topic) => topic.uri);
-  if (point.kind === 'positions') return { kind: 'replay', withoutHistory, ...replayByPosition(point.seen, withHistory) };
+  if (point.kind === 'positions') {
+    const plan = replayByPosition(point.seen, withHistory);
+    return { kind: 'replay', withoutHistory, ...plan, had: had(withHistory, plan.events, (event) => event.position !== undefined) };
+  }
   const found = afterPublication(point.publication, withHistory);
-  if (found) return { kind: 'replay', withoutHistory, events: found, unplaced: 0 };
+  if (found) return { kind: 'replay', withoutHistory, events: found, unplaced: 0, had: had(withHistory, found, () => true) };
   if (!options.fromOldest) return { kind: 'unknown', publication: point.publication };
   return {
-    kind: 'replay', withoutHistory, events: inTimeOrder(withHistory, (topic) => topic.events!), unplaced: 0,
+    kind: 'replay', withoutHistory, events: inTimeOrder(withHistory, (topic) => topic.events!), unplaced: 0, had: new Set(),
     gap: `event ${point.publication} is not in the event history (unknown, or older than the history keeps); every kept event follows`,
   };
+}
+
+/** The kept events (those `placed` of them) that are not replayed: the client had them. */
+function had(histories: readonly TopicHistory[], replayed: readonly ReplayEvent[], placed: (event: HistoryEvent) => boolean): Set<number> {
+  const replaying = new Set(replayed.map(({ event }) => event.publication));
+  const result = new Set<number>();
+  for (const topic of histories) {
+    for (const event of topic.events!) if (placed(event) && !replaying.has(event.publication)) result.add(event.publication);
+  }
+  return result;
 }
 
 function replayByPosition(seen: ReadonlyMap<string, number>, histories: readonly TopicHistory[]): { events: ReplayEvent[]; gap?: string; unplaced: number } {

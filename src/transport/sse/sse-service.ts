@@ -257,7 +257,8 @@ export class SseService {
   }
 
   /**
-   * Writes the events the client missed, from event history; returns their publication IDs.
+   * Writes the events the client missed, from event history; returns the publication IDs the
+   * client now has (those replayed, and kept ones it had before), which the feed must not repeat.
    *
    * The seam between history and live events: the feed has held every live event since before the
    * first SUBSCRIBE. The broker records an event in history and hands it to subscribers in one
@@ -281,6 +282,8 @@ export class SseService {
     if (plan.unplaced > 0) {
       stream.comment(`${plan.unplaced} kept events come from a node of an older version and carry no position: not replayed`);
     }
+    // Kept events the client had may also have been held as live events, when they reached this node only now.
+    for (const publication of plan.had) replayed.add(publication);
     // The client has had everything up to its resume point, and from here on each event replayed.
     const seen = new Map(point.kind === 'positions' ? point.seen : []);
     for (const { topic, event } of plan.events) {
