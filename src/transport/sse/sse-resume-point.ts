@@ -65,6 +65,14 @@ export function merged(heads: ReadonlyMap<string, number>, seen: ReadonlyMap<str
   return result;
 }
 
+/** Raises `seen` to `position` (kept within MAX_POSITION_SOURCES: the source raised longest ago goes first). */
+export function raise(seen: Map<string, number>, position: PublicationPosition): void {
+  if ((seen.get(position.source) ?? 0) >= position.seq) return;
+  seen.delete(position.source);
+  seen.set(position.source, position.seq);
+  if (seen.size > MAX_POSITION_SOURCES) seen.delete(seen.keys().next().value!);
+}
+
 /** Whether every entry of `seen` is at or below `heads`: this node has heard all the client had. */
 export function reached(heads: ReadonlyMap<string, number>, seen: ReadonlyMap<string, number>): boolean {
   for (const [source, seq] of seen) if ((heads.get(source) ?? 0) < seq) return false;

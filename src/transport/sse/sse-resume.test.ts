@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PublicationPosition } from '../../router/broker/publication-positions.js';
 import { planResume, type HistoryEvent, type ResumePlan, type TopicHistory } from './sse-resume.js';
-import { covers, formatEventId, merged, parseResumePoint, reached, type ResumePoint } from './sse-resume-point.js';
+import { MAX_POSITION_SOURCES } from '../../router/broker/publication-positions.js';
+import { covers, formatEventId, merged, parseResumePoint, raise, reached, type ResumePoint } from './sse-resume-point.js';
 
 function stored(publication: number, at: number, position?: PublicationPosition, topic?: string): HistoryEvent {
   const event = { publication, timestamp: new Date(Date.UTC(2024, 0, 1, 0, 0, 0, at)).toISOString(), details: topic ? { topic } : {}, args: [publication] };
@@ -58,6 +59,16 @@ describe('SSE event ids', () => {
     assert.equal(covers(client, at(A, 8)), false);
     assert.equal(covers(client, at(B, 1)), false);
     assert.equal(covers(client, undefined), false);
+  });
+
+  it('stay within MAX_POSITION_SOURCES entries however many sources a stream meets', () => {
+    const seen = new Map<string, number>();
+    for (let i = 0; i < 40; i++) raise(seen, at(String(i).padStart(8, 'x'), 1));
+    raise(seen, at('00000039'.replace('0000', 'xxxx'), 0));
+    assert.equal(seen.size, MAX_POSITION_SOURCES);
+    assert.equal(parseResumePoint(formatEventId(1, seen)).kind, 'positions');
+    const heads = new Map([...seen].map(([source]) => [`${source.slice(1)}y`, 2] as [string, number]));
+    assert.equal(merged(heads, seen).size, MAX_POSITION_SOURCES);
   });
 });
 

@@ -11,7 +11,7 @@ import { eventData, eventMessage, formatMessage, formatNotice } from './sse-form
 import { EventFeed } from './sse-feed.js';
 import { SsePeer, SseSessionRefusal, type SseIdentity } from './sse-peer.js';
 import { parseSseRequest, SseRequestError, type SseRequest } from './sse-request.js';
-import { covers, formatEventId, merged, parseResumePoint, reached, type ResumePoint } from './sse-resume-point.js';
+import { covers, formatEventId, merged, parseResumePoint, raise, reached, type ResumePoint } from './sse-resume-point.js';
 import { planResume, topicOf, type HistoryEvent, type ResumePlan, type TopicHistory } from './sse-resume.js';
 import { SseStream, type SseEndCause } from './sse-stream.js';
 
@@ -288,7 +288,7 @@ export class SseService {
     const seen = new Map(point.kind === 'positions' ? point.seen : []);
     for (const { topic, event } of plan.events) {
       replayed.add(event.publication);
-      if (event.position) seen.set(event.position.source, Math.max(event.position.seq, seen.get(event.position.source) ?? 0));
+      if (event.position) raise(seen, event.position);
       stream.writeBacklog(formatMessage({ id: formatEventId(event.publication, seen), event: topic, data: eventData(event) }));
     }
     place.resumedAt(seen);
