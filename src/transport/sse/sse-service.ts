@@ -229,8 +229,10 @@ export class SseService {
     this.metrics.open.add(1);
     log.debug({ peer: peerLabel, authid: identity.authid, topics: asked.topics.length }, 'SSE stream open');
     let replayed = new Set<number>();
-    if (point?.kind === 'invalid') stream.comment(point.reason);
-    else if (point) {
+    if (point?.kind === 'invalid') {
+      this.metrics.resumes.inc({ outcome: 'live' });
+      stream.comment(point.reason);
+    } else if (point) {
       const read = (): TopicHistory[] => subscriptions.map((subscription) => ({
         uri: subscription.uri, match: subscription.match, ...this.options.history(subscription, identity) ?? { events: undefined },
       }));
