@@ -12,7 +12,9 @@ import { EventFeed } from './sse-feed.js';
 import { SsePeer, SseSessionRefusal, type SseIdentity } from './sse-peer.js';
 import { parseSseRequest, SseRequestError, type SseRequest } from './sse-request.js';
 import { covers, formatEventId, merged, parseResumePoint, raise, reached, type ResumePoint } from './sse-resume-point.js';
-import { planResume, topicOf, type HistoryEvent, type ResumePlan, type TopicHistory } from './sse-resume.js';
+
+type InvalidPoint = Extract<ReturnType<typeof parseResumePoint>, { kind: 'invalid' }>;
+import { planResume, topicOf, type HistoryEvent, type TopicHistory } from './sse-resume.js';
 import { SseStream, type SseEndCause } from './sse-stream.js';
 
 /** A subscription the stream's session holds. */
@@ -195,7 +197,7 @@ export class SseService {
 
     const point = asked.lastEventId === undefined ? undefined : parseResumePoint(asked.lastEventId);
     const place = new StreamPlace(point?.kind === 'positions' ? point.seen : undefined);
-    let awaited: { publication: number; arrived(): void } | undefined;
+    const arrivals = new PublicationWait();
     peer.connect((joining) => this.options.attach(joining));
     let identity: SseIdentity;
     let subscriptions: StreamSubscription[];
@@ -206,7 +208,7 @@ export class SseService {
         event: (event, subscribedUri) => {
           const text = place.message(event, topicOf(event, subscribedUri));
           if (text !== undefined) feed.push(event.publication, text);
-          if (event.publication === awaited?.publication) awaited.arrived();
+          arrivals.saw(event.publication);
         },
         revoked: (id, reason) => this.revoked(stream, subscriptions, id, reason),
         ended: (reason) => stream.end(`the session ended: ${reason}`),
@@ -228,31 +230,8 @@ export class SseService {
     this.metrics.opened.inc();
     this.metrics.open.add(1);
     log.debug({ peer: peerLabel, authid: identity.authid, topics: asked.topics.length }, 'SSE stream open');
-    let replayed = new Set<number>();
-    if (point?.kind === 'invalid') {
-      this.metrics.resumes.inc({ outcome: 'live' });
-      stream.comment(point.reason);
-    } else if (point) {
-      const read = (): TopicHistory[] => subscriptions.map((subscription) => ({
-        uri: subscription.uri, match: subscription.match, ...this.options.history(subscription, identity) ?? { events: undefined },
-      }));
-      let plan = planResume(point, read());
-      let waited = false;
-      if (plan.kind === 'unknown') {
-        // The event may still be on its way from another node: it arrives through this stream's own subscriptions.
-        const publication = plan.publication;
-        await new Promise<void>((arrived) => {
-          const timer = setTimeout(arrived, this.options.resumeWaitMs);
-          awaited = { publication, arrived: () => { clearTimeout(timer); arrived(); } };
-          stream.whenEnded(awaited.arrived);
-        });
-        awaited = undefined;
-        if (!stream.active) return;
-        waited = true;
-        plan = planResume(point, read(), { fromOldest: true });
-      }
-      replayed = this.resume(stream, point, plan, place, waited);
-    }
+    const replayed = point ? await this.resume(stream, point, subscriptions, identity, place, arrivals) : new Set<number>();
+    if (!stream.active) return;
     // The replay may have filled the buffer; live events stay held (bounded) until it drains.
     await stream.drained();
     if (stream.active) feed.release(replayed);
@@ -264,13 +243,31 @@ export class SseService {
    *
    * The seam between history and live events: the feed has held every live event since before the
    * first SUBSCRIBE. The broker records an event in history and hands it to subscribers in one
-   * synchronous step, and the history read is synchronous too (the plan is made in the same turn
-   * as this call), so every event is either already in the history read, or arrives later as a
+   * synchronous step, and the history read is synchronous too (in the same turn as the replay
+   * is written), so every event is either already in the history read, or arrives later as a
    * live event, or both (published between SUBSCRIBED and now: held, and skipped at release
    * because the replay carried it). Nothing falls between the two, and nothing is sent twice.
    */
-  private resume(stream: SseStream, point: ResumePoint, plan: ResumePlan, place: StreamPlace, waited: boolean): Set<number> {
+  private async resume(stream: SseStream, point: ResumePoint | InvalidPoint, subscriptions: StreamSubscription[], identity: SseIdentity,
+    place: StreamPlace, arrivals: PublicationWait): Promise<Set<number>> {
     const replayed = new Set<number>();
+    if (point.kind === 'invalid') {
+      this.metrics.resumes.inc({ outcome: 'live' });
+      stream.comment(point.reason);
+      return replayed;
+    }
+    const read = (): TopicHistory[] => subscriptions.map((subscription) => ({
+      uri: subscription.uri, match: subscription.match, ...this.options.history(subscription, identity) ?? { events: undefined },
+    }));
+    let plan = planResume(point, read());
+    const waited = plan.kind === 'unknown';
+    if (plan.kind === 'unknown') {
+      // The event may still be on its way from another node: it arrives through this stream's own subscriptions.
+      await arrivals.until(plan.publication, this.options.resumeWaitMs, stream);
+      if (!stream.active) return replayed;
+      plan = planResume(point, read(), { fromOldest: true });
+    }
+    // From here to the end, synchronous: the history read above and the live events held agree (see above).
     if (plan.kind !== 'replay') {
       this.metrics.resumes.inc({ outcome: 'live' });
       stream.comment(plan.kind === 'live' ? plan.reason : `event ${plan.publication} is not in the event history; live events only`);
@@ -327,6 +324,30 @@ export class SseService {
       this.options.log.warn({ peer: peerLabel, bufferedBytes: stream.bufferedBytes, limitBytes: this.options.maxBufferedBytes },
         'SSE slow consumer: more than max_buffered_bytes waiting; stream ended');
     }
+  }
+}
+
+/** A resume waiting for a publication to arrive through the stream's own subscriptions. */
+class PublicationWait {
+  private waiting: { publication: number; done(): void } | undefined;
+
+  /** A live event reached the stream. */
+  saw(publication: number): void {
+    if (publication === this.waiting?.publication) this.waiting.done();
+  }
+
+  /** Resolves when `publication` arrives, after `ms`, or when the stream ends, whichever is first. */
+  until(publication: number, ms: number, stream: SseStream): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiting = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.waiting = { publication, done };
+      stream.whenEnded(done);
+    });
   }
 }
 
