@@ -34,8 +34,6 @@ export class PublicationPositions {
   private seq = 0;
   /** Insertion order is the order sources were last heard from: the first is forgotten first. */
   private readonly heads = new Map<string, number>();
-  /** Bumped whenever `heads` changes, so a reader can cache what it made of them. */
-  private changes = 0;
   /** The position of the publication being delivered right now (delivery is synchronous). */
   delivering: PublicationPosition | undefined;
 
@@ -53,15 +51,10 @@ export class PublicationPositions {
     this.heads.delete(position.source);
     this.heads.set(position.source, position.seq);
     if (this.heads.size > MAX_POSITION_SOURCES) this.heads.delete(this.heads.keys().next().value!);
-    this.changes++;
   }
 
   /** The highest seq heard from each source. */
   get all(): ReadonlyMap<string, number> {
     return this.heads;
-  }
-
-  get version(): number {
-    return this.changes;
   }
 }

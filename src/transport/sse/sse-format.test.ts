@@ -11,7 +11,7 @@ describe('SSE format', () => {
   it('makes a live event\'s message once per EVENT object and topic, as UTF-8 bytes', () => {
     const event = { publication: 7, args: ['é'], details: {} };
     let ids = 0;
-    const id = (): string => `7:x${++ids}`;
+    const id = (made: { publication: number }): string => `${made.publication}:x${++ids}`;
     const bytes = eventMessage(event, 'news', id);
     assert.equal(bytes.toString('utf8'), 'id: 7:x1\nevent: news\ndata: {"args":["é"],"kwargs":{}}\n\n');
     assert.equal(eventMessage(event, 'news', id), bytes);

@@ -40,10 +40,10 @@ export function formatNotice(event: string, data: Dict): string {
  * same `id`: the message is formatted and converted to bytes once and the same buffer written to
  * each stream, not built and re-encoded per stream.
  */
-export function eventMessage(event: EventPayload, topic: string, id: () => string): Buffer {
+export function eventMessage<E extends EventPayload>(event: E, topic: string, idOf: (event: E) => string): Buffer {
   const made = messageOfEvent.get(event);
   if (made?.topic === topic) return made.bytes;
-  const bytes = Buffer.from(formatMessage({ id: id(), event: topic, data: eventData(event) }), 'utf8');
+  const bytes = Buffer.from(formatMessage({ id: idOf(event), event: topic, data: eventData(event) }), 'utf8');
   messageOfEvent.set(event, { topic, bytes });
   return bytes;
 }

@@ -65,8 +65,6 @@ export type KeptEvents = Pick<TopicHistory, 'droppedUpTo'> & { events: readonly 
 export interface PositionView {
   /** The highest seq heard from each source. */
   readonly all: ReadonlyMap<string, number>;
-  /** Changes whenever `all` does. */
-  readonly version: number;
   /** The position of the publication being delivered now. */
   readonly delivering: PublicationPosition | undefined;
 }
@@ -203,7 +201,7 @@ export class SseService {
     let subscriptions: StreamSubscription[];
     try {
       identity = await peer.join(this.options.realm, asked.credential);
-      place.view = this.options.positions(identity.realm);
+      place.watch(this.options.positions(identity.realm));
       peer.listen({
         event: (event, subscribedUri) => {
           const text = place.message(event, topicOf(event, subscribedUri));
@@ -273,7 +271,7 @@ export class SseService {
       stream.comment(plan.kind === 'live' ? plan.reason : `event ${plan.publication} is not in the event history; live events only`);
       return replayed;
     }
-    const ahead = point.kind === 'positions' && place.view !== undefined && !reached(place.view.all, point.seen);
+    const ahead = point.kind === 'positions' && !place.hasReached(point.seen);
     const outcome: ResumeOutcome = plan.gap ? 'gap' : waited ? 'waited' : ahead ? 'ahead' : 'exact';
     this.metrics.resumes.inc({ outcome });
     if (plan.gap) stream.write(formatNotice(RESUME_GAP_EVENT, { reason: plan.gap }));
@@ -359,28 +357,41 @@ class PublicationWait {
  * ids of their own, and the events it already had are recognised by position and dropped.
  */
 class StreamPlace {
-  view: PositionView | undefined;
+  private view: PositionView = noPositions;
+  /** Made once per stream, not per event: the live path allocates nothing here. */
+  private readonly nodeId = (event: Event): string => formatEventId(event.publication, this.view.all);
 
   /** `ahead`: the client's own place, while this node may not have reached it. */
   constructor(private ahead: ReadonlyMap<string, number> | undefined) {}
 
+  /** The positions of the realm the stream's session joined. */
+  watch(view: PositionView | undefined): void {
+    this.view = view ?? noPositions;
+  }
+
+  /** Whether this node has heard every position of `seen`. */
+  hasReached(seen: ReadonlyMap<string, number>): boolean {
+    return reached(this.view.all, seen);
+  }
+
   /** The stream's place after a replay. */
   resumedAt(seen: ReadonlyMap<string, number>): void {
-    this.ahead = this.view && reached(this.view.all, seen) ? undefined : seen;
+    this.ahead = this.hasReached(seen) ? undefined : seen;
   }
 
   /** The SSE message of a live event; undefined if the client already had it. */
   message(event: Event, topic: string): string | Uint8Array | undefined {
-    const view = this.view;
-    if (!view) return eventMessage(event, topic, () => String(event.publication));
     const ahead = this.ahead;
-    if (!ahead) return eventMessage(event, topic, () => formatEventId(event.publication, view.all));
-    if (covers(ahead, view.delivering)) return undefined;
-    const id = formatEventId(event.publication, merged(view.all, ahead));
-    if (reached(view.all, ahead)) this.ahead = undefined;
+    if (!ahead) return eventMessage(event, topic, this.nodeId);
+    if (covers(ahead, this.view.delivering)) return undefined;
+    const id = formatEventId(event.publication, merged(this.view.all, ahead));
+    if (this.hasReached(ahead)) this.ahead = undefined;
     return formatMessage({ id, event: topic, data: eventData(event) });
   }
 }
+
+/** A realm gone by the time its stream asks: no positions (its ids then name none). */
+const noPositions: PositionView = { all: new Map(), delivering: undefined };
 
 /** The HTTP answer to a refused sign-in or subscription. */
 function httpRefusal(error: SseSessionRefusal, asked: SseRequest): { status: number; code: string; message: string; headers?: Record<string, string> } {
