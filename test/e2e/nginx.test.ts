@@ -222,6 +222,6 @@ describe('Junction behind nginx', { skip }, () => {
       text += Buffer.from(value).toString('utf8');
     }
     controller.abort();
-    assert.match(text, new RegExp(`id: ${id}\\nevent: nginx\\.sse\\ndata: \\{"args":\\["live"\\]`));
+    assert.match(text, new RegExp(`id: ${id}:\\S+\\nevent: nginx\\.sse\\ndata: \\{"args":\\["live"\\]`));
   });
 });

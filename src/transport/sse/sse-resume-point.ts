@@ -79,7 +79,7 @@ export function reached(heads: ReadonlyMap<string, number>, seen: ReadonlyMap<st
   return true;
 }
 
-export function printable(text: string): string {
+function printable(text: string): string {
   const clean = text.replace(/[^\x20-\x7e]/g, '?');
   return clean.length > 40 ? `${clean.slice(0, 40)}...` : clean;
 }

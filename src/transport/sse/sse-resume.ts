@@ -17,6 +17,7 @@ import type { ResumePoint } from './sse-resume-point.js';
  * from its timestamp (millisecond resolution) on, inclusive: at least once, never lost. An ID
  * not (yet) in the history is `unknown`: the caller may wait for it, then give up (`fromOldest`).
  */
+
 /** An event as the router's event history stores it (the shape of wamp.subscription.get_events). */
 export interface HistoryEvent {
   readonly publication: number;
