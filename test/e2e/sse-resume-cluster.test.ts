@@ -55,10 +55,11 @@ function config(cluster?: object): object {
   };
 }
 
-interface SseMessage { id: number; data: string }
+/** `id`: the publication ID the event id starts with; `eventId`: the whole id (with the positions). */
+interface SseMessage { id: number; data: string; eventId: string }
 
 /** The messages of a stream on a connection of its own, read until one carries `until`. */
-function readStream(url: string, lastEventId: number, until: RegExp, timeoutMs = 15_000): Promise<{ text: string; messages: SseMessage[] }> {
+function readStream(url: string, lastEventId: number | string, until: RegExp, timeoutMs = 15_000): Promise<{ text: string; messages: SseMessage[] }> {
   return new Promise((resolve, reject) => {
     const headers = { accept: 'text/event-stream', 'last-event-id': String(lastEventId) };
     const outgoing = request(url, { agent: false, headers }, (response) => {
@@ -69,9 +70,9 @@ function readStream(url: string, lastEventId: number, until: RegExp, timeoutMs =
         if (!until.test(text)) return;
         outgoing.destroy();
         const messages = text.split('\n\n').flatMap((block) => {
-          const id = /^id: (\d+)(:\S*)?$/m.exec(block)?.[1];
+          const id = /^id: ((\d+)(:\S*)?)$/m.exec(block);
           const data = /^data: (.*)$/m.exec(block)?.[1];
-          return id && data ? [{ id: Number(id), data }] : [];
+          return id && data ? [{ id: Number(id[2]), data, eventId: id[1]! }] : [];
         });
         resolve({ text, messages });
       });
@@ -104,15 +105,24 @@ describe('SSE Last-Event-ID with --workers 2', () => {
     }
     const url = `http://127.0.0.1:${port}/sse?topic=${topic}`;
 
-    /** Four resumes from "one", each on a fresh connection: two per worker. */
+    /**
+     * Four resumes from "one" (a bare publication ID, as earlier versions gave), each on a fresh
+     * connection: two per worker; then four from the id "two" came with (with its positions).
+     */
     async function resumeEverywhere(): Promise<void> {
+      let afterTwo = '';
       for (let i = 0; i < 4; i++) {
         const { text, messages } = await readStream(url, ids[0]!, /"three"/);
         assert.doesNotMatch(text, /not in the event history/, text);
-        assert.deepEqual(messages, [
+        assert.deepEqual(messages.map(({ id, data }) => ({ id, data })), [
           { id: ids[1], data: '{"args":["two"],"kwargs":{}}' },
           { id: ids[2], data: '{"args":["three"],"kwargs":{}}' },
         ], text);
+        afterTwo = messages[0]!.eventId;
+      }
+      for (let i = 0; i < 4; i++) {
+        const { text, messages } = await readStream(url, afterTwo, /"three"/);
+        assert.deepEqual(messages.map(({ id }) => id), [ids[2]], text);
       }
     }
     // The worker without the publisher heard the publications over the backplane; give it a moment.
