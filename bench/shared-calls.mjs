@@ -104,6 +104,6 @@ if (process.argv[2] === '--child') {
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   for (const task of tasks) {
     const bytes = task.bytes.length > 0 ? `${median(task.bytes).toFixed(0).padStart(6)} B/call (${task.bytes.length} of ${ROUNDS} rounds without GC)` : 'a GC in every round';
-    console.log(`${task.what.padEnd(38)} ${task.dist.padEnd(36)} ${median(task.ns).toFixed(0).padStart(6)} ns CPU/call ${bytes}`);
+    console.log(`${task.what.padEnd(44)} ${task.dist.padEnd(36)} ${median(task.ns).toFixed(0).padStart(6)} ns CPU/call ${bytes}`);
   }
 }
