@@ -78,3 +78,44 @@ test('1,000 sessions with 10 subscriptions each cover 1,000 topics with 10 disti
   }
   assert.ok(subscribers.every((count) => count === 10));
 });
+
+test('a --trace-gc-nvp trace sums up per second of the measured window only', async () => {
+  const { parseGcTrace, summarizeGc } = await benchLib('gc-trace.mjs');
+  const line = (ms: number, gc: string, pause: number, allocated: number, promoted: number, survived: number) =>
+    `[123:0x5a5a]   ${ms} ms: pause=${pause} mutator=1.0 gc=${gc} reduce_memory=0 allocated=${allocated} promoted=${promoted} new_space_survived=${survived} promotion_rate=1.0%`;
+  const trace = [
+    'a router log line that is not from the GC',
+    line(900, 's', 9, 1_000_000, 500, 700), // before the window
+    line(1000, 's', 1, 2_000_000, 100, 300),
+    line(1500, 's', 3, 4_000_000, 300, 500),
+    line(1800, 'mc', 6, 1_000_000, 0, 0),
+    line(2000, 's', 9, 1_000_000, 500, 700), // the window's end is not in it
+  ].join('\n');
+  const events = parseGcTrace(trace);
+  assert.equal(events.length, 5);
+  assert.deepEqual(events[1], { atMs: 1000, kind: 's', pauseMs: 1, allocated: 2_000_000, promoted: 100, survived: 300 });
+  const gc = summarizeGc(events, 1000, 2000);
+  assert.equal(gc.seconds, 1);
+  assert.equal(gc.scavengesPerSecond, 2);
+  assert.equal(gc.meanScavengeMs, 2);
+  assert.equal(gc.maxScavengeMs, 3);
+  assert.equal(gc.otherCollections, 1);
+  assert.equal(gc.pausedShare, (1 + 3 + 6) / 1000);
+  assert.equal(gc.allocatedPerSecond, 7_000_000);
+  assert.equal(gc.survivedPerSecond, 800);
+  assert.equal(gc.promotedPerSecond, 400);
+  assert.equal(summarizeGc(events, 2100, 3100).meanScavengeMs, null);
+  assert.throws(() => summarizeGc(events, 2000, 2000), /empty GC window/);
+});
+
+test('the bench passes node flags to the routers: the baseline takes its own or the same', async () => {
+  const { parseOptions } = await benchLib('options.mjs');
+  const same = parseOptions(['--router-node-flags=--trace-gc  --max-semi-space-size=8', '--router-log', 'logs']);
+  assert.deepEqual(same.routerNodeFlags, ['--trace-gc', '--max-semi-space-size=8']);
+  assert.deepEqual(same.baselineNodeFlags, same.routerNodeFlags);
+  assert.match(same.routerLog, /\/logs$/);
+  const apart = parseOptions(['--router-node-flags=--trace-gc --max-semi-space-size=8', '--baseline-node-flags=--trace-gc']);
+  assert.deepEqual(apart.baselineNodeFlags, ['--trace-gc']);
+  assert.deepEqual(parseOptions([]).routerNodeFlags, []);
+  assert.throws(() => parseOptions(['--router-node-flags=--trace-gc bench.js']), /node flags \(each starting with -\), got "bench.js"/);
+});
