@@ -141,11 +141,10 @@ export function oneOf(name, text, allowed) {
   return text;
 }
 
-/** Space-separated node flags; each must start with a dash, so a script name cannot slip in. */
+/** Space-separated node flags, some with a value of their own (`--import FILE`): the first must be a flag. */
 export function nodeFlags(name, text = '') {
   const flags = text.split(/\s+/).filter(Boolean);
-  const stray = flags.find((flag) => !flag.startsWith('-'));
-  if (stray !== undefined) throw new Error(`--${name} takes node flags (each starting with -), got "${stray}"`);
+  if (flags.length > 0 && !flags[0].startsWith('-')) throw new Error(`--${name} takes node flags (starting with -), got "${flags[0]}"`);
   return flags;
 }
 

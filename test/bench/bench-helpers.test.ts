@@ -117,5 +117,6 @@ test('the bench passes node flags to the routers: the baseline takes its own or 
   const apart = parseOptions(['--router-node-flags=--trace-gc --max-semi-space-size=8', '--baseline-node-flags=--trace-gc']);
   assert.deepEqual(apart.baselineNodeFlags, ['--trace-gc']);
   assert.deepEqual(parseOptions([]).routerNodeFlags, []);
-  assert.throws(() => parseOptions(['--router-node-flags=--trace-gc bench.js']), /node flags \(each starting with -\), got "bench.js"/);
+  assert.deepEqual(parseOptions(['--router-node-flags=--import ./preload.mjs']).routerNodeFlags, ['--import', './preload.mjs']);
+  assert.throws(() => parseOptions(['--router-node-flags=bench.js']), /node flags \(starting with -\), got "bench.js"/);
 });
