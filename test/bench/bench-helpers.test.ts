@@ -120,3 +120,15 @@ test('the bench passes node flags to the routers: the baseline takes its own or 
   assert.deepEqual(parseOptions(['--router-node-flags=--import ./preload.mjs']).routerNodeFlags, ['--import', './preload.mjs']);
   assert.throws(() => parseOptions(['--router-node-flags=bench.js']), /node flags \(starting with -\), got "bench.js"/);
 });
+
+test('open-loop pacing: a timer while the send is far off, then short blocking slices', async () => {
+  const { pacingStep, pace } = await benchLib('clock.mjs');
+  assert.deepEqual(pacingStep(10), { sleepMs: 8 });
+  assert.deepEqual(pacingStep(2), { blockMs: 0.2 });
+  assert.deepEqual(pacingStep(0.05), { blockMs: 0.05 });
+  assert.deepEqual(pacingStep(-1), { blockMs: 0 });
+  let ran = false;
+  setImmediate(() => (ran = true));
+  await pace(0.1);
+  assert.ok(ran, 'pace lets the event loop run before it blocks');
+});
