@@ -29,27 +29,30 @@ export function parseGcTrace(text) {
 }
 
 /**
- * The collections between `fromMs` and `toMs` (the trace's clock) per second of that window:
- * scavenges (gc=s) and full collections (gc=mc, and its incremental/minor variants counted
- * apart), their pause times, the share of the window spent paused, bytes allocated, promoted
- * and surviving a scavenge. `allocated` is what was allocated since the previous collection, so
- * a window's first collection brings some allocation from before it: windows of a few seconds
- * at 15+ scavenges a second make that small.
+ * The collections between `fromMs` and `toMs` (the trace's clock), per second: scavenges (gc=s)
+ * and other collections (mark-compact and its variants), their pause times, the share of the
+ * time spent paused, bytes allocated, promoted and surviving a scavenge. A collection reports
+ * what was allocated since the one before it, so the rates are over the intervals the window's
+ * collections close: from the collection before the window's first (or the window's start) to
+ * the window's last. With a few collections a second, dividing by the window instead would be
+ * off by up to an interval's allocation.
  */
 export function summarizeGc(events, fromMs, toMs) {
-  const seconds = (toMs - fromMs) / 1000;
-  if (!(seconds > 0)) throw new Error(`an empty GC window: ${fromMs} to ${toMs} ms`);
-  const inside = events.filter((event) => event.atMs >= fromMs && event.atMs < toMs);
+  if (!(toMs > fromMs)) throw new Error(`an empty GC window: ${fromMs} to ${toMs} ms`);
+  const first = events.findIndex((event) => event.atMs >= fromMs && event.atMs < toMs);
+  const inside = first < 0 ? [] : events.slice(first).filter((event) => event.atMs < toMs);
+  const spanFrom = first > 0 ? events[first - 1].atMs : fromMs;
+  const spanTo = inside.length > 0 ? inside[inside.length - 1].atMs : toMs;
+  const seconds = (spanTo - spanFrom) / 1000;
   const scavenges = inside.filter((event) => event.kind === 's');
   const sum = (list, key) => list.reduce((total, event) => total + event[key], 0);
-  const pausedMs = sum(inside, 'pauseMs');
   return {
     seconds,
     scavengesPerSecond: scavenges.length / seconds,
     meanScavengeMs: scavenges.length === 0 ? null : sum(scavenges, 'pauseMs') / scavenges.length,
     maxScavengeMs: scavenges.length === 0 ? null : Math.max(...scavenges.map((event) => event.pauseMs)),
     otherCollections: inside.length - scavenges.length,
-    pausedShare: pausedMs / (seconds * 1000),
+    pausedShare: sum(inside, 'pauseMs') / (seconds * 1000),
     allocatedPerSecond: sum(inside, 'allocated') / seconds,
     survivedPerSecond: sum(scavenges, 'survived') / seconds,
     promotedPerSecond: sum(inside, 'promoted') / seconds,

@@ -94,17 +94,21 @@ test('a --trace-gc-nvp trace sums up per second of the measured window only', as
   const events = parseGcTrace(trace);
   assert.equal(events.length, 5);
   assert.deepEqual(events[1], { atMs: 1000, kind: 's', pauseMs: 1, allocated: 2_000_000, promoted: 100, survived: 300 });
-  const gc = summarizeGc(events, 1000, 2000);
-  assert.equal(gc.seconds, 1);
-  assert.equal(gc.scavengesPerSecond, 2);
+  // The window's collections (1000, 1500, 1800 ms) close the intervals from 900 to 1800 ms.
+  const gc = summarizeGc(events, 950, 2000);
+  assert.equal(gc.seconds, 0.9);
+  assert.equal(gc.scavengesPerSecond, 2 / 0.9);
   assert.equal(gc.meanScavengeMs, 2);
   assert.equal(gc.maxScavengeMs, 3);
   assert.equal(gc.otherCollections, 1);
-  assert.equal(gc.pausedShare, (1 + 3 + 6) / 1000);
-  assert.equal(gc.allocatedPerSecond, 7_000_000);
-  assert.equal(gc.survivedPerSecond, 800);
-  assert.equal(gc.promotedPerSecond, 400);
-  assert.equal(summarizeGc(events, 2100, 3100).meanScavengeMs, null);
+  assert.equal(gc.pausedShare, (1 + 3 + 6) / 900);
+  assert.equal(gc.allocatedPerSecond, 7_000_000 / 0.9);
+  assert.equal(gc.survivedPerSecond, 800 / 0.9);
+  assert.equal(gc.promotedPerSecond, 400 / 0.9);
+  // No collection before the window: from its start.
+  assert.equal(summarizeGc(events, 0, 1000).seconds, 0.9);
+  const none = summarizeGc(events, 2100, 3100);
+  assert.deepEqual([none.seconds, none.scavengesPerSecond, none.meanScavengeMs, none.allocatedPerSecond], [1, 0, null, 0]);
   assert.throws(() => summarizeGc(events, 2000, 2000), /empty GC window/);
 });
 
