@@ -136,3 +136,26 @@ test('open-loop pacing: a timer while the send is far off, then short blocking s
   await pace(0.1);
   assert.ok(ran, 'pace lets the event loop run before it blocks');
 });
+
+test('a sampling heap profile sums up by the innermost frames of each allocation stack', async () => {
+  const { allocationSites } = await benchLib('heap-sites.mjs');
+  const frame = (functionName: string, line: number, selfSize: number, children: unknown[] = []) =>
+    ({ callFrame: { functionName, url: `file:///x/dist/src/${functionName}.js`, lineNumber: line - 1 }, selfSize, children });
+  const profile = {
+    head: frame('', 1, 0, [
+      frame('receive', 10, 0, [frame('encode', 5, 300), frame('parse', 7, 100)]),
+      frame('send', 20, 50, [frame('encode', 5, 200)]),
+    ]),
+  };
+  const byFunction = allocationSites(profile, 1);
+  assert.equal(byFunction.total, 650);
+  assert.deepEqual(byFunction.sites, [
+    { site: 'encode src/encode.js:5', bytes: 500 },
+    { site: 'parse src/parse.js:7', bytes: 100 },
+    { site: 'send src/send.js:20', bytes: 50 },
+  ]);
+  assert.deepEqual(allocationSites(profile, 2).sites.slice(0, 2), [
+    { site: 'encode src/encode.js:5 < receive src/receive.js:10', bytes: 300 },
+    { site: 'encode src/encode.js:5 < send src/send.js:20', bytes: 200 },
+  ]);
+});
