@@ -43,14 +43,14 @@ export function forkBench(relativePath, settings, label) {
 
 /**
  * Spawns an arbitrary command; its output is kept (the last 16 KiB) for error messages, or with
- * `logFile` all of it goes to that file (the child writes it directly: nothing is lost and
- * nothing passes through this process). With `ipc`, the child also gets an IPC channel
+ * `logFile` all of it goes to that file, emptied first (the child writes it directly: nothing is
+ * lost and nothing passes through this process). With `ipc`, the child also gets an IPC channel
  * (expectMessage and sendTo work with it).
  */
 export function spawnTracked(command, args, options, label, { ipc = false, logFile } = {}) {
   const extra = ipc ? ['ipc'] : [];
   if (logFile) {
-    const fd = openSync(logFile, 'a');
+    const fd = openSync(logFile, 'w');
     try {
       const child = spawn(command, args, { ...options, stdio: ['ignore', fd, fd, ...extra] });
       child.describeFailure = () => `\n--- ${label} output: ${logFile}`;
