@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseOptions, readCommandLine, USAGE } from './lib/options.mjs';
-import { formatWorkload, hasFault, LEGEND, ratio } from './lib/report.mjs';
+import { formatGc, formatWorkload, hasFault, LEGEND, ratio } from './lib/report.mjs';
 import { runEntryPoint, stopEverythingAfter } from './lib/children.mjs';
 import { medianRounds, rotation } from './lib/rounds.mjs';
+import { parseGcTrace, summarizeGc } from './lib/gc-trace.mjs';
 import { describeSystem, runsWorkload, startSystem } from './systems.mjs';
 import { WORKLOADS } from './workloads/index.mjs';
 import { formatIdleResults, largestIdleCount, measureIdle } from './idle.mjs';
@@ -33,15 +35,25 @@ function progress(text) {
   process.stderr.write(`[bench] ${text}\n`);
 }
 
-async function runOne(workload, system, options) {
+async function runOne(workload, system, options, round) {
   progress(`${workload} / ${system}: starting server`);
-  const server = await startSystem(system, options);
+  const routerLogFile = options.routerLog ? join(options.routerLog, `${workload}.${system}.round${round}.log`) : undefined;
+  const server = await startSystem(system, { ...options, routerLogFile });
+  let result;
   try {
     progress(`${workload} / ${system}: running (${options.warmup} s warm-up + ${options.duration} s measured)`);
-    return await WORKLOADS[workload].run(server, options, workload);
+    result = await WORKLOADS[workload].run(server, options, workload);
   } finally {
     await server.stop();
   }
+  return server.logFile ? { ...result, gc: gcInWindow(server, result.measured) } : result;
+}
+
+/** The router's GC during the measured window, from its log (null without a --trace-gc-nvp trace). */
+function gcInWindow(server, measured) {
+  const events = parseGcTrace(readFileSync(server.logFile, 'utf8'));
+  if (events.length === 0 || !measured) return null;
+  return summarizeGc(events, measured.from - server.startedAt, measured.to - server.startedAt);
 }
 
 /** Runs every (workload, system) of `plan` options.rounds times; resolves to every round's result. */
@@ -52,7 +64,7 @@ async function runRounds(plan, options) {
     for (const { workload, systems } of plan) {
       for (const system of rotation(systems, round)) {
         try {
-          allRounds.push({ round: round + 1, ...(await runOne(workload, system, options)) });
+          allRounds.push({ round: round + 1, ...(await runOne(workload, system, options, round + 1)) });
         } catch (error) {
           progress(`${workload} / ${system} failed: ${error.message}`);
           allRounds.push({ round: round + 1, system, workload, error: error.message });
@@ -97,6 +109,7 @@ async function main() {
   const { options, exitCode } = readCommandLine(parseOptions, USAGE);
   if (!options) return exitCode;
   options.hardTimeoutMs = PER_RUN_BUDGET_MS;
+  if (options.routerLog) mkdirSync(options.routerLog, { recursive: true });
   if (options.profile) {
     options.profileDir = fileURLToPath(new URL('./profiles/', import.meta.url));
     mkdirSync(options.profileDir, { recursive: true });
@@ -157,7 +170,7 @@ async function main() {
   } else {
     const loads = (l) => l.map((x) => x.toFixed(2)).join(' ');
     const header = `Junction bench, ${environment.date}, node ${environment.node}, ${environment.cpus} CPUs, load average ${loads(load.before)} before / ${loads(load.after)} after, serializer ${options.serializer}, ${options.warmup} s warm-up + ${options.duration} s measured${options.rounds > 1 ? `, median of ${options.rounds} rounds` : ''}`;
-    const tables = ran.map((w) => formatWorkload(w, results, options));
+    const tables = ran.map((w) => [formatWorkload(w, results, options), formatGc(w, allRounds)].filter(Boolean).join('\n\n'));
     const most = options.idleSessions === largestIdleCount() ? ' (the most one server process may hold here: ulimit -n less 200)' : '';
     if (idle) tables.push(`Idle: ${options.idleSessions} sessions${most}, each joined with 2 subscriptions, ${options.idleSeconds} s idle; memory per session = (joined - empty) / sessions, after a full GC for Junction; idle CPU is the server's during the idle time (keepalive pings: Junction every 25 s, the relay none)\n\n${formatIdleResults(idleResults)}`);
     process.stdout.write(`\n${header}\n\n${tables.join('\n\n')}\n`);
@@ -165,6 +178,7 @@ async function main() {
     if (used.length > 0) process.stdout.write(`\nSystems:\n${used.map((system) => `  ${system.padEnd(18)} ${describeSystem(system)}`).join('\n')}\n`);
     process.stdout.write(`\n${LEGEND}\n`);
     if (options.profileDir) process.stdout.write(`\nRouter CPU profiles: ${options.profileDir}\n`);
+    if (options.routerLog) process.stdout.write(`\nRouter logs: ${options.routerLog}\n`);
   }
   // A run that lost events, calls or sessions measured a broken system: say so in the exit code too.
   return allRounds.some(hasFault) || idleResults.some((r) => r.error || r.open !== r.sessions) ? 1 : 0;

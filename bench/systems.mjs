@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { expectMessage, forkBench, sendTo, spawnTracked, stopChild, terminateChild } from './lib/children.mjs';
 import { freePort, retryUntil } from './lib/net.mjs';
+import { now } from './lib/clock.mjs';
 import { connectWamp } from './clients/wamp-client.mjs';
 import { connectWampRawSocket } from './clients/rawsocket-client.mjs';
 import { httpPublisherTarget } from './clients/http-publisher.mjs';
@@ -38,8 +39,10 @@ import { httpPublisherTarget } from './clients/http-publisher.mjs';
  *
  * startSystem resolves to { name, url, pid, clients: { role: target }, stop() } once the server
  * accepts clients; targetFor(server, role, options) is what a load generator connects with.
- * A Junction system also has `http` (its web transport's base URL) and, with options.probe,
- * `probe()`: the router's memory and handles (lib/router-probe.mjs, preloaded into it).
+ * A Junction system also has `http` (its web transport's base URL), with options.probe
+ * `probe()`: the router's memory and handles (lib/router-probe.mjs, preloaded into it), and with
+ * options.routerLogFile `logFile` (where its stdout and stderr go) and `startedAt` (epoch ms at
+ * its spawn, the zero of its GC trace's clock give or take node's start-up).
  */
 
 // The workloads of workloads/index.mjs each kind of system takes part in.
@@ -223,15 +226,18 @@ async function startJunction(name, options) {
   }
   const removeConfig = () => rmSync(config.dir, { recursive: true, force: true });
   const nodeFlags = [
+    ...((root === repoRoot ? options.routerNodeFlags : options.baselineNodeFlags) ?? []),
     ...(options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : []),
     ...(options.probe ? ['--expose-gc', '--import', pathToFileURL(probeModule).href] : []),
   ];
+  // The router's clock for its log (V8 stamps GC trace lines with ms since the process started).
+  const startedAt = now();
   const child = spawnTracked(
     process.execPath,
     [...nodeFlags, 'bin/junction.js', 'start', '--config', config.file, '--log-level', 'warn'],
     { cwd: root },
     `${name} router`,
-    { ipc: options.probe === true },
+    { ipc: options.probe === true, logFile: options.routerLogFile },
   );
   const url = `ws://127.0.0.1:${port}/ws`;
   const http = `http://127.0.0.1:${port}`;
@@ -273,5 +279,6 @@ async function startJunction(name, options) {
     sendTo(child, { type: 'probe', snapshot });
     return expectMessage(child, 'probe', snapshot ? 10 * PROBE_TIMEOUT_MS : PROBE_TIMEOUT_MS);
   };
-  return { name, url, http, pid: child.pid, clients, stop, ...(options.probe ? { probe } : {}) };
+  const log = options.routerLogFile ? { logFile: options.routerLogFile, startedAt } : {};
+  return { name, url, http, pid: child.pid, clients, stop, ...log, ...(options.probe ? { probe } : {}) };
 }

@@ -1,4 +1,5 @@
 import { fork, spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { withTimeout } from './clock.mjs';
 
@@ -41,11 +42,24 @@ export function forkBench(relativePath, settings, label) {
 }
 
 /**
- * Spawns an arbitrary command; its output is kept (the last 16 KiB) for error messages. With
- * `ipc`, the child also gets an IPC channel (expectMessage and sendTo work with it).
+ * Spawns an arbitrary command; its output is kept (the last 16 KiB) for error messages, or with
+ * `logFile` all of it goes to that file, emptied first (the child writes it directly: nothing is
+ * lost and nothing passes through this process). With `ipc`, the child also gets an IPC channel
+ * (expectMessage and sendTo work with it).
  */
-export function spawnTracked(command, args, options, label, { ipc = false } = {}) {
-  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? ['ipc'] : [])] });
+export function spawnTracked(command, args, options, label, { ipc = false, logFile } = {}) {
+  const extra = ipc ? ['ipc'] : [];
+  if (logFile) {
+    const fd = openSync(logFile, 'w');
+    try {
+      const child = spawn(command, args, { ...options, stdio: ['ignore', fd, fd, ...extra] });
+      child.describeFailure = () => `\n--- ${label} output: ${logFile}`;
+      return track(child, label);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe', ...extra] });
   let output = '';
   const keep = (chunk) => {
     output = (output + chunk).slice(-16_384);

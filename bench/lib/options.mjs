@@ -93,6 +93,17 @@ Compares Junction with a plain ws relay (the floor) and Socket.IO, and Junction'
   --baseline DIR            a checkout of Junction, built, run as system junction-baseline
                             (e.g. git archive of an earlier commit): before/after in one run
   --profile                 run the router under node --cpu-prof; profiles go to bench/profiles/
+  --router-node-flags="F"   node flags for every Junction router process, space-separated,
+                            e.g. --router-node-flags="--trace-gc --trace-gc-nvp" (with the =:
+                            a value starting with -- must be attached)
+  --baseline-node-flags="F" node flags for the junction-baseline routers instead (default: the
+                            --router-node-flags; "" for none): the same build with and without
+                            a flag in one run
+  --router-log DIR          keep each Junction router's stdout and stderr in
+                            DIR/<workload>.<system>.round<N>.log; with --trace-gc --trace-gc-nvp
+                            in the router's flags, a table per workload sums up its GC in the
+                            measured window (scavenges/s, pauses, KB allocated, surviving and
+                            promoted per message)
   --json                    print machine-readable results on stdout (progress goes to stderr)
   -h, --help                this text
 
@@ -137,6 +148,13 @@ export function oneOf(name, text, allowed) {
   return text;
 }
 
+/** Space-separated node flags, some with a value of their own (`--import FILE`): the first must be a flag. */
+export function nodeFlags(name, text = '') {
+  const flags = text.split(/\s+/).filter(Boolean);
+  if (flags.length > 0 && !flags[0].startsWith('-')) throw new Error(`--${name} takes node flags (starting with -), got "${flags[0]}"`);
+  return flags;
+}
+
 /** A comma-separated list of known names, in the given order, without repeats. */
 function list(name, text, allowed) {
   const names = text.split(',').map((item) => oneOf(name, item.trim(), allowed));
@@ -168,6 +186,9 @@ export function parseOptions(argv) {
       'payload-bytes': { type: 'string', default: '64' },
       baseline: { type: 'string' },
       profile: { type: 'boolean', default: false },
+      'router-node-flags': { type: 'string' },
+      'baseline-node-flags': { type: 'string' },
+      'router-log': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -195,6 +216,9 @@ export function parseOptions(argv) {
     payloadBytes: values['payload-bytes'] === '0' ? 0 : positiveNumber('payload-bytes', values['payload-bytes']),
     baseline: values.baseline === undefined ? undefined : resolve(values.baseline),
     profile: values.profile,
+    routerNodeFlags: nodeFlags('router-node-flags', values['router-node-flags']),
+    baselineNodeFlags: nodeFlags('baseline-node-flags', values['baseline-node-flags'] ?? values['router-node-flags']),
+    routerLog: values['router-log'] === undefined ? undefined : resolve(values['router-log']),
     json: values.json,
   };
 }

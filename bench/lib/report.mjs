@@ -156,3 +156,30 @@ function transportLines(workload, results, unit) {
       return `${r.system} vs junction: ${unit} ${share}%, server CPU ${cpu}${delta}`;
     });
 }
+
+/**
+ * The routers' GC in the measured window, every round of `workload` (from their --router-log
+ * trace, lib/gc-trace.mjs); '' when no round has one. Per message: per delivered event,
+ * completed call, publication or join, as the workload's throughput counts them.
+ */
+export function formatGc(workload, allRounds) {
+  const traced = allRounds.filter((r) => r.workload === workload && r.gc);
+  if (traced.length === 0) return '';
+  const { perMessage } = WORKLOADS[workload];
+  const message = perMessage.replace(/^server µs\//, '');
+  const kbPer = (r, bytesPerSecond) => (r.throughput > 0 ? fixed(bytesPerSecond / r.throughput / 1000, 2) : 'n/a');
+  const rows = traced.map((r) => [
+    `${r.system} #${r.round}`,
+    fixed(r.gc.scavengesPerSecond, 1),
+    fixed(r.gc.meanScavengeMs, 2),
+    fixed(r.gc.maxScavengeMs, 2),
+    String(r.gc.otherCollections),
+    fixed(r.gc.pausedShare * 100, 2),
+    fixed(r.gc.allocatedPerSecond / 1e6, 1),
+    kbPer(r, r.gc.allocatedPerSecond),
+    kbPer(r, r.gc.survivedPerSecond),
+    kbPer(r, r.gc.promotedPerSecond),
+  ]);
+  const headers = ['router, round', 'scavenges/s', 'mean ms', 'max ms', 'other GCs', 'paused %', 'alloc MB/s', `alloc KB/${message}`, `survived KB/${message}`, `promoted KB/${message}`];
+  return `GC in the router during the measured window (--trace-gc-nvp in --router-log)\n\n${table(headers, rows)}`;
+}

@@ -18,7 +18,8 @@ export function planWindow(options) {
  * Samples CPU time at the window's edges. Resolves to average cores used during the window by
  * the server (serverCores) and the load generators (clientCores), and cores left idle on the
  * whole machine (idleCores): a run with idle cores was not CPU-bound, so something else (the
- * pipeline, or the host) limited it. Each is null where /proc is not available.
+ * pipeline, or the host) limited it. Each is null where /proc is not available. `measured` is
+ * the sampled window, { from, to } in epoch ms.
  */
 export async function sampleCpu(window, serverPid, clientPids) {
   await sleep(Math.max(0, window.warmupEnd - now()));
@@ -29,7 +30,7 @@ export async function sampleCpu(window, serverPid, clientPids) {
   const seconds = (now() - startedAt) / 1000;
   const end = take();
   const cores = (key) => (start[key] === null || end[key] === null ? null : (end[key] - start[key]) / seconds);
-  return { serverCores: cores('server'), clientCores: cores('clients'), idleCores: cores('idle') };
+  return { serverCores: cores('server'), clientCores: cores('clients'), idleCores: cores('idle'), measured: { from: startedAt, to: startedAt + seconds * 1000 } };
 }
 
 /** Splits `total` into `parts` near-equal positive shares (fewer parts if total is small). */
@@ -64,7 +65,7 @@ export async function runWindowOn(child, server, options, { setupTimeoutMs, resu
 }
 
 /** What every workload's result has: latency quantiles (ms), the cores used, the server's peak RSS. */
-export function commonFields(server, latency, { serverCores, clientCores, idleCores }) {
+export function commonFields(server, latency, { serverCores, clientCores, idleCores, measured }) {
   return {
     p50Ms: msOrNull(latency.quantile(0.5)),
     p99Ms: msOrNull(latency.quantile(0.99)),
@@ -74,5 +75,6 @@ export function commonFields(server, latency, { serverCores, clientCores, idleCo
     clientCores,
     idleCores,
     peakRssMiB: serverPeakRssMiB(server),
+    measured,
   };
 }

@@ -75,12 +75,20 @@ export type WampMessage =
   | Call | Cancel | Result | Register | Registered | Unregister | Unregistered
   | Invocation | Interrupt | Yield;
 
-/** Appends args/kwargs the way the spec wants them: kwargs force an (empty) args list before them. */
-function withPayload(head: unknown[], payload: Payload): unknown[] {
-  if (payload.payload !== undefined) head.push(payload.payload);
-  else if (payload.kwargs !== undefined) head.push(payload.args ?? [], payload.kwargs);
-  else if (payload.args !== undefined) head.push(payload.args);
-  return head;
+/**
+ * Fills the two spare slots at the end of `wire` with args/kwargs the way the spec wants them
+ * (kwargs force an (empty) args list before them) and cuts off what is left: that allocates
+ * nothing, where a push would grow the array's store to 22 slots (on every message a router sends).
+ */
+function withPayload(wire: unknown[], payload: Payload): unknown[] {
+  let end = wire.length - 2;
+  if (payload.payload !== undefined) wire[end++] = payload.payload;
+  else if (payload.kwargs !== undefined) {
+    wire[end++] = payload.args ?? [];
+    wire[end++] = payload.kwargs;
+  } else if (payload.args !== undefined) wire[end++] = payload.args;
+  wire.length = end;
+  return wire;
 }
 
 /** The wire array for a typed message: what a codec serializes. */
@@ -92,23 +100,23 @@ export function toWire(m: WampMessage): unknown[] {
     case MessageType.CHALLENGE: return [m.type, m.authMethod, m.extra];
     case MessageType.AUTHENTICATE: return [m.type, m.signature, m.extra];
     case MessageType.GOODBYE: return [m.type, m.details, m.reason];
-    case MessageType.ERROR: return withPayload([m.type, m.requestType, m.request, m.details, m.error], m);
-    case MessageType.PUBLISH: return withPayload([m.type, m.request, m.options, m.topic], m);
+    case MessageType.ERROR: return withPayload([m.type, m.requestType, m.request, m.details, m.error, 0, 0], m);
+    case MessageType.PUBLISH: return withPayload([m.type, m.request, m.options, m.topic, 0, 0], m);
     case MessageType.PUBLISHED: return [m.type, m.request, m.publication];
     case MessageType.SUBSCRIBE: return [m.type, m.request, m.options, m.topic];
     case MessageType.SUBSCRIBED: return [m.type, m.request, m.subscription];
     case MessageType.UNSUBSCRIBE: return [m.type, m.request, m.subscription];
     case MessageType.UNSUBSCRIBED: return m.details ? [m.type, m.request, m.details] : [m.type, m.request];
-    case MessageType.EVENT: return withPayload([m.type, m.subscription, m.publication, m.details], m);
-    case MessageType.CALL: return withPayload([m.type, m.request, m.options, m.procedure], m);
+    case MessageType.EVENT: return withPayload([m.type, m.subscription, m.publication, m.details, 0, 0], m);
+    case MessageType.CALL: return withPayload([m.type, m.request, m.options, m.procedure, 0, 0], m);
     case MessageType.CANCEL: return [m.type, m.request, m.options];
-    case MessageType.RESULT: return withPayload([m.type, m.request, m.details], m);
+    case MessageType.RESULT: return withPayload([m.type, m.request, m.details, 0, 0], m);
     case MessageType.REGISTER: return [m.type, m.request, m.options, m.procedure];
     case MessageType.REGISTERED: return [m.type, m.request, m.registration];
     case MessageType.UNREGISTER: return [m.type, m.request, m.registration];
     case MessageType.UNREGISTERED: return m.details ? [m.type, m.request, m.details] : [m.type, m.request];
-    case MessageType.INVOCATION: return withPayload([m.type, m.request, m.registration, m.details], m);
+    case MessageType.INVOCATION: return withPayload([m.type, m.request, m.registration, m.details, 0, 0], m);
     case MessageType.INTERRUPT: return [m.type, m.request, m.options];
-    case MessageType.YIELD: return withPayload([m.type, m.request, m.options], m);
+    case MessageType.YIELD: return withPayload([m.type, m.request, m.options, 0, 0], m);
   }
 }

@@ -16,7 +16,7 @@ import { publishRateMessage, type RealmLimits, type SessionLimits } from './limi
 import type { Logger } from './log.js';
 import type { BoundCounter } from '../metrics/registry.js';
 import {
-  OptionError, readCallOptions, readPublishOptions, readRegisterOptions, readSubscribeOptions,
+  OptionError, readCallOptions, type CallOptions, readPublishOptions, readRegisterOptions, readSubscribeOptions,
 } from './options.js';
 import { RealmEvents } from './realm-events.js';
 import type { RouterMetrics } from './router-metrics.js';
@@ -206,7 +206,13 @@ export class Realm {
       case MessageType.CANCEL: return this.guardOptions(session, MessageType.CANCEL, message.request, () => this.dealer.cancel(session, message));
       case MessageType.REGISTER: return this.register(session, message);
       case MessageType.UNREGISTER: return this.dealer.unregister(session, message.request, message.registration);
-      case MessageType.YIELD: return this.guardOptions(session, MessageType.YIELD, message.request, () => this.dealer.yield(session, message));
+      // No closure per message on the RPC path (CALL and YIELD): its garbage is what its GC pauses are made of.
+      case MessageType.YIELD:
+        try {
+          return this.dealer.yield(session, message);
+        } catch (error) {
+          return this.refuseOption(session, MessageType.YIELD, message.request, error);
+        }
       case MessageType.ERROR: return this.dealer.calleeError(session, message);
       default:
         // Session only forwards the client requests above.
@@ -255,22 +261,30 @@ export class Realm {
   }
 
   private call(session: Session, message: Call): Promise<void> | void {
-    return this.guardOptions(session, MessageType.CALL, message.request, () => {
-      const options = readCallOptions(message.options);
-      const problem = this.uriRefusal(session, message.procedure, 'exact', false);
-      if (problem) return session.sendError(MessageType.CALL, message.request, ErrorUri.invalidUri, problem);
-      return this.authorized(session, 'call', message.procedure, message.options, (decision) => {
-        if (!decision.allow) {
-          return session.sendError(MessageType.CALL, message.request, ErrorUri.notAuthorized,
-            notAuthorized(session, 'call', message.procedure));
-        }
-        if (disclosureForbidden(decision, options.discloseMe)) {
-          return session.sendError(MessageType.CALL, message.request, ErrorUri.optionDisallowedDiscloseMe,
-            discloseRefusal(session, 'call', message.procedure));
-        }
-        this.dealer.call(session, message, options, decision.disclose ?? options.discloseMe);
-      });
-    });
+    let options: CallOptions;
+    try {
+      options = readCallOptions(message.options);
+    } catch (error) {
+      return this.refuseOption(session, MessageType.CALL, message.request, error);
+    }
+    const problem = this.uriRefusal(session, message.procedure, 'exact', false);
+    if (problem) return session.sendError(MessageType.CALL, message.request, ErrorUri.invalidUri, problem);
+    const answer = this.ask(session, 'call', message.procedure, message.options);
+    if (answer instanceof Promise) return answer.then((decision) => this.callDecided(session, message, options, decision));
+    return this.callDecided(session, message, options, answer);
+  }
+
+  private callDecided(session: Session, message: Call, options: CallOptions, decision: Decision): void {
+    if (!this.heeds(session, 'call', decision)) return;
+    if (!decision.allow) {
+      return session.sendError(MessageType.CALL, message.request, ErrorUri.notAuthorized,
+        notAuthorized(session, 'call', message.procedure));
+    }
+    if (disclosureForbidden(decision, options.discloseMe)) {
+      return session.sendError(MessageType.CALL, message.request, ErrorUri.optionDisallowedDiscloseMe,
+        discloseRefusal(session, 'call', message.procedure));
+    }
+    this.dealer.call(session, message, options, decision.disclose ?? options.discloseMe);
   }
 
   private register(session: Session, message: Register): Promise<void> | void {
@@ -293,9 +307,14 @@ export class Realm {
     try {
       return step();
     } catch (error) {
-      if (!(error instanceof OptionError)) throw error;
-      session.sendError(requestType, request, ErrorUri.invalidArgument, error.message);
+      this.refuseOption(session, requestType, request, error);
     }
+  }
+
+  /** A bad option (OptionError) becomes ERROR invalid_argument; anything else is rethrown. */
+  private refuseOption(session: Session, requestType: number, request: number, error: unknown): void {
+    if (!(error instanceof OptionError)) throw error;
+    session.sendError(requestType, request, ErrorUri.invalidArgument, error.message);
   }
 
   /**
@@ -338,25 +357,33 @@ export class Realm {
   /** Asks the authorizer; calls `then` synchronously when it answers synchronously. An authorizer failure denies. */
   private authorized(session: Session, action: Action, uri: string, options: Dict,
     then: (decision: Decision) => Promise<void> | void): Promise<void> | void {
-    // The router's own sessions (meta API, bridges) act for the router: roles do not apply to them.
-    if (session.trusted) return then(trustedDecision);
+    const answer = this.ask(session, action, uri, options);
+    if (answer instanceof Promise) return answer.then((decision) => (this.heeds(session, action, decision) ? then(decision) : undefined));
+    return this.heeds(session, action, answer) ? then(answer) : undefined;
+  }
+
+  /**
+   * The authorizer's answer, a Promise only when it answers asynchronously; a failure (thrown or
+   * rejected) is a denial. The router's own sessions (meta API, bridges) act for the router: roles
+   * do not apply to them.
+   */
+  private ask(session: Session, action: Action, uri: string, options: Dict): Decision | Promise<Decision> {
+    if (session.trusted) return trustedDecision;
     let answer: Decision | Promise<Decision>;
     try {
       answer = this.authorizer.authorize(session.facts!, action, uri, options);
     } catch (error) {
-      answer = this.failClosed(session, action, uri, error);
+      return this.failClosed(session, action, uri, error);
     }
-    if (!(answer instanceof Promise)) return this.decide(session, action, answer, then);
-    return answer.then(
-      (decision) => this.decide(session, action, decision, then),
-      (error: unknown) => this.decide(session, action, this.failClosed(session, action, uri, error), then),
-    );
+    if (!(answer instanceof Promise)) return answer;
+    return answer.catch((error: unknown) => this.failClosed(session, action, uri, error));
   }
 
-  private decide(session: Session, action: Action, decision: Decision, then: (decision: Decision) => Promise<void> | void): Promise<void> | void {
-    if (session.state === 'closed') return;
+  /** Whether a decision is still to be acted on (its session is open); counts a denial. */
+  private heeds(session: Session, action: Action, decision: Decision): boolean {
+    if (session.state === 'closed') return false;
     if (!decision.allow && action !== 'publish') this.metrics.authorizationDenied.inc({ action });
-    return then(decision);
+    return true;
   }
 
   private failClosed(session: Session, action: Action, uri: string, error: unknown): Decision {

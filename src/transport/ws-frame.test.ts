@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { Socket, type AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
+import * as ws from 'ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import { jsonCodec } from '../codec/json.js';
 import { dataFrame, frameEncoder, payloadOf, sendsQueuedInWs, socketUnder } from './ws-frame.js';
 
 /**
- * ws-frame.ts reaches into ws's internals (Sender.frame, websocket._socket, websocket._sender).
+ * ws-frame.ts reaches into ws's internals (websocket._socket, websocket._sender) and writes frame
+ * headers as ws's Sender does.
  * These tests pin what it relies on against the installed ws, with real connections: if a ws
  * upgrade changes any of it, they fail here rather than in a fan-out.
  */
@@ -59,7 +61,7 @@ function recorder(client: WebSocket): { seen: unknown[]; until(count: number): P
   };
 }
 
-describe('ws-frame: data frames made with ws Sender.frame', () => {
+describe('ws-frame: data frames', () => {
   for (const length of [0, 1, 125, 126, 65_535, 65_536]) {
     it(`lays out a ${length}-byte payload as RFC 6455 says, and payloadOf gives it back`, () => {
       const payload = Buffer.alloc(length, 0x61);
@@ -73,6 +75,26 @@ describe('ws-frame: data frames made with ws Sender.frame', () => {
       assert.deepEqual(payloadOf(frame), payload);
     });
   }
+
+  it('writes the same header as ws itself (Sender.frame) for text and binary frames', () => {
+    const senderFrame = (ws as unknown as { Sender: { frame(data: Buffer, options: object): Buffer[] } }).Sender.frame;
+    for (const length of [0, 125, 126, 65_535, 65_536]) {
+      for (const binary of [false, true]) {
+        const payload = Buffer.alloc(length, 0x62);
+        const [header] = senderFrame(payload, { fin: true, opcode: binary ? 2 : 1, mask: false, readOnly: false, rsv1: false });
+        assert.deepEqual(dataFrame(payload, binary).subarray(0, header!.length), header, `${length} bytes, binary ${binary}`);
+      }
+    }
+  });
+
+  it('encodes text as UTF-8 straight into the frame, its length in bytes, not characters', () => {
+    const text = `["é€😀"${',"x"'.repeat(40)}]`; // 2-, 3- and 4-byte characters, past 125 bytes in all
+    const frame = dataFrame(text, false);
+    assert.equal(frame[1], 126);
+    assert.equal(frame.readUInt16BE(2), Buffer.byteLength(text));
+    assert.equal(payloadOf(frame).toString('utf8'), text);
+    assert.deepEqual(dataFrame('', false), Buffer.of(0x81, 0));
+  });
 
   it('uses opcode 2 for binary payloads', () => {
     assert.equal(dataFrame(Uint8Array.of(1, 2, 3), true)[0], 0x82);

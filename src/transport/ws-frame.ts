@@ -1,4 +1,3 @@
-import * as ws from 'ws';
 import type { WebSocket } from 'ws';
 import type { Codec } from '../codec/codec.js';
 import type { Encoder } from '../protocol/envelope.js';
@@ -9,8 +8,11 @@ import type { Encoder } from '../protocol/envelope.js';
  * per message and codec (memoized in the envelope) and written to each connection's socket,
  * instead of `ws.send` building a header and a two-buffer write per subscriber.
  *
+ * The frame is one buffer: a header written here (RFC 6455 section 5.2: final, unmasked, no
+ * extension bits) and the payload, a codec's text encoded straight into it, with no buffer of
+ * its own first (the RPC path's allocation per message is what its GC pauses come from).
+ *
  * What it relies on (ws-frame.test.ts fails if any of it changes under us):
- * - `Sender.frame(data, options)`, exported by `ws` but undocumented: builds the frame header;
  * - `websocket._socket`: the net.Socket under a connection;
  * - `websocket._sender._state` (0 when idle) and `._queue`: whether `ws` still holds data of its
  *   own to write (a message being compressed, a queued send behind it). Writing past it would
@@ -18,17 +20,11 @@ import type { Encoder } from '../protocol/envelope.js';
  * Everything else (handshake, parsing, control frames, close, compression) stays with `ws`.
  */
 
-type FrameOptions = { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean };
-type FrameFunction = (data: Buffer, options: FrameOptions) => Buffer[];
-
-const senderFrame = (ws as unknown as { Sender?: { frame?: FrameFunction } }).Sender?.frame;
-if (typeof senderFrame !== 'function') {
-  throw new Error('ws no longer exports Sender.frame, which src/transport/ws-frame.ts relies on: adapt that module to this ws version');
-}
-const frameOf: FrameFunction = senderFrame;
-
-const TEXT_OPCODE = 0x1;
-const BINARY_OPCODE = 0x2;
+const FINAL_TEXT = 0x81;
+const FINAL_BINARY = 0x82;
+/** Payload lengths from here on take 2 more bytes in the header (126), from the next step 8 (127). */
+const TWO_BYTE_LENGTH = 126;
+const EIGHT_BYTE_LENGTH = 0x1_0000;
 /** The sender's idle state (ws/lib/sender.js: DEFAULT); busy otherwise (deflating, reading a blob). */
 const SENDER_IDLE = 0;
 
@@ -45,13 +41,23 @@ interface WsInternals {
   _sender?: { _state?: unknown; _queue?: unknown } | null;
 }
 
-/** A whole unmasked, final data frame (header and payload in one buffer) carrying `payload`. */
-export function dataFrame(payload: Uint8Array, binary: boolean): Buffer {
-  const data = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-  const [header] = frameOf(data, { fin: true, opcode: binary ? BINARY_OPCODE : TEXT_OPCODE, mask: false, readOnly: false, rsv1: false });
-  const frame = Buffer.allocUnsafe(header!.length + data.length);
-  frame.set(header!, 0);
-  frame.set(data, header!.length);
+/** A whole unmasked, final data frame (header and payload in one buffer) carrying `payload` (text as UTF-8). */
+export function dataFrame(payload: Uint8Array | string, binary: boolean): Buffer {
+  const length = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.byteLength;
+  const offset = length < TWO_BYTE_LENGTH ? 2 : length < EIGHT_BYTE_LENGTH ? 4 : 10;
+  const frame = Buffer.allocUnsafe(offset + length);
+  frame[0] = binary ? FINAL_BINARY : FINAL_TEXT;
+  if (offset === 2) {
+    frame[1] = length;
+  } else if (offset === 4) {
+    frame[1] = TWO_BYTE_LENGTH;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  if (typeof payload === 'string') frame.write(payload, offset, 'utf8');
+  else frame.set(payload, offset);
   return frame;
 }
 
@@ -73,10 +79,7 @@ export function frameEncoder(codec: Codec): Encoder {
   if (!encoder) {
     encoder = {
       name: `${codec.name}+websocket`,
-      encode: (wire) => {
-        const encoded = codec.encode(wire);
-        return dataFrame(typeof encoded === 'string' ? Buffer.from(encoded, 'utf8') : encoded, codec.binary);
-      },
+      encode: (wire) => dataFrame(codec.encode(wire), codec.binary),
     };
     frameEncoders.set(codec.name, encoder);
   }

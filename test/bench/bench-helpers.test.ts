@@ -98,3 +98,84 @@ test('the HTTP publisher keeps --window POSTs in flight, --http-pipelining of th
   assert.equal(describeHttpLoad(parseOptions([])), '16 keep-alive connections x 1 POST in flight');
   assert.throws(() => parseOptions(['--http-pipelining', '0']), /--http-pipelining must be a positive integer/);
 });
+
+test('a --trace-gc-nvp trace sums up per second of the measured window only', async () => {
+  const { parseGcTrace, summarizeGc } = await benchLib('gc-trace.mjs');
+  const line = (ms: number, gc: string, pause: number, allocated: number, promoted: number, survived: number) =>
+    `[123:0x5a5a]   ${ms} ms: pause=${pause} mutator=1.0 gc=${gc} reduce_memory=0 allocated=${allocated} promoted=${promoted} new_space_survived=${survived} promotion_rate=1.0%`;
+  const trace = [
+    'a router log line that is not from the GC',
+    line(900, 's', 9, 1_000_000, 500, 700), // before the window
+    line(1000, 's', 1, 2_000_000, 100, 300),
+    line(1500, 's', 3, 4_000_000, 300, 500),
+    line(1800, 'mc', 6, 1_000_000, 0, 0),
+    line(2000, 's', 9, 1_000_000, 500, 700), // the window's end is not in it
+  ].join('\n');
+  const events = parseGcTrace(trace);
+  assert.equal(events.length, 5);
+  assert.deepEqual(events[1], { atMs: 1000, kind: 's', pauseMs: 1, allocated: 2_000_000, promoted: 100, survived: 300 });
+  // The window's collections (1000, 1500, 1800 ms) close the intervals from 900 to 1800 ms.
+  const gc = summarizeGc(events, 950, 2000);
+  assert.equal(gc.seconds, 0.9);
+  assert.equal(gc.scavengesPerSecond, 2 / 0.9);
+  assert.equal(gc.meanScavengeMs, 2);
+  assert.equal(gc.maxScavengeMs, 3);
+  assert.equal(gc.otherCollections, 1);
+  assert.equal(gc.pausedShare, (1 + 3 + 6) / 900);
+  assert.equal(gc.allocatedPerSecond, 7_000_000 / 0.9);
+  assert.equal(gc.survivedPerSecond, 800 / 0.9);
+  assert.equal(gc.promotedPerSecond, 400 / 0.9);
+  // No collection before the window: from its start.
+  assert.equal(summarizeGc(events, 0, 1000).seconds, 0.9);
+  const none = summarizeGc(events, 2100, 3100);
+  assert.deepEqual([none.seconds, none.scavengesPerSecond, none.meanScavengeMs, none.allocatedPerSecond], [1, 0, null, 0]);
+  assert.throws(() => summarizeGc(events, 2000, 2000), /empty GC window/);
+});
+
+test('the bench passes node flags to the routers: the baseline takes its own or the same', async () => {
+  const { parseOptions } = await benchLib('options.mjs');
+  const same = parseOptions(['--router-node-flags=--trace-gc  --max-semi-space-size=8', '--router-log', 'logs']);
+  assert.deepEqual(same.routerNodeFlags, ['--trace-gc', '--max-semi-space-size=8']);
+  assert.deepEqual(same.baselineNodeFlags, same.routerNodeFlags);
+  assert.match(same.routerLog, /\/logs$/);
+  const apart = parseOptions(['--router-node-flags=--trace-gc --max-semi-space-size=8', '--baseline-node-flags=--trace-gc']);
+  assert.deepEqual(apart.baselineNodeFlags, ['--trace-gc']);
+  assert.deepEqual(parseOptions([]).routerNodeFlags, []);
+  assert.deepEqual(parseOptions(['--router-node-flags=--import ./preload.mjs']).routerNodeFlags, ['--import', './preload.mjs']);
+  assert.throws(() => parseOptions(['--router-node-flags=bench.js']), /node flags \(starting with -\), got "bench.js"/);
+});
+
+test('open-loop pacing: a timer while the send is far off, then short blocking slices', async () => {
+  const { pacingStep, pace } = await benchLib('clock.mjs');
+  assert.deepEqual(pacingStep(10), { sleepMs: 8 });
+  assert.deepEqual(pacingStep(2), { blockMs: 0.2 });
+  assert.deepEqual(pacingStep(0.05), { blockMs: 0.05 });
+  assert.deepEqual(pacingStep(-1), { blockMs: 0 });
+  let ran = false;
+  setImmediate(() => (ran = true));
+  await pace(0.1);
+  assert.ok(ran, 'pace lets the event loop run before it blocks');
+});
+
+test('a sampling heap profile sums up by the innermost frames of each allocation stack', async () => {
+  const { allocationSites } = await benchLib('heap-sites.mjs');
+  const frame = (functionName: string, line: number, selfSize: number, children: unknown[] = []) =>
+    ({ callFrame: { functionName, url: `file:///x/dist/src/${functionName}.js`, lineNumber: line - 1 }, selfSize, children });
+  const profile = {
+    head: frame('', 1, 0, [
+      frame('receive', 10, 0, [frame('encode', 5, 300), frame('parse', 7, 100)]),
+      frame('send', 20, 50, [frame('encode', 5, 200)]),
+    ]),
+  };
+  const byFunction = allocationSites(profile, 1);
+  assert.equal(byFunction.total, 650);
+  assert.deepEqual(byFunction.sites, [
+    { site: 'encode src/encode.js:5', bytes: 500 },
+    { site: 'parse src/parse.js:7', bytes: 100 },
+    { site: 'send src/send.js:20', bytes: 50 },
+  ]);
+  assert.deepEqual(allocationSites(profile, 2).sites.slice(0, 2), [
+    { site: 'encode src/encode.js:5 < receive src/receive.js:10', bytes: 300 },
+    { site: 'encode src/encode.js:5 < send src/send.js:20', bytes: 200 },
+  ]);
+});
