@@ -35,25 +35,41 @@ function makeSession(session) {
     byTopic.set(index, subscription);
     subscriptions.push(subscription);
   }
-  const onEvent = (args) => {
-    const arrived = now();
+  // `due`: the publish timestamp, undefined from a lean subscriber (it records no latency).
+  const onSequence = (seq, topicIndex, arrived, due) => {
     // An unknown topic index is an event this session never asked for: a fault like a duplicate.
-    const subscription = byTopic.get(args[3] ?? 0);
-    if (subscription) subscription.check.see(args[0]);
+    const subscription = byTopic.get(topicIndex);
+    if (subscription) subscription.check.see(seq);
     else strays++;
     if (arrived >= windowStart && arrived < windowEnd) delivered++;
+    if (due === undefined) return;
     // Open loop: every event due inside the window, however late it arrives (see the publisher).
-    const timed = settings.byDueTime ? args[1] : arrived;
-    if (timed >= windowStart && timed < windowEnd) histogram.record((arrived - args[1]) * 1000);
+    const timed = settings.byDueTime ? due : arrived;
+    if (timed >= windowStart && timed < windowEnd) histogram.record((arrived - due) * 1000);
   };
-  return { byTopic, onEvent };
+  return { byTopic, onSequence };
+}
+
+function subscribe(client, topic, onSequence) {
+  if (client.readsSequences) return client.subscribe(topic, onSequence);
+  return client.subscribe(topic, (args) => onSequence(args[0], args[3] ?? 0, now(), args[1]));
+}
+
+/** How many of `clients` each router node answered (WELCOME's x_junction_node), where known. */
+function sessionsPerNode(clients) {
+  const counts = {};
+  for (const client of clients) {
+    const node = client.node ?? client.welcomeDetails?.x_junction_node;
+    if (node !== undefined) counts[node] = (counts[node] ?? 0) + 1;
+  }
+  return counts;
 }
 
 async function main() {
   const clients = await connectMany(settings.target, settings.count);
   const sessions = clients.map((_, i) => makeSession((settings.firstSession ?? 0) + i));
   await Promise.all(clients.map(async (client, i) => {
-    for (const index of sessions[i].byTopic.keys()) await client.subscribe(topicName(settings.topic, topics, index), sessions[i].onEvent);
+    for (const index of sessions[i].byTopic.keys()) await subscribe(client, topicName(settings.topic, topics, index), sessions[i].onSequence);
   }));
 
   let reported = 0;
@@ -84,7 +100,7 @@ async function main() {
       reordered += faults.reordered;
       duplicates += faults.duplicates;
     }
-    tell({ type: 'result', delivered, missing, reordered, duplicates, latency: histogram.toJSON() });
+    tell({ type: 'result', delivered, missing, reordered, duplicates, latency: histogram.toJSON(), sessionsPerNode: sessionsPerNode(clients) });
   });
   onParent('close', () => {
     for (const client of clients) client.close();
