@@ -16,10 +16,11 @@ import { WampSession } from './wamp-session.mjs';
  *   `readIntervalMs` a socket is paused after each read and resumed by one timer for all of them,
  *   so the kernel gathers many events into each read;
  * - each read is cut into frames by walking their headers (lib/ws-frames.mjs), and an EVENT's
- *   args[0] (sequence number) and args[3] (topic index) are found by scanning its bytes; any other
- *   message, or an event not in the expected shape, is parsed in full and handed to the session.
+ *   subscription id and args[0] (sequence number) are found by scanning its first bytes; any
+ *   other message, or an event not in the expected shape, is parsed in full and handed to the
+ *   session. The subscription id says which subscription (so which topic) an event is for.
  *
- * subscribe(topic, onSequence(seq, topicIndex, arrived)) resolves once SUBSCRIBED; `arrived` is
+ * subscribe(topic, onSequence(seq, arrived)) resolves once SUBSCRIBED; `arrived` is
  * when the read holding the event was taken (ms, lib/clock.mjs): with bulk reads a per-event
  * latency would measure the read interval, so lean subscribers record none. `node` is the router
  * node that answered (WELCOME's x_junction_node, 'single' without one). JSON only.
@@ -33,7 +34,7 @@ const CLOSE_NORMAL = Buffer.from([0x03, 0xe8]); // status 1000
 
 // One read buffer for every connection: a read is fully consumed before the next one starts.
 const readBuffer = Buffer.allocUnsafe(256 * 1024);
-const scanned = { key: -1, integer: 0, seq: 0, topic: 0 };
+const scanned = { key: -1, integer: 0, seq: 0 };
 
 // Bulk reading: the sockets paused since the last tick, resumed together every interval.
 const pausedByInterval = new Map(); // interval ms -> sockets paused after a read
@@ -166,16 +167,22 @@ class LeanSubscriber {
 
   message(buffer, start, end) {
     if (scanEventArgs(buffer, start, end, EVENT_PREFIX, VALUES_BEFORE_ARGS, scanned)) {
-      // As WampSession does, an event for a subscription it does not hold is dropped.
-      this.handlers.get(scanned.key)?.(scanned.seq, scanned.topic, this.arrived);
+      const handler = this.handlers.get(scanned.key);
+      if (handler) handler(scanned.seq, this.arrived);
+      else this.session.unexpectedEvents++;
       return;
     }
     this.session.receive(JSON.parse(buffer.toString('utf8', start, end)));
   }
 
   async subscribe(topic, onSequence) {
-    const subscriptionId = await this.session.subscribe(topic, (args) => onSequence(args[0], args[3] ?? 0, this.arrived));
+    const subscriptionId = await this.session.subscribe(topic, (args) => onSequence(args[0], this.arrived));
     this.handlers.set(subscriptionId, onSequence);
+  }
+
+  /** Events for a subscription this session does not hold (a fault, counted like a duplicate). */
+  get unexpectedEvents() {
+    return this.session.unexpectedEvents;
   }
 
   get closed() {

@@ -47,6 +47,7 @@ export class WampSession {
     this.procedures = new Map(); // registration id -> handler(args) returning args
     this.opening = null; // { resolve, reject } until WELCOME or ABORT
     this.unexpectedAnswers = 0; // answers to no open request: duplicates, or answers to nothing asked
+    this.unexpectedEvents = 0; // events for no subscription held
     this.welcomeDetails = undefined; // WELCOME.Details once joined (x_junction_node: which node answered)
   }
 
@@ -97,6 +98,7 @@ export class WampSession {
       case EVENT: {
         const handler = this.eventHandlers.get(message[1]);
         if (handler) handler(message[4] ?? []);
+        else this.unexpectedEvents++;
         return;
       }
       case RESULT:

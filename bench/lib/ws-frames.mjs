@@ -8,8 +8,8 @@ import { randomFillSync } from 'node:crypto';
  *   FrameReader   walks the frame headers of each chunk read from the socket; a frame split
  *                 across chunks is kept until the rest arrives. Server frames are never masked.
  *   maskedFrame   one client frame (clients must mask what they send).
- *   scanEventArgs reads args[0] (the sequence number) and args[3] (the topic index) of a JSON
- *                 event by walking bytes; it gives up (returns false) on anything it does not
+ *   scanEventArgs reads the subscription id and args[0] (the sequence number) of a JSON event by
+ *                 walking bytes; it gives up (returns false) on anything it does not
  *                 expect, and the caller then parses the message in full.
  */
 
@@ -134,15 +134,16 @@ function readInteger(buffer, at, end, scanned) {
 }
 
 /**
- * For a JSON event buffer[start, end) that begins with the bytes `prefix` (e.g. `[36,` for a WAMP
- * EVENT), followed by `before` values and then the args array: sets scanned.key to the first of
- * those values when it is an integer (the WAMP subscription id; -1 otherwise), scanned.seq to
- * args[0] and scanned.topic to args[3] (0 when args has fewer than four elements). Returns false
- * when the message is not in that shape (whitespace, a non-integer sequence number...): the
- * caller then parses it with JSON.parse, so an odd message is slower, never misread.
+ * For a JSON event buffer[start, end) that begins with the bytes `prefix` (`[36,` for a WAMP
+ * EVENT) followed by `before` values and then the args array: sets scanned.key to the first of
+ * those values (the WAMP subscription id; -1 when it is not an integer) and scanned.seq to
+ * args[0]. Returns false when the message is not in that shape (whitespace, a non-integer
+ * sequence number...): the caller then parses it with JSON.parse, so an odd message is slower,
+ * never misread. Only args[0] is read: the rest of the event (timestamp, padding) is not walked.
  */
 export function scanEventArgs(buffer, start, end, prefix, before, scanned) {
-  if (end - start < prefix.length + 2 || buffer.compare(prefix, 0, prefix.length, start, start + prefix.length) !== 0) return false;
+  if (end - start < prefix.length + 2) return false;
+  for (let i = 0; i < prefix.length; i++) if (buffer[start + i] !== prefix[i]) return false;
   let at = start + prefix.length;
   scanned.key = -1;
   for (let value = 0; value < before; value++) {
@@ -152,18 +153,7 @@ export function scanEventArgs(buffer, start, end, prefix, before, scanned) {
     if (next < 0 || buffer[next] !== COMMA) return false;
     at = next + 1;
   }
-  if (buffer[at] !== OPEN_ARRAY) return false;
-  at = readInteger(buffer, at + 1, end, scanned);
-  if (at < 0) return false;
+  if (buffer[at] !== OPEN_ARRAY || readInteger(buffer, at + 1, end, scanned) < 0) return false;
   scanned.seq = scanned.integer;
-  scanned.topic = 0;
-  for (let value = 1; value < 3; value++) {
-    if (buffer[at] !== COMMA) return buffer[at] === CLOSE_ARRAY;
-    at = skipValue(buffer, at + 1, end);
-    if (at < 0) return false;
-  }
-  if (buffer[at] !== COMMA) return buffer[at] === CLOSE_ARRAY;
-  if (readInteger(buffer, at + 1, end, scanned) < 0) return false;
-  scanned.topic = scanned.integer;
   return true;
 }

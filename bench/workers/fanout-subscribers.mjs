@@ -50,8 +50,12 @@ function makeSession(session) {
   return { byTopic, onSequence };
 }
 
-function subscribe(client, topic, onSequence) {
-  if (client.readsSequences) return client.subscribe(topic, onSequence);
+/**
+ * A lean subscriber reports (seq, arrived) per subscription: the subscription is the topic. Other
+ * clients hand over the args, whose topic index is checked (an event of another topic is a fault).
+ */
+function subscribe(client, topic, index, onSequence) {
+  if (client.readsSequences) return client.subscribe(topic, (seq, arrived) => onSequence(seq, index, arrived));
   return client.subscribe(topic, (args) => onSequence(args[0], args[3] ?? 0, now(), args[1]));
 }
 
@@ -69,7 +73,7 @@ async function main() {
   const clients = await connectMany(settings.target, settings.count);
   const sessions = clients.map((_, i) => makeSession((settings.firstSession ?? 0) + i));
   await Promise.all(clients.map(async (client, i) => {
-    for (const index of sessions[i].byTopic.keys()) await subscribe(client, topicName(settings.topic, topics, index), sessions[i].onSequence);
+    for (const index of sessions[i].byTopic.keys()) await subscribe(client, topicName(settings.topic, topics, index), index, sessions[i].onSequence);
   }));
 
   let reported = 0;
@@ -93,7 +97,8 @@ async function main() {
     clearInterval(progress);
     let missing = 0;
     let reordered = 0;
-    let duplicates = strays;
+    // Events for no subscription the session holds are faults too.
+    let duplicates = strays + clients.reduce((sum, client) => sum + (client.unexpectedEvents ?? 0), 0);
     for (const { index, check } of subscriptions) {
       const faults = check.faults(publishedOn(index, message.published, topics));
       missing += faults.missing;
