@@ -120,6 +120,7 @@ export function formatWorkload(workload, results, options) {
       lines.push(`${r.system}: ${integer(r.outOfPublishOrder)} events arrived out of publish order (concurrent POSTs on ${options.window} connections: expected, not a fault)`);
     }
     if (r.workload === workload && r.roundError) lines.push(`${r.system}: ${r.failedRounds} round(s) failed, first: ${r.roundError}`);
+    if (r.workload === workload && r.serverCoresEach) lines.push(`${r.system}: server cores by process, the parent first: ${r.serverCoresEach.map((cores) => fixed(cores, 2)).join(', ')}`);
     const nodes = Object.entries(r.subscribersPerNode ?? {});
     if (r.workload === workload && nodes.length > 1) lines.push(`${r.system}: subscribers per router node: ${nodes.map(([node, count]) => `${node} ${integer(count)}`).join(', ')}`);
   }

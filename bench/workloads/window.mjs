@@ -16,21 +16,33 @@ export function planWindow(options) {
 
 /**
  * Samples CPU time at the window's edges. Resolves to average cores used during the window by
- * the server (serverCores: every process of it, see serverProcesses) and the load generators (clientCores), and cores left idle on the
- * whole machine (idleCores): a run with idle cores was not CPU-bound, so something else (the
- * pipeline, or the host) limited it. Each is null where /proc is not available.
+ * the server (serverCores: all its processes, see serverProcesses; with more than one,
+ * serverCoresEach lists them, the first process first), the load generators (clientCores), and
+ * cores left idle on the whole machine (idleCores): a run with idle cores was not CPU-bound, so
+ * something else (the pipeline, or the host) limited it. Each is null where /proc is not available.
  */
 export async function sampleCpu(window, server, clientPids) {
   await sleep(Math.max(0, window.warmupEnd - now()));
   const serverPids = serverProcesses(server);
-  const take = () => ({ server: totalCpuSeconds(serverPids), clients: totalCpuSeconds(clientPids), idle: machineIdleSeconds() });
+  const take = () => ({
+    server: totalCpuSeconds(serverPids),
+    each: serverPids.map((pid) => totalCpuSeconds([pid])),
+    clients: totalCpuSeconds(clientPids),
+    idle: machineIdleSeconds(),
+  });
   const start = take();
   const startedAt = now();
   await sleep(Math.max(0, window.measureEnd - now()));
   const seconds = (now() - startedAt) / 1000;
   const end = take();
-  const cores = (key) => (start[key] === null || end[key] === null ? null : (end[key] - start[key]) / seconds);
-  return { serverCores: cores('server'), clientCores: cores('clients'), idleCores: cores('idle') };
+  const used = (before, after) => (before === null || after === null ? null : (after - before) / seconds);
+  const cores = (key) => used(start[key], end[key]);
+  return {
+    serverCores: cores('server'),
+    ...(serverPids.length > 1 ? { serverCoresEach: start.each.map((before, i) => used(before, end.each[i])) } : {}),
+    clientCores: cores('clients'),
+    idleCores: cores('idle'),
+  };
 }
 
 /** Splits `total` into `parts` near-equal positive shares (fewer parts if total is small). */
@@ -78,8 +90,9 @@ export async function runWindowOn(child, server, options, { setupTimeoutMs, resu
 }
 
 /** What every workload's result has: latency quantiles (ms), the cores used, the server's peak RSS. */
-export function commonFields(server, latency, { serverCores, clientCores, idleCores }) {
+export function commonFields(server, latency, { serverCores, serverCoresEach, clientCores, idleCores }) {
   return {
+    serverCoresEach,
     p50Ms: msOrNull(latency.quantile(0.5)),
     p99Ms: msOrNull(latency.quantile(0.99)),
     p999Ms: msOrNull(latency.quantile(0.999)),
