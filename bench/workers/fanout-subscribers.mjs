@@ -14,6 +14,9 @@ import { childSettings, fail, onParent, tell } from '../lib/worker-ipc.mjs';
  * accounted for. Each subscription checks its topic's sequence numbers (lib/sequence-check.mjs):
  * events missing, duplicated or out of order.
  * Event args: [topic sequence number, publish timestamp, padding, topic index].
+ * With a 'wamp-lean' target (bench --lean-subscribers) the sessions are lean subscribers
+ * (clients/lean-subscriber.mjs): they hand over the sequence number of each subscription's events
+ * and when the read holding it was taken, and no latency is recorded.
  */
 
 const settings = childSettings();
