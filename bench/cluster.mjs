@@ -326,6 +326,7 @@ async function fanOut(deployment) {
     serverCores: Number((cpu / seconds).toFixed(2)),
     // This process: the publisher, the subscribers and the bench's own bookkeeping.
     clientCores: Number(((client.user + client.system) / 1e6 / seconds).toFixed(2)),
+    clientCpuMicrosPerDelivery: Number(((client.user + client.system) / counts.received).toFixed(2)),
     idleCores: Number((idle / seconds).toFixed(2)),
     spread: Object.fromEntries(nodes),
   };
