@@ -66,7 +66,8 @@ function subscribe(client, topic, index, onSequence) {
 function sessionsPerNode(clients) {
   const counts = {};
   for (const client of clients) {
-    const node = client.node ?? client.welcomeDetails?.x_junction_node;
+    // A router that names no node is one process ('single', as a lean subscriber says).
+    const node = client.node ?? (client.welcomeDetails && (client.welcomeDetails.x_junction_node ?? 'single'));
     if (node !== undefined) counts[node] = (counts[node] ?? 0) + 1;
   }
   return counts;
