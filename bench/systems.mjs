@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { expectMessage, forkBench, sendTo, spawnTracked, stopChild, terminateChild } from './lib/children.mjs';
 import { processTree } from './lib/cpu.mjs';
 import { freePort, retryUntil } from './lib/net.mjs';
+import { withTimeout } from './lib/clock.mjs';
 import { connectWamp } from './clients/wamp-client.mjs';
 import { connectWampRawSocket } from './clients/rawsocket-client.mjs';
 
@@ -52,6 +53,7 @@ const ALL_WORKLOADS = [...TRANSPORT_WORKLOADS, ...LATENCY_WORKLOADS, ...USER_WOR
 
 // junction-workers: router processes behind one port (the parent accepts, the workers serve).
 const WORKER_PROCESSES = 2;
+const JOIN_TIMEOUT_MS = 5_000;
 
 const TABLE = {
   relay: { workloads: [...ALL_WORKLOADS, 'connect'], about: 'plain ws relay, every client on WebSocket (connect: raw WebSocket handshakes)' },
@@ -291,7 +293,8 @@ async function startJunction(name, options) {
 async function everyWorkerAnswers(url, serializer, workers) {
   const nodes = new Set();
   for (let attempt = 0; attempt < 10 * workers && nodes.size < workers; attempt++) {
-    const session = await connectWamp({ url, serializer });
+    // Bounded: a worker that takes a connection and never answers HELLO has been seen.
+    const session = await withTimeout(connectWamp({ url, serializer }), JOIN_TIMEOUT_MS, 'a join');
     nodes.add(session.welcomeDetails?.x_junction_node);
     session.close();
   }
