@@ -247,8 +247,11 @@ async function startJunction(name, options) {
   try {
     // Ready means a WAMP session can be opened, not merely that the port is bound.
     const ready = { timeoutMs: SERVER_START_TIMEOUT_MS, what: 'junction router', giveUp: () => (child.exitInfo ? new Error(`junction router exited (${child.exitInfo})${child.describeFailure()}`) : null) };
-    await retryUntil(async () => (await connectWamp({ url, serializer: options.serializer })).close(), ready);
-    await retryUntil(async () => (await connectWampRawSocket({ ...rawSocket, serializer: options.serializer })).close(), ready);
+    // Each join bounded: with --workers, a connection made while the workers start has been seen
+    // to stay unanswered (held by the parent, or by a worker) while later ones are served.
+    const joins = (connect) => retryUntil(async () => (await withTimeout(connect(), JOIN_TIMEOUT_MS, 'a join')).close(), ready);
+    await joins(() => connectWamp({ url, serializer: options.serializer }));
+    await joins(() => connectWampRawSocket({ ...rawSocket, serializer: options.serializer }));
     if (workers > 1) await retryUntil(() => everyWorkerAnswers(url, options.serializer, workers), ready);
   } catch (error) {
     await terminateChild(child);
@@ -293,7 +296,6 @@ async function startJunction(name, options) {
 async function everyWorkerAnswers(url, serializer, workers) {
   const nodes = new Set();
   for (let attempt = 0; attempt < 10 * workers && nodes.size < workers; attempt++) {
-    // Bounded: a worker that takes a connection and never answers HELLO has been seen.
     const session = await withTimeout(connectWamp({ url, serializer }), JOIN_TIMEOUT_MS, 'a join');
     nodes.add(session.welcomeDetails?.x_junction_node);
     session.close();
