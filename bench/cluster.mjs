@@ -24,6 +24,7 @@ import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { connectLeanWamp } from './clients/lean-subscriber.mjs';
 import { machineIdleSeconds, processTree } from './lib/cpu.mjs';
+import { withTimeout } from './lib/clock.mjs';
 import { SequenceCheck } from './lib/sequence-check.mjs';
 
 const { values } = parseArgs({
@@ -98,7 +99,9 @@ async function startWorkers(workers) {
   // Wait until as many distinct nodes answer as there are workers (each answers once it serves).
   const names = new Set();
   while (names.size < workers && Date.now() < deadline) {
-    const client = await connect(port);
+    // Bounded: a connection made while the workers start has been seen to stay unanswered.
+    const client = await withTimeout(connect(port), 5_000, 'a join').catch(() => undefined);
+    if (!client) continue;
     names.add(client.node);
     client.ws.close();
   }
