@@ -69,6 +69,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     metrics,
     helloTimeoutMs: defaultOpenHandshakeTimeoutMs,
     backplane: options.backplane,
+    leaseMs: config.cluster?.leaseMs,
   });
   auth.attach(router);
   await router.ready(); // the meta API is registered before any client can connect

@@ -16,11 +16,20 @@ export class MemoryHub {
     return new MeshBackplane(nodeId, this.link(nodeId));
   }
 
-  /** A node dies without a word: the others hear `gone` on its behalf, as a parent process would say it. */
-  kill(nodeId: string): void {
+  /**
+   * A node dies without a word: the others hear `gone` on its behalf, as a parent process would
+   * say it; those in `unnoticedBy` only when told (noticeDeath), as nodes notice a death at
+   * different moments through Redis.
+   */
+  kill(nodeId: string, unnoticedBy: readonly string[] = []): void {
     if (!this.receivers.delete(nodeId)) return;
     this.claims.dropNode(nodeId);
-    this.route({ k: 'gone' }, nodeId, undefined);
+    this.route({ k: 'gone' }, nodeId, [...this.receivers.keys()].filter((node) => !unnoticedBy.includes(node)));
+  }
+
+  /** Node `by` notices now that `dead` died (see kill). */
+  noticeDeath(dead: string, by: string): void {
+    this.route({ k: 'gone' }, dead, [by]);
   }
 
   private link(nodeId: string): MeshLink {

@@ -29,6 +29,8 @@ export type MeshMessage =
   | { k: 'session'; session: RemoteSession; on: boolean }
   /** The testaments of one of the sender's sessions are now these. */
   | { k: 'testaments'; realm: string; session: number; testaments: Testament[] }
+  /** The sender published the testaments of this session of `node`, which died. */
+  | { k: 'testamentsPublished'; node: string; realm: string; session: number }
   /** A question to several nodes at once, for the meta API (see Backplane.askAll), and each node's answer. */
   | { k: 'question'; id: number; question: ClusterQuestion }
   /** `failed`: the node could not answer (the reason is in its log). */
@@ -231,6 +233,10 @@ export class MeshBackplane implements Backplane {
     if (!this.closed) this.send({ k: 'testaments', realm, session, testaments: [...testaments] });
   }
 
+  testamentsPublished(node: string, realm: string, session: number): void {
+    if (!this.closed) this.send({ k: 'testamentsPublished', node, realm, session });
+  }
+
   async askAll<Q extends ClusterQuestion>(question: Q, nodes?: readonly string[]): Promise<Asked<AnswerTo<Q>>> {
     const targets = nodes ?? this.peers();
     if (this.closed || targets.length === 0) return { answers: [], missing: [] };
@@ -377,6 +383,13 @@ export class MeshBackplane implements Backplane {
       case 'testaments': {
         const session = this.remoteSessionsByNode.get(from)?.get(sessionKey(message.realm, message.session));
         if (session) session.testaments = message.testaments;
+        return;
+      }
+      case 'testamentsPublished': {
+        // Published by a node that noticed the death before this one: this node must not publish them again when it notices.
+        const session = this.remoteSessionsByNode.get(message.node)?.get(sessionKey(message.realm, message.session));
+        if (session) delete session.testaments;
+        this.sink?.testamentsPublished?.(from, message.node, message.realm, message.session);
         return;
       }
       case 'question':

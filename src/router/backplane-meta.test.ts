@@ -243,6 +243,66 @@ describe('testaments across nodes', () => {
     }
   });
 
+  /** Nodes a, b and c, a subscriber to "will" on c, and a session on a with a testament. */
+  async function willOnA(): Promise<{ hub: MemoryHub; listener: Client; nodes: RouterHarness[] }> {
+    const { hub, nodes } = await cluster(['a', 'b', 'c']);
+    const listener = await join(nodes[2]!, 'listener');
+    await subscribe(listener, 'will');
+    const dying = await join(nodes[0]!, 'dying');
+    await result(dying, 'wamp.session.add_testament', ['will', ['gone']]);
+    await settle();
+    return { hub, listener, nodes };
+  }
+
+  it('publishes them from the next node in order when the chosen one dies before it noticed', async () => {
+    const { hub, listener } = await willOnA();
+    hub.kill('a', ['b']); // c notices; b, chosen to publish, has not yet
+    await settle();
+    assert.deepEqual(events(listener), [], 'c waits for b');
+    hub.kill('b');
+    await settle();
+    await settle();
+    assert.deepEqual(events(listener).map((e) => e.args), [['gone']], 'c publishes them, once');
+  });
+
+  it('does not publish them again when the chosen node published them and died after', async () => {
+    const { hub, listener } = await willOnA();
+    hub.kill('a');
+    await settle();
+    hub.kill('b');
+    await settle();
+    await settle();
+    assert.deepEqual(events(listener).map((e) => e.args), [['gone']]);
+  });
+
+  it('does not publish them again when they were published before it noticed the death', async () => {
+    const { hub, listener } = await willOnA();
+    hub.kill('a', ['c']); // b publishes them while c still counts a alive
+    await settle();
+    hub.kill('b');
+    hub.noticeDeath('a', 'c'); // now c is alone, and would be the one to publish them
+    await settle();
+    await settle();
+    assert.deepEqual(events(listener).map((e) => e.args), [['gone']]);
+  });
+
+  it('does not wait for a node that started after the death and sorts first: it never knew them', async () => {
+    const { hub, nodes: [c, x] } = await cluster(['c', 'x']);
+    const listener = await join(c!, 'listener');
+    await subscribe(listener, 'will');
+    const dying = await join(x!, 'dying');
+    await result(dying, 'wamp.session.add_testament', ['will', ['gone']]);
+    await settle();
+    hub.kill('x', ['c']); // x dies; c has not noticed yet
+    const a = new RouterHarness({ backplane: hub.node('a'), gate: chosenIdentity });
+    await a.router.ready();
+    await settle();
+    hub.noticeDeath('x', 'c'); // c knows a, which sorts first, but a never heard of x
+    await settle();
+    await settle();
+    assert.deepEqual(events(listener).map((e) => e.args), [['gone']]);
+  });
+
   it('does not publish them again elsewhere when the session leaves normally', async () => {
     const { nodes: [n1, n2] } = await cluster(['n1', 'n2']);
     const s1 = await join(n1!, 's1');
@@ -286,6 +346,27 @@ describe('retained events and event history across nodes', () => {
     }
     assert.deepEqual(kept[1], kept[0], 'both nodes keep the same one');
     assert.equal(kept[0]!.length, 1);
+  });
+
+  it('keeps the later retained publication as the latest when the earlier one came from a node whose clock is ahead', async () => {
+    const { nodes: [n1, n2] } = await cluster(['n1', 'n2']);
+    const [ahead, behind] = [await join(n1!, 'ahead'), await join(n2!, 'behind')];
+    const realNow = Date.now;
+    try {
+      Date.now = () => realNow() + 60_000; // n1's clock is a minute ahead
+      await send(ahead, { type: T.PUBLISH, options: { retain: true, acknowledge: true }, topic: 'state', args: ['first'] });
+      Date.now = realNow;
+      await settle();
+      await send(behind, { type: T.PUBLISH, options: { retain: true, acknowledge: true }, topic: 'state', args: ['second'] });
+      await settle();
+    } finally {
+      Date.now = realNow;
+    }
+    for (const node of [n1!, n2!]) {
+      const late = await join(node, 'late');
+      await subscribe(late, 'state', { get_retained: true });
+      assert.deepEqual(events(late).map((e) => e.args), [['second']], `on ${node.router.nodeId}`);
+    }
   });
 
   it('gives a node that starts later the retained events kept before, with their receiver lists', async () => {

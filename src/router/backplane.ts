@@ -62,6 +62,11 @@ export interface Backplane {
    * other nodes keep a copy with the session, so that they can publish them if this node dies.
    */
   shareTestaments(realm: string, session: number, testaments: readonly Testament[]): void;
+  /**
+   * This node published the testaments of `session` of `node`, which died: told to every other
+   * node after the publications themselves, so that they drop their copies (DeadNodeTestaments).
+   */
+  testamentsPublished(node: string, realm: string, session: number): void;
 
   // ---- questions: the meta API's view of the whole cluster ----
 
@@ -105,6 +110,8 @@ export interface BackplaneSink {
   callTraffic(from: string, traffic: CallTraffic): void;
   /** A node left or died: calls it was part of must end; its client sessions (with their testaments) are gone. */
   nodeGone(node: string, sessions: readonly RemoteSession[]): void;
+  /** Node `from` published the testaments of `session` of the dead node `node` (see Backplane.testamentsPublished). */
+  testamentsPublished?(from: string, node: string, realm: string, session: number): void;
   /** This node has heard another node's whole state (it joined, or this node did). */
   nodeJoined?(node: string): void;
   /** Another node's question (see Backplane.askAll); the answer goes back to it. A sink without it answers that it cannot. */
@@ -172,7 +179,8 @@ export interface InventoryItem {
 export interface RemoteRetained {
   topic: string;
   publication: number;
-  /** When it was published (see RetainedEvent.at). */
+  /** When it was published (see RetainedStamp): its logical time and its node's wall clock. */
+  logicalTime?: number;
   publishedAt?: number;
   details: Dict;
   /** The PUBLISH options, for its receiver lists. */
@@ -277,7 +285,11 @@ export interface RemotePublication {
   args?: unknown[];
   kwargs?: Dict;
   payload?: Uint8Array;
-  /** A retained publication's time on its node's wall clock, ms: the order every node keeps retained events in (see RetainedEvent.at). */
+  /**
+   * A retained publication's logical time and its node's wall clock (ms), the order every node
+   * keeps retained events in (see RetainedStamp); absent on other publications.
+   */
+  logicalTime?: number;
   publishedAt?: number;
 }
 

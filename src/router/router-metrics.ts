@@ -22,6 +22,7 @@ export interface RouterMetrics {
   historyBytes: Gauge;
   historyRefused: Counter;
   clusterQuestionsRefused: Counter;
+  deadTestamentsDropped: Counter;
 }
 
 /** Upper bounds (seconds) of the call duration histogram's buckets: 1 ms to 1 min. */
@@ -50,5 +51,7 @@ export function createRouterMetrics(registry: MetricsRegistry): RouterMetrics {
     historyRefused: registry.counter('junction_event_history_refused_total', 'Events not kept in the event history because one alone is larger than its limit_bytes, by realm'),
     clusterQuestionsRefused: registry.counter('junction_cluster_questions_refused_total',
       'Meta API calls refused because too many questions to the other cluster nodes were waiting for answers, by realm'),
+    deadTestamentsDropped: registry.counter('junction_cluster_testaments_dropped_total',
+      'Sessions of dead cluster nodes whose testaments this node gave up unpublished: no node said it published them within the keep time'),
   };
 }

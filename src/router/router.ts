@@ -4,6 +4,7 @@ import type { AnswerTo, Backplane, BackplaneSink, RemoteSessionDetails } from '.
 import { randomId } from '../protocol/ids.js';
 import { sessionDetails } from './meta/views.js';
 import { RemoteCalls } from './backplane-calls.js';
+import { DeadNodeTestaments, testamentKeepMs } from './dead-node-testaments.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import { realClock, type Clock } from './dealer/dealer.js';
 import type { AuthGate } from './hooks.js';
@@ -16,6 +17,11 @@ import { Realm, type RealmSettings } from './realm.js';
 import { createRouterMetrics, type RouterMetrics } from './router-metrics.js';
 import { SessionSeries } from './session-series.js';
 import { Session, type SessionHost, type SessionOrigin } from './session.js';
+
+/** Where survivors of a death ask each other what they know of the dead node (DeadNodeTestaments). */
+const deadNodeChannel = 'dead-node';
+/** A question between nodes, answered at once by a live one. */
+const deadNodeAskTimeoutMs = 2_000;
 
 export interface AttachOptions {
   /** Overrides the router's HELLO limit for this transport (its open_handshake_timeout). */
@@ -48,6 +54,8 @@ export interface RouterOptions {
   clock?: Clock;
   /** Joins this router to a cluster: publications and subscriptions' topics cross to the other nodes. */
   backplane?: Backplane;
+  /** With a backplane: how long a silent node may live on in the others' view (the cluster's lease); sets how long a dead node's testaments are kept (testamentKeepMs). */
+  leaseMs?: number;
 }
 
 /**
@@ -67,6 +75,8 @@ export class Router implements SessionHost {
   private readonly realms = new Map<string, Realm>();
   /** With a backplane: each realm's calls to and from other nodes. */
   private readonly remoteCalls = new Map<string, RemoteCalls>();
+  /** With a backplane: the testaments of dead nodes' sessions, until one survivor has published them. */
+  private readonly deadTestaments: DeadNodeTestaments | undefined;
   private readonly sessions = new Set<Session>();
   private closing = false;
   /** Whether this node has copied the retained events and event history of another (once, after it started). */
@@ -90,6 +100,7 @@ export class Router implements SessionHost {
     this.backplane = options.backplane;
     this.nodeId = this.backplane?.nodeId;
     for (const settings of options.realms) this.createRealm(settings);
+    if (this.backplane) this.deadTestaments = this.keepDeadTestaments(this.backplane, testamentKeepMs(options.leaseMs));
     this.backplane?.attach(this.clusterSink());
     this.services = Promise.all([...this.realms.values()].map((realm) => this.startServices(realm))).then(() => undefined);
   }
@@ -118,12 +129,11 @@ export class Router implements SessionHost {
       callTraffic: (from, traffic) => this.remoteCalls.get(traffic.realm)?.receive(from, traffic),
       nodeGone: (node, sessions) => {
         for (const remote of this.remoteCalls.values()) remote.nodeGone(node);
-        const publishesTestaments = this.firstSurvivor();
-        for (const { realm, details, testaments } of sessions) {
-          if (publishesTestaments && testaments?.length) this.realms.get(realm)?.clusterMeta?.publishTestaments(testaments);
-          this.remoteSessionLeft(realm, details);
-        }
+        const orphaned = sessions.map(({ realm, details, testaments }) => ({ realm, session: details.session, testaments: testaments ?? [] }));
+        this.deadTestaments!.nodeGone(node, orphaned, this.backplane!.peers());
+        for (const { realm, details } of sessions) this.remoteSessionLeft(realm, details);
       },
+      testamentsPublished: (_from, node, realm, session) => this.deadTestaments!.published(node, realm, session),
       nodeJoined: (node) => this.copyState(node),
       answer: async (_from, question) => {
         const realm = this.realms.get(question.realm);
@@ -162,13 +172,19 @@ export class Router implements SessionHost {
     }, (error: unknown) => this.log.warn({ realm: question.realm, node, err: error }, notCopied));
   }
 
-  /**
-   * Whether this node publishes the testaments of a node that died: the surviving node whose name
-   * sorts first, so that they are published once (each survivor decides alone, from the same peers).
-   */
-  private firstSurvivor(): boolean {
-    const nodeId = this.backplane!.nodeId;
-    return this.backplane!.peers().every((peer) => nodeId < peer);
+  /** Dead nodes' testaments are published here through the realm's meta API, once in the cluster (see DeadNodeTestaments). */
+  private keepDeadTestaments(backplane: Backplane, keepMs: number): DeadNodeTestaments {
+    const kept = new DeadNodeTestaments(backplane.nodeId, {
+      publish: (realm, testaments) => this.realms.get(realm)?.clusterMeta?.publishTestaments(testaments),
+      announcePublished: (node, realm, session) => backplane.testamentsPublished(node, realm, session),
+      dropped: (_node, sessions) => this.metrics.deadTestamentsDropped.inc({}, sessions),
+      ask: (witness, node) => backplane.ask(witness, deadNodeChannel, node, deadNodeAskTimeoutMs),
+    }, this.clock, this.log.child({ part: 'cluster' }), keepMs);
+    backplane.serve(deadNodeChannel, async (node) => {
+      if (typeof node !== 'string') throw new Error('a dead node\'s name was expected');
+      return kept.knowledgeOf(node, backplane.peers().includes(node));
+    });
+    return kept;
   }
 
   /**
@@ -318,6 +334,7 @@ export class Router implements SessionHost {
    */
   async shutdown(graceMs = 2_000): Promise<void> {
     this.closing = true;
+    this.deadTestaments?.close();
     for (const session of [...this.sessions]) session.goodbye(ErrorUri.systemShutdown, 'the router is shutting down');
     if (this.sessions.size === 0) return;
     await new Promise<void>((resolve) => {

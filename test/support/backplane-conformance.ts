@@ -24,6 +24,8 @@ interface TestNode {
   goneSessions: RemoteSession[];
   /** The nodes whose whole state this node heard. */
   joined: string[];
+  /** Publications (`pub TOPIC`) and announcements of published testaments (`published FROM NODE SESSION`), in the order heard. */
+  heard: string[];
   /** How this node answers questions (by default: its name and the question's kind). */
   answer: (question: ClusterQuestion) => Promise<unknown>;
 }
@@ -42,10 +44,15 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
     async function node(nodeId: string): Promise<TestNode> {
       const backplane = await cluster.node(nodeId);
       const node: TestNode = {
-        backplane, received: [], traffic: [], gone: [], goneSessions: [], joined: [], answer: async (question) => `${nodeId}:${question.k}`,
+        backplane, received: [], traffic: [], gone: [], goneSessions: [], joined: [], heard: [],
+        answer: async (question) => `${nodeId}:${question.k}`,
       };
       backplane.attach({
-        deliver: (publication) => void node.received.push(publication),
+        deliver: (publication) => {
+          node.received.push(publication);
+          node.heard.push(`pub ${publication.topic}`);
+        },
+        testamentsPublished: (from, dead, _realm, session) => void node.heard.push(`published ${from} ${dead} ${session}`),
         callTraffic: (from, traffic) => void node.traffic.push({ from, traffic }),
         nodeGone: (gone, sessions) => {
           node.gone.push(gone);
@@ -217,6 +224,25 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
         const sessions = survivor.goneSessions.map(({ details: { session }, testaments }) => ({ session, testaments }));
         assert.deepEqual(sessions, [{ session: 7, testaments: [will, { ...will, args: ['second'] }] }, { session: 8, testaments: [] }]);
       }
+    });
+
+    it('says that a dead node\'s testaments were published after the publications, and drops the copy', async () => {
+      cluster = build();
+      const [a, b, c] = [await node('a'), await node('b'), await node('c')];
+      c.backplane.announceSession('r', { session: 7, authid: 'x', authrole: 'user', node: 'c' }, true);
+      c.backplane.shareTestaments('r', 7, [{ topic: 'will', args: [], kwargs: {}, options: {} }]);
+      b.backplane.announce({ realm: 'r', uri: 'will', match: 'exact' }, true);
+      await sync(a, b);
+      await sync(c, b);
+      // a noticed c's death first (b has not yet) and published its session's testament.
+      a.backplane.publish(publication('r', 'will'));
+      a.backplane.testamentsPublished('c', 'r', 7);
+      await sync(a, b);
+      assert.deepEqual(b.heard.filter((h) => !h.startsWith('pub probe')), ['pub will', 'published a c 7']);
+      await cluster.kill('c');
+      await sync(a, b);
+      assert.deepEqual(b.goneSessions.map(({ details: { session }, testaments }) => ({ session, testaments })), [{ session: 7, testaments: undefined }],
+        'b, noticing the death later, has no copy left to publish');
     });
 
     it('claims procedures atomically: single is unique cluster-wide, shared ones share one policy', async () => {

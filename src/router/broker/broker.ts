@@ -17,7 +17,7 @@ import { withPassthruDetails } from '../passthru.js';
 import type { Session, SessionOrigin } from '../session.js';
 import { EventHistory, storedEvent, type EventHistorySetting } from './event-history.js';
 import { hasReceiverLists, isReceiverAllowed } from './publish-filter.js';
-import { RetainedEvents } from './retained-events.js';
+import { RetainedEvents, type RetainedStamp } from './retained-events.js';
 import { SmallSetMap } from './small-set-map.js';
 import { limitMessage, retentionRefusalMessage, underLimit, type RetentionLimits } from '../limits/session-limits.js';
 import { payloadBytes } from '../limits/payload-bytes.js';
@@ -66,7 +66,8 @@ export class Broker {
   /** Each session's subscriptions: most sessions hold a few, kept without a Set each. */
   private readonly bySession = new SmallSetMap<Session, Subscription>();
   private readonly retained: RetainedEvents;
-  private lastRetainedAt = 0;
+  /** The largest logical time of the retained events this node made or kept (see RetainedStamp). */
+  private retainedClock = 0;
   private maxSubscriptionsPerSession: number;
   private readonly retentionRefusals = new WarningThrottle();
   private readonly backplane: Backplane | undefined;
@@ -195,17 +196,24 @@ export class Broker {
     if (options.mqtt) details[mqttPropertiesKey] = options.mqtt;
     const receiverLists = hasReceiverLists(options);
     const delivered = this.deliverAll(message, options, receiverLists, details, publication, options.excludeMe ? publisher.id : 0);
-    const publishedAt = options.retain ? this.retainedTime() : undefined;
-    const notRetained = publishedAt !== undefined
-      ? this.retain(publisher, message, options, receiverLists, details, publication, publishedAt) : undefined;
+    const stamp = options.retain ? { logicalTime: this.retainedClock + 1, at: Date.now() } : undefined;
+    const notRetained = stamp ? this.retain(publisher, message, options, receiverLists, details, publication, stamp) : undefined;
     const counters = this.counters[publisher.origin];
     counters.published.inc();
     if (delivered > 0) counters.eventsSent.inc(delivered);
     // Once, after local delivery: the backplane sends it on to the nodes with matching subscriptions.
-    this.backplane?.publish({
-      realm: this.realmName, topic: message.topic, publication, publisher: publisher.id, origin: publisher.origin,
-      options: message.options, details, args: message.args, kwargs: message.kwargs, payload: message.payload, publishedAt,
-    });
+    if (this.backplane) {
+      const remote: RemotePublication = {
+        realm: this.realmName, topic: message.topic, publication, publisher: publisher.id, origin: publisher.origin,
+        options: message.options, details, args: message.args, kwargs: message.kwargs, payload: message.payload,
+      };
+      // Only a retained one carries its stamp (a key left undefined would still cost bytes on the wire).
+      if (stamp) {
+        remote.logicalTime = stamp.logicalTime;
+        remote.publishedAt = stamp.at;
+      }
+      this.backplane.publish(remote);
+    }
     if (!options.acknowledge) return;
     if (notRetained) publisher.sendError(MessageType.PUBLISH, message.request, ErrorUri.limitExceeded, notRetained, { publication });
     else publisher.send({ type: MessageType.PUBLISHED, request: message.request, publication });
@@ -248,9 +256,9 @@ export class Broker {
     if (delivered > 0) this.counters[remote.origin].eventsSent.inc(delivered);
     // Every node keeps its own copy of a retained event, under its own limits (the backplane sends it to all).
     if (options.retain) {
-      // A node of an older version sends no time: the event counts as published when it arrives.
+      // A node of an older version sends no logical time (it orders before every stamped one) and maybe no time (when it arrives).
       this.keepRetained(this.settings.log, remote, options, receiverLists, remote.details, remote.publication,
-        options.excludeMe ? remote.publisher : undefined, remote.publishedAt ?? Date.now());
+        options.excludeMe ? remote.publisher : undefined, { logicalTime: remote.logicalTime ?? 0, at: remote.publishedAt ?? Date.now() });
     }
   }
 
@@ -282,25 +290,15 @@ export class Broker {
    * returned for an acknowledged publisher's ERROR.
    */
   private retain(publisher: Session, message: Publish, options: PublishOptions, receiverLists: boolean, details: Dict,
-    publication: number, publishedAt: number): string | undefined {
+    publication: number, stamp: RetainedStamp): string | undefined {
     return this.keepRetained(publisher.log, message, options, receiverLists, details, publication, options.excludeMe ? publisher.id : undefined,
-      publishedAt);
-  }
-
-  /**
-   * A retained publication's time: so that every node keeps the same latest one (retainedOrder),
-   * and this node's own in the order they were made even within one millisecond or if the clock
-   * steps back (a fraction of a millisecond after the last, exact in a double at today's dates).
-   */
-  private retainedTime(): number {
-    this.lastRetainedAt = Math.max(Date.now(), this.lastRetainedAt + 1 / 1024);
-    return this.lastRetainedAt;
+      stamp);
   }
 
   /** Every retained event this node keeps, for a node that starts later. */
   retainedSnapshot(): RemoteRetained[] {
-    return [...this.retained.events()].map(({ topic, publication, at, details, options, excludedSession, args, kwargs, payload }) => ({
-      topic, publication, publishedAt: at, details, options, excludedSession, args, kwargs, payload,
+    return [...this.retained.events()].map(({ topic, publication, logicalTime, at, details, options, excludedSession, args, kwargs, payload }) => ({
+      topic, publication, logicalTime, publishedAt: at, details, options, excludedSession, args, kwargs, payload,
     }));
   }
 
@@ -316,9 +314,9 @@ export class Broker {
       } catch {
         continue; // a node of another version: its options cannot be read here, so its receivers are unknown
       }
-      // A node of an older version sends no time: its copy counts as older than what this node kept.
+      // A node of an older version sends no times: its copy counts as older than what this node kept.
       this.keepRetained(this.settings.log, event, options, hasReceiverLists(options), event.details, event.publication, event.excludedSession,
-        event.publishedAt ?? 0);
+        { logicalTime: event.logicalTime ?? 0, at: event.publishedAt ?? 0 });
     }
   }
 
@@ -346,11 +344,13 @@ export class Broker {
 
   /** Keeps a retained event, this node's or (from another node) its own copy; returns the refusal text over a limit. */
   private keepRetained(log: Logger, message: Published & { options: Dict }, options: PublishOptions, receiverLists: boolean, details: Dict,
-    publication: number, excludedSession: number | undefined, publishedAt: number): string | undefined {
+    publication: number, excludedSession: number | undefined, stamp: RetainedStamp): string | undefined {
+    // Lamport: whatever this node publishes next orders after every retained event it has seen.
+    if (stamp.logicalTime > this.retainedClock) this.retainedClock = stamp.logicalTime;
     const maxEventBytes = this.settings.retention.maxRetainedEventBytes;
     const bytes = message.topic.length + payloadBytes([message.args, message.kwargs, message.payload], maxEventBytes > 0 ? maxEventBytes : undefined);
     const refused = this.retained.retain({
-      topic: message.topic, publication, at: publishedAt, details, args: message.args, kwargs: message.kwargs, payload: message.payload,
+      topic: message.topic, publication, logicalTime: stamp.logicalTime, at: stamp.at, details, args: message.args, kwargs: message.kwargs, payload: message.payload,
       receivers: receiverLists ? options : undefined, excludedSession, bytes, options: message.options,
     });
     if (!refused) return undefined;

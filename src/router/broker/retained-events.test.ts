@@ -8,10 +8,11 @@ import { RetainedEvents, type RetainedEvent } from './retained-events.js';
 const alice = { id: 1, authid: 'alice', authrole: 'user' } as Session;
 const bob = { id: 2, authid: 'bob', authrole: 'admin' } as Session;
 
-function event(topic: string, publication: number, options: Record<string, unknown> = {}, excludedSession?: number, bytes = 10, at = 0): RetainedEvent {
+function event(topic: string, publication: number, options: Record<string, unknown> = {}, excludedSession?: number, bytes = 10, at = 0,
+  logicalTime = 0): RetainedEvent {
   const parsed = readPublishOptions(options);
   const restricted = Object.keys(options).some((key) => key.startsWith('eligible') || key.startsWith('exclude'));
-  return { topic, publication, at, details: {}, receivers: restricted ? parsed : undefined, excludedSession, bytes, options };
+  return { topic, publication, logicalTime, at, details: {}, receivers: restricted ? parsed : undefined, excludedSession, bytes, options };
 }
 
 /** A store with these limits (the others off). */
@@ -56,7 +57,7 @@ describe('retained events', () => {
     assert.equal(retained.bytes, 20);
   });
 
-  it('keeps the same events whatever order they arrive in: by publication time, then publication ID', () => {
+  it('keeps the same events whatever order they arrive in: by publication time, then publication ID (logical times equal)', () => {
     const arrivals = [
       event('t', 9, {}, undefined, 10, 100),
       event('t', 5, {}, undefined, 10, 200),
@@ -79,6 +80,17 @@ describe('retained events', () => {
     assert.equal(retained.retain(arrivals[0]!), undefined, 'an outdated event is not a refusal');
     assert.equal(retained.latestFor('t', alice)?.publication, 5);
     assert.equal(retained.bytes, 10);
+  });
+
+  it('orders by logical time first: a wall clock ahead does not make an earlier publication the latest', () => {
+    const retained = store();
+    retained.retain(event('t', 1, {}, undefined, 10, 5_000, 1)); // its node's clock is ahead
+    retained.retain(event('t', 2, {}, undefined, 10, 1_000, 2)); // made after its node kept the first
+    assert.equal(retained.latestFor('t', alice)?.publication, 2);
+    const reversed = store();
+    reversed.retain(event('t', 2, {}, undefined, 10, 1_000, 2));
+    assert.equal(reversed.retain(event('t', 1, {}, undefined, 10, 5_000, 1)), undefined);
+    assert.equal(reversed.latestFor('t', alice)?.publication, 2, 'whatever the order they arrive in');
   });
 
   it('refuses an event larger than max_retained_event_bytes, and one that would pass max_retained_bytes', () => {

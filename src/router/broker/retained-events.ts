@@ -5,15 +5,25 @@ import type { PublishOptions } from '../options.js';
 import type { Session } from '../session.js';
 import { isReceiverAllowed } from './publish-filter.js';
 
+/**
+ * When a retained publication was made, in the order every node keeps retained events in,
+ * whatever order they arrive in (see retainedOrder).
+ */
+export interface RetainedStamp {
+  /**
+   * A Lamport clock: one more than the largest logical time its node had made or kept when it
+   * was published, so a publication made after its node kept another one orders after it,
+   * whatever the nodes' wall clocks say.
+   */
+  readonly logicalTime: number;
+  /** Its node's wall clock, ms: a tie-break between publications neither node had seen the other of. */
+  readonly at: number;
+}
+
 /** A publication kept for subscribers that ask for it later (SUBSCRIBE get_retained). */
-export interface RetainedEvent {
+export interface RetainedEvent extends RetainedStamp {
   readonly topic: string;
   readonly publication: number;
-  /**
-   * When it was published (its node's wall clock, ms): with the publication ID as a tie-break,
-   * the order every node keeps retained events in, whatever order they arrive in (see retainedOrder).
-   */
-  readonly at: number;
   /** Details every receiver got: publisher disclosure and payload passthru keys. */
   readonly details: Dict;
   readonly args?: Args;
@@ -41,11 +51,13 @@ export interface RetentionMeter {
 }
 
 /**
- * The order retained events are kept in on every node: by publication time, then by publication
- * ID, so two nodes that receive the same publications in different orders keep the same latest one.
+ * The order retained events are kept in on every node: by logical time, then wall clock, then
+ * publication ID, so two nodes that receive the same publications in different orders keep the
+ * same latest one, and a publication made after one its node had kept is the later one.
  */
-export function retainedOrder(a: Pick<RetainedEvent, 'at' | 'publication'>, b: Pick<RetainedEvent, 'at' | 'publication'>): number {
-  return a.at - b.at || a.publication - b.publication;
+export function retainedOrder(a: Pick<RetainedEvent, 'logicalTime' | 'at' | 'publication'>,
+  b: Pick<RetainedEvent, 'logicalTime' | 'at' | 'publication'>): number {
+  return a.logicalTime - b.logicalTime || a.at - b.at || a.publication - b.publication;
 }
 
 /**

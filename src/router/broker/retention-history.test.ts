@@ -30,6 +30,24 @@ describe('broker - event retention', () => {
     assert.deepEqual(event.details, { retained: true });
   });
 
+  it('keeps the last of a publisher\'s retained publications even within one millisecond or with the clock stepping back', async () => {
+    const h = new RouterHarness();
+    const pub = await h.join();
+    const realNow = Date.now;
+    let clock = realNow();
+    try {
+      Date.now = () => (clock -= 1); // each reading earlier than the last: only the order of publication can tell them apart
+      for (let i = 1; i <= 20; i++) pub.peer.raw([T.PUBLISH, i, { retain: true }, 'counter', [i]]);
+    } finally {
+      Date.now = realNow;
+    }
+    const sub = await h.join();
+    sub.peer.raw([T.SUBSCRIBE, 1, { get_retained: true }, 'counter']);
+    const [, event] = sub.peer.take();
+    assert.ok(event?.type === T.EVENT);
+    assert.deepEqual(event.args, [20]);
+  });
+
   it('sends nothing retained to a subscriber that does not ask, or to one the publication excluded', async () => {
     const h = new RouterHarness();
     const pub = await h.join();
