@@ -17,7 +17,7 @@ import { connectSocketIo } from './socketio-client.mjs';
  * answers to requests (WAMP on any transport, relay, Socket.IO) count `unexpectedAnswers`: an
  * answer to no open request (a duplicate), which the workloads report as a fault.
  * The lean subscriber ('wamp-lean', lean-subscriber.mjs) only subscribes, and hands its handler
- * the sequence number and topic index instead of the args (`readsSequences`).
+ * an event's sequence number and arrival time instead of its args (`readsSequences`).
  */
 export function connectClient(target) {
   switch (target.kind) {
