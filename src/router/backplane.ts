@@ -41,12 +41,13 @@ export interface Backplane {
   /** The registration of the other nodes that a call to `procedure` matches best, if any. */
   bestProcedure(realm: string, procedure: string): Interest | undefined;
   /**
-   * This node's callees of a `first` or `last` registration it holds now stand at `rank`: told
-   * to the other nodes, so that each call goes to the cluster's first (or last) callee.
+   * This node's callees of a shared registration it holds are now as `summary` says (where its
+   * first/last callees stand, or how many roundrobin/random callees it has): told to the other
+   * nodes, so that a call from any node follows the policy over the whole cluster's callees.
    */
-  rankProcedure(procedure: Interest, rank: ProcedureRank): void;
-  /** The ranks the other nodes announced for a registration (only `first`/`last` ones have any). */
-  procedureRanks(procedure: Interest): ReadonlyMap<string, ProcedureRank>;
+  summarizeProcedure(procedure: Interest, summary: ProcedureSummary): void;
+  /** The summaries the other nodes announced for a registration, if any did (`single` ones have none). */
+  procedureSummaries(procedure: Interest): ProcedureSummaries | undefined;
   /** Call traffic for one node (a forwarded CALL, CANCEL, a caller gone, a reply). */
   sendCall(node: string, traffic: CallTraffic): void;
   // ---- presence: each node's client sessions, for the meta API ----
@@ -235,6 +236,26 @@ export interface ProcedureRank {
   invoke: 'first' | 'last';
   first: number;
   last: number;
+}
+
+/** How many callees a node has for a `roundrobin` or `random` registration: its share of the cluster's calls. */
+export interface CalleeCount {
+  invoke: 'roundrobin' | 'random';
+  callees: number;
+}
+
+/** What a node tells the others of its callees of a shared registration (never the callees themselves). */
+export type ProcedureSummary = ProcedureRank | CalleeCount;
+
+/** The other nodes' summaries of one registration, and this node's turn over the cluster's callees of it. */
+export interface ProcedureSummaries {
+  /** By node, in the order of the nodes' names: the order in which `roundrobin` walks the cluster's callees. */
+  readonly byNode: ReadonlyMap<string, ProcedureSummary>;
+  /**
+   * The `roundrobin` cursor of this node's callers over the cluster's callees (this node's among
+   * them, in its name's place); moved by the router. It lasts while another node holds the registration.
+   */
+  turn: number;
 }
 
 /**
