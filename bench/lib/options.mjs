@@ -91,7 +91,8 @@ Compares Junction with a plain ws relay (the floor) and Socket.IO, and Junction'
                             and scan each event for its sequence number instead of parsing it
                             (clients/lean-subscriber.mjs), so the load generator costs a small
                             share of the router; no fan-out latency is recorded. Other clients
-                            (RawSocket, SSE, long-poll, relay, Socket.IO) stay as they are
+                            (RawSocket, SSE, long-poll, relay, Socket.IO) stay as they are.
+                            JSON only
   --lean-read-interval MS   lean subscribers: read each socket at most once per MS ms (the
                             kernel gathers events in between; default 0: read as data arrives);
                             raise --max-queued with it, or the delivery barrier caps the rate
@@ -179,6 +180,7 @@ export function parseOptions(argv) {
     },
     strict: true,
   });
+  if (values['lean-subscribers'] && values.serializer !== 'json') throw new Error(`--lean-subscribers reads JSON events only: use --serializer json, not ${values.serializer}`);
   return {
     help: values.help,
     workloads: values.only ? list('only', values.only, WORKLOADS) : WORKLOADS,
