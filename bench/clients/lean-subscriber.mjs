@@ -97,6 +97,8 @@ class LeanSubscriber {
     return new Promise((resolve, reject) => {
       this.socket.once('error', reject);
       this.socket.on('error', (error) => this.session.linkClosed(error.message));
+      // Closed with no error before the join (no effect once joined): the join fails, never hangs.
+      this.socket.once('close', () => reject(new Error('the connection closed before WELCOME')));
       this.joined = { realm, resolve, reject };
       this.socket.once('connect', () => this.socket.write([
         `GET ${this.url.pathname} HTTP/1.1`, `Host: ${this.url.host}`, 'Upgrade: websocket', 'Connection: Upgrade',

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 /**
@@ -170,7 +170,7 @@ for (const readIntervalMs of [0, 5]) {
   });
 }
 
-test('a lean subscriber refuses serializers other than JSON, and a refused upgrade fails the join', async () => {
+test('a lean subscriber refuses serializers other than JSON; a refused upgrade or a closed connection fails the join', async () => {
   const { connectLeanWamp } = await bench('clients/lean-subscriber.mjs');
   assert.throws(() => connectLeanWamp({ url: 'ws://127.0.0.1:1/ws', serializer: 'msgpack' }), /JSON/);
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => false });
@@ -179,5 +179,13 @@ test('a lean subscriber refuses serializers other than JSON, and a refused upgra
     await assert.rejects(connectLeanWamp({ url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws` }), /subprotocol|refused|closed/);
   } finally {
     server.close();
+  }
+  // A server that closes the connection before answering fails the join, rather than leaving it pending.
+  const closer = createServer((socket) => socket.end());
+  await new Promise<void>((resolve) => closer.listen(0, '127.0.0.1', resolve));
+  try {
+    await assert.rejects(connectLeanWamp({ url: `ws://127.0.0.1:${(closer.address() as AddressInfo).port}/ws` }), /closed before WELCOME/);
+  } finally {
+    closer.close();
   }
 });
