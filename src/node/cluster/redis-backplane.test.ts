@@ -34,7 +34,7 @@ interface RedisNode {
 
 async function redisNode(nodeId: string, prefix: string, options: { at?: RunningRedis; readyMs?: number; maxPendingBytes?: number } = {}): Promise<RedisNode> {
   const link = new RedisLink({
-    url: (options.at ?? redis!).url, nodeId, log: silentLogger, prefix, heartbeatMs, leaseMs, maxPendingBytes: options.maxPendingBytes ?? 1 << 20,
+    redis: { url: (options.at ?? redis!).url }, nodeId, log: silentLogger, prefix, heartbeatMs, leaseMs, maxPendingBytes: options.maxPendingBytes ?? 1 << 20,
   });
   await link.ready(options.readyMs);
   const metrics = new MetricsRegistry();
