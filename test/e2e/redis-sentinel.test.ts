@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { openAutobahn, type OpenSession } from '../support/autobahn.js';
+import { freePort, junctionBin, projectRoot, RunningJunction } from '../support/cli.js';
+import { skipWithoutDebian } from '../support/debian.js';
+import { SentinelSet } from '../support/redis-sentinel.js';
+import { eventually } from '../support/wait.js';
+
+const skip = skipWithoutDebian('redis-server');
+const running: RunningJunction[] = [];
+const sessions: OpenSession[] = [];
+let sentinels: SentinelSet | undefined;
+let dir: string | undefined;
+after(async () => {
+  await Promise.all(sessions.map((session) => session.close()));
+  running.forEach((junction) => junction.kill());
+  await sentinels?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const name = 'junction-primary';
+const password = 'redis-secret-5d1e';
+const sentinelPassword = 'sentinel-secret-9a7c';
+
+/** One router worker with a WebSocket, /health and /info, in a cluster that finds Redis through the sentinels. */
+function clusterConfig(addresses: { host: string; port: number }[]): object {
+  return {
+    version: 2,
+    workers: [{
+      type: 'router',
+      realms: [{ name: 'realm1', roles: [{ name: 'anonymous', 'allow-by-default': true }] }],
+      transports: [{
+        type: 'web', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' },
+        paths: { ws: { type: 'websocket' }, health: { type: 'health' }, info: { type: 'nodeinfo' } },
+      }],
+      cluster: {
+        redis: { sentinels: addresses, name, password: '${REDIS_PASSWORD}', sentinel_password: '${SENTINEL_PASSWORD}' },
+        heartbeat: 200, lease: 3_000,
+      },
+    }],
+  };
+}
+
+async function startNode(config: string, port: number): Promise<{ junction: RunningJunction; url: string; http: string }> {
+  const child = spawn(process.execPath, [junctionBin, 'start', '--config', config, '--port', String(port)], {
+    cwd: projectRoot, env: { ...process.env, REDIS_PASSWORD: password, SENTINEL_PASSWORD: sentinelPassword }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const junction = new RunningJunction(child);
+  running.push(junction);
+  await junction.waitForLine((line) => line.msg === 'joined the cluster', 15_000);
+  return { junction, url: await junction.url(), http: `http://127.0.0.1:${port}` };
+}
+
+async function open(url: string): Promise<OpenSession> {
+  const session = await openAutobahn(url, 'json');
+  sessions.push(session);
+  return session;
+}
+
+async function health(http: string): Promise<string> {
+  return ((await (await fetch(`${http}/health`)).json()) as { status: string }).status;
+}
+
+/** Publishes on `from` until `received` holds `marker` (the way across may still be settling); bounded. */
+async function crosses(from: OpenSession, received: unknown[], marker: string): Promise<void> {
+  await eventually(async () => {
+    await from.session.publish('sentinel.news', [marker], {}, { acknowledge: true });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return received.includes(marker) ? true : undefined;
+  }, `"${marker}" crossing between the nodes`);
+}
+
+describe('a cluster through Redis Sentinel (the CLI, AutobahnJS)', { skip }, () => {
+  it('survives the loss of its Redis primary: pub/sub, calls and unique registrations across nodes work again after the failover', async (t) => {
+    sentinels = await SentinelSet.start({ name, password, sentinelPassword, downAfterMs: 500 });
+    dir = await mkdtemp(join(tmpdir(), 'junction-sentinel-cluster-'));
+    const config = join(dir, 'config.json');
+    await writeFile(config, JSON.stringify(clusterConfig(sentinels.addresses)));
+    const a = await startNode(config, await freePort());
+    const b = await startNode(config, await freePort());
+
+    const onA = await open(a.url);
+    const onB = await open(b.url);
+    const received: unknown[] = [];
+    await onB.session.subscribe('sentinel.news', (args: unknown[]) => void received.push(args[0]));
+    await crosses(onA, received, 'before');
+    await onB.session.register('sentinel.add', (args: number[]) => args[0]! + args[1]!);
+    assert.equal(await eventually(() => onA.session.call('sentinel.add', [2, 3]) as Promise<number>, 'a call from A to B'), 5);
+
+    // The primary dies: the sentinels agree it is down and promote the replica.
+    const lostAt = Date.now();
+    await sentinels.primary.stop();
+    const seen = { a: new Set<string>(), b: new Set<string>() };
+    const watchHealth = async (http: string, statuses: Set<string>): Promise<number> => {
+      for (;;) {
+        statuses.add(await health(http).catch(() => 'unanswered'));
+        if (statuses.has('degraded') && (await health(http)) === 'serving') return Date.now() - lostAt;
+        assert.ok(Date.now() - lostAt < 20_000, `/health at ${http} did not go degraded and back to serving within 20 s (saw ${[...statuses].join(', ')})`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    };
+    const [servingA, servingB] = await Promise.all([watchHealth(a.http, seen.a), watchHealth(b.http, seen.b)]);
+    assert.equal(await sentinels.primaryPort(), sentinels.replica.port, 'the sentinels promoted the replica');
+
+    // After the switch: publications and calls cross again, and the single registration held
+    // before the failover is still unique (its claim reached the replica, or was claimed again).
+    await crosses(onA, received, 'after');
+    const crossedAfter = Date.now() - lostAt;
+    assert.equal(await eventually(() => onA.session.call('sentinel.add', [4, 5]) as Promise<number>, 'a call from A to B after the failover'), 9);
+    await assert.rejects(onA.session.register('sentinel.add', () => 0),
+      (error: { error: string }) => error.error === 'wamp.error.procedure_already_exists', 'the procedure held on B before the failover');
+    await onA.session.register('sentinel.later', () => 'A');
+    await assert.rejects(onB.session.register('sentinel.later', () => 'B'),
+      (error: { error: string }) => error.error === 'wamp.error.procedure_already_exists', 'a registration made after the failover is unique too');
+    assert.equal(await onB.session.call('sentinel.later'), 'A');
+    assert.equal(await onA.session.call('wamp.session.count'), 2, 'each node counts both nodes\' sessions again');
+    assert.equal(await onB.session.call('wamp.session.count'), 2);
+
+    // Secrets stay out of the logs and of /info.
+    const info = await (await fetch(`${a.http}/info`)).text();
+    for (const node of [a, b]) {
+      const text = JSON.stringify(node.junction.lines) + node.junction.stderr + info;
+      for (const secret of [password, sentinelPassword]) assert.ok(!text.includes(secret), 'a password in the log or /info');
+    }
+
+    const gone = (node: RunningJunction): number => node.lines.filter((line) => /^cluster node .* is gone/.test(line.msg)).length;
+    t.diagnostic(`failover: /health degraded→serving after ${servingA} ms (A), ${servingB} ms (B); publications crossing again ${crossedAfter} ms after the primary died; peers declared gone meanwhile: A ${gone(a.junction)}, B ${gone(b.junction)}`);
+  });
+});
