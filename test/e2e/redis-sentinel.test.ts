@@ -62,7 +62,7 @@ async function open(url: string): Promise<OpenSession> {
 }
 
 async function health(http: string): Promise<string> {
-  return ((await (await fetch(`${http}/health`)).json()) as { status: string }).status;
+  return ((await (await fetch(`${http}/health`, { signal: AbortSignal.timeout(2_000) })).json()) as { status: string }).status;
 }
 
 /** Publishes on `from` until `received` holds `marker` (the way across may still be settling); bounded. */
@@ -75,7 +75,10 @@ async function crosses(from: OpenSession, received: unknown[], marker: string): 
 }
 
 describe('a cluster through Redis Sentinel (the CLI, AutobahnJS)', { skip }, () => {
-  it('survives the loss of its Redis primary: pub/sub, calls and unique registrations across nodes work again after the failover', async (t) => {
+  it('survives the loss of its Redis primary: pub/sub, calls and unique registrations across nodes work again after the failover', { timeout: 60_000 }, async (t) => {
+    t.after(() => {
+      for (const node of running) t.diagnostic(node.lines.filter((line) => line.level >= 40).map((line) => `${line.time} ${line.msg}`).join('\n'));
+    });
     sentinels = await SentinelSet.start({ name, password, sentinelPassword, downAfterMs: 500 });
     dir = await mkdtemp(join(tmpdir(), 'junction-sentinel-cluster-'));
     const config = join(dir, 'config.json');
@@ -91,7 +94,18 @@ describe('a cluster through Redis Sentinel (the CLI, AutobahnJS)', { skip }, () 
     await onB.session.register('sentinel.add', (args: number[]) => args[0]! + args[1]!);
     assert.equal(await eventually(() => onA.session.call('sentinel.add', [2, 3]) as Promise<number>, 'a call from A to B'), 5);
 
+    // What B's sessions leave behind if they die: a testament; A watches for it and for on_leave.
+    await onB.session.call('wamp.session.add_testament', ['sentinel.will', ['b left'], {}]);
+    const wills: unknown[] = [];
+    const leaves: unknown[] = [];
+    await onA.session.subscribe('sentinel.will', (args: unknown[]) => void wills.push(args[0]));
+    await onA.session.subscribe('wamp.session.on_leave', (args: unknown[]) => void leaves.push(args[0]));
+    await onB.session.register('sentinel.slow', () => new Promise((resolve) => setTimeout(() => resolve('slow'), 4_000)));
+    await eventually(() => onA.session.call('sentinel.add', [0, 0]) as Promise<number>, 'registrations crossed');
+    const pending = onA.session.call('sentinel.slow').then(String, (error: { error: string }) => error.error);
+
     // The primary dies: the sentinels agree it is down and promote the replica.
+    await new Promise((resolve) => setTimeout(resolve, 200));
     const lostAt = Date.now();
     await sentinels.primary.stop();
     const seen = { a: new Set<string>(), b: new Set<string>() };
@@ -127,6 +141,11 @@ describe('a cluster through Redis Sentinel (the CLI, AutobahnJS)', { skip }, () 
       for (const secret of [password, sentinelPassword]) assert.ok(!text.includes(secret), 'a password in the log or /info');
     }
 
+    // B did not die: its session lives on, so neither its testament nor its on_leave reaches A; a
+    // call in flight across the failover ends (its messages may have been dropped) rather than hangs.
+    assert.equal(await pending, 'wamp.error.canceled');
+    assert.deepEqual(wills, [], 'the testament of a session still alive was published');
+    assert.deepEqual(leaves, [], 'on_leave for a session still alive');
     const gone = (node: RunningJunction): number => node.lines.filter((line) => /^cluster node .* is gone/.test(line.msg)).length;
     t.diagnostic(`failover: /health degraded→serving after ${servingA} ms (A), ${servingB} ms (B); publications crossing again ${crossedAfter} ms after the primary died; peers declared gone meanwhile: A ${gone(a.junction)}, B ${gone(b.junction)}`);
   });
