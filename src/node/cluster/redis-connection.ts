@@ -4,6 +4,9 @@ import type { RedisServerConfig } from '../../config/model.js';
 /** How one user of Redis wants its connection to behave; where Redis is comes from the config. */
 export type RedisBehaviour = Pick<RedisOptions, 'enableOfflineQueue' | 'maxRetriesPerRequest'>;
 
+/** The longest wait between reconnection attempts through sentinels. */
+const sentinelRetryCapMs = 250;
+
 /**
  * Every connection a node makes to Redis is made here, from the validated `cluster.redis`: one
  * server by URL, or the primary that Redis Sentinel names. Through sentinels ioredis asks them for
@@ -27,6 +30,9 @@ export function connectRedis(server: RedisServerConfig, behaviour: RedisBehaviou
     name: server.name!,
     ...(server.sentinelPassword === undefined ? {} : { sentinelPassword: server.sentinelPassword }),
     failoverDetector: true,
+    // After the primary died, each attempt asks a sentinel again; ioredis's default wait grows to
+    // 2 s, which would keep a node away up to that long after the promotion. Asking a sentinel is cheap.
+    retryStrategy: (attempt) => Math.min(attempt * 50, sentinelRetryCapMs),
   });
 }
 
