@@ -33,6 +33,7 @@ import { connectWampRawSocket } from './clients/rawsocket-client.mjs';
  *                       `git archive` of an earlier commit, built) with every client on WebSocket,
  *                       so a change is measured before/after in one run
  *   junction-baseline-http  not run by default: that build with the HTTP publisher (publish only)
+ *   junction-baseline-sse   not run by default: that build with SSE subscribers (fanout, publish)
  *
  * startSystem resolves to { name, url, pid, clients: { role: target }, stop() } once the server
  * accepts clients; targetFor(server, role, options) is what a load generator connects with.
@@ -62,6 +63,7 @@ const TABLE = {
   'relay-http': { workloads: ['publish'], about: 'relay-framed; publisher POSTs to a plain Node HTTP server on its port (undici Pool, keep-alive)' },
   'junction-baseline': { workloads: [...ALL_WORKLOADS, 'connect'], about: 'the Junction build in --baseline DIR, every client WAMP on WebSocket' },
   'junction-baseline-http': { workloads: ['publish'], about: 'the Junction build in --baseline DIR; publisher POSTs to /publish, subscribers on WebSocket' },
+  'junction-baseline-sse': { workloads: ['fanout', 'publish'], about: 'the Junction build in --baseline DIR; subscribers are SSE streams, publisher on WebSocket' },
 };
 
 export const SYSTEMS = Object.keys(TABLE);
@@ -110,6 +112,7 @@ export async function startSystem(name, options) {
     case 'junction-longpoll':
     case 'junction-baseline':
     case 'junction-baseline-http':
+    case 'junction-baseline-sse':
       return startJunction(name, options);
     default:
       throw new Error(`unknown system "${name}" (expected one of ${SYSTEMS.join(', ')})`);
@@ -253,6 +256,7 @@ async function startJunction(name, options) {
     'junction-baseline-http': { publisher: { kind: 'http-publisher', url: `${http}/publish`, connections: options.window }, subscriber: ws },
     'junction-rawsocket': { publisher: ws, callee: ws, subscriber: rawSocket, caller: rawSocket },
     'junction-sse': { publisher: ws, subscriber: { kind: 'sse', url: `${http}/sse` } },
+    'junction-baseline-sse': { publisher: ws, subscriber: { kind: 'sse', url: `${http}/sse` } },
     // As many connections as the WAMP publisher may have publishes unacknowledged.
     'junction-http': { publisher: { kind: 'http-publisher', url: `${http}/publish`, connections: options.window }, subscriber: ws },
     // The long-poll client speaks batched JSON only, whatever --serializer says (so does SSE).

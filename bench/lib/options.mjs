@@ -55,6 +55,8 @@ Compares Junction with a plain ws relay (the floor) and Socket.IO, and Junction'
                                                   run by default)
                               junction-baseline-http  that build with the HTTP publisher
                                                   (publish only; not run by default)
+                              junction-baseline-sse   that build with SSE subscribers
+                                                  (fanout and publish; not run by default)
                             each system runs only the workloads it can take part in
   --subscribers N           fan-out subscriber sessions (default 1000)
   --publish-subscribers N   subscribers in the publish workload (default 10)

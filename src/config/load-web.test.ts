@@ -197,6 +197,7 @@ describe('web path services: valid files and their model', () => {
           maxBufferedBytes: 65536,
           maxStreams: 50,
           maxPerAddress: 3,
+          resumeWaitMs: 1000,
         },
       },
     },

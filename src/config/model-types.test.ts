@@ -127,7 +127,7 @@ export type RawSocket = Check<Mirrors<RawSocketService, Mirror<RawSocketSettings
 // Long-poll: Crossbar's seconds become milliseconds.
 export type LongPoll = Check<Mirrors<LongPollService, Mirror<Options<LongPollServiceFile>, { request_timeout: 'requestTimeoutMs'; session_timeout: 'sessionTimeoutMs' }>, Converted | 'type'>>;
 
-export type Sse = Check<Mirrors<SseService, Mirror<Options<SseServiceFile>, { heartbeat_interval: 'heartbeatMs' }>, 'auth' | 'type' | 'realm'>>;
+export type Sse = Check<Mirrors<SseService, Mirror<Options<SseServiceFile>, { heartbeat_interval: 'heartbeatMs'; resume_wait: 'resumeWaitMs' }>, 'auth' | 'type' | 'realm'>>;
 
 // The HTTP bridge: a signed service's key, secret and limits are gathered in `signature`.
 type SignatureKeys = 'key' | 'secret' | 'timestamp_delta_limit' | 'replay_memory';

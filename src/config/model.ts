@@ -428,6 +428,8 @@ export interface SseService {
   maxStreams: number;
   /** Streams one client address may hold open; more get 429 (0: no limit). */
   maxPerAddress: number;
+  /** How long a resume from a bare publication ID not heard here yet waits for it, ms. */
+  resumeWaitMs: number;
 }
 
 export type Serializer = 'json' | 'msgpack' | 'cbor';

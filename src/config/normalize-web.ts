@@ -229,5 +229,6 @@ function sseConfig(service: SseServiceFile): SseService {
     maxBufferedBytes: options.max_buffered_bytes,
     maxStreams: options.max_streams,
     maxPerAddress: options.max_per_address,
+    resumeWaitMs: options.resume_wait,
   };
 }

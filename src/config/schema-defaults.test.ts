@@ -146,7 +146,7 @@ describe("the defaults the loader fills in are the schema's", () => {
 
   it('SSE', () => {
     const { type: _type, realm: _realm, auth: _auth, ...service } = pathServiceModel({ type: 'sse', realm: 'realm1' });
-    assertDefaults(service, child(pathService('sse'), 'properties', 'options'), { renamed: { heartbeatMs: 'heartbeat_interval' } });
+    assertDefaults(service, child(pathService('sse'), 'properties', 'options'), { renamed: { heartbeatMs: 'heartbeat_interval', resumeWaitMs: 'resume_wait' } });
   });
 
   it('HTTP bridge services: publisher, caller, webhook', () => {

@@ -71,6 +71,7 @@ export const sseDefaults = {
   maxBufferedBytes: 1048576,
   maxStreams: 10000,
   maxPerAddress: 100,
+  resumeWaitMs: 1000,
 };
 
 const sseOptions = z.strictObject({
@@ -94,6 +95,10 @@ const sseOptions = z.strictObject({
   max_streams: maxConnections('streams', sseDefaults.maxStreams)
     .describe(`Streams open at once on this path; more requests are refused with 503 (default ${sseDefaults.maxStreams}).`),
   max_per_address: maxPerAddress('streams', sseDefaults.maxPerAddress),
+  resume_wait: milliseconds
+    .max(60000, { error: 'expected at most 60000 ms' })
+    .default(sseDefaults.resumeWaitMs)
+    .describe(`How long a resume from a bare publication ID this node has not heard of yet (still on its way from another node) waits for it, ms (default ${sseDefaults.resumeWaitMs}).`),
 });
 
 export const sseService = z

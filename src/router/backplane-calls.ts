@@ -2,7 +2,8 @@ import { MessageType } from '../protocol/codes.js';
 import { ErrorUri } from '../protocol/errors.js';
 import type { Call, Cancel } from '../protocol/messages.js';
 import type { MatchPolicy } from '../protocol/uri.js';
-import { unknownTicket, type Backplane, type CallerFacts, type CallTraffic, type ClaimAnswer, type ProcedureRank } from './backplane.js';
+import type { Backplane, CallerFacts, CallTraffic, ClaimAnswer, CalleeCount, Interest } from './backplane.js';
+import { nodeForCall, rankOf } from './backplane-picks.js';
 import { isRanked, type Registration } from './dealer/registration.js';
 import type { AuthGate } from './hooks.js';
 import { OptionError, readCallOptions, type InvocationPolicy } from './options.js';
@@ -13,12 +14,13 @@ import { Session, type SessionHost } from './session.js';
 const noSignIn: AuthGate = { hello: () => ({ kind: 'deny', reason: ErrorUri.notAuthorized, message: 'not a connection' }) };
 
 /**
- * RPC across nodes for one realm. A CALL that no local registration matches goes to a node that
- * announced one (round-robin over the nodes holding the best match); that node's dealer runs it
- * as for a local caller, through a stand-in session that carries the caller's identity and
- * sends RESULT and ERROR back. Authorization happened on the caller's node; timeouts, cancel
- * modes and progress are the callee node's dealer's, unchanged. Every call forwarded is tracked
- * on the caller's node until its final answer, so a node that dies fails its calls at once.
+ * RPC across nodes for one realm. A CALL to a shared registration goes to the node its policy
+ * picks over the cluster's callees (backplane-picks.ts); a CALL that no local registration
+ * matches goes to a node that announced one. That node's dealer runs it as for a local caller,
+ * through a stand-in session that carries the caller's identity and sends RESULT and ERROR back.
+ * Authorization happened on the caller's node; timeouts, cancel modes and progress are the callee
+ * node's dealer's, unchanged. Every call forwarded is tracked on the caller's node until its final
+ * answer, so a node that dies fails its calls at once.
  */
 export class RemoteCalls {
   /** Caller's node: each caller's calls in flight on other nodes, request id → node. */
@@ -27,6 +29,8 @@ export class RemoteCalls {
   private readonly standIns = new Map<string, Session>();
   private readonly isStandIn = new WeakSet<Session>();
   private turn = 0;
+  /** Each local clustered registration's (realm, uri, match), made once: a call looks up the other nodes' summaries without allocating. */
+  private readonly interests = new WeakMap<Registration, Interest>();
 
   constructor(private readonly realm: Realm, private readonly backplane: Backplane, private readonly host: SessionHost) {}
 
@@ -44,38 +48,46 @@ export class RemoteCalls {
   // ---- the caller's node ----
 
   /**
-   * A CALL no local registration matches: sends it to a node that has one (for `first`/`last`, the
-   * node with the cluster's first or last callee; otherwise round-robin). Returns false if none does.
+   * A CALL no local registration matches: sends it to a node that has one, the one its shared
+   * policy picks over the cluster's callees, else (a `single` one, or no summaries yet) round-robin
+   * over the nodes holding the best match. Returns false if none does.
    */
   forward(caller: Session, message: Call, disclose: boolean): boolean {
     if (this.isStandIn.has(caller)) return false; // a forwarded call is never forwarded again
     const nodes = this.backplane.calleeNodes(this.realm.name, message.procedure);
     if (nodes.length === 0) return false;
     const best = this.backplane.bestProcedure(this.realm.name, message.procedure);
-    const ranked = best && bestRanked(this.backplane.procedureRanks(best), undefined);
-    this.forwardTo(ranked ?? nodes[this.turn++ % nodes.length]!, caller, message, disclose);
+    const summaries = best && this.backplane.procedureSummaries(best);
+    const picked = summaries && nodeForCall(summaries, this.backplane.nodeId, undefined, Math.random);
+    this.forwardTo(picked ?? nodes[this.turn++ % nodes.length]!, caller, message, disclose);
     return true;
   }
 
   /**
-   * A CALL to a local `first`/`last` registration: sends it on when another node holds the
-   * cluster's first (last) callee. Returns false when this node's own callee is the one.
+   * A CALL to a local shared registration that other nodes hold too: sends it on when its policy
+   * picks another node's callee. Returns false when this node's own callees serve it.
    */
-  forwardRanked(caller: Session, message: Call, disclose: boolean, registration: Registration): boolean {
-    if (!isRanked(registration.invoke) || this.isStandIn.has(caller)) return false;
-    const ranks = this.backplane.procedureRanks({ realm: this.realm.name, uri: registration.uri, match: registration.match });
-    if (ranks.size === 0) return false;
-    const node = bestRanked(ranks, rankOf(registration, registration.invoke));
+  forwardShared(caller: Session, message: Call, disclose: boolean, registration: Registration): boolean {
+    if (registration.invoke === 'single' || this.isStandIn.has(caller)) return false;
+    const summaries = this.backplane.procedureSummaries(this.interestOf(registration));
+    const node = summaries && nodeForCall(summaries, this.backplane.nodeId, registration, Math.random);
     if (node === undefined) return false;
     this.forwardTo(node, caller, message, disclose);
     return true;
   }
 
-  /** The callees of a local clustered registration changed: a first/last one tells the other nodes where it now stands. */
-  rank(registration: Registration): void {
-    if (!isRanked(registration.invoke)) return;
-    this.backplane.rankProcedure({ realm: this.realm.name, uri: registration.uri, match: registration.match },
-      rankOf(registration, registration.invoke));
+  /** The callees of a local clustered registration changed: a shared one tells the other nodes its new summary. */
+  summarize(registration: Registration): void {
+    const { invoke } = registration;
+    if (invoke === 'single') return;
+    const summary = isRanked(invoke) ? rankOf(registration, invoke) : { invoke, callees: registration.callees.length } satisfies CalleeCount;
+    this.backplane.summarizeProcedure(this.interestOf(registration), summary);
+  }
+
+  private interestOf(registration: Registration): Interest {
+    let interest = this.interests.get(registration);
+    if (!interest) this.interests.set(registration, (interest = { realm: this.realm.name, uri: registration.uri, match: registration.match }));
+    return interest;
   }
 
   private forwardTo(node: string, caller: Session, message: Call, disclose: boolean): void {
@@ -207,26 +219,4 @@ export class RemoteCalls {
 
 function standInKey(node: string, session: number): string {
   return `${node}\u0000${session}`;
-}
-
-function rankOf(registration: Registration, invoke: 'first' | 'last'): ProcedureRank {
-  const ticket = (callee: Session | undefined): number => (callee && registration.tickets?.get(callee)) ?? unknownTicket;
-  return { invoke, first: ticket(registration.callees[0]), last: ticket(registration.callees.at(-1)) };
-}
-
-/**
- * The node whose callee comes first (for `first`) or last (for `last`) in the cluster's
- * registration order, if it beats this node's own rank (`local`, when it has the procedure).
- */
-function bestRanked(ranks: ReadonlyMap<string, ProcedureRank>, local: ProcedureRank | undefined): string | undefined {
-  let best: string | undefined;
-  let bestRank = local;
-  for (const [node, rank] of ranks) {
-    const better = !bestRank || (rank.invoke === 'first' ? rank.first < bestRank.first : rank.last > bestRank.last);
-    if (better) {
-      best = node;
-      bestRank = rank;
-    }
-  }
-  return best;
 }

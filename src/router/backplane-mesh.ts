@@ -1,12 +1,13 @@
 import type { MetricsRegistry } from '../metrics/registry.js';
 import { NodeAsks, type AskHandler, type AskMessage } from './backplane-asks.js';
 import { RemoteInterests } from './backplane-interest.js';
+import { RemoteSummaries } from './backplane-summaries.js';
 import { BackplaneMetrics } from './backplane-metrics.js';
 import { PendingQuestions } from './backplane-questions.js';
 import { entryKey, SharedEntries } from './backplane-shared.js';
 import {
   interestKey, type AnswerTo, type Asked, type Backplane, type BackplaneSink, type CallTraffic, type ClaimAnswer, type ClusterQuestion,
-  type Interest, type ProcedureRank, type RemotePublication, type RemoteSession, type RemoteSessionDetails, type SharedEntry,
+  type Interest, type ProcedureSummaries, type ProcedureSummary, type RemotePublication, type RemoteSession, type RemoteSessionDetails, type SharedEntry,
   type SpaceListener, unknownTicket,
 } from './backplane.js';
 import type { Testament } from './meta/testaments.js';
@@ -22,15 +23,15 @@ export type MeshMessage =
    * flight with it, and tell it your state.
    */
   | { k: 'back' }
-  /** Every interest and registration of the sender (with the ranks of its first/last ones), in answer to its peer's hello. */
+  /** Every interest and registration of the sender (with the summaries of its shared ones), in answer to its peer's hello. */
   | {
     k: 'state'; interests: Interest[]; procedures: Interest[]; sessions: RemoteSession[]; shared?: SharedEntry[];
-    ranks?: { procedure: Interest; rank: ProcedureRank }[];
+    summaries?: { procedure: Interest; summary: ProcedureSummary }[];
   }
   | { k: 'interest'; interest: Interest; on: boolean }
   | { k: 'pub'; publication: RemotePublication }
-  /** The sender holds (or no longer holds) a registration of this procedure; `rank` for a first/last one. */
-  | { k: 'procedure'; procedure: Interest; on: boolean; rank?: ProcedureRank }
+  /** The sender holds (or no longer holds) a registration of this procedure; `summary` for a shared one. */
+  | { k: 'procedure'; procedure: Interest; on: boolean; summary?: ProcedureSummary }
   | { k: 'rpc'; traffic: CallTraffic }
   | { k: 'session'; session: RemoteSession; on: boolean }
   /** The testaments of one of the sender's sessions are now these. */
@@ -88,10 +89,10 @@ export class MeshBackplane implements Backplane {
   private sink: BackplaneSink | undefined;
   private readonly local = new Map<string, Interest>();
   private readonly remote = new RemoteInterests();
-  private readonly localProcedures = new Map<string, { procedure: Interest; invoke: InvocationPolicy; rank?: ProcedureRank }>();
+  private readonly localProcedures = new Map<string, { procedure: Interest; invoke: InvocationPolicy; summary?: ProcedureSummary }>();
   private readonly remoteProcedures = new RemoteInterests();
-  /** The ranks of the other nodes' first/last registrations, by procedure key and node. */
-  private readonly remoteRanks = new Map<string, Map<string, ProcedureRank>>();
+  /** What the other nodes tell of their callees of each shared registration. */
+  private readonly remoteSummaries = new RemoteSummaries();
   private readonly known = new Set<string>();
   /** This node's client sessions by realm and id, and the other nodes' by node. */
   private readonly localSessions = new Map<string, RemoteSession>();
@@ -142,7 +143,7 @@ export class MeshBackplane implements Backplane {
     for (const node of this.known) this.sink?.linkLost?.(node);
     this.send({ k: 'back' });
     this.send(this.state());
-    for (const [key, { invoke, rank }] of this.localProcedures) void this.link.claim(key, invoke, rank && highestTicket(rank));
+    for (const [key, { invoke, summary }] of this.localProcedures) void this.link.claim(key, invoke, summary && highestTicket(summary));
   }
 
   /** Everything this node announced, for a node that (re)joined. */
@@ -151,7 +152,7 @@ export class MeshBackplane implements Backplane {
     return {
       k: 'state', interests: [...this.local.values()], procedures: procedures.map(({ procedure }) => procedure),
       sessions: [...this.localSessions.values()], shared: [...this.localShared.values()],
-      ranks: procedures.flatMap(({ procedure, rank }) => (rank ? [{ procedure, rank }] : [])),
+      summaries: procedures.flatMap(({ procedure, summary }) => (summary ? [{ procedure, summary }] : [])),
     };
   }
 
@@ -203,28 +204,15 @@ export class MeshBackplane implements Backplane {
     return this.remoteProcedures.best(realm, procedure);
   }
 
-  rankProcedure(procedure: Interest, rank: ProcedureRank): void {
+  summarizeProcedure(procedure: Interest, summary: ProcedureSummary): void {
     const mine = this.localProcedures.get(interestKey(procedure));
     if (!mine) return;
-    mine.rank = rank;
-    if (!this.closed) this.send({ k: 'procedure', procedure, on: true, rank });
+    mine.summary = summary;
+    if (!this.closed) this.send({ k: 'procedure', procedure, on: true, summary });
   }
 
-  procedureRanks(procedure: Interest): ReadonlyMap<string, ProcedureRank> {
-    return this.remoteRanks.get(interestKey(procedure)) ?? noRanks;
-  }
-
-  private setRank(node: string, procedure: Interest, rank: ProcedureRank | undefined): void {
-    const key = interestKey(procedure);
-    let ranks = this.remoteRanks.get(key);
-    if (rank) {
-      if (!ranks) this.remoteRanks.set(key, (ranks = new Map()));
-      ranks.set(node, rank);
-    } else if (ranks?.delete(node) && ranks.size === 0) this.remoteRanks.delete(key);
-  }
-
-  private dropRanks(node: string): void {
-    for (const [key, ranks] of this.remoteRanks) if (ranks.delete(node) && ranks.size === 0) this.remoteRanks.delete(key);
+  procedureSummaries(procedure: Interest): ProcedureSummaries | undefined {
+    return this.remoteSummaries.of(procedure);
   }
 
   sendCall(node: string, traffic: CallTraffic): void {
@@ -349,7 +337,7 @@ export class MeshBackplane implements Backplane {
   private forget(node: string): void {
     this.remote.dropNode(node);
     this.remoteProcedures.dropNode(node);
-    this.dropRanks(node);
+    this.remoteSummaries.dropNode(node);
     this.known.delete(node);
     const sessions = [...(this.remoteSessionsByNode.get(node)?.values() ?? [])];
     this.remoteSessionsByNode.delete(node);
@@ -371,7 +359,7 @@ export class MeshBackplane implements Backplane {
       case 'procedure':
         if (message.on) this.remoteProcedures.add(from, message.procedure);
         else this.remoteProcedures.remove(from, message.procedure);
-        this.setRank(from, message.procedure, message.on ? message.rank : undefined);
+        this.remoteSummaries.set(from, message.procedure, message.on ? message.summary : undefined);
         return;
       case 'interest':
         if (message.on) this.remote.add(from, message.interest);
@@ -393,10 +381,10 @@ export class MeshBackplane implements Backplane {
         this.stateReplaced(from, message.sessions);
         this.remote.dropNode(from);
         this.remoteProcedures.dropNode(from);
-        this.dropRanks(from);
+        this.remoteSummaries.dropNode(from);
         for (const interest of message.interests) this.remote.add(from, interest);
         for (const procedure of message.procedures) this.remoteProcedures.add(from, procedure);
-        for (const { procedure, rank } of message.ranks ?? []) this.setRank(from, procedure, rank);
+        for (const { procedure, summary } of message.summaries ?? []) this.remoteSummaries.set(from, procedure, summary);
         this.remoteSessionsByNode.set(from,
           new Map(message.sessions.map((session) => [sessionKey(session.realm, session.details.session), session])));
         this.remoteShared.replace(from, message.shared ?? []);
@@ -445,14 +433,13 @@ export class MeshBackplane implements Backplane {
   }
 }
 
-const noRanks: ReadonlyMap<string, ProcedureRank> = new Map();
-
 function sessionKey(realm: string, session: number): string {
   return `${realm}\u0000${session}`;
 }
 
 /** The largest ticket among a node's callees of a first/last registration, if any has one (see rankOf). */
-function highestTicket(rank: ProcedureRank): number | undefined {
-  const known = [rank.first, rank.last].filter((ticket) => ticket < unknownTicket);
+function highestTicket(summary: ProcedureSummary): number | undefined {
+  if (summary.invoke !== 'first' && summary.invoke !== 'last') return undefined;
+  const known = [summary.first, summary.last].filter((ticket) => ticket < unknownTicket);
   return known.length > 0 ? Math.max(...known) : undefined;
 }

@@ -401,6 +401,34 @@ describe('retained events and event history across nodes', () => {
       assert.deepEqual(stored.map((e) => e.args), [[1], [2]]);
     }
   });
+  it('keeps each publication\'s position in its node\'s sequence in every node\'s history, and every node hears the same heads', async () => {
+    const history = [{ uri: 'log', match: 'prefix' as const, limit: 50, limitBytes: 0 }];
+    const { nodes: [n1, n2] } = await cluster(['n1', 'n2'], { eventHistory: history });
+    const [p1, p2] = [await join(n1!, 'p1'), await join(n2!, 'p2')];
+    // Both publish without waiting for each other: each node keeps its own first.
+    for (let i = 0; i < 5; i++) {
+      p1.peer.deliver({ type: T.PUBLISH, request: 1000 + i, options: {}, topic: 'log.a', args: [`a${i}`] });
+      p2.peer.deliver({ type: T.PUBLISH, request: 2000 + i, options: {}, topic: 'log.b', args: [`b${i}`] });
+    }
+    await settle();
+    const brokers = [n1!, n2!].map((node) => node.router.realm('realm1')!.broker);
+    const orders = brokers.map((broker) => {
+      const kept = broker.subscription(broker.matching('log.a').find((s) => s.match === 'prefix')!.id)!.history!.queryPositioned({}, { authid: 'x', authrole: 'x' });
+      return kept.map(({ event, position }) => ({ value: String(event.args![0]), position: position! }));
+    });
+    assert.notDeepEqual(orders[0]!.map((e) => e.value), orders[1]!.map((e) => e.value), 'the nodes interleave the two differently');
+    for (const order of orders) {
+      for (const [prefix, broker] of [['a', brokers[0]!], ['b', brokers[1]!]] as const) {
+        const mine = order.filter((e) => e.value.startsWith(prefix));
+        assert.deepEqual(mine.map((e) => e.value), [0, 1, 2, 3, 4].map((i) => `${prefix}${i}`));
+        assert.ok(mine.every((e) => e.position.source === broker.positions.source), 'positions name the publishing node\'s source');
+        const seqs = mine.map((e) => e.position.seq);
+        assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y), 'in its sequence order');
+      }
+    }
+    assert.deepEqual(new Map(brokers[0]!.positions.all), new Map(brokers[1]!.positions.all), 'every node heard the same heads');
+  });
+
   it('gives a node that starts later the history kept before, merged with what it hears since, within its limits', async () => {
     const realm = { eventHistory: [{ uri: 'log', match: 'prefix' as const, limit: 3, limitBytes: 0 }] };
     const hub = new MemoryHub();

@@ -1,6 +1,7 @@
 import type { Call, Cancel, Dict, ErrorMessage, Result } from '../protocol/messages.js';
 import type { MatchPolicy } from '../protocol/uri.js';
 import type { CopiedEvent } from './broker/event-history.js';
+import type { PublicationPosition } from './broker/publication-positions.js';
 import type { Testament } from './meta/testaments.js';
 import type { InvocationPolicy } from './options.js';
 import type { SessionOrigin } from './session.js';
@@ -41,12 +42,13 @@ export interface Backplane {
   /** The registration of the other nodes that a call to `procedure` matches best, if any. */
   bestProcedure(realm: string, procedure: string): Interest | undefined;
   /**
-   * This node's callees of a `first` or `last` registration it holds now stand at `rank`: told
-   * to the other nodes, so that each call goes to the cluster's first (or last) callee.
+   * This node's callees of a shared registration it holds are now as `summary` says (where its
+   * first/last callees stand, or how many roundrobin/random callees it has): told to the other
+   * nodes, so that a call from any node follows the policy over the whole cluster's callees.
    */
-  rankProcedure(procedure: Interest, rank: ProcedureRank): void;
-  /** The ranks the other nodes announced for a registration (only `first`/`last` ones have any). */
-  procedureRanks(procedure: Interest): ReadonlyMap<string, ProcedureRank>;
+  summarizeProcedure(procedure: Interest, summary: ProcedureSummary): void;
+  /** The summaries the other nodes announced for a registration, if any did (`single` ones have none). */
+  procedureSummaries(procedure: Interest): ProcedureSummaries | undefined;
   /** Call traffic for one node (a forwarded CALL, CANCEL, a caller gone, a reply). */
   sendCall(node: string, traffic: CallTraffic): void;
   // ---- presence: each node's client sessions, for the meta API ----
@@ -244,6 +246,26 @@ export interface ProcedureRank {
   last: number;
 }
 
+/** How many callees a node has for a `roundrobin` or `random` registration: its share of the cluster's calls. */
+export interface CalleeCount {
+  invoke: 'roundrobin' | 'random';
+  callees: number;
+}
+
+/** What a node tells the others of its callees of a shared registration (never the callees themselves). */
+export type ProcedureSummary = ProcedureRank | CalleeCount;
+
+/** The other nodes' summaries of one registration, and this node's turn over the cluster's callees of it. */
+export interface ProcedureSummaries {
+  /** By node, in the order of the nodes' names: the order in which `roundrobin` walks the cluster's callees. */
+  readonly byNode: ReadonlyMap<string, ProcedureSummary>;
+  /**
+   * The `roundrobin` cursor of this node's callers over the cluster's callees (this node's among
+   * them, in its name's place); moved by the router. It lasts while another node holds the registration.
+   */
+  turn: number;
+}
+
 /**
  * A callee whose registration has no ticket (registered while the claim authority was out of
  * reach, or by a bridge session that is not claimed) counts as registered after every other.
@@ -298,6 +320,8 @@ export interface RemotePublication {
    */
   logicalTime?: number;
   publishedAt?: number;
+  /** Its place in its node's sequence (absent from a node of an older version). */
+  position?: PublicationPosition;
 }
 
 /** The key an interest is known by in tables and on the wire. */

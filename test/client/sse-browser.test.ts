@@ -17,7 +17,7 @@ import { startTestNode, testConfig } from '../support/node.js';
 
 function sse(auth: SseService['auth']): SseService {
   return { type: 'sse', realm: 'realm1', auth, cookieName: 'junction_ticket', heartbeatMs: 15_000, maxTopics: 8, maxBufferedBytes: 1_048_576,
-    maxStreams: 10_000, maxPerAddress: 100 };
+    maxStreams: 10_000, maxPerAddress: 100, resumeWaitMs: 1000 };
 }
 
 function config(site: string): JunctionConfig {
@@ -84,7 +84,7 @@ describe('SSE in headless Chromium', { skip: skipWithoutChromium, timeout: 60_00
       for (const type of types) {
         source.addEventListener(type, (event) => {
           const message = event as MessageEvent<string>;
-          window.received.push({ stream, type: message.type, id: message.lastEventId, data: JSON.parse(message.data) });
+          window.received.push({ stream, type: message.type, id: message.lastEventId.split(':')[0], data: JSON.parse(message.data) });
         });
       }
     }, { stream, url, types });

@@ -275,7 +275,7 @@ describe('three nodes through Redis: every option across nodes, failures, Redis 
     assert.equal(wampyC.events.get('mx..x.end')!.at(-1)!.details.topic, 'mx.pre.x.end');
   });
 
-  it('calls across nodes under each invocation policy as documented: roundrobin/random a local callee first, else round-robin over nodes; first/last across the cluster', async () => {
+  it('calls across nodes under each invocation policy as documented: roundrobin/random over every callee of the cluster, first/last in the cluster\'s order', async () => {
     await anonB.register('mx.rr', { invoke: 'roundrobin' });
     await joe.register('mx.rr', { invoke: 'roundrobin' });
     await wampyC.register('mx.rr', { invoke: 'roundrobin' });
@@ -284,9 +284,17 @@ describe('three nodes through Redis: every option across nodes, failures, Redis 
       for (let i = 0; i < 6; i++) seen.add(await pubA.call('mx.rr'));
       return seen.size === 3 ? seen : undefined;
     }, 'calls from A reaching every callee of mx.rr on B and C');
-    const fromB = new Set<unknown>();
-    for (let i = 0; i < 4; i++) fromB.add(await anonB.call('mx.rr'));
-    assert.deepEqual([...fromB].sort(), ['anonB', 'joe'], 'a caller on B is served by B\'s callees, in turn');
+    // B's 2 callees and C's 1 are 3 turns: in 30 calls, made one after the other, each callee serves 10, whichever node calls.
+    const served = async (caller: Client, calls: number): Promise<Record<string, number>> => {
+      const counted: Record<string, number> = {};
+      for (let i = 0; i < calls; i++) {
+        const callee = String(await caller.call('mx.rr'));
+        counted[callee] = (counted[callee] ?? 0) + 1;
+      }
+      return counted;
+    };
+    assert.deepEqual(await served(pubA, 30), { anonB: 10, joe: 10, wampyC: 10 }, 'from A, which has no callee');
+    assert.deepEqual(await served(anonB, 30), { anonB: 10, joe: 10, wampyC: 10 }, 'from B, which has two of the three');
 
     await anonB.register('mx.first', { invoke: 'first' });
     await joe.register('mx.first', { invoke: 'first' });
@@ -304,12 +312,14 @@ describe('three nodes through Redis: every option across nodes, failures, Redis 
 
     await anonB.register('mx.random', { invoke: 'random' });
     await joe.register('mx.random', { invoke: 'random' });
+    await wampyC.register('mx.random', { invoke: 'random' });
+    // Each callee is drawn 1 time in 3: missing one in 60 calls happens about once in 10^10.
     const randomAnswers = await eventually(async () => {
-      const seen: unknown[] = [];
-      for (let i = 0; i < 6; i++) seen.push(await wampyC.call('mx.random'));
-      return seen;
-    }, 'mx.random called from C');
-    assert.ok(randomAnswers.every((answer) => answer === 'anonB' || answer === 'joe'));
+      const seen = new Set<unknown>();
+      for (let i = 0; i < 60; i++) seen.add(await pubA.call('mx.random'));
+      return seen.size === 3 ? seen : undefined;
+    }, 'mx.random called from A reaching every callee on B and C');
+    assert.deepEqual([...randomAnswers].sort(), ['anonB', 'joe', 'wampyC']);
 
     await joe.register('mx.single', {});
     await eventually(() => wampyC.call('mx.single'), 'mx.single known on C');

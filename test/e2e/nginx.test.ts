@@ -118,7 +118,7 @@ describe('Junction behind nginx', { skip }, () => {
     };
     web.paths['/sse'] = {
       type: 'sse', realm: 'realm1', auth: { anonymous: { type: 'static', role: 'anonymous' } },
-      cookieName: 'junction_ticket', heartbeatMs: 15_000, maxTopics: 8, maxBufferedBytes: 1_048_576, maxStreams: 10_000, maxPerAddress: 100,
+      cookieName: 'junction_ticket', heartbeatMs: 15_000, maxTopics: 8, maxBufferedBytes: 1_048_576, maxStreams: 10_000, maxPerAddress: 100, resumeWaitMs: 1000,
     };
     config.listeners.push({ ...web, id: 'untrusting', trustedProxies: [], paths: { '/ws': web.paths['/ws']! } });
     node = await startTestNode(config);
@@ -222,6 +222,6 @@ describe('Junction behind nginx', { skip }, () => {
       text += Buffer.from(value).toString('utf8');
     }
     controller.abort();
-    assert.match(text, new RegExp(`id: ${id}\\nevent: nginx\\.sse\\ndata: \\{"args":\\["live"\\]`));
+    assert.match(text, new RegExp(`id: ${id}:\\S+\\nevent: nginx\\.sse\\ndata: \\{"args":\\["live"\\]`));
   });
 });

@@ -66,7 +66,7 @@ function config(): JunctionConfig {
   paths['/lp'] = testLongPoll();
   paths['/sse'] = {
     type: 'sse', realm: 'realm1', auth: { anonymous: { type: 'static', role: 'anonymous' } },
-    cookieName: 'junction_ticket', heartbeatMs: 15_000, maxTopics: 8, maxBufferedBytes: 1_048_576, maxStreams: 100, maxPerAddress: 100,
+    cookieName: 'junction_ticket', heartbeatMs: 15_000, maxTopics: 8, maxBufferedBytes: 1_048_576, maxStreams: 100, maxPerAddress: 100, resumeWaitMs: 1000,
   };
   addRawSocketListener(config, 'raw');
   return config;

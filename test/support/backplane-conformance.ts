@@ -279,16 +279,42 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
       assert.deepEqual([...tickets].sort((x, y) => x - y), tickets, 'later claims get larger tickets');
       assert.equal(new Set(tickets).size, 3);
       const rank = { invoke: 'first' as const, first: tickets[0]!, last: tickets[2]! };
-      a.backplane.rankProcedure(procedure, rank);
+      a.backplane.summarizeProcedure(procedure, rank);
       await sync(b, a);
-      assert.deepEqual([...b.backplane.procedureRanks(procedure)], [['a', rank]]);
+      assert.deepEqual([...b.backplane.procedureSummaries(procedure)!.byNode], [['a', rank]]);
       assert.deepEqual(b.backplane.bestProcedure('r', 'com.first'), procedure);
       const late = await node('late');
       await sync(late, a);
-      assert.deepEqual([...late.backplane.procedureRanks(procedure)], [['a', rank]], 'a node that joins later learns the rank');
+      assert.deepEqual([...late.backplane.procedureSummaries(procedure)!.byNode], [['a', rank]], 'a node that joins later learns the rank');
       a.backplane.releaseProcedure(procedure);
       await sync(b, a);
-      assert.equal(b.backplane.procedureRanks(procedure).size, 0);
+      assert.equal(b.backplane.procedureSummaries(procedure), undefined);
+    });
+
+    it('tells the others how many callees each node has for a roundrobin/random registration, in the order of the nodes\' names', async () => {
+      cluster = build();
+      const [a, b, c] = [await node('a'), await node('b'), await node('c')];
+      const procedure: Interest = { realm: 'r', uri: 'com.spread', match: 'exact' };
+      const counts = (of: TestNode): [string, unknown][] =>
+        [...of.backplane.procedureSummaries(procedure)?.byNode ?? []].map(([holder, summary]) => [holder, 'callees' in summary && summary.callees]);
+      for (const holder of [c, a]) {
+        assert.equal((await holder.backplane.claimProcedure(procedure, 'roundrobin')).ok, true);
+        holder.backplane.summarizeProcedure(procedure, { invoke: 'roundrobin', callees: 1 });
+      }
+      c.backplane.summarizeProcedure(procedure, { invoke: 'roundrobin', callees: 3 });
+      await sync(b, a);
+      await sync(b, c);
+      assert.deepEqual(counts(b), [['a', 1], ['c', 3]], 'by name, whatever order they were heard in; the latest count');
+      const late = await node('late');
+      await sync(late, a);
+      await sync(late, c);
+      assert.deepEqual(counts(late), [['a', 1], ['c', 3]], 'a node that joins later learns the counts');
+      a.backplane.releaseProcedure(procedure);
+      await sync(b, a);
+      assert.deepEqual(counts(b), [['c', 3]]);
+      await cluster.kill('c');
+      await sync(b, late);
+      assert.equal(b.backplane.procedureSummaries(procedure), undefined, 'a dead node\'s counts are forgotten');
     });
 
     it('tells every node which nodes hold the best match for a call, and carries call traffic point to point in order', async () => {

@@ -20,7 +20,7 @@ const anonymous = (authid: string) => ({ anonymous: { type: 'static' as const, r
 function sse(overrides: Partial<SseService>): SseService {
   return {
     type: 'sse', realm: 'realm1', auth: anonymous('sse-listener'),
-    cookieName: 'junction_ticket', heartbeatMs: 15_000, maxTopics: 4, maxBufferedBytes: 1_048_576, maxStreams: 10_000, maxPerAddress: 100,
+    cookieName: 'junction_ticket', heartbeatMs: 15_000, maxTopics: 4, maxBufferedBytes: 1_048_576, maxStreams: 10_000, maxPerAddress: 100, resumeWaitMs: 1000,
     ...overrides,
   };
 }

@@ -21,7 +21,7 @@ function config(): JunctionConfig {
   paths['/sse'] = {
     type: 'sse', realm: 'realm1',
     auth: { anonymous: { type: 'static', role: 'anonymous', authid: 'feed-listener' } },
-    cookieName: 'junction_ticket', heartbeatMs: 15_000, maxTopics: 8, maxBufferedBytes: 1_048_576, maxStreams: 10_000, maxPerAddress: 100,
+    cookieName: 'junction_ticket', heartbeatMs: 15_000, maxTopics: 8, maxBufferedBytes: 1_048_576, maxStreams: 10_000, maxPerAddress: 100, resumeWaitMs: 1000,
   };
   return config;
 }
@@ -61,7 +61,7 @@ describe('SSE with the eventsource npm client and the HTTP publisher', { timeout
     source = new EventSource(`${base}/sse?topic=feed`);
     source.addEventListener('open', () => opens++);
     source.addEventListener('error', () => errors++);
-    source.addEventListener('feed', (event) => received.push({ id: event.lastEventId, data: JSON.parse(event.data) as Received['data'] }));
+    source.addEventListener('feed', (event) => received.push({ id: event.lastEventId.split(':')[0]!, data: JSON.parse(event.data) as Received['data'] }));
     await waitFor(() => opens === 1, 'the stream to open');
 
     const first = await post('feed', [{ n: 1 }]);

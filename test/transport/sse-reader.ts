@@ -7,6 +7,8 @@ import { Arrivals } from '../support/wait.js';
 
 export interface ReadMessage {
   id: string | undefined;
+  /** The publication ID the id starts with (before its ':' and the positions). */
+  publication: string | undefined;
   event: string;
   data: string;
 }
@@ -97,7 +99,8 @@ export class SseReader implements SseResponse {
   private line(line: string): void {
     if (line === '') {
       if (this.block.data.length > 0) {
-        this.items.push({ kind: 'message', message: { id: this.block.id, event: this.block.event ?? 'message', data: this.block.data.join('\n') } });
+        const { id } = this.block;
+        this.items.push({ kind: 'message', message: { id, publication: id?.split(':')[0], event: this.block.event ?? 'message', data: this.block.data.join('\n') } });
       }
       this.block = { data: [] };
       return;

@@ -27,7 +27,7 @@ function sseService(overrides: Partial<SseService> = {}): SseService {
   return {
     type: 'sse', realm: 'realm1',
     auth: { anonymous: { type: 'static', role: 'anonymous' } },
-    cookieName: 'junction_ticket', heartbeatMs: 15_000, maxTopics: 4, maxBufferedBytes: 1_048_576, maxStreams: 10_000, maxPerAddress: 100,
+    cookieName: 'junction_ticket', heartbeatMs: 15_000, maxTopics: 4, maxBufferedBytes: 1_048_576, maxStreams: 10_000, maxPerAddress: 100, resumeWaitMs: 1000,
     ...overrides,
   };
 }
@@ -85,9 +85,11 @@ describe('SSE over HTTP', { timeout: 60_000 }, () => {
     const second = await publish('sport', [1, 2]);
     const [a, b] = await stream.waitForMessages(2);
     assert.deepEqual(stream.items[0], { kind: 'retry', ms: 3000 });
-    assert.deepEqual(a, { id: String(first), event: 'news.world', data: '{"args":[{"headline":"hello\\nworld"}],"kwargs":{"lang":"en"}}' });
-    assert.deepEqual(b, { id: String(second), event: 'sport', data: '{"args":[1,2],"kwargs":{}}' });
-    assert.match(stream.raw, /^retry: 3000\n\nid: \d+\nevent: news\.world\ndata: \{.*\}\n\n/);
+    assert.deepEqual({ ...a, id: undefined }, { id: undefined, publication: String(first), event: 'news.world', data: '{"args":[{"headline":"hello\\nworld"}],"kwargs":{"lang":"en"}}' });
+    assert.deepEqual({ ...b, id: undefined }, { id: undefined, publication: String(second), event: 'sport', data: '{"args":[1,2],"kwargs":{}}' });
+    // The id: the publication ID, then this node's position in its own publications (the only source here).
+    assert.match(a!.id!, /^\d+:[A-Za-z0-9_-]{8}\.[0-9a-z]+$/);
+    assert.match(stream.raw, /^retry: 3000\n\nid: \d+:\S+\nevent: news\.world\ndata: \{.*\}\n\n/);
     stream.close();
   });
 
@@ -96,14 +98,14 @@ describe('SSE over HTTP', { timeout: 60_000 }, () => {
     const alert = await publish('alerts.fire', ['now']);
     const score = await publish('game.7.score', [3]);
     const messages = await stream.waitForMessages(2);
-    assert.deepEqual(messages.map((m) => [m.id, m.event]), [[String(alert), 'alerts.fire'], [String(score), 'game.7.score']]);
+    assert.deepEqual(messages.map((m) => [m.publication, m.event]), [[String(alert), 'alerts.fire'], [String(score), 'game.7.score']]);
 
     // Subscribed exactly and by prefix: the publication reaches the stream through both subscriptions, but is sent once.
     const both = await openStream(`${base}/sse?topic=dup.a&prefix=dup.`);
     const once = await publish('dup.a', ['x']);
     const marker = await publish('dup.b', ['end']);
     const received = await both.waitForMessages(2);
-    assert.deepEqual(received.map((m) => m.id), [String(once), String(marker)]);
+    assert.deepEqual(received.map((m) => m.publication), [String(once), String(marker)]);
     stream.close();
     both.close();
   });
@@ -168,7 +170,7 @@ describe('SSE over HTTP', { timeout: 60_000 }, () => {
       await openStream(`${base}/sse-ticket?topic=news.a`, { cookie: 'theme=dark; junction_ticket=joe%3Ajoe-secret' }),
     ];
     const id = await publish('news.a', ['for joe']);
-    for (const stream of streams) assert.equal((await stream.waitForMessages(1))[0]!.id, String(id));
+    for (const stream of streams) assert.equal((await stream.waitForMessages(1))[0]!.publication, String(id));
     // The ticket's role (reader) decides what joe may read.
     const forbidden = await openRefused(`${base}/sse-ticket?topic=secret`, { authorization: 'Bearer joe:joe-secret' });
     assert.equal(forbidden.status, 403);
@@ -180,29 +182,48 @@ describe('SSE over HTTP', { timeout: 60_000 }, () => {
     for (let i = 1; i <= 5; i++) ids.push(await publish('hist', [i]));
     const stream = await openStream(`${base}/sse?topic=hist`, { 'last-event-id': String(ids[1]) });
     const replayed = await stream.waitForMessages(3);
-    assert.deepEqual(replayed.map((m) => m.id), ids.slice(2).map(String));
+    assert.deepEqual(replayed.map((m) => m.publication), ids.slice(2).map(String));
     assert.deepEqual(replayed.map((m) => JSON.parse(m.data).args[0]), [3, 4, 5]);
     const live = await publish('hist', [6]);
-    assert.equal((await stream.waitForMessages(4))[3]!.id, String(live));
+    assert.equal((await stream.waitForMessages(4))[3]!.publication, String(live));
     stream.close();
 
     // The same through the query parameter that EventSource polyfills use.
     const polyfill = await openStream(`${base}/sse?topic=hist&lastEventId=${ids[3]}`);
-    assert.deepEqual((await polyfill.waitForMessages(2)).map((m) => m.id), [String(ids[4]), String(live)]);
+    assert.deepEqual((await polyfill.waitForMessages(2)).map((m) => m.publication), [String(ids[4]), String(live)]);
     polyfill.close();
   });
 
-  it('says so in a comment and goes live when the ID is unknown or the topic keeps no history', async () => {
+  it('waits for an unknown ID, then says so in a junction.resume_gap event and replays every kept event; goes live without history', async () => {
+    const kept = await publish('hist', ['kept']);
     const unknown = await openStream(`${base}/sse?topic=hist`, { 'last-event-id': '12345' });
-    await unknown.waitForComment('event 12345 is not in the event history');
     const plain = await openStream(`${base}/sse?topic=nohistory`, { 'last-event-id': '12345' });
     await plain.waitForComment('no event history is kept');
+    // After resume_wait (1 s here), never having heard of 12345:
+    const [gap] = await unknown.waitForMessages(1);
+    assert.equal(gap!.event, 'junction.resume_gap');
+    assert.equal(gap!.id, undefined);
+    assert.match(JSON.parse(gap!.data).reason, /event 12345 is not in the event history.*every kept event follows/);
+    await waitFor(() => unknown.messages.some((m) => m.publication === String(kept)), 'the kept events replayed');
     const a = await publish('hist', ['live']);
     const b = await publish('nohistory', ['live']);
-    assert.equal((await unknown.waitForMessages(1))[0]!.id, String(a));
-    assert.equal((await plain.waitForMessages(1))[0]!.id, String(b));
+    await waitFor(() => unknown.messages.at(-1)?.publication === String(a), 'the live event after the replay');
+    assert.equal((await plain.waitForMessages(1))[0]!.publication, String(b));
     unknown.close();
     plain.close();
+  });
+
+  it('resumes from an id of this version after exactly the events it names', async () => {
+    const ids: number[] = [];
+    for (let i = 1; i <= 3; i++) ids.push(await publish('hist', [`p${i}`]));
+    const first = await openStream(`${base}/sse?topic=hist`, { 'last-event-id': String(ids[0]) });
+    const [second] = await first.waitForMessages(1);
+    first.close();
+    const resumed = await openStream(`${base}/sse?topic=hist`, { 'last-event-id': second!.id! });
+    const [third] = await resumed.waitForMessages(1);
+    assert.equal(third!.publication, String(ids[2]));
+    assert.match(third!.id!, /^\d+:/);
+    resumed.close();
   });
 
   it('resumes an exact topic from the history of a pattern that covers it, that topic only', async () => {
@@ -211,7 +232,7 @@ describe('SSE over HTTP', { timeout: 60_000 }, () => {
     const second = await publish('logs.app', [2]);
     const stream = await openStream(`${base}/sse?topic=logs.app`, { 'last-event-id': String(first) });
     const [message] = await stream.waitForMessages(1);
-    assert.deepEqual([message!.id, message!.event], [String(second), 'logs.app']);
+    assert.deepEqual([message!.publication, message!.event], [String(second), 'logs.app']);
     stream.close();
   });
 
@@ -233,8 +254,8 @@ describe('SSE over HTTP', { timeout: 60_000 }, () => {
     await running;
     const last = await publish('hist', ['last']);
     published.push(last);
-    await waitFor(() => stream.messages.some((m) => m.id === String(last)), 'the last event');
-    assert.deepEqual(stream.messages.map((m) => m.id), published.slice(resumeAt + 1).map(String));
+    await waitFor(() => stream.messages.some((m) => m.publication === String(last)), 'the last event');
+    assert.deepEqual(stream.messages.map((m) => m.publication), published.slice(resumeAt + 1).map(String));
     stream.close();
   });
 

@@ -174,7 +174,7 @@ describe('Redis backplane: first/last order after Redis lost its data', { skip }
       assert.ok(answer.ok && answer.ticket !== undefined);
       tickets.push(answer.ticket);
     }
-    b.backplane.rankProcedure(procedure, { invoke: 'last', first: tickets[0]!, last: tickets[2]! });
+    b.backplane.summarizeProcedure(procedure, { invoke: 'last', first: tickets[0]!, last: tickets[2]! });
 
     await redis!.stop();
     await redis!.restart(); // empty: the claim counter is gone

@@ -8,7 +8,7 @@ function withSse(realm: string, auth: AuthConfig) {
   const config = testConfig();
   config.listeners[0]!.paths['/sse'] = {
     type: 'sse', realm, auth, cookieName: 'junction_ticket', heartbeatMs: 15_000, maxTopics: 32, maxBufferedBytes: 1_048_576,
-    maxStreams: 10_000, maxPerAddress: 100,
+    maxStreams: 10_000, maxPerAddress: 100, resumeWaitMs: 1000,
   };
   return config;
 }

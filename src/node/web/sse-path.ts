@@ -1,7 +1,6 @@
 import type { SseService as SsePathConfig } from '../../config/model.js';
 import type { Router } from '../../router/router.js';
-import { DEFAULT_RETRY_MS, SseService, type StreamSubscription } from '../../transport/sse/sse-service.js';
-import type { HistoryEvent } from '../../transport/sse/sse-resume.js';
+import { DEFAULT_RETRY_MS, SseService, type KeptEvents, type StreamSubscription } from '../../transport/sse/sse-service.js';
 import type { SseIdentity } from '../../transport/sse/sse-peer.js';
 import { UnsupportedConfigError } from '../auth-wiring.js';
 import type { PathServiceFactory } from './service-context.js';
@@ -31,6 +30,8 @@ export const ssePath: PathServiceFactory<SsePathConfig> = (service, context) => 
     // The router's HELLO limit (10 s by default) bounds a sign-in that hangs (a slow dynamic authenticator).
     attach: (peer) => context.router.attach(peer, gate),
     history: (subscription, reader) => storedEvents(context.router, subscription, reader),
+    positions: (realm) => context.router.realm(realm)?.broker.positions,
+    resumeWaitMs: service.resumeWaitMs,
     clientAddress: context.clientAddress,
     log: context.log.child({ sse: context.where }),
     metrics: context.metrics,
@@ -49,12 +50,15 @@ export const ssePath: PathServiceFactory<SsePathConfig> = (service, context) => 
  * of its own is served from a pattern subscription's history that covers it, filtered to the topic,
  * so the reader sees only events it would have received.
  */
-function storedEvents(router: Router, subscription: StreamSubscription, reader: SseIdentity): readonly HistoryEvent[] | undefined {
+function storedEvents(router: Router, subscription: StreamSubscription, reader: SseIdentity): KeptEvents | undefined {
   const broker = router.realm(reader.realm)?.broker;
   if (!broker) return undefined;
   const own = broker.subscription(subscription.id)?.history;
-  if (own) return own.query({}, reader);
-  if (subscription.match !== 'exact') return undefined;
-  const covering = broker.matching(subscription.uri).find((found) => found.match !== 'exact' && found.history !== undefined);
-  return covering?.history!.query({ topic: subscription.uri }, reader);
+  const covering = own || subscription.match !== 'exact'
+    ? undefined
+    : broker.matching(subscription.uri).find((found) => found.match !== 'exact' && found.history !== undefined)?.history;
+  const history = own ?? covering;
+  if (!history) return undefined;
+  const events = history.queryPositioned(own ? {} : { topic: subscription.uri }, reader).map(({ event, position }) => position ? { ...event, position } : event);
+  return { events, droppedUpTo: (source) => history.droppedUpTo(source) };
 }

@@ -16,6 +16,7 @@ import type { RouterMetrics } from '../router-metrics.js';
 import { withPassthruDetails } from '../passthru.js';
 import type { Session, SessionOrigin } from '../session.js';
 import { EventHistory, storedEvent, type EventHistorySetting } from './event-history.js';
+import { PublicationPositions, type PublicationPosition } from './publication-positions.js';
 import { hasReceiverLists, isReceiverAllowed } from './publish-filter.js';
 import { RetainedEvents, type RetainedStamp } from './retained-events.js';
 import { SmallSetMap } from './small-set-map.js';
@@ -73,6 +74,8 @@ export class Broker {
   private readonly backplane: Backplane | undefined;
   private readonly newId: IdMaker;
   private remoteDelivery: 'remote' | 'stand-in' | undefined;
+  /** This realm's publication sequence and the positions heard from every node's (see PublicationPosition). */
+  readonly positions = new PublicationPositions();
 
   /** By the publisher's origin, so a client's publication is told apart from the meta API's events. */
   private readonly counters: Record<SessionOrigin, { published: BoundCounter; eventsSent: BoundCounter }>;
@@ -195,7 +198,8 @@ export class Broker {
     withPassthruDetails(message.options, details);
     if (options.mqtt) details[mqttPropertiesKey] = options.mqtt;
     const receiverLists = hasReceiverLists(options);
-    const delivered = this.deliverAll(message, options, receiverLists, details, publication, options.excludeMe ? publisher.id : 0);
+    const position = this.positions.next();
+    const delivered = this.deliverAll(message, options, receiverLists, details, publication, options.excludeMe ? publisher.id : 0, position);
     const stamp = options.retain ? { logicalTime: this.retainedClock + 1, at: Date.now() } : undefined;
     const notRetained = stamp ? this.retain(publisher, message, options, receiverLists, details, publication, stamp) : undefined;
     const counters = this.counters[publisher.origin];
@@ -205,7 +209,7 @@ export class Broker {
     if (this.backplane) {
       const remote: RemotePublication = {
         realm: this.realmName, topic: message.topic, publication, publisher: publisher.id, origin: publisher.origin,
-        options: message.options, details, args: message.args, kwargs: message.kwargs, payload: message.payload,
+        options: message.options, details, args: message.args, kwargs: message.kwargs, payload: message.payload, position,
       };
       // Only a retained one carries its stamp (a key left undefined would still cost bytes on the wire).
       if (stamp) {
@@ -246,10 +250,13 @@ export class Broker {
     const receiverLists = hasReceiverLists(options);
     const outer = this.remoteDelivery;
     this.remoteDelivery = standIn ? 'stand-in' : 'remote';
+    // A node of an older version sends no position; a stand-in publication is made by every node, so has none.
+    const position = standIn ? undefined : remote.position;
+    if (position) this.positions.heard(position);
     let delivered: number;
     try {
       delivered = this.deliverAll(remote, options, receiverLists, remote.details, remote.publication,
-        options.excludeMe ? remote.publisher : 0);
+        options.excludeMe ? remote.publisher : 0, position);
     } finally {
       this.remoteDelivery = outer;
     }
@@ -267,18 +274,29 @@ export class Broker {
    * `excluded` is the publisher's session id under exclude_me, else 0.
    */
   private deliverAll(message: Published, options: PublishOptions, receiverLists: boolean, details: Dict, publication: number,
-    excluded: number): number {
+    excluded: number, position: PublicationPosition | undefined): number {
+    const outer = this.positions.delivering;
+    this.positions.delivering = position;
+    try {
+      return this.deliverMatching(message, options, receiverLists, details, publication, excluded, position);
+    } finally {
+      this.positions.delivering = outer;
+    }
+  }
+
+  private deliverMatching(message: Published, options: PublishOptions, receiverLists: boolean, details: Dict, publication: number,
+    excluded: number, position: PublicationPosition | undefined): number {
     let delivered = 0;
     // The exact subscription is one hash lookup; the pattern indexes are consulted only when
     // patterns exist, so an exact-only realm pays nothing for them.
     const exact = this.table.exact.get(message.topic);
-    if (exact) delivered += this.deliver(exact, excluded, message, options, receiverLists, details, publication);
+    if (exact) delivered += this.deliver(exact, excluded, message, options, receiverLists, details, publication, position);
     if (this.table.hasPatterns) {
       const patterns: Subscription[] = [];
       this.table.prefix.collect(message.topic, patterns);
       this.table.wildcard.collect(message.topic, patterns);
       for (const subscription of patterns) {
-        delivered += this.deliver(subscription, excluded, message, options, receiverLists, details, publication);
+        delivered += this.deliver(subscription, excluded, message, options, receiverLists, details, publication, position);
       }
     }
     return delivered;
@@ -337,6 +355,7 @@ export class Broker {
    */
   adoptHistory(histories: readonly RemoteHistory[]): void {
     for (const { uri, match, events } of histories) {
+      for (const { position } of events) if (position) this.positions.heard(position);
       const subscription = this.table.get(uri, match);
       subscription?.history?.adopt(events.map((copy) => ({ ...copy, event: { ...copy.event, subscription: subscription.id } })));
     }
@@ -379,12 +398,12 @@ export class Broker {
    * how many got it. `details` (publisher, passthru) is shared by every subscription of the publication.
    */
   private deliver(subscription: Subscription, excluded: number, message: Published, options: PublishOptions,
-    receiverLists: boolean, details: Dict, publication: number): number {
+    receiverLists: boolean, details: Dict, publication: number, position: PublicationPosition | undefined): number {
     // With a pattern the subscriber cannot know which topic fired: the spec says to tell it.
     const eventDetails = subscription.match === 'exact' ? details : { ...details, topic: message.topic };
     subscription.history?.record(storedEvent({
       timestamp: new Date().toISOString(), subscription: subscription.id, publication, details: eventDetails,
-    }, message.args, message.kwargs), message.topic, options, receiverLists);
+    }, message.args, message.kwargs), message.topic, options, receiverLists, Date.now(), position);
     if (subscription.subscribers.size === 0) return 0;
     const event = new Envelope({
       type: MessageType.EVENT, subscription: subscription.id, publication, details: eventDetails,

@@ -116,4 +116,20 @@ describe('event history copied from another node', () => {
     assert.deepEqual(publications(late.query({}, anyone)), []);
     assert.deepEqual(publications(late.query({}, { authid: 'bob', authrole: 'user' })), [1]);
   });
+
+  it('keeps each event\'s publication position, carries it to a later node, and remembers the highest one let go per source', () => {
+    const history = new EventHistory(2);
+    for (let seq = 1; seq <= 4; seq++) {
+      history.record({ timestamp: '', subscription: 9, publication: seq, details: {} }, 't', readPublishOptions({}), false, seq, { source: 'AAAAAAAA', seq });
+    }
+    history.record({ timestamp: '', subscription: 9, publication: 5, details: {} }, 't', readPublishOptions({}), false, 5);
+    assert.deepEqual(history.queryPositioned({}, anyone).map(({ event, position }) => [event.publication, position?.seq]), [[4, 4], [5, undefined]]);
+    assert.equal(history.droppedUpTo('AAAAAAAA'), 3);
+    assert.equal(history.droppedUpTo('BBBBBBBB'), undefined);
+    const late = new EventHistory(2);
+    late.adopt(JSON.parse(JSON.stringify(history.snapshot())));
+    assert.deepEqual(late.queryPositioned({}, anyone).map(({ position }) => position), [{ source: 'AAAAAAAA', seq: 4 }, undefined]);
+    // Rebuilding the ring to merge a copy lets nothing go.
+    assert.equal(late.droppedUpTo('AAAAAAAA'), undefined);
+  });
 });

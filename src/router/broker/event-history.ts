@@ -2,6 +2,7 @@ import type { Args, Dict } from '../../protocol/messages.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
 import { payloadBytes } from '../limits/payload-bytes.js';
 import type { PublishOptions } from '../options.js';
+import { MAX_POSITION_SOURCES, type PublicationPosition } from './publication-positions.js';
 
 /** Which topics keep their events for wamp.subscription.get_events, how many and how many bytes (a realm setting). */
 export interface EventHistorySetting {
@@ -53,6 +54,14 @@ interface Entry {
   /** authid/authrole black and white lists of the publication (the only lists history keeps). */
   readonly receivers: ReceiverLists | undefined;
   readonly bytes: number;
+  /** Undefined for an event from a node of an older version, which sent none. */
+  readonly position: PublicationPosition | undefined;
+}
+
+/** A kept event with its publication's position, for a resume that reads positions (SSE). */
+export interface PositionedEvent {
+  readonly event: StoredEvent;
+  readonly position: PublicationPosition | undefined;
 }
 
 /** A kept event as it crosses to a node that starts later: its receiver lists as arrays (a Set does not cross). */
@@ -62,6 +71,7 @@ export interface CopiedEvent {
   time: number;
   topic: string;
   receivers?: Partial<Record<(typeof receiverListKeys)[number], string[]>>;
+  position?: PublicationPosition;
 }
 
 /** Who asks for history: lists by authid and authrole apply to them as if they were subscribed. */
@@ -102,6 +112,11 @@ export class EventHistory {
    * in flight from a third node when the copy was made, and must not be kept twice.
    */
   private readonly copied = new Set<number>();
+  /**
+   * The highest position of each source among the events this history let go: a reader whose
+   * resume point is below it has missed events no longer kept. Bounded like the broker's sources.
+   */
+  private readonly dropped = new Map<string, number>();
 
   constructor(readonly limit: number, readonly limitBytes = 0, private readonly meter: HistoryMeter = unmetered) {
     this.ring = new Array<Entry | undefined>(Math.max(1, limit));
@@ -116,14 +131,15 @@ export class EventHistory {
   }
 
   /** Stores an event unless its publication addressed session IDs or it is larger than limitBytes. */
-  record(event: StoredEvent, topic: string, options: PublishOptions, hasReceiverLists: boolean, now = Date.now()): void {
+  record(event: StoredEvent, topic: string, options: PublishOptions, hasReceiverLists: boolean, now = Date.now(),
+    position?: PublicationPosition): void {
     if (options.exclude !== undefined || options.eligible !== undefined) return;
     if (this.copied.delete(event.publication)) return;
-    this.keep(event, now, topic, hasReceiverLists ? options : undefined);
+    this.keep({ event, time: now, topic, receivers: hasReceiverLists ? options : undefined, position });
   }
 
   /** Appends an event as the newest, dropping the oldest to stay within the limits. */
-  private keep(event: StoredEvent, time: number, topic: string, receivers: ReceiverLists | undefined): boolean {
+  private keep({ event, time, topic, receivers, position }: Omit<Entry, 'bytes'>): boolean {
     const ceiling = this.limitBytes > 0 ? this.limitBytes : undefined;
     const bytes = topic.length + payloadBytes([event.args, event.kwargs], ceiling);
     if (ceiling !== undefined && bytes > ceiling) {
@@ -133,25 +149,41 @@ export class EventHistory {
     while (this.count > 0 && (this.count >= this.ring.length || (ceiling !== undefined && this.byteCount + bytes > ceiling))) {
       this.dropOldest();
     }
-    this.ring[(this.start + this.count) % this.ring.length] = { event, time, topic, receivers, bytes };
+    this.ring[(this.start + this.count) % this.ring.length] = { event, time, topic, receivers, bytes, position };
     this.count++;
     this.changeBytes(bytes);
     return true;
   }
 
-  private dropOldest(): void {
+  /** `evicted`: let go to make room (a reader may miss it), not just moved (adopt rebuilds the ring). */
+  private dropOldest(evicted = true): void {
     const oldest = this.ring[this.start]!;
     this.ring[this.start] = undefined;
     this.start = (this.start + 1) % this.ring.length;
     this.count--;
     this.copied.delete(oldest.event.publication);
     this.changeBytes(-oldest.bytes);
+    if (evicted && oldest.position) this.noteDropped(oldest.position);
+  }
+
+  private noteDropped({ source, seq }: PublicationPosition): void {
+    const before = this.dropped.get(source);
+    if (before !== undefined && before >= seq) return;
+    this.dropped.delete(source);
+    this.dropped.set(source, seq);
+    if (this.dropped.size > MAX_POSITION_SOURCES) this.dropped.delete(this.dropped.keys().next().value!);
+  }
+
+  /** The highest seq of `source` among the events let go, if any was. */
+  droppedUpTo(source: string): number | undefined {
+    return this.dropped.get(source);
   }
 
   /** Every kept event, oldest first, for a node that starts later. */
   snapshot(): CopiedEvent[] {
-    return this.chronological().map(({ event, time, topic, receivers }) => {
+    return this.chronological().map(({ event, time, topic, receivers, position }) => {
       const copy: CopiedEvent = { event, time, topic };
+      if (position) copy.position = position;
       if (receivers) copy.receivers = Object.fromEntries(receiverListKeys.flatMap((key) => receivers[key] ? [[key, [...receivers[key]]]] : []));
       return copy;
     });
@@ -171,10 +203,10 @@ export class EventHistory {
       ...fresh.map((copy) => ({ copy, entry: copiedEntry(copy) })),
       ...here.map((entry) => ({ copy: undefined, entry })),
     ].sort((a, b) => a.entry.time - b.entry.time);
-    while (this.count > 0) this.dropOldest();
+    while (this.count > 0) this.dropOldest(false);
     this.start = 0;
     for (const { copy, entry } of merged) {
-      if (this.keep(entry.event, entry.time, entry.topic, entry.receivers) && copy) this.copied.add(entry.event.publication);
+      if (this.keep(entry) && copy) this.copied.add(entry.event.publication);
     }
   }
 
@@ -185,6 +217,15 @@ export class EventHistory {
 
   /** The stored events the reader may see that pass every filter, oldest first unless `reverse`. */
   query(query: HistoryQuery, reader: HistoryReader): StoredEvent[] {
+    return this.select(query, reader).map((entry) => entry.event);
+  }
+
+  /** As `query`, each event with its publication's position. */
+  queryPositioned(query: HistoryQuery, reader: HistoryReader): PositionedEvent[] {
+    return this.select(query, reader).map(({ event, position }) => ({ event, position }));
+  }
+
+  private select(query: HistoryQuery, reader: HistoryReader): Entry[] {
     let entries = this.chronological();
     entries = sliceByPublication(entries, query);
     const visible = entries.filter((entry) =>
@@ -195,8 +236,7 @@ export class EventHistory {
       (query.beforeTime === undefined || entry.time < query.beforeTime) &&
       (query.untilTime === undefined || entry.time <= query.untilTime));
     if (query.reverse) visible.reverse();
-    const limited = query.limit === undefined ? visible : visible.slice(0, query.limit);
-    return limited.map((entry) => entry.event);
+    return query.limit === undefined ? visible : visible.slice(0, query.limit);
   }
 
   private chronological(): Entry[] {
@@ -206,11 +246,11 @@ export class EventHistory {
   }
 }
 
-function copiedEntry({ event, time, topic, receivers }: CopiedEvent): Omit<Entry, 'bytes'> {
-  if (!receivers) return { event, time, topic, receivers: undefined };
+function copiedEntry({ event, time, topic, receivers, position }: CopiedEvent): Omit<Entry, 'bytes'> {
+  if (!receivers) return { event, time, topic, receivers: undefined, position };
   const lists: ReceiverLists = {};
   for (const key of receiverListKeys) if (receivers[key]) lists[key] = new Set(receivers[key]);
-  return { event, time, topic, receivers: lists };
+  return { event, time, topic, receivers: lists, position };
 }
 
 function mayRead(entry: Entry, reader: HistoryReader): boolean {

@@ -142,7 +142,7 @@ export class Dealer {
     }
     registration.callees.push(session);
     if (ticket !== undefined) registration.tickets?.set(session, ticket);
-    if (registration.clustered) this.remote?.rank(registration);
+    if (registration.clustered) this.remote?.summarize(registration);
     let mine = this.bySession.get(session);
     if (!mine) this.bySession.set(session, (mine = new Set()));
     mine.add(registration);
@@ -206,8 +206,8 @@ export class Dealer {
       if (this.remote?.forward(caller, message, disclose)) return;
       return this.refuseCall(caller, message, options, ErrorUri.noSuchProcedure, `no callee has registered "${message.procedure}"`);
     }
-    // first/last in a cluster: the cluster's first (last) callee may be on another node.
-    if (registration.clustered && this.remote?.forwardRanked(caller, message, disclose, registration)) return;
+    // A shared registration in a cluster follows its policy over every node's callees: the pick may be another node's.
+    if (registration.clustered && this.remote?.forwardShared(caller, message, disclose, registration)) return;
     const callee = pickCallee(registration);
     if (options.progress && !takesProgressiveInvocations(callee)) {
       return this.refuseCall(caller, message, options, ErrorUri.featureNotSupported,
@@ -362,7 +362,7 @@ export class Dealer {
     if (index >= 0) registration.callees.splice(index, 1);
     registration.tickets?.delete(session);
     if (registration.callees.length > 0) {
-      if (registration.clustered) this.remote?.rank(registration);
+      if (registration.clustered) this.remote?.summarize(registration);
       return false;
     }
     this.byId.delete(registration.id);

@@ -10,8 +10,8 @@ import type { Args, Dict } from '../../protocol/messages.js';
 
 /** One SSE message as Junction sends it: a WAMP event. */
 export interface SseMessage {
-  /** The publication ID: what the browser sends back as Last-Event-ID. */
-  id: number;
+  /** Where the stream stands (sse-resume-point.ts): what the browser sends back as Last-Event-ID. */
+  id: string;
   /** The topic: a browser listens with addEventListener(topic, ...). */
   event: string;
   /** One line of JSON. */
@@ -26,18 +26,24 @@ function field(name: string, value: string): string {
 }
 
 export function formatMessage(message: SseMessage): string {
-  return field('id', String(message.id)) + field('event', message.event) + field('data', message.data) + '\n';
+  return field('id', message.id) + field('event', message.event) + field('data', message.data) + '\n';
+}
+
+/** A message that is not a WAMP event (no id, so Last-Event-ID stays where it was): Junction's own notices. */
+export function formatNotice(event: string, data: Dict): string {
+  return field('event', event) + field('data', JSON.stringify(data)) + '\n';
 }
 
 /**
  * A live event's whole SSE message as bytes. One EVENT object goes to every stream of its
- * subscription, all with the same topic: the message is formatted and converted to bytes once
- * and the same buffer written to each stream, not built and re-encoded per stream.
+ * subscription, all with the same topic and, in the one synchronous pass that hands it out, the
+ * same `id`: the message is formatted and converted to bytes once and the same buffer written to
+ * each stream, not built and re-encoded per stream.
  */
-export function eventMessage(event: EventPayload & { publication: number }, topic: string): Buffer {
+export function eventMessage<E extends EventPayload>(event: E, topic: string, idOf: (event: E) => string): Buffer {
   const made = messageOfEvent.get(event);
   if (made?.topic === topic) return made.bytes;
-  const bytes = Buffer.from(formatMessage({ id: event.publication, event: topic, data: eventData(event) }), 'utf8');
+  const bytes = Buffer.from(formatMessage({ id: idOf(event), event: topic, data: eventData(event) }), 'utf8');
   messageOfEvent.set(event, { topic, bytes });
   return bytes;
 }

@@ -6,10 +6,14 @@ import { MetricsRegistry, type Counter, type Gauge } from '../../metrics/registr
 import type { Logger } from '../../router/log.js';
 import type { Peer, SessionLink } from '../../router/peer.js';
 import { ConnectionSlots, PerKeyLogThrottle, type Slot, type SlotRefusal } from '../connection-slots.js';
-import { eventData, eventMessage, formatMessage } from './sse-format.js';
+import type { PublicationPosition } from '../../router/broker/publication-positions.js';
+import { eventData, eventMessage, formatMessage, formatNotice } from './sse-format.js';
 import { EventFeed } from './sse-feed.js';
 import { SsePeer, SseSessionRefusal, type SseIdentity } from './sse-peer.js';
 import { parseSseRequest, SseRequestError, type SseRequest } from './sse-request.js';
+import { covers, formatEventId, merged, parseResumePoint, raise, reached, type ResumePoint } from './sse-resume-point.js';
+
+type InvalidPoint = Extract<ReturnType<typeof parseResumePoint>, { kind: 'invalid' }>;
 import { planResume, topicOf, type HistoryEvent, type TopicHistory } from './sse-resume.js';
 import { SseStream, type SseEndCause } from './sse-stream.js';
 
@@ -43,12 +47,33 @@ export interface SseServiceOptions {
    * The stored events of a subscription, as `reader` may see them (oldest first); undefined when
    * no history is kept for it. Must be synchronous: the resume seam relies on it (see `resume`).
    */
-  history(subscription: StreamSubscription, reader: SseIdentity): readonly HistoryEvent[] | undefined;
+  history(subscription: StreamSubscription, reader: SseIdentity): KeptEvents | undefined;
+  /** The publication positions of a realm's broker (undefined: no such realm any more). */
+  positions(realm: string): PositionView | undefined;
+  /** How long a resume from a bare publication ID this node has not heard yet waits for it, ms. */
+  resumeWaitMs: number;
   /** The client's address ("1.2.3.4", what the per-address cap counts) and label ("tcp4:1.2.3.4:5678"), trusted proxies considered. */
   clientAddress(request: IncomingMessage): { address: string; label: string };
   log: Logger;
   metrics?: MetricsRegistry;
 }
+
+/** What a history holds for a stream's subscription (see TopicHistory). */
+export type KeptEvents = Pick<TopicHistory, 'droppedUpTo'> & { events: readonly HistoryEvent[] };
+
+/** The realm broker's positions as a stream reads them (PublicationPositions). */
+export interface PositionView {
+  /** The highest seq heard from each source. */
+  readonly all: ReadonlyMap<string, number>;
+  /** The position of the publication being delivered now. */
+  readonly delivering: PublicationPosition | undefined;
+}
+
+/** The SSE event a stream gets before a replay that cannot be exact (docs/sse.md). */
+export const RESUME_GAP_EVENT = 'junction.resume_gap';
+
+/** How a resume went, for junction_sse_resumes_total. */
+type ResumeOutcome = 'exact' | 'ahead' | 'waited' | 'gap' | 'live';
 
 /** The advice a new stream gets: EventSource waits this long before reconnecting (the browsers' own default is about 3 s). */
 export const DEFAULT_RETRY_MS = 3_000;
@@ -59,6 +84,7 @@ interface SseMetrics {
   ended: Counter;
   open: Gauge;
   capped: Counter;
+  resumes: Counter;
 }
 
 /** At most one warning per client address this often about streams refused at a cap. */
@@ -100,6 +126,8 @@ export class SseService {
       ended: registry.counter('junction_sse_streams_ended_total', 'SSE streams that ended, by cause (client, server, slow_consumer)'),
       open: registry.gauge('junction_sse_streams_open', 'SSE streams open now'),
       capped: registry.counter('junction_sse_capped_total', 'SSE requests refused at a connection cap, by reason (too_many_streams, too_many_streams_from_address)'),
+      resumes: registry.counter('junction_sse_resumes_total',
+        'SSE streams resumed with Last-Event-ID, by outcome (exact, ahead: past what this node had heard, waited, gap: a junction.resume_gap event was sent, live: nothing to replay)'),
     };
     this.slots = new ConnectionSlots({ total: options.maxStreams, perKey: options.maxPerAddress });
   }
@@ -165,13 +193,21 @@ export class SseService {
       stream.end('too many events arrived while the stream was being set up; reconnect to resume');
     });
 
+    const point = asked.lastEventId === undefined ? undefined : parseResumePoint(asked.lastEventId);
+    const place = new StreamPlace(point?.kind === 'positions' ? point.seen : undefined);
+    const arrivals = new PublicationWait();
     peer.connect((joining) => this.options.attach(joining));
     let identity: SseIdentity;
     let subscriptions: StreamSubscription[];
     try {
       identity = await peer.join(this.options.realm, asked.credential);
+      place.watch(this.options.positions(identity.realm));
       peer.listen({
-        event: (event, subscribedUri) => feed.push(event.publication, this.format(event, subscribedUri)),
+        event: (event, subscribedUri) => {
+          const text = place.message(event, topicOf(event, subscribedUri));
+          if (text !== undefined) feed.push(event.publication, text);
+          arrivals.saw(event.publication);
+        },
         revoked: (id, reason) => this.revoked(stream, subscriptions, id, reason),
         ended: (reason) => stream.end(`the session ended: ${reason}`),
       });
@@ -192,42 +228,68 @@ export class SseService {
     this.metrics.opened.inc();
     this.metrics.open.add(1);
     log.debug({ peer: peerLabel, authid: identity.authid, topics: asked.topics.length }, 'SSE stream open');
-    const replayed = asked.lastEventId === undefined ? new Set<number>() : this.resume(stream, asked.lastEventId, subscriptions, identity);
+    const replayed = point ? await this.resume(stream, point, subscriptions, identity, place, arrivals) : new Set<number>();
+    if (!stream.active) return;
     // The replay may have filled the buffer; live events stay held (bounded) until it drains.
     await stream.drained();
     if (stream.active) feed.release(replayed);
   }
 
   /**
-   * Writes the events the client missed, from event history; returns their publication IDs.
+   * Writes the events the client missed, from event history; returns the publication IDs the
+   * client now has (those replayed, and kept ones it had before), which the feed must not repeat.
    *
    * The seam between history and live events: the feed has held every live event since before the
    * first SUBSCRIBE. The broker records an event in history and hands it to subscribers in one
-   * synchronous step, and this history read is synchronous too, so every event is either already
-   * in the history read here, or arrives later as a live event, or both (published between
-   * SUBSCRIBED and now: held, and skipped at release because the replay carried it). Nothing
-   * falls between the two, and nothing is sent twice.
+   * synchronous step, and the history read is synchronous too (in the same turn as the replay
+   * is written), so every event is either already in the history read, or arrives later as a
+   * live event, or both (published between SUBSCRIBED and now: held, and skipped at release
+   * because the replay carried it). Nothing falls between the two, and nothing is sent twice.
    */
-  private resume(stream: SseStream, lastEventId: string, subscriptions: StreamSubscription[], identity: SseIdentity): Set<number> {
-    const histories: TopicHistory[] = subscriptions.map((subscription) => ({
-      uri: subscription.uri, match: subscription.match, events: this.options.history(subscription, identity),
-    }));
-    const plan = planResume(lastEventId, histories);
+  private async resume(stream: SseStream, point: ResumePoint | InvalidPoint, subscriptions: StreamSubscription[], identity: SseIdentity,
+    place: StreamPlace, arrivals: PublicationWait): Promise<Set<number>> {
     const replayed = new Set<number>();
-    if (plan.kind === 'live') {
-      stream.comment(plan.reason);
+    if (point.kind === 'invalid') {
+      this.metrics.resumes.inc({ outcome: 'live' });
+      stream.comment(point.reason);
       return replayed;
     }
+    const read = (): TopicHistory[] => subscriptions.map((subscription) => ({
+      uri: subscription.uri, match: subscription.match, ...this.options.history(subscription, identity) ?? { events: undefined },
+    }));
+    let plan = planResume(point, read());
+    const waited = plan.kind === 'unknown';
+    if (plan.kind === 'unknown') {
+      // The event may still be on its way from another node: it arrives through this stream's own subscriptions.
+      await arrivals.until(plan.publication, this.options.resumeWaitMs, stream);
+      if (!stream.active) return replayed;
+      plan = planResume(point, read(), { fromOldest: true });
+    }
+    // From here to the end, synchronous: the history read above and the live events held agree (see above).
+    if (plan.kind !== 'replay') {
+      this.metrics.resumes.inc({ outcome: 'live' });
+      stream.comment(plan.kind === 'live' ? plan.reason : `event ${plan.publication} is not in the event history; live events only`);
+      return replayed;
+    }
+    const ahead = point.kind === 'positions' && !place.hasReached(point.seen);
+    const outcome: ResumeOutcome = plan.gap ? 'gap' : waited ? 'waited' : ahead ? 'ahead' : 'exact';
+    this.metrics.resumes.inc({ outcome });
+    if (plan.gap) stream.write(formatNotice(RESUME_GAP_EVENT, { reason: plan.gap }));
     for (const uri of plan.withoutHistory) stream.comment(`no event history is kept for "${uri}"; live events only for it`);
+    if (plan.unplaced > 0) {
+      stream.comment(`${plan.unplaced} kept events come from a node of an older version and carry no position: not replayed`);
+    }
+    // Kept events the client had may also have been held as live events, when they reached this node only now.
+    for (const publication of plan.had) replayed.add(publication);
+    // The client has had everything up to its resume point, and from here on each event replayed.
+    const seen = new Map(point.kind === 'positions' ? point.seen : []);
     for (const { topic, event } of plan.events) {
       replayed.add(event.publication);
-      stream.writeBacklog(formatMessage({ id: event.publication, event: topic, data: eventData(event) }));
+      if (event.position) raise(seen, event.position);
+      stream.writeBacklog(formatMessage({ id: formatEventId(event.publication, seen), event: topic, data: eventData(event) }));
     }
+    place.resumedAt(seen);
     return replayed;
-  }
-
-  private format(event: Event, subscribedUri: string): Buffer {
-    return eventMessage(event, topicOf(event, subscribedUri));
   }
 
   private revoked(stream: SseStream, subscriptions: StreamSubscription[] | undefined, id: number, reason: string | undefined): void {
@@ -262,6 +324,74 @@ export class SseService {
     }
   }
 }
+
+/** A resume waiting for a publication to arrive through the stream's own subscriptions. */
+class PublicationWait {
+  private waiting: { publication: number; done(): void } | undefined;
+
+  /** A live event reached the stream. */
+  saw(publication: number): void {
+    if (publication === this.waiting?.publication) this.waiting.done();
+  }
+
+  /** Resolves when `publication` arrives, after `ms`, or when the stream ends, whichever is first. */
+  until(publication: number, ms: number, stream: SseStream): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiting = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.waiting = { publication, done };
+      stream.whenEnded(done);
+    });
+  }
+}
+
+/**
+ * Where one stream stands, for the ids of its live events. Normally that is where its node
+ * stands (every source's highest position heard here): the id is the same for every stream and
+ * is made once per event. A stream that resumed from further than this node has heard (events
+ * on their way here) stands at its own place until the node catches up: its events are given
+ * ids of their own, and the events it already had are recognised by position and dropped.
+ */
+class StreamPlace {
+  private view: PositionView = noPositions;
+  /** Made once per stream, not per event: the live path allocates nothing here. */
+  private readonly nodeId = (event: Event): string => formatEventId(event.publication, this.view.all);
+
+  /** `ahead`: the client's own place, while this node may not have reached it. */
+  constructor(private ahead: ReadonlyMap<string, number> | undefined) {}
+
+  /** The positions of the realm the stream's session joined. */
+  watch(view: PositionView | undefined): void {
+    this.view = view ?? noPositions;
+  }
+
+  /** Whether this node has heard every position of `seen`. */
+  hasReached(seen: ReadonlyMap<string, number>): boolean {
+    return reached(this.view.all, seen);
+  }
+
+  /** The stream's place after a replay. */
+  resumedAt(seen: ReadonlyMap<string, number>): void {
+    this.ahead = this.hasReached(seen) ? undefined : seen;
+  }
+
+  /** The SSE message of a live event; undefined if the client already had it. */
+  message(event: Event, topic: string): string | Uint8Array | undefined {
+    const ahead = this.ahead;
+    if (!ahead) return eventMessage(event, topic, this.nodeId);
+    if (covers(ahead, this.view.delivering)) return undefined;
+    const id = formatEventId(event.publication, merged(this.view.all, ahead));
+    if (this.hasReached(ahead)) this.ahead = undefined;
+    return formatMessage({ id, event: topic, data: eventData(event) });
+  }
+}
+
+/** A realm gone by the time its stream asks: no positions (its ids then name none). */
+const noPositions: PositionView = { all: new Map(), delivering: undefined };
 
 /** The HTTP answer to a refused sign-in or subscription. */
 function httpRefusal(error: SseSessionRefusal, asked: SseRequest): { status: number; code: string; message: string; headers?: Record<string, string> } {

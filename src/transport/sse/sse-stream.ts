@@ -37,6 +37,7 @@ export class SseStream {
   status = 0;
   private lastWrite = 0;
   private heartbeat: ReturnType<typeof setTimeout> | undefined;
+  private endedCallbacks: (() => void)[] = [];
 
   constructor(private readonly response: ServerResponse, private readonly options: SseStreamOptions) {
     response.on('close', () => this.finish('client'));
@@ -112,6 +113,12 @@ export class SseStream {
     return this.write(formatComment(text));
   }
 
+  /** Calls `callback` when the stream ends (at once if it has). */
+  whenEnded(callback: () => void): void {
+    if (this.state === 'ended') callback();
+    else this.endedCallbacks.push(callback);
+  }
+
   /** Resolves once the buffer is down to the slow-consumer limit, or the stream ended. */
   drained(): Promise<void> {
     if (this.state !== 'open' || this.response.writableLength <= this.options.maxBufferedBytes) return Promise.resolve();
@@ -151,6 +158,7 @@ export class SseStream {
     this.state = 'ended';
     if (this.heartbeat) clearTimeout(this.heartbeat);
     this.options.onEnd(cause);
+    for (const callback of this.endedCallbacks.splice(0)) callback();
   }
 
   /** One timer per stream, re-armed for the remaining quiet time rather than reset on every write. */
