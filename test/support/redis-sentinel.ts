@@ -30,10 +30,15 @@ export class SentinelSet {
   ) {}
 
   static async start(options: SentinelSetOptions): Promise<SentinelSet> {
-    const auth = ['--requirepass', options.password, '--masterauth', options.password];
-    const primary = await RunningRedis.start(auth);
-    const replica = await RunningRedis.start([...auth, '--replicaof', '127.0.0.1', String(primary.port)]);
+    // The folder holds the sentinels' config files and what replication writes (a replica's RDB).
     const dir = await mkdtemp(join(tmpdir(), 'junction-sentinel-'));
+    const auth = ['--requirepass', options.password, '--masterauth', options.password, '--dir', dir];
+    const primary = await RunningRedis.start(auth);
+    const replica = await RunningRedis.start([...auth, '--replicaof', '127.0.0.1', String(primary.port)]).catch(async (error: unknown) => {
+      await primary.stop();
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    });
     const sentinels: RunningRedis[] = [];
     const set = new SentinelSet(options, primary, replica, sentinels, dir);
     try {
