@@ -1,7 +1,8 @@
 // The dealer's cost per call to a roundrobin registration, in process (in-memory peers, no
 // network): one process with no cluster, and one node of a two-node in-memory cluster whose
 // registration no other node holds (every call stays local, but the node looks for other nodes'
-// callees first). Each call is CALL -> INVOCATION -> YIELD -> RESULT, answered at once.
+// callees first); and the same with a prefix registration while the other node holds an exact one
+// that the calls do not match (the node also looks for a better match on the other nodes). Each call is CALL -> INVOCATION -> YIELD -> RESULT, answered at once.
 // Usage: npm run build && node bench/shared-calls.mjs [dist folder ...] (default ./dist).
 // Several folders (another checkout's dist, before a change) are measured side by side: each
 // round runs every (folder, case) in a fresh child process of its own (routers of two cases in
@@ -16,21 +17,32 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROUNDS = 15;
 const CALLS = 20_000;
-const cases = { 'one process': false, 'cluster node, registration here only': true };
+const cases = {
+  'one process': { clustered: false, match: 'exact' },
+  'cluster node, registration here only': { clustered: true, match: 'exact' },
+  'cluster node, prefix here, exact elsewhere': { clustered: true, match: 'prefix' },
+};
 const T = { CALL: 48, RESULT: 50, INVOCATION: 68, YIELD: 70, REGISTER: 64 };
 
-/** A realm with two roundrobin callees that answer each INVOCATION at once, and a caller. */
-async function setUp(dist, clustered) {
+/**
+ * A realm with two roundrobin callees that answer each INVOCATION at once, and a caller. With a
+ * prefix registration ("bench"), the other node holds "bench.other", which no call matches.
+ */
+async function setUp(dist, { clustered, match }) {
   const { RouterHarness } = await import(pathToFileURL(`${dist}/test/support/router-harness.js`).href);
   const { MemoryHub } = await import(pathToFileURL(`${dist}/src/router/backplane-memory.js`).href);
   const hub = clustered ? new MemoryHub() : undefined;
   const node = new RouterHarness({ backplane: hub?.node('n1') });
-  if (hub) new RouterHarness({ backplane: hub.node('n2') }); // the other node: it holds nothing
+  const other = hub && new RouterHarness({ backplane: hub.node('n2') });
   const settle = () => new Promise((done) => setTimeout(done, 10));
   await settle();
+  if (other && match === 'prefix') {
+    const elsewhere = await other.join();
+    elsewhere.peer.deliver({ type: T.REGISTER, request: 1, options: {}, procedure: 'bench.other' });
+  }
   for (let i = 0; i < 2; i++) {
     const callee = await node.join();
-    callee.peer.deliver({ type: T.REGISTER, request: 1, options: { invoke: 'roundrobin' }, procedure: 'bench.rr' });
+    callee.peer.deliver({ type: T.REGISTER, request: 1, options: { invoke: 'roundrobin', match }, procedure: match === 'prefix' ? 'bench' : 'bench.rr' });
     await settle();
     callee.peer.take();
     const send = callee.peer.send.bind(callee.peer);
@@ -92,6 +104,6 @@ if (process.argv[2] === '--child') {
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   for (const task of tasks) {
     const bytes = task.bytes.length > 0 ? `${median(task.bytes).toFixed(0).padStart(6)} B/call (${task.bytes.length} of ${ROUNDS} rounds without GC)` : 'a GC in every round';
-    console.log(`${task.what.padEnd(38)} ${task.dist.padEnd(36)} ${median(task.ns).toFixed(0).padStart(6)} ns CPU/call ${bytes}`);
+    console.log(`${task.what.padEnd(44)} ${task.dist.padEnd(36)} ${median(task.ns).toFixed(0).padStart(6)} ns CPU/call ${bytes}`);
   }
 }

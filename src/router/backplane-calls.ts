@@ -4,6 +4,7 @@ import type { Call, Cancel } from '../protocol/messages.js';
 import type { MatchPolicy } from '../protocol/uri.js';
 import type { Backplane, CallerFacts, CallTraffic, ClaimAnswer, CalleeCount, Interest } from './backplane.js';
 import { nodeForCall, rankOf } from './backplane-picks.js';
+import { outranks } from './match/precedence.js';
 import { isRanked, type Registration } from './dealer/registration.js';
 import type { AuthGate } from './hooks.js';
 import { OptionError, readCallOptions, type InvocationPolicy } from './options.js';
@@ -14,9 +15,9 @@ import { Session, type SessionHost } from './session.js';
 const noSignIn: AuthGate = { hello: () => ({ kind: 'deny', reason: ErrorUri.notAuthorized, message: 'not a connection' }) };
 
 /**
- * RPC across nodes for one realm. A CALL to a shared registration goes to the node its policy
- * picks over the cluster's callees (backplane-picks.ts); a CALL that no local registration
- * matches goes to a node that announced one. That node's dealer runs it as for a local caller,
+ * RPC across nodes for one realm. A CALL goes to the registration that matches it best in the
+ * whole cluster (the spec's precedence), and for a shared one to the node its policy picks over
+ * the cluster's callees (backplane-picks.ts). That node's dealer runs it as for a local caller,
  * through a stand-in session that carries the caller's identity and sends RESULT and ERROR back.
  * Authorization happened on the caller's node; timeouts, cancel modes and progress are the callee
  * node's dealer's, unchanged. Every call forwarded is tracked on the caller's node until its final
@@ -48,18 +49,23 @@ export class RemoteCalls {
   // ---- the caller's node ----
 
   /**
-   * A CALL no local registration matches: sends it to a node that has one, the one its shared
-   * policy picks over the cluster's callees, else (a `single` one, or no summaries yet) round-robin
-   * over the nodes holding the best match. Returns false if none does.
+   * Sends a CALL to another node when one holds a registration that outranks `local`, this node's
+   * best match (any registration, without one): the spec's precedence over the whole cluster
+   * (match/precedence.ts). It goes to the node that registration's shared policy picks over the
+   * cluster's callees, else (a `single` one, or no summaries yet) round-robin over its nodes, and
+   * that node runs exactly that registration. Returns false when the call stays on this node.
    */
-  forward(caller: Session, message: Call, disclose: boolean): boolean {
+  forward(caller: Session, message: Call, disclose: boolean, local?: Registration): boolean {
     if (this.isStandIn.has(caller)) return false; // a forwarded call is never forwarded again
-    const nodes = this.backplane.calleeNodes(this.realm.name, message.procedure);
-    if (nodes.length === 0) return false;
     const best = this.backplane.bestProcedure(this.realm.name, message.procedure);
-    const summaries = best && this.backplane.procedureSummaries(best);
-    const picked = summaries && nodeForCall(summaries, this.backplane.nodeId, undefined, Math.random);
-    this.forwardTo(picked ?? nodes[this.turn++ % nodes.length]!, caller, message, disclose);
+    if (!best || (local && !outranks(best, local))) return false;
+    const summaries = this.backplane.procedureSummaries(best);
+    let node = summaries && nodeForCall(summaries, this.backplane.nodeId, undefined, Math.random);
+    if (node === undefined) {
+      const nodes = this.backplane.calleeNodes(this.realm.name, message.procedure);
+      node = nodes[this.turn++ % nodes.length]!;
+    }
+    this.forwardTo(node, caller, message, disclose, best);
     return true;
   }
 
@@ -72,7 +78,7 @@ export class RemoteCalls {
     const summaries = this.backplane.procedureSummaries(this.interestOf(registration));
     const node = summaries && nodeForCall(summaries, this.backplane.nodeId, registration, Math.random);
     if (node === undefined) return false;
-    this.forwardTo(node, caller, message, disclose);
+    this.forwardTo(node, caller, message, disclose, this.interestOf(registration));
     return true;
   }
 
@@ -90,11 +96,12 @@ export class RemoteCalls {
     return interest;
   }
 
-  private forwardTo(node: string, caller: Session, message: Call, disclose: boolean): void {
+  /** `registration`: the one the call is for, which the callee's node runs (not its own best match, whatever it holds). */
+  private forwardTo(node: string, caller: Session, message: Call, disclose: boolean, registration: Interest): void {
     let mine = this.outgoing.get(caller);
     if (!mine) this.outgoing.set(caller, (mine = new Map()));
     mine.set(message.request, node);
-    this.send(node, caller, message, disclose);
+    this.send(node, caller, message, disclose, registration);
   }
 
   /** A further chunk of a progressive call in flight on another node; false if the request is not one. */
@@ -129,7 +136,7 @@ export class RemoteCalls {
   receive(from: string, traffic: CallTraffic): void {
     switch (traffic.k) {
       case 'reply': return this.reply(from, traffic.caller, traffic.message);
-      case 'call': return this.runCall(from, traffic.caller, traffic.message, traffic.disclose);
+      case 'call': return this.runCall(from, traffic);
       case 'cancel': {
         const standIn = this.standIns.get(standInKey(from, traffic.caller));
         if (standIn) this.realm.dealer.cancel(standIn, traffic.message);
@@ -156,9 +163,9 @@ export class RemoteCalls {
     for (const key of [...this.standIns.keys()]) if (key.startsWith(prefix)) this.dropStandIn(key);
   }
 
-  private send(node: string, caller: Session, message: Call, disclose: boolean): void {
+  private send(node: string, caller: Session, message: Call, disclose: boolean, registration?: Interest): void {
     const facts: CallerFacts = { session: caller.id, authid: caller.authid, authrole: caller.authrole };
-    this.backplane.sendCall(node, { k: 'call', realm: this.realm.name, caller: facts, message, disclose });
+    this.backplane.sendCall(node, { k: 'call', realm: this.realm.name, caller: facts, message, disclose, registration });
   }
 
   private reply(from: string, callerId: number, message: Extract<CallTraffic, { k: 'reply' }>['message']): void {
@@ -175,10 +182,10 @@ export class RemoteCalls {
 
   // ---- the callee's node ----
 
-  private runCall(from: string, facts: CallerFacts, message: Call, disclose: boolean): void {
-    const standIn = this.standIn(from, facts);
+  private runCall(from: string, { caller, message, disclose, registration }: Extract<CallTraffic, { k: 'call' }>): void {
+    const standIn = this.standIn(from, caller);
     try {
-      this.realm.dealer.call(standIn, message, readCallOptions(message.options), disclose);
+      this.realm.dealer.call(standIn, message, readCallOptions(message.options), disclose, registration);
     } catch (error) {
       if (!(error instanceof OptionError)) throw error;
       standIn.sendError(MessageType.CALL, message.request, ErrorUri.invalidArgument, error.message);

@@ -126,7 +126,12 @@ describe('the meta API across nodes: subscriptions and registrations', () => {
     assert.equal(await result(watcher, 'wamp.registration.match', ['math.sqrt']), pattern);
     assert.equal(await result(watcher, 'wamp.registration.match', ['add']), here);
     assert.equal(await result(watcher, 'wamp.registration.match', ['nothing']), null);
-    assert.deepEqual(await result(watcher, 'wamp.registration.list', [c2.id]), { exact: [here], prefix: [pattern], wildcard: [] });
+    // The spec's wildcard precedence across nodes: the concrete component first, not the longer pattern.
+    await register(c1, 'calc..xyz', { match: 'wildcard' });
+    const concrete = await register(c2, 'calc.op.', { match: 'wildcard' });
+    await settle();
+    assert.equal(await result(watcher, 'wamp.registration.match', ['calc.op.xyz']), concrete);
+    assert.deepEqual(await result(watcher, 'wamp.registration.list', [c2.id]), { exact: [here], prefix: [pattern], wildcard: [concrete] });
     assert.equal((await failure(watcher, 'wamp.registration.get', [12345])).error, 'wamp.error.no_such_registration');
   });
 

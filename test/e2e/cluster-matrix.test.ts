@@ -338,6 +338,20 @@ describe('three nodes through Redis: every option across nodes, failures, Redis 
     assert.equal(await pubA.call('mx.any.wild', { disclose_me: true }), `mx.any.wild from ${pubA.session}`);
   });
 
+  it('sends a call to the best match in the whole cluster: an exact one on B over prefixes on A and C, the longest prefix next', async () => {
+    await pubA.register('best', { match: 'prefix' });
+    await wampyC.register('best.deep', { match: 'prefix' });
+    const exactOnB = await anonB.open.session.register('best.deep.one', () => 'anonB');
+    const servedBy = (caller: Client, procedure: string, expected: string): Promise<true> =>
+      eventually(async () => ((await caller.call(procedure)) === expected ? true : undefined), `${procedure} from ${caller.name} served by ${expected}`);
+    await servedBy(pubA, 'best.deep.one', 'anonB');
+    await servedBy(wampyC, 'best.deep.one', 'anonB');
+    await servedBy(pubA, 'best.deep.two', 'wampyC');
+    assert.equal(await joe.call('best.other'), 'pubA');
+    await exactOnB.unregister();
+    await servedBy(pubA, 'best.deep.one', 'wampyC');
+  });
+
   it('carries progressive results and progressive invocations between nodes', async () => {
     rawB.send([64, 1, {}, 'mx.stream']);
     await rawB.next((m) => m[0] === 65 && m[1] === 1);

@@ -329,22 +329,30 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
       assert.deepEqual(a.backplane.calleeNodes('r', 'com.math.mul'), ['b']);
       assert.deepEqual(a.backplane.calleeNodes('r', 'com.other'), []);
       assert.deepEqual(a.backplane.calleeNodes('elsewhere', 'com.math.add'), []);
+      const exact: Interest = { realm: 'r', uri: 'com.math.add', match: 'exact' };
+      const prefix: Interest = { realm: 'r', uri: 'com.math', match: 'prefix' };
+      assert.deepEqual(a.backplane.bestProcedure('r', 'com.math.add'), exact);
+      assert.deepEqual(a.backplane.bestProcedure('r', 'com.math.mul'), prefix);
       for (let i = 1; i <= 20; i++) {
         a.backplane.sendCall('b', {
           k: 'call', realm: 'r', caller: { session: 5, authid: 'x', authrole: 'y' }, disclose: false,
           message: { type: MessageType.CALL, request: i, options: {}, procedure: 'com.math.add', args: [i] },
+          // The registration chosen for the call crosses with its first chunk only.
+          ...(i === 1 ? { registration: exact } : {}),
         });
       }
       await sync(a, b);
       assert.deepEqual(b.traffic.map(({ from, traffic }) => traffic.k === 'call' && `${from}:${traffic.message.request}`),
         [...Array(20).keys()].map((i) => `a:${i + 1}`));
+      assert.deepEqual(b.traffic.map(({ traffic }) => traffic.k === 'call' && traffic.registration), [exact, ...Array(19).fill(undefined)]);
       assert.deepEqual(c.traffic, []);
-      b.backplane.releaseProcedure({ realm: 'r', uri: 'com.math.add', match: 'exact' });
+      b.backplane.releaseProcedure(exact);
       await sync(a, b);
       assert.deepEqual(a.backplane.calleeNodes('r', 'com.math.add'), ['c']);
       await cluster.kill('c');
       await sync(a, b);
       assert.deepEqual(a.backplane.calleeNodes('r', 'com.math.add'), ['b'], 'with c gone, b\'s prefix registration is the best match');
+      assert.deepEqual(a.backplane.bestProcedure('r', 'com.math.add'), prefix);
     });
 
     it('shares each node\'s entries of a space with every other node\'s listener, until withdrawn or the node is gone; carries notes', async () => {

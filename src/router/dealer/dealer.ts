@@ -3,6 +3,7 @@ import { ErrorUri } from '../../protocol/errors.js';
 import { clusterIds, randomIds, type IdMaker } from '../cluster-ids.js';
 import type { Call, Cancel, Dict, ErrorMessage, Yield } from '../../protocol/messages.js';
 import { PatternTable } from '../match/pattern-table.js';
+import type { Pattern } from '../match/precedence.js';
 import { readCancelMode, readYieldProgress, type CallOptions, type CancelMode, type RegisterOptions } from '../options.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
 import type { RealmEvents } from '../realm-events.js';
@@ -188,7 +189,11 @@ export class Dealer {
     this.announceRemoval(session, registration, deleted);
   }
 
-  call(caller: Session, message: Call, options: CallOptions, disclose: boolean): void {
+  /**
+   * `chosen`: for a call another node sent here, the registration it chose (the cluster's best
+   * match); the call goes to exactly that one, and to no other node.
+   */
+  call(caller: Session, message: Call, options: CallOptions, disclose: boolean, chosen?: Pattern): void {
     const ongoing = this.calls.fromCaller(caller, message.request);
     if (ongoing) return this.continueCall(ongoing, message, options);
     if (this.remote?.continueCall(caller, message)) return;
@@ -201,13 +206,18 @@ export class Dealer {
     if (caller.limited && !underLimit(this.calls.callsOf(caller) + (this.remote?.callsOf(caller) ?? 0), maxCalls)) {
       return this.refuseCall(caller, message, options, ErrorUri.limitExceeded, limitMessage('max_calls_in_flight_per_session', maxCalls));
     }
-    const registration = this.table.best(message.procedure);
+    const registration = chosen ? this.table.get(chosen.uri, chosen.match) : this.table.best(message.procedure);
+    const remote = chosen ? undefined : this.remote;
     if (!registration) {
-      if (this.remote?.forward(caller, message, disclose)) return;
-      return this.refuseCall(caller, message, options, ErrorUri.noSuchProcedure, `no callee has registered "${message.procedure}"`);
+      if (remote?.forward(caller, message, disclose)) return;
+      return this.refuseCall(caller, message, options, ErrorUri.noSuchProcedure, chosen
+        ? `"${chosen.uri}" (match "${chosen.match}") is no longer registered on the router node the call was sent to`
+        : `no callee has registered "${message.procedure}"`);
     }
+    // In a cluster, another node may hold a better match than this node's pattern (an exact one can only be beaten by itself).
+    if (remote && registration.match !== 'exact' && remote.forward(caller, message, disclose, registration)) return;
     // A shared registration in a cluster follows its policy over every node's callees: the pick may be another node's.
-    if (registration.clustered && this.remote?.forwardShared(caller, message, disclose, registration)) return;
+    if (registration.clustered && remote?.forwardShared(caller, message, disclose, registration)) return;
     const callee = pickCallee(registration);
     if (options.progress && !takesProgressiveInvocations(callee)) {
       return this.refuseCall(caller, message, options, ErrorUri.featureNotSupported,

@@ -3,6 +3,7 @@ import type { Args, Dict } from '../../protocol/messages.js';
 import type { InventoryItem } from '../backplane.js';
 import { InternalCallError } from '../internal-session.js';
 import { argument, readId, readMatch, readOptionalDict, readString } from './arguments.js';
+import { outranks } from '../match/precedence.js';
 import { clusterItems } from './cluster-view.js';
 import { knownSession, type MetaContext, type MetaProcedures } from './context.js';
 import { byMatchPolicy, isRouterUri, itemDetails } from './views.js';
@@ -40,8 +41,7 @@ export function registrationProcedures(context: MetaContext): MetaProcedures {
       return found?.id ?? null;
     },
 
-    // The registration a call would reach: this node's best match when it has one (a call goes to a
-    // local callee first), else the best of the others (exact, then the longest prefix, then wildcard).
+    // The registration a call would reach: the best of every node's best match (match/precedence.ts).
     'wamp.registration.match': async (args, kwargs) => {
       const procedure = readString(argument(args, kwargs, 0, 'procedure'), 'procedure');
       const found = await clusterItems(realm, 'registrations', { matching: procedure });
@@ -56,13 +56,9 @@ export function registrationProcedures(context: MetaContext): MetaProcedures {
   };
 }
 
-const matchRank = { exact: 0, prefix: 1, wildcard: 2 } as const;
-
-/** Of the best matches each node found: the best kind, then the longest pattern; on a tie this node's (listed first). */
+/** Of the best matches each node found, the one a call goes to; on a tie (the same pattern) this node's, listed first. */
 function bestMatch(items: readonly InventoryItem[]): InventoryItem | undefined {
   let best: InventoryItem | undefined;
-  for (const item of items) {
-    if (!best || matchRank[item.match] < matchRank[best.match] || (item.match === best.match && item.uri.length > best.uri.length)) best = item;
-  }
+  for (const item of items) if (!best || outranks(item, best)) best = item;
   return best;
 }
