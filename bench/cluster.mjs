@@ -9,7 +9,11 @@
 //   calls:       C sequential calls, caller and callee on the same node and on different nodes,
 //                latency p50/p99 and server CPU per call.
 // Server CPU is read from /proc for the router processes (parent and workers summed) and redis-server.
-// Usage: npm run build && node bench/cluster.mjs [--subscribers 200] [--events 20000] [--publications 5000] [--calls 2000]
+// With --lean-subscribers the fan-out's subscribers are lean (clients/lean-subscriber.mjs: bulk
+// reads, sequence numbers scanned, each one's events checked for loss, duplicates and order),
+// so the load generator (this process) costs a small share of the routers; its CPU and the
+// machine's idle cores are reported beside the servers'.
+// Usage: npm run build && node bench/cluster.mjs [--subscribers 200] [--events 20000] [--publications 5000] [--calls 2000] [--lean-subscribers]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -18,6 +22,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
+import { connectLeanWamp } from './clients/lean-subscriber.mjs';
+import { machineIdleSeconds, processTree } from './lib/cpu.mjs';
+import { withTimeout } from './lib/clock.mjs';
+import { SequenceCheck } from './lib/sequence-check.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -26,8 +34,10 @@ const { values } = parseArgs({
     window: { type: 'string', default: '200' },
     calls: { type: 'string', default: '2000' },
     publications: { type: 'string', default: '5000' },
+    'lean-subscribers': { type: 'boolean', default: false },
   },
 });
+const lean = values['lean-subscribers'];
 const publications = Number(values.publications);
 const subscribers = Number(values.subscribers);
 const events = Number(values.events);
@@ -89,7 +99,9 @@ async function startWorkers(workers) {
   // Wait until as many distinct nodes answer as there are workers (each answers once it serves).
   const names = new Set();
   while (names.size < workers && Date.now() < deadline) {
-    const client = await connect(port);
+    // Bounded: a connection made while the workers start has been seen to stay unanswered.
+    const client = await withTimeout(connect(port), 5_000, 'a join').catch(() => undefined);
+    if (!client) continue;
     names.add(client.node);
     client.ws.close();
   }
@@ -97,7 +109,7 @@ async function startWorkers(workers) {
   return {
     name: workers === 1 ? 'one process' : `--workers ${workers}`,
     nodes: workers,
-    spread: () => connect(port),
+    spreadPort: () => port,
     node: async (index) => {
       for (let attempt = 0; attempt < 50; attempt++) {
         const client = await connect(port);
@@ -106,7 +118,7 @@ async function startWorkers(workers) {
       }
       throw new Error(`no connection landed on ${order[index]}`);
     },
-    pids: () => tree(child.pid),
+    pids: () => processTree(child.pid),
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
@@ -132,9 +144,9 @@ async function startRedisPair() {
     name: 'two nodes through Redis',
     nodes: 2,
     redis,
-    spread: () => connect(ports[turn++ % 2]),
+    spreadPort: () => ports[turn++ % 2],
     node: (index) => connect(ports[index]),
-    pids: () => [...children.flatMap((child) => tree(child.pid)), redisServer.pid],
+    pids: () => [...children.flatMap((child) => processTree(child.pid)), redisServer.pid],
     redisPid: redisServer.pid,
     stop: async () => {
       for (const child of children) child.kill('SIGTERM');
@@ -143,18 +155,6 @@ async function startRedisPair() {
       redisServer.kill('SIGKILL');
     },
   };
-}
-
-/** Every pid of the process tree under `pid` (the parent and its workers). */
-function tree(pid) {
-  const children = (() => {
-    try {
-      return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    } catch {
-      return [];
-    }
-  })();
-  return [pid, ...children.flatMap(tree)];
 }
 
 function cpuSeconds(pids) {
@@ -220,8 +220,8 @@ function publishWindowed(publisher, count, payload) {
     };
     const pump = () => {
       while (inFlight < window && sent < count) {
-        publisher.ws.send(JSON.stringify([16, ++publisher.request, { acknowledge: true }, 'bench.fan', [sent, payload]]));
-        sent++;
+        // Numbered from 1: lean subscribers check each one's sequence (lib/sequence-check.mjs).
+        publisher.ws.send(JSON.stringify([16, ++publisher.request, { acknowledge: true }, 'bench.fan', [++sent, payload]]));
         inFlight++;
       }
       if (sent === count && inFlight === 0) resolve();
@@ -256,24 +256,82 @@ async function untilDelivered(counts, expected) {
   while (counts.received < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
-async function fanOut(deployment) {
+/**
+ * Lean subscribers (clients/lean-subscriber.mjs) on the deployment's spread, subscribed to
+ * bench.fan, each checking its events' sequence; resolves once a marker publication has reached
+ * every one of them (interest crosses nodes asynchronously). `counts.faults(expected)` sums
+ * what they lost, saw twice or out of order.
+ */
+async function subscribeLean(deployment, publisher) {
+  const counts = { received: 0, markers: 0 };
   const clients = [];
-  for (let i = 0; i < subscribers; i++) clients.push(await deployment.spread());
+  for (let i = 0; i < subscribers; i++) {
+    const client = await connectLeanWamp({ url: `ws://127.0.0.1:${deployment.spreadPort()}/ws` });
+    client.check = new SequenceCheck();
+    // A marker ('warm') has no sequence number: it is parsed in full and counted apart.
+    await client.subscribe('bench.fan', (seq) => {
+      if (typeof seq !== 'number') counts.markers++;
+      else {
+        client.check.see(seq);
+        counts.received++;
+      }
+    });
+    clients.push(client);
+  }
+  const deadline = Date.now() + 30_000;
+  while (counts.markers < clients.length) {
+    if (Date.now() > deadline) throw new Error('the subscriptions never all reached the publisher\'s node');
+    counts.markers = 0;
+    publisher.ws.send(JSON.stringify([16, ++publisher.request, {}, 'bench.fan', ['warm']]));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  counts.faults = (expected) => {
+    const total = { missing: 0, reordered: 0, duplicates: 0 };
+    for (const client of clients) {
+      const faults = client.check.faults(expected);
+      for (const key of Object.keys(total)) total[key] += faults[key];
+      total.duplicates += client.unexpectedEvents;
+    }
+    return total;
+  };
+  return { clients, counts };
+}
+
+async function rawSubscribers(deployment, publisher) {
+  const clients = [];
+  for (let i = 0; i < subscribers; i++) clients.push(await connect(deployment.spreadPort()));
+  return { clients, counts: await subscribeAll(clients, publisher) };
+}
+
+async function fanOut(deployment) {
   const publisher = await deployment.node(0);
-  const counts = await subscribeAll(clients, publisher);
+  const { clients, counts } = await (lean ? subscribeLean : rawSubscribers)(deployment, publisher);
   const cpuBefore = cpuSeconds(deployment.pids());
+  const clientBefore = process.cpuUsage();
+  const idleBefore = machineIdleSeconds();
   const started = performance.now();
   await publishWindowed(publisher, events, 'x'.repeat(64));
   const expected = events * subscribers;
   await untilDelivered(counts, expected);
   const seconds = (performance.now() - started) / 1000;
   const cpu = cpuSeconds(deployment.pids()) - cpuBefore;
+  const client = process.cpuUsage(clientBefore);
+  const idle = machineIdleSeconds() - idleBefore;
   const nodes = new Map();
-  for (const client of clients) nodes.set(client.node, (nodes.get(client.node) ?? 0) + 1);
-  for (const client of [...clients, publisher]) client.ws.close();
+  for (const each of clients) nodes.set(each.node, (nodes.get(each.node) ?? 0) + 1);
+  for (const each of clients) (each.ws ?? each).close();
+  publisher.ws.close();
   return {
-    deliveriesPerSecond: Math.round(counts.received / seconds), delivered: counts.received, expected,
-    serverCpuMicrosPerDelivery: Number(((cpu * 1e6) / counts.received).toFixed(2)), spread: Object.fromEntries(nodes),
+    subscribers: lean ? 'lean' : 'full', deliveriesPerSecond: Math.round(counts.received / seconds), delivered: counts.received, expected,
+    ...(counts.faults ? counts.faults(events) : {}),
+    serverCpuMicrosPerDelivery: Number(((cpu * 1e6) / counts.received).toFixed(2)),
+    serverCores: Number((cpu / seconds).toFixed(2)),
+    // This process: the publisher, the subscribers and the bench's own bookkeeping.
+    clientCores: Number(((client.user + client.system) / 1e6 / seconds).toFixed(2)),
+    clientCpuMicrosPerDelivery: Number(((client.user + client.system) / counts.received).toFixed(2)),
+    idleCores: Number((idle / seconds).toFixed(2)),
+    spread: Object.fromEntries(nodes),
   };
 }
 

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { expectMessage, forkBench, sendTo, spawnTracked, stopChild, terminateChild } from './lib/children.mjs';
+import { processTree } from './lib/cpu.mjs';
 import { freePort, retryUntil } from './lib/net.mjs';
-import { now } from './lib/clock.mjs';
+import { now, withTimeout } from './lib/clock.mjs';
 import { connectWamp } from './clients/wamp-client.mjs';
 import { connectWampRawSocket } from './clients/rawsocket-client.mjs';
 import { httpPublisherTarget } from './clients/http-publisher.mjs';
@@ -31,6 +32,8 @@ import { httpPublisherTarget } from './clients/http-publisher.mjs';
  *                       writes the same bytes to every socket: the floor for fan-out
  *   relay-http          not run by default: relay-framed whose publisher POSTs to a plain Node HTTP
  *                       server on its port (servers/http-publish-floor.mjs): the HTTP publisher's floor
+ *   junction-workers    not run by default: the same router started with --workers 2 (one port; the
+ *                       OS hands connections to the parent, which passes them to the workers in turn)
  *   junction-baseline   not run by default: another build of Junction (--baseline DIR, e.g. a
  *                       `git archive` of an earlier commit, built) with every client on WebSocket,
  *                       so a change is measured before/after in one run
@@ -38,7 +41,8 @@ import { httpPublisherTarget } from './clients/http-publisher.mjs';
  *   junction-baseline-sse   not run by default: that build with SSE subscribers (fanout, publish)
  *
  * startSystem resolves to { name, url, pid, clients: { role: target }, stop() } once the server
- * accepts clients; targetFor(server, role, options) is what a load generator connects with.
+ * accepts clients (and `pids()`, every process of the server, where it has more than one);
+ * targetFor(server, role, options) is what a load generator connects with.
  * A Junction system also has `http` (its web transport's base URL), with options.probe
  * `probe()`: the router's memory and handles (lib/router-probe.mjs, preloaded into it), and with
  * options.routerLogFile `logFile` (where its stdout and stderr go) and `startedAt` (epoch ms at
@@ -50,6 +54,10 @@ const TRANSPORT_WORKLOADS = ['fanout', 'rpc', 'publish'];
 const LATENCY_WORKLOADS = ['fanout-latency', 'rpc-latency'];
 const USER_WORKLOADS = ['chat-32', 'chat-256', 'many-topics', 'events-64k', 'events-1m', 'calls-64k', 'calls-1m'];
 const ALL_WORKLOADS = [...TRANSPORT_WORKLOADS, ...LATENCY_WORKLOADS, ...USER_WORKLOADS];
+
+// junction-workers: router processes behind one port (the parent accepts, the workers serve).
+const WORKER_PROCESSES = 2;
+const JOIN_TIMEOUT_MS = 5_000;
 
 const TABLE = {
   relay: { workloads: [...ALL_WORKLOADS, 'connect'], about: 'plain ws relay, every client on WebSocket (connect: raw WebSocket handshakes)' },
@@ -65,6 +73,7 @@ const TABLE = {
   'relay-corked': { workloads: ALL_WORKLOADS, about: 'the relay with writes coalesced per event-loop turn' },
   'relay-framed': { workloads: ALL_WORKLOADS, about: 'the corked relay framing each message once (ws Sender.frame), same bytes written to every socket' },
   'relay-http': { workloads: ['publish'], about: 'relay-framed; publisher POSTs to a plain Node HTTP server on its port (undici Pool, keep-alive)' },
+  'junction-workers': { workloads: [...ALL_WORKLOADS, 'connect'], about: `junction start --workers ${WORKER_PROCESSES}, every client WAMP on WebSocket (server CPU: the parent and its workers)` },
   'junction-baseline': { workloads: [...ALL_WORKLOADS, 'connect'], about: 'the Junction build in --baseline DIR, every client WAMP on WebSocket' },
   'junction-baseline-http': { workloads: ['publish'], about: 'the Junction build in --baseline DIR; publisher POSTs to /publish, subscribers on WebSocket' },
   'junction-baseline-sse': { workloads: ['fanout', 'publish'], about: 'the Junction build in --baseline DIR; subscribers are SSE streams, publisher on WebSocket' },
@@ -114,6 +123,7 @@ export async function startSystem(name, options) {
     case 'junction-sse':
     case 'junction-http':
     case 'junction-longpoll':
+    case 'junction-workers':
     case 'junction-baseline':
     case 'junction-baseline-http':
     case 'junction-baseline-sse':
@@ -217,6 +227,7 @@ async function startJunction(name, options) {
   const root = name.startsWith('junction-baseline') ? options.baseline : repoRoot;
   if (!root) throw new Error('junction-baseline needs --baseline DIR: the checkout of the Junction build to compare with');
   if (!junctionIsBuilt(root)) throw new Error(`Junction is not built in ${root}: dist/src/cli/main.js or bin/junction.js is missing (run \`npm run build\` there)`);
+  const workers = name === 'junction-workers' ? WORKER_PROCESSES : 1;
   const port = await freePort();
   const rawSocketPort = await freePort();
   let config = await writeJunctionConfig(port, rawSocketPort);
@@ -234,7 +245,7 @@ async function startJunction(name, options) {
   const startedAt = now();
   const child = spawnTracked(
     process.execPath,
-    [...nodeFlags, 'bin/junction.js', 'start', '--config', config.file, '--log-level', 'warn'],
+    [...nodeFlags, 'bin/junction.js', 'start', '--config', config.file, '--log-level', 'warn', ...(workers > 1 ? ['--workers', String(workers)] : [])],
     { cwd: root },
     `${name} router`,
     { ipc: options.probe === true, logFile: options.routerLogFile },
@@ -245,8 +256,12 @@ async function startJunction(name, options) {
   try {
     // Ready means a WAMP session can be opened, not merely that the port is bound.
     const ready = { timeoutMs: SERVER_START_TIMEOUT_MS, what: 'junction router', giveUp: () => (child.exitInfo ? new Error(`junction router exited (${child.exitInfo})${child.describeFailure()}`) : null) };
-    await retryUntil(async () => (await connectWamp({ url, serializer: options.serializer })).close(), ready);
-    await retryUntil(async () => (await connectWampRawSocket({ ...rawSocket, serializer: options.serializer })).close(), ready);
+    // Each join bounded: with --workers, a connection made while the workers start has been seen
+    // to stay unanswered (held by the parent, or by a worker) while later ones are served.
+    const joins = (connect) => retryUntil(async () => (await withTimeout(connect(), JOIN_TIMEOUT_MS, 'a join')).close(), ready);
+    await joins(() => connectWamp({ url, serializer: options.serializer }));
+    await joins(() => connectWampRawSocket({ ...rawSocket, serializer: options.serializer }));
+    if (workers > 1) await retryUntil(() => everyWorkerAnswers(url, options.serializer, workers), ready);
   } catch (error) {
     await terminateChild(child);
     removeConfig();
@@ -257,6 +272,7 @@ async function startJunction(name, options) {
   const longPoll = { kind: 'wamp-longpoll', url: `${http}/lp`, serializer: 'json' };
   const clients = {
     junction: everyRole(ws),
+    'junction-workers': everyRole(ws),
     'junction-baseline': everyRole(ws),
     'junction-ticket': { connector: wsAuth('ticket') },
     'junction-wampcra': { connector: wsAuth('wampcra') },
@@ -279,6 +295,21 @@ async function startJunction(name, options) {
     sendTo(child, { type: 'probe', snapshot });
     return expectMessage(child, 'probe', snapshot ? 10 * PROBE_TIMEOUT_MS : PROBE_TIMEOUT_MS);
   };
+  // The server's CPU is that of the whole process tree: with --workers, the parent and its workers.
   const log = options.routerLogFile ? { logFile: options.routerLogFile, startedAt } : {};
-  return { name, url, http, pid: child.pid, clients, stop, ...log, ...(options.probe ? { probe } : {}) };
+  return { name, url, http, pid: child.pid, pids: () => processTree(child.pid), clients, stop, ...log, ...(options.probe ? { probe } : {}) };
+}
+
+/**
+ * Resolves once `workers` distinct nodes have answered (WELCOME's x_junction_node), so no
+ * workload starts while a worker is still starting; throws after a bounded number of joins.
+ */
+async function everyWorkerAnswers(url, serializer, workers) {
+  const nodes = new Set();
+  for (let attempt = 0; attempt < 10 * workers && nodes.size < workers; attempt++) {
+    const session = await withTimeout(connectWamp({ url, serializer }), JOIN_TIMEOUT_MS, 'a join');
+    nodes.add(session.welcomeDetails?.x_junction_node);
+    session.close();
+  }
+  if (nodes.size < workers) throw new Error(`only ${nodes.size} of ${workers} workers answered`);
 }

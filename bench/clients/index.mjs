@@ -1,4 +1,5 @@
 import { connectWamp } from './wamp-client.mjs';
+import { connectLeanWamp } from './lean-subscriber.mjs';
 import { connectWampRawSocket } from './rawsocket-client.mjs';
 import { connectWampLongPoll } from './longpoll-client.mjs';
 import { connectSse } from './sse-client.mjs';
@@ -15,11 +16,15 @@ import { connectSocketIo } from './socketio-client.mjs';
  * Socket.IO) also have `ended`, resolving once the connection is closed; clients that match
  * answers to requests (WAMP on any transport, relay, Socket.IO) count `unexpectedAnswers`: an
  * answer to no open request (a duplicate), which the workloads report as a fault.
+ * The lean subscriber ('wamp-lean', lean-subscriber.mjs) only subscribes, and hands its handler
+ * an event's sequence number and arrival time instead of its args (`readsSequences`).
  */
 export function connectClient(target) {
   switch (target.kind) {
     case 'wamp':
       return connectWamp(target);
+    case 'wamp-lean':
+      return connectLeanWamp(target);
     case 'wamp-rawsocket':
       return connectWampRawSocket(target);
     case 'wamp-longpoll':

@@ -47,6 +47,8 @@ export class WampSession {
     this.procedures = new Map(); // registration id -> handler(args) returning args
     this.opening = null; // { resolve, reject } until WELCOME or ABORT
     this.unexpectedAnswers = 0; // answers to no open request: duplicates, or answers to nothing asked
+    this.unexpectedEvents = 0; // events for no subscription held
+    this.welcomeDetails = undefined; // WELCOME.Details once joined (x_junction_node: which node answered)
   }
 
   /** Sends HELLO; resolves to this session on WELCOME, rejects on ABORT or when the link closes first. */
@@ -96,6 +98,7 @@ export class WampSession {
       case EVENT: {
         const handler = this.eventHandlers.get(message[1]);
         if (handler) handler(message[4] ?? []);
+        else this.unexpectedEvents++;
         return;
       }
       case RESULT:
@@ -124,6 +127,7 @@ export class WampSession {
         if (!this.auth) return this.link.close();
         return this.send([AUTHENTICATE, this.auth.sign(message[2] ?? {}), {}]);
       case WELCOME:
+        this.welcomeDetails = message[2] ?? {};
         this.opening?.resolve(this);
         this.opening = null;
         return;
@@ -137,9 +141,11 @@ export class WampSession {
     }
   }
 
+  /** Resolves to the subscription id once SUBSCRIBED. */
   async subscribe(topic, onEvent) {
     const subscriptionId = await this.request([SUBSCRIBE, 0, {}, topic]);
     this.eventHandlers.set(subscriptionId, onEvent);
+    return subscriptionId;
   }
 
   /** `options.everyone`: deliver to the publisher too if it subscribed (WAMP's exclude_me false). */

@@ -60,3 +60,14 @@ export function peakRssBytes(pid) {
     return null;
   }
 }
+
+/** `pid` and every process under it (a parent and its workers), from /proc; [pid] without it. */
+export function processTree(pid) {
+  let children = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    // gone, or no /proc
+  }
+  return [pid, ...children.flatMap(processTree)];
+}

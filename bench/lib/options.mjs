@@ -51,6 +51,9 @@ Compares Junction with a plain ws relay (the floor) and Socket.IO, and Junction'
                               relay-http          relay-framed with its publisher POSTing to a
                                                   plain Node HTTP server: the HTTP publisher's
                                                   floor (publish only; not by default)
+                              junction-workers    junction start --workers 2, every client on
+                                                  WebSocket; server CPU is the parent's and
+                                                  the workers' (not run by default)
                               junction-baseline   the Junction build in --baseline DIR (not
                                                   run by default)
                               junction-baseline-http  that build with the HTTP publisher
@@ -90,6 +93,16 @@ Compares Junction with a plain ws relay (the floor) and Socket.IO, and Junction'
                             within it (default 16000, i.e. 16 publications at 1,000 subscribers)
   --payload-bytes B         padding string in every event and call (default 64; the large
                             payload workloads set their own)
+  --lean-subscribers        fan-out workloads with a closed loop (fanout, publish, many-topics,
+                            events-*): WAMP-on-WebSocket subscribers read their sockets in bulk
+                            and scan each event for its sequence number instead of parsing it
+                            (clients/lean-subscriber.mjs), so the load generator costs a small
+                            share of the router; no fan-out latency is recorded. Other clients
+                            (RawSocket, SSE, long-poll, relay, Socket.IO) stay as they are.
+                            JSON only
+  --lean-read-interval MS   lean subscribers: read each socket at most once per MS ms (the
+                            kernel gathers events in between; default 0: read as data arrives);
+                            raise --max-queued with it, or the delivery barrier caps the rate
   --baseline DIR            a checkout of Junction, built, run as system junction-baseline
                             (e.g. git archive of an earlier commit): before/after in one run
   --profile                 run the router under node --cpu-prof; profiles go to bench/profiles/
@@ -184,6 +197,8 @@ export function parseOptions(argv) {
       'http-pipelining': { type: 'string', default: '1' },
       'max-queued': { type: 'string', default: '16000' },
       'payload-bytes': { type: 'string', default: '64' },
+      'lean-subscribers': { type: 'boolean', default: false },
+      'lean-read-interval': { type: 'string', default: '0' },
       baseline: { type: 'string' },
       profile: { type: 'boolean', default: false },
       'router-node-flags': { type: 'string' },
@@ -194,6 +209,7 @@ export function parseOptions(argv) {
     },
     strict: true,
   });
+  if (values['lean-subscribers'] && values.serializer !== 'json') throw new Error(`--lean-subscribers reads JSON events only: use --serializer json, not ${values.serializer}`);
   return {
     help: values.help,
     workloads: values.only ? list('only', values.only, WORKLOADS) : WORKLOADS,
@@ -214,6 +230,8 @@ export function parseOptions(argv) {
     httpPipelining: positiveNumber('http-pipelining', values['http-pipelining']),
     maxQueued: positiveNumber('max-queued', values['max-queued']),
     payloadBytes: values['payload-bytes'] === '0' ? 0 : positiveNumber('payload-bytes', values['payload-bytes']),
+    leanSubscribers: values['lean-subscribers'],
+    leanReadIntervalMs: values['lean-read-interval'] === '0' ? 0 : positiveNumber('lean-read-interval', values['lean-read-interval'], { integer: false }),
     baseline: values.baseline === undefined ? undefined : resolve(values.baseline),
     profile: values.profile,
     routerNodeFlags: nodeFlags('router-node-flags', values['router-node-flags']),

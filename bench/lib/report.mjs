@@ -86,6 +86,7 @@ function columns(workload, options) {
     [perMessage, (r) => fixed(r.serverMicrosPerMessage, 2)],
     ['server cores', (r) => fixed(r.serverCores, 2)],
     ['client cores', (r) => fixed(r.clientCores, 2)],
+    options.leanSubscribers && perMessage === 'server µs/event' && ['client µs/event', (r) => fixed(r.clientMicrosPerEvent, 2)],
     ['idle cores', (r) => fixed(r.idleCores, 2)],
     ['peak RSS MiB', (r) => fixed(r.peakRssMiB, 0)],
     ['problems', problems],
@@ -119,7 +120,12 @@ export function formatWorkload(workload, results, options) {
       lines.push(`${r.system}: ${integer(r.outOfPublishOrder)} events arrived out of publish order (concurrent POSTs on several connections: expected, not a fault)`);
     }
     if (r.workload === workload && r.roundError) lines.push(`${r.system}: ${r.failedRounds} round(s) failed, first: ${r.roundError}`);
+    if (r.workload === workload && r.serverCoresEach) lines.push(`${r.system}: server cores by process, the parent first: ${r.serverCoresEach.map((cores) => fixed(cores, 2)).join(', ')}`);
+    const nodes = Object.entries(r.subscribersPerNode ?? {});
+    if (r.workload === workload && nodes.length > 1) lines.push(`${r.system}: subscribers per router node: ${nodes.map(([node, count]) => `${node} ${integer(count)}`).join(', ')}`);
   }
+  const lean = results.filter((r) => r.workload === workload && r.subscriberClient === 'lean').map((r) => r.system);
+  if (lean.length > 0) lines.push(`Lean subscribers (bulk reads, sequence numbers scanned, no latency recorded): ${lean.join(', ')}`);
   return lines.join('\n');
 }
 

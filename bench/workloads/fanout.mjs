@@ -23,6 +23,15 @@ const DRAIN_MS = 5_000;
 // Open loop: publications sent but not acknowledged, a bound should the system stall.
 const OPEN_LOOP_ACK_WINDOW = 10_000;
 
+/**
+ * With --lean-subscribers, WAMP-on-WebSocket subscribers of a closed-loop run become lean ones
+ * (clients/lean-subscriber.mjs); an open-loop run measures latency, which needs every event parsed.
+ */
+function leanWhereAsked(target, options, rate) {
+  if (!options.leanSubscribers || rate !== undefined || target.kind !== 'wamp') return target;
+  return { ...target, kind: 'wamp-lean', readIntervalMs: options.leanReadIntervalMs };
+}
+
 export async function runFanout(server, options, shape = {}) {
   const {
     workload = 'fanout',
@@ -33,7 +42,7 @@ export async function runFanout(server, options, shape = {}) {
     payloadBytes = options.payloadBytes,
     queuedBytesPerSubscriber,
   } = shape;
-  const subscriberTarget = targetFor(server, 'subscriber', options);
+  const subscriberTarget = leanWhereAsked(targetFor(server, 'subscriber', options), options, rate);
   const publisherTarget = targetFor(server, 'publisher', options);
   const publisherOrdered = publisherTarget.kind !== 'http-publisher';
   const hardTimeoutMs = SETUP_TIMEOUT_MS + (options.warmup + options.duration) * 1000 + 4 * DRAIN_MS;
@@ -93,7 +102,7 @@ export async function runFanout(server, options, shape = {}) {
     }
 
     const window = planWindow(options);
-    const cpuSample = sampleCpu(window, server.pid, children.map((child) => child.pid));
+    const cpuSample = sampleCpu(window, server, children.map((child) => child.pid));
     for (const child of children) sendTo(child, { type: 'go', ...window });
     const published = await expectMessage(publisher, 'result', hardTimeoutMs);
 
@@ -112,7 +121,9 @@ export async function runFanout(server, options, shape = {}) {
     let lost = 0;
     let reordered = 0;
     let duplicates = published.duplicateAcks;
+    const subscribersPerNode = {};
     for (const result of results) {
+      for (const [node, count] of Object.entries(result.sessionsPerNode)) subscribersPerNode[node] = (subscribersPerNode[node] ?? 0) + count;
       latency.add(result.latency);
       delivered += result.delivered;
       lost += result.missing;
@@ -133,6 +144,8 @@ export async function runFanout(server, options, shape = {}) {
       offeredRate: rate ?? null,
       megabytesPerSecond: (eventsPerSecond * payloadBytes) / 1e6,
       ...commonFields(server, latency, cpu),
+      subscriberClient: subscriberTarget.kind === 'wamp-lean' ? 'lean' : 'full',
+      subscribersPerNode,
       published: published.published,
       publishErrors: published.failed,
       firstError: published.firstError,
@@ -144,6 +157,8 @@ export async function runFanout(server, options, shape = {}) {
       // Per event for fan-out, per publication for publish: the unit of `throughput`.
       serverMicrosPerMessage: serverCores === null || delivered === 0 ? null : (serverCores * 1e6) / throughput,
       serverMicrosPerEvent: serverCores === null || delivered === 0 ? null : (serverCores * 1e6) / eventsPerSecond,
+      // What the load generators spent per delivered event: a lean subscriber's share of a core.
+      clientMicrosPerEvent: cpu.clientCores === null || delivered === 0 ? null : (cpu.clientCores * 1e6) / eventsPerSecond,
     };
   } finally {
     await Promise.all(children.map((child) => stopChild(child)));

@@ -51,7 +51,7 @@ export async function runRpc(server, options, shape = {}) {
     await Promise.all(callerProcs.map((child) => expectMessage(child, 'ready', SETUP_TIMEOUT_MS)));
 
     const window = planWindow(options);
-    const cpuSample = sampleCpu(window, server.pid, children.map((child) => child.pid));
+    const cpuSample = sampleCpu(window, server, children.map((child) => child.pid));
     for (const child of callerProcs) sendTo(child, { type: 'go', ...window });
     const waitMs = window.measureEnd - window.startAt + FINISH_GRACE_MS + 1000;
     const results = await Promise.all(callerProcs.map((child) => expectMessage(child, 'result', waitMs)));

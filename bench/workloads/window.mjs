@@ -16,21 +16,35 @@ export function planWindow(options) {
 
 /**
  * Samples CPU time at the window's edges. Resolves to average cores used during the window by
- * the server (serverCores) and the load generators (clientCores), and cores left idle on the
- * whole machine (idleCores): a run with idle cores was not CPU-bound, so something else (the
- * pipeline, or the host) limited it. Each is null where /proc is not available. `measured` is
- * the sampled window, { from, to } in epoch ms.
+ * the server (serverCores: all its processes, see serverProcesses; with more than one,
+ * serverCoresEach lists them, the first process first), the load generators (clientCores), and
+ * cores left idle on the whole machine (idleCores): a run with idle cores was not CPU-bound, so
+ * something else (the pipeline, or the host) limited it. Each is null where /proc is not available.
+ * `measured` is the sampled window, { from, to } in epoch ms.
  */
-export async function sampleCpu(window, serverPid, clientPids) {
+export async function sampleCpu(window, server, clientPids) {
   await sleep(Math.max(0, window.warmupEnd - now()));
-  const take = () => ({ server: totalCpuSeconds([serverPid]), clients: totalCpuSeconds(clientPids), idle: machineIdleSeconds() });
+  const serverPids = serverProcesses(server);
+  const take = () => ({
+    server: totalCpuSeconds(serverPids),
+    each: serverPids.map((pid) => totalCpuSeconds([pid])),
+    clients: totalCpuSeconds(clientPids),
+    idle: machineIdleSeconds(),
+  });
   const start = take();
   const startedAt = now();
   await sleep(Math.max(0, window.measureEnd - now()));
   const seconds = (now() - startedAt) / 1000;
   const end = take();
-  const cores = (key) => (start[key] === null || end[key] === null ? null : (end[key] - start[key]) / seconds);
-  return { serverCores: cores('server'), clientCores: cores('clients'), idleCores: cores('idle'), measured: { from: startedAt, to: startedAt + seconds * 1000 } };
+  const used = (before, after) => (before === null || after === null ? null : (after - before) / seconds);
+  const cores = (key) => used(start[key], end[key]);
+  return {
+    serverCores: cores('server'),
+    ...(serverPids.length > 1 ? { serverCoresEach: start.each.map((before, i) => used(before, end.each[i])) } : {}),
+    clientCores: cores('clients'),
+    idleCores: cores('idle'),
+    measured: { from: startedAt, to: startedAt + seconds * 1000 },
+  };
 }
 
 /** Splits `total` into `parts` near-equal positive shares (fewer parts if total is small). */
@@ -39,10 +53,23 @@ export function split(total, parts) {
   return Array.from({ length: count }, (_, i) => Math.floor(total / count) + (i < total % count ? 1 : 0));
 }
 
-/** The server's peak RSS so far (it is started for one workload run), MiB; null without /proc. */
+/** Every process of a started system: its process tree where it has one (--workers), else its pid. */
+function serverProcesses(server) {
+  return server.pids ? server.pids() : [server.pid];
+}
+
+/**
+ * The server's peak RSS so far (it is started for one workload run), MiB, summed over its
+ * processes (each one's own peak); null without /proc.
+ */
 export function serverPeakRssMiB(server) {
-  const bytes = peakRssBytes(server.pid);
-  return bytes === null ? null : bytes / 2 ** 20;
+  let bytes = 0;
+  for (const pid of serverProcesses(server)) {
+    const peak = peakRssBytes(pid);
+    if (peak === null) return null;
+    bytes += peak;
+  }
+  return bytes / 2 ** 20;
 }
 
 /** A histogram's microseconds as milliseconds (null stays null). */
@@ -58,15 +85,16 @@ export function msOrNull(micros) {
 export async function runWindowOn(child, server, options, { setupTimeoutMs, resultGraceMs }) {
   await expectMessage(child, 'ready', setupTimeoutMs);
   const window = planWindow(options);
-  const cpu = sampleCpu(window, server.pid, [child.pid]);
+  const cpu = sampleCpu(window, server, [child.pid]);
   sendTo(child, { type: 'go', ...window });
   const result = await expectMessage(child, 'result', window.measureEnd - window.startAt + resultGraceMs);
   return { result, cpu: await cpu };
 }
 
 /** What every workload's result has: latency quantiles (ms), the cores used, the server's peak RSS. */
-export function commonFields(server, latency, { serverCores, clientCores, idleCores, measured }) {
+export function commonFields(server, latency, { serverCores, serverCoresEach, clientCores, idleCores, measured }) {
   return {
+    serverCoresEach,
     p50Ms: msOrNull(latency.quantile(0.5)),
     p99Ms: msOrNull(latency.quantile(0.99)),
     p999Ms: msOrNull(latency.quantile(0.999)),
