@@ -1,16 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { freePort, RunningJunction, type LogLine } from '../support/cli.js';
+import { createServer } from 'node:net';
+import { freePort, runJunction, RunningJunction, type LogLine } from '../support/cli.js';
 import { waitFor } from '../support/wait.js';
 
 const running: RunningJunction[] = [];
-after(() => running.forEach((junction) => junction.kill()));
+const joining: { stop(): Promise<unknown> }[] = [];
+after(async () => {
+  running.forEach((junction) => junction.kill());
+  await Promise.all(joining.map((joins) => joins.stop()));
+});
 
 /** A join with no WELCOME, ABORT, refusal or close by then was left unanswered (the bug this test is for). */
 const unansweredAfterMs = 5_000;
-/** Joins are opened this often, from the moment the parent is spawned. */
+/** Joins are opened this often, from the moment the parent is spawned, at most `maxJoins` (a minute's worth). */
 const joinEveryMs = 10;
+const maxJoins = 6_000;
 
 /** How a join ended: `welcome wN`, `refused CODE` (the connection was refused or reset), `closed` (before WELCOME), or `unanswered`. */
 function join(port: number): Promise<string> {
@@ -33,7 +39,7 @@ function join(port: number): Promise<string> {
 }
 
 /** Opens a join every `joinEveryMs` until stopped or `maxJoins` were opened (bounded in count and time). */
-function keepJoining(port: number, maxJoins: number) {
+function keepJoining(port: number) {
   const outcomes: Promise<string>[] = [];
   let stopped = false;
   const opening = (async () => {
@@ -42,7 +48,7 @@ function keepJoining(port: number, maxJoins: number) {
       await new Promise((resolve) => setTimeout(resolve, joinEveryMs));
     }
   })();
-  return {
+  const joins = {
     /** Stops opening joins; resolves to every join's outcome once each has one. */
     stop: async (): Promise<string[]> => {
       stopped = true;
@@ -51,6 +57,8 @@ function keepJoining(port: number, maxJoins: number) {
     },
     opened: () => outcomes.length,
   };
+  joining.push(joins);
+  return joins;
 }
 
 const tally = (outcomes: string[]): Record<string, number> =>
@@ -59,8 +67,8 @@ const tally = (outcomes: string[]): Record<string, number> =>
 describe('junction start --workers 2: clients that connect while it starts or a worker restarts', () => {
   it('answers every join opened from the spawn on and across a kill -9 and restart of a worker: WELCOME or a prompt refusal', async () => {
     const port = await freePort();
-    const joins = keepJoining(port, 6_000);
-    const junction = RunningJunction.start(['--host', '127.0.0.1', '--port', String(port), '--workers', '2', '--log-level', 'info']);
+    const joins = keepJoining(port);
+    const junction = RunningJunction.start(['--host', '127.0.0.1', '--port', String(port), '--workers', '2']);
     running.push(junction);
     /** The pid of worker `node` once it has said `nth` times that it serves. */
     const serving = async (node: string, nth: number): Promise<number> => {
@@ -80,7 +88,7 @@ describe('junction start --workers 2: clients that connect while it starts or a 
     const restarted = joins.opened();
     phases['w2 serving again'] = restarted;
     const until = restarted + 100;
-    while (joins.opened() < until && joins.opened() < 6_000) await new Promise((resolve) => setTimeout(resolve, joinEveryMs));
+    while (joins.opened() < until && joins.opened() < maxJoins) await new Promise((resolve) => setTimeout(resolve, joinEveryMs));
     const outcomes = await joins.stop();
 
     const counts = tally(outcomes);
@@ -92,5 +100,20 @@ describe('junction start --workers 2: clients that connect while it starts or a 
     assert.ok(outcomes.slice(restarted).includes('welcome w2'), `the restarted worker welcomed joins: ${JSON.stringify(tally(outcomes.slice(restarted)))}`);
     junction.child.kill('SIGTERM');
     assert.equal(await junction.exited, 0);
+  });
+
+  it('refuses a port in use in the parent, before any worker starts, with the message of a single process', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as { port: number };
+    try {
+      const busy = await runJunction(['start', '--host', '127.0.0.1', '--port', String(port), '--workers', '2']);
+      assert.equal(busy.code, 1);
+      assert.match(busy.stderr, new RegExp(`port ${port} on 127.0.0.1 is already in use \\(transport "transport0"\\)`));
+      assert.match(busy.stdout, /"code":"port_in_use"/);
+      assert.doesNotMatch(busy.stdout, /starting workers/);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
   });
 });
