@@ -17,6 +17,7 @@ import { defaultThrottleOptions } from '../auth/throttle.js';
 import { DEFAULT_MAX_NESTING_DEPTH } from '../codec/nesting.js';
 import { containerComponent, routerComponent } from './schema-components.js';
 import { ignored, itemId, milliseconds, nonNegativeInt, notSupportedMessage, positiveInt, typeError, unsupported } from './schema-parts.js';
+import { checkRedisServer, redisServerShape } from './schema-redis.js';
 import { realmSchema } from './schema-router.js';
 import { transportSchema } from './schema-transport.js';
 
@@ -63,13 +64,12 @@ export const clusterDefaults = { prefix: 'junction', heartbeatMs: 1_000, leaseMs
 const clusterSchema = z
   .strictObject({
     redis: z.strictObject({
-      url: z.string().regex(/^rediss?:\/\/\S+$/, { error: 'expected a Redis URL: redis://HOST:PORT/DB or rediss://... (TLS)' })
-        .describe('Where the nodes meet, e.g. redis://127.0.0.1:6379/0; ${ENV} references are allowed.'),
+      ...redisServerShape,
       prefix: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'expected 1 to 64 characters from A-Z, a-z, 0-9, "_", "." and "-"' })
         .default(clusterDefaults.prefix).describe('Every Redis key and channel of this cluster starts with it: several clusters can share one Redis.'),
       max_pending_bytes: positiveInt.default(clusterDefaults.maxPendingBytes)
         .describe('Bytes of messages handed to Redis and not yet acknowledged by it; past it publications for other nodes are dropped and counted (junction_backplane_dropped_total); announcements and call traffic still go.'),
-    }),
+    }).superRefine(checkRedisServer).describe('Where the nodes meet: one Redis server ("url") or the primary Redis Sentinel names ("sentinels" and "name").'),
     node_id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'expected 1 to 64 characters from A-Z, a-z, 0-9, "_", "." and "-"' })
       .optional().describe('This node\'s name in the cluster; default: the host name and a random suffix, new at each start.'),
     heartbeat: positiveInt.default(clusterDefaults.heartbeatMs).describe('Each node says it is alive every this many milliseconds.'),

@@ -10,13 +10,13 @@ describe('maskSecrets', () => {
         ticket: { type: 'static', principals: { alice: { ticket: 'open-sesame', role: 'ops' } } },
         wampcra: { type: 'static', users: { bob: { secret: 's3cret', salt: 'pepper', role: 'viewer' } } },
       },
-      redis: { url: 'redis://user:hunter2@db:6379/0', password: 'hunter2' },
+      redis: { url: 'redis://user:hunter2@db:6379/0', password: 'hunter2', sentinelPassword: 'watchers-pw' },
       forwarder: { headers: { 'X-Custom': 'token-abc' }, signingSecret: 'sig', url: 'https://app.example/hook' },
       keys: new Map([['k', { privateKey: new Uint8Array([1, 2]) }]]),
       port: 8080,
     }) as Record<string, any>;
     const text = JSON.stringify(masked);
-    for (const secret of ['open-sesame', 's3cret', 'pepper', 'hunter2', 'token-abc', '"sig"']) assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
+    for (const secret of ['open-sesame', 's3cret', 'pepper', 'hunter2', 'watchers-pw', 'token-abc', '"sig"']) assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
     assert.equal(masked.auth.ticket.principals.alice.role, 'ops');
     assert.equal(masked.auth.ticket.principals.alice.ticket, maskedMark);
     assert.equal(masked.auth.wampcra.users.bob.role, 'viewer');

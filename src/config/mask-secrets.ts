@@ -8,7 +8,7 @@
 export const maskedMark = '*****';
 
 /** Keys whose string or number value is a secret (any case; "-" and "_" ignored). */
-const secretKey = /^(ticket|secret|signingsecret|salt|password|passwd|pass|token|accesstoken|apikey|privatekey|key|credentials?|authorization|cookie)$/;
+const secretKey = /^(ticket|secret|signingsecret|salt|password|sentinelpassword|passwd|pass|token|accesstoken|apikey|privatekey|key|credentials?|authorization|cookie)$/;
 /** Keys below which every value is a secret: headers may carry credentials under any name. */
 const secretTable = /^headers$/;
 

@@ -5,7 +5,7 @@
  *
  * Why a check and not model types derived from the schema: the model is not a copy of the file.
  * It renames (Crossbar's snake_case, `forgive_after` -> `forgiveAfterMs`), converts (long-poll
- * seconds -> ms), flattens (`cluster.redis.url` -> `redisUrl`), resolves (star URIs, relative
+ * seconds -> ms), flattens (`cluster.redis.prefix` -> `prefix`), resolves (star URIs, relative
  * paths, `${ENV}`) and unifies (websocket and web transports as listeners), and it carries doc
  * comments for the code that reads it. Deriving it would move all of that into type-level
  * mappings that nobody reads; checking it keeps the readable interfaces and still lets neither
@@ -32,6 +32,7 @@ import type {
   PusherServiceConfig,
   RawSocketService,
   RealmLimitsConfig,
+  RedisServerConfig,
   RestCalleeComponentConfig,
   SignInLimits,
   SseService,
@@ -103,10 +104,11 @@ export type SignIn = Check<Mirrors<SignInLimits, Mirror<SignInFile, {
   forgive_after: 'forgiveAfterMs'; spacing: 'spacingMs'; max_wait: 'maxWaitMs'; challenge_timeout: 'challengeTimeoutMs'; dynamic_timeout: 'dynamicTimeoutMs';
 }>>>;
 
-// cluster: redis.url, redis.prefix and redis.max_pending_bytes are flattened; heartbeat and lease get Ms.
+// cluster: redis.prefix and redis.max_pending_bytes are lifted beside the Redis server; heartbeat and lease get Ms.
 type ClusterFile = NonNullable<RouterWorkerFile['cluster']>;
+export type RedisServer = Check<Mirrors<RedisServerConfig, Mirror<ClusterFile['redis'], {}, 'prefix' | 'max_pending_bytes'>>>;
 export type Cluster = Check<Mirrors<ClusterConfig, Mirror<ClusterFile, { heartbeat: 'heartbeatMs'; lease: 'leaseMs' }, 'redis'> & {
-  redisUrl: ClusterFile['redis']['url'];
+  redis: RedisServerConfig;
   prefix: ClusterFile['redis']['prefix'];
   maxPendingBytes: ClusterFile['redis']['max_pending_bytes'];
 }>>;

@@ -39,7 +39,8 @@ export interface JunctionConfig {
 }
 
 export interface ClusterConfig {
-  redisUrl: string;
+  /** Where the nodes meet. */
+  redis: RedisServerConfig;
   /** Prefix of every key and channel. */
   prefix: string;
   /** Bytes sent to Redis and not yet acknowledged, at most; past it publications to other nodes are dropped (and counted). */
@@ -48,6 +49,23 @@ export interface ClusterConfig {
   nodeId?: string;
   heartbeatMs: number;
   leaseMs: number;
+}
+
+/**
+ * One Redis server (`url`), or Redis Sentinel (`sentinels` and `name`): exactly one of the two, and
+ * `name`/`sentinelPassword` only with sentinels (the schema checks). Every connection a node makes
+ * to Redis is made from this (node/cluster/redis-connection.ts).
+ */
+export interface RedisServerConfig {
+  url?: string;
+  sentinels?: { host: string; port: number }[];
+  /** The name the sentinels monitor the primary under. */
+  name?: string;
+  /** The sentinels' own password. */
+  sentinelPassword?: string;
+  /** For the Redis servers (with `url`, instead of in the URL). */
+  username?: string;
+  password?: string;
 }
 
 export interface SignInLimits {

@@ -53,7 +53,11 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
     },
     ...(cluster ? {
       cluster: {
-        redisUrl: cluster.redis.url, prefix: cluster.redis.prefix, maxPendingBytes: cluster.redis.max_pending_bytes, nodeId: cluster.node_id,
+        redis: {
+          url: cluster.redis.url, sentinels: cluster.redis.sentinels, name: cluster.redis.name, sentinelPassword: cluster.redis.sentinel_password,
+          username: cluster.redis.username, password: cluster.redis.password,
+        },
+        prefix: cluster.redis.prefix, maxPendingBytes: cluster.redis.max_pending_bytes, nodeId: cluster.node_id,
         heartbeatMs: cluster.heartbeat, leaseMs: cluster.lease,
       },
     } : {}),

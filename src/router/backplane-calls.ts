@@ -146,13 +146,16 @@ export class RemoteCalls {
     }
   }
 
-  /** A node left or died: calls waiting on it fail now; calls it made here are dropped as if their callers left. */
-  nodeGone(node: string): void {
+  /**
+   * A node left or died, or messages to or from it may have been lost (`why` says which, after
+   * "the callee's router node"): calls waiting on it fail now; calls it made here are dropped as if their callers left.
+   */
+  nodeGone(node: string, why: string): void {
     for (const [caller, mine] of this.outgoing) {
       for (const [request, target] of mine) {
         if (target !== node) continue;
         mine.delete(request);
-        caller.sendError(MessageType.CALL, request, ErrorUri.canceled, `the callee's router node ("${node}") left before answering the call`);
+        caller.sendError(MessageType.CALL, request, ErrorUri.canceled, `the callee's router node ("${node}") ${why} before answering the call`);
       }
       if (mine.size === 0) this.outgoing.delete(caller);
     }

@@ -17,6 +17,12 @@ import type { InvocationPolicy } from './options.js';
 export type MeshMessage =
   /** A node (re)joined and starts clean: forget what it said before, and tell it your interests. */
   | { k: 'hello' }
+  /**
+   * The sender's link was away and is back (a Redis outage or failover), the same life of it: keep
+   * its sessions, take its state (which follows) in place of what it said before, end the calls in
+   * flight with it, and tell it your state.
+   */
+  | { k: 'back' }
   /** Every interest and registration of the sender (with the summaries of its shared ones), in answer to its peer's hello. */
   | {
     k: 'state'; interests: Interest[]; procedures: Interest[]; sessions: RemoteSession[]; shared?: SharedEntry[];
@@ -126,10 +132,16 @@ export class MeshBackplane implements Backplane {
     this.link.send(message, to);
   }
 
-  /** Back after the link was lost: announce everything again and hold the same claims (the authority may have lost them). */
+  /**
+   * Back after the link was lost: announce everything again and hold the same claims (the
+   * authority may have lost them). Not a hello: this node did not die, so its sessions live on
+   * and their testaments must not fire. What crossed meanwhile was dropped, so the calls in
+   * flight with the other nodes end here, as they do there when they hear `back`.
+   */
   private rejoin(): void {
     if (this.closed) return;
-    this.send({ k: 'hello' });
+    for (const node of this.known) this.sink?.linkLost?.(node);
+    this.send({ k: 'back' });
     this.send(this.state());
     for (const [key, { invoke, summary }] of this.localProcedures) void this.link.claim(key, invoke, summary && highestTicket(summary));
   }
@@ -309,6 +321,18 @@ export class MeshBackplane implements Backplane {
     this.unwatch?.();
   }
 
+  /**
+   * A node's whole state replaces what this node knew of it. Its sessions known here and absent
+   * from it left while the link was away (their on_leave was dropped with the rest): they leave here now.
+   */
+  private stateReplaced(node: string, sessions: readonly RemoteSession[]): void {
+    const known = this.remoteSessionsByNode.get(node);
+    if (!known) return;
+    const now = new Set(sessions.map((session) => sessionKey(session.realm, session.details.session)));
+    const left = [...known].filter(([key]) => !now.has(key)).map(([, session]) => session);
+    if (left.length > 0) this.sink?.sessionsLeft?.(node, left);
+  }
+
   /** A node left, died, or came back under its name with nothing: nothing of its earlier life stays. */
   private forget(node: string): void {
     this.remote.dropNode(node);
@@ -349,7 +373,12 @@ export class MeshBackplane implements Backplane {
         this.known.add(from); // a new life of the node, known from now on
         if (!this.closed) this.send(this.state(), [from]);
         return;
+      case 'back':
+        this.sink?.linkLost?.(from);
+        if (!this.closed) this.send(this.state(), [from]);
+        return;
       case 'state':
+        this.stateReplaced(from, message.sessions);
         this.remote.dropNode(from);
         this.remoteProcedures.dropNode(from);
         this.remoteSummaries.dropNode(from);

@@ -112,6 +112,13 @@ export interface BackplaneSink {
   callTraffic(from: string, traffic: CallTraffic): void;
   /** A node left or died: calls it was part of must end; its client sessions (with their testaments) are gone. */
   nodeGone(node: string, sessions: readonly RemoteSession[]): void;
+  /**
+   * Messages between this node and `node` may have been dropped (one of their links to the others
+   * was away; both live on): the calls in flight between them must end, or they would wait forever.
+   */
+  linkLost?(node: string): void;
+  /** These sessions of a live node left while the way to it was lost: gone, with no testament of theirs to publish. */
+  sessionsLeft?(node: string, sessions: readonly RemoteSession[]): void;
   /** Node `from` published the testaments of `session` of the dead node `node` (see Backplane.testamentsPublished). */
   testamentsPublished?(from: string, node: string, realm: string, session: number): void;
   /** This node has heard another node's whole state (it joined, or this node did). */

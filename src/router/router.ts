@@ -128,9 +128,15 @@ export class Router implements SessionHost {
       deliver: (publication) => this.realms.get(publication.realm)?.broker.receiveRemote(publication),
       callTraffic: (from, traffic) => this.remoteCalls.get(traffic.realm)?.receive(from, traffic),
       nodeGone: (node, sessions) => {
-        for (const remote of this.remoteCalls.values()) remote.nodeGone(node);
+        for (const remote of this.remoteCalls.values()) remote.nodeGone(node, 'left');
         const orphaned = sessions.map(({ realm, details, testaments }) => ({ realm, session: details.session, testaments: testaments ?? [] }));
         this.deadTestaments!.nodeGone(node, orphaned, this.backplane!.peers());
+        for (const { realm, details } of sessions) this.remoteSessionLeft(realm, details);
+      },
+      linkLost: (node) => {
+        for (const remote of this.remoteCalls.values()) remote.nodeGone(node, 'was out of reach (the cluster\'s link was lost)');
+      },
+      sessionsLeft: (_node, sessions) => {
         for (const { realm, details } of sessions) this.remoteSessionLeft(realm, details);
       },
       testamentsPublished: (_from, node, realm, session) => this.deadTestaments!.published(node, realm, session),

@@ -6,14 +6,15 @@ import { debianNeed } from './debian.js';
 export class RunningRedis {
   private child: ChildProcess | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(readonly port: number, private readonly extraArgs: readonly string[]) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}/0`;
   }
 
-  static async start(): Promise<RunningRedis> {
-    const redis = new RunningRedis(await freePort());
+  /** `extraArgs`: more redis-server arguments (`--replicaof`, `--requirepass`...; a config file first, then `--sentinel`, for a sentinel). */
+  static async start(extraArgs: readonly string[] = []): Promise<RunningRedis> {
+    const redis = new RunningRedis(await freePort(), extraArgs);
     await redis.restart();
     return redis;
   }
@@ -21,7 +22,7 @@ export class RunningRedis {
   /** Starts it (again, on the same port, empty) and waits until it accepts connections. */
   async restart(timeoutMs = 10_000): Promise<void> {
     const child = spawn(debianNeed('redis-server').file,
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      [...this.extraArgs, '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     this.child = child;
     const deadline = Date.now() + timeoutMs;
     while (!(await accepts(this.port))) {

@@ -35,10 +35,10 @@ export async function startBackplane(
   const base = cluster.nodeId ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
   const nodeId = worker ? `${base}-${worker.nodeId}` : base;
   const link = new RedisLink({
-    url: cluster.redisUrl, prefix: cluster.prefix, nodeId, heartbeatMs: cluster.heartbeatMs, leaseMs: cluster.leaseMs,
+    redis: cluster.redis, prefix: cluster.prefix, nodeId, heartbeatMs: cluster.heartbeatMs, leaseMs: cluster.leaseMs,
     maxPendingBytes: cluster.maxPendingBytes, log: log.child({ part: 'cluster' }),
   });
-  const feeds = new RedisFeeds({ url: cluster.redisUrl, prefix: cluster.prefix, nodeId, leaseMs: cluster.leaseMs, log: log.child({ part: 'cluster' }) });
+  const feeds = new RedisFeeds({ redis: cluster.redis, prefix: cluster.prefix, nodeId, leaseMs: cluster.leaseMs, log: log.child({ part: 'cluster' }) });
   // A node that starts while Redis is away serves alone; its feeds' connection comes up with Redis
   // (appends before that are refused and counted, as during any outage).
   if (await link.ready()) {

@@ -32,9 +32,9 @@ interface RedisNode {
   metrics: MetricsRegistry;
 }
 
-async function redisNode(nodeId: string, prefix: string, options: { at?: RunningRedis; readyMs?: number; maxPendingBytes?: number } = {}): Promise<RedisNode> {
+async function redisNode(nodeId: string, prefix: string, options: { at?: RunningRedis; readyMs?: number; maxPendingBytes?: number; leaseMs?: number } = {}): Promise<RedisNode> {
   const link = new RedisLink({
-    url: (options.at ?? redis!).url, nodeId, log: silentLogger, prefix, heartbeatMs, leaseMs, maxPendingBytes: options.maxPendingBytes ?? 1 << 20,
+    redis: { url: (options.at ?? redis!).url }, nodeId, log: silentLogger, prefix, heartbeatMs, leaseMs: options.leaseMs ?? leaseMs, maxPendingBytes: options.maxPendingBytes ?? 1 << 20,
   });
   await link.ready(options.readyMs);
   const metrics = new MetricsRegistry();
@@ -115,6 +115,44 @@ describe('Redis backplane: losing Redis', { skip }, () => {
     assert.equal(metricValue(b.metrics, 'junction_backplane_claims'), 1);
     const again = await a.backplane.claimProcedure({ realm: 'r', uri: 'com.one', match: 'exact' }, 'single');
     assert.deepEqual(again, { ok: false, heldAs: 'single' }, 'b claimed its procedure again');
+    await a.backplane.close();
+    await b.backplane.close();
+  });
+});
+
+describe('Redis backplane: a short outage (a failover), within the lease', { skip }, () => {
+  it('keeps the other node\'s live sessions (no testament, no leave), ends the calls in flight, and lets go of the sessions that left meanwhile', async () => {
+    const prefix = `blink${++prefixes}`;
+    const a = await redisNode('a', prefix, { leaseMs: 10_000 });
+    const b = await redisNode('b', prefix, { leaseMs: 10_000 });
+    const seen: string[] = [];
+    const received: RemotePublication[] = [];
+    a.backplane.attach({
+      deliver: (p) => void received.push(p), callTraffic: () => {},
+      nodeGone: (node) => void seen.push(`gone ${node}`),
+      linkLost: (node) => void seen.push(`lost ${node}`),
+      sessionsLeft: (node, sessions) => void seen.push(`left ${node} ${sessions.map((session) => session.details.session).join(',')}`),
+    });
+    b.backplane.attach({ deliver: () => {}, callTraffic: () => {}, nodeGone: () => {} });
+    a.backplane.announce({ realm: 'r', uri: 't', match: 'exact' }, true);
+    const session = (id: number) => ({ session: id, authid: `u${id}`, authrole: 'user', node: 'b' });
+    b.backplane.announceSession('r', session(1), true);
+    b.backplane.announceSession('r', session(2), true);
+    b.backplane.shareTestaments('r', 1, [{ topic: 'will', args: ['1 left'], kwargs: {}, options: {} }]);
+    await publishUntilReceived(b, received);
+    assert.deepEqual(a.backplane.remoteSessions('r').map((details) => details.session).sort(), [1, 2]);
+    seen.length = 0; // b's hello at its start may have reached a after a attached
+
+    await redis!.stop();
+    await waitFor(() => !a.link.connected && !b.link.connected, 'both nodes saw Redis go', 5_000);
+    b.backplane.announceSession('r', session(2), false); // dropped: Redis is away
+    await redis!.restart();
+    await waitFor(() => a.link.connected && b.link.connected, 'both nodes back', 10_000);
+    await waitFor(() => seen.some((line) => line.startsWith('left')), 'b\'s state after its return', 10_000);
+    // Each of a and b ends the calls in flight with the other when its own link comes back or it hears the other's.
+    assert.ok(seen.includes('lost b'), 'the calls in flight with b ended');
+    assert.deepEqual(seen.filter((line) => !line.startsWith('lost')), ['left b 2'], 'session 2 left; b itself is not gone (no testament fires)');
+    assert.deepEqual(a.backplane.remoteSessions('r').map((details) => details.session), [1]);
     await a.backplane.close();
     await b.backplane.close();
   });

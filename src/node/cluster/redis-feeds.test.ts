@@ -19,7 +19,7 @@ leasedFeedConformance('Redis', () => {
   const nodes = new Map<string, RedisFeeds>();
   return {
     node: async (nodeId) => {
-      const feeds = new RedisFeeds({ url: redis!.url, prefix, nodeId, leaseMs, log: silentLogger, pollMs: 10 });
+      const feeds = new RedisFeeds({ redis: { url: redis!.url }, prefix, nodeId, leaseMs, log: silentLogger, pollMs: 10 });
       nodes.set(nodeId, feeds);
       await feeds.ready();
       return feeds;

@@ -1,9 +1,11 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import type { RedisServerConfig } from '../../config/model.js';
 import type { Logger } from '../../router/log.js';
+import { connectRedis } from './redis-connection.js';
 import { entryBytes, FEED_BATCH, RETRY_MS, type ClusterFeeds, type FeedEntry, type FeedHolder, type FeedLimits, type LeasedFeed } from './leased-feed.js';
 
 export interface RedisFeedsOptions {
-  url: string;
+  redis: RedisServerConfig;
   prefix: string;
   nodeId: string;
   /** A holder that cannot renew its lease for this long has lost it; another node takes over once it runs out. */
@@ -63,7 +65,7 @@ export class RedisFeeds implements ClusterFeeds {
   private readonly feeds = new Set<RedisFeed>();
 
   constructor(private readonly options: RedisFeedsOptions) {
-    this.redis = new Redis(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    this.redis = connectRedis(options.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     this.redis.on('error', () => {}); // the cluster link reports Redis being away; a feed logs what it could not do
   }
 

@@ -1,15 +1,17 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { Packr } from 'msgpackr';
 import { clusterDefaults } from '../../config/file-schema.js';
+import type { RedisServerConfig } from '../../config/model.js';
 import type { ClaimAnswer } from '../../router/backplane.js';
 import type { MeshLink, MeshMessage } from '../../router/backplane-mesh.js';
 import type { BackplaneDropReason, BackplaneMetrics } from '../../router/backplane-metrics.js';
 import type { Logger } from '../../router/log.js';
 import type { InvocationPolicy } from '../../router/options.js';
+import { connectRedis, describeRedis } from './redis-connection.js';
 import { RedisLiveness } from './redis-liveness.js';
 
 export interface RedisLinkOptions {
-  url: string;
+  redis: RedisServerConfig;
   nodeId: string;
   log: Logger;
   /** Every key and channel starts with this (several clusters may share one Redis; default: clusterDefaults). */
@@ -72,7 +74,8 @@ export class RedisLink implements MeshLink {
   pendingBytes = 0;
   private readonly commands: Redis;
   private readonly subscriber: Redis;
-  private readonly url: string;
+  /** Where Redis is, for logs: never a password. */
+  private readonly where: string;
   private readonly prefix: string;
   private readonly nodeId: string;
   private readonly log: Logger;
@@ -95,16 +98,15 @@ export class RedisLink implements MeshLink {
   private closed = false;
 
   constructor(options: RedisLinkOptions) {
-    this.url = options.url;
+    this.where = describeRedis(options.redis);
     this.prefix = options.prefix ?? clusterDefaults.prefix;
     this.nodeId = options.nodeId;
     this.log = options.log;
     this.leaseMs = options.leaseMs ?? clusterDefaults.leaseMs;
     this.maxPendingBytes = options.maxPendingBytes ?? clusterDefaults.maxPendingBytes;
     // No offline queue: while Redis is away, sends fail at once instead of piling up in memory.
-    const redisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false };
-    this.commands = new Redis(options.url, redisOptions);
-    this.subscriber = new Redis(options.url, { ...redisOptions, enableOfflineQueue: true });
+    this.commands = connectRedis(options.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    this.subscriber = connectRedis(options.redis, { enableOfflineQueue: true, maxRetriesPerRequest: 1 });
     this.commands.on('error', () => {}); // reported through 'close'/'ready' below, once per change
     this.subscriber.on('error', () => {});
     this.commands.on('close', () => this.changed());
@@ -141,7 +143,7 @@ export class RedisLink implements MeshLink {
     while (!this.connected) {
       if (Date.now() > deadline) {
         this.startedAlone = true;
-        this.log.warn({ node: this.nodeId, timeoutMs }, `Redis at ${redisAddress(this.url)} did not answer: serving this node's clients only; joining the cluster when it answers`);
+        this.log.warn({ node: this.nodeId, timeoutMs }, `${this.where} did not answer: serving this node's clients only; joining the cluster when it answers`);
         return false;
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -156,7 +158,7 @@ export class RedisLink implements MeshLink {
 
   /** Why the node serves only its own clients now, or undefined: /health says degraded. */
   get degraded(): string | undefined {
-    return this.connected ? undefined : `Redis at ${redisAddress(this.url)} is unreachable: serving this node's clients only`;
+    return this.connected ? undefined : `${this.where} is unreachable: serving this node's clients only`;
   }
 
   send(message: MeshMessage, to?: readonly string[]): void {
@@ -286,7 +288,7 @@ export class RedisLink implements MeshLink {
     }
     if (!this.everConnected) {
       this.everConnected = true;
-      this.log.info({ node: this.nodeId, redis: redisAddress(this.url) }, 'joined the cluster');
+      this.log.info({ node: this.nodeId, redis: this.where }, 'joined the cluster');
       if (this.startedAlone) void this.joinLate();
       return;
     }
@@ -321,15 +323,5 @@ export class RedisLink implements MeshLink {
   private async dropClaims(node: string): Promise<void> {
     const keys = await this.commands.smembers(this.channel(`claims-of:${node}`));
     for (const key of keys) await this.commands.eval(releaseScript, 3, ...this.claimKeys(key, node), node, key);
-  }
-}
-
-/** host:port/db of a Redis URL, for logs and errors: never its password. */
-export function redisAddress(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}`;
-  } catch {
-    return 'an unreadable URL';
   }
 }

@@ -1,0 +1,53 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisServerConfig } from '../../config/model.js';
+
+/** How one user of Redis wants its connection to behave; where Redis is comes from the config. */
+export type RedisBehaviour = Pick<RedisOptions, 'enableOfflineQueue' | 'maxRetriesPerRequest'>;
+
+/** The longest wait between reconnection attempts through sentinels. */
+const sentinelRetryCapMs = 250;
+
+/**
+ * Every connection a node makes to Redis is made here, from the validated `cluster.redis`: one
+ * server by URL, or the primary that Redis Sentinel names. Through sentinels ioredis asks them for
+ * the primary at each (re)connection, checks that the server it reached is a primary (ROLE), and
+ * (failoverDetector) drops its connection as soon as a sentinel announces a new primary, so that
+ * it reconnects to it rather than waiting for the old one to be demoted.
+ */
+export function connectRedis(server: RedisServerConfig, behaviour: RedisBehaviour): Redis {
+  const options: RedisOptions = {
+    ...behaviour,
+    ...(server.username === undefined ? {} : { username: server.username }),
+    ...(server.password === undefined ? {} : { password: server.password }),
+    // A primary demoted to a replica answers writes with READONLY until it closes our connection:
+    // reconnect (to the new primary) and send the command again, which the replica did not run.
+    reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 2 : false),
+  };
+  if (server.sentinels === undefined) return new Redis(server.url!, options);
+  return new Redis({
+    ...options,
+    sentinels: server.sentinels,
+    name: server.name!,
+    ...(server.sentinelPassword === undefined ? {} : { sentinelPassword: server.sentinelPassword }),
+    failoverDetector: true,
+    // After the primary died, each attempt asks a sentinel again; ioredis's default wait grows to
+    // 2 s, which would keep a node away up to that long after the promotion. Asking a sentinel is cheap.
+    retryStrategy: (attempt) => Math.min(attempt * 50, sentinelRetryCapMs),
+  });
+}
+
+/** Where Redis is, for logs, /health and errors: never a password. */
+export function describeRedis(server: RedisServerConfig): string {
+  if (server.sentinels === undefined) return `Redis at ${urlAddress(server.url!)}`;
+  return `Redis primary "${server.name}" (sentinels ${server.sentinels.map(({ host, port }) => `${host}:${port}`).join(', ')})`;
+}
+
+/** host:port/db of a Redis URL: never its credentials. */
+function urlAddress(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}`;
+  } catch {
+    return 'an unreadable URL';
+  }
+}
