@@ -30,6 +30,12 @@ export interface NodeOptions {
   backplane?: Backplane;
   /** With a backplane: the leased feeds through which forwarders run once per cluster; closed with it. */
   feeds?: ClusterFeeds;
+  /**
+   * Whether to bind and release every fixed port first (default true). False in a worker of
+   * `--workers`: its parent checked them, and in a worker a probe's bind joins the port node:cluster
+   * shares, so the parent would hand it clients that nothing then answers.
+   */
+  checkPorts?: boolean;
 }
 
 export interface RunningNode {
@@ -54,7 +60,7 @@ export interface RunningNode {
 /** Wires a validated configuration into a running router with its components and listeners. */
 export async function startNode(config: JunctionConfig, options: NodeOptions): Promise<RunningNode> {
   const log = options.log;
-  await checkPortsFree(config.listeners); // before any session joins: a busy port fails quietly and at once
+  if (options.checkPorts ?? true) await checkPortsFree(config.listeners); // before any session joins: a busy port fails quietly and at once
   const metrics = options.metrics ?? new MetricsRegistry();
   const { signIn } = config;
   const auth = new NodeAuth(config, {

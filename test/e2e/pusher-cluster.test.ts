@@ -181,7 +181,8 @@ describe('Pusher presence and channels across --workers 2 (the CLI, pusher-js, t
     await Promise.all(signedIn);
     const closed = twice.map((member) => new Promise<number>((resolve) => member.client.connection.bind('error', (error: { data?: { code: number } }) => resolve(error.data?.code ?? 0))));
     await serverSdk(ports.pusher).terminateUserConnections('99');
-    assert.deepEqual(await Promise.all(closed), [CloseCode.terminated, CloseCode.terminated]);
+    // Every connection of user 99 (two or more: the workers take connections as they come, not in turn).
+    assert.deepEqual(await Promise.all(closed), twice.map(() => CloseCode.terminated));
     const rest = opened.filter((member) => member.user !== '99');
     await everyoneSees(rest, users.filter((user) => user !== '99'));
     await waitFor(() => hooks(receiver).includes('member_removed 99'), 'the member_removed webhook of user 99', 10_000);

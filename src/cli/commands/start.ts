@@ -8,6 +8,8 @@ import { startBackplane } from '../../node/cluster/backplane-choice.js';
 import { configForWorker, workerRole, type WorkerRole } from '../../node/cluster/worker.js';
 import { runWorkers } from '../../node/cluster/workers.js';
 import { listenFailure } from '../../node/listeners.js';
+import { checkPortsFree } from '../../node/startup-errors.js';
+import type { Logger } from '../../router/log.js';
 import { startNode } from '../../node/node.js';
 import { MetricsRegistry } from '../../metrics/registry.js';
 import { removePidFile, writePidFile } from '../../node/pid-file.js';
@@ -145,19 +147,23 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
       log.warn({}, 'running the embedded development default: anonymous sessions may do everything on realm "realm1", and the console at /console is open without a password; use --config for production');
     }
     for (const notice of config.notices) log.info({}, notice);
-    if (args.workers > 1) return runWorkers({ count: args.workers, log, relayBufferBytes: args.relayBufferBytes });
+    if (args.workers > 1) {
+      // Here, not in the workers: a worker's probe would take clients from the shared port (NodeOptions.checkPorts).
+      const busy = await checkPortsFree(config.listeners).then(() => undefined, (error: unknown) => error);
+      if (busy !== undefined) return cannotStart(busy, log, io);
+      return runWorkers({ count: args.workers, log, relayBufferBytes: args.relayBufferBytes });
+    }
   }
 
   let node;
   try {
     const metrics = new MetricsRegistry();
     const cluster = await startBackplane(config.cluster, worker, log, metrics);
-    node = await startNode(config, { log, metrics, dataDir: args.dataDir, ...(cluster && { backplane: cluster.backplane, feeds: cluster.feeds }) });
+    node = await startNode(config, {
+      log, metrics, dataDir: args.dataDir, checkPorts: !worker, ...(cluster && { backplane: cluster.backplane, feeds: cluster.feeds }),
+    });
   } catch (error) {
-    const reason = listenFailure(error);
-    log.error({ code: (error as NodeJS.ErrnoException).code }, `cannot start: ${reason}`);
-    io.stderr(`junction start: cannot start: ${reason}\n`);
-    return 1;
+    return cannotStart(error, log, io);
   }
 
   worker?.ready();
@@ -209,6 +215,13 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     process.on('SIGHUP', onHup);
     worker?.onOrphaned(() => shutdown('parent process gone'));
   });
+}
+
+function cannotStart(error: unknown, log: Logger, io: CommandIo): number {
+  const reason = listenFailure(error);
+  log.error({ code: (error as NodeJS.ErrnoException).code }, `cannot start: ${reason}`);
+  io.stderr(`junction start: cannot start: ${reason}\n`);
+  return 1;
 }
 
 /**

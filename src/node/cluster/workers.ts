@@ -24,7 +24,7 @@ export function workerNodeId(index: number): string {
 
 /**
  * The parent of `junction start --workers N`: forks N workers that run the same command, share
- * the configured ports (node:cluster hands each connection to one of them) and reach each other
+ * the configured ports (each accepts connections from them as it is free) and reach each other
  * through this process (IpcRelay). A worker that dies after it started serving is started again;
  * the others forget its subscriptions at once. If one fails before it serves (a bad port, a
  * config error), all are stopped: the same failure would repeat. Resolves to the exit code.
@@ -33,6 +33,11 @@ export function runWorkers(options: WorkersOptions): Promise<number> {
   const { count, log } = options;
   const restartDelayMs = options.restartDelayMs ?? 1_000;
   const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+  // Each worker accepts its clients from the shared port itself. With node:cluster's default
+  // (round-robin) the parent accepts them and hands each to a worker, keeping its copy until the
+  // worker confirms: a worker killed in that instant leaves the client connected to a parent that
+  // never reads it. Here a dead worker's unaccepted clients stay in the port's queue for the others.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
   // Payloads may hold bytes: the structured-clone serialization carries them as they are.
   cluster.setupPrimary({ serialization: 'advanced' });
   const workers = new Map<string, Worker>();
