@@ -32,8 +32,8 @@ import { httpPublisherTarget } from './clients/http-publisher.mjs';
  *                       writes the same bytes to every socket: the floor for fan-out
  *   relay-http          not run by default: relay-framed whose publisher POSTs to a plain Node HTTP
  *                       server on its port (servers/http-publish-floor.mjs): the HTTP publisher's floor
- *   junction-workers    not run by default: the same router started with --workers 2 (one port; the
- *                       OS hands connections to the parent, which passes them to the workers in turn)
+ *   junction-workers    not run by default: the same router started with --workers 2 (one port; each
+ *                       worker accepts from it once serving, the kernel choosing which)
  *   junction-baseline   not run by default: another build of Junction (--baseline DIR, e.g. a
  *                       `git archive` of an earlier commit, built) with every client on WebSocket,
  *                       so a change is measured before/after in one run
