@@ -21,7 +21,8 @@ within the bounded number of events in transit (--max-queued), so under saturati
 reflects that bound: compare it between systems, not with other benchmarks. The *-latency
 workloads offer a fixed rate instead (open loop) and time each message from when it was due, so
 they show latency below saturation; "send lag" is how late the load generator sent calls (its
-timers fire at 1 ms granularity at best), "from send" the latency from the actual send. In the
+timers fire at 1 ms granularity at best), "from send" the latency from the actual send, "to
+callee" from the schedule to the invocation's arrival at the callee (the forward leg). In the
 publish workload "server µs/pub" is per publication (all its deliveries included), and
 "events/s" the deliveries summed over its subscribers.
 "vs junction" lines compare each Junction system with Junction on WebSocket in the same run:
@@ -83,6 +84,7 @@ function columns(workload, options) {
     ['p99.9 ms', (r) => fixed(r.p999Ms, 2)],
     workload === 'rpc-latency' && ['send lag p99 ms', (r) => fixed(r.sendLagP99Ms, 2)],
     workload === 'rpc-latency' && ['p99 from send ms', (r) => fixed(r.p99FromSendMs, 2)],
+    workload === 'rpc-latency' && ['p99 to callee ms', (r) => fixed(r.p99ToCalleeMs, 2)],
     [perMessage, (r) => fixed(r.serverMicrosPerMessage, 2)],
     ['server cores', (r) => fixed(r.serverCores, 2)],
     ['client cores', (r) => fixed(r.clientCores, 2)],

@@ -52,6 +52,7 @@ export async function runRpc(server, options, shape = {}) {
 
     const window = planWindow(options);
     const cpuSample = sampleCpu(window, server, children.map((child) => child.pid));
+    if (rate) sendTo(callee, { type: 'go', ...window });
     for (const child of callerProcs) sendTo(child, { type: 'go', ...window });
     const waitMs = window.measureEnd - window.startAt + FINISH_GRACE_MS + 1000;
     const results = await Promise.all(callerProcs.map((child) => expectMessage(child, 'result', waitMs)));
@@ -72,6 +73,8 @@ export async function runRpc(server, options, shape = {}) {
       duplicates += result.duplicates;
       firstError ??= result.firstError;
     }
+    // Open loop: the forward leg (from each call's schedule to its arrival at the callee).
+    const toCallee = rate ? await askCalleeForwardLeg(callee) : null;
     const cpu = await cpuSample;
     const { serverCores } = cpu;
     const throughput = completed / options.duration;
@@ -84,6 +87,7 @@ export async function runRpc(server, options, shape = {}) {
       ...commonFields(server, latency, cpu),
       sendLagP99Ms: rate ? msOrNull(sendLag.quantile(0.99)) : null,
       p99FromSendMs: rate ? msOrNull(fromSend.quantile(0.99)) : null,
+      p99ToCalleeMs: toCallee ? msOrNull(toCallee.quantile(0.99)) : null,
       callErrors: failed,
       duplicates,
       firstError,
@@ -94,3 +98,8 @@ export async function runRpc(server, options, shape = {}) {
   }
 }
 
+async function askCalleeForwardLeg(callee) {
+  sendTo(callee, { type: 'report' });
+  const report = await expectMessage(callee, 'report', SETUP_TIMEOUT_MS);
+  return Histogram.fromJSON(report.toCallee);
+}
