@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
-import { freePort, junctionBin, projectRoot, RunningJunction } from '../support/cli.js';
+import { freePort, RunningJunction, startClusterNode } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { RunningRedis } from '../support/redis-server.js';
 import { eventually } from '../support/wait.js';
@@ -44,11 +43,7 @@ function clusterConfig(): object {
 }
 
 async function startNode(config: string, nodeId: string): Promise<{ junction: RunningJunction; url: string }> {
-  const child = spawn(process.execPath, [junctionBin, 'start', '--config', config, '--port', String(await freePort())],
-    { cwd: projectRoot, env: { ...process.env, REDIS_URL: redis!.url, NODE_ID: nodeId }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const junction = new RunningJunction(child);
-  running.push(junction);
-  await junction.waitForLine((line) => line.msg === 'joined the cluster', 15_000);
+  const junction = await startClusterNode(running, config, await freePort(), { REDIS_URL: redis!.url, NODE_ID: nodeId });
   return { junction, url: await junction.url() };
 }
 

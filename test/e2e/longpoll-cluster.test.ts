@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
-import { freePort, junctionBin, projectRoot, RunningJunction } from '../support/cli.js';
+import { freePort, RunningJunction, startClusterNode } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { RunningRedis } from '../support/redis-server.js';
 import { FreshLongPoll, freshRequest } from './support/fresh-http.js';
@@ -149,11 +148,7 @@ describe('long-poll and SSE through a round-robin nginx over two Redis nodes', {
     const ports: number[] = [];
     for (let i = 0; i < 2; i++) {
       const port = await freePort();
-      const child = spawn(process.execPath, [junctionBin, 'start', '--config', file, '--port', String(port)],
-        { cwd: projectRoot, env: { ...process.env, REDIS_URL: redis.url }, stdio: ['ignore', 'pipe', 'pipe'] });
-      const junction = new RunningJunction(child);
-      running.push(junction);
-      await junction.waitForLine((line) => line.msg === 'joined the cluster', 15_000);
+      const junction = await startClusterNode(running, file, port, { REDIS_URL: redis.url });
       await junction.url();
       ports.push(port);
     }

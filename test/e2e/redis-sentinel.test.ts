@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
-import { freePort, junctionBin, projectRoot, RunningJunction } from '../support/cli.js';
+import { freePort, RunningJunction, startClusterNode } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { SentinelSet } from '../support/redis-sentinel.js';
 import { eventually } from '../support/wait.js';
@@ -46,12 +45,7 @@ function clusterConfig(addresses: { host: string; port: number }[]): object {
 }
 
 async function startNode(config: string, port: number): Promise<{ junction: RunningJunction; url: string; http: string }> {
-  const child = spawn(process.execPath, [junctionBin, 'start', '--config', config, '--port', String(port)], {
-    cwd: projectRoot, env: { ...process.env, REDIS_PASSWORD: password, SENTINEL_PASSWORD: sentinelPassword }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const junction = new RunningJunction(child);
-  running.push(junction);
-  await junction.waitForLine((line) => line.msg === 'joined the cluster', 15_000);
+  const junction = await startClusterNode(running, config, port, { REDIS_PASSWORD: password, SENTINEL_PASSWORD: sentinelPassword });
   return { junction, url: await junction.url(), http: `http://127.0.0.1:${port}` };
 }
 

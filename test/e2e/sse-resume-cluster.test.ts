@@ -4,9 +4,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { spawn } from 'node:child_process';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
-import { freePort, junctionBin, projectRoot, RunningJunction } from '../support/cli.js';
+import { freePort, RunningJunction, startClusterNode } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { RunningRedis } from '../support/redis-server.js';
 import { waitFor } from '../support/wait.js';
@@ -162,11 +161,7 @@ async function redisNodes(): Promise<{ redis: RunningRedis; ports: number[] }> {
   const ports: number[] = [];
   for (let i = 0; i < 2; i++) {
     const port = await freePort();
-    const child = spawn(process.execPath, [junctionBin, 'start', '--config', file, '--port', String(port)],
-      { cwd: projectRoot, env: { ...process.env, REDIS_URL: redis.url }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const junction = new RunningJunction(child);
-    running.push(junction);
-    await junction.waitForLine((line) => line.msg === 'joined the cluster', 15_000);
+    const junction = await startClusterNode(running, file, port, { REDIS_URL: redis.url });
     await junction.url();
     ports.push(port);
   }

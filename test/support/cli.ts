@@ -117,3 +117,17 @@ export class RunningJunction {
     if (this.child.exitCode === null) this.child.kill('SIGKILL');
   }
 }
+
+/**
+ * Starts `junction start --config FILE --port PORT` with `env` added to this process's, adds it to
+ * `running` (so the caller's cleanup stops it even if it never joins), and waits until the node
+ * has joined its cluster.
+ */
+export async function startClusterNode(running: RunningJunction[], config: string, port: number, env: NodeJS.ProcessEnv): Promise<RunningJunction> {
+  const child = spawn(process.execPath, [junctionBin, 'start', '--config', config, '--port', String(port)],
+    { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const junction = new RunningJunction(child);
+  running.push(junction);
+  await junction.waitForLine((line) => line.msg === 'joined the cluster', 15_000);
+  return junction;
+}
