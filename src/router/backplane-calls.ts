@@ -208,7 +208,8 @@ export class RemoteCalls {
       close: () => this.dropStandIn(key),
     }, this.host, noSignIn, 0);
     Object.assign(session, {
-      id: facts.session, authid: facts.authid, authrole: facts.authrole, realmName, realm: this.realm, state: 'established',
+      id: facts.session, realmName, realm: this.realm, state: 'established',
+      facts: { session: facts.session, realm: realmName, authid: facts.authid, authrole: facts.authrole, authmethod: '', authprovider: '' },
       limited: false, // its node held the caller to the limits
     });
     this.standIns.set(key, session);

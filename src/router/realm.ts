@@ -122,7 +122,7 @@ export class Realm {
   }
 
   join(session: Session): void {
-    session.joinedAt = new Date().toISOString();
+    session.joinedAtMs = Date.now();
     if (session.trusted) {
       this.internalSessions.set(session.id, session);
     } else {

@@ -8,7 +8,7 @@ import { DeadNodeTestaments, testamentKeepMs } from './dead-node-testaments.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import { realClock, type Clock } from './dealer/dealer.js';
 import type { AuthGate } from './hooks.js';
-import type { QueuedMessage, QueueMeter } from './limits/inbound-queue.js';
+import type { QueueMeter } from './limits/inbound-queue.js';
 import { WarningThrottle } from './limits/warning-throttle.js';
 import { silentLogger, type Logger } from './log.js';
 import { startMetaApi } from './meta/meta-service.js';
@@ -16,7 +16,7 @@ import type { Peer, SessionLink } from './peer.js';
 import { Realm, type RealmSettings } from './realm.js';
 import { createRouterMetrics, type RouterMetrics } from './router-metrics.js';
 import { SessionSeries } from './session-series.js';
-import { Session, type SessionHost, type SessionOrigin } from './session.js';
+import { Session, type GoodbyeFollower, type SessionHost, type SessionOrigin } from './session.js';
 
 /** Where survivors of a death ask each other what they know of the dead node (DeadNodeTestaments). */
 const deadNodeChannel = 'dead-node';
@@ -214,14 +214,17 @@ export class Router implements SessionHost {
   /** A new connection: returns the link the transport feeds with what it receives. */
   attach(peer: Peer, auth: AuthGate, options: AttachOptions = {}): SessionLink {
     if (!options.sessionSeries) return this.openSession(peer, auth, options);
-    return new SessionSeries((next) => this.openSession(peer, auth, options, (pipelined) => {
-      if (this.closing) peer.close();
-      else next(pipelined);
-    }));
+    return new SessionSeries(this, peer, auth, options);
   }
 
-  private openSession(peer: Peer, auth: AuthGate, options: AttachOptions, afterGoodbye?: (pipelined: readonly QueuedMessage[]) => void): Session {
-    const session = new Session(peer, this, auth, options.helloTimeoutMs ?? this.helloTimeoutMs, afterGoodbye);
+  /** Whether the router is shutting down (a connection's next session is then not opened). */
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
+  /** A session on `peer`; `series`, if any, is told when the client leaves with GOODBYE (SeriesHost). */
+  openSession(peer: Peer, auth: AuthGate, options: AttachOptions, series?: GoodbyeFollower): Session {
+    const session = new Session(peer, this, auth, options.helloTimeoutMs ?? this.helloTimeoutMs, series);
     session.trusted = options.trusted ?? false;
     session.limited = !session.trusted && options.exemptFromLimits !== true;
     this.sessions.add(session);

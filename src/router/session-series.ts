@@ -1,6 +1,14 @@
+import type { AuthGate } from './hooks.js';
 import type { QueuedMessage } from './limits/inbound-queue.js';
-import type { SessionLink } from './peer.js';
-import type { Session } from './session.js';
+import type { Peer, SessionLink } from './peer.js';
+import type { AttachOptions } from './router.js';
+import type { GoodbyeFollower, Session } from './session.js';
+
+/** What a series needs of the router: a session on its connection, and whether it is shutting down. */
+export interface SeriesHost {
+  openSession(peer: Peer, auth: AuthGate, options: AttachOptions, series: GoodbyeFollower): Session;
+  readonly isClosing: boolean;
+}
 
 /**
  * The link of a connection that may carry several sessions one after another. The spec lets a
@@ -9,13 +17,18 @@ import type { Session } from './session.js';
  * object, so nothing of the previous one (an authorizer answer still pending, request IDs, its
  * identity) can reach the next. The next one has the transport's HELLO timeout to begin; without
  * a HELLO by then the connection is closed (no ABORT: a client done after GOODBYE is no violator).
+ * It keeps what opens a session in fields, not in closures: one object per connection.
  */
-export class SessionSeries implements SessionLink {
+export class SessionSeries implements SessionLink, GoodbyeFollower {
   private current: Session;
 
-  /** `open` starts a session on this connection; the series hands it `next`, to call after GOODBYE. */
-  constructor(private readonly open: (next: (pipelined: readonly QueuedMessage[]) => void) => Session) {
-    this.current = this.open(this.next);
+  constructor(
+    private readonly host: SeriesHost,
+    peer: Peer,
+    private readonly auth: AuthGate,
+    private readonly options: AttachOptions,
+  ) {
+    this.current = host.openSession(peer, auth, options, this);
   }
 
   receive(decoded: unknown, bytes: number): void {
@@ -30,11 +43,16 @@ export class SessionSeries implements SessionLink {
     this.current.detach();
   }
 
-  /** The current session ended with GOODBYE; messages the client sent after it go to the next one. */
-  private readonly next = (pipelined: readonly QueuedMessage[]): void => {
-    const session = this.open(this.next);
+  /**
+   * The current session ended with GOODBYE; messages the client sent after it go to the next one.
+   * A router shutting down opens none: the connection is closed.
+   */
+  afterGoodbye(pipelined: readonly QueuedMessage[]): void {
+    const peer = this.current.peer;
+    if (this.host.isClosing) return peer.close();
+    const session = this.host.openSession(peer, this.auth, this.options, this);
     session.followsGoodbye = true;
     this.current = session;
     for (const { message, bytes } of pipelined) session.receive(message, bytes);
-  };
+  }
 }

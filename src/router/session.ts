@@ -57,24 +57,45 @@ const clientRequests = new Set<number>([
  */
 export type SessionOrigin = 'client' | 'internal';
 
+/**
+ * Where a connection goes after its client's GOODBYE was answered (a SessionSeries): to a next
+ * session on the same transport, which gets the messages the client sent after GOODBYE.
+ */
+export interface GoodbyeFollower {
+  afterGoodbye(pipelined: readonly QueuedMessage[]): void;
+}
+
 /** Before HELLO: no roles announced (one shared frozen dict, not one per session). */
 const NO_ROLES: Dict = Object.freeze({});
 
 export class Session implements SessionLink {
   id = 0;
   realmName = '';
-  authid = '';
-  authrole = '';
-  authmethod = '';
-  authprovider = '';
-  authextra: Dict | undefined;
+  // The identity is kept once, in `facts` (set at WELCOME); these read it.
+  get authid(): string {
+    return this.facts?.authid ?? '';
+  }
+  get authrole(): string {
+    return this.facts?.authrole ?? '';
+  }
+  get authmethod(): string {
+    return this.facts?.authmethod ?? '';
+  }
+  get authprovider(): string {
+    return this.facts?.authprovider ?? '';
+  }
+  get authextra(): Dict | undefined {
+    return this.facts?.authextra;
+  }
   /** HELLO.Details.roles: which roles and features the client announced. */
   clientRoles: Dict = NO_ROLES;
   state: SessionState = 'awaiting_hello';
   realm: Realm | undefined;
   /** Set for the router's own internal sessions (meta API, bridges), which may use `wamp.*` URIs. */
   trusted = false;
-  readonly origin: SessionOrigin;
+  get origin(): SessionOrigin {
+    return this.peer.transport.type === 'internal' ? 'internal' : 'client';
+  }
   /** Held to the realm's per-session limits: every network session; not the router's own or bridge sessions. */
   limited = true;
   /** Router → client request IDs (INVOCATION, INTERRUPT) come from the session scope; made on first use (a subscriber never needs them). */
@@ -89,8 +110,12 @@ export class Session implements SessionLink {
     const peer = this.peer.transport.peer;
     return this.facts ? boundLogger(this.host.log, { peer, session: this.id, realm: this.realmName }) : boundLogger(this.host.log, { peer });
   }
+  /** When the session joined its realm (ms since the epoch; 0 before WELCOME): a number, not a 40-byte string per session. */
+  joinedAtMs = 0;
   /** When the session joined its realm (ISO 8601); empty before WELCOME. */
-  joinedAt = '';
+  get joinedAt(): string {
+    return this.joinedAtMs === 0 ? '' : new Date(this.joinedAtMs).toISOString();
+  }
   /** Who this session is, as authorizers and the meta API see it; set at WELCOME. */
   facts: SessionFacts | undefined;
   /** A later session of a connection whose client said GOODBYE (a session series): without a new HELLO, the connection just closes. */
@@ -116,13 +141,9 @@ export class Session implements SessionLink {
     private readonly host: SessionHost,
     private readonly auth: AuthGate,
     private readonly helloTimeoutMs: number,
-    /**
-     * Where the connection goes after the client's GOODBYE was answered: to a next session on the
-     * same transport (gets the messages the client sent after GOODBYE), or, without it, closed.
-     */
-    private readonly afterGoodbye?: (pipelined: readonly QueuedMessage[]) => void,
+    /** Told after the client's GOODBYE was answered; without it, the connection is closed. */
+    private readonly series?: GoodbyeFollower,
   ) {
-    this.origin = peer.transport.type === 'internal' ? 'internal' : 'client';
     if (helloTimeoutMs > 0) {
       this.helloTimer = setTimeout(() => this.helloTimedOut(), helloTimeoutMs);
       this.helloTimer.unref?.();
@@ -310,7 +331,7 @@ export class Session implements SessionLink {
       if (clientLeaves) this.send({ type: MessageType.GOODBYE, details: {}, reason: ErrorUri.goodbyeAndOut });
       const pipelined = this.queue?.clear() ?? [];
       this.close('goodbye');
-      if (clientLeaves && this.afterGoodbye) this.afterGoodbye(pipelined);
+      if (clientLeaves && this.series) this.series.afterGoodbye(pipelined);
       else this.peer.close();
       return;
     }
@@ -383,11 +404,6 @@ export class Session implements SessionLink {
     }
     this.clearHelloTimer();
     this.realmName = realmName;
-    this.authid = identity.authid;
-    this.authrole = identity.authrole;
-    this.authmethod = identity.authmethod;
-    this.authprovider = identity.authprovider;
-    this.authextra = identity.authextra;
     this.realm = realm;
     this.queueLimits = realm.limits;
     this.facts = {
@@ -396,13 +412,13 @@ export class Session implements SessionLink {
     };
     const details: Dict = {
       realm: realmName,
-      authid: this.authid,
-      authrole: this.authrole,
-      authmethod: this.authmethod,
-      authprovider: this.authprovider,
+      authid: identity.authid,
+      authrole: identity.authrole,
+      authmethod: identity.authmethod,
+      authprovider: identity.authprovider,
       roles: realm.roles,
     };
-    if (this.authextra) details.authextra = this.authextra;
+    if (identity.authextra) details.authextra = identity.authextra;
     if (this.host.nodeId !== undefined) details.x_junction_node = this.host.nodeId;
     this.state = 'established';
     this.send({ type: MessageType.WELCOME, session: this.id, details });

@@ -38,7 +38,10 @@ export class PingWheel {
 
   constructor(private readonly options: PingWheelOptions) {
     if (!(options.intervalMs > 0) || !(options.timeoutMs > 0)) throw new Error('PingWheel needs a positive interval and timeout');
-    this.now = options.now ?? (() => performance.now());
+    const clock = options.now ?? (() => performance.now());
+    // Whole milliseconds: a small integer is kept in the member's field itself, a fraction (what
+    // performance.now() gives) in a 16-byte number object of its own, per member and per ping.
+    this.now = () => Math.floor(clock());
     this.tickMs = Math.max(MIN_TICK_MS, Math.min(options.intervalMs, options.timeoutMs) / TICKS_PER_PERIOD);
   }
 

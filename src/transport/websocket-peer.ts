@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
 import type { Codec } from '../codec/codec.js';
 import type { Encoder, Envelope } from '../protocol/envelope.js';
-import type { Logger } from '../router/log.js';
+import { boundLogger, type Logger } from '../router/log.js';
 import type { Peer, TransportInfo } from '../router/peer.js';
 import { corkForThisTurn } from './write-coalescing.js';
 import { frameEncoder, payloadOf, sendsQueuedInWs, socketUnder, type WsSocket } from './ws-frame.js';
@@ -11,9 +11,11 @@ export const SLOW_CONSUMER_CLOSE_CODE = 1008;
 /** How long a slow consumer gets to take the close frame before its socket is destroyed. */
 const SLOW_CONSUMER_GRACE_MS = 1_000;
 
+/** The same for every connection of a service: one object, shared. */
 export interface WebSocketPeerOptions {
   /** Past this many bytes waiting to be written, the connection is closed (slow-consumer policy). */
   maxBufferedBytes: number;
+  /** The service's log: the peer adds its label (transport.peer) when it writes. */
   log: Logger;
   onSlowConsumer(): void;
 }
@@ -77,7 +79,7 @@ export class WebSocketPeer implements Peer {
   private dropSlowConsumer(): void {
     this.dropped = true;
     const buffered = this.socket.bufferedAmount;
-    this.options.log.warn(
+    boundLogger(this.options.log, { peer: this.transport.peer }).warn(
       { bufferedBytes: buffered, limitBytes: this.options.maxBufferedBytes },
       'slow consumer: send buffer over its limit; closing the connection (1008)',
     );

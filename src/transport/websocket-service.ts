@@ -11,7 +11,7 @@ import { decodeMessage } from './decode-message.js';
 import { chooseCodec, offeredSubprotocols } from './subprotocol.js';
 import { PingWheel, type Pingable } from './ping-wheel.js';
 import { WAMP1_SUBPROTOCOL } from './wamp1/messages.js';
-import { WebSocketPeer } from './websocket-peer.js';
+import { WebSocketPeer, type WebSocketPeerOptions } from './websocket-peer.js';
 
 export interface WebSocketServiceOptions {
   /** The serializers offered, in our order (the client's order of preference decides among them). */
@@ -74,7 +74,10 @@ export class WebSocketService {
   private readonly connections = new Map<WebSocket, KeptConnection>();
   private readonly listeners: ReturnType<typeof connectionListeners>;
   private readonly shared: ServiceShared;
-  private readonly countSlowConsumer = (): void => this.counters.slowConsumers.inc();
+  /** What every WebSocketPeer of this service shares (one object, not one per connection). */
+  private readonly peerOptions: WebSocketPeerOptions;
+  /** The `extra` of the last connection's TransportInfo, reused by the next on the same URL (most are). */
+  private lastExtra: Readonly<{ path: string | undefined }> | undefined;
   /** The connection slot each socket holds until it closes. */
   private readonly slotOfSocket = new Map<Duplex, Slot>();
   /** The socket's 'close' listener (called with the socket as `this`), shared by every socket. */
@@ -93,6 +96,9 @@ export class WebSocketService {
       maxPayload: options.maxMessageSize,
       perMessageDeflate: options.compression,
       clientTracking: false,
+      // Pings are answered by the shared 'ping' listener (ws would make a closure per connection
+      // for its own answers), bounded by the slow-consumer limit instead of a count.
+      autoPong: false,
       handleProtocols: (offers) => chooseCodec(offers, options.codecs)?.subprotocol ?? (this.speaksWamp1(offers) ? WAMP1_SUBPROTOCOL : false),
     });
     this.counters = {
@@ -106,8 +112,10 @@ export class WebSocketService {
     };
     this.slots = new ConnectionSlots({ total: 0, perKey: options.maxPerAddress });
     this.shared = {
-      counters: this.counters, maxMessageSize: options.maxMessageSize, maxNestingDepth: options.maxNestingDepth, pingTimeoutMs: options.autoPingTimeout,
+      counters: this.counters, log, maxMessageSize: options.maxMessageSize, maxNestingDepth: options.maxNestingDepth,
+      pingTimeoutMs: options.autoPingTimeout, maxBufferedBytes: options.maxBufferedBytes,
     };
+    this.peerOptions = { maxBufferedBytes: options.maxBufferedBytes, onSlowConsumer: () => this.counters.slowConsumers.inc(), log };
     // Pings after each quiet interval; a peer that does not answer within the timeout is dropped.
     this.wheel = options.autoPingInterval > 0 ? new PingWheel({ intervalMs: options.autoPingInterval, timeoutMs: options.autoPingTimeout }) : undefined;
     this.listeners = connectionListeners(this.connections, this.wheel);
@@ -173,29 +181,35 @@ export class WebSocketService {
   }
 
   private connected(ws: WebSocket, request: IncomingMessage, peerLabel: string): void {
-    const log = boundLogger(this.log, { peer: peerLabel });
     if (ws.protocol === WAMP1_SUBPROTOCOL && this.options.wamp1Door) {
       // The v1 door reads and writes the connection itself; the service only keeps it alive and closes it.
-      this.keep(ws, new KeptConnection(ws, log, this.shared));
-      this.options.wamp1Door(ws, { type: 'wamp1', serializer: 'json', peer: peerLabel, extra: { path: request.url } }, log);
+      const kept = new KeptConnection(ws, peerLabel, this.shared);
+      this.keep(ws, kept);
+      this.options.wamp1Door(ws, { type: 'wamp1', serializer: 'json', peer: peerLabel, extra: this.extraFor(request) }, kept.log);
       return;
     }
     const codec = chooseCodec([ws.protocol], this.options.codecs)!;
-    // A literal, not a spread of shared options: a spread object gets a hidden class of its own.
-    const peer = new WebSocketPeer(ws, codec, { type: 'websocket', serializer: codec.name, peer: peerLabel, extra: { path: request.url } }, {
-      maxBufferedBytes: this.options.maxBufferedBytes,
-      onSlowConsumer: this.countSlowConsumer,
-      log,
-    });
+    const peer = new WebSocketPeer(ws, codec, { type: 'websocket', serializer: codec.name, peer: peerLabel, extra: this.extraFor(request) }, this.peerOptions);
     ws.on('message', this.listeners.message);
     ws.on('error', this.listeners.error);
-    this.keep(ws, new Connection(ws, codec, this.attach(peer), log, this.shared));
+    this.keep(ws, new Connection(ws, codec, this.attach(peer), peerLabel, this.shared));
+  }
+
+  /**
+   * TransportInfo.extra: the request's path. Frozen and shared by the connections that asked for
+   * the same URL one after another (nearly all do), not an object and a string per connection.
+   */
+  private extraFor(request: IncomingMessage): Readonly<{ path: string | undefined }> {
+    const last = this.lastExtra;
+    if (last !== undefined && last.path === request.url) return last;
+    return (this.lastExtra = Object.freeze({ path: request.url }));
   }
 
   /** Tracks a connection until it closes (for closeAll and the counts) and keeps it alive. */
   private keep(ws: WebSocket, connection: KeptConnection): void {
     this.connections.set(ws, connection);
     ws.on('close', this.listeners.close);
+    ws.on('ping', this.listeners.ping);
     if (this.wheel) {
       ws.on('pong', this.listeners.pong);
       this.wheel.add(connection);
@@ -206,7 +220,11 @@ export class WebSocketService {
 /** What every connection of one service shares: counted, logged and limited the same way. */
 interface ServiceShared {
   readonly counters: TransportCounters;
+  /** The service's log; a connection binds its peer label only when it writes (rarely). */
+  readonly log: Logger;
   readonly maxMessageSize: number;
+  /** Slow-consumer limit: past it, a client's ping is not answered and the connection is dropped. */
+  readonly maxBufferedBytes: number;
   readonly maxNestingDepth: number | undefined;
   readonly pingTimeoutMs: number;
 }
@@ -218,9 +236,30 @@ class KeptConnection implements Pingable {
 
   constructor(
     protected readonly ws: WebSocket,
-    protected readonly log: Logger,
+    /** The client's address, as in TransportInfo.peer ("tcp4:1.2.3.4:5678"). */
+    protected readonly label: string,
     protected readonly shared: ServiceShared,
   ) {}
+
+  /** Bound when something is logged, not kept: a logger per connection would cost about 70 bytes. */
+  get log(): Logger {
+    return boundLogger(this.shared.log, { peer: this.label });
+  }
+
+  /**
+   * The client pinged: answered with a pong carrying its data, unless the client does not read
+   * what it is sent (its send buffer is over the slow-consumer limit): a ping flood must not make
+   * us queue pongs without bound.
+   */
+  answerPing(data: Buffer): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    const buffered = this.ws.bufferedAmount;
+    if (buffered <= this.shared.maxBufferedBytes) return this.ws.pong(data);
+    this.shared.counters.slowConsumers.inc();
+    this.log.warn({ bufferedBytes: buffered, limitBytes: this.shared.maxBufferedBytes },
+      'ping from a client that does not read: send buffer over its limit; dropping the connection');
+    this.ws.terminate();
+  }
 
   ping(): void {
     this.ws.ping();
@@ -241,8 +280,8 @@ class KeptConnection implements Pingable {
  * closure per connection) and the ping wheel see it.
  */
 class Connection extends KeptConnection {
-  constructor(ws: WebSocket, private readonly codec: Codec, readonly link: SessionLink, log: Logger, shared: ServiceShared) {
-    super(ws, log, shared);
+  constructor(ws: WebSocket, private readonly codec: Codec, readonly link: SessionLink, label: string, shared: ServiceShared) {
+    super(ws, label, shared);
   }
 
   received(data: Buffer, isBinary: boolean): void {
@@ -294,6 +333,9 @@ function connectionListeners(connections: Map<WebSocket, KeptConnection>, wheel:
     },
     error(this: WebSocket, error: Error & { code?: string }): void {
       (connections.get(this) as Connection | undefined)?.failed(error);
+    },
+    ping(this: WebSocket, data: Buffer): void {
+      connections.get(this)?.answerPing(data);
     },
     pong(this: WebSocket): void {
       const connection = connections.get(this);

@@ -114,6 +114,36 @@ describe('websocket transport - liveness and backpressure', () => {
     client.close();
   });
 
+  it("answers a client's ping with a pong carrying the ping's data", async () => {
+    const client = await established();
+    const pong = new Promise<Buffer>((resolve) => client.ws.once('pong', resolve));
+    client.ws.ping(Buffer.from('are you there?'));
+    assert.equal((await pong).toString(), 'are you there?');
+    client.close();
+  });
+
+  it('drops a client that floods pings without reading the pongs, once its send buffer passes the limit', async () => {
+    const quiet = await startTestNode(testConfig({ maxBufferedBytes: 64 * 1024, autoPingInterval: 0 }));
+    const slowConsumers = (): number => Number(quiet.metrics.exposition().split('\n')
+      .find((l) => l.startsWith('junction_ws_slow_consumer_closed_total '))?.split(' ').pop() ?? 0);
+    const client = await RawClient.open(quiet.url);
+    try {
+      await client.hello();
+      (client.ws as unknown as { _socket: { pause(): void } })._socket.pause(); // reads nothing more
+      const payload = Buffer.alloc(125, 'p');
+      // Bounded: at most 400,000 pings (50 MB of pongs), far above the 64 KiB limit plus kernel buffers.
+      for (let batch = 0; batch < 400 && slowConsumers() === 0; batch++) {
+        for (let i = 0; i < 1000; i++) client.ws.ping(payload);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      assert.equal(slowConsumers(), 1);
+      await waitFor(() => quiet.router.realm('realm1')!.sessions.size === 0, 'the session to be cleaned up');
+    } finally {
+      client.ws.terminate();
+      await quiet.stop();
+    }
+  });
+
   it('drops a peer that stops answering pings', async () => {
     const before = metric('junction_ws_ping_timeouts_total');
     const client = await RawClient.open(node.url, ['wamp.2.json'], { autoPong: false });
