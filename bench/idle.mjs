@@ -23,6 +23,11 @@ from bench/lib/router-probe.mjs) and the CPU it spends per second keeping them (
                          about 28,000 ephemeral ports)
   --per-process N        sessions per load-generator process (default 15000: a process may hold
                          only RLIMIT_NOFILE descriptors)
+  --warm-up N            before the N sessions, join and close this many (default 1000; 0: none),
+                         then read the server's memory again: what the first sessions cost once
+                         (code compiled for the join path, a grown young generation, allocator
+                         high-water marks) is in that reading, and the "after warm-up" columns
+                         divide (joined - warmed up) by the sessions
   --baseline DIR         a built checkout of Junction, run as junction-baseline
   --heap-snapshot DIR    write a heap snapshot of each Junction router with all sessions joined
   --json                 machine-readable results on stdout
@@ -40,6 +45,7 @@ function parseOptions(argv) {
       'idle-seconds': { type: 'string', default: '30' },
       'per-address': { type: 'string', default: '15000' },
       'per-process': { type: 'string', default: '15000' },
+      'warm-up': { type: 'string', default: '1000' },
       baseline: { type: 'string' },
       'heap-snapshot': { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -54,6 +60,7 @@ function parseOptions(argv) {
     idleSeconds: positiveNumber('idle-seconds', values['idle-seconds'], { integer: false }),
     perAddress: positiveNumber('per-address', values['per-address']),
     perProcess: positiveNumber('per-process', values['per-process']),
+    warmUp: values['warm-up'] === '0' ? 0 : positiveNumber('warm-up', values['warm-up']),
     baseline: values.baseline === undefined ? undefined : resolve(values.baseline),
     heapSnapshotDir: values['heap-snapshot'] === undefined ? undefined : resolve(values['heap-snapshot']),
     json: values.json,
@@ -93,6 +100,20 @@ async function memoryOf(server, snapshot) {
 
 const SETUP_MS_PER_SESSION = 20;
 let idleMeasurements = 0;
+/** The last octet of the warm-up's source address: apart from the measured sessions' (2, 3, ...). */
+const WARM_UP_ADDRESS_OCTET = 250;
+
+/** Joins `count` sessions from their own source address and drops them: the server's one-time costs. */
+async function warmUp(target, count, options, label) {
+  const worker = forkBench('workers/idle-sessions.mjs', {
+    target, count, firstIndex: 0, localAddresses: [`127.0.${idleMeasurements}.${WARM_UP_ADDRESS_OCTET}`], hardTimeoutMs: 60_000 + count * SETUP_MS_PER_SESSION,
+  }, `${label} warm-up`);
+  try {
+    await expectMessage(worker, 'ready', 60_000 + count * SETUP_MS_PER_SESSION);
+  } finally {
+    await stopChild(worker, 10_000);
+  }
+}
 
 /**
  * One system with `count` idle sessions: memory per session before and after `options.idleSeconds`
@@ -111,6 +132,13 @@ export async function measureIdle(system, count, options) {
     // A block of source addresses of its own per measurement: the previous one's ports may still
     // be in TIME_WAIT, and a connection bound to an address cannot pick around those.
     idleMeasurements++;
+    let warm = empty;
+    if (options.warmUp > 0) {
+      await warmUp(target, options.warmUp, options, system);
+      await sleep(2000); // the server sees every close
+      warm = await memoryOf(server);
+      progress(`${system}: ${options.warmUp} sessions joined and closed (warm-up)`);
+    }
     const addresses = Array.from({ length: Math.ceil(count / options.perAddress) }, (_, i) => `127.0.${idleMeasurements}.${2 + i}`);
     const procs = Math.ceil(count / options.perProcess);
     for (let i = 0, first = 0; i < procs; i++) {
@@ -153,6 +181,10 @@ export async function measureIdle(system, count, options) {
       rssJoinedMiB: joined.rss / 2 ** 20,
       rssIdleMiB: idle.rss / 2 ** 20,
       rssPerSessionKiB: per(joined.rss, empty.rss) / 1024,
+      warmUpSessions: options.warmUp,
+      warmUpCostMiB: options.warmUp > 0 ? (warm.rss - empty.rss) / 2 ** 20 : null,
+      rssPerSessionWarmKiB: options.warmUp > 0 ? per(joined.rss, warm.rss) / 1024 : null,
+      heapPerSessionWarmKiB: options.warmUp > 0 && per(joined.heapUsed, warm.heapUsed) !== null ? per(joined.heapUsed, warm.heapUsed) / 1024 : null,
       newSpaceGrowthMiB: joined.newSpace === null ? null : (joined.newSpace - empty.newSpace) / 2 ** 20,
       rssPerSessionAfterIdleKiB: per(idle.rss, empty.rss) / 1024,
       heapPerSessionKiB: per(joined.heapUsed, empty.heapUsed) === null ? null : per(joined.heapUsed, empty.heapUsed) / 1024,
@@ -170,11 +202,13 @@ function fixed(value, digits) {
 }
 
 export function formatIdleResults(results) {
-  const header = ['system', 'sessions', 'open after', 'join s', 'RSS MiB', 'KiB/session', 'after idle', 'heap KiB/session', 'external KiB/session', 'young gen +MiB', 'idle CPU ms/s'];
+  const header = ['system', 'sessions', 'open after', 'join s', 'RSS MiB', 'KiB/session', 'after idle', 'heap KiB/session', 'external KiB/session', 'young gen +MiB',
+    'warm-up +MiB', 'KiB/session after warm-up', 'heap after warm-up', 'idle CPU ms/s'];
   const rows = results.map((r) => (r.error
     ? [r.system, String(r.sessions), `failed: ${r.error}`]
     : [r.system, String(r.sessions), String(r.open), fixed(r.joinSeconds, 1), fixed(r.rssJoinedMiB, 1), fixed(r.rssPerSessionKiB, 2),
-      fixed(r.rssPerSessionAfterIdleKiB, 2), fixed(r.heapPerSessionKiB, 2), fixed(r.externalPerSessionKiB, 2), fixed(r.newSpaceGrowthMiB, 1), fixed(r.idleCpuMsPerSecond, 2)]));
+      fixed(r.rssPerSessionAfterIdleKiB, 2), fixed(r.heapPerSessionKiB, 2), fixed(r.externalPerSessionKiB, 2), fixed(r.newSpaceGrowthMiB, 1),
+      fixed(r.warmUpCostMiB ?? null, 1), fixed(r.rssPerSessionWarmKiB ?? null, 2), fixed(r.heapPerSessionWarmKiB ?? null, 2), fixed(r.idleCpuMsPerSecond, 2)]));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells) => cells.map((cell, i) => (i < 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');

@@ -21,6 +21,21 @@ describe('connection slots', () => {
     held(slots.acquire('10.0.0.1'));
   });
 
+  it('take holds a slot without a release object: give returns it', () => {
+    const slots = new ConnectionSlots({ total: 0, perKey: 2 });
+    assert.equal(slots.take('10.0.0.1'), undefined);
+    assert.equal(slots.take('10.0.0.1'), undefined);
+    assert.equal(slots.take('10.0.0.1'), 'address_full');
+    assert.equal(slots.acquire('10.0.0.1'), 'address_full', 'take and acquire count the same slots');
+    slots.give('10.0.0.1');
+    assert.equal(slots.count('10.0.0.1'), 1);
+    assert.equal(slots.take('10.0.0.1'), undefined);
+    slots.give('10.0.0.1');
+    slots.give('10.0.0.1');
+    assert.equal(slots.keys, 0);
+    assert.equal(slots.total, 0);
+  });
+
   it('refuses everyone once the service is full, service_full before address_full', () => {
     const slots = new ConnectionSlots({ total: 2, perKey: 1 });
     const a = held(slots.acquire('a'));

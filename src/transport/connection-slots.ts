@@ -43,16 +43,24 @@ export class ConnectionSlots {
 
   /** Takes a slot for `key`, or says which limit refuses it (the service's is checked first). */
   acquire(key: string): Slot | SlotRefusal {
+    return this.take(key) ?? new HeldSlot(this, key);
+  }
+
+  /**
+   * Takes a slot for `key` without an object to release it (nothing, or which limit refuses it):
+   * for a caller that keeps the key per connection anyway and calls `give(key)` exactly once.
+   */
+  take(key: string): SlotRefusal | undefined {
     const { total, perKey } = this.limits;
     if (total > 0 && this.held >= total) return 'service_full';
     const mine = this.perKey.get(key) ?? 0;
     if (perKey > 0 && mine >= perKey) return 'address_full';
     this.held += 1;
     this.perKey.set(key, mine + 1);
-    return new HeldSlot(this, key);
+    return undefined;
   }
 
-  /** Called once per slot, by HeldSlot.release. */
+  /** Gives back a slot of `key`: once per slot taken (HeldSlot.release, or the caller of take). */
   give(key: string): void {
     this.held -= 1;
     const left = (this.perKey.get(key) ?? 1) - 1;

@@ -6,7 +6,7 @@ import type { Counter } from '../metrics/registry.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import { boundLogger, type Logger } from '../router/log.js';
 import type { Peer, SessionLink, TransportInfo } from '../router/peer.js';
-import { ConnectionSlots, PerKeyLogThrottle, type Slot } from './connection-slots.js';
+import { ConnectionSlots, PerKeyLogThrottle } from './connection-slots.js';
 import { decodeMessage } from './decode-message.js';
 import { chooseCodec, offeredSubprotocols } from './subprotocol.js';
 import { PingWheel, type Pingable } from './ping-wheel.js';
@@ -78,10 +78,10 @@ export class WebSocketService {
   private readonly peerOptions: WebSocketPeerOptions;
   /** The `extra` of the last connection's TransportInfo, reused by the next on the same URL (most are). */
   private lastExtra: Readonly<{ path: string | undefined }> | undefined;
-  /** The connection slot each socket holds until it closes. */
-  private readonly slotOfSocket = new Map<Duplex, Slot>();
+  /** The key (client address) of the connection slot each socket holds until it closes. */
+  private readonly slotOfSocket = new Map<Duplex, string>();
   /** The socket's 'close' listener (called with the socket as `this`), shared by every socket. */
-  private readonly releaseSlot = slotReleaser(this.slotOfSocket);
+  private readonly releaseSlot: (this: Duplex) => void;
   /** Keepalive of every connection; none when auto_ping_interval is 0. */
   private readonly wheel: PingWheel | undefined;
 
@@ -111,6 +111,7 @@ export class WebSocketService {
         'Upgrades refused, by reason (subprotocol, origin, too_many_from_address)'),
     };
     this.slots = new ConnectionSlots({ total: 0, perKey: options.maxPerAddress });
+    this.releaseSlot = slotReleaser(this.slots, this.slotOfSocket);
     this.shared = {
       counters: this.counters, log, maxMessageSize: options.maxMessageSize, maxNestingDepth: options.maxNestingDepth,
       pingTimeoutMs: options.autoPingTimeout, maxBufferedBytes: options.maxBufferedBytes,
@@ -140,11 +141,10 @@ export class WebSocketService {
         `No supported WAMP subprotocol was offered (offered: ${offered}). This endpoint supports: ${supported}.\n`);
     }
     const client = this.clientOf(request);
-    const slot = this.slots.acquire(client.address);
-    if (typeof slot === 'string') return this.refuseAtCap(socket, client.address);
+    if (this.slots.take(client.address) !== undefined) return this.refuseAtCap(socket, client.address);
     // Held from here until the socket closes, however the upgrade and the connection end (one
     // shared listener: a closure here would also keep the request and its headers alive).
-    this.slotOfSocket.set(socket, slot);
+    this.slotOfSocket.set(socket, client.address);
     socket.on('close', this.releaseSlot);
     this.server.handleUpgrade(request, socket, head, (ws) => this.connected(ws, request, client.label));
   }
@@ -314,10 +314,12 @@ class Connection extends KeptConnection {
   }
 }
 
-function slotReleaser(slotOfSocket: Map<Duplex, Slot>): (this: Duplex) => void {
+function slotReleaser(slots: ConnectionSlots, slotOfSocket: Map<Duplex, string>): (this: Duplex) => void {
   return function releaseSlot(this: Duplex): void {
-    slotOfSocket.get(this)?.release();
+    const key = slotOfSocket.get(this);
+    if (key === undefined) return;
     slotOfSocket.delete(this);
+    slots.give(key);
   };
 }
 

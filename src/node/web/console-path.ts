@@ -45,8 +45,10 @@ export const consolePath: PathServiceFactory<ConsoleService> = async (service, c
   if (!realm) throw new UnsupportedConfigError(`${context.where}: realm "${service.realm}" does not exist`);
   const assets = readAssets(context, service);
   const gate = realmOnly(context.auth.gate(service.auth, context.where), service.realm);
+  // One object for every connection's sessions (a SessionSeries keeps it).
+  const attachOptions = { helloTimeoutMs: service.websocket.openHandshakeTimeout, sessionSeries: true };
   const ws = new WebSocketService(
-    (peer) => context.router.attach(peer, gate, { helloTimeoutMs: service.websocket.openHandshakeTimeout, sessionSeries: true }),
+    (peer) => context.router.attach(peer, gate, attachOptions),
     { ...service.websocket, codecs: [codecByName('json')], clientAddress: context.clientAddress },
     context.log,
     context.metrics,

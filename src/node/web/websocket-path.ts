@@ -14,8 +14,10 @@ import type { PathServiceFactory, ServiceContext } from './service-context.js';
 export const websocketPath: PathServiceFactory<WebSocketPathConfig> = (service, context) => {
   const gate = context.auth.gate(service.auth, context.where);
   const { wamp1, ...transportOptions } = service.options;
+  // One object for every connection's sessions (a SessionSeries keeps it).
+  const attachOptions = { helloTimeoutMs: service.options.openHandshakeTimeout, sessionSeries: true };
   const ws = new WebSocketService(
-    (peer) => context.router.attach(peer, gate, { helloTimeoutMs: service.options.openHandshakeTimeout, sessionSeries: true }),
+    (peer) => context.router.attach(peer, gate, attachOptions),
     {
       ...transportOptions,
       codecs: service.serializers.map(codecByName),
