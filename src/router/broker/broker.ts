@@ -19,6 +19,7 @@ import { EventHistory, storedEvent, type EventHistorySetting } from './event-his
 import { PublicationPositions, type PublicationPosition } from './publication-positions.js';
 import { hasReceiverLists, isReceiverAllowed } from './publish-filter.js';
 import { RetainedEvents, type RetainedStamp } from './retained-events.js';
+import { SmallSet } from './small-set.js';
 import { SmallSetMap } from './small-set-map.js';
 import { limitMessage, retentionRefusalMessage, underLimit, type RetentionLimits } from '../limits/session-limits.js';
 import { payloadBytes } from '../limits/payload-bytes.js';
@@ -29,7 +30,8 @@ export interface Subscription {
   readonly uri: string;
   readonly match: MatchPolicy;
   readonly created: string;
-  readonly subscribers: Set<Session>;
+  /** Most subscriptions of many sessions have one subscriber each (a per-user topic): a SmallSet, not a Set. */
+  readonly subscribers: SmallSet<Session>;
   /**
    * Events kept for wamp.subscription.get_events when the realm's history settings name this
    * (uri, match). Such a subscription exists from the start and outlives its subscribers.
@@ -435,7 +437,7 @@ export class Broker {
 
   private create(uri: string, match: MatchPolicy, history: EventHistory | undefined, replaces?: number): Subscription {
     const id = replaces ?? this.newId(uri, match, (taken) => this.byId.has(taken));
-    const subscription: Subscription = { id, uri, match, created: new Date().toISOString(), subscribers: new Set(), history };
+    const subscription: Subscription = { id, uri, match, created: new Date().toISOString(), subscribers: new SmallSet(), history };
     this.table.set(uri, match, subscription);
     this.byId.set(subscription.id, subscription);
     this.backplane?.announce({ realm: this.realmName, uri, match }, true);
