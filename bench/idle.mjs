@@ -93,9 +93,9 @@ function rssFromProc(pid) {
 
 /** Junction (probe): RSS and heap after a full GC. The relay: RSS from /proc, no heap figure. */
 async function memoryOf(server, snapshot) {
-  if (!server.probe) return { rss: rssFromProc(server.pid), heapUsed: null, external: null, newSpace: null };
-  const { rss, heapUsed, external, newSpace } = await server.probe(snapshot);
-  return { rss, heapUsed, external, newSpace };
+  if (!server.probe) return { rss: rssFromProc(server.pid), heapUsed: null, heapTotal: null, external: null, newSpace: null, mallocHeap: null };
+  const { rss, heapUsed, heapTotal, external, newSpace, mallocHeap } = await server.probe(snapshot);
+  return { rss, heapUsed, heapTotal, external, newSpace, mallocHeap: mallocHeap ?? null };
 }
 
 const SETUP_MS_PER_SESSION = 20;
@@ -189,6 +189,10 @@ export async function measureIdle(system, count, options) {
       rssPerSessionAfterIdleKiB: per(idle.rss, empty.rss) / 1024,
       heapPerSessionKiB: per(joined.heapUsed, empty.heapUsed) === null ? null : per(joined.heapUsed, empty.heapUsed) / 1024,
       externalPerSessionKiB: per(joined.external, empty.external) === null ? null : per(joined.external, empty.external) / 1024,
+      // Where the RSS goes besides live objects (--json only): V8's committed pages, the C heap.
+      heapCommittedPerSessionKiB: per(joined.heapTotal, empty.heapTotal) === null ? null : per(joined.heapTotal, empty.heapTotal) / 1024,
+      mallocHeapPerSessionKiB: per(joined.mallocHeap, empty.mallocHeap) === null ? null : per(joined.mallocHeap, empty.mallocHeap) / 1024,
+      warmUpMemory: options.warmUp > 0 ? { empty, warm, joined } : null,
       idleCpuMsPerSecond: cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1000) / options.idleSeconds,
     };
   } finally {

@@ -7,7 +7,21 @@
  * message it first writes a V8 heap snapshot there (bench/idle.mjs --heap-snapshot).
  */
 
+import { readFileSync } from 'node:fs';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
+
+/** Resident bytes of the C heap (malloc's brk area: node's and libuv's own objects, not V8's pages). */
+function mallocHeapRss() {
+  try {
+    const smaps = readFileSync('/proc/self/smaps', 'utf8');
+    const start = smaps.search(/ \[heap\]\n/);
+    if (start < 0) return null;
+    const rss = /\nRss:\s+(\d+) kB/.exec(smaps.slice(start));
+    return rss ? Number(rss[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
 
 if (process.send) {
   process.on('message', (message) => {
@@ -24,6 +38,7 @@ if (process.send) {
       heapUsed: memory.heapUsed,
       heapTotal: memory.heapTotal,
       external: memory.external,
+      mallocHeap: mallocHeapRss(),
       // The young generation grows (to 16 MiB or more) under a burst of allocation, such as
       // thousands of handshakes, and stays committed: RSS that is not per session.
       newSpace: getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? null,

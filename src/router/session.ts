@@ -65,6 +65,13 @@ export interface GoodbyeFollower {
   afterGoodbye(pipelined: readonly QueuedMessage[]): void;
 }
 
+/** A session's yes/no state, as bits of one number (a field each would take 8 bytes per session). */
+const TRUSTED = 1;
+const LIMITED = 2;
+const FOLLOWS_GOODBYE = 4;
+const PAUSED = 8;
+const BUSY = 16;
+
 /** Before HELLO: no roles announced (one shared frozen dict, not one per session). */
 const NO_ROLES: Dict = Object.freeze({});
 
@@ -91,13 +98,25 @@ export class Session implements SessionLink {
   clientRoles: Dict = NO_ROLES;
   state: SessionState = 'awaiting_hello';
   realm: Realm | undefined;
+  /** TRUSTED, LIMITED, FOLLOWS_GOODBYE, PAUSED, BUSY. */
+  private flags = LIMITED;
   /** Set for the router's own internal sessions (meta API, bridges), which may use `wamp.*` URIs. */
-  trusted = false;
+  get trusted(): boolean {
+    return (this.flags & TRUSTED) !== 0;
+  }
+  set trusted(on: boolean) {
+    this.setFlag(TRUSTED, on);
+  }
   get origin(): SessionOrigin {
     return this.peer.transport.type === 'internal' ? 'internal' : 'client';
   }
   /** Held to the realm's per-session limits: every network session; not the router's own or bridge sessions. */
-  limited = true;
+  get limited(): boolean {
+    return (this.flags & LIMITED) !== 0;
+  }
+  set limited(on: boolean) {
+    this.setFlag(LIMITED, on);
+  }
   /** Router → client request IDs (INVOCATION, INTERRUPT) come from the session scope; made on first use (a subscriber never needs them). */
   get requestIds(): IdSequence {
     return (this.ids ??= new IdSequence());
@@ -119,7 +138,12 @@ export class Session implements SessionLink {
   /** Who this session is, as authorizers and the meta API see it; set at WELCOME. */
   facts: SessionFacts | undefined;
   /** A later session of a connection whose client said GOODBYE (a session series): without a new HELLO, the connection just closes. */
-  followsGoodbye = false;
+  get followsGoodbye(): boolean {
+    return (this.flags & FOLLOWS_GOODBYE) !== 0;
+  }
+  set followsGoodbye(on: boolean) {
+    this.setFlag(FOLLOWS_GOODBYE, on);
+  }
   /** The realm's publish rate for this session; set when it joins, unless it is trusted or the realm has no rate limit. */
   publishRate: PublishRate | undefined;
 
@@ -131,8 +155,19 @@ export class Session implements SessionLink {
   /** The limits of the realm named in HELLO, then of the realm joined. */
   private queueLimits: SessionLimits | undefined;
   /** Reading from the transport is paused because the queue passed a limit. */
-  private paused = false;
-  private busy = false;
+  private get paused(): boolean {
+    return (this.flags & PAUSED) !== 0;
+  }
+  private set paused(on: boolean) {
+    this.setFlag(PAUSED, on);
+  }
+  /** A message is being handled (asynchronously): the next ones wait in the queue. */
+  private get busy(): boolean {
+    return (this.flags & BUSY) !== 0;
+  }
+  private set busy(on: boolean) {
+    this.setFlag(BUSY, on);
+  }
   private challenge: Extract<AuthOutcome, { kind: 'challenge' }> | undefined;
   private helloTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -140,12 +175,13 @@ export class Session implements SessionLink {
     readonly peer: Peer,
     private readonly host: SessionHost,
     private readonly auth: AuthGate,
-    private readonly helloTimeoutMs: number,
+    helloTimeoutMs: number,
     /** Told after the client's GOODBYE was answered; without it, the connection is closed. */
     private readonly series?: GoodbyeFollower,
   ) {
     if (helloTimeoutMs > 0) {
-      this.helloTimer = setTimeout(() => this.helloTimedOut(), helloTimeoutMs);
+      // The timeout rides with the timer, not in a field: it is only needed if the timer fires.
+      this.helloTimer = setTimeout(Session.helloTimeUp, helloTimeoutMs, this, helloTimeoutMs);
       this.helloTimer.unref?.();
     }
   }
@@ -436,17 +472,25 @@ export class Session implements SessionLink {
     this.peer.close();
   }
 
-  private helloTimedOut(): void {
+  private setFlag(bit: number, on: boolean): void {
+    this.flags = on ? this.flags | bit : this.flags & ~bit;
+  }
+
+  private static helloTimeUp(this: void, session: Session, timeoutMs: number): void {
+    session.helloTimedOut(timeoutMs);
+  }
+
+  private helloTimedOut(timeoutMs: number): void {
     if (this.state !== 'awaiting_hello' && this.state !== 'authenticating') return;
     if (this.followsGoodbye && this.state === 'awaiting_hello') {
       // Not a violation: a client done with the connection after GOODBYE, waiting for us to close it.
-      this.log.debug({ timeoutMs: this.helloTimeoutMs }, 'no new HELLO after GOODBYE; closing the connection');
+      this.log.debug({ timeoutMs }, 'no new HELLO after GOODBYE; closing the connection');
       this.close('no new HELLO after GOODBYE');
       this.peer.close();
       return;
     }
-    this.log.warn({ timeoutMs: this.helloTimeoutMs }, 'session did not complete HELLO in time; dropping it');
-    this.abort(ErrorUri.protocolViolation, `no HELLO/AUTHENTICATE within ${this.helloTimeoutMs} ms`);
+    this.log.warn({ timeoutMs }, 'session did not complete HELLO in time; dropping it');
+    this.abort(ErrorUri.protocolViolation, `no HELLO/AUTHENTICATE within ${timeoutMs} ms`);
   }
 
   private clearHelloTimer(): void {

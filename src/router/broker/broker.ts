@@ -39,6 +39,18 @@ export interface Subscription {
   readonly history: EventHistory | undefined;
 }
 
+/** A subscription as the broker keeps it: its creation time as a number, written out when asked for. */
+class SubscriptionRecord implements Subscription {
+  readonly subscribers = new SmallSet<Session>();
+  private readonly createdMs = Date.now();
+
+  constructor(readonly id: number, readonly uri: string, readonly match: MatchPolicy, readonly history: EventHistory | undefined) {}
+
+  get created(): string {
+    return new Date(this.createdMs).toISOString();
+  }
+}
+
 export interface BrokerSettings {
   eventHistory: readonly EventHistorySetting[];
   /** What the realm keeps of retained events (0 = no limit). */
@@ -437,7 +449,7 @@ export class Broker {
 
   private create(uri: string, match: MatchPolicy, history: EventHistory | undefined, replaces?: number): Subscription {
     const id = replaces ?? this.newId(uri, match, (taken) => this.byId.has(taken));
-    const subscription: Subscription = { id, uri, match, created: new Date().toISOString(), subscribers: new SmallSet(), history };
+    const subscription = new SubscriptionRecord(id, uri, match, history);
     this.table.set(uri, match, subscription);
     this.byId.set(subscription.id, subscription);
     this.backplane?.announce({ realm: this.realmName, uri, match }, true);
