@@ -78,7 +78,7 @@ export class WebSocketService {
   private readonly peerOptions: WebSocketPeerOptions;
   /** The `extra` of the last connection's TransportInfo, reused by the next on the same URL (most are). */
   private lastExtra: Readonly<{ path: string | undefined }> | undefined;
-  /** The key (client address) of the connection slot each socket holds until it closes. */
+  /** The key (client address) of the connection slot each socket holds until it closes or becomes a connection. */
   private readonly slotOfSocket = new Map<Duplex, string>();
   /** The socket's 'close' listener (called with the socket as `this`), shared by every socket. */
   private readonly releaseSlot: (this: Duplex) => void;
@@ -119,7 +119,7 @@ export class WebSocketService {
     this.peerOptions = { maxBufferedBytes: options.maxBufferedBytes, onSlowConsumer: () => this.counters.slowConsumers.inc(), log };
     // Pings after each quiet interval; a peer that does not answer within the timeout is dropped.
     this.wheel = options.autoPingInterval > 0 ? new PingWheel({ intervalMs: options.autoPingInterval, timeoutMs: options.autoPingTimeout }) : undefined;
-    this.listeners = connectionListeners(this.connections, this.wheel);
+    this.listeners = connectionListeners(this.connections, this.wheel, this.slots);
     this.origins = options.allowedOrigins.includes('*') ? undefined : options.allowedOrigins.map(globToRegExp);
   }
 
@@ -142,11 +142,11 @@ export class WebSocketService {
     }
     const client = this.clientOf(request);
     if (this.slots.take(client.address) !== undefined) return this.refuseAtCap(socket, client.address);
-    // Held from here until the socket closes, however the upgrade and the connection end (one
-    // shared listener: a closure here would also keep the request and its headers alive).
+    // Held from here until the socket closes, however the upgrade ends (one shared listener: a
+    // closure here would also keep the request and its headers alive); then by the connection.
     this.slotOfSocket.set(socket, client.address);
     socket.on('close', this.releaseSlot);
-    this.server.handleUpgrade(request, socket, head, (ws) => this.connected(ws, request, client.label));
+    this.server.handleUpgrade(request, socket, head, (ws) => this.connected(ws, request, socket, client.label));
   }
 
   /** Drops every connection at once (after the router said GOODBYE). */
@@ -180,10 +180,15 @@ export class WebSocketService {
     return this.options.wamp1Door !== undefined && [...offers].includes(WAMP1_SUBPROTOCOL);
   }
 
-  private connected(ws: WebSocket, request: IncomingMessage, peerLabel: string): void {
+  private connected(ws: WebSocket, request: IncomingMessage, socket: Duplex, peerLabel: string): void {
+    // The connection holds the slot from now on and gives it back when ws says it closed: one
+    // field of its own instead of an entry in slotOfSocket.
+    const slotKey = this.slotOfSocket.get(socket)!;
+    this.slotOfSocket.delete(socket);
+    socket.off('close', this.releaseSlot);
     if (ws.protocol === WAMP1_SUBPROTOCOL && this.options.wamp1Door) {
       // The v1 door reads and writes the connection itself; the service only keeps it alive and closes it.
-      const kept = new KeptConnection(ws, peerLabel, this.shared);
+      const kept = new KeptConnection(ws, peerLabel, slotKey, this.shared);
       this.keep(ws, kept);
       this.options.wamp1Door(ws, { type: 'wamp1', serializer: 'json', peer: peerLabel, extra: this.extraFor(request) }, kept.log);
       return;
@@ -192,7 +197,7 @@ export class WebSocketService {
     const peer = new WebSocketPeer(ws, codec, { type: 'websocket', serializer: codec.name, peer: peerLabel, extra: this.extraFor(request) }, this.peerOptions);
     ws.on('message', this.listeners.message);
     ws.on('error', this.listeners.error);
-    this.keep(ws, new Connection(ws, codec, this.attach(peer), peerLabel, this.shared));
+    this.keep(ws, new Connection(ws, codec, this.attach(peer), peerLabel, slotKey, this.shared));
   }
 
   /**
@@ -238,6 +243,8 @@ class KeptConnection implements Pingable {
     protected readonly ws: WebSocket,
     /** The client's address, as in TransportInfo.peer ("tcp4:1.2.3.4:5678"). */
     protected readonly label: string,
+    /** The key of the connection slot it holds (the client's address), given back when it closes. */
+    readonly slotKey: string,
     protected readonly shared: ServiceShared,
   ) {}
 
@@ -280,8 +287,8 @@ class KeptConnection implements Pingable {
  * closure per connection) and the ping wheel see it.
  */
 class Connection extends KeptConnection {
-  constructor(ws: WebSocket, private readonly codec: Codec, readonly link: SessionLink, label: string, shared: ServiceShared) {
-    super(ws, label, shared);
+  constructor(ws: WebSocket, private readonly codec: Codec, readonly link: SessionLink, label: string, slotKey: string, shared: ServiceShared) {
+    super(ws, label, slotKey, shared);
   }
 
   received(data: Buffer, isBinary: boolean): void {
@@ -327,7 +334,7 @@ function slotReleaser(slots: ConnectionSlots, slotOfSocket: Map<Duplex, string>)
  * The listeners every connection of a service shares: ws calls them with the connection's
  * WebSocket as `this`, and they find its Connection in the service's map.
  */
-function connectionListeners(connections: Map<WebSocket, KeptConnection>, wheel: PingWheel | undefined) {
+function connectionListeners(connections: Map<WebSocket, KeptConnection>, wheel: PingWheel | undefined, slots: ConnectionSlots) {
   return {
     // Registered on WAMP v2 connections only (the v1 door reads its own).
     message(this: WebSocket, data: Buffer, isBinary: boolean): void {
@@ -348,6 +355,7 @@ function connectionListeners(connections: Map<WebSocket, KeptConnection>, wheel:
       if (!connection) return;
       connections.delete(this);
       wheel?.delete(connection);
+      slots.give(connection.slotKey);
       connection.closed();
     },
   };
