@@ -2,16 +2,14 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Codec } from '../codec/codec.js';
-import type { Counter } from '../metrics/registry.js';
 import { MetricsRegistry } from '../metrics/registry.js';
-import { boundLogger, type Logger } from '../router/log.js';
+import type { Logger } from '../router/log.js';
 import type { Peer, SessionLink, TransportInfo } from '../router/peer.js';
 import { ConnectionSlots, PerKeyLogThrottle } from './connection-slots.js';
-import { decodeMessage } from './decode-message.js';
 import { chooseCodec, offeredSubprotocols } from './subprotocol.js';
-import { PingWheel, type Pingable } from './ping-wheel.js';
+import { PingWheel } from './ping-wheel.js';
 import { WAMP1_SUBPROTOCOL } from './wamp1/messages.js';
-import { WebSocketPeer, type WebSocketPeerOptions } from './websocket-peer.js';
+import { KeptConnection, WebSocketConnection, type ServiceShared, type TransportCounters } from './websocket-connection.js';
 
 export interface WebSocketServiceOptions {
   /** The serializers offered, in our order (the client's order of preference decides among them). */
@@ -49,14 +47,6 @@ export interface WebSocketServiceOptions {
 /** Turns a new connection into a session: given by the node, which knows the router and the auth gate. */
 export type AttachPeer = (peer: Peer) => SessionLink;
 
-interface TransportCounters {
-  oversized: Counter;
-  tooFragmented: Counter;
-  slowConsumers: Counter;
-  deadPeers: Counter;
-  refusedHandshakes: Counter;
-}
-
 /** At most one warning per client address this often about upgrades refused at the per-address cap. */
 const CAP_WARNING_INTERVAL_MS = 10_000;
 
@@ -74,8 +64,6 @@ export class WebSocketService {
   private readonly connections = new Map<WebSocket, KeptConnection>();
   private readonly listeners: ReturnType<typeof connectionListeners>;
   private readonly shared: ServiceShared;
-  /** What every WebSocketPeer of this service shares (one object, not one per connection). */
-  private readonly peerOptions: WebSocketPeerOptions;
   /** The `extra` of the last connection's TransportInfo, reused by the next on the same URL (most are). */
   private lastExtra: Readonly<{ path: string | undefined }> | undefined;
   /** The key (client address) of the connection slot each socket holds until it closes or becomes a connection. */
@@ -116,7 +104,6 @@ export class WebSocketService {
       counters: this.counters, log, maxMessageSize: options.maxMessageSize, maxNestingDepth: options.maxNestingDepth,
       pingTimeoutMs: options.autoPingTimeout, maxBufferedBytes: options.maxBufferedBytes,
     };
-    this.peerOptions = { maxBufferedBytes: options.maxBufferedBytes, onSlowConsumer: () => this.counters.slowConsumers.inc(), log };
     // Pings after each quiet interval; a peer that does not answer within the timeout is dropped.
     this.wheel = options.autoPingInterval > 0 ? new PingWheel({ intervalMs: options.autoPingInterval, timeoutMs: options.autoPingTimeout }) : undefined;
     this.listeners = connectionListeners(this.connections, this.wheel, this.slots);
@@ -194,10 +181,12 @@ export class WebSocketService {
       return;
     }
     const codec = chooseCodec([ws.protocol], this.options.codecs)!;
-    const peer = new WebSocketPeer(ws, codec, { type: 'websocket', serializer: codec.name, peer: peerLabel, extra: this.extraFor(request) }, this.peerOptions);
+    const transport = { type: 'websocket', serializer: codec.name, peer: peerLabel, extra: this.extraFor(request) };
+    const connection = new WebSocketConnection(ws, codec, transport, slotKey, this.shared);
     ws.on('message', this.listeners.message);
     ws.on('error', this.listeners.error);
-    this.keep(ws, new Connection(ws, codec, this.attach(peer), peerLabel, slotKey, this.shared));
+    connection.link = this.attach(connection);
+    this.keep(ws, connection);
   }
 
   /**
@@ -222,105 +211,6 @@ export class WebSocketService {
   }
 }
 
-/** What every connection of one service shares: counted, logged and limited the same way. */
-interface ServiceShared {
-  readonly counters: TransportCounters;
-  /** The service's log; a connection binds its peer label only when it writes (rarely). */
-  readonly log: Logger;
-  readonly maxMessageSize: number;
-  /** Slow-consumer limit: past it, a client's ping is not answered and the connection is dropped. */
-  readonly maxBufferedBytes: number;
-  readonly maxNestingDepth: number | undefined;
-  readonly pingTimeoutMs: number;
-}
-
-/** An open WebSocket connection as the service tracks it: kept alive by the ping wheel, closed at shutdown. */
-class KeptConnection implements Pingable {
-  keepaliveSince = 0;
-  keepalivePinged = false;
-
-  constructor(
-    protected readonly ws: WebSocket,
-    /** The client's address, as in TransportInfo.peer ("tcp4:1.2.3.4:5678"). */
-    protected readonly label: string,
-    /** The key of the connection slot it holds (the client's address), given back when it closes. */
-    readonly slotKey: string,
-    protected readonly shared: ServiceShared,
-  ) {}
-
-  /** Bound when something is logged, not kept: a logger per connection would cost about 70 bytes. */
-  get log(): Logger {
-    return boundLogger(this.shared.log, { peer: this.label });
-  }
-
-  /**
-   * The client pinged: answered with a pong carrying its data, unless the client does not read
-   * what it is sent (its send buffer is over the slow-consumer limit): a ping flood must not make
-   * us queue pongs without bound.
-   */
-  answerPing(data: Buffer): void {
-    if (this.ws.readyState !== this.ws.OPEN) return;
-    const buffered = this.ws.bufferedAmount;
-    if (buffered <= this.shared.maxBufferedBytes) return this.ws.pong(data);
-    this.shared.counters.slowConsumers.inc();
-    this.log.warn({ bufferedBytes: buffered, limitBytes: this.shared.maxBufferedBytes },
-      'ping from a client that does not read: send buffer over its limit; dropping the connection');
-    this.ws.terminate();
-  }
-
-  ping(): void {
-    this.ws.ping();
-  }
-
-  unresponsive(): void {
-    this.shared.counters.deadPeers.inc();
-    this.log.warn({ timeoutMs: this.shared.pingTimeoutMs }, 'no pong within auto_ping_timeout; dropping the connection');
-    this.ws.terminate();
-  }
-
-  /** The connection closed: what it held is let go. */
-  closed(): void {}
-}
-
-/**
- * A WAMP v2 connection, as the service's listeners (shared by all connections, so none is a
- * closure per connection) and the ping wheel see it.
- */
-class Connection extends KeptConnection {
-  constructor(ws: WebSocket, private readonly codec: Codec, readonly link: SessionLink, label: string, slotKey: string, shared: ServiceShared) {
-    super(ws, label, slotKey, shared);
-  }
-
-  received(data: Buffer, isBinary: boolean): void {
-    const codec = this.codec;
-    if (codec.binary && !isBinary) {
-      this.link.receiveGarbage(`could not decode the message as ${codec.name}: ${codec.subprotocol} needs binary frames, got a text frame`);
-      return;
-    }
-    const decoded = decodeMessage(codec, codec.binary ? data : data.toString('utf8'), this.shared.maxNestingDepth);
-    if (decoded.ok) this.link.receive(decoded.message, data.length);
-    else this.link.receiveGarbage(decoded.reason);
-  }
-
-  failed(error: Error & { code?: string }): void {
-    const { counters } = this.shared;
-    if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
-      counters.oversized.inc();
-      this.log.warn({ limitBytes: this.shared.maxMessageSize }, 'message larger than max_message_size; connection closed (1009)');
-    } else if (error.code === 'WS_ERR_TOO_MANY_BUFFERED_PARTS') {
-      // ws has already sent its close (1008, no reason): it gives us no way to add one.
-      counters.tooFragmented.inc();
-      this.log.warn({ err: error.message }, 'message in too many fragments (ws caps them at 16384); connection closed (1008)');
-    } else {
-      this.log.warn({ code: error.code, err: error.message }, 'WebSocket error; connection closed');
-    }
-  }
-
-  override closed(): void {
-    this.link.detach();
-  }
-}
-
 function slotReleaser(slots: ConnectionSlots, slotOfSocket: Map<Duplex, string>): (this: Duplex) => void {
   return function releaseSlot(this: Duplex): void {
     const key = slotOfSocket.get(this);
@@ -338,10 +228,10 @@ function connectionListeners(connections: Map<WebSocket, KeptConnection>, wheel:
   return {
     // Registered on WAMP v2 connections only (the v1 door reads its own).
     message(this: WebSocket, data: Buffer, isBinary: boolean): void {
-      (connections.get(this) as Connection | undefined)?.received(data, isBinary);
+      (connections.get(this) as WebSocketConnection | undefined)?.received(data, isBinary);
     },
     error(this: WebSocket, error: Error & { code?: string }): void {
-      (connections.get(this) as Connection | undefined)?.failed(error);
+      (connections.get(this) as WebSocketConnection | undefined)?.failed(error);
     },
     ping(this: WebSocket, data: Buffer): void {
       connections.get(this)?.answerPing(data);
