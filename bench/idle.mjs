@@ -93,9 +93,9 @@ function rssFromProc(pid) {
 
 /** Junction (probe): RSS and heap after a full GC. The relay: RSS from /proc, no heap figure. */
 async function memoryOf(server, snapshot) {
-  if (!server.probe) return { rss: rssFromProc(server.pid), heapUsed: null, heapTotal: null, external: null, newSpace: null, mallocHeap: null };
-  const { rss, heapUsed, heapTotal, external, newSpace, mallocHeap } = await server.probe(snapshot);
-  return { rss, heapUsed, heapTotal, external, newSpace, mallocHeap: mallocHeap ?? null };
+  if (!server.probe) return { rss: rssFromProc(server.pid), heapUsed: null, heapTotal: null, external: null, newSpace: null, mallocHeap: null, mallocArenas: null, otherAnon: null };
+  const { rss, heapUsed, heapTotal, external, newSpace, mallocHeap, mallocArenas, otherAnon } = await server.probe(snapshot);
+  return { rss, heapUsed, heapTotal, external, newSpace, mallocHeap: mallocHeap ?? null, mallocArenas: mallocArenas ?? null, otherAnon: otherAnon ?? null };
 }
 
 const SETUP_MS_PER_SESSION = 20;
@@ -192,6 +192,10 @@ export async function measureIdle(system, count, options) {
       // Where the RSS goes besides live objects (--json only): V8's committed pages, the C heap.
       heapCommittedPerSessionKiB: per(joined.heapTotal, empty.heapTotal) === null ? null : per(joined.heapTotal, empty.heapTotal) / 1024,
       mallocHeapPerSessionKiB: per(joined.mallocHeap, empty.mallocHeap) === null ? null : per(joined.mallocHeap, empty.mallocHeap) / 1024,
+      mallocArenasPerSessionKiB: per(joined.mallocArenas, empty.mallocArenas) === null ? null : per(joined.mallocArenas, empty.mallocArenas) / 1024,
+      otherAnonPerSessionKiB: per(joined.otherAnon, empty.otherAnon) === null ? null : per(joined.otherAnon, empty.otherAnon) / 1024,
+      // The same memory after the idle window: what V8 and malloc gave back by then.
+      idleMemory: idle,
       warmUpMemory: options.warmUp > 0 ? { empty, warm, joined } : null,
       idleCpuMsPerSecond: cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1000) / options.idleSeconds,
     };

@@ -10,17 +10,37 @@
 import { readFileSync } from 'node:fs';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 
-/** Resident bytes of the C heap (malloc's brk area: node's and libuv's own objects, not V8's pages). */
-function mallocHeapRss() {
+const ARENA_ALIGN = 64 * 2 ** 20;
+
+/**
+ * Resident bytes of this process by kind of mapping, from /proc/self/smaps: `mallocHeap` the C
+ * heap's main arena (brk: node's and libuv's own objects), `mallocArenas` glibc's arenas of other
+ * threads (64 MiB-aligned anonymous mappings: V8's GC and compiler threads), `otherAnon` the rest
+ * of the anonymous memory (V8's heap pages, code, stacks). Null where /proc is not readable.
+ */
+function residentByKind() {
+  let smaps;
   try {
-    const smaps = readFileSync('/proc/self/smaps', 'utf8');
-    const start = smaps.search(/ \[heap\]\n/);
-    if (start < 0) return null;
-    const rss = /\nRss:\s+(\d+) kB/.exec(smaps.slice(start));
-    return rss ? Number(rss[1]) * 1024 : null;
+    smaps = readFileSync('/proc/self/smaps', 'utf8');
   } catch {
-    return null;
+    return { mallocHeap: null, mallocArenas: null, otherAnon: null };
   }
+  const kinds = { mallocHeap: 0, mallocArenas: 0, otherAnon: 0 };
+  let kind = null;
+  for (const line of smaps.split('\n')) {
+    const mapping = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (mapping) {
+      const start = Number.parseInt(mapping[1], 16);
+      const size = Number.parseInt(mapping[2], 16) - start;
+      const name = mapping[3];
+      if (name === '[heap]') kind = 'mallocHeap';
+      else if (name !== '') kind = null;
+      else kind = start % ARENA_ALIGN === 0 && size <= ARENA_ALIGN ? 'mallocArenas' : 'otherAnon';
+      continue;
+    }
+    if (kind && line.startsWith('Rss:')) kinds[kind] += Number(line.split(/\s+/)[1]) * 1024;
+  }
+  return kinds;
 }
 
 if (process.send) {
@@ -38,7 +58,7 @@ if (process.send) {
       heapUsed: memory.heapUsed,
       heapTotal: memory.heapTotal,
       external: memory.external,
-      mallocHeap: mallocHeapRss(),
+      ...residentByKind(),
       // The young generation grows (to 16 MiB or more) under a burst of allocation, such as
       // thousands of handshakes, and stays committed: RSS that is not per session.
       newSpace: getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? null,
