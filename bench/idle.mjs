@@ -194,9 +194,8 @@ export async function measureIdle(system, count, options) {
       mallocHeapPerSessionKiB: per(joined.mallocHeap, empty.mallocHeap) === null ? null : per(joined.mallocHeap, empty.mallocHeap) / 1024,
       mallocArenasPerSessionKiB: per(joined.mallocArenas, empty.mallocArenas) === null ? null : per(joined.mallocArenas, empty.mallocArenas) / 1024,
       otherAnonPerSessionKiB: per(joined.otherAnon, empty.otherAnon) === null ? null : per(joined.otherAnon, empty.otherAnon) / 1024,
-      // The same memory after the idle window: what V8 and malloc gave back by then.
-      idleMemory: idle,
-      warmUpMemory: options.warmUp > 0 ? { empty, warm, joined } : null,
+      // Every reading (--json): the empty server, after the warm-up, with the sessions, after the idle window.
+      memory: { empty, warm: options.warmUp > 0 ? warm : null, joined, idle },
       idleCpuMsPerSecond: cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1000) / options.idleSeconds,
     };
   } finally {
