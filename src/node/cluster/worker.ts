@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import type { JunctionConfig } from '../../config/model.js';
+import type { PortsParentChannel } from './handoff-worker.js';
 import type { ParentChannel } from './ipc-link.js';
 import { nodeIdVariable, relayBufferVariable, type WorkerToParent } from './ipc-messages.js';
 import { workerNodeId } from './workers.js';
@@ -8,6 +9,8 @@ import { workerNodeId } from './workers.js';
 export interface WorkerRole {
   nodeId: string;
   channel: ParentChannel;
+  /** The same channel, for the connections the parent hands this worker (handoff-worker.ts). */
+  ports: PortsParentChannel;
   /** --relay-buffer, as the parent passed it: the bound on what this worker holds for the parent too. */
   relayBufferBytes: number;
   /** Tells the parent this worker serves (its listeners are bound). */
@@ -26,6 +29,7 @@ export function workerRole(): WorkerRole | undefined {
   return {
     nodeId,
     channel,
+    ports: process as unknown as PortsParentChannel,
     relayBufferBytes: Number(process.env[relayBufferVariable]),
     ready: () => channel.send({ junction: 'ready' } satisfies WorkerToParent),
     onOrphaned: (handler) => void process.once('disconnect', (orphaned = handler)),
