@@ -98,7 +98,7 @@ export function streamListener(config: ListenerConfig, context: NodeContext, pro
       return [];
     },
     listen: async () => {
-      const address = await context.ports.listen(server, endpoint);
+      const address = await context.ports.listen(server, endpoint, config.id);
       served = [{ url: `${scheme}://${authorityOf(address)}`, service: protocol.service }];
       return { port: portOf(address), served };
     },

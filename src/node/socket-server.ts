@@ -50,8 +50,11 @@ export type BoundAddress = { kind: 'tcp'; port: number; host: string } | { kind:
  * or, in a worker of `--workers`, the parent that owns the ports and hands it connections.
  */
 export interface PortSource {
-  /** The server receives the endpoint's connections from now on; resolves to where they arrive. */
-  listen(server: Server, endpoint: EndpointConfig): Promise<BoundAddress>;
+  /**
+   * The server receives the endpoint's connections from now on; resolves to where they arrive.
+   * `listener` is the config's transport id (several may ask for port 0, each its own port).
+   */
+  listen(server: Server, endpoint: EndpointConfig, listener: string): Promise<BoundAddress>;
   /** Once the server has closed: frees what `listen` took (a Unix socket file). */
   release(endpoint: EndpointConfig): Promise<void>;
 }
@@ -96,7 +99,7 @@ export async function releaseEndpoint(endpoint: EndpointConfig): Promise<void> {
 }
 
 /** A process that binds its endpoints itself (one process, or the `--workers` parent). */
-export const ownPorts: PortSource = { listen: listenOn, release: releaseEndpoint };
+export const ownPorts: PortSource = { listen: (server, endpoint) => listenOn(server, endpoint), release: releaseEndpoint };
 
 function bind(server: Server, options: { port?: number; host?: string; path?: string; backlog?: number }): Promise<void> {
   return new Promise((resolve, reject) => {

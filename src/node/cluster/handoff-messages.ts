@@ -19,7 +19,7 @@ export interface ListenError {
 
 export type WorkerToParentPorts =
   /** Hand me this endpoint's connections (the parent binds it if no worker has yet). Answered by `listening`. */
-  | { junction: 'listen'; id: number; endpoint: PortEndpoint }
+  | { junction: 'listen'; id: number; endpoint: PortEndpoint; listener: string }
   /** My server for this endpoint closed: hand me no more of its connections. */
   | { junction: 'unlisten'; endpoint: string }
   /** I took connection `seq` (the parent closes its copy); written before this worker reads a byte of it. */
@@ -37,7 +37,11 @@ export type ParentToWorkerPorts =
   /** Every second, for the worker's metrics: connections the parent holds now, and those it closed for want of a worker. */
   | { junction: 'handoff'; awaiting: number; refused: { queue_full: number; no_worker: number } };
 
-/** One endpoint's name, the same in the parent and every worker: what they agree a connection is for. */
-export function endpointKey(endpoint: PortEndpoint): string {
-  return endpoint.type === 'unix' ? `unix:${endpoint.path}` : `tcp:${endpoint.interface}:${endpoint.port}`;
+/**
+ * One endpoint's name, the same in the parent and every worker: what they agree a connection is
+ * for. Port 0 is one port per listener (the transport id), as each listener of one process gets.
+ */
+export function endpointKey(endpoint: PortEndpoint, listener: string): string {
+  if (endpoint.type === 'unix') return `unix:${endpoint.path}`;
+  return endpoint.port === 0 ? `tcp:${endpoint.interface}:0:${listener}` : `tcp:${endpoint.interface}:${endpoint.port}`;
 }

@@ -79,7 +79,7 @@ export class PortOwner {
   }
 
   /**
-   * The worker's channel has closed: every answer it sent has been read, none will come. Its
+   * The worker has exited and its channel was read to the end: every answer it wrote has been read. Its
    * endpoints lose it (an endpoint no worker takes is closed: clients are refused by the OS), and
    * the connections it had not taken go to the others.
    */
@@ -127,15 +127,15 @@ export class PortOwner {
       const worker = this.workers.get(nodeId);
       if (worker) worker.open = raw.count;
     } else if (isJunctionMessage<Extract<WorkerToParentPorts, { junction: 'listen' }>>(raw, 'listen')) {
-      void this.listen(nodeId, raw.id, raw.endpoint);
+      void this.listen(nodeId, raw.id, raw.endpoint, raw.listener);
     } else if (isJunctionMessage<Extract<WorkerToParentPorts, { junction: 'unlisten' }>>(raw, 'unlisten')) {
       const binding = this.bindings.get(raw.endpoint);
       if (binding) this.unlisten(binding, nodeId);
     }
   }
 
-  private async listen(nodeId: string, id: number, endpoint: PortEndpoint): Promise<void> {
-    const key = endpointKey(endpoint);
+  private async listen(nodeId: string, id: number, endpoint: PortEndpoint, listener: string): Promise<void> {
+    const key = endpointKey(endpoint, listener);
     const binding = this.bindings.get(key) ?? this.bind(key, endpoint);
     let answer: ParentToWorkerPorts;
     try {

@@ -105,16 +105,16 @@ export function portsFromParent(channel: PortsParentChannel, metrics: MetricsReg
   });
 
   return {
-    listen(server: Server, endpoint: EndpointConfig): Promise<BoundAddress> {
-      const key = endpointKey(endpoint);
+    listen(server: Server, endpoint: EndpointConfig, listener: string): Promise<BoundAddress> {
+      const key = endpointKey(endpoint, listener);
       if (servers.has(key) || [...listening.values()].some((pending) => pending.key === key)) {
-        return Promise.reject(bindError({ message: `${key} is already served by this worker`, code: 'EADDRINUSE' }));
+        return Promise.reject(bindError({ message: `${key} is already served by this worker`, code: 'EADDRINUSE', address: endpoint.interface, port: endpoint.port }));
       }
       const id = ++lastListen;
       const { type, port, interface: host, path, backlog } = endpoint;
       return new Promise<BoundAddress>((resolve, reject) => {
         listening.set(id, { key, server, resolve, reject });
-        send({ junction: 'listen', id, endpoint: { type, port, interface: host, path, backlog } });
+        send({ junction: 'listen', id, endpoint: { type, port, interface: host, path, backlog }, listener });
       }).then((address) => {
         server.once('close', () => {
           if (servers.get(key) !== server) return;

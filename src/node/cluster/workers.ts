@@ -82,8 +82,10 @@ export function runWorkers(options: WorkersOptions): Promise<number> {
     relay.add(nodeId, worker);
     const portsChannel = worker as unknown as PortsWorkerChannel;
     ports.add(nodeId, portsChannel);
-    // Once its channel is closed every answer it wrote has been read: what it did not take goes to the others.
-    worker.once('disconnect', () => ports.remove(nodeId, portsChannel));
+    // 'close': it has exited and its channel was read to the end, so every answer it wrote has been
+    // read; what it did not take goes to the others. ('disconnect' does not come while a handle
+    // sent to it awaits its acknowledgement.)
+    worker.process.once('close', () => ports.remove(nodeId, portsChannel));
     let serving = false;
     worker.on('message', (message: unknown) => {
       if (!isJunctionMessage(message, 'ready')) return;

@@ -97,7 +97,7 @@ export class HttpListener {
   }
 
   listen(): Promise<BoundAddress> {
-    return this.ports.listen(this.server, this.config.endpoint);
+    return this.ports.listen(this.server, this.config.endpoint, this.config.id);
   }
 
   async close(): Promise<void> {
