@@ -22,11 +22,14 @@ export type WorkerToParentPorts =
   | { junction: 'listen'; id: number; endpoint: PortEndpoint; listener: string }
   /** My server for this endpoint closed: hand me no more of its connections. */
   | { junction: 'unlisten'; endpoint: string }
-  /** I took connection `seq` (the parent closes its copy); written before this worker reads a byte of it. */
-  | { junction: 'connection-taken'; seq: number }
+  /**
+   * I took connection `seq` (the parent closes its copy), and have `open` connections now, it
+   * included. Written before this worker reads a byte of it.
+   */
+  | { junction: 'connection-taken'; seq: number; open: number }
   /** I have no server for connection `seq` any more: give it to another worker. */
   | { junction: 'connection-declined'; seq: number }
-  /** How many of the connections handed to me are open now (the parent hands the next one to the least busy). */
+  /** How many of the connections handed to me are open now, after some closed (the parent hands the next one to the least busy). */
   | { junction: 'connections-open'; count: number };
 
 export type ParentToWorkerPorts =

@@ -78,7 +78,7 @@ describe('the --workers parent handing out connections (PortOwner)', () => {
     await waitFor(() => handed(workers) === 1, 'handed');
     assert.equal(ports.awaitingCount, 1);
     const closed = new Promise((resolve) => client.once('close', resolve));
-    workers.get('w1')!.say({ junction: 'connection-taken', seq: workers.get('w1')!.connections()[0] });
+    workers.get('w1')!.say({ junction: 'connection-taken', seq: workers.get('w1')!.connections()[0], open: 1 });
     await closed; // in one process the copies are one descriptor: closing ours ends the connection
     assert.equal(ports.awaitingCount, 0);
   });

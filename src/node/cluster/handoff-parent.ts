@@ -24,7 +24,7 @@ interface PortWorker {
   nodeId: string;
   channel: PortsWorkerChannel;
   listener: (message: unknown) => void;
-  /** Connections it has taken and not closed: its last report, plus those taken since. */
+  /** Connections it has taken and not closed, as it last said. */
   open: number;
   /** Connections sent to it and not yet answered. */
   awaiting: number;
@@ -37,6 +37,8 @@ interface Binding {
   bound: Promise<BoundAddress>;
   /** The workers that take its connections (they asked to listen on it and were answered). */
   workers: Set<string>;
+  /** Workers waiting for it to be bound. */
+  asking: number;
 }
 
 interface AwaitingConnection {
@@ -118,12 +120,12 @@ export class PortOwner {
       // The worker holds its own descriptor of the connection now; ours only kept it alive meanwhile.
       connection.socket.destroy();
       const worker = this.workers.get(nodeId);
-      if (worker) worker.open++;
+      if (worker) worker.open = raw.open;
     } else if (isJunctionMessage<Extract<WorkerToParentPorts, { junction: 'connection-declined' }>>(raw, 'connection-declined')) {
       const connection = this.awaiting.get(raw.seq);
       if (connection?.nodeId === nodeId) this.retry(raw.seq, connection);
     } else if (isJunctionMessage<Extract<WorkerToParentPorts, { junction: 'connections-open' }>>(raw, 'connections-open')) {
-      // Sent after its `connection-taken` answers on the same channel: the count includes them.
+      // Sent after its `connection-taken` answers on the same channel: the count is as recent.
       const worker = this.workers.get(nodeId);
       if (worker) worker.open = raw.count;
     } else if (isJunctionMessage<Extract<WorkerToParentPorts, { junction: 'listen' }>>(raw, 'listen')) {
@@ -136,24 +138,39 @@ export class PortOwner {
 
   private async listen(nodeId: string, id: number, endpoint: PortEndpoint, listener: string): Promise<void> {
     const key = endpointKey(endpoint, listener);
+    if (this.closed) {
+      const stopping: ParentToWorkerPorts = { junction: 'listen-failed', id, error: { message: 'the --workers parent is stopping' } };
+      return void this.workers.get(nodeId)?.channel.send(stopping, undefined, () => {});
+    }
     const binding = this.bindings.get(key) ?? this.bind(key, endpoint);
+    binding.asking++;
     let answer: ParentToWorkerPorts;
     try {
       const address = await binding.bound;
       answer = { junction: 'listening', id, endpoint: key, address };
     } catch (error) {
       answer = { junction: 'listen-failed', id, error: listenError(error) };
+    } finally {
+      binding.asking--;
     }
     const worker = this.workers.get(nodeId);
-    if (!worker) return;
-    // Taken into the turns before the answer leaves: the worker registers its server as it reads the answer.
-    if (answer.junction === 'listening' && this.bindings.get(key) === binding) binding.workers.add(nodeId);
+    if (!worker) {
+      // It died while the port was being bound: a port no worker serves is not kept open.
+      if (binding.workers.size === 0 && binding.asking === 0) this.closeBinding(binding);
+      return;
+    }
+    if (answer.junction === 'listening') {
+      // Closed meanwhile (its last worker left): bound again for this one.
+      if (this.bindings.get(key) !== binding) return this.listen(nodeId, id, endpoint, listener);
+      // Taken into the turns before the answer leaves: the worker registers its server as it reads the answer.
+      binding.workers.add(nodeId);
+    }
     worker.channel.send(answer, undefined, () => {});
   }
 
   private bind(key: string, endpoint: PortEndpoint): Binding {
     const server = createServer({ pauseOnConnect: true });
-    const binding: Binding = { key, endpoint, server, bound: listenOn(server, endpoint), workers: new Set() };
+    const binding: Binding = { key, endpoint, server, bound: listenOn(server, endpoint), workers: new Set(), asking: 0 };
     this.bindings.set(key, binding);
     binding.bound.catch(() => {
       if (this.bindings.get(key) === binding) this.bindings.delete(key);
@@ -167,7 +184,7 @@ export class PortOwner {
 
   private unlisten(binding: Binding, nodeId: string): void {
     binding.workers.delete(nodeId);
-    if (binding.workers.size === 0) this.closeBinding(binding);
+    if (binding.workers.size === 0 && binding.asking === 0) this.closeBinding(binding);
   }
 
   private closeBinding(binding: Binding): void {

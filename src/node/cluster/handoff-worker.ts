@@ -11,8 +11,8 @@ export interface PortsParentChannel {
   on(event: 'message', listener: (message: unknown, handle?: unknown) => void): unknown;
 }
 
-/** How long a worker waits to tell the parent how many connections it has open (a burst is told once). */
-const openReportDelayMs = 50;
+/** How soon a worker tells the parent that connections closed (closes meanwhile are told at once). */
+const closeReportDelayMs = 10;
 
 /** What net.Server sets on each socket it accepts, read from the server as net.Server's own accept does. */
 interface AcceptSettings {
@@ -51,12 +51,15 @@ export function portsFromParent(channel: PortsParentChannel, metrics: MetricsReg
   const send = (message: WorkerToParentPorts, written: (error: Error | null) => void = () => {}): void => {
     channel.send(message, written);
   };
-  const reportOpenSoon = (): void => {
+  // A connection taken tells the count itself; closes are told within closeReportDelayMs, so the
+  // parent's counts follow the clients closely, and a burst of closes is one message.
+  const closed = (): void => {
+    open--;
     if (reportTimer) return;
     reportTimer = setTimeout(() => {
       reportTimer = undefined;
       send({ junction: 'connections-open', count: open });
-    }, openReportDelayMs);
+    }, closeReportDelayMs);
     reportTimer.unref();
   };
 
@@ -68,19 +71,18 @@ export function portsFromParent(channel: PortsParentChannel, metrics: MetricsReg
     }
     // Read from only once the parent is sure to hear that we took it: if this worker dies before
     // the answer is written, the parent gives the same, unread connection to another worker.
-    send({ junction: 'connection-taken', seq: message.seq }, (error) => {
-      if (error || servers.get(message.endpoint) !== server) return handle.close();
+    open++;
+    send({ junction: 'connection-taken', seq: message.seq, open }, (error) => {
+      if (error || servers.get(message.endpoint) !== server) {
+        handle.close();
+        return closed();
+      }
       const settings = server as unknown as AcceptSettings;
       const options = { handle, readable: true, writable: true, allowHalfOpen: settings.allowHalfOpen } as SocketConstructorOpts;
       const socket = new Socket(options);
       if (settings.noDelay) socket.setNoDelay(true);
       if (settings.keepAlive) socket.setKeepAlive(true, (settings.keepAliveInitialDelay ?? 0) * 1000);
-      open++;
-      socket.once('close', () => {
-        open--;
-        reportOpenSoon();
-      });
-      reportOpenSoon();
+      socket.once('close', closed);
       server.emit('connection', socket);
     });
   };
