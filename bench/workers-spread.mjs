@@ -7,8 +7,9 @@
 //                 join of the parent and of the workers (from /proc).
 // Which worker answered is WELCOME.Details.x_junction_node. Prints the split and the largest share.
 // Usage: npm run build && node bench/workers-spread.mjs [--workers 2,3] [--joins 200] [--churn 2000]
-//          [--concurrency 20] [--repeat 3] [--baseline DIR] [--env NAME=VALUE]
-// (--env is given to the router's processes, e.g. --env UV_TCP_SINGLE_ACCEPT=1.)
+//          [--concurrency 20] [--repeat 3] [--baseline DIR] [--env NAME=VALUE] [--settle MS]
+// (--env is given to the router's processes, e.g. --env UV_TCP_SINGLE_ACCEPT=1; --settle waits
+// between closing the sequential joins and opening the simultaneous ones, default 0: at once.)
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     repeat: { type: 'string', default: '3' },
     baseline: { type: 'string' },
     env: { type: 'string', multiple: true, default: [] },
+    settle: { type: 'string', default: '0' },
   },
 });
 const joins = Number(values.joins);
@@ -149,6 +151,7 @@ async function measure(label, dir, workers) {
     for (let index = 0; index < joins; index++) sequential.push(await join(router.port));
     const sequentialSplit = split(sequential, workers);
     await closeAll(sequential);
+    await new Promise((done) => setTimeout(done, Number(values.settle)));
     const simultaneous = await Promise.all(Array.from({ length: joins }, () => join(router.port)));
     const simultaneousSplit = split(simultaneous, workers);
     await closeAll(simultaneous);
