@@ -152,6 +152,13 @@ describe('junction start --workers: the parent hands out the connections', () =>
     await stopped(junction);
   });
 
+  it('refuses a --handoff-queue that is not a positive number of connections', async () => {
+    const junction = RunningJunction.start(['--workers', '2', '--handoff-queue', '0']);
+    running.push(junction);
+    assert.equal(await junction.exited, 2);
+    assert.match(junction.stderr, /--handoff-queue must be a positive number of connections, got "0"/);
+  });
+
   it('hands connections of TLS WebSocket, RawSocket (TCP, TLS, Unix socket), universal and MQTT listeners to both workers', { skip: skipTls }, async () => {
     const tls = selfSignedCertificate(dir)!;
     const unixPath = join(dir, 'wamp.sock');
