@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { silentLogger } from '../../router/log.js';
 import { waitFor } from '../../../test/support/wait.js';
@@ -60,6 +60,24 @@ describe('the --workers parent handing out connections (PortOwner)', () => {
     const { workers } = await owner(['w1', 'w2']);
     const [first, second] = [...workers.values()].map((worker) => worker.received[0]);
     assert.deepEqual(first, { ...second, id: 1 });
+  });
+
+  it('answers a bind failure with the error, as the worker\'s own bind would have failed, and binds anew on the next ask', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as { port: number };
+    const ports = new PortOwner({ maxAwaiting: 10, log: silentLogger });
+    after(() => ports.close());
+    const worker = new FakeWorker();
+    ports.add('w1', worker);
+    const ask = (id: number): void => worker.say({ junction: 'listen', id, endpoint: { type: 'tcp', port, interface: '127.0.0.1' }, listener: 'transport0' });
+    ask(1);
+    await waitFor(() => worker.received.length === 1, 'answered');
+    assert.deepEqual(worker.received[0], { junction: 'listen-failed', id: 1, error: { message: `listen EADDRINUSE: address already in use 127.0.0.1:${port}`, code: 'EADDRINUSE', address: '127.0.0.1', port } });
+    await new Promise((resolve) => blocker.close(resolve));
+    ask(2);
+    await waitFor(() => worker.received.length === 2, 'answered again');
+    assert.equal(worker.received[1]!.junction, 'listening');
   });
 
   it('hands each connection to the worker with the fewest open ones, counting those it has not answered yet; ties in turn', async () => {

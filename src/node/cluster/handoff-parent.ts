@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../../router/log.js';
+import { PerKeyLogThrottle } from '../../transport/connection-slots.js';
 import { listenOn, releaseEndpoint, type BoundAddress } from '../socket-server.js';
 import { isJunctionMessage } from './ipc-messages.js';
 import { endpointKey, type ListenError, type ParentToWorkerPorts, type PortEndpoint, type WorkerToParentPorts } from './handoff-messages.js';
@@ -68,6 +69,8 @@ export class PortOwner {
   private turn = 0;
   private warnedFull = false;
   private closed = false;
+  /** An accept that fails (out of descriptors) fails again at once: said once a minute per endpoint. */
+  private readonly acceptFailures = new PerKeyLogThrottle(60_000);
   readonly refused: Record<RefusalReason, number> = { queue_full: 0, no_worker: 0 };
 
   constructor(private readonly options: PortOwnerOptions) {}
@@ -172,12 +175,15 @@ export class PortOwner {
     const server = createServer({ pauseOnConnect: true });
     const binding: Binding = { key, endpoint, server, bound: listenOn(server, endpoint), workers: new Set(), asking: 0 };
     this.bindings.set(key, binding);
-    binding.bound.catch(() => {
-      if (this.bindings.get(key) === binding) this.bindings.delete(key);
-    });
     server.on('connection', (socket: Socket) => this.accepted(binding, socket));
-    server.on('error', (error: NodeJS.ErrnoException) => {
-      this.options.log.warn({ endpoint: key, code: error.code, err: error.message }, 'the --workers parent could not accept a connection');
+    binding.bound.then(() => {
+      // Once bound, an error is a failed accept (a failed bind is the asking worker's answer).
+      server.on('error', (error: NodeJS.ErrnoException) => {
+        if (!this.acceptFailures.allow(key)) return;
+        this.options.log.warn({ endpoint: key, code: error.code, err: error.message }, 'the --workers parent could not accept a connection');
+      });
+    }, () => {
+      if (this.bindings.get(key) === binding) this.bindings.delete(key);
     });
     return binding;
   }
