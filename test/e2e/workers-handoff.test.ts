@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { connect as connectTls } from 'node:tls';
 import WebSocket from 'ws';
-import { RunningJunction, type LogLine } from '../support/cli.js';
+import { accepts, freePort, RunningJunction, type LogLine } from '../support/cli.js';
 import { connectMqtt } from '../support/mqtt.js';
 import { selfSignedCertificate, skipTls } from '../support/tls.js';
 import { waitFor } from '../support/wait.js';
@@ -149,6 +149,44 @@ describe('junction start --workers: the parent hands out the connections', () =>
     }
     assert.match(metrics, counted);
     assert.match(metrics, /junction_workers_connections_awaiting 0\b/);
+    await stopped(junction);
+  });
+
+  it('binds a transport a reload adds for every worker, and frees its port once the reload removed it from every worker', async () => {
+    const [webPort, rawPort] = [await freePort(), await freePort()];
+    const config = join(dir, 'reload.json');
+    const write = (withRawSocket: boolean): void => writeFileSync(config, JSON.stringify({
+      version: 2,
+      workers: [{
+        type: 'router',
+        realms: [{ name: 'realm1', roles: [{ name: 'anonymous', permissions: [{ uri: '', match: 'prefix', allow: { subscribe: true } }] }] }],
+        transports: [
+          { type: 'websocket', id: 'web', endpoint: { type: 'tcp', port: webPort, interface: '127.0.0.1' } },
+          ...(withRawSocket ? [{ type: 'rawsocket', id: 'raw', endpoint: { type: 'tcp', port: rawPort, interface: '127.0.0.1' } }] : []),
+        ],
+      }],
+    }));
+    write(false);
+    const { junction } = await startWorkers(['--config', config], 2);
+    assert.equal(await accepts(rawPort), false);
+    write(true);
+    junction.child.kill('SIGHUP');
+    /** Workers whose reload says it applied `change`. */
+    const applied = (change: string): number => junction.lines.filter((line) => Array.isArray(line.applied)
+      && (line.applied as string[]).some((text) => text.startsWith(change))).length;
+    await waitFor(() => applied('transport "raw" added') === 2, 'both workers added the transport', 15_000);
+    const outcomes: string[] = [];
+    for (let index = 0; index < 4; index++) outcomes.push(await rawSocketJoin(connectTcp({ host: '127.0.0.1', port: rawPort })));
+    assert.deepEqual(tally(outcomes), { 'welcome w1': 2, 'welcome w2': 2 });
+    write(false);
+    junction.child.kill('SIGHUP');
+    await waitFor(() => applied('transport "raw" closed (removed)') === 2, 'both workers removed the transport', 15_000);
+    let open = true;
+    for (let attempt = 0; attempt < 50 && open; attempt++) {
+      open = await accepts(rawPort);
+      if (open) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(open, false, 'the port is closed once no worker serves it');
     await stopped(junction);
   });
 
