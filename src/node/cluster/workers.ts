@@ -28,8 +28,8 @@ export function workerNodeId(index: number): string {
 /**
  * The parent of `junction start --workers N`: forks N workers that run the same command, binds
  * the ports they listen on and hands each connection to the worker with the fewest open ones
- * (PortOwner), and relays what the workers say to each other (IpcRelay). A worker that dies after it started serving is started again;
- * the others forget its subscriptions at once. If one fails before it serves (a bad port, a
+ * (PortOwner), and relays what the workers say to each other (IpcRelay). A worker that dies
+ * after it started serving is started again; the others forget its subscriptions at once. If one fails before it serves (a bad port, a
  * config error), all are stopped: the same failure would repeat. Resolves to the exit code.
  */
 export function runWorkers(options: WorkersOptions): Promise<number> {
