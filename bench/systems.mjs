@@ -39,6 +39,7 @@ import { httpPublisherTarget } from './clients/http-publisher.mjs';
  *                       so a change is measured before/after in one run
  *   junction-baseline-http  not run by default: that build with the HTTP publisher (publish only)
  *   junction-baseline-sse   not run by default: that build with SSE subscribers (fanout, publish)
+ *   junction-workers-baseline  not run by default: that build started with --workers 2, as junction-workers
  *
  * startSystem resolves to { name, url, pid, clients: { role: target }, stop() } once the server
  * accepts clients (and `pids()`, every process of the server, where it has more than one);
@@ -77,6 +78,7 @@ const TABLE = {
   'junction-baseline': { workloads: [...ALL_WORKLOADS, 'connect'], about: 'the Junction build in --baseline DIR, every client WAMP on WebSocket' },
   'junction-baseline-http': { workloads: ['publish'], about: 'the Junction build in --baseline DIR; publisher POSTs to /publish, subscribers on WebSocket' },
   'junction-baseline-sse': { workloads: ['fanout', 'publish'], about: 'the Junction build in --baseline DIR; subscribers are SSE streams, publisher on WebSocket' },
+  'junction-workers-baseline': { workloads: [...ALL_WORKLOADS, 'connect'], about: `the Junction build in --baseline DIR started with --workers ${WORKER_PROCESSES}, every client WAMP on WebSocket` },
 };
 
 export const SYSTEMS = Object.keys(TABLE);
@@ -127,6 +129,7 @@ export async function startSystem(name, options) {
     case 'junction-baseline':
     case 'junction-baseline-http':
     case 'junction-baseline-sse':
+    case 'junction-workers-baseline':
       return startJunction(name, options);
     default:
       throw new Error(`unknown system "${name}" (expected one of ${SYSTEMS.join(', ')})`);
@@ -224,10 +227,10 @@ function buildAccepts(root, file) {
 }
 
 async function startJunction(name, options) {
-  const root = name.startsWith('junction-baseline') ? options.baseline : repoRoot;
+  const root = name.startsWith('junction-baseline') || name === 'junction-workers-baseline' ? options.baseline : repoRoot;
   if (!root) throw new Error('junction-baseline needs --baseline DIR: the checkout of the Junction build to compare with');
   if (!junctionIsBuilt(root)) throw new Error(`Junction is not built in ${root}: dist/src/cli/main.js or bin/junction.js is missing (run \`npm run build\` there)`);
-  const workers = name === 'junction-workers' ? WORKER_PROCESSES : 1;
+  const workers = name.startsWith('junction-workers') ? WORKER_PROCESSES : 1;
   const port = await freePort();
   const rawSocketPort = await freePort();
   let config = await writeJunctionConfig(port, rawSocketPort);
@@ -273,6 +276,7 @@ async function startJunction(name, options) {
   const clients = {
     junction: everyRole(ws),
     'junction-workers': everyRole(ws),
+    'junction-workers-baseline': everyRole(ws),
     'junction-baseline': everyRole(ws),
     'junction-ticket': { connector: wsAuth('ticket') },
     'junction-wampcra': { connector: wsAuth('wampcra') },
