@@ -5,7 +5,7 @@ import { payloadBytes } from '../../router/limits/payload-bytes.js';
 import type { Logger } from '../../router/log.js';
 import { isJunctionMessage, type ParentToWorker, type WorkerToParent } from './ipc-messages.js';
 
-/** The worker's end of an IPC channel: `process` in a worker, a stand-in in tests. */
+/** The worker's end of its IPC channel: `process` batched per turn (ipc-batch.ts) in a worker, a stand-in in tests. */
 export interface ParentChannel {
   /** `written` is called once the message has left this process (or could not). */
   send(message: WorkerToParent, written?: (error: Error | null) => void): unknown;

@@ -32,7 +32,8 @@ interface RelayedWorker {
 /**
  * The parent's part in the IPC backplane: it relays each worker's mesh messages to the workers
  * they name (or to all others), in the order received, and says `gone` for a worker that exits,
- * so no worker keeps routing to a dead one. It holds no routing state of its own, only the
+ * so no worker keeps routing to a dead one. What it relays to a worker in one turn leaves as one
+ * IPC message (ipc-batch.ts). It holds no routing state of its own, only the
  * claims on procedures (which must be atomic, so one process decides them).
  *
  * What it holds for a worker that does not read is bounded: past `maxQueuedBytes` the worker is
