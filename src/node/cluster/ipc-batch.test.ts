@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
+import { serialize } from 'node:v8';
 import { describe, it } from 'node:test';
 import { batchedChannel, eachMessage, TurnBatch, type IpcBatch, type Written } from './ipc-batch.js';
 
@@ -29,7 +30,7 @@ function recordingChannel() {
 describe('TurnBatch', () => {
   it('writes what one turn sends as one message, a lone message as it is, and keeps the order across turns', async () => {
     const channel = recordingChannel();
-    const batch = new TurnBatch<number>(channel.send);
+    const batch = new TurnBatch<number>(channel.send, { unsent: (error) => assert.fail(error) });
     for (let n = 1; n <= 3; n++) batch.add(n);
     assert.equal(channel.writes.length, 0, 'nothing is written before the turn ends');
     await turnEnd();
@@ -47,7 +48,7 @@ describe('TurnBatch', () => {
     const channel = recordingChannel();
     const reported: number[] = [];
     const done: (Error | null)[] = [];
-    const batch = new TurnBatch<string>(channel.send, (bytes) => reported.push(bytes));
+    const batch = new TurnBatch<string>(channel.send, { written: (bytes) => void reported.push(bytes), unsent: (error) => assert.fail(error) });
     batch.add('a', 100, (error) => done.push(error));
     batch.add('b', 0);
     batch.add('c', 250, (error) => done.push(error));
@@ -58,11 +59,34 @@ describe('TurnBatch', () => {
     assert.deepEqual(done, [null, null]);
   });
 
+  it('sends each message of a batch alone when the batch cannot be serialized, and reports only the one that cannot', async () => {
+    const writes: unknown[] = [];
+    const unsent: unknown[] = [];
+    const reported: number[] = [];
+    const done: (Error | null)[] = [];
+    // As process.send does: the value is serialized before anything is written, and a value that cannot be throws.
+    const send = (message: unknown, written: Written): void => {
+      serialize(message);
+      writes.push(message);
+      written(null);
+    };
+    const batch = new TurnBatch<unknown>(send, { written: (bytes) => void reported.push(bytes), unsent: (_error, message) => void unsent.push(message) });
+    const bad = { k: 'pub', args: [() => 'not data'] };
+    batch.add('before', 10, (error) => done.push(error));
+    batch.add(bad, 20);
+    batch.add('after', 30, (error) => done.push(error));
+    await turnEnd();
+    assert.deepEqual(writes, ['before', 'after']);
+    assert.deepEqual(unsent, [bad]);
+    assert.deepEqual(reported, [60], 'nothing stays held');
+    assert.deepEqual(done, [null, null]);
+  });
+
   it('flush writes at once; close drops what is queued (its bytes reported, its callbacks told) and refuses more', async () => {
     const channel = recordingChannel();
     const reported: number[] = [];
     const errors: string[] = [];
-    const batch = new TurnBatch<string>(channel.send, (bytes) => reported.push(bytes));
+    const batch = new TurnBatch<string>(channel.send, { written: (bytes) => void reported.push(bytes), unsent: (error) => assert.fail(error) });
     batch.add('first', 10);
     batch.flush();
     assert.deepEqual(channel.writes, ['first']);

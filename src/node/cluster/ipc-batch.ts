@@ -21,6 +21,16 @@ export type Written = (error: Error | null) => void;
 /** The send of an IPC channel (process.send, worker.send, a stand-in in tests). */
 export type ChannelSend<T> = (message: T | IpcBatch<T>, written: Written) => unknown;
 
+export interface TurnBatchOptions<T> {
+  /**
+   * Hears once per write the bytes (as estimated by the callers of `add`) the write carried, so a
+   * bound on what is not yet written can be kept without a callback per message.
+   */
+  written?: (bytes: number) => void;
+  /** A message the channel cannot send (it cannot be serialized): it is dropped, and said here. */
+  unsent: (error: Error, message: T) => void;
+}
+
 /**
  * Collects the messages sent to one channel in this turn, and writes them at its end (a
  * microtask: after the callback that produced them, before any other I/O is handled).
@@ -31,11 +41,7 @@ export class TurnBatch<T> {
   private bytes = 0;
   private closed = false;
 
-  /**
-   * `written`, when given, hears once per write the bytes (as estimated by the callers of `add`)
-   * the write carried, so a bound on what is not yet written can be kept without a callback per message.
-   */
-  constructor(private readonly send: ChannelSend<T>, private readonly written?: (bytes: number) => void) {}
+  constructor(private readonly send: ChannelSend<T>, private readonly options: TurnBatchOptions<T>) {}
 
   /** Queues `message` for the end of this turn; `done`, if given, is called when its batch has been written. */
   add(message: T, bytes = 0, done?: Written): void {
@@ -56,11 +62,24 @@ export class TurnBatch<T> {
     this.messages = [];
     this.callbacks = [];
     this.bytes = 0;
-    const payload = messages.length === 1 ? messages[0]! : { junction: 'batch' as const, messages };
-    this.send(payload, (error) => {
-      if (bytes > 0) this.written?.(bytes);
+    const complete: Written = (error) => {
+      if (bytes > 0) this.options.written?.(bytes);
       for (const done of callbacks) done(error);
-    });
+    };
+    try {
+      this.send(messages.length === 1 ? messages[0]! : { junction: 'batch', messages }, complete);
+    } catch {
+      // The channel could not serialize the batch: one bad message must not take the rest of the
+      // turn with it, so each goes alone and only what fails is reported (handed on counts as written here).
+      for (const message of messages) {
+        try {
+          this.send(message, () => {});
+        } catch (error) {
+          this.options.unsent(error as Error, message);
+        }
+      }
+      complete(null);
+    }
   };
 
   /** The peer is gone: what is queued is dropped (its callbacks hear an error), and nothing more is sent. */
@@ -70,7 +89,7 @@ export class TurnBatch<T> {
     this.messages = [];
     this.callbacks = [];
     this.bytes = 0;
-    if (bytes > 0) this.written?.(bytes);
+    if (bytes > 0) this.options.written?.(bytes);
     for (const done of callbacks) done(new Error('the channel is closed'));
   }
 }
@@ -87,6 +106,8 @@ export interface BatchedChannel<Out> {
   send(message: Out, written?: Written): void;
   on(event: 'message', listener: (message: unknown) => void): void;
   off(event: 'message', listener: (message: unknown) => void): void;
+  /** Who hears of a message that could not be sent (the channel is made before the logger is). */
+  onUnsent(report: (error: Error, message: Out) => void): void;
   /** Writes what this turn queued now: before the channel is closed. */
   flush(): void;
 }
@@ -96,7 +117,10 @@ export interface BatchedChannel<Out> {
  * next message is: the order across listeners is the order sent, as without batches.
  */
 export function batchedChannel<Out>(raw: RawChannel<Out>): BatchedChannel<Out> {
-  const batch = new TurnBatch<Out>((message, written) => raw.send(message, written));
+  let report = (error: Error, _message: Out): void => {
+    throw error; // until someone listens: as an unbatched send would
+  };
+  const batch = new TurnBatch<Out>((message, written) => raw.send(message, written), { unsent: (error, message) => report(error, message) });
   const listeners = new EventEmitter();
   const emit = (message: unknown): boolean => listeners.emit('message', message);
   const fromRaw = (message: unknown): void => eachMessage(message, emit);
@@ -111,6 +135,7 @@ export function batchedChannel<Out>(raw: RawChannel<Out>): BatchedChannel<Out> {
       listeners.off(event, listener);
       if (listeners.listenerCount(event) === 0) raw.off(event, fromRaw);
     },
+    onUnsent: (given) => void (report = given),
     flush: batch.flush,
   };
 }

@@ -48,7 +48,7 @@ export class IpcRelay {
   /** Workers given up for a full buffer since the relay started. */
   overflows = 0;
 
-  constructor(private readonly options: IpcRelayOptions, log: Logger = silentLogger) {
+  constructor(private readonly options: IpcRelayOptions, private readonly log: Logger = silentLogger) {
     this.feeds = new FeedRelay((node, message) => {
       const worker = this.workers.get(node);
       if (worker) this.send(worker, message, payloadBytes([message]));
@@ -68,7 +68,10 @@ export class IpcRelay {
     const listener = (raw: unknown): void => eachMessage(raw, handle);
     const worker: RelayedWorker = {
       nodeId, channel, listener, queuedBytes: 0, overflowed: false,
-      batch: new TurnBatch((message, written) => channel.send(message, written), (bytes) => void (worker.queuedBytes -= bytes)),
+      batch: new TurnBatch((message, written) => channel.send(message, written), {
+        written: (bytes) => void (worker.queuedBytes -= bytes),
+        unsent: (error, message) => this.log.error({ node: nodeId, junction: message.junction, err: error }, 'a message to a worker could not be serialized: dropped'),
+      }),
     };
     channel.on('message', listener);
     this.workers.set(nodeId, worker);
