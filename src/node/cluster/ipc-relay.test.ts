@@ -7,7 +7,7 @@ import { MeshBackplane } from '../../router/backplane-mesh.js';
 import { silentLogger } from '../../router/log.js';
 import { batchedChannel, eachMessage, type IpcBatch } from './ipc-batch.js';
 import { ipcLink } from './ipc-link.js';
-import type { ParentToWorker } from './ipc-messages.js';
+import type { ParentToWorker, WorkerToParent } from './ipc-messages.js';
 import { IpcRelay, type WorkerChannel } from './ipc-relay.js';
 
 /**
@@ -97,30 +97,36 @@ describe('the --workers relay buffer', () => {
     const sent: unknown[] = [];
     const held: (() => void)[] = [];
     const toWorker = new EventEmitter();
-    const channel = {
-      send: (message: unknown, written?: (error: Error | null) => void) => {
-        sent.push(message);
-        if (written) held.push(() => written(null));
+    // The worker's raw channel: its writes complete only when the test says (a parent that does not read).
+    const raw = {
+      send: (message: unknown, written: (error: Error | null) => void) => {
+        eachMessage(message, (each) => sent.push(each));
+        held.push(() => written(null));
       },
       on: (e: 'message', l: (m: unknown) => void) => toWorker.on(e, l),
       off: (e: 'message', l: (m: unknown) => void) => toWorker.off(e, l),
     };
     const metrics = new MetricsRegistry();
-    const backplane = new MeshBackplane('w1', ipcLink(channel, { maxPendingBytes: 10_000, log: silentLogger }), metrics);
+    const backplane = new MeshBackplane('w1', ipcLink(batchedChannel<WorkerToParent>(raw), { maxPendingBytes: 10_000, log: silentLogger }), metrics);
     toWorker.emit('message', { junction: 'mesh', from: 'w2', message: { k: 'interest', interest: { realm: 'r', uri: 't', match: 'exact' }, on: true } });
     const pubs = (): number => sent.filter((m) => (m as { message?: { k: string } }).message?.k === 'pub').length;
+    // One turn's publications: one batch, which passes the bound part way.
     for (let i = 0; i < 30; i++) {
       backplane.publish({ realm: 'r', topic: 't', publication: i, publisher: 1, origin: 'client', options: {}, details: {}, args: ['x'.repeat(1_000)] });
     }
+    await turnEnd();
     const kept = pubs();
     assert.ok(kept >= 8 && kept < 10, `${kept} publications handed to the parent under a 10,000-byte bound`);
     const text = metrics.exposition();
     assert.match(text, new RegExp(`^junction_backplane_dropped_total\\{reason="buffer_full"\\} ${30 - kept}$`, 'm'));
     assert.match(text, /^junction_backplane_relay_pending_bytes [89]\d{3}$/m);
     backplane.announce({ realm: 'r', uri: 'other', match: 'exact' }, true);
+    await turnEnd();
     assert.equal((sent.at(-1) as { message: { k: string } }).message.k, 'interest', 'an announcement still goes');
     for (const complete of held.splice(0)) complete();
+    assert.match(metrics.exposition(), /^junction_backplane_relay_pending_bytes 0$/m, 'released once the batch is written');
     backplane.publish({ realm: 'r', topic: 't', publication: 99, publisher: 1, origin: 'client', options: {}, details: {}, args: ['after'] });
+    await turnEnd();
     assert.equal(pubs(), kept + 1, 'once the parent took what it had, publications flow again');
     await backplane.close();
   });
