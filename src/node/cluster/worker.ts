@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import type { JunctionConfig } from '../../config/model.js';
 import type { PortsParentChannel } from './handoff-worker.js';
+import { batchedChannel, type RawChannel } from './ipc-batch.js';
 import type { ParentChannel } from './ipc-link.js';
 import { nodeIdVariable, relayBufferVariable, type WorkerToParent } from './ipc-messages.js';
 import { workerNodeId } from './workers.js';
@@ -24,17 +25,20 @@ export interface WorkerRole {
 export function workerRole(): WorkerRole | undefined {
   const nodeId = process.env[nodeIdVariable];
   if (!cluster.isWorker || nodeId === undefined) return undefined;
-  const channel = process as unknown as ParentChannel;
+  const raw = process as unknown as RawChannel<WorkerToParent>;
+  const channel = batchedChannel(raw);
   let orphaned: (() => void) | undefined;
   return {
     nodeId,
     channel,
     ports: process as unknown as PortsParentChannel,
     relayBufferBytes: Number(process.env[relayBufferVariable]),
-    ready: () => channel.send({ junction: 'ready' } satisfies WorkerToParent),
+    // Not batched: the parent reads it apart from the relay (workers.ts), and nothing depends on its order.
+    ready: () => raw.send({ junction: 'ready' }, () => {}),
     onOrphaned: (handler) => void process.once('disconnect', (orphaned = handler)),
     leave: () => {
       if (orphaned) process.off('disconnect', orphaned);
+      channel.flush();
       if (process.connected) process.disconnect();
     },
   };
