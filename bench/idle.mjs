@@ -23,11 +23,12 @@ from bench/lib/router-probe.mjs) and the CPU it spends per second keeping them (
                          about 28,000 ephemeral ports)
   --per-process N        sessions per load-generator process (default 15000: a process may hold
                          only RLIMIT_NOFILE descriptors)
-  --warm-up N            before the N sessions, join and close this many (default 1000; 0: none),
-                         then read the server's memory again: what the first sessions cost once
-                         (code compiled for the join path, a grown young generation, allocator
-                         high-water marks) is in that reading, and the "after warm-up" columns
-                         divide (joined - warmed up) by the sessions
+  --warm-up N            before the N sessions, join and close this many (default 0: none), then
+                         read the server's memory again: what the first sessions cost once (code
+                         compiled and paged in for the join path, V8's and malloc's high-water
+                         marks) is in that reading, and the "after warm-up" columns divide
+                         (joined - warmed up) by the sessions. KiB/session stays (joined - empty)
+                         / sessions, but the warm-up changes it too (bench/RESULTS.md, idle)
   --baseline DIR         a built checkout of Junction, run as junction-baseline
   --heap-snapshot DIR    write a heap snapshot of each Junction router with all sessions joined
   --json                 machine-readable results on stdout
@@ -45,7 +46,7 @@ function parseOptions(argv) {
       'idle-seconds': { type: 'string', default: '30' },
       'per-address': { type: 'string', default: '15000' },
       'per-process': { type: 'string', default: '15000' },
-      'warm-up': { type: 'string', default: '1000' },
+      'warm-up': { type: 'string', default: '0' },
       baseline: { type: 'string' },
       'heap-snapshot': { type: 'string' },
       json: { type: 'boolean', default: false },
