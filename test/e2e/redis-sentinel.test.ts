@@ -156,10 +156,50 @@ async function survivesFailover(t: TestContext, failover: (sentinels: SentinelSe
   b.junction.kill();
 }
 
+/** A SIGTERM'd node must be gone within this: a fifth of the --workers parent's stop timeout (10 s, then SIGKILL). */
+const exitLimitMs = 5_000;
+
+/**
+ * A node in a cluster whose Redis primary, replica and sentinels all `go` (stop answering, or
+ * die) gets SIGTERM: it must stop cleanly and exit within exitLimitMs, whatever its Redis
+ * connections are doing (waiting on replies that never come, retrying the sentinels).
+ */
+async function exitsWhenRedisIsGone(t: TestContext, go: 'paused' | 'killed'): Promise<void> {
+  const sentinels = await SentinelSet.start({ name, password, sentinelPassword, downAfterMs: 500 });
+  sets.push(sentinels);
+  const dir = await mkdtemp(join(tmpdir(), 'junction-sentinel-exit-'));
+  dirs.push(dir);
+  const config = join(dir, 'config.json');
+  await writeFile(config, JSON.stringify(clusterConfig(sentinels.addresses)));
+  const { junction } = await startNode(config, await freePort());
+  await junction.url();
+  const everything = [sentinels.primary, sentinels.replica, ...sentinels.sentinels];
+  if (go === 'paused') {
+    everything.forEach((redis) => redis.pause());
+  } else {
+    await sentinels.stop();
+    await junction.waitForLine((line) => /lost the connection to Redis/.test(line.msg));
+  }
+  const signalled = Date.now();
+  junction.child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([junction.exited, new Promise<string>((resolve) => (timer = setTimeout(() => resolve('still running'), exitLimitMs)))]);
+  clearTimeout(timer);
+  const took = Date.now() - signalled;
+  if (go === 'paused') everything.forEach((redis) => redis.resume());
+  assert.equal(code, 0, `${exitLimitMs} ms after SIGTERM, with Redis and its sentinels ${go}`);
+  assert.ok(junction.lines.some((line) => line.msg === 'stopped'), 'the node stopped cleanly');
+  t.diagnostic(`Redis and its sentinels ${go}: the node exited ${took} ms after SIGTERM`);
+}
+
 describe('a cluster through Redis Sentinel (the CLI, AutobahnJS)', { skip }, () => {
   it('survives the death of its Redis primary (kill -9): the sentinels promote the replica', { timeout: 60_000 },
     (t) => survivesFailover(t, (sentinels) => sentinels.primary.stop()));
 
   it('survives a planned switch (SENTINEL FAILOVER): the old primary lives on until the sentinels demote it', { timeout: 60_000 },
     (t) => survivesFailover(t, async (sentinels) => void await sentinels.ask(0, 'failover', name)));
+
+  it('exits promptly on SIGTERM when Redis and every sentinel stop answering (paused)', { timeout: 60_000 }, (t) => exitsWhenRedisIsGone(t, 'paused'));
+
+  it('exits promptly on SIGTERM while it retries sentinels that are gone (killed)', { timeout: 60_000 }, (t) => exitsWhenRedisIsGone(t, 'killed'));
 });

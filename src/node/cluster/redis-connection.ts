@@ -36,6 +36,21 @@ export function connectRedis(server: RedisServerConfig, behaviour: RedisBehaviou
   });
 }
 
+/**
+ * What a stopping node still says to Redis (freeing its claims, releasing a forwarder's lease) is
+ * waited for this long at most: a Redis that does not answer (its host frozen or cut off) must not
+ * hold the stop, and with it SIGTERM. The others then free what it held when its lease runs out.
+ */
+export const LAST_WORDS_LIMIT_MS = 1_000;
+
+/** Waits for `words`, what the node says to Redis as it stops, at most LAST_WORDS_LIMIT_MS; a failure is ignored (the node is leaving). */
+export async function lastWords(words: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, LAST_WORDS_LIMIT_MS)));
+  await Promise.race([words.then(() => {}, () => {}), limit]);
+  clearTimeout(timer);
+}
+
 /** Where Redis is, for logs, /health and errors: never a password. */
 export function describeRedis(server: RedisServerConfig): string {
   if (server.sentinels === undefined) return `Redis at ${urlAddress(server.url!)}`;

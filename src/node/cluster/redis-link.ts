@@ -7,7 +7,7 @@ import type { MeshLink, MeshMessage } from '../../router/backplane-mesh.js';
 import type { BackplaneDropReason, BackplaneMetrics } from '../../router/backplane-metrics.js';
 import type { Logger } from '../../router/log.js';
 import type { InvocationPolicy } from '../../router/options.js';
-import { connectRedis, describeRedis } from './redis-connection.js';
+import { connectRedis, describeRedis, lastWords } from './redis-connection.js';
 import { RedisLiveness } from './redis-liveness.js';
 
 export interface RedisLinkOptions {
@@ -197,9 +197,10 @@ export class RedisLink implements MeshLink {
     this.closed = true;
     clearInterval(this.timer);
     this.liveness.stop();
-    if (this.connected) await this.dropClaims(this.nodeId).catch(() => {});
+    if (this.connected) await lastWords(this.dropClaims(this.nodeId));
+    // Not QUIT, whose answer may never come: disconnect also stops reconnecting, at once.
     this.subscriber.disconnect();
-    await this.commands.quit().catch(() => this.commands.disconnect());
+    this.commands.disconnect();
   }
 
   /** Stops as a process that dies would: no goodbye, no claims freed; the others notice through the lease (tests). */
