@@ -44,6 +44,17 @@ function clusterConfig(addresses: { host: string; port: number }[]): object {
   };
 }
 
+/** A primary, its replica and three sentinels, and a config file for nodes that find them (both removed after the file). */
+async function sentinelCluster(): Promise<{ sentinels: SentinelSet; config: string }> {
+  const sentinels = await SentinelSet.start({ name, password, sentinelPassword, downAfterMs: 500 });
+  sets.push(sentinels);
+  const dir = await mkdtemp(join(tmpdir(), 'junction-sentinel-cluster-'));
+  dirs.push(dir);
+  const config = join(dir, 'config.json');
+  await writeFile(config, JSON.stringify(clusterConfig(sentinels.addresses)));
+  return { sentinels, config };
+}
+
 async function startNode(config: string, port: number): Promise<{ junction: RunningJunction; url: string; http: string }> {
   const junction = await startClusterNode(running, config, port, { REDIS_PASSWORD: password, SENTINEL_PASSWORD: sentinelPassword });
   return { junction, url: await junction.url(), http: `http://127.0.0.1:${port}` };
@@ -74,12 +85,7 @@ async function crosses(from: OpenSession, received: unknown[], marker: string): 
  * not taken for dead, a call in flight across the switch ends, and no secret reaches a log or /info.
  */
 async function survivesFailover(t: TestContext, failover: (sentinels: SentinelSet) => Promise<void>): Promise<void> {
-  const sentinels = await SentinelSet.start({ name, password, sentinelPassword, downAfterMs: 500 });
-  sets.push(sentinels);
-  const dir = await mkdtemp(join(tmpdir(), 'junction-sentinel-cluster-'));
-  dirs.push(dir);
-  const config = join(dir, 'config.json');
-  await writeFile(config, JSON.stringify(clusterConfig(sentinels.addresses)));
+  const { sentinels, config } = await sentinelCluster();
   const a = await startNode(config, await freePort());
   const b = await startNode(config, await freePort());
 
@@ -165,12 +171,7 @@ const exitLimitMs = 5_000;
  * connections are doing (waiting on replies that never come, retrying the sentinels).
  */
 async function exitsWhenRedisIsGone(t: TestContext, go: 'paused' | 'killed'): Promise<void> {
-  const sentinels = await SentinelSet.start({ name, password, sentinelPassword, downAfterMs: 500 });
-  sets.push(sentinels);
-  const dir = await mkdtemp(join(tmpdir(), 'junction-sentinel-exit-'));
-  dirs.push(dir);
-  const config = join(dir, 'config.json');
-  await writeFile(config, JSON.stringify(clusterConfig(sentinels.addresses)));
+  const { sentinels, config } = await sentinelCluster();
   const { junction } = await startNode(config, await freePort());
   await junction.url();
   const everything = [sentinels.primary, sentinels.replica, ...sentinels.sentinels];

@@ -364,7 +364,7 @@ interface HeldEvent {
   data: string;
   /** Where the stream stood when the event arrived: every source's highest position heard here (and the client's own place). */
   offered: ReadonlyMap<string, number>;
-  /** What holding it costs, counted against max_buffered_bytes: its message's length. */
+  /** What holding it costs, counted against max_buffered_bytes: about its message's length. */
   bytes: number;
 }
 
