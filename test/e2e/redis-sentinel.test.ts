@@ -162,6 +162,36 @@ async function survivesFailover(t: TestContext, failover: (sentinels: SentinelSe
   b.junction.kill();
 }
 
+/**
+ * One sentinel stops answering (paused: it still accepts connections), then the primary dies: the
+ * other two promote the replica, and the node must reach it although the sentinel it asks first
+ * never answers (ioredis waited on it for ever, and gave its connection up when the failover
+ * announcement came in the middle).
+ */
+async function reachesNewPrimaryPastSilentSentinel(t: TestContext): Promise<void> {
+  const { sentinels, config } = await sentinelCluster();
+  const { junction, http } = await startNode(config, await freePort());
+  await junction.url();
+  // The node asked the first sentinel when it connected: it asks that one first again.
+  const silent = sentinels.sentinels[0]!;
+  silent.pause();
+  const lostAt = Date.now();
+  await sentinels.primary.stop();
+  try {
+    let status = '';
+    while (status !== 'serving' || !junction.lines.some((line) => /Redis is back/.test(line.msg))) {
+      assert.ok(Date.now() - lostAt < 20_000, `the node did not reach the new primary within 20 s (/health: ${status})`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      status = await health(http).catch(() => 'unanswered');
+    }
+    assert.equal(await sentinels.primaryPort(1), sentinels.replica.port, 'the other sentinels promoted the replica');
+    t.diagnostic(`serving again through the new primary ${Date.now() - lostAt} ms after the primary died`);
+  } finally {
+    silent.resume();
+    junction.kill();
+  }
+}
+
 /** A SIGTERM'd node must be gone within this: a fifth of the --workers parent's stop timeout (10 s, then SIGKILL). */
 const exitLimitMs = 5_000;
 
@@ -199,6 +229,9 @@ describe('a cluster through Redis Sentinel (the CLI, AutobahnJS)', { skip }, () 
 
   it('survives a planned switch (SENTINEL FAILOVER): the old primary lives on until the sentinels demote it', { timeout: 60_000 },
     (t) => survivesFailover(t, async (sentinels) => void await sentinels.ask(0, 'failover', name)));
+
+  it('reaches the new primary after a failover although the sentinel it asks first does not answer', { timeout: 60_000 },
+    (t) => reachesNewPrimaryPastSilentSentinel(t));
 
   it('exits promptly on SIGTERM when Redis and every sentinel stop answering (paused)', { timeout: 60_000 }, (t) => exitsWhenRedisIsGone(t, 'paused'));
 
