@@ -32,13 +32,14 @@ import { httpPublisherTarget } from './clients/http-publisher.mjs';
  *                       writes the same bytes to every socket: the floor for fan-out
  *   relay-http          not run by default: relay-framed whose publisher POSTs to a plain Node HTTP
  *                       server on its port (servers/http-publish-floor.mjs): the HTTP publisher's floor
- *   junction-workers    not run by default: the same router started with --workers 2 (one port; each
- *                       worker accepts from it once serving, the kernel choosing which)
+ *   junction-workers    not run by default: the same router started with --workers 2 (one port; the
+ *                       parent hands each connection to the worker with the fewest open)
  *   junction-baseline   not run by default: another build of Junction (--baseline DIR, e.g. a
  *                       `git archive` of an earlier commit, built) with every client on WebSocket,
  *                       so a change is measured before/after in one run
  *   junction-baseline-http  not run by default: that build with the HTTP publisher (publish only)
  *   junction-baseline-sse   not run by default: that build with SSE subscribers (fanout, publish)
+ *   junction-baseline-workers  not run by default: that build with --workers 2
  *
  * startSystem resolves to { name, url, pid, clients: { role: target }, stop() } once the server
  * accepts clients (and `pids()`, every process of the server, where it has more than one);
@@ -77,6 +78,7 @@ const TABLE = {
   'junction-baseline': { workloads: [...ALL_WORKLOADS, 'connect'], about: 'the Junction build in --baseline DIR, every client WAMP on WebSocket' },
   'junction-baseline-http': { workloads: ['publish'], about: 'the Junction build in --baseline DIR; publisher POSTs to /publish, subscribers on WebSocket' },
   'junction-baseline-sse': { workloads: ['fanout', 'publish'], about: 'the Junction build in --baseline DIR; subscribers are SSE streams, publisher on WebSocket' },
+  'junction-baseline-workers': { workloads: [...ALL_WORKLOADS, 'connect'], about: `the Junction build in --baseline DIR with --workers ${WORKER_PROCESSES}, every client WAMP on WebSocket` },
 };
 
 export const SYSTEMS = Object.keys(TABLE);
@@ -127,6 +129,7 @@ export async function startSystem(name, options) {
     case 'junction-baseline':
     case 'junction-baseline-http':
     case 'junction-baseline-sse':
+    case 'junction-baseline-workers':
       return startJunction(name, options);
     default:
       throw new Error(`unknown system "${name}" (expected one of ${SYSTEMS.join(', ')})`);
@@ -227,7 +230,7 @@ async function startJunction(name, options) {
   const root = name.startsWith('junction-baseline') ? options.baseline : repoRoot;
   if (!root) throw new Error('junction-baseline needs --baseline DIR: the checkout of the Junction build to compare with');
   if (!junctionIsBuilt(root)) throw new Error(`Junction is not built in ${root}: dist/src/cli/main.js or bin/junction.js is missing (run \`npm run build\` there)`);
-  const workers = name === 'junction-workers' ? WORKER_PROCESSES : 1;
+  const workers = name.endsWith('-workers') ? WORKER_PROCESSES : 1;
   const port = await freePort();
   const rawSocketPort = await freePort();
   let config = await writeJunctionConfig(port, rawSocketPort);
@@ -274,6 +277,7 @@ async function startJunction(name, options) {
     junction: everyRole(ws),
     'junction-workers': everyRole(ws),
     'junction-baseline': everyRole(ws),
+    'junction-baseline-workers': everyRole(ws),
     'junction-ticket': { connector: wsAuth('ticket') },
     'junction-wampcra': { connector: wsAuth('wampcra') },
     'junction-baseline-http': { publisher: httpPublisherTarget(`${http}/publish`, options), subscriber: ws },

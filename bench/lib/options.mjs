@@ -60,6 +60,8 @@ Compares Junction with a plain ws relay (the floor) and Socket.IO, and Junction'
                                                   (publish only; not run by default)
                               junction-baseline-sse   that build with SSE subscribers
                                                   (fanout and publish; not run by default)
+                              junction-baseline-workers  that build with --workers 2 (not
+                                                  run by default)
                             each system runs only the workloads it can take part in
   --subscribers N           fan-out subscriber sessions (default 1000)
   --publish-subscribers N   subscribers in the publish workload (default 10)

@@ -52,7 +52,7 @@ export async function buildListener(config: ListenerConfig, node: NodeContext): 
   const mqtt = config.kind === 'universal' && config.mqtt ? new SwappableAcceptor(mqttAcceptor(config, node, unixPath)) : undefined;
   if (mqtt) diverted.set(mqttFirstOctet, mqtt);
   const timeouts = listenerTimeouts(config);
-  const http = new HttpListener(config, handlers, timeouts, log, node.metrics, diverted);
+  const http = new HttpListener(config, handlers, timeouts, log, node.metrics, node.ports, diverted);
   let current = config;
   let authority: string | undefined;
 

@@ -15,6 +15,7 @@ import { startComponents, stopComponents, type RunningComponent } from './bridge
 import { buildListener, type Listener, type ServedUrl } from './listeners.js';
 import { realmSettings } from './realm-settings.js';
 import { applyConfig, type ReloadReport } from './reload/apply.js';
+import { ownPorts, type PortSource } from './socket-server.js';
 import type { NodeContext } from './web/service-context.js';
 
 export type { Listener, ServedUrl };
@@ -32,10 +33,11 @@ export interface NodeOptions {
   feeds?: ClusterFeeds;
   /**
    * Whether to bind and release every fixed port first (default true). False in a worker of
-   * `--workers`: its parent checked them, and in a worker a probe's bind joins the port node:cluster
-   * shares, so the parent would hand it clients that nothing then answers.
+   * `--workers`: its parent checked them and binds them (see `ports`).
    */
   checkPorts?: boolean;
+  /** Where listeners get their connections (default: they bind their endpoints; a `--workers` worker gets them from its parent). */
+  ports?: PortSource;
 }
 
 export interface RunningNode {
@@ -87,6 +89,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     router, auth, config, log, metrics,
     ...(options.feeds && { feeds: options.feeds }),
     startedAt: new Date(),
+    ports: options.ports ?? ownPorts,
     dataDir: resolve(options.dataDir ?? '.junction'),
     state: () => state,
     runningConfig: () => running,

@@ -7,7 +7,7 @@ import { UnsupportedConfigError } from './auth-wiring.js';
 import type { NodeContext } from './web/service-context.js';
 import type { Listener, ServedUrl } from './listeners.js';
 import type { ListenerChange } from './reload/config-diff.js';
-import { authorityOf, listenOn, portOf, releaseEndpoint, streamServerFor } from './socket-server.js';
+import { authorityOf, portOf, streamServerFor } from './socket-server.js';
 
 /**
  * The RawSocket side of a `rawsocket` or `universal` listener: its settings, auth and metrics
@@ -98,7 +98,7 @@ export function streamListener(config: ListenerConfig, context: NodeContext, pro
       return [];
     },
     listen: async () => {
-      const address = await listenOn(server, endpoint);
+      const address = await context.ports.listen(server, endpoint, config.id);
       served = [{ url: `${scheme}://${authorityOf(address)}`, service: protocol.service }];
       return { port: portOf(address), served };
     },
@@ -106,7 +106,7 @@ export function streamListener(config: ListenerConfig, context: NodeContext, pro
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await acceptor.close();
       await closed;
-      await releaseEndpoint(endpoint);
+      await context.ports.release(endpoint);
     },
   };
 }

@@ -46,6 +46,20 @@ export function streamServerFor(endpoint: EndpointConfig): Server {
 export type BoundAddress = { kind: 'tcp'; port: number; host: string } | { kind: 'unix'; path: string };
 
 /**
+ * Where a listener's server gets its connections from: the endpoint it binds itself (`ownPorts`),
+ * or, in a worker of `--workers`, the parent that owns the ports and hands it connections.
+ */
+export interface PortSource {
+  /**
+   * The server receives the endpoint's connections from now on; resolves to where they arrive.
+   * `listener` is the config's transport id (several may ask for port 0, each its own port).
+   */
+  listen(server: Server, endpoint: EndpointConfig, listener: string): Promise<BoundAddress>;
+  /** Once the server has closed: frees what `listen` took (a Unix socket file). */
+  release(endpoint: EndpointConfig): Promise<void>;
+}
+
+/**
  * Binds `server` to the endpoint with its backlog. A Unix socket file left behind by a process
  * that died is replaced first; a file that is not a socket, or a socket another process listens
  * on, is an error (never someone else's file or server).
@@ -83,6 +97,9 @@ export async function releaseEndpoint(endpoint: EndpointConfig): Promise<void> {
     // already gone
   }
 }
+
+/** A process that binds its endpoints itself (one process, or the `--workers` parent). */
+export const ownPorts: PortSource = { listen: (server, endpoint) => listenOn(server, endpoint), release: releaseEndpoint };
 
 function bind(server: Server, options: { port?: number; host?: string; path?: string; backlog?: number }): Promise<void> {
   return new Promise((resolve, reject) => {

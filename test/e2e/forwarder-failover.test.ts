@@ -122,7 +122,7 @@ describe('forwarder failover with --workers 2', () => {
     const holder = String((await junction.waitForLine(leaseHeld)).node);
     const survivor = holder === 'w1' ? 'w2' : 'w1';
 
-    // Clients on both workers (the OS spreads connections); publications made on either are forwarded once.
+    // Clients on both workers (the parent spreads connections); publications made on either are forwarded once.
     const url = `ws://127.0.0.1:${port}/ws`;
     const byNode = new Map<string, OpenSession>();
     for (let i = 0; i < 24 && byNode.size < 2; i++) {

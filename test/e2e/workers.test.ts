@@ -27,7 +27,7 @@ async function connect(url: string, serializer: SerializerName): Promise<Client>
   return { ...opened, node, received };
 }
 
-/** Connects until clients have landed on each of `nodes` (the OS spreads connections; bounded). */
+/** Connects until clients have landed on each of `nodes` (the parent spreads connections; bounded). */
 async function spread(url: string, nodes: string[]): Promise<Client[]> {
   const serializers: SerializerName[] = ['json', 'msgpack', 'cbor'];
   const connected: Client[] = [];

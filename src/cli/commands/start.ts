@@ -5,6 +5,7 @@ import type { JunctionConfig } from '../../config/model.js';
 import { createLogger, logLevels, type LogLevel } from '../../node/logger.js';
 import { availableParallelism } from 'node:os';
 import { startBackplane } from '../../node/cluster/backplane-choice.js';
+import { portsFromParent } from '../../node/cluster/handoff-worker.js';
 import { configForWorker, workerRole, type WorkerRole } from '../../node/cluster/worker.js';
 import { runWorkers } from '../../node/cluster/workers.js';
 import { listenFailure } from '../../node/listeners.js';
@@ -21,8 +22,11 @@ import type { CommandIo } from '../io.js';
 /** Bytes the --workers parent may hold for one worker (--relay-buffer). */
 const defaultRelayBufferBytes = 64 * 1024 * 1024;
 
+/** Connections the --workers parent may hold while no worker has taken them (--handoff-queue). */
+const defaultHandoffQueue = 1024;
+
 export const usage = `Usage: junction start [--config FILE | --cbdir DIR] [--host HOST] [--port PORT] [--data-dir DIR] [--log-level LEVEL] [--pid-file FILE]
-                      [--workers N|auto] [--relay-buffer BYTES]
+                      [--workers N|auto] [--relay-buffer BYTES] [--handoff-queue COUNT]
 
 Runs the router. Without --config or --cbdir it runs the embedded development default:
 realm "realm1", anonymous sessions allowed every action, WebSocket at ws://127.0.0.1:8080/ws,
@@ -36,6 +40,8 @@ folder beside the config file (inside DIR with --cbdir; in the working directory
 as one router: see docs/cluster.md. SIGHUP to the parent reloads every worker.
 --relay-buffer bounds what the parent holds for one worker that does not read its messages from
 the others (default ${defaultRelayBufferBytes}, 64 MiB); past it that worker is killed and started again.
+--handoff-queue bounds the connections the parent has accepted and no worker has taken yet
+(default ${defaultHandoffQueue}); past it new connections are closed at once.
 `;
 
 interface StartArgs {
@@ -47,6 +53,7 @@ interface StartArgs {
   pidFile?: string;
   workers: number;
   relayBufferBytes: number;
+  handoffQueue: number;
 }
 
 function readArgs(argv: string[]): StartArgs | string {
@@ -64,6 +71,7 @@ function readArgs(argv: string[]): StartArgs | string {
         'pid-file': { type: 'string' },
         workers: { type: 'string' },
         'relay-buffer': { type: 'string' },
+        'handoff-queue': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -96,7 +104,10 @@ function readArgs(argv: string[]): StartArgs | string {
   const relayBuffer = values['relay-buffer'];
   if (relayBuffer !== undefined && !/^[1-9]\d{0,15}$/.test(relayBuffer)) return `--relay-buffer must be a positive number of bytes, got "${relayBuffer}"`;
   const relayBufferBytes = relayBuffer === undefined ? defaultRelayBufferBytes : Number(relayBuffer);
-  return { source, host: values.host, port, dataDir, logLevel: level as LogLevel, pidFile, workers, relayBufferBytes };
+  const handoff = values['handoff-queue'];
+  if (handoff !== undefined && !/^[1-9]\d{0,8}$/.test(handoff)) return `--handoff-queue must be a positive number of connections, got "${handoff}"`;
+  const handoffQueue = handoff === undefined ? defaultHandoffQueue : Number(handoff);
+  return { source, host: values.host, port, dataDir, logLevel: level as LogLevel, pidFile, workers, relayBufferBytes, handoffQueue };
 }
 
 /** Beyond this many workers per machine something is surely mistyped. */
@@ -151,7 +162,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
       // Here, not in the workers: a worker's probe would take clients from the shared port (NodeOptions.checkPorts).
       const busy = await checkPortsFree(config.listeners).then(() => undefined, (error: unknown) => error);
       if (busy !== undefined) return cannotStart(busy, log, io);
-      return runWorkers({ count: args.workers, log, relayBufferBytes: args.relayBufferBytes });
+      return runWorkers({ count: args.workers, log, relayBufferBytes: args.relayBufferBytes, handoffQueue: args.handoffQueue });
     }
   }
 
@@ -160,7 +171,9 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     const metrics = new MetricsRegistry();
     const cluster = await startBackplane(config.cluster, worker, log, metrics);
     node = await startNode(config, {
-      log, metrics, dataDir: args.dataDir, checkPorts: !worker, ...(cluster && { backplane: cluster.backplane, feeds: cluster.feeds }),
+      log, metrics, dataDir: args.dataDir, checkPorts: !worker,
+      ...(worker && { ports: portsFromParent(worker.ports, metrics) }),
+      ...(cluster && { backplane: cluster.backplane, feeds: cluster.feeds }),
     });
   } catch (error) {
     return cannotStart(error, log, io);

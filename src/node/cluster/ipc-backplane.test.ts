@@ -3,6 +3,7 @@ import { backplaneConformance } from '../../../test/support/backplane-conformanc
 import { channelPair } from '../../../test/support/ipc-channels.js';
 import { MeshBackplane } from '../../router/backplane-mesh.js';
 import { silentLogger } from '../../router/log.js';
+import { batchedChannel } from './ipc-batch.js';
 import { ipcLink } from './ipc-link.js';
 import { IpcRelay } from './ipc-relay.js';
 
@@ -18,7 +19,7 @@ backplaneConformance('IPC through the parent', () => {
     node: async (nodeId) => {
       const { parent, worker, cut } = channelPair();
       relay.add(nodeId, parent);
-      const backplane = new MeshBackplane(nodeId, ipcLink(worker, { maxPendingBytes: 1 << 20, log: silentLogger }));
+      const backplane = new MeshBackplane(nodeId, ipcLink(batchedChannel(worker), { maxPendingBytes: 1 << 20, log: silentLogger }));
       nodes.set(nodeId, { backplane, cut });
       return backplane;
     },

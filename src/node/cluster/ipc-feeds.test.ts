@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { channelPair } from '../../../test/support/ipc-channels.js';
 import { leasedFeedConformance } from '../../../test/support/leased-feed-conformance.js';
 import { silentLogger } from '../../router/log.js';
+import { batchedChannel } from './ipc-batch.js';
 import { ipcFeeds } from './ipc-feeds.js';
 import { IpcRelay } from './ipc-relay.js';
 import type { ClusterFeeds } from './leased-feed.js';
@@ -14,7 +15,7 @@ leasedFeedConformance('IPC through the parent', () => {
     node: async (nodeId) => {
       const { parent, worker, cut } = channelPair();
       relay.add(nodeId, parent);
-      const feeds = ipcFeeds(worker, silentLogger);
+      const feeds = ipcFeeds(batchedChannel(worker), silentLogger);
       nodes.set(nodeId, { feeds, cut });
       return feeds;
     },

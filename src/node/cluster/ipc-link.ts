@@ -5,12 +5,14 @@ import { payloadBytes } from '../../router/limits/payload-bytes.js';
 import type { Logger } from '../../router/log.js';
 import { isJunctionMessage, type ParentToWorker, type WorkerToParent } from './ipc-messages.js';
 
-/** The worker's end of an IPC channel: `process` in a worker, a stand-in in tests. */
+/** The worker's end of its IPC channel: `process` batched per turn (ipc-batch.ts) in a worker, a stand-in in tests. */
 export interface ParentChannel {
   /** `written` is called once the message has left this process (or could not). */
   send(message: WorkerToParent, written?: (error: Error | null) => void): unknown;
   on(event: 'message', listener: (message: unknown) => void): unknown;
   off(event: 'message', listener: (message: unknown) => void): unknown;
+  /** Who hears of a message that could not be sent (ipc-batch.ts); unbatched channels throw instead. */
+  onUnsent?(report: (error: Error, message: WorkerToParent) => void): void;
 }
 
 export interface IpcLinkOptions {
@@ -45,6 +47,7 @@ export function ipcLink(channel: ParentChannel, options: IpcLinkOptions): MeshLi
     }
   };
   channel.on('message', listener);
+  channel.onUnsent?.((error, message) => options.log.error({ junction: message.junction, err: error }, 'a message to the --workers parent could not be serialized: dropped'));
   return {
     send(message: MeshMessage, to?: readonly string[]) {
       if (!open) return;

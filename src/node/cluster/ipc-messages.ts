@@ -5,7 +5,8 @@ import type { FeedEntry, FeedLimits } from './leased-feed.js';
 
 /**
  * What a worker and its parent say over the IPC channel. Every message carries the `junction`
- * key, so anything else on the channel (node:cluster's own messages) is left alone.
+ * key, so anything else on the channel (node:cluster's own messages) is left alone. What one side
+ * sends in one turn travels as one `IpcBatch` of them (ipc-batch.ts).
  */
 export type WorkerToParent =
   | { junction: 'mesh'; message: MeshMessage; to?: readonly string[] }

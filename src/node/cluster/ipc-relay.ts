@@ -1,15 +1,12 @@
 import { ClaimTable } from '../../router/backplane-claims.js';
 import { silentLogger, type Logger } from '../../router/log.js';
 import { payloadBytes } from '../../router/limits/payload-bytes.js';
+import { eachMessage, TurnBatch, type RawChannel } from './ipc-batch.js';
 import { FeedRelay } from './ipc-feed-relay.js';
 import { isJunctionMessage, type ParentToWorker, type WorkerToParent } from './ipc-messages.js';
 
 /** The parent's end of one worker's IPC channel: a cluster Worker, or a stand-in in tests. */
-export interface WorkerChannel {
-  send(message: ParentToWorker, callback: (error: Error | null) => void): unknown;
-  on(event: 'message', listener: (message: unknown) => void): unknown;
-  off(event: 'message', listener: (message: unknown) => void): unknown;
-}
+export type WorkerChannel = RawChannel<ParentToWorker>;
 
 export interface IpcRelayOptions {
   /** Bytes (estimated) the parent may hold for one worker, written to its channel but not yet taken by it. */
@@ -25,6 +22,8 @@ interface RelayedWorker {
   nodeId: string;
   channel: WorkerChannel;
   listener: (message: unknown) => void;
+  /** What this turn relays to it, written at the turn's end as one message. */
+  batch: TurnBatch<ParentToWorker>;
   /** Estimated bytes sent to it whose write has not completed. */
   queuedBytes: number;
   overflowed: boolean;
@@ -33,7 +32,8 @@ interface RelayedWorker {
 /**
  * The parent's part in the IPC backplane: it relays each worker's mesh messages to the workers
  * they name (or to all others), in the order received, and says `gone` for a worker that exits,
- * so no worker keeps routing to a dead one. It holds no routing state of its own, only the
+ * so no worker keeps routing to a dead one. What it relays to a worker in one turn leaves as one
+ * IPC message (ipc-batch.ts). It holds no routing state of its own, only the
  * claims on procedures (which must be atomic, so one process decides them).
  *
  * What it holds for a worker that does not read is bounded: past `maxQueuedBytes` the worker is
@@ -48,7 +48,7 @@ export class IpcRelay {
   /** Workers given up for a full buffer since the relay started. */
   overflows = 0;
 
-  constructor(private readonly options: IpcRelayOptions, log: Logger = silentLogger) {
+  constructor(private readonly options: IpcRelayOptions, private readonly log: Logger = silentLogger) {
     this.feeds = new FeedRelay((node, message) => {
       const worker = this.workers.get(node);
       if (worker) this.send(worker, message, payloadBytes([message]));
@@ -57,7 +57,7 @@ export class IpcRelay {
 
   add(nodeId: string, channel: WorkerChannel): void {
     if (this.workers.has(nodeId)) throw new Error(`worker node "${nodeId}" is already relayed`);
-    const listener = (raw: unknown): void => {
+    const handle = (raw: unknown): void => {
       if (isJunctionMessage<Extract<WorkerToParent, { junction: 'mesh' }>>(raw, 'mesh')) this.relay(nodeId, raw);
       else if (isJunctionMessage<Extract<WorkerToParent, { junction: 'claim' }>>(raw, 'claim')) {
         this.send(worker, { junction: 'claimed', id: raw.id, answer: this.claims.claim(nodeId, raw.key, raw.invoke) }, 0);
@@ -65,7 +65,14 @@ export class IpcRelay {
         this.claims.release(nodeId, raw.key);
       } else if (isFeedMessage(raw)) this.feeds.handle(nodeId, raw);
     };
-    const worker: RelayedWorker = { nodeId, channel, listener, queuedBytes: 0, overflowed: false };
+    const listener = (raw: unknown): void => eachMessage(raw, handle);
+    const worker: RelayedWorker = {
+      nodeId, channel, listener, queuedBytes: 0, overflowed: false,
+      batch: new TurnBatch((message, written) => channel.send(message, written), {
+        written: (bytes) => void (worker.queuedBytes -= bytes),
+        unsent: (error, message) => this.log.error({ node: nodeId, junction: message.junction, err: error }, 'a message to a worker could not be serialized: dropped'),
+      }),
+    };
     channel.on('message', listener);
     this.workers.set(nodeId, worker);
   }
@@ -75,6 +82,7 @@ export class IpcRelay {
     const worker = this.workers.get(nodeId);
     if (!worker) return;
     worker.channel.off('message', worker.listener);
+    worker.batch.close();
     this.workers.delete(nodeId);
     this.claims.dropNode(nodeId);
     this.feeds.dropNode(nodeId);
@@ -107,14 +115,14 @@ export class IpcRelay {
   }
 
   /**
-   * Writes to a worker and holds `bytes` (its estimate; 0 for the parent's own small answers) until
-   * the write completes. A write to a worker whose channel just closed fails: expected, and its
-   * exit is handled by `remove`.
+   * Queues a message to a worker for this turn's batch and holds `bytes` (its estimate; 0 for the
+   * parent's own small answers) until the batch is written. A write to a worker whose channel just
+   * closed fails: expected, and its exit is handled by `remove`.
    */
   private send(worker: RelayedWorker, message: ParentToWorker, bytes: number): void {
     if (worker.overflowed) return;
     worker.queuedBytes += bytes;
-    worker.channel.send(message, () => void (worker.queuedBytes -= bytes));
+    worker.batch.add(message, bytes);
     if (worker.queuedBytes <= this.options.maxQueuedBytes) return;
     worker.overflowed = true;
     this.overflows++;

@@ -1,5 +1,7 @@
 import cluster from 'node:cluster';
 import type { JunctionConfig } from '../../config/model.js';
+import type { PortsParentChannel } from './handoff-worker.js';
+import { batchedChannel, type RawChannel } from './ipc-batch.js';
 import type { ParentChannel } from './ipc-link.js';
 import { nodeIdVariable, relayBufferVariable, type WorkerToParent } from './ipc-messages.js';
 import { workerNodeId } from './workers.js';
@@ -8,6 +10,8 @@ import { workerNodeId } from './workers.js';
 export interface WorkerRole {
   nodeId: string;
   channel: ParentChannel;
+  /** The same channel, for the connections the parent hands this worker (handoff-worker.ts). */
+  ports: PortsParentChannel;
   /** --relay-buffer, as the parent passed it: the bound on what this worker holds for the parent too. */
   relayBufferBytes: number;
   /** Tells the parent this worker serves (its listeners are bound). */
@@ -21,16 +25,20 @@ export interface WorkerRole {
 export function workerRole(): WorkerRole | undefined {
   const nodeId = process.env[nodeIdVariable];
   if (!cluster.isWorker || nodeId === undefined) return undefined;
-  const channel = process as unknown as ParentChannel;
+  const raw = process as unknown as RawChannel<WorkerToParent>;
+  const channel = batchedChannel(raw);
   let orphaned: (() => void) | undefined;
   return {
     nodeId,
     channel,
+    ports: process as unknown as PortsParentChannel,
     relayBufferBytes: Number(process.env[relayBufferVariable]),
-    ready: () => channel.send({ junction: 'ready' } satisfies WorkerToParent),
+    // Not batched: the parent reads it apart from the relay (workers.ts), and nothing depends on its order.
+    ready: () => raw.send({ junction: 'ready' }, () => {}),
     onOrphaned: (handler) => void process.once('disconnect', (orphaned = handler)),
     leave: () => {
       if (orphaned) process.off('disconnect', orphaned);
+      channel.flush();
       if (process.connected) process.disconnect();
     },
   };

@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../../router/log.js';
+import { PortOwner, type PortsWorkerChannel } from './handoff-parent.js';
 import { isJunctionMessage, nodeIdVariable, relayBufferVariable } from './ipc-messages.js';
 import { IpcRelay } from './ipc-relay.js';
 
@@ -12,6 +13,8 @@ export interface WorkersOptions {
   stopTimeoutMs?: number;
   /** Bytes (estimated) the parent may hold for one worker that does not read; past it the worker is killed and restarted (--relay-buffer). */
   relayBufferBytes: number;
+  /** Connections the parent accepted and no worker has taken yet, at most (--handoff-queue); past it new ones are closed. */
+  handoffQueue: number;
 }
 
 /** How often the parent tells each worker what it holds for it (its metrics). */
@@ -23,20 +26,19 @@ export function workerNodeId(index: number): string {
 }
 
 /**
- * The parent of `junction start --workers N`: forks N workers that run the same command, share
- * the configured ports (each accepts connections from them as it is free) and reach each other
- * through this process (IpcRelay). A worker that dies after it started serving is started again;
- * the others forget its subscriptions at once. If one fails before it serves (a bad port, a
+ * The parent of `junction start --workers N`: forks N workers that run the same command, binds
+ * the ports they listen on and hands each connection to the worker with the fewest open ones
+ * (PortOwner), and relays what the workers say to each other (IpcRelay). A worker that dies
+ * after it started serving is started again; the others forget its subscriptions at once. If one fails before it serves (a bad port, a
  * config error), all are stopped: the same failure would repeat. Resolves to the exit code.
  */
 export function runWorkers(options: WorkersOptions): Promise<number> {
   const { count, log } = options;
   const restartDelayMs = options.restartDelayMs ?? 1_000;
   const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
-  // Each worker accepts its clients from the shared port itself. With node:cluster's default
-  // (round-robin) the parent accepts them and hands each to a worker, keeping its copy until the
-  // worker confirms: a worker killed in that instant leaves the client connected to a parent that
-  // never reads it. Here a dead worker's unaccepted clients stay in the port's queue for the others.
+  // The workers' listeners take their connections from PortOwner, not from node:cluster. Anything
+  // else that listens in a worker accepts for itself: node:cluster's round-robin would hold a
+  // connection handed to a worker killed in that instant, unread, for good.
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   // Payloads may hold bytes: the structured-clone serialization carries them as they are.
   cluster.setupPrimary({ serialization: 'advanced' });
@@ -49,7 +51,11 @@ export function runWorkers(options: WorkersOptions): Promise<number> {
       workers.get(nodeId)?.process.kill('SIGKILL');
     },
   }, log.child({ part: 'cluster' }));
-  const reporting = setInterval(() => relay.report(), relayReportMs);
+  const ports = new PortOwner({ maxAwaiting: options.handoffQueue, log: log.child({ part: 'ports' }) });
+  const reporting = setInterval(() => {
+    relay.report();
+    ports.report();
+  }, relayReportMs);
   reporting.unref();
   let stopping = false;
   let exitCode = 0;
@@ -60,6 +66,7 @@ export function runWorkers(options: WorkersOptions): Promise<number> {
     if (stopping) return;
     stopping = true;
     exitCode = code;
+    ports.close();
     if (workers.size === 0) return finish(exitCode);
     for (const worker of workers.values()) worker.process.kill('SIGTERM');
     const timer = setTimeout(() => {
@@ -73,6 +80,12 @@ export function runWorkers(options: WorkersOptions): Promise<number> {
     const worker = cluster.fork({ [nodeIdVariable]: nodeId, [relayBufferVariable]: String(options.relayBufferBytes) });
     workers.set(nodeId, worker);
     relay.add(nodeId, worker);
+    const portsChannel = worker as unknown as PortsWorkerChannel;
+    ports.add(nodeId, portsChannel);
+    // 'close': it has exited and its channel was read to the end, so every answer it wrote has been
+    // read; what it did not take goes to the others. ('disconnect' does not come while a handle
+    // sent to it awaits its acknowledgement.)
+    worker.process.once('close', () => ports.remove(nodeId, portsChannel));
     let serving = false;
     worker.on('message', (message: unknown) => {
       if (!isJunctionMessage(message, 'ready')) return;

@@ -74,7 +74,7 @@ export async function pusherListener(config: ListenerConfig, node: NodeContext):
     ['/app', { upgrade: (request, socket, head, subpath) => sockets.handleUpgrade(request, socket, head, subpath), servesBelow: true, close: () => sockets.closeAll() }],
     ['/apps', { request: (request, response, subpath) => api.handle(request, response, subpath), servesBelow: true }],
   ]);
-  const http = new HttpListener(config, handlers, { headersMs: defaultOpenHandshakeTimeoutMs, bodyMs: config.requestBodyTimeoutMs ?? defaultRequestBodyTimeoutMs }, log, node.metrics);
+  const http = new HttpListener(config, handlers, { headersMs: defaultOpenHandshakeTimeoutMs, bodyMs: config.requestBodyTimeoutMs ?? defaultRequestBodyTimeoutMs }, log, node.metrics, node.ports);
   let served: ServedUrl[] = [];
   return {
     server: http.server,

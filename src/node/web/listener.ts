@@ -6,7 +6,7 @@ import type { Counter, MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
 import { PerKeyLogThrottle } from '../../transport/connection-slots.js';
 import { divertByFirstOctet, type Diversion, type RawSocketAcceptor } from '../../transport/rawsocket/sniff.js';
-import { httpServerFor, listenOn, releaseEndpoint, type BoundAddress } from '../socket-server.js';
+import { httpServerFor, type BoundAddress, type PortSource } from '../socket-server.js';
 import { serverTimeoutOptions, type HttpTimeouts } from './http-timeouts.js';
 
 /**
@@ -51,6 +51,7 @@ export class HttpListener {
     private readonly timeouts: HttpTimeouts,
     private readonly log: Logger,
     metrics: MetricsRegistry,
+    private readonly ports: PortSource,
     /** Universal transport: connections whose first octet is a key go to its acceptor (RawSocket 0x7F, MQTT 0x10). */
     private readonly diverted: ReadonlyMap<number, RawSocketAcceptor> = new Map(),
   ) {
@@ -96,7 +97,7 @@ export class HttpListener {
   }
 
   listen(): Promise<BoundAddress> {
-    return listenOn(this.server, this.config.endpoint);
+    return this.ports.listen(this.server, this.config.endpoint, this.config.id);
   }
 
   async close(): Promise<void> {
@@ -107,7 +108,7 @@ export class HttpListener {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
-    await releaseEndpoint(this.config.endpoint);
+    await this.ports.release(this.config.endpoint);
   }
 
   /** The exact path's handler, else the longest configured path above it that serves below itself. */

@@ -6,6 +6,7 @@ import type { Logger } from '../../router/log.js';
 import type { Router } from '../../router/router.js';
 import type { NodeAuth } from '../auth-wiring.js';
 import type { ClusterFeeds } from '../cluster/leased-feed.js';
+import type { PortSource } from '../socket-server.js';
 import type { PathHandler } from './listener.js';
 
 /** Where a request really comes from, once trusted proxies are taken into account. */
@@ -33,6 +34,8 @@ export interface NodeContext {
   startedAt: Date;
   /** In a cluster: leased feeds, for components that must run on one node at a time (a forwarder). */
   feeds?: ClusterFeeds;
+  /** Where listeners get their connections: their own ports, or a `--workers` parent's. */
+  ports: PortSource;
   /** Folder for durable state (the forwarder's outbox); created on demand by whoever uses it. */
   dataDir: string;
   /** "starting" until every listener is up, "stopping" once shutdown began (health checks). */

@@ -1,0 +1,252 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect as connectTcp, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { connect as connectTls } from 'node:tls';
+import WebSocket from 'ws';
+import { accepts, freePort, RunningJunction, type LogLine } from '../support/cli.js';
+import { connectMqtt } from '../support/mqtt.js';
+import { selfSignedCertificate, skipTls } from '../support/tls.js';
+import { waitFor } from '../support/wait.js';
+
+/**
+ * `--workers`: the parent binds the ports and hands each connection to the worker with the
+ * fewest open ones; a connection a worker did not take before it died goes to another one.
+ */
+
+const running: RunningJunction[] = [];
+const sockets: { close(): void }[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'junction-handoff-'));
+after(() => {
+  sockets.forEach((socket) => socket.close());
+  running.forEach((junction) => junction.kill());
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A join with no answer by then counts as unanswered. */
+const answerWithinMs = 10_000;
+
+/** Joins realm1 over WebSocket; resolves to `welcome wN` (the session stays open), or how it ended otherwise. */
+function wsJoin(url: string, options: WebSocket.ClientOptions = {}): Promise<string> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, 'wamp.2.json', options);
+    sockets.push({ close: () => ws.terminate() });
+    const timer = setTimeout(() => end('unanswered'), answerWithinMs);
+    const end = (outcome: string): void => {
+      clearTimeout(timer);
+      resolve(outcome);
+    };
+    ws.on('error', (error: NodeJS.ErrnoException) => end(`refused ${error.code ?? error.message}`));
+    ws.on('close', () => end('closed'));
+    ws.on('open', () => ws.send(JSON.stringify([1, 'realm1', { roles: { subscriber: {} } }])));
+    ws.once('message', (data: Buffer) => {
+      const [type, , details] = JSON.parse(data.toString()) as [number, unknown, { x_junction_node?: string }];
+      end(type === 2 ? `welcome ${details.x_junction_node}` : `message ${type}`);
+    });
+  });
+}
+
+/** Joins realm1 over RawSocket (JSON) on `socket`; resolves to `welcome wN` (the connection stays open). */
+function rawSocketJoin(socket: Socket): Promise<string> {
+  sockets.push({ close: () => socket.destroy() });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('RawSocket join unanswered')), answerWithinMs);
+    let received = Buffer.alloc(0);
+    socket.on('error', reject);
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      // 4 octets of handshake answer, then one frame: a type octet and a 3-octet length.
+      if (received.length < 8) return;
+      const length = received.readUIntBE(5, 3);
+      if (received.length < 8 + length) return;
+      clearTimeout(timer);
+      const [type, , details] = JSON.parse(received.subarray(8, 8 + length).toString()) as [number, unknown, { x_junction_node?: string }];
+      resolve(type === 2 ? `welcome ${details.x_junction_node}` : `message ${type}`);
+    });
+    const hello = Buffer.from(JSON.stringify([1, 'realm1', { roles: { subscriber: {} } }]));
+    const header = Buffer.alloc(4);
+    header.writeUIntBE(hello.length, 1, 3);
+    // 0x7F, then "up to 2^24 octets, JSON"; then the HELLO frame (type 0).
+    socket.write(Buffer.concat([Buffer.from([0x7f, 0xf1, 0, 0]), header, hello]));
+  });
+}
+
+const tally = (outcomes: string[]): Record<string, number> =>
+  outcomes.reduce<Record<string, number>>((counts, outcome) => ({ ...counts, [outcome]: (counts[outcome] ?? 0) + 1 }), {});
+
+/** Starts the CLI with `args` and waits until `count` workers serve; resolves to it and each worker's pid. */
+async function startWorkers(args: string[], count: number): Promise<{ junction: RunningJunction; pids: Map<string, number> }> {
+  const junction = RunningJunction.start([...args, '--workers', String(count)]);
+  running.push(junction);
+  const serving = (): LogLine[] => junction.lines.filter((line) => line.msg === 'worker serving');
+  await waitFor(() => serving().length >= count, `${count} workers serving`, 30_000);
+  return { junction, pids: new Map(serving().map((line) => [String(line.node), Number(line.pid)])) };
+}
+
+/** The URL a listening line of worker w1 gives for `service` on transport `transport`. */
+async function servedUrl(junction: RunningJunction, service: string, transport?: string): Promise<string> {
+  const line = await junction.waitForLine((entry) => entry.msg === 'listening' && entry.node === 'w1' && entry.service === service
+    && (transport === undefined || String(entry.url).includes(transport)));
+  return String(line.url);
+}
+
+async function stopped(junction: RunningJunction): Promise<void> {
+  junction.child.kill('SIGTERM');
+  assert.equal(await junction.exited, 0);
+}
+
+describe('junction start --workers: the parent hands out the connections', () => {
+  it('spreads joins over the workers evenly: 100 at once, and 20 one after another', async () => {
+    const { junction } = await startWorkers(['--host', '127.0.0.1', '--port', '0'], 2);
+    const url = await servedUrl(junction, 'websocket');
+    const together = tally(await Promise.all(Array.from({ length: 100 }, () => wsJoin(url))));
+    assert.ok((together['welcome w1'] ?? 0) >= 35 && (together['welcome w2'] ?? 0) >= 35, `100 joins at once: ${JSON.stringify(together)}`);
+    const oneByOne: string[] = [];
+    for (let index = 0; index < 20; index++) oneByOne.push(await wsJoin(url));
+    const sequential = tally(oneByOne);
+    assert.ok((sequential['welcome w1'] ?? 0) >= 7 && (sequential['welcome w2'] ?? 0) >= 7, `20 joins one after another: ${JSON.stringify(sequential)}`);
+    await stopped(junction);
+  });
+
+  it('gives the connections a worker had not taken when it was killed to the other worker: none is left unanswered', async () => {
+    const { junction, pids } = await startWorkers(['--host', '127.0.0.1', '--port', '0'], 2);
+    const url = await servedUrl(junction, 'websocket');
+    // w2 stopped: the connections handed to it wait for its answer, which never comes.
+    process.kill(pids.get('w2')!, 'SIGSTOP');
+    const outcomes: string[] = [];
+    const joins = Array.from({ length: 10 }, () => wsJoin(url).then((outcome) => void outcomes.push(outcome)));
+    await waitFor(() => outcomes.length > 0, 'w1 welcomed a join', 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const beforeKill = outcomes.length;
+    process.kill(pids.get('w2')!, 'SIGKILL');
+    await Promise.all(joins);
+    assert.ok(beforeKill < 10, `some joins waited for the stopped worker (${beforeKill} of 10 answered before the kill)`);
+    assert.deepEqual(tally(outcomes), { 'welcome w1': 10 }, 'every join is welcomed by the worker left');
+    await junction.waitForLine((line) => line.msg === 'worker serving' && line.node === 'w2' && Number(line.pid) !== pids.get('w2'), 15_000);
+    await stopped(junction);
+  });
+
+  it('holds at most --handoff-queue connections that no worker took; past it closes new ones at once and counts them', async () => {
+    const { junction, pids } = await startWorkers(['--host', '127.0.0.1', '--port', '0', '--handoff-queue', '2'], 2);
+    const url = await servedUrl(junction, 'websocket');
+    const metricsUrl = url.replace(/^ws/, 'http').replace(/\/ws$/, '/metrics');
+    for (const pid of pids.values()) process.kill(pid, 'SIGSTOP');
+    const held = [wsJoin(url), wsJoin(url)];
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const refused = await Promise.all([wsJoin(url), wsJoin(url)]);
+    for (const outcome of refused) assert.match(outcome, /^(refused ECONNRESET|closed)$/, 'past the bound a connection is closed at once');
+    for (const pid of pids.values()) process.kill(pid, 'SIGCONT');
+    assert.deepEqual(tally(await Promise.all(held)), { 'welcome w1': 1, 'welcome w2': 1 }, 'the connections held are taken once the workers run again');
+    await junction.waitForLine((line) => line.msg === 'the workers are not taking their connections: new connections are closed until they catch up');
+    // The parent tells the workers its counts every second.
+    const counted = /junction_workers_connections_refused_total\{reason="queue_full"\} 2\b/;
+    let metrics = '';
+    for (let attempt = 0; attempt < 50 && !counted.test(metrics); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      metrics = await (await fetch(metricsUrl)).text();
+    }
+    assert.match(metrics, counted);
+    assert.match(metrics, /junction_workers_connections_awaiting 0\b/);
+    await stopped(junction);
+  });
+
+  it('binds a transport a reload adds for every worker, and frees its port once the reload removed it from every worker', async () => {
+    const [webPort, rawPort] = [await freePort(), await freePort()];
+    const config = join(dir, 'reload.json');
+    const write = (withRawSocket: boolean): void => writeFileSync(config, JSON.stringify({
+      version: 2,
+      workers: [{
+        type: 'router',
+        realms: [{ name: 'realm1', roles: [{ name: 'anonymous', permissions: [{ uri: '', match: 'prefix', allow: { subscribe: true } }] }] }],
+        transports: [
+          { type: 'websocket', id: 'web', endpoint: { type: 'tcp', port: webPort, interface: '127.0.0.1' } },
+          ...(withRawSocket ? [{ type: 'rawsocket', id: 'raw', endpoint: { type: 'tcp', port: rawPort, interface: '127.0.0.1' } }] : []),
+        ],
+      }],
+    }));
+    write(false);
+    const { junction } = await startWorkers(['--config', config], 2);
+    assert.equal(await accepts(rawPort), false);
+    write(true);
+    junction.child.kill('SIGHUP');
+    /** Workers whose reload says it applied `change`. */
+    const applied = (change: string): number => junction.lines.filter((line) => Array.isArray(line.applied)
+      && (line.applied as string[]).some((text) => text.startsWith(change))).length;
+    await waitFor(() => applied('transport "raw" added') === 2, 'both workers added the transport', 15_000);
+    const outcomes: string[] = [];
+    for (let index = 0; index < 4; index++) outcomes.push(await rawSocketJoin(connectTcp({ host: '127.0.0.1', port: rawPort })));
+    assert.deepEqual(tally(outcomes), { 'welcome w1': 2, 'welcome w2': 2 });
+    write(false);
+    junction.child.kill('SIGHUP');
+    await waitFor(() => applied('transport "raw" closed (removed)') === 2, 'both workers removed the transport', 15_000);
+    let open = true;
+    for (let attempt = 0; attempt < 50 && open; attempt++) {
+      open = await accepts(rawPort);
+      if (open) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(open, false, 'the port is closed once no worker serves it');
+    await stopped(junction);
+  });
+
+  it('refuses a --handoff-queue that is not a positive number of connections', async () => {
+    const junction = RunningJunction.start(['--workers', '2', '--handoff-queue', '0']);
+    running.push(junction);
+    assert.equal(await junction.exited, 2);
+    assert.match(junction.stderr, /--handoff-queue must be a positive number of connections, got "0"/);
+  });
+
+  it('hands connections of TLS WebSocket, RawSocket (TCP, TLS, Unix socket), universal and MQTT listeners to both workers', { skip: skipTls }, async () => {
+    const tls = selfSignedCertificate(dir)!;
+    const unixPath = join(dir, 'wamp.sock');
+    const tcp = { type: 'tcp', port: 0, interface: '127.0.0.1' };
+    const config = join(dir, 'listeners.json');
+    writeFileSync(config, JSON.stringify({
+      version: 2,
+      workers: [{
+        type: 'router',
+        realms: [{ name: 'realm1', roles: [{ name: 'anonymous', permissions: [{ uri: '', match: 'prefix', allow: { publish: true, subscribe: true, call: true, register: true } }] }] }],
+        transports: [
+          { type: 'websocket', id: 'secure_ws', endpoint: { ...tcp, tls } },
+          { type: 'rawsocket', id: 'raw', endpoint: tcp },
+          { type: 'rawsocket', id: 'secure_raw', endpoint: { ...tcp, tls } },
+          { type: 'rawsocket', id: 'unix', endpoint: { type: 'unix', path: unixPath } },
+          { type: 'universal', id: 'universal', endpoint: tcp, rawsocket: {}, websocket: { ws: { type: 'websocket' } } },
+          { type: 'mqtt', id: 'mqtt', endpoint: tcp, options: { realm: 'realm1' } },
+        ],
+      }],
+    }));
+    const { junction } = await startWorkers(['--config', config], 2);
+    const wss = await servedUrl(junction, 'websocket', 'wss://');
+    const rawsocketPort = async (scheme: string, nth = 0): Promise<number> => {
+      const urls = junction.lines.filter((line) => line.msg === 'listening' && line.node === 'w1' && String(line.url).startsWith(`${scheme}://127.0.0.1:`));
+      return Number(new URL(String(urls[nth]!.url).replace(/^\w+:/, 'http:')).port);
+    };
+    await servedUrl(junction, 'mqtt');
+    const rs = await rawsocketPort('rs', 0);
+    const universalRs = await rawsocketPort('rs', 1);
+    const rss = await rawsocketPort('rss');
+    const universalWs = (await junction.waitForLine((line) => line.msg === 'listening' && line.node === 'w1' && String(line.url).endsWith('/ws'))).url;
+    const mqttPort = Number(new URL(String((await junction.waitForLine((line) => line.msg === 'listening' && line.service === 'mqtt')).url).replace(/^\w+:/, 'http:')).port);
+
+    const kinds: Record<string, () => Promise<string>> = {
+      'websocket over TLS': () => wsJoin(wss, { rejectUnauthorized: false }),
+      'rawsocket': () => rawSocketJoin(connectTcp({ host: '127.0.0.1', port: rs })),
+      'rawsocket over TLS': () => rawSocketJoin(connectTls({ host: '127.0.0.1', port: rss, rejectUnauthorized: false })),
+      'rawsocket on a Unix socket': () => rawSocketJoin(connectTcp({ path: unixPath })),
+      'universal: rawsocket': () => rawSocketJoin(connectTcp({ host: '127.0.0.1', port: universalRs })),
+      'universal: websocket': () => wsJoin(String(universalWs)),
+    };
+    for (const [kind, join] of Object.entries(kinds)) {
+      const outcomes: string[] = [];
+      for (let index = 0; index < 4; index++) outcomes.push(await join());
+      assert.deepEqual(tally(outcomes), { 'welcome w1': 2, 'welcome w2': 2 }, `${kind}: ${JSON.stringify(outcomes)}`);
+    }
+    for (let index = 0; index < 4; index++) {
+      const client = await connectMqtt(mqttPort);
+      sockets.push({ close: () => void client.client.end(true) });
+    }
+    await stopped(junction);
+  });
+});
