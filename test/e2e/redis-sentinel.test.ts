@@ -44,6 +44,17 @@ function clusterConfig(addresses: { host: string; port: number }[]): object {
   };
 }
 
+/** A primary, its replica and three sentinels, and a config file for nodes that find them (both removed after the file). */
+async function sentinelCluster(): Promise<{ sentinels: SentinelSet; config: string }> {
+  const sentinels = await SentinelSet.start({ name, password, sentinelPassword, downAfterMs: 500 });
+  sets.push(sentinels);
+  const dir = await mkdtemp(join(tmpdir(), 'junction-sentinel-cluster-'));
+  dirs.push(dir);
+  const config = join(dir, 'config.json');
+  await writeFile(config, JSON.stringify(clusterConfig(sentinels.addresses)));
+  return { sentinels, config };
+}
+
 async function startNode(config: string, port: number): Promise<{ junction: RunningJunction; url: string; http: string }> {
   const junction = await startClusterNode(running, config, port, { REDIS_PASSWORD: password, SENTINEL_PASSWORD: sentinelPassword });
   return { junction, url: await junction.url(), http: `http://127.0.0.1:${port}` };
@@ -74,12 +85,7 @@ async function crosses(from: OpenSession, received: unknown[], marker: string): 
  * not taken for dead, a call in flight across the switch ends, and no secret reaches a log or /info.
  */
 async function survivesFailover(t: TestContext, failover: (sentinels: SentinelSet) => Promise<void>): Promise<void> {
-  const sentinels = await SentinelSet.start({ name, password, sentinelPassword, downAfterMs: 500 });
-  sets.push(sentinels);
-  const dir = await mkdtemp(join(tmpdir(), 'junction-sentinel-cluster-'));
-  dirs.push(dir);
-  const config = join(dir, 'config.json');
-  await writeFile(config, JSON.stringify(clusterConfig(sentinels.addresses)));
+  const { sentinels, config } = await sentinelCluster();
   const a = await startNode(config, await freePort());
   const b = await startNode(config, await freePort());
 
@@ -156,10 +162,78 @@ async function survivesFailover(t: TestContext, failover: (sentinels: SentinelSe
   b.junction.kill();
 }
 
+/**
+ * One sentinel stops answering (paused: it still accepts connections), then the primary dies: the
+ * other two promote the replica, and the node must reach it although the sentinel it asks first
+ * never answers (ioredis waited on it for ever, and gave its connection up when the failover
+ * announcement came in the middle).
+ */
+async function reachesNewPrimaryPastSilentSentinel(t: TestContext): Promise<void> {
+  const { sentinels, config } = await sentinelCluster();
+  const { junction, http } = await startNode(config, await freePort());
+  await junction.url();
+  // The node asked the first sentinel when it connected: it asks that one first again.
+  const silent = sentinels.sentinels[0]!;
+  silent.pause();
+  const lostAt = Date.now();
+  await sentinels.primary.stop();
+  try {
+    let status = '';
+    while (status !== 'serving' || !junction.lines.some((line) => /Redis is back/.test(line.msg))) {
+      assert.ok(Date.now() - lostAt < 20_000, `the node did not reach the new primary within 20 s (/health: ${status})`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      status = await health(http).catch(() => 'unanswered');
+    }
+    assert.equal(await sentinels.primaryPort(1), sentinels.replica.port, 'the other sentinels promoted the replica');
+    t.diagnostic(`serving again through the new primary ${Date.now() - lostAt} ms after the primary died`);
+  } finally {
+    silent.resume();
+    junction.kill();
+  }
+}
+
+/** A SIGTERM'd node must be gone within this: a fifth of the --workers parent's stop timeout (10 s, then SIGKILL). */
+const exitLimitMs = 5_000;
+
+/**
+ * A node in a cluster whose Redis primary, replica and sentinels all `go` (stop answering, or
+ * die) gets SIGTERM: it must stop cleanly and exit within exitLimitMs, whatever its Redis
+ * connections are doing (waiting on replies that never come, retrying the sentinels).
+ */
+async function exitsWhenRedisIsGone(t: TestContext, go: 'paused' | 'killed'): Promise<void> {
+  const { sentinels, config } = await sentinelCluster();
+  const { junction } = await startNode(config, await freePort());
+  await junction.url();
+  const everything = [sentinels.primary, sentinels.replica, ...sentinels.sentinels];
+  if (go === 'paused') {
+    everything.forEach((redis) => redis.pause());
+  } else {
+    await sentinels.stop();
+    await junction.waitForLine((line) => /lost the connection to Redis/.test(line.msg));
+  }
+  const signalled = Date.now();
+  junction.child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([junction.exited, new Promise<string>((resolve) => (timer = setTimeout(() => resolve('still running'), exitLimitMs)))]);
+  clearTimeout(timer);
+  const took = Date.now() - signalled;
+  if (go === 'paused') everything.forEach((redis) => redis.resume());
+  assert.equal(code, 0, `${exitLimitMs} ms after SIGTERM, with Redis and its sentinels ${go}`);
+  assert.ok(junction.lines.some((line) => line.msg === 'stopped'), 'the node stopped cleanly');
+  t.diagnostic(`Redis and its sentinels ${go}: the node exited ${took} ms after SIGTERM`);
+}
+
 describe('a cluster through Redis Sentinel (the CLI, AutobahnJS)', { skip }, () => {
   it('survives the death of its Redis primary (kill -9): the sentinels promote the replica', { timeout: 60_000 },
     (t) => survivesFailover(t, (sentinels) => sentinels.primary.stop()));
 
   it('survives a planned switch (SENTINEL FAILOVER): the old primary lives on until the sentinels demote it', { timeout: 60_000 },
     (t) => survivesFailover(t, async (sentinels) => void await sentinels.ask(0, 'failover', name)));
+
+  it('reaches the new primary after a failover although the sentinel it asks first does not answer', { timeout: 60_000 },
+    (t) => reachesNewPrimaryPastSilentSentinel(t));
+
+  it('exits promptly on SIGTERM when Redis and every sentinel stop answering (paused)', { timeout: 60_000 }, (t) => exitsWhenRedisIsGone(t, 'paused'));
+
+  it('exits promptly on SIGTERM while it retries sentinels that are gone (killed)', { timeout: 60_000 }, (t) => exitsWhenRedisIsGone(t, 'killed'));
 });

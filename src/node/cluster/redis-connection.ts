@@ -8,6 +8,13 @@ export type RedisBehaviour = Pick<RedisOptions, 'enableOfflineQueue' | 'maxRetri
 const sentinelRetryCapMs = 250;
 
 /**
+ * How long a sentinel may take to answer which server is the primary before the next one is
+ * asked. ioredis waits for ever by default: a sentinel that accepts connections but does not
+ * answer (its process or host frozen) kept a node from the new primary after a failover.
+ */
+const sentinelAnswerLimitMs = 1_000;
+
+/**
  * Every connection a node makes to Redis is made here, from the validated `cluster.redis`: one
  * server by URL, or the primary that Redis Sentinel names. Through sentinels ioredis asks them for
  * the primary at each (re)connection, checks that the server it reached is a primary (ROLE), and
@@ -24,16 +31,56 @@ export function connectRedis(server: RedisServerConfig, behaviour: RedisBehaviou
     reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 2 : false),
   };
   if (server.sentinels === undefined) return new Redis(server.url!, options);
-  return new Redis({
+  return neverGivingUp(new Redis({
     ...options,
     sentinels: server.sentinels,
     name: server.name!,
     ...(server.sentinelPassword === undefined ? {} : { sentinelPassword: server.sentinelPassword }),
     failoverDetector: true,
+    sentinelCommandTimeout: sentinelAnswerLimitMs,
     // After the primary died, each attempt asks a sentinel again; ioredis's default wait grows to
     // 2 s, which would keep a node away up to that long after the promotion. Asking a sentinel is cheap.
     retryStrategy: (attempt) => Math.min(attempt * 50, sentinelRetryCapMs),
+  }));
+}
+
+/** Connections closed on purpose (closeRedis): those are not connected again. */
+const closedOnPurpose = new WeakSet<Redis>();
+
+/**
+ * ioredis gives a connection through sentinels up for good ("end") when a sentinel's failover
+ * announcement drops it while it is still asking a sentinel for the primary (FailoverDetector
+ * disconnects the connector mid-connect): after a failover with one sentinel not answering, a
+ * node stayed away from Redis for ever. A node's connection must not give up: connect it again.
+ */
+function neverGivingUp(redis: Redis): Redis {
+  redis.on('end', () => {
+    if (closedOnPurpose.has(redis)) return;
+    const timer = setTimeout(() => redis.connect().catch(() => {}), sentinelRetryCapMs);
+    timer.unref();
   });
+  return redis;
+}
+
+/** Closes a connection for good, at once: no QUIT whose answer may never come, no more reconnecting. */
+export function closeRedis(redis: Redis): void {
+  closedOnPurpose.add(redis);
+  redis.disconnect();
+}
+
+/**
+ * What a stopping node still says to Redis (freeing its claims, releasing a forwarder's lease) is
+ * waited for this long at most: a Redis that does not answer (its host frozen or cut off) must not
+ * hold the stop, and with it SIGTERM. The others then free what it held when its lease runs out.
+ */
+export const LAST_WORDS_LIMIT_MS = 1_000;
+
+/** Waits for `words`, what the node says to Redis as it stops, at most LAST_WORDS_LIMIT_MS; a failure is ignored (the node is leaving). */
+export async function lastWords(words: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, LAST_WORDS_LIMIT_MS)));
+  await Promise.race([words.then(() => {}, () => {}), limit]);
+  clearTimeout(timer);
 }
 
 /** Where Redis is, for logs, /health and errors: never a password. */

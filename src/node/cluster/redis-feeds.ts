@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RedisServerConfig } from '../../config/model.js';
 import type { Logger } from '../../router/log.js';
-import { connectRedis } from './redis-connection.js';
+import { closeRedis, connectRedis, lastWords } from './redis-connection.js';
 import { entryBytes, FEED_BATCH, RETRY_MS, type ClusterFeeds, type FeedEntry, type FeedHolder, type FeedLimits, type LeasedFeed } from './leased-feed.js';
 
 export interface RedisFeedsOptions {
@@ -85,14 +85,14 @@ export class RedisFeeds implements ClusterFeeds {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.feeds].map((feed) => feed.close()));
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await lastWords(Promise.all([...this.feeds].map((feed) => feed.close())));
+    closeRedis(this.redis);
   }
 
   /** Stops as a process that dies would: the lease is left to run out (tests). */
   vanish(): void {
     for (const feed of this.feeds) feed.vanish();
-    this.redis.disconnect();
+    closeRedis(this.redis);
   }
 }
 

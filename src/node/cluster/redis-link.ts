@@ -7,7 +7,7 @@ import type { MeshLink, MeshMessage } from '../../router/backplane-mesh.js';
 import type { BackplaneDropReason, BackplaneMetrics } from '../../router/backplane-metrics.js';
 import type { Logger } from '../../router/log.js';
 import type { InvocationPolicy } from '../../router/options.js';
-import { connectRedis, describeRedis } from './redis-connection.js';
+import { closeRedis, connectRedis, describeRedis, lastWords } from './redis-connection.js';
 import { RedisLiveness } from './redis-liveness.js';
 
 export interface RedisLinkOptions {
@@ -197,9 +197,9 @@ export class RedisLink implements MeshLink {
     this.closed = true;
     clearInterval(this.timer);
     this.liveness.stop();
-    if (this.connected) await this.dropClaims(this.nodeId).catch(() => {});
-    this.subscriber.disconnect();
-    await this.commands.quit().catch(() => this.commands.disconnect());
+    if (this.connected) await lastWords(this.dropClaims(this.nodeId));
+    closeRedis(this.subscriber);
+    closeRedis(this.commands);
   }
 
   /** Stops as a process that dies would: no goodbye, no claims freed; the others notice through the lease (tests). */
@@ -207,8 +207,8 @@ export class RedisLink implements MeshLink {
     this.closed = true;
     clearInterval(this.timer);
     this.liveness.stop();
-    this.subscriber.disconnect();
-    this.commands.disconnect();
+    closeRedis(this.subscriber);
+    closeRedis(this.commands);
   }
 
   private channel(name: string): string {

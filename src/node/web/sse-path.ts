@@ -50,7 +50,7 @@ export const ssePath: PathServiceFactory<SsePathConfig> = (service, context) => 
  * of its own is served from a pattern subscription's history that covers it, filtered to the topic,
  * so the reader sees only events it would have received.
  */
-function storedEvents(router: Router, subscription: StreamSubscription, reader: SseIdentity): KeptEvents | undefined {
+export function storedEvents(router: Router, subscription: StreamSubscription, reader: SseIdentity): KeptEvents | undefined {
   const broker = router.realm(reader.realm)?.broker;
   if (!broker) return undefined;
   const own = broker.subscription(subscription.id)?.history;

@@ -5,41 +5,48 @@ import { EventFeed } from './sse-feed.js';
 function feed(limitBytes = 1_000) {
   const written: (string | Uint8Array)[] = [];
   let overflows = 0;
-  const events = new EventFeed(limitBytes, (text) => written.push(text), () => overflows++);
+  const events = new EventFeed<string>(limitBytes, (text) => written.push(text), () => overflows++);
   return { events, written, overflowed: () => overflows };
 }
 
+/** What the service does with each arriving event. */
+function offer(events: EventFeed<string>, publication: number, text: string): void {
+  if (events.repeats(publication)) return;
+  if (events.holding) events.hold(publication, text, text.length);
+  else events.push(text);
+}
+
 describe('SSE event feed', () => {
-  it('holds events until released, then writes them in order except the skipped ones', () => {
+  it('holds events until released, then writes them in order, made at release, except the skipped ones', () => {
     const { events, written } = feed();
-    events.push(1, 'a');
-    events.push(2, 'b');
-    events.push(3, 'c');
+    offer(events, 1, 'a');
+    offer(events, 2, 'b');
+    offer(events, 3, 'c');
     assert.deepEqual(written, []);
-    events.release(new Set([2]));
-    assert.deepEqual(written, ['a', 'c']);
-    events.push(4, 'd');
-    assert.deepEqual(written, ['a', 'c', 'd']);
+    events.release((held) => held.toUpperCase(), new Set([2]));
+    assert.deepEqual(written, ['A', 'C']);
+    offer(events, 4, 'd');
+    assert.deepEqual(written, ['A', 'C', 'd']);
     assert.equal(events.holding, false);
   });
 
   it('drops a publication that arrives again right after itself (two subscriptions of one stream)', () => {
     const { events, written } = feed();
-    events.release();
-    events.push(7, 'x');
-    events.push(7, 'x again');
-    events.push(8, 'y');
-    events.push(7, 'a later, different delivery');
+    events.release((held) => held);
+    offer(events, 7, 'x');
+    offer(events, 7, 'x again');
+    offer(events, 8, 'y');
+    offer(events, 7, 'a later, different delivery');
     assert.deepEqual(written, ['x', 'y', 'a later, different delivery']);
   });
 
   it('reports an overflow once the held bytes pass the limit, and forgets what it held', () => {
     const { events, written, overflowed } = feed(5);
-    events.push(1, 'abc');
+    offer(events, 1, 'abc');
     assert.equal(overflowed(), 0);
-    events.push(2, 'def');
+    offer(events, 2, 'def');
     assert.equal(overflowed(), 1);
-    events.release();
+    events.release((held) => held);
     assert.deepEqual(written, []);
   });
 });

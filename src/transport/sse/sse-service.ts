@@ -187,7 +187,7 @@ export class SseService {
     slot = taken;
 
     this.active.set(stream, peer);
-    const feed = new EventFeed(this.options.maxBufferedBytes, (text) => void stream.write(text), () => {
+    const feed = new EventFeed<HeldEvent>(this.options.maxBufferedBytes, (text) => void stream.write(text), () => {
       log.warn({ peer: peerLabel, limitBytes: this.options.maxBufferedBytes }, 'SSE: more events arrived during set-up than the stream may buffer; ending it');
       // Before the stream opened this is a 503; after (a long replay), a comment and the end.
       stream.end('too many events arrived while the stream was being set up; reconnect to resume');
@@ -204,8 +204,16 @@ export class SseService {
       place.watch(this.options.positions(identity.realm));
       peer.listen({
         event: (event, subscribedUri) => {
-          const text = place.message(event, topicOf(event, subscribedUri));
-          if (text !== undefined) feed.push(event.publication, text);
+          if (!feed.repeats(event.publication)) {
+            const topic = topicOf(event, subscribedUri);
+            if (feed.holding) {
+              const held = place.held(event, topic);
+              if (held) feed.hold(event.publication, held, held.bytes);
+            } else {
+              const text = place.message(event, topic);
+              if (text !== undefined) feed.push(text);
+            }
+          }
           arrivals.saw(event.publication);
         },
         revoked: (id, reason) => this.revoked(stream, subscriptions, id, reason),
@@ -232,7 +240,7 @@ export class SseService {
     if (!stream.active) return;
     // The replay may have filled the buffer; live events stay held (bounded) until it drains.
     await stream.drained();
-    if (stream.active) feed.release(replayed);
+    if (stream.active) feed.release((held) => place.released(held), replayed);
   }
 
   /**
@@ -349,15 +357,33 @@ class PublicationWait {
   }
 }
 
+/** A live event that arrived while the stream was being set up; its message is made at release. */
+interface HeldEvent {
+  publication: number;
+  topic: string;
+  data: string;
+  /** Where the stream stood when the event arrived: every source's highest position heard here (and the client's own place). */
+  offered: ReadonlyMap<string, number>;
+  /** What holding it costs, counted against max_buffered_bytes: about its message's length. */
+  bytes: number;
+}
+
 /**
  * Where one stream stands, for the ids of its live events. Normally that is where its node
  * stands (every source's highest position heard here): the id is the same for every stream and
  * is made once per event. A stream that resumed from further than this node has heard (events
  * on their way here) stands at its own place until the node catches up: its events are given
  * ids of their own, and the events it already had are recognised by position and dropped.
+ *
+ * Events held during set-up are written after the replay, which may carry events that reached
+ * this node after them (published while a SUBSCRIBE waited for its authorizer, say): their ids
+ * are made at release, raised to where the replay left the stream, so that a resume from the
+ * last id does not replay those again.
  */
 class StreamPlace {
   private view: PositionView = noPositions;
+  /** Where the replay left the stream (undefined: there was none); held events' ids cover it. */
+  private replayed: ReadonlyMap<string, number> | undefined;
   /** Made once per stream, not per event: the live path allocates nothing here. */
   private readonly nodeId = (event: Event): string => formatEventId(event.publication, this.view.all);
 
@@ -376,7 +402,26 @@ class StreamPlace {
 
   /** The stream's place after a replay. */
   resumedAt(seen: ReadonlyMap<string, number>): void {
+    this.replayed = seen;
     this.ahead = this.hasReached(seen) ? undefined : seen;
+  }
+
+  /** A live event arriving during set-up, as it is held; undefined if the client already had it. */
+  held(event: Event, topic: string): HeldEvent | undefined {
+    const ahead = this.ahead;
+    if (ahead && covers(ahead, this.view.delivering)) return undefined;
+    // A copy: the node's heads move on while the event waits.
+    const offered = ahead ? merged(this.view.all, ahead) : new Map(this.view.all);
+    if (ahead && this.hasReached(ahead)) this.ahead = undefined;
+    const data = eventData(event);
+    const bytes = formatEventId(event.publication, offered).length + topic.length + data.length;
+    return { publication: event.publication, topic, data, offered, bytes };
+  }
+
+  /** The message of a held event, written after the replay (if any): its id covers what the replay carried. */
+  released(held: HeldEvent): string {
+    const offered = this.replayed ? merged(held.offered, this.replayed) : held.offered;
+    return formatMessage({ id: formatEventId(held.publication, offered), event: held.topic, data: held.data });
   }
 
   /** The SSE message of a live event; undefined if the client already had it. */
