@@ -42,8 +42,9 @@ export class RemoteCalls {
     return this.backplane.claimProcedure({ realm: this.realm.name, uri: procedure, match }, invoke);
   }
 
-  release(procedure: string, match: MatchPolicy): void {
-    this.backplane.releaseProcedure({ realm: this.realm.name, uri: procedure, match });
+  /** Resolves once the cluster has taken the release (see Backplane.releaseProcedure). */
+  release(procedure: string, match: MatchPolicy): Promise<void> {
+    return this.backplane.releaseProcedure({ realm: this.realm.name, uri: procedure, match });
   }
 
   // ---- the caller's node ----

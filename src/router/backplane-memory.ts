@@ -41,7 +41,7 @@ export class MemoryHub {
       },
       onMessage: (receive) => void this.receivers.set(nodeId, receive),
       claim: async (key, invoke) => this.claims.claim(nodeId, key, invoke),
-      release: (key) => this.claims.release(nodeId, key),
+      release: async (key) => this.claims.release(nodeId, key),
       close: async () => {
         this.receivers.delete(nodeId);
         this.claims.dropNode(nodeId);

@@ -67,7 +67,8 @@ export interface MeshLink {
    * its counter at least there, so callees registered later still order after this node's.
    */
   claim(key: string, invoke: InvocationPolicy, ticket?: number): Promise<ClaimAnswer>;
-  release(key: string): void;
+  /** Resolves once the authority has taken the release, or cannot be reached; never rejects. */
+  release(key: string): Promise<void>;
   /**
    * For links that can lose their way to the others for a while (Redis): called each time the
    * link is back, after the others may have forgotten this node.
@@ -188,11 +189,12 @@ export class MeshBackplane implements Backplane {
     return answer;
   }
 
-  releaseProcedure(procedure: Interest): void {
+  async releaseProcedure(procedure: Interest): Promise<void> {
     const key = interestKey(procedure);
     if (!this.localProcedures.delete(key) || this.closed) return;
-    this.link.release(key);
+    const released = this.link.release(key);
     this.send({ k: 'procedure', procedure, on: false });
+    await released;
   }
 
   calleeNodes(realm: string, procedure: string): readonly string[] {

@@ -35,8 +35,12 @@ export interface Backplane {
    * (for routing calls) until it is released.
    */
   claimProcedure(procedure: Interest, invoke: InvocationPolicy): Promise<ClaimAnswer>;
-  /** This node no longer holds a registration of (realm, uri, match). */
-  releaseProcedure(procedure: Interest): void;
+  /**
+   * This node no longer holds a registration of (realm, uri, match). Resolves once the authority
+   * has taken the release (a claim any node sends after that succeeds), or could not be reached;
+   * never rejects.
+   */
+  releaseProcedure(procedure: Interest): Promise<void>;
   /** The other nodes holding the registration a call to `procedure` matches best; empty if none. */
   calleeNodes(realm: string, procedure: string): readonly string[];
   /** The registration of the other nodes that a call to `procedure` matches best, if any. */

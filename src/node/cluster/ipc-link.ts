@@ -33,14 +33,18 @@ export function ipcLink(channel: ParentChannel, options: IpcLinkOptions): MeshLi
   let overflowing = false;
   let dropped = 0;
   let open = true;
-  let lastClaim = 0;
+  let lastRequest = 0;
   let metrics: BackplaneMetrics | undefined;
   const claims = new Map<number, (answer: ClaimAnswer) => void>();
+  const releases = new Map<number, () => void>();
   const listener = (raw: unknown): void => {
     if (isJunctionMessage<Extract<ParentToWorker, { junction: 'mesh' }>>(raw, 'mesh')) receive?.(raw.message, raw.from);
     else if (isJunctionMessage<Extract<ParentToWorker, { junction: 'claimed' }>>(raw, 'claimed')) {
       claims.get(raw.id)?.(raw.answer);
       claims.delete(raw.id);
+    } else if (isJunctionMessage<Extract<ParentToWorker, { junction: 'released' }>>(raw, 'released')) {
+      releases.get(raw.id)?.();
+      releases.delete(raw.id);
     } else if (isJunctionMessage<Extract<ParentToWorker, { junction: 'relay' }>>(raw, 'relay')) {
       metrics?.relayQueuedBytes.set(raw.queuedBytes);
       metrics?.relayOverflows.setTotal(raw.overflows);
@@ -79,14 +83,19 @@ export function ipcLink(channel: ParentChannel, options: IpcLinkOptions): MeshLi
       receive = handler;
     },
     claim(key, invoke) {
-      const id = ++lastClaim;
+      const id = ++lastRequest;
       return new Promise<ClaimAnswer>((resolve) => {
         claims.set(id, resolve);
         channel.send({ junction: 'claim', id, key, invoke });
       });
     },
-    release(key) {
-      if (open) channel.send({ junction: 'release', key });
+    async release(key) {
+      if (!open) return;
+      const id = ++lastRequest;
+      await new Promise<void>((resolve) => {
+        releases.set(id, resolve);
+        channel.send({ junction: 'release', id, key });
+      });
     },
     instrument(given) {
       metrics = given;
@@ -97,6 +106,8 @@ export function ipcLink(channel: ParentChannel, options: IpcLinkOptions): MeshLi
       // Claims still waiting would never be answered: this node is on its own from here.
       for (const resolve of claims.values()) resolve({ ok: true });
       claims.clear();
+      for (const resolve of releases.values()) resolve();
+      releases.clear();
     },
   };
 }

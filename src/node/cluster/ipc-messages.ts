@@ -14,7 +14,8 @@ export type WorkerToParent =
   | { junction: 'ready' }
   /** The parent keeps the cluster's claims on procedures: one answer per claim, in order. */
   | { junction: 'claim'; id: number; key: string; invoke: InvocationPolicy }
-  | { junction: 'release'; key: string }
+  /** Answered with `released` once the parent has taken it. */
+  | { junction: 'release'; id: number; key: string }
   /** Leased feeds (leased-feed.ts): compete for a feed's lease, append to it, acknowledge what was taken. */
   | { junction: 'feed-join'; feed: string; limits: FeedLimits }
   | { junction: 'feed-append'; feed: string; id: number; entry: FeedEntry }
@@ -24,6 +25,7 @@ export type WorkerToParent =
 export type ParentToWorker =
   | { junction: 'mesh'; message: MeshMessage; from: string }
   | { junction: 'claimed'; id: number; answer: ClaimAnswer }
+  | { junction: 'released'; id: number }
   | { junction: 'feed-appended'; id: number; refused?: string }
   /** The receiver now holds the feed's lease (until it exits or leaves the feed). */
   | { junction: 'feed-lease'; feed: string }

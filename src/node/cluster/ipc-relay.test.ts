@@ -162,7 +162,7 @@ describe('batches through the --workers relay', () => {
     await w2.close();
   });
 
-  it('answers the claims of a batch in order, and the claims of two workers in the order the parent read them', async () => {
+  it('answers the claims and releases of a batch in order, and the claims of two workers in the order the parent read them', async () => {
     const w1 = new HeldChannel();
     const w2 = new HeldChannel();
     const relay = new IpcRelay({ maxQueuedBytes: 1 << 20, onOverflow: () => assert.fail('no worker here stops reading') });
@@ -173,8 +173,8 @@ describe('batches through the --workers relay', () => {
         { junction: 'claim', id: 1, key: 'a', invoke: 'single' },
         { junction: 'mesh', message: { k: 'procedure', procedure: { realm: 'r', uri: 'a', match: 'exact' }, on: true } },
         { junction: 'claim', id: 2, key: 'b', invoke: 'roundrobin' },
-        { junction: 'release', key: 'a' },
-        { junction: 'claim', id: 3, key: 'a', invoke: 'single' },
+        { junction: 'release', id: 3, key: 'a' },
+        { junction: 'claim', id: 4, key: 'a', invoke: 'single' },
       ],
     });
     w2.say({ junction: 'batch', messages: [{ junction: 'claim', id: 1, key: 'a', invoke: 'single' }, { junction: 'claim', id: 2, key: 'b', invoke: 'roundrobin' }] });
@@ -183,7 +183,8 @@ describe('batches through the --workers relay', () => {
     assert.deepEqual(w1.delivered, [
       { junction: 'claimed', id: 1, answer: { ok: true, ticket: 1 } },
       { junction: 'claimed', id: 2, answer: { ok: true, ticket: 2 } },
-      { junction: 'claimed', id: 3, answer: { ok: true, ticket: 3 } },
+      { junction: 'released', id: 3 },
+      { junction: 'claimed', id: 4, answer: { ok: true, ticket: 3 } },
     ]);
     assert.deepEqual(w2.delivered, [
       { junction: 'mesh', from: 'w1', message: { k: 'procedure', procedure: { realm: 'r', uri: 'a', match: 'exact' }, on: true } },

@@ -63,6 +63,7 @@ export class IpcRelay {
         this.send(worker, { junction: 'claimed', id: raw.id, answer: this.claims.claim(nodeId, raw.key, raw.invoke) }, 0);
       } else if (isJunctionMessage<Extract<WorkerToParent, { junction: 'release' }>>(raw, 'release')) {
         this.claims.release(nodeId, raw.key);
+        this.send(worker, { junction: 'released', id: raw.id }, 0);
       } else if (isFeedMessage(raw)) this.feeds.handle(nodeId, raw);
     };
     const listener = (raw: unknown): void => eachMessage(raw, handle);
@@ -102,6 +103,8 @@ export class IpcRelay {
   }
 
   private relay(from: string, { message, to }: Extract<WorkerToParent, { junction: 'mesh' }>): void {
+    // A worker that leaves frees its claims before the others hear it: one may claim them at once.
+    if (message.k === 'gone') this.claims.dropNode(from);
     const envelope: ParentToWorker = { junction: 'mesh', message, from };
     const bytes = payloadBytes([message]);
     if (to === undefined) {

@@ -9,6 +9,7 @@ import { MetricsRegistry } from '../../metrics/registry.js';
 import { MeshBackplane } from '../../router/backplane-mesh.js';
 import type { RemotePublication } from '../../router/backplane.js';
 import { silentLogger } from '../../router/log.js';
+import type { Redis } from 'ioredis';
 import { RedisLink } from './redis-link.js';
 
 const skip = skipWithoutDebian('redis-server');
@@ -76,6 +77,10 @@ backplaneConformance('Redis', () => {
     kill: async (nodeId) => {
       nodes.get(nodeId)?.link.vanish();
       nodes.delete(nodeId);
+    },
+    holdUp: (nodeId) => {
+      // A blocking pop of nothing keeps the node's command connection busy for 50 ms; what it sends next waits behind it.
+      void (nodes.get(nodeId)!.link as unknown as { commands: Redis }).commands.blpop(`${prefix}:held-up`, 0.05);
     },
     close: async () => {
       await Promise.all([...nodes.values()].map((node) => node.backplane.close()));

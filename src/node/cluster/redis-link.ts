@@ -56,6 +56,20 @@ if redis.call('SCARD', KEYS[2]) == 0 then redis.call('DEL', KEYS[1], KEYS[2]) en
 return 1`;
 
 /**
+ * Every claim of one node released in one atomic step (it died, left, or rejoins clean): no
+ * claim from another node can fall between two of its keys. KEYS: the node's claimed keys.
+ * ARGV: node, the prefix of the policy and holder keys (see claimKeys).
+ */
+const dropNodeScript = `
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local holders = ARGV[2] .. 'claimers:' .. key
+  redis.call('SREM', holders, ARGV[1])
+  if redis.call('SCARD', holders) == 0 then redis.call('DEL', ARGV[2] .. 'claim:' .. key, holders) end
+end
+redis.call('DEL', KEYS[1])
+return 1`;
+
+/**
  * A mesh link through Redis pub/sub, for nodes on several machines: one channel per node for
  * what is sent to it (publications go only to nodes with a matching subscription: the mesh
  * decides, the channel carries), one channel for what goes to all. A heartbeat on that channel
@@ -96,6 +110,8 @@ export class RedisLink implements MeshLink {
   private readonly maxPendingBytes: number;
   private metrics: BackplaneMetrics | undefined;
   private closed = false;
+  /** This node's claims being freed with its goodbye (see send), for close to wait for. */
+  private claimsDropped: Promise<void> | undefined;
 
   constructor(options: RedisLinkOptions) {
     this.where = describeRedis(options.redis);
@@ -163,6 +179,8 @@ export class RedisLink implements MeshLink {
 
   send(message: MeshMessage, to?: readonly string[]): void {
     if (this.closed) return;
+    // Sent on the same connection before the goodbye, so Redis has freed them when the others hear it.
+    if (message.k === 'gone' && this.connected) this.claimsDropped = this.dropClaims(this.nodeId).catch(() => {});
     const data = packr.pack({ from: this.nodeId, message } satisfies Wire);
     if (to === undefined) this.publish('all', data, message.k);
     else for (const node of to) this.publish(`node:${node}`, data, message.k);
@@ -188,8 +206,12 @@ export class RedisLink implements MeshLink {
     }
   }
 
-  release(key: string): void {
-    this.commands.eval(releaseScript, 3, ...this.claimKeys(key, this.nodeId), this.nodeId, key).catch(() => {});
+  async release(key: string): Promise<void> {
+    try {
+      await this.commands.eval(releaseScript, 3, ...this.claimKeys(key, this.nodeId), this.nodeId, key);
+    } catch {
+      // Redis unreachable: the claim stays until this node rejoins (it claims what it holds then) or its lease runs out.
+    }
   }
 
   async close(): Promise<void> {
@@ -197,7 +219,7 @@ export class RedisLink implements MeshLink {
     this.closed = true;
     clearInterval(this.timer);
     this.liveness.stop();
-    if (this.connected) await lastWords(this.dropClaims(this.nodeId));
+    if (this.connected) await lastWords(this.claimsDropped ?? this.dropClaims(this.nodeId));
     closeRedis(this.subscriber);
     closeRedis(this.commands);
   }
@@ -315,13 +337,13 @@ export class RedisLink implements MeshLink {
   private lose(node: string, why: string): void {
     if (!this.lastHeard.delete(node)) return;
     this.log.warn({ node }, `cluster node ${node} is gone, ${why}: forgetting its sessions, subscriptions and registrations`);
-    this.receive?.({ k: 'gone' }, node);
+    // Sent first: a claim this node makes once the router heard `gone` reaches Redis after it (one connection keeps order).
     if (this.connected) this.dropClaims(node).catch(() => {});
+    this.receive?.({ k: 'gone' }, node);
   }
 
-  /** Frees every claim a node holds (it died, or rejoins clean). Idempotent: several nodes may do it at once. */
+  /** Frees every claim a node holds (it died, left, or rejoins clean). Idempotent: several nodes may do it at once. */
   private async dropClaims(node: string): Promise<void> {
-    const keys = await this.commands.smembers(this.channel(`claims-of:${node}`));
-    for (const key of keys) await this.commands.eval(releaseScript, 3, ...this.claimKeys(key, node), node, key);
+    await this.commands.eval(dropNodeScript, 1, this.channel(`claims-of:${node}`), node, this.channel(''));
   }
 }

@@ -104,7 +104,7 @@ export class Dealer {
       }
       if (session.state !== 'closed') this.registerHere(session, request, procedure, options, true, answer.ticket);
       // Nothing was registered after all (refused by a limit, or the session left meanwhile): give the claim back.
-      if (!this.table.get(procedure, options.match)) remote.release(procedure, options.match);
+      if (!this.table.get(procedure, options.match)) return remote.release(procedure, options.match);
     });
   }
 
@@ -176,17 +176,26 @@ export class Dealer {
     return this.table.best(procedure);
   }
 
-  unregister(session: Session, request: number, registrationId: number): void {
+  /**
+   * In a cluster, UNREGISTERED (and the meta events) wait until the cluster has taken the release
+   * of a claim: a REGISTER on any node after them succeeds. Meanwhile this node no longer routes
+   * calls to the registration, and the session's further messages wait their turn (as after a REGISTER).
+   */
+  unregister(session: Session, request: number, registrationId: number): Promise<void> | void {
     const registration = this.byId.get(registrationId);
     if (!registration || !registration.callees.includes(session)) {
       session.sendError(MessageType.UNREGISTER, request, ErrorUri.noSuchRegistration,
         `this session has no registration ${registrationId}`);
       return;
     }
-    const deleted = this.removeCallee(registration, session);
+    const { deleted, released } = this.removeCallee(registration, session);
     this.bySession.get(session)?.delete(registration);
-    session.send({ type: MessageType.UNREGISTERED, request });
-    this.announceRemoval(session, registration, deleted);
+    const answer = (): void => {
+      if (session.state !== 'closed') session.send({ type: MessageType.UNREGISTERED, request });
+      this.announceRemoval(session, registration, deleted);
+    };
+    if (released) return released.then(answer);
+    answer();
   }
 
   /**
@@ -291,7 +300,7 @@ export class Dealer {
   leave(session: Session): void {
     const mine = this.bySession.get(session);
     this.bySession.delete(session);
-    const removed = [...(mine ?? [])].map((registration) => [registration, this.removeCallee(registration, session)] as const);
+    const removed = [...(mine ?? [])].map((registration) => [registration, this.removeCallee(registration, session).deleted] as const);
     for (const call of this.calls.takeCalleeCalls(session)) {
       call.caller.sendError(MessageType.CALL, call.callerRequest, ErrorUri.canceled,
         'the callee left before answering the call');
@@ -366,19 +375,21 @@ export class Dealer {
     call.caller.sendError(MessageType.CALL, call.callerRequest, uri, message);
   }
 
-  /** Returns whether the registration is gone with its last callee. */
-  private removeCallee(registration: Registration, session: Session): boolean {
+  /**
+   * `deleted`: the registration is gone with its last callee; `released`, in a cluster, resolves
+   * once the cluster has taken the release of its claim.
+   */
+  private removeCallee(registration: Registration, session: Session): { deleted: boolean; released?: Promise<void> } {
     const index = registration.callees.indexOf(session);
     if (index >= 0) registration.callees.splice(index, 1);
     registration.tickets?.delete(session);
     if (registration.callees.length > 0) {
       if (registration.clustered) this.remote?.summarize(registration);
-      return false;
+      return { deleted: false };
     }
     this.byId.delete(registration.id);
     this.table.delete(registration.uri, registration.match);
-    if (registration.clustered) this.remote?.release(registration.uri, registration.match);
-    return true;
+    return { deleted: true, released: registration.clustered ? this.remote?.release(registration.uri, registration.match) : undefined };
   }
 
   private announceRemoval(session: Session, registration: Registration, deleted: boolean): void {
