@@ -11,6 +11,10 @@ import type { RemotePublication } from '../../router/backplane.js';
 import { silentLogger } from '../../router/log.js';
 import type { Redis } from 'ioredis';
 import { RedisLink } from './redis-link.js';
+import { MessageType as T } from '../../protocol/codes.js';
+import { ErrorUri } from '../../protocol/errors.js';
+import type { WampMessage } from '../../protocol/messages.js';
+import { RouterHarness, type MemoryPeer } from '../../../test/support/router-harness.js';
 
 const skip = skipWithoutDebian('redis-server');
 const heartbeatMs = 100;
@@ -51,6 +55,11 @@ function metricValue(metrics: MetricsRegistry, series: string): number {
   return line === undefined ? 0 : Number(line.slice(series.length + 1));
 }
 
+/** Keeps the link's command connection busy for 50 ms (a blocking pop of nothing): what the node sends next waits behind it. */
+function holdUp(link: RedisLink): void {
+  void (link as unknown as { commands: Redis }).commands.blpop('held-up', 0.05);
+}
+
 /** Publishes on `from` until `received` grows (interest announcements cross asynchronously); bounded. */
 async function publishUntilReceived(from: RedisNode, received: RemotePublication[], topic = 't'): Promise<void> {
   const deadline = Date.now() + 10_000;
@@ -78,10 +87,7 @@ backplaneConformance('Redis', () => {
       nodes.get(nodeId)?.link.vanish();
       nodes.delete(nodeId);
     },
-    holdUp: (nodeId) => {
-      // A blocking pop of nothing keeps the node's command connection busy for 50 ms; what it sends next waits behind it.
-      void (nodes.get(nodeId)!.link as unknown as { commands: Redis }).commands.blpop(`${prefix}:held-up`, 0.05);
-    },
+    holdUp: (nodeId) => holdUp(nodes.get(nodeId)!.link),
     close: async () => {
       await Promise.all([...nodes.values()].map((node) => node.backplane.close()));
     },
@@ -259,6 +265,61 @@ describe('Redis backplane: a Redis that does not keep up', { skip }, () => {
     await publishUntilReceived(b, receivedOnA, 'back');
     // A heartbeat may be on its way at any moment: the buffer empties between them.
     await waitFor(() => a.link.pendingBytes === 0, 'everything acknowledged');
+    await a.backplane.close();
+    await b.backplane.close();
+  });
+});
+
+describe('Redis backplane: a procedure moved from one node to another', { skip }, () => {
+  /** The next message `peer` gets, which must be of `type`. */
+  async function next<K extends WampMessage['type']>(peer: MemoryPeer, type: K): Promise<Extract<WampMessage, { type: K }>> {
+    await waitFor(() => peer.inbox.length > 0, `a message of type ${type}`);
+    const message = peer.inbox.shift()!;
+    assert.equal(message.type, type, JSON.stringify(message));
+    return message as Extract<WampMessage, { type: K }>;
+  }
+
+  it('answers UNREGISTERED once a REGISTER on any node succeeds; a call and a REGISTER on the first node meanwhile are answered rightly', async () => {
+    const prefix = `moved${++prefixes}`;
+    const [a, b] = [await redisNode('a', prefix), await redisNode('b', prefix)];
+    const [onA, onB] = [new RouterHarness({ backplane: a.backplane }), new RouterHarness({ backplane: b.backplane })];
+    const [owner, caller, second] = [await onA.join(), await onA.join(), await onA.join()];
+    const mover = await onB.join();
+    const procedure = 'com.moved';
+    let request = 0;
+    const register = (peer: MemoryPeer): void => peer.deliver({ type: T.REGISTER, request: ++request, options: {}, procedure });
+    const unregister = async (peer: MemoryPeer, registration: number): Promise<void> => {
+      peer.deliver({ type: T.UNREGISTER, request: ++request, registration });
+      await next(peer, T.UNREGISTERED);
+    };
+    for (let round = 0; round < 10; round++) {
+      register(owner.peer);
+      const { registration } = await next(owner.peer, T.REGISTERED);
+      // A's way to Redis is slow: its release waits behind something else.
+      holdUp(a.link);
+      owner.peer.deliver({ type: T.UNREGISTER, request: ++request, registration });
+      // Meanwhile a call on A finds no callee anywhere.
+      caller.peer.deliver({ type: T.CALL, request: ++request, options: {}, procedure });
+      assert.equal((await next(caller.peer, T.ERROR)).error, ErrorUri.noSuchProcedure, `round ${round}`);
+      await next(owner.peer, T.UNREGISTERED);
+      // Told UNREGISTERED, the procedure moves to B at once.
+      register(mover.peer);
+      const moved = await next(mover.peer, T.REGISTERED);
+      await unregister(mover.peer, moved.registration);
+    }
+    // A REGISTER on A while A's release is on its way waits its turn behind it, and succeeds.
+    register(owner.peer);
+    const { registration } = await next(owner.peer, T.REGISTERED);
+    holdUp(a.link);
+    owner.peer.deliver({ type: T.UNREGISTER, request: ++request, registration });
+    register(second.peer);
+    await next(owner.peer, T.UNREGISTERED);
+    const taken = await next(second.peer, T.REGISTERED);
+    register(mover.peer);
+    assert.equal((await next(mover.peer, T.ERROR)).error, ErrorUri.procedureAlreadyExists, 'held by the second session on A');
+    await unregister(second.peer, taken.registration);
+    register(mover.peer);
+    await next(mover.peer, T.REGISTERED);
     await a.backplane.close();
     await b.backplane.close();
   });
