@@ -4,6 +4,7 @@ import { MessageType as T } from '../protocol/codes.js';
 import type { Dict, WampMessage } from '../protocol/messages.js';
 import { RouterHarness, type MemoryPeer } from '../../test/support/router-harness.js';
 import { MemoryHub } from './backplane-memory.js';
+import { MeshBackplane, type MeshLink } from './backplane-mesh.js';
 
 /** Waits until every message sent on the hub so far has arrived (in-memory links deliver in microtasks). */
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5));
@@ -130,5 +131,31 @@ describe('calls across nodes (in-memory backplane)', () => {
     another.peer.deliver({ type: T.CALL, request: 10, options: {}, procedure: 'com.wait', args: [] });
     await settle();
     assert.equal(only(another.peer, T.ERROR).error, 'wamp.error.no_such_procedure');
+  });
+
+  it('answers UNREGISTERED only once the cluster has taken the release; a call and a REGISTER meanwhile are answered rightly', async () => {
+    // A node alone, whose authority holds each release until the test lets it go.
+    const held: (() => void)[] = [];
+    const link: MeshLink = {
+      send: () => {}, onMessage: () => {}, close: async () => {},
+      claim: async () => ({ ok: true }),
+      release: () => new Promise<void>((resolve) => void held.push(resolve)),
+    };
+    const node = new RouterHarness({ backplane: new MeshBackplane('n1', link) });
+    const [owner, caller, other] = [await node.join(), await node.join(), await node.join()];
+    const registered = await register(owner.peer, 'com.moved');
+    assert.equal(registered.type, T.REGISTERED);
+    owner.peer.deliver({ type: T.UNREGISTER, request: 2, registration: registered.type === T.REGISTERED ? registered.registration : 0 });
+    owner.peer.deliver({ type: T.REGISTER, request: 3, options: {}, procedure: 'com.later' });
+    await settle();
+    assert.deepEqual(owner.peer.take(), [], 'nothing answered while the release is on its way; the session\'s next message waits');
+    assert.equal(held.length, 1);
+    caller.peer.deliver({ type: T.CALL, request: 1, options: {}, procedure: 'com.moved', args: [] });
+    await settle();
+    assert.equal(only(caller.peer, T.ERROR).error, 'wamp.error.no_such_procedure', 'no longer routed to meanwhile');
+    assert.equal((await register(other.peer, 'com.moved')).type, T.REGISTERED, 'registered again on the same node meanwhile');
+    held[0]!();
+    await settle();
+    assert.deepEqual(owner.peer.take().map((message) => message.type), [T.UNREGISTERED, T.REGISTERED]);
   });
 });
