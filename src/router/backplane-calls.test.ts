@@ -133,7 +133,7 @@ describe('calls across nodes (in-memory backplane)', () => {
     assert.equal(only(another.peer, T.ERROR).error, 'wamp.error.no_such_procedure');
   });
 
-  it('answers UNREGISTERED only once the cluster has taken the release; a call and a REGISTER meanwhile are answered rightly', async () => {
+  it('answers UNREGISTERED and a GOODBYE only once the cluster has taken the release; a call and a REGISTER meanwhile are answered rightly', async () => {
     // A node alone, whose authority holds each release until the test lets it go.
     const held: (() => void)[] = [];
     const link: MeshLink = {
@@ -157,5 +157,17 @@ describe('calls across nodes (in-memory backplane)', () => {
     held[0]!();
     await settle();
     assert.deepEqual(owner.peer.take().map((message) => message.type), [T.UNREGISTERED, T.REGISTERED]);
+    // A session that leaves with GOODBYE: answered once its procedure is free, its calls meanwhile refused.
+    other.peer.deliver({ type: T.GOODBYE, details: {}, reason: 'wamp.close.close_realm' });
+    await settle();
+    assert.deepEqual(other.peer.take(), []);
+    assert.equal(held.length, 2);
+    caller.peer.deliver({ type: T.CALL, request: 2, options: {}, procedure: 'com.moved', args: [] });
+    await settle();
+    assert.equal(only(caller.peer, T.ERROR).error, 'wamp.error.no_such_procedure');
+    held[1]!();
+    await settle();
+    assert.equal(only(other.peer, T.GOODBYE).reason, 'wamp.close.goodbye_and_out');
+    assert.equal(other.peer.closed, true, 'no session series here: the connection closes');
   });
 });

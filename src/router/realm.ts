@@ -135,6 +135,11 @@ export class Realm {
     this.events.emit('sessionJoined', session);
   }
 
+  /** Before a client's GOODBYE is answered; see Dealer.releaseBeforeGoodbye. */
+  releaseBeforeGoodbye(session: Session): Promise<void> | undefined {
+    return this.dealer.releaseBeforeGoodbye(session);
+  }
+
   leave(session: Session): void {
     if (!this.sessions.delete(session.id) && !this.internalSessions.delete(session.id)) return;
     this.metrics.sessions.add(-1, { realm: this.name, origin: session.origin });

@@ -362,14 +362,11 @@ export class Session implements SessionLink {
 
   private established(message: WampMessage): Promise<void> | void {
     if (message.type === MessageType.GOODBYE) {
-      // Established: the client leaves and may start anew; shutting down: it answers the router's GOODBYE.
-      const clientLeaves = this.state === 'established';
-      if (clientLeaves) this.send({ type: MessageType.GOODBYE, details: {}, reason: ErrorUri.goodbyeAndOut });
-      const pipelined = this.queue?.clear() ?? [];
-      this.close('goodbye');
-      if (clientLeaves && this.series) this.series.afterGoodbye(pipelined);
-      else this.peer.close();
-      return;
+      // In a cluster the client's GOODBYE is answered once its procedures are free on every node
+      // (a REGISTER anywhere after it succeeds); what it sends meanwhile waits, as after a REGISTER.
+      const releasing = this.state === 'established' ? this.realm!.releaseBeforeGoodbye(this) : undefined;
+      if (releasing) return releasing.then(() => this.clientGoodbye());
+      return this.clientGoodbye();
     }
     if (message.type === MessageType.ABORT) return this.clientAborted();
     if (message.type === MessageType.HELLO) return this.protocolViolation('HELLO received on an established session');
@@ -380,6 +377,17 @@ export class Session implements SessionLink {
       return this.protocolViolation(`ERROR from a client must answer an INVOCATION (request type 68), got request type ${message.requestType}`);
     }
     return this.realm!.handle(this, message);
+  }
+
+  /** The client's GOODBYE. Established: the client leaves and may start anew; shutting down: it answers the router's. */
+  private clientGoodbye(): void {
+    if (this.state === 'closed') return; // closed while its procedures were being released
+    const clientLeaves = this.state === 'established';
+    if (clientLeaves) this.send({ type: MessageType.GOODBYE, details: {}, reason: ErrorUri.goodbyeAndOut });
+    const pipelined = this.queue?.clear() ?? [];
+    this.close('goodbye');
+    if (clientLeaves && this.series) this.series.afterGoodbye(pipelined);
+    else this.peer.close();
   }
 
   private async hello(message: Hello): Promise<void> {

@@ -279,7 +279,7 @@ describe('Redis backplane: a procedure moved from one node to another', { skip }
     return message as Extract<WampMessage, { type: K }>;
   }
 
-  it('answers UNREGISTERED once a REGISTER on any node succeeds; a call and a REGISTER on the first node meanwhile are answered rightly', async () => {
+  it('answers UNREGISTERED and GOODBYE once a REGISTER on any node succeeds; a call and a REGISTER on the first node meanwhile are answered rightly', async () => {
     const prefix = `moved${++prefixes}`;
     const [a, b] = [await redisNode('a', prefix), await redisNode('b', prefix)];
     const [onA, onB] = [new RouterHarness({ backplane: a.backplane }), new RouterHarness({ backplane: b.backplane })];
@@ -318,6 +318,15 @@ describe('Redis backplane: a procedure moved from one node to another', { skip }
     register(mover.peer);
     assert.equal((await next(mover.peer, T.ERROR)).error, ErrorUri.procedureAlreadyExists, 'held by the second session on A');
     await unregister(second.peer, taken.registration);
+    register(mover.peer);
+    const back = await next(mover.peer, T.REGISTERED);
+    // And back to A, whose session then leaves with GOODBYE: once it is answered, B registers at once.
+    await unregister(mover.peer, back.registration);
+    register(second.peer);
+    await next(second.peer, T.REGISTERED);
+    holdUp(a.link);
+    second.peer.deliver({ type: T.GOODBYE, details: {}, reason: 'wamp.close.close_realm' });
+    await next(second.peer, T.GOODBYE);
     register(mover.peer);
     await next(mover.peer, T.REGISTERED);
     await a.backplane.close();

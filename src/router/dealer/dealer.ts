@@ -296,6 +296,25 @@ export class Dealer {
     this.endWithError(call, ErrorUri.canceled, `the call was canceled (mode "${mode}")`);
   }
 
+  /**
+   * A client said GOODBYE: in a cluster, the registrations it is the last callee of are removed
+   * first, and the returned promise resolves once the cluster has taken the releases of their
+   * claims (undefined when there are none: nothing was done). As for UNREGISTER, a REGISTER on
+   * any node after the GOODBYE reply then succeeds. Its other registrations and calls end with
+   * `leave`, as for any session that leaves.
+   */
+  releaseBeforeGoodbye(session: Session): Promise<void> | undefined {
+    const mine = this.bySession.get(session);
+    if (!this.remote || !mine) return undefined;
+    const claimed = [...mine].filter((registration) => registration.clustered && registration.callees.length === 1 && registration.callees[0] === session);
+    if (claimed.length === 0) return undefined;
+    return Promise.all(claimed.map((registration) => {
+      mine.delete(registration);
+      const { deleted, released } = this.removeCallee(registration, session);
+      return released?.then(() => this.announceRemoval(session, registration, deleted));
+    })).then(() => {});
+  }
+
   /** Cleans up after a session that left: its registrations and every call it was part of. */
   leave(session: Session): void {
     const mine = this.bySession.get(session);
