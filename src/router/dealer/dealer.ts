@@ -191,7 +191,7 @@ export class Dealer {
     const { deleted, released } = this.removeCallee(registration, session);
     this.bySession.get(session)?.delete(registration);
     const answer = (): void => {
-      if (session.state !== 'closed') session.send({ type: MessageType.UNREGISTERED, request });
+      session.send({ type: MessageType.UNREGISTERED, request }); // dropped if the session closed meanwhile
       this.announceRemoval(session, registration, deleted);
     };
     if (released) return released.then(answer);
