@@ -1,97 +1,125 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PingWheel, type Pingable } from './ping-wheel.js';
+import { PingWheel, type KeepaliveState, type Pingable } from './ping-wheel.js';
 
 class FakePeer implements Pingable {
   keepaliveSince = 0;
-  keepalivePinged = false;
+  keepaliveState: KeepaliveState = 0;
   pings = 0;
-  dropped = false;
+  unresponsiveCalls = 0;
   ping(): void {
     this.pings += 1;
   }
   unresponsive(): void {
-    this.dropped = true;
+    this.unresponsiveCalls += 1;
+  }
+  get dropped(): boolean {
+    return this.unresponsiveCalls > 0;
   }
 }
 
-function wheelAt(clock: { now: number }, intervalMs = 1_000, timeoutMs = 500): PingWheel {
-  return new PingWheel({ intervalMs, timeoutMs, now: () => clock.now });
+/** The wheel's owner: a collection of peers it changes itself, as the WebSocket service does with its map. */
+class Owner {
+  readonly peers = new Set<FakePeer>();
+  readonly wheel: PingWheel;
+  constructor(options: ConstructorParameters<typeof PingWheel>[1]) {
+    this.wheel = new PingWheel(this.peers, options);
+  }
+  add(peer: FakePeer): void {
+    this.peers.add(peer);
+    this.wheel.added(peer);
+  }
+  remove(peer: FakePeer): void {
+    this.peers.delete(peer);
+    this.wheel.removed();
+  }
+}
+
+function ownerAt(clock: { now: number }, intervalMs = 1_000, timeoutMs = 500): Owner {
+  return new Owner({ intervalMs, timeoutMs, now: () => clock.now });
 }
 
 describe('PingWheel', () => {
   it('pings a connection once it has been quiet for the interval, not before', () => {
     const clock = { now: 0 };
-    const wheel = wheelAt(clock);
+    const owner = ownerAt(clock);
     const peer = new FakePeer();
-    wheel.add(peer);
+    owner.add(peer);
     clock.now = 999;
-    wheel.sweep();
+    owner.wheel.sweep();
     assert.equal(peer.pings, 0);
     clock.now = 1_000;
-    wheel.sweep();
+    owner.wheel.sweep();
     assert.equal(peer.pings, 1);
     clock.now = 1_200;
-    wheel.sweep();
+    owner.wheel.sweep();
     assert.equal(peer.pings, 1, 'one ping at a time while it is unanswered');
-    wheel.stop();
+    owner.wheel.stop();
   });
 
   it('keeps a peer that answers, pinging it again an interval after each answer', () => {
     const clock = { now: 0 };
-    const wheel = wheelAt(clock);
+    const owner = ownerAt(clock);
     const peer = new FakePeer();
-    wheel.add(peer);
+    owner.add(peer);
     for (let round = 1; round <= 5; round++) {
       clock.now += 1_000;
-      wheel.sweep();
+      owner.wheel.sweep();
       assert.equal(peer.pings, round);
       clock.now += 400; // answered within the 500 ms timeout
-      wheel.heard(peer);
-      wheel.sweep();
+      owner.wheel.heard(peer);
+      owner.wheel.sweep();
     }
     assert.equal(peer.dropped, false);
-    assert.equal(wheel.size, 1);
-    wheel.stop();
+    owner.wheel.stop();
   });
 
-  it('drops a peer whose ping goes unanswered for the timeout, and forgets it', () => {
+  it('tells its owner once of a peer whose ping goes unanswered for the timeout, and pings it no more', () => {
     const clock = { now: 0 };
-    const wheel = wheelAt(clock);
+    const owner = ownerAt(clock);
     const dead = new FakePeer();
     const alive = new FakePeer();
-    wheel.add(dead);
-    wheel.add(alive);
+    owner.add(dead);
+    owner.add(alive);
     clock.now = 1_000;
-    wheel.sweep();
-    wheel.heard(alive);
+    owner.wheel.sweep();
+    owner.wheel.heard(alive);
     clock.now = 1_499;
-    wheel.sweep();
+    owner.wheel.sweep();
     assert.equal(dead.dropped, false);
     clock.now = 1_500;
-    wheel.sweep();
-    assert.equal(dead.dropped, true);
+    owner.wheel.sweep();
+    assert.equal(dead.unresponsiveCalls, 1);
     assert.equal(alive.dropped, false);
-    assert.equal(wheel.size, 1);
+    // The owner has not taken it out yet (its connection closes later): neither pinged nor told again,
+    // and a late pong does not bring it back.
+    owner.wheel.heard(dead);
     clock.now = 10_000;
-    wheel.sweep();
+    owner.wheel.sweep();
     assert.equal(dead.pings, 1, 'a dropped peer is not pinged again');
-    wheel.stop();
+    assert.equal(dead.unresponsiveCalls, 1, 'the owner is told once');
+    owner.remove(dead);
+    assert.equal(alive.pings, 2, 'the others are still kept alive');
+    owner.wheel.stop();
   });
 
-  it('walks on a timer of its own, a quarter of the shorter period, while it has members', async () => {
-    const wheel = new PingWheel({ intervalMs: 40, timeoutMs: 1_000 });
-    assert.equal(wheel.tickMs, 10);
+  it('walks on a timer of its own, a quarter of the shorter period, while its owner has members', async () => {
+    const owner = new Owner({ intervalMs: 40, timeoutMs: 1_000 });
+    assert.equal(owner.wheel.tickMs, 10);
     const peer = new FakePeer();
-    wheel.add(peer);
+    owner.add(peer);
     const deadline = Date.now() + 5_000;
     while (peer.pings === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     assert.equal(peer.pings, 1);
-    wheel.delete(peer);
-    assert.equal(wheel.size, 0);
+    owner.remove(peer);
+    // Stopped with the last member: no ping on a peer added to the collection behind the wheel's back.
+    const unseen = new FakePeer();
+    owner.peers.add(unseen);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(unseen.pings, 0);
   });
 
   it('refuses a period that is not positive', () => {
-    assert.throws(() => new PingWheel({ intervalMs: 0, timeoutMs: 10 }), /positive/);
+    assert.throws(() => new PingWheel(new Set(), { intervalMs: 0, timeoutMs: 10 }), /positive/);
   });
 });

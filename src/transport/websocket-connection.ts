@@ -5,7 +5,7 @@ import type { Encoder, Envelope } from '../protocol/envelope.js';
 import { boundLogger, type Logger } from '../router/log.js';
 import type { Peer, SessionLink, TransportInfo } from '../router/peer.js';
 import { decodeMessage } from './decode-message.js';
-import type { Pingable } from './ping-wheel.js';
+import type { KeepaliveState, Pingable } from './ping-wheel.js';
 import { corkForThisTurn } from './write-coalescing.js';
 import { frameEncoder, payloadOf, sendsQueuedInWs, socketUnder } from './ws-frame.js';
 
@@ -40,7 +40,7 @@ export interface ServiceShared {
 /** An open WebSocket connection as the service tracks it: kept alive by the ping wheel, closed at shutdown. */
 export class KeptConnection implements Pingable {
   keepaliveSince = 0;
-  keepalivePinged = false;
+  keepaliveState: KeepaliveState = 0;
 
   constructor(
     protected readonly ws: WebSocket,

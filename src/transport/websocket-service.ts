@@ -60,7 +60,7 @@ export class WebSocketService {
   private readonly origins: RegExp[] | undefined;
   private readonly slots: ConnectionSlots;
   private readonly capWarnings = new PerKeyLogThrottle(CAP_WARNING_INTERVAL_MS);
-  /** Every open connection, by its ws (the shared listeners find theirs here). */
+  /** Every open connection, by its ws (the shared listeners find theirs here; the ping wheel walks it). */
   private readonly connections = new Map<WebSocket, KeptConnection>();
   private readonly listeners: ReturnType<typeof connectionListeners>;
   private readonly shared: ServiceShared;
@@ -105,7 +105,7 @@ export class WebSocketService {
       pingTimeoutMs: options.autoPingTimeout, maxBufferedBytes: options.maxBufferedBytes,
     };
     // Pings after each quiet interval; a peer that does not answer within the timeout is dropped.
-    this.wheel = options.autoPingInterval > 0 ? new PingWheel({ intervalMs: options.autoPingInterval, timeoutMs: options.autoPingTimeout }) : undefined;
+    this.wheel = options.autoPingInterval > 0 ? new PingWheel(this.connections, { intervalMs: options.autoPingInterval, timeoutMs: options.autoPingTimeout }) : undefined;
     this.listeners = connectionListeners(this.connections, this.wheel, this.slots);
     this.origins = options.allowedOrigins.includes('*') ? undefined : options.allowedOrigins.map(globToRegExp);
   }
@@ -206,7 +206,7 @@ export class WebSocketService {
     ws.on('ping', this.listeners.ping);
     if (this.wheel) {
       ws.on('pong', this.listeners.pong);
-      this.wheel.add(connection);
+      this.wheel.added(connection);
     }
   }
 }
@@ -244,7 +244,7 @@ function connectionListeners(connections: Map<WebSocket, KeptConnection>, wheel:
       const connection = connections.get(this);
       if (!connection) return;
       connections.delete(this);
-      wheel?.delete(connection);
+      wheel?.removed();
       slots.give(connection.slotKey);
       connection.closed();
     },
