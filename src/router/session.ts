@@ -71,6 +71,8 @@ const LIMITED = 2;
 const FOLLOWS_GOODBYE = 4;
 const PAUSED = 8;
 const BUSY = 16;
+/** Its peer is the router's own (transport type "internal"): read once, as `origin` is read per message. */
+const INTERNAL = 32;
 
 /** Before HELLO: no roles announced (one shared frozen dict, not one per session). */
 const NO_ROLES: Dict = Object.freeze({});
@@ -98,7 +100,7 @@ export class Session implements SessionLink {
   clientRoles: Dict = NO_ROLES;
   state: SessionState = 'awaiting_hello';
   realm: Realm | undefined;
-  /** TRUSTED, LIMITED, FOLLOWS_GOODBYE, PAUSED, BUSY. */
+  /** TRUSTED, LIMITED, FOLLOWS_GOODBYE, PAUSED, BUSY, INTERNAL. */
   private flags = LIMITED;
   /** Set for the router's own internal sessions (meta API, bridges), which may use `wamp.*` URIs. */
   get trusted(): boolean {
@@ -108,7 +110,7 @@ export class Session implements SessionLink {
     this.setFlag(TRUSTED, on);
   }
   get origin(): SessionOrigin {
-    return this.peer.transport.type === 'internal' ? 'internal' : 'client';
+    return (this.flags & INTERNAL) !== 0 ? 'internal' : 'client';
   }
   /** Held to the realm's per-session limits: every network session; not the router's own or bridge sessions. */
   get limited(): boolean {
@@ -179,6 +181,8 @@ export class Session implements SessionLink {
     /** Told after the client's GOODBYE was answered; without it, the connection is closed. */
     private readonly series?: GoodbyeFollower,
   ) {
+    // A peer may make its TransportInfo when asked (WebSocketConnection does, to keep no object per connection).
+    if (peer.transport.type === 'internal') this.flags |= INTERNAL;
     if (helloTimeoutMs > 0) {
       // The timeout rides with the timer, not in a field: it is only needed if the timer fires.
       this.helloTimer = setTimeout(Session.helloTimeUp, helloTimeoutMs, this, helloTimeoutMs);

@@ -110,10 +110,26 @@ export class WebSocketConnection extends KeptConnection implements Peer {
   /** No extension (permessage-deflate) negotiated: every frame is the same bytes as any other connection's. */
   private readonly plain: boolean;
 
-  constructor(ws: WebSocket, private readonly codec: Codec, readonly transport: TransportInfo, slotKey: string, shared: ServiceShared) {
-    super(ws, transport.peer, slotKey, shared);
+  constructor(
+    ws: WebSocket,
+    private readonly codec: Codec,
+    peerLabel: string,
+    /** TransportInfo.extra: shared by the connections on the same URL (the service's extraFor). */
+    private readonly extra: TransportInfo['extra'],
+    slotKey: string,
+    shared: ServiceShared,
+  ) {
+    super(ws, peerLabel, slotKey, shared);
     this.encoder = frameEncoder(codec);
     this.plain = ws.extensions === '';
+  }
+
+  /**
+   * Made when asked (at HELLO, by the meta API, in a rare warning), not kept: an object of four
+   * fields per connection would cost 56 bytes; every fact in it is kept here anyway.
+   */
+  get transport(): TransportInfo {
+    return { type: 'websocket', serializer: this.codec.name, peer: this.label, extra: this.extra };
   }
 
   // ---- Peer: called by the router ----

@@ -181,8 +181,7 @@ export class WebSocketService {
       return;
     }
     const codec = chooseCodec([ws.protocol], this.options.codecs)!;
-    const transport = { type: 'websocket', serializer: codec.name, peer: peerLabel, extra: this.extraFor(request) };
-    const connection = new WebSocketConnection(ws, codec, transport, slotKey, this.shared);
+    const connection = new WebSocketConnection(ws, codec, peerLabel, this.extraFor(request), slotKey, this.shared);
     ws.on('message', this.listeners.message);
     ws.on('error', this.listeners.error);
     connection.link = this.attach(connection);

@@ -102,6 +102,24 @@ describe('websocket transport - bad input', () => {
   });
 });
 
+describe('websocket transport - what a session knows of its connection', () => {
+  it('reports its transport, serializer, client address and path in wamp.session.get', async () => {
+    const client = await RawClient.open(node.url, ['wamp.2.msgpack', 'wamp.2.json']);
+    const welcome = await client.hello();
+    const sessionId = welcome[1] as number;
+    client.send([48, 1, {}, 'wamp.session.get', [sessionId]]);
+    const result = await client.next();
+    assert.equal(result[0], 50, `expected RESULT, got ${JSON.stringify(result)}`);
+    const { transport } = (result[3] as [{ transport: Record<string, unknown> }])[0];
+    const local = client.ws as unknown as { _socket: { localPort: number } };
+    assert.deepEqual(transport, {
+      type: 'websocket', serializer: 'msgpack', peer: `tcp4:127.0.0.1:${local._socket.localPort}`,
+      extra: { path: new URL(node.url).pathname },
+    });
+    client.close();
+  });
+});
+
 describe('websocket transport - liveness and backpressure', () => {
   it('keeps pinging a peer that answers, and keeps it, across several intervals', async () => {
     const before = metric('junction_ws_ping_timeouts_total');
