@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
-import { freePort, RunningJunction, startClusterNode } from '../support/cli.js';
+import { freePort, RunningJunction, startClusterNodes } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { RunningRedis } from '../support/redis-server.js';
 import { FreshLongPoll, freshRequest } from './support/fresh-http.js';
@@ -145,13 +145,7 @@ describe('long-poll and SSE through a round-robin nginx over two Redis nodes', {
     const redis = await RunningRedis.start();
     cleanups.push(() => redis.stop());
     const { file } = await configFile({ redis: { url: '${REDIS_URL}' }, heartbeat: 200, lease: 1000 });
-    const ports: number[] = [];
-    for (let i = 0; i < 2; i++) {
-      const port = await freePort();
-      const junction = await startClusterNode(running, file, port, { REDIS_URL: redis.url });
-      await junction.url();
-      ports.push(port);
-    }
+    const ports = await startClusterNodes(running, file, 2, { REDIS_URL: redis.url });
     const nginx = await RunningNginx.start((port) => `
   upstream junction { server 127.0.0.1:${ports[0]}; server 127.0.0.1:${ports[1]}; }
   server {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
-import { freePort, RunningJunction, startClusterNode } from '../support/cli.js';
+import { freePort, RunningJunction, startClusterNodes } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { RunningRedis } from '../support/redis-server.js';
 import { waitFor } from '../support/wait.js';
@@ -158,13 +158,7 @@ async function redisNodes(): Promise<{ redis: RunningRedis; ports: number[] }> {
   const file = join(where, 'config.json');
   // A long lease: Redis is paused for a moment below, and the nodes must not take each other for dead.
   await writeFile(file, JSON.stringify(config({ redis: { url: '${REDIS_URL}' }, heartbeat: 200, lease: 5000 })));
-  const ports: number[] = [];
-  for (let i = 0; i < 2; i++) {
-    const port = await freePort();
-    const junction = await startClusterNode(running, file, port, { REDIS_URL: redis.url });
-    await junction.url();
-    ports.push(port);
-  }
+  const ports = await startClusterNodes(running, file, 2, { REDIS_URL: redis.url });
   return { redis, ports };
 }
 

@@ -131,3 +131,15 @@ export async function startClusterNode(running: RunningJunction[], config: strin
   await junction.waitForLine((line) => line.msg === 'joined the cluster', 15_000);
   return junction;
 }
+
+/** `count` nodes of one cluster config, each on a free port and serving: their ports, in start order. */
+export async function startClusterNodes(running: RunningJunction[], config: string, count: number, env: NodeJS.ProcessEnv): Promise<number[]> {
+  const ports: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const port = await freePort();
+    const junction = await startClusterNode(running, config, port, env);
+    await junction.url();
+    ports.push(port);
+  }
+  return ports;
+}
