@@ -150,7 +150,9 @@ async function startForked(name, modulePath, options, kind) {
     serializer: options.serializer, corked: options.corked === true, framed: options.framed === true,
     httpPublish: options.httpPublish === true, httpPublishRaw: options.httpPublishRaw === true, hardTimeoutMs: options.hardTimeoutMs,
   };
-  const child = forkBench(modulePath, settings, `${name} server`);
+  // Profiled like the routers (--profile): the relay's profile is written when it exits on 'close'.
+  const execArgv = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : undefined;
+  const child = forkBench(modulePath, settings, `${name} server`, execArgv);
   try {
     const { url } = await expectMessage(child, 'listening', SERVER_START_TIMEOUT_MS);
     const clients = everyRole({ kind, url });
