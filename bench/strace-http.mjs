@@ -8,7 +8,8 @@ import { startSystem } from './systems.mjs';
 
 /**
  * The server's system calls per HTTP publication: starts one HTTP system (relay-http,
- * relay-http-raw, junction-http), subscribes one WebSocket subscriber, attaches `strace -c -f` to
+ * relay-http-raw, junction-http; or junction, relay-framed for a WAMP or relay publication over
+ * WebSocket, 16 in flight, to compare with), subscribes one WebSocket subscriber, attaches `strace -c -f` to
  * the server and publishes --publications POSTs through the bench's HTTP publisher (undici, 16
  * keep-alive connections x 1 POST in flight, or --http-pipelining 16 on one connection). Prints
  * strace's table and each call's count per publication, and from an untraced run of the same
@@ -26,6 +27,7 @@ const { values } = parseArgs({
 });
 const TOPIC = 'bench.strace';
 const IN_FLIGHT = 16;
+const WARM_UP = 20_000;
 
 async function main() {
   const publications = Number(values.publications);
@@ -45,7 +47,7 @@ async function main() {
       };
       await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
     };
-    await run(2_000); // warm-up, untraced
+    await run(WARM_UP); // untraced: the JIT settles
     const before = userAndSystemSeconds(server.pid);
     await run(publications);
     const after = userAndSystemSeconds(server.pid);
@@ -58,7 +60,9 @@ async function main() {
     await run(publications);
     strace.kill('SIGINT');
     await new Promise((resolve) => strace.once('close', resolve));
-    process.stdout.write(`${values.system}, ${publications} publications (${server.clients.publisher.connections} connections x ${server.clients.publisher.pipelining}), strace -c -f of the server:\n${report}\n`);
+    const { connections, pipelining } = server.clients.publisher;
+    const how = connections ? `${connections} connections x ${pipelining}` : `one ${server.clients.publisher.kind} session, ${IN_FLIGHT} in flight`;
+    process.stdout.write(`${values.system}, ${publications} publications (${how}), strace -c -f of the server:\n${report}\n`);
     for (const line of report.split('\n')) {
       const fields = line.trim().split(/\s+/);
       if (fields.length >= 5 && /^\d/.test(fields[0]) && /^\d+$/.test(fields[3])) {
@@ -67,7 +71,7 @@ async function main() {
     }
     publisher.close();
     subscriber.close();
-    if (delivered !== 2 * publications + 2_000) throw new Error(`the subscriber got ${delivered} of ${2 * publications + 2_000} events`);
+    if (delivered !== 2 * publications + WARM_UP) throw new Error(`the subscriber got ${delivered} of ${2 * publications + WARM_UP} events`);
   } finally {
     await server.stop();
   }
