@@ -9,13 +9,14 @@ import { startSystem } from './systems.mjs';
 /**
  * The server's system calls per HTTP publication: starts one HTTP system (relay-http,
  * relay-http-raw, junction-http; or junction, relay-framed for a WAMP or relay publication over
- * WebSocket, 16 in flight, to compare with), subscribes one WebSocket subscriber, attaches `strace -c -f` to
- * the server and publishes --publications POSTs through the bench's HTTP publisher (undici, 16
+ * WebSocket, 16 in flight, to compare with), subscribes one WebSocket subscriber, attaches
+ * `strace -c -f` to the server and publishes --publications POSTs through the bench's HTTP publisher (undici, 16
  * keep-alive connections x 1 POST in flight, or --http-pipelining 16 on one connection). Prints
  * strace's table and each call's count per publication, and from an untraced run of the same
- * size before it the server's user and system CPU µs per publication (/proc/PID/stat). Linux
- * with strace only.
- * Usage: node bench/strace-http.mjs --system relay-http-raw [--publications 20000] [--http-pipelining P]
+ * size before it the server's user and system CPU µs per publication (/proc/PID/stat). With
+ * --perf FILE it samples the server with `perf record` into FILE instead of strace (read it with
+ * `perf report -i FILE --sort dso,sym`). Linux with strace (or perf) only.
+ * Usage: node bench/strace-http.mjs --system relay-http-raw [--publications 20000] [--http-pipelining P] [--perf FILE]
  */
 
 const { values } = parseArgs({
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     system: { type: 'string', default: 'relay-http-raw' },
     publications: { type: 'string', default: '20000' },
     'http-pipelining': { type: 'string', default: '1' },
+    perf: { type: 'string' },
   },
 });
 const TOPIC = 'bench.strace';
@@ -53,7 +55,11 @@ async function main() {
     const after = userAndSystemSeconds(server.pid);
     const micros = (seconds) => ((seconds * 1e6) / publications).toFixed(2);
     process.stdout.write(`${values.system}, untraced: user ${micros(after.user - before.user)} µs + system ${micros(after.system - before.system)} µs of server CPU per publication\n`);
-    const strace = spawn('strace', ['-c', '-f', '-p', String(server.pid)], { stdio: ['ignore', 'inherit', 'pipe'] });
+    // With --perf FILE, `perf record` samples the server instead (user and kernel, by binary and symbol).
+    const tracer = values.perf
+      ? ['perf', ['record', '-F', '1999', '-p', String(server.pid), '-o', values.perf]]
+      : ['strace', ['-c', '-f', '-p', String(server.pid)]];
+    const strace = spawn(tracer[0], tracer[1], { stdio: ['ignore', 'inherit', 'pipe'] });
     let report = '';
     strace.stderr.on('data', (chunk) => { report += chunk; });
     await new Promise((resolve) => setTimeout(resolve, 500)); // attached
