@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { openAutobahn } from '../support/autobahn.js';
-import { freePort, RunningJunction, runJunction } from '../support/cli.js';
+import { freePort, junctionBin, RunningJunction, runJunction } from '../support/cli.js';
 
 const running: RunningJunction[] = [];
 after(() => running.forEach((junction) => junction.kill()));
@@ -53,6 +54,16 @@ describe('junction CLI', () => {
       probe.listen(port, '127.0.0.1', resolve);
     });
     await new Promise((resolve) => probe.close(resolve));
+  });
+
+  it('ends quietly when the reader of its output goes away (junction schema | head)', async () => {
+    const child = spawn(process.execPath, [junctionBin, 'schema'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
   });
 
   it('refuses bad arguments with a usage message (exit 2)', async () => {
