@@ -9,7 +9,7 @@ import { portsFromParent } from '../../node/cluster/handoff-worker.js';
 import { configForWorker, workerRole, type WorkerRole } from '../../node/cluster/worker.js';
 import { runWorkers } from '../../node/cluster/workers.js';
 import { listenFailure } from '../../node/listeners.js';
-import { checkPortsFree } from '../../node/startup-errors.js';
+import { checkPortsFree, checkTlsFiles } from '../../node/startup-errors.js';
 import type { Logger } from '../../router/log.js';
 import { startNode } from '../../node/node.js';
 import { MetricsRegistry } from '../../metrics/registry.js';
@@ -160,7 +160,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     for (const notice of config.notices) log.info({}, notice);
     if (args.workers > 1) {
       // Here, not in the workers: a worker's probe would take clients from the shared port (NodeOptions.checkPorts).
-      const busy = await checkPortsFree(config.listeners).then(() => undefined, (error: unknown) => error);
+      const busy = await Promise.resolve().then(() => checkTlsFiles(config.listeners)).then(() => checkPortsFree(config.listeners)).then(() => undefined, (error: unknown) => error);
       if (busy !== undefined) return cannotStart(busy, log, io);
       return runWorkers({ count: args.workers, log, relayBufferBytes: args.relayBufferBytes, handoffQueue: args.handoffQueue });
     }
