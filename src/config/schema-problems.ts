@@ -82,7 +82,8 @@ function codeOf(issue: z.core.$ZodIssue): SchemaProblemCode {
       // z.never(): a key Junction knows, in a place that does not take it.
       return issue.expected === 'never' ? 'config.not_here' : 'config.type';
     case 'invalid_union':
-      return 'config.form';
+      // No value at all matches none of the forms: the key is missing.
+      return issue.input === undefined ? 'config.missing' : 'config.form';
     default:
       return 'config.value';
   }
