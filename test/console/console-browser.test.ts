@@ -151,6 +151,21 @@ describe('the console in headless Chromium', { skip: skipWithoutChromium, timeou
     await page.close();
   });
 
+  it("a topic row's Tap button starts tapping that topic at once (the README's walk-through)", async () => {
+    const subscriber = await client();
+    await subscriber.session.subscribe('walk.room1', () => undefined);
+    const page = await openConsole();
+    await signedIn(page, 'Ticket', operator.authid, operator.ticket);
+    await page.getByRole('link', { name: 'Topics' }).click();
+    await page.getByRole('button', { name: 'Tap walk.room1' }).click();
+    await page.locator('[data-tap-status]').filter({ hasText: 'Tapping walk.room1 (exact)' }).waitFor();
+    assert.equal(await page.getByLabel('Tap topic').inputValue(), 'walk.room1');
+    const publisher = await client();
+    publisher.session.publish('walk.room1', ['seen by the tap']);
+    await page.getByLabel('Tapped events').getByText('walk.room1 ["seen by the tap"]').waitFor();
+    await page.close();
+  });
+
   it("shows a subscription's retained event (Retained button)", async () => {
     const publisher = await client();
     await publisher.session.publish('news.flash', ['kept for late subscribers'], { n: 1 }, { retain: true, acknowledge: true });
