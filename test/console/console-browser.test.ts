@@ -23,6 +23,7 @@ describe('the console in headless Chromium', { skip: skipWithoutChromium, timeou
   let wsUrl: string;
   let chromium: LaunchedChromium;
   const cspViolations: string[] = [];
+  const failedLoads: string[] = [];
   const clients: OpenSession[] = [];
 
   before(async () => {
@@ -38,6 +39,7 @@ describe('the console in headless Chromium', { skip: skipWithoutChromium, timeou
     await chromium?.close();
     await running?.stop();
     assert.deepEqual(cspViolations, [], 'the page broke its own Content-Security-Policy');
+    assert.deepEqual(failedLoads, [], 'the page asked for something that is not there (a favicon?)');
   });
 
   async function openConsole(): Promise<Page> {
@@ -45,6 +47,7 @@ describe('the console in headless Chromium', { skip: skipWithoutChromium, timeou
     page.setDefaultTimeout(10_000);
     page.on('console', (message) => {
       if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
+      if (message.type() === 'error' && /Failed to load resource/.test(message.text())) failedLoads.push(`${message.location().url}: ${message.text()}`);
     });
     const response = await page.goto(`${base}/console`);
     assert.equal(response?.status(), 200);
