@@ -94,6 +94,15 @@ describe('parseConfigText', () => {
     ]);
   });
 
+  it("reports a JSON file's syntax error in JSON's words, once, at its position", () => {
+    assert.deepEqual(problemsOf('{"version": 2, "secret": "hunter2" "workers": []}'), [
+      "test.yaml:1:36: syntax error: Expected ',' or '}' after property value",
+    ]);
+    assert.deepEqual(problemsOf('{\n  "workers": [1, 2\n  "version": 2\n}'), [
+      "test.yaml:3:3: syntax error: Expected ',' or ']' after array element",
+    ]);
+  });
+
   it('reports a duplicate key instead of keeping the last one', () => {
     const lines = problemsOf('{"version": 2, "version": 2, "workers": []}');
     assert.deepEqual(lines, ['test.yaml:1:16: duplicate key: each key may appear once per object']);
