@@ -460,7 +460,7 @@ describe("Crossbar's forms of realms, roles and permissions", () => {
         ['x', 'exact', { call: true, register: false, publish: false, subscribe: false }, { caller: false, publisher: false }, false],
       ],
     );
-    assert.match(config.notices[0]!, /^version: configuration version 1: 1 permission in the old form/);
+    assert.match(config.notices[0]!, /^version: configuration version 1: 1 permission in the old form \("publish": true \.\.\. beside "uri"\) was read as `crossbar upgrade` converts it \(into "allow"/);
   });
 
   it('the old form in a file that says "version": 2 is refused with what to write instead', () => {
