@@ -51,6 +51,18 @@ function nonNegativeInteger(dict: Dict, key: string): number {
   return value;
 }
 
+/** The longest delay Node's timers keep: a longer one fires at once (with a warning). */
+const longestTimerMs = 2_147_483_647;
+
+/** A delay in milliseconds the router will wait on a timer; 0 (the default) means none. */
+function timerMs(dict: Dict, key: string): number {
+  const value = nonNegativeInteger(dict, key);
+  if (value > longestTimerMs) {
+    throw new OptionError(`option "${key}" must be at most ${longestTimerMs} ms (about 24 days); 0 means no timeout`);
+  }
+  return value;
+}
+
 export interface PublishOptions {
   acknowledge: boolean;
   excludeMe: boolean;
@@ -133,7 +145,7 @@ export interface CallOptions {
 
 export function readCallOptions(options: Dict): CallOptions {
   return {
-    timeout: nonNegativeInteger(options, 'timeout'),
+    timeout: timerMs(options, 'timeout'),
     receiveProgress: bool(options, 'receive_progress', false),
     discloseMe: bool(options, 'disclose_me', false),
     progress: bool(options, 'progress', false),

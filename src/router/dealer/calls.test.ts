@@ -83,6 +83,25 @@ describe('dealer - progressive call invocations', () => {
   });
 });
 
+describe('dealer - call timeouts', () => {
+  it('refuses a timeout longer than a timer can wait (it would fire at once) and sends no INVOCATION', async () => {
+    const { callee, caller } = await setUp();
+    caller.peer.raw([T.CALL, 1, { timeout: 1e30 }, 'com.upload']);
+    const error = onlyMessage(caller.peer.take(), T.ERROR);
+    assert.equal(error.error, 'wamp.error.invalid_argument');
+    assert.match(String(error.args?.[0]), /"timeout" must be at most 2147483647 ms/);
+    assert.equal(callee.peer.take().length, 0);
+  });
+
+  it('keeps a call with the longest timeout a timer can wait open', async () => {
+    const { h, callee, caller } = await setUp();
+    caller.peer.raw([T.CALL, 1, { timeout: 2_147_483_647 }, 'com.upload']);
+    onlyMessage(callee.peer.take(), T.INVOCATION);
+    h.clock.advance(2_147_483_646);
+    assert.equal(caller.peer.take().length, 0);
+  });
+});
+
 describe('dealer - races', () => {
   it('drops a result that arrives after the timeout, and a cancel after the timeout', async () => {
     const { h, callee, caller, dealer } = await setUp();
