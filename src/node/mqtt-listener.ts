@@ -23,6 +23,7 @@ export function mqttAcceptor(config: ListenerConfig, context: NodeContext, unixP
     context.metrics,
     config.id,
     config.endpoint.tls !== undefined,
+    context.config.maxNestingDepth,
   );
   return {
     accept: (socket) => unixPath !== undefined

@@ -22,6 +22,7 @@ export const mqttPath: PathServiceFactory<MqttPathService> = (service, context) 
     context.metrics,
     `${context.listener.id}${context.path}`,
     context.listener.endpoint.tls !== undefined,
+    context.config.maxNestingDepth,
   );
   const server = new WebSocketServer({
     noServer: true,

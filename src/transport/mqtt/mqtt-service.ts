@@ -71,8 +71,10 @@ export class MqttService implements ConnectionHost {
     id: string,
     /** "tls" on a TLS endpoint: sessions report it in authextra. */
     private readonly secure: boolean,
+    /** The router's max_nesting_depth: deeper payloads are refused like any door's messages. */
+    maxNestingDepth: number,
   ) {
-    this.mapping = new PayloadMapping(settings.payloadMapping, id);
+    this.mapping = new PayloadMapping(settings.payloadMapping, id, maxNestingDepth);
     this.slots = new ConnectionSlots({ total: settings.maxConnections, perKey: settings.maxPerAddress });
     this.rate = new ConnectionRate(settings.connectionRate);
     this.labels = { transport: id };

@@ -14,9 +14,25 @@ const mapping = new PayloadMapping({
   'plain.': { type: 'json' },
   'packed.': { type: 'native', serializer: 'msgpack' },
   'packed.cbor.': { type: 'native', serializer: 'cbor' },
-}, 'test');
+}, 'test', 10);
 
 describe('payload mapping by the longest WAMP URI prefix', () => {
+  it('refuses a payload nested deeper than the router\'s max_nesting_depth, in every decoding format, naming the limit', () => {
+    const nested = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
+    // The payload is level 1, its "args" level 2: 8 more lists reach the limit of 10.
+    assert.deepEqual(mapping.codecFor('x').toWamp(bytes(`{"args": [${nested(8)}]}`)).args.length, 1);
+    for (const [uri, payload] of [
+      ['x', bytes(`{"args": [${nested(9)}]}`)],
+      ['plain.x', bytes(nested(11))],
+      ['packed.x', Uint8Array.from([0x81, 0xa4, ...Buffer.from('args'), ...Array(20).fill(0x91), 0x90])],
+      ['packed.cbor.x', Uint8Array.from([0xa1, 0x64, ...Buffer.from('args'), ...Array(20).fill(0x81), 0x80])],
+    ] as const) {
+      assert.throws(() => mapping.codecFor(uri).toWamp(payload), (error: Error) =>
+        error instanceof PayloadRefusal && /more than 10 levels deep \(the router's max_nesting_depth\)/.test(error.message), uri);
+    }
+    assert.equal(mapping.codecFor('raw.x').toWamp(bytes(nested(50))).args.length, 1, 'passthrough bytes are not decoded');
+  });
+
   it('native JSON: {"args", "kwargs"} both ways, with binary in WAMP\'s JSON convention', () => {
     const codec = mapping.codecFor('sensors.kitchen.temp');
     assert.deepEqual(codec.toWamp(bytes('{"args": [21.5], "kwargs": {"unit": "C"}}')), { args: [21.5], kwargs: { unit: 'C' } });

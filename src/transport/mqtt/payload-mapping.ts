@@ -12,6 +12,7 @@
  */
 
 import { codecByName, type Codec } from '../../codec/index.js';
+import { nestsDeeperThan, tooDeepMessage } from '../../codec/nesting.js';
 import type { MqttPayloadFormat } from '../../config/model.js';
 import type { EncodedFrame, Encoder } from '../../protocol/envelope.js';
 import type { Args, Dict } from '../../protocol/messages.js';
@@ -51,7 +52,14 @@ function encodeBinaryValue(codec: Codec, value: unknown): Uint8Array {
   return framed.subarray(1);
 }
 
-function decodeValue(codec: Codec, payload: Uint8Array): unknown {
+/** Decodes a payload, refusing one nested deeper than the router's max_nesting_depth (as every door does). */
+function decodeValue(codec: Codec, payload: Uint8Array, maxNestingDepth: number): unknown {
+  const value = decodeAny(codec, payload);
+  if (nestsDeeperThan(value, maxNestingDepth, payload.length)) throw new PayloadRefusal(tooDeepMessage(maxNestingDepth));
+  return value;
+}
+
+function decodeAny(codec: Codec, payload: Uint8Array): unknown {
   if (codec.name === 'json') {
     let text: string;
     try {
@@ -110,13 +118,13 @@ export interface PayloadCodec {
   toMqtt(args: Args | undefined, kwargs: Dict | undefined): Uint8Array;
 }
 
-function payloadCodec(format: MqttPayloadFormat): PayloadCodec {
+function payloadCodec(format: MqttPayloadFormat, maxNestingDepth: number): PayloadCodec {
   switch (format.type) {
     case 'native': {
       const codec = codecByName(format.serializer);
       return {
         format,
-        toWamp: (payload) => readNative(decodeValue(codec, payload), format.serializer),
+        toWamp: (payload) => readNative(decodeValue(codec, payload, maxNestingDepth), format.serializer),
         toMqtt: (args, kwargs) => encodeValue(codec, nativeValue(args, kwargs)),
       };
     }
@@ -134,7 +142,7 @@ function payloadCodec(format: MqttPayloadFormat): PayloadCodec {
     case 'json':
       return {
         format,
-        toWamp: (payload) => ({ args: [decodeValue(json, payload)] }),
+        toWamp: (payload) => ({ args: [decodeValue(json, payload, maxNestingDepth)] }),
         toMqtt: (args, kwargs) =>
           encodeValue(json, args?.length === 1 && hasNoKwargs(kwargs) ? args[0] : nativeValue(args, kwargs)),
       };
@@ -145,12 +153,15 @@ function payloadCodec(format: MqttPayloadFormat): PayloadCodec {
 export class PayloadMapping {
   private readonly rules: { prefix: string; codec: PayloadCodec; encoder: Encoder }[];
 
-  /** `scope` makes encoder names unique across transports: events memoize their bytes under them. */
-  constructor(mapping: Record<string, MqttPayloadFormat>, scope: string) {
+  /**
+   * `scope` makes encoder names unique across transports: events memoize their bytes under them.
+   * `maxNestingDepth`: the router's limit on decoded payloads (the payload itself is one level).
+   */
+  constructor(mapping: Record<string, MqttPayloadFormat>, scope: string, maxNestingDepth: number) {
     this.rules = Object.entries(mapping)
       .sort(([a], [b]) => b.length - a.length)
       .map(([prefix, format]) => {
-        const codec = payloadCodec(format);
+        const codec = payloadCodec(format, maxNestingDepth);
         // An EVENT's wire form is [36, subscription, publication, details, args?, kwargs?].
         const encoder: Encoder = { name: `mqtt:${scope}:${prefix}`, encode: (wire) => codec.toMqtt(wire[4] as Args | undefined, wire[5] as Dict | undefined) };
         return { prefix, codec, encoder };
