@@ -1,7 +1,8 @@
-import { generate, parser as createParser, type IConnectPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
+import { generate, type IConnectPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
 import type { Logger } from '../../router/log.js';
 import { corkForThisTurn } from '../write-coalescing.js';
 import type { ClientLink, ClientSession, WillMessage } from './client-session.js';
+import { createStrictParser } from './strict-parser.js';
 import { PayloadRefusal, type PayloadMapping, type WampPayload } from './payload-mapping.js';
 import { fromPacket } from './properties.js';
 import { connectRefusal, Reason, reasonForRouterError, type ConnectRefusal } from './reason-codes.js';
@@ -72,7 +73,7 @@ export class MqttConnection implements ClientLink {
   will: WillMessage | undefined;
   sessionExpiry = 0;
   ending: Ending | undefined;
-  private readonly parser = createParser();
+  private readonly parser = createStrictParser();
   private state: 'awaiting-connect' | 'connecting' | 'connected' | 'closed' = 'awaiting-connect';
   private keepaliveMs = 0;
   private timer: NodeJS.Timeout | undefined;
