@@ -96,6 +96,8 @@ describe('pusher HTTP API with the pusher SDK', () => {
       error.status === 401 && /auth_signature does not match/.test(error.body));
     await assert.rejects(serverSdk(fx.server.port).trigger('news', 'x', 'y'.repeat(10_241)), (error: { status: number; body: string }) =>
       error.status === 413 && /max_event_size \(10240\)/.test(error.body));
+    await assert.rejects(serverSdk(fx.server.port).trigger('news', 'x', '['.repeat(101) + ']'.repeat(101)), (error: { status: number; body: string }) =>
+      error.status === 400 && /more than 100 levels deep \(the router's max_nesting_depth\)/.test(error.body));
     await assert.rejects(serverSdk(fx.server.port).sendToUser('9', 'hello', {}), (error: { status: number; body: string }) =>
       error.status === 400 && /events to users \(sendToUser, #server-to-user-<id>\) are not supported/.test(error.body));
 

@@ -163,6 +163,10 @@ describe('pusher protocol 7 with pusher-js', () => {
     await waitFor(() => frames.some((frame) => frame.event === 'pusher:error' && frame.data.code === ErrorCode.rateLimited), 'the rate limit');
     ws.send(JSON.stringify({ event: 'client-big', channel, data: 'x'.repeat(11_000) }));
     await waitFor(() => frames.some((frame) => frame.event === 'pusher:error' && frame.data.code === ErrorCode.eventTooLarge), 'the size limit');
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // a fresh second of the rate limit
+    ws.send(JSON.stringify({ event: 'client-deep', channel, data: '['.repeat(101) + ']'.repeat(101) }));
+    await waitFor(() => frames.some((frame) => frame.event === 'pusher:error' && /more than 100 levels deep/.test(frame.data.message)), 'the nesting limit');
+    assert.equal(frames.find((frame) => /levels deep/.test(frame.data?.message))!.data.code, ErrorCode.badMessage);
     ws.close();
   });
 

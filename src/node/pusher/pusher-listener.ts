@@ -68,8 +68,9 @@ export async function pusherListener(config: ListenerConfig, node: NodeContext):
     api: (app) => apiSessions.get(app.id)!.get(),
   };
   const clientAddress = clientAddressReader(config.trustedProxies);
-  const sockets = new PusherSocketService(appsByKey, sessions, settings, clientAddress, log, node.metrics);
-  const api = new PusherHttpApi(appsById, sessions, settings, log, node.metrics);
+  const limits = { ...settings, maxNestingDepth: node.config.maxNestingDepth };
+  const sockets = new PusherSocketService(appsByKey, sessions, limits, clientAddress, log, node.metrics);
+  const api = new PusherHttpApi(appsById, sessions, limits, log, node.metrics);
   const handlers = new Map<string, PathHandler>([
     ['/app', { upgrade: (request, socket, head, subpath) => sockets.handleUpgrade(request, socket, head, subpath), servesBelow: true, close: () => sockets.closeAll() }],
     ['/apps', { request: (request, response, subpath) => api.handle(request, response, subpath), servesBelow: true }],

@@ -14,8 +14,8 @@ export type PusherAppSettings = Omit<PusherAppConfig, 'webhooks'> & {
   strictUris: boolean;
 };
 
-/** Limits of a pusher transport (every app of it): the model's settings without the apps. */
-export type PusherLimits = Omit<PusherServiceConfig, 'apps'>;
+/** Limits of a pusher transport (every app of it): the model's settings without the apps, and the router's nesting limit. */
+export type PusherLimits = Omit<PusherServiceConfig, 'apps'> & { maxNestingDepth: number };
 
 /** What a webhook reports (Pusher's event names and fields). */
 export type WebhookEvent =

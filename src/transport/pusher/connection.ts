@@ -3,7 +3,7 @@ import { InternalCallError, type InternalSession } from '../../router/internal-s
 import { TokenBucket } from '../../router/limits/publish-rate.js';
 import type { AppConnection, PusherApp, PusherLimits } from './app.js';
 import type { Member } from './channels.js';
-import { dataSize, toPublication } from './payload.js';
+import { dataSize, EventDataRefusal, toPublication } from './payload.js';
 import {
   channelKind, channelNameProblem, CloseCode, ErrorCode, errorFrame, frame, needsAuth, parseFrame, USER_CHANNEL_PREFIX,
   type ChannelKind, type PusherFrame,
@@ -220,7 +220,14 @@ export class PusherConnection implements AppConnection {
     if (!this.clientEvents.take(performance.now())) {
       return this.refuse(ErrorCode.rateLimited, `${what} refused: more than ${this.limits.clientEventsPerSecond} client events per second on this connection`);
     }
-    const { args, kwargs } = toPublication(message.event, message.data ?? '', subscription.kind);
+    let publication;
+    try {
+      publication = toPublication(message.event, message.data ?? '', subscription.kind, this.limits.maxNestingDepth);
+    } catch (error) {
+      if (error instanceof EventDataRefusal) return this.refuse(ErrorCode.badMessage, `${what} refused: ${error.message}`);
+      throw error;
+    }
+    const { args, kwargs } = publication;
     if (subscription.member) kwargs.user_id = subscription.member.user_id;
     try {
       // Acknowledged, so that a refusal of the realm reaches the client; the publisher is excluded (never echoed).

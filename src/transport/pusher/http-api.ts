@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Counter, Gauge, MetricsRegistry } from '../../metrics/registry.js';
+import type { Args, Dict } from '../../protocol/messages.js';
 import type { Logger } from '../../router/log.js';
 import { readLimitedBody } from '../http-body.js';
 import { PerKeyLogThrottle } from '../connection-slots.js';
 import { connectionAuthid, type PusherApp, type PusherLimits, type SessionSource } from './app.js';
-import { toPublication } from './payload.js';
+import { EventDataRefusal, toPublication } from './payload.js';
 import { channelKind, channelNameProblem } from './protocol.js';
 import { apiSigningText, hmacHex, md5Hex, sameText } from './signatures.js';
 
@@ -26,8 +27,7 @@ class ApiRefusal extends Error {
 
 interface Publish {
   channel: string;
-  name: string;
-  data: string;
+  publication: { args: Args; kwargs: Dict };
   socketId?: string;
 }
 
@@ -179,7 +179,14 @@ export class PusherHttpApi {
     if (size > this.limits.maxEventSize) throw new ApiRefusal(413, `${where}data has ${size} bytes, more than max_event_size (${this.limits.maxEventSize})`);
     const socketId = event.socket_id;
     if (socketId !== undefined && (typeof socketId !== 'string' || !/^\d+\.\d+$/.test(socketId))) throw new ApiRefusal(400, `${where}socket_id must look like "123.456"`);
-    return { channel: channel as string, name, data, ...(socketId === undefined ? {} : { socketId }) };
+    let publication;
+    try {
+      publication = toPublication(name, data, channelKind(channel as string), this.limits.maxNestingDepth);
+    } catch (error) {
+      if (error instanceof EventDataRefusal) throw new ApiRefusal(400, `${where}data refused: ${error.message}`);
+      throw error;
+    }
+    return { channel: channel as string, publication, ...(socketId === undefined ? {} : { socketId }) };
   }
 
   /** Publishes every event (acknowledged); a refusal of the realm answers 403 naming the channels. */
@@ -190,8 +197,7 @@ export class PusherHttpApi {
     } catch (error) {
       throw new ApiRefusal(503, `the app's session could not join realm "${app.settings.realm}": ${(error as Error).message}`);
     }
-    const outcomes = await Promise.allSettled(publishes.map(({ channel, name, data, socketId }) => {
-      const { args, kwargs } = toPublication(name, data, channelKind(channel));
+    const outcomes = await Promise.allSettled(publishes.map(({ channel, publication: { args, kwargs }, socketId }) => {
       // socket_id: that connection's session is excluded (by its authid, so on whichever node it is), as Pusher excludes the socket.
       return session.publishAcknowledged(app.topic(channel), args, kwargs, socketId === undefined ? {} : { exclude_authid: [connectionAuthid(socketId)] });
     }));

@@ -1,3 +1,4 @@
+import { nestsDeeperThan, tooDeepMessage } from '../../codec/nesting.js';
 import type { Args, Dict } from '../../protocol/messages.js';
 import type { ChannelKind } from './protocol.js';
 
@@ -11,8 +12,17 @@ import type { ChannelKind } from './protocol.js';
 /** The Pusher event name of a WAMP publication that has no string kwargs.event. */
 export const DEFAULT_EVENT_NAME = 'wamp.event';
 
-export function toPublication(event: string, data: unknown, kind: ChannelKind): { args: Args; kwargs: Dict } {
-  return { args: [kind === 'encrypted' ? data : decodeData(data)], kwargs: { event } };
+/** Event data the router will not take: the text says why (pusher:error 4300, HTTP 400). */
+export class EventDataRefusal extends Error {}
+
+/**
+ * `maxNestingDepth` is the router's max_nesting_depth, the data counting as one level: deeper data
+ * is refused as every door refuses it (no subscriber's encoder could carry it).
+ */
+export function toPublication(event: string, data: unknown, kind: ChannelKind, maxNestingDepth: number): { args: Args; kwargs: Dict } {
+  const value = kind === 'encrypted' ? data : decodeData(data);
+  if (nestsDeeperThan(value, maxNestingDepth)) throw new EventDataRefusal(`its data: ${tooDeepMessage(maxNestingDepth)}`);
+  return { args: [value], kwargs: { event } };
 }
 
 function decodeData(data: unknown): unknown {
