@@ -337,8 +337,14 @@ export class Realm {
     return undefined;
   }
 
+  /** Counted always; logged at the session's first refusal, then at most every 10 s with the count (a client must not flood the log). */
   private refusePublish(session: Session, message: Publish, uri: string, text: string): void {
-    session.log.info({ topic: message.topic, error: uri, reason: text }, 'publication refused');
+    this.metrics.publicationsRefused.inc({ realm: this.name, error: uri });
+    const refused = (session.publishRefusals ??= new WarningThrottle()).record(this.clock.now());
+    if (refused !== undefined) {
+      session.log.info({ topic: message.topic, error: uri, reason: text, refused },
+        'publication refused (this session\'s further refusals are counted, and logged at most every 10 s)');
+    }
     if (uri === ErrorUri.notAuthorized) this.metrics.authorizationDenied.inc({ action: 'publish' });
     if (message.options.acknowledge === true) session.sendError(MessageType.PUBLISH, message.request, uri, text);
   }

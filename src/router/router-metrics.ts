@@ -10,6 +10,7 @@ export interface RouterMetrics {
   eventsSent: Counter;
   calls: Counter;
   authorizationDenied: Counter;
+  publicationsRefused: Counter;
   publishRateLimited: Counter;
   unencodable: Counter;
   callDuration: Histogram;
@@ -38,6 +39,7 @@ export function createRouterMetrics(registry: MetricsRegistry): RouterMetrics {
     eventsSent: registry.counter('junction_events_sent_total', 'EVENT messages handed to subscribers, by realm and origin of the publisher'),
     calls: registry.counter('junction_calls_total', 'CALL messages routed to a callee, by realm and origin of the caller'),
     authorizationDenied: registry.counter('junction_authorization_denied_total', 'Actions refused by authorization, by action'),
+    publicationsRefused: registry.counter('junction_publications_refused_total', 'PUBLISH messages refused (not authorized, a bad URI or option), by realm and error URI'),
     publishRateLimited: registry.counter('junction_publish_rate_limited_total', "PUBLISH messages refused or dropped over a session's publish rate, by realm"),
     unencodable: registry.counter('junction_messages_unencodable_total', "Messages a session's serializer could not encode (not sent; see docs/payloads.md), by message type and serializer"),
     callDuration: registry.histogram('junction_call_duration_seconds', 'Time from a routed CALL to its final RESULT or ERROR, by realm', callDurationBuckets),

@@ -317,9 +317,13 @@ export class Router implements SessionHost {
     }
   }
 
+  /** Counted always; warned at the session's first, then at most every 10 s with the count (one publication reaches many sessions). */
   notEncodable(session: Session, error: EncodeError, action: string): void {
     this.metrics.unencodable.inc({ type: error.messageType, serializer: error.serializer });
-    session.log.warn({ session: session.id || undefined, reason: error.message, action }, 'message not encodable for this session; not sent');
+    const count = (session.unencodable ??= new WarningThrottle()).record(this.clock.now());
+    if (count === undefined) return;
+    session.log.warn({ session: session.id || undefined, reason: error.message, action, count },
+      'message not encodable for this session; not sent (this session\'s further ones are counted, and warned at most every 10 s)');
   }
 
   queueOverflow(session: Session, outcome: 'paused' | 'aborted', queued: { messages: number; bytes: number }): void {

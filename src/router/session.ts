@@ -9,6 +9,7 @@ import type { AuthGate, AuthOutcome, Identity, SessionFacts } from './hooks.js';
 import { InboundQueue, type QueuedMessage, type QueueMeter } from './limits/inbound-queue.js';
 import { queueOverflowMessage, type SessionLimits } from './limits/session-limits.js';
 import type { PublishRate } from './limits/publish-rate.js';
+import type { WarningThrottle } from './limits/warning-throttle.js';
 import { sharedRoles } from './client-roles.js';
 import { boundLogger, type Logger } from './log.js';
 import type { Peer, SessionLink } from './peer.js';
@@ -148,6 +149,12 @@ export class Session implements SessionLink {
   }
   /** The realm's publish rate for this session; set when it joins, unless it is trusted or the realm has no rate limit. */
   publishRate: PublishRate | undefined;
+  /**
+   * Log throttles for what one message of a client can cause again and again (a refused PUBLISH, an
+   * event this session cannot encode): created at the first occurrence (most sessions never need them).
+   */
+  publishRefusals: WarningThrottle | undefined;
+  unencodable: WarningThrottle | undefined;
 
   private ids: IdSequence | undefined;
   /** Calls whose progressive result could not be encoded: the rest of their results is dropped. */

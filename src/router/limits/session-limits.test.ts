@@ -328,3 +328,48 @@ describe('per-session limits: defaults', () => {
     assertLimitError(replies.slice(2000), T.PUBLISH, 2001, /publish_rate/);
   });
 });
+
+describe('refused publications and unencodable events do not flood the log', () => {
+  it('a refused PUBLISH is counted every time and logged at the session\'s first, then at most every 10 s with the count', async () => {
+    const log = new CaptureLog();
+    const h = harness({}, log);
+    const publisher = await h.join();
+    const lines = () => log.lines.filter((line) => /publication refused/.test(line.message));
+    const refusedCount = () => h.router.metrics.publicationsRefused.value({ realm: 'realm1', error: ErrorUri.invalidUri });
+    for (let request = 1; request <= 50; request++) publisher.peer.raw([T.PUBLISH, request, {}, 'bad uri']);
+    publisher.peer.raw([T.PUBLISH, 51, { acknowledge: true }, 'bad uri']);
+    assert.equal((publisher.peer.take()[0] as Extract<WampMessage, { type: typeof T.ERROR }>).error, ErrorUri.invalidUri, 'an acknowledged one is still answered');
+    assert.equal(refusedCount(), 51);
+    assert.equal(lines().length, 1);
+    assert.equal(lines()[0]!.fields.refused, 1);
+    h.clock.advance(10_000);
+    publisher.peer.raw([T.PUBLISH, 52, {}, 'bad uri']);
+    assert.equal(lines().length, 2);
+    assert.equal(lines()[1]!.fields.refused, 51, 'the line counts every refusal since the last one');
+    const other = await h.join();
+    other.peer.raw([T.PUBLISH, 1, {}, 'bad uri']);
+    assert.equal(lines().length, 3, 'another session\'s first refusal is logged');
+  });
+
+  it('an event a subscriber cannot encode is counted every time and warned at its first, then at most every 10 s with the count', async () => {
+    const log = new CaptureLog();
+    const h = harness({}, log);
+    const subscriber = await h.join();
+    subscriber.peer.raw([T.SUBSCRIBE, 1, {}, 't']);
+    subscriber.peer.take();
+    // This peer's serializer fails every EVENT (as msgpack fails a bignum).
+    subscriber.peer.send = (envelope) => {
+      if (envelope.message.type === T.EVENT) throw new Error('cannot encode this');
+      subscriber.peer.inbox.push(envelope.message);
+    };
+    const publisher = await h.join();
+    for (let request = 1; request <= 30; request++) publisher.peer.raw([T.PUBLISH, request, {}, 't', [request]]);
+    const warnings = () => log.lines.filter((line) => line.level === 'warn' && /not encodable/.test(line.message));
+    assert.equal(h.router.metrics.unencodable.value({ type: 'EVENT', serializer: 'none' }), 30);
+    assert.equal(warnings().length, 1);
+    h.clock.advance(10_000);
+    publisher.peer.raw([T.PUBLISH, 31, {}, 't', [31]]);
+    assert.equal(warnings().length, 2);
+    assert.equal(warnings()[1]!.fields.count, 30);
+  });
+});
