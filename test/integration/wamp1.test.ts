@@ -3,6 +3,7 @@ import { afterEach, describe, it } from 'node:test';
 import autobahn from 'autobahn';
 import WebSocket from 'ws';
 import type { JunctionConfig } from '../../src/config/model.js';
+import { CaptureLog } from '../auth/support/capture-log.js';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { startTestNode, testConfig, webSocketPath } from '../support/node.js';
 import { waitFor } from '../support/wait.js';
@@ -26,8 +27,8 @@ function wamp1Config(): JunctionConfig {
   return config;
 }
 
-async function startNode(config = wamp1Config()) {
-  const node = await startTestNode(config);
+async function startNode(config = wamp1Config(), log?: CaptureLog) {
+  const node = await startTestNode(config, { log });
   cleanups.push(() => node.stop());
   return node;
 }
@@ -167,6 +168,17 @@ describe('WAMP v1 (options.wamp1)', () => {
     assert.match(await closed, /more than 4 prefixes/);
     assert.equal(node.metrics.counter('junction_wamp1_prefix_limit_closed_total', '').value(), 1);
     assert.deepEqual((await other.call('wamp.session.count'))[0], 3, 'the other v1 client still works');
+  });
+
+  it('logs a connection\'s refused subscriptions (v1 cannot be told) at most once per 10 s, with the count, not once per message', async () => {
+    const log = new CaptureLog();
+    const node = await startNode(wamp1Config(), log);
+    const page = await v1(node.url);
+    for (let i = 0; i < 20; i++) page.subscribe(`not a uri ${i}`);
+    await roundTrip(page);
+    const refusals = log.lines.filter((line) => /WAMP v1 subscription refused/.test(line.message));
+    assert.equal(refusals.length, 1);
+    assert.match(String(refusals[0]!.fields.reason), /not a valid URI/);
   });
 
   it('refuses the "wamp" subprotocol where options.wamp1 is absent, as before', async () => {

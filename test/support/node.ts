@@ -1,6 +1,6 @@
 import type { JunctionConfig, LongPollService, WebSocketOptions, WebSocketService } from '../../src/config/model.js';
 import { loadDocument } from '../../src/config/test-support.js';
-import { silentLogger } from '../../src/router/log.js';
+import { silentLogger, type Logger } from '../../src/router/log.js';
 import { startNode, type RunningNode } from '../../src/node/node.js';
 
 /** A Crossbar-format role (as a config file spells it) that may do everything on every URI. */
@@ -51,8 +51,8 @@ export function testLongPoll(overrides: Partial<LongPollService> = {}): LongPoll
   return { ...service, ...overrides };
 }
 
-/** Starts a node in this process; `url` is its WebSocket URL. `dataDir`: durable state (the forwarder's outbox). */
-export async function startTestNode(config: JunctionConfig = testConfig(), options: { dataDir?: string } = {}): Promise<RunningNode & { url: string }> {
-  const node = await startNode(config, { log: silentLogger, shutdownGraceMs: 200, ...options });
+/** Starts a node in this process; `url` is its WebSocket URL. `dataDir`: durable state (the forwarder's outbox); `log`: where it logs (default: nowhere). */
+export async function startTestNode(config: JunctionConfig = testConfig(), options: { dataDir?: string; log?: Logger } = {}): Promise<RunningNode & { url: string }> {
+  const node = await startNode(config, { shutdownGraceMs: 200, ...options, log: options.log ?? silentLogger });
   return Object.assign(node, { url: node.urls[0]! });
 }

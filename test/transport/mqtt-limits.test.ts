@@ -4,10 +4,11 @@ import { generate, type Packet } from 'mqtt-packet';
 import type { MqttService } from '../../src/config/model.js';
 import { openAutobahn } from '../support/autobahn.js';
 import { connectMqtt, metric, mqttTestConfig, RawMqtt } from '../support/mqtt.js';
+import { CaptureLog } from '../auth/support/capture-log.js';
 import { startTestNode } from '../support/node.js';
 
-async function nodeWith(overrides: Partial<MqttService>) {
-  const node = await startTestNode(mqttTestConfig(overrides));
+async function nodeWith(overrides: Partial<MqttService>, log = new CaptureLog()) {
+  const node = await startTestNode(mqttTestConfig(overrides), { log });
   return { node, port: node.ports.get('mqtt')! };
 }
 
@@ -66,8 +67,9 @@ describe('MQTT limits', () => {
     client.end();
   });
 
-  it('drops the oldest message of a full offline queue, counted', async () => {
-    const { node, port } = await nodeWith({ maxQueuedMessages: 2 });
+  it('drops the oldest message of a full offline queue, counted (and warned once, not per message)', async () => {
+    const log = new CaptureLog();
+    const { node, port } = await nodeWith({ maxQueuedMessages: 2 }, log);
     nodes.push(node);
     const clientId = 'queue-device';
     const first = await connectMqtt(port, { clientId, clean: false });
@@ -81,6 +83,20 @@ describe('MQTT limits', () => {
     assert.deepEqual(back.messages.map((message) => message.payload), ['{"args":[4]}', '{"args":[5]}']);
     await back.end();
     assert.equal(metric(node.metrics.exposition(), 'junction_mqtt_queue_dropped_total'), 3);
+    assert.equal(log.lines.filter((line) => /MQTT client queue full/.test(line.message)).length, 1);
+  });
+
+  it('counts every refused publication but logs a connection\'s refusals at most once per 10 s', async () => {
+    const log = new CaptureLog();
+    const { node, port } = await nodeWith({}, log);
+    nodes.push(node);
+    const device = await connectMqtt(port, { clientId: 'refused-device' });
+    for (let n = 0; n < 20; n++) await device.client.publishAsync('a.b/c', '{}', { qos: 1 });
+    await device.end();
+    assert.equal(metric(node.metrics.exposition(), 'junction_mqtt_publishes_refused_total'), 20);
+    const lines = log.lines.filter((line) => /MQTT publication refused/.test(line.message));
+    assert.equal(lines.length, 1);
+    assert.match(String(lines[0]!.fields.err), /a topic level containing "\."/);
   });
 
   it('drops a subscriber that stops reading (the slow-consumer policy), and no one else', async () => {

@@ -2,6 +2,7 @@ import type { IPublishPacket, ISubscription, QoS } from 'mqtt-packet';
 import type { Envelope } from '../../protocol/envelope.js';
 import type { Event } from '../../protocol/messages.js';
 import { mqttPropertiesOf, type MqttProperties } from '../../protocol/mqtt-properties.js';
+import { WarningThrottle } from '../../router/limits/warning-throttle.js';
 import type { Logger } from '../../router/log.js';
 import type { PayloadMapping, WampPayload } from './payload-mapping.js';
 import { toPacket } from './properties.js';
@@ -96,6 +97,8 @@ export class ClientSession {
   private readonly byId = new Map<number, Subscription>();
   private readonly queue: Outgoing[] = [];
   private readonly inflight = new Map<number, Outgoing>();
+  /** One warning per 10 s at most: a queue stays full for as long as its client is away. */
+  private readonly queueFullWarnings = new WarningThrottle();
   private nextPacketId = 1;
   /** QoS 2 publications from the client that were taken and wait for PUBREL (ids). */
   readonly awaitingRelease = new Set<number>();
@@ -359,7 +362,11 @@ export class ClientSession {
     if (this.queue.length >= this.limits.maxQueuedMessages) {
       this.queue.shift();
       this.counters.queueDropped.inc();
-      this.log.warn({ clientId: this.clientId, limit: this.limits.maxQueuedMessages }, 'MQTT client queue full: the oldest message was dropped (max_queued_messages)');
+      const dropped = this.queueFullWarnings.record(performance.now());
+      if (dropped !== undefined) {
+        this.log.warn({ clientId: this.clientId, limit: this.limits.maxQueuedMessages, dropped },
+          'MQTT client queue full: the oldest message was dropped (max_queued_messages; further drops are counted, and warned at most every 10 s)');
+      }
     }
     if (this.limits.maxQueuedMessages > 0) this.queue.push(message);
     this.pump();

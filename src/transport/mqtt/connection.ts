@@ -1,4 +1,5 @@
 import { generate, type IConnectPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
+import { WarningThrottle } from '../../router/limits/warning-throttle.js';
 import type { Logger } from '../../router/log.js';
 import { corkForThisTurn } from '../write-coalescing.js';
 import type { ClientLink, ClientSession, WillMessage } from './client-session.js';
@@ -84,6 +85,8 @@ export class MqttConnection implements ClientLink {
   takenOver = false;
   private clientMaxPacketSize = Infinity;
   private readonly aliases = new Map<number, string>();
+  /** A client must not write a log line per refused publication. */
+  private readonly publishRefusals = new WarningThrottle();
   /** Packets that arrived behind CONNECT while the client was being signed in. */
   private early: Packet[] = [];
 
@@ -370,7 +373,11 @@ export class MqttConnection implements ClientLink {
    */
   private refusePublish(packet: IPublishPacket, reason: string, code: number, text: string): void {
     this.counters.publishesRefused.inc({ reason });
-    this.log.info({ peer: this.label, clientId: this.session?.clientId, topic: packet.topic, qos: packet.qos, err: text }, 'MQTT publication refused');
+    const refused = this.publishRefusals.record(performance.now());
+    if (refused !== undefined) {
+      this.log.info({ peer: this.label, clientId: this.session?.clientId, topic: packet.topic, qos: packet.qos, err: text, refused },
+        'MQTT publication refused (this connection\'s further refusals are counted, and logged at most every 10 s)');
+    }
     this.acknowledge(packet, code, text);
   }
 

@@ -2,6 +2,7 @@ import type { WebSocket } from 'ws';
 import { jsonCodec } from '../../codec/json.js';
 import type { Args, Dict } from '../../protocol/messages.js';
 import { InternalCallError, type InternalSession } from '../../router/internal-session.js';
+import { WarningThrottle } from '../../router/limits/warning-throttle.js';
 import type { Logger } from '../../router/log.js';
 import type { TransportInfo } from '../../router/peer.js';
 import { parseWamp1, Wamp1ProtocolError, Wamp1Type, type Wamp1ClientMessage } from './messages.js';
@@ -40,6 +41,8 @@ export function serveWamp1(ws: WebSocket, transport: TransportInfo, settings: Wa
   const prefixes = new PrefixTable(settings.maxPrefixes);
   /** Subscriptions by the topic as the client named it (expanded), for UNSUBSCRIBE and EVENT. */
   const subscriptions = new Map<string, Promise<number | undefined>>();
+  /** v1 has no answer to a refused SUBSCRIBE: it is logged, but not once per message. */
+  const subscriptionRefusals = new WarningThrottle();
   let session: InternalSession | undefined;
   let open = true;
 
@@ -82,7 +85,11 @@ export function serveWamp1(ws: WebSocket, transport: TransportInfo, settings: Wa
           .catch((error: Error) => {
             // v1 has no answer to SUBSCRIBE: the refusal is logged, and a later SUBSCRIBE tries again.
             subscriptions.delete(topic);
-            log.info({ topic, reason: error.message }, 'WAMP v1 subscription refused');
+            const refused = subscriptionRefusals.record(performance.now());
+            if (refused !== undefined) {
+              log.info({ topic, reason: error.message, refused },
+                'WAMP v1 subscription refused (this connection\'s further refusals are counted, and logged at most every 10 s)');
+            }
             return undefined;
           });
         subscriptions.set(topic, subscribing);
