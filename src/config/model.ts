@@ -585,6 +585,8 @@ export interface MqttService {
   maxInflight: number;
   /** Messages waiting for one client; past this the oldest is dropped, counted and logged. */
   maxQueuedMessages: number;
+  /** Payload bytes of the messages waiting for one client; past this the oldest are dropped (one message alone is kept). */
+  maxQueuedBytes: number;
   /** Topic filters one client may hold. */
   maxSubscriptions: number;
   maxConnections: number;

@@ -22,6 +22,7 @@ export function mqttConfig(transport: MqttTransportFile | MqttPartFile | MqttPat
     receiveMaximum: options.receive_maximum,
     maxInflight: options.max_inflight,
     maxQueuedMessages: options.max_queued_messages,
+    maxQueuedBytes: options.max_queued_bytes,
     maxSubscriptions: options.max_subscriptions,
     maxConnections: options.max_connections,
     maxPerAddress: options.max_per_address,

@@ -19,6 +19,8 @@ export const mqttDefaults = {
   maxInflight: 100,
   /** Messages waiting for a client (offline, or its in-flight window full); past this the oldest is dropped. */
   maxQueuedMessages: 1000,
+  /** Payload bytes of those messages; past this the oldest are dropped too (a message alone may be larger). */
+  maxQueuedBytes: 4194304,
   /** Topic filters one client may hold. */
   maxSubscriptions: 100,
   maxConnections: 10000,
@@ -134,6 +136,9 @@ const mqttOptions = z.strictObject({
   max_queued_messages: nonNegativeInt
     .default(mqttDefaults.maxQueuedMessages)
     .describe(`Junction extension: messages waiting for one client (offline or its window full); the oldest is dropped past this (default ${mqttDefaults.maxQueuedMessages}).`),
+  max_queued_bytes: nonNegativeInt
+    .default(mqttDefaults.maxQueuedBytes)
+    .describe(`Junction extension: payload bytes of the messages waiting for one client; the oldest are dropped past this, though one message alone is kept whatever its size (default ${mqttDefaults.maxQueuedBytes}).`),
   max_subscriptions: positiveInt
     .default(mqttDefaults.maxSubscriptions)
     .describe(`Junction extension: topic filters one client may hold (default ${mqttDefaults.maxSubscriptions}).`),

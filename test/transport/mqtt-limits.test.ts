@@ -86,6 +86,26 @@ describe('MQTT limits', () => {
     assert.equal(log.lines.filter((line) => /MQTT client queue full/.test(line.message)).length, 1);
   });
 
+  it('drops the oldest queued messages past max_queued_bytes too (a message alone is kept whatever its size), counted', async () => {
+    const { node, port } = await nodeWith({ maxQueuedBytes: 2_500 });
+    nodes.push(node);
+    const clientId = 'bytes-device';
+    const first = await connectMqtt(port, { clientId, clean: false });
+    await first.client.subscribeAsync('alerts', { qos: 1 });
+    await first.end();
+    const publisher = await connectMqtt(port, { clientId: 'bytes-publisher' });
+    // Each payload is about 1,000 bytes: two fit in 2,500, a third pushes the oldest out.
+    const payload = (n: number, size = 1_000) => JSON.stringify({ args: [String(n).padEnd(size - 12, '.')] });
+    for (const n of [1, 2, 3, 4]) await publisher.client.publishAsync('alerts', payload(n), { qos: 1 });
+    await publisher.client.publishAsync('alerts', payload(5, 5_000), { qos: 1 });
+    await publisher.end();
+    const back = await connectMqtt(port, { clientId, clean: false });
+    await back.until((messages) => messages.length === 1, 'the newest message, alone larger than the limit');
+    assert.equal(back.messages[0]!.payload, payload(5, 5_000));
+    await back.end();
+    assert.equal(metric(node.metrics.exposition(), 'junction_mqtt_queue_dropped_total'), 4);
+  });
+
   it('counts every refused publication but logs a connection\'s refusals at most once per 10 s', async () => {
     const log = new CaptureLog();
     const { node, port } = await nodeWith({}, log);

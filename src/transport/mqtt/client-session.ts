@@ -53,6 +53,7 @@ interface Subscription {
 export interface ClientSessionLimits {
   maxInflight: number;
   maxQueuedMessages: number;
+  maxQueuedBytes: number;
   maxSubscriptions: number;
 }
 
@@ -96,6 +97,8 @@ export class ClientSession {
   private readonly filters = new Map<string, Subscription>();
   private readonly byId = new Map<number, Subscription>();
   private readonly queue: Outgoing[] = [];
+  /** Payload bytes in `queue` (an event's bytes may be shared with other clients: counted for each). */
+  private queuedBytes = 0;
   private readonly inflight = new Map<number, Outgoing>();
   /** One warning per 10 s at most: a queue stays full for as long as its client is away. */
   private readonly queueFullWarnings = new WarningThrottle();
@@ -219,6 +222,7 @@ export class ClientSession {
       this.log.info({ clientId: this.clientId, queued: this.queue.length, inflight: this.inflight.size }, 'MQTT session ended with undelivered messages');
     }
     this.queue.length = 0;
+    this.queuedBytes = 0;
     this.inflight.clear();
     if (this.willSent) void this.willSent.then(() => this.router.leave());
     else this.router.leave();
@@ -335,6 +339,24 @@ export class ClientSession {
 
   // ---- from the router ----
 
+  /** Drops the oldest queued messages until `bytes` more fit in max_queued_messages and max_queued_bytes (an empty queue takes anything). */
+  private makeRoomFor(bytes: number): void {
+    const { maxQueuedMessages, maxQueuedBytes } = this.limits;
+    while (this.queue.length > 0 && (this.queue.length >= maxQueuedMessages || this.queuedBytes + bytes > maxQueuedBytes)) {
+      this.queuedBytes -= this.queue.shift()!.payload.byteLength;
+      this.countDrop();
+    }
+  }
+
+  private countDrop(): void {
+    this.counters.queueDropped.inc();
+    const dropped = this.queueFullWarnings.record(performance.now());
+    if (dropped !== undefined) {
+      this.log.warn({ clientId: this.clientId, maxMessages: this.limits.maxQueuedMessages, maxBytes: this.limits.maxQueuedBytes, dropped },
+        'MQTT client queue full: the oldest message was dropped (max_queued_messages, max_queued_bytes; further drops are counted, and warned at most every 10 s)');
+    }
+  }
+
   private event(envelope: Envelope, event: Event): void {
     const subscription = this.byId.get(event.subscription);
     if (!subscription) return;
@@ -359,16 +381,13 @@ export class ClientSession {
       if (this.link?.write(this.publishPacket(message, undefined, false))) this.counters.delivered.inc();
       return;
     }
-    if (this.queue.length >= this.limits.maxQueuedMessages) {
-      this.queue.shift();
-      this.counters.queueDropped.inc();
-      const dropped = this.queueFullWarnings.record(performance.now());
-      if (dropped !== undefined) {
-        this.log.warn({ clientId: this.clientId, limit: this.limits.maxQueuedMessages, dropped },
-          'MQTT client queue full: the oldest message was dropped (max_queued_messages; further drops are counted, and warned at most every 10 s)');
-      }
+    if (this.limits.maxQueuedMessages === 0) {
+      this.countDrop();
+    } else {
+      this.makeRoomFor(message.payload.byteLength);
+      this.queue.push(message);
+      this.queuedBytes += message.payload.byteLength;
     }
-    if (this.limits.maxQueuedMessages > 0) this.queue.push(message);
     this.pump();
   }
 
@@ -386,6 +405,7 @@ export class ClientSession {
     if (!link?.open) return;
     while (link.open && this.inflight.size < this.sendQuota && this.queue.length > 0) {
       const message = this.queue.shift()!;
+      this.queuedBytes -= message.payload.byteLength;
       if (message.expiresAt !== undefined && message.expiresAt <= Date.now()) {
         this.counters.expired.inc();
         this.log.debug({ clientId: this.clientId, topic: message.topic }, 'queued MQTT message expired (message expiry interval): not sent');

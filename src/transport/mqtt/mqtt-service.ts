@@ -90,7 +90,7 @@ export class MqttService implements ConnectionHost {
       received: metrics.counter('junction_mqtt_packets_received_total', 'MQTT packets received').bind(labels),
     };
     this.sessionCounters = {
-      queueDropped: metrics.counter('junction_mqtt_queue_dropped_total', 'Messages dropped from a full MQTT client queue (max_queued_messages)').bind(labels),
+      queueDropped: metrics.counter('junction_mqtt_queue_dropped_total', 'Messages dropped from a full MQTT client queue (max_queued_messages, max_queued_bytes)').bind(labels),
       expired: metrics.counter('junction_mqtt_expired_total', 'Queued MQTT messages not sent because their Message Expiry Interval passed').bind(labels),
       subscriptionsRefused: metrics.counter('junction_mqtt_subscriptions_refused_total', 'MQTT topic filters refused (cannot map, not authorized, max_subscriptions)').bind(labels),
       delivered: metrics.counter('junction_mqtt_messages_delivered_total', 'PUBLISH packets sent to MQTT clients').bind(labels),
