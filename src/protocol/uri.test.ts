@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isValidUri, uriMatches, uriProblem, type MatchPolicy, type UriRules } from './uri.js';
+import { isValidUri, maxUriLength, uriMatches, uriProblem, type MatchPolicy, type UriRules } from './uri.js';
 
 const strict: UriRules = { strict: true };
 const loose: UriRules = { strict: false };
@@ -43,6 +43,16 @@ describe('uriProblem', () => {
     assert.equal(uriProblem('com.myapp.topic', strict), undefined);
     assert.equal(uriProblem('com.My-App', loose), undefined);
     assert.equal(uriProblem('com..update', loosePattern), undefined);
+  });
+
+  test(`refuses a URI longer than ${maxUriLength} characters, quoting only its start`, () => {
+    const longest = `com.${'a'.repeat(maxUriLength - 4)}`;
+    assert.equal(uriProblem(longest, loose), undefined);
+    const problem = uriProblem(`${longest}b`, loose);
+    assert.match(problem ?? '', new RegExp(`is not a valid URI: it is longer than ${maxUriLength} characters`));
+    assert.match(problem ?? '', new RegExp(`\\.\\.\\." \\(${maxUriLength + 1} characters\\)`));
+    assert.ok(problem!.length < 400, 'the error does not echo the whole URI');
+    assert.ok(uriProblem(`com.${'a b'.repeat(1_000)}`, loose)!.length < 400, 'nor does any other refusal of a long URI');
   });
 
   test('quotes the URI and states the strict rule', () => {

@@ -21,14 +21,27 @@ export function isValidUri(uri: string, rules: UriRules): boolean {
   return (rules.strict ? strict : loose).test(uri);
 }
 
+/**
+ * The longest URI the router takes (characters). The spec sets none, but the router holds the URIs
+ * of subscriptions and registrations: without a bound, 10,000 subscriptions of 1 MiB URIs would hold
+ * 10 GiB for one session. Far beyond any URI in use (MQTT topics and Pusher channels included).
+ */
+export const maxUriLength = 4_096;
+
+/** A URI as error texts quote it: a long one is cut, so an error never echoes megabytes back. */
+function quoted(uri: string): string {
+  return uri.length <= 200 ? `"${uri}"` : `"${uri.slice(0, 200)}..." (${uri.length} characters)`;
+}
+
 /** Why a URI is unacceptable, or undefined when it is fine. */
 export function uriProblem(uri: string, rules: UriRules): string | undefined {
+  if (uri.length > maxUriLength) return `${quoted(uri)} is not a valid URI: it is longer than ${maxUriLength} characters`;
   if (isValidUri(uri, rules)) return undefined;
   if (uri === '') return 'an empty string is not a valid URI';
   if (rules.strict) {
-    return `"${uri}" is not a valid URI: components must be non-empty and use only a-z, 0-9 and "_"`;
+    return `${quoted(uri)} is not a valid URI: components must be non-empty and use only a-z, 0-9 and "_"`;
   }
-  return `"${uri}" is not a valid URI: components must be non-empty and contain no whitespace, "." or "#"`;
+  return `${quoted(uri)} is not a valid URI: components must be non-empty and contain no whitespace, "." or "#"`;
 }
 
 /** Whether `uri` is matched by `pattern` under `policy` (prefix is a plain string prefix, as the spec's examples show). */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MessageType as T } from '../protocol/codes.js';
+import { maxUriLength } from '../protocol/uri.js';
 import { allRoles, flush, onlyMessage, RouterHarness } from '../../test/support/router-harness.js';
 
 describe('router - session lifecycle', () => {
@@ -174,6 +175,21 @@ describe('router - broker', () => {
     assert.match(String(error.args?.[0]), /reserved/);
     peer.raw([T.PUBLISH, 3, {}, 'has space']);
     assert.equal(peer.take().length, 0, 'no reply without acknowledge');
+  });
+
+  it('refuses subscriptions and registrations of URIs longer than maxUriLength (the router would hold them), without echoing them', async () => {
+    const h = new RouterHarness();
+    const { peer } = await h.join();
+    const long = `com.${'x'.repeat(maxUriLength)}`;
+    for (const [message, kind] of [[[T.SUBSCRIBE, 1, {}, long], T.SUBSCRIBE], [[T.SUBSCRIBE, 2, { match: 'prefix' }, long], T.SUBSCRIBE], [[T.REGISTER, 3, {}, long], T.REGISTER]] as const) {
+      peer.raw(message);
+      const error = onlyMessage(peer.take(), T.ERROR);
+      assert.equal(error.requestType, kind);
+      assert.equal(error.error, 'wamp.error.invalid_uri');
+      assert.match(String(error.args?.[0]), new RegExp(`longer than ${maxUriLength} characters`));
+      assert.ok(String(error.args?.[0]).length < 400);
+    }
+    assert.equal(h.router.realm('realm1')!.broker.subscriptionCount(), 0);
   });
 
   it('refuses options of the wrong type with wamp.error.invalid_argument', async () => {
