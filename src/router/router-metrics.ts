@@ -11,6 +11,7 @@ export interface RouterMetrics {
   calls: Counter;
   authorizationDenied: Counter;
   publishRateLimited: Counter;
+  sessionLimitRefused: Counter;
   unencodable: Counter;
   callDuration: Histogram;
   queuedMessages: Gauge;
@@ -39,6 +40,8 @@ export function createRouterMetrics(registry: MetricsRegistry): RouterMetrics {
     calls: registry.counter('junction_calls_total', 'CALL messages routed to a callee, by realm and origin of the caller'),
     authorizationDenied: registry.counter('junction_authorization_denied_total', 'Actions refused by authorization, by action'),
     publishRateLimited: registry.counter('junction_publish_rate_limited_total', "PUBLISH messages refused or dropped over a session's publish rate, by realm"),
+    sessionLimitRefused: registry.counter('junction_session_limit_refused_total',
+      'SUBSCRIBE, REGISTER and CALL messages refused with junction.error.limit_exceeded over a per-session limit, by realm and limit (its config key)'),
     unencodable: registry.counter('junction_messages_unencodable_total', "Messages a session's serializer could not encode (not sent; see docs/payloads.md), by message type and serializer"),
     callDuration: registry.histogram('junction_call_duration_seconds', 'Time from a routed CALL to its final RESULT or ERROR, by realm', callDurationBuckets),
     queuedMessages: registry.gauge('junction_session_queued_messages', 'Received messages waiting behind an unfinished step (authentication, a dynamic authorizer), all sessions'),
