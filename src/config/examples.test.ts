@@ -179,6 +179,18 @@ describe('Crossbar-style example configurations', () => {
     }
   });
 
+  it('pusher: a Pusher transport for a Laravel app beside a WAMP websocket path, its channels under laravel.', async () => {
+    const config = await loadConfigFile(`${examples}pusher/config.json`, { env: { PUSHER_APP_SECRET: 'pusher-secret' } });
+    assert.deepEqual(config.notices, []);
+    const [web, pusher] = config.listeners;
+    assert.deepEqual(Object.keys(web!.paths), ['/ws']);
+    assert.equal(pusher!.kind, 'pusher');
+    assert.deepEqual(pusher!.endpoint, { port: 6001, interface: '127.0.0.1' });
+    const [app] = pusher!.pusher!.apps;
+    assert.deepEqual([app!.key, app!.secret, app!.realm, app!.role, app!.topicPrefix, app!.clientEvents], ['app-key', 'pusher-secret', 'realm1', 'pusher', 'laravel.', true]);
+    assert.equal(app!.webhooks[0]!.url, 'http://127.0.0.1:8000/pusher/webhook');
+  });
+
   it('the examples name the variables they need', async () => {
     await assert.rejects(loadConfigFile(`${examples}tls/config.yaml`, { env: {} }), (error: Error) => {
       assert.match(error.message, /endpoint\.port: environment variable JUNCTION_PORT is not set/);

@@ -12,6 +12,7 @@ export interface RouterMetrics {
   authorizationDenied: Counter;
   publicationsRefused: Counter;
   publishRateLimited: Counter;
+  sessionLimitRefused: Counter;
   unencodable: Counter;
   callDuration: Histogram;
   queuedMessages: Gauge;
@@ -41,6 +42,8 @@ export function createRouterMetrics(registry: MetricsRegistry): RouterMetrics {
     authorizationDenied: registry.counter('junction_authorization_denied_total', 'Actions refused by authorization, by action'),
     publicationsRefused: registry.counter('junction_publications_refused_total', 'PUBLISH messages refused (not authorized, a bad URI or option), by realm and error URI'),
     publishRateLimited: registry.counter('junction_publish_rate_limited_total', "PUBLISH messages refused or dropped over a session's publish rate, by realm"),
+    sessionLimitRefused: registry.counter('junction_session_limit_refused_total',
+      'SUBSCRIBE, REGISTER and CALL messages refused with junction.error.limit_exceeded over a per-session limit, by realm and limit (its config key)'),
     unencodable: registry.counter('junction_messages_unencodable_total', "Messages a session's serializer could not encode (not sent; see docs/payloads.md), by message type and serializer"),
     callDuration: registry.histogram('junction_call_duration_seconds', 'Time from a routed CALL to its final RESULT or ERROR, by realm', callDurationBuckets),
     queuedMessages: registry.gauge('junction_session_queued_messages', 'Received messages waiting behind an unfinished step (authentication, a dynamic authorizer), all sessions'),

@@ -78,6 +78,28 @@ describe('junction CLI', () => {
     assert.match(unknown.stderr, /unknown command "launch"/);
   });
 
+  it('refuses --port and --host when the first transport listens on a Unix socket, naming it (they were ignored)', async () => {
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(join(tmpdir(), 'junction-unix-first-'));
+    try {
+      const config = join(dir, 'config.json');
+      await writeFile(config, JSON.stringify({ version: 2, workers: [{ type: 'router', realms: [{ name: 'realm1', roles: [] }], transports: [
+        { type: 'rawsocket', id: 'local', endpoint: { type: 'unix', path: join(dir, 'j.sock') } },
+        { type: 'websocket', id: 'public', endpoint: { type: 'tcp', port: 8080 } },
+      ] }] }));
+      for (const option of [['--port', '18999'], ['--host', '127.0.0.1']]) {
+        const result = await runJunction(['start', '--config', config, ...option]);
+        assert.equal(result.code, 1);
+        assert.match(result.stderr, new RegExp(`${option[0]} overrides the first transport's TCP endpoint, but transport "local" listens on the Unix socket`));
+        assert.doesNotMatch(result.stdout + result.stderr, /listening/);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('says clearly when the port is taken or the config file is missing (exit 1)', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

@@ -181,6 +181,22 @@ describe('WAMP v1 (options.wamp1)', () => {
     assert.match(String(refusals[0]!.fields.reason), /not a valid URI/);
   });
 
+  it('acts on nothing the client sent after the message that closed its connection: counted and warned once, nothing routed', async () => {
+    const node = await startNode();
+    const listener = await v1(node.url);
+    listener.subscribe('com.example.news');
+    await roundTrip(listener);
+    const page = await v1(node.url);
+    const closed = new Promise<string>((resolve) => page.ws.once('close', (_code, why) => resolve(String(why))));
+    // One burst: the fifth PREFIX passes max_prefixes (4); what follows arrives before the close completes.
+    for (let i = 0; i < 7; i++) page.prefix(`p${i}`, `http://example.com/${i}#`);
+    page.publish('com.example.news', 'after the close', false);
+    assert.match(await closed, /more than 4 prefixes/);
+    await roundTrip(listener);
+    assert.equal(node.metrics.counter('junction_wamp1_prefix_limit_closed_total', '').value(), 1);
+    assert.deepEqual(listener.events('com.example.news'), []);
+  });
+
   it('refuses the "wamp" subprotocol where options.wamp1 is absent, as before', async () => {
     const node = await startNode(testConfig());
     const refused = await new Promise<number>((resolve) => {

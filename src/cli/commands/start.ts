@@ -35,7 +35,7 @@ export const usage = `Usage: junction start [--config FILE | --cbdir DIR] [--hos
 Runs the router. Without --config or --cbdir it runs the embedded development default:
 realm "realm1", anonymous sessions allowed every action, WebSocket at ws://127.0.0.1:8080/ws,
 and ${defaultHttpPaths} on the same port.
---host and --port override the first transport's endpoint. LEVEL: ${logLevels.join(', ')}.
+--host and --port override the first transport's endpoint (refused when it is a Unix socket). LEVEL: ${logLevels.join(', ')}.
 --data-dir is where durable state lives (the HTTP forwarder's outbox); default: a ".junction"
 folder beside the config file (inside DIR with --cbdir; in the working directory otherwise).
 --pid-file writes the process id to FILE and opens the control socket beside it (FILE with
@@ -134,11 +134,18 @@ function defaultDataDir(source: StartConfigSource): string {
   }
 }
 
-function applyOverrides(config: JunctionConfig, args: StartArgs): void {
+/** Applies --host and --port to the first transport; returns why not when it listens on a Unix socket. */
+function applyOverrides(config: JunctionConfig, args: StartArgs): string | undefined {
   const first = config.listeners[0];
-  if (!first) return;
+  if (!first) return undefined;
+  const given = [args.host === undefined ? undefined : '--host', args.port === undefined ? undefined : '--port'].filter((option) => option !== undefined);
+  if (given.length > 0 && first.endpoint.type === 'unix') {
+    return `${given.join(' and ')} ${given.length > 1 ? 'override' : 'overrides'} the first transport's TCP endpoint, but transport "${first.id}" ` +
+      `listens on the Unix socket ${first.endpoint.path}; put a TCP transport first, or set its endpoint in the file`;
+  }
   if (args.host !== undefined) first.endpoint.interface = args.host;
   if (args.port !== undefined) first.endpoint.port = args.port;
+  return undefined;
 }
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
@@ -248,6 +255,7 @@ function cannotStart(error: unknown, log: Logger, io: CommandIo): number {
 async function loadConfig(args: StartArgs, worker: WorkerRole | undefined): Promise<LoadedConfig> {
   const loaded = await loadStartConfig(args.source);
   if (!loaded.ok) return loaded;
-  applyOverrides(loaded.config, args);
+  const refused = applyOverrides(loaded.config, args);
+  if (refused !== undefined) return { ok: false, report: `junction start: ${refused}\n` };
   return worker ? { ...loaded, config: configForWorker(loaded.config, worker.nodeId) } : loaded;
 }

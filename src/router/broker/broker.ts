@@ -21,7 +21,8 @@ import { hasReceiverLists, isReceiverAllowed } from './publish-filter.js';
 import { RetainedEvents, type RetainedStamp } from './retained-events.js';
 import { SmallSet } from './small-set.js';
 import { SmallSetMap } from './small-set-map.js';
-import { limitMessage, retentionRefusalMessage, underLimit, type RetentionLimits } from '../limits/session-limits.js';
+import { LimitRefusals } from '../limits/limit-refusals.js';
+import { retentionRefusalMessage, underLimit, type RetentionLimits } from '../limits/session-limits.js';
 import { payloadBytes } from '../limits/payload-bytes.js';
 import { WarningThrottle } from '../limits/warning-throttle.js';
 
@@ -94,6 +95,7 @@ export class Broker {
   /** By the publisher's origin, so a client's publication is told apart from the meta API's events. */
   private readonly counters: Record<SessionOrigin, { published: BoundCounter; eventsSent: BoundCounter }>;
   private readonly retainedRefused: RouterMetrics['retainedRefused'];
+  private readonly limitRefusals: LimitRefusals;
 
   constructor(
     private readonly realmName: string,
@@ -108,6 +110,7 @@ export class Broker {
     });
     this.counters = { client: countersFor('client'), internal: countersFor('internal') };
     this.retainedRefused = metrics.retainedRefused;
+    this.limitRefusals = new LimitRefusals(metrics.sessionLimitRefused, realmName, () => settings.now());
     this.retained = new RetainedEvents(settings.retention, {
       changed: (topics, bytes) => {
         metrics.retainedTopics.add(topics, realm);
@@ -146,7 +149,7 @@ export class Broker {
     // Subscribing again to what the session already has adds nothing: the spec answers with the same ID.
     const max = this.maxSubscriptionsPerSession;
     if (session.limited && !underLimit(this.bySession.size(session), max) && !existing?.subscribers.has(session)) {
-      session.sendError(MessageType.SUBSCRIBE, request, ErrorUri.limitExceeded, limitMessage('max_subscriptions_per_session', max));
+      session.sendError(MessageType.SUBSCRIBE, request, ErrorUri.limitExceeded, this.limitRefusals.refuse(session.log, 'max_subscriptions_per_session', max));
       return;
     }
     const subscription = existing ?? this.create(topic, options.match, undefined);

@@ -11,7 +11,8 @@ import type { BoundCounter, BoundHistogram } from '../../metrics/registry.js';
 import type { RouterMetrics } from '../router-metrics.js';
 import { withPassthruDetails } from '../passthru.js';
 import type { Session, SessionOrigin } from '../session.js';
-import { limitMessage, underLimit } from '../limits/session-limits.js';
+import { LimitRefusals } from '../limits/limit-refusals.js';
+import { underLimit } from '../limits/session-limits.js';
 import { InvocationTable, type PendingCall } from './invocation-table.js';
 import { isRanked, pickCallee, type Registration } from './registration.js';
 import type { RemoteCalls } from '../backplane-calls.js';
@@ -67,6 +68,7 @@ export class Dealer {
   /** By the caller's origin. */
   private readonly callCounters: Record<SessionOrigin, BoundCounter>;
   private readonly callDuration: BoundHistogram;
+  private readonly limitRefusals: LimitRefusals;
 
   constructor(
     realmName: string,
@@ -77,6 +79,7 @@ export class Dealer {
   ) {
     this.callCounters = { client: metrics.calls.bind({ realm: realmName, origin: 'client' }), internal: metrics.calls.bind({ realm: realmName, origin: 'internal' }) };
     this.callDuration = metrics.callDuration.bind({ realm: realmName });
+    this.limitRefusals = new LimitRefusals(metrics.sessionLimitRefused, realmName, () => clock.now());
   }
 
   /** Makes this dealer one of a cluster's: clients' registrations are claimed cluster-wide, calls cross nodes. */
@@ -126,7 +129,7 @@ export class Dealer {
     }
     const max = this.limits.maxRegistrationsPerSession;
     if (session.limited && !underLimit(this.bySession.get(session)?.size ?? 0, max)) {
-      session.sendError(MessageType.REGISTER, request, ErrorUri.limitExceeded, limitMessage('max_registrations_per_session', max));
+      session.sendError(MessageType.REGISTER, request, ErrorUri.limitExceeded, this.limitRefusals.refuse(session.log, 'max_registrations_per_session', max));
       return;
     }
     if (!registration) {
@@ -213,7 +216,7 @@ export class Dealer {
     }
     const maxCalls = this.limits.maxCallsInFlightPerSession;
     if (caller.limited && !underLimit(this.calls.callsOf(caller) + (this.remote?.callsOf(caller) ?? 0), maxCalls)) {
-      return this.refuseCall(caller, message, options, ErrorUri.limitExceeded, limitMessage('max_calls_in_flight_per_session', maxCalls));
+      return this.refuseCall(caller, message, options, ErrorUri.limitExceeded, this.limitRefusals.refuse(caller.log, 'max_calls_in_flight_per_session', maxCalls));
     }
     const registration = chosen ? this.table.get(chosen.uri, chosen.match) : this.table.best(message.procedure);
     const remote = chosen ? undefined : this.remote;

@@ -373,3 +373,32 @@ describe('refused publications and unencodable events do not flood the log', () 
     assert.equal(warnings()[1]!.fields.count, 30);
   });
 });
+
+describe('refusals over a per-session limit', () => {
+  it('are counted by realm and limit, and warned at most once per 10 s per limit with how many since the last warning', async () => {
+    const log = new CaptureLog();
+    const h = harness({ maxSubscriptionsPerSession: 1, maxRegistrationsPerSession: 1, maxCallsInFlightPerSession: 1 }, log);
+    const { peer } = await h.join();
+    const refused = (limit: string) => h.router.metrics.sessionLimitRefused.value({ realm: 'realm1', limit });
+    const warnings = () => log.lines.filter((line) => line.level === 'warn' && /per-session limit/.test(line.message));
+    peer.raw([T.SUBSCRIBE, 1, {}, 'a']);
+    peer.raw([T.SUBSCRIBE, 2, {}, 'b']);
+    peer.raw([T.SUBSCRIBE, 3, {}, 'c']);
+    peer.raw([T.REGISTER, 4, {}, 'p']);
+    peer.raw([T.REGISTER, 5, {}, 'q']);
+    peer.raw([T.CALL, 6, {}, 'p']); // its own procedure: in flight until it yields
+    peer.raw([T.CALL, 7, {}, 'p']);
+    await flush();
+    assert.equal(refused('max_subscriptions_per_session'), 2);
+    assert.equal(refused('max_registrations_per_session'), 1);
+    assert.equal(refused('max_calls_in_flight_per_session'), 1);
+    assert.deepEqual(warnings().map((line) => [line.fields.limit, line.fields.max, line.fields.refused]), [
+      ['max_subscriptions_per_session', 1, 1], ['max_registrations_per_session', 1, 1], ['max_calls_in_flight_per_session', 1, 1],
+    ]);
+    h.clock.advance(10_000);
+    peer.raw([T.SUBSCRIBE, 8, {}, 'd']);
+    await flush();
+    assert.equal(refused('max_subscriptions_per_session'), 3);
+    assert.deepEqual(warnings().at(-1)!.fields.refused, 2, 'the refusal held back and this one');
+  });
+});

@@ -31,8 +31,11 @@ export function underLimit(count: number, max: number): boolean {
   return max === 0 || count < max;
 }
 
+/** The per-session limits a SUBSCRIBE, REGISTER or CALL can be refused over, by their config keys. */
+export type PerSessionLimit = 'max_subscriptions_per_session' | 'max_registrations_per_session' | 'max_calls_in_flight_per_session';
+
 /** ERROR args[0] for a refusal: names the limit by its config key and value, and says what frees room. */
-export function limitMessage(limit: 'max_subscriptions_per_session' | 'max_registrations_per_session' | 'max_calls_in_flight_per_session', max: number): string {
+export function limitMessage(limit: PerSessionLimit, max: number): string {
   switch (limit) {
     case 'max_subscriptions_per_session':
       return `limit exceeded: max_subscriptions_per_session is ${max} and this session holds that many subscriptions; unsubscribe first`;

@@ -110,7 +110,8 @@ export function serveWamp1(ws: WebSocket, transport: TransportInfo, settings: Wa
 
   ws.pause(); // nothing is read before the session exists
   ws.on('message', (data: Buffer, isBinary: boolean) => {
-    if (!session) return;
+    // Once we close, frames already on their way are not acted on: nothing routed, nothing counted twice.
+    if (!session || !open) return;
     try {
       if (isBinary) throw new Wamp1ProtocolError('WAMP v1 speaks JSON in text frames; got a binary frame');
       handle(parseWamp1(data.toString('utf8'), settings.maxNestingDepth), session);

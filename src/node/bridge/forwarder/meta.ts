@@ -56,10 +56,12 @@ export function forwarderMetaHandlers(queues: DeliveryQueues, outbox: Outbox): F
       };
     },
     deadLetters: (args, kwargs) => {
+      refuseUnknownKeywords(kwargs, ['limit']);
       const limit = readLimit(kwargs.limit ?? args[0], DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
       return outbox.deadLetters(limit).map(describeDeadLetter);
     },
     retryDeadLetters: (args, kwargs) => {
+      refuseUnknownKeywords(kwargs, ['ids', 'limit']);
       const ids = readIds(kwargs.ids);
       const limit = readLimit(kwargs.limit ?? args[0], ids?.length || DEFAULT_RETRY_LIMIT, MAX_RETRY_LIMIT);
       let retried: number;
@@ -80,6 +82,12 @@ function describeDeadLetter(letter: DeadLetter): Dict {
     created_at: new Date(letter.createdAt).toISOString(), dead_at: new Date(letter.deadAt).toISOString(),
     body: letter.body,
   };
+}
+
+/** A mistyped keyword is an error, not a default: a retry without its ids would take the oldest. */
+function refuseUnknownKeywords(kwargs: Dict, known: string[]): void {
+  const unknown = Object.keys(kwargs).find((key) => !known.includes(key));
+  if (unknown !== undefined) throw invalid(`unknown keyword argument "${unknown}" (expected ${known.join(', ')})`);
 }
 
 function readLimit(value: unknown, fallback: number, max: number): number {
