@@ -8,6 +8,7 @@ import { expectMessage, forkBench, runEntryPoint, sendTo, stopChild, stopEveryth
 import { cpuSeconds } from './lib/cpu.mjs';
 import { oneOf, positiveNumber, readCommandLine } from './lib/options.mjs';
 import { SYSTEMS, startSystem, targetFor } from './systems.mjs';
+import { TIME_SCALE } from './lib/time-scale.mjs';
 
 const USAGE = `Usage: node bench/idle.mjs [options]     (after npm run build)
 
@@ -99,7 +100,7 @@ async function memoryOf(server, snapshot) {
   return { rss, heapUsed, heapTotal, external, newSpace, mallocHeap: mallocHeap ?? null, mallocArenas: mallocArenas ?? null, otherAnon: otherAnon ?? null };
 }
 
-const SETUP_MS_PER_SESSION = 20;
+const SETUP_MS_PER_SESSION = 20 * TIME_SCALE;
 let idleMeasurements = 0;
 /** The last octet of the warm-up's source address: apart from the measured sessions' (2, 3, ...). */
 const WARM_UP_ADDRESS_OCTET = 250;
@@ -107,10 +108,10 @@ const WARM_UP_ADDRESS_OCTET = 250;
 /** Joins `count` sessions from their own source address and drops them: the server's one-time costs. */
 async function warmUp(target, count, options, label) {
   const worker = forkBench('workers/idle-sessions.mjs', {
-    target, count, firstIndex: 0, localAddresses: [`127.0.${idleMeasurements}.${WARM_UP_ADDRESS_OCTET}`], hardTimeoutMs: 60_000 + count * SETUP_MS_PER_SESSION,
+    target, count, firstIndex: 0, localAddresses: [`127.0.${idleMeasurements}.${WARM_UP_ADDRESS_OCTET}`], hardTimeoutMs: 60_000 * TIME_SCALE + count * SETUP_MS_PER_SESSION,
   }, `${label} warm-up`);
   try {
-    await expectMessage(worker, 'ready', 60_000 + count * SETUP_MS_PER_SESSION);
+    await expectMessage(worker, 'ready', 60_000 * TIME_SCALE + count * SETUP_MS_PER_SESSION);
   } finally {
     await stopChild(worker, 10_000);
   }
@@ -122,8 +123,8 @@ async function warmUp(target, count, options, label) {
  * still open. options: { idleSeconds, perAddress, perProcess, baseline, heapSnapshotDir }.
  */
 export async function measureIdle(system, count, options) {
-  const setupTimeoutMs = 60_000 + count * SETUP_MS_PER_SESSION;
-  const hardTimeoutMs = setupTimeoutMs + options.idleSeconds * 1000 + 120_000;
+  const setupTimeoutMs = 60_000 * TIME_SCALE + count * SETUP_MS_PER_SESSION;
+  const hardTimeoutMs = setupTimeoutMs + options.idleSeconds * 1000 + 120_000 * TIME_SCALE;
   const server = await startSystem(system, { serializer: 'json', probe: true, baseline: options.baseline, hardTimeoutMs });
   const workers = [];
   try {
@@ -162,7 +163,7 @@ export async function measureIdle(system, count, options) {
     // Every session must still be open: keepalives must not drop a live peer.
     const checks = await Promise.all(workers.map((worker) => {
       sendTo(worker, { type: 'check' });
-      return expectMessage(worker, 'checked', 60_000);
+      return expectMessage(worker, 'checked', 60_000 * TIME_SCALE);
     }));
     const open = checks.reduce((sum, check) => sum + check.open, 0);
 
@@ -231,7 +232,7 @@ async function main() {
     process.stderr.write(`--sessions ${tooMany.join(',')}: a server process may open only ${limit} files here (ulimit -n), one per session; raise the limit first\n`);
     return 2;
   }
-  const budgetMs = options.sessions.reduce((sum, count) => sum + options.systems.length * (300_000 + count * SETUP_MS_PER_SESSION + options.idleSeconds * 1000), 0);
+  const budgetMs = options.sessions.reduce((sum, count) => sum + options.systems.length * (300_000 * TIME_SCALE + count * SETUP_MS_PER_SESSION + options.idleSeconds * 1000), 0);
   stopEverythingAfter(budgetMs, progress, `the idle run exceeded ${budgetMs / 1000} s; stopping everything`);
   const results = [];
   for (const count of options.sessions) {

@@ -7,6 +7,7 @@ import { expectMessage, forkBench, sendTo, spawnTracked, stopChild, terminateChi
 import { processTree } from './lib/cpu.mjs';
 import { freePort, retryUntil } from './lib/net.mjs';
 import { now, withTimeout } from './lib/clock.mjs';
+import { TIME_SCALE } from './lib/time-scale.mjs';
 import { connectWamp } from './clients/wamp-client.mjs';
 import { connectWampRawSocket } from './clients/rawsocket-client.mjs';
 import { httpPublisherTarget } from './clients/http-publisher.mjs';
@@ -102,8 +103,8 @@ export function targetFor(server, role, options) {
 }
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const SERVER_START_TIMEOUT_MS = 20_000;
-const PROBE_TIMEOUT_MS = 10_000;
+const SERVER_START_TIMEOUT_MS = 20_000 * TIME_SCALE;
+const PROBE_TIMEOUT_MS = 10_000 * TIME_SCALE;
 const probeModule = fileURLToPath(new URL('./lib/router-probe.mjs', import.meta.url));
 
 export async function startSystem(name, options) {
