@@ -16,7 +16,7 @@
 #
 # Left in DIR on the host: stdout, stderr, rc (the command's exit status), guest.txt (kernel,
 # vCPUs, memory, limits, load average before and after), console.log (the guest's serial console),
-# job.sh (the command as run). This script exits with the command's status (or 125 if the guest
+# guest-job.sh (the command as run). This script exits with the command's status (or 125 if the guest
 # did not report one). Default DIR: a new directory under /tmp. Everything built (initramfs) goes
 # under /tmp too; nothing is written to the checkout.
 #
@@ -59,14 +59,14 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 cwd=$(cd "$cwd" && pwd)
 case "$out$cwd" in *[[:space:]]*) echo "run-in-guest: --out and --cwd may not contain spaces" >&2; exit 2 ;; esac
-rm -f "$out/stdout" "$out/stderr" "$out/rc" "$out/guest.txt" "$out/console.log"
+rm -f "$out/stdout" "$out/stderr" "$out/rc" "$out/guest.txt" "$out/console.log" "$out/guest-job.sh"
 
 # The command, quoted as given, run from --cwd.
 {
   echo "cd $(printf '%q' "$cwd")"
   printf '%q ' "$@"
   echo
-} > "$out/job.sh"
+} > "$out/guest-job.sh"
 
 # The initramfs: busybox, the modules that reach the host over 9p, and /init below.
 build=$(mktemp -d /tmp/guest-initramfs.XXXXXX)
@@ -113,7 +113,7 @@ hostname guest
   echo "started: $(date -u '+%Y-%m-%dT%H:%M:%SZ')"
 } > "/newroot$vmout/guest.txt"
 env -i HOME=/root TERM=dumb PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-  chroot /newroot /bin/bash "$vmout/job.sh" < /dev/null > "/newroot$vmout/stdout" 2> "/newroot$vmout/stderr"
+  chroot /newroot /bin/bash "$vmout/guest-job.sh" < /dev/null > "/newroot$vmout/stdout" 2> "/newroot$vmout/stderr"
 echo $? > "/newroot$vmout/rc"
 {
   echo "finished: $(date -u '+%Y-%m-%dT%H:%M:%SZ')"
