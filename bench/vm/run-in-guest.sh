@@ -49,7 +49,7 @@ done
 [ "$accel" != kvm ] || [ -w /dev/kvm ] || { echo "run-in-guest: /dev/kvm is not usable here" >&2; exit 2; }
 qemu=$(command -v qemu-system-x86_64) || { echo "run-in-guest: install qemu-system-x86" >&2; exit 2; }
 busybox=/bin/busybox
-[ -x "$busybox" ] && "$busybox" --list | grep -qx insmod || { echo "run-in-guest: install busybox-static" >&2; exit 2; }
+case " $("$busybox" --list 2>/dev/null | tr '\n' ' ') " in *" insmod "*) ;; *) echo "run-in-guest: install busybox-static" >&2; exit 2 ;; esac
 kernel=$(ls -1v /boot/vmlinuz-* 2>/dev/null | tail -n 1)
 [ -n "$kernel" ] || { echo "run-in-guest: install linux-image-amd64" >&2; exit 2; }
 version=${kernel#/boot/vmlinuz-}
