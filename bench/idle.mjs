@@ -30,6 +30,10 @@ from bench/lib/router-probe.mjs) and the CPU it spends per second keeping them (
                          marks) is in that reading, and the "after warm-up" columns divide
                          (joined - warmed up) by the sessions. KiB/session stays (joined - empty)
                          / sessions, but the warm-up changes it too (bench/RESULTS.md, idle)
+  --ping-interval MS     Junction's WebSocket auto_ping_interval (default: the router's, 25 s).
+                         Where the CPU is emulated (bench/vm/run-in-guest.sh --accel tcg) the
+                         keepalives of 50,000 sessions take a whole core: raise it there so the
+                         joins can finish; the memory per session does not depend on it
   --baseline DIR         a built checkout of Junction, run as junction-baseline
   --heap-snapshot DIR    write a heap snapshot of each Junction router with all sessions joined
   --json                 machine-readable results on stdout
@@ -48,6 +52,7 @@ function parseOptions(argv) {
       'per-address': { type: 'string', default: '15000' },
       'per-process': { type: 'string', default: '15000' },
       'warm-up': { type: 'string', default: '0' },
+      'ping-interval': { type: 'string' },
       baseline: { type: 'string' },
       'heap-snapshot': { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -63,6 +68,7 @@ function parseOptions(argv) {
     perAddress: positiveNumber('per-address', values['per-address']),
     perProcess: positiveNumber('per-process', values['per-process']),
     warmUp: values['warm-up'] === '0' ? 0 : positiveNumber('warm-up', values['warm-up']),
+    autoPingIntervalMs: values['ping-interval'] === undefined ? undefined : positiveNumber('ping-interval', values['ping-interval']),
     baseline: values.baseline === undefined ? undefined : resolve(values.baseline),
     heapSnapshotDir: values['heap-snapshot'] === undefined ? undefined : resolve(values['heap-snapshot']),
     json: values.json,
@@ -120,12 +126,12 @@ async function warmUp(target, count, options, label) {
 /**
  * One system with `count` idle sessions: memory per session before and after `options.idleSeconds`
  * of quiet, the CPU the server spent in that time (keepalive pings), and whether every session is
- * still open. options: { idleSeconds, perAddress, perProcess, baseline, heapSnapshotDir }.
+ * still open. options: { idleSeconds, perAddress, perProcess, autoPingIntervalMs, baseline, heapSnapshotDir }.
  */
 export async function measureIdle(system, count, options) {
   const setupTimeoutMs = 60_000 * TIME_SCALE + count * SETUP_MS_PER_SESSION;
   const hardTimeoutMs = setupTimeoutMs + options.idleSeconds * 1000 + 120_000 * TIME_SCALE;
-  const server = await startSystem(system, { serializer: 'json', probe: true, baseline: options.baseline, hardTimeoutMs });
+  const server = await startSystem(system, { serializer: 'json', probe: true, baseline: options.baseline, hardTimeoutMs, autoPingIntervalMs: options.autoPingIntervalMs });
   const workers = [];
   try {
     await sleep(1000);
@@ -229,7 +235,7 @@ async function main() {
   const limit = openFileLimit();
   const tooMany = options.sessions.filter((count) => count > largestIdleCount());
   if (tooMany.length > 0) {
-    process.stderr.write(`--sessions ${tooMany.join(',')}: a server process may open only ${limit} files here (ulimit -n), one per session; raise the limit first\n`);
+    process.stderr.write(`--sessions ${tooMany.join(',')}: a server process may open only ${limit} files here (ulimit -n), one per session; raise the limit first, or run this in a guest whose limits are its own: bench/vm/run-in-guest.sh\n`);
     return 2;
   }
   const budgetMs = options.sessions.reduce((sum, count) => sum + options.systems.length * (300_000 * TIME_SCALE + count * SETUP_MS_PER_SESSION + options.idleSeconds * 1000), 0);

@@ -179,12 +179,14 @@ function junctionIsBuilt(root) {
  * - WebSocket messages up to LARGEST_MESSAGE (default 1 MiB): the large payload workloads send
  *   1 MiB arguments inside a WAMP message;
  * - a second WebSocket path, /wsauth, that signs sessions in with a ticket or WAMP-CRA (BENCH_USER,
- *   role anonymous), for the connect workload's junction-ticket and junction-wampcra.
+ *   role anonymous), for the connect workload's junction-ticket and junction-wampcra;
+ * - with `autoPingIntervalMs`, that WebSocket keepalive interval instead of the default
+ *   (bench/idle.mjs --ping-interval).
  */
 const LARGEST_MESSAGE = 4 * 1024 * 1024;
 const BENCH_USER = { authid: 'bench', ticket: 'bench-ticket', secret: 'bench-secret' };
 
-async function writeJunctionConfig(webPort, rawSocketPort, { connectionCaps = true } = {}) {
+async function writeJunctionConfig(webPort, rawSocketPort, { connectionCaps = true, autoPingIntervalMs } = {}) {
   const { embeddedDefaultDocument } = await import(pathToFileURL(`${repoRoot}/dist/src/config/defaults.js`).href);
   const document = structuredClone(embeddedDefaultDocument);
   const worker = document.workers[0];
@@ -193,7 +195,9 @@ async function writeJunctionConfig(webPort, rawSocketPort, { connectionCaps = tr
   }
   const web = worker.transports[0];
   web.endpoint = { type: 'tcp', interface: '127.0.0.1', port: webPort };
-  web.paths.ws.options = { ...web.paths.ws.options, max_message_size: LARGEST_MESSAGE };
+  web.paths.ws.options = {
+    ...web.paths.ws.options, max_message_size: LARGEST_MESSAGE, ...(autoPingIntervalMs === undefined ? {} : { auto_ping_interval: autoPingIntervalMs }),
+  };
   web.paths.wsauth = {
     ...web.paths.ws,
     auth: {
@@ -234,10 +238,11 @@ async function startJunction(name, options) {
   const workers = name.endsWith('-workers') ? WORKER_PROCESSES : 1;
   const port = await freePort();
   const rawSocketPort = await freePort();
-  let config = await writeJunctionConfig(port, rawSocketPort);
+  const { autoPingIntervalMs } = options;
+  let config = await writeJunctionConfig(port, rawSocketPort, { autoPingIntervalMs });
   if (!buildAccepts(root, config.file)) {
     rmSync(config.dir, { recursive: true, force: true });
-    config = await writeJunctionConfig(port, rawSocketPort, { connectionCaps: false });
+    config = await writeJunctionConfig(port, rawSocketPort, { connectionCaps: false, autoPingIntervalMs });
   }
   const removeConfig = () => rmSync(config.dir, { recursive: true, force: true });
   const nodeFlags = [
