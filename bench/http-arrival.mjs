@@ -24,8 +24,8 @@ Server CPU per publication by how the publications arrive, 16 in flight, one Web
                once all 16 are answered (a client that batches, as a WAMP client's sends do)
 Each publication is checked (200 and an id; the subscriber gets every event).
 
-  --systems LIST        default junction,junction-http,relay-http (also junction-baseline,
-                        junction-baseline-http with --baseline DIR)
+  --systems LIST        default junction,junction-http,relay-http (also relay-http-raw, and
+                        junction-baseline, junction-baseline-http with --baseline DIR)
   --publications N      measured per system, mode and round (default 40000; a fifth more before,
                         unmeasured, as warm-up)
   --rounds R            default 3, rotating the order of the systems; the median is reported
@@ -74,7 +74,8 @@ function parse(argv) {
 
 /** The chosen modes a system takes part in: WAMP systems publish over WAMP, HTTP systems over POSTs. */
 function modesOf(system, options) {
-  return options.modes.filter((mode) => (mode === 'wamp') !== system.endsWith('-http'));
+  const http = /-http(-raw)?$/.test(system);
+  return options.modes.filter((mode) => (mode === 'wamp') !== http);
 }
 
 /** Keeps IN_FLIGHT publications outstanding through `publish` until `count` are acknowledged. */

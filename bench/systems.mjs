@@ -33,6 +33,8 @@ import { httpPublisherTarget } from './clients/http-publisher.mjs';
  *                       writes the same bytes to every socket: the floor for fan-out
  *   relay-http          not run by default: relay-framed whose publisher POSTs to a plain Node HTTP
  *                       server on its port (servers/http-publish-floor.mjs): the HTTP publisher's floor
+ *   relay-http-raw      not run by default: relay-http with the POSTs answered over node:net by a minimal
+ *                       request reader (servers/http-publish-raw.mjs), without node:http: the raw floor
  *   junction-workers    not run by default: the same router started with --workers 2 (one port; the
  *                       parent hands each connection to the worker with the fewest open)
  *   junction-baseline   not run by default: another build of Junction (--baseline DIR, e.g. a
@@ -75,6 +77,7 @@ const TABLE = {
   'relay-corked': { workloads: ALL_WORKLOADS, about: 'the relay with writes coalesced per event-loop turn' },
   'relay-framed': { workloads: ALL_WORKLOADS, about: 'the corked relay framing each message once (ws Sender.frame), same bytes written to every socket' },
   'relay-http': { workloads: ['publish'], about: 'relay-framed; publisher POSTs to a plain Node HTTP server on its port (undici Pool, keep-alive)' },
+  'relay-http-raw': { workloads: ['publish'], about: 'relay-http with the POSTs read and answered over node:net, without node:http (undici Pool, keep-alive)' },
   'junction-workers': { workloads: [...ALL_WORKLOADS, 'connect'], about: `junction start --workers ${WORKER_PROCESSES}, every client WAMP on WebSocket (server CPU: the parent and its workers)` },
   'junction-baseline': { workloads: [...ALL_WORKLOADS, 'connect'], about: 'the Junction build in --baseline DIR, every client WAMP on WebSocket' },
   'junction-baseline-http': { workloads: ['publish'], about: 'the Junction build in --baseline DIR; publisher POSTs to /publish, subscribers on WebSocket' },
@@ -117,6 +120,8 @@ export async function startSystem(name, options) {
       return startForked(name, 'servers/relay-server.mjs', { ...options, framed: true }, 'relay');
     case 'relay-http':
       return startForked(name, 'servers/relay-server.mjs', { ...options, framed: true, httpPublish: true }, 'relay');
+    case 'relay-http-raw':
+      return startForked(name, 'servers/relay-server.mjs', { ...options, framed: true, httpPublish: true, httpPublishRaw: true }, 'relay');
     case 'socketio':
       return startForked(name, 'servers/socketio-server.mjs', options, 'socketio');
     case 'junction':
@@ -144,9 +149,11 @@ function everyRole(target) {
 async function startForked(name, modulePath, options, kind) {
   const settings = {
     serializer: options.serializer, corked: options.corked === true, framed: options.framed === true,
-    httpPublish: options.httpPublish === true, hardTimeoutMs: options.hardTimeoutMs,
+    httpPublish: options.httpPublish === true, httpPublishRaw: options.httpPublishRaw === true, hardTimeoutMs: options.hardTimeoutMs,
   };
-  const child = forkBench(modulePath, settings, `${name} server`);
+  // Profiled like the routers (--profile): the relay's profile is written when it exits on 'close'.
+  const execArgv = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : undefined;
+  const child = forkBench(modulePath, settings, `${name} server`, execArgv);
   try {
     const { url } = await expectMessage(child, 'listening', SERVER_START_TIMEOUT_MS);
     const clients = everyRole({ kind, url });

@@ -1,5 +1,13 @@
 #!/usr/bin/env node
 // The `junction` command. The TypeScript sources are compiled to dist/ by `npm install` (prepare).
+// A reader that stops early (`junction schema | head`) closes the pipe: the command's output is no
+// longer wanted, so end quietly as Unix tools do, rather than with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
+}
 let main;
 try {
   ({ main } = await import('../dist/src/cli/main.js'));

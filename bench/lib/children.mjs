@@ -35,9 +35,9 @@ function track(child, label) {
 }
 
 /** Forks one of the bench's own modules (path relative to bench/) with JSON settings in argv[2]. */
-export function forkBench(relativePath, settings, label) {
+export function forkBench(relativePath, settings, label, execArgv = process.execArgv) {
   const modulePath = fileURLToPath(new URL(`../${relativePath}`, import.meta.url));
-  const child = fork(modulePath, [JSON.stringify(settings)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(modulePath, [JSON.stringify(settings)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   return track(child, label);
 }
 

@@ -51,6 +51,9 @@ Compares Junction with a plain ws relay (the floor) and Socket.IO, and Junction'
                               relay-http          relay-framed with its publisher POSTing to a
                                                   plain Node HTTP server: the HTTP publisher's
                                                   floor (publish only; not by default)
+                              relay-http-raw      relay-http with the POSTs answered over
+                                                  node:net without node:http: the raw floor
+                                                  (publish only; not by default)
                               junction-workers    junction start --workers 2, every client on
                                                   WebSocket; server CPU is the parent's and
                                                   the workers' (not run by default)

@@ -3,6 +3,7 @@ import { Sender, WebSocketServer } from 'ws';
 import { codecNamed } from '../lib/codecs.mjs';
 import { childSettings, onParent, tell } from '../lib/worker-ipc.mjs';
 import { handlePublishRequest } from './http-publish-floor.mjs';
+import { divertPosts } from './http-publish-raw.mjs';
 
 /**
  * The floor: a WebSocket relay that does the router's work without WAMP. It decodes every frame,
@@ -20,6 +21,9 @@ import { handlePublishRequest } from './http-publish-floor.mjs';
  *
  * With settings.httpPublish (the "relay-http" system, the HTTP publisher's floor) its port also
  * answers POST /publish {"topic", "args"} with a plain Node HTTP server (http-publish-floor.mjs).
+ * With settings.httpPublishRaw as well (the "relay-http-raw" system) those POSTs are answered
+ * without node:http, by a minimal request reader over the socket (http-publish-raw.mjs): the floor
+ * of any Node HTTP server, its system calls and wake-ups without Node's HTTP machinery.
  */
 
 const settings = childSettings();
@@ -112,6 +116,7 @@ function forget(ws) {
 }
 
 const httpServer = settings.httpPublish ? createServer((request, response) => handlePublishRequest(request, response, publish)) : undefined;
+if (httpServer && settings.httpPublishRaw) divertPosts(httpServer, publish);
 const server = httpServer
   ? new WebSocketServer({ server: httpServer, perMessageDeflate: false })
   : new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { embeddedDefaultDocument } from '../config/defaults.js';
 import { commandNames, main } from './main.js';
 
 async function capture(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -20,6 +21,12 @@ describe('junction <command> --help', () => {
       });
     }
   }
+
+  it('start --help names every path the embedded default serves', async () => {
+    const { stdout } = await capture(['start', '--help']);
+    const help = stdout.replace(/\s+/g, ' ');
+    for (const path of Object.keys(embeddedDefaultDocument.workers[0].transports[0].paths)) assert.match(help, new RegExp(`/${path}\\b`), path);
+  });
 
   it('version refuses an unknown option instead of printing the version', async () => {
     const { code, stdout, stderr } = await capture(['version', '--bogus']);

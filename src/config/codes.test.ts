@@ -26,6 +26,7 @@ const strictRealm = realmWithRoles('strict', ['anonymous'], { uri_check: 'strict
 describe('configuration problem codes', () => {
   const cases: { name: string; document: unknown; expected: string[] }[] = [
     { name: 'a missing key', document: configDocument({ transports: [{ type: 'websocket' }] }), expected: ['workers[0].transports[0].endpoint config.missing'] },
+    { name: 'a missing port', document: configDocument({ transports: [{ type: 'websocket', endpoint: { type: 'tcp' } }] }), expected: ['workers[0].transports[0].endpoint.port config.missing'] },
     { name: 'a wrong type', document: configDocument({ transports: [ws({ debug: 'yes', options: { auto_ping_interval: 'x' } })] }), expected: ['workers[0].transports[0].options.auto_ping_interval config.type'] },
     { name: 'a value out of range', document: configDocument({ transports: [{ type: 'websocket', endpoint: { type: 'tcp', port: 70000 } }] }), expected: ['workers[0].transports[0].endpoint.port config.value'] },
     { name: 'an unknown type', document: configDocument({ transports: [{ type: 'websockets', endpoint: { type: 'tcp', port: 0 } }] }), expected: ['workers[0].transports[0].type config.form'] },
@@ -94,6 +95,14 @@ describe('configuration problem codes', () => {
     assert.deepEqual(codesOf(() => parseConfigText('{"version": 2,', { source: 't' })).map((line) => line.split(' ').at(-1)), ['config.file.syntax']);
     assert.deepEqual(codesOf(() => parseConfigText('a: 1\na: 2\n', { source: 't' })).map((line) => line.split(' ').at(-1)), ['config.file.duplicate_key']);
     assert.deepEqual(codesOf(() => parseConfigText('', { source: 't' })).map((line) => line.split(' ').at(-1)), ['config.file.empty']);
+  });
+
+  it('says "missing" for an absent port, not that it is of the wrong form', () => {
+    assert.throws(() => loadDocument(configDocument({ transports: [{ type: 'websocket', endpoint: { type: 'tcp' } }] })), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.deepEqual(error.problems.map((problem) => problem.message), ['missing (expected a port number from 0 to 65535)']);
+      return true;
+    });
   });
 
   it('ends each printed line with the code', () => {

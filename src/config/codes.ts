@@ -84,9 +84,9 @@ export const noticeMessages = {
   'config.notice.serializer_dropped': (serializer: string, spoken: readonly string[]) =>
     `the ${serializer} serializer is not spoken by Junction and was left out of the offer (Junction speaks ${spoken.join(', ')})`,
   'config.notice.version1': (count: number) =>
-    `configuration version 1: ${count} permission${count === 1 ? '' : 's'} in the old form ("publish": true ... beside "uri") ` +
-    'were read as `crossbar upgrade` converts them (into "allow", with disclosure off and caching on); ' +
-    'run `crossbar upgrade` or write them that way with "version": 2 to silence this',
+    `configuration version 1: ${count} permission${count === 1 ? ' in the old form ("publish": true ... beside "uri") was read as `crossbar upgrade` converts it' : 's in the old form ("publish": true ... beside "uri") were read as `crossbar upgrade` converts them'} ` +
+    '(into "allow", with disclosure off and caching on); ' +
+    `run \`crossbar upgrade\` or write ${count === 1 ? 'it' : 'them'} that way with "version": 2 to silence this`,
   'config.notice.routers_merged': (first: ConfigPath) =>
     `another router worker: Junction runs one router, so its realms, transports and components are served together with those of ${formatPath(first)}`,
   'config.notice.allow_by_default': (decidedBy: 'its authorizer' | 'its permissions') => `not used: the role is decided by ${decidedBy} alone, as in Crossbar`,

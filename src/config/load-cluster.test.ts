@@ -57,7 +57,7 @@ describe('router worker cluster (Junction extension)', () => {
     assert.match(problems({ url: 'redis://:pw@x', password: 'p' }), /cluster\.redis\.password: the URL already has credentials.* \[config\.conflict\]/);
     assert.match(problems({ sentinels: [], name: 'p' }), /cluster\.redis\.sentinels: needs at least one sentinel/);
     assert.match(problems({ sentinels: [{ host: 's1', port: 0 }], name: 'p' }), /cluster\.redis\.sentinels\[0\]\.port: expected a port number from 1 to 65535/);
-    assert.match(problems({ sentinels: [{ host: 's1' }], name: 'p' }), /cluster\.redis\.sentinels\[0\]\.port: expected a port number/, 'a sentinel without a port');
+    assert.match(problems({ sentinels: [{ host: 's1' }], name: 'p' }), /cluster\.redis\.sentinels\[0\]\.port: missing \(expected a port number.*\[config\.missing\]/, 'a sentinel without a port');
     assert.equal(problems({ url: 'redis://x', password: 'p', username: 'u' }), '', 'credentials beside a URL that has none are fine');
   });
 });

@@ -94,6 +94,15 @@ describe('parseConfigText', () => {
     ]);
   });
 
+  it("reports a JSON file's syntax error in JSON's words, once, at its position", () => {
+    assert.deepEqual(problemsOf('{"version": 2, "secret": "hunter2" "workers": []}'), [
+      "test.yaml:1:36: syntax error: Expected ',' or '}' after property value",
+    ]);
+    assert.deepEqual(problemsOf('{\n  "workers": [1, 2\n  "version": 2\n}'), [
+      "test.yaml:3:3: syntax error: Expected ',' or ']' after array element",
+    ]);
+  });
+
   it('reports a duplicate key instead of keeping the last one', () => {
     const lines = problemsOf('{"version": 2, "version": 2, "workers": []}');
     assert.deepEqual(lines, ['test.yaml:1:16: duplicate key: each key may appear once per object']);
@@ -451,7 +460,7 @@ describe("Crossbar's forms of realms, roles and permissions", () => {
         ['x', 'exact', { call: true, register: false, publish: false, subscribe: false }, { caller: false, publisher: false }, false],
       ],
     );
-    assert.match(config.notices[0]!, /^version: configuration version 1: 1 permission in the old form/);
+    assert.match(config.notices[0]!, /^version: configuration version 1: 1 permission in the old form \("publish": true \.\.\. beside "uri"\) was read as `crossbar upgrade` converts it \(into "allow"/);
   });
 
   it('the old form in a file that says "version": 2 is refused with what to write instead', () => {

@@ -90,7 +90,7 @@ export const port = z
   // Environment references are substituted before validation; they are part of the pattern so
   // that editors using the JSON Schema accept "${PORT}" (an unset one is reported on its own).
   .union([z.int().min(0, { error: portMessage }).max(65535, { error: portMessage }), z.string().regex(/^(\d+|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*)$/, { error: portMessage })], {
-    error: portMessage,
+    error: (issue) => (issue.input === undefined ? `missing (${portMessage})` : portMessage),
   })
   .transform((value) => Number(value))
   .pipe(z.int().min(0, { error: portMessage }).max(65535, { error: portMessage }))

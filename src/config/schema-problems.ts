@@ -82,7 +82,8 @@ function codeOf(issue: z.core.$ZodIssue): SchemaProblemCode {
       // z.never(): a key Junction knows, in a place that does not take it.
       return issue.expected === 'never' ? 'config.not_here' : 'config.type';
     case 'invalid_union':
-      return 'config.form';
+      // No value at all matches none of the forms: the key is missing.
+      return issue.input === undefined ? 'config.missing' : 'config.form';
     default:
       return 'config.value';
   }
@@ -162,14 +163,19 @@ export function closestName(key: string, known: readonly string[]): string | und
   return best;
 }
 
+/** Insertions, deletions, substitutions and swaps of neighbouring letters ("prot" for "port"), one each. */
 function editDistance(a: string, b: string): number {
+  let beforePrevious: number[] = [];
   let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
       const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
+      let distance = Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) distance = Math.min(distance, beforePrevious[j - 2]! + 1);
+      current.push(distance);
     }
+    beforePrevious = previous;
     previous = current;
   }
   return previous[b.length]!;

@@ -20,6 +20,8 @@ export function parseText(text: string): ParsedText {
     return { line, column: col };
   };
   if (document.errors.length > 0) {
+    const json = jsonSyntaxProblem(text, position);
+    if (json !== undefined) return { ok: false, problems: [json] };
     return {
       ok: false,
       problems: document.errors.map((error) => ({ ...syntaxProblem(error.code, error.message), ...position(error.pos[0]) })),
@@ -54,6 +56,24 @@ function cyclePath(root: unknown): ConfigPath | undefined {
     return undefined;
   };
   return visit(root, []);
+}
+
+/**
+ * A JSON document's first syntax error in JSON's words ("Expected ',' or '}' after property
+ * value"), where JSON.parse names its position: a Crossbar user's config.json, read by the YAML
+ * parser, would otherwise get YAML's words ("Block collections are not allowed within flow
+ * collections"), often twice. A duplicate key parses as JSON, so it is still the YAML parser's.
+ */
+function jsonSyntaxProblem(text: string, position: (offset: number) => { line: number; column: number }): ConfigProblem | undefined {
+  if (!/^\s*[{[]/.test(text)) return undefined;
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch (error) {
+    const found = /^(.*) in JSON at position (\d+)/.exec((error as Error).message);
+    if (found === null) return undefined;
+    return { ...problem('config.file.syntax', [], found[1]!), ...position(Number(found[2])) };
+  }
 }
 
 function syntaxProblem(parserCode: string, message: string): ConfigProblem {

@@ -98,6 +98,14 @@ workers:
             type: caller
             realm: realm1
             role: http
+          # WAMP over HTTP long-poll, for networks that break WebSocket.
+          lp:
+            type: longpoll
+          # Server-Sent Events of chosen topics, signed in as role anonymous (docs/sse.md):
+          #   curl -N 'http://127.0.0.1:8080/sse?topic=chat.room1'
+          sse:
+            type: sse
+            realm: realm1
           # 200 while serving, 503 while starting or stopping: for load balancers and health checks.
           health:
             type: health
@@ -107,4 +115,15 @@ workers:
           # Version, uptime, realms with their client session counts, transports.
           info:
             type: nodeinfo
+          # The web console at http://127.0.0.1:8080/console (docs/console.md). Anyone who reaches
+          # the port signs in as role anonymous (a warning at start-up says so); before listening
+          # on other interfaces, give it a ticket instead:
+          #   auth: {ticket: {type: static, principals: {ops: {ticket: "\${OPS_TICKET}", role: backend}}}}
+          console:
+            type: console
+            realm: realm1
+            auth:
+              anonymous:
+                type: static
+                role: anonymous
 `;

@@ -10,7 +10,7 @@ import { Router } from '../router/router.js';
 import { NodeAuth } from './auth-wiring.js';
 import { meterConnections } from './connection-meter.js';
 import { startProcessMetrics } from './process-metrics.js';
-import { bindFailure, checkPortsFree } from './startup-errors.js';
+import { bindFailure, checkPortsFree, checkTlsFiles } from './startup-errors.js';
 import { startComponents, stopComponents, type RunningComponent } from './bridge/components.js';
 import { buildListener, type Listener, type ServedUrl } from './listeners.js';
 import { realmSettings } from './realm-settings.js';
@@ -62,6 +62,7 @@ export interface RunningNode {
 /** Wires a validated configuration into a running router with its components and listeners. */
 export async function startNode(config: JunctionConfig, options: NodeOptions): Promise<RunningNode> {
   const log = options.log;
+  checkTlsFiles(config.listeners);
   if (options.checkPorts ?? true) await checkPortsFree(config.listeners); // before any session joins: a busy port fails quietly and at once
   const metrics = options.metrics ?? new MetricsRegistry();
   const { signIn } = config;

@@ -3,11 +3,14 @@
  * docs/errors.md (test/project/errors-doc.test.ts finds each one where it is thrown).
  */
 
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import type { ListenerConfig } from '../config/model.js';
+import { createSecureContext } from 'node:tls';
+import type { ListenerConfig, TlsConfig } from '../config/model.js';
 import { listenFailure } from './listeners.js';
+import { tlsOptions } from './socket-server.js';
 
-export type StartupErrorCode = 'port_in_use' | 'port_not_permitted' | 'address_not_available';
+export type StartupErrorCode = 'port_in_use' | 'port_not_permitted' | 'address_not_available' | 'tls_file_unreadable' | 'tls_invalid';
 
 export class StartupError extends Error {
   constructor(
@@ -59,5 +62,46 @@ export async function checkPortsFree(listeners: readonly ListenerConfig[]): Prom
       throw bindFailure(error, listener);
     }
     await new Promise<void>((resolve) => probe.close(() => resolve()));
+  }
+}
+
+/** Each file of a `tls` block with the config key that names it. */
+function tlsFiles(tls: TlsConfig): Array<[key: string, file: string]> {
+  return [
+    ['key', tls.key],
+    ['certificate', tls.certificate],
+    ...tls.chainCertificates.map((file): [string, string] => ['chain_certificates', file]),
+    ...(tls.caCertificates ?? []).map((file): [string, string] => ['ca_certificates', file]),
+    ...(tls.dhparam === undefined ? [] : [['dhparam', tls.dhparam] as [string, string]]),
+  ];
+}
+
+const unreadable: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a folder' };
+
+/**
+ * Reads every endpoint's TLS files and builds their TLS context before anything else starts, so
+ * that a missing or malformed key or certificate names its transport and setting, instead of a
+ * bare ENOENT or OpenSSL error after internal sessions joined.
+ */
+export function checkTlsFiles(listeners: readonly ListenerConfig[]): void {
+  for (const listener of listeners) {
+    const { tls } = listener.endpoint;
+    if (tls === undefined) continue;
+    const transport = `transport "${listener.id}"`;
+    for (const [key, file] of tlsFiles(tls)) {
+      try {
+        readFileSync(file);
+      } catch (error) {
+        const { code } = error as NodeJS.ErrnoException;
+        throw new StartupError('tls_file_unreadable',
+          `${transport}: cannot read its endpoint.tls.${key} ${file}: ${unreadable[code ?? ''] ?? code ?? String(error)} (a relative path is read from the config file's folder)`);
+      }
+    }
+    try {
+      createSecureContext(tlsOptions(tls));
+    } catch (error) {
+      throw new StartupError('tls_invalid',
+        `${transport}: its endpoint.tls files are not a usable key and certificate (PEM, the key matching the certificate): ${(error as Error).message}`);
+    }
   }
 }

@@ -23,6 +23,7 @@ describe('the console in headless Chromium', { skip: skipWithoutChromium, timeou
   let wsUrl: string;
   let chromium: LaunchedChromium;
   const cspViolations: string[] = [];
+  const failedLoads: string[] = [];
   const clients: OpenSession[] = [];
 
   before(async () => {
@@ -38,6 +39,7 @@ describe('the console in headless Chromium', { skip: skipWithoutChromium, timeou
     await chromium?.close();
     await running?.stop();
     assert.deepEqual(cspViolations, [], 'the page broke its own Content-Security-Policy');
+    assert.deepEqual(failedLoads, [], 'the page asked for something that is not there (a favicon?)');
   });
 
   async function openConsole(): Promise<Page> {
@@ -45,6 +47,7 @@ describe('the console in headless Chromium', { skip: skipWithoutChromium, timeou
     page.setDefaultTimeout(10_000);
     page.on('console', (message) => {
       if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
+      if (message.type() === 'error' && /Failed to load resource/.test(message.text())) failedLoads.push(`${message.location().url}: ${message.text()}`);
     });
     const response = await page.goto(`${base}/console`);
     assert.equal(response?.status(), 200);
@@ -148,6 +151,21 @@ describe('the console in headless Chromium', { skip: skipWithoutChromium, timeou
     // Not excluded by default: the console's own tap sees what it published.
     await page.getByLabel('Tapped events').getByText('chat.room2 [1,"two"] {"via":"console"}').waitFor();
     await shoot(page, 'topics');
+    await page.close();
+  });
+
+  it("a topic row's Tap button starts tapping that topic at once (the README's walk-through)", async () => {
+    const subscriber = await client();
+    await subscriber.session.subscribe('walk.room1', () => undefined);
+    const page = await openConsole();
+    await signedIn(page, 'Ticket', operator.authid, operator.ticket);
+    await page.getByRole('link', { name: 'Topics' }).click();
+    await page.getByRole('button', { name: 'Tap walk.room1' }).click();
+    await page.locator('[data-tap-status]').filter({ hasText: 'Tapping walk.room1 (exact)' }).waitFor();
+    assert.equal(await page.getByLabel('Tap topic').inputValue(), 'walk.room1');
+    const publisher = await client();
+    publisher.session.publish('walk.room1', ['seen by the tap']);
+    await page.getByLabel('Tapped events').getByText('walk.room1 ["seen by the tap"]').waitFor();
     await page.close();
   });
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { openAutobahn } from '../support/autobahn.js';
-import { freePort, RunningJunction, runJunction } from '../support/cli.js';
+import { freePort, junctionBin, RunningJunction, runJunction } from '../support/cli.js';
 
 const running: RunningJunction[] = [];
 after(() => running.forEach((junction) => junction.kill()));
@@ -55,6 +56,16 @@ describe('junction CLI', () => {
     await new Promise((resolve) => probe.close(resolve));
   });
 
+  it('ends quietly when the reader of its output goes away (junction schema | head)', async () => {
+    const child = spawn(process.execPath, [junctionBin, 'schema'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
+  });
+
   it('refuses bad arguments with a usage message (exit 2)', async () => {
     const badPort = await runJunction(['start', '--port', 'eighty']);
     assert.equal(badPort.code, 2);
@@ -86,6 +97,33 @@ describe('junction CLI', () => {
     const missing = await runJunction(['start', '--config', 'no-such-file.json']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no-such-file\.json/);
+  });
+
+  it('names the transport and the setting when a TLS file is missing or is not a key (exit 1)', async () => {
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(join(tmpdir(), 'junction-tls-'));
+    try {
+      const config = join(dir, 'config.json');
+      const tlsConfig = (tls: unknown) => JSON.stringify({ version: 2, workers: [{ type: 'router', realms: [{ name: 'realm1', roles: [{ name: 'anonymous', permissions: [] }] }],
+        transports: [{ id: 'secure', type: 'websocket', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1', tls } }] }] });
+      await writeFile(config, tlsConfig({ key: 'server.key', certificate: 'server.crt' }));
+      const missing = await runJunction(['start', '--config', config]);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, new RegExp(`transport "secure": cannot read its endpoint\\.tls\\.key ${join(dir, 'server.key').replace(/\./g, '\\.')}: no such file`));
+      assert.match(missing.stdout, /"code":"tls_file_unreadable"/);
+
+      await writeFile(join(dir, 'server.key'), 'not a key\n');
+      await writeFile(join(dir, 'server.crt'), 'not a certificate\n');
+      const garbage = await runJunction(['start', '--config', config]);
+      assert.equal(garbage.code, 1);
+      assert.match(garbage.stderr, /transport "secure": its endpoint\.tls files are not a usable key and certificate/);
+      assert.match(garbage.stdout, /"code":"tls_invalid"/);
+      assert.doesNotMatch(garbage.stdout + garbage.stderr, /session joined/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

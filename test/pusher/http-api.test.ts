@@ -97,7 +97,7 @@ describe('pusher HTTP API with the pusher SDK', () => {
     await assert.rejects(serverSdk(fx.server.port).trigger('news', 'x', 'y'.repeat(10_241)), (error: { status: number; body: string }) =>
       error.status === 413 && /max_event_size \(10240\)/.test(error.body));
     await assert.rejects(serverSdk(fx.server.port).sendToUser('9', 'hello', {}), (error: { status: number; body: string }) =>
-      error.status === 400 && /is not a channel name/.test(error.body));
+      error.status === 400 && /events to users \(sendToUser, #server-to-user-<id>\) are not supported/.test(error.body));
 
     const body = JSON.stringify({ name: 'x', channels: ['news'], data: '{}' });
     const signed = (timestamp: number, sentBody: string) => {

@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { captureIo } from '../../../test/support/cli.js';
+import { embeddedDefaultConfig } from '../../config/defaults.js';
+import { parseConfigText } from '../../config/load.js';
+import type { JunctionConfig } from '../../config/model.js';
 import { starterConfigYaml } from '../../config/starter.js';
 import { run as check } from './check.js';
 import { run as init } from './init.js';
@@ -29,6 +32,13 @@ describe('junction init', () => {
     const checked = captureIo();
     assert.equal(await check(['--cbdir', target], checked.io), 0, checked.out.stderr);
     assert.equal(checked.out.stdout, `${file}: ok (1 realm, 1 transport)\n`);
+  });
+
+  it('serves the same paths as the embedded default, each with the same service type', () => {
+    const pathTypes = (config: JunctionConfig) =>
+      Object.fromEntries(Object.entries(config.listeners[0]!.paths).map(([path, service]) => [path, service.type]));
+    const starter = parseConfigText(starterConfigYaml, { source: 'config.yaml', env: {} });
+    assert.deepEqual(pathTypes(starter), pathTypes(embeddedDefaultConfig()));
   });
 
   it('refuses to overwrite an existing config', async () => {

@@ -1,6 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadStartConfig, type LoadedConfig, type StartConfigSource } from '../config-source.js';
+import { embeddedDefaultDocument } from '../../config/defaults.js';
 import type { JunctionConfig } from '../../config/model.js';
 import { createLogger, logLevels, type LogLevel } from '../../node/logger.js';
 import { availableParallelism } from 'node:os';
@@ -9,7 +10,7 @@ import { portsFromParent } from '../../node/cluster/handoff-worker.js';
 import { configForWorker, workerRole, type WorkerRole } from '../../node/cluster/worker.js';
 import { runWorkers } from '../../node/cluster/workers.js';
 import { listenFailure } from '../../node/listeners.js';
-import { checkPortsFree } from '../../node/startup-errors.js';
+import { checkPortsFree, checkTlsFiles } from '../../node/startup-errors.js';
 import type { Logger } from '../../router/log.js';
 import { startNode } from '../../node/node.js';
 import { MetricsRegistry } from '../../metrics/registry.js';
@@ -25,12 +26,15 @@ const defaultRelayBufferBytes = 64 * 1024 * 1024;
 /** Connections the --workers parent may hold while no worker has taken them (--handoff-queue). */
 const defaultHandoffQueue = 1024;
 
+/** The embedded default's HTTP paths beside /ws, as its document has them. */
+const defaultHttpPaths = Object.keys(embeddedDefaultDocument.workers[0].transports[0].paths).filter((path) => path !== 'ws').map((path) => `/${path}`).join(', ');
+
 export const usage = `Usage: junction start [--config FILE | --cbdir DIR] [--host HOST] [--port PORT] [--data-dir DIR] [--log-level LEVEL] [--pid-file FILE]
                       [--workers N|auto] [--relay-buffer BYTES] [--handoff-queue COUNT]
 
 Runs the router. Without --config or --cbdir it runs the embedded development default:
 realm "realm1", anonymous sessions allowed every action, WebSocket at ws://127.0.0.1:8080/ws,
-and /publish, /call, /lp, /sse, /info, /health, /metrics on the same port.
+and ${defaultHttpPaths} on the same port.
 --host and --port override the first transport's endpoint. LEVEL: ${logLevels.join(', ')}.
 --data-dir is where durable state lives (the HTTP forwarder's outbox); default: a ".junction"
 folder beside the config file (inside DIR with --cbdir; in the working directory otherwise).
@@ -160,7 +164,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     for (const notice of config.notices) log.info({}, notice);
     if (args.workers > 1) {
       // Here, not in the workers: a worker's probe would take clients from the shared port (NodeOptions.checkPorts).
-      const busy = await checkPortsFree(config.listeners).then(() => undefined, (error: unknown) => error);
+      const busy = await Promise.resolve().then(() => checkTlsFiles(config.listeners)).then(() => checkPortsFree(config.listeners)).then(() => undefined, (error: unknown) => error);
       if (busy !== undefined) return cannotStart(busy, log, io);
       return runWorkers({ count: args.workers, log, relayBufferBytes: args.relayBufferBytes, handoffQueue: args.handoffQueue });
     }

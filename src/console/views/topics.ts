@@ -18,6 +18,10 @@ interface SubscriptionRow {
   history: number | null;
 }
 
+type MatchPolicy = 'exact' | 'prefix' | 'wildcard';
+/** What a row's Tap button asks the tap for: a new object per click, so a second click taps again. */
+interface TapTarget { topic: string; match: MatchPolicy }
+
 /** Events a tap keeps (older ones are dropped and counted)... */
 export const TAP_CAPACITY = 1000;
 /** ...of which the newest are shown. */
@@ -29,7 +33,7 @@ const LINE_CHARS = 200;
 
 export function Topics({ session, changes }: { session: Session; changes: number }) {
   const subscriptions = useLoad(() => listing<SubscriptionRow>(session, 'junction.subscription.list'), changes);
-  const [tapTopic, setTapTopic] = useState('');
+  const [tapTopic, setTapTopic] = useState<TapTarget | undefined>(undefined);
   const [history, setHistory] = useState<{ title: string; events?: unknown[]; error?: unknown } | undefined>(undefined);
 
   const showHistory = async (row: SubscriptionRow) => {
@@ -49,7 +53,7 @@ export function Topics({ session, changes }: { session: Session; changes: number
     try {
       const probe = await session.subscribe(row.uri, (args, kwargs, details) => {
         if (details.retained) events.push({ topic: details.topic ?? row.uri, args, kwargs });
-      }, { match: row.match as 'exact' | 'prefix' | 'wildcard', get_retained: true });
+      }, { match: row.match as MatchPolicy, get_retained: true });
       await session.call('junction.node.stats').catch(() => undefined);
       await probe.unsubscribe().catch(() => undefined);
       setHistory({ title, events });
@@ -71,7 +75,7 @@ export function Topics({ session, changes }: { session: Session; changes: number
             <td>${row.uri}</td><td>${row.match}</td><td>${row.subscribers}</td>
             <td>${row.retained_topics > 0 ? html`<button type="button" class="small" aria-label=${`Retained on ${row.uri}`} onClick=${() => showRetained(row)}>${row.retained_topics} topic(s)</button>` : '–'}</td>
             <td>${row.history === null ? '–' : html`<button type="button" class="small" aria-label=${`History of ${row.uri}`} onClick=${() => showHistory(row)}>${row.history} event(s)</button>`}</td>
-            <td><button type="button" class="small" aria-label=${`Tap ${row.uri}`} onClick=${() => setTapTopic(`${row.match}:${row.uri}`)}>Tap</button></td>
+            <td><button type="button" class="small" aria-label=${`Tap ${row.uri}`} onClick=${() => setTapTopic({ topic: row.uri, match: row.match as MatchPolicy })}>Tap</button></td>
           </tr>`)}
         </tbody>
       </table>
@@ -91,21 +95,22 @@ export function Topics({ session, changes }: { session: Session; changes: number
   </section>`;
 }
 
-function Tap({ session, preset }: { session: Session; preset: string }) {
+function Tap({ session, preset }: { session: Session; preset: TapTarget | undefined }) {
   const buffer = useRef(new TapBuffer(TAP_CAPACITY));
   const subscription = useRef<Subscription | undefined>(undefined);
   const [topic, setTopic] = useState('');
-  const [match, setMatch] = useState<'exact' | 'prefix' | 'wildcard'>('prefix');
+  const [match, setMatch] = useState<MatchPolicy>('prefix');
   const [tapping, setTapping] = useState<string | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   const [jsonView, setJsonView] = useState(false);
   const [, setShownVersion] = useState(0);
 
+  // A row's Tap button fills the form and starts tapping at once.
   useEffect(() => {
     if (!preset) return;
-    const colon = preset.indexOf(':');
-    setMatch(preset.slice(0, colon) as 'exact' | 'prefix' | 'wildcard');
-    setTopic(preset.slice(colon + 1));
+    setMatch(preset.match);
+    setTopic(preset.topic);
+    void tapInto(preset.topic, preset.match);
   }, [preset]);
 
   // Redraw on a timer, not per event: a burst costs one render per tick.
@@ -128,8 +133,7 @@ function Tap({ session, preset }: { session: Session; preset: string }) {
   };
   useEffect(() => () => void stop(), []);
 
-  const start = async (event: Event) => {
-    event.preventDefault();
+  const tapInto = async (topic: string, match: MatchPolicy) => {
     setError(undefined);
     await stop();
     const tap = buffer.current;
@@ -142,6 +146,10 @@ function Tap({ session, preset }: { session: Session; preset: string }) {
       setError(failure);
     }
   };
+  const start = (event: Event) => {
+    event.preventDefault();
+    void tapInto(topic, match);
+  };
 
   const tap = buffer.current;
   const events = tap.newest(TAP_SHOWN);
@@ -151,7 +159,7 @@ function Tap({ session, preset }: { session: Session; preset: string }) {
       <div class="field grow"><label for="tap-topic">Tap topic</label>
         <input id="tap-topic" required placeholder="chat." value=${topic} onInput=${(e: Event) => setTopic((e.target as HTMLInputElement).value)} /></div>
       <div class="field"><label for="tap-match">Match</label>
-        <select id="tap-match" value=${match} onChange=${(e: Event) => setMatch((e.target as HTMLSelectElement).value as 'exact')}>
+        <select id="tap-match" value=${match} onChange=${(e: Event) => setMatch((e.target as HTMLSelectElement).value as MatchPolicy)}>
           <option value="exact">exact</option><option value="prefix">prefix</option><option value="wildcard">wildcard</option>
         </select></div>
     </div>

@@ -5,7 +5,7 @@ import type { AppConnection, PusherApp, PusherLimits } from './app.js';
 import type { Member } from './channels.js';
 import { dataSize, toPublication } from './payload.js';
 import {
-  channelKind, channelNameProblem, CloseCode, ErrorCode, errorFrame, frame, needsAuth, parseFrame,
+  channelKind, channelNameProblem, CloseCode, ErrorCode, errorFrame, frame, needsAuth, parseFrame, USER_CHANNEL_PREFIX,
   type ChannelKind, type PusherFrame,
 } from './protocol.js';
 import { authProblem, channelAuthText, signinText } from './signatures.js';
@@ -19,8 +19,6 @@ export interface ConnectionObserver {
   closed(): void;
 }
 
-/** The channel pusher-js subscribes to after pusher:signin, to receive events sent to its user. */
-const USER_CHANNEL_PREFIX = '#server-to-user-';
 
 interface Subscription {
   kind: ChannelKind;

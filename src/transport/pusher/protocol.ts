@@ -72,9 +72,13 @@ export function needsAuth(kind: ChannelKind): boolean {
 /** Pusher's channel name rule: 1 to 200 of these characters. */
 const CHANNEL_NAME = /^[A-Za-z0-9_\-=@,.;]{1,200}$/;
 
+/** The channel pusher-js subscribes to after pusher:signin, to receive events sent to its user. */
+export const USER_CHANNEL_PREFIX = '#server-to-user-';
+
 /** Why a channel name is not one, or undefined. */
 export function channelNameProblem(channel: unknown): string | undefined {
   if (typeof channel !== 'string' || channel === '') return 'the channel name must be a non-empty string';
+  if (channel.startsWith(USER_CHANNEL_PREFIX)) return 'events to users (sendToUser, #server-to-user-<id>) are not supported by Junction: send to a channel the user subscribes to';
   if (!CHANNEL_NAME.test(channel)) {
     return `"${channel.slice(0, 60)}" is not a channel name: use 1 to 200 letters, digits and "_-=@,.;"`;
   }
