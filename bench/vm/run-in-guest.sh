@@ -1,37 +1,56 @@
 #!/usr/bin/env bash
-# Runs ONE command inside a throwaway KVM guest whose only limits are its own, then powers it off.
+# Runs ONE command inside a throwaway QEMU guest whose only limits are its own, then powers it off.
 #
-#   bench/vm/run-in-guest.sh [--out DIR] [--memory 12G] [--cpus 2] [--cwd DIR] -- COMMAND [ARG...]
+#   bench/vm/run-in-guest.sh [--accel kvm|tcg] [--out DIR] [--memory 12G] [--cpus 2] [--cwd DIR]
+#                            [--timeout SECONDS] -- COMMAND [ARG...]
 #
 # Why: a process in this container may open at most 20,000 files (`ulimit -Hn`, not raisable
 # without CAP_SYS_RESOURCE), so bench/idle.mjs cannot hold 50,000 or 100,000 sessions here. In a
 # guest we are root of our own kernel and raise RLIMIT_NOFILE, fs.nr_open, fs.file-max and the
-# local port range (see GUEST_LIMITS below).
+# local port range (see GUEST_LIMITS below). Example (after `npm run build` on the host):
+#
+#   bench/vm/run-in-guest.sh --accel tcg --out /tmp/idle50k -- \
+#       env BENCH_TIME_SCALE=60 node bench/idle.mjs --sessions 50000 --systems junction --idle-seconds 30
+#
+# (The guest starts with a clean environment: give variables in the command, as above.)
+#
+# --accel kvm (default) runs the guest on /dev/kvm; --accel tcg emulates the CPU (QEMU's TCG, one
+# thread per vCPU), which works everywhere but runs node 10 to 25 times slower: memory figures
+# hold, CPU figures do not, and the bench's fixed waits need BENCH_TIME_SCALE (bench/lib/
+# time-scale.mjs). On the machine bench/RESULTS.md's figures come from, /dev/kvm is PVM
+# (the `kvm_pvm` module, a nested hypervisor that runs PVM-built guest kernels): Debian's stock
+# kernel opens /dev/kvm and starts, but after SeaBIOS and the real-mode setup its decompressor
+# crawls (vCPU at 100%, no console output within 4 minutes), so the figures there are from TCG.
+# --timeout SECONDS stops the guest after that long (default 0: no limit).
 #
 # What the guest sees: the host's whole root filesystem read-only over 9p (so the same
 # /usr/bin/node, the built worktree's dist/ and node_modules, at the same paths), tmpfs on /tmp,
 # /run and /dev/shm, the loopback interface up, no other network. DIR (the only writable host
-# directory) is mounted at its own host path. The command runs as root with `bash`, in --cwd
-# (default: the current directory), with stdin from /dev/null.
+# directory) is mounted at its own host path, so a job script or result files kept in DIR are
+# seen by both. The command runs as root with `bash`, in --cwd (default: the current
+# directory), with stdin from /dev/null and a clean environment (HOME, TERM, PATH).
 #
 # Left in DIR on the host: stdout, stderr, rc (the command's exit status), guest.txt (kernel,
 # vCPUs, memory, limits, load average before and after), console.log (the guest's serial console),
-# guest-job.sh (the command as run). This script exits with the command's status (or 125 if the guest
-# did not report one). Default DIR: a new directory under /tmp. Everything built (initramfs) goes
-# under /tmp too; nothing is written to the checkout.
+# guest-job.sh (the command as run); these names are overwritten, anything else in DIR is left
+# alone. This script exits with the command's status (or 125 if the guest did not report one).
+# Default DIR: a new directory under /tmp. Everything built (initramfs) goes under /tmp too;
+# nothing is written to the checkout.
 #
 # Host packages (a bench tool, not a test: not in .ci/run):
 #   apt-get install qemu-system-x86 linux-image-amd64 busybox-static
-# plus /dev/kvm usable by this user. The guest kernel is the newest /boot/vmlinuz-* with its
-# modules (virtio-pci, 9p, 9pnet_virtio, netfs, fscache) copied from /lib/modules/<version>.
+# plus /dev/kvm usable by this user for --accel kvm. The guest kernel is the newest
+# /boot/vmlinuz-* with its modules (virtio-pci, 9p, 9pnet_virtio, netfs, fscache) copied from
+# /lib/modules/<version>.
 set -euo pipefail
 
 memory=12G
 cpus=2
 accel=kvm
+timeout_seconds=0
 out=
 cwd=$PWD
-usage() { sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out=$2; shift 2 ;;
@@ -39,6 +58,7 @@ while [ $# -gt 0 ]; do
     --cpus) cpus=$2; shift 2 ;;
     --cwd) cwd=$2; shift 2 ;;
     --accel) accel=$2; shift 2 ;;
+    --timeout) timeout_seconds=$2; shift 2 ;;
     --) shift; break ;;
     -h|--help) usage ;;
     *) echo "run-in-guest: unknown option $1" >&2; usage ;;
@@ -133,7 +153,7 @@ case "$accel" in
   tcg) accel_options=(-accel tcg,thread=multi,tb-size=1024 -cpu max) ;;
   *) echo "run-in-guest: --accel kvm or tcg" >&2; exit 2 ;;
 esac
-"$qemu" "${accel_options[@]}" -smp "$cpus" -m "$memory" \
+timeout "$timeout_seconds" "$qemu" "${accel_options[@]}" -smp "$cpus" -m "$memory" \
   -kernel "$kernel" -initrd "$build/initramfs.gz" \
   -append "console=ttyS0 rdinit=/init panic=-1 quiet loglevel=4 vmout=$out" \
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
