@@ -15,6 +15,8 @@ const USAGE = `Usage: node bench/idle.mjs [options]     (after npm run build)
 Idle sessions: N WebSocket sessions that each join and subscribe to 2 topics, then stay quiet.
 Reports the server's memory per session (RSS, and for Junction the V8 heap after a full GC,
 from bench/lib/router-probe.mjs) and the CPU it spends per second keeping them (pings).
+A server holds one open file per session: counts above this machine's limit (ulimit -n) run in
+a guest with its own limits, bench/vm/run-in-guest.sh (bench/RESULTS.md, h/vmidle).
 
   --sessions LIST        comma-separated session counts (default 10000)
   --systems LIST         relay | junction | junction-baseline (default relay,junction)
