@@ -35,7 +35,9 @@ a guest with its own limits, bench/vm/run-in-guest.sh (bench/RESULTS.md, h/vmidl
   --ping-interval MS     Junction's WebSocket auto_ping_interval (default: the router's, 25 s).
                          Where the CPU is emulated (bench/vm/run-in-guest.sh --accel tcg) the
                          keepalives of 50,000 sessions take a whole core: raise it there so the
-                         joins can finish; the memory per session does not depend on it
+                         joins can finish. The heap per session barely depends on it; the
+                         "after idle" RSS does (a ping round in the window lets V8 give pages
+                         back): compare runs with the same interval (bench/RESULTS.md, h/vmidle)
   --baseline DIR         a built checkout of Junction, run as junction-baseline
   --heap-snapshot DIR    write a heap snapshot of each Junction router with all sessions joined
   --json                 machine-readable results on stdout
