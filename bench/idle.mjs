@@ -8,12 +8,15 @@ import { expectMessage, forkBench, runEntryPoint, sendTo, stopChild, stopEveryth
 import { cpuSeconds } from './lib/cpu.mjs';
 import { oneOf, positiveNumber, readCommandLine } from './lib/options.mjs';
 import { SYSTEMS, startSystem, targetFor } from './systems.mjs';
+import { TIME_SCALE } from './lib/time-scale.mjs';
 
 const USAGE = `Usage: node bench/idle.mjs [options]     (after npm run build)
 
 Idle sessions: N WebSocket sessions that each join and subscribe to 2 topics, then stay quiet.
 Reports the server's memory per session (RSS, and for Junction the V8 heap after a full GC,
 from bench/lib/router-probe.mjs) and the CPU it spends per second keeping them (pings).
+A server holds one open file per session: counts above this machine's limit (ulimit -n) run in
+a guest with its own limits, bench/vm/run-in-guest.sh (bench/RESULTS.md, h/vmidle).
 
   --sessions LIST        comma-separated session counts (default 10000)
   --systems LIST         relay | junction | junction-baseline (default relay,junction)
@@ -29,6 +32,12 @@ from bench/lib/router-probe.mjs) and the CPU it spends per second keeping them (
                          marks) is in that reading, and the "after warm-up" columns divide
                          (joined - warmed up) by the sessions. KiB/session stays (joined - empty)
                          / sessions, but the warm-up changes it too (bench/RESULTS.md, idle)
+  --ping-interval MS     Junction's WebSocket auto_ping_interval (default: the router's, 25 s).
+                         Where the CPU is emulated (bench/vm/run-in-guest.sh --accel tcg) the
+                         keepalives of 50,000 sessions take a whole core: raise it there so the
+                         joins can finish. The heap per session barely depends on it; the
+                         "after idle" RSS does (a ping round in the window lets V8 give pages
+                         back): compare runs with the same interval (bench/RESULTS.md, h/vmidle)
   --baseline DIR         a built checkout of Junction, run as junction-baseline
   --heap-snapshot DIR    write a heap snapshot of each Junction router with all sessions joined
   --json                 machine-readable results on stdout
@@ -47,6 +56,7 @@ function parseOptions(argv) {
       'per-address': { type: 'string', default: '15000' },
       'per-process': { type: 'string', default: '15000' },
       'warm-up': { type: 'string', default: '0' },
+      'ping-interval': { type: 'string' },
       baseline: { type: 'string' },
       'heap-snapshot': { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -62,6 +72,7 @@ function parseOptions(argv) {
     perAddress: positiveNumber('per-address', values['per-address']),
     perProcess: positiveNumber('per-process', values['per-process']),
     warmUp: values['warm-up'] === '0' ? 0 : positiveNumber('warm-up', values['warm-up']),
+    autoPingIntervalMs: values['ping-interval'] === undefined ? undefined : positiveNumber('ping-interval', values['ping-interval']),
     baseline: values.baseline === undefined ? undefined : resolve(values.baseline),
     heapSnapshotDir: values['heap-snapshot'] === undefined ? undefined : resolve(values['heap-snapshot']),
     json: values.json,
@@ -99,7 +110,7 @@ async function memoryOf(server, snapshot) {
   return { rss, heapUsed, heapTotal, external, newSpace, mallocHeap: mallocHeap ?? null, mallocArenas: mallocArenas ?? null, otherAnon: otherAnon ?? null };
 }
 
-const SETUP_MS_PER_SESSION = 20;
+const SETUP_MS_PER_SESSION = 20 * TIME_SCALE;
 let idleMeasurements = 0;
 /** The last octet of the warm-up's source address: apart from the measured sessions' (2, 3, ...). */
 const WARM_UP_ADDRESS_OCTET = 250;
@@ -107,10 +118,10 @@ const WARM_UP_ADDRESS_OCTET = 250;
 /** Joins `count` sessions from their own source address and drops them: the server's one-time costs. */
 async function warmUp(target, count, options, label) {
   const worker = forkBench('workers/idle-sessions.mjs', {
-    target, count, firstIndex: 0, localAddresses: [`127.0.${idleMeasurements}.${WARM_UP_ADDRESS_OCTET}`], hardTimeoutMs: 60_000 + count * SETUP_MS_PER_SESSION,
+    target, count, firstIndex: 0, localAddresses: [`127.0.${idleMeasurements}.${WARM_UP_ADDRESS_OCTET}`], hardTimeoutMs: 60_000 * TIME_SCALE + count * SETUP_MS_PER_SESSION,
   }, `${label} warm-up`);
   try {
-    await expectMessage(worker, 'ready', 60_000 + count * SETUP_MS_PER_SESSION);
+    await expectMessage(worker, 'ready', 60_000 * TIME_SCALE + count * SETUP_MS_PER_SESSION);
   } finally {
     await stopChild(worker, 10_000);
   }
@@ -119,12 +130,12 @@ async function warmUp(target, count, options, label) {
 /**
  * One system with `count` idle sessions: memory per session before and after `options.idleSeconds`
  * of quiet, the CPU the server spent in that time (keepalive pings), and whether every session is
- * still open. options: { idleSeconds, perAddress, perProcess, baseline, heapSnapshotDir }.
+ * still open. options: { idleSeconds, perAddress, perProcess, autoPingIntervalMs, baseline, heapSnapshotDir }.
  */
 export async function measureIdle(system, count, options) {
-  const setupTimeoutMs = 60_000 + count * SETUP_MS_PER_SESSION;
-  const hardTimeoutMs = setupTimeoutMs + options.idleSeconds * 1000 + 120_000;
-  const server = await startSystem(system, { serializer: 'json', probe: true, baseline: options.baseline, hardTimeoutMs });
+  const setupTimeoutMs = 60_000 * TIME_SCALE + count * SETUP_MS_PER_SESSION;
+  const hardTimeoutMs = setupTimeoutMs + options.idleSeconds * 1000 + 120_000 * TIME_SCALE;
+  const server = await startSystem(system, { serializer: 'json', probe: true, baseline: options.baseline, hardTimeoutMs, autoPingIntervalMs: options.autoPingIntervalMs });
   const workers = [];
   try {
     await sleep(1000);
@@ -162,7 +173,7 @@ export async function measureIdle(system, count, options) {
     // Every session must still be open: keepalives must not drop a live peer.
     const checks = await Promise.all(workers.map((worker) => {
       sendTo(worker, { type: 'check' });
-      return expectMessage(worker, 'checked', 60_000);
+      return expectMessage(worker, 'checked', 60_000 * TIME_SCALE);
     }));
     const open = checks.reduce((sum, check) => sum + check.open, 0);
 
@@ -228,10 +239,10 @@ async function main() {
   const limit = openFileLimit();
   const tooMany = options.sessions.filter((count) => count > largestIdleCount());
   if (tooMany.length > 0) {
-    process.stderr.write(`--sessions ${tooMany.join(',')}: a server process may open only ${limit} files here (ulimit -n), one per session; raise the limit first\n`);
+    process.stderr.write(`--sessions ${tooMany.join(',')}: a server process may open only ${limit} files here (ulimit -n), one per session; raise the limit first, or run this in a guest whose limits are its own: bench/vm/run-in-guest.sh\n`);
     return 2;
   }
-  const budgetMs = options.sessions.reduce((sum, count) => sum + options.systems.length * (300_000 + count * SETUP_MS_PER_SESSION + options.idleSeconds * 1000), 0);
+  const budgetMs = options.sessions.reduce((sum, count) => sum + options.systems.length * (300_000 * TIME_SCALE + count * SETUP_MS_PER_SESSION + options.idleSeconds * 1000), 0);
   stopEverythingAfter(budgetMs, progress, `the idle run exceeded ${budgetMs / 1000} s; stopping everything`);
   const results = [];
   for (const count of options.sessions) {

@@ -7,6 +7,7 @@ import { expectMessage, forkBench, sendTo, spawnTracked, stopChild, terminateChi
 import { processTree } from './lib/cpu.mjs';
 import { freePort, retryUntil } from './lib/net.mjs';
 import { now, withTimeout } from './lib/clock.mjs';
+import { TIME_SCALE } from './lib/time-scale.mjs';
 import { connectWamp } from './clients/wamp-client.mjs';
 import { connectWampRawSocket } from './clients/rawsocket-client.mjs';
 import { httpPublisherTarget } from './clients/http-publisher.mjs';
@@ -105,8 +106,8 @@ export function targetFor(server, role, options) {
 }
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const SERVER_START_TIMEOUT_MS = 20_000;
-const PROBE_TIMEOUT_MS = 10_000;
+const SERVER_START_TIMEOUT_MS = 20_000 * TIME_SCALE;
+const PROBE_TIMEOUT_MS = 10_000 * TIME_SCALE;
 const probeModule = fileURLToPath(new URL('./lib/router-probe.mjs', import.meta.url));
 
 export async function startSystem(name, options) {
@@ -185,12 +186,14 @@ function junctionIsBuilt(root) {
  * - WebSocket messages up to LARGEST_MESSAGE (default 1 MiB): the large payload workloads send
  *   1 MiB arguments inside a WAMP message;
  * - a second WebSocket path, /wsauth, that signs sessions in with a ticket or WAMP-CRA (BENCH_USER,
- *   role anonymous), for the connect workload's junction-ticket and junction-wampcra.
+ *   role anonymous), for the connect workload's junction-ticket and junction-wampcra;
+ * - with `autoPingIntervalMs`, that WebSocket keepalive interval instead of the default
+ *   (bench/idle.mjs --ping-interval).
  */
 const LARGEST_MESSAGE = 4 * 1024 * 1024;
 const BENCH_USER = { authid: 'bench', ticket: 'bench-ticket', secret: 'bench-secret' };
 
-async function writeJunctionConfig(webPort, rawSocketPort, { connectionCaps = true } = {}) {
+async function writeJunctionConfig(webPort, rawSocketPort, { connectionCaps = true, autoPingIntervalMs } = {}) {
   const { embeddedDefaultDocument } = await import(pathToFileURL(`${repoRoot}/dist/src/config/defaults.js`).href);
   const document = structuredClone(embeddedDefaultDocument);
   const worker = document.workers[0];
@@ -199,7 +202,9 @@ async function writeJunctionConfig(webPort, rawSocketPort, { connectionCaps = tr
   }
   const web = worker.transports[0];
   web.endpoint = { type: 'tcp', interface: '127.0.0.1', port: webPort };
-  web.paths.ws.options = { ...web.paths.ws.options, max_message_size: LARGEST_MESSAGE };
+  web.paths.ws.options = {
+    ...web.paths.ws.options, max_message_size: LARGEST_MESSAGE, ...(autoPingIntervalMs === undefined ? {} : { auto_ping_interval: autoPingIntervalMs }),
+  };
   web.paths.wsauth = {
     ...web.paths.ws,
     auth: {
@@ -240,10 +245,11 @@ async function startJunction(name, options) {
   const workers = name.endsWith('-workers') ? WORKER_PROCESSES : 1;
   const port = await freePort();
   const rawSocketPort = await freePort();
-  let config = await writeJunctionConfig(port, rawSocketPort);
+  const { autoPingIntervalMs } = options;
+  let config = await writeJunctionConfig(port, rawSocketPort, { autoPingIntervalMs });
   if (!buildAccepts(root, config.file)) {
     rmSync(config.dir, { recursive: true, force: true });
-    config = await writeJunctionConfig(port, rawSocketPort, { connectionCaps: false });
+    config = await writeJunctionConfig(port, rawSocketPort, { connectionCaps: false, autoPingIntervalMs });
   }
   const removeConfig = () => rmSync(config.dir, { recursive: true, force: true });
   const nodeFlags = [

@@ -10,6 +10,8 @@ import { childSettings, fail, onParent, tell } from '../lib/worker-ipc.mjs';
 
 const settings = childSettings();
 const PARALLEL_HANDSHAKES = 64;
+/** A line on stderr every this many sessions: a join of 100,000 on an emulated CPU takes many minutes. */
+const PROGRESS_EVERY = 5000;
 
 async function openSession(index) {
   const target = { ...settings.target, localAddress: settings.localAddresses[index % settings.localAddresses.length] };
@@ -28,6 +30,7 @@ async function main() {
     while (next < settings.count) {
       const index = next++;
       clients[index] = await openSession(index);
+      if ((index + 1) % PROGRESS_EVERY === 0) process.stderr.write(`[idle-sessions ${settings.firstIndex}+] ${index + 1} of ${settings.count} joined\n`);
     }
   }
   await Promise.all(Array.from({ length: Math.min(PARALLEL_HANDSHAKES, settings.count) }, lane));

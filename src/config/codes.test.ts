@@ -81,6 +81,26 @@ describe('configuration problem codes', () => {
         'workers[0].components[0].extra.subscriptions[1].topic config.uri.matches_all',
       ],
     },
+    {
+      // Where the client names the realm, a static principal's role must exist in some realm; a dynamic authenticator's roles are unknown here.
+      name: 'a static principal whose role no realm defines',
+      document: configDocument({
+        transports: [
+          ws({ auth: { ticket: { type: 'static', principals: { app: { ticket: 't', role: 'backend' }, ops: { ticket: 't', role: 'admin' } } } } }),
+          { type: 'rawsocket', endpoint: { type: 'tcp', port: 0 }, auth: { wampcra: { type: 'static', users: { joe: { secret: 's', role: 'backnd' } } }, anonymous: { type: 'static' } } },
+          { type: 'web', endpoint: { type: 'tcp', port: 0 }, paths: {
+            ws: { type: 'websocket', auth: { cryptosign: { type: 'static', principals: { dev: { authorized_keys: ['a'.repeat(64)], role: 'device' } } } } },
+            lp: { type: 'longpoll', auth: { anonymous: { type: 'static', role: 'guest' }, ticket: { type: 'dynamic', authenticator: 'com.auth' } } },
+          } },
+        ],
+      }),
+      expected: [
+        'workers[0].transports[0].auth.ticket.principals.ops.role config.role.nowhere',
+        'workers[0].transports[1].auth.wampcra.users.joe.role config.role.nowhere',
+        'workers[0].transports[2].paths.ws.auth.cryptosign.principals.dev.role config.role.nowhere',
+        'workers[0].transports[2].paths.lp.auth.anonymous.role config.role.nowhere',
+      ],
+    },
     { name: 'a second sign_in', document: configDocument({}, [{ type: 'router', realms: [realmWithRoles('two', [])], transports: [], sign_in: {} }]), expected: ['workers[1].sign_in config.router.sign_in_repeated'] },
     { name: 'an unset environment variable', document: configDocument({ transports: [{ type: 'websocket', endpoint: { type: 'tcp', port: '${NO_SUCH_PORT}' } }] }), expected: ['workers[0].transports[0].endpoint.port config.env.unset'] },
   ];
@@ -103,6 +123,17 @@ describe('configuration problem codes', () => {
       assert.deepEqual(error.problems.map((problem) => problem.message), ['missing (expected a port number from 0 to 65535)']);
       return true;
     });
+  });
+
+  it('suggests the role a mistyped one was likely meant to be, and says what would happen at sign-in', () => {
+    const document = configDocument({ transports: [ws({ auth: { ticket: { type: 'static', principals: { app: { ticket: 't', role: 'backnd' } } } } })] });
+    assert.throws(() => loadDocument(document), (error: Error) => {
+      assert.equal(error.message, 'test: workers[0].transports[0].auth.ticket.principals.app.role: role "backnd" is not defined in any realm (did you mean "backend"?), ' +
+        'so signing in as this principal would always fail with wamp.error.no_such_role [config.role.nowhere]');
+      return true;
+    });
+    const typo = webDocument({ call: { type: 'caller', realm: 'realm1', role: 'backnd' } });
+    assert.throws(() => loadDocument(typo), /role "backnd" is not defined in realm "realm1" \(did you mean "backend"\?\) \[config.role.undefined\]/);
   });
 
   it('ends each printed line with the code', () => {

@@ -27,6 +27,8 @@ export const problemMessages = {
   'config.realm.missing': () => 'no realms defined: add at least one realm',
   'config.realm.undefined': (name: string) => `realm ${quote(name)} is not defined in this configuration`,
   'config.role.undefined': (role: string, realm: string, hint = '') => `role ${quote(role)} is not defined in realm ${quote(realm)}${hint}`,
+  'config.role.nowhere': (role: string, hint = '') =>
+    `role ${quote(role)} is not defined in any realm${hint}, so signing in as this principal would always fail with wamp.error.no_such_role`,
   'config.name.duplicate': (what: string, name: string, first: ConfigPath) => `duplicate ${what} ${quote(name)} (first defined at ${formatPath(first)})`,
   'config.id.duplicate': (what: string, id: string, first: ConfigPath) => `duplicate ${what} ${quote(id)} (first used at ${formatPath(first)})`,
   'config.transport.missing': () => 'no transports defined, so no client could connect: add a "websocket" or "web" transport',

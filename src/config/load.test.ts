@@ -181,11 +181,15 @@ describe('problems', () => {
     ]);
   });
 
-  it('a transport auth role that no realm defines is fine', () => {
+  it('a transport auth role that no realm defines is a problem (every such sign-in would fail with no_such_role); one some realm defines is fine', () => {
     const transports = [
       { type: 'websocket', endpoint: { type: 'tcp', port: 9000 }, auth: { anonymous: { type: 'static', role: 'guest' } } },
     ];
-    const config = load({ workers: [router({ transports })] });
+    assert.deepEqual(problemsOfValue({ workers: [router({ transports })] }), [
+      'test: workers[0].transports[0].auth.anonymous.role: role "guest" is not defined in any realm, so signing in as this principal would always fail with wamp.error.no_such_role',
+    ]);
+    const guests = { name: 'guests', roles: [{ name: 'guest', permissions: [] }] };
+    const config = load({ workers: [router({ transports, realms: [...(router().realms as unknown[]), guests] })] });
     assert.deepEqual(websocketAt(config.listeners[0], '/').auth, { anonymous: { type: 'static', role: 'guest' } });
   });
 
@@ -249,7 +253,7 @@ describe('problems', () => {
       ticket: { type: 'dynamic', authenticator: 'com.example.authenticate', 'authenticator-realm': 'auth' },
       cryptosign: {
         type: 'static',
-        principals: { dev: { authorized_keys: ['ab'.repeat(32)], role: 'device', realm: 'devices' } },
+        principals: { dev: { authorized_keys: ['ab'.repeat(32)], role: 'anonymous', realm: 'devices' } },
       },
     };
     const transports = [{ type: 'websocket', endpoint: { type: 'tcp', port: 9000 }, auth }];
@@ -260,7 +264,7 @@ describe('problems', () => {
   });
 
   it('wampcra salting needs salt, iterations and keylen together', () => {
-    const auth = { wampcra: { type: 'static', users: { joe: { secret: 's', role: 'user', salt: 'x' } } } };
+    const auth = { wampcra: { type: 'static', users: { joe: { secret: 's', role: 'anonymous', salt: 'x' } } } };
     const transports = [{ type: 'websocket', endpoint: { type: 'tcp', port: 9000 }, auth }];
     assert.deepEqual(problemsOfValue({ workers: [router({ transports })] }), [
       'test: workers[0].transports[0].auth.wampcra.users.joe: "salt", "iterations" and "keylen" go together (only "salt" given)',
@@ -282,7 +286,7 @@ describe('environment variables', () => {
           {
             type: 'websocket',
             endpoint: { type: 'tcp', port: '${PORT}' },
-            auth: { ticket: { type: 'static', principals: { joe: { ticket, role: 'user' } } } },
+            auth: { ticket: { type: 'static', principals: { joe: { ticket, role: 'anonymous' } } } },
           },
         ],
       }),
@@ -374,7 +378,7 @@ describe('model details', () => {
   });
 
   it('principal and path records cannot be reached through Object prototype names', () => {
-    const auth = { ticket: { type: 'static', principals: { joe: { ticket: 't', role: 'user' } } } };
+    const auth = { ticket: { type: 'static', principals: { joe: { ticket: 't', role: 'anonymous' } } } };
     const config = load({ workers: [router({ transports: [{ type: 'websocket', endpoint: { type: 'tcp', port: 1 }, auth }] })] });
     const ticket = websocketAt(config.listeners[0], '/').auth.ticket;
     assert.equal(ticket?.type, 'static');

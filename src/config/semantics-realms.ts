@@ -6,6 +6,7 @@
 
 import { isValidUri, type MatchPolicy } from '../protocol/uri.js';
 import { problem } from './codes.js';
+import { closestName } from './schema-problems.js';
 import type { ConfigPath, ConfigProblem } from './problems.js';
 
 export type Entry = { value: Record<string, unknown>; path: ConfigPath };
@@ -38,8 +39,19 @@ export class RealmReferences {
     if (typeof realmName !== 'string' || typeof role !== 'string') return;
     const realm = this.realms.get(realmName);
     if (realm !== undefined && !realm.roles.has(role)) {
-      this.problems.push(problem('config.role.undefined', path, role, realmName, hint));
+      this.problems.push(problem('config.role.undefined', path, role, realmName, didYouMean(role, realm.roles) + hint));
     }
+  }
+
+  /**
+   * The role of a static principal where the client names the realm (WebSocket, RawSocket, long-poll):
+   * some realm must define it, or that sign-in always fails. Which realm the client will pick is
+   * not known here; "anonymous" is accepted in every realm (auth/gate.ts).
+   */
+  roleInSomeRealm(role: unknown, path: ConfigPath): void {
+    if (typeof role !== 'string' || role === 'anonymous') return;
+    const defined = new Set([...this.realms.values()].flatMap((realm) => [...realm.roles]));
+    if (!defined.has(role)) this.problems.push(problem('config.role.nowhere', path, role, didYouMean(role, defined)));
   }
 
   /**
@@ -72,6 +84,12 @@ export class RealmReferences {
     if (!this.realms.get(realmName)?.strict || !isValidUri(uri, { strict: false }) || isValidUri(uri, { strict: true })) return;
     this.problems.push(problem('config.uri.strict_rule', path, uri, realmName));
   }
+}
+
+/** " (did you mean "admin"?)" when a defined role is a likely typo of `role`, else "". */
+function didYouMean(role: string, defined: ReadonlySet<string>): string {
+  const suggestion = closestName(role, [...defined]);
+  return suggestion === undefined ? '' : ` (did you mean ${JSON.stringify(suggestion)}?)`;
 }
 
 export function entries(list: unknown, path: ConfigPath): Entry[] {

@@ -56,6 +56,31 @@ function checkService(service: Record<string, unknown>, path: ConfigPath, refs: 
     case 'mqtt':
       checkMqttRoles(service, path, refs);
       return;
+    case 'websocket':
+    case 'longpoll':
+      checkPrincipalRoles(service.auth, [...path, 'auth'], refs);
+      return;
+  }
+}
+
+/**
+ * Where the client names the realm (WebSocket, RawSocket, long-poll), each role a static sign-in
+ * gives (anonymous, ticket principals, WAMP-CRA users, cryptosign principals) must exist in some
+ * realm. Roles a dynamic authenticator returns are not known until it answers.
+ */
+export function checkPrincipalRoles(auth: unknown, path: ConfigPath, refs: RealmReferences): void {
+  if (!isRecord(auth)) return;
+  for (const [method, config] of Object.entries(auth)) {
+    if (!isRecord(config) || config.type !== 'static') continue;
+    if (method === 'anonymous') {
+      refs.roleInSomeRealm(config.role, [...path, method, 'role']);
+      continue;
+    }
+    const table = method === 'wampcra' ? 'users' : 'principals';
+    if (!isRecord(config[table])) continue;
+    for (const [authid, principal] of Object.entries(config[table])) {
+      if (isRecord(principal)) refs.roleInSomeRealm(principal.role, [...path, method, table, authid, 'role']);
+    }
   }
 }
 

@@ -13,7 +13,7 @@ import { problem } from './codes.js';
 import { type ConfigPath, type ConfigProblem } from './problems.js';
 import { checkComponents } from './semantics-components.js';
 import { entries, isRecord, RealmReferences, type Entry, type RealmFacts } from './semantics-realms.js';
-import { checkAuthRealms, checkListenerPaths, checkMqttRoles } from './semantics-web.js';
+import { checkAuthRealms, checkListenerPaths, checkMqttRoles, checkPrincipalRoles } from './semantics-web.js';
 
 export function crossCheck(document: unknown): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -135,7 +135,10 @@ function checkTransportServices(transport: Entry, refs: RealmReferences, problem
       if (value.rawsocket === undefined && value.websocket === undefined && value.web === undefined && value.mqtt === undefined) {
         problems.push(problem('config.transport.empty_universal', path));
       }
-      if (isRecord(value.rawsocket)) checkAuthRealms(value.rawsocket.auth, [...path, 'rawsocket', 'auth'], refs);
+      if (isRecord(value.rawsocket)) {
+        checkAuthRealms(value.rawsocket.auth, [...path, 'rawsocket', 'auth'], refs);
+        checkPrincipalRoles(value.rawsocket.auth, [...path, 'rawsocket', 'auth'], refs);
+      }
       if (isRecord(value.mqtt)) {
         checkAuthRealms(value.mqtt.auth, [...path, 'mqtt', 'auth'], refs);
         checkMqttRoles(value.mqtt, [...path, 'mqtt'], refs);
@@ -159,6 +162,7 @@ function checkTransportServices(transport: Entry, refs: RealmReferences, problem
       return;
     default:
       checkAuthRealms(value.auth, [...path, 'auth'], refs);
+      checkPrincipalRoles(value.auth, [...path, 'auth'], refs);
   }
 }
 

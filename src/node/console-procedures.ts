@@ -1,8 +1,9 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { maskSecrets } from '../config/mask-secrets.js';
-import type { Dict } from '../protocol/messages.js';
+import type { Args, Dict } from '../protocol/messages.js';
 import { ErrorUri } from '../protocol/errors.js';
 import { InternalCallError, type InternalHandler, type InternalSession } from '../router/internal-session.js';
+import { refuseUnknownKeywords } from '../router/meta/arguments.js';
 import { registrationListing, sessionListing, subscriptionListing } from '../router/meta/inventory.js';
 import type { Realm } from '../router/realm.js';
 import type { SessionOrigin } from '../router/session.js';
@@ -63,12 +64,18 @@ async function registerAll(session: InternalSession, handlers: Record<string, In
 function consoleHandlers(node: NodeContext, realm: Realm, delay: DelaySampler): Record<string, InternalHandler> {
   const version = packageVersion();
   return {
-    [consoleProcedureUris.nodeStats]: () => nodeStats(node, realm, version, delay),
+    [consoleProcedureUris.nodeStats]: (_args, kwargs) => {
+      refuseUnknownKeywords(kwargs, []);
+      return nodeStats(node, realm, version, delay);
+    },
     // The configuration running now: a reload's, once one was applied.
-    [consoleProcedureUris.configGet]: () => maskSecrets(node.runningConfig()),
-    [consoleProcedureUris.sessionList]: (args, kwargs) => sessionListing(realm, readLimit(kwargs.limit ?? args[0])),
-    [consoleProcedureUris.subscriptionList]: (args, kwargs) => subscriptionListing(realm, readLimit(kwargs.limit ?? args[0])),
-    [consoleProcedureUris.registrationList]: (args, kwargs) => registrationListing(realm, readLimit(kwargs.limit ?? args[0])),
+    [consoleProcedureUris.configGet]: (_args, kwargs) => {
+      refuseUnknownKeywords(kwargs, []);
+      return maskSecrets(node.runningConfig());
+    },
+    [consoleProcedureUris.sessionList]: (args, kwargs) => sessionListing(realm, readLimit(args, kwargs)),
+    [consoleProcedureUris.subscriptionList]: (args, kwargs) => subscriptionListing(realm, readLimit(args, kwargs)),
+    [consoleProcedureUris.registrationList]: (args, kwargs) => registrationListing(realm, readLimit(args, kwargs)),
   };
 }
 
@@ -109,7 +116,10 @@ function allOrigins(counter: Counter, labels: Record<string, string>): number {
   return total;
 }
 
-function readLimit(value: unknown): number {
+/** A listing's `limit` (kwarg or first positional argument); no other keyword is known. */
+function readLimit(args: Args, kwargs: Dict): number {
+  refuseUnknownKeywords(kwargs, ['limit']);
+  const value = kwargs.limit ?? args[0];
   if (value === undefined || value === null) return MAX_LISTING;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_LISTING) {
     throw new InternalCallError(ErrorUri.invalidArgument, [`limit must be an integer from 1 to ${MAX_LISTING}`]);

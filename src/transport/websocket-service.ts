@@ -10,6 +10,7 @@ import { chooseCodec, offeredSubprotocols } from './subprotocol.js';
 import { PingWheel } from './ping-wheel.js';
 import { WAMP1_SUBPROTOCOL } from './wamp1/messages.js';
 import { KeptConnection, WebSocketConnection, type ServiceShared, type TransportCounters } from './websocket-connection.js';
+import { plural } from '../protocol/plural.js';
 
 export interface WebSocketServiceOptions {
   /** The serializers offered, in our order (the client's order of preference decides among them). */
@@ -160,7 +161,7 @@ export class WebSocketService {
       this.log.warn({ address, fromAddress: this.slots.count(address), limit: this.options.maxPerAddress },
         'WebSocket upgrade refused: the address holds max_per_address connections (further refusals for this address are counted, not logged, for 10 s)');
     }
-    refuseUpgrade(socket, 429, `Your address already holds ${this.options.maxPerAddress} WebSocket connections on this endpoint (max_per_address); close one first.\n`);
+    refuseUpgrade(socket, 429, `Your address already holds ${plural(this.options.maxPerAddress, 'WebSocket connection')} on this endpoint (max_per_address); close one first.\n`);
   }
 
   private speaksWamp1(offers: Iterable<string>): boolean {

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 
 /**
  * The bench's own arithmetic (bench/lib, plain .mjs): the latency histogram's quantiles, the
@@ -143,6 +144,22 @@ test('the bench passes node flags to the routers: the baseline takes its own or 
   assert.deepEqual(parseOptions([]).routerNodeFlags, []);
   assert.deepEqual(parseOptions(['--router-node-flags=--import ./preload.mjs']).routerNodeFlags, ['--import', './preload.mjs']);
   assert.throws(() => parseOptions(['--router-node-flags=bench.js']), /node flags \(starting with -\), got "bench.js"/);
+});
+
+test('BENCH_TIME_SCALE scales the bench\'s waits by a number of at least 1, and refuses anything else', () => {
+  const scaleWith = (value: string | undefined): string => {
+    const env = { ...process.env };
+    if (value === undefined) delete env.BENCH_TIME_SCALE;
+    else env.BENCH_TIME_SCALE = value;
+    const module = new URL('../../../bench/lib/time-scale.mjs', import.meta.url).href;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', `const { TIME_SCALE } = await import(${JSON.stringify(module)}); console.log(TIME_SCALE)`], { env, encoding: 'utf8' });
+    return run.status === 0 ? run.stdout.trim() : run.stderr;
+  };
+  assert.equal(scaleWith(undefined), '1');
+  assert.equal(scaleWith(''), '1');
+  assert.equal(scaleWith('60'), '60');
+  assert.equal(scaleWith('2.5'), '2.5');
+  for (const bad of ['0.5', 'slow', '-3']) assert.match(scaleWith(bad), new RegExp(`BENCH_TIME_SCALE=${bad}: expected a number >= 1`));
 });
 
 test('open-loop pacing: a timer while the send is far off, then short blocking slices', async () => {

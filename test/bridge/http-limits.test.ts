@@ -100,7 +100,7 @@ describe('max_requests_in_flight', () => {
     while (refused.status === 200 && Date.now() < deadline) refused = await post(`${base}/one-at-a-time`, body);
     assert.equal(refused.status, 503);
     assert.equal(refused.json.error, 'too_many_requests');
-    assert.match(refused.json.message, /handling 1 requests already \(max_requests_in_flight\)/);
+    assert.match(refused.json.message, /handling 1 request already \(max_requests_in_flight\)/);
     assert.equal(refused.headers.get('retry-after'), '1');
     assert.match(node.metrics.exposition(), /junction_http_bridge_requests_total\{outcome="too_many_requests",path="\/one-at-a-time",service="publisher"\} 1/);
 

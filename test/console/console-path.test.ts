@@ -112,6 +112,12 @@ describe('the console path service', { timeout: 30_000 }, () => {
     const registrations = (await console.call('junction.registration.list')).args[0] as { items: Record<string, any>[] };
     assert.deepEqual(registrations.items.find((item) => item.uri === 'com.example.add')?.callees, [app.id]);
     await assert.rejects(console.call('junction.session.list', [], { limit: 0 }), /limit must be an integer from 1 to 1000/);
+    // A mistyped keyword is refused, not ignored (which would list up to 1,000 sessions).
+    for (const procedure of ['junction.session.list', 'junction.subscription.list', 'junction.registration.list']) {
+      await assert.rejects(console.call(procedure, [], { limitt: 1 }), /unknown keyword argument "limitt" \(expected limit\)/);
+    }
+    await assert.rejects(console.call('junction.node.stats', [], { verbose: true }), /unknown keyword argument "verbose" \(this procedure takes none\)/);
+    await assert.rejects(console.call('junction.config.get', [], { unmasked: true }), /unknown keyword argument "unmasked"/);
     const one = (await console.call('junction.session.list', [], { limit: 1 })).args[0] as { total: number; truncated: boolean; items: unknown[] };
     assert.equal(one.items.length, 1);
     assert.equal(one.truncated, one.total > 1);

@@ -88,7 +88,7 @@ describe('connection caps', { timeout: 30_000 }, () => {
       const refused = await openRefused(url, from('203.0.113.2'));
       assert.equal(refused.status, 503);
       assert.equal(refused.body.error, 'too_many_streams');
-      assert.match(refused.body.message, /already has 1 streams open/);
+      assert.match(refused.body.message, /already has 1 stream open/);
       assert.equal(metric('junction_sse_capped_total', 'reason="too_many_streams"'), 1);
 
       const killed = await admin.call('wamp.session.kill_by_authid', ['sse-full-listener']);
@@ -140,7 +140,7 @@ describe('connection caps', { timeout: 30_000 }, () => {
       const refused = await open(base, '203.0.113.31');
       assert.equal(refused.status, 503);
       assert.equal(errorOf(refused).error, 'too_many_transports');
-      assert.match(errorOf(refused).message, /already has 1 transports open/);
+      assert.match(errorOf(refused).message, /already has 1 transport open/);
 
       const killed = await admin.call('wamp.session.kill_by_authid', ['lp-full-client']);
       assert.equal(killed.args[0], 1);

@@ -1,6 +1,7 @@
 import { ConfigError, findCbdirConfig, loadConfigFile } from '../../config/index.js';
 import { readArguments, refuseArguments } from '../command-line.js';
 import type { CommandIo } from '../io.js';
+import { plural } from '../../protocol/plural.js';
 
 export const usage = `Usage: junction check [--config FILE | --cbdir DIR]
 
@@ -38,8 +39,4 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     io.stderr(`${error.source}: ${plural(count, 'problem')}\n${error.message}\n`);
     return 1;
   }
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

@@ -19,6 +19,16 @@ export interface ClusterParts {
 }
 
 /**
+ * A node's name in a Redis cluster (docs/cluster.md says the same): the configured `node_id`, else
+ * the host name and a random suffix drawn by this process at each start; a worker of `--workers`
+ * adds its own name, so `n1-w2`, `myhost-3f9a1c-w2` (each worker draws its own suffix).
+ */
+export function redisNodeId(configured: string | undefined, worker: string | undefined, suffix = randomBytes(3).toString('hex')): string {
+  const base = configured ?? `${hostname()}-${suffix}`;
+  return worker === undefined ? base : `${base}-${worker}`;
+}
+
+/**
  * The backplane this process joins: through Redis when the config has a `cluster` (each worker of
  * `--workers` is then a node of its own), else through the parent when it is a worker, else none.
  * When Redis does not answer at start, the node starts on its own and joins once it answers.
@@ -32,8 +42,7 @@ export async function startBackplane(
     const link = ipcLink(worker.channel, { maxPendingBytes: worker.relayBufferBytes, log: log.child({ part: 'cluster' }) });
     return { backplane: new MeshBackplane(worker.nodeId, link, metrics), feeds: ipcFeeds(worker.channel, log.child({ part: 'cluster' })) };
   }
-  const base = cluster.nodeId ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
-  const nodeId = worker ? `${base}-${worker.nodeId}` : base;
+  const nodeId = redisNodeId(cluster.nodeId, worker?.nodeId);
   const link = new RedisLink({
     redis: cluster.redis, prefix: cluster.prefix, nodeId, heartbeatMs: cluster.heartbeatMs, leaseMs: cluster.leaseMs,
     maxPendingBytes: cluster.maxPendingBytes, log: log.child({ part: 'cluster' }),

@@ -1,3 +1,5 @@
+import { plural } from '../../protocol/plural.js';
+
 /**
  * Components that must run once per cluster (a MessageForwarder) run on the one node that holds
  * their lease, while every node takes in their events: each node appends what it took to the
@@ -75,7 +77,7 @@ export function entryBytes(entry: FeedEntry): number {
 
 /** Why a feed refused an entry at its limits, or undefined when it fits. */
 export function feedFull(name: string, held: { messages: number; bytes: number }, limits: FeedLimits, entry: FeedEntry): string | undefined {
-  if (held.messages >= limits.messages) return `the cluster's feed of "${name}" holds ${held.messages} events no node has taken yet (outbox_limit)`;
+  if (held.messages >= limits.messages) return `the cluster's feed of "${name}" holds ${plural(held.messages, 'event')} no node has taken yet (outbox_limit)`;
   if (held.bytes + entryBytes(entry) > limits.bytes) return `the cluster's feed of "${name}" holds ${held.bytes} bytes no node has taken yet (its byte limit)`;
   return undefined;
 }

@@ -3,6 +3,7 @@ import type { RedisServerConfig } from '../../config/model.js';
 import type { Logger } from '../../router/log.js';
 import { closeRedis, connectRedis, lastWords } from './redis-connection.js';
 import { entryBytes, FEED_BATCH, RETRY_MS, type ClusterFeeds, type FeedEntry, type FeedHolder, type FeedLimits, type LeasedFeed } from './leased-feed.js';
+import { plural } from '../../protocol/plural.js';
 
 export interface RedisFeedsOptions {
   redis: RedisServerConfig;
@@ -124,7 +125,7 @@ class RedisFeed implements LeasedFeed {
       if (answer === 'ok') return undefined;
       const [kind, held] = answer.split(':');
       return kind === 'messages'
-        ? `the cluster's feed of "${this.name}" holds ${held} events no node has taken yet (outbox_limit)`
+        ? `the cluster's feed of "${this.name}" holds ${plural(Number(held), 'event')} no node has taken yet (outbox_limit)`
         : `the cluster's feed of "${this.name}" holds ${held} bytes no node has taken yet (outbox_limit_bytes)`;
     } catch (error) {
       return `Redis did not take it into the cluster's feed: ${(error as Error).message}`;

@@ -1,5 +1,6 @@
 import type { InternalSession } from '../../router/internal-session.js';
 import { InternalCallError } from '../../router/internal-session.js';
+import { refuseUnknownKeywords } from '../../router/meta/arguments.js';
 import type { Dict } from '../../protocol/messages.js';
 import type { Router } from '../../router/router.js';
 import type { PusherApp } from '../../transport/pusher/app.js';
@@ -63,12 +64,14 @@ class PusherMeta {
     // The list is read at each call: transports added later are found.
     const pick = (kwargs: Dict): PusherApp => pickApp(this.realms.get(realm)?.apps ?? apps, kwargs);
     await session.register(membersProcedure, (args, kwargs) => {
+      refuseUnknownKeywords(kwargs, appKeywords);
       const channel = args[0];
       if (typeof channel !== 'string') throw new InternalCallError('wamp.error.invalid_argument', ['give the channel name as the first argument']);
       const presence = pick(kwargs).channels.presence(channel);
       return { members: presence.ids.map((id) => ({ user_id: id, user_info: presence.hash[id] })), count: presence.count };
     });
     await session.register(channelsProcedure, (_args, kwargs) => {
+      refuseUnknownKeywords(kwargs, [...appKeywords, 'prefix']);
       const app = pick(kwargs);
       const prefix = typeof kwargs.prefix === 'string' ? kwargs.prefix : '';
       const channels: Record<string, unknown> = {};
@@ -83,6 +86,9 @@ class PusherMeta {
     return session;
   }
 }
+
+/** The keywords that pick the Pusher app a meta call is about. */
+const appKeywords = ['app', 'transport'];
 
 function pickApp(apps: Listed[], kwargs: Dict): PusherApp {
   const matching = apps.filter((listed) =>

@@ -3,6 +3,7 @@ import { ErrorUri } from '../../protocol/errors.js';
 import { realmSettings } from '../realm-settings.js';
 import type { NodeParts, ReloadLog } from './apply.js';
 import type { ConfigDiff, RealmChange } from './config-diff.js';
+import { plural } from '../../protocol/plural.js';
 
 /** A session told GOODBYE by a reload (its realm or role went away) that has not answered by then is disconnected. */
 export const goodbyeAnswerMs = 5_000;
@@ -59,8 +60,4 @@ function applyRealmChange(parts: NodeParts, change: RealmChange, log: ReloadLog)
   if (change.uriCheckChanged) what.push(`uri_check is now ${after.options.uriCheck}`);
   if (change.limitsChanged) what.push('limits changed');
   log.applied(`realm "${after.name}": ${what.join('; ')}`);
-}
-
-export function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

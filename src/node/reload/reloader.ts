@@ -1,7 +1,7 @@
 import type { JunctionConfig } from '../../config/model.js';
 import type { Logger } from '../../router/log.js';
 import type { RunningNode } from '../node.js';
-import { plural } from './apply-realms.js';
+import { plural } from '../../protocol/plural.js';
 
 /** A configuration read and validated in full, or the report of every problem it has. */
 export type LoadedConfig = { ok: true; config: JunctionConfig } | { ok: false; report: string };

@@ -10,6 +10,22 @@ export function invalidArgument(message: string): InternalCallError {
   return new InternalCallError(ErrorUri.invalidArgument, [message]);
 }
 
+/**
+ * Why a call's keyword arguments are refused, or undefined: a mistyped keyword is an error, not a
+ * silent default (a `limitt` would list everything; a retry without its `ids` would take the oldest).
+ */
+export function unknownKeywordProblem(kwargs: Dict, known: readonly string[]): string | undefined {
+  const unknown = Object.keys(kwargs).find((key) => !known.includes(key));
+  if (unknown === undefined) return undefined;
+  return `unknown keyword argument "${unknown}" (${known.length > 0 ? `expected ${known.join(', ')}` : 'this procedure takes none'})`;
+}
+
+/** Refuses a call with a keyword argument not in `known`, naming it, before the procedure acts. */
+export function refuseUnknownKeywords(kwargs: Dict, known: readonly string[]): void {
+  const problem = unknownKeywordProblem(kwargs, known);
+  if (problem !== undefined) throw invalidArgument(problem);
+}
+
 /** Positional argument `index`, or keyword argument `name` when the caller used keywords. */
 export function argument(args: Args, kwargs: Dict, index: number, name: string): unknown {
   const positional = args[index];

@@ -18,6 +18,9 @@ export interface KillOrder {
   message?: string;
 }
 
+/** The keyword arguments every kill call takes besides its target. */
+export const killKeywords = ['reason', 'message'] as const;
+
 /** The GOODBYE reason and message of a kill call (its kwargs `reason`, `message`). */
 export function readKillOrder(target: KillTarget, caller: Session, kwargs: Dict): KillOrder {
   const reason = readOptionalString(kwargs.reason, 'reason') ?? ErrorUri.closeNormal;

@@ -386,4 +386,30 @@ describe('meta API - event history', () => {
     assert.deepEqual((await call(admin.peer, 'wamp.subscription.get_events', [secret])).args, [[]]);
     assert.equal(await failure(admin.peer, 'wamp.subscription.get_events', [secret], { from_time: 'yesterday' }), 'wamp.error.invalid_argument');
   });
+
+  it('refuses an unknown keyword argument of every meta procedure, naming it, before acting (a mistyped "reason" must not kill)', async () => {
+    const h = harness({ eventHistory: [{ uri: 'log', match: 'exact', limit: 5, limitBytes: 0 }] });
+    const admin = await join(h, 'admin', 'admin');
+    const bob = await join(h, 'bob', 'user');
+    const subscription = await subscribe(bob.peer, 'log');
+    const procedures: [string, Args][] = [
+      ['wamp.session.count', []], ['wamp.session.list', []], ['wamp.session.get', [bob.id]],
+      ['wamp.session.kill', [bob.id]], ['wamp.session.kill_by_authid', ['bob']], ['wamp.session.kill_by_authrole', ['user']],
+      ['wamp.session.kill_all', []], ['wamp.session.add_testament', ['app.gone']], ['wamp.session.flush_testaments', []],
+      ['wamp.subscription.list', []], ['wamp.subscription.lookup', ['log']], ['wamp.subscription.match', ['log']],
+      ['wamp.subscription.get', [subscription]], ['wamp.subscription.list_subscribers', [subscription]],
+      ['wamp.subscription.count_subscribers', [subscription]], ['wamp.subscription.get_events', [subscription]],
+      ['wamp.registration.list', []], ['wamp.registration.lookup', ['com.x']], ['wamp.registration.match', ['com.x']],
+      ['wamp.registration.get', [1]], ['wamp.registration.list_callees', [1]], ['wamp.registration.count_callees', [1]],
+    ];
+    for (const [procedure, args] of procedures) {
+      const answer = await call(admin.peer, procedure, args, { reasn: 'wamp.close.system_shutdown' });
+      assert.ok(answer.type === T.ERROR, `${procedure} should refuse "reasn": ${JSON.stringify(answer)}`);
+      assert.equal(answer.error, 'wamp.error.invalid_argument', procedure);
+      assert.match(String(answer.args?.[0]), /^unknown keyword argument "reasn" \(expected [a-z_, ]+\)$/, procedure);
+    }
+    assert.equal(h.router.sessionCount, 2, 'no kill acted');
+    // The known keywords still work.
+    assert.equal(await result(admin.peer, 'wamp.session.count', [], { filter_authroles: ['user'] }), 1);
+  });
 });

@@ -2,7 +2,7 @@ import { ErrorUri } from '../../protocol/errors.js';
 import type { Args, Dict } from '../../protocol/messages.js';
 import type { InventoryItem } from '../backplane.js';
 import { InternalCallError } from '../internal-session.js';
-import { argument, readId, readMatch, readOptionalDict, readString } from './arguments.js';
+import { argument, readId, readMatch, readOptionalDict, readString, refuseUnknownKeywords } from './arguments.js';
 import { outranks } from '../match/precedence.js';
 import { clusterItems } from './cluster-view.js';
 import { knownSession, type MetaContext, type MetaProcedures } from './context.js';
@@ -23,11 +23,14 @@ export function registrationProcedures(context: MetaContext): MetaProcedures {
     return found;
   };
 
-  const registrationArgument = (args: Args, kwargs: Dict): Promise<InventoryItem> =>
-    registration(readId(argument(args, kwargs, 0, 'registration'), 'registration'));
+  const registrationArgument = (args: Args, kwargs: Dict): Promise<InventoryItem> => {
+    refuseUnknownKeywords(kwargs, ['registration']);
+    return registration(readId(argument(args, kwargs, 0, 'registration'), 'registration'));
+  };
 
   return {
     'wamp.registration.list': async (args, kwargs) => {
+      refuseUnknownKeywords(kwargs, ['session_id']);
       const sessionId = argument(args, kwargs, 0, 'session_id');
       if (sessionId === undefined || sessionId === null) return byMatchPolicy(await clusterItems(realm, 'registrations', {}));
       const session = knownSession(context, readId(sessionId, 'session_id'));
@@ -35,6 +38,7 @@ export function registrationProcedures(context: MetaContext): MetaProcedures {
     },
 
     'wamp.registration.lookup': async (args, kwargs) => {
+      refuseUnknownKeywords(kwargs, ['procedure', 'options']);
       const uri = readString(argument(args, kwargs, 0, 'procedure'), 'procedure');
       const match = readMatch(readOptionalDict(argument(args, kwargs, 1, 'options'), 'options'));
       const [found] = await clusterItems(realm, 'registrations', { lookup: { uri, match } });
@@ -43,6 +47,7 @@ export function registrationProcedures(context: MetaContext): MetaProcedures {
 
     // The registration a call would reach: the best of every node's best match (match/precedence.ts).
     'wamp.registration.match': async (args, kwargs) => {
+      refuseUnknownKeywords(kwargs, ['procedure']);
       const procedure = readString(argument(args, kwargs, 0, 'procedure'), 'procedure');
       const found = await clusterItems(realm, 'registrations', { matching: procedure });
       return bestMatch(found)?.id ?? null;

@@ -3,9 +3,9 @@ import type { Args, Dict } from '../../protocol/messages.js';
 import { InternalCallError } from '../internal-session.js';
 import { OptionError, readPublishOptions } from '../options.js';
 import {
-  argument, invalidArgument, readId, readOptionalDict, readOptionalList, readOptionalString, readOptionalStringList, readString,
+  argument, invalidArgument, readId, refuseUnknownKeywords, readOptionalDict, readOptionalList, readOptionalString, readOptionalStringList, readString,
 } from './arguments.js';
-import { killEverywhere, killHere, readKillOrder } from './kill.js';
+import { killEverywhere, killHere, killKeywords, readKillOrder } from './kill.js';
 import { callerOf, noSuchSession, visibleSession, type MetaContext, type MetaProcedures } from './context.js';
 import { testamentScopes, testamentsPerScope, type TestamentScope } from './testaments.js';
 import { isVisible, sessionDetails } from './views.js';
@@ -16,6 +16,7 @@ export function sessionProcedures(context: MetaContext): MetaProcedures {
 
   /** The ids of the visible sessions of the realm on every node (the cluster's other nodes too), by role if asked. */
   const visibleSessionIds = (args: Args, kwargs: Dict): number[] => {
+    refuseUnknownKeywords(kwargs, ['filter_authroles']);
     const roles = readOptionalStringList(argument(args, kwargs, 0, 'filter_authroles'), 'filter_authroles');
     const here = [...realm.sessions.values()].filter((session) => isVisible(session) && (!roles || roles.includes(session.authrole)));
     const elsewhere = realm.remoteSessions().filter((session) => !roles || roles.includes(session.authrole));
@@ -36,6 +37,7 @@ export function sessionProcedures(context: MetaContext): MetaProcedures {
     'wamp.session.list': (args, kwargs) => visibleSessionIds(args, kwargs),
 
     'wamp.session.get': (args, kwargs) => {
+      refuseUnknownKeywords(kwargs, ['session']);
       const id = readId(argument(args, kwargs, 0, 'session'), 'session');
       const elsewhere = realm.sessions.has(id) ? undefined : realm.remoteSessions().find((session) => session.session === id);
       if (elsewhere) return elsewhere;
@@ -45,6 +47,7 @@ export function sessionProcedures(context: MetaContext): MetaProcedures {
     },
 
     'wamp.session.kill': async (args, kwargs, details) => {
+      refuseUnknownKeywords(kwargs, ['session', ...killKeywords]);
       const id = readId(argument(args, kwargs, 0, 'session'), 'session');
       const caller = callerOf(context, details);
       // The spec: a session cannot kill itself this way; its own ID names no *other* session.
@@ -61,19 +64,24 @@ export function sessionProcedures(context: MetaContext): MetaProcedures {
     },
 
     'wamp.session.kill_by_authid': (args, kwargs, details) => {
+      refuseUnknownKeywords(kwargs, ['authid', ...killKeywords]);
       const authid = readString(argument(args, kwargs, 0, 'authid'), 'authid');
       return killEverywhere(context, readKillOrder({ authid }, callerOf(context, details), kwargs));
     },
 
     'wamp.session.kill_by_authrole': (args, kwargs, details) => {
+      refuseUnknownKeywords(kwargs, ['authrole', ...killKeywords]);
       const authrole = readString(argument(args, kwargs, 0, 'authrole'), 'authrole');
       return killEverywhere(context, readKillOrder({ authrole }, callerOf(context, details), kwargs));
     },
 
-    'wamp.session.kill_all': (_args, kwargs, details) =>
-      killEverywhere(context, readKillOrder({ all: true }, callerOf(context, details), kwargs)),
+    'wamp.session.kill_all': (_args, kwargs, details) => {
+      refuseUnknownKeywords(kwargs, killKeywords);
+      return killEverywhere(context, readKillOrder({ all: true }, callerOf(context, details), kwargs));
+    },
 
     'wamp.session.add_testament': async (args, kwargs, details) => {
+      refuseUnknownKeywords(kwargs, ['topic', 'args', 'kwargs', 'publish_options', 'scope']);
       const caller = callerOf(context, details);
       const topic = readString(argument(args, kwargs, 0, 'topic'), 'topic');
       const eventArgs = readOptionalList(argument(args, kwargs, 1, 'args'), 'args');
@@ -105,6 +113,7 @@ export function sessionProcedures(context: MetaContext): MetaProcedures {
     },
 
     'wamp.session.flush_testaments': (_args, kwargs, details) => {
+      refuseUnknownKeywords(kwargs, ['scope']);
       const caller = callerOf(context, details);
       if (context.testaments.flush(caller.id, scope(kwargs.scope)) > 0) shareTestaments(context, caller.id);
       return undefined;

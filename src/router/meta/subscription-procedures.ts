@@ -4,7 +4,7 @@ import type { InventoryItem } from '../backplane.js';
 import type { HistoryQuery } from '../broker/event-history.js';
 import { InternalCallError } from '../internal-session.js';
 import {
-  argument, readId, readMatch, readOptionalBoolean, readOptionalCount, readOptionalDict, readOptionalString, readOptionalTime, readString, readTopicPattern,
+  argument, readId, refuseUnknownKeywords, readMatch, readOptionalBoolean, readOptionalCount, readOptionalDict, readOptionalString, readOptionalTime, readString, readTopicPattern,
 } from './arguments.js';
 import { clusterItems } from './cluster-view.js';
 import { callerOf, knownSession, type MetaContext, type MetaProcedures } from './context.js';
@@ -26,11 +26,14 @@ export function subscriptionProcedures(context: MetaContext): MetaProcedures {
     return found;
   };
 
-  const subscriptionArgument = (args: Args, kwargs: Dict): Promise<InventoryItem> =>
-    subscription(readId(argument(args, kwargs, 0, 'subscription'), 'subscription'));
+  const subscriptionArgument = (args: Args, kwargs: Dict): Promise<InventoryItem> => {
+    refuseUnknownKeywords(kwargs, ['subscription']);
+    return subscription(readId(argument(args, kwargs, 0, 'subscription'), 'subscription'));
+  };
 
   return {
     'wamp.subscription.list': async (args, kwargs) => {
+      refuseUnknownKeywords(kwargs, ['session_id']);
       const sessionId = argument(args, kwargs, 0, 'session_id');
       if (sessionId === undefined || sessionId === null) return byMatchPolicy(await clusterItems(realm, 'subscriptions', {}));
       const session = knownSession(context, readId(sessionId, 'session_id'));
@@ -38,6 +41,7 @@ export function subscriptionProcedures(context: MetaContext): MetaProcedures {
     },
 
     'wamp.subscription.lookup': async (args, kwargs) => {
+      refuseUnknownKeywords(kwargs, ['topic', 'options']);
       const match = readMatch(readOptionalDict(argument(args, kwargs, 1, 'options'), 'options'));
       const uri = readTopicPattern(argument(args, kwargs, 0, 'topic'), match, 'topic');
       const [found] = await clusterItems(realm, 'subscriptions', { lookup: { uri, match } });
@@ -45,6 +49,7 @@ export function subscriptionProcedures(context: MetaContext): MetaProcedures {
     },
 
     'wamp.subscription.match': async (args, kwargs) => {
+      refuseUnknownKeywords(kwargs, ['topic']);
       const topic = readString(argument(args, kwargs, 0, 'topic'), 'topic');
       const ids = (await clusterItems(realm, 'subscriptions', { matching: topic })).map((found) => found.id);
       return ids.length > 0 ? ids : null;
@@ -57,6 +62,7 @@ export function subscriptionProcedures(context: MetaContext): MetaProcedures {
     'wamp.subscription.count_subscribers': async (args, kwargs) => (await subscriptionArgument(args, kwargs)).members.length,
 
     'wamp.subscription.get_events': async (args, kwargs, details) => {
+      refuseUnknownKeywords(kwargs, historyKeywords);
       const caller = callerOf(context, details);
       const id = readId(argument(args, kwargs, 0, 'subscription'), 'subscription');
       const query = readHistoryQuery(args[1], kwargs);
@@ -78,6 +84,12 @@ export function subscriptionProcedures(context: MetaContext): MetaProcedures {
     },
   };
 }
+
+/** get_events' keywords: the subscription and the spec's filters that readHistoryQuery reads. */
+const historyKeywords = [
+  'subscription', 'limit', 'reverse', 'topic', 'from_time', 'after_time', 'before_time', 'until_time',
+  'from_publication', 'after_publication', 'before_publication', 'until_publication',
+];
 
 /**
  * The spec's get_events keyword filters. Crossbar's call form, `[subscription, limit]`, asks for

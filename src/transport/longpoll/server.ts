@@ -10,6 +10,7 @@ import { httpPollReply, relayedPollReply, type RelayedPollReply } from './poll-r
 import { clusterTransportId, transportNode, type LongPollCluster, type RelayedAnswer, type RelayedRequest } from './relay.js';
 import { chooseProtocol, type LongPollProtocol } from './protocols.js';
 import { LongPollTransport } from './transport.js';
+import { plural } from '../../protocol/plural.js';
 
 export interface LongPollServerOptions {
   /** What this endpoint speaks, in our order (the client's order of preference decides). */
@@ -53,12 +54,12 @@ const capRefusals: Record<SlotRefusal, { status: number; error: string; describe
   service_full: {
     status: 503,
     error: 'too_many_transports',
-    describe: (options) => `this endpoint already has ${options.maxTransports} transports open; try again later`,
+    describe: (options) => `this endpoint already has ${plural(options.maxTransports, 'transport')} open; try again later`,
   },
   address_full: {
     status: 429,
     error: 'too_many_transports_from_address',
-    describe: (options) => `your address already holds ${options.maxPerAddress} transports on this endpoint; close one first`,
+    describe: (options) => `your address already holds ${plural(options.maxPerAddress, 'transport')} on this endpoint; close one first`,
   },
 };
 

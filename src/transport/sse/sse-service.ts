@@ -16,6 +16,7 @@ import { covers, formatEventId, merged, parseResumePoint, raise, reached, type R
 type InvalidPoint = Extract<ReturnType<typeof parseResumePoint>, { kind: 'invalid' }>;
 import { planResume, topicOf, type HistoryEvent, type TopicHistory } from './sse-resume.js';
 import { SseStream, type SseEndCause } from './sse-stream.js';
+import { plural } from '../../protocol/plural.js';
 
 /** A subscription the stream's session holds. */
 export interface StreamSubscription {
@@ -95,12 +96,12 @@ const capRefusals: Record<SlotRefusal, { status: number; error: string; describe
   service_full: {
     status: 503,
     error: 'too_many_streams',
-    describe: (options) => `this path already has ${options.maxStreams} streams open; try again later`,
+    describe: (options) => `this path already has ${plural(options.maxStreams, 'stream')} open; try again later`,
   },
   address_full: {
     status: 429,
     error: 'too_many_streams_from_address',
-    describe: (options) => `your address already holds ${options.maxPerAddress} streams on this path; close one first`,
+    describe: (options) => `your address already holds ${plural(options.maxPerAddress, 'stream')} on this path; close one first`,
   },
 };
 

@@ -7,6 +7,7 @@ import type { Logger } from '../../router/log.js';
 import type { TransportInfo } from '../../router/peer.js';
 import { parseWamp1, Wamp1ProtocolError, Wamp1Type, type Wamp1ClientMessage } from './messages.js';
 import { PrefixTable, type UriMapping } from './uri-mapping.js';
+import { plural } from '../../protocol/plural.js';
 
 export interface Wamp1Settings {
   mapping: UriMapping;
@@ -68,7 +69,7 @@ export function serveWamp1(ws: WebSocket, transport: TransportInfo, settings: Wa
         if (!prefixes.set(message.prefix, message.uri)) {
           hooks.onTooManyPrefixes();
           log.warn({ limit: settings.maxPrefixes }, 'WAMP v1 client defined more prefixes than max_prefixes; connection closed');
-          close(POLICY_VIOLATION, `more than ${settings.maxPrefixes} prefixes (max_prefixes)`);
+          close(POLICY_VIOLATION, `more than ${plural(settings.maxPrefixes, 'prefix', 'prefixes')} (max_prefixes)`);
         }
         return;
       case Wamp1Type.CALL:

@@ -23,6 +23,7 @@ describe('forwarder meta procedures', () => {
     const { meta, retries } = handlers();
     assert.throws(() => meta.retryDeadLetters([], { id: [3] }), invalidArgument(/unknown keyword argument "id" \(expected ids, limit\)/));
     assert.throws(() => meta.deadLetters([], { limt: 2 }), invalidArgument(/unknown keyword argument "limt" \(expected limit\)/));
+    assert.throws(() => meta.status([], { verbose: true }), invalidArgument(/unknown keyword argument "verbose" \(this procedure takes none\)/));
     assert.deepEqual(retries, []);
     assert.deepEqual(meta.retryDeadLetters([], { ids: [3] }), { retried: 1, dead_letters: 0 });
     assert.deepEqual(retries, [{ limit: 1, ids: [3] }]);

@@ -1,5 +1,6 @@
 import { InternalCallError, type InternalSession } from '../../../router/internal-session.js';
 import { ErrorUri } from '../../../protocol/errors.js';
+import { refuseUnknownKeywords } from '../../../router/meta/arguments.js';
 import type { Args, Dict } from '../../../protocol/messages.js';
 import type { DeadLetter, Outbox } from './outbox.js';
 import type { DeliveryQueues } from './queues.js';
@@ -42,7 +43,8 @@ export async function registerMetaUris(session: InternalSession, id: string, han
 /** What the meta procedures answer from one outbox and its queues. */
 export function forwarderMetaHandlers(queues: DeliveryQueues, outbox: Outbox): ForwarderMetaHandlers {
   return {
-    status: () => {
+    status: (_args, kwargs) => {
+      refuseUnknownKeywords(kwargs, []);
       const status = queues.status(STATUS_QUEUE_LIMIT);
       return {
         pending: status.pending,
@@ -82,12 +84,6 @@ function describeDeadLetter(letter: DeadLetter): Dict {
     created_at: new Date(letter.createdAt).toISOString(), dead_at: new Date(letter.deadAt).toISOString(),
     body: letter.body,
   };
-}
-
-/** A mistyped keyword is an error, not a default: a retry without its ids would take the oldest. */
-function refuseUnknownKeywords(kwargs: Dict, known: string[]): void {
-  const unknown = Object.keys(kwargs).find((key) => !known.includes(key));
-  if (unknown !== undefined) throw invalid(`unknown keyword argument "${unknown}" (expected ${known.join(', ')})`);
 }
 
 function readLimit(value: unknown, fallback: number, max: number): number {

@@ -6,6 +6,7 @@ import { storedBytes, type DeadLetter, type MessageRef, type Outbox, type Outbox
 import { forwardHeaders } from './request.js';
 import { UrlSlots } from './url-slots.js';
 import { Refusals } from './refusals.js';
+import { plural } from '../../../protocol/plural.js';
 
 /**
  * The delivery engine: one strictly head-of-line queue per (url, topic), so a topic's messages
@@ -136,7 +137,7 @@ export class DeliveryQueues {
 
   /** As `accept`, for a caller that must know when the event is on disk: resolves true then, or false if it could not be stored. */
   take(event: ForwardEvent): Promise<boolean> | false {
-    if (this.pendingCount >= this.settings.outboxLimit) return this.refuse(event, `the outbox holds ${this.pendingCount} undelivered messages (outbox_limit)`);
+    if (this.pendingCount >= this.settings.outboxLimit) return this.refuse(event, `the outbox holds ${plural(this.pendingCount, 'undelivered message')} (outbox_limit)`);
     const now = this.now();
     const message: OutboxMessage = { ...event, createdAt: now, attempts: 0, nextAttemptAt: now };
     let appended: ReturnType<Outbox['append']>;

@@ -9,7 +9,7 @@ describe('RunSlots', () => {
     await slots.acquire();
     let third = false;
     const waiting = slots.acquire().then(() => (third = true));
-    await assert.rejects(slots.acquire(), (error: unknown) => error instanceof QueueFullError && /2 runs in progress and 1 calls waiting/.test(error.message));
+    await assert.rejects(slots.acquire(), (error: unknown) => error instanceof QueueFullError && /2 runs in progress and 1 call waiting/.test(error.message));
     assert.deepEqual([slots.runningCount, slots.waitingCount, third], [2, 1, false]);
     slots.release();
     await waiting;

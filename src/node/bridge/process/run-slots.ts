@@ -1,3 +1,5 @@
+import { plural } from '../../../protocol/plural.js';
+
 /** No slot is free and the waiting line is full. */
 export class QueueFullError extends Error {}
 
@@ -35,7 +37,7 @@ export class RunSlots {
       return Promise.resolve();
     }
     if (this.waiting.length >= this.queueLimit) {
-      return Promise.reject(new QueueFullError(`${this.running} runs in progress and ${this.waiting.length} calls waiting`));
+      return Promise.reject(new QueueFullError(`${plural(this.running, 'run')} in progress and ${plural(this.waiting.length, 'call')} waiting`));
     }
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => {

@@ -10,6 +10,7 @@ import { exchange, type HttpRequest, type HttpResponse } from './http-exchange.j
 import { InvalidCallError, readHeaders, readRestCall, requestHeaders } from './rest-call.js';
 import { restResult } from './rest-result.js';
 import { BadUrlError, joinRequestUrl, readBaseUrl } from './request-url.js';
+import { plural } from '../../../protocol/plural.js';
 
 /**
  * The settings this component reads. `authenticator` (a Junction extension, `extra.authenticator`
@@ -43,7 +44,7 @@ export const restCalleeComponent: ComponentFactory<RestCalleeComponentConfig> = 
 
   const send = async (request: HttpRequest, cancelled?: AbortSignal): Promise<HttpResponse> => {
     if (inFlight >= maxRequestsInFlight) {
-      throw restError(RestErrorUri.busy, `${maxRequestsInFlight} requests to the app are already in flight`, { method: request.method, url: request.url.href });
+      throw restError(RestErrorUri.busy, `already ${plural(maxRequestsInFlight, 'request')} to the app in flight`, { method: request.method, url: request.url.href });
     }
     inFlight += 1;
     const started = Date.now();

@@ -1,6 +1,7 @@
 import { jsonText } from '../../../codec/json.js';
 import type { Args, Dict } from '../../../protocol/messages.js';
 import { isDict } from '../../../protocol/parse.js';
+import { unknownKeywordProblem } from '../../../router/meta/arguments.js';
 import type { QueryParams } from './request-url.js';
 
 /**
@@ -35,9 +36,8 @@ export class InvalidCallError extends Error {}
 
 export function readRestCall(args: Args, kwargs: Dict): RestCall {
   if (args.length > argumentOrder.length) throw new InvalidCallError(`at most ${argumentOrder.length} positional arguments (${argumentOrder.join(', ')}), got ${args.length}`);
-  for (const key of Object.keys(kwargs)) {
-    if (!(argumentOrder as readonly string[]).includes(key)) throw new InvalidCallError(`unknown keyword argument "${key}" (expected ${argumentOrder.join(', ')})`);
-  }
+  const keywordProblem = unknownKeywordProblem(kwargs, argumentOrder);
+  if (keywordProblem !== undefined) throw new InvalidCallError(keywordProblem);
   const given: Dict = {};
   argumentOrder.forEach((key, index) => {
     if (index < args.length) given[key] = args[index];

@@ -8,6 +8,7 @@ import type { ProgramSpec } from '../process/program-run.js';
 import { QuietWarning } from '../quiet-warning.js';
 import { LineSplitter } from './line-splitter.js';
 import { InvalidCommand, readCommand, StdioErrorUri, type CommandId, type StdioCommand } from './stdio-protocol.js';
+import { plural } from '../../../protocol/plural.js';
 
 export interface LinkLimits {
   /** Longest line either way, bytes. */
@@ -117,7 +118,7 @@ export function runLinkedProgram(
         );
         return;
       case 'call':
-        if (openCalls >= limits.queueLimit) return failure('call', command.id, new InternalCallError(StdioErrorUri.busy, [`${limits.queueLimit} calls are open already (queue_limit)`]));
+        if (openCalls >= limits.queueLimit) return failure('call', command.id, new InternalCallError(StdioErrorUri.busy, [`the program has ${plural(limits.queueLimit, 'call')} open already (queue_limit)`]));
         openCalls += 1;
         session.call(command.procedure, command.args, command.kwargs, command.timeout === undefined ? {} : { timeout: command.timeout })
           .then(
@@ -140,7 +141,7 @@ export function runLinkedProgram(
 
   const invoke = (procedure: string, callArgs: Args, kwargs: Dict, details: Dict, signal: AbortSignal): Promise<InternalResult> => {
     if (invocations.size >= limits.queueLimit) {
-      return Promise.reject(new InternalCallError(StdioErrorUri.busy, [`the program has ${limits.queueLimit} invocations open (queue_limit)`]));
+      return Promise.reject(new InternalCallError(StdioErrorUri.busy, [`the program has ${plural(limits.queueLimit, 'invocation')} open (queue_limit)`]));
     }
     const request = ++nextInvocation;
     const sent = send({ type: 'invocation', request, procedure: typeof details.procedure === 'string' ? details.procedure : procedure, args: callArgs, kwargs });
@@ -206,6 +207,6 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
 
 function unsent(sent: Exclude<Sent, 'sent'>, limits: LinkLimits): string {
   return sent === 'busy'
-    ? `the program is not reading its stdin: ${limits.queueLimit} lines wait already (queue_limit)`
+    ? `the program is not reading its stdin: ${plural(limits.queueLimit, 'line')} waiting already (queue_limit)`
     : `the message is longer than max_line_bytes (${limits.maxLineBytes})`;
 }

@@ -12,6 +12,7 @@ import { ClientGate, allowedMethods, checkJsonContentType, checkMethod } from '.
 import { ClientGone, Refusal, refusalBody, sendBridgeJson, sendBridgeJsonText } from './refusal.js';
 import { SignatureVerifier } from './signed-request.js';
 import { DeadlineList } from './deadline-list.js';
+import { plural } from '../../../protocol/plural.js';
 
 /** What a service answers to a request that passed the common checks. */
 export interface BridgeReply {
@@ -95,7 +96,7 @@ export function bridgeHandler(context: ServiceContext, spec: BridgeServiceSpec):
       gate.check(client);
       if (spec.readsJson) checkJsonContentType(request);
       if (inFlight >= maxRequestsInFlight) {
-        throw new Refusal(503, 'too_many_requests', `this service is handling ${maxRequestsInFlight} requests already (max_requests_in_flight); try again shortly`,
+        throw new Refusal(503, 'too_many_requests', `this service is handling ${plural(maxRequestsInFlight, 'request')} already (max_requests_in_flight); try again shortly`,
           undefined, { 'retry-after': '1' });
       }
       inFlight++;
