@@ -51,7 +51,7 @@ describe('pusher connection limits and lifecycle', () => {
     await waitFor(() => first.frames.length === 1, 'the first connection');
     const second = open(server.port);
     assert.equal(await second.closed, CloseCode.overCapacity);
-    assert.match(second.frames[0]!.data.message, /max_connections/);
+    assert.match(second.frames[0]!.data.message, /holds its 1 connection \(max_connections\)/);
     assert.equal(server.node.metrics.counter('junction_pusher_refused_connections_total', '').value({ code: '4100' }), 1);
     first.ws.close();
   });
@@ -139,7 +139,7 @@ describe('pusher connection limits and lifecycle', () => {
     await waitFor(() => metrics.gauge('junction_pusher_api_requests_in_flight', '').value() === 1, 'the held request in flight');
     const sdk = serverSdk(server.port);
     await assert.rejects(sdk.trigger('news', 'e', { n: 1 }), (error: { status: number; body: string }) =>
-      error.status === 503 && /over capacity: this server is handling 1 HTTP API requests already \(max_api_requests_in_flight\)/.test(error.body));
+      error.status === 503 && /over capacity: this server is handling 1 HTTP API request already \(max_api_requests_in_flight\)/.test(error.body));
     const busy = await fetch(`http://127.0.0.1:${server.port}/apps/${APP.id}/channels`);
     assert.equal(busy.status, 503);
     assert.equal(busy.headers.get('retry-after'), '1');

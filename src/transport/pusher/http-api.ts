@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Counter, Gauge, MetricsRegistry } from '../../metrics/registry.js';
 import type { Args, Dict } from '../../protocol/messages.js';
+import { plural } from '../../protocol/plural.js';
 import type { Logger } from '../../router/log.js';
 import { readLimitedBody } from '../http-body.js';
 import { PerKeyLogThrottle } from '../connection-slots.js';
@@ -84,7 +85,7 @@ export class PusherHttpApi {
     }
     response.shouldKeepAlive = false;
     response.setHeader('retry-after', '1');
-    this.reply(response, undefined, 503, { error: `over capacity: this server is handling ${limit} HTTP API requests already (max_api_requests_in_flight); retry shortly` });
+    this.reply(response, undefined, 503, { error: `over capacity: this server is handling ${plural(limit, 'HTTP API request')} already (max_api_requests_in_flight); retry shortly` });
   }
 
   private async serve(request: IncomingMessage, response: ServerResponse, subpath: string): Promise<{ app: PusherApp; status: number; body: unknown }> {

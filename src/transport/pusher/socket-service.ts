@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Counter, Gauge, MetricsRegistry } from '../../metrics/registry.js';
+import { plural } from '../../protocol/plural.js';
 import type { Logger } from '../../router/log.js';
 import { ConnectionSlots, PerKeyLogThrottle, type Slot } from '../connection-slots.js';
 import type { PusherApp, PusherLimits, SessionSource } from './app.js';
@@ -87,8 +88,8 @@ export class PusherSocketService {
     const slot = this.slots.acquire(client.address);
     if (typeof slot === 'string') {
       const message = slot === 'service_full'
-        ? `over capacity: this transport holds its ${this.limits.maxConnections} connections (max_connections)`
-        : `over capacity: your address holds ${this.limits.maxPerAddress} connections (max_per_address)`;
+        ? `over capacity: this transport holds its ${plural(this.limits.maxConnections, 'connection')} (max_connections)`
+        : `over capacity: your address holds ${plural(this.limits.maxPerAddress, 'connection')} (max_per_address)`;
       if (this.warnings.allow(`${slot} ${client.address}`)) this.log.warn({ remote: client.label }, `Pusher connection refused with 4100, ${message} (further ones from this address are counted, not logged, for 10 s)`);
       return this.reject(ws, CloseCode.overCapacity, message);
     }
