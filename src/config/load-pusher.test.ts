@@ -27,6 +27,7 @@ describe('pusher transports', () => {
           webhooks: [{ url: 'http://127.0.0.1:8000/pusher/webhook', events: ['channel_occupied', 'channel_vacated', 'member_added', 'member_removed', 'client_event'] }],
         }],
         activityTimeoutS: 120, pongTimeoutMs: 30000, maxEventSize: 10240, maxMessageSize: 65536, maxChannelsPerConnection: 100,
+        maxUserIdLength: 128, maxUserInfoSize: 1024, maxPresenceMembers: 100,
         clientEventsPerSecond: 10, maxConnections: 10000, maxPerAddress: 1000, maxBufferedBytes: 4194304, maxApiRequestsInFlight: 1000,
       },
     });
@@ -36,7 +37,7 @@ describe('pusher transports', () => {
     const transport = {
       ...issueExample, id: 'pusher_tls',
       endpoint: { type: 'tcp', port: 6002, tls: { key: 'key.pem', certificate: 'cert.pem' } },
-      options: { activity_timeout: 30, max_event_size: 20480, client_events_per_second: 5, max_channels_per_connection: 10, max_api_requests_in_flight: 3, trusted_proxies: ['10.0.0.0/8'] },
+      options: { activity_timeout: 30, max_event_size: 20480, client_events_per_second: 5, max_channels_per_connection: 10, max_user_id_length: 64, max_user_info_size: 2048, max_presence_members: 500, max_api_requests_in_flight: 3, trusted_proxies: ['10.0.0.0/8'] },
     };
     const listener = loadDocument(configDocument({ transports: [transport] }), { PUSHER_APP_SECRET: 's' }).listeners[0]!;
     assert.equal(listener.endpoint.tls?.key, '/srv/junction/key.pem');
@@ -46,6 +47,9 @@ describe('pusher transports', () => {
     assert.equal(listener.pusher?.clientEventsPerSecond, 5);
     assert.equal(listener.pusher?.maxChannelsPerConnection, 10);
     assert.equal(listener.pusher?.maxApiRequestsInFlight, 3);
+    assert.equal(listener.pusher?.maxUserIdLength, 64);
+    assert.equal(listener.pusher?.maxUserInfoSize, 2048);
+    assert.equal(listener.pusher?.maxPresenceMembers, 500);
   });
 
   it('names what is wrong: unknown realm and role, duplicate keys, a bad key, an unknown webhook event, no apps', () => {

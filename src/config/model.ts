@@ -753,6 +753,11 @@ export interface PusherServiceConfig {
   /** Bytes of one WebSocket message; a larger one closes the connection with 1009. */
   maxMessageSize: number;
   maxChannelsPerConnection: number;
+  /** A presence member's user_id (characters) and user_info (bytes of JSON); more get a subscription error. */
+  maxUserIdLength: number;
+  maxUserInfoSize: number;
+  /** Members (distinct user_ids) of one presence channel; a subscription that would add one more is refused. */
+  maxPresenceMembers: number;
   /** Client events per second per connection (and the burst allowed). */
   clientEventsPerSecond: number;
   /** Connections at once, per transport and per client address (0: no limit per address). */

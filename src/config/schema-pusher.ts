@@ -13,6 +13,9 @@ export const pusherDefaults = {
   maxEventSize: 10_240,
   maxMessageSize: 65_536,
   maxChannelsPerConnection: 100,
+  maxUserIdLength: 128,
+  maxUserInfoSize: 1_024,
+  maxPresenceMembers: 100,
   clientEventsPerSecond: 10,
   maxConnections: 10_000,
   maxPerAddress: 1_000,
@@ -67,6 +70,15 @@ const pusherOptions = z.strictObject({
   max_channels_per_connection: positiveInt
     .default(pusherDefaults.maxChannelsPerConnection)
     .describe(`Channels one connection may hold (default ${pusherDefaults.maxChannelsPerConnection}).`),
+  max_user_id_length: positiveInt
+    .default(pusherDefaults.maxUserIdLength)
+    .describe(`Characters of a presence member's user_id (default ${pusherDefaults.maxUserIdLength}, Pusher's).`),
+  max_user_info_size: positiveInt
+    .default(pusherDefaults.maxUserInfoSize)
+    .describe(`Bytes of a presence member's user_info, as JSON (default ${pusherDefaults.maxUserInfoSize}, Pusher's).`),
+  max_presence_members: positiveInt
+    .default(pusherDefaults.maxPresenceMembers)
+    .describe(`Members (distinct user_ids) of one presence channel, across the cluster (default ${pusherDefaults.maxPresenceMembers}, Pusher's).`),
   client_events_per_second: positiveInt
     .default(pusherDefaults.clientEventsPerSecond)
     .describe(`Client events per second per connection, also the burst (default ${pusherDefaults.clientEventsPerSecond}, Pusher's).`),

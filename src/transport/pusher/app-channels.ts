@@ -71,8 +71,7 @@ export class AppChannels {
 
   /** The presence data pusher_internal:subscription_succeeded carries: every member in the cluster. */
   presence(channel: string): { ids: string[]; hash: Record<string, unknown>; count: number } {
-    const members = this.remote.members(channel);
-    for (const [id, info] of this.local.members(channel)) members.set(id, info);
+    const members = this.members(channel);
     const hash: Record<string, unknown> = {};
     for (const [id, info] of members) hash[id] = info ?? null;
     return { ids: [...members.keys()], hash, count: members.size };
@@ -95,8 +94,20 @@ export class AppChannels {
     return [...new Set([...this.local.names(), ...this.remote.names()])];
   }
 
-  private hasMember(channel: string, userId: string): boolean {
+  /** Distinct users on the presence channel, in the cluster. */
+  memberCount(channel: string): number {
+    return this.members(channel).size;
+  }
+
+  hasMember(channel: string, userId: string): boolean {
     return this.local.hasMember(channel, userId) || this.remote.hasMember(channel, userId);
+  }
+
+  /** user_id -> user_info of every member in the cluster; this node's info wins. */
+  private members(channel: string): Map<string, unknown> {
+    const members = this.remote.members(channel);
+    for (const [id, info] of this.local.members(channel)) members.set(id, info);
+    return members;
   }
 
   private memberAdded(channel: string, userId: string, info: unknown, except?: ChannelSubscriber): void {

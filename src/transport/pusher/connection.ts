@@ -1,8 +1,10 @@
 import type { WebSocket } from 'ws';
+import { plural } from '../../protocol/plural.js';
 import { InternalCallError, type InternalSession } from '../../router/internal-session.js';
 import { TokenBucket } from '../../router/limits/publish-rate.js';
 import type { AppConnection, PusherApp, PusherLimits } from './app.js';
 import type { Member } from './channels.js';
+import { memberOf, memberSizeProblem } from './member.js';
 import { dataSize, EventDataRefusal, toPublication } from './payload.js';
 import {
   channelKind, channelNameProblem, CloseCode, ErrorCode, errorFrame, frame, needsAuth, parseFrame, USER_CHANNEL_PREFIX,
@@ -133,8 +135,11 @@ export class PusherConnection implements AppConnection {
       const problem = authProblem(data.auth, this.app.settings.key, this.app.settings.secret, channelAuthText(this.socketId, name, channelData as string | undefined));
       if (problem !== undefined) return this.subscriptionError(name, 401, problem, ErrorCode.unauthorized);
       if (kind === 'presence') {
-        member = memberOf(channelData as string);
+        member = memberOf(parseJsonObject(channelData as string));
         if (!member) return this.subscriptionError(name, 400, '"channel_data" must be JSON text of an object with a string or number "user_id"');
+        const sizeProblem = memberSizeProblem(member, this.limits);
+        if (sizeProblem !== undefined) return this.subscriptionError(name, 400, sizeProblem, ErrorCode.memberTooLarge);
+        if (this.refusedAsFull(name, member)) return;
       }
     }
 
@@ -152,9 +157,24 @@ export class PusherConnection implements AppConnection {
       this.session.unsubscribe(id).catch(() => undefined);
       return;
     }
+    if (member && this.refusedAsFull(name, member)) {
+      // Other members joined while the router answered.
+      this.subscriptions.delete(name);
+      this.session.unsubscribe(id).catch(() => undefined);
+      return;
+    }
     subscription.id = id;
     this.app.channels.join(name, this, member);
     this.succeeded(name);
+  }
+
+  /** Refuses a user who is not yet a member of a presence channel that has max_presence_members; true if it did. */
+  private refusedAsFull(channel: string, member: Member): boolean {
+    const channels = this.app.channels;
+    const limit = this.limits.maxPresenceMembers;
+    if (channels.hasMember(channel, member.user_id) || channels.memberCount(channel) < limit) return false;
+    this.subscriptionError(channel, 403, `presence channel "${channel}" already has ${plural(limit, 'member')} (max_presence_members); a user joins when another leaves`, ErrorCode.presenceFull);
+    return true;
   }
 
   private succeeded(channel: string): void {
@@ -283,15 +303,6 @@ function parseJsonObject(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** The member that signed channel_data names; user_id may be a number, as Laravel's ids are. */
-function memberOf(channelData: string): Member | undefined {
-  const value = parseJsonObject(channelData);
-  if (!isObject(value)) return undefined;
-  const id = value.user_id;
-  if (!((typeof id === 'string' && id !== '') || (typeof id === 'number' && Number.isFinite(id)))) return undefined;
-  return value.user_info === undefined ? { user_id: String(id) } : { user_id: String(id), user_info: value.user_info };
 }
 
 function describe(error: unknown): string {

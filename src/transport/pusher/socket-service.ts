@@ -17,7 +17,9 @@ const WARNING_INTERVAL_MS = 10_000;
 const EARLY_FRAMES_LIMIT = 100;
 
 /** pusher:error codes that mean a limit was reached (warned), not a client's mistake (debug). */
-const LIMIT_CODES: ReadonlySet<number> = new Set([ErrorCode.rateLimited, ErrorCode.eventTooLarge, ErrorCode.tooManyChannels]);
+const LIMIT_CODES: ReadonlySet<number> = new Set([
+  ErrorCode.rateLimited, ErrorCode.eventTooLarge, ErrorCode.tooManyChannels, ErrorCode.memberTooLarge, ErrorCode.presenceFull,
+]);
 
 interface SocketMetrics {
   connections: Gauge;

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ErrorCode } from '../../src/transport/pusher/protocol.js';
+import { connected, once, pusherClient, pusherConfig, pusherFixture } from './support.js';
+
+/**
+ * max_user_id_length, max_user_info_size and max_presence_members, as pusher-js sees them. The
+ * test auth app signs user_id = the X-User header and user_info = {"name":"User <id>"}, which is
+ * 17 bytes of JSON for a one-digit id and 18 for a two-digit one.
+ */
+describe('pusher presence channel limits', () => {
+  const fx = pusherFixture(() => pusherConfig({}, { maxUserIdLength: 3, maxUserInfoSize: 17, maxPresenceMembers: 2 }));
+  const asUser = (user: string) =>
+    fx.track(pusherClient(fx.server.port, { channelAuthorization: { endpoint: fx.auth.url, transport: 'ajax', headers: { 'X-User': user } } }));
+  const errors = (code: number) => fx.server.node.metrics.counter('junction_pusher_errors_total', '').value({ code: String(code) });
+  type Refusal = { status: number; code: number; error: string };
+
+  it('refuses a user_id or user_info over its limit with a subscription error naming the option, and counts it', async () => {
+    const longId = asUser('1234');
+    const bigInfo = asUser('12');
+    await Promise.all([connected(longId), connected(bigInfo)]);
+    const idRefusal = await once<Refusal>(longId.subscribe('presence-sizes'), 'pusher:subscription_error');
+    assert.equal(idRefusal.code, ErrorCode.memberTooLarge);
+    assert.equal(idRefusal.status, 400);
+    assert.equal(idRefusal.error, '"user_id" has 4 characters, more than max_user_id_length (3)');
+    const infoRefusal = await once<Refusal>(bigInfo.subscribe('presence-sizes'), 'pusher:subscription_error');
+    assert.equal(infoRefusal.code, ErrorCode.memberTooLarge);
+    assert.equal(infoRefusal.error, '"user_info" has 18 bytes of JSON, more than max_user_info_size (17)');
+    assert.equal(errors(ErrorCode.memberTooLarge), 2);
+  });
+
+  it('refuses a new user on a full presence channel, admits a member\'s second connection, and the new user once a member leaves', async () => {
+    const [one, two, three, oneAgain] = [asUser('1'), asUser('2'), asUser('3'), asUser('1')];
+    await Promise.all([one, two, three, oneAgain].map((client) => connected(client)));
+    const oneRoom = one.subscribe('presence-full');
+    await once(oneRoom, 'pusher:subscription_succeeded');
+    await once(two.subscribe('presence-full'), 'pusher:subscription_succeeded');
+
+    const refusal = await once<Refusal>(three.subscribe('presence-full'), 'pusher:subscription_error');
+    assert.equal(refusal.code, ErrorCode.presenceFull);
+    assert.equal(refusal.status, 403);
+    assert.match(refusal.error, /presence channel "presence-full" already has 2 members \(max_presence_members\)/);
+    assert.equal(errors(ErrorCode.presenceFull), 1);
+
+    // User 1 is a member already: another of its connections adds no member.
+    const again = await once<{ count: number }>(oneAgain.subscribe('presence-full'), 'pusher:subscription_succeeded');
+    assert.equal(again.count, 2);
+
+    // Once the server has seen user 2 leave (member_removed), user 3 fits.
+    const removed = once<{ id: string }>(oneRoom, 'pusher:member_removed');
+    two.unsubscribe('presence-full');
+    assert.equal((await removed).id, '2');
+    // A new client: pusher-js keeps a channel refused by the server pending, and does not subscribe it again.
+    const threeLater = asUser('3');
+    await connected(threeLater);
+    const joined = await once<{ count: number; members: Record<string, unknown> }>(threeLater.subscribe('presence-full'), 'pusher:subscription_succeeded');
+    assert.equal(joined.count, 2);
+    assert.deepEqual(Object.keys(joined.members).sort(), ['1', '3']);
+  });
+});
