@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
+import WebSocket from 'ws';
 import { ErrorCode } from '../../src/transport/pusher/protocol.js';
-import { connected, once, pusherClient, pusherConfig, pusherFixture } from './support.js';
+import { openAutobahn } from '../support/autobahn.js';
+import { APP, connected, once, pusherClient, pusherConfig, pusherFixture } from './support.js';
 
 /**
  * max_user_id_length, max_user_info_size and max_presence_members, as pusher-js sees them. The
@@ -58,3 +61,51 @@ describe('pusher presence channel limits', () => {
     assert.deepEqual(Object.keys(joined.members).sort(), ['1', '3']);
   });
 });
+
+describe('pusher presence limit while the realm decides slowly', () => {
+  // The pusher role's authorizer answers after a while, so two subscriptions wait on the router at once.
+  const fx = pusherFixture(() => {
+    const config = pusherConfig({}, { maxPresenceMembers: 2 });
+    const roles = config.realms[0]!.roles;
+    roles[roles.findIndex((role) => role.name === 'pusher')] = { name: 'pusher', authorizer: 'test.slow_authorize' };
+    return config;
+  });
+
+  it('admits exactly one of two users who subscribe at once to the last place', async () => {
+    const backend = await openAutobahn(fx.server.wampUrl);
+    await backend.session.register('test.slow_authorize', () => new Promise((resolve) => setTimeout(() => resolve({ allow: true, cache: false }), 100)));
+    const [four, five, six] = await Promise.all(['4', '5', '6'].map((user) => rawMember(fx.server.port, user)));
+    four!.subscribe('presence-race');
+    assert.equal(await four!.outcome, 'pusher_internal:subscription_succeeded');
+    five!.subscribe('presence-race');
+    six!.subscribe('presence-race');
+    const outcomes = await Promise.all([five!.outcome, six!.outcome]);
+    assert.deepEqual(outcomes.sort(), ['pusher:subscription_error', 'pusher_internal:subscription_succeeded']);
+    for (const member of [four, five, six]) member!.ws.close();
+    await backend.close();
+  });
+});
+
+/** A raw Pusher connection of a presence member, its subscription signed as the app's auth endpoint would. */
+async function rawMember(port: number, userId: string): Promise<{ ws: WebSocket; subscribe(channel: string): void; outcome: Promise<string> }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/app/${APP.key}?protocol=7`);
+  let socketId = '';
+  let settle: (event: string) => void = () => undefined;
+  const outcome = new Promise<string>((resolve) => { settle = resolve; });
+  const established = new Promise<void>((resolve) => ws.on('message', (data) => {
+    const message = JSON.parse(data.toString());
+    if (message.event === 'pusher:connection_established') {
+      socketId = JSON.parse(message.data).socket_id;
+      resolve();
+    } else if (message.event === 'pusher:subscription_error' || message.event === 'pusher_internal:subscription_succeeded') settle(message.event);
+  }));
+  await established;
+  return {
+    ws, outcome,
+    subscribe(channel) {
+      const channelData = JSON.stringify({ user_id: userId });
+      const auth = `${APP.key}:${createHmac('sha256', APP.secret).update(`${socketId}:${channel}:${channelData}`).digest('hex')}`;
+      ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel, auth, channel_data: channelData } }));
+    },
+  };
+}
