@@ -42,9 +42,11 @@ function configWith(component: ZeromqComponentConfig): JunctionConfig {
   return config;
 }
 
-async function start(component: (address: string) => ZeromqComponentConfig): Promise<{ node: RunningNode & { url: string }; address: string; client: OpenSession }> {
+async function start(component: (address: string) => ZeromqComponentConfig, maxNestingDepth?: number): Promise<{ node: RunningNode & { url: string }; address: string; client: OpenSession }> {
   const address = `tcp://127.0.0.1:${await freePort()}`;
-  const node = await startTestNode(configWith(component(address)));
+  const config = configWith(component(address));
+  if (maxNestingDepth !== undefined) config.maxNestingDepth = maxNestingDepth;
+  const node = await startTestNode(config);
   cleanups.push(() => node.stop());
   const client = await openAutobahn(node.url);
   cleanups.push(() => client.close());
@@ -90,15 +92,17 @@ describe('zeromq component', () => {
     assert.deepEqual(events[0], [[update], {}]);
   });
 
-  it('counts and drops malformed, oversized and unauthorized messages; the ones after them arrive', async () => {
-    const { node, address, client } = await start((address) => pusher(address));
+  it('counts and drops malformed, too deep, oversized and unauthorized messages; the ones after them arrive', async () => {
+    const { node, address, client } = await start((address) => pusher(address), 20);
     const events = await collect(client, 'com.example.after');
     const socket = await pushSocket(address);
-    for (const junk of ['not json', '[1,2]', '{"topic":"com.example.x","kwarg":{}}', '{"topic":"has space"}', '']) await socket.send(junk);
+    // 21 levels: over the node's max_nesting_depth of 20 (the default, 100, would take it).
+    const tooDeep = JSON.stringify({ topic: 'com.example.after', args: [JSON.parse('['.repeat(19) + ']'.repeat(19))] });
+    for (const junk of ['not json', '[1,2]', '{"topic":"com.example.x","kwarg":{}}', '{"topic":"has space"}', '', tooDeep]) await socket.send(junk);
     await socket.send(JSON.stringify({ topic: 'elsewhere.news', args: ['not allowed for role backend'] }));
     await socket.send(JSON.stringify({ topic: 'com.example.after', args: ['first'] }));
     await waitFor(() => events.length === 1, 'the good message after the bad ones');
-    assert.equal(count(node, 'junction_zeromq_malformed_total'), 5);
+    assert.equal(count(node, 'junction_zeromq_malformed_total'), 6);
     await waitFor(() => count(node, 'junction_zeromq_refused_total') === 1, 'the unauthorized one refused');
 
     // Over max_message_bytes: ZeroMQ drops the sender's connection; the PUSH socket reconnects by itself.

@@ -18,7 +18,8 @@ const MAX_IN_FLIGHT = 256;
  * Junction's `zeromq` component: binds or connects a PULL (or SUB) socket and publishes each
  * message it receives, through one bridge session in the configured realm and role, so the
  * realm's authorization applies. A malformed or refused message is counted and logged (at most
- * every 10 s), never fatal; ZeroMQ itself refuses messages over max_message_bytes.
+ * every 10 s), never fatal; ZeroMQ itself refuses messages over max_message_bytes (uncounted: the
+ * socket reports only a plain disconnect, as when a sender closes).
  */
 export const zeromqComponent: ComponentFactory<ZeromqComponentConfig> = async (config, context) => {
   const where = `component "${config.id}"`;
@@ -61,7 +62,7 @@ export const zeromqComponent: ComponentFactory<ZeromqComponentConfig> = async (c
       metrics.received.inc();
       let publication: ZeromqPublication;
       try {
-        publication = readZeromqMessage(frames, config.topicField, rules);
+        publication = readZeromqMessage(frames, config.topicField, rules, context.config.maxNestingDepth);
       } catch (error) {
         metrics.malformed.inc();
         malformed.warn({ reason: (error as Error).message, bytes: frames.reduce((sum, frame) => sum + frame.length, 0) }, 'a malformed ZeroMQ message was dropped');

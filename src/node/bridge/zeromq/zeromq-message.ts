@@ -16,13 +16,14 @@ export interface ZeromqPublication {
  * before it are not read). Without `topicField`, the body is the HTTP publisher's
  * {topic, args, kwargs, options}, checked the same way; with it, any JSON object, published
  * whole as args[0] to the topic its `topicField` names (a Ratchet pusher's {"form": ..., ...}).
- * Throws an Error saying what is wrong.
+ * A body nesting deeper than `maxNestingDepth` (the router's, the body being one level) is
+ * refused as every door refuses it. Throws an Error saying what is wrong.
  */
-export function readZeromqMessage(frames: readonly Buffer[], topicField: string | undefined, rules: UriRules): ZeromqPublication {
+export function readZeromqMessage(frames: readonly Buffer[], topicField: string | undefined, rules: UriRules, maxNestingDepth: number): ZeromqPublication {
   const body = frames[frames.length - 1];
   if (body === undefined) throw new Error('the message has no frames');
   if (topicField === undefined) {
-    const fields = parseJsonObject(body, ['topic', 'args', 'kwargs', 'options']);
+    const fields = parseJsonObject(body, ['topic', 'args', 'kwargs', 'options'], maxNestingDepth);
     const kwargs = readKwargs(fields);
     return {
       topic: readUri(fields, 'topic', rules),
@@ -31,7 +32,7 @@ export function readZeromqMessage(frames: readonly Buffer[], topicField: string 
       options: readPublishOptions(readOptions(fields, publishOptionNames)),
     };
   }
-  const object = parseJsonObject(body);
+  const object = parseJsonObject(body, undefined, maxNestingDepth);
   const topic = object[topicField];
   if (typeof topic !== 'string') {
     throw new Error(`the topic field "${topicField}" must be a string, not ${topic === undefined ? 'missing' : describe(topic)}`);
