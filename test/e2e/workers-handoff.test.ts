@@ -171,16 +171,21 @@ describe('junction start --workers: the parent hands out the connections', () =>
     assert.equal(await accepts(rawPort), false);
     write(true);
     junction.child.kill('SIGHUP');
+    /** A wait that fails says what the processes logged last: this test once timed out under a fully loaded CI run only. */
+    const explained = (waiting: Promise<void>): Promise<void> => waiting.catch((error: Error) => {
+      const last = junction.lines.slice(-40).map((line) => JSON.stringify(line)).join('\n');
+      throw new Error(`${error.message}; the last lines logged:\n${last}`);
+    });
     /** Workers whose reload says it applied `change`. */
     const applied = (change: string): number => junction.lines.filter((line) => Array.isArray(line.applied)
       && (line.applied as string[]).some((text) => text.startsWith(change))).length;
-    await waitFor(() => applied('transport "raw" added') === 2, 'both workers added the transport', 15_000);
+    await explained(waitFor(() => applied('transport "raw" added') === 2, 'both workers added the transport', 15_000));
     const outcomes: string[] = [];
     for (let index = 0; index < 4; index++) outcomes.push(await rawSocketJoin(connectTcp({ host: '127.0.0.1', port: rawPort })));
     assert.deepEqual(tally(outcomes), { 'welcome w1': 2, 'welcome w2': 2 });
     write(false);
     junction.child.kill('SIGHUP');
-    await waitFor(() => applied('transport "raw" closed (removed)') === 2, 'both workers removed the transport', 15_000);
+    await explained(waitFor(() => applied('transport "raw" closed (removed)') === 2, 'both workers removed the transport', 15_000));
     let open = true;
     for (let attempt = 0; attempt < 50 && open; attempt++) {
       open = await accepts(rawPort);
