@@ -7,6 +7,8 @@ export const ErrorUri = {
   noSuchRegistration: 'wamp.error.no_such_registration',
   noSuchSubscription: 'wamp.error.no_such_subscription',
   noSuchSession: 'wamp.error.no_such_session',
+  /** The reason of a revocation by force_reregister (Crossbar's). */
+  unregistered: 'wamp.error.unregistered',
   invalidArgument: 'wamp.error.invalid_argument',
   systemShutdown: 'wamp.close.system_shutdown',
   closeRealm: 'wamp.close.close_realm',

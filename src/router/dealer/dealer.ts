@@ -89,6 +89,16 @@ export class Dealer {
   }
 
   register(session: Session, request: number, procedure: string, options: RegisterOptions): Promise<void> | void {
+    if (options.forceReregister) {
+      const held = this.table.get(procedure, options.match);
+      if (held) {
+        // As in Crossbar: every callee loses the procedure (told by revocation), then it is registered afresh.
+        const released = Promise.all(held.callees.slice().map((callee) => this.revoke(held, callee, ErrorUri.unregistered)));
+        const again = { ...options, forceReregister: false };
+        if (!held.clustered) return this.register(session, request, procedure, again);
+        return released.then(() => (session.state === 'closed' ? undefined : this.register(session, request, procedure, again)));
+      }
+    }
     const remote = this.remote;
     // A client's new registration is claimed across the cluster first (single is unique cluster-wide).
     // The router's own and bridge sessions (every node runs the same ones) register on their node only.
@@ -100,7 +110,7 @@ export class Dealer {
     return remote.claim(procedure, options.match, options.invoke).then((answer) => {
       if (!answer.ok) {
         if (session.state === 'closed') return;
-        const uri = answer.heldAs === options.invoke ? ErrorUri.procedureAlreadyExists : ErrorUri.procedureExistsWithDifferentInvocationPolicy;
+        const uri = answer.heldAs === options.invoke || answer.heldAs === 'single' ? ErrorUri.procedureAlreadyExists : ErrorUri.procedureExistsWithDifferentInvocationPolicy;
         session.sendError(MessageType.REGISTER, request, uri,
           `"${procedure}" (match "${options.match}") is registered on another router node with invocation policy "${answer.heldAs}"`);
         return;
@@ -116,12 +126,13 @@ export class Dealer {
     const existing = this.table.get(procedure, options.match);
     let registration = existing;
     if (registration) {
-      if (registration.invoke !== options.invoke) {
+      // A single registration is refused as taken whatever the policy asked for (as Crossbar does).
+      if (registration.invoke !== options.invoke && registration.invoke !== 'single') {
         session.sendError(MessageType.REGISTER, request, ErrorUri.procedureExistsWithDifferentInvocationPolicy,
           `"${procedure}" is registered with invocation policy "${registration.invoke}", not "${options.invoke}"`);
         return;
       }
-      if (options.invoke === 'single' || registration.callees.includes(session)) {
+      if (registration.invoke === 'single' || registration.callees.includes(session)) {
         session.sendError(MessageType.REGISTER, request, ErrorUri.procedureAlreadyExists,
           `a procedure is already registered under "${procedure}" (match "${options.match}")`);
         return;
@@ -199,6 +210,25 @@ export class Dealer {
     };
     if (released) return released.then(answer);
     answer();
+  }
+
+  /**
+   * Takes a callee off a registration unasked (force_reregister, wamp.registration.remove_callee).
+   * The callee is told with UNREGISTERED(0, {registration, reason}) if it announced
+   * registration_revocation (the spec forbids it otherwise); its calls in flight still end normally.
+   * In a cluster, the returned promise resolves once the cluster has taken the release of the claim.
+   */
+  revoke(registration: Registration, callee: Session, reason: string | undefined): Promise<void> | void {
+    if (!registration.callees.includes(callee)) return;
+    this.bySession.get(callee)?.delete(registration);
+    const { deleted, released } = this.removeCallee(registration, callee);
+    if (callee.hasFeature('callee', 'registration_revocation')) {
+      const details: Dict = { registration: registration.id };
+      if (reason !== undefined) details.reason = reason;
+      callee.send({ type: MessageType.UNREGISTERED, request: 0, details });
+    }
+    if (released) return released.then(() => this.announceRemoval(callee, registration, deleted));
+    this.announceRemoval(callee, registration, deleted);
   }
 
   /**
