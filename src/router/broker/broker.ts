@@ -204,6 +204,23 @@ export class Broker {
     this.announceRemoval(session, subscription, deleted);
   }
 
+  /**
+   * Takes a subscriber off a subscription unasked (wamp.subscription.remove_subscriber). The
+   * subscriber is told with UNSUBSCRIBED(0, {subscription, reason}) if it announced
+   * subscription_revocation (the spec forbids it otherwise).
+   */
+  revoke(subscription: Subscription, subscriber: Session, reason: string | undefined): void {
+    if (!subscription.subscribers.has(subscriber)) return;
+    const deleted = this.removeSubscriber(subscription, subscriber);
+    this.bySession.delete(subscriber, subscription);
+    if (subscriber.hasFeature('subscriber', 'subscription_revocation')) {
+      const details: Dict = { subscription: subscription.id };
+      if (reason !== undefined) details.reason = reason;
+      subscriber.send({ type: MessageType.UNSUBSCRIBED, request: 0, details });
+    }
+    this.announceRemoval(subscriber, subscription, deleted);
+  }
+
   publish(publisher: Session, message: Publish, options: PublishOptions, disclose: boolean): void {
     const publication = randomId();
     const details: Dict = {};

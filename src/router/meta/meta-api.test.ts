@@ -324,6 +324,76 @@ describe('meta API - registrations', () => {
   });
 });
 
+describe('meta API - removing a callee or a subscriber (Crossbar\'s remove_callee, remove_subscriber)', () => {
+  const revocable = {
+    ...allRoles,
+    subscriber: { features: { subscription_revocation: true } },
+    callee: { features: { registration_revocation: true } },
+  };
+
+  it('takes a callee off a registration, tells it if it announced registration_revocation, and publishes the meta events', async () => {
+    const h = harness();
+    const told = await h.join(revocable, { authid: 'told' });
+    const untold = await join(h, 'untold');
+    told.peer.raw([T.REGISTER, 1, { invoke: 'roundrobin' }, 'com.pool']);
+    untold.peer.raw([T.REGISTER, 1, { invoke: 'roundrobin' }, 'com.pool']);
+    const registration = (told.peer.take()[0] as { registration: number }).registration;
+    untold.peer.take();
+    const admin = await join(h, 'admin');
+    const unregistered = await subscribe(admin.peer, 'wamp.registration.on_unregister');
+    const deleted = await subscribe(admin.peer, 'wamp.registration.on_delete');
+
+    assert.equal(await result(admin.peer, 'wamp.registration.remove_callee', [registration, told.id, 'com.example.moved']), null);
+    assert.deepEqual(told.peer.take(), [{ type: T.UNREGISTERED, request: 0, details: { registration, reason: 'com.example.moved' } }]);
+    assert.deepEqual(await result(admin.peer, 'wamp.registration.list_callees', [registration]), [untold.id]);
+    assert.equal(await result(admin.peer, 'wamp.registration.remove_callee', [], { registration_id: registration, callee_id: untold.id }), null);
+    assert.deepEqual(untold.peer.take(), [], 'no UNREGISTERED to a callee without registration_revocation');
+    assert.deepEqual(events(admin.peer).map((e) => [e.subscription, e.args]), [
+      [unregistered, [told.id, registration]], [unregistered, [untold.id, registration]], [deleted, [untold.id, registration]],
+    ]);
+    assert.equal(await failure(admin.peer, 'wamp.registration.get', [registration]), 'wamp.error.no_such_registration');
+  });
+
+  it('refuses an unknown session, an unknown registration, a session that is not its callee, and the router\'s own', async () => {
+    const h = harness();
+    const callee = await join(h, 'callee');
+    callee.peer.raw([T.REGISTER, 1, {}, 'com.one']);
+    const registration = (callee.peer.take()[0] as { registration: number }).registration;
+    const admin = await join(h, 'admin');
+    assert.equal(await failure(admin.peer, 'wamp.registration.remove_callee', [registration, 4242]), 'wamp.error.no_such_session');
+    assert.equal(await failure(admin.peer, 'wamp.registration.remove_callee', [4242, callee.id]), 'wamp.error.no_such_registration');
+    assert.equal(await failure(admin.peer, 'wamp.registration.remove_callee', [registration, admin.id]), 'wamp.error.no_such_registration');
+    const metaRegistration = h.router.realm('realm1')!.dealer.lookup('wamp.session.count', 'exact')!.id;
+    assert.equal(await failure(admin.peer, 'wamp.registration.remove_callee', [metaRegistration, callee.id]), 'wamp.error.not_authorized');
+    assert.equal(await failure(admin.peer, 'wamp.registration.remove_callee', [registration, callee.id, 7]), 'wamp.error.invalid_argument');
+    assert.deepEqual(await result(admin.peer, 'wamp.registration.list_callees', [registration]), [callee.id], 'nothing was removed');
+  });
+
+  it('takes a subscriber off a subscription, tells it if it announced subscription_revocation; it gets no further events', async () => {
+    const h = harness();
+    const told = await h.join(revocable, { authid: 'told' });
+    const untold = await join(h, 'untold');
+    const subscription = await subscribe(told.peer, 'news');
+    assert.equal(await subscribe(untold.peer, 'news'), subscription);
+    const admin = await join(h, 'admin');
+    const unsubscribed = await subscribe(admin.peer, 'wamp.subscription.on_unsubscribe');
+    const deleted = await subscribe(admin.peer, 'wamp.subscription.on_delete');
+
+    assert.equal(await result(admin.peer, 'wamp.subscription.remove_subscriber', [subscription, told.id]), null);
+    assert.deepEqual(told.peer.take(), [{ type: T.UNSUBSCRIBED, request: 0, details: { subscription } }]);
+    admin.peer.raw([T.PUBLISH, 1, {}, 'news', ['after']]);
+    await flush();
+    assert.deepEqual(told.peer.take(), []);
+    assert.equal(events(untold.peer).length, 1);
+    assert.equal(await result(admin.peer, 'wamp.subscription.remove_subscriber', [], { subscription_id: subscription, subscriber_id: untold.id, reason: 'bye' }), null);
+    assert.deepEqual(untold.peer.take(), [], 'no UNSUBSCRIBED to a subscriber without subscription_revocation');
+    assert.deepEqual(events(admin.peer).map((e) => [e.subscription, e.args]), [
+      [unsubscribed, [told.id, subscription]], [unsubscribed, [untold.id, subscription]], [deleted, [untold.id, subscription]],
+    ]);
+    assert.equal(await failure(admin.peer, 'wamp.subscription.remove_subscriber', [subscription, untold.id]), 'wamp.error.no_such_subscription');
+  });
+});
+
 describe('meta API - event history', () => {
   /** The events of a get_events RESULT: its one argument, a list (Crossbar's shape). */
   async function storedEvents(peer: MemoryPeer, args: unknown[], kwargs?: Dict): Promise<Dict[]> {
@@ -401,6 +471,7 @@ describe('meta API - event history', () => {
       ['wamp.subscription.count_subscribers', [subscription]], ['wamp.subscription.get_events', [subscription]],
       ['wamp.registration.list', []], ['wamp.registration.lookup', ['com.x']], ['wamp.registration.match', ['com.x']],
       ['wamp.registration.get', [1]], ['wamp.registration.list_callees', [1]], ['wamp.registration.count_callees', [1]],
+      ['wamp.registration.remove_callee', [1, bob.id]], ['wamp.subscription.remove_subscriber', [subscription, bob.id]],
     ];
     for (const [procedure, args] of procedures) {
       const answer = await call(admin.peer, procedure, args, { reasn: 'wamp.close.system_shutdown' });
