@@ -5,6 +5,7 @@ import { randomId } from '../../protocol/ids.js';
 import { clusterIds, randomIds, type IdMaker } from '../cluster-ids.js';
 import type { Dict, Publish } from '../../protocol/messages.js';
 import { mqttPropertiesKey } from '../../protocol/mqtt-properties.js';
+import { sessionDetailsKey } from '../session-details-key.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
 import { PatternTable } from '../match/pattern-table.js';
 import { readPublishOptions, type PublishOptions, type SubscribeOptions } from '../options.js';
@@ -231,6 +232,7 @@ export class Broker {
     }
     withPassthruDetails(message.options, details);
     if (options.mqtt) details[mqttPropertiesKey] = options.mqtt;
+    if (publisher.trusted && message.options[sessionDetailsKey] !== undefined) details[sessionDetailsKey] = message.options[sessionDetailsKey];
     const receiverLists = hasReceiverLists(options);
     const position = this.positions.next();
     const delivered = this.deliverAll(message, options, receiverLists, details, publication, options.excludeMe ? publisher.id : 0, position);

@@ -125,8 +125,21 @@ describe('meta API - sessions', () => {
     const left = events(watcher.peer);
     assert.equal(left.length, 1);
     assert.deepEqual(left[0]!.args, [carol.id, 'carol', 'guest']);
-    assert.deepEqual(left[0]!.kwargs, joined[0]!.args[0], 'on_leave repeats the join details in kwargs');
+    assert.equal(left[0]!.kwargs, undefined, 'no kwargs: Autobahn|Python would pass them to the handler as keyword arguments');
+    assert.deepEqual(left[0]!.details.x_session_details, joined[0]!.args[0], 'the join details ride in EVENT.Details');
     assert.equal(left[0]!.details.topic, 'wamp.session.on_leave');
+  });
+
+  it('takes x_session_details into EVENT.Details from the router\'s own publishers only', async () => {
+    const h = harness();
+    const watcher = await join(h, 'watcher');
+    await subscribe(watcher.peer, 'app.news');
+    const client = await join(h, 'client');
+    client.peer.raw([T.PUBLISH, 1, { x_session_details: { session: 1, authid: 'forged' } }, 'app.news', ['hi']]);
+    await flush();
+    const [event] = events(watcher.peer);
+    assert.deepEqual(event!.args, ['hi']);
+    assert.equal(event!.details.x_session_details, undefined);
   });
 
   it('kills a session with GOODBYE, with the reason and message given', async () => {
