@@ -126,6 +126,8 @@ export interface RegisterOptions {
   discloseCaller: boolean;
   /** Crossbar's option: takes the procedure over from the callees that hold it (they are told by revocation). */
   forceReregister: boolean;
+  /** Crossbar's option: this callee's most calls in flight on this registration; 0 = no limit. */
+  concurrency: number;
 }
 
 export function readRegisterOptions(options: Dict): RegisterOptions {
@@ -134,6 +136,7 @@ export function readRegisterOptions(options: Dict): RegisterOptions {
     invoke: oneOf(options, 'invoke', invocationPolicies, 'single'),
     discloseCaller: bool(options, 'disclose_caller', false),
     forceReregister: bool(options, 'force_reregister', false),
+    concurrency: nonNegativeInteger(options, 'concurrency'),
   };
 }
 

@@ -157,6 +157,7 @@ export class Dealer {
     }
     registration.callees.push(session);
     if (ticket !== undefined) registration.tickets?.set(session, ticket);
+    if (options.concurrency > 0) (registration.slots ??= new Map()).set(session, { limit: options.concurrency, busy: 0 });
     if (registration.clustered) this.remote?.summarize(registration);
     let mine = this.bySession.get(session);
     if (!mine) this.bySession.set(session, (mine = new Set()));
@@ -261,6 +262,10 @@ export class Dealer {
     // A shared registration in a cluster follows its policy over every node's callees: the pick may be another node's.
     if (registration.clustered && remote?.forwardShared(caller, message, disclose, registration)) return;
     const callee = pickCallee(registration);
+    if (!callee) {
+      return this.refuseCall(caller, message, options, ErrorUri.maxConcurrencyReached,
+        `every callee of "${message.procedure}" that the "${registration.invoke}" policy may pick is at its concurrency limit`);
+    }
     if (options.progress && !takesProgressiveInvocations(callee)) {
       return this.refuseCall(caller, message, options, ErrorUri.featureNotSupported,
         `the callee of "${message.procedure}" does not support progressive call invocations`);
@@ -279,7 +284,7 @@ export class Dealer {
     const call: PendingCall = {
       caller, callerRequest: message.request, callee, invocationRequest: callee.requestIds.nextId(),
       registration, receiveProgress, invocationDetails: withPassthruDetails(message.options, details),
-      callerStreaming: options.progress, startedAt: this.clock.now(),
+      callerStreaming: options.progress, startedAt: this.clock.now(), slots: registration.slots?.get(callee),
     };
     this.calls.add(call);
     if (options.timeout > 0) call.timer = this.clock.setTimeout(() => this.timedOut(call), options.timeout);
@@ -435,6 +440,7 @@ export class Dealer {
     const index = registration.callees.indexOf(session);
     if (index >= 0) registration.callees.splice(index, 1);
     registration.tickets?.delete(session);
+    registration.slots?.delete(session);
     if (registration.callees.length > 0) {
       if (registration.clustered) this.remote?.summarize(registration);
       return { deleted: false };
