@@ -74,6 +74,8 @@ describe('Autobahn|Python - Advanced Profile', { skip: missing }, () => {
     assert.equal(results.register_reserved.error, 'wamp.error.invalid_uri');
     assert.equal(results.call_unknown.error, 'wamp.error.no_such_procedure');
     assert.equal(results.force_reregister.answer, 'new');
+    assert.equal(results.concurrency_refused.error, 'crossbar.error.max_concurrency_reached', 'RegisterOptions(concurrency=1), a second call');
+    assert.equal(results.concurrency_first, 'served');
   });
 
   it('applies exclude_me, eligible and exclude lists by session and authrole; retains and acknowledges', () => {

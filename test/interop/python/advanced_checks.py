@@ -115,6 +115,18 @@ async def registration_rules(session, results):
     taken = await session.register(lambda: 'new', 'py.single', RegisterOptions(force_reregister=True))
     results['force_reregister'] = {'answer': await session.call('py.single'), 'new_registration': taken.id}
 
+    release = asyncio.Event()
+
+    async def one_at_a_time():
+        await release.wait()
+        return 'served'
+
+    await session.register(one_at_a_time, 'py.one_at_a_time', RegisterOptions(concurrency=1))
+    first = asyncio.ensure_future(session.call('py.one_at_a_time'))
+    results['concurrency_refused'] = await failure(session.call('py.one_at_a_time'))
+    release.set()
+    results['concurrency_first'] = await first
+
 
 async def errors(session, results):
     def refuse(*args, **kwargs):
