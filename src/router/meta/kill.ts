@@ -31,10 +31,10 @@ export function readKillOrder(target: KillTarget, caller: Session, kwargs: Dict)
 }
 
 /**
- * Closes this node's visible sessions the order names with GOODBYE; returns how many. Sessions
+ * Closes this node's visible sessions the order names with GOODBYE; returns their IDs. Sessions
  * closed by kill_all leave quietly: the spec wants no meta or testament events for them.
  */
-export function killHere(context: MetaContext, order: KillOrder): number {
+export function killHere(context: MetaContext, order: KillOrder): number[] {
   const { target } = order;
   const selected = [...context.realm.sessions.values()].filter((session) =>
     session.id !== order.caller && isVisible(session) && selects(target, session));
@@ -42,18 +42,19 @@ export function killHere(context: MetaContext, order: KillOrder): number {
     if ('all' in target) context.quietLeaves.add(session.id);
     session.goodbye(order.reason, order.message);
   }
-  return selected.length;
+  return selected.map((session) => session.id);
 }
 
 /**
  * Closes the sessions the order names on this node and on every other node of the cluster (or
- * only on `nodes`); each node says GOODBYE to its own. Returns how many were closed in all.
+ * only on `nodes`); each node says GOODBYE to its own. Returns the IDs of all that were closed.
  */
-export async function killEverywhere(context: MetaContext, order: KillOrder, nodes?: readonly string[]): Promise<number> {
-  const here = nodes ? 0 : killHere(context, order);
+export async function killEverywhere(context: MetaContext, order: KillOrder, nodes?: readonly string[]): Promise<number[]> {
+  const here = nodes ? [] : killHere(context, order);
   const { realm } = context;
-  const elsewhere = await askOthers(realm, { k: 'kill', realm: realm.name, ...order }, nodes, `${here} session(s) were closed on this node, but `);
-  return elsewhere.reduce((sum, count) => sum + count, here);
+  const elsewhere = await askOthers(realm, { k: 'kill', realm: realm.name, ...order }, nodes, `${here.length} session(s) were closed on this node, but `);
+  // A node of an earlier version answers with a count only: its sessions cannot be named.
+  return [...here, ...elsewhere.flatMap((answer) => (Array.isArray(answer) ? answer : []))];
 }
 
 function selects(target: KillTarget, session: Session): boolean {
