@@ -223,7 +223,14 @@ describe('meta API - testaments', () => {
     const device = await join(h, 'device');
     await result(device.peer, 'wamp.session.add_testament', ['app.gone', ['kept'], {}], { scope: 'detached' });
     await result(device.peer, 'wamp.session.add_testament', ['app.gone', ['flushed'], {}]);
-    assert.equal(await result(device.peer, 'wamp.session.flush_testaments'), undefined);
+    // Crossbar's positional form: publish_options and scope after topic, args, kwargs.
+    await result(device.peer, 'wamp.session.add_testament', ['app.gone', ['flushed too'], {}, {}, 'destroyed']);
+    await result(device.peer, 'wamp.session.add_testament', ['app.gone', ['flushed by position'], {}, {}, 'detached']);
+    assert.equal(await result(device.peer, 'wamp.session.flush_testaments'), 2, 'how many it removed, as Crossbar answers');
+    assert.equal(await result(device.peer, 'wamp.session.flush_testaments', [], { scope: 'destroyed' }), 0);
+    assert.equal(await result(device.peer, 'wamp.session.add_testament', ['app.gone', ['kept too'], {}, {}, 'detached']), undefined);
+    assert.equal(await result(device.peer, 'wamp.session.flush_testaments', ['detached']), 3);
+    await result(device.peer, 'wamp.session.add_testament', ['app.gone', ['kept'], {}], { scope: 'detached' });
     assert.equal(await failure(device.peer, 'wamp.session.add_testament', ['forbidden.topic', [], {}]), 'wamp.error.not_authorized');
     assert.equal(await failure(device.peer, 'wamp.session.add_testament', ['wamp.session.on_join', [], {}]), 'wamp.error.invalid_uri');
     assert.equal(await failure(device.peer, 'wamp.session.add_testament', ['app.gone', [], {}], { scope: 'later' }), 'wamp.error.testament_error');

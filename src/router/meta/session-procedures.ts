@@ -88,8 +88,9 @@ export function sessionProcedures(context: MetaContext): MetaProcedures {
       const topic = readString(argument(args, kwargs, 0, 'topic'), 'topic');
       const eventArgs = readOptionalList(argument(args, kwargs, 1, 'args'), 'args');
       const eventKwargs = readOptionalDict(argument(args, kwargs, 2, 'kwargs'), 'kwargs');
-      const options = { ...readOptionalDict(kwargs.publish_options, 'publish_options') };
-      const bucket = scope(kwargs.scope);
+      // The spec's keywords, or Crossbar's positional form (topic, args, kwargs, publish_options, scope).
+      const options = { ...readOptionalDict(argument(args, kwargs, 3, 'publish_options'), 'publish_options') };
+      const bucket = scope(argument(args, kwargs, 4, 'scope'));
       // The router publishes the testament later on the session's behalf: it must be a publication
       // the session may make now. Options that only make sense for a live publisher are dropped.
       for (const key of ['acknowledge', 'exclude_me', 'disclose_me']) delete options[key];
@@ -114,11 +115,13 @@ export function sessionProcedures(context: MetaContext): MetaProcedures {
       return undefined;
     },
 
-    'wamp.session.flush_testaments': (_args, kwargs, details) => {
+    // Answers how many testaments it removed, as Crossbar does (the spec: no value, which a client ignores).
+    'wamp.session.flush_testaments': (args, kwargs, details) => {
       refuseUnknownKeywords(kwargs, ['scope']);
       const caller = callerOf(context, details);
-      if (context.testaments.flush(caller.id, scope(kwargs.scope)) > 0) shareTestaments(context, caller.id);
-      return undefined;
+      const flushed = context.testaments.flush(caller.id, scope(argument(args, kwargs, 0, 'scope')));
+      if (flushed > 0) shareTestaments(context, caller.id);
+      return flushed;
     },
   };
 }
