@@ -1,10 +1,10 @@
 import { ErrorUri } from '../../protocol/errors.js';
-import type { Dict } from '../../protocol/messages.js';
+import type { Args, Dict } from '../../protocol/messages.js';
 import { isValidUri } from '../../protocol/uri.js';
 import type { KillTarget } from '../backplane.js';
 import { InternalCallError } from '../internal-session.js';
 import type { Session } from '../session.js';
-import { readOptionalString } from './arguments.js';
+import { argument, readOptionalString } from './arguments.js';
 import { askOthers } from './cluster-view.js';
 import type { MetaContext } from './context.js';
 import { isVisible } from './views.js';
@@ -21,13 +21,16 @@ export interface KillOrder {
 /** The keyword arguments every kill call takes besides its target. */
 export const killKeywords = ['reason', 'message'] as const;
 
-/** The GOODBYE reason and message of a kill call (its kwargs `reason`, `message`). */
-export function readKillOrder(target: KillTarget, caller: Session, kwargs: Dict): KillOrder {
-  const reason = readOptionalString(kwargs.reason, 'reason') ?? ErrorUri.closeNormal;
+/**
+ * The GOODBYE reason and message of a kill call: its kwargs `reason`, `message` (the spec), or the
+ * positional arguments from `at` on (Crossbar's procedures take them either way).
+ */
+export function readKillOrder(target: KillTarget, caller: Session, args: Args, kwargs: Dict, at: number): KillOrder {
+  const reason = readOptionalString(argument(args, kwargs, at, 'reason'), 'reason') ?? ErrorUri.closeNormal;
   if (!isValidUri(reason, { strict: false })) {
     throw new InternalCallError(ErrorUri.invalidUri, [`"reason" must be a valid URI, got "${reason}"`]);
   }
-  return { target, caller: caller.id, reason, message: readOptionalString(kwargs.message, 'message') };
+  return { target, caller: caller.id, reason, message: readOptionalString(argument(args, kwargs, at + 1, 'message'), 'message') };
 }
 
 /**

@@ -155,6 +155,19 @@ describe('meta API - sessions', () => {
     assert.equal(await result(admin.peer, 'wamp.session.count'), 1);
   });
 
+  it('takes the reason and message positionally too, as Crossbar\'s kill procedures do', async () => {
+    const h = harness();
+    const admin = await join(h, 'admin');
+    const victim = await join(h, 'victim', 'ops');
+    await result(admin.peer, 'wamp.session.kill', [victim.id, 'com.myapp.kicked', 'bye']);
+    const goodbye = victim.peer.take().find((m) => m.type === T.GOODBYE);
+    assert.deepEqual(goodbye?.type === T.GOODBYE && [goodbye.reason, goodbye.details], ['com.myapp.kicked', { message: 'bye' }]);
+    const other = await join(h, 'other', 'ops');
+    await result(admin.peer, 'wamp.session.kill_by_authrole', ['ops', 'com.myapp.maintenance']);
+    const second = other.peer.take().find((m) => m.type === T.GOODBYE);
+    assert.deepEqual(second?.type === T.GOODBYE && second.reason, 'com.myapp.maintenance');
+  });
+
   it('refuses to kill the caller itself, an unknown session, or with a reason that is no URI', async () => {
     const h = harness();
     const admin = await join(h, 'admin');

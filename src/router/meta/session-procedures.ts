@@ -52,7 +52,7 @@ export function sessionProcedures(context: MetaContext): MetaProcedures {
       const caller = callerOf(context, details);
       // The spec: a session cannot kill itself this way; its own ID names no *other* session.
       if (id === caller.id) throw noSuchSession(context, id);
-      const order = readKillOrder({ session: id }, caller, kwargs);
+      const order = readKillOrder({ session: id }, caller, args, kwargs, 1);
       if (realm.sessions.has(id)) {
         visibleSession(context, id);
         killHere(context, order);
@@ -68,18 +68,18 @@ export function sessionProcedures(context: MetaContext): MetaProcedures {
     'wamp.session.kill_by_authid': (args, kwargs, details) => {
       refuseUnknownKeywords(kwargs, ['authid', ...killKeywords]);
       const authid = readString(argument(args, kwargs, 0, 'authid'), 'authid');
-      return killEverywhere(context, readKillOrder({ authid }, callerOf(context, details), kwargs));
+      return killEverywhere(context, readKillOrder({ authid }, callerOf(context, details), args, kwargs, 1));
     },
 
     'wamp.session.kill_by_authrole': (args, kwargs, details) => {
       refuseUnknownKeywords(kwargs, ['authrole', ...killKeywords]);
       const authrole = readString(argument(args, kwargs, 0, 'authrole'), 'authrole');
-      return killEverywhere(context, readKillOrder({ authrole }, callerOf(context, details), kwargs));
+      return killEverywhere(context, readKillOrder({ authrole }, callerOf(context, details), args, kwargs, 1));
     },
 
-    'wamp.session.kill_all': (_args, kwargs, details) => {
+    'wamp.session.kill_all': (args, kwargs, details) => {
       refuseUnknownKeywords(kwargs, killKeywords);
-      return killEverywhere(context, readKillOrder({ all: true }, callerOf(context, details), kwargs)).then((closed) => closed.length);
+      return killEverywhere(context, readKillOrder({ all: true }, callerOf(context, details), args, kwargs, 0)).then((closed) => closed.length);
     },
 
     'wamp.session.add_testament': async (args, kwargs, details) => {
