@@ -34,6 +34,11 @@ function isFree(registration: Registration, callee: Session): boolean {
   return !slots || slots.busy < slots.limit;
 }
 
+/** `callee` if it may take one more call; undefined if it is at its limit (or there is none). */
+function ifFree(registration: Registration, callee: Session | undefined): Session | undefined {
+  return callee && isFree(registration, callee) ? callee : undefined;
+}
+
 /** `first` and `last` pick by registration order, which in a cluster spans the nodes. */
 export function isRanked(invoke: InvocationPolicy): invoke is 'first' | 'last' {
   return invoke === 'first' || invoke === 'last';
@@ -47,13 +52,12 @@ export function isRanked(invoke: InvocationPolicy): invoke is 'first' | 'last' {
  */
 export function pickCallee(registration: Registration, random: () => number = Math.random): Session | undefined {
   const callees = registration.callees;
-  const free = (callee: Session | undefined): Session | undefined => (callee && isFree(registration, callee) ? callee : undefined);
   switch (registration.invoke) {
     case 'single':
     case 'first':
-      return free(callees[0]);
+      return ifFree(registration, callees[0]);
     case 'last':
-      return free(callees[callees.length - 1]);
+      return ifFree(registration, callees[callees.length - 1]);
     case 'random': {
       const candidates = registration.slots ? callees.filter((callee) => isFree(registration, callee)) : callees;
       return candidates[Math.floor(random() * candidates.length)];
