@@ -123,7 +123,6 @@ export class RedisLink implements MeshLink {
   private closed = false;
   /** This node's claims being freed with its goodbye (see send), for close to wait for. */
   private claimsDropped: Promise<void> | undefined;
-  private readonly heartbeatMs: number;
   private readonly timeouts: RedisTimeouts;
   /** A command went unanswered for the commands' timeout, and Redis has not answered since. */
   private stalled = false;
@@ -168,8 +167,8 @@ export class RedisLink implements MeshLink {
       }, () => {});
     });
     this.subscriber.on('messageBuffer', (_channel: Buffer, data: Buffer) => this.arrived(data));
-    this.heartbeatMs = options.heartbeatMs ?? clusterDefaults.heartbeatMs;
-    this.timer = setInterval(() => this.tick(), this.heartbeatMs);
+    const heartbeatMs = options.heartbeatMs ?? clusterDefaults.heartbeatMs;
+    this.timer = setInterval(() => this.tick(), heartbeatMs);
     this.timer.unref();
     this.liveness = new RedisLiveness({
       redis: this.commands, channelOf: (node) => this.channel(`node:${node}`), connectedAt: () => this.connectedAt,
@@ -395,7 +394,6 @@ export class RedisLink implements MeshLink {
     if ('message' in wire) this.receive?.(wire.message, wire.from);
   }
 
-  /** Connected means both connections are ready: commands to send, and the subscriber subscribed to hear the answers. */
   /**
    * Connected means both connections are ready, the subscriber subscribed to hear the answers,
    * and Redis answering commands (not stalled).

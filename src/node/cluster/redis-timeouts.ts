@@ -35,7 +35,7 @@ export class RedisTimeouts {
     this.counter?.inc({ connection, command });
     if (!this.warnings.allow(`${connection}\u0000${command}`)) return;
     this.log.warn({ connection, command, timeoutMs: this.limitMs },
-      `Redis did not answer a ${command} within ${this.limitMs} ms (cluster.redis.command_timeout); further ones are counted in junction_cluster_redis_timeouts_total`);
+      `Redis did not answer a command within ${this.limitMs} ms (cluster.redis.command_timeout): ${connection} ${command}; further ones are counted in junction_cluster_redis_timeouts_total`);
   }
 
   /** The text a client gets when what it asked waited on such a command. */
