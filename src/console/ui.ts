@@ -58,12 +58,3 @@ export function formatTime(iso: string): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
 }
-
-/** JSON for display; a value that cannot be shown as JSON (a cycle) says so instead of throwing. */
-export function toJson(value: unknown, indent?: number): string {
-  try {
-    return JSON.stringify(value, null, indent) ?? 'undefined';
-  } catch (error) {
-    return `(not showable as JSON: ${(error as Error).message})`;
-  }
-}

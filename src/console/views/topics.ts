@@ -6,7 +6,8 @@ import type { Subscription } from '../../client/subscription.js';
 import { readJsonField } from '../json-field.js';
 import { useLoad } from '../live.js';
 import { MAX_PAYLOAD_CHARS, TapBuffer, tapEvent, type TapEvent } from '../tap-buffer.js';
-import { ErrorText, JsonField, toJson } from '../ui.js';
+import { shownJson } from '../shown-json.js';
+import { ErrorText, JsonField } from '../ui.js';
 import { listing, Truncated } from './sessions.js';
 
 interface SubscriptionRow {
@@ -30,16 +31,19 @@ const TAP_SHOWN = 100;
 const TAP_REDRAW_MS = 250;
 /** Characters of an event's arguments shown on its line (the JSON view shows all). */
 const LINE_CHARS = 200;
+/** Retained events a Retained panel shows (a prefix may cover thousands of topics); the rest are counted. */
+export const RETAINED_SHOWN = 20;
 
 export function Topics({ session, changes }: { session: Session; changes: number }) {
   const subscriptions = useLoad(() => listing<SubscriptionRow>(session, 'junction.subscription.list'), changes);
   const [tapTopic, setTapTopic] = useState<TapTarget | undefined>(undefined);
-  const [history, setHistory] = useState<{ title: string; events?: unknown[]; error?: unknown } | undefined>(undefined);
+  // The events' JSON is written once, when the panel opens, not at every redraw of the list.
+  const [history, setHistory] = useState<{ title: string; json?: string; note?: string; error?: unknown } | undefined>(undefined);
 
   const showHistory = async (row: SubscriptionRow) => {
     try {
       const result = await session.call('wamp.subscription.get_events', [row.id], { limit: 20 });
-      setHistory({ title: `History of ${row.uri}`, events: result.args[0] as unknown[] });
+      setHistory({ title: `History of ${row.uri}`, json: shownJson(result.args[0], 2) });
     } catch (error) {
       setHistory({ title: `History of ${row.uri}`, error });
     }
@@ -50,13 +54,16 @@ export function Topics({ session, changes }: { session: Session; changes: number
   const showRetained = async (row: SubscriptionRow) => {
     const title = `Retained on ${row.uri}`;
     const events: unknown[] = [];
+    let more = 0;
     try {
       const probe = await session.subscribe(row.uri, (args, kwargs, details) => {
-        if (details.retained) events.push({ topic: details.topic ?? row.uri, args, kwargs });
+        if (!details.retained) return;
+        if (events.length < RETAINED_SHOWN) events.push({ topic: details.topic ?? row.uri, args, kwargs });
+        else more++;
       }, { match: row.match as MatchPolicy, get_retained: true });
       await session.call('junction.node.stats').catch(() => undefined);
       await probe.unsubscribe().catch(() => undefined);
-      setHistory({ title, events });
+      setHistory({ title, json: shownJson(events, 2), ...(more > 0 ? { note: `${more} more retained event(s) not shown.` } : {}) });
     } catch (error) {
       setHistory({ title, error });
     }
@@ -85,7 +92,8 @@ export function Topics({ session, changes }: { session: Session; changes: number
     ${history ? html`<div class="panel" role="region" aria-label=${history.title}>
       <h3>${history.title}</h3>
       <${ErrorText} error=${history.error} />
-      ${history.events ? html`<pre class="json">${toJson(history.events, 2)}</pre>` : null}
+      ${history.json !== undefined ? html`<pre class="json">${history.json}</pre>` : null}
+      ${history.note ? html`<p class="note">${history.note}</p>` : null}
       <button type="button" onClick=${() => setHistory(undefined)}>Close</button>
     </div>` : null}
     <div class="split">
@@ -184,7 +192,7 @@ function Tap({ session, preset }: { session: Session; preset: TapTarget | undefi
 function eventJson(event: TapEvent): string {
   if (event.cut) return `${event.topic}\nargs: ${event.args}…\nkwargs: ${event.kwargs}\n(cut at ${MAX_PAYLOAD_CHARS} characters each)`;
   const kwargs = event.kwargs ? JSON.parse(event.kwargs) as unknown : {};
-  return toJson({ topic: event.topic, args: JSON.parse(event.args) as unknown, kwargs, ...(event.publisher === undefined ? {} : { publisher: event.publisher }) }, 2);
+  return shownJson({ topic: event.topic, args: JSON.parse(event.args) as unknown, kwargs, ...(event.publisher === undefined ? {} : { publisher: event.publisher }) }, 2);
 }
 
 function eventLine(event: TapEvent): string {
