@@ -13,6 +13,9 @@ import type { Page } from 'playwright-core';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { launchChromium, skipWithoutChromium, type LaunchedChromium } from '../support/chromium.js';
 import { projectRoot } from '../support/cli.js';
+import { PROGRESS_LINE_CHARS } from '../../src/console/views/procedures.js';
+import { RETAINED_SHOWN } from '../../src/console/views/topics.js';
+import { MAX_SHOWN_CHARS } from '../../src/console/shown-json.js';
 import { forwardedTopic, forwarderToken, operator, startConsoleNode, viewer, type ConsoleNode } from './fixture.js';
 
 const screenshots = process.env.CONSOLE_SCREENSHOTS ? join(projectRoot, 'docs', 'console') : undefined;
@@ -294,6 +297,45 @@ describe('the console in headless Chromium', { skip: skipWithoutChromium, timeou
     assert.equal(kept + dropped + skipped, total, status);
     assert.ok(dropped > 0, status);
     assert.ok(await page.getByLabel('Tapped events').locator('li').count() <= 100);
+    await page.close();
+  });
+
+  it('shows what a client sends cut, saying so: a megabyte result, large progressive results, many retained events, many subscriptions', async () => {
+    const app = await client();
+    await app.session.register('huge.result', () => 'r'.repeat(1_000_000));
+    await app.session.register('huge.progress', async (_args: unknown[], _kwargs: unknown, details: { progress?: (args: unknown[]) => void }) => {
+      for (let n = 0; n < 5; n++) details.progress?.([n, 'p'.repeat(100_000)]);
+      return 'done';
+    });
+    const extra = RETAINED_SHOWN + 5;
+    for (let n = 0; n < extra; n++) await app.session.publish(`kept.${n}`, [n], {}, { retain: true, acknowledge: true });
+    await app.session.subscribe('kept.', () => undefined, { match: 'prefix' });
+    await Promise.all(Array.from({ length: 60 }, (_, n) => app.session.subscribe(`many.${n}`, () => undefined)));
+
+    const page = await openConsole();
+    await signedIn(page, 'Ticket', operator.authid, operator.ticket);
+    await page.getByRole('link', { name: 'Procedures' }).click();
+    await page.getByLabel('Procedure', { exact: true }).fill('huge.result');
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    const result = page.locator('[data-call-result] pre');
+    await result.filter({ hasText: `(cut at ${MAX_SHOWN_CHARS} of 1000002 characters)` }).waitFor();
+    assert.ok((await result.innerText()).length < MAX_SHOWN_CHARS + 100);
+
+    await page.getByLabel('Procedure', { exact: true }).fill('huge.progress');
+    await page.getByLabel('Receive progress').check();
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await result.filter({ hasText: '"done"' }).waitFor();
+    const lines = await page.getByLabel('Progressive results').locator('li').allInnerTexts();
+    assert.equal(lines.length, 5);
+    for (const line of lines) assert.match(line, new RegExp(`… \\(cut at ${PROGRESS_LINE_CHARS} of 100006 characters\\)$`), line.slice(-80));
+
+    await page.getByRole('link', { name: 'Topics' }).click();
+    await page.getByRole('button', { name: 'Retained on kept.' }).click();
+    const panel = page.getByRole('region', { name: 'Retained on kept.' });
+    await panel.getByText('5 more retained event(s) not shown.').waitFor();
+
+    await page.getByRole('link', { name: 'Sessions' }).click();
+    await page.locator(`tr[data-session="${app.session.id}"]`).filter({ hasText: '… and 11 more' }).waitFor();
     await page.close();
   });
 
