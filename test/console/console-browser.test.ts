@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import autobahn from 'autobahn';
 import type { Page } from 'playwright-core';
+import { connect } from '../../src/client/index.js';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { launchChromium, skipWithoutChromium, type LaunchedChromium } from '../support/chromium.js';
 import { projectRoot } from '../support/cli.js';
@@ -94,6 +95,38 @@ describe('the console in headless Chromium', { skip: skipWithoutChromium, timeou
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('[data-who]').filter({ hasText: 'op · role operator' }).waitFor();
     await page.locator('[data-stat="sessions"]').waitFor();
+    await page.close();
+  });
+
+  it('says why the session ended (signed out, or ended by the router) and offers the last auth ID again', async () => {
+    const page = await openConsole();
+    await signedIn(page, 'Ticket', operator.authid, operator.ticket);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('status').filter({ hasText: /^Signed out\.$/ }).waitFor();
+    assert.equal(await page.getByLabel('Auth ID').inputValue(), operator.authid);
+    assert.equal(await page.getByLabel('Ticket').inputValue(), '', 'the secret is not kept');
+
+    await page.getByLabel('Ticket').fill(operator.ticket);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const id = Number((/session (\d+)/.exec(await page.locator('[data-who]').innerText()))![1]);
+    const other = await connect({ url: `${base.replace('http', 'ws')}/console/ws`, realm: 'realm1', auth: { method: 'ticket', authid: operator.authid, ticket: operator.ticket }, reconnect: false });
+    await other.call('wamp.session.kill', [id], { reason: 'wamp.close.killed', message: 'by a test' });
+    await other.leave();
+    await page.getByRole('status').filter({ hasText: 'The router ended the session: wamp.close.killed (by a test). Sign in again to go on.' }).waitFor();
+    await page.close();
+  });
+
+  it('says the router cannot be reached when its WebSocket cannot be opened', async () => {
+    const page = await chromium.context.newPage();
+    page.setDefaultTimeout(10_000);
+    // The page as served, but pointing at a path where no WebSocket is answered (as when the router is down).
+    await page.route(`${base}/console`, async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, body: (await response.text()).replace('/console/ws', '/console/nowhere') });
+    });
+    await page.goto(`${base}/console`);
+    await signIn(page, 'Ticket', operator.authid, operator.ticket);
+    await page.getByRole('alert').filter({ hasText: /^The router cannot be reached \(cannot connect to ws:\/\/127\.0\.0\.1:\d+\/console\/nowhere/ }).waitFor();
     await page.close();
   });
 
