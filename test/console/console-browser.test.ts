@@ -16,7 +16,7 @@ import { launchChromium, skipWithoutChromium, type LaunchedChromium } from '../s
 import { projectRoot } from '../support/cli.js';
 import { PROGRESS_LINE_CHARS } from '../../src/console/views/procedures.js';
 import { RETAINED_SHOWN } from '../../src/console/views/topics.js';
-import { MAX_SHOWN_CHARS } from '../../src/console/shown-json.js';
+import { MAX_SHOWN_CHARS } from '../../src/console/shown-text.js';
 import { forwardedTopic, forwarderToken, operator, startConsoleNode, viewer, type ConsoleNode } from './fixture.js';
 
 const screenshots = process.env.CONSOLE_SCREENSHOTS ? join(projectRoot, 'docs', 'console') : undefined;
@@ -369,6 +369,38 @@ describe('the console in headless Chromium', { skip: skipWithoutChromium, timeou
 
     await page.getByRole('link', { name: 'Sessions' }).click();
     await page.locator(`tr[data-session="${app.session.id}"]`).filter({ hasText: '… and 11 more' }).waitFor();
+    await page.close();
+  });
+
+  it('shows what clients name and send as text: markup stays text, direction controls show as escapes', async () => {
+    const app = await client();
+    const markup = '<img src=x onerror="window.__pwned=1">';
+    const uriMarkup = 'xss.<img/src=x/onerror=window.__pwned=5>'; // a URI has no whitespace
+    await app.session.subscribe(uriMarkup, () => undefined);
+    await app.session.subscribe('xss.com.example.\u202etxt.exe', () => undefined);
+    await app.session.register('xss.javascript:window.__pwned=2', () => [markup, '<script>window.__pwned=3</script>']);
+
+    const page = await openConsole();
+    await signedIn(page, 'Ticket', operator.authid, operator.ticket);
+    await page.getByRole('link', { name: 'Topics' }).click();
+    await page.getByRole('cell', { name: uriMarkup, exact: true }).waitFor();
+    await page.getByRole('cell', { name: 'xss.com.example.\\u202etxt.exe', exact: true }).waitFor();
+
+    await page.getByLabel('Tap topic').fill('xss.');
+    await page.getByRole('button', { name: 'Tap', exact: true }).click();
+    await page.locator('[data-tap-status]').filter({ hasText: 'Tapping xss.' }).waitFor();
+    app.session.publish('xss.event', [markup, '\u202eevil'], { html: '<script>window.__pwned=4</script>' });
+    await page.getByLabel('Tapped events').getByText(`xss.event ["${markup.replaceAll('"', '\\"')}","\\u202eevil"] {"html":"<script>window.__pwned=4</script>"}`).waitFor();
+    await page.getByLabel('JSON view').check();
+    await page.getByLabel('Tapped events').locator('pre').filter({ hasText: '"\\u202eevil"' }).waitFor();
+
+    await page.getByRole('link', { name: 'Procedures' }).click();
+    await page.getByLabel('Procedure', { exact: true }).fill('xss.javascript:window.__pwned=2');
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await page.locator('[data-call-result] pre').filter({ hasText: '<script>window.__pwned=3</script>' }).waitFor();
+
+    assert.equal(await page.evaluate(() => (window as { __pwned?: number }).__pwned), undefined, 'a client ran script in the page');
+    assert.equal(await page.locator('img, script:not([src]), a[href^="javascript:"]').count(), 0);
     await page.close();
   });
 

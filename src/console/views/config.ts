@@ -2,7 +2,7 @@
 import { html } from 'htm/preact';
 import type { Session } from '../../client/session.js';
 import { useLoad } from '../live.js';
-import { shownJson } from '../shown-json.js';
+import { shownJson } from '../shown-text.js';
 import { ErrorText } from '../ui.js';
 
 export function Configuration({ session }: { session: Session }) {

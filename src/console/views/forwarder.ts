@@ -3,7 +3,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import type { Session } from '../../client/session.js';
 import { useLoad } from '../live.js';
-import { shownJson } from '../shown-json.js';
+import { shownJson, visible } from '../shown-text.js';
 import { ErrorText, formatTime } from '../ui.js';
 import type { NodeStats } from './overview.js';
 
@@ -68,7 +68,7 @@ function Forwarder({ session, id }: { session: Session; id: string }) {
       <div class="table-wrap"><table>
         <thead><tr><th scope="col">URL</th><th scope="col">Topic</th><th scope="col">Pending</th><th scope="col">Oldest (s)</th><th scope="col">Attempts</th><th scope="col">Last error</th></tr></thead>
         <tbody>${data.queues.map((queue) => html`<tr key=${queue.url + queue.topic}>
-          <td>${queue.url}</td><td>${queue.topic}</td><td>${queue.pending}</td><td>${Math.round(queue.oldest_age_ms / 1000)}</td><td>${queue.head_attempts}</td><td class="wrap">${queue.last_error ?? ''}</td></tr>`)}</tbody>
+          <td>${visible(queue.url)}</td><td>${visible(queue.topic)}</td><td>${queue.pending}</td><td>${Math.round(queue.oldest_age_ms / 1000)}</td><td>${queue.head_attempts}</td><td class="wrap">${visible(queue.last_error ?? '')}</td></tr>`)}</tbody>
       </table></div>` : null}
     <div class="buttons">
       <button type="button" onClick=${showLetters}>Show dead letters</button>
@@ -77,6 +77,6 @@ function Forwarder({ session, id }: { session: Session; id: string }) {
     ${retry && 'ok' in retry ? html`<p class="ok" role="status">${retry.ok}</p>` : null}
     <${ErrorText} error=${retry && 'error' in retry ? retry.error : undefined} />
     ${letters ? html`<${ErrorText} error=${letters.error} />${letters.list?.length === 0 ? html`<p class="note" role="status">No dead letters.</p>` : null}${letters.list?.length ? html`<ol class="events" aria-label="Dead letters">${letters.list.map((letter) =>
-      html`<li key=${letter.id}>#${letter.id} ${letter.url} · ${formatTime(letter.dead_at)} · ${letter.last_error}<details><summary>JSON</summary><pre class="json">${letter.json}</pre></details></li>`)}</ol>` : null}` : null}
+      html`<li key=${letter.id}>#${letter.id} ${visible(letter.url)} · ${formatTime(letter.dead_at)} · ${visible(letter.last_error)}<details><summary>JSON</summary><pre class="json">${letter.json}</pre></details></li>`)}</ol>` : null}` : null}
   </div>`;
 }

@@ -5,7 +5,7 @@ import { WampError } from '../../client/errors.js';
 import type { Session } from '../../client/session.js';
 import { readJsonField } from '../json-field.js';
 import { useLoad } from '../live.js';
-import { cutText, shownJson } from '../shown-json.js';
+import { cutText, shownJson, visible } from '../shown-text.js';
 import { ErrorText, JsonField } from '../ui.js';
 import { listing, Truncated } from './sessions.js';
 
@@ -43,7 +43,7 @@ export function Procedures({ session, changes }: { session: Session; changes: nu
         <thead><tr><th scope="col">Procedure</th><th scope="col">Match</th><th scope="col">Invoke</th><th scope="col">Callees</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>
           ${rows.map((row) => html`<tr key=${row.id}>
-            <td>${row.uri}</td><td>${row.match}</td><td>${row.invoke}</td><td>${row.callees.join(', ')}</td>
+            <td>${visible(row.uri)}</td><td>${row.match}</td><td>${row.invoke}</td><td>${row.callees.join(', ')}</td>
             <td><button type="button" class="small" aria-label=${`Try ${row.uri}`} onClick=${() => { setProcedure(row.uri); document.getElementById('call-args')?.focus(); }}>Try</button></td>
           </tr>`)}
         </tbody>

@@ -3,6 +3,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import type { Session } from '../../client/session.js';
 import { useLoad } from '../live.js';
+import { visible } from '../shown-text.js';
 import { ErrorText, formatTime } from '../ui.js';
 
 export interface Listing<T> {
@@ -37,7 +38,7 @@ export function Truncated({ list }: { list: Listing<unknown> | undefined }) {
 /** The URIs listed, and how many more the session has. */
 function someOf(uris: string[], count: number): string {
   const more = count - uris.length;
-  return `${uris.join(', ')}${more > 0 ? ` … and ${more} more` : ''}`;
+  return `${visible(uris.join(', '))}${more > 0 ? ` … and ${more} more` : ''}`;
 }
 
 export function Sessions({ session, changes }: { session: Session; changes: number }) {
@@ -72,7 +73,7 @@ export function Sessions({ session, changes }: { session: Session; changes: numb
         <tbody>
           ${rows.map((row) => html`<tr key=${row.session} data-session=${row.session}>
             <td>${row.session}${row.session === session.id ? html` <span class="tag">this console</span>` : null}</td>
-            <td>${row.authid}</td><td>${row.authrole}</td><td>${row.authmethod}</td>
+            <td>${visible(row.authid)}</td><td>${visible(row.authrole)}</td><td>${row.authmethod}</td>
             <td>${row.transport.type} / ${row.transport.serializer}</td><td>${row.transport.peer}</td>
             <td>${formatTime(row.joined_at)}</td>
             <td class="wrap">${someOf(row.subscriptions, row.subscription_count)}</td><td class="wrap">${someOf(row.registrations, row.registration_count)}</td>

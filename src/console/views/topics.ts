@@ -6,7 +6,7 @@ import type { Subscription } from '../../client/subscription.js';
 import { readJsonField } from '../json-field.js';
 import { useLoad } from '../live.js';
 import { MAX_PAYLOAD_CHARS, TapBuffer, tapEvent, type TapEvent } from '../tap-buffer.js';
-import { shownJson } from '../shown-json.js';
+import { shownJson, visible } from '../shown-text.js';
 import { ErrorText, JsonField } from '../ui.js';
 import { listing, Truncated } from './sessions.js';
 
@@ -43,16 +43,16 @@ export function Topics({ session, changes }: { session: Session; changes: number
   const showHistory = async (row: SubscriptionRow) => {
     try {
       const result = await session.call('wamp.subscription.get_events', [row.id], { limit: 20 });
-      setHistory({ title: `History of ${row.uri}`, json: shownJson(result.args[0], 2) });
+      setHistory({ title: `History of ${visible(row.uri)}`, json: shownJson(result.args[0], 2) });
     } catch (error) {
-      setHistory({ title: `History of ${row.uri}`, error });
+      setHistory({ title: `History of ${visible(row.uri)}`, error });
     }
   };
 
   // No procedure returns retained events: a short subscription with get_retained receives them,
   // and the router sends them before the answer to any later call on the same session.
   const showRetained = async (row: SubscriptionRow) => {
-    const title = `Retained on ${row.uri}`;
+    const title = `Retained on ${visible(row.uri)}`;
     const events: unknown[] = [];
     let more = 0;
     try {
@@ -79,7 +79,7 @@ export function Topics({ session, changes }: { session: Session; changes: number
           <th scope="col">Retained</th><th scope="col">History</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>
           ${rows.map((row) => html`<tr key=${row.id}>
-            <td>${row.uri}</td><td>${row.match}</td><td>${row.subscribers}</td>
+            <td>${visible(row.uri)}</td><td>${row.match}</td><td>${row.subscribers}</td>
             <td>${row.retained_topics > 0 ? html`<button type="button" class="small" aria-label=${`Retained on ${row.uri}`} onClick=${() => showRetained(row)}>${row.retained_topics} topic(s)</button>` : '–'}</td>
             <td>${row.history === null ? '–' : html`<button type="button" class="small" aria-label=${`History of ${row.uri}`} onClick=${() => showHistory(row)}>${row.history} event(s)</button>`}</td>
             <td><button type="button" class="small" aria-label=${`Tap ${row.uri}`} onClick=${() => setTapTopic({ topic: row.uri, match: row.match as MatchPolicy })}>Tap</button></td>
@@ -149,7 +149,7 @@ function Tap({ session, preset }: { session: Session; preset: TapTarget | undefi
       subscription.current = await session.subscribe(topic, (args, kwargs, details) => {
         tap.push(tapEvent(details.topic ?? topic, args, kwargs, details.publisher, performance.now()));
       }, { match });
-      setTapping(`${topic} (${match})`);
+      setTapping(`${visible(topic)} (${match})`);
     } catch (failure) {
       setError(failure);
     }
@@ -190,13 +190,13 @@ function Tap({ session, preset }: { session: Session; preset: TapTarget | undefi
 
 /** The event indented; one that was cut is shown as kept, saying so. */
 function eventJson(event: TapEvent): string {
-  if (event.cut) return `${event.topic}\nargs: ${event.args}…\nkwargs: ${event.kwargs}\n(cut at ${MAX_PAYLOAD_CHARS} characters each)`;
+  if (event.cut) return visible(`${event.topic}\nargs: ${event.args}…\nkwargs: ${event.kwargs}\n(cut at ${MAX_PAYLOAD_CHARS} characters each)`);
   const kwargs = event.kwargs ? JSON.parse(event.kwargs) as unknown : {};
   return shownJson({ topic: event.topic, args: JSON.parse(event.args) as unknown, kwargs, ...(event.publisher === undefined ? {} : { publisher: event.publisher }) }, 2);
 }
 
 function eventLine(event: TapEvent): string {
-  const text = `${event.topic} ${event.args}${event.kwargs ? ` ${event.kwargs}` : ''}`;
+  const text = visible(`${event.topic} ${event.args}${event.kwargs ? ` ${event.kwargs}` : ''}`);
   return text.length > LINE_CHARS ? `${text.slice(0, LINE_CHARS)}…` : text;
 }
 

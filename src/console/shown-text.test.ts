@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cutText, MAX_SHOWN_CHARS, shownJson } from './shown-json.js';
+import { cutText, MAX_SHOWN_CHARS, shownJson, visible } from './shown-text.js';
 
 describe('shownJson', () => {
   it('shows small values whole, indented when asked', () => {
@@ -22,5 +22,18 @@ describe('shownJson', () => {
   it('cuts at a smaller limit when given one', () => {
     assert.equal(cutText('abcdef', 3), 'abc… (cut at 3 of 6 characters)');
     assert.equal(cutText('abc', 3), 'abc');
+  });
+});
+
+describe('visible', () => {
+  it('writes direction controls as escapes, so a URI cannot make its end read backwards', () => {
+    assert.equal(visible('com.example.\u202etxt.exe'), 'com.example.\\u202etxt.exe');
+    assert.equal(visible('a\u2066b\u2069c\u200f'), 'a\\u2066b\\u2069c\\u200f');
+    assert.equal(visible('plain, and other scripts: مرحبا'), 'plain, and other scripts: مرحبا');
+  });
+  it('keeps JSON valid: the escape inside a string reads back as the control', () => {
+    const shown = shownJson(['\u202eevil']);
+    assert.equal(shown, '["\\u202eevil"]');
+    assert.deepEqual(JSON.parse(shown), ['\u202eevil']);
   });
 });
