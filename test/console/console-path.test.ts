@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { connect, WampError, type Session } from '../../src/client/index.js';
 import { MAX_LISTING_BYTES, MAX_URIS_PER_SESSION } from '../../src/router/meta/inventory.js';
+import { consoleSecurityHeaders } from '../../src/node/web/console-path.js';
 import { projectRoot } from '../support/cli.js';
 import { forwarderToken, operator, startConsoleNode, viewer, type ConsoleNode } from './fixture.js';
 
@@ -60,7 +61,9 @@ describe('the console path service', { timeout: 30_000 }, () => {
     const missing = await fetch(`${base}/console/secrets.txt`);
     assert.equal(missing.status, 404);
     assert.ok(missing.headers.get('content-security-policy'));
-    assert.equal((await fetch(`${base}/console`, { method: 'POST' })).status, 405);
+    const post = await fetch(`${base}/console`, { method: 'POST' });
+    assert.equal(post.status, 405);
+    for (const [name, value] of Object.entries(consoleSecurityHeaders)) assert.equal(post.headers.get(name), value, `${name} on a 405`);
   });
 
   it("keeps the page's total size within its budget", () => {
