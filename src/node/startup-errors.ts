@@ -10,7 +10,7 @@ import type { ListenerConfig, TlsConfig } from '../config/model.js';
 import { listenFailure } from './listeners.js';
 import { tlsOptions } from './socket-server.js';
 
-export type StartupErrorCode = 'port_in_use' | 'port_not_permitted' | 'address_not_available' | 'tls_file_unreadable' | 'tls_invalid';
+export type StartupErrorCode = 'port_in_use' | 'port_not_permitted' | 'address_not_available' | 'tls_file_unreadable' | 'tls_invalid' | 'data_dir_unusable';
 
 export class StartupError extends Error {
   constructor(
