@@ -101,6 +101,8 @@ export const noticeMessages = {
   'config.notice.transport_unused': (classname: string) => `${classname} runs inside the router as a trusted session; its "transport" is not used`,
   'config.notice.path_shadowed': (url: string, serviceType: string) =>
     `takes every request to ${url}, as in Crossbar: the web part's ${serviceType} service there is not served`,
+  'config.notice.cookie_tracking': () =>
+    'Crossbar\'s tracking cookie (cbtid) is not set by Junction: every connection signs in with the authentication methods offered here, never by a cookie from an earlier one',
   'config.notice.zero_limit': (fallback: number, unit: string) => `0 (no limit) is not offered by Junction; the default of ${fallback} ${unit} applies`,
 } satisfies Record<string, (...args: never[]) => string>;
 

@@ -213,13 +213,13 @@ describe('problems', () => {
   it('unsupported Crossbar parts are errors that name them', () => {
     const transports = [
       { type: 'flashpolicy', endpoint: { type: 'tcp', port: 9000 } },
-      { type: 'websocket', endpoint: { type: 'tcp', port: 9001 }, cookie: { store: { type: 'memory' } } },
+      { type: 'websocket', endpoint: { type: 'tcp', port: 9001 }, auth: { anonymous: { type: 'static' }, cookie: {} } },
       { type: 'websocket', endpoint: { type: 'tcp', port: 9002 }, serializers: ['ubjson'] },
       { type: 'websocket', endpoint: { type: 'tcp', port: 9003 }, auth: { ticket: { type: 'function', create: 'x.y' } } },
     ];
     assert.deepEqual(problemsOfValue({ workers: [router({ transports }), { type: 'guest', executable: 'node' }] }), [
       'test: workers[0].transports[0].type: not supported by Junction: "flashpolicy" transports (supported: websocket, web, rawsocket, universal, pusher, mqtt)',
-      'test: workers[0].transports[1].cookie: not supported by Junction: cookie tracking',
+      'test: workers[0].transports[1].auth.cookie: not supported by Junction: cookie authentication',
       'test: workers[0].transports[2].serializers: names no serializer Junction speaks; add one of json, msgpack, cbor',
       'test: workers[0].transports[3].auth.ticket.type: not supported by Junction: ticket authentication of type "function" (a Python callable) (use type "dynamic" with a WAMP procedure)',
       'test: workers[1].type: not supported by Junction: guest workers (programs started by the router)',

@@ -183,6 +183,8 @@ export const realmSchema = z.strictObject({
   store: store.optional(),
   inventory: unsupported('type inventories (inventory)'),
   rlinks: unsupported('router-to-router links (rlinks)'),
+  stats: unsupported('session statistics events (stats, published as wamp.session.on_stats)'),
+  trace: ignored("realm tracing (trace; Crossbar's router does not read it either)"),
 });
 
 export type RealmFile = z.output<typeof realmSchema>;

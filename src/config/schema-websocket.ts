@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { authSchema } from './schema-auth.js';
 import { Ignored, notice } from './notices.js';
 import {
+  acceptedWithNotice,
   ignored,
   pathServiceId,
   maxPerAddress,
@@ -18,7 +19,6 @@ import {
   realmName,
   roleName,
   trustedProxies,
-  unsupported,
 } from './schema-parts.js';
 
 export const serializerNames = ['json', 'msgpack', 'cbor'] as const;
@@ -165,7 +165,11 @@ const sharedShape = {
   auth: authSchema.optional(),
   url: ignored('the advertised WebSocket URL (url)'),
   debug: ignored('Crossbar debug logging (debug; use --log-level)'),
-  cookie: unsupported('cookie tracking'),
+  // Without cookie authentication (refused in auth), the tracking cookie only names the browser.
+  cookie: acceptedWithNotice(
+    (path) => notice('config.notice.cookie_tracking', path),
+    'Accepted for Crossbar compatibility: Junction sets no tracking cookie, so every connection signs in anew.',
+  ),
 };
 
 /** A websocket service on a path of a web transport. */
