@@ -66,4 +66,16 @@ describe('Crossbar patterns found in real configs', () => {
     ]);
     assert.deepEqual(config.realms.map((realm) => realm.name), ['devices']);
   });
+
+  it('shared-port-workers: router workers sharing one port (Crossbar\'s multi-process form) are pointed to --workers', async () => {
+    await assert.rejects(load('shared-port-workers.json'), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.deepEqual(error.problems.map((problem) => [problem.code, problem.message]), [[
+        'config.transport.port_shared',
+        'port 18080 is also opened by workers[0].transports[0], both "shared": true: Crossbar\'s way to spread connections over several router processes. ' +
+          'Junction serves every router worker as one router: keep one of these transports and start with --workers N (or auto) for several processes',
+      ]]);
+      return true;
+    });
+  });
 });
