@@ -44,7 +44,7 @@ describe('Crossbar patterns found in real configs', () => {
   it('cookie authentication beside cookie tracking is still refused in one line', async () => {
     await assert.rejects(load('cookie-authentication.json'), (error: unknown) => {
       assert.ok(error instanceof ConfigError);
-      assert.deepEqual(error.problems.map((problem) => `${problem.message} [${problem.code}]`), ['not supported by Junction: cookie authentication [config.unsupported]']);
+      assert.deepEqual(error.problems.map((problem) => `${problem.message} [${problem.code}]`), ['not supported by Junction: cookie authentication (use ticket, wampcra or cryptosign; each connection signs in with them) [config.unsupported]']);
       return true;
     });
   });

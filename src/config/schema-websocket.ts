@@ -123,7 +123,10 @@ const websocketOptionsShape = {
   wamp1: wamp1Options,
   require_websocket_subprotocol: z
     .literal(true, {
-      error: notSupportedMessage('connections without a WAMP WebSocket subprotocol (require_websocket_subprotocol: false)'),
+      error: notSupportedMessage(
+        'connections without a WAMP WebSocket subprotocol (require_websocket_subprotocol: false)',
+        'clients must offer wamp.2.json, wamp.2.msgpack or wamp.2.cbor; remove the key',
+      ),
     })
     .optional()
     .describe('Junction always requires a wamp.2.* subprotocol.'),
