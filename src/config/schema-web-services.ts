@@ -152,6 +152,7 @@ const nestedPathService = z
 export const pathServiceTypes = [...leafServices.map((service) => service.shape.type.value), 'path'] as const;
 
 const behindProxy = 'serve it from your app or web server behind the same reverse proxy (docs/reverse-proxy.md)';
+const forwardInProxy = 'forward the path in your reverse proxy (docs/reverse-proxy.md)';
 
 /**
  * Path service types Crossbar has that Junction does not serve, to tell "not yet" from a typo,
@@ -160,8 +161,8 @@ const behindProxy = 'serve it from your app or web server behind the same revers
 const otherCrossbarPathServices = new Map<string, string | undefined>([
   ['wsgi', 'run the WSGI app in its own server (gunicorn, uWSGI) behind the same reverse proxy (docs/reverse-proxy.md)'],
   ['resource', behindProxy],
-  ['reverseproxy', 'forward the path in your reverse proxy (docs/reverse-proxy.md)'],
-  ['websocket-reverseproxy', 'forward the path in your reverse proxy (docs/reverse-proxy.md)'],
+  ['reverseproxy', forwardInProxy],
+  ['websocket-reverseproxy', forwardInProxy],
   ['cgi', 'a "process" component runs a program for each WAMP call (docs/rest-procedures.md); or ' + behindProxy],
   ['upload', behindProxy],
   ['fileupload', behindProxy],
