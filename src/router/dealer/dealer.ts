@@ -52,7 +52,8 @@ const noDealerLimits: DealerLimits = { maxRegistrationsPerSession: 0, maxCallsIn
 
 /**
  * Routed RPC for one realm: registrations, and every call in flight until it ends in exactly
- * one RESULT or ERROR for the caller — whatever the callee, the caller or the clock does.
+ * one RESULT or ERROR for the caller — whatever the callee, the caller or the clock does — or,
+ * canceled in mode `skip`, in nothing (the caller has given up on it, as on Crossbar).
  * Per-session limits are counted from the indexes themselves (a session's registration set, its
  * calls by request ID), so every way a registration or call ends frees its place exactly once.
  */
