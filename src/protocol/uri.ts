@@ -44,6 +44,11 @@ export function uriProblem(uri: string, rules: UriRules): string | undefined {
   return `${quoted(uri)} is not a valid URI: components must be non-empty and contain no whitespace, "." or "#"`;
 }
 
+/** Why uriProblem refused a URI, in a word (a metric's label): too long, or not a URI by the rules. */
+export function uriProblemKind(uri: string): 'too_long' | 'malformed' {
+  return uri.length > maxUriLength ? 'too_long' : 'malformed';
+}
+
 /** Whether `uri` is matched by `pattern` under `policy` (prefix is a plain string prefix, as the spec's examples show). */
 export function uriMatches(pattern: string, policy: MatchPolicy, uri: string): boolean {
   switch (policy) {
