@@ -8,6 +8,7 @@ const defaults = {
   maxPacketSize: 1048576,
   receiveMaximum: 100,
   maxInflight: 100,
+  maxInflightBytes: 1048576,
   maxQueuedMessages: 1000,
   maxQueuedBytes: 4194304,
   maxSubscriptions: 100,

@@ -583,6 +583,8 @@ export interface MqttService {
   receiveMaximum: number;
   /** QoS 1/2 messages sent to a client and not yet acknowledged; the client's own Receive Maximum may lower it. */
   maxInflight: number;
+  /** Payload bytes of those messages; past this the next waits for acknowledgements (one message alone is sent whatever its size). */
+  maxInflightBytes: number;
   /** Messages waiting for one client; past this the oldest is dropped, counted and logged. */
   maxQueuedMessages: number;
   /** Payload bytes of the messages waiting for one client; past this the oldest are dropped (one message alone is kept). */

@@ -21,6 +21,7 @@ export function mqttConfig(transport: MqttTransportFile | MqttPartFile | MqttPat
     maxPacketSize: options.max_packet_size,
     receiveMaximum: options.receive_maximum,
     maxInflight: options.max_inflight,
+    maxInflightBytes: options.max_inflight_bytes,
     maxQueuedMessages: options.max_queued_messages,
     maxQueuedBytes: options.max_queued_bytes,
     maxSubscriptions: options.max_subscriptions,

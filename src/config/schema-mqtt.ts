@@ -17,6 +17,8 @@ export const mqttDefaults = {
   receiveMaximum: 100,
   /** QoS 1/2 messages we send a client before waiting for its acknowledgements. */
   maxInflight: 100,
+  /** Payload bytes of those messages: past this we wait for acknowledgements too (one message alone goes whatever its size). */
+  maxInflightBytes: 1048576,
   /** Messages waiting for a client (offline, or its in-flight window full); past this the oldest is dropped. */
   maxQueuedMessages: 1000,
   /** Payload bytes of those messages; past this the oldest are dropped too (a message alone may be larger). */
@@ -133,6 +135,9 @@ const mqttOptions = z.strictObject({
     .max(65535, { error: 'expected at most 65535' })
     .default(mqttDefaults.maxInflight)
     .describe(`Junction extension: QoS 1/2 messages sent to a client and not yet acknowledged (default ${mqttDefaults.maxInflight}).`),
+  max_inflight_bytes: positiveInt
+    .default(mqttDefaults.maxInflightBytes)
+    .describe(`Junction extension: payload bytes of the QoS 1/2 messages sent to a client and not yet acknowledged; more wait in its queue until acknowledgements free room, though one message alone is sent whatever its size (default ${mqttDefaults.maxInflightBytes}).`),
   max_queued_messages: nonNegativeInt
     .default(mqttDefaults.maxQueuedMessages)
     .describe(`Junction extension: messages waiting for one client (offline or its window full); the oldest is dropped past this (default ${mqttDefaults.maxQueuedMessages}).`),

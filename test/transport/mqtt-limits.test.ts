@@ -106,6 +106,43 @@ describe('MQTT limits', () => {
     assert.equal(metric(node.metrics.exposition(), 'junction_mqtt_queue_dropped_total'), 4);
   });
 
+  it('stops sending QoS 1/2 messages past max_inflight_bytes until acknowledgements free room (nothing dropped; one message alone goes whatever its size)', async () => {
+    const { node, port } = await nodeWith({ maxInflightBytes: 2_500 });
+    nodes.push(node);
+    const device = await RawMqtt.open(port);
+    await device.connect();
+    device.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'window', qos: 2 }] });
+    await device.next('suback');
+    const wamp = await openAutobahn(node.url);
+    // Each payload is about 1,000 bytes: two fit in 2,500 bytes in flight, a third waits.
+    const payload = (n: number, size = 1_000) => JSON.stringify({ args: [String(n).padEnd(size - 12, '.')] });
+    const publish = (n: number, qos: number, size?: number) =>
+      wamp.session.publish('window', [JSON.parse(payload(n, size)).args[0]], {}, { acknowledge: true, _mqtt: { qos } });
+    for (const n of [1, 2, 3]) await publish(n, 1);
+    await publish(4, 2);
+    await publish(5, 1, 5_000);
+    const sent = () => device.received('publish') as (Packet & { cmd: 'publish'; messageId: number; payload: Buffer })[];
+    await device.sync();
+    assert.deepEqual(sent().map((packet) => packet.payload.toString()), [payload(1), payload(2)]);
+
+    device.send({ cmd: 'puback', messageId: sent()[0]!.messageId });
+    await device.sync();
+    assert.equal(sent().length, 3, 'the first acknowledged: room for the third');
+    device.send({ cmd: 'puback', messageId: sent()[1]!.messageId });
+    await device.sync();
+    assert.equal(sent().length, 4, 'the QoS 2 fourth');
+    // PUBREC: the client has the QoS 2 message, so its bytes leave the window (only PUBREL is resent)...
+    device.send({ cmd: 'pubrec', messageId: sent()[3]!.messageId });
+    device.send({ cmd: 'puback', messageId: sent()[2]!.messageId });
+    await device.sync();
+    // ...and with nothing else in flight the 5,000-byte fifth goes alone.
+    assert.equal(sent().length, 5);
+    assert.equal(sent()[4]!.payload.toString(), payload(5, 5_000));
+    assert.equal(metric(node.metrics.exposition(), 'junction_mqtt_queue_dropped_total'), 0);
+    await wamp.close();
+    device.end();
+  });
+
   it('counts every refused publication but logs a connection\'s refusals at most once per 10 s', async () => {
     const log = new CaptureLog();
     const { node, port } = await nodeWith({}, log);

@@ -52,6 +52,7 @@ interface Subscription {
 
 export interface ClientSessionLimits {
   maxInflight: number;
+  maxInflightBytes: number;
   maxQueuedMessages: number;
   maxQueuedBytes: number;
   maxSubscriptions: number;
@@ -81,6 +82,9 @@ export interface FilterAnswers {
   refusals: string[];
 }
 
+/** A QoS 2 message's payload once PUBREC came: the client has it, and only PUBREL is ever resent. */
+const released = new Uint8Array(0);
+
 function isEmpty(event: Event): boolean {
   return (event.args === undefined || event.args.length === 0) && (event.kwargs === undefined || Object.keys(event.kwargs).length === 0) && event.payload === undefined;
 }
@@ -100,6 +104,8 @@ export class ClientSession {
   /** Payload bytes in `queue` (an event's bytes may be shared with other clients: counted for each). */
   private queuedBytes = 0;
   private readonly inflight = new Map<number, Outgoing>();
+  /** Payload bytes in `inflight` (a QoS 2 message's are let go at PUBREC: only PUBREL is resent after it). */
+  private inflightBytes = 0;
   /** One warning per 10 s at most: a queue stays full for as long as its client is away. */
   private readonly queueFullWarnings = new WarningThrottle();
   private nextPacketId = 1;
@@ -224,6 +230,7 @@ export class ClientSession {
     this.queue.length = 0;
     this.queuedBytes = 0;
     this.inflight.clear();
+    this.inflightBytes = 0;
     if (this.willSent) void this.willSent.then(() => this.router.leave());
     else this.router.leave();
     this.onEnd(this);
@@ -312,8 +319,7 @@ export class ClientSession {
   puback(packetId: number): void {
     const message = this.inflight.get(packetId);
     if (message?.qos !== 1) return;
-    this.inflight.delete(packetId);
-    this.pump();
+    this.settle(packetId, message);
   }
 
   /** PUBREC: the client has our QoS 2 message; PUBREL follows (a failure code ends the flow, MQTT 5). */
@@ -323,17 +329,24 @@ export class ClientSession {
       this.link?.write({ cmd: 'pubrel', messageId: packetId, ...(this.link.version === 5 ? { reasonCode: Reason.packetIdNotFound } : {}) });
       return;
     }
-    if (reasonCode !== undefined && reasonCode >= 0x80) {
-      this.inflight.delete(packetId);
-      return this.pump();
-    }
+    if (reasonCode !== undefined && reasonCode >= 0x80) return this.settle(packetId, message);
     message.released = true;
+    this.inflightBytes -= message.payload.byteLength;
+    message.payload = released;
     this.link?.write({ cmd: 'pubrel', messageId: packetId });
+    this.pump();
   }
 
   pubcomp(packetId: number): void {
-    if (this.inflight.get(packetId)?.released !== true) return;
+    const message = this.inflight.get(packetId);
+    if (message?.released !== true) return;
+    this.settle(packetId, message);
+  }
+
+  /** The client acknowledged a message for good: its room in the window goes to the next. */
+  private settle(packetId: number, message: Outgoing): void {
     this.inflight.delete(packetId);
+    this.inflightBytes -= message.payload.byteLength;
     this.pump();
   }
 
@@ -399,11 +412,11 @@ export class ClientSession {
     this.log.info({ clientId: this.clientId, filter: subscription.filter }, 'the router removed an MQTT subscription');
   }
 
-  /** Sends queued messages while the client's in-flight window has room. */
+  /** Sends queued messages while the client's in-flight window has room (max_inflight, its Receive Maximum, max_inflight_bytes). */
   private pump(): void {
     const link = this.link;
     if (!link?.open) return;
-    while (link.open && this.inflight.size < this.sendQuota && this.queue.length > 0) {
+    while (link.open && this.inflight.size < this.sendQuota && this.queue.length > 0 && this.windowHasBytesFor(this.queue[0]!)) {
       const message = this.queue.shift()!;
       this.queuedBytes -= message.payload.byteLength;
       if (message.expiresAt !== undefined && message.expiresAt <= Date.now()) {
@@ -415,8 +428,14 @@ export class ClientSession {
       if (!link.write(this.publishPacket(message, packetId, false))) continue; // too large for the client: counted there
       message.packetId = packetId;
       this.inflight.set(packetId, message);
+      this.inflightBytes += message.payload.byteLength;
       this.counters.delivered.inc();
     }
+  }
+
+  /** Whether `message` fits in max_inflight_bytes beside what is in flight; an empty window takes any message, so none waits forever. */
+  private windowHasBytesFor(message: Outgoing): boolean {
+    return this.inflightBytes === 0 || this.inflightBytes + message.payload.byteLength <= this.limits.maxInflightBytes;
   }
 
   private freePacketId(): number {
