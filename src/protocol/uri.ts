@@ -29,7 +29,7 @@ export function isValidUri(uri: string, rules: UriRules): boolean {
 export const maxUriLength = 4_096;
 
 /** A URI as error texts quote it: a long one is cut, so an error never echoes megabytes back. */
-function quoted(uri: string): string {
+export function quoted(uri: string): string {
   return uri.length <= 200 ? `"${uri}"` : `"${uri.slice(0, 200)}..." (${uri.length} characters)`;
 }
 

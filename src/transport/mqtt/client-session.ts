@@ -2,6 +2,7 @@ import type { IPublishPacket, ISubscription, QoS } from 'mqtt-packet';
 import type { Envelope } from '../../protocol/envelope.js';
 import type { Event } from '../../protocol/messages.js';
 import { mqttPropertiesOf, type MqttProperties } from '../../protocol/mqtt-properties.js';
+import { quoted } from '../../protocol/uri.js';
 import { WarningThrottle } from '../../router/limits/warning-throttle.js';
 import type { Logger } from '../../router/log.js';
 import type { PayloadMapping, WampPayload } from './payload-mapping.js';
@@ -255,7 +256,7 @@ export class ClientSession {
       if (this.filters.size >= this.limits.maxSubscriptions) {
         this.counters.subscriptionsRefused.inc();
         this.log.warn({ clientId: this.clientId, filter: request.topic, limit: this.limits.maxSubscriptions }, 'MQTT subscription refused: max_subscriptions reached');
-        return failure(Reason.quotaExceeded, `"${request.topic}": max_subscriptions (${this.limits.maxSubscriptions}) reached`);
+        return failure(Reason.quotaExceeded, `${quoted(request.topic)}: max_subscriptions (${this.limits.maxSubscriptions}) reached`);
       }
       let mapped;
       try {
@@ -279,7 +280,7 @@ export class ClientSession {
         if (!(error instanceof RouterRefusal)) throw error;
         this.counters.subscriptionsRefused.inc();
         this.log.info({ clientId: this.clientId, filter: request.topic, uri: error.uri, err: error.message }, 'MQTT subscription refused by the router');
-        return failure(reasonForRouterError(error.uri, 'subscribe'), `"${request.topic}": ${error.message}`);
+        return failure(reasonForRouterError(error.uri, 'subscribe'), `${quoted(request.topic)}: ${error.message}`);
       }
     });
     return { codes: await Promise.all(answers), refusals };
