@@ -23,6 +23,8 @@ export const mqttDefaults = {
   maxQueuedMessages: 1000,
   /** Payload bytes of those messages; past this the oldest are dropped too (a message alone may be larger). */
   maxQueuedBytes: 4194304,
+  /** Bytes of the wills a transport holds (its connections', and those waiting out a Will Delay), each counted as the CONNECT that carried it. */
+  maxTotalWillBytes: 16777216,
   /** Topic filters one client may hold. */
   maxSubscriptions: 100,
   maxConnections: 10000,
@@ -144,6 +146,9 @@ const mqttOptions = z.strictObject({
   max_queued_bytes: nonNegativeInt
     .default(mqttDefaults.maxQueuedBytes)
     .describe(`Junction extension: payload bytes of the messages waiting for one client; the oldest are dropped past this, though one message alone is kept whatever its size (default ${mqttDefaults.maxQueuedBytes}).`),
+  max_total_will_bytes: positiveInt
+    .default(mqttDefaults.maxTotalWillBytes)
+    .describe(`Junction extension: bytes of the wills held for all of this transport's clients (each counted as the CONNECT that carried it); a CONNECT whose will does not fit is refused, CONNACK 0x97 (MQTT 5) / 3 (default ${mqttDefaults.maxTotalWillBytes}).`),
   max_subscriptions: positiveInt
     .default(mqttDefaults.maxSubscriptions)
     .describe(`Junction extension: topic filters one client may hold (default ${mqttDefaults.maxSubscriptions}).`),

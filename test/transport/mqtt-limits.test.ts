@@ -6,6 +6,7 @@ import { openAutobahn } from '../support/autobahn.js';
 import { connectMqtt, metric, mqttTestConfig, RawMqtt } from '../support/mqtt.js';
 import { CaptureLog } from '../auth/support/capture-log.js';
 import { startTestNode } from '../support/node.js';
+import { waitFor } from '../support/wait.js';
 
 async function nodeWith(overrides: Partial<MqttService>, log = new CaptureLog()) {
   const node = await startTestNode(mqttTestConfig(overrides), { log });
@@ -141,6 +142,55 @@ describe('MQTT limits', () => {
     assert.equal(metric(node.metrics.exposition(), 'junction_mqtt_queue_dropped_total'), 0);
     await wamp.close();
     device.end();
+  });
+
+  it('refuses a CONNECT whose will does not fit in max_total_will_bytes (0x97 / 3), counted and warned once, and takes wills again once some are given back', async () => {
+    const log = new CaptureLog();
+    // Each CONNECT below is 110 to 140 bytes: two wills fit in 300 bytes, a third does not.
+    const { node, port } = await nodeWith({ maxTotalWillBytes: 300 }, log);
+    nodes.push(node);
+    const watcher = await connectMqtt(port);
+    await watcher.client.subscribeAsync('wills/#', { qos: 0 });
+    const will = (name: string) => ({ topic: `wills/${name}`, payload: Buffer.from(JSON.stringify({ args: [name.padEnd(80, '.')] })), qos: 0, retain: false });
+    const withWill = async (name: string, version: 4 | 5 = 5) => {
+      const client = await RawMqtt.open(port, version);
+      const connack = await client.connect({ clientId: name, will: will(name) }) as { reasonCode?: number; returnCode?: number; properties?: { reasonString?: string } };
+      return { client, connack };
+    };
+    const held = () => metric(node.metrics.exposition(), 'junction_mqtt_will_bytes');
+    const first = await withWill('first');
+    const second = await withWill('second');
+    assert.equal(first.connack.reasonCode, 0);
+    assert.equal(second.connack.reasonCode, 0);
+    const twoWills = held();
+    assert.ok(twoWills > 220 && twoWills <= 300, `two wills hold ${twoWills} bytes`);
+
+    const third = await withWill('third');
+    assert.equal(third.connack.reasonCode, 0x97);
+    assert.match(third.connack.properties?.reasonString ?? '', /max_total_will_bytes \(300 bytes\)/);
+    await third.client.whenClosed();
+    const old = await withWill('old', 4);
+    assert.equal(old.connack.returnCode, 3);
+    await old.client.whenClosed();
+    const willless = await RawMqtt.open(port);
+    assert.equal((await willless.connect({ clientId: 'willless' })).reasonCode, 0);
+    assert.match(node.metrics.exposition(), /junction_mqtt_refused_connections_total\{reason="will_quota",transport="mqtt"\} 2/);
+    assert.equal(log.lines.filter((line) => /max_total_will_bytes/.test(line.message)).length, 1);
+    assert.equal(held(), twoWills);
+
+    // A DISCONNECT drops its will, a lost connection publishes it: either way its bytes are given back.
+    first.client.send({ cmd: 'disconnect' });
+    await first.client.whenClosed();
+    await waitFor(() => held() < twoWills, 'the first will to be given back');
+    second.client.end();
+    await watcher.until((messages) => messages.some((message) => message.topic === 'wills/second'), 'the second will, published');
+    await waitFor(() => held() === 0, 'the second will to be given back');
+    assert.ok(!watcher.messages.some((message) => message.topic === 'wills/first'));
+    const again = await withWill('third');
+    assert.equal(again.connack.reasonCode, 0);
+    again.client.end();
+    willless.end();
+    await watcher.end();
   });
 
   it('counts every refused publication but logs a connection\'s refusals at most once per 10 s', async () => {

@@ -75,6 +75,8 @@ export interface WillMessage {
   properties: MqttProperties;
   /** MQTT 5 Will Delay Interval, seconds (0: at once). */
   delaySeconds: number;
+  /** Gives its bytes back to the transport's will budget (max_total_will_bytes) once it is published or dropped; later calls do nothing. */
+  release(): void;
 }
 
 /** What a SUBSCRIBE or UNSUBSCRIBE gets: a code per filter, and why any were refused (MQTT 5 reason string). */
@@ -202,9 +204,16 @@ export class ClientSession {
     this.pendingWill = { will, timer };
   }
 
+  /** A will waiting out its delay is not sent after all: a connection took the session back, or a newer will replaces it. */
   private dropPendingWill(): void {
-    clearTimeout(this.pendingWill?.timer);
+    this.takePendingWill()?.release();
+  }
+
+  private takePendingWill(): WillMessage | undefined {
+    const pending = this.pendingWill;
+    clearTimeout(pending?.timer);
     this.pendingWill = undefined;
+    return pending?.will;
   }
 
   private publishWill(will: WillMessage): void {
@@ -212,6 +221,7 @@ export class ClientSession {
       () => this.log.info({ clientId: this.clientId, uri: will.uri }, 'MQTT will published'),
       (error: unknown) => this.log.warn({ clientId: this.clientId, uri: will.uri, err: (error as Error).message }, 'MQTT will not published'),
     ).finally(() => {
+      will.release();
       if (this.willSent === sent) this.willSent = undefined;
     });
     this.willSent = sent;
@@ -222,9 +232,8 @@ export class ClientSession {
     if (this.ended) return;
     this.ended = true;
     clearTimeout(this.expiry);
-    const pending = this.pendingWill;
-    this.dropPendingWill();
-    if (pending) this.publishWill(pending.will);
+    const pending = this.takePendingWill();
+    if (pending) this.publishWill(pending);
     if (this.queue.length + this.inflight.size > 0) {
       this.log.info({ clientId: this.clientId, queued: this.queue.length, inflight: this.inflight.size }, 'MQTT session ended with undelivered messages');
     }

@@ -253,6 +253,7 @@ export class MqttConnection implements ClientLink {
       // The connection went away while the client was being signed in: the session is bound and
       // let go at once, so that it expires (or ends) like any session whose client left.
       if (outcome.kind === 'accepted') {
+        outcome.will?.release(); // not this connection's will any more: it ended before it was connected
         this.session = outcome.session;
         this.sessionExpiry = outcome.sessionExpiry;
         outcome.session.bind(this, undefined);
