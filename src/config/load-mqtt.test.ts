@@ -11,6 +11,7 @@ const defaults = {
   maxInflightBytes: 1048576,
   maxQueuedMessages: 1000,
   maxQueuedBytes: 4194304,
+  maxTotalQueuedBytes: 268435456,
   maxTotalWillBytes: 16777216,
   maxSubscriptions: 100,
   maxConnections: 10000,

@@ -589,6 +589,8 @@ export interface MqttService {
   maxQueuedMessages: number;
   /** Payload bytes of the messages waiting for one client; past this the oldest are dropped (one message alone is kept). */
   maxQueuedBytes: number;
+  /** Payload bytes of the QoS 1/2 messages all the transport's clients hold (queued, in flight; shared payloads once); past it new ones are dropped. */
+  maxTotalQueuedBytes: number;
   /** Bytes of the wills the transport holds, each counted as its CONNECT's size; a CONNECT whose will does not fit is refused. */
   maxTotalWillBytes: number;
   /** Topic filters one client may hold. */

@@ -24,6 +24,7 @@ export function mqttConfig(transport: MqttTransportFile | MqttPartFile | MqttPat
     maxInflightBytes: options.max_inflight_bytes,
     maxQueuedMessages: options.max_queued_messages,
     maxQueuedBytes: options.max_queued_bytes,
+    maxTotalQueuedBytes: options.max_total_queued_bytes,
     maxTotalWillBytes: options.max_total_will_bytes,
     maxSubscriptions: options.max_subscriptions,
     maxConnections: options.max_connections,

@@ -23,6 +23,8 @@ export const mqttDefaults = {
   maxQueuedMessages: 1000,
   /** Payload bytes of those messages; past this the oldest are dropped too (a message alone may be larger). */
   maxQueuedBytes: 4194304,
+  /** Payload bytes of the QoS 1/2 messages all of a transport's clients hold, queued and in flight; past it new ones are dropped. */
+  maxTotalQueuedBytes: 268435456,
   /** Bytes of the wills a transport holds (its connections', and those waiting out a Will Delay), each counted as the CONNECT that carried it. */
   maxTotalWillBytes: 16777216,
   /** Topic filters one client may hold. */
@@ -146,6 +148,9 @@ const mqttOptions = z.strictObject({
   max_queued_bytes: nonNegativeInt
     .default(mqttDefaults.maxQueuedBytes)
     .describe(`Junction extension: payload bytes of the messages waiting for one client; the oldest are dropped past this, though one message alone is kept whatever its size (default ${mqttDefaults.maxQueuedBytes}).`),
+  max_total_queued_bytes: positiveInt
+    .default(mqttDefaults.maxTotalQueuedBytes)
+    .describe(`Junction extension: payload bytes of the QoS 1/2 messages queued for and in flight to all of this transport's clients together (a payload several clients hold counted once); past it a new message for a client is dropped, counted and warned (default ${mqttDefaults.maxTotalQueuedBytes}).`),
   max_total_will_bytes: positiveInt
     .default(mqttDefaults.maxTotalWillBytes)
     .describe(`Junction extension: bytes of the wills held for all of this transport's clients (each counted as the CONNECT that carried it); a CONNECT whose will does not fit is refused, CONNACK 0x97 (MQTT 5) / 3 (default ${mqttDefaults.maxTotalWillBytes}).`),

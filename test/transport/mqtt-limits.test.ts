@@ -193,6 +193,48 @@ describe('MQTT limits', () => {
     await watcher.end();
   });
 
+  it('drops new messages past max_total_queued_bytes (all clients\' payloads, a shared one counted once), counted and warned once, and gives every byte back', async () => {
+    const log = new CaptureLog();
+    const { node, port } = await nodeWith({ maxTotalQueuedBytes: 2_500 }, log);
+    nodes.push(node);
+    const held = () => metric(node.metrics.exposition(), 'junction_mqtt_held_bytes');
+    const dropped = (limit: string) => Number(new RegExp(`junction_mqtt_queue_dropped_total\\{limit="${limit}",transport="mqtt"\\} (\\d+)`).exec(node.metrics.exposition())?.[1] ?? 0);
+    // Two persistent sessions on one filter: each event's payload is one buffer both hold.
+    for (const clientId of ['held-a', 'held-b']) {
+      const device = await connectMqtt(port, { clientId, clean: false });
+      await device.client.subscribeAsync('held/#', { qos: 1 });
+      await device.end();
+    }
+    const wamp = await openAutobahn(node.url);
+    // Each payload is about 1,000 bytes: two fit in 2,500, a third does not.
+    const text = (n: number) => String(n).padEnd(988, '.');
+    const publish = (n: number) => wamp.session.publish('held.x', [text(n)], {}, { acknowledge: true, _mqtt: { qos: 1 } });
+    await publish(1);
+    const one = held();
+    assert.ok(one >= 1_000 && one < 1_010, `one payload both sessions hold, counted once: ${one} bytes`);
+    await publish(2);
+    await publish(3);
+    assert.equal(held(), 2 * one);
+    assert.equal(dropped('transport'), 2, 'the third message, for each client');
+    assert.equal(dropped('client'), 0);
+    assert.equal(log.lines.filter((line) => /max_total_queued_bytes/.test(line.message)).length, 1);
+
+    const a = await connectMqtt(port, { clientId: 'held-a', clean: false });
+    await a.until((messages) => messages.length === 2, 'the two messages kept');
+    assert.deepEqual(a.messages.map((message) => JSON.parse(message.payload).args[0]), [text(1), text(2)]);
+    assert.equal(held(), 2 * one, 'the other session still holds both');
+    const b = await connectMqtt(port, { clientId: 'held-b', clean: false });
+    await b.until((messages) => messages.length === 2, 'the two messages kept');
+    await waitFor(() => held() === 0, 'every payload given back once both clients acknowledged');
+    await publish(4);
+    await a.until((messages) => messages.length === 3, 'a new message, with room again');
+    await b.until((messages) => messages.length === 3, 'a new message, with room again');
+    await waitFor(() => held() === 0, 'every payload given back');
+    await wamp.close();
+    await a.end();
+    await b.end();
+  });
+
   it('counts every refused publication but logs a connection\'s refusals at most once per 10 s', async () => {
     const log = new CaptureLog();
     const { node, port } = await nodeWith({}, log);

@@ -6,6 +6,7 @@ import { quoted } from '../../protocol/uri.js';
 import { WarningThrottle } from '../../router/limits/warning-throttle.js';
 import type { Logger } from '../../router/log.js';
 import type { PayloadMapping, WampPayload } from './payload-mapping.js';
+import type { SharedPayloads } from './byte-budget.js';
 import { toPacket } from './properties.js';
 import { Reason, reasonForRouterError } from './reason-codes.js';
 import { RouterRefusal, type JoinedIdentity, type MqttRouterSession } from './router-session.js';
@@ -60,7 +61,8 @@ export interface ClientSessionLimits {
 }
 
 export interface ClientSessionCounters {
-  queueDropped: { inc(): void };
+  /** `limit`: "client" (its max_queued_messages, max_queued_bytes) or "transport" (max_total_queued_bytes). */
+  queueDropped: { inc(labels: { limit: 'client' | 'transport' }): void };
   expired: { inc(): void };
   subscriptionsRefused: { inc(): void };
   delivered: { inc(): void };
@@ -131,6 +133,8 @@ export class ClientSession {
     readonly identity: JoinedIdentity,
     private readonly mapping: PayloadMapping,
     private readonly limits: ClientSessionLimits,
+    /** The payloads every session of the transport holds (max_total_queued_bytes). */
+    private readonly payloads: SharedPayloads,
     private readonly counters: ClientSessionCounters,
     private readonly log: Logger,
     private readonly onEnd: (session: ClientSession) => void,
@@ -237,6 +241,8 @@ export class ClientSession {
     if (this.queue.length + this.inflight.size > 0) {
       this.log.info({ clientId: this.clientId, queued: this.queue.length, inflight: this.inflight.size }, 'MQTT session ended with undelivered messages');
     }
+    for (const message of this.queue) this.payloads.give(message.payload);
+    for (const message of this.inflight.values()) this.payloads.give(message.payload);
     this.queue.length = 0;
     this.queuedBytes = 0;
     this.inflight.clear();
@@ -342,6 +348,7 @@ export class ClientSession {
     if (reasonCode !== undefined && reasonCode >= 0x80) return this.settle(packetId, message);
     message.released = true;
     this.inflightBytes -= message.payload.byteLength;
+    this.payloads.give(message.payload);
     message.payload = released;
     this.link?.write({ cmd: 'pubrel', messageId: packetId });
     this.pump();
@@ -357,6 +364,7 @@ export class ClientSession {
   private settle(packetId: number, message: Outgoing): void {
     this.inflight.delete(packetId);
     this.inflightBytes -= message.payload.byteLength;
+    this.payloads.give(message.payload);
     this.pump();
   }
 
@@ -366,17 +374,29 @@ export class ClientSession {
   private makeRoomFor(bytes: number): void {
     const { maxQueuedMessages, maxQueuedBytes } = this.limits;
     while (this.queue.length > 0 && (this.queue.length >= maxQueuedMessages || this.queuedBytes + bytes > maxQueuedBytes)) {
-      this.queuedBytes -= this.queue.shift()!.payload.byteLength;
+      const dropped = this.queue.shift()!;
+      this.queuedBytes -= dropped.payload.byteLength;
+      this.payloads.give(dropped.payload);
       this.countDrop();
     }
   }
 
   private countDrop(): void {
-    this.counters.queueDropped.inc();
+    this.counters.queueDropped.inc({ limit: 'client' });
     const dropped = this.queueFullWarnings.record(performance.now());
     if (dropped !== undefined) {
       this.log.warn({ clientId: this.clientId, maxMessages: this.limits.maxQueuedMessages, maxBytes: this.limits.maxQueuedBytes, dropped },
         'MQTT client queue full: the oldest message was dropped (max_queued_messages, max_queued_bytes; further drops are counted, and warned at most every 10 s)');
+    }
+  }
+
+  /** The transport's sessions together hold max_total_queued_bytes: a new message for this client is dropped. */
+  private countTransportDrop(bytes: number): void {
+    this.counters.queueDropped.inc({ limit: 'transport' });
+    const dropped = this.payloads.refusals.record(performance.now());
+    if (dropped !== undefined) {
+      this.log.warn({ clientId: this.clientId, bytes, held: this.payloads.bytes.used, limit: this.payloads.bytes.limit, dropped },
+        'MQTT messages dropped: the transport\'s clients together hold max_total_queued_bytes (dropped: since the last warning, for any client; further drops are counted, and warned at most every 10 s)');
     }
   }
 
@@ -406,6 +426,8 @@ export class ClientSession {
     }
     if (this.limits.maxQueuedMessages === 0) {
       this.countDrop();
+    } else if (!this.payloads.take(payload)) {
+      this.countTransportDrop(payload.byteLength);
     } else {
       this.makeRoomFor(message.payload.byteLength);
       this.queue.push(message);
@@ -430,12 +452,16 @@ export class ClientSession {
       const message = this.queue.shift()!;
       this.queuedBytes -= message.payload.byteLength;
       if (message.expiresAt !== undefined && message.expiresAt <= Date.now()) {
+        this.payloads.give(message.payload);
         this.counters.expired.inc();
         this.log.debug({ clientId: this.clientId, topic: message.topic }, 'queued MQTT message expired (message expiry interval): not sent');
         continue;
       }
       const packetId = this.freePacketId();
-      if (!link.write(this.publishPacket(message, packetId, false))) continue; // too large for the client: counted there
+      if (!link.write(this.publishPacket(message, packetId, false))) {
+        this.payloads.give(message.payload); // too large for the client: counted there
+        continue;
+      }
       message.packetId = packetId;
       this.inflight.set(packetId, message);
       this.inflightBytes += message.payload.byteLength;

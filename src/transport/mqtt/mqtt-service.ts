@@ -6,7 +6,7 @@ import type { Counter, Gauge, MetricsRegistry } from '../../metrics/registry.js'
 import type { Logger } from '../../router/log.js';
 import type { Peer, SessionLink } from '../../router/peer.js';
 import { ConnectionSlots, PerKeyLogThrottle } from '../connection-slots.js';
-import { ByteBudget } from './byte-budget.js';
+import { ByteBudget, SharedPayloads } from './byte-budget.js';
 import type { ClientRegistry } from './client-registry.js';
 import { ClientSession, type ClientSessionCounters, type WillMessage } from './client-session.js';
 import { MqttConnection, type ConnectionCounters, type ConnectOutcome, type ConnectionHost, type MqttSocket } from './connection.js';
@@ -68,6 +68,8 @@ export class MqttService implements ConnectionHost {
   private readonly connectionGauge: Gauge;
   /** Every will this transport's connections and sessions hold (max_total_will_bytes). */
   private readonly wills: ByteBudget;
+  /** The payloads of the QoS 1/2 messages its sessions hold, queued or in flight (max_total_queued_bytes). */
+  private readonly payloads: SharedPayloads;
   private readonly labels: { transport: string };
   /** Numbers Unix-socket connections, each its own per-address key. */
   private unixConnections = 0;
@@ -102,7 +104,8 @@ export class MqttService implements ConnectionHost {
       received: metrics.counter('junction_mqtt_packets_received_total', 'MQTT packets received').bind(labels),
     };
     this.sessionCounters = {
-      queueDropped: metrics.counter('junction_mqtt_queue_dropped_total', 'Messages dropped from a full MQTT client queue (max_queued_messages, max_queued_bytes)').bind(labels),
+      queueDropped: withKind(metrics.counter('junction_mqtt_queue_dropped_total',
+        'QoS 1/2 messages for MQTT clients dropped: a full client queue (limit="client": max_queued_messages, max_queued_bytes) or all clients\' held payloads at max_total_queued_bytes (limit="transport")')),
       expired: metrics.counter('junction_mqtt_expired_total', 'Queued MQTT messages not sent because their Message Expiry Interval passed').bind(labels),
       subscriptionsRefused: metrics.counter('junction_mqtt_subscriptions_refused_total', 'MQTT topic filters refused (cannot map, not authorized, max_subscriptions)').bind(labels),
       delivered: metrics.counter('junction_mqtt_messages_delivered_total', 'PUBLISH packets sent to MQTT clients').bind(labels),
@@ -111,6 +114,8 @@ export class MqttService implements ConnectionHost {
     this.connectionGauge = metrics.gauge('junction_mqtt_connections', 'Open MQTT connections');
     const willGauge = metrics.gauge('junction_mqtt_will_bytes', 'Bytes of the wills held (connections\' wills and wills waiting out a delay), each counted as its CONNECT\'s size');
     this.wills = new ByteBudget(settings.maxTotalWillBytes, { set: (bytes) => willGauge.set(bytes, labels) });
+    const heldGauge = metrics.gauge('junction_mqtt_held_bytes', 'Payload bytes of the QoS 1/2 messages queued for or in flight to MQTT clients (a payload several clients hold counted once)');
+    this.payloads = new SharedPayloads(new ByteBudget(settings.maxTotalQueuedBytes, { set: (bytes) => heldGauge.set(bytes, labels) }));
   }
 
   /**
@@ -240,7 +245,7 @@ export class MqttService implements ConnectionHost {
       this.warnOnce('sessions', { limit: this.settings.maxSessions }, 'MQTT connection refused: max_sessions reached');
       return refused(connectRefusal(Reason.serverBusy, `too many sessions (max_sessions ${this.settings.maxSessions})`), 'sessions');
     }
-    const session = new ClientSession(clientId, router, identity, this.mapping, this.settings, this.sessionCounters,
+    const session = new ClientSession(clientId, router, identity, this.mapping, this.settings, this.payloads, this.sessionCounters,
       this.log.child({ clientId }), (ended) => this.sessions.remove(ended));
     session.owner = this;
     this.sessions.add(session);
