@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { generate, type Packet } from 'mqtt-packet';
 import type { MqttService } from '../../src/config/model.js';
+import { defaultRealmLimits } from '../../src/config/schema-router.js';
 import { openAutobahn } from '../support/autobahn.js';
 import { connectMqtt, metric, mqttTestConfig, RawMqtt } from '../support/mqtt.js';
 import { CaptureLog } from '../auth/support/capture-log.js';
@@ -233,6 +234,41 @@ describe('MQTT limits', () => {
     await wamp.close();
     await a.end();
     await b.end();
+  });
+
+  it('a retained PUBLISH past the realm\'s retention limits is delivered, not retained: MQTT 5 hears PUBACK 0x97, MQTT 3.1.1 a plain PUBACK, counted', async () => {
+    const config = mqttTestConfig();
+    config.realms[0]!.options.limits = { ...defaultRealmLimits, maxRetainedTopics: 1 };
+    const node = await startTestNode(config);
+    nodes.push(node);
+    const port = node.ports.get('mqtt')!;
+    const watcher = await connectMqtt(port);
+    await watcher.client.subscribeAsync('kept/#', { qos: 1 });
+    const v5 = await RawMqtt.open(port);
+    await v5.connect();
+    const retained = (client: RawMqtt, topic: string, messageId: number) =>
+      client.send({ cmd: 'publish', topic, payload: Buffer.from('{"args": [1]}'), qos: 1, messageId, retain: true, dup: false });
+    retained(v5, 'kept/one', 1);
+    retained(v5, 'kept/two', 2);
+    await v5.until(() => v5.received('puback').length === 2, 'two PUBACKs');
+    const [first, second] = v5.received('puback') as { reasonCode?: number; properties?: { reasonString?: string } }[];
+    assert.equal(first!.reasonCode ?? 0, 0);
+    assert.equal(second!.reasonCode, 0x97);
+    assert.match(second!.properties?.reasonString ?? '', /max_retained_topics/);
+    const v4 = await RawMqtt.open(port, 4);
+    await v4.connect();
+    retained(v4, 'kept/three', 1);
+    assert.equal((await v4.next('puback') as { reasonCode?: number }).reasonCode ?? 0, 0);
+    // Delivered to the subscriber all the same; only the first is retained for a later one.
+    await watcher.until((messages) => messages.length === 3, 'the three publications');
+    const later = await connectMqtt(port);
+    await later.client.subscribeAsync('kept/#', { qos: 1 });
+    await later.until((messages) => messages.length === 1, 'the one retained message');
+    assert.equal(later.messages[0]!.topic, 'kept/one');
+    assert.match(node.metrics.exposition(), /junction_retained_refused_total\{[^}]*\} 2/);
+    for (const client of [v5, v4]) client.end();
+    await watcher.end();
+    await later.end();
   });
 
   it('counts every refused publication but logs a connection\'s refusals at most once per 10 s', async () => {
