@@ -401,6 +401,8 @@ export class ClientSession {
   }
 
   private event(envelope: Envelope, event: Event): void {
+    // An ended session may still hear events while its will goes out (it leaves the realm after): nothing more is held for it.
+    if (this.ended) return;
     const subscription = this.byId.get(event.subscription);
     if (!subscription) return;
     if (subscription.held) {
