@@ -9,6 +9,9 @@ import { CaptureLog } from '../auth/support/capture-log.js';
 import { startTestNode } from '../support/node.js';
 import { waitFor } from '../support/wait.js';
 
+/** A native-format MQTT payload of `size` bytes whose one argument starts with `n`. */
+const payload = (n: number, size = 1_000) => JSON.stringify({ args: [String(n).padEnd(size - 12, '.')] });
+
 async function nodeWith(overrides: Partial<MqttService>, log = new CaptureLog()) {
   const node = await startTestNode(mqttTestConfig(overrides), { log });
   return { node, port: node.ports.get('mqtt')! };
@@ -97,7 +100,6 @@ describe('MQTT limits', () => {
     await first.end();
     const publisher = await connectMqtt(port, { clientId: 'bytes-publisher' });
     // Each payload is about 1,000 bytes: two fit in 2,500, a third pushes the oldest out.
-    const payload = (n: number, size = 1_000) => JSON.stringify({ args: [String(n).padEnd(size - 12, '.')] });
     for (const n of [1, 2, 3, 4]) await publisher.client.publishAsync('alerts', payload(n), { qos: 1 });
     await publisher.client.publishAsync('alerts', payload(5, 5_000), { qos: 1 });
     await publisher.end();
@@ -117,7 +119,6 @@ describe('MQTT limits', () => {
     await device.next('suback');
     const wamp = await openAutobahn(node.url);
     // Each payload is about 1,000 bytes: two fit in 2,500 bytes in flight, a third waits.
-    const payload = (n: number, size = 1_000) => JSON.stringify({ args: [String(n).padEnd(size - 12, '.')] });
     const publish = (n: number, qos: number, size?: number) =>
       wamp.session.publish('window', [JSON.parse(payload(n, size)).args[0]], {}, { acknowledge: true, _mqtt: { qos } });
     for (const n of [1, 2, 3]) await publish(n, 1);
@@ -208,7 +209,7 @@ describe('MQTT limits', () => {
     }
     const wamp = await openAutobahn(node.url);
     // Each payload is about 1,000 bytes: two fit in 2,500, a third does not.
-    const text = (n: number) => String(n).padEnd(988, '.');
+    const text = (n: number) => JSON.parse(payload(n)).args[0] as string;
     const publish = (n: number) => wamp.session.publish('held.x', [text(n)], {}, { acknowledge: true, _mqtt: { qos: 1 } });
     await publish(1);
     const one = held();
