@@ -151,16 +151,15 @@ export class MqttService implements ConnectionHost {
   }
 
   async connect(connection: MqttConnection, packet: IConnectPacket): Promise<ConnectOutcome> {
-    const refused = (refusal: ConnectRefusal, reason: string) => this.refuse(refusal, reason);
     const admission = this.refusals.get(connection);
-    if (admission) return refused(admission, admission.v5 === Reason.connectionRateExceeded ? 'rate' : 'busy');
+    if (admission) return this.refuse(admission, admission.v5 === Reason.connectionRateExceeded ? 'rate' : 'busy');
     const v5 = packet.protocolVersion === 5;
     const cleanStart = packet.clean !== false;
     let clientId = packet.clientId;
     let assignedClientId: string | undefined;
     if (clientId === '') {
       // MQTT 3.1.1 gives an empty id only to a clean session; MQTT 5 lets the server assign one.
-      if (!cleanStart && !v5) return refused(connectRefusal(Reason.clientIdNotValid, 'an empty client id needs clean_session'), 'client_id');
+      if (!cleanStart && !v5) return this.refuse(connectRefusal(Reason.clientIdNotValid, 'an empty client id needs clean_session'), 'client_id');
       clientId = assignedClientId = `junction-${randomBytes(9).toString('base64url')}`;
     }
     const sessionExpiry = v5
@@ -172,14 +171,14 @@ export class MqttService implements ConnectionHost {
       try {
         will = this.willOf(packet.will, packet.length ?? 0);
       } catch (error) {
-        if (error instanceof TopicRefusal) return refused(connectRefusal(Reason.topicNameInvalid, `will: ${error.message}`), 'will');
-        if (error instanceof PayloadRefusal) return refused(connectRefusal(Reason.payloadFormatInvalid, `will: ${error.message}`), 'will');
+        if (error instanceof TopicRefusal) return this.refuse(connectRefusal(Reason.topicNameInvalid, `will: ${error.message}`), 'will');
+        if (error instanceof PayloadRefusal) return this.refuse(connectRefusal(Reason.payloadFormatInvalid, `will: ${error.message}`), 'will');
         throw error;
       }
       if (will === undefined) {
         const facts = { peer: connection.label, bytes: packet.length, held: this.wills.used, limit: this.wills.limit };
         this.warnOnce('will_quota', facts, 'MQTT connection refused: its will does not fit in max_total_will_bytes (further ones are counted, and warned at most every 10 s)');
-        return refused(connectRefusal(Reason.quotaExceeded, `will: the wills held here are at max_total_will_bytes (${this.wills.limit} bytes)`), 'will_quota');
+        return this.refuse(connectRefusal(Reason.quotaExceeded, `will: the wills held here are at max_total_will_bytes (${this.wills.limit} bytes)`), 'will_quota');
       }
     }
     // The will is held from here: given back unless the CONNECT is accepted (then its connection or session gives it back).
@@ -202,7 +201,6 @@ export class MqttService implements ConnectionHost {
   /** Signs the client in, then finds, takes over or makes its session (the outcome's will is the caller's to add). */
   private async openSession(connection: MqttConnection, packet: IConnectPacket, request: SessionRequest): Promise<ConnectOutcome> {
     const { clientId, cleanStart, sessionExpiry, assignedClientId } = request;
-    const refused = (refusal: ConnectRefusal, reason: string) => this.refuse(refusal, reason);
     const certificate = this.certificates.get(connection);
     const router = new MqttRouterSession({
       type: 'mqtt', serializer: 'none', peer: connection.label,
@@ -221,13 +219,13 @@ export class MqttService implements ConnectionHost {
       });
     } catch (error) {
       if (!(error instanceof RouterRefusal)) throw error;
-      return refused(refusalForAbort(error.uri, error.message, credential !== undefined), 'auth');
+      return this.refuse(refusalForAbort(error.uri, error.message, credential !== undefined), 'auth');
     }
 
     const existing = this.sessions.get(clientId);
     if (existing && existing.identity.authmethod !== 'anonymous' && existing.identity.authid !== identity.authid) {
       router.leave();
-      return refused(connectRefusal(Reason.clientIdNotValid, 'this client id belongs to a session of another principal'), 'client_id');
+      return this.refuse(connectRefusal(Reason.clientIdNotValid, 'this client id belongs to a session of another principal'), 'client_id');
     }
     if (existing) {
       this.log.info({ clientId, peer: connection.label }, 'MQTT client id taken over by a new connection');
@@ -243,7 +241,7 @@ export class MqttService implements ConnectionHost {
     if (this.sessions.size >= this.settings.maxSessions) {
       router.leave();
       this.warnOnce('sessions', { limit: this.settings.maxSessions }, 'MQTT connection refused: max_sessions reached');
-      return refused(connectRefusal(Reason.serverBusy, `too many sessions (max_sessions ${this.settings.maxSessions})`), 'sessions');
+      return this.refuse(connectRefusal(Reason.serverBusy, `too many sessions (max_sessions ${this.settings.maxSessions})`), 'sessions');
     }
     const session = new ClientSession(clientId, router, identity, this.mapping, this.settings, this.payloads, this.sessionCounters,
       this.log.child({ clientId }), (ended) => this.sessions.remove(ended));
