@@ -39,6 +39,11 @@ export const ErrorUri = {
    * too deeply, a value its format cannot carry exactly); see docs/payloads.md.
    */
   unencodablePayload: 'junction.error.unencodable_payload',
+  /**
+   * Junction's own: the cluster's authority (Redis) did not answer in time, so the request was not
+   * done (a REGISTER whose claim of the procedure went unanswered; docs/cluster.md).
+   */
+  clusterTimeout: 'junction.error.cluster_timeout',
 } as const;
 
 export type ErrorUriName = keyof typeof ErrorUri;

@@ -236,9 +236,12 @@ export interface Asked<T> {
 /**
  * `ticket`: the claim's place in the order of every claim the authority decided (larger is
  * later), the registration time that `first` and `last` compare across nodes. Absent when the
- * authority could not be reached (the node serves on its own meanwhile).
+ * authority could not be reached (the node serves on its own meanwhile). `unanswered`: the
+ * authority is connected but did not answer in time, so whether it took the claim is unknown;
+ * nothing is registered, the link gives the claim back once the authority answers again, and
+ * the text says why, for the client.
  */
-export type ClaimAnswer = { ok: true; ticket?: number } | { ok: false; heldAs: InvocationPolicy };
+export type ClaimAnswer = { ok: true; ticket?: number } | { ok: false; heldAs: InvocationPolicy } | { ok: false; unanswered: string };
 
 /**
  * Where a node's callees of a `first` or `last` registration stand in the cluster's registration

@@ -100,6 +100,7 @@ export class Dealer {
     return remote.claim(procedure, options.match, options.invoke).then((answer) => {
       if (!answer.ok) {
         if (session.state === 'closed') return;
+        if ('unanswered' in answer) return session.sendError(MessageType.REGISTER, request, ErrorUri.clusterTimeout, answer.unanswered);
         const uri = answer.heldAs === options.invoke ? ErrorUri.procedureAlreadyExists : ErrorUri.procedureExistsWithDifferentInvocationPolicy;
         session.sendError(MessageType.REGISTER, request, uri,
           `"${procedure}" (match "${options.match}") is registered on another router node with invocation policy "${answer.heldAs}"`);
