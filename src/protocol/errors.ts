@@ -7,6 +7,8 @@ export const ErrorUri = {
   noSuchRegistration: 'wamp.error.no_such_registration',
   noSuchSubscription: 'wamp.error.no_such_subscription',
   noSuchSession: 'wamp.error.no_such_session',
+  /** The reason of a revocation by force_reregister (Crossbar's). */
+  unregistered: 'wamp.error.unregistered',
   invalidArgument: 'wamp.error.invalid_argument',
   systemShutdown: 'wamp.close.system_shutdown',
   closeRealm: 'wamp.close.close_realm',
@@ -30,6 +32,8 @@ export const ErrorUri = {
   payloadSizeExceeded: 'wamp.error.payload_size_exceeded',
   closeNormal: 'wamp.close.normal',
   killed: 'wamp.close.killed',
+  /** Crossbar's: every callee the invocation policy may pick has as many calls in flight as its REGISTER `concurrency` allows. */
+  maxConcurrencyReached: 'crossbar.error.max_concurrency_reached',
   /** Junction's own: a per-session limit of the realm (subscriptions, registrations, calls in flight, publish rate) refused the request. */
   limitExceeded: 'junction.error.limit_exceeded',
   /** Junction's own GOODBYE reason: a configuration reload removed the role the session was signed in with. */

@@ -223,9 +223,9 @@ export type ClusterQuestion =
 /** The questions a realm's meta API answers (the router answers `retained` and `history` itself). */
 export type MetaQuestion = Exclude<ClusterQuestion, { k: 'retained' } | { k: 'history' }>;
 
-/** The answer each kind of question gets: how many sessions were closed, the node's retained events or history, or its matching items. */
+/** The answer each kind of question gets: the IDs of the sessions closed, the node's retained events or history, or its matching items. */
 export type AnswerTo<Q extends ClusterQuestion> =
-  Q extends { k: 'kill' } ? number : Q extends { k: 'retained' } ? RemoteRetained[] : Q extends { k: 'history' } ? RemoteHistory[] : InventoryItem[];
+  Q extends { k: 'kill' } ? number[] : Q extends { k: 'retained' } ? RemoteRetained[] : Q extends { k: 'history' } ? RemoteHistory[] : InventoryItem[];
 
 export interface Asked<T> {
   answers: { node: string; answer: T }[];
