@@ -119,7 +119,10 @@ const containerWorkerSchema = z
   .describe('A Crossbar process hosting Python components; Junction records them and runs none.');
 
 const otherCrossbarWorkers: Record<string, string> = {
-  guest: notSupportedMessage('guest workers (programs started by the router)'),
+  guest: notSupportedMessage(
+    'guest workers (programs started by the router)',
+    'start the program yourself, with systemd or in a container, and let it connect as a WAMP client; a program without a WAMP library can be a "stdio" component: see docs/stdio.md',
+  ),
   proxy: notSupportedMessage('proxy workers'),
   'websocket-testee': notSupportedMessage('websocket-testee workers'),
   xbrmm: notSupportedMessage('XBR market maker workers'),
