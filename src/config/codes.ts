@@ -34,6 +34,9 @@ export const problemMessages = {
   'config.transport.missing': () => 'no transports defined, so no client could connect: add a "websocket" or "web" transport',
   'config.transport.address_taken': (address: string, user: ConfigPath, userAddress?: string) =>
     `${address} is already used by ${formatPath(user)}${userAddress === undefined ? '' : ` (${userAddress})`}`,
+  'config.transport.port_shared': (port: number, first: ConfigPath) =>
+    `port ${port} is also opened by ${formatPath(first)}, both "shared": true: Crossbar's way to spread connections over several router processes. ` +
+    'Junction serves every router worker as one router: keep one of these transports and start with --workers N (or auto) for several processes',
   'config.transport.empty_universal': () => 'a universal transport serves nothing: add a "rawsocket", "websocket", "web" or "mqtt" part',
   'config.tls.certificate_not_asked': () =>
     'tls authentication needs client certificates: give the endpoint tls.ca_certificates (the authorities whose certificates are accepted)',
@@ -101,6 +104,8 @@ export const noticeMessages = {
   'config.notice.transport_unused': (classname: string) => `${classname} runs inside the router as a trusted session; its "transport" is not used`,
   'config.notice.path_shadowed': (url: string, serviceType: string) =>
     `takes every request to ${url}, as in Crossbar: the web part's ${serviceType} service there is not served`,
+  'config.notice.cookie_tracking': () =>
+    'Crossbar\'s tracking cookie (cbtid) is not set by Junction: every connection signs in with the authentication methods offered here, never by a cookie from an earlier one',
   'config.notice.zero_limit': (fallback: number, unit: string) => `0 (no limit) is not offered by Junction; the default of ${fallback} ${unit} applies`,
 } satisfies Record<string, (...args: never[]) => string>;
 

@@ -58,7 +58,7 @@ const signInLimits = z
   .describe('Junction extension: sign-in rate limits and authentication timeouts, for every transport of the router.');
 
 /** The cluster's timing when the file does not give it (also what a Redis link uses when built without a config). */
-export const clusterDefaults = { prefix: 'junction', heartbeatMs: 1_000, leaseMs: 3_000, livenessMs: 250, maxPendingBytes: 16 * 1024 * 1024 } as const;
+export const clusterDefaults = { prefix: 'junction', heartbeatMs: 1_000, leaseMs: 3_000, livenessMs: 250, maxPendingBytes: 16 * 1024 * 1024, commandTimeoutMs: 2_000 } as const;
 
 /** Junction's cluster through Redis (Crossbar has no such key). */
 const clusterSchema = z
@@ -69,6 +69,8 @@ const clusterSchema = z
         .default(clusterDefaults.prefix).describe('Every Redis key and channel of this cluster starts with it: several clusters can share one Redis.'),
       max_pending_bytes: positiveInt.default(clusterDefaults.maxPendingBytes)
         .describe('Bytes of messages handed to Redis and not yet acknowledged by it; past it publications for other nodes are dropped and counted (junction_backplane_dropped_total); announcements and call traffic still go.'),
+      command_timeout: positiveInt.default(clusterDefaults.commandTimeoutMs)
+        .describe('Milliseconds a node waits for Redis to answer one command; past it the client action waiting on it gets its answer (REGISTER: ERROR junction.error.cluster_timeout), the timeout is counted (junction_cluster_redis_timeouts_total) and the node serves its own clients only until Redis answers again.'),
     }).superRefine(checkRedisServer).describe('Where the nodes meet: one Redis server ("url") or the primary Redis Sentinel names ("sentinels" and "name").'),
     node_id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'expected 1 to 64 characters from A-Z, a-z, 0-9, "_", "." and "-"' })
       .optional().describe('This node\'s name in the cluster; default: the host name and a random suffix, new at each start.'),
@@ -117,7 +119,10 @@ const containerWorkerSchema = z
   .describe('A Crossbar process hosting Python components; Junction records them and runs none.');
 
 const otherCrossbarWorkers: Record<string, string> = {
-  guest: notSupportedMessage('guest workers (programs started by the router)'),
+  guest: notSupportedMessage(
+    'guest workers (programs started by the router)',
+    'start the program yourself, with systemd or in a container, and let it connect as a WAMP client; a program without a WAMP library can be a "stdio" component: see docs/stdio.md',
+  ),
   proxy: notSupportedMessage('proxy workers'),
   'websocket-testee': notSupportedMessage('websocket-testee workers'),
   xbrmm: notSupportedMessage('XBR market maker workers'),

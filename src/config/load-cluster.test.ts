@@ -11,11 +11,11 @@ describe('router worker cluster (Junction extension)', () => {
     assert.equal(loadDocument(configDocument({})).cluster, undefined);
   });
 
-  it('reads the Redis URL (with ${ENV}), the prefix, the node id, heartbeat and lease, with defaults', () => {
+  it('reads the Redis URL (with ${ENV}), the prefix, the node id, heartbeat, lease and command timeout, with defaults', () => {
     const config = loadDocument(configDocument({ cluster: { redis: { url: '${REDIS_URL}' } } }), { REDIS_URL: 'redis://10.0.0.5:6379/2' });
-    assert.deepEqual(config.cluster, { redis: url('redis://10.0.0.5:6379/2'), prefix: 'junction', maxPendingBytes: 16 * 1024 * 1024, nodeId: undefined, heartbeatMs: 1000, leaseMs: 3000 });
-    const given = loadDocument(configDocument({ cluster: { redis: { url: 'rediss://r.example:6380/0', prefix: 'app1', max_pending_bytes: 1024 }, node_id: 'n1', heartbeat: 500, lease: 2000 } }));
-    assert.deepEqual(given.cluster, { redis: url('rediss://r.example:6380/0'), prefix: 'app1', maxPendingBytes: 1024, nodeId: 'n1', heartbeatMs: 500, leaseMs: 2000 });
+    assert.deepEqual(config.cluster, { redis: url('redis://10.0.0.5:6379/2'), prefix: 'junction', maxPendingBytes: 16 * 1024 * 1024, commandTimeoutMs: 2000, nodeId: undefined, heartbeatMs: 1000, leaseMs: 3000 });
+    const given = loadDocument(configDocument({ cluster: { redis: { url: 'rediss://r.example:6380/0', prefix: 'app1', max_pending_bytes: 1024, command_timeout: 500 }, node_id: 'n1', heartbeat: 500, lease: 2000 } }));
+    assert.deepEqual(given.cluster, { redis: url('rediss://r.example:6380/0'), prefix: 'app1', maxPendingBytes: 1024, commandTimeoutMs: 500, nodeId: 'n1', heartbeatMs: 500, leaseMs: 2000 });
   });
 
   it('refuses a URL that is not Redis\'s, a lease not longer than the heartbeat, and unknown keys, each with its path', () => {

@@ -149,7 +149,7 @@ describe('problems', () => {
     assert.deepEqual(problemsOf(text), [
       'test.yaml:11:28: workers[0].realms[0].roles[0].permissions[0].allow.publish: expected boolean, got number',
       'test.yaml:16:17: workers[0].transports[0].endpoint.port: expected a port number from 0 to 65535',
-      'test.yaml:19:19: workers[0].transports[0].paths.ws.type: not supported by Junction: the "wsgi" path service (supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, mqtt, path)',
+      'test.yaml:19:19: workers[0].transports[0].paths.ws.type: not supported by Junction: the "wsgi" path service (run the WSGI app in its own server (gunicorn, uWSGI) behind the same reverse proxy (docs/reverse-proxy.md); supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, mqtt, path)',
     ]);
   });
 
@@ -213,16 +213,16 @@ describe('problems', () => {
   it('unsupported Crossbar parts are errors that name them', () => {
     const transports = [
       { type: 'flashpolicy', endpoint: { type: 'tcp', port: 9000 } },
-      { type: 'websocket', endpoint: { type: 'tcp', port: 9001 }, cookie: { store: { type: 'memory' } } },
+      { type: 'websocket', endpoint: { type: 'tcp', port: 9001 }, auth: { anonymous: { type: 'static' }, cookie: {} } },
       { type: 'websocket', endpoint: { type: 'tcp', port: 9002 }, serializers: ['ubjson'] },
       { type: 'websocket', endpoint: { type: 'tcp', port: 9003 }, auth: { ticket: { type: 'function', create: 'x.y' } } },
     ];
     assert.deepEqual(problemsOfValue({ workers: [router({ transports }), { type: 'guest', executable: 'node' }] }), [
       'test: workers[0].transports[0].type: not supported by Junction: "flashpolicy" transports (supported: websocket, web, rawsocket, universal, pusher, mqtt)',
-      'test: workers[0].transports[1].cookie: not supported by Junction: cookie tracking',
+      'test: workers[0].transports[1].auth.cookie: not supported by Junction: cookie authentication (use ticket, wampcra or cryptosign; each connection signs in with them)',
       'test: workers[0].transports[2].serializers: names no serializer Junction speaks; add one of json, msgpack, cbor',
       'test: workers[0].transports[3].auth.ticket.type: not supported by Junction: ticket authentication of type "function" (a Python callable) (use type "dynamic" with a WAMP procedure)',
-      'test: workers[1].type: not supported by Junction: guest workers (programs started by the router)',
+      'test: workers[1].type: not supported by Junction: guest workers (programs started by the router) (start the program yourself, with systemd or in a container, and let it connect as a WAMP client; a program without a WAMP library can be a "stdio" component: see docs/stdio.md)',
     ]);
   });
 

@@ -42,4 +42,22 @@ describe('maskSecrets', () => {
     assert.ok(!text.includes('console-ticket-xyz') && !text.includes('cra-secret-xyz'), text);
     assert.ok(text.includes('"ops"'));
   });
+
+  it("masks a webhook's github_secret and a program's environment values, keeping the variables' names", () => {
+    const config = parseConfig({
+      version: 2,
+      workers: [{
+        type: 'router',
+        realms: [{ name: 'r', roles: [{ name: 'ops', permissions: [] }] }],
+        transports: [{
+          type: 'web', endpoint: { type: 'tcp', port: 0 },
+          paths: { hook: { type: 'webhook', realm: 'r', role: 'ops', options: { topic: 'gh.push', github_secret: 'gh-secret-xyz' } } },
+        }],
+        components: [{ type: 'process', id: 'report', realm: 'r', procedure: 'com.report', command: ['node', 'report.js'], env: { DB_PASSWORD: 'db-pw-xyz', REGION: 'eu-west' } }],
+      }],
+    }, { source: 'test', env: {} });
+    const text = JSON.stringify(maskSecrets(config));
+    for (const secret of ['gh-secret-xyz', 'db-pw-xyz', 'eu-west']) assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
+    assert.ok(text.includes('"DB_PASSWORD"') && text.includes('"gh.push"'), text);
+  });
 });

@@ -1,16 +1,23 @@
 /**
  * The running configuration as the console shows it (junction.config.get): plain JSON with every
  * secret replaced by a mark. What counts as a secret is decided by the key that holds a value:
- * tickets, WAMP-CRA secrets and salts, passwords, tokens, signing secrets, private keys, every
- * HTTP header value a component sends, and the password inside a URL ("redis://:pw@host").
+ * tickets, WAMP-CRA secrets and salts, passwords, tokens, signing and webhook secrets, private
+ * keys, every HTTP header value a component sends, every environment value a program is given,
+ * and the password inside a URL ("redis://:pw@host").
  */
 
 export const maskedMark = '*****';
 
-/** Keys whose string or number value is a secret (any case; "-" and "_" ignored). */
-const secretKey = /^(ticket|secret|signingsecret|salt|password|sentinelpassword|passwd|pass|token|accesstoken|apikey|privatekey|key|credentials?|authorization|cookie)$/;
-/** Keys below which every value is a secret: headers may carry credentials under any name. */
-const secretTable = /^headers$/;
+/**
+ * Keys whose string or number value is a secret (any case; "-" and "_" ignored), also as the end
+ * of a longer name: "github_secret", "signing_secret", "sentinel_password", "access_token".
+ */
+const secretKey = /(ticket|secret|salt|password|passwd|pass|token|apikey|key|credentials?|authorization|cookie)$/;
+/**
+ * Keys below which every value is a secret: headers may carry credentials under any name, and so
+ * may a program's environment (DB_PASSWORD, API_TOKEN...).
+ */
+const secretTable = /^(headers|env)$/;
 
 export function maskSecrets(value: unknown): unknown {
   return walk(value, false, new WeakSet());

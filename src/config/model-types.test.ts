@@ -104,13 +104,14 @@ export type SignIn = Check<Mirrors<SignInLimits, Mirror<SignInFile, {
   forgive_after: 'forgiveAfterMs'; spacing: 'spacingMs'; max_wait: 'maxWaitMs'; challenge_timeout: 'challengeTimeoutMs'; dynamic_timeout: 'dynamicTimeoutMs';
 }>>>;
 
-// cluster: redis.prefix and redis.max_pending_bytes are lifted beside the Redis server; heartbeat and lease get Ms.
+// cluster: redis.prefix, redis.max_pending_bytes and redis.command_timeout (with Ms) are lifted beside the Redis server; heartbeat and lease get Ms.
 type ClusterFile = NonNullable<RouterWorkerFile['cluster']>;
-export type RedisServer = Check<Mirrors<RedisServerConfig, Mirror<ClusterFile['redis'], {}, 'prefix' | 'max_pending_bytes'>>>;
+export type RedisServer = Check<Mirrors<RedisServerConfig, Mirror<ClusterFile['redis'], {}, 'prefix' | 'max_pending_bytes' | 'command_timeout'>>>;
 export type Cluster = Check<Mirrors<ClusterConfig, Mirror<ClusterFile, { heartbeat: 'heartbeatMs'; lease: 'leaseMs' }, 'redis'> & {
   redis: RedisServerConfig;
   prefix: ClusterFile['redis']['prefix'];
   maxPendingBytes: ClusterFile['redis']['max_pending_bytes'];
+  commandTimeoutMs: ClusterFile['redis']['command_timeout'];
 }>>;
 
 

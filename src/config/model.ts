@@ -45,6 +45,8 @@ export interface ClusterConfig {
   prefix: string;
   /** Bytes sent to Redis and not yet acknowledged, at most; past it publications to other nodes are dropped (and counted). */
   maxPendingBytes: number;
+  /** How long one Redis command may go unanswered before the node gives up waiting on it (cluster.redis.command_timeout). */
+  commandTimeoutMs: number;
   /** Undefined: generated at each start. */
   nodeId?: string;
   heartbeatMs: number;

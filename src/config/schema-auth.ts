@@ -114,9 +114,9 @@ export const authSchema = z
     ticket: methodSchema('ticket', ticketStatic).optional(),
     wampcra: methodSchema('wampcra', wampcraStatic).optional(),
     cryptosign: methodSchema('cryptosign', cryptosignStatic).optional(),
-    tls: unsupported('TLS client-certificate authentication'),
-    cookie: unsupported('cookie authentication'),
-    scram: unsupported('WAMP-SCRAM authentication'),
+    tls: unsupported('TLS client-certificate authentication', 'Junction offers it on MQTT transports; here use cryptosign, wampcra or ticket'),
+    cookie: unsupported('cookie authentication', 'use ticket, wampcra or cryptosign; each connection signs in with them'),
+    scram: unsupported('WAMP-SCRAM authentication', 'use wampcra with salt, iterations and keylen, or cryptosign'),
     'anonymous-proxy': unsupported('proxy authentication'),
     'cryptosign-proxy': unsupported('proxy authentication'),
   })

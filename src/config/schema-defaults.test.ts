@@ -132,8 +132,9 @@ describe("the defaults the loader fills in are the schema's", () => {
       renamed: { forgiveAfterMs: 'forgive_after', spacingMs: 'spacing', maxWaitMs: 'max_wait', challengeTimeoutMs: 'challenge_timeout', dynamicTimeoutMs: 'dynamic_timeout' },
     });
     const cluster = child(routerProperties, 'cluster');
-    assertDefaults(config.cluster!, cluster, { given: ['redis', 'prefix', 'maxPendingBytes'], renamed: { heartbeatMs: 'heartbeat', leaseMs: 'lease' } });
-    assertDefaults({ prefix: config.cluster!.prefix, maxPendingBytes: config.cluster!.maxPendingBytes }, child(cluster, 'properties', 'redis'));
+    assertDefaults(config.cluster!, cluster, { given: ['redis', 'prefix', 'maxPendingBytes', 'commandTimeoutMs'], renamed: { heartbeatMs: 'heartbeat', leaseMs: 'lease' } });
+    assertDefaults({ prefix: config.cluster!.prefix, maxPendingBytes: config.cluster!.maxPendingBytes, commandTimeoutMs: config.cluster!.commandTimeoutMs },
+      child(cluster, 'properties', 'redis'), { renamed: { commandTimeoutMs: 'command_timeout' } });
     assert.equal(config.maxNestingDepth, child(routerProperties, 'max_nesting_depth').default);
   });
 

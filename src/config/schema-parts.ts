@@ -7,17 +7,26 @@ import * as z from 'zod';
 import { ipRangeProblem } from './ip-ranges.js';
 import { notSupportedMessage } from './codes.js';
 import { Ignored, notice } from './notices.js';
+import type { ConfigPath } from './problems.js';
 import { closestName } from './schema-problems.js';
 import { isValidUri } from '../protocol/uri.js';
 import { checkPattern, procedureUriProblem } from './uri-patterns.js';
 
 /** A Crossbar key that only means something to Crossbar's own runtime: accepted, reported as a notice. */
 export function ignored(what: string) {
+  return acceptedWithNotice(
+    (path) => notice('config.notice.ignored', path, what),
+    `Accepted for Crossbar compatibility and ignored: ${what} is not needed by Junction.`,
+  );
+}
+
+/** A Crossbar key accepted whatever its value, reported by `report` (a notice line for its path). */
+export function acceptedWithNotice(report: (path: ConfigPath) => string, description: string) {
   return z
     .unknown()
-    .transform(() => new Ignored((path) => notice('config.notice.ignored', path, what)))
+    .transform(() => new Ignored(report))
     .optional()
-    .describe(`Accepted for Crossbar compatibility and ignored: ${what} is not needed by Junction.`);
+    .describe(description);
 }
 
 // The schema files word a missing feature with the catalogue's template.

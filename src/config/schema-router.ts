@@ -182,7 +182,9 @@ export const realmSchema = z.strictObject({
   options: realmOptions.prefault({}),
   store: store.optional(),
   inventory: unsupported('type inventories (inventory)'),
-  rlinks: unsupported('router-to-router links (rlinks)'),
+  rlinks: unsupported('router-to-router links (rlinks)', 'nodes share their realms through Redis instead: see docs/cluster.md'),
+  stats: unsupported('session statistics events (stats, published as wamp.session.on_stats)'),
+  trace: ignored("realm tracing (trace; Crossbar's router does not read it either)"),
 });
 
 export type RealmFile = z.output<typeof realmSchema>;

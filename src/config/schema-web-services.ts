@@ -151,30 +151,39 @@ const nestedPathService = z
 
 export const pathServiceTypes = [...leafServices.map((service) => service.shape.type.value), 'path'] as const;
 
-/** Path service types Crossbar has that Junction does not serve, to tell "not yet" from a typo. */
-const otherCrossbarPathServices = new Set([
-  'wsgi',
-  'resource',
-  'reverseproxy',
-  'websocket-reverseproxy',
-  'cgi',
-  'upload',
-  'fileupload',
-  'archive',
-  'wap',
-  'rpc',
-  'catalog',
-  'none',
-  'pairme',
-  'registerme',
+const behindProxy = 'serve it from your app or web server behind the same reverse proxy (docs/reverse-proxy.md)';
+const forwardInProxy = 'forward the path in your reverse proxy (docs/reverse-proxy.md)';
+
+/**
+ * Path service types Crossbar has that Junction does not serve, to tell "not yet" from a typo,
+ * with what to do instead where there is a usual answer.
+ */
+const otherCrossbarPathServices = new Map<string, string | undefined>([
+  ['wsgi', 'run the WSGI app in its own server (gunicorn, uWSGI) behind the same reverse proxy (docs/reverse-proxy.md)'],
+  ['resource', behindProxy],
+  ['reverseproxy', forwardInProxy],
+  ['websocket-reverseproxy', forwardInProxy],
+  ['cgi', 'a "process" component runs a program for each WAMP call (docs/rest-procedures.md); or ' + behindProxy],
+  ['upload', behindProxy],
+  ['fileupload', behindProxy],
+  ['archive', 'unpack the archive into a folder and serve it with a "static" path'],
+  ['wap', behindProxy],
+  ['rpc', undefined],
+  ['catalog', undefined],
+  ['none', undefined],
+  ['pairme', undefined],
+  ['registerme', undefined],
 ]);
 
+function otherPathServiceMessage(type: string): string | undefined {
+  if (!otherCrossbarPathServices.has(type)) return undefined;
+  const hint = otherCrossbarPathServices.get(type);
+  const supported = `supported: ${pathServiceTypes.join(', ')}`;
+  return notSupportedMessage(`the ${JSON.stringify(type)} path service`, hint === undefined ? supported : `${hint}; ${supported}`);
+}
+
 export const pathService = z.discriminatedUnion('type', [...leafServices, nestedPathService], {
-  error: typeError('path service', pathServiceTypes, (type) =>
-    otherCrossbarPathServices.has(type)
-      ? notSupportedMessage(`the ${JSON.stringify(type)} path service`, `supported: ${pathServiceTypes.join(', ')}`)
-      : undefined,
-  ),
+  error: typeError('path service', pathServiceTypes, otherPathServiceMessage),
 });
 
 /** A web transport's (or a universal transport's web part's) `paths` table. */

@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { authSchema } from './schema-auth.js';
 import { Ignored, notice } from './notices.js';
 import {
+  acceptedWithNotice,
   ignored,
   pathServiceId,
   maxPerAddress,
@@ -18,7 +19,6 @@ import {
   realmName,
   roleName,
   trustedProxies,
-  unsupported,
 } from './schema-parts.js';
 
 export const serializerNames = ['json', 'msgpack', 'cbor'] as const;
@@ -123,7 +123,10 @@ const websocketOptionsShape = {
   wamp1: wamp1Options,
   require_websocket_subprotocol: z
     .literal(true, {
-      error: notSupportedMessage('connections without a WAMP WebSocket subprotocol (require_websocket_subprotocol: false)'),
+      error: notSupportedMessage(
+        'connections without a WAMP WebSocket subprotocol (require_websocket_subprotocol: false)',
+        'clients must offer wamp.2.json, wamp.2.msgpack or wamp.2.cbor; remove the key',
+      ),
     })
     .optional()
     .describe('Junction always requires a wamp.2.* subprotocol.'),
@@ -165,7 +168,11 @@ const sharedShape = {
   auth: authSchema.optional(),
   url: ignored('the advertised WebSocket URL (url)'),
   debug: ignored('Crossbar debug logging (debug; use --log-level)'),
-  cookie: unsupported('cookie tracking'),
+  // Without cookie authentication (refused in auth), the tracking cookie only names the browser.
+  cookie: acceptedWithNotice(
+    (path) => notice('config.notice.cookie_tracking', path),
+    'Accepted for Crossbar compatibility: Junction sets no tracking cookie, so every connection signs in anew.',
+  ),
 };
 
 /** A websocket service on a path of a web transport. */

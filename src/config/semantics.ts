@@ -75,7 +75,7 @@ function checkTransports(routers: Entry[], refs: RealmReferences, problems: Conf
   }
 
   const ids = new Map<string, ConfigPath>();
-  const addresses: { port: number; host: string; path: ConfigPath }[] = [];
+  const addresses: { port: number; host: string; path: ConfigPath; shared: boolean }[] = [];
   const socketFiles = new Map<string, ConfigPath>();
   for (const transport of transports) {
     const id = transport.value.id;
@@ -89,8 +89,11 @@ function checkTransports(routers: Entry[], refs: RealmReferences, problems: Conf
     if (address !== undefined && address.port !== 0) {
       const clash = addresses.find((other) => other.port === address.port && hostsOverlap(other.host, address.host));
       const path = [...transport.path, 'endpoint', 'port'];
-      if (clash === undefined) addresses.push({ ...address, path });
-      else {
+      const shared = isRecord(transport.value.endpoint) && transport.value.endpoint.shared === true;
+      if (clash === undefined) addresses.push({ ...address, path, shared });
+      else if (shared && clash.shared) {
+        problems.push(problem('config.transport.port_shared', path, address.port, clash.path.slice(0, -2)));
+      } else {
         problems.push(problem('config.transport.address_taken', path, `port ${address.port} on ${address.host}`, clash.path.slice(0, -2), clash.host));
       }
     }

@@ -1,9 +1,10 @@
 /** The console's shell: sign-in, then a header, the view navigation and the current view. */
 import { html } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Session } from '../client/session.js';
-import type { ConsoleSettings } from './connection.js';
+import type { ConsoleSettings, SignIn as SignInForm } from './connection.js';
 import { useRealmChanges } from './live.js';
+import { sessionEndNotice } from './session-end.js';
 import { Configuration } from './views/config.js';
 import { Forwarders } from './views/forwarder.js';
 import { Overview } from './views/overview.js';
@@ -31,6 +32,9 @@ function viewFromHash(): ViewId {
 export function App({ settings }: { settings: ConsoleSettings }) {
   const [session, setSession] = useState<Session | undefined>(undefined);
   const [notice, setNotice] = useState<string | undefined>(undefined);
+  // Who signed in last (never the secret): the form offers it again after the session ends.
+  const [lastSignIn, setLastSignIn] = useState<Pick<SignInForm, 'method' | 'authid'> | undefined>(undefined);
+  const signingOut = useRef(false);
   useEffect(() => {
     if (!session) return;
     let current = true;
@@ -38,7 +42,7 @@ export function App({ settings }: { settings: ConsoleSettings }) {
       for await (const status of session.status()) {
         if (status.type === 'closed') {
           if (current) {
-            setNotice(`Signed out: ${status.reason}${status.message ? ` (${status.message})` : ''}`);
+            setNotice(sessionEndNotice(status, signingOut.current));
             setSession(undefined);
           }
           return;
@@ -49,11 +53,14 @@ export function App({ settings }: { settings: ConsoleSettings }) {
       current = false;
     };
   }, [session]);
-  if (!session) return html`<${SignIn} settings=${settings} notice=${notice} onSession=${(s: Session) => { setNotice(undefined); setSession(s); }} />`;
-  return html`<${Shell} settings=${settings} session=${session} />`;
+  if (!session) {
+    return html`<${SignIn} settings=${settings} notice=${notice} initial=${lastSignIn}
+      onSession=${(s: Session, form: SignInForm) => { setNotice(undefined); setLastSignIn({ method: form.method, authid: form.authid }); signingOut.current = false; setSession(s); }} />`;
+  }
+  return html`<${Shell} settings=${settings} session=${session} onSignOut=${() => { signingOut.current = true; void session.leave('wamp.close.normal', 'signed out'); }} />`;
 }
 
-function Shell({ settings, session }: { settings: ConsoleSettings; session: Session }) {
+function Shell({ settings, session, onSignOut }: { settings: ConsoleSettings; session: Session; onSignOut(): void }) {
   const [view, setView] = useState<ViewId>(viewFromHash());
   const changes = useRealmChanges(session);
   useEffect(() => {
@@ -70,7 +77,7 @@ function Shell({ settings, session }: { settings: ConsoleSettings; session: Sess
     <header>
       <strong class="brand">Junction console</strong>
       <span class="who" data-who>${details.authid ?? ''} · role ${details.authrole ?? ''} · realm ${settings.realm} · session ${session.id}</span>
-      <button type="button" class="small" onClick=${() => void session.leave('wamp.close.normal', 'signed out')}>Sign out</button>
+      <button type="button" class="small" onClick=${onSignOut}>Sign out</button>
     </header>
     <nav aria-label="Views">
       <ul>${views.map((item) => html`<li key=${item.id}><a href=${`#/${item.id}`} aria-current=${item.id === view ? 'page' : undefined}>${item.title}</a></li>`)}</ul>

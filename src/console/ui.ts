@@ -2,15 +2,16 @@
 import { html } from 'htm/preact';
 import { WampError } from '../client/errors.js';
 import { readJsonField, type JsonFieldKind } from './json-field.js';
+import { visible } from './shown-text.js';
 
 /** An error as the console shows it: the WAMP error URI first ("not authorized" spelled out), then the router's message. */
 export function describeError(error: unknown): string {
   if (error instanceof WampError) {
     const message = typeof error.args[0] === 'string' ? error.args[0] : error.args.length > 0 ? JSON.stringify(error.args) : '';
     const prefix = error.uri === 'wamp.error.not_authorized' ? 'Not authorized (wamp.error.not_authorized)' : error.uri;
-    return message ? `${prefix}: ${message}` : prefix;
+    return visible(message ? `${prefix}: ${message}` : prefix);
   }
-  return error instanceof Error ? error.message : String(error);
+  return visible(error instanceof Error ? error.message : String(error));
 }
 
 export function ErrorText({ error }: { error: unknown }) {
@@ -57,13 +58,4 @@ export function formatDuration(seconds: number): string {
 export function formatTime(iso: string): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
-}
-
-/** JSON for display; a value that cannot be shown as JSON (a cycle) says so instead of throwing. */
-export function toJson(value: unknown, indent?: number): string {
-  try {
-    return JSON.stringify(value, null, indent) ?? 'undefined';
-  } catch (error) {
-    return `(not showable as JSON: ${(error as Error).message})`;
-  }
 }

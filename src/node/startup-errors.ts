@@ -10,7 +10,7 @@ import type { ListenerConfig, TlsConfig } from '../config/model.js';
 import { listenFailure } from './listeners.js';
 import { tlsOptions } from './socket-server.js';
 
-export type StartupErrorCode = 'port_in_use' | 'port_not_permitted' | 'address_not_available' | 'tls_file_unreadable' | 'tls_invalid';
+export type StartupErrorCode = 'port_in_use' | 'port_not_permitted' | 'address_not_available' | 'tls_file_unreadable' | 'tls_invalid' | 'data_dir_unusable';
 
 export class StartupError extends Error {
   constructor(
@@ -79,29 +79,44 @@ function tlsFiles(tls: TlsConfig): Array<[key: string, file: string]> {
 const unreadable: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a folder' };
 
 /**
+ * What is wrong with the TLS files of each endpoint: per transport, every file that cannot be
+ * read, or else why its files do not make a TLS context. `junction check` lists them all;
+ * `junction start` fails on the first (checkTlsFiles).
+ */
+export function tlsFileProblems(listeners: readonly ListenerConfig[]): StartupError[] {
+  return listeners.flatMap((listener) => {
+    const { tls } = listener.endpoint;
+    return tls === undefined ? [] : endpointTlsProblems(`transport "${listener.id}"`, tls);
+  });
+}
+
+function endpointTlsProblems(transport: string, tls: TlsConfig): StartupError[] {
+  const problems: StartupError[] = [];
+  for (const [key, file] of tlsFiles(tls)) {
+    try {
+      readFileSync(file);
+    } catch (error) {
+      const { code } = error as NodeJS.ErrnoException;
+      problems.push(new StartupError('tls_file_unreadable',
+        `${transport}: cannot read its endpoint.tls.${key} ${file}: ${unreadable[code ?? ''] ?? code ?? String(error)} (a relative path is read from the config file's folder)`));
+    }
+  }
+  if (problems.length > 0) return problems;
+  try {
+    createSecureContext(tlsOptions(tls));
+  } catch (error) {
+    problems.push(new StartupError('tls_invalid',
+      `${transport}: its endpoint.tls files are not a usable key and certificate (PEM, the key matching the certificate): ${(error as Error).message}`));
+  }
+  return problems;
+}
+
+/**
  * Reads every endpoint's TLS files and builds their TLS context before anything else starts, so
  * that a missing or malformed key or certificate names its transport and setting, instead of a
  * bare ENOENT or OpenSSL error after internal sessions joined.
  */
 export function checkTlsFiles(listeners: readonly ListenerConfig[]): void {
-  for (const listener of listeners) {
-    const { tls } = listener.endpoint;
-    if (tls === undefined) continue;
-    const transport = `transport "${listener.id}"`;
-    for (const [key, file] of tlsFiles(tls)) {
-      try {
-        readFileSync(file);
-      } catch (error) {
-        const { code } = error as NodeJS.ErrnoException;
-        throw new StartupError('tls_file_unreadable',
-          `${transport}: cannot read its endpoint.tls.${key} ${file}: ${unreadable[code ?? ''] ?? code ?? String(error)} (a relative path is read from the config file's folder)`);
-      }
-    }
-    try {
-      createSecureContext(tlsOptions(tls));
-    } catch (error) {
-      throw new StartupError('tls_invalid',
-        `${transport}: its endpoint.tls files are not a usable key and certificate (PEM, the key matching the certificate): ${(error as Error).message}`);
-    }
-  }
+  const [first] = tlsFileProblems(listeners);
+  if (first !== undefined) throw first;
 }

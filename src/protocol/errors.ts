@@ -7,6 +7,8 @@ export const ErrorUri = {
   noSuchRegistration: 'wamp.error.no_such_registration',
   noSuchSubscription: 'wamp.error.no_such_subscription',
   noSuchSession: 'wamp.error.no_such_session',
+  /** The reason of a revocation by force_reregister (Crossbar's). */
+  unregistered: 'wamp.error.unregistered',
   invalidArgument: 'wamp.error.invalid_argument',
   systemShutdown: 'wamp.close.system_shutdown',
   closeRealm: 'wamp.close.close_realm',
@@ -30,6 +32,8 @@ export const ErrorUri = {
   payloadSizeExceeded: 'wamp.error.payload_size_exceeded',
   closeNormal: 'wamp.close.normal',
   killed: 'wamp.close.killed',
+  /** Crossbar's: every callee the invocation policy may pick has as many calls in flight as its REGISTER `concurrency` allows. */
+  maxConcurrencyReached: 'crossbar.error.max_concurrency_reached',
   /** Junction's own: a per-session limit of the realm (subscriptions, registrations, calls in flight, publish rate) refused the request. */
   limitExceeded: 'junction.error.limit_exceeded',
   /** Junction's own GOODBYE reason: a configuration reload removed the role the session was signed in with. */
@@ -39,6 +43,11 @@ export const ErrorUri = {
    * too deeply, a value its format cannot carry exactly); see docs/payloads.md.
    */
   unencodablePayload: 'junction.error.unencodable_payload',
+  /**
+   * Junction's own: the cluster's authority (Redis) did not answer in time, so the request was not
+   * done (a REGISTER whose claim of the procedure went unanswered; docs/cluster.md).
+   */
+  clusterTimeout: 'junction.error.cluster_timeout',
 } as const;
 
 export type ErrorUriName = keyof typeof ErrorUri;

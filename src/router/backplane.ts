@@ -223,9 +223,9 @@ export type ClusterQuestion =
 /** The questions a realm's meta API answers (the router answers `retained` and `history` itself). */
 export type MetaQuestion = Exclude<ClusterQuestion, { k: 'retained' } | { k: 'history' }>;
 
-/** The answer each kind of question gets: how many sessions were closed, the node's retained events or history, or its matching items. */
+/** The answer each kind of question gets: the IDs of the sessions closed, the node's retained events or history, or its matching items. */
 export type AnswerTo<Q extends ClusterQuestion> =
-  Q extends { k: 'kill' } ? number : Q extends { k: 'retained' } ? RemoteRetained[] : Q extends { k: 'history' } ? RemoteHistory[] : InventoryItem[];
+  Q extends { k: 'kill' } ? number[] : Q extends { k: 'retained' } ? RemoteRetained[] : Q extends { k: 'history' } ? RemoteHistory[] : InventoryItem[];
 
 export interface Asked<T> {
   answers: { node: string; answer: T }[];
@@ -236,9 +236,12 @@ export interface Asked<T> {
 /**
  * `ticket`: the claim's place in the order of every claim the authority decided (larger is
  * later), the registration time that `first` and `last` compare across nodes. Absent when the
- * authority could not be reached (the node serves on its own meanwhile).
+ * authority could not be reached (the node serves on its own meanwhile). `unanswered`: the
+ * authority is connected but did not answer in time, so whether it took the claim is unknown;
+ * nothing is registered, the link gives the claim back once the authority answers again, and
+ * the text says why, for the client.
  */
-export type ClaimAnswer = { ok: true; ticket?: number } | { ok: false; heldAs: InvocationPolicy };
+export type ClaimAnswer = { ok: true; ticket?: number } | { ok: false; heldAs: InvocationPolicy } | { ok: false; unanswered: string };
 
 /**
  * Where a node's callees of a `first` or `last` registration stand in the cluster's registration

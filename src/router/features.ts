@@ -22,6 +22,8 @@ export const dealerFeatures = {
   shared_registration: true,
   payload_passthru_mode: true,
   pattern_based_registration: true,
+  // force_reregister revokes; so does the meta API's wamp.registration.remove_callee.
+  registration_revocation: true,
 } as const;
 
 /** Served by the meta API's internal session, so announced only in realms that run it. */
@@ -30,6 +32,8 @@ export const metaBrokerFeatures = {
   subscription_meta_api: true,
   // wamp.subscription.get_events is a meta procedure.
   event_history: true,
+  // wamp.subscription.remove_subscriber is a meta procedure.
+  subscription_revocation: true,
 } as const;
 
 export const metaDealerFeatures = {

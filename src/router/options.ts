@@ -124,6 +124,10 @@ export interface RegisterOptions {
   invoke: InvocationPolicy;
   /** Asks for the caller's identity in every INVOCATION; honoured for the router's trusted sessions only. */
   discloseCaller: boolean;
+  /** Crossbar's option: takes the procedure over from the callees that hold it (they are told by revocation). */
+  forceReregister: boolean;
+  /** Crossbar's option: this callee's most calls in flight on this registration; 0 = no limit. */
+  concurrency: number;
 }
 
 export function readRegisterOptions(options: Dict): RegisterOptions {
@@ -131,6 +135,8 @@ export function readRegisterOptions(options: Dict): RegisterOptions {
     match: oneOf(options, 'match', matchPolicies, 'exact'),
     invoke: oneOf(options, 'invoke', invocationPolicies, 'single'),
     discloseCaller: bool(options, 'disclose_caller', false),
+    forceReregister: bool(options, 'force_reregister', false),
+    concurrency: nonNegativeInteger(options, 'concurrency'),
   };
 }
 

@@ -423,4 +423,23 @@ describe('router - payload passthru mode', () => {
     assert.deepEqual(result.payload, new Uint8Array([1]));
     assert.equal(result.details.ppt_keyid, 'k1');
   });
+
+  it('passes Autobahn|Python\'s spelling (enc_algo, enc_key, enc_serializer) on as Crossbar does', async () => {
+    const h = new RouterHarness();
+    const sub = await h.join();
+    const pub = await h.join();
+    const bytes = new Uint8Array([1, 2, 3]);
+    const enc = { enc_algo: 'cryptobox', enc_key: 'a2V5', enc_serializer: 'json' };
+    sub.peer.raw([T.SUBSCRIBE, 1, {}, 'boxed.topic']);
+    sub.peer.raw([T.REGISTER, 2, {}, 'boxed.proc']);
+    sub.peer.take();
+    pub.peer.raw([T.PUBLISH, 1, { ...enc }, 'boxed.topic', bytes]);
+    const event = onlyMessage(sub.peer.take(), T.EVENT);
+    assert.deepEqual([event.payload, event.details], [bytes, enc]);
+    pub.peer.raw([T.CALL, 2, { ...enc }, 'boxed.proc', bytes]);
+    const invocation = onlyMessage(sub.peer.take(), T.INVOCATION);
+    assert.deepEqual([invocation.payload, invocation.details], [bytes, enc]);
+    sub.peer.raw([T.YIELD, invocation.request, { ...enc }, bytes]);
+    assert.deepEqual(onlyMessage(pub.peer.take(), T.RESULT).details, enc);
+  });
 });

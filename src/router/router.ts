@@ -144,7 +144,7 @@ export class Router implements SessionHost {
       answer: async (_from, question) => {
         const realm = this.realms.get(question.realm);
         // A node without the realm has nothing of it: no session to close, no item, nothing retained or kept.
-        if (!realm) return question.k === 'kill' ? 0 : [];
+        if (!realm) return [];
         if (question.k === 'retained') return realm.broker.retainedSnapshot();
         if (question.k === 'history') return realm.broker.historySnapshot();
         if (!realm.clusterMeta) throw new Error(`realm "${question.realm}" has no meta API on this node`);

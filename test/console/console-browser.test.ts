@@ -10,9 +10,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import autobahn from 'autobahn';
 import type { Page } from 'playwright-core';
+import { connect } from '../../src/client/index.js';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { launchChromium, skipWithoutChromium, type LaunchedChromium } from '../support/chromium.js';
 import { projectRoot } from '../support/cli.js';
+import { PROGRESS_LINE_CHARS } from '../../src/console/views/procedures.js';
+import { RETAINED_SHOWN } from '../../src/console/views/topics.js';
+import { MAX_SHOWN_CHARS } from '../../src/console/shown-text.js';
 import { forwardedTopic, forwarderToken, operator, startConsoleNode, viewer, type ConsoleNode } from './fixture.js';
 
 const screenshots = process.env.CONSOLE_SCREENSHOTS ? join(projectRoot, 'docs', 'console') : undefined;
@@ -91,6 +95,38 @@ describe('the console in headless Chromium', { skip: skipWithoutChromium, timeou
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('[data-who]').filter({ hasText: 'op · role operator' }).waitFor();
     await page.locator('[data-stat="sessions"]').waitFor();
+    await page.close();
+  });
+
+  it('says why the session ended (signed out, or ended by the router) and offers the last auth ID again', async () => {
+    const page = await openConsole();
+    await signedIn(page, 'Ticket', operator.authid, operator.ticket);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('status').filter({ hasText: /^Signed out\.$/ }).waitFor();
+    assert.equal(await page.getByLabel('Auth ID').inputValue(), operator.authid);
+    assert.equal(await page.getByLabel('Ticket').inputValue(), '', 'the secret is not kept');
+
+    await page.getByLabel('Ticket').fill(operator.ticket);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const id = Number((/session (\d+)/.exec(await page.locator('[data-who]').innerText()))![1]);
+    const other = await connect({ url: `${base.replace('http', 'ws')}/console/ws`, realm: 'realm1', auth: { method: 'ticket', authid: operator.authid, ticket: operator.ticket }, reconnect: false });
+    await other.call('wamp.session.kill', [id], { reason: 'wamp.close.killed', message: 'by a test' });
+    await other.leave();
+    await page.getByRole('status').filter({ hasText: 'The router ended the session: wamp.close.killed (by a test). Sign in again to go on.' }).waitFor();
+    await page.close();
+  });
+
+  it('says the router cannot be reached when its WebSocket cannot be opened', async () => {
+    const page = await chromium.context.newPage();
+    page.setDefaultTimeout(10_000);
+    // The page as served, but pointing at a path where no WebSocket is answered (as when the router is down).
+    await page.route(`${base}/console`, async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, body: (await response.text()).replace('/console/ws', '/console/nowhere') });
+    });
+    await page.goto(`${base}/console`);
+    await signIn(page, 'Ticket', operator.authid, operator.ticket);
+    await page.getByRole('alert').filter({ hasText: /^The router cannot be reached \(cannot connect to ws:\/\/127\.0\.0\.1:\d+\/console\/nowhere/ }).waitFor();
     await page.close();
   });
 
@@ -294,6 +330,77 @@ describe('the console in headless Chromium', { skip: skipWithoutChromium, timeou
     assert.equal(kept + dropped + skipped, total, status);
     assert.ok(dropped > 0, status);
     assert.ok(await page.getByLabel('Tapped events').locator('li').count() <= 100);
+    await page.close();
+  });
+
+  it('shows what a client sends cut, saying so: a megabyte result, large progressive results, many retained events, many subscriptions', async () => {
+    const app = await client();
+    await app.session.register('huge.result', () => 'r'.repeat(1_000_000));
+    await app.session.register('huge.progress', async (_args: unknown[], _kwargs: unknown, details: { progress?: (args: unknown[]) => void }) => {
+      for (let n = 0; n < 5; n++) details.progress?.([n, 'p'.repeat(100_000)]);
+      return 'done';
+    });
+    const extra = RETAINED_SHOWN + 5;
+    for (let n = 0; n < extra; n++) await app.session.publish(`kept.${n}`, [n], {}, { retain: true, acknowledge: true });
+    await app.session.subscribe('kept.', () => undefined, { match: 'prefix' });
+    await Promise.all(Array.from({ length: 60 }, (_, n) => app.session.subscribe(`many.${n}`, () => undefined)));
+
+    const page = await openConsole();
+    await signedIn(page, 'Ticket', operator.authid, operator.ticket);
+    await page.getByRole('link', { name: 'Procedures' }).click();
+    await page.getByLabel('Procedure', { exact: true }).fill('huge.result');
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    const result = page.locator('[data-call-result] pre');
+    await result.filter({ hasText: `(cut at ${MAX_SHOWN_CHARS} of 1000002 characters)` }).waitFor();
+    assert.ok((await result.innerText()).length < MAX_SHOWN_CHARS + 100);
+
+    await page.getByLabel('Procedure', { exact: true }).fill('huge.progress');
+    await page.getByLabel('Receive progress').check();
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await result.filter({ hasText: '"done"' }).waitFor();
+    const lines = await page.getByLabel('Progressive results').locator('li').allInnerTexts();
+    assert.equal(lines.length, 5);
+    for (const line of lines) assert.match(line, new RegExp(`… \\(cut at ${PROGRESS_LINE_CHARS} of 100006 characters\\)$`), line.slice(-80));
+
+    await page.getByRole('link', { name: 'Topics' }).click();
+    await page.getByRole('button', { name: 'Retained on kept.' }).click();
+    const panel = page.getByRole('region', { name: 'Retained on kept.' });
+    await panel.getByText('5 more retained event(s) not shown.').waitFor();
+
+    await page.getByRole('link', { name: 'Sessions' }).click();
+    await page.locator(`tr[data-session="${app.session.id}"]`).filter({ hasText: '… and 11 more' }).waitFor();
+    await page.close();
+  });
+
+  it('shows what clients name and send as text: markup stays text, direction controls show as escapes', async () => {
+    const app = await client();
+    const markup = '<img src=x onerror="window.__pwned=1">';
+    const uriMarkup = 'xss.<img/src=x/onerror=window.__pwned=5>'; // a URI has no whitespace
+    await app.session.subscribe(uriMarkup, () => undefined);
+    await app.session.subscribe('xss.com.example.\u202etxt.exe', () => undefined);
+    await app.session.register('xss.javascript:window.__pwned=2', () => [markup, '<script>window.__pwned=3</script>']);
+
+    const page = await openConsole();
+    await signedIn(page, 'Ticket', operator.authid, operator.ticket);
+    await page.getByRole('link', { name: 'Topics' }).click();
+    await page.getByRole('cell', { name: uriMarkup, exact: true }).waitFor();
+    await page.getByRole('cell', { name: 'xss.com.example.\\u202etxt.exe', exact: true }).waitFor();
+
+    await page.getByLabel('Tap topic').fill('xss.');
+    await page.getByRole('button', { name: 'Tap', exact: true }).click();
+    await page.locator('[data-tap-status]').filter({ hasText: 'Tapping xss.' }).waitFor();
+    app.session.publish('xss.event', [markup, '\u202eevil'], { html: '<script>window.__pwned=4</script>' });
+    await page.getByLabel('Tapped events').getByText(`xss.event ["${markup.replaceAll('"', '\\"')}","\\u202eevil"] {"html":"<script>window.__pwned=4</script>"}`).waitFor();
+    await page.getByLabel('JSON view').check();
+    await page.getByLabel('Tapped events').locator('pre').filter({ hasText: '"\\u202eevil"' }).waitFor();
+
+    await page.getByRole('link', { name: 'Procedures' }).click();
+    await page.getByLabel('Procedure', { exact: true }).fill('xss.javascript:window.__pwned=2');
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await page.locator('[data-call-result] pre').filter({ hasText: '<script>window.__pwned=3</script>' }).waitFor();
+
+    assert.equal(await page.evaluate(() => (window as { __pwned?: number }).__pwned), undefined, 'a client ran script in the page');
+    assert.equal(await page.locator('img, script:not([src]), a[href^="javascript:"]').count(), 0);
     await page.close();
   });
 

@@ -9,6 +9,8 @@ import { join as joinPath } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { connect, WampError, type Session } from '../../src/client/index.js';
+import { MAX_LISTING_BYTES, MAX_URIS_PER_SESSION } from '../../src/router/meta/inventory.js';
+import { consoleSecurityHeaders } from '../../src/node/web/console-path.js';
 import { projectRoot } from '../support/cli.js';
 import { forwarderToken, operator, startConsoleNode, viewer, type ConsoleNode } from './fixture.js';
 
@@ -59,7 +61,9 @@ describe('the console path service', { timeout: 30_000 }, () => {
     const missing = await fetch(`${base}/console/secrets.txt`);
     assert.equal(missing.status, 404);
     assert.ok(missing.headers.get('content-security-policy'));
-    assert.equal((await fetch(`${base}/console`, { method: 'POST' })).status, 405);
+    const post = await fetch(`${base}/console`, { method: 'POST' });
+    assert.equal(post.status, 405);
+    for (const [name, value] of Object.entries(consoleSecurityHeaders)) assert.equal(post.headers.get(name), value, `${name} on a 405`);
   });
 
   it("keeps the page's total size within its budget", () => {
@@ -130,6 +134,27 @@ describe('the console path service', { timeout: 30_000 }, () => {
     assert.ok(stats.messages_received > 0 && stats.memory.rss > 0 && stats.uptime_seconds >= 0);
     assert.deepEqual(Object.keys(stats.event_loop_delay_ms).sort(), ['max', 'mean', 'p99']);
     assert.deepEqual(stats.forwarders, ['orders']);
+  });
+
+  it("keeps a listing's answer bounded however many and however long a client's URIs are", async () => {
+    const console = await asOperator();
+    const app = await join('/ws', { method: 'anonymous' });
+    // 300 subscriptions of 4,000-character URIs: 1.2 MB of URIs, once in each listing.
+    const long = (n: number) => `long.${String(n).padStart(4, '0')}.${'u'.repeat(4_000)}`;
+    await Promise.all(Array.from({ length: 300 }, (_, n) => app.subscribe(long(n), () => undefined)));
+
+    const sessions = (await console.call('junction.session.list')).args[0] as { items: Record<string, any>[] };
+    const listed = sessions.items.find((item) => item.session === app.id)!;
+    assert.equal(listed.subscription_count, 300);
+    assert.equal(listed.subscriptions.length, MAX_URIS_PER_SESSION);
+    assert.equal(listed.registration_count, 0);
+
+    const subscriptions = (await console.call('junction.subscription.list')).args[0] as { total: number; truncated: boolean; items: Record<string, any>[] };
+    assert.ok(subscriptions.total >= 300);
+    assert.equal(subscriptions.truncated, true);
+    assert.ok(subscriptions.items.length > 100 && subscriptions.items.length < 300, `${subscriptions.items.length} items`);
+    assert.ok(Buffer.byteLength(JSON.stringify(subscriptions.items)) <= MAX_LISTING_BYTES);
+    await app.leave();
   });
 
   it('answers the configuration with every secret masked, to the roles allowed to ask', async () => {

@@ -45,11 +45,11 @@ describe('AutobahnJS - Advanced Profile', () => {
     const roles = (welcome[2] as { roles: Record<string, { features: Record<string, boolean> }> }).roles;
     assert.deepEqual(Object.keys(roles.broker!.features).sort(), [
       'event_history', 'event_retention', 'pattern_based_subscription', 'payload_passthru_mode', 'publisher_exclusion',
-      'publisher_identification', 'session_meta_api', 'subscriber_blackwhite_listing', 'subscription_meta_api',
+      'publisher_identification', 'session_meta_api', 'subscriber_blackwhite_listing', 'subscription_meta_api', 'subscription_revocation',
     ]);
     assert.deepEqual(Object.keys(roles.dealer!.features).sort(), [
       'call_canceling', 'call_timeout', 'caller_identification', 'pattern_based_registration', 'payload_passthru_mode',
-      'progressive_call_invocations', 'progressive_call_results', 'registration_meta_api', 'session_meta_api',
+      'progressive_call_invocations', 'progressive_call_results', 'registration_meta_api', 'registration_revocation', 'session_meta_api',
       'shared_registration', 'testament_meta_api',
     ]);
     assert.equal(a.session._features.subscriber.pattern_based_subscription, true, 'Autobahn sees the feature as negotiated');
@@ -104,6 +104,27 @@ describe('AutobahnJS - Advanced Profile', () => {
   // AutobahnJS rejects a canceled call locally unless the mode is "kill", and then treats the
   // router's ERROR (which the spec requires for "skip" and "killnowait") as a protocol violation.
   // "kill" is the mode it can follow; the other modes are exercised with Wampy.
+  it('takes a procedure over with force_reregister: the old Autobahn callee learns it through on_unregister', async () => {
+    const old = await a.session.register('ab.takeover', () => 'old');
+    const taken = await b.session.register('ab.takeover', () => 'new', { force_reregister: true });
+    assert.equal(await old.on_unregister, 'wamp.error.unregistered', 'Crossbar\'s revocation reason');
+    assert.equal(old.active, false);
+    assert.notEqual(taken.id, old.id);
+    assert.equal(await a.session.call('ab.takeover'), 'new');
+  });
+
+  it('removes a callee and a subscriber through the meta API; Autobahn\'s on_unregister and on_unsubscribe resolve with the reason', async () => {
+    const registration = await a.session.register('ab.removable', () => null);
+    const subscription = await a.session.subscribe('ab.removable.topic', () => {});
+    await b.session.call('wamp.registration.remove_callee', [registration.id, a.session.id, 'com.example.maintenance']);
+    assert.equal(await registration.on_unregister, 'com.example.maintenance');
+    await b.session.call('wamp.subscription.remove_subscriber', [subscription.id, a.session.id], { reason: 'com.example.muted' });
+    assert.equal(await subscription.on_unsubscribe, 'com.example.muted');
+    await assert.rejects(b.session.call('ab.removable'), (error: { error: string }) => error.error === 'wamp.error.no_such_procedure');
+    assert.equal(await a.session.call('wamp.session.get', [a.session.id]).then((d: { session: number }) => d.session), a.session.id,
+      'the revoked session goes on');
+  });
+
   it('cancels a call in "kill" mode: the callee gets INTERRUPT and the caller its wamp.error.canceled', async () => {
     const { client: callee } = await cancelableCallee('ab.slow.kill');
     const call = b.session.call('ab.slow.kill');

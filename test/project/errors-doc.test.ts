@@ -9,7 +9,7 @@ import { projectRoot } from '../support/cli.js';
 /**
  * docs/errors.md lists every error code and URI of Junction's own that the source can produce,
  * and nothing else (issue 12). The set is read from the source, so a new error needs no list here:
- * - WAMP error and close URIs: every 'junction.error.*' / 'junction.close.*' literal in src/;
+ * - WAMP error and close URIs: every 'junction.error.*' / 'junction.close.*' literal in src/ (and Crossbar's 'crossbar.error.*' the router answers with);
  * - HTTP errors: the `error` code of every JSON error answer (bridge refusals, static files,
  *   long-poll, SSE), in each form the source writes one (see `sources`: a new way of answering
  *   with an error code needs its pattern there);
@@ -21,7 +21,7 @@ import { projectRoot } from '../support/cli.js';
 
 const http = 'HTTP errors';
 const sources: { section: string; pattern: RegExp }[] = [
-  { section: 'WAMP errors', pattern: /['"`](junction\.(?:error|close)\.[a-z0-9_.]*[a-z0-9_])['"`]/g },
+  { section: 'WAMP errors', pattern: /['"`]((?:junction|crossbar)\.(?:error|close)\.[a-z0-9_.]*[a-z0-9_])['"`]/g },
   // The `error` of an HTTP answer's JSON body, in each way the HTTP services write one.
   { section: http, pattern: /new Refusal\(\s*\d+,\s*'([a-z0-9_]+)'/g },
   { section: http, pattern: /\berror: '([a-z0-9_]+)'/g },

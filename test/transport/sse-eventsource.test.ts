@@ -71,7 +71,7 @@ describe('SSE with the eventsource npm client and the HTTP publisher', { timeout
     // The router ends the listener's session: the stream ends and EventSource reconnects on its own.
     const admin = await InternalSession.join((peer, gate, options) => node.router.attach(peer, gate, options), 'realm1',
       { authid: 'admin', authrole: 'anonymous' });
-    assert.equal((await admin.call('wamp.session.kill_by_authid', ['feed-listener'])).args[0], 1);
+    assert.equal(((await admin.call('wamp.session.kill_by_authid', ['feed-listener'])).args[0] as number[]).length, 1);
     await waitFor(() => errors === 1, 'the client to notice the end of the stream');
     // Published while the client is away (it waits for the retry advice before reconnecting).
     const missed = [await post('feed', [{ n: 2 }]), await post('feed', [{ n: 3 }])];

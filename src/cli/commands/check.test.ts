@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { captureIo } from '../../../test/support/cli.js';
+import { selfSignedCertificate, skipTls } from '../../../test/support/tls.js';
 import { run } from './check.js';
 
 const good = `{
@@ -126,6 +127,33 @@ describe('junction check', () => {
     const { out, io } = captureIo();
     assert.equal(await run(['--cbdir', cbdir], io), 0);
     assert.match(out.stdout, new RegExp(`^${join(cbdir, 'config.json')}: ok \\(2 realms, 1 transport\\)\n`));
+  });
+
+  it('reads the TLS files a transport names, as start does: every unreadable one, then a key that does not fit', { skip: skipTls }, async () => {
+    const tlsDir = await mkdtemp(join(dir, 'tls-'));
+    const file = join(tlsDir, 'config.json');
+    const withTls = good.replace('"port": 9000', '"port": 9000, "tls": { "key": "server.key", "certificate": "server.crt" }');
+    await writeFile(file, withTls);
+    const missing = captureIo();
+    assert.equal(await run(['--config', file], missing.io), 1);
+    const unreadable = (key: string, name: string) =>
+      `${file}: transport "transport0": cannot read its endpoint.tls.${key} ${join(tlsDir, name)}: no such file (a relative path is read from the config file's folder) [tls_file_unreadable]\n`;
+    assert.equal(missing.out.stderr, `${file}: 2 problems\n${unreadable('key', 'server.key')}${unreadable('certificate', 'server.crt')}`);
+    assert.equal(missing.out.stdout, '');
+
+    // Readable, but a key made for another certificate.
+    const other = selfSignedCertificate(await mkdtemp(join(tlsDir, 'other-')))!;
+    const own = selfSignedCertificate(await mkdtemp(join(tlsDir, 'own-')))!;
+    await writeFile(join(tlsDir, 'server.crt'), await readFile(own.certificate));
+    await writeFile(join(tlsDir, 'server.key'), await readFile(other.key));
+    const mismatch = captureIo();
+    assert.equal(await run(['--config', file], mismatch.io), 1);
+    assert.match(mismatch.out.stderr, new RegExp(`^${file}: 1 problem\n${file}: transport "transport0": its endpoint\\.tls files are not a usable key and certificate \\(PEM, the key matching the certificate\\): .+ \\[tls_invalid\\]\n$`));
+
+    await writeFile(join(tlsDir, 'server.key'), await readFile(own.key));
+    const fine = captureIo();
+    assert.equal(await run(['--config', file], fine.io), 0, fine.out.stderr);
+    assert.match(fine.out.stdout, /: ok \(2 realms, 1 transport\)\n/);
   });
 
   it('refuses unknown options and --config with --cbdir (exit 2)', async () => {

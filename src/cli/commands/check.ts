@@ -1,4 +1,5 @@
 import { ConfigError, findCbdirConfig, loadConfigFile } from '../../config/index.js';
+import { tlsFileProblems } from '../../node/startup-errors.js';
 import { readArguments, refuseArguments } from '../command-line.js';
 import type { CommandIo } from '../io.js';
 import { plural } from '../../protocol/plural.js';
@@ -6,7 +7,8 @@ import { plural } from '../../protocol/plural.js';
 export const usage = `Usage: junction check [--config FILE | --cbdir DIR]
 
 Validates a configuration file (JSON or YAML, Crossbar.io format) and lists every problem with
-its place in the file, or prints a summary and any settings Junction ignores.
+its place in the file, then checks that the TLS key and certificate files it names can be read
+and belong together; or prints a summary and any settings Junction ignores.
 Without options it checks the folder .junction (as written by "junction init").
 `;
 
@@ -26,6 +28,12 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   try {
     const file = values.config ?? (await findCbdirConfig(values.cbdir ?? defaultCbdir));
     const config = await loadConfigFile(file);
+    // The files the config names, as `junction start` reads them (same codes and messages).
+    const tls = tlsFileProblems(config.listeners);
+    if (tls.length > 0) {
+      io.stderr(`${file}: ${plural(tls.length, 'problem')}\n${tls.map((problem) => `${file}: ${problem.message} [${problem.code}]\n`).join('')}`);
+      return 1;
+    }
     const counts = [plural(config.realms.length, 'realm'), plural(config.listeners.length, 'transport')];
     // Python components are only recorded (their notices say so); count what Junction runs.
     const runnable = config.components.filter((component) => component.kind !== 'python').length;

@@ -2,7 +2,8 @@
 import { html } from 'htm/preact';
 import type { Session } from '../../client/session.js';
 import { useLoad } from '../live.js';
-import { ErrorText, toJson } from '../ui.js';
+import { shownJson } from '../shown-text.js';
+import { ErrorText } from '../ui.js';
 
 export function Configuration({ session }: { session: Session }) {
   const config = useLoad(async () => (await session.call('junction.config.get')).args[0], session);
@@ -11,6 +12,6 @@ export function Configuration({ session }: { session: Session }) {
     <p class="note">The running configuration; secrets (tickets, passwords, keys, header values) are masked by the router.</p>
     <button type="button" onClick=${config.reload}>Reload configuration</button>
     <${ErrorText} error=${config.error} />
-    ${config.data === undefined ? null : html`<pre class="json" tabindex="0" aria-label="Configuration JSON">${toJson(config.data, 2)}</pre>`}
+    ${config.data === undefined ? null : html`<pre class="json" tabindex="0" aria-label="Configuration JSON">${shownJson(config.data, 2)}</pre>`}
   </section>`;
 }

@@ -3,7 +3,8 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import type { Session } from '../../client/session.js';
 import { useLoad } from '../live.js';
-import { ErrorText, formatTime, toJson } from '../ui.js';
+import { shownJson, visible } from '../shown-text.js';
+import { ErrorText, formatTime } from '../ui.js';
 import type { NodeStats } from './overview.js';
 
 /** Forwarder status is read this often while the view is open. */
@@ -14,6 +15,15 @@ interface ForwarderStatus {
   dead_letters: number;
   truncated: boolean;
   queues: { url: string; topic: string; pending: number; oldest_age_ms: number; head_attempts: number; next_attempt_in_ms: number | null; last_error?: string }[];
+}
+
+/** A dead letter as junction.forwarder.<id>.dead_letters lists it, with its JSON as shown. */
+interface DeadLetter {
+  id: number;
+  url: string;
+  dead_at: string;
+  last_error: string;
+  json: string;
 }
 
 export function Forwarders({ session }: { session: Session }) {
@@ -30,11 +40,13 @@ export function Forwarders({ session }: { session: Session }) {
 function Forwarder({ session, id }: { session: Session; id: string }) {
   const base = `junction.forwarder.${id}`;
   const status = useLoad(async () => (await session.call(`${base}.status`)).args[0] as ForwarderStatus, id, STATUS_EVERY_MS);
-  const [letters, setLetters] = useState<{ list?: unknown[]; error?: unknown } | undefined>(undefined);
+  const [letters, setLetters] = useState<{ list?: DeadLetter[]; error?: unknown } | undefined>(undefined);
   const [retry, setRetry] = useState<{ ok: string } | { error: unknown } | undefined>(undefined);
   const showLetters = async () => {
     try {
-      setLetters({ list: (await session.call(`${base}.dead_letters`, [], { limit: 20 })).args[0] as unknown[] });
+      const list = (await session.call(`${base}.dead_letters`, [], { limit: 20 })).args[0] as Omit<DeadLetter, 'json'>[];
+      // Written out once here, not at every status redraw: a letter holds an event of up to 1 MiB.
+      setLetters({ list: list.map((letter) => ({ ...letter, json: shownJson(letter, 2) })) });
     } catch (error) {
       setLetters({ error });
     }
@@ -56,7 +68,7 @@ function Forwarder({ session, id }: { session: Session; id: string }) {
       <div class="table-wrap"><table>
         <thead><tr><th scope="col">URL</th><th scope="col">Topic</th><th scope="col">Pending</th><th scope="col">Oldest (s)</th><th scope="col">Attempts</th><th scope="col">Last error</th></tr></thead>
         <tbody>${data.queues.map((queue) => html`<tr key=${queue.url + queue.topic}>
-          <td>${queue.url}</td><td>${queue.topic}</td><td>${queue.pending}</td><td>${Math.round(queue.oldest_age_ms / 1000)}</td><td>${queue.head_attempts}</td><td class="wrap">${queue.last_error ?? ''}</td></tr>`)}</tbody>
+          <td>${visible(queue.url)}</td><td>${visible(queue.topic)}</td><td>${queue.pending}</td><td>${Math.round(queue.oldest_age_ms / 1000)}</td><td>${queue.head_attempts}</td><td class="wrap">${visible(queue.last_error ?? '')}</td></tr>`)}</tbody>
       </table></div>` : null}
     <div class="buttons">
       <button type="button" onClick=${showLetters}>Show dead letters</button>
@@ -64,7 +76,7 @@ function Forwarder({ session, id }: { session: Session; id: string }) {
     </div>
     ${retry && 'ok' in retry ? html`<p class="ok" role="status">${retry.ok}</p>` : null}
     <${ErrorText} error=${retry && 'error' in retry ? retry.error : undefined} />
-    ${letters ? html`<${ErrorText} error=${letters.error} />${letters.list?.length === 0 ? html`<p class="note" role="status">No dead letters.</p>` : null}${letters.list?.length ? html`<ol class="events" aria-label="Dead letters">${(letters.list as { id: number; url: string; dead_at: string; last_error: string }[]).map((letter) =>
-      html`<li key=${letter.id}>#${letter.id} ${letter.url} · ${formatTime(letter.dead_at)} · ${letter.last_error}<details><summary>JSON</summary><pre class="json">${toJson(letter, 2)}</pre></details></li>`)}</ol>` : null}` : null}
+    ${letters ? html`<${ErrorText} error=${letters.error} />${letters.list?.length === 0 ? html`<p class="note" role="status">No dead letters.</p>` : null}${letters.list?.length ? html`<ol class="events" aria-label="Dead letters">${letters.list.map((letter) =>
+      html`<li key=${letter.id}>#${letter.id} ${visible(letter.url)} · ${formatTime(letter.dead_at)} · ${visible(letter.last_error)}<details><summary>JSON</summary><pre class="json">${letter.json}</pre></details></li>`)}</ol>` : null}` : null}
   </div>`;
 }

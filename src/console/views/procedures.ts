@@ -5,7 +5,8 @@ import { WampError } from '../../client/errors.js';
 import type { Session } from '../../client/session.js';
 import { readJsonField } from '../json-field.js';
 import { useLoad } from '../live.js';
-import { ErrorText, JsonField, toJson } from '../ui.js';
+import { cutText, shownJson, visible } from '../shown-text.js';
+import { ErrorText, JsonField } from '../ui.js';
 import { listing, Truncated } from './sessions.js';
 
 interface RegistrationRow {
@@ -16,15 +17,18 @@ interface RegistrationRow {
   callees: number[];
 }
 
-/** Progressive results a call keeps on screen (the count says how many came). */
+/** Progressive results a call keeps on screen (the count says how many came)... */
 const PROGRESS_SHOWN = 50;
+/** ...each as this many characters of JSON at most. */
+export const PROGRESS_LINE_CHARS = 8192;
 
 interface CallState {
   procedure: string;
   startedAt: number;
-  progress: { ms: number; args: unknown[]; kwargs: Record<string, unknown> }[];
+  /** Each progressive result's time and JSON line, written once as it comes. */
+  progress: { ms: number; line: string }[];
   progressCount: number;
-  done?: { ms: number; result?: { args: unknown[]; kwargs: Record<string, unknown> }; error?: unknown };
+  done?: { ms: number; json?: string; error?: unknown };
 }
 
 export function Procedures({ session, changes }: { session: Session; changes: number }) {
@@ -39,7 +43,7 @@ export function Procedures({ session, changes }: { session: Session; changes: nu
         <thead><tr><th scope="col">Procedure</th><th scope="col">Match</th><th scope="col">Invoke</th><th scope="col">Callees</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>
           ${rows.map((row) => html`<tr key=${row.id}>
-            <td>${row.uri}</td><td>${row.match}</td><td>${row.invoke}</td><td>${row.callees.join(', ')}</td>
+            <td>${visible(row.uri)}</td><td>${row.match}</td><td>${row.invoke}</td><td>${row.callees.join(', ')}</td>
             <td><button type="button" class="small" aria-label=${`Try ${row.uri}`} onClick=${() => { setProcedure(row.uri); document.getElementById('call-args')?.focus(); }}>Try</button></td>
           </tr>`)}
         </tbody>
@@ -79,12 +83,12 @@ function CallTester({ session, procedure, setProcedure }: { session: Session; pr
         ...(receiveProgress ? {
           onProgress: (progress) => {
             state.progressCount++;
-            state.progress = [...state.progress, { ms: elapsed(), args: progress.args, kwargs: progress.kwargs }].slice(-PROGRESS_SHOWN);
+            state.progress = [...state.progress, { ms: elapsed(), line: progressLine(progress.args, progress.kwargs) }].slice(-PROGRESS_SHOWN);
             setCall({ ...state });
           },
         } : {}),
       });
-      setCall({ ...state, done: { ms: elapsed(), result: { args: result.args, kwargs: result.kwargs } } });
+      setCall({ ...state, done: { ms: elapsed(), json: shownJson(resultShown(result), 2) } });
     } catch (error) {
       setCall({ ...state, done: { ms: elapsed(), error } });
     } finally {
@@ -111,12 +115,17 @@ function CallTester({ session, procedure, setProcedure }: { session: Session; pr
     </div>
     ${call ? html`<div class="outcome" role="region" aria-label="Call outcome" aria-live="polite">
       ${call.progressCount > 0 ? html`<p>${call.progressCount} progressive result(s)${call.progressCount > call.progress.length ? ` (last ${call.progress.length} shown)` : ''}:</p>
-        <ol class="events" aria-label="Progressive results">${call.progress.map((item, index) => html`<li key=${index}><span class="ms">+${item.ms} ms</span> ${toJson(item.args)}${Object.keys(item.kwargs).length ? ` ${toJson(item.kwargs)}` : ''}</li>`)}</ol>` : null}
+        <ol class="events" aria-label="Progressive results">${call.progress.map((item, index) => html`<li key=${index}><span class="ms">+${item.ms} ms</span> ${item.line}</li>`)}</ol>` : null}
       ${call.done === undefined ? html`<p role="status">Calling ${call.procedure}…</p>`
         : call.done.error !== undefined ? html`<div><p class="note">Failed after ${call.done.ms} ms</p><${ErrorText} error=${call.done.error} /></div>`
-        : html`<div data-call-result><p class="ok" role="status">Result after ${call.done.ms} ms</p><pre class="json">${toJson(resultShown(call.done.result!), 2)}</pre></div>`}
+        : html`<div data-call-result><p class="ok" role="status">Result after ${call.done.ms} ms</p><pre class="json">${call.done.json}</pre></div>`}
     </div>` : null}
   </form>`;
+}
+
+/** A progressive result on one line: its arguments, then its keyword arguments if any. */
+function progressLine(args: unknown[], kwargs: Record<string, unknown>): string {
+  return cutText(`${shownJson(args, undefined, Infinity)}${Object.keys(kwargs).length ? ` ${shownJson(kwargs, undefined, Infinity)}` : ''}`, PROGRESS_LINE_CHARS);
 }
 
 /** A plain answer shows as its single value (5), a richer one as {args, kwargs}. */

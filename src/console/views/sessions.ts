@@ -3,6 +3,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import type { Session } from '../../client/session.js';
 import { useLoad } from '../live.js';
+import { visible } from '../shown-text.js';
 import { ErrorText, formatTime } from '../ui.js';
 
 export interface Listing<T> {
@@ -18,8 +19,12 @@ interface SessionRow {
   authmethod: string;
   transport: { type: string; serializer: string; peer: string };
   joined_at: string;
+  /** The first URIs (the router lists 50 at most)... */
   subscriptions: string[];
+  /** ...of this many. */
+  subscription_count: number;
   registrations: string[];
+  registration_count: number;
 }
 
 export async function listing<T>(session: Session, procedure: string): Promise<Listing<T>> {
@@ -28,6 +33,12 @@ export async function listing<T>(session: Session, procedure: string): Promise<L
 
 export function Truncated({ list }: { list: Listing<unknown> | undefined }) {
   return list?.truncated ? html`<p class="note">Showing ${list.items.length} of ${list.total}.</p>` : null;
+}
+
+/** The URIs listed, and how many more the session has. */
+function someOf(uris: string[], count: number): string {
+  const more = count - uris.length;
+  return `${visible(uris.join(', '))}${more > 0 ? ` … and ${more} more` : ''}`;
 }
 
 export function Sessions({ session, changes }: { session: Session; changes: number }) {
@@ -62,10 +73,10 @@ export function Sessions({ session, changes }: { session: Session; changes: numb
         <tbody>
           ${rows.map((row) => html`<tr key=${row.session} data-session=${row.session}>
             <td>${row.session}${row.session === session.id ? html` <span class="tag">this console</span>` : null}</td>
-            <td>${row.authid}</td><td>${row.authrole}</td><td>${row.authmethod}</td>
+            <td>${visible(row.authid)}</td><td>${visible(row.authrole)}</td><td>${row.authmethod}</td>
             <td>${row.transport.type} / ${row.transport.serializer}</td><td>${row.transport.peer}</td>
             <td>${formatTime(row.joined_at)}</td>
-            <td class="wrap">${row.subscriptions.join(', ')}</td><td class="wrap">${row.registrations.join(', ')}</td>
+            <td class="wrap">${someOf(row.subscriptions, row.subscription_count)}</td><td class="wrap">${someOf(row.registrations, row.registration_count)}</td>
             <td><button type="button" class="small" aria-label=${`Kill session ${row.session}`}
               onClick=${() => { setTarget(String(row.session)); document.getElementById('kill-reason')?.focus(); }}>Kill…</button></td>
           </tr>`)}

@@ -4,11 +4,20 @@ import { useState } from 'preact/hooks';
 import type { Session } from '../../client/session.js';
 import { signIn, type ConsoleSettings, type SignIn as SignInForm } from '../connection.js';
 import { ErrorText } from '../ui.js';
+import { TransportError } from '../../client/errors.js';
 
 const methodNames = { ticket: 'Ticket', wampcra: 'WAMP-CRA', anonymous: 'Anonymous' } as const;
 
-export function SignIn({ settings, notice, onSession }: { settings: ConsoleSettings; notice: string | undefined; onSession(session: Session): void }) {
-  const [form, setForm] = useState<SignInForm>({ method: settings.methods[0] ?? 'anonymous', authid: '', secret: '' });
+interface SignInProps {
+  settings: ConsoleSettings;
+  notice: string | undefined;
+  /** The method and authid of the last sign-in, offered again. */
+  initial: Pick<SignInForm, 'method' | 'authid'> | undefined;
+  onSession(session: Session, form: SignInForm): void;
+}
+
+export function SignIn({ settings, notice, initial, onSession }: SignInProps) {
+  const [form, setForm] = useState<SignInForm>({ method: initial?.method ?? settings.methods[0] ?? 'anonymous', authid: initial?.authid ?? '', secret: '' });
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
   const needsSecret = form.method !== 'anonymous';
@@ -17,9 +26,10 @@ export function SignIn({ settings, notice, onSession }: { settings: ConsoleSetti
     setBusy(true);
     setError(undefined);
     try {
-      onSession(await signIn(settings, form));
+      onSession(await signIn(settings, form), form);
     } catch (failure) {
-      setError(failure);
+      // A browser says no more than "error" about a WebSocket it could not open.
+      setError(failure instanceof TransportError ? new Error(`The router cannot be reached (${failure.message}): is it running, and does nothing in between refuse the WebSocket?`) : failure);
     } finally {
       setBusy(false);
     }

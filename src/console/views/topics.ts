@@ -6,7 +6,8 @@ import type { Subscription } from '../../client/subscription.js';
 import { readJsonField } from '../json-field.js';
 import { useLoad } from '../live.js';
 import { MAX_PAYLOAD_CHARS, TapBuffer, tapEvent, type TapEvent } from '../tap-buffer.js';
-import { ErrorText, JsonField, toJson } from '../ui.js';
+import { shownJson, visible } from '../shown-text.js';
+import { ErrorText, JsonField } from '../ui.js';
 import { listing, Truncated } from './sessions.js';
 
 interface SubscriptionRow {
@@ -30,33 +31,39 @@ const TAP_SHOWN = 100;
 const TAP_REDRAW_MS = 250;
 /** Characters of an event's arguments shown on its line (the JSON view shows all). */
 const LINE_CHARS = 200;
+/** Retained events a Retained panel shows (a prefix may cover thousands of topics); the rest are counted. */
+export const RETAINED_SHOWN = 20;
 
 export function Topics({ session, changes }: { session: Session; changes: number }) {
   const subscriptions = useLoad(() => listing<SubscriptionRow>(session, 'junction.subscription.list'), changes);
   const [tapTopic, setTapTopic] = useState<TapTarget | undefined>(undefined);
-  const [history, setHistory] = useState<{ title: string; events?: unknown[]; error?: unknown } | undefined>(undefined);
+  // The events' JSON is written once, when the panel opens, not at every redraw of the list.
+  const [history, setHistory] = useState<{ title: string; json?: string; note?: string; error?: unknown } | undefined>(undefined);
 
   const showHistory = async (row: SubscriptionRow) => {
     try {
       const result = await session.call('wamp.subscription.get_events', [row.id], { limit: 20 });
-      setHistory({ title: `History of ${row.uri}`, events: result.args[0] as unknown[] });
+      setHistory({ title: `History of ${visible(row.uri)}`, json: shownJson(result.args[0], 2) });
     } catch (error) {
-      setHistory({ title: `History of ${row.uri}`, error });
+      setHistory({ title: `History of ${visible(row.uri)}`, error });
     }
   };
 
   // No procedure returns retained events: a short subscription with get_retained receives them,
   // and the router sends them before the answer to any later call on the same session.
   const showRetained = async (row: SubscriptionRow) => {
-    const title = `Retained on ${row.uri}`;
+    const title = `Retained on ${visible(row.uri)}`;
     const events: unknown[] = [];
+    let more = 0;
     try {
       const probe = await session.subscribe(row.uri, (args, kwargs, details) => {
-        if (details.retained) events.push({ topic: details.topic ?? row.uri, args, kwargs });
+        if (!details.retained) return;
+        if (events.length < RETAINED_SHOWN) events.push({ topic: details.topic ?? row.uri, args, kwargs });
+        else more++;
       }, { match: row.match as MatchPolicy, get_retained: true });
       await session.call('junction.node.stats').catch(() => undefined);
       await probe.unsubscribe().catch(() => undefined);
-      setHistory({ title, events });
+      setHistory({ title, json: shownJson(events, 2), ...(more > 0 ? { note: `${more} more retained event(s) not shown.` } : {}) });
     } catch (error) {
       setHistory({ title, error });
     }
@@ -72,7 +79,7 @@ export function Topics({ session, changes }: { session: Session; changes: number
           <th scope="col">Retained</th><th scope="col">History</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>
           ${rows.map((row) => html`<tr key=${row.id}>
-            <td>${row.uri}</td><td>${row.match}</td><td>${row.subscribers}</td>
+            <td>${visible(row.uri)}</td><td>${row.match}</td><td>${row.subscribers}</td>
             <td>${row.retained_topics > 0 ? html`<button type="button" class="small" aria-label=${`Retained on ${row.uri}`} onClick=${() => showRetained(row)}>${row.retained_topics} topic(s)</button>` : '–'}</td>
             <td>${row.history === null ? '–' : html`<button type="button" class="small" aria-label=${`History of ${row.uri}`} onClick=${() => showHistory(row)}>${row.history} event(s)</button>`}</td>
             <td><button type="button" class="small" aria-label=${`Tap ${row.uri}`} onClick=${() => setTapTopic({ topic: row.uri, match: row.match as MatchPolicy })}>Tap</button></td>
@@ -85,7 +92,8 @@ export function Topics({ session, changes }: { session: Session; changes: number
     ${history ? html`<div class="panel" role="region" aria-label=${history.title}>
       <h3>${history.title}</h3>
       <${ErrorText} error=${history.error} />
-      ${history.events ? html`<pre class="json">${toJson(history.events, 2)}</pre>` : null}
+      ${history.json !== undefined ? html`<pre class="json">${history.json}</pre>` : null}
+      ${history.note ? html`<p class="note">${history.note}</p>` : null}
       <button type="button" onClick=${() => setHistory(undefined)}>Close</button>
     </div>` : null}
     <div class="split">
@@ -141,7 +149,7 @@ function Tap({ session, preset }: { session: Session; preset: TapTarget | undefi
       subscription.current = await session.subscribe(topic, (args, kwargs, details) => {
         tap.push(tapEvent(details.topic ?? topic, args, kwargs, details.publisher, performance.now()));
       }, { match });
-      setTapping(`${topic} (${match})`);
+      setTapping(`${visible(topic)} (${match})`);
     } catch (failure) {
       setError(failure);
     }
@@ -182,13 +190,13 @@ function Tap({ session, preset }: { session: Session; preset: TapTarget | undefi
 
 /** The event indented; one that was cut is shown as kept, saying so. */
 function eventJson(event: TapEvent): string {
-  if (event.cut) return `${event.topic}\nargs: ${event.args}…\nkwargs: ${event.kwargs}\n(cut at ${MAX_PAYLOAD_CHARS} characters each)`;
+  if (event.cut) return visible(`${event.topic}\nargs: ${event.args}…\nkwargs: ${event.kwargs}\n(cut at ${MAX_PAYLOAD_CHARS} characters each)`);
   const kwargs = event.kwargs ? JSON.parse(event.kwargs) as unknown : {};
-  return toJson({ topic: event.topic, args: JSON.parse(event.args) as unknown, kwargs, ...(event.publisher === undefined ? {} : { publisher: event.publisher }) }, 2);
+  return shownJson({ topic: event.topic, args: JSON.parse(event.args) as unknown, kwargs, ...(event.publisher === undefined ? {} : { publisher: event.publisher }) }, 2);
 }
 
 function eventLine(event: TapEvent): string {
-  const text = `${event.topic} ${event.args}${event.kwargs ? ` ${event.kwargs}` : ''}`;
+  const text = visible(`${event.topic} ${event.args}${event.kwargs ? ` ${event.kwargs}` : ''}`);
   return text.length > LINE_CHARS ? `${text.slice(0, LINE_CHARS)}…` : text;
 }
 

@@ -9,6 +9,7 @@ import { ipcFeeds } from './ipc-feeds.js';
 import { ipcLink } from './ipc-link.js';
 import type { ClusterFeeds } from './leased-feed.js';
 import { RedisFeeds } from './redis-feeds.js';
+import { RedisTimeouts } from './redis-timeouts.js';
 import { RedisLink } from './redis-link.js';
 import type { WorkerRole } from './worker.js';
 
@@ -43,11 +44,12 @@ export async function startBackplane(
     return { backplane: new MeshBackplane(worker.nodeId, link, metrics), feeds: ipcFeeds(worker.channel, log.child({ part: 'cluster' })) };
   }
   const nodeId = redisNodeId(cluster.nodeId, worker?.nodeId);
+  const timeouts = new RedisTimeouts(log.child({ part: 'cluster' }), cluster.commandTimeoutMs, metrics);
   const link = new RedisLink({
     redis: cluster.redis, prefix: cluster.prefix, nodeId, heartbeatMs: cluster.heartbeatMs, leaseMs: cluster.leaseMs,
-    maxPendingBytes: cluster.maxPendingBytes, log: log.child({ part: 'cluster' }),
+    maxPendingBytes: cluster.maxPendingBytes, log: log.child({ part: 'cluster' }), timeouts,
   });
-  const feeds = new RedisFeeds({ redis: cluster.redis, prefix: cluster.prefix, nodeId, leaseMs: cluster.leaseMs, log: log.child({ part: 'cluster' }) });
+  const feeds = new RedisFeeds({ redis: cluster.redis, prefix: cluster.prefix, nodeId, leaseMs: cluster.leaseMs, log: log.child({ part: 'cluster' }), timeouts });
   // A node that starts while Redis is away serves alone; its feeds' connection comes up with Redis
   // (appends before that are refused and counted, as during any outage).
   if (await link.ready()) {

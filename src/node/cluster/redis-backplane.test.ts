@@ -11,6 +11,7 @@ import type { RemotePublication } from '../../router/backplane.js';
 import { silentLogger } from '../../router/log.js';
 import type { Redis } from 'ioredis';
 import { RedisLink } from './redis-link.js';
+import { RedisTimeouts } from './redis-timeouts.js';
 import { MessageType as T } from '../../protocol/codes.js';
 import { ErrorUri } from '../../protocol/errors.js';
 import type { WampMessage } from '../../protocol/messages.js';
@@ -38,12 +39,14 @@ interface RedisNode {
   metrics: MetricsRegistry;
 }
 
-async function redisNode(nodeId: string, prefix: string, options: { at?: RunningRedis; readyMs?: number; maxPendingBytes?: number; leaseMs?: number } = {}): Promise<RedisNode> {
+async function redisNode(nodeId: string, prefix: string,
+  options: { at?: RunningRedis; readyMs?: number; maxPendingBytes?: number; leaseMs?: number; commandTimeoutMs?: number } = {}): Promise<RedisNode> {
+  const metrics = new MetricsRegistry();
   const link = new RedisLink({
     redis: { url: (options.at ?? redis!).url }, nodeId, log: silentLogger, prefix, heartbeatMs, leaseMs: options.leaseMs ?? leaseMs, maxPendingBytes: options.maxPendingBytes ?? 1 << 20,
+    timeouts: new RedisTimeouts(silentLogger, options.commandTimeoutMs ?? clusterDefaults.commandTimeoutMs, metrics),
   });
   await link.ready(options.readyMs);
-  const metrics = new MetricsRegistry();
   const backplane = new MeshBackplane(nodeId, link, metrics);
   opened.push(backplane);
   return { link, backplane, metrics };
@@ -267,6 +270,65 @@ describe('Redis backplane: a Redis that does not keep up', { skip }, () => {
     await waitFor(() => a.link.pendingBytes === 0, 'everything acknowledged');
     await a.backplane.close();
     await b.backplane.close();
+  });
+});
+
+describe('Redis backplane: a Redis that stalls (SIGSTOP)', { skip }, () => {
+  const commandTimeoutMs = 300;
+  const key = (uri: string): { realm: string; uri: string; match: 'exact' } => ({ realm: 'r', uri, match: 'exact' });
+
+  it('refuses a claim Redis does not answer, serves alone once it knows, and gives the unanswered claim back when Redis answers', async () => {
+    const prefix = `stall${++prefixes}`;
+    const a = await redisNode('a', prefix, { commandTimeoutMs });
+    const b = await redisNode('b', prefix, { commandTimeoutMs });
+    redis!.pause();
+    let unanswered;
+    try {
+      unanswered = await a.backplane.claimProcedure(key('com.unanswered'), 'single');
+      assert.equal(a.link.connected, false, 'the unanswered claim marks Redis as stalled');
+      assert.match(String(a.backplane.degraded), /does not answer \(cluster\.redis\.command_timeout 300 ms\)/);
+      assert.deepEqual(await a.backplane.claimProcedure(key('com.alone'), 'single'), { ok: true }, 'known stalled: registered on this node alone');
+      await a.backplane.releaseProcedure(key('com.alone')); // not waited on: given back when Redis answers
+    } finally {
+      redis!.resume();
+    }
+    assert.equal(unanswered.ok, false);
+    assert.match(String((unanswered as { unanswered?: string }).unanswered), /did not answer the claim of this procedure within 300 ms/);
+    assert.equal(metricValue(a.metrics, 'junction_cluster_redis_timeouts_total{command="claim",connection="backplane"}'), 1);
+    await waitFor(() => a.link.connected, 'a answered again');
+    // Redis ran the unanswered claim when it woke up, and a gave it back before anything else: b may take both.
+    await waitFor(() => metricValue(a.metrics, 'junction_backplane_degraded') === 0, 'a not degraded');
+    const deadline = Date.now() + 5_000;
+    let moved = await b.backplane.claimProcedure(key('com.unanswered'), 'single');
+    while (!moved.ok && Date.now() < deadline) moved = await b.backplane.claimProcedure(key('com.unanswered'), 'single');
+    assert.equal(moved.ok, true, 'no ghost of the unanswered claim');
+    assert.equal((await b.backplane.claimProcedure(key('com.alone'), 'single')).ok, true, 'the release made while stalled was settled');
+    await a.backplane.close();
+    await b.backplane.close();
+  });
+
+  it('frees the claims of a node that died while Redis was stalled, one lease after Redis answers again', async () => {
+    const prefix = `stalldeath${++prefixes}`;
+    const a = await redisNode('a', prefix, { commandTimeoutMs });
+    const b = await redisNode('b', prefix, { commandTimeoutMs });
+    assert.equal((await b.backplane.claimProcedure(key('com.of.b'), 'single')).ok, true);
+    await waitFor(() => a.backplane.peers().includes('b'), 'a knows b');
+    redis!.pause();
+    try {
+      b.link.vanish(); // dies with no goodbye; Redis sees its connections close only when it wakes up
+      await waitFor(() => !a.backplane.peers().includes('b'), 'b forgotten past its lease while Redis is stalled', 10_000);
+    } finally {
+      redis!.resume();
+    }
+    await waitFor(() => a.link.connected, 'a answered again');
+    const deadline = Date.now() + 10_000;
+    let taken = await a.backplane.claimProcedure(key('com.of.b'), 'single');
+    while (!taken.ok && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      taken = await a.backplane.claimProcedure(key('com.of.b'), 'single');
+    }
+    assert.equal(taken.ok, true, 'b\'s claim was freed, not left as a ghost');
+    await a.backplane.close();
   });
 });
 

@@ -2,7 +2,15 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisServerConfig } from '../../config/model.js';
 
 /** How one user of Redis wants its connection to behave; where Redis is comes from the config. */
-export type RedisBehaviour = Pick<RedisOptions, 'enableOfflineQueue' | 'maxRetriesPerRequest'>;
+export type RedisBehaviour = Pick<RedisOptions, 'enableOfflineQueue' | 'maxRetriesPerRequest'> & {
+  /**
+   * How long a command may go unanswered before its promise is rejected (ioredis's commandTimeout):
+   * a Redis that stalls but keeps its connections open (its process paused, a network black hole)
+   * would otherwise hold what waits on it for ever. The command stays in the connection's order,
+   * so what is sent after it still runs after it if Redis runs it late.
+   */
+  commandTimeout?: number;
+};
 
 /** The longest wait between reconnection attempts through sentinels. */
 const sentinelRetryCapMs = 250;

@@ -4,6 +4,7 @@ import type { Logger } from '../../router/log.js';
 import { closeRedis, connectRedis, lastWords } from './redis-connection.js';
 import { entryBytes, FEED_BATCH, RETRY_MS, type ClusterFeeds, type FeedEntry, type FeedHolder, type FeedLimits, type LeasedFeed } from './leased-feed.js';
 import { plural } from '../../protocol/plural.js';
+import { isCommandTimeout, type RedisTimeouts } from './redis-timeouts.js';
 
 export interface RedisFeedsOptions {
   redis: RedisServerConfig;
@@ -14,6 +15,8 @@ export interface RedisFeedsOptions {
   log: Logger;
   /** How often the holder looks for new entries when the feed was empty. Default 50 ms. */
   pollMs?: number;
+  /** Bounds every command's wait for Redis (its limit), and counts those unanswered; default: commands wait for ever. */
+  timeouts?: RedisTimeouts;
 }
 
 /** KEYS: stream, its byte count. ARGV: message limit, byte limit, entry bytes, entry. Returns 'ok' or why it is full. */
@@ -66,7 +69,10 @@ export class RedisFeeds implements ClusterFeeds {
   private readonly feeds = new Set<RedisFeed>();
 
   constructor(private readonly options: RedisFeedsOptions) {
-    this.redis = connectRedis(options.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    this.redis = connectRedis(options.redis, {
+      enableOfflineQueue: false, maxRetriesPerRequest: 1,
+      ...(options.timeouts === undefined ? {} : { commandTimeout: options.timeouts.limitMs }),
+    });
     this.redis.on('error', () => {}); // the cluster link reports Redis being away; a feed logs what it could not do
   }
 
@@ -128,6 +134,7 @@ class RedisFeed implements LeasedFeed {
         ? `the cluster's feed of "${this.name}" holds ${plural(Number(held), 'event')} no node has taken yet (outbox_limit)`
         : `the cluster's feed of "${this.name}" holds ${held} bytes no node has taken yet (outbox_limit_bytes)`;
     } catch (error) {
+      this.noteTimeout(error, 'append');
       return `Redis did not take it into the cluster's feed: ${(error as Error).message}`;
     }
   }
@@ -198,8 +205,13 @@ class RedisFeed implements LeasedFeed {
       this.step(() => holder.granted());
       void this.pull();
     } catch (error) {
+      this.noteTimeout(error, 'lease');
       if (this.held !== undefined && Date.now() - this.renewedAt > leaseMs) this.lose(`the lease could not be renewed: ${(error as Error).message}`);
     }
+  }
+
+  private noteTimeout(error: unknown, command: string): void {
+    if (isCommandTimeout(error)) this.options.timeouts?.unanswered('feeds', command);
   }
 
   private lose(why: string): void {
@@ -226,7 +238,8 @@ class RedisFeed implements LeasedFeed {
         let rows: [string, string[]][];
         try {
           rows = await this.redis.xrange(this.keys.stream, '-', '+', 'COUNT', FEED_BATCH);
-        } catch {
+        } catch (error) {
+          this.noteTimeout(error, 'read');
           await sleep(pollMs * 4);
           continue;
         }
@@ -248,7 +261,10 @@ class RedisFeed implements LeasedFeed {
         }
         const bytes = entries.reduce((sum, entry) => sum + entryBytes(entry), 0);
         const removed = await this.redis.eval(ackScript, 3, this.keys.lease, this.keys.stream, this.keys.bytes, held, bytes, ...rows.map(([id]) => id))
-          .catch(() => 0);
+          .catch((error: unknown) => {
+            this.noteTimeout(error, 'remove');
+            return 0;
+          });
         // Not removed (the lease moved, or Redis is away): they may be read again, by this node or the next holder.
         if (removed !== 1) await sleep(pollMs);
       }

@@ -9,6 +9,7 @@ import type { Logger } from '../../router/log.js';
 import type { InvocationPolicy } from '../../router/options.js';
 import { closeRedis, connectRedis, describeRedis, lastWords } from './redis-connection.js';
 import { RedisLiveness } from './redis-liveness.js';
+import { isCommandTimeout, RedisTimeouts } from './redis-timeouts.js';
 
 export interface RedisLinkOptions {
   redis: RedisServerConfig;
@@ -24,6 +25,8 @@ export interface RedisLinkOptions {
   maxPendingBytes?: number;
   /** How often to ask Redis whether the others' connections are still there, to notice a dead node before its lease (default: clusterDefaults; see RedisLiveness). */
   livenessMs?: number;
+  /** Counts and warns about commands Redis did not answer; its limit is the commands' timeout (default: clusterDefaults.commandTimeoutMs, uncounted). */
+  timeouts?: RedisTimeouts;
 }
 
 /** What crosses Redis: a mesh message, or a heartbeat. */
@@ -78,6 +81,14 @@ return 1`;
  * announces itself again (the mesh's rejoin). The same holds for a node that starts while Redis
  * is away: it serves on its own and joins when Redis answers. While Redis is slow, what it has
  * not acknowledged is bounded (`maxPendingBytes`); past it, publications are dropped and counted too.
+ *
+ * A Redis that stays connected but does not answer (its process paused, a network black hole) is
+ * noticed by the first command unanswered for the commands' timeout (`timeouts`); from then on
+ * the node is degraded as if Redis were away (claims are not waited on: the node registers on its
+ * own), and a PING each heartbeat asks whether it answers again. A claim that went unanswered is
+ * refused (`unanswered`): whether Redis took it is unknown. When it answers, every
+ * command sent before has run (one connection keeps order): the claims whose fate is unknown and
+ * that this node does not hold are given back, then the node announces itself again.
  */
 export class RedisLink implements MeshLink {
   /** Whether Redis is reachable now. */
@@ -112,6 +123,19 @@ export class RedisLink implements MeshLink {
   private closed = false;
   /** This node's claims being freed with its goodbye (see send), for close to wait for. */
   private claimsDropped: Promise<void> | undefined;
+  private readonly timeouts: RedisTimeouts;
+  /** A command went unanswered for the commands' timeout, and Redis has not answered since. */
+  private stalled = false;
+  /** A PING asks whether a stalled Redis answers again (one at a time). */
+  private probing = false;
+  /** This node's last heartbeat was answered: Redis answers it, so the others' silence means something. */
+  private heartbeatAnswered = true;
+  /** Keys this node holds a claim for (mirrors what the mesh holds: claimed and not released). */
+  private readonly held = new Set<string>();
+  /** Keys whose last claim or release got no answer: given back, unless held, once Redis answers. */
+  private readonly doubtful = new Set<string>();
+  /** Nodes forgotten while Redis was away, their claims not freed; each with when it is freed unless heard from. */
+  private readonly unfreed = new Map<string, number>();
 
   constructor(options: RedisLinkOptions) {
     this.where = describeRedis(options.redis);
@@ -120,13 +144,17 @@ export class RedisLink implements MeshLink {
     this.log = options.log;
     this.leaseMs = options.leaseMs ?? clusterDefaults.leaseMs;
     this.maxPendingBytes = options.maxPendingBytes ?? clusterDefaults.maxPendingBytes;
+    this.timeouts = options.timeouts ?? new RedisTimeouts(options.log, clusterDefaults.commandTimeoutMs);
     // No offline queue: while Redis is away, sends fail at once instead of piling up in memory.
-    this.commands = connectRedis(options.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    this.commands = connectRedis(options.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: this.timeouts.limitMs });
     this.subscriber = connectRedis(options.redis, { enableOfflineQueue: true, maxRetriesPerRequest: 1 });
     this.commands.on('error', () => {}); // reported through 'close'/'ready' below, once per change
     this.subscriber.on('error', () => {});
     this.commands.on('close', () => this.changed());
-    this.commands.on('ready', () => this.changed());
+    this.commands.on('ready', () => {
+      this.stalled = false; // a new connection: Redis answered its handshake
+      this.changed();
+    });
     this.subscriber.on('close', () => {
       this.subscribed = false;
       this.changed();
@@ -164,7 +192,12 @@ export class RedisLink implements MeshLink {
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    await this.dropClaims(this.nodeId);
+    try {
+      await this.dropClaims(this.nodeId);
+    } catch {
+      // Unanswered: the node serves on its own; the drop, still queued first on the connection, runs before anything it sends later.
+      return false;
+    }
     return true;
   }
 
@@ -174,7 +207,9 @@ export class RedisLink implements MeshLink {
 
   /** Why the node serves only its own clients now, or undefined: /health says degraded. */
   get degraded(): string | undefined {
-    return this.connected ? undefined : `${this.where} is unreachable: serving this node's clients only`;
+    if (this.connected) return undefined;
+    if (this.stalled) return `${this.where} does not answer (cluster.redis.command_timeout ${this.timeouts.limitMs} ms): serving this node's clients only`;
+    return `${this.where} is unreachable: serving this node's clients only`;
   }
 
   send(message: MeshMessage, to?: readonly string[]): void {
@@ -195,22 +230,41 @@ export class RedisLink implements MeshLink {
   }
 
   async claim(key: string, invoke: InvocationPolicy, ticket?: number): Promise<ClaimAnswer> {
+    if (this.stalled) return this.claimAlone(key, 'Redis does not answer');
     try {
-      const answer = String(await this.commands.eval(claimScript, 4, ...this.claimKeys(key, this.nodeId), this.channel('claim-tickets'),
-        this.nodeId, invoke, key, ticket === undefined ? '' : String(ticket)));
-      return answer.startsWith('ok:') ? { ok: true, ticket: Number(answer.slice(3)) } : { ok: false, heldAs: answer as InvocationPolicy };
+      const answer = String(await this.command('claim', () => this.commands.eval(claimScript, 4, ...this.claimKeys(key, this.nodeId),
+        this.channel('claim-tickets'), this.nodeId, invoke, key, ticket === undefined ? '' : String(ticket))));
+      if (!answer.startsWith('ok:')) return { ok: false, heldAs: answer as InvocationPolicy };
+      this.hold(key);
+      return { ok: true, ticket: Number(answer.slice(3)) };
     } catch (error) {
-      // Redis unreachable: the node serves on its own, as for everything else; rejoin claims again.
-      this.log.warn({ key, err: error }, 'procedure claim could not reach Redis; registered on this node only until Redis is back');
-      return { ok: true };
+      if (isCommandTimeout(error)) {
+        this.doubtful.add(key);
+        return { ok: false, unanswered: this.timeouts.explain('the claim of this procedure') };
+      }
+      return this.claimAlone(key, (error as Error).message);
     }
   }
 
+  /**
+   * Redis known to be away or silent: the node serves on its own, as for everything else, and
+   * claims again what it holds when Redis answers (rejoin). Only a claim sent and left unanswered
+   * is refused: whether Redis took it is unknown until it answers.
+   */
+  private claimAlone(key: string, why: string): ClaimAnswer {
+    this.log.warn({ key, why }, 'procedure claim could not reach Redis; registered on this node only until Redis is back');
+    this.hold(key);
+    return { ok: true };
+  }
+
   async release(key: string): Promise<void> {
+    this.held.delete(key);
+    // Not waited on while Redis does not answer: given back once it does (settleDoubts).
+    if (this.stalled) return void this.doubtful.add(key);
     try {
-      await this.commands.eval(releaseScript, 3, ...this.claimKeys(key, this.nodeId), this.nodeId, key);
+      await this.command('release', () => this.commands.eval(releaseScript, 3, ...this.claimKeys(key, this.nodeId), this.nodeId, key));
     } catch {
-      // Redis unreachable: the claim stays until this node rejoins (it claims what it holds then) or its lease runs out.
+      this.doubtful.add(key); // Redis unreachable or silent: given back once it answers
     }
   }
 
@@ -246,23 +300,64 @@ export class RedisLink implements MeshLink {
    * few and small, and losing one would leave the other nodes' view of this one wrong until it
    * rejoins, where a lost publication is counted and stays lost.
    */
-  private publish(name: string, data: Buffer, kind: string): void {
-    if (!this.connected) return this.drop('unreachable');
+  private publish(name: string, data: Buffer, kind: string): Promise<unknown> | undefined {
+    if (!this.connected) return void this.drop('unreachable');
     if (kind === 'pub' && this.pendingBytes + data.length > this.maxPendingBytes) {
       if (!this.overflowing) {
         this.overflowing = true;
         this.log.warn({ pendingBytes: this.pendingBytes, maxPendingBytes: this.maxPendingBytes },
           'Redis is not keeping up: dropping publications to other nodes until it has acknowledged what it has (cluster.redis.max_pending_bytes)');
       }
-      return this.drop('buffer_full');
+      return void this.drop('buffer_full');
     }
     this.pendingBytes += data.length;
     this.metrics?.redisPendingBytes.set(this.pendingBytes);
     this.metrics?.wireBytes('sent', kind, data.length);
-    this.commands.publish(this.channel(name), data).then(() => this.settled(data.length), () => {
+    const sent = this.command(kind === 'beat' ? 'heartbeat' : 'publish', () => this.commands.publish(this.channel(name), data));
+    sent.then(() => this.settled(data.length), () => {
       this.settled(data.length);
       this.drop('unreachable');
     });
+    return sent;
+  }
+
+  /** Runs one command on the commands connection; one that goes unanswered for the timeout marks Redis as stalled. */
+  private command<T>(name: string, run: () => Promise<T>): Promise<T> {
+    return run().catch((error: unknown) => {
+      if (isCommandTimeout(error)) this.unanswered(name);
+      throw error;
+    });
+  }
+
+  private unanswered(command: string): void {
+    this.timeouts.unanswered('backplane', command);
+    if (this.stalled || this.closed) return;
+    this.stalled = true;
+    this.changed();
+  }
+
+  /** While stalled: asks whether Redis answers again. Its answer means every command sent before has run. */
+  private probe(): void {
+    if (this.probing) return;
+    this.probing = true;
+    this.command('ping', () => this.commands.ping()).then(() => {
+      this.probing = false;
+      if (!this.stalled || this.closed) return;
+      this.stalled = false;
+      this.changed();
+    }, () => (this.probing = false));
+  }
+
+  private hold(key: string): void {
+    this.held.add(key);
+    this.doubtful.delete(key);
+  }
+
+  /** Gives back the claims whose fate is unknown and that this node does not hold; sent before the node claims again what it holds. */
+  private settleDoubts(): void {
+    const doubts = [...this.doubtful];
+    this.doubtful.clear(); // a release that fails again puts its key back
+    for (const key of doubts) if (!this.held.has(key)) void this.release(key);
   }
 
   private settled(bytes: number): void {
@@ -288,6 +383,7 @@ export class RedisLink implements MeshLink {
       return;
     }
     if (wire.from === this.nodeId) return;
+    this.unfreed.delete(wire.from);
     this.metrics?.wireBytes('received', 'message' in wire ? wire.message.k : 'beat', data.length);
     // A heartbeat from a node this one does not know (lost past its lease, or its hello missed):
     // ask it for its state, so that both converge whoever lost what.
@@ -298,16 +394,26 @@ export class RedisLink implements MeshLink {
     if ('message' in wire) this.receive?.(wire.message, wire.from);
   }
 
-  /** Connected means both connections are ready: commands to send, and the subscriber subscribed to hear the answers. */
+  /**
+   * Connected means both connections are ready, the subscriber subscribed to hear the answers,
+   * and Redis answering commands (not stalled).
+   */
   private changed(): void {
-    const connected = this.commands.status === 'ready' && this.subscriber.status === 'ready' && this.subscribed;
+    const connected = this.commands.status === 'ready' && this.subscriber.status === 'ready' && this.subscribed && !this.stalled;
     if (this.connected === connected || this.closed) return;
     this.connected = connected;
     this.connectedAt = connected ? Date.now() : undefined;
     if (!connected) {
-      this.log.warn({}, 'lost the connection to Redis: serving local clients only until it is back');
+      if (this.stalled) {
+        this.log.warn({ timeoutMs: this.timeouts.limitMs },
+          `${this.where} did not answer within ${this.timeouts.limitMs} ms (cluster.redis.command_timeout): serving local clients only until it answers`);
+      } else {
+        this.log.warn({}, 'lost the connection to Redis: serving local clients only until it is back');
+      }
       return;
     }
+    // Nodes forgotten meanwhile get a lease from now to be heard from; then their claims are freed.
+    for (const node of this.unfreed.keys()) this.unfreed.set(node, Date.now() + this.leaseMs);
     if (!this.everConnected) {
       this.everConnected = true;
       this.log.info({ node: this.nodeId, redis: this.where }, 'joined the cluster');
@@ -315,22 +421,47 @@ export class RedisLink implements MeshLink {
       return;
     }
     this.log.info({ dropped: this.dropped }, 'Redis is back: announcing this node again');
+    this.settleDoubts();
     this.rejoin?.();
   }
 
   /** Redis answered after the node started on its own: free what its name held before, then announce everything. */
   private async joinLate(): Promise<void> {
     await this.dropClaims(this.nodeId).catch(() => {});
+    this.settleDoubts();
     this.rejoin?.();
   }
 
-  /** Says this node is alive, and lets go of nodes whose lease ran out. */
+  /** Lets go of nodes whose lease ran out, and says this node is alive (or, while Redis is stalled, asks whether it answers). */
   private tick(): void {
-    if (!this.closed) this.publish('all', packr.pack({ from: this.nodeId, beat: true } satisfies Wire), 'beat');
+    this.judge();
+    if (this.closed) return;
+    if (this.stalled) this.probe();
+    else this.beat();
+  }
+
+  /** Lets go of nodes silent past their lease, and frees the claims of those forgotten while Redis was away. */
+  private judge(): void {
+    // While this node's last heartbeat waits for Redis, the others' silence says nothing: Redis may be
+    // slow for all. Past the commands' timeout it is stalled, and silent nodes are let go as when it is away.
+    if (this.connected && !this.heartbeatAnswered) return;
     const now = Date.now();
     for (const [node, heard] of this.lastHeard) {
       if (now - heard > this.leaseMs) this.lose(node, `silent past its lease (${this.leaseMs} ms)`);
     }
+    if (!this.connected) return;
+    for (const [node, deadline] of this.unfreed) {
+      if (now < deadline) continue;
+      this.unfreed.delete(node);
+      this.dropClaims(node).catch(() => {});
+    }
+  }
+
+  private beat(): void {
+    const sent = this.publish('all', packr.pack({ from: this.nodeId, beat: true } satisfies Wire), 'beat');
+    if (!sent) return;
+    this.heartbeatAnswered = false;
+    sent.then(() => (this.heartbeatAnswered = true), () => {});
   }
 
   /** A node is dead: forget its sessions, subscriptions and registrations, and free its claims. */
@@ -339,11 +470,13 @@ export class RedisLink implements MeshLink {
     this.log.warn({ node }, `cluster node ${node} is gone, ${why}: forgetting its sessions, subscriptions and registrations`);
     // Sent first: a claim this node makes once the router heard `gone` reaches Redis after it (one connection keeps order).
     if (this.connected) this.dropClaims(node).catch(() => {});
+    // Redis away or silent: freed once it answers, unless the node is heard from by then (it was alive, cut off like this one).
+    else this.unfreed.set(node, Infinity);
     this.receive?.({ k: 'gone' }, node);
   }
 
   /** Frees every claim a node holds (it died, left, or rejoins clean). Idempotent: several nodes may do it at once. */
   private async dropClaims(node: string): Promise<void> {
-    await this.commands.eval(dropNodeScript, 1, this.channel(`claims-of:${node}`), node, this.channel(''));
+    await this.command('drop_claims', () => this.commands.eval(dropNodeScript, 1, this.channel(`claims-of:${node}`), node, this.channel('')));
   }
 }

@@ -95,13 +95,12 @@ function readAssets({ where, path }: { where: string; path: string }, service: C
 }
 
 function serveAsset(request: IncomingMessage, response: ServerResponse, subpath: string, assets: Assets): void {
+  // On every answer, refusals (405, 404) too.
+  for (const [name, value] of Object.entries(consoleSecurityHeaders)) response.setHeader(name, value);
   if (!methodAllowed(request, response)) return;
   const file = assets.files.get(subpath === '' ? '/' : subpath);
-  if (!file) {
-    for (const [name, value] of Object.entries(consoleSecurityHeaders)) response.setHeader(name, value);
-    return sendJson(response, 404, { error: 'not_found', message: `the console has no file ${subpath}` });
-  }
-  sendBody(response, 200, { ...consoleSecurityHeaders, 'content-type': file.type, 'cache-control': 'no-cache' }, file.body);
+  if (!file) return sendJson(response, 404, { error: 'not_found', message: `the console has no file ${subpath}` });
+  sendBody(response, 200, { 'content-type': file.type, 'cache-control': 'no-cache' }, file.body);
 }
 
 /** The console's session may join only the console's realm. */

@@ -5,6 +5,7 @@ import { randomId } from '../../protocol/ids.js';
 import { clusterIds, randomIds, type IdMaker } from '../cluster-ids.js';
 import type { Dict, Publish } from '../../protocol/messages.js';
 import { mqttPropertiesKey } from '../../protocol/mqtt-properties.js';
+import { sessionDetailsKey } from '../session-details-key.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
 import { PatternTable } from '../match/pattern-table.js';
 import { readPublishOptions, type PublishOptions, type SubscribeOptions } from '../options.js';
@@ -204,6 +205,23 @@ export class Broker {
     this.announceRemoval(session, subscription, deleted);
   }
 
+  /**
+   * Takes a subscriber off a subscription unasked (wamp.subscription.remove_subscriber). The
+   * subscriber is told with UNSUBSCRIBED(0, {subscription, reason}) if it announced
+   * subscription_revocation (the spec forbids it otherwise).
+   */
+  revoke(subscription: Subscription, subscriber: Session, reason: string | undefined): void {
+    if (!subscription.subscribers.has(subscriber)) return;
+    const deleted = this.removeSubscriber(subscription, subscriber);
+    this.bySession.delete(subscriber, subscription);
+    if (subscriber.hasFeature('subscriber', 'subscription_revocation')) {
+      const details: Dict = { subscription: subscription.id };
+      if (reason !== undefined) details.reason = reason;
+      subscriber.send({ type: MessageType.UNSUBSCRIBED, request: 0, details });
+    }
+    this.announceRemoval(subscriber, subscription, deleted);
+  }
+
   publish(publisher: Session, message: Publish, options: PublishOptions, disclose: boolean): void {
     const publication = randomId();
     const details: Dict = {};
@@ -214,6 +232,7 @@ export class Broker {
     }
     withPassthruDetails(message.options, details);
     if (options.mqtt) details[mqttPropertiesKey] = options.mqtt;
+    if (publisher.trusted && message.options[sessionDetailsKey] !== undefined) details[sessionDetailsKey] = message.options[sessionDetailsKey];
     const receiverLists = hasReceiverLists(options);
     const position = this.positions.next();
     const delivered = this.deliverAll(message, options, receiverLists, details, publication, options.excludeMe ? publisher.id : 0, position);

@@ -89,6 +89,16 @@ export class Dealer {
   }
 
   register(session: Session, request: number, procedure: string, options: RegisterOptions): Promise<void> | void {
+    if (options.forceReregister) {
+      const held = this.table.get(procedure, options.match);
+      if (held) {
+        // As in Crossbar: every callee loses the procedure (told by revocation), then it is registered afresh.
+        const released = Promise.all(held.callees.slice().map((callee) => this.revoke(held, callee, ErrorUri.unregistered)));
+        const again = { ...options, forceReregister: false };
+        if (!held.clustered) return this.register(session, request, procedure, again);
+        return released.then(() => (session.state === 'closed' ? undefined : this.register(session, request, procedure, again)));
+      }
+    }
     const remote = this.remote;
     // A client's new registration is claimed across the cluster first (single is unique cluster-wide).
     // The router's own and bridge sessions (every node runs the same ones) register on their node only.
@@ -100,7 +110,8 @@ export class Dealer {
     return remote.claim(procedure, options.match, options.invoke).then((answer) => {
       if (!answer.ok) {
         if (session.state === 'closed') return;
-        const uri = answer.heldAs === options.invoke ? ErrorUri.procedureAlreadyExists : ErrorUri.procedureExistsWithDifferentInvocationPolicy;
+        if ('unanswered' in answer) return session.sendError(MessageType.REGISTER, request, ErrorUri.clusterTimeout, answer.unanswered);
+        const uri = answer.heldAs === options.invoke || answer.heldAs === 'single' ? ErrorUri.procedureAlreadyExists : ErrorUri.procedureExistsWithDifferentInvocationPolicy;
         session.sendError(MessageType.REGISTER, request, uri,
           `"${procedure}" (match "${options.match}") is registered on another router node with invocation policy "${answer.heldAs}"`);
         return;
@@ -116,12 +127,13 @@ export class Dealer {
     const existing = this.table.get(procedure, options.match);
     let registration = existing;
     if (registration) {
-      if (registration.invoke !== options.invoke) {
+      // A single registration is refused as taken whatever the policy asked for (as Crossbar does).
+      if (registration.invoke !== options.invoke && registration.invoke !== 'single') {
         session.sendError(MessageType.REGISTER, request, ErrorUri.procedureExistsWithDifferentInvocationPolicy,
           `"${procedure}" is registered with invocation policy "${registration.invoke}", not "${options.invoke}"`);
         return;
       }
-      if (options.invoke === 'single' || registration.callees.includes(session)) {
+      if (registration.invoke === 'single' || registration.callees.includes(session)) {
         session.sendError(MessageType.REGISTER, request, ErrorUri.procedureAlreadyExists,
           `a procedure is already registered under "${procedure}" (match "${options.match}")`);
         return;
@@ -146,6 +158,7 @@ export class Dealer {
     }
     registration.callees.push(session);
     if (ticket !== undefined) registration.tickets?.set(session, ticket);
+    if (options.concurrency > 0) (registration.slots ??= new Map()).set(session, { limit: options.concurrency, busy: 0 });
     if (registration.clustered) this.remote?.summarize(registration);
     let mine = this.bySession.get(session);
     if (!mine) this.bySession.set(session, (mine = new Set()));
@@ -202,6 +215,25 @@ export class Dealer {
   }
 
   /**
+   * Takes a callee off a registration unasked (force_reregister, wamp.registration.remove_callee).
+   * The callee is told with UNREGISTERED(0, {registration, reason}) if it announced
+   * registration_revocation (the spec forbids it otherwise); its calls in flight still end normally.
+   * In a cluster, the returned promise resolves once the cluster has taken the release of the claim.
+   */
+  revoke(registration: Registration, callee: Session, reason: string | undefined): Promise<void> | void {
+    if (!registration.callees.includes(callee)) return;
+    this.bySession.get(callee)?.delete(registration);
+    const { deleted, released } = this.removeCallee(registration, callee);
+    if (callee.hasFeature('callee', 'registration_revocation')) {
+      const details: Dict = { registration: registration.id };
+      if (reason !== undefined) details.reason = reason;
+      callee.send({ type: MessageType.UNREGISTERED, request: 0, details });
+    }
+    if (released) return released.then(() => this.announceRemoval(callee, registration, deleted));
+    this.announceRemoval(callee, registration, deleted);
+  }
+
+  /**
    * `chosen`: for a call another node sent here, the registration it chose (the cluster's best
    * match); the call goes to exactly that one, and to no other node.
    */
@@ -231,6 +263,10 @@ export class Dealer {
     // A shared registration in a cluster follows its policy over every node's callees: the pick may be another node's.
     if (registration.clustered && remote?.forwardShared(caller, message, disclose, registration)) return;
     const callee = pickCallee(registration);
+    if (!callee) {
+      return this.refuseCall(caller, message, options, ErrorUri.maxConcurrencyReached,
+        `every callee of "${message.procedure}" that the "${registration.invoke}" policy may pick is at its concurrency limit`);
+    }
     if (options.progress && !takesProgressiveInvocations(callee)) {
       return this.refuseCall(caller, message, options, ErrorUri.featureNotSupported,
         `the callee of "${message.procedure}" does not support progressive call invocations`);
@@ -249,7 +285,7 @@ export class Dealer {
     const call: PendingCall = {
       caller, callerRequest: message.request, callee, invocationRequest: callee.requestIds.nextId(),
       registration, receiveProgress, invocationDetails: withPassthruDetails(message.options, details),
-      callerStreaming: options.progress, startedAt: this.clock.now(),
+      callerStreaming: options.progress, startedAt: this.clock.now(), slots: registration.slots?.get(callee),
     };
     this.calls.add(call);
     if (options.timeout > 0) call.timer = this.clock.setTimeout(() => this.timedOut(call), options.timeout);
@@ -405,6 +441,7 @@ export class Dealer {
     const index = registration.callees.indexOf(session);
     if (index >= 0) registration.callees.splice(index, 1);
     registration.tickets?.delete(session);
+    registration.slots?.delete(session);
     if (registration.callees.length > 0) {
       if (registration.clustered) this.remote?.summarize(registration);
       return { deleted: false };

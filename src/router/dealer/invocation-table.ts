@@ -1,6 +1,6 @@
 import type { Dict } from '../../protocol/messages.js';
 import type { Session } from '../session.js';
-import type { Registration } from './registration.js';
+import type { CalleeSlots, Registration } from './registration.js';
 
 /** A call in flight: routed to a callee, not yet answered with a final RESULT or ERROR. */
 export interface PendingCall {
@@ -17,6 +17,8 @@ export interface PendingCall {
   /** The dealer clock's time when the CALL was routed, for the call duration histogram. */
   readonly startedAt: number;
   timer?: ReturnType<typeof setTimeout>;
+  /** The callee's `concurrency` count on the registration, which this call holds one of while in flight. */
+  slots?: CalleeSlots;
 }
 
 /** How many ended-but-still-streaming calls are remembered per caller (a bound against a misbehaving caller). */
@@ -37,6 +39,7 @@ export class InvocationTable {
   private readonly abandoned = new Map<Session, Set<number>>();
 
   add(call: PendingCall): void {
+    if (call.slots) call.slots.busy++;
     insert(this.byCallee, call.callee, call.invocationRequest, call);
     insert(this.byCaller, call.caller, call.callerRequest, call);
   }
@@ -44,6 +47,8 @@ export class InvocationTable {
   remove(call: PendingCall): void {
     if (call.timer) clearTimeout(call.timer);
     call.timer = undefined;
+    if (call.slots) call.slots.busy--;
+    call.slots = undefined;
     this.byCallee.get(call.callee)?.delete(call.invocationRequest);
     this.byCaller.get(call.caller)?.delete(call.callerRequest);
     if (call.callerStreaming) this.abandon(call.caller, call.callerRequest);

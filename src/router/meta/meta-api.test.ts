@@ -125,8 +125,21 @@ describe('meta API - sessions', () => {
     const left = events(watcher.peer);
     assert.equal(left.length, 1);
     assert.deepEqual(left[0]!.args, [carol.id, 'carol', 'guest']);
-    assert.deepEqual(left[0]!.kwargs, joined[0]!.args[0], 'on_leave repeats the join details in kwargs');
+    assert.equal(left[0]!.kwargs, undefined, 'no kwargs: Autobahn|Python would pass them to the handler as keyword arguments');
+    assert.deepEqual(left[0]!.details.x_session_details, joined[0]!.args[0], 'the join details ride in EVENT.Details');
     assert.equal(left[0]!.details.topic, 'wamp.session.on_leave');
+  });
+
+  it('takes x_session_details into EVENT.Details from the router\'s own publishers only', async () => {
+    const h = harness();
+    const watcher = await join(h, 'watcher');
+    await subscribe(watcher.peer, 'app.news');
+    const client = await join(h, 'client');
+    client.peer.raw([T.PUBLISH, 1, { x_session_details: { session: 1, authid: 'forged' } }, 'app.news', ['hi']]);
+    await flush();
+    const [event] = events(watcher.peer);
+    assert.deepEqual(event!.args, ['hi']);
+    assert.equal(event!.details.x_session_details, undefined);
   });
 
   it('kills a session with GOODBYE, with the reason and message given', async () => {
@@ -140,6 +153,19 @@ describe('meta API - sessions', () => {
     assert.deepEqual(goodbye.details, { message: 'bye' });
     victim.peer.raw([T.GOODBYE, {}, 'wamp.close.goodbye_and_out']);
     assert.equal(await result(admin.peer, 'wamp.session.count'), 1);
+  });
+
+  it('takes the reason and message positionally too, as Crossbar\'s kill procedures do', async () => {
+    const h = harness();
+    const admin = await join(h, 'admin');
+    const victim = await join(h, 'victim', 'ops');
+    await result(admin.peer, 'wamp.session.kill', [victim.id, 'com.myapp.kicked', 'bye']);
+    const goodbye = victim.peer.take().find((m) => m.type === T.GOODBYE);
+    assert.deepEqual(goodbye?.type === T.GOODBYE && [goodbye.reason, goodbye.details], ['com.myapp.kicked', { message: 'bye' }]);
+    const other = await join(h, 'other', 'ops');
+    await result(admin.peer, 'wamp.session.kill_by_authrole', ['ops', 'com.myapp.maintenance']);
+    const second = other.peer.take().find((m) => m.type === T.GOODBYE);
+    assert.deepEqual(second?.type === T.GOODBYE && second.reason, 'com.myapp.maintenance');
   });
 
   it('refuses to kill the caller itself, an unknown session, or with a reason that is no URI', async () => {
@@ -160,9 +186,10 @@ describe('meta API - sessions', () => {
     const worker1 = await join(h, 'w1', 'ops');
     const worker2 = await join(h, 'w2', 'ops');
     const bystander = await join(h, 'b', 'user');
-    assert.equal(await result(me.peer, 'wamp.session.kill_by_authid', ['twin']), 1);
+    assert.deepEqual(await result(me.peer, 'wamp.session.kill_by_authid', ['twin']), [twin.id], 'the IDs of the sessions closed (the spec, Crossbar)');
     assert.equal(twin.peer.take().filter((m) => m.type === T.GOODBYE).length, 1);
-    assert.equal(await result(me.peer, 'wamp.session.kill_by_authrole', ['ops'], { message: 'maintenance' }), 2);
+    assert.deepEqual((await result(me.peer, 'wamp.session.kill_by_authrole', ['ops'], { message: 'maintenance' }) as number[]).sort(),
+      [worker1.id, worker2.id].sort(), 'a list too, as in Crossbar (the spec says a count)');
     for (const worker of [worker1, worker2]) {
       const goodbye = worker.peer.take().find((m) => m.type === T.GOODBYE);
       assert.ok(goodbye?.type === T.GOODBYE && goodbye.reason === 'wamp.close.normal' && goodbye.details.message === 'maintenance');
@@ -209,7 +236,14 @@ describe('meta API - testaments', () => {
     const device = await join(h, 'device');
     await result(device.peer, 'wamp.session.add_testament', ['app.gone', ['kept'], {}], { scope: 'detached' });
     await result(device.peer, 'wamp.session.add_testament', ['app.gone', ['flushed'], {}]);
-    assert.equal(await result(device.peer, 'wamp.session.flush_testaments'), undefined);
+    // Crossbar's positional form: publish_options and scope after topic, args, kwargs.
+    await result(device.peer, 'wamp.session.add_testament', ['app.gone', ['flushed too'], {}, {}, 'destroyed']);
+    await result(device.peer, 'wamp.session.add_testament', ['app.gone', ['flushed by position'], {}, {}, 'detached']);
+    assert.equal(await result(device.peer, 'wamp.session.flush_testaments'), 2, 'how many it removed, as Crossbar answers');
+    assert.equal(await result(device.peer, 'wamp.session.flush_testaments', [], { scope: 'destroyed' }), 0);
+    assert.equal(await result(device.peer, 'wamp.session.add_testament', ['app.gone', ['kept too'], {}, {}, 'detached']), undefined);
+    assert.equal(await result(device.peer, 'wamp.session.flush_testaments', ['detached']), 3);
+    await result(device.peer, 'wamp.session.add_testament', ['app.gone', ['kept'], {}], { scope: 'detached' });
     assert.equal(await failure(device.peer, 'wamp.session.add_testament', ['forbidden.topic', [], {}]), 'wamp.error.not_authorized');
     assert.equal(await failure(device.peer, 'wamp.session.add_testament', ['wamp.session.on_join', [], {}]), 'wamp.error.invalid_uri');
     assert.equal(await failure(device.peer, 'wamp.session.add_testament', ['app.gone', [], {}], { scope: 'later' }), 'wamp.error.testament_error');
@@ -324,6 +358,76 @@ describe('meta API - registrations', () => {
   });
 });
 
+describe('meta API - removing a callee or a subscriber (Crossbar\'s remove_callee, remove_subscriber)', () => {
+  const revocable = {
+    ...allRoles,
+    subscriber: { features: { subscription_revocation: true } },
+    callee: { features: { registration_revocation: true } },
+  };
+
+  it('takes a callee off a registration, tells it if it announced registration_revocation, and publishes the meta events', async () => {
+    const h = harness();
+    const told = await h.join(revocable, { authid: 'told' });
+    const untold = await join(h, 'untold');
+    told.peer.raw([T.REGISTER, 1, { invoke: 'roundrobin' }, 'com.pool']);
+    untold.peer.raw([T.REGISTER, 1, { invoke: 'roundrobin' }, 'com.pool']);
+    const registration = (told.peer.take()[0] as { registration: number }).registration;
+    untold.peer.take();
+    const admin = await join(h, 'admin');
+    const unregistered = await subscribe(admin.peer, 'wamp.registration.on_unregister');
+    const deleted = await subscribe(admin.peer, 'wamp.registration.on_delete');
+
+    assert.equal(await result(admin.peer, 'wamp.registration.remove_callee', [registration, told.id, 'com.example.moved']), null);
+    assert.deepEqual(told.peer.take(), [{ type: T.UNREGISTERED, request: 0, details: { registration, reason: 'com.example.moved' } }]);
+    assert.deepEqual(await result(admin.peer, 'wamp.registration.list_callees', [registration]), [untold.id]);
+    assert.equal(await result(admin.peer, 'wamp.registration.remove_callee', [], { registration_id: registration, callee_id: untold.id }), null);
+    assert.deepEqual(untold.peer.take(), [], 'no UNREGISTERED to a callee without registration_revocation');
+    assert.deepEqual(events(admin.peer).map((e) => [e.subscription, e.args]), [
+      [unregistered, [told.id, registration]], [unregistered, [untold.id, registration]], [deleted, [untold.id, registration]],
+    ]);
+    assert.equal(await failure(admin.peer, 'wamp.registration.get', [registration]), 'wamp.error.no_such_registration');
+  });
+
+  it('refuses an unknown session, an unknown registration, a session that is not its callee, and the router\'s own', async () => {
+    const h = harness();
+    const callee = await join(h, 'callee');
+    callee.peer.raw([T.REGISTER, 1, {}, 'com.one']);
+    const registration = (callee.peer.take()[0] as { registration: number }).registration;
+    const admin = await join(h, 'admin');
+    assert.equal(await failure(admin.peer, 'wamp.registration.remove_callee', [registration, 4242]), 'wamp.error.no_such_session');
+    assert.equal(await failure(admin.peer, 'wamp.registration.remove_callee', [4242, callee.id]), 'wamp.error.no_such_registration');
+    assert.equal(await failure(admin.peer, 'wamp.registration.remove_callee', [registration, admin.id]), 'wamp.error.no_such_registration');
+    const metaRegistration = h.router.realm('realm1')!.dealer.lookup('wamp.session.count', 'exact')!.id;
+    assert.equal(await failure(admin.peer, 'wamp.registration.remove_callee', [metaRegistration, callee.id]), 'wamp.error.not_authorized');
+    assert.equal(await failure(admin.peer, 'wamp.registration.remove_callee', [registration, callee.id, 7]), 'wamp.error.invalid_argument');
+    assert.deepEqual(await result(admin.peer, 'wamp.registration.list_callees', [registration]), [callee.id], 'nothing was removed');
+  });
+
+  it('takes a subscriber off a subscription, tells it if it announced subscription_revocation; it gets no further events', async () => {
+    const h = harness();
+    const told = await h.join(revocable, { authid: 'told' });
+    const untold = await join(h, 'untold');
+    const subscription = await subscribe(told.peer, 'news');
+    assert.equal(await subscribe(untold.peer, 'news'), subscription);
+    const admin = await join(h, 'admin');
+    const unsubscribed = await subscribe(admin.peer, 'wamp.subscription.on_unsubscribe');
+    const deleted = await subscribe(admin.peer, 'wamp.subscription.on_delete');
+
+    assert.equal(await result(admin.peer, 'wamp.subscription.remove_subscriber', [subscription, told.id]), null);
+    assert.deepEqual(told.peer.take(), [{ type: T.UNSUBSCRIBED, request: 0, details: { subscription } }]);
+    admin.peer.raw([T.PUBLISH, 1, {}, 'news', ['after']]);
+    await flush();
+    assert.deepEqual(told.peer.take(), []);
+    assert.equal(events(untold.peer).length, 1);
+    assert.equal(await result(admin.peer, 'wamp.subscription.remove_subscriber', [], { subscription_id: subscription, subscriber_id: untold.id, reason: 'bye' }), null);
+    assert.deepEqual(untold.peer.take(), [], 'no UNSUBSCRIBED to a subscriber without subscription_revocation');
+    assert.deepEqual(events(admin.peer).map((e) => [e.subscription, e.args]), [
+      [unsubscribed, [told.id, subscription]], [unsubscribed, [untold.id, subscription]], [deleted, [untold.id, subscription]],
+    ]);
+    assert.equal(await failure(admin.peer, 'wamp.subscription.remove_subscriber', [subscription, untold.id]), 'wamp.error.no_such_subscription');
+  });
+});
+
 describe('meta API - event history', () => {
   /** The events of a get_events RESULT: its one argument, a list (Crossbar's shape). */
   async function storedEvents(peer: MemoryPeer, args: unknown[], kwargs?: Dict): Promise<Dict[]> {
@@ -401,6 +505,7 @@ describe('meta API - event history', () => {
       ['wamp.subscription.count_subscribers', [subscription]], ['wamp.subscription.get_events', [subscription]],
       ['wamp.registration.list', []], ['wamp.registration.lookup', ['com.x']], ['wamp.registration.match', ['com.x']],
       ['wamp.registration.get', [1]], ['wamp.registration.list_callees', [1]], ['wamp.registration.count_callees', [1]],
+      ['wamp.registration.remove_callee', [1, bob.id]], ['wamp.subscription.remove_subscriber', [subscription, bob.id]],
     ];
     for (const [procedure, args] of procedures) {
       const answer = await call(admin.peer, procedure, args, { reasn: 'wamp.close.system_shutdown' });

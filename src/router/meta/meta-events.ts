@@ -1,6 +1,7 @@
 import type { Args } from '../../protocol/messages.js';
 import type { RealmListener } from '../realm-events.js';
 import type { MetaContext } from './context.js';
+import { sessionDetailsKey } from '../session-details-key.js';
 import { isRouterUri, isVisible, registrationDetails, sessionDetails, subscriptionDetails } from './views.js';
 
 /** How the meta API publishes: through its internal session, like any publisher, so subscription rules apply. */
@@ -25,9 +26,9 @@ export function metaEventPublisher(context: MetaContext, publish: Publish): Real
       for (const testament of context.testaments.take(session.id)) {
         publish(testament.topic, testament.args, testament.kwargs, testament.options);
       }
-      // The spec's positional arguments, and (Junction) the joining details in kwargs, so that a
-      // webhook learns who left and from where without having kept the on_join event.
-      publish('wamp.session.on_leave', [session.id, session.authid, session.authrole], sessionDetails(session));
+      // The spec's positional arguments only (see session-details-key.ts); the joining details ride in
+      // EVENT.Details, so that a webhook learns who left and from where without having kept the on_join event.
+      publish('wamp.session.on_leave', [session.id, session.authid, session.authrole], undefined, { [sessionDetailsKey]: sessionDetails(session) });
     },
     subscriptionCreated(session, subscription) {
       if (!isRouterUri(subscription.uri)) publish('wamp.subscription.on_create', [session.id, subscriptionDetails(subscription)]);

@@ -6,6 +6,7 @@ import { argument, readId, readMatch, readOptionalDict, readString, refuseUnknow
 import { outranks } from '../match/precedence.js';
 import { clusterItems } from './cluster-view.js';
 import { knownSession, type MetaContext, type MetaProcedures } from './context.js';
+import { removalProcedure } from './member-removal.js';
 import { byMatchPolicy, isRouterUri, itemDetails } from './views.js';
 
 /** wamp.registration.*: what is registered, and by which callees (on every node of a cluster). */
@@ -58,6 +59,13 @@ export function registrationProcedures(context: MetaContext): MetaProcedures {
     'wamp.registration.list_callees': async (args, kwargs) => (await registrationArgument(args, kwargs)).members,
 
     'wamp.registration.count_callees': async (args, kwargs) => (await registrationArgument(args, kwargs)).members.length,
+
+    'wamp.registration.remove_callee': removalProcedure(context, {
+      kind: 'registration', member: 'callee', noSuchItem: ErrorUri.noSuchRegistration,
+      find: (id) => realm.dealer.registration(id),
+      holds: (registration, session) => registration.callees.includes(session),
+      revoke: (registration, session, reason) => realm.dealer.revoke(registration, session, reason),
+    }),
   };
 }
 

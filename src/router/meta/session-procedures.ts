@@ -52,32 +52,34 @@ export function sessionProcedures(context: MetaContext): MetaProcedures {
       const caller = callerOf(context, details);
       // The spec: a session cannot kill itself this way; its own ID names no *other* session.
       if (id === caller.id) throw noSuchSession(context, id);
-      const order = readKillOrder({ session: id }, caller, kwargs);
+      const order = readKillOrder({ session: id }, caller, args, kwargs, 1);
       if (realm.sessions.has(id)) {
         visibleSession(context, id);
         killHere(context, order);
         return undefined;
       }
       const node = realm.remoteSessions().find((session) => session.session === id)?.node;
-      if (node === undefined || (await killEverywhere(context, order, [node])) === 0) throw noSuchSession(context, id);
+      if (node === undefined || (await killEverywhere(context, order, [node])).length === 0) throw noSuchSession(context, id);
       return undefined;
     },
 
+    // kill_by_authid and kill_by_authrole answer the list of the sessions closed, as Crossbar does
+    // (the spec: a list for kill_by_authid, a count for kill_by_authrole); kill_all the count.
     'wamp.session.kill_by_authid': (args, kwargs, details) => {
       refuseUnknownKeywords(kwargs, ['authid', ...killKeywords]);
       const authid = readString(argument(args, kwargs, 0, 'authid'), 'authid');
-      return killEverywhere(context, readKillOrder({ authid }, callerOf(context, details), kwargs));
+      return killEverywhere(context, readKillOrder({ authid }, callerOf(context, details), args, kwargs, 1));
     },
 
     'wamp.session.kill_by_authrole': (args, kwargs, details) => {
       refuseUnknownKeywords(kwargs, ['authrole', ...killKeywords]);
       const authrole = readString(argument(args, kwargs, 0, 'authrole'), 'authrole');
-      return killEverywhere(context, readKillOrder({ authrole }, callerOf(context, details), kwargs));
+      return killEverywhere(context, readKillOrder({ authrole }, callerOf(context, details), args, kwargs, 1));
     },
 
-    'wamp.session.kill_all': (_args, kwargs, details) => {
+    'wamp.session.kill_all': (args, kwargs, details) => {
       refuseUnknownKeywords(kwargs, killKeywords);
-      return killEverywhere(context, readKillOrder({ all: true }, callerOf(context, details), kwargs));
+      return killEverywhere(context, readKillOrder({ all: true }, callerOf(context, details), args, kwargs, 0)).then((closed) => closed.length);
     },
 
     'wamp.session.add_testament': async (args, kwargs, details) => {
@@ -86,8 +88,9 @@ export function sessionProcedures(context: MetaContext): MetaProcedures {
       const topic = readString(argument(args, kwargs, 0, 'topic'), 'topic');
       const eventArgs = readOptionalList(argument(args, kwargs, 1, 'args'), 'args');
       const eventKwargs = readOptionalDict(argument(args, kwargs, 2, 'kwargs'), 'kwargs');
-      const options = { ...readOptionalDict(kwargs.publish_options, 'publish_options') };
-      const bucket = scope(kwargs.scope);
+      // The spec's keywords, or Crossbar's positional form (topic, args, kwargs, publish_options, scope).
+      const options = { ...readOptionalDict(argument(args, kwargs, 3, 'publish_options'), 'publish_options') };
+      const bucket = scope(argument(args, kwargs, 4, 'scope'));
       // The router publishes the testament later on the session's behalf: it must be a publication
       // the session may make now. Options that only make sense for a live publisher are dropped.
       for (const key of ['acknowledge', 'exclude_me', 'disclose_me']) delete options[key];
@@ -112,11 +115,13 @@ export function sessionProcedures(context: MetaContext): MetaProcedures {
       return undefined;
     },
 
-    'wamp.session.flush_testaments': (_args, kwargs, details) => {
+    // Answers how many testaments it removed, as Crossbar does (the spec: no value, which a client ignores).
+    'wamp.session.flush_testaments': (args, kwargs, details) => {
       refuseUnknownKeywords(kwargs, ['scope']);
       const caller = callerOf(context, details);
-      if (context.testaments.flush(caller.id, scope(kwargs.scope)) > 0) shareTestaments(context, caller.id);
-      return undefined;
+      const flushed = context.testaments.flush(caller.id, scope(argument(args, kwargs, 0, 'scope')));
+      if (flushed > 0) shareTestaments(context, caller.id);
+      return flushed;
     },
   };
 }

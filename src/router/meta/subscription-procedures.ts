@@ -8,6 +8,7 @@ import {
 } from './arguments.js';
 import { clusterItems } from './cluster-view.js';
 import { callerOf, knownSession, type MetaContext, type MetaProcedures } from './context.js';
+import { removalProcedure } from './member-removal.js';
 import { byMatchPolicy, isRouterUri, itemDetails } from './views.js';
 
 /** wamp.subscription.*: what is subscribed, by whom (on every node of a cluster), and the event history. */
@@ -60,6 +61,13 @@ export function subscriptionProcedures(context: MetaContext): MetaProcedures {
     'wamp.subscription.list_subscribers': async (args, kwargs) => (await subscriptionArgument(args, kwargs)).members,
 
     'wamp.subscription.count_subscribers': async (args, kwargs) => (await subscriptionArgument(args, kwargs)).members.length,
+
+    'wamp.subscription.remove_subscriber': removalProcedure(context, {
+      kind: 'subscription', member: 'subscriber', noSuchItem: ErrorUri.noSuchSubscription,
+      find: (id) => broker.subscription(id),
+      holds: (subscription, session) => subscription.subscribers.has(session),
+      revoke: (subscription, session, reason) => broker.revoke(subscription, session, reason),
+    }),
 
     'wamp.subscription.get_events': async (args, kwargs, details) => {
       refuseUnknownKeywords(kwargs, historyKeywords);

@@ -14,6 +14,7 @@ import { answerMetaCalls, relayMetaCall } from './meta-relay.js';
 import { Outbox } from './outbox.js';
 import { acquireOutboxLock, OutboxInUseError, type OutboxLock } from './outbox-lock.js';
 import type { Logger } from '../../../router/log.js';
+import { sessionDetailsOf } from '../../../router/session-details-key.js';
 import { DeliveryQueues, type ForwardEvent, type ForwarderMetrics } from './queues.js';
 import { Refusals } from './refusals.js';
 import { forwardBody } from './request.js';
@@ -226,7 +227,8 @@ async function subscribe(config: ForwarderComponentConfig, events: InternalSessi
       const facts = { url: subscription.url, topic, publication: details.publication };
       let body: string;
       try {
-        body = forwardBody(args, kwargs);
+        // wamp.session.on_leave: the webhook's kwargs are the leaving session's details (docs/forwarder.md).
+        body = forwardBody(args, sessionDetailsOf(details) ?? kwargs);
       } catch (error) {
         // This runs inside the router's fan-out: nothing may escape to the other subscribers.
         refusals.refuse(facts, `its payload cannot be written as JSON: ${(error as Error).message}`);

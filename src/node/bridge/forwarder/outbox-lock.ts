@@ -1,7 +1,8 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../../router/log.js';
+import { makeDataDirectory } from '../../data-dir.js';
 
 /**
  * One process at a time per outbox folder: two nodes sharing an outbox would both deliver (and
@@ -36,7 +37,7 @@ const heldHere = new Set<string>();
 
 /** Takes the lock of `directory` (created if missing), or throws OutboxInUseError. `what` names the owner in messages. */
 export function acquireOutboxLock(directory: string, what: string, log: Logger): OutboxLock {
-  mkdirSync(directory, { recursive: true });
+  makeDataDirectory(directory);
   const file = join(directory, lockFileName);
   const mine: LockOwner = { pid: process.pid, hostname: hostname(), started: new Date().toISOString() };
   const content = `${JSON.stringify(mine)}\n`;

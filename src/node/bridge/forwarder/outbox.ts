@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { makeDataDirectory } from '../../data-dir.js';
 
 /**
  * The forwarder's durable outbox, in LMDB: every event is written here before any delivery is
@@ -94,7 +94,7 @@ export class Outbox {
   private closed = false;
 
   constructor(path: string, private readonly options: OutboxOptions) {
-    mkdirSync(path, { recursive: true });
+    makeDataDirectory(path);
     this.env = open({ path });
     this.pending = this.env.openDB<OutboxMessage, PendingKey>({ name: 'pending' });
     this.dead = this.env.openDB<DeadLetter, number>({ name: 'dead' });

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { loadCbdir } from './load.js';
+import type { JunctionConfig } from './model.js';
+import { ConfigError } from './problems.js';
+import { websocketAt } from './test-support.js';
+
+/**
+ * Patterns of real Crossbar configs that Junction refused or read wrongly, as our own small
+ * configs (test/fixtures/crossbar-configs, see its README), each loaded from a `.crossbar` folder
+ * as `junction start --cbdir` reads it.
+ */
+
+// dist/src/config/ -> the repository's test/fixtures/crossbar-configs/.
+const fixtures = fileURLToPath(new URL('../../../test/fixtures/crossbar-configs/', import.meta.url));
+const home = mkdtempSync(join(tmpdir(), 'junction-cbpatterns-'));
+after(() => rmSync(home, { recursive: true, force: true }));
+
+function load(name: string): Promise<JunctionConfig> {
+  const cbdir = join(mkdtempSync(join(home, 'node-')), '.crossbar');
+  mkdirSync(cbdir);
+  copyFileSync(join(fixtures, name), join(cbdir, 'config.json'));
+  return loadCbdir(cbdir, { env: {} });
+}
+
+const cookieNotice = "Crossbar's tracking cookie (cbtid) is not set by Junction: every connection signs in with the authentication methods offered here, never by a cookie from an earlier one [config.notice.cookie_tracking]";
+
+describe('Crossbar patterns found in real configs', () => {
+  it('cookie-tracking: a tracking cookie without cookie authentication loads with a notice each; sign-in stays as configured', async () => {
+    const config = await load('cookie-tracking.json');
+    assert.deepEqual(config.notices, [
+      `workers[0].transports[0].websocket.live.cookie: ${cookieNotice}`,
+      `workers[0].transports[1].cookie: ${cookieNotice}`,
+    ]);
+    const live = websocketAt(config.listeners[0], '/live');
+    assert.deepEqual(live.auth?.anonymous, { type: 'static', role: 'reader' });
+    assert.equal(live.auth?.ticket, undefined);
+  });
+
+  it('cookie authentication beside cookie tracking is still refused in one line', async () => {
+    await assert.rejects(load('cookie-authentication.json'), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.deepEqual(error.problems.map((problem) => `${problem.message} [${problem.code}]`), ['not supported by Junction: cookie authentication (use ticket, wampcra or cryptosign; each connection signs in with them) [config.unsupported]']);
+      return true;
+    });
+  });
+
+  it('realm-stats: the statistics events are refused in one line naming the key', async () => {
+    await assert.rejects(load('realm-stats.json'), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      const lines = error.message.split('\n');
+      assert.equal(lines.length, 1);
+      assert.match(lines[0]!, /config\.json:10:30: workers\[0\]\.realms\[0\]\.stats: not supported by Junction: session statistics events \(stats, published as wamp\.session\.on_stats\) \[config\.unsupported\]$/);
+      return true;
+    });
+  });
+
+  it('realm-trace: a key Crossbar itself does not read loads with a notice', async () => {
+    const config = await load('realm-trace.json');
+    assert.deepEqual(config.notices, [
+      "workers[0].realms[0].trace: realm tracing (trace; Crossbar's router does not read it either) is not needed by Junction and was ignored [config.notice.ignored]",
+    ]);
+    assert.deepEqual(config.realms.map((realm) => realm.name), ['devices']);
+  });
+
+  it('shared-port-workers: router workers sharing one port (Crossbar\'s multi-process form) are pointed to --workers', async () => {
+    await assert.rejects(load('shared-port-workers.json'), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.deepEqual(error.problems.map((problem) => [problem.code, problem.message]), [[
+        'config.transport.port_shared',
+        'port 18080 is also opened by workers[0].transports[0], both "shared": true: Crossbar\'s way to spread connections over several router processes. ' +
+          'Junction serves every router worker as one router: keep one of these transports and start with --workers N (or auto) for several processes',
+      ]]);
+      return true;
+    });
+  });
+});

@@ -1,0 +1,45 @@
+import type { Counter, MetricsRegistry } from '../../metrics/registry.js';
+import type { Logger } from '../../router/log.js';
+import { PerKeyLogThrottle } from '../../transport/connection-slots.js';
+
+/** Which of a node's Redis connections a command went on: the backplane's (claims, announcements, heartbeats) or the forwarders' feeds. */
+export type RedisConnectionRole = 'backplane' | 'feeds';
+
+/** The rejection ioredis gives a command that got no answer within its `commandTimeout`. */
+const IOREDIS_TIMEOUT_MESSAGE = 'Command timed out';
+
+/** A warning about unanswered commands at most this often per connection and command; the counter has every one. */
+const WARN_INTERVAL_MS = 10_000;
+
+/** Whether `error` is ioredis giving up on an unanswered command (rather than a refused or failed one). */
+export function isCommandTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === IOREDIS_TIMEOUT_MESSAGE;
+}
+
+/**
+ * Redis commands that went unanswered for `cluster.redis.command_timeout`: each counted in
+ * `junction_cluster_redis_timeouts_total{connection, command}`, and warned at most once per
+ * WARN_INTERVAL_MS for each (a stalled Redis makes many of them at once).
+ */
+export class RedisTimeouts {
+  private readonly counter: Counter | undefined;
+  private readonly warnings = new PerKeyLogThrottle(WARN_INTERVAL_MS);
+
+  constructor(private readonly log: Logger, readonly limitMs: number, registry?: MetricsRegistry) {
+    this.counter = registry?.counter('junction_cluster_redis_timeouts_total',
+      'Redis commands this node gave up waiting on after cluster.redis.command_timeout, by connection (backplane, feeds) and command');
+  }
+
+  /** Counts one unanswered command and warns unless one like it was warned about lately. */
+  unanswered(connection: RedisConnectionRole, command: string): void {
+    this.counter?.inc({ connection, command });
+    if (!this.warnings.allow(`${connection}\u0000${command}`)) return;
+    this.log.warn({ connection, command, timeoutMs: this.limitMs },
+      `Redis did not answer a command within ${this.limitMs} ms (cluster.redis.command_timeout): ${connection} ${command}; further ones are counted in junction_cluster_redis_timeouts_total`);
+  }
+
+  /** The text a client gets when what it asked waited on such a command. */
+  explain(what: string): string {
+    return `the cluster's Redis did not answer ${what} within ${this.limitMs} ms (cluster.redis.command_timeout); nothing was done, try again`;
+  }
+}
