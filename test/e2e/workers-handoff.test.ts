@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,6 +92,32 @@ async function servedUrl(junction: RunningJunction, service: string, transport?:
   return String(line.url);
 }
 
+/**
+ * Writes a config of a WebSocket transport on `ports.web`, and a RawSocket one on `ports.raw` if
+ * `withRawSocket`. Whole or not at all (a rename): a worker starting may read it meanwhile.
+ */
+function writeReloadConfig(path: string, ports: { web: number; raw: number }, withRawSocket: boolean): void {
+  writeFileSync(`${path}.new`, JSON.stringify({
+    version: 2,
+    workers: [{
+      type: 'router',
+      realms: [{ name: 'realm1', roles: [{ name: 'anonymous', permissions: [{ uri: '', match: 'prefix', allow: { subscribe: true } }] }] }],
+      transports: [
+        { type: 'websocket', id: 'web', endpoint: { type: 'tcp', port: ports.web, interface: '127.0.0.1' } },
+        ...(withRawSocket ? [{ type: 'rawsocket', id: 'raw', endpoint: { type: 'tcp', port: ports.raw, interface: '127.0.0.1' } }] : []),
+      ],
+    }],
+  }));
+  renameSync(`${path}.new`, path);
+}
+
+/** Four RawSocket joins on `port`: each worker must welcome two. */
+async function rawSocketJoinsSpread(port: number): Promise<void> {
+  const outcomes: string[] = [];
+  for (let index = 0; index < 4; index++) outcomes.push(await rawSocketJoin(connectTcp({ host: '127.0.0.1', port })));
+  assert.deepEqual(tally(outcomes), { 'welcome w1': 2, 'welcome w2': 2 });
+}
+
 async function stopped(junction: RunningJunction): Promise<void> {
   junction.child.kill('SIGTERM');
   assert.equal(await junction.exited, 0);
@@ -153,22 +179,12 @@ describe('junction start --workers: the parent hands out the connections', () =>
   });
 
   it('binds a transport a reload adds for every worker, and frees its port once the reload removed it from every worker', async () => {
-    const [webPort, rawPort] = [await freePort(), await freePort()];
+    const ports = { web: await freePort(), raw: await freePort() };
     const config = join(dir, 'reload.json');
-    const write = (withRawSocket: boolean): void => writeFileSync(config, JSON.stringify({
-      version: 2,
-      workers: [{
-        type: 'router',
-        realms: [{ name: 'realm1', roles: [{ name: 'anonymous', permissions: [{ uri: '', match: 'prefix', allow: { subscribe: true } }] }] }],
-        transports: [
-          { type: 'websocket', id: 'web', endpoint: { type: 'tcp', port: webPort, interface: '127.0.0.1' } },
-          ...(withRawSocket ? [{ type: 'rawsocket', id: 'raw', endpoint: { type: 'tcp', port: rawPort, interface: '127.0.0.1' } }] : []),
-        ],
-      }],
-    }));
+    const write = (withRawSocket: boolean): void => writeReloadConfig(config, ports, withRawSocket);
     write(false);
     const { junction } = await startWorkers(['--config', config], 2);
-    assert.equal(await accepts(rawPort), false);
+    assert.equal(await accepts(ports.raw), false);
     write(true);
     junction.child.kill('SIGHUP');
     /** A wait that fails says what the processes logged last: this test once timed out under a fully loaded CI run only. */
@@ -180,18 +196,37 @@ describe('junction start --workers: the parent hands out the connections', () =>
     const applied = (change: string): number => junction.lines.filter((line) => Array.isArray(line.applied)
       && (line.applied as string[]).some((text) => text.startsWith(change))).length;
     await explained(waitFor(() => applied('transport "raw" added') === 2, 'both workers added the transport', 15_000));
-    const outcomes: string[] = [];
-    for (let index = 0; index < 4; index++) outcomes.push(await rawSocketJoin(connectTcp({ host: '127.0.0.1', port: rawPort })));
-    assert.deepEqual(tally(outcomes), { 'welcome w1': 2, 'welcome w2': 2 });
+    await rawSocketJoinsSpread(ports.raw);
     write(false);
     junction.child.kill('SIGHUP');
     await explained(waitFor(() => applied('transport "raw" closed (removed)') === 2, 'both workers removed the transport', 15_000));
     let open = true;
     for (let attempt = 0; attempt < 50 && open; attempt++) {
-      open = await accepts(rawPort);
+      open = await accepts(ports.raw);
       if (open) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.equal(open, false, 'the port is closed once no worker serves it');
+    await stopped(junction);
+  });
+
+  it('survives a reload asked for while the workers start: each worker reloads once it serves, and serves the transport the reload adds', async () => {
+    const ports = { web: await freePort(), raw: await freePort() };
+    const config = join(dir, 'reload-while-starting.json');
+    writeReloadConfig(config, ports, false);
+    const junction = RunningJunction.start(['--config', config, '--workers', '2']);
+    running.push(junction);
+    // Said just before the workers are forked: they are still loading when the signal comes (a
+    // worker killed by it before it serves would stop them all).
+    await junction.waitForLine((line) => line.msg === 'starting workers');
+    writeReloadConfig(config, ports, true);
+    junction.child.kill('SIGHUP');
+    for (const node of ['w1', 'w2']) {
+      // A worker that read the file before it changed adds the transport now; one that read it after finds it unchanged.
+      await junction.waitForLine((line) => line.node === node && (line.msg === 'reload: the configuration is unchanged'
+        || (Array.isArray(line.applied) && (line.applied as string[]).some((text) => text.startsWith('transport "raw" added')))), 30_000);
+    }
+    assert.ok(!junction.lines.some((line) => line.msg.startsWith('worker died') || line.msg.startsWith('worker exited')), 'no worker died');
+    await rawSocketJoinsSpread(ports.raw);
     await stopped(junction);
   });
 

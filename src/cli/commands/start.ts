@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { loadStartConfig, type LoadedConfig, type StartConfigSource } from '../config-source.js';
 import { embeddedDefaultDocument } from '../../config/defaults.js';
 import type { JunctionConfig } from '../../config/model.js';
+import { takeHangups, type Hangups } from '../../node/hangups.js';
 import { createLogger, logLevels, type LogLevel } from '../../node/logger.js';
 import { availableParallelism } from 'node:os';
 import { startBackplane } from '../../node/cluster/backplane-choice.js';
@@ -155,6 +156,16 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     return 0;
   }
   if (typeof args === 'string') return refuseArguments(io, 'start', args, usage);
+  const hangups = takeHangups();
+  try {
+    return await start(args, io, hangups);
+  } finally {
+    hangups.stop();
+  }
+}
+
+/** Runs the router (or the --workers parent) until it is stopped; resolves to the exit code. */
+async function start(args: StartArgs, io: CommandIo, hangups: Hangups): Promise<number> {
   const worker = workerRole();
   const loaded = await loadConfig(args, worker);
   if (!loaded.ok) {
@@ -173,7 +184,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
       // Here, not in the workers: a worker's probe would take clients from the shared port (NodeOptions.checkPorts).
       const busy = await Promise.resolve().then(() => checkTlsFiles(config.listeners)).then(() => checkPortsFree(config.listeners)).then(() => undefined, (error: unknown) => error);
       if (busy !== undefined) return cannotStart(busy, log, io);
-      return runWorkers({ count: args.workers, log, relayBufferBytes: args.relayBufferBytes, handoffQueue: args.handoffQueue });
+      return runWorkers({ count: args.workers, log, hangups, relayBufferBytes: args.relayBufferBytes, handoffQueue: args.handoffQueue });
     }
   }
 
@@ -227,16 +238,15 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     };
     const onInt = (): void => shutdown('SIGINT');
     const onTerm = (): void => shutdown('SIGTERM');
-    // Stays installed while shutting down: Node's default for SIGHUP would end the process at once.
     let shuttingDown = false;
-    const onHup = (): void => {
+    // A SIGHUP that came while the node was starting is handled here, at once.
+    hangups.handle(() => {
       if (shuttingDown) return log.info({ signal: 'SIGHUP' }, 'signal ignored: shutting down');
       log.info({ signal: 'SIGHUP' }, 'signal received: reloading the configuration');
       void reload();
-    };
+    });
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
-    process.on('SIGHUP', onHup);
     worker?.onOrphaned(() => shutdown('parent process gone'));
   });
 }

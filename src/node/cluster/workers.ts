@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../../router/log.js';
+import type { Hangups } from '../hangups.js';
 import { PortOwner, type PortsWorkerChannel } from './handoff-parent.js';
 import { isJunctionMessage, nodeIdVariable, relayBufferVariable } from './ipc-messages.js';
 import { IpcRelay } from './ipc-relay.js';
@@ -7,6 +8,8 @@ import { IpcRelay } from './ipc-relay.js';
 export interface WorkersOptions {
   count: number;
   log: Logger;
+  /** SIGHUP to the parent: every worker reloads. */
+  hangups: Hangups;
   /** Wait before a worker that died is started again (a crash loop costs one start per delay). */
   restartDelayMs?: number;
   /** How long the workers have to stop after SIGTERM before they are killed. */
@@ -43,6 +46,13 @@ export function runWorkers(options: WorkersOptions): Promise<number> {
   // Payloads may hold bytes: the structured-clone serialization carries them as they are.
   cluster.setupPrimary({ serialization: 'advanced' });
   const workers = new Map<string, Worker>();
+  /**
+   * The workers that have not said yet that they serve. A worker gets SIGHUP only once it serves:
+   * before, it may not have taken the signal yet, and Node's default for it kills the worker (a
+   * worker dying before it serves stops them all). One still starting when a reload comes gets
+   * the signal as it starts serving: the configuration it read may predate the change.
+   */
+  const starting = new Map<string, { reloadWhenServing: boolean }>();
   const relay = new IpcRelay({
     maxQueuedBytes: options.relayBufferBytes,
     onOverflow: (nodeId, queuedBytes) => {
@@ -86,14 +96,19 @@ export function runWorkers(options: WorkersOptions): Promise<number> {
     // read; what it did not take goes to the others. ('disconnect' does not come while a handle
     // sent to it awaits its acknowledgement.)
     worker.process.once('close', () => ports.remove(nodeId, portsChannel));
+    const startup = { reloadWhenServing: false };
+    starting.set(nodeId, startup);
     let serving = false;
     worker.on('message', (message: unknown) => {
       if (!isJunctionMessage(message, 'ready')) return;
       serving = true;
+      starting.delete(nodeId);
       log.info({ node: nodeId, pid: worker.process.pid }, 'worker serving');
+      if (startup.reloadWhenServing && !stopping) worker.process.kill('SIGHUP');
     });
     worker.on('exit', (code, signal) => {
       workers.delete(nodeId);
+      starting.delete(nodeId);
       relay.remove(nodeId);
       if (stopping) {
         if (workers.size === 0) finish(exitCode);
@@ -119,18 +134,21 @@ export function runWorkers(options: WorkersOptions): Promise<number> {
     stopAll(0);
   };
   // A reload (SIGHUP) is each worker's: every worker reads the configuration again.
-  const onHangup = (): void => {
+  options.hangups.handle(() => {
     log.info({ signal: 'SIGHUP' }, 'signal received: every worker reloads the configuration');
-    if (!stopping) for (const worker of workers.values()) worker.process.kill('SIGHUP');
-  };
+    if (stopping) return;
+    for (const [nodeId, worker] of workers) {
+      const startup = starting.get(nodeId);
+      if (startup) startup.reloadWhenServing = true;
+      else worker.process.kill('SIGHUP');
+    }
+  });
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onHangup);
   return finished.then((code) => {
     clearInterval(reporting);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    process.off('SIGHUP', onHangup);
     log.info({ code }, 'workers stopped');
     return code;
   });
