@@ -8,7 +8,7 @@ import { clusterDefaults } from '../../config/file-schema.js';
 import { MetricsRegistry } from '../../metrics/registry.js';
 import { MeshBackplane } from '../../router/backplane-mesh.js';
 import type { RemotePublication } from '../../router/backplane.js';
-import { silentLogger } from '../../router/log.js';
+import { silentLogger, type Logger } from '../../router/log.js';
 import type { Redis } from 'ioredis';
 import { RedisLink } from './redis-link.js';
 import { RedisTimeouts } from './redis-timeouts.js';
@@ -40,10 +40,10 @@ interface RedisNode {
 }
 
 async function redisNode(nodeId: string, prefix: string,
-  options: { at?: RunningRedis; readyMs?: number; maxPendingBytes?: number; leaseMs?: number; commandTimeoutMs?: number } = {}): Promise<RedisNode> {
+  options: { at?: RunningRedis; readyMs?: number; maxPendingBytes?: number; leaseMs?: number; commandTimeoutMs?: number; log?: Logger } = {}): Promise<RedisNode> {
   const metrics = new MetricsRegistry();
   const link = new RedisLink({
-    redis: { url: (options.at ?? redis!).url }, nodeId, log: silentLogger, prefix, heartbeatMs, leaseMs: options.leaseMs ?? leaseMs, maxPendingBytes: options.maxPendingBytes ?? 1 << 20,
+    redis: { url: (options.at ?? redis!).url }, nodeId, log: options.log ?? silentLogger, prefix, heartbeatMs, leaseMs: options.leaseMs ?? leaseMs, maxPendingBytes: options.maxPendingBytes ?? 1 << 20,
     timeouts: new RedisTimeouts(silentLogger, options.commandTimeoutMs ?? clusterDefaults.commandTimeoutMs, metrics),
   });
   await link.ready(options.readyMs);
@@ -232,6 +232,24 @@ describe('Redis backplane: a node that starts while Redis is down', { skip }, ()
     } finally {
       await alone.backplane.close();
       await later.stop();
+    }
+  });
+  it('warns about claims taken alone at most once per interval, however many a client makes', async () => {
+    const gone = await RunningRedis.start();
+    await gone.stop();
+    const warnings: { fields: Record<string, unknown>; message: string }[] = [];
+    const log: Logger = { ...silentLogger, warn: (fields: object, message: string) => void warnings.push({ fields: fields as Record<string, unknown>, message }), child: () => log };
+    const alone = await redisNode('alone', `flood${++prefixes}`, { at: gone, readyMs: 200, log });
+    try {
+      const claimWarnings = () => warnings.filter((line) => line.message.startsWith('procedure claim could not reach Redis'));
+      for (let i = 0; i < 50; i++) {
+        assert.deepEqual(await alone.backplane.claimProcedure({ realm: 'r', uri: `com.loop${i}`, match: 'exact' }, 'single'), { ok: true });
+      }
+      assert.equal(claimWarnings().length, 1, 'one line for 50 claims within the interval');
+      assert.equal(claimWarnings()[0]!.fields.claims, 1, 'the first line counts only its own claim');
+      assert.match(claimWarnings()[0]!.message, /at most every 10 s/);
+    } finally {
+      await alone.backplane.close();
     }
   });
 });

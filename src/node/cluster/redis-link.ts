@@ -5,6 +5,7 @@ import type { RedisServerConfig } from '../../config/model.js';
 import type { ClaimAnswer } from '../../router/backplane.js';
 import type { MeshLink, MeshMessage } from '../../router/backplane-mesh.js';
 import type { BackplaneDropReason, BackplaneMetrics } from '../../router/backplane-metrics.js';
+import { WarningThrottle, warningIntervalMs } from '../../router/limits/warning-throttle.js';
 import type { Logger } from '../../router/log.js';
 import type { InvocationPolicy } from '../../router/options.js';
 import { closeRedis, connectRedis, describeRedis, lastWords } from './redis-connection.js';
@@ -132,6 +133,8 @@ export class RedisLink implements MeshLink {
   private heartbeatAnswered = true;
   /** Keys this node holds a claim for (mirrors what the mesh holds: claimed and not released). */
   private readonly held = new Set<string>();
+  /** A client registering in a loop while Redis is away must not flood the log: one line per interval, with the count. */
+  private readonly aloneClaimWarnings = new WarningThrottle();
   /** Keys whose last claim or release got no answer: given back, unless held, once Redis answers. */
   private readonly doubtful = new Set<string>();
   /** Nodes forgotten while Redis was away, their claims not freed; each with when it is freed unless heard from. */
@@ -252,7 +255,11 @@ export class RedisLink implements MeshLink {
    * is refused: whether Redis took it is unknown until it answers.
    */
   private claimAlone(key: string, why: string): ClaimAnswer {
-    this.log.warn({ key, why }, 'procedure claim could not reach Redis; registered on this node only until Redis is back');
+    const claims = this.aloneClaimWarnings.record(performance.now());
+    if (claims !== undefined) {
+      this.log.warn({ key, why, claims },
+        `procedure claim could not reach Redis; registered on this node only until Redis is back (claims: how many since the last such line, which comes at most every ${warningIntervalMs / 1000} s)`);
+    }
     this.hold(key);
     return { ok: true };
   }
