@@ -178,13 +178,14 @@ describe('MessageForwarder', () => {
     assert.equal(oldestAge(), 0, 'none waiting');
   });
 
-  it('dead-letters a message after maxAttempts, lists it through the meta procedure, and re-delivers it on retry', async () => {
+  it('dead-letters a message after maxAttempts, lists it through the meta procedure (query values masked), and re-delivers it on retry', async () => {
     const app = await startApp();
     app.behave = () => 'fail';
-    const { node, client } = await startForwarding(forwarder(app.url, { retry: { initialDelayMs: 10, maxDelayMs: 20, maxAttempts: 3 } }), tempDir());
+    const { node, client } = await startForwarding(forwarder(`${app.url}?key=hook-key`, { retry: { initialDelayMs: 10, maxDelayMs: 20, maxAttempts: 3 } }), tempDir());
     const [publication] = await publish(client, 'breaking-news.local', ['l1']);
     await waitFor(() => metric(node, 'junction_forwarder_dead_lettered_total') === 1, 'the dead letter');
     assert.equal(app.requests.length, 3);
+    assert.match(app.requests[0]!.path, /\?key=hook-key$/, 'the app gets the key');
 
     const letters = (await client.session.call('junction.forwarder.news.dead_letters', [], { limit: 10 })) as Record<string, unknown>[];
     assert.equal(letters.length, 1);
@@ -192,7 +193,7 @@ describe('MessageForwarder', () => {
       { ...letters[0], id: undefined, created_at: undefined, dead_at: undefined },
       {
         id: undefined, created_at: undefined, dead_at: undefined,
-        url: app.url, topic: 'breaking-news.local', publication, attempts: 3,
+        url: `${app.url}?key=*****`, topic: 'breaking-news.local', publication, attempts: 3,
         last_error: 'HTTP 500 (expected a 2xx status): database is down',
         body: '{"args":["l1"],"kwargs":{"n":"l1"}}',
       },

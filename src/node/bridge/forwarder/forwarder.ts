@@ -1,3 +1,4 @@
+
 import { join } from 'node:path';
 import type { ForwarderComponentConfig } from '../../../config/model.js';
 import type { MetricsRegistry } from '../../../metrics/registry.js';
@@ -19,6 +20,7 @@ import { DeliveryQueues, type ForwardEvent, type ForwarderMetrics } from './queu
 import { Refusals } from './refusals.js';
 import { forwardBody } from './request.js';
 import { ForwarderSessions } from './sessions.js';
+import { urlForLog } from '../../url-for-log.js';
 
 /**
  * Crossbar's MessageForwarder, made durable: the events of the configured subscriptions become
@@ -180,7 +182,7 @@ async function handBack(config: ForwarderComponentConfig, context: ComponentCont
         if (!message) continue;
         const refused = await feed.append({ url: message.url, topic: message.topic, publication: message.publication, body: message.body });
         if (refused !== undefined) {
-          log.warn({ url: queue.url, topic: queue.topic, reason: refused }, 'could not hand the rest of a queue back to the cluster\'s feed; it stays in this node\'s outbox');
+          log.warn({ url: urlForLog(queue.url), topic: queue.topic, reason: refused }, 'could not hand the rest of a queue back to the cluster\'s feed; it stays in this node\'s outbox');
           break;
         }
         await outbox.remove(ref);

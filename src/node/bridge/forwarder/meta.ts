@@ -4,6 +4,7 @@ import { refuseUnknownKeywords } from '../../../router/meta/arguments.js';
 import type { Args, Dict } from '../../../protocol/messages.js';
 import type { DeadLetter, Outbox } from './outbox.js';
 import type { DeliveryQueues } from './queues.js';
+import { urlForLog } from '../../url-for-log.js';
 
 /**
  * The forwarder's meta procedures, registered by a trusted session so that the forwarder's own
@@ -51,7 +52,7 @@ export function forwarderMetaHandlers(queues: DeliveryQueues, outbox: Outbox): F
         dead_letters: status.deadLetters,
         truncated: status.truncated,
         queues: status.queues.map((queue) => ({
-          url: queue.url, topic: queue.topic, pending: queue.pending,
+          url: urlForLog(queue.url), topic: queue.topic, pending: queue.pending,
           oldest_age_ms: queue.oldestAgeMs, head_attempts: queue.headAttempts, next_attempt_in_ms: queue.nextAttemptInMs,
           ...(queue.lastError === undefined ? {} : { last_error: queue.lastError }),
         })),
@@ -79,7 +80,7 @@ export function forwarderMetaHandlers(queues: DeliveryQueues, outbox: Outbox): F
 
 function describeDeadLetter(letter: DeadLetter): Dict {
   return {
-    id: letter.id, url: letter.url, topic: letter.topic, publication: letter.publication,
+    id: letter.id, url: urlForLog(letter.url), topic: letter.topic, publication: letter.publication,
     attempts: letter.attempts, last_error: letter.lastError,
     created_at: new Date(letter.createdAt).toISOString(), dead_at: new Date(letter.deadAt).toISOString(),
     body: letter.body,

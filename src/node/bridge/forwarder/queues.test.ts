@@ -154,6 +154,22 @@ describe('DeliveryQueues', () => {
     await waitFor(() => metrics.delivered.count === 3, 'all delivered');
   });
 
+  it('logs a webhook URL without its user name, password or query values, and sends it whole', async () => {
+    const url = 'https://hook:pw-Xy9@app.example/in?key=SECRET-k3y';
+    sender.auto = () => ({ kind: 'failed', error: 'HTTP 500' });
+    start({ retry: { initialDelayMs: 1, maxDelayMs: 2, maxAttempts: 2 } });
+    queues.accept(event(url, 't', 1));
+    await waitFor(() => metrics.deadLettered.count === 1, 'dead-lettered');
+    assert.deepEqual(sender.calls.map((call) => call.url), [url, url]);
+    const lines = JSON.stringify(logs);
+    assert.deepEqual(logs.map((line) => [line.level, (line.fields as { url?: string }).url]),
+      [['warn', 'https://*****@app.example/in?key=*****'], ['error', 'https://*****@app.example/in?key=*****']]);
+    assert.ok(!lines.includes('SECRET') && !lines.includes('pw-Xy9'), lines);
+    sender.auto = () => ({ kind: 'delivered', status: 200 });
+    queues.accept(event('http://app', 't', 2));
+    queues.accept(event('http://app', 't', 3));
+  });
+
   it('dead-letters a message after maxAttempts, logs it, and goes on with the next', async () => {
     sender.auto = (call) => (JSON.parse(call.body).args[0] === 1 ? { kind: 'failed', error: 'HTTP 410 (expected a 2xx status)' } : { kind: 'delivered', status: 200 });
     start({ retry: { initialDelayMs: 1, maxDelayMs: 2, maxAttempts: 3 } });

@@ -5,6 +5,7 @@ import type { SendOutcome } from './delivery.js';
 import { storedBytes, type DeadLetter, type MessageRef, type Outbox, type OutboxMessage } from './outbox.js';
 import { forwardHeaders } from './request.js';
 import { UrlSlots } from './url-slots.js';
+import { urlForLog } from '../../url-for-log.js';
 import { Refusals } from './refusals.js';
 import { plural } from '../../../protocol/plural.js';
 
@@ -189,7 +190,7 @@ export class DeliveryQueues {
 
   private logEvicted(evicted: readonly DeadLetter[], why: string): void {
     for (const old of evicted) {
-      this.deps.log.error({ url: old.url, topic: old.topic, publication: old.publication, attempts: old.attempts, lastError: old.lastError, deadLetter: old.id }, why);
+      this.deps.log.error({ url: urlForLog(old.url), topic: old.topic, publication: old.publication, attempts: old.attempts, lastError: old.lastError, deadLetter: old.id }, why);
     }
   }
 
@@ -284,7 +285,7 @@ export class DeliveryQueues {
         } catch (error) {
           // The outbox failed under us (disk full...): say so and try again later, in order.
           if (this.stopping) break;
-          this.deps.log.error({ url: queue.url, topic: queue.topic, error: (error as Error).message }, 'forwarder outbox failure; retrying shortly');
+          this.deps.log.error({ url: urlForLog(queue.url), topic: queue.topic, error: (error as Error).message }, 'forwarder outbox failure; retrying shortly');
           await this.pause(this.settings.retry.initialDelayMs);
         }
       }
@@ -329,7 +330,7 @@ export class DeliveryQueues {
         await this.deps.outbox.remove(ref);
         this.dropHead(queue);
         this.deps.metrics.delivered.inc();
-        this.deps.log.debug({ url: queue.url, topic: message.topic, publication: message.publication, status: outcome.status, attempts: message.attempts + 1 }, 'forwarded');
+        this.deps.log.debug({ url: urlForLog(queue.url), topic: message.topic, publication: message.publication, status: outcome.status, attempts: message.attempts + 1 }, 'forwarded');
         return;
       case 'failed':
         return this.failed(queue, ref, message, outcome.error);
@@ -338,7 +339,7 @@ export class DeliveryQueues {
 
   private async failed(queue: Queue, ref: MessageRef, message: OutboxMessage, error: string): Promise<void> {
     const attempts = message.attempts + 1;
-    const facts = { url: queue.url, topic: message.topic, publication: message.publication, attempts, lastError: error };
+    const facts = { url: urlForLog(queue.url), topic: message.topic, publication: message.publication, attempts, lastError: error };
     if (attempts >= this.settings.retry.maxAttempts) {
       const { letter, evicted, stored } = this.deps.outbox.deadLetter(ref, { ...message, attempts }, error, this.now());
       await stored;

@@ -1,5 +1,6 @@
 import type { BoundCounter } from '../../../metrics/registry.js';
 import type { Logger } from '../../../router/log.js';
+import { urlForLog } from '../../url-for-log.js';
 import type { ForwardEvent } from './queues.js';
 
 /** Refusals are logged at most this often; the counter has each one. */
@@ -26,7 +27,7 @@ export class Refusals {
     const now = this.now();
     if (now - this.lastLog >= REFUSAL_LOG_INTERVAL_MS) {
       this.log.error(
-        { url: event.url, topic: event.topic, publication: event.publication, reason, refused: this.unlogged },
+        { url: urlForLog(event.url), topic: event.topic, publication: event.publication, reason, refused: this.unlogged },
         'forwarder refused an event: it will not be delivered (refused counts this one and those since the last report)',
       );
       this.lastLog = now;

@@ -6,11 +6,12 @@ import { UnsupportedConfigError } from '../../auth-wiring.js';
 import type { ComponentContext, ComponentFactory } from '../components.js';
 import { authenticationRequest, principalFromResponse } from './authenticator.js';
 import { RestErrorUri, restError } from './errors.js';
-import { exchange, type HttpRequest, type HttpResponse } from './http-exchange.js';
+import { exchange, requestFacts, type HttpRequest, type HttpResponse } from './http-exchange.js';
 import { InvalidCallError, readHeaders, readRestCall, requestHeaders } from './rest-call.js';
 import { restResult } from './rest-result.js';
 import { BadUrlError, joinRequestUrl, readBaseUrl } from './request-url.js';
 import { plural } from '../../../protocol/plural.js';
+import { urlForLog } from '../../url-for-log.js';
 
 /**
  * The settings this component reads. `authenticator` (a Junction extension, `extra.authenticator`
@@ -44,18 +45,18 @@ export const restCalleeComponent: ComponentFactory<RestCalleeComponentConfig> = 
 
   const send = async (request: HttpRequest, cancelled?: AbortSignal): Promise<HttpResponse> => {
     if (inFlight >= maxRequestsInFlight) {
-      throw restError(RestErrorUri.busy, `already ${plural(maxRequestsInFlight, 'request')} to the app in flight`, { method: request.method, url: request.url.href });
+      throw restError(RestErrorUri.busy, `already ${plural(maxRequestsInFlight, 'request')} to the app in flight`, requestFacts(request));
     }
     inFlight += 1;
     const started = Date.now();
     try {
       const response = await exchange(agent, request, limits, cancelled);
-      context.log.debug({ method: request.method, url: request.url.href, status: response.status, ms: Date.now() - started }, 'request to the app answered');
+      context.log.debug({ ...requestFacts(request), status: response.status, ms: Date.now() - started }, 'request to the app answered');
       return response;
     } catch (error) {
-      // Only the method, URL and outcome: the configured headers may hold secrets.
+      // Only the method, URL (without credentials) and outcome: the configured headers may hold secrets.
       const failure = error as InternalCallError;
-      context.log.warn({ method: request.method, url: request.url.href, error: failure.uri, reason: failure.message }, 'request to the app failed');
+      context.log.warn({ ...requestFacts(request), error: failure.uri, reason: failure.message }, 'request to the app failed');
       throw error;
     } finally {
       inFlight -= 1;
@@ -69,21 +70,23 @@ export const restCalleeComponent: ComponentFactory<RestCalleeComponentConfig> = 
       url = joinRequestUrl(base, call.url, call.params);
     } catch (error) {
       if (!(error instanceof BadUrlError)) throw error;
-      throw restError(RestErrorUri.badUrl, `url "${call.url}" refused: ${error.message} (base URL ${base.href})`, { method: call.method, url: call.url });
+      const shown = urlForLog(call.url);
+      throw restError(RestErrorUri.badUrl, `url "${shown}" refused: ${error.message} (base URL ${urlForLog(base)})`, { method: call.method, url: shown });
     }
     const request: HttpRequest = { method: call.method, url, headers: requestHeaders(configuredHeaders, call) };
     if (call.body !== undefined) request.body = call.body;
     const result = restResult(await send(request, cancelled));
     const mapped = (result.code >= 400 && result.code <= 499 && settings.errorOn4xx) || (result.code >= 500 && result.code <= 599 && settings.errorOn5xx);
     if (mapped) {
-      throw restError(RestErrorUri.httpStatus, `${call.method} ${url.href} answered HTTP ${result.code}`, { method: call.method, url: url.href, status: result.code, content: result.content });
+      const facts = requestFacts(request);
+      throw restError(RestErrorUri.httpStatus, `${facts.method} ${facts.url} answered HTTP ${result.code}`, { ...facts, status: result.code, content: result.content });
     }
     return result;
   };
 
   const authenticate = async (args: Args): Promise<unknown> => {
     const request = readCall(() => authenticationRequest(base, args, configuredHeaders));
-    return principalFromResponse(await send(request), { method: request.method, url: request.url.href });
+    return principalFromResponse(await send(request), requestFacts(request));
   };
 
   let session: InternalSession | undefined;
@@ -96,7 +99,7 @@ export const restCalleeComponent: ComponentFactory<RestCalleeComponentConfig> = 
     const reason = error instanceof InternalCallError ? `${error.uri} ${String(error.args[0] ?? '')}` : (error as Error).message;
     throw new Error(`component "${settings.id}": could not register "${settings.procedure}" in realm "${settings.realm}": ${reason}`);
   }
-  context.log.info({ procedure: settings.procedure, baseUrl: base.href, authenticator: settings.authenticator === true }, 'REST-backed procedure registered');
+  context.log.info({ procedure: settings.procedure, baseUrl: urlForLog(base), authenticator: settings.authenticator === true }, 'REST-backed procedure registered');
   return {
     async stop() {
       session.leave();

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { InternalCallError } from '../../../router/internal-session.js';
+import { urlForLog } from '../../url-for-log.js';
 import { RestErrorUri, restError, type RequestFacts } from './errors.js';
 
 /** One request to the app, ready to send. */
@@ -49,7 +50,7 @@ const connectionFailures: Record<string, string> = {
  */
 /** `cancelled` aborts the request when the WAMP caller cancels (the dealer's INTERRUPT). */
 export async function exchange(dispatcher: Dispatcher, request: HttpRequest, limits: HttpLimits, cancelled?: AbortSignal): Promise<HttpResponse> {
-  const facts: RequestFacts = { method: request.method, url: request.url.href };
+  const facts = requestFacts(request);
   const controller = new AbortController();
   const onCancel = (): void => controller.abort(cancelled!.reason);
   cancelled?.addEventListener('abort', onCancel, { once: true });
@@ -58,7 +59,7 @@ export async function exchange(dispatcher: Dispatcher, request: HttpRequest, lim
     timedOut = true;
     controller.abort(new Error('timeout'));
   }, limits.timeoutMs);
-  const timeoutError = () => restError(RestErrorUri.timeout, `no complete response from ${request.method} ${request.url.href} within ${limits.timeoutMs} ms`, facts);
+  const timeoutError = () => restError(RestErrorUri.timeout, `no complete response from ${request.method} ${facts.url} within ${limits.timeoutMs} ms`, facts);
   try {
     let response: Dispatcher.ResponseData;
     try {
@@ -74,7 +75,7 @@ export async function exchange(dispatcher: Dispatcher, request: HttpRequest, lim
       throw timedOut ? timeoutError() : requestFailure(error, request, facts);
     }
     const withStatus: RequestFacts = { ...facts, status: response.statusCode };
-    const tooLarge = () => restError(RestErrorUri.responseTooLarge, `the response to ${request.method} ${request.url.href} is larger than ${limits.maxResponseBytes} bytes`, withStatus);
+    const tooLarge = () => restError(RestErrorUri.responseTooLarge, `the response to ${request.method} ${facts.url} is larger than ${limits.maxResponseBytes} bytes`, withStatus);
     const declared = Number(response.headers['content-length']);
     if (Number.isFinite(declared) && declared > limits.maxResponseBytes) {
       response.body.destroy();
@@ -103,15 +104,20 @@ export async function exchange(dispatcher: Dispatcher, request: HttpRequest, lim
   }
 }
 
+/** The request as errors and logs name it: its URL without credentials (urlForLog). */
+export function requestFacts(request: Pick<HttpRequest, 'method' | 'url'>): RequestFacts {
+  return { method: request.method, url: urlForLog(request.url) };
+}
+
 function requestFailure(error: unknown, request: HttpRequest, facts: RequestFacts) {
   const failure = error as { code?: string; message?: string; cause?: { code?: string } };
   const code = failure.code ?? failure.cause?.code;
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return restError(RestErrorUri.timeout, `no complete response from ${request.method} ${request.url.href} in time`, facts);
+    return restError(RestErrorUri.timeout, `no complete response from ${request.method} ${facts.url} in time`, facts);
   }
   const known = code === undefined ? undefined : connectionFailures[code];
   if (known !== undefined) {
     return restError(RestErrorUri.connectionFailed, `could not reach ${request.url.origin} for ${request.method} ${request.url.pathname}: ${known} (${code})`, facts);
   }
-  return restError(RestErrorUri.failed, `${request.method} ${request.url.href} failed: ${failure.message ?? String(error)}`, facts);
+  return restError(RestErrorUri.failed, `${request.method} ${facts.url} failed: ${failure.message ?? String(error)}`, facts);
 }

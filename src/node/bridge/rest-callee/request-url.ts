@@ -5,6 +5,8 @@
  * anything is sent.
  */
 
+import { urlForLog } from '../../url-for-log.js';
+
 /** A caller's url that would leave the base URL, or that cannot be read. */
 export class BadUrlError extends Error {}
 
@@ -23,12 +25,12 @@ export function readBaseUrl(baseUrl: string): URL {
   try {
     url = new URL(baseUrl);
   } catch {
-    throw new Error(`baseurl "${baseUrl}" is not an absolute URL (e.g. "http://127.0.0.1:5000/api/")`);
+    throw new Error(`baseurl "${urlForLog(baseUrl)}" is not an absolute URL (e.g. "http://127.0.0.1:5000/api/")`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`baseurl "${baseUrl}" is not an http: or https: URL`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`baseurl "${urlForLog(baseUrl)}" is not an http: or https: URL`);
   // Credentials in a URL end up in logs and error messages; headers are where secrets belong.
   if (url.username !== '' || url.password !== '') throw new Error('baseurl must not carry a user name or password: put credentials in the component\'s headers');
-  if (url.hash !== '') throw new Error(`baseurl "${baseUrl}" must not have a #fragment`);
+  if (url.hash !== '') throw new Error(`baseurl "${urlForLog(baseUrl)}" must not have a #fragment`);
   return url;
 }
 
