@@ -179,6 +179,17 @@ describe('Crossbar-format configs load and start unchanged', () => {
     });
   });
 
+  it('web-only-router: without realms the web paths are served and a WAMP join is refused with no_such_realm', async () => {
+    const config = await load('web-only-router.json');
+    await withNode(config, async (node) => {
+      const port = node.ports.get('transport0')!;
+      const status = await fetch(`http://127.0.0.1:${port}/status`);
+      assert.equal(status.status, 200);
+      assert.deepEqual(await status.json(), { service: 'docs', healthy: true });
+      await assert.rejects(session(`ws://127.0.0.1:${port}/wamp`), /no_such_realm/);
+    });
+  });
+
   it('fabric-controller: refused in one line naming the feature', async () => {
     await assert.rejects(load('fabric-controller.json'), (error: Error) => {
       const lines = error.message.split('\n');
