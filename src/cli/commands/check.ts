@@ -8,7 +8,8 @@ export const usage = `Usage: junction check [--config FILE | --cbdir DIR]
 
 Validates a configuration file (JSON or YAML, Crossbar.io format) and lists every problem with
 its place in the file, then checks that the TLS key and certificate files it names can be read
-and belong together; or prints a summary and any settings Junction ignores.
+and belong together; or prints a summary, any settings Junction ignores and what Node's TLS
+warns about those files (weak DH parameters).
 Without options it checks the folder .junction (as written by "junction init").
 `;
 
