@@ -17,6 +17,19 @@ async function open(options: Partial<ConnectOptions> = {}): Promise<{ router: Fa
   return { router, peer, session: await connecting };
 }
 
+/**
+ * After the client settled a call itself (abort, timeout, a stream left), the router's ERROR and a
+ * callee's late RESULT for it are dropped: no protocol violation, and the next call works.
+ */
+async function assertLateAnswerIgnored(peer: FakePeer, session: Session, request: number): Promise<void> {
+  peer.send({ type: MessageType.RESULT, request, details: {}, args: ['late'] });
+  peer.send({ type: MessageType.ERROR, requestType: MessageType.CALL, request, details: {}, error: ErrorUri.canceled });
+  const next = session.call('com.next');
+  const call = await peer.expect(MessageType.CALL); // an ABORT here would fail the expectation
+  peer.send({ type: MessageType.RESULT, request: call.request, details: {}, args: ['fine'] });
+  assert.deepEqual((await next).args, ['fine']);
+}
+
 describe('client session handshake', () => {
   it('sends HELLO with the realm, its roles and anonymous auth, and exposes WELCOME', async () => {
     const router = new FakeRouter();
@@ -194,6 +207,7 @@ describe('client calls', () => {
     assert.deepEqual(got, [1, 2]);
     const cancel = await peer.expect(MessageType.CANCEL);
     assert.deepEqual([cancel.request, cancel.options], [call.request, { mode: 'killnowait' }]);
+    await assertLateAnswerIgnored(peer, session, call.request);
   });
 
   it('ends callStream with the final result', async () => {
@@ -207,18 +221,20 @@ describe('client calls', () => {
     assert.deepEqual(got, [[1, true], ['end', false]]);
   });
 
-  it('sends CANCEL with the chosen mode when the AbortSignal fires, and rejects with its reason', async () => {
-    const { peer, session } = await open();
-    const controller = new AbortController();
-    const calling = session.call('com.slow', [], {}, { signal: controller.signal, cancelMode: 'skip' });
-    const call = await peer.expect(MessageType.CALL);
-    controller.abort();
-    await assert.rejects(calling, { name: 'AbortError' });
-    const cancel = await peer.expect(MessageType.CANCEL);
-    assert.deepEqual([cancel.request, cancel.options], [call.request, { mode: 'skip' }]);
-    // The router's late answer is ignored.
-    peer.send({ type: MessageType.ERROR, requestType: MessageType.CALL, request: call.request, details: {}, error: ErrorUri.canceled });
-  });
+  for (const mode of ['skip', 'killnowait', 'kill'] as const) {
+    it(`sends CANCEL ${mode} when the AbortSignal fires and rejects at once with its reason; the router's answer, if any, is ignored`, async () => {
+      const { peer, session } = await open();
+      const controller = new AbortController();
+      const calling = session.call('com.slow', [], {}, { signal: controller.signal, cancelMode: mode });
+      const call = await peer.expect(MessageType.CALL);
+      controller.abort();
+      // Settled with no answer from the router: with skip (or a callee that cannot be interrupted) none comes, as on Crossbar.
+      await assert.rejects(calling, { name: 'AbortError' });
+      const cancel = await peer.expect(MessageType.CANCEL);
+      assert.deepEqual([cancel.request, cancel.options], [call.request, { mode }]);
+      await assertLateAnswerIgnored(peer, session, call.request);
+    });
+  }
 
   it('does not send a call whose signal is already aborted', async () => {
     const { peer, session } = await open();
@@ -234,6 +250,7 @@ describe('client calls', () => {
     assert.equal(call.options.timeout, 20);
     await assert.rejects(calling, (error: unknown) => error instanceof WampError && error.uri === ErrorUri.timeout && /timed out after 20 ms/.test(error.message));
     assert.deepEqual((await peer.expect(MessageType.CANCEL)).options, { mode: 'killnowait' });
+    await assertLateAnswerIgnored(peer, session, call.request);
   });
 });
 

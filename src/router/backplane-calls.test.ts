@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MessageType as T } from '../protocol/codes.js';
 import type { Dict, WampMessage } from '../protocol/messages.js';
-import { RouterHarness, type MemoryPeer } from '../../test/support/router-harness.js';
+import { allRoles, RouterHarness, type MemoryPeer } from '../../test/support/router-harness.js';
 import { MemoryHub } from './backplane-memory.js';
 import { MeshBackplane, type MeshLink } from './backplane-mesh.js';
 
@@ -85,6 +85,40 @@ describe('calls across nodes (in-memory backplane)', () => {
     assert.equal(only(caller.peer, T.ERROR).error, 'wamp.error.timeout');
     assert.equal(only(callee.peer, T.INTERRUPT).options.mode, 'killnowait');
     assert.equal(n2.router.realm('realm1')!.dealer.callsInFlight(), 0);
+  });
+
+  it('ends a call canceled in mode skip on both nodes with nothing for the caller: its node stops counting it, the late answer is dropped', async () => {
+    const hub = new MemoryHub();
+    const n1 = new RouterHarness({ backplane: hub.node('n1'), realm: { limits: { maxCallsInFlightPerSession: 1 } } });
+    const n2 = new RouterHarness({ backplane: hub.node('n2') });
+    // Without call_canceling every mode is skip (as AutobahnJS callees are); with it, skip must be asked for.
+    const uninterruptible = await n2.join({ ...allRoles, callee: { features: {} } });
+    await register(uninterruptible.peer, 'com.plain');
+    const interruptible = await n2.join();
+    await register(interruptible.peer, 'com.interruptible');
+    const caller = await n1.join();
+    await settle();
+    let request = 0;
+    for (const [callee, procedure, mode] of [[uninterruptible, 'com.plain', 'killnowait'], [interruptible, 'com.interruptible', 'skip']] as const) {
+      caller.peer.deliver({ type: T.CALL, request: ++request, options: {}, procedure, args: [] });
+      await settle();
+      const invocation = only(callee.peer, T.INVOCATION);
+      caller.peer.deliver({ type: T.CANCEL, request, options: { mode } });
+      await settle();
+      assert.deepEqual(callee.peer.take(), [], 'no INTERRUPT');
+      assert.deepEqual(caller.peer.take(), [], 'no answer for the caller');
+      assert.equal(n2.router.realm('realm1')!.dealer.callsInFlight(), 0);
+      callee.peer.deliver({ type: T.YIELD, request: invocation.request, options: {}, args: ['late'] });
+      await settle();
+      assert.deepEqual(caller.peer.take(), [], 'the late answer is dropped');
+    }
+    // The caller may have one call in flight: the canceled ones no longer count on its node.
+    caller.peer.deliver({ type: T.CALL, request: ++request, options: {}, procedure: 'com.plain', args: [] });
+    await settle();
+    const invocation = only(uninterruptible.peer, T.INVOCATION);
+    uninterruptible.peer.deliver({ type: T.YIELD, request: invocation.request, options: {}, args: ['fine'] });
+    await settle();
+    assert.deepEqual(only(caller.peer, T.RESULT).args, ['fine']);
   });
 
   it('keeps single registrations unique cluster-wide and shared ones under one policy', async () => {

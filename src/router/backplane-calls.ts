@@ -28,7 +28,8 @@ export class RemoteCalls {
   private readonly outgoing = new Map<Session, Map<number, string>>();
   /** Callee's node: one stand-in per remote caller, by node and session id. */
   private readonly standIns = new Map<string, Session>();
-  private readonly isStandIn = new WeakSet<Session>();
+  /** Each stand-in's node: the one its caller is on. */
+  private readonly standInNodes = new WeakMap<Session, string>();
   private turn = 0;
   /** Each local clustered registration's (realm, uri, match), made once: a call looks up the other nodes' summaries without allocating. */
   private readonly interests = new WeakMap<Registration, Interest>();
@@ -57,7 +58,7 @@ export class RemoteCalls {
    * that node runs exactly that registration. Returns false when the call stays on this node.
    */
   forward(caller: Session, message: Call, disclose: boolean, local?: Registration): boolean {
-    if (this.isStandIn.has(caller)) return false; // a forwarded call is never forwarded again
+    if (this.standInNodes.has(caller)) return false; // a forwarded call is never forwarded again
     const best = this.backplane.bestProcedure(this.realm.name, message.procedure);
     if (!best || (local && !outranks(best, local))) return false;
     const summaries = this.backplane.procedureSummaries(best);
@@ -75,7 +76,7 @@ export class RemoteCalls {
    * picks another node's callee. Returns false when this node's own callees serve it.
    */
   forwardShared(caller: Session, message: Call, disclose: boolean, registration: Registration): boolean {
-    if (registration.invoke === 'single' || this.isStandIn.has(caller)) return false;
+    if (registration.invoke === 'single' || this.standInNodes.has(caller)) return false;
     const summaries = this.backplane.procedureSummaries(this.interestOf(registration));
     const node = summaries && nodeForCall(summaries, this.backplane.nodeId, registration, Math.random);
     if (node === undefined) return false;
@@ -118,6 +119,12 @@ export class RemoteCalls {
     if (node !== undefined) this.backplane.sendCall(node, { k: 'cancel', realm: this.realm.name, caller: caller.id, message });
   }
 
+  /** The dealer ended a call with nothing for its caller (CANCEL `skip`): a caller on another node is told, so that its node stops counting it. */
+  endedQuietly(caller: Session, request: number): void {
+    const node = this.standInNodes.get(caller);
+    if (node !== undefined) this.backplane.sendCall(node, { k: 'ended', realm: this.realm.name, caller: caller.id, request });
+  }
+
   callsOf(caller: Session): number {
     return this.outgoing.get(caller)?.size ?? 0;
   }
@@ -137,6 +144,7 @@ export class RemoteCalls {
   receive(from: string, traffic: CallTraffic): void {
     switch (traffic.k) {
       case 'reply': return this.reply(from, traffic.caller, traffic.message);
+      case 'ended': return this.ended(from, traffic.caller, traffic.request);
       case 'call': return this.runCall(from, traffic);
       case 'cancel': {
         const standIn = this.standIns.get(standInKey(from, traffic.caller));
@@ -171,14 +179,27 @@ export class RemoteCalls {
 
   private reply(from: string, callerId: number, message: Extract<CallTraffic, { k: 'reply' }>['message']): void {
     const caller = this.realm.session(callerId);
-    const mine = caller && this.outgoing.get(caller);
-    if (!mine || mine.get(message.request) !== from) return; // the caller left, or the call already ended
+    if (!caller || !this.isOutgoing(caller, message.request, from)) return; // the caller left, or the call already ended
     const final = message.type === MessageType.ERROR || message.details.progress !== true;
-    if (final) {
-      mine.delete(message.request);
-      if (mine.size === 0) this.outgoing.delete(caller);
-    }
+    if (final) this.forgetOutgoing(caller, message.request);
     caller.send(message);
+  }
+
+  /** The callee's node ended a call with nothing for its caller (CANCEL `skip`): it is no longer in flight. */
+  private ended(from: string, callerId: number, request: number): void {
+    const caller = this.realm.session(callerId);
+    if (caller && this.isOutgoing(caller, request, from)) this.forgetOutgoing(caller, request);
+  }
+
+  private isOutgoing(caller: Session, request: number, node: string): boolean {
+    return this.outgoing.get(caller)?.get(request) === node;
+  }
+
+  private forgetOutgoing(caller: Session, request: number): void {
+    const mine = this.outgoing.get(caller);
+    if (!mine) return;
+    mine.delete(request);
+    if (mine.size === 0) this.outgoing.delete(caller);
   }
 
   // ---- the callee's node ----
@@ -214,7 +235,7 @@ export class RemoteCalls {
       limited: false, // its node held the caller to the limits
     });
     this.standIns.set(key, session);
-    this.isStandIn.add(session);
+    this.standInNodes.set(session, node);
     return session;
   }
 

@@ -149,7 +149,10 @@ describe('the meta API across nodes (in-memory backplane)', () => {
     hub.kill('n2');
     await settle();
     const left = events(watcher.peer.take());
-    assert.deepEqual(left.map((e) => e.args), [[there.id, 'there', 'user']], 'on_leave for the dead node\'s session, once');
+    assert.deepEqual(left.map((e) => e.args), [[there.id]], 'on_leave for the dead node\'s session, once, with Crossbar\'s one argument');
+    const leftDetails = left[0]!.details.x_session_details as Dict;
+    assert.deepEqual([leftDetails.session, leftDetails.authid, leftDetails.authrole, leftDetails.node], [there.id, 'there', 'user', undefined],
+      'who left rides in EVENT.Details, as when its own node says it');
     const after = await call(watcher.peer, 'wamp.session.count');
     assert.equal(after.type === T.RESULT && after.args![0], 1);
     const gone = await call(watcher.peer, 'wamp.session.get', [there.id]);

@@ -289,7 +289,8 @@ export interface CallerFacts {
 /**
  * RPC between two nodes. The caller's node sends `call` (each chunk of a progressive call too),
  * `cancel` and `callerGone`; the callee's node answers with `reply` (RESULT, progressive or final,
- * or ERROR) carrying the caller's own request id. A call's first `call` names the registration
+ * or ERROR) carrying the caller's own request id, or `ended` for a call canceled in mode `skip`
+ * (it ends with nothing for the caller, as on Crossbar). A call's first `call` names the registration
  * the caller's node chose for it (the best match in the cluster), which the callee's node runs
  * even if it holds a better match by then; a further chunk of a progressive call has none.
  */
@@ -297,7 +298,8 @@ export type CallTraffic =
   | { k: 'call'; realm: string; caller: CallerFacts; message: Call; disclose: boolean; registration?: Interest }
   | { k: 'cancel'; realm: string; caller: number; message: Cancel }
   | { k: 'callerGone'; realm: string; caller: number }
-  | { k: 'reply'; realm: string; caller: number; message: Result | ErrorMessage };
+  | { k: 'reply'; realm: string; caller: number; message: Result | ErrorMessage }
+  | { k: 'ended'; realm: string; caller: number; request: number };
 
 export interface Interest {
   realm: string;

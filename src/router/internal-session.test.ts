@@ -81,4 +81,26 @@ describe('internal session', () => {
     await new Promise((resolve) => setImmediate(resolve));
     assert.ok(interrupted instanceof InternalCallError && interrupted.uri === 'wamp.error.canceled');
   });
+  it('rejects a canceled call at once, without waiting for an ERROR the router does not send (a callee without call_canceling)', async () => {
+    const h = new RouterHarness();
+    const internal = await joinAs(h);
+    const callee = await h.join({ callee: { features: {} } });
+    callee.peer.raw([T.REGISTER, 1, {}, 'com.plain']);
+    callee.peer.take();
+    const controller = new AbortController();
+    const outcome = internal.call('com.plain', [], {}, {}, controller.signal);
+    await new Promise((resolve) => setImmediate(resolve));
+    const invocation = callee.peer.take()[0];
+    assert.ok(invocation?.type === T.INVOCATION);
+    controller.abort();
+    await assert.rejects(outcome, (error: InternalCallError) => error.uri === 'wamp.error.canceled');
+    assert.deepEqual(callee.peer.take(), [], 'the callee cannot be interrupted: the call was skipped');
+    callee.peer.raw([T.YIELD, invocation.request, {}, ['late']]);
+    const next = internal.call('com.plain', ['again']);
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = callee.peer.take()[0];
+    assert.ok(second?.type === T.INVOCATION && second.args?.[0] === 'again');
+    callee.peer.raw([T.YIELD, second.request, {}, ['fine']]);
+    assert.deepEqual((await next).args, ['fine'], 'the late answer settled nothing; the next call works');
+  });
 });

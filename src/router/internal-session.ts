@@ -102,8 +102,9 @@ export class InternalSession implements Peer {
   }
 
   /**
-   * Calls a procedure. Aborting `signal` sends CANCEL (mode "killnowait": the call rejects at once
-   * with wamp.error.canceled and the callee is interrupted).
+   * Calls a procedure. Aborting `signal` rejects the call at once with wamp.error.canceled and
+   * sends CANCEL (mode "killnowait": a callee with call_canceling is interrupted). The router's
+   * ERROR for it is not waited for: it sends none when the callee cannot be interrupted (as Crossbar).
    */
   call(procedure: string, args: Args = [], kwargs: Dict = {}, options: Dict = {}, signal?: AbortSignal): Promise<CallOutcome> {
     if (signal?.aborted) return Promise.reject(new InternalCallError(ErrorUri.canceled, ['the call was cancelled before it was sent']));
@@ -114,7 +115,11 @@ export class InternalSession implements Peer {
     });
     if (!signal) return outcome;
     const cancel = (): void => {
-      if (this.pending.has(sent)) this.deliver({ type: MessageType.CANCEL, request: sent, options: { mode: 'killnowait' } });
+      const pending = this.pending.get(sent);
+      if (!pending) return;
+      this.pending.delete(sent); // the router's ERROR, if one comes, is then ignored
+      this.deliver({ type: MessageType.CANCEL, request: sent, options: { mode: 'killnowait' } });
+      pending.reject(new InternalCallError(ErrorUri.canceled, ['the call was cancelled']));
     };
     signal.addEventListener('abort', cancel, { once: true });
     return outcome.finally(() => signal.removeEventListener('abort', cancel));

@@ -2,6 +2,7 @@ import type { EncodeError } from '../protocol/envelope.js';
 import { ErrorUri } from '../protocol/errors.js';
 import type { AnswerTo, Backplane, BackplaneSink, RemoteSessionDetails } from './backplane.js';
 import { randomId } from '../protocol/ids.js';
+import { sessionDetailsKey } from './session-details-key.js';
 import { sessionDetails } from './meta/views.js';
 import { RemoteCalls } from './backplane-calls.js';
 import { DeadNodeTestaments, testamentKeepMs } from './dead-node-testaments.js';
@@ -200,9 +201,12 @@ export class Router implements SessionHost {
   private remoteSessionLeft(realmName: string, details: RemoteSessionDetails): void {
     const realm = this.realms.get(realmName);
     if (!realm?.metaApi) return;
+    // As the session's own node would have published it (meta-events.ts): Crossbar's one argument,
+    // the details it joined with (as wamp.session.get showed them, without the node) in EVENT.Details.
+    const { node: _node, ...joined } = details;
     realm.broker.receiveRemote({
       realm: realmName, topic: 'wamp.session.on_leave', publication: randomId(), publisher: 0, origin: 'internal',
-      options: {}, details: {}, args: [details.session, details.authid, details.authrole],
+      options: {}, details: { [sessionDetailsKey]: joined }, args: [details.session],
     }, true);
   }
 

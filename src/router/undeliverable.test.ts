@@ -48,9 +48,12 @@ describe('ForgottenCalls', () => {
     assert.equal(forgotten.drops({ type: MessageType.RESULT, request: 5, details: {} }), false);
   });
 
-  it('tracks at most 1,024 calls', () => {
+  it('tracks at most 1,024 calls, letting the oldest go (a skipped call never ends with a message)', () => {
     const forgotten = new ForgottenCalls();
     for (let request = 1; request <= 2_000; request++) forgotten.add(request);
     assert.equal(forgotten.size, 1_024);
+    assert.equal(forgotten.drops({ type: MessageType.RESULT, request: 2_000, details: { progress: true } }), true, 'the newest is tracked');
+    assert.equal(forgotten.drops({ type: MessageType.RESULT, request: 976, details: { progress: true } }), false, 'the oldest were let go');
+    assert.equal(forgotten.drops({ type: MessageType.RESULT, request: 977, details: { progress: true } }), true);
   });
 });

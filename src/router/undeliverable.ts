@@ -68,7 +68,11 @@ export function planForUndeliverable(message: WampMessage, why: string, uri: str
   }
 }
 
-/** Progressive calls cut off at once whose remaining results are being dropped; more are not tracked. */
+/**
+ * Progressive calls cut off at once whose remaining results are being dropped; past this the
+ * oldest is let go. A call whose callee cannot be interrupted ends with nothing more for the
+ * caller (the router's CANCEL becomes `skip`, as on Crossbar), so its entry only ages out.
+ */
 const MAX_FORGOTTEN_CALLS = 1_024;
 
 /** CALL requests whose further RESULTs and final ERROR are dropped, after a progressive result could not be sent. */
@@ -80,7 +84,8 @@ export class ForgottenCalls {
   }
 
   add(request: number): void {
-    if (this.requests.size < MAX_FORGOTTEN_CALLS) this.requests.add(request);
+    if (this.requests.size >= MAX_FORGOTTEN_CALLS) this.requests.delete(this.requests.values().next().value!);
+    this.requests.add(request);
   }
 
   /** Whether `message` belongs to a forgotten call (it is then not sent); forgets the call at its end. */

@@ -108,6 +108,29 @@ for (const serializer of ['json', 'msgpack', 'cbor'] as const) {
       assert.ok(reason instanceof WampError && reason.uri === 'wamp.error.canceled');
     });
 
+    it('cancels a call in mode skip: settled at once, the callee is not interrupted, its late answer is dropped', async () => {
+      const procedure = `client.${serializer}.skipped`;
+      let started!: () => void;
+      const running = new Promise<void>((resolve) => (started = resolve));
+      let answer!: (value: string) => void;
+      let interrupted = false;
+      await a.register(procedure, (_args, _kwargs, details) => {
+        details.signal.addEventListener('abort', () => (interrupted = true));
+        started();
+        return new Promise<string>((resolve) => (answer = resolve));
+      });
+      await a.register(`client.${serializer}.echo`, (args) => new Result(args));
+      const controller = new AbortController();
+      const calling = b.call(procedure, [], {}, { signal: controller.signal, cancelMode: 'skip' });
+      await running;
+      controller.abort();
+      await assert.rejects(calling, { name: 'AbortError' });
+      answer('late');
+      // A round trip through the router after the late YIELD: had anything reached b, it would have come first.
+      assert.deepEqual((await b.call(`client.${serializer}.echo`, ['after'])).args, ['after']);
+      assert.equal(interrupted, false, 'skip does not interrupt the callee');
+    });
+
     it('times out a call and interrupts the callee', async () => {
       const procedure = `client.${serializer}.never`;
       let interrupted!: () => void;

@@ -127,7 +127,7 @@ describe('the form-locking app on Junction (WAMP v1 pages, a v2 lock service, a 
     await pageB.close();
     await waitFor(() => left.some((hook) => hook.args[0] === id), 'the on_leave webhook', 10_000);
     const hook = left.find((candidate) => candidate.args[0] === id)!;
-    assert.equal(hook.args[2], 'anonymous');
+    assert.equal(hook.kwargs.authrole, 'anonymous');
     assert.equal(hook.kwargs.transport.type, 'wamp1');
     assert.match(hook.kwargs.transport.peer, /^tcp4:127\.0\.0\.1:\d+$/);
   });

@@ -222,3 +222,71 @@ describe('dealer - races', () => {
     assert.equal(callee.peer.take().length, 0);
   });
 });
+
+describe('dealer - CANCEL in each mode, as Crossbar does', () => {
+  const uninterruptible: Dict = { ...allRoles, callee: { features: { progressive_call_results: true } } };
+  /** What each CANCEL options gives, by whether the callee announced call_canceling. */
+  const cases: { options: Dict; interruptible: boolean; interrupt?: string; error: boolean }[] = [
+    { options: { mode: 'skip' }, interruptible: true, error: false },
+    { options: { mode: 'killnowait' }, interruptible: true, interrupt: 'killnowait', error: true },
+    { options: {}, interruptible: true, interrupt: 'killnowait', error: true },
+    { options: { mode: 'skip' }, interruptible: false, error: false },
+    { options: { mode: 'kill' }, interruptible: false, error: false },
+    { options: { mode: 'killnowait' }, interruptible: false, error: false },
+    { options: {}, interruptible: false, error: false },
+  ];
+  for (const { options, interruptible, interrupt, error } of cases) {
+    it(`${JSON.stringify(options)} to a callee ${interruptible ? 'with' : 'without'} call_canceling: ${interrupt ? `INTERRUPT ${interrupt}, ` : 'no INTERRUPT, '}${error ? 'ERROR at once' : 'nothing for the caller'}; the call ends, a late answer is dropped`, async () => {
+      const { callee, caller, dealer } = await setUp(interruptible ? allRoles : uninterruptible);
+      caller.peer.raw([T.CALL, 1, { receive_progress: true }, 'com.upload']);
+      const invocation = onlyMessage(callee.peer.take(), T.INVOCATION);
+      caller.peer.raw([T.CANCEL, 1, options]);
+      if (interrupt) {
+        const sent = onlyMessage(callee.peer.take(), T.INTERRUPT);
+        assert.equal(sent.request, invocation.request);
+        assert.equal(sent.options.mode, interrupt);
+      } else assert.deepEqual(callee.peer.take(), [], 'the callee is not told');
+      if (error) {
+        const answer = onlyMessage(caller.peer.take(), T.ERROR);
+        assert.equal(answer.request, 1);
+        assert.equal(answer.error, 'wamp.error.canceled');
+      } else assert.deepEqual(caller.peer.take(), [], 'the caller has given up on the call: no answer');
+      assert.equal(dealer.callsInFlight(), 0, 'the call ended at the cancel');
+
+      callee.peer.raw([T.YIELD, invocation.request, { progress: true }, ['late progress']]);
+      callee.peer.raw([T.YIELD, invocation.request, {}, ['late']]);
+      callee.peer.raw([T.ERROR, T.INVOCATION, invocation.request, {}, 'wamp.error.canceled']);
+      caller.peer.raw([T.CANCEL, 1, { mode: 'killnowait' }]);
+      assert.deepEqual(caller.peer.take(), [], 'the late answers and a second CANCEL give the caller nothing');
+      assert.deepEqual(callee.peer.take(), []);
+      assert.equal(callee.peer.closed, false, 'the callee\'s late answer is no protocol violation');
+
+      caller.peer.raw([T.CALL, 1, {}, 'com.upload', ['again']]);
+      const next = onlyMessage(callee.peer.take(), T.INVOCATION);
+      callee.peer.raw([T.YIELD, next.request, {}, ['fine']]);
+      assert.deepEqual(onlyMessage(caller.peer.take(), T.RESULT).args, ['fine'], 'the request ID is free for a new call');
+    });
+  }
+
+  it('kill to a callee with call_canceling: INTERRUPT kill, a second CANCEL ignored, then the callee\'s answer, whatever it is, ends the call', async () => {
+    const { callee, caller, dealer } = await setUp(allRoles);
+    for (const [request, answer] of [[1, 'error'], [2, 'result']] as const) {
+      caller.peer.raw([T.CALL, request, {}, 'com.upload']);
+      const invocation = onlyMessage(callee.peer.take(), T.INVOCATION);
+      caller.peer.raw([T.CANCEL, request, { mode: 'kill' }]);
+      assert.equal(onlyMessage(callee.peer.take(), T.INTERRUPT).options.mode, 'kill');
+      assert.deepEqual(caller.peer.take(), [], 'kill waits for the callee');
+      caller.peer.raw([T.CANCEL, request, { mode: 'killnowait' }]);
+      assert.deepEqual([...callee.peer.take(), ...caller.peer.take()], [], 'a second CANCEL is ignored, as Crossbar does');
+      assert.equal(dealer.callsInFlight(), 1);
+      if (answer === 'error') {
+        callee.peer.raw([T.ERROR, T.INVOCATION, invocation.request, {}, 'wamp.error.canceled']);
+        assert.equal(onlyMessage(caller.peer.take(), T.ERROR).error, 'wamp.error.canceled');
+      } else {
+        callee.peer.raw([T.YIELD, invocation.request, {}, ['finished first']]);
+        assert.deepEqual(onlyMessage(caller.peer.take(), T.RESULT).args, ['finished first'], 'passed on, as the spec allows');
+      }
+      assert.equal(dealer.callsInFlight(), 0);
+    }
+  });
+});

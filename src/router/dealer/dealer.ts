@@ -52,7 +52,8 @@ const noDealerLimits: DealerLimits = { maxRegistrationsPerSession: 0, maxCallsIn
 
 /**
  * Routed RPC for one realm: registrations, and every call in flight until it ends in exactly
- * one RESULT or ERROR for the caller — whatever the callee, the caller or the clock does.
+ * one RESULT or ERROR for the caller — whatever the callee, the caller or the clock does — or,
+ * canceled in mode `skip`, in nothing (the caller has given up on it, as on Crossbar).
  * Per-session limits are counted from the indexes themselves (a session's registration set, its
  * calls by request ID), so every way a registration or call ends frees its place exactly once.
  */
@@ -285,7 +286,7 @@ export class Dealer {
     const call: PendingCall = {
       caller, callerRequest: message.request, callee, invocationRequest: callee.requestIds.nextId(),
       registration, receiveProgress, invocationDetails: withPassthruDetails(message.options, details),
-      callerStreaming: options.progress, startedAt: this.clock.now(), slots: registration.slots?.get(callee),
+      callerStreaming: options.progress, startedAt: this.clock.now(), killed: false, slots: registration.slots?.get(callee),
     };
     this.calls.add(call);
     if (options.timeout > 0) call.timer = this.clock.setTimeout(() => this.timedOut(call), options.timeout);
@@ -324,14 +325,26 @@ export class Dealer {
     });
   }
 
+  /**
+   * As Crossbar does (docs/crossbar-behaviour.md): `skip` (asked, or forced because the callee
+   * cannot be interrupted) ends the call with nothing for the caller, which has already given up
+   * on it (AutobahnJS takes an ERROR for it as a protocol violation); `killnowait` interrupts the
+   * callee and answers the caller at once; `kill` interrupts and passes on the callee's answer.
+   * Once ended here, the callee's late answer is dropped.
+   */
   cancel(caller: Session, message: Cancel): void {
     const call = this.calls.fromCaller(caller, message.request);
     // Not here: in flight on another node, or already finished (nothing to cancel, as the spec allows).
     if (!call) return this.remote?.cancel(caller, message);
     let mode: CancelMode = readCancelMode(message.options);
+    if (call.killed) return; // already canceled, the callee's answer is awaited (Crossbar ignores it too)
     if (!canCancel(call.callee)) mode = 'skip';
-    if (mode !== 'skip') this.interrupt(call, mode);
-    if (mode === 'kill') return; // the caller's ERROR comes with the callee's answer
+    if (mode === 'skip') return this.endQuietly(call);
+    this.interrupt(call, mode);
+    if (mode === 'kill') {
+      call.killed = true; // the caller's ERROR comes with the callee's answer
+      return;
+    }
     this.endWithError(call, ErrorUri.canceled, `the call was canceled (mode "${mode}")`);
   }
 
@@ -421,16 +434,23 @@ export class Dealer {
     call.callee.send({ type: MessageType.INTERRUPT, request: call.invocationRequest, options: { mode } });
   }
 
-  /** Ends a call with an ERROR for the caller now; a late answer from the callee is then ignored. */
-  /** Forgets a call that got its final RESULT or ERROR, and times it. */
+  /** Forgets a call that got its final RESULT or ERROR (or ended with nothing for the caller), and times it. */
   private finish(call: PendingCall): void {
     this.calls.remove(call);
     this.callDuration.observe((this.clock.now() - call.startedAt) / 1000);
   }
 
+  /** Ends a call with an ERROR for the caller now; a late answer from the callee is then ignored. */
   private endWithError(call: PendingCall, uri: string, message: string): void {
     this.finish(call);
     call.caller.sendError(MessageType.CALL, call.callerRequest, uri, message);
+  }
+
+  /** Ends a call with nothing for the caller (CANCEL `skip`); a late answer from the callee is then ignored. */
+  private endQuietly(call: PendingCall): void {
+    this.finish(call);
+    // A caller on another node is tracked there until its call ends: say that it did.
+    this.remote?.endedQuietly(call.caller, call.callerRequest);
   }
 
   /**

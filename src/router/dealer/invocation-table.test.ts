@@ -13,7 +13,7 @@ const registration = {} as Registration;
 function pending(callerRequest: number, invocationRequest: number, from: Session = caller, streaming = false): PendingCall {
   return {
     caller: from, callerRequest, callee, invocationRequest, registration, receiveProgress: false,
-    invocationDetails: {}, callerStreaming: streaming, startedAt: 0,
+    invocationDetails: {}, callerStreaming: streaming, startedAt: 0, killed: false,
   };
 }
 

@@ -17,6 +17,8 @@ export interface PendingCall {
   /** The dealer clock's time when the CALL was routed, for the call duration histogram. */
   readonly startedAt: number;
   timer?: ReturnType<typeof setTimeout>;
+  /** Canceled in mode `kill`: the callee was interrupted and its answer is awaited; a further CANCEL is ignored. */
+  killed: boolean;
   /** The callee's `concurrency` count on the registration, which this call holds one of while in flight. */
   slots?: CalleeSlots;
 }

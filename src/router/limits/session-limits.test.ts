@@ -156,7 +156,7 @@ describe('per-session limit: calls in flight', () => {
     return { h, callee, caller, fill };
   }
 
-  it('frees exactly one place for each final RESULT, ERROR, cancel and timeout', async () => {
+  it('frees exactly one place for each final RESULT, ERROR, cancel (killnowait and skip) and timeout', async () => {
     const { h, callee, caller, fill } = await setUp(2);
     const [first, second] = fill(2);
 
@@ -176,13 +176,19 @@ describe('per-session limit: calls in flight', () => {
     assert.deepEqual(caller.peer.take(), []);
     const [fourth] = fill(1);
 
+    caller.peer.raw([T.CANCEL, fourth!.call, { mode: 'skip' }]);
+    assert.deepEqual(caller.peer.take(), [], 'skip answers the caller nothing, and still frees the place');
+    callee.peer.raw([T.YIELD, fourth!.invocation, {}, ['late']]);
+    assert.deepEqual(caller.peer.take(), []);
+    const [fifth] = fill(1);
+
     h.clock.advance(50);
     onlyMessage(callee.peer.take(), T.INTERRUPT);
     assert.equal(onlyMessage(caller.peer.take(), T.ERROR).error, ErrorUri.timeout);
     callee.peer.raw([T.ERROR, T.INVOCATION, timed!.invocation, {}, 'app.late']);
     assert.deepEqual(caller.peer.take(), []);
     fill(1);
-    assert.ok(fourth);
+    assert.ok(fifth);
   });
 
   it('a progressive result keeps the call in flight; calls refused for other reasons do not count', async () => {

@@ -26,9 +26,9 @@ export function metaEventPublisher(context: MetaContext, publish: Publish): Real
       for (const testament of context.testaments.take(session.id)) {
         publish(testament.topic, testament.args, testament.kwargs, testament.options);
       }
-      // The spec's positional arguments only (see session-details-key.ts); the joining details ride in
+      // Crossbar's one positional argument (see session-details-key.ts); the joining details ride in
       // EVENT.Details, so that a webhook learns who left and from where without having kept the on_join event.
-      publish('wamp.session.on_leave', [session.id, session.authid, session.authrole], undefined, { [sessionDetailsKey]: sessionDetails(session) });
+      publish('wamp.session.on_leave', [session.id], undefined, { [sessionDetailsKey]: sessionDetails(session) });
     },
     subscriptionCreated(session, subscription) {
       if (!isRouterUri(subscription.uri)) publish('wamp.subscription.on_create', [session.id, subscriptionDetails(subscription)]);

@@ -85,13 +85,13 @@ describe('Autobahn|Python - Advanced Profile', { skip: missing }, () => {
     assert.deepEqual(results.own_retained_event, [], 'no retained event for the publisher its exclude_me kept it from');
   });
 
-  it('answers the meta API, and its on_join / on_leave reach handlers written for the spec', () => {
+  it('answers the meta API, and its on_join / on_leave reach handlers written for Crossbar', () => {
     assert.deepEqual(results.session_get_keys, ['authid', 'authmethod', 'authprovider', 'authrole', 'session', 'transport']);
     assert.equal(results.session_get_unknown.error, 'wamp.error.no_such_session');
     assert.deepEqual([results.registration_get.uri, results.registration_get.match, results.registration_get.invoke], ['py.count', 'exact', 'single']);
     assert.equal(results.registration_callees, true);
     assert.equal(results.registration_match_none, null);
     assert.deepEqual(results.on_join_keys, ['authid', 'authmethod', 'authprovider', 'authrole', 'session', 'transport']);
-    assert.equal(results.on_leave, true, 'on_leave(session_id, authid, authrole) called: no kwargs to break it');
+    assert.equal(results.on_leave, true, 'on_leave(session_id) called with the visitor\'s ID: one argument and no kwargs, as Crossbar');
   });
 });
