@@ -8,8 +8,11 @@ const defaults = {
   maxPacketSize: 1048576,
   receiveMaximum: 100,
   maxInflight: 100,
+  maxInflightBytes: 1048576,
   maxQueuedMessages: 1000,
   maxQueuedBytes: 4194304,
+  maxTotalQueuedBytes: 268435456,
+  maxTotalWillBytes: 16777216,
   maxSubscriptions: 100,
   maxConnections: 10000,
   maxPerAddress: 1000,
@@ -72,12 +75,14 @@ describe('mqtt transports', () => {
       options: {
         realm: 'realm1', max_packet_size: 4096, receive_maximum: 10, max_inflight: 5, max_queued_messages: 50, max_queued_bytes: 65536, max_subscriptions: 8,
         max_connections: 20, max_per_address: 2, max_sessions: 30, connection_rate: 7, max_session_expiry: 60, open_handshake_timeout: 500, max_buffered_bytes: 2048,
+        max_inflight_bytes: 4000, max_total_queued_bytes: 5000, max_total_will_bytes: 6000,
       },
     });
     assert.deepEqual(mqtt, {
       ...mqtt,
       maxPacketSize: 4096, receiveMaximum: 10, maxInflight: 5, maxQueuedMessages: 50, maxQueuedBytes: 65536, maxSubscriptions: 8, maxConnections: 20, maxPerAddress: 2,
       maxSessions: 30, connectionRate: 7, maxSessionExpiry: 60, openHandshakeTimeout: 500, maxBufferedBytes: 2048,
+      maxInflightBytes: 4000, maxTotalQueuedBytes: 5000, maxTotalWillBytes: 6000,
     });
   });
 

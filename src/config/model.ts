@@ -590,10 +590,16 @@ export interface MqttService {
   receiveMaximum: number;
   /** QoS 1/2 messages sent to a client and not yet acknowledged; the client's own Receive Maximum may lower it. */
   maxInflight: number;
+  /** Payload bytes of those messages; past this the next waits for acknowledgements (one message alone is sent whatever its size). */
+  maxInflightBytes: number;
   /** Messages waiting for one client; past this the oldest is dropped, counted and logged. */
   maxQueuedMessages: number;
   /** Payload bytes of the messages waiting for one client; past this the oldest are dropped (one message alone is kept). */
   maxQueuedBytes: number;
+  /** Payload bytes of the QoS 1/2 messages all the transport's clients hold (queued, in flight; shared payloads once); past it new ones are dropped. */
+  maxTotalQueuedBytes: number;
+  /** Bytes of the wills the transport holds, each counted as its CONNECT's size; a CONNECT whose will does not fit is refused. */
+  maxTotalWillBytes: number;
   /** Topic filters one client may hold. */
   maxSubscriptions: number;
   maxConnections: number;

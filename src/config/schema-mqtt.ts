@@ -17,10 +17,16 @@ export const mqttDefaults = {
   receiveMaximum: 100,
   /** QoS 1/2 messages we send a client before waiting for its acknowledgements. */
   maxInflight: 100,
+  /** Payload bytes of those messages: past this we wait for acknowledgements too (one message alone goes whatever its size). */
+  maxInflightBytes: 1048576,
   /** Messages waiting for a client (offline, or its in-flight window full); past this the oldest is dropped. */
   maxQueuedMessages: 1000,
   /** Payload bytes of those messages; past this the oldest are dropped too (a message alone may be larger). */
   maxQueuedBytes: 4194304,
+  /** Payload bytes of the QoS 1/2 messages all of a transport's clients hold, queued and in flight; past it new ones are dropped. */
+  maxTotalQueuedBytes: 268435456,
+  /** Bytes of the wills a transport holds (its connections', and those waiting out a Will Delay), each counted as the CONNECT that carried it. */
+  maxTotalWillBytes: 16777216,
   /** Topic filters one client may hold. */
   maxSubscriptions: 100,
   maxConnections: 10000,
@@ -133,12 +139,21 @@ const mqttOptions = z.strictObject({
     .max(65535, { error: 'expected at most 65535' })
     .default(mqttDefaults.maxInflight)
     .describe(`Junction extension: QoS 1/2 messages sent to a client and not yet acknowledged (default ${mqttDefaults.maxInflight}).`),
+  max_inflight_bytes: positiveInt
+    .default(mqttDefaults.maxInflightBytes)
+    .describe(`Junction extension: payload bytes of the QoS 1/2 messages sent to a client and not yet acknowledged; more wait in its queue until acknowledgements free room, though one message alone is sent whatever its size (default ${mqttDefaults.maxInflightBytes}).`),
   max_queued_messages: nonNegativeInt
     .default(mqttDefaults.maxQueuedMessages)
     .describe(`Junction extension: messages waiting for one client (offline or its window full); the oldest is dropped past this (default ${mqttDefaults.maxQueuedMessages}).`),
   max_queued_bytes: nonNegativeInt
     .default(mqttDefaults.maxQueuedBytes)
     .describe(`Junction extension: payload bytes of the messages waiting for one client; the oldest are dropped past this, though one message alone is kept whatever its size (default ${mqttDefaults.maxQueuedBytes}).`),
+  max_total_queued_bytes: positiveInt
+    .default(mqttDefaults.maxTotalQueuedBytes)
+    .describe(`Junction extension: payload bytes of the QoS 1/2 messages queued for and in flight to all of this transport's clients together (a payload several clients hold counted once); past it a new message for a client is dropped, counted and warned (default ${mqttDefaults.maxTotalQueuedBytes}).`),
+  max_total_will_bytes: positiveInt
+    .default(mqttDefaults.maxTotalWillBytes)
+    .describe(`Junction extension: bytes of the wills held for all of this transport's clients (each counted as the CONNECT that carried it); a CONNECT whose will does not fit is refused, CONNACK 0x97 (MQTT 5) / 3 (default ${mqttDefaults.maxTotalWillBytes}).`),
   max_subscriptions: positiveInt
     .default(mqttDefaults.maxSubscriptions)
     .describe(`Junction extension: topic filters one client may hold (default ${mqttDefaults.maxSubscriptions}).`),

@@ -72,7 +72,7 @@ const pusherOptions = z.strictObject({
     .describe(`Channels one connection may hold (default ${pusherDefaults.maxChannelsPerConnection}).`),
   max_user_id_length: positiveInt
     .default(pusherDefaults.maxUserIdLength)
-    .describe(`Characters of a presence member's user_id (default ${pusherDefaults.maxUserIdLength}, Pusher's).`),
+    .describe(`Characters of a presence member's user_id and of the id a connection signs in with (pusher:signin) (default ${pusherDefaults.maxUserIdLength}, Pusher's).`),
   max_user_info_size: positiveInt
     .default(pusherDefaults.maxUserInfoSize)
     .describe(`Bytes of a presence member's user_info, as JSON (default ${pusherDefaults.maxUserInfoSize}, Pusher's).`),

@@ -29,7 +29,7 @@ export function isValidUri(uri: string, rules: UriRules): boolean {
 export const maxUriLength = 4_096;
 
 /** A URI as error texts quote it: a long one is cut, so an error never echoes megabytes back. */
-function quoted(uri: string): string {
+export function quoted(uri: string): string {
   return uri.length <= 200 ? `"${uri}"` : `"${uri.slice(0, 200)}..." (${uri.length} characters)`;
 }
 
@@ -42,6 +42,11 @@ export function uriProblem(uri: string, rules: UriRules): string | undefined {
     return `${quoted(uri)} is not a valid URI: components must be non-empty and use only a-z, 0-9 and "_"`;
   }
   return `${quoted(uri)} is not a valid URI: components must be non-empty and contain no whitespace, "." or "#"`;
+}
+
+/** Why uriProblem refused a URI, in a word (a metric's label): too long, or not a URI by the rules. */
+export function uriProblemKind(uri: string): 'too_long' | 'malformed' {
+  return uri.length > maxUriLength ? 'too_long' : 'malformed';
 }
 
 /** Whether `uri` is matched by `pattern` under `policy` (prefix is a plain string prefix, as the spec's examples show). */

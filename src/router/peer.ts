@@ -29,6 +29,15 @@ export interface Peer {
    */
   pauseReading?(): void;
   resumeReading?(): void;
+  /**
+   * Outbound backpressure, for bursts the router makes itself (retained events on SUBSCRIBE,
+   * broker/retained-replay.ts): whether the transport can take another message well within its
+   * slow-consumer limit (less than half of it queued). A transport that leaves both out takes
+   * every message at once and lets its own limit decide.
+   */
+  hasRoom?(): boolean;
+  /** Calls `resume` once, after hasRoom was false, when what was queued has drained. */
+  whenRoom?(resume: () => void): void;
 }
 
 /** What the transport gets back from `Router.attach`: where to push what it receives. */

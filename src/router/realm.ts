@@ -1,7 +1,7 @@
 import { MessageType } from '../protocol/codes.js';
 import { ErrorUri } from '../protocol/errors.js';
 import type { Call, Dict, Publish, Register, Subscribe, WampMessage } from '../protocol/messages.js';
-import { uriProblem, type MatchPolicy } from '../protocol/uri.js';
+import { uriProblem, uriProblemKind, type MatchPolicy } from '../protocol/uri.js';
 import { Broker } from './broker/broker.js';
 import type { EventHistorySetting } from './broker/event-history.js';
 import { Dealer, realClock, type Clock } from './dealer/dealer.js';
@@ -21,6 +21,12 @@ import {
 import { RealmEvents } from './realm-events.js';
 import type { RouterMetrics } from './router-metrics.js';
 import type { Session, SessionOrigin } from './session.js';
+
+/** Why a URI may not be used: its reason as junction_uris_refused_total labels it, and the ERROR's text. */
+interface UriRefusal {
+  reason: 'too_long' | 'malformed' | 'reserved';
+  text: string;
+}
 
 export interface RealmSettings {
   name: string;
@@ -73,6 +79,7 @@ export class Realm {
   private publishRate: SessionLimits['publishRate'];
   private readonly publishRateLimited: BoundCounter;
   private readonly questionRefusals = new WarningThrottle();
+  private readonly uriRefusals = new WarningThrottle();
   private readonly received: Record<SessionOrigin, BoundCounter>;
 
   constructor(settings: RealmSettings, private readonly metrics: RouterMetrics, private readonly log: Logger,
@@ -197,7 +204,7 @@ export class Realm {
 
   /** Why `session` may not publish to `topic` (invalid or reserved URI), or undefined. */
   publishUriProblem(session: Session, topic: string): string | undefined {
-    return this.uriRefusal(session, topic, 'exact', true);
+    return this.uriRefusal(session, topic, 'exact', true)?.text;
   }
 
   /** Dispatches a client message of an established session. Returns a Promise only when authorization is asynchronous. */
@@ -235,8 +242,11 @@ export class Realm {
     } catch (error) {
       return this.refusePublish(session, message, ErrorUri.invalidArgument, (error as Error).message);
     }
-    const problem = this.uriRefusal(session, message.topic, 'exact', true);
-    if (problem) return this.refusePublish(session, message, ErrorUri.invalidUri, problem);
+    const refusal = this.uriRefusal(session, message.topic, 'exact', true);
+    if (refusal) {
+      this.metrics.urisRefused.inc({ realm: this.name, message: 'publish', reason: refusal.reason });
+      return this.refusePublish(session, message, ErrorUri.invalidUri, refusal.text);
+    }
     return this.authorized(session, 'publish', message.topic, message.options, (decision) => {
       if (!decision.allow) {
         return this.refusePublish(session, message, ErrorUri.notAuthorized, notAuthorized(session, 'publish', message.topic));
@@ -251,10 +261,10 @@ export class Realm {
   private subscribe(session: Session, message: Subscribe): Promise<void> | void {
     return this.guardOptions(session, MessageType.SUBSCRIBE, message.request, () => {
       const options = readSubscribeOptions(message.options);
-      const problem = subscribesToEverything(message.topic, options.match)
+      const refusal = subscribesToEverything(message.topic, options.match)
         ? undefined
         : this.uriRefusal(session, message.topic, options.match, false);
-      if (problem) return session.sendError(MessageType.SUBSCRIBE, message.request, ErrorUri.invalidUri, problem);
+      if (refusal) return this.refuseUri(session, MessageType.SUBSCRIBE, message.request, refusal);
       return this.authorized(session, 'subscribe', message.topic, message.options, (decision) => {
         if (!decision.allow) {
           return session.sendError(MessageType.SUBSCRIBE, message.request, ErrorUri.notAuthorized,
@@ -272,8 +282,8 @@ export class Realm {
     } catch (error) {
       return this.refuseOption(session, MessageType.CALL, message.request, error);
     }
-    const problem = this.uriRefusal(session, message.procedure, 'exact', false);
-    if (problem) return session.sendError(MessageType.CALL, message.request, ErrorUri.invalidUri, problem);
+    const refusal = this.uriRefusal(session, message.procedure, 'exact', false);
+    if (refusal) return this.refuseUri(session, MessageType.CALL, message.request, refusal);
     const answer = this.ask(session, 'call', message.procedure, message.options);
     if (answer instanceof Promise) return answer.then((decision) => this.callDecided(session, message, options, decision));
     return this.callDecided(session, message, options, answer);
@@ -295,8 +305,8 @@ export class Realm {
   private register(session: Session, message: Register): Promise<void> | void {
     return this.guardOptions(session, MessageType.REGISTER, message.request, () => {
       const options = readRegisterOptions(message.options);
-      const problem = this.uriRefusal(session, message.procedure, options.match, true);
-      if (problem) return session.sendError(MessageType.REGISTER, message.request, ErrorUri.invalidUri, problem);
+      const refusal = this.uriRefusal(session, message.procedure, options.match, true);
+      if (refusal) return this.refuseUri(session, MessageType.REGISTER, message.request, refusal);
       return this.authorized(session, 'register', message.procedure, message.options, (decision) => {
         if (!decision.allow) {
           return session.sendError(MessageType.REGISTER, message.request, ErrorUri.notAuthorized,
@@ -326,15 +336,30 @@ export class Realm {
    * Why a URI may not be used, or undefined. Application URIs starting with "wamp." are the
    * router's own: clients may subscribe to and call them (meta API) but not publish or register.
    */
-  private uriRefusal(session: Session, uri: string, match: MatchPolicy, reservedForRouter: boolean): string | undefined {
+  private uriRefusal(session: Session, uri: string, match: MatchPolicy, reservedForRouter: boolean): UriRefusal | undefined {
     // A prefix pattern may end in "." ("com.myapp." matches below com.myapp only); the rest must be a valid URI.
     const checked = match === 'prefix' && uri.length > 1 && uri.endsWith('.') ? uri.slice(0, -1) : uri;
     const problem = uriProblem(checked, { strict: this.strictUris, allowEmptyComponents: match === 'wildcard' });
-    if (problem) return problem;
+    if (problem) return { reason: uriProblemKind(checked), text: problem };
     if (reservedForRouter && !session.trusted && uri.startsWith('wamp.')) {
-      return `"${uri}" is reserved: URIs starting with "wamp." belong to the router`;
+      return { reason: 'reserved', text: `"${uri}" is reserved: URIs starting with "wamp." belong to the router` };
     }
     return undefined;
+  }
+
+  /**
+   * A SUBSCRIBE, REGISTER or CALL whose URI is refused: ERROR invalid_uri, counted always, logged at
+   * the realm's first refusal, then at most every 10 s with the count (a client must not flood the log).
+   */
+  private refuseUri(session: Session, requestType: number, request: number, refusal: UriRefusal): void {
+    const message = requestType === MessageType.SUBSCRIBE ? 'subscribe' : requestType === MessageType.REGISTER ? 'register' : 'call';
+    this.metrics.urisRefused.inc({ realm: this.name, message, reason: refusal.reason });
+    const refused = this.uriRefusals.record(this.clock.now());
+    if (refused !== undefined) {
+      session.log.info({ message, reason: refusal.reason, err: refusal.text, refused },
+        'URI refused (this realm\'s further refusals are counted, and logged at most every 10 s)');
+    }
+    session.sendError(requestType, request, ErrorUri.invalidUri, refusal.text);
   }
 
   /** Counted always; logged at the session's first refusal, then at most every 10 s with the count (a client must not flood the log). */

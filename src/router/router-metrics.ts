@@ -11,6 +11,7 @@ export interface RouterMetrics {
   calls: Counter;
   authorizationDenied: Counter;
   publicationsRefused: Counter;
+  urisRefused: Counter;
   publishRateLimited: Counter;
   sessionLimitRefused: Counter;
   unencodable: Counter;
@@ -41,6 +42,8 @@ export function createRouterMetrics(registry: MetricsRegistry): RouterMetrics {
     calls: registry.counter('junction_calls_total', 'CALL messages routed to a callee, by realm and origin of the caller'),
     authorizationDenied: registry.counter('junction_authorization_denied_total', 'Actions refused by authorization, by action'),
     publicationsRefused: registry.counter('junction_publications_refused_total', 'PUBLISH messages refused (not authorized, a bad URI or option), by realm and error URI'),
+    urisRefused: registry.counter('junction_uris_refused_total',
+      'PUBLISH, SUBSCRIBE, REGISTER and CALL messages and HELLO realms refused with wamp.error.invalid_uri, by realm (empty for HELLO), message and reason (too_long, malformed, reserved)'),
     publishRateLimited: registry.counter('junction_publish_rate_limited_total', "PUBLISH messages refused or dropped over a session's publish rate, by realm"),
     sessionLimitRefused: registry.counter('junction_session_limit_refused_total',
       'SUBSCRIBE, REGISTER and CALL messages refused with junction.error.limit_exceeded over a per-session limit, by realm and limit (its config key)'),

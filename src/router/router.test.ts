@@ -177,11 +177,15 @@ describe('router - broker', () => {
     assert.equal(peer.take().length, 0, 'no reply without acknowledge');
   });
 
-  it('refuses subscriptions and registrations of URIs longer than maxUriLength (the router would hold them), without echoing them', async () => {
+  it('refuses subscriptions, registrations, calls and publications of URIs longer than maxUriLength (the router would hold them), without echoing them, and counts each', async () => {
     const h = new RouterHarness();
     const { peer } = await h.join();
     const long = `com.${'x'.repeat(maxUriLength)}`;
-    for (const [message, kind] of [[[T.SUBSCRIBE, 1, {}, long], T.SUBSCRIBE], [[T.SUBSCRIBE, 2, { match: 'prefix' }, long], T.SUBSCRIBE], [[T.REGISTER, 3, {}, long], T.REGISTER]] as const) {
+    const cases = [
+      [[T.SUBSCRIBE, 1, {}, long], T.SUBSCRIBE], [[T.SUBSCRIBE, 2, { match: 'prefix' }, long], T.SUBSCRIBE],
+      [[T.REGISTER, 3, {}, long], T.REGISTER], [[T.CALL, 4, {}, long], T.CALL], [[T.PUBLISH, 5, { acknowledge: true }, long], T.PUBLISH],
+    ] as const;
+    for (const [message, kind] of cases) {
       peer.raw(message);
       const error = onlyMessage(peer.take(), T.ERROR);
       assert.equal(error.requestType, kind);
@@ -190,6 +194,22 @@ describe('router - broker', () => {
       assert.ok(String(error.args?.[0]).length < 400);
     }
     assert.equal(h.router.realm('realm1')!.broker.subscriptionCount(), 0);
+    const refused = (message: string, reason = 'too_long', realm = 'realm1') => h.router.metrics.urisRefused.value({ realm, message, reason });
+    assert.deepEqual(['subscribe', 'register', 'call', 'publish'].map((message) => refused(message)), [2, 1, 1, 1]);
+
+    // A HELLO for a realm named by an over-long URI: ABORT, counted without a realm.
+    const hello = h.connect();
+    hello.raw([T.HELLO, long, { roles: allRoles }]);
+    await flush();
+    assert.equal(onlyMessage(hello.take(), T.ABORT).reason, 'wamp.error.invalid_uri');
+    assert.equal(refused('hello', 'too_long', ''), 1);
+
+    // Other refused URIs are counted by their reason.
+    peer.raw([T.SUBSCRIBE, 6, {}, 'bad..uri']);
+    peer.raw([T.REGISTER, 7, {}, 'wamp.mine']);
+    assert.equal(peer.take().length, 2);
+    assert.equal(refused('subscribe', 'malformed'), 1);
+    assert.equal(refused('register', 'reserved'), 1);
   });
 
   it('refuses options of the wrong type with wamp.error.invalid_argument', async () => {

@@ -340,6 +340,10 @@ export class Router implements SessionHost {
         : 'incoming queue over max_queued_messages_per_session or max_queued_bytes_per_session on a transport that cannot pause: session aborted (overflows: since the last warning; further ones not logged for 10 s)');
   }
 
+  helloRealmRefused(reason: 'too_long' | 'malformed'): void {
+    this.metrics.urisRefused.inc({ realm: '', message: 'hello', reason });
+  }
+
   protocolViolation(session: Session, reason: string): void {
     this.metrics.protocolViolations.inc();
     session.log.warn({ session: session.id || undefined, reason }, 'protocol violation; aborting the session');

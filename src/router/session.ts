@@ -4,7 +4,7 @@ import { ErrorUri } from '../protocol/errors.js';
 import { IdSequence } from '../protocol/ids.js';
 import type { Authenticate, Dict, Hello, WampMessage } from '../protocol/messages.js';
 import { isDict, parseMessage } from '../protocol/parse.js';
-import { uriProblem } from '../protocol/uri.js';
+import { uriProblem, uriProblemKind } from '../protocol/uri.js';
 import type { AuthGate, AuthOutcome, Identity, SessionFacts } from './hooks.js';
 import { InboundQueue, type QueuedMessage, type QueueMeter } from './limits/inbound-queue.js';
 import { queueOverflowMessage, type SessionLimits } from './limits/session-limits.js';
@@ -32,6 +32,8 @@ export interface SessionHost {
   realm(name: string): Realm | undefined;
   sessionClosed(session: Session): void;
   protocolViolation(session: Session, reason: string): void;
+  /** Counts a HELLO refused for its realm name: not a URI, or too long. */
+  helloRealmRefused(reason: 'too_long' | 'malformed'): void;
   /** Logs and counts a message this session's serializer could not encode. */
   notEncodable(session: Session, error: EncodeError, action: string): void;
   /** The session's incoming queue passed a limit: reading was paused, or the session is being aborted. */
@@ -409,9 +411,9 @@ export class Session implements SessionLink {
     if (!realm) {
       // HELLO can only be answered with ABORT; the spec's reason for a bad URI is invalid_uri.
       const problem = uriProblem(message.realm, { strict: false });
-      if (problem) this.abort(ErrorUri.invalidUri, `HELLO realm: ${problem}`);
-      else this.abort(ErrorUri.noSuchRealm, `no realm named "${message.realm}" exists on this router`);
-      return;
+      if (problem === undefined) return this.abort(ErrorUri.noSuchRealm, `no realm named "${message.realm}" exists on this router`);
+      this.host.helloRealmRefused(uriProblemKind(message.realm));
+      return this.abort(ErrorUri.invalidUri, `HELLO realm: ${problem}`);
     }
     this.queueLimits = realm.limits;
     this.clientRoles = sharedRoles(message.details.roles);

@@ -7,6 +7,7 @@ import type { Peer, SessionLink, TransportInfo } from '../router/peer.js';
 import { decodeMessage } from './decode-message.js';
 import type { KeepaliveState, Pingable } from './ping-wheel.js';
 import { corkForThisTurn } from './write-coalescing.js';
+import { hasRoom, whenDrained, type DrainingSocket } from './outbound-room.js';
 import { frameEncoder, payloadOf, sendsQueuedInWs, socketUnder } from './ws-frame.js';
 
 /** Close code sent to a consumer too slow to keep up (policy violation). */
@@ -152,6 +153,15 @@ export class WebSocketConnection extends KeptConnection implements Peer {
   /** ws stops reading from the socket; frames it already read are still delivered. */
   pauseReading(): void {
     this.ws.pause();
+  }
+
+  /** Room for the router's own bursts (retained events): see outbound-room.ts. */
+  hasRoom(): boolean {
+    return hasRoom(this.ws.bufferedAmount, this.shared.maxBufferedBytes);
+  }
+
+  whenRoom(resume: () => void): void {
+    whenDrained(socketUnder(this.ws) as DrainingSocket | undefined, resume);
   }
 
   resumeReading(): void {

@@ -11,6 +11,7 @@ import { PingWheel } from './ping-wheel.js';
 import { WAMP1_SUBPROTOCOL } from './wamp1/messages.js';
 import { KeptConnection, WebSocketConnection, type ServiceShared, type TransportCounters } from './websocket-connection.js';
 import { plural } from '../protocol/plural.js';
+import { requestPath } from './request-path.js';
 
 export interface WebSocketServiceOptions {
   /** The serializers offered, in our order (the client's order of preference decides among them). */
@@ -70,8 +71,8 @@ export class WebSocketService {
   private readonly connections = new Map<WebSocket, KeptConnection>();
   private readonly listeners: ReturnType<typeof connectionListeners>;
   private readonly shared: ServiceShared;
-  /** The `extra` of the last connection's TransportInfo, reused by the next on the same URL (most are). */
-  private lastExtra: Readonly<{ path: string | undefined }> | undefined;
+  /** The `extra` of the last connection's TransportInfo, reused by the next on the same path (most are). */
+  private lastExtra: Readonly<{ path: string }> | undefined;
   /** The key (client address) of the connection slot each socket holds until it closes or becomes a connection. */
   private readonly slotOfSocket = new Map<Duplex, string>();
   /** The socket's 'close' listener (called with the socket as `this`), shared by every socket. */
@@ -199,13 +200,15 @@ export class WebSocketService {
   }
 
   /**
-   * TransportInfo.extra: the request's path. Frozen and shared by the connections that asked for
-   * the same URL one after another (nearly all do), not an object and a string per connection.
+   * TransportInfo.extra: the request's path, without its query (requestPath: it may hold a
+   * token). Frozen and shared by the connections that asked for the same path one after another
+   * (nearly all do), not an object and a string per connection.
    */
-  private extraFor(request: IncomingMessage): Readonly<{ path: string | undefined }> {
+  private extraFor(request: IncomingMessage): Readonly<{ path: string }> {
+    const path = requestPath(request.url);
     const last = this.lastExtra;
-    if (last !== undefined && last.path === request.url) return last;
-    return (this.lastExtra = Object.freeze({ path: request.url }));
+    if (last !== undefined && last.path === path) return last;
+    return (this.lastExtra = Object.freeze({ path }));
   }
 
   /** Tracks a connection until it closes (for closeAll and the counts) and keeps it alive. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { QoS } from 'mqtt-packet';
 import { connect } from '../../src/client/index.js';
+import { maxUriLength } from '../../src/protocol/uri.js';
 import { bridgeDefaults, post } from '../bridge/http-support.js';
 import { connectMqtt, metric, mqttTestConfig, RawMqtt, type RecordingClient } from '../support/mqtt.js';
 import { startTestNode } from '../support/node.js';
@@ -223,6 +224,25 @@ describe('MQTT 5 topic aliases and reason strings', () => {
     } finally {
       unset.end();
       await watcher.end();
+    }
+  });
+
+  it('refuses a topic longer than the longest URI without echoing it, and keeps no alias for it', async () => {
+    const client = await RawMqtt.open(port);
+    try {
+      await client.connect();
+      const long = `alias/${'x'.repeat(maxUriLength)}`;
+      client.send({ cmd: 'publish', topic: long, payload: Buffer.from('{"args": []}'), qos: 1, messageId: 1, retain: false, dup: false, properties: { topicAlias: 1 } });
+      const puback = await client.next('puback') as { reasonCode?: number; properties?: { reasonString?: string } };
+      assert.equal(puback.reasonCode, 0x90);
+      assert.match(puback.properties?.reasonString ?? '', new RegExp(`\\(${long.length} characters\\): a topic longer than ${maxUriLength} characters`));
+      assert.ok((puback.properties?.reasonString ?? '').length < 400);
+      // The alias was not set: using it is a protocol error.
+      client.send({ cmd: 'publish', topic: '', payload: Buffer.from('{"args": []}'), qos: 0, retain: false, dup: false, properties: { topicAlias: 1 } });
+      assert.equal((await client.next('disconnect') as { reasonCode?: number }).reasonCode, 0x82);
+      await client.whenClosed();
+    } finally {
+      client.end();
     }
   });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { IClientOptions } from 'mqtt';
 import { connect, type Session } from '../../src/client/index.js';
-import { connectMqtt, mqttTestConfig } from '../support/mqtt.js';
+import { connectMqtt, metric, mqttTestConfig } from '../support/mqtt.js';
 import { startTestNode } from '../support/node.js';
 import { waitFor } from '../support/wait.js';
 
@@ -104,5 +104,9 @@ describe('MQTT 5 will delay interval', () => {
     await polite.end();
     await pause(200);
     assert.ok(!wills.includes('polite'));
+  });
+
+  it('gives every will\'s bytes back to max_total_will_bytes: published, dropped by a resume or a DISCONNECT', async () => {
+    await waitFor(() => metric(node.metrics.exposition(), 'junction_mqtt_will_bytes') === 0, 'no will bytes held');
   });
 });

@@ -32,6 +32,20 @@ describe('pusher presence channel limits', () => {
     assert.equal(errors(ErrorCode.memberTooLarge), 2);
   });
 
+  it('refuses a pusher:signin whose user id is over max_user_id_length with pusher:error 4307, counted, and signs in one within it', async () => {
+    const before = errors(ErrorCode.memberTooLarge);
+    const long = await rawConnection(fx.server.port);
+    long.signin('1234');
+    const refusal = (await long.next('pusher:error')) as { code: number; message: string };
+    assert.equal(refusal.code, ErrorCode.memberTooLarge);
+    assert.equal(refusal.message, 'sign-in refused: "id" has 4 characters, more than max_user_id_length (3)');
+    assert.equal(errors(ErrorCode.memberTooLarge), before + 1);
+    // Still served: the same connection signs in within the limit.
+    long.signin('123');
+    assert.equal((await long.next('pusher:signin_success')).user_data, '{"id":"123"}');
+    long.ws.close();
+  });
+
   it('refuses a new user on a full presence channel, admits a member\'s second connection, and the new user once a member leaves', async () => {
     const [one, two, three, oneAgain] = [asUser('1'), asUser('2'), asUser('3'), asUser('1')];
     await Promise.all([one, two, three, oneAgain].map((client) => connected(client)));
@@ -106,6 +120,40 @@ async function rawMember(port: number, userId: string): Promise<{ ws: WebSocket;
       const channelData = JSON.stringify({ user_id: userId });
       const auth = `${APP.key}:${createHmac('sha256', APP.secret).update(`${socketId}:${channel}:${channelData}`).digest('hex')}`;
       ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel, auth, channel_data: channelData } }));
+    },
+  };
+}
+
+/** A raw Pusher connection that signs in (pusher:signin) as the app's user-auth endpoint would sign it. */
+async function rawConnection(port: number): Promise<{ ws: WebSocket; signin(id: string): void; next(event: string): Promise<Record<string, unknown>> }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/app/${APP.key}?protocol=7`);
+  const frames: { event: string; data: unknown }[] = [];
+  const waiting = new Set<() => void>();
+  ws.on('message', (data) => {
+    frames.push(JSON.parse(data.toString()));
+    for (const wake of waiting) wake();
+  });
+  /** The data of the first frame of `event` not taken yet (Pusher sends some as JSON text, pusher:error as an object). */
+  const next = (event: string) => new Promise<Record<string, unknown>>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${event} within 5 s`)), 5_000);
+    const look = () => {
+      const index = frames.findIndex((frame) => frame.event === event);
+      if (index < 0) return;
+      waiting.delete(look);
+      clearTimeout(timer);
+      const { data } = frames.splice(index, 1)[0]!;
+      resolve((typeof data === 'string' ? JSON.parse(data) : data) as Record<string, unknown>);
+    };
+    waiting.add(look);
+    look();
+  });
+  const socketId = (await next('pusher:connection_established')).socket_id as string;
+  return {
+    ws, next,
+    signin(id) {
+      const userData = JSON.stringify({ id });
+      const auth = `${APP.key}:${createHmac('sha256', APP.secret).update(`${socketId}::user::${userData}`).digest('hex')}`;
+      ws.send(JSON.stringify({ event: 'pusher:signin', data: { auth, user_data: userData } }));
     },
   };
 }

@@ -118,6 +118,23 @@ export class RawMqtt {
     return (await this.next('connack')) as Packet & { cmd: 'connack' };
   }
 
+  /** Waits until `condition` holds over the packets received so far. */
+  until(condition: (packets: Packet[]) => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+    return this.arrivals.until(() => condition(this.packets), what, timeoutMs);
+  }
+
+  /** The packets of one kind received so far. */
+  received(cmd: string): Packet[] {
+    return this.packets.filter((packet) => packet.cmd === cmd);
+  }
+
+  /** PINGREQ, and its PINGRESP: every packet the server wrote before answering it has arrived by then. */
+  async sync(): Promise<void> {
+    const answers = this.received('pingresp').length + 1;
+    this.send({ cmd: 'pingreq' });
+    await this.until(() => this.received('pingresp').length >= answers, 'PINGRESP');
+  }
+
   async next(cmd: string): Promise<Packet> {
     await this.arrivals.until(() => this.packets.some((packet) => packet.cmd === cmd), cmd.toUpperCase(), 5_000);
     return this.packets.find((packet) => packet.cmd === cmd)!;

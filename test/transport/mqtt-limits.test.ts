@@ -2,10 +2,15 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { generate, type Packet } from 'mqtt-packet';
 import type { MqttService } from '../../src/config/model.js';
+import { defaultRealmLimits } from '../../src/config/schema-router.js';
 import { openAutobahn } from '../support/autobahn.js';
 import { connectMqtt, metric, mqttTestConfig, RawMqtt } from '../support/mqtt.js';
 import { CaptureLog } from '../auth/support/capture-log.js';
 import { startTestNode } from '../support/node.js';
+import { waitFor } from '../support/wait.js';
+
+/** A native-format MQTT payload of `size` bytes whose one argument starts with `n`. */
+const payload = (n: number, size = 1_000) => JSON.stringify({ args: [String(n).padEnd(size - 12, '.')] });
 
 async function nodeWith(overrides: Partial<MqttService>, log = new CaptureLog()) {
   const node = await startTestNode(mqttTestConfig(overrides), { log });
@@ -95,7 +100,6 @@ describe('MQTT limits', () => {
     await first.end();
     const publisher = await connectMqtt(port, { clientId: 'bytes-publisher' });
     // Each payload is about 1,000 bytes: two fit in 2,500, a third pushes the oldest out.
-    const payload = (n: number, size = 1_000) => JSON.stringify({ args: [String(n).padEnd(size - 12, '.')] });
     for (const n of [1, 2, 3, 4]) await publisher.client.publishAsync('alerts', payload(n), { qos: 1 });
     await publisher.client.publishAsync('alerts', payload(5, 5_000), { qos: 1 });
     await publisher.end();
@@ -104,6 +108,168 @@ describe('MQTT limits', () => {
     assert.equal(back.messages[0]!.payload, payload(5, 5_000));
     await back.end();
     assert.equal(metric(node.metrics.exposition(), 'junction_mqtt_queue_dropped_total'), 4);
+  });
+
+  it('stops sending QoS 1/2 messages past max_inflight_bytes until acknowledgements free room (nothing dropped; one message alone goes whatever its size)', async () => {
+    const { node, port } = await nodeWith({ maxInflightBytes: 2_500 });
+    nodes.push(node);
+    const device = await RawMqtt.open(port);
+    await device.connect();
+    device.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'window', qos: 2 }] });
+    await device.next('suback');
+    const wamp = await openAutobahn(node.url);
+    // Each payload is about 1,000 bytes: two fit in 2,500 bytes in flight, a third waits.
+    const publish = (n: number, qos: number, size?: number) =>
+      wamp.session.publish('window', [JSON.parse(payload(n, size)).args[0]], {}, { acknowledge: true, _mqtt: { qos } });
+    for (const n of [1, 2, 3]) await publish(n, 1);
+    await publish(4, 2);
+    await publish(5, 1, 5_000);
+    const sent = () => device.received('publish') as (Packet & { cmd: 'publish'; messageId: number; payload: Buffer })[];
+    await device.sync();
+    assert.deepEqual(sent().map((packet) => packet.payload.toString()), [payload(1), payload(2)]);
+
+    device.send({ cmd: 'puback', messageId: sent()[0]!.messageId });
+    await device.sync();
+    assert.equal(sent().length, 3, 'the first acknowledged: room for the third');
+    device.send({ cmd: 'puback', messageId: sent()[1]!.messageId });
+    await device.sync();
+    assert.equal(sent().length, 4, 'the QoS 2 fourth');
+    // PUBREC: the client has the QoS 2 message, so its bytes leave the window (only PUBREL is resent)...
+    device.send({ cmd: 'pubrec', messageId: sent()[3]!.messageId });
+    device.send({ cmd: 'puback', messageId: sent()[2]!.messageId });
+    await device.sync();
+    // ...and with nothing else in flight the 5,000-byte fifth goes alone.
+    assert.equal(sent().length, 5);
+    assert.equal(sent()[4]!.payload.toString(), payload(5, 5_000));
+    assert.equal(metric(node.metrics.exposition(), 'junction_mqtt_queue_dropped_total'), 0);
+    await wamp.close();
+    device.end();
+  });
+
+  it('refuses a CONNECT whose will does not fit in max_total_will_bytes (0x97 / 3), counted and warned once, and takes wills again once some are given back', async () => {
+    const log = new CaptureLog();
+    // Each CONNECT below is 110 to 140 bytes: two wills fit in 300 bytes, a third does not.
+    const { node, port } = await nodeWith({ maxTotalWillBytes: 300 }, log);
+    nodes.push(node);
+    const watcher = await connectMqtt(port);
+    await watcher.client.subscribeAsync('wills/#', { qos: 0 });
+    const will = (name: string) => ({ topic: `wills/${name}`, payload: Buffer.from(JSON.stringify({ args: [name.padEnd(80, '.')] })), qos: 0, retain: false });
+    const withWill = async (name: string, version: 4 | 5 = 5) => {
+      const client = await RawMqtt.open(port, version);
+      const connack = await client.connect({ clientId: name, will: will(name) }) as { reasonCode?: number; returnCode?: number; properties?: { reasonString?: string } };
+      return { client, connack };
+    };
+    const held = () => metric(node.metrics.exposition(), 'junction_mqtt_will_bytes');
+    const first = await withWill('first');
+    const second = await withWill('second');
+    assert.equal(first.connack.reasonCode, 0);
+    assert.equal(second.connack.reasonCode, 0);
+    const twoWills = held();
+    assert.ok(twoWills > 220 && twoWills <= 300, `two wills hold ${twoWills} bytes`);
+
+    const third = await withWill('third');
+    assert.equal(third.connack.reasonCode, 0x97);
+    assert.match(third.connack.properties?.reasonString ?? '', /max_total_will_bytes \(300 bytes\)/);
+    await third.client.whenClosed();
+    const old = await withWill('old', 4);
+    assert.equal(old.connack.returnCode, 3);
+    await old.client.whenClosed();
+    const willless = await RawMqtt.open(port);
+    assert.equal((await willless.connect({ clientId: 'willless' })).reasonCode, 0);
+    assert.match(node.metrics.exposition(), /junction_mqtt_refused_connections_total\{reason="will_quota",transport="mqtt"\} 2/);
+    assert.equal(log.lines.filter((line) => /max_total_will_bytes/.test(line.message)).length, 1);
+    assert.equal(held(), twoWills);
+
+    // A DISCONNECT drops its will, a lost connection publishes it: either way its bytes are given back.
+    first.client.send({ cmd: 'disconnect' });
+    await first.client.whenClosed();
+    await waitFor(() => held() < twoWills, 'the first will to be given back');
+    second.client.end();
+    await watcher.until((messages) => messages.some((message) => message.topic === 'wills/second'), 'the second will, published');
+    await waitFor(() => held() === 0, 'the second will to be given back');
+    assert.ok(!watcher.messages.some((message) => message.topic === 'wills/first'));
+    const again = await withWill('third');
+    assert.equal(again.connack.reasonCode, 0);
+    again.client.end();
+    willless.end();
+    await watcher.end();
+  });
+
+  it('drops new messages past max_total_queued_bytes (all clients\' payloads, a shared one counted once), counted and warned once, and gives every byte back', async () => {
+    const log = new CaptureLog();
+    const { node, port } = await nodeWith({ maxTotalQueuedBytes: 2_500 }, log);
+    nodes.push(node);
+    const held = () => metric(node.metrics.exposition(), 'junction_mqtt_held_bytes');
+    const dropped = (limit: string) => Number(new RegExp(`junction_mqtt_queue_dropped_total\\{limit="${limit}",transport="mqtt"\\} (\\d+)`).exec(node.metrics.exposition())?.[1] ?? 0);
+    // Two persistent sessions on one filter: each event's payload is one buffer both hold.
+    for (const clientId of ['held-a', 'held-b']) {
+      const device = await connectMqtt(port, { clientId, clean: false });
+      await device.client.subscribeAsync('held/#', { qos: 1 });
+      await device.end();
+    }
+    const wamp = await openAutobahn(node.url);
+    // Each payload is about 1,000 bytes: two fit in 2,500, a third does not.
+    const text = (n: number) => JSON.parse(payload(n)).args[0] as string;
+    const publish = (n: number) => wamp.session.publish('held.x', [text(n)], {}, { acknowledge: true, _mqtt: { qos: 1 } });
+    await publish(1);
+    const one = held();
+    assert.ok(one >= 1_000 && one < 1_010, `one payload both sessions hold, counted once: ${one} bytes`);
+    await publish(2);
+    await publish(3);
+    assert.equal(held(), 2 * one);
+    assert.equal(dropped('transport'), 2, 'the third message, for each client');
+    assert.equal(dropped('client'), 0);
+    assert.equal(log.lines.filter((line) => /max_total_queued_bytes/.test(line.message)).length, 1);
+
+    const a = await connectMqtt(port, { clientId: 'held-a', clean: false });
+    await a.until((messages) => messages.length === 2, 'the two messages kept');
+    assert.deepEqual(a.messages.map((message) => JSON.parse(message.payload).args[0]), [text(1), text(2)]);
+    assert.equal(held(), 2 * one, 'the other session still holds both');
+    const b = await connectMqtt(port, { clientId: 'held-b', clean: false });
+    await b.until((messages) => messages.length === 2, 'the two messages kept');
+    await waitFor(() => held() === 0, 'every payload given back once both clients acknowledged');
+    await publish(4);
+    await a.until((messages) => messages.length === 3, 'a new message, with room again');
+    await b.until((messages) => messages.length === 3, 'a new message, with room again');
+    await waitFor(() => held() === 0, 'every payload given back');
+    await wamp.close();
+    await a.end();
+    await b.end();
+  });
+
+  it('a retained PUBLISH past the realm\'s retention limits is delivered, not retained: MQTT 5 hears PUBACK 0x97, MQTT 3.1.1 a plain PUBACK, counted', async () => {
+    const config = mqttTestConfig();
+    config.realms[0]!.options.limits = { ...defaultRealmLimits, maxRetainedTopics: 1 };
+    const node = await startTestNode(config);
+    nodes.push(node);
+    const port = node.ports.get('mqtt')!;
+    const watcher = await connectMqtt(port);
+    await watcher.client.subscribeAsync('kept/#', { qos: 1 });
+    const v5 = await RawMqtt.open(port);
+    await v5.connect();
+    const retained = (client: RawMqtt, topic: string, messageId: number) =>
+      client.send({ cmd: 'publish', topic, payload: Buffer.from('{"args": [1]}'), qos: 1, messageId, retain: true, dup: false });
+    retained(v5, 'kept/one', 1);
+    retained(v5, 'kept/two', 2);
+    await v5.until(() => v5.received('puback').length === 2, 'two PUBACKs');
+    const [first, second] = v5.received('puback') as { reasonCode?: number; properties?: { reasonString?: string } }[];
+    assert.equal(first!.reasonCode ?? 0, 0);
+    assert.equal(second!.reasonCode, 0x97);
+    assert.match(second!.properties?.reasonString ?? '', /max_retained_topics/);
+    const v4 = await RawMqtt.open(port, 4);
+    await v4.connect();
+    retained(v4, 'kept/three', 1);
+    assert.equal((await v4.next('puback') as { reasonCode?: number }).reasonCode ?? 0, 0);
+    // Delivered to the subscriber all the same; only the first is retained for a later one.
+    await watcher.until((messages) => messages.length === 3, 'the three publications');
+    const later = await connectMqtt(port);
+    await later.client.subscribeAsync('kept/#', { qos: 1 });
+    await later.until((messages) => messages.length === 1, 'the one retained message');
+    assert.equal(later.messages[0]!.topic, 'kept/one');
+    assert.match(node.metrics.exposition(), /junction_retained_refused_total\{[^}]*\} 2/);
+    for (const client of [v5, v4]) client.end();
+    await watcher.end();
+    await later.end();
   });
 
   it('counts every refused publication but logs a connection\'s refusals at most once per 10 s', async () => {

@@ -50,7 +50,9 @@ export function Topics({ session, changes }: { session: Session; changes: number
   };
 
   // No procedure returns retained events: a short subscription with get_retained receives them,
-  // and the router sends them before the answer to any later call on the same session.
+  // and the router sends them before the answer to any later call on the same session while they
+  // fit in half the connection's max_buffered_bytes (beyond that they are paced, and the count of
+  // those not shown may fall short).
   const showRetained = async (row: SubscriptionRow) => {
     const title = `Retained on ${visible(row.uri)}`;
     const events: unknown[] = [];

@@ -20,6 +20,7 @@ import { EventHistory, storedEvent, type EventHistorySetting } from './event-his
 import { PublicationPositions, type PublicationPosition } from './publication-positions.js';
 import { hasReceiverLists, isReceiverAllowed } from './publish-filter.js';
 import { RetainedEvents, type RetainedStamp } from './retained-events.js';
+import { RetainedReplays } from './retained-replay.js';
 import { SmallSet } from './small-set.js';
 import { SmallSetMap } from './small-set-map.js';
 import { LimitRefusals } from '../limits/limit-refusals.js';
@@ -83,6 +84,8 @@ export class Broker {
   /** Each session's subscriptions: most sessions hold a few, kept without a Set each. */
   private readonly bySession = new SmallSetMap<Session, Subscription>();
   private readonly retained: RetainedEvents;
+  /** Retained events on their way to subscribers, paced by each one's transport. */
+  private readonly replays = new RetainedReplays();
   /** The largest logical time of the retained events this node made or kept (see RetainedStamp). */
   private retainedClock = 0;
   private maxSubscriptionsPerSession: number;
@@ -425,6 +428,11 @@ export class Broker {
     for (const [subscription, deleted] of removed) this.announceRemoval(session, subscription, deleted);
   }
 
+  /** Sessions with retained events still on their way to them (RetainedReplays). */
+  get retainedReplaysPending(): number {
+    return this.replays.pending;
+  }
+
   subscriptionCount(): number {
     return this.byId.size;
   }
@@ -449,24 +457,29 @@ export class Broker {
     for (const subscriber of subscription.subscribers) {
       if (subscriber.id === excluded) continue;
       if (receiverLists && !isReceiverAllowed(subscriber, options)) continue;
-      subscriber.sendEnvelope(event);
+      if (!this.replays.held(subscriber, subscription.id, event)) subscriber.sendEnvelope(event);
       delivered++;
     }
     return delivered;
   }
 
-  /** SUBSCRIBE get_retained: the latest retained event of every topic the subscription covers that this session may see. */
+  /**
+   * SUBSCRIBE get_retained: the latest retained event of every topic the subscription covers that
+   * this session may see, as fast as its transport takes them (RetainedReplays).
+   */
   private sendRetained(session: Session, subscription: Subscription): void {
+    const events: Envelope[] = [];
     for (const topic of this.retained.topicsMatching(subscription.uri, subscription.match)) {
       const event = this.retained.latestFor(topic, session);
       if (!event) continue;
       const details: Dict = { ...event.details, retained: true };
       if (subscription.match !== 'exact') details.topic = topic;
-      session.send({
+      events.push(new Envelope({
         type: MessageType.EVENT, subscription: subscription.id, publication: event.publication, details,
         args: event.args, kwargs: event.kwargs, payload: event.payload,
-      });
+      }));
     }
+    this.replays.send(session, subscription.id, events);
   }
 
   private create(uri: string, match: MatchPolicy, history: EventHistory | undefined, replaces?: number): Subscription {
@@ -481,6 +494,7 @@ export class Broker {
   /** Returns whether the subscription is gone with its last subscriber. */
   private removeSubscriber(subscription: Subscription, session: Session): boolean {
     subscription.subscribers.delete(session);
+    this.replays.forget(session, subscription.id);
     if (subscription.subscribers.size > 0 || subscription.history) return false;
     this.byId.delete(subscription.id);
     this.table.delete(subscription.uri, subscription.match);

@@ -96,6 +96,25 @@ export interface HistoryQuery {
 }
 
 /**
+ * The most one get_events answer holds, in bytes estimated as limit_bytes counts them, plus
+ * ANSWER_BYTES_PER_EVENT per event. A history may hold more (limit_bytes is 4 MiB by default, the
+ * default slow-consumer limit of a WebSocket), and an answer is one message: all of it at once
+ * would close the session that asked. A quarter of that limit leaves room for the estimate's error
+ * (a binary payload is a third larger as base64 in JSON) and for whatever else is queued. A cap on
+ * the answer, not a rule tying limit_bytes to the transports' limits at config load: a realm's
+ * history is read through every transport, each with its own limit.
+ */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
+/** A stored event's timestamp, IDs and details, which its estimated bytes leave out. */
+const ANSWER_BYTES_PER_EVENT = 128;
+
+/** A get_events answer: the first events of the selection that fit in MAX_ANSWER_BYTES, and whether more matched. */
+export interface HistoryAnswer {
+  events: StoredEvent[];
+  truncated: boolean;
+}
+
+/**
  * The last events of one subscription, at most `limit` of them and `limitBytes` together, in a
  * ring buffer: memory stays bounded however much is published. The oldest go first; an event
  * larger than `limitBytes` on its own is not kept (and reported). Publications with session-ID
@@ -215,9 +234,20 @@ export class EventHistory {
     this.meter.changed(by);
   }
 
-  /** The stored events the reader may see that pass every filter, oldest first unless `reverse`. */
-  query(query: HistoryQuery, reader: HistoryReader): StoredEvent[] {
-    return this.select(query, reader).map((entry) => entry.event);
+  /**
+   * The stored events the reader may see that pass every filter, oldest first unless `reverse`,
+   * as many as fit in MAX_ANSWER_BYTES (always the first, which was sent alone when published).
+   */
+  query(query: HistoryQuery, reader: HistoryReader): HistoryAnswer {
+    const selected = this.select(query, reader);
+    let room = MAX_ANSWER_BYTES;
+    let end = 0;
+    while (end < selected.length) {
+      room -= selected[end]!.bytes + ANSWER_BYTES_PER_EVENT;
+      if (room < 0 && end > 0) break;
+      end++;
+    }
+    return { events: selected.slice(0, end).map((entry) => entry.event), truncated: end < selected.length };
   }
 
   /** As `query`, each event with its publication's position. */

@@ -101,7 +101,7 @@ describe('broker - event history', () => {
     pub.peer.raw([T.PUBLISH, 1, {}, 'log', ['small']]);
     pub.peer.raw([T.PUBLISH, 2, {}, 'log', ['x'.repeat(200)]]);
     const history = h.router.realm('realm1')!.broker.lookup('log', 'exact')!.history!;
-    assert.deepEqual(history.query({}, { authid: '', authrole: '' }).map((e) => e.args?.[0]), ['small']);
+    assert.deepEqual(history.query({}, { authid: '', authrole: '' }).events.map((e) => e.args?.[0]), ['small']);
     assert.equal(h.router.metrics.historyRefused.value({ realm: 'realm1' }), 1);
     assert.equal(h.router.metrics.historyBytes.value({ realm: 'realm1' }), history.bytes);
     assert.ok(log.lines.some((line) => line.level === 'warn' && /limit_bytes/.test(line.message)));
@@ -115,7 +115,7 @@ describe('broker - event history', () => {
     const sub = await h.join();
     sub.peer.raw([T.SUBSCRIBE, 1, { match: 'prefix' }, 'log']);
     const { subscription } = onlyMessage(sub.peer.take(), T.SUBSCRIBED);
-    const stored = broker.subscription(subscription)!.history!.query({}, { authid: '', authrole: '' });
+    const stored = broker.subscription(subscription)!.history!.query({}, { authid: '', authrole: '' }).events;
     assert.deepEqual(stored.map((e) => [e.details.topic, e.args?.[0]]), [['log.b', 1], ['log.c', 3]]);
     sub.peer.raw([T.UNSUBSCRIBE, 2, subscription]);
     sub.peer.take();

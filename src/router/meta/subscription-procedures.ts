@@ -2,7 +2,7 @@ import { ErrorUri } from '../../protocol/errors.js';
 import type { Args, Dict } from '../../protocol/messages.js';
 import type { InventoryItem } from '../backplane.js';
 import type { HistoryQuery } from '../broker/event-history.js';
-import { InternalCallError } from '../internal-session.js';
+import { InternalCallError, InternalResult } from '../internal-session.js';
 import {
   argument, readId, refuseUnknownKeywords, readMatch, readOptionalBoolean, readOptionalCount, readOptionalDict, readOptionalString, readOptionalTime, readString, readTopicPattern,
 } from './arguments.js';
@@ -87,8 +87,10 @@ export function subscriptionProcedures(context: MetaContext): MetaProcedures {
       if (!decision.allow) {
         throw new InternalCallError(ErrorUri.notAuthorized, [`session ${caller.id} is not authorized to subscribe to "${found.uri}"`]);
       }
-      // Crossbar's shape, which clients written for it rely on: RESULT.Arguments = [events], one list.
-      return found.history.query(query, caller);
+      // Crossbar's shape, which clients written for it rely on: RESULT.Arguments = [events], one list;
+      // an answer cut at MAX_ANSWER_BYTES says so in its kwargs (the rest: ask again after the last one).
+      const answer = found.history.query(query, caller);
+      return answer.truncated ? new InternalResult([answer.events], { truncated: true }) : answer.events;
     },
   };
 }

@@ -2,9 +2,11 @@ import type { IPublishPacket, ISubscription, QoS } from 'mqtt-packet';
 import type { Envelope } from '../../protocol/envelope.js';
 import type { Event } from '../../protocol/messages.js';
 import { mqttPropertiesOf, type MqttProperties } from '../../protocol/mqtt-properties.js';
+import { quoted } from '../../protocol/uri.js';
 import { WarningThrottle } from '../../router/limits/warning-throttle.js';
 import type { Logger } from '../../router/log.js';
 import type { PayloadMapping, WampPayload } from './payload-mapping.js';
+import type { SharedPayloads } from './byte-budget.js';
 import { toPacket } from './properties.js';
 import { Reason, reasonForRouterError } from './reason-codes.js';
 import { RouterRefusal, type JoinedIdentity, type MqttRouterSession } from './router-session.js';
@@ -52,13 +54,15 @@ interface Subscription {
 
 export interface ClientSessionLimits {
   maxInflight: number;
+  maxInflightBytes: number;
   maxQueuedMessages: number;
   maxQueuedBytes: number;
   maxSubscriptions: number;
 }
 
 export interface ClientSessionCounters {
-  queueDropped: { inc(): void };
+  /** `limit`: "client" (its max_queued_messages, max_queued_bytes) or "transport" (max_total_queued_bytes). */
+  queueDropped: { inc(labels: { limit: 'client' | 'transport' }): void };
   expired: { inc(): void };
   subscriptionsRefused: { inc(): void };
   delivered: { inc(): void };
@@ -73,6 +77,8 @@ export interface WillMessage {
   properties: MqttProperties;
   /** MQTT 5 Will Delay Interval, seconds (0: at once). */
   delaySeconds: number;
+  /** Gives its bytes back to the transport's will budget (max_total_will_bytes) once it is published or dropped; later calls do nothing. */
+  release(): void;
 }
 
 /** What a SUBSCRIBE or UNSUBSCRIBE gets: a code per filter, and why any were refused (MQTT 5 reason string). */
@@ -80,6 +86,9 @@ export interface FilterAnswers {
   codes: number[];
   refusals: string[];
 }
+
+/** A QoS 2 message's payload once PUBREC came: the client has it, and only PUBREL is ever resent. */
+const released = new Uint8Array(0);
 
 function isEmpty(event: Event): boolean {
   return (event.args === undefined || event.args.length === 0) && (event.kwargs === undefined || Object.keys(event.kwargs).length === 0) && event.payload === undefined;
@@ -100,6 +109,8 @@ export class ClientSession {
   /** Payload bytes in `queue` (an event's bytes may be shared with other clients: counted for each). */
   private queuedBytes = 0;
   private readonly inflight = new Map<number, Outgoing>();
+  /** Payload bytes in `inflight` (a QoS 2 message's are let go at PUBREC: only PUBREL is resent after it). */
+  private inflightBytes = 0;
   /** One warning per 10 s at most: a queue stays full for as long as its client is away. */
   private readonly queueFullWarnings = new WarningThrottle();
   private nextPacketId = 1;
@@ -122,6 +133,8 @@ export class ClientSession {
     readonly identity: JoinedIdentity,
     private readonly mapping: PayloadMapping,
     private readonly limits: ClientSessionLimits,
+    /** The payloads every session of the transport holds (max_total_queued_bytes). */
+    private readonly payloads: SharedPayloads,
     private readonly counters: ClientSessionCounters,
     private readonly log: Logger,
     private readonly onEnd: (session: ClientSession) => void,
@@ -195,9 +208,16 @@ export class ClientSession {
     this.pendingWill = { will, timer };
   }
 
+  /** A will waiting out its delay is not sent after all: a connection took the session back, or a newer will replaces it. */
   private dropPendingWill(): void {
-    clearTimeout(this.pendingWill?.timer);
+    this.takePendingWill()?.release();
+  }
+
+  private takePendingWill(): WillMessage | undefined {
+    const pending = this.pendingWill;
+    clearTimeout(pending?.timer);
     this.pendingWill = undefined;
+    return pending?.will;
   }
 
   private publishWill(will: WillMessage): void {
@@ -205,6 +225,7 @@ export class ClientSession {
       () => this.log.info({ clientId: this.clientId, uri: will.uri }, 'MQTT will published'),
       (error: unknown) => this.log.warn({ clientId: this.clientId, uri: will.uri, err: (error as Error).message }, 'MQTT will not published'),
     ).finally(() => {
+      will.release();
       if (this.willSent === sent) this.willSent = undefined;
     });
     this.willSent = sent;
@@ -215,15 +236,17 @@ export class ClientSession {
     if (this.ended) return;
     this.ended = true;
     clearTimeout(this.expiry);
-    const pending = this.pendingWill;
-    this.dropPendingWill();
-    if (pending) this.publishWill(pending.will);
+    const pending = this.takePendingWill();
+    if (pending) this.publishWill(pending);
     if (this.queue.length + this.inflight.size > 0) {
       this.log.info({ clientId: this.clientId, queued: this.queue.length, inflight: this.inflight.size }, 'MQTT session ended with undelivered messages');
     }
+    for (const message of this.queue) this.payloads.give(message.payload);
+    for (const message of this.inflight.values()) this.payloads.give(message.payload);
     this.queue.length = 0;
     this.queuedBytes = 0;
     this.inflight.clear();
+    this.inflightBytes = 0;
     if (this.willSent) void this.willSent.then(() => this.router.leave());
     else this.router.leave();
     this.onEnd(this);
@@ -248,7 +271,7 @@ export class ClientSession {
       if (this.filters.size >= this.limits.maxSubscriptions) {
         this.counters.subscriptionsRefused.inc();
         this.log.warn({ clientId: this.clientId, filter: request.topic, limit: this.limits.maxSubscriptions }, 'MQTT subscription refused: max_subscriptions reached');
-        return failure(Reason.quotaExceeded, `"${request.topic}": max_subscriptions (${this.limits.maxSubscriptions}) reached`);
+        return failure(Reason.quotaExceeded, `${quoted(request.topic)}: max_subscriptions (${this.limits.maxSubscriptions}) reached`);
       }
       let mapped;
       try {
@@ -272,7 +295,7 @@ export class ClientSession {
         if (!(error instanceof RouterRefusal)) throw error;
         this.counters.subscriptionsRefused.inc();
         this.log.info({ clientId: this.clientId, filter: request.topic, uri: error.uri, err: error.message }, 'MQTT subscription refused by the router');
-        return failure(reasonForRouterError(error.uri, 'subscribe'), `"${request.topic}": ${error.message}`);
+        return failure(reasonForRouterError(error.uri, 'subscribe'), `${quoted(request.topic)}: ${error.message}`);
       }
     });
     return { codes: await Promise.all(answers), refusals };
@@ -312,8 +335,7 @@ export class ClientSession {
   puback(packetId: number): void {
     const message = this.inflight.get(packetId);
     if (message?.qos !== 1) return;
-    this.inflight.delete(packetId);
-    this.pump();
+    this.settle(packetId, message);
   }
 
   /** PUBREC: the client has our QoS 2 message; PUBREL follows (a failure code ends the flow, MQTT 5). */
@@ -323,17 +345,26 @@ export class ClientSession {
       this.link?.write({ cmd: 'pubrel', messageId: packetId, ...(this.link.version === 5 ? { reasonCode: Reason.packetIdNotFound } : {}) });
       return;
     }
-    if (reasonCode !== undefined && reasonCode >= 0x80) {
-      this.inflight.delete(packetId);
-      return this.pump();
-    }
+    if (reasonCode !== undefined && reasonCode >= 0x80) return this.settle(packetId, message);
     message.released = true;
+    this.inflightBytes -= message.payload.byteLength;
+    this.payloads.give(message.payload);
+    message.payload = released;
     this.link?.write({ cmd: 'pubrel', messageId: packetId });
+    this.pump();
   }
 
   pubcomp(packetId: number): void {
-    if (this.inflight.get(packetId)?.released !== true) return;
+    const message = this.inflight.get(packetId);
+    if (message?.released !== true) return;
+    this.settle(packetId, message);
+  }
+
+  /** The client acknowledged a message for good: its room in the window goes to the next. */
+  private settle(packetId: number, message: Outgoing): void {
     this.inflight.delete(packetId);
+    this.inflightBytes -= message.payload.byteLength;
+    this.payloads.give(message.payload);
     this.pump();
   }
 
@@ -343,13 +374,15 @@ export class ClientSession {
   private makeRoomFor(bytes: number): void {
     const { maxQueuedMessages, maxQueuedBytes } = this.limits;
     while (this.queue.length > 0 && (this.queue.length >= maxQueuedMessages || this.queuedBytes + bytes > maxQueuedBytes)) {
-      this.queuedBytes -= this.queue.shift()!.payload.byteLength;
+      const dropped = this.queue.shift()!;
+      this.queuedBytes -= dropped.payload.byteLength;
+      this.payloads.give(dropped.payload);
       this.countDrop();
     }
   }
 
   private countDrop(): void {
-    this.counters.queueDropped.inc();
+    this.counters.queueDropped.inc({ limit: 'client' });
     const dropped = this.queueFullWarnings.record(performance.now());
     if (dropped !== undefined) {
       this.log.warn({ clientId: this.clientId, maxMessages: this.limits.maxQueuedMessages, maxBytes: this.limits.maxQueuedBytes, dropped },
@@ -357,7 +390,19 @@ export class ClientSession {
     }
   }
 
+  /** The transport's sessions together hold max_total_queued_bytes: a new message for this client is dropped. */
+  private countTransportDrop(bytes: number): void {
+    this.counters.queueDropped.inc({ limit: 'transport' });
+    const dropped = this.payloads.refusals.record(performance.now());
+    if (dropped !== undefined) {
+      this.log.warn({ clientId: this.clientId, bytes, held: this.payloads.bytes.used, limit: this.payloads.bytes.limit, dropped },
+        'MQTT messages dropped: the transport\'s clients together hold max_total_queued_bytes (dropped: since the last warning, for any client; further drops are counted, and warned at most every 10 s)');
+    }
+  }
+
   private event(envelope: Envelope, event: Event): void {
+    // An ended session may still hear events while its will goes out (it leaves the realm after): nothing more is held for it.
+    if (this.ended) return;
     const subscription = this.byId.get(event.subscription);
     if (!subscription) return;
     if (subscription.held) {
@@ -383,6 +428,8 @@ export class ClientSession {
     }
     if (this.limits.maxQueuedMessages === 0) {
       this.countDrop();
+    } else if (!this.payloads.take(payload)) {
+      this.countTransportDrop(payload.byteLength);
     } else {
       this.makeRoomFor(message.payload.byteLength);
       this.queue.push(message);
@@ -399,24 +446,34 @@ export class ClientSession {
     this.log.info({ clientId: this.clientId, filter: subscription.filter }, 'the router removed an MQTT subscription');
   }
 
-  /** Sends queued messages while the client's in-flight window has room. */
+  /** Sends queued messages while the client's in-flight window has room (max_inflight, its Receive Maximum, max_inflight_bytes). */
   private pump(): void {
     const link = this.link;
     if (!link?.open) return;
-    while (link.open && this.inflight.size < this.sendQuota && this.queue.length > 0) {
+    while (link.open && this.inflight.size < this.sendQuota && this.queue.length > 0 && this.windowHasBytesFor(this.queue[0]!)) {
       const message = this.queue.shift()!;
       this.queuedBytes -= message.payload.byteLength;
       if (message.expiresAt !== undefined && message.expiresAt <= Date.now()) {
+        this.payloads.give(message.payload);
         this.counters.expired.inc();
         this.log.debug({ clientId: this.clientId, topic: message.topic }, 'queued MQTT message expired (message expiry interval): not sent');
         continue;
       }
       const packetId = this.freePacketId();
-      if (!link.write(this.publishPacket(message, packetId, false))) continue; // too large for the client: counted there
+      if (!link.write(this.publishPacket(message, packetId, false))) {
+        this.payloads.give(message.payload); // too large for the client: counted there
+        continue;
+      }
       message.packetId = packetId;
       this.inflight.set(packetId, message);
+      this.inflightBytes += message.payload.byteLength;
       this.counters.delivered.inc();
     }
+  }
+
+  /** Whether `message` fits in max_inflight_bytes beside what is in flight; an empty window takes any message, so none waits forever. */
+  private windowHasBytesFor(message: Outgoing): boolean {
+    return this.inflightBytes === 0 || this.inflightBytes + message.payload.byteLength <= this.limits.maxInflightBytes;
   }
 
   private freePacketId(): number {

@@ -1,4 +1,5 @@
 import { generate, type IConnectPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
+import { maxUriLength } from '../../protocol/uri.js';
 import { WarningThrottle } from '../../router/limits/warning-throttle.js';
 import type { Logger } from '../../router/log.js';
 import { corkForThisTurn } from '../write-coalescing.js';
@@ -252,6 +253,7 @@ export class MqttConnection implements ClientLink {
       // The connection went away while the client was being signed in: the session is bound and
       // let go at once, so that it expires (or ends) like any session whose client left.
       if (outcome.kind === 'accepted') {
+        outcome.will?.release(); // not this connection's will any more: it ended before it was connected
         this.session = outcome.session;
         this.sessionExpiry = outcome.sessionExpiry;
         outcome.session.bind(this, undefined);
@@ -358,7 +360,8 @@ export class MqttConnection implements ClientLink {
       return undefined;
     }
     if (packet.topic !== '') {
-      this.aliases.set(alias, packet.topic);
+      // A topic too long to map is refused with its PUBLISH and not kept: 16 aliases of 1 MiB topics would hold 16 MiB.
+      if (packet.topic.length <= maxUriLength) this.aliases.set(alias, packet.topic);
       return packet.topic;
     }
     const topic = this.aliases.get(alias);

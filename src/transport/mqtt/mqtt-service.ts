@@ -6,6 +6,7 @@ import type { Counter, Gauge, MetricsRegistry } from '../../metrics/registry.js'
 import type { Logger } from '../../router/log.js';
 import type { Peer, SessionLink } from '../../router/peer.js';
 import { ConnectionSlots, PerKeyLogThrottle } from '../connection-slots.js';
+import { ByteBudget, SharedPayloads } from './byte-budget.js';
 import type { ClientRegistry } from './client-registry.js';
 import { ClientSession, type ClientSessionCounters, type WillMessage } from './client-session.js';
 import { MqttConnection, type ConnectionCounters, type ConnectOutcome, type ConnectionHost, type MqttSocket } from './connection.js';
@@ -17,6 +18,15 @@ import { topicNameToUri, TopicRefusal } from './topics.js';
 
 /** Inbound MQTT 5 topic aliases per connection (a small fixed table: aliases only save bytes). */
 const topicAliasMaximum = 16;
+
+/** What a CONNECT asks of its session, once its client id and expiry are settled. */
+interface SessionRequest {
+  clientId: string;
+  /** The id we made up for an MQTT 5 client that sent none (told in CONNACK). */
+  assignedClientId?: string;
+  cleanStart: boolean;
+  sessionExpiry: number;
+}
 
 /** A token bucket for new connections: `rate` per second, bursts of twice that. */
 class ConnectionRate {
@@ -56,6 +66,10 @@ export class MqttService implements ConnectionHost {
   private readonly sessionCounters: ClientSessionCounters;
   private readonly refused: { inc(labels: { reason: string }): void };
   private readonly connectionGauge: Gauge;
+  /** Every will this transport's connections and sessions hold (max_total_will_bytes). */
+  private readonly wills: ByteBudget;
+  /** The payloads of the QoS 1/2 messages its sessions hold, queued or in flight (max_total_queued_bytes). */
+  private readonly payloads: SharedPayloads;
   private readonly labels: { transport: string };
   /** Numbers Unix-socket connections, each its own per-address key. */
   private unixConnections = 0;
@@ -90,13 +104,18 @@ export class MqttService implements ConnectionHost {
       received: metrics.counter('junction_mqtt_packets_received_total', 'MQTT packets received').bind(labels),
     };
     this.sessionCounters = {
-      queueDropped: metrics.counter('junction_mqtt_queue_dropped_total', 'Messages dropped from a full MQTT client queue (max_queued_messages, max_queued_bytes)').bind(labels),
+      queueDropped: withKind(metrics.counter('junction_mqtt_queue_dropped_total',
+        'QoS 1/2 messages for MQTT clients dropped: a full client queue (limit="client": max_queued_messages, max_queued_bytes) or all clients\' held payloads at max_total_queued_bytes (limit="transport")')),
       expired: metrics.counter('junction_mqtt_expired_total', 'Queued MQTT messages not sent because their Message Expiry Interval passed').bind(labels),
       subscriptionsRefused: metrics.counter('junction_mqtt_subscriptions_refused_total', 'MQTT topic filters refused (cannot map, not authorized, max_subscriptions)').bind(labels),
       delivered: metrics.counter('junction_mqtt_messages_delivered_total', 'PUBLISH packets sent to MQTT clients').bind(labels),
     };
     this.refused = withKind(metrics.counter('junction_mqtt_refused_connections_total', 'MQTT connections refused at CONNECT, by reason'));
     this.connectionGauge = metrics.gauge('junction_mqtt_connections', 'Open MQTT connections');
+    const willGauge = metrics.gauge('junction_mqtt_will_bytes', 'Bytes of the wills held (connections\' wills and wills waiting out a delay), each counted as its CONNECT\'s size');
+    this.wills = new ByteBudget(settings.maxTotalWillBytes, { set: (bytes) => willGauge.set(bytes, labels) });
+    const heldGauge = metrics.gauge('junction_mqtt_held_bytes', 'Payload bytes of the QoS 1/2 messages queued for or in flight to MQTT clients (a payload several clients hold counted once)');
+    this.payloads = new SharedPayloads(new ByteBudget(settings.maxTotalQueuedBytes, { set: (bytes) => heldGauge.set(bytes, labels) }));
   }
 
   /**
@@ -132,19 +151,15 @@ export class MqttService implements ConnectionHost {
   }
 
   async connect(connection: MqttConnection, packet: IConnectPacket): Promise<ConnectOutcome> {
-    const refused = (refusal: ConnectRefusal, reason: string): ConnectOutcome => {
-      this.refused.inc({ reason });
-      return { kind: 'refused', refusal };
-    };
     const admission = this.refusals.get(connection);
-    if (admission) return refused(admission, admission.v5 === Reason.connectionRateExceeded ? 'rate' : 'busy');
+    if (admission) return this.refuse(admission, admission.v5 === Reason.connectionRateExceeded ? 'rate' : 'busy');
     const v5 = packet.protocolVersion === 5;
     const cleanStart = packet.clean !== false;
     let clientId = packet.clientId;
     let assignedClientId: string | undefined;
     if (clientId === '') {
       // MQTT 3.1.1 gives an empty id only to a clean session; MQTT 5 lets the server assign one.
-      if (!cleanStart && !v5) return refused(connectRefusal(Reason.clientIdNotValid, 'an empty client id needs clean_session'), 'client_id');
+      if (!cleanStart && !v5) return this.refuse(connectRefusal(Reason.clientIdNotValid, 'an empty client id needs clean_session'), 'client_id');
       clientId = assignedClientId = `junction-${randomBytes(9).toString('base64url')}`;
     }
     const sessionExpiry = v5
@@ -154,14 +169,38 @@ export class MqttService implements ConnectionHost {
     let will: WillMessage | undefined;
     if (packet.will) {
       try {
-        will = this.willOf(packet.will);
+        will = this.willOf(packet.will, packet.length ?? 0);
       } catch (error) {
-        if (error instanceof TopicRefusal) return refused(connectRefusal(Reason.topicNameInvalid, `will: ${error.message}`), 'will');
-        if (error instanceof PayloadRefusal) return refused(connectRefusal(Reason.payloadFormatInvalid, `will: ${error.message}`), 'will');
+        if (error instanceof TopicRefusal) return this.refuse(connectRefusal(Reason.topicNameInvalid, `will: ${error.message}`), 'will');
+        if (error instanceof PayloadRefusal) return this.refuse(connectRefusal(Reason.payloadFormatInvalid, `will: ${error.message}`), 'will');
         throw error;
       }
+      if (will === undefined) {
+        const facts = { peer: connection.label, bytes: packet.length, held: this.wills.used, limit: this.wills.limit };
+        this.warnOnce('will_quota', facts, 'MQTT connection refused: its will does not fit in max_total_will_bytes (further ones are counted, and warned at most every 10 s)');
+        return this.refuse(connectRefusal(Reason.quotaExceeded, `will: the wills held here are at max_total_will_bytes (${this.wills.limit} bytes)`), 'will_quota');
+      }
     }
+    // The will is held from here: given back unless the CONNECT is accepted (then its connection or session gives it back).
+    try {
+      const outcome = await this.openSession(connection, packet, { clientId, cleanStart, sessionExpiry, ...(assignedClientId === undefined ? {} : { assignedClientId }) });
+      if (outcome.kind === 'accepted') return { ...outcome, will };
+      will?.release();
+      return outcome;
+    } catch (error) {
+      will?.release();
+      throw error;
+    }
+  }
 
+  private refuse(refusal: ConnectRefusal, reason: string): ConnectOutcome {
+    this.refused.inc({ reason });
+    return { kind: 'refused', refusal };
+  }
+
+  /** Signs the client in, then finds, takes over or makes its session (the outcome's will is the caller's to add). */
+  private async openSession(connection: MqttConnection, packet: IConnectPacket, request: SessionRequest): Promise<ConnectOutcome> {
+    const { clientId, cleanStart, sessionExpiry, assignedClientId } = request;
     const certificate = this.certificates.get(connection);
     const router = new MqttRouterSession({
       type: 'mqtt', serializer: 'none', peer: connection.label,
@@ -180,13 +219,13 @@ export class MqttService implements ConnectionHost {
       });
     } catch (error) {
       if (!(error instanceof RouterRefusal)) throw error;
-      return refused(refusalForAbort(error.uri, error.message, credential !== undefined), 'auth');
+      return this.refuse(refusalForAbort(error.uri, error.message, credential !== undefined), 'auth');
     }
 
     const existing = this.sessions.get(clientId);
     if (existing && existing.identity.authmethod !== 'anonymous' && existing.identity.authid !== identity.authid) {
       router.leave();
-      return refused(connectRefusal(Reason.clientIdNotValid, 'this client id belongs to a session of another principal'), 'client_id');
+      return this.refuse(connectRefusal(Reason.clientIdNotValid, 'this client id belongs to a session of another principal'), 'client_id');
     }
     if (existing) {
       this.log.info({ clientId, peer: connection.label }, 'MQTT client id taken over by a new connection');
@@ -196,25 +235,26 @@ export class MqttService implements ConnectionHost {
       // The existing session goes on; the new sign-in only proved who the client is.
       router.leave();
       existing.owner = this;
-      return { kind: 'accepted', session: existing, sessionPresent: true, sessionExpiry, will };
+      return { kind: 'accepted', session: existing, sessionPresent: true, sessionExpiry, will: undefined };
     }
     existing?.end();
     if (this.sessions.size >= this.settings.maxSessions) {
       router.leave();
       this.warnOnce('sessions', { limit: this.settings.maxSessions }, 'MQTT connection refused: max_sessions reached');
-      return refused(connectRefusal(Reason.serverBusy, `too many sessions (max_sessions ${this.settings.maxSessions})`), 'sessions');
+      return this.refuse(connectRefusal(Reason.serverBusy, `too many sessions (max_sessions ${this.settings.maxSessions})`), 'sessions');
     }
-    const session = new ClientSession(clientId, router, identity, this.mapping, this.settings, this.sessionCounters,
+    const session = new ClientSession(clientId, router, identity, this.mapping, this.settings, this.payloads, this.sessionCounters,
       this.log.child({ clientId }), (ended) => this.sessions.remove(ended));
     session.owner = this;
     this.sessions.add(session);
-    return { kind: 'accepted', session, sessionPresent: false, sessionExpiry, ...(assignedClientId === undefined ? {} : { assignedClientId }), will };
+    return { kind: 'accepted', session, sessionPresent: false, sessionExpiry, ...(assignedClientId === undefined ? {} : { assignedClientId }), will: undefined };
   }
 
   disconnected(connection: MqttConnection): void {
     const session = connection.session;
     if (!session) return;
-    if (connection.will && connection.ending && !connection.ending.normal) session.connectionLost(connection.will);
+    if (connection.ending && !connection.ending.normal && connection.will) session.connectionLost(connection.will);
+    else connection.will?.release(); // a DISCONNECT: the will is not sent
     // A connection taken over hands its session to the newer one: that CONNECT decides whether it goes on.
     if (connection.takenOver) return;
     session.unbind(connection, connection.sessionExpiry);
@@ -226,11 +266,20 @@ export class MqttService implements ConnectionHost {
     for (const session of this.sessions.values()) if (session.owner === this) session.end();
   }
 
-  private willOf(will: NonNullable<IConnectPacket['will']>): WillMessage {
+  /**
+   * The CONNECT's will as a publication, its `connectBytes` held in the will budget; undefined when
+   * they do not fit. Throws a TopicRefusal or PayloadRefusal when it cannot map.
+   */
+  private willOf(will: NonNullable<IConnectPacket['will']>, connectBytes: number): WillMessage | undefined {
     const uri = topicNameToUri(will.topic);
     const bytes = typeof will.payload === 'string' ? Buffer.from(will.payload) : will.payload;
     const payload = will.retain === true && bytes.length === 0 ? { args: [] } : this.mapping.codecFor(uri).toWamp(bytes);
-    return { uri, payload, retain: will.retain === true, properties: fromPacket(will.qos ?? 0, will.properties), delaySeconds: will.properties?.willDelayInterval ?? 0 };
+    const release = this.wills.hold(connectBytes);
+    if (release === undefined) return undefined;
+    return {
+      uri, payload, retain: will.retain === true, properties: fromPacket(will.qos ?? 0, will.properties),
+      delaySeconds: will.properties?.willDelayInterval ?? 0, release,
+    };
   }
 
   private warnOnce(key: string, facts: Record<string, unknown>, message: string): void {

@@ -6,7 +6,7 @@
  * own URI rule (strict or loose) is then applied by the router, as for every session.
  */
 
-import type { MatchPolicy } from '../../protocol/uri.js';
+import { maxUriLength, quoted, type MatchPolicy } from '../../protocol/uri.js';
 
 export interface WampTopic {
   uri: string;
@@ -23,40 +23,47 @@ function levelProblem(level: string): string | undefined {
   return undefined;
 }
 
+/** A topic longer than the router's longest URI cannot map: refused before it is split or kept (an MQTT 5 topic alias). */
+export function checkTopicLength(topic: string): void {
+  if (topic.length > maxUriLength) throw new TopicRefusal(`${quoted(topic)}: a topic longer than ${maxUriLength} characters cannot map to a WAMP URI`);
+}
+
 function checkLevels(topic: string, levels: string[]): void {
   if (topic.length === 0) throw new TopicRefusal('an empty topic cannot map to a WAMP URI');
-  if (topic.startsWith('$')) throw new TopicRefusal(`"${topic}": topics starting with "$" are reserved for the server and not served here`);
+  if (topic.startsWith('$')) throw new TopicRefusal(`${quoted(topic)}: topics starting with "$" are reserved for the server and not served here`);
   for (const level of levels) {
     const problem = levelProblem(level);
-    if (problem) throw new TopicRefusal(`"${topic}": ${problem}`);
+    if (problem) throw new TopicRefusal(`${quoted(topic)}: ${problem}`);
   }
 }
 
 /** The topic name of a PUBLISH (no wildcards) as a WAMP URI. */
 export function topicNameToUri(topic: string): string {
-  if (topic.includes('+') || topic.includes('#')) throw new TopicRefusal(`"${topic}": a topic name to publish to must not contain "+" or "#"`);
+  checkTopicLength(topic);
+  if (topic.includes('+') || topic.includes('#')) throw new TopicRefusal(`${quoted(topic)}: a topic name to publish to must not contain "+" or "#"`);
   const levels = topic.split('/');
   checkLevels(topic, levels);
-  if (levels.some((level) => level === '')) throw new TopicRefusal(`"${topic}": an empty topic level cannot map to a WAMP URI component`);
+  if (levels.some((level) => level === '')) throw new TopicRefusal(`${quoted(topic)}: an empty topic level cannot map to a WAMP URI component`);
   return levels.join('.');
 }
 
 /** The topic filter of a SUBSCRIBE as a WAMP subscription. */
 export function topicFilterToSubscription(filter: string): WampTopic {
+  checkTopicLength(filter);
   const levels = filter.split('/');
   checkLevels(filter, levels);
   const plus = levels.filter((level) => level.includes('+'));
   const hash = levels.filter((level) => level.includes('#'));
   if (plus.length > 0 && hash.length > 0) {
-    throw new TopicRefusal(`"${filter}": "+" and "#" together cannot map to WAMP (a subscription is either wildcard or prefix)`);
+    throw new TopicRefusal(`${quoted(filter)}: "+" and "#" together cannot map to WAMP (a subscription is either wildcard or prefix)`);
   }
-  if (plus.some((level) => level !== '+')) throw new TopicRefusal(`"${filter}": "+" must stand alone in its level`);
+  if (plus.some((level) => level !== '+')) throw new TopicRefusal(`${quoted(filter)}: "+" must stand alone in its level`);
   if (hash.length > 1 || (hash.length === 1 && levels.at(-1) !== '#')) {
-    throw new TopicRefusal(`"${filter}": "#" must be the last level, alone`);
+    throw new TopicRefusal(`${quoted(filter)}: "#" must be the last level, alone`);
   }
   if (hash.length === 1) return { uri: levels.slice(0, -1).map((level) => `${level}.`).join(''), match: 'prefix' };
   if (plus.length > 0) return { uri: levels.map((level) => (level === '+' ? '' : level)).join('.'), match: 'wildcard' };
-  if (levels.some((level) => level === '')) throw new TopicRefusal(`"${filter}": an empty topic level cannot map to a WAMP URI component`);
+  if (levels.some((level) => level === '')) throw new TopicRefusal(`${quoted(filter)}: an empty topic level cannot map to a WAMP URI component`);
   return { uri: levels.join('.'), match: 'exact' };
 }
 

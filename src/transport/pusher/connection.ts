@@ -4,7 +4,7 @@ import { InternalCallError, type InternalSession } from '../../router/internal-s
 import { TokenBucket } from '../../router/limits/publish-rate.js';
 import type { AppConnection, PusherApp, PusherLimits } from './app.js';
 import type { Member } from './channels.js';
-import { memberOf, memberSizeProblem } from './member.js';
+import { memberOf, memberSizeProblem, userIdLengthProblem } from './member.js';
 import { dataSize, EventDataRefusal, toPublication } from './payload.js';
 import {
   channelKind, channelNameProblem, CloseCode, ErrorCode, errorFrame, frame, needsAuth, parseFrame, USER_CHANNEL_PREFIX,
@@ -220,6 +220,8 @@ export class PusherConnection implements AppConnection {
     const user = parseJsonObject(data.user_data);
     const id = isObject(user) ? user.id : undefined;
     if (typeof id !== 'string' || id === '') return this.refuse(ErrorCode.badMessage, 'sign-in refused: "user_data" must be JSON text of an object with a non-empty string "id"');
+    const idProblem = userIdLengthProblem('id', id, this.limits);
+    if (idProblem !== undefined) return this.refuse(ErrorCode.memberTooLarge, `sign-in refused: ${idProblem}`);
     this.userId = id;
     this.send(frame('pusher:signin_success', { user_data: data.user_data }));
   }

@@ -22,13 +22,21 @@ export function memberOf(value: unknown): Member | undefined {
  * gives it: these caps keep that bounded.
  */
 export function memberSizeProblem(member: Member, limits: MemberLimits): string | undefined {
-  if (member.user_id.length > limits.maxUserIdLength) {
-    return `"user_id" has ${member.user_id.length} characters, more than max_user_id_length (${limits.maxUserIdLength})`;
-  }
+  const idProblem = userIdLengthProblem('user_id', member.user_id, limits);
+  if (idProblem !== undefined) return idProblem;
   if (member.user_info === undefined) return undefined;
   const infoSize = Buffer.byteLength(JSON.stringify(member.user_info));
   if (infoSize > limits.maxUserInfoSize) {
     return `"user_info" has ${infoSize} bytes of JSON, more than max_user_info_size (${limits.maxUserInfoSize})`;
   }
   return undefined;
+}
+
+/**
+ * Why a user id is too long, or undefined: a presence member's `user_id`, or the `id` a connection
+ * signs in with (pusher:signin), which the connection keeps and the HTTP API looks users up by.
+ */
+export function userIdLengthProblem(field: 'user_id' | 'id', id: string, limits: Pick<MemberLimits, 'maxUserIdLength'>): string | undefined {
+  if (id.length <= limits.maxUserIdLength) return undefined;
+  return `"${field}" has ${id.length} characters, more than max_user_id_length (${limits.maxUserIdLength})`;
 }

@@ -52,7 +52,7 @@ export const ErrorCode = {
   clientEventRefused: 4305,
   /** The realm refused an action of the app's role (not authorized, limit reached). */
   routerRefused: 4306,
-  /** A presence member's user_id is longer than max_user_id_length, or its user_info larger than max_user_info_size. */
+  /** A presence member's user_id (or a sign-in's user id) is longer than max_user_id_length, or its user_info larger than max_user_info_size. */
   memberTooLarge: 4307,
   /** The presence channel already has max_presence_members members. */
   presenceFull: 4308,

@@ -1,3 +1,4 @@
+import { hasRoom, whenDrained } from '../outbound-room.js';
 import type { Codec } from '../../codec/codec.js';
 import { messageTypeName } from '../../protocol/codes.js';
 import { ErrorUri } from '../../protocol/errors.js';
@@ -25,6 +26,9 @@ export interface FrameSink {
   resume?(): unknown;
   readonly writableLength: number;
   readonly destroyed: boolean;
+  /** Draining, for Peer.whenRoom (real sockets have these; test fakes may not). */
+  readonly writableNeedDrain?: boolean;
+  once?(event: 'drain', listener: () => void): unknown;
 }
 
 export interface RawSocketPeerCounters {
@@ -135,6 +139,15 @@ export class RawSocketPeer implements Peer {
 
   resumeReading(): void {
     this.socket.resume?.();
+  }
+
+  /** Room for the router's own bursts (retained events): see outbound-room.ts. */
+  hasRoom(): boolean {
+    return hasRoom(this.socket.writableLength, this.options.maxBufferedBytes);
+  }
+
+  whenRoom(resume: () => void): void {
+    whenDrained(this.socket, resume);
   }
 
   /** The socket is gone: nothing more to wait for. */

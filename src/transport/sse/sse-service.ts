@@ -17,6 +17,7 @@ type InvalidPoint = Extract<ReturnType<typeof parseResumePoint>, { kind: 'invali
 import { planResume, topicOf, type HistoryEvent, type TopicHistory } from './sse-resume.js';
 import { SseStream, type SseEndCause } from './sse-stream.js';
 import { plural } from '../../protocol/plural.js';
+import { requestPath } from '../request-path.js';
 
 /** A subscription the stream's session holds. */
 export interface StreamSubscription {
@@ -159,7 +160,7 @@ export class SseService {
     const { log } = this.options;
     const client = this.options.clientAddress(request);
     const peerLabel = client.label;
-    const peer = new SsePeer({ type: 'sse', serializer: 'json', peer: peerLabel, extra: { path: request.url?.split('?')[0] } });
+    const peer = new SsePeer({ type: 'sse', serializer: 'json', peer: peerLabel, extra: { path: requestPath(request.url) } });
     // Held from before the session attaches until the stream ends, whatever ends it (onEnd runs once).
     let slot: Slot | undefined;
     const stream = new SseStream(response, {

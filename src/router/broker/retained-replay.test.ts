@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MessageType } from '../../protocol/codes.js';
+import { Envelope } from '../../protocol/envelope.js';
+import type { Peer } from '../peer.js';
+import type { Session } from '../session.js';
+import { MAX_HELD_LIVE_BYTES, RetainedReplays } from './retained-replay.js';
+
+/** A session whose transport has room for `room` more messages until the test drains it. */
+function pacedSession(room: number, paced = true) {
+  const sent: string[] = [];
+  let resume: (() => void) | undefined;
+  const peer: Partial<Peer> = paced
+    ? { hasRoom: () => room > 0, whenRoom: (callback) => { assert.equal(resume, undefined, 'one wait at a time'); resume = callback; } }
+    : {};
+  const session = {
+    peer,
+    sendEnvelope: (envelope: Envelope) => {
+      room--;
+      sent.push(String((envelope.message as { args: unknown[] }).args[0]));
+    },
+  } as unknown as Session;
+  const drain = (more: number) => {
+    room = more;
+    const waiting = resume;
+    resume = undefined;
+    waiting?.();
+  };
+  return { session, sent, drain };
+}
+
+function event(subscription: number, label: string, payload = ''): Envelope {
+  return new Envelope({ type: MessageType.EVENT, subscription, publication: 1, details: {}, args: [label, payload] });
+}
+
+describe('retained replays', () => {
+  it('sends while the transport has room, goes on when it drains, and holds live events of the same subscription behind', () => {
+    const replays = new RetainedReplays();
+    const { session, sent, drain } = pacedSession(2);
+    replays.send(session, 7, ['r1', 'r2', 'r3', 'r4'].map((label) => event(7, label)));
+    assert.deepEqual(sent, ['r1', 'r2']);
+    assert.equal(replays.held(session, 7, event(7, 'live7')), true);
+    assert.equal(replays.held(session, 8, event(8, 'live8')), false, 'another subscription is not held');
+    drain(1);
+    assert.deepEqual(sent, ['r1', 'r2', 'r3']);
+    drain(10);
+    assert.deepEqual(sent, ['r1', 'r2', 'r3', 'r4', 'live7']);
+    assert.equal(replays.pending, 0);
+    assert.equal(replays.held(session, 7, event(7, 'later')), false, 'nothing waits any more: live goes straight out');
+  });
+
+  it('drops what waits for a subscription the session left', () => {
+    const replays = new RetainedReplays();
+    const { session, sent, drain } = pacedSession(1);
+    replays.send(session, 7, [event(7, 'a1'), event(7, 'a2')]);
+    replays.send(session, 9, [event(9, 'b1')]);
+    replays.forget(session, 7);
+    drain(10);
+    assert.deepEqual(sent, ['a1', 'b1']);
+    assert.equal(replays.pending, 0);
+    replays.send(session, 9, [event(9, 'c1')]);
+    replays.forget(session, 9);
+    assert.equal(replays.pending, 0);
+  });
+
+  it('hands everything to the transport at once when more live traffic waits than it may hold', () => {
+    const replays = new RetainedReplays();
+    const { session, sent } = pacedSession(0);
+    replays.send(session, 7, [event(7, 'r1')]);
+    const large = 'x'.repeat(MAX_HELD_LIVE_BYTES / 2);
+    assert.equal(replays.held(session, 7, event(7, 'l1', large)), true);
+    assert.deepEqual(sent, []);
+    assert.equal(replays.held(session, 7, event(7, 'l2', large)), true);
+    assert.deepEqual(sent, ['r1', 'l1', 'l2'], 'in order; the transport\'s own limit decides now');
+    assert.equal(replays.pending, 0);
+  });
+
+  it('sends everything at once to a transport without backpressure', () => {
+    const replays = new RetainedReplays();
+    const { session, sent } = pacedSession(0, false);
+    replays.send(session, 7, [event(7, 'r1'), event(7, 'r2')]);
+    assert.deepEqual(sent, ['r1', 'r2']);
+    assert.equal(replays.pending, 0);
+  });
+});

@@ -1,0 +1,146 @@
+import type { Envelope } from '../../protocol/envelope.js';
+import { payloadBytes } from '../limits/payload-bytes.js';
+import type { Session } from '../session.js';
+
+/**
+ * Live events held behind one session's retained events, at most this many bytes (estimated,
+ * payloadBytes). Past it, everything held goes to the transport at once and its slow-consumer
+ * limit decides, as for any burst: a subscriber that does not read is closed by the usual rule,
+ * and the router never holds more than this per session. The default max_buffered_bytes.
+ */
+export const MAX_HELD_LIVE_BYTES = 4 * 1024 * 1024;
+
+/** One EVENT waiting for its turn: a retained one, or a live one held behind them. */
+interface Waiting {
+  readonly subscription: number;
+  readonly envelope: Envelope;
+}
+
+/**
+ * The retained events one SUBSCRIBE get_retained sends, paced by the session's transport
+ * (Peer.hasRoom / whenRoom): a pattern covering many large retained events would otherwise be
+ * queued all at once and pass the slow-consumer limit, so the router's own burst would close a
+ * healthy client. Sending stops while the transport has queued half its limit and goes on when
+ * it drains.
+ *
+ * Order, as when every retained event went out at once: they go in the order given, right after
+ * SUBSCRIBED, and a live event of a subscription that still has retained events waiting is held
+ * and sent after them (retained first, then live, for each subscription). Events of other
+ * subscriptions and every other message are not held.
+ */
+export class RetainedReplays {
+  private readonly bySession = new Map<Session, SessionReplay>();
+
+  /** Sends `events` (EVENTs of `subscription`) to `session` as its transport takes them. */
+  send(session: Session, subscription: number, events: readonly Envelope[]): void {
+    if (events.length === 0) return;
+    let replay = this.bySession.get(session);
+    if (!replay) {
+      const made = new SessionReplay(session, () => {
+        if (this.bySession.get(session) === made) this.bySession.delete(session);
+      });
+      this.bySession.set(session, (replay = made));
+    }
+    replay.append(subscription, events);
+  }
+
+  /**
+   * Holds a live EVENT of `subscription` when retained events of it still wait for `session`;
+   * returns false (the caller sends it) otherwise. A map lookup only while some replay runs.
+   */
+  held(session: Session, subscription: number, event: Envelope): boolean {
+    if (this.bySession.size === 0) return false;
+    return this.bySession.get(session)?.hold(subscription, event) ?? false;
+  }
+
+  /** The session left the subscription (UNSUBSCRIBE, revoked, left): what waits for it is dropped. */
+  forget(session: Session, subscription: number): void {
+    this.bySession.get(session)?.forget(subscription);
+  }
+
+  /** Sessions with events still waiting. */
+  get pending(): number {
+    return this.bySession.size;
+  }
+}
+
+class SessionReplay {
+  /** Waiting events from `head` on (sent ones are cleared, the array compacted now and then: no shift() per event). */
+  private queue: (Waiting | undefined)[] = [];
+  private head = 0;
+  /** Events waiting, by subscription: a live event is held only behind its own subscription's. */
+  private readonly counts = new Map<number, number>();
+  private heldBytes = 0;
+  private waitingForRoom = false;
+
+  constructor(private readonly session: Session, private readonly done: () => void) {}
+
+  append(subscription: number, events: readonly Envelope[]): void {
+    for (const envelope of events) this.queue.push({ subscription, envelope });
+    this.counts.set(subscription, (this.counts.get(subscription) ?? 0) + events.length);
+    this.pump();
+  }
+
+  hold(subscription: number, envelope: Envelope): boolean {
+    if (!this.counts.has(subscription)) return false;
+    this.queue.push({ subscription, envelope });
+    this.counts.set(subscription, this.counts.get(subscription)! + 1);
+    const message = envelope.message as { args?: unknown[]; kwargs?: unknown; payload?: Uint8Array };
+    this.heldBytes += payloadBytes([message.args, message.kwargs, message.payload], MAX_HELD_LIVE_BYTES);
+    if (this.heldBytes > MAX_HELD_LIVE_BYTES) this.flush();
+    return true;
+  }
+
+  forget(subscription: number): void {
+    if (!this.counts.delete(subscription)) return;
+    this.queue = this.queue.slice(this.head).filter((waiting) => waiting!.subscription !== subscription);
+    this.head = 0;
+    if (this.queue.length === 0) this.finish();
+  }
+
+  /** Sends while the transport has room; then waits for it to drain. */
+  private pump(): void {
+    const peer = this.session.peer;
+    while (this.head < this.queue.length) {
+      if (peer.hasRoom && peer.whenRoom && !peer.hasRoom()) {
+        if (!this.waitingForRoom) {
+          this.waitingForRoom = true;
+          peer.whenRoom(() => {
+            this.waitingForRoom = false;
+            this.pump();
+          });
+        }
+        return;
+      }
+      this.sendNext();
+    }
+    this.finish();
+  }
+
+  /** Too much live traffic held: everything goes to the transport now, in order. */
+  private flush(): void {
+    while (this.head < this.queue.length) this.sendNext();
+    this.finish();
+  }
+
+  private sendNext(): void {
+    const { subscription, envelope } = this.queue[this.head]!;
+    this.queue[this.head++] = undefined;
+    if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    const left = this.counts.get(subscription)! - 1;
+    if (left === 0) this.counts.delete(subscription);
+    else this.counts.set(subscription, left);
+    this.session.sendEnvelope(envelope);
+  }
+
+  private finish(): void {
+    this.queue = [];
+    this.head = 0;
+    this.counts.clear();
+    this.heldBytes = 0;
+    this.done();
+  }
+}
