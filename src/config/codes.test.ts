@@ -43,7 +43,6 @@ describe('configuration problem codes', () => {
     },
     { name: 'a Crossbar feature Junction lacks', document: { ...configDocument({}), controller: { fabric: {} } }, expected: ['controller.fabric config.unsupported'] },
     { name: 'no router worker', document: { version: 2, workers: [] }, expected: ['workers config.router.missing'] },
-    { name: 'no realm', document: configDocument({ realms: [] }), expected: ['workers[0].realms config.realm.missing'] },
     { name: 'no transport', document: configDocument({ transports: [] }), expected: ['workers[0].transports config.transport.missing'] },
     {
       name: 'an undefined realm and role',
@@ -137,8 +136,8 @@ describe('configuration problem codes', () => {
   });
 
   it('ends each printed line with the code', () => {
-    assert.throws(() => loadDocument(configDocument({ realms: [] })), (error: Error) => {
-      assert.equal(error.message, 'test: workers[0].realms: no realms defined: add at least one realm [config.realm.missing]');
+    assert.throws(() => loadDocument(configDocument({ transports: [] })), (error: Error) => {
+      assert.equal(error.message, 'test: workers[0].transports: no transports defined, so no client could connect: add a "websocket" or "web" transport [config.transport.missing]');
       return true;
     });
   });

@@ -24,7 +24,6 @@ export const problemMessages = {
   'config.env.unset': (name: string) => `environment variable ${name} is not set`,
   'config.router.missing': () => 'no router worker: add a worker with "type": "router", its realms and its transports',
   'config.router.sign_in_repeated': (first: ConfigPath) => `sign_in applies to the whole node: give it once, in ${formatPath(first)}`,
-  'config.realm.missing': () => 'no realms defined: add at least one realm',
   'config.realm.undefined': (name: string) => `realm ${quote(name)} is not defined in this configuration`,
   'config.role.undefined': (role: string, realm: string, hint = '') => `role ${quote(role)} is not defined in realm ${quote(realm)}${hint}`,
   'config.role.nowhere': (role: string, hint = '') =>
@@ -92,6 +91,8 @@ export const noticeMessages = {
     `configuration version 1: ${count} permission${count === 1 ? ' in the old form ("publish": true ... beside "uri") was read as `crossbar upgrade` converts it' : 's in the old form ("publish": true ... beside "uri") were read as `crossbar upgrade` converts them'} ` +
     '(into "allow", with disclosure off and caching on); ' +
     `run \`crossbar upgrade\` or write ${count === 1 ? 'it' : 'them'} that way with "version": 2 to silence this`,
+  'config.notice.no_realms': () =>
+    'no realms defined: the web paths are served, and every WAMP or MQTT client is refused with wamp.error.no_such_realm; add a realm for them',
   'config.notice.routers_merged': (first: ConfigPath) =>
     `another router worker: Junction runs one router, so its realms, transports and components are served together with those of ${formatPath(first)}`,
   'config.notice.allow_by_default': (decidedBy: 'its authorizer' | 'its permissions') => `not used: the role is decided by ${decidedBy} alone, as in Crossbar`,

@@ -67,6 +67,15 @@ describe('Crossbar patterns found in real configs', () => {
     assert.deepEqual(config.realms.map((realm) => realm.name), ['devices']);
   });
 
+  it('web-only-router: a router worker without realms loads (as in Crossbar), with a notice that WAMP joins are refused', async () => {
+    const config = await load('web-only-router.json');
+    assert.deepEqual(config.realms, []);
+    assert.deepEqual(Object.keys(config.listeners[0]!.paths).sort(), ['/', '/status', '/wamp']);
+    assert.deepEqual(config.notices, [
+      'workers[0].realms: no realms defined: the web paths are served, and every WAMP or MQTT client is refused with wamp.error.no_such_realm; add a realm for them [config.notice.no_realms]',
+    ]);
+  });
+
   it('shared-port-workers: router workers sharing one port (Crossbar\'s multi-process form) are pointed to --workers', async () => {
     await assert.rejects(load('shared-port-workers.json'), (error: unknown) => {
       assert.ok(error instanceof ConfigError);

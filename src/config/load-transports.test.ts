@@ -186,6 +186,33 @@ describe('websocket transports', () => {
     assert.deepEqual(listener.paths['/'], websocketDefaults());
   });
 
+  it('require a WAMP subprotocol by default; require_websocket_subprotocol: false lets unannounced clients in (Crossbar)', () => {
+    assert.equal(websocketDefaults().options.requireWebsocketSubprotocol, true);
+    const endpoint = { type: 'tcp', port: 9000 };
+    const standalone = listenerOf({ type: 'websocket', endpoint, options: { require_websocket_subprotocol: false } });
+    assert.equal(websocketAt(standalone, '/').options.requireWebsocketSubprotocol, false);
+    const part = listenerOf({ type: 'universal', endpoint, websocket: { ws: { options: { require_websocket_subprotocol: false } } } });
+    assert.equal(websocketAt(part, '/ws').options.requireWebsocketSubprotocol, false);
+    const path = listenerOf({ type: 'web', endpoint, paths: { ws: { type: 'websocket', options: { require_websocket_subprotocol: false } } } });
+    assert.equal(websocketAt(path, '/ws').options.requireWebsocketSubprotocol, false);
+  });
+
+  it('refuse require_websocket_subprotocol: false without the json serializer those clients get', () => {
+    const options = { require_websocket_subprotocol: false };
+    const endpoint = { type: 'tcp', port: 0 };
+    const transports = [
+      { type: 'websocket', endpoint, serializers: ['msgpack'], options },
+      { type: 'universal', endpoint: { type: 'tcp', port: 1 }, websocket: { ws: { serializers: ['cbor', 'ubjson'], options } } },
+      { type: 'web', endpoint: { type: 'tcp', port: 2 }, paths: { ws: { type: 'websocket', serializers: ['cbor'], options } } },
+    ];
+    const hint = 'require_websocket_subprotocol: false serves clients that announce no subprotocol JSON: add "json" to serializers, or remove the key';
+    assert.deepEqual(problemsOf(configDocument({ transports })), [
+      `workers[0].transports[0].options.require_websocket_subprotocol: ${hint}`,
+      `workers[0].transports[1].websocket.ws.options.require_websocket_subprotocol: ${hint}`,
+      `workers[0].transports[2].paths.ws.options.require_websocket_subprotocol: ${hint}`,
+    ]);
+  });
+
   it('name the transport types Junction has', () => {
     assert.deepEqual(problemsOf(configDocument({ transports: [{ type: 'rawsockets', endpoint: { type: 'tcp', port: 1 } }] })), [
       'workers[0].transports[0].type: unknown transport type "rawsockets" (expected "websocket" or "web" or "rawsocket" or "universal" or "pusher" or "mqtt"); did you mean "rawsocket"?',

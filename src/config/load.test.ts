@@ -153,13 +153,22 @@ describe('problems', () => {
     ]);
   });
 
-  it('no router worker, and no realms', () => {
+  it('no router worker', () => {
     assert.deepEqual(problemsOfValue({ version: 2, workers: [] }), [
       'test: workers: no router worker: add a worker with "type": "router", its realms and its transports',
     ]);
-    assert.deepEqual(problemsOfValue({ version: 2, workers: [router({ realms: [] })] }), [
-      'test: workers[0].realms: no realms defined: add at least one realm',
-    ]);
+  });
+
+  it('no realms is no problem (Crossbar serves such a router\'s web paths): one notice, given or left out', () => {
+    const notice = 'workers[0].realms: no realms defined: the web paths are served, and every WAMP or MQTT client is refused with wamp.error.no_such_realm; add a realm for them [config.notice.no_realms]';
+    for (const worker of [router({ realms: [] }), router({ realms: undefined })]) {
+      const config = load({ version: 2, workers: [worker] });
+      assert.deepEqual(config.realms, []);
+      assert.deepEqual(config.notices, [notice]);
+    }
+    // A second router worker with a realm: no notice (nothing is refused for want of a realm).
+    const merged = load({ version: 2, workers: [router({ realms: [] }), router({ transports: [{ type: 'websocket', endpoint: { type: 'tcp', port: 9001 } }] })] });
+    assert.deepEqual(merged.notices.filter((line) => line.includes('no_realms')), []);
   });
 
   it('a role with both permissions and authorizer; an empty role name', () => {

@@ -118,9 +118,8 @@ export type Cluster = Check<Mirrors<ClusterConfig, Mirror<ClusterFile, { heartbe
 /** Keys whose file form the loader turns into another model form (checked by the loader's own types and tests). */
 type Converted = 'auth' | 'serializers';
 
-// WebSocket options: compression's object form (permessage-deflate tuning) becomes on/off;
-// require_websocket_subprotocol takes only Crossbar's default (true), so the model needs no field.
-export type WebSocket = Check<Mirrors<WebSocketOptions, Mirror<WebSocketServiceFile['options'], {}, 'compression' | 'require_websocket_subprotocol'>, 'compression'>>;
+// WebSocket options: compression's object form (permessage-deflate tuning) becomes on/off.
+export type WebSocket = Check<Mirrors<WebSocketOptions, Mirror<WebSocketServiceFile['options'], {}, 'compression'>, 'compression'>>;
 
 // RawSocket: max_message_size may also be given beside options; the model has one, always set.
 export type RawSocket = Check<Mirrors<RawSocketService, Mirror<RawSocketSettingsFile['options'], {}, 'max_message_size'>, Converted | 'maxMessageSize'>>;

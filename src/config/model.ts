@@ -468,6 +468,11 @@ export interface WebSocketOptions {
   maxBufferedBytes: number;
   /** Connections one client address (trusted proxies considered) may hold on this path; more get 429 (0: no limit). */
   maxPerAddress: number;
+  /**
+   * Crossbar's require_websocket_subprotocol. false: a client that offers no subprotocol we serve
+   * (or none) is served JSON without one being announced in the response, as Crossbar does.
+   */
+  requireWebsocketSubprotocol: boolean;
   /** Junction extension: WAMP v1 clients (subprotocol "wamp") accepted; absent: refused. */
   wamp1?: Wamp1Options;
 }

@@ -109,6 +109,7 @@ export function websocketConfig(service: WebSocketSettingsFile): WebSocketServic
       compression: typeof options.compression === 'boolean' ? options.compression : options.compression.deflate !== undefined,
       maxBufferedBytes: options.max_buffered_bytes,
       maxPerAddress: options.max_per_address,
+      requireWebsocketSubprotocol: options.require_websocket_subprotocol,
       ...(options.wamp1 === undefined ? {} : {
         wamp1: { realm: options.wamp1.realm, role: options.wamp1.role, uris: options.wamp1.uris.map((rule) => ({ ...rule })), maxPrefixes: options.wamp1.max_prefixes },
       }),

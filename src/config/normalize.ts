@@ -34,6 +34,10 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
     routers.flatMap(({ router, at }) => router.transports.map((transport, index) => ({ transport, where: [...at, 'transports', index] }))),
     context,
   );
+  if (routers.every(({ router }) => router.realms.length === 0)) {
+    // Crossbar accepts a router that only serves web paths (static files, JSON, redirects).
+    context.notices.push(notice('config.notice.no_realms', [...first.at, 'realms']));
+  }
   const components = componentConfigs(file, context);
   const signIn = first.router.sign_in;
   const cluster = first.router.cluster;

@@ -14,7 +14,6 @@ import {
   maxPerAddress,
   milliseconds,
   nonEmptyString,
-  notSupportedMessage,
   positiveInt,
   realmName,
   roleName,
@@ -122,14 +121,9 @@ const websocketOptionsShape = {
   max_per_address: maxPerAddress('connections', defaultWebSocketMaxPerAddress),
   wamp1: wamp1Options,
   require_websocket_subprotocol: z
-    .literal(true, {
-      error: notSupportedMessage(
-        'connections without a WAMP WebSocket subprotocol (require_websocket_subprotocol: false)',
-        'clients must offer wamp.2.json, wamp.2.msgpack or wamp.2.cbor; remove the key',
-      ),
-    })
-    .optional()
-    .describe('Junction always requires a wamp.2.* subprotocol.'),
+    .boolean()
+    .default(true)
+    .describe('false: a client that announces no WAMP subprotocol we serve (or none at all) is served JSON, as Crossbar does (needs the json serializer).'),
   external_port: tuning('external_port'),
   enable_hybi10: tuning('enable_hybi10'),
   enable_rfc6455: tuning('enable_rfc6455'),
@@ -175,9 +169,28 @@ const sharedShape = {
   ),
 };
 
+/**
+ * require_websocket_subprotocol: false serves unannounced clients JSON; without the json
+ * serializer Crossbar would accept the file and fail each such client, so the file is refused here.
+ */
+export function jsonForUnannouncedClients(
+  value: { serializers: readonly (SerializerName | Ignored)[]; options: { require_websocket_subprotocol: boolean } },
+  ctx: z.core.$RefinementCtx,
+): void {
+  if (!value.options.require_websocket_subprotocol && !value.serializers.includes('json')) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'require_websocket_subprotocol: false serves clients that announce no subprotocol JSON: add "json" to serializers, or remove the key',
+      path: ['options', 'require_websocket_subprotocol'],
+      params: { code: 'config.conflict' },
+    });
+  }
+}
+
 /** A websocket service on a path of a web transport. */
 export const websocketService = z
   .strictObject({ type: z.literal('websocket'), id: pathServiceId, ...sharedShape, options: websocketOptions.prefault({}) })
+  .superRefine(jsonForUnannouncedClients)
   .describe('WAMP over WebSocket on this path.');
 
 /** Keys of a standalone websocket transport besides type, id and endpoint (also a universal transport's websocket part). */

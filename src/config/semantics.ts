@@ -1,6 +1,6 @@
 /**
  * Checks across parts of the file that a per-value schema cannot see: one router, at least one
- * realm and transport, unique names, ids and listen addresses, one service per URL path,
+ * transport, unique names, ids and listen addresses, one service per URL path,
  * references to realms and roles that exist.
  *
  * They read the raw (unvalidated) document defensively, so they report alongside schema errors
@@ -41,10 +41,8 @@ export function crossCheck(document: unknown): ConfigProblem[] {
 }
 
 function checkRealms(routers: Entry[], problems: ConfigProblem[]): Map<string, RealmFacts> {
+  // No realm at all is allowed, as in Crossbar: a node that serves only web paths (normalize notes it).
   const realms = routers.flatMap((router) => entries(router.value.realms, [...router.path, 'realms']));
-  if (realms.length === 0 && routers.every((router) => router.value.realms === undefined || Array.isArray(router.value.realms))) {
-    problems.push(problem('config.realm.missing', [...routers[0]!.path, 'realms']));
-  }
   uniqueNames(realms, 'realm name', problems);
   const facts = new Map<string, RealmFacts>();
   for (const realm of realms) {

@@ -8,6 +8,7 @@ import type { NodeContext } from './web/service-context.js';
 import type { Listener, ServedUrl } from './listeners.js';
 import type { ListenerChange } from './reload/config-diff.js';
 import { authorityOf, portOf, streamServerFor } from './socket-server.js';
+import { tlsWarningLogger } from './tls-warnings.js';
 
 /**
  * The RawSocket side of a `rawsocket` or `universal` listener: its settings, auth and metrics
@@ -85,7 +86,7 @@ export function streamListener(config: ListenerConfig, context: NodeContext, pro
   const { endpoint } = config;
   const unixPath = endpoint.type === 'unix' ? endpoint.path : undefined;
   const acceptor = new SwappableAcceptor(protocol.acceptorFor(config, context, unixPath));
-  const server = streamServerFor(endpoint);
+  const server = streamServerFor(endpoint, tlsWarningLogger(config.id, context.log));
   acceptStreams(server, config, context, (socket) => acceptor.accept(socket));
   const scheme = protocol.schemes[endpoint.tls ? 1 : 0];
   let served: ServedUrl[] = [];

@@ -12,6 +12,7 @@ import { connect, createServer as createTcpServer, type AddressInfo, type Server
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import type { EndpointConfig, TlsConfig } from '../config/model.js';
 import { UnsupportedConfigError } from './auth-wiring.js';
+import { withTlsWarnings, type TlsWarningSink } from './tls-warnings.js';
 
 /** Node's TLS server options for an endpoint's `tls` block (files are read now, at start). */
 export function tlsOptions(tls: TlsConfig): TlsOptions {
@@ -27,19 +28,26 @@ export function tlsOptions(tls: TlsConfig): TlsOptions {
   };
 }
 
+/** Makes a TLS server, handing what Node's TLS warns about its files to `warn` instead of raw stderr. */
+function secureServer<T>(tls: TlsConfig, warn: TlsWarningSink, create: (options: TlsOptions) => T): T {
+  const { value, warnings } = withTlsWarnings(() => create(tlsOptions(tls)));
+  for (const warning of warnings) warn(tls, warning);
+  return value;
+}
+
 /**
  * An HTTP server, or HTTPS when the endpoint has `tls` (websocket, web and universal listeners).
  * `options` are the listener's own (request deadlines); `handshakeTimeout` applies to TLS only.
  */
-export function httpServerFor(endpoint: EndpointConfig, options: ServerOptions & { handshakeTimeout?: number } = {}): HttpServer {
+export function httpServerFor(endpoint: EndpointConfig, warn: TlsWarningSink, options: ServerOptions & { handshakeTimeout?: number } = {}): HttpServer {
   const { handshakeTimeout, ...http } = options;
   if (!endpoint.tls) return createHttpServer(http);
-  return createHttpsServer({ ...tlsOptions(endpoint.tls), ...http, ...(handshakeTimeout === undefined ? {} : { handshakeTimeout }) });
+  return secureServer(endpoint.tls, warn, (tls) => createHttpsServer({ ...tls, ...http, ...(handshakeTimeout === undefined ? {} : { handshakeTimeout }) }));
 }
 
 /** A plain byte-stream server, or TLS when the endpoint has `tls` (rawsocket listeners). */
-export function streamServerFor(endpoint: EndpointConfig): Server {
-  return endpoint.tls ? createTlsServer(tlsOptions(endpoint.tls)) : createTcpServer({ noDelay: true });
+export function streamServerFor(endpoint: EndpointConfig, warn: TlsWarningSink): Server {
+  return endpoint.tls ? secureServer(endpoint.tls, warn, createTlsServer) : createTcpServer({ noDelay: true });
 }
 
 /** Where a server ended up listening: a TCP address, or a Unix socket path. */

@@ -9,6 +9,7 @@ import { createSecureContext } from 'node:tls';
 import type { ListenerConfig, TlsConfig } from '../config/model.js';
 import { listenFailure } from './listeners.js';
 import { tlsOptions } from './socket-server.js';
+import { tlsWarningText, withTlsWarnings } from './tls-warnings.js';
 
 export type StartupErrorCode = 'port_in_use' | 'port_not_permitted' | 'address_not_available' | 'tls_file_unreadable' | 'tls_invalid' | 'data_dir_unusable';
 
@@ -78,45 +79,54 @@ function tlsFiles(tls: TlsConfig): Array<[key: string, file: string]> {
 
 const unreadable: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a folder' };
 
-/**
- * What is wrong with the TLS files of each endpoint: per transport, every file that cannot be
- * read, or else why its files do not make a TLS context. `junction check` lists them all;
- * `junction start` fails on the first (checkTlsFiles).
- */
-export function tlsFileProblems(listeners: readonly ListenerConfig[]): StartupError[] {
-  return listeners.flatMap((listener) => {
-    const { tls } = listener.endpoint;
-    return tls === undefined ? [] : endpointTlsProblems(`transport "${listener.id}"`, tls);
-  });
+/** What `junction check` says of the TLS files: problems (start would fail) and warnings (it would log). */
+export interface TlsFileReport {
+  problems: StartupError[];
+  warnings: string[];
 }
 
-function endpointTlsProblems(transport: string, tls: TlsConfig): StartupError[] {
-  const problems: StartupError[] = [];
+/**
+ * What is wrong with the TLS files of each endpoint: per transport, every file that cannot be
+ * read, or else why its files do not make a TLS context; and what Node's TLS warns about them.
+ * `junction check` lists them all; `junction start` fails on the first problem (checkTlsFiles).
+ */
+export function tlsFileReport(listeners: readonly ListenerConfig[]): TlsFileReport {
+  const report: TlsFileReport = { problems: [], warnings: [] };
+  for (const listener of listeners) {
+    const { tls } = listener.endpoint;
+    if (tls !== undefined) endpointTlsReport(`transport "${listener.id}"`, tls, report);
+  }
+  return report;
+}
+
+function endpointTlsReport(transport: string, tls: TlsConfig, report: TlsFileReport): void {
+  const unread = report.problems.length;
   for (const [key, file] of tlsFiles(tls)) {
     try {
       readFileSync(file);
     } catch (error) {
       const { code } = error as NodeJS.ErrnoException;
-      problems.push(new StartupError('tls_file_unreadable',
+      report.problems.push(new StartupError('tls_file_unreadable',
         `${transport}: cannot read its endpoint.tls.${key} ${file}: ${unreadable[code ?? ''] ?? code ?? String(error)} (a relative path is read from the config file's folder)`));
     }
   }
-  if (problems.length > 0) return problems;
+  if (report.problems.length > unread) return;
   try {
-    createSecureContext(tlsOptions(tls));
+    const { warnings } = withTlsWarnings(() => createSecureContext(tlsOptions(tls)));
+    report.warnings.push(...warnings.map((warning) => tlsWarningText(transport, tls, warning)));
   } catch (error) {
-    problems.push(new StartupError('tls_invalid',
+    report.problems.push(new StartupError('tls_invalid',
       `${transport}: its endpoint.tls files are not a usable key and certificate (PEM, the key matching the certificate): ${(error as Error).message}`));
   }
-  return problems;
 }
 
 /**
  * Reads every endpoint's TLS files and builds their TLS context before anything else starts, so
  * that a missing or malformed key or certificate names its transport and setting, instead of a
- * bare ENOENT or OpenSSL error after internal sessions joined.
+ * bare ENOENT or OpenSSL error after internal sessions joined. Its warnings are left to the
+ * listener that makes the real context (it logs them, also when a reload adds the transport).
  */
 export function checkTlsFiles(listeners: readonly ListenerConfig[]): void {
-  const [first] = tlsFileProblems(listeners);
+  const [first] = tlsFileReport(listeners).problems;
   if (first !== undefined) throw first;
 }

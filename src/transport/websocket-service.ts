@@ -35,6 +35,11 @@ export interface WebSocketServiceOptions {
   /** Connections one client address may hold at once; more upgrades are refused with 429 (0: no limit). */
   maxPerAddress: number;
   /**
+   * false: a client that offers no subprotocol we serve (or none at all) gets JSON, if offered,
+   * with no subprotocol in the response (Crossbar's require_websocket_subprotocol: false).
+   */
+  requireWebsocketSubprotocol: boolean;
+  /**
    * The client's address ("1.2.3.4") and label ("tcp4:1.2.3.4:5678"), when a trusted proxy may
    * stand in between. Default: the TCP peer.
    */
@@ -74,6 +79,8 @@ export class WebSocketService {
   private readonly releaseSlot: (this: Duplex) => void;
   /** Keepalive of every connection; none when auto_ping_interval is 0. */
   private readonly wheel: PingWheel | undefined;
+  /** The codec of a client that announced no subprotocol we serve; none when one is required. */
+  private readonly unannouncedCodec: Codec | undefined;
 
   constructor(
     private readonly attach: AttachPeer,
@@ -110,6 +117,7 @@ export class WebSocketService {
     this.wheel = options.autoPingInterval > 0 ? new PingWheel(this.connections, { intervalMs: options.autoPingInterval, timeoutMs: options.autoPingTimeout }) : undefined;
     this.listeners = connectionListeners(this.connections, this.wheel, this.slots);
     this.origins = options.allowedOrigins.includes('*') ? undefined : options.allowedOrigins.map(globToRegExp);
+    this.unannouncedCodec = options.requireWebsocketSubprotocol ? undefined : options.codecs.find((codec) => codec.name === 'json');
   }
 
   /** Handles an HTTP upgrade request routed to this service's path. */
@@ -122,7 +130,7 @@ export class WebSocketService {
       return refuseUpgrade(socket, 403, `Origin "${origin}" is not allowed on this endpoint.\n`);
     }
     const offers = offeredSubprotocols(request.headers['sec-websocket-protocol']);
-    if (!chooseCodec(offers, this.options.codecs) && !this.speaksWamp1(offers)) {
+    if (!chooseCodec(offers, this.options.codecs) && !this.speaksWamp1(offers) && !this.unannouncedCodec) {
       this.counters.refusedHandshakes.inc({ reason: 'subprotocol' });
       const supported = [...this.options.codecs.map((codec) => codec.subprotocol), ...(this.options.wamp1Door ? [WAMP1_SUBPROTOCOL] : [])].join(', ');
       const offered = offers.length > 0 ? offers.join(', ') : 'none';
@@ -182,7 +190,8 @@ export class WebSocketService {
       this.options.wamp1Door(ws, { type: 'wamp1', serializer: 'json', peer: peerLabel, extra: this.extraFor(request) }, kept.log);
       return;
     }
-    const codec = chooseCodec([ws.protocol], this.options.codecs)!;
+    // ws.protocol is "" when handleProtocols chose none: only let through for unannouncedCodec.
+    const codec = chooseCodec([ws.protocol], this.options.codecs) ?? this.unannouncedCodec!;
     const connection = new WebSocketConnection(ws, codec, peerLabel, this.extraFor(request), slotKey, this.shared);
     ws.on('message', this.listeners.message);
     ws.on('error', this.listeners.error);

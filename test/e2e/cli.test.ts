@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { openAutobahn } from '../support/autobahn.js';
 import { freePort, junctionBin, RunningJunction, runJunction } from '../support/cli.js';
+import { openssl, selfSignedCertificate, skipTls } from '../support/tls.js';
 
 const running: RunningJunction[] = [];
 after(() => running.forEach((junction) => junction.kill()));
@@ -143,6 +144,38 @@ describe('junction CLI', () => {
       assert.match(garbage.stderr, /transport "secure": its endpoint\.tls files are not a usable key and certificate/);
       assert.match(garbage.stdout, /"code":"tls_invalid"/);
       assert.doesNotMatch(garbage.stdout + garbage.stderr, /session joined/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+  it('says weak TLS dhparam in its own format, naming the file, in check and start (no raw Node SecurityWarning)', { skip: skipTls }, async () => {
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(join(tmpdir(), 'junction-dh-'));
+    try {
+      selfSignedCertificate(dir);
+      // 1024 bits: Node's TLS accepts it with a SecurityWarning (under 1024 it refuses: tls_invalid).
+      openssl('dhparam', '-dsaparam', '-out', join(dir, 'dh1024.pem'), '1024');
+      const config = join(dir, 'config.json');
+      await writeFile(config, JSON.stringify({ version: 2, workers: [{ type: 'router', realms: [{ name: 'realm1', roles: [{ name: 'anonymous', permissions: [] }] }],
+        transports: [{ id: 'secure', type: 'websocket', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1', tls: { key: 'server.key', certificate: 'server.crt', dhparam: 'dh1024.pem' } } }] }] }));
+      const said = `transport "secure": endpoint.tls.dhparam ${join(dir, 'dh1024.pem')}: DH parameter is less than 2048 bits, which is weak; ` +
+        `make 2048-bit parameters with "openssl dhparam -out ${join(dir, 'dh1024.pem')} 2048"`;
+
+      const check = await runJunction(['check', '--config', config]);
+      assert.equal(check.code, 0, check.stderr);
+      assert.ok(check.stdout.includes(`  warning: ${said}`), check.stdout);
+      assert.equal(check.stderr, '');
+
+      const junction = start(['--config', config]);
+      const warning = await junction.waitForLine((line) => line.level === 40 && /dhparam/.test(String(line.msg)));
+      assert.ok(String(warning.msg).startsWith(said), String(warning.msg));
+      await junction.url();
+      junction.child.kill('SIGTERM');
+      await new Promise((resolve) => junction.child.once('exit', resolve));
+      assert.doesNotMatch(junction.stderr, /SecurityWarning|DH parameter/);
+      assert.equal(junction.lines.filter((line) => /DH parameter/.test(String(line.msg))).length, 1, 'said once, by the listener');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

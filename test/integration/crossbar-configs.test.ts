@@ -11,6 +11,7 @@ import { startNode, type RunningNode } from '../../src/node/node.js';
 import { silentLogger } from '../../src/router/log.js';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { projectRoot } from '../support/cli.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * Our Crossbar-format configs (test/fixtures/crossbar-configs, one pattern each, see its README):
@@ -176,6 +177,40 @@ describe('Crossbar-format configs load and start unchanged', () => {
       const port = node.ports.get('transport0')!;
       assert.equal(await statusOf(port, '/index.html'), 404);
       (await session(`ws://127.0.0.1:${port}/ws`)).close();
+    });
+  });
+
+  it('web-only-router: without realms the web paths are served and a WAMP join is refused with no_such_realm', async () => {
+    const config = await load('web-only-router.json');
+    await withNode(config, async (node) => {
+      const port = node.ports.get('transport0')!;
+      const status = await fetch(`http://127.0.0.1:${port}/status`);
+      assert.equal(status.status, 200);
+      assert.deepEqual(await status.json(), { service: 'docs', healthy: true });
+      await assert.rejects(session(`ws://127.0.0.1:${port}/wamp`), /no_such_realm/);
+    });
+  });
+
+  it('unannounced-subprotocol: a client without Sec-WebSocket-Protocol speaks JSON where the key is false, and is refused beside it', async () => {
+    const config = await load('unannounced-subprotocol.json');
+    await withNode(config, async (node) => {
+      const port = node.ports.get('transport0')!;
+      const bare = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+      const texts: string[] = [];
+      bare.on('message', (data: Buffer) => texts.push(data.toString()));
+      await new Promise((resolve, reject) => bare.once('open', resolve).once('error', reject));
+      assert.equal(bare.protocol, '');
+      bare.send(JSON.stringify([1, 'sensors', { roles: { publisher: {} } }]));
+      bare.send(JSON.stringify([16, 1, { acknowledge: true }, 'io.sensor.temperature', [21.5]]));
+      await waitFor(() => texts.length >= 2, 'WELCOME and PUBLISHED');
+      assert.deepEqual(texts.map((text) => (JSON.parse(text) as unknown[])[0]), [2, 17], 'WELCOME, then PUBLISHED, in JSON');
+      bare.close();
+      const refused = await new Promise<number>((resolve) => {
+        const strict = new WebSocket(`ws://127.0.0.1:${port}/strict`);
+        strict.on('unexpected-response', (_request, response) => resolve(response.statusCode!));
+        strict.on('error', () => {});
+      });
+      assert.equal(refused, 400);
     });
   });
 

@@ -34,21 +34,46 @@ async function stillServing(): Promise<void> {
   client.close();
 }
 
+/** The status and body of an upgrade the router refuses. */
+function refusedUpgrade(ws: WebSocket): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    ws.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    ws.on('open', () => reject(new Error('the handshake should have been refused')));
+    ws.on('error', () => {});
+  });
+}
+
 describe('websocket transport - subprotocol negotiation', () => {
   it('refuses a handshake with no supported subprotocol, naming the supported ones', async () => {
-    const ws = new WebSocket(node.url, ['wamp.2.ubjson', 'chat']);
-    const response = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      ws.on('unexpected-response', (_req, res) => {
-        let body = '';
-        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
-      ws.on('open', () => reject(new Error('the handshake should have been refused')));
-      ws.on('error', () => {});
-    });
+    const response = await refusedUpgrade(new WebSocket(node.url, ['wamp.2.ubjson', 'chat']));
     assert.equal(response.status, 400);
     assert.match(response.body, /wamp\.2\.ubjson, chat/);
     assert.match(response.body, /wamp\.2\.json, wamp\.2\.msgpack, wamp\.2\.cbor/);
+  });
+
+  it('refuses a client that offers no subprotocol by default, saying it offered none', async () => {
+    const response = await refusedUpgrade(new WebSocket(node.url));
+    assert.equal(response.status, 400);
+    assert.match(response.body, /offered: none\)\. This endpoint supports: wamp\.2\.json/);
+  });
+
+  it('serves a client that offers no subprotocol JSON where require_websocket_subprotocol is false (as Crossbar)', async (t) => {
+    const lenient = await startTestNode(testConfig({ requireWebsocketSubprotocol: false }));
+    t.after(() => lenient.stop());
+    const client = await RawClient.open(lenient.url, []);
+    assert.equal(client.ws.protocol, '', 'no subprotocol is announced in the response');
+    assert.equal((await client.hello())[0], 2);
+    client.send([48, 1, {}, 'wamp.session.count']);
+    assert.deepEqual(await client.next(), [50, 1, {}, [1]], 'a JSON CALL gets a JSON RESULT');
+    client.close();
+    // An announced subprotocol still wins.
+    const cbor = await RawClient.open(lenient.url, ['wamp.2.cbor']);
+    assert.equal(cbor.ws.protocol, 'wamp.2.cbor');
+    cbor.close();
   });
 
   it("picks the first of the client's offers that it supports", async () => {

@@ -1,5 +1,5 @@
 import { ConfigError, findCbdirConfig, loadConfigFile } from '../../config/index.js';
-import { tlsFileProblems } from '../../node/startup-errors.js';
+import { tlsFileReport } from '../../node/startup-errors.js';
 import { readArguments, refuseArguments } from '../command-line.js';
 import type { CommandIo } from '../io.js';
 import { plural } from '../../protocol/plural.js';
@@ -8,7 +8,8 @@ export const usage = `Usage: junction check [--config FILE | --cbdir DIR]
 
 Validates a configuration file (JSON or YAML, Crossbar.io format) and lists every problem with
 its place in the file, then checks that the TLS key and certificate files it names can be read
-and belong together; or prints a summary and any settings Junction ignores.
+and belong together; or prints a summary, any settings Junction ignores and what Node's TLS
+warns about those files (weak DH parameters).
 Without options it checks the folder .junction (as written by "junction init").
 `;
 
@@ -29,9 +30,9 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     const file = values.config ?? (await findCbdirConfig(values.cbdir ?? defaultCbdir));
     const config = await loadConfigFile(file);
     // The files the config names, as `junction start` reads them (same codes and messages).
-    const tls = tlsFileProblems(config.listeners);
-    if (tls.length > 0) {
-      io.stderr(`${file}: ${plural(tls.length, 'problem')}\n${tls.map((problem) => `${file}: ${problem.message} [${problem.code}]\n`).join('')}`);
+    const tls = tlsFileReport(config.listeners);
+    if (tls.problems.length > 0) {
+      io.stderr(`${file}: ${plural(tls.problems.length, 'problem')}\n${tls.problems.map((problem) => `${file}: ${problem.message} [${problem.code}]\n`).join('')}`);
       return 1;
     }
     const counts = [plural(config.realms.length, 'realm'), plural(config.listeners.length, 'transport')];
@@ -40,6 +41,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     if (runnable > 0) counts.push(plural(runnable, 'component'));
     io.stdout(`${file}: ok (${counts.join(', ')})\n`);
     for (const notice of config.notices) io.stdout(`  notice: ${notice}\n`);
+    for (const warning of tls.warnings) io.stdout(`  warning: ${warning}\n`);
     return 0;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

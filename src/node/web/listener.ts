@@ -7,6 +7,7 @@ import type { Logger } from '../../router/log.js';
 import { PerKeyLogThrottle } from '../../transport/connection-slots.js';
 import { divertByFirstOctet, type Diversion, type RawSocketAcceptor } from '../../transport/rawsocket/sniff.js';
 import { httpServerFor, type BoundAddress, type PortSource } from '../socket-server.js';
+import { tlsWarningLogger } from '../tls-warnings.js';
 import { serverTimeoutOptions, type HttpTimeouts } from './http-timeouts.js';
 
 /**
@@ -58,7 +59,7 @@ export class HttpListener {
     this.paths = paths;
     const tls = config.endpoint.tls;
     // The TLS handshake is part of the opening handshake.
-    this.server = httpServerFor(config.endpoint, { ...serverTimeoutOptions(timeouts), handshakeTimeout: timeouts.headersMs });
+    this.server = httpServerFor(config.endpoint, tlsWarningLogger(config.id, log), { ...serverTimeoutOptions(timeouts), handshakeTimeout: timeouts.headersMs });
     this.timedOut = metrics.counter('junction_http_request_timeouts_total',
       'HTTP requests closed for arriving too slowly, by phase (headers: open_handshake_timeout, body: request_body_timeout)');
     this.server.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
