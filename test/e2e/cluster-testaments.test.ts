@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
-import { freePort, RunningJunction, startClusterNode } from '../support/cli.js';
+import { freePort, openRouterConfig, RunningJunction, startClusterNode } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { RunningRedis } from '../support/redis-server.js';
 import { eventually } from '../support/wait.js';
@@ -31,15 +31,7 @@ after(async () => {
 const leaseMs = 20_000;
 
 function clusterConfig(): object {
-  return {
-    version: 2,
-    workers: [{
-      type: 'router',
-      realms: [{ name: 'realm1', roles: [{ name: 'anonymous', 'allow-by-default': true }] }],
-      transports: [{ type: 'web', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' }, paths: { ws: { type: 'websocket' } } }],
-      cluster: { redis: { url: '${REDIS_URL}' }, node_id: '${NODE_ID}', heartbeat: 200, lease: leaseMs },
-    }],
-  };
+  return openRouterConfig({ ws: { type: 'websocket' } }, { redis: { url: '${REDIS_URL}' }, node_id: '${NODE_ID}', heartbeat: 200, lease: leaseMs });
 }
 
 async function startNode(config: string, nodeId: string): Promise<{ junction: RunningJunction; url: string }> {

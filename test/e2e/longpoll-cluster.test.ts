@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
-import { freePort, RunningJunction, startClusterNodes } from '../support/cli.js';
+import { freePort, openRouterConfig, RunningJunction, startClusterNodes } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { RunningRedis } from '../support/redis-server.js';
 import { FreshLongPoll, freshRequest } from './support/fresh-http.js';
@@ -28,18 +28,8 @@ after(async () => {
 });
 
 function config(cluster: object | undefined): object {
-  return {
-    version: 2,
-    workers: [{
-      type: 'router',
-      realms: [{ name: 'realm1', roles: [{ name: 'anonymous', 'allow-by-default': true }] }],
-      transports: [{
-        type: 'web', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' },
-        paths: { ws: { type: 'websocket' }, lp: { type: 'longpoll', options: { request_timeout: 2 } }, sse: { type: 'sse', realm: 'realm1' } },
-      }],
-      ...(cluster && { cluster }),
-    }],
-  };
+  return openRouterConfig(
+    { ws: { type: 'websocket' }, lp: { type: 'longpoll', options: { request_timeout: 2 } }, sse: { type: 'sse', realm: 'realm1' } }, cluster);
 }
 
 async function configFile(cluster: object | undefined): Promise<{ dir: string; file: string }> {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
-import { freePort, RunningJunction, startClusterNode } from '../support/cli.js';
+import { freePort, openRouterConfig, RunningJunction, startClusterNode } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { RunningRedis } from '../support/redis-server.js';
 import { eventually } from '../support/wait.js';
@@ -26,18 +26,8 @@ const leaseMs = 10_000;
 
 /** One router worker with a WebSocket and /health, in a cluster whose Redis URL comes from ${REDIS_URL}. */
 function clusterConfig(): object {
-  return {
-    version: 2,
-    workers: [{
-      type: 'router',
-      realms: [{ name: 'realm1', roles: [{ name: 'anonymous', 'allow-by-default': true }] }],
-      transports: [{
-        type: 'web', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' },
-        paths: { ws: { type: 'websocket' }, health: { type: 'health' } },
-      }],
-      cluster: { redis: { url: '${REDIS_URL}' }, heartbeat: 200, lease: leaseMs },
-    }],
-  };
+  return openRouterConfig({ ws: { type: 'websocket' }, health: { type: 'health' } },
+    { redis: { url: '${REDIS_URL}' }, heartbeat: 200, lease: leaseMs });
 }
 
 async function startNode(config: string, port: number): Promise<{ junction: RunningJunction; url: string }> {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
-import { freePort, RunningJunction, startClusterNode } from '../support/cli.js';
+import { freePort, openRouterConfig, RunningJunction, startClusterNode } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { SentinelSet } from '../support/redis-sentinel.js';
 import { eventually } from '../support/wait.js';
@@ -27,21 +27,10 @@ const sentinelPassword = 'sentinel-secret-9a7c';
 
 /** One router worker with a WebSocket, /health and /info, in a cluster that finds Redis through the sentinels. */
 function clusterConfig(addresses: { host: string; port: number }[]): object {
-  return {
-    version: 2,
-    workers: [{
-      type: 'router',
-      realms: [{ name: 'realm1', roles: [{ name: 'anonymous', 'allow-by-default': true }] }],
-      transports: [{
-        type: 'web', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' },
-        paths: { ws: { type: 'websocket' }, health: { type: 'health' }, info: { type: 'nodeinfo' } },
-      }],
-      cluster: {
-        redis: { sentinels: addresses, name, password: '${REDIS_PASSWORD}', sentinel_password: '${SENTINEL_PASSWORD}' },
-        heartbeat: 200, lease: 3_000,
-      },
-    }],
-  };
+  return openRouterConfig({ ws: { type: 'websocket' }, health: { type: 'health' }, info: { type: 'nodeinfo' } }, {
+    redis: { sentinels: addresses, name, password: '${REDIS_PASSWORD}', sentinel_password: '${SENTINEL_PASSWORD}' },
+    heartbeat: 200, lease: 3_000,
+  });
 }
 
 /** A primary, its replica and three sentinels, and a config file for nodes that find them (both removed after the file). */

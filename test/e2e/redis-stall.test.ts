@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
-import { freePort, type RunningJunction, startClusterNode } from '../support/cli.js';
+import { freePort, openRouterConfig, type RunningJunction, startClusterNode } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { RunningRedis } from '../support/redis-server.js';
 import { eventually } from '../support/wait.js';
@@ -28,18 +28,8 @@ const answeredWithinMs = commandTimeoutMs + 5_000;
 const leaseMs = 1_500;
 
 function clusterConfig(): object {
-  return {
-    version: 2,
-    workers: [{
-      type: 'router',
-      realms: [{ name: 'realm1', roles: [{ name: 'anonymous', 'allow-by-default': true }] }],
-      transports: [{
-        type: 'web', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' },
-        paths: { ws: { type: 'websocket' }, health: { type: 'health' }, metrics: { type: 'metrics' } },
-      }],
-      cluster: { redis: { url: '${REDIS_URL}', command_timeout: commandTimeoutMs }, heartbeat: 200, lease: leaseMs },
-    }],
-  };
+  return openRouterConfig({ ws: { type: 'websocket' }, health: { type: 'health' }, metrics: { type: 'metrics' } },
+    { redis: { url: '${REDIS_URL}', command_timeout: commandTimeoutMs }, heartbeat: 200, lease: leaseMs });
 }
 
 async function open(url: string): Promise<OpenSession> {

@@ -132,6 +132,23 @@ export async function startClusterNode(running: RunningJunction[], config: strin
   return junction;
 }
 
+/**
+ * A config of one router on 127.0.0.1 (its port from `--port`) whose realm1 lets anonymous do
+ * everything, serving `paths` on one web transport, with the `cluster` block when given: the
+ * shape the cluster tests start their nodes from.
+ */
+export function openRouterConfig(paths: Record<string, object>, cluster?: object): object {
+  return {
+    version: 2,
+    workers: [{
+      type: 'router',
+      realms: [{ name: 'realm1', roles: [{ name: 'anonymous', 'allow-by-default': true }] }],
+      transports: [{ type: 'web', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' }, paths }],
+      ...(cluster && { cluster }),
+    }],
+  };
+}
+
 /** `count` nodes of one cluster config, each on a free port and serving: their ports, in start order. */
 export async function startClusterNodes(running: RunningJunction[], config: string, count: number, env: NodeJS.ProcessEnv): Promise<number[]> {
   const ports: number[] = [];
