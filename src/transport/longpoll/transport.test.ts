@@ -145,3 +145,47 @@ describe('long-poll transport state', () => {
     assert.equal(link.detached, 1);
   });
 });
+
+describe('long-poll transport room for paced bursts (Peer.hasRoom / whenRoom)', () => {
+  it('has room while at most half of the message limit waits; a receive that takes enough resumes the burst', () => {
+    const { transport: t } = transport({ queueLimitMessages: 4, queueLimitBytes: 100_000 });
+    let resumed = 0;
+    t.send(event(1));
+    t.send(event(2));
+    assert.equal(t.hasRoom(), true);
+    t.send(event(3));
+    assert.equal(t.hasRoom(), false);
+    t.whenRoom(() => resumed++);
+    poll(t); // takes one: 2 wait, half the limit
+    assert.equal(resumed, 1);
+    assert.equal(t.hasRoom(), true);
+    poll(t);
+    assert.equal(resumed, 1, 'resume runs once');
+  });
+
+  it('counts bytes against half the byte limit, and waits until a receive takes enough', () => {
+    const big = (n: number): Envelope => new Envelope({ type: MessageType.EVENT, subscription: 1, publication: n, details: {}, args: ['x'.repeat(200)] });
+    const { transport: t } = transport({ queueLimitMessages: 100, queueLimitBytes: 1_000 });
+    let resumed = 0;
+    for (let n = 0; n < 4; n++) t.send(big(n)); // 216 bytes each
+    assert.equal(t.hasRoom(), false, '864 of 1,000 bytes wait');
+    t.whenRoom(() => resumed++);
+    poll(t);
+    assert.equal(resumed, 0, '648 bytes still wait');
+    poll(t);
+    assert.equal(resumed, 1);
+  });
+
+  it('never resumes a burst for a transport that closed meanwhile', () => {
+    const { transport: t } = transport({ queueLimitMessages: 2 });
+    let resumed = 0;
+    t.send(event(1));
+    t.send(event(2));
+    assert.equal(t.hasRoom(), false);
+    t.whenRoom(() => resumed++);
+    t.send(event(3)); // past the limit: closed as a slow consumer
+    assert.equal(t.closed, true);
+    poll(t);
+    assert.equal(resumed, 0);
+  });
+});

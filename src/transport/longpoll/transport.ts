@@ -2,6 +2,7 @@ import type { Envelope } from '../../protocol/envelope.js';
 import type { Logger } from '../../router/log.js';
 import type { Peer, SessionLink, TransportInfo } from '../../router/peer.js';
 import { decodeMessage } from '../decode-message.js';
+import { hasRoom } from '../outbound-room.js';
 import { joinBatch, splitBatch } from './framing.js';
 import type { PollReply } from './poll-reply.js';
 import { Outbox } from './outbox.js';
@@ -52,6 +53,8 @@ export class LongPollTransport implements Peer {
   private link: SessionLink | undefined;
   private readonly outbox: Outbox;
   private held: HeldReceive | undefined;
+  /** Paced bursts (Peer.whenRoom) waiting for a receive to take what waits in the outbox. */
+  private roomWaiters: (() => void)[] = [];
   private flushScheduled = false;
   private lastTouched = Date.now();
   private idleTimer: ReturnType<typeof setTimeout>;
@@ -91,6 +94,16 @@ export class LongPollTransport implements Peer {
     if (this.state !== 'open') return;
     this.state = 'closing';
     if (this.outbox.size === 0) this.finish('the session is closed');
+  }
+
+  /** Room while at most half of either queue limit waits for the next receive (outbound-room.ts). */
+  hasRoom(): boolean {
+    return hasRoom(this.outbox.bytes, this.options.queueLimitBytes) && hasRoom(this.outbox.size, this.options.queueLimitMessages);
+  }
+
+  /** `resume` runs when a receive has taken enough; never if the transport closes first (its session is gone). */
+  whenRoom(resume: () => void): void {
+    this.roomWaiters.push(resume);
   }
 
   // ---- HTTP side: called by the long-poll server ----
@@ -161,6 +174,13 @@ export class LongPollTransport implements Peer {
     const body = batched ? joinBatch(frames, codec.binary) : asBuffer(frames[0]!);
     reply.body(body, contentType);
     if (this.state === 'closing' && this.outbox.size === 0) this.finish('the session is closed');
+    else if (this.roomWaiters.length > 0 && this.hasRoom()) this.resumeWaiters();
+  }
+
+  private resumeWaiters(): void {
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const resume of waiters) resume();
   }
 
   private answerHeldEmpty(): void {
@@ -208,6 +228,7 @@ export class LongPollTransport implements Peer {
     this.closedBecause = reason;
     this.options.onClosed();
     this.outbox.clear();
+    this.roomWaiters = [];
     if (this.held) this.answerHeldEmpty();
     const link = this.link;
     // Detach after the current router operation: send() may be running inside a fan-out loop.
