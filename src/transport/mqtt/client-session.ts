@@ -4,6 +4,7 @@ import type { Event } from '../../protocol/messages.js';
 import { mqttPropertiesOf, type MqttProperties } from '../../protocol/mqtt-properties.js';
 import { quoted } from '../../protocol/uri.js';
 import { WarningThrottle } from '../../router/limits/warning-throttle.js';
+import { hasRoom } from '../outbound-room.js';
 import type { Logger } from '../../router/log.js';
 import type { PayloadMapping, WampPayload } from './payload-mapping.js';
 import type { SharedPayloads } from './byte-budget.js';
@@ -21,6 +22,10 @@ export interface ClientLink {
   write(packet: Record<string, unknown> & { cmd: string }): boolean;
   /** Closes the connection from our side (MQTT 5 clients are told why). */
   disconnect(reasonCode: number, reason: string): void;
+  /** Whether the connection has room for more of the router's own burst, `heldBytes` on their way to it besides (outbound-room.ts). */
+  hasRoom(heldBytes: number): boolean;
+  /** Calls `resume` once the connection's send buffer drained. */
+  whenDrained(resume: () => void): void;
   /** Backpressure from the router: stop and start reading packets. */
   pause(): void;
   resume(): void;
@@ -50,6 +55,8 @@ interface Subscription {
   id: number;
   /** Events that came before SUBACK was written (the retained ones): held so that SUBACK goes first. */
   held: { envelope: Envelope; event: Event }[] | undefined;
+  /** Their payload bytes (counted in ClientSession.heldBytes too). */
+  heldBytes: number;
 }
 
 export interface ClientSessionLimits {
@@ -124,6 +131,11 @@ export class ClientSession {
   /** The last will publication, while the router has not answered it: the router session leaves only after it. */
   private willSent: Promise<void> | undefined;
   private ended = false;
+  /** Payload bytes of every subscription's events held until its SUBACK: they count as on their way to the connection. */
+  private heldBytes = 0;
+  /** The router's paced burst waiting for room (Peer.whenRoom), and whether the connection's drain is awaited for it. */
+  private roomWaiters: (() => void)[] = [];
+  private drainAwaited = false;
   /** The door (service) that last served this session: it ends the session when it closes. */
   owner: object | undefined;
 
@@ -149,7 +161,7 @@ export class ClientSession {
         this.link?.disconnect(Reason.administrativeAction, `the router ended the session: ${reason}`);
         this.end();
       },
-    });
+    }, { hasRoom: () => this.hasRoom(), whenRoom: (resume) => this.whenRoom(resume) });
   }
 
   get connected(): boolean {
@@ -158,6 +170,46 @@ export class ClientSession {
 
   get queued(): number {
     return this.queue.length;
+  }
+
+  /**
+   * Peer.hasRoom for the router's own burst (retained events on SUBSCRIBE): the connection's send
+   * buffer, with what is held until SUBACK, under half of max_buffered_bytes, and the QoS 1/2 queue
+   * under half its limits, so the burst neither closes a client that reads nor pushes the oldest
+   * out of its queue. Without a connection (a persistent session whose client is away) the usual
+   * queue rules decide, as for live events.
+   */
+  private hasRoom(): boolean {
+    if (!this.link?.open) return true;
+    return this.link.hasRoom(this.heldBytes)
+      && hasRoom(this.queuedBytes, this.limits.maxQueuedBytes) && hasRoom(this.queue.length, this.limits.maxQueuedMessages);
+  }
+
+  /** Peer.whenRoom: `resume` runs once there is room again (socket drained, SUBACK released what was held, the queue went out, or the client left). */
+  private whenRoom(resume: () => void): void {
+    this.roomWaiters.push(resume);
+    this.wakeRoomWaiters();
+  }
+
+  private wakeRoomWaiters(): void {
+    if (this.roomWaiters.length === 0) return;
+    if (this.hasRoom()) {
+      const waiters = this.roomWaiters;
+      this.roomWaiters = [];
+      // Not from inside a write or an acknowledgement: the burst goes on in its own turn.
+      queueMicrotask(() => {
+        for (const resume of waiters) resume();
+      });
+      return;
+    }
+    const link = this.link!;
+    if (!this.drainAwaited && !link.hasRoom(0)) {
+      this.drainAwaited = true;
+      link.whenDrained(() => {
+        this.drainAwaited = false;
+        this.wakeRoomWaiters();
+      });
+    }
   }
 
   /** A newer connection claims this client id: the current connection, if any, is closed. */
@@ -178,6 +230,8 @@ export class ClientSession {
       else link.write(this.publishPacket(message, packetId, true));
     }
     this.pump();
+    this.drainAwaited = false; // a drain awaited on the previous connection never comes
+    this.wakeRoomWaiters();
   }
 
   /** The connection is gone; the session waits `expirySeconds` for the client, or ends now (0). */
@@ -185,6 +239,7 @@ export class ClientSession {
     if (this.link !== link) return; // already taken over by a newer connection
     this.link = undefined;
     this.router.readFrom(undefined);
+    this.wakeRoomWaiters();
     if (expirySeconds <= 0) return this.end();
     this.expiry = setTimeout(() => {
       this.log.info({ clientId: this.clientId, expirySeconds }, 'persistent MQTT session expired');
@@ -282,7 +337,7 @@ export class ClientSession {
         this.log.info({ clientId: this.clientId, err: error.message }, 'MQTT topic filter cannot map to WAMP');
         return failure(Reason.topicFilterInvalid, error.message);
       }
-      const subscription: Subscription = { filter: request.topic, uri: mapped.uri, qos, id: 0, held: [] };
+      const subscription: Subscription = { filter: request.topic, uri: mapped.uri, qos, id: 0, held: [], heldBytes: 0 };
       this.filters.set(request.topic, subscription); // counted against the limit while the router answers
       try {
         await this.router.subscribe(mapped.uri, mapped.match, request.rh !== 2, (id) => {
@@ -307,9 +362,17 @@ export class ClientSession {
       const subscription = this.filters.get(filter);
       const held = subscription?.held;
       if (!subscription || !held) continue;
-      subscription.held = undefined;
+      this.letGoHeld(subscription);
       for (const { envelope, event } of held) this.event(envelope, event);
     }
+    this.wakeRoomWaiters();
+  }
+
+  /** The subscription holds nothing more until SUBACK (sent, or the subscription is gone). */
+  private letGoHeld(subscription: Subscription): void {
+    subscription.held = undefined;
+    this.heldBytes -= subscription.heldBytes;
+    subscription.heldBytes = 0;
   }
 
   /** UNSUBSCRIBE: one answer per filter (MQTT 5 reason codes; MQTT 3.1.1 ignores them). */
@@ -320,6 +383,7 @@ export class ClientSession {
       if (!subscription) return Reason.noSubscriptionExisted;
       this.filters.delete(filter);
       this.byId.delete(subscription.id);
+      this.letGoHeld(subscription);
       try {
         await this.router.unsubscribe(subscription.id);
         return Reason.success;
@@ -405,16 +469,19 @@ export class ClientSession {
     if (this.ended) return;
     const subscription = this.byId.get(event.subscription);
     if (!subscription) return;
-    if (subscription.held) {
-      subscription.held.push({ envelope, event });
-      return;
-    }
     const retained = event.details.retained === true;
     // MQTT clears a retained topic with an empty payload, kept as a retained event without
     // arguments: never delivered as a retained message (WAMP publishers clear a topic the same way).
     if (retained && isEmpty(event)) return;
     const uri = typeof event.details.topic === 'string' ? event.details.topic : subscription.uri;
+    // Encoded once per envelope and codec: sending what was held does not encode it again.
     const payload = envelope.encode(this.mapping.encoderFor(uri)) as Uint8Array;
+    if (subscription.held) {
+      subscription.held.push({ envelope, event });
+      subscription.heldBytes += payload.byteLength;
+      this.heldBytes += payload.byteLength;
+      return;
+    }
     const mqtt = mqttPropertiesOf(event.details);
     // MQTT delivers at the lower of the publication's QoS and the subscription's; a WAMP publication that names none is QoS 0.
     const qos = Math.min(subscription.qos, mqtt?.qos ?? 0) as QoS;
@@ -443,6 +510,7 @@ export class ClientSession {
     if (!subscription) return;
     this.byId.delete(id);
     this.filters.delete(subscription.filter);
+    this.letGoHeld(subscription);
     this.log.info({ clientId: this.clientId, filter: subscription.filter }, 'the router removed an MQTT subscription');
   }
 
@@ -469,6 +537,7 @@ export class ClientSession {
       this.inflightBytes += message.payload.byteLength;
       this.counters.delivered.inc();
     }
+    this.wakeRoomWaiters();
   }
 
   /** Whether `message` fits in max_inflight_bytes beside what is in flight; an empty window takes any message, so none waits forever. */

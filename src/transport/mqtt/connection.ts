@@ -2,6 +2,7 @@ import { generate, type IConnectPacket, type IPublishPacket, type Packet } from 
 import { maxUriLength } from '../../protocol/uri.js';
 import { WarningThrottle } from '../../router/limits/warning-throttle.js';
 import type { Logger } from '../../router/log.js';
+import { hasRoom, whenDrained } from '../outbound-room.js';
 import { corkForThisTurn } from '../write-coalescing.js';
 import type { ClientLink, ClientSession, WillMessage } from './client-session.js';
 import { createStrictParser } from './strict-parser.js';
@@ -28,6 +29,9 @@ export interface MqttSocket {
   on(event: 'error', listener: (error: Error) => void): unknown;
   readonly writableLength: number;
   readonly destroyed: boolean;
+  /** What whenDrained needs to wait for 'drain' (net.Socket has both); without them it looks again shortly. */
+  readonly writableNeedDrain?: boolean;
+  once?(event: 'drain', listener: () => void): unknown;
 }
 
 export interface ConnectionSettings {
@@ -131,6 +135,15 @@ export class MqttConnection implements ClientLink {
       return true;
     }
     return true;
+  }
+
+  /** Room for the router's own bursts (see outbound-room.ts): `heldBytes` are on their way to this socket too. */
+  hasRoom(heldBytes: number): boolean {
+    return hasRoom(this.socket.writableLength + heldBytes, this.settings.maxBufferedBytes);
+  }
+
+  whenDrained(resume: () => void): void {
+    whenDrained(this.socket, resume);
   }
 
   pause(): void {

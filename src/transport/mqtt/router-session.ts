@@ -28,6 +28,12 @@ export interface TicketCredential {
   ticket: string;
 }
 
+/** Room for the router's own bursts (Peer.hasRoom / whenRoom), as the MQTT session of the moment judges it. */
+export interface OutboundRoom {
+  hasRoom(): boolean;
+  whenRoom(resume: () => void): void;
+}
+
 /** What the session reports once joined. */
 export interface RouterSessionHandlers {
   /** The envelope is shared with other subscribers: read it, never change it. */
@@ -61,6 +67,7 @@ export class MqttRouterSession implements Peer {
   /** The router asked us to stop reading (its queue for this session is full); the connection of the moment obeys. */
   private paused = false;
   private reading: { pause(): void; resume(): void } | undefined;
+  private room: OutboundRoom | undefined;
 
   constructor(readonly transport: TransportInfo) {}
 
@@ -88,8 +95,10 @@ export class MqttRouterSession implements Peer {
     });
   }
 
-  listen(handlers: RouterSessionHandlers): void {
+  /** `room` paces the retained events the router sends on SUBSCRIBE (the client session, which knows its connection). */
+  listen(handlers: RouterSessionHandlers, room?: OutboundRoom): void {
     this.handlers = handlers;
+    this.room = room;
   }
 
   /** The connection that reads for this session now (a persistent session changes connections), paused if the router wants it so. */
@@ -149,6 +158,15 @@ export class MqttRouterSession implements Peer {
   resumeReading(): void {
     this.paused = false;
     this.reading?.resume();
+  }
+
+  hasRoom(): boolean {
+    return this.room?.hasRoom() ?? true;
+  }
+
+  whenRoom(resume: () => void): void {
+    if (this.room) this.room.whenRoom(resume);
+    else queueMicrotask(resume);
   }
 
   private receive(message: WampMessage): void {

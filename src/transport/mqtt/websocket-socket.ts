@@ -1,4 +1,6 @@
 import { WebSocket } from 'ws';
+import type { DrainingSocket } from '../outbound-room.js';
+import { socketUnder } from '../ws-frame.js';
 import type { MqttSocket } from './connection.js';
 
 /**
@@ -11,6 +13,19 @@ export class WebSocketAsMqttSocket implements MqttSocket {
 
   get writableLength(): number {
     return this.ws.bufferedAmount;
+  }
+
+  /** The TCP socket under ws waits to drain (what ws itself still holds is looked at again shortly, outbound-room.ts). */
+  get writableNeedDrain(): boolean {
+    return this.tcp?.writableNeedDrain === true;
+  }
+
+  once(event: 'drain', listener: () => void): void {
+    this.tcp?.once?.(event, listener);
+  }
+
+  private get tcp(): DrainingSocket | undefined {
+    return socketUnder(this.ws) as DrainingSocket | undefined;
   }
 
   get destroyed(): boolean {
