@@ -1,0 +1,89 @@
+/**
+ * An MQTT SUBSCRIBE on a filter covering many large retained messages (60 of 500 KB, 30 MB): the
+ * router sends them as the client's connection takes them (max_buffered_bytes, 4 MiB by default),
+ * and at QoS 1 as its queue takes them (max_queued_bytes), so its own burst neither drops a client
+ * that reads nor pushes retained messages out of its queue; a client that stops reading is still
+ * dropped by the slow-consumer rule once more is meant for it than it can hold.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { RunningNode } from '../../src/node/node.js';
+import { connectMqtt, metric, mqttTestConfig, RawMqtt, type RecordingClient } from '../support/mqtt.js';
+import { startTestNode, webSocketPath } from '../support/node.js';
+import { RawClient } from '../support/raw-client.js';
+import { waitFor } from '../support/wait.js';
+
+const RETAINED = 60;
+const EVENT_CHARS = 500_000;
+const SLOW_CONSUMERS = 'junction_mqtt_slow_consumer_closed_total{transport="mqtt"}';
+
+/** The first argument of a native-format MQTT payload: the retained message's index, or "live". */
+const indexOf = (payload: string): unknown => (JSON.parse(payload) as { args: unknown[] }).args[0];
+
+describe('retained messages paced by an MQTT subscriber\'s connection', { timeout: 120_000 }, () => {
+  let node: RunningNode & { url: string };
+  let port: number;
+  let publisher: RawClient;
+  let mqttPublisher: RecordingClient;
+  const slowConsumers = (): number => metric(node.metrics.exposition(), SLOW_CONSUMERS);
+
+  before(async () => {
+    const config = mqttTestConfig();
+    webSocketPath(config).options.maxMessageSize = 1_048_576;
+    node = await startTestNode(config);
+    port = node.ports.get('mqtt')!;
+    // Retained at QoS 1 from MQTT: a QoS 1 subscription gets them at QoS 1, a QoS 0 one at QoS 0.
+    mqttPublisher = await connectMqtt(port);
+    for (let index = 0; index < RETAINED; index++) {
+      await mqttPublisher.client.publishAsync(`big/t${String(index).padStart(2, '0')}`, JSON.stringify({ args: [index, 'x'.repeat(EVENT_CHARS)] }), { qos: 1, retain: true });
+    }
+    publisher = await RawClient.open(node.url);
+    assert.equal((await publisher.hello())[0], 2);
+  });
+
+  after(async () => {
+    publisher?.close();
+    await mqttPublisher?.end();
+    await node?.stop();
+  });
+
+  for (const qos of [0, 1] as const) {
+    it(`delivers all 60 retained messages of 500 KB at QoS ${qos}, in order and flagged retained, then a live one`, async () => {
+      const before = slowConsumers();
+      const subscriber = await connectMqtt(port);
+      await subscriber.client.subscribeAsync('big/#', { qos });
+      // A live publication while retained ones are still on their way comes after all of them
+      // (at QoS 1 too: MQTT keeps the order of one QoS level, and QoS 0 may overtake QoS 1).
+      await mqttPublisher.client.publishAsync('big/t00', JSON.stringify({ args: ['live'] }), { qos: 1 });
+      await subscriber.until((messages) => messages.length === RETAINED + 1, 'every retained message and the live one', 60_000)
+        .finally(() => subscriber.end());
+      const retained = subscriber.messages.slice(0, RETAINED);
+      assert.deepEqual(retained.map((message) => indexOf(message.payload)), [...Array(RETAINED).keys()]);
+      assert.ok(retained.every((message) => message.retain && message.qos === qos && message.topic.startsWith('big/t')));
+      assert.equal(indexOf(subscriber.messages[RETAINED]!.payload), 'live');
+      assert.equal(subscriber.messages[RETAINED]!.retain, false);
+      assert.equal(slowConsumers(), before, 'not dropped as a slow consumer');
+    });
+  }
+
+  it('still drops a client that stops reading once more is meant for it than it can hold', async () => {
+    const before = slowConsumers();
+    const realm = node.router.realm('realm1')!;
+    const sessions = realm.sessions.size;
+    const client = await RawMqtt.open(port, 4);
+    await client.connect();
+    client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'big/#', qos: 0 }] });
+    await client.next('suback');
+    client.pauseReading();
+    // Live publications wait behind the retained ones; past what the router holds for the
+    // subscription, everything goes to the connection, whose slow-consumer limit then drops it.
+    for (let index = 0; index < 20 && slowConsumers() === before; index++) {
+      publisher.send([16, 1000 + index, { acknowledge: true }, 'big.t01', [index, 'y'.repeat(EVENT_CHARS)]]);
+      await publisher.next((message) => message[1] === 1000 + index, 10_000);
+    }
+    await waitFor(() => slowConsumers() === before + 1, 'the slow-consumer drop', 10_000);
+    await waitFor(() => realm.sessions.size === sessions, 'its session gone (only the publishers left)', 10_000);
+    assert.equal(realm.broker.retainedReplaysPending, 0, 'nothing held for it any more');
+    client.end();
+  });
+});
