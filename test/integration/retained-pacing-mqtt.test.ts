@@ -7,15 +7,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import mqtt from 'mqtt';
 import type { RunningNode } from '../../src/node/node.js';
-import { connectMqtt, metric, mqttTestConfig, RawMqtt, type RecordingClient } from '../support/mqtt.js';
+import { connectMqtt, mqttTestConfig, RawMqtt, testMqtt, type Received, type RecordingClient } from '../support/mqtt.js';
 import { startTestNode, webSocketPath } from '../support/node.js';
 import { RawClient } from '../support/raw-client.js';
 import { waitFor } from '../support/wait.js';
 
 const RETAINED = 60;
 const EVENT_CHARS = 500_000;
-const SLOW_CONSUMERS = 'junction_mqtt_slow_consumer_closed_total{transport="mqtt"}';
+const SLOW_CONSUMERS = 'junction_mqtt_slow_consumer_closed_total{';
 
 /** The first argument of a native-format MQTT payload: the retained message's index, or "live". */
 const indexOf = (payload: string): unknown => (JSON.parse(payload) as { args: unknown[] }).args[0];
@@ -25,11 +26,14 @@ describe('retained messages paced by an MQTT subscriber\'s connection', { timeou
   let port: number;
   let publisher: RawClient;
   let mqttPublisher: RecordingClient;
-  const slowConsumers = (): number => metric(node.metrics.exposition(), SLOW_CONSUMERS);
+  /** Slow-consumer drops of both MQTT doors (the TCP transport and the web listener's /mqtt path). */
+  const slowConsumers = (): number => node.metrics.exposition().split('\n').filter((line) => line.startsWith(SLOW_CONSUMERS))
+    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
 
   before(async () => {
     const config = mqttTestConfig();
     webSocketPath(config).options.maxMessageSize = 1_048_576;
+    config.listeners[0]!.paths['/mqtt'] = { type: 'mqtt', ...testMqtt() };
     node = await startTestNode(config);
     port = node.ports.get('mqtt')!;
     // Retained at QoS 1 from MQTT: a QoS 1 subscription gets them at QoS 1, a QoS 0 one at QoS 0.
@@ -47,16 +51,23 @@ describe('retained messages paced by an MQTT subscriber\'s connection', { timeou
     await node?.stop();
   });
 
-  for (const qos of [0, 1] as const) {
-    it(`delivers all 60 retained messages of 500 KB at QoS ${qos}, in order and flagged retained, then a live one`, async () => {
+  const doors = [
+    { door: 'TCP', url: () => `mqtt://127.0.0.1:${port}` },
+    { door: 'WebSocket', url: () => node.url.replace(/\/ws$/, '/mqtt') },
+  ];
+  for (const { door, url } of doors) for (const qos of [0, 1] as const) {
+    it(`delivers all 60 retained messages of 500 KB over ${door} at QoS ${qos}, in order and flagged retained, then a live one`, async () => {
       const before = slowConsumers();
-      const subscriber = await connectMqtt(port);
-      await subscriber.client.subscribeAsync('big/#', { qos });
+      const client = await mqtt.connectAsync(url(), { reconnectPeriod: 0 });
+      const subscriber = { client, messages: [] as Received[], end: () => client.endAsync() };
+      client.on('message', (topic, payload, packet) => subscriber.messages.push({ topic, payload: payload.toString(), qos: packet.qos, retain: packet.retain }));
+      await client.subscribeAsync('big/#', { qos });
       // A live publication while retained ones are still on their way comes after all of them
       // (at QoS 1 too: MQTT keeps the order of one QoS level, and QoS 0 may overtake QoS 1).
       await mqttPublisher.client.publishAsync('big/t00', JSON.stringify({ args: ['live'] }), { qos: 1 });
-      await subscriber.until((messages) => messages.length === RETAINED + 1, 'every retained message and the live one', 60_000)
+      await waitFor(() => subscriber.messages.length === RETAINED + 1 || !subscriber.client.connected, 'every retained message and the live one', 60_000)
         .finally(() => subscriber.end());
+      assert.equal(subscriber.messages.length, RETAINED + 1, `the connection closed after ${subscriber.messages.length} messages`);
       const retained = subscriber.messages.slice(0, RETAINED);
       assert.deepEqual(retained.map((message) => indexOf(message.payload)), [...Array(RETAINED).keys()]);
       assert.ok(retained.every((message) => message.retain && message.qos === qos && message.topic.startsWith('big/t')));
