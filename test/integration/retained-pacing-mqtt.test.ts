@@ -2,8 +2,9 @@
  * An MQTT SUBSCRIBE on a filter covering many large retained messages (60 of 500 KB, 30 MB): the
  * router sends them as the client's connection takes them (max_buffered_bytes, 4 MiB by default),
  * and at QoS 1 as its queue takes them (max_queued_bytes), so its own burst neither drops a client
- * that reads nor pushes retained messages out of its queue; a client that stops reading is still
- * dropped by the slow-consumer rule once more is meant for it than it can hold.
+ * that reads nor pushes retained messages out of its queue; when a persistent session's client
+ * leaves mid-burst the rest goes by the offline queue's rules; a client that stops reading is
+ * still dropped by the slow-consumer rule once more is meant for it than it can hold.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -76,6 +77,34 @@ describe('retained messages paced by an MQTT subscriber\'s connection', { timeou
       assert.equal(slowConsumers(), before, 'not dropped as a slow consumer');
     });
   }
+
+  it('goes on by the offline queue\'s rules when a persistent session\'s client leaves mid-burst', async () => {
+    const realm = node.router.realm('realm1')!;
+    const dropped = (): number => node.metrics.exposition().split('\n').filter((line) => line.startsWith('junction_mqtt_queue_dropped_total{') && line.includes('limit="client"'))
+      .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+    const droppedBefore = dropped();
+    const clientId = 'retained-pacing-away';
+    // A client that never acknowledges: the burst waits for its QoS 1 window and queue.
+    const away = await RawMqtt.open(port, 4);
+    await away.connect({ clientId, clean: false });
+    away.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'big/#', qos: 1 }] });
+    await away.next('suback');
+    await away.until((packets) => packets.some((packet) => packet.cmd === 'publish'), 'the first retained message');
+    assert.equal(realm.broker.retainedReplaysPending, 1, 'the burst waits for room');
+    away.end();
+    // Once the client is away the rest goes to its queue, the oldest dropped past max_queued_bytes.
+    await waitFor(() => realm.broker.retainedReplaysPending === 0, 'the burst finished', 10_000);
+    assert.ok(dropped() > droppedBefore, 'the oldest queued messages dropped, counted');
+    const back = await connectMqtt(port, { clientId, clean: false });
+    try {
+      await waitFor(() => back.messages.some((message) => indexOf(message.payload) === RETAINED - 1), 'the newest retained message', 10_000);
+      const indexes = back.messages.map((message) => indexOf(message.payload) as number);
+      assert.ok(indexes.length < RETAINED, `only what the queue holds: got ${indexes.length}`);
+      assert.deepEqual(indexes, [...indexes].sort((a, b) => a - b), 'in order');
+    } finally {
+      await back.end();
+    }
+  });
 
   it('still drops a client that stops reading once more is meant for it than it can hold', async () => {
     const before = slowConsumers();
