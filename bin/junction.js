@@ -10,6 +10,9 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 let main;
 try {
+  // `start` takes SIGHUP (a reload) before loading its modules: Node's default would end a router
+  // that is asked to reload while it starts (src/node/hangups.ts).
+  if (process.argv[2] === 'start') (await import('../dist/src/node/hangups.js')).takeHangups();
   ({ main } = await import('../dist/src/cli/main.js'));
 } catch (error) {
   if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;

@@ -32,4 +32,24 @@ describe('takeHangups', () => {
     }
     assert.equal(process.listenerCount('SIGHUP'), listenersBefore, 'stop() gives the signal back');
   });
+
+  it('is one taker per process until stopped: the script takes it early, start gets the same one and a signal kept meanwhile', async () => {
+    const early = takeHangups();
+    const handled: string[] = [];
+    try {
+      await hangup();
+      const fromStart = takeHangups();
+      assert.equal(fromStart, early);
+      fromStart.handle(() => handled.push('reload'));
+      assert.deepEqual(handled, ['reload']);
+    } finally {
+      early.stop();
+    }
+    const next = takeHangups();
+    try {
+      assert.notEqual(next, early, 'once stopped, the next take is a new one');
+    } finally {
+      next.stop();
+    }
+  });
 });

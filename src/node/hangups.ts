@@ -4,6 +4,8 @@
  * router was still starting) killed the router. `start` takes the signal from its first moment
  * instead: one that comes before the router serves is kept and handled once it serves, since the
  * configuration the router started from may be older than the change the signal announces.
+ * The `junction` script takes it before it loads the command's modules (a few hundred ms), and
+ * `start` then gets that same taker: there is one per process until it is stopped.
  */
 export interface Hangups {
   /** From now on each SIGHUP calls `handler`; one that came before (and was not handled) calls it at once. */
@@ -12,7 +14,10 @@ export interface Hangups {
   stop(): void;
 }
 
+let taken: Hangups | undefined;
+
 export function takeHangups(): Hangups {
+  if (taken) return taken;
   let handler: (() => void) | undefined;
   let pending = false;
   const received = (): void => {
@@ -20,13 +25,18 @@ export function takeHangups(): Hangups {
     else pending = true;
   };
   process.on('SIGHUP', received);
-  return {
+  const hangups: Hangups = {
     handle(next) {
       handler = next;
       if (!pending) return;
       pending = false;
       next();
     },
-    stop: () => void process.off('SIGHUP', received),
+    stop() {
+      process.off('SIGHUP', received);
+      if (taken === hangups) taken = undefined;
+    },
   };
+  taken = hangups;
+  return hangups;
 }
