@@ -44,7 +44,11 @@ export function readLimitedBodyThen(request: IncomingMessage, limit: number, don
   new BodyReader(request, limit, discardLimit, Number.isFinite(length) ? length : undefined, done);
 }
 
-/** One body being read: its listeners are methods of one object, not a closure each per request. */
+/**
+ * One body being read: its listeners are methods of one object, not a closure each per request.
+ * No 'error' listener: an IncomingMessage emits 'error' only to listeners it has, and 'close' in
+ * every case, so 'close' before the body is complete says the client went away.
+ */
 class BodyReader {
   private readonly chunks: Buffer[] = [];
   private received = 0;
@@ -61,10 +65,9 @@ class BodyReader {
     private readonly done: (result: BodyResult) => void,
   ) {
     request.on('data', this.onData);
-    request.on('end', this.onEnd);
-    request.on('close', this.onAborted); // before 'end': the client went away mid-body
-    request.on('error', this.onAborted);
-    // An empty declared body sends no 'data'; it ends with the stream.
+    // Only a chunked or empty body needs the stream's end to know it is complete.
+    if (!declared) request.on('end', this.onEnd);
+    request.on('close', this.onAborted);
   }
 
   private data(chunk: Buffer): void {
@@ -87,9 +90,8 @@ class BodyReader {
   private finish(result: BodyResult): void {
     const request = this.request;
     request.off('data', this.onData);
-    request.off('end', this.onEnd);
+    if (!this.declared) request.off('end', this.onEnd);
     request.off('close', this.onAborted);
-    request.off('error', this.onAborted);
     this.done(result);
   }
 }
