@@ -50,7 +50,9 @@ export function readLimitedBodyThen(request: IncomingMessage, limit: number, don
  * every case, so 'close' before the body is complete says the client went away.
  */
 class BodyReader {
-  private readonly chunks: Buffer[] = [];
+  /** The body's first chunk, usually all of it; a list only for the rest of a body in several. */
+  private first: Buffer | undefined;
+  private more: Buffer[] | undefined;
   private received = 0;
   private readonly onData = (chunk: Buffer): void => this.data(chunk);
   private readonly onEnd = (): void => this.finish(this.body());
@@ -73,18 +75,20 @@ class BodyReader {
   private data(chunk: Buffer): void {
     this.received += chunk.length;
     if (this.received > this.limit) {
-      this.chunks.length = 0;
+      this.first = this.more = undefined;
       this.finish({ ok: false, reason: 'too_large', closeConnection: false, ...(this.declared === undefined ? {} : { declared: this.declared }) });
       discardRest(this.request, this.received - this.limit, this.discardLimit);
       return;
     }
-    this.chunks.push(chunk);
+    if (this.first === undefined) this.first = chunk;
+    else (this.more ??= []).push(chunk);
     if (this.received === this.declared) this.finish(this.body());
   }
 
   private body(): BodyResult {
-    const { chunks, received } = this;
-    return { ok: true, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received) };
+    const { first, more } = this;
+    if (first === undefined) return { ok: true, body: Buffer.alloc(0) };
+    return { ok: true, body: more === undefined ? first : Buffer.concat([first, ...more], this.received) };
   }
 
   private finish(result: BodyResult): void {
