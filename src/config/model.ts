@@ -210,6 +210,12 @@ export interface ListenerConfig {
    */
   trustedProxies: string[];
   /**
+   * Host names (exact, "*.example.com" for every name below, "*" for any) its web paths answer to
+   * besides IP literals, "localhost", the machine's name and the names it is configured with
+   * (Junction extension `allowed_hosts` beside `trusted_proxies`; node/web/host-check.ts). Absent: none.
+   */
+  allowedHosts?: string[];
+  /**
    * Ms a request body may take after the time its headers had (Junction extension
    * `request_body_timeout` in a web transport's `options`); absent: defaultRequestBodyTimeoutMs.
    */

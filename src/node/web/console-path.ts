@@ -60,6 +60,8 @@ export const consolePath: PathServiceFactory<ConsoleService> = async (service, c
     context.log.warn({ realm: service.realm }, `the console at ${context.path} lets anyone who reaches it sign in anonymously with ${role}`);
   }
   return {
+    // Its page and WebSocket answer only to the router's own names: a page at a name an attacker points at us must not drive it.
+    hostCheck: 'always',
     servesBelow: true,
     request: (request, response, subpath) => serveAsset(request, response, subpath, assets),
     upgrade: (request, socket, head, subpath) => {
