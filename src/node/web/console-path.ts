@@ -8,6 +8,7 @@ import type { Router } from '../../router/router.js';
 import { WebSocketService } from '../../transport/websocket-service.js';
 import { UnsupportedConfigError } from '../auth-wiring.js';
 import { startConsoleProcedures, type ConsoleProcedures } from '../console-procedures.js';
+import { originIsHost } from './host-check.js';
 import { methodAllowed, sendBody } from './http-reply.js';
 import { sendJson } from './listener.js';
 import type { NodeContext, PathServiceFactory } from './service-context.js';
@@ -115,15 +116,12 @@ function realmOnly(gate: AuthGate, realm: string): AuthGate {
   };
 }
 
-/** A browser's Origin must name the host it connected to: another site's page cannot drive the console's WebSocket. */
+/**
+ * A browser's Origin must name the host it connected to: another site's page cannot drive the
+ * console's WebSocket (and the listener's Host check keeps a rebinding page's own name out).
+ */
 function sameOrigin(request: IncomingMessage): boolean {
-  const origin = request.headers.origin;
-  if (origin === undefined) return true; // not a browser: it could send any Origin anyway
-  try {
-    return new URL(origin).host === request.headers.host;
-  } catch {
-    return false;
-  }
+  return request.headers.origin === undefined /* not a browser: it could send any Origin anyway */ || originIsHost(request);
 }
 
 function refuseUpgrade(socket: Duplex, status: string, message: string): void {

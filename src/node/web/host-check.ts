@@ -57,11 +57,15 @@ export class HostAllowList {
 /** Whether `request` must name an allowed Host under `check`. */
 export function hostCheckApplies(check: HostCheck, request: IncomingMessage): boolean {
   if (check === 'always') return true;
-  if (check === 'none') return false;
-  const origin = request.headers.origin;
-  if (origin === undefined || request.headers.host === undefined) return false;
+  return check === 'browser' && request.headers.origin !== undefined && originIsHost(request);
+}
+
+/** Whether the request's Origin names the host (and port) it was sent to, as a browser's same-origin request does. */
+export function originIsHost(request: IncomingMessage): boolean {
+  const { origin, host } = request.headers;
+  if (origin === undefined || host === undefined) return false;
   try {
-    return new URL(origin).host === new URL(`http://${request.headers.host}`).host;
+    return new URL(origin).host === new URL(`http://${host}`).host;
   } catch {
     return false;
   }
