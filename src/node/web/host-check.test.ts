@@ -70,6 +70,7 @@ describe('which requests the Host check applies to', () => {
     assert.equal(hostCheckApplies('browser', rebinding), true);
     assert.equal(hostCheckApplies('browser', request({ host: 'evil.example', origin: 'http://evil.example' })), true);
     assert.equal(hostCheckApplies('browser', request({ host: 'EVIL.example:8080', origin: 'http://evil.EXAMPLE:8080' })), true);
+    assert.equal(hostCheckApplies('browser', request({ host: 'evil.example', origin: 'http://evil.example:8080' })), true, 'a proxy\'s "Host $host" drops the port');
     assert.equal(hostCheckApplies('browser', crossOrigin), false, 'another origin: CORS keeps the answer from the page');
     assert.equal(hostCheckApplies('browser', plain), false, 'no Origin: a GET, or no browser');
     assert.equal(hostCheckApplies('browser', request({ host: 'evil.example:8080', origin: 'null' })), false);

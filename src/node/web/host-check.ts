@@ -8,8 +8,8 @@ import type { ListenerConfig } from '../../config/model.js';
 /**
  * Which requests of a path must name an allowed Host (docs/console.md, "DNS rebinding"):
  * - `always`: every request (the console: its page and its WebSocket);
- * - `browser`: a request a browser sends as same-origin, that is, with an Origin whose host is the
- *   Host header: a WebSocket or a POST of a page whose name an attacker pointed at us. A GET of
+ * - `browser`: a request a browser sends as same-origin, that is, with an Origin whose host name is
+ *   the Host header's: a WebSocket or a POST of a page whose name an attacker pointed at us. A GET of
  *   one carries no Origin, and a request from another origin is not rebinding (CORS and the
  *   bridge's JSON Content-Type keep its answer from the page);
  * - `none`: a WAMP transport that any page may reach from its own origin (allowed_origins "*",
@@ -57,17 +57,25 @@ export class HostAllowList {
 /** Whether `request` must name an allowed Host under `check`. */
 export function hostCheckApplies(check: HostCheck, request: IncomingMessage): boolean {
   if (check === 'always') return true;
-  return check === 'browser' && request.headers.origin !== undefined && originIsHost(request);
+  // Names, not ports: a proxy's "Host $host" drops the port that the page's Origin keeps.
+  const urls = check === 'browser' ? originAndHost(request) : undefined;
+  return urls !== undefined && urls.origin.hostname === urls.host.hostname;
 }
 
-/** Whether the request's Origin names the host (and port) it was sent to, as a browser's same-origin request does. */
+/** Whether the request's Origin names the host and port it was sent to, as a browser's same-origin request does. */
 export function originIsHost(request: IncomingMessage): boolean {
+  const urls = originAndHost(request);
+  return urls !== undefined && urls.origin.host === urls.host.host;
+}
+
+/** The request's Origin and Host as URLs; undefined when either is missing or no URL ("null"). */
+function originAndHost(request: IncomingMessage): { origin: URL; host: URL } | undefined {
   const { origin, host } = request.headers;
-  if (origin === undefined || host === undefined) return false;
+  if (origin === undefined || host === undefined) return undefined;
   try {
-    return new URL(origin).host === new URL(`http://${host}`).host;
+    return { origin: new URL(origin), host: new URL(`http://${host}`) };
   } catch {
-    return false;
+    return undefined;
   }
 }
 
