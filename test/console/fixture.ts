@@ -16,6 +16,8 @@ import { silentLogger } from '../../src/router/log.js';
 export const operator = { authid: 'op', ticket: 'op-ticket-5d1' };
 /** Sent by the forwarder as a header: a secret the console must never show. */
 export const forwarderToken = 'Bearer forwarder-token-77';
+/** In the forwarder's URL's query, as an app's webhook may want it: shown masked, never as it is. */
+export const forwarderApiKey = 'forwarder-api-key-31';
 /** The forwarder delivers orders.new to a port nothing listens on, so its queue and attempts show. */
 export const forwardedTopic = 'orders.new';
 export const viewer = { authid: 'watcher', secret: 'watcher-secret-9a' };
@@ -64,7 +66,7 @@ export function consoleConfig(): JunctionConfig {
         classname: 'crossbar.bridge.rest.MessageForwarder',
         realm: 'realm1',
         extra: {
-          subscriptions: [{ topic: forwardedTopic, url: 'http://127.0.0.1:9/hooks/orders' }],
+          subscriptions: [{ topic: forwardedTopic, url: `http://127.0.0.1:9/hooks/orders?api_key=${forwarderApiKey}` }],
           headers: { Authorization: forwarderToken },
           retry: { initial_delay: 60_000 },
         },
