@@ -82,10 +82,15 @@ export interface ConsoleNode {
   stop(): Promise<void>;
 }
 
-/** Starts the node on a free port with a data folder of its own (the forwarder's outbox), removed at stop. */
-export async function startConsoleNode(): Promise<ConsoleNode> {
+/**
+ * Starts the node on a free port with a data folder of its own (the forwarder's outbox), removed at
+ * stop; `edit` changes the configuration first.
+ */
+export async function startConsoleNode(edit: (config: JunctionConfig) => void = () => undefined): Promise<ConsoleNode> {
   const dataDir = mkdtempSync(join(tmpdir(), 'junction-console-'));
-  const node = await startNode(consoleConfig(), { log: silentLogger, shutdownGraceMs: 200, dataDir });
+  const config = consoleConfig();
+  edit(config);
+  const node = await startNode(config, { log: silentLogger, shutdownGraceMs: 200, dataDir });
   return {
     node,
     base: `http://127.0.0.1:${[...node.ports.values()][0]}`,
