@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
 import { codecByName } from '../../codec/index.js';
 import type { ConsoleService } from '../../config/model.js';
 import type { AuthGate } from '../../router/hooks.js';
@@ -10,7 +9,7 @@ import { UnsupportedConfigError } from '../auth-wiring.js';
 import { startConsoleProcedures, type ConsoleProcedures } from '../console-procedures.js';
 import { originIsHost } from './host-check.js';
 import { methodAllowed, sendBody } from './http-reply.js';
-import { sendJson } from './listener.js';
+import { refuseUpgrade, sendJson } from './listener.js';
 import type { NodeContext, PathServiceFactory } from './service-context.js';
 
 /** Where `npm run build` puts the console's page (scripts/build-console.mjs), from dist/src/node/web/. */
@@ -122,11 +121,6 @@ function realmOnly(gate: AuthGate, realm: string): AuthGate {
  */
 function sameOrigin(request: IncomingMessage): boolean {
   return request.headers.origin === undefined /* not a browser: it could send any Origin anyway */ || originIsHost(request);
-}
-
-function refuseUpgrade(socket: Duplex, status: string, message: string): void {
-  const body = `${message}\n`;
-  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
 function escapeAttribute(text: string): string {

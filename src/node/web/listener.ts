@@ -149,14 +149,9 @@ export class HttpListener {
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const found = this.handlerFor(request.url);
-    if (found && this.misdirected(found.handler, request)) {
-      const body = `${misdirectedMessage(request.headers.host)}\n`;
-      socket.end(`HTTP/1.1 421 Misdirected Request\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-      return;
-    }
+    if (found && this.misdirected(found.handler, request)) return refuseUpgrade(socket, '421 Misdirected Request', misdirectedMessage(request.headers.host));
     if (found?.handler.upgrade) return found.handler.upgrade(request, socket, head, found.subpath);
-    const body = `No WebSocket endpoint at ${normalizePath(request.url)}.\n`;
-    socket.end(`HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    refuseUpgrade(socket, '404 Not Found', `No WebSocket endpoint at ${normalizePath(request.url)}.`);
   }
 
   private request(request: IncomingMessage, response: ServerResponse): void {
@@ -238,6 +233,12 @@ export function normalizePath(url: string | undefined): string {
 
 function misdirectedMessage(host: string | undefined): string {
   return `this router does not answer to the host name ${JSON.stringify(host ?? '')} (a guard against DNS rebinding): reach it by its IP address or a configured name, or add the name to the transport's options.allowed_hosts`;
+}
+
+/** Answers a WebSocket upgrade request with `status` ("403 Forbidden") and `message` as plain text, and closes. */
+export function refuseUpgrade(socket: Duplex, status: string, message: string): void {
+  const body = `${message}\n`;
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {
