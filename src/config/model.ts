@@ -124,6 +124,8 @@ export interface RealmLimitsConfig {
   maxQueuedMessagesPerSession: number;
   /** Their bytes as received. */
   maxQueuedBytesPerSession: number;
+  /** Live events (payload bytes, estimated) held behind a session's retained events while they are paced; past it all go to the transport. */
+  maxHeldLiveBytesPerSession: number;
   /** A retained event larger than this (payload bytes, estimated) is not retained. */
   maxRetainedEventBytes: number;
   /** Bytes of all retained events of the realm. */

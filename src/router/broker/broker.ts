@@ -20,7 +20,8 @@ import { EventHistory, storedEvent, type EventHistorySetting } from './event-his
 import { PublicationPositions, type PublicationPosition } from './publication-positions.js';
 import { hasReceiverLists, isReceiverAllowed } from './publish-filter.js';
 import { RetainedEvents, type RetainedStamp } from './retained-events.js';
-import { RetainedReplays } from './retained-replay.js';
+import { replayMeter } from './replay-meter.js';
+import { RetainedReplays, type HeldLiveLimit } from './retained-replay.js';
 import { SmallSet } from './small-set.js';
 import { SmallSetMap } from './small-set-map.js';
 import { LimitRefusals } from '../limits/limit-refusals.js';
@@ -58,6 +59,8 @@ export interface BrokerSettings {
   eventHistory: readonly EventHistorySetting[];
   /** What the realm keeps of retained events (0 = no limit). */
   retention: RetentionLimits;
+  /** Live events held behind a session's paced retained events (0 = no limit); read at each hold, so a reload applies. */
+  heldLive: HeldLiveLimit;
   /** Subscriptions one non-trusted session may hold (0 = no limit). */
   maxSubscriptionsPerSession: number;
   /** Monotonic milliseconds, for rate-limiting warnings. */
@@ -85,7 +88,7 @@ export class Broker {
   private readonly bySession = new SmallSetMap<Session, Subscription>();
   private readonly retained: RetainedEvents;
   /** Retained events on their way to subscribers, paced by each one's transport. */
-  private readonly replays = new RetainedReplays();
+  private readonly replays: RetainedReplays;
   /** The largest logical time of the retained events this node made or kept (see RetainedStamp). */
   private retainedClock = 0;
   private maxSubscriptionsPerSession: number;
@@ -121,6 +124,8 @@ export class Broker {
         metrics.retainedBytes.add(bytes, realm);
       },
     });
+    this.replays = new RetainedReplays(settings.heldLive,
+      replayMeter(metrics, realmName, () => settings.now(), (subscription) => this.byId.get(subscription)?.uri));
     this.maxSubscriptionsPerSession = settings.maxSubscriptionsPerSession;
     this.backplane = settings.backplane;
     this.newId = this.backplane ? clusterIds(realmName) : randomIds;

@@ -4,7 +4,7 @@ import { MessageType } from '../../protocol/codes.js';
 import { Envelope } from '../../protocol/envelope.js';
 import type { Peer } from '../peer.js';
 import type { Session } from '../session.js';
-import { MAX_HELD_LIVE_BYTES, RetainedReplays } from './retained-replay.js';
+import { RetainedReplays, type ReplayMeter } from './retained-replay.js';
 
 /** A session whose transport has room for `room` more messages until the test drains it. */
 function pacedSession(room: number, paced = true) {
@@ -63,16 +63,44 @@ describe('retained replays', () => {
     assert.equal(replays.pending, 0);
   });
 
-  it('hands everything to the transport at once when more live traffic waits than it may hold', () => {
-    const replays = new RetainedReplays();
+  it('hands everything to the transport at once when more live traffic waits than it may hold, and says so', () => {
+    const limits = { maxHeldLiveBytesPerSession: 1_000 };
+    const running: number[] = [];
+    const overflows: [number, number, number][] = [];
+    const meter: ReplayMeter = {
+      running: (delta) => running.push(delta),
+      overflowed: (_session, subscription, _event, heldBytes, limit) => overflows.push([subscription, heldBytes, limit]),
+    };
+    const replays = new RetainedReplays(limits, meter);
     const { session, sent } = pacedSession(0);
     replays.send(session, 7, [event(7, 'r1')]);
-    const large = 'x'.repeat(MAX_HELD_LIVE_BYTES / 2);
-    assert.equal(replays.held(session, 7, event(7, 'l1', large)), true);
+    assert.deepEqual(running, [1]);
+    const half = 'x'.repeat(500);
+    assert.equal(replays.held(session, 7, event(7, 'l1', half)), true);
     assert.deepEqual(sent, []);
-    assert.equal(replays.held(session, 7, event(7, 'l2', large)), true);
+    assert.equal(replays.held(session, 7, event(7, 'l2', half)), true);
     assert.deepEqual(sent, ['r1', 'l1', 'l2'], 'in order; the transport\'s own limit decides now');
     assert.equal(replays.pending, 0);
+    assert.deepEqual(running, [1, -1]);
+    assert.equal(overflows.length, 1);
+    assert.equal(overflows[0]![0], 7);
+    assert.ok(overflows[0]![1] > 1_000);
+    assert.equal(overflows[0]![2], 1_000);
+  });
+
+  it('reads the limit at each hold (a reload applies to a replay under way); 0 holds without a limit', () => {
+    const limits = { maxHeldLiveBytesPerSession: 0 };
+    const replays = new RetainedReplays(limits);
+    const { session, sent, drain } = pacedSession(0);
+    replays.send(session, 7, [event(7, 'r1')]);
+    for (let i = 0; i < 50; i++) assert.equal(replays.held(session, 7, event(7, `l${i}`, 'x'.repeat(10_000))), true);
+    assert.deepEqual(sent, [], 'half a megabyte held under no limit');
+    limits.maxHeldLiveBytesPerSession = 100;
+    assert.equal(replays.held(session, 7, event(7, 'last', 'x'.repeat(200))), true);
+    assert.equal(sent.length, 52, 'the next hold passed the new limit: everything went');
+    assert.equal(replays.pending, 0);
+    drain(10);
+    assert.equal(sent.length, 52);
   });
 
   it('sends everything at once to a transport without backpressure', () => {

@@ -1,14 +1,23 @@
 import type { Envelope } from '../../protocol/envelope.js';
 import { payloadBytes } from '../limits/payload-bytes.js';
+import type { SessionLimits } from '../limits/session-limits.js';
 import type { Session } from '../session.js';
 
 /**
- * Live events held behind one session's retained events, at most this many bytes (estimated,
- * payloadBytes). Past it, everything held goes to the transport at once and its slow-consumer
- * limit decides, as for any burst: a subscriber that does not read is closed by the usual rule,
- * and the router never holds more than this per session. The default max_buffered_bytes.
+ * The realm's limit on live events held behind one session's retained events (read at each
+ * hold, so a config reload applies to replays under way).
  */
-export const MAX_HELD_LIVE_BYTES = 4 * 1024 * 1024;
+export type HeldLiveLimit = Pick<SessionLimits, 'maxHeldLiveBytesPerSession'>;
+
+/** Where replays report what they do (the realm's metrics and warnings). */
+export interface ReplayMeter {
+  /** A session's replay started (true) or finished (false): it holds nothing any more. */
+  running(delta: 1 | -1): void;
+  /** Held live events passed the limit with `event` (of `subscription`); everything waiting went to the transport. */
+  overflowed(session: Session, subscription: number, event: Envelope, heldBytes: number, limit: number): void;
+}
+
+const unmetered: ReplayMeter = { running() {}, overflowed() {} };
 
 /** One EVENT waiting for its turn: a retained one, or a live one held behind them. */
 interface Waiting {
@@ -31,15 +40,26 @@ interface Waiting {
 export class RetainedReplays {
   private readonly bySession = new Map<Session, SessionReplay>();
 
+  /**
+   * Live events held behind a session's retained ones, at most `limits.maxHeldLiveBytesPerSession`
+   * bytes (estimated, payloadBytes; 0 = no limit). Past it, everything waiting goes to the
+   * transport at once and its slow-consumer limit decides, as for any burst: a subscriber that
+   * does not read is closed by the usual rule, and the router holds no more than this per session.
+   */
+  constructor(private readonly limits: HeldLiveLimit = { maxHeldLiveBytesPerSession: 0 }, private readonly meter: ReplayMeter = unmetered) {}
+
   /** Sends `events` (EVENTs of `subscription`) to `session` as its transport takes them. */
   send(session: Session, subscription: number, events: readonly Envelope[]): void {
     if (events.length === 0) return;
     let replay = this.bySession.get(session);
     if (!replay) {
-      const made = new SessionReplay(session, () => {
-        if (this.bySession.get(session) === made) this.bySession.delete(session);
+      const made = new SessionReplay(session, this.limits, this.meter, () => {
+        if (this.bySession.get(session) !== made) return;
+        this.bySession.delete(session);
+        this.meter.running(-1);
       });
       this.bySession.set(session, (replay = made));
+      this.meter.running(1);
     }
     replay.append(subscription, events);
   }
@@ -73,7 +93,8 @@ class SessionReplay {
   private heldBytes = 0;
   private waitingForRoom = false;
 
-  constructor(private readonly session: Session, private readonly done: () => void) {}
+  constructor(private readonly session: Session, private readonly limits: HeldLiveLimit, private readonly meter: ReplayMeter,
+    private readonly done: () => void) {}
 
   append(subscription: number, events: readonly Envelope[]): void {
     for (const envelope of events) this.queue.push({ subscription, envelope });
@@ -85,9 +106,14 @@ class SessionReplay {
     if (!this.counts.has(subscription)) return false;
     this.queue.push({ subscription, envelope });
     this.counts.set(subscription, this.counts.get(subscription)! + 1);
+    const max = this.limits.maxHeldLiveBytesPerSession;
+    if (max === 0) return true;
     const message = envelope.message as { args?: unknown[]; kwargs?: unknown; payload?: Uint8Array };
-    this.heldBytes += payloadBytes([message.args, message.kwargs, message.payload], MAX_HELD_LIVE_BYTES);
-    if (this.heldBytes > MAX_HELD_LIVE_BYTES) this.flush();
+    this.heldBytes += payloadBytes([message.args, message.kwargs, message.payload], max);
+    if (this.heldBytes > max) {
+      this.meter.overflowed(this.session, subscription, envelope, this.heldBytes, max);
+      this.flush();
+    }
     return true;
   }
 

@@ -14,6 +14,8 @@ export interface SessionLimits {
   maxQueuedMessagesPerSession: number;
   /** Their bytes, as received (frame lengths). */
   maxQueuedBytesPerSession: number;
+  /** Live events held behind a session's retained events while they are paced (RetainedReplays), bytes as estimated by payloadBytes. */
+  maxHeldLiveBytesPerSession: number;
 }
 
 /** What the realm keeps of retained events (PUBLISH retain), for every session together. */
