@@ -126,7 +126,7 @@ export interface RealmLimitsConfig {
   maxQueuedBytesPerSession: number;
   /** Live events (payload bytes, estimated) held behind a session's retained events while they are paced; past it all go to the transport. */
   maxHeldLiveBytesPerSession: number;
-  /** A retained event larger than this (payload bytes, estimated) is not retained. */
+  /** A publication with retain larger than this (payload bytes, estimated) is refused whole. */
   maxRetainedEventBytes: number;
   /** Bytes of all retained events of the realm. */
   maxRetainedBytes: number;

@@ -389,7 +389,10 @@ export class Broker {
       // A node of an older version sends no times: its copy counts as older than what this node kept.
       const refused = this.keepRetained(event, options, hasReceiverLists(options), event.details, event.publication, event.excludedSession,
         { logicalTime: event.logicalTime ?? 0, at: event.publishedAt ?? 0 });
-      if (refused) this.notKeptHere(event.topic, refused);
+      if (refused) {
+        this.countRetentionRefusal(this.settings.log, event.topic, refused,
+          'retained event copied from another node not kept: a retention limit of this node was reached (refused: since the last warning; further ones not logged for 10 s)');
+      }
     }
   }
 

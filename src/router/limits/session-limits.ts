@@ -20,7 +20,7 @@ export interface SessionLimits {
 
 /** What the realm keeps of retained events (PUBLISH retain), for every session together. */
 export interface RetentionLimits {
-  /** A larger event is not retained. Bytes as estimated by payloadBytes. */
+  /** A larger publication with retain is refused whole. Bytes as estimated by payloadBytes. */
   maxRetainedEventBytes: number;
   maxRetainedBytes: number;
   maxRetainedTopics: number;
