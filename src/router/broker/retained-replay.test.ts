@@ -29,13 +29,15 @@ function pacedSession(room: number, paced = true) {
   return { session, sent, drain };
 }
 
+const noLimit = { maxHeldLiveBytesPerSession: 0 };
+
 function event(subscription: number, label: string, payload = ''): Envelope {
   return new Envelope({ type: MessageType.EVENT, subscription, publication: 1, details: {}, args: [label, payload] });
 }
 
 describe('retained replays', () => {
   it('sends while the transport has room, goes on when it drains, and holds live events of the same subscription behind', () => {
-    const replays = new RetainedReplays();
+    const replays = new RetainedReplays(noLimit);
     const { session, sent, drain } = pacedSession(2);
     replays.send(session, 7, ['r1', 'r2', 'r3', 'r4'].map((label) => event(7, label)));
     assert.deepEqual(sent, ['r1', 'r2']);
@@ -50,7 +52,7 @@ describe('retained replays', () => {
   });
 
   it('drops what waits for a subscription the session left', () => {
-    const replays = new RetainedReplays();
+    const replays = new RetainedReplays(noLimit);
     const { session, sent, drain } = pacedSession(1);
     replays.send(session, 7, [event(7, 'a1'), event(7, 'a2')]);
     replays.send(session, 9, [event(9, 'b1')]);
@@ -104,7 +106,7 @@ describe('retained replays', () => {
   });
 
   it('sends everything at once to a transport without backpressure', () => {
-    const replays = new RetainedReplays();
+    const replays = new RetainedReplays(noLimit);
     const { session, sent } = pacedSession(0, false);
     replays.send(session, 7, [event(7, 'r1'), event(7, 'r2')]);
     assert.deepEqual(sent, ['r1', 'r2']);

@@ -11,7 +11,7 @@ export type HeldLiveLimit = Pick<SessionLimits, 'maxHeldLiveBytesPerSession'>;
 
 /** Where replays report what they do (the realm's metrics and warnings). */
 export interface ReplayMeter {
-  /** A session's replay started (true) or finished (false): it holds nothing any more. */
+  /** A session's replay started (1) or finished (-1; it holds nothing any more). */
   running(delta: 1 | -1): void;
   /** Held live events passed the limit with `event` (of `subscription`); everything waiting went to the transport. */
   overflowed(session: Session, subscription: number, event: Envelope, heldBytes: number, limit: number): void;
@@ -46,7 +46,7 @@ export class RetainedReplays {
    * transport at once and its slow-consumer limit decides, as for any burst: a subscriber that
    * does not read is closed by the usual rule, and the router holds no more than this per session.
    */
-  constructor(private readonly limits: HeldLiveLimit = { maxHeldLiveBytesPerSession: 0 }, private readonly meter: ReplayMeter = unmetered) {}
+  constructor(private readonly limits: HeldLiveLimit, private readonly meter: ReplayMeter = unmetered) {}
 
   /** Sends `events` (EVENTs of `subscription`) to `session` as its transport takes them. */
   send(session: Session, subscription: number, events: readonly Envelope[]): void {
