@@ -23,6 +23,7 @@ export interface RouterMetrics {
   retainedTopics: Gauge;
   retainedRefused: Counter;
   retainedReplays: Gauge;
+  retainedReplayHeldBytes: Gauge;
   retainedReplayOverflows: Counter;
   historyBytes: Gauge;
   historyRefused: Counter;
@@ -60,6 +61,8 @@ export function createRouterMetrics(registry: MetricsRegistry): RouterMetrics {
       "Publications with retain over a retention limit, by realm and limit: one made on this node is refused (neither delivered nor retained); one from another node is delivered here but this node's copy is not kept"),
     retainedReplays: registry.gauge('junction_retained_replays',
       "Sessions whose get_retained events are still being sent at their connection's pace (live events of those subscriptions held behind them), by realm"),
+    retainedReplayHeldBytes: registry.gauge('junction_retained_replay_held_bytes',
+      'Bytes (payload, estimated) of live events held behind retained ones still being sent, all sessions of the realm (each at most max_held_live_bytes_per_session), by realm'),
     retainedReplayOverflows: registry.counter('junction_retained_replay_overflows_total',
       "Replays whose held live events passed max_held_live_bytes_per_session: everything waiting went to the connection at once, by realm"),
     historyBytes: registry.gauge('junction_event_history_bytes', 'Bytes (estimated) of events kept for wamp.subscription.get_events, by realm'),

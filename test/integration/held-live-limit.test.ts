@@ -3,7 +3,7 @@
  * subscriber's retained events are still paced by its connection are held behind them up to the
  * limit; past it everything waiting goes to the connection at once (its slow-consumer rule
  * decides), counted in junction_retained_replay_overflows_total and warned with the session and
- * topic. junction_retained_replays shows the replays under way.
+ * topic. junction_retained_replays and junction_retained_replay_held_bytes show the replays under way.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -84,6 +84,8 @@ describe('max_held_live_bytes_per_session', () => {
     assert.equal(metrics.retainedReplays.value(labels), 1, 'one replay under way');
     publishLive(publisher.peer);
     assert.deepEqual(peer.take(), [], 'the live events wait behind the retained ones');
+    const held = metrics.retainedReplayHeldBytes.value(labels);
+    assert.ok(held >= LIVE * LIVE_CHARS && held < LIVE * (LIVE_CHARS + 100), `about ${LIVE} x ${LIVE_CHARS} bytes held, got ${held}`);
     peer.drain(1_000);
     const labelsSent = peer.take().map((message) => (message as { args: unknown[] }).args[0]);
     assert.deepEqual(labelsSent, [
@@ -91,6 +93,7 @@ describe('max_held_live_bytes_per_session', () => {
       ...Array.from({ length: LIVE }, (_, i) => `live ${i}`),
     ]);
     assert.equal(metrics.retainedReplays.value(labels), 0);
+    assert.equal(metrics.retainedReplayHeldBytes.value(labels), 0);
     assert.equal(metrics.retainedReplayOverflows.value(labels), 0);
   });
 
@@ -107,6 +110,7 @@ describe('max_held_live_bytes_per_session', () => {
     assert.deepEqual(sent.slice(RETAINED - 1), Array.from({ length: LIVE }, (_, i) => `live ${i}`), 'then live, in order');
     assert.equal(metrics.retainedReplays.value(labels), 0);
     assert.equal(metrics.retainedReplayOverflows.value(labels), 1);
+    assert.equal(metrics.retainedReplayHeldBytes.value(labels), 0, 'nothing held after the overflow');
     assert.match(h.router.registry.exposition(), /^junction_retained_replay_overflows_total\{realm="realm1"\} 1$/m);
     const warning = log.lines.find((entry) => entry.level === 'warn' && /max_held_live_bytes_per_session/.test(entry.message));
     assert.ok(warning, `a warning, got ${log.text()}`);

@@ -5,7 +5,8 @@ import type { RouterMetrics } from '../router-metrics.js';
 import type { ReplayMeter } from './retained-replay.js';
 
 /**
- * The realm's view of its retained replays: a gauge of those running, a counter of those whose
+ * The realm's view of its retained replays: gauges of those running and of the live bytes they
+ * hold, a counter of those whose
  * held live events passed max_held_live_bytes_per_session, and a warning on the session's log
  * naming the topic, at most once per 10 s for the realm with how many since the last one.
  * `uriOf` names a subscription's topic (its pattern, when the event does not carry the topic).
@@ -16,6 +17,7 @@ export function replayMeter(metrics: RouterMetrics, realm: string, now: () => nu
   const throttle = new WarningThrottle();
   return {
     running: (delta) => metrics.retainedReplays.add(delta, labels),
+    held: (deltaBytes) => metrics.retainedReplayHeldBytes.add(deltaBytes, labels),
     overflowed(session, subscription, event: Envelope, heldBytes, limit) {
       overflows.inc();
       const since = throttle.record(now());

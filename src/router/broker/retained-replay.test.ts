@@ -51,12 +51,16 @@ describe('retained replays', () => {
     assert.equal(replays.held(session, 7, event(7, 'later')), false, 'nothing waits any more: live goes straight out');
   });
 
-  it('drops what waits for a subscription the session left', () => {
-    const replays = new RetainedReplays(noLimit);
+  it('drops what waits for a subscription the session left, with the bytes it held', () => {
+    let held = 0;
+    const replays = new RetainedReplays(noLimit, { running() {}, overflowed() {}, held: (delta) => (held += delta) });
     const { session, sent, drain } = pacedSession(1);
     replays.send(session, 7, [event(7, 'a1'), event(7, 'a2')]);
     replays.send(session, 9, [event(9, 'b1')]);
+    assert.equal(replays.held(session, 7, event(7, 'live7', 'x'.repeat(100))), true);
+    assert.ok(held > 100);
     replays.forget(session, 7);
+    assert.equal(held, 0, 'the held live event went with its subscription');
     drain(10);
     assert.deepEqual(sent, ['a1', 'b1']);
     assert.equal(replays.pending, 0);
@@ -68,9 +72,11 @@ describe('retained replays', () => {
   it('hands everything to the transport at once when more live traffic waits than it may hold, and says so', () => {
     const limits = { maxHeldLiveBytesPerSession: 1_000 };
     const running: number[] = [];
+    let held = 0;
     const overflows: [number, number, number][] = [];
     const meter: ReplayMeter = {
       running: (delta) => running.push(delta),
+      held: (delta) => (held += delta),
       overflowed: (_session, subscription, _event, heldBytes, limit) => overflows.push([subscription, heldBytes, limit]),
     };
     const replays = new RetainedReplays(limits, meter);
@@ -80,10 +86,12 @@ describe('retained replays', () => {
     const half = 'x'.repeat(500);
     assert.equal(replays.held(session, 7, event(7, 'l1', half)), true);
     assert.deepEqual(sent, []);
+    assert.ok(held > 500 && held < 1_000, `one event of about 500 bytes held, got ${held}`);
     assert.equal(replays.held(session, 7, event(7, 'l2', half)), true);
     assert.deepEqual(sent, ['r1', 'l1', 'l2'], 'in order; the transport\'s own limit decides now');
     assert.equal(replays.pending, 0);
     assert.deepEqual(running, [1, -1]);
+    assert.equal(held, 0, 'nothing held once sent');
     assert.equal(overflows.length, 1);
     assert.equal(overflows[0]![0], 7);
     assert.ok(overflows[0]![1] > 1_000);

@@ -13,16 +13,19 @@ export type HeldLiveLimit = Pick<SessionLimits, 'maxHeldLiveBytesPerSession'>;
 export interface ReplayMeter {
   /** A session's replay started (1) or finished (-1; it holds nothing any more). */
   running(delta: 1 | -1): void;
+  /** Bytes of live events held: more (a hold) or fewer (sent, or dropped with their subscription). */
+  held(deltaBytes: number): void;
   /** Held live events passed the limit with `event` (of `subscription`); everything waiting went to the transport. */
   overflowed(session: Session, subscription: number, event: Envelope, heldBytes: number, limit: number): void;
 }
 
-const unmetered: ReplayMeter = { running() {}, overflowed() {} };
+const unmetered: ReplayMeter = { running() {}, held() {}, overflowed() {} };
 
-/** One EVENT waiting for its turn: a retained one, or a live one held behind them. */
+/** One EVENT waiting for its turn: a retained one (bytes 0), or a live one held behind them (its estimated bytes). */
 interface Waiting {
   readonly subscription: number;
   readonly envelope: Envelope;
+  readonly bytes: number;
 }
 
 /**
@@ -90,6 +93,7 @@ class SessionReplay {
   private head = 0;
   /** Events waiting, by subscription: a live event is held only behind its own subscription's. */
   private readonly counts = new Map<number, number>();
+  /** Bytes of the live events waiting now (a held one counts until it is sent). */
   private heldBytes = 0;
   private waitingForRoom = false;
 
@@ -97,20 +101,20 @@ class SessionReplay {
     private readonly done: () => void) {}
 
   append(subscription: number, events: readonly Envelope[]): void {
-    for (const envelope of events) this.queue.push({ subscription, envelope });
+    for (const envelope of events) this.queue.push({ subscription, envelope, bytes: 0 });
     this.counts.set(subscription, (this.counts.get(subscription) ?? 0) + events.length);
     this.pump();
   }
 
   hold(subscription: number, envelope: Envelope): boolean {
     if (!this.counts.has(subscription)) return false;
-    this.queue.push({ subscription, envelope });
-    this.counts.set(subscription, this.counts.get(subscription)! + 1);
     const max = this.limits.maxHeldLiveBytesPerSession;
-    if (max === 0) return true;
     const message = envelope.message as { args?: unknown[]; kwargs?: unknown; payload?: Uint8Array };
-    this.heldBytes += payloadBytes([message.args, message.kwargs, message.payload], max);
-    if (this.heldBytes > max) {
+    const bytes = payloadBytes([message.args, message.kwargs, message.payload], max > 0 ? max : undefined);
+    this.queue.push({ subscription, envelope, bytes });
+    this.counts.set(subscription, this.counts.get(subscription)! + 1);
+    this.changeHeld(bytes);
+    if (max > 0 && this.heldBytes > max) {
       this.meter.overflowed(this.session, subscription, envelope, this.heldBytes, max);
       this.flush();
     }
@@ -119,7 +123,12 @@ class SessionReplay {
 
   forget(subscription: number): void {
     if (!this.counts.delete(subscription)) return;
-    this.queue = this.queue.slice(this.head).filter((waiting) => waiting!.subscription !== subscription);
+    const kept: Waiting[] = [];
+    for (const waiting of this.queue.slice(this.head) as Waiting[]) {
+      if (waiting.subscription !== subscription) kept.push(waiting);
+      else this.changeHeld(-waiting.bytes);
+    }
+    this.queue = kept;
     this.head = 0;
     if (this.queue.length === 0) this.finish();
   }
@@ -150,7 +159,7 @@ class SessionReplay {
   }
 
   private sendNext(): void {
-    const { subscription, envelope } = this.queue[this.head]!;
+    const { subscription, envelope, bytes } = this.queue[this.head]!;
     this.queue[this.head++] = undefined;
     if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
       this.queue = this.queue.slice(this.head);
@@ -159,14 +168,21 @@ class SessionReplay {
     const left = this.counts.get(subscription)! - 1;
     if (left === 0) this.counts.delete(subscription);
     else this.counts.set(subscription, left);
+    this.changeHeld(-bytes);
     this.session.sendEnvelope(envelope);
+  }
+
+  private changeHeld(bytes: number): void {
+    if (bytes === 0) return;
+    this.heldBytes += bytes;
+    this.meter.held(bytes);
   }
 
   private finish(): void {
     this.queue = [];
     this.head = 0;
     this.counts.clear();
-    this.heldBytes = 0;
+    this.changeHeld(-this.heldBytes);
     this.done();
   }
 }
