@@ -124,7 +124,9 @@ export interface RealmLimitsConfig {
   maxQueuedMessagesPerSession: number;
   /** Their bytes as received. */
   maxQueuedBytesPerSession: number;
-  /** A retained event larger than this (payload bytes, estimated) is not retained. */
+  /** Live events (payload bytes, estimated) held behind a session's retained events while they are paced; past it all go to the transport. */
+  maxHeldLiveBytesPerSession: number;
+  /** A publication with retain larger than this (payload bytes, estimated) is refused whole. */
   maxRetainedEventBytes: number;
   /** Bytes of all retained events of the realm. */
   maxRetainedBytes: number;
