@@ -70,6 +70,8 @@ export class OriginGate {
  */
 export function isSameOrigin(origin: string, host: string | undefined, secure: boolean): boolean {
   if (host === undefined || origin === 'null') return false;
+  // A page's request as it usually arrives, without parsing two URLs (a microsecond).
+  if (origin === `https://${host}` || (!secure && origin === `http://${host}`)) return true;
   let page: URL;
   let target: URL;
   try {
