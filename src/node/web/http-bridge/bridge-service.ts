@@ -51,8 +51,9 @@ export interface BridgeServiceSpec {
 /**
  * The checks every HTTP bridge service shares, in order: method, origin (a browser's cross-site
  * request: allowed_origins), client address (require_ip), TLS (require_tls), content type,
- * requests in flight, body size (post_body_limit) and, when configured, the request signature. Refusals are answered as JSON, logged at warn with the
- * client's address (never the body or a secret) and counted by reason.
+ * requests in flight, body size (post_body_limit) and, when configured, the request signature.
+ * Refusals are answered as JSON, logged at warn with the client's address (never the body or a
+ * secret) and counted by reason.
  */
 export function bridgeHandler(context: ServiceContext, spec: BridgeServiceSpec): PathHandler {
   const gate = new ClientGate(spec.limits.requireIp, spec.limits.requireTls);
