@@ -91,6 +91,14 @@ describe('OriginGate', () => {
     assert.equal(granted['access-control-allow-credentials'], undefined, 'the bridge reads no cookies: none are asked for');
   });
 
+  it("believes a browser's Sec-Fetch-Site: same-origin (a proxy rewrote the Host), and only that value", () => {
+    const gate = new OriginGate([]);
+    const proxied = { host: '127.0.0.1:8080', origin: 'https://app.example.com' };
+    assert.equal(outcome(gate, { ...proxied, 'sec-fetch-site': 'same-origin' }), 'pass');
+    assert.equal(outcome(gate, { ...proxied, 'sec-fetch-site': 'same-site' }), '403 origin_not_allowed');
+    assert.equal(outcome(gate, { ...proxied, 'sec-fetch-site': 'cross-site' }), '403 origin_not_allowed');
+  });
+
   it('refuses a page of http: on a request that came over TLS, as another origin', () => {
     assert.equal(outcome(new OriginGate([]), { host: 'app.example.com', origin: 'http://app.example.com' }, overTls), '403 origin_not_allowed');
   });

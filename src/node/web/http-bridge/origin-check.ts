@@ -30,7 +30,7 @@ export class OriginGate {
   /** Refuses a cross-site browser request that is not allowed; grants CORS on `response` to one that is. */
   check(request: IncomingMessage, client: ClientAddress, response: ServerResponse): void {
     const origin = request.headers.origin;
-    if (origin === undefined || isSameOrigin(origin, request.headers.host, client.secure)) return;
+    if (origin === undefined || fromOwnPage(request, origin, client.secure)) return;
     if (!this.allows(origin)) throw this.refusal(origin, request.headers.host);
     response.setHeader('access-control-allow-origin', origin);
     response.setHeader('vary', 'Origin');
@@ -59,6 +59,16 @@ export class OriginGate {
     return new Refusal(403, 'origin_not_allowed',
       `cross-site request refused: ${from} may not post to ${to}; backends send no Origin, and a site's pages must be listed in this path's allowed_origins`);
   }
+}
+
+/**
+ * Whether a browser's request comes from a page of the site it was sent to. A browser that says
+ * so with `Sec-Fetch-Site: same-origin` is believed: it compared the page's origin with the URL
+ * it requested, which a reverse proxy's rewritten Host no longer shows, and no page can set that
+ * header. Browsers without it (older Safari) are judged by their Origin and Host.
+ */
+function fromOwnPage(request: IncomingMessage, origin: string, secure: boolean): boolean {
+  return request.headers['sec-fetch-site'] === 'same-origin' || isSameOrigin(origin, request.headers.host, secure);
 }
 
 /**
