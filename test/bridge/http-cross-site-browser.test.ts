@@ -2,8 +2,9 @@
  * Cross-site request forgery in headless Chromium: a page of another site (a name that Chromium
  * resolves to 127.0.0.1 by --host-resolver-rules, on a port of its own) tries to publish through
  * the visitor's browser with every request a page can send without permission: a body of no type,
- * text/plain, a form, and JSON (which needs a preflight). None of it is delivered. A page of an
- * origin listed in allowed_origins gets its preflight granted, publishes and reads the answer.
+ * text/plain, a form, and JSON (which needs a preflight). None of it is delivered. A page of the
+ * router's own origin publishes; so does a page of an origin listed in allowed_origins, after its
+ * preflight is granted; both read the answer.
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -34,6 +35,8 @@ describe('the HTTP publisher and pages of other sites in headless Chromium', { s
     node = await startTestNode(bridgeConfig({
       '/publish': { type: 'publisher', realm: 'realm1', role: 'anonymous', options: bridgeDefaults },
       '/partner': { type: 'publisher', realm: 'realm1', role: 'anonymous', options: { ...bridgeDefaults, allowedOrigins: [`http://${partner}:${pagesPort}`] } },
+      // A document of the router's own origin, for a same-origin page.
+      '/page': { type: 'json', value: { page: 'own' }, prettify: false, allowCrossOrigin: false, discourageCaching: true },
     }));
     bridge = `http://127.0.0.1:${node.ports.get('test')}`;
     subscriber = await openAutobahn(node.url);
@@ -77,6 +80,22 @@ describe('the HTTP publisher and pages of other sites in headless Chromium', { s
     assert.equal((await post(`${bridge}/publish`, { topic: 'com.myapp.browser', args: ['backend'] })).status, 200);
     assert.deepEqual((await events.next()).args, ['backend']);
     assert.equal(events.events.length, 1);
+  });
+
+  it("a page of the router's own origin publishes JSON and reads the answer", async () => {
+    const events = await EventLog.subscribe(subscriber.session, 'com.myapp.own');
+    const page = await chromium.context.newPage();
+    page.setDefaultTimeout(10_000);
+    assert.equal((await page.goto(`${bridge}/page`))?.status(), 200);
+    const answer = await page.evaluate(async () => {
+      const response = await fetch('/publish', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ topic: 'com.myapp.own', args: ['own page'] }) });
+      return { status: response.status, body: await response.json() as { id?: number } };
+    });
+    assert.equal(answer.status, 200);
+    const event = await events.next();
+    assert.deepEqual(event.args, ['own page']);
+    assert.equal(answer.body.id, event.details.publication);
+    await page.close();
   });
 
   it('a page of an origin in allowed_origins publishes JSON after its preflight and reads the answer', async () => {
