@@ -10,6 +10,7 @@ import type { ClientAddress, ServiceContext } from '../service-context.js';
 import { readLimitedBodyThen, type BodyResult } from '../../../transport/http-body.js';
 import { bodyOf } from './request-body.js';
 import { ClientGate, allowedMethods, checkJsonContentType, checkMethod } from './request-checks.js';
+import { OriginGate } from './origin-check.js';
 import { ClientGone, Refusal, refusalBody, sendBridgeJson, sendBridgeJsonText } from './refusal.js';
 import { SignatureVerifier } from './signed-request.js';
 import { DeadlineList } from './deadline-list.js';
@@ -44,7 +45,7 @@ export interface BridgeServiceSpec {
   /** Checks the Content-Type (publisher, caller); a webhook takes any body. */
   readsJson: boolean;
   /**
-   * Handles a request that passed method, address, TLS, content type, size and signature checks.
+   * Handles a request that passed method, origin, address, TLS, content type, size and signature checks.
    * A reply known at once is returned as it is (the publisher's, when the router acknowledged
    * the publication during the call): it is sent in the same turn, with no promise in between.
    */
@@ -53,13 +54,15 @@ export interface BridgeServiceSpec {
 }
 
 /**
- * The checks every HTTP bridge service shares, in order: method, client address (require_ip),
- * TLS (require_tls), content type, requests in flight, body size (post_body_limit) and, when
- * configured, the request signature. Refusals are answered as JSON, logged at warn with the
- * client's address (never the body or a secret) and counted by reason.
+ * The checks every HTTP bridge service shares, in order: method, origin (a browser's cross-site
+ * request: allowed_origins), client address (require_ip), TLS (require_tls), content type,
+ * requests in flight, body size (post_body_limit) and, when configured, the request signature.
+ * Refusals are answered as JSON, logged at warn with the client's address (never the body or a
+ * secret) and counted by reason.
  */
 export function bridgeHandler(context: ServiceContext, spec: BridgeServiceSpec): PathHandler {
   const gate = new ClientGate(spec.limits.requireIp, spec.limits.requireTls);
+  const origins = new OriginGate(spec.limits.allowedOrigins ?? []);
   const verifier = spec.signature ? new SignatureVerifier(spec.signature) : undefined;
   const requests = context.metrics.counter('junction_http_bridge_requests_total',
     'HTTP bridge requests by service, path and outcome ("accepted" or why not)');
@@ -85,11 +88,12 @@ export function bridgeHandler(context: ServiceContext, spec: BridgeServiceSpec):
     const exchange = new Exchange(request, response, context.clientAddress(request), deadlines);
     try {
       if (request.method === 'OPTIONS') {
-        response.writeHead(204, { allow: allowedMethods });
+        response.writeHead(204, { allow: allowedMethods, ...origins.preflightHeaders(request) });
         response.end();
         return settle(exchange, 'options');
       }
       checkMethod(request.method);
+      origins.check(request, exchange.client, response);
       gate.check(exchange.client);
       if (spec.readsJson) checkJsonContentType(request);
       if (inFlight >= maxRequestsInFlight) {

@@ -7,6 +7,7 @@ import { jsonText } from '../../../codec/json.js';
  */
 export type RefusalCode =
   | 'method_not_allowed'
+  | 'origin_not_allowed'
   | 'ip_not_allowed'
   | 'tls_required'
   | 'unsupported_content_type'
