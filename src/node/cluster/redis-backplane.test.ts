@@ -254,6 +254,28 @@ describe('Redis backplane: a node that starts while Redis is down', { skip }, ()
   });
 });
 
+describe('Redis backplane: two processes with one node_id', { skip }, () => {
+  it('says so in an error, at most once per interval, on both; a node of another name is not taken for a twin', async () => {
+    const errors: { process: string; message: string }[] = [];
+    const logOf = (name: string): Logger => {
+      const log: Logger = { ...silentLogger, error: (_fields: object, message: string) => void errors.push({ process: name, message }), child: () => log };
+      return log;
+    };
+    const prefix = `twins${++prefixes}`;
+    const first = await redisNode('n1', prefix, { log: logOf('first') });
+    const second = await redisNode('n1', prefix, { log: logOf('second') });
+    const other = await redisNode('n2', prefix, { log: logOf('other') });
+    try {
+      await waitFor(() => errors.some((line) => line.process === 'first') && errors.some((line) => line.process === 'second'), 'both twins told');
+      assert.match(errors[0]!.message, /another process is cluster node "n1" on this Redis .*give each node its own node_id/);
+      await new Promise((resolve) => setTimeout(resolve, 5 * heartbeatMs));
+      assert.deepEqual(errors.map((line) => line.process).sort(), ['first', 'second'], 'once each within the interval, nothing for n2');
+    } finally {
+      await Promise.all([first, second, other].map((node) => node.backplane.close()));
+    }
+  });
+});
+
 describe('Redis backplane: a Redis that does not keep up', { skip }, () => {
   it('holds at most max_pending_bytes unacknowledged, drops and counts past it, and flows again once Redis answers', async () => {
     const prefix = `slow${++prefixes}`;

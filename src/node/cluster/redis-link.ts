@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { Packr } from 'msgpackr';
 import { clusterDefaults } from '../../config/file-schema.js';
@@ -30,8 +31,11 @@ export interface RedisLinkOptions {
   timeouts?: RedisTimeouts;
 }
 
-/** What crosses Redis: a mesh message, or a heartbeat. */
-type Wire = { from: string; message: MeshMessage } | { from: string; beat: true };
+/**
+ * What crosses Redis: a mesh message, or a heartbeat. A heartbeat names the process too (`process`,
+ * drawn at start), so that two processes given one node_id notice each other.
+ */
+type Wire = { from: string; message: MeshMessage } | { from: string; beat: true; process?: string };
 
 const packr = new Packr({ useRecords: false });
 
@@ -139,6 +143,9 @@ export class RedisLink implements MeshLink {
   private readonly doubtful = new Set<string>();
   /** Nodes forgotten while Redis was away, their claims not freed; each with when it is freed unless heard from. */
   private readonly unfreed = new Map<string, number>();
+  /** Tells this process's heartbeats from another's that has the same node name (a misconfiguration). */
+  private readonly process = randomBytes(8).toString('hex');
+  private readonly twinWarnings = new WarningThrottle();
 
   constructor(options: RedisLinkOptions) {
     this.where = describeRedis(options.redis);
@@ -389,7 +396,10 @@ export class RedisLink implements MeshLink {
       this.log.warn({ err: error }, 'unreadable message on the cluster channel ignored');
       return;
     }
-    if (wire.from === this.nodeId) return;
+    if (wire.from === this.nodeId) {
+      if ('beat' in wire && wire.process !== undefined && wire.process !== this.process) this.twinHeard();
+      return;
+    }
     this.unfreed.delete(wire.from);
     this.metrics?.wireBytes('received', 'message' in wire ? wire.message.k : 'beat', data.length);
     // A heartbeat from a node this one does not know (lost past its lease, or its hello missed):
@@ -465,10 +475,21 @@ export class RedisLink implements MeshLink {
   }
 
   private beat(): void {
-    const sent = this.publish('all', packr.pack({ from: this.nodeId, beat: true } satisfies Wire), 'beat');
+    const sent = this.publish('all', packr.pack({ from: this.nodeId, beat: true, process: this.process } satisfies Wire), 'beat');
     if (!sent) return;
     this.heartbeatAnswered = false;
     sent.then(() => (this.heartbeatAnswered = true), () => {});
+  }
+
+  /**
+   * Another process beats as this node: both take what is sent to the name and drop what the other
+   * sends as their own, so the cluster misroutes until one is renamed. Said loudly, never fixed here.
+   */
+  private twinHeard(): void {
+    const heartbeats = this.twinWarnings.record(Date.now());
+    if (heartbeats === undefined) return;
+    this.log.error({ node: this.nodeId, heartbeats },
+      `another process is cluster node "${this.nodeId}" on this Redis (prefix "${this.prefix}"): both take the messages sent to that name and ignore each other, so routing across the cluster goes wrong; give each node its own node_id (or leave it out: each process then draws a name of its own); said at most every ${warningIntervalMs / 1000} s`);
   }
 
   /** A node is dead: forget its sessions, subscriptions and registrations, and free its claims. */
