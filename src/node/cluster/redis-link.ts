@@ -197,7 +197,7 @@ export class RedisLink implements MeshLink {
     while (!this.connected) {
       if (Date.now() > deadline) {
         this.startedAlone = true;
-        this.log.warn({ node: this.nodeId, timeoutMs }, `${this.where} did not answer: serving this node's clients only; joining the cluster when it answers`);
+        this.log.warn({ cluster_node: this.nodeId, timeoutMs }, `${this.where} did not answer: serving this node's clients only; joining the cluster when it answers`);
         return false;
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -433,7 +433,7 @@ export class RedisLink implements MeshLink {
     for (const node of this.unfreed.keys()) this.unfreed.set(node, Date.now() + this.leaseMs);
     if (!this.everConnected) {
       this.everConnected = true;
-      this.log.info({ node: this.nodeId, redis: this.where }, 'joined the cluster');
+      this.log.info({ cluster_node: this.nodeId, redis: this.where }, 'joined the cluster');
       if (this.startedAlone) void this.joinLate();
       return;
     }
@@ -488,14 +488,14 @@ export class RedisLink implements MeshLink {
   private twinHeard(): void {
     const heartbeats = this.twinWarnings.record(Date.now());
     if (heartbeats === undefined) return;
-    this.log.error({ node: this.nodeId, heartbeats },
+    this.log.error({ cluster_node: this.nodeId, heartbeats },
       `another process is cluster node "${this.nodeId}" on this Redis (prefix "${this.prefix}"): both take the messages sent to that name and ignore each other, so routing across the cluster goes wrong; give each node its own node_id (or leave it out: each process then draws a name of its own); said at most every ${warningIntervalMs / 1000} s`);
   }
 
   /** A node is dead: forget its sessions, subscriptions and registrations, and free its claims. */
   private lose(node: string, why: string): void {
     if (!this.lastHeard.delete(node)) return;
-    this.log.warn({ node }, `cluster node ${node} is gone, ${why}: forgetting its sessions, subscriptions and registrations`);
+    this.log.warn({ other_node: node }, `cluster node ${node} is gone, ${why}: forgetting its sessions, subscriptions and registrations`);
     // Sent first: a claim this node makes once the router heard `gone` reaches Redis after it (one connection keeps order).
     if (this.connected) this.dropClaims(node).catch(() => {});
     // Redis away or silent: freed once it answers, unless the node is heard from by then (it was alive, cut off like this one).
