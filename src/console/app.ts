@@ -71,12 +71,13 @@ function Shell({ settings, session, onSignOut }: { settings: ConsoleSettings; se
   useEffect(() => {
     document.title = `${views.find((v) => v.id === view)!.title} · Junction console`;
   }, [view]);
-  const details = session.details as { authid?: string; authrole?: string };
+  // x_junction_node: set when the router is one node of several (--workers, Redis); the listings are that node's.
+  const details = session.details as { authid?: string; authrole?: string; x_junction_node?: string };
   return html`<div class="shell">
     <a class="skip" href=${`#/${view}`} onClick=${(e: Event) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>Skip to content</a>
     <header>
       <strong class="brand">Junction console</strong>
-      <span class="who" data-who>${details.authid ?? ''} · role ${details.authrole ?? ''} · realm ${settings.realm} · session ${session.id}</span>
+      <span class="who" data-who>${details.authid ?? ''} · role ${details.authrole ?? ''} · realm ${settings.realm}${details.x_junction_node === undefined ? '' : ` · node ${details.x_junction_node}`} · session ${session.id}</span>
       <button type="button" class="small" onClick=${onSignOut}>Sign out</button>
     </header>
     <nav aria-label="Views">

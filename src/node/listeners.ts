@@ -14,7 +14,7 @@ import { clientAddressReader } from './web/client-address.js';
 import type { HttpTimeouts } from './web/http-timeouts.js';
 import { HttpListener, type PathHandler } from './web/listener.js';
 import { buildPathHandler } from './web/path-services.js';
-import type { NodeContext, ServiceContext } from './web/service-context.js';
+import { pathWhere, type NodeContext, type ServiceContext } from './web/service-context.js';
 
 export interface ServedUrl {
   url: string;
@@ -114,7 +114,7 @@ async function buildPaths(config: ListenerConfig, paths: readonly string[], node
   const handlers = new Map<string, PathHandler>();
   try {
     for (const path of paths) {
-      const where = config.kind === 'websocket' ? `transport "${config.id}"` : `transport "${config.id}" path "${path}"`;
+      const where = pathWhere(config, path);
       const context: ServiceContext = { ...node, log: log.child({ path }), listener: config, path, where, clientAddress };
       handlers.set(path, await buildPathHandler(config.paths[path]!, context));
     }

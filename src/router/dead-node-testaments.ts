@@ -129,7 +129,7 @@ export class DeadNodeTestaments {
     kept.asked = first;
     this.outlet.ask(first, node).then((answer) => {
       if (answer !== 'unknown' || this.dead.get(node) !== kept || !kept.witnesses.delete(first)) return;
-      this.log.info({ node, witness: first }, 'the node chosen to publish a dead node\'s testaments never knew it: the next one in order is');
+      this.log.info({ dead_node: node, witness: first }, 'the node chosen to publish a dead node\'s testaments never knew it: the next one in order is');
       this.decide(node, kept);
     }, () => undefined); // a witness that cannot answer: it died (nodeGone decides again) or is slow (the keep time bounds the wait)
   }
@@ -154,7 +154,7 @@ export class DeadNodeTestaments {
     if (!kept) return;
     this.forget(node);
     this.outlet.dropped(node, kept.sessions.size);
-    this.log.warn({ node, sessions: kept.sessions.size, keptMs: this.keepMs, witnesses: [...kept.witnesses] },
+    this.log.warn({ dead_node: node, sessions: kept.sessions.size, keptMs: this.keepMs, witnesses: [...kept.witnesses] },
       'testaments of a dead node dropped: the node chosen to publish them never said it did (its word may have been lost)');
   }
 

@@ -175,8 +175,8 @@ export class Router implements SessionHost {
     const notCopied = `${what} from before this node started could not be copied`;
     this.backplane!.askAll(question, [node]).then(({ answers, missing }) => {
       for (const { answer } of answers) adopt(answer);
-      if (missing.length > 0) this.log.warn({ realm: question.realm, node, reason: 'the node did not answer' }, notCopied);
-    }, (error: unknown) => this.log.warn({ realm: question.realm, node, err: error }, notCopied));
+      if (missing.length > 0) this.log.warn({ realm: question.realm, other_node: node, reason: 'the node did not answer' }, notCopied);
+    }, (error: unknown) => this.log.warn({ realm: question.realm, other_node: node, err: error }, notCopied));
   }
 
   /** Dead nodes' testaments are published here through the realm's meta API, once in the cluster (see DeadNodeTestaments). */

@@ -80,8 +80,9 @@ async function startNode(waitFor: string): Promise<Node> {
   const junction = new RunningJunction(child);
   running.push(junction);
   await junction.waitForLine((line) => line.msg === waitFor, 15_000);
-  const named = await junction.waitForLine((line) => typeof line.node === 'string');
-  return { junction, url: await junction.url(), port, id: String(named.node) };
+  // "joined the cluster" (or "did not answer", for a node that starts alone) names it.
+  const named = await junction.waitForLine((line) => typeof line.cluster_node === 'string');
+  return { junction, url: await junction.url(), port, id: String(named.cluster_node) };
 }
 
 async function health(node: Node): Promise<{ status: string; reason?: string }> {

@@ -156,6 +156,26 @@ describe('junction check', () => {
     assert.match(fine.out.stdout, /: ok \(2 realms, 1 transport\)\n/);
   });
 
+  it('warns about a static directory that is not there, as start does (the file is still ok)', async () => {
+    const file = join(dir, 'static.yaml');
+    await writeFile(file, `version: 2
+workers:
+  - type: router
+    realms: [{name: realm1, roles: []}]
+    transports:
+      - type: web
+        endpoint: {type: tcp, port: 0}
+        paths:
+          "/": {type: static, directory: ./no-such-site}
+          docs: {type: path, paths: {"/": {type: static, directory: .}}}
+`);
+    const { out, io } = captureIo();
+    assert.equal(await run(['--config', file], io), 0, out.stderr);
+    assert.match(out.stdout, /: ok \(1 realm, 1 transport\)\n/);
+    assert.deepEqual(out.stdout.split('\n').filter((line) => line.startsWith('  warning:')),
+      [`  warning: transport "transport0" path "/": the static directory ${join(dir, 'no-such-site')} does not exist; requests get 404 until it does`]);
+  });
+
   it('refuses unknown options and --config with --cbdir (exit 2)', async () => {
     const { out, io } = captureIo();
     assert.equal(await run(['--confg', 'x'], io), 2);

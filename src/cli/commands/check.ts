@@ -1,5 +1,6 @@
 import { ConfigError, findCbdirConfig, loadConfigFile } from '../../config/index.js';
 import { tlsFileReport } from '../../node/startup-errors.js';
+import { missingStaticDirectories } from '../../node/web/static.js';
 import { readArguments, refuseArguments } from '../command-line.js';
 import type { CommandIo } from '../io.js';
 import { plural } from '../../protocol/plural.js';
@@ -8,8 +9,8 @@ export const usage = `Usage: junction check [--config FILE | --cbdir DIR]
 
 Validates a configuration file (JSON or YAML, Crossbar.io format) and lists every problem with
 its place in the file, then checks that the TLS key and certificate files it names can be read
-and belong together; or prints a summary, any settings Junction ignores and what Node's TLS
-warns about those files (weak DH parameters).
+and belong together; or prints a summary, any settings Junction ignores, what Node's TLS
+warns about those files (weak DH parameters) and static directories that do not exist.
 Without options it checks the folder .junction (as written by "junction init").
 `;
 
@@ -41,7 +42,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     if (runnable > 0) counts.push(plural(runnable, 'component'));
     io.stdout(`${file}: ok (${counts.join(', ')})\n`);
     for (const notice of config.notices) io.stdout(`  notice: ${notice}\n`);
-    for (const warning of tls.warnings) io.stdout(`  warning: ${warning}\n`);
+    for (const warning of [...tls.warnings, ...missingStaticDirectories(config.listeners)]) io.stdout(`  warning: ${warning}\n`);
     return 0;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

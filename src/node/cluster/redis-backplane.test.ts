@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { backplaneConformance } from '../../../test/support/backplane-conformance.js';
 import { skipWithoutDebian } from '../../../test/support/debian.js';
@@ -10,6 +11,7 @@ import { MeshBackplane } from '../../router/backplane-mesh.js';
 import type { RemotePublication } from '../../router/backplane.js';
 import { silentLogger, type Logger } from '../../router/log.js';
 import type { Redis } from 'ioredis';
+import { createLogger } from '../logger.js';
 import { RedisLink } from './redis-link.js';
 import { RedisTimeouts } from './redis-timeouts.js';
 import { MessageType as T } from '../../protocol/codes.js';
@@ -250,6 +252,55 @@ describe('Redis backplane: a node that starts while Redis is down', { skip }, ()
       assert.match(claimWarnings()[0]!.message, /at most every 10 s/);
     } finally {
       await alone.backplane.close();
+    }
+  });
+});
+
+describe('Redis backplane: two processes with one node_id', { skip }, () => {
+  it('says so in an error, at most once per interval, on both; a node of another name is not taken for a twin', async () => {
+    const errors: { process: string; message: string }[] = [];
+    const logOf = (name: string): Logger => {
+      const log: Logger = { ...silentLogger, error: (_fields: object, message: string) => void errors.push({ process: name, message }), child: () => log };
+      return log;
+    };
+    const prefix = `twins${++prefixes}`;
+    const first = await redisNode('n1', prefix, { log: logOf('first') });
+    const second = await redisNode('n1', prefix, { log: logOf('second') });
+    const other = await redisNode('n2', prefix, { log: logOf('other') });
+    try {
+      await waitFor(() => errors.some((line) => line.process === 'first') && errors.some((line) => line.process === 'second'), 'both twins told');
+      assert.match(errors[0]!.message, /another process is cluster node "n1" on this Redis .*give each node its own node_id/);
+      await new Promise((resolve) => setTimeout(resolve, 5 * heartbeatMs));
+      assert.deepEqual(errors.map((line) => line.process).sort(), ['first', 'second'], 'once each within the interval, nothing for n2');
+    } finally {
+      await Promise.all([first, second, other].map((node) => node.backplane.close()));
+    }
+  });
+});
+
+describe('Redis backplane: the log lines of a --workers worker', { skip }, () => {
+  it('name this node and another apart from the `node` a worker binds to its logger: one `node` key a line', async () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(...chunk.toString().trim().split('\n'));
+        done();
+      },
+    });
+    const log = createLogger('info', destination).child({ node: 'w1' });
+    const prefix = `names${++prefixes}`;
+    const a = await redisNode('n1-w1', prefix, { log });
+    const b = await redisNode('n1-w2', prefix);
+    try {
+      await waitFor(() => a.backplane.peers().includes('n1-w2'), 'a hears b');
+      b.link.vanish();
+      await waitFor(() => lines.some((line) => line.includes('is gone')), 'a says b is gone');
+      const joined = JSON.parse(lines.find((line) => line.includes('joined the cluster'))!) as Record<string, unknown>;
+      const gone = JSON.parse(lines.find((line) => line.includes('is gone'))!) as Record<string, unknown>;
+      assert.deepEqual([joined.node, joined.cluster_node, gone.node, gone.other_node], ['w1', 'n1-w1', 'w1', 'n1-w2']);
+      assert.deepEqual(lines.filter((line) => line.split('"node":').length > 2), [], 'no line with two node keys');
+    } finally {
+      await Promise.all([a.backplane.close(), b.backplane.close()]);
     }
   });
 });

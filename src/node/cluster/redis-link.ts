@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { Packr } from 'msgpackr';
 import { clusterDefaults } from '../../config/file-schema.js';
@@ -30,8 +31,11 @@ export interface RedisLinkOptions {
   timeouts?: RedisTimeouts;
 }
 
-/** What crosses Redis: a mesh message, or a heartbeat. */
-type Wire = { from: string; message: MeshMessage } | { from: string; beat: true };
+/**
+ * What crosses Redis: a mesh message, or a heartbeat. A heartbeat names the process too (`process`,
+ * drawn at start), so that two processes given one node_id notice each other.
+ */
+type Wire = { from: string; message: MeshMessage } | { from: string; beat: true; process?: string };
 
 const packr = new Packr({ useRecords: false });
 
@@ -139,6 +143,9 @@ export class RedisLink implements MeshLink {
   private readonly doubtful = new Set<string>();
   /** Nodes forgotten while Redis was away, their claims not freed; each with when it is freed unless heard from. */
   private readonly unfreed = new Map<string, number>();
+  /** Tells this process's heartbeats from another's that has the same node name (a misconfiguration). */
+  private readonly process = randomBytes(8).toString('hex');
+  private readonly twinWarnings = new WarningThrottle();
 
   constructor(options: RedisLinkOptions) {
     this.where = describeRedis(options.redis);
@@ -190,7 +197,7 @@ export class RedisLink implements MeshLink {
     while (!this.connected) {
       if (Date.now() > deadline) {
         this.startedAlone = true;
-        this.log.warn({ node: this.nodeId, timeoutMs }, `${this.where} did not answer: serving this node's clients only; joining the cluster when it answers`);
+        this.log.warn({ cluster_node: this.nodeId, timeoutMs }, `${this.where} did not answer: serving this node's clients only; joining the cluster when it answers`);
         return false;
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -389,7 +396,10 @@ export class RedisLink implements MeshLink {
       this.log.warn({ err: error }, 'unreadable message on the cluster channel ignored');
       return;
     }
-    if (wire.from === this.nodeId) return;
+    if (wire.from === this.nodeId) {
+      if ('beat' in wire && wire.process !== undefined && wire.process !== this.process) this.twinHeard();
+      return;
+    }
     this.unfreed.delete(wire.from);
     this.metrics?.wireBytes('received', 'message' in wire ? wire.message.k : 'beat', data.length);
     // A heartbeat from a node this one does not know (lost past its lease, or its hello missed):
@@ -423,7 +433,7 @@ export class RedisLink implements MeshLink {
     for (const node of this.unfreed.keys()) this.unfreed.set(node, Date.now() + this.leaseMs);
     if (!this.everConnected) {
       this.everConnected = true;
-      this.log.info({ node: this.nodeId, redis: this.where }, 'joined the cluster');
+      this.log.info({ cluster_node: this.nodeId, redis: this.where }, 'joined the cluster');
       if (this.startedAlone) void this.joinLate();
       return;
     }
@@ -465,16 +475,27 @@ export class RedisLink implements MeshLink {
   }
 
   private beat(): void {
-    const sent = this.publish('all', packr.pack({ from: this.nodeId, beat: true } satisfies Wire), 'beat');
+    const sent = this.publish('all', packr.pack({ from: this.nodeId, beat: true, process: this.process } satisfies Wire), 'beat');
     if (!sent) return;
     this.heartbeatAnswered = false;
     sent.then(() => (this.heartbeatAnswered = true), () => {});
   }
 
+  /**
+   * Another process beats as this node: both take what is sent to the name and drop what the other
+   * sends as their own, so the cluster misroutes until one is renamed. Said loudly, never fixed here.
+   */
+  private twinHeard(): void {
+    const heartbeats = this.twinWarnings.record(Date.now());
+    if (heartbeats === undefined) return;
+    this.log.error({ cluster_node: this.nodeId, heartbeats },
+      `another process is cluster node "${this.nodeId}" on this Redis (prefix "${this.prefix}"): both take the messages sent to that name and ignore each other, so routing across the cluster goes wrong; give each node its own node_id (or leave it out: each process then draws a name of its own); said at most every ${warningIntervalMs / 1000} s`);
+  }
+
   /** A node is dead: forget its sessions, subscriptions and registrations, and free its claims. */
   private lose(node: string, why: string): void {
     if (!this.lastHeard.delete(node)) return;
-    this.log.warn({ node }, `cluster node ${node} is gone, ${why}: forgetting its sessions, subscriptions and registrations`);
+    this.log.warn({ other_node: node }, `cluster node ${node} is gone, ${why}: forgetting its sessions, subscriptions and registrations`);
     // Sent first: a claim this node makes once the router heard `gone` reaches Redis after it (one connection keeps order).
     if (this.connected) this.dropClaims(node).catch(() => {});
     // Redis away or silent: freed once it answers, unless the node is heard from by then (it was alive, cut off like this one).

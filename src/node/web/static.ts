@@ -1,8 +1,8 @@
-import { constants } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { open, realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
-import type { StaticService } from '../../config/model.js';
+import type { ListenerConfig, StaticService } from '../../config/model.js';
 import type { Logger } from '../../router/log.js';
 import { UnsupportedConfigError } from '../auth-wiring.js';
 import { directoryListing } from './directory-listing.js';
@@ -11,7 +11,7 @@ import { methodAllowed, sendBody } from './http-reply.js';
 import { normalizePath, sendJson, type PathHandler } from './listener.js';
 import { MimeTypes } from './mime-types.js';
 import { BadPathError, fileSegments, isHiddenName, resolveInside } from './static-resolve.js';
-import type { PathServiceFactory } from './service-context.js';
+import { pathWhere, type PathServiceFactory } from './service-context.js';
 
 /**
  * Files from a directory at this path and below it (Crossbar's `static` web service). A directory
@@ -21,7 +21,7 @@ import type { PathServiceFactory } from './service-context.js';
 export const staticPath: PathServiceFactory<StaticService> = async (service, context) => {
   let root = await servedRoot(service.directory, context.where);
   if (root === undefined) {
-    context.log.warn({ directory: service.directory }, `${context.where}: the static directory does not exist; requests get 404 until it does`);
+    context.log.warn({ directory: service.directory }, missingDirectoryText(context.where, service.directory));
   }
   let files = root === undefined ? undefined : new StaticFiles(service, root, context.path, context.log);
   const serve = async (request: IncomingMessage, response: ServerResponse, subpath: string): Promise<void> => {
@@ -40,6 +40,17 @@ export const staticPath: PathServiceFactory<StaticService> = async (service, con
     request: (request, response, subpath) => void serve(request, response, subpath),
   } satisfies PathHandler;
 };
+
+/** What the log at start and `junction check` say of a static directory that is not there. */
+function missingDirectoryText(where: string, directory: string): string {
+  return `${where}: the static directory ${directory} does not exist; requests get 404 until it does`;
+}
+
+/** For `junction check`: each static path of these listeners whose directory does not exist now, as start will warn of it. */
+export function missingStaticDirectories(listeners: readonly ListenerConfig[]): string[] {
+  return listeners.flatMap((listener) => Object.entries(listener.paths).flatMap(([path, service]) =>
+    service.type === 'static' && !existsSync(service.directory) ? [missingDirectoryText(pathWhere(listener, path), service.directory)] : []));
+}
 
 /** The directory's real path (symlinks resolved), so containment checks compare like with like; undefined while it does not exist. */
 async function servedRoot(directory: string, where: string): Promise<string | undefined> {

@@ -290,7 +290,7 @@ export class LongPollServer {
       if (failure.reason === 'gone' || failure.reason === 'unserved') {
         return sendError(response, 404, 'no_such_transport', `the router node that held this transport (${node}) left the cluster or was restarted: open a new one`);
       }
-      this.log.warn({ node, operation: target.operation, err: failure }, 'a long-poll request relayed to another router node failed');
+      this.log.warn({ other_node: node, operation: target.operation, err: failure }, 'a long-poll request relayed to another router node failed');
       const why = `the router node holding this transport (${node}) did not answer: ${failure.message}`;
       if (failure.reason === 'timeout') return sendError(response, 504, 'relay_failed', why);
       return sendError(response, 502, 'relay_failed', why);

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { freePort, projectRoot, RunningJunction } from '../support/cli.js';
+import { skipWithoutDebian } from '../support/debian.js';
+import { RunningRedis } from '../support/redis-server.js';
+
+/**
+ * Every metric docs/metrics.md lists is exported by a running router, and every junction_* metric
+ * it exports is listed: `junction start --workers 2` in a Redis cluster, with every kind of
+ * transport and component that has metrics of its own (web paths with the HTTP bridge, long-poll,
+ * SSE and WAMP v1, RawSocket, MQTT, Pusher, a forwarder, ZeroMQ and stdio). metrics-doc.test.ts
+ * compares the doc with the names in the source; this shows that each is registered at run time.
+ */
+
+const skip = skipWithoutDebian('redis-server');
+const scratch = mkdtempSync(join(tmpdir(), 'junction-metrics-live-'));
+let redis: RunningRedis | undefined;
+let junction: RunningJunction | undefined;
+after(async () => {
+  junction?.kill();
+  await redis?.stop();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+const everything = { call: true, register: true, publish: true, subscribe: true };
+
+async function fullConfig(redisUrl: string): Promise<object> {
+  const tcp = async () => ({ type: 'tcp', interface: '127.0.0.1', port: await freePort() });
+  return {
+    version: 2,
+    workers: [{
+      type: 'router',
+      cluster: { redis: { url: redisUrl }, node_id: 'live' },
+      realms: [{ name: 'realm1', roles: [{ name: 'anonymous', permissions: [{ uri: '', match: 'prefix', allow: everything }] }] }],
+      transports: [
+        {
+          type: 'web', endpoint: { type: 'tcp', interface: '127.0.0.1', port: 0 },
+          paths: {
+            ws: { type: 'websocket', options: { wamp1: { realm: 'realm1', role: 'anonymous' } } },
+            publish: { type: 'publisher', realm: 'realm1', role: 'anonymous' },
+            call: { type: 'caller', realm: 'realm1', role: 'anonymous' },
+            lp: { type: 'longpoll' },
+            sse: { type: 'sse', realm: 'realm1' },
+            metrics: { type: 'metrics' },
+          },
+        },
+        { type: 'rawsocket', endpoint: await tcp() },
+        { type: 'mqtt', endpoint: await tcp(), options: { realm: 'realm1' } },
+        { type: 'pusher', endpoint: await tcp(), apps: [{ id: 'app1', key: 'app-key', secret: 'app-secret', realm: 'realm1', role: 'anonymous' }] },
+      ],
+      components: [
+        { type: 'class', id: 'fwd', classname: 'crossbar.bridge.rest.MessageForwarder', realm: 'realm1', extra: { subscriptions: [{ topic: 'orders.new', url: 'http://127.0.0.1:9/hook' }] } },
+        // connect, not bind: the component runs in each worker (docs/cluster.md).
+        { type: 'zeromq', id: 'zpush', realm: 'realm1', connect: `tcp://127.0.0.1:${await freePort()}` },
+        { type: 'stdio', id: 'program', realm: 'realm1', command: [process.execPath, '-e', 'process.stdin.resume()'] },
+      ],
+    }],
+  };
+}
+
+describe('docs/metrics.md against a running router', { skip, timeout: 120_000 }, () => {
+  it('lists exactly the junction_* metrics /metrics exports', async () => {
+    redis = await RunningRedis.start();
+    const file = join(scratch, 'config.json');
+    writeFileSync(file, JSON.stringify(await fullConfig(redis.url)));
+    const port = await freePort();
+    junction = RunningJunction.start(['--config', file, '--port', String(port), '--workers', '2', '--data-dir', join(scratch, 'data')]);
+    for (const node of ['w1', 'w2']) await junction.waitForLine((line) => line.msg === 'worker serving' && line.node === node, 60_000);
+
+    const documented = [...readFileSync(join(projectRoot, 'docs', 'metrics.md'), 'utf8').matchAll(/^\| `(junction_[a-z0-9_]+)` \|/gm)].map((match) => match[1]!).sort();
+    let exported: string[] = [];
+    // The parent's counts reach a worker's registry with its first report (every second): bounded retries.
+    for (let attempt = 0; attempt < 40 && exported.length < documented.length; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 250));
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      exported = [...text.matchAll(/^# TYPE (junction_[a-z0-9_]+) /gm)].map((match) => match[1]!).sort();
+    }
+    assert.deepEqual(documented.filter((name) => !exported.includes(name)), [], 'documented, not exported');
+    assert.deepEqual(exported.filter((name) => !documented.includes(name)), [], 'exported, not documented');
+  });
+});
