@@ -166,15 +166,17 @@ describe('junction start --workers: the parent hands out the connections', () =>
     for (const pid of pids.values()) process.kill(pid, 'SIGCONT');
     assert.deepEqual(tally(await Promise.all(held)), { 'welcome w1': 1, 'welcome w2': 1 }, 'the connections held are taken once the workers run again');
     await junction.waitForLine((line) => line.msg === 'the workers are not taking their connections: new connections are closed until they catch up');
-    // The parent tells the workers its counts every second.
+    // The parent tells the workers its counts every second: the refusals and the emptied queue
+    // can arrive in different reports, so wait for both.
     const counted = /junction_workers_connections_refused_total\{reason="queue_full"\} 2\b/;
+    const emptied = /junction_workers_connections_awaiting 0\b/;
     let metrics = '';
-    for (let attempt = 0; attempt < 50 && !counted.test(metrics); attempt++) {
+    for (let attempt = 0; attempt < 50 && !(counted.test(metrics) && emptied.test(metrics)); attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 200));
       metrics = await (await fetch(metricsUrl)).text();
     }
     assert.match(metrics, counted);
-    assert.match(metrics, /junction_workers_connections_awaiting 0\b/);
+    assert.match(metrics, emptied);
     await stopped(junction);
   });
 
