@@ -1,0 +1,59 @@
+import { forkBench, stopChild } from '../lib/children.mjs';
+import { Histogram } from '../lib/histogram.mjs';
+import { commonFields, runWindowOn } from './window.mjs';
+import { targetFor } from '../systems.mjs';
+
+/**
+ * The MQTT workloads that are not a fan-out (those run through fanout.mjs at a QoS): many
+ * publishers to one subscriber (workers/mqtt-inbound.mjs) and retained messages for a joining
+ * subscriber (workers/mqtt-retained.mjs). One load-generator process each; server CPU and peak
+ * RSS as for every workload, throughput in messages received per second.
+ */
+
+const SETUP_TIMEOUT_MS = 60_000;
+const DRAIN_MS = 5_000;
+// mqtt-inbound: messages published but not yet received, over all publishers: under the
+// 1,000 messages both brokers queue for one client before dropping.
+const INBOUND_IN_FLIGHT = 500;
+// mqtt-retained: joins per run at most (each gets every retained message).
+const RETAINED_MAX_JOINS = 200;
+
+function hardTimeout(options) {
+  return SETUP_TIMEOUT_MS + (options.warmup + options.duration) * 1000 + 8 * DRAIN_MS;
+}
+
+async function runWorker(server, options, workload, modulePath, settings) {
+  const { payloadBytes } = settings;
+  const child = forkBench(modulePath, { ...settings, hardTimeoutMs: hardTimeout(options) }, `${server.name} ${workload}`);
+  try {
+    const { result, cpu } = await runWindowOn(child, server, options, { setupTimeoutMs: SETUP_TIMEOUT_MS, resultGraceMs: 8 * DRAIN_MS });
+    const throughput = result.delivered / options.duration;
+    return {
+      system: server.name,
+      workload,
+      throughput,
+      megabytesPerSecond: (throughput * payloadBytes) / 1e6,
+      ...commonFields(server, Histogram.fromJSON(result.latency), cpu),
+      published: result.published,
+      publishErrors: result.failed,
+      firstError: result.firstError,
+      lost: result.lost,
+      reordered: result.reordered,
+      duplicates: result.duplicates,
+      serverMicrosPerMessage: cpu.serverCores === null || result.delivered === 0 ? null : (cpu.serverCores * 1e6) / throughput,
+      ...(result.joins === undefined ? {} : { joins: result.joins, otherTopics: result.others }),
+    };
+  } finally {
+    await stopChild(child);
+  }
+}
+
+export function runMqttInbound(server, options, { workload, publishers, qos }) {
+  const target = { ...targetFor(server, 'publisher', options), qos };
+  return runWorker(server, options, workload, 'workers/mqtt-inbound.mjs', { target, publishers, payloadBytes: options.payloadBytes, inFlight: INBOUND_IN_FLIGHT });
+}
+
+export function runMqttRetained(server, options, { workload, topics, payloadBytes, qos }) {
+  const target = { ...targetFor(server, 'subscriber', options), qos };
+  return runWorker(server, options, workload, 'workers/mqtt-retained.mjs', { target, topics, payloadBytes, maxJoins: RETAINED_MAX_JOINS });
+}
