@@ -10,14 +10,13 @@ import { childSettings, fail, onParent, tell } from '../lib/worker-ipc.mjs';
  * window ends or `maxJoins`, a fresh subscriber connects, subscribes to `#` and waits for every one
  * of them. Each join records how long from SUBSCRIBE to its last retained message; each message
  * must arrive once, with the retain flag, carrying its topic's index. A join that does not get
- * them all within JOIN_TIMEOUT_MS counts the rest as lost and the run goes on with the next.
+ * them all within `joinTimeoutMs` counts the rest as lost and the run goes on with the next.
  * Messages on other topics (a broker's own, none expected) are counted apart, not as faults.
  */
 
 const settings = childSettings();
 const padding = 'x'.repeat(settings.payloadBytes);
 const PUBLISH_WINDOW = 50;
-const JOIN_TIMEOUT_MS = 30_000;
 const TOPIC_PREFIX = 'bench/retained/';
 
 async function leaveRetained(publisher) {
@@ -60,7 +59,7 @@ async function join() {
       done();
     }
   });
-  await withTimeout(all, JOIN_TIMEOUT_MS, 'every retained message').catch(() => {});
+  await withTimeout(all, settings.joinTimeoutMs, 'every retained message').catch(() => {});
   client.close();
   await client.ended;
   return { micros: endedAt === null ? null : (endedAt - startedAt) * 1000, startedAt, lost: settings.topics - count, duplicates, others };

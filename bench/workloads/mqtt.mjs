@@ -53,7 +53,8 @@ export function runMqttInbound(server, options, { workload, publishers, qos }) {
   return runWorker(server, options, workload, 'workers/mqtt-inbound.mjs', { target, publishers, payloadBytes: options.payloadBytes, inFlight: INBOUND_IN_FLIGHT });
 }
 
-export function runMqttRetained(server, options, { workload, topics, payloadBytes, qos }) {
+/** `joinTimeoutMs`: how long one join may take to get every retained message (default 30 s). */
+export function runMqttRetained(server, options, { workload, topics, payloadBytes, qos, joinTimeoutMs = 30_000 }) {
   const target = { ...targetFor(server, 'subscriber', options), qos };
-  return runWorker(server, options, workload, 'workers/mqtt-retained.mjs', { target, topics, payloadBytes, maxJoins: RETAINED_MAX_JOINS });
+  return runWorker(server, options, workload, 'workers/mqtt-retained.mjs', { target, topics, payloadBytes, maxJoins: RETAINED_MAX_JOINS, joinTimeoutMs });
 }

@@ -96,14 +96,23 @@ interface FakeBroker {
 
 /**
  * A minimal MQTT 3.1.1 broker for the checks: exact filters and one trailing `#`, QoS 0 and 1,
- * no retained messages. `misdeliver(n)` says what the n-th forwarded PUBLISH (1-based, over all
- * subscribers) becomes: sent `'twice'`, `'dropped'`, or `'once'`.
+ * retained messages sent after SUBACK. `misdeliver(n)` says what the n-th forwarded PUBLISH
+ * (1-based, over all subscribers, retained ones included) becomes: sent `'twice'`, `'dropped'`,
+ * or `'once'`.
  */
 async function fakeBroker(misdeliver: (n: number) => 'once' | 'twice' | 'dropped'): Promise<FakeBroker> {
   const subscribers = new Map<Socket, string[]>();
+  const retained = new Map<string, { topic: string; payload: Buffer; qos: number }>();
   let forwarded = 0;
   let nextId = 1;
   const matches = (filter: string, topic: string): boolean => filter === topic || (filter.endsWith('#') && topic.startsWith(filter.slice(0, -1)));
+  const forward = (subscriber: Socket, packet: { topic: string; payload: Buffer; qos: number }, retain: boolean): void => {
+    const fate = misdeliver(++forwarded);
+    const copies = fate === 'twice' ? 2 : fate === 'dropped' ? 0 : 1;
+    for (let i = 0; i < copies; i++) {
+      subscriber.write(mqttPacket.generate({ cmd: 'publish', topic: packet.topic, payload: packet.payload, qos: packet.qos, messageId: packet.qos ? nextId++ % 65_535 + 1 : undefined, retain, dup: false } as mqttPacket.Packet));
+    }
+  };
   const server = createServer((socket) => {
     const parser = mqttPacket.parser({ protocolVersion: 4 });
     const send = (packet: object): void => {
@@ -117,15 +126,14 @@ async function fakeBroker(misdeliver: (n: number) => 'once' | 'twice' | 'dropped
       else if (packet.cmd === 'subscribe') {
         subscribers.set(socket, [...(subscribers.get(socket) ?? []), ...packet.subscriptions.map((s: { topic: string }) => s.topic)]);
         send({ cmd: 'suback', messageId: packet.messageId, granted: packet.subscriptions.map((s: { qos: number }) => s.qos) });
+        for (const message of retained.values()) {
+          if (packet.subscriptions.some((s: { topic: string }) => matches(s.topic, message.topic))) forward(socket, message, true);
+        }
       } else if (packet.cmd === 'publish') {
         if (packet.qos === 1) send({ cmd: 'puback', messageId: packet.messageId });
+        if (packet.retain) retained.set(packet.topic, packet);
         for (const [subscriber, filters] of subscribers) {
-          if (!filters.some((filter) => matches(filter, packet.topic))) continue;
-          const fate = misdeliver(++forwarded);
-          const copies = fate === 'twice' ? 2 : fate === 'dropped' ? 0 : 1;
-          for (let i = 0; i < copies; i++) {
-            subscriber.write(mqttPacket.generate({ cmd: 'publish', topic: packet.topic, payload: packet.payload, qos: packet.qos, messageId: packet.qos ? nextId++ % 65_535 + 1 : undefined, retain: false, dup: false } as mqttPacket.Packet));
-          }
+          if (filters.some((filter) => matches(filter, packet.topic))) forward(subscriber, packet, false);
         }
       } else if (packet.cmd === 'pingreq') send({ cmd: 'pingresp' });
       else if (packet.cmd === 'disconnect') socket.end();
@@ -176,6 +184,37 @@ test('many MQTT publishers to one subscriber: a dropped message is lost, a repea
     try {
       const result = await runMqttInbound(asSystem(broker), OPTIONS, { workload: 'mqtt-inbound', publishers: 4, qos: 1 });
       assert.ok(result.throughput > 0);
+      assert.equal(result[field], 1, `${fate}: ${JSON.stringify(result)}`);
+    } finally {
+      broker.server.close();
+    }
+  }
+});
+
+test('retained messages: every joining subscriber gets them all, on junction-mqtt', async () => {
+  const { startSystem } = await bench('systems.mjs');
+  const { runMqttRetained } = await bench('workloads/mqtt.mjs');
+  const server = await startSystem('junction-mqtt', { serializer: 'json' });
+  try {
+    const result = await runMqttRetained(server, OPTIONS, { workload: 'mqtt-retained', topics: 30, payloadBytes: 100, qos: 1 });
+    assert.ok(result.joins > 0, 'subscribers joined in the window');
+    assert.equal(result.throughput, (result.joins * 30) / OPTIONS.duration);
+    assert.deepEqual([result.lost, result.duplicates], [0, 0]);
+    // Junction's `#` is the WAMP prefix "": the realm's meta events (wamp/session/on_join...) come too, counted apart.
+    assert.equal(typeof result.otherTopics, 'number');
+    assert.ok(result.p50Ms > 0, 'the time to get them all is recorded');
+  } finally {
+    await server.stop();
+  }
+});
+
+test('retained messages: one dropped or sent twice by the broker is lost or a duplicate', async () => {
+  const { runMqttRetained } = await bench('workloads/mqtt.mjs');
+  for (const [fate, field] of [['dropped', 'lost'], ['twice', 'duplicates']] as const) {
+    // No subscriber while the 10 are published: the 5th forward is the first join's 5th retained message.
+    const broker = await fakeBroker((n) => (n === 5 ? fate : 'once'));
+    try {
+      const result = await runMqttRetained(asSystem(broker), OPTIONS, { workload: 'mqtt-retained', topics: 10, payloadBytes: 10, qos: 1, joinTimeoutMs: 500 });
       assert.equal(result[field], 1, `${fate}: ${JSON.stringify(result)}`);
     } finally {
       broker.server.close();
