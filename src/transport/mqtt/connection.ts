@@ -5,6 +5,7 @@ import type { Logger } from '../../router/log.js';
 import { hasRoom, whenDrained } from '../outbound-room.js';
 import { corkForThisTurn } from '../write-coalescing.js';
 import type { ClientLink, ClientSession, WillMessage } from './client-session.js';
+import { publishBytes } from './publish-bytes.js';
 import { createStrictParser } from './strict-parser.js';
 import { PayloadRefusal, type PayloadMapping, type WampPayload } from './payload-mapping.js';
 import { fromPacket } from './properties.js';
@@ -118,7 +119,9 @@ export class MqttConnection implements ClientLink {
 
   write(packet: Record<string, unknown> & { cmd: string }): boolean {
     if (!this.open) return false;
-    const bytes = generate(packet as unknown as Packet, { protocolVersion: this.version });
+    const bytes = packet.cmd === 'publish'
+      ? publishBytes(packet as unknown as IPublishPacket, this.version)
+      : generate(packet as unknown as Packet, { protocolVersion: this.version });
     if (bytes.length > this.clientMaxPacketSize) {
       this.counters.tooLargeForClient.inc();
       this.log.warn({ peer: this.label, bytes: bytes.length, limit: this.clientMaxPacketSize }, 'MQTT packet not sent: larger than the client\'s maximum packet size');
