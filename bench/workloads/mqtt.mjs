@@ -16,7 +16,7 @@ const DRAIN_MS = 5_000;
 // 1,000 messages both brokers queue for one client before dropping.
 const INBOUND_IN_FLIGHT = 500;
 // mqtt-retained: joins per run at most (each gets every retained message).
-const RETAINED_MAX_JOINS = 200;
+const RETAINED_MAX_JOINS = 1000;
 
 function hardTimeout(options) {
   return SETUP_TIMEOUT_MS + (options.warmup + options.duration) * 1000 + 8 * DRAIN_MS;
