@@ -1,6 +1,5 @@
 import { forkBench, stopChild } from '../lib/children.mjs';
-import { Histogram } from '../lib/histogram.mjs';
-import { commonFields, runWindowOn } from './window.mjs';
+import { loadGeneratorResult, runWindowOn } from './window.mjs';
 import { targetFor } from '../systems.mjs';
 
 /**
@@ -26,22 +25,13 @@ async function runWorker(server, options, workload, modulePath, settings) {
   const { payloadBytes } = settings;
   const child = forkBench(modulePath, { ...settings, hardTimeoutMs: hardTimeout(options) }, `${server.name} ${workload}`);
   try {
-    const { result, cpu } = await runWindowOn(child, server, options, { setupTimeoutMs: SETUP_TIMEOUT_MS, resultGraceMs: 8 * DRAIN_MS });
-    const throughput = result.delivered / options.duration;
+    const run = await runWindowOn(child, server, options, { setupTimeoutMs: SETUP_TIMEOUT_MS, resultGraceMs: 8 * DRAIN_MS });
+    const common = loadGeneratorResult(server, options, workload, run);
+    const { joins, others } = run.result;
     return {
-      system: server.name,
-      workload,
-      throughput,
-      megabytesPerSecond: (throughput * payloadBytes) / 1e6,
-      ...commonFields(server, Histogram.fromJSON(result.latency), cpu),
-      published: result.published,
-      publishErrors: result.failed,
-      firstError: result.firstError,
-      lost: result.lost,
-      reordered: result.reordered,
-      duplicates: result.duplicates,
-      serverMicrosPerMessage: cpu.serverCores === null || result.delivered === 0 ? null : (cpu.serverCores * 1e6) / throughput,
-      ...(result.joins === undefined ? {} : { joins: result.joins, otherTopics: result.others }),
+      ...common,
+      megabytesPerSecond: (common.throughput * payloadBytes) / 1e6,
+      ...(joins === undefined ? {} : { joins, otherTopics: others }),
     };
   } finally {
     await stopChild(child);
