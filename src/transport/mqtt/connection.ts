@@ -83,7 +83,9 @@ export class MqttConnection implements ClientLink {
   private readonly parser = createStrictParser();
   private state: 'awaiting-connect' | 'connecting' | 'connected' | 'closed' = 'awaiting-connect';
   private keepaliveMs = 0;
+  /** The CONNECT time limit, then the keepalive timer (armed once, at CONNACK). */
   private timer: NodeJS.Timeout | undefined;
+  private keepaliveArmed = false;
   /** QoS 1 publications from the client not yet acknowledged, and QoS 2 ones not yet released: MQTT's receive maximum counts both. */
   private qos1Unanswered = 0;
   private readonly qos2Open = new Set<number>();
@@ -411,7 +413,12 @@ export class MqttConnection implements ClientLink {
 
   private armKeepalive(): void {
     if (this.state !== 'connected' || this.keepaliveMs === 0) return;
-    clearTimeout(this.timer);
+    // Every packet pushes the one keepalive timer back: refreshed, not a new timer per packet.
+    if (this.keepaliveArmed) {
+      this.timer!.refresh();
+      return;
+    }
+    this.keepaliveArmed = true;
     // MQTT: a server may close a connection silent for one and a half keepalive intervals.
     this.timer = setTimeout(() => {
       this.counters.keepaliveTimeouts.inc();
