@@ -448,6 +448,22 @@ describe('client limits of a web transport (Junction extensions)', () => {
     assert.equal(loadDocument(webDocument({ '/': { type: 'nodeinfo' } })).listeners[0]!.requestBodyTimeoutMs, undefined);
   });
 
+  it('reads a bridge path\'s allowed_origins (publisher, caller, webhook); absent, none is allowed', () => {
+    const origins = ['https://app.example.com', 'https://*.example.org', 'null'];
+    const listener = loadDocument(webDocument({
+      pub: { type: 'publisher', realm: 'realm1', role: 'anonymous', options: { allowed_origins: origins } },
+      call: { type: 'caller', realm: 'realm1', role: 'anonymous', options: { allowed_origins: ['*'] } },
+      hook: { type: 'webhook', realm: 'realm1', role: 'anonymous', options: { topic: 'com.hook', allowed_origins: ['https://forms.example.com'] } },
+      plain: { type: 'publisher', realm: 'realm1', role: 'anonymous' },
+    })).listeners[0]!;
+    const originsOf = (key: string) => (listener.paths[key] as Extract<PathService, { options: object }>).options as { allowedOrigins?: string[] };
+    assert.deepEqual(originsOf('/pub').allowedOrigins, origins);
+    assert.deepEqual(originsOf('/call').allowedOrigins, ['*']);
+    assert.deepEqual(originsOf('/hook').allowedOrigins, ['https://forms.example.com']);
+    assert.equal('allowedOrigins' in originsOf('/plain'), false);
+    assert.match(problemsOf(webDocument({ pub: { type: 'publisher', realm: 'realm1', role: 'anonymous', options: { allowed_origins: [''] } } })).join('\n'), /allowed_origins/);
+  });
+
   it('refuses a request_body_timeout of 0 and a negative max_per_address', () => {
     assert.deepEqual(problemsOf(webDocument({ ws: { type: 'websocket', options: { max_per_address: -1 } } }, { request_body_timeout: 0 })), [
       'workers[0].transports[0].paths.ws.options.max_per_address: expected an integer >= 0',

@@ -346,6 +346,12 @@ export interface HttpBridgeOptions {
   signature?: HttpSignatureOptions;
   /** Requests handled at once; more get 503 (Junction extension `max_requests_in_flight`; absent: defaultMaxRequestsInFlight). */
   maxRequestsInFlight?: number;
+  /**
+   * Origin patterns of other sites whose browser pages may post, and get CORS (Junction extension
+   * `allowed_origins`; "*" matches any run of characters). Absent or empty: only requests without
+   * an Origin (backends) and same-origin pages.
+   */
+  allowedOrigins?: string[];
 }
 
 export interface HttpSignatureOptions {

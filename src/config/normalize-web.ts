@@ -151,7 +151,7 @@ function bridgeOptions(service: PublisherServiceFile | CallerServiceFile, at: Co
     postBodyLimit: limitOrDefault(options.post_body_limit, defaultPostBodyLimit, [...where, 'post_body_limit'], 'bytes', context),
     requireIp: [...options.require_ip],
     requireTls: options.require_tls,
-    ...inFlightLimit(options),
+    ...bridgeExtensions(options),
   };
   if (options.key !== undefined && options.secret !== undefined) {
     result.signature = {
@@ -170,8 +170,12 @@ function bridgeOptions(service: PublisherServiceFile | CallerServiceFile, at: Co
   return result;
 }
 
-function inFlightLimit(options: { max_requests_in_flight?: number | undefined }): Pick<HttpBridgeOptions, 'maxRequestsInFlight'> {
-  return options.max_requests_in_flight === undefined ? {} : { maxRequestsInFlight: options.max_requests_in_flight };
+/** The options the publisher, caller and webhook write alike and Crossbar does not have. */
+function bridgeExtensions(options: { max_requests_in_flight?: number | undefined; allowed_origins?: string[] | undefined }): Pick<HttpBridgeOptions, 'maxRequestsInFlight' | 'allowedOrigins'> {
+  return {
+    ...(options.max_requests_in_flight === undefined ? {} : { maxRequestsInFlight: options.max_requests_in_flight }),
+    ...(options.allowed_origins === undefined ? {} : { allowedOrigins: [...options.allowed_origins] }),
+  };
 }
 
 function webhookConfig(service: WebhookServiceFile, at: ConfigPath, context: NormalizeContext): WebhookService {
@@ -188,7 +192,7 @@ function webhookConfig(service: WebhookServiceFile, at: ConfigPath, context: Nor
       postBodyLimit: limitOrDefault(options.post_body_limit, defaultPostBodyLimit, [...at, 'options', 'post_body_limit'], 'bytes', context),
       requireIp: [...options.require_ip],
       requireTls: options.require_tls,
-      ...inFlightLimit(options),
+      ...bridgeExtensions(options),
     },
   };
 }

@@ -33,6 +33,11 @@ const requireIp = z
   .default([])
   .describe('Only these client addresses may post: addresses or ranges ("10.0.0.0/8", "192.168.1.0/255.255.255.0"). Default: any.');
 
+const allowedOrigins = z
+  .array(nonEmptyString)
+  .optional()
+  .describe('Junction extension: origins of other sites whose browser pages may post here, and are granted CORS ("https://app.example.com", "https://*.example.com", "null", "*"). Requests without Origin (backends) and same-origin pages always may. Default: none.');
+
 const requireTls = z.boolean().default(false).describe('Refuse requests that did not arrive over TLS (behind a trusted proxy, X-Forwarded-Proto counts).');
 
 const debug = ignored('Crossbar debug logging (debug; use --log-level)');
@@ -48,6 +53,7 @@ const signedShape = {
     ),
   require_ip: requireIp,
   require_tls: requireTls,
+  allowed_origins: allowedOrigins,
   max_requests_in_flight: maxRequestsInFlight,
   replay_memory: positiveInt
     .max(10_000_000, { error: 'expected at most 10000000 requests' })
@@ -103,6 +109,7 @@ const webhookOptions = z.strictObject(
     post_body_limit: postBodyLimit,
     require_ip: requireIp,
     require_tls: requireTls,
+    allowed_origins: allowedOrigins,
     max_requests_in_flight: maxRequestsInFlight,
     debug,
   },

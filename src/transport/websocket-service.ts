@@ -12,6 +12,7 @@ import { WAMP1_SUBPROTOCOL } from './wamp1/messages.js';
 import { KeptConnection, WebSocketConnection, type ServiceShared, type TransportCounters } from './websocket-connection.js';
 import { plural } from '../protocol/plural.js';
 import { requestPath } from './request-path.js';
+import { originPattern } from './origin-pattern.js';
 
 export interface WebSocketServiceOptions {
   /** The serializers offered, in our order (the client's order of preference decides among them). */
@@ -116,7 +117,7 @@ export class WebSocketService {
     // Pings after each quiet interval; a peer that does not answer within the timeout is dropped.
     this.wheel = options.autoPingInterval > 0 ? new PingWheel(this.connections, { intervalMs: options.autoPingInterval, timeoutMs: options.autoPingTimeout }) : undefined;
     this.listeners = connectionListeners(this.connections, this.wheel, this.slots);
-    this.origins = options.allowedOrigins.includes('*') ? undefined : options.allowedOrigins.map(globToRegExp);
+    this.origins = options.allowedOrigins.includes('*') ? undefined : options.allowedOrigins.map(originPattern);
     this.unannouncedCodec = options.requireWebsocketSubprotocol ? undefined : options.codecs.find((codec) => codec.name === 'json');
   }
 
@@ -278,7 +279,3 @@ function refuseUpgrade(socket: Duplex, status: keyof typeof upgradeRefusals, bod
   );
 }
 
-function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-  return new RegExp(`^${escaped}$`, 'i');
-}

@@ -106,6 +106,30 @@ describe('the mission reference config, unchanged but for ports and host names',
     assert.deepEqual(await event, [{ foo: 'bar' }]);
   });
 
+  it("a page of another site cannot publish or call through the browser (403); the backend's same POST, with no Origin, publishes", async () => {
+    const client = await openAutobahn(`ws://127.0.0.1:${wsPort}`, 'json', { realm: 'acme-company' });
+    try {
+      let deliver!: (first: unknown) => void;
+      const firstEvent = new Promise<unknown>((resolve) => (deliver = resolve));
+      await client.session.subscribe('csrf-channel', (args: unknown[]) => deliver(args[0]));
+      const send = (path: string, body: string, origin?: string): Promise<Response> =>
+        // A Blob of no type: no Content-Type at all, so a browser sends it cross-site without a preflight.
+        fetch(`http://127.0.0.1:${webPort}/${path}`, { method: 'POST', headers: origin ? { origin } : {}, body: new Blob([body]) });
+      for (const [path, body] of [['publish', '{"topic": "csrf-channel", "args": ["forged"]}'], ['call', '{"procedure": "shop.api", "args": ["forged"]}']]) {
+        const forged = await send(path!, body!, 'https://evil.example');
+        assert.equal(forged.status, 403, path);
+        assert.equal(((await forged.json()) as { error: string }).error, 'origin_not_allowed', path);
+      }
+      const backend = await send('publish', '{"topic": "csrf-channel", "args": ["backend"]}');
+      assert.equal(backend.status, 200, await backend.text());
+      // One bridge session publishes in order: had the forged publication gone out, it would come first.
+      assert.equal(await firstEvent, 'backend');
+      assert.ok(!received.some((request) => request.body.includes('forged')), 'the forged call never reached the app behind shop.api');
+    } finally {
+      await client.close();
+    }
+  });
+
   it("a client's publish to breaking-news.politics is POSTed to the forwarder's URL", async () => {
     const client = await openAutobahn(`ws://127.0.0.1:${wsPort}`, 'json', { realm: 'acme-company' });
     try {

@@ -210,11 +210,11 @@ describe('Junction behind nginx', { skip }, () => {
     assert.match(((await refused.json()) as { message: string }).message, /127\.0\.0\.1/);
   });
 
-  it("takes a page's same-origin POST for the public name in allowed_hosts, and refuses a rebinding page's (421)", async () => {
-    const post = (host: string) => new Promise<number>((resolve, reject) => {
+  it("takes a page's same-origin POST for the public name in allowed_hosts, refuses a rebinding page's (421) and another site's (403)", async () => {
+    const post = (host: string, origin = `http://${host}`) => new Promise<number>((resolve, reject) => {
       const body = JSON.stringify({ topic: 'nginx.page', args: [host] });
       const req = httpRequest({ host: '127.0.0.1', port: nginx.port, path: '/fixed/publish', method: 'POST',
-        headers: { host, origin: `http://${host}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        headers: { host, origin, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode!));
       });
@@ -222,7 +222,10 @@ describe('Junction behind nginx', { skip }, () => {
       req.end(body);
     });
     assert.equal(await post(publicName), 200);
+    // What a browser sends for a page at http://app.example.test:PORT: nginx's "Host $host" drops the port, the Origin keeps it.
+    assert.equal(await post(`${publicName}:${nginx.port}`, `http://${publicName}:${nginx.port}`), 200);
     assert.equal(await post(`evil.example:${nginx.port}`), 421);
+    assert.equal(await post(`${publicName}:${nginx.port}`, 'https://evil.example'), 403);
   });
 
   it('streams Server-Sent Events through nginx without buffering', async () => {

@@ -10,8 +10,8 @@ import type { ListenerConfig } from '../../config/model.js';
  * - `always`: every request (the console: its page and its WebSocket);
  * - `browser`: a request a browser sends as same-origin, that is, with an Origin whose host name is
  *   the Host header's: a WebSocket or a POST of a page whose name an attacker pointed at us. A GET of
- *   one carries no Origin, and a request from another origin is not rebinding (CORS and the
- *   bridge's JSON Content-Type keep its answer from the page);
+ *   one carries no Origin, and a request from another origin is not rebinding (the bridge
+ *   refuses it itself, origin-check.ts; elsewhere CORS keeps the answer from the page);
  * - `none`: a WAMP transport that any page may reach from its own origin (allowed_origins "*",
  *   long-poll's echoed origin, Pusher): a Host check would refuse without protecting.
  */
