@@ -8,7 +8,7 @@ import { formatGc, formatWorkload, hasFault, LEGEND, ratio } from './lib/report.
 import { runEntryPoint, stopEverythingAfter } from './lib/children.mjs';
 import { medianRounds, rotation } from './lib/rounds.mjs';
 import { parseGcTrace, summarizeGc } from './lib/gc-trace.mjs';
-import { describeSystem, runsWorkload, startSystem } from './systems.mjs';
+import { describeSystem, runsWorkload, startSystem, unavailable } from './systems.mjs';
 import { WORKLOADS } from './workloads/index.mjs';
 import { formatIdleResults, largestIdleCount, measureIdle } from './idle.mjs';
 
@@ -102,7 +102,8 @@ async function runIdle(options) {
 }
 
 function planOf(workloads, options) {
-  return workloads.map((workload) => ({ workload, systems: options.systems.filter((system) => runsWorkload(system, workload)) }));
+  const available = options.systems.filter((system) => !unavailable(system));
+  return workloads.map((workload) => ({ workload, systems: available.filter((system) => runsWorkload(system, workload)) }));
 }
 
 async function main() {
@@ -115,12 +116,16 @@ async function main() {
     mkdirSync(options.profileDir, { recursive: true });
   }
 
+  for (const system of options.systems) {
+    const why = unavailable(system);
+    if (why) progress(`${system}: skipped, ${why}`);
+  }
   const throughputPlan = planOf(options.workloads.filter((w) => w !== 'idle' && !WORKLOADS[w].latency), options);
   const latencyPlan = planOf(options.workloads.filter((w) => w !== 'idle' && WORKLOADS[w].latency), options);
   const idle = options.workloads.includes('idle');
   for (const { workload, systems } of [...throughputPlan, ...latencyPlan]) {
     const skipped = options.systems.filter((system) => !systems.includes(system));
-    if (skipped.length > 0) progress(`${workload}: not run on ${skipped.join(', ')} (not applicable)`);
+    if (skipped.length > 0) progress(`${workload}: not run on ${skipped.join(', ')} (not applicable or not available)`);
   }
   const runs = options.rounds * [...throughputPlan, ...latencyPlan].reduce((sum, { systems }) => sum + systems.length, 0);
   if (runs === 0 && !idle) {

@@ -11,6 +11,8 @@ import { TIME_SCALE } from './lib/time-scale.mjs';
 import { connectWamp } from './clients/wamp-client.mjs';
 import { connectWampRawSocket } from './clients/rawsocket-client.mjs';
 import { httpPublisherTarget } from './clients/http-publisher.mjs';
+import { connectMqtt } from './clients/mqtt-client.mjs';
+import { mosquittoMissing, startMosquitto } from './servers/mosquitto.mjs';
 
 /**
  * The systems under test, each started in its own process. A system is a server plus the way the
@@ -43,6 +45,12 @@ import { httpPublisherTarget } from './clients/http-publisher.mjs';
  *   junction-baseline-http  not run by default: that build with the HTTP publisher (publish only)
  *   junction-baseline-sse   not run by default: that build with SSE subscribers (fanout, publish)
  *   junction-baseline-workers  not run by default: that build with --workers 2
+ *   junction-mqtt       not run by default: the same router with an MQTT listener (docs/mqtt.md) on its
+ *                       own port; every client MQTT 3.1.1 (clients/mqtt-client.mjs), and for the
+ *                       mqtt-from-wamp workload a WAMP publisher on WebSocket
+ *   junction-baseline-mqtt  not run by default: the --baseline build, the same way
+ *   mosquitto           not run by default: Debian's mosquitto broker (servers/mosquitto.mjs), the same
+ *                       MQTT clients; skipped with a message where the binary is missing
  *
  * startSystem resolves to { name, url, pid, clients: { role: target }, stop() } once the server
  * accepts clients (and `pids()`, every process of the server, where it has more than one);
@@ -58,6 +66,9 @@ const TRANSPORT_WORKLOADS = ['fanout', 'rpc', 'publish'];
 const LATENCY_WORKLOADS = ['fanout-latency', 'rpc-latency'];
 const USER_WORKLOADS = ['chat-32', 'chat-256', 'many-topics', 'events-64k', 'events-1m', 'calls-64k', 'calls-1m'];
 const ALL_WORKLOADS = [...TRANSPORT_WORKLOADS, ...LATENCY_WORKLOADS, ...USER_WORKLOADS];
+// MQTT clients only; mqtt-from-wamp also has a WAMP publisher, so Junction only.
+const MQTT_WORKLOADS = ['mqtt-fanout', 'mqtt-fanout-qos1', 'mqtt-inbound', 'mqtt-retained'];
+const MQTT_CROSS_WORKLOADS = ['mqtt-from-wamp'];
 
 // junction-workers: router processes behind one port (the parent accepts, the workers serve).
 const WORKER_PROCESSES = 2;
@@ -83,6 +94,9 @@ const TABLE = {
   'junction-baseline-http': { workloads: ['publish'], about: 'the Junction build in --baseline DIR; publisher POSTs to /publish, subscribers on WebSocket' },
   'junction-baseline-sse': { workloads: ['fanout', 'publish'], about: 'the Junction build in --baseline DIR; subscribers are SSE streams, publisher on WebSocket' },
   'junction-baseline-workers': { workloads: [...ALL_WORKLOADS, 'connect'], about: `the Junction build in --baseline DIR with --workers ${WORKER_PROCESSES}, every client WAMP on WebSocket` },
+  'junction-mqtt': { workloads: [...MQTT_WORKLOADS, ...MQTT_CROSS_WORKLOADS], about: 'Junction\'s MQTT listener, every client MQTT 3.1.1 over TCP (mqtt-from-wamp: the publisher WAMP on WebSocket)' },
+  'junction-baseline-mqtt': { workloads: [...MQTT_WORKLOADS, ...MQTT_CROSS_WORKLOADS], about: 'the Junction build in --baseline DIR, its MQTT listener, the same clients as junction-mqtt' },
+  mosquitto: { workloads: MQTT_WORKLOADS, about: 'Debian\'s mosquitto broker (C, one thread), every client MQTT 3.1.1 over TCP' },
 };
 
 export const SYSTEMS = Object.keys(TABLE);
@@ -91,6 +105,11 @@ export const DEFAULT_SYSTEMS = ['relay', 'socketio', 'junction', 'junction-ticke
 /** Whether `system` takes part in `workload` (an SSE stream cannot call; HTTP only publishes). */
 export function runsWorkload(system, workload) {
   return TABLE[system]?.workloads.includes(workload) ?? false;
+}
+
+/** Why `system` cannot run on this machine (a missing binary), or null. */
+export function unavailable(system) {
+  return system === 'mosquitto' ? mosquittoMissing() : null;
 }
 
 /** One line on how the load generators reach `system`. */
@@ -136,7 +155,11 @@ export async function startSystem(name, options) {
     case 'junction-baseline-http':
     case 'junction-baseline-sse':
     case 'junction-baseline-workers':
+    case 'junction-mqtt':
+    case 'junction-baseline-mqtt':
       return startJunction(name, options);
+    case 'mosquitto':
+      return startMosquitto(name, options);
     default:
       throw new Error(`unknown system "${name}" (expected one of ${SYSTEMS.join(', ')})`);
   }
@@ -193,7 +216,7 @@ function junctionIsBuilt(root) {
 const LARGEST_MESSAGE = 4 * 1024 * 1024;
 const BENCH_USER = { authid: 'bench', ticket: 'bench-ticket', secret: 'bench-secret' };
 
-async function writeJunctionConfig(webPort, rawSocketPort, { connectionCaps = true, autoPingIntervalMs } = {}) {
+async function writeJunctionConfig(webPort, rawSocketPort, { connectionCaps = true, autoPingIntervalMs, mqttPort } = {}) {
   const { embeddedDefaultDocument } = await import(pathToFileURL(`${repoRoot}/dist/src/config/defaults.js`).href);
   const document = structuredClone(embeddedDefaultDocument);
   const worker = document.workers[0];
@@ -222,10 +245,25 @@ async function writeJunctionConfig(webPort, rawSocketPort, { connectionCaps = tr
     serializers: ['json', 'msgpack', 'cbor'],
     ...(connectionCaps ? { options: { max_per_address: 0 } } : {}),
   });
+  if (mqttPort !== undefined) worker.transports.push(mqttTransport(mqttPort));
   const dir = mkdtempSync(join(tmpdir(), 'junction-bench-'));
   const file = join(dir, 'config.json');
   writeFileSync(file, JSON.stringify(document, null, 2));
   return { dir, file };
+}
+
+/**
+ * The MQTT systems' listener: realm1 as the anonymous role, native JSON payloads (the default),
+ * and, as for the other transports, no cap per address and no connection rate to speak of: the
+ * fan-out's 1,000 subscribers connect from 127.0.0.1 within a second or two (defaults 1,000 per
+ * address, 100 connections/s). Every other limit is the default.
+ */
+function mqttTransport(port) {
+  return {
+    type: 'mqtt',
+    endpoint: { type: 'tcp', interface: '127.0.0.1', port },
+    options: { realm: 'realm1', role: 'anonymous', max_per_address: 0, connection_rate: 1_000_000 },
+  };
 }
 
 /** Whether the build in `root` accepts the config `file` (`junction check`). */
@@ -245,11 +283,12 @@ async function startJunction(name, options) {
   const workers = name.endsWith('-workers') ? WORKER_PROCESSES : 1;
   const port = await freePort();
   const rawSocketPort = await freePort();
+  const mqttPort = name.endsWith('-mqtt') ? await freePort() : undefined;
   const { autoPingIntervalMs } = options;
-  let config = await writeJunctionConfig(port, rawSocketPort, { autoPingIntervalMs });
+  let config = await writeJunctionConfig(port, rawSocketPort, { autoPingIntervalMs, mqttPort });
   if (!buildAccepts(root, config.file)) {
     rmSync(config.dir, { recursive: true, force: true });
-    config = await writeJunctionConfig(port, rawSocketPort, { connectionCaps: false, autoPingIntervalMs });
+    config = await writeJunctionConfig(port, rawSocketPort, { connectionCaps: false, autoPingIntervalMs, mqttPort });
   }
   const removeConfig = () => rmSync(config.dir, { recursive: true, force: true });
   const nodeFlags = [
@@ -269,6 +308,7 @@ async function startJunction(name, options) {
   const url = `ws://127.0.0.1:${port}/ws`;
   const http = `http://127.0.0.1:${port}`;
   const rawSocket = { kind: 'wamp-rawsocket', host: '127.0.0.1', port: rawSocketPort };
+  const mqtt = { kind: 'mqtt', host: '127.0.0.1', port: mqttPort };
   try {
     // Ready means a WAMP session can be opened, not merely that the port is bound.
     const ready = { timeoutMs: SERVER_START_TIMEOUT_MS, what: 'junction router', giveUp: () => (child.exitInfo ? new Error(`junction router exited (${child.exitInfo})${child.describeFailure()}`) : null) };
@@ -277,6 +317,7 @@ async function startJunction(name, options) {
     const joins = (connect) => retryUntil(async () => (await withTimeout(connect(), JOIN_TIMEOUT_MS, 'a join')).close(), ready);
     await joins(() => connectWamp({ url, serializer: options.serializer }));
     await joins(() => connectWampRawSocket({ ...rawSocket, serializer: options.serializer }));
+    if (mqttPort !== undefined) await joins(() => connectMqtt(mqtt));
     if (workers > 1) await retryUntil(() => everyWorkerAnswers(url, options.serializer, workers), ready);
   } catch (error) {
     await terminateChild(child);
@@ -301,6 +342,8 @@ async function startJunction(name, options) {
     'junction-http': { publisher: httpPublisherTarget(`${http}/publish`, options), subscriber: ws },
     // The long-poll client speaks batched JSON only, whatever --serializer says (so does SSE).
     'junction-longpoll': { publisher: ws, callee: ws, subscriber: longPoll, caller: longPoll },
+    'junction-mqtt': { publisher: mqtt, subscriber: mqtt, wampPublisher: ws },
+    'junction-baseline-mqtt': { publisher: mqtt, subscriber: mqtt, wampPublisher: ws },
   }[name];
   // SIGTERM, not a kill: the router shuts down cleanly and node writes the --cpu-prof profile.
   const stop = async () => {

@@ -6,6 +6,7 @@ import { connectSse } from './sse-client.mjs';
 import { connectHttpPublisher } from './http-publisher.mjs';
 import { connectRelay } from './relay-client.mjs';
 import { connectSocketIo } from './socketio-client.mjs';
+import { connectMqtt } from './mqtt-client.mjs';
 
 /**
  * One connection to the system under test, of the kind a target names (systems.mjs targetFor).
@@ -18,6 +19,7 @@ import { connectSocketIo } from './socketio-client.mjs';
  * answer to no open request (a duplicate), which the workloads report as a fault.
  * The lean subscriber ('wamp-lean', lean-subscriber.mjs) only subscribes, and hands its handler
  * an event's sequence number and arrival time instead of its args (`readsSequences`).
+ * The MQTT client ('mqtt', mqtt-client.mjs) subscribes and publishes at its target's `qos`.
  */
 export function connectClient(target) {
   switch (target.kind) {
@@ -37,6 +39,8 @@ export function connectClient(target) {
       return connectRelay(target);
     case 'socketio':
       return connectSocketIo(target);
+    case 'mqtt':
+      return connectMqtt(target);
     default:
       throw new Error(`unknown client kind "${target.kind}"`);
   }

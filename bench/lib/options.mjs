@@ -26,6 +26,13 @@ Compares Junction with a plain ws relay (the floor) and Socket.IO, and Junction'
                                               ticket, WAMP-CRA, raw WebSocket, Socket.IO
                               rpc-latency     open loop at --rpc-rate calls/s: p50/p99/p99.9
                               fanout-latency  open loop at --fanout-rate publications/s
+                              mqtt-fanout     MQTT systems: 1 publisher -> --subscribers
+                              mqtt-fanout-qos1  subscribers at QoS 0 / QoS 1, events/s
+                              mqtt-inbound    50 publishers at QoS 1 -> 1 subscriber, msgs/s
+                              mqtt-retained   1,000 retained topics (2 KiB); subscribers to #
+                                              join one after another: time to get them all
+                              mqtt-from-wamp  a WAMP publisher -> --subscribers MQTT
+                                              subscribers (Junction only: the cross path)
                               idle            --idle-sessions idle sessions with 2 subscriptions
                                               each (relay, junction): memory per session,
                                               CPU spent keeping them (bench/idle.mjs)
@@ -65,6 +72,12 @@ Compares Junction with a plain ws relay (the floor) and Socket.IO, and Junction'
                                                   (fanout and publish; not run by default)
                               junction-baseline-workers  that build with --workers 2 (not
                                                   run by default)
+                              junction-mqtt       Junction's MQTT listener, MQTT 3.1.1
+                                                  clients (mqtt-* workloads; not by default)
+                              junction-baseline-mqtt  that, in the --baseline build
+                              mosquitto           Debian's mosquitto broker, the same MQTT
+                                                  clients (skipped if /usr/sbin/mosquitto,
+                                                  or $MOSQUITTO, is missing; not by default)
                             each system runs only the workloads it can take part in
   --subscribers N           fan-out subscriber sessions (default 1000)
   --publish-subscribers N   subscribers in the publish workload (default 10)

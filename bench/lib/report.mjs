@@ -122,6 +122,9 @@ export function formatWorkload(workload, results, options) {
       lines.push(`${r.system}: ${integer(r.outOfPublishOrder)} events arrived out of publish order (concurrent POSTs on several connections: expected, not a fault)`);
     }
     if (r.workload === workload && r.roundError) lines.push(`${r.system}: ${r.failedRounds} round(s) failed, first: ${r.roundError}`);
+    if (r.workload === workload && r.otherTopics) {
+      lines.push(`${r.system}: ${integer(r.otherTopics)} messages on other topics to the # subscribers, not counted (Junction: the realm's WAMP meta events, wamp/session/on_join ..., which # covers)`);
+    }
     if (r.workload === workload && r.serverCoresEach) lines.push(`${r.system}: server cores by process, the parent first: ${r.serverCoresEach.map((cores) => fixed(cores, 2)).join(', ')}`);
     const nodes = Object.entries(r.subscribersPerNode ?? {});
     if (r.workload === workload && nodes.length > 1) lines.push(`${r.system}: subscribers per router node: ${nodes.map(([node, count]) => `${node} ${integer(count)}`).join(', ')}`);

@@ -1,6 +1,5 @@
 import { forkBench, stopChild } from '../lib/children.mjs';
-import { Histogram } from '../lib/histogram.mjs';
-import { commonFields, runWindowOn } from './window.mjs';
+import { loadGeneratorResult, runWindowOn } from './window.mjs';
 import { targetFor } from '../systems.mjs';
 
 /**
@@ -24,21 +23,7 @@ export async function runChat(server, options, { workload, members }) {
     `${server.name} chat members`,
   );
   try {
-    const { result, cpu } = await runWindowOn(child, server, options, { setupTimeoutMs: SETUP_TIMEOUT_MS, resultGraceMs: 2 * DRAIN_MS + 1000 });
-    const throughput = result.delivered / options.duration;
-    return {
-      system: server.name,
-      workload,
-      throughput,
-      ...commonFields(server, Histogram.fromJSON(result.latency), cpu),
-      published: result.published,
-      publishErrors: result.failed,
-      firstError: result.firstError,
-      lost: result.lost,
-      reordered: result.reordered,
-      duplicates: result.duplicates,
-      serverMicrosPerMessage: cpu.serverCores === null || result.delivered === 0 ? null : (cpu.serverCores * 1e6) / throughput,
-    };
+    return loadGeneratorResult(server, options, workload, await runWindowOn(child, server, options, { setupTimeoutMs: SETUP_TIMEOUT_MS, resultGraceMs: 2 * DRAIN_MS + 1000 }));
   } finally {
     await stopChild(child);
   }

@@ -15,6 +15,8 @@ import { targetFor } from '../systems.mjs';
  * (large payloads),
  * and `publish`: few subscribers, so the cost of each publication decides; its throughput is
  * publications per second, and it is where the HTTP publisher is compared with a WAMP publisher.
+ * The MQTT variants give the clients' `qos`, and mqtt-from-wamp the publisher's role
+ * (`wampPublisher`: a WAMP publisher to MQTT subscribers).
  */
 
 const TOPIC = 'bench.fanout';
@@ -32,9 +34,16 @@ function leanWhereAsked(target, options, rate) {
   return { ...target, kind: 'wamp-lean', readIntervalMs: options.leanReadIntervalMs };
 }
 
+/** An MQTT target at the workload's QoS; other clients have no QoS. */
+function atQos(target, qos) {
+  return target.kind === 'mqtt' && qos !== undefined ? { ...target, qos } : target;
+}
+
 export async function runFanout(server, options, shape = {}) {
   const {
     workload = 'fanout',
+    publisherRole = 'publisher',
+    qos,
     subscribers = options.subscribers,
     topics = 1,
     perSession = 1,
@@ -42,8 +51,8 @@ export async function runFanout(server, options, shape = {}) {
     payloadBytes = options.payloadBytes,
     queuedBytesPerSubscriber,
   } = shape;
-  const subscriberTarget = leanWhereAsked(targetFor(server, 'subscriber', options), options, rate);
-  const publisherTarget = targetFor(server, 'publisher', options);
+  const subscriberTarget = leanWhereAsked(atQos(targetFor(server, 'subscriber', options), qos), options, rate);
+  const publisherTarget = atQos(targetFor(server, publisherRole, options), qos);
   const publisherOrdered = publisherTarget.kind !== 'http-publisher';
   const hardTimeoutMs = SETUP_TIMEOUT_MS + (options.warmup + options.duration) * 1000 + 4 * DRAIN_MS;
   const deliveriesPerPublication = (subscribers * perSession) / topics;

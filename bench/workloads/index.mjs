@@ -2,6 +2,7 @@ import { runFanout } from './fanout.mjs';
 import { runRpc } from './rpc.mjs';
 import { runChat } from './chat.mjs';
 import { runConnect } from './connect.mjs';
+import { runMqttInbound, runMqttRetained } from './mqtt.mjs';
 import { describeHttpLoad as httpLoad } from '../clients/http-publisher.mjs';
 
 /**
@@ -38,6 +39,21 @@ function largeCalls(bytes, label) {
     bytes,
     title: () => `Large calls: 1 callee, ${LARGE_CALLERS} callers, one call in flight each, ${label} arguments echoed (calls/s, MB/s each way, server peak RSS)`,
     run: (server, options, workload) => runRpc(server, options, { workload, payloadBytes: bytes, callers: LARGE_CALLERS }),
+  };
+}
+
+// MQTT: many publishers to one subscriber; retained topics left for a subscriber to `#` joining,
+// of a size that passes half of each broker's per-client limits (Junction paces the burst there).
+const MQTT_INBOUND_PUBLISHERS = 50;
+const MQTT_RETAINED_TOPICS = 1000;
+const MQTT_RETAINED_BYTES = 2048;
+const mqttUnits = { unit: 'msgs/s', perMessage: 'server µs/msg' };
+
+function mqttFanout(qos) {
+  return {
+    ...fanoutUnits,
+    title: (o) => `MQTT fan-out at QoS ${qos}: 1 MQTT publisher -> ${o.subscribers} MQTT subscribers on one topic (events delivered/s, publish-to-delivery latency)`,
+    run: (server, options, workload) => runFanout(server, options, { workload, qos }),
   };
 }
 
@@ -82,6 +98,24 @@ export const WORKLOADS = {
     perMessage: 'server µs/join',
     title: () => 'Session establishment: connect, join (WAMP) and close, 16 at a time (relay: raw WebSocket handshakes; Socket.IO: handshake + namespace CONNECT)',
     run: (server, options) => runConnect(server, options, { workload: 'connect' }),
+  },
+  'mqtt-fanout': mqttFanout(0),
+  'mqtt-fanout-qos1': mqttFanout(1),
+  'mqtt-inbound': {
+    ...mqttUnits,
+    title: () => `MQTT many to one: ${MQTT_INBOUND_PUBLISHERS} publishers at QoS 1, one PUBLISH awaiting its PUBACK each, -> 1 subscriber on bench/inbound/# (messages received/s, publish-to-delivery latency)`,
+    run: (server, options, workload) => runMqttInbound(server, options, { workload, publishers: MQTT_INBOUND_PUBLISHERS, qos: 1 }),
+  },
+  'mqtt-retained': {
+    ...mqttUnits,
+    bytes: MQTT_RETAINED_BYTES,
+    title: () => `MQTT retained: ${MQTT_RETAINED_TOPICS.toLocaleString('en-US')} retained topics of ${MQTT_RETAINED_BYTES} bytes; fresh subscribers to # join one after another at QoS 1 (retained messages received/s; latency = one join's time from SUBSCRIBE to its last retained message)`,
+    run: (server, options, workload) => runMqttRetained(server, options, { workload, topics: MQTT_RETAINED_TOPICS, payloadBytes: MQTT_RETAINED_BYTES, qos: 1 }),
+  },
+  'mqtt-from-wamp': {
+    ...fanoutUnits,
+    title: (o) => `WAMP to MQTT: 1 WAMP publisher on WebSocket -> ${o.subscribers} MQTT subscribers at QoS 0 (events delivered/s, publish-to-delivery latency)`,
+    run: (server, options, workload) => runFanout(server, options, { workload, publisherRole: 'wampPublisher', qos: 0 }),
   },
   'rpc-latency': {
     ...rpcUnits,

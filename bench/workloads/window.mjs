@@ -1,6 +1,7 @@
 import { expectMessage, sendTo } from '../lib/children.mjs';
 import { now, sleep } from '../lib/clock.mjs';
 import { machineIdleSeconds, peakRssBytes, totalCpuSeconds } from '../lib/cpu.mjs';
+import { Histogram } from '../lib/histogram.mjs';
 
 /**
  * The shared timeline of one workload run, in cross-process milliseconds: load starts at
@@ -104,5 +105,27 @@ export function commonFields(server, latency, { serverCores, serverCoresEach, cl
     idleCores,
     peakRssMiB: serverPeakRssMiB(server),
     measured,
+  };
+}
+
+/**
+ * The result of a workload driven by one load generator (runWindowOn) that reports what it
+ * delivered in the window, its latency histogram, what it published and the faults it found:
+ * throughput is deliveries per measured second, server CPU per delivery.
+ */
+export function loadGeneratorResult(server, options, workload, { result, cpu }) {
+  const throughput = result.delivered / options.duration;
+  return {
+    system: server.name,
+    workload,
+    throughput,
+    ...commonFields(server, Histogram.fromJSON(result.latency), cpu),
+    published: result.published,
+    publishErrors: result.failed,
+    firstError: result.firstError,
+    lost: result.lost,
+    reordered: result.reordered,
+    duplicates: result.duplicates,
+    serverMicrosPerMessage: cpu.serverCores === null || result.delivered === 0 ? null : (cpu.serverCores * 1e6) / throughput,
   };
 }

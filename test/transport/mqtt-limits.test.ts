@@ -38,6 +38,23 @@ describe('MQTT limits', () => {
     assert.equal(metric(node.metrics.exposition(), 'junction_mqtt_keepalive_timeouts_total'), 1);
   });
 
+  it('keeps a connection whose packets come within 1.5 keepalive intervals, however long, and closes it once they stop', async () => {
+    const { node, port } = await nodeWith({});
+    nodes.push(node);
+    const client = await RawMqtt.open(port, 4);
+    assert.equal((await client.connect({ keepalive: 2 })).returnCode, 0);
+    const openedAt = Date.now();
+    // 4 s of a PINGREQ each 500 ms: past 1.5 x 2 s since CONNECT, pushed back by every packet.
+    while (Date.now() - openedAt < 4_000) {
+      client.send({ cmd: 'pingreq' });
+      await client.next('pingresp');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    assert.equal(metric(node.metrics.exposition(), 'junction_mqtt_keepalive_timeouts_total'), 0);
+    await client.whenClosed();
+    assert.equal(metric(node.metrics.exposition(), 'junction_mqtt_keepalive_timeouts_total'), 1);
+  });
+
   it('announces max_packet_size and receive_maximum in an MQTT 5 CONNACK, and holds clients to them', async () => {
     const { node, port } = await nodeWith({ maxPacketSize: 1024, receiveMaximum: 2 });
     nodes.push(node);

@@ -5,6 +5,7 @@ import type { Logger } from '../../router/log.js';
 import { hasRoom, whenDrained } from '../outbound-room.js';
 import { corkForThisTurn } from '../write-coalescing.js';
 import type { ClientLink, ClientSession, WillMessage } from './client-session.js';
+import { publishBytes } from './publish-bytes.js';
 import { createStrictParser } from './strict-parser.js';
 import { PayloadRefusal, type PayloadMapping, type WampPayload } from './payload-mapping.js';
 import { fromPacket } from './properties.js';
@@ -82,7 +83,9 @@ export class MqttConnection implements ClientLink {
   private readonly parser = createStrictParser();
   private state: 'awaiting-connect' | 'connecting' | 'connected' | 'closed' = 'awaiting-connect';
   private keepaliveMs = 0;
+  /** The CONNECT time limit, then the keepalive timer (armed once, at CONNACK). */
   private timer: NodeJS.Timeout | undefined;
+  private keepaliveArmed = false;
   /** QoS 1 publications from the client not yet acknowledged, and QoS 2 ones not yet released: MQTT's receive maximum counts both. */
   private qos1Unanswered = 0;
   private readonly qos2Open = new Set<number>();
@@ -118,7 +121,9 @@ export class MqttConnection implements ClientLink {
 
   write(packet: Record<string, unknown> & { cmd: string }): boolean {
     if (!this.open) return false;
-    const bytes = generate(packet as unknown as Packet, { protocolVersion: this.version });
+    const bytes = packet.cmd === 'publish'
+      ? publishBytes(packet as unknown as IPublishPacket, this.version)
+      : generate(packet as unknown as Packet, { protocolVersion: this.version });
     if (bytes.length > this.clientMaxPacketSize) {
       this.counters.tooLargeForClient.inc();
       this.log.warn({ peer: this.label, bytes: bytes.length, limit: this.clientMaxPacketSize }, 'MQTT packet not sent: larger than the client\'s maximum packet size');
@@ -408,7 +413,12 @@ export class MqttConnection implements ClientLink {
 
   private armKeepalive(): void {
     if (this.state !== 'connected' || this.keepaliveMs === 0) return;
-    clearTimeout(this.timer);
+    // Every packet pushes the one keepalive timer back: refreshed, not a new timer per packet.
+    if (this.keepaliveArmed) {
+      this.timer!.refresh();
+      return;
+    }
+    this.keepaliveArmed = true;
     // MQTT: a server may close a connection silent for one and a half keepalive intervals.
     this.timer = setTimeout(() => {
       this.counters.keepaliveTimeouts.inc();

@@ -96,4 +96,27 @@ describe('payload mapping by the longest WAMP URI prefix', () => {
     assert.equal(envelope.encode(mapping.encoderFor('home.other')), first);
     assert.equal(text(first as Uint8Array), '{"args":[20]}');
   });
+
+  it('a retained event, sent in an envelope per joining subscriber with the same args, is mapped once; other args or kwargs are mapped anew', () => {
+    const args = [20, 'x'.repeat(100)];
+    const kwargs = { unit: 'C' };
+    const event = (withArgs: unknown[] | undefined, withKwargs?: Record<string, unknown>, subscription = 1) => new Envelope({
+      type: MessageType.EVENT, subscription, publication: 2, details: { retained: true }, ...(withArgs ? { args: withArgs } : {}), ...(withKwargs ? { kwargs: withKwargs } : {}),
+    });
+    for (const uri of ['home.setpoint', 'raw.camera', 'plain.reading', 'packed.x']) {
+      const encoder = mapping.encoderFor(uri);
+      const first = event(args, kwargs, 1).encode(encoder);
+      assert.equal(event(args, kwargs, 2).encode(encoder), first, `${uri}: the same bytes for the next join`);
+      // Equal content in another list, or other kwargs: mapped on their own, to what they say.
+      const copy = event([...args], kwargs).encode(encoder);
+      assert.notEqual(copy, first, uri);
+      assert.deepEqual(copy, first, uri);
+      // Each what the format makes of its own args and kwargs.
+      const codec = mapping.codecFor(uri);
+      assert.deepEqual(event(args, { unit: 'F' }).encode(encoder), codec.toMqtt(args, { unit: 'F' }), `${uri}: other kwargs`);
+      assert.deepEqual(event(args).encode(encoder), codec.toMqtt(args, undefined), `${uri}: without kwargs`);
+      assert.deepEqual(event(undefined, kwargs).encode(encoder), codec.toMqtt(undefined, kwargs), `${uri}: kwargs only`);
+      assert.deepEqual(event(args, kwargs, 3).encode(encoder), codec.toMqtt(args, kwargs), `${uri}: the remembered bytes are still right`);
+    }
+  });
 });

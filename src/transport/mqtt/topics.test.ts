@@ -9,6 +9,11 @@ describe('MQTT topics as WAMP URIs', () => {
     assert.equal(uriToTopicName('sensors.kitchen.setpoint'), 'sensors/kitchen/setpoint');
   });
 
+  it('maps each URI to its own topic name, whatever was mapped before (the last one is remembered)', () => {
+    const uris = ['a.b', 'a.b', 'a.b.c', '', 'single', 'a.b', 'x..y', 'a.b.c'];
+    assert.deepEqual(uris.map(uriToTopicName), ['a/b', 'a/b', 'a/b/c', '', 'single', 'a/b', 'x//y', 'a/b/c']);
+  });
+
   it('maps filters as Crossbar does: "+" to a wildcard, a trailing "#" to a prefix', () => {
     assert.deepEqual(topicFilterToSubscription('sensors/kitchen/temp'), { uri: 'sensors.kitchen.temp', match: 'exact' });
     assert.deepEqual(topicFilterToSubscription('sensors/+/temp'), { uri: 'sensors..temp', match: 'wildcard' });

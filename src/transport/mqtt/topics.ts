@@ -67,7 +67,15 @@ export function topicFilterToSubscription(filter: string): WampTopic {
   return { uri: levels.join('.'), match: 'exact' };
 }
 
+/** The last topic mapped: a fan-out maps one event's topic once per subscriber, the same each time. */
+let lastUri = '';
+let lastTopicName = '';
+
 /** A WAMP topic as the MQTT topic an event is delivered on. */
 export function uriToTopicName(uri: string): string {
-  return uri.split('.').join('/');
+  if (uri !== lastUri) {
+    lastTopicName = uri.replaceAll('.', '/');
+    lastUri = uri;
+  }
+  return lastTopicName;
 }
