@@ -8,7 +8,8 @@ import type { BackplaneDropReason, BackplaneMetrics } from '../../router/backpla
 import { WarningThrottle, warningIntervalMs } from '../../router/limits/warning-throttle.js';
 import type { Logger } from '../../router/log.js';
 import type { InvocationPolicy } from '../../router/options.js';
-import { closeRedis, connectRedis, describeRedis, lastWords } from './redis-connection.js';
+import { closeRedis, connectRedis, describeRedis, lastWords, reconnectRedis } from './redis-connection.js';
+import { SubscriberEcho } from './redis-echo.js';
 import { RedisLiveness } from './redis-liveness.js';
 import { isCommandTimeout, RedisTimeouts } from './redis-timeouts.js';
 
@@ -30,8 +31,8 @@ export interface RedisLinkOptions {
   timeouts?: RedisTimeouts;
 }
 
-/** What crosses Redis: a mesh message, or a heartbeat. */
-type Wire = { from: string; message: MeshMessage } | { from: string; beat: true };
+/** What crosses Redis: a mesh message, or a heartbeat (`n`: its number, for SubscriberEcho; older nodes send none). */
+type Wire = { from: string; message: MeshMessage } | { from: string; beat: true; n?: number };
 
 const packr = new Packr({ useRecords: false });
 
@@ -90,6 +91,11 @@ return 1`;
  * refused (`unanswered`): whether Redis took it is unknown. When it answers, every
  * command sent before has run (one connection keeps order): the claims whose fate is unknown and
  * that this node does not hold are given back, then the node announces itself again.
+ *
+ * The subscriber connection can stall alone (SubscriberEcho): then the node is degraded the same
+ * way, drops that connection and makes a new one, and once it is subscribed again announces
+ * itself again (`back`): the others answer with their state, and the calls in flight between
+ * them end. What Redis sent this node meanwhile is lost (pub/sub keeps nothing).
  */
 export class RedisLink implements MeshLink {
   /** Whether Redis is reachable now. */
@@ -129,6 +135,10 @@ export class RedisLink implements MeshLink {
   private stalled = false;
   /** A PING asks whether a stalled Redis answers again (one at a time). */
   private probing = false;
+  /** Whether the subscriber connection still delivers this node's own heartbeats. */
+  private readonly echo: SubscriberEcho;
+  /** Since when the subscriber delivered none of the heartbeats Redis acknowledged (it is being replaced), while so. */
+  private deafSince: number | undefined;
   /** This node's last heartbeat was answered: Redis answers it, so the others' silence means something. */
   private heartbeatAnswered = true;
   /** Keys this node holds a claim for (mirrors what the mesh holds: claimed and not released). */
@@ -148,6 +158,7 @@ export class RedisLink implements MeshLink {
     this.leaseMs = options.leaseMs ?? clusterDefaults.leaseMs;
     this.maxPendingBytes = options.maxPendingBytes ?? clusterDefaults.maxPendingBytes;
     this.timeouts = options.timeouts ?? new RedisTimeouts(options.log, clusterDefaults.commandTimeoutMs);
+    this.echo = new SubscriberEcho(this.timeouts.limitMs);
     // No offline queue: while Redis is away, sends fail at once instead of piling up in memory.
     this.commands = connectRedis(options.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: this.timeouts.limitMs });
     this.subscriber = connectRedis(options.redis, { enableOfflineQueue: true, maxRetriesPerRequest: 1 });
@@ -164,8 +175,10 @@ export class RedisLink implements MeshLink {
     });
     // Subscribes at each connection: a subscribe sent while Redis was away (at start) fails for good.
     this.subscriber.on('ready', () => {
+      this.echo.reset();
       this.subscriber.subscribe(this.channel('all'), this.channel(`node:${this.nodeId}`)).then(() => {
         this.subscribed = true;
+        this.deafSince = undefined;
         this.changed();
       }, () => {});
     });
@@ -212,6 +225,9 @@ export class RedisLink implements MeshLink {
   get degraded(): string | undefined {
     if (this.connected) return undefined;
     if (this.stalled) return `${this.where} does not answer (cluster.redis.command_timeout ${this.timeouts.limitMs} ms): serving this node's clients only`;
+    if (this.deafSince !== undefined) {
+      return `this node's subscriber connection to ${this.where} delivered none of its heartbeats within ${this.echo.limitMs} ms (cluster.redis.command_timeout): reconnecting it; serving this node's clients only`;
+    }
     return `${this.where} is unreachable: serving this node's clients only`;
   }
 
@@ -389,7 +405,10 @@ export class RedisLink implements MeshLink {
       this.log.warn({ err: error }, 'unreadable message on the cluster channel ignored');
       return;
     }
-    if (wire.from === this.nodeId) return;
+    if (wire.from === this.nodeId) {
+      if ('beat' in wire && wire.n !== undefined) this.echo.heard(wire.n);
+      return;
+    }
     this.unfreed.delete(wire.from);
     this.metrics?.wireBytes('received', 'message' in wire ? wire.message.k : 'beat', data.length);
     // A heartbeat from a node this one does not know (lost past its lease, or its hello missed):
@@ -402,11 +421,12 @@ export class RedisLink implements MeshLink {
   }
 
   /**
-   * Connected means both connections are ready, the subscriber subscribed to hear the answers,
-   * and Redis answering commands (not stalled).
+   * Connected means both connections are ready, the subscriber subscribed to hear the answers and
+   * delivering them (not deaf), and Redis answering commands (not stalled).
    */
   private changed(): void {
-    const connected = this.commands.status === 'ready' && this.subscriber.status === 'ready' && this.subscribed && !this.stalled;
+    const connected = this.commands.status === 'ready' && this.subscriber.status === 'ready' && this.subscribed && !this.stalled
+      && this.deafSince === undefined;
     if (this.connected === connected || this.closed) return;
     this.connected = connected;
     this.connectedAt = connected ? Date.now() : undefined;
@@ -414,7 +434,7 @@ export class RedisLink implements MeshLink {
       if (this.stalled) {
         this.log.warn({ timeoutMs: this.timeouts.limitMs },
           `${this.where} did not answer within ${this.timeouts.limitMs} ms (cluster.redis.command_timeout): serving local clients only until it answers`);
-      } else {
+      } else if (this.deafSince === undefined) { // a deaf subscriber is warned about by RedisTimeouts, throttled
         this.log.warn({}, 'lost the connection to Redis: serving local clients only until it is back');
       }
       return;
@@ -443,8 +463,37 @@ export class RedisLink implements MeshLink {
   private tick(): void {
     this.judge();
     if (this.closed) return;
+    this.listen();
     if (this.stalled) this.probe();
     else this.beat();
+  }
+
+  /**
+   * Checks that the subscriber delivers this node's heartbeats. Judged after this turn's input is
+   * read (setImmediate): after the event loop was blocked, an echo may be waiting in the socket.
+   * A new connection that does not get subscribed within the limit either is dropped again.
+   */
+  private listen(): void {
+    const now = Date.now();
+    if (this.deafSince !== undefined) {
+      const stuck = this.subscriber.status === 'connect' || this.subscriber.status === 'ready';
+      if (stuck && now - this.deafSince > this.echo.limitMs) this.replaceSubscriber(now);
+      return;
+    }
+    if (!this.connected || this.echo.overdueMs(now) === undefined) return;
+    setImmediate(() => {
+      const waitedMs = this.echo.overdueMs(Date.now());
+      if (waitedMs === undefined || this.deafSince !== undefined || this.closed) return;
+      this.timeouts.deaf(waitedMs);
+      this.replaceSubscriber(Date.now());
+      this.changed();
+    });
+  }
+
+  private replaceSubscriber(now: number): void {
+    this.deafSince = now;
+    this.subscribed = false;
+    reconnectRedis(this.subscriber);
   }
 
   /** Lets go of nodes silent past their lease, and frees the claims of those forgotten while Redis was away. */
@@ -465,10 +514,14 @@ export class RedisLink implements MeshLink {
   }
 
   private beat(): void {
-    const sent = this.publish('all', packr.pack({ from: this.nodeId, beat: true } satisfies Wire), 'beat');
+    const n = this.echo.number();
+    const sent = this.publish('all', packr.pack({ from: this.nodeId, beat: true, n } satisfies Wire), 'beat');
     if (!sent) return;
     this.heartbeatAnswered = false;
-    sent.then(() => (this.heartbeatAnswered = true), () => {});
+    sent.then(() => {
+      this.heartbeatAnswered = true;
+      this.echo.acknowledged(n, Date.now());
+    }, () => {});
   }
 
   /** A node is dead: forget its sessions, subscriptions and registrations, and free its claims. */
