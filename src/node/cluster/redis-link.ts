@@ -10,6 +10,7 @@ import type { Logger } from '../../router/log.js';
 import type { InvocationPolicy } from '../../router/options.js';
 import { closeRedis, connectRedis, describeRedis, lastWords, reconnectRedis } from './redis-connection.js';
 import { SubscriberEcho } from './redis-echo.js';
+import { dropNodeSeats, RedisSeats } from './redis-seats.js';
 import { RedisLiveness } from './redis-liveness.js';
 import { isCommandTimeout, RedisTimeouts } from './redis-timeouts.js';
 
@@ -61,9 +62,9 @@ if redis.call('SCARD', KEYS[2]) == 0 then redis.call('DEL', KEYS[1], KEYS[2]) en
 return 1`;
 
 /**
- * Every claim of one node released in one atomic step (it died, left, or rejoins clean): no
- * claim from another node can fall between two of its keys. KEYS: the node's claimed keys.
- * ARGV: node, the prefix of the policy and holder keys (see claimKeys).
+ * Every claim and seat of one node released in one atomic step (it died, left, or rejoins
+ * clean): no claim from another node can fall between two of its keys. KEYS: the node's claimed
+ * keys, its seats (RedisSeats). ARGV: node, the prefix of the policy and holder keys (see claimKeys).
  */
 const dropNodeScript = `
 for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
@@ -72,6 +73,7 @@ for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   if redis.call('SCARD', holders) == 0 then redis.call('DEL', ARGV[2] .. 'claim:' .. key, holders) end
 end
 redis.call('DEL', KEYS[1])
+${dropNodeSeats}
 return 1`;
 
 /**
@@ -147,6 +149,8 @@ export class RedisLink implements MeshLink {
   private readonly aloneClaimWarnings = new WarningThrottle();
   /** Keys whose last claim or release got no answer: given back, unless held, once Redis answers. */
   private readonly doubtful = new Set<string>();
+  /** Seats of bounded groups (Pusher presence members) this node holds. */
+  private readonly seats: RedisSeats;
   /** Nodes forgotten while Redis was away, their claims not freed; each with when it is freed unless heard from. */
   private readonly unfreed = new Map<string, number>();
 
@@ -162,6 +166,10 @@ export class RedisLink implements MeshLink {
     // No offline queue: while Redis is away, sends fail at once instead of piling up in memory.
     this.commands = connectRedis(options.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: this.timeouts.limitMs });
     this.subscriber = connectRedis(options.redis, { enableOfflineQueue: true, maxRetriesPerRequest: 1 });
+    this.seats = new RedisSeats({
+      redis: this.commands, nodeId: this.nodeId, key: (name) => this.channel(name),
+      command: (name, run) => this.command(name, run), answering: () => this.connected,
+    });
     this.commands.on('error', () => {}); // reported through 'close'/'ready' below, once per change
     this.subscriber.on('error', () => {});
     this.commands.on('close', () => this.changed());
@@ -280,6 +288,14 @@ export class RedisLink implements MeshLink {
     return { ok: true };
   }
 
+  seat(group: string, member: string, limit: number | undefined): Promise<boolean> {
+    return this.seats.seat(group, member, limit);
+  }
+
+  unseat(group: string, member: string): void {
+    this.seats.unseat(group, member);
+  }
+
   async release(key: string): Promise<void> {
     this.held.delete(key);
     // Not waited on while Redis does not answer: given back once it does (settleDoubts).
@@ -381,6 +397,7 @@ export class RedisLink implements MeshLink {
     const doubts = [...this.doubtful];
     this.doubtful.clear(); // a release that fails again puts its key back
     for (const key of doubts) if (!this.held.has(key)) void this.release(key);
+    this.seats.settleDoubts();
   }
 
   private settled(bytes: number): void {
@@ -537,6 +554,6 @@ export class RedisLink implements MeshLink {
 
   /** Frees every claim a node holds (it died, left, or rejoins clean). Idempotent: several nodes may do it at once. */
   private async dropClaims(node: string): Promise<void> {
-    await this.command('drop_claims', () => this.commands.eval(dropNodeScript, 1, this.channel(`claims-of:${node}`), node, this.channel('')));
+    await this.command('drop_claims', () => this.commands.eval(dropNodeScript, 2, this.channel(`claims-of:${node}`), this.seats.seatsOf(node), node, this.channel('')));
   }
 }
