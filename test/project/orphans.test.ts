@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { skipWithoutDebian } from '../support/debian.js';
+import { processGone, spawnOwned } from '../support/processes.js';
+import { waitFor } from '../support/wait.js';
+
+const fixture = fileURLToPath(new URL('../fixtures/owner/starts-servers.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'junction-orphans-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** How long what a killed test process started may take to go: the parent check, then an exit. Not a speed claim. */
+const goneWithinMs = 10_000;
+
+/** Every process descended from `root` now (Linux: each /proc/PID/stat names its parent). */
+function descendants(root: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found: number[] = [];
+  let frontier = [root];
+  while (frontier.length > 0) {
+    const next = [...parents].filter(([, parent]) => frontier.includes(parent)).map(([pid]) => pid);
+    found.push(...next);
+    frontier = next;
+  }
+  return found;
+}
+
+/** Starts `args` (a test process, or a runner of one), waits until the test process has written its pid and has its servers, and returns both pids. */
+async function started(args: string[], name: string): Promise<{ starter: number; tree: number[] }> {
+  const pidsFile = join(dir, `${name}.pid`);
+  // Without NODE_TEST_CONTEXT, which this file's own runner sets: a `node --test` that has it acts as a runner's child.
+  const { NODE_TEST_CONTEXT: _ours, ...env } = process.env;
+  const child = spawnOwned(process.execPath, args, { env: { ...env, OWNER_PIDS_FILE: pidsFile }, stdio: 'ignore' });
+  await waitFor(() => existsSync(pidsFile) && readFileSync(pidsFile, 'utf8') !== '', `${name} to start its servers`, 40_000);
+  return { starter: child.pid!, tree: descendants(child.pid!) };
+}
+
+const skip = skipWithoutDebian('util-linux');
+
+describe('servers started by a test process end with it, however it ends', { skip }, () => {
+  it('a test process killed with SIGKILL: its router (and the router\'s workers) and redis-server are gone', async () => {
+    const { starter, tree } = await started([fixture], 'killed');
+    // The router, its two workers and the redis-server (when installed), each perhaps behind a setpriv that exec'd it.
+    assert.ok(tree.length >= 3, `the test process started its servers: ${tree.join(', ')}`);
+    process.kill(starter, 'SIGKILL');
+    await waitFor(() => tree.every(processGone), `every process it started (${tree.join(', ')}) to be gone`, goneWithinMs);
+  });
+
+  it('the `node --test` runner killed with SIGKILL: the test file it ran ends, and what that started with it', async () => {
+    const { starter, tree } = await started(['--test', fixture], 'runner');
+    assert.ok(tree.length >= 4, `the runner's test process started its servers: ${tree.join(', ')}`);
+    process.kill(starter, 'SIGKILL');
+    await waitFor(() => tree.every(processGone), `the test process and every process it started (${tree.join(', ')}) to be gone`, goneWithinMs);
+  });
+});
