@@ -158,7 +158,7 @@ export class PusherConnection implements AppConnection {
     const joins = !this.ended && this.subscriptions.get(name) === subscription // not unsubscribed or gone meanwhile
       && (member === undefined || (seated ? !this.refusedAsFull(name, member) : !this.refuseFull(name)));
     if (!joins) {
-      if (member) this.app.seats.give(name, member.user_id);
+      if (member && seated) this.app.seats.give(name, member.user_id); // a refused take gave its own back
       if (this.subscriptions.get(name) === subscription) this.subscriptions.delete(name);
       this.session.unsubscribe(id).catch(() => undefined);
       return;
