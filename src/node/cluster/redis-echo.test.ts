@@ -27,6 +27,18 @@ describe('SubscriberEcho', () => {
     assert.equal(echo.overdueMs(10_000), undefined);
   });
 
+  it('is not overdue while the subscriber delivers other messages, only behind: it is busy, not deaf', () => {
+    const echo = new SubscriberEcho(500);
+    const owed = echo.number();
+    echo.acknowledged(owed, 0);
+    echo.delivered();
+    assert.equal(echo.overdueMs(400), undefined);
+    echo.delivered();
+    assert.equal(echo.overdueMs(800), undefined, 'something arrived since the last check');
+    assert.equal(echo.overdueMs(1_200), undefined, 'silent for 400 ms only');
+    assert.equal(echo.overdueMs(1_400), 600, 'silent since the last delivery, 600 ms ago');
+  });
+
   it('owes nothing after a new connection: what the old one was to deliver is not expected', () => {
     const echo = new SubscriberEcho(500);
     const lost = echo.number();

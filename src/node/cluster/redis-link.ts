@@ -415,6 +415,7 @@ export class RedisLink implements MeshLink {
   }
 
   private arrived(data: Buffer): void {
+    this.echo.delivered();
     let wire: Wire;
     try {
       wire = packr.unpack(data) as Wire;
