@@ -310,6 +310,7 @@ describe('Redis backplane: a Redis that stalls (SIGSTOP)', { skip }, () => {
       assert.deepEqual(await a.backplane.claimProcedure(key('com.alone'), 'single'), { ok: true }, 'known stalled: registered on this node alone');
       await a.backplane.releaseProcedure(key('com.alone')); // not waited on: given back when Redis answers
       assert.equal(await a.backplane.seat('room', 'ann', 1), true, 'known stalled: seated on this node\'s own count');
+      assert.equal(metricValue(a.metrics, 'junction_backplane_seats_unchecked_total'), 1, 'and counted');
       a.backplane.unseat('room', 'ann'); // given back when Redis answers
     } finally {
       redis!.resume();

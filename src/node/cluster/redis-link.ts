@@ -147,6 +147,8 @@ export class RedisLink implements MeshLink {
   private readonly held = new Set<string>();
   /** A client registering in a loop while Redis is away must not flood the log: one line per interval, with the count. */
   private readonly aloneClaimWarnings = new WarningThrottle();
+  /** Likewise for presence members admitted while Redis is away. */
+  private readonly aloneSeatWarnings = new WarningThrottle();
   /** Keys whose last claim or release got no answer: given back, unless held, once Redis answers. */
   private readonly doubtful = new Set<string>();
   /** Seats of bounded groups (Pusher presence members) this node holds. */
@@ -168,7 +170,7 @@ export class RedisLink implements MeshLink {
     this.subscriber = connectRedis(options.redis, { enableOfflineQueue: true, maxRetriesPerRequest: 1 });
     this.seats = new RedisSeats({
       redis: this.commands, nodeId: this.nodeId, key: (name) => this.channel(name),
-      command: (name, run) => this.command(name, run), answering: () => this.connected,
+      command: (name, run) => this.command(name, run), answering: () => this.connected, unchecked: () => this.seatedAlone(),
     });
     this.commands.on('error', () => {}); // reported through 'close'/'ready' below, once per change
     this.subscriber.on('error', () => {});
@@ -294,6 +296,15 @@ export class RedisLink implements MeshLink {
 
   unseat(group: string, member: string): void {
     this.seats.unseat(group, member);
+  }
+
+  private seatedAlone(): void {
+    this.metrics?.seatsUnchecked.inc();
+    const seats = this.aloneSeatWarnings.record(performance.now());
+    if (seats !== undefined) {
+      this.log.warn({ seats },
+        `presence member admitted on this node's own count: Redis is away or did not answer, so max_presence_members may be passed across nodes until members leave (junction_backplane_seats_unchecked_total; seats: how many since the last such line, which comes at most every ${warningIntervalMs / 1000} s)`);
+    }
   }
 
   async release(key: string): Promise<void> {

@@ -47,6 +47,8 @@ export interface RedisSeatsOptions {
   command<T>(name: string, run: () => Promise<T>): Promise<T>;
   /** Whether Redis is reachable and answering now. */
   answering(): boolean;
+  /** A member was admitted on this node's own count (Redis away or silent): counted and warned about. */
+  unchecked(): void;
 }
 
 /**
@@ -70,7 +72,7 @@ export class RedisSeats {
 
   async seat(group: string, member: string, limit: number | undefined): Promise<boolean> {
     const entry = this.entry(group, member);
-    if (!this.options.answering()) return this.hold(entry, group, member);
+    if (!this.options.answering()) return this.alone(entry, group, member, limit);
     try {
       const seated = await this.options.command('seat', () => this.options.redis.eval(seatScript, 3, ...this.keys(group, member),
         this.options.nodeId, member, limit === undefined ? '' : String(limit), entry));
@@ -78,8 +80,14 @@ export class RedisSeats {
     } catch {
       // Unanswered or refused: admitted on this node's own count, as while Redis is away.
       this.doubtful.set(entry, [group, member]);
-      return this.hold(entry, group, member);
+      return this.alone(entry, group, member, limit);
     }
+  }
+
+  /** Holds a seat Redis did not count; one asked for under a limit is reported (unchecked). */
+  private alone(entry: string, group: string, member: string, limit: number | undefined): true {
+    if (limit !== undefined) this.options.unchecked();
+    return this.hold(entry, group, member);
   }
 
   unseat(group: string, member: string): void {
