@@ -235,6 +235,22 @@ describe('web path services: valid files and their model', () => {
     const config = loadDocument(webDocument({ ws: { type: 'websocket' } }, { trusted_proxies: ['127.0.0.1', 'fd00::/8'] }));
     assert.deepEqual(config.listeners[0]!.trustedProxies, ['127.0.0.1', 'fd00::/8']);
   });
+
+  it('keeps the allowed host names of the web transport, in lower case without a final dot; absent stays absent', () => {
+    const config = loadDocument(webDocument({ ws: { type: 'websocket' } }, { allowed_hosts: ['WAMP.example.com.', '*.apps.example.com', '*'] }));
+    assert.deepEqual(config.listeners[0]!.allowedHosts, ['wamp.example.com', '*.apps.example.com', '*']);
+    assert.equal('allowedHosts' in loadDocument(webDocument({ ws: { type: 'websocket' } })).listeners[0]!, false);
+  });
+
+  it('refuses an allowed host with a port, a path or a misplaced wildcard', () => {
+    const expected = 'expected a host name without port ("router.example.com"), "*.example.com" for every name below it, or "*" for any';
+    assert.deepEqual(problemsOf(webDocument({ ws: { type: 'websocket' } }, { allowed_hosts: ['wamp.example.com:443', 'https://wamp.example.com', 'a.*.example.com', ''] })), [
+      `workers[0].transports[0].options.allowed_hosts[0]: ${expected}`,
+      `workers[0].transports[0].options.allowed_hosts[1]: ${expected}`,
+      `workers[0].transports[0].options.allowed_hosts[2]: ${expected}`,
+      `workers[0].transports[0].options.allowed_hosts[3]: ${expected}`,
+    ]);
+  });
 });
 
 describe('web path services: invalid files and their messages', () => {

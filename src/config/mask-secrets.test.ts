@@ -4,7 +4,7 @@ import { maskedMark, maskSecrets } from './mask-secrets.js';
 import { parseConfig } from './load.js';
 
 describe('maskSecrets', () => {
-  it('masks tickets, WAMP-CRA secrets and salts, passwords, headers and URL passwords, and keeps the rest', () => {
+  it('masks tickets, WAMP-CRA secrets and salts, passwords, headers and URL credentials, and keeps the rest', () => {
     const masked = maskSecrets({
       auth: {
         ticket: { type: 'static', principals: { alice: { ticket: 'open-sesame', role: 'ops' } } },
@@ -20,7 +20,7 @@ describe('maskSecrets', () => {
     assert.equal(masked.auth.ticket.principals.alice.role, 'ops');
     assert.equal(masked.auth.ticket.principals.alice.ticket, maskedMark);
     assert.equal(masked.auth.wampcra.users.bob.role, 'viewer');
-    assert.equal(masked.redis.url, `redis://user:${maskedMark}@db:6379/0`);
+    assert.equal(masked.redis.url, `redis://${maskedMark}@db:6379/0`);
     assert.equal(masked.forwarder.url, 'https://app.example/hook');
     assert.equal(masked.keys.k.privateKey, maskedMark);
     assert.equal(masked.port, 8080);
@@ -59,5 +59,50 @@ describe('maskSecrets', () => {
     const text = JSON.stringify(maskSecrets(config));
     for (const secret of ['gh-secret-xyz', 'db-pw-xyz', 'eu-west']) assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
     assert.ok(text.includes('"DB_PASSWORD"') && text.includes('"gh.push"'), text);
+  });
+
+  it("masks a URL's user name, password and query values wherever a configuration holds one", () => {
+    const masked = maskSecrets({
+      url: 'https://user:pw-xyz@hooks.example/x?api_key=key-xyz&page=2#frag',
+      token: 'https://tok-xyz@api.example/',
+      args: ['--db=postgres://dbuser:db-pw-xyz@db/app', 'plain text with no URL', 'https://example.com/a@b'],
+    }) as Record<string, any>;
+    assert.equal(masked.url, `https://${maskedMark}@hooks.example/x?api_key=${maskedMark}&page=${maskedMark}`);
+    assert.deepEqual(masked.args, [`--db=postgres://${maskedMark}@db/app`, 'plain text with no URL', 'https://example.com/a@b']);
+    assert.ok(!JSON.stringify(masked).includes('xyz'), JSON.stringify(masked));
+  });
+
+  // The loader refuses credentials in a forwarder's or REST callee's URL and a query in a base URL; a query is the forwarder's place for an API key.
+  it('leaves no secret of the components, the cluster, TLS or the HTTP bridge in a loaded configuration', () => {
+    const config = parseConfig({
+      version: 2,
+      workers: [{
+        type: 'router',
+        realms: [{ name: 'r', roles: [{ name: 'ops', permissions: [] }] }],
+        cluster: { redis: { url: 'redis://redis-user:redis-pw-xyz@redis.internal:6379/0' } },
+        transports: [{
+          type: 'web', endpoint: { type: 'tcp', port: 0, tls: { key: '/etc/ssl/private/router-key-xyz.pem', certificate: '/etc/ssl/router.crt' } },
+          paths: {
+            publish: { type: 'publisher', realm: 'r', role: 'ops', options: { key: 'app1', secret: 'bridge-secret-xyz' } },
+            ws: { type: 'websocket', auth: { ticket: { type: 'static', principals: { svc: { ticket: 'ws-ticket-xyz', role: 'ops' } } } } },
+          },
+        }],
+        components: [
+          {
+            type: 'class', id: 'orders', classname: 'crossbar.bridge.rest.MessageForwarder', realm: 'r',
+            extra: { subscriptions: [{ topic: 'orders.new', url: 'https://app.example/hooks/orders?api_key=hook-key-xyz' }] },
+          },
+          {
+            type: 'class', id: 'api', classname: 'crossbar.bridge.rest.RESTCallee', realm: 'r',
+            extra: { procedure: 'com.api', baseurl: 'https://api.example/v1/', headers: { 'X-Api': 'callee-header-xyz' } },
+          },
+        ],
+      }],
+    }, { source: 'test', env: {} });
+    const text = JSON.stringify(maskSecrets(config));
+    assert.deepEqual(text.match(/[\w./-]*xyz\w*/g), null, text);
+    for (const kept of ['"orders.new"', 'https://app.example/hooks/orders?api_key=*****', 'https://api.example/v1/', 'redis://*****@redis.internal:6379/0', '/etc/ssl/router.crt']) {
+      assert.ok(text.includes(kept), `${kept} not in ${text}`);
+    }
   });
 });

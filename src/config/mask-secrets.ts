@@ -3,7 +3,7 @@
  * secret replaced by a mark. What counts as a secret is decided by the key that holds a value:
  * tickets, WAMP-CRA secrets and salts, passwords, tokens, signing and webhook secrets, private
  * keys, every HTTP header value a component sends, every environment value a program is given,
- * and the password inside a URL ("redis://:pw@host").
+ * and a URL's user name, password and query values ("redis://:pw@host", "https://h/x?api_key=k").
  */
 
 export const maskedMark = '*****';
@@ -25,7 +25,7 @@ export function maskSecrets(value: unknown): unknown {
 
 function walk(value: unknown, secret: boolean, seen: WeakSet<object>): unknown {
   if (value === null || value === undefined) return value ?? null;
-  if (typeof value === 'string') return secret ? maskedMark : maskUrlPassword(value);
+  if (typeof value === 'string') return secret ? maskedMark : maskUrls(value);
   if (typeof value === 'number' || typeof value === 'bigint') return secret ? maskedMark : Number(value);
   if (typeof value === 'boolean') return value;
   if (typeof value !== 'object') return null; // functions and symbols are no configuration
@@ -49,7 +49,44 @@ function walkEntries(entries: [string, unknown][], secret: boolean, seen: WeakSe
   return result;
 }
 
-/** "redis://user:pw@host:6379" -> "redis://user:*****@host:6379". */
-function maskUrlPassword(text: string): string {
-  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@\s]*:)[^@/\s]+@/i, `$1${maskedMark}@`);
+/**
+ * A URL (a forwarder's, a REST callee's base URL, Redis') as urlForLog shows it; in other text, the
+ * user name and password of any URL in it ("--db=postgres://u:pw@h" -> "--db=postgres://*****@h").
+ */
+function maskUrls(text: string): string {
+  return absoluteUrl.test(text) ? urlForLog(text) : text.replace(userinfoAnywhere, `$1${maskedMark}@`);
 }
+
+const absoluteUrl = /^[a-z][a-z0-9+.-]*:\/\/\S*$/i;
+const userinfoAnywhere = /\b([a-z][a-z0-9+.-]*:\/\/)[^/?#\s@]*@/gi;
+
+/** "scheme://user:pw@" at the start of a URL: the last "@" before the path ends the userinfo. */
+const userinfo = /^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i;
+
+/**
+ * An outgoing URL (a REST-backed procedure's request, a forwarder's delivery) as logs, metrics and
+ * error messages show it: written as configured, except that the user name and password are
+ * masked and each query value is masked with its name kept ("?api_key=*****&page=*****"). A base
+ * URL or a caller's parameters may carry an API key there, and logs and WAMP errors reach people
+ * who must not see it. A query piece without "=" is masked whole: a bare "?s3cret" has no name to
+ * keep (transport/request-path.ts drops an incoming URL's query for the same reason). The
+ * fragment is dropped: it is never sent. A relative url (a caller's) is masked the same way.
+ */
+export function urlForLog(url: URL | string): string {
+  const text = (typeof url === 'string' ? url : url.href).replace(userinfo, `$1${maskedMark}@`);
+  const withoutFragment = text.split('#', 1)[0]!;
+  const queryAt = withoutFragment.indexOf('?');
+  return queryAt === -1 ? withoutFragment : withoutFragment.slice(0, queryAt) + maskQuery(withoutFragment.slice(queryAt + 1));
+}
+
+/** "a=1&b" -> "?a=*****&*****"; an empty query is left out. */
+function maskQuery(query: string): string {
+  const pieces = query.split('&').filter((piece) => piece !== '');
+  if (pieces.length === 0) return '';
+  const masked = pieces.map((piece) => {
+    const equals = piece.indexOf('=');
+    return equals === -1 ? maskedMark : `${piece.slice(0, equals)}=${maskedMark}`;
+  });
+  return `?${masked.join('&')}`;
+}
+

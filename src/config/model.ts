@@ -124,7 +124,9 @@ export interface RealmLimitsConfig {
   maxQueuedMessagesPerSession: number;
   /** Their bytes as received. */
   maxQueuedBytesPerSession: number;
-  /** A retained event larger than this (payload bytes, estimated) is not retained. */
+  /** Live events (payload bytes, estimated) held behind a session's retained events while they are paced; past it all go to the transport. */
+  maxHeldLiveBytesPerSession: number;
+  /** A publication with retain larger than this (payload bytes, estimated) is refused whole. */
   maxRetainedEventBytes: number;
   /** Bytes of all retained events of the realm. */
   maxRetainedBytes: number;
@@ -209,6 +211,12 @@ export interface ListenerConfig {
    * address is the client's address.
    */
   trustedProxies: string[];
+  /**
+   * Host names (exact, "*.example.com" for every name below, "*" for any) its web paths answer to
+   * besides IP literals, "localhost", the machine's name and the names it is configured with
+   * (Junction extension `allowed_hosts` beside `trusted_proxies`; node/web/host-check.ts). Absent: none.
+   */
+  allowedHosts?: string[];
   /**
    * Ms a request body may take after the time its headers had (Junction extension
    * `request_body_timeout` in a web transport's `options`); absent: defaultRequestBodyTimeoutMs.

@@ -30,7 +30,7 @@ export function listenerConfigs(transports: readonly { transport: TransportFile;
         return { id, kind: 'websocket', endpoint, paths, trustedProxies: [...(transport.options.trusted_proxies ?? [])] };
       case 'web':
         addPathServices(transport.paths, '/', [...where, 'paths'], context, paths);
-        return { id, kind: 'web', endpoint, paths, trustedProxies: [...(transport.options?.trusted_proxies ?? [])], ...bodyTimeout(transport.options) };
+        return { id, kind: 'web', endpoint, paths, trustedProxies: [...(transport.options?.trusted_proxies ?? [])], ...webListenerOptions(transport.options) };
       case 'rawsocket':
         return { id, kind: 'rawsocket', endpoint, paths, rawsocket: rawSocketConfig(transport), trustedProxies: [] };
       case 'universal':
@@ -73,7 +73,7 @@ function universalListener(
     }
   }
   const trustedProxies = [...proxies];
-  const timeout = bodyTimeout(transport.web?.options);
+  const timeout = webListenerOptions(transport.web?.options);
   if (transport.rawsocket === undefined && transport.mqtt === undefined) return { id, kind: 'web', endpoint, paths, trustedProxies, ...timeout };
   return {
     id, kind: 'universal', endpoint, paths, trustedProxies, ...timeout,
@@ -82,8 +82,14 @@ function universalListener(
   };
 }
 
-function bodyTimeout(options: { request_body_timeout?: number | undefined } | undefined): Pick<ListenerConfig, 'requestBodyTimeoutMs'> {
-  return options?.request_body_timeout === undefined ? {} : { requestBodyTimeoutMs: options.request_body_timeout };
+/** A web transport's (or universal transport's web part's) listener-wide options, each only when the file sets it. */
+function webListenerOptions(
+  options: { request_body_timeout?: number | undefined; allowed_hosts?: string[] | undefined } | undefined,
+): Pick<ListenerConfig, 'requestBodyTimeoutMs' | 'allowedHosts'> {
+  return {
+    ...(options?.request_body_timeout === undefined ? {} : { requestBodyTimeoutMs: options.request_body_timeout }),
+    ...(options?.allowed_hosts === undefined ? {} : { allowedHosts: options.allowed_hosts.map((name) => name.toLowerCase().replace(/\.$/, '')) }),
+  };
 }
 
 function rawSocketConfig(settings: RawSocketSettingsFile): RawSocketService {

@@ -157,6 +157,20 @@ export const trustedProxies = z
     'Junction extension: addresses or CIDR ranges of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto headers are believed (default: none).',
   );
 
+/** A DNS name, "*.name" or "*"; no port, no IP address (those are always allowed). */
+const allowedHost = z
+  .string()
+  .regex(/^(\*|(\*\.)?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?)$/i, {
+    error: 'expected a host name without port ("router.example.com"), "*.example.com" for every name below it, or "*" for any',
+  });
+
+export const allowedHosts = z
+  .array(allowedHost)
+  .optional()
+  .describe(
+    'Junction extension: host names (besides IP addresses, "localhost", the machine\'s name and the names the transport is configured with) that browsers may reach the console and the HTTP bridge by; a guard against DNS rebinding. "*.example.com" allows every name below example.com, "*" any name.',
+  );
+
 /** An absolute http:// or https:// URL without a fragment; `what` names it in messages. */
 export function httpUrl(what: string, options: { allowQuery: boolean } = { allowQuery: true }) {
   return z.string().superRefine((text, ctx) => {

@@ -110,6 +110,8 @@ export const defaultRealmLimits: Readonly<RealmLimitsConfig> = {
   publishRate: { perSecond: 1_000, burst: 2_000 },
   maxQueuedMessagesPerSession: 1_000,
   maxQueuedBytesPerSession: 4 * 1024 * 1024,
+  // The default max_buffered_bytes: what a connection would have queued had the burst gone out at once.
+  maxHeldLiveBytesPerSession: 4 * 1024 * 1024,
   maxRetainedEventBytes: 1024 * 1024,
   maxRetainedBytes: 64 * 1024 * 1024,
   maxRetainedTopics: 10_000,
@@ -154,15 +156,18 @@ const limits = z
     max_queued_bytes_per_session: nonNegativeInt
       .default(defaultRealmLimits.maxQueuedBytesPerSession)
       .describe('Bytes (as received) of those waiting messages; past it, reading stops likewise (0 = no limit).'),
+    max_held_live_bytes_per_session: nonNegativeInt
+      .default(defaultRealmLimits.maxHeldLiveBytesPerSession)
+      .describe("Bytes (payload, estimated) of live events held behind a session's retained events while get_retained sends them at its connection's pace; past it, everything waiting goes to the connection at once and its slow-consumer limit decides (0 = no limit)."),
     max_retained_event_bytes: nonNegativeInt
       .default(defaultRealmLimits.maxRetainedEventBytes)
-      .describe('A larger publication (payload bytes, estimated) is delivered but not retained (0 = no limit).'),
+      .describe('A larger publication with retain (payload bytes, estimated) is refused: neither delivered nor retained (0 = no limit).'),
     max_retained_bytes: nonNegativeInt
       .default(defaultRealmLimits.maxRetainedBytes)
-      .describe("Bytes the realm's retained events may take together; past it, new ones are delivered but not retained (0 = no limit)."),
+      .describe("Bytes the realm's retained events may take together; a publication with retain that would pass it is refused: neither delivered nor retained (0 = no limit)."),
     max_retained_topics: nonNegativeInt
       .default(defaultRealmLimits.maxRetainedTopics)
-      .describe('Topics that may have a retained event; past it, publications to other topics are delivered but not retained (0 = no limit).'),
+      .describe('Topics that may have a retained event; past it, publications with retain to other topics are refused: neither delivered nor retained (0 = no limit).'),
   })
   .describe("Junction extension: what one session may hold or do, and what the realm retains; the router's own sessions are exempt.");
 

@@ -16,6 +16,7 @@ import {
   notSupportedMessage,
   seconds,
   trustedProxies,
+  allowedHosts,
   typeError,
   unsupported,
 } from './schema-parts.js';
@@ -192,7 +193,7 @@ export const pathTable = z.record(pathKey, pathService).describe('URL path -> se
 /** How long a request body may take to arrive, after the time its headers had (Junction's own default). */
 export const defaultRequestBodyTimeoutMs = 30_000;
 
-/** The `options` of a web transport: Twisted settings Junction ignores, plus `trusted_proxies` and `request_body_timeout`. */
+/** The `options` of a web transport: Twisted settings Junction ignores, plus `trusted_proxies`, `allowed_hosts` and `request_body_timeout`. */
 export const webOptions = z.strictObject({
   access_log: ignored('the Twisted HTTP access log (access_log)'),
   display_tracebacks: ignored('Python tracebacks in error pages (display_tracebacks)'),
@@ -202,6 +203,7 @@ export const webOptions = z.strictObject({
     .optional(),
   hsts_max_age: ignored('hsts_max_age without HSTS'),
   trusted_proxies: trustedProxies,
+  allowed_hosts: allowedHosts,
   request_body_timeout: milliseconds
     .min(1, { error: 'expected at least 1 ms' })
     .max(3_600_000, { error: 'expected at most 3600000 ms' })

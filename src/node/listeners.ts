@@ -94,6 +94,7 @@ export async function buildListener(config: ListenerConfig, node: NodeContext): 
         ...change.pathsRemoved.map((path) => http.setPath(path, undefined)),
         ...[...built].map(([path, handler]) => http.setPath(path, handler)),
       ]);
+      if (change.allowedHostsChanged) http.setAllowedHosts(change.after);
       if (acceptor) rawsocket!.swap(acceptor);
       if (mqttNext) mqtt!.swap(mqttNext);
       const kept: string[] = [];

@@ -375,6 +375,35 @@ describe('retained events and event history across nodes', () => {
     }
   });
 
+  it('refuses on the publisher\'s node a retained publication over its limits (no node delivers it); another node with smaller limits delivers, does not keep', async () => {
+    const hub = new MemoryHub();
+    const node = (name: string, maxRetainedTopics: number) =>
+      new RouterHarness({ backplane: hub.node(name), gate: chosenIdentity, realm: { limits: { maxRetainedTopics } } });
+    const [n1, n2] = [node('n1', 2), node('n2', 1)];
+    await Promise.all([n1.router.ready(), n2.router.ready()]);
+    await settle();
+    const [here, there] = [await join(n1, 'here'), await join(n2, 'there')];
+    await subscribe(here, 'state.', { match: 'prefix' });
+    await subscribe(there, 'state.', { match: 'prefix' });
+    await settle();
+    const publisher = await join(n1, 'pub');
+    for (const topic of ['state.a', 'state.b']) {
+      assert.equal((await send(publisher, { type: T.PUBLISH, options: { retain: true, acknowledge: true }, topic, args: [topic] })).type, T.PUBLISHED);
+    }
+    const refused = await send(publisher, { type: T.PUBLISH, options: { retain: true, acknowledge: true }, topic: 'state.c', args: ['state.c'] });
+    assert.ok(refused.type === T.ERROR && /max_retained_topics is 2/.test(String(refused.args?.[0])), JSON.stringify(refused));
+    await settle();
+    await settle();
+    for (const subscriber of [here, there]) {
+      assert.deepEqual(events(subscriber).map((e) => e.args?.[0]), ['state.a', 'state.b'], 'each accepted publication once, the refused one nowhere');
+    }
+    assert.equal(n1.router.metrics.retainedRefused.value({ realm: 'realm1', limit: 'max_retained_topics' }), 1);
+    assert.equal(n2.router.metrics.retainedRefused.value({ realm: 'realm1', limit: 'max_retained_topics' }), 1, 'n2 could keep only state.a');
+    const late = await join(n2, 'late');
+    await subscribe(late, 'state.', { match: 'prefix', get_retained: true });
+    assert.deepEqual(events(late).map((e) => e.args?.[0]), ['state.a']);
+  });
+
   it('gives a node that starts later the retained events kept before, with their receiver lists', async () => {
     const hub = new MemoryHub();
     const n1 = new RouterHarness({ backplane: hub.node('n1'), gate: chosenIdentity });

@@ -97,6 +97,7 @@ export class Realm {
     this.broker = new Broker(this.name, metrics, this.events, {
       eventHistory: settings.eventHistory ?? [],
       retention: limits,
+      heldLive: limits,
       maxSubscriptionsPerSession: limits.maxSubscriptionsPerSession,
       now: () => clock.now(),
       log,

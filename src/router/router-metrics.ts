@@ -22,6 +22,9 @@ export interface RouterMetrics {
   retainedBytes: Gauge;
   retainedTopics: Gauge;
   retainedRefused: Counter;
+  retainedReplays: Gauge;
+  retainedReplayHeldBytes: Gauge;
+  retainedReplayOverflows: Counter;
   historyBytes: Gauge;
   historyRefused: Counter;
   clusterQuestionsRefused: Counter;
@@ -54,7 +57,14 @@ export function createRouterMetrics(registry: MetricsRegistry): RouterMetrics {
     queueOverflows: registry.counter('junction_session_queue_overflows_total', "Sessions whose incoming queue passed a limit, by outcome (paused: reading stopped; aborted: the transport cannot pause)"),
     retainedBytes: registry.gauge('junction_retained_bytes', 'Bytes (estimated) of retained events kept, by realm'),
     retainedTopics: registry.gauge('junction_retained_topics', 'Topics with a retained event, by realm'),
-    retainedRefused: registry.counter('junction_retained_refused_total', 'Publications delivered but not retained because a retention limit was reached, by realm and limit'),
+    retainedRefused: registry.counter('junction_retained_refused_total',
+      "Publications with retain over a retention limit, by realm and limit: one made on this node is refused (neither delivered nor retained); one from another node is delivered here but this node's copy is not kept"),
+    retainedReplays: registry.gauge('junction_retained_replays',
+      "Sessions whose get_retained events are still being sent at their connection's pace (live events of those subscriptions held behind them), by realm"),
+    retainedReplayHeldBytes: registry.gauge('junction_retained_replay_held_bytes',
+      'Bytes (payload, estimated) of live events held behind retained ones still being sent, all sessions of the realm (each at most max_held_live_bytes_per_session), by realm'),
+    retainedReplayOverflows: registry.counter('junction_retained_replay_overflows_total',
+      "Replays whose held live events passed max_held_live_bytes_per_session: everything waiting went to the connection at once, by realm"),
     historyBytes: registry.gauge('junction_event_history_bytes', 'Bytes (estimated) of events kept for wamp.subscription.get_events, by realm'),
     historyRefused: registry.counter('junction_event_history_refused_total', 'Events not kept in the event history because one alone is larger than its limit_bytes, by realm'),
     clusterQuestionsRefused: registry.counter('junction_cluster_questions_refused_total',

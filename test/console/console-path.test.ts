@@ -12,7 +12,7 @@ import { connect, WampError, type Session } from '../../src/client/index.js';
 import { MAX_LISTING_BYTES, MAX_URIS_PER_SESSION } from '../../src/router/meta/inventory.js';
 import { consoleSecurityHeaders } from '../../src/node/web/console-path.js';
 import { projectRoot } from '../support/cli.js';
-import { forwarderToken, operator, startConsoleNode, viewer, type ConsoleNode } from './fixture.js';
+import { forwardedTopic, forwarderApiKey, forwarderToken, operator, startConsoleNode, viewer, type ConsoleNode } from './fixture.js';
 
 /** The console's page, script and styles together, gzipped, stay under this (scripts/build-console.mjs measures them). */
 export const CONSOLE_BUDGET_GZIPPED = 60 * 1024;
@@ -161,8 +161,18 @@ describe('the console path service', { timeout: 30_000 }, () => {
     const console = await asOperator();
     const config = JSON.stringify((await console.call('junction.config.get')).args[0]);
     assert.ok(config.includes('"realm1"'));
-    for (const secret of [operator.ticket, viewer.secret, forwarderToken]) assert.ok(!config.includes(secret), `${secret} leaked`);
-    assert.ok(config.includes('http://127.0.0.1:9/hooks/orders'), 'what is no secret is shown');
+    for (const secret of [operator.ticket, viewer.secret, forwarderToken, forwarderApiKey]) assert.ok(!config.includes(secret), `${secret} leaked`);
+    assert.ok(config.includes('http://127.0.0.1:9/hooks/orders?api_key=*****'), 'what is no secret is shown');
+
+    // The forwarder's status names its queue's URL as logs do: the API key in its query masked.
+    await console.publish(forwardedTopic, [{ order: 1 }], {}, { acknowledge: true });
+    let status = '';
+    for (let tries = 0; tries < 100 && !status.includes('hooks/orders'); tries++) {
+      status = JSON.stringify((await console.call('junction.forwarder.orders.status')).args[0]);
+      if (!status.includes('hooks/orders')) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.ok(status.includes('"url":"http://127.0.0.1:9/hooks/orders?api_key=*****"'), status);
+    assert.ok(!status.includes(forwarderApiKey), status);
 
     const readOnly = await asViewer();
     await assert.rejects(readOnly.call('junction.config.get'), (error: WampError) => error.uri === 'wamp.error.not_authorized');

@@ -16,6 +16,8 @@ import { silentLogger } from '../../src/router/log.js';
 export const operator = { authid: 'op', ticket: 'op-ticket-5d1' };
 /** Sent by the forwarder as a header: a secret the console must never show. */
 export const forwarderToken = 'Bearer forwarder-token-77';
+/** In the forwarder's URL's query, as an app's webhook may want it: shown masked, never as it is. */
+export const forwarderApiKey = 'forwarder-api-key-31';
 /** The forwarder delivers orders.new to a port nothing listens on, so its queue and attempts show. */
 export const forwardedTopic = 'orders.new';
 export const viewer = { authid: 'watcher', secret: 'watcher-secret-9a' };
@@ -64,7 +66,7 @@ export function consoleConfig(): JunctionConfig {
         classname: 'crossbar.bridge.rest.MessageForwarder',
         realm: 'realm1',
         extra: {
-          subscriptions: [{ topic: forwardedTopic, url: 'http://127.0.0.1:9/hooks/orders' }],
+          subscriptions: [{ topic: forwardedTopic, url: `http://127.0.0.1:9/hooks/orders?api_key=${forwarderApiKey}` }],
           headers: { Authorization: forwarderToken },
           retry: { initial_delay: 60_000 },
         },
@@ -80,10 +82,15 @@ export interface ConsoleNode {
   stop(): Promise<void>;
 }
 
-/** Starts the node on a free port with a data folder of its own (the forwarder's outbox), removed at stop. */
-export async function startConsoleNode(): Promise<ConsoleNode> {
+/**
+ * Starts the node on a free port with a data folder of its own (the forwarder's outbox), removed at
+ * stop; `edit` changes the configuration first.
+ */
+export async function startConsoleNode(edit: (config: JunctionConfig) => void = () => undefined): Promise<ConsoleNode> {
   const dataDir = mkdtempSync(join(tmpdir(), 'junction-console-'));
-  const node = await startNode(consoleConfig(), { log: silentLogger, shutdownGraceMs: 200, dataDir });
+  const config = consoleConfig();
+  edit(config);
+  const node = await startNode(config, { log: silentLogger, shutdownGraceMs: 200, dataDir });
   return {
     node,
     base: `http://127.0.0.1:${[...node.ports.values()][0]}`,

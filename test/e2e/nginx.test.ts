@@ -17,6 +17,8 @@ import { RunningNginx } from './support/nginx-server.js';
  */
 
 const skip = skipWithoutDebian('nginx');
+/** The name browsers reach the site by; nginx passes it on (proxy_set_header Host $host). */
+const publicName = 'app.example.test';
 
 /** The headers every proxied location sets. Repeated in each location on purpose: a location
  * with any proxy_set_header of its own inherits none from the server level. */
@@ -106,6 +108,8 @@ describe('Junction behind nginx', { skip }, () => {
     const config: JunctionConfig = testConfig();
     const web = config.listeners[0]!;
     web.trustedProxies = ['127.0.0.1'];
+    // The public name nginx passes on as Host (docs/reverse-proxy.md): a page served there may POST to the bridge.
+    web.allowedHosts = [publicName];
     web.paths['/static'] = {
       type: 'static', directory: join(dir, 'site'), defaultFile: 'index.html', directoryListing: false,
       cacheTimeoutSeconds: 60, mimeTypes: {},
@@ -204,6 +208,21 @@ describe('Junction behind nginx', { skip }, () => {
     const refused = await publish('/publish', 'nginx.bridge', ['from elsewhere']);
     assert.equal(refused.status, 403);
     assert.match(((await refused.json()) as { message: string }).message, /127\.0\.0\.1/);
+  });
+
+  it("takes a page's same-origin POST for the public name in allowed_hosts, and refuses a rebinding page's (421)", async () => {
+    const post = (host: string) => new Promise<number>((resolve, reject) => {
+      const body = JSON.stringify({ topic: 'nginx.page', args: [host] });
+      const req = httpRequest({ host: '127.0.0.1', port: nginx.port, path: '/fixed/publish', method: 'POST',
+        headers: { host, origin: `http://${host}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    assert.equal(await post(publicName), 200);
+    assert.equal(await post(`evil.example:${nginx.port}`), 421);
   });
 
   it('streams Server-Sent Events through nginx without buffering', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { defaultRealmLimits } from '../../src/config/schema-router.js';
@@ -231,6 +231,32 @@ describe('reload, part by part', () => {
     await reload((config) => {
       delete config.listeners[0]!.requestBodyTimeoutMs;
     });
+  });
+
+  it('applies a changed allowed_hosts from the next request', async () => {
+    const base = node.url.replace('ws://', 'http://').replace('/ws', '');
+    const post = (host: string) => new Promise<number>((resolve, reject) => {
+      const request = httpRequest(`${base}/publish`, { method: 'POST', headers: { host, origin: `http://${host}`, 'content-type': 'application/json' } }, (response) => {
+        response.resume();
+        resolve(response.statusCode!);
+      });
+      request.on('error', reject);
+      request.end(JSON.stringify({ topic: 'app.news', args: ['by name'] }));
+    });
+    await reload((config) => {
+      config.listeners[0]!.paths['/publish'] = { type: 'publisher', realm: 'realm1', role: 'anonymous', options: { postBodyLimit: 8192, requireIp: [], requireTls: false } };
+    });
+    assert.equal(await post('wamp.example.com'), 421);
+    const report = await reload((config) => {
+      config.listeners[0]!.allowedHosts = ['wamp.example.com'];
+    });
+    assert.deepEqual(report.applied, ['transport "test": allowed_hosts changed']);
+    assert.equal(await post('wamp.example.com'), 200);
+    await reload((config) => {
+      delete config.listeners[0]!.allowedHosts;
+      delete config.listeners[0]!.paths['/publish'];
+    });
+    assert.equal(await post('wamp.example.com'), 404);
   });
 
   it('adds a transport that listens at once, and removes it again', async () => {

@@ -28,14 +28,14 @@ export interface LaunchedChromium {
   close(): Promise<void>;
 }
 
-/** Launches Chromium with a fresh profile in a temp dir of its own. */
-export async function launchChromium(): Promise<LaunchedChromium> {
+/** Launches Chromium with a fresh profile in a temp dir of its own; `extraArgs` add to the usual flags. */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<LaunchedChromium> {
   const profile = mkdtempSync(join(tmpdir(), 'junction-chromium-'));
   const removeProfile = () => rmSync(profile, { recursive: true, force: true });
   let context: BrowserContext;
   try {
     const { chromium } = await import('playwright-core');
-    context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath, headless: true, args: chromiumArgs });
+    context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath, headless: true, args: [...chromiumArgs, ...extraArgs] });
   } catch (error) {
     removeProfile();
     throw error;

@@ -72,8 +72,9 @@ export async function pusherListener(config: ListenerConfig, node: NodeContext):
   const sockets = new PusherSocketService(appsByKey, sessions, limits, clientAddress, log, node.metrics);
   const api = new PusherHttpApi(appsById, sessions, limits, log, node.metrics);
   const handlers = new Map<string, PathHandler>([
-    ['/app', { upgrade: (request, socket, head, subpath) => sockets.handleUpgrade(request, socket, head, subpath), servesBelow: true, close: () => sockets.closeAll() }],
-    ['/apps', { request: (request, response, subpath) => api.handle(request, response, subpath), servesBelow: true }],
+    // Pusher clients connect from any origin with an app key, and the HTTP API is signed: no Host check.
+    ['/app', { hostCheck: 'none', upgrade: (request, socket, head, subpath) => sockets.handleUpgrade(request, socket, head, subpath), servesBelow: true, close: () => sockets.closeAll() }],
+    ['/apps', { hostCheck: 'none', request: (request, response, subpath) => api.handle(request, response, subpath), servesBelow: true }],
   ]);
   const http = new HttpListener(config, handlers, { headersMs: defaultOpenHandshakeTimeoutMs, bodyMs: config.requestBodyTimeoutMs ?? defaultRequestBodyTimeoutMs }, log, node.metrics, node.ports);
   let served: ServedUrl[] = [];

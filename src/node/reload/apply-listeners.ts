@@ -26,6 +26,7 @@ export async function applyListeners(parts: NodeParts, diff: ConfigDiff, target:
       ...listed('paths removed', change.pathsRemoved),
       ...listed('paths rebuilt', change.pathsChanged),
       ...(change.rawsocketChanged ? ['RawSocket settings changed'] : []),
+      ...(change.allowedHostsChanged ? ['allowed_hosts changed'] : []),
     ].join('; ');
     try {
       const kept = await parts.listeners.get(id)!.update(change, parts.context);

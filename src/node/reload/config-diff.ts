@@ -55,6 +55,8 @@ export interface ListenerChange {
   mqttChanged: boolean;
   /** request_body_timeout: the HTTP server keeps the one it started with (the listener reports it). */
   requestBodyTimeoutChanged: boolean;
+  /** allowed_hosts: applies from the next request. */
+  allowedHostsChanged: boolean;
 }
 
 export function diffConfig(before: JunctionConfig, after: JunctionConfig): ConfigDiff {
@@ -137,8 +139,10 @@ function diffListeners(before: readonly ListenerConfig[], after: readonly Listen
       rawsocketChanged: !isDeepStrictEqual(old.rawsocket, fresh.rawsocket),
       mqttChanged: !isDeepStrictEqual(old.mqtt, fresh.mqtt),
       requestBodyTimeoutChanged: old.requestBodyTimeoutMs !== fresh.requestBodyTimeoutMs,
+      allowedHostsChanged: !isDeepStrictEqual(old.allowedHosts, fresh.allowedHosts),
     };
-    if (change.pathsAdded.length + change.pathsRemoved.length + change.pathsChanged.length > 0 || change.rawsocketChanged || change.mqttChanged || change.requestBodyTimeoutChanged) {
+    if (change.pathsAdded.length + change.pathsRemoved.length + change.pathsChanged.length > 0 || change.rawsocketChanged || change.mqttChanged
+      || change.requestBodyTimeoutChanged || change.allowedHostsChanged) {
       changed.push(change);
     }
   }

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
 import { codecByName } from '../../codec/index.js';
 import type { ConsoleService } from '../../config/model.js';
 import type { AuthGate } from '../../router/hooks.js';
@@ -8,8 +7,9 @@ import type { Router } from '../../router/router.js';
 import { WebSocketService } from '../../transport/websocket-service.js';
 import { UnsupportedConfigError } from '../auth-wiring.js';
 import { startConsoleProcedures, type ConsoleProcedures } from '../console-procedures.js';
+import { originIsHost } from './host-check.js';
 import { methodAllowed, sendBody } from './http-reply.js';
-import { sendJson } from './listener.js';
+import { refuseUpgrade, sendJson } from './listener.js';
 import type { NodeContext, PathServiceFactory } from './service-context.js';
 
 /** Where `npm run build` puts the console's page (scripts/build-console.mjs), from dist/src/node/web/. */
@@ -60,6 +60,8 @@ export const consolePath: PathServiceFactory<ConsoleService> = async (service, c
     context.log.warn({ realm: service.realm }, `the console at ${context.path} lets anyone who reaches it sign in anonymously with ${role}`);
   }
   return {
+    // Its page and WebSocket answer only to the router's own names: a page at a name an attacker points at us must not drive it.
+    hostCheck: 'always',
     servesBelow: true,
     request: (request, response, subpath) => serveAsset(request, response, subpath, assets),
     upgrade: (request, socket, head, subpath) => {
@@ -113,20 +115,12 @@ function realmOnly(gate: AuthGate, realm: string): AuthGate {
   };
 }
 
-/** A browser's Origin must name the host it connected to: another site's page cannot drive the console's WebSocket. */
+/**
+ * A browser's Origin must name the host it connected to: another site's page cannot drive the
+ * console's WebSocket (and the listener's Host check keeps a rebinding page's own name out).
+ */
 function sameOrigin(request: IncomingMessage): boolean {
-  const origin = request.headers.origin;
-  if (origin === undefined) return true; // not a browser: it could send any Origin anyway
-  try {
-    return new URL(origin).host === request.headers.host;
-  } catch {
-    return false;
-  }
-}
-
-function refuseUpgrade(socket: Duplex, status: string, message: string): void {
-  const body = `${message}\n`;
-  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  return request.headers.origin === undefined /* not a browser: it could send any Origin anyway */ || originIsHost(request);
 }
 
 function escapeAttribute(text: string): string {

@@ -8,6 +8,7 @@ import { PerKeyLogThrottle } from '../../transport/connection-slots.js';
 import { divertByFirstOctet, type Diversion, type RawSocketAcceptor } from '../../transport/rawsocket/sniff.js';
 import { httpServerFor, type BoundAddress, type PortSource } from '../socket-server.js';
 import { tlsWarningLogger } from '../tls-warnings.js';
+import { hostAllowList, hostCheckApplies, type HostAllowList, type HostCheck } from './host-check.js';
 import { serverTimeoutOptions, type HttpTimeouts } from './http-timeouts.js';
 
 /**
@@ -19,6 +20,8 @@ export interface PathHandler {
   request?(request: IncomingMessage, response: ServerResponse, subpath: string): void;
   /** Also serves every path below its own (static files, long-poll transports). Default: exact path only. */
   servesBelow?: boolean;
+  /** Which of its requests must name an allowed Host (host-check.ts); default `browser`. */
+  hostCheck?: HostCheck;
   /** Closes what this handler holds open (connections, timers). */
   close?(): void | Promise<void>;
   /**
@@ -45,6 +48,9 @@ export class HttpListener {
   private readonly exchanges = new WeakMap<Duplex, { request: IncomingMessage; response: ServerResponse }>();
   private readonly timedOut: Counter;
   private readonly timeoutWarnings = new PerKeyLogThrottle(TIMEOUT_WARNING_INTERVAL_MS);
+  private allowedHosts: HostAllowList;
+  private readonly hostsRefused: Counter;
+  private readonly hostWarnings = new PerKeyLogThrottle(HOST_WARNING_INTERVAL_MS);
 
   constructor(
     readonly config: ListenerConfig,
@@ -62,6 +68,9 @@ export class HttpListener {
     this.server = httpServerFor(config.endpoint, tlsWarningLogger(config.id, log), { ...serverTimeoutOptions(timeouts), handshakeTimeout: timeouts.headersMs });
     this.timedOut = metrics.counter('junction_http_request_timeouts_total',
       'HTTP requests closed for arriving too slowly, by phase (headers: open_handshake_timeout, body: request_body_timeout)');
+    this.allowedHosts = hostAllowList(config);
+    this.hostsRefused = metrics.counter('junction_http_host_refused_total',
+      'HTTP requests and WebSocket upgrades refused (421) because their Host is not one the transport answers to (DNS rebinding guard)');
     this.server.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
     this.server.on('request', (request, response) => this.request(request, response));
     this.server.on('clientError', (error: Error & { code?: string }, socket) => this.clientError(error, socket));
@@ -91,6 +100,11 @@ export class HttpListener {
     if (old && handler && (old.openSessions?.() ?? 0) > 0) this.retired.set(path, [...(this.retired.get(path) ?? []), old]);
     else if (old) closing.push(old);
     await Promise.all(closing.map((retired) => retired.close?.()));
+  }
+
+  /** A config reload changed the transport's allowed_hosts. */
+  setAllowedHosts(config: ListenerConfig): void {
+    this.allowedHosts = hostAllowList(config);
   }
 
   get secure(): boolean {
@@ -135,14 +149,17 @@ export class HttpListener {
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const found = this.handlerFor(request.url);
+    if (found && this.misdirected(found.handler, request)) return refuseUpgrade(socket, '421 Misdirected Request', misdirectedMessage(request.headers.host));
     if (found?.handler.upgrade) return found.handler.upgrade(request, socket, head, found.subpath);
-    const body = `No WebSocket endpoint at ${normalizePath(request.url)}.\n`;
-    socket.end(`HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    refuseUpgrade(socket, '404 Not Found', `No WebSocket endpoint at ${normalizePath(request.url)}.`);
   }
 
   private request(request: IncomingMessage, response: ServerResponse): void {
     this.exchanges.set(request.socket, { request, response });
     const found = this.handlerFor(request.url);
+    if (found && this.misdirected(found.handler, request)) {
+      return sendJson(response, 421, { error: 'host_not_allowed', message: misdirectedMessage(request.headers.host) });
+    }
     if (found?.handler.request) return found.handler.request(request, response, found.subpath);
     if (found?.handler.upgrade) {
       return sendJson(response, 426, {
@@ -151,6 +168,17 @@ export class HttpListener {
       });
     }
     sendJson(response, 404, { error: 'not_found', message: `nothing is served at ${normalizePath(request.url)}` });
+  }
+
+  /** A request whose Host the path's check refuses: counted, and logged at most once per 10 s per listener. */
+  private misdirected(handler: PathHandler, request: IncomingMessage): boolean {
+    if (!hostCheckApplies(handler.hostCheck ?? 'browser', request) || this.allowedHosts.allows(request.headers.host)) return false;
+    this.hostsRefused.inc({ transport: this.config.id });
+    if (this.hostWarnings.allow('')) {
+      this.log.warn({ host: request.headers.host, url: normalizePath(request.url), origin: request.headers.origin },
+        'refused a request for a Host this transport does not answer to (421; a DNS rebinding guard): if it is a name of this router, add it to the transport\'s options.allowed_hosts (further ones are counted, not logged, for 10 s)');
+    }
+    return true;
   }
 
   /**
@@ -187,6 +215,8 @@ export class HttpListener {
 
 /** At most one warning per client address this often about requests that timed out. */
 const TIMEOUT_WARNING_INTERVAL_MS = 10_000;
+/** At most one warning per listener this often about requests refused for their Host. */
+const HOST_WARNING_INTERVAL_MS = 10_000;
 /** How long a connection refused by clientError stays half-closed before it is destroyed. */
 const CLOSE_LINGER_MS = 1_000;
 
@@ -199,6 +229,16 @@ const clientErrorStatus: Record<string, string> = {
 export function normalizePath(url: string | undefined): string {
   const path = (url ?? '/').split('?')[0]!.replace(/\/{2,}/g, '/').replace(/\/+$/, '');
   return path === '' ? '/' : path.startsWith('/') ? path : `/${path}`;
+}
+
+function misdirectedMessage(host: string | undefined): string {
+  return `this router does not answer to the host name ${JSON.stringify(host ?? '')} (a guard against DNS rebinding): reach it by its IP address or a configured name, or add the name to the transport's options.allowed_hosts`;
+}
+
+/** Answers a WebSocket upgrade request with `status` ("403 Forbidden") and `message` as plain text, and closes. */
+export function refuseUpgrade(socket: Duplex, status: string, message: string): void {
+  const body = `${message}\n`;
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {

@@ -33,6 +33,8 @@ export const longpollPath: PathServiceFactory<LongPollService> = (service, conte
   );
   const leaveCluster = cluster?.join(context.path, server);
   return {
+    // It grants every origin (transport/longpoll/http.ts): a Host check would refuse without protecting.
+    hostCheck: 'none',
     servesBelow: true,
     openSessions: () => server.transportCount,
     holds: (subpath) => server.holds(subpath),

@@ -31,6 +31,8 @@ export const mqttPath: PathServiceFactory<MqttPathService> = (service, context) 
     handleProtocols: (offers) => (offers.has(mqttSubprotocol) ? mqttSubprotocol : false),
   });
   return {
+    // Any page may open it from its own origin; its clients sign in with MQTT's own credentials.
+    hostCheck: 'none',
     upgrade: (request, socket, head) => {
       const client = context.clientAddress(request);
       server.handleUpgrade(request, socket, head, (ws) => {

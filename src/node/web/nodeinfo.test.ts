@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { parseConfig } from '../../config/load.js';
 import type { JunctionConfig } from '../../config/model.js';
 import type { RunningNode } from '../node.js';
 import { openAutobahn, type OpenSession } from '../../../test/support/autobahn.js';
@@ -77,5 +78,25 @@ describe('nodeInfo', () => {
     assert.equal(info.uptime_seconds, 61);
     assert.equal(info.version, '9.9.9');
     assert.deepEqual(info.realms, [{ name: 'r', sessions: 1 }]);
+  });
+
+  it('shows nothing of the cluster, TLS, components or auth settings: names and counts only', () => {
+    const config = parseConfig({
+      version: 2,
+      workers: [{
+        type: 'router',
+        realms: [{ name: 'r', roles: [{ name: 'ops', permissions: [] }] }],
+        cluster: { redis: { url: 'redis://u:redis-pw-beef@redis.internal:6379/0' } },
+        transports: [{
+          type: 'web', endpoint: { type: 'tcp', port: 0, tls: { key: '/keys/tls-key-beef.pem', certificate: '/keys/cert-beef.crt' } },
+          paths: { ws: { type: 'websocket', auth: { wampcra: { type: 'static', users: { bob: { secret: 'cra-beef', role: 'ops' } } } } } },
+        }],
+        components: [{ type: 'class', id: 'orders', classname: 'crossbar.bridge.rest.MessageForwarder', realm: 'r',
+          extra: { subscriptions: [{ topic: 'orders.new', url: 'https://app.example/hook?api_key=key-beef' }] } }],
+      }],
+    }, { source: 'test', env: {} });
+    const router = { realmNames: () => ['r'], realm: () => ({ sessionCounts: () => ({ client: 0, internal: 0 }) }) };
+    const text = JSON.stringify(nodeInfo({ router, config, startedAt: new Date() } as unknown as Parameters<typeof nodeInfo>[0], '1'));
+    assert.doesNotMatch(text, /beef|redis|keys|app\.example|bob/, text);
   });
 });

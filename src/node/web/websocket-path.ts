@@ -29,6 +29,8 @@ export const websocketPath: PathServiceFactory<WebSocketPathConfig> = (service, 
     context.metrics,
   );
   return {
+    // Any page may connect from its own origin unless allowed_origins narrows it: that decides, not the Host.
+    hostCheck: 'none',
     upgrade: (request, socket, head) => ws.handleUpgrade(request, socket, head),
     openSessions: () => ws.connectionCount,
     close: () => ws.closeAll(),

@@ -19,8 +19,9 @@ import type { Session, SessionOrigin } from '../session.js';
 import { EventHistory, storedEvent, type EventHistorySetting } from './event-history.js';
 import { PublicationPositions, type PublicationPosition } from './publication-positions.js';
 import { hasReceiverLists, isReceiverAllowed } from './publish-filter.js';
-import { RetainedEvents, type RetainedStamp } from './retained-events.js';
-import { RetainedReplays } from './retained-replay.js';
+import { RetainedEvents, type RetainedStamp, type RetentionRefusal } from './retained-events.js';
+import { replayMeter } from './replay-meter.js';
+import { RetainedReplays, type HeldLiveLimit } from './retained-replay.js';
 import { SmallSet } from './small-set.js';
 import { SmallSetMap } from './small-set-map.js';
 import { LimitRefusals } from '../limits/limit-refusals.js';
@@ -58,6 +59,8 @@ export interface BrokerSettings {
   eventHistory: readonly EventHistorySetting[];
   /** What the realm keeps of retained events (0 = no limit). */
   retention: RetentionLimits;
+  /** Live events held behind a session's paced retained events (0 = no limit); read at each hold, so a reload applies. */
+  heldLive: HeldLiveLimit;
   /** Subscriptions one non-trusted session may hold (0 = no limit). */
   maxSubscriptionsPerSession: number;
   /** Monotonic milliseconds, for rate-limiting warnings. */
@@ -67,6 +70,9 @@ export interface BrokerSettings {
   /** The cluster this node belongs to, if any: told of every publication and of which topics have subscribers here. */
   backplane?: Backplane;
 }
+
+/** A retained event this node does not keep: the limit it would pass, and its bytes (for the warning). */
+type RetentionOverflow = RetentionRefusal & { bytes: number };
 
 /** What delivery needs of a publication, local (a PUBLISH) or from another node. */
 type Published = Pick<Publish, 'topic' | 'args' | 'kwargs' | 'payload'>;
@@ -85,7 +91,7 @@ export class Broker {
   private readonly bySession = new SmallSetMap<Session, Subscription>();
   private readonly retained: RetainedEvents;
   /** Retained events on their way to subscribers, paced by each one's transport. */
-  private readonly replays = new RetainedReplays();
+  private readonly replays: RetainedReplays;
   /** The largest logical time of the retained events this node made or kept (see RetainedStamp). */
   private retainedClock = 0;
   private maxSubscriptionsPerSession: number;
@@ -121,6 +127,8 @@ export class Broker {
         metrics.retainedBytes.add(bytes, realm);
       },
     });
+    this.replays = new RetainedReplays(settings.heldLive,
+      replayMeter(metrics, realmName, () => settings.now(), (subscription) => this.byId.get(subscription)?.uri));
     this.maxSubscriptionsPerSession = settings.maxSubscriptionsPerSession;
     this.backplane = settings.backplane;
     this.newId = this.backplane ? clusterIds(realmName) : randomIds;
@@ -237,10 +245,16 @@ export class Broker {
     if (options.mqtt) details[mqttPropertiesKey] = options.mqtt;
     if (publisher.trusted && message.options[sessionDetailsKey] !== undefined) details[sessionDetailsKey] = message.options[sessionDetailsKey];
     const receiverLists = hasReceiverLists(options);
+    let stamp: RetainedStamp | undefined;
+    if (options.retain) {
+      // Kept before it is delivered: one over a retention limit is refused whole (not delivered,
+      // not retained, not sent to the cluster), so an ERROR always means that nothing happened.
+      stamp = { logicalTime: this.retainedClock + 1, at: Date.now() };
+      const refused = this.keepRetained(message, options, receiverLists, details, publication, options.excludeMe ? publisher.id : undefined, stamp);
+      if (refused) return this.refuseRetained(publisher, message, options, refused);
+    }
     const position = this.positions.next();
     const delivered = this.deliverAll(message, options, receiverLists, details, publication, options.excludeMe ? publisher.id : 0, position);
-    const stamp = options.retain ? { logicalTime: this.retainedClock + 1, at: Date.now() } : undefined;
-    const notRetained = stamp ? this.retain(publisher, message, options, receiverLists, details, publication, stamp) : undefined;
     const counters = this.counters[publisher.origin];
     counters.published.inc();
     if (delivered > 0) counters.eventsSent.inc(delivered);
@@ -257,9 +271,20 @@ export class Broker {
       }
       this.backplane.publish(remote);
     }
-    if (!options.acknowledge) return;
-    if (notRetained) publisher.sendError(MessageType.PUBLISH, message.request, ErrorUri.limitExceeded, notRetained, { publication });
-    else publisher.send({ type: MessageType.PUBLISHED, request: message.request, publication });
+    if (options.acknowledge) publisher.send({ type: MessageType.PUBLISHED, request: message.request, publication });
+  }
+
+  /**
+   * A publication with `retain` over a retention limit: refused whole. Counted and warned (at most
+   * every 10 s); an acknowledged publisher gets ERROR limit_exceeded, so it may retry knowing no
+   * subscriber got it.
+   */
+  private refuseRetained(publisher: Session, message: Publish, options: PublishOptions, refused: RetentionOverflow): void {
+    this.countRetentionRefusal(publisher.log, message.topic, refused,
+      'retained publication refused, not delivered: a retention limit was reached (refused: since the last warning; further ones not logged for 10 s)');
+    if (options.acknowledge) {
+      publisher.sendError(MessageType.PUBLISH, message.request, ErrorUri.limitExceeded, retentionRefusalMessage(refused.limit, refused.max));
+    }
   }
 
   /**
@@ -303,8 +328,9 @@ export class Broker {
     // Every node keeps its own copy of a retained event, under its own limits (the backplane sends it to all).
     if (options.retain) {
       // A node of an older version sends no logical time (it orders before every stamped one) and maybe no time (when it arrives).
-      this.keepRetained(this.settings.log, remote, options, receiverLists, remote.details, remote.publication,
+      const refused = this.keepRetained(remote, options, receiverLists, remote.details, remote.publication,
         options.excludeMe ? remote.publisher : undefined, { logicalTime: remote.logicalTime ?? 0, at: remote.publishedAt ?? Date.now() });
+      if (refused) this.notKeptHere(remote.topic, refused);
     }
   }
 
@@ -341,17 +367,6 @@ export class Broker {
     return delivered;
   }
 
-  /**
-   * Keeps the publication as its topic's retained event. Over a retention limit it is not kept
-   * (it was delivered all the same): counted, warned at most every 10 s, and the refusal text is
-   * returned for an acknowledged publisher's ERROR.
-   */
-  private retain(publisher: Session, message: Publish, options: PublishOptions, receiverLists: boolean, details: Dict,
-    publication: number, stamp: RetainedStamp): string | undefined {
-    return this.keepRetained(publisher.log, message, options, receiverLists, details, publication, options.excludeMe ? publisher.id : undefined,
-      stamp);
-  }
-
   /** Every retained event this node keeps, for a node that starts later. */
   retainedSnapshot(): RemoteRetained[] {
     return [...this.retained.events()].map(({ topic, publication, logicalTime, at, details, options, excludedSession, args, kwargs, payload }) => ({
@@ -372,8 +387,12 @@ export class Broker {
         continue; // a node of another version: its options cannot be read here, so its receivers are unknown
       }
       // A node of an older version sends no times: its copy counts as older than what this node kept.
-      this.keepRetained(this.settings.log, event, options, hasReceiverLists(options), event.details, event.publication, event.excludedSession,
+      const refused = this.keepRetained(event, options, hasReceiverLists(options), event.details, event.publication, event.excludedSession,
         { logicalTime: event.logicalTime ?? 0, at: event.publishedAt ?? 0 });
+      if (refused) {
+        this.countRetentionRefusal(this.settings.log, event.topic, refused,
+          'retained event copied from another node not kept: a retention limit of this node was reached (refused: since the last warning; further ones not logged for 10 s)');
+      }
     }
   }
 
@@ -400,9 +419,12 @@ export class Broker {
     }
   }
 
-  /** Keeps a retained event, this node's or (from another node) its own copy; returns the refusal text over a limit. */
-  private keepRetained(log: Logger, message: Published & { options: Dict }, options: PublishOptions, receiverLists: boolean, details: Dict,
-    publication: number, excludedSession: number | undefined, stamp: RetainedStamp): string | undefined {
+  /**
+   * Keeps a retained event, this node's or (from another node) its own copy; over a limit nothing
+   * changes and the limit it would pass is returned, with the event's bytes.
+   */
+  private keepRetained(message: Published & { options: Dict }, options: PublishOptions, receiverLists: boolean, details: Dict,
+    publication: number, excludedSession: number | undefined, stamp: RetainedStamp): RetentionOverflow | undefined {
     // Lamport: whatever this node publishes next orders after every retained event it has seen.
     if (stamp.logicalTime > this.retainedClock) this.retainedClock = stamp.logicalTime;
     const maxEventBytes = this.settings.retention.maxRetainedEventBytes;
@@ -411,14 +433,27 @@ export class Broker {
       topic: message.topic, publication, logicalTime: stamp.logicalTime, at: stamp.at, details, args: message.args, kwargs: message.kwargs, payload: message.payload,
       receivers: receiverLists ? options : undefined, excludedSession, bytes, options: message.options,
     });
-    if (!refused) return undefined;
+    return refused && { ...refused, bytes };
+  }
+
+  /**
+   * Another node's retained publication this node cannot keep under its own limits: its node
+   * accepted it (and its publisher was answered), so it was delivered here all the same; only
+   * this node's copy is missing. Counted and warned like a refusal.
+   */
+  private notKeptHere(topic: string, refused: RetentionOverflow): void {
+    this.countRetentionRefusal(this.settings.log, topic, refused,
+      'retained publication from another node delivered here but not retained on this node: a retention limit was reached ' +
+      '(refused: since the last warning; further ones not logged for 10 s)');
+  }
+
+  private countRetentionRefusal(log: Logger, topic: string, refused: RetentionOverflow, warning: string): void {
     this.retainedRefused.inc({ realm: this.realmName, limit: refused.limit });
     const since = this.retentionRefusals.record(this.settings.now());
     if (since !== undefined) {
-      log.warn({ topic: message.topic, limit: refused.limit, bytes, retainedBytes: this.retained.bytes, retainedTopics: this.retained.topicCount, refused: since },
-        'publication delivered but not retained: a retention limit was reached (refused: since the last warning; further ones not logged for 10 s)');
+      log.warn({ topic, limit: refused.limit, bytes: refused.bytes, retainedBytes: this.retained.bytes, retainedTopics: this.retained.topicCount,
+        refused: since }, warning);
     }
-    return retentionRefusalMessage(refused.limit, refused.max);
   }
 
   /** Removes every subscription of a session that left; the meta events follow once all are gone. */

@@ -1,19 +1,31 @@
 import type { Envelope } from '../../protocol/envelope.js';
 import { payloadBytes } from '../limits/payload-bytes.js';
+import type { SessionLimits } from '../limits/session-limits.js';
 import type { Session } from '../session.js';
 
 /**
- * Live events held behind one session's retained events, at most this many bytes (estimated,
- * payloadBytes). Past it, everything held goes to the transport at once and its slow-consumer
- * limit decides, as for any burst: a subscriber that does not read is closed by the usual rule,
- * and the router never holds more than this per session. The default max_buffered_bytes.
+ * The realm's limit on live events held behind one session's retained events (read at each
+ * hold, so a config reload applies to replays under way).
  */
-export const MAX_HELD_LIVE_BYTES = 4 * 1024 * 1024;
+export type HeldLiveLimit = Pick<SessionLimits, 'maxHeldLiveBytesPerSession'>;
 
-/** One EVENT waiting for its turn: a retained one, or a live one held behind them. */
+/** Where replays report what they do (the realm's metrics and warnings). */
+export interface ReplayMeter {
+  /** A session's replay started (1) or finished (-1; it holds nothing any more). */
+  running(delta: 1 | -1): void;
+  /** Bytes of live events held: more (a hold) or fewer (sent, or dropped with their subscription). */
+  held(deltaBytes: number): void;
+  /** Held live events passed the limit with `event` (of `subscription`); everything waiting went to the transport. */
+  overflowed(session: Session, subscription: number, event: Envelope, heldBytes: number, limit: number): void;
+}
+
+const unmetered: ReplayMeter = { running() {}, held() {}, overflowed() {} };
+
+/** One EVENT waiting for its turn: a retained one (bytes 0), or a live one held behind them (its estimated bytes). */
 interface Waiting {
   readonly subscription: number;
   readonly envelope: Envelope;
+  readonly bytes: number;
 }
 
 /**
@@ -31,15 +43,26 @@ interface Waiting {
 export class RetainedReplays {
   private readonly bySession = new Map<Session, SessionReplay>();
 
+  /**
+   * Live events held behind a session's retained ones, at most `limits.maxHeldLiveBytesPerSession`
+   * bytes (estimated, payloadBytes; 0 = no limit). Past it, everything waiting goes to the
+   * transport at once and its slow-consumer limit decides, as for any burst: a subscriber that
+   * does not read is closed by the usual rule, and the router holds no more than this per session.
+   */
+  constructor(private readonly limits: HeldLiveLimit, private readonly meter: ReplayMeter = unmetered) {}
+
   /** Sends `events` (EVENTs of `subscription`) to `session` as its transport takes them. */
   send(session: Session, subscription: number, events: readonly Envelope[]): void {
     if (events.length === 0) return;
     let replay = this.bySession.get(session);
     if (!replay) {
-      const made = new SessionReplay(session, () => {
-        if (this.bySession.get(session) === made) this.bySession.delete(session);
+      const made = new SessionReplay(session, this.limits, this.meter, () => {
+        if (this.bySession.get(session) !== made) return;
+        this.bySession.delete(session);
+        this.meter.running(-1);
       });
       this.bySession.set(session, (replay = made));
+      this.meter.running(1);
     }
     replay.append(subscription, events);
   }
@@ -70,30 +93,42 @@ class SessionReplay {
   private head = 0;
   /** Events waiting, by subscription: a live event is held only behind its own subscription's. */
   private readonly counts = new Map<number, number>();
+  /** Bytes of the live events waiting now (a held one counts until it is sent). */
   private heldBytes = 0;
   private waitingForRoom = false;
 
-  constructor(private readonly session: Session, private readonly done: () => void) {}
+  constructor(private readonly session: Session, private readonly limits: HeldLiveLimit, private readonly meter: ReplayMeter,
+    private readonly done: () => void) {}
 
   append(subscription: number, events: readonly Envelope[]): void {
-    for (const envelope of events) this.queue.push({ subscription, envelope });
+    for (const envelope of events) this.queue.push({ subscription, envelope, bytes: 0 });
     this.counts.set(subscription, (this.counts.get(subscription) ?? 0) + events.length);
     this.pump();
   }
 
   hold(subscription: number, envelope: Envelope): boolean {
     if (!this.counts.has(subscription)) return false;
-    this.queue.push({ subscription, envelope });
-    this.counts.set(subscription, this.counts.get(subscription)! + 1);
+    const max = this.limits.maxHeldLiveBytesPerSession;
     const message = envelope.message as { args?: unknown[]; kwargs?: unknown; payload?: Uint8Array };
-    this.heldBytes += payloadBytes([message.args, message.kwargs, message.payload], MAX_HELD_LIVE_BYTES);
-    if (this.heldBytes > MAX_HELD_LIVE_BYTES) this.flush();
+    const bytes = payloadBytes([message.args, message.kwargs, message.payload], max > 0 ? max : undefined);
+    this.queue.push({ subscription, envelope, bytes });
+    this.counts.set(subscription, this.counts.get(subscription)! + 1);
+    this.changeHeld(bytes);
+    if (max > 0 && this.heldBytes > max) {
+      this.meter.overflowed(this.session, subscription, envelope, this.heldBytes, max);
+      this.flush();
+    }
     return true;
   }
 
   forget(subscription: number): void {
     if (!this.counts.delete(subscription)) return;
-    this.queue = this.queue.slice(this.head).filter((waiting) => waiting!.subscription !== subscription);
+    const kept: Waiting[] = [];
+    for (const waiting of this.queue.slice(this.head) as Waiting[]) {
+      if (waiting.subscription !== subscription) kept.push(waiting);
+      else this.changeHeld(-waiting.bytes);
+    }
+    this.queue = kept;
     this.head = 0;
     if (this.queue.length === 0) this.finish();
   }
@@ -124,7 +159,7 @@ class SessionReplay {
   }
 
   private sendNext(): void {
-    const { subscription, envelope } = this.queue[this.head]!;
+    const { subscription, envelope, bytes } = this.queue[this.head]!;
     this.queue[this.head++] = undefined;
     if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
       this.queue = this.queue.slice(this.head);
@@ -133,14 +168,21 @@ class SessionReplay {
     const left = this.counts.get(subscription)! - 1;
     if (left === 0) this.counts.delete(subscription);
     else this.counts.set(subscription, left);
+    this.changeHeld(-bytes);
     this.session.sendEnvelope(envelope);
+  }
+
+  private changeHeld(bytes: number): void {
+    if (bytes === 0) return;
+    this.heldBytes += bytes;
+    this.meter.held(bytes);
   }
 
   private finish(): void {
     this.queue = [];
     this.head = 0;
     this.counts.clear();
-    this.heldBytes = 0;
+    this.changeHeld(-this.heldBytes);
     this.done();
   }
 }

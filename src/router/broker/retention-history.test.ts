@@ -73,7 +73,7 @@ describe('broker - event retention', () => {
     assert.deepEqual(topics.sort(), [['room.a.status', 'room.a.status', true], ['room.b.status', 'room.b.status', true]]);
   });
 
-  it('keeps retained events for a bounded number of topics: past it, a publication is delivered, not retained, and its acknowledged publisher told why', async () => {
+  it('keeps retained events for a bounded number of topics: past it, an acknowledged publication is refused whole (ERROR, not delivered)', async () => {
     const h = new RouterHarness({ realm: { limits: { maxRetainedTopics: 1 } } });
     const pub = await h.join();
     const early = await h.join();
@@ -83,13 +83,64 @@ describe('broker - event retention', () => {
     pub.peer.raw([T.PUBLISH, 2, { retain: true, acknowledge: true }, 'second', ['hello']]);
     const refusal = onlyMessage(pub.peer.take(), T.ERROR);
     assert.equal(refusal.error, ErrorUri.limitExceeded);
-    assert.match(String(refusal.args?.[0]), /max_retained_topics is 1 .*delivered to its subscribers but not retained/);
+    assert.match(String(refusal.args?.[0]), /max_retained_topics is 1 .*neither delivered nor retained/);
+    assert.deepEqual(early.peer.take(), [], 'an ERROR means no subscriber got it: a retry is no duplicate');
+    // The publisher retries without retain: the subscriber gets it exactly once.
+    pub.peer.raw([T.PUBLISH, 3, { acknowledge: true }, 'second', ['hello']]);
+    assert.equal(onlyMessage(pub.peer.take(), T.PUBLISHED).request, 3);
     assert.equal(onlyMessage(early.peer.take(), T.EVENT).args?.[0], 'hello');
     const sub = await h.join();
     sub.peer.raw([T.SUBSCRIBE, 1, { get_retained: true }, 'first']);
     sub.peer.raw([T.SUBSCRIBE, 2, { get_retained: true }, 'second']);
     assert.deepEqual(sub.peer.take().map((m) => m.type), [T.SUBSCRIBED, T.EVENT, T.SUBSCRIBED]);
     assert.equal(h.router.registry.exposition().includes('junction_retained_refused_total{limit="max_retained_topics",realm="realm1"} 1'), true);
+    assert.equal(h.router.metrics.published.value({ realm: 'realm1', origin: 'client' }), 2, 'the refused one is not counted as published');
+  });
+
+  it('refuses an unacknowledged retained publication over a limit too: not delivered, counted, warned', async () => {
+    const log = new CaptureLog();
+    const h = new RouterHarness({ log, realm: { limits: { maxRetainedEventBytes: 100 } } });
+    const pub = await h.join();
+    const sub = await h.join();
+    sub.peer.raw([T.SUBSCRIBE, 1, {}, 'big']);
+    sub.peer.take();
+    pub.peer.raw([T.PUBLISH, 1, { retain: true }, 'big', ['x'.repeat(200)]]);
+    assert.deepEqual(pub.peer.take(), [], 'WAMP has no way to tell an unacknowledged publisher');
+    assert.deepEqual(sub.peer.take(), [], 'not delivered');
+    assert.equal(h.router.metrics.retainedRefused.value({ realm: 'realm1', limit: 'max_retained_event_bytes' }), 1);
+    const warning = log.lines.find((line) => line.level === 'warn' && /retained publication refused, not delivered/.test(line.message));
+    assert.ok(warning, log.text());
+    assert.equal(warning.fields.topic, 'big');
+    assert.equal(warning.fields.limit, 'max_retained_event_bytes');
+    pub.peer.raw([T.PUBLISH, 2, { retain: true }, 'big', ['small']]);
+    assert.equal(onlyMessage(sub.peer.take(), T.EVENT).args?.[0], 'small', 'one within the limits goes through');
+  });
+
+  it('at max_retained_bytes, replacing a topic\'s own retained event frees its bytes first; one that would still pass it is refused and the old one stays', async () => {
+    // Each event counts its topic (1) and its payload (["xx...x"]: the string + 2, the array 2 + 1).
+    const event = (chars: number) => ['x'.repeat(chars)];
+    const h = new RouterHarness({ realm: { limits: { maxRetainedBytes: 1_000, maxRetainedEventBytes: 0 } } });
+    const pub = await h.join();
+    const sub = await h.join();
+    sub.peer.raw([T.SUBSCRIBE, 1, { match: 'prefix' }, 'k']);
+    sub.peer.take();
+    pub.peer.raw([T.PUBLISH, 1, { retain: true, acknowledge: true }, 'k', event(900)]);
+    assert.equal(onlyMessage(pub.peer.take(), T.PUBLISHED).request, 1);
+    assert.equal(h.router.metrics.retainedBytes.value({ realm: 'realm1' }), 906);
+    pub.peer.raw([T.PUBLISH, 2, { retain: true, acknowledge: true }, 'k', ['same topic, 990 bytes'.padEnd(984, '.')]]);
+    assert.equal(onlyMessage(pub.peer.take(), T.PUBLISHED).request, 2, 'the replaced event\'s bytes are freed first: 990 fits');
+    assert.equal(h.router.metrics.retainedBytes.value({ realm: 'realm1' }), 990);
+    pub.peer.raw([T.PUBLISH, 3, { retain: true, acknowledge: true }, 'k', event(1_000)]);
+    const refusal = onlyMessage(pub.peer.take(), T.ERROR);
+    assert.match(String(refusal.args?.[0]), /max_retained_bytes is 1000/);
+    pub.peer.raw([T.PUBLISH, 4, { retain: true, acknowledge: true }, 'k2', event(50)]);
+    assert.match(String(onlyMessage(pub.peer.take(), T.ERROR).args?.[0]), /max_retained_bytes is 1000/, 'another topic does not fit beside it');
+    assert.deepEqual(sub.peer.take().map((m) => m.type === T.EVENT && String(m.args?.[0]).length), [900, 984], 'the refused ones were not delivered');
+    const late = await h.join();
+    late.peer.raw([T.SUBSCRIBE, 1, { get_retained: true }, 'k']);
+    const [, kept] = late.peer.take();
+    assert.ok(kept?.type === T.EVENT);
+    assert.match(String(kept.args?.[0]), /^same topic/, 'the refused replacement left the kept event as it was');
   });
 });
 

@@ -14,11 +14,13 @@ export interface SessionLimits {
   maxQueuedMessagesPerSession: number;
   /** Their bytes, as received (frame lengths). */
   maxQueuedBytesPerSession: number;
+  /** Live events held behind a session's retained events while they are paced (RetainedReplays), bytes as estimated by payloadBytes. */
+  maxHeldLiveBytesPerSession: number;
 }
 
 /** What the realm keeps of retained events (PUBLISH retain), for every session together. */
 export interface RetentionLimits {
-  /** A larger event is not retained. Bytes as estimated by payloadBytes. */
+  /** A larger publication with retain is refused whole. Bytes as estimated by payloadBytes. */
   maxRetainedEventBytes: number;
   maxRetainedBytes: number;
   maxRetainedTopics: number;
@@ -57,12 +59,12 @@ export function queueOverflowMessage(limits: SessionLimits, queued: { messages: 
     `${limits.maxQueuedBytesPerSession}, and this transport cannot pause reading`;
 }
 
-/** ERROR args[0] to an acknowledged publisher whose publication was delivered but not retained. */
+/** ERROR args[0] to an acknowledged publisher whose retained publication was refused whole (see Broker.publish). */
 export function retentionRefusalMessage(limit: `max_retained_${'event_bytes' | 'bytes' | 'topics'}`, max: number): string {
   const why = {
     max_retained_event_bytes: `max_retained_event_bytes is ${max} and this event is larger`,
     max_retained_bytes: `max_retained_bytes is ${max} and the realm's retained events would pass it`,
     max_retained_topics: `max_retained_topics is ${max} and that many topics already have a retained event`,
   }[limit];
-  return `limit exceeded: ${why}; the publication was delivered to its subscribers but not retained`;
+  return `limit exceeded: ${why}; the publication was neither delivered nor retained`;
 }

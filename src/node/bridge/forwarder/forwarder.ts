@@ -20,7 +20,7 @@ import { DeliveryQueues, type ForwardEvent, type ForwarderMetrics } from './queu
 import { Refusals } from './refusals.js';
 import { forwardBody } from './request.js';
 import { ForwarderSessions } from './sessions.js';
-import { urlForLog } from '../../url-for-log.js';
+import { urlForLog } from '../../../config/mask-secrets.js';
 
 /**
  * Crossbar's MessageForwarder, made durable: the events of the configured subscriptions become

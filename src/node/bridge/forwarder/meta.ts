@@ -4,7 +4,7 @@ import { refuseUnknownKeywords } from '../../../router/meta/arguments.js';
 import type { Args, Dict } from '../../../protocol/messages.js';
 import type { DeadLetter, Outbox } from './outbox.js';
 import type { DeliveryQueues } from './queues.js';
-import { urlForLog } from '../../url-for-log.js';
+import { urlForLog } from '../../../config/mask-secrets.js';
 
 /**
  * The forwarder's meta procedures, registered by a trusted session so that the forwarder's own

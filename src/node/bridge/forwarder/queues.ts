@@ -5,7 +5,7 @@ import type { SendOutcome } from './delivery.js';
 import { storedBytes, type DeadLetter, type MessageRef, type Outbox, type OutboxMessage } from './outbox.js';
 import { forwardHeaders } from './request.js';
 import { UrlSlots } from './url-slots.js';
-import { urlForLog } from '../../url-for-log.js';
+import { urlForLog } from '../../../config/mask-secrets.js';
 import { Refusals } from './refusals.js';
 import { plural } from '../../../protocol/plural.js';
 

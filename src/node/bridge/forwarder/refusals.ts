@@ -1,6 +1,6 @@
 import type { BoundCounter } from '../../../metrics/registry.js';
 import type { Logger } from '../../../router/log.js';
-import { urlForLog } from '../../url-for-log.js';
+import { urlForLog } from '../../../config/mask-secrets.js';
 import type { ForwardEvent } from './queues.js';
 
 /** Refusals are logged at most this often; the counter has each one. */

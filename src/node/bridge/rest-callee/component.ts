@@ -11,7 +11,7 @@ import { InvalidCallError, readHeaders, readRestCall, requestHeaders } from './r
 import { restResult } from './rest-result.js';
 import { BadUrlError, joinRequestUrl, readBaseUrl } from './request-url.js';
 import { plural } from '../../../protocol/plural.js';
-import { urlForLog } from '../../url-for-log.js';
+import { urlForLog } from '../../../config/mask-secrets.js';
 
 /**
  * The settings this component reads. `authenticator` (a Junction extension, `extra.authenticator`

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { InternalCallError } from '../../../router/internal-session.js';
-import { urlForLog } from '../../url-for-log.js';
+import { urlForLog } from '../../../config/mask-secrets.js';
 import { RestErrorUri, restError, type RequestFacts } from './errors.js';
 
 /** One request to the app, ready to send. */

@@ -5,7 +5,7 @@
  * anything is sent.
  */
 
-import { urlForLog } from '../../url-for-log.js';
+import { urlForLog } from '../../../config/mask-secrets.js';
 
 /** A caller's url that would leave the base URL, or that cannot be read. */
 export class BadUrlError extends Error {}

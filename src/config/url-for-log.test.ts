@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { urlForLog } from './url-for-log.js';
+import { urlForLog } from './mask-secrets.js';
 
 describe('urlForLog', () => {
   it('masks the user name, the password and every query value, keeping scheme, host, path and query names', () => {
