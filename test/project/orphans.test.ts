@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { freePort, junctionBin } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { processGone, spawnOwned } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
@@ -52,6 +53,25 @@ async function started(args: string[], name: string, processes: number): Promise
 }
 
 const skip = skipWithoutDebian('util-linux') || skipWithoutDebian('redis-server');
+
+describe('the workers of `junction start --workers 2` whose parent is killed while they start', () => {
+  it('end, whatever point of their start the parent dies at: none waits for a parent that is gone', async () => {
+    // From just forked (loading modules) to about serving; which step each delay hits depends on the machine's speed.
+    for (const delayMs of [0, 300, 700, 1_200]) {
+      const junction = spawnOwned(process.execPath, [junctionBin, 'start', '--port', String(await freePort()), '--workers', '2'], { stdio: 'ignore' });
+      const parent = junction.pid!;
+      try {
+        await waitFor(() => descendants(parent).length === 2, 'both workers to be forked', 20_000);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        const workers = descendants(parent);
+        process.kill(parent, 'SIGKILL');
+        await waitFor(() => workers.every(processGone), `workers ${workers.join(', ')} to be gone, the parent killed ${delayMs} ms after forking them`, goneWithinMs);
+      } finally {
+        junction.kill('SIGKILL');
+      }
+    }
+  });
+});
 
 describe('servers started by a test process end with it, however it ends', { skip }, () => {
   it('a test process killed with SIGKILL: its router (and the router\'s workers) and redis-server are gone', async () => {
