@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MessageType as T } from '../protocol/codes.js';
-import { RouterHarness } from '../../test/support/router-harness.js';
+import { flush, RouterHarness } from '../../test/support/router-harness.js';
 import { InternalCallError, InternalResult, InternalSession } from './internal-session.js';
 
 describe('internal session', () => {
@@ -64,6 +64,37 @@ describe('internal session', () => {
     const h = new RouterHarness();
     const bridge = await joinAs(h, false);
     await assert.rejects(bridge.publishAcknowledged('wamp.session.on_join'), (error: InternalCallError) => error.uri === 'wamp.error.invalid_uri');
+  });
+
+  it('gives the publication id without a promise when the router acknowledges during the call, and throws its ERROR the same way', async () => {
+    const h = new RouterHarness({ authorizer: { authorize: (_session, _action, uri) => ({ allow: uri !== 'com.secret' }) } });
+    const bridge = await joinAs(h, false);
+    const { peer } = await h.join();
+    peer.raw([T.SUBSCRIBE, 1, {}, 'com.news']);
+    peer.take();
+    const id = bridge.publishAcknowledgedNowOrLater('com.news', ['hello']);
+    assert.ok(typeof id === 'number' && Number.isInteger(id) && id > 0, 'an id, not a promise');
+    assert.throws(() => bridge.publishAcknowledgedNowOrLater('com.secret', [1]), (error: InternalCallError) => error.uri === 'wamp.error.not_authorized');
+    assert.throws(() => bridge.publishAcknowledgedNowOrLater('wamp.session.on_join'), (error: InternalCallError) => error.uri === 'wamp.error.invalid_uri');
+    await flush();
+    assert.deepEqual(peer.take().map((message) => message.type === T.EVENT && [message.publication, message.args]), [[id, ['hello']]]);
+  });
+
+  it('gives a promise of the publication id when a dynamic authorizer is asked first', async () => {
+    const decisions: ((allow: boolean) => void)[] = [];
+    const h = new RouterHarness({ authorizer: { authorize: () => new Promise((resolve) => decisions.push((allow) => resolve({ allow }))) } });
+    const bridge = await joinAs(h, false);
+    const allowed = bridge.publishAcknowledgedNowOrLater('com.news', ['later']);
+    assert.ok(allowed instanceof Promise);
+    await flush();
+    decisions.shift()!(true);
+    const id = await allowed;
+    assert.ok(Number.isInteger(id) && id > 0);
+    const refused = bridge.publishAcknowledgedNowOrLater('com.news', ['never']);
+    assert.ok(refused instanceof Promise);
+    await flush();
+    decisions.shift()!(false);
+    await assert.rejects(refused, (error: InternalCallError) => error.uri === 'wamp.error.not_authorized');
   });
 
   it('cancels a call when its signal aborts, and interrupts its own handlers', async () => {

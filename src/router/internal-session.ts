@@ -58,6 +58,33 @@ interface Pending {
   reject(error: Error): void;
 }
 
+/** The answer to a request that the router may give during the request itself: a promise is made only if it has not. */
+class EarlyAnswer<T> implements Pending {
+  private answered = false;
+  private value: T | undefined;
+  private error: Error | undefined;
+  private later: Pending | undefined;
+
+  resolve(value: unknown): void {
+    if (this.later) return this.later.resolve(value);
+    this.answered = true;
+    this.value = value as T;
+  }
+
+  reject(error: Error): void {
+    if (this.later) return this.later.reject(error);
+    this.answered = true;
+    this.error = error;
+  }
+
+  /** The value if the answer came already (an error is thrown), else a promise of it. */
+  nowOrLater(): T | Promise<T> {
+    if (!this.answered) return new Promise<T>((resolve, reject) => (this.later = { resolve: resolve as (value: unknown) => void, reject }));
+    if (this.error) throw this.error;
+    return this.value as T;
+  }
+}
+
 /**
  * A session living inside the router (meta API, dynamic authenticators and authorizers, bridges):
  * it joins a realm through an in-memory peer, as trusted, and speaks typed messages without any
@@ -133,7 +160,30 @@ export class InternalSession implements Peer {
 
   /** Publishes with acknowledgement: resolves to the publication id, rejects with the router's ERROR (not authorized...). */
   publishAcknowledged(topic: string, args: Args = [], kwargs?: Dict, options: Dict = {}): Promise<number> {
-    return this.request<number>((request) => ({ type: MessageType.PUBLISH, request, options: { ...options, acknowledge: true }, topic, args, kwargs }));
+    try {
+      return Promise.resolve(this.publishAcknowledgedNowOrLater(topic, args, kwargs, options));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  /**
+   * publishAcknowledged without a promise when the router answers during the call, as it does
+   * unless a dynamic authorizer is asked: returns the publication id, or throws the router's
+   * ERROR (InternalCallError); otherwise returns a promise of the id. The HTTP publisher answers
+   * in the same turn this way (a promise, its continuation and a deadline per POST were measurable).
+   */
+  publishAcknowledgedNowOrLater(topic: string, args: Args = [], kwargs?: Dict, options: Dict = {}): number | Promise<number> {
+    const request = this.requests.nextId();
+    const answer = new EarlyAnswer<number>();
+    this.pending.set(request, answer);
+    try {
+      this.deliver({ type: MessageType.PUBLISH, request, options: { ...options, acknowledge: true }, topic, args, kwargs });
+    } catch (error) {
+      this.pending.delete(request);
+      throw error;
+    }
+    return answer.nowOrLater();
   }
 
   /** Subscribes; `handler` receives every EVENT of the subscription. Resolves to the subscription id. */

@@ -27,33 +27,77 @@ export const DISCARD_LIMIT = 16 * 1024 * 1024;
  * anything is read. A client that goes away mid-body gives `aborted`.
  */
 export function readLimitedBody(request: IncomingMessage, limit: number, discardLimit = DISCARD_LIMIT): Promise<BodyResult> {
-  const length = Number(request.headers['content-length']);
-  const declared = Number.isFinite(length) ? { declared: length } : {};
-  if (length > limit + discardLimit) return Promise.resolve({ ok: false, reason: 'too_large', closeConnection: true, declared: length });
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    const finish = (result: BodyResult): void => {
-      request.off('data', onData);
-      request.off('end', onEnd);
-      request.off('close', onAborted);
-      request.off('error', onAborted);
-      resolve(result);
-    };
-    const onData = (chunk: Buffer): void => {
-      received += chunk.length;
-      if (received <= limit) return void chunks.push(chunk);
-      chunks.length = 0;
-      finish({ ok: false, reason: 'too_large', closeConnection: false, ...declared });
-      discardRest(request, received - limit, discardLimit);
-    };
-    const onEnd = (): void => finish({ ok: true, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received) });
-    const onAborted = (): void => finish({ ok: false, reason: 'aborted' });
-    request.on('data', onData);
-    request.on('end', onEnd);
-    request.on('close', onAborted); // before 'end': the client went away mid-body
-    request.on('error', onAborted);
-  });
+  return new Promise((resolve) => readLimitedBodyThen(request, limit, resolve, discardLimit));
+}
+
+/**
+ * readLimitedBody for callers that take the result without a promise (the HTTP publisher, which
+ * answers in the same turn when it can). `done` is called once: with the body as soon as its
+ * declared Content-Length has arrived (without waiting for the stream's 'end', a tick later), or
+ * at the stream's end for a chunked body; at once (in this call) when the declared length is
+ * refused before reading.
+ */
+export function readLimitedBodyThen(request: IncomingMessage, limit: number, done: (result: BodyResult) => void, discardLimit = DISCARD_LIMIT): void {
+  const header = request.headers['content-length'];
+  const length = header === undefined ? NaN : Number(header);
+  if (length > limit + discardLimit) return done({ ok: false, reason: 'too_large', closeConnection: true, declared: length });
+  new BodyReader(request, limit, discardLimit, Number.isFinite(length) ? length : undefined, done);
+}
+
+/**
+ * One body being read: its listeners are methods of one object, not a closure each per request.
+ * No 'error' listener: an IncomingMessage emits 'error' only to listeners it has, and 'close' in
+ * every case, so 'close' before the body is complete says the client went away.
+ */
+class BodyReader {
+  /** The body's first chunk, usually all of it; a list only for the rest of a body in several. */
+  private first: Buffer | undefined;
+  private more: Buffer[] | undefined;
+  private received = 0;
+  private readonly onData = (chunk: Buffer): void => this.data(chunk);
+  private readonly onEnd = (): void => this.finish(this.body());
+  private readonly onAborted = (): void => this.finish({ ok: false, reason: 'aborted' });
+
+  constructor(
+    private readonly request: IncomingMessage,
+    private readonly limit: number,
+    private readonly discardLimit: number,
+    /** The Content-Length; Node's parser delivers exactly that many body bytes, so their arrival is the end. */
+    private readonly declared: number | undefined,
+    private readonly done: (result: BodyResult) => void,
+  ) {
+    request.on('data', this.onData);
+    // Only a chunked or empty body needs the stream's end to know it is complete.
+    if (!declared) request.on('end', this.onEnd);
+    request.on('close', this.onAborted);
+  }
+
+  private data(chunk: Buffer): void {
+    this.received += chunk.length;
+    if (this.received > this.limit) {
+      this.first = this.more = undefined;
+      this.finish({ ok: false, reason: 'too_large', closeConnection: false, ...(this.declared === undefined ? {} : { declared: this.declared }) });
+      discardRest(this.request, this.received - this.limit, this.discardLimit);
+      return;
+    }
+    if (this.first === undefined) this.first = chunk;
+    else (this.more ??= []).push(chunk);
+    if (this.received === this.declared) this.finish(this.body());
+  }
+
+  private body(): BodyResult {
+    const { first, more } = this;
+    if (first === undefined) return { ok: true, body: Buffer.alloc(0) };
+    return { ok: true, body: more === undefined ? first : Buffer.concat([first, ...more], this.received) };
+  }
+
+  private finish(result: BodyResult): void {
+    const request = this.request;
+    request.off('data', this.onData);
+    if (!this.declared) request.off('end', this.onEnd);
+    request.off('close', this.onAborted);
+    this.done(result);
+  }
 }
 
 /** Reads the rest of a refused body and drops it; past `limit` bytes (counting `already`) the connection is destroyed. */

@@ -44,8 +44,8 @@ export class HttpListener {
   private readonly retired = new Map<string, PathHandler[]>();
   /** Universal transport: connections whose first octet is 0x7F go to RawSocket, 0x10 to MQTT. */
   private readonly diversion: Diversion | undefined;
-  /** Each connection's latest request, to tell a body still arriving from the next request's headers. */
-  private readonly exchanges = new WeakMap<Duplex, { request: IncomingMessage; response: ServerResponse }>();
+  /** Each connection's latest response (and through `req` its request), to tell a body still arriving from the next request's headers. */
+  private readonly exchanges = new WeakMap<Duplex, ServerResponse>();
   private readonly timedOut: Counter;
   private readonly timeoutWarnings = new PerKeyLogThrottle(TIMEOUT_WARNING_INTERVAL_MS);
   private allowedHosts: HostAllowList;
@@ -155,7 +155,7 @@ export class HttpListener {
   }
 
   private request(request: IncomingMessage, response: ServerResponse): void {
-    this.exchanges.set(request.socket, { request, response });
+    this.exchanges.set(request.socket, response);
     const found = this.handlerFor(request.url);
     if (found && this.misdirected(found.handler, request)) {
       return sendJson(response, 421, { error: 'host_not_allowed', message: misdirectedMessage(request.headers.host) });
@@ -187,7 +187,7 @@ export class HttpListener {
    */
   private clientError(error: Error & { code?: string }, socket: Duplex): void {
     const exchange = this.exchanges.get(socket);
-    const inBody = exchange !== undefined && !exchange.request.complete;
+    const inBody = exchange !== undefined && !exchange.req.complete;
     if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
       const phase = inBody ? 'body' : 'headers';
       this.timedOut.inc({ phase });
@@ -200,7 +200,7 @@ export class HttpListener {
       this.log.debug({ err: error.message, code: error.code }, 'malformed HTTP request');
     }
     // A request whose body was cut after its answer went out (a 413 while the rest was thrown away) gets no second answer.
-    if (!socket.writable || (inBody && exchange.response.headersSent)) {
+    if (!socket.writable || (inBody && exchange.headersSent)) {
       socket.destroy();
       return;
     }

@@ -7,7 +7,8 @@ import type { InternalCallError } from '../../../router/internal-session.js';
 import { UnsupportedConfigError } from '../../auth-wiring.js';
 import type { PathHandler } from '../listener.js';
 import type { ClientAddress, ServiceContext } from '../service-context.js';
-import { readBody } from './request-body.js';
+import { readLimitedBodyThen, type BodyResult } from '../../../transport/http-body.js';
+import { bodyOf } from './request-body.js';
 import { ClientGate, allowedMethods, checkJsonContentType, checkMethod } from './request-checks.js';
 import { ClientGone, Refusal, refusalBody, sendBridgeJson, sendBridgeJsonText } from './refusal.js';
 import { SignatureVerifier } from './signed-request.js';
@@ -42,8 +43,12 @@ export interface BridgeServiceSpec {
   signature?: HttpSignatureOptions;
   /** Checks the Content-Type (publisher, caller); a webhook takes any body. */
   readsJson: boolean;
-  /** Handles a request that passed method, address, TLS, content type, size and signature checks. */
-  process(body: Buffer, exchange: BridgeExchange): Promise<BridgeReply>;
+  /**
+   * Handles a request that passed method, address, TLS, content type, size and signature checks.
+   * A reply known at once is returned as it is (the publisher's, when the router acknowledged
+   * the publication during the call): it is sent in the same turn, with no promise in between.
+   */
+  process(body: Buffer, exchange: BridgeExchange): BridgeReply | Promise<BridgeReply>;
   close?(): Promise<void>;
 }
 
@@ -75,17 +80,9 @@ export function bridgeHandler(context: ServiceContext, spec: BridgeServiceSpec):
   let inFlight = 0;
   const maxRequestsInFlight = spec.limits.maxRequestsInFlight ?? defaultMaxRequestsInFlight;
 
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const exchange = new Exchange(request, context.clientAddress(request), deadlines);
-    const client = exchange.client;
-    // A client that leaves is counted when it leaves, not when its publication or call ends.
-    response.on('close', () => {
-      if (response.writableFinished) return;
-      exchange.leave();
-      log.debug({ client: client.label }, 'the client left before it was answered');
-      settle(exchange, 'client_gone');
-    });
-    let holdsSlot = false;
+  /** Up to reading the body: the checks that need no body, in the order of the doc comment above. */
+  function handle(request: IncomingMessage, response: ServerResponse): void {
+    const exchange = new Exchange(request, response, context.clientAddress(request), deadlines);
     try {
       if (request.method === 'OPTIONS') {
         response.writeHead(204, { allow: allowedMethods });
@@ -93,55 +90,102 @@ export function bridgeHandler(context: ServiceContext, spec: BridgeServiceSpec):
         return settle(exchange, 'options');
       }
       checkMethod(request.method);
-      gate.check(client);
+      gate.check(exchange.client);
       if (spec.readsJson) checkJsonContentType(request);
       if (inFlight >= maxRequestsInFlight) {
         throw new Refusal(503, 'too_many_requests', `this service is handling ${plural(maxRequestsInFlight, 'request')} already (max_requests_in_flight); try again shortly`,
           undefined, { 'retry-after': '1' });
       }
       inFlight++;
-      holdsSlot = true;
-      const body = await readBody(request, spec.limits.postBodyLimit);
-      verifier?.verify(queryOf(request.url), body);
-      const reply = await spec.process(body, exchange);
-      if (exchange.gone) return;
-      if (reply.status >= 400) log.warn({ client: client.label, outcome: reply.outcome, status: reply.status, reason: reply.reason }, 'HTTP bridge request failed');
-      send(response, reply);
-      settle(exchange, reply.outcome);
+      exchange.holdsSlot = true;
+      readLimitedBodyThen(request, spec.limits.postBodyLimit, (read) => received(exchange, read));
     } catch (error) {
-      if (error instanceof ClientGone || exchange.gone) return settle(exchange, 'client_gone');
-      if (error instanceof Refusal) {
-        log.warn({ client: client.label, reason: error.code, status: error.status, message: error.message }, 'HTTP bridge request refused');
-        sendBridgeJson(response, error.status, refusalBody(error), error.headers);
-        return settle(exchange, error.code);
-      }
-      log.error({ client: client.label, err: (error as Error).message }, 'HTTP bridge request failed');
-      const message = 'the bridge failed to handle this request';
-      sendBridgeJson(response, 500, { error: 'internal_error', message, args: [message], kwargs: {} });
-      settle(exchange, 'internal_error');
-    } finally {
-      if (holdsSlot) inFlight--;
+      fail(exchange, error);
     }
   }
 
+  /**
+   * The body is in: the signature, then the service. A reply the service has at once (a
+   * publication the router acknowledged) is sent in this same turn, without a promise; only a
+   * reply still to come watches for the client leaving meanwhile.
+   */
+  function received(exchange: Exchange, read: BodyResult): void {
+    try {
+      const body = bodyOf(read, spec.limits.postBodyLimit);
+      verifier?.verify(queryOf(exchange.request.url), body);
+      const reply = spec.process(body, exchange);
+      if (!(reply instanceof Promise)) return respond(exchange, reply);
+      exchange.response.on('close', () => {
+        if (exchange.response.writableFinished) return;
+        exchange.leave();
+        clientLeft(exchange);
+      });
+      reply.then((later) => respond(exchange, later), (error: unknown) => fail(exchange, error));
+    } catch (error) {
+      fail(exchange, error);
+    }
+  }
+
+  function respond(exchange: Exchange, reply: BridgeReply): void {
+    release(exchange);
+    if (exchange.gone) return;
+    try {
+      if (reply.status >= 400) log.warn({ client: exchange.client.label, outcome: reply.outcome, status: reply.status, reason: reply.reason }, 'HTTP bridge request failed');
+      send(exchange.response, reply);
+      settle(exchange, reply.outcome);
+    } catch (error) {
+      fail(exchange, error);
+    }
+  }
+
+  function fail(exchange: Exchange, error: unknown): void {
+    release(exchange);
+    const client = exchange.client;
+    if (error instanceof ClientGone || exchange.gone) return clientLeft(exchange);
+    if (error instanceof Refusal) {
+      log.warn({ client: client.label, reason: error.code, status: error.status, message: error.message }, 'HTTP bridge request refused');
+      sendBridgeJson(exchange.response, error.status, refusalBody(error), error.headers);
+      return settle(exchange, error.code);
+    }
+    log.error({ client: client.label, err: (error as Error).message }, 'HTTP bridge request failed');
+    const message = 'the bridge failed to handle this request';
+    sendBridgeJson(exchange.response, 500, { error: 'internal_error', message, args: [message], kwargs: {} });
+    settle(exchange, 'internal_error');
+  }
+
+  /** A client that leaves is counted when it leaves (mid-body, or while its publication or call runs), not when that ends. */
+  function clientLeft(exchange: Exchange): void {
+    if (exchange.outcome !== undefined) return;
+    log.debug({ client: exchange.client.label }, 'the client left before it was answered');
+    settle(exchange, 'client_gone');
+  }
+
+  function release(exchange: Exchange): void {
+    if (!exchange.holdsSlot) return;
+    exchange.holdsSlot = false;
+    inFlight--;
+  }
+
   return {
-    request: (request, response) => void handle(request, response),
+    request: handle,
     close: spec.close,
   };
 }
 
 /**
  * One request on its way through the bridge: who sent it, how it ended (`outcome`, counted
- * once), whether the client left before it was answered, and the abort signal that says so to a
- * service that asks for it (the caller cancels its call). The AbortController is made only then:
- * one per request was 2.5% of the router's time under a stream of publications, which never ask.
+ * once), whether it holds one of max_requests_in_flight, whether the client left before it was
+ * answered, and the abort signal that says so to a service that asks for it (the caller cancels
+ * its call). The AbortController is made only then: one per request was 2.5% of the router's
+ * time under a stream of publications, which never ask.
  */
 class Exchange implements BridgeExchange {
   outcome: string | undefined;
+  holdsSlot = false;
   gone = false;
   private controller: AbortController | undefined;
 
-  constructor(readonly request: IncomingMessage, readonly client: ClientAddress, private readonly deadlines: DeadlineList) {}
+  constructor(readonly request: IncomingMessage, readonly response: ServerResponse, readonly client: ClientAddress, private readonly deadlines: DeadlineList) {}
 
   leave(): void {
     this.gone = true;

@@ -1,14 +1,13 @@
-import type { IncomingMessage } from 'node:http';
-import { readLimitedBody } from '../../../transport/http-body.js';
+import type { BodyResult } from '../../../transport/http-body.js';
 import { ClientGone, Refusal } from './refusal.js';
 
 /**
- * Reads a request body of at most `limit` bytes. A body that grows past the limit (whatever it
- * declared, or chunked) is refused as soon as it does and nothing more of it is kept; a declared
- * Content-Length far above it is refused before reading anything (see readLimitedBody).
+ * The body of a request read with readLimitedBody / readLimitedBodyThen under `limit` bytes
+ * (post_body_limit), or why there is none: a 413 Refusal (a body that grew past the limit,
+ * whatever it declared, or chunked, is refused as soon as it does; a declared Content-Length far
+ * above it before anything is read), or ClientGone when the client left mid-body.
  */
-export async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
-  const read = await readLimitedBody(request, limit);
+export function bodyOf(read: BodyResult, limit: number): Buffer {
   if (read.ok) return read.body;
   if (read.reason === 'aborted') throw new ClientGone();
   const size = read.declared === undefined ? 'the body is larger than' : `the body is ${read.declared} bytes; the limit is`;
