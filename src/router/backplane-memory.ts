@@ -1,4 +1,5 @@
 import { ClaimTable } from './backplane-claims.js';
+import { SeatTable } from './backplane-seats.js';
 import { MeshBackplane, type MeshLink, type MeshMessage } from './backplane-mesh.js';
 
 type Receiver = (message: MeshMessage, from: string) => void;
@@ -10,6 +11,7 @@ type Receiver = (message: MeshMessage, from: string) => void;
 export class MemoryHub {
   private readonly receivers = new Map<string, Receiver | undefined>();
   private readonly claims = new ClaimTable();
+  private readonly seats = new SeatTable();
 
   /** A new node on this hub. */
   node(nodeId: string): MeshBackplane {
@@ -23,13 +25,19 @@ export class MemoryHub {
    */
   kill(nodeId: string, unnoticedBy: readonly string[] = []): void {
     if (!this.receivers.delete(nodeId)) return;
-    this.claims.dropNode(nodeId);
+    this.dropHeld(nodeId);
     this.route({ k: 'gone' }, nodeId, [...this.receivers.keys()].filter((node) => !unnoticedBy.includes(node)));
   }
 
   /** Node `by` notices now that `dead` died (see kill). */
   noticeDeath(dead: string, by: string): void {
     this.route({ k: 'gone' }, dead, [by]);
+  }
+
+  /** What the hub decided for a node that is gone: its claims and seats are free. */
+  private dropHeld(nodeId: string): void {
+    this.claims.dropNode(nodeId);
+    this.seats.dropNode(nodeId);
   }
 
   private link(nodeId: string): MeshLink {
@@ -42,9 +50,11 @@ export class MemoryHub {
       onMessage: (receive) => void this.receivers.set(nodeId, receive),
       claim: async (key, invoke) => this.claims.claim(nodeId, key, invoke),
       release: async (key) => this.claims.release(nodeId, key),
+      seat: async (group, member, limit) => this.seats.seat(nodeId, group, member, limit),
+      unseat: (group, member) => this.seats.unseat(nodeId, group, member),
       close: async () => {
         this.receivers.delete(nodeId);
-        this.claims.dropNode(nodeId);
+        this.dropHeld(nodeId);
       },
     };
   }

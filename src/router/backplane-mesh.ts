@@ -70,6 +70,13 @@ export interface MeshLink {
   /** Resolves once the authority has taken the release, or cannot be reached; never rejects. */
   release(key: string): Promise<void>;
   /**
+   * Asks the authority for a seat (see Backplane.seat); `limit` undefined: taken whatever the
+   * count (a seat this node held already, claimed again after a reconnect). Links without one
+   * (IPC, in-memory) leave the count to each node.
+   */
+  seat?(group: string, member: string, limit: number | undefined): Promise<boolean>;
+  unseat?(group: string, member: string): void;
+  /**
    * For links that can lose their way to the others for a while (Redis): called each time the
    * link is back, after the others may have forgotten this node.
    */
@@ -101,6 +108,8 @@ export class MeshBackplane implements Backplane {
   private readonly questions = new PendingQuestions();
   /** Entries this node shares, and those the others share with it. */
   private readonly localShared = new Map<string, SharedEntry>();
+  /** Seats this node holds (Backplane.seat), by group and member, to take again after a reconnect. */
+  private readonly localSeats = new Map<string, { group: string; member: string }>();
   private readonly remoteShared = new SharedEntries();
   private readonly asks: NodeAsks;
   private closed = false;
@@ -145,6 +154,7 @@ export class MeshBackplane implements Backplane {
     this.send({ k: 'back' });
     this.send(this.state());
     for (const [key, { invoke, summary }] of this.localProcedures) void this.link.claim(key, invoke, summary && highestTicket(summary));
+    for (const { group, member } of this.localSeats.values()) void this.link.seat?.(group, member, undefined);
   }
 
   /** Everything this node announced, for a node that (re)joined. */
@@ -195,6 +205,18 @@ export class MeshBackplane implements Backplane {
     const released = this.link.release(key);
     this.send({ k: 'procedure', procedure, on: false });
     await released;
+  }
+
+  async seat(group: string, member: string, limit: number): Promise<boolean> {
+    if (this.closed || !this.link.seat) return true;
+    const seated = await this.link.seat(group, member, limit);
+    if (seated) this.localSeats.set(seatKey(group, member), { group, member });
+    return seated;
+  }
+
+  unseat(group: string, member: string): void {
+    if (!this.localSeats.delete(seatKey(group, member)) || this.closed) return;
+    this.link.unseat?.(group, member);
   }
 
   calleeNodes(realm: string, procedure: string): readonly string[] {
@@ -444,4 +466,8 @@ function highestTicket(summary: ProcedureSummary): number | undefined {
   if (summary.invoke !== 'first' && summary.invoke !== 'last') return undefined;
   const known = [summary.first, summary.last].filter((ticket) => ticket < unknownTicket);
   return known.length > 0 ? Math.max(...known) : undefined;
+}
+
+function seatKey(group: string, member: string): string {
+  return `${group}\u0000${member}`;
 }

@@ -21,6 +21,7 @@ export class BackplaneMetrics {
   readonly relayOverflows: Counter;
   readonly redisPendingBytes: Gauge;
   readonly relayPendingBytes: Gauge;
+  readonly seatsUnchecked: Counter;
 
   constructor(private readonly registry: MetricsRegistry) {
     this.messages = registry.counter('junction_backplane_messages_total', 'Messages this node sent to or received from other cluster nodes, by direction (sent, received) and kind');
@@ -29,6 +30,8 @@ export class BackplaneMetrics {
     this.relayQueuedBytes = registry.gauge('junction_backplane_relay_queued_bytes', 'Bytes (estimated) the --workers parent holds for this worker, not yet written to it (as the parent last reported)');
     this.relayOverflows = registry.counter('junction_backplane_relay_overflows_total', 'Workers the --workers parent killed (and restarted) because their relay buffer passed --relay-buffer, all workers, as the parent last reported');
     this.relayPendingBytes = registry.gauge('junction_backplane_relay_pending_bytes', 'Bytes (estimated) of publications this worker handed to the --workers parent and not yet written to it');
+    this.seatsUnchecked = registry.counter('junction_backplane_seats_unchecked_total',
+      'Presence members this node admitted on its own count because Redis was away or did not answer: max_presence_members may be passed across nodes then');
     this.redisPendingBytes = registry.gauge('junction_backplane_redis_pending_bytes', 'Bytes of publications handed to Redis and not yet acknowledged by it');
   }
 

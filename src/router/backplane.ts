@@ -94,6 +94,16 @@ export interface Backplane {
   /** Hears the other nodes' entries of `space` (those known already at once) and its notes; one listener per space. */
   listen(space: string, listener: SpaceListener): void;
   unlisten(space: string): void;
+  /**
+   * Takes a seat for `member` in `group` (a Pusher presence channel), unless the group already has
+   * `limit` members: decided by the cluster's one authority (Redis), so that two nodes admitting
+   * at once cannot both take the last seat. A member seated through several nodes counts once.
+   * Resolves whether it has a seat; true without an authority (one process: the caller's own
+   * count decides), or while the authority is away (the node serves on its own).
+   */
+  seat(group: string, member: string, limit: number): Promise<boolean>;
+  /** This node no longer holds `member` in `group`: the seat is free once no node holds it. */
+  unseat(group: string, member: string): void;
   // ---- questions to one node (a long-poll request relayed to the node holding its transport) ----
 
   /** Asks `node`'s handler on `channel`; rejects with an AskError after `timeoutMs`, when the node is gone, or when its handler fails. */

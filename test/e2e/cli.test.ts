@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { openAutobahn } from '../support/autobahn.js';
 import { freePort, junctionBin, RunningJunction, runJunction } from '../support/cli.js';
 import { openssl, selfSignedCertificate, skipTls } from '../support/tls.js';
+import { spawnOwned } from '../support/processes.js';
 
 const running: RunningJunction[] = [];
 after(() => running.forEach((junction) => junction.kill()));
@@ -58,10 +58,10 @@ describe('junction CLI', () => {
   });
 
   it('ends quietly when the reader of its output goes away (junction schema | head)', async () => {
-    const child = spawn(process.execPath, [junctionBin, 'schema'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.destroy();
+    const child = spawnOwned(process.execPath, [junctionBin, 'schema'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.destroy();
     let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     assert.equal(stderr, '');
     assert.equal(code, 0);

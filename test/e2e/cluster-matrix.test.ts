@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { skipWithoutDebian } from '../support/debian.js';
 import { RawClient } from '../support/raw-client.js';
 import { RunningRedis } from '../support/redis-server.js';
 import { waitFor } from '../support/wait.js';
+import { spawnOwned } from '../support/processes.js';
 
 /**
  * The cluster as a user runs it (issue 15): three nodes started through the real CLI on one
@@ -75,7 +75,7 @@ interface Node {
 
 async function startNode(waitFor: string): Promise<Node> {
   const port = await freePort();
-  const child = spawn(process.execPath, [junctionBin, 'start', '--config', configFile, '--port', String(port)],
+  const child = spawnOwned(process.execPath, [junctionBin, 'start', '--config', configFile, '--port', String(port)],
     { cwd: projectRoot, env: { ...process.env, REDIS_URL: redis!.url }, stdio: ['ignore', 'pipe', 'pipe'] });
   const junction = new RunningJunction(child);
   running.push(junction);

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { freePort, junctionBin, projectRoot, RunningJunction } from '../support/
 import { skipWithoutDebian } from '../support/debian.js';
 import { RunningRedis } from '../support/redis-server.js';
 import { eventually, waitFor } from '../support/wait.js';
+import { spawnOwned } from '../support/processes.js';
 
 /**
  * The user's view of the meta API, testaments, retained events and event history across the
@@ -185,7 +185,7 @@ describe('the meta API, testaments, retained events and history across nodes (th
     redis = await RunningRedis.start();
     const config = await writeConfig(routerConfig({ redis: { url: '${REDIS_URL}' }, heartbeat: 200, lease: 1000 }));
     const start = async (): Promise<{ junction: RunningJunction; url: string }> => {
-      const child = spawn(process.execPath, [junctionBin, 'start', '--config', config, '--port', String(await freePort())],
+      const child = spawnOwned(process.execPath, [junctionBin, 'start', '--config', config, '--port', String(await freePort())],
         { cwd: projectRoot, env: { ...process.env, REDIS_URL: redis!.url }, stdio: ['ignore', 'pipe', 'pipe'] });
       const junction = new RunningJunction(child);
       running.push(junction);

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -10,6 +9,7 @@ import { freePort, junctionBin, projectRoot, RunningJunction, type LogLine } fro
 import { skipWithoutDebian } from '../support/debian.js';
 import { RunningRedis } from '../support/redis-server.js';
 import { eventually, waitFor } from '../support/wait.js';
+import { spawnOwned } from '../support/processes.js';
 
 /**
  * A MessageForwarder runs on one node of a cluster at a time (a lease), while every node takes in
@@ -162,7 +162,7 @@ describe('forwarder failover with two Redis nodes', { skip: skipRedis }, () => {
       const port = ports.get(name) ?? await freePort();
       ports.set(name, port);
       // Each node its own data dir, as on machines of their own.
-      const child = spawn(process.execPath, [junctionBin, 'start', '--config', file, '--port', String(port), '--data-dir', join(dir, name)],
+      const child = spawnOwned(process.execPath, [junctionBin, 'start', '--config', file, '--port', String(port), '--data-dir', join(dir, name)],
         { cwd: projectRoot, env: { ...process.env, REDIS_URL: redis.url }, stdio: ['ignore', 'pipe', 'pipe'] });
       const junction = new RunningJunction(child);
       running.push(junction);

@@ -10,7 +10,7 @@
  *   - signed publish requests are accepted, tampered and replayed ones refused.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,7 @@ import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { freePort, RunningJunction } from '../support/cli.js';
 import { debianNeed, skipWithoutDebian } from '../support/debian.js';
 import { waitFor } from '../support/wait.js';
+import { spawnOwned } from '../support/processes.js';
 
 const php = debianNeed('php-cli').file;
 const appScript = fileURLToPath(new URL('../../../test/fixtures/legacy-app/app.php', import.meta.url));
@@ -101,7 +102,7 @@ class LegacyApp {
   constructor(readonly port: number, readonly logFile: string, private readonly publishUrl: string) {}
 
   async start(): Promise<void> {
-    this.process = spawn(php, ['-S', `127.0.0.1:${this.port}`, appScript], {
+    this.process = spawnOwned(php, ['-S', `127.0.0.1:${this.port}`, appScript], {
       env: { ...process.env, APP_LOG: this.logFile, FORWARD_SECRET, JUNCTION_PUBLISH_URL: this.publishUrl, PHP_CLI_SERVER_WORKERS: '4' },
       stdio: 'ignore',
       // Its own process group: the built-in server forks workers, and stop() must end them too.

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { openAutobahn } from '../support/autobahn.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { RunningRedis } from '../support/redis-server.js';
 import { waitFor } from '../support/wait.js';
+import { spawnOwned } from '../support/processes.js';
 
 const CHANNEL = 'presence-room';
 
@@ -228,7 +228,7 @@ describe('Pusher presence and channels across two nodes through Redis (the CLI)'
       const config = join(dir, `${nodeId}.json`);
       await writeFile(config, JSON.stringify(pusherClusterConfig(ports, receiver.url, { redis: { url: '${REDIS_URL}' }, node_id: nodeId, heartbeat: 200, lease: 1000 })));
       // Each node has its own data folder (its own webhook outbox), as on its own machine.
-      const child = spawn(process.execPath, [junctionBin, 'start', '--config', config, '--data-dir', join(dir, `${nodeId}-data`)],
+      const child = spawnOwned(process.execPath, [junctionBin, 'start', '--config', config, '--data-dir', join(dir, `${nodeId}-data`)],
         { cwd: projectRoot, env: { ...process.env, REDIS_URL: redis!.url }, stdio: ['ignore', 'pipe', 'pipe'] });
       const junction = new RunningJunction(child);
       running.push(junction);

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import { openAutobahn } from '../support/autobahn.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { mqttTestConfig } from '../support/mqtt.js';
 import { startTestNode } from '../support/node.js';
 import { Arrivals, waitFor } from '../support/wait.js';
+import { spawnOwned } from '../support/processes.js';
 
 const mosquittoPub = '/usr/bin/mosquitto_pub';
 const mosquittoSub = '/usr/bin/mosquitto_sub';
@@ -29,7 +30,7 @@ class MosquittoSub {
 
   start(): void {
     // -W bounds its life should the test process die; stdbuf makes its debug lines arrive as they are written.
-    const child = spawn('stdbuf', ['-oL', mosquittoSub, '-h', '127.0.0.1', '-p', String(this.port), '-v', '-d', '-W', '30', ...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnOwned('stdbuf', ['-oL', mosquittoSub, '-h', '127.0.0.1', '-p', String(this.port), '-v', '-d', '-W', '30', ...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     let buffered = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -76,7 +77,7 @@ class MosquittoSub {
 
 function mosquittoPublish(port: number, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(mosquittoPub, ['-h', '127.0.0.1', '-p', String(port), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawnOwned(mosquittoPub, ['-h', '127.0.0.1', '-p', String(port), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

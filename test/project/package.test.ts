@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize, relative } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { freePort, projectRoot, RunningJunction } from '../support/cli.js';
 import { skipUnlessCi } from '../support/debian.js';
+import { spawnOwned } from '../support/processes.js';
 
 /**
  * The npm package as a user gets it (issue 13): only what a user needs, a LICENSE, source maps
@@ -116,7 +117,7 @@ describe('npm pack', () => {
 
     const port = await freePort();
     // In a process group of its own: npx runs junction as its child, and the stop signal is for both.
-    const junction = new RunningJunction(spawn('npx', ['--no-install', 'junction', 'start', '--port', String(port)], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
+    const junction = new RunningJunction(spawnOwned('npx', ['--no-install', 'junction', 'start', '--port', String(port)], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
     const group = -junction.child.pid!;
     try {
       await junction.waitForLine((line) => line.msg === 'listening' && line.service === 'health', 30_000);

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { ErrorCode } from '../../src/transport/pusher/protocol.js';
 import { openAutobahn } from '../support/autobahn.js';
-import { APP, connected, once, pusherClient, pusherConfig, pusherFixture } from './support.js';
+import { APP, connected, once, pusherClient, pusherConfig, pusherFixture, rawMember } from './support.js';
 
 /**
  * max_user_id_length, max_user_info_size and max_presence_members, as pusher-js sees them. The
@@ -99,30 +99,6 @@ describe('pusher presence limit while the realm decides slowly', () => {
     await backend.close();
   });
 });
-
-/** A raw Pusher connection of a presence member, its subscription signed as the app's auth endpoint would. */
-async function rawMember(port: number, userId: string): Promise<{ ws: WebSocket; subscribe(channel: string): void; outcome: Promise<string> }> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/app/${APP.key}?protocol=7`);
-  let socketId = '';
-  let settle: (event: string) => void = () => undefined;
-  const outcome = new Promise<string>((resolve) => { settle = resolve; });
-  const established = new Promise<void>((resolve) => ws.on('message', (data) => {
-    const message = JSON.parse(data.toString());
-    if (message.event === 'pusher:connection_established') {
-      socketId = JSON.parse(message.data).socket_id;
-      resolve();
-    } else if (message.event === 'pusher:subscription_error' || message.event === 'pusher_internal:subscription_succeeded') settle(message.event);
-  }));
-  await established;
-  return {
-    ws, outcome,
-    subscribe(channel) {
-      const channelData = JSON.stringify({ user_id: userId });
-      const auth = `${APP.key}:${createHmac('sha256', APP.secret).update(`${socketId}:${channel}:${channelData}`).digest('hex')}`;
-      ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel, auth, channel_data: channelData } }));
-    },
-  };
-}
 
 /** A raw Pusher connection that signs in (pusher:signin) as the app's user-auth endpoint would sign it. */
 async function rawConnection(port: number): Promise<{ ws: WebSocket; signin(id: string): void; next(event: string): Promise<Record<string, unknown>> }> {

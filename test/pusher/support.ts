@@ -9,6 +9,7 @@ import Echo from 'laravel-echo';
 import PusherServer from 'pusher';
 import pusherJs from 'pusher-js';
 import type { Options as PusherOptions } from 'pusher-js';
+import WebSocket from 'ws';
 
 /** What the tests use of a pusher-js client (its typings' default export does not resolve under NodeNext). */
 export interface PusherChannel {
@@ -291,4 +292,28 @@ export class HookReceiver {
       this.server.closeAllConnections();
     });
   }
+}
+
+/** A raw Pusher connection of a presence member, its subscription signed as the app's auth endpoint would. */
+export async function rawMember(port: number, userId: string): Promise<{ ws: WebSocket; subscribe(channel: string): void; outcome: Promise<string> }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/app/${APP.key}?protocol=7`);
+  let socketId = '';
+  let settle: (event: string) => void = () => undefined;
+  const outcome = new Promise<string>((resolve) => { settle = resolve; });
+  const established = new Promise<void>((resolve) => ws.on('message', (data) => {
+    const message = JSON.parse(data.toString());
+    if (message.event === 'pusher:connection_established') {
+      socketId = JSON.parse(message.data).socket_id;
+      resolve();
+    } else if (message.event === 'pusher:subscription_error' || message.event === 'pusher_internal:subscription_succeeded') settle(message.event);
+  }));
+  await established;
+  return {
+    ws, outcome,
+    subscribe(channel) {
+      const channelData = JSON.stringify({ user_id: userId });
+      const auth = `${APP.key}:${createHmac('sha256', APP.secret).update(`${socketId}:${channel}:${channelData}`).digest('hex')}`;
+      ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel, auth, channel_data: channelData } }));
+    },
+  };
 }

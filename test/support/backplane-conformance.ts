@@ -324,6 +324,31 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
       assert.deepEqual(await Promise.all(claims), [true, true]);
     });
 
+    it('seats members of a bounded group atomically across nodes, and frees the seats of a node that leaves or dies', async () => {
+      cluster = build();
+      const [a, b, c] = [await node('a'), await node('b'), await node('c')];
+      // Two nodes ask for the last seat in the same turn: one gets it.
+      const raced = await Promise.all([a.backplane.seat('room', 'ann', 1), b.backplane.seat('room', 'bob', 1)]);
+      assert.deepEqual([...raced].sort(), [false, true]);
+      const [seated, refused] = raced[0] ? [a, b] : [b, a];
+      const member = seated === a ? 'ann' : 'bob';
+      assert.equal(await refused.backplane.seat('room', member, 1), true, 'a member seated through another node takes no new seat');
+      assert.equal(await c.backplane.seat('room', 'cid', 1), false);
+      // Released by both holders: free for another node at once.
+      seated.backplane.unseat('room', member);
+      refused.backplane.unseat('room', member);
+      assert.equal(await c.backplane.seat('room', 'cid', 1), true);
+      // c leaves, then a seat held by a dies: the others may take them.
+      await c.backplane.close();
+      members = members.filter((each) => each !== c);
+      await waitFor(() => a.gone.includes('c') && b.gone.includes('c'), 'the others to hear that c left');
+      assert.equal(await b.backplane.seat('room', 'dan', 1), true, 'c\'s seat freed as it left');
+      b.backplane.unseat('room', 'dan');
+      assert.equal(await a.backplane.seat('room', 'eve', 1), true);
+      await kill('a');
+      assert.equal(await b.backplane.seat('room', 'fay', 1), true, 'a\'s seat freed as it died');
+    });
+
     it('numbers claims in the order decided, and tells the others where a node\'s first/last callees stand', async () => {
       cluster = build();
       const [a, b] = [await node('a'), await node('b')];

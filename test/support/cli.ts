@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { CommandIo } from '../../src/cli/io.js';
 import { Arrivals } from './wait.js';
+import { spawnOwned } from './processes.js';
 
 export const projectRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const junctionBin = fileURLToPath(new URL('../../../bin/junction.js', import.meta.url));
@@ -43,11 +44,11 @@ export interface RunResult {
 /** Runs `junction ARGS` to completion (bounded by `timeoutMs`). */
 export function runJunction(args: string[], timeoutMs = 15_000, cwd = projectRoot): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [junctionBin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnOwned(process.execPath, [junctionBin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`junction ${args.join(' ')} did not finish within ${timeoutMs} ms`));
@@ -99,7 +100,7 @@ export class RunningJunction {
   }
 
   static start(args: string[], cwd = projectRoot): RunningJunction {
-    return new RunningJunction(spawn(process.execPath, [junctionBin, 'start', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
+    return new RunningJunction(spawnOwned(process.execPath, [junctionBin, 'start', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
   }
 
   /** Waits for a log line matching `match`, bounded by `timeoutMs`. */
@@ -124,7 +125,7 @@ export class RunningJunction {
  * has joined its cluster.
  */
 export async function startClusterNode(running: RunningJunction[], config: string, port: number, env: NodeJS.ProcessEnv): Promise<RunningJunction> {
-  const child = spawn(process.execPath, [junctionBin, 'start', '--config', config, '--port', String(port)],
+  const child = spawnOwned(process.execPath, [junctionBin, 'start', '--config', config, '--port', String(port)],
     { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const junction = new RunningJunction(child);
   running.push(junction);

@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { debianNeed } from './debian.js';
 
 /** True once `pid` is gone (or a zombie that nobody reaped yet: it runs no more code). Linux: reads /proc. */
 export function processGone(pid: number): boolean {
@@ -12,4 +15,56 @@ export function processGone(pid: number): boolean {
   } catch {
     return true;
   }
+}
+
+/** How often a test process looks whether the process that started it is still there. */
+export const PARENT_CHECK_MS = 250;
+
+/**
+ * Starts a program (a `junction start`, redis-server, nginx...) that ends when this test process
+ * ends, however it ends: killed with SIGKILL by a CI timeout included, when no `after` hook runs.
+ * The kernel sends the program SIGKILL when this process dies (`setpriv --pdeathsig`, from
+ * util-linux: the death signal survives the exec). And this process ends when the one that
+ * started it is gone (see endWithParent), so killing `node --test` ends the test files it runs,
+ * and with them what they started. Without setpriv (not Debian) the program is started as is.
+ */
+export function spawnOwned(command: string, args: readonly string[], options: SpawnOptions): ChildProcess {
+  endWithParent();
+  const setpriv = debianNeed('util-linux').file;
+  if (!existsSync(setpriv)) return spawn(command, args, options);
+  const child = spawn(setpriv, ['--pdeathsig', 'KILL', '--', command, ...args], options);
+  if (options.detached === true && child.pid !== undefined) watchGroup(child);
+  return child;
+}
+
+/**
+ * A program started in a process group of its own (`detached`) may fork workers that outlive it
+ * (PHP's built-in server): a watchdog shell waits for its stdin, a pipe from this process, to
+ * close, which the kernel does when this process dies, and then kills the whole group. It is
+ * ended once the program exits, so it never signals a group whose number was reused.
+ */
+function watchGroup(child: ChildProcess): void {
+  const watchdog = spawn('sh', ['-c', 'read _; kill -KILL -- "-$0" 2>/dev/null', String(child.pid)], { stdio: ['pipe', 'ignore', 'ignore'] });
+  watchdog.unref();
+  (watchdog.stdin as Socket).unref();
+  child.once('exit', () => watchdog.kill('SIGKILL'));
+}
+
+let watchingParent = false;
+
+/**
+ * Ends this process once the process that started it is gone (it was reparented): `node --test`
+ * runs each test file in a process of its own, which would otherwise run on, with the servers it
+ * started, after the runner was killed. Checked every PARENT_CHECK_MS, without keeping the process alive.
+ */
+export function endWithParent(): void {
+  if (watchingParent) return;
+  watchingParent = true;
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    process.stderr.write(`test process ${process.pid}: the process that started it (${parent}) is gone; ending, and the programs it started with it\n`);
+    process.exit(1);
+  }, PARENT_CHECK_MS);
+  timer.unref();
 }

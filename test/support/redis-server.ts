@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { accepts, freePort } from './cli.js';
 import { debianNeed } from './debian.js';
+import { spawnOwned } from './processes.js';
 
 /** A real redis-server on a free loopback port, with no persistence: started by a test, stopped after. */
 export class RunningRedis {
@@ -21,7 +22,7 @@ export class RunningRedis {
 
   /** Starts it (again, on the same port, empty) and waits until it accepts connections. */
   async restart(timeoutMs = 10_000): Promise<void> {
-    const child = spawn(debianNeed('redis-server').file,
+    const child = spawnOwned(debianNeed('redis-server').file,
       [...this.extraArgs, '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     this.child = child;
     const deadline = Date.now() + timeoutMs;

@@ -37,6 +37,7 @@ export function ipcLink(channel: ParentChannel, options: IpcLinkOptions): MeshLi
   let metrics: BackplaneMetrics | undefined;
   const claims = new Map<number, (answer: ClaimAnswer) => void>();
   const releases = new Map<number, () => void>();
+  const seats = new Map<number, (seated: boolean) => void>();
   const listener = (raw: unknown): void => {
     if (isJunctionMessage<Extract<ParentToWorker, { junction: 'mesh' }>>(raw, 'mesh')) receive?.(raw.message, raw.from);
     else if (isJunctionMessage<Extract<ParentToWorker, { junction: 'claimed' }>>(raw, 'claimed')) {
@@ -45,6 +46,9 @@ export function ipcLink(channel: ParentChannel, options: IpcLinkOptions): MeshLi
     } else if (isJunctionMessage<Extract<ParentToWorker, { junction: 'released' }>>(raw, 'released')) {
       releases.get(raw.id)?.();
       releases.delete(raw.id);
+    } else if (isJunctionMessage<Extract<ParentToWorker, { junction: 'seated' }>>(raw, 'seated')) {
+      seats.get(raw.id)?.(raw.seated);
+      seats.delete(raw.id);
     } else if (isJunctionMessage<Extract<ParentToWorker, { junction: 'relay' }>>(raw, 'relay')) {
       metrics?.relayQueuedBytes.set(raw.queuedBytes);
       metrics?.relayOverflows.setTotal(raw.overflows);
@@ -97,6 +101,17 @@ export function ipcLink(channel: ParentChannel, options: IpcLinkOptions): MeshLi
         channel.send({ junction: 'release', id, key });
       });
     },
+    seat(group, member, limit) {
+      if (!open) return Promise.resolve(true);
+      const id = ++lastRequest;
+      return new Promise<boolean>((resolve) => {
+        seats.set(id, resolve);
+        channel.send({ junction: 'seat', id, group, member, ...(limit === undefined ? {} : { limit }) });
+      });
+    },
+    unseat(group, member) {
+      if (open) channel.send({ junction: 'unseat', group, member });
+    },
     instrument(given) {
       metrics = given;
     },
@@ -108,6 +123,8 @@ export function ipcLink(channel: ParentChannel, options: IpcLinkOptions): MeshLi
       claims.clear();
       for (const resolve of releases.values()) resolve();
       releases.clear();
+      for (const resolve of seats.values()) resolve(true);
+      seats.clear();
     },
   };
 }

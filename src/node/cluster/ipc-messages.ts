@@ -16,6 +16,9 @@ export type WorkerToParent =
   | { junction: 'claim'; id: number; key: string; invoke: InvocationPolicy }
   /** Answered with `released` once the parent has taken it. */
   | { junction: 'release'; id: number; key: string }
+  /** The parent keeps the seats of bounded groups (Backplane.seat): one `seated` per seat, in order. */
+  | { junction: 'seat'; id: number; group: string; member: string; limit?: number }
+  | { junction: 'unseat'; group: string; member: string }
   /** Leased feeds (leased-feed.ts): compete for a feed's lease, append to it, acknowledge what was taken. */
   | { junction: 'feed-join'; feed: string; limits: FeedLimits }
   | { junction: 'feed-append'; feed: string; id: number; entry: FeedEntry }
@@ -26,6 +29,7 @@ export type ParentToWorker =
   | { junction: 'mesh'; message: MeshMessage; from: string }
   | { junction: 'claimed'; id: number; answer: ClaimAnswer }
   | { junction: 'released'; id: number }
+  | { junction: 'seated'; id: number; seated: boolean }
   | { junction: 'feed-appended'; id: number; refused?: string }
   /** The receiver now holds the feed's lease (until it exits or leaves the feed). */
   | { junction: 'feed-lease'; feed: string }

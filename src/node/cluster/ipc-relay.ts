@@ -1,4 +1,5 @@
 import { ClaimTable } from '../../router/backplane-claims.js';
+import { SeatTable } from '../../router/backplane-seats.js';
 import { silentLogger, type Logger } from '../../router/log.js';
 import { payloadBytes } from '../../router/limits/payload-bytes.js';
 import { eachMessage, TurnBatch, type RawChannel } from './ipc-batch.js';
@@ -34,7 +35,7 @@ interface RelayedWorker {
  * they name (or to all others), in the order received, and says `gone` for a worker that exits,
  * so no worker keeps routing to a dead one. What it relays to a worker in one turn leaves as one
  * IPC message (ipc-batch.ts). It holds no routing state of its own, only the
- * claims on procedures (which must be atomic, so one process decides them).
+ * claims on procedures and the seats of bounded groups (which must be atomic, so one process decides them).
  *
  * What it holds for a worker that does not read is bounded: past `maxQueuedBytes` the worker is
  * given up (onOverflow). Dropping messages instead would leave its view of the cluster wrong for
@@ -44,6 +45,7 @@ interface RelayedWorker {
 export class IpcRelay {
   private readonly workers = new Map<string, RelayedWorker>();
   private readonly claims = new ClaimTable();
+  private readonly seats = new SeatTable();
   private readonly feeds: FeedRelay;
   /** Workers given up for a full buffer since the relay started. */
   overflows = 0;
@@ -64,6 +66,10 @@ export class IpcRelay {
       } else if (isJunctionMessage<Extract<WorkerToParent, { junction: 'release' }>>(raw, 'release')) {
         this.claims.release(nodeId, raw.key);
         this.send(worker, { junction: 'released', id: raw.id }, 0);
+      } else if (isJunctionMessage<Extract<WorkerToParent, { junction: 'seat' }>>(raw, 'seat')) {
+        this.send(worker, { junction: 'seated', id: raw.id, seated: this.seats.seat(nodeId, raw.group, raw.member, raw.limit) }, 0);
+      } else if (isJunctionMessage<Extract<WorkerToParent, { junction: 'unseat' }>>(raw, 'unseat')) {
+        this.seats.unseat(nodeId, raw.group, raw.member);
       } else if (isFeedMessage(raw)) this.feeds.handle(nodeId, raw);
     };
     const listener = (raw: unknown): void => eachMessage(raw, handle);
@@ -86,6 +92,7 @@ export class IpcRelay {
     worker.batch.close();
     this.workers.delete(nodeId);
     this.claims.dropNode(nodeId);
+    this.seats.dropNode(nodeId);
     this.feeds.dropNode(nodeId);
     this.relay(nodeId, { junction: 'mesh', message: { k: 'gone' } });
   }
@@ -104,7 +111,10 @@ export class IpcRelay {
 
   private relay(from: string, { message, to }: Extract<WorkerToParent, { junction: 'mesh' }>): void {
     // A worker that leaves frees its claims before the others hear it: one may claim them at once.
-    if (message.k === 'gone') this.claims.dropNode(from);
+    if (message.k === 'gone') {
+      this.claims.dropNode(from);
+      this.seats.dropNode(from);
+    }
     const envelope: ParentToWorker = { junction: 'mesh', message, from };
     const bytes = payloadBytes([message]);
     if (to === undefined) {

@@ -111,6 +111,7 @@ describe('Redis backplane: losing Redis', { skip }, () => {
     b.backplane.announce({ realm: 'r', uri: 't', match: 'exact' }, true);
     const claimed = await b.backplane.claimProcedure({ realm: 'r', uri: 'com.one', match: 'exact' }, 'single');
     assert.equal(claimed.ok, true);
+    assert.equal(await b.backplane.seat('room', 'bob', 1), true);
     await publishUntilReceived(a, received);
 
     await redis!.stop();
@@ -133,6 +134,7 @@ describe('Redis backplane: losing Redis', { skip }, () => {
     assert.equal(metricValue(b.metrics, 'junction_backplane_claims'), 1);
     const again = await a.backplane.claimProcedure({ realm: 'r', uri: 'com.one', match: 'exact' }, 'single');
     assert.deepEqual(again, { ok: false, heldAs: 'single' }, 'b claimed its procedure again');
+    assert.equal(await a.backplane.seat('room', 'ann', 1), false, 'b took its seat again');
     await a.backplane.close();
     await b.backplane.close();
   });
@@ -358,6 +360,9 @@ describe('Redis backplane: a Redis that stalls (SIGSTOP)', { skip }, () => {
       assert.match(String(a.backplane.degraded), /does not answer \(cluster\.redis\.command_timeout 300 ms\)/);
       assert.deepEqual(await a.backplane.claimProcedure(key('com.alone'), 'single'), { ok: true }, 'known stalled: registered on this node alone');
       await a.backplane.releaseProcedure(key('com.alone')); // not waited on: given back when Redis answers
+      assert.equal(await a.backplane.seat('room', 'ann', 1), true, 'known stalled: seated on this node\'s own count');
+      assert.equal(metricValue(a.metrics, 'junction_backplane_seats_unchecked_total'), 1, 'and counted');
+      a.backplane.unseat('room', 'ann'); // given back when Redis answers
     } finally {
       redis!.resume();
     }
@@ -372,6 +377,7 @@ describe('Redis backplane: a Redis that stalls (SIGSTOP)', { skip }, () => {
     while (!moved.ok && Date.now() < deadline) moved = await b.backplane.claimProcedure(key('com.unanswered'), 'single');
     assert.equal(moved.ok, true, 'no ghost of the unanswered claim');
     assert.equal((await b.backplane.claimProcedure(key('com.alone'), 'single')).ok, true, 'the release made while stalled was settled');
+    assert.equal(await b.backplane.seat('room', 'bob', 1), true, 'the seat given back while stalled is free');
     await a.backplane.close();
     await b.backplane.close();
   });

@@ -70,6 +70,15 @@ function neverGivingUp(redis: Redis): Redis {
   return redis;
 }
 
+/**
+ * Drops a connection at once and lets ioredis connect it again. ioredis's disconnect(true) ends
+ * the socket politely and waits for the other side's FIN, which a half-open or frozen connection
+ * never sends: the connection would stay as it is.
+ */
+export function reconnectRedis(redis: Redis): void {
+  redis.stream?.destroy();
+}
+
 /** Closes a connection for good, at once: no QUIT whose answer may never come, no more reconnecting. */
 export function closeRedis(redis: Redis): void {
   closedOnPurpose.add(redis);

@@ -9,7 +9,9 @@ import type { BackplaneDropReason, BackplaneMetrics } from '../../router/backpla
 import { WarningThrottle, warningIntervalMs } from '../../router/limits/warning-throttle.js';
 import type { Logger } from '../../router/log.js';
 import type { InvocationPolicy } from '../../router/options.js';
-import { closeRedis, connectRedis, describeRedis, lastWords } from './redis-connection.js';
+import { closeRedis, connectRedis, describeRedis, lastWords, reconnectRedis } from './redis-connection.js';
+import { SubscriberEcho } from './redis-echo.js';
+import { dropNodeSeats, RedisSeats } from './redis-seats.js';
 import { RedisLiveness } from './redis-liveness.js';
 import { isCommandTimeout, RedisTimeouts } from './redis-timeouts.js';
 
@@ -33,9 +35,10 @@ export interface RedisLinkOptions {
 
 /**
  * What crosses Redis: a mesh message, or a heartbeat. A heartbeat names the process too (`process`,
- * drawn at start), so that two processes given one node_id notice each other.
+ * drawn at start), so that two processes given one node_id notice each other, and carries its
+ * number (`n`, for SubscriberEcho). Older nodes send neither.
  */
-type Wire = { from: string; message: MeshMessage } | { from: string; beat: true; process?: string };
+type Wire = { from: string; message: MeshMessage } | { from: string; beat: true; process?: string; n?: number };
 
 const packr = new Packr({ useRecords: false });
 
@@ -64,9 +67,9 @@ if redis.call('SCARD', KEYS[2]) == 0 then redis.call('DEL', KEYS[1], KEYS[2]) en
 return 1`;
 
 /**
- * Every claim of one node released in one atomic step (it died, left, or rejoins clean): no
- * claim from another node can fall between two of its keys. KEYS: the node's claimed keys.
- * ARGV: node, the prefix of the policy and holder keys (see claimKeys).
+ * Every claim and seat of one node released in one atomic step (it died, left, or rejoins
+ * clean): no claim from another node can fall between two of its keys. KEYS: the node's claimed
+ * keys, its seats (RedisSeats). ARGV: node, the prefix of the policy and holder keys (see claimKeys).
  */
 const dropNodeScript = `
 for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
@@ -75,6 +78,7 @@ for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   if redis.call('SCARD', holders) == 0 then redis.call('DEL', ARGV[2] .. 'claim:' .. key, holders) end
 end
 redis.call('DEL', KEYS[1])
+${dropNodeSeats}
 return 1`;
 
 /**
@@ -94,6 +98,11 @@ return 1`;
  * refused (`unanswered`): whether Redis took it is unknown. When it answers, every
  * command sent before has run (one connection keeps order): the claims whose fate is unknown and
  * that this node does not hold are given back, then the node announces itself again.
+ *
+ * The subscriber connection can stall alone (SubscriberEcho): then the node is degraded the same
+ * way, drops that connection and makes a new one, and once it is subscribed again announces
+ * itself again (`back`): the others answer with their state, and the calls in flight between
+ * them end. What Redis sent this node meanwhile is lost (pub/sub keeps nothing).
  */
 export class RedisLink implements MeshLink {
   /** Whether Redis is reachable now. */
@@ -133,14 +142,22 @@ export class RedisLink implements MeshLink {
   private stalled = false;
   /** A PING asks whether a stalled Redis answers again (one at a time). */
   private probing = false;
+  /** Whether the subscriber connection still delivers this node's own heartbeats. */
+  private readonly echo: SubscriberEcho;
+  /** Since when the subscriber delivered none of the heartbeats Redis acknowledged (it is being replaced), while so. */
+  private deafSince: number | undefined;
   /** This node's last heartbeat was answered: Redis answers it, so the others' silence means something. */
   private heartbeatAnswered = true;
   /** Keys this node holds a claim for (mirrors what the mesh holds: claimed and not released). */
   private readonly held = new Set<string>();
   /** A client registering in a loop while Redis is away must not flood the log: one line per interval, with the count. */
   private readonly aloneClaimWarnings = new WarningThrottle();
+  /** Likewise for presence members admitted while Redis is away. */
+  private readonly aloneSeatWarnings = new WarningThrottle();
   /** Keys whose last claim or release got no answer: given back, unless held, once Redis answers. */
   private readonly doubtful = new Set<string>();
+  /** Seats of bounded groups (Pusher presence members) this node holds. */
+  private readonly seats: RedisSeats;
   /** Nodes forgotten while Redis was away, their claims not freed; each with when it is freed unless heard from. */
   private readonly unfreed = new Map<string, number>();
   /** Tells this process's heartbeats from another's that has the same node name (a misconfiguration). */
@@ -155,9 +172,14 @@ export class RedisLink implements MeshLink {
     this.leaseMs = options.leaseMs ?? clusterDefaults.leaseMs;
     this.maxPendingBytes = options.maxPendingBytes ?? clusterDefaults.maxPendingBytes;
     this.timeouts = options.timeouts ?? new RedisTimeouts(options.log, clusterDefaults.commandTimeoutMs);
+    this.echo = new SubscriberEcho(this.timeouts.limitMs);
     // No offline queue: while Redis is away, sends fail at once instead of piling up in memory.
     this.commands = connectRedis(options.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: this.timeouts.limitMs });
     this.subscriber = connectRedis(options.redis, { enableOfflineQueue: true, maxRetriesPerRequest: 1 });
+    this.seats = new RedisSeats({
+      redis: this.commands, nodeId: this.nodeId, key: (name) => this.channel(name),
+      command: (name, run) => this.command(name, run), answering: () => this.connected, unchecked: () => this.seatedAlone(),
+    });
     this.commands.on('error', () => {}); // reported through 'close'/'ready' below, once per change
     this.subscriber.on('error', () => {});
     this.commands.on('close', () => this.changed());
@@ -171,8 +193,10 @@ export class RedisLink implements MeshLink {
     });
     // Subscribes at each connection: a subscribe sent while Redis was away (at start) fails for good.
     this.subscriber.on('ready', () => {
+      this.echo.reset();
       this.subscriber.subscribe(this.channel('all'), this.channel(`node:${this.nodeId}`)).then(() => {
         this.subscribed = true;
+        this.deafSince = undefined;
         this.changed();
       }, () => {});
     });
@@ -219,6 +243,9 @@ export class RedisLink implements MeshLink {
   get degraded(): string | undefined {
     if (this.connected) return undefined;
     if (this.stalled) return `${this.where} does not answer (cluster.redis.command_timeout ${this.timeouts.limitMs} ms): serving this node's clients only`;
+    if (this.deafSince !== undefined) {
+      return `this node's subscriber connection to ${this.where} delivered none of its heartbeats within ${this.echo.limitMs} ms (cluster.redis.command_timeout): reconnecting it; serving this node's clients only`;
+    }
     return `${this.where} is unreachable: serving this node's clients only`;
   }
 
@@ -269,6 +296,23 @@ export class RedisLink implements MeshLink {
     }
     this.hold(key);
     return { ok: true };
+  }
+
+  seat(group: string, member: string, limit: number | undefined): Promise<boolean> {
+    return this.seats.seat(group, member, limit);
+  }
+
+  unseat(group: string, member: string): void {
+    this.seats.unseat(group, member);
+  }
+
+  private seatedAlone(): void {
+    this.metrics?.seatsUnchecked.inc();
+    const seats = this.aloneSeatWarnings.record(performance.now());
+    if (seats !== undefined) {
+      this.log.warn({ seats },
+        `presence member admitted on this node's own count: Redis is away or did not answer, so max_presence_members may be passed across nodes until members leave (junction_backplane_seats_unchecked_total; seats: how many since the last such line, which comes at most every ${warningIntervalMs / 1000} s)`);
+    }
   }
 
   async release(key: string): Promise<void> {
@@ -372,6 +416,7 @@ export class RedisLink implements MeshLink {
     const doubts = [...this.doubtful];
     this.doubtful.clear(); // a release that fails again puts its key back
     for (const key of doubts) if (!this.held.has(key)) void this.release(key);
+    this.seats.settleDoubts();
   }
 
   private settled(bytes: number): void {
@@ -389,6 +434,7 @@ export class RedisLink implements MeshLink {
   }
 
   private arrived(data: Buffer): void {
+    this.echo.delivered();
     let wire: Wire;
     try {
       wire = packr.unpack(data) as Wire;
@@ -397,7 +443,11 @@ export class RedisLink implements MeshLink {
       return;
     }
     if (wire.from === this.nodeId) {
-      if ('beat' in wire && wire.process !== undefined && wire.process !== this.process) this.twinHeard();
+      if ('beat' in wire) {
+        // A twin's beat is not this process's own coming back: it must not pass for the echo.
+        if (wire.process !== undefined && wire.process !== this.process) this.twinHeard();
+        else if (wire.n !== undefined) this.echo.heard(wire.n);
+      }
       return;
     }
     this.unfreed.delete(wire.from);
@@ -412,11 +462,12 @@ export class RedisLink implements MeshLink {
   }
 
   /**
-   * Connected means both connections are ready, the subscriber subscribed to hear the answers,
-   * and Redis answering commands (not stalled).
+   * Connected means both connections are ready, the subscriber subscribed to hear the answers and
+   * delivering them (not deaf), and Redis answering commands (not stalled).
    */
   private changed(): void {
-    const connected = this.commands.status === 'ready' && this.subscriber.status === 'ready' && this.subscribed && !this.stalled;
+    const connected = this.commands.status === 'ready' && this.subscriber.status === 'ready' && this.subscribed && !this.stalled
+      && this.deafSince === undefined;
     if (this.connected === connected || this.closed) return;
     this.connected = connected;
     this.connectedAt = connected ? Date.now() : undefined;
@@ -424,7 +475,7 @@ export class RedisLink implements MeshLink {
       if (this.stalled) {
         this.log.warn({ timeoutMs: this.timeouts.limitMs },
           `${this.where} did not answer within ${this.timeouts.limitMs} ms (cluster.redis.command_timeout): serving local clients only until it answers`);
-      } else {
+      } else if (this.deafSince === undefined) { // a deaf subscriber is warned about by RedisTimeouts, throttled
         this.log.warn({}, 'lost the connection to Redis: serving local clients only until it is back');
       }
       return;
@@ -453,8 +504,37 @@ export class RedisLink implements MeshLink {
   private tick(): void {
     this.judge();
     if (this.closed) return;
+    this.listen();
     if (this.stalled) this.probe();
     else this.beat();
+  }
+
+  /**
+   * Checks that the subscriber delivers this node's heartbeats. Judged after this turn's input is
+   * read (setImmediate): after the event loop was blocked, an echo may be waiting in the socket.
+   * A new connection that does not get subscribed within the limit either is dropped again.
+   */
+  private listen(): void {
+    const now = Date.now();
+    if (this.deafSince !== undefined) {
+      const stuck = this.subscriber.status === 'connect' || this.subscriber.status === 'ready';
+      if (stuck && now - this.deafSince > this.echo.limitMs) this.replaceSubscriber(now);
+      return;
+    }
+    if (!this.connected || this.echo.overdueMs(now) === undefined) return;
+    setImmediate(() => {
+      const waitedMs = this.echo.overdueMs(Date.now());
+      if (waitedMs === undefined || this.deafSince !== undefined || this.closed) return;
+      this.timeouts.deaf(waitedMs);
+      this.replaceSubscriber(Date.now());
+      this.changed();
+    });
+  }
+
+  private replaceSubscriber(now: number): void {
+    this.deafSince = now;
+    this.subscribed = false;
+    reconnectRedis(this.subscriber);
   }
 
   /** Lets go of nodes silent past their lease, and frees the claims of those forgotten while Redis was away. */
@@ -475,10 +555,14 @@ export class RedisLink implements MeshLink {
   }
 
   private beat(): void {
-    const sent = this.publish('all', packr.pack({ from: this.nodeId, beat: true, process: this.process } satisfies Wire), 'beat');
+    const n = this.echo.number();
+    const sent = this.publish('all', packr.pack({ from: this.nodeId, beat: true, process: this.process, n } satisfies Wire), 'beat');
     if (!sent) return;
     this.heartbeatAnswered = false;
-    sent.then(() => (this.heartbeatAnswered = true), () => {});
+    sent.then(() => {
+      this.heartbeatAnswered = true;
+      this.echo.acknowledged(n, Date.now());
+    }, () => {});
   }
 
   /**
@@ -505,6 +589,6 @@ export class RedisLink implements MeshLink {
 
   /** Frees every claim a node holds (it died, left, or rejoins clean). Idempotent: several nodes may do it at once. */
   private async dropClaims(node: string): Promise<void> {
-    await this.command('drop_claims', () => this.commands.eval(dropNodeScript, 1, this.channel(`claims-of:${node}`), node, this.channel('')));
+    await this.command('drop_claims', () => this.commands.eval(dropNodeScript, 2, this.channel(`claims-of:${node}`), this.seats.seatsOf(node), node, this.channel('')));
   }
 }

@@ -23,11 +23,14 @@ export function isCommandTimeout(error: unknown): boolean {
  */
 export class RedisTimeouts {
   private readonly counter: Counter | undefined;
+  private readonly deafCounter: Counter | undefined;
   private readonly warnings = new PerKeyLogThrottle(WARN_INTERVAL_MS);
 
   constructor(private readonly log: Logger, readonly limitMs: number, registry?: MetricsRegistry) {
     this.counter = registry?.counter('junction_cluster_redis_timeouts_total',
       'Redis commands this node gave up waiting on after cluster.redis.command_timeout, by connection (backplane, feeds) and command');
+    this.deafCounter = registry?.counter('junction_cluster_redis_subscriber_stalls_total',
+      'Times this node\'s subscriber connection to Redis delivered none of its own heartbeats within cluster.redis.command_timeout, and was dropped and made again');
   }
 
   /** Counts one unanswered command and warns unless one like it was warned about lately. */
@@ -36,6 +39,14 @@ export class RedisTimeouts {
     if (!this.warnings.allow(`${connection}\u0000${command}`)) return;
     this.log.warn({ connection, command, timeoutMs: this.limitMs },
       `Redis did not answer a command within ${this.limitMs} ms (cluster.redis.command_timeout): ${connection} ${command}; further ones are counted in junction_cluster_redis_timeouts_total`);
+  }
+
+  /** Counts one subscriber connection found deaf (its heartbeat unheard for `waitedMs`) and warns unless one was warned about lately. */
+  deaf(waitedMs: number): void {
+    this.deafCounter?.inc();
+    if (!this.warnings.allow('subscriber')) return;
+    this.log.warn({ waitedMs, timeoutMs: this.limitMs },
+      `this node's subscriber connection to Redis delivered none of its heartbeats within ${this.limitMs} ms (cluster.redis.command_timeout): the other nodes' messages were not arriving; reconnecting it. Further ones are counted in junction_cluster_redis_subscriber_stalls_total`);
   }
 
   /** The text a client gets when what it asked waited on such a command. */

@@ -6,6 +6,9 @@ import type { ParentChannel } from './ipc-link.js';
 import { nodeIdVariable, relayBufferVariable, type WorkerToParent } from './ipc-messages.js';
 import { workerNodeId } from './workers.js';
 
+/** A worker whose parent is gone stops as on SIGTERM, but exits after this long at most. */
+const ORPHANED_STOP_LIMIT_MS = 10_000;
+
 /** This process's part in `--workers`: its name and its channel to the parent; undefined when it runs alone. */
 export interface WorkerRole {
   nodeId: string;
@@ -28,6 +31,25 @@ export function workerRole(): WorkerRole | undefined {
   const raw = process as unknown as RawChannel<WorkerToParent>;
   const channel = batchedChannel(raw);
   let orphaned: (() => void) | undefined;
+  let leaving = false;
+  // Listened for from the start: a parent killed while this worker starts (before its node serves
+  // and hands onOrphaned its handler) would otherwise leave it running for ever, the event gone.
+  // Gone already (while this process loaded its modules): the same.
+  const parentGone = (): void => {
+    if (leaving) return;
+    if (!orphaned) {
+      process.stderr.write(`junction worker ${nodeId}: the parent process is gone while this worker was starting; exiting\n`);
+      process.exit(1);
+    }
+    // Nobody waits for this worker any more: its stop may not hang it.
+    setTimeout(() => {
+      process.stderr.write(`junction worker ${nodeId}: the parent process is gone and stopping took over ${ORPHANED_STOP_LIMIT_MS} ms; exiting\n`);
+      process.exit(1);
+    }, ORPHANED_STOP_LIMIT_MS).unref();
+    orphaned();
+  };
+  if (process.connected) process.once('disconnect', parentGone);
+  else parentGone();
   return {
     nodeId,
     channel,
@@ -35,9 +57,9 @@ export function workerRole(): WorkerRole | undefined {
     relayBufferBytes: Number(process.env[relayBufferVariable]),
     // Not batched: the parent reads it apart from the relay (workers.ts), and nothing depends on its order.
     ready: () => raw.send({ junction: 'ready' }, () => {}),
-    onOrphaned: (handler) => void process.once('disconnect', (orphaned = handler)),
+    onOrphaned: (handler) => void (orphaned = handler),
     leave: () => {
-      if (orphaned) process.off('disconnect', orphaned);
+      leaving = true;
       channel.flush();
       if (process.connected) process.disconnect();
     },

@@ -1,9 +1,10 @@
 import type { Backplane, SpaceListener } from '../../router/backplane.js';
 import type { AppChannels, LocalChanges } from './app-channels.js';
 import type { WebhookEvent, WebhookSink } from './app.js';
+import type { SeatAuthority } from './presence-seats.js';
 
 /** What an app needs of the cluster's backplane. */
-export type ClusterLink = Pick<Backplane, 'nodeId' | 'share' | 'note' | 'listen' | 'unlisten'>;
+export type ClusterLink = Pick<Backplane, 'nodeId' | 'share' | 'note' | 'listen' | 'unlisten' | 'seat' | 'unseat'>;
 
 /** The part of an app the cluster reaches. */
 export interface ClusterApp {
@@ -33,7 +34,7 @@ type AppNote = { webhook: WebhookEvent } | { terminate: string };
  * happened, so another node sends it to the webhook node. A node gone hands the duty on before
  * its members are removed, so their member_removed is still reported.
  */
-export class AppCluster implements WebhookSink, LocalChanges, SpaceListener {
+export class AppCluster implements WebhookSink, LocalChanges, SpaceListener, SeatAuthority {
   private readonly space: string;
   /** The other nodes that run this app's webhooks. */
   private readonly webhookNodes = new Set<string>();
@@ -87,6 +88,15 @@ export class AppCluster implements WebhookSink, LocalChanges, SpaceListener {
   /** Ends the user's connections on every other node. */
   terminate(userId: string): void {
     this.link.note(this.space, { terminate: userId } satisfies AppNote);
+  }
+
+  /** A seat of the cluster's for the user on the presence channel (max_presence_members across the cluster). */
+  seat(channel: string, userId: string, limit: number): Promise<boolean> {
+    return this.link.seat(`${this.space}${SEP}${channel}`, userId, limit);
+  }
+
+  unseat(channel: string, userId: string): void {
+    this.link.unseat(`${this.space}${SEP}${channel}`, userId);
   }
 
   // ---- this node's changes ----

@@ -5,6 +5,7 @@ import type { TransportInfo } from '../../router/peer.js';
 import { uriProblem } from '../../protocol/uri.js';
 import { AppChannels } from './app-channels.js';
 import { AppCluster, type ClusterLink } from './app-cluster.js';
+import { PresenceSeats } from './presence-seats.js';
 import { toPusherEvent } from './payload.js';
 import { channelKind, CloseCode, frame } from './protocol.js';
 
@@ -57,6 +58,8 @@ export interface AppConnection {
  */
 export class PusherApp {
   readonly channels: AppChannels;
+  /** Presence members' seats in the cluster, for max_presence_members. */
+  readonly seats: PresenceSeats;
   /** Where webhook events go: straight to the app's outbox, or in a cluster through the webhook node. */
   readonly webhooks: WebhookSink;
   private readonly cluster: AppCluster | undefined;
@@ -76,6 +79,7 @@ export class PusherApp {
     this.cluster = cluster && new AppCluster(cluster.transportId, settings.id, cluster.link, webhooks);
     this.webhooks = this.cluster ?? webhooks ?? noWebhooks;
     this.channels = new AppChannels(this.webhooks, this.cluster);
+    this.seats = new PresenceSeats(this.cluster);
     this.cluster?.start(this);
   }
 

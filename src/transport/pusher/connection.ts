@@ -152,14 +152,14 @@ export class PusherConnection implements AppConnection {
       if (this.subscriptions.get(name) === subscription) this.subscriptions.delete(name);
       return this.subscriptionError(name, 403, `realm "${this.app.settings.realm}" refused the subscription to topic "${this.app.topic(name)}": ${describe(error)}`, ErrorCode.routerRefused);
     }
-    if (this.ended || this.subscriptions.get(name) !== subscription) {
-      // Unsubscribed or gone while the router answered.
-      this.session.unsubscribe(id).catch(() => undefined);
-      return;
-    }
-    if (member && this.refusedAsFull(name, member)) {
-      // Other members joined while the router answered.
-      this.subscriptions.delete(name);
+    // In a cluster the seat decides, atomically for all nodes; the node's own count is checked again
+    // in the same step as the join, for members that joined while the router or the cluster answered.
+    const seated = member === undefined || await this.app.seats.take(name, member.user_id, this.limits.maxPresenceMembers);
+    const joins = !this.ended && this.subscriptions.get(name) === subscription // not unsubscribed or gone meanwhile
+      && (member === undefined || (seated ? !this.refusedAsFull(name, member) : !this.refuseFull(name)));
+    if (!joins) {
+      if (member && seated) this.app.seats.give(name, member.user_id); // a refused take gave its own back
+      if (this.subscriptions.get(name) === subscription) this.subscriptions.delete(name);
       this.session.unsubscribe(id).catch(() => undefined);
       return;
     }
@@ -173,6 +173,12 @@ export class PusherConnection implements AppConnection {
     const channels = this.app.channels;
     const limit = this.limits.maxPresenceMembers;
     if (channels.hasMember(channel, member.user_id) || channels.memberCount(channel) < limit) return false;
+    return this.refuseFull(channel);
+  }
+
+  /** Refuses a user the presence channel has no room for (here or, by its seat, in the cluster); always true. */
+  private refuseFull(channel: string): true {
+    const limit = this.limits.maxPresenceMembers;
     this.subscriptionError(channel, 403, `presence channel "${channel}" already has ${plural(limit, 'member')} (max_presence_members); a user joins when another leaves`, ErrorCode.presenceFull);
     return true;
   }
@@ -211,6 +217,7 @@ export class PusherConnection implements AppConnection {
     if (subscription.id === undefined) return; // still pending: subscribe() drops it when the router answers
     if (!this.ended) this.session.unsubscribe(subscription.id).catch(() => undefined);
     this.app.channels.leave(channel, this);
+    if (subscription.member) this.app.seats.give(channel, subscription.member.user_id);
   }
 
   private signin(data: unknown): void {

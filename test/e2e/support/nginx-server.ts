@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { accepts, freePort } from '../../support/cli.js';
 import { debianNeed } from '../../support/debian.js';
+import { spawnOwned } from '../../support/processes.js';
 
 /** Debian's nginx; CI installs it (.ci/run). */
 export const nginxBinary = debianNeed('nginx').file;
@@ -31,7 +32,7 @@ export class RunningNginx {
     const port = await freePort();
     const conf = join(dir, 'nginx.conf');
     await writeFile(conf, mainConfig(dir, http(port)));
-    const child = spawn(nginxBinary, ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawnOwned(nginxBinary, ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { debianNeed, skipWithoutDebian } from '../../support/debian.js';
 import { startTestNode } from '../../support/node.js';
+import { spawnOwned } from '../../support/processes.js';
 
 /**
  * The Advanced Profile as a service written for Crossbar with Autobahn|Python (Debian's
@@ -22,11 +22,11 @@ type Results = Record<string, any>;
 /** Runs the checks against `url`; resolves with the script's report (bounded: the script gives up after 60 s). */
 function runChecks(url: string): Promise<Results> {
   return new Promise((resolve, reject) => {
-    const child = spawn(python, [script, '--url', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnOwned(python, [script, '--url', url], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
     child.on('error', reject);
     child.on('exit', (code) => {
       const line = stdout.split('\n').find((candidate) => candidate.startsWith('results '));

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { launchChromium, serveBrowserBundles, skipWithoutChromium } from '../../
 import { debianNeed, skipUnlessCi, skipWithoutDebian } from '../../support/debian.js';
 import { startTestNode, testConfig } from '../../support/node.js';
 import { addRawSocketListener, rawSocketSettings } from '../../transport/rawsocket-support.js';
+import { spawnOwned } from '../../support/processes.js';
 
 /**
  * Interop with Autobahn|Python from Debian (python3-autobahn, asyncio): a Python backend joins
@@ -60,7 +61,7 @@ interface PythonService {
 
 /** Starts the Python service and waits (bounded) for its "ready" line. */
 async function startPython(url: string, serializer: string, flavor: Flavor = 'asyncio'): Promise<PythonService> {
-  const child = spawn(python, [script, '--url', url, '--serializer', serializer, '--flavor', flavor], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnOwned(python, [script, '--url', url, '--serializer', serializer, '--flavor', flavor], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { debianNeed, skipWithoutDebian } from '../../support/debian.js';
 import { startTestNode, testConfig } from '../../support/node.js';
 import { addRawSocketListener } from '../../transport/rawsocket-support.js';
+import { spawnOwned } from '../../support/processes.js';
 
 /**
  * Autobahn|Python (Debian's python3-autobahn, Twisted) runs a session series: three sessions in a
@@ -31,11 +31,11 @@ interface Outcome {
 /** Runs the series against `url`; resolves with what the script printed (bounded by the script itself). */
 function runSeries(url: string): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(python, [script, '--url', url, '--sessions', '3'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnOwned(python, [script, '--url', url, '--sessions', '3'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
     child.on('error', reject);
     child.on('exit', (code) => {
       const line = stdout.trim().split('\n').pop();

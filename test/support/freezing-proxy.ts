@@ -1,0 +1,72 @@
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+
+/** One connection through the proxy: the client's side, Redis's side, and the start of what the client sent. */
+interface Pipe {
+  client: Socket;
+  upstream: Socket;
+  sent: string;
+}
+
+/** How much of what a client sends is kept for freeze() to match: enough for its first commands. */
+const KEPT_BYTES = 16 * 1024;
+
+/**
+ * A TCP proxy on a free loopback port in front of one server, whose connections can be frozen one
+ * by one: a frozen connection stays open and reads nothing either way, as a half-open connection
+ * after a network fault or a proxy that stopped forwarding it. Connections made later pass.
+ */
+export class FreezingProxy {
+  private constructor(private readonly server: Server, readonly port: number, private readonly pipes: Set<Pipe>) {}
+
+  static async start(targetPort: number): Promise<FreezingProxy> {
+    const pipes = new Set<Pipe>();
+    const server = createServer((client) => {
+      const upstream = createConnection({ host: '127.0.0.1', port: targetPort });
+      const pipe: Pipe = { client, upstream, sent: '' };
+      pipes.add(pipe);
+      client.on('data', (chunk: Buffer) => {
+        if (pipe.sent.length < KEPT_BYTES) pipe.sent += chunk.toString('latin1').slice(0, KEPT_BYTES - pipe.sent.length);
+        upstream.write(chunk);
+      });
+      upstream.on('data', (chunk: Buffer) => client.write(chunk));
+      const end = (): void => {
+        pipes.delete(pipe);
+        client.destroy();
+        upstream.destroy();
+      };
+      for (const socket of [client, upstream]) {
+        socket.on('error', end);
+        socket.on('close', end);
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('the proxy has no TCP port');
+    return new FreezingProxy(server, address.port, pipes);
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}/0`;
+  }
+
+  /** Freezes the open connections whose client sent something matching `sent`; returns how many. */
+  freeze(sent: RegExp): number {
+    let frozen = 0;
+    for (const pipe of this.pipes) {
+      if (!sent.test(pipe.sent)) continue;
+      pipe.client.pause();
+      pipe.upstream.pause();
+      frozen++;
+    }
+    return frozen;
+  }
+
+  async close(): Promise<void> {
+    for (const { client, upstream } of this.pipes) {
+      client.destroy();
+      upstream.destroy();
+    }
+    this.pipes.clear();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
