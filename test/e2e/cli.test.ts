@@ -113,7 +113,7 @@ describe('junction CLI', () => {
       assert.match(busy.stderr, /endpoint\.port/);
       // It fails before anything starts: no internal session joins and leaves first.
       assert.doesNotMatch(busy.stdout + busy.stderr, /session joined|session left/);
-      assert.match(busy.stdout + busy.stderr, /"code":"port_in_use"/);
+      assert.match(busy.stderr, / \[port_in_use\]$/m);
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
@@ -135,14 +135,14 @@ describe('junction CLI', () => {
       const missing = await runJunction(['start', '--config', config]);
       assert.equal(missing.code, 1);
       assert.match(missing.stderr, new RegExp(`transport "secure": cannot read its endpoint\\.tls\\.key ${join(dir, 'server.key').replace(/\./g, '\\.')}: no such file`));
-      assert.match(missing.stdout, /"code":"tls_file_unreadable"/);
+      assert.match(missing.stderr, / \[tls_file_unreadable\]$/m);
 
       await writeFile(join(dir, 'server.key'), 'not a key\n');
       await writeFile(join(dir, 'server.crt'), 'not a certificate\n');
       const garbage = await runJunction(['start', '--config', config]);
       assert.equal(garbage.code, 1);
       assert.match(garbage.stderr, /transport "secure": its endpoint\.tls files are not a usable key and certificate/);
-      assert.match(garbage.stdout, /"code":"tls_invalid"/);
+      assert.match(garbage.stderr, / \[tls_invalid\]$/m);
       assert.doesNotMatch(garbage.stdout + garbage.stderr, /session joined/);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -110,7 +110,7 @@ describe('junction start --workers 2: clients that connect while it starts or a 
       const busy = await runJunction(['start', '--host', '127.0.0.1', '--port', String(port), '--workers', '2']);
       assert.equal(busy.code, 1);
       assert.match(busy.stderr, new RegExp(`port ${port} on 127.0.0.1 is already in use \\(transport "transport0"\\)`));
-      assert.match(busy.stdout, /"code":"port_in_use"/);
+      assert.match(busy.stderr, / \[port_in_use\]$/m);
       assert.doesNotMatch(busy.stdout, /starting workers/);
     } finally {
       await new Promise((resolve) => blocker.close(resolve));

@@ -11,8 +11,7 @@ import { portsFromParent } from '../../node/cluster/handoff-worker.js';
 import { configForWorker, workerRole, type WorkerRole } from '../../node/cluster/worker.js';
 import { runWorkers } from '../../node/cluster/workers.js';
 import { listenFailure } from '../../node/listeners.js';
-import { checkPortsFree, checkTlsFiles } from '../../node/startup-errors.js';
-import type { Logger } from '../../router/log.js';
+import { checkPortsFree, checkTlsFiles, StartupError } from '../../node/startup-errors.js';
 import { startNode } from '../../node/node.js';
 import { MetricsRegistry } from '../../metrics/registry.js';
 import { removePidFile, writePidFile } from '../../node/pid-file.js';
@@ -183,7 +182,7 @@ async function start(args: StartArgs, io: CommandIo, hangups: Hangups): Promise<
     if (args.workers > 1) {
       // Here, not in the workers: a worker's probe would take clients from the shared port (NodeOptions.checkPorts).
       const busy = await Promise.resolve().then(() => checkTlsFiles(config.listeners)).then(() => checkPortsFree(config.listeners)).then(() => undefined, (error: unknown) => error);
-      if (busy !== undefined) return cannotStart(busy, log, io);
+      if (busy !== undefined) return cannotStart(busy, io);
       return runWorkers({ count: args.workers, log, hangups, relayBufferBytes: args.relayBufferBytes, handoffQueue: args.handoffQueue });
     }
   }
@@ -198,7 +197,7 @@ async function start(args: StartArgs, io: CommandIo, hangups: Hangups): Promise<
       ...(cluster && { backplane: cluster.backplane, feeds: cluster.feeds }),
     });
   } catch (error) {
-    return cannotStart(error, log, io);
+    return cannotStart(error, io);
   }
 
   worker?.ready();
@@ -211,9 +210,7 @@ async function start(args: StartArgs, io: CommandIo, hangups: Hangups): Promise<
       control = await serveControlSocket(socket, reload, log);
       log.info({ pidFile: args.pidFile, socket }, 'pid file written; "junction reload" reaches this router through its control socket');
     } catch (error) {
-      const reason = (error as Error).message;
-      log.error({}, `cannot start: ${reason}`);
-      io.stderr(`junction start: cannot start: ${reason}\n`);
+      cannotStart(error, io, (error as Error).message);
       await node.stop();
       await removePidFile(args.pidFile);
       return 1;
@@ -251,10 +248,13 @@ async function start(args: StartArgs, io: CommandIo, hangups: Hangups): Promise<
   });
 }
 
-function cannotStart(error: unknown, log: Logger, io: CommandIo): number {
-  const reason = listenFailure(error);
-  log.error({ code: (error as NodeJS.ErrnoException).code }, `cannot start: ${reason}`);
-  io.stderr(`junction start: cannot start: ${reason}\n`);
+/**
+ * Says once, on stderr, why the router did not start: like a config with problems, as one plain
+ * line that ends with its code (docs/errors.md) when it has one. No log line repeats it.
+ */
+function cannotStart(error: unknown, io: CommandIo, reason = listenFailure(error)): number {
+  const code = error instanceof StartupError ? ` [${error.code}]` : '';
+  io.stderr(`junction start: cannot start: ${reason}${code}\n`);
   return 1;
 }
 
