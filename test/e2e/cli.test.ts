@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { openAutobahn } from '../support/autobahn.js';
-import { freePort, junctionBin, RunningJunction, runJunction } from '../support/cli.js';
+import { freePort, junctionBin, projectRoot, RunningJunction, runJunction } from '../support/cli.js';
 import { openssl, selfSignedCertificate, skipTls } from '../support/tls.js';
 import { spawnOwned } from '../support/processes.js';
 
@@ -194,7 +195,12 @@ describe('junction init, check and start --cbdir', () => {
       assert.equal(init.code, 0, init.stderr);
       const again = await runJunction(['init', cbdir]);
       assert.equal(again.code, 1, 'init never overwrites');
-      const check = await runJunction(['check', '--cbdir', cbdir]);
+      // The check command init prints runs as printed, from the folder init ran in (no global install here).
+      const printed = /^  check it:  (.+)$/m.exec(init.stdout)?.[1];
+      assert.equal(printed, `node bin/junction.js check --cbdir ${cbdir}`);
+      const check = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile('/bin/sh', ['-c', printed], { cwd: projectRoot, timeout: 15_000 }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+      });
       assert.equal(check.code, 0, check.stdout + check.stderr);
       assert.match(check.stdout, /ok/);
 

@@ -34,6 +34,17 @@ describe('junction init', () => {
     assert.equal(checked.out.stdout, `${file}: ok (1 realm, 1 transport)\n`);
   });
 
+  it('names the next commands the way junction was run: node bin/junction.js from a clone, npx junction in a project', async () => {
+    const clone = captureIo();
+    assert.equal(await init([join(dir, 'hints')], clone.io, { script: '/src/junction/bin/junction.js', cwd: '/src/junction', path: '/usr/bin' }), 0);
+    assert.match(clone.out.stdout, new RegExp(`^  check it:  node bin/junction\\.js check --cbdir ${join(dir, 'hints')}$`, 'm'));
+    assert.match(clone.out.stdout, new RegExp(`^  run it:    node bin/junction\\.js start --cbdir ${join(dir, 'hints')}$`, 'm'));
+
+    const project = captureIo();
+    assert.equal(await init([join(dir, 'my node')], project.io, { script: '/app/node_modules/.bin/junction', cwd: '/app', path: '/usr/bin' }), 0);
+    assert.match(project.out.stdout, /^  check it:  npx junction check --cbdir '.*my node'$/m);
+  });
+
   it('serves the same paths as the embedded default, each with the same service type', () => {
     const pathTypes = (config: JunctionConfig) =>
       Object.fromEntries(Object.entries(config.listeners[0]!.paths).map(([path, service]) => [path, service.type]));

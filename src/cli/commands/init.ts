@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cbdirConfigNames, starterConfigYaml } from '../../config/index.js';
 import { readArguments, refuseArguments } from '../command-line.js';
+import { commandAsInvoked, processInvocation, shellWord, type Invocation } from '../invocation.js';
 import type { CommandIo } from '../io.js';
 
 export const usage = `Usage: junction init [DIR]
@@ -13,7 +14,7 @@ each part. Never overwrites an existing configuration.
 
 export const defaultInitDir = '.junction';
 
-export async function run(argv: string[], io: CommandIo): Promise<number> {
+export async function run(argv: string[], io: CommandIo, invocation: Invocation = processInvocation()): Promise<number> {
   const parsed = readArguments(io, 'init', usage, { args: argv, options: { help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
   if (typeof parsed === 'number') return parsed;
   if (parsed.positionals.length > 1) return refuseArguments(io, 'init', `expected at most one folder, got ${parsed.positionals.length}`, usage);
@@ -37,6 +38,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     io.stderr(`junction init: cannot write ${file}: ${reason}\n`);
     return 1;
   }
-  io.stdout(`wrote ${file}\n  check it:  junction check --cbdir ${dir}\n  run it:    junction start --cbdir ${dir}\n`);
+  // The next commands as the user ran this one: `junction`, `npx junction` or `node bin/junction.js`.
+  const junction = commandAsInvoked(invocation);
+  io.stdout(`wrote ${file}\n  check it:  ${junction} check --cbdir ${shellWord(dir)}\n  run it:    ${junction} start --cbdir ${shellWord(dir)}\n`);
   return 0;
 }

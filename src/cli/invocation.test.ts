@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { commandAsInvoked, shellWord } from './invocation.js';
+
+describe('commandAsInvoked: the words that run junction as the user ran it', () => {
+  const path = '/usr/local/bin:/usr/bin:/bin';
+
+  it('from a clone (node bin/junction.js, and what npm start runs): node and the script from the working folder', () => {
+    assert.equal(commandAsInvoked({ script: '/home/ann/junction/bin/junction.js', cwd: '/home/ann/junction', path }), 'node bin/junction.js');
+    assert.equal(commandAsInvoked({ script: '/home/ann/junction/bin/junction.js', cwd: '/home/ann/junction/bin', path }), 'node ./junction.js');
+  });
+
+  it('a script outside the working folder keeps its absolute path, quoted when it holds a space', () => {
+    assert.equal(commandAsInvoked({ script: '/opt/junction/bin/junction.js', cwd: '/home/ann/app', path }), 'node /opt/junction/bin/junction.js');
+    assert.equal(commandAsInvoked({ script: "/opt/my tools/bin/junction.js", cwd: '/home/ann', path }), "node '/opt/my tools/bin/junction.js'");
+  });
+
+  it("the bin link in a project's node_modules/.bin (npx, npm exec, npm run): npx junction", () => {
+    assert.equal(commandAsInvoked({ script: '/home/ann/app/node_modules/.bin/junction', cwd: '/home/ann/app', path }), 'npx junction');
+    // npm run puts node_modules/.bin on PATH; the user's own shell does not have it there.
+    assert.equal(commandAsInvoked({ script: '/home/ann/app/node_modules/.bin/junction', cwd: '/home/ann/app', path: `/home/ann/app/node_modules/.bin:${path}` }), 'npx junction');
+  });
+
+  it('a global install (the bin link in a folder on PATH): junction', () => {
+    assert.equal(commandAsInvoked({ script: '/usr/local/bin/junction', cwd: '/home/ann', path }), 'junction');
+  });
+
+  it('a bin link in a folder not on PATH: its path, so that the shell finds it', () => {
+    assert.equal(commandAsInvoked({ script: '/home/ann/tools/junction', cwd: '/home/ann/tools', path }), './junction');
+    assert.equal(commandAsInvoked({ script: '/home/ann/tools/junction', cwd: '/home/ann', path }), 'tools/junction');
+  });
+
+  it('without a script (an embedding program): junction', () => {
+    assert.equal(commandAsInvoked({ script: undefined, cwd: '/', path }), 'junction');
+  });
+});
+
+describe('shellWord', () => {
+  it('leaves plain paths alone and quotes the rest, a single quote included', () => {
+    assert.equal(shellWord('.junction'), '.junction');
+    assert.equal(shellWord('my node'), "'my node'");
+    assert.equal(shellWord("ann's"), "'ann'\\''s'");
+  });
+});
