@@ -61,6 +61,37 @@ describe('maskSecrets', () => {
     assert.ok(text.includes('"DB_PASSWORD"') && text.includes('"gh.push"'), text);
   });
 
+  it("masks the value of a program's secret options, attached or the next word, keeping the options and the program", () => {
+    const config = parseConfig({
+      version: 2,
+      workers: [{
+        type: 'router',
+        realms: [{ name: 'r', roles: [{ name: 'ops', permissions: [] }] }],
+        transports: [{ type: 'websocket', endpoint: { type: 'tcp', port: 0 } }],
+        components: [
+          {
+            type: 'process', id: 'report', realm: 'r', procedure: 'com.report',
+            command: ['/opt/token-tools/report', '--password=pw-xyz', '--token', 'tok-xyz', '--db-auth-key', '-dash-xyz', '--API_KEY=key-xyz', '--verbose', 'report.php', '--no-auth', '--quiet', '--client-secret=', '-p', '8080'],
+          },
+          { type: 'stdio', id: 'feed', realm: 'r', command: ['/usr/bin/php', 'feed.php', '--credentials', 'cred-xyz', '--dsn=postgres://u:pw-xyz@db/app'] },
+        ],
+      }],
+    }, { source: 'test', env: {} });
+    const masked = maskSecrets(config) as { components: { command: string[] }[] };
+    assert.deepEqual(masked.components.map((component) => component.command), [
+      ['/opt/token-tools/report', `--password=${maskedMark}`, '--token', maskedMark, '--db-auth-key', maskedMark, `--API_KEY=${maskedMark}`, '--verbose', 'report.php', '--no-auth', '--quiet', `--client-secret=${maskedMark}`, '-p', '8080'],
+      ['/usr/bin/php', 'feed.php', '--credentials', maskedMark, `--dsn=postgres://${maskedMark}@db/app`],
+    ]);
+  });
+
+  it('masks every header value of a forwarder and a REST callee, Authorization, Cookie and X-Api-Key among them, keeping the names', () => {
+    const headers = { Authorization: 'Bearer bearer-xyz', 'Proxy-Authorization': 'Basic proxy-xyz', Cookie: 'sid=cookie-xyz', 'X-Api-Key': 'api-key-xyz' };
+    const masked = maskSecrets({ forwarder: { headers }, restCallee: { headers: { ...headers } } }) as Record<string, { headers: Record<string, string> }>;
+    const hidden = Object.fromEntries(Object.keys(headers).map((name) => [name, maskedMark]));
+    assert.deepEqual(masked.forwarder!.headers, hidden);
+    assert.deepEqual(masked.restCallee!.headers, hidden);
+  });
+
   it("masks a URL's user name, password and query values wherever a configuration holds one", () => {
     const masked = maskSecrets({
       url: 'https://user:pw-xyz@hooks.example/x?api_key=key-xyz&page=2#frag',

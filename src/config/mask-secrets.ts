@@ -3,7 +3,8 @@
  * secret replaced by a mark. What counts as a secret is decided by the key that holds a value:
  * tickets, WAMP-CRA secrets and salts, passwords, tokens, signing and webhook secrets, private
  * keys, every HTTP header value a component sends, every environment value a program is given,
- * and a URL's user name, password and query values ("redis://:pw@host", "https://h/x?api_key=k").
+ * a program's argument that is the value of a secret flag ("--password=pw", "--token tok"), and a
+ * URL's user name, password and query values ("redis://:pw@host", "https://h/x?api_key=k").
  */
 
 export const maskedMark = '*****';
@@ -18,6 +19,8 @@ const secretKey = /(ticket|secret|salt|password|passwd|pass|token|apikey|key|cre
  * may a program's environment (DB_PASSWORD, API_TOKEN...).
  */
 const secretTable = /^(headers|env)$/;
+/** The key of a program and its arguments (process and stdio components). */
+const commandKey = 'command';
 
 export function maskSecrets(value: unknown): unknown {
   return walk(value, false, new WeakSet());
@@ -44,9 +47,35 @@ function walkEntries(entries: [string, unknown][], secret: boolean, seen: WeakSe
     // A secret key masks its value; an object under it (the auth method named "ticket") is walked on.
     const isPlainObject = typeof item === 'object' && item !== null && !Array.isArray(item) && !(item instanceof Uint8Array);
     const masked = secret || secretTable.test(name) || (secretKey.test(name) && !isPlainObject);
-    result[key] = walk(item, masked, seen);
+    result[key] = walk(name === commandKey && Array.isArray(item) ? maskArguments(item) : item, masked, seen);
   }
   return result;
+}
+
+/** Option names (any case; "-", "_" and "." ignored) whose value is a secret wherever the word stands: "--db-password", "--api-key", "--auth-token". */
+const secretOption = /password|passwd|secret|token|key|auth|credential/;
+/** "--name" or "-name", with "=value" attached or not. */
+const option = /^--?([a-z0-9][\w.-]*)(=.*)?$/is;
+
+/**
+ * A program and its arguments with the value of each secret option masked, the option's name kept:
+ * "--password=pw" -> "--password=*****", "--token tok" -> "--token *****". The program itself (the
+ * first word) is never masked. The word after a secret option without "=" is taken as its value
+ * even when it starts with one "-" (a token may); one that starts with "--" is the next option.
+ */
+function maskArguments(command: unknown[]): unknown[] {
+  let valueNext = false;
+  return command.map((word, index) => {
+    if (index === 0 || typeof word !== 'string') return word;
+    if (valueNext && !word.startsWith('--')) {
+      valueNext = false;
+      return maskedMark;
+    }
+    const [, name, attached] = option.exec(word) ?? [];
+    const secret = name !== undefined && secretOption.test(name.toLowerCase().replace(/[-_.]/g, ''));
+    valueNext = secret && attached === undefined;
+    return secret && attached !== undefined ? `${word.slice(0, word.indexOf('='))}=${maskedMark}` : word;
+  });
 }
 
 /**

@@ -12,7 +12,7 @@ import { connect, WampError, type Session } from '../../src/client/index.js';
 import { MAX_LISTING_BYTES, MAX_URIS_PER_SESSION } from '../../src/router/meta/inventory.js';
 import { consoleSecurityHeaders } from '../../src/node/web/console-path.js';
 import { projectRoot } from '../support/cli.js';
-import { forwardedTopic, forwarderApiKey, forwarderToken, operator, startConsoleNode, viewer, type ConsoleNode } from './fixture.js';
+import { forwardedTopic, forwarderApiKey, forwarderToken, operator, programPassword, programToken, startConsoleNode, viewer, type ConsoleNode } from './fixture.js';
 
 /** The console's page, script and styles together, gzipped, stay under this (scripts/build-console.mjs measures them). */
 export const CONSOLE_BUDGET_GZIPPED = 60 * 1024;
@@ -161,8 +161,10 @@ describe('the console path service', { timeout: 30_000 }, () => {
     const console = await asOperator();
     const config = JSON.stringify((await console.call('junction.config.get')).args[0]);
     assert.ok(config.includes('"realm1"'));
-    for (const secret of [operator.ticket, viewer.secret, forwarderToken, forwarderApiKey]) assert.ok(!config.includes(secret), `${secret} leaked`);
+    for (const secret of [operator.ticket, viewer.secret, forwarderToken, forwarderApiKey, programPassword, programToken]) assert.ok(!config.includes(secret), `${secret} leaked`);
     assert.ok(config.includes('http://127.0.0.1:9/hooks/orders?api_key=*****'), 'what is no secret is shown');
+    assert.ok(config.includes(`${JSON.stringify(process.execPath)},"report.js","--password=*****","--token","*****"]`), `the program and its options are shown: ${config}`);
+    assert.ok(config.includes('"Authorization":"*****"'), 'a header keeps its name');
 
     // The forwarder's status names its queue's URL as logs do: the API key in its query masked.
     await console.publish(forwardedTopic, [{ order: 1 }], {}, { acknowledge: true });

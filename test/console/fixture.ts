@@ -3,7 +3,7 @@
  * "operator" role (everything), a read-only "viewer" role (may subscribe and call the listings,
  * nothing else) and "anonymous" for the AutobahnJS clients on /ws; the console at /console signs
  * operators in with a ticket and viewers with WAMP-CRA. A forwarder ("orders") posts orders.new
- * to a closed port, so it has a queue to show.
+ * to a closed port, so it has a queue to show; a program ("report", never run) takes secrets as options.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,9 @@ export const forwarderApiKey = 'forwarder-api-key-31';
 /** The forwarder delivers orders.new to a port nothing listens on, so its queue and attempts show. */
 export const forwardedTopic = 'orders.new';
 export const viewer = { authid: 'watcher', secret: 'watcher-secret-9a' };
+/** Given to the "report" program as `--password=...` and `--token ...`: the console shows the options, never these. */
+export const programPassword = 'program-password-42';
+export const programToken = 'program-token-8c';
 
 const everything = { call: true, register: true, publish: true, subscribe: true };
 const nothing = { call: false, register: false, publish: false, subscribe: false };
@@ -70,6 +73,12 @@ export function consoleConfig(): JunctionConfig {
           headers: { Authorization: forwarderToken },
           retry: { initial_delay: 60_000 },
         },
+      }, {
+        type: 'process',
+        id: 'report',
+        realm: 'realm1',
+        procedure: 'com.example.report',
+        command: [process.execPath, 'report.js', `--password=${programPassword}`, '--token', programToken],
       }],
     }],
   }, { source: 'console test', env: {} });
