@@ -92,6 +92,17 @@ describe('maskSecrets', () => {
     assert.deepEqual(masked.restCallee!.headers, hidden);
   });
 
+  it('shows an object shared by two places at both, and a cycle as [circular]', () => {
+    const retry = { initialDelayMs: 1000, maxAttempts: 5 };
+    const headers = { Authorization: 'Bearer shared-xyz' };
+    const cycle: Record<string, unknown> = { name: 'loop' };
+    cycle.self = cycle;
+    const masked = maskSecrets({ a: { retry, headers }, b: { retry, headers }, cycle }) as Record<string, any>;
+    assert.deepEqual(masked.b, masked.a);
+    assert.deepEqual(masked.b, { retry, headers: { Authorization: maskedMark } });
+    assert.deepEqual(masked.cycle, { name: 'loop', self: '[circular]' });
+  });
+
   it("masks a URL's user name, password and query values wherever a configuration holds one", () => {
     const masked = maskSecrets({
       url: 'https://user:pw-xyz@hooks.example/x?api_key=key-xyz&page=2#frag',

@@ -26,28 +26,37 @@ export function maskSecrets(value: unknown): unknown {
   return walk(value, false, new WeakSet());
 }
 
-function walk(value: unknown, secret: boolean, seen: WeakSet<object>): unknown {
+/** `ancestors`: the objects this value is inside; an object met again there is a cycle, elsewhere merely shared (one default for two components). */
+function walk(value: unknown, secret: boolean, ancestors: WeakSet<object>): unknown {
   if (value === null || value === undefined) return value ?? null;
   if (typeof value === 'string') return secret ? maskedMark : maskUrls(value);
   if (typeof value === 'number' || typeof value === 'bigint') return secret ? maskedMark : Number(value);
   if (typeof value === 'boolean') return value;
   if (typeof value !== 'object') return null; // functions and symbols are no configuration
-  if (seen.has(value)) return '[circular]';
-  seen.add(value);
   if (value instanceof Uint8Array) return maskedMark; // key material
-  if (value instanceof Map) return walkEntries([...value.entries()].map(([key, item]) => [String(key), item]), secret, seen);
-  if (value instanceof Set || Array.isArray(value)) return [...value].map((item) => walk(item, secret, seen));
-  return walkEntries(Object.entries(value), secret, seen);
+  if (ancestors.has(value)) return '[circular]';
+  ancestors.add(value);
+  try {
+    return walkObject(value, secret, ancestors);
+  } finally {
+    ancestors.delete(value);
+  }
 }
 
-function walkEntries(entries: [string, unknown][], secret: boolean, seen: WeakSet<object>): Record<string, unknown> {
+function walkObject(value: object, secret: boolean, ancestors: WeakSet<object>): unknown {
+  if (value instanceof Map) return walkEntries([...value.entries()].map(([key, item]) => [String(key), item]), secret, ancestors);
+  if (value instanceof Set || Array.isArray(value)) return [...value].map((item) => walk(item, secret, ancestors));
+  return walkEntries(Object.entries(value), secret, ancestors);
+}
+
+function walkEntries(entries: [string, unknown][], secret: boolean, ancestors: WeakSet<object>): Record<string, unknown> {
   const result: Record<string, unknown> = {};
   for (const [key, item] of entries) {
     const name = key.toLowerCase().replace(/[-_]/g, '');
     // A secret key masks its value; an object under it (the auth method named "ticket") is walked on.
     const isPlainObject = typeof item === 'object' && item !== null && !Array.isArray(item) && !(item instanceof Uint8Array);
     const masked = secret || secretTable.test(name) || (secretKey.test(name) && !isPlainObject);
-    result[key] = walk(name === commandKey && Array.isArray(item) ? maskArguments(item) : item, masked, seen);
+    result[key] = walk(name === commandKey && Array.isArray(item) ? maskArguments(item) : item, masked, ancestors);
   }
   return result;
 }
