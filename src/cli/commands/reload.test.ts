@@ -13,7 +13,7 @@ import { run as reloadCommand } from './reload.js';
 
 let dir: string;
 let socket: ControlSocket;
-let next: ReloadOutcome = { ok: true, applied: [], notApplied: [] };
+let next: ReloadOutcome = { ok: true, applied: [], notApplied: [], warnings: [] };
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'junction-reload-cli-'));
@@ -27,10 +27,17 @@ after(async () => {
 
 describe('junction reload', () => {
   it('prints what was applied and exits 0', async () => {
-    next = { ok: true, applied: ['realm "a" added', 'component "c" started (added)'], notApplied: [] };
+    next = { ok: true, applied: ['realm "a" added', 'component "c" started (added)'], notApplied: [], warnings: [] };
     const { out, io } = captureIo();
     assert.equal(await reloadCommand(['--pid-file', join(dir, 'junction.pid')], io), 0);
     assert.equal(out.stdout, 'reloaded:\n  realm "a" added\n  component "c" started (added)\n');
+  });
+
+  it('prints the warnings junction check would print, and exits 0', async () => {
+    next = { ok: true, applied: [], notApplied: [], warnings: ['transport "web" path "/": the static directory /srv/site does not exist; requests get 404 until it does'] };
+    const { out, io } = captureIo();
+    assert.equal(await reloadCommand(['--pid-file', join(dir, 'junction.pid')], io), 0);
+    assert.equal(out.stdout, 'reloaded: the configuration is unchanged\n  warning: transport "web" path "/": the static directory /srv/site does not exist; requests get 404 until it does\n');
   });
 
   it('prints a refused file\'s problems and exits 1', async () => {
@@ -41,7 +48,7 @@ describe('junction reload', () => {
   });
 
   it('prints what was not applied and exits 1', async () => {
-    next = { ok: true, applied: [], notApplied: ['transport "web": its endpoint changed'] };
+    next = { ok: true, applied: [], notApplied: ['transport "web": its endpoint changed'], warnings: [] };
     const { out, io } = captureIo();
     assert.equal(await reloadCommand(['--pid-file', join(dir, 'junction.pid')], io), 1);
     assert.equal(out.stderr, 'junction reload: not applied:\n  transport "web": its endpoint changed\n');

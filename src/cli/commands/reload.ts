@@ -10,6 +10,7 @@ apply the changes without a restart (docs/configuration.md, "Reloading"). It tal
 router through the control socket beside FILE (FILE with ".sock" for ".pid").
 A configuration with problems changes nothing: they are printed and the exit code is 1.
 Changes that cannot apply while the router runs are printed too, and the exit code is 1.
+What "junction check" warns of (a static directory that does not exist) is printed as a warning.
 `;
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
@@ -41,6 +42,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   }
   if (outcome.applied.length === 0 && outcome.notApplied.length === 0) io.stdout('reloaded: the configuration is unchanged\n');
   else if (outcome.applied.length > 0) io.stdout(`reloaded:\n${outcome.applied.map((line) => `  ${line}\n`).join('')}`);
+  // As `junction check` words them; a router from before warnings were sent has none.
+  for (const warning of outcome.warnings ?? []) io.stdout(`  warning: ${warning}\n`);
   if (outcome.notApplied.length === 0) return 0;
   io.stderr(`junction reload: not applied:\n${outcome.notApplied.map((line) => `  ${line}\n`).join('')}`);
   return 1;

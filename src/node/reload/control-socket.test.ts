@@ -11,7 +11,7 @@ import type { ReloadOutcome } from './reloader.js';
 let dir: string;
 let socket: ControlSocket;
 let socketPath: string;
-let next: ReloadOutcome = { ok: true, applied: [], notApplied: [] };
+let next: ReloadOutcome = { ok: true, applied: [], notApplied: [], warnings: [] };
 let asked = 0;
 
 before(async () => {
@@ -48,7 +48,7 @@ describe('control socket', () => {
   });
 
   it('answers a reload request with the outcome', async () => {
-    next = { ok: true, applied: ['realm "a" added'], notApplied: [] };
+    next = { ok: true, applied: ['realm "a" added'], notApplied: [], warnings: [] };
     assert.deepEqual(await requestReload(socketPath), next);
   });
 
