@@ -4,6 +4,7 @@ import { InternalSession } from '../../src/router/internal-session.js';
 import { openAutobahn } from '../support/autobahn.js';
 import { connectMqtt, mqttTestConfig, type Received, type RecordingClient } from '../support/mqtt.js';
 import { startTestNode } from '../support/node.js';
+import { waitFor } from '../support/wait.js';
 
 // realm1 (loose URIs), where anonymous may do everything: subscribing to the meta events included.
 const node = await startTestNode(mqttTestConfig());
@@ -25,6 +26,10 @@ for (const protocolVersion of [4, 5] as const) {
       await anyFirstLevel.client.subscribeAsync('+/session/on_join', { qos: 1 });
       await named.client.subscribeAsync('wamp/session/on_join', { qos: 1 });
       await allMeta.client.subscribeAsync('wamp/#', { qos: 1 });
+      // WAMP keeps Crossbar's behaviour: a prefix subscription to "" gets the meta events its role may subscribe to.
+      const wampWatcher = await openAutobahn(node.url);
+      const wampTopics: string[] = [];
+      await wampWatcher.session.subscribe('', (_args: unknown, _kwargs: unknown, details: { topic: string }) => wampTopics.push(details.topic), { match: 'prefix' });
       const wamp = await openAutobahn(node.url);
       try {
         const joined = (messages: Received[]): boolean => messages.some((message) => message.topic === 'wamp/session/on_join' && message.payload.includes(`"session":${wamp.session.id}`));
@@ -42,8 +47,11 @@ for (const protocolVersion of [4, 5] as const) {
         assert.deepEqual(serverTopics(everything), []);
         assert.deepEqual(anyFirstLevel.messages.map((message) => message.topic), ['app/session/on_join']);
         assert.ok(named.messages.every((message) => message.topic === 'wamp/session/on_join'), JSON.stringify(named.messages));
+        await waitFor(() => wampTopics.includes('app.session.on_join'), 'the application topics on the WAMP prefix "" subscription');
+        assert.ok(wampTopics.includes('wamp.session.on_join'), JSON.stringify(wampTopics));
       } finally {
         await wamp.close();
+        await wampWatcher.close();
         await Promise.all([everything, anyFirstLevel, named, allMeta].map((client) => client.end()));
       }
     });
