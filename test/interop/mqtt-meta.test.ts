@@ -2,12 +2,22 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { InternalSession } from '../../src/router/internal-session.js';
 import { openAutobahn } from '../support/autobahn.js';
-import { connectMqtt, mqttTestConfig, type Received, type RecordingClient } from '../support/mqtt.js';
+import { connectMqtt, mqttTestConfig, subackCodes, type Received, type RecordingClient } from '../support/mqtt.js';
 import { startTestNode } from '../support/node.js';
 import { waitFor } from '../support/wait.js';
 
 // realm1 (loose URIs), where anonymous may do everything: subscribing to the meta events included.
-const node = await startTestNode(mqttTestConfig());
+// "monitor" signs in to a role that may subscribe to the session meta events and "app." only.
+const config = mqttTestConfig({ auth: { anonymous: { type: 'static', role: 'anonymous' }, ticket: { type: 'static', principals: { monitor: { ticket: 'm0nitor', role: 'monitor' } } } } });
+config.realms[0]!.roles.push({
+  name: 'monitor',
+  permissions: ['wamp.session.', 'app.'].map((uri) => ({
+    uri, match: 'prefix' as const, cache: true,
+    allow: { call: false, register: false, publish: false, subscribe: true },
+    disclose: { caller: false, publisher: false },
+  })),
+});
+const node = await startTestNode(config);
 after(() => node.stop());
 const port = node.ports.get('mqtt')!;
 
@@ -81,6 +91,22 @@ for (const protocolVersion of [4, 5] as const) {
         await Promise.all([everything, allMeta].map((client) => client.end()));
         await wamp.close();
         router.leave();
+      }
+    });
+
+    it('a filter naming "wamp/..." is authorized as any subscription: granted where the role may subscribe, refused elsewhere', async () => {
+      const monitor = await connectMqtt(port, { protocolVersion, username: 'monitor', password: 'm0nitor' });
+      try {
+        const failure = protocolVersion === 5 ? 0x87 : 0x80;
+        assert.deepEqual(await subackCodes(monitor.client, { 'wamp/session/#': { qos: 0 }, 'wamp/#': { qos: 0 }, '#': { qos: 0 } }), [0, failure, failure]);
+        const wamp = await openAutobahn(node.url);
+        try {
+          await monitor.until((messages) => messages.some((message) => message.topic === 'wamp/session/on_join' && message.payload.includes(`"session":${wamp.session.id}`)), 'the on_join on "wamp/session/#"');
+        } finally {
+          await wamp.close();
+        }
+      } finally {
+        await monitor.end();
       }
     });
   });
