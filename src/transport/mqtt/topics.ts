@@ -71,7 +71,7 @@ export function topicFilterToSubscription(filter: string): WampTopic {
 /**
  * Whether a filter's first level is a wildcard ("#", "+/..."). MQTT (4.7.2) keeps topics starting
  * with "$" from such filters: they are the server's. The router's own topics ("wamp.*": the meta
- * events) are the server's here, so they are kept from them too: "#" carries the application's
+ * events) are the server's here, so such filters do not get them either: "#" carries the application's
  * messages, and a device that wants the meta events names them ("wamp/#", "wamp/session/on_join").
  */
 export function startsWithWildcard(filter: string): boolean {
