@@ -11,7 +11,7 @@ import type { Logger } from '../../router/log.js';
 import type { InvocationPolicy } from '../../router/options.js';
 import { closeRedis, connectRedis, describeRedis, lastWords, reconnectRedis } from './redis-connection.js';
 import { SubscriberEcho } from './redis-echo.js';
-import { backplaneConnectionName, fenceOff } from './redis-fence.js';
+import { backplaneConnectionName, connectionName, fenceOff } from './redis-fence.js';
 import { dropNodeSeats, RedisSeats } from './redis-seats.js';
 import { RedisLiveness } from './redis-liveness.js';
 import { isCommandTimeout, RedisTimeouts } from './redis-timeouts.js';
@@ -426,6 +426,9 @@ export class RedisLink implements MeshLink {
     const generation = this.generation;
     try {
       const id = Number(await this.command('client_id', () => this.commands.client('ID')));
+      // A name Redis did not take (CLIENT SETNAME refused: ioredis ignores it) would never match on the next connection.
+      const named = connectionName(String(await this.command('client_list', () => this.commands.client('LIST', 'ID', String(id)))));
+      if (named !== this.commandsName) throw new Error(`this connection is named "${named ?? ''}", not "${this.commandsName}" (CLIENT SETNAME refused?)`);
       const old = this.commandsId;
       if (old !== undefined && old !== id) await this.command('client_kill', () => fenceOff(this.commands, old, this.commandsName));
       this.commandsId = id;
@@ -435,7 +438,7 @@ export class RedisLink implements MeshLink {
       this.cannotFence = true;
       this.commandsId = undefined;
       this.log.warn({ err: error },
-        'Redis refused CLIENT ID/LIST/KILL: a commands connection that stops answering (half-open) cannot be replaced safely, so it is kept until Redis answers on it or closes it; allow these commands to the node\'s Redis user');
+        'Redis refused CLIENT SETNAME/ID/LIST/KILL: a commands connection that stops answering (half-open) cannot be replaced safely, so it is kept until Redis answers on it or closes it; allow these commands to the node\'s Redis user');
     }
     this.fenced = true;
     this.stalled = false;
