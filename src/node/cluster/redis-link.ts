@@ -522,8 +522,9 @@ export class RedisLink implements MeshLink {
   }
 
   /**
-   * Connected means both connections are ready (the commands one fenced), the subscriber subscribed to hear the answers and
-   * delivering them (not deaf), and Redis answering commands (not stalled).
+   * Connected means both connections are ready (the commands one fenced), the subscriber
+   * subscribed to hear the answers and delivering them (not deaf), and Redis answering commands
+   * (not stalled).
    */
   private changed(): void {
     const connected = this.commands.status === 'ready' && this.fenced && this.subscriber.status === 'ready' && this.subscribed && !this.stalled

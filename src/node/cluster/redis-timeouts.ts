@@ -10,9 +10,9 @@ const IOREDIS_TIMEOUT_MESSAGE = 'Command timed out';
 
 /**
  * How many command timeouts a stall of the backplane's commands connection may last before the node
- * replaces that connection (a half-open one never answers again; see RedisLink.replaceCommands).
+ * replaces that connection (a half-open one never answers again; see RedisLink.replaceStalled).
  */
-export const REPLACE_STALLED_AFTER_TIMEOUTS = 2;
+const REPLACE_STALLED_AFTER_TIMEOUTS = 2;
 
 /** A warning about unanswered commands at most this often per connection and command; the counter has every one. */
 const WARN_INTERVAL_MS = 10_000;
