@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Agent, fetch } from 'undici';
 import { after, describe, it } from 'node:test';
 import { freePort, projectRoot, RunningJunction } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
@@ -71,13 +72,18 @@ describe('docs/metrics.md against a running router', { skip, timeout: 120_000 },
     for (const node of ['w1', 'w2']) await junction.waitForLine((line) => line.msg === 'worker serving' && line.node === node, 60_000);
 
     const documented = [...readFileSync(join(projectRoot, 'docs', 'metrics.md'), 'utf8').matchAll(/^\| `(junction_[a-z0-9_]+)` \|/gm)].map((match) => match[1]!).sort();
-    let exported: string[] = [];
-    // The parent's counts reach a worker's registry with its first report (every second): bounded retries.
-    for (let attempt = 0; attempt < 40 && exported.length < documented.length; attempt++) {
+    const seen = new Set<string>();
+    // The parent's counts reach a worker's registry with its first report (every second), and
+    // each worker answers for itself (the forwarder runs on one of them): bounded retries, each
+    // on a new connection so that both workers answer, and the union of what they export.
+    for (let attempt = 0; attempt < 40 && seen.size < documented.length; attempt++) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 250));
-      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      exported = [...text.matchAll(/^# TYPE (junction_[a-z0-9_]+) /gm)].map((match) => match[1]!).sort();
+      const connection = new Agent();
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { dispatcher: connection })).text();
+      await connection.close();
+      for (const match of text.matchAll(/^# TYPE (junction_[a-z0-9_]+) /gm)) seen.add(match[1]!);
     }
+    const exported = [...seen].sort();
     assert.deepEqual(documented.filter((name) => !exported.includes(name)), [], 'documented, not exported');
     assert.deepEqual(exported.filter((name) => !documented.includes(name)), [], 'exported, not documented');
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import mqtt from 'mqtt';
-import { connectMqtt, mqttTestConfig } from '../support/mqtt.js';
+import { connectMqtt, mqttTestConfig, subackCodes } from '../support/mqtt.js';
 import { startTestNode } from '../support/node.js';
 
 /** Devices sign in with username/password (a ticket) and may use "devices." only; anonymous clients may not connect. */
@@ -29,17 +29,6 @@ function refusedWith(options: mqtt.IClientOptions): Promise<number> {
       resolve(error.code ?? -1);
     });
   });
-}
-
-/** The SUBACK codes of a SUBSCRIBE (MQTT.js rejects when one is a failure, with the SUBACK attached). */
-async function subackCodes(client: mqtt.MqttClient, filters: Record<string, { qos: 0 | 1 | 2 }>): Promise<number[]> {
-  try {
-    return (await client.subscribeAsync(filters)).map((grant) => grant.qos);
-  } catch (error) {
-    const packet = (error as { packet?: { granted?: number[] } }).packet;
-    if (!packet?.granted) throw error;
-    return packet.granted;
-  }
 }
 
 for (const protocolVersion of [4, 5] as const) {

@@ -74,6 +74,17 @@ export async function connectMqtt(port: number, options: IClientOptions = {}): P
   };
 }
 
+/** The SUBACK codes of a SUBSCRIBE (MQTT.js rejects when one is a failure, with the SUBACK attached). */
+export async function subackCodes(client: MqttClient, filters: Record<string, { qos: 0 | 1 | 2 }>): Promise<number[]> {
+  try {
+    return (await client.subscribeAsync(filters)).map((grant) => grant.qos);
+  } catch (error) {
+    const packet = (error as { packet?: { granted?: number[] } }).packet;
+    if (!packet?.granted) throw error;
+    return packet.granted;
+  }
+}
+
 /** A bare MQTT client on a socket: writes packets as given, records every packet it gets. */
 export class RawMqtt {
   readonly packets: Packet[] = [];

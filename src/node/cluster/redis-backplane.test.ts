@@ -10,7 +10,7 @@ import { MetricsRegistry } from '../../metrics/registry.js';
 import { MeshBackplane } from '../../router/backplane-mesh.js';
 import type { RemotePublication } from '../../router/backplane.js';
 import { silentLogger, type Logger } from '../../router/log.js';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { createLogger } from '../logger.js';
 import { RedisLink } from './redis-link.js';
 import { RedisTimeouts } from './redis-timeouts.js';
@@ -468,5 +468,28 @@ describe('Redis backplane: a procedure moved from one node to another', { skip }
     await next(mover.peer, T.REGISTERED);
     await a.backplane.close();
     await b.backplane.close();
+  });
+});
+
+describe('Redis backplane: a Redis user not allowed CLIENT (ACL)', { skip }, () => {
+  it('joins all the same, and says once that a silent commands connection cannot be replaced', async () => {
+    const admin = new Redis(redis!.url);
+    await admin.acl('SETUSER', 'noclient', 'on', '>secret', '~*', '&*', '+@all', '-client');
+    const warnings: string[] = [];
+    const log: Logger = { ...silentLogger, warn: (_fields: object, message: string) => void warnings.push(message), child: () => log };
+    const link = new RedisLink({
+      redis: { url: `redis://noclient:secret@127.0.0.1:${redis!.port}/0` }, nodeId: 'limited', log, prefix: `acl${++prefixes}`, heartbeatMs,
+      timeouts: new RedisTimeouts(silentLogger, clusterDefaults.commandTimeoutMs),
+    });
+    try {
+      assert.equal(await link.ready(), true, 'joined');
+      assert.equal(link.degraded, undefined);
+      assert.deepEqual(warnings.filter((line) => line.includes('CLIENT')).length, 1, 'said once');
+      assert.match(warnings.find((line) => line.includes('CLIENT'))!, /cannot be replaced safely/);
+    } finally {
+      await link.close();
+      await admin.acl('DELUSER', 'noclient');
+      admin.disconnect();
+    }
   });
 });

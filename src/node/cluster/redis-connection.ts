@@ -2,7 +2,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisServerConfig } from '../../config/model.js';
 
 /** How one user of Redis wants its connection to behave; where Redis is comes from the config. */
-export type RedisBehaviour = Pick<RedisOptions, 'enableOfflineQueue' | 'maxRetriesPerRequest'> & {
+export type RedisBehaviour = Pick<RedisOptions, 'enableOfflineQueue' | 'maxRetriesPerRequest' | 'connectionName' | 'autoResendUnfulfilledCommands'> & {
   /**
    * How long a command may go unanswered before its promise is rejected (ioredis's commandTimeout):
    * a Redis that stalls but keeps its connections open (its process paused, a network black hole)

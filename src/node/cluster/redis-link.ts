@@ -11,6 +11,7 @@ import type { Logger } from '../../router/log.js';
 import type { InvocationPolicy } from '../../router/options.js';
 import { closeRedis, connectRedis, describeRedis, lastWords, reconnectRedis } from './redis-connection.js';
 import { SubscriberEcho } from './redis-echo.js';
+import { backplaneConnectionName, connectionName, fenceOff } from './redis-fence.js';
 import { dropNodeSeats, RedisSeats } from './redis-seats.js';
 import { RedisLiveness } from './redis-liveness.js';
 import { isCommandTimeout, RedisTimeouts } from './redis-timeouts.js';
@@ -97,7 +98,10 @@ return 1`;
  * own), and a PING each heartbeat asks whether it answers again. A claim that went unanswered is
  * refused (`unanswered`): whether Redis took it is unknown. When it answers, every
  * command sent before has run (one connection keeps order): the claims whose fate is unknown and
- * that this node does not hold are given back, then the node announces itself again.
+ * that this node does not hold are given back, then the node announces itself again. A connection
+ * that stays silent past twice the timeout (half-open after a network fault: it never answers
+ * again) is replaced; each new connection first closes the one before on Redis (fenceOff), so that
+ * what that one sent has run or never will, and only then is used, as when Redis answers again.
  *
  * The subscriber connection can stall alone (SubscriberEcho): then the node is degraded the same
  * way, drops that connection and makes a new one, and once it is subscribed again announces
@@ -140,6 +144,17 @@ export class RedisLink implements MeshLink {
   private readonly timeouts: RedisTimeouts;
   /** A command went unanswered for the commands' timeout, and Redis has not answered since. */
   private stalled = false;
+  /** When the commands connection last stalled, or was last replaced for it. */
+  private stalledSince = 0;
+  /** Counts the commands connection's closes: a timeout of a command sent on an older connection says nothing of this one. */
+  private generation = 0;
+  /** The commands connection closed the one before on Redis (fence) and may be used. */
+  private fenced = false;
+  /** CLIENT ID of the last commands connection that was used, for the next one to close (fenceOff). */
+  private commandsId: number | undefined;
+  /** Redis refuses CLIENT (an ACL, a renamed command): an old connection cannot be closed, so none is replaced. */
+  private cannotFence = false;
+  private readonly commandsName: string;
   /** A PING asks whether a stalled Redis answers again (one at a time). */
   private probing = false;
   /** Whether the subscriber connection still delivers this node's own heartbeats. */
@@ -174,7 +189,12 @@ export class RedisLink implements MeshLink {
     this.timeouts = options.timeouts ?? new RedisTimeouts(options.log, clusterDefaults.commandTimeoutMs);
     this.echo = new SubscriberEcho(this.timeouts.limitMs);
     // No offline queue: while Redis is away, sends fail at once instead of piling up in memory.
-    this.commands = connectRedis(options.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: this.timeouts.limitMs });
+    this.commandsName = backplaneConnectionName(this.nodeId, this.process);
+    // What went unanswered is not sent again on a new connection: it would run after what the node sent since.
+    this.commands = connectRedis(options.redis, {
+      enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: this.timeouts.limitMs,
+      connectionName: this.commandsName, autoResendUnfulfilledCommands: false,
+    });
     this.subscriber = connectRedis(options.redis, { enableOfflineQueue: true, maxRetriesPerRequest: 1 });
     this.seats = new RedisSeats({
       redis: this.commands, nodeId: this.nodeId, key: (name) => this.channel(name),
@@ -182,11 +202,12 @@ export class RedisLink implements MeshLink {
     });
     this.commands.on('error', () => {}); // reported through 'close'/'ready' below, once per change
     this.subscriber.on('error', () => {});
-    this.commands.on('close', () => this.changed());
-    this.commands.on('ready', () => {
-      this.stalled = false; // a new connection: Redis answered its handshake
+    this.commands.on('close', () => {
+      this.generation++;
+      this.fenced = false;
       this.changed();
     });
+    this.commands.on('ready', () => void this.fence());
     this.subscriber.on('close', () => {
       this.subscribed = false;
       this.changed();
@@ -381,17 +402,56 @@ export class RedisLink implements MeshLink {
 
   /** Runs one command on the commands connection; one that goes unanswered for the timeout marks Redis as stalled. */
   private command<T>(name: string, run: () => Promise<T>): Promise<T> {
+    const generation = this.generation;
     return run().catch((error: unknown) => {
-      if (isCommandTimeout(error)) this.unanswered(name);
+      if (isCommandTimeout(error)) this.unanswered(name, generation);
       throw error;
     });
   }
 
-  private unanswered(command: string): void {
+  private unanswered(command: string, generation: number): void {
     this.timeouts.unanswered('backplane', command);
-    if (this.stalled || this.closed) return;
+    if (this.stalled || this.closed || generation !== this.generation) return;
     this.stalled = true;
+    this.stalledSince = Date.now();
     this.changed();
+  }
+
+  /**
+   * A new commands connection (Redis answered its handshake): closes the one used before on Redis,
+   * then is used. Its own CLIENT ID is asked first, and kept only once the old one is closed: the
+   * next connection must close whichever of the two may have carried claims.
+   */
+  private async fence(): Promise<void> {
+    const generation = this.generation;
+    try {
+      const id = Number(await this.command('client_id', () => this.commands.client('ID')));
+      // A name Redis did not take (CLIENT SETNAME refused: ioredis ignores it) would never match on the next connection.
+      const named = connectionName(String(await this.command('client_list', () => this.commands.client('LIST', 'ID', String(id)))));
+      if (named !== this.commandsName) throw new Error(`this connection is named "${named ?? ''}", not "${this.commandsName}" (CLIENT SETNAME refused?)`);
+      const old = this.commandsId;
+      if (old !== undefined && old !== id) await this.command('client_kill', () => fenceOff(this.commands, old, this.commandsName));
+      this.commandsId = id;
+    } catch (error) {
+      // Closed meanwhile, or silent too (counted as stalled; replaced again after the bound): a later connection fences.
+      if (generation !== this.generation || this.closed || isCommandTimeout(error) || this.commands.status !== 'ready') return;
+      this.cannotFence = true;
+      this.commandsId = undefined;
+      this.log.warn({ err: error },
+        'Redis refused CLIENT SETNAME/ID/LIST/KILL: a commands connection that stops answering (half-open) cannot be replaced safely, so it is kept until Redis answers on it or closes it; allow these commands to the node\'s Redis user');
+    }
+    this.fenced = true;
+    this.stalled = false;
+    this.changed();
+  }
+
+  /** While stalled: replaces a commands connection silent past the bound (half-open: it would never answer), unless it cannot be closed on Redis. */
+  private replaceStalled(now: number): void {
+    const stalledMs = now - this.stalledSince;
+    if (this.cannotFence || stalledMs < this.timeouts.replaceAfterMs || this.commands.status !== 'ready') return;
+    this.stalledSince = now;
+    this.timeouts.replaced('backplane', stalledMs);
+    reconnectRedis(this.commands);
   }
 
   /** While stalled: asks whether Redis answers again. Its answer means every command sent before has run. */
@@ -462,11 +522,12 @@ export class RedisLink implements MeshLink {
   }
 
   /**
-   * Connected means both connections are ready, the subscriber subscribed to hear the answers and
-   * delivering them (not deaf), and Redis answering commands (not stalled).
+   * Connected means both connections are ready (the commands one fenced), the subscriber
+   * subscribed to hear the answers and delivering them (not deaf), and Redis answering commands
+   * (not stalled).
    */
   private changed(): void {
-    const connected = this.commands.status === 'ready' && this.subscriber.status === 'ready' && this.subscribed && !this.stalled
+    const connected = this.commands.status === 'ready' && this.fenced && this.subscriber.status === 'ready' && this.subscribed && !this.stalled
       && this.deafSince === undefined;
     if (this.connected === connected || this.closed) return;
     this.connected = connected;
@@ -505,8 +566,10 @@ export class RedisLink implements MeshLink {
     this.judge();
     if (this.closed) return;
     this.listen();
-    if (this.stalled) this.probe();
-    else this.beat();
+    if (this.stalled) {
+      this.replaceStalled(Date.now());
+      this.probe();
+    } else this.beat();
   }
 
   /**

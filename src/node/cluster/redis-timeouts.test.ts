@@ -31,6 +31,19 @@ describe('RedisTimeouts', () => {
     assert.match(timeouts.explain('the claim of this procedure'), /did not answer the claim of this procedure within 750 ms \(cluster\.redis\.command_timeout\)/);
   });
 
+  it('replaces a stalled connection after twice the limit, counting each replacement and warning once within the interval', () => {
+    const registry = new MetricsRegistry();
+    const { log, warnings } = recordingLogger();
+    const timeouts = new RedisTimeouts(log, 750, registry);
+    assert.equal(timeouts.replaceAfterMs, 1_500);
+    timeouts.replaced('backplane', 1_600);
+    timeouts.replaced('backplane', 1_550);
+    assert.match(registry.exposition(), /junction_cluster_redis_reconnects_total\{connection="backplane",reason="stalled"\} 2/);
+    assert.deepEqual(warnings, [
+      'this node\'s backplane connection to Redis answered nothing for 1600 ms (2 x cluster.redis.command_timeout): replacing it, and closing the old one on Redis before anything is sent on the new one. Further ones are counted in junction_cluster_redis_reconnects_total',
+    ]);
+  });
+
   it('tells ioredis giving up on a command from other failures', () => {
     assert.equal(isCommandTimeout(new Error('Command timed out')), true);
     assert.equal(isCommandTimeout(new Error('Connection is closed.')), false);

@@ -8,6 +8,12 @@ export type RedisConnectionRole = 'backplane' | 'feeds';
 /** The rejection ioredis gives a command that got no answer within its `commandTimeout`. */
 const IOREDIS_TIMEOUT_MESSAGE = 'Command timed out';
 
+/**
+ * How many command timeouts a stall of the backplane's commands connection may last before the node
+ * replaces that connection (a half-open one never answers again; see RedisLink.replaceStalled).
+ */
+const REPLACE_STALLED_AFTER_TIMEOUTS = 2;
+
 /** A warning about unanswered commands at most this often per connection and command; the counter has every one. */
 const WARN_INTERVAL_MS = 10_000;
 
@@ -24,6 +30,7 @@ export function isCommandTimeout(error: unknown): boolean {
 export class RedisTimeouts {
   private readonly counter: Counter | undefined;
   private readonly deafCounter: Counter | undefined;
+  private readonly reconnectCounter: Counter | undefined;
   private readonly warnings = new PerKeyLogThrottle(WARN_INTERVAL_MS);
 
   constructor(private readonly log: Logger, readonly limitMs: number, registry?: MetricsRegistry) {
@@ -31,6 +38,13 @@ export class RedisTimeouts {
       'Redis commands this node gave up waiting on after cluster.redis.command_timeout, by connection (backplane, feeds) and command');
     this.deafCounter = registry?.counter('junction_cluster_redis_subscriber_stalls_total',
       'Times this node\'s subscriber connection to Redis delivered none of its own heartbeats within cluster.redis.command_timeout, and was dropped and made again');
+    this.reconnectCounter = registry?.counter('junction_cluster_redis_reconnects_total',
+      'Times this node dropped one of its connections to Redis and made a new one, by connection and reason (stalled: unanswered for twice cluster.redis.command_timeout)');
+  }
+
+  /** How long the commands connection may stay stalled before it is replaced. */
+  get replaceAfterMs(): number {
+    return REPLACE_STALLED_AFTER_TIMEOUTS * this.limitMs;
   }
 
   /** Counts one unanswered command and warns unless one like it was warned about lately. */
@@ -47,6 +61,14 @@ export class RedisTimeouts {
     if (!this.warnings.allow('subscriber')) return;
     this.log.warn({ waitedMs, timeoutMs: this.limitMs },
       `this node's subscriber connection to Redis delivered none of its heartbeats within ${this.limitMs} ms (cluster.redis.command_timeout): the other nodes' messages were not arriving; reconnecting it. Further ones are counted in junction_cluster_redis_subscriber_stalls_total`);
+  }
+
+  /** Counts one commands connection dropped for answering nothing for `stalledMs`, and warns unless one was warned about lately. */
+  replaced(connection: RedisConnectionRole, stalledMs: number): void {
+    this.reconnectCounter?.inc({ connection, reason: 'stalled' });
+    if (!this.warnings.allow(`replaced\u0000${connection}`)) return;
+    this.log.warn({ connection, stalledMs, timeoutMs: this.limitMs },
+      `this node's ${connection} connection to Redis answered nothing for ${stalledMs} ms (${REPLACE_STALLED_AFTER_TIMEOUTS} x cluster.redis.command_timeout): replacing it, and closing the old one on Redis before anything is sent on the new one. Further ones are counted in junction_cluster_redis_reconnects_total`);
   }
 
   /** The text a client gets when what it asked waited on such a command. */

@@ -11,7 +11,7 @@ import type { SharedPayloads } from './byte-budget.js';
 import { toPacket } from './properties.js';
 import { Reason, reasonForRouterError } from './reason-codes.js';
 import { RouterRefusal, type JoinedIdentity, type MqttRouterSession } from './router-session.js';
-import { topicFilterToSubscription, TopicRefusal, uriToTopicName } from './topics.js';
+import { isServerTopic, startsWithWildcard, topicFilterToSubscription, TopicRefusal, uriToTopicName } from './topics.js';
 
 /** What a client session needs from the connection it is bound to. */
 export interface ClientLink {
@@ -53,6 +53,8 @@ interface Subscription {
   uri: string;
   qos: QoS;
   id: number;
+  /** The filter starts with "#" or "+": the server's and the router's own topics are not delivered to it (topics.ts). */
+  hidesServerTopics: boolean;
   /** Events that came before SUBACK was written (the retained ones): held so that SUBACK goes first. */
   held: { envelope: Envelope; event: Event }[] | undefined;
   /** Their payload bytes (counted in ClientSession.heldBytes too). */
@@ -337,7 +339,9 @@ export class ClientSession {
         this.log.info({ clientId: this.clientId, err: error.message }, 'MQTT topic filter cannot map to WAMP');
         return failure(Reason.topicFilterInvalid, error.message);
       }
-      const subscription: Subscription = { filter: request.topic, uri: mapped.uri, qos, id: 0, held: [], heldBytes: 0 };
+      const subscription: Subscription = {
+        filter: request.topic, uri: mapped.uri, qos, id: 0, hidesServerTopics: startsWithWildcard(request.topic), held: [], heldBytes: 0,
+      };
       this.filters.set(request.topic, subscription); // counted against the limit while the router answers
       try {
         await this.router.subscribe(mapped.uri, mapped.match, request.rh !== 2, (id) => {
@@ -469,11 +473,13 @@ export class ClientSession {
     if (this.ended) return;
     const subscription = this.byId.get(event.subscription);
     if (!subscription) return;
+    const uri = typeof event.details.topic === 'string' ? event.details.topic : subscription.uri;
+    // MQTT's "$" rule, which keeps the meta events from "#" and "+/..." as well (topics.ts).
+    if (subscription.hidesServerTopics && isServerTopic(uri)) return;
     const retained = event.details.retained === true;
     // MQTT clears a retained topic with an empty payload, kept as a retained event without
     // arguments: never delivered as a retained message (WAMP publishers clear a topic the same way).
     if (retained && isEmpty(event)) return;
-    const uri = typeof event.details.topic === 'string' ? event.details.topic : subscription.uri;
     // Encoded once per envelope and codec: sending what was held does not encode it again.
     const payload = envelope.encode(this.mapping.encoderFor(uri)) as Uint8Array;
     if (subscription.held) {

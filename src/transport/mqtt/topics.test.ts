@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { topicFilterToSubscription, topicNameToUri, TopicRefusal, uriToTopicName } from './topics.js';
+import { isServerTopic, startsWithWildcard, topicFilterToSubscription, topicNameToUri, TopicRefusal, uriToTopicName } from './topics.js';
 
 describe('MQTT topics as WAMP URIs', () => {
   it('maps topic names level by level, both ways', () => {
@@ -41,5 +41,13 @@ describe('MQTT topics as WAMP URIs', () => {
     assert.throws(() => topicNameToUri('/leading'), /empty topic level/);
     assert.throws(() => topicNameToUri('trailing/'), /empty topic level/);
     assert.throws(() => topicNameToUri('v1.2/x'), /containing "\."/);
+  });
+
+  it('keeps the server\'s topics ("$...") and the router\'s own ("wamp....") from filters whose first level is a wildcard, as MQTT 4.7.2', () => {
+    assert.deepEqual(['#', '+', '+/session/on_join', '+/+'].filter(startsWithWildcard), ['#', '+', '+/session/on_join', '+/+']);
+    assert.deepEqual(['wamp/#', 'wamp/+/on_join', 'wamp/session/on_join', 'sensors/#', 'a/+/b'].filter(startsWithWildcard), []);
+    assert.deepEqual(['wamp.session.on_join', 'wamp.subscription.on_create', '$sys.uptime'].filter(isServerTopic), ['wamp.session.on_join', 'wamp.subscription.on_create', '$sys.uptime']);
+    // Only the first component: an application topic that looks like a meta topic further down is the application's.
+    assert.deepEqual(['app.session.on_join', 'wampum.x', 'a.wamp.b', 'a.$b', 'wamp'].filter(isServerTopic), []);
   });
 });

@@ -7,6 +7,7 @@
  */
 
 import { maxUriLength, quoted, type MatchPolicy } from '../../protocol/uri.js';
+import { isRouterUri } from '../../router/meta/views.js';
 
 export interface WampTopic {
   uri: string;
@@ -65,6 +66,21 @@ export function topicFilterToSubscription(filter: string): WampTopic {
   if (plus.length > 0) return { uri: levels.map((level) => (level === '+' ? '' : level)).join('.'), match: 'wildcard' };
   if (levels.some((level) => level === '')) throw new TopicRefusal(`${quoted(filter)}: an empty topic level cannot map to a WAMP URI component`);
   return { uri: levels.join('.'), match: 'exact' };
+}
+
+/**
+ * Whether a filter's first level is a wildcard ("#", "+/..."). MQTT (4.7.2) keeps topics starting
+ * with "$" from such filters: they are the server's. The router's own topics ("wamp.*": the meta
+ * events) are the server's here, so such filters do not get them either: "#" carries the application's
+ * messages, and a device that wants the meta events names them ("wamp/#", "wamp/session/on_join").
+ */
+export function startsWithWildcard(filter: string): boolean {
+  return filter.startsWith('#') || filter.startsWith('+');
+}
+
+/** A topic that a filter starting with a wildcard does not match: the server's ("$...") or the router's own ("wamp..."). */
+export function isServerTopic(uri: string): boolean {
+  return uri.startsWith('$') || isRouterUri(uri);
 }
 
 /** The last topic mapped: a fan-out maps one event's topic once per subscriber, the same each time. */
