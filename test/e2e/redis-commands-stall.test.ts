@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
+import { health, metric, tryRegister } from '../support/node-probes.js';
 import { freePort, openRouterConfig, type RunningJunction, startClusterNode } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { FreezingProxy } from '../support/freezing-proxy.js';
@@ -33,27 +34,6 @@ async function open(url: string): Promise<OpenSession> {
   const session = await openAutobahn(url, 'json');
   sessions.push(session);
   return session;
-}
-
-async function health(port: number): Promise<{ status: string; reason?: string }> {
-  return await (await fetch(`http://127.0.0.1:${port}/health`)).json() as { status: string; reason?: string };
-}
-
-async function metric(port: number, series: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const line = text.split('\n').find((row) => row.startsWith(`${series} `));
-  return line === undefined ? 0 : Number(line.slice(series.length + 1));
-}
-
-/** Registers `procedure` on `on` and says what came of it: 'registered' (and unregisters it again) or the error URI. */
-async function tryRegister(on: OpenSession, procedure: string): Promise<string> {
-  try {
-    const registration = await on.session.register(procedure, () => 0);
-    await on.session.unregister(registration);
-    return 'registered';
-  } catch (error) {
-    return (error as { error: string }).error;
-  }
 }
 
 /** The names of the backplane commands connections Redis has now (one per node when none is left over). */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
+import { health, metric, tryRegister } from '../support/node-probes.js';
 import { freePort, openRouterConfig, type RunningJunction, startClusterNode } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { RunningRedis } from '../support/redis-server.js';
@@ -48,27 +49,6 @@ async function answered<T>(what: string, action: Promise<T>): Promise<T | { erro
     return await Promise.race([action.catch((error: { error: string }) => ({ error: error.error })), hung]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-async function health(port: number): Promise<{ status: string; reason?: string }> {
-  return await (await fetch(`http://127.0.0.1:${port}/health`)).json() as { status: string; reason?: string };
-}
-
-async function metric(port: number, series: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const line = text.split('\n').find((row) => row.startsWith(`${series} `));
-  return line === undefined ? 0 : Number(line.slice(series.length + 1));
-}
-
-/** Registers `procedure` on `on` and says what came of it: 'registered' (and unregisters it again) or the error URI. */
-async function tryRegister(on: OpenSession, procedure: string): Promise<string> {
-  try {
-    const registration = await on.session.register(procedure, () => 0);
-    await on.session.unregister(registration);
-    return 'registered';
-  } catch (error) {
-    return (error as { error: string }).error;
   }
 }
 

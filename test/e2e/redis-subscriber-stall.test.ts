@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
+import { health, metric } from '../support/node-probes.js';
 import { freePort, openRouterConfig, type RunningJunction, startClusterNode } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { FreezingProxy } from '../support/freezing-proxy.js';
@@ -30,16 +31,6 @@ async function open(url: string): Promise<OpenSession> {
   const session = await openAutobahn(url, 'json');
   sessions.push(session);
   return session;
-}
-
-async function health(port: number): Promise<{ status: string; reason?: string }> {
-  return await (await fetch(`http://127.0.0.1:${port}/health`)).json() as { status: string; reason?: string };
-}
-
-async function metric(port: number, series: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const line = text.split('\n').find((row) => row.startsWith(`${series} `));
-  return line === undefined ? 0 : Number(line.slice(series.length + 1));
 }
 
 /** Publishes `word` from `from` until `received` has it: publications cross from one node to the other. */
