@@ -406,19 +406,23 @@ for (const start of [() => startWorkers(1), () => startWorkers(2), startRedisPai
     process.stderr.write(`${deployment.name}: ${what}...\n`);
     return measure();
   };
-  const result = {
-    fanOut: await step('fan-out', () => fanOut(deployment)),
-    publicationSameNode: await step('publications, same node', () => publicationCost(deployment, 0)),
-    callSameNode: await step('calls, same node', () => callCost(deployment, 0)),
-  };
-  if (deployment.nodes > 1) {
-    result.publicationOtherNode = await step('publications, other node', () => publicationCost(deployment, 1));
-    result.callOtherNode = await step('calls, other node', () => callCost(deployment, 1));
-    result.backplaneCpuMicrosPerPublication = Number((result.publicationOtherNode.serverCpuMicrosPerPublication - result.publicationSameNode.serverCpuMicrosPerPublication).toFixed(2));
-    result.backplaneCpuMicrosPerCall = Number((result.callOtherNode.serverCpuMicrosPerCall - result.callSameNode.serverCpuMicrosPerCall).toFixed(2));
+  try {
+    const result = {
+      fanOut: await step('fan-out', () => fanOut(deployment)),
+      publicationSameNode: await step('publications, same node', () => publicationCost(deployment, 0)),
+      callSameNode: await step('calls, same node', () => callCost(deployment, 0)),
+    };
+    if (deployment.nodes > 1) {
+      result.publicationOtherNode = await step('publications, other node', () => publicationCost(deployment, 1));
+      result.callOtherNode = await step('calls, other node', () => callCost(deployment, 1));
+      result.backplaneCpuMicrosPerPublication = Number((result.publicationOtherNode.serverCpuMicrosPerPublication - result.publicationSameNode.serverCpuMicrosPerPublication).toFixed(2));
+      result.backplaneCpuMicrosPerCall = Number((result.callOtherNode.serverCpuMicrosPerCall - result.callSameNode.serverCpuMicrosPerCall).toFixed(2));
+    }
+    results[deployment.name] = result;
+  } finally {
+    // A failed step must not leave the routers (and Redis) running after the script ends.
+    await deployment.stop();
   }
-  results[deployment.name] = result;
-  await deployment.stop();
 }
 rmSync(dir, { recursive: true, force: true });
 console.log(JSON.stringify({
