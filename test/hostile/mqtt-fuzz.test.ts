@@ -99,8 +99,10 @@ interface Piece {
 }
 
 function encoded(packet: Record<string, unknown>, version: 4 | 5): Piece | undefined {
+  // A CONNECT says its version itself (mqtt-packet writes 3.1.1 without one); the other packets are written in it.
+  const written = packet.cmd === 'connect' ? { ...packet, protocolVersion: version } : packet;
   try {
-    return { bytes: generate(packet as unknown as Packet, { protocolVersion: version }), whole: true, cmd: packet.cmd as string };
+    return { bytes: generate(written as unknown as Packet, { protocolVersion: version }), whole: true, cmd: packet.cmd as string };
   } catch {
     return undefined; // a field mqtt-packet will not write: the byte mutations reach such packets
   }
