@@ -50,6 +50,9 @@ export class WebSocketAsMqttSocket implements MqttSocket {
   }
 
   end(): void {
+    // Reading may be paused (a CONNECT being signed in, a refused one): the client's closing frame must still be read,
+    // else the closing handshake never completes and the connection lingers until destroy().
+    this.ws.resume();
     this.ws.close(1000);
   }
 
