@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import mqtt from 'mqtt';
-import { connectMqtt, mqttTestConfig, subackCodes } from '../support/mqtt.js';
+import { connectMqtt, metric, mqttTestConfig, RawMqtt, subackCodes } from '../support/mqtt.js';
 import { startTestNode } from '../support/node.js';
 
 /** Devices sign in with username/password (a ticket) and may use "devices." only; anonymous clients may not connect. */
@@ -76,3 +76,22 @@ for (const protocolVersion of [4, 5] as const) {
     });
   });
 }
+
+describe('MQTT 5 extended authentication (not offered)', () => {
+  it('refuses a CONNECT with an Authentication Method with CONNACK 0x8C, counted', async () => {
+    const client = await RawMqtt.open(port, 5);
+    const connack = await client.connect({ username: 'sensor7', password: Buffer.from('s3cret'), properties: { authenticationMethod: 'SCRAM-SHA-1' } });
+    assert.equal(connack.reasonCode, 0x8c);
+    await client.whenClosed();
+    assert.equal(metric(node.metrics.exposition(), 'junction_mqtt_refused_connections_total{reason="auth_method",transport="mqtt"}'), 1);
+  });
+
+  it('closes a connection that sends AUTH with DISCONNECT 0x82, a code MQTT 5 allows there (found by fuzzing: it was 0x86)', async () => {
+    const client = await RawMqtt.open(port, 5);
+    assert.equal((await client.connect({ username: 'sensor7', password: Buffer.from('s3cret') })).reasonCode, 0);
+    client.sendRaw(Buffer.from([0xf0, 0x02, 0x00, 0x00])); // AUTH, reason 0, no properties
+    const disconnect = await client.next('disconnect');
+    assert.equal((disconnect as { reasonCode?: number }).reasonCode, 0x82);
+    await client.whenClosed();
+  });
+});

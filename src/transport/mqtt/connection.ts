@@ -243,7 +243,9 @@ export class MqttConnection implements ClientLink {
         return;
       }
       case 'auth':
-        return this.protocolError('auth', 'extended authentication (AUTH) is not offered', Reason.badUsernameOrPassword);
+        // Only a client that named an Authentication Method in CONNECT may send AUTH (MQTT-4.12.0-1); we accept
+        // no such CONNECT. 0x86 would be no DISCONNECT reason at all: clients could not even read it.
+        return this.protocolError('auth', 'AUTH without an Authentication Method in CONNECT: extended authentication is not offered', Reason.protocolError);
       default:
         return this.protocolError('unexpected', `a client does not send ${packet.cmd.toUpperCase()}`, Reason.protocolError);
     }

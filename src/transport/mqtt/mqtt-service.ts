@@ -154,6 +154,12 @@ export class MqttService implements ConnectionHost {
     const admission = this.refusals.get(connection);
     if (admission) return this.refuse(admission, admission.v5 === Reason.connectionRateExceeded ? 'rate' : 'busy');
     const v5 = packet.protocolVersion === 5;
+    const method = packet.properties?.authenticationMethod;
+    if (v5 && method !== undefined) {
+      // MQTT 5 extended authentication would go on with AUTH packets, which we do not offer (MQTT-4.12.0-1 allows the refusal).
+      return this.refuse(connectRefusal(Reason.badAuthenticationMethod,
+        `extended authentication (Authentication Method ${JSON.stringify(method)}) is not offered: sign in with a username and password, or anonymously`), 'auth_method');
+    }
     const cleanStart = packet.clean !== false;
     let clientId = packet.clientId;
     let assignedClientId: string | undefined;
