@@ -14,6 +14,8 @@ import { Router } from '../../src/router/router.js';
 import { encodeFrame, FrameParser, FrameType, MAX_FRAME_PAYLOAD } from '../../src/transport/rawsocket/framing.js';
 import { startTestNode, testConfig } from '../support/node.js';
 import { Arrivals } from '../support/wait.js';
+import { checkFuzz, fuzzRuns, fuzzSeed } from '../support/fuzz.js';
+import { asBytes, decodedMessage, framesFor, samples } from '../support/wamp-fuzz.js';
 import { addRawSocketListener } from '../transport/rawsocket-support.js';
 import { RawSocketClient } from '../transport/rawsocket-client.js';
 
@@ -23,81 +25,6 @@ import { RawSocketClient } from '../transport/rawsocket-client.js';
  * budget is bounded (a few seconds in CI). Every property runs with one seed, printed when a
  * property fails; FUZZ_SEED=<seed> replays it, FUZZ_RUNS=<n> scales every budget.
  */
-
-const seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const scale = Number(process.env.FUZZ_RUNS ?? 1);
-const runs = (n: number): number => Math.max(1, Math.round(n * scale));
-
-async function check<Ts extends [unknown, ...unknown[]]>(name: string, property: fc.IAsyncProperty<Ts> | fc.IProperty<Ts>, numRuns: number): Promise<void> {
-  try {
-    await fc.assert(property, { seed, numRuns: runs(numRuns) });
-  } catch (error) {
-    throw new Error(`fuzz "${name}" failed; replay with FUZZ_SEED=${seed}\n${(error as Error).message}`);
-  }
-}
-
-// ---- what a client might send ----
-
-/** WAMP-ish values: every type the codecs carry, nested a little (deep nesting is the codec limits' test). */
-const value: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie) => ({
-  v: fc.oneof(
-    { depthSize: 'small', maxDepth: 3 },
-    fc.integer(), fc.double(), fc.maxSafeInteger(), fc.string({ maxLength: 12 }), fc.boolean(), fc.constant(null),
-    fc.uint8Array({ maxLength: 12 }),
-    fc.array(tie('v'), { maxLength: 4 }),
-    fc.dictionary(fc.string({ maxLength: 8 }), tie('v'), { maxKeys: 4 }),
-  ),
-})).v;
-
-const codes = Object.values(MessageType);
-
-/** One well-formed message per type a client sends, the base for near-valid mutations. */
-const samples: unknown[][] = [
-  [1, 'realm1', { roles: { subscriber: {}, publisher: {}, caller: {}, callee: {} } }],
-  [3, {}, 'wamp.close.normal'],
-  [5, 'signature', {}],
-  [6, {}, 'wamp.close.close_realm'],
-  [8, 68, 1, {}, 'app.error', [1], { a: 1 }],
-  [16, 1, { acknowledge: true }, 'app.topic', [1, 'two'], { three: 3 }],
-  [32, 2, { match: 'prefix' }, 'app'],
-  [34, 3, 4],
-  [48, 5, { timeout: 100 }, 'app.proc', [], {}],
-  [49, 5, { mode: 'kill' }],
-  [64, 6, { match: 'wildcard', invoke: 'roundrobin' }, 'app..proc'],
-  [66, 7, 8],
-  [70, 9, { progress: true }, ['x']],
-];
-
-/** Any type code (and some that are none) followed by arbitrary elements. */
-const wampish = fc.tuple(fc.oneof(fc.constantFrom(...codes), fc.integer({ min: -2, max: 300 })), fc.array(value, { maxLength: 7 }))
-  .map(([code, rest]) => [code, ...rest]);
-
-/** A well-formed message with one element replaced, dropped or appended. */
-const nearValid = fc.tuple(fc.constantFrom(...samples), fc.nat(), value, fc.constantFrom('replace', 'drop', 'append'))
-  .map(([sample, at, replacement, how]) => {
-    const message = sample.slice();
-    const index = 1 + (at % (message.length - 1));
-    if (how === 'replace') message[index] = replacement;
-    else if (how === 'drop') message.splice(index, 1);
-    else message.push(replacement);
-    return message;
-  });
-
-const decodedMessage = fc.oneof(wampish, nearValid, value);
-
-const asBytes = (frame: string | Uint8Array): Uint8Array => (typeof frame === 'string' ? Buffer.from(frame, 'utf8') : frame);
-
-/** Bytes for `codec`: random ones, or an encoded message with bytes flipped, cut or added. */
-function framesFor(codec: Codec): fc.Arbitrary<Uint8Array> {
-  const encoded = fc.oneof(decodedMessage, nearValid).map((message) => asBytes(codec.encode(Array.isArray(message) ? message : [message])));
-  const mutated = fc.tuple(encoded, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), fc.nat())
-    .map(([bytes, flips, cut]) => {
-      const copy = Uint8Array.from(bytes);
-      for (const [at, byte] of flips) copy[at % copy.length] = byte;
-      return cut % 3 === 0 ? copy.subarray(0, cut % (copy.length + 1)) : copy;
-    });
-  return fc.oneof(fc.uint8Array({ maxLength: 48 }), encoded, mutated);
-}
 
 // ---- in process: the decoder, the parser and the session state machine ----
 
@@ -161,10 +88,10 @@ async function stillServes(router: Router, codec: Codec): Promise<void> {
   publisher.link.detach();
 }
 
-describe(`fuzz (seed ${seed}): decoders and the parser never throw`, () => {
+describe(`fuzz (seed ${fuzzSeed}): decoders and the parser never throw`, () => {
   for (const codec of allCodecs) {
     it(`${codec.name}: any bytes decode to a value or fail with an Error; the parser judges every value without throwing`, async () => {
-      await check(`${codec.name} decode+parse`, fc.property(framesFor(codec), (bytes) => {
+      await checkFuzz(`${codec.name} decode+parse`, fc.property(framesFor(codec), (bytes) => {
         let decoded: unknown;
         try {
           decoded = codec.decode(codec.binary ? bytes : Buffer.from(bytes).toString('utf8'));
@@ -179,14 +106,14 @@ describe(`fuzz (seed ${seed}): decoders and the parser never throw`, () => {
   }
 
   it('the parser judges arbitrary values without throwing, and every refusal has a reason', async () => {
-    await check('parse', fc.property(fc.oneof(decodedMessage, fc.anything({ maxDepth: 3 })), (decoded) => {
+    await checkFuzz('parse', fc.property(fc.oneof(decodedMessage, fc.anything({ maxDepth: 3 })), (decoded) => {
       const parsed = parseMessage(decoded);
       if (!parsed.ok) assert.ok(parsed.error.length > 0);
     }), 3_000);
   });
 });
 
-describe(`fuzz (seed ${seed}): sessions fed fuzzed frames`, () => {
+describe(`fuzz (seed ${fuzzSeed}): sessions fed fuzzed frames`, () => {
   for (const codec of allCodecs) {
     it(`${codec.name}: a session before HELLO and an established one take any frame without a throw escaping`, async () => {
       const router = fuzzRouter();
@@ -194,13 +121,13 @@ describe(`fuzz (seed ${seed}): sessions fed fuzzed frames`, () => {
       const realm = router.realm('realm1')!;
       // The meta API's own registrations are there from the start.
       const baseline = [0, realm.broker.subscriptionCount(), realm.dealer.registrationCount()];
-      await check(`${codec.name} before HELLO`, fc.property(framesFor(codec), (bytes) => {
+      await checkFuzz(`${codec.name} before HELLO`, fc.property(framesFor(codec), (bytes) => {
         const peer = new EncodingPeer(codec);
         peer.link = router.attach(peer, anonymousGate('anonymous'));
         peer.frame(bytes);
         peer.link.detach();
       }), 300);
-      await check(`${codec.name} established`, fc.asyncProperty(fc.array(framesFor(codec), { minLength: 1, maxLength: 5 }), async (frames) => {
+      await checkFuzz(`${codec.name} established`, fc.asyncProperty(fc.array(framesFor(codec), { minLength: 1, maxLength: 5 }), async (frames) => {
         const peer = await joinedPeer(router, codec, true);
         for (const bytes of frames) peer.frame(bytes);
         await flush();
@@ -213,10 +140,10 @@ describe(`fuzz (seed ${seed}): sessions fed fuzzed frames`, () => {
   }
 });
 
-describe(`fuzz (seed ${seed}): RawSocket framing`, () => {
+describe(`fuzz (seed ${fuzzSeed}): RawSocket framing`, () => {
   it('the frame parser never throws, and frames split at any points arrive whole and in order', async () => {
     const frame = fc.tuple(fc.constantFrom(FrameType.message, FrameType.ping, FrameType.pong), fc.uint8Array({ maxLength: 40 }));
-    await check('framing', fc.property(fc.array(frame, { maxLength: 6 }), fc.array(fc.nat(), { maxLength: 8 }), fc.uint8Array({ maxLength: 16 }),
+    await checkFuzz('framing', fc.property(fc.array(frame, { maxLength: 6 }), fc.array(fc.nat(), { maxLength: 8 }), fc.uint8Array({ maxLength: 16 }),
       (frames, cuts, junk) => {
         const stream = Buffer.concat([...frames.map(([type, payload]) => encodeFrame(type, payload)), junk]);
         const got: [number, string][] = [];
@@ -294,13 +221,13 @@ class CodecWebSocket {
   }
 }
 
-describe(`fuzz (seed ${seed}): fuzzed frames over real connections`, () => {
+describe(`fuzz (seed ${fuzzSeed}): fuzzed frames over real connections`, () => {
   for (const codec of allCodecs) {
     it(`WebSocket ${codec.name}: each fuzzed frame is answered or ends its own session; a bystander keeps being served`, async () => {
       const bystander = await CodecWebSocket.open(codec);
       bystander.send(samples[0]!);
       assert.equal((await bystander.until((m) => m[0] === MessageType.WELCOME))?.[0], MessageType.WELCOME);
-      const inputs = fc.sample(fc.array(framesFor(codec), { minLength: 1, maxLength: 3 }), { seed, numRuns: runs(25) });
+      const inputs = fc.sample(fc.array(framesFor(codec), { minLength: 1, maxLength: 3 }), { seed: fuzzSeed, numRuns: fuzzRuns(25) });
       for (const [i, frames] of inputs.entries()) {
         const client = await CodecWebSocket.open(codec);
         client.send(samples[0]!);
@@ -320,7 +247,7 @@ describe(`fuzz (seed ${seed}): fuzzed frames over real connections`, () => {
     const bystander = await RawSocketClient.open({ port: rawPort });
     assert.equal((await bystander.hello())[0], MessageType.WELCOME);
     const handshakes = fc.sample(fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 })),
-      { seed, numRuns: runs(20) });
+      { seed: fuzzSeed, numRuns: fuzzRuns(20) });
     for (const handshake of handshakes) {
       const { client } = await RawSocketClient.connect({ port: rawPort }, { handshake });
       client.close();
@@ -328,7 +255,7 @@ describe(`fuzz (seed ${seed}): fuzzed frames over real connections`, () => {
     const streams = fc.sample(fc.array(fc.oneof(
       fc.uint8Array({ maxLength: 24 }),
       fc.tuple(fc.integer({ min: 0, max: 255 }), framesFor(allCodecs[0]!)).map(([type, payload]) => encodeFrame((type % 4) as FrameType, payload)),
-    ), { minLength: 1, maxLength: 4 }), { seed, numRuns: runs(25) });
+    ), { minLength: 1, maxLength: 4 }), { seed: fuzzSeed, numRuns: fuzzRuns(25) });
     for (const [i, chunks] of streams.entries()) {
       const client = await RawSocketClient.open({ port: rawPort });
       client.send(samples[0]!);

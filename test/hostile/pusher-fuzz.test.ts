@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { WebSocket } from 'ws';
 import { APP, pusherConfig, removeDir, serverSdk, startPusherNode, type PusherNode } from '../pusher/support.js';
+import { checkFuzz } from '../support/fuzz.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -11,8 +12,6 @@ import { waitFor } from '../support/wait.js';
  * connection still receives events. FUZZ_SEED=<seed> replays a failure, FUZZ_RUNS scales the budget.
  */
 
-const seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const scale = Number(process.env.FUZZ_RUNS ?? 1);
 
 const json: fc.Arbitrary<unknown> = fc.jsonValue({ maxDepth: 3 });
 const events = ['pusher:subscribe', 'pusher:unsubscribe', 'pusher:signin', 'pusher:ping', 'pusher:pong', 'client-x', 'pusher:other', 'x'];
@@ -68,18 +67,14 @@ describe('pusher door under fuzzed frames', () => {
     fuzzed.ws.on('message', (data) => {
       if (JSON.parse(data.toString()).event === 'pusher:pong') pongs += 1;
     });
-    try {
-      await fc.assert(fc.asyncProperty(frame, async (text) => {
-        const expected = pongs + 1 + (isPing(text) ? 1 : 0);
-        fuzzed.ws.send(text);
-        fuzzed.ws.send('{"event":"pusher:ping","data":{}}');
-        await waitFor(() => pongs >= expected || fuzzed.ws.readyState !== WebSocket.OPEN, 'the pong');
-        assert.equal(fuzzed.ws.readyState, WebSocket.OPEN, `the connection closed after ${text}`);
-        pongs = Math.max(pongs, expected);
-      }), { seed, numRuns: Math.max(1, Math.round(150 * scale)) });
-    } catch (error) {
-      throw new Error(`pusher fuzz failed; replay with FUZZ_SEED=${seed}\n${(error as Error).message}`);
-    }
+    await checkFuzz('pusher', fc.asyncProperty(frame, async (text) => {
+      const expected = pongs + 1 + (isPing(text) ? 1 : 0);
+      fuzzed.ws.send(text);
+      fuzzed.ws.send('{"event":"pusher:ping","data":{}}');
+      await waitFor(() => pongs >= expected || fuzzed.ws.readyState !== WebSocket.OPEN, 'the pong');
+      assert.equal(fuzzed.ws.readyState, WebSocket.OPEN, `the connection closed after ${text}`);
+      pongs = Math.max(pongs, expected);
+    }), 150);
     const before = bystander.frames.length;
     await serverSdk(server.port).trigger('news', 'still-here', {});
     await waitFor(() => bystander.frames.length > before, 'the bystander\'s event');
