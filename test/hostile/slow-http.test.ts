@@ -125,6 +125,19 @@ describe('slow HTTP clients', { timeout: 60_000 }, () => {
     client.socket.write(`GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ${'x'.repeat(32 * 1024)}\r\n\r\n`);
     await client.closed;
     assert.equal(client.status, 431, client.received);
+    assert.match(client.received, /"error":"headers_too_large"/);
+  });
+
+  it('answers a request Node cannot read with a 400 and a JSON error saying why (found by fuzzing: the body was empty)', async () => {
+    for (const [head, code] of [['FOO / HTTP/1.1', 'invalid_method'], ['GET /a b HTTP/1.1', 'malformed_request']] as const) {
+      const client = new RawHttpClient(port);
+      client.socket.write(`${head}\r\nHost: 127.0.0.1\r\n\r\n`);
+      await client.closed;
+      assert.equal(client.status, 400, client.received);
+      const body = JSON.parse(client.received.slice(client.received.indexOf('\r\n\r\n') + 4)) as { error: string; message: string };
+      assert.equal(body.error, code, client.received);
+      assert.notEqual(body.message, '');
+    }
   });
 
   it('lets a body that arrives in pieces within its time through', async () => {

@@ -204,8 +204,9 @@ export class HttpListener {
       socket.destroy();
       return;
     }
-    const status = clientErrorStatus[error.code ?? ''] ?? '400 Bad Request';
-    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    const { status, code, message } = clientErrorAnswer(error);
+    const body = JSON.stringify({ error: code, message });
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     // A client still sending would keep a half-closed socket open: it gets a moment to read the answer.
     const linger = setTimeout(() => socket.destroy(), CLOSE_LINGER_MS);
     linger.unref();
@@ -220,10 +221,18 @@ const HOST_WARNING_INTERVAL_MS = 10_000;
 /** How long a connection refused by clientError stays half-closed before it is destroyed. */
 const CLOSE_LINGER_MS = 1_000;
 
-const clientErrorStatus: Record<string, string> = {
-  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
-  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
+/** The answers to requests Node could not read, by its error code; anything else is malformed (400). */
+const clientErrorAnswers: Record<string, { status: string; code: string; message: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { status: '408 Request Timeout', code: 'request_timeout', message: 'the request did not arrive within the time limit' },
+  HPE_HEADER_OVERFLOW: { status: '431 Request Header Fields Too Large', code: 'headers_too_large', message: 'the request headers are larger than this server reads' },
+  HPE_INVALID_METHOD: { status: '400 Bad Request', code: 'invalid_method', message: 'the request method is not an HTTP method this server knows' },
 };
+
+/** A request Node could not read, answered with a JSON error that says why (Node's parser names the fault in `reason`). */
+function clientErrorAnswer(error: Error & { code?: string; reason?: string }): { status: string; code: string; message: string } {
+  return clientErrorAnswers[error.code ?? '']
+    ?? { status: '400 Bad Request', code: 'malformed_request', message: `the request is not well-formed HTTP/1.1: ${error.reason ?? error.message}` };
+}
 
 /** "/ws/?x=1" → "/ws"; "" → "/"; "//a//b" → "/a/b". Percent-escapes are left as they are. */
 export function normalizePath(url: string | undefined): string {
