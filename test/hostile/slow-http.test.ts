@@ -128,12 +128,12 @@ describe('slow HTTP clients', { timeout: 60_000 }, () => {
     assert.match(client.received, /"error":"headers_too_large"/);
   });
 
-  it('answers a request Node cannot read with a 400 and a JSON error saying why (found by fuzzing: the body was empty)', async () => {
-    for (const [head, code] of [['FOO / HTTP/1.1', 'invalid_method'], ['GET /a b HTTP/1.1', 'malformed_request']] as const) {
+  it('answers a request Node cannot read with a 400, and a CONNECT with a 405, each with a JSON error saying why (found by fuzzing: the body was empty, a CONNECT was dropped)', async () => {
+    for (const [head, code, status] of [['FOO / HTTP/1.1', 'invalid_method', 400], ['GET /a b HTTP/1.1', 'malformed_request', 400], ['CONNECT 127.0.0.1:1 HTTP/1.1', 'method_not_allowed', 405]] as const) {
       const client = new RawHttpClient(port);
       client.socket.write(`${head}\r\nHost: 127.0.0.1\r\n\r\n`);
       await client.closed;
-      assert.equal(client.status, 400, client.received);
+      assert.equal(client.status, status, client.received);
       const body = JSON.parse(client.received.slice(client.received.indexOf('\r\n\r\n') + 4)) as { error: string; message: string };
       assert.equal(body.error, code, client.received);
       assert.notEqual(body.message, '');

@@ -74,6 +74,8 @@ export class HttpListener {
     this.server.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
     this.server.on('request', (request, response) => this.request(request, response));
     this.server.on('clientError', (error: Error & { code?: string }, socket) => this.clientError(error, socket));
+    // Node drops a CONNECT without a word unless someone listens: we are no proxy, and say so.
+    this.server.on('connect', (_request, socket: Duplex) => answerAndClose(socket, '405 Method Not Allowed', 'method_not_allowed', 'CONNECT is for proxies, and this is a router: nothing here tunnels'));
     // Over TLS the first octet is read after the TLS handshake: RawSocket inside TLS, as Crossbar.
     if (diverted.size > 0) {
       const routes = new Map([...diverted].map(([octet, acceptor]) => [octet, (socket: Socket) => acceptor.accept(socket)]));
@@ -205,12 +207,7 @@ export class HttpListener {
       return;
     }
     const { status, code, message } = clientErrorAnswer(error);
-    const body = JSON.stringify({ error: code, message });
-    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-    // A client still sending would keep a half-closed socket open: it gets a moment to read the answer.
-    const linger = setTimeout(() => socket.destroy(), CLOSE_LINGER_MS);
-    linger.unref();
-    socket.once('close', () => clearTimeout(linger));
+    answerAndClose(socket, status, code, message);
   }
 }
 
@@ -220,6 +217,16 @@ const TIMEOUT_WARNING_INTERVAL_MS = 10_000;
 const HOST_WARNING_INTERVAL_MS = 10_000;
 /** How long a connection refused by clientError stays half-closed before it is destroyed. */
 const CLOSE_LINGER_MS = 1_000;
+
+/** Writes a JSON error straight to a socket no response owns (Node could not read the request, or it is a CONNECT), and closes it. */
+function answerAndClose(socket: Duplex, status: string, code: string, message: string): void {
+  const body = JSON.stringify({ error: code, message });
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  // A client still sending would keep a half-closed socket open: it gets a moment to read the answer.
+  const linger = setTimeout(() => socket.destroy(), CLOSE_LINGER_MS);
+  linger.unref();
+  socket.once('close', () => clearTimeout(linger));
+}
 
 /** The answers to requests Node could not read, by its error code; anything else is malformed (400). */
 const clientErrorAnswers: Record<string, { status: string; code: string; message: string }> = {
