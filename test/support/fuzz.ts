@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import fc from 'fast-check';
 import type { CaptureLog } from '../auth/support/capture-log.js';
 import { openAutobahn, type OpenSession } from './autobahn.js';
@@ -108,4 +109,77 @@ export class WampBystander {
   close(): Promise<void> {
     return this.open.close();
   }
+}
+
+// ---- HTTP doors ----
+
+export interface FuzzRequest {
+  method: string;
+  /** Path and query as sent (request-target syntax: printable, escaped elsewhere). */
+  path: string;
+  headers?: Record<string, string>;
+  body?: Buffer | string;
+}
+
+export interface FuzzAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/**
+ * One request on a connection of its own. A streaming answer (text/event-stream) is taken as its
+ * status and headers, and the connection dropped: the stream itself would never end.
+ */
+export function exchange(port: number, sent: FuzzRequest): Promise<FuzzAnswer> {
+  return new Promise((resolve, reject) => {
+    // Node's client frames a GET, DELETE or OPTIONS body with no length at all: the server would read it as the next request.
+    const length = sent.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(sent.body)) };
+    const request = httpRequest({ host: '127.0.0.1', port, method: sent.method, path: sent.path, headers: { ...sent.headers, ...length }, agent: false }, (response) => {
+      if (String(response.headers['content-type']).startsWith('text/event-stream')) {
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.alloc(0) });
+        response.destroy();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }));
+      response.on('error', reject);
+    });
+    // Node's client hands the answer to a CONNECT to 'connect', with the body still on the socket.
+    request.on('connect', (response, socket, head) => {
+      const chunks: Buffer[] = [head];
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      socket.on('close', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }));
+    });
+    request.on('error', reject);
+    // A request left unanswered fails here, naming itself, rather than as the test's timeout.
+    request.setTimeout(10_000, () => request.destroy(new Error(`no answer in 10 s to ${sent.method} ${sent.path.slice(0, 200)}`)));
+    request.end(sent.body);
+  });
+}
+
+/** A request-target from fuzzed text: escaped as a URL would be, with some broken escapes left in. */
+export const fuzzedPathPart: fc.Arbitrary<string> = fc.oneof(
+  fc.string({ maxLength: 12 }).map((text) => encodeURIComponent(text)),
+  fc.string({ maxLength: 12 }).map((text) => encodeURI(text)),
+  fc.constantFrom('', '.', '..', '%', '%zz', '%E0%A4%A', '%00', '//', '?', '&', '=', '#', ';', '+', 'x'.repeat(300)),
+);
+
+/** A header value: fuzzed text with the characters HTTP forbids in a field value replaced. */
+export const fuzzedHeaderValue: fc.Arbitrary<string> = fc.string({ maxLength: 40 })
+  .map((text) => text.replace(/[^\t\x20-\x7e]/g, '?').trim());
+
+/**
+ * What every answer of an HTTP door must be to a fuzzed request: never a 5xx (no internal error),
+ * and a 4xx carries a specific error as JSON: `{"error": "<code>", "message": "<why>"}`.
+ */
+export function assertSpecificAnswer(answer: FuzzAnswer, sent: FuzzRequest): void {
+  const what = `${sent.method} ${sent.path.slice(0, 200)} -> ${answer.status} ${answer.body.toString('utf8').slice(0, 300)}`;
+  assert.ok(answer.status < 500, `an internal error: ${what}`);
+  if (answer.status < 400 || sent.method === 'HEAD') return;
+  assert.match(String(answer.headers['content-type']), /^application\/json/, `a refusal without a JSON body: ${what}`);
+  const body = JSON.parse(answer.body.toString('utf8')) as { error?: unknown; message?: unknown };
+  assert.ok(typeof body.error === 'string' && body.error !== '', `a refusal without an error code: ${what}`);
+  assert.ok(typeof body.message === 'string' && body.message !== '', `a refusal without a message: ${what}`);
 }
