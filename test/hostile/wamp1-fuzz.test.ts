@@ -76,9 +76,14 @@ class FuzzClient {
     ws.on('error', () => undefined);
   }
 
-  static async open(url: string): Promise<FuzzClient> {
+  /** Opens a v1 connection; `early` frames are sent as soon as it opens, before WELCOME (the session is still joining). */
+  static async open(url: string, early: Frame[]): Promise<FuzzClient> {
     const client = new FuzzClient(new WebSocket(url, ['wamp']));
-    await client.arrivals.until(() => client.received.some((message) => message[0] === 0), 'WELCOME', 5_000);
+    client.ws.once('open', () => {
+      for (const sent of early) client.ws.send(sent.data, { binary: sent.binary });
+    });
+    await client.arrivals.until(() => client.received.some((message) => message[0] === 0), 'WELCOME', 5_000)
+      .catch((error: Error) => assert.ok(client.closed, error.message));
     return client;
   }
 }
@@ -106,21 +111,22 @@ describe(`WAMP v1 door under fuzzed frames (seed ${fuzzSeed})`, () => {
   it('answers a CALL after any frames, or closes with 1008 and a reason; the others keep working', { timeout: 120_000 }, async () => {
     const baseline = gauges(node.metrics.exposition(), heldGauges);
     let runs = 0;
-    await checkFuzz('wamp1', fc.asyncProperty(fc.array(frame, { minLength: 1, maxLength: 5 }), async (frames) => {
-      const client = await FuzzClient.open(node.url);
+    await checkFuzz('wamp1', fc.asyncProperty(fc.array(frame, { maxLength: 2 }), fc.array(frame, { minLength: 1, maxLength: 5 }), async (early, frames) => {
+      // A CALL among the early frames too: what a client sends before WELCOME is acted on, never dropped.
+      const probes = [`early-${runs}`, `probe-${runs}`];
+      const call = (probe: string): Frame => ({ data: JSON.stringify([2, probe, 'bystander.echo', probe]), binary: false });
+      const client = await FuzzClient.open(node.url, [...early, call(probes[0]!)]);
       try {
-        for (const sent of frames) client.ws.send(sent.data, { binary: sent.binary });
-        const probe = `probe-${runs}`;
-        client.ws.send(JSON.stringify([2, probe, 'bystander.echo', probe]));
-        await client.arrivals.until(() => client.received.some((message) => message[0] === 3 && message[1] === probe), 'the probe CALLRESULT', 5_000)
+        for (const sent of [...frames, call(probes[1]!)]) if (!client.closed) client.ws.send(sent.data, { binary: sent.binary });
+        const answered = (probe: string) => client.received.some((message) => message[0] === 3 && message[1] === probe);
+        await client.arrivals.until(() => probes.every(answered), 'the probes\' CALLRESULTs', 5_000)
           .catch((error: Error) => {
             assert.ok(client.closed, error.message);
             assert.equal(client.closed.code, 1008, `closed ${client.closed.code} ${client.closed.reason}`);
             assert.notEqual(client.closed.reason, '', 'a 1008 close names the problem');
           });
-        if (!client.closed) {
-          const answer = client.received.find((message) => message[0] === 3 && message[1] === probe);
-          assert.deepEqual(answer, [3, probe, probe]);
+        for (const probe of client.closed ? [] : probes) {
+          assert.deepEqual(client.received.find((message) => message[0] === 3 && message[1] === probe), [3, probe, probe]);
         }
         for (const message of client.received) {
           // A CALLERROR of the router's own making (runtime_error) would be an internal failure.
