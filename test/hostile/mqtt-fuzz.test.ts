@@ -3,6 +3,8 @@ import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { generate, parser as createParser, type Packet } from 'mqtt-packet';
+import { encode as encodeCbor } from 'cbor-x';
+import { pack } from 'msgpackr';
 import { WebSocket } from 'ws';
 import { CaptureLog } from '../auth/support/capture-log.js';
 import { checkFuzz, CrashWatch, fuzzSeed, gauges, gaugesBackTo, WampBystander } from '../support/fuzz.js';
@@ -24,12 +26,12 @@ import { Arrivals, waitFor } from '../support/wait.js';
 
 const text = (maxLength: number) => fc.oneof(fc.string({ maxLength }), fc.string({ unit: 'binary', maxLength }));
 const topicName = fc.oneof(
-  fc.constantFrom('fuzz/a', 'fuzz/b/c', 'bystander/events', '', '/', 'a//b', '#', '+', 'a/#', '$SYS/x', 'a\u0000b', 'ü/é', 'a.b', 'x'.repeat(300)),
+  fc.constantFrom('fuzz/a', 'fuzz/b/c', 'fuzz/m/x', 'fuzz/c/x', 'fuzz/j/x', 'bystander/events', '', '/', 'a//b', '#', '+', 'a/#', '$SYS/x', 'a\u0000b', 'ü/é', 'a.b', 'x'.repeat(300)),
   text(20),
 );
 const topicFilter = fc.oneof(fc.constantFrom('#', '+', 'fuzz/#', 'fuzz/+/c', '+/+', 'a/#/b', 'a+', '$share/g/fuzz', '$SYS/#', ''), topicName);
 const bytes = (maxLength: number) => fc.uint8Array({ maxLength }).map((array) => Buffer.from(array));
-const payload = fc.oneof(bytes(24), fc.constantFrom('{"args":[1]}', '{"args":[1],"kwargs":{"a":2}}', '{"kwargs":[]}', '[1,2]', 'null', '{', '').map((value) => Buffer.from(value)));
+const payload = fc.oneof(bytes(24), fc.constantFrom(pack({ args: [1] }), pack({ args: 'x' }), encodeCbor({ args: [1], kwargs: { a: 1 } }), encodeCbor([1])), fc.constantFrom('{"args":[1]}', '{"args":[1],"kwargs":{"a":2}}', '{"kwargs":[]}', '[1,2]', 'null', '{', '').map((value) => Buffer.from(value)));
 const u16 = fc.integer({ min: 0, max: 0xffff });
 const u32 = fc.oneof(fc.constantFrom(0, 1, 0xffffffff), fc.integer({ min: 0, max: 0xffffffff }));
 const messageId = fc.oneof(fc.constantFrom(0, 1, 2, 0xffff), u16);
@@ -248,7 +250,14 @@ describe(`MQTT doors under fuzzed packet sequences (seed ${fuzzSeed})`, () => {
 
   before(async () => {
     // Persistent sessions expire after a second, and connections are not rate-limited: the fuzzer opens many.
-    const limits = { connectionRate: 100_000, maxSessionExpiry: 1 };
+    const limits = {
+      connectionRate: 100_000, maxSessionExpiry: 1,
+      // Every payload format, each under its own topics.
+      payloadMapping: {
+        '': { type: 'native', serializer: 'json' }, 'fuzz.b.': { type: 'passthrough' }, 'fuzz.j.': { type: 'json' },
+        'fuzz.m.': { type: 'native', serializer: 'msgpack' }, 'fuzz.c.': { type: 'native', serializer: 'cbor' },
+      } as const,
+    };
     const config = mqttTestConfig(limits);
     config.listeners[0]!.paths['/mqtt'] = { type: 'mqtt', ...testMqtt(limits) };
     node = await startTestNode(config, { log });
