@@ -6,7 +6,7 @@ import type { HttpBridgeOptions } from '../../src/config/model.js';
 import { CaptureLog } from '../auth/support/capture-log.js';
 import { bridgeConfig, bridgeDefaults } from '../bridge/http-support.js';
 import {
-  assertSpecificAnswer, checkFuzz, CrashWatch, exchange, fuzzedHeaderValue, fuzzedPathPart, fuzzSeed, gauges, gaugesBackTo, WampBystander,
+  assertSpecificAnswer, checkFuzz, CrashWatch, exchange, fuzzedHeaderValue, fuzzedPathPart, fuzzSeed, fuzzTimeout, gauges, gaugesBackTo, WampBystander,
   type FuzzRequest,
 } from '../support/fuzz.js';
 import { startTestNode } from '../support/node.js';
@@ -135,7 +135,7 @@ describe(`HTTP bridge under fuzzed requests (seed ${fuzzSeed})`, () => {
     await node.stop();
   });
 
-  it('answers every request with a success or a specific 4xx, and keeps routing for the others', { timeout: 120_000 }, async () => {
+  it('answers every request with a success or a specific 4xx, and keeps routing for the others', { timeout: fuzzTimeout(120_000) }, async () => {
     const baseline = gauges(node.metrics.exposition(), heldGauges);
     let runs = 0;
     await checkFuzz('http bridge', fc.asyncProperty(fc.array(request, { minLength: 1, maxLength: 3 }), async (requests) => {

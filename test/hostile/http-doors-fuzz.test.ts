@@ -5,7 +5,7 @@ import type { SseService } from '../../src/config/model.js';
 import { allCodecs, jsonCodec } from '../../src/codec/index.js';
 import { CaptureLog } from '../auth/support/capture-log.js';
 import {
-  assertSpecificAnswer, checkFuzz, CrashWatch, exchange, fuzzedHeaderValue, fuzzedPathPart, fuzzSeed, gauges, gaugesBackTo, WampBystander,
+  assertSpecificAnswer, checkFuzz, CrashWatch, exchange, fuzzedHeaderValue, fuzzedPathPart, fuzzSeed, fuzzTimeout, gauges, gaugesBackTo, WampBystander,
   type FuzzRequest,
 } from '../support/fuzz.js';
 import { startTestNode, testConfig, testLongPoll } from '../support/node.js';
@@ -129,7 +129,7 @@ describe(`long-poll and SSE doors under fuzzed HTTP requests (seed ${fuzzSeed})`
     }
   }
 
-  it('long-poll: every request is served or refused with a specific 4xx, interleaved on one transport', { timeout: 120_000 }, async () => {
+  it('long-poll: every request is served or refused with a specific 4xx, interleaved on one transport', { timeout: fuzzTimeout(120_000) }, async () => {
     const baseline = gauges(node.metrics.exposition(), heldGauges);
     let runs = 0;
     await checkFuzz('long-poll', fc.asyncProperty(longPollRun, async ({ protocol, groups }) => {
@@ -171,7 +171,7 @@ describe(`long-poll and SSE doors under fuzzed HTTP requests (seed ${fuzzSeed})`
     watch.assertQuiet('the long-poll fuzzing');
   });
 
-  it('SSE: every request opens a stream or is refused with a specific 4xx', { timeout: 120_000 }, async () => {
+  it('SSE: every request opens a stream or is refused with a specific 4xx', { timeout: fuzzTimeout(120_000) }, async () => {
     const baseline = gauges(node.metrics.exposition(), heldGauges);
     let runs = 0;
     await checkFuzz('sse', fc.asyncProperty(fc.array(sseRequest, { minLength: 1, maxLength: 3 }), async (requests) => {

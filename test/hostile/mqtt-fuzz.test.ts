@@ -7,7 +7,7 @@ import { encode as encodeCbor } from 'cbor-x';
 import { pack } from 'msgpackr';
 import { WebSocket } from 'ws';
 import { CaptureLog } from '../auth/support/capture-log.js';
-import { checkFuzz, CrashWatch, fuzzSeed, gauges, gaugesBackTo, WampBystander } from '../support/fuzz.js';
+import { checkFuzz, CrashWatch, fuzzSeed, fuzzTimeout, gauges, gaugesBackTo, WampBystander } from '../support/fuzz.js';
 import { connectMqtt, mqttTestConfig, testMqtt, type RecordingClient } from '../support/mqtt.js';
 import { startTestNode } from '../support/node.js';
 import { Arrivals, waitFor } from '../support/wait.js';
@@ -285,7 +285,7 @@ describe(`MQTT doors under fuzzed packet sequences (seed ${fuzzSeed})`, () => {
   }
 
   for (const door of ['tcp', 'websocket'] as const) {
-    it(`answers or closes every fuzzed ${door} connection and leaves the others working`, { timeout: 120_000 }, async () => {
+    it(`answers or closes every fuzzed ${door} connection and leaves the others working`, { timeout: fuzzTimeout(120_000) }, async () => {
       const open = door === 'tcp'
         ? (version: 4 | 5) => overTcp(node.ports.get('mqtt')!, version)
         : (version: 4 | 5) => overWebSocket(node.url.replace(/\/ws$/, '/mqtt'), version);

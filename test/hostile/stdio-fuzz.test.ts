@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { CaptureLog } from '../auth/support/capture-log.js';
-import { checkFuzz, CrashWatch, fuzzSeed, WampBystander } from '../support/fuzz.js';
+import { checkFuzz, CrashWatch, fuzzSeed, fuzzTimeout, WampBystander } from '../support/fuzz.js';
 import { startTestNode, testConfig } from '../support/node.js';
 import { Arrivals } from '../support/wait.js';
 
@@ -112,7 +112,7 @@ describe(`stdio door under fuzzed program output (seed ${fuzzSeed})`, () => {
     server.close();
   });
 
-  it('answers every line or refuses it, and keeps the program\'s session in step', { timeout: 120_000 }, async () => {
+  it('answers every line or refuses it, and keeps the program\'s session in step', { timeout: fuzzTimeout(120_000) }, async () => {
     let runs = 0;
     await checkFuzz('stdio', fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 5 }), async (lines) => {
       const probe = `probe-${runs}`;

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { CaptureLog } from '../auth/support/capture-log.js';
-import { checkFuzz, CrashWatch, fuzzSeed, gauges, gaugesBackTo, WampBystander } from '../support/fuzz.js';
+import { checkFuzz, CrashWatch, fuzzSeed, fuzzTimeout, gauges, gaugesBackTo, WampBystander } from '../support/fuzz.js';
 import { startTestNode, testConfig, webSocketPath } from '../support/node.js';
 import { Arrivals } from '../support/wait.js';
 
@@ -108,7 +108,7 @@ describe(`WAMP v1 door under fuzzed frames (seed ${fuzzSeed})`, () => {
     await node.stop();
   });
 
-  it('answers a CALL after any frames, or closes with 1008 and a reason; the others keep working', { timeout: 120_000 }, async () => {
+  it('answers a CALL after any frames, or closes with 1008 and a reason; the others keep working', { timeout: fuzzTimeout(120_000) }, async () => {
     const baseline = gauges(node.metrics.exposition(), heldGauges);
     let runs = 0;
     await checkFuzz('wamp1', fc.asyncProperty(fc.array(frame, { maxLength: 2 }), fc.array(frame, { minLength: 1, maxLength: 5 }), async (early, frames) => {

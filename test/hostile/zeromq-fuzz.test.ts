@@ -5,7 +5,7 @@ import { Push } from 'zeromq';
 import type { ZeromqComponentConfig } from '../../src/config/model.js';
 import { CaptureLog } from '../auth/support/capture-log.js';
 import { freePort } from '../support/cli.js';
-import { checkFuzz, CrashWatch, fuzzSeed, WampBystander } from '../support/fuzz.js';
+import { checkFuzz, CrashWatch, fuzzSeed, fuzzTimeout, WampBystander } from '../support/fuzz.js';
 import { startTestNode, testConfig } from '../support/node.js';
 import { waitFor } from '../support/wait.js';
 
@@ -68,7 +68,7 @@ describe(`ZeroMQ door under fuzzed messages (seed ${fuzzSeed})`, () => {
     await node.stop();
   });
 
-  it('publishes or drops every message and goes on with the next', { timeout: 120_000 }, async () => {
+  it('publishes or drops every message and goes on with the next', { timeout: fuzzTimeout(120_000) }, async () => {
     let runs = 0;
     await checkFuzz('zeromq', fc.asyncProperty(fc.constantFrom('plain', 'field' as const), fc.array(message, { minLength: 1, maxLength: 4 }), async (kind, messages) => {
       const socket = sockets[kind as 'plain' | 'field'];

@@ -17,6 +17,9 @@ const fuzzScale = Number(process.env.FUZZ_RUNS ?? 1);
 /** `n` runs times FUZZ_RUNS (at least one). */
 export const fuzzRuns = (n: number): number => Math.max(1, Math.round(n * fuzzScale));
 
+/** A test's time limit for its share of the budget: `ms` times FUZZ_RUNS (a long campaign is not cut short). */
+export const fuzzTimeout = (ms: number): number => ms * Math.max(1, fuzzScale);
+
 /** Asserts `property` over fuzzRuns(numRuns) inputs with the one seed, naming the seed when it fails. */
 export async function checkFuzz<Ts extends [unknown, ...unknown[]]>(name: string, property: fc.IAsyncProperty<Ts> | fc.IProperty<Ts>, numRuns: number): Promise<void> {
   try {
