@@ -112,10 +112,43 @@ function encoded(packet: Record<string, unknown>, version: 4 | 5): Piece | undef
 
 const mutation = fc.tuple(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }), fc.option(fc.nat(), { nil: undefined }));
 
+/** MQTT's variable byte integer (remaining lengths, property lengths). */
+function varint(value: number): Buffer {
+  const out: number[] = [];
+  do {
+    let byte = value % 128;
+    value = Math.floor(value / 128);
+    if (value > 0) byte |= 0x80;
+    out.push(byte);
+  } while (value > 0);
+  return Buffer.from(out);
+}
+
+const mqttString = (text: string) => Buffer.concat([Buffer.from([text.length >> 8, text.length & 0xff]), Buffer.from(text)]);
+
+/**
+ * MQTT 5 PUBLISH and SUBSCRIBE packets framed right around a property block of fuzzed bytes: property
+ * ids (known, unknown, repeated), their lengths and values, as mqtt-packet would never write them.
+ */
+const fuzzedProperties: fc.Arbitrary<Piece> = fc.tuple(
+  fc.constantFrom('publish', 'subscribe'),
+  fc.array(fc.oneof(
+    fc.tuple(fc.constantFrom(0x01, 0x02, 0x03, 0x08, 0x09, 0x0b, 0x23, 0x26, 0x11, 0x21, 0x24), fc.uint8Array({ maxLength: 6 })),
+    fc.tuple(fc.integer({ min: 0, max: 255 }), fc.uint8Array({ maxLength: 6 })),
+  ), { maxLength: 4 }).map((entries) => Buffer.concat(entries.flatMap(([id, value]) => [Buffer.from([id]), Buffer.from(value)]))),
+).map(([cmd, properties]) => {
+  const block = Buffer.concat([varint(properties.length), properties]);
+  const body = cmd === 'publish'
+    ? Buffer.concat([mqttString('fuzz/a'), Buffer.from([0x00, 0x07]), block, Buffer.from('{"args":[1]}')])
+    : Buffer.concat([Buffer.from([0x00, 0x08]), block, mqttString('fuzz/#'), Buffer.from([0x01])]);
+  return { bytes: Buffer.concat([Buffer.from([cmd === 'publish' ? 0x32 : 0x82]), varint(body.length), body]), whole: true, cmd };
+});
+
 function piece(version: 4 | 5): fc.Arbitrary<Piece> {
   const packet = anyPacket.map((value) => encoded(value, version)).filter((value): value is Piece => value !== undefined);
   return fc.oneof(
     { weight: 6, arbitrary: packet },
+    { weight: version === 5 ? 1 : 0, arbitrary: fuzzedProperties },
     { weight: 2, arbitrary: fc.tuple(packet, mutation).map(([written, [flips, cut]]) => {
       const copy = Buffer.from(written.bytes);
       for (const [at, byte] of flips) copy[at % copy.length] = byte;
