@@ -22,6 +22,8 @@ import type { NodeContext } from './web/service-context.js';
  *   junction.session.list        every session with its details, join time, subscriptions and registrations
  *   junction.subscription.list   every subscription with match policy, subscriber count, retained topics, history size
  *   junction.registration.list   every registration with invocation policy and callees
+ *
+ * In a cluster the listings and the stats answer for every node (console-cluster.ts asks, console-merge.ts merges).
  */
 export const consoleProcedureUris = {
   nodeStats: 'junction.node.stats',
