@@ -76,7 +76,7 @@ export class ConsoleCluster {
 }
 
 function whyNoAnswer(error: unknown): string {
-  if (error instanceof AskError && error.reason === 'unserved') return 'no console serves this realm on that node';
+  if (error instanceof AskError && error.reason === 'unserved') return 'no console of this realm answers on that node (it may be starting)';
   return error instanceof Error ? error.message : String(error);
 }
 
