@@ -5,6 +5,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { Session } from '../../client/session.js';
+import { departedNodes, grownOverNodes } from '../cluster-nodes.js';
 import { visible } from '../shown-text.js';
 import { ErrorText, formatBytes, formatDuration } from '../ui.js';
 import { Chart } from './chart.js';
@@ -56,6 +57,8 @@ export function Overview({ session }: { session: Session }) {
   const [stats, setStats] = useState<NodeStats | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   const [series, setSeries] = useState<Series>({ times: [], received: [], sent: [] });
+  // Nodes that left the cluster since this page saw them, with when it last did.
+  const [departed, setDeparted] = useState<ReadonlyMap<string, number>>(new Map());
   useEffect(() => {
     let previous: { at: number; stats: NodeStats } | undefined;
     let current = true;
@@ -73,6 +76,11 @@ export function Overview({ session }: { session: Session }) {
             received: [...s.received, grown(before, next, 'messages_received') / seconds].slice(-CHART_POINTS),
             sent: [...s.sent, grown(before, next, 'events_sent') / seconds].slice(-CHART_POINTS),
           }));
+        }
+        if (next.cluster) {
+          const nodes = next.cluster.nodes;
+          const before = previous?.stats.cluster ? { at: previous.at, nodes: previous.stats.cluster.nodes } : undefined;
+          setDeparted((gone) => departedNodes(gone, before, nodes, at));
         }
         previous = { at, stats: next };
         setStats(next);
@@ -106,6 +114,7 @@ export function Overview({ session }: { session: Session }) {
         ${totals ? null : html`<div><dt>Event-loop delay (mean / p99)</dt><dd>${stats.event_loop_delay_ms.mean} ms / ${stats.event_loop_delay_ms.p99} ms</dd></div>`}
       </dl>
       ${stats.cluster ? html`<${NodeTable} cluster=${stats.cluster} here=${stats.node} />` : null}
+      ${[...departed].map(([node, seen]) => html`<p key=${node} class="note" data-departed-node=${node}>Node ${node} left the cluster (last seen ${new Date(seen).toLocaleTimeString()}).</p>`)}
       <div class="charts">
         <${Chart} label="Messages in" unit="/s" times=${series.times} values=${series.received} />
         <${Chart} label="Events out" unit="/s" times=${series.times} values=${series.sent} />
@@ -113,16 +122,10 @@ export function Overview({ session }: { session: Session }) {
   </section>`;
 }
 
-/** How much a counter grew between two readings: over the nodes in both, in a cluster (a node missing from one adds nothing). */
+/** How much a counter grew between two readings: this node's, or in a cluster the sum over the nodes in both. */
 function grown(before: NodeStats, next: NodeStats, counter: 'messages_received' | 'events_sent'): number {
   if (!before.cluster || !next.cluster) return Math.max(0, next[counter] - before[counter]);
-  const earlier = new Map(before.cluster.nodes.flatMap((node) => ('error' in node ? [] : [[node.node, node[counter]] as const])));
-  let sum = 0;
-  for (const node of next.cluster.nodes) {
-    const was = 'error' in node ? undefined : earlier.get(node.node);
-    if (was !== undefined && !('error' in node)) sum += Math.max(0, node[counter] - was);
-  }
-  return sum;
+  return grownOverNodes(before.cluster.nodes, next.cluster.nodes, counter);
 }
 
 /** Each node's figures, the cluster's sums, and a node that did not answer in time with why. */
