@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ListenerConfig } from '../../config/model.js';
@@ -75,7 +75,7 @@ export class HttpListener {
     this.server.on('request', (request, response) => this.request(request, response));
     this.server.on('clientError', (error: Error & { code?: string }, socket) => this.clientError(error, socket));
     // Node drops a CONNECT without a word unless someone listens: we are no proxy, and say so.
-    this.server.on('connect', (_request, socket: Duplex) => answerAndClose(socket, '405 Method Not Allowed', 'method_not_allowed', 'CONNECT is for proxies, and this is a router: nothing here tunnels'));
+    this.server.on('connect', (_request, socket: Duplex) => answerAndClose(socket, { status: 405, code: 'method_not_allowed', message: 'CONNECT is for proxies, and this is a router: nothing here tunnels' }));
     // Over TLS the first octet is read after the TLS handshake: RawSocket inside TLS, as Crossbar.
     if (diverted.size > 0) {
       const routes = new Map([...diverted].map(([octet, acceptor]) => [octet, (socket: Socket) => acceptor.accept(socket)]));
@@ -206,8 +206,7 @@ export class HttpListener {
       socket.destroy();
       return;
     }
-    const { status, code, message } = clientErrorAnswer(error);
-    answerAndClose(socket, status, code, message);
+    answerAndClose(socket, clientErrorAnswer(error));
   }
 }
 
@@ -218,10 +217,17 @@ const HOST_WARNING_INTERVAL_MS = 10_000;
 /** How long a connection refused by clientError stays half-closed before it is destroyed. */
 const CLOSE_LINGER_MS = 1_000;
 
+/** A JSON error answer written on a socket: `code` is its `error`. */
+interface SocketAnswer {
+  status: number;
+  code: string;
+  message: string;
+}
+
 /** Writes a JSON error straight to a socket no response owns (Node could not read the request, or it is a CONNECT), and closes it. */
-function answerAndClose(socket: Duplex, status: string, code: string, message: string): void {
+function answerAndClose(socket: Duplex, { status, code, message }: SocketAnswer): void {
   const body = JSON.stringify({ error: code, message });
-  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   // A client still sending would keep a half-closed socket open: it gets a moment to read the answer.
   const linger = setTimeout(() => socket.destroy(), CLOSE_LINGER_MS);
   linger.unref();
@@ -229,16 +235,16 @@ function answerAndClose(socket: Duplex, status: string, code: string, message: s
 }
 
 /** The answers to requests Node could not read, by its error code; anything else is malformed (400). */
-const clientErrorAnswers: Record<string, { status: string; code: string; message: string }> = {
-  ERR_HTTP_REQUEST_TIMEOUT: { status: '408 Request Timeout', code: 'request_timeout', message: 'the request did not arrive within the time limit' },
-  HPE_HEADER_OVERFLOW: { status: '431 Request Header Fields Too Large', code: 'headers_too_large', message: 'the request headers are larger than this server reads' },
-  HPE_INVALID_METHOD: { status: '400 Bad Request', code: 'invalid_method', message: 'the request method is not an HTTP method this server knows' },
+const clientErrorAnswers: Record<string, SocketAnswer> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'request_timeout', message: 'the request did not arrive within the time limit' },
+  HPE_HEADER_OVERFLOW: { status: 431, code: 'headers_too_large', message: 'the request headers are larger than this server reads' },
+  HPE_INVALID_METHOD: { status: 400, code: 'invalid_method', message: 'the request method is not an HTTP method this server knows' },
 };
 
 /** A request Node could not read, answered with a JSON error that says why (Node's parser names the fault in `reason`). */
-function clientErrorAnswer(error: Error & { code?: string; reason?: string }): { status: string; code: string; message: string } {
+function clientErrorAnswer(error: Error & { code?: string; reason?: string }): SocketAnswer {
   return clientErrorAnswers[error.code ?? '']
-    ?? { status: '400 Bad Request', code: 'malformed_request', message: `the request is not well-formed HTTP/1.1: ${error.reason ?? error.message}` };
+    ?? { status: 400, code: 'malformed_request', message: `the request is not well-formed HTTP/1.1: ${error.reason ?? error.message}` };
 }
 
 /** "/ws/?x=1" → "/ws"; "" → "/"; "//a//b" → "/a/b". Percent-escapes are left as they are. */
