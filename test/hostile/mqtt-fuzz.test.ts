@@ -6,6 +6,7 @@ import { generate, parser as createParser, type Packet } from 'mqtt-packet';
 import { encode as encodeCbor } from 'cbor-x';
 import { pack } from 'msgpackr';
 import { WebSocket } from 'ws';
+import type { MqttService } from '../../src/config/model.js';
 import { CaptureLog } from '../auth/support/capture-log.js';
 import { checkFuzz, CrashWatch, fuzzSeed, fuzzTimeout, gauges, gaugesBackTo, WampBystander } from '../support/fuzz.js';
 import { connectMqtt, mqttTestConfig, testMqtt, type RecordingClient } from '../support/mqtt.js';
@@ -71,8 +72,9 @@ const connectPacket = fc.record({
   clientId: fc.oneof(fc.constantFrom('', 'fuzz-a', 'fuzz-b'), fc.string({ maxLength: 10 }).map((id) => `fuzz-${id}`)),
   clean: fc.boolean(),
   keepalive: fc.oneof(fc.constantFrom(0, 60), u16),
-  username: fc.option(fc.string({ maxLength: 10 }), { nil: undefined }),
-  password: fc.option(bytes(10), { nil: undefined }),
+  // Now and then the one ticket principal's name and ticket (see the node's auth below), or one of them.
+  username: fc.option(fc.oneof(fc.constant('device'), fc.string({ maxLength: 10 })), { nil: undefined }),
+  password: fc.option(fc.oneof(fc.constant(Buffer.from('device-ticket')), bytes(10)), { nil: undefined }),
   will: fc.option(will, { nil: undefined }),
   properties: maybeProperties,
 }, { requiredKeys: ['cmd', 'protocolId', 'clientId', 'clean', 'keepalive'] });
@@ -283,13 +285,14 @@ describe(`MQTT doors under fuzzed packet sequences (seed ${fuzzSeed})`, () => {
 
   before(async () => {
     // Persistent sessions expire after a second, and connections are not rate-limited: the fuzzer opens many.
-    const limits = {
+    const limits: Partial<MqttService> = {
       connectionRate: 100_000, maxSessionExpiry: 1,
+      auth: { anonymous: { type: 'static', role: 'anonymous' }, ticket: { type: 'static', principals: { device: { ticket: 'device-ticket', role: 'anonymous' } } } },
       // Every payload format, each under its own topics.
       payloadMapping: {
         '': { type: 'native', serializer: 'json' }, 'fuzz.b.': { type: 'passthrough' }, 'fuzz.j.': { type: 'json' },
         'fuzz.m.': { type: 'native', serializer: 'msgpack' }, 'fuzz.c.': { type: 'native', serializer: 'cbor' },
-      } as const,
+      },
     };
     const config = mqttTestConfig(limits);
     config.listeners[0]!.paths['/mqtt'] = { type: 'mqtt', ...testMqtt(limits) };
