@@ -23,7 +23,7 @@ import { openStream } from '../transport/sse-reader.js';
 
 const methods = fc.oneof(fc.constantFrom('POST', 'POST', 'POST', 'GET', 'PUT', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH'), fc.constantFrom('FOO', 'CONNECT'));
 const headerNames = ['content-type', 'origin', 'access-control-request-headers', 'last-event-id', 'authorization', 'cookie', 'accept', 'x-forwarded-for', 'transfer-encoding'];
-const headers = fc.dictionary(fc.constantFrom(...headerNames), fc.oneof(fuzzedHeaderValue, fc.constantFrom('application/json', 'Bearer x', 'Bearer joe:secret', 'junction_ticket=abc', 'chunked', 'https://a.example')), { maxKeys: 3 })
+const headers = fc.dictionary(fc.constantFrom(...headerNames), fc.oneof(fuzzedHeaderValue, fc.constantFrom('application/json', 'Bearer x', 'Bearer joe:secret', 'junction_ticket=abc', 'junction_ticket="joe:secret"', '4071539862112347:q3ZpL0xA.1k', 'chunked', 'https://a.example')), { maxKeys: 3 })
   .map((fields) => {
     // Node writes transfer-encoding itself; a fuzzed one would make a malformed request, which is Node's parser's to answer.
     delete fields['transfer-encoding'];
@@ -71,12 +71,13 @@ const longPollRun = fc.constantFrom(...protocols).chain((protocol) => fc.record(
 
 const sseParameter = fc.tuple(
   fc.oneof(fc.constantFrom('topic', 'topic', 'prefix', 'wildcard', 'match', 'lastEventId', 'ticket', 'authid', '_', '_cache'), fuzzedPathPart),
-  fc.oneof(fc.constantFrom('bystander.events', 'fuzz.a', 'fuzz..b', 'exact', 'prefix', 'wildcard', 'a.b:c', '1:2', ''), fuzzedPathPart),
+  fc.oneof(fc.constantFrom('bystander.events', 'fuzz.a', 'fuzz..b', 'exact', 'prefix', 'wildcard', 'a.b:c', '1:2', '', 'joe', 'secret', 'joe%3Asecret',
+    '4071539862112347%3Aq3ZpL0xA.1k', '4071539862112347', '1%3A', '%3A%3A'), fuzzedPathPart),
 ).map(([name, value]) => `${name}=${value}`);
 const sseRequest = fc.record({
   method: fc.oneof(fc.constant('GET'), fc.constant('GET'), methods),
   query: fc.array(sseParameter, { maxLength: 5 }).map((parameters) => parameters.join('&')),
-  suffix: fc.constantFrom('', '', '/', '/x'),
+  path: fc.constantFrom('/sse', '/sse', '/sse-ticket', '/sse/', '/sse/x'),
   headers,
 });
 
@@ -98,6 +99,8 @@ describe(`long-poll and SSE doors under fuzzed HTTP requests (seed ${fuzzSeed})`
       // A transport nobody polls goes after a second, so that the gauges can come back.
       '/lp': testLongPoll({ requestTimeoutMs: 200, sessionTimeoutMs: 1_000, maxMessageSize: 4_096, maxPerAddress: 0, maxTransports: 0 }),
       '/sse': sse,
+      // Ticket sign-in only: fuzzed tickets, authids, cookies and Bearer headers meet a real check.
+      '/sse-ticket': { ...sse, auth: { ticket: { type: 'static', principals: { joe: { ticket: 'secret', role: 'anonymous' } } } } },
     });
     node = await startTestNode(config, { log });
     port = node.ports.get('test')!;
@@ -175,7 +178,7 @@ describe(`long-poll and SSE doors under fuzzed HTTP requests (seed ${fuzzSeed})`
     const baseline = gauges(node.metrics.exposition(), heldGauges);
     let runs = 0;
     await checkFuzz('sse', fc.asyncProperty(fc.array(sseRequest, { minLength: 1, maxLength: 3 }), async (requests) => {
-      const sent = requests.map(({ method, query, suffix, headers: fields }): FuzzRequest => ({ method, path: `/sse${suffix}?${query}`, headers: fields }));
+      const sent = requests.map(({ method, query, path, headers: fields }): FuzzRequest => ({ method, path: `${path}?${query}`, headers: fields }));
       const answers = await Promise.all(sent.map((request) => exchange(port, request)));
       answers.forEach((answer, index) => {
         assertSpecificAnswer(answer, sent[index]!);
