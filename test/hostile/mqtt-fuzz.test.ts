@@ -296,6 +296,8 @@ describe(`MQTT doors under fuzzed packet sequences (seed ${fuzzSeed})`, () => {
     };
     const config = mqttTestConfig(limits);
     config.listeners[0]!.paths['/mqtt'] = { type: 'mqtt', ...testMqtt(limits) };
+    // Failed ticket sign-ins would be slowed down (up to sign_in.max_wait) as a brute-force guard: the fuzzer fails many.
+    config.signIn.failureBudget = 1_000_000;
     node = await startTestNode(config, { log });
     watch = new CrashWatch(log);
     wamp = await WampBystander.join(node.url);
