@@ -76,6 +76,21 @@ describe('MQTT limits', () => {
     assert.match(node.metrics.exposition(), /junction_mqtt_protocol_errors_total\{kind="too_large",transport="mqtt"\} 1/);
   });
 
+  it('closes a connection that uses packet identifier 0 (MQTT 5: DISCONNECT 0x82), counted', async () => {
+    const { node, port } = await nodeWith({});
+    nodes.push(node);
+    for (const version of [4, 5] as const) {
+      const client = await RawMqtt.open(port, version);
+      await client.connect();
+      // PUBLISH QoS 1 to "a", packet identifier 0 (MQTT 5: an empty property block), payload "x".
+      client.sendRaw(Buffer.from(version === 5 ? [0x32, 0x07, 0x00, 0x01, 0x61, 0x00, 0x00, 0x00, 0x78] : [0x32, 0x06, 0x00, 0x01, 0x61, 0x00, 0x00, 0x78]));
+      if (version === 5) assert.equal((await client.next('disconnect') as { reasonCode?: number }).reasonCode, 0x82);
+      await client.whenClosed();
+      assert.deepEqual(client.received('puback'), [], 'no PUBACK for packet identifier 0');
+    }
+    assert.match(node.metrics.exposition(), /junction_mqtt_protocol_errors_total\{kind="packet_id",transport="mqtt"\} 2/);
+  });
+
   it('refuses topic filters past max_subscriptions and connections past max_per_address', async () => {
     const { node, port } = await nodeWith({ maxSubscriptions: 2, maxPerAddress: 1 });
     nodes.push(node);

@@ -195,6 +195,9 @@ export class MqttConnection implements ClientLink {
       return void this.connect(packet);
     }
     if (packet.cmd === 'connect') return this.protocolError('second_connect', 'a second CONNECT on one connection', Reason.protocolError);
+    if (packet.messageId === 0 && carriesPacketId(packet)) {
+      return this.protocolError('packet_id', `a ${packet.cmd.toUpperCase()} with packet identifier 0 (it must be 1 to 65535, MQTT-2.3.1-1)`, Reason.protocolError);
+    }
     if (this.state === 'connecting') {
       // MQTT lets a client send on without waiting for CONNACK: kept until the session exists.
       // Reading is paused meanwhile, so this holds at most what one read had in it.
@@ -447,4 +450,9 @@ export class MqttConnection implements ClientLink {
     clearTimeout(this.timer);
     if (wasConnected) this.host.disconnected(this);
   }
+}
+
+/** Whether MQTT gives this packet a packet identifier (QoS 0 publications have none). */
+function carriesPacketId(packet: Packet): boolean {
+  return packet.cmd === 'publish' ? packet.qos > 0 : ['subscribe', 'unsubscribe', 'puback', 'pubrec', 'pubrel', 'pubcomp'].includes(packet.cmd);
 }
