@@ -292,6 +292,37 @@ describe('MQTT limits', () => {
     await later.end();
   });
 
+  it('a clear (empty retained payload) of a topic with nothing retained, sent at max_retained_topics, is delivered live and takes no slot', async () => {
+    const config = mqttTestConfig();
+    config.realms[0]!.options.limits = { ...defaultRealmLimits, maxRetainedTopics: 1 };
+    const node = await startTestNode(config);
+    nodes.push(node);
+    const port = node.ports.get('mqtt')!;
+    const watcher = await connectMqtt(port);
+    await watcher.client.subscribeAsync('kept/#', { qos: 1 });
+    const v5 = await RawMqtt.open(port);
+    await v5.connect();
+    v5.send({ cmd: 'publish', topic: 'kept/one', payload: Buffer.from('{"args": [1]}'), qos: 1, messageId: 1, retain: true, dup: false });
+    v5.send({ cmd: 'publish', topic: 'kept/never', payload: Buffer.alloc(0), qos: 1, messageId: 2, retain: true, dup: false });
+    await v5.until(() => v5.received('puback').length === 2, 'two PUBACKs');
+    assert.deepEqual(v5.received('puback').map((ack) => (ack as { reasonCode?: number }).reasonCode ?? 0), [0, 0], 'the clear is accepted');
+    await watcher.until((messages) => messages.length === 2, 'the retained message and the clear, live');
+    assert.deepEqual(watcher.messages.map((message) => message.topic), ['kept/one', 'kept/never']);
+    // It took no slot: the realm still holds one retained topic, and the refusal counter did not move.
+    assert.match(node.metrics.exposition(), /junction_retained_topics\{[^}]*\} 1\b/);
+    assert.doesNotMatch(node.metrics.exposition(), /junction_retained_refused_total\{[^}]*\} [1-9]/);
+    const later = await connectMqtt(port);
+    await later.client.subscribeAsync('kept/#', { qos: 1 });
+    await later.until((messages) => messages.length === 1, 'the one retained message');
+    // A plain publication after it marks the end of what the later subscriber can get.
+    v5.send({ cmd: 'publish', topic: 'kept/marker', payload: Buffer.from('{"args": [2]}'), qos: 1, messageId: 3, retain: false, dup: false });
+    await later.until((messages) => messages.some((message) => message.topic === 'kept/marker'), 'the marker');
+    assert.deepEqual(later.messages.map((message) => message.topic), ['kept/one', 'kept/marker']);
+    v5.end();
+    await watcher.end();
+    await later.end();
+  });
+
   it('counts every refused publication but logs a connection\'s refusals at most once per 10 s', async () => {
     const log = new CaptureLog();
     const { node, port } = await nodeWith({}, log);

@@ -3,6 +3,7 @@ import type { Envelope } from '../../protocol/envelope.js';
 import type { Event } from '../../protocol/messages.js';
 import { mqttPropertiesOf, type MqttProperties } from '../../protocol/mqtt-properties.js';
 import { quoted } from '../../protocol/uri.js';
+import { carriesNothing } from '../../router/broker/retained-events.js';
 import { WarningThrottle } from '../../router/limits/warning-throttle.js';
 import { hasRoom } from '../outbound-room.js';
 import type { Logger } from '../../router/log.js';
@@ -98,10 +99,6 @@ export interface FilterAnswers {
 
 /** A QoS 2 message's payload once PUBREC came: the client has it, and only PUBREL is ever resent. */
 const released = new Uint8Array(0);
-
-function isEmpty(event: Event): boolean {
-  return (event.args === undefined || event.args.length === 0) && (event.kwargs === undefined || Object.keys(event.kwargs).length === 0) && event.payload === undefined;
-}
 
 /**
  * The MQTT session of one client id: its router session, its subscriptions, and the QoS 1/2
@@ -479,7 +476,7 @@ export class ClientSession {
     const retained = event.details.retained === true;
     // MQTT clears a retained topic with an empty payload, kept as a retained event without
     // arguments: never delivered as a retained message (WAMP publishers clear a topic the same way).
-    if (retained && isEmpty(event)) return;
+    if (retained && carriesNothing(event)) return;
     // Encoded once per envelope and codec: sending what was held does not encode it again.
     const payload = envelope.encode(this.mapping.encoderFor(uri)) as Uint8Array;
     if (subscription.held) {
