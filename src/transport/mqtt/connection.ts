@@ -6,7 +6,7 @@ import { hasRoom, whenDrained } from '../outbound-room.js';
 import { corkForThisTurn } from '../write-coalescing.js';
 import type { ClientLink, ClientSession, WillMessage } from './client-session.js';
 import { publishBytes } from './publish-bytes.js';
-import { createStrictParser } from './strict-parser.js';
+import { StrictParser, type PacketSink } from './strict-parser.js';
 import { PayloadRefusal, type PayloadMapping, type WampPayload } from './payload-mapping.js';
 import { fromPacket } from './properties.js';
 import { connectRefusal, Reason, reasonForRouterError, type ConnectRefusal } from './reason-codes.js';
@@ -74,13 +74,13 @@ type Ending = { normal: boolean; reason: string };
  * CONNECT deadline, keepalive (1.5 times the client's interval), and QoS flows of publications
  * from the client. What outlives the connection lives in its ClientSession.
  */
-export class MqttConnection implements ClientLink {
+export class MqttConnection implements ClientLink, PacketSink {
   version = 4;
   session: ClientSession | undefined;
   will: WillMessage | undefined;
   sessionExpiry = 0;
   ending: Ending | undefined;
-  private readonly parser = createStrictParser();
+  private readonly parser = new StrictParser(this);
   private state: 'awaiting-connect' | 'connecting' | 'connected' | 'closed' = 'awaiting-connect';
   private keepaliveMs = 0;
   /** The CONNECT time limit, then the keepalive timer (armed once, at CONNACK). */
@@ -106,8 +106,6 @@ export class MqttConnection implements ClientLink {
     private readonly counters: ConnectionCounters,
     private readonly log: Logger,
   ) {
-    this.parser.on('packet', (packet: Packet) => this.packet(packet));
-    this.parser.on('error', (error: Error) => this.protocolError('malformed', `malformed packet: ${error.message}`, Reason.malformedPacket));
     socket.on('data', (chunk) => this.data(chunk));
     socket.on('error', (error) => this.log.debug({ peer: label, err: error.message }, 'MQTT socket error'));
     socket.on('close', () => this.closed({ normal: false, reason: 'the connection dropped' }));
@@ -177,7 +175,7 @@ export class MqttConnection implements ClientLink {
     if (this.state === 'closed') return;
     this.parser.parse(chunk);
     // A packet still being read is refused as soon as its announced length is too large.
-    const pending = (this.parser as unknown as { packet: { length: number } }).packet.length;
+    const pending = this.parser.pendingLength;
     if (pending > this.settings.maxPacketSize) this.tooLarge(pending);
   }
 
@@ -185,7 +183,13 @@ export class MqttConnection implements ClientLink {
     this.protocolError('too_large', `a ${length}-byte packet is over max_packet_size (${this.settings.maxPacketSize})`, Reason.packetTooLarge);
   }
 
-  private packet(packet: Packet): void {
+  /** The parser's error: the connection is closed. */
+  malformed(error: Error): void {
+    this.protocolError('malformed', `malformed packet: ${error.message}`, Reason.malformedPacket);
+  }
+
+  /** A packet the parser read (PacketSink); also the packets held while the client was signed in. */
+  packet(packet: Packet): void {
     if (this.state === 'closed') return;
     if ((packet.length ?? 0) > this.settings.maxPacketSize) return this.tooLarge(packet.length!);
     this.counters.received.inc();
