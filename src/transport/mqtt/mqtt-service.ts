@@ -3,13 +3,14 @@ import type { IConnectPacket } from 'mqtt-packet';
 import type { ClientCertificate } from '../../auth/tls.js';
 import type { MqttService as MqttSettings } from '../../config/model.js';
 import type { Counter, Gauge, MetricsRegistry } from '../../metrics/registry.js';
-import type { Logger } from '../../router/log.js';
+import { boundLogger, type Logger } from '../../router/log.js';
 import type { Peer, SessionLink } from '../../router/peer.js';
 import { ConnectionSlots, PerKeyLogThrottle } from '../connection-slots.js';
 import { ByteBudget, SharedPayloads } from './byte-budget.js';
 import type { ClientRegistry } from './client-registry.js';
 import { ClientSession, type ClientSessionCounters, type WillMessage } from './client-session.js';
 import { MqttConnection, type ConnectionCounters, type ConnectOutcome, type ConnectionHost, type MqttSocket } from './connection.js';
+import { KeepaliveWheel } from './keepalive-wheel.js';
 import { PayloadMapping, PayloadRefusal } from './payload-mapping.js';
 import { fromPacket } from './properties.js';
 import { connectRefusal, Reason, refusalForAbort, type ConnectRefusal } from './reason-codes.js';
@@ -55,6 +56,8 @@ class ConnectionRate {
 export class MqttService implements ConnectionHost {
   readonly mapping: PayloadMapping;
   private readonly connections = new Set<MqttConnection>();
+  /** Closes the connections whose clients went silent, walking `connections` once a second. */
+  readonly keepalive = new KeepaliveWheel(this.connections);
   /** The TLS client certificate of each connection that presented one: it may sign the client in (tls). */
   private readonly certificates = new WeakMap<MqttConnection, ClientCertificate>();
   /** Connections over a cap or the rate: they are answered at CONNECT with this refusal. */
@@ -244,7 +247,7 @@ export class MqttService implements ConnectionHost {
       return this.refuse(connectRefusal(Reason.serverBusy, `too many sessions (max_sessions ${this.settings.maxSessions})`), 'sessions');
     }
     const session = new ClientSession(clientId, router, identity, this.mapping, this.settings, this.payloads, this.sessionCounters,
-      this.log.child({ clientId }), (ended) => this.sessions.remove(ended));
+      boundLogger(this.log, { clientId }), this.sessions);
     session.owner = this;
     this.sessions.add(session);
     return { kind: 'accepted', session, sessionPresent: false, sessionExpiry, ...(assignedClientId === undefined ? {} : { assignedClientId }), will: undefined };
@@ -262,6 +265,7 @@ export class MqttService implements ConnectionHost {
 
   /** Ends every connection (MQTT 5 clients hear "server shutting down") and every session last served here. */
   async close(): Promise<void> {
+    this.keepalive.stop();
     for (const connection of this.connections) connection.disconnect(Reason.serverShuttingDown, 'the server is shutting down');
     for (const session of this.sessions.values()) if (session.owner === this) session.end();
   }

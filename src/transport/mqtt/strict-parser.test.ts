@@ -83,6 +83,24 @@ describe('the parser leans on mqtt-packet 9\'s internals: these fail if they cha
     assert.deepEqual({ ...subscribe.properties?.userProperties }, { k: 'v' });
   });
 
+  it('holds a list of its own only while a packet is partly read', () => {
+    const a = collecting();
+    const b = collecting();
+    const publish = generate({ cmd: 'publish', topic: 'a', payload: Buffer.from('xyz'), qos: 0, retain: false, dup: false } as Packet);
+    a.parser.parse(publish.subarray(0, 4));
+    assert.equal((internals(a.parser)._list as { length: number }).length, 2, 'its fixed header read, 2 bytes of the rest');
+    assert.equal((internals(b.parser)._list as { length: number }).length, 0, 'another parser\'s list is not shared with it');
+    assert.notEqual(internals(a.parser)._list, internals(b.parser)._list);
+    a.parser.parse(publish.subarray(4));
+    assert.equal(internals(a.parser)._list, internals(b.parser)._list, 'both idle: the shared empty list');
+    a.parser.parse(Buffer.from([0x32, 0x00])); // an error, then the next read starts afresh
+    b.parser.parse(publish);
+    assert.equal(a.errors.length, 1);
+    assert.deepEqual(b.packets.map((packet) => packet.cmd), ['publish']);
+    a.parser.parse(publish);
+    assert.deepEqual(a.packets.map((packet) => packet.cmd), ['publish', 'publish'], 'the split one, then one after the error');
+  });
+
   it('reports its first error once, and reads again after it', () => {
     const { parser, packets, errors } = collecting();
     parser.parse(Buffer.from([0x32, 0x00])); // a QoS 1 PUBLISH too short for its topic

@@ -50,6 +50,8 @@ const fromMqttPacket = createRequire(createRequire(import.meta.url).resolve('mqt
 const Parser = fromMqttPacket('./parser.js') as new () => ParserInternals;
 /** bl's list without the stream around it (mqtt-packet's own dependency, the same code). */
 const BufferList = fromMqttPacket('bl/BufferList.js') as new () => ParserInternals['_list'];
+/** The list of every parser between packets: always empty (parse gives a parser its own before appending). */
+const idleList = new BufferList();
 
 export const malformedStringMessage = 'a string is not well-formed UTF-8 or contains U+0000 (MQTT-1.5.4)';
 
@@ -80,9 +82,18 @@ export class StrictParser extends Parser {
     return this.packet.length;
   }
 
+  /** Between packets (an idle connection) the list is the shared empty one: a list holds on to its largest array. */
+  override parse(chunk: Buffer): number {
+    if (this.error) this._resetState(); // as mqtt-packet's parse does first, before it appends
+    if (this._list === idleList) this._list = new BufferList();
+    const left = super.parse(chunk);
+    if (left === 0 && this._list !== idleList) this._list = idleList;
+    return left;
+  }
+
   override _resetState(): void {
     super._resetState();
-    this._list = new BufferList();
+    this._list = idleList;
   }
 
   override _parseConnect(): ReturnType<ParserInternals['_parseConnect']> {
