@@ -5,7 +5,7 @@ import type { Logger } from '../../router/log.js';
 import { hasRoom, whenDrained } from '../outbound-room.js';
 import { corkForThisTurn } from '../write-coalescing.js';
 import type { ClientLink, ClientSession, WillMessage } from './client-session.js';
-import { publishBytes } from './publish-bytes.js';
+import { acknowledgementBytes, publishBytes } from './publish-bytes.js';
 import type { KeepaliveWheel, KeptAlive } from './keepalive-wheel.js';
 import { StrictParser, type PacketSink } from './strict-parser.js';
 import { PayloadRefusal, type PayloadMapping, type WampPayload } from './payload-mapping.js';
@@ -126,7 +126,7 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
     if (!this.open) return false;
     const bytes = packet.cmd === 'publish'
       ? publishBytes(packet as unknown as IPublishPacket, this.version)
-      : generate(packet as unknown as Packet, { protocolVersion: this.version });
+      : acknowledgementBytes(packet, this.version) ?? generate(packet as unknown as Packet, { protocolVersion: this.version });
     if (bytes.length > this.clientMaxPacketSize) {
       this.counters.tooLargeForClient.inc();
       this.log.warn({ peer: this.label, bytes: bytes.length, limit: this.clientMaxPacketSize }, 'MQTT packet not sent: larger than the client\'s maximum packet size');
