@@ -116,9 +116,10 @@ export class MqttService implements ConnectionHost {
     this.refused = withKind(metrics.counter('junction_mqtt_refused_connections_total', 'MQTT connections refused at CONNECT, by reason'));
     this.connectionGauge = metrics.gauge('junction_mqtt_connections', 'Open MQTT connections');
     const willGauge = metrics.gauge('junction_mqtt_will_bytes', 'Bytes of the wills held (connections\' wills and wills waiting out a delay), each counted as its CONNECT\'s size');
-    this.wills = new ByteBudget(settings.maxTotalWillBytes, { set: (bytes) => willGauge.set(bytes, labels) });
+    this.wills = new ByteBudget(settings.maxTotalWillBytes, willGauge.bind(labels));
     const heldGauge = metrics.gauge('junction_mqtt_held_bytes', 'Payload bytes of the QoS 1/2 messages queued for or in flight to MQTT clients (a payload several clients hold counted once)');
-    this.payloads = new SharedPayloads(new ByteBudget(settings.maxTotalQueuedBytes, { set: (bytes) => heldGauge.set(bytes, labels) }));
+    // Set at every QoS 1/2 message held and given back: the label key is built once.
+    this.payloads = new SharedPayloads(new ByteBudget(settings.maxTotalQueuedBytes, heldGauge.bind(labels)));
   }
 
   /**
