@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
+import { numberOption, readHeapSnapshot } from './lib/heap-snapshot.mjs';
 
 /**
  * Who holds the objects of one constructor in a heap snapshot: every instance's retainers (the
@@ -20,29 +20,14 @@ if (!file || !wanted) {
   process.stderr.write('usage: node bench/heap-retainers.mjs FILE.heapsnapshot NAME [--depth N] [--top N] [--per COUNT]\n');
   process.exit(2);
 }
-const option = (name, fallback) => {
-  const index = args.indexOf(name);
-  return index >= 0 ? Number(args[index + 1]) : fallback;
-};
+const option = (name, fallback) => numberOption(args, name, fallback);
 const depth = option('--depth', 2);
 const top = option('--top', 20);
 const per = option('--per', 1);
 
-const snapshot = JSON.parse(readFileSync(file, 'utf8'));
-const meta = snapshot.snapshot.meta;
-const nodeWidth = meta.node_fields.length;
-const edgeWidth = meta.edge_fields.length;
-const nodeTypes = meta.node_types[0];
-const edgeTypes = meta.edge_types[0];
-const TYPE = meta.node_fields.indexOf('type');
-const NAME = meta.node_fields.indexOf('name');
-const SIZE = meta.node_fields.indexOf('self_size');
-const EDGES = meta.node_fields.indexOf('edge_count');
-const EDGE_TYPE = meta.edge_fields.indexOf('type');
-const EDGE_NAME = meta.edge_fields.indexOf('name_or_index');
-const EDGE_TO = meta.edge_fields.indexOf('to_node');
-const WEAK = edgeTypes.indexOf('weak');
-const { nodes, edges, strings } = snapshot;
+const {
+  nodes, edges, strings, nodeWidth, edgeWidth, nodeTypes, edgeTypes, TYPE, NAME, SIZE, EDGES, EDGE_TYPE, EDGE_NAME, EDGE_TO, WEAK,
+} = readHeapSnapshot(file);
 const count = nodes.length / nodeWidth;
 
 const typeOf = (n) => nodeTypes[nodes[n * nodeWidth + TYPE]];

@@ -254,7 +254,8 @@ describe('MQTT limits', () => {
     await b.end();
   });
 
-  it('a retained PUBLISH past the realm\'s retention limits is refused whole (not delivered, not retained): MQTT 5 hears PUBACK 0x97, MQTT 3.1.1 a plain PUBACK, counted', async () => {
+  /** A node whose realm keeps one retained topic at most, a subscriber to kept/#, and an MQTT 5 client to publish. */
+  async function oneRetainedTopic() {
     const config = mqttTestConfig();
     config.realms[0]!.options.limits = { ...defaultRealmLimits, maxRetainedTopics: 1 };
     const node = await startTestNode(config);
@@ -264,6 +265,11 @@ describe('MQTT limits', () => {
     await watcher.client.subscribeAsync('kept/#', { qos: 1 });
     const v5 = await RawMqtt.open(port);
     await v5.connect();
+    return { node, port, watcher, v5 };
+  }
+
+  it('a retained PUBLISH past the realm\'s retention limits is refused whole (not delivered, not retained): MQTT 5 hears PUBACK 0x97, MQTT 3.1.1 a plain PUBACK, counted', async () => {
+    const { node, port, watcher, v5 } = await oneRetainedTopic();
     const retained = (client: RawMqtt, topic: string, messageId: number) =>
       client.send({ cmd: 'publish', topic, payload: Buffer.from('{"args": [1]}'), qos: 1, messageId, retain: true, dup: false });
     retained(v5, 'kept/one', 1);
@@ -293,15 +299,7 @@ describe('MQTT limits', () => {
   });
 
   it('a clear (empty retained payload) of a topic with nothing retained, sent at max_retained_topics, is delivered live and takes no slot', async () => {
-    const config = mqttTestConfig();
-    config.realms[0]!.options.limits = { ...defaultRealmLimits, maxRetainedTopics: 1 };
-    const node = await startTestNode(config);
-    nodes.push(node);
-    const port = node.ports.get('mqtt')!;
-    const watcher = await connectMqtt(port);
-    await watcher.client.subscribeAsync('kept/#', { qos: 1 });
-    const v5 = await RawMqtt.open(port);
-    await v5.connect();
+    const { node, port, watcher, v5 } = await oneRetainedTopic();
     v5.send({ cmd: 'publish', topic: 'kept/one', payload: Buffer.from('{"args": [1]}'), qos: 1, messageId: 1, retain: true, dup: false });
     v5.send({ cmd: 'publish', topic: 'kept/never', payload: Buffer.alloc(0), qos: 1, messageId: 2, retain: true, dup: false });
     await v5.until(() => v5.received('puback').length === 2, 'two PUBACKs');
