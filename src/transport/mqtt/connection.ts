@@ -3,6 +3,7 @@ import { maxUriLength } from '../../protocol/uri.js';
 import { WarningThrottle } from '../../router/limits/warning-throttle.js';
 import type { Logger } from '../../router/log.js';
 import { hasRoom, whenDrained } from '../outbound-room.js';
+import type { Slot } from '../connection-slots.js';
 import { corkForThisTurn } from '../write-coalescing.js';
 import type { ClientLink, ClientSession, WillMessage } from './client-session.js';
 import { acknowledgementBytes, publishBytes } from './publish-bytes.js';
@@ -64,6 +65,8 @@ export interface ConnectionHost {
   connect(connection: MqttConnection, packet: IConnectPacket): Promise<ConnectOutcome>;
   /** The connection is gone; `clean` when the client said DISCONNECT (no will). */
   disconnected(connection: MqttConnection): void;
+  /** The socket closed (after `disconnected`, if it was connected): the connection's slot and place are let go. */
+  socketClosed(connection: MqttConnection): void;
   /** Watches the connections' keepalive. */
   readonly keepalive: KeepaliveWheel;
   readonly mapping: PayloadMapping;
@@ -95,6 +98,8 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
   private qos2Open: Set<number> | undefined;
   /** A newer connection took this one's client id: its session is not this connection's to end. */
   takenOver = false;
+  /** Its place under max_connections / max_per_address, given back when the socket closes (none when refused at CONNECT). */
+  slot: Slot | undefined;
   private clientMaxPacketSize = Infinity;
   /** MQTT 5 inbound topic aliases, made at the first one (few clients use them). */
   private aliases: Map<number, string> | undefined;
@@ -113,7 +118,10 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
   ) {
     socket.on('data', (chunk) => this.data(chunk));
     socket.on('error', (error) => this.log.debug({ peer: label, err: error.message }, 'MQTT socket error'));
-    socket.on('close', () => this.closed({ normal: false, reason: 'the connection dropped' }));
+    socket.on('close', () => {
+      this.closed({ normal: false, reason: 'the connection dropped' });
+      host.socketClosed(this);
+    });
     this.timer = setTimeout(() => this.drop(`no CONNECT within ${settings.openHandshakeTimeout} ms`, 'connect_timeout'), settings.openHandshakeTimeout);
   }
 

@@ -9,7 +9,7 @@ import { ConnectionSlots, PerKeyLogThrottle } from '../connection-slots.js';
 import { ByteBudget, SharedPayloads } from './byte-budget.js';
 import type { ClientRegistry } from './client-registry.js';
 import { ClientSession, type ClientSessionCounters, type WillMessage } from './client-session.js';
-import { MqttConnection, type ConnectionCounters, type ConnectOutcome, type ConnectionHost, type MqttSocket } from './connection.js';
+import { MqttConnection, type ConnectionCounters, type ConnectionSettings, type ConnectOutcome, type ConnectionHost, type MqttSocket } from './connection.js';
 import { KeepaliveWheel } from './keepalive-wheel.js';
 import { PayloadMapping, PayloadRefusal } from './payload-mapping.js';
 import { fromPacket } from './properties.js';
@@ -66,6 +66,8 @@ export class MqttService implements ConnectionHost {
   private readonly rate: ConnectionRate;
   private readonly logThrottle = new PerKeyLogThrottle(10_000);
   private readonly connectionCounters: ConnectionCounters;
+  /** The same for every connection: one object, not one each. */
+  private readonly connectionSettings: ConnectionSettings;
   private readonly sessionCounters: ClientSessionCounters;
   private readonly refused: { inc(labels: { reason: string }): void };
   private readonly connectionGauge: Gauge;
@@ -94,6 +96,13 @@ export class MqttService implements ConnectionHost {
     this.mapping = new PayloadMapping(settings.payloadMapping, id, maxNestingDepth);
     this.slots = new ConnectionSlots({ total: settings.maxConnections, perKey: settings.maxPerAddress });
     this.rate = new ConnectionRate(settings.connectionRate);
+    this.connectionSettings = {
+      maxPacketSize: settings.maxPacketSize,
+      receiveMaximum: settings.receiveMaximum,
+      openHandshakeTimeout: settings.openHandshakeTimeout,
+      maxBufferedBytes: settings.maxBufferedBytes,
+      topicAliasMaximum,
+    };
     this.labels = { transport: id };
     const labels = this.labels;
     // Names written out in each registration, so that docs/metrics.md's test finds every one.
@@ -128,13 +137,7 @@ export class MqttService implements ConnectionHost {
    * `certificate`, the client's TLS certificate when the endpoint asked for one and it sent one.
    */
   accept(socket: MqttSocket, label: string, address: string | undefined, certificate?: ClientCertificate): void {
-    const connection = new MqttConnection(socket, label, this, {
-      maxPacketSize: this.settings.maxPacketSize,
-      receiveMaximum: this.settings.receiveMaximum,
-      openHandshakeTimeout: this.settings.openHandshakeTimeout,
-      maxBufferedBytes: this.settings.maxBufferedBytes,
-      topicAliasMaximum,
-    }, this.connectionCounters, this.log);
+    const connection = new MqttConnection(socket, label, this, this.connectionSettings, this.connectionCounters, this.log);
     const slot = this.slots.acquire(address ?? `${label}#${++this.unixConnections}`);
     if (typeof slot === 'string') {
       const limit = slot === 'service_full' ? `max_connections (${this.settings.maxConnections})` : `max_per_address (${this.settings.maxPerAddress})`;
@@ -144,14 +147,17 @@ export class MqttService implements ConnectionHost {
       this.refusals.set(connection, connectRefusal(Reason.connectionRateExceeded, `more than ${this.settings.connectionRate} new connections per second`));
       this.warnOnce('rate', { peer: label, rate: this.settings.connectionRate }, 'MQTT connection refused: connection_rate exceeded');
     }
+    if (typeof slot !== 'string') connection.slot = slot;
     if (certificate) this.certificates.set(connection, certificate);
     this.connections.add(connection);
     this.connectionGauge.set(this.connections.size, this.labels);
-    socket.on('close', () => {
-      if (typeof slot !== 'string') slot.release();
-      this.connections.delete(connection);
-      this.connectionGauge.set(this.connections.size, this.labels);
-    });
+  }
+
+  /** The connection's socket closed: its slot and its place in `connections` are let go. */
+  socketClosed(connection: MqttConnection): void {
+    connection.slot?.release();
+    this.connections.delete(connection);
+    this.connectionGauge.set(this.connections.size, this.labels);
   }
 
   async connect(connection: MqttConnection, packet: IConnectPacket): Promise<ConnectOutcome> {
