@@ -43,6 +43,9 @@ type Wire = { from: string; message: MeshMessage } | { from: string; beat: true;
 
 const packr = new Packr({ useRecords: false });
 
+/** The CLIENT commands only the half-open replacement needs: their refusal is warned about once by fence(), not logged as an error. */
+const fencingCommands = new Set(['client_id', 'client_list', 'client_kill']);
+
 /**
  * Claims as one atomic step in Redis (see ClaimTable for the rule). KEYS: the policy, the set of
  * holders, this node's set of claimed keys, the cluster's claim counter. ARGV: node, policy,
@@ -219,7 +222,7 @@ export class RedisLink implements MeshLink {
         this.subscribed = true;
         this.deafSince = undefined;
         this.changed();
-      }, () => {});
+      }, (error: unknown) => void this.timeouts.refused('backplane', 'subscribe', error));
     });
     this.subscriber.on('messageBuffer', (_channel: Buffer, data: Buffer) => this.arrived(data));
     const heartbeatMs = options.heartbeatMs ?? clusterDefaults.heartbeatMs;
@@ -229,6 +232,7 @@ export class RedisLink implements MeshLink {
       redis: this.commands, channelOf: (node) => this.channel(`node:${node}`), connectedAt: () => this.connectedAt,
       peers: () => this.lastHeard, everyMs: options.livenessMs ?? clusterDefaults.livenessMs,
       gone: (node) => this.lose(node, 'Redis dropped its connections (its process died)'),
+      failed: (error) => void this.timeouts.refused('backplane', 'pubsub_numsub', error),
     });
   }
 
@@ -405,6 +409,7 @@ export class RedisLink implements MeshLink {
     const generation = this.generation;
     return run().catch((error: unknown) => {
       if (isCommandTimeout(error)) this.unanswered(name, generation);
+      else if (!fencingCommands.has(name)) this.timeouts.refused('backplane', name, error);
       throw error;
     });
   }
