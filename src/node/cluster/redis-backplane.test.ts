@@ -570,6 +570,7 @@ describe('Redis backplane: a Redis user with the permissions docs/cluster.md nam
       await backplane.claimProcedure({ realm: 'r', uri: 'com.one', match: 'exact' }, 'single'); // its Lua script runs GET
       await waitFor(() => errors.some((line) => line.includes('command heartbeat')) && errors.some((line) => line.includes('command claim')), 'both refusals logged');
       for (const line of errors) assert.match(line, /to this node's Redis user \(ACL\): .*docs\/cluster\.md, "The Redis user"/);
+      assert.match(backplane.degraded ?? '', /refuses this node's Redis user the command (heartbeat|claim) \(ACL\)/, '/health says degraded, and why');
       assert.match(metrics.exposition(), /junction_cluster_redis_refused_total\{command="claim",connection="backplane"\} 1/);
     } finally {
       await backplane.close();
