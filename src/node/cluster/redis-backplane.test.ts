@@ -552,6 +552,25 @@ describe('Redis backplane: a Redis user with the permissions docs/cluster.md nam
     }
   });
 
+  it('logs an error when the URL names a database the user may not SELECT (ioredis then goes on in database 0)', async () => {
+    const admin = new Redis(redis!.url);
+    await admin.acl('SETUSER', 'noselect', ...documentedAclRules().map((rule) => rule.replace('>PASSWORD', '>secret')));
+    const errors: string[] = [];
+    const log: Logger = { ...silentLogger, error: (_fields: object, message: string) => void errors.push(message), child: () => log };
+    const link = new RedisLink({
+      redis: { url: `redis://noselect:secret@127.0.0.1:${redis!.port}/1` }, nodeId: 'noselect', log: silentLogger, prefix: 'junction', heartbeatMs,
+      timeouts: new RedisTimeouts(log, clusterDefaults.commandTimeoutMs),
+    });
+    try {
+      await link.ready();
+      await waitFor(() => errors.some((line) => line.includes('backplane command connect')), 'the refused SELECT logged');
+    } finally {
+      await link.close();
+      await admin.acl('DELUSER', 'noselect');
+      admin.disconnect();
+    }
+  });
+
   it('logs an error naming each command a narrower user is refused, and counts it', async () => {
     const admin = new Redis(redis!.url);
     await admin.acl('SETUSER', 'narrow', ...documentedAclRules().map((rule) => rule.replace('>PASSWORD', '>secret')), '-publish', '-get', '~*', '&*');

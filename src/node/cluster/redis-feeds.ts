@@ -73,7 +73,8 @@ export class RedisFeeds implements ClusterFeeds {
       enableOfflineQueue: false, maxRetriesPerRequest: 1,
       ...(options.timeouts === undefined ? {} : { commandTimeout: options.timeouts.limitMs }),
     });
-    this.redis.on('error', () => {}); // the cluster link reports Redis being away; a feed logs what it could not do
+    // The cluster link reports Redis being away, and a feed what it could not do; a refused SELECT is only an 'error'.
+    this.redis.on('error', (error: unknown) => void options.timeouts?.refused('feeds', 'connect', error));
   }
 
   /** Resolves once its connection is up (bounded by `timeoutMs`): appends made before would be refused. */

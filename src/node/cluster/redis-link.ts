@@ -205,8 +205,10 @@ export class RedisLink implements MeshLink {
       redis: this.commands, nodeId: this.nodeId, key: (name) => this.channel(name),
       command: (name, run) => this.command(name, run), answering: () => this.connected, unchecked: () => this.seatedAlone(),
     });
-    this.commands.on('error', () => {}); // reported through 'close'/'ready' below, once per change
-    this.subscriber.on('error', () => {});
+    // Connection failures are reported through 'close'/'ready' below, once per change. A refused
+    // SELECT (the URL's database) is only an 'error': ioredis then goes on in database 0.
+    this.commands.on('error', (error: unknown) => this.noteRefusal('connect', error));
+    this.subscriber.on('error', (error: unknown) => this.noteRefusal('connect', error));
     this.commands.on('close', () => {
       this.generation++;
       this.fenced = false;
