@@ -69,6 +69,11 @@ export class FencedConnection {
     return !this.closed && this.redis.status === 'ready' && this.fenced && !this.stalledFlag;
   }
 
+  /** Not usable now but expected to be soon: a stall being sorted out, or a new connection closing the old one on Redis. */
+  get recovering(): boolean {
+    return !this.closed && (this.stalledFlag || (this.redis.status === 'ready' && !this.fenced));
+  }
+
   /** Changes each time the connection closes: what was sent before and not answered is then in doubt. */
   get generation(): number {
     return this.generationCount;
