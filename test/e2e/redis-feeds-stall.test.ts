@@ -60,27 +60,33 @@ describe('a forwarder holder whose feeds connection to Redis goes half-open (a f
 
     // Only the feeds connection names the forwarder's lease key.
     assert.equal(cluster.proxy!.freeze(/lease:forwarder:orders/), 1, 'A\'s feeds connection frozen, its backplane connections not');
+    // Published on A before it noticed: their appends go unanswered, and are sent again on the new connection.
+    await publishAll(onA, range(10, 15));
     // Published on B while A cannot read the feed: they wait in the stream.
-    await publishAll(onB, range(10, 20));
+    await publishAll(onB, range(15, 20));
     const degraded = await eventually(async () => {
       const body = await health(portA);
       return body.status === 'degraded' ? body : undefined;
     }, '/health of A degraded while its feeds connection answers nothing');
     assert.match(String(degraded.reason), /forwarders' feeds connection to Redis at 127\.0\.0\.1:\d+\/0 does not answer \(cluster\.redis\.command_timeout 500 ms\)/);
     assert.equal((await health(portB)).status, 'serving', 'B is not affected');
+    // Published on A once it knows: their appends wait for the new connection.
+    await publishAll(onA, range(20, 25));
 
     await eventually(async () => ((await health(portA)).status === 'serving' ? true : undefined), 'A serving again on a new feeds connection');
     await cluster.a!.waitForLine((line) => line.level === 40 && /feeds connection to Redis answered nothing for \d+ ms \(2 x cluster\.redis\.command_timeout\): replacing it/.test(line.msg), 1_000);
     assert.ok(await metric(portA, 'junction_cluster_redis_reconnects_total{connection="feeds",reason="stalled"}') >= 1, 'the replacement is counted');
     assert.ok(await metric(portA, 'junction_cluster_redis_timeouts_total{command="read",connection="feeds"}') >= 1, 'the unanswered read is counted');
+    assert.ok(await metric(portA, 'junction_cluster_redis_timeouts_total{command="append",connection="feeds"}') >= 1, 'appends of 10..14 went unanswered');
     assert.equal(await metric(portA, 'junction_cluster_redis_reconnects_total{connection="backplane",reason="stalled"}'), 0, 'only the feeds connection stalled');
     // The frozen connection was closed on Redis (CLIENT KILL): nothing it carried runs late.
     const feedsConnections = [...String(await cluster.inspector!.client('LIST')).matchAll(/ name=(junction-feeds:\S+)/g)].map((match) => match[1]!);
     assert.equal(feedsConnections.length, 2, `one feeds connection per node, the frozen one killed: ${feedsConnections.join(', ')}`);
     assert.ok(!cluster.b!.lines.some(leaseHeld), 'A kept the lease throughout');
 
-    await publishAll(onA, range(20, 25));
-    await publishAll(onB, range(25, 30));
-    await appGetsEachOnce(range(0, 30), 'after the freeze');
+    await publishAll(onA, range(25, 30));
+    await publishAll(onB, range(30, 35));
+    await appGetsEachOnce(range(0, 35), 'after the freeze');
+    assert.equal(await metric(portA, 'junction_forwarder_refused_total{component="orders"}'), 0, 'no event refused on A');
   });
 });
