@@ -46,8 +46,7 @@ describe('a forwarder holder whose feeds connection to Redis goes half-open (a f
     };
     // The lease outlasts detection and replacement (about 3 x command_timeout): A keeps it throughout.
     await cluster.start({
-      paths: { ws: { type: 'websocket' }, health: { type: 'health' }, metrics: { type: 'metrics' } },
-      cluster: { redis: { url: '${REDIS_URL}', command_timeout: commandTimeoutMs }, heartbeat: 200, lease: 4_000 },
+      commandTimeoutMs, leaseMs: 4_000,
       components: [forwarder],
       afterA: async (a) => void await a.waitForLine(leaseHeld),
     });

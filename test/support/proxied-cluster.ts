@@ -7,12 +7,12 @@ import { freePort, openRouterConfig, type RunningJunction, startClusterNode } fr
 import { FreezingProxy } from './freezing-proxy.js';
 import { RunningRedis } from './redis-server.js';
 
-/** What a stall test asks of its cluster: the config's paths, cluster block and components. */
+/** What a stall test asks of its cluster. */
 export interface ProxiedClusterSetup {
-  /** The web transport's paths (ws, health, metrics...). */
-  paths: Record<string, object>;
-  /** The `cluster` block; its redis url must be `${REDIS_URL}` (each node is given its own). */
-  cluster: object;
+  /** cluster.redis.command_timeout. */
+  commandTimeoutMs: number;
+  /** cluster.lease (heartbeats every 200 ms). */
+  leaseMs: number;
   /** Components every node runs (a forwarder...). */
   components?: object[];
   /** Runs once A serves, before B starts (to let A take a forwarder's lease first). */
@@ -22,7 +22,8 @@ export interface ProxiedClusterSetup {
 /**
  * Two cluster nodes through the CLI on a real redis-server: A reaches Redis through a
  * FreezingProxy (so a test can freeze one of A's connections, as a half-open one after a network
- * fault), B directly. Each node has a data dir of its own, as on machines of their own.
+ * fault), B directly. Each node serves ws, health and metrics, and has a data dir of its own, as
+ * on machines of their own.
  */
 export class ProxiedCluster {
   readonly running: RunningJunction[] = [];
@@ -44,7 +45,8 @@ export class ProxiedCluster {
     this.inspector = new Redis(this.redis.url);
     this.dir = await mkdtemp(join(tmpdir(), 'junction-proxied-'));
     const config = join(this.dir, 'config.json');
-    const document = openRouterConfig(setup.paths, setup.cluster, setup.components);
+    const document = openRouterConfig({ ws: { type: 'websocket' }, health: { type: 'health' }, metrics: { type: 'metrics' } },
+      { redis: { url: '${REDIS_URL}', command_timeout: setup.commandTimeoutMs }, heartbeat: 200, lease: setup.leaseMs }, setup.components);
     await writeFile(config, JSON.stringify(document));
     [this.portA, this.portB] = [await freePort(), await freePort()];
     this.a = await startClusterNode(this.running, config, this.portA, { REDIS_URL: this.proxy.url }, ['--data-dir', join(this.dir, 'a')]);
