@@ -16,11 +16,11 @@ import { range, startWebhookApp, type WebhookApp } from '../support/webhook-app.
  */
 
 const skip = skipWithoutDebian('redis-server');
-const cluster = new ProxiedCluster();
-let app: WebhookApp | undefined;
+const clusters: ProxiedCluster[] = [];
+const apps: WebhookApp[] = [];
 after(async () => {
-  await cluster.stop();
-  await app?.close();
+  for (const cluster of clusters) await cluster.stop();
+  for (const app of apps) await app.close();
 });
 
 const commandTimeoutMs = 500;
@@ -31,34 +31,45 @@ async function publishAll(on: OpenSession, values: number[]): Promise<void> {
 }
 
 /** Every value reached the app, and none twice. */
-async function appGetsEachOnce(values: number[], what: string): Promise<void> {
-  await eventually(async () => (app!.received.length >= values.length ? true : undefined), `${what}: the app received ${values.length} events`);
+async function appGetsEachOnce(app: WebhookApp, values: number[], what: string): Promise<void> {
+  await eventually(async () => (app.received.length >= values.length ? true : undefined), `${what}: the app received ${values.length} events`);
   await new Promise((resolve) => setTimeout(resolve, 300)); // a repeat would arrive now
-  assert.deepEqual([...app!.received].sort((x, y) => Number(x) - Number(y)), values, `${what}: each event once`);
+  assert.deepEqual([...app.received].sort((x, y) => Number(x) - Number(y)), values, `${what}: each event once`);
+}
+
+/**
+ * An app, and two nodes running a forwarder to it whose lease A holds; events 0..9 published on
+ * A and B already delivered.
+ */
+async function forwardingPair(leaseMs: number): Promise<{ app: WebhookApp; cluster: ProxiedCluster; onA: OpenSession; onB: OpenSession }> {
+  const app = await startWebhookApp();
+  apps.push(app);
+  const forwarder = {
+    type: 'class', id: 'orders', classname: 'crossbar.bridge.rest.MessageForwarder', realm: 'realm1',
+    extra: { subscriptions: [{ topic: 'shop.order', url: app.url }], retry: { initial_delay: 100, max_delay: 500 } },
+  };
+  const cluster = new ProxiedCluster();
+  clusters.push(cluster);
+  await cluster.start({ commandTimeoutMs, leaseMs, components: [forwarder], afterA: async (a) => void await a.waitForLine(leaseHeld) });
+  const onA = await cluster.open(cluster.a!);
+  const onB = await cluster.open(cluster.b!);
+  await publishAll(onA, range(0, 5));
+  await publishAll(onB, range(5, 10));
+  await appGetsEachOnce(app, range(0, 10), 'before the freeze');
+  return { app, cluster, onA, onB };
+}
+
+/** Freezes A's feeds connection: only it names the forwarder's lease key. */
+function freezeFeedsOfA(cluster: ProxiedCluster): void {
+  assert.equal(cluster.proxy!.freeze(/lease:forwarder:orders/), 1, 'A\'s feeds connection frozen, its backplane connections not');
 }
 
 describe('a forwarder holder whose feeds connection to Redis goes half-open (a frozen TCP proxy, the CLI, AutobahnJS)', { skip }, () => {
   it('is degraded, counts and warns, replaces the connection and forwards what was published meanwhile, each event once', async () => {
-    app = await startWebhookApp();
-    const forwarder = {
-      type: 'class', id: 'orders', classname: 'crossbar.bridge.rest.MessageForwarder', realm: 'realm1',
-      extra: { subscriptions: [{ topic: 'shop.order', url: app.url }], retry: { initial_delay: 100, max_delay: 500 } },
-    };
     // The lease outlasts detection and replacement (about 3 x command_timeout): A keeps it throughout.
-    await cluster.start({
-      commandTimeoutMs, leaseMs: 4_000,
-      components: [forwarder],
-      afterA: async (a) => void await a.waitForLine(leaseHeld),
-    });
+    const { app, cluster, onA, onB } = await forwardingPair(4_000);
     const { portA, portB } = cluster;
-    const onA = await cluster.open(cluster.a!);
-    const onB = await cluster.open(cluster.b!);
-    await publishAll(onA, range(0, 5));
-    await publishAll(onB, range(5, 10));
-    await appGetsEachOnce(range(0, 10), 'before the freeze');
-
-    // Only the feeds connection names the forwarder's lease key.
-    assert.equal(cluster.proxy!.freeze(/lease:forwarder:orders/), 1, 'A\'s feeds connection frozen, its backplane connections not');
+    freezeFeedsOfA(cluster);
     // Published on A before it noticed: their appends go unanswered, and are sent again on the new connection.
     await publishAll(onA, range(10, 15));
     // Published on B while A cannot read the feed: they wait in the stream.
@@ -85,7 +96,20 @@ describe('a forwarder holder whose feeds connection to Redis goes half-open (a f
 
     await publishAll(onA, range(25, 30));
     await publishAll(onB, range(30, 35));
-    await appGetsEachOnce(range(0, 35), 'after the freeze');
+    await appGetsEachOnce(app, range(0, 35), 'after the freeze');
     assert.equal(await metric(portA, 'junction_forwarder_refused_total{component="orders"}'), 0, 'no event refused on A');
+  });
+
+  it('with a lease shorter than the stall: B takes the lease over, and every event is still forwarded once', async () => {
+    const { app, cluster, onA, onB } = await forwardingPair(1_000);
+    freezeFeedsOfA(cluster);
+    await publishAll(onA, range(10, 15)); // unanswered on A, sent again on its new connection
+    await publishAll(onB, range(15, 20));
+    await cluster.b!.waitForLine(leaseHeld, 10_000);
+    await cluster.a!.waitForLine((line) => line.msg === 'lost the lease: this node stops running it', 5_000);
+    await eventually(async () => ((await health(cluster.portA)).status === 'serving' ? true : undefined), 'A serving again on a new feeds connection');
+    await publishAll(onA, range(20, 25));
+    await publishAll(onB, range(25, 30));
+    await appGetsEachOnce(app, range(0, 30), 'after the takeover');
   });
 });
