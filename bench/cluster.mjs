@@ -95,10 +95,13 @@ function writeConfig(dir, cluster) {
 
 const dir = mkdtempSync(join(tmpdir(), 'junction-bench-'));
 
-/** The routers' spawn options: with --cpu-prof, NODE_OPTIONS reaches every process of a deployment (workers too). */
-function routerSpawnOptions(name) {
-  const env = profiles ? { ...process.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${join(profiles, name.replace(/[^\w.-]+/g, '-'))}` } : process.env;
-  return { stdio: ['ignore', 'pipe', 'inherit'], env };
+/**
+ * A router process's command line: with --cpu-prof, node writes its CPU profile at exit (NODE_OPTIONS
+ * may not carry the flag; workers are forked with their parent's execArgv, so they write theirs too).
+ */
+function routerArgs(name, bin, args) {
+  const profile = profiles ? ['--cpu-prof', `--cpu-prof-dir=${join(profiles, name.replace(/[^\w.-]+/g, '-'))}`] : [];
+  return [...profile, bin, ...args];
 }
 
 /** Resolves once something answers on /health of this port (bounded). */
@@ -117,8 +120,8 @@ async function serving(port, deadline) {
 async function startWorkers(workers, { label, bin }) {
   const name = `${workers === 1 ? 'one process' : `--workers ${workers}`}${label}`;
   const port = await freePort();
-  const child = spawn(process.execPath, [bin, 'start', '--config', writeConfig(dir), '--port', String(port), '--workers', String(workers), '--log-level', 'warn'],
-    routerSpawnOptions(name));
+  const child = spawn(process.execPath, routerArgs(name, bin, ['start', '--config', writeConfig(dir), '--port', String(port), '--workers', String(workers), '--log-level', 'warn']),
+    { stdio: ['ignore', 'pipe', 'inherit'] });
   const deadline = Date.now() + 20_000;
   await serving(port, deadline);
   // Wait until as many distinct nodes answer as there are workers (each answers once it serves).
@@ -169,8 +172,8 @@ async function startRedisPair({ label, bin }) {
   redis.on('error', () => {}); // refused until redis-server listens: ioredis retries
   await redis.ping();
   const ports = [await freePort(), await freePort()];
-  const children = ports.map((port) => spawn(process.execPath, [bin, 'start', '--config', config, '--port', String(port), '--log-level', 'warn'],
-    routerSpawnOptions(name)));
+  const children = ports.map((port) => spawn(process.execPath, routerArgs(name, bin, ['start', '--config', config, '--port', String(port), '--log-level', 'warn']),
+    { stdio: ['ignore', 'pipe', 'inherit'] }));
   const deadline = Date.now() + 20_000;
   for (const port of ports) await serving(port, deadline);
   let turn = 0;
@@ -202,6 +205,32 @@ function cpuSeconds(pids) {
     }
   }
   return ticks / clockTicks;
+}
+
+/**
+ * System calls and wake-ups of these processes so far, which CPU noise does not move: read and
+ * write calls (/proc/PID/io syscr, syscw: writev counts once) and the main thread's voluntary
+ * context switches (each one a sleep in epoll_wait, so one wake-up of the event loop, /proc/PID/status).
+ */
+function kernelCounters(pids) {
+  const total = { reads: 0, writes: 0, wakeups: 0 };
+  for (const pid of pids) {
+    try {
+      const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+      total.reads += Number(/^syscr: (\d+)/m.exec(io)[1]);
+      total.writes += Number(/^syscw: (\d+)/m.exec(io)[1]);
+      total.wakeups += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+    } catch {
+      // exited
+    }
+  }
+  return total;
+}
+
+/** kernelCounters' change since `before`, per operation. */
+function kernelCountersPer(pids, before, operations) {
+  const after = kernelCounters(pids);
+  return Object.fromEntries(Object.keys(after).map((key) => [key, Number(((after[key] - before[key]) / operations).toFixed(2))]));
 }
 
 /** A raw WAMP JSON client: enough for HELLO, SUBSCRIBE, PUBLISH, REGISTER, CALL, YIELD. */
@@ -451,11 +480,15 @@ async function echoPair(deployment, callerNode) {
 async function measureCalls(deployment, callerNode, measure) {
   const { callee, caller } = await echoPair(deployment, callerNode);
   const redisBefore = deployment.redis ? await redisCounters(deployment.redis) : undefined;
+  const routers = deployment.pids().filter((pid) => pid !== deployment.redisPid);
+  const kernelBefore = [kernelCounters(routers), deployment.redisPid && kernelCounters([deployment.redisPid])];
   const cpuBefore = cpuSeconds(deployment.pids());
   const started = performance.now();
   const samples = await measure(caller);
   const seconds = (performance.now() - started) / 1000;
   const cpu = cpuSeconds(deployment.pids()) - cpuBefore;
+  const routerKernel = kernelCountersPer(routers, kernelBefore[0], samples.length);
+  const redisKernel = deployment.redisPid && kernelCountersPer([deployment.redisPid], kernelBefore[1], samples.length);
   const redisAfter = redisBefore && await redisCounters(deployment.redis);
   callee.ws.close();
   caller.ws.close();
@@ -464,6 +497,9 @@ async function measureCalls(deployment, callerNode, measure) {
   return {
     calls: samples.length, callsPerSecond: Math.round(samples.length / seconds), p50ms: at(0.5), p99ms: at(0.99),
     serverCpuMicrosPerCall: Number(((cpu * 1e6) / samples.length).toFixed(2)),
+    // The routers' (every process) system calls and event-loop wake-ups per call, and Redis's.
+    routerKernelPerCall: routerKernel,
+    ...(redisKernel ? { redisKernelPerCall: redisKernel } : {}),
     ...(redisBefore ? {
       redisCpuMicrosPerCall: Number((((redisAfter.cpu - redisBefore.cpu) * 1e6) / samples.length).toFixed(2)),
       redisCommandsPerCall: redisCommandsPer(redisBefore, redisAfter, samples.length),

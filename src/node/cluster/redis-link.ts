@@ -9,6 +9,7 @@ import type { BackplaneDropReason, BackplaneMetrics } from '../../router/backpla
 import { WarningThrottle, warningIntervalMs } from '../../router/limits/warning-throttle.js';
 import type { Logger } from '../../router/log.js';
 import type { InvocationPolicy } from '../../router/options.js';
+import { corkForThisTurn } from '../../transport/write-coalescing.js';
 import { closeRedis, connectRedis, describeRedis, lastWords, reconnectRedis } from './redis-connection.js';
 import { SubscriberEcho } from './redis-echo.js';
 import { backplaneConnectionName, connectionName, fenceOff } from './redis-fence.js';
@@ -392,6 +393,10 @@ export class RedisLink implements MeshLink {
     this.pendingBytes += data.length;
     this.metrics?.redisPendingBytes.set(this.pendingBytes);
     this.metrics?.wireBytes('sent', kind, data.length);
+    // What this turn sends to Redis (calls and their results in flight, publications) leaves in one
+    // write: a write to a loopback or LAN socket costs about as much as everything else a crossing
+    // message costs. One connection keeps the commands' order, corked or not.
+    corkForThisTurn(this.commands.stream);
     const sent = this.command(kind === 'beat' ? 'heartbeat' : 'publish', () => this.commands.publish(this.channel(name), data));
     sent.then(() => this.settled(data.length), () => {
       this.settled(data.length);
