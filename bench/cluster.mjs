@@ -20,7 +20,7 @@
 // after this tree's, for before/after in one run; --cpu-prof DIR writes the routers' CPU profiles
 // there (node --cpu-prof, one directory per deployment).
 // Usage: npm run build && node bench/cluster.mjs [--subscribers 200] [--events 20000] [--publications 5000] [--calls 2000] [--lean-subscribers]
-//          [--in-flight 16] [--in-flight-seconds 10] [--only call-other,calls-in-flight-other] [--deployments redis] [--baseline DIR] [--cpu-prof DIR]
+//          [--in-flight 16] [--in-flight-calls 20000] [--in-flight-seconds 10] [--only call-other,calls-in-flight-other] [--deployments redis] [--baseline DIR] [--cpu-prof DIR]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -43,6 +43,7 @@ const { values } = parseArgs({
     publications: { type: 'string', default: '5000' },
     'lean-subscribers': { type: 'boolean', default: false },
     'in-flight': { type: 'string', default: '16' },
+    'in-flight-calls': { type: 'string', default: '20000' },
     'in-flight-seconds': { type: 'string', default: '10' },
     only: { type: 'string' },
     deployments: { type: 'string', default: 'one,workers,redis' },
@@ -57,6 +58,7 @@ const events = Number(values.events);
 const window = Number(values.window);
 const calls = Number(values.calls);
 const inFlight = Number(values['in-flight']);
+const inFlightCalls = Number(values['in-flight-calls']);
 const inFlightSeconds = Number(values['in-flight-seconds']);
 const only = values.only?.split(',');
 const bins = [{ label: '', bin: new URL('../bin/junction.js', import.meta.url).pathname }];
@@ -523,7 +525,7 @@ function callCost(deployment, callerNode) {
 
 /**
  * Calls from node `callerNode` to the echo callee on node 0 with `inFlight` unanswered at all
- * times, until C calls are answered or `inFlightSeconds` pass: calls/s, latency and server CPU per call.
+ * times, until `inFlightCalls` are answered or `inFlightSeconds` pass: calls/s, latency and server CPU per call.
  */
 function concurrentCallCost(deployment, callerNode) {
   return measureCalls(deployment, callerNode, (caller) => new Promise((resolve, reject) => {
@@ -532,7 +534,7 @@ function concurrentCallCost(deployment, callerNode) {
     const deadline = performance.now() + inFlightSeconds * 1000;
     let stopping = false;
     const pump = () => {
-      while (!stopping && sentAt.size < inFlight && samples.length + sentAt.size < calls) {
+      while (!stopping && sentAt.size < inFlight && samples.length + sentAt.size < inFlightCalls) {
         const id = ++caller.request;
         sentAt.set(id, performance.now());
         caller.ws.send(JSON.stringify([48, id, {}, 'bench.echo', [id]]));
@@ -606,6 +608,6 @@ for (const kind of values.deployments.split(',')) {
 }
 rmSync(dir, { recursive: true, force: true });
 console.log(JSON.stringify({
-  subscribers, events, window, publications, calls, inFlight, inFlightSeconds, nproc: (await import('node:os')).availableParallelism(),
+  subscribers, events, window, publications, calls, inFlight, inFlightCalls, inFlightSeconds, nproc: (await import('node:os')).availableParallelism(),
   loadAverage: { atStart: loadAtStart, atEnd: loadavg().map((load) => Number(load.toFixed(2))) }, results,
 }, null, 2));
