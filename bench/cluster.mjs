@@ -556,8 +556,51 @@ function concurrentCallCost(deployment, callerNode) {
   }));
 }
 
+/**
+ * The machine's floor for one hop: a bare Node process that echoes 100-byte messages on a loopback
+ * TCP connection, one at a time (so each costs it one wake-up, one read and one write), and the
+ * same for Redis (sequential PINGs). A call's cost over its hops' count is set against this.
+ */
+async function hopFloor(deployment) {
+  const echo = spawn(process.execPath, ['-e', `
+    const server = require('node:net').createServer((socket) => socket.on('data', (data) => socket.write(data)));
+    server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = Number(await new Promise((resolve) => echo.stdout.once('data', resolve)));
+    const socket = (await import('node:net')).connect(port, '127.0.0.1');
+    socket.setNoDelay(true);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const message = Buffer.alloc(100, 'x');
+    const hops = calls;
+    const before = [cpuSeconds([echo.pid]), kernelCounters([echo.pid])];
+    for (let i = 0; i < hops; i++) {
+      socket.write(message);
+      // Waits for the whole echo (it may come in pieces).
+      for (let received = 0; received < message.length;) received += (await new Promise((resolve) => socket.once('data', resolve))).length;
+    }
+    const node = {
+      cpuMicrosPerHop: Number((((cpuSeconds([echo.pid]) - before[0]) * 1e6) / hops).toFixed(2)),
+      kernelPerHop: kernelCountersPer([echo.pid], before[1], hops),
+    };
+    socket.destroy();
+    if (!deployment.redis) return { node };
+    const redisBefore = [cpuSeconds([deployment.redisPid]), kernelCounters([deployment.redisPid])];
+    for (let i = 0; i < hops; i++) await deployment.redis.ping();
+    return {
+      node,
+      redis: {
+        cpuMicrosPerHop: Number((((cpuSeconds([deployment.redisPid]) - redisBefore[0]) * 1e6) / hops).toFixed(2)),
+        kernelPerHop: kernelCountersPer([deployment.redisPid], redisBefore[1], hops),
+      },
+    };
+  } finally {
+    echo.kill();
+  }
+}
+
 /** Every step, by name, in the order run; `crossing` steps need two nodes. */
 const steps = [
+  { name: 'hop-floor', what: 'one hop\'s floor (a bare echo process, Redis PING)', run: (deployment) => hopFloor(deployment) },
   { name: 'fanout', what: 'fan-out', run: (deployment) => fanOut(deployment) },
   { name: 'publication-same', what: 'publications, same node', run: (deployment) => publicationCost(deployment, 0) },
   { name: 'call-same', what: 'calls, same node', run: (deployment) => callCost(deployment, 0) },
@@ -567,6 +610,7 @@ const steps = [
   { name: 'calls-in-flight-other', what: 'calls in flight, other node', crossing: true, run: (deployment) => concurrentCallCost(deployment, 1) },
 ];
 const resultKeys = {
+  'hop-floor': 'hopFloor',
   fanout: 'fanOut', 'publication-same': 'publicationSameNode', 'call-same': 'callSameNode', 'calls-in-flight-same': 'callsInFlightSameNode',
   'publication-other': 'publicationOtherNode', 'call-other': 'callOtherNode', 'calls-in-flight-other': 'callsInFlightOtherNode',
 };
