@@ -394,8 +394,8 @@ export class RedisLink implements MeshLink {
     this.metrics?.redisPendingBytes.set(this.pendingBytes);
     this.metrics?.wireBytes('sent', kind, data.length);
     // What this turn sends to Redis (calls and their results in flight, publications) leaves in one
-    // write: a write to a loopback or LAN socket costs about as much as everything else a crossing
-    // message costs. One connection keeps the commands' order, corked or not.
+    // write: with a write each, the writes were half of a crossing call's CPU on both nodes, and
+    // Redis read and answered each apart (bench/RESULTS.md, h/xcall). One connection keeps the order.
     corkForThisTurn(this.commands.stream);
     const sent = this.command(kind === 'beat' ? 'heartbeat' : 'publish', () => this.commands.publish(this.channel(name), data));
     sent.then(() => this.settled(data.length), () => {
