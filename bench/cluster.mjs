@@ -9,7 +9,10 @@
 //   calls:       C sequential calls, caller and callee on the same node and on different nodes,
 //                latency p50/p99 and server CPU per call; then the same with N calls in flight
 //                (calls/s besides), bounded in count and time. For Redis, the commands Redis ran
-//                per call (INFO commandstats), by command.
+//                per call (INFO commandstats), by command. Every call step also counts the
+//                routers' and Redis's read and write system calls and event-loop wake-ups per call.
+//   hop floor:   a bare Node echo process and Redis (PING), one message at a time: the machine's
+//                cost of one wake-up with one read and one write, to set the calls against.
 // Server CPU is read from /proc for the router processes (parent and workers summed) and redis-server.
 // With --lean-subscribers the fan-out's subscribers are lean (clients/lean-subscriber.mjs: bulk
 // reads, sequence numbers scanned, each one's events checked for loss, duplicates and order),
