@@ -73,7 +73,8 @@ export class RedisFeeds implements ClusterFeeds {
       enableOfflineQueue: false, maxRetriesPerRequest: 1,
       ...(options.timeouts === undefined ? {} : { commandTimeout: options.timeouts.limitMs }),
     });
-    this.redis.on('error', () => {}); // the cluster link reports Redis being away; a feed logs what it could not do
+    // The cluster link reports Redis being away, and a feed what it could not do; a refused SELECT is only an 'error'.
+    this.redis.on('error', (error: unknown) => void options.timeouts?.refused('feeds', 'connect', error));
   }
 
   /** Resolves once its connection is up (bounded by `timeoutMs`): appends made before would be refused. */
@@ -134,7 +135,7 @@ class RedisFeed implements LeasedFeed {
         ? `the cluster's feed of "${this.name}" holds ${plural(Number(held), 'event')} no node has taken yet (outbox_limit)`
         : `the cluster's feed of "${this.name}" holds ${held} bytes no node has taken yet (outbox_limit_bytes)`;
     } catch (error) {
-      this.noteTimeout(error, 'append');
+      this.noteFailure(error, 'append');
       return `Redis did not take it into the cluster's feed: ${(error as Error).message}`;
     }
   }
@@ -205,13 +206,14 @@ class RedisFeed implements LeasedFeed {
       this.step(() => holder.granted());
       void this.pull();
     } catch (error) {
-      this.noteTimeout(error, 'lease');
+      this.noteFailure(error, 'lease');
       if (this.held !== undefined && Date.now() - this.renewedAt > leaseMs) this.lose(`the lease could not be renewed: ${(error as Error).message}`);
     }
   }
 
-  private noteTimeout(error: unknown, command: string): void {
+  private noteFailure(error: unknown, command: string): void {
     if (isCommandTimeout(error)) this.options.timeouts?.unanswered('feeds', command);
+    else this.options.timeouts?.refused('feeds', command, error);
   }
 
   private lose(why: string): void {
@@ -239,7 +241,7 @@ class RedisFeed implements LeasedFeed {
         try {
           rows = await this.redis.xrange(this.keys.stream, '-', '+', 'COUNT', FEED_BATCH);
         } catch (error) {
-          this.noteTimeout(error, 'read');
+          this.noteFailure(error, 'read');
           await sleep(pollMs * 4);
           continue;
         }
@@ -262,7 +264,7 @@ class RedisFeed implements LeasedFeed {
         const bytes = entries.reduce((sum, entry) => sum + entryBytes(entry), 0);
         const removed = await this.redis.eval(ackScript, 3, this.keys.lease, this.keys.stream, this.keys.bytes, held, bytes, ...rows.map(([id]) => id))
           .catch((error: unknown) => {
-            this.noteTimeout(error, 'remove');
+            this.noteFailure(error, 'remove');
             return 0;
           });
         // Not removed (the lease moved, or Redis is away): they may be read again, by this node or the next holder.

@@ -44,6 +44,9 @@ type Wire = { from: string; message: MeshMessage } | { from: string; beat: true;
 
 const packr = new Packr({ useRecords: false });
 
+/** The CLIENT commands only the half-open replacement needs: their refusal is warned about once by fence(), not logged as an error. */
+const fencingCommands = new Set(['client_id', 'client_list', 'client_kill']);
+
 /**
  * Claims as one atomic step in Redis (see ClaimTable for the rule). KEYS: the policy, the set of
  * holders, this node's set of claimed keys, the cluster's claim counter. ARGV: node, policy,
@@ -179,6 +182,8 @@ export class RedisLink implements MeshLink {
   /** Tells this process's heartbeats from another's that has the same node name (a misconfiguration). */
   private readonly process = randomBytes(8).toString('hex');
   private readonly twinWarnings = new WarningThrottle();
+  /** The last command Redis refused to the node's user (ACL), and when. */
+  private lastRefusal: { command: string; at: number } | undefined;
 
   constructor(options: RedisLinkOptions) {
     this.where = describeRedis(options.redis);
@@ -201,8 +206,10 @@ export class RedisLink implements MeshLink {
       redis: this.commands, nodeId: this.nodeId, key: (name) => this.channel(name),
       command: (name, run) => this.command(name, run), answering: () => this.connected, unchecked: () => this.seatedAlone(),
     });
-    this.commands.on('error', () => {}); // reported through 'close'/'ready' below, once per change
-    this.subscriber.on('error', () => {});
+    // Connection failures are reported through 'close'/'ready' below, once per change. A refused
+    // SELECT (the URL's database) is only an 'error': ioredis then goes on in database 0.
+    this.commands.on('error', (error: unknown) => this.noteRefusal('connect', error));
+    this.subscriber.on('error', (error: unknown) => this.noteRefusal('connect', error));
     this.commands.on('close', () => {
       this.generation++;
       this.fenced = false;
@@ -220,7 +227,7 @@ export class RedisLink implements MeshLink {
         this.subscribed = true;
         this.deafSince = undefined;
         this.changed();
-      }, () => {});
+      }, (error: unknown) => this.noteRefusal('subscribe', error));
     });
     this.subscriber.on('messageBuffer', (_channel: Buffer, data: Buffer) => this.arrived(data));
     const heartbeatMs = options.heartbeatMs ?? clusterDefaults.heartbeatMs;
@@ -230,6 +237,7 @@ export class RedisLink implements MeshLink {
       redis: this.commands, channelOf: (node) => this.channel(`node:${node}`), connectedAt: () => this.connectedAt,
       peers: () => this.lastHeard, everyMs: options.livenessMs ?? clusterDefaults.livenessMs,
       gone: (node) => this.lose(node, 'Redis dropped its connections (its process died)'),
+      failed: (error) => this.noteRefusal('pubsub_numsub', error),
     });
   }
 
@@ -263,6 +271,10 @@ export class RedisLink implements MeshLink {
 
   /** Why the node serves only its own clients now, or undefined: /health says degraded. */
   get degraded(): string | undefined {
+    const refusal = this.lastRefusal;
+    if (refusal !== undefined && Date.now() - refusal.at < this.leaseMs) {
+      return `${this.where} refuses this node's Redis user the command ${refusal.command} (ACL): the other nodes may not hear this node, nor it them; give the user the permissions docs/cluster.md lists`;
+    }
     if (this.connected) return undefined;
     if (this.stalled) return `${this.where} does not answer (cluster.redis.command_timeout ${this.timeouts.limitMs} ms): serving this node's clients only`;
     if (this.deafSince !== undefined) {
@@ -406,10 +418,16 @@ export class RedisLink implements MeshLink {
   }
 
   /** Runs one command on the commands connection; one that goes unanswered for the timeout marks Redis as stalled. */
+  /** Counts and logs a command Redis refused to the node's user; /health says so for a lease after the last one (heartbeats refused keep it so). */
+  private noteRefusal(command: string, error: unknown): void {
+    if (this.timeouts.refused('backplane', command, error)) this.lastRefusal = { command, at: Date.now() };
+  }
+
   private command<T>(name: string, run: () => Promise<T>): Promise<T> {
     const generation = this.generation;
     return run().catch((error: unknown) => {
       if (isCommandTimeout(error)) this.unanswered(name, generation);
+      else if (!fencingCommands.has(name)) this.noteRefusal(name, error);
       throw error;
     });
   }
