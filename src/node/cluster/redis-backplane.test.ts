@@ -596,6 +596,8 @@ describe('Redis backplane: a Redis user with the permissions docs/cluster.md nam
       await admin.acl('DELUSER', 'narrow');
       admin.disconnect();
     }
+  });
+});
 
 describe('Redis backplane: what one turn sends', { skip }, () => {
   it('leaves in one write to Redis, and arrives complete and in order', async () => {
