@@ -9,6 +9,7 @@ import type { BackplaneDropReason, BackplaneMetrics } from '../../router/backpla
 import { WarningThrottle, warningIntervalMs } from '../../router/limits/warning-throttle.js';
 import type { Logger } from '../../router/log.js';
 import type { InvocationPolicy } from '../../router/options.js';
+import { corkForThisTurn } from '../../transport/write-coalescing.js';
 import { closeRedis, connectRedis, describeRedis, lastWords, reconnectRedis } from './redis-connection.js';
 import { SubscriberEcho } from './redis-echo.js';
 import { namedConnection } from './redis-fence.js';
@@ -380,6 +381,10 @@ export class RedisLink implements MeshLink {
     this.pendingBytes += data.length;
     this.metrics?.redisPendingBytes.set(this.pendingBytes);
     this.metrics?.wireBytes('sent', kind, data.length);
+    // What this turn sends to Redis (calls and their results in flight, publications) leaves in one
+    // write: with a write each, the writes were half of a crossing call's CPU on both nodes, and
+    // Redis read and answered each apart (bench/RESULTS.md, h/xcall). One connection keeps the order.
+    corkForThisTurn(this.commands.stream);
     const sent = this.command(kind === 'beat' ? 'heartbeat' : 'publish', () => this.commands.publish(this.channel(name), data));
     sent.then(() => this.settled(data.length), () => {
       this.settled(data.length);
