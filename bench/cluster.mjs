@@ -7,13 +7,23 @@
 //                the difference in server CPU per publication is the backplane's cost (Redis's own
 //                CPU and INFO commandstats included for the Redis run);
 //   calls:       C sequential calls, caller and callee on the same node and on different nodes,
-//                latency p50/p99 and server CPU per call.
+//                latency p50/p99 and server CPU per call; then the same with N calls in flight
+//                (calls/s besides), bounded in count and time. For Redis, the commands Redis ran
+//                per call (INFO commandstats), by command. Every call step also counts the
+//                routers' and Redis's read and write system calls and event-loop wake-ups per call.
+//   hop floor:   a bare Node echo process and Redis (PING), one message at a time: the machine's
+//                cost of one wake-up with one read and one write, to set the calls against.
 // Server CPU is read from /proc for the router processes (parent and workers summed) and redis-server.
 // With --lean-subscribers the fan-out's subscribers are lean (clients/lean-subscriber.mjs: bulk
 // reads, sequence numbers scanned, each one's events checked for loss, duplicates and order),
 // so the load generator (this process) costs a small share of the routers; its CPU and the
 // machine's idle cores are reported beside the servers'.
+// --only picks steps (names in `steps` below, comma-separated) and --deployments the deployments
+// (one, workers, redis); --baseline DIR runs each deployment from DIR (a built tree) too, right
+// after this tree's, for before/after in one run; --cpu-prof DIR writes the routers' CPU profiles
+// there (node --cpu-prof, one directory per deployment).
 // Usage: npm run build && node bench/cluster.mjs [--subscribers 200] [--events 20000] [--publications 5000] [--calls 2000] [--lean-subscribers]
+//          [--in-flight 16] [--in-flight-calls 20000] [--in-flight-seconds 10] [--only call-other,calls-in-flight-other] [--deployments redis] [--baseline DIR] [--cpu-prof DIR]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -35,6 +45,13 @@ const { values } = parseArgs({
     calls: { type: 'string', default: '2000' },
     publications: { type: 'string', default: '5000' },
     'lean-subscribers': { type: 'boolean', default: false },
+    'in-flight': { type: 'string', default: '16' },
+    'in-flight-calls': { type: 'string', default: '20000' },
+    'in-flight-seconds': { type: 'string', default: '10' },
+    only: { type: 'string' },
+    deployments: { type: 'string', default: 'one,workers,redis' },
+    baseline: { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const lean = values['lean-subscribers'];
@@ -43,7 +60,13 @@ const subscribers = Number(values.subscribers);
 const events = Number(values.events);
 const window = Number(values.window);
 const calls = Number(values.calls);
-const bin = new URL('../bin/junction.js', import.meta.url).pathname;
+const inFlight = Number(values['in-flight']);
+const inFlightCalls = Number(values['in-flight-calls']);
+const inFlightSeconds = Number(values['in-flight-seconds']);
+const only = values.only?.split(',');
+const bins = [{ label: '', bin: new URL('../bin/junction.js', import.meta.url).pathname }];
+if (values.baseline) bins.push({ label: ' (baseline)', bin: join(values.baseline, 'bin/junction.js') });
+const profiles = values['cpu-prof'];
 const clockTicks = 100; // USER_HZ on Linux
 
 async function freePort() {
@@ -77,6 +100,15 @@ function writeConfig(dir, cluster) {
 
 const dir = mkdtempSync(join(tmpdir(), 'junction-bench-'));
 
+/**
+ * A router process's command line: with --cpu-prof, node writes its CPU profile at exit (NODE_OPTIONS
+ * may not carry the flag; workers are forked with their parent's execArgv, so they write theirs too).
+ */
+function routerArgs(name, bin, args) {
+  const profile = profiles ? ['--cpu-prof', `--cpu-prof-dir=${join(profiles, name.replace(/[^\w.-]+/g, '-'))}`] : [];
+  return [...profile, bin, ...args];
+}
+
 /** Resolves once something answers on /health of this port (bounded). */
 async function serving(port, deadline) {
   for (;;) {
@@ -90,9 +122,10 @@ async function serving(port, deadline) {
  * A deployment under test: `node(i)` opens a client on node i (for --workers: connects until the
  * OS hands it to that worker), `pids()` are the server processes whose CPU is counted.
  */
-async function startWorkers(workers) {
+async function startWorkers(workers, { label, bin }) {
+  const name = `${workers === 1 ? 'one process' : `--workers ${workers}`}${label}`;
   const port = await freePort();
-  const child = spawn(process.execPath, [bin, 'start', '--config', writeConfig(dir), '--port', String(port), '--workers', String(workers), '--log-level', 'warn'],
+  const child = spawn(process.execPath, routerArgs(name, bin, ['start', '--config', writeConfig(dir), '--port', String(port), '--workers', String(workers), '--log-level', 'warn']),
     { stdio: ['ignore', 'pipe', 'inherit'] });
   const deadline = Date.now() + 20_000;
   await serving(port, deadline);
@@ -107,14 +140,22 @@ async function startWorkers(workers) {
   }
   const order = [...names].sort();
   return {
-    name: workers === 1 ? 'one process' : `--workers ${workers}`,
+    name,
     nodes: workers,
     spreadPort: () => port,
     node: async (index) => {
-      for (let attempt = 0; attempt < 50; attempt++) {
-        const client = await connect(port);
-        if (client.node === order[index]) return client;
-        client.ws.close();
+      // The ones that land elsewhere stay open until one lands right: the parent hands a new
+      // connection to the worker with fewer, so closing them at once could send the next one
+      // to the same worker again (and its closing ones may not be counted down yet).
+      const elsewhere = [];
+      try {
+        for (let attempt = 0; attempt < 50; attempt++) {
+          const client = await connect(port);
+          if (client.node === order[index]) return client;
+          elsewhere.push(client);
+        }
+      } finally {
+        for (const client of elsewhere) client.ws.close();
       }
       throw new Error(`no connection landed on ${order[index]}`);
     },
@@ -127,7 +168,8 @@ async function startWorkers(workers) {
 }
 
 /** redis-server (no persistence) and two single-process nodes in one cluster through it. */
-async function startRedisPair() {
+async function startRedisPair({ label, bin }) {
+  const name = `two nodes through Redis${label}`;
   const redisPort = await freePort();
   const redisServer = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   const config = writeConfig(dir, { redis: { url: `redis://127.0.0.1:${redisPort}/0` } });
@@ -135,13 +177,13 @@ async function startRedisPair() {
   redis.on('error', () => {}); // refused until redis-server listens: ioredis retries
   await redis.ping();
   const ports = [await freePort(), await freePort()];
-  const children = ports.map((port) => spawn(process.execPath, [bin, 'start', '--config', config, '--port', String(port), '--log-level', 'warn'],
+  const children = ports.map((port) => spawn(process.execPath, routerArgs(name, bin, ['start', '--config', config, '--port', String(port), '--log-level', 'warn']),
     { stdio: ['ignore', 'pipe', 'inherit'] }));
   const deadline = Date.now() + 20_000;
   for (const port of ports) await serving(port, deadline);
   let turn = 0;
   return {
-    name: 'two nodes through Redis',
+    name,
     nodes: 2,
     redis,
     spreadPort: () => ports[turn++ % 2],
@@ -168,6 +210,32 @@ function cpuSeconds(pids) {
     }
   }
   return ticks / clockTicks;
+}
+
+/**
+ * System calls and wake-ups of these processes so far, which CPU noise does not move: read and
+ * write calls (/proc/PID/io syscr, syscw: writev counts once) and the main thread's voluntary
+ * context switches (each one a sleep in epoll_wait, so one wake-up of the event loop, /proc/PID/status).
+ */
+function kernelCounters(pids) {
+  const total = { reads: 0, writes: 0, wakeups: 0 };
+  for (const pid of pids) {
+    try {
+      const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+      total.reads += Number(/^syscr: (\d+)/m.exec(io)[1]);
+      total.writes += Number(/^syscw: (\d+)/m.exec(io)[1]);
+      total.wakeups += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+    } catch {
+      // exited
+    }
+  }
+  return total;
+}
+
+/** kernelCounters' change since `before`, per operation. */
+function kernelCountersPer(pids, before, operations) {
+  const after = kernelCounters(pids);
+  return Object.fromEntries(Object.keys(after).map((key) => [key, Number(((after[key] - before[key]) / operations).toFixed(2))]));
 }
 
 /** A raw WAMP JSON client: enough for HELLO, SUBSCRIBE, PUBLISH, REGISTER, CALL, YIELD. */
@@ -335,12 +403,30 @@ async function fanOut(deployment) {
   };
 }
 
-/** Redis's own counters: CPU seconds and PUBLISH calls and microseconds (INFO cpu, INFO commandstats). */
+/**
+ * Redis's own counters: CPU seconds, PUBLISH calls and microseconds (INFO cpu, INFO commandstats),
+ * and the calls of every command (`commands`; INFO itself left out: the bench sends it).
+ */
 async function redisCounters(redis) {
   const info = (await redis.info('cpu')) + (await redis.info('commandstats'));
   const field = (name) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
   const publish = /^cmdstat_publish:calls=(\d+),usec=(\d+)/m.exec(info);
-  return { cpu: field('used_cpu_user') + field('used_cpu_sys'), publishCalls: Number(publish?.[1] ?? 0), publishMicros: Number(publish?.[2] ?? 0) };
+  const commands = {};
+  for (const [, command, count] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) if (command !== 'info') commands[command] = Number(count);
+  return { cpu: field('used_cpu_user') + field('used_cpu_sys'), publishCalls: Number(publish?.[1] ?? 0), publishMicros: Number(publish?.[2] ?? 0), commands };
+}
+
+/** Redis commands run between two readings of redisCounters, per operation, by command (and in all). */
+function redisCommandsPer(before, after, operations) {
+  const per = {};
+  let total = 0;
+  for (const [command, count] of Object.entries(after.commands)) {
+    const delta = count - (before.commands[command] ?? 0);
+    if (delta === 0) continue;
+    per[command] = Number((delta / operations).toFixed(3));
+    total += delta;
+  }
+  return { all: Number((total / operations).toFixed(3)), ...per };
 }
 
 /** P publications from node 0 to one subscriber on node `subscriberNode`: server CPU per publication. */
@@ -368,64 +454,207 @@ async function publicationCost(deployment, subscriberNode) {
   return result;
 }
 
-/** C sequential calls from node `callerNode` to an echo callee on node 0: latency and server CPU per call. */
-async function callCost(deployment, callerNode) {
+/**
+ * An echo callee on node 0 and a caller on node `callerNode` that has seen its first call answered
+ * (the registration travels to the other node asynchronously).
+ */
+async function echoPair(deployment, callerNode) {
   const callee = await deployment.node(0);
   callee.onMessage = (message) => {
     if (message[0] === 68) callee.ws.send(JSON.stringify([70, message[1], {}, message[4]]));
   };
-  await request(callee, [64, 0, {}, 'bench.echo'], 65);
+  // The previous step's callee left just now: its registration's release may still be on its way.
+  for (let attempt = 0; !(await request(callee, [64, 0, {}, 'bench.echo'], 65)); attempt++) {
+    if (attempt === 100) throw new Error('bench.echo could not be registered');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   const caller = await deployment.node(callerNode);
-  // The registration travels to the other node asynchronously: retry until the first call is answered.
   for (let attempt = 0; ; attempt++) {
     if (attempt === 200) throw new Error('the registration never reached the caller\'s node');
     const reply = await request(caller, [48, 0, {}, 'bench.echo', [0]], 50);
     if (reply) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const samples = [];
+  return { callee, caller };
+}
+
+/**
+ * Runs `measure(caller)` between an echo pair's setup and teardown, reading server CPU (and Redis's
+ * counters) around it: latency p50/p99 from the samples it returns, and server CPU per call.
+ */
+async function measureCalls(deployment, callerNode, measure) {
+  const { callee, caller } = await echoPair(deployment, callerNode);
+  const redisBefore = deployment.redis ? await redisCounters(deployment.redis) : undefined;
+  const routers = deployment.pids().filter((pid) => pid !== deployment.redisPid);
+  const kernelBefore = [kernelCounters(routers), deployment.redisPid && kernelCounters([deployment.redisPid])];
   const cpuBefore = cpuSeconds(deployment.pids());
-  for (let i = 0; i < calls; i++) {
-    const started = performance.now();
-    await request(caller, [48, 0, {}, 'bench.echo', [i]], 50);
-    samples.push(performance.now() - started);
-  }
+  const started = performance.now();
+  const samples = await measure(caller);
+  const seconds = (performance.now() - started) / 1000;
   const cpu = cpuSeconds(deployment.pids()) - cpuBefore;
-  samples.sort((a, b) => a - b);
+  const routerKernel = kernelCountersPer(routers, kernelBefore[0], samples.length);
+  const redisKernel = deployment.redisPid && kernelCountersPer([deployment.redisPid], kernelBefore[1], samples.length);
+  const redisAfter = redisBefore && await redisCounters(deployment.redis);
   callee.ws.close();
   caller.ws.close();
+  samples.sort((a, b) => a - b);
   const at = (q) => Number(samples[Math.floor(q * (samples.length - 1))].toFixed(3));
-  return { p50ms: at(0.5), p99ms: at(0.99), serverCpuMicrosPerCall: Number(((cpu * 1e6) / calls).toFixed(2)) };
+  return {
+    calls: samples.length, callsPerSecond: Math.round(samples.length / seconds), p50ms: at(0.5), p99ms: at(0.99),
+    serverCpuMicrosPerCall: Number(((cpu * 1e6) / samples.length).toFixed(2)),
+    // The routers' (every process) system calls and event-loop wake-ups per call, and Redis's.
+    routerKernelPerCall: routerKernel,
+    ...(redisKernel ? { redisKernelPerCall: redisKernel } : {}),
+    ...(redisBefore ? {
+      redisCpuMicrosPerCall: Number((((redisAfter.cpu - redisBefore.cpu) * 1e6) / samples.length).toFixed(2)),
+      redisCommandsPerCall: redisCommandsPer(redisBefore, redisAfter, samples.length),
+    } : {}),
+  };
+}
+
+/** C sequential calls from node `callerNode` to an echo callee on node 0: latency and server CPU per call. */
+function callCost(deployment, callerNode) {
+  return measureCalls(deployment, callerNode, async (caller) => {
+    const samples = [];
+    for (let i = 0; i < calls; i++) {
+      const started = performance.now();
+      const reply = await request(caller, [48, 0, {}, 'bench.echo', [i]], 50);
+      if (!reply) throw new Error(`call ${i} failed`);
+      samples.push(performance.now() - started);
+    }
+    return samples;
+  });
+}
+
+/**
+ * Calls from node `callerNode` to the echo callee on node 0 with `inFlight` unanswered at all
+ * times, until `inFlightCalls` are answered or `inFlightSeconds` pass: calls/s, latency and server CPU per call.
+ */
+function concurrentCallCost(deployment, callerNode) {
+  return measureCalls(deployment, callerNode, (caller) => new Promise((resolve, reject) => {
+    const samples = [];
+    const sentAt = new Map();
+    const deadline = performance.now() + inFlightSeconds * 1000;
+    let stopping = false;
+    const pump = () => {
+      while (!stopping && sentAt.size < inFlight && samples.length + sentAt.size < inFlightCalls) {
+        const id = ++caller.request;
+        sentAt.set(id, performance.now());
+        caller.ws.send(JSON.stringify([48, id, {}, 'bench.echo', [id]]));
+      }
+      if (sentAt.size === 0) resolve(samples);
+    };
+    caller.onMessage = (message) => {
+      if (message[0] === 8) return reject(new Error(`a call failed: ${JSON.stringify(message)}`));
+      if (message[0] !== 50) return;
+      const started = sentAt.get(message[1]);
+      if (started === undefined) return reject(new Error(`a result for an unknown request: ${JSON.stringify(message)}`));
+      sentAt.delete(message[1]);
+      const answered = performance.now();
+      samples.push(answered - started);
+      if (answered > deadline) stopping = true;
+      pump();
+    };
+    pump();
+  }));
+}
+
+/**
+ * The machine's floor for one hop: a bare Node process that echoes 100-byte messages on a loopback
+ * TCP connection, one at a time (so each costs it one wake-up, one read and one write), and the
+ * same for Redis (sequential PINGs). A call's cost over its hops' count is set against this.
+ */
+async function hopFloor(deployment) {
+  const echo = spawn(process.execPath, ['-e', `
+    const server = require('node:net').createServer((socket) => socket.on('data', (data) => socket.write(data)));
+    server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = Number(await new Promise((resolve) => echo.stdout.once('data', resolve)));
+    const socket = (await import('node:net')).connect(port, '127.0.0.1');
+    socket.setNoDelay(true);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const message = Buffer.alloc(100, 'x');
+    const hops = calls;
+    const before = [cpuSeconds([echo.pid]), kernelCounters([echo.pid])];
+    for (let i = 0; i < hops; i++) {
+      socket.write(message);
+      // Waits for the whole echo (it may come in pieces).
+      for (let received = 0; received < message.length;) received += (await new Promise((resolve) => socket.once('data', resolve))).length;
+    }
+    const node = {
+      cpuMicrosPerHop: Number((((cpuSeconds([echo.pid]) - before[0]) * 1e6) / hops).toFixed(2)),
+      kernelPerHop: kernelCountersPer([echo.pid], before[1], hops),
+    };
+    socket.destroy();
+    if (!deployment.redis) return { node };
+    const redisBefore = [cpuSeconds([deployment.redisPid]), kernelCounters([deployment.redisPid])];
+    for (let i = 0; i < hops; i++) await deployment.redis.ping();
+    return {
+      node,
+      redis: {
+        cpuMicrosPerHop: Number((((cpuSeconds([deployment.redisPid]) - redisBefore[0]) * 1e6) / hops).toFixed(2)),
+        kernelPerHop: kernelCountersPer([deployment.redisPid], redisBefore[1], hops),
+      },
+    };
+  } finally {
+    echo.kill();
+  }
+}
+
+/** Every step, by name, in the order run; `crossing` steps need two nodes. */
+const steps = [
+  { name: 'hop-floor', what: 'one hop\'s floor (a bare echo process, Redis PING)', run: (deployment) => hopFloor(deployment) },
+  { name: 'fanout', what: 'fan-out', run: (deployment) => fanOut(deployment) },
+  { name: 'publication-same', what: 'publications, same node', run: (deployment) => publicationCost(deployment, 0) },
+  { name: 'call-same', what: 'calls, same node', run: (deployment) => callCost(deployment, 0) },
+  { name: 'calls-in-flight-same', what: 'calls in flight, same node', run: (deployment) => concurrentCallCost(deployment, 0) },
+  { name: 'publication-other', what: 'publications, other node', crossing: true, run: (deployment) => publicationCost(deployment, 1) },
+  { name: 'call-other', what: 'calls, other node', crossing: true, run: (deployment) => callCost(deployment, 1) },
+  { name: 'calls-in-flight-other', what: 'calls in flight, other node', crossing: true, run: (deployment) => concurrentCallCost(deployment, 1) },
+];
+const resultKeys = {
+  'hop-floor': 'hopFloor',
+  fanout: 'fanOut', 'publication-same': 'publicationSameNode', 'call-same': 'callSameNode', 'calls-in-flight-same': 'callsInFlightSameNode',
+  'publication-other': 'publicationOtherNode', 'call-other': 'callOtherNode', 'calls-in-flight-other': 'callsInFlightOtherNode',
+};
+for (const name of only ?? []) if (!resultKeys[name]) throw new Error(`--only: no step "${name}" (steps: ${Object.keys(resultKeys).join(', ')})`);
+
+/** The difference between crossing and same-node costs, where both were measured. */
+function backplaneCosts(result) {
+  const difference = (other, same, field) => (result[other] && result[same]
+    ? Number((result[other][field] - result[same][field]).toFixed(2)) : undefined);
+  return {
+    backplaneCpuMicrosPerPublication: difference('publicationOtherNode', 'publicationSameNode', 'serverCpuMicrosPerPublication'),
+    backplaneCpuMicrosPerCall: difference('callOtherNode', 'callSameNode', 'serverCpuMicrosPerCall'),
+    backplaneCpuMicrosPerCallInFlight: difference('callsInFlightOtherNode', 'callsInFlightSameNode', 'serverCpuMicrosPerCall'),
+  };
 }
 
 const loadAtStart = loadavg().map((load) => Number(load.toFixed(2)));
 const results = {};
-for (const start of [() => startWorkers(1), () => startWorkers(2), startRedisPair]) {
-  const deployment = await start();
-  const step = async (what, measure) => {
-    process.stderr.write(`${deployment.name}: ${what}...\n`);
-    return measure();
-  };
-  try {
-    const result = {
-      fanOut: await step('fan-out', () => fanOut(deployment)),
-      publicationSameNode: await step('publications, same node', () => publicationCost(deployment, 0)),
-      callSameNode: await step('calls, same node', () => callCost(deployment, 0)),
-    };
-    if (deployment.nodes > 1) {
-      result.publicationOtherNode = await step('publications, other node', () => publicationCost(deployment, 1));
-      result.callOtherNode = await step('calls, other node', () => callCost(deployment, 1));
-      result.backplaneCpuMicrosPerPublication = Number((result.publicationOtherNode.serverCpuMicrosPerPublication - result.publicationSameNode.serverCpuMicrosPerPublication).toFixed(2));
-      result.backplaneCpuMicrosPerCall = Number((result.callOtherNode.serverCpuMicrosPerCall - result.callSameNode.serverCpuMicrosPerCall).toFixed(2));
+const starts = { one: (bin) => startWorkers(1, bin), workers: (bin) => startWorkers(2, bin), redis: startRedisPair };
+for (const kind of values.deployments.split(',')) {
+  if (!starts[kind]) throw new Error(`--deployments: no deployment "${kind}" (one, workers, redis)`);
+  // This tree's deployment, then the baseline's, so that the two are measured close in time.
+  for (const bin of bins) {
+    const deployment = await starts[kind](bin);
+    try {
+      const result = {};
+      for (const step of steps) {
+        if ((only && !only.includes(step.name)) || (step.crossing && deployment.nodes < 2)) continue;
+        process.stderr.write(`${deployment.name}: ${step.what}...\n`);
+        result[resultKeys[step.name]] = await step.run(deployment);
+      }
+      for (const [key, value] of Object.entries(backplaneCosts(result))) if (value !== undefined) result[key] = value;
+      results[deployment.name] = result;
+    } finally {
+      // A failed step must not leave the routers (and Redis) running after the script ends.
+      await deployment.stop();
     }
-    results[deployment.name] = result;
-  } finally {
-    // A failed step must not leave the routers (and Redis) running after the script ends.
-    await deployment.stop();
   }
 }
 rmSync(dir, { recursive: true, force: true });
 console.log(JSON.stringify({
-  subscribers, events, window, publications, calls, nproc: (await import('node:os')).availableParallelism(),
+  subscribers, events, window, publications, calls, inFlight, inFlightCalls, inFlightSeconds, nproc: (await import('node:os')).availableParallelism(),
   loadAverage: { atStart: loadAtStart, atEnd: loadavg().map((load) => Number(load.toFixed(2))) }, results,
 }, null, 2));

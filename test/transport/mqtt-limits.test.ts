@@ -321,6 +321,8 @@ describe('MQTT limits', () => {
     assert.deepEqual(v5.received('puback').map((ack) => (ack as { reasonCode?: number }).reasonCode ?? 0), [0, 0], 'the clear is accepted');
     await watcher.until((messages) => messages.length === 2, 'the retained message and the clear, live');
     assert.deepEqual(watcher.messages.map((message) => message.topic), ['kept/one', 'kept/never']);
+    // As MQTT delivers a clear: zero bytes, not an empty native form.
+    assert.equal(watcher.messages[1]!.payload, '');
     // It took no slot: the realm still holds one retained topic, and the refusal counter did not move.
     assert.match(node.metrics.exposition(), /junction_retained_topics\{[^}]*\} 1\b/);
     assert.doesNotMatch(node.metrics.exposition(), /junction_retained_refused_total\{[^}]*\} [1-9]/);

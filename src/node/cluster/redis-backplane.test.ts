@@ -598,3 +598,31 @@ describe('Redis backplane: a Redis user with the permissions docs/cluster.md nam
     }
   });
 });
+
+describe('Redis backplane: what one turn sends', { skip }, () => {
+  it('leaves in one write to Redis, and arrives complete and in order', async () => {
+    const prefix = `turn${++prefixes}`;
+    const a = await redisNode('a', prefix);
+    const b = await redisNode('b', prefix);
+    const notes: unknown[] = [];
+    b.backplane.listen('space', { entry: () => {}, note: (from, body) => notes.push([from, body]) });
+    await waitFor(() => a.backplane.peers().includes('b') && b.backplane.peers().includes('a'), 'a and b know each other');
+    // Counts what the commands connection's socket hands to the kernel: one call to _write or _writev per write.
+    const socket = (a.link as unknown as { commands: Redis }).commands.stream as unknown as { _write: Function; _writev: Function };
+    let writes = 0;
+    for (const name of ['_write', '_writev'] as const) {
+      const original = socket[name];
+      socket[name] = function (this: unknown, ...args: unknown[]) {
+        writes++;
+        return original.apply(this, args);
+      };
+    }
+    const sent = Array.from({ length: 20 }, (_, i) => i);
+    for (const i of sent) a.backplane.note('space', i, ['b']);
+    // The turn's writes have left once its setImmediate ran (a heartbeat due meanwhile joins them).
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(writes, 1);
+    await waitFor(() => notes.length === sent.length, 'every note arrived');
+    assert.deepEqual(notes, sent.map((i) => ['a', i]));
+  });
+});

@@ -30,6 +30,19 @@ export function isPermissionRefusal(error: unknown): boolean {
   return error instanceof Error && (error.message.startsWith('NOPERM') || error.message.includes('The user executing the script can'));
 }
 
+/** A command Redis refused to the node's user (ACL), and when. */
+export interface RedisRefusal {
+  command: string;
+  at: number;
+}
+
+/** The later of two refusals (either may be missing). */
+export function latestRefusal(a: RedisRefusal | undefined, b: RedisRefusal | undefined): RedisRefusal | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a.at >= b.at ? a : b;
+}
+
 /** Where the Redis user's permissions are listed, for the operator a refusal is logged to. */
 const ACL_DOC = 'docs/cluster.md, "The Redis user"';
 
