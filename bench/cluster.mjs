@@ -45,6 +45,8 @@ const window = Number(values.window);
 const calls = Number(values.calls);
 const bin = new URL('../bin/junction.js', import.meta.url).pathname;
 const clockTicks = 100; // USER_HZ on Linux
+/** How many connections `node(i)` makes under --workers before it gives up on worker i. */
+const landingAttempts = 200;
 
 async function freePort() {
   const server = createServer();
@@ -88,7 +90,7 @@ async function serving(port, deadline) {
 
 /**
  * A deployment under test: `node(i)` opens a client on node i (for --workers: connects until the
- * OS hands it to that worker), `pids()` are the server processes whose CPU is counted.
+ * parent hands one to that worker), `pids()` are the server processes whose CPU is counted.
  */
 async function startWorkers(workers) {
   const port = await freePort();
@@ -111,12 +113,22 @@ async function startWorkers(workers) {
     nodes: workers,
     spreadPort: () => port,
     node: async (index) => {
-      for (let attempt = 0; attempt < 50; attempt++) {
-        const client = await connect(port);
-        if (client.node === order[index]) return client;
-        client.ws.close();
+      // The parent hands a connection to the worker with the fewest open ones (docs/cluster.md):
+      // one closed at once leaves that count as it was, so while worker `index` has more open
+      // than another (a previous step's closing ones) every retry would land on the other. Held
+      // until one lands here, the misrouted ones make the others busier: it takes at most the
+      // difference, plus one for a tie.
+      const misrouted = [];
+      try {
+        for (let attempt = 0; attempt < landingAttempts; attempt++) {
+          const client = await connect(port);
+          if (client.node === order[index]) return client;
+          misrouted.push(client);
+        }
+      } finally {
+        await closeClients(misrouted);
       }
-      throw new Error(`no connection landed on ${order[index]}`);
+      throw new Error(`no connection landed on ${order[index]} in ${landingAttempts} (the others held open meanwhile)`);
     },
     pids: () => processTree(child.pid),
     stop: async () => {
@@ -168,6 +180,24 @@ function cpuSeconds(pids) {
     }
   }
   return ticks / clockTicks;
+}
+
+/**
+ * Closes raw and lean clients and resolves once every connection has ended (bounded): a step's
+ * closes then neither fall into the next step's CPU window nor count as open when it picks its
+ * worker.
+ */
+async function closeClients(clients) {
+  const ended = clients.map((client) => {
+    if (!client.ws) {
+      client.close();
+      return client.ended;
+    }
+    const closed = new Promise((resolve) => client.ws.once('close', resolve));
+    client.ws.close();
+    return closed;
+  });
+  await withTimeout(Promise.all(ended), 10_000, `closing ${clients.length} connections`);
 }
 
 /** A raw WAMP JSON client: enough for HELLO, SUBSCRIBE, PUBLISH, REGISTER, CALL, YIELD. */
@@ -320,8 +350,7 @@ async function fanOut(deployment) {
   const idle = machineIdleSeconds() - idleBefore;
   const nodes = new Map();
   for (const each of clients) nodes.set(each.node, (nodes.get(each.node) ?? 0) + 1);
-  for (const each of clients) (each.ws ?? each).close();
-  publisher.ws.close();
+  await closeClients([...clients, publisher]);
   return {
     subscribers: lean ? 'lean' : 'full', deliveriesPerSecond: Math.round(counts.received / seconds), delivered: counts.received, expected,
     ...(counts.faults ? counts.faults(events) : {}),
@@ -363,8 +392,7 @@ async function publicationCost(deployment, subscriberNode) {
       redisMicrosPerPublishCall: Number(((after.publishMicros - redisBefore.publishMicros) / Math.max(calls, 1)).toFixed(2)),
     });
   }
-  subscriber.ws.close();
-  publisher.ws.close();
+  await closeClients([subscriber, publisher]);
   return result;
 }
 
@@ -392,8 +420,7 @@ async function callCost(deployment, callerNode) {
   }
   const cpu = cpuSeconds(deployment.pids()) - cpuBefore;
   samples.sort((a, b) => a - b);
-  callee.ws.close();
-  caller.ws.close();
+  await closeClients([callee, caller]);
   const at = (q) => Number(samples[Math.floor(q * (samples.length - 1))].toFixed(3));
   return { p50ms: at(0.5), p99ms: at(0.99), serverCpuMicrosPerCall: Number(((cpu * 1e6) / calls).toFixed(2)) };
 }
