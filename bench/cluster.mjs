@@ -45,6 +45,12 @@ const window = Number(values.window);
 const calls = Number(values.calls);
 const bin = new URL('../bin/junction.js', import.meta.url).pathname;
 const clockTicks = 100; // USER_HZ on Linux
+/**
+ * How long a deployment may take to serve. Each router process loads its modules on start: under
+ * a load of 15 to 20 on 2 cores (other benches and test runs) --workers 2 was seen to need more
+ * than 20 s, and the bench then went on with one worker known or failed with "did not start".
+ */
+const startMs = 60_000;
 /** How many connections `node(i)` makes under --workers before it gives up on worker i. */
 const landingAttempts = 200;
 
@@ -96,17 +102,29 @@ async function startWorkers(workers) {
   const port = await freePort();
   const child = spawn(process.execPath, [bin, 'start', '--config', writeConfig(dir), '--port', String(port), '--workers', String(workers), '--log-level', 'warn'],
     { stdio: ['ignore', 'pipe', 'inherit'] });
-  const deadline = Date.now() + 20_000;
-  await serving(port, deadline);
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  };
+  const started = Date.now();
+  const deadline = started + startMs;
   // Wait until as many distinct nodes answer as there are workers (each answers once it serves).
   const names = new Set();
-  while (names.size < workers && Date.now() < deadline) {
-    // Bounded: a connection made while the workers start has been seen to stay unanswered.
-    const client = await withTimeout(connect(port), 5_000, 'a join').catch(() => undefined);
-    if (!client) continue;
-    names.add(client.node);
-    client.ws.close();
+  try {
+    await serving(port, deadline);
+    while (names.size < workers && Date.now() < deadline) {
+      // Bounded: a connection made while the workers start has been seen to stay unanswered.
+      const client = await withTimeout(connect(port), 5_000, 'a join').catch(() => undefined);
+      if (!client) continue;
+      names.add(client.node);
+      await closeClients([client]);
+    }
+    if (names.size < workers) throw new Error(`only ${[...names].join(', ') || 'no worker'} of ${workers} answered within ${startMs} ms`);
+  } catch (error) {
+    await stop();
+    throw error;
   }
+  process.stderr.write(`--workers ${workers}: every worker answered after ${Date.now() - started} ms\n`);
   const order = [...names].sort();
   return {
     name: workers === 1 ? 'one process' : `--workers ${workers}`,
@@ -131,10 +149,7 @@ async function startWorkers(workers) {
       throw new Error(`no connection landed on ${order[index]} in ${landingAttempts} (the others held open meanwhile)`);
     },
     pids: () => processTree(child.pid),
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    },
+    stop,
   };
 }
 
@@ -149,8 +164,19 @@ async function startRedisPair() {
   const ports = [await freePort(), await freePort()];
   const children = ports.map((port) => spawn(process.execPath, [bin, 'start', '--config', config, '--port', String(port), '--log-level', 'warn'],
     { stdio: ['ignore', 'pipe', 'inherit'] }));
-  const deadline = Date.now() + 20_000;
-  for (const port of ports) await serving(port, deadline);
+  const stop = async () => {
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve))));
+    redis.disconnect();
+    redisServer.kill('SIGKILL');
+  };
+  const deadline = Date.now() + startMs;
+  try {
+    for (const port of ports) await serving(port, deadline);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
   let turn = 0;
   return {
     name: 'two nodes through Redis',
@@ -160,12 +186,7 @@ async function startRedisPair() {
     node: (index) => connect(ports[index]),
     pids: () => [...children.flatMap((child) => processTree(child.pid)), redisServer.pid],
     redisPid: redisServer.pid,
-    stop: async () => {
-      for (const child of children) child.kill('SIGTERM');
-      await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve))));
-      redis.disconnect();
-      redisServer.kill('SIGKILL');
-    },
+    stop,
   };
 }
 
