@@ -16,7 +16,7 @@ describe('the console of junction start --workers 2 in headless Chromium', { ski
   before(async () => {
     const port = await freePort();
     junction = RunningJunction.start(['--port', String(port), '--workers', '2']);
-    for (const node of ['w1', 'w2']) await junction.waitForLine((line) => line.msg === 'worker serving' && line.node === node, 60_000);
+    for (const node of ['w1', 'w2']) await junction.started((line) => line.msg === 'worker serving' && line.node === node);
     base = `http://127.0.0.1:${port}`;
     chromium = await launchChromium();
   });

@@ -500,7 +500,7 @@ describe('three nodes through Redis: every option across nodes, failures, Redis 
     assert.equal(await onD.call('mx.onD'), 'onD', 'D serves its own clients');
 
     await redis!.restart(); // empty: everything must come back from the nodes
-    await d.junction.waitForLine((line) => line.msg === 'joined the cluster', 15_000);
+    await d.junction.started((line) => line.msg === 'joined the cluster');
     for (const node of [a, b, d]) await eventually(async () => ((await health(node)).status === 'serving' ? true : undefined), 'serving again');
     await eventually(async () => {
       await pubA.publish('mx.late', 'to D');

@@ -70,8 +70,8 @@ describe('docs/metrics.md against a running router', { skip, timeout: 120_000 },
     const file = join(scratch, 'config.json');
     writeFileSync(file, JSON.stringify(await fullConfig(redis.url)));
     junction = RunningJunction.start(['--config', file, '--workers', '2', '--data-dir', join(scratch, 'data')]);
-    for (const node of ['w1', 'w2']) await junction.waitForLine((line) => line.msg === 'worker serving' && line.node === node, 60_000);
-    const metricsUrl = String((await junction.waitForLine((line) => line.msg === 'listening' && line.service === 'metrics')).url);
+    for (const node of ['w1', 'w2']) await junction.started((line) => line.msg === 'worker serving' && line.node === node);
+    const metricsUrl = String((await junction.started((line) => line.msg === 'listening' && line.service === 'metrics')).url);
 
     const documented = [...readFileSync(join(projectRoot, 'docs', 'metrics.md'), 'utf8').matchAll(/^\| `(junction_[a-z0-9_]+)` \|/gm)].map((match) => match[1]!).sort();
     const seen = new Set<string>();

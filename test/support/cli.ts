@@ -66,6 +66,15 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
+/**
+ * How long a test waits for a junction process to start serving (its 'listening', 'worker
+ * serving' or 'joined the cluster' line). A start loads every module and binds: about a second on
+ * an idle machine, but 5 to 15 s for one process was measured under a load of 20 on 2 cores
+ * (other test files, other benches), and --workers starts three processes. A start in time
+ * costs no more wait for it.
+ */
+export const STARTUP_MS = 60_000;
+
 /** A running `junction start` whose JSON log lines are collected as they come. */
 export class RunningJunction {
   readonly lines: LogLine[] = [];
@@ -109,9 +118,14 @@ export class RunningJunction {
     return this.lines.find(match)!;
   }
 
+  /** Waits for a line the process writes as it starts serving (STARTUP_MS). */
+  started(match: (line: LogLine) => boolean): Promise<LogLine> {
+    return this.waitForLine(match, STARTUP_MS);
+  }
+
   /** The WebSocket URL from the "listening" line. */
   async url(): Promise<string> {
-    return String((await this.waitForLine((line) => line.msg === 'listening' && line.service === 'websocket')).url);
+    return String((await this.started((line) => line.msg === 'listening' && line.service === 'websocket')).url);
   }
 
   kill(): void {
@@ -129,7 +143,7 @@ export async function startClusterNode(running: RunningJunction[], config: strin
     { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const junction = new RunningJunction(child);
   running.push(junction);
-  await junction.waitForLine((line) => line.msg === 'joined the cluster', 15_000);
+  await junction.started((line) => line.msg === 'joined the cluster');
   return junction;
 }
 
