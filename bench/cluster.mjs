@@ -140,7 +140,10 @@ async function startWorkers(workers) {
       try {
         for (let attempt = 0; attempt < landingAttempts; attempt++) {
           const client = await connect(port);
-          if (client.node === order[index]) return client;
+          if (client.node === order[index]) {
+            if (misrouted.length > 0) process.stderr.write(`  ${misrouted.length} connection(s) landed on another worker before one on ${order[index]}\n`);
+            return client;
+          }
           misrouted.push(client);
         }
       } finally {
