@@ -71,7 +71,7 @@ function Shell({ settings, session, onSignOut }: { settings: ConsoleSettings; se
   useEffect(() => {
     document.title = `${views.find((v) => v.id === view)!.title} · Junction console`;
   }, [view]);
-  // x_junction_node: set when the router is one node of several (--workers, Redis); the listings are that node's.
+  // x_junction_node: set when the router is one node of several (--workers, Redis): the node this page is connected to (the views show every node).
   const details = session.details as { authid?: string; authrole?: string; x_junction_node?: string };
   return html`<div class="shell">
     <a class="skip" href=${`#/${view}`} onClick=${(e: Event) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>Skip to content</a>

@@ -4,10 +4,12 @@ import type { Args, Dict } from '../protocol/messages.js';
 import { ErrorUri } from '../protocol/errors.js';
 import { InternalCallError, type InternalHandler, type InternalSession } from '../router/internal-session.js';
 import { refuseUnknownKeywords } from '../router/meta/arguments.js';
-import { registrationListing, sessionListing, subscriptionListing } from '../router/meta/inventory.js';
+import { MAX_LISTING_BYTES, registrationListing, sessionListing, subscriptionListing, type Listing } from '../router/meta/inventory.js';
 import type { Realm } from '../router/realm.js';
 import type { SessionOrigin } from '../router/session.js';
 import type { Counter } from '../metrics/registry.js';
+import { ConsoleCluster, type ConsoleAnswers, type ListingKind } from './console-cluster.js';
+import { mergeListings, mergeStats } from './console-merge.js';
 import { nodeInfo, packageVersion } from './web/nodeinfo.js';
 import type { NodeContext } from './web/service-context.js';
 
@@ -20,6 +22,8 @@ import type { NodeContext } from './web/service-context.js';
  *   junction.session.list        every session with its details, join time, subscriptions and registrations
  *   junction.subscription.list   every subscription with match policy, subscriber count, retained topics, history size
  *   junction.registration.list   every registration with invocation policy and callees
+ *
+ * In a cluster the listings and the stats answer for every node (console-cluster.ts asks, console-merge.ts merges).
  */
 export const consoleProcedureUris = {
   nodeStats: 'junction.node.stats',
@@ -41,41 +45,70 @@ export interface ConsoleProcedures {
 /** Registers the console's procedures in `realm` through a trusted session of the node. */
 export async function startConsoleProcedures(node: NodeContext, realm: Realm): Promise<ConsoleProcedures> {
   const delay = new DelaySampler();
-  const session = await node.joinTrustedSession(realm.name, 'junction.console');
-  try {
-    await registerAll(session, consoleHandlers(node, realm, delay));
-  } catch (error) {
+  const version = packageVersion();
+  const here: ConsoleAnswers = {
+    listing: (kind: ListingKind) => listingsByKind[kind](realm, MAX_LISTING),
+    stats: () => nodeStats(node, realm, version, delay),
+  };
+  // In a cluster the other nodes' consoles ask this one for its part, and it asks theirs.
+  const cluster = node.router.backplane ? new ConsoleCluster(node.router.backplane, realm.name, here) : undefined;
+  const stop = () => {
+    cluster?.stop();
     delay.stop();
+  };
+  const session = await node.joinTrustedSession(realm.name, 'junction.console').catch((error: unknown) => {
+    stop();
+    throw error;
+  });
+  try {
+    await registerAll(session, consoleHandlers(node, realm, here, cluster));
+  } catch (error) {
+    stop();
     session.leave();
     throw error;
   }
   return {
     stop: () => {
-      delay.stop();
+      stop();
       session.leave();
     },
   };
 }
 
+const listingsByKind: Record<ListingKind, (realm: Realm, limit: number) => Listing> = {
+  sessions: sessionListing,
+  subscriptions: subscriptionListing,
+  registrations: registrationListing,
+};
+
 async function registerAll(session: InternalSession, handlers: Record<string, InternalHandler>): Promise<void> {
   for (const [uri, handler] of Object.entries(handlers)) await session.register(uri, handler);
 }
 
-function consoleHandlers(node: NodeContext, realm: Realm, delay: DelaySampler): Record<string, InternalHandler> {
-  const version = packageVersion();
+function consoleHandlers(node: NodeContext, realm: Realm, here: ConsoleAnswers, cluster: ConsoleCluster | undefined): Record<string, InternalHandler> {
+  // Without a cluster, this node's listing; in one, every node's, merged within the same bounds.
+  const listed = (kind: ListingKind) => async (args: Args, kwargs: Dict) => {
+    const limit = readLimit(args, kwargs);
+    if (!cluster) return listingsByKind[kind](realm, limit);
+    return mergeListings(await cluster.listings(kind), limit, MAX_LISTING_BYTES);
+  };
   return {
-    [consoleProcedureUris.nodeStats]: (_args, kwargs) => {
+    [consoleProcedureUris.nodeStats]: async (_args, kwargs) => {
       refuseUnknownKeywords(kwargs, []);
-      return nodeStats(node, realm, version, delay);
+      if (!cluster) return here.stats();
+      // This node's own figures as without a cluster, plus every node's and the sums.
+      const parts = await cluster.stats();
+      const own = parts.find((part) => part.node === cluster.nodeId);
+      return { ...(own && 'answer' in own ? own.answer : {}), node: cluster.nodeId, cluster: mergeStats(parts) };
     },
     // The configuration running now: a reload's, once one was applied.
     [consoleProcedureUris.configGet]: (_args, kwargs) => {
       refuseUnknownKeywords(kwargs, []);
       return maskSecrets(node.runningConfig());
     },
-    [consoleProcedureUris.sessionList]: (args, kwargs) => sessionListing(realm, readLimit(args, kwargs)),
-    [consoleProcedureUris.subscriptionList]: (args, kwargs) => subscriptionListing(realm, readLimit(args, kwargs)),
-    [consoleProcedureUris.registrationList]: (args, kwargs) => registrationListing(realm, readLimit(args, kwargs)),
+    [consoleProcedureUris.sessionList]: listed('sessions'),
+    [consoleProcedureUris.subscriptionList]: listed('subscriptions'),
+    [consoleProcedureUris.registrationList]: listed('registrations'),
   };
 }
 

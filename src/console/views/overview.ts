@@ -1,7 +1,12 @@
-/** The node at a glance: uptime, realms, counts, message rates as live charts, memory, event-loop delay. */
+/**
+ * The node at a glance: uptime, realms, counts, message rates as live charts, memory, event-loop
+ * delay. In a cluster: the cluster's totals, each node's figures, and the nodes that did not answer.
+ */
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { Session } from '../../client/session.js';
+import { departedNodes, grownOverNodes } from '../cluster-nodes.js';
+import { visible } from '../shown-text.js';
 import { ErrorText, formatBytes, formatDuration } from '../ui.js';
 import { Chart } from './chart.js';
 
@@ -22,6 +27,19 @@ export interface NodeStats {
   memory: { rss: number; heap_used: number; heap_total: number };
   event_loop_delay_ms: { mean: number; p99: number; max: number };
   forwarders: string[];
+  /** In a cluster: the name of the node that answered... */
+  node?: string;
+  /** ...and every node's figures (or why a node did not answer in time), with the sums over those that answered. */
+  cluster?: ClusterStats;
+}
+
+type NodeFigures = Pick<NodeStats, 'version' | 'uptime_seconds' | 'sessions' | 'subscriptions' | 'registrations' | 'messages_received'
+  | 'publications' | 'events_sent' | 'calls' | 'memory' | 'event_loop_delay_ms'> & { node: string };
+
+interface ClusterStats {
+  nodes: (NodeFigures | { node: string; error: string })[];
+  totals: Pick<NodeStats, 'sessions' | 'subscriptions' | 'registrations' | 'messages_received' | 'publications' | 'events_sent' | 'calls'>
+    & { rss: number; heap_used: number; answered: number; of: number };
 }
 
 /** Overview reads the stats this often (the rates are differences of two readings). */
@@ -39,6 +57,8 @@ export function Overview({ session }: { session: Session }) {
   const [stats, setStats] = useState<NodeStats | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   const [series, setSeries] = useState<Series>({ times: [], received: [], sent: [] });
+  // Nodes that left the cluster since this page saw them, with when it last did.
+  const [departed, setDeparted] = useState<ReadonlyMap<string, number>>(new Map());
   useEffect(() => {
     let previous: { at: number; stats: NodeStats } | undefined;
     let current = true;
@@ -53,9 +73,14 @@ export function Overview({ session }: { session: Session }) {
           const before = previous.stats;
           setSeries((s) => ({
             times: [...s.times, at / 1000].slice(-CHART_POINTS),
-            received: [...s.received, Math.max(0, next.messages_received - before.messages_received) / seconds].slice(-CHART_POINTS),
-            sent: [...s.sent, Math.max(0, next.events_sent - before.events_sent) / seconds].slice(-CHART_POINTS),
+            received: [...s.received, grown(before, next, 'messages_received') / seconds].slice(-CHART_POINTS),
+            sent: [...s.sent, grown(before, next, 'events_sent') / seconds].slice(-CHART_POINTS),
           }));
+        }
+        if (next.cluster) {
+          const nodes = next.cluster.nodes;
+          const before = previous?.stats.cluster ? { at: previous.at, nodes: previous.stats.cluster.nodes } : undefined;
+          setDeparted((gone) => departedNodes(gone, before, nodes, at));
         }
         previous = { at, stats: next };
         setStats(next);
@@ -72,6 +97,7 @@ export function Overview({ session }: { session: Session }) {
     };
   }, [session]);
 
+  const totals = stats?.cluster?.totals;
   return html`<section aria-labelledby="overview-title">
     <h2 id="overview-title">Overview</h2>
     <${ErrorText} error=${error} />
@@ -79,16 +105,51 @@ export function Overview({ session }: { session: Session }) {
       <dl class="cards">
         <div><dt>Uptime</dt><dd>${formatDuration(stats.uptime_seconds)}</dd></div>
         <div><dt>Version</dt><dd>${stats.version}</dd></div>
-        <div><dt>Realms</dt><dd>${stats.realms.map((realm) => `${realm.name} (${realm.sessions})`).join(', ')}</dd></div>
-        <div><dt>Sessions</dt><dd data-stat="sessions">${stats.sessions}</dd></div>
-        <div><dt>Subscriptions</dt><dd data-stat="subscriptions">${stats.subscriptions}</dd></div>
-        <div><dt>Registrations</dt><dd data-stat="registrations">${stats.registrations}</dd></div>
-        <div><dt>Memory (RSS / heap)</dt><dd>${formatBytes(stats.memory.rss)} / ${formatBytes(stats.memory.heap_used)}</dd></div>
-        <div><dt>Event-loop delay (mean / p99)</dt><dd>${stats.event_loop_delay_ms.mean} ms / ${stats.event_loop_delay_ms.p99} ms</dd></div>
+        ${totals ? html`<div><dt>Nodes answering</dt><dd data-stat="nodes">${totals.answered} of ${totals.of}</dd></div>`
+          : html`<div><dt>Realms</dt><dd>${stats.realms.map((realm) => `${realm.name} (${realm.sessions})`).join(', ')}</dd></div>`}
+        <div><dt>Sessions</dt><dd data-stat="sessions">${(totals ?? stats).sessions}</dd></div>
+        <div><dt>Subscriptions</dt><dd data-stat="subscriptions">${(totals ?? stats).subscriptions}</dd></div>
+        <div><dt>Registrations</dt><dd data-stat="registrations">${(totals ?? stats).registrations}</dd></div>
+        <div><dt>Memory (RSS / heap)</dt><dd>${formatBytes(totals?.rss ?? stats.memory.rss)} / ${formatBytes(totals?.heap_used ?? stats.memory.heap_used)}</dd></div>
+        ${totals ? null : html`<div><dt>Event-loop delay (mean / p99)</dt><dd>${stats.event_loop_delay_ms.mean} ms / ${stats.event_loop_delay_ms.p99} ms</dd></div>`}
       </dl>
+      ${stats.cluster ? html`<${NodeTable} cluster=${stats.cluster} here=${stats.node} />` : null}
+      ${[...departed].map(([node, seen]) => html`<p key=${node} class="note" data-departed-node=${node}>Node ${node} left the cluster (last seen ${new Date(seen).toLocaleTimeString()}).</p>`)}
       <div class="charts">
         <${Chart} label="Messages in" unit="/s" times=${series.times} values=${series.received} />
         <${Chart} label="Events out" unit="/s" times=${series.times} values=${series.sent} />
       </div>` : error ? null : html`<p>Loading…</p>`}
   </section>`;
+}
+
+/** How much a counter grew between two readings: this node's, or in a cluster the sum over the nodes in both. */
+function grown(before: NodeStats, next: NodeStats, counter: 'messages_received' | 'events_sent'): number {
+  if (!before.cluster || !next.cluster) return Math.max(0, next[counter] - before[counter]);
+  return grownOverNodes(before.cluster.nodes, next.cluster.nodes, counter);
+}
+
+/** Each node's figures, the cluster's sums, and a node that did not answer in time with why. */
+function NodeTable({ cluster, here }: { cluster: ClusterStats; here: string | undefined }) {
+  const { totals } = cluster;
+  return html`<div class="table-wrap nodes">
+    <table aria-label="Nodes">
+      <thead><tr><th scope="col">Node</th><th scope="col">Sessions</th><th scope="col">Subscriptions</th><th scope="col">Registrations</th>
+        <th scope="col">Messages in</th><th scope="col">Events out</th><th scope="col">Calls</th><th scope="col">Memory (RSS / heap)</th>
+        <th scope="col">Event-loop delay (mean / p99)</th><th scope="col">Uptime</th></tr></thead>
+      <tbody>
+        ${cluster.nodes.map((node) => 'error' in node
+          ? html`<tr key=${node.node} data-node-row=${node.node} class="silent"><th scope="row">${node.node}</th>
+              <td colspan="9"><span class="error" role="alert">No answer: ${visible(node.error)}</span></td></tr>`
+          : html`<tr key=${node.node} data-node-row=${node.node}><th scope="row">${node.node}${node.node === here ? html` <span class="tag">this page</span>` : null}</th>
+              <td>${node.sessions}</td><td>${node.subscriptions}</td><td>${node.registrations}</td>
+              <td>${node.messages_received}</td><td>${node.events_sent}</td><td>${node.calls}</td>
+              <td>${formatBytes(node.memory.rss)} / ${formatBytes(node.memory.heap_used)}</td>
+              <td>${node.event_loop_delay_ms.mean} ms / ${node.event_loop_delay_ms.p99} ms</td><td>${formatDuration(node.uptime_seconds)}</td></tr>`)}
+      </tbody>
+      <tfoot><tr data-node-row="total"><th scope="row">Cluster (${totals.answered} of ${totals.of} nodes)</th>
+        <td>${totals.sessions}</td><td>${totals.subscriptions}</td><td>${totals.registrations}</td>
+        <td>${totals.messages_received}</td><td>${totals.events_sent}</td><td>${totals.calls}</td>
+        <td>${formatBytes(totals.rss)} / ${formatBytes(totals.heap_used)}</td><td></td><td></td></tr></tfoot>
+    </table>
+  </div>`;
 }

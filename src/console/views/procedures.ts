@@ -7,7 +7,7 @@ import { readJsonField } from '../json-field.js';
 import { useLoad } from '../live.js';
 import { cutText, shownJson, visible } from '../shown-text.js';
 import { ErrorText, JsonField } from '../ui.js';
-import { listing, Truncated } from './sessions.js';
+import { listing, NodeBar, NodeCell, NodeHeader, rowKey, Truncated, useNodeFilter } from './listing.js';
 
 interface RegistrationRow {
   id: number;
@@ -34,16 +34,17 @@ interface CallState {
 export function Procedures({ session, changes }: { session: Session; changes: number }) {
   const registrations = useLoad(() => listing<RegistrationRow>(session, 'junction.registration.list'), changes);
   const [procedure, setProcedure] = useState('');
-  const rows = registrations.data?.items ?? [];
+  const { node, setNode, rows } = useNodeFilter(registrations.data);
   return html`<section aria-labelledby="procedures-title">
     <h2 id="procedures-title">Procedures <span class="count">${registrations.data?.total ?? ''}</span></h2>
     <${ErrorText} error=${registrations.error} />
+    <${NodeBar} id="procedures-node" list=${registrations.data} node=${node} setNode=${setNode} />
     <div class="table-wrap">
       <table>
-        <thead><tr><th scope="col">Procedure</th><th scope="col">Match</th><th scope="col">Invoke</th><th scope="col">Callees</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+        <thead><tr><th scope="col">Procedure</th><${NodeHeader} list=${registrations.data} /><th scope="col">Match</th><th scope="col">Invoke</th><th scope="col">Callees</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>
-          ${rows.map((row) => html`<tr key=${row.id}>
-            <td>${visible(row.uri)}</td><td>${row.match}</td><td>${row.invoke}</td><td>${row.callees.join(', ')}</td>
+          ${rows.map((row) => html`<tr key=${rowKey(row, row.id)}>
+            <td>${visible(row.uri)}</td><${NodeCell} list=${registrations.data} row=${row} /><td>${row.match}</td><td>${row.invoke}</td><td>${row.callees.join(', ')}</td>
             <td><button type="button" class="small" aria-label=${`Try ${row.uri}`} onClick=${() => { setProcedure(row.uri); document.getElementById('call-args')?.focus(); }}>Try</button></td>
           </tr>`)}
         </tbody>

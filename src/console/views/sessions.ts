@@ -5,12 +5,7 @@ import type { Session } from '../../client/session.js';
 import { useLoad } from '../live.js';
 import { visible } from '../shown-text.js';
 import { ErrorText, formatTime } from '../ui.js';
-
-export interface Listing<T> {
-  total: number;
-  truncated: boolean;
-  items: T[];
-}
+import { listing, NodeBar, NodeCell, NodeHeader, Truncated, useNodeFilter } from './listing.js';
 
 interface SessionRow {
   session: number;
@@ -25,14 +20,6 @@ interface SessionRow {
   subscription_count: number;
   registrations: string[];
   registration_count: number;
-}
-
-export async function listing<T>(session: Session, procedure: string): Promise<Listing<T>> {
-  return (await session.call(procedure)).args[0] as Listing<T>;
-}
-
-export function Truncated({ list }: { list: Listing<unknown> | undefined }) {
-  return list?.truncated ? html`<p class="note">Showing ${list.items.length} of ${list.total}.</p>` : null;
 }
 
 /** The URIs listed, and how many more the session has. */
@@ -59,20 +46,21 @@ export function Sessions({ session, changes }: { session: Session; changes: numb
     }
   };
 
-  const rows = sessions.data?.items ?? [];
+  const { node, setNode, rows } = useNodeFilter(sessions.data);
   return html`<section aria-labelledby="sessions-title">
     <h2 id="sessions-title">Sessions <span class="count">${sessions.data?.total ?? ''}</span></h2>
     <${ErrorText} error=${sessions.error} />
+    <${NodeBar} id="sessions-node" list=${sessions.data} node=${node} setNode=${setNode} />
     <div class="table-wrap">
       <table>
         <thead><tr>
-          <th scope="col">ID</th><th scope="col">Auth ID</th><th scope="col">Role</th><th scope="col">Method</th>
+          <th scope="col">ID</th><${NodeHeader} list=${sessions.data} /><th scope="col">Auth ID</th><th scope="col">Role</th><th scope="col">Method</th>
           <th scope="col">Transport</th><th scope="col">Remote address</th><th scope="col">Joined</th>
           <th scope="col">Subscriptions</th><th scope="col">Registrations</th><th scope="col"><span class="sr-only">Actions</span></th>
         </tr></thead>
         <tbody>
           ${rows.map((row) => html`<tr key=${row.session} data-session=${row.session}>
-            <td>${row.session}${row.session === session.id ? html` <span class="tag">this console</span>` : null}</td>
+            <td>${row.session}${row.session === session.id ? html` <span class="tag">this console</span>` : null}</td><${NodeCell} list=${sessions.data} row=${row} />
             <td>${visible(row.authid)}</td><td>${visible(row.authrole)}</td><td>${row.authmethod}</td>
             <td>${row.transport.type} / ${row.transport.serializer}</td><td>${row.transport.peer}</td>
             <td>${formatTime(row.joined_at)}</td>

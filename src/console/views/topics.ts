@@ -8,7 +8,7 @@ import { useLoad } from '../live.js';
 import { MAX_PAYLOAD_CHARS, TapBuffer, tapEvent, type TapEvent } from '../tap-buffer.js';
 import { shownJson, visible } from '../shown-text.js';
 import { ErrorText, JsonField } from '../ui.js';
-import { listing, Truncated } from './sessions.js';
+import { listing, NodeBar, NodeCell, NodeHeader, rowKey, Truncated, useNodeFilter } from './listing.js';
 
 interface SubscriptionRow {
   id: number;
@@ -71,17 +71,18 @@ export function Topics({ session, changes }: { session: Session; changes: number
     }
   };
 
-  const rows = subscriptions.data?.items ?? [];
+  const { node, setNode, rows } = useNodeFilter(subscriptions.data);
   return html`<section aria-labelledby="topics-title">
     <h2 id="topics-title">Topics <span class="count">${subscriptions.data?.total ?? ''}</span></h2>
     <${ErrorText} error=${subscriptions.error} />
+    <${NodeBar} id="topics-node" list=${subscriptions.data} node=${node} setNode=${setNode} />
     <div class="table-wrap">
       <table>
-        <thead><tr><th scope="col">Topic</th><th scope="col">Match</th><th scope="col">Subscribers</th>
+        <thead><tr><th scope="col">Topic</th><${NodeHeader} list=${subscriptions.data} /><th scope="col">Match</th><th scope="col">Subscribers</th>
           <th scope="col">Retained</th><th scope="col">History</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>
-          ${rows.map((row) => html`<tr key=${row.id}>
-            <td>${visible(row.uri)}</td><td>${row.match}</td><td>${row.subscribers}</td>
+          ${rows.map((row) => html`<tr key=${rowKey(row, row.id)}>
+            <td>${visible(row.uri)}</td><${NodeCell} list=${subscriptions.data} row=${row} /><td>${row.match}</td><td>${row.subscribers}</td>
             <td>${row.retained_topics > 0 ? html`<button type="button" class="small" aria-label=${`Retained on ${row.uri}`} onClick=${() => showRetained(row)}>${row.retained_topics} topic(s)</button>` : '–'}</td>
             <td>${row.history === null ? '–' : html`<button type="button" class="small" aria-label=${`History of ${row.uri}`} onClick=${() => showHistory(row)}>${row.history} event(s)</button>`}</td>
             <td><button type="button" class="small" aria-label=${`Tap ${row.uri}`} onClick=${() => setTapTopic({ topic: row.uri, match: row.match as MatchPolicy })}>Tap</button></td>
