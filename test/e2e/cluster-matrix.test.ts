@@ -79,7 +79,7 @@ async function startNode(waitFor: string): Promise<Node> {
     { cwd: projectRoot, env: { ...process.env, REDIS_URL: redis!.url }, stdio: ['ignore', 'pipe', 'pipe'] });
   const junction = new RunningJunction(child);
   running.push(junction);
-  await junction.waitForLine((line) => line.msg === waitFor, 15_000);
+  await junction.started((line) => line.msg === waitFor);
   // "joined the cluster" (or "did not answer", for a node that starts alone) names it.
   const named = await junction.waitForLine((line) => typeof line.cluster_node === 'string');
   return { junction, url: await junction.url(), port, id: String(named.cluster_node) };

@@ -219,7 +219,7 @@ describe('junction start --workers: the parent hands out the connections', () =>
     running.push(junction);
     // Said just before the workers are forked: they are still loading when the signal comes (a
     // worker killed by it before it serves would stop them all).
-    await junction.waitForLine((line) => line.msg === 'starting workers');
+    await junction.started((line) => line.msg === 'starting workers');
     writeReloadConfig(config, ports, true);
     junction.child.kill('SIGHUP');
     for (const node of ['w1', 'w2']) {

@@ -35,6 +35,15 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * How long a test waits for a junction process to start serving (its 'listening', 'worker
+ * serving' or 'joined the cluster' line), or for a command that ends at once (version, check, a
+ * start refused) to end. Starting loads every module: about a second on an idle machine, but 5 to
+ * 15 s for one process was measured under a load of 20 on 2 cores (other test files, other
+ * benches), and --workers starts three processes. A start in time costs no more wait for it.
+ */
+export const STARTUP_MS = 60_000;
+
 export interface RunResult {
   code: number | null;
   stdout: string;
@@ -42,7 +51,7 @@ export interface RunResult {
 }
 
 /** Runs `junction ARGS` to completion (bounded by `timeoutMs`). */
-export function runJunction(args: string[], timeoutMs = 15_000, cwd = projectRoot): Promise<RunResult> {
+export function runJunction(args: string[], timeoutMs = STARTUP_MS, cwd = projectRoot): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawnOwned(process.execPath, [junctionBin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -65,15 +74,6 @@ export interface LogLine {
   msg: string;
   [key: string]: unknown;
 }
-
-/**
- * How long a test waits for a junction process to start serving (its 'listening', 'worker
- * serving' or 'joined the cluster' line). A start loads every module and binds: about a second on
- * an idle machine, but 5 to 15 s for one process was measured under a load of 20 on 2 cores
- * (other test files, other benches), and --workers starts three processes. A start in time
- * costs no more wait for it.
- */
-export const STARTUP_MS = 60_000;
 
 /** A running `junction start` whose JSON log lines are collected as they come. */
 export class RunningJunction {
