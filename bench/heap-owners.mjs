@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
+import { numberOption, readHeapSnapshot } from './lib/heap-snapshot.mjs';
 
 /**
  * Who owns the bytes of a heap snapshot: each node is charged to its nearest dominator that is
@@ -20,30 +20,14 @@ if (!file) {
   process.stderr.write('usage: node bench/heap-owners.mjs FILE.heapsnapshot [--per COUNT] [--top N] [--detail N]\n');
   process.exit(2);
 }
-const option = (name, fallback) => {
-  const index = args.indexOf(name);
-  return index >= 0 ? Number(args[index + 1]) : fallback;
-};
+const option = (name, fallback) => numberOption(args, name, fallback);
 const per = option('--per', 1);
 const top = option('--top', 40);
 const detail = option('--detail', 0);
 
-const snapshot = JSON.parse(readFileSync(file, 'utf8'));
-const meta = snapshot.snapshot.meta;
-const nodeWidth = meta.node_fields.length;
-const edgeWidth = meta.edge_fields.length;
-const nodeTypes = meta.node_types[0];
-const edgeTypes = meta.edge_types[0];
-const TYPE = meta.node_fields.indexOf('type');
-const NAME = meta.node_fields.indexOf('name');
-const SIZE = meta.node_fields.indexOf('self_size');
-const EDGES = meta.node_fields.indexOf('edge_count');
-const EDGE_TYPE = meta.edge_fields.indexOf('type');
-const EDGE_NAME = meta.edge_fields.indexOf('name_or_index');
-const EDGE_TO = meta.edge_fields.indexOf('to_node');
-const WEAK = edgeTypes.indexOf('weak');
-const SHORTCUT = edgeTypes.indexOf('shortcut');
-const { nodes, edges, strings } = snapshot;
+const {
+  nodes, edges, strings, nodeWidth, edgeWidth, nodeTypes, edgeTypes, TYPE, NAME, SIZE, EDGES, EDGE_TYPE, EDGE_NAME, EDGE_TO, WEAK, SHORTCUT,
+} = readHeapSnapshot(file);
 const count = nodes.length / nodeWidth;
 
 // Forward edges (strong only) in CSR form.

@@ -12,14 +12,18 @@ import { TIME_SCALE } from './lib/time-scale.mjs';
 
 const USAGE = `Usage: node bench/idle.mjs [options]     (after npm run build)
 
-Idle sessions: N WebSocket sessions that each join and subscribe to 2 topics, then stay quiet.
+Idle sessions: N WebSocket sessions that each join and subscribe to 2 topics, then stay quiet;
+or, for the MQTT systems, N MQTT clients (keepalive 60 s, clean session) with 1 subscription each.
 Reports the server's memory per session (RSS, and for Junction the V8 heap after a full GC,
 from bench/lib/router-probe.mjs) and the CPU it spends per second keeping them (pings).
 A server holds one open file per session: counts above this machine's limit (ulimit -n) run in
 a guest with its own limits, bench/vm/run-in-guest.sh (bench/RESULTS.md, h/vmidle).
 
   --sessions LIST        comma-separated session counts (default 10000)
-  --systems LIST         relay | junction | junction-baseline (default relay,junction)
+  --systems LIST         relay | junction | junction-baseline | junction-mqtt |
+                         junction-baseline-mqtt | mosquitto (default relay,junction)
+  --mqtt-versions LIST   the MQTT systems are measured once per protocol version given:
+                         4 (MQTT 3.1.1) and/or 5 (default 4)
   --idle-seconds S       how long the idle CPU is measured (default 30: more than one ping
                          interval at Junction's default auto_ping_interval of 25 s)
   --per-address N        sessions per source address 127.0.k.x (default 15000; one address has
@@ -44,7 +48,10 @@ a guest with its own limits, bench/vm/run-in-guest.sh (bench/RESULTS.md, h/vmidl
   -h, --help             this text
 `;
 
-const SYSTEM_NAMES = ['relay', 'junction', 'junction-baseline'];
+const SYSTEM_NAMES = ['relay', 'junction', 'junction-baseline', 'junction-mqtt', 'junction-baseline-mqtt', 'mosquitto'];
+const MQTT_SYSTEMS = ['junction-mqtt', 'junction-baseline-mqtt', 'mosquitto'];
+/** An MQTT device holds one subscription; a WAMP session a room's and its own. */
+const subscriptionsOf = (system) => (MQTT_SYSTEMS.includes(system) ? 1 : 2);
 
 function parseOptions(argv) {
   const { values } = parseArgs({
@@ -52,6 +59,7 @@ function parseOptions(argv) {
     options: {
       sessions: { type: 'string', default: '10000' },
       systems: { type: 'string', default: 'relay,junction' },
+      'mqtt-versions': { type: 'string', default: '4' },
       'idle-seconds': { type: 'string', default: '30' },
       'per-address': { type: 'string', default: '15000' },
       'per-process': { type: 'string', default: '15000' },
@@ -68,6 +76,7 @@ function parseOptions(argv) {
     help: values.help,
     sessions: values.sessions.split(',').map((text) => positiveNumber('sessions', text.trim())),
     systems: values.systems.split(',').map((name) => oneOf('systems', name.trim(), SYSTEM_NAMES.filter((s) => SYSTEMS.includes(s)))),
+    mqttVersions: values['mqtt-versions'].split(',').map((text) => Number(oneOf('mqtt-versions', text.trim(), ['4', '5']))),
     idleSeconds: positiveNumber('idle-seconds', values['idle-seconds'], { integer: false }),
     perAddress: positiveNumber('per-address', values['per-address']),
     perProcess: positiveNumber('per-process', values['per-process']),
@@ -116,9 +125,9 @@ let idleMeasurements = 0;
 const WARM_UP_ADDRESS_OCTET = 250;
 
 /** Joins `count` sessions from their own source address and drops them: the server's one-time costs. */
-async function warmUp(target, count, options, label) {
+async function warmUp(target, count, subscriptions, label) {
   const worker = forkBench('workers/idle-sessions.mjs', {
-    target, count, firstIndex: 0, localAddresses: [`127.0.${idleMeasurements}.${WARM_UP_ADDRESS_OCTET}`], hardTimeoutMs: 60_000 * TIME_SCALE + count * SETUP_MS_PER_SESSION,
+    target, count, subscriptions, firstIndex: 0, localAddresses: [`127.0.${idleMeasurements}.${WARM_UP_ADDRESS_OCTET}`], hardTimeoutMs: 60_000 * TIME_SCALE + count * SETUP_MS_PER_SESSION,
   }, `${label} warm-up`);
   try {
     await expectMessage(worker, 'ready', 60_000 * TIME_SCALE + count * SETUP_MS_PER_SESSION);
@@ -131,8 +140,12 @@ async function warmUp(target, count, options, label) {
  * One system with `count` idle sessions: memory per session before and after `options.idleSeconds`
  * of quiet, the CPU the server spent in that time (keepalive pings), and whether every session is
  * still open. options: { idleSeconds, perAddress, perProcess, autoPingIntervalMs, baseline, heapSnapshotDir }.
+ * `mqttVersion` (4 or 5): the MQTT protocol version of an MQTT system's clients.
  */
-export async function measureIdle(system, count, options) {
+export async function measureIdle(system, count, options, mqttVersion = 4) {
+  const mqtt = MQTT_SYSTEMS.includes(system);
+  const label = mqtt ? `${system} v${mqttVersion}` : system;
+  const subscriptions = subscriptionsOf(system);
   const setupTimeoutMs = 60_000 * TIME_SCALE + count * SETUP_MS_PER_SESSION;
   const hardTimeoutMs = setupTimeoutMs + options.idleSeconds * 1000 + 120_000 * TIME_SCALE;
   const server = await startSystem(system, { serializer: 'json', probe: true, baseline: options.baseline, hardTimeoutMs, autoPingIntervalMs: options.autoPingIntervalMs });
@@ -140,28 +153,29 @@ export async function measureIdle(system, count, options) {
   try {
     await sleep(1000);
     const empty = await memoryOf(server);
-    const target = targetFor(server, 'subscriber', { serializer: 'json' });
+    const target = { ...targetFor(server, 'subscriber', { serializer: 'json' }), ...(mqtt ? { protocolVersion: mqttVersion } : {}) };
     // A block of source addresses of its own per measurement: the previous one's ports may still
     // be in TIME_WAIT, and a connection bound to an address cannot pick around those.
     idleMeasurements++;
     let warm = empty;
     if (options.warmUp > 0) {
-      await warmUp(target, options.warmUp, options, system);
+      await warmUp(target, options.warmUp, subscriptions, label);
       await sleep(2000); // the server sees every close
       warm = await memoryOf(server);
-      progress(`${system}: ${options.warmUp} sessions joined and closed (warm-up)`);
+      progress(`${label}: ${options.warmUp} sessions joined and closed (warm-up)`);
     }
     const addresses = Array.from({ length: Math.ceil(count / options.perAddress) }, (_, i) => `127.0.${idleMeasurements}.${2 + i}`);
     const procs = Math.ceil(count / options.perProcess);
     for (let i = 0, first = 0; i < procs; i++) {
       const share = Math.floor(count / procs) + (i < count % procs ? 1 : 0);
-      workers.push(forkBench('workers/idle-sessions.mjs', { target, count: share, firstIndex: first, localAddresses: addresses, hardTimeoutMs }, `${system} idle sessions #${i + 1}`));
+      workers.push(forkBench('workers/idle-sessions.mjs', { target, count: share, subscriptions, firstIndex: first, localAddresses: addresses, hardTimeoutMs },
+        `${label} idle sessions #${i + 1}`));
       first += share;
     }
     const started = Date.now();
     await Promise.all(workers.map((worker) => expectMessage(worker, 'ready', setupTimeoutMs)));
     const joinSeconds = (Date.now() - started) / 1000;
-    progress(`${system}: ${count} sessions joined and subscribed in ${joinSeconds.toFixed(1)} s`);
+    progress(`${label}: ${count} sessions joined and subscribed in ${joinSeconds.toFixed(1)} s`);
     await sleep(2000);
     const joined = await memoryOf(server);
 
@@ -179,13 +193,14 @@ export async function measureIdle(system, count, options) {
 
     if (options.heapSnapshotDir && server.probe) {
       mkdirSync(options.heapSnapshotDir, { recursive: true });
-      const file = join(options.heapSnapshotDir, `${system}-${count}.heapsnapshot`);
+      const file = join(options.heapSnapshotDir, `${label.replace(' ', '-')}-${count}.heapsnapshot`);
       await memoryOf(server, file);
       progress(`heap snapshot: ${file}`);
     }
     const per = (a, b) => (a === null || b === null ? null : (a - b) / count);
     return {
-      system,
+      system: label,
+      subscriptions,
       sessions: count,
       open,
       joinSeconds,
@@ -242,22 +257,26 @@ async function main() {
     process.stderr.write(`--sessions ${tooMany.join(',')}: a server process may open only ${limit} files here (ulimit -n), one per session; raise the limit first, or run this in a guest whose limits are its own: bench/vm/run-in-guest.sh\n`);
     return 2;
   }
-  const budgetMs = options.sessions.reduce((sum, count) => sum + options.systems.length * (300_000 * TIME_SCALE + count * SETUP_MS_PER_SESSION + options.idleSeconds * 1000), 0);
+  const runs = options.systems.reduce((sum, system) => sum + (MQTT_SYSTEMS.includes(system) ? options.mqttVersions.length : 1), 0);
+  const budgetMs = options.sessions.reduce((sum, count) => sum + runs * (300_000 * TIME_SCALE + count * SETUP_MS_PER_SESSION + options.idleSeconds * 1000), 0);
   stopEverythingAfter(budgetMs, progress, `the idle run exceeded ${budgetMs / 1000} s; stopping everything`);
   const results = [];
   for (const count of options.sessions) {
     for (const system of options.systems) {
-      progress(`${system}: ${count} sessions`);
-      try {
-        results.push(await measureIdle(system, count, options));
-      } catch (error) {
-        progress(`${system} / ${count} failed: ${error.message}`);
-        results.push({ system, sessions: count, error: error.message });
+      for (const version of MQTT_SYSTEMS.includes(system) ? options.mqttVersions : [undefined]) {
+        const label = version === undefined ? system : `${system} v${version}`;
+        progress(`${label}: ${count} sessions`);
+        try {
+          results.push(await measureIdle(system, count, options, version));
+        } catch (error) {
+          progress(`${label} / ${count} failed: ${error.message}`);
+          results.push({ system: label, sessions: count, error: error.message });
+        }
       }
     }
   }
   if (options.json) process.stdout.write(`${JSON.stringify({ date: new Date().toISOString(), node: process.version, options, results }, null, 2)}\n`);
-  else process.stdout.write(`\nIdle sessions, each joined with 2 subscriptions (${new Date().toISOString()}, node ${process.version}); memory per session = (joined - empty) / sessions, after a full GC for Junction\n\n${formatIdleResults(results)}\n`);
+  else process.stdout.write(`\nIdle sessions, each joined with 2 subscriptions (an MQTT client: 1) (${new Date().toISOString()}, node ${process.version}); memory per session = (joined - empty) / sessions, after a full GC for Junction\n\n${formatIdleResults(results)}\n`);
   return results.some((r) => r.error || r.open !== r.sessions) ? 1 : 0;
 }
 

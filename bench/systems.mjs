@@ -256,13 +256,15 @@ async function writeJunctionConfig(webPort, rawSocketPort, { connectionCaps = tr
  * The MQTT systems' listener: realm1 as the anonymous role, native JSON payloads (the default),
  * and, as for the other transports, no cap per address and no connection rate to speak of: the
  * fan-out's 1,000 subscribers connect from 127.0.0.1 within a second or two (defaults 1,000 per
- * address, 100 connections/s). Every other limit is the default.
+ * address, 100 connections/s), and room for the idle measurement's clients (bench/idle.mjs; the
+ * defaults are 10,000 connections and sessions). Every other limit is the default.
  */
+const IDLE_CLIENTS_AT_MOST = 100_000;
 function mqttTransport(port) {
   return {
     type: 'mqtt',
     endpoint: { type: 'tcp', interface: '127.0.0.1', port },
-    options: { realm: 'realm1', role: 'anonymous', max_per_address: 0, connection_rate: 1_000_000 },
+    options: { realm: 'realm1', role: 'anonymous', max_per_address: 0, connection_rate: 1_000_000, max_connections: IDLE_CLIENTS_AT_MOST, max_sessions: IDLE_CLIENTS_AT_MOST },
   };
 }
 

@@ -2,7 +2,7 @@ import { connect as connectTcp } from 'node:net';
 import mqttPacket from 'mqtt-packet';
 
 /**
- * A lean MQTT 3.1.1 client for the bench: mqtt-packet's parser and generator over a plain TCP
+ * A lean MQTT 3.1.1 (or, with the target's `protocolVersion: 5`, MQTT 5) client for the bench: mqtt-packet's parser and generator over a plain TCP
  * socket, nothing else. Not MQTT.js: its streams, stores and per-packet bookkeeping cost the load
  * generator more than a broker spends per message, and with 1,000 subscribers in one process the
  * client would be what the run measures.
@@ -37,10 +37,10 @@ export function decodeArgs(payload) {
   return JSON.parse(payload.toString('utf8')).args;
 }
 
-export function connectMqtt({ host, port, qos = 0, clientId = `bench-${process.pid}-${++clientCount}` }) {
+export function connectMqtt({ host, port, qos = 0, protocolVersion = 4, localAddress, clientId = `bench-${process.pid}-${++clientCount}` }) {
   return new Promise((resolve, reject) => {
-    const socket = connectTcp({ host, port, noDelay: true });
-    const client = new MqttClient(socket, qos);
+    const socket = connectTcp({ host, port, noDelay: true, ...(localAddress ? { localAddress } : {}) });
+    const client = new MqttClient(socket, qos, protocolVersion);
     const fail = (error) => {
       socket.destroy();
       reject(error);
@@ -49,19 +49,22 @@ export function connectMqtt({ host, port, qos = 0, clientId = `bench-${process.p
     client.onConnack = (packet) => {
       socket.removeListener('error', fail);
       socket.on('error', () => {});
-      if (packet.returnCode !== 0) fail(new Error(`CONNACK refused the connection: return code ${packet.returnCode}`));
+      // MQTT 3.1.1 says returnCode, MQTT 5 reasonCode (mqtt-packet leaves it out when it is 0).
+      const code = packet.returnCode ?? packet.reasonCode ?? 0;
+      if (code !== 0) fail(new Error(`CONNACK refused the connection: code ${code}`));
       else resolve(client);
     };
     socket.once('close', () => reject(new Error('connection closed before CONNACK')));
-    socket.once('connect', () => client.send({ cmd: 'connect', protocolVersion: 4, clientId, clean: true, keepalive: KEEPALIVE_SECONDS }));
+    socket.once('connect', () => client.send({ cmd: 'connect', protocolVersion, clientId, clean: true, keepalive: KEEPALIVE_SECONDS }));
   });
 }
 
 class MqttClient {
-  constructor(socket, qos) {
+  constructor(socket, qos, protocolVersion) {
     this.socket = socket;
     this.qos = qos;
-    this.parser = mqttPacket.parser({ protocolVersion: 4 });
+    this.generateOptions = { protocolVersion };
+    this.parser = mqttPacket.parser(this.generateOptions);
     this.nextId = 1;
     this.pending = new Map(); // packet id -> { resolve, reject }
     this.handlers = new Map(); // MQTT topic filter -> onEvent
@@ -87,7 +90,7 @@ class MqttClient {
   }
 
   send(packet) {
-    this.socket.write(mqttPacket.generate(packet));
+    this.socket.write(mqttPacket.generate(packet, this.generateOptions));
   }
 
   receive(packet) {
@@ -120,7 +123,7 @@ class MqttClient {
       return;
     }
     this.pending.delete(packet.messageId);
-    const refused = packet.cmd === 'suback' && packet.granted.some((code) => code === 0x80);
+    const refused = packet.cmd === 'suback' && packet.granted.some((code) => code >= 0x80);
     if (refused) waiter.reject(new Error('SUBACK refused the subscription'));
     else waiter.resolve();
   }
@@ -160,7 +163,7 @@ class MqttClient {
     const packet = { cmd: 'publish', topic: mqttTopic(topic), payload: encodeArgs(args), qos: this.qos, retain, dup: false };
     if (this.qos === 0) {
       if (this.closed) return Promise.reject(new Error('connection closed'));
-      return new Promise((resolve) => this.socket.write(mqttPacket.generate(packet), () => resolve()));
+      return new Promise((resolve) => this.socket.write(mqttPacket.generate(packet, this.generateOptions), () => resolve()));
     }
     packet.messageId = this.packetId();
     return this.request(packet);

@@ -3,7 +3,8 @@ import { childSettings, fail, onParent, tell } from '../lib/worker-ipc.mjs';
 
 /**
  * Holds `count` idle sessions, each subscribed to two topics: one shared by about `count / 1000`
- * sessions (a room) and one of its own (a per-user topic). Session i connects from
+ * sessions (a room) and one of its own (a per-user topic); with `subscriptions: 1` (the MQTT
+ * idle measurement: one subscription per device) only the per-user topic. Session i connects from
  * localAddresses[i % n] (127.0.0.x), so more connections fit than one source address has
  * ephemeral ports. Nothing is sent after the subscriptions: the router only keeps them alive.
  */
@@ -18,7 +19,7 @@ async function openSession(index) {
   const client = await connectClient(target);
   const global = settings.firstIndex + index;
   const ignore = () => {};
-  await client.subscribe(`bench.idle.room.${global % 1000}`, ignore);
+  if (settings.subscriptions !== 1) await client.subscribe(`bench.idle.room.${global % 1000}`, ignore);
   await client.subscribe(`bench.idle.user.${global}`, ignore);
   return client;
 }

@@ -25,6 +25,7 @@ describe('sign-in throttle', () => {
     assert.deepEqual(throttle.admit('198.51.100.1'), { wait: 300 });
     assert.deepEqual(throttle.admit('198.51.100.1'), { refused: true }, 'a wait over maxWaitMs is refused');
     assert.deepEqual(throttle.admit('198.51.100.2'), { wait: 0 }, 'other addresses are not affected');
+    assert.deepEqual([throttle.delayed, throttle.refused], [3, 1], 'counted for the metrics');
   });
 
   it('spaces attempts further apart the further an address is over budget', () => {

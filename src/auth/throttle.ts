@@ -39,6 +39,9 @@ export type Admission = { wait: number } | { refused: true };
 
 export class SignInThrottle {
   readonly options: ThrottleOptions;
+  /** Attempts made to wait, and attempts refused, since the start (for the node's metrics). */
+  delayed = 0;
+  refused = 0;
   private readonly records = new Map<string, AddressRecord>();
 
   constructor(options: Partial<ThrottleOptions> = {}, private readonly now: () => number = Date.now) {
@@ -57,7 +60,11 @@ export class SignInThrottle {
     }
     const spacing = this.options.spacingMs * (Math.floor(failures - this.options.budget) + 1);
     const wait = Math.max(now, record.nextSlot) + spacing - now;
-    if (wait > this.options.maxWaitMs) return { refused: true };
+    if (wait > this.options.maxWaitMs) {
+      this.refused += 1;
+      return { refused: true };
+    }
+    this.delayed += 1;
     record.nextSlot = now + wait;
     this.touch(address, record);
     return { wait };

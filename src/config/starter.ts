@@ -64,6 +64,9 @@ workers:
           type: tcp
           interface: 127.0.0.1   # remove to listen on all interfaces
           port: 8080
+        # Reached by a DNS name (behind nginx, say): list the names browsers use, or the console
+        # answers 421 (docs/configuration.md, "Allowed hosts"); trust the proxy's X-Forwarded-For.
+        # options: {allowed_hosts: [wamp.example.com], trusted_proxies: ["127.0.0.1"]}
         paths:
           ws:
             type: websocket

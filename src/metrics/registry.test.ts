@@ -16,6 +16,10 @@ describe('metrics registry', () => {
     const sessions = registry.gauge('junction_sessions', 'Sessions');
     sessions.add(3, { realm: 'realm1' });
     sessions.add(-1, { realm: 'realm1' });
+    const held = registry.gauge('junction_held_bytes', 'Held');
+    held.bind({ transport: 'mqtt1' }).set(7);
+    held.bind({ transport: 'mqtt1' }).set(5);
+    assert.equal(held.value({ transport: 'mqtt1' }), 5, 'a bound gauge sets the series of its labels');
     const text = registry.exposition();
     assert.match(text, /# TYPE junction_calls_total counter\njunction_calls_total\{realm="realm1"\} 4\njunction_calls_total\{realm="other"\} 1/);
     assert.match(text, /junction_sessions\{realm="realm1"\} 2/);

@@ -60,11 +60,22 @@ export class Counter extends Metric {
   }
 }
 
+/** A gauge fixed to one label set (hot paths: a byte budget set at every message). */
+export interface BoundGauge {
+  set(value: number): void;
+}
+
 export class Gauge extends Metric {
   readonly kind = 'gauge';
   set(value: number, labels?: Labels): void {
     this.values.set(labelKey(labels), value);
   }
+
+  bind(labels: Labels): BoundGauge {
+    const key = labelKey(labels);
+    return { set: (value) => this.values.set(key, value) };
+  }
+
   add(by: number, labels?: Labels): void {
     const key = labelKey(labels);
     this.values.set(key, (this.values.get(key) ?? 0) + by);

@@ -125,8 +125,8 @@ function nodeStats(node: NodeContext, realm: Realm, version: string, delay: Dela
     uptime_seconds: info.uptime_seconds,
     realm: realm.name,
     realms: info.realms,
-    sessions: info.realms.find((entry) => entry.name === realm.name)?.sessions ?? 0,
-    // As the listings count them (the router's wamp.* ones left out).
+    // As the listings count them: the bridge's sessions in, the router's own and wamp.* ones out.
+    sessions: sessionListing(realm, 0).total,
     subscriptions: subscriptionListing(realm, 0).total,
     registrations: registrationListing(realm, 0).total,
     // Counters since start, clients' and the node's own sessions' together; the console turns two readings into rates.

@@ -10,6 +10,7 @@ import { Router } from '../router/router.js';
 import { NodeAuth } from './auth-wiring.js';
 import { meterConnections } from './connection-meter.js';
 import { startProcessMetrics } from './process-metrics.js';
+import { meterSignIn } from './sign-in-metrics.js';
 import { bindFailure, checkPortsFree, checkTlsFiles } from './startup-errors.js';
 import { startComponents, stopComponents, type RunningComponent } from './bridge/components.js';
 import { buildListener, type Listener, type ServedUrl } from './listeners.js';
@@ -103,6 +104,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
   const ports = new Map<string, number>();
   let components = new Map<string, RunningComponent>();
   const stopProcessMetrics = startProcessMetrics(metrics);
+  const stopSignInMetrics = meterSignIn(auth.throttle, metrics);
   try {
     components = await startComponents(config.components, context);
     for (const listenerConfig of config.listeners) {
@@ -122,6 +124,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     await options.feeds?.close();
     await options.backplane?.close();
     stopProcessMetrics();
+    stopSignInMetrics();
     throw error;
   }
   const services: ServedUrl[] = [];
@@ -161,6 +164,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
       await options.feeds?.close();
       await options.backplane?.close();
       stopProcessMetrics();
+      stopSignInMetrics();
       log.info({}, 'stopped');
     })());
 

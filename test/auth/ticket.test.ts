@@ -80,5 +80,8 @@ describe('the sign_in failure budget from the config', () => {
     await refusal(attempt('wrong'));
     const throttled = await refusal(attempt('right'));
     assert.equal(throttled.reason, 'wamp.error.authentication_failed');
+    const exposition = strict.metrics.exposition();
+    assert.match(exposition, /^junction_sign_in_throttled_total\{outcome="refused"\} 1$/m);
+    assert.match(exposition, /^junction_sign_in_addresses 1$/m);
   });
 });

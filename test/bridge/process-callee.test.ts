@@ -204,6 +204,7 @@ describe('process component', () => {
     const busy = await callError(client, 'proc.gate', ['d'], { port });
     assert.equal(busy.error, 'junction.error.process.busy');
     assert.deepEqual(busy.kwargs, { concurrency: 2, queue_limit: 1 });
+    assert.match(node.metrics.exposition(), /^junction_process_busy_total\{component="gate"\} 1$/m, 'the refusal is counted');
     assert.deepEqual(gates.labels, ['a', 'b'], 'the queued call has not started a program');
     gates.open('a');
     assert.equal(await first, 'a');

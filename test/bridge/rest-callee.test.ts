@@ -6,6 +6,7 @@ import type { RestCalleeComponentConfig } from '../../src/config/model.js';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { freePort } from '../support/cli.js';
 import { startTestNode, testConfig } from '../support/node.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * A client calls procedures served by a small HTTP app through RESTCallee components: the app
@@ -231,5 +232,20 @@ describe('RESTCallee start-up', () => {
     config.realms[0]!.roles.push({ name: 'reader', permissions: [] });
     config.components.push(component('unauthorized', 'webapp.nope', 'http://127.0.0.1:9/', { role: 'reader' }));
     await assert.rejects(startTestNode(config), /component "unauthorized": could not register "webapp.nope" in realm "realm1": wamp.error.not_authorized/);
+  });
+});
+
+describe('RESTCallee when the app does not keep up', () => {
+  it('refuses calls past 256 requests in flight as busy, and counts them', async () => {
+    const settled: string[] = [];
+    for (let call = 0; call < 256 + 8; call += 1) {
+      client.session.call('webapp.api', [], { method: 'GET', url: 'slow' })
+        .then(() => 'answered', (error: { error?: string }) => error.error ?? String(error))
+        .then((outcome: string) => void settled.push(outcome));
+    }
+    // The refusals come at once; the 256 in flight wait for the app (until the node stops).
+    await waitFor(() => settled.length === 8, 'eight calls answered');
+    assert.deepEqual(settled, Array(8).fill('junction.error.rest.busy'));
+    assert.match(node.metrics.exposition(), /^junction_rest_busy_total\{component="api"\} 8$/m);
   });
 });

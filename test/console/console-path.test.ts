@@ -131,6 +131,8 @@ describe('the console path service', { timeout: 30_000 }, () => {
     assert.ok(stats.publications >= 1 && stats.calls >= 1, JSON.stringify(stats));
     assert.equal(stats.realm, 'realm1');
     assert.equal(stats.registrations, registrations.items.length);
+    // The overview's count is the Sessions page's (it counted client sessions only, so the bridge's were missing).
+    assert.equal(stats.sessions, ((await console.call('junction.session.list')).args[0] as { total: number }).total);
     assert.ok(stats.messages_received > 0 && stats.memory.rss > 0 && stats.uptime_seconds >= 0);
     assert.deepEqual(Object.keys(stats.event_loop_delay_ms).sort(), ['max', 'mean', 'p99']);
     assert.deepEqual(stats.forwarders, ['orders']);

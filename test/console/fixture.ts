@@ -53,6 +53,8 @@ export function consoleConfig(): JunctionConfig {
         endpoint: { type: 'tcp', interface: '127.0.0.1', port: 0 },
         paths: {
           ws: { type: 'websocket' },
+          // The bridge's session is listed on the Sessions page, and so counted by the overview.
+          publish: { type: 'publisher', realm: 'realm1', role: 'anonymous' },
           console: {
             type: 'console',
             realm: 'realm1',

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -10,6 +9,7 @@ import { skipWithoutDebian } from '../support/debian.js';
 import { RunningRedis } from '../support/redis-server.js';
 import { eventually, waitFor } from '../support/wait.js';
 import { spawnOwned } from '../support/processes.js';
+import { appGetsExactly, range, startWebhookApp, type WebhookApp } from '../support/webhook-app.js';
 
 /**
  * A MessageForwarder runs on one node of a cluster at a time (a lease), while every node takes in
@@ -26,30 +26,9 @@ after(async () => {
   for (const cleanup of cleanups) await cleanup();
 });
 
-interface App {
-  url: string;
-  /** args[0] of each POST accepted on /hook, in arrival order. */
-  received: unknown[];
-  /** args[0] (the session id) of each POST accepted on /leave. */
-  leaves: unknown[];
-  /** While true, every POST is answered 503 (and not recorded). */
-  down: boolean;
-}
-
-async function startApp(): Promise<App> {
-  const app: App = { url: '', received: [], leaves: [], down: false };
-  const server: Server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    request.on('end', () => {
-      if (app.down) return void response.writeHead(503).end();
-      (request.url === '/leave' ? app.leaves : app.received).push((JSON.parse(body) as { args: unknown[] }).args[0]);
-      response.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
-  app.url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
+async function startApp(): Promise<WebhookApp> {
+  const app = await startWebhookApp();
+  cleanups.push(() => app.close());
   return app;
 }
 
@@ -96,14 +75,6 @@ async function publishAll(session: OpenSession, values: number[]): Promise<void>
   for (const value of values) await session.session.publish('shop.order', [value], {}, { acknowledge: true });
 }
 
-/** Every value once, in order: the app may see a repeat only if a holder died mid-request, which these tests avoid. */
-async function appGetsExactly(app: { received: unknown[] }, values: number[]): Promise<void> {
-  await waitFor(() => app.received.length >= values.length, `the app received ${values.length} events (got ${app.received.length})`, 20_000);
-  await new Promise((resolve) => setTimeout(resolve, 300)); // a repeat would arrive now
-  assert.deepEqual(app.received, values);
-}
-
-const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, index) => from + index);
 
 describe('forwarder failover with --workers 2', () => {
   it('hands the lease to the other worker when its holder is killed; the app gets every event once', async () => {

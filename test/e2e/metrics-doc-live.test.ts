@@ -12,8 +12,9 @@ import { RunningRedis } from '../support/redis-server.js';
  * Every metric docs/metrics.md lists is exported by a running router, and every junction_* metric
  * it exports is listed: `junction start --workers 2` in a Redis cluster, with every kind of
  * transport and component that has metrics of its own (web paths with the HTTP bridge, long-poll,
- * SSE and WAMP v1, RawSocket, MQTT, Pusher, a forwarder, ZeroMQ and stdio). metrics-doc.test.ts
- * compares the doc with the names in the source; this shows that each is registered at run time.
+ * SSE and WAMP v1, RawSocket, MQTT, Pusher, a forwarder, ZeroMQ, stdio, process and a
+ * RESTCallee). metrics-doc.test.ts compares the doc with the names in the source; this shows that
+ * each is registered at run time.
  */
 
 const skip = skipWithoutDebian('redis-server');
@@ -59,6 +60,8 @@ async function fullConfig(redisUrl: string): Promise<object> {
         // connect, not bind: the component runs in each worker (docs/cluster.md).
         { type: 'zeromq', id: 'zpush', realm: 'realm1', connect: `tcp://127.0.0.1:${await freePort()}` },
         { type: 'stdio', id: 'program', realm: 'realm1', command: [process.execPath, '-e', 'process.stdin.resume()'] },
+        { type: 'process', id: 'run', realm: 'realm1', procedure: 'tools.run', command: [process.execPath, '-e', '0'] },
+        { type: 'class', id: 'rest', classname: 'crossbar.bridge.rest.RESTCallee', realm: 'realm1', extra: { procedure: 'app.rest', baseurl: 'http://127.0.0.1:9/' } },
       ],
     }],
   };

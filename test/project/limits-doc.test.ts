@@ -10,22 +10,23 @@ import { projectRoot } from '../support/cli.js';
  * The README's limits table names settings and metrics that exist: each option in its setting
  * column is a key of the config's JSON Schema (or a `junction start` flag), and each `junction_*`
  * metric the README names anywhere is a row of docs/metrics.md (which metrics-doc.test.ts ties to
- * the metrics the code registers). The defaults are the rows' text and are not parsed here.
+ * the metrics the code registers); and the reverse: every schema option named like a limit is in
+ * some row, or is listed here as bounding nothing. The defaults are the rows' text and are not parsed here.
  */
 
 const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
 const metricsDoc = readFileSync(join(projectRoot, 'docs', 'metrics.md'), 'utf8');
 
-/** Every property name in the schema, and every string a `type`-like key may take (`zeromq`, `stdio`...). */
-function schemaWords(): Set<string> {
+/** Every property name in the schema, and (unless `namesOnly`) every string a `type`-like key may take (`zeromq`, `stdio`...). */
+function schemaWords(namesOnly = false): Set<string> {
   const words = new Set<string>();
   const walk = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(walk);
     if (node === null || typeof node !== 'object') return;
     const object = node as Record<string, unknown>;
     if (object.properties && typeof object.properties === 'object') Object.keys(object.properties).forEach((key) => words.add(key));
-    if (typeof object.const === 'string') words.add(object.const);
-    if (Array.isArray(object.enum)) object.enum.forEach((value) => typeof value === 'string' && words.add(value));
+    if (!namesOnly && typeof object.const === 'string') words.add(object.const);
+    if (!namesOnly && Array.isArray(object.enum)) object.enum.forEach((value) => typeof value === 'string' && words.add(value));
     Object.values(object).forEach(walk);
   };
   walk(configJsonSchema());
@@ -69,6 +70,25 @@ describe('the README limits table', () => {
       }
     }
     assert.deepEqual(unknown, []);
+  });
+
+  it('names every limit option of the schema in some row', () => {
+    // Options whose names look like limits but bound nothing a client makes the router hold.
+    const notLimits: Record<string, string> = {
+      cache_timeout: 'how long browsers cache static files',
+      max_attempts: "the forwarder's retries of one message (its outbox is the bound)",
+      max_delay: 'a backoff between retries or restarts',
+      client_timeout: "a Crossbar option Junction ignores (notice)",
+      close_handshake_timeout: 'a Crossbar WebSocket tuning option Junction ignores (notice)',
+      max_frame_size: 'a Crossbar WebSocket tuning option Junction ignores (notice)',
+      user_timeout: 'a Crossbar endpoint option Junction ignores (notice)',
+      max_window_bits: 'WebSocket compression tuning',
+      memory_level: 'WebSocket compression tuning',
+    };
+    const named = new Set(rows.flatMap(({ setting }) => [...setting.matchAll(/`([^`]+)`/g)].flatMap(([, code]) => code!.split(/[.\s,]+/))));
+    const limitLike = [...schemaWords(true)].filter((word) => /^max_|limit|^concurrency|timeout$|_rate$|memory/.test(word));
+    assert.deepEqual(limitLike.filter((word) => !named.has(word) && !(word in notLimits)).sort(), []);
+    assert.deepEqual(Object.keys(notLimits).filter((word) => !limitLike.includes(word)), [], 'every exception is still an option of the schema');
   });
 
   it('names only metrics that docs/metrics.md lists', () => {

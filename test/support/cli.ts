@@ -136,10 +136,10 @@ export class RunningJunction {
 /**
  * Starts `junction start --config FILE --port PORT` with `env` added to this process's, adds it to
  * `running` (so the caller's cleanup stops it even if it never joins), and waits until the node
- * has joined its cluster.
+ * has joined its cluster. `args`: more `junction start` arguments (`--data-dir`...).
  */
-export async function startClusterNode(running: RunningJunction[], config: string, port: number, env: NodeJS.ProcessEnv): Promise<RunningJunction> {
-  const child = spawnOwned(process.execPath, [junctionBin, 'start', '--config', config, '--port', String(port)],
+export async function startClusterNode(running: RunningJunction[], config: string, port: number, env: NodeJS.ProcessEnv, args: string[] = []): Promise<RunningJunction> {
+  const child = spawnOwned(process.execPath, [junctionBin, 'start', '--config', config, '--port', String(port), ...args],
     { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const junction = new RunningJunction(child);
   running.push(junction);
@@ -149,10 +149,10 @@ export async function startClusterNode(running: RunningJunction[], config: strin
 
 /**
  * A config of one router on 127.0.0.1 (its port from `--port`) whose realm1 lets anonymous do
- * everything, serving `paths` on one web transport, with the `cluster` block when given: the
- * shape the cluster tests start their nodes from.
+ * everything, serving `paths` on one web transport, with the `cluster` block and `components`
+ * when given: the shape the cluster tests start their nodes from.
  */
-export function openRouterConfig(paths: Record<string, object>, cluster?: object): object {
+export function openRouterConfig(paths: Record<string, object>, cluster?: object, components?: object[]): object {
   return {
     version: 2,
     workers: [{
@@ -160,6 +160,7 @@ export function openRouterConfig(paths: Record<string, object>, cluster?: object
       realms: [{ name: 'realm1', roles: [{ name: 'anonymous', 'allow-by-default': true }] }],
       transports: [{ type: 'web', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' }, paths }],
       ...(cluster && { cluster }),
+      ...(components && { components }),
     }],
   };
 }

@@ -254,7 +254,8 @@ describe('MQTT limits', () => {
     await b.end();
   });
 
-  it('a retained PUBLISH past the realm\'s retention limits is refused whole (not delivered, not retained): MQTT 5 hears PUBACK 0x97, MQTT 3.1.1 a plain PUBACK, counted', async () => {
+  /** A node whose realm keeps one retained topic at most, a subscriber to kept/#, and an MQTT 5 client to publish. */
+  async function oneRetainedTopic() {
     const config = mqttTestConfig();
     config.realms[0]!.options.limits = { ...defaultRealmLimits, maxRetainedTopics: 1 };
     const node = await startTestNode(config);
@@ -264,6 +265,11 @@ describe('MQTT limits', () => {
     await watcher.client.subscribeAsync('kept/#', { qos: 1 });
     const v5 = await RawMqtt.open(port);
     await v5.connect();
+    return { node, port, watcher, v5 };
+  }
+
+  it('a retained PUBLISH past the realm\'s retention limits is refused whole (not delivered, not retained): MQTT 5 hears PUBACK 0x97, MQTT 3.1.1 a plain PUBACK, counted', async () => {
+    const { node, port, watcher, v5 } = await oneRetainedTopic();
     const retained = (client: RawMqtt, topic: string, messageId: number) =>
       client.send({ cmd: 'publish', topic, payload: Buffer.from('{"args": [1]}'), qos: 1, messageId, retain: true, dup: false });
     retained(v5, 'kept/one', 1);
@@ -288,6 +294,31 @@ describe('MQTT limits', () => {
     assert.equal(later.messages[0]!.topic, 'kept/one');
     assert.match(node.metrics.exposition(), /junction_retained_refused_total\{[^}]*\} 2/);
     for (const client of [v5, v4]) client.end();
+    await watcher.end();
+    await later.end();
+  });
+
+  it('a clear (empty retained payload) of a topic with nothing retained, sent at max_retained_topics, is delivered live and takes no slot', async () => {
+    const { node, port, watcher, v5 } = await oneRetainedTopic();
+    v5.send({ cmd: 'publish', topic: 'kept/one', payload: Buffer.from('{"args": [1]}'), qos: 1, messageId: 1, retain: true, dup: false });
+    v5.send({ cmd: 'publish', topic: 'kept/never', payload: Buffer.alloc(0), qos: 1, messageId: 2, retain: true, dup: false });
+    await v5.until(() => v5.received('puback').length === 2, 'two PUBACKs');
+    assert.deepEqual(v5.received('puback').map((ack) => (ack as { reasonCode?: number }).reasonCode ?? 0), [0, 0], 'the clear is accepted');
+    await watcher.until((messages) => messages.length === 2, 'the retained message and the clear, live');
+    assert.deepEqual(watcher.messages.map((message) => message.topic), ['kept/one', 'kept/never']);
+    // As MQTT delivers a clear: zero bytes, not an empty native form.
+    assert.equal(watcher.messages[1]!.payload, '');
+    // It took no slot: the realm still holds one retained topic, and the refusal counter did not move.
+    assert.match(node.metrics.exposition(), /junction_retained_topics\{[^}]*\} 1\b/);
+    assert.doesNotMatch(node.metrics.exposition(), /junction_retained_refused_total\{[^}]*\} [1-9]/);
+    const later = await connectMqtt(port);
+    await later.client.subscribeAsync('kept/#', { qos: 1 });
+    await later.until((messages) => messages.length === 1, 'the one retained message');
+    // A plain publication after it marks the end of what the later subscriber can get.
+    v5.send({ cmd: 'publish', topic: 'kept/marker', payload: Buffer.from('{"args": [2]}'), qos: 1, messageId: 3, retain: false, dup: false });
+    await later.until((messages) => messages.some((message) => message.topic === 'kept/marker'), 'the marker');
+    assert.deepEqual(later.messages.map((message) => message.topic), ['kept/one', 'kept/marker']);
+    v5.end();
     await watcher.end();
     await later.end();
   });

@@ -58,6 +58,8 @@ export interface LeasedFeed {
 /** The feeds of one node's cluster, by component name. */
 export interface ClusterFeeds {
   feed(name: string, limits: FeedLimits): LeasedFeed;
+  /** Why this node's feeds cannot reach where they are kept now (their connection stalled), or undefined: /health says degraded. */
+  readonly degraded?: string | undefined;
   /** After every feed closed: lets go of the connection. */
   close(): Promise<void>;
 }

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { backplaneConformance } from '../../../test/support/backplane-conformance.js';
+import { projectRoot } from '../../../test/support/cli.js';
 import { skipWithoutDebian } from '../../../test/support/debian.js';
 import { RunningRedis } from '../../../test/support/redis-server.js';
 import { waitFor } from '../../../test/support/wait.js';
@@ -12,6 +15,7 @@ import type { RemotePublication } from '../../router/backplane.js';
 import { silentLogger, type Logger } from '../../router/log.js';
 import { Redis } from 'ioredis';
 import { createLogger } from '../logger.js';
+import { RedisFeeds } from './redis-feeds.js';
 import { RedisLink } from './redis-link.js';
 import { RedisTimeouts } from './redis-timeouts.js';
 import { MessageType as T } from '../../protocol/codes.js';
@@ -489,6 +493,107 @@ describe('Redis backplane: a Redis user not allowed CLIENT (ACL)', { skip }, () 
     } finally {
       await link.close();
       await admin.acl('DELUSER', 'noclient');
+      admin.disconnect();
+    }
+  });
+});
+
+/** The `ACL SETUSER` rules docs/cluster.md ("The Redis user") gives, as redis-cli would pass them. */
+function documentedAclRules(): string[] {
+  const doc = readFileSync(join(projectRoot, 'docs', 'cluster.md'), 'utf8');
+  const command = /redis-cli ACL SETUSER junction ([^`]+?)\n```/.exec(doc);
+  assert.ok(command, 'docs/cluster.md gives the ACL SETUSER command');
+  return command[1]!.replace(/\\\n/g, ' ').split(/\s+/).filter(Boolean).map((word) => word.replace(/^'(.*)'$/, '$1'));
+}
+
+describe('Redis backplane: a Redis user with the permissions docs/cluster.md names (ACL)', { skip }, () => {
+  it('joins, claims, publishes, seats and runs a feed, with nothing refused', async () => {
+    const admin = new Redis(redis!.url);
+    const prefix = 'junction'; // the documented rules name the default prefix's keys and channels
+    await admin.acl('SETUSER', 'junction', ...documentedAclRules().map((rule) => rule.replace('>PASSWORD', '>documented')));
+    const url = `redis://junction:documented@127.0.0.1:${redis!.port}/0`;
+    const nodes: { link: RedisLink; backplane: MeshBackplane; metrics: MetricsRegistry }[] = [];
+    const feeds: RedisFeeds[] = [];
+    try {
+      for (const nodeId of ['a', 'b']) {
+        const metrics = new MetricsRegistry();
+        const timeouts = new RedisTimeouts(silentLogger, clusterDefaults.commandTimeoutMs, metrics);
+        const link = new RedisLink({ redis: { url }, nodeId, log: silentLogger, prefix, heartbeatMs, leaseMs, timeouts });
+        assert.equal(await link.ready(), true, `${nodeId} joined`);
+        const backplane = new MeshBackplane(nodeId, link, metrics);
+        opened.push(backplane);
+        nodes.push({ link, backplane, metrics });
+        feeds.push(new RedisFeeds({ redis: { url }, prefix, nodeId, leaseMs, log: silentLogger, pollMs: 10, timeouts }));
+      }
+      const [a, b] = nodes as [RedisNode, RedisNode];
+      const received: RemotePublication[] = [];
+      a.backplane.attach({ deliver: () => {}, callTraffic: () => {}, nodeGone: () => {} });
+      b.backplane.attach({ deliver: (p) => void received.push(p), callTraffic: () => {}, nodeGone: () => {} });
+      await waitFor(() => a.backplane.peers().includes('b') && b.backplane.peers().includes('a'), 'each hears the other');
+      b.backplane.announce({ realm: 'r', uri: 't', match: 'exact' }, true);
+      await publishUntilReceived(a, received);
+      assert.equal((await a.backplane.claimProcedure({ realm: 'r', uri: 'com.one', match: 'exact' }, 'single')).ok, true);
+      assert.equal((await b.backplane.claimProcedure({ realm: 'r', uri: 'com.one', match: 'exact' }, 'single')).ok, false, 'held by a');
+      assert.equal(await a.backplane.seat('room', 'ann', 1), true);
+      assert.equal(await b.backplane.seat('room', 'bob', 1), false, 'the one seat is taken');
+
+      await Promise.all(feeds.map((one) => one.ready()));
+      const taken: string[] = [];
+      const feed = feeds[0]!.feed('forwarder:news', { messages: 100, bytes: 1 << 20 });
+      feed.run({ granted: async () => {}, take: async (entries) => void taken.push(...entries.map((entry) => entry.body)), lost: async () => {} });
+      assert.equal(await feeds[1]!.feed('forwarder:news', { messages: 100, bytes: 1 << 20 }).append({ url: 'http://app/hook', topic: 't', publication: 1, body: 'one' }), undefined);
+      await waitFor(() => taken.length === 1, 'the holder took the entry');
+      for (const node of nodes) assert.doesNotMatch(node.metrics.exposition(), /junction_cluster_redis_refused_total\{/);
+    } finally {
+      await Promise.all(feeds.map((one) => one.close()));
+      await Promise.all(nodes.map((node) => node.backplane.close()));
+      await admin.acl('DELUSER', 'junction');
+      admin.disconnect();
+    }
+  });
+
+  it('logs an error when the URL names a database the user may not SELECT (ioredis then goes on in database 0)', async () => {
+    const admin = new Redis(redis!.url);
+    await admin.acl('SETUSER', 'noselect', ...documentedAclRules().map((rule) => rule.replace('>PASSWORD', '>secret')));
+    const errors: string[] = [];
+    const log: Logger = { ...silentLogger, error: (_fields: object, message: string) => void errors.push(message), child: () => log };
+    const link = new RedisLink({
+      redis: { url: `redis://noselect:secret@127.0.0.1:${redis!.port}/1` }, nodeId: 'noselect', log: silentLogger, prefix: 'junction', heartbeatMs,
+      timeouts: new RedisTimeouts(log, clusterDefaults.commandTimeoutMs),
+    });
+    try {
+      await link.ready();
+      await waitFor(() => errors.some((line) => line.includes('backplane command connect')), 'the refused SELECT logged');
+    } finally {
+      await link.close();
+      await admin.acl('DELUSER', 'noselect');
+      admin.disconnect();
+    }
+  });
+
+  it('logs an error naming each command a narrower user is refused, and counts it', async () => {
+    const admin = new Redis(redis!.url);
+    await admin.acl('SETUSER', 'narrow', ...documentedAclRules().map((rule) => rule.replace('>PASSWORD', '>secret')), '-publish', '-get', '~*', '&*');
+    const errors: string[] = [];
+    const log: Logger = { ...silentLogger, error: (_fields: object, message: string) => void errors.push(message), child: () => log };
+    const metrics = new MetricsRegistry();
+    const link = new RedisLink({
+      redis: { url: `redis://narrow:secret@127.0.0.1:${redis!.port}/0` }, nodeId: 'narrow', log: silentLogger, prefix: `acl${++prefixes}`, heartbeatMs,
+      timeouts: new RedisTimeouts(log, clusterDefaults.commandTimeoutMs, metrics),
+    });
+    const backplane = new MeshBackplane('narrow', link, metrics);
+    opened.push(backplane);
+    try {
+      await link.ready();
+      backplane.attach({ deliver: () => {}, callTraffic: () => {}, nodeGone: () => {} });
+      await backplane.claimProcedure({ realm: 'r', uri: 'com.one', match: 'exact' }, 'single'); // its Lua script runs GET
+      await waitFor(() => errors.some((line) => line.includes('command heartbeat')) && errors.some((line) => line.includes('command claim')), 'both refusals logged');
+      for (const line of errors) assert.match(line, /to this node's Redis user \(ACL\): .*docs\/cluster\.md, "The Redis user"/);
+      assert.match(backplane.degraded ?? '', /refuses this node's Redis user the command (heartbeat|claim) \(ACL\)/, '/health says degraded, and why');
+      assert.match(metrics.exposition(), /junction_cluster_redis_refused_total\{command="claim",connection="backplane"\} 1/);
+    } finally {
+      await backplane.close();
+      await admin.acl('DELUSER', 'narrow');
       admin.disconnect();
     }
   });

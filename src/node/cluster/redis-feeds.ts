@@ -1,10 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { clusterDefaults } from '../../config/file-schema.js';
 import type { RedisServerConfig } from '../../config/model.js';
 import type { Logger } from '../../router/log.js';
-import { closeRedis, connectRedis, lastWords } from './redis-connection.js';
+import { describeRedis, lastWords } from './redis-connection.js';
+import { namedConnection } from './redis-fence.js';
+import { FencedConnection } from './redis-fenced-connection.js';
 import { entryBytes, FEED_BATCH, RETRY_MS, type ClusterFeeds, type FeedEntry, type FeedHolder, type FeedLimits, type LeasedFeed } from './leased-feed.js';
 import { plural } from '../../protocol/plural.js';
-import { isCommandTimeout, type RedisTimeouts } from './redis-timeouts.js';
+import { isCommandTimeout, RedisTimeouts } from './redis-timeouts.js';
 
 export interface RedisFeedsOptions {
   redis: RedisServerConfig;
@@ -15,7 +19,7 @@ export interface RedisFeedsOptions {
   log: Logger;
   /** How often the holder looks for new entries when the feed was empty. Default 50 ms. */
   pollMs?: number;
-  /** Bounds every command's wait for Redis (its limit), and counts those unanswered; default: commands wait for ever. */
+  /** Bounds every command's wait for Redis (its limit), and counts those unanswered (default: clusterDefaults.commandTimeoutMs, uncounted). */
   timeouts?: RedisTimeouts;
 }
 
@@ -58,48 +62,133 @@ const releaseScript = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1`;
 
+/** How many times an append is sent at most when its answer is lost (each time the connection is replaced meanwhile). */
+const APPEND_ATTEMPTS = 3;
+
+/** What a feed uses of its node's feeds connection (RedisFeeds). */
+interface FeedsConnection {
+  readonly redis: Redis;
+  readonly connection: FencedConnection;
+  /** How long an append waits at most for a stalled connection to answer again or be replaced. */
+  readonly appendWaitMs: number;
+  /** The next append's place in the order appends are sent (and sent again) in. */
+  nextAppend(): number;
+  /** Resolves true once the connection is usable (resumed in `order`), false when it is not within appendWaitMs or the feeds close. */
+  whenUsable(order: number): Promise<boolean>;
+}
+
 /**
  * Leased feeds in Redis: the feed is a stream (`PREFIX:feed:NAME`, with its byte count in
  * `PREFIX:feed-bytes:NAME`), the lease a key (`PREFIX:lease:NAME` = "node#token", SET NX PX)
  * renewed every third of the lease, with a fencing token from `PREFIX:fence:NAME`. Nodes that do
  * not hold it try to take it as often; the holder reads the stream and removes what it stored.
+ *
+ * Their connection (`junction-feeds:NODE:PROCESS`) is a FencedConnection: a command unanswered
+ * for the command timeout marks it stalled, and one still silent twice that long (half-open
+ * after a network fault) is replaced, the old one closed on Redis first. While it is stalled the
+ * node is degraded (`degraded`), the holder neither reads nor renews (its lease runs out as it
+ * would), and appends wait for it (bounded) instead of being refused. An append whose answer was
+ * lost ran if the same connection answers again (one connection keeps order); if the connection
+ * was replaced instead, it may not have, and it is sent again: the feed may then hold the event
+ * twice (at least once).
  */
-export class RedisFeeds implements ClusterFeeds {
-  private readonly redis: Redis;
+export class RedisFeeds implements ClusterFeeds, FeedsConnection {
+  readonly connection: FencedConnection;
+  readonly redis: Redis;
+  readonly appendWaitMs: number;
   private readonly feeds = new Set<RedisFeed>();
+  private readonly where: string;
+  private readonly timeouts: RedisTimeouts;
+  private readonly timer: NodeJS.Timeout;
+  /** Appends waiting for the connection, resumed in the order they were made. */
+  private waiting: { order: number; resume: (usable: boolean) => void }[] = [];
+  private appends = 0;
+  private closed = false;
 
   constructor(private readonly options: RedisFeedsOptions) {
-    this.redis = connectRedis(options.redis, {
-      enableOfflineQueue: false, maxRetriesPerRequest: 1,
-      ...(options.timeouts === undefined ? {} : { commandTimeout: options.timeouts.limitMs }),
+    this.where = describeRedis(options.redis);
+    this.timeouts = options.timeouts ?? new RedisTimeouts(options.log, clusterDefaults.commandTimeoutMs);
+    // Until the bound of a stall, then a new connection's handshake and fence.
+    this.appendWaitMs = this.timeouts.replaceAfterMs + 2 * this.timeouts.limitMs;
+    this.connection = new FencedConnection({
+      server: options.redis, role: 'feeds', name: namedConnection('feeds', options.nodeId, randomBytes(8).toString('hex')),
+      timeouts: this.timeouts, log: options.log, changed: () => this.changed(),
     });
-    this.redis.on('error', () => {}); // the cluster link reports Redis being away; a feed logs what it could not do
+    this.redis = this.connection.redis;
+    // Often enough that a stall is acted on within a quarter of the command timeout past its bound.
+    this.timer = setInterval(() => this.connection.tend(), Math.max(50, Math.floor(this.timeouts.limitMs / 4)));
+    this.timer.unref();
+  }
+
+  /** Why this node's forwarders cannot use Redis now, or undefined: /health says degraded. */
+  get degraded(): string | undefined {
+    if (!this.connection.stalled) return undefined;
+    return `this node's forwarders' feeds connection to ${this.where} does not answer (cluster.redis.command_timeout ${this.timeouts.limitMs} ms): replacing it; the forwarders' events wait`;
   }
 
   /** Resolves once its connection is up (bounded by `timeoutMs`): appends made before would be refused. */
   async ready(timeoutMs = 5_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.redis.status !== 'ready') {
+    while (!this.connection.usable) {
       if (Date.now() > deadline) throw new Error(`Redis did not answer the forwarders' connection within ${timeoutMs} ms`);
       await sleep(20);
     }
   }
 
   feed(name: string, limits: FeedLimits): LeasedFeed {
-    const feed = new RedisFeed(this.redis, name, limits, this.options, () => this.feeds.delete(feed));
+    const feed = new RedisFeed(this, name, limits, this.options, () => this.feeds.delete(feed));
     this.feeds.add(feed);
     return feed;
   }
 
+  nextAppend(): number {
+    return this.appends++;
+  }
+
+  whenUsable(order: number): Promise<boolean> {
+    if (this.connection.usable) return Promise.resolve(true);
+    if (this.closed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const waiter = { order, resume: (usable: boolean) => {
+        clearTimeout(timer);
+        resolve(usable);
+      } };
+      const timer = setTimeout(() => {
+        this.waiting = this.waiting.filter((other) => other !== waiter);
+        resolve(false);
+      }, this.appendWaitMs);
+      this.waiting.push(waiter);
+    });
+  }
+
   async close(): Promise<void> {
+    clearInterval(this.timer);
     await lastWords(Promise.all([...this.feeds].map((feed) => feed.close())));
-    closeRedis(this.redis);
+    this.stop();
   }
 
   /** Stops as a process that dies would: the lease is left to run out (tests). */
   vanish(): void {
+    clearInterval(this.timer);
     for (const feed of this.feeds) feed.vanish();
-    closeRedis(this.redis);
+    this.stop();
+  }
+
+  private stop(): void {
+    this.closed = true;
+    this.resume(false);
+    this.connection.close();
+  }
+
+  /** The connection may have become usable: appends waiting for it are sent, in the order they were made. */
+  private changed(): void {
+    if (this.connection.usable) this.resume(true);
+  }
+
+  private resume(usable: boolean): void {
+    const waiting = this.waiting.sort((x, y) => x.order - y.order);
+    this.waiting = [];
+    for (const waiter of waiting) waiter.resume(usable);
   }
 }
 
@@ -116,8 +205,10 @@ class RedisFeed implements LeasedFeed {
   private metOtherHolder = false;
   private tending = false;
   private closed = false;
+  /** Appends waiting for the connection, bounded like the feed itself (they could not be taken beyond its limits anyway). */
+  private readonly waiting = { messages: 0, bytes: 0 };
 
-  constructor(private readonly redis: Redis, private readonly name: string, private readonly limits: FeedLimits,
+  constructor(private readonly line: FeedsConnection, private readonly name: string, private readonly limits: FeedLimits,
     private readonly options: RedisFeedsOptions, private readonly onClosed: () => void) {
     const key = (kind: string): string => `${options.prefix}:${kind}:${name}`;
     this.keys = { stream: key('feed'), bytes: key('feed-bytes'), lease: key('lease'), fence: key('fence') };
@@ -125,22 +216,29 @@ class RedisFeed implements LeasedFeed {
 
   async append(entry: FeedEntry): Promise<string | undefined> {
     if (this.closed) return `"${this.name}" is stopping`;
-    try {
-      const answer = String(await this.redis.eval(appendScript, 2, this.keys.stream, this.keys.bytes,
-        this.limits.messages, this.limits.bytes, entryBytes(entry), JSON.stringify(entry)));
-      if (answer === 'ok') return undefined;
-      const [kind, held] = answer.split(':');
-      return kind === 'messages'
-        ? `the cluster's feed of "${this.name}" holds ${plural(Number(held), 'event')} no node has taken yet (outbox_limit)`
-        : `the cluster's feed of "${this.name}" holds ${held} bytes no node has taken yet (outbox_limit_bytes)`;
-    } catch (error) {
-      this.noteTimeout(error, 'append');
-      return `Redis did not take it into the cluster's feed: ${(error as Error).message}`;
+    const { connection, redis } = this.line;
+    const order = this.line.nextAppend();
+    const bytes = entryBytes(entry);
+    for (let attempt = 1; ; attempt++) {
+      const unusable = await this.waitForConnection(order, bytes);
+      if (unusable !== undefined) return unusable;
+      const generation = connection.generation;
+      try {
+        const answer = String(await connection.command('append', () => redis.eval(appendScript, 2, this.keys.stream, this.keys.bytes,
+          this.limits.messages, this.limits.bytes, bytes, JSON.stringify(entry))));
+        return this.refusal(answer);
+      } catch (error) {
+        if (!isCommandTimeout(error) || attempt === APPEND_ATTEMPTS) return `Redis did not take it into the cluster's feed: ${(error as Error).message}`;
+      }
+      const unanswered = await this.waitForConnection(order, bytes);
+      if (unanswered !== undefined) return unanswered;
+      // The same connection answers again: what was sent on it before has run. A new one: the old one was closed on Redis first, so it may never have run.
+      if (connection.generation === generation) return undefined;
     }
   }
 
   async holderNode(): Promise<string | undefined> {
-    const held = await this.redis.get(this.keys.lease);
+    const held = await this.line.connection.command('holder', () => this.line.redis.get(this.keys.lease));
     return held === null ? undefined : held.slice(0, held.lastIndexOf('#'));
   }
 
@@ -161,7 +259,7 @@ class RedisFeed implements LeasedFeed {
     if (held !== undefined) {
       this.lose('the node is stopping');
       await this.work;
-      await this.redis.eval(releaseScript, 1, this.keys.lease, held).catch(() => {});
+      await this.line.connection.command('release', () => this.line.redis.eval(releaseScript, 1, this.keys.lease, held)).catch(() => {});
     }
     await this.work;
   }
@@ -169,6 +267,34 @@ class RedisFeed implements LeasedFeed {
   vanish(): void {
     this.closed = true;
     clearInterval(this.timer);
+  }
+
+  /** Why Redis refused an append (the feed is full), or undefined for 'ok'. */
+  private refusal(answer: string): string | undefined {
+    if (answer === 'ok') return undefined;
+    const [kind, held] = answer.split(':');
+    return kind === 'messages'
+      ? `the cluster's feed of "${this.name}" holds ${plural(Number(held), 'event')} no node has taken yet (outbox_limit)`
+      : `the cluster's feed of "${this.name}" holds ${held} bytes no node has taken yet (outbox_limit_bytes)`;
+  }
+
+  /**
+   * Waits while the connection is stalled or a new one is being fenced: undefined once it may be
+   * used (or is plainly down: the command then fails at once, as when Redis is away), else why
+   * the append is refused.
+   */
+  private async waitForConnection(order: number, bytes: number): Promise<string | undefined> {
+    if (!this.line.connection.recovering) return undefined;
+    if (this.waiting.messages >= this.limits.messages || this.waiting.bytes + bytes > this.limits.bytes) {
+      return `the cluster's feed of "${this.name}" has ${plural(this.waiting.messages, 'event')} waiting for its stalled connection to Redis (outbox_limit, outbox_limit_bytes)`;
+    }
+    this.waiting.messages++;
+    this.waiting.bytes += bytes;
+    const usable = await this.line.whenUsable(order);
+    this.waiting.messages--;
+    this.waiting.bytes -= bytes;
+    return usable ? undefined
+      : `Redis did not take it into the cluster's feed: its connection did not answer and was not replaced within ${this.line.appendWaitMs} ms`;
   }
 
   /** Renews the lease held, or tries to take it; one at a time (a slow Redis must not make this node race itself). */
@@ -184,14 +310,17 @@ class RedisFeed implements LeasedFeed {
 
   private async renewOrTake(): Promise<void> {
     const { nodeId, leaseMs, log } = this.options;
+    const { connection, redis } = this.line;
+    // A stalled connection is being replaced: nothing is sent into it, and a lease not renewed in time is lost as it would be.
+    if (connection.recovering) return this.loseIfExpired('its connection to Redis does not answer');
     try {
       if (this.held !== undefined) {
-        const renewed = await this.redis.eval(renewScript, 1, this.keys.lease, this.held, leaseMs);
+        const renewed = await connection.command('lease', () => redis.eval(renewScript, 1, this.keys.lease, this.held!, leaseMs));
         if (renewed === 1) this.renewedAt = Date.now();
         else this.lose('another node holds the lease now');
         return;
       }
-      const token = Number(await this.redis.eval(acquireScript, 2, this.keys.lease, this.keys.fence, nodeId, leaseMs));
+      const token = Number(await connection.command('lease', () => redis.eval(acquireScript, 2, this.keys.lease, this.keys.fence, nodeId, leaseMs)));
       if (token === 0 && !this.metOtherHolder && !this.closed) {
         this.metOtherHolder = true;
         const holder = this.holder!;
@@ -205,13 +334,12 @@ class RedisFeed implements LeasedFeed {
       this.step(() => holder.granted());
       void this.pull();
     } catch (error) {
-      this.noteTimeout(error, 'lease');
-      if (this.held !== undefined && Date.now() - this.renewedAt > leaseMs) this.lose(`the lease could not be renewed: ${(error as Error).message}`);
+      this.loseIfExpired((error as Error).message);
     }
   }
 
-  private noteTimeout(error: unknown, command: string): void {
-    if (isCommandTimeout(error)) this.options.timeouts?.unanswered('feeds', command);
+  private loseIfExpired(why: string): void {
+    if (this.held !== undefined && Date.now() - this.renewedAt > this.options.leaseMs) this.lose(`the lease could not be renewed: ${why}`);
   }
 
   private lose(why: string): void {
@@ -227,19 +355,36 @@ class RedisFeed implements LeasedFeed {
     return this.work;
   }
 
-  /** While this node holds the lease: reads the stream in order, hands each batch to the holder, removes it once stored. */
+  /**
+   * While this node holds the lease: reads the stream in order, hands each batch to the holder,
+   * removes it once stored. A batch stored and not yet removed (Redis did not answer the removal)
+   * is removed before anything is read again: read again, it would be stored, and delivered, twice.
+   */
   private async pull(): Promise<void> {
     if (this.pulling) return;
     this.pulling = true;
     const pollMs = this.options.pollMs ?? 50;
+    const { connection, redis } = this.line;
+    let stored: { held: string; ids: string[]; bytes: number } | undefined;
     try {
       while (this.held !== undefined && !this.closed) {
         const held = this.held;
+        if (connection.recovering) {
+          await sleep(pollMs);
+          continue;
+        }
+        if (stored !== undefined) {
+          // Under another token (the lease was lost and taken again meanwhile) the outbox may have been handed back: read them again.
+          if (stored.held === held && !(await this.remove(stored))) {
+            await sleep(pollMs);
+            continue;
+          }
+          stored = undefined;
+        }
         let rows: [string, string[]][];
         try {
-          rows = await this.redis.xrange(this.keys.stream, '-', '+', 'COUNT', FEED_BATCH);
-        } catch (error) {
-          this.noteTimeout(error, 'read');
+          rows = await connection.command('read', () => redis.xrange(this.keys.stream, '-', '+', 'COUNT', FEED_BATCH));
+        } catch {
           await sleep(pollMs * 4);
           continue;
         }
@@ -249,27 +394,35 @@ class RedisFeed implements LeasedFeed {
         }
         const entries = rows.map(([, fields]) => JSON.parse(fields[1]!) as FeedEntry);
         const holder = this.holder!;
-        let stored = false;
+        let taken = false;
         await this.step(async () => {
           if (this.held !== held) return; // lost meanwhile: the next holder reads them
           await holder.take(entries);
-          stored = true;
+          taken = true;
         });
-        if (!stored) {
+        if (!taken) {
           await sleep(RETRY_MS); // the holder could not store them (logged): they stay in the feed
           continue;
         }
-        const bytes = entries.reduce((sum, entry) => sum + entryBytes(entry), 0);
-        const removed = await this.redis.eval(ackScript, 3, this.keys.lease, this.keys.stream, this.keys.bytes, held, bytes, ...rows.map(([id]) => id))
-          .catch((error: unknown) => {
-            this.noteTimeout(error, 'remove');
-            return 0;
-          });
-        // Not removed (the lease moved, or Redis is away): they may be read again, by this node or the next holder.
-        if (removed !== 1) await sleep(pollMs);
+        stored = { held, ids: rows.map(([id]) => id), bytes: entries.reduce((sum, entry) => sum + entryBytes(entry), 0) };
       }
     } finally {
       this.pulling = false;
+    }
+  }
+
+  /**
+   * Removes a stored batch from the stream, only while the lease is still this holder's. True once
+   * done with it: removed, or the lease moved (the next holder reads them again: at least once).
+   */
+  private async remove(batch: { held: string; ids: string[]; bytes: number }): Promise<boolean> {
+    const { connection, redis } = this.line;
+    try {
+      const removed = await connection.command('remove', () => redis.eval(ackScript, 3, this.keys.lease, this.keys.stream, this.keys.bytes, batch.held, batch.bytes, ...batch.ids));
+      if (removed !== 1) this.lose('another node holds the lease now');
+      return true;
+    } catch {
+      return false; // Redis away or silent: tried again before anything is read
     }
   }
 }

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { skipWithoutDebian } from '../../../test/support/debian.js';
 import { RunningRedis } from '../../../test/support/redis-server.js';
 import { waitFor } from '../../../test/support/wait.js';
-import { backplaneConnectionName, connectionName, fenceOff } from './redis-fence.js';
+import { connectionName, fenceOff, namedConnection } from './redis-fence.js';
 
 const skip = skipWithoutDebian('redis-server');
 let redis: RunningRedis | undefined;
@@ -32,14 +32,15 @@ describe('connectionName', () => {
     assert.equal(connectionName('id=7 username=name=x age=0'), undefined, 'only a field of its own');
   });
 
-  it('names a node\'s connection by node and process', () => {
-    assert.equal(backplaneConnectionName('node-1', 'ab12'), 'junction-backplane:node-1:ab12');
+  it('names a node\'s connection by role, node and process', () => {
+    assert.equal(namedConnection('backplane', 'node-1', 'ab12'), 'junction-backplane:node-1:ab12');
+    assert.equal(namedConnection('feeds', 'node-1', 'ab12'), 'junction-feeds:node-1:ab12');
   });
 });
 
 describe('fenceOff (a real redis-server)', { skip }, () => {
   it('kills the old connection when its id still has the name, and nothing when the id is another client\'s or gone', async () => {
-    const name = backplaneConnectionName('n1', 'p1');
+    const name = namedConnection('backplane', 'n1', 'p1');
     const old = connect(name);
     const other = connect('someone-else');
     const fresh = connect(name);

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { RedisConnectionRole } from './redis-timeouts.js';
 
 /**
  * Closes, on Redis, a connection this node replaced, before anything is sent on the new one: what
@@ -20,7 +21,10 @@ export function connectionName(clientListLine: string): string | undefined {
   return /(?:^| )name=(\S*)/.exec(clientListLine)?.[1];
 }
 
-/** The name a node gives its backplane commands connection: tells it apart on Redis (CLIENT LIST) for fenceOff. */
-export function backplaneConnectionName(nodeId: string, processToken: string): string {
-  return `junction-backplane:${nodeId}:${processToken}`;
+/**
+ * The name a node gives one of its commands connections (the backplane's, the feeds'): tells it
+ * apart on Redis (CLIENT LIST) for fenceOff, `processToken` from another process of the same name.
+ */
+export function namedConnection(role: RedisConnectionRole, nodeId: string, processToken: string): string {
+  return `junction-${role}:${nodeId}:${processToken}`;
 }

@@ -11,10 +11,11 @@ import type { Logger } from '../../router/log.js';
 import type { InvocationPolicy } from '../../router/options.js';
 import { closeRedis, connectRedis, describeRedis, lastWords, reconnectRedis } from './redis-connection.js';
 import { SubscriberEcho } from './redis-echo.js';
-import { backplaneConnectionName, connectionName, fenceOff } from './redis-fence.js';
+import { namedConnection } from './redis-fence.js';
+import { FencedConnection } from './redis-fenced-connection.js';
 import { dropNodeSeats, RedisSeats } from './redis-seats.js';
 import { RedisLiveness } from './redis-liveness.js';
-import { isCommandTimeout, RedisTimeouts } from './redis-timeouts.js';
+import { isCommandTimeout, latestRefusal, RedisTimeouts, type RedisRefusal } from './redis-timeouts.js';
 
 export interface RedisLinkOptions {
   redis: RedisServerConfig;
@@ -100,8 +101,8 @@ return 1`;
  * command sent before has run (one connection keeps order): the claims whose fate is unknown and
  * that this node does not hold are given back, then the node announces itself again. A connection
  * that stays silent past twice the timeout (half-open after a network fault: it never answers
- * again) is replaced; each new connection first closes the one before on Redis (fenceOff), so that
- * what that one sent has run or never will, and only then is used, as when Redis answers again.
+ * again) is replaced (FencedConnection): the new one is used only once the old one is closed on
+ * Redis, and then as when Redis answers again.
  *
  * The subscriber connection can stall alone (SubscriberEcho): then the node is degraded the same
  * way, drops that connection and makes a new one, and once it is subscribed again announces
@@ -142,21 +143,8 @@ export class RedisLink implements MeshLink {
   /** This node's claims being freed with its goodbye (see send), for close to wait for. */
   private claimsDropped: Promise<void> | undefined;
   private readonly timeouts: RedisTimeouts;
-  /** A command went unanswered for the commands' timeout, and Redis has not answered since. */
-  private stalled = false;
-  /** When the commands connection last stalled, or was last replaced for it. */
-  private stalledSince = 0;
-  /** Counts the commands connection's closes: a timeout of a command sent on an older connection says nothing of this one. */
-  private generation = 0;
-  /** The commands connection closed the one before on Redis (fence) and may be used. */
-  private fenced = false;
-  /** CLIENT ID of the last commands connection that was used, for the next one to close (fenceOff). */
-  private commandsId: number | undefined;
-  /** Redis refuses CLIENT (an ACL, a renamed command): an old connection cannot be closed, so none is replaced. */
-  private cannotFence = false;
-  private readonly commandsName: string;
-  /** A PING asks whether a stalled Redis answers again (one at a time). */
-  private probing = false;
+  /** The commands connection: marked stalled by an unanswered command, replaced when silent past the bound. */
+  private readonly connection: FencedConnection;
   /** Whether the subscriber connection still delivers this node's own heartbeats. */
   private readonly echo: SubscriberEcho;
   /** Since when the subscriber delivered none of the heartbeats Redis acknowledged (it is being replaced), while so. */
@@ -178,6 +166,8 @@ export class RedisLink implements MeshLink {
   /** Tells this process's heartbeats from another's that has the same node name (a misconfiguration). */
   private readonly process = randomBytes(8).toString('hex');
   private readonly twinWarnings = new WarningThrottle();
+  /** The last command Redis refused to the node's user (ACL) on the subscriber connection or in a liveness check, and when. */
+  private lastRefusal: RedisRefusal | undefined;
 
   constructor(options: RedisLinkOptions) {
     this.where = describeRedis(options.redis);
@@ -188,26 +178,19 @@ export class RedisLink implements MeshLink {
     this.maxPendingBytes = options.maxPendingBytes ?? clusterDefaults.maxPendingBytes;
     this.timeouts = options.timeouts ?? new RedisTimeouts(options.log, clusterDefaults.commandTimeoutMs);
     this.echo = new SubscriberEcho(this.timeouts.limitMs);
-    // No offline queue: while Redis is away, sends fail at once instead of piling up in memory.
-    this.commandsName = backplaneConnectionName(this.nodeId, this.process);
-    // What went unanswered is not sent again on a new connection: it would run after what the node sent since.
-    this.commands = connectRedis(options.redis, {
-      enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: this.timeouts.limitMs,
-      connectionName: this.commandsName, autoResendUnfulfilledCommands: false,
+    this.connection = new FencedConnection({
+      server: options.redis, role: 'backplane', name: namedConnection('backplane', this.nodeId, this.process),
+      timeouts: this.timeouts, log: this.log, changed: () => this.changed(),
     });
+    this.commands = this.connection.redis;
     this.subscriber = connectRedis(options.redis, { enableOfflineQueue: true, maxRetriesPerRequest: 1 });
     this.seats = new RedisSeats({
       redis: this.commands, nodeId: this.nodeId, key: (name) => this.channel(name),
       command: (name, run) => this.command(name, run), answering: () => this.connected, unchecked: () => this.seatedAlone(),
     });
-    this.commands.on('error', () => {}); // reported through 'close'/'ready' below, once per change
-    this.subscriber.on('error', () => {});
-    this.commands.on('close', () => {
-      this.generation++;
-      this.fenced = false;
-      this.changed();
-    });
-    this.commands.on('ready', () => void this.fence());
+    // Connection failures are reported through 'close'/'ready' below, once per change. A refused
+    // SELECT (the URL's database) is only an 'error': ioredis then goes on in database 0.
+    this.subscriber.on('error', (error: unknown) => this.noteRefusal('connect', error));
     this.subscriber.on('close', () => {
       this.subscribed = false;
       this.changed();
@@ -219,7 +202,7 @@ export class RedisLink implements MeshLink {
         this.subscribed = true;
         this.deafSince = undefined;
         this.changed();
-      }, () => {});
+      }, (error: unknown) => this.noteRefusal('subscribe', error));
     });
     this.subscriber.on('messageBuffer', (_channel: Buffer, data: Buffer) => this.arrived(data));
     const heartbeatMs = options.heartbeatMs ?? clusterDefaults.heartbeatMs;
@@ -229,6 +212,7 @@ export class RedisLink implements MeshLink {
       redis: this.commands, channelOf: (node) => this.channel(`node:${node}`), connectedAt: () => this.connectedAt,
       peers: () => this.lastHeard, everyMs: options.livenessMs ?? clusterDefaults.livenessMs,
       gone: (node) => this.lose(node, 'Redis dropped its connections (its process died)'),
+      failed: (error) => this.noteRefusal('pubsub_numsub', error),
     });
   }
 
@@ -262,8 +246,12 @@ export class RedisLink implements MeshLink {
 
   /** Why the node serves only its own clients now, or undefined: /health says degraded. */
   get degraded(): string | undefined {
+    const refusal = latestRefusal(this.lastRefusal, this.connection.refusal);
+    if (refusal !== undefined && Date.now() - refusal.at < this.leaseMs) {
+      return `${this.where} refuses this node's Redis user the command ${refusal.command} (ACL): the other nodes may not hear this node, nor it them; give the user the permissions docs/cluster.md lists`;
+    }
     if (this.connected) return undefined;
-    if (this.stalled) return `${this.where} does not answer (cluster.redis.command_timeout ${this.timeouts.limitMs} ms): serving this node's clients only`;
+    if (this.connection.stalled) return `${this.where} does not answer (cluster.redis.command_timeout ${this.timeouts.limitMs} ms): serving this node's clients only`;
     if (this.deafSince !== undefined) {
       return `this node's subscriber connection to ${this.where} delivered none of its heartbeats within ${this.echo.limitMs} ms (cluster.redis.command_timeout): reconnecting it; serving this node's clients only`;
     }
@@ -288,7 +276,7 @@ export class RedisLink implements MeshLink {
   }
 
   async claim(key: string, invoke: InvocationPolicy, ticket?: number): Promise<ClaimAnswer> {
-    if (this.stalled) return this.claimAlone(key, 'Redis does not answer');
+    if (this.connection.stalled) return this.claimAlone(key, 'Redis does not answer');
     try {
       const answer = String(await this.command('claim', () => this.commands.eval(claimScript, 4, ...this.claimKeys(key, this.nodeId),
         this.channel('claim-tickets'), this.nodeId, invoke, key, ticket === undefined ? '' : String(ticket))));
@@ -339,7 +327,7 @@ export class RedisLink implements MeshLink {
   async release(key: string): Promise<void> {
     this.held.delete(key);
     // Not waited on while Redis does not answer: given back once it does (settleDoubts).
-    if (this.stalled) return void this.doubtful.add(key);
+    if (this.connection.stalled) return void this.doubtful.add(key);
     try {
       await this.command('release', () => this.commands.eval(releaseScript, 3, ...this.claimKeys(key, this.nodeId), this.nodeId, key));
     } catch {
@@ -354,7 +342,7 @@ export class RedisLink implements MeshLink {
     this.liveness.stop();
     if (this.connected) await lastWords(this.claimsDropped ?? this.dropClaims(this.nodeId));
     closeRedis(this.subscriber);
-    closeRedis(this.commands);
+    this.connection.close();
   }
 
   /** Stops as a process that dies would: no goodbye, no claims freed; the others notice through the lease (tests). */
@@ -363,7 +351,7 @@ export class RedisLink implements MeshLink {
     clearInterval(this.timer);
     this.liveness.stop();
     closeRedis(this.subscriber);
-    closeRedis(this.commands);
+    this.connection.close();
   }
 
   private channel(name: string): string {
@@ -400,70 +388,14 @@ export class RedisLink implements MeshLink {
     return sent;
   }
 
-  /** Runs one command on the commands connection; one that goes unanswered for the timeout marks Redis as stalled. */
+  /** Counts and logs a command Redis refused to the node's user; /health says so for a lease after the last one (heartbeats refused keep it so). */
+  private noteRefusal(command: string, error: unknown): void {
+    if (this.timeouts.refused('backplane', command, error)) this.lastRefusal = { command, at: Date.now() };
+  }
+
+  /** Runs one command on the commands connection (FencedConnection.command: a timeout marks it stalled, a refusal is reported). */
   private command<T>(name: string, run: () => Promise<T>): Promise<T> {
-    const generation = this.generation;
-    return run().catch((error: unknown) => {
-      if (isCommandTimeout(error)) this.unanswered(name, generation);
-      throw error;
-    });
-  }
-
-  private unanswered(command: string, generation: number): void {
-    this.timeouts.unanswered('backplane', command);
-    if (this.stalled || this.closed || generation !== this.generation) return;
-    this.stalled = true;
-    this.stalledSince = Date.now();
-    this.changed();
-  }
-
-  /**
-   * A new commands connection (Redis answered its handshake): closes the one used before on Redis,
-   * then is used. Its own CLIENT ID is asked first, and kept only once the old one is closed: the
-   * next connection must close whichever of the two may have carried claims.
-   */
-  private async fence(): Promise<void> {
-    const generation = this.generation;
-    try {
-      const id = Number(await this.command('client_id', () => this.commands.client('ID')));
-      // A name Redis did not take (CLIENT SETNAME refused: ioredis ignores it) would never match on the next connection.
-      const named = connectionName(String(await this.command('client_list', () => this.commands.client('LIST', 'ID', String(id)))));
-      if (named !== this.commandsName) throw new Error(`this connection is named "${named ?? ''}", not "${this.commandsName}" (CLIENT SETNAME refused?)`);
-      const old = this.commandsId;
-      if (old !== undefined && old !== id) await this.command('client_kill', () => fenceOff(this.commands, old, this.commandsName));
-      this.commandsId = id;
-    } catch (error) {
-      // Closed meanwhile, or silent too (counted as stalled; replaced again after the bound): a later connection fences.
-      if (generation !== this.generation || this.closed || isCommandTimeout(error) || this.commands.status !== 'ready') return;
-      this.cannotFence = true;
-      this.commandsId = undefined;
-      this.log.warn({ err: error },
-        'Redis refused CLIENT SETNAME/ID/LIST/KILL: a commands connection that stops answering (half-open) cannot be replaced safely, so it is kept until Redis answers on it or closes it; allow these commands to the node\'s Redis user');
-    }
-    this.fenced = true;
-    this.stalled = false;
-    this.changed();
-  }
-
-  /** While stalled: replaces a commands connection silent past the bound (half-open: it would never answer), unless it cannot be closed on Redis. */
-  private replaceStalled(now: number): void {
-    const stalledMs = now - this.stalledSince;
-    if (this.cannotFence || stalledMs < this.timeouts.replaceAfterMs || this.commands.status !== 'ready') return;
-    this.stalledSince = now;
-    this.timeouts.replaced('backplane', stalledMs);
-    reconnectRedis(this.commands);
-  }
-
-  /** While stalled: asks whether Redis answers again. Its answer means every command sent before has run. */
-  private probe(): void {
-    if (this.probing) return;
-    this.probing = true;
-    this.command('ping', () => this.commands.ping()).then(() => {
-      this.probing = false;
-      if (!this.stalled || this.closed) return;
-      this.stalled = false;
-      this.changed();
-    }, () => (this.probing = false));
+    return this.connection.command(name, run);
   }
 
   private hold(key: string): void {
@@ -527,13 +459,12 @@ export class RedisLink implements MeshLink {
    * (not stalled).
    */
   private changed(): void {
-    const connected = this.commands.status === 'ready' && this.fenced && this.subscriber.status === 'ready' && this.subscribed && !this.stalled
-      && this.deafSince === undefined;
+    const connected = this.connection.usable && this.subscriber.status === 'ready' && this.subscribed && this.deafSince === undefined;
     if (this.connected === connected || this.closed) return;
     this.connected = connected;
     this.connectedAt = connected ? Date.now() : undefined;
     if (!connected) {
-      if (this.stalled) {
+      if (this.connection.stalled) {
         this.log.warn({ timeoutMs: this.timeouts.limitMs },
           `${this.where} did not answer within ${this.timeouts.limitMs} ms (cluster.redis.command_timeout): serving local clients only until it answers`);
       } else if (this.deafSince === undefined) { // a deaf subscriber is warned about by RedisTimeouts, throttled
@@ -566,10 +497,8 @@ export class RedisLink implements MeshLink {
     this.judge();
     if (this.closed) return;
     this.listen();
-    if (this.stalled) {
-      this.replaceStalled(Date.now());
-      this.probe();
-    } else this.beat();
+    if (this.connection.stalled) this.connection.tend();
+    else this.beat();
   }
 
   /**

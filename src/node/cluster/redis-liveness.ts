@@ -16,6 +16,8 @@ export interface RedisLivenessOptions {
   gone(node: string): void;
   /** How often to ask Redis; a dead node is noticed within about two of these. */
   everyMs: number;
+  /** Hears why a check failed (a refusal is the operator's to mend; silence the link reports itself). */
+  failed?(error: unknown): void;
 }
 
 /**
@@ -70,8 +72,9 @@ export class RedisLiveness {
         this.options.gone(node);
       }
       this.suspects = unheard;
-    } catch {
-      this.suspects.clear(); // Redis did not answer: this node's own link reports that
+    } catch (error) {
+      this.suspects.clear(); // Redis did not answer (this node's own link reports that) or refused
+      this.options.failed?.(error);
     } finally {
       this.checking = false;
     }

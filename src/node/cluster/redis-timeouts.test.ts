@@ -2,12 +2,18 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MetricsRegistry } from '../../metrics/registry.js';
 import { silentLogger, type Logger } from '../../router/log.js';
-import { isCommandTimeout, RedisTimeouts } from './redis-timeouts.js';
+import { isCommandTimeout, isPermissionRefusal, RedisTimeouts } from './redis-timeouts.js';
 
-function recordingLogger(): { log: Logger; warnings: string[] } {
+function recordingLogger(): { log: Logger; warnings: string[]; errors: string[] } {
   const warnings: string[] = [];
-  const log: Logger = { ...silentLogger, warn: (_fields: object, message: string) => void warnings.push(message), child: () => log };
-  return { log, warnings };
+  const errors: string[] = [];
+  const log: Logger = {
+    ...silentLogger,
+    warn: (_fields: object, message: string) => void warnings.push(message),
+    error: (_fields: object, message: string) => void errors.push(message),
+    child: () => log,
+  };
+  return { log, warnings, errors };
 }
 
 describe('RedisTimeouts', () => {
@@ -42,6 +48,29 @@ describe('RedisTimeouts', () => {
     assert.deepEqual(warnings, [
       'this node\'s backplane connection to Redis answered nothing for 1600 ms (2 x cluster.redis.command_timeout): replacing it, and closing the old one on Redis before anything is sent on the new one. Further ones are counted in junction_cluster_redis_reconnects_total',
     ]);
+  });
+
+  it('counts each command Redis refuses to the user (ACL) and logs an error once per command within the interval; other failures are not refusals', () => {
+    const registry = new MetricsRegistry();
+    const { log, warnings, errors } = recordingLogger();
+    const timeouts = new RedisTimeouts(log, 750, registry);
+    const publish = new Error("NOPERM this user has no permissions to run the 'publish' command");
+    assert.equal(timeouts.refused('backplane', 'publish', publish), true);
+    assert.equal(timeouts.refused('backplane', 'publish', publish), true);
+    assert.equal(timeouts.refused('backplane', 'claim', new Error("ERR The user executing the script can't run this command or subcommand script: 9ea1, on @user_script:2.")), true);
+    assert.equal(timeouts.refused('feeds', 'append', new Error('Command timed out')), false);
+    assert.equal(timeouts.refused('feeds', 'append', new Error('Connection is closed.')), false);
+    const text = registry.exposition();
+    assert.match(text, /junction_cluster_redis_refused_total\{command="publish",connection="backplane"\} 2/);
+    assert.match(text, /junction_cluster_redis_refused_total\{command="claim",connection="backplane"\} 1/);
+    assert.doesNotMatch(text, /junction_cluster_redis_refused_total\{command="append"/);
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(errors, [
+      'Redis refused the backplane command publish to this node\'s Redis user (ACL): the cluster does not work without it; give the user the permissions docs/cluster.md, "The Redis user" lists. Further ones are counted in junction_cluster_redis_refused_total',
+      'Redis refused the backplane command claim to this node\'s Redis user (ACL): the cluster does not work without it; give the user the permissions docs/cluster.md, "The Redis user" lists. Further ones are counted in junction_cluster_redis_refused_total',
+    ]);
+    assert.equal(isPermissionRefusal(new Error('NOPERM No permissions to access a channel')), true);
+    assert.equal(isPermissionRefusal('NOPERM'), false);
   });
 
   it('tells ioredis giving up on a command from other failures', () => {

@@ -23,14 +23,40 @@ export function isCommandTimeout(error: unknown): boolean {
 }
 
 /**
+ * Whether `error` is Redis refusing a command, a key or a channel to the node's user (ACL): `NOPERM ...`
+ * for a command sent, `The user executing the script can't ...` for one a Lua script runs (Redis 7.0).
+ */
+export function isPermissionRefusal(error: unknown): boolean {
+  return error instanceof Error && (error.message.startsWith('NOPERM') || error.message.includes('The user executing the script can'));
+}
+
+/** A command Redis refused to the node's user (ACL), and when. */
+export interface RedisRefusal {
+  command: string;
+  at: number;
+}
+
+/** The later of two refusals (either may be missing). */
+export function latestRefusal(a: RedisRefusal | undefined, b: RedisRefusal | undefined): RedisRefusal | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a.at >= b.at ? a : b;
+}
+
+/** Where the Redis user's permissions are listed, for the operator a refusal is logged to. */
+const ACL_DOC = 'docs/cluster.md, "The Redis user"';
+
+/**
  * Redis commands that went unanswered for `cluster.redis.command_timeout`: each counted in
  * `junction_cluster_redis_timeouts_total{connection, command}`, and warned at most once per
- * WARN_INTERVAL_MS for each (a stalled Redis makes many of them at once).
+ * WARN_INTERVAL_MS for each (a stalled Redis makes many of them at once). Also the commands Redis
+ * refused to the node's user (ACL), which no retry mends: counted and logged as errors the same way.
  */
 export class RedisTimeouts {
   private readonly counter: Counter | undefined;
   private readonly deafCounter: Counter | undefined;
   private readonly reconnectCounter: Counter | undefined;
+  private readonly refusedCounter: Counter | undefined;
   private readonly warnings = new PerKeyLogThrottle(WARN_INTERVAL_MS);
 
   constructor(private readonly log: Logger, readonly limitMs: number, registry?: MetricsRegistry) {
@@ -40,6 +66,8 @@ export class RedisTimeouts {
       'Times this node\'s subscriber connection to Redis delivered none of its own heartbeats within cluster.redis.command_timeout, and was dropped and made again');
     this.reconnectCounter = registry?.counter('junction_cluster_redis_reconnects_total',
       'Times this node dropped one of its connections to Redis and made a new one, by connection and reason (stalled: unanswered for twice cluster.redis.command_timeout)');
+    this.refusedCounter = registry?.counter('junction_cluster_redis_refused_total',
+      'Redis commands refused to this node\'s Redis user for want of a permission (ACL), by connection (backplane, feeds) and command');
   }
 
   /** How long the commands connection may stay stalled before it is replaced. */
@@ -53,6 +81,20 @@ export class RedisTimeouts {
     if (!this.warnings.allow(`${connection}\u0000${command}`)) return;
     this.log.warn({ connection, command, timeoutMs: this.limitMs },
       `Redis did not answer a command within ${this.limitMs} ms (cluster.redis.command_timeout): ${connection} ${command}; further ones are counted in junction_cluster_redis_timeouts_total`);
+  }
+
+  /**
+   * Counts and logs `error` when it is Redis refusing `command` to the node's user; says whether it was.
+   * The cluster cannot work without the permission (the command never runs), so it is an error, not a warning.
+   */
+  refused(connection: RedisConnectionRole, command: string, error: unknown): boolean {
+    if (!isPermissionRefusal(error)) return false;
+    this.refusedCounter?.inc({ connection, command });
+    if (this.warnings.allow(`refused\u0000${connection}\u0000${command}`)) {
+      this.log.error({ connection, command, redis: (error as Error).message },
+        `Redis refused the ${connection} command ${command} to this node's Redis user (ACL): the cluster does not work without it; give the user the permissions ${ACL_DOC} lists. Further ones are counted in junction_cluster_redis_refused_total`);
+    }
+    return true;
   }
 
   /** Counts one subscriber connection found deaf (its heartbeat unheard for `waitedMs`) and warns unless one was warned about lately. */

@@ -11,8 +11,8 @@ export const healthPath: PathServiceFactory<HealthService> = (_service, context)
     if (!methodAllowed(request, response)) return;
     const state = context.state();
     const backplane = context.router.backplane;
-    // Cut off from the other nodes, a node still serves its own clients: degraded, not down.
-    const degraded = state === 'serving' ? backplane?.degraded : undefined;
+    // Cut off from the other nodes (or its forwarders from their feeds), a node still serves its own clients: degraded, not down.
+    const degraded = state === 'serving' ? backplane?.degraded ?? context.feeds?.degraded : undefined;
     const body = backplane === undefined ? { status: state }
       : degraded === undefined ? { status: state, node: backplane.nodeId }
       : { status: 'degraded', node: backplane.nodeId, reason: degraded };

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { hostname } from 'node:os';
 import { describe, it } from 'node:test';
 import type { ListenerConfig } from '../../config/model.js';
-import { hostAllowList, hostCheckApplies, HostAllowList } from './host-check.js';
+import { hostAllowList, hostCheckApplies, HostAllowList, misdirectedMessage } from './host-check.js';
 
 function listener(overrides: Partial<ListenerConfig> = {}): ListenerConfig {
   return { id: 'web', kind: 'web', endpoint: { port: 8080, interface: '0.0.0.0' }, paths: {}, trustedProxies: [], ...overrides };
@@ -78,5 +78,12 @@ describe('which requests the Host check applies to', () => {
 
   it('none: never', () => {
     assert.equal(hostCheckApplies('none', rebinding), false);
+  });
+});
+
+describe("the 421 answer's text", () => {
+  it('names the host to list in allowed_hosts without the Host header\'s port (allowed_hosts takes none)', () => {
+    assert.match(misdirectedMessage('Evil.Example:8080'), /host name "evil\.example" .*add "evil\.example" to the transport's options\.allowed_hosts$/);
+    assert.match(misdirectedMessage('[fe80::1%eth0]'), /host name "\[fe80::1%eth0\]" .*add its name to the transport's options\.allowed_hosts$/);
   });
 });

@@ -104,6 +104,17 @@ export function certificateNames(file: string | undefined): string[] {
   }
 }
 
+/**
+ * The 421 answer's text: the name to list in allowed_hosts, without the port the Host carries
+ * (allowed_hosts takes none); a Host that is no host name at all is quoted as it came.
+ */
+export function misdirectedMessage(host: string | undefined): string {
+  const name = host === undefined ? undefined : hostName(host);
+  const quoted = JSON.stringify(name ?? host ?? '');
+  const fix = name === undefined ? 'add its name' : `add ${quoted}`;
+  return `this router does not answer to the host name ${quoted} (a guard against DNS rebinding): reach it by its IP address or a configured name, or ${fix} to the transport's options.allowed_hosts`;
+}
+
 /** "Example.COM." -> "example.com"; "[::1]" -> "::1". */
 function canonicalName(name: string): string {
   const lower = name.trim().toLowerCase().replace(/\.$/, '');

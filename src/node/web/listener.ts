@@ -8,7 +8,7 @@ import { PerKeyLogThrottle } from '../../transport/connection-slots.js';
 import { divertByFirstOctet, type Diversion, type RawSocketAcceptor } from '../../transport/rawsocket/sniff.js';
 import { httpServerFor, type BoundAddress, type PortSource } from '../socket-server.js';
 import { tlsWarningLogger } from '../tls-warnings.js';
-import { hostAllowList, hostCheckApplies, type HostAllowList, type HostCheck } from './host-check.js';
+import { hostAllowList, hostCheckApplies, misdirectedMessage, type HostAllowList, type HostCheck } from './host-check.js';
 import { serverTimeoutOptions, type HttpTimeouts } from './http-timeouts.js';
 
 /**
@@ -229,10 +229,6 @@ const clientErrorStatus: Record<string, string> = {
 export function normalizePath(url: string | undefined): string {
   const path = (url ?? '/').split('?')[0]!.replace(/\/{2,}/g, '/').replace(/\/+$/, '');
   return path === '' ? '/' : path.startsWith('/') ? path : `/${path}`;
-}
-
-function misdirectedMessage(host: string | undefined): string {
-  return `this router does not answer to the host name ${JSON.stringify(host ?? '')} (a guard against DNS rebinding): reach it by its IP address or a configured name, or add the name to the transport's options.allowed_hosts`;
 }
 
 /** Answers a WebSocket upgrade request with `status` ("403 Forbidden") and `message` as plain text, and closes. */

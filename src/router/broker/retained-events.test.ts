@@ -12,7 +12,13 @@ function event(topic: string, publication: number, options: Record<string, unkno
   logicalTime = 0): RetainedEvent {
   const parsed = readPublishOptions(options);
   const restricted = Object.keys(options).some((key) => key.startsWith('eligible') || key.startsWith('exclude'));
-  return { topic, publication, logicalTime, at, details: {}, receivers: restricted ? parsed : undefined, excludedSession, bytes, options };
+  return { topic, publication, logicalTime, at, details: {}, args: [publication], receivers: restricted ? parsed : undefined, excludedSession, bytes, options };
+}
+
+/** A publication without arguments: how MQTT (and a WAMP publisher) clears a retained topic. */
+function clear(topic: string, publication: number, bytes = 10): RetainedEvent {
+  const { args: _args, ...rest } = event(topic, publication, {}, undefined, bytes);
+  return rest;
 }
 
 /** A store with these limits (the others off). */
@@ -106,6 +112,24 @@ describe('retained events', () => {
     assert.equal(retained.bytes, 250);
     assert.deepEqual(changes, [[1, 100], [1, 100], [0, -10], [1, 60]]);
     assert.equal(retained.latestFor('big', alice), undefined);
+  });
+
+  it('a clear of a topic with nothing retained replaces nothing: past a limit it is not kept, and not refused', () => {
+    const retained = store({ maxRetainedTopics: 1, maxRetainedBytes: 15 });
+    assert.equal(retained.retain(event('a', 1)), undefined);
+    assert.equal(retained.retain(clear('b', 2)), undefined, 'at max_retained_topics');
+    assert.equal(retained.latestFor('b', alice), undefined);
+    assert.equal(retained.topicCount, 1);
+    assert.equal(retained.bytes, 10);
+    assert.deepEqual(retained.retain(event('b', 3)), { limit: 'max_retained_topics', max: 1 }, 'an event with arguments is still refused');
+    assert.equal(retained.retain(clear('a', 4, 3)), undefined, 'a clear of a retained topic replaces its event');
+    assert.equal(retained.latestFor('a', alice)?.publication, 4);
+    const roomy = store({ maxRetainedBytes: 15 });
+    assert.equal(roomy.retain(event('a', 1)), undefined);
+    assert.equal(roomy.retain(clear('b', 2)), undefined, 'at max_retained_bytes');
+    assert.equal(roomy.topicCount, 1);
+    assert.equal(roomy.retain(clear('c', 3, 5)), undefined, 'below every limit a clear is kept, as any retained event');
+    assert.equal(roomy.latestFor('c', alice)?.publication, 3);
   });
 
   it('lists the topics a pattern covers', () => {

@@ -85,11 +85,21 @@ export class RetainedEvents {
     return this.byteCount;
   }
 
-  /** Keeps the event (unless a later one for everyone outdates it), or says which limit it would pass (then nothing changes). */
+  /**
+   * Keeps the event (unless a later one for everyone outdates it), or says which limit it would
+   * pass (then nothing changes). A clear (an event without arguments) of a topic with nothing
+   * retained replaces nothing: past a limit it is simply not kept, and not refused, so live
+   * subscribers still get it.
+   */
   retain(event: RetainedEvent): RetentionRefusal | undefined {
+    const kept = this.byTopic.get(event.topic);
+    const refused = this.keep(event, kept);
+    return refused && !kept && carriesNothing(event) ? undefined : refused;
+  }
+
+  private keep(event: RetainedEvent, kept: RetainedEvent[] | undefined): RetentionRefusal | undefined {
     const { maxRetainedEventBytes: maxEventBytes, maxRetainedBytes: maxBytes, maxRetainedTopics: maxTopics } = this.limits;
     if (maxEventBytes > 0 && event.bytes > maxEventBytes) return { limit: 'max_retained_event_bytes', max: maxEventBytes };
-    const kept = this.byTopic.get(event.topic);
     if (!kept && maxTopics > 0 && this.byTopic.size >= maxTopics) return { limit: 'max_retained_topics', max: maxTopics };
     const events = kept ? withEvent(kept, event) : [event];
     if (!events) return undefined;
@@ -125,6 +135,12 @@ export class RetainedEvents {
     if (match === 'exact') return this.byTopic.has(pattern) ? [pattern] : [];
     return [...this.byTopic.keys()].filter((topic) => uriMatches(pattern, match, topic));
   }
+}
+
+/** No arguments, keyword arguments or payload: how MQTT (an empty retained payload) and WAMP clear a retained topic. */
+export function carriesNothing(message: Pick<RetainedEvent, 'args' | 'kwargs' | 'payload'>): boolean {
+  return (message.args === undefined || message.args.length === 0) && (message.kwargs === undefined || Object.keys(message.kwargs).length === 0)
+    && message.payload === undefined;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Envelope } from '../../protocol/envelope.js';
 import type { Event } from '../../protocol/messages.js';
 import { mqttPropertiesOf, type MqttProperties } from '../../protocol/mqtt-properties.js';
 import { quoted } from '../../protocol/uri.js';
+import { carriesNothing } from '../../router/broker/retained-events.js';
 import { WarningThrottle } from '../../router/limits/warning-throttle.js';
 import { hasRoom } from '../outbound-room.js';
 import type { Logger } from '../../router/log.js';
@@ -10,7 +11,7 @@ import type { PayloadMapping, WampPayload } from './payload-mapping.js';
 import type { SharedPayloads } from './byte-budget.js';
 import { toPacket } from './properties.js';
 import { Reason, reasonForRouterError } from './reason-codes.js';
-import { RouterRefusal, type JoinedIdentity, type MqttRouterSession } from './router-session.js';
+import { RouterRefusal, type JoinedIdentity, type MqttRouterSession, type OutboundRoom, type RouterSessionHandlers } from './router-session.js';
 import { isServerTopic, startsWithWildcard, topicFilterToSubscription, TopicRefusal, uriToTopicName } from './topics.js';
 
 /** What a client session needs from the connection it is bound to. */
@@ -96,12 +97,16 @@ export interface FilterAnswers {
   refusals: string[];
 }
 
+/**
+ * What a session holds before its first QoS 1/2 message: one empty map and set shared by every
+ * session (most MQTT devices never have one in flight), replaced by its own at the first write.
+ * Only read through these references, never written.
+ */
+const noneInFlight: ReadonlyMap<number, Outgoing> = new Map();
+const noneAwaitingRelease: ReadonlySet<number> = new Set();
+
 /** A QoS 2 message's payload once PUBREC came: the client has it, and only PUBREL is ever resent. */
 const released = new Uint8Array(0);
-
-function isEmpty(event: Event): boolean {
-  return (event.args === undefined || event.args.length === 0) && (event.kwargs === undefined || Object.keys(event.kwargs).length === 0) && event.payload === undefined;
-}
 
 /**
  * The MQTT session of one client id: its router session, its subscriptions, and the QoS 1/2
@@ -110,21 +115,21 @@ function isEmpty(event: Event): boolean {
  * the client is away waits in a bounded queue (the oldest is dropped past the limit, counted and
  * logged) until the client comes back.
  */
-export class ClientSession {
+export class ClientSession implements RouterSessionHandlers, OutboundRoom {
   private link: ClientLink | undefined;
   private readonly filters = new Map<string, Subscription>();
   private readonly byId = new Map<number, Subscription>();
   private readonly queue: Outgoing[] = [];
   /** Payload bytes in `queue` (an event's bytes may be shared with other clients: counted for each). */
   private queuedBytes = 0;
-  private readonly inflight = new Map<number, Outgoing>();
+  private inflight: ReadonlyMap<number, Outgoing> = noneInFlight;
   /** Payload bytes in `inflight` (a QoS 2 message's are let go at PUBREC: only PUBREL is resent after it). */
   private inflightBytes = 0;
-  /** One warning per 10 s at most: a queue stays full for as long as its client is away. */
-  private readonly queueFullWarnings = new WarningThrottle();
+  /** One warning per 10 s at most: a queue stays full for as long as its client is away (made at the first drop). */
+  private queueFullWarnings: WarningThrottle | undefined;
   private nextPacketId = 1;
   /** QoS 2 publications from the client that were taken and wait for PUBREL (ids). */
-  readonly awaitingRelease = new Set<number>();
+  private awaitingRelease: ReadonlySet<number> = noneAwaitingRelease;
   /** The client's own limit on our in-flight messages (MQTT 5 Receive Maximum). */
   private sendQuota: number;
   private expiry: NodeJS.Timeout | undefined;
@@ -151,19 +156,19 @@ export class ClientSession {
     private readonly payloads: SharedPayloads,
     private readonly counters: ClientSessionCounters,
     private readonly log: Logger,
-    private readonly onEnd: (session: ClientSession) => void,
+    /** Where the session is known by its client id: told when it ends (an object, not a closure per session). */
+    private readonly registry: { remove(session: ClientSession): void },
   ) {
     this.sendQuota = limits.maxInflight;
-    router.listen({
-      event: (envelope, event) => this.event(envelope, event),
-      revoked: (id) => this.revoked(id),
-      ended: (reason) => {
-        // Killed through the meta API, or the router shuts down: the client cannot go on without it.
-        this.log.info({ clientId, reason }, 'the router ended an MQTT client\'s session');
-        this.link?.disconnect(Reason.administrativeAction, `the router ended the session: ${reason}`);
-        this.end();
-      },
-    }, { hasRoom: () => this.hasRoom(), whenRoom: (resume) => this.whenRoom(resume) });
+    // The session itself is the router session's handlers and room: no closures per client.
+    router.listen(this, this);
+  }
+
+  /** RouterSessionHandlers: killed through the meta API, or the router shuts down: the client cannot go on without it. */
+  routerEnded(reason: string): void {
+    this.log.info({ clientId: this.clientId, reason }, 'the router ended an MQTT client\'s session');
+    this.link?.disconnect(Reason.administrativeAction, `the router ended the session: ${reason}`);
+    this.end();
   }
 
   get connected(): boolean {
@@ -181,14 +186,14 @@ export class ClientSession {
    * out of its queue. Without a connection (a persistent session whose client is away) the usual
    * queue rules decide, as for live events.
    */
-  private hasRoom(): boolean {
+  hasRoom(): boolean {
     if (!this.link?.open) return true;
     return this.link.hasRoom(this.heldBytes)
       && hasRoom(this.queuedBytes, this.limits.maxQueuedBytes) && hasRoom(this.queue.length, this.limits.maxQueuedMessages);
   }
 
   /** Peer.whenRoom: `resume` runs once there is room again (socket drained, SUBACK released what was held, the queue went out, or the client left). */
-  private whenRoom(resume: () => void): void {
+  whenRoom(resume: () => void): void {
     this.roomWaiters.push(resume);
     this.wakeRoomWaiters();
   }
@@ -302,11 +307,11 @@ export class ClientSession {
     for (const message of this.inflight.values()) this.payloads.give(message.payload);
     this.queue.length = 0;
     this.queuedBytes = 0;
-    this.inflight.clear();
+    this.inflight = noneInFlight;
     this.inflightBytes = 0;
     if (this.willSent) void this.willSent.then(() => this.router.leave());
     else this.router.leave();
-    this.onEnd(this);
+    this.registry.remove(this);
   }
 
   // ---- from the client ----
@@ -400,6 +405,27 @@ export class ClientSession {
     return { codes, refusals };
   }
 
+  /** This session's own in-flight map, made at the first QoS 1/2 message. */
+  private ownInflight(): Map<number, Outgoing> {
+    if (this.inflight === noneInFlight) this.inflight = new Map();
+    return this.inflight as Map<number, Outgoing>;
+  }
+
+  /** A QoS 2 publication from the client the router took: its PUBREL is awaited (a resend is acknowledged, not published again). */
+  awaitRelease(packetId: number): void {
+    if (this.awaitingRelease === noneAwaitingRelease) this.awaitingRelease = new Set();
+    (this.awaitingRelease as Set<number>).add(packetId);
+  }
+
+  awaitsRelease(packetId: number): boolean {
+    return this.awaitingRelease.has(packetId);
+  }
+
+  /** PUBREL, or a refusal that ends the flow: whether the id was awaited. */
+  released(packetId: number): boolean {
+    return this.awaitingRelease.size > 0 && (this.awaitingRelease as Set<number>).delete(packetId);
+  }
+
   puback(packetId: number): void {
     const message = this.inflight.get(packetId);
     if (message?.qos !== 1) return;
@@ -430,7 +456,7 @@ export class ClientSession {
 
   /** The client acknowledged a message for good: its room in the window goes to the next. */
   private settle(packetId: number, message: Outgoing): void {
-    this.inflight.delete(packetId);
+    this.ownInflight().delete(packetId);
     this.inflightBytes -= message.payload.byteLength;
     this.payloads.give(message.payload);
     this.pump();
@@ -451,7 +477,7 @@ export class ClientSession {
 
   private countDrop(): void {
     this.counters.queueDropped.inc({ limit: 'client' });
-    const dropped = this.queueFullWarnings.record(performance.now());
+    const dropped = (this.queueFullWarnings ??= new WarningThrottle()).record(performance.now());
     if (dropped !== undefined) {
       this.log.warn({ clientId: this.clientId, maxMessages: this.limits.maxQueuedMessages, maxBytes: this.limits.maxQueuedBytes, dropped },
         'MQTT client queue full: the oldest message was dropped (max_queued_messages, max_queued_bytes; further drops are counted, and warned at most every 10 s)');
@@ -468,7 +494,8 @@ export class ClientSession {
     }
   }
 
-  private event(envelope: Envelope, event: Event): void {
+  /** RouterSessionHandlers: an event for one of this client's subscriptions. */
+  event(envelope: Envelope, event: Event): void {
     // An ended session may still hear events while its will goes out (it leaves the realm after): nothing more is held for it.
     if (this.ended) return;
     const subscription = this.byId.get(event.subscription);
@@ -479,7 +506,7 @@ export class ClientSession {
     const retained = event.details.retained === true;
     // MQTT clears a retained topic with an empty payload, kept as a retained event without
     // arguments: never delivered as a retained message (WAMP publishers clear a topic the same way).
-    if (retained && isEmpty(event)) return;
+    if (retained && carriesNothing(event)) return;
     // Encoded once per envelope and codec: sending what was held does not encode it again.
     const payload = envelope.encode(this.mapping.encoderFor(uri)) as Uint8Array;
     if (subscription.held) {
@@ -511,7 +538,7 @@ export class ClientSession {
     this.pump();
   }
 
-  private revoked(id: number): void {
+  revoked(id: number): void {
     const subscription = this.byId.get(id);
     if (!subscription) return;
     this.byId.delete(id);
@@ -539,7 +566,7 @@ export class ClientSession {
         continue;
       }
       message.packetId = packetId;
-      this.inflight.set(packetId, message);
+      this.ownInflight().set(packetId, message);
       this.inflightBytes += message.payload.byteLength;
       this.counters.delivered.inc();
     }

@@ -3,10 +3,12 @@ import { maxUriLength } from '../../protocol/uri.js';
 import { WarningThrottle } from '../../router/limits/warning-throttle.js';
 import type { Logger } from '../../router/log.js';
 import { hasRoom, whenDrained } from '../outbound-room.js';
+import type { Slot } from '../connection-slots.js';
 import { corkForThisTurn } from '../write-coalescing.js';
 import type { ClientLink, ClientSession, WillMessage } from './client-session.js';
-import { publishBytes } from './publish-bytes.js';
-import { createStrictParser } from './strict-parser.js';
+import { acknowledgementBytes, publishBytes } from './publish-bytes.js';
+import type { KeepaliveWheel, KeptAlive } from './keepalive-wheel.js';
+import { StrictParser, type PacketSink } from './strict-parser.js';
 import { PayloadRefusal, type PayloadMapping, type WampPayload } from './payload-mapping.js';
 import { fromPacket } from './properties.js';
 import { connectRefusal, Reason, reasonForRouterError, type ConnectRefusal } from './reason-codes.js';
@@ -63,6 +65,10 @@ export interface ConnectionHost {
   connect(connection: MqttConnection, packet: IConnectPacket): Promise<ConnectOutcome>;
   /** The connection is gone; `clean` when the client said DISCONNECT (no will). */
   disconnected(connection: MqttConnection): void;
+  /** The socket closed (after `disconnected`, if it was connected): the connection's slot and place are let go. */
+  socketClosed(connection: MqttConnection): void;
+  /** Watches the connections' keepalive. */
+  readonly keepalive: KeepaliveWheel;
   readonly mapping: PayloadMapping;
 }
 
@@ -74,29 +80,33 @@ type Ending = { normal: boolean; reason: string };
  * CONNECT deadline, keepalive (1.5 times the client's interval), and QoS flows of publications
  * from the client. What outlives the connection lives in its ClientSession.
  */
-export class MqttConnection implements ClientLink {
+export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
   version = 4;
   session: ClientSession | undefined;
   will: WillMessage | undefined;
   sessionExpiry = 0;
   ending: Ending | undefined;
-  private readonly parser = createStrictParser();
+  private readonly parser = new StrictParser(this);
   private state: 'awaiting-connect' | 'connecting' | 'connected' | 'closed' = 'awaiting-connect';
-  private keepaliveMs = 0;
-  /** The CONNECT time limit, then the keepalive timer (armed once, at CONNACK). */
+  /** The CONNECT time limit (the keepalive is the service's wheel: heardAt, silenceLimitMs). */
   private timer: NodeJS.Timeout | undefined;
-  private keepaliveArmed = false;
+  /** KeptAlive: when a packet last came (the wheel's clock), and the silence allowed after CONNACK (1.5 x keepalive; 0 for none). */
+  heardAt = 0;
+  silenceLimitMs = 0;
   /** QoS 1 publications from the client not yet acknowledged, and QoS 2 ones not yet released: MQTT's receive maximum counts both. */
   private qos1Unanswered = 0;
-  private readonly qos2Open = new Set<number>();
+  private qos2Open: Set<number> | undefined;
   /** A newer connection took this one's client id: its session is not this connection's to end. */
   takenOver = false;
+  /** Its place under max_connections / max_per_address, given back when the socket closes (none when refused at CONNECT). */
+  slot: Slot | undefined;
   private clientMaxPacketSize = Infinity;
-  private readonly aliases = new Map<number, string>();
-  /** A client must not write a log line per refused publication. */
-  private readonly publishRefusals = new WarningThrottle();
+  /** MQTT 5 inbound topic aliases, made at the first one (few clients use them). */
+  private aliases: Map<number, string> | undefined;
+  /** A client must not write a log line per refused publication (made at the first refusal). */
+  private publishRefusals: WarningThrottle | undefined;
   /** Packets that arrived behind CONNECT while the client was being signed in. */
-  private early: Packet[] = [];
+  private early: Packet[] | undefined;
 
   constructor(
     private readonly socket: MqttSocket,
@@ -106,11 +116,12 @@ export class MqttConnection implements ClientLink {
     private readonly counters: ConnectionCounters,
     private readonly log: Logger,
   ) {
-    this.parser.on('packet', (packet: Packet) => this.packet(packet));
-    this.parser.on('error', (error: Error) => this.protocolError('malformed', `malformed packet: ${error.message}`, Reason.malformedPacket));
     socket.on('data', (chunk) => this.data(chunk));
     socket.on('error', (error) => this.log.debug({ peer: label, err: error.message }, 'MQTT socket error'));
-    socket.on('close', () => this.closed({ normal: false, reason: 'the connection dropped' }));
+    socket.on('close', () => {
+      this.closed({ normal: false, reason: 'the connection dropped' });
+      host.socketClosed(this);
+    });
     this.timer = setTimeout(() => this.drop(`no CONNECT within ${settings.openHandshakeTimeout} ms`, 'connect_timeout'), settings.openHandshakeTimeout);
   }
 
@@ -123,7 +134,7 @@ export class MqttConnection implements ClientLink {
     if (!this.open) return false;
     const bytes = packet.cmd === 'publish'
       ? publishBytes(packet as unknown as IPublishPacket, this.version)
-      : generate(packet as unknown as Packet, { protocolVersion: this.version });
+      : acknowledgementBytes(packet, this.version) ?? generate(packet as unknown as Packet, { protocolVersion: this.version });
     if (bytes.length > this.clientMaxPacketSize) {
       this.counters.tooLargeForClient.inc();
       this.log.warn({ peer: this.label, bytes: bytes.length, limit: this.clientMaxPacketSize }, 'MQTT packet not sent: larger than the client\'s maximum packet size');
@@ -177,7 +188,7 @@ export class MqttConnection implements ClientLink {
     if (this.state === 'closed') return;
     this.parser.parse(chunk);
     // A packet still being read is refused as soon as its announced length is too large.
-    const pending = (this.parser as unknown as { packet: { length: number } }).packet.length;
+    const pending = this.parser.pendingLength;
     if (pending > this.settings.maxPacketSize) this.tooLarge(pending);
   }
 
@@ -185,11 +196,18 @@ export class MqttConnection implements ClientLink {
     this.protocolError('too_large', `a ${length}-byte packet is over max_packet_size (${this.settings.maxPacketSize})`, Reason.packetTooLarge);
   }
 
-  private packet(packet: Packet): void {
+  /** The parser's error: the connection is closed. */
+  malformed(error: Error): void {
+    this.protocolError('malformed', `malformed packet: ${error.message}`, Reason.malformedPacket);
+  }
+
+  /** A packet the parser read (PacketSink); also the packets held while the client was signed in. */
+  packet(packet: Packet): void {
     if (this.state === 'closed') return;
     if ((packet.length ?? 0) > this.settings.maxPacketSize) return this.tooLarge(packet.length!);
     this.counters.received.inc();
-    this.armKeepalive();
+    // Every packet pushes the keepalive back: a field write, the wheel looks once a second.
+    if (this.silenceLimitMs > 0) this.heardAt = this.host.keepalive.now();
     if (this.state === 'awaiting-connect') {
       if (packet.cmd !== 'connect') return this.protocolError('no_connect', `the first packet must be CONNECT, not ${packet.cmd.toUpperCase()}`, Reason.protocolError);
       return void this.connect(packet);
@@ -198,7 +216,7 @@ export class MqttConnection implements ClientLink {
     if (this.state === 'connecting') {
       // MQTT lets a client send on without waiting for CONNACK: kept until the session exists.
       // Reading is paused meanwhile, so this holds at most what one read had in it.
-      this.early.push(packet);
+      (this.early ??= []).push(packet);
       return;
     }
     const session = this.session!;
@@ -206,8 +224,8 @@ export class MqttConnection implements ClientLink {
       case 'publish':
         return this.publish(packet);
       case 'pubrel': {
-        const known = session.awaitingRelease.delete(packet.messageId!);
-        this.qos2Open.delete(packet.messageId!);
+        const known = session.released(packet.messageId!);
+        this.qos2Open?.delete(packet.messageId!);
         this.write({ cmd: 'pubcomp', messageId: packet.messageId, ...(this.version === 5 && !known ? { reasonCode: Reason.packetIdNotFound } : {}) });
         return;
       }
@@ -258,7 +276,6 @@ export class MqttConnection implements ClientLink {
     this.state = 'connecting';
     this.socket.pause();
     this.version = packet.protocolVersion ?? 4;
-    this.keepaliveMs = (packet.keepalive ?? 0) * 1000;
     if (packet.properties?.maximumPacketSize !== undefined) this.clientMaxPacketSize = packet.properties.maximumPacketSize;
     let outcome: ConnectOutcome;
     try {
@@ -281,11 +298,12 @@ export class MqttConnection implements ClientLink {
     }
     if (outcome.kind === 'refused') return this.refuse(outcome.refusal);
     clearTimeout(this.timer);
+    this.timer = undefined; // a cleared Timeout still costs 0.15 KiB for as long as it is referenced
     this.state = 'connected';
     this.session = outcome.session;
     this.will = outcome.will;
     this.sessionExpiry = outcome.sessionExpiry;
-    this.armKeepalive();
+    this.armKeepalive(packet.keepalive ?? 0);
     const properties = this.version === 5 ? {
       properties: {
         maximumPacketSize: this.settings.maxPacketSize,
@@ -303,8 +321,8 @@ export class MqttConnection implements ClientLink {
     this.socket.resume(); // before bind: the router may want this session's reading paused
     outcome.session.bind(this, packet.properties?.receiveMaximum);
     const early = this.early;
-    this.early = [];
-    for (const held of early) this.packet(held);
+    this.early = undefined;
+    for (const held of early ?? []) this.packet(held);
   }
 
   private refuse(refusal: ConnectRefusal): void {
@@ -322,17 +340,17 @@ export class MqttConnection implements ClientLink {
   private publish(packet: IPublishPacket): void {
     const session = this.session!;
     const id = packet.messageId;
-    if (packet.qos === 2 && session.awaitingRelease.has(id!)) {
+    if (packet.qos === 2 && session.awaitsRelease(id!)) {
       // A resent QoS 2 publication the router already has: acknowledged again, never published twice.
       this.write({ cmd: 'pubrec', messageId: id });
       return;
     }
     if (packet.qos > 0) {
-      if (this.qos1Unanswered + this.qos2Open.size >= this.settings.receiveMaximum) {
+      if (this.qos1Unanswered + (this.qos2Open?.size ?? 0) >= this.settings.receiveMaximum) {
         return this.protocolError('receive_maximum', `more than ${this.settings.receiveMaximum} QoS 1/2 publications unacknowledged`, Reason.receiveMaximumExceeded);
       }
       if (packet.qos === 1) this.qos1Unanswered += 1;
-      else this.qos2Open.add(id!);
+      else (this.qos2Open ??= new Set()).add(id!);
     }
     let uri: string;
     let payload: WampPayload;
@@ -345,20 +363,20 @@ export class MqttConnection implements ClientLink {
       // which MQTT subscribers never receive (see ClientSession.event).
       payload = packet.retain && bytes.length === 0 ? { args: [] } : this.host.mapping.codecFor(uri).toWamp(bytes);
     } catch (error) {
-      if (packet.qos === 2) this.qos2Open.delete(id!); // refused before the router saw it: the flow ends at PUBREC
+      if (packet.qos === 2) this.qos2Open!.delete(id!); // refused before the router saw it: the flow ends at PUBREC
       if (error instanceof TopicRefusal) return this.refusePublish(packet, 'topic', Reason.topicNameInvalid, error.message);
       if (error instanceof PayloadRefusal) return this.refusePublish(packet, 'payload', Reason.payloadFormatInvalid, error.message);
       throw error;
     }
-    if (packet.qos === 2) session.awaitingRelease.add(id!);
+    if (packet.qos === 2) session.awaitRelease(id!);
     session.router.publish(uri, payload.args, payload.kwargs, packet.retain, fromPacket(packet.qos, packet.properties), packet.length ?? 0).then(
       () => this.acknowledge(packet, Reason.success),
       (error: unknown) => {
         if (!(error instanceof RouterRefusal)) throw error;
         if (packet.qos === 2 && this.version === 5) {
           // A failure code in PUBREC ends an MQTT 5 QoS 2 flow: no PUBREL follows.
-          session.awaitingRelease.delete(id!);
-          this.qos2Open.delete(id!);
+          session.released(id!);
+          this.qos2Open!.delete(id!);
         }
         this.refusePublish(packet, 'router', reasonForRouterError(error.uri, 'publish'), error.message);
       },
@@ -379,10 +397,10 @@ export class MqttConnection implements ClientLink {
     }
     if (packet.topic !== '') {
       // A topic too long to map is refused with its PUBLISH and not kept: 16 aliases of 1 MiB topics would hold 16 MiB.
-      if (packet.topic.length <= maxUriLength) this.aliases.set(alias, packet.topic);
+      if (packet.topic.length <= maxUriLength) (this.aliases ??= new Map()).set(alias, packet.topic);
       return packet.topic;
     }
-    const topic = this.aliases.get(alias);
+    const topic = this.aliases?.get(alias);
     if (topic === undefined) this.protocolError('topic_alias', `topic alias ${alias} was used before it was set`, Reason.protocolError);
     return topic;
   }
@@ -394,7 +412,7 @@ export class MqttConnection implements ClientLink {
    */
   private refusePublish(packet: IPublishPacket, reason: string, code: number, text: string): void {
     this.counters.publishesRefused.inc({ reason });
-    const refused = this.publishRefusals.record(performance.now());
+    const refused = (this.publishRefusals ??= new WarningThrottle()).record(performance.now());
     if (refused !== undefined) {
       this.log.info({ peer: this.label, clientId: this.session?.clientId, topic: packet.topic, qos: packet.qos, err: text, refused },
         'MQTT publication refused (this connection\'s further refusals are counted, and logged at most every 10 s)');
@@ -411,19 +429,19 @@ export class MqttConnection implements ClientLink {
     this.write({ cmd: packet.qos === 1 ? 'puback' : 'pubrec', messageId: packet.messageId, ...reason });
   }
 
-  private armKeepalive(): void {
-    if (this.state !== 'connected' || this.keepaliveMs === 0) return;
-    // Every packet pushes the one keepalive timer back: refreshed, not a new timer per packet.
-    if (this.keepaliveArmed) {
-      this.timer!.refresh();
-      return;
-    }
-    this.keepaliveArmed = true;
-    // MQTT: a server may close a connection silent for one and a half keepalive intervals.
-    this.timer = setTimeout(() => {
-      this.counters.keepaliveTimeouts.inc();
-      this.drop(`nothing received for 1.5 x keepalive (${this.keepaliveMs / 1000} s)`, undefined, Reason.keepAliveTimeout);
-    }, this.keepaliveMs * 1.5);
+  /** At CONNACK: MQTT closes a connection silent for one and a half keepalive intervals (0: no keepalive). */
+  private armKeepalive(keepaliveSeconds: number): void {
+    if (keepaliveSeconds === 0) return;
+    this.heardAt = this.host.keepalive.now();
+    this.silenceLimitMs = keepaliveSeconds * 1500;
+    this.host.keepalive.watch();
+  }
+
+  /** KeptAlive: nothing came within the silence limit. */
+  silent(): void {
+    if (this.state === 'closed') return;
+    this.counters.keepaliveTimeouts.inc();
+    this.drop(`nothing received for 1.5 x keepalive (${this.silenceLimitMs / 1500} s)`, undefined, Reason.keepAliveTimeout);
   }
 
   private protocolError(kind: string, message: string, reasonCode: number): void {
@@ -442,6 +460,7 @@ export class MqttConnection implements ClientLink {
     const wasConnected = this.state === 'connected';
     this.state = 'closed';
     this.ending = ending;
+    this.silenceLimitMs = 0;
     clearTimeout(this.timer);
     if (wasConnected) this.host.disconnected(this);
   }

@@ -3,13 +3,14 @@ import type { IConnectPacket } from 'mqtt-packet';
 import type { ClientCertificate } from '../../auth/tls.js';
 import type { MqttService as MqttSettings } from '../../config/model.js';
 import type { Counter, Gauge, MetricsRegistry } from '../../metrics/registry.js';
-import type { Logger } from '../../router/log.js';
+import { boundLogger, type Logger } from '../../router/log.js';
 import type { Peer, SessionLink } from '../../router/peer.js';
 import { ConnectionSlots, PerKeyLogThrottle } from '../connection-slots.js';
 import { ByteBudget, SharedPayloads } from './byte-budget.js';
 import type { ClientRegistry } from './client-registry.js';
 import { ClientSession, type ClientSessionCounters, type WillMessage } from './client-session.js';
-import { MqttConnection, type ConnectionCounters, type ConnectOutcome, type ConnectionHost, type MqttSocket } from './connection.js';
+import { MqttConnection, type ConnectionCounters, type ConnectionSettings, type ConnectOutcome, type ConnectionHost, type MqttSocket } from './connection.js';
+import { KeepaliveWheel } from './keepalive-wheel.js';
 import { PayloadMapping, PayloadRefusal } from './payload-mapping.js';
 import { fromPacket } from './properties.js';
 import { connectRefusal, Reason, refusalForAbort, type ConnectRefusal } from './reason-codes.js';
@@ -55,6 +56,8 @@ class ConnectionRate {
 export class MqttService implements ConnectionHost {
   readonly mapping: PayloadMapping;
   private readonly connections = new Set<MqttConnection>();
+  /** Closes the connections whose clients went silent, walking `connections` once a second. */
+  readonly keepalive = new KeepaliveWheel(this.connections);
   /** The TLS client certificate of each connection that presented one: it may sign the client in (tls). */
   private readonly certificates = new WeakMap<MqttConnection, ClientCertificate>();
   /** Connections over a cap or the rate: they are answered at CONNECT with this refusal. */
@@ -63,6 +66,8 @@ export class MqttService implements ConnectionHost {
   private readonly rate: ConnectionRate;
   private readonly logThrottle = new PerKeyLogThrottle(10_000);
   private readonly connectionCounters: ConnectionCounters;
+  /** The same for every connection: one object, not one each. */
+  private readonly connectionSettings: ConnectionSettings;
   private readonly sessionCounters: ClientSessionCounters;
   private readonly refused: { inc(labels: { reason: string }): void };
   private readonly connectionGauge: Gauge;
@@ -91,6 +96,13 @@ export class MqttService implements ConnectionHost {
     this.mapping = new PayloadMapping(settings.payloadMapping, id, maxNestingDepth);
     this.slots = new ConnectionSlots({ total: settings.maxConnections, perKey: settings.maxPerAddress });
     this.rate = new ConnectionRate(settings.connectionRate);
+    this.connectionSettings = {
+      maxPacketSize: settings.maxPacketSize,
+      receiveMaximum: settings.receiveMaximum,
+      openHandshakeTimeout: settings.openHandshakeTimeout,
+      maxBufferedBytes: settings.maxBufferedBytes,
+      topicAliasMaximum,
+    };
     this.labels = { transport: id };
     const labels = this.labels;
     // Names written out in each registration, so that docs/metrics.md's test finds every one.
@@ -113,9 +125,10 @@ export class MqttService implements ConnectionHost {
     this.refused = withKind(metrics.counter('junction_mqtt_refused_connections_total', 'MQTT connections refused at CONNECT, by reason'));
     this.connectionGauge = metrics.gauge('junction_mqtt_connections', 'Open MQTT connections');
     const willGauge = metrics.gauge('junction_mqtt_will_bytes', 'Bytes of the wills held (connections\' wills and wills waiting out a delay), each counted as its CONNECT\'s size');
-    this.wills = new ByteBudget(settings.maxTotalWillBytes, { set: (bytes) => willGauge.set(bytes, labels) });
+    this.wills = new ByteBudget(settings.maxTotalWillBytes, willGauge.bind(labels));
     const heldGauge = metrics.gauge('junction_mqtt_held_bytes', 'Payload bytes of the QoS 1/2 messages queued for or in flight to MQTT clients (a payload several clients hold counted once)');
-    this.payloads = new SharedPayloads(new ByteBudget(settings.maxTotalQueuedBytes, { set: (bytes) => heldGauge.set(bytes, labels) }));
+    // Set at every QoS 1/2 message held and given back: the label key is built once.
+    this.payloads = new SharedPayloads(new ByteBudget(settings.maxTotalQueuedBytes, heldGauge.bind(labels)));
   }
 
   /**
@@ -124,13 +137,7 @@ export class MqttService implements ConnectionHost {
    * `certificate`, the client's TLS certificate when the endpoint asked for one and it sent one.
    */
   accept(socket: MqttSocket, label: string, address: string | undefined, certificate?: ClientCertificate): void {
-    const connection = new MqttConnection(socket, label, this, {
-      maxPacketSize: this.settings.maxPacketSize,
-      receiveMaximum: this.settings.receiveMaximum,
-      openHandshakeTimeout: this.settings.openHandshakeTimeout,
-      maxBufferedBytes: this.settings.maxBufferedBytes,
-      topicAliasMaximum,
-    }, this.connectionCounters, this.log);
+    const connection = new MqttConnection(socket, label, this, this.connectionSettings, this.connectionCounters, this.log);
     const slot = this.slots.acquire(address ?? `${label}#${++this.unixConnections}`);
     if (typeof slot === 'string') {
       const limit = slot === 'service_full' ? `max_connections (${this.settings.maxConnections})` : `max_per_address (${this.settings.maxPerAddress})`;
@@ -140,14 +147,17 @@ export class MqttService implements ConnectionHost {
       this.refusals.set(connection, connectRefusal(Reason.connectionRateExceeded, `more than ${this.settings.connectionRate} new connections per second`));
       this.warnOnce('rate', { peer: label, rate: this.settings.connectionRate }, 'MQTT connection refused: connection_rate exceeded');
     }
+    if (typeof slot !== 'string') connection.slot = slot;
     if (certificate) this.certificates.set(connection, certificate);
     this.connections.add(connection);
     this.connectionGauge.set(this.connections.size, this.labels);
-    socket.on('close', () => {
-      if (typeof slot !== 'string') slot.release();
-      this.connections.delete(connection);
-      this.connectionGauge.set(this.connections.size, this.labels);
-    });
+  }
+
+  /** The connection's socket closed: its slot and its place in `connections` are let go. */
+  socketClosed(connection: MqttConnection): void {
+    connection.slot?.release();
+    this.connections.delete(connection);
+    this.connectionGauge.set(this.connections.size, this.labels);
   }
 
   async connect(connection: MqttConnection, packet: IConnectPacket): Promise<ConnectOutcome> {
@@ -244,7 +254,7 @@ export class MqttService implements ConnectionHost {
       return this.refuse(connectRefusal(Reason.serverBusy, `too many sessions (max_sessions ${this.settings.maxSessions})`), 'sessions');
     }
     const session = new ClientSession(clientId, router, identity, this.mapping, this.settings, this.payloads, this.sessionCounters,
-      this.log.child({ clientId }), (ended) => this.sessions.remove(ended));
+      boundLogger(this.log, { clientId }), this.sessions);
     session.owner = this;
     this.sessions.add(session);
     return { kind: 'accepted', session, sessionPresent: false, sessionExpiry, ...(assignedClientId === undefined ? {} : { assignedClientId }), will: undefined };
@@ -262,6 +272,7 @@ export class MqttService implements ConnectionHost {
 
   /** Ends every connection (MQTT 5 clients hear "server shutting down") and every session last served here. */
   async close(): Promise<void> {
+    this.keepalive.stop();
     for (const connection of this.connections) connection.disconnect(Reason.serverShuttingDown, 'the server is shutting down');
     for (const session of this.sessions.values()) if (session.owner === this) session.end();
   }

@@ -58,6 +58,15 @@ describe('payload mapping by the longest WAMP URI prefix', () => {
     assert.throws(() => codec.toWamp(new Uint8Array([0xff, 0xfe])), /not valid UTF-8/);
   });
 
+  it('writes a publication without arguments or kwargs as zero bytes in every format: a retained topic\'s clear reaches live subscribers as MQTT sends it', () => {
+    for (const uri of ['x', 'raw.x', 'plain.x', 'packed.x', 'packed.cbor.x']) {
+      const codec = mapping.codecFor(uri);
+      assert.equal(codec.toMqtt([], undefined).byteLength, 0, uri);
+      assert.equal(codec.toMqtt(undefined, {}).byteLength, 0, uri);
+      assert.ok(codec.toMqtt([], { a: 1 }).byteLength > 0, uri);
+    }
+  });
+
   it('native msgpack and cbor by the longest prefix', () => {
     const packed = mapping.codecFor('packed.temp');
     const cbor = mapping.codecFor('packed.cbor.temp');

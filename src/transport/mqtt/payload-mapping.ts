@@ -9,6 +9,10 @@
  * - json (Junction extension): the payload is one JSON value, the single argument, args = [value];
  *   a WAMP publication with exactly one argument and no kwargs is sent as that value's JSON, any
  *   other shape in the native JSON form.
+ *
+ * In every format a publication without arguments or kwargs reaches MQTT as an empty payload:
+ * that is an MQTT clear of a retained topic (an empty retained payload, read as no arguments),
+ * which MQTT delivers to live subscribers as it came, zero bytes.
  */
 
 import { codecByName, type Codec } from '../../codec/index.js';
@@ -118,7 +122,19 @@ export interface PayloadCodec {
   toMqtt(args: Args | undefined, kwargs: Dict | undefined): Uint8Array;
 }
 
+const EMPTY_PAYLOAD = new Uint8Array(0);
+
+function carriesNothing(args: Args | undefined, kwargs: Dict | undefined): boolean {
+  return (args === undefined || args.length === 0) && hasNoKwargs(kwargs);
+}
+
+/** The format's codec, with "nothing" (no arguments, no kwargs) written as zero bytes whatever the format. */
 function payloadCodec(format: MqttPayloadFormat, maxNestingDepth: number): PayloadCodec {
+  const codec = formatCodec(format, maxNestingDepth);
+  return { format, toWamp: codec.toWamp, toMqtt: (args, kwargs) => (carriesNothing(args, kwargs) ? EMPTY_PAYLOAD : codec.toMqtt(args, kwargs)) };
+}
+
+function formatCodec(format: MqttPayloadFormat, maxNestingDepth: number): PayloadCodec {
   switch (format.type) {
     case 'native': {
       const codec = codecByName(format.serializer);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { generate, type IPublishPacket, type Packet } from 'mqtt-packet';
-import { publishBytes } from './publish-bytes.js';
+import { acknowledgementBytes, publishBytes } from './publish-bytes.js';
 
 /** Payload sizes putting the Remaining Length on each side of its 1, 2 and 3-byte limits. */
 const PAYLOAD_SIZES = [0, 1, 100, 120, 127, 128, 200, 16_370, 16_383, 16_384, 16_400, 2_097_140, 2_097_152];
@@ -54,5 +54,29 @@ describe('PUBLISH packets written directly', () => {
     const withProperties = packet({ qos: 1, messageId: 7, payload: Buffer.from('p'), properties: { contentType: 'text/plain', messageExpiryInterval: 30, userProperties: { a: 'b' } } });
     assertSameAsGenerate(withProperties, 5, 'with properties');
     assert.ok(publishBytes(withProperties, 5).includes(Buffer.from('text/plain')));
+  });
+});
+
+describe('acknowledgements written directly', () => {
+  it('are byte for byte what mqtt-packet writes: every kind, version and packet id, with and without reason code 0', () => {
+    for (const cmd of ['puback', 'pubrec', 'pubrel', 'pubcomp'] as const) {
+      for (const version of [3, 4, 5]) {
+        for (const messageId of [1, 255, 256, 258, 65_535]) {
+          for (const reason of [{}, { reasonCode: 0 }]) {
+            const subject = { cmd, messageId, ...reason };
+            const ours = acknowledgementBytes(subject, version);
+            const theirs = generate(subject as Packet, { protocolVersion: version });
+            assert.ok(ours?.equals(theirs), `${cmd} v${version} ${messageId} ${JSON.stringify(reason)}: ${ours?.toString('hex')} vs ${theirs.toString('hex')}`);
+          }
+        }
+      }
+    }
+  });
+
+  it('leave other packets, failure codes and properties to mqtt-packet', () => {
+    assert.equal(acknowledgementBytes({ cmd: 'pingresp' }, 4), undefined);
+    assert.equal(acknowledgementBytes({ cmd: 'puback', messageId: 1, reasonCode: 0x97 }, 5), undefined);
+    assert.equal(acknowledgementBytes({ cmd: 'puback', messageId: 1, reasonCode: 0x10 }, 4), undefined);
+    assert.equal(acknowledgementBytes({ cmd: 'pubcomp', messageId: 1, reasonCode: 0x92, properties: { reasonString: 'x' } }, 5), undefined);
   });
 });

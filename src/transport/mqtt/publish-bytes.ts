@@ -41,3 +41,24 @@ export function publishBytes(packet: IPublishPacket, version: number): Buffer {
   bytes.set(payload, at);
   return bytes;
 }
+
+/** The first octet of each acknowledgement (PUBREL has its reserved flag bits 0010). */
+const acknowledgementHeader: Record<string, number> = { puback: 0x40, pubrec: 0x50, pubrel: 0x62, pubcomp: 0x70 };
+
+/**
+ * A PUBACK, PUBREC, PUBREL or PUBCOMP without reason string or user properties, the same bytes as
+ * generate() writes (for MQTT 5 without a reason code: reason 0 and an empty property list), or
+ * undefined for any other packet. One goes back for every QoS 1/2 PUBLISH a client sends, and
+ * generate() costs as much for these 4 bytes as for a PUBLISH (see publishBytes).
+ */
+export function acknowledgementBytes(packet: { cmd: string; messageId?: number; reasonCode?: number; properties?: object }, version: number): Buffer | undefined {
+  const header = acknowledgementHeader[packet.cmd];
+  const { messageId, reasonCode } = packet;
+  if (header === undefined || typeof messageId !== 'number' || packet.properties !== undefined) return undefined;
+  if (version !== 5 || reasonCode === 0) {
+    if (reasonCode !== undefined && reasonCode !== 0) return undefined;
+    return Buffer.from([header, 2, messageId >> 8, messageId & 0xff]);
+  }
+  if (reasonCode !== undefined) return undefined;
+  return Buffer.from([header, 4, messageId >> 8, messageId & 0xff, 0, 0]);
+}

@@ -41,7 +41,7 @@ export interface RouterSessionHandlers {
   /** The broker took a subscription away (meta API remove_subscriber...). */
   revoked(subscription: number): void;
   /** The router ended the session (kill, shutdown, ABORT). */
-  ended(reason: string): void;
+  routerEnded(reason: string): void;
 }
 
 interface Pending {
@@ -60,7 +60,8 @@ interface Pending {
 export class MqttRouterSession implements Peer {
   private link: SessionLink | undefined;
   private readonly requests = new IdSequence();
-  private readonly pending = new Map<number, Pending>();
+  /** Requests awaiting the router's answer; none most of the time (an idle device), so made at need and dropped when empty. */
+  private pending: Map<number, Pending> | undefined;
   private joining: { resolve(identity: JoinedIdentity): void; reject(error: RouterRefusal): void; credential?: TicketCredential } | undefined;
   private handlers: RouterSessionHandlers | undefined;
   private finished = false;
@@ -183,8 +184,7 @@ export class MqttRouterSession implements Peer {
         return;
       }
       case MessageType.ERROR: {
-        const pending = this.pending.get(message.request);
-        this.pending.delete(message.request);
+        const pending = this.answered(message.request);
         const text = typeof message.args?.[0] === 'string' ? message.args[0] : message.error;
         pending?.reject(new RouterRefusal(message.error, text));
         return;
@@ -227,14 +227,22 @@ export class MqttRouterSession implements Peer {
     if (this.finished) return Promise.reject(new RouterRefusal(ErrorUri.closeNormal, 'the session has ended'));
     const request = this.requests.nextId();
     return new Promise<number>((resolve, reject) => {
-      this.pending.set(request, settled ? { resolve, reject, settled } : { resolve, reject });
+      (this.pending ??= new Map()).set(request, settled ? { resolve, reject, settled } : { resolve, reject });
       this.deliver(build(request), bytes);
     });
   }
 
+  /** The request answered now, taken out of `pending`. */
+  private answered(request: number): Pending | undefined {
+    const pending = this.pending?.get(request);
+    if (pending === undefined) return undefined;
+    this.pending!.delete(request);
+    if (this.pending!.size === 0) this.pending = undefined;
+    return pending;
+  }
+
   private settle(request: number, value: number): void {
-    const pending = this.pending.get(request);
-    this.pending.delete(request);
+    const pending = this.answered(request);
     pending?.settled?.(value);
     pending?.resolve(value);
   }
@@ -245,12 +253,13 @@ export class MqttRouterSession implements Peer {
     this.fail(new RouterRefusal(ErrorUri.systemShutdown, reason));
     this.joining?.reject(new RouterRefusal(ErrorUri.systemShutdown, reason));
     this.joining = undefined;
-    this.handlers?.ended(reason);
+    this.handlers?.routerEnded(reason);
   }
 
   private fail(error: RouterRefusal): void {
-    for (const pending of this.pending.values()) pending.reject(error);
-    this.pending.clear();
+    const pending = this.pending;
+    this.pending = undefined;
+    for (const waiting of pending?.values() ?? []) waiting.reject(error);
   }
 
   private deliver(message: WampMessage, bytes = 0): void {

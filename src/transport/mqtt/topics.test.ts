@@ -43,6 +43,18 @@ describe('MQTT topics as WAMP URIs', () => {
     assert.throws(() => topicNameToUri('v1.2/x'), /containing "\."/);
   });
 
+  it('maps a topic name the same way the second time and after many others, and refuses a bad one every time', () => {
+    for (let round = 0; round < 2; round++) {
+      assert.equal(topicNameToUri('sensors/kitchen/temp'), 'sensors.kitchen.temp');
+      assert.throws(() => topicNameToUri('bad//level'), /empty topic level/);
+    }
+    for (let i = 0; i < 2_500; i++) assert.equal(topicNameToUri(`device/${i}/state`), `device.${i}.state`);
+    assert.equal(topicNameToUri('sensors/kitchen/temp'), 'sensors.kitchen.temp');
+    const long = Array.from({ length: 100 }, (_, i) => `level${i}`).join('/');
+    assert.equal(topicNameToUri(long), long.replaceAll('/', '.'));
+    assert.equal(topicNameToUri(long), long.replaceAll('/', '.'));
+  });
+
   it('keeps the server\'s topics ("$...") and the router\'s own ("wamp....") from filters whose first level is a wildcard, as MQTT 4.7.2', () => {
     assert.deepEqual(['#', '+', '+/session/on_join', '+/+'].filter(startsWithWildcard), ['#', '+', '+/session/on_join', '+/+']);
     assert.deepEqual(['wamp/#', 'wamp/+/on_join', 'wamp/session/on_join', 'sensors/#', 'a/+/b'].filter(startsWithWildcard), []);

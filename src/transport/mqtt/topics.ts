@@ -38,8 +38,29 @@ function checkLevels(topic: string, levels: string[]): void {
   }
 }
 
+/**
+ * Topic names lately mapped to URIs: a device publishes to the same few topics again and again,
+ * and the checks, split and join were 2% of the router's time with 50 publishers (bench/RESULTS.md).
+ * Only names that map (a refusal is checked again each time), short ones, and at most this many:
+ * the table is emptied when full.
+ */
+const urisByTopicName = new Map<string, string>();
+const REMEMBERED_TOPIC_NAMES = 1_000;
+const REMEMBERED_TOPIC_LENGTH = 256;
+
 /** The topic name of a PUBLISH (no wildcards) as a WAMP URI. */
 export function topicNameToUri(topic: string): string {
+  const known = urisByTopicName.get(topic);
+  if (known !== undefined) return known;
+  const uri = mapTopicName(topic);
+  if (topic.length <= REMEMBERED_TOPIC_LENGTH) {
+    if (urisByTopicName.size >= REMEMBERED_TOPIC_NAMES) urisByTopicName.clear();
+    urisByTopicName.set(topic, uri);
+  }
+  return uri;
+}
+
+function mapTopicName(topic: string): string {
   checkTopicLength(topic);
   if (topic.includes('+') || topic.includes('#')) throw new TopicRefusal(`${quoted(topic)}: a topic name to publish to must not contain "+" or "#"`);
   const levels = topic.split('/');

@@ -4,6 +4,7 @@ import type { Args, Dict } from '../../../protocol/messages.js';
 import { InternalCallError, InternalResult, type InternalSession } from '../../../router/internal-session.js';
 import { UnsupportedConfigError } from '../../auth-wiring.js';
 import { joinComponentSession } from '../component-session.js';
+import { QuietWarning } from '../quiet-warning.js';
 import type { ComponentFactory } from '../components.js';
 import { ProcessErrorUri } from './errors.js';
 import { checkProgram, programEnvironment } from './program-environment.js';
@@ -29,6 +30,10 @@ export const processComponent: ComponentFactory<ProcessComponentConfig> = async 
   const spec = { command: config.command, cwd: config.cwd, env };
   const limits = { timeoutMs: config.timeoutMs, maxOutputBytes: config.maxOutputBytes, killGraceMs };
   const slots = new RunSlots(config.concurrency, config.queueLimit);
+  // Callers can fill the line faster than programs run: each refusal counted, warned at most every 10 s.
+  const busyRefusals = context.metrics.counter('junction_process_busy_total',
+    'Calls of a process component refused as busy (concurrency runs going and queue_limit calls waiting), by component').bind({ component: config.id });
+  const busyWarning = new QuietWarning(context.log);
   const stopping = new AbortController();
   const runs = new Set<Promise<RunOutcome>>();
 
@@ -40,6 +45,9 @@ export const processComponent: ComponentFactory<ProcessComponentConfig> = async 
     } catch (error) {
       if (cancelled.aborted) throw cancelled.reason;
       if (!(error instanceof QueueFullError)) throw shuttingDown();
+      busyRefusals.inc();
+      busyWarning.warn({ procedure: config.procedure, concurrency: config.concurrency, queueLimit: config.queueLimit },
+        'a call of a program-backed procedure was refused as busy (junction.error.process.busy): raise concurrency or queue_limit if the calls are legitimate');
       throw new InternalCallError(ProcessErrorUri.busy, [`"${config.procedure}" is busy: ${error.message}; try again later`], { concurrency: config.concurrency, queue_limit: config.queueLimit });
     }
     const started = Date.now();

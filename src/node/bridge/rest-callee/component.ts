@@ -9,6 +9,7 @@ import { RestErrorUri, restError } from './errors.js';
 import { exchange, requestFacts, type HttpRequest, type HttpResponse } from './http-exchange.js';
 import { InvalidCallError, readHeaders, readRestCall, requestHeaders } from './rest-call.js';
 import { restResult } from './rest-result.js';
+import { QuietWarning } from '../quiet-warning.js';
 import { BadUrlError, joinRequestUrl, readBaseUrl } from './request-url.js';
 import { plural } from '../../../protocol/plural.js';
 import { urlForLog } from '../../../config/mask-secrets.js';
@@ -42,9 +43,15 @@ export const restCalleeComponent: ComponentFactory<RestCalleeComponentConfig> = 
   const agent = new Agent({ connections: connectionsPerOrigin, headersTimeout: settings.timeoutMs, bodyTimeout: settings.timeoutMs });
   const limits = { timeoutMs: settings.timeoutMs, maxResponseBytes: settings.maxResponseBytes };
   let inFlight = 0;
+  // Callers can keep the app busy faster than it answers: each refusal counted, warned at most every 10 s.
+  const busyRefusals = context.metrics.counter('junction_rest_busy_total',
+    'Calls of a RESTCallee refused as busy (256 requests to the app in flight), by component').bind({ component: settings.id });
+  const busyWarning = new QuietWarning(context.log);
 
   const send = async (request: HttpRequest, cancelled?: AbortSignal): Promise<HttpResponse> => {
     if (inFlight >= maxRequestsInFlight) {
+      busyRefusals.inc();
+      busyWarning.warn({ maxRequestsInFlight }, 'a call was refused as busy (junction.error.rest.busy): the app does not answer as fast as it is called');
       throw restError(RestErrorUri.busy, `already ${plural(maxRequestsInFlight, 'request')} to the app in flight`, requestFacts(request));
     }
     inFlight += 1;

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import type { OpenSession } from '../support/autobahn.js';
+import type { LogLine } from '../support/cli.js';
+import { skipWithoutDebian } from '../support/debian.js';
+import { health, metric } from '../support/node-probes.js';
+import { ProxiedCluster } from '../support/proxied-cluster.js';
+import { eventually } from '../support/wait.js';
+import { range, startWebhookApp, type WebhookApp } from '../support/webhook-app.js';
+
+/**
+ * The forwarder's lease holder reads the cluster's feed (a Redis stream) on a connection of its
+ * own. That connection going half-open (frozen by a TCP proxy) must not stop the forwarding for
+ * good behind a `serving` /health: the node notices, says so, replaces the connection and forwards
+ * what waited, once.
+ */
+
+const skip = skipWithoutDebian('redis-server');
+const clusters: ProxiedCluster[] = [];
+const apps: WebhookApp[] = [];
+after(async () => {
+  for (const cluster of clusters) await cluster.stop();
+  for (const app of apps) await app.close();
+});
+
+const commandTimeoutMs = 500;
+const leaseHeld = (line: LogLine): boolean => line.msg === 'forwarder lease held: this node delivers its events';
+
+async function publishAll(on: OpenSession, values: number[]): Promise<void> {
+  for (const value of values) await on.session.publish('shop.order', [value], {}, { acknowledge: true });
+}
+
+/** Every value reached the app, and none twice. */
+async function appGetsEachOnce(app: WebhookApp, values: number[], what: string): Promise<void> {
+  await eventually(async () => (app.received.length >= values.length ? true : undefined), `${what}: the app received ${values.length} events`);
+  await new Promise((resolve) => setTimeout(resolve, 300)); // a repeat would arrive now
+  assert.deepEqual([...app.received].sort((x, y) => Number(x) - Number(y)), values, `${what}: each event once`);
+}
+
+/**
+ * An app, and two nodes running a forwarder to it whose lease A holds; events 0..9 published on
+ * A and B already delivered.
+ */
+async function forwardingPair(leaseMs: number): Promise<{ app: WebhookApp; cluster: ProxiedCluster; onA: OpenSession; onB: OpenSession }> {
+  const app = await startWebhookApp();
+  apps.push(app);
+  const forwarder = {
+    type: 'class', id: 'orders', classname: 'crossbar.bridge.rest.MessageForwarder', realm: 'realm1',
+    extra: { subscriptions: [{ topic: 'shop.order', url: app.url }], retry: { initial_delay: 100, max_delay: 500 } },
+  };
+  const cluster = new ProxiedCluster();
+  clusters.push(cluster);
+  await cluster.start({ commandTimeoutMs, leaseMs, components: [forwarder], afterA: async (a) => void await a.waitForLine(leaseHeld) });
+  const onA = await cluster.open(cluster.a!);
+  const onB = await cluster.open(cluster.b!);
+  await publishAll(onA, range(0, 5));
+  await publishAll(onB, range(5, 10));
+  await appGetsEachOnce(app, range(0, 10), 'before the freeze');
+  return { app, cluster, onA, onB };
+}
+
+/** Freezes A's feeds connection: only it names the forwarder's lease key. */
+function freezeFeedsOfA(cluster: ProxiedCluster): void {
+  assert.equal(cluster.proxy!.freeze(/lease:forwarder:orders/), 1, 'A\'s feeds connection frozen, its backplane connections not');
+}
+
+describe('a forwarder holder whose feeds connection to Redis goes half-open (a frozen TCP proxy, the CLI, AutobahnJS)', { skip }, () => {
+  it('is degraded, counts and warns, replaces the connection and forwards what was published meanwhile, each event once', async () => {
+    // The lease outlasts detection and replacement (about 3 x command_timeout): A keeps it throughout.
+    const { app, cluster, onA, onB } = await forwardingPair(4_000);
+    const { portA, portB } = cluster;
+    freezeFeedsOfA(cluster);
+    // Published on A before it noticed: their appends go unanswered, and are sent again on the new connection.
+    await publishAll(onA, range(10, 15));
+    // Published on B while A cannot read the feed: they wait in the stream.
+    await publishAll(onB, range(15, 20));
+    const feedsStalled = /forwarders' feeds connection to Redis at 127\.0\.0\.1:\d+\/0 does not answer \(cluster\.redis\.command_timeout 500 ms\)/;
+    await eventually(async () => {
+      const body = await health(portA);
+      return body.status === 'degraded' && feedsStalled.test(String(body.reason)) ? body : undefined;
+    }, '/health of A degraded, saying its feeds connection answers nothing');
+    assert.equal((await health(portB)).status, 'serving', 'B is not affected');
+    // Published on A once it knows: their appends wait for the new connection.
+    await publishAll(onA, range(20, 25));
+
+    await eventually(async () => ((await health(portA)).status === 'serving' ? true : undefined), 'A serving again on a new feeds connection');
+    await cluster.a!.waitForLine((line) => line.level === 40 && /feeds connection to Redis answered nothing for \d+ ms \(2 x cluster\.redis\.command_timeout\): replacing it/.test(line.msg), 1_000);
+    assert.ok(await metric(portA, 'junction_cluster_redis_reconnects_total{connection="feeds",reason="stalled"}') >= 1, 'the replacement is counted');
+    assert.ok(await metric(portA, 'junction_cluster_redis_timeouts_total{command="read",connection="feeds"}') >= 1, 'the unanswered read is counted');
+    assert.ok(await metric(portA, 'junction_cluster_redis_timeouts_total{command="append",connection="feeds"}') >= 1, 'appends of 10..14 went unanswered');
+    assert.equal(await metric(portA, 'junction_cluster_redis_reconnects_total{connection="backplane",reason="stalled"}'), 0, 'only the feeds connection stalled');
+    // The frozen connection was closed on Redis (CLIENT KILL): nothing it carried runs late.
+    const feedsConnections = [...String(await cluster.inspector!.client('LIST')).matchAll(/ name=(junction-feeds:\S+)/g)].map((match) => match[1]!);
+    assert.equal(feedsConnections.length, 2, `one feeds connection per node, the frozen one killed: ${feedsConnections.join(', ')}`);
+    assert.ok(!cluster.b!.lines.some(leaseHeld), 'A kept the lease throughout');
+
+    await publishAll(onA, range(25, 30));
+    await publishAll(onB, range(30, 35));
+    await appGetsEachOnce(app, range(0, 35), 'after the freeze');
+    assert.equal(await metric(portA, 'junction_forwarder_refused_total{component="orders"}'), 0, 'no event refused on A');
+  });
+
+  it('with a lease shorter than the stall: B takes the lease over, and every event is still forwarded once', async () => {
+    const { app, cluster, onA, onB } = await forwardingPair(1_000);
+    freezeFeedsOfA(cluster);
+    await publishAll(onA, range(10, 15)); // unanswered on A, sent again on its new connection
+    await publishAll(onB, range(15, 20));
+    await cluster.b!.waitForLine(leaseHeld, 10_000);
+    await cluster.a!.waitForLine((line) => line.msg === 'lost the lease: this node stops running it', 5_000);
+    await eventually(async () => ((await health(cluster.portA)).status === 'serving' ? true : undefined), 'A serving again on a new feeds connection');
+    await publishAll(onA, range(20, 25));
+    await publishAll(onB, range(25, 30));
+    await appGetsEachOnce(app, range(0, 30), 'after the takeover');
+  });
+});
