@@ -68,6 +68,14 @@ const bins = [{ label: '', bin: new URL('../bin/junction.js', import.meta.url).p
 if (values.baseline) bins.push({ label: ' (baseline)', bin: join(values.baseline, 'bin/junction.js') });
 const profiles = values['cpu-prof'];
 const clockTicks = 100; // USER_HZ on Linux
+/**
+ * How long a deployment may take to serve. Each router process loads its modules on start: under
+ * a load of 15 to 20 on 2 cores (other benches and test runs) --workers 2 was seen to need more
+ * than 20 s, and the bench then went on with one worker known or failed with "did not start".
+ */
+const startMs = 60_000;
+/** How many connections `node(i)` makes under --workers before it gives up on worker i. */
+const landingAttempts = 200;
 
 async function freePort() {
   const server = createServer();
@@ -120,50 +128,64 @@ async function serving(port, deadline) {
 
 /**
  * A deployment under test: `node(i)` opens a client on node i (for --workers: connects until the
- * OS hands it to that worker), `pids()` are the server processes whose CPU is counted.
+ * parent hands one to that worker), `pids()` are the server processes whose CPU is counted.
  */
 async function startWorkers(workers, { label, bin }) {
   const name = `${workers === 1 ? 'one process' : `--workers ${workers}`}${label}`;
   const port = await freePort();
   const child = spawn(process.execPath, routerArgs(name, bin, ['start', '--config', writeConfig(dir), '--port', String(port), '--workers', String(workers), '--log-level', 'warn']),
     { stdio: ['ignore', 'pipe', 'inherit'] });
-  const deadline = Date.now() + 20_000;
-  await serving(port, deadline);
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  };
+  const started = Date.now();
+  const deadline = started + startMs;
   // Wait until as many distinct nodes answer as there are workers (each answers once it serves).
   const names = new Set();
-  while (names.size < workers && Date.now() < deadline) {
-    // Bounded: a connection made while the workers start has been seen to stay unanswered.
-    const client = await withTimeout(connect(port), 5_000, 'a join').catch(() => undefined);
-    if (!client) continue;
-    names.add(client.node);
-    client.ws.close();
+  try {
+    await serving(port, deadline);
+    while (names.size < workers && Date.now() < deadline) {
+      // Bounded: a connection made while the workers start has been seen to stay unanswered.
+      const client = await withTimeout(connect(port), 5_000, 'a join').catch(() => undefined);
+      if (!client) continue;
+      names.add(client.node);
+      await closeClients([client]);
+    }
+    if (names.size < workers) throw new Error(`only ${[...names].join(', ') || 'no worker'} of ${workers} answered within ${startMs} ms`);
+  } catch (error) {
+    await stop();
+    throw error;
   }
+  process.stderr.write(`--workers ${workers}: every worker answered after ${Date.now() - started} ms\n`);
   const order = [...names].sort();
   return {
     name,
     nodes: workers,
     spreadPort: () => port,
     node: async (index) => {
-      // The ones that land elsewhere stay open until one lands right: the parent hands a new
-      // connection to the worker with fewer, so closing them at once could send the next one
-      // to the same worker again (and its closing ones may not be counted down yet).
-      const elsewhere = [];
+      // The parent hands a connection to the worker with the fewest open ones (docs/cluster.md):
+      // one closed at once leaves that count as it was, so while worker `index` has more open
+      // than another (a previous step's closing ones) every retry would land on the other. Held
+      // until one lands here, the misrouted ones make the others busier: it takes at most the
+      // difference, plus one for a tie.
+      const misrouted = [];
       try {
-        for (let attempt = 0; attempt < 50; attempt++) {
+        for (let attempt = 0; attempt < landingAttempts; attempt++) {
           const client = await connect(port);
-          if (client.node === order[index]) return client;
-          elsewhere.push(client);
+          if (client.node === order[index]) {
+            if (misrouted.length > 0) process.stderr.write(`  ${misrouted.length} connection(s) landed on another worker before one on ${order[index]}\n`);
+            return client;
+          }
+          misrouted.push(client);
         }
       } finally {
-        for (const client of elsewhere) client.ws.close();
+        await closeClients(misrouted);
       }
-      throw new Error(`no connection landed on ${order[index]}`);
+      throw new Error(`no connection landed on ${order[index]} in ${landingAttempts} (the others held open meanwhile)`);
     },
     pids: () => processTree(child.pid),
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    },
+    stop,
   };
 }
 
@@ -179,8 +201,19 @@ async function startRedisPair({ label, bin }) {
   const ports = [await freePort(), await freePort()];
   const children = ports.map((port) => spawn(process.execPath, routerArgs(name, bin, ['start', '--config', config, '--port', String(port), '--log-level', 'warn']),
     { stdio: ['ignore', 'pipe', 'inherit'] }));
-  const deadline = Date.now() + 20_000;
-  for (const port of ports) await serving(port, deadline);
+  const stop = async () => {
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve))));
+    redis.disconnect();
+    redisServer.kill('SIGKILL');
+  };
+  const deadline = Date.now() + startMs;
+  try {
+    for (const port of ports) await serving(port, deadline);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
   let turn = 0;
   return {
     name,
@@ -190,12 +223,7 @@ async function startRedisPair({ label, bin }) {
     node: (index) => connect(ports[index]),
     pids: () => [...children.flatMap((child) => processTree(child.pid)), redisServer.pid],
     redisPid: redisServer.pid,
-    stop: async () => {
-      for (const child of children) child.kill('SIGTERM');
-      await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve))));
-      redis.disconnect();
-      redisServer.kill('SIGKILL');
-    },
+    stop,
   };
 }
 
@@ -236,6 +264,24 @@ function kernelCounters(pids) {
 function kernelCountersPer(pids, before, operations) {
   const after = kernelCounters(pids);
   return Object.fromEntries(Object.keys(after).map((key) => [key, Number(((after[key] - before[key]) / operations).toFixed(2))]));
+}
+
+/**
+ * Closes raw and lean clients and resolves once every connection has ended (bounded): a step's
+ * closes then neither fall into the next step's CPU window nor count as open when it picks its
+ * worker.
+ */
+async function closeClients(clients) {
+  const ended = clients.map((client) => {
+    if (!client.ws) {
+      client.close();
+      return client.ended;
+    }
+    const closed = new Promise((resolve) => client.ws.once('close', resolve));
+    client.ws.close();
+    return closed;
+  });
+  await withTimeout(Promise.all(ended), 10_000, `closing ${clients.length} connections`);
 }
 
 /** A raw WAMP JSON client: enough for HELLO, SUBSCRIBE, PUBLISH, REGISTER, CALL, YIELD. */
@@ -388,8 +434,7 @@ async function fanOut(deployment) {
   const idle = machineIdleSeconds() - idleBefore;
   const nodes = new Map();
   for (const each of clients) nodes.set(each.node, (nodes.get(each.node) ?? 0) + 1);
-  for (const each of clients) (each.ws ?? each).close();
-  publisher.ws.close();
+  await closeClients([...clients, publisher]);
   return {
     subscribers: lean ? 'lean' : 'full', deliveriesPerSecond: Math.round(counts.received / seconds), delivered: counts.received, expected,
     ...(counts.faults ? counts.faults(events) : {}),
@@ -449,8 +494,7 @@ async function publicationCost(deployment, subscriberNode) {
       redisMicrosPerPublishCall: Number(((after.publishMicros - redisBefore.publishMicros) / Math.max(calls, 1)).toFixed(2)),
     });
   }
-  subscriber.ws.close();
-  publisher.ws.close();
+  await closeClients([subscriber, publisher]);
   return result;
 }
 
@@ -495,9 +539,8 @@ async function measureCalls(deployment, callerNode, measure) {
   const routerKernel = kernelCountersPer(routers, kernelBefore[0], samples.length);
   const redisKernel = deployment.redisPid && kernelCountersPer([deployment.redisPid], kernelBefore[1], samples.length);
   const redisAfter = redisBefore && await redisCounters(deployment.redis);
-  callee.ws.close();
-  caller.ws.close();
   samples.sort((a, b) => a - b);
+  await closeClients([callee, caller]);
   const at = (q) => Number(samples[Math.floor(q * (samples.length - 1))].toFixed(3));
   return {
     calls: samples.length, callsPerSecond: Math.round(samples.length / seconds), p50ms: at(0.5), p99ms: at(0.99),

@@ -135,7 +135,7 @@ export interface BackplaneSink {
   sessionsLeft?(node: string, sessions: readonly RemoteSession[]): void;
   /** Node `from` published the testaments of `session` of the dead node `node` (see Backplane.testamentsPublished). */
   testamentsPublished?(from: string, node: string, realm: string, session: number): void;
-  /** This node has heard another node's whole state (it joined, or this node did). */
+  /** This node has heard another node's whole state (it joined, or this node did); again each time it hears it again. */
   nodeJoined?(node: string): void;
   /** Another node's question (see Backplane.askAll); the answer goes back to it. A sink without it answers that it cannot. */
   answer?(from: string, question: ClusterQuestion): Promise<unknown>;

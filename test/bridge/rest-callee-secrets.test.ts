@@ -41,10 +41,18 @@ const everything: Logger = {
   child: () => everything,
 };
 
-function component(id: string, procedure: string, baseUrl: string, authenticator = false): RestCalleeSettings {
+/**
+ * How long a component waits for the app. The app here answers at once, but under load its
+ * answer took more than 300 ms (the call failed with junction.error.rest.timeout); only the call
+ * that is meant to time out (`webapp.keyed.slow`, to an app that never answers) waits briefly.
+ */
+const answerMs = 10_000;
+const stalledMs = 300;
+
+function component(id: string, procedure: string, baseUrl: string, authenticator = false, timeoutMs = answerMs): RestCalleeSettings {
   return {
     kind: 'rest-callee', id, realm: 'realm1', procedure, baseUrl,
-    headers: {}, timeoutMs: 300, errorOn4xx: true, errorOn5xx: true, maxResponseBytes: 1_024, authenticator,
+    headers: {}, timeoutMs, errorOn4xx: true, errorOn5xx: true, maxResponseBytes: 1_024, authenticator,
   };
 }
 
@@ -59,6 +67,7 @@ before(async () => {
   const port = (server.address() as AddressInfo).port;
   config.components.push(
     component('keyed', 'webapp.keyed', `http://127.0.0.1:${port}/app/?api_key=${secret}`),
+    component('keyed-slow', 'webapp.keyed.slow', `http://127.0.0.1:${port}/app/?api_key=${secret}`, false, stalledMs),
     component('keyed-auth', 'webapp.keyed.auth', `http://127.0.0.1:${port}/app/fail?api_key=${secret}`, true),
     component('keyed-down', 'webapp.keyed.down', `http://127.0.0.1:${await freePort()}/app/?api_key=${secret}`),
   );
@@ -95,7 +104,7 @@ describe('RESTCallee: credentials in URLs', () => {
 
     const failures = [
       await callError('webapp.keyed', { method: 'GET', url: 'fail', params }),
-      await callError('webapp.keyed', { method: 'GET', url: 'slow', params }),
+      await callError('webapp.keyed.slow', { method: 'GET', url: 'slow', params }),
       await callError('webapp.keyed.down', { method: 'GET', url: 'x', params }),
       await callError('webapp.keyed', { method: 'GET', url: `../x?token=${secret}`, params }),
       await callError('webapp.keyed.auth', ['realm1', 'joe', { authmethod: 'ticket', ticket: 'joe-ticket' }]),

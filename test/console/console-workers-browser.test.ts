@@ -25,7 +25,7 @@ describe('the console of junction start --workers 2 in headless Chromium', { ski
     const port = await freePort();
     junction = RunningJunction.start(['--port', String(port), '--workers', '2']);
     for (const node of ['w1', 'w2']) {
-      pids.set(node, Number((await junction.waitForLine((line) => line.msg === 'worker serving' && line.node === node, 60_000)).pid));
+      pids.set(node, Number((await junction.started((line) => line.msg === 'worker serving' && line.node === node)).pid));
     }
     base = `http://127.0.0.1:${port}`;
     // The parent spreads connections over the workers: connect until a client is on each (bounded).

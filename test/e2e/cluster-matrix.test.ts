@@ -79,7 +79,7 @@ async function startNode(waitFor: string): Promise<Node> {
     { cwd: projectRoot, env: { ...process.env, REDIS_URL: redis!.url }, stdio: ['ignore', 'pipe', 'pipe'] });
   const junction = new RunningJunction(child);
   running.push(junction);
-  await junction.waitForLine((line) => line.msg === waitFor, 15_000);
+  await junction.started((line) => line.msg === waitFor);
   // "joined the cluster" (or "did not answer", for a node that starts alone) names it.
   const named = await junction.waitForLine((line) => typeof line.cluster_node === 'string');
   return { junction, url: await junction.url(), port, id: String(named.cluster_node) };
@@ -500,7 +500,7 @@ describe('three nodes through Redis: every option across nodes, failures, Redis 
     assert.equal(await onD.call('mx.onD'), 'onD', 'D serves its own clients');
 
     await redis!.restart(); // empty: everything must come back from the nodes
-    await d.junction.waitForLine((line) => line.msg === 'joined the cluster', 15_000);
+    await d.junction.started((line) => line.msg === 'joined the cluster');
     for (const node of [a, b, d]) await eventually(async () => ((await health(node)).status === 'serving' ? true : undefined), 'serving again');
     await eventually(async () => {
       await pubA.publish('mx.late', 'to D');

@@ -143,7 +143,7 @@ describe('the meta API, testaments, retained events and history across nodes (th
     const config = await writeConfig(routerConfig());
     const junction = RunningJunction.start(['--config', config, '--port', String(port), '--workers', '2']);
     running.push(junction);
-    for (const node of ['w1', 'w2']) await junction.waitForLine((line) => line.msg === 'worker serving' && line.node === node, 20_000);
+    for (const node of ['w1', 'w2']) await junction.started((line) => line.msg === 'worker serving' && line.node === node);
     const url = `ws://127.0.0.1:${port}/ws`;
     const connected: Client[] = [];
     // The OS spreads connections over the workers: connect until two clients are on the node of the second one.
@@ -153,7 +153,7 @@ describe('the meta API, testaments, retained events and history across nodes (th
     const a = connected[0]!;
     const others = connected.filter((client) => client.node !== a.node);
     assert.ok(others.length >= 3, 'clients landed on both workers');
-    const serving = await junction.waitForLine((line) => line.msg === 'worker serving' && line.node === others[0]!.node);
+    const serving = await junction.started((line) => line.msg === 'worker serving' && line.node === others[0]!.node);
     await scenario(a, others, () => process.kill(Number(serving.pid), 'SIGKILL'));
 
     // The worker is started again, clean: it copies the retained events and the history the other one kept.
@@ -189,7 +189,7 @@ describe('the meta API, testaments, retained events and history across nodes (th
         { cwd: projectRoot, env: { ...process.env, REDIS_URL: redis!.url }, stdio: ['ignore', 'pipe', 'pipe'] });
       const junction = new RunningJunction(child);
       running.push(junction);
-      await junction.waitForLine((line) => line.msg === 'joined the cluster', 15_000);
+      await junction.started((line) => line.msg === 'joined the cluster');
       return { junction, url: await junction.url() };
     };
     const first = await start();

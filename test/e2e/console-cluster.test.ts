@@ -64,7 +64,7 @@ describe('the console\'s listings across the nodes of a cluster (the CLI, Autoba
     running.push(junction);
     const pids = new Map<string, number>();
     for (const node of ['w1', 'w2']) {
-      pids.set(node, Number((await junction.waitForLine((line) => line.msg === 'worker serving' && line.node === node, 30_000)).pid));
+      pids.set(node, Number((await junction.started((line) => line.msg === 'worker serving' && line.node === node)).pid));
     }
     const url = `ws://127.0.0.1:${port}/ws`;
     const connected: Client[] = [];

@@ -54,7 +54,7 @@ describe('the form-locking app on Junction (WAMP v1 pages, a v2 lock service, a 
     const config = formLockConfig(wsPort, zmqEndpoint, `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hooks/presence`);
     writeFileSync(join(home, 'config.json'), JSON.stringify(config, null, 2));
     junction = RunningJunction.start(['--config', join(home, 'config.json'), '--data-dir', join(home, 'data'), '--log-level', 'info'], home);
-    await junction.waitForLine((line) => line.msg === 'listening');
+    await junction.started((line) => line.msg === 'listening');
     url = `ws://127.0.0.1:${wsPort}/`;
 
     // The lock logic, moved from the Ratchet server into a v2 callee.

@@ -87,7 +87,7 @@ describe('forwarder failover with --workers 2', () => {
     running.push(junction);
     const serving = new Map<string, number>();
     for (const node of ['w1', 'w2']) {
-      const line = await junction.waitForLine((candidate) => candidate.msg === 'worker serving' && candidate.node === node, 45_000); // generous: a loaded machine starts workers slowly
+      const line = await junction.started((candidate) => candidate.msg === 'worker serving' && candidate.node === node);
       serving.set(node, Number(line.pid));
     }
     const holder = String((await junction.waitForLine(leaseHeld)).node);
@@ -137,7 +137,7 @@ describe('forwarder failover with two Redis nodes', { skip: skipRedis }, () => {
         { cwd: projectRoot, env: { ...process.env, REDIS_URL: redis.url }, stdio: ['ignore', 'pipe', 'pipe'] });
       const junction = new RunningJunction(child);
       running.push(junction);
-      await junction.waitForLine((line) => line.msg === 'joined the cluster', 15_000);
+      await junction.started((line) => line.msg === 'joined the cluster');
       return { junction, url: await junction.url() };
     };
     const nodes = { a: await start('a'), b: await start('b') };

@@ -98,7 +98,7 @@ describe('long-poll and SSE with --workers 2 (no sticky sessions)', () => {
     running.push(junction);
     const pids = new Map<string, number>();
     for (const node of ['w1', 'w2']) {
-      const line = await junction.waitForLine((candidate) => candidate.msg === 'worker serving' && candidate.node === node, 45_000); // generous: a loaded machine starts workers slowly
+      const line = await junction.started((candidate) => candidate.msg === 'worker serving' && candidate.node === node);
       pids.set(node, Number(line.pid));
     }
     const publisher = await openAutobahn(`ws://127.0.0.1:${port}/ws`);

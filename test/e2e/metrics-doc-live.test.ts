@@ -30,7 +30,9 @@ after(async () => {
 const everything = { call: true, register: true, publish: true, subscribe: true };
 
 async function fullConfig(redisUrl: string): Promise<object> {
-  const tcp = async () => ({ type: 'tcp', interface: '127.0.0.1', port: await freePort() });
+  // Port 0 everywhere: the OS picks each port as it binds. A port picked free beforehand can be
+  // taken by the time the parent binds it, seconds later under load: the start failed with port_in_use.
+  const tcp = { type: 'tcp', interface: '127.0.0.1', port: 0 };
   return {
     version: 2,
     workers: [{
@@ -39,7 +41,7 @@ async function fullConfig(redisUrl: string): Promise<object> {
       realms: [{ name: 'realm1', roles: [{ name: 'anonymous', permissions: [{ uri: '', match: 'prefix', allow: everything }] }] }],
       transports: [
         {
-          type: 'web', endpoint: { type: 'tcp', interface: '127.0.0.1', port: 0 },
+          type: 'web', endpoint: tcp,
           paths: {
             ws: { type: 'websocket', options: { wamp1: { realm: 'realm1', role: 'anonymous' } } },
             publish: { type: 'publisher', realm: 'realm1', role: 'anonymous' },
@@ -49,9 +51,9 @@ async function fullConfig(redisUrl: string): Promise<object> {
             metrics: { type: 'metrics' },
           },
         },
-        { type: 'rawsocket', endpoint: await tcp() },
-        { type: 'mqtt', endpoint: await tcp(), options: { realm: 'realm1' } },
-        { type: 'pusher', endpoint: await tcp(), apps: [{ id: 'app1', key: 'app-key', secret: 'app-secret', realm: 'realm1', role: 'anonymous' }] },
+        { type: 'rawsocket', endpoint: tcp },
+        { type: 'mqtt', endpoint: tcp, options: { realm: 'realm1' } },
+        { type: 'pusher', endpoint: tcp, apps: [{ id: 'app1', key: 'app-key', secret: 'app-secret', realm: 'realm1', role: 'anonymous' }] },
       ],
       components: [
         { type: 'class', id: 'fwd', classname: 'crossbar.bridge.rest.MessageForwarder', realm: 'realm1', extra: { subscriptions: [{ topic: 'orders.new', url: 'http://127.0.0.1:9/hook' }] } },
@@ -70,9 +72,9 @@ describe('docs/metrics.md against a running router', { skip, timeout: 120_000 },
     redis = await RunningRedis.start();
     const file = join(scratch, 'config.json');
     writeFileSync(file, JSON.stringify(await fullConfig(redis.url)));
-    const port = await freePort();
-    junction = RunningJunction.start(['--config', file, '--port', String(port), '--workers', '2', '--data-dir', join(scratch, 'data')]);
-    for (const node of ['w1', 'w2']) await junction.waitForLine((line) => line.msg === 'worker serving' && line.node === node, 60_000);
+    junction = RunningJunction.start(['--config', file, '--workers', '2', '--data-dir', join(scratch, 'data')]);
+    for (const node of ['w1', 'w2']) await junction.started((line) => line.msg === 'worker serving' && line.node === node);
+    const metricsUrl = String((await junction.started((line) => line.msg === 'listening' && line.service === 'metrics')).url);
 
     const documented = [...readFileSync(join(projectRoot, 'docs', 'metrics.md'), 'utf8').matchAll(/^\| `(junction_[a-z0-9_]+)` \|/gm)].map((match) => match[1]!).sort();
     const seen = new Set<string>();
@@ -82,7 +84,7 @@ describe('docs/metrics.md against a running router', { skip, timeout: 120_000 },
     for (let attempt = 0; attempt < 40 && seen.size < documented.length; attempt++) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 250));
       const connection = new Agent();
-      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { dispatcher: connection })).text();
+      const text = await (await fetch(metricsUrl, { dispatcher: connection })).text();
       await connection.close();
       for (const match of text.matchAll(/^# TYPE (junction_[a-z0-9_]+) /gm)) seen.add(match[1]!);
     }

@@ -75,7 +75,7 @@ describe('the mission reference config, unchanged but for ports and host names',
     writeFileSync(join(cbdir, 'config.json'), JSON.stringify(adapted, null, 4));
 
     junction = RunningJunction.start(['--cbdir', cbdir, '--log-level', 'info'], home);
-    await junction.waitForLine((line) => line.msg === 'listening' && line.url === `http://0.0.0.0:${webPort}/publish`);
+    await junction.started((line) => line.msg === 'listening' && line.url === `http://0.0.0.0:${webPort}/publish`);
   });
 
   after(async () => {

@@ -147,7 +147,7 @@ describe('Pusher presence and channels across --workers 2 (the CLI, pusher-js, t
     await writeFile(config, JSON.stringify(pusherClusterConfig(ports, receiver.url)));
     const junction = RunningJunction.start(['--config', config, '--workers', '2', '--data-dir', join(dir, 'workers-data')]);
     running.push(junction);
-    for (const node of ['w1', 'w2']) await junction.waitForLine((line) => line.msg === 'worker serving' && line.node === node, 20_000);
+    for (const node of ['w1', 'w2']) await junction.started((line) => line.msg === 'worker serving' && line.node === node);
 
     // Users 1, 2, ... until both workers hold some; then user 99 on each worker (one member, two connections).
     const opened: Member[] = [];
@@ -194,7 +194,7 @@ describe('Pusher presence and channels across --workers 2 (the CLI, pusher-js, t
     for (const member of rest) assert.equal(count(member.changes, '-99'), 1, `user ${member.user} told once that 99 left`);
 
     // Worker w2 killed -9: w1's clients see the users of w2 leave at once, then come back as pusher-js reconnects them.
-    const w2 = Number((await junction.waitForLine((line) => line.msg === 'worker serving' && line.node === 'w2')).pid);
+    const w2 = Number((await junction.started((line) => line.msg === 'worker serving' && line.node === 'w2')).pid);
     const dropped = new Set<Member>();
     for (const member of rest) member.client.connection.bind('state_change', () => void dropped.add(member));
     const told = new Map(rest.map((member) => [member, member.history.length]));
@@ -232,8 +232,8 @@ describe('Pusher presence and channels across two nodes through Redis (the CLI)'
         { cwd: projectRoot, env: { ...process.env, REDIS_URL: redis!.url }, stdio: ['ignore', 'pipe', 'pipe'] });
       const junction = new RunningJunction(child);
       running.push(junction);
-      await junction.waitForLine((line) => line.msg === 'joined the cluster', 15_000);
-      await junction.waitForLine((line) => line.msg === 'listening' && line.service === 'pusher', 15_000);
+      await junction.started((line) => line.msg === 'joined the cluster');
+      await junction.started((line) => line.msg === 'listening' && line.service === 'pusher');
       return { junction, ...ports };
     };
     const a = await start('n1'); // sorts first: the webhook node while it lives

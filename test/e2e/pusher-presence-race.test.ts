@@ -54,7 +54,7 @@ describe('Pusher max_presence_members across two nodes through Redis (the CLI, r
     await writeFile(file, JSON.stringify(config()));
     const [portA, portB] = [await freePort(), await freePort()];
     const [nodeA, nodeB] = [await startClusterNode(running, file, portA, { REDIS_URL: redis.url }), await startClusterNode(running, file, portB, { REDIS_URL: redis.url })];
-    for (const node of [nodeA, nodeB]) await node.waitForLine((line) => line.msg === 'listening' && line.service === 'pusher');
+    for (const node of [nodeA, nodeB]) await node.started((line) => line.msg === 'listening' && line.service === 'pusher');
 
     const admitted: string[] = [];
     for (let round = 0; round < ROUNDS; round++) {

@@ -27,7 +27,7 @@ before(async () => {
   await mkdir(join(dir, 'site'));
   await writeFile(configPath, configServing('site'));
   junction = RunningJunction.start(['--config', configPath, '--pid-file', pidFile]);
-  await junction.waitForLine((line) => /control socket/.test(line.msg));
+  await junction.started((line) => /control socket/.test(line.msg));
 });
 
 after(async () => {

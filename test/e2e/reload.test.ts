@@ -103,7 +103,7 @@ before(async () => {
   base = `ws://127.0.0.1:${port}`;
   await writeFile(configPath, configFile(port, initial));
   junction = RunningJunction.start(['--config', configPath, '--pid-file', pidFile]);
-  await junction.waitForLine((line) => /control socket/.test(line.msg));
+  await junction.started((line) => /control socket/.test(line.msg));
 });
 
 after(async () => {

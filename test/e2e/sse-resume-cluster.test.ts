@@ -93,7 +93,7 @@ describe('SSE Last-Event-ID with --workers 2', () => {
     running.push(junction);
     const pids = new Map<string, number>();
     for (const node of ['w1', 'w2']) {
-      const line = await junction.waitForLine((candidate) => candidate.msg === 'worker serving' && candidate.node === node, 45_000);
+      const line = await junction.started((candidate) => candidate.msg === 'worker serving' && candidate.node === node);
       pids.set(node, Number(line.pid));
     }
     const publisher = await openAutobahn(`ws://127.0.0.1:${port}/ws`);
@@ -131,7 +131,7 @@ describe('SSE Last-Event-ID with --workers 2', () => {
 
     // A worker dies and starts again: it copies the history from the other, with the same ids.
     process.kill(pids.get('w1')!, 'SIGKILL');
-    await junction.waitForLine((line) => line.msg === 'worker serving' && line.node === 'w1' && Number(line.pid) !== pids.get('w1'), 45_000);
+    await junction.started((line) => line.msg === 'worker serving' && line.node === 'w1' && Number(line.pid) !== pids.get('w1'));
     await waitUntilResumable(url, ids[0]!);
     await resumeEverywhere();
   });

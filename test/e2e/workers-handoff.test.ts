@@ -87,7 +87,7 @@ async function startWorkers(args: string[], count: number): Promise<{ junction: 
 
 /** The URL a listening line of worker w1 gives for `service` on transport `transport`. */
 async function servedUrl(junction: RunningJunction, service: string, transport?: string): Promise<string> {
-  const line = await junction.waitForLine((entry) => entry.msg === 'listening' && entry.node === 'w1' && entry.service === service
+  const line = await junction.started((entry) => entry.msg === 'listening' && entry.node === 'w1' && entry.service === service
     && (transport === undefined || String(entry.url).includes(transport)));
   return String(line.url);
 }
@@ -150,7 +150,7 @@ describe('junction start --workers: the parent hands out the connections', () =>
     await Promise.all(joins);
     assert.ok(beforeKill < 10, `some joins waited for the stopped worker (${beforeKill} of 10 answered before the kill)`);
     assert.deepEqual(tally(outcomes), { 'welcome w1': 10 }, 'every join is welcomed by the worker left');
-    await junction.waitForLine((line) => line.msg === 'worker serving' && line.node === 'w2' && Number(line.pid) !== pids.get('w2'), 15_000);
+    await junction.started((line) => line.msg === 'worker serving' && line.node === 'w2' && Number(line.pid) !== pids.get('w2'));
     await stopped(junction);
   });
 
@@ -219,7 +219,7 @@ describe('junction start --workers: the parent hands out the connections', () =>
     running.push(junction);
     // Said just before the workers are forked: they are still loading when the signal comes (a
     // worker killed by it before it serves would stop them all).
-    await junction.waitForLine((line) => line.msg === 'starting workers');
+    await junction.started((line) => line.msg === 'starting workers');
     writeReloadConfig(config, ports, true);
     junction.child.kill('SIGHUP');
     for (const node of ['w1', 'w2']) {
@@ -269,8 +269,8 @@ describe('junction start --workers: the parent hands out the connections', () =>
     const rs = await rawsocketPort('rs', 0);
     const universalRs = await rawsocketPort('rs', 1);
     const rss = await rawsocketPort('rss');
-    const universalWs = (await junction.waitForLine((line) => line.msg === 'listening' && line.node === 'w1' && String(line.url).endsWith('/ws'))).url;
-    const mqttPort = Number(new URL(String((await junction.waitForLine((line) => line.msg === 'listening' && line.service === 'mqtt')).url).replace(/^\w+:/, 'http:')).port);
+    const universalWs = (await junction.started((line) => line.msg === 'listening' && line.node === 'w1' && String(line.url).endsWith('/ws'))).url;
+    const mqttPort = Number(new URL(String((await junction.started((line) => line.msg === 'listening' && line.service === 'mqtt')).url).replace(/^\w+:/, 'http:')).port);
 
     const kinds: Record<string, () => Promise<string>> = {
       'websocket over TLS': () => wsJoin(wss, { rejectUnauthorized: false }),

@@ -58,7 +58,7 @@ describe('junction start --workers 2', () => {
     const port = await freePort();
     const junction = RunningJunction.start(['--host', '127.0.0.1', '--port', String(port), '--workers', '2']);
     running.push(junction);
-    for (const node of ['w1', 'w2']) await junction.waitForLine((line) => line.msg === 'worker serving' && line.node === node, 20_000);
+    for (const node of ['w1', 'w2']) await junction.started((line) => line.msg === 'worker serving' && line.node === node);
     const url = `ws://127.0.0.1:${port}/ws`;
 
     const everyone = await spread(url, ['w1', 'w2']);
@@ -97,7 +97,7 @@ describe('junction start --workers 2', () => {
     // started again, and the cluster carries on.
     const pending = publisher.session.call('e2e.hang', []).then(() => 'answered', (error: { error: string }) => error.error);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const serving = await junction.waitForLine((line) => line.msg === 'worker serving' && line.node === victim);
+    const serving = await junction.started((line) => line.msg === 'worker serving' && line.node === victim);
     const dying = everyone.filter((client) => client.node === victim);
     process.kill(Number(serving.pid), 'SIGKILL');
     await Promise.all(dying.map((client) => client.closed));
@@ -125,7 +125,7 @@ describe('junction start --workers 2', () => {
     running.push(junction);
     const serving = new Map<string, number>();
     for (const node of ['w1', 'w2']) {
-      serving.set(node, Number((await junction.waitForLine((line) => line.msg === 'worker serving' && line.node === node, 20_000)).pid));
+      serving.set(node, Number((await junction.started((line) => line.msg === 'worker serving' && line.node === node)).pid));
     }
     const everyone = await spread(`ws://127.0.0.1:${port}/ws`, ['w1', 'w2']);
     const publisher = everyone[0]!;

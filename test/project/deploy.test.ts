@@ -146,7 +146,7 @@ describe('Dockerfile', () => {
     const probe = () => run(process.execPath, [command[1]!, command[2]!.replace(`:${exposed}/`, `:${port}/`)], 10_000);
     const junction = RunningJunction.start(['--cbdir', dir, '--port', String(port)]);
     try {
-      await junction.waitForLine((line) => line.msg === 'listening' && line.service === 'health');
+      await junction.started((line) => line.msg === 'listening' && line.service === 'health');
       assert.equal((await probe()).code, 0, 'healthy while serving');
     } finally {
       junction.child.kill('SIGTERM');

@@ -120,7 +120,7 @@ describe('npm pack', () => {
     const junction = new RunningJunction(spawnOwned('npx', ['--no-install', 'junction', 'start', '--port', String(port)], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
     const group = -junction.child.pid!;
     try {
-      await junction.waitForLine((line) => line.msg === 'listening' && line.service === 'health', 30_000);
+      await junction.started((line) => line.msg === 'listening' && line.service === 'health');
       const response = await fetch(`http://127.0.0.1:${port}/health`);
       assert.equal(response.status, 200);
       assert.deepEqual(await response.json(), { status: 'serving' });

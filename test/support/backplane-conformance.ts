@@ -171,7 +171,9 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
       late.backplane.publish(publication('r', 'early'));
       await sync(late, b);
       assert.deepEqual(topics(b), ['early']);
-      assert.deepEqual(late.joined, ['b'], 'the late node heard b\'s whole state');
+      // Through Redis b's state may come twice: an answer to the late node's hello, and one to
+      // the sync it asks for when a heartbeat of b reaches it before anything else of b does.
+      assert.deepEqual([...new Set(late.joined)], ['b'], 'the late node heard b\'s whole state');
     });
 
     it('forgets a node that dies or leaves; a node that rejoins under its old name starts clean', async () => {

@@ -35,6 +35,15 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * How long a test waits for a junction process to start serving (its 'listening', 'worker
+ * serving' or 'joined the cluster' line), or for a command that ends at once (version, check, a
+ * start refused) to end. Starting loads every module: about a second on an idle machine, but 5 to
+ * 15 s for one process was measured under a load of 20 on 2 cores (other test files, other
+ * benches), and --workers starts three processes. A start in time costs no more wait for it.
+ */
+export const STARTUP_MS = 60_000;
+
 export interface RunResult {
   code: number | null;
   stdout: string;
@@ -42,7 +51,7 @@ export interface RunResult {
 }
 
 /** Runs `junction ARGS` to completion (bounded by `timeoutMs`). */
-export function runJunction(args: string[], timeoutMs = 15_000, cwd = projectRoot): Promise<RunResult> {
+export function runJunction(args: string[], timeoutMs = STARTUP_MS, cwd = projectRoot): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawnOwned(process.execPath, [junctionBin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -109,9 +118,14 @@ export class RunningJunction {
     return this.lines.find(match)!;
   }
 
+  /** Waits for a line the process writes as it starts serving (STARTUP_MS). */
+  started(match: (line: LogLine) => boolean): Promise<LogLine> {
+    return this.waitForLine(match, STARTUP_MS);
+  }
+
   /** The WebSocket URL from the "listening" line. */
   async url(): Promise<string> {
-    return String((await this.waitForLine((line) => line.msg === 'listening' && line.service === 'websocket')).url);
+    return String((await this.started((line) => line.msg === 'listening' && line.service === 'websocket')).url);
   }
 
   kill(): void {
@@ -129,7 +143,7 @@ export async function startClusterNode(running: RunningJunction[], config: strin
     { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const junction = new RunningJunction(child);
   running.push(junction);
-  await junction.waitForLine((line) => line.msg === 'joined the cluster', 15_000);
+  await junction.started((line) => line.msg === 'joined the cluster');
   return junction;
 }
 
