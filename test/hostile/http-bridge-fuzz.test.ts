@@ -6,7 +6,7 @@ import type { HttpBridgeOptions } from '../../src/config/model.js';
 import { CaptureLog } from '../auth/support/capture-log.js';
 import { bridgeConfig, bridgeDefaults } from '../bridge/http-support.js';
 import {
-  assertSpecificAnswer, checkFuzz, CrashWatch, exchange, fuzzedHeaderValue, fuzzedPathPart, fuzzSeed, fuzzTimeout, gauges, gaugesBackTo, WampBystander,
+  assertSpecificAnswer, checkFuzz, CrashWatch, exchange, fuzzedHeaderValue, fuzzedPathPart, fuzzSeed, fuzzTimeout, gauges, gaugesBackTo, startFuzzedNode, WampBystander,
   type FuzzRequest,
 } from '../support/fuzz.js';
 import { startTestNode } from '../support/node.js';
@@ -112,6 +112,7 @@ describe(`HTTP bridge under fuzzed requests (seed ${fuzzSeed})`, () => {
   let port: number;
   let watch: CrashWatch;
   let bystander: WampBystander;
+  let stop: () => Promise<void>;
   const heldGauges = ['junction_sessions', 'junction_session_queued_bytes'] as const;
 
   before(async () => {
@@ -124,16 +125,10 @@ describe(`HTTP bridge under fuzzed requests (seed ${fuzzSeed})`, () => {
       '/webhook': webhook,
       '/github': { ...webhook, githubSecret },
     });
-    node = await startTestNode(config, { log });
+    ({ node, watch, bystander, stop } = await startFuzzedNode(config, log));
     port = node.ports.get('test')!;
-    watch = new CrashWatch(log);
-    bystander = await WampBystander.join(node.url);
   });
-  after(async () => {
-    watch.stop();
-    await bystander.close();
-    await node.stop();
-  });
+  after(() => stop());
 
   it('answers every request with a success or a specific 4xx, and keeps routing for the others', { timeout: fuzzTimeout(120_000) }, async () => {
     const baseline = gauges(node.metrics.exposition(), heldGauges);

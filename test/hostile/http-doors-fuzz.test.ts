@@ -5,7 +5,7 @@ import type { SseService } from '../../src/config/model.js';
 import { allCodecs, jsonCodec } from '../../src/codec/index.js';
 import { CaptureLog } from '../auth/support/capture-log.js';
 import {
-  assertSpecificAnswer, checkFuzz, CrashWatch, exchange, fuzzedHeaderValue, fuzzedPathPart, fuzzSeed, fuzzTimeout, gauges, gaugesBackTo, WampBystander,
+  assertSpecificAnswer, checkFuzz, CrashWatch, exchange, fuzzedHeaderValue, fuzzedPathPart, fuzzSeed, fuzzTimeout, gauges, gaugesBackTo, startFuzzedNode, WampBystander,
   type FuzzRequest,
 } from '../support/fuzz.js';
 import { startTestNode, testConfig, testLongPoll } from '../support/node.js';
@@ -87,6 +87,7 @@ describe(`long-poll and SSE doors under fuzzed HTTP requests (seed ${fuzzSeed})`
   let port: number;
   let watch: CrashWatch;
   let bystander: WampBystander;
+  let stop: () => Promise<void>;
   const heldGauges = ['junction_sessions', 'junction_longpoll_transports', 'junction_sse_streams_open', 'junction_session_queued_bytes'] as const;
 
   before(async () => {
@@ -102,16 +103,10 @@ describe(`long-poll and SSE doors under fuzzed HTTP requests (seed ${fuzzSeed})`
       // Ticket sign-in only: fuzzed tickets, authids, cookies and Bearer headers meet a real check.
       '/sse-ticket': { ...sse, auth: { ticket: { type: 'static', principals: { joe: { ticket: 'secret', role: 'anonymous' } } } } },
     });
-    node = await startTestNode(config, { log });
+    ({ node, watch, bystander, stop } = await startFuzzedNode(config, log));
     port = node.ports.get('test')!;
-    watch = new CrashWatch(log);
-    bystander = await WampBystander.join(node.url);
   });
-  after(async () => {
-    watch.stop();
-    await bystander.close();
-    await node.stop();
-  });
+  after(() => stop());
 
   /** A well-behaved long-poll client signs in and calls; an SSE stream hears the bystander's event. */
   async function othersWork(what: string): Promise<void> {

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { CaptureLog } from '../auth/support/capture-log.js';
-import { checkFuzz, CrashWatch, fuzzSeed, fuzzTimeout, WampBystander } from '../support/fuzz.js';
-import { startTestNode, testConfig } from '../support/node.js';
+import { checkFuzz, CrashWatch, fuzzSeed, fuzzTimeout, startFuzzedNode, WampBystander } from '../support/fuzz.js';
+import { testConfig } from '../support/node.js';
 import { Arrivals } from '../support/wait.js';
 
 /**
@@ -85,11 +85,11 @@ class ProgramLink {
 
 describe(`stdio door under fuzzed program output (seed ${fuzzSeed})`, () => {
   const log = new CaptureLog();
-  let node: Awaited<ReturnType<typeof startTestNode>>;
   let server: Server;
   let link: ProgramLink;
   let watch: CrashWatch;
   let bystander: WampBystander;
+  let stop: () => Promise<void>;
 
   before(async () => {
     server = createServer();
@@ -100,15 +100,11 @@ describe(`stdio door under fuzzed program output (seed ${fuzzSeed})`, () => {
       kind: 'stdio', id: 'fuzzed', realm: 'realm1', role: 'anonymous', command: [process.execPath, '-e', relay], cwd: tmpdir(),
       env: { RELAY_PORT: String((server.address() as AddressInfo).port) }, maxLineBytes, queueLimit: 1_000, restart: { initialDelayMs: 50, maxDelayMs: 1_000 },
     }];
-    node = await startTestNode(config, { log });
+    ({ watch, bystander, stop } = await startFuzzedNode(config, log));
     link = new ProgramLink(await connected);
-    watch = new CrashWatch(log);
-    bystander = await WampBystander.join(node.url);
   });
   after(async () => {
-    watch.stop();
-    await bystander.close();
-    await node.stop();
+    await stop();
     server.close();
   });
 

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { CaptureLog } from '../auth/support/capture-log.js';
-import { checkFuzz, CrashWatch, fuzzSeed, fuzzTimeout, gauges, gaugesBackTo, WampBystander } from '../support/fuzz.js';
+import { checkFuzz, CrashWatch, fuzzSeed, fuzzTimeout, gauges, gaugesBackTo, startFuzzedNode, WampBystander } from '../support/fuzz.js';
 import { startTestNode, testConfig, webSocketPath } from '../support/node.js';
 import { Arrivals } from '../support/wait.js';
 
@@ -93,20 +93,15 @@ describe(`WAMP v1 door under fuzzed frames (seed ${fuzzSeed})`, () => {
   let node: Awaited<ReturnType<typeof startTestNode>>;
   let watch: CrashWatch;
   let bystander: WampBystander;
+  let stop: () => Promise<void>;
   const heldGauges = ['junction_sessions', 'junction_session_queued_bytes', 'junction_session_queued_messages'] as const;
 
   before(async () => {
     const config = testConfig();
     webSocketPath(config).options.wamp1 = { realm: 'realm1', role: 'anonymous', uris: [{ v1: 'http://example.com/form#', v2: 'com.example.form.' }], maxPrefixes: 4 };
-    node = await startTestNode(config, { log });
-    watch = new CrashWatch(log);
-    bystander = await WampBystander.join(node.url);
+    ({ node, watch, bystander, stop } = await startFuzzedNode(config, log));
   });
-  after(async () => {
-    watch.stop();
-    await bystander.close();
-    await node.stop();
-  });
+  after(() => stop());
 
   it('answers a CALL after any frames, or closes with 1008 and a reason; the others keep working', { timeout: fuzzTimeout(120_000) }, async () => {
     const baseline = gauges(node.metrics.exposition(), heldGauges);

@@ -5,8 +5,8 @@ import { Push } from 'zeromq';
 import type { ZeromqComponentConfig } from '../../src/config/model.js';
 import { CaptureLog } from '../auth/support/capture-log.js';
 import { freePort } from '../support/cli.js';
-import { checkFuzz, CrashWatch, fuzzSeed, fuzzTimeout, WampBystander } from '../support/fuzz.js';
-import { startTestNode, testConfig } from '../support/node.js';
+import { checkFuzz, CrashWatch, fuzzSeed, fuzzTimeout, startFuzzedNode, WampBystander } from '../support/fuzz.js';
+import { testConfig } from '../support/node.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -42,9 +42,9 @@ const message: fc.Arbitrary<Buffer[]> = fc.tuple(
 
 describe(`ZeroMQ door under fuzzed messages (seed ${fuzzSeed})`, () => {
   const log = new CaptureLog();
-  let node: Awaited<ReturnType<typeof startTestNode>>;
   let watch: CrashWatch;
   let bystander: WampBystander;
+  let stop: () => Promise<void>;
   const sockets: Record<'plain' | 'field', Push> = {} as Record<'plain' | 'field', Push>;
 
   before(async () => {
@@ -53,19 +53,15 @@ describe(`ZeroMQ door under fuzzed messages (seed ${fuzzSeed})`, () => {
       ({ kind: 'zeromq', id, realm: 'realm1', role: 'anonymous', socket: 'pull', endpoint: { mode: 'bind', address }, subscribe: [], maxMessageBytes: 4096, ...more });
     const config = testConfig();
     config.components = [component('plain', addresses.plain), component('field', addresses.field, { topicField: 'form' })];
-    node = await startTestNode(config, { log });
-    watch = new CrashWatch(log);
-    bystander = await WampBystander.join(node.url);
+    ({ watch, bystander, stop } = await startFuzzedNode(config, log));
     for (const kind of ['plain', 'field'] as const) {
       sockets[kind] = new Push({ linger: 0 });
       sockets[kind].connect(addresses[kind]);
     }
   });
   after(async () => {
-    watch.stop();
     for (const socket of Object.values(sockets)) socket.close();
-    await bystander.close();
-    await node.stop();
+    await stop();
   });
 
   it('publishes or drops every message and goes on with the next', { timeout: fuzzTimeout(120_000) }, async () => {

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import fc from 'fast-check';
+import type { JunctionConfig } from '../../src/config/model.js';
 import type { CaptureLog } from '../auth/support/capture-log.js';
 import { openAutobahn, type OpenSession } from './autobahn.js';
+import { startTestNode } from './node.js';
 import { waitFor } from './wait.js';
 
 /**
@@ -112,6 +114,28 @@ export class WampBystander {
   close(): Promise<void> {
     return this.open.close();
   }
+}
+
+/** A node under fuzzing, the watch on it and a well-behaved WAMP client beside it; `stop` ends all three. */
+export interface FuzzedNode {
+  node: Awaited<ReturnType<typeof startTestNode>>;
+  watch: CrashWatch;
+  bystander: WampBystander;
+  stop(): Promise<void>;
+}
+
+export async function startFuzzedNode(config: JunctionConfig, log: CaptureLog): Promise<FuzzedNode> {
+  const node = await startTestNode(config, { log });
+  const watch = new CrashWatch(log);
+  const bystander = await WampBystander.join(node.url);
+  return {
+    node, watch, bystander,
+    stop: async () => {
+      watch.stop();
+      await bystander.close();
+      await node.stop();
+    },
+  };
 }
 
 // ---- HTTP doors ----
