@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
 import { skipWithoutDebian } from '../../../test/support/debian.js';
 import { FreezingProxy } from '../../../test/support/freezing-proxy.js';
 import { leasedFeedConformance } from '../../../test/support/leased-feed-conformance.js';
@@ -86,6 +87,38 @@ describe('Redis feeds whose connection goes half-open (a frozen TCP proxy in fro
       await holderNode.close();
       await other.close();
       await proxy.close();
+    }
+  });
+});
+
+describe('a Redis feed\'s node that finds the lease held elsewhere', { skip }, () => {
+  it('hands its outbox back each time: at start and after every lease it loses, once each', async () => {
+    const inspector = new Redis(redis!.url);
+    const node = new RedisFeeds({ redis: { url: redis!.url }, prefix: 'handback', nodeId: 'a', leaseMs, log: silentLogger, pollMs: 10 });
+    const lease = 'handback:lease:f';
+    const steps: string[] = [];
+    const reached = (count: number, what: string): Promise<void> => waitFor(() => steps.length >= count, what, 5_000);
+    try {
+      await node.ready();
+      await inspector.set(lease, 'b#1000', 'PX', 60_000);
+      node.feed('f', { messages: 100, bytes: 1_000_000 }).run({
+        granted: async () => void steps.push('granted'),
+        take: async () => {},
+        lost: async () => void steps.push('lost'),
+        heldElsewhere: async () => void steps.push('elsewhere'),
+      });
+      await reached(1, 'b\'s lease met at start');
+      for (let loss = 1; loss <= 2; loss++) {
+        await inspector.del(lease);
+        await reached(steps.length + 1, `a takes the lease (${loss})`);
+        await inspector.set(lease, `b#${1000 + loss}`, 'PX', 60_000);
+        await reached(steps.length + 2, `a loses it and finds it held by b (${loss})`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, leaseMs)); // a few more tries at the lease
+      assert.deepEqual(steps, ['elsewhere', 'granted', 'lost', 'elsewhere', 'granted', 'lost', 'elsewhere']);
+    } finally {
+      await node.close();
+      inspector.disconnect();
     }
   });
 });

@@ -202,7 +202,8 @@ class RedisFeed implements LeasedFeed {
   /** The holder's steps (granted, take, lost) run one at a time. */
   private work: Promise<void> = Promise.resolve();
   private pulling = false;
-  private metOtherHolder = false;
+  /** The holder was told the lease is held elsewhere since this node started or last held it: once each such time. */
+  private toldHeldElsewhere = false;
   private tending = false;
   private closed = false;
   /** Appends waiting for the connection, bounded like the feed itself (they could not be taken beyond its limits anyway). */
@@ -321,14 +322,16 @@ class RedisFeed implements LeasedFeed {
         return;
       }
       const token = Number(await connection.command('lease', () => redis.eval(acquireScript, 2, this.keys.lease, this.keys.fence, nodeId, leaseMs)));
-      if (token === 0 && !this.metOtherHolder && !this.closed) {
-        this.metOtherHolder = true;
+      if (token === 0 && !this.toldHeldElsewhere && !this.closed) {
+        this.toldHeldElsewhere = true;
         const holder = this.holder!;
         if (holder.heldElsewhere) this.step(() => holder.heldElsewhere!());
       }
       if (token === 0 || this.closed) return;
       this.held = `${nodeId}#${token}`;
       this.renewedAt = Date.now();
+      // Its outbox fills again while it holds the lease: once lost, another holder must get it back.
+      this.toldHeldElsewhere = false;
       log.info({ feed: this.name, token }, 'took the lease: this node runs it now');
       const holder = this.holder!;
       this.step(() => holder.granted());
