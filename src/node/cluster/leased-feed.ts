@@ -37,7 +37,8 @@ export interface FeedHolder {
   /**
    * Another node holds the lease, and nodes may be on other machines (Redis): what this node's own
    * outbox still holds would wait there until it holds the lease again, so it hands it back to the
-   * feed. Called once, when this node first finds the lease held elsewhere. (With --workers the
+   * feed. Called when this node first finds the lease held elsewhere after it started, and again
+   * after every lease it loses, each time once. (With --workers the
    * holders share one disk and take over the outbox itself: never called.)
    */
   heldElsewhere?(): Promise<void>;
