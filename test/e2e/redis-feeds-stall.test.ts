@@ -5,7 +5,7 @@ import type { LogLine } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { health, metric } from '../support/node-probes.js';
 import { ProxiedCluster } from '../support/proxied-cluster.js';
-import { eventually } from '../support/wait.js';
+import { eventually, waitFor } from '../support/wait.js';
 import { range, startWebhookApp, type WebhookApp } from '../support/webhook-app.js';
 
 /**
@@ -111,5 +111,34 @@ describe('a forwarder holder whose feeds connection to Redis goes half-open (a f
     await publishAll(onA, range(20, 25));
     await publishAll(onB, range(25, 30));
     await appGetsEachOnce(app, range(0, 30), 'after the takeover');
+  });
+
+  it('a holder that loses its lease twice hands its outbox back to the new holder both times; each event forwarded once', async () => {
+    const { app, cluster, onA } = await forwardingPair(1_000);
+    const handedBack = (line: LogLine): boolean => String(line.msg).startsWith('another node holds the forwarder lease: handed');
+    const timesA = (match: (line: LogLine) => boolean): number => cluster.a!.lines.filter(match).length;
+    for (const [loss, values] of [[1, range(10, 15)], [2, range(15, 20)]] as const) {
+      // The app is down: the events wait in A's outbox, on its own disk, when A loses the lease.
+      app.down = true;
+      await publishAll(onA, values);
+      await eventually(async () => {
+        const status = await onA.session.call('junction.forwarder.orders.status') as { pending: number };
+        return status.pending === values.length ? true : undefined;
+      }, `A stored ${values.join(', ')} in its outbox`);
+      const heldByB = cluster.b!.lines.filter(leaseHeld).length;
+      freezeFeedsOfA(cluster);
+      await waitFor(() => cluster.b!.lines.filter(leaseHeld).length > heldByB, `B takes the lease (loss ${loss})`, 10_000);
+      await waitFor(() => timesA(handedBack) === loss, `A hands its outbox back (loss ${loss})`, 10_000);
+      assert.equal(cluster.a!.lines.filter(handedBack)[loss - 1]!.handed, values.length);
+      app.down = false;
+      await appGetsEachOnce(app, range(0, values.at(-1)! + 1), `after loss ${loss}, from B while A does not hold the lease`);
+      assert.equal(timesA(leaseHeld), loss, 'A did not hold the lease again meanwhile');
+      if (loss === 1) {
+        // B dies, its lease runs out, A takes it again; then B comes back.
+        cluster.b!.kill();
+        await waitFor(() => timesA(leaseHeld) === 2, 'A holds the lease again', 10_000);
+        await cluster.startB();
+      }
+    }
   });
 });

@@ -37,6 +37,7 @@ export class ProxiedCluster {
   portA = 0;
   portB = 0;
   private dir: string | undefined;
+  private config = '';
 
   /** Starts Redis, the proxy and node A, then node B (A first: it is the older node). */
   async start(setup: ProxiedClusterSetup): Promise<this> {
@@ -44,15 +45,21 @@ export class ProxiedCluster {
     this.proxy = await FreezingProxy.start(this.redis.port);
     this.inspector = new Redis(this.redis.url);
     this.dir = await mkdtemp(join(tmpdir(), 'junction-proxied-'));
-    const config = join(this.dir, 'config.json');
+    const config = this.config = join(this.dir, 'config.json');
     const document = openRouterConfig({ ws: { type: 'websocket' }, health: { type: 'health' }, metrics: { type: 'metrics' } },
       { redis: { url: '${REDIS_URL}', command_timeout: setup.commandTimeoutMs }, heartbeat: 200, lease: setup.leaseMs }, setup.components);
     await writeFile(config, JSON.stringify(document));
     [this.portA, this.portB] = [await freePort(), await freePort()];
     this.a = await startClusterNode(this.running, config, this.portA, { REDIS_URL: this.proxy.url }, ['--data-dir', join(this.dir, 'a')]);
     await setup.afterA?.(this.a);
-    this.b = await startClusterNode(this.running, config, this.portB, { REDIS_URL: this.redis.url }, ['--data-dir', join(this.dir, 'b')]);
+    await this.startB();
     return this;
+  }
+
+  /** Starts node B (again, once the test killed it: on the same port and data dir). */
+  async startB(): Promise<RunningJunction> {
+    this.b = await startClusterNode(this.running, this.config, this.portB, { REDIS_URL: this.redis!.url }, ['--data-dir', join(this.dir!, 'b')]);
+    return this.b;
   }
 
   /** An AutobahnJS session (JSON) on `node`'s WebSocket, closed by stop(). */
