@@ -5,6 +5,7 @@ interface Pipe {
   client: Socket;
   upstream: Socket;
   sent: string;
+  frozen: boolean;
 }
 
 /** How much of what a client sends is kept for freeze() to match: enough for its first commands. */
@@ -22,7 +23,7 @@ export class FreezingProxy {
     const pipes = new Set<Pipe>();
     const server = createServer((client) => {
       const upstream = createConnection({ host: '127.0.0.1', port: targetPort });
-      const pipe: Pipe = { client, upstream, sent: '' };
+      const pipe: Pipe = { client, upstream, sent: '', frozen: false };
       pipes.add(pipe);
       client.on('data', (chunk: Buffer) => {
         if (pipe.sent.length < KEPT_BYTES) pipe.sent += chunk.toString('latin1').slice(0, KEPT_BYTES - pipe.sent.length);
@@ -49,11 +50,15 @@ export class FreezingProxy {
     return `redis://127.0.0.1:${this.port}/0`;
   }
 
-  /** Freezes the open connections whose client sent something matching `sent`; returns how many. */
+  /**
+   * Freezes the open connections, not frozen yet, whose client sent something matching `sent`;
+   * returns how many. (A frozen one stays open here, whatever its ends did, as it reads nothing.)
+   */
   freeze(sent: RegExp): number {
     let frozen = 0;
     for (const pipe of this.pipes) {
-      if (!sent.test(pipe.sent)) continue;
+      if (pipe.frozen || !sent.test(pipe.sent)) continue;
+      pipe.frozen = true;
       pipe.client.pause();
       pipe.upstream.pause();
       frozen++;
