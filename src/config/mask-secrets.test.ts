@@ -151,14 +151,19 @@ describe('maskSecrets', () => {
 
 describe('programSecretsMask', () => {
   const mask = programSecretsMask(
-    ['/usr/bin/cat', '--credential=cc-xyz', '--token', 'tok-xyz', '--key', 'abc', '--verbose', 'report.txt', '--api-key=tok-xyz-long'],
-    { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', DB_PASSWORD: 'db-pw-xyz', WAMP_TICKET: 'ticket-xyz', LOG_LEVEL: 'debug' },
+    ['/usr/bin/cat', '--credential=cc-xyz', '--token', 'tok-xyz', '--key', 'abc', '--verbose', 'report.txt', '--api-key=tok-xyz-long', '--dsn=postgres://app:url-pw-xyz@db/app'],
+    { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', DB_PASSWORD: 'db-pw-xyz', WAMP_TICKET: 'ticket-xyz', LOG_LEVEL: 'debug', CACHE: 'redis://:redis-pw-xyz@cache:6379' },
   );
 
   it("masks the values of a program's secret options and secret-named environment variables wherever they stand in a line", () => {
     assert.equal(mask("cat: unrecognized option '--credential=cc-xyz'"), `cat: unrecognized option '--credential=${maskedMark}'`);
     assert.equal(mask('connecting with tok-xyz and db-pw-xyz, ticket ticket-xyz; again tok-xyz'),
       `connecting with ${maskedMark} and ${maskedMark}, ticket ${maskedMark}; again ${maskedMark}`);
+  });
+
+  it("masks the user name and password of a URL in the program's arguments and environment, and the password alone", () => {
+    assert.equal(mask('cannot reach postgres://app:url-pw-xyz@db/app, password url-pw-xyz; redis-pw-xyz'),
+      `cannot reach postgres://${maskedMark}@db/app, password ${maskedMark}; ${maskedMark}`);
   });
 
   it('masks a secret that contains another one whole, and keeps what is no secret', () => {

@@ -99,6 +99,13 @@ function readArguments(command: readonly unknown[]): ({ word: unknown; secret?: 
   });
 }
 
+/** The "user:password" of each URL in `text`, and the password alone. */
+function urlCredentials(text: string): string[] {
+  return [...text.matchAll(urlUserinfo)].flatMap(([, userinfo = '']) => [userinfo, userinfo.slice(userinfo.indexOf(':') + 1)]);
+}
+
+const urlUserinfo = /\b[a-z][a-z0-9+.-]*:\/\/([^/?#\s@]*)@/gi;
+
 /** An environment variable's name that says its value is a secret: "DB_PASSWORD", "WAMP_TICKET", "AUTH_HEADER". */
 function secretName(name: string): boolean {
   const normalized = normalizedOption(name);
@@ -117,12 +124,14 @@ export const minMaskedValueLength = 4;
  * it echoes its arguments or environment in: "unrecognized option '--credential=s3cret'"): the
  * values of its secret options (as masked in its `command` above) and of its environment variables
  * named like a secret ("DB_PASSWORD", "API_TOKEN", "AUTH_HEADER"), each of at least
+ * the user name and password of a URL in either ("--dsn=postgres://app:pw@db"), each of at least
  * minMaskedValueLength characters, longest first so that a secret containing another is masked whole.
  */
 export function programSecretsMask(command: readonly string[], env: Readonly<Record<string, string>>): (text: string) => string {
   const fromArguments = readArguments(command).map(({ secret }) => secret);
   const fromEnvironment = Object.entries(env).filter(([name]) => secretName(name)).map(([, value]) => value);
-  const secrets = [...new Set([...fromArguments, ...fromEnvironment])]
+  const fromUrls = [...command.slice(1), ...Object.values(env)].flatMap(urlCredentials);
+  const secrets = [...new Set([...fromArguments, ...fromEnvironment, ...fromUrls])]
     .filter((value): value is string => value !== undefined && value.length >= minMaskedValueLength)
     .sort((a, b) => b.length - a.length);
   if (secrets.length === 0) return (text) => text;
