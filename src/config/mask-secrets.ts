@@ -101,10 +101,8 @@ function readArguments(command: readonly unknown[]): ({ word: unknown; secret?: 
 
 /** The "user:password" of each URL in `text`, and the password alone. */
 function urlCredentials(text: string): string[] {
-  return [...text.matchAll(urlUserinfo)].flatMap(([, userinfo = '']) => [userinfo, userinfo.slice(userinfo.indexOf(':') + 1)]);
+  return [...text.matchAll(userinfoAnywhere)].flatMap(([, , userinfo = '']) => [userinfo, userinfo.slice(userinfo.indexOf(':') + 1)]);
 }
-
-const urlUserinfo = /\b[a-z][a-z0-9+.-]*:\/\/([^/?#\s@]*)@/gi;
 
 /** An environment variable's name that says its value is a secret: "DB_PASSWORD", "WAMP_TICKET", "AUTH_HEADER". */
 function secretName(name: string): boolean {
@@ -123,7 +121,7 @@ export const minMaskedValueLength = 4;
  * What masks the secrets a program is given wherever they appear in what it writes (a stderr line
  * it echoes its arguments or environment in: "unrecognized option '--credential=s3cret'"): the
  * values of its secret options (as masked in its `command` above) and of its environment variables
- * named like a secret ("DB_PASSWORD", "API_TOKEN", "AUTH_HEADER"), each of at least
+ * named like a secret ("DB_PASSWORD", "API_TOKEN", "AUTH_HEADER"), and
  * the user name and password of a URL in either ("--dsn=postgres://app:pw@db"), each of at least
  * minMaskedValueLength characters, longest first so that a secret containing another is masked whole.
  */
@@ -147,7 +145,8 @@ function maskUrls(text: string): string {
 }
 
 const absoluteUrl = /^[a-z][a-z0-9+.-]*:\/\/\S*$/i;
-const userinfoAnywhere = /\b([a-z][a-z0-9+.-]*:\/\/)[^/?#\s@]*@/gi;
+/** A URL's scheme and "//" ($1), then its user name and password ($2), anywhere in a text. */
+const userinfoAnywhere = /\b([a-z][a-z0-9+.-]*:\/\/)([^/?#\s@]*)@/gi;
 
 /** "scheme://user:pw@" at the start of a URL: the last "@" before the path ends the userinfo. */
 const userinfo = /^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i;
