@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { maskedMark, maskSecrets } from './mask-secrets.js';
+import { maskedMark, maskSecrets, minMaskedValueLength, programSecretsMask } from './mask-secrets.js';
 import { parseConfig } from './load.js';
 
 describe('maskSecrets', () => {
@@ -146,5 +146,37 @@ describe('maskSecrets', () => {
     for (const kept of ['"orders.new"', 'https://app.example/hooks/orders?api_key=*****', 'https://api.example/v1/', 'redis://*****@redis.internal:6379/0', '/etc/ssl/router.crt']) {
       assert.ok(text.includes(kept), `${kept} not in ${text}`);
     }
+  });
+});
+
+describe('programSecretsMask', () => {
+  const mask = programSecretsMask(
+    ['/usr/bin/cat', '--credential=cc-xyz', '--token', 'tok-xyz', '--key', 'abc', '--verbose', 'report.txt', '--api-key=tok-xyz-long', '--dsn=postgres://app:url-pw-xyz@db/app'],
+    { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', DB_PASSWORD: 'db-pw-xyz', WAMP_TICKET: 'ticket-xyz', LOG_LEVEL: 'debug', CACHE: 'redis://:redis-pw-xyz@cache:6379' },
+  );
+
+  it("masks the values of a program's secret options and secret-named environment variables wherever they stand in a line", () => {
+    assert.equal(mask("cat: unrecognized option '--credential=cc-xyz'"), `cat: unrecognized option '--credential=${maskedMark}'`);
+    assert.equal(mask('connecting with tok-xyz and db-pw-xyz, ticket ticket-xyz; again tok-xyz'),
+      `connecting with ${maskedMark} and ${maskedMark}, ticket ${maskedMark}; again ${maskedMark}`);
+  });
+
+  it("masks the user name and password of a URL in the program's arguments and environment, and the password alone", () => {
+    assert.equal(mask('cannot reach postgres://app:url-pw-xyz@db/app, password url-pw-xyz; redis-pw-xyz'),
+      `cannot reach postgres://${maskedMark}@db/app, password ${maskedMark}; ${maskedMark}`);
+  });
+
+  it('masks a secret that contains another one whole, and keeps what is no secret', () => {
+    assert.equal(mask('key tok-xyz-long'), `key ${maskedMark}`);
+    assert.equal(mask('report.txt: level debug, LANG C.UTF-8, PATH /usr/bin:/bin, --verbose'), 'report.txt: level debug, LANG C.UTF-8, PATH /usr/bin:/bin, --verbose');
+  });
+
+  it(`leaves values shorter than ${minMaskedValueLength} characters alone: they are too common to mask`, () => {
+    assert.equal(mask('abc def'), 'abc def');
+  });
+
+  it('changes nothing for a program given no secrets', () => {
+    const none = programSecretsMask(['/bin/echo', 'hello'], { PATH: '/bin' });
+    assert.equal(none('hello /bin'), 'hello /bin');
   });
 });

@@ -69,22 +69,71 @@ const option = /^--?([a-z0-9][\w.-]*)(=.*)?$/is;
 /**
  * A program and its arguments with the value of each secret option masked, the option's name kept:
  * "--password=pw" -> "--password=*****", "--token tok" -> "--token *****". The program itself (the
- * first word) is never masked. The word after a secret option without "=" is taken as its value
- * even when it starts with one "-" (a token may); one that starts with "--" is the next option.
+ * first word) is never masked.
  */
 function maskArguments(command: unknown[]): unknown[] {
+  return readArguments(command).map(({ word, secret }) => {
+    if (secret === undefined) return word;
+    return secret === word ? maskedMark : `${word.slice(0, word.length - secret.length)}${maskedMark}`;
+  });
+}
+
+/**
+ * Each word of a command with the secret it carries: the whole word after a secret option without
+ * "=", the part after "=" of one with it. The word after a secret option without "=" is taken as
+ * its value even when it starts with one "-" (a token may); one that starts with "--" is the next
+ * option.
+ */
+function readArguments(command: readonly unknown[]): ({ word: unknown; secret?: undefined } | { word: string; secret: string })[] {
   let valueNext = false;
   return command.map((word, index) => {
-    if (index === 0 || typeof word !== 'string') return word;
+    if (index === 0 || typeof word !== 'string') return { word };
     if (valueNext && !word.startsWith('--')) {
       valueNext = false;
-      return maskedMark;
+      return { word, secret: word };
     }
     const [, name, attached] = option.exec(word) ?? [];
-    const secret = name !== undefined && secretOption.test(name.toLowerCase().replace(/[-_.]/g, ''));
+    const secret = name !== undefined && secretOption.test(normalizedOption(name));
     valueNext = secret && attached === undefined;
-    return secret && attached !== undefined ? `${word.slice(0, word.indexOf('='))}=${maskedMark}` : word;
+    return secret && attached !== undefined ? { word, secret: attached.slice(1) } : { word };
   });
+}
+
+/** The "user:password" of each URL in `text`, and the password alone. */
+function urlCredentials(text: string): string[] {
+  return [...text.matchAll(userinfoAnywhere)].flatMap(([, , userinfo = '']) => [userinfo, userinfo.slice(userinfo.indexOf(':') + 1)]);
+}
+
+/** An environment variable's name that says its value is a secret: "DB_PASSWORD", "WAMP_TICKET", "AUTH_HEADER". */
+function secretName(name: string): boolean {
+  const normalized = normalizedOption(name);
+  return secretOption.test(normalized) || secretKey.test(normalized);
+}
+
+function normalizedOption(name: string): string {
+  return name.toLowerCase().replace(/[-_.]/g, '');
+}
+
+/** Shorter values are not masked in free text: "key=ab" would mask every "ab" a program writes. */
+export const minMaskedValueLength = 4;
+
+/**
+ * What masks the secrets a program is given wherever they appear in what it writes (a stderr line
+ * it echoes its arguments or environment in: "unrecognized option '--credential=s3cret'"): the
+ * values of its secret options (as masked in its `command` above) and of its environment variables
+ * named like a secret ("DB_PASSWORD", "API_TOKEN", "AUTH_HEADER"), and
+ * the user name and password of a URL in either ("--dsn=postgres://app:pw@db"), each of at least
+ * minMaskedValueLength characters, longest first so that a secret containing another is masked whole.
+ */
+export function programSecretsMask(command: readonly string[], env: Readonly<Record<string, string>>): (text: string) => string {
+  const fromArguments = readArguments(command).map(({ secret }) => secret);
+  const fromEnvironment = Object.entries(env).filter(([name]) => secretName(name)).map(([, value]) => value);
+  const fromUrls = [...command.slice(1), ...Object.values(env)].flatMap(urlCredentials);
+  const secrets = [...new Set([...fromArguments, ...fromEnvironment, ...fromUrls])]
+    .filter((value): value is string => value !== undefined && value.length >= minMaskedValueLength)
+    .sort((a, b) => b.length - a.length);
+  if (secrets.length === 0) return (text) => text;
+  return (text) => secrets.reduce((masked, secret) => masked.replaceAll(secret, maskedMark), text);
 }
 
 /**
@@ -96,7 +145,8 @@ function maskUrls(text: string): string {
 }
 
 const absoluteUrl = /^[a-z][a-z0-9+.-]*:\/\/\S*$/i;
-const userinfoAnywhere = /\b([a-z][a-z0-9+.-]*:\/\/)[^/?#\s@]*@/gi;
+/** A URL's scheme and "//" ($1), then its user name and password ($2), anywhere in a text. */
+const userinfoAnywhere = /\b([a-z][a-z0-9+.-]*:\/\/)([^/?#\s@]*)@/gi;
 
 /** "scheme://user:pw@" at the start of a URL: the last "@" before the path ends the userinfo. */
 const userinfo = /^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i;

@@ -11,7 +11,7 @@ import { NodeAuth } from './auth-wiring.js';
 import { meterConnections } from './connection-meter.js';
 import { startProcessMetrics } from './process-metrics.js';
 import { meterSignIn } from './sign-in-metrics.js';
-import { bindFailure, checkPortsFree, checkTlsFiles } from './startup-errors.js';
+import { bindFailure, checkPortsFree, checkTlsFiles, type EndpointSettings } from './startup-errors.js';
 import { startComponents, stopComponents, type RunningComponent } from './bridge/components.js';
 import { buildListener, type Listener, type ServedUrl } from './listeners.js';
 import { realmSettings } from './realm-settings.js';
@@ -37,6 +37,8 @@ export interface NodeOptions {
    * `--workers`: its parent checked them and binds them (see `ports`).
    */
   checkPorts?: boolean;
+  /** What a failed bind tells the user to change (default: the config; the command line alone for the embedded default). */
+  endpointSettings?: EndpointSettings;
   /** Where listeners get their connections (default: they bind their endpoints; a `--workers` worker gets them from its parent). */
   ports?: PortSource;
 }
@@ -64,7 +66,7 @@ export interface RunningNode {
 export async function startNode(config: JunctionConfig, options: NodeOptions): Promise<RunningNode> {
   const log = options.log;
   checkTlsFiles(config.listeners);
-  if (options.checkPorts ?? true) await checkPortsFree(config.listeners); // before any session joins: a busy port fails quietly and at once
+  if (options.checkPorts ?? true) await checkPortsFree(config.listeners, options.endpointSettings); // before any session joins: a busy port fails quietly and at once
   const metrics = options.metrics ?? new MetricsRegistry();
   const { signIn } = config;
   const auth = new NodeAuth(config, {
@@ -111,7 +113,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
       const listener = await buildListener(listenerConfig, context);
       meterConnections(listener.server, listenerConfig.id, metrics);
       const bound = await listener.listen().catch((error: unknown) => {
-        throw bindFailure(error, listenerConfig);
+        throw bindFailure(error, listenerConfig, options.endpointSettings);
       });
       listeners.set(listenerConfig.id, listener);
       ports.set(listenerConfig.id, bound.port);

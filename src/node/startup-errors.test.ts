@@ -32,6 +32,20 @@ describe('start-up errors', () => {
     }
   });
 
+  it('for the embedded default (no config to edit) a busy port names only --port, and no transport the user never named', async () => {
+    const { server, port } = await occupiedPort();
+    try {
+      await assert.rejects(checkPortsFree([listenerOn(port)], 'command-line'), (error: unknown) => {
+        assert.ok(error instanceof StartupError);
+        assert.equal(error.code, 'port_in_use');
+        assert.equal(error.message, `port ${port} on 127.0.0.1 is already in use: stop the program using it, or choose another port with --port`);
+        return true;
+      });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('a free port passes the check and stays free', async () => {
     const { server, port } = await occupiedPort();
     await new Promise((resolve) => server.close(resolve));
@@ -51,6 +65,10 @@ describe('start-up errors', () => {
     assert.match((failure('EACCES') as StartupError).message, /--port/);
     assert.equal((failure('EADDRNOTAVAIL') as StartupError).code, 'address_not_available');
     assert.match((failure('EADDRNOTAVAIL') as StartupError).message, /--host .*endpoint\.interface/);
+    const commandLine = (code: string) => (bindFailure(Object.assign(new Error(code), { code }), listener, 'command-line') as StartupError).message;
+    assert.match(commandLine('EACCES'), /ports below 1024 need privileges; choose another port with --port$/);
+    assert.match(commandLine('EADDRNOTAVAIL'), /: choose another address with --host$/);
+    for (const code of ['EACCES', 'EADDRNOTAVAIL']) assert.doesNotMatch(commandLine(code), /endpoint|config|transport/);
     const other = new Error('something else');
     assert.equal(bindFailure(other, listener), other);
   });

@@ -23,24 +23,37 @@ export class StartupError extends Error {
   }
 }
 
-const changePort = (transport: string): string =>
-  `choose another port with --port (first transport) or ${transport}'s endpoint.port in the config`;
+/**
+ * Where the user changes a transport's endpoint: a config (and, for its first transport, --host and
+ * --port), or only --host and --port when `junction start` runs the embedded default, which has
+ * no config file to edit and whose transport's name the user never chose.
+ */
+export type EndpointSettings = 'config' | 'command-line';
 
-/** By the bind error's errno code: `what` says what failed ("port 8080 on 127.0.0.1 is already in use"), `transport` which one. */
-const bindFailures: Record<string, (what: string, transport: string) => StartupError> = {
-  EADDRINUSE: (what, transport) =>
-    new StartupError('port_in_use', `${what} (${transport}): stop the program using it, or ${changePort(transport)}`),
-  EACCES: (what, transport) =>
-    new StartupError('port_not_permitted', `${what} (${transport}): ports below 1024 need privileges; ${changePort(transport)}`),
-  EADDRNOTAVAIL: (what, transport) =>
-    new StartupError('address_not_available', `${what} (${transport}): choose another address with --host (first transport) or ${transport}'s endpoint.interface in the config`),
+/** What to do about a busy or forbidden port, and a missing address, in words naming only what the user can change. */
+function endpointHints(transport: string, settings: EndpointSettings): { port: string; address: string } {
+  return settings === 'command-line'
+    ? { port: 'choose another port with --port', address: 'choose another address with --host' }
+    : {
+      port: `choose another port with --port (first transport) or ${transport}'s endpoint.port in the config`,
+      address: `choose another address with --host (first transport) or ${transport}'s endpoint.interface in the config`,
+    };
+}
+
+/** By the bind error's errno code: `what` says what failed ("port 8080 on 127.0.0.1 is already in use"), `failed` adds which transport when the user named it. */
+const bindFailures: Record<string, (failed: string, hints: { port: string; address: string }) => StartupError> = {
+  EADDRINUSE: (failed, hints) => new StartupError('port_in_use', `${failed}: stop the program using it, or ${hints.port}`),
+  EACCES: (failed, hints) => new StartupError('port_not_permitted', `${failed}: ports below 1024 need privileges; ${hints.port}`),
+  EADDRNOTAVAIL: (failed, hints) => new StartupError('address_not_available', `${failed}: ${hints.address}`),
 };
 
 /** A failed bind of `listener`'s TCP port as a StartupError naming the transport and the settings that change it; any other error as it is. */
-export function bindFailure(error: unknown, listener: ListenerConfig): unknown {
+export function bindFailure(error: unknown, listener: ListenerConfig, settings: EndpointSettings = 'config'): unknown {
   const failure = bindFailures[(error as NodeJS.ErrnoException).code ?? ''];
   if (failure === undefined || listener.endpoint.type === 'unix') return error;
-  return failure(listenFailure(error), `transport "${listener.id}"`);
+  const transport = `transport "${listener.id}"`;
+  const failed = settings === 'config' ? `${listenFailure(error)} (${transport})` : listenFailure(error);
+  return failure(failed, endpointHints(transport, settings));
 }
 
 /**
@@ -49,7 +62,7 @@ export function bindFailure(error: unknown, listener: ListenerConfig): unknown {
  * (A port taken in the moment between this check and the real bind still fails the start, with
  * the same message.)
  */
-export async function checkPortsFree(listeners: readonly ListenerConfig[]): Promise<void> {
+export async function checkPortsFree(listeners: readonly ListenerConfig[], settings: EndpointSettings = 'config'): Promise<void> {
   for (const listener of listeners) {
     const { endpoint } = listener;
     if (endpoint.type === 'unix' || endpoint.port === 0) continue;
@@ -60,7 +73,7 @@ export async function checkPortsFree(listeners: readonly ListenerConfig[]): Prom
         probe.listen({ port: endpoint.port, host: endpoint.interface }, resolve);
       });
     } catch (error) {
-      throw bindFailure(error, listener);
+      throw bindFailure(error, listener, settings);
     }
     await new Promise<void>((resolve) => probe.close(() => resolve()));
   }

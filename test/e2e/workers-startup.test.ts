@@ -109,7 +109,7 @@ describe('junction start --workers 2: clients that connect while it starts or a 
     try {
       const busy = await runJunction(['start', '--host', '127.0.0.1', '--port', String(port), '--workers', '2']);
       assert.equal(busy.code, 1);
-      assert.match(busy.stderr, new RegExp(`port ${port} on 127.0.0.1 is already in use \\(transport "transport0"\\)`));
+      assert.match(busy.stderr, new RegExp(`port ${port} on 127.0.0.1 is already in use: stop the program using it, or choose another port with --port \\[port_in_use\\]$`, 'm'));
       assert.match(busy.stderr, / \[port_in_use\]$/m);
       assert.doesNotMatch(busy.stdout, /starting workers/);
     } finally {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runJunction } from '../../../test/support/cli.js';
@@ -38,18 +38,41 @@ describe('junction start --data-dir', () => {
 });
 
 describe('junction start on a port in use', () => {
-  it('says so once, as the plain line with its code that other start errors use, and no JSON log line repeats it (exit 1)', async () => {
-    const blocker = createServer();
+  let blocker: Server;
+  let port: number;
+  before(async () => {
+    blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    const { port } = blocker.address() as { port: number };
+    port = (blocker.address() as { port: number }).port;
+  });
+  after(async () => {
+    await new Promise((resolve) => blocker.close(resolve));
+  });
+
+  it('says so once, as the plain line with its code that other start errors use, and no JSON log line repeats it (exit 1)', async () => {
+    const result = await runJunction(['start', '--host', '127.0.0.1', '--port', String(port)]);
+    assert.equal(result.code, 1);
+    const said = `${result.stdout}${result.stderr}`.match(/already in use/g) ?? [];
+    assert.equal(said.length, 1, `said once: ${result.stdout}${result.stderr}`);
+    assert.match(result.stderr, / \[port_in_use\]$/m);
+  });
+
+  it('with the embedded default names only --port: there is no config whose transport the user could change', async () => {
+    const result = await runJunction(['start', '--host', '127.0.0.1', '--port', String(port)]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, new RegExp(`^junction start: cannot start: port ${port} on 127\\.0\\.0\\.1 is already in use: stop the program using it, or choose another port with --port \\[port_in_use\\]$`, 'm'));
+  });
+
+  it('with a config names the transport and both --port and its endpoint.port', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'junction-start-'));
     try {
-      const result = await runJunction(['start', '--host', '127.0.0.1', '--port', String(port)]);
+      const config = join(dir, 'config.json');
+      await writeFile(config, withForwarder.replace('"port":0', `"port":${port}`));
+      const result = await runJunction(['start', '--config', config]);
       assert.equal(result.code, 1);
-      const said = `${result.stdout}${result.stderr}`.match(/already in use/g) ?? [];
-      assert.equal(said.length, 1, `said once: ${result.stdout}${result.stderr}`);
-      assert.match(result.stderr, new RegExp(`^junction start: cannot start: port ${port} on 127\\.0\\.0\\.1 is already in use \\(transport "transport0"\\): stop the program using it, or choose another port with --port .* \\[port_in_use\\]$`, 'm'));
+      assert.match(result.stderr, new RegExp(`^junction start: cannot start: port ${port} on 127\\.0\\.0\\.1 is already in use \\(transport "transport0"\\): stop the program using it, or choose another port with --port \\(first transport\\) or transport "transport0"'s endpoint\\.port in the config \\[port_in_use\\]$`, 'm'));
     } finally {
-      await new Promise((resolve) => blocker.close(resolve));
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

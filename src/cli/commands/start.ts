@@ -11,7 +11,7 @@ import { portsFromParent } from '../../node/cluster/handoff-worker.js';
 import { configForWorker, workerRole, type WorkerRole } from '../../node/cluster/worker.js';
 import { runWorkers } from '../../node/cluster/workers.js';
 import { listenFailure } from '../../node/listeners.js';
-import { checkPortsFree, checkTlsFiles, StartupError } from '../../node/startup-errors.js';
+import { checkPortsFree, checkTlsFiles, StartupError, type EndpointSettings } from '../../node/startup-errors.js';
 import { startNode } from '../../node/node.js';
 import { MetricsRegistry } from '../../metrics/registry.js';
 import { removePidFile, writePidFile } from '../../node/pid-file.js';
@@ -172,6 +172,8 @@ async function start(args: StartArgs, io: CommandIo, hangups: Hangups): Promise<
     return 1;
   }
   const config = loaded.config;
+  // The embedded default has no file to edit: a busy port's message names only --port.
+  const endpointSettings: EndpointSettings = args.source.kind === 'embedded' ? 'command-line' : 'config';
   const log = worker ? createLogger(args.logLevel).child({ node: worker.nodeId }) : createLogger(args.logLevel);
   // The parent of --workers (or the only process) says these once; its workers do not repeat them.
   if (!worker) {
@@ -181,7 +183,7 @@ async function start(args: StartArgs, io: CommandIo, hangups: Hangups): Promise<
     for (const notice of config.notices) log.info({}, notice);
     if (args.workers > 1) {
       // Here, not in the workers: a worker's probe would take clients from the shared port (NodeOptions.checkPorts).
-      const busy = await Promise.resolve().then(() => checkTlsFiles(config.listeners)).then(() => checkPortsFree(config.listeners)).then(() => undefined, (error: unknown) => error);
+      const busy = await Promise.resolve().then(() => checkTlsFiles(config.listeners)).then(() => checkPortsFree(config.listeners, endpointSettings)).then(() => undefined, (error: unknown) => error);
       if (busy !== undefined) return cannotStart(busy, io);
       return runWorkers({ count: args.workers, log, hangups, relayBufferBytes: args.relayBufferBytes, handoffQueue: args.handoffQueue });
     }
@@ -192,7 +194,7 @@ async function start(args: StartArgs, io: CommandIo, hangups: Hangups): Promise<
     const metrics = new MetricsRegistry();
     const cluster = await startBackplane(config.cluster, worker, log, metrics);
     node = await startNode(config, {
-      log, metrics, dataDir: args.dataDir, checkPorts: !worker,
+      log, metrics, dataDir: args.dataDir, checkPorts: !worker, endpointSettings,
       ...(worker && { ports: portsFromParent(worker.ports, metrics) }),
       ...(cluster && { backplane: cluster.backplane, feeds: cluster.feeds }),
     });

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { jsonText } from '../../../codec/json.js';
 import type { BoundCounter } from '../../../metrics/registry.js';
 import type { Args, Dict } from '../../../protocol/messages.js';
+import { programSecretsMask } from '../../../config/mask-secrets.js';
 import { InternalCallError, InternalResult, type InternalSession } from '../../../router/internal-session.js';
 import type { Logger } from '../../../router/log.js';
 import type { ProgramSpec } from '../process/program-run.js';
@@ -164,7 +165,9 @@ export function runLinkedProgram(
       refuseLine(error.message, error.id);
     }
   }, (bytes) => refuseLine(`a line of ${bytes} bytes is longer than max_line_bytes (${limits.maxLineBytes})`));
-  const stderr = new LineSplitter(limits.maxLineBytes, (line) => log.info({ stderr: line }, 'program stderr'),
+  // A program may echo the secrets it was given (an unknown option, its environment): the log must not show them.
+  const maskSecrets = programSecretsMask(spec.command, spec.env);
+  const stderr = new LineSplitter(limits.maxLineBytes, (line) => log.info({ stderr: maskSecrets(line) }, 'program stderr'),
     (bytes) => log.warn({ bytes }, 'the program wrote a stderr line longer than max_line_bytes; not logged'));
   child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
   child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));

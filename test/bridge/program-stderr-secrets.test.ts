@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { afterEach, describe, it } from 'node:test';
+import { maskedMark } from '../../src/config/mask-secrets.js';
+import type { ProcessComponentConfig, StdioComponentConfig } from '../../src/config/model.js';
+import { CaptureLog } from '../auth/support/capture-log.js';
+import { openAutobahn } from '../support/autobahn.js';
+import { projectRoot } from '../support/cli.js';
+import { startTestNode, testConfig } from '../support/node.js';
+import { waitFor } from '../support/wait.js';
+
+/**
+ * A process or stdio program that echoes its arguments and environment on stderr (an unknown
+ * option, a settings dump) must not put the secrets the configuration gives it into the log:
+ * each is masked in the logged line, and the rest of the line is kept.
+ */
+
+const programs = join(projectRoot, 'test/fixtures/programs');
+/** The secret option values and the secret-named variable values the program is given. */
+const secrets = ['cc-xyz-1', 'tok-xyz-2', 'db-pw-xyz-3'];
+const command = ['/bin/sh', join(programs, 'tell-stderr.sh'), '--credential=cc-xyz-1', '--token', 'tok-xyz-2', '--verbose'];
+const env = { DB_PASSWORD: 'db-pw-xyz-3', APP_MODE: 'test-mode' };
+/** What the program echoes that is no secret, and must stay readable. */
+const kept = ['--credential=', '--token', '--verbose', 'APP_MODE=test-mode', 'DB_PASSWORD=', maskedMark];
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function assertMasked(text: string): void {
+  for (const secret of secrets) assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
+  for (const part of kept) assert.ok(text.includes(part), `${part} missing: ${text}`);
+}
+
+describe("a program's stderr in the log", () => {
+  it('stdio: each logged stderr line has the secrets the program was given masked and the rest kept', async () => {
+    const component: StdioComponentConfig = {
+      kind: 'stdio', id: 'teller', realm: 'realm1', role: 'anonymous', command, cwd: programs, env,
+      maxLineBytes: 65_536, queueLimit: 100, restart: { initialDelayMs: 1_000, maxDelayMs: 1_000 },
+    };
+    const config = testConfig();
+    config.components = [component];
+    const log = new CaptureLog();
+    const node = await startTestNode(config, { log });
+    cleanups.push(() => node.stop());
+    const stderrLines = () => log.lines.filter((line) => line.message === 'program stderr').map((line) => String(line.fields.stderr));
+    await waitFor(() => stderrLines().some((line) => line.startsWith('DB_PASSWORD=')) && stderrLines().some((line) => line.startsWith('APP_MODE=')), 'the program\'s environment in the log');
+    assert.ok(stderrLines().includes(`arguments: --credential=${maskedMark} --token ${maskedMark} --verbose`), stderrLines().join('\n'));
+    assertMasked(log.text());
+  });
+
+  it("process: the logged failure and the caller's error carry the stderr with the secrets masked", async () => {
+    const component: ProcessComponentConfig = {
+      kind: 'process', id: 'teller', realm: 'realm1', procedure: 'proc.teller', command, cwd: programs, env,
+      timeoutMs: 10_000, concurrency: 1, queueLimit: 10, maxOutputBytes: 65_536,
+    };
+    const config = testConfig();
+    config.components = [component];
+    const log = new CaptureLog();
+    const node = await startTestNode(config, { log });
+    cleanups.push(() => node.stop());
+    const client = await openAutobahn(node.url);
+    cleanups.push(() => client.close());
+    const failure = await client.session.call('proc.teller').then(
+      () => assert.fail('the program fails'),
+      (error: { error: string; kwargs: { stderr: string } }) => error,
+    );
+    assert.equal(failure.error, 'junction.error.process.failed');
+    assertMasked(failure.kwargs.stderr);
+    const logged = log.find('program run failed');
+    assert.ok(logged, log.text());
+    assertMasked(JSON.stringify(logged));
+    assertMasked(log.text());
+  });
+});
