@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import WebSocket from 'ws';
 import { CaptureLog } from '../auth/support/capture-log.js';
 import { checkFuzz, CrashWatch, fuzzSeed, fuzzTimeout, gauges, gaugesBackTo, startFuzzedNode, WampBystander } from '../support/fuzz.js';
 import { startTestNode, testConfig, webSocketPath } from '../support/node.js';
-import { Arrivals } from '../support/wait.js';
+import { Wamp1Client } from '../support/wamp1-client.js';
 
 /**
  * Fuzzing the WAMP v1 door: sequences of near-valid and arbitrary frames (JSON arrays of every
@@ -58,36 +57,6 @@ const frame: fc.Arbitrary<Frame> = fc.oneof(
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 16 }).map((bytes) => ({ data: Buffer.from(bytes), binary: true })) },
 );
 
-/** A raw v1 client: sends frames as given, keeps every message and the close. */
-class FuzzClient {
-  readonly received: unknown[][] = [];
-  closed: { code: number; reason: string } | undefined;
-  readonly arrivals = new Arrivals({ stopped: () => (this.closed ? `closed ${this.closed.code} ${this.closed.reason}` : undefined), received: () => JSON.stringify(this.received).slice(0, 300) });
-
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      this.received.push(JSON.parse(String(data)) as unknown[]);
-      this.arrivals.wake();
-    });
-    ws.on('close', (code, reason) => {
-      this.closed = { code, reason: String(reason) };
-      this.arrivals.wake();
-    });
-    ws.on('error', () => undefined);
-  }
-
-  /** Opens a v1 connection; `early` frames are sent as soon as it opens, before WELCOME (the session is still joining). */
-  static async open(url: string, early: Frame[]): Promise<FuzzClient> {
-    const client = new FuzzClient(new WebSocket(url, ['wamp']));
-    client.ws.once('open', () => {
-      for (const sent of early) client.ws.send(sent.data, { binary: sent.binary });
-    });
-    await client.arrivals.until(() => client.received.some((message) => message[0] === 0), 'WELCOME', 5_000)
-      .catch((error: Error) => assert.ok(client.closed, error.message));
-    return client;
-  }
-}
-
 describe(`WAMP v1 door under fuzzed frames (seed ${fuzzSeed})`, () => {
   const log = new CaptureLog();
   let node: Awaited<ReturnType<typeof startTestNode>>;
@@ -110,11 +79,11 @@ describe(`WAMP v1 door under fuzzed frames (seed ${fuzzSeed})`, () => {
       // A CALL among the early frames too: what a client sends before WELCOME is acted on, never dropped.
       const probes = [`early-${runs}`, `probe-${runs}`];
       const call = (probe: string): Frame => ({ data: JSON.stringify([2, probe, 'bystander.echo', probe]), binary: false });
-      const client = await FuzzClient.open(node.url, [...early, call(probes[0]!)]);
+      const client = await Wamp1Client.open(node.url, [...early, call(probes[0]!)]);
       try {
         for (const sent of [...frames, call(probes[1]!)]) if (!client.closed) client.ws.send(sent.data, { binary: sent.binary });
         const answered = (probe: string) => client.received.some((message) => message[0] === 3 && message[1] === probe);
-        await client.arrivals.until(() => probes.every(answered), 'the probes\' CALLRESULTs', 5_000)
+        await client.until(() => probes.every(answered), 'the probes\' CALLRESULTs', 5_000)
           .catch((error: Error) => {
             assert.ok(client.closed, error.message);
             assert.equal(client.closed.code, 1008, `closed ${client.closed.code} ${client.closed.reason}`);

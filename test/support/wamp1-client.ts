@@ -26,6 +26,21 @@ export class Wamp1Client {
       this.closed = { code, reason: String(reason) };
       this.arrivals.wake();
     });
+    ws.on('error', () => undefined); // the close that follows is what a test looks at
+  }
+
+  /**
+   * Opens a connection and sends `early` frames, as given, the moment it opens (before WELCOME,
+   * while the session is still joining: a fuzzer's raw frames); resolves once WELCOME came or the
+   * router closed the connection.
+   */
+  static async open(url: string, early: readonly { data: string | Uint8Array; binary: boolean }[]): Promise<Wamp1Client> {
+    const client = new Wamp1Client(new WebSocket(url, ['wamp']));
+    client.ws.once('open', () => {
+      for (const sent of early) client.ws.send(sent.data, { binary: sent.binary });
+    });
+    await client.until(() => client.closed !== undefined || client.received.some((message) => message[0] === 0), 'WELCOME or a close');
+    return client;
   }
 
   /** Connects with the "wamp" subprotocol and waits for WELCOME [0, sessionId, 1, serverIdent]. */
