@@ -34,6 +34,7 @@ import type {
   RealmLimitsConfig,
   RedisServerConfig,
   RestCalleeComponentConfig,
+  SessionStatsConfig,
   SignInLimits,
   SseService,
   StdioComponentConfig,
@@ -161,7 +162,11 @@ export type PusherApp = Check<Mirrors<PusherAppConfig, Mirror<PusherTransportFil
 
 // Realm options and store: limits are checked above; the store's history entries resolve Crossbar's star URIs.
 type RealmOptionsFile = NonNullable<RealmFile['options']>;
-export type Realm = Check<Mirrors<RealmOptions, Mirror<RealmOptionsFile, {}, 'limits'>, 'limits'>>;
+// `stats` sits beside `options` in the file; its duration is given in seconds and kept in ms.
+export type Realm = Check<Mirrors<RealmOptions, Mirror<RealmOptionsFile, {}, 'limits'>, 'limits' | 'stats'>>;
+export type Stats = Check<Mirrors<SessionStatsConfig, Mirror<NonNullable<RealmFile['stats']>, {
+  trigger_after_rated_messages: 'afterRatedMessages'; trigger_after_duration: 'afterDurationMs'; trigger_on_join: 'onJoin'; trigger_on_leave: 'onLeave';
+}>>>;
 type StoreFile = NonNullable<RealmFile['store']>;
 // An entry's own limit and limit_bytes fall back to the store's.
 export type Store = Check<Mirrors<EventHistoryConfig, Mirror<Pick<StoreFile, 'limit' | 'limit_bytes'>>, 'uri' | 'match'>>;

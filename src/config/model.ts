@@ -109,6 +109,19 @@ export interface RealmOptions {
    * Every number: 0 = no limit.
    */
   limits: RealmLimitsConfig;
+  /** Session statistics (a realm's `stats`), when configured. */
+  stats?: SessionStatsConfig;
+}
+
+/** A realm's `stats` block (router/stats/session-meter.ts counts and reports). */
+export interface SessionStatsConfig {
+  ratedMessageSize: number;
+  /** 0 = no report after a number of rated messages. */
+  afterRatedMessages: number;
+  /** `trigger_after_duration` in milliseconds; 0 = no periodic report. */
+  afterDurationMs: number;
+  onJoin: boolean;
+  onLeave: boolean;
 }
 
 export interface RealmLimitsConfig {

@@ -6,7 +6,7 @@
  */
 
 import type { ConfigFile } from './file-schema.js';
-import type { JunctionConfig, PermissionConfig, RealmConfig, RoleConfig, RealmLimitsConfig } from './model.js';
+import type { JunctionConfig, PermissionConfig, RealmConfig, RoleConfig, RealmLimitsConfig, SessionStatsConfig } from './model.js';
 import { componentConfigs } from './normalize-components.js';
 import { listenerConfigs } from './normalize-listeners.js';
 import type { NormalizeContext } from './normalize-web.js';
@@ -75,7 +75,10 @@ function realmConfig(realm: RealmFile, at: ConfigPath, notices: string[]): Realm
   return {
     name: realm.name,
     roles: realm.roles.map((role, index) => roleConfig(role, [...at, 'roles', index], notices)),
-    options: { enableMetaApi: realm.options.enable_meta_api, uriCheck: realm.options.uri_check, limits: limitsConfig(realm) },
+    options: {
+      enableMetaApi: realm.options.enable_meta_api, uriCheck: realm.options.uri_check, limits: limitsConfig(realm),
+      ...(realm.stats ? { stats: statsConfig(realm.stats) } : {}),
+    },
     store: {
       eventHistory: (store?.['event-history'] ?? []).map((entry) => ({
         uri: entry.uri,
@@ -84,6 +87,16 @@ function realmConfig(realm: RealmFile, at: ConfigPath, notices: string[]): Realm
         limitBytes: entry.limit_bytes ?? store!.limit_bytes,
       })),
     },
+  };
+}
+
+function statsConfig(stats: NonNullable<RealmFile['stats']>): SessionStatsConfig {
+  return {
+    ratedMessageSize: stats.rated_message_size,
+    afterRatedMessages: stats.trigger_after_rated_messages,
+    afterDurationMs: stats.trigger_after_duration * 1000,
+    onJoin: stats.trigger_on_join,
+    onLeave: stats.trigger_on_leave,
   };
 }
 

@@ -180,6 +180,31 @@ const realmOptions = z.strictObject({
   event_dispatching_chunk_size: ignored('the Twisted event dispatching chunk size (event_dispatching_chunk_size)'),
 });
 
+/**
+ * Session statistics (wamp.session.on_stats), with the defaults and checks of Crossbar's
+ * RouterSession.onJoin (crossbar/router/session.py; its docs say trigger_on_join defaults to
+ * true, its code reads false).
+ */
+const stats = z
+  .strictObject({
+    rated_message_size: positiveInt
+      .default(512)
+      .refine((size) => size % 2 === 0, { error: 'expected a positive even number of bytes (Crossbar asserts an even size; its docs ask for a power of two)' })
+      .describe('A message counts as one rated message per this many bytes, or part of it (default 512).'),
+    trigger_after_rated_messages: nonNegativeInt
+      .default(0)
+      .describe("Report a session's statistics once it has this many rated messages since its last report; 0 = never (default 0)."),
+    trigger_after_duration: nonNegativeInt
+      .default(0)
+      .describe("Report a session's statistics every this many seconds, when it had traffic since its last report; 0 = never (default 0)."),
+    trigger_on_join: z.boolean().default(false).describe('Report as a session joins (default false).'),
+    trigger_on_leave: z.boolean().default(true).describe('Report as a session leaves: its last report (default true).'),
+  })
+  .refine((block) => block.trigger_after_rated_messages > 0 || block.trigger_after_duration > 0, {
+    error: 'set trigger_after_rated_messages or trigger_after_duration (or both) above 0: Crossbar refuses a stats block with neither',
+  })
+  .describe('Session statistics: wamp.session.on_stats events with each session\'s messages and bytes, in and out.');
+
 export const realmSchema = z.strictObject({
   name: realmName,
   id: ignored('the realm id (id)'),
@@ -188,8 +213,12 @@ export const realmSchema = z.strictObject({
   store: store.optional(),
   inventory: unsupported('type inventories (inventory)'),
   rlinks: unsupported('router-to-router links (rlinks)', 'nodes share their realms through Redis instead: see docs/cluster.md'),
-  stats: unsupported('session statistics events (stats, published as wamp.session.on_stats)'),
+  stats: stats.optional(),
   trace: ignored("realm tracing (trace; Crossbar's router does not read it either)"),
+}).superRefine((realm, ctx) => {
+  if (realm.stats && !realm.options.enable_meta_api) {
+    ctx.addIssue({ code: 'custom', path: ['stats'], message: 'session statistics are published as a meta event: they need "enable_meta_api" (options) left on' });
+  }
 });
 
 export type RealmFile = z.output<typeof realmSchema>;

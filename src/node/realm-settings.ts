@@ -7,6 +7,7 @@ export function realmSettings(auth: NodeAuth, realm: RealmConfig): RealmSettings
   return {
     ...auth.realmSettings(realm),
     enableMetaApi: realm.options.enableMetaApi,
+    stats: realm.options.stats,
     eventHistory: realm.store.eventHistory,
   };
 }

@@ -45,24 +45,34 @@ export class Envelope {
   private firstCodec: string | undefined;
   private firstFrame: EncodedFrame | undefined;
   private others: Map<string, EncodedFrame | EncodeError> | undefined;
+  /**
+   * The frame the last `encode` returned: a sender that wants to know what one send cost (session
+   * statistics) clears it, hands the envelope to a transport, and reads what that transport encoded.
+   */
+  lastEncoded: EncodedFrame | undefined;
+  /**
+   * A session statistics report (wamp.session.on_stats): counted by the receiving session like any
+   * message, but never the cause of a report about that session (which would report itself forever).
+   */
+  statsReport = false;
 
   constructor(readonly message: WampMessage) {}
 
   /** The frame in `encoder`'s format; throws EncodeError when the message cannot be written in it. */
   encode(encoder: Encoder): EncodedFrame {
-    if (this.firstCodec === encoder.name) return this.firstFrame!;
+    if (this.firstCodec === encoder.name) return (this.lastEncoded = this.firstFrame!);
     let frame = this.others?.get(encoder.name);
     if (frame === undefined) {
       frame = this.attempt(encoder);
       if (this.firstCodec === undefined && !(frame instanceof EncodeError)) {
         this.firstCodec = encoder.name;
         this.firstFrame = frame;
-        return frame;
+        return (this.lastEncoded = frame);
       }
       (this.others ??= new Map()).set(encoder.name, frame);
     }
     if (frame instanceof EncodeError) throw frame;
-    return frame;
+    return (this.lastEncoded = frame);
   }
 
   private attempt(encoder: Encoder): EncodedFrame | EncodeError {

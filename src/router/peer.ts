@@ -18,6 +18,11 @@ export interface TransportInfo {
  */
 export interface Peer {
   readonly transport: TransportInfo;
+  /**
+   * Bytes of framing in front of each frame this peer encodes (RawSocket's 4-byte header): session
+   * statistics count the serialized message only, as received messages are counted. Default 0.
+   */
+  readonly frameHeaderBytes?: number;
   /** Queues a message. A transport that cannot keep up applies its slow-consumer policy. */
   send(envelope: Envelope): void;
   /** Closes the connection once what was already sent has been flushed (after ABORT or GOODBYE). */

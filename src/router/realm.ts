@@ -21,6 +21,8 @@ import {
 import { RealmEvents } from './realm-events.js';
 import type { RouterMetrics } from './router-metrics.js';
 import type { Session, SessionOrigin } from './session.js';
+import type { SessionStatsSettings } from './stats/session-meter.js';
+import { SessionStats } from './stats/session-stats.js';
 
 /** Why a URI may not be used: its reason as junction_uris_refused_total labels it, and the ERROR's text. */
 interface UriRefusal {
@@ -39,6 +41,8 @@ export interface RealmSettings {
   enableMetaApi?: boolean;
   /** What one non-trusted session may hold or do, and what the realm retains (0 = no limit); the config schema has the defaults. */
   limits: RealmLimits;
+  /** Session statistics (wamp.session.on_stats reports); needs the meta API. Default: none. */
+  stats?: SessionStatsSettings;
 }
 
 /** What a realm's meta API does for the other nodes of a cluster. */
@@ -72,6 +76,8 @@ export class Realm {
   readonly roles: Dict;
   /** The realm's own copy: the broker, dealer, retained events and sessions' queues hold this object, and a reload updates it in place. */
   readonly limits: RealmLimits;
+  /** Session statistics, when the realm has `stats`: each client session's meter, and the reports. */
+  readonly stats: SessionStats | undefined;
   /** Set by the realm's meta API when the node is in a cluster: what it does for the other nodes. */
   clusterMeta: ClusterMetaService | undefined;
   private authorizer: Authorizer;
@@ -94,6 +100,8 @@ export class Realm {
     this.strictUris = settings.uriCheck === 'strict';
     this.metaApi = settings.enableMetaApi ?? true;
     this.roles = welcomeRoles({ metaApi: this.metaApi });
+    if (settings.stats && !this.metaApi) throw new Error(`realm "${this.name}": session statistics are published by the meta API, which is off`);
+    this.stats = settings.stats && new SessionStats(settings.stats, () => this.sessions.values());
     this.broker = new Broker(this.name, metrics, this.events, {
       eventHistory: settings.eventHistory ?? [],
       retention: limits,

@@ -14,6 +14,7 @@ import { sharedRoles } from './client-roles.js';
 import { boundLogger, type Logger } from './log.js';
 import type { Peer, SessionLink } from './peer.js';
 import type { Realm } from './realm.js';
+import type { SessionMeter } from './stats/session-meter.js';
 import { ForgottenCalls, planForUndeliverable } from './undeliverable.js';
 
 /**
@@ -157,6 +158,8 @@ export class Session implements SessionLink {
    */
   publishRefusals: WarningThrottle | undefined;
   unencodable: WarningThrottle | undefined;
+  /** Counts this session's messages for its realm's `stats` reports; set at WELCOME for client sessions of a realm with `stats`. */
+  meter: SessionMeter | undefined;
 
   private ids: IdSequence | undefined;
   /** Calls whose progressive result could not be encoded: the rest of their results is dropped. */
@@ -211,6 +214,8 @@ export class Session implements SessionLink {
 
   receive(decoded: unknown, bytes: number): void {
     if (this.state === 'closed') return;
+    const meter = this.meter;
+    if (meter !== undefined) meter.received(bytes);
     if (this.busy) {
       this.enqueue(decoded, bytes);
       return;
@@ -236,8 +241,15 @@ export class Session implements SessionLink {
 
   sendEnvelope(envelope: Envelope): void {
     if (this.state === 'closed' || this.forgotten?.drops(envelope.message)) return;
+    const meter = this.meter;
     try {
-      this.peer.send(envelope);
+      if (meter === undefined) {
+        this.peer.send(envelope);
+      } else {
+        envelope.lastEncoded = undefined;
+        this.peer.send(envelope);
+        meter.sent(envelope, this.peer.frameHeaderBytes ?? 0);
+      }
     } catch (error) {
       // Whatever a transport throws fails this message for this session only, never the fan-out
       // loop or the process; a transport's own failure is reported like an encoding failure.
@@ -478,6 +490,7 @@ export class Session implements SessionLink {
     if (identity.authextra) details.authextra = identity.authextra;
     if (this.host.nodeId !== undefined) details.x_junction_node = this.host.nodeId;
     this.state = 'established';
+    if (realm.stats && !this.trusted) this.meter = realm.stats.meterFor(this);
     this.send({ type: MessageType.WELCOME, session: this.id, details });
     realm.join(this);
   }

@@ -74,7 +74,7 @@ function withoutFixedChanges(current: JunctionConfig, next: JunctionConfig): Jun
     realms: next.realms.map((realm) => {
       const before = realmBefore.get(realm.name);
       if (!before) return realm;
-      return { ...realm, store: before.store, options: { ...realm.options, enableMetaApi: before.options.enableMetaApi } };
+      return { ...realm, store: before.store, options: { ...realm.options, enableMetaApi: before.options.enableMetaApi, stats: before.options.stats } };
     }),
     listeners: next.listeners.map((listener) => {
       const before = listenerBefore.get(listener.id);

@@ -90,6 +90,9 @@ function diffRealms(before: readonly RealmConfig[], after: readonly RealmConfig[
     if (old.options.enableMetaApi !== fresh.options.enableMetaApi) {
       fixed.push(`realm "${fresh.name}": "enable_meta_api" changed: it applies from the next restart`);
     }
+    if (!isDeepStrictEqual(old.options.stats, fresh.options.stats)) {
+      fixed.push(`realm "${fresh.name}": its session statistics ("stats") changed: they apply from the next restart`);
+    }
     if (!isDeepStrictEqual(old.store, fresh.store)) {
       fixed.push(`realm "${fresh.name}": its event history ("store") changed: it applies from the next restart`);
     }

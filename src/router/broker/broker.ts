@@ -28,6 +28,7 @@ import { LimitRefusals } from '../limits/limit-refusals.js';
 import { retentionRefusalMessage, underLimit, type RetentionLimits } from '../limits/session-limits.js';
 import { payloadBytes } from '../limits/payload-bytes.js';
 import { WarningThrottle } from '../limits/warning-throttle.js';
+import { sessionStatsTopic } from '../stats/session-meter.js';
 
 export interface Subscription {
   readonly id: number;
@@ -488,6 +489,7 @@ export class Broker {
       type: MessageType.EVENT, subscription: subscription.id, publication, details: eventDetails,
       args: message.args, kwargs: message.kwargs, payload: message.payload,
     });
+    if (message.topic === sessionStatsTopic) event.statsReport = true;
     let delivered = 0;
     for (const subscriber of subscription.subscribers) {
       if (subscriber.id === excluded) continue;

@@ -14,7 +14,9 @@ export type Publish = (topic: string, args: Args, kwargs?: Record<string, unknow
 export function metaEventPublisher(context: MetaContext, publish: Publish): RealmListener {
   return {
     sessionJoined(session) {
-      if (isVisible(session)) publish('wamp.session.on_join', [sessionDetails(session)]);
+      if (!isVisible(session)) return;
+      publish('wamp.session.on_join', [sessionDetails(session)]);
+      context.realm.stats?.joined(session);
     },
     sessionLeft(session) {
       if (!isVisible(session)) return;
@@ -29,6 +31,8 @@ export function metaEventPublisher(context: MetaContext, publish: Publish): Real
       // Crossbar's one positional argument (see session-details-key.ts); the joining details ride in
       // EVENT.Details, so that a webhook learns who left and from where without having kept the on_join event.
       publish('wamp.session.on_leave', [session.id], undefined, { [sessionDetailsKey]: sessionDetails(session) });
+      // Crossbar's order: the session's last statistics report follows its on_leave.
+      context.realm.stats?.left(session);
     },
     subscriptionCreated(session, subscription) {
       if (!isRouterUri(subscription.uri)) publish('wamp.subscription.on_create', [session.id, subscriptionDetails(subscription)]);

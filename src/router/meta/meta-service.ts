@@ -6,6 +6,7 @@ import type { AttachOptions } from '../router.js';
 import type { MetaContext } from './context.js';
 import { registrationItems, subscriptionItems } from './cluster-view.js';
 import { killHere } from './kill.js';
+import { sessionStatsTopic } from '../stats/session-meter.js';
 import { metaEventPublisher } from './meta-events.js';
 import { registrationProcedures } from './registration-procedures.js';
 import { sessionProcedures } from './session-procedures.js';
@@ -23,6 +24,7 @@ export async function startMetaApi(realm: Realm, attach: Attach): Promise<Intern
   const context: MetaContext = { realm, testaments: new Testaments(), quietLeaves: new Set() };
   const session = await InternalSession.join(attach, realm.name, { authid: 'router', authrole: 'trusted' });
   realm.events.listen(metaEventPublisher(context, (topic, args, kwargs, options) => session.publish(topic, args, kwargs, options)));
+  realm.stats?.publishWith((args) => session.publish(sessionStatsTopic, args));
   if (realm.backplane) {
     realm.clusterMeta = {
       answer: (question) => {

@@ -107,6 +107,11 @@ export class RawSocketPeer implements Peer {
     this.encoder = frameEncoder(codec);
   }
 
+  /** Our frames carry their header (session statistics count the message without it); on the prototype, not per connection. */
+  get frameHeaderBytes(): number {
+    return FRAME_HEADER_LENGTH;
+  }
+
   send(envelope: Envelope): void {
     if (this.closing || this.socket.destroyed) return;
     const message = envelope.message;

@@ -1,0 +1,107 @@
+import type { Args } from '../../protocol/messages.js';
+import type { Session } from '../session.js';
+import { SessionMeter, type MeterOwner, type SessionStatsSettings } from './session-meter.js';
+
+/** How the reports leave: the realm's meta API publishes them to wamp.session.on_stats. */
+export type PublishStats = (args: Args) => void;
+
+/** Wall-clock milliseconds with a fraction: Crossbar's timestamps are nanoseconds since the epoch. */
+export const wallClockMs = (): number => performance.timeOrigin + performance.now();
+
+/** The duration trigger is checked this many times per period (a report is up to a quarter period late). */
+const TICKS_PER_PERIOD = 4;
+const MIN_TICK_MS = 10;
+
+/**
+ * A realm's session statistics: gives each client session its meter as it is welcomed, and
+ * reports (publishes `[session, stats]` as Crossbar does) on join, on leave, when a meter
+ * crosses the rated-message threshold (at the end of that turn, never from inside the fan-out
+ * or call that crossed it), and from one shared timer for the duration trigger, which walks the
+ * realm's sessions instead of keeping a timer per session.
+ */
+export class SessionStats implements MeterOwner {
+  readonly tickMs: number;
+  private publish: PublishStats | undefined;
+  /** Meters that crossed the threshold this turn; each is listed once (SessionMeter.queued). */
+  private due_: SessionMeter[] = [];
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    readonly settings: SessionStatsSettings,
+    /** The realm's client sessions, walked by the duration timer. */
+    private readonly sessions: () => Iterable<Session>,
+    private readonly now: () => number = wallClockMs,
+  ) {
+    this.tickMs = Math.max(MIN_TICK_MS, settings.afterDurationMs / TICKS_PER_PERIOD);
+  }
+
+  /** The meta API says how to publish once its session has joined (before any client can). */
+  publishWith(publish: PublishStats): void {
+    this.publish = publish;
+  }
+
+  /** A meter for a client session about to be welcomed: its WELCOME is the first message counted. */
+  meterFor(session: Session): SessionMeter {
+    if (this.settings.afterDurationMs > 0 && this.timer === undefined) {
+      this.timer = setInterval(() => this.tick(), this.tickMs);
+      this.timer.unref();
+    }
+    return new SessionMeter(this, session, this.settings, this.now());
+  }
+
+  /** After wamp.session.on_join: the first report, if the realm asks for one on join. */
+  joined(session: Session): void {
+    if (this.settings.onJoin && session.meter) this.report(session.meter, false);
+  }
+
+  /** After wamp.session.on_leave: the last report, if the realm asks for one on leave. */
+  left(session: Session): void {
+    if (this.settings.onLeave && session.meter) this.report(session.meter, true);
+  }
+
+  due(meter: SessionMeter): void {
+    meter.queued = true;
+    this.due_.push(meter);
+    if (this.due_.length === 1) queueMicrotask(() => this.reportDue());
+  }
+
+  /** Stops the duration timer (the realm is going away). */
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private reportDue(): void {
+    const meters = this.due_;
+    this.due_ = [];
+    for (const meter of meters) {
+      meter.queued = false;
+      // A session that left meanwhile had its last report (or none, as configured).
+      if (isJoined(meter.session)) this.report(meter, false);
+    }
+  }
+
+  /** One walk of the realm's sessions; the timer stops when no session has a meter. */
+  private tick(): void {
+    const now = this.now();
+    let metered = 0;
+    for (const session of this.sessions()) {
+      const meter = session.meter;
+      if (meter === undefined) continue;
+      metered++;
+      if (!meter.queued && isJoined(session) && meter.durationDue(now)) this.report(meter, false);
+    }
+    if (metered === 0) this.stop();
+  }
+
+  private report(meter: SessionMeter, last: boolean): void {
+    const session = meter.session;
+    const stats = meter.takeReport(this.now(), session.peer.transport.serializer, last);
+    const who = { realm: session.realmName, session: session.id, authid: session.authid, authrole: session.authrole };
+    this.publish?.([who, stats]);
+  }
+}
+
+function isJoined(session: Session): boolean {
+  return session.state === 'established' || session.state === 'shutting_down';
+}
