@@ -125,8 +125,7 @@ export class RouterHarness {
     });
   }
 
-  connect(options: AttachOptions = {}): MemoryPeer {
-    const peer = new MemoryPeer();
+  connect<P extends MemoryPeer = MemoryPeer>(options: AttachOptions = {}, peer: P = new MemoryPeer() as P): P {
     peer.link = this.router.attach(peer, this.gate, options);
     return peer;
   }

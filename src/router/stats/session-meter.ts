@@ -68,8 +68,13 @@ export class SessionMeter {
     this.messages++;
     this.bytes += bytes;
     this.rated += ratedMessages(bytes, this.settings.ratedMessageSize);
+    if (mayTrigger && !this.queued && this.thresholdReached()) this.owner.due(this);
+  }
+
+  /** Whether the rated-message trigger is due: still so when its report is made, unless another report came first. */
+  thresholdReached(): boolean {
     const threshold = this.settings.afterRatedMessages;
-    if (mayTrigger && threshold > 0 && this.rated >= threshold && !this.queued) this.owner.due(this);
+    return threshold > 0 && this.rated >= threshold;
   }
 
   /** A message the session received, `bytes` as the transport read it (0 when the door does not measure). */

@@ -76,8 +76,9 @@ export class SessionStats implements MeterOwner {
     this.due_ = [];
     for (const meter of meters) {
       meter.queued = false;
-      // A session that left meanwhile had its last report (or none, as configured).
-      if (isJoined(meter.session)) this.report(meter, false);
+      // A session that left meanwhile had its last report (or none, as configured); one reported
+      // meanwhile (on join: its WELCOME alone may cross the threshold) starts afresh.
+      if (isJoined(meter.session) && meter.thresholdReached()) this.report(meter, false);
     }
   }
 
