@@ -200,7 +200,8 @@ const stats = z
     trigger_on_join: z.boolean().default(false).describe('Report as a session joins (default false).'),
     trigger_on_leave: z.boolean().default(true).describe('Report as a session leaves: its last report (default true).'),
   })
-  .refine((block) => block.trigger_after_rated_messages > 0 || block.trigger_after_duration > 0, {
+  // Both 0 (not merely invalid, which is reported on the key itself).
+  .refine((block) => block.trigger_after_rated_messages !== 0 || block.trigger_after_duration !== 0, {
     error: 'set trigger_after_rated_messages or trigger_after_duration (or both) above 0: Crossbar refuses a stats block with neither',
   })
   .describe('Session statistics: wamp.session.on_stats events with each session\'s messages and bytes, in and out.');
