@@ -1,0 +1,132 @@
+/**
+ * A realm's `stats` end to end: a config with Crossbar's stats block, a node, and AutobahnJS
+ * clients. A monitor subscribes to wamp.session.on_stats as Crossbar's own example does; another
+ * client joins, publishes, leaves; the reports arrive in order with the counts, cycles and flags
+ * Crossbar gives. A second realm reports by time; a role without the permission is refused.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { configDocument, loadDocument } from '../../src/config/test-support.js';
+import { startNode, type RunningNode } from '../../src/node/node.js';
+import { silentLogger } from '../../src/router/log.js';
+import { openAutobahn, type OpenSession } from '../support/autobahn.js';
+import { waitFor } from '../support/wait.js';
+
+const RATED_SIZE = 128;
+const PUBLICATIONS = 4;
+/** Each PUBLISH carries this many characters: three rated messages of 128 bytes. */
+const PAYLOAD_CHARS = 300;
+
+const permissions = {
+  monitor: [{ uri: '', match: 'prefix', allow: { subscribe: true, publish: true } }],
+  anonymous: [{ uri: 'app.', match: 'prefix', allow: { subscribe: true, publish: true } }],
+};
+const roles = Object.entries(permissions).map(([name, rules]) => ({ name, permissions: rules }));
+
+const document = configDocument({
+  realms: [
+    { name: 'realm1', roles, stats: { rated_message_size: RATED_SIZE, trigger_after_rated_messages: 10, trigger_on_join: true } },
+    { name: 'timed', roles, stats: { trigger_after_duration: 1, trigger_on_leave: false } },
+  ],
+  transports: [
+    { type: 'websocket', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' }, auth: { anonymous: { type: 'static', role: 'monitor' } } },
+    { type: 'websocket', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' }, auth: { anonymous: { type: 'static', role: 'anonymous' } } },
+  ],
+});
+
+type Report = [who: Record<string, unknown>, stats: Record<string, number | string | boolean>];
+
+let node: RunningNode;
+const opened: OpenSession[] = [];
+
+async function open(transport: 'monitor' | 'client', realm = 'realm1'): Promise<OpenSession> {
+  const session = await openAutobahn(node.urls[transport === 'monitor' ? 0 : 1]!, 'json', { realm });
+  opened.push(session);
+  return session;
+}
+
+/** Subscribes a monitor to the reports and on_leave; returns what it saw, in order ('left <id>' for on_leave). */
+async function watch(monitor: OpenSession): Promise<(Report | string)[]> {
+  const seen: (Report | string)[] = [];
+  await monitor.session.subscribe('wamp.session.on_stats', (args: unknown[]) => seen.push(args as Report));
+  await monitor.session.subscribe('wamp.session.on_leave', (args: unknown[]) => seen.push(`left ${String(args[0])}`));
+  return seen;
+}
+
+function about(seen: (Report | string)[], id: number): (Report | string)[] {
+  return seen.filter((entry) => (typeof entry === 'string' ? entry === `left ${id}` : entry[0].session === id));
+}
+
+before(async () => {
+  node = await startNode(loadDocument(document), { log: silentLogger, shutdownGraceMs: 100 });
+});
+
+after(async () => {
+  await Promise.all(opened.map((session) => session.close().catch(() => {})));
+  await node.stop();
+});
+
+describe('session statistics (wamp.session.on_stats) with AutobahnJS', () => {
+  it('reports a session on join, after 10 rated messages and on leave, after its on_leave, with every message counted once', async () => {
+    const monitor = await open('monitor');
+    const seen = await watch(monitor);
+    const client = await open('client');
+    const id = client.session.id as number;
+    for (let i = 0; i < PUBLICATIONS; i++) {
+      await client.session.publish('app.readings', ['x'.repeat(PAYLOAD_CHARS)], {}, { acknowledge: true });
+    }
+    await client.close();
+    await waitFor(() => about(seen, id).some((entry) => typeof entry !== 'string' && entry[1].last === true), 'the last report');
+
+    const mine = about(seen, id);
+    const reports = mine.filter((entry): entry is Report => typeof entry !== 'string');
+    // on join, one after the threshold (PUBLISH 3 rated + PUBLISHED 1: the third PUBLISH crosses 10), on leave.
+    assert.deepEqual(reports.map(([, stats]) => [stats.cycle, stats.first, stats.last]), [[1, true, false], [2, false, false], [3, false, true]]);
+    assert.equal(mine.indexOf(`left ${id}`), mine.length - 2, 'the last report follows on_leave');
+    for (const [who, stats] of reports) {
+      assert.deepEqual(who, { realm: 'realm1', session: id, authid: who.authid, authrole: 'anonymous' });
+      assert.equal(typeof who.authid, 'string');
+      assert.equal(stats.serializer, 'json');
+      assert.ok(Number.isInteger(stats.timestamp) && Math.abs((stats.timestamp as number) / 1e6 - Date.now()) < 60_000, `timestamp in ns: ${stats.timestamp}`);
+      assert.ok(Number.isInteger(stats.duration) && (stats.duration as number) >= 0);
+      assert.ok((stats.rated_messages as number) >= (stats.messages as number), 'every message is at least one rated message');
+      assert.ok((stats.rated_messages as number) * RATED_SIZE >= (stats.bytes as number), 'rated messages cover the bytes');
+    }
+    // The join report has the WELCOME alone.
+    assert.equal(reports[0]![1].messages, 1);
+    assert.ok((reports[1]![1].rated_messages as number) >= 10);
+    // WELCOME, PUBLISH and PUBLISHED each time, GOODBYE both ways: each counted once across the reports.
+    const total = (key: string) => reports.reduce((sum, [, stats]) => sum + (stats[key] as number), 0);
+    assert.equal(total('messages'), 1 + 2 * PUBLICATIONS + 2);
+    assert.ok(total('bytes') > PUBLICATIONS * PAYLOAD_CHARS);
+    assert.ok(total('rated_messages') >= PUBLICATIONS * 3 + PUBLICATIONS + 2);
+  });
+
+  it('reports a busy session every trigger_after_duration seconds (realm "timed"); an idle one is not reported', async () => {
+    const monitor = await open('monitor', 'timed');
+    const seen = await watch(monitor);
+    const busy = await open('client', 'timed');
+    const idle = await open('client', 'timed');
+    const busyId = busy.session.id as number;
+    const started = Date.now();
+    // Bounded: at most 40 publications, 100 ms apart, until the busy session has two reports.
+    for (let i = 0; i < 40 && about(seen, busyId).length < 2; i++) {
+      await busy.session.publish('app.tick', [i], {}, { acknowledge: true });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const reports = about(seen, busyId) as Report[];
+    assert.ok(reports.length >= 2, `two periodic reports within ${Date.now() - started} ms`);
+    assert.deepEqual(reports.slice(0, 2).map(([, stats]) => [stats.cycle, stats.first, stats.last]), [[1, true, false], [2, false, false]]);
+    for (const [, stats] of reports) assert.ok((stats.duration as number) >= 1e9, `a period of at least a second: ${stats.duration}`);
+    // The idle session's WELCOME may make it one report; after that it has nothing to report.
+    assert.ok(about(seen, idle.session.id as number).length <= 1);
+  });
+
+  it('a role that may not subscribe to wamp.session.on_stats gets the usual refusal', async () => {
+    const client = await open('client');
+    await assert.rejects(client.session.subscribe('wamp.session.on_stats', () => {}), (error: { error?: string }) => {
+      assert.equal(error.error, 'wamp.error.not_authorized');
+      return true;
+    });
+  });
+});
