@@ -549,3 +549,27 @@ describe('first and last across nodes', () => {
     assert.equal(await whoAnswers(on1, 'p'), 'c2 on n2');
   });
 });
+
+describe('session statistics across nodes', () => {
+  const stats = { ratedMessageSize: 512, afterRatedMessages: 1, afterDurationMs: 0, onJoin: false, onLeave: true };
+
+  it("each node reports its own sessions; the reports reach monitors on every node, and a monitor's reports never feed back", async () => {
+    const { nodes: [n1, n2] } = await cluster(['n1', 'n2'], { stats });
+    const monitors = [await join(n1!, 'm1'), await join(n2!, 'm2')];
+    for (const monitor of monitors) await subscribe(monitor, 'wamp.session.on_stats');
+    await settle();
+    for (const monitor of monitors) events(monitor);
+    const client = await join(n2!, 'client');
+    // Every message is a rated message here: each PUBLISH makes a report, on n2, which both monitors receive.
+    for (let i = 0; i < 3; i++) client.peer.deliver({ type: T.PUBLISH, request: 900 + i, options: {}, topic: 'app.x', args: [i] });
+    await settle();
+    client.peer.deliver({ type: T.GOODBYE, details: {}, reason: 'wamp.close.close_realm' });
+    for (let i = 0; i < 5; i++) await settle();
+    for (const monitor of monitors) {
+      const reports = events(monitor).map((event) => event.args as [Dict, Dict]);
+      assert.deepEqual([...new Set(reports.map(([who]) => who.authid))], ['client'], 'reports about the client only, never about a monitor');
+      assert.equal(reports.at(-1)![1].last, true);
+      assert.equal(reports.reduce((sum, [, s]) => sum + (s.messages as number), 0), 1 + 3 + 2, 'WELCOME, three PUBLISHes, GOODBYE both ways: each once');
+    }
+  });
+});
