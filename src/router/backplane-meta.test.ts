@@ -569,7 +569,7 @@ describe('session statistics across nodes', () => {
       const reports = events(monitor).map((event) => event.args as [Dict, Dict]);
       assert.deepEqual([...new Set(reports.map(([who]) => who.authid))], ['client'], 'reports about the client only, never about a monitor');
       assert.equal(reports.at(-1)![1].last, true);
-      assert.equal(reports.reduce((sum, [, s]) => sum + (s.messages as number), 0), 1 + 3 + 2, 'WELCOME, three PUBLISHes, GOODBYE both ways: each once');
+      assert.equal(reports.reduce((sum, [, s]) => sum + (s.messages as number), 0), 2 + 3 + 2, 'HELLO, WELCOME, three PUBLISHes, GOODBYE both ways: each once');
     }
   });
 });

@@ -220,7 +220,7 @@ export class Session implements SessionLink {
       this.enqueue(decoded, bytes);
       return;
     }
-    const pending = this.process(decoded);
+    const pending = this.process(decoded, bytes);
     if (pending) this.waitThenDrain(pending);
   }
 
@@ -364,13 +364,14 @@ export class Session implements SessionLink {
       });
   }
 
-  private process(decoded: unknown): Promise<void> | void {
+  /** `bytes`: the message's size as received, for a HELLO's meter (0 for one that waited in the queue). */
+  private process(decoded: unknown, bytes = 0): Promise<void> | void {
     const parsed = parseMessage(decoded);
     if (!parsed.ok) return this.protocolViolation(parsed.error);
     const message = parsed.message;
     switch (this.state) {
       case 'awaiting_hello':
-        if (message.type === MessageType.HELLO) return this.hello(message);
+        if (message.type === MessageType.HELLO) return this.hello(message, bytes);
         if (message.type === MessageType.ABORT) return this.clientAborted();
         return this.protocolViolation(`${describeType(message)} received before HELLO`);
       case 'authenticating':
@@ -415,7 +416,7 @@ export class Session implements SessionLink {
     else this.peer.close();
   }
 
-  private async hello(message: Hello): Promise<void> {
+  private async hello(message: Hello, bytes: number): Promise<void> {
     if (!isDict(message.details.roles)) {
       return this.protocolViolation('HELLO.Details.roles must be a dict announcing the client roles');
     }
@@ -428,6 +429,9 @@ export class Session implements SessionLink {
       return this.abort(ErrorUri.invalidUri, `HELLO realm: ${problem}`);
     }
     this.queueLimits = realm.limits;
+    // Counting starts with HELLO, as Crossbar's serializer counts from the connection's first message.
+    this.meter = this.meterIn(realm);
+    this.meter?.received(bytes);
     this.clientRoles = sharedRoles(message.details.roles);
     this.realmName = message.realm;
     this.id = this.host.newSessionId(realm);
@@ -472,6 +476,8 @@ export class Session implements SessionLink {
       return;
     }
     this.clearHelloTimer();
+    // An authenticator may place the session in another realm than HELLO named: that realm meters it.
+    if (realmName !== this.realmName) this.meter = this.meterIn(realm);
     this.realmName = realmName;
     this.realm = realm;
     this.queueLimits = realm.limits;
@@ -490,9 +496,13 @@ export class Session implements SessionLink {
     if (identity.authextra) details.authextra = identity.authextra;
     if (this.host.nodeId !== undefined) details.x_junction_node = this.host.nodeId;
     this.state = 'established';
-    if (realm.stats && !this.trusted) this.meter = realm.stats.meterFor(this);
     this.send({ type: MessageType.WELCOME, session: this.id, details });
     realm.join(this);
+  }
+
+  /** A meter when `realm` has session statistics; the router's own sessions are not metered. */
+  private meterIn(realm: Realm): SessionMeter | undefined {
+    return realm.stats && !this.trusted ? realm.stats.meterFor(this) : undefined;
   }
 
   protocolViolation(reason: string): void {

@@ -19,7 +19,7 @@ export interface SessionStatsSettings {
   afterRatedMessages: number;
   /** Report once this long has passed since a session's last report, if it had traffic since; 0 = never. */
   afterDurationMs: number;
-  /** Report as the session joins (its WELCOME counted). */
+  /** Report as the session joins (its HELLO, any authentication exchange and WELCOME counted). */
   onJoin: boolean;
   /** Report as the session leaves (the last report, `last: true`). */
   onLeave: boolean;

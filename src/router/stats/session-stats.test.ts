@@ -16,8 +16,9 @@ const settings = (overrides: Partial<SessionStatsSettings> = {}): SessionStatsSe
 /** A peer that encodes what it is sent as JSON text and reports what it receives at its exact JSON size, as a WebSocket would. */
 class JsonPeer extends MemoryPeer {
   override readonly transport = { type: 'websocket', serializer: 'json', peer: 'tcp4:127.0.0.1:1' };
-  /** The byte length of every frame sent to the client, in order. */
+  /** The byte length of every frame sent to the client, and of every one it sent, in order. */
   readonly sentBytes: number[] = [];
+  readonly receivedBytes: number[] = [];
   private static readonly encoder = { name: 'json', encode: (wire: unknown[]) => jsonCodec.encode(wire) };
 
   override send(envelope: Envelope): void {
@@ -26,7 +27,8 @@ class JsonPeer extends MemoryPeer {
   }
 
   override raw(message: unknown): void {
-    this.link.receive(message, Buffer.byteLength(JSON.stringify(message)));
+    this.receivedBytes.push(Buffer.byteLength(JSON.stringify(message)));
+    this.link.receive(message, this.receivedBytes.at(-1)!);
   }
 }
 
@@ -134,10 +136,10 @@ describe('session statistics - reports on wamp.session.on_stats', () => {
     await flush();
     const [joined] = reports(monitor.peer, id) as [Dict, Dict][];
     assert.deepEqual(joined![0], { realm: 'realm1', session: id, authid: 'meter-me', authrole: 'anonymous' });
-    // WELCOME is the first message counted.
+    // Counting starts with HELLO: HELLO and WELCOME are in the join report.
     assert.deepEqual({ ...joined![1], timestamp: 0, duration: 0 }, {
-      cycle: 1, serializer: 'json', timestamp: 0, duration: 0, bytes: client.sentBytes[0], messages: 1,
-      rated_messages: rated(client.sentBytes, 64), first: true, last: false,
+      cycle: 1, serializer: 'json', timestamp: 0, duration: 0, bytes: client.receivedBytes[0]! + client.sentBytes[0]!, messages: 2,
+      rated_messages: rated([client.receivedBytes[0]!, client.sentBytes[0]!], 64), first: true, last: false,
     });
 
     // Three acknowledged publications of about 100 bytes each: 2 rated messages per PUBLISH, 1 per PUBLISHED.
@@ -182,7 +184,7 @@ describe('session statistics - reports on wamp.session.on_stats', () => {
         continue;
       }
       const last = (seen[1] as [Dict, Dict])[1];
-      assert.deepEqual([last.cycle, last.first, last.last, last.messages], [1, true, true, 3]);
+      assert.deepEqual([last.cycle, last.first, last.last, last.messages], [1, true, true, 4]); // HELLO, WELCOME, GOODBYE both ways
     }
   });
 
@@ -219,7 +221,7 @@ describe('session statistics - reports on wamp.session.on_stats', () => {
     const busyReports = seen.filter(([who]) => who.authid === 'busy');
     assert.equal(busyReports.length, 2, 'two periodic reports for the busy session');
     assert.ok(busyReports.every(([, s]) => (s.duration as number) >= 40_000_000), 'each covers at least one period');
-    // The idle session's WELCOME (counted before the first tick) may be reported once; nothing after.
+    // The idle session's HELLO and WELCOME (counted before the first tick) may be reported once; nothing after.
     assert.ok(seen.filter(([who]) => who.authid === 'idle').length <= 1);
   });
 

@@ -23,7 +23,7 @@ export class SessionStats implements MeterOwner {
   readonly tickMs: number;
   private publish: PublishStats | undefined;
   /** Meters that crossed the threshold this turn; each is listed once (SessionMeter.queued). */
-  private due_: SessionMeter[] = [];
+  private dueMeters: SessionMeter[] = [];
   private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
@@ -40,7 +40,7 @@ export class SessionStats implements MeterOwner {
     this.publish = publish;
   }
 
-  /** A meter for a client session about to be welcomed: its WELCOME is the first message counted. */
+  /** A meter for a client session whose HELLO named this realm (or that was welcomed into it). */
   meterFor(session: Session): SessionMeter {
     if (this.settings.afterDurationMs > 0 && this.timer === undefined) {
       this.timer = setInterval(() => this.tick(), this.tickMs);
@@ -61,19 +61,19 @@ export class SessionStats implements MeterOwner {
 
   due(meter: SessionMeter): void {
     meter.queued = true;
-    this.due_.push(meter);
-    if (this.due_.length === 1) queueMicrotask(() => this.reportDue());
+    this.dueMeters.push(meter);
+    if (this.dueMeters.length === 1) queueMicrotask(() => this.reportDue());
   }
 
-  /** Stops the duration timer (the realm is going away). */
-  stop(): void {
+  /** No session of the realm has a meter any more: the timer starts again with the next one. */
+  private stopTimer(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
   }
 
   private reportDue(): void {
-    const meters = this.due_;
-    this.due_ = [];
+    const meters = this.dueMeters;
+    this.dueMeters = [];
     for (const meter of meters) {
       meter.queued = false;
       // A session that left meanwhile had its last report (or none, as configured); one reported
@@ -92,7 +92,7 @@ export class SessionStats implements MeterOwner {
       metered++;
       if (!meter.queued && isJoined(session) && meter.durationDue(now)) this.report(meter, false);
     }
-    if (metered === 0) this.stop();
+    if (metered === 0) this.stopTimer();
   }
 
   private report(meter: SessionMeter, last: boolean): void {
