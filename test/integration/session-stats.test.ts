@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { configDocument, loadDocument } from '../../src/config/test-support.js';
 import { startNode, type RunningNode } from '../../src/node/node.js';
+import { jsonCodec } from '../../src/codec/index.js';
 import { silentLogger } from '../../src/router/log.js';
+import { RawSocketClient } from '../transport/rawsocket-client.js';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { waitFor } from '../support/wait.js';
 
@@ -31,6 +33,7 @@ const document = configDocument({
   transports: [
     { type: 'websocket', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' }, auth: { anonymous: { type: 'static', role: 'monitor' } } },
     { type: 'websocket', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' }, auth: { anonymous: { type: 'static', role: 'anonymous' } } },
+    { type: 'rawsocket', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' }, serializers: ['json'], auth: { anonymous: { type: 'static', role: 'anonymous' } } },
   ],
 });
 
@@ -120,6 +123,29 @@ describe('session statistics (wamp.session.on_stats) with AutobahnJS', () => {
     for (const [, stats] of reports) assert.ok((stats.duration as number) >= 1e9, `a period of at least a second: ${stats.duration}`);
     // The idle session's HELLO and WELCOME may make it one report; after that it has nothing to report.
     assert.ok(about(seen, idle.session.id as number).length <= 1);
+  });
+
+  it('counts a RawSocket session at its serialized sizes, without the 4-byte frame headers', async () => {
+    const monitor = await open('monitor');
+    const seen = await watch(monitor);
+    const client = await RawSocketClient.open({ port: node.ports.get('transport2')! });
+    const exchanged: unknown[][] = [];
+    const exchange = async (message: unknown[], answer: number) => {
+      client.send(message);
+      exchanged.push(message, await client.next((m) => m[0] === answer));
+    };
+    await exchange([1, 'realm1', { roles: { publisher: {} } }], 2);
+    const id = exchanged[1]![1] as number;
+    await exchange([16, 1, { acknowledge: true }, 'app.raw', ['y'.repeat(PAYLOAD_CHARS)]], 17);
+    await exchange([6, {}, 'wamp.close.close_realm'], 6);
+    client.close();
+    await waitFor(() => about(seen, id).some((entry) => typeof entry !== 'string' && entry[1].last === true), 'the last report');
+    const reports = about(seen, id).filter((entry): entry is Report => typeof entry !== 'string');
+    const bytes = exchanged.map((message) => Buffer.byteLength(jsonCodec.encode(message) as string));
+    const total = (key: string) => reports.reduce((sum, [, stats]) => sum + (stats[key] as number), 0);
+    assert.equal(total('messages'), 6);
+    assert.equal(total('bytes'), bytes.reduce((a, b) => a + b, 0));
+    assert.equal(total('rated_messages'), bytes.reduce((sum, b) => sum + Math.ceil(b / RATED_SIZE), 0));
   });
 
   it('a role that may not subscribe to wamp.session.on_stats gets the usual refusal', async () => {
