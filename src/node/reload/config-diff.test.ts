@@ -166,6 +166,13 @@ describe('diffConfig', () => {
     assert.match(fixed, /"sign_in" limits changed/);
   });
 
+  it('reports changed session statistics as needing a restart', () => {
+    const before = config({});
+    const after = config({ realms: [{ ...realm('realm1', ['anonymous']), stats: { trigger_after_duration: 60 } }] });
+    assert.deepEqual(diffConfig(before, after).fixed, ['realm "realm1": its session statistics ("stats") changed: they apply from the next restart']);
+    assert.deepEqual(diffConfig(after, after).fixed, []);
+  });
+
   it('lists components added, removed and changed by id', () => {
     const before = config({ components: [restCallee('keep', 'app.keep'), restCallee('edit', 'app.edit'), restCallee('drop', 'app.drop')] });
     const after = config({ components: [restCallee('keep', 'app.keep'), restCallee('edit', 'app.edit', 'http://127.0.0.1:10/'), restCallee('new', 'app.new')] });
