@@ -158,7 +158,7 @@ export class Session implements SessionLink {
    */
   publishRefusals: WarningThrottle | undefined;
   unencodable: WarningThrottle | undefined;
-  /** Counts this session's messages for its realm's `stats` reports; set at WELCOME for client sessions of a realm with `stats`. */
+  /** Counts this session's messages for its realm's `stats` reports; set at HELLO for client sessions of a realm with `stats`. */
   meter: SessionMeter | undefined;
 
   private ids: IdSequence | undefined;
