@@ -191,6 +191,23 @@ describe('Crossbar-format configs load and start unchanged', () => {
     });
   });
 
+  it('realm-stats: a monitor subscribed to wamp.session.on_stats gets a session\'s last report as it leaves', async () => {
+    const config = await load('realm-stats.json');
+    await withNode(config, async (node) => {
+      const monitor = await session(wsUrl(node), 'metrics');
+      const reports: [Record<string, unknown>, Record<string, unknown>][] = [];
+      await monitor.session.subscribe('wamp.session.on_stats', (args: [Record<string, unknown>, Record<string, unknown>]) => reports.push(args));
+      const client = await session(wsUrl(node), 'metrics');
+      const id = client.session.id as number;
+      await client.close();
+      await waitFor(() => reports.some(([who]) => who.session === id), 'the report of the session that left');
+      const [who, stats] = reports.find(([about]) => about.session === id)!;
+      assert.equal(who.realm, 'metrics');
+      assert.deepEqual([stats.cycle, stats.first, stats.last, stats.messages], [1, true, true, 4]); // HELLO, WELCOME, GOODBYE both ways
+      await monitor.close();
+    });
+  });
+
   it('unannounced-subprotocol: a client without Sec-WebSocket-Protocol speaks JSON where the key is false, and is refused beside it', async () => {
     const config = await load('unannounced-subprotocol.json');
     await withNode(config, async (node) => {
