@@ -5,7 +5,7 @@
  */
 
 import * as z from 'zod';
-import { anonymousStatic, methodSchema, ticketStatic } from './schema-auth.js';
+import { anonymousStatic, methodSchema, ticketStatic, tlsMethod } from './schema-auth.js';
 import { endpointSchema } from './schema-endpoint.js';
 import { itemId, maxPerAddress, nonNegativeInt, notSupportedMessage, positiveInt, realmName, roleName, typeError } from './schema-parts.js';
 
@@ -73,23 +73,6 @@ function notForMqtt(method: string) {
     .optional();
 }
 
-const sha1Fingerprint = z
-  .string()
-  .regex(/^([0-9a-fA-F]{2}:){19}[0-9a-fA-F]{2}$|^[0-9a-fA-F]{40}$/, { error: 'expected a SHA-1 fingerprint: 20 hex pairs, with or without ":"' });
-
-const tlsStatic = z.strictObject({
-  type: z.literal('static'),
-  principals: z
-    .record(
-      z.string(),
-      z.strictObject({
-        'certificate-sha1': sha1Fingerprint.optional().describe('The SHA-1 fingerprint of the one certificate of this principal (Crossbar\'s key); without it, a trusted certificate whose subject CN is the authid signs in.'),
-        role: roleName,
-      }),
-    )
-    .describe('authid -> certificate and role.'),
-});
-
 /** The auth of an MQTT door; `tls` only where the door sees the TLS connection (not over a WebSocket path). */
 function mqttAuth<T extends z.ZodType>(tls: T) {
   return z
@@ -110,8 +93,7 @@ function mqttAuth<T extends z.ZodType>(tls: T) {
     .describe('Who may connect: anonymous with a role, username + password as a ticket, and/or a TLS client certificate (default: anonymous with options.role).');
 }
 
-export const mqttAuthSchema = mqttAuth(methodSchema('tls', tlsStatic).optional()
-  .describe('The client\'s TLS certificate (the endpoint needs tls.ca_certificates): by fingerprint or by subject CN.'));
+export const mqttAuthSchema = mqttAuth(tlsMethod);
 
 const mqttPathAuthSchema = mqttAuth(z
   .never({ error: 'tls authentication needs the TLS connection itself: offer it on an mqtt transport or a universal port with tls.ca_certificates, not on a WebSocket path' })
