@@ -73,31 +73,23 @@ function notForMqtt(method: string) {
     .optional();
 }
 
-/** The auth of an MQTT door; `tls` only where the door sees the TLS connection (not over a WebSocket path). */
-function mqttAuth<T extends z.ZodType>(tls: T) {
-  return z
-    .strictObject({
-      anonymous: methodSchema('anonymous', anonymousStatic).optional(),
-      ticket: methodSchema('ticket', ticketStatic).optional().describe('Username and password of the CONNECT, checked as authid and ticket.'),
-      tls,
-      wampcra: notForMqtt('wampcra'),
-      cryptosign: notForMqtt('cryptosign'),
-      cookie: notForMqtt('cookie'),
-      scram: notForMqtt('scram'),
-    })
-    .superRefine((auth, ctx) => {
-      if (auth.anonymous === undefined && auth.ticket === undefined && (auth as { tls?: unknown }).tls === undefined) {
-        ctx.addIssue({ code: 'custom', message: 'enables no authentication method, so no client could connect; add anonymous, ticket or tls' });
-      }
-    })
-    .describe('Who may connect: anonymous with a role, username + password as a ticket, and/or a TLS client certificate (default: anonymous with options.role).');
-}
-
-export const mqttAuthSchema = mqttAuth(tlsMethod);
-
-const mqttPathAuthSchema = mqttAuth(z
-  .never({ error: 'tls authentication needs the TLS connection itself: offer it on an mqtt transport or a universal port with tls.ca_certificates, not on a WebSocket path' })
-  .optional());
+/** The auth of an MQTT door. */
+export const mqttAuthSchema = z
+  .strictObject({
+    anonymous: methodSchema('anonymous', anonymousStatic).optional(),
+    ticket: methodSchema('ticket', ticketStatic).optional().describe('Username and password of the CONNECT, checked as authid and ticket.'),
+    tls: tlsMethod,
+    wampcra: notForMqtt('wampcra'),
+    cryptosign: notForMqtt('cryptosign'),
+    cookie: notForMqtt('cookie'),
+    scram: notForMqtt('scram'),
+  })
+  .superRefine((auth, ctx) => {
+    if (auth.anonymous === undefined && auth.ticket === undefined && auth.tls === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'enables no authentication method, so no client could connect; add anonymous, ticket or tls' });
+    }
+  })
+  .describe('Who may connect: anonymous with a role, username + password as a ticket, and/or a TLS client certificate (default: anonymous with options.role).');
 
 const mqttOptions = z.strictObject({
   realm: realmName.describe('The realm every MQTT client joins.'),
@@ -200,8 +192,8 @@ export const mqttPathService = z
   .strictObject({
     type: z.literal('mqtt'),
     id: itemId.optional(),
-    options: mqttOptions.extend({ auth: mqttPathAuthSchema.optional().describe('Where Crossbar reads an MQTT transport\'s authentication (same as the top-level auth; give one).') }),
-    auth: mqttPathAuthSchema.optional().describe('Same as options.auth (give one of them).'),
+    options: mqttOptions.extend({ auth: mqttAuthSchema.optional().describe('Where Crossbar reads an MQTT transport\'s authentication (same as the top-level auth; give one).') }),
+    auth: mqttAuthSchema.optional().describe('Same as options.auth (give one of them).'),
   })
   .superRefine(authOnce)
   .describe('Junction extension: MQTT over WebSocket (subprotocol "mqtt") on this path, for browser MQTT clients; the options of an mqtt transport.');

@@ -64,9 +64,10 @@ function mqttAuth(part: Record<string, unknown>, at: ConfigPath): AuthBlock[] {
   return isRecord(part.options) ? authAt(part.options.auth, [...at, 'options', 'auth']) : [];
 }
 
-/** The WebSocket paths of a path table (nested tables included; checkListenerPaths reports their faults). */
+/** The WAMP and MQTT WebSocket paths of a path table (nested tables included; checkListenerPaths reports their faults). */
 function websocketPaths(table: unknown, at: ConfigPath): AuthBlock[] {
-  return flattenPathTable(table, '/', at, () => {})
-    .filter((entry) => entry.service.type === 'websocket')
-    .flatMap((entry) => authAt(entry.service.auth, [...entry.path, 'auth']));
+  return flattenPathTable(table, '/', at, () => {}).flatMap(({ service, path }) => {
+    if (service.type === 'websocket') return authAt(service.auth, [...path, 'auth']);
+    return service.type === 'mqtt' ? mqttAuth(service, path) : [];
+  });
 }

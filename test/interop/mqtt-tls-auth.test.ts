@@ -44,6 +44,7 @@ function documentWith(tls: Record<string, unknown>, auth: Record<string, unknown
       transports: [
         { type: 'websocket', id: 'wamp', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' } },
         { type: 'mqtt', id: 'mqtts', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1', tls }, options: { realm: 'realm1', auth } },
+        { type: 'web', id: 'web', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1', tls }, paths: { mqtt: { type: 'mqtt', options: { realm: 'realm1', auth } } } },
       ],
     }],
   };
@@ -102,6 +103,18 @@ describe('MQTT devices signed in by TLS client certificate', { skip: skipTls }, 
     } finally {
       await wamp.leave();
     }
+  });
+
+  it('MQTT over WebSocket on a TLS web transport signs in by the same certificate', async () => {
+    const client = await mqtt.connectAsync(`wss://127.0.0.1:${node.ports.get('web')}/mqtt`, { ...options('kitchen'), clientId: 'tls-ws-kitchen' });
+    try {
+      await client.publishAsync('readings/ws', '{"args": [1]}', { qos: 1 }); // the device role may publish; anonymous may not
+    } finally {
+      await client.endAsync();
+    }
+    const refused = await mqtt.connectAsync(`wss://127.0.0.1:${node.ports.get('web')}/mqtt`, { ...options(), clientId: 'tls-ws-none' })
+      .then(async (other) => { await other.endAsync(true); return undefined; }, (error: { code?: number }) => error.code);
+    assert.equal(refused, 0x87, 'no certificate');
   });
 
   it('refuses a missing, untrusted or unknown certificate with CONNACK 0x87 (MQTT 5) and 5 (MQTT 3.1.1)', async () => {
