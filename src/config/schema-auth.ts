@@ -153,7 +153,7 @@ function wampAuth<T extends z.ZodType>(tls: T) {
         });
       }
     })
-    .describe('Authentication methods offered on this WebSocket or RawSocket (default: anonymous with role "anonymous").');
+    .describe('Authentication methods offered on this WebSocket, RawSocket or long-poll door (default: anonymous with role "anonymous").');
 }
 
 export const authSchema = wampAuth(tlsMethod);
