@@ -66,7 +66,7 @@ describe('tls (dynamic)', () => {
     const [call] = caller.calls;
     assert.deepEqual(call!.args.slice(0, 2), ['realm1', 'sensor-2']);
     const transport = (call!.args[2] as { transport: Record<string, any> }).transport;
-    // Where Crossbar's authenticators read it (peer_cert today, client_cert before 21), and where the session shows it.
+    // Where Crossbar's authenticators read it (peer_cert today, client_cert in earlier versions and its examples), and where the session shows it.
     for (const place of [transport.peer_cert, transport.client_cert, transport.extra.client_cert]) assert.equal(place.sha1, fingerprint);
     assert.equal(transport.type, 'mqtt');
   });

@@ -96,8 +96,8 @@ export function staticTls(principals: Record<string, TlsPrincipal>): AuthMethod 
 /**
  * Sign-in by a trusted TLS client certificate, decided by an application procedure: it gets
  * (realm, authid, details) with the certificate's CN as the authid and the certificate in
- * details.transport where Crossbar's authenticators look for it (`peer_cert`, and `client_cert`
- * as Crossbar before 21 and its examples name it) as well as in transport.extra.client_cert;
+ * details.transport where Crossbar's authenticators look for it (`peer_cert`, and `client_cert`,
+ * Crossbar's earlier name that its examples read) as well as in transport.extra.client_cert;
  * it answers with a role or a principal dict.
  */
 export function dynamicTls(authenticator: DynamicAuthenticator): AuthMethod {

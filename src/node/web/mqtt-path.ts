@@ -1,6 +1,6 @@
 import { WebSocketServer } from 'ws';
-import { clientCertificateOf } from '../../transport/client-certificate.js';
 import type { MqttPathService } from '../../config/model.js';
+import { clientCertificateOf } from '../../transport/client-certificate.js';
 import { clientRegistry } from '../../transport/mqtt/client-registry.js';
 import { MqttService } from '../../transport/mqtt/mqtt-service.js';
 import { WebSocketAsMqttSocket } from '../../transport/mqtt/websocket-socket.js';
