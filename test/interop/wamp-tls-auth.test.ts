@@ -51,6 +51,7 @@ function documentWith(principals: Record<string, unknown>) {
       transports: [
         { type: 'websocket', id: 'plain', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' } },
         { type: 'websocket', id: 'wss', endpoint: tlsEndpoint(), auth: { tls: { type: 'static', principals } } },
+        { type: 'universal', id: 'universal', endpoint: tlsEndpoint(), websocket: { ws: { auth: { tls: { type: 'static', principals } } } } },
         {
           type: 'web', id: 'web', endpoint: tlsEndpoint(),
           paths: { ws: { type: 'websocket', auth: { tls: { type: 'dynamic', authenticator: 'com.example.authenticate' } } } },
@@ -150,6 +151,13 @@ describe('WAMP clients signed in by TLS client certificate', { skip: skipTls }, 
     const { authid, authrole, authmethod } = welcome[2] as Record<string, unknown>;
     assert.deepEqual({ authid, authrole, authmethod }, { authid: 'worker-1', authrole: 'backend', authmethod: 'tls' });
     assert.deepEqual(await wsHello(wss(), undefined), [3, { message: 'the client did not send a TLS client certificate' }, 'wamp.error.not_authorized']);
+  });
+
+  it("a universal port's websocket part reads the certificate of the TLS connection it sniffed", async () => {
+    const { welcome, close } = await autobahnSignIn(wss('universal', '/ws'), 'worker');
+    assert.ok(welcome, 'signed in');
+    await close!();
+    assert.deepEqual([welcome.authid, welcome.authmethod], ['worker-1', 'tls']);
   });
 
   it('refuses a certificate of no principal, and one from another authority, with wamp.error.not_authorized saying why', async () => {
