@@ -6,6 +6,7 @@ import { CaptureLog } from '../../test/auth/support/capture-log.js';
 import { authenticate } from '../../test/auth/support/method-test.js';
 import { authGate, genericRefusal, type GateOptions } from './gate.js';
 import { fail, type AuthMethod, type MethodOutcome } from './method.js';
+import { SignInFailures } from './sign-in-failures.js';
 import { SignInThrottle } from './throttle.js';
 
 function request(details: Dict, peer = 'tcp4:198.51.100.9:40000'): AuthRequest {
@@ -96,6 +97,18 @@ describe('auth gate', () => {
     clock.now += 1_001;
     assert.deepEqual(await challenge.verify(authenticate('right')), { kind: 'deny', ...genericRefusal });
     assert.match(String(log.find('authentication failed')?.fields.why), /answered after 1001 ms/);
+  });
+
+  it('counts each failure by the method that failed, and no success', async () => {
+    const failures = new SignInFailures();
+    const refusing: AuthMethod = { name: 'ticket', begin: () => fail('unknown ticket (test)') };
+    const { gate: g } = gate({ methods: [challenging('scram'), refusing], failures });
+    for (const [index, signature] of ['wrong', 'right', 'wrong'].entries()) {
+      const challenge = await challengeOf(g.hello(request({ authmethods: ['scram'] }, `tcp4:198.51.100.${index + 10}:1`)));
+      await challenge.verify(authenticate(signature));
+    }
+    await g.hello(request({ authmethods: ['ticket'] }, 'tcp4:198.51.100.20:1'));
+    assert.deepEqual([...failures.byMethod()], [['scram', 2], ['ticket', 1]]);
   });
 
   it('fails closed when a method throws', async () => {

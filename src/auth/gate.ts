@@ -4,6 +4,7 @@ import type { AuthGate, AuthOutcome, AuthRequest } from '../router/hooks.js';
 import { silentLogger, type Logger } from '../router/log.js';
 import { defaultChallengeTimeoutMs } from './sign-in-defaults.js';
 import { requestedAuthid, type AuthMethod, type Failure, type MethodOutcome } from './method.js';
+import type { SignInFailures } from './sign-in-failures.js';
 import { addressOf, SignInThrottle } from './throttle.js';
 
 export interface GateOptions {
@@ -11,6 +12,8 @@ export interface GateOptions {
   methods: AuthMethod[];
   /** Shared by every transport of a node, so that an address cannot switch transports to retry. */
   throttle?: SignInThrottle;
+  /** Counts each failure by method (shared by a node's transports, like the throttle). */
+  failures?: SignInFailures;
   log?: Logger;
   /** A CHALLENGE answered later than this (ms) fails. Default 60 s. */
   challengeTimeoutMs?: number;
@@ -79,6 +82,7 @@ export function authGate(options: GateOptions): AuthGate {
 
       const failed = (failure: Failure): AuthOutcome => {
         throttle.failed(address);
+        options.failures?.record(method.name);
         log.warn({ peer, realm: request.realm, authmethod: method.name, authid: failure.authid ?? requestedAuthid(request), why: failure.why }, 'authentication failed');
         return { kind: 'deny', ...(failure.refusal ?? genericRefusal) };
       };
