@@ -20,6 +20,7 @@ import json
 import sys
 
 import txaio
+from component_loop import run_until
 
 
 def say(line):
@@ -70,14 +71,7 @@ def main():
     def disconnected(session, was_clean):
         finished.set()
 
-    # Not autobahn.asyncio.component.run(): Debian's 22.7 uses @asyncio.coroutine, gone in Python 3.11.
-    async def serve():
-        loop = asyncio.get_running_loop()
-        txaio.config.loop = loop
-        component.start(loop=loop)
-        await asyncio.wait_for(finished.wait(), 60)
-
-    asyncio.run(serve())
+    run_until(component, finished)
     if 'joined' in outcome:
         say('joined ' + json.dumps(outcome['joined']))
     else:
