@@ -9,7 +9,7 @@ import { dynamicScram, staticScram } from '../auth/scram.js';
 import { ServiceSessions } from '../auth/service-sessions.js';
 import { defaultDynamicCallTimeoutMs } from '../auth/sign-in-defaults.js';
 import { PermissionTable } from '../auth/static-authorizer.js';
-import { SignInFailures } from '../auth/sign-in-failures.js';
+import { SignInTally } from '../auth/sign-in-tally.js';
 import { SignInThrottle, type ThrottleOptions } from '../auth/throttle.js';
 import { dynamicTicket, staticTicket } from '../auth/ticket.js';
 import { dynamicTls, staticTls } from '../auth/tls.js';
@@ -50,7 +50,7 @@ export interface NodeAuthOptions {
  */
 export class NodeAuth {
   readonly throttle: SignInThrottle;
-  readonly failures = new SignInFailures();
+  readonly tally = new SignInTally();
   private readonly services: ServiceSessions;
   private readonly log: Logger;
   private readonly roles = new Map<string, Set<string>>();
@@ -77,7 +77,7 @@ export class NodeAuth {
     return gateOf({
       methods: methodsOf(auth, where, (dynamic, method) => this.authenticator(dynamic, method)),
       throttle: this.throttle,
-      failures: this.failures,
+      tally: this.tally,
       log: this.log.child({ auth: where }),
       challengeTimeoutMs: this.options.challengeTimeoutMs,
       roleExists: (realm, role) => this.roles.get(realm)?.has(role) ?? true,

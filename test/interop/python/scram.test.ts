@@ -101,7 +101,7 @@ describe('WAMP-SCRAM with Autobahn|Python', { skip: missing }, () => {
     assert.ok(whys.includes('the client proof does not verify (wrong password)'), JSON.stringify(whys));
     assert.ok(whys.includes('no principal "mallory" is configured'), JSON.stringify(whys));
     assert.ok(!log.text().includes('778faae5b615483c') && !log.text().includes('32f8800ec7c15354'), 'keys are never logged');
-    assert.match(node.metrics.exposition(), /^junction_sign_in_failures_total\{authmethod="scram"\} [2-9]$/m);
+    assert.match(node.metrics.exposition(), /^junction_sign_ins_total\{method="scram",outcome="refused"\} [2-9]$/m);
   });
 
   it('signs in through a dynamic authenticator, which gets (realm, authid, details) and answers the principal', async () => {
