@@ -1,0 +1,84 @@
+import { open, type Database, type RootDatabase } from 'lmdb';
+import type { Logger } from '../../router/log.js';
+import { isLive, type CookieEntry, type CookieStore } from './store.js';
+
+/**
+ * Cookies in an lmdb file: kept across restarts, and shared by every process that opens the same
+ * file (the workers of `--workers`; lmdb locks for them). An expiry index (expires, key) finds
+ * the expired and the oldest entries without a scan. Reads are synchronous; writes are lmdb's
+ * batched transactions, each entry and its index row together; a failed write is logged (the
+ * browser then signs in with its other methods next time).
+ */
+export class FileCookieStore implements CookieStore {
+  private readonly env: RootDatabase;
+  private readonly cookies: Database<CookieEntry, string>;
+  private readonly byExpiry: Database<true, [number, string]>;
+  private evictions = 0;
+
+  constructor(path: string, private readonly maxEntries: number, private readonly log: Logger) {
+    this.env = open({ path });
+    this.cookies = this.env.openDB<CookieEntry, string>({ name: 'cookies' });
+    this.byExpiry = this.env.openDB<true, [number, string]>({ name: 'expiry' });
+  }
+
+  get(key: string, now: number): CookieEntry | undefined {
+    const entry = this.cookies.get(key);
+    if (entry === undefined || isLive(entry, now)) return entry;
+    this.write(() => this.removeIfExpired(key, now));
+    return undefined;
+  }
+
+  put(key: string, entry: CookieEntry, now: number): void {
+    this.write(() => {
+      this.remove(key);
+      let count = this.count();
+      for (const { key: [expires, oldest] } of this.byExpiry.getRange({ snapshot: false })) {
+        if (expires > now && count < this.maxEntries) break;
+        this.remove(oldest);
+        if (expires > now) this.evictions++;
+        count--;
+      }
+      this.cookies.put(key, entry);
+      this.byExpiry.put([entry.expires, key], true);
+    });
+  }
+
+  forget(key: string): void {
+    this.write(() => this.remove(key));
+  }
+
+  get size(): number {
+    return this.count();
+  }
+
+  get evicted(): number {
+    return this.evictions;
+  }
+
+  close(): Promise<void> {
+    return this.env.close();
+  }
+
+  /** From lmdb's page statistics: no walk over the entries. */
+  private count(): number {
+    return (this.cookies.getStats() as { entryCount: number }).entryCount;
+  }
+
+  private remove(key: string): void {
+    const entry = this.cookies.get(key);
+    if (entry === undefined) return;
+    this.cookies.remove(key);
+    this.byExpiry.remove([entry.expires, key]);
+  }
+
+  /** Another process may have bound the cookie again since it was read. */
+  private removeIfExpired(key: string, now: number): void {
+    if (!isLive(this.cookies.get(key), now)) this.remove(key);
+  }
+
+  private write(change: () => void): void {
+    this.env.transaction(change).catch((error: Error) => {
+      this.log.error({ err: error.message }, 'the cookie store could not write its file; affected browsers sign in with their other methods');
+    });
+  }
+}
