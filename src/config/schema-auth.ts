@@ -108,27 +108,47 @@ const cryptosignStatic = z.strictObject({
   trustroots: unsupported('cryptosign trustroots (certificate chains)'),
 });
 
+const authShape = {
+  anonymous: methodSchema('anonymous', anonymousStatic).optional(),
+  ticket: methodSchema('ticket', ticketStatic).optional(),
+  wampcra: methodSchema('wampcra', wampcraStatic).optional(),
+  cryptosign: methodSchema('cryptosign', cryptosignStatic).optional(),
+  tls: unsupported('TLS client-certificate authentication', 'Junction offers it on MQTT transports; here use cryptosign, wampcra or ticket'),
+  cookie: z
+    .never({ error: 'cookie authentication needs a browser\'s cookie: it is offered on WebSocket transports and paths only' })
+    .optional()
+    .describe('Cookie authentication: on WebSocket transports and paths only.'),
+  scram: unsupported('WAMP-SCRAM authentication', 'use wampcra with salt, iterations and keylen, or cryptosign'),
+  'anonymous-proxy': unsupported('proxy authentication'),
+  'cryptosign-proxy': unsupported('proxy authentication'),
+};
+
+function someMethod(auth: { anonymous?: unknown; ticket?: unknown; wampcra?: unknown; cryptosign?: unknown }, ctx: z.core.$RefinementCtx): void {
+  const methods = [auth.anonymous, auth.ticket, auth.wampcra, auth.cryptosign];
+  if (methods.every((method) => method === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'enables no authentication method, so no client could join; add anonymous, ticket, wampcra or cryptosign',
+    });
+  }
+}
+
 export const authSchema = z
+  .strictObject(authShape)
+  .superRefine(someMethod)
+  .describe('Authentication methods offered on this transport (default: anonymous with role "anonymous").');
+
+/**
+ * A WebSocket's auth: also cookie authentication (Crossbar's `"cookie": {}`), which signs a
+ * browser in again with the identity its cookie was bound to by another method; it needs the
+ * transport's `cookie` block and at least one other method (checked beside the block).
+ */
+export const websocketAuthSchema = z
   .strictObject({
-    anonymous: methodSchema('anonymous', anonymousStatic).optional(),
-    ticket: methodSchema('ticket', ticketStatic).optional(),
-    wampcra: methodSchema('wampcra', wampcraStatic).optional(),
-    cryptosign: methodSchema('cryptosign', cryptosignStatic).optional(),
-    tls: unsupported('TLS client-certificate authentication', 'Junction offers it on MQTT transports; here use cryptosign, wampcra or ticket'),
-    cookie: unsupported('cookie authentication', 'use ticket, wampcra or cryptosign; each connection signs in with them'),
-    scram: unsupported('WAMP-SCRAM authentication', 'use wampcra with salt, iterations and keylen, or cryptosign'),
-    'anonymous-proxy': unsupported('proxy authentication'),
-    'cryptosign-proxy': unsupported('proxy authentication'),
+    ...authShape,
+    cookie: z.strictObject({}).optional().describe('Cookie authentication: needs the transport\'s "cookie" block and another method to bind the cookie.'),
   })
-  .superRefine((auth, ctx) => {
-    const methods = [auth.anonymous, auth.ticket, auth.wampcra, auth.cryptosign];
-    if (methods.every((method) => method === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'enables no authentication method, so no client could join; add anonymous, ticket, wampcra or cryptosign',
-      });
-    }
-  })
+  .superRefine(someMethod)
   .describe('Authentication methods offered on this WebSocket (default: anonymous with role "anonymous").');
 
 function notForSse(method: string) {
@@ -183,6 +203,6 @@ export const consoleAuthSchema = z
   })
   .describe('How operators sign in to the console: ticket, wampcra and/or anonymous; the role decides what the console may see and do.');
 
-export type AuthFile = z.output<typeof authSchema>;
+export type AuthFile = z.output<typeof authSchema> | z.output<typeof websocketAuthSchema>;
 export type ConsoleAuthFile = z.output<typeof consoleAuthSchema>;
 export type SseAuthFile = z.output<typeof sseAuthSchema>;

@@ -15,7 +15,8 @@ export class FileCookieStore implements CookieStore {
   private readonly byExpiry: Database<true, [number, string]>;
   private evictions = 0;
 
-  constructor(path: string, private readonly maxEntries: number, private readonly log: Logger) {
+  /** `onEvicted` is told each time a live entry is dropped for room (the node warns, throttled). */
+  constructor(path: string, private readonly maxEntries: number, private readonly log: Logger, private readonly onEvicted: () => void = () => {}) {
     this.env = open({ path });
     this.cookies = this.env.openDB<CookieEntry, string>({ name: 'cookies' });
     this.byExpiry = this.env.openDB<true, [number, string]>({ name: 'expiry' });
@@ -35,7 +36,10 @@ export class FileCookieStore implements CookieStore {
       for (const { key: [expires, oldest] } of this.byExpiry.getRange({ snapshot: false })) {
         if (expires > now && count < this.maxEntries) break;
         this.remove(oldest);
-        if (expires > now) this.evictions++;
+        if (expires > now) {
+          this.evictions++;
+          this.onEvicted();
+        }
         count--;
       }
       this.cookies.put(key, entry);

@@ -55,7 +55,8 @@ export class MemoryCookieStore implements CookieStore {
   private readonly entries = new Map<string, CookieEntry>();
   private evictions = 0;
 
-  constructor(private readonly maxEntries: number) {}
+  /** `onEvicted` is told each time a live entry is dropped for room (the node warns, throttled). */
+  constructor(private readonly maxEntries: number, private readonly onEvicted: () => void = () => {}) {}
 
   get(key: string, now: number): CookieEntry | undefined {
     const entry = this.entries.get(key);
@@ -71,6 +72,7 @@ export class MemoryCookieStore implements CookieStore {
       const oldest = this.entries.keys().next().value!;
       this.entries.delete(oldest);
       this.evictions++;
+      this.onEvicted();
     }
     this.entries.set(key, entry);
   }
