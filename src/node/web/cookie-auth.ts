@@ -16,7 +16,8 @@ export interface CookieAuth {
 export function cookieAuth(
   config: CookieAuthConfig,
   options: Pick<WebSocketOptions, 'allowedOrigins'>,
-  where: string,
+  /** The metrics' labels: the listener's id and the path. */
+  labels: { transport: string; path: string },
   metrics: MetricsRegistry,
   log: Logger,
   sharedMemoryPath: string | undefined,
@@ -27,7 +28,7 @@ export function cookieAuth(
     signIn, name: config.name, maxAgeSeconds: config.maxAgeSeconds, sameSite: config.sameSite, alwaysSecure: config.alwaysSecure,
     allowedOrigins: options.allowedOrigins,
   });
-  const stopMetering = meterCookies(signIn, metrics, where);
+  const stopMetering = meterCookies(signIn, metrics, labels);
   log.info({ store: config.store.type, ...(config.store.type === 'file' ? { file: config.store.path } : {}), name: config.name }, 'cookie authentication on');
   return {
     signIn,
@@ -67,15 +68,14 @@ function evictionWarning(log: Logger, maxEntries: number): () => void {
   };
 }
 
-function meterCookies(signIn: CookieSignIn, registry: MetricsRegistry, where: string): () => void {
-  const signIns = registry.counter('junction_cookie_sign_ins_total', 'Sessions signed in by their cookie (cookie authentication), by path');
+function meterCookies(signIn: CookieSignIn, registry: MetricsRegistry, labels: { transport: string; path: string }): () => void {
+  const signIns = registry.counter('junction_cookie_sign_ins_total', 'Sessions signed in by their cookie (cookie authentication), by transport and path');
   const skipped = registry.counter('junction_cookie_skipped_total',
-    'HELLOs listing "cookie" that were not signed in by cookie (the client\'s other methods were tried), by path and reason (no_cookie, unknown, cross_site, other_realm, logged_out)');
-  const bindings = registry.counter('junction_cookie_bindings_total', 'Cookies bound to a sign-in by another method, by path');
-  const logouts = registry.counter('junction_cookie_logouts_total', 'Cookies forgotten by a wamp.close.logout GOODBYE, by path');
-  const entries = registry.gauge('junction_cookie_store_entries', 'Bound cookies in the store, by path');
-  const evicted = registry.counter('junction_cookie_store_evicted_total', 'Live bound cookies dropped because the store was at max_entries, by path');
-  const labels = { path: where };
+    'HELLOs listing "cookie" that were not signed in by cookie (the client\'s other methods were tried), by transport, path and reason (no_cookie, unknown, cross_site, other_realm, logged_out)');
+  const bindings = registry.counter('junction_cookie_bindings_total', 'Cookies bound to a sign-in by another method, by transport and path');
+  const logouts = registry.counter('junction_cookie_logouts_total', 'Cookies forgotten by a wamp.close.logout GOODBYE, by transport and path');
+  const entries = registry.gauge('junction_cookie_store_entries', 'Bound cookies in the store, by transport and path');
+  const evicted = registry.counter('junction_cookie_store_evicted_total', 'Live bound cookies dropped because the store was at max_entries, by transport and path');
   return registry.collect(() => {
     signIns.setTotal(signIn.signIns, labels);
     bindings.setTotal(signIn.bindings, labels);

@@ -15,7 +15,7 @@ import type { PathServiceFactory, ServiceContext } from './service-context.js';
 /** WAMP over WebSocket at a path: the same options and auth as a standalone websocket transport. */
 export const websocketPath: PathServiceFactory<WebSocketPathConfig> = (service, context) => {
   const cookies = service.cookieAuth === undefined ? undefined
-    : cookieAuth(service.cookieAuth, service.options, context.where, context.metrics, context.log.child({ part: 'cookie' }), sharedMemoryCookiePath(context.dataDir, context.where));
+    : cookieAuth(service.cookieAuth, service.options, { transport: context.listener.id, path: context.path }, context.metrics, context.log.child({ part: 'cookie' }), sharedMemoryCookiePath(context.dataDir, context.where));
   const gate = context.auth.gate(service.auth, context.where, cookies && { method: cookies.signIn.method(), observer: cookies.signIn });
   const { wamp1, ...transportOptions } = service.options;
   // One object for every connection's sessions (a SessionSeries keeps it).
