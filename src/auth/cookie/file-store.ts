@@ -5,9 +5,9 @@ import { isLive, type CookieEntry, type CookieStore } from './store.js';
 /**
  * Cookies in an lmdb file: kept across restarts, and shared by every process that opens the same
  * file (the workers of `--workers`; lmdb locks for them). An expiry index (expires, key) finds
- * the expired and the oldest entries without a scan. Reads are synchronous; writes are lmdb's
- * batched transactions, each entry and its index row together; a failed write is logged (the
- * browser then signs in with its other methods next time).
+ * the expired and the oldest entries without a scan. Reads and writes are synchronous, each
+ * entry and its index row in one transaction; a failed write is logged (the browser then signs
+ * in with its other methods next time).
  */
 export class FileCookieStore implements CookieStore {
   private readonly env: RootDatabase;
@@ -23,6 +23,8 @@ export class FileCookieStore implements CookieStore {
   }
 
   get(key: string, now: number): CookieEntry | undefined {
+    // Another process may have written since this one last read: read the latest commit.
+    this.env.resetReadTxn();
     const entry = this.cookies.get(key);
     if (entry === undefined || isLive(entry, now)) return entry;
     this.write(() => this.removeIfExpired(key, now));
@@ -80,9 +82,15 @@ export class FileCookieStore implements CookieStore {
     if (!isLive(this.cookies.get(key), now)) this.remove(key);
   }
 
+  /**
+   * Synchronous, so that the next connection (here or in another worker) finds what a sign-in
+   * bound: writes come with sign-ins by another method and logouts, not with every connection.
+   */
   private write(change: () => void): void {
-    this.env.transaction(change).catch((error: Error) => {
-      this.log.error({ err: error.message }, 'the cookie store could not write its file; affected browsers sign in with their other methods');
-    });
+    try {
+      this.env.transactionSync(change);
+    } catch (error) {
+      this.log.error({ err: (error as Error).message }, 'the cookie store could not write its file; affected browsers sign in with their other methods');
+    }
   }
 }
