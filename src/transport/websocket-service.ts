@@ -207,7 +207,8 @@ export class WebSocketService {
     }
     // ws.protocol is "" when handleProtocols chose none: only let through for unannouncedCodec.
     const codec = chooseCodec([ws.protocol], this.options.codecs) ?? this.unannouncedCodec!;
-    const connection = new WebSocketConnection(ws, codec, peerLabel, this.extraWithCookie(ws, request), slotKey, this.shared);
+    const extra = this.options.cookies ? this.extraWithCookie(ws, request) : this.extraFor(request);
+    const connection = new WebSocketConnection(ws, codec, peerLabel, extra, slotKey, this.shared);
     ws.on('message', this.listeners.message);
     ws.on('error', this.listeners.error);
     connection.link = this.attach(connection);
@@ -226,7 +227,7 @@ export class WebSocketService {
     return (this.lastExtra = Object.freeze({ path }));
   }
 
-  /** With cookies, a connection's own extra carrying its cookie visit (hidden: see withVisit); else the shared one. */
+  /** A cookie path's connection: its own extra, carrying its cookie visit (hidden: see withVisit). */
   private extraWithCookie(ws: WebSocket, request: IncomingMessage): Readonly<{ path: string }> {
     const cookie = this.cookieOfRequest.get(request);
     if (!cookie) return this.extraFor(request);
