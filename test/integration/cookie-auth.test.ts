@@ -173,7 +173,7 @@ describe('cookie authentication (Crossbar\'s cbtid) with AutobahnJS and raw conn
     client.close();
   });
 
-  it('counts sign-ins by cookie and skips by reason; the cookie\'s value never reaches the log', async () => {
+  it('counts sign-ins by cookie and skips by reason; warns about allowed_origins "*"; the cookie\'s value never reaches the log', async () => {
     const cookie = await boundCookie();
     await (await autobahnWithCookie(cookie).signedIn).close();
     const metrics = node.metrics.exposition();
@@ -183,6 +183,7 @@ describe('cookie authentication (Crossbar\'s cbtid) with AutobahnJS and raw conn
     assert.match(metrics, /junction_cookie_logouts_total\{path="\/",transport="transport0"\} 1/);
     assert.match(metrics, /junction_cookie_store_entries\{path="\/",transport="transport0"\} [1-9]/);
     await waitFor(() => log.lines.length > 0, 'log lines');
+    assert.ok(log.lines.some((line) => line.level === 'warn' && line.fields.code === 'config.notice.cookie_any_origin'), 'allowed_origins "*" is warned about at start');
     const token = cookie.split('=')[1]!;
     assert.ok(!log.text().includes(token), 'the token is in the log');
   });

@@ -1,6 +1,7 @@
 import { CookieSignIn } from '../../auth/cookie/cookie-sign-in.js';
 import { FileCookieStore } from '../../auth/cookie/file-store.js';
 import { MemoryCookieStore, type CookieStore } from '../../auth/cookie/store.js';
+import { noticeMessages } from '../../config/codes.js';
 import type { CookieAuthConfig, WebSocketOptions } from '../../config/model.js';
 import type { MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
@@ -30,6 +31,8 @@ export function cookieAuth(
   });
   const stopMetering = meterCookies(signIn, metrics, labels);
   log.info({ store: config.store.type, ...(config.store.type === 'file' ? { file: config.store.path } : {}), name: config.name }, 'cookie authentication on');
+  // Also a load-time notice; repeated at warn level, as every page may now connect to this path.
+  if (options.allowedOrigins.includes('*')) log.warn({ code: 'config.notice.cookie_any_origin' }, noticeMessages['config.notice.cookie_any_origin']());
   return {
     signIn,
     cookies,
