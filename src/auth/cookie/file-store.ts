@@ -17,7 +17,8 @@ export class FileCookieStore implements CookieStore {
 
   /** `onEvicted` is told each time a live entry is dropped for room (the node warns, throttled). */
   constructor(path: string, private readonly maxEntries: number, private readonly log: Logger, private readonly onEvicted: () => void = () => {}) {
-    this.env = open({ path });
+    // Always a folder (data.mdb, lock.mdb): lmdb would take a path with an extension for a file.
+    this.env = open({ path, noSubdir: false });
     this.cookies = this.env.openDB<CookieEntry, string>({ name: 'cookies' });
     this.byExpiry = this.env.openDB<true, [number, string]>({ name: 'expiry' });
   }

@@ -1,3 +1,5 @@
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { CookieSignIn } from '../../auth/cookie/cookie-sign-in.js';
 import { FileCookieStore } from '../../auth/cookie/file-store.js';
 import { MemoryCookieStore, type CookieStore } from '../../auth/cookie/store.js';
@@ -6,6 +8,8 @@ import type { CookieAuthConfig, WebSocketOptions } from '../../config/model.js';
 import type { MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
 import { WebSocketCookies } from '../../transport/websocket-cookie.js';
+import { makeDataDirectory } from '../data-dir.js';
+import { StartupError } from '../startup-errors.js';
 
 /** Cookie authentication on one WebSocket path: the store, the sign-in and the upgrade's side, with their metrics. */
 export interface CookieAuth {
@@ -49,9 +53,30 @@ export function cookieAuth(
  * signs in on another.
  */
 function openStore(config: CookieAuthConfig, log: Logger, sharedMemoryPath: string | undefined, onEvicted: () => void): CookieStore {
-  if (config.store.type === 'file') return new FileCookieStore(config.store.path, config.maxEntries, log, onEvicted);
-  if (sharedMemoryPath !== undefined) return new FileCookieStore(sharedMemoryPath, config.maxEntries, log, onEvicted);
+  if (config.store.type === 'file') {
+    storeFolder(config.store.path, 'cookie.store.filename (relative to the config folder)');
+    return new FileCookieStore(config.store.path, config.maxEntries, log, onEvicted);
+  }
+  if (sharedMemoryPath !== undefined) {
+    makeDataDirectory(dirname(sharedMemoryPath));
+    storeFolder(sharedMemoryPath, '--data-dir');
+    return new FileCookieStore(sharedMemoryPath, config.maxEntries, log, onEvicted);
+  }
   return new MemoryCookieStore(config.maxEntries, onEvicted);
+}
+
+/**
+ * Makes the lmdb store's folder itself, in a folder that must exist: lmdb would make missing
+ * parents with a recursive mkdir, which retries forever where it cannot (under /proc).
+ */
+function storeFolder(path: string, setting: string): void {
+  try {
+    mkdirSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && statSync(path).isDirectory()) return;
+    throw new StartupError('cookie_store_unusable', `cannot create the cookie store folder ${path}: ${code === 'ENOENT' ? 'its parent folder does not exist' : code}; choose another place with ${setting}`);
+  }
 }
 
 /** How often at most the store's overflow is logged (every eviction is counted). */
