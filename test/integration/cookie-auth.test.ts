@@ -221,3 +221,26 @@ describe('cookie authentication: max_age', () => {
     }
   });
 });
+
+describe('cookie authentication: Secure', () => {
+  it('the cookie is Secure when a trusted proxy says the client came over https, not when an untrusted peer says so', async () => {
+    const config = await fixture();
+    config.listeners[0]!.trustedProxies = ['127.0.0.1'];
+    const proxied = await startNode(config, { log: new CaptureLog(), shutdownGraceMs: 100, dataDir: join(home, 'data-proxied') });
+    try {
+      const setCookieOf = async (target: string): Promise<string | undefined> => {
+        const ws = new WebSocket(target, ['wamp.2.json'], { headers: { 'X-Forwarded-Proto': 'https', 'X-Forwarded-For': '203.0.113.7' } });
+        const setCookie = await new Promise<string | undefined>((resolve, reject) => {
+          ws.once('upgrade', (response: IncomingMessage) => resolve(response.headers['set-cookie']?.[0]));
+          ws.once('error', reject);
+        });
+        ws.terminate();
+        return setCookie;
+      };
+      assert.match(await setCookieOf(proxied.urls[0]!) ?? '', /; HttpOnly; SameSite=Lax; Secure$/);
+      assert.doesNotMatch(await setCookieOf(url) ?? '', /Secure/);
+    } finally {
+      await proxied.stop();
+    }
+  });
+});
