@@ -42,7 +42,7 @@ describe('cookie authentication in the config', () => {
 
   it('auth.cookie needs another method, and is offered on WebSockets only', () => {
     assert.deepEqual(problemsOf(webDocument({ ws: { type: 'websocket', cookie: {}, auth: { cookie: {} } } })), [
-      'workers[0].transports[0].paths.ws.auth: enables no authentication method, so no client could join; add anonymous, ticket, wampcra or cryptosign',
+      'workers[0].transports[0].paths.ws.auth: enables no authentication method, so no client could join; add anonymous, ticket, wampcra, cryptosign or tls',
     ]);
     assert.deepEqual(problemsOf(configDocument({ transports: [{ type: 'rawsocket', endpoint: { type: 'tcp', port: 0 }, auth: { anonymous: { type: 'static' }, cookie: {} } }] })), [
       "workers[0].transports[0].auth.cookie: cookie authentication needs a browser's cookie: it is offered on WebSocket transports and paths only",

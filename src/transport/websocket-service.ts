@@ -6,6 +6,7 @@ import { MetricsRegistry } from '../metrics/registry.js';
 import type { Logger } from '../router/log.js';
 import type { Peer, SessionLink, TransportInfo } from '../router/peer.js';
 import { ConnectionSlots, PerKeyLogThrottle } from './connection-slots.js';
+import { withClientCertificate } from './client-certificate.js';
 import { chooseCodec, offeredSubprotocols } from './subprotocol.js';
 import { PingWheel } from './ping-wheel.js';
 import { WAMP1_SUBPROTOCOL } from './wamp1/messages.js';
@@ -207,8 +208,7 @@ export class WebSocketService {
     }
     // ws.protocol is "" when handleProtocols chose none: only let through for unannouncedCodec.
     const codec = chooseCodec([ws.protocol], this.options.codecs) ?? this.unannouncedCodec!;
-    const extra = this.options.cookies ? this.extraWithCookie(ws, request) : this.extraFor(request);
-    const connection = new WebSocketConnection(ws, codec, peerLabel, extra, slotKey, this.shared);
+    const connection = new WebSocketConnection(ws, codec, peerLabel, this.connectionExtra(ws, request), slotKey, this.shared);
     ws.on('message', this.listeners.message);
     ws.on('error', this.listeners.error);
     connection.link = this.attach(connection);
@@ -227,14 +227,19 @@ export class WebSocketService {
     return (this.lastExtra = Object.freeze({ path }));
   }
 
-  /** A cookie path's connection: its own extra, carrying its cookie visit (hidden: see withVisit). */
-  private extraWithCookie(ws: WebSocket, request: IncomingMessage): Readonly<{ path: string }> {
-    const cookie = this.cookieOfRequest.get(request);
-    if (!cookie) return this.extraFor(request);
-    const cookies = this.options.cookies!.signIn;
-    cookies.opened(cookie.visit, () => ws.close(1000, 'logged out'));
-    ws.once('close', () => cookies.closed(cookie.visit));
-    return withVisit({ path: requestPath(request.url) }, cookie.visit);
+  /**
+   * TransportInfo.extra of a WAMP v2 connection: its path, and the client's TLS certificate when
+   * the endpoint asked for one (`tls` sign-in reads it; only the TLS connection itself tells it,
+   * never a header, so behind a TLS-terminating proxy there is none). On a cookie path, an extra
+   * of its own that also carries the connection's cookie visit (hidden: see withVisit).
+   */
+  private connectionExtra(ws: WebSocket, request: IncomingMessage): TransportInfo['extra'] {
+    const cookie = this.options.cookies ? this.cookieOfRequest.get(request) : undefined;
+    if (cookie === undefined) return withClientCertificate(this.extraFor(request), request.socket);
+    const signIn = this.options.cookies!.signIn;
+    signIn.opened(cookie.visit, () => ws.close(1000, 'logged out'));
+    ws.once('close', () => signIn.closed(cookie.visit));
+    return withVisit(withClientCertificate({ path: requestPath(request.url) }, request.socket), cookie.visit);
   }
 
   /** Tracks a connection until it closes (for closeAll and the counts) and keeps it alive. */

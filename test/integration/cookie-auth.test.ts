@@ -177,7 +177,7 @@ describe('cookie authentication (Crossbar\'s cbtid) with AutobahnJS and raw conn
     const cookie = await boundCookie();
     await (await autobahnWithCookie(cookie).signedIn).close();
     const metrics = node.metrics.exposition();
-    assert.match(metrics, /junction_cookie_sign_ins_total\{path="\/",transport="transport0"\} [1-9]/);
+    assert.match(metrics, /junction_sign_ins_total\{method="cookie",outcome="welcome"\} [1-9]/);
     assert.match(metrics, /junction_cookie_skipped_total\{path="\/",reason="cross_site",transport="transport0"\} [1-9]/);
     assert.match(metrics, /junction_cookie_skipped_total\{path="\/",reason="unknown",transport="transport0"\} [1-9]/);
     assert.match(metrics, /junction_cookie_logouts_total\{path="\/",transport="transport0"\} 1/);

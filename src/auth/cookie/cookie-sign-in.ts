@@ -57,8 +57,7 @@ const logoutReason = 'wamp.close.logout';
 export class CookieSignIn implements SignInObserver {
   /** Connections by the key of the cookie they carry: a logout closes the others. */
   private readonly visits = new Map<string, Set<CookieVisit>>();
-  /** For the metrics. */
-  signIns = 0;
+  /** For the metrics (sign-ins by cookie are counted with every method's, in the gate's tally). */
   bindings = 0;
   logouts = 0;
   readonly skipped = new Map<CookieSkip, number>();
@@ -121,10 +120,7 @@ export class CookieSignIn implements SignInObserver {
   }
 
   signedIn(request: AuthRequest, identity: Identity): void {
-    if (identity.authprovider === 'cookie') {
-      this.signIns++;
-      return;
-    }
+    if (identity.authprovider === 'cookie') return;
     // Only a sign-in that proved something binds: an anonymous one would let any page fill the store.
     if (identity.authmethod === 'anonymous') return;
     const visit = visitOf(request.transport);

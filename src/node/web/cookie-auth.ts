@@ -97,7 +97,6 @@ function evictionWarning(log: Logger, maxEntries: number): () => void {
 }
 
 function meterCookies(signIn: CookieSignIn, registry: MetricsRegistry, labels: { transport: string; path: string }): () => void {
-  const signIns = registry.counter('junction_cookie_sign_ins_total', 'Sessions signed in by their cookie (cookie authentication), by transport and path');
   const skipped = registry.counter('junction_cookie_skipped_total',
     'HELLOs listing "cookie" that were not signed in by cookie (the client\'s other methods were tried), by transport, path and reason (no_cookie, unknown, cross_site, other_realm, logged_out)');
   const bindings = registry.counter('junction_cookie_bindings_total', 'Cookies bound to a sign-in by another method, by transport and path');
@@ -105,7 +104,6 @@ function meterCookies(signIn: CookieSignIn, registry: MetricsRegistry, labels: {
   const entries = registry.gauge('junction_cookie_store_entries', 'Bound cookies in the store, by transport and path');
   const evicted = registry.counter('junction_cookie_store_evicted_total', 'Live bound cookies dropped because the store was at max_entries, by transport and path');
   return registry.collect(() => {
-    signIns.setTotal(signIn.signIns, labels);
     bindings.setTotal(signIn.bindings, labels);
     logouts.setTotal(signIn.logouts, labels);
     for (const [reason, count] of signIn.skipped) skipped.setTotal(count, { ...labels, reason });
