@@ -458,6 +458,25 @@ export interface WebSocketService {
   options: WebSocketOptions;
   /** At least one method. */
   auth: AuthConfig;
+  /** Cookie authentication (Crossbar's `auth.cookie` with the `cookie` block); absent: no cookie is set. */
+  cookieAuth?: CookieAuthConfig;
+}
+
+/** Crossbar's tracking cookie, as cookie authentication uses it (src/auth/cookie). */
+export interface CookieAuthConfig {
+  /** The cookie's name (default "cbtid"). */
+  name: string;
+  /** Characters of a new cookie's random value (at least 22). */
+  length: number;
+  /** Max-Age of the cookie, and how long its sign-in holds. */
+  maxAgeSeconds: number;
+  /** memory: this process (with --workers, shared through a file the parent makes); file: an lmdb store at `path`. */
+  store: { type: 'memory' } | { type: 'file'; path: string };
+  /** Bound cookies kept at most; past it the oldest go first. */
+  maxEntries: number;
+  sameSite: 'Lax' | 'Strict';
+  /** Secure even when the upgrade came over plain HTTP (Crossbar's `secure: true`). */
+  alwaysSecure: boolean;
 }
 
 export interface WebSocketOptions {

@@ -157,8 +157,23 @@ export const tlsMethod = methodSchema('tls', tlsStatic)
   .optional()
   .describe('The client\'s TLS certificate (the endpoint needs tls.ca_certificates): by fingerprint or by subject CN.');
 
-/** The methods of a WAMP door; `tls` only where the door sees the TLS connection. */
-function wampAuth<T extends z.ZodType>(tls: T) {
+/** Crossbar's `"cookie": {}`: on a WebSocket, which has the browser's cookie (auth/cookie). */
+const cookieMethod = z
+  .strictObject({})
+  .optional()
+  .describe('Cookie authentication: needs the transport\'s "cookie" block and another method to bind the cookie.');
+
+const cookieOnWebSocketsOnly = z
+  .never({ error: 'cookie authentication needs a browser\'s cookie: it is offered on WebSocket transports and paths only' })
+  .optional()
+  .describe('Cookie authentication: on WebSocket transports and paths only.');
+
+/**
+ * The methods of a WAMP door; `tls` only where the door sees the TLS connection, `cookie` only on
+ * a WebSocket (it needs the transport's `cookie` block and another method to bind the cookie,
+ * checked beside the block).
+ */
+function wampAuth<T extends z.ZodType, C extends z.ZodType>(tls: T, cookie: C) {
   return z
     .strictObject({
       anonymous: methodSchema('anonymous', anonymousStatic).optional(),
@@ -166,7 +181,7 @@ function wampAuth<T extends z.ZodType>(tls: T) {
       wampcra: methodSchema('wampcra', wampcraStatic).optional(),
       cryptosign: methodSchema('cryptosign', cryptosignStatic).optional(),
       tls,
-      cookie: unsupported('cookie authentication', 'use ticket, wampcra or cryptosign; each connection signs in with them'),
+      cookie,
       scram: methodSchema('scram', scramStatic).optional(),
       'anonymous-proxy': unsupported('proxy authentication'),
       'cryptosign-proxy': unsupported('proxy authentication'),
@@ -183,7 +198,11 @@ function wampAuth<T extends z.ZodType>(tls: T) {
     .describe('Authentication methods offered on this WebSocket, RawSocket or long-poll door (default: anonymous with role "anonymous").');
 }
 
-export const authSchema = wampAuth(tlsMethod);
+/** A RawSocket's auth. */
+export const authSchema = wampAuth(tlsMethod, cookieOnWebSocketsOnly);
+
+/** A WebSocket's auth: also cookie authentication. */
+export const websocketAuthSchema = wampAuth(tlsMethod, cookieMethod);
 
 /**
  * A long-poll session lives across many HTTP requests, each free to come on another connection:
@@ -191,7 +210,7 @@ export const authSchema = wampAuth(tlsMethod);
  */
 export const longPollAuthSchema = wampAuth(z
   .never({ error: 'tls authentication needs one TLS connection per session; a long-poll session spans many HTTP requests: offer tls on a WebSocket path or a RawSocket transport' })
-  .optional());
+  .optional(), cookieOnWebSocketsOnly);
 
 function notForSse(method: string) {
   return z
@@ -245,6 +264,6 @@ export const consoleAuthSchema = z
   })
   .describe('How operators sign in to the console: ticket, wampcra and/or anonymous; the role decides what the console may see and do.');
 
-export type AuthFile = z.output<typeof authSchema>;
+export type AuthFile = z.output<typeof authSchema> | z.output<typeof websocketAuthSchema>;
 export type ConsoleAuthFile = z.output<typeof consoleAuthSchema>;
 export type SseAuthFile = z.output<typeof sseAuthSchema>;

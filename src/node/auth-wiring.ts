@@ -3,7 +3,7 @@ import { dynamicCryptosign, staticCryptosign } from '../auth/cryptosign.js';
 import { DynamicAuthenticator } from '../auth/dynamic.js';
 import { DynamicAuthorizer } from '../auth/dynamic-authorizer.js';
 import { authGate as gateOf } from '../auth/gate.js';
-import type { AuthMethod } from '../auth/method.js';
+import type { AuthMethod, ConnectionMethod, SignInObserver } from '../auth/method.js';
 import { RealmAuthorizer, type RoleAuthorizer } from '../auth/realm-authorizer.js';
 import { dynamicScram, staticScram } from '../auth/scram.js';
 import { ServiceSessions } from '../auth/service-sessions.js';
@@ -73,9 +73,13 @@ export class NodeAuth {
     return { name: realm.name, authorizer: new RealmAuthorizer(roles), uriCheck: realm.options.uriCheck, limits: realm.options.limits };
   }
 
-  gate(auth: AuthConfig, where: string): AuthGate {
+  /** `connection`: a method the connection decides (cookie) and its observer of sign-ins, beside the configured ones. */
+  gate(auth: AuthConfig, where: string, connection?: { method: ConnectionMethod; observer: SignInObserver }): AuthGate {
+    const methods: (AuthMethod | ConnectionMethod)[] = methodsOf(auth, where, (dynamic, method) => this.authenticator(dynamic, method));
+    if (connection) methods.push(connection.method);
     return gateOf({
-      methods: methodsOf(auth, where, (dynamic, method) => this.authenticator(dynamic, method)),
+      methods,
+      ...(connection ? { observer: connection.observer } : {}),
       throttle: this.throttle,
       tally: this.tally,
       log: this.log.child({ auth: where }),
