@@ -3,13 +3,13 @@ import type { Authenticate } from '../protocol/messages.js';
 import type { AuthGate, AuthOutcome, AuthRequest } from '../router/hooks.js';
 import { silentLogger, type Logger } from '../router/log.js';
 import { defaultChallengeTimeoutMs } from './sign-in-defaults.js';
-import { requestedAuthid, type AuthMethod, type Failure, type MethodOutcome } from './method.js';
+import { requestedAuthid, type AuthMethod, type ConnectionMethod, type Failure, type MethodOutcome, type NotApplicable, type SignInObserver } from './method.js';
 import type { SignInTally } from './sign-in-tally.js';
 import { addressOf, SignInThrottle } from './throttle.js';
 
 export interface GateOptions {
   /** The methods configured on this transport. */
-  methods: AuthMethod[];
+  methods: (AuthMethod | ConnectionMethod)[];
   /** Shared by every transport of a node, so that an address cannot switch transports to retry. */
   throttle?: SignInThrottle;
   /** Where sign-ins are counted by method and outcome (the node's metrics read it). */
@@ -22,6 +22,8 @@ export interface GateOptions {
    * refused with wamp.error.no_such_role (the role "anonymous" is always accepted, as Crossbar does).
    */
   roleExists?: (realm: string, role: string) => boolean;
+  /** Told about every successful sign-in and every client GOODBYE (the cookie binding). */
+  observer?: SignInObserver;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -61,8 +63,10 @@ export function authGate(options: GateOptions): AuthGate {
       const peer = request.transport.peer;
       const address = addressOf(peer);
       const requested = requestedAuthMethods(request);
-      const method = requested.map((name) => methods.get(name)).find((found) => found !== undefined);
-      if (!method) {
+      const candidates = requested.map((name) => methods.get(name)).filter((found) => found !== undefined);
+      // A method decided by the connection (cookie) goes first; the client's order decides the rest.
+      candidates.sort((a, b) => Number('byConnection' in b) - Number('byConnection' in a));
+      if (candidates.length === 0) {
         return {
           kind: 'deny',
           reason: ErrorUri.noAuthMethod,
@@ -72,12 +76,29 @@ export function authGate(options: GateOptions): AuthGate {
 
       const admission = throttle.admit(address);
       if ('refused' in admission) {
-        log.warn({ peer, realm: request.realm, authmethod: method.name }, 'sign-in refused: too many recent failures from this address');
+        log.warn({ peer, realm: request.realm, authmethod: candidates[0]!.name }, 'sign-in refused: too many recent failures from this address');
         return { kind: 'deny', ...throttledRefusal };
       }
       if (admission.wait > 0) {
         log.warn({ peer, realm: request.realm, waitMs: admission.wait }, 'slowing down sign-in from an address with repeated failures');
         await sleep(admission.wait);
+      }
+
+      let method!: AuthMethod | ConnectionMethod;
+      let first: MethodOutcome | undefined;
+      for (const candidate of candidates) {
+        const outcome = await attempt(() => candidate.begin(request));
+        if (outcome.kind === 'pass') continue;
+        method = candidate;
+        first = outcome;
+        break;
+      }
+      if (first === undefined) {
+        return {
+          kind: 'deny',
+          reason: ErrorUri.noAuthMethod,
+          message: `none of the requested authentication methods (${requested.join(', ')}) could sign in this connection (offered: ${offered})`,
+        };
       }
 
       const failed = (failure: Failure): AuthOutcome => {
@@ -100,6 +121,7 @@ export function authGate(options: GateOptions): AuthGate {
               return { kind: 'deny', reason: ErrorUri.noSuchRole, message: `realm "${realm}" has no role "${identity.authrole}"` };
             }
             options.tally?.count(method.name, 'welcome');
+            options.observer?.signedIn(request, identity);
             return outcome;
           }
           case 'challenge': {
@@ -122,13 +144,14 @@ export function authGate(options: GateOptions): AuthGate {
         }
       };
 
-      return settle(await attempt(() => method.begin(request)));
+      return settle(first);
     },
+    ...(options.observer === undefined ? {} : { left: options.observer.left.bind(options.observer) }),
   };
 }
 
 /** Runs a method step; a method that throws fails closed. */
-async function attempt(step: () => MethodOutcome | Promise<MethodOutcome>): Promise<MethodOutcome> {
+async function attempt<T extends MethodOutcome | NotApplicable>(step: () => T | Promise<T>): Promise<T | Failure> {
   try {
     return await step();
   } catch (error) {

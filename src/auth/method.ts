@@ -1,5 +1,6 @@
 import type { Authenticate, Dict } from '../protocol/messages.js';
 import type { AuthRequest, Identity } from '../router/hooks.js';
+import type { TransportInfo } from '../router/peer.js';
 
 /**
  * One authentication method as configured on one transport (anonymous, ticket, wampcra,
@@ -11,6 +12,30 @@ export interface AuthMethod {
   /** The WAMP authmethod name the client lists in HELLO.Details.authmethods. */
   readonly name: string;
   begin(request: AuthRequest): MethodOutcome | Promise<MethodOutcome>;
+}
+
+/**
+ * A method decided by the connection itself, without asking the client (cookie): tried before
+ * the client's other methods whenever the client lists it, wherever in its list (as Crossbar);
+ * when it cannot decide, the gate goes on with the client's other methods.
+ */
+export interface ConnectionMethod {
+  readonly name: string;
+  readonly byConnection: true;
+  begin(request: AuthRequest): Welcome | NotApplicable;
+}
+
+/** The method cannot decide this client (no cookie came): the gate tries the client's next method. */
+export interface NotApplicable {
+  kind: 'pass';
+}
+
+/** Told about sign-ins and departures on a gate's transport (cookie binding: auth/cookie). */
+export interface SignInObserver {
+  /** A sign-in succeeded; WELCOME follows. */
+  signedIn(request: AuthRequest, identity: Identity): void;
+  /** An established session's client said GOODBYE with `reason`. */
+  left(transport: TransportInfo, reason: string): void;
 }
 
 export type MethodOutcome = Welcome | Challenge | Failure;

@@ -106,7 +106,11 @@ export const noticeMessages = {
   'config.notice.path_shadowed': (url: string, serviceType: string) =>
     `takes every request to ${url}, as in Crossbar: the web part's ${serviceType} service there is not served`,
   'config.notice.cookie_tracking': () =>
-    'Crossbar\'s tracking cookie (cbtid) is not set by Junction: every connection signs in with the authentication methods offered here, never by a cookie from an earlier one',
+    'Junction sets the tracking cookie only where cookie authentication ("auth": {"cookie": {}}) is on: here every connection signs in with the methods offered, and anonymous sessions get a random authid, not the cookie',
+  'config.notice.cookie_any_origin': () =>
+    'cookie authentication with allowed_origins "*": pages of other sites may connect, but only a page of this host or of an origin listed here explicitly signs in by cookie; list your sites to make that plain',
+  'config.notice.cookie_length': (length: number, used: number) => `${length} characters would be under 128 bits of randomness; Junction's cookies have ${used}`,
+  'config.notice.cookie_http_only': () => 'Junction always marks the cookie HttpOnly: page scripts never read it',
   'config.notice.zero_limit': (fallback: number, unit: string) => `0 (no limit) is not offered by Junction; the default of ${fallback} ${unit} applies`,
 } satisfies Record<string, (...args: never[]) => string>;
 

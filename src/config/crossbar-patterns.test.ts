@@ -27,7 +27,7 @@ function load(name: string): Promise<JunctionConfig> {
   return loadCbdir(cbdir, { env: {} });
 }
 
-const cookieNotice = "Crossbar's tracking cookie (cbtid) is not set by Junction: every connection signs in with the authentication methods offered here, never by a cookie from an earlier one [config.notice.cookie_tracking]";
+const cookieNotice = 'Junction sets the tracking cookie only where cookie authentication ("auth": {"cookie": {}}) is on: here every connection signs in with the methods offered, and anonymous sessions get a random authid, not the cookie [config.notice.cookie_tracking]';
 
 describe('Crossbar patterns found in real configs', () => {
   it('cookie-tracking: a tracking cookie without cookie authentication loads with a notice each; sign-in stays as configured', async () => {
@@ -39,14 +39,19 @@ describe('Crossbar patterns found in real configs', () => {
     const live = websocketAt(config.listeners[0], '/live');
     assert.deepEqual(live.auth?.anonymous, { type: 'static', role: 'reader' });
     assert.equal(live.auth?.ticket, undefined);
+    assert.equal(live.cookieAuth, undefined);
   });
 
-  it('cookie authentication beside cookie tracking is still refused in one line', async () => {
-    await assert.rejects(load('cookie-authentication.json'), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.deepEqual(error.problems.map((problem) => `${problem.message} [${problem.code}]`), ['not supported by Junction: cookie authentication (use ticket, wampcra or cryptosign; each connection signs in with them) [config.unsupported]']);
-      return true;
+  it('cookie-authentication: tracking plus auth.cookie loads with Crossbar\'s cookie defaults and a notice about allowed_origins "*"', async () => {
+    const config = await load('cookie-authentication.json');
+    assert.deepEqual(config.notices, [
+      'workers[0].transports[0].options.allowed_origins: cookie authentication with allowed_origins "*": pages of other sites may connect, but only a page of this host or of an origin listed here explicitly signs in by cookie; list your sites to make that plain [config.notice.cookie_any_origin]',
+    ]);
+    const ws = websocketAt(config.listeners[0], '/');
+    assert.deepEqual(ws.cookieAuth, {
+      name: 'cbtid', length: 24, maxAgeSeconds: 7 * 86400, store: { type: 'memory' }, maxEntries: 100_000, sameSite: 'Lax', alwaysSecure: false,
     });
+    assert.deepEqual(Object.keys(ws.auth).sort(), ['ticket', 'wampcra']);
   });
 
   it('realm-stats: the statistics block loads with Crossbar\'s defaults for the keys it leaves out', async () => {
@@ -82,6 +87,21 @@ describe('Crossbar patterns found in real configs', () => {
       ]]);
       return true;
     });
+  });
+
+  it('scram-authentication: static WAMP-SCRAM principals (argon2id-13 from Autobahn\'s derive_scram_credential, pbkdf2 with Crossbar\'s required memory) and a dynamic authenticator load as written', async () => {
+    const config = await load('scram-authentication.json');
+    assert.deepEqual(config.notices, []);
+    const scram = websocketAt(config.listeners[0], '/').auth.scram;
+    assert.equal(scram?.type, 'static');
+    assert.deepEqual(Object.keys(scram.principals), ['carol@example.com', 'dave']);
+    assert.deepEqual(scram.principals.dave, {
+      kdf: 'pbkdf2', iterations: 4096, memory: 512, salt: 'b93474c71e302e76895f997e0bfd3982',
+      storedKey: 'e5afa43b5ee5c2ee73203511d4a0b8839c9beb4201fcfd75438224c34a4e4e0f',
+      serverKey: 'dd6d024e5c95d0783fe7c1114c4ed4e73a21fd0098061d3d32d4b28385be0898',
+      role: 'device',
+    });
+    assert.deepEqual(websocketAt(config.listeners[1], '/').auth.scram, { type: 'dynamic', authenticator: 'com.example.authenticate', authenticatorRealm: 'realm1' });
   });
 
   it('tls-client-certificates: auth.tls on a web transport\'s websocket path and a rawsocket transport, ca_certificates beside the key', async () => {

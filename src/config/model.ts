@@ -13,6 +13,7 @@
  * loader fills in against the published defaults.
  */
 
+import type { ScramKdf } from '../auth/scram-keys.js';
 import type { MatchPolicy } from '../protocol/uri.js';
 import type { RedirectStatus } from './schema-web-services.js';
 
@@ -470,6 +471,25 @@ export interface WebSocketService {
   options: WebSocketOptions;
   /** At least one method. */
   auth: AuthConfig;
+  /** Cookie authentication (Crossbar's `auth.cookie` with the `cookie` block); absent: no cookie is set. */
+  cookieAuth?: CookieAuthConfig;
+}
+
+/** Crossbar's tracking cookie, as cookie authentication uses it (src/auth/cookie). */
+export interface CookieAuthConfig {
+  /** The cookie's name (default "cbtid"). */
+  name: string;
+  /** Characters of a new cookie's random value (at least 22). */
+  length: number;
+  /** Max-Age of the cookie, and how long its sign-in holds. */
+  maxAgeSeconds: number;
+  /** memory: this process (with --workers, shared through a file the parent makes); file: an lmdb store at `path`. */
+  store: { type: 'memory' } | { type: 'file'; path: string };
+  /** Bound cookies kept at most; past it the oldest go first. */
+  maxEntries: number;
+  sameSite: 'Lax' | 'Strict';
+  /** Secure even when the upgrade came over plain HTTP (Crossbar's `secure: true`). */
+  alwaysSecure: boolean;
 }
 
 export interface WebSocketOptions {
@@ -550,6 +570,20 @@ export type CryptosignAuthConfig =
   | { type: 'static'; principals: Record<string, CryptosignPrincipal> }
   | DynamicAuthConfig;
 
+export type ScramAuthConfig = { type: 'static'; principals: Record<string, ScramPrincipal> } | DynamicAuthConfig;
+
+/** A WAMP-SCRAM principal: what the client's key derivation needs, and the keys that check its proof (hex). */
+export interface ScramPrincipal {
+  kdf: ScramKdf;
+  iterations: number;
+  /** Argon2's memory cost, KiB; always present with Argon2. */
+  memory?: number;
+  salt: string;
+  storedKey: string;
+  serverKey: string;
+  role: string;
+}
+
 export interface CryptosignPrincipal {
   /** Ed25519 public keys, 64 hex characters each; at least one. */
   authorizedKeys: string[];
@@ -564,6 +598,7 @@ export interface AuthConfig {
   ticket?: TicketAuthConfig;
   wampcra?: WampCraAuthConfig;
   cryptosign?: CryptosignAuthConfig;
+  scram?: ScramAuthConfig;
   /** TLS client certificates (MQTT transports on a TLS endpoint with caCertificates). */
   tls?: TlsAuthConfig;
 }

@@ -26,7 +26,7 @@ export function listenerConfigs(transports: readonly { transport: TransportFile;
     const paths: Record<string, PathService> = Object.create(null);
     switch (transport.type) {
       case 'websocket':
-        paths['/'] = websocketConfig(transport);
+        paths['/'] = websocketConfig(transport, where, context);
         return { id, kind: 'websocket', endpoint, paths, trustedProxies: [...(transport.options.trusted_proxies ?? [])] };
       case 'web':
         addPathServices(transport.paths, '/', [...where, 'paths'], context, paths);
@@ -58,7 +58,7 @@ function universalListener(
   const proxies = new Set(transport.web?.options?.trusted_proxies ?? []);
   const partKeys = new Map<string, string>();
   for (const [key, part] of Object.entries(transport.websocket ?? {})) {
-    paths[normalizeWebPath(key)] = websocketConfig(part);
+    paths[normalizeWebPath(key)] = websocketConfig(part, [...at, 'websocket', key], context);
     partKeys.set(normalizeWebPath(key), key);
     for (const proxy of part.options.trusted_proxies ?? []) proxies.add(proxy);
   }

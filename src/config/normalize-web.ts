@@ -16,6 +16,7 @@ import type {
 import { authConfig, mapValues } from './normalize-auth.js';
 import { mqttConfig } from './normalize-mqtt.js';
 import { notice } from './notices.js';
+import { cookieAuthConfig } from './normalize-cookie.js';
 import type { ConfigPath } from './problems.js';
 import { defaultPostBodyLimit, defaultTimestampDeltaLimit, type CallerServiceFile, type PublisherServiceFile, type WebhookServiceFile } from './schema-http-bridge.js';
 import { longPollDefaults, type LongPollServiceFile, type SseServiceFile } from './schema-http-transports.js';
@@ -57,7 +58,7 @@ export function addPathServices(
 function pathServiceConfig(service: Exclude<PathServiceFile, { type: 'path' }>, at: ConfigPath, context: NormalizeContext): PathService {
   switch (service.type) {
     case 'websocket':
-      return websocketConfig(service);
+      return websocketConfig(service, at, context);
     case 'static':
       return staticConfig(service.directory!, service.options, context);
     case 'json':
@@ -86,15 +87,17 @@ function pathServiceConfig(service: Exclude<PathServiceFile, { type: 'path' }>, 
       return sseConfig(service);
     case 'console':
       // The console's own WebSocket: JSON (what the page speaks) with the default options.
-      return { type: 'console', realm: service.realm, auth: authConfig(service.auth!), websocket: websocketConfig(websocketService.parse({ type: 'websocket', serializers: ['json'] })).options };
+      return { type: 'console', realm: service.realm, auth: authConfig(service.auth!), websocket: websocketConfig(websocketService.parse({ type: 'websocket', serializers: ['json'] }), at, context).options };
     case 'mqtt':
       return { type: 'mqtt', ...mqttConfig(service) };
   }
 }
 
 /** Shared by websocket path services, standalone websocket transports and universal websocket parts. */
-export function websocketConfig(service: WebSocketSettingsFile): WebSocketService {
+export function websocketConfig(service: WebSocketSettingsFile, at: ConfigPath, context: NormalizeContext): WebSocketService {
   const options = service.options;
+  const cookieAuth = cookieAuthConfig(service.cookie, service.auth !== undefined && 'cookie' in service.auth && service.auth.cookie !== undefined,
+    options.allowed_origins, at, context);
   return {
     type: 'websocket',
     serializers: offeredSerializers(service.serializers),
@@ -115,6 +118,7 @@ export function websocketConfig(service: WebSocketSettingsFile): WebSocketServic
       }),
     },
     auth: authConfig(service.auth),
+    ...(cookieAuth === undefined ? {} : { cookieAuth }),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 
 import * as z from 'zod';
+import { scramKdfs } from '../auth/scram-keys.js';
 import {
   ignored,
   nonEmptyString,
@@ -108,6 +109,32 @@ const cryptosignStatic = z.strictObject({
   trustroots: unsupported('cryptosign trustroots (certificate chains)'),
 });
 
+const hexBytes = z.string().regex(/^(?:[0-9a-fA-F]{2})+$/, { error: 'expected bytes in hex' });
+const scramKey = z.string().regex(/^[0-9a-fA-F]{64}$/, { error: 'expected 32 bytes as 64 hex characters' });
+
+const scramPrincipal = z
+  .strictObject({
+    kdf: z.enum(scramKdfs).describe('Key derivation function the client runs: "argon2id-13" (Autobahn|Python\'s and Crossbar\'s name; "argon2id13" is the spec\'s) or "pbkdf2".'),
+    iterations: positiveInt.describe('Argon2 time cost, or PBKDF2 iteration count.'),
+    memory: positiveInt.optional().describe('Argon2 memory cost in KiB (needed with Argon2).'),
+    salt: hexBytes.describe('The principal\'s random salt, in hex.'),
+    'stored-key': scramKey.describe('StoredKey, in hex; write "${ENV_NAME}" to read it from the environment.'),
+    'server-key': scramKey.describe('ServerKey, in hex; write "${ENV_NAME}" to read it from the environment.'),
+    role: roleName,
+  })
+  .superRefine((principal, ctx) => {
+    if (principal.kdf !== 'pbkdf2' && principal.memory === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['memory'], message: `kdf "${principal.kdf}" needs "memory" (KiB)` });
+    }
+  });
+
+const scramStatic = z.strictObject({
+  type: z.literal('static'),
+  principals: z
+    .record(z.string(), scramPrincipal)
+    .describe('authid -> SCRAM keys and role (make them with `junction scram-principal` or Autobahn|Python\'s derive_scram_credential).'),
+});
+
 const sha1Fingerprint = z
   .string()
   .regex(/^([0-9a-fA-F]{2}:){19}[0-9a-fA-F]{2}$|^[0-9a-fA-F]{40}$/, { error: 'expected a SHA-1 fingerprint: 20 hex pairs, with or without ":"' });
@@ -130,8 +157,23 @@ export const tlsMethod = methodSchema('tls', tlsStatic)
   .optional()
   .describe('The client\'s TLS certificate (the endpoint needs tls.ca_certificates): by fingerprint or by subject CN.');
 
-/** The methods of a WAMP door; `tls` only where the door sees the TLS connection. */
-function wampAuth<T extends z.ZodType>(tls: T) {
+/** Crossbar's `"cookie": {}`: on a WebSocket, which has the browser's cookie (auth/cookie). */
+const cookieMethod = z
+  .strictObject({})
+  .optional()
+  .describe('Cookie authentication: needs the transport\'s "cookie" block and another method to bind the cookie.');
+
+const cookieOnWebSocketsOnly = z
+  .never({ error: 'cookie authentication needs a browser\'s cookie: it is offered on WebSocket transports and paths only' })
+  .optional()
+  .describe('Cookie authentication: on WebSocket transports and paths only.');
+
+/**
+ * The methods of a WAMP door; `tls` only where the door sees the TLS connection, `cookie` only on
+ * a WebSocket (it needs the transport's `cookie` block and another method to bind the cookie,
+ * checked beside the block).
+ */
+function wampAuth<T extends z.ZodType, C extends z.ZodType>(tls: T, cookie: C) {
   return z
     .strictObject({
       anonymous: methodSchema('anonymous', anonymousStatic).optional(),
@@ -139,24 +181,28 @@ function wampAuth<T extends z.ZodType>(tls: T) {
       wampcra: methodSchema('wampcra', wampcraStatic).optional(),
       cryptosign: methodSchema('cryptosign', cryptosignStatic).optional(),
       tls,
-      cookie: unsupported('cookie authentication', 'use ticket, wampcra or cryptosign; each connection signs in with them'),
-      scram: unsupported('WAMP-SCRAM authentication', 'use wampcra with salt, iterations and keylen, or cryptosign'),
+      cookie,
+      scram: methodSchema('scram', scramStatic).optional(),
       'anonymous-proxy': unsupported('proxy authentication'),
       'cryptosign-proxy': unsupported('proxy authentication'),
     })
     .superRefine((auth, ctx) => {
-      const methods = [auth.anonymous, auth.ticket, auth.wampcra, auth.cryptosign, (auth as { tls?: unknown }).tls];
+      const methods = [auth.anonymous, auth.ticket, auth.wampcra, auth.cryptosign, auth.scram, (auth as { tls?: unknown }).tls];
       if (methods.every((method) => method === undefined)) {
         ctx.addIssue({
           code: 'custom',
-          message: 'enables no authentication method, so no client could join; add anonymous, ticket, wampcra, cryptosign or tls',
+          message: 'enables no authentication method, so no client could join; add anonymous, ticket, wampcra, cryptosign, scram or tls',
         });
       }
     })
     .describe('Authentication methods offered on this WebSocket, RawSocket or long-poll door (default: anonymous with role "anonymous").');
 }
 
-export const authSchema = wampAuth(tlsMethod);
+/** A RawSocket's auth. */
+export const authSchema = wampAuth(tlsMethod, cookieOnWebSocketsOnly);
+
+/** A WebSocket's auth: also cookie authentication. */
+export const websocketAuthSchema = wampAuth(tlsMethod, cookieMethod);
 
 /**
  * A long-poll session lives across many HTTP requests, each free to come on another connection:
@@ -164,7 +210,7 @@ export const authSchema = wampAuth(tlsMethod);
  */
 export const longPollAuthSchema = wampAuth(z
   .never({ error: 'tls authentication needs one TLS connection per session; a long-poll session spans many HTTP requests: offer tls on a WebSocket path or a RawSocket transport' })
-  .optional());
+  .optional(), cookieOnWebSocketsOnly);
 
 function notForSse(method: string) {
   return z
@@ -218,6 +264,6 @@ export const consoleAuthSchema = z
   })
   .describe('How operators sign in to the console: ticket, wampcra and/or anonymous; the role decides what the console may see and do.');
 
-export type AuthFile = z.output<typeof authSchema>;
+export type AuthFile = z.output<typeof authSchema> | z.output<typeof websocketAuthSchema>;
 export type ConsoleAuthFile = z.output<typeof consoleAuthSchema>;
 export type SseAuthFile = z.output<typeof sseAuthSchema>;

@@ -11,7 +11,7 @@ import { mqttPart, mqttTransport } from './schema-mqtt.js';
 import { oneMessageSize, rawSocketPart, rawSocketShape } from './schema-rawsocket.js';
 import { pathKey, pathTable, webOptions } from './schema-web-services.js';
 import { pusherTransport } from './schema-pusher.js';
-import { jsonForUnannouncedClients, websocketTransportShape } from './schema-websocket.js';
+import { websocketChecks, websocketTransportShape } from './schema-websocket.js';
 
 export { serializerNames } from './schema-websocket.js';
 
@@ -22,7 +22,7 @@ export const websocketTransport = z
     endpoint: endpointSchema,
     ...websocketTransportShape,
   })
-  .superRefine(jsonForUnannouncedClients)
+  .superRefine(websocketChecks)
   .describe('A listener that speaks only WAMP over WebSocket, on every path.');
 
 export const webTransport = z
@@ -50,7 +50,7 @@ const universalWebsocketPart = z.strictObject({
   type: z.literal('websocket').optional(),
   id: itemId.optional(),
   ...websocketTransportShape,
-}).superRefine(jsonForUnannouncedClients);
+}).superRefine(websocketChecks);
 
 export const universalTransport = z
   .strictObject({

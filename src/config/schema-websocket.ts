@@ -5,10 +5,10 @@
  */
 
 import * as z from 'zod';
-import { authSchema } from './schema-auth.js';
+import { websocketAuthSchema } from './schema-auth.js';
+import { cookieTracking } from './schema-cookie.js';
 import { Ignored, notice } from './notices.js';
 import {
-  acceptedWithNotice,
   ignored,
   pathServiceId,
   maxPerAddress,
@@ -159,14 +159,10 @@ const websocketTransportOptions = z.strictObject({ ...websocketOptionsShape, tru
 
 const sharedShape = {
   serializers,
-  auth: authSchema.optional(),
+  auth: websocketAuthSchema.optional(),
   url: ignored('the advertised WebSocket URL (url)'),
   debug: ignored('Crossbar debug logging (debug; use --log-level)'),
-  // Without cookie authentication (refused in auth), the tracking cookie only names the browser.
-  cookie: acceptedWithNotice(
-    (path) => notice('config.notice.cookie_tracking', path),
-    'Accepted for Crossbar compatibility: Junction sets no tracking cookie, so every connection signs in anew.',
-  ),
+  cookie: cookieTracking.optional(),
 };
 
 /**
@@ -187,10 +183,28 @@ export function jsonForUnannouncedClients(
   }
 }
 
+/** Cookie authentication signs in by the transport's tracking cookie: without the block there is none. */
+function cookieAuthNeedsTracking(value: { auth?: { cookie?: object | undefined } | undefined; cookie?: object | undefined }, ctx: z.core.$RefinementCtx): void {
+  if (value.auth?.cookie !== undefined && value.cookie === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'cookie authentication needs cookie tracking: add a "cookie" block (for example {"store": {"type": "memory"}}) beside "auth"',
+      path: ['auth', 'cookie'],
+      params: { code: 'config.conflict' },
+    });
+  }
+}
+
+/** The checks of every WebSocket's settings (a path, a transport, a universal transport's part). */
+export function websocketChecks(value: Parameters<typeof jsonForUnannouncedClients>[0] & Parameters<typeof cookieAuthNeedsTracking>[0], ctx: z.core.$RefinementCtx): void {
+  jsonForUnannouncedClients(value, ctx);
+  cookieAuthNeedsTracking(value, ctx);
+}
+
 /** A websocket service on a path of a web transport. */
 export const websocketService = z
   .strictObject({ type: z.literal('websocket'), id: pathServiceId, ...sharedShape, options: websocketOptions.prefault({}) })
-  .superRefine(jsonForUnannouncedClients)
+  .superRefine(websocketChecks)
   .describe('WAMP over WebSocket on this path.');
 
 /** Keys of a standalone websocket transport besides type, id and endpoint (also a universal transport's websocket part). */
@@ -198,7 +212,7 @@ export const websocketTransportShape = { ...sharedShape, options: websocketTrans
 
 export type WebSocketServiceFile = z.output<typeof websocketService>;
 /** What normalize reads from a websocket service, transport or universal part. */
-export type WebSocketSettingsFile = Pick<WebSocketServiceFile, 'serializers' | 'auth'> & {
+export type WebSocketSettingsFile = Pick<WebSocketServiceFile, 'serializers' | 'auth' | 'cookie'> & {
   options: Omit<z.output<typeof websocketOptions>, 'trusted_proxies'>;
 };
 export type SerializerName = (typeof serializerNames)[number];

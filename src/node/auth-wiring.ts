@@ -3,8 +3,9 @@ import { dynamicCryptosign, staticCryptosign } from '../auth/cryptosign.js';
 import { DynamicAuthenticator } from '../auth/dynamic.js';
 import { DynamicAuthorizer } from '../auth/dynamic-authorizer.js';
 import { authGate as gateOf } from '../auth/gate.js';
-import type { AuthMethod } from '../auth/method.js';
+import type { AuthMethod, ConnectionMethod, SignInObserver } from '../auth/method.js';
 import { RealmAuthorizer, type RoleAuthorizer } from '../auth/realm-authorizer.js';
+import { dynamicScram, staticScram } from '../auth/scram.js';
 import { ServiceSessions } from '../auth/service-sessions.js';
 import { defaultDynamicCallTimeoutMs } from '../auth/sign-in-defaults.js';
 import { PermissionTable } from '../auth/static-authorizer.js';
@@ -72,9 +73,13 @@ export class NodeAuth {
     return { name: realm.name, authorizer: new RealmAuthorizer(roles), uriCheck: realm.options.uriCheck, limits: realm.options.limits };
   }
 
-  gate(auth: AuthConfig, where: string): AuthGate {
+  /** `connection`: a method the connection decides (cookie) and its observer of sign-ins, beside the configured ones. */
+  gate(auth: AuthConfig, where: string, connection?: { method: ConnectionMethod; observer: SignInObserver }): AuthGate {
+    const methods: (AuthMethod | ConnectionMethod)[] = methodsOf(auth, where, (dynamic, method) => this.authenticator(dynamic, method));
+    if (connection) methods.push(connection.method);
     return gateOf({
-      methods: methodsOf(auth, where, (dynamic, method) => this.authenticator(dynamic, method)),
+      methods,
+      ...(connection ? { observer: connection.observer } : {}),
       throttle: this.throttle,
       tally: this.tally,
       log: this.log.child({ auth: where }),
@@ -114,7 +119,7 @@ type AuthenticatorFactory = (dynamic: DynamicAuthConfig, method: string) => Dyna
 /** One AuthMethod per configured method, static or dynamic. */
 function methodsOf(auth: AuthConfig, where: string, authenticator: AuthenticatorFactory): AuthMethod[] {
   const methods: AuthMethod[] = [];
-  const { anonymous, ticket, wampcra, cryptosign, tls } = auth;
+  const { anonymous, ticket, wampcra, cryptosign, scram, tls } = auth;
   if (anonymous) {
     methods.push(anonymous.type === 'dynamic'
       ? dynamicAnonymous(authenticator(anonymous, 'anonymous'))
@@ -131,6 +136,7 @@ function methodsOf(auth: AuthConfig, where: string, authenticator: Authenticator
       ? dynamicCryptosign(authenticator(cryptosign, 'cryptosign'))
       : staticCryptosign(cryptosign.principals));
   }
+  if (scram) methods.push(scram.type === 'dynamic' ? dynamicScram(authenticator(scram, 'scram')) : staticScram(scram.principals));
   if (tls) methods.push(tls.type === 'dynamic' ? dynamicTls(authenticator(tls, 'tls')) : staticTls(tls.principals));
   if (methods.length === 0) throw new UnsupportedConfigError(`${where}: no authentication method is configured`);
   return methods;

@@ -39,6 +39,11 @@ export type AuthOutcome =
  */
 export interface AuthGate {
   hello(request: AuthRequest): AuthOutcome | Promise<AuthOutcome>;
+  /**
+   * An established session's client said GOODBYE with `reason` (wamp.close.logout ends a cookie
+   * sign-in: auth/cookie). Called before the GOODBYE is answered.
+   */
+  left?(transport: TransportInfo, reason: string): void;
 }
 
 export type Action = 'publish' | 'subscribe' | 'register' | 'call';

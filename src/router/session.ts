@@ -388,6 +388,7 @@ export class Session implements SessionLink {
 
   private established(message: WampMessage): Promise<void> | void {
     if (message.type === MessageType.GOODBYE) {
+      if (this.state === 'established') this.auth.left?.(this.peer.transport, message.reason);
       // In a cluster the client's GOODBYE is answered once its procedures are free on every node
       // (a REGISTER anywhere after it succeeds); what it sends meanwhile waits, as after a REGISTER.
       const releasing = this.state === 'established' ? this.realm!.releaseBeforeGoodbye(this) : undefined;

@@ -14,6 +14,8 @@ import { KeptConnection, WebSocketConnection, type ServiceShared, type Transport
 import { plural } from '../protocol/plural.js';
 import { requestPath } from './request-path.js';
 import { originPattern } from './origin-pattern.js';
+import type { WebSocketCookies } from './websocket-cookie.js';
+import { withVisit, type CookieVisit } from '../auth/cookie/cookie-sign-in.js';
 
 export interface WebSocketServiceOptions {
   /** The serializers offered, in our order (the client's order of preference decides among them). */
@@ -50,7 +52,9 @@ export interface WebSocketServiceOptions {
    * only to clients that offer no WAMP v2 subprotocol we serve).
    */
   wamp1Door?: (ws: WebSocket, transport: TransportInfo, log: Logger) => void;
-  clientAddress?: (request: IncomingMessage) => { address: string; label: string };
+  clientAddress?: (request: IncomingMessage) => { address: string; label: string; secure?: boolean };
+  /** Crossbar's tracking cookie with cookie authentication on this path (websocket-cookie.ts). */
+  cookies?: WebSocketCookies;
 }
 
 /** Turns a new connection into a session: given by the node, which knows the router and the auth gate. */
@@ -83,6 +87,8 @@ export class WebSocketService {
   private readonly wheel: PingWheel | undefined;
   /** The codec of a client that announced no subprotocol we serve; none when one is required. */
   private readonly unannouncedCodec: Codec | undefined;
+  /** With cookies: each upgrade's cookie visit and Set-Cookie, from handleUpgrade to the handshake's headers and the connection. */
+  private readonly cookieOfRequest = new WeakMap<IncomingMessage, { visit: CookieVisit; setCookie?: string }>();
 
   constructor(
     private readonly attach: AttachPeer,
@@ -120,6 +126,13 @@ export class WebSocketService {
     this.listeners = connectionListeners(this.connections, this.wheel, this.slots);
     this.origins = options.allowedOrigins.includes('*') ? undefined : options.allowedOrigins.map(originPattern);
     this.unannouncedCodec = options.requireWebsocketSubprotocol ? undefined : options.codecs.find((codec) => codec.name === 'json');
+    if (options.cookies) {
+      // The Set-Cookie goes in the 101 response of the upgrade, as Crossbar sends it.
+      this.server.on('headers', (headers: string[], request: IncomingMessage) => {
+        const setCookie = this.cookieOfRequest.get(request)?.setCookie;
+        if (setCookie !== undefined) headers.push(`Set-Cookie: ${setCookie}`);
+      });
+    }
   }
 
   /** Handles an HTTP upgrade request routed to this service's path. */
@@ -145,6 +158,7 @@ export class WebSocketService {
     // closure here would also keep the request and its headers alive); then by the connection.
     this.slotOfSocket.set(socket, client.address);
     socket.on('close', this.releaseSlot);
+    if (this.options.cookies) this.cookieOfRequest.set(request, this.options.cookies.arrive(request, client.secure ?? (request.socket as { encrypted?: boolean }).encrypted === true));
     this.server.handleUpgrade(request, socket, head, (ws) => this.connected(ws, request, socket, client.label));
   }
 
@@ -162,7 +176,7 @@ export class WebSocketService {
     return this.connections.size;
   }
 
-  private clientOf(request: IncomingMessage): { address: string; label: string } {
+  private clientOf(request: IncomingMessage): { address: string; label: string; secure?: boolean } {
     return this.options.clientAddress?.(request) ?? { address: request.socket.remoteAddress ?? 'unknown', label: socketLabel(request) };
   }
 
@@ -194,7 +208,7 @@ export class WebSocketService {
     }
     // ws.protocol is "" when handleProtocols chose none: only let through for unannouncedCodec.
     const codec = chooseCodec([ws.protocol], this.options.codecs) ?? this.unannouncedCodec!;
-    const connection = new WebSocketConnection(ws, codec, peerLabel, this.connectionExtra(request), slotKey, this.shared);
+    const connection = new WebSocketConnection(ws, codec, peerLabel, this.connectionExtra(ws, request), slotKey, this.shared);
     ws.on('message', this.listeners.message);
     ws.on('error', this.listeners.error);
     connection.link = this.attach(connection);
@@ -216,10 +230,16 @@ export class WebSocketService {
   /**
    * TransportInfo.extra of a WAMP v2 connection: its path, and the client's TLS certificate when
    * the endpoint asked for one (`tls` sign-in reads it; only the TLS connection itself tells it,
-   * never a header, so behind a TLS-terminating proxy there is none).
+   * never a header, so behind a TLS-terminating proxy there is none). On a cookie path, an extra
+   * of its own that also carries the connection's cookie visit (hidden: see withVisit).
    */
-  private connectionExtra(request: IncomingMessage): TransportInfo['extra'] {
-    return withClientCertificate(this.extraFor(request), request.socket);
+  private connectionExtra(ws: WebSocket, request: IncomingMessage): TransportInfo['extra'] {
+    const cookie = this.options.cookies ? this.cookieOfRequest.get(request) : undefined;
+    if (cookie === undefined) return withClientCertificate(this.extraFor(request), request.socket);
+    const signIn = this.options.cookies!.signIn;
+    signIn.opened(cookie.visit, () => ws.close(1000, 'logged out'));
+    ws.once('close', () => signIn.closed(cookie.visit));
+    return withVisit(withClientCertificate({ path: requestPath(request.url) }, request.socket), cookie.visit);
   }
 
   /** Tracks a connection until it closes (for closeAll and the counts) and keeps it alive. */

@@ -12,9 +12,9 @@ import { RunningRedis } from '../support/redis-server.js';
  * Every metric docs/metrics.md lists is exported by a running router, and every junction_* metric
  * it exports is listed: `junction start --workers 2` in a Redis cluster, with every kind of
  * transport and component that has metrics of its own (web paths with the HTTP bridge, long-poll,
- * SSE and WAMP v1, RawSocket, MQTT, Pusher, a forwarder, ZeroMQ, stdio, process and a
- * RESTCallee). metrics-doc.test.ts compares the doc with the names in the source; this shows that
- * each is registered at run time.
+ * SSE, WAMP v1 and cookie authentication, RawSocket, MQTT, Pusher, a forwarder, ZeroMQ, stdio,
+ * process and a RESTCallee). metrics-doc.test.ts compares the doc with the names in the source;
+ * this shows that each is registered at run time.
  */
 
 const skip = skipWithoutDebian('redis-server');
@@ -44,6 +44,7 @@ async function fullConfig(redisUrl: string): Promise<object> {
           type: 'web', endpoint: tcp,
           paths: {
             ws: { type: 'websocket', options: { wamp1: { realm: 'realm1', role: 'anonymous' } } },
+            signed: { type: 'websocket', cookie: {}, auth: { anonymous: { type: 'static' }, cookie: {} } },
             publish: { type: 'publisher', realm: 'realm1', role: 'anonymous' },
             call: { type: 'caller', realm: 'realm1', role: 'anonymous' },
             lp: { type: 'longpoll' },

@@ -10,6 +10,7 @@ import { startBackplane } from '../../node/cluster/backplane-choice.js';
 import { portsFromParent } from '../../node/cluster/handoff-worker.js';
 import { configForWorker, workerRole, type WorkerRole } from '../../node/cluster/worker.js';
 import { runWorkers } from '../../node/cluster/workers.js';
+import { clearWorkerCookies } from '../../node/cluster/worker-cookies.js';
 import { listenFailure } from '../../node/listeners.js';
 import { checkPortsFree, checkTlsFiles, StartupError, type EndpointSettings } from '../../node/startup-errors.js';
 import { startNode } from '../../node/node.js';
@@ -185,6 +186,7 @@ async function start(args: StartArgs, io: CommandIo, hangups: Hangups): Promise<
       // Here, not in the workers: a worker's probe would take clients from the shared port (NodeOptions.checkPorts).
       const busy = await Promise.resolve().then(() => checkTlsFiles(config.listeners)).then(() => checkPortsFree(config.listeners, endpointSettings)).then(() => undefined, (error: unknown) => error);
       if (busy !== undefined) return cannotStart(busy, io);
+      clearWorkerCookies(args.dataDir);
       return runWorkers({ count: args.workers, log, hangups, relayBufferBytes: args.relayBufferBytes, handoffQueue: args.handoffQueue });
     }
   }

@@ -5,6 +5,8 @@ import { UriMapping } from '../../transport/wamp1/uri-mapping.js';
 import { serveWamp1 } from '../../transport/wamp1/wamp1-connection.js';
 import { WebSocketService, type WebSocketServiceOptions } from '../../transport/websocket-service.js';
 import { UnsupportedConfigError } from '../auth-wiring.js';
+import { cookieAuth } from './cookie-auth.js';
+import { sharedMemoryCookiePath } from '../cluster/worker-cookies.js';
 import { packageVersion } from '../../cli/version.js';
 import { randomId } from '../../protocol/ids.js';
 import type { TransportInfo } from '../../router/peer.js';
@@ -12,7 +14,9 @@ import type { PathServiceFactory, ServiceContext } from './service-context.js';
 
 /** WAMP over WebSocket at a path: the same options and auth as a standalone websocket transport. */
 export const websocketPath: PathServiceFactory<WebSocketPathConfig> = (service, context) => {
-  const gate = context.auth.gate(service.auth, context.where);
+  const cookies = service.cookieAuth === undefined ? undefined
+    : cookieAuth(service.cookieAuth, service.options, { transport: context.listener.id, path: context.path }, context.metrics, context.log.child({ part: 'cookie' }), sharedMemoryCookiePath(context.dataDir, context.where));
+  const gate = context.auth.gate(service.auth, context.where, cookies && { method: cookies.signIn.method(), observer: cookies.signIn });
   const { wamp1, ...transportOptions } = service.options;
   // One object for every connection's sessions (a SessionSeries keeps it).
   const attachOptions = { helloTimeoutMs: service.options.openHandshakeTimeout, sessionSeries: true };
@@ -24,6 +28,7 @@ export const websocketPath: PathServiceFactory<WebSocketPathConfig> = (service, 
       clientAddress: context.clientAddress,
       maxNestingDepth: context.config.maxNestingDepth,
       ...(wamp1 === undefined ? {} : { wamp1Door: wamp1Door(service, context) }),
+      ...(cookies === undefined ? {} : { cookies: cookies.cookies }),
     },
     context.log,
     context.metrics,
@@ -33,7 +38,10 @@ export const websocketPath: PathServiceFactory<WebSocketPathConfig> = (service, 
     hostCheck: 'none',
     upgrade: (request, socket, head) => ws.handleUpgrade(request, socket, head),
     openSessions: () => ws.connectionCount,
-    close: () => ws.closeAll(),
+    close: () => {
+      ws.closeAll();
+      return cookies?.close();
+    },
   };
 };
 

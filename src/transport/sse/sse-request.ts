@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { matchPolicies, type MatchPolicy } from '../../protocol/uri.js';
+import { cookieValue } from '../cookie-header.js';
 
 /**
  * What an SSE request asks for, read from its URL and headers before any session exists:
@@ -151,22 +152,6 @@ function describeSource(source: TicketSource): string {
 function bearerToken(header: string | undefined): string | undefined {
   const found = header?.match(/^\s*bearer\s+(\S+)\s*$/i);
   return found?.[1];
-}
-
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
-    let value = part.slice(eq + 1).trim();
-    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
-    try {
-      return decodeURIComponent(value);
-    } catch {
-      return value;
-    }
-  }
-  return undefined;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

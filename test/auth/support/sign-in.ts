@@ -1,4 +1,4 @@
-import { autobahnSerializer, openConnection, type SerializerName } from '../../support/autobahn.js';
+import { autobahnSerializer, openConnection, type CloseDetails, type SerializerName } from '../../support/autobahn.js';
 
 export interface SignInOptions {
   authmethods: string[];
@@ -7,6 +7,8 @@ export interface SignInOptions {
   onchallenge?: (session: unknown, method: string, extra: Record<string, unknown>) => unknown;
   serializer?: SerializerName;
   realm?: string;
+  /** Headers of the WebSocket upgrade (AutobahnJS passes them to ws in Node): Cookie, Origin... */
+  headers?: Record<string, string>;
 }
 
 export interface SignedIn {
@@ -15,6 +17,8 @@ export interface SignedIn {
   /** WELCOME.Details as AutobahnJS hands them to onopen. */
   details: { authid: string; authrole: string; authmethod: string; authprovider: string; authextra?: Record<string, unknown>; realm: string };
   close(): Promise<void>;
+  /** Resolves when the connection closes, with AutobahnJS's close details. */
+  closed: Promise<CloseDetails>;
 }
 
 /** The router's refusal: ABORT's reason URI and Details.message. */
@@ -26,19 +30,22 @@ export class Refused extends Error {
 
 /** Signs in with AutobahnJS (no retries); rejects with Refused when the router aborts. */
 export async function signIn(url: string, options: SignInOptions): Promise<SignedIn> {
-  const { session, details, close } = await openConnection(
+  const serializers = [autobahnSerializer(options.serializer ?? 'json')];
+  const { session, details, close, closed } = await openConnection(
     {
       url,
       realm: options.realm ?? 'realm1',
-      serializers: [autobahnSerializer(options.serializer ?? 'json')],
+      serializers,
       authmethods: options.authmethods,
       authid: options.authid,
       authextra: options.authextra,
       onchallenge: options.onchallenge,
+      // Headers are an option of AutobahnJS's transport, not of the connection.
+      ...(options.headers ? { transports: [{ type: 'websocket', url, serializers, headers: options.headers }] } : {}),
     },
     (_reason, details) => new Refused(details?.reason, details?.message),
   );
-  return { session, details: details as SignedIn['details'], close };
+  return { session, details: details as SignedIn['details'], close, closed };
 }
 
 /** Expects the sign-in to be refused; resolves with the refusal. */

@@ -1,0 +1,97 @@
+import { open, type Database, type RootDatabase } from 'lmdb';
+import type { Logger } from '../../router/log.js';
+import { isLive, type CookieEntry, type CookieStore } from './store.js';
+
+/**
+ * Cookies in an lmdb file: kept across restarts, and shared by every process that opens the same
+ * file (the workers of `--workers`; lmdb locks for them). An expiry index (expires, key) finds
+ * the expired and the oldest entries without a scan. Reads and writes are synchronous, each
+ * entry and its index row in one transaction; a failed write is logged (the browser then signs
+ * in with its other methods next time).
+ */
+export class FileCookieStore implements CookieStore {
+  private readonly env: RootDatabase;
+  private readonly cookies: Database<CookieEntry, string>;
+  private readonly byExpiry: Database<true, [number, string]>;
+  private evictions = 0;
+
+  /** `onEvicted` is told each time a live entry is dropped for room (the node warns, throttled). */
+  constructor(path: string, private readonly maxEntries: number, private readonly log: Logger, private readonly onEvicted: () => void = () => {}) {
+    // Always a folder (data.mdb, lock.mdb): lmdb would take a path with an extension for a file.
+    this.env = open({ path, noSubdir: false });
+    this.cookies = this.env.openDB<CookieEntry, string>({ name: 'cookies' });
+    this.byExpiry = this.env.openDB<true, [number, string]>({ name: 'expiry' });
+  }
+
+  get(key: string, now: number): CookieEntry | undefined {
+    // Another process may have written since this one last read: read the latest commit.
+    this.env.resetReadTxn();
+    const entry = this.cookies.get(key);
+    if (entry === undefined || isLive(entry, now)) return entry;
+    this.write(() => this.removeIfExpired(key, now));
+    return undefined;
+  }
+
+  put(key: string, entry: CookieEntry, now: number): void {
+    this.write(() => {
+      this.remove(key);
+      let count = this.count();
+      for (const { key: [expires, oldest] } of this.byExpiry.getRange({ snapshot: false })) {
+        if (expires > now && count < this.maxEntries) break;
+        this.remove(oldest);
+        if (expires > now) {
+          this.evictions++;
+          this.onEvicted();
+        }
+        count--;
+      }
+      this.cookies.put(key, entry);
+      this.byExpiry.put([entry.expires, key], true);
+    });
+  }
+
+  forget(key: string): void {
+    this.write(() => this.remove(key));
+  }
+
+  get size(): number {
+    return this.count();
+  }
+
+  get evicted(): number {
+    return this.evictions;
+  }
+
+  close(): Promise<void> {
+    return this.env.close();
+  }
+
+  /** From lmdb's page statistics: no walk over the entries. */
+  private count(): number {
+    return (this.cookies.getStats() as { entryCount: number }).entryCount;
+  }
+
+  private remove(key: string): void {
+    const entry = this.cookies.get(key);
+    if (entry === undefined) return;
+    this.cookies.remove(key);
+    this.byExpiry.remove([entry.expires, key]);
+  }
+
+  /** Another process may have bound the cookie again since it was read. */
+  private removeIfExpired(key: string, now: number): void {
+    if (!isLive(this.cookies.get(key), now)) this.remove(key);
+  }
+
+  /**
+   * Synchronous, so that the next connection (here or in another worker) finds what a sign-in
+   * bound: writes come with sign-ins by another method and logouts, not with every connection.
+   */
+  private write(change: () => void): void {
+    try {
+      this.env.transactionSync(change);
+    } catch (error) {
+      this.log.error({ err: (error as Error).message }, 'the cookie store could not write its file; affected browsers sign in with their other methods');
+    }
+  }
+}

@@ -1,0 +1,104 @@
+import type { Dict } from '../../protocol/messages.js';
+
+/**
+ * Who a cookie signs in: the identity of the sign-in that bound it (Crossbar's authid, authrole,
+ * authmethod, realm and authextra), given again to every later connection that sends the cookie.
+ */
+export interface CookieBinding {
+  authid: string;
+  authrole: string;
+  /** The method of the sign-in that bound it (WELCOME of a cookie sign-in repeats it, as Crossbar). */
+  authmethod: string;
+  realm: string;
+  authextra?: Dict;
+}
+
+/**
+ * A cookie that signed somebody in, under the hash of its value (token.ts). Only bound cookies
+ * are stored: a connection that never signs in leaves nothing behind, so only successful
+ * sign-ins can fill the store.
+ */
+export interface CookieEntry {
+  /** Milliseconds since the epoch: when the browser drops the cookie (issued + max_age); the store forgets it then too. */
+  expires: number;
+  binding: CookieBinding;
+}
+
+/**
+ * Where a transport's cookies live: memory (lost on restart, one process) or a file (lmdb, kept
+ * across restarts and shared by the processes of `--workers`). Reads are synchronous (lmdb reads
+ * from its memory map); writes may finish later, and their failures are logged by the store.
+ */
+export interface CookieStore {
+  /** The live entry under `key`; an expired one is forgotten and reads as absent. */
+  get(key: string, now: number): CookieEntry | undefined;
+  /** Adds or replaces an entry; a full store first drops expired entries, then its oldest. */
+  put(key: string, entry: CookieEntry, now: number): void;
+  /** Forgets an entry (logout). */
+  forget(key: string): void;
+  readonly size: number;
+  /** Entries dropped to make room, for the metric (expired ones are not counted). */
+  readonly evicted: number;
+  close(): Promise<void>;
+}
+
+export function isLive(entry: CookieEntry | undefined, now: number): entry is CookieEntry {
+  return entry !== undefined && entry.expires > now;
+}
+
+/**
+ * Cookies in a Map, in the order they were handed out; as every cookie lives `max_age`, that is
+ * also (nearly: a rebinding keeps its cookie's expiry) the order they expire in. At `maxEntries` the oldest goes first: expired ones are simply
+ * dropped, a live one is counted as evicted (its browser signs in with its other methods again).
+ */
+export class MemoryCookieStore implements CookieStore {
+  private readonly entries = new Map<string, CookieEntry>();
+  private evictions = 0;
+
+  /** `onEvicted` is told each time a live entry is dropped for room (the node warns, throttled). */
+  constructor(private readonly maxEntries: number, private readonly onEvicted: () => void = () => {}) {}
+
+  get(key: string, now: number): CookieEntry | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined || isLive(entry, now)) return entry;
+    this.entries.delete(key);
+    return undefined;
+  }
+
+  put(key: string, entry: CookieEntry, now: number): void {
+    this.entries.delete(key);
+    this.dropExpired(now);
+    while (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next().value!;
+      this.entries.delete(oldest);
+      this.evictions++;
+      this.onEvicted();
+    }
+    this.entries.set(key, entry);
+  }
+
+  forget(key: string): void {
+    this.entries.delete(key);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get evicted(): number {
+    return this.evictions;
+  }
+
+  close(): Promise<void> {
+    this.entries.clear();
+    return Promise.resolve();
+  }
+
+  /** From the oldest: stops at the first live entry, as all later ones expire later. */
+  private dropExpired(now: number): void {
+    for (const [key, entry] of this.entries) {
+      if (isLive(entry, now)) return;
+      this.entries.delete(key);
+    }
+  }
+}

@@ -1,0 +1,35 @@
+/** A WebSocket's `cookie` block and `auth.cookie`, from the file's shape to the model's (cookie authentication). */
+
+import { minTokenLength } from '../auth/cookie/token.js';
+import type { CookieAuthConfig } from './model.js';
+import { notice } from './notices.js';
+import type { ConfigPath } from './problems.js';
+import type { CookieTrackingFile } from './schema-cookie.js';
+import { fromConfigDir, type NormalizeContext } from './normalize-web.js';
+
+/** The cookie settings when cookie authentication is on; notices for what Junction does differently. */
+export function cookieAuthConfig(
+  cookie: CookieTrackingFile | undefined,
+  cookieAuth: boolean,
+  allowedOrigins: readonly string[],
+  at: ConfigPath,
+  context: NormalizeContext,
+): CookieAuthConfig | undefined {
+  if (cookie === undefined) return undefined;
+  if (!cookieAuth) {
+    context.notices.push(notice('config.notice.cookie_tracking', [...at, 'cookie']));
+    return undefined;
+  }
+  if (allowedOrigins.includes('*')) context.notices.push(notice('config.notice.cookie_any_origin', [...at, 'options', 'allowed_origins']));
+  if (cookie.length < minTokenLength) context.notices.push(notice('config.notice.cookie_length', [...at, 'cookie', 'length'], cookie.length, minTokenLength));
+  if (!cookie.http_strict) context.notices.push(notice('config.notice.cookie_http_only', [...at, 'cookie', 'http_strict']));
+  return {
+    name: cookie.name,
+    length: Math.max(cookie.length, minTokenLength),
+    maxAgeSeconds: cookie.max_age,
+    store: cookie.store.type === 'memory' ? { type: 'memory' } : { type: 'file', path: `${fromConfigDir(context, cookie.store.filename)}.lmdb` },
+    maxEntries: cookie.max_entries,
+    sameSite: cookie.same_site,
+    alwaysSecure: cookie.secure,
+  };
+}

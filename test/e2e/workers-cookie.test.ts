@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import autobahn from 'autobahn';
+import { WebSocket } from 'ws';
+import { freePort, RunningJunction } from '../support/cli.js';
+import { RawClient } from '../support/raw-client.js';
+
+/**
+ * `--workers 2` and cookie authentication: a cookie bound by a sign-in on one worker signs in on
+ * the other (the memory store is shared by the workers through an lmdb file under the data
+ * folder; the file store is one lmdb file), and a logout on one worker ends it on both.
+ */
+
+const home = mkdtempSync(join(tmpdir(), 'junction-workers-cookie-'));
+const running: RunningJunction[] = [];
+after(() => {
+  running.forEach((junction) => junction.kill());
+  rmSync(home, { recursive: true, force: true });
+});
+
+function configFile(store: object): string {
+  const path = join(home, `config-${Object.values(store).join('-')}.json`);
+  writeFileSync(path, JSON.stringify({
+    version: 2,
+    workers: [{
+      type: 'router',
+      realms: [{ name: 'shop', roles: [{ name: 'customer', permissions: [{ uri: 'shop.', match: 'prefix', allow: { call: true } }] }] }],
+      transports: [{
+        type: 'web',
+        endpoint: { type: 'tcp', port: 8080 },
+        paths: {
+          ws: {
+            type: 'websocket',
+            cookie: { store },
+            auth: { wampcra: { type: 'static', users: { joe: { secret: '123456', role: 'customer' } } }, cookie: {} },
+          },
+        },
+      }],
+    }],
+  }));
+  return path;
+}
+
+interface Connected {
+  client: RawClient;
+  setCookie: string | undefined;
+}
+
+async function connect(url: string, cookie?: string): Promise<Connected> {
+  const ws = new WebSocket(url, ['wamp.2.json'], cookie === undefined ? {} : { headers: { Cookie: cookie } });
+  let setCookie: string | undefined;
+  ws.once('upgrade', (response: IncomingMessage) => (setCookie = response.headers['set-cookie']?.[0]));
+  const client = new RawClient(ws);
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return { client, setCookie };
+}
+
+/** HELLO asking for cookie then wampcra as joe; answers a challenge. Resolves with WELCOME.Details. */
+async function signIn(client: RawClient): Promise<Record<string, unknown>> {
+  client.send([1, 'shop', { roles: { caller: {} }, authmethods: ['cookie', 'wampcra'], authid: 'joe' }]);
+  let message = await client.next();
+  if (message[0] === 4) {
+    client.send([5, autobahn.auth_cra.sign('123456', (message[2] as { challenge: string }).challenge), {}]);
+    message = await client.next();
+  }
+  assert.equal(message[0], 2, `expected WELCOME, got ${JSON.stringify(message)}`);
+  return message[2] as Record<string, unknown>;
+}
+
+for (const store of [{ type: 'memory' }, { type: 'file', filename: 'cookies.dat' }]) {
+  describe(`--workers 2 with the ${store.type} cookie store`, { timeout: 90_000 }, () => {
+    it('a cookie bound on one worker signs in on the other; a logout on one ends it everywhere', async () => {
+      const port = await freePort();
+      const junction = RunningJunction.start(['--config', configFile(store), '--host', '127.0.0.1', '--port', String(port), '--workers', '2', '--data-dir', join(home, `data-${store.type}`)]);
+      running.push(junction);
+      for (const node of ['w1', 'w2']) await junction.started((line) => line.msg === 'worker serving' && line.node === node);
+      const url = `ws://127.0.0.1:${port}/ws`;
+
+      const first = await connect(url);
+      const bound = await signIn(first.client);
+      assert.equal(bound.authprovider, 'static');
+      const cookie = first.setCookie!.split(';')[0]!;
+      first.client.close();
+
+      // Connect with the cookie until connections landed on both workers (the parent spreads them; bounded).
+      const seen = new Set<unknown>();
+      const open: RawClient[] = [];
+      for (let i = 0; i < 16 && seen.size < 2; i++) {
+        const again = await connect(url, cookie);
+        open.push(again.client);
+        const details = await signIn(again.client);
+        assert.equal(details.authprovider, 'cookie', `signed in by cookie on ${String(details.x_junction_node)}`);
+        assert.equal(details.authid, 'joe');
+        seen.add(details.x_junction_node);
+      }
+      assert.deepEqual([...seen].sort(), ['w1', 'w2']);
+
+      const leaving = open.at(-1)!;
+      leaving.send([6, {}, 'wamp.close.logout']);
+      await leaving.next((message) => message[0] === 6);
+      for (let i = 0; i < 4; i++) {
+        const after = await connect(url, cookie);
+        const details = await signIn(after.client);
+        assert.equal(details.authprovider, 'static', `after the logout, on ${String(details.x_junction_node)}`);
+        after.client.close();
+      }
+      open.forEach((client) => client.close());
+    });
+  });
+}
