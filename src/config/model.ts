@@ -25,6 +25,8 @@ export interface JunctionConfig {
   listeners: ListenerConfig[];
   /** Components named in the file: bridge components are run, Python ones only recorded (see notices). */
   components: ComponentConfig[];
+  /** Guest workers: programs started once the router listens, stopped with it. */
+  guests: GuestConfig[];
   /** One line per accepted-but-unused setting (Crossbar runtime options, Python components...). */
   notices: string[];
   /** Sign-in rate limits and authentication timeouts (the router worker's `sign_in`, a Junction extension). */
@@ -37,6 +39,32 @@ export interface JunctionConfig {
    */
   maxNestingDepth: number;
 }
+
+/** A guest worker (Crossbar's `"type": "guest"`), its paths resolved against the config folder. */
+export interface GuestConfig {
+  /** The file's `id`, or Crossbar's default `worker<NNN>` (workers without an id numbered in file order). */
+  id: string;
+  /** Where it is in the file ("workers[2]"), for the messages that name its keys. */
+  at: string;
+  /** As written; resolved to a file when it starts (Crossbar's order: against workdir, then the PATH). */
+  executable: string;
+  arguments: string[];
+  /** Absolute. */
+  workdir: string;
+  env: { inherit: boolean | string[]; vars: Record<string, string> };
+  /** open: stdin stays open and nothing is written (Crossbar's default). */
+  stdin: { kind: 'open' } | { kind: 'close' } | { kind: 'json'; text: string; close: boolean };
+  stdout: GuestOutputMode;
+  stderr: GuestOutputMode;
+  /** Absolute folders; a change stops the guest, and with `restart` starts it again after `delayMs`. */
+  watch?: { directories: string[]; restart: boolean; delayMs: number };
+  /** Output lines longer than this are not logged (counted). */
+  maxLineBytes: number;
+  /** Output lines logged per second (and in one burst); more are dropped (counted). */
+  linesPerSecond: number;
+}
+
+export type GuestOutputMode = 'log' | 'drop' | 'close';
 
 export interface ClusterConfig {
   /** Where the nodes meet. */
