@@ -226,12 +226,12 @@ describe('problems', () => {
       { type: 'websocket', endpoint: { type: 'tcp', port: 9002 }, serializers: ['ubjson'] },
       { type: 'websocket', endpoint: { type: 'tcp', port: 9003 }, auth: { ticket: { type: 'function', create: 'x.y' } } },
     ];
-    assert.deepEqual(problemsOfValue({ workers: [router({ transports }), { type: 'guest', executable: 'node' }] }), [
+    assert.deepEqual(problemsOfValue({ workers: [router({ transports }), { type: 'proxy' }] }), [
       'test: workers[0].transports[0].type: not supported by Junction: "flashpolicy" transports (supported: websocket, web, rawsocket, universal, pusher, mqtt)',
       'test: workers[0].transports[1].auth.cookie: not supported by Junction: cookie authentication (use ticket, wampcra or cryptosign; each connection signs in with them)',
       'test: workers[0].transports[2].serializers: names no serializer Junction speaks; add one of json, msgpack, cbor',
       'test: workers[0].transports[3].auth.ticket.type: not supported by Junction: ticket authentication of type "function" (a Python callable) (use type "dynamic" with a WAMP procedure)',
-      'test: workers[1].type: not supported by Junction: guest workers (programs started by the router) (start the program yourself, with systemd or in a container, and let it connect as a WAMP client; a program without a WAMP library can be a "stdio" component: see docs/stdio.md)',
+      'test: workers[1].type: not supported by Junction: proxy workers',
     ]);
   });
 
