@@ -64,4 +64,10 @@ describe('guest workers in the file', () => {
       'test: workers[7].options.watch.action: expected "restart" (the only action)',
     ]);
   });
+
+  it('refuse two workers with one id, as Crossbar refuses to start the second', () => {
+    assert.deepEqual(problems([{ type: 'guest', id: 'backend', executable: 'a' }, { type: 'guest', id: 'backend', executable: 'b' }]), [
+      'test: workers[2].id: duplicate worker id "backend" (first used at workers[1].id)',
+    ]);
+  });
 });

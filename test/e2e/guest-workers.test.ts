@@ -117,6 +117,36 @@ describe('guest workers started by junction start --cbdir', () => {
     assert.ok(junction.lines.some((line) => line.guest === 'backend' && line.msg === 'guest worker stopped'));
   });
 
+  it('follow the file at a reload (SIGHUP): a changed guest restarts, a removed one stops, a new one starts', async () => {
+    const port = await freePort();
+    const stay = (word: string) => ['-e', `${endWithJunction} console.log(${JSON.stringify(word)})`];
+    const config = (guests: object[]) => ({ workers: [routerWorker(port), ...guests] });
+    const { home, cbdir } = cbdirWith(config([
+      { type: 'guest', id: 'steady', executable: node, arguments: stay('steady') },
+      { type: 'guest', id: 'changing', executable: node, arguments: stay('v1') },
+      { type: 'guest', id: 'leaving', executable: node, arguments: stay('leaving') },
+    ]), {});
+    const junction = RunningJunction.start(['--cbdir', cbdir], home);
+    running.push(junction);
+    await guestLine(junction, 'leaving', (line) => line.msg === 'leaving');
+    await guestLine(junction, 'changing', (line) => line.msg === 'v1');
+    writeFileSync(join(cbdir, 'config.json'), JSON.stringify(config([
+      { type: 'guest', id: 'steady', executable: node, arguments: stay('steady') },
+      { type: 'guest', id: 'changing', executable: node, arguments: stay('v2') },
+      { type: 'guest', id: 'arriving', executable: node, arguments: stay('arriving') },
+    ])));
+    junction.child.kill('SIGHUP');
+    const reloaded = await junction.waitForLine((line) => line.msg.startsWith('reload: '), 30_000);
+    assert.deepEqual((reloaded.applied as string[]).sort(), [
+      'guest worker "arriving" started', 'guest worker "changing" restarted (its block changed)', 'guest worker "leaving" stopped (removed from the file)',
+    ]);
+    await guestLine(junction, 'changing', (line) => line.msg === 'v2');
+    await guestLine(junction, 'arriving', (line) => line.msg === 'arriving');
+    assert.equal(junction.lines.filter((line) => line.guest === 'steady' && line.msg === 'guest worker started').length, 1, 'the unchanged guest kept running');
+    junction.child.kill('SIGTERM');
+    assert.equal(await junction.exited, 0);
+  });
+
   it('with --workers 2, run each guest once, in the parent', async () => {
     const port = await freePort();
     const { home, cbdir } = cbdirWith({
@@ -146,6 +176,10 @@ describe('guest workers started by junction start --cbdir', () => {
       return result.stderr.trim();
     };
     // A guest that cannot start: one line. A key the schema refuses: the usual problem report, one line per problem.
+    const { cbdir } = cbdirWith({ workers: [routerWorker(port), { type: 'guest', executable: 'no-such-guest-program' }, { type: 'guest', executable: node }] }, {});
+    const checked = await runJunction(['check', '--cbdir', cbdir]);
+    assert.equal(checked.code, 1);
+    assert.match(checked.stderr, /: 1 problem\n.*config\.json: workers\[1\]\.executable: guest "worker002": "no-such-guest-program" was not found .*\[guest_not_startable\]\n$/);
     assert.match(await refusal({ executable: 'no-such-guest-program' }), /^junction start: cannot start: workers\[1\]\.executable: guest "worker002": "no-such-guest-program" was not found in .* nor on the PATH .* \[guest_not_startable\]$/);
     assert.match(await refusal({ executable: '../app/plain.sh' }, { 'plain.sh': '#!/bin/sh\n' }), /^junction start: cannot start: workers\[1\]\.executable: guest "worker002": .*\/app\/plain\.sh is not executable .*\[guest_not_startable\]$/);
     assert.match(await refusal({ executable: node, options: { workdir: 'missing' } }), /^junction start: cannot start: workers\[1\]\.options\.workdir: guest "worker002" cannot run in .*missing: it does not exist \[guest_not_startable\]$/);

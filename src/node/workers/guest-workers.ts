@@ -12,6 +12,7 @@ import type { GuestConfig } from '../../config/model.js';
 import { programSecretsMask } from '../../config/mask-secrets.js';
 import type { MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
+import { StartupError } from '../startup-errors.js';
 import { guestEnvironment, guestExecutable } from './guest-launch.js';
 import { GuestOutput } from './guest-output.js';
 import { runGuest, type GuestExit, type GuestRun, type GuestSpawn } from './guest-process.js';
@@ -92,7 +93,18 @@ export class GuestWorkers {
 
 /** Looks up every guest's program, as `apply` would, without starting any: throws the first that cannot be started. */
 export async function checkGuests(guests: readonly GuestConfig[]): Promise<void> {
-  await Promise.all(guests.map((guest) => guestExecutable(guest)));
+  const [first] = await guestProblems(guests);
+  if (first !== undefined) throw first;
+}
+
+/** Every guest whose program cannot be started, as `junction start` would refuse it (`junction check` lists them all). */
+export async function guestProblems(guests: readonly GuestConfig[]): Promise<StartupError[]> {
+  const outcomes = await Promise.all(guests.map((guest) => guestExecutable(guest).then(() => undefined, (error: unknown) => error)));
+  return outcomes.flatMap((error) => {
+    if (error === undefined) return [];
+    if (error instanceof StartupError) return [error];
+    throw error;
+  });
 }
 
 interface GuestMetrics {
