@@ -16,8 +16,8 @@ import { defaultChallengeTimeoutMs, defaultDynamicCallTimeoutMs } from '../auth/
 import { defaultThrottleOptions } from '../auth/throttle.js';
 import { DEFAULT_MAX_NESTING_DEPTH } from '../codec/nesting.js';
 import { containerComponent, routerComponent } from './schema-components.js';
-import { ignored, itemId, milliseconds, nonNegativeInt, notSupportedMessage, positiveInt, typeError, unsupported } from './schema-parts.js';
-import { guestWorkerSchema } from './schema-guest.js';
+import { ignored, itemId, milliseconds, nonEmptyString, nonNegativeInt, notSupportedMessage, positiveInt, typeError, unsupported } from './schema-parts.js';
+import { guestWorkerSchema, processEnvironment } from './schema-guest.js';
 import { checkRedisServer, redisServerShape } from './schema-redis.js';
 import { realmSchema } from './schema-router.js';
 import { transportSchema } from './schema-transport.js';
@@ -39,8 +39,12 @@ const workerOptionsShape = {
 };
 
 const routerOptions = z.strictObject(workerOptionsShape);
+/** A container's Python settings are used: Junction runs its Python components in a process of their own. */
 const containerOptions = z.strictObject({
   ...workerOptionsShape,
+  python: nonEmptyString.optional().describe('The Python interpreter of its components (default: /usr/bin/python3, else python3 on the PATH).'),
+  pythonpath: z.array(nonEmptyString).default([]).describe('Folders (relative to the config folder) put first on the module search path.'),
+  env: processEnvironment,
   shutdown: ignored('the container shutdown mode (shutdown)'),
   restart: ignored('the container restart mode (restart)'),
 });
@@ -112,12 +116,12 @@ const containerWorkerSchema = z
   .strictObject({
     type: z.literal('container'),
     id: itemId.optional(),
-    options: containerOptions.optional(),
+    options: containerOptions.prefault({}),
     manhole: ignored('the manhole (a Python debug shell)'),
     components: z.array(containerComponent).default([]),
     connections: unsupported('database connections (connections)'),
   })
-  .describe('A Crossbar process hosting Python components; Junction records them and runs none.');
+  .describe('A Crossbar process hosting Python components: Junction runs their classes with Autobahn|Python in one process per container worker.');
 
 const otherCrossbarWorkers: Record<string, string> = {
   proxy: notSupportedMessage('proxy workers'),

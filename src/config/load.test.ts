@@ -356,9 +356,7 @@ describe('notices', () => {
       "controller.options: the controller's options block (process title, shutdown modes, ...) is not needed by Junction and was ignored [config.notice.ignored]",
       'workers[0].options.title: the worker process title (title) is not needed by Junction and was ignored [config.notice.ignored]',
       'workers[0].options.pythonpath: the Python module search path (pythonpath) is not needed by Junction and was ignored [config.notice.ignored]',
-      'workers[1].options.pythonpath: the Python module search path (pythonpath) is not needed by Junction and was ignored [config.notice.ignored]',
       'workers[0].components[0]: Python component hello.AppSession is not run by Junction: start it as a separate WAMP client that connects to the router [config.notice.python_component]',
-      'workers[1].components[0]: Python component worker.Backend is not run by Junction: start it as a separate WAMP client that connects to the router [config.notice.python_component]',
     ]);
     assert.deepEqual(config.components, [
       { kind: 'python', where: 'router', type: 'class', classname: 'hello.AppSession', realm: 'realm1', role: 'anonymous', extra: { a: 1 } },

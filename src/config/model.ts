@@ -62,6 +62,17 @@ export interface GuestConfig {
   maxLineBytes: number;
   /** Output lines logged per second (and in one burst); more are dropped (counted). */
   linesPerSecond: number;
+  /** A container worker's Python components: the program is Junction's launcher, run by this interpreter. */
+  python?: PythonContainerConfig;
+}
+
+/** What the launcher of a container worker runs (python/junction_container.py). */
+export interface PythonContainerConfig {
+  /** The container's `options.python`; absent, `executable` is /usr/bin/python3, else python3 on the PATH. */
+  interpreterGiven: boolean;
+  /** Absolute folders, put first on sys.path. */
+  pythonpath: string[];
+  components: { id: string; classname: string; realm: string; extra: Record<string, unknown>; transport: Record<string, unknown> }[];
 }
 
 export type GuestOutputMode = 'log' | 'drop' | 'close';

@@ -9,15 +9,52 @@ import { resolve } from 'node:path';
 import type { ConfigFile } from './file-schema.js';
 import type { GuestConfig } from './model.js';
 import { formatPath } from './problems.js';
-import type { GuestWorkerFile } from './schema-guest.js';
+import { guestOutputDefaults, type GuestWorkerFile } from './schema-guest.js';
+import type { WorkerFile } from './file-schema.js';
+
+type ContainerWorkerFile = Extract<WorkerFile, { type: 'container' }>;
+
+/** Where a container's Python runs when its options do not say (Debian's, which has python3-autobahn; a pyenv first on the PATH may not). */
+export const defaultPython = '/usr/bin/python3';
 
 export function guestConfigs(file: ConfigFile, baseDir: string = process.cwd()): GuestConfig[] {
   // Crossbar names a worker without an id "worker001", "worker002"... in file order, every worker type counted.
   let unnamed = 0;
   return file.workers.flatMap((worker, index) => {
     const id = worker.id ?? `worker${String(++unnamed).padStart(3, '0')}`;
-    return worker.type === 'guest' ? [guestConfig(worker, id, formatPath(['workers', index]), baseDir)] : [];
+    const at = formatPath(['workers', index]);
+    if (worker.type === 'guest') return [guestConfig(worker, id, at, baseDir)];
+    if (worker.type === 'container') return containerConfig(worker, id, at, baseDir);
+    return [];
   });
+}
+
+/**
+ * A container worker whose Python classes Junction runs: one process, Junction's launcher run by
+ * the container's interpreter (Crossbar runs each container as one Python process too). Its
+ * environment is the container's `options.env`; it starts in the config folder.
+ */
+function containerConfig(worker: ContainerWorkerFile, id: string, at: string, baseDir: string): GuestConfig[] {
+  const components = worker.components.flatMap((component, index) =>
+    component.type === 'class' && component.bridge === undefined
+      ? [{ id: component.id ?? `component${index}`, classname: component.classname, realm: component.realm, extra: component.extra, transport: component.transport }]
+      : []);
+  if (components.length === 0) return [];
+  const options = worker.options;
+  return [{
+    id,
+    at,
+    executable: options.python ?? defaultPython,
+    arguments: [],
+    workdir: resolve(baseDir),
+    env: { inherit: options.env.inherit, vars: options.env.vars },
+    stdin: { kind: 'open' },
+    stdout: 'log',
+    stderr: 'log',
+    maxLineBytes: guestOutputDefaults.maxLineBytes,
+    linesPerSecond: guestOutputDefaults.linesPerSecond,
+    python: { interpreterGiven: options.python !== undefined, pythonpath: options.pythonpath.map((folder) => resolve(baseDir, folder)), components },
+  }];
 }
 
 function guestConfig(guest: GuestWorkerFile, id: string, at: string, baseDir: string): GuestConfig {

@@ -23,7 +23,8 @@ const outputMode = z
   .enum(guestOutputModes, { error: 'expected "log" (each line logged), "drop" (read and discarded) or "close" (the pipe closed: writing to it fails)' })
   .default('log');
 
-const guestEnvironment = z
+/** Crossbar's process environment (`check_process_env`), for guests and container workers. */
+export const processEnvironment = z
   .strictObject({
     inherit: z
       .union([z.boolean(), z.array(nonEmptyString)], { error: 'expected true, false, or a list of variable names' })
@@ -55,7 +56,7 @@ const guestWatch = z.strictObject({
 const guestOptions = z
   .strictObject({
     workdir: nonEmptyString.optional().describe('Working directory, relative to the config folder (default: the config folder).'),
-    env: guestEnvironment,
+    env: processEnvironment,
     stdin: guestStdin.optional().describe('"close", or a JSON value written to stdin at start. Absent: stdin stays open and empty.'),
     stdout: outputMode.describe('"log" (default), "drop" or "close".'),
     stderr: outputMode.describe('"log" (default), "drop" or "close".'),

@@ -17,6 +17,7 @@ import { guestEnvironment, guestExecutable } from './guest-launch.js';
 import { GuestOutput } from './guest-output.js';
 import { runGuest, type GuestExit, type GuestRun, type GuestSpawn } from './guest-process.js';
 import { guestLog } from './guest-texts.js';
+import { pythonLaunch } from './python-container.js';
 
 /** Between SIGTERM and SIGKILL when a guest is stopped (the router's own shutdown grace). */
 export const guestStopGraceMs = 2_000;
@@ -62,7 +63,7 @@ export class GuestWorkers {
       const current = this.guests.get(guest.id);
       return current === undefined || !sameGuest(current.config, guest) || !current.isRunning();
     });
-    const launches = await Promise.all(toStart.map(async (guest) => ({ guest, spawn: await spawnSpec(guest) })));
+    const launches = await Promise.all(toStart.map(async (guest) => ({ guest, spawn: await spawnSpec(guest, this.options.log) })));
     const changes: string[] = [];
     const stopping: Promise<void>[] = [];
     for (const [id, current] of this.guests) {
@@ -75,6 +76,7 @@ export class GuestWorkers {
     }
     await Promise.all(stopping);
     for (const { guest, spawn } of launches) {
+      if (spawn === undefined) continue; // a container whose Python cannot run its components: warned
       if (!this.guests.has(guest.id) && !changes.some((line) => line.startsWith(`guest worker "${guest.id}" `))) changes.push(`guest worker "${guest.id}" started`);
       const supervised = new Supervised(guest, spawn, this.options, this.metrics);
       this.guests.set(guest.id, supervised);
@@ -99,7 +101,9 @@ export async function checkGuests(guests: readonly GuestConfig[]): Promise<void>
 
 /** Every guest whose program cannot be started, as `junction start` would refuse it (`junction check` lists them all). */
 export async function guestProblems(guests: readonly GuestConfig[]): Promise<StartupError[]> {
-  const outcomes = await Promise.all(guests.map((guest) => guestExecutable(guest).then(() => undefined, (error: unknown) => error)));
+  // A container's missing Python is a warning at start, not a problem (python-container.ts).
+  const programs = guests.filter((guest) => guest.python === undefined);
+  const outcomes = await Promise.all(programs.map((guest) => guestExecutable(guest).then(() => undefined, (error: unknown) => error)));
   return outcomes.flatMap((error) => {
     if (error === undefined) return [];
     if (error instanceof StartupError) return [error];
@@ -119,16 +123,18 @@ function sameGuest(a: GuestConfig, b: GuestConfig): boolean {
   return JSON.stringify({ ...a, at: '' }) === JSON.stringify({ ...b, at: '' });
 }
 
-async function spawnSpec(guest: GuestConfig): Promise<GuestSpawn> {
-  return {
-    executable: await guestExecutable(guest),
-    arguments: guest.arguments,
-    workdir: guest.workdir,
-    env: guestEnvironment(guest.env),
-    stdin: guest.stdin,
-    stdout: guest.stdout,
-    stderr: guest.stderr,
-  };
+/** How `guest` is started; undefined (with a warning) for a container whose Python cannot run its components. */
+async function spawnSpec(guest: GuestConfig, log: Logger): Promise<GuestSpawn | undefined> {
+  const common = { workdir: guest.workdir, env: guestEnvironment(guest.env), stdout: guest.stdout, stderr: guest.stderr };
+  if (guest.python !== undefined) {
+    const launch = await pythonLaunch(guest, guest.python);
+    if (!launch.ok) {
+      log.warn({ guest: guest.id, components: guest.python.components.map((component) => component.classname), reason: launch.reason }, guestLog.pythonUnavailable);
+      return undefined;
+    }
+    return { ...common, executable: launch.executable, arguments: launch.arguments, stdin: { kind: 'json', text: launch.stdinText, close: true } };
+  }
+  return { ...common, executable: await guestExecutable(guest), arguments: guest.arguments, stdin: guest.stdin };
 }
 
 /** One guest: its current run, and its watcher. */
