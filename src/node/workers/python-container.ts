@@ -34,16 +34,19 @@ export async function pythonLaunch(guest: GuestConfig, python: PythonContainerCo
 
 async function findInterpreter(guest: GuestConfig, python: PythonContainerConfig): Promise<string | { ok: false; reason: string }> {
   const candidates = python.interpreterGiven ? [guest.executable] : [guest.executable, 'python3'];
-  let reason = '';
   for (const executable of candidates) {
     try {
       return await guestExecutable({ ...guest, executable });
     } catch (error) {
       if (!(error instanceof StartupError)) throw error;
-      reason = error.message;
     }
   }
-  return { ok: false, reason: python.interpreterGiven ? reason : `no Python found (neither ${guest.executable} nor python3 on the PATH)` };
+  return {
+    ok: false,
+    reason: python.interpreterGiven
+      ? `${guest.at}.options.python: "${guest.executable}" is not found or not executable (against ${guest.workdir}, then on the PATH)`
+      : `no Python found: neither ${guest.executable} nor python3 on the PATH; install python3 and python3-autobahn, or set the container's options.python`,
+  };
 }
 
 /** Undefined when the program ran and exited 0; else the last line it wrote on stderr, or why it did not run. */
