@@ -23,7 +23,7 @@ export interface JunctionConfig {
   realms: RealmConfig[];
   /** Non-empty; ids are unique; no two listen on the same (port, interface) unless port is 0. */
   listeners: ListenerConfig[];
-  /** Components named in the file: bridge components are run, Python ones only recorded (see notices). */
+  /** Components named in the file: bridge components are run; Python ones are recorded here (a container's classes run as a guest: `guests`). */
   components: ComponentConfig[];
   /** Guest workers: programs started once the router listens, stopped with it. */
   guests: GuestConfig[];
@@ -676,7 +676,7 @@ export interface MqttPathService extends MqttService {
 }
 
 /**
- * A component of the router worker. Crossbar's Python components are recorded only (a notice
+ * A component of the router worker. Crossbar's Python components are recorded here only (a notice
  * says they are not run); the HTTP bridge components are run by Junction inside the router.
  */
 export type ComponentConfig =
@@ -687,7 +687,7 @@ export type ComponentConfig =
   | ZeromqComponentConfig
   | StdioComponentConfig;
 
-/** A Python component named in the file (Crossbar runs these in-process; Junction records them only). */
+/** A Python component named in the file (a container's classes also run, as its guest process; the others get a notice). */
 export interface PythonComponentConfig {
   kind: 'python';
   /** A router worker's component or a container worker's. */

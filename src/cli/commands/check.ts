@@ -42,7 +42,9 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     // Python components are only recorded (their notices say so); count what Junction runs.
     const runnable = config.components.filter((component) => component.kind !== 'python').length;
     if (runnable > 0) counts.push(plural(runnable, 'component'));
-    if (config.guests.length > 0) counts.push(plural(config.guests.length, 'guest worker'));
+    const containers = config.guests.filter((guest) => guest.python !== undefined).length;
+    if (config.guests.length > containers) counts.push(plural(config.guests.length - containers, 'guest worker'));
+    if (containers > 0) counts.push(plural(containers, 'Python container'));
     io.stdout(`${file}: ok (${counts.join(', ')})\n`);
     for (const notice of config.notices) io.stdout(`  notice: ${notice}\n`);
     for (const warning of [...tls.warnings, ...missingStaticDirectories(config.listeners)]) io.stdout(`  warning: ${warning}\n`);
