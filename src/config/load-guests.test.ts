@@ -65,6 +65,34 @@ describe('guest workers in the file', () => {
     ]);
   });
 
+  it('make a container worker with Python classes one process of Junction\'s launcher, its bridge classes left to the router', () => {
+    const transport = { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port: 8080 }, url: 'ws://127.0.0.1:8080/ws' };
+    const [container] = guests([{
+      type: 'container', id: 'backend', options: { pythonpath: ['..', 'lib'], env: { inherit: false, vars: { A: '1' } } },
+      components: [
+        { type: 'class', classname: 'app.Backend', realm: 'realm1', transport, extra: { greeting: 'hi' } },
+        { type: 'class', classname: 'RESTCallee', realm: 'realm1', transport, extra: { procedure: 'shop.api', baseurl: 'http://127.0.0.1:1/' } },
+      ],
+    }]);
+    assert.deepEqual(container, {
+      id: 'backend', at: 'workers[1]', executable: '/usr/bin/python3', arguments: [], workdir: '/srv/app/.crossbar',
+      env: { inherit: false, vars: { A: '1' } }, stdin: { kind: 'open' }, stdout: 'log', stderr: 'log', maxLineBytes: 16384, linesPerSecond: 100,
+      python: { interpreterGiven: false, pythonpath: ['/srv/app', '/srv/app/.crossbar/lib'], components: [{ id: 'component0', classname: 'app.Backend', realm: 'realm1', extra: { greeting: 'hi' }, transport }] },
+    });
+    const given = guests([{ type: 'container', options: { python: 'venv/bin/python' }, components: [{ type: 'class', classname: 'a.B', realm: 'realm1', transport }] }])[0]!;
+    assert.deepEqual([given.executable, given.python!.interpreterGiven], ['venv/bin/python', true]);
+  });
+
+  it('start no process for a container with bridge classes only, and say its Python settings are not used', () => {
+    const document = configDocument({}, [{
+      type: 'container', options: { pythonpath: ['..'] },
+      components: [{ type: 'class', classname: 'RESTCallee', realm: 'realm1', transport: {}, extra: { procedure: 'shop.api', baseurl: 'http://127.0.0.1:1/' } }],
+    }]);
+    const config = parseConfig(document, { source: 'test', env: {} });
+    assert.deepEqual(config.guests, []);
+    assert.ok(config.notices.includes('workers[1].options.pythonpath: the Python module search path (pythonpath) of a container without Python classes is not needed by Junction and was ignored [config.notice.ignored]'));
+  });
+
   it('refuse two workers with one id, as Crossbar refuses to start the second', () => {
     assert.deepEqual(problems([{ type: 'guest', id: 'backend', executable: 'a' }, { type: 'guest', id: 'backend', executable: 'b' }]), [
       'test: workers[2].id: duplicate worker id "backend" (first used at workers[1].id)',

@@ -8,23 +8,31 @@
 import { resolve } from 'node:path';
 import type { ConfigFile } from './file-schema.js';
 import type { GuestConfig } from './model.js';
-import { formatPath } from './problems.js';
+import { notice } from './notices.js';
+import { formatPath, type ConfigPath } from './problems.js';
 import { guestOutputDefaults, type GuestWorkerFile } from './schema-guest.js';
 import type { WorkerFile } from './file-schema.js';
 
 type ContainerWorkerFile = Extract<WorkerFile, { type: 'container' }>;
 
+/** A container's Python settings, as the notice names them when no Python process is started. */
+const pythonSettings = {
+  python: 'the Python executable (python) of a container without Python classes',
+  pythonpath: 'the Python module search path (pythonpath) of a container without Python classes',
+  env: 'the process environment (env) of a container without Python classes',
+} as const;
+
 /** Where a container's Python runs when its options do not say (Debian's, which has python3-autobahn; a pyenv first on the PATH may not). */
 export const defaultPython = '/usr/bin/python3';
 
-export function guestConfigs(file: ConfigFile, baseDir: string = process.cwd()): GuestConfig[] {
+export function guestConfigs(file: ConfigFile, baseDir: string = process.cwd(), notices: string[] = []): GuestConfig[] {
   // Crossbar names a worker without an id "worker001", "worker002"... in file order, every worker type counted.
   let unnamed = 0;
   return file.workers.flatMap((worker, index) => {
     const id = worker.id ?? `worker${String(++unnamed).padStart(3, '0')}`;
-    const at = formatPath(['workers', index]);
-    if (worker.type === 'guest') return [guestConfig(worker, id, at, baseDir)];
-    if (worker.type === 'container') return containerConfig(worker, id, at, baseDir);
+    const path: ConfigPath = ['workers', index];
+    if (worker.type === 'guest') return [guestConfig(worker, id, formatPath(path), baseDir)];
+    if (worker.type === 'container') return containerConfig(worker, id, path, baseDir, notices);
     return [];
   });
 }
@@ -34,16 +42,23 @@ export function guestConfigs(file: ConfigFile, baseDir: string = process.cwd()):
  * the container's interpreter (Crossbar runs each container as one Python process too). Its
  * environment is the container's `options.env`; it starts in the config folder.
  */
-function containerConfig(worker: ContainerWorkerFile, id: string, at: string, baseDir: string): GuestConfig[] {
+function containerConfig(worker: ContainerWorkerFile, id: string, path: ConfigPath, baseDir: string, notices: string[]): GuestConfig[] {
   const components = worker.components.flatMap((component, index) =>
     component.type === 'class' && component.bridge === undefined
       ? [{ id: component.id ?? `component${index}`, classname: component.classname, realm: component.realm, extra: component.extra, transport: component.transport }]
       : []);
-  if (components.length === 0) return [];
   const options = worker.options;
+  if (components.length === 0) {
+    // Only bridge classes (run in the router) or functions: no Python process, so its settings are not used.
+    const given = { python: options.python !== undefined, pythonpath: options.pythonpath.length > 0, env: options.env.inherit !== true || Object.keys(options.env.vars).length > 0 };
+    for (const [key, what] of Object.entries(pythonSettings) as [keyof typeof pythonSettings, string][]) {
+      if (given[key]) notices.push(notice('config.notice.ignored', [...path, 'options', key], what));
+    }
+    return [];
+  }
   return [{
     id,
-    at,
+    at: formatPath(path),
     executable: options.python ?? defaultPython,
     arguments: [],
     workdir: resolve(baseDir),

@@ -47,7 +47,7 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
     realms: routers.flatMap(({ router, at }) => router.realms.map((realm, index) => realmConfig(realm, [...at, 'realms', index], context.notices))),
     listeners,
     components,
-    guests: guestConfigs(file, options.baseDir),
+    guests: guestConfigs(file, options.baseDir, context.notices),
     notices: context.notices,
     signIn: {
       failureBudget: signIn.failure_budget,
