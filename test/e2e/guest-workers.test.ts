@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { freePort, projectRoot, runJunction, RunningJunction, type LogLine } from '../support/cli.js';
+import { skipWithoutDebian } from '../support/debian.js';
 import { processGone } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 
@@ -12,7 +13,8 @@ import { waitFor } from '../support/wait.js';
  * Crossbar guest workers run by the real CLI (`junction start --cbdir`) from a Crossbar-format
  * config that is not edited for Junction: a Node.js backend on AutobahnJS that connects back and
  * registers a procedure, guests showing the env, stdin and output options, one that exits and one
- * that ignores SIGTERM; then `--workers 2` (the guest runs once) and the one-line refusals.
+ * that ignores SIGTERM; then a reload, `--workers 2` (the guest runs once), the one-line refusals,
+ * and a container worker's Python class run with Autobahn|Python.
  */
 
 const folders: string[] = [];
@@ -185,5 +187,68 @@ describe('guest workers started by junction start --cbdir', () => {
     assert.match(await refusal({ executable: node, options: { workdir: 'missing' } }), /^junction start: cannot start: workers\[1\]\.options\.workdir: guest "worker002" cannot run in .*missing: it does not exist \[guest_not_startable\]$/);
     assert.match(await refusal({ arguments: ['x.js'] }), /^junction: the configuration has 1 problem:\n.*config\.json:\d+:\d+: workers\[1\]\.executable: missing: the program to run \(a path, or a name on the PATH\) \[config\.missing\]$/);
     assert.match(await refusal({ executable: node, options: { restart: 'always' } }), /^junction: the configuration has 1 problem:\n.*config\.json:\d+:\d+: workers\[1\]\.options\.restart: unknown key "restart".*\[config\.unknown_key\]$/);
+  });
+});
+
+/**
+ * A Crossbar container worker's Python class, unchanged, run with Debian's Autobahn|Python: it joins
+ * through the transport its config names, registers a procedure and publishes (retained) on join;
+ * a client calls it and subscribes through the router.
+ */
+const pythonBackend = `
+import os
+from autobahn.twisted.wamp import ApplicationSession
+from autobahn.wamp.types import PublishOptions
+from twisted.internet import reactor
+from twisted.internet.defer import inlineCallbacks
+from twisted.internet.task import LoopingCall
+
+
+class Backend(ApplicationSession):
+    @inlineCallbacks
+    def onJoin(self, details):
+        greeting = self.config.extra['greeting']
+        yield self.register(lambda name: '%s, %s' % (greeting, name), 'com.example.hello')
+        yield self.publish('com.example.joined', 'backend', details.realm, options=PublishOptions(retain=True, acknowledge=True))
+        print('backend joined')
+        # A test's Python ends when the Junction that started it is gone (killed by the test's cleanup included).
+        parent = os.getppid()
+        LoopingCall(lambda: os.getppid() != parent and reactor.stop()).start(0.25)
+`;
+
+describe("a container worker's Python component, run by junction start --cbdir", { skip: skipWithoutDebian('python3-autobahn') }, () => {
+  it('joins, registers and publishes; the router serves its procedure and its event', async () => {
+    const port = await freePort();
+    const { home, cbdir } = cbdirWith({
+      version: 2,
+      workers: [
+        routerWorker(port),
+        {
+          type: 'container',
+          options: { pythonpath: ['../app'] },
+          components: [{
+            type: 'class', classname: 'backend.Backend', realm: 'realm1', extra: { greeting: 'hello' },
+            transport: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port }, url: `ws://127.0.0.1:${port}/` },
+          }],
+        },
+      ],
+    }, { 'backend.py': pythonBackend });
+    const junction = RunningJunction.start(['--cbdir', cbdir], home);
+    running.push(junction);
+    await junction.waitForLine((line) => line.guest === 'worker002' && line.msg.endsWith('backend joined'), 60_000);
+
+    const client = await openAutobahn(`ws://127.0.0.1:${port}/`, 'json', { realm: 'realm1' });
+    clients.push(client);
+    assert.equal(await client.session.call('com.example.hello', ['junction']), 'hello, junction');
+    const joined = await new Promise<unknown[]>((resolve, reject) => {
+      client.session.subscribe('com.example.joined', (args: unknown[]) => resolve(args), { get_retained: true }).catch(reject);
+    });
+    assert.deepEqual(joined, ['backend', 'realm1']);
+
+    await client.close();
+    clients.pop();
+    junction.child.kill('SIGTERM');
+    assert.equal(await junction.exited, 0);
+    assert.ok(junction.lines.some((line) => line.guest === 'worker002' && line.msg === 'guest worker stopped'));
   });
 });
