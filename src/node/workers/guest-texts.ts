@@ -34,3 +34,11 @@ export const guestLog = {
   lineTooLong: 'guest worker output lines longer than max_line_bytes were not logged',
   rateExceeded: 'guest worker output over log_lines_per_second was not logged',
 } as const;
+
+/** What a reload changed, one line each (the reload's `applied` list). */
+export const guestChanges = {
+  removed: (id: string) => `guest worker "${id}" stopped (removed from the file)`,
+  restarted: (id: string) => `guest worker "${id}" restarted (its block changed)`,
+  startedAgain: (id: string) => `guest worker "${id}" started again (it was not running)`,
+  started: (id: string) => `guest worker "${id}" started`,
+};

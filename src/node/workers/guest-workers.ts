@@ -16,7 +16,7 @@ import { StartupError } from '../startup-errors.js';
 import { guestEnvironment, guestExecutable } from './guest-launch.js';
 import { GuestOutput } from './guest-output.js';
 import { runGuest, type GuestExit, type GuestRun, type GuestSpawn } from './guest-process.js';
-import { guestLog } from './guest-texts.js';
+import { guestChanges, guestLog } from './guest-texts.js';
 import { pythonLaunch } from './python-container.js';
 
 /** Between SIGTERM and SIGKILL when a guest is stopped (the router's own shutdown grace). */
@@ -66,18 +66,21 @@ export class GuestWorkers {
     const launches = await Promise.all(toStart.map(async (guest) => ({ guest, spawn: await spawnSpec(guest, this.options.log) })));
     const changes: string[] = [];
     const stopping: Promise<void>[] = [];
+    const stopped = new Set<string>();
     for (const [id, current] of this.guests) {
       const replacement = wanted.get(id);
       if (replacement !== undefined && !toStart.includes(replacement)) continue;
       this.guests.delete(id);
-      if (replacement === undefined) changes.push(`guest worker "${id}" stopped (removed from the file)`);
-      else changes.push(current.isRunning() ? `guest worker "${id}" restarted (its block changed)` : `guest worker "${id}" started again (it was not running)`);
+      stopped.add(id);
+      if (replacement === undefined) changes.push(guestChanges.removed(id));
+      else changes.push(current.isRunning() ? guestChanges.restarted(id) : guestChanges.startedAgain(id));
       stopping.push(current.close());
     }
     await Promise.all(stopping);
     for (const { guest, spawn } of launches) {
       if (spawn === undefined) continue; // a container whose Python cannot run its components: warned
-      if (!this.guests.has(guest.id) && !changes.some((line) => line.startsWith(`guest worker "${guest.id}" `))) changes.push(`guest worker "${guest.id}" started`);
+      const replaced = stopped.has(guest.id);
+      if (!replaced) changes.push(guestChanges.started(guest.id));
       const supervised = new Supervised(guest, spawn, this.options, this.metrics);
       this.guests.set(guest.id, supervised);
       supervised.start();
