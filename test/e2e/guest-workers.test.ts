@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { openAutobahn, type OpenSession } from '../support/autobahn.js';
-import { freePort, projectRoot, runJunction, RunningJunction, type LogLine } from '../support/cli.js';
+import { openAutobahn, openConnection, type OpenSession } from '../support/autobahn.js';
+import { freePort, junctionBin, projectRoot, runJunction, RunningJunction, type LogLine } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
-import { processGone } from '../support/processes.js';
+import { processGone, spawnOwned } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -250,5 +250,32 @@ describe("a container worker's Python component, run by junction start --cbdir",
     junction.child.kill('SIGTERM');
     assert.equal(await junction.exited, 0);
     assert.ok(junction.lines.some((line) => line.guest === 'worker002' && line.msg === 'guest worker stopped'));
+  });
+});
+
+describe('examples/crossbar-auth: its container runs the Python authenticator beside the router', { skip: skipWithoutDebian('python3-autobahn') }, () => {
+  it('a browser user signs in by a ticket the Python authenticator checks, and is authorized by it', async () => {
+    const port = await freePort();
+    const home = mkdtempSync(join(tmpdir(), 'junction-example-auth-'));
+    folders.push(home);
+    const example = join(projectRoot, 'examples', 'crossbar-auth');
+    // The example as shipped, on a free port instead of 8080.
+    const config = readFileSync(join(example, 'config.json'), 'utf8').replaceAll('8080', String(port));
+    writeFileSync(join(home, 'config.json'), config);
+    writeFileSync(join(home, 'authenticator.py'), readFileSync(join(example, 'authenticator.py')));
+    const env = { ...process.env, REPORTING_SECRET: 'reporting-secret', AUTHENTICATOR_TICKET: 'authenticator-ticket', APP_USERS: JSON.stringify({ ann: 'ann-ticket' }) };
+    const junction = new RunningJunction(spawnOwned(process.execPath, [junctionBin, 'start', '--config', join(home, 'config.json')], { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    running.push(junction);
+    await junction.waitForLine((line) => line.stream === 'stdout' && line.msg.endsWith('authenticator ready for 1 users'), 60_000);
+
+    const signIn = (ticket: string) => openConnection(
+      { url: `ws://127.0.0.1:${port}/ws`, realm: 'app', authmethods: ['ticket'], authid: 'ann', onchallenge: () => ticket },
+      (reason, details) => new Error(`${reason} ${details?.reason ?? ''}`),
+    );
+    const ann = await signIn('ann-ticket');
+    clients.push(ann);
+    assert.deepEqual((({ authid, authrole, authmethod }) => ({ authid, authrole, authmethod }))(ann.details as Record<string, unknown>), { authid: 'ann', authrole: 'user', authmethod: 'ticket' });
+    await assert.rejects(ann.session.call('com.example.user.bob.profile'), (error: { error?: string }) => error.error === 'wamp.error.not_authorized');
+    await assert.rejects(signIn('wrong-ticket'), /authentication_failed/);
   });
 });
