@@ -73,4 +73,49 @@ describe("a program's stderr in the log", () => {
     assertMasked(JSON.stringify(logged));
     assertMasked(log.text());
   });
+
+  /** A key of two lines, as a PEM key is given in an environment variable. */
+  const key = 'AAAA-first-line-xyz\nBBBB-second-line-xyz';
+
+  it('stdio: a secret of several lines, logged line by line, has each line masked', async () => {
+    const component: StdioComponentConfig = {
+      kind: 'stdio', id: 'key-teller', realm: 'realm1', role: 'anonymous',
+      command: [process.execPath, '-e', 'console.error(`key:\\n${process.env.PRIVATE_KEY}\\nend`); setInterval(() => {}, 1000)'],
+      cwd: programs, env: { PRIVATE_KEY: key },
+      maxLineBytes: 65_536, queueLimit: 100, restart: { initialDelayMs: 1_000, maxDelayMs: 1_000 },
+    };
+    const config = testConfig();
+    config.components = [component];
+    const log = new CaptureLog();
+    const node = await startTestNode(config, { log });
+    cleanups.push(() => node.stop());
+    const stderrLines = () => log.lines.filter((line) => line.message === 'program stderr').map((line) => String(line.fields.stderr));
+    await waitFor(() => stderrLines().includes('end'), 'the program\'s stderr in the log');
+    assert.deepEqual(stderrLines(), ['key:', maskedMark, maskedMark, 'end']);
+  });
+
+  it('process: a secret cut in half by the 4 KiB the error keeps of stderr is masked whole', async () => {
+    const secret = 'db-pw-xyz-3';
+    // The first 4 characters of the secret fall before the last 4096 bytes of stderr.
+    const after = '.'.repeat(4096 - (secret.length - 4));
+    const component: ProcessComponentConfig = {
+      kind: 'process', id: 'teller', realm: 'realm1', procedure: 'proc.teller',
+      command: [process.execPath, '-e', `process.stderr.write("x".repeat(100) + "\\n" + process.env.DB_PASSWORD + ".".repeat(${after.length}), () => process.exit(3))`],
+      cwd: programs, env: { DB_PASSWORD: secret },
+      timeoutMs: 10_000, concurrency: 1, queueLimit: 10, maxOutputBytes: 65_536,
+    };
+    const config = testConfig();
+    config.components = [component];
+    const log = new CaptureLog();
+    const node = await startTestNode(config, { log });
+    cleanups.push(() => node.stop());
+    const client = await openAutobahn(node.url);
+    cleanups.push(() => client.close());
+    const failure = await client.session.call('proc.teller').then(
+      () => assert.fail('the program fails'),
+      (error: { error: string; kwargs: { stderr: string } }) => error,
+    );
+    assert.equal(failure.kwargs.stderr, `${maskedMark}${after}`);
+    assert.ok(!log.text().includes(secret.slice(4)), log.text());
+  });
 });
