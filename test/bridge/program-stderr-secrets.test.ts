@@ -113,4 +113,12 @@ describe("a program's stderr in the log", () => {
     assert.equal(failure.kwargs.stderr, `${maskedMark}${after}`);
     assert.ok(!log.text().includes(secret.slice(4)), log.text());
   });
+
+  it('stdio: a stdout line that is no command is refused in the log without a piece of a secret it holds', async () => {
+    const secret = 'db-pw-xyz-3';
+    const { log } = await nodeWith(stdioComponent([process.execPath, '-e', 'console.log(process.env.DB_PASSWORD); setInterval(() => {}, 1000)'], { DB_PASSWORD: secret }));
+    await waitFor(() => log.lines.some((line) => line.message.startsWith('the program wrote a line that is not a command')), 'the refusal in the log');
+    assert.match(log.text(), /not JSON: .*\\"\*{5}\\"/, 'the parser quotes the line with the secret masked');
+    for (let start = 0; start + 4 <= secret.length; start += 1) assert.ok(!log.text().includes(secret.slice(start, start + 4)), log.text());
+  });
 });
