@@ -647,7 +647,7 @@ function messages(node: RedisNode, kind: string): { sent: number; received: numb
  * Heartbeats for counting the state messages: slower than the others' tests, so that a node slowed
  * down by a loaded machine still answers a hello within two of them (else a sync is rightly asked).
  */
-const joinOptions = { heartbeatMs: 250, leaseMs: 2_000 };
+const joinOptions = { heartbeatMs: 400, leaseMs: 3_000 };
 
 /** Waits (bounded) until every node counts all the others as peers, then a few heartbeats more, for a sync a heartbeat would set off. */
 async function settled(nodes: RedisNode[]): Promise<void> {
