@@ -6,6 +6,7 @@ import { CaptureLog } from '../../test/auth/support/capture-log.js';
 import { authenticate } from '../../test/auth/support/method-test.js';
 import { authGate, genericRefusal, type GateOptions } from './gate.js';
 import { fail, type AuthMethod, type MethodOutcome } from './method.js';
+import { SignInTally } from './sign-in-tally.js';
 import { SignInThrottle } from './throttle.js';
 
 function request(details: Dict, peer = 'tcp4:198.51.100.9:40000'): AuthRequest {
@@ -138,5 +139,20 @@ describe('auth gate', () => {
     const outcome = await g.hello(request({ authmethods: ['ticket'] }));
     assert.deepEqual(outcome, { kind: 'deny', reason: 'wamp.error.no_such_role', message: 'realm "realm1" has no role "admin"' });
     assert.equal((await g.hello(request({ authmethods: ['anonymous'] }))).kind, 'welcome');
+  });
+
+  it('counts sign-ins by method and outcome: welcomed, refused by the method, refused for a role the realm lacks', async () => {
+    const tally = new SignInTally();
+    const { gate: g } = gate({ methods: [challenging('wampcra'), welcoming('ticket', 'admin'), welcoming('tls')], tally, roleExists: (_realm, role) => role === 'user' });
+    await g.hello(request({ authmethods: ['tls'] }));
+    await g.hello(request({ authmethods: ['tls'] }));
+    await g.hello(request({ authmethods: ['ticket'] }));
+    await (await challengeOf(g.hello(request({ authmethods: ['wampcra'] })))).verify(authenticate('wrong'));
+    await g.hello(request({ authmethods: ['scram'] })); // no method: not a sign-in of any method
+    assert.deepEqual([...tally.entries()].filter((entry) => entry.total > 0), [
+      { method: 'tls', outcome: 'welcome', total: 2 },
+      { method: 'ticket', outcome: 'refused', total: 1 },
+      { method: 'wampcra', outcome: 'refused', total: 1 },
+    ]);
   });
 });

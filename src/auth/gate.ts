@@ -4,6 +4,7 @@ import type { AuthGate, AuthOutcome, AuthRequest } from '../router/hooks.js';
 import { silentLogger, type Logger } from '../router/log.js';
 import { defaultChallengeTimeoutMs } from './sign-in-defaults.js';
 import { requestedAuthid, type AuthMethod, type Failure, type MethodOutcome } from './method.js';
+import type { SignInTally } from './sign-in-tally.js';
 import { addressOf, SignInThrottle } from './throttle.js';
 
 export interface GateOptions {
@@ -11,6 +12,8 @@ export interface GateOptions {
   methods: AuthMethod[];
   /** Shared by every transport of a node, so that an address cannot switch transports to retry. */
   throttle?: SignInThrottle;
+  /** Where sign-ins are counted by method and outcome (the node's metrics read it). */
+  tally?: SignInTally;
   log?: Logger;
   /** A CHALLENGE answered later than this (ms) fails. Default 60 s. */
   challengeTimeoutMs?: number;
@@ -79,6 +82,7 @@ export function authGate(options: GateOptions): AuthGate {
 
       const failed = (failure: Failure): AuthOutcome => {
         throttle.failed(address);
+        options.tally?.count(method.name, 'refused');
         log.warn({ peer, realm: request.realm, authmethod: method.name, authid: failure.authid ?? requestedAuthid(request), why: failure.why }, 'authentication failed');
         return { kind: 'deny', ...(failure.refusal ?? genericRefusal) };
       };
@@ -92,8 +96,10 @@ export function authGate(options: GateOptions): AuthGate {
             const realm = identity.realm ?? request.realm;
             if (identity.authrole !== 'anonymous' && !roleExists(realm, identity.authrole)) {
               log.warn({ peer, realm, authid: identity.authid, authrole: identity.authrole }, 'signed in to a role the realm does not define; refusing');
+              options.tally?.count(method.name, 'refused');
               return { kind: 'deny', reason: ErrorUri.noSuchRole, message: `realm "${realm}" has no role "${identity.authrole}"` };
             }
+            options.tally?.count(method.name, 'welcome');
             return outcome;
           }
           case 'challenge': {

@@ -36,17 +36,21 @@ describe('tls (static)', () => {
     assert.deepEqual(await method.begin(request(certificate('sensor-1', { sha1: '00:11' }))), welcome('sensor-1', 'device', 'static'));
   });
 
-  it('fails without a certificate, with an untrusted one, or one that names no principal', async () => {
-    const reasons = [];
+  it('refuses without a certificate, with an untrusted one, or one that names no principal: not_authorized, saying which', async () => {
+    const refusals = [];
     for (const cert of [undefined, certificate('sensor-1', { sha1: '00', authorized: false, authorization_error: 'SELF_SIGNED_CERT_IN_CHAIN' }),
       certificate('sensor-9', { sha1: '00' }), certificate(undefined, { sha1: '00' }), certificate('constructor', { sha1: '00' })]) {
       const outcome = await method.begin(request(cert));
       assert.equal(outcome.kind, 'fail');
-      reasons.push(outcome.kind === 'fail' ? outcome.why : '');
+      if (outcome.kind !== 'fail') continue;
+      assert.equal(outcome.refusal?.reason, 'wamp.error.not_authorized');
+      assert.equal(outcome.refusal?.message, outcome.why, 'the client hears the reason the log gets');
+      refusals.push(outcome.why);
     }
-    assert.match(reasons[0]!, /no TLS client certificate/);
-    assert.match(reasons[1]!, /not trusted: SELF_SIGNED_CERT_IN_CHAIN/);
-    assert.match(reasons[2]!, /no principal for the client certificate \(CN "sensor-9"/);
+    assert.equal(refusals.length, 5);
+    assert.match(refusals[0]!, /did not send a TLS client certificate/);
+    assert.match(refusals[1]!, /not trusted: SELF_SIGNED_CERT_IN_CHAIN/);
+    assert.match(refusals[2]!, /no principal for the client certificate \(CN "sensor-9", SHA-1 00\)/);
   });
 
   it('a pinned principal is not also reachable by its name as CN', async () => {
@@ -61,13 +65,17 @@ describe('tls (dynamic)', () => {
     assert.deepEqual(await method.begin(request(certificate('sensor-2'))), welcome('sensor-2', 'device', 'dynamic'));
     const [call] = caller.calls;
     assert.deepEqual(call!.args.slice(0, 2), ['realm1', 'sensor-2']);
-    assert.equal((call!.args[2] as { transport: { extra: { client_cert: ClientCertificate } } }).transport.extra.client_cert.sha1, fingerprint);
+    const transport = (call!.args[2] as { transport: Record<string, any> }).transport;
+    // Where Crossbar's authenticators read it (peer_cert today, client_cert in earlier versions and its examples), and where the session shows it.
+    for (const place of [transport.peer_cert, transport.client_cert, transport.extra.client_cert]) assert.equal(place.sha1, fingerprint);
+    assert.equal(transport.type, 'mqtt');
   });
 
   it('never asks about an untrusted certificate', async () => {
     const caller = new FakeCaller(() => 'device');
     const method = dynamicTls(new DynamicAuthenticator({ procedure: 'p' }, 'tls', caller));
-    assert.equal((await method.begin(request(certificate('x', { authorized: false })))).kind, 'fail');
+    const outcome = await method.begin(request(certificate('x', { authorized: false, authorization_error: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' })));
+    assert.equal(outcome.kind === 'fail' && outcome.refusal?.message, 'the client certificate (CN "x") is not trusted: UNABLE_TO_VERIFY_LEAF_SIGNATURE');
     assert.equal(caller.calls.length, 0);
   });
 });

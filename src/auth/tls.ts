@@ -1,3 +1,4 @@
+import { ErrorUri } from '../protocol/errors.js';
 import type { Dict } from '../protocol/messages.js';
 import type { AuthRequest } from '../router/hooks.js';
 import { DynamicAuthenticator, identityOf, isFailure } from './dynamic.js';
@@ -18,11 +19,17 @@ export interface ClientCertificate {
   /** Fingerprints as OpenSSL prints them: upper-case hex pairs joined by ":". */
   sha1: string;
   sha256: string;
-  subject: { cn?: string };
-  issuer: { cn?: string };
+  /** The name's components as Crossbar gives them, keys in lower case: cn, o, ou, c... (a repeated one is left out). */
+  subject: CertificateName;
+  issuer: CertificateName;
   serial: string;
   not_before: string;
   not_after: string;
+}
+
+export interface CertificateName {
+  cn?: string;
+  [component: string]: string | undefined;
 }
 
 export interface TlsPrincipal {
@@ -41,12 +48,20 @@ function certificateOf(request: AuthRequest): ClientCertificate | undefined {
   return typeof certificate === 'object' && certificate !== null ? (certificate as ClientCertificate) : undefined;
 }
 
+/**
+ * A refusal the client may hear in full, as Crossbar words its tls denials: it says only what
+ * the client itself sent (its certificate), so it gives nothing away.
+ */
+function refused(why: string, authid?: string): Failure {
+  return { ...fail(why, authid), refusal: { reason: ErrorUri.notAuthorized, message: why } };
+}
+
 /** The client's certificate when it is present and trusted, else the failure that says which it is not. */
 function trustedCertificate(request: AuthRequest): ClientCertificate | Failure {
   const certificate = certificateOf(request);
-  if (!certificate) return fail('the client sent no TLS client certificate');
+  if (!certificate) return refused('the client did not send a TLS client certificate');
   if (!certificate.authorized) {
-    return fail(`the client certificate (CN "${certificate.subject.cn ?? ''}") is not trusted: ${certificate.authorization_error ?? 'unknown reason'}`, certificate.subject.cn);
+    return refused(`the client certificate (CN "${certificate.subject.cn ?? ''}") is not trusted: ${certificate.authorization_error ?? 'unknown reason'}`, certificate.subject.cn);
   }
   return certificate;
 }
@@ -72,7 +87,7 @@ export function staticTls(principals: Record<string, TlsPrincipal>): AuthMethod 
       const authid = byFingerprint.get(fingerprintKey(certificate.sha1))
         ?? (cn !== undefined && byAuthid.has(cn) && byAuthid.get(cn)!.certificateSha1 === undefined ? cn : undefined);
       const principal = authid === undefined ? undefined : byAuthid.get(authid);
-      if (authid === undefined || !principal) return fail(`no principal for the client certificate (CN "${cn ?? ''}", SHA-1 ${certificate.sha1})`, cn);
+      if (authid === undefined || !principal) return refused(`no principal for the client certificate (CN "${cn ?? ''}", SHA-1 ${certificate.sha1})`, cn);
       return { kind: 'welcome', identity: { authid, authrole: principal.role, authmethod: method, authprovider: 'static' } };
     },
   };
@@ -80,8 +95,10 @@ export function staticTls(principals: Record<string, TlsPrincipal>): AuthMethod 
 
 /**
  * Sign-in by a trusted TLS client certificate, decided by an application procedure: it gets
- * (realm, authid, details) with the certificate in details.transport.extra.client_cert and the
- * certificate's CN as the authid, and answers with a role or a principal dict.
+ * (realm, authid, details) with the certificate's CN as the authid and the certificate in
+ * details.transport where Crossbar's authenticators look for it (`peer_cert`, and `client_cert`,
+ * Crossbar's earlier name that its examples read) as well as in transport.extra.client_cert;
+ * it answers with a role or a principal dict.
  */
 export function dynamicTls(authenticator: DynamicAuthenticator): AuthMethod {
   return {
@@ -89,7 +106,11 @@ export function dynamicTls(authenticator: DynamicAuthenticator): AuthMethod {
     async begin(request) {
       const certificate = trustedCertificate(request);
       if (isFailure(certificate)) return certificate;
-      const result = await authenticator.ask({ ...request, details: { ...request.details, authid: certificate.subject.cn } });
+      const result = await authenticator.ask({
+        ...request,
+        details: { ...request.details, authid: certificate.subject.cn },
+        transport: { ...request.transport, peer_cert: certificate, client_cert: certificate } as AuthRequest['transport'],
+      });
       if (isFailure(result)) return result;
       const identity = identityOf(result.principal, { method, provider: 'dynamic', ...(certificate.subject.cn === undefined ? {} : { claimedAuthid: certificate.subject.cn }) });
       return isFailure(identity) ? identity : { kind: 'welcome', identity };

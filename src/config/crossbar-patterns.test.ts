@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import { loadCbdir } from './load.js';
 import type { JunctionConfig } from './model.js';
 import { ConfigError } from './problems.js';
-import { websocketAt } from './test-support.js';
+import { plain, websocketAt } from './test-support.js';
 
 /**
  * Patterns of real Crossbar configs that Junction refused or read wrongly, as our own small
@@ -86,5 +86,17 @@ describe('Crossbar patterns found in real configs', () => {
       ]]);
       return true;
     });
+  });
+
+  it('tls-client-certificates: auth.tls on a web transport\'s websocket path and a rawsocket transport, ca_certificates beside the key', async () => {
+    const config = await load('tls-client-certificates.json');
+    const [web, rawsocket] = config.listeners;
+    assert.deepEqual(plain(websocketAt(web, '/ws').auth?.tls), {
+      type: 'static', principals: { client_0: { certificateSha1: 'B6:E5:E6:F2:2A:86:DB:3C:DC:9F:51:42:58:39:9B:14:92:5D:A1:EB', role: 'backend' } },
+    });
+    assert.equal(rawsocket!.rawsocket?.auth.tls?.type, 'dynamic');
+    const cbdir = join(web!.endpoint.tls!.key, '..');
+    assert.deepEqual(web!.endpoint.tls?.caCertificates, [join(cbdir, 'ca.cert.pem'), join(cbdir, 'intermediate.cert.pem')]);
+    assert.deepEqual(config.notices, []);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MqttService } from './model.js';
-import { configDocument, loadDocument, plain, problemsOf, webDocument } from './test-support.js';
+import { configDocument, loadDocument, plain, problemsOf, serviceAt, webDocument } from './test-support.js';
 
 /** Every default of an MQTT transport's model, spelled out (not taken from the schema). */
 const defaults = {
@@ -123,8 +123,11 @@ describe('mqtt transports', () => {
     assert.deepEqual(problemsWith({ type: 'mqtt', endpoint, options: { realm: 'realm1', auth: { tls: { type: 'static', principals: { x: { role: 'ghost' } } } } } }), [
       'workers[0].transports[0].options.auth.tls.principals.x.role: role "ghost" is not defined in realm "realm1"',
     ]);
+    // An MQTT-over-WebSocket path reads the certificate of its TLS endpoint too.
     assert.match(problemsOf(webDocument({ mqtt: { type: 'mqtt', options: { realm: 'realm1' }, auth: { tls } } }))[0]!,
-      /paths\.mqtt\.auth\.tls: tls authentication needs the TLS connection itself/);
+      /paths\.mqtt\.auth\.tls: tls authentication needs client certificates: give the endpoint tls\.ca_certificates/);
+    const web = loadDocument(configDocument({ transports: [{ type: 'web', endpoint, paths: { mqtt: { type: 'mqtt', options: { realm: 'realm1' }, auth: { tls } } } }] }));
+    assert.equal(serviceAt(web.listeners[0], '/mqtt', 'mqtt').auth.tls?.type, 'static');
   });
 
   it('an mqtt path of a web transport (MQTT over WebSocket): the same options and auth rules', () => {

@@ -252,7 +252,7 @@ describe('problems', () => {
       },
     ];
     assert.deepEqual(problemsOfValue({ workers: [router({ transports })] }), [
-      'test: workers[0].transports[0].paths.ws.auth: enables no authentication method, so no client could join; add anonymous, ticket, wampcra or cryptosign',
+      'test: workers[0].transports[0].paths.ws.auth: enables no authentication method, so no client could join; add anonymous, ticket, wampcra, cryptosign or tls',
       'test: workers[0].transports[0].paths["/ws/"]: paths "ws" and "/ws/" are the same URL path /ws',
     ]);
   });

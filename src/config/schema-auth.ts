@@ -108,28 +108,63 @@ const cryptosignStatic = z.strictObject({
   trustroots: unsupported('cryptosign trustroots (certificate chains)'),
 });
 
-export const authSchema = z
-  .strictObject({
-    anonymous: methodSchema('anonymous', anonymousStatic).optional(),
-    ticket: methodSchema('ticket', ticketStatic).optional(),
-    wampcra: methodSchema('wampcra', wampcraStatic).optional(),
-    cryptosign: methodSchema('cryptosign', cryptosignStatic).optional(),
-    tls: unsupported('TLS client-certificate authentication', 'Junction offers it on MQTT transports; here use cryptosign, wampcra or ticket'),
-    cookie: unsupported('cookie authentication', 'use ticket, wampcra or cryptosign; each connection signs in with them'),
-    scram: unsupported('WAMP-SCRAM authentication', 'use wampcra with salt, iterations and keylen, or cryptosign'),
-    'anonymous-proxy': unsupported('proxy authentication'),
-    'cryptosign-proxy': unsupported('proxy authentication'),
-  })
-  .superRefine((auth, ctx) => {
-    const methods = [auth.anonymous, auth.ticket, auth.wampcra, auth.cryptosign];
-    if (methods.every((method) => method === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'enables no authentication method, so no client could join; add anonymous, ticket, wampcra or cryptosign',
-      });
-    }
-  })
-  .describe('Authentication methods offered on this WebSocket (default: anonymous with role "anonymous").');
+const sha1Fingerprint = z
+  .string()
+  .regex(/^([0-9a-fA-F]{2}:){19}[0-9a-fA-F]{2}$|^[0-9a-fA-F]{40}$/, { error: 'expected a SHA-1 fingerprint: 20 hex pairs, with or without ":"' });
+
+const tlsStatic = z.strictObject({
+  type: z.literal('static'),
+  principals: z
+    .record(
+      z.string(),
+      z.strictObject({
+        'certificate-sha1': sha1Fingerprint.optional().describe('The SHA-1 fingerprint of the one certificate of this principal (Crossbar\'s key); without it, a trusted certificate whose subject CN is the authid signs in.'),
+        role: roleName,
+      }),
+    )
+    .describe('authid -> certificate and role.'),
+});
+
+/** `auth.tls` wherever the door sees the client's TLS connection (WebSocket, RawSocket, MQTT). */
+export const tlsMethod = methodSchema('tls', tlsStatic)
+  .optional()
+  .describe('The client\'s TLS certificate (the endpoint needs tls.ca_certificates): by fingerprint or by subject CN.');
+
+/** The methods of a WAMP door; `tls` only where the door sees the TLS connection. */
+function wampAuth<T extends z.ZodType>(tls: T) {
+  return z
+    .strictObject({
+      anonymous: methodSchema('anonymous', anonymousStatic).optional(),
+      ticket: methodSchema('ticket', ticketStatic).optional(),
+      wampcra: methodSchema('wampcra', wampcraStatic).optional(),
+      cryptosign: methodSchema('cryptosign', cryptosignStatic).optional(),
+      tls,
+      cookie: unsupported('cookie authentication', 'use ticket, wampcra or cryptosign; each connection signs in with them'),
+      scram: unsupported('WAMP-SCRAM authentication', 'use wampcra with salt, iterations and keylen, or cryptosign'),
+      'anonymous-proxy': unsupported('proxy authentication'),
+      'cryptosign-proxy': unsupported('proxy authentication'),
+    })
+    .superRefine((auth, ctx) => {
+      const methods = [auth.anonymous, auth.ticket, auth.wampcra, auth.cryptosign, (auth as { tls?: unknown }).tls];
+      if (methods.every((method) => method === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'enables no authentication method, so no client could join; add anonymous, ticket, wampcra, cryptosign or tls',
+        });
+      }
+    })
+    .describe('Authentication methods offered on this WebSocket, RawSocket or long-poll door (default: anonymous with role "anonymous").');
+}
+
+export const authSchema = wampAuth(tlsMethod);
+
+/**
+ * A long-poll session lives across many HTTP requests, each free to come on another connection:
+ * no one TLS certificate stands for it.
+ */
+export const longPollAuthSchema = wampAuth(z
+  .never({ error: 'tls authentication needs one TLS connection per session; a long-poll session spans many HTTP requests: offer tls on a WebSocket path or a RawSocket transport' })
+  .optional());
 
 function notForSse(method: string) {
   return z

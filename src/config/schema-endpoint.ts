@@ -18,7 +18,7 @@ const tls = z
       .array(nonEmptyString)
       .min(1, { error: 'expected at least one PEM file' })
       .optional()
-      .describe('PEM files of the certificate authorities whose client certificates are accepted: clients are asked for a certificate (for an MQTT transport\'s tls authentication).'),
+      .describe('PEM files of the certificate authorities whose client certificates are accepted: clients are asked for a certificate, which the endpoint\'s tls authentication reads.'),
   })
   .describe('Serve TLS (https / wss) on this endpoint.');
 

@@ -4,7 +4,7 @@
  */
 
 import * as z from 'zod';
-import { authSchema, sseAuthSchema } from './schema-auth.js';
+import { longPollAuthSchema, sseAuthSchema } from './schema-auth.js';
 import { byteCount, ignored, pathServiceId, maxPerAddress, milliseconds, positiveInt, realmName, seconds } from './schema-parts.js';
 import { serializers } from './schema-websocket.js';
 
@@ -59,7 +59,7 @@ export const longPollService = z
     type: z.literal('longpoll'),
     id: pathServiceId,
     serializers,
-    auth: authSchema.optional(),
+    auth: longPollAuthSchema.optional(),
     options: longPollOptions.prefault({}),
   })
   .describe('WAMP over HTTP long-poll (open, send, receive, close below this path), as AutobahnJS speaks it.');

@@ -5,7 +5,7 @@
  */
 
 import * as z from 'zod';
-import { anonymousStatic, methodSchema, ticketStatic } from './schema-auth.js';
+import { anonymousStatic, methodSchema, ticketStatic, tlsMethod } from './schema-auth.js';
 import { endpointSchema } from './schema-endpoint.js';
 import { itemId, maxPerAddress, nonNegativeInt, notSupportedMessage, positiveInt, realmName, roleName, typeError } from './schema-parts.js';
 
@@ -73,49 +73,23 @@ function notForMqtt(method: string) {
     .optional();
 }
 
-const sha1Fingerprint = z
-  .string()
-  .regex(/^([0-9a-fA-F]{2}:){19}[0-9a-fA-F]{2}$|^[0-9a-fA-F]{40}$/, { error: 'expected a SHA-1 fingerprint: 20 hex pairs, with or without ":"' });
-
-const tlsStatic = z.strictObject({
-  type: z.literal('static'),
-  principals: z
-    .record(
-      z.string(),
-      z.strictObject({
-        'certificate-sha1': sha1Fingerprint.optional().describe('The SHA-1 fingerprint of the one certificate of this principal (Crossbar\'s key); without it, a trusted certificate whose subject CN is the authid signs in.'),
-        role: roleName,
-      }),
-    )
-    .describe('authid -> certificate and role.'),
-});
-
-/** The auth of an MQTT door; `tls` only where the door sees the TLS connection (not over a WebSocket path). */
-function mqttAuth<T extends z.ZodType>(tls: T) {
-  return z
-    .strictObject({
-      anonymous: methodSchema('anonymous', anonymousStatic).optional(),
-      ticket: methodSchema('ticket', ticketStatic).optional().describe('Username and password of the CONNECT, checked as authid and ticket.'),
-      tls,
-      wampcra: notForMqtt('wampcra'),
-      cryptosign: notForMqtt('cryptosign'),
-      cookie: notForMqtt('cookie'),
-      scram: notForMqtt('scram'),
-    })
-    .superRefine((auth, ctx) => {
-      if (auth.anonymous === undefined && auth.ticket === undefined && (auth as { tls?: unknown }).tls === undefined) {
-        ctx.addIssue({ code: 'custom', message: 'enables no authentication method, so no client could connect; add anonymous, ticket or tls' });
-      }
-    })
-    .describe('Who may connect: anonymous with a role, username + password as a ticket, and/or a TLS client certificate (default: anonymous with options.role).');
-}
-
-export const mqttAuthSchema = mqttAuth(methodSchema('tls', tlsStatic).optional()
-  .describe('The client\'s TLS certificate (the endpoint needs tls.ca_certificates): by fingerprint or by subject CN.'));
-
-const mqttPathAuthSchema = mqttAuth(z
-  .never({ error: 'tls authentication needs the TLS connection itself: offer it on an mqtt transport or a universal port with tls.ca_certificates, not on a WebSocket path' })
-  .optional());
+/** The auth of an MQTT door. */
+export const mqttAuthSchema = z
+  .strictObject({
+    anonymous: methodSchema('anonymous', anonymousStatic).optional(),
+    ticket: methodSchema('ticket', ticketStatic).optional().describe('Username and password of the CONNECT, checked as authid and ticket.'),
+    tls: tlsMethod,
+    wampcra: notForMqtt('wampcra'),
+    cryptosign: notForMqtt('cryptosign'),
+    cookie: notForMqtt('cookie'),
+    scram: notForMqtt('scram'),
+  })
+  .superRefine((auth, ctx) => {
+    if (auth.anonymous === undefined && auth.ticket === undefined && auth.tls === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'enables no authentication method, so no client could connect; add anonymous, ticket or tls' });
+    }
+  })
+  .describe('Who may connect: anonymous with a role, username + password as a ticket, and/or a TLS client certificate (default: anonymous with options.role).');
 
 const mqttOptions = z.strictObject({
   realm: realmName.describe('The realm every MQTT client joins.'),
@@ -218,8 +192,8 @@ export const mqttPathService = z
   .strictObject({
     type: z.literal('mqtt'),
     id: itemId.optional(),
-    options: mqttOptions.extend({ auth: mqttPathAuthSchema.optional().describe('Where Crossbar reads an MQTT transport\'s authentication (same as the top-level auth; give one).') }),
-    auth: mqttPathAuthSchema.optional().describe('Same as options.auth (give one of them).'),
+    options: mqttOptions.extend({ auth: mqttAuthSchema.optional().describe('Where Crossbar reads an MQTT transport\'s authentication (same as the top-level auth; give one).') }),
+    auth: mqttAuthSchema.optional().describe('Same as options.auth (give one of them).'),
   })
   .superRefine(authOnce)
   .describe('Junction extension: MQTT over WebSocket (subprotocol "mqtt") on this path, for browser MQTT clients; the options of an mqtt transport.');

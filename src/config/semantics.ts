@@ -11,6 +11,7 @@ import { posix } from 'node:path';
 import { defaultUriCheck } from './model.js';
 import { problem } from './codes.js';
 import { type ConfigPath, type ConfigProblem } from './problems.js';
+import { checkClientCertificates } from './semantics-certificates.js';
 import { checkComponents } from './semantics-components.js';
 import { entries, isRecord, RealmReferences, type Entry, type RealmFacts } from './semantics-realms.js';
 import { checkAuthRealms, checkListenerPaths, checkMqttRoles, checkPrincipalRoles } from './semantics-web.js';
@@ -98,27 +99,6 @@ function checkTransports(routers: Entry[], refs: RealmReferences, problems: Conf
     checkSocketFile(transport, socketFiles, problems);
     checkTransportServices(transport, refs, problems);
     checkClientCertificates(transport, problems);
-  }
-}
-
-/**
- * `tls.ca_certificates` asks clients for a certificate, and only an MQTT door's `tls`
- * authentication reads it: each needs the other, else part of the file would do nothing.
- */
-function checkClientCertificates(transport: Entry, problems: ConfigProblem[]): void {
-  const { value, path } = transport;
-  const tls = isRecord(value.endpoint) && isRecord(value.endpoint.tls) ? value.endpoint.tls : undefined;
-  const askedFor = tls?.ca_certificates !== undefined;
-  const mqtt = value.type === 'mqtt' ? { part: value, at: path } : value.type === 'universal' && isRecord(value.mqtt) ? { part: value.mqtt, at: [...path, 'mqtt'] } : undefined;
-  const options = mqtt && isRecord(mqtt.part.options) ? mqtt.part.options : undefined;
-  const auth = mqtt && isRecord(mqtt.part.auth) ? { value: mqtt.part.auth, at: [...mqtt.at, 'auth'] }
-    : mqtt && options && isRecord(options.auth) ? { value: options.auth, at: [...mqtt.at, 'options', 'auth'] } : undefined;
-  const wantsCertificate = auth?.value.tls !== undefined;
-  if (wantsCertificate && !askedFor) {
-    problems.push(problem('config.tls.certificate_not_asked', [...auth!.at, 'tls']));
-  }
-  if (askedFor && !wantsCertificate) {
-    problems.push(problem('config.tls.certificate_not_read', [...path, 'endpoint', 'tls', 'ca_certificates']));
   }
 }
 

@@ -8,6 +8,7 @@ import { RealmAuthorizer, type RoleAuthorizer } from '../auth/realm-authorizer.j
 import { ServiceSessions } from '../auth/service-sessions.js';
 import { defaultDynamicCallTimeoutMs } from '../auth/sign-in-defaults.js';
 import { PermissionTable } from '../auth/static-authorizer.js';
+import { SignInTally } from '../auth/sign-in-tally.js';
 import { SignInThrottle, type ThrottleOptions } from '../auth/throttle.js';
 import { dynamicTicket, staticTicket } from '../auth/ticket.js';
 import { dynamicTls, staticTls } from '../auth/tls.js';
@@ -48,6 +49,7 @@ export interface NodeAuthOptions {
  */
 export class NodeAuth {
   readonly throttle: SignInThrottle;
+  readonly tally = new SignInTally();
   private readonly services: ServiceSessions;
   private readonly log: Logger;
   private readonly roles = new Map<string, Set<string>>();
@@ -74,6 +76,7 @@ export class NodeAuth {
     return gateOf({
       methods: methodsOf(auth, where, (dynamic, method) => this.authenticator(dynamic, method)),
       throttle: this.throttle,
+      tally: this.tally,
       log: this.log.child({ auth: where }),
       challengeTimeoutMs: this.options.challengeTimeoutMs,
       roleExists: (realm, role) => this.roles.get(realm)?.has(role) ?? true,

@@ -106,7 +106,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
   const ports = new Map<string, number>();
   let components = new Map<string, RunningComponent>();
   const stopProcessMetrics = startProcessMetrics(metrics);
-  const stopSignInMetrics = meterSignIn(auth.throttle, metrics);
+  const stopSignInMetrics = meterSignIn(auth, metrics);
   try {
     components = await startComponents(config.components, context);
     for (const listenerConfig of config.listeners) {

@@ -1,5 +1,5 @@
 import { TLSSocket } from 'node:tls';
-import type { ClientCertificate } from '../auth/tls.js';
+import type { CertificateName, ClientCertificate } from '../auth/tls.js';
 
 /**
  * The certificate a client presented on a TLS connection, as sign-in reads it (auth/tls.ts), or
@@ -15,16 +15,28 @@ export function clientCertificateOf(socket: object): ClientCertificate | undefin
     ...(error ? { authorization_error: String(error) } : {}),
     sha1: peer.fingerprint,
     sha256: peer.fingerprint256,
-    subject: commonName(peer.subject),
-    issuer: commonName(peer.issuer),
+    subject: nameOf(peer.subject),
+    issuer: nameOf(peer.issuer),
     serial: peer.serialNumber,
     not_before: peer.valid_from,
     not_after: peer.valid_to,
   };
 }
 
-function commonName(name: { CN?: string | string[] } | undefined): { cn?: string } {
-  const cn = name?.CN;
-  // A subject may repeat CN; only a single one names the client unambiguously.
-  return typeof cn === 'string' ? { cn } : {};
+/** {CN: "x", O: "y"} -> {cn: "x", o: "y"}: Crossbar's keys. A repeated component (an array) names nothing unambiguously, so it is left out. */
+function nameOf(name: Record<string, string | string[] | undefined> | undefined): CertificateName {
+  const components: CertificateName = {};
+  for (const [key, value] of Object.entries(name ?? {})) {
+    if (typeof value === 'string') components[key.toLowerCase()] = value;
+  }
+  return components;
+}
+
+/**
+ * A session's TransportInfo.extra with the client's certificate under `client_cert` (Crossbar's
+ * name) when `socket` has one; `extra` itself otherwise (a shared object stays shared).
+ */
+export function withClientCertificate<T extends object>(extra: T, socket: object): T | (T & { client_cert: ClientCertificate }) {
+  const certificate = clientCertificateOf(socket);
+  return certificate === undefined ? extra : { ...extra, client_cert: certificate };
 }

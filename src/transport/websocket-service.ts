@@ -6,6 +6,7 @@ import { MetricsRegistry } from '../metrics/registry.js';
 import type { Logger } from '../router/log.js';
 import type { Peer, SessionLink, TransportInfo } from '../router/peer.js';
 import { ConnectionSlots, PerKeyLogThrottle } from './connection-slots.js';
+import { withClientCertificate } from './client-certificate.js';
 import { chooseCodec, offeredSubprotocols } from './subprotocol.js';
 import { PingWheel } from './ping-wheel.js';
 import { WAMP1_SUBPROTOCOL } from './wamp1/messages.js';
@@ -193,7 +194,7 @@ export class WebSocketService {
     }
     // ws.protocol is "" when handleProtocols chose none: only let through for unannouncedCodec.
     const codec = chooseCodec([ws.protocol], this.options.codecs) ?? this.unannouncedCodec!;
-    const connection = new WebSocketConnection(ws, codec, peerLabel, this.extraFor(request), slotKey, this.shared);
+    const connection = new WebSocketConnection(ws, codec, peerLabel, this.connectionExtra(request), slotKey, this.shared);
     ws.on('message', this.listeners.message);
     ws.on('error', this.listeners.error);
     connection.link = this.attach(connection);
@@ -210,6 +211,15 @@ export class WebSocketService {
     const last = this.lastExtra;
     if (last !== undefined && last.path === path) return last;
     return (this.lastExtra = Object.freeze({ path }));
+  }
+
+  /**
+   * TransportInfo.extra of a WAMP v2 connection: its path, and the client's TLS certificate when
+   * the endpoint asked for one (`tls` sign-in reads it; only the TLS connection itself tells it,
+   * never a header, so behind a TLS-terminating proxy there is none).
+   */
+  private connectionExtra(request: IncomingMessage): TransportInfo['extra'] {
+    return withClientCertificate(this.extraFor(request), request.socket);
   }
 
   /** Tracks a connection until it closes (for closeAll and the counts) and keeps it alive. */

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,7 +9,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/config/problems.js';
 import { startNode, type RunningNode } from '../../src/node/node.js';
 import { silentLogger } from '../../src/router/log.js';
-import { openssl, skipTls } from '../support/tls.js';
+import { skipTls, TestCertificates } from '../support/tls.js';
 
 /**
  * TLS client certificates sign MQTT devices in (auth "tls"): a certificate authority made with
@@ -19,30 +18,18 @@ import { openssl, skipTls } from '../support/tls.js';
  * self-signed certificate, another CN, and no certificate are refused with CONNACK 5 / 0x87.
  */
 
-const dir = mkdtempSync(join(tmpdir(), 'junction-mqtt-tls-'));
-const file = (name: string): string => join(dir, name);
-
-function issue(name: string, cn: string, issuer: string | undefined, extensions?: string): void {
-  if (issuer === undefined) {
-    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file(`${name}.key`), '-out', file(`${name}.crt`), '-days', '1', '-subj', `/CN=${cn}`,
-      ...(name === 'ca' ? ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign'] : []));
-    return;
-  }
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file(`${name}.key`), '-out', file(`${name}.csr`), '-subj', `/CN=${cn}`);
-  openssl('x509', '-req', '-in', file(`${name}.csr`), '-CA', file(`${issuer}.crt`), '-CAkey', file(`${issuer}.key`), '-CAcreateserial',
-    '-out', file(`${name}.crt`), '-days', '1', ...(extensions === undefined ? [] : ['-extfile', file(extensions)]));
-}
+const certificates = new TestCertificates(mkdtempSync(join(tmpdir(), 'junction-mqtt-tls-')));
+const file = (name: string): string => certificates.file(name);
 
 let pinnedSha1 = '';
 if (!skipTls) {
-  writeFileSync(file('server.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  issue('ca', 'devices ca', undefined);
-  issue('server', 'localhost', 'ca', 'server.ext');
-  issue('kitchen', 'sensor-kitchen', 'ca'); // signs in by CN
-  issue('boiler', 'whatever-cn', 'ca'); // pinned by fingerprint
-  issue('stranger', 'sensor-stranger', 'ca'); // trusted, but no principal
-  issue('rogue', 'sensor-kitchen', undefined); // the kitchen's CN, self-signed
-  pinnedSha1 = new X509Certificate(readFileSync(file('boiler.crt'))).fingerprint;
+  certificates.authority('ca', 'devices ca');
+  certificates.server('server', 'ca');
+  certificates.issue('kitchen', '/CN=sensor-kitchen', 'ca'); // signs in by CN
+  certificates.issue('boiler', '/CN=whatever-cn', 'ca'); // pinned by fingerprint
+  certificates.issue('stranger', '/CN=sensor-stranger', 'ca'); // trusted, but no principal
+  certificates.issue('rogue', '/CN=sensor-kitchen'); // the kitchen's CN, self-signed
+  pinnedSha1 = certificates.sha1('boiler');
 }
 
 function documentWith(tls: Record<string, unknown>, auth: Record<string, unknown>) {
@@ -57,6 +44,7 @@ function documentWith(tls: Record<string, unknown>, auth: Record<string, unknown
       transports: [
         { type: 'websocket', id: 'wamp', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' } },
         { type: 'mqtt', id: 'mqtts', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1', tls }, options: { realm: 'realm1', auth } },
+        { type: 'web', id: 'web', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1', tls }, paths: { mqtt: { type: 'mqtt', options: { realm: 'realm1', auth } } } },
       ],
     }],
   };
@@ -74,12 +62,11 @@ describe('MQTT devices signed in by TLS client certificate', { skip: skipTls }, 
   });
   after(async () => {
     await node?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(certificates.dir, { recursive: true, force: true });
   });
 
   const options = (device?: string, version: 4 | 5 = 5): IClientOptions => ({
-    protocolVersion: version, reconnectPeriod: 0, connectTimeout: 5_000, ca: readFileSync(file('ca.crt')),
-    ...(device === undefined ? {} : { key: readFileSync(file(`${device}.key`)), cert: readFileSync(file(`${device}.crt`)) }),
+    protocolVersion: version, reconnectPeriod: 0, connectTimeout: 5_000, ...certificates.clientOptions(device, 'ca'),
   });
   const url = () => `mqtts://127.0.0.1:${node.ports.get('mqtts')}`;
 
@@ -116,6 +103,18 @@ describe('MQTT devices signed in by TLS client certificate', { skip: skipTls }, 
     } finally {
       await wamp.leave();
     }
+  });
+
+  it('MQTT over WebSocket on a TLS web transport signs in by the same certificate', async () => {
+    const client = await mqtt.connectAsync(`wss://127.0.0.1:${node.ports.get('web')}/mqtt`, { ...options('kitchen'), clientId: 'tls-ws-kitchen' });
+    try {
+      await client.publishAsync('readings/ws', '{"args": [1]}', { qos: 1 }); // the device role may publish; anonymous may not
+    } finally {
+      await client.endAsync();
+    }
+    const refused = await mqtt.connectAsync(`wss://127.0.0.1:${node.ports.get('web')}/mqtt`, { ...options(), clientId: 'tls-ws-none' })
+      .then(async (other) => { await other.endAsync(true); return undefined; }, (error: { code?: number }) => error.code);
+    assert.equal(refused, 0x87, 'no certificate');
   });
 
   it('refuses a missing, untrusted or unknown certificate with CONNACK 0x87 (MQTT 5) and 5 (MQTT 3.1.1)', async () => {

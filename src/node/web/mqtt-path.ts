@@ -1,5 +1,6 @@
 import { WebSocketServer } from 'ws';
 import type { MqttPathService } from '../../config/model.js';
+import { clientCertificateOf } from '../../transport/client-certificate.js';
 import { clientRegistry } from '../../transport/mqtt/client-registry.js';
 import { MqttService } from '../../transport/mqtt/mqtt-service.js';
 import { WebSocketAsMqttSocket } from '../../transport/mqtt/websocket-socket.js';
@@ -40,7 +41,8 @@ export const mqttPath: PathServiceFactory<MqttPathService> = (service, context) 
           ws.close(1002, 'this path speaks MQTT: offer the "mqtt" subprotocol');
           return;
         }
-        mqtt.accept(new WebSocketAsMqttSocket(ws), client.label, client.address);
+        // The TLS connection is the client's own unless a proxy ended it (then there is no certificate).
+        mqtt.accept(new WebSocketAsMqttSocket(ws), client.label, client.address, clientCertificateOf(request.socket));
       });
     },
     close: () => mqtt.close(),
