@@ -5,7 +5,8 @@ import { isDict } from '../protocol/parse.js';
  * What a dynamic authenticator may answer (Crossbar's convention): a role name, or a dict with
  * the role and optionally the authid, realm and authextra to give the session, plus what the
  * method needs to check the client: the wampcra secret (with salt/iterations/keylen when salted)
- * or the cryptosign public key.
+ * or the cryptosign public key, or the scram principal (kdf, iterations, memory, salt, stored-key,
+ * server-key; checked by the scram method).
  */
 export interface Principal {
   role: string;
@@ -17,9 +18,19 @@ export interface Principal {
   iterations?: number;
   keylen?: number;
   pubkey?: string;
+  kdf?: string;
+  memory?: number;
+  storedKey?: string;
+  serverKey?: string;
 }
 
 export type PrincipalResult = { ok: true; principal: Principal } | { ok: false; why: string };
+
+/** The answer's text fields, by their name there and in Principal. */
+const textFields = [
+  ['authid', 'authid'], ['realm', 'realm'], ['secret', 'secret'], ['salt', 'salt'], ['pubkey', 'pubkey'],
+  ['kdf', 'kdf'], ['stored-key', 'storedKey'], ['server-key', 'serverKey'],
+] as const;
 
 const ed25519Hex = /^[0-9a-fA-F]{64}$/;
 
@@ -32,13 +43,13 @@ export function readPrincipal(answer: unknown): PrincipalResult {
   const principal: Principal = { role: '' };
   if (typeof answer.role !== 'string' || answer.role === '') return bad('no "role" (a non-empty string)');
   principal.role = answer.role;
-  for (const key of ['authid', 'realm', 'secret', 'salt', 'pubkey'] as const) {
+  for (const [key, field] of textFields) {
     const value = answer[key];
     if (value === undefined || value === null) continue;
     if (typeof value !== 'string' || value === '') return bad(`"${key}" that is not a non-empty string`);
-    principal[key] = value;
+    principal[field] = value;
   }
-  for (const key of ['iterations', 'keylen'] as const) {
+  for (const key of ['iterations', 'keylen', 'memory'] as const) {
     const value = answer[key];
     if (value === undefined || value === null) continue;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) return bad(`"${key}" that is not a positive integer`);

@@ -9,6 +9,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
   check: { summary: 'validate a config file and list every problem', load: () => import('./commands/check.js') },
   init: { summary: 'write a starter config file', load: () => import('./commands/init.js') },
   schema: { summary: 'print the config JSON Schema (for editors)', load: () => import('./commands/schema.js') },
+  'scram-principal': { summary: 'make a WAMP-SCRAM principal from a password (read on stdin)', load: () => import('./commands/scram-principal.js') },
   version: { summary: 'print the version', load: () => import('./commands/version.js') },
 };
 
@@ -16,7 +17,8 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
 export const commandNames = Object.keys(commands);
 
 function help(): string {
-  const lines = Object.entries(commands).map(([name, { summary }]) => `  ${name.padEnd(8)} ${summary}`);
+  const width = Math.max(...commandNames.map((name) => name.length));
+  const lines = Object.entries(commands).map(([name, { summary }]) => `  ${name.padEnd(width)} ${summary}`);
   return `Usage: junction <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "junction <command> --help" for a command's options.\n`;
 }
 

@@ -88,6 +88,21 @@ describe('Crossbar patterns found in real configs', () => {
     });
   });
 
+  it('scram-authentication: static WAMP-SCRAM principals (argon2id-13 from Autobahn\'s derive_scram_credential, pbkdf2 with Crossbar\'s required memory) and a dynamic authenticator load as written', async () => {
+    const config = await load('scram-authentication.json');
+    assert.deepEqual(config.notices, []);
+    const scram = websocketAt(config.listeners[0], '/').auth.scram;
+    assert.equal(scram?.type, 'static');
+    assert.deepEqual(Object.keys(scram.principals), ['carol@example.com', 'dave']);
+    assert.deepEqual(scram.principals.dave, {
+      kdf: 'pbkdf2', iterations: 4096, memory: 512, salt: 'b93474c71e302e76895f997e0bfd3982',
+      storedKey: 'e5afa43b5ee5c2ee73203511d4a0b8839c9beb4201fcfd75438224c34a4e4e0f',
+      serverKey: 'dd6d024e5c95d0783fe7c1114c4ed4e73a21fd0098061d3d32d4b28385be0898',
+      role: 'device',
+    });
+    assert.deepEqual(websocketAt(config.listeners[1], '/').auth.scram, { type: 'dynamic', authenticator: 'com.example.authenticate', authenticatorRealm: 'realm1' });
+  });
+
   it('tls-client-certificates: auth.tls on a web transport\'s websocket path and a rawsocket transport, ca_certificates beside the key', async () => {
     const config = await load('tls-client-certificates.json');
     const [web, rawsocket] = config.listeners;

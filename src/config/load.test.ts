@@ -202,6 +202,24 @@ describe('problems', () => {
     assert.deepEqual(websocketAt(config.listeners[0], '/').auth, { anonymous: { type: 'static', role: 'guest' } });
   });
 
+  it('a scram principal: Argon2 without memory, keys that are not 32 bytes of hex, an unknown kdf, a role no realm defines', () => {
+    const key = 'ab'.repeat(32);
+    const principals = {
+      alice: { kdf: 'argon2id-13', iterations: 4096, salt: 'e0d4', 'stored-key': key, 'server-key': key, role: 'anonymous' },
+      bob: { kdf: 'pbkdf2', iterations: 4096, salt: 'xy', 'stored-key': 'abcd', 'server-key': key, role: 'anonymous' },
+      carol: { kdf: 'scrypt', iterations: 1, salt: 'e0d4', 'stored-key': key, 'server-key': key, role: 'nobody' },
+    };
+    const transports = [{ type: 'websocket', endpoint: { type: 'tcp', port: 9000 }, auth: { scram: { type: 'static', principals } } }];
+    const at = 'test: workers[0].transports[0].auth.scram.principals';
+    assert.deepEqual(problemsOfValue({ workers: [router({ transports })] }), [
+      `${at}.alice.memory: kdf "argon2id-13" needs "memory" (KiB)`,
+      `${at}.bob.salt: expected bytes in hex`,
+      `${at}.bob["stored-key"]: expected 32 bytes as 64 hex characters`,
+      `${at}.carol.kdf: expected "argon2id-13" or "argon2id13" or "pbkdf2"`,
+      `${at}.carol.role: role "nobody" is not defined in any realm, so signing in as this principal would always fail with wamp.error.no_such_role`,
+    ]);
+  });
+
   it('ports out of range and ports used twice', () => {
     const transports = [
       { type: 'websocket', endpoint: { type: 'tcp', port: 8080 } },
@@ -252,7 +270,7 @@ describe('problems', () => {
       },
     ];
     assert.deepEqual(problemsOfValue({ workers: [router({ transports })] }), [
-      'test: workers[0].transports[0].paths.ws.auth: enables no authentication method, so no client could join; add anonymous, ticket, wampcra, cryptosign or tls',
+      'test: workers[0].transports[0].paths.ws.auth: enables no authentication method, so no client could join; add anonymous, ticket, wampcra, cryptosign, scram or tls',
       'test: workers[0].transports[0].paths["/ws/"]: paths "ws" and "/ws/" are the same URL path /ws',
     ]);
   });

@@ -43,6 +43,29 @@ describe('maskSecrets', () => {
     assert.ok(text.includes('"ops"'));
   });
 
+  it('masks the keys and salt of WAMP-SCRAM principals, keeping their kdf, costs and role', () => {
+    const config = parseConfig({
+      version: 2,
+      workers: [{
+        type: 'router',
+        realms: [{ name: 'r', roles: [{ name: 'user', permissions: [] }] }],
+        transports: [{
+          type: 'websocket', endpoint: { type: 'tcp', port: 0 },
+          auth: { scram: { type: 'static', principals: { carol: {
+            kdf: 'argon2id-13', memory: 512, iterations: 4096, salt: 'e0d47ca1bc1eb62e650fc1fd660a9bfb',
+            'stored-key': '778faae5b615483c00225c12bc88f714467ddb8254d5a918469444d4371e2f74',
+            'server-key': '32f8800ec7c15354efb66b7b23d8354aee29d8552f94b7bb99d385ceaf910c29', role: 'user',
+          } } } },
+        }],
+      }],
+    }, { source: 'test', env: {} });
+    const masked = maskSecrets(config) as any;
+    const text = JSON.stringify(masked);
+    for (const secret of ['e0d47ca1', '778faae5', '32f8800e']) assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
+    const principal = masked.listeners[0].paths['/'].auth.scram.principals.carol;
+    assert.deepEqual(principal, { kdf: 'argon2id-13', iterations: 4096, memory: 512, salt: maskedMark, storedKey: maskedMark, serverKey: maskedMark, role: 'user' });
+  });
+
   it("masks a webhook's github_secret and a program's environment values, keeping the variables' names", () => {
     const config = parseConfig({
       version: 2,

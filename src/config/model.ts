@@ -13,6 +13,7 @@
  * loader fills in against the published defaults.
  */
 
+import type { ScramKdf } from '../auth/scram-keys.js';
 import type { MatchPolicy } from '../protocol/uri.js';
 import type { RedirectStatus } from './schema-web-services.js';
 
@@ -537,6 +538,20 @@ export type CryptosignAuthConfig =
   | { type: 'static'; principals: Record<string, CryptosignPrincipal> }
   | DynamicAuthConfig;
 
+export type ScramAuthConfig = { type: 'static'; principals: Record<string, ScramPrincipal> } | DynamicAuthConfig;
+
+/** A WAMP-SCRAM principal: what the client's key derivation needs, and the keys that check its proof (hex). */
+export interface ScramPrincipal {
+  kdf: ScramKdf;
+  iterations: number;
+  /** Argon2's memory cost, KiB; always present with Argon2. */
+  memory?: number;
+  salt: string;
+  storedKey: string;
+  serverKey: string;
+  role: string;
+}
+
 export interface CryptosignPrincipal {
   /** Ed25519 public keys, 64 hex characters each; at least one. */
   authorizedKeys: string[];
@@ -551,6 +566,7 @@ export interface AuthConfig {
   ticket?: TicketAuthConfig;
   wampcra?: WampCraAuthConfig;
   cryptosign?: CryptosignAuthConfig;
+  scram?: ScramAuthConfig;
   /** TLS client certificates (MQTT transports on a TLS endpoint with caCertificates). */
   tls?: TlsAuthConfig;
 }

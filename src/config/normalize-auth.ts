@@ -50,6 +50,24 @@ export function authConfig(auth: AuthFile | SseAuthFile | ConsoleAuthFile | Mqtt
             })),
           };
   }
+  if ('scram' in auth && auth.scram !== undefined) {
+    const method = auth.scram;
+    result.scram =
+      method.type === 'dynamic'
+        ? dynamicAuth(method)
+        : {
+            type: 'static',
+            principals: mapValues(method.principals, (principal) => ({
+              kdf: principal.kdf,
+              iterations: principal.iterations,
+              ...(principal.memory === undefined ? {} : { memory: principal.memory }),
+              salt: principal.salt,
+              storedKey: principal['stored-key'],
+              serverKey: principal['server-key'],
+              role: principal.role,
+            })),
+          };
+  }
   if ('tls' in auth && auth.tls !== undefined) {
     const method = auth.tls;
     result.tls =

@@ -5,6 +5,7 @@
  */
 
 import * as z from 'zod';
+import { scramKdfs } from '../auth/scram-keys.js';
 import {
   ignored,
   nonEmptyString,
@@ -108,6 +109,32 @@ const cryptosignStatic = z.strictObject({
   trustroots: unsupported('cryptosign trustroots (certificate chains)'),
 });
 
+const hexBytes = z.string().regex(/^(?:[0-9a-fA-F]{2})+$/, { error: 'expected bytes in hex' });
+const scramKey = z.string().regex(/^[0-9a-fA-F]{64}$/, { error: 'expected 32 bytes as 64 hex characters' });
+
+const scramPrincipal = z
+  .strictObject({
+    kdf: z.enum(scramKdfs).describe('Key derivation function the client runs: "argon2id-13" (Autobahn|Python\'s and Crossbar\'s name; "argon2id13" is the spec\'s) or "pbkdf2".'),
+    iterations: positiveInt.describe('Argon2 time cost, or PBKDF2 iteration count.'),
+    memory: positiveInt.optional().describe('Argon2 memory cost in KiB (needed with Argon2).'),
+    salt: hexBytes.describe('The principal\'s random salt, in hex.'),
+    'stored-key': scramKey.describe('StoredKey, in hex; write "${ENV_NAME}" to read it from the environment.'),
+    'server-key': scramKey.describe('ServerKey, in hex; write "${ENV_NAME}" to read it from the environment.'),
+    role: roleName,
+  })
+  .superRefine((principal, ctx) => {
+    if (principal.kdf !== 'pbkdf2' && principal.memory === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['memory'], message: `kdf "${principal.kdf}" needs "memory" (KiB)` });
+    }
+  });
+
+const scramStatic = z.strictObject({
+  type: z.literal('static'),
+  principals: z
+    .record(z.string(), scramPrincipal)
+    .describe('authid -> SCRAM keys and role (make them with `junction scram-principal` or Autobahn|Python\'s derive_scram_credential).'),
+});
+
 const sha1Fingerprint = z
   .string()
   .regex(/^([0-9a-fA-F]{2}:){19}[0-9a-fA-F]{2}$|^[0-9a-fA-F]{40}$/, { error: 'expected a SHA-1 fingerprint: 20 hex pairs, with or without ":"' });
@@ -140,16 +167,16 @@ function wampAuth<T extends z.ZodType>(tls: T) {
       cryptosign: methodSchema('cryptosign', cryptosignStatic).optional(),
       tls,
       cookie: unsupported('cookie authentication', 'use ticket, wampcra or cryptosign; each connection signs in with them'),
-      scram: unsupported('WAMP-SCRAM authentication', 'use wampcra with salt, iterations and keylen, or cryptosign'),
+      scram: methodSchema('scram', scramStatic).optional(),
       'anonymous-proxy': unsupported('proxy authentication'),
       'cryptosign-proxy': unsupported('proxy authentication'),
     })
     .superRefine((auth, ctx) => {
-      const methods = [auth.anonymous, auth.ticket, auth.wampcra, auth.cryptosign, (auth as { tls?: unknown }).tls];
+      const methods = [auth.anonymous, auth.ticket, auth.wampcra, auth.cryptosign, auth.scram, (auth as { tls?: unknown }).tls];
       if (methods.every((method) => method === undefined)) {
         ctx.addIssue({
           code: 'custom',
-          message: 'enables no authentication method, so no client could join; add anonymous, ticket, wampcra, cryptosign or tls',
+          message: 'enables no authentication method, so no client could join; add anonymous, ticket, wampcra, cryptosign, scram or tls',
         });
       }
     })

@@ -65,7 +65,7 @@ function checkService(service: Record<string, unknown>, path: ConfigPath, refs: 
 
 /**
  * Where the client names the realm (WebSocket, RawSocket, long-poll), each role a static sign-in
- * gives (anonymous, ticket principals, WAMP-CRA users, cryptosign principals) must exist in some
+ * gives (anonymous, ticket principals, WAMP-CRA users, cryptosign and scram principals) must exist in some
  * realm. Roles a dynamic authenticator returns are not known until it answers.
  */
 export function checkPrincipalRoles(auth: unknown, path: ConfigPath, refs: RealmReferences): void {

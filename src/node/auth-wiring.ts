@@ -5,6 +5,7 @@ import { DynamicAuthorizer } from '../auth/dynamic-authorizer.js';
 import { authGate as gateOf } from '../auth/gate.js';
 import type { AuthMethod } from '../auth/method.js';
 import { RealmAuthorizer, type RoleAuthorizer } from '../auth/realm-authorizer.js';
+import { dynamicScram, staticScram } from '../auth/scram.js';
 import { ServiceSessions } from '../auth/service-sessions.js';
 import { defaultDynamicCallTimeoutMs } from '../auth/sign-in-defaults.js';
 import { PermissionTable } from '../auth/static-authorizer.js';
@@ -114,7 +115,7 @@ type AuthenticatorFactory = (dynamic: DynamicAuthConfig, method: string) => Dyna
 /** One AuthMethod per configured method, static or dynamic. */
 function methodsOf(auth: AuthConfig, where: string, authenticator: AuthenticatorFactory): AuthMethod[] {
   const methods: AuthMethod[] = [];
-  const { anonymous, ticket, wampcra, cryptosign, tls } = auth;
+  const { anonymous, ticket, wampcra, cryptosign, scram, tls } = auth;
   if (anonymous) {
     methods.push(anonymous.type === 'dynamic'
       ? dynamicAnonymous(authenticator(anonymous, 'anonymous'))
@@ -131,6 +132,7 @@ function methodsOf(auth: AuthConfig, where: string, authenticator: Authenticator
       ? dynamicCryptosign(authenticator(cryptosign, 'cryptosign'))
       : staticCryptosign(cryptosign.principals));
   }
+  if (scram) methods.push(scram.type === 'dynamic' ? dynamicScram(authenticator(scram, 'scram')) : staticScram(scram.principals));
   if (tls) methods.push(tls.type === 'dynamic' ? dynamicTls(authenticator(tls, 'tls')) : staticTls(tls.principals));
   if (methods.length === 0) throw new UnsupportedConfigError(`${where}: no authentication method is configured`);
   return methods;

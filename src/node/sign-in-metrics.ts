@@ -9,7 +9,7 @@ import type { MetricsRegistry } from '../metrics/registry.js';
  */
 export function meterSignIn({ throttle, tally }: { throttle: SignInThrottle; tally: SignInTally }, registry: MetricsRegistry): () => void {
   const signIns = registry.counter('junction_sign_ins_total',
-    'Sign-ins through a transport\'s auth, by method (anonymous, ticket, wampcra, cryptosign, tls) and outcome (welcome, refused)');
+    'Sign-ins through a transport\'s auth, by method (anonymous, ticket, wampcra, cryptosign, scram, tls) and outcome (welcome, refused)');
   const throttled = registry.counter('junction_sign_in_throttled_total',
     'Sign-in attempts from an address over its failure budget, by outcome (delayed: made to wait; refused: the wait would pass sign_in.max_wait)');
   const addresses = registry.gauge('junction_sign_in_addresses', 'Client addresses the sign-in throttle remembers failures of');

@@ -84,6 +84,7 @@ describe('the README limits table', () => {
       user_timeout: 'a Crossbar endpoint option Junction ignores (notice)',
       max_window_bits: 'WebSocket compression tuning',
       memory_level: 'WebSocket compression tuning',
+      memory: "a WAMP-SCRAM principal's Argon2 memory cost, spent by the client (the router never runs Argon2)",
     };
     const named = new Set(rows.flatMap(({ setting }) => [...setting.matchAll(/`([^`]+)`/g)].flatMap(([, code]) => code!.split(/[.\s,]+/))));
     const limitLike = [...schemaWords(true)].filter((word) => /^max_|limit|^concurrency|timeout$|_rate$|memory/.test(word));

@@ -19,6 +19,7 @@ txaio.use_asyncio()
 from autobahn.asyncio.component import Component  # noqa: E402 (txaio must choose asyncio first)
 from autobahn.wamp.exception import ApplicationError  # noqa: E402
 from autobahn.wamp.types import CallOptions, PublishOptions, RegisterOptions, SubscribeOptions  # noqa: E402
+from component_loop import run_until  # noqa: E402
 
 DETAILS = RegisterOptions(details_arg='details')
 
@@ -233,14 +234,7 @@ def main():
         await session.leave()
         finished.set()
 
-    # Not autobahn.asyncio.component.run(): Debian's 22.7 uses @asyncio.coroutine, gone in Python 3.11.
-    async def serve():
-        loop = asyncio.get_running_loop()
-        txaio.config.loop = loop
-        component.start(loop=loop)
-        await asyncio.wait_for(finished.wait(), 60)
-
-    asyncio.run(serve())
+    run_until(component, finished)
 
 
 if __name__ == '__main__':

@@ -1,0 +1,173 @@
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { ErrorUri } from '../protocol/errors.js';
+import type { Authenticate, Dict } from '../protocol/messages.js';
+import type { AuthRequest, Identity } from '../router/hooks.js';
+import { DynamicAuthenticator, identityOf, isFailure } from './dynamic.js';
+import { fail, requestedAuthextra, requestedAuthid, type AuthMethod, type Failure, type MethodOutcome } from './method.js';
+import { saslprep } from './saslprep.js';
+import {
+  authMessage,
+  authMessageForms,
+  proves,
+  readScramCredential,
+  serverSignature,
+  type ScramCredential,
+  type ScramExchange,
+  type ScramFields,
+} from './scram-keys.js';
+
+/** The authmethod name, as Crossbar and Autobahn|Python have it (the spec's draft says "wamp-scram"). */
+const method = 'scram';
+
+export interface ScramPrincipal extends ScramFields {
+  role: string;
+}
+
+/**
+ * A client nonce: base64 (the spec requires it), long enough to matter and short enough to bound
+ * what a client makes us hold and hash. Autobahn|Python sends 16 random bytes (24 characters).
+ */
+const clientNonceForm = /^[A-Za-z0-9+/]{8,256}={0,2}$/;
+/** Random bytes the router appends to the client nonce (the spec recommends 16). */
+const serverNonceBytes = 16;
+
+function refusal(message: string, authid?: string): Failure {
+  return { kind: 'fail', why: message, authid, refusal: { reason: ErrorUri.authenticationFailed, message } };
+}
+
+interface ScramHello {
+  /** As the client sent it. */
+  authid: string;
+  /** After SASLprep, for the AuthMessage. */
+  prepared: string;
+  clientNonce: string;
+}
+
+/** What HELLO must carry for SCRAM: an authid and a base64 nonce; no channel binding. */
+function readHello(request: AuthRequest): ScramHello | Failure {
+  const claimed = requestedAuthid(request);
+  if (claimed === undefined) return refusal('scram needs an authid in HELLO');
+  const extra = requestedAuthextra(request) ?? {};
+  const binding = extra.channel_binding;
+  if (binding !== undefined && binding !== null) {
+    return refusal(`channel binding "${String(binding)}" is not supported by this router; sign in without channel_binding`, claimed);
+  }
+  const nonce = extra.nonce;
+  if (typeof nonce !== 'string' || !clientNonceForm.test(nonce)) {
+    return refusal('scram needs HELLO.Details.authextra.nonce: 8 to 256 characters of base64', claimed);
+  }
+  const prepared = saslprep(claimed);
+  if (prepared === undefined) return refusal('the authid holds characters SASLprep prohibits', claimed);
+  return { authid: claimed, prepared, clientNonce: nonce };
+}
+
+/**
+ * The CHALLENGE and its check. `result` is what a valid proof earns: the identity, or for a decoy
+ * the failure it ends in anyway (the proof is checked all the same, so both take the same time).
+ */
+function challengeFor(hello: ScramHello, credential: ScramCredential, result: Identity | Failure): MethodOutcome {
+  const exchange: ScramExchange = {
+    authid: hello.prepared,
+    clientNonce: hello.clientNonce,
+    serverNonce: hello.clientNonce + randomBytes(serverNonceBytes).toString('base64'),
+    salt: credential.salt.toString('base64'),
+    iterations: credential.iterations,
+  };
+  // Only the keys Autobahn|Python accepts: it refuses a CHALLENGE with any other.
+  const extra: Dict = { nonce: exchange.serverNonce, salt: exchange.salt, kdf: credential.kdf, iterations: credential.iterations };
+  if (credential.memory !== undefined) extra.memory = credential.memory;
+  return { kind: 'challenge', extra, verify: (answer) => verifyAnswer(answer, exchange, credential, result) };
+}
+
+function verifyAnswer(answer: Authenticate, exchange: ScramExchange, credential: ScramCredential, result: Identity | Failure): MethodOutcome {
+  const matched = authMessageForms
+    .map((form) => authMessage(form, exchange))
+    .filter((message) => proves(credential.storedKey, message, answer.signature));
+  if (isFailure(result)) return result;
+  const problem = answerProblem(answer.extra, exchange.serverNonce);
+  if (problem !== undefined) return fail(problem, result.authid);
+  const message = matched[0];
+  if (message === undefined) return fail('the client proof does not verify (wrong password)', result.authid);
+  const signature = serverSignature(credential.serverKey, message);
+  // Crossbar's key (which Autobahn|Python checks) and the spec's.
+  const authextra: Dict = { ...result.authextra, scram_server_signature: signature, verifier: `v=${signature}` };
+  return { kind: 'welcome', identity: { ...result, authextra } };
+}
+
+/** AUTHENTICATE.Extra as the spec has it (Autobahn|Python sends none): the challenge's nonce, no channel binding. */
+function answerProblem(extra: Dict, serverNonce: string): string | undefined {
+  if (extra.nonce !== undefined && extra.nonce !== null && extra.nonce !== serverNonce) return 'AUTHENTICATE carried another nonce than the CHALLENGE';
+  for (const key of ['channel_binding', 'cbind_data']) {
+    if (extra[key] !== undefined && extra[key] !== null) return `AUTHENTICATE carried ${key}, but no channel binding was agreed`;
+  }
+  return undefined;
+}
+
+/** A credential read from the config, which the schema has checked already. */
+function configured(authid: string, principal: ScramPrincipal): ScramCredential {
+  const credential = readScramCredential(principal);
+  if (typeof credential === 'string') throw new Error(`scram principal "${authid}": ${credential}`);
+  return credential;
+}
+
+/**
+ * Stand-ins for authids nobody configured: the first principal's parameters, with a salt that
+ * stays the same for the same authid (HMAC of the authid keyed with a secret made from every
+ * configured ServerKey, so it survives a restart yet nobody can compute it) and random keys. Its
+ * CHALLENGE looks like a real one, as the spec advises, so it does not tell who exists.
+ */
+function decoys(credentials: readonly ScramCredential[]): (authid: string) => ScramCredential {
+  const template = credentials[0] ?? { kdf: 'argon2id-13', iterations: 4096, memory: 512, salt: Buffer.alloc(16) };
+  const secret = createHash('sha256').update('junction scram decoy salt');
+  for (const credential of credentials) secret.update(credential.serverKey);
+  const key = credentials.length > 0 ? secret.digest() : randomBytes(32);
+  return (authid) => ({
+    ...template,
+    salt: createHmac('sha256', key).update(authid, 'utf8').digest().subarray(0, Math.max(template.salt.length, 8)),
+    storedKey: randomBytes(32),
+    serverKey: randomBytes(32),
+  });
+}
+
+/**
+ * WAMP-SCRAM against principals from the config. An unknown authid gets a decoy CHALLENGE and
+ * fails at AUTHENTICATE, so that HELLO does not tell whether a user exists.
+ */
+export function staticScram(principals: Record<string, ScramPrincipal>): AuthMethod {
+  const byAuthid = new Map(Object.entries(principals).map(([authid, p]) => [authid, { role: p.role, credential: configured(authid, p) }]));
+  const decoy = decoys([...byAuthid.values()].map((p) => p.credential));
+  return {
+    name: method,
+    begin(request) {
+      const hello = readHello(request);
+      if (isFailure(hello)) return hello;
+      const principal = byAuthid.get(hello.authid);
+      if (principal === undefined) return challengeFor(hello, decoy(hello.authid), fail(`no principal "${hello.authid}" is configured`, hello.authid));
+      return challengeFor(hello, principal.credential, { authid: hello.authid, authrole: principal.role, authmethod: method, authprovider: 'static' });
+    },
+  };
+}
+
+/**
+ * WAMP-SCRAM with the principal from an application procedure: at HELLO the authenticator gets
+ * (realm, authid, details) and answers, as for Crossbar, with the role and kdf, iterations, memory,
+ * salt, stored-key and server-key (and optionally authid, realm, extra). The proof is checked
+ * against the authid the client sent, whatever authid the session then gets.
+ */
+export function dynamicScram(authenticator: DynamicAuthenticator): AuthMethod {
+  return {
+    name: method,
+    async begin(request) {
+      const hello = readHello(request);
+      if (isFailure(hello)) return hello;
+      const result = await authenticator.ask(request);
+      if (isFailure(result)) return result;
+      const { principal } = result;
+      const credential = readScramCredential(principal);
+      if (typeof credential === 'string') return fail(`the authenticator's principal is not usable for scram: ${credential}`, hello.authid);
+      const identity = identityOf(principal, { method, provider: 'dynamic', claimedAuthid: hello.authid });
+      if (isFailure(identity)) return identity;
+      return challengeFor(hello, credential, identity);
+    },
+  };
+}
