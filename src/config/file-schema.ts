@@ -16,7 +16,8 @@ import { defaultChallengeTimeoutMs, defaultDynamicCallTimeoutMs } from '../auth/
 import { defaultThrottleOptions } from '../auth/throttle.js';
 import { DEFAULT_MAX_NESTING_DEPTH } from '../codec/nesting.js';
 import { containerComponent, routerComponent } from './schema-components.js';
-import { ignored, itemId, milliseconds, nonNegativeInt, notSupportedMessage, positiveInt, typeError, unsupported } from './schema-parts.js';
+import { ignored, itemId, milliseconds, nonEmptyString, nonNegativeInt, notSupportedMessage, positiveInt, typeError, unsupported } from './schema-parts.js';
+import { guestWorkerSchema, processEnvironment } from './schema-guest.js';
 import { checkRedisServer, redisServerShape } from './schema-redis.js';
 import { realmSchema } from './schema-router.js';
 import { transportSchema } from './schema-transport.js';
@@ -38,8 +39,12 @@ const workerOptionsShape = {
 };
 
 const routerOptions = z.strictObject(workerOptionsShape);
+/** A container's Python settings are used: Junction runs its Python components in a process of their own. */
 const containerOptions = z.strictObject({
   ...workerOptionsShape,
+  python: nonEmptyString.optional().describe('The Python interpreter of its components (default: /usr/bin/python3, else python3 on the PATH).'),
+  pythonpath: z.array(nonEmptyString).default([]).describe('Folders (relative to the config folder) put first on the module search path.'),
+  env: processEnvironment,
   shutdown: ignored('the container shutdown mode (shutdown)'),
   restart: ignored('the container restart mode (restart)'),
 });
@@ -111,26 +116,22 @@ const containerWorkerSchema = z
   .strictObject({
     type: z.literal('container'),
     id: itemId.optional(),
-    options: containerOptions.optional(),
+    options: containerOptions.prefault({}),
     manhole: ignored('the manhole (a Python debug shell)'),
     components: z.array(containerComponent).default([]),
     connections: unsupported('database connections (connections)'),
   })
-  .describe('A Crossbar process hosting Python components; Junction records them and runs none.');
+  .describe('A Crossbar process hosting Python components: Junction runs their classes with Autobahn|Python in one process per container worker.');
 
 const otherCrossbarWorkers: Record<string, string> = {
-  guest: notSupportedMessage(
-    'guest workers (programs started by the router)',
-    'start the program yourself, with systemd or in a container, and let it connect as a WAMP client; a program without a WAMP library can be a "stdio" component: see docs/stdio.md',
-  ),
   proxy: notSupportedMessage('proxy workers'),
   'websocket-testee': notSupportedMessage('websocket-testee workers'),
   xbrmm: notSupportedMessage('XBR market maker workers'),
   hostmonitor: notSupportedMessage('host monitor workers'),
 };
 
-const workerSchema = z.discriminatedUnion('type', [routerWorkerSchema, containerWorkerSchema], {
-  error: typeError('worker', ['router', 'container'], (type) => otherCrossbarWorkers[type]),
+const workerSchema = z.discriminatedUnion('type', [routerWorkerSchema, containerWorkerSchema, guestWorkerSchema], {
+  error: typeError('worker', ['router', 'container', 'guest'], (type) => otherCrossbarWorkers[type]),
 });
 
 /** Crossbar's node controller is its process manager; Junction has none, so every key is ignored. */
@@ -158,7 +159,7 @@ export const configFileSchema = z
       .default(2)
       .describe('Crossbar configuration format version: 2, or 1 (permissions converted as `crossbar upgrade` does).'),
     controller: controllerSchema.optional(),
-    workers: z.array(workerSchema).default([]).describe('Router workers (several are served as one router) and container workers.'),
+    workers: z.array(workerSchema).default([]).describe('Router workers (several are served as one router), container workers and guest workers (programs started beside the router).'),
   })
   .describe('Junction configuration (the Crossbar.io config.json / config.yaml format).');
 

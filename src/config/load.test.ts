@@ -244,12 +244,12 @@ describe('problems', () => {
       { type: 'websocket', endpoint: { type: 'tcp', port: 9002 }, serializers: ['ubjson'] },
       { type: 'websocket', endpoint: { type: 'tcp', port: 9003 }, auth: { ticket: { type: 'function', create: 'x.y' } } },
     ];
-    assert.deepEqual(problemsOfValue({ workers: [router({ transports }), { type: 'guest', executable: 'node' }] }), [
+    assert.deepEqual(problemsOfValue({ workers: [router({ transports }), { type: 'proxy' }] }), [
       'test: workers[0].transports[0].type: not supported by Junction: "flashpolicy" transports (supported: websocket, web, rawsocket, universal, pusher, mqtt)',
       'test: workers[0].transports[1].auth.cookie: cookie authentication needs cookie tracking: add a "cookie" block (for example {"store": {"type": "memory"}}) beside "auth"',
       'test: workers[0].transports[2].serializers: names no serializer Junction speaks; add one of json, msgpack, cbor',
       'test: workers[0].transports[3].auth.ticket.type: not supported by Junction: ticket authentication of type "function" (a Python callable) (use type "dynamic" with a WAMP procedure)',
-      'test: workers[1].type: not supported by Junction: guest workers (programs started by the router) (start the program yourself, with systemd or in a container, and let it connect as a WAMP client; a program without a WAMP library can be a "stdio" component: see docs/stdio.md)',
+      'test: workers[1].type: not supported by Junction: proxy workers',
     ]);
   });
 
@@ -374,9 +374,7 @@ describe('notices', () => {
       "controller.options: the controller's options block (process title, shutdown modes, ...) is not needed by Junction and was ignored [config.notice.ignored]",
       'workers[0].options.title: the worker process title (title) is not needed by Junction and was ignored [config.notice.ignored]',
       'workers[0].options.pythonpath: the Python module search path (pythonpath) is not needed by Junction and was ignored [config.notice.ignored]',
-      'workers[1].options.pythonpath: the Python module search path (pythonpath) is not needed by Junction and was ignored [config.notice.ignored]',
       'workers[0].components[0]: Python component hello.AppSession is not run by Junction: start it as a separate WAMP client that connects to the router [config.notice.python_component]',
-      'workers[1].components[0]: Python component worker.Backend is not run by Junction: start it as a separate WAMP client that connects to the router [config.notice.python_component]',
     ]);
     assert.deepEqual(config.components, [
       { kind: 'python', where: 'router', type: 'class', classname: 'hello.AppSession', realm: 'realm1', role: 'anonymous', extra: { a: 1 } },

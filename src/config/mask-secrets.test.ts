@@ -202,4 +202,23 @@ describe('programSecretsMask', () => {
     const none = programSecretsMask(['/bin/echo', 'hello'], { PATH: '/bin' });
     assert.equal(none('hello /bin'), 'hello /bin');
   });
+
+  it('masks each line of a secret that spans lines, as a program writes and a log shows it line by line', () => {
+    const key = programSecretsMask(['/bin/prog'], { PRIVATE_KEY: 'first-line-xyz\r\nsecond-line-xyz\nab' });
+    assert.equal(key('first-line-xyz\r\nsecond-line-xyz\nab'), maskedMark, 'whole');
+    assert.equal(key('got second-line-xyz'), `got ${maskedMark}`);
+    assert.equal(key('first-line-xyz'), maskedMark);
+    assert.equal(key('ab'), 'ab', `a line shorter than ${minMaskedValueLength} characters is too common to mask`);
+  });
+
+  it('moves a cut back to the start of a secret it would cut in half', () => {
+    const text = 'abc tok-xyz-long def';
+    assert.equal(mask.cutBefore(text, 8), 4, 'inside tok-xyz-long');
+    assert.equal(mask.cutBefore(text, 4), 4, 'at its start');
+    assert.equal(mask.cutBefore(text, 16), 16, 'at its end');
+    assert.equal(mask.cutBefore(text, 2), 2, 'no secret there');
+    const overlapping = programSecretsMask(['/bin/prog'], { A_TOKEN: 'aaaa-bbbb', B_TOKEN: 'bbbb-cccc' });
+    assert.equal(overlapping.cutBefore('xx aaaa-bbbb-cccc yy', 14), 3, 'back to bbbb-cccc, then to aaaa-bbbb that straddles its start');
+    assert.equal(mask.longestBytes, Buffer.byteLength('app:url-pw-xyz'));
+  });
 });

@@ -117,6 +117,20 @@ function normalizedOption(name: string): string {
 /** Shorter values are not masked in free text: "key=ab" would mask every "ab" a program writes. */
 export const minMaskedValueLength = 4;
 
+/** What masks a program's secrets in text it writes; see programSecretsMask. */
+export interface SecretsMask {
+  /** `text` with each secret replaced by the mark. */
+  (text: string): string;
+  /** UTF-8 bytes of the longest secret (0 when there is none): how far before a cut a secret cut in half may begin. */
+  readonly longestBytes: number;
+  /**
+   * Where to cut `text` to keep what follows `at` without a secret's end: `at`, or the start of a
+   * secret that straddles it (then that secret, whole, is masked in the kept part). A tail cut
+   * first and masked after would show the rest of such a secret, no longer recognisable.
+   */
+  cutBefore(text: string, at: number): number;
+}
+
 /**
  * What masks the secrets a program is given wherever they appear in what it writes (a stderr line
  * it echoes its arguments or environment in: "unrecognized option '--credential=s3cret'"): the
@@ -124,16 +138,36 @@ export const minMaskedValueLength = 4;
  * named like a secret ("DB_PASSWORD", "API_TOKEN", "AUTH_HEADER"), and
  * the user name and password of a URL in either ("--dsn=postgres://app:pw@db"), each of at least
  * minMaskedValueLength characters, longest first so that a secret containing another is masked whole.
+ * Each line of a secret that spans lines (a PEM key) is masked too: output is logged line by line.
  */
-export function programSecretsMask(command: readonly string[], env: Readonly<Record<string, string>>): (text: string) => string {
+export function programSecretsMask(command: readonly string[], env: Readonly<Record<string, string>>): SecretsMask {
   const fromArguments = readArguments(command).map(({ secret }) => secret);
   const fromEnvironment = Object.entries(env).filter(([name]) => secretName(name)).map(([, value]) => value);
   const fromUrls = [...command.slice(1), ...Object.values(env)].flatMap(urlCredentials);
-  const secrets = [...new Set([...fromArguments, ...fromEnvironment, ...fromUrls])]
-    .filter((value): value is string => value !== undefined && value.length >= minMaskedValueLength)
+  const whole = [...fromArguments, ...fromEnvironment, ...fromUrls].filter((value): value is string => value !== undefined);
+  const lines = whole.filter((value) => /[\r\n]/.test(value)).flatMap((value) => value.split(/\r?\n|\r/));
+  const secrets = [...new Set([...whole, ...lines])]
+    .filter((value) => value.length >= minMaskedValueLength)
     .sort((a, b) => b.length - a.length);
-  if (secrets.length === 0) return (text) => text;
-  return (text) => secrets.reduce((masked, secret) => masked.replaceAll(secret, maskedMark), text);
+  const mask = (text: string): string => secrets.reduce((masked, secret) => masked.replaceAll(secret, maskedMark), text);
+  return Object.assign(mask, {
+    longestBytes: secrets.length === 0 ? 0 : Math.max(...secrets.map((secret) => Buffer.byteLength(secret))),
+    cutBefore(text: string, at: number): number {
+      let cut = at;
+      for (let moved = true; moved;) {
+        moved = false;
+        for (const secret of secrets) {
+          // The first occurrence that could reach past `cut`; it straddles the cut if it starts before.
+          const start = text.indexOf(secret, Math.max(0, cut - secret.length + 1));
+          if (start !== -1 && start < cut) {
+            cut = start;
+            moved = true;
+          }
+        }
+      }
+      return cut;
+    },
+  });
 }
 
 /**

@@ -24,8 +24,10 @@ export interface JunctionConfig {
   realms: RealmConfig[];
   /** Non-empty; ids are unique; no two listen on the same (port, interface) unless port is 0. */
   listeners: ListenerConfig[];
-  /** Components named in the file: bridge components are run, Python ones only recorded (see notices). */
+  /** Components named in the file: bridge components are run; Python ones are recorded here (a container's classes run as a guest: `guests`). */
   components: ComponentConfig[];
+  /** Guest workers: programs started once the router listens, stopped with it. */
+  guests: GuestConfig[];
   /** One line per accepted-but-unused setting (Crossbar runtime options, Python components...). */
   notices: string[];
   /** Sign-in rate limits and authentication timeouts (the router worker's `sign_in`, a Junction extension). */
@@ -38,6 +40,43 @@ export interface JunctionConfig {
    */
   maxNestingDepth: number;
 }
+
+/** A guest worker (Crossbar's `"type": "guest"`), its paths resolved against the config folder. */
+export interface GuestConfig {
+  /** The file's `id`, or Crossbar's default `worker<NNN>` (workers without an id numbered in file order). */
+  id: string;
+  /** Where it is in the file ("workers[2]"), for the messages that name its keys. */
+  at: string;
+  /** As written; resolved to a file when it starts (Crossbar's order: against workdir, then the PATH). */
+  executable: string;
+  arguments: string[];
+  /** Absolute. */
+  workdir: string;
+  env: { inherit: boolean | string[]; vars: Record<string, string> };
+  /** open: stdin stays open and nothing is written (Crossbar's default). */
+  stdin: { kind: 'open' } | { kind: 'close' } | { kind: 'json'; text: string; close: boolean };
+  stdout: GuestOutputMode;
+  stderr: GuestOutputMode;
+  /** Absolute folders; a change stops the guest, and with `restart` starts it again after `delayMs`. */
+  watch?: { directories: string[]; restart: boolean; delayMs: number };
+  /** Output lines longer than this are not logged (counted). */
+  maxLineBytes: number;
+  /** Output lines logged per second (and in one burst); more are dropped (counted). */
+  linesPerSecond: number;
+  /** A container worker's Python components: the program is Junction's launcher, run by this interpreter. */
+  python?: PythonContainerConfig;
+}
+
+/** What the launcher of a container worker runs (python/junction_container.py). */
+export interface PythonContainerConfig {
+  /** The container's `options.python`; absent, `executable` is /usr/bin/python3, else python3 on the PATH. */
+  interpreterGiven: boolean;
+  /** Absolute folders, put first on sys.path. */
+  pythonpath: string[];
+  components: { id: string; classname: string; realm: string; extra: Record<string, unknown>; transport: Record<string, unknown> }[];
+}
+
+export type GuestOutputMode = 'log' | 'drop' | 'close';
 
 export interface ClusterConfig {
   /** Where the nodes meet. */
@@ -685,7 +724,7 @@ export interface MqttPathService extends MqttService {
 }
 
 /**
- * A component of the router worker. Crossbar's Python components are recorded only (a notice
+ * A component of the router worker. Crossbar's Python components are recorded here only (a notice
  * says they are not run); the HTTP bridge components are run by Junction inside the router.
  */
 export type ComponentConfig =
@@ -696,7 +735,7 @@ export type ComponentConfig =
   | ZeromqComponentConfig
   | StdioComponentConfig;
 
-/** A Python component named in the file (Crossbar runs these in-process; Junction records them only). */
+/** A Python component named in the file (a container's classes also run, as its guest process; the others get a notice). */
 export interface PythonComponentConfig {
   kind: 'python';
   /** A router worker's component or a container worker's. */

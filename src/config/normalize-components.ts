@@ -33,7 +33,7 @@ type AnyComponentFile = RouterComponentFile | ContainerComponentFile;
 
 export function componentConfigs(file: ConfigFile, context: NormalizeContext): ComponentConfig[] {
   const all = file.workers.flatMap((worker, workerIndex) =>
-    worker.components.map((component: AnyComponentFile, index) => ({
+    worker.type === 'guest' ? [] : worker.components.map((component: AnyComponentFile, index) => ({
       component,
       where: worker.type === 'router' ? ('router' as const) : ('container' as const),
       path: ['workers', workerIndex, 'components', index] as ConfigPath,
@@ -45,7 +45,8 @@ export function componentConfigs(file: ConfigFile, context: NormalizeContext): C
   return all.map(({ component, where, path, index }): ComponentConfig => {
     if (component.type === 'function' || (component.type === 'class' && component.bridge === undefined)) {
       const name = component.type === 'class' ? `Python component ${component.classname}` : 'Python function component';
-      context.notices.push(notice('config.notice.python_component', path, name));
+      // A container's classes run in its Python process (normalize-guests.ts); the rest are not run.
+      if (!(where === 'container' && component.type === 'class')) context.notices.push(notice('config.notice.python_component', path, name));
       return {
         kind: 'python',
         where,

@@ -8,6 +8,7 @@
 import type { ConfigFile } from './file-schema.js';
 import type { JunctionConfig, PermissionConfig, RealmConfig, RoleConfig, RealmLimitsConfig, SessionStatsConfig } from './model.js';
 import { componentConfigs } from './normalize-components.js';
+import { guestConfigs } from './normalize-guests.js';
 import { listenerConfigs } from './normalize-listeners.js';
 import type { NormalizeContext } from './normalize-web.js';
 import { ignoredSettingNotices, notice } from './notices.js';
@@ -46,6 +47,7 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
     realms: routers.flatMap(({ router, at }) => router.realms.map((realm, index) => realmConfig(realm, [...at, 'realms', index], context.notices))),
     listeners,
     components,
+    guests: guestConfigs(file, options.baseDir, context.notices),
     notices: context.notices,
     signIn: {
       failureBudget: signIn.failure_budget,

@@ -1,5 +1,6 @@
 /**
- * Components in Crossbar's format. Python components (`class`, `function`) are recorded only,
+ * Components in Crossbar's format. Python components (`class`, `function`) of a router worker are recorded only
+ * (a container worker's classes run in a Python process of its own: normalize-guests.ts),
  * except the HTTP bridge classes Junction runs itself: Crossbar's MessageForwarder (topic events
  * -> HTTP requests) and RESTCallee (a procedure -> HTTP requests), whose settings sit in `extra`.
  * Junction adds `process` (a procedure served by running a program per call), `zeromq` (messages
@@ -179,7 +180,7 @@ const classShape = {
   type: z.literal('class'),
   id: itemId.optional(),
   classname: nonEmptyString.describe(
-    'Python class (recorded only), or a bridge Junction runs: MessageForwarder or RESTCallee (also as crossbar.bridge.rest.<name>).',
+    'Python class (a container\'s runs in its Python process; a router worker\'s is recorded only), or a bridge Junction runs: MessageForwarder or RESTCallee (also as crossbar.bridge.rest.<name>).',
   ),
   realm: realmName,
   extra: componentExtra,

@@ -21,6 +21,7 @@ export function crossCheck(document: unknown): ConfigProblem[] {
   if (!isRecord(document)) return problems; // the schema reports the wrong type
 
   const workers = entries(document.workers, ['workers']);
+  uniqueWorkerIds(workers, problems);
   const routers = workers.filter((worker) => worker.value.type === 'router');
   if (routers.length === 0) {
     if (document.workers === undefined || Array.isArray(document.workers)) {
@@ -175,6 +176,18 @@ function checkSocketFile(transport: Entry, seen: Map<string, ConfigPath>, proble
 }
 
 /** Names (`name` key) that appear once; later duplicates are problems. */
+/** Crossbar refuses to start a second worker under an id already running; guests are named by it in logs and metrics. */
+function uniqueWorkerIds(workers: Entry[], problems: ConfigProblem[]): void {
+  const ids = new Map<string, ConfigPath>();
+  for (const worker of workers) {
+    const id = worker.value.id;
+    if (typeof id !== 'string') continue;
+    const first = ids.get(id);
+    if (first === undefined) ids.set(id, [...worker.path, 'id']);
+    else problems.push(problem('config.id.duplicate', [...worker.path, 'id'], 'worker id', id, first));
+  }
+}
+
 function uniqueNames(items: Entry[], what: string, problems: ConfigProblem[]): Map<string, ConfigPath> {
   const names = new Map<string, ConfigPath>();
   for (const item of items) {

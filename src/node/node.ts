@@ -18,6 +18,7 @@ import { realmSettings } from './realm-settings.js';
 import { applyConfig, type ReloadReport } from './reload/apply.js';
 import { ownPorts, type PortSource } from './socket-server.js';
 import type { NodeContext } from './web/service-context.js';
+import { GuestWorkers } from './workers/guest-workers.js';
 
 export type { Listener, ServedUrl };
 
@@ -107,6 +108,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
   let components = new Map<string, RunningComponent>();
   const stopProcessMetrics = startProcessMetrics(metrics);
   const stopSignInMetrics = meterSignIn(auth, metrics);
+  const guests = new GuestWorkers({ log: log.child({ part: 'guests' }), metrics });
   try {
     components = await startComponents(config.components, context);
     for (const listenerConfig of config.listeners) {
@@ -118,7 +120,10 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
       listeners.set(listenerConfig.id, listener);
       ports.set(listenerConfig.id, bound.port);
     }
+    // As Crossbar starts them after the router worker: a guest that connects at once finds the router listening.
+    await guests.apply(config.guests);
   } catch (error) {
+    await guests.stop();
     await Promise.all([...listeners.values()].map((listener) => listener.close()));
     await stopComponents(components.values());
     await auth.close();
@@ -143,7 +148,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
   const reload = (next: JunctionConfig): Promise<ReloadReport> => {
     const applied = reloading.then(async () => {
       if (state !== 'serving') throw new Error('the node is shutting down');
-      const report = await applyConfig({ router, auth, context, listeners, components, ports }, running, next);
+      const report = await applyConfig({ router, auth, context, listeners, components, ports, guests }, running, next);
       running = report.running;
       listServed();
       return report;
@@ -159,6 +164,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
       await reloading;
       const joined = router.joinedSessions();
       log.info({ client_sessions: joined.client, internal_sessions: joined.internal }, 'shutting down');
+      await guests.stop(); // first: a guest that is a client leaves while the router still answers
       await stopComponents(components.values());
       await auth.close();
       await router.shutdown(options.shutdownGraceMs);

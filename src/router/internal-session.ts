@@ -2,6 +2,7 @@ import { MessageType } from '../protocol/codes.js';
 import type { Envelope } from '../protocol/envelope.js';
 import { ErrorUri } from '../protocol/errors.js';
 import { IdSequence } from '../protocol/ids.js';
+import { goodbyeAnswer } from '../protocol/message-text.js';
 import { toWire, type Args, type Dict, type WampMessage } from '../protocol/messages.js';
 import type { AuthGate } from './hooks.js';
 import type { Peer, SessionLink, TransportInfo } from './peer.js';
@@ -276,7 +277,7 @@ export class InternalSession implements Peer {
       case MessageType.GOODBYE:
         // The router closes this session (shutdown): answer, so that nothing waits for us. The
         // router's own reply to our leave() is not answered again.
-        if (message.reason !== ErrorUri.goodbyeAndOut) this.deliver({ type: MessageType.GOODBYE, details: {}, reason: ErrorUri.goodbyeAndOut });
+        if (message.reason !== ErrorUri.goodbyeAndOut) this.deliver(goodbyeAnswer());
         return;
       default:
         return; // UNREGISTERED, INTERRUPT...: nothing waits for them

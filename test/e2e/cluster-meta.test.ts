@@ -1,30 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { autobahnSerializer, openConnection, type OpenSession } from '../support/autobahn.js';
-import { freePort, junctionBin, projectRoot, RunningJunction } from '../support/cli.js';
+import { describe, it } from 'node:test';
+import { freePort, startClusterNode } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
-import { RunningRedis } from '../support/redis-server.js';
+import { testRun, type NodeClient as Client } from '../support/test-run.js';
 import { eventually, waitFor } from '../support/wait.js';
-import { spawnOwned } from '../support/processes.js';
 
 /**
  * The user's view of the meta API, testaments, retained events and event history across the
  * nodes of a cluster, through the real CLI: `--workers 2` on one port, and two nodes through Redis.
  */
 
-const running: RunningJunction[] = [];
-const clients: OpenSession[] = [];
-let redis: RunningRedis | undefined;
-let dir: string | undefined;
-after(async () => {
-  await Promise.all(clients.map((client) => client.close()));
-  running.forEach((junction) => junction.kill());
-  await redis?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+const run = testRun();
 
 function routerConfig(cluster?: object): object {
   return {
@@ -39,27 +25,6 @@ function routerConfig(cluster?: object): object {
       ...(cluster ? { cluster } : {}),
     }],
   };
-}
-
-async function writeConfig(config: object): Promise<string> {
-  dir ??= await mkdtemp(join(tmpdir(), 'junction-cluster-meta-'));
-  const file = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
-  await writeFile(file, JSON.stringify(config));
-  return file;
-}
-
-interface Client extends OpenSession {
-  id: number;
-  /** WELCOME.Details.x_junction_node: the node the session is on. */
-  node: string;
-  url: string;
-}
-
-async function open(url: string): Promise<Client> {
-  const opened = await openConnection({ url, realm: 'realm1', serializers: [autobahnSerializer('json')] },
-    (reason) => new Error(`connection failed: ${reason}`));
-  clients.push(opened);
-  return { ...opened, id: Number(opened.session.id), node: String((opened.details as Record<string, unknown>).x_junction_node), url };
 }
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -140,15 +105,12 @@ async function scenario(a: Client, [b, spare, victim]: Client[], killNode: () =>
 describe('the meta API, testaments, retained events and history across nodes (the CLI, AutobahnJS)', () => {
   it('with --workers 2 on one port', async () => {
     const port = await freePort();
-    const config = await writeConfig(routerConfig());
-    const junction = RunningJunction.start(['--config', config, '--port', String(port), '--workers', '2']);
-    running.push(junction);
-    for (const node of ['w1', 'w2']) await junction.started((line) => line.msg === 'worker serving' && line.node === node);
+    const { junction } = await run.startWorkers(port, await run.configFile(routerConfig(), 'junction-cluster-meta-'));
     const url = `ws://127.0.0.1:${port}/ws`;
     const connected: Client[] = [];
     // The OS spreads connections over the workers: connect until two clients are on the node of the second one.
     for (let i = 0; i < 30 && !(connected.length > 0 && connected.filter((c) => c.node !== connected[0]!.node).length >= 3); i++) {
-      connected.push(await open(url));
+      connected.push(await run.openOnNode(url));
     }
     const a = connected[0]!;
     const others = connected.filter((client) => client.node !== a.node);
@@ -161,7 +123,7 @@ describe('the meta API, testaments, retained events and history across nodes (th
     await waitFor(() => junction.lines.filter((line) => line.msg === 'worker serving' && line.node === restarted).length === 2,
       `worker ${restarted} serving again`, 20_000);
     let late: Client | undefined;
-    for (let i = 0; i < 30 && late?.node !== restarted; i++) late = await open(url);
+    for (let i = 0; i < 30 && late?.node !== restarted; i++) late = await run.openOnNode(url);
     assert.equal(late!.node, restarted, 'a client landed on the restarted worker');
     const retained = await eventually(async () => {
       const got: unknown[] = [];
@@ -182,20 +144,16 @@ describe('the meta API, testaments, retained events and history across nodes (th
 
   const skip = skipWithoutDebian('redis-server');
   it('with two nodes through Redis', { skip }, async () => {
-    redis = await RunningRedis.start();
-    const config = await writeConfig(routerConfig({ redis: { url: '${REDIS_URL}' }, heartbeat: 200, lease: 1000 }));
-    const start = async (): Promise<{ junction: RunningJunction; url: string }> => {
-      const child = spawnOwned(process.execPath, [junctionBin, 'start', '--config', config, '--port', String(await freePort())],
-        { cwd: projectRoot, env: { ...process.env, REDIS_URL: redis!.url }, stdio: ['ignore', 'pipe', 'pipe'] });
-      const junction = new RunningJunction(child);
-      running.push(junction);
-      await junction.started((line) => line.msg === 'joined the cluster');
+    const redis = await run.startRedis();
+    const config = await run.configFile(routerConfig({ redis: { url: '${REDIS_URL}' }, heartbeat: 200, lease: 1000 }), 'junction-cluster-meta-');
+    const start = async () => {
+      const junction = await startClusterNode(run.running, config, await freePort(), { REDIS_URL: redis.url });
       return { junction, url: await junction.url() };
     };
     const first = await start();
     const second = await start();
-    const a = await open(first.url);
-    const onSecond = [await open(second.url), await open(second.url), await open(second.url)];
+    const a = await run.openOnNode(first.url);
+    const onSecond = [await run.openOnNode(second.url), await run.openOnNode(second.url), await run.openOnNode(second.url)];
     // The nodes learn of each other asynchronously: wait until a's node counts every session.
     await eventually(async () => ((await a.session.call('wamp.session.count')) === 4 ? true : undefined), 'both nodes in the meta API');
     await scenario(a, onSecond, () => second.junction.kill());

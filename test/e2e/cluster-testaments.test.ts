@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { openAutobahn, type OpenSession } from '../support/autobahn.js';
+import { describe, it } from 'node:test';
 import { freePort, openRouterConfig, RunningJunction, startClusterNode } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
-import { RunningRedis } from '../support/redis-server.js';
+import type { RunningRedis } from '../support/redis-server.js';
+import { testRun } from '../support/test-run.js';
 import { eventually } from '../support/wait.js';
 
 /**
@@ -16,16 +13,8 @@ import { eventually } from '../support/wait.js';
  */
 
 const skip = skipWithoutDebian('redis-server');
-const running: RunningJunction[] = [];
-const sessions: OpenSession[] = [];
+const run = testRun();
 let redis: RunningRedis | undefined;
-let dir: string | undefined;
-after(async () => {
-  await Promise.all(sessions.map((session) => session.close()));
-  running.forEach((junction) => junction.kill());
-  await redis?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
 
 /** Long, so that a frozen node stays in the others' view for the whole test. */
 const leaseMs = 20_000;
@@ -35,30 +24,22 @@ function clusterConfig(): object {
 }
 
 async function startNode(config: string, nodeId: string): Promise<{ junction: RunningJunction; url: string }> {
-  const junction = await startClusterNode(running, config, await freePort(), { REDIS_URL: redis!.url, NODE_ID: nodeId });
+  const junction = await startClusterNode(run.running, config, await freePort(), { REDIS_URL: redis!.url, NODE_ID: nodeId });
   return { junction, url: await junction.url() };
-}
-
-async function open(url: string): Promise<OpenSession> {
-  const session = await openAutobahn(url, 'json');
-  sessions.push(session);
-  return session;
 }
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('testaments of a dead node when the node chosen to publish them dies too (the CLI, Redis)', { skip }, () => {
   it('publishes them from the next surviving node, once', async () => {
-    redis = await RunningRedis.start();
-    dir = await mkdtemp(join(tmpdir(), 'junction-testaments-'));
-    const config = join(dir, 'config.json');
-    await writeFile(config, JSON.stringify(clusterConfig()));
+    redis = await run.startRedis();
+    const config = await run.configFile(clusterConfig(), 'junction-testaments-');
     const a = await startNode(config, 'a');
     const b = await startNode(config, 'b');
     const c = await startNode(config, 'c');
 
-    const onC = await open(c.url);
-    const onA = await open(a.url);
+    const onC = await run.open(c.url);
+    const onA = await run.open(a.url);
     const wills: unknown[] = [];
     const probes: unknown[] = [];
     await onC.session.subscribe('cluster.will', (args: unknown[]) => void wills.push(args[0]));

@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { autobahnSerializer, openConnection, type OpenSession } from '../support/autobahn.js';
-import { freePort, openRouterConfig, RunningJunction, startClusterNodes } from '../support/cli.js';
+import { describe, it } from 'node:test';
+import { freePort, openRouterConfig, startClusterNodes } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
-import { RunningRedis } from '../support/redis-server.js';
+import { testRun, type NodeClient as Client } from '../support/test-run.js';
 import { eventually } from '../support/wait.js';
 
 /**
@@ -17,28 +13,7 @@ import { eventually } from '../support/wait.js';
  * nodes through Redis.
  */
 
-const running: RunningJunction[] = [];
-const clients: OpenSession[] = [];
-let redis: RunningRedis | undefined;
-let dir: string | undefined;
-after(async () => {
-  await Promise.all(clients.map((client) => client.close()));
-  running.forEach((junction) => junction.kill());
-  await redis?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
-
-interface Client extends OpenSession {
-  id: number;
-  node: string;
-}
-
-async function open(url: string): Promise<Client> {
-  const opened = await openConnection({ url, realm: 'realm1', serializers: [autobahnSerializer('json')] },
-    (reason) => new Error(`connection failed: ${reason}`));
-  clients.push(opened);
-  return { ...opened, id: Number(opened.session.id), node: String((opened.details as Record<string, unknown>).x_junction_node) };
-}
+const run = testRun();
 
 interface Listed {
   total: number;
@@ -60,17 +35,12 @@ const consolePath = { type: 'console', realm: 'realm1', auth: { anonymous: { typ
 describe('the console\'s listings across the nodes of a cluster (the CLI, AutobahnJS)', () => {
   it('with --workers 2: every worker\'s entries with their node, a stopped worker named, a kill on the other worker', async () => {
     const port = await freePort();
-    const junction = RunningJunction.start(['--port', String(port), '--workers', '2']);
-    running.push(junction);
-    const pids = new Map<string, number>();
-    for (const node of ['w1', 'w2']) {
-      pids.set(node, Number((await junction.started((line) => line.msg === 'worker serving' && line.node === node)).pid));
-    }
+    const { pids } = await run.startWorkers(port);
     const url = `ws://127.0.0.1:${port}/ws`;
     const connected: Client[] = [];
     // The parent spreads connections over the workers: connect until two clients are on each (bounded).
     for (let i = 0; i < 30 && !['w1', 'w2'].every((node) => connected.filter((c) => c.node === node).length >= 2); i++) {
-      connected.push(await open(url));
+      connected.push(await run.openOnNode(url));
     }
     const a = connected.find((client) => client.node === 'w1')!;
     const others = connected.filter((client) => client.node === 'w2');
@@ -132,15 +102,13 @@ describe('the console\'s listings across the nodes of a cluster (the CLI, Autoba
   });
 
   it('with two nodes through Redis', { skip: skipWithoutDebian('redis-server') }, async () => {
-    redis = await RunningRedis.start();
-    dir = await mkdtemp(join(tmpdir(), 'junction-console-cluster-'));
-    const config = join(dir, 'config.json');
-    await writeFile(config, JSON.stringify(openRouterConfig({ ws: { type: 'websocket' }, console: consolePath },
-      { redis: { url: '${REDIS_URL}' }, node_id: '${NODE_ID}', heartbeat: 200, lease: 1000 })));
+    const redis = await run.startRedis();
+    const config = await run.configFile(openRouterConfig({ ws: { type: 'websocket' }, console: consolePath },
+      { redis: { url: '${REDIS_URL}' }, node_id: '${NODE_ID}', heartbeat: 200, lease: 1000 }), 'junction-console-cluster-');
     const ports: number[] = [];
-    for (const node of ['n1', 'n2']) ports.push(...await startClusterNodes(running, config, 1, { REDIS_URL: redis.url, NODE_ID: node }));
-    const one = await open(`ws://127.0.0.1:${ports[0]}/ws`);
-    const two = await open(`ws://127.0.0.1:${ports[1]}/ws`);
+    for (const node of ['n1', 'n2']) ports.push(...await startClusterNodes(run.running, config, 1, { REDIS_URL: redis.url, NODE_ID: node }));
+    const one = await run.openOnNode(`ws://127.0.0.1:${ports[0]}/ws`);
+    const two = await run.openOnNode(`ws://127.0.0.1:${ports[1]}/ws`);
     assert.deepEqual([one.node, two.node], ['n1', 'n2']);
     const listed = await eventually(async () => {
       const answer = await list(one, 'session');

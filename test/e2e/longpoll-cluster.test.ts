@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { openAutobahn, type OpenSession } from '../support/autobahn.js';
-import { freePort, openRouterConfig, RunningJunction, startClusterNodes } from '../support/cli.js';
+import { describe, it } from 'node:test';
+import type { OpenSession } from '../support/autobahn.js';
+import { freePort, openRouterConfig, startClusterNodes } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
-import { RunningRedis } from '../support/redis-server.js';
-import { FreshLongPoll, freshRequest } from './support/fresh-http.js';
+import { testRun } from '../support/test-run.js';
+import { FreshLongPoll, freshRequest, freshSse } from './support/fresh-http.js';
 import { RunningNginx } from './support/nginx-server.js';
 
 /**
@@ -18,26 +14,11 @@ import { RunningNginx } from './support/nginx-server.js';
  * without the transport is relayed to the one that holds it.
  */
 
-const running: RunningJunction[] = [];
-const sessions: OpenSession[] = [];
-const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => {
-  await Promise.all(sessions.map((session) => session.close()));
-  running.forEach((junction) => junction.kill());
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
+const run = testRun();
 
 function config(cluster: object | undefined): object {
   return openRouterConfig(
     { ws: { type: 'websocket' }, lp: { type: 'longpoll', options: { request_timeout: 2 } }, sse: { type: 'sse', realm: 'realm1' } }, cluster);
-}
-
-async function configFile(cluster: object | undefined): Promise<{ dir: string; file: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'junction-longpoll-cluster-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const file = join(dir, 'config.json');
-  await writeFile(file, JSON.stringify(config(cluster)));
-  return { dir, file };
 }
 
 const HELLO = [1, 'realm1', { roles: { subscriber: {}, publisher: {} } }];
@@ -70,46 +51,18 @@ async function longPollSession(base: string, publisher: OpenSession): Promise<Fr
   return poll;
 }
 
-/** The first `data:` line of an SSE stream, read until `until` comes (or the stream is cut after `timeoutMs`). */
-function sseUntil(url: string, until: string, timeoutMs = 15_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const outgoing = request(url, { agent: false, headers: { accept: 'text/event-stream' } }, (response) => {
-      if (response.statusCode !== 200) return reject(new Error(`SSE answered ${response.statusCode}`));
-      let text = '';
-      response.on('data', (chunk: Buffer) => {
-        text += chunk.toString();
-        if (text.includes(until)) {
-          outgoing.destroy();
-          resolve(text);
-        }
-      });
-    });
-    outgoing.setTimeout(timeoutMs, () => outgoing.destroy(new Error(`the SSE stream did not carry ${until} within ${timeoutMs} ms`)));
-    outgoing.on('error', reject);
-    outgoing.end();
-  });
-}
-
 describe('long-poll and SSE with --workers 2 (no sticky sessions)', () => {
   it('relays each request to the worker holding the transport; a transport of a dead worker is refused clearly', async () => {
-    const { file } = await configFile(undefined);
     const port = await freePort();
-    const junction = RunningJunction.start(['--config', file, '--port', String(port), '--workers', '2']);
-    running.push(junction);
-    const pids = new Map<string, number>();
-    for (const node of ['w1', 'w2']) {
-      const line = await junction.started((candidate) => candidate.msg === 'worker serving' && candidate.node === node);
-      pids.set(node, Number(line.pid));
-    }
-    const publisher = await openAutobahn(`ws://127.0.0.1:${port}/ws`);
-    sessions.push(publisher);
+    const { junction, pids } = await run.startWorkers(port, await run.configFile(config(undefined), 'junction-longpoll-cluster-'));
+    const publisher = await run.open(`ws://127.0.0.1:${port}/ws`);
     const base = `http://127.0.0.1:${port}/lp`;
     const poll = await longPollSession(base, publisher);
     const owner = Buffer.from(poll.transport.split('.')[0]!, 'base64url').toString();
     assert.ok(pids.has(owner), `the transport id names its worker (${owner})`);
 
     // SSE: streams on fresh connections (so on both workers) hear a publication made on a WebSocket.
-    const streams = [sseUntil(`http://127.0.0.1:${port}/sse?topic=sse.news`, 'from-ws'), sseUntil(`http://127.0.0.1:${port}/sse?topic=sse.news`, 'from-ws')];
+    const streams = [freshSse(`http://127.0.0.1:${port}/sse?topic=sse.news`, /from-ws/), freshSse(`http://127.0.0.1:${port}/sse?topic=sse.news`, /from-ws/)];
     const publishing = setInterval(() => void publisher.session.publish('sse.news', ['from-ws']), 100);
     try {
       for (const text of await Promise.all(streams)) assert.match(text, /data: \{"args":\["from-ws"\]/);
@@ -132,10 +85,9 @@ const skipCluster = skipWithoutDebian('redis-server') || skipWithoutDebian('ngin
 
 describe('long-poll and SSE through a round-robin nginx over two Redis nodes', { skip: skipCluster }, () => {
   it('serves long-poll without sticky sessions, and SSE streams carry events published on either node', async () => {
-    const redis = await RunningRedis.start();
-    cleanups.push(() => redis.stop());
-    const { file } = await configFile({ redis: { url: '${REDIS_URL}' }, heartbeat: 200, lease: 1000 });
-    const ports = await startClusterNodes(running, file, 2, { REDIS_URL: redis.url });
+    const redis = await run.startRedis();
+    const file = await run.configFile(config({ redis: { url: '${REDIS_URL}' }, heartbeat: 200, lease: 1000 }), 'junction-longpoll-cluster-');
+    const ports = await startClusterNodes(run.running, file, 2, { REDIS_URL: redis.url });
     const nginx = await RunningNginx.start((port) => `
   upstream junction { server 127.0.0.1:${ports[0]}; server 127.0.0.1:${ports[1]}; }
   server {
@@ -148,18 +100,16 @@ describe('long-poll and SSE through a round-robin nginx over two Redis nodes', {
       proxy_buffering off;
     }
   }`);
-    cleanups.push(() => nginx.stop());
+    run.onStop(() => nginx.stop());
 
-    const publisher = await openAutobahn(`ws://127.0.0.1:${ports[0]}/ws`);
-    sessions.push(publisher);
+    const publisher = await run.open(`ws://127.0.0.1:${ports[0]}/ws`);
     const poll = await longPollSession(`${nginx.url}/lp`, publisher);
     const closed = await poll.operation('close');
     assert.equal(closed.status, 204, closed.body);
 
     // SSE: one stream per node (round robin), each hears a publication made on the first node.
-    const publisherB = await openAutobahn(`ws://127.0.0.1:${ports[1]}/ws`);
-    sessions.push(publisherB);
-    const streams = [sseUntil(`${nginx.url}/sse?topic=sse.news`, 'from-b'), sseUntil(`${nginx.url}/sse?topic=sse.news`, 'from-b')];
+    const publisherB = await run.open(`ws://127.0.0.1:${ports[1]}/ws`);
+    const streams = [freshSse(`${nginx.url}/sse?topic=sse.news`, /from-b/), freshSse(`${nginx.url}/sse?topic=sse.news`, /from-b/)];
     const publishing = setInterval(() => void publisherB.session.publish('sse.news', ['from-b']), 100);
     try {
       for (const text of await Promise.all(streams)) assert.match(text, /data: \{"args":\["from-b"\]/);

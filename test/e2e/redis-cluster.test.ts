@@ -1,25 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { openAutobahn, type OpenSession } from '../support/autobahn.js';
+import { describe, it } from 'node:test';
 import { freePort, openRouterConfig, RunningJunction, startClusterNode } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
-import { RunningRedis } from '../support/redis-server.js';
+import type { RunningRedis } from '../support/redis-server.js';
+import { testRun } from '../support/test-run.js';
 import { eventually } from '../support/wait.js';
 
 const skip = skipWithoutDebian('redis-server');
-const running: RunningJunction[] = [];
-const sessions: OpenSession[] = [];
+const run = testRun();
 let redis: RunningRedis | undefined;
-let dir: string | undefined;
-after(async () => {
-  await Promise.all(sessions.map((session) => session.close()));
-  running.forEach((junction) => junction.kill());
-  await redis?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
 
 /** Long, so that a node killed must be noticed through Redis dropping its connections, not its lease. */
 const leaseMs = 10_000;
@@ -31,28 +20,20 @@ function clusterConfig(): object {
 }
 
 async function startNode(config: string, port: number): Promise<{ junction: RunningJunction; url: string }> {
-  const junction = await startClusterNode(running, config, port, { REDIS_URL: redis!.url });
+  const junction = await startClusterNode(run.running, config, port, { REDIS_URL: redis!.url });
   return { junction, url: await junction.url() };
-}
-
-async function open(url: string): Promise<OpenSession> {
-  const session = await openAutobahn(url, 'json');
-  sessions.push(session);
-  return session;
 }
 
 describe('two nodes through Redis (the CLI, AutobahnJS)', { skip }, () => {
   it('carries publications and calls between nodes, fails calls on a node killed, and degrades without Redis', async () => {
-    redis = await RunningRedis.start();
-    dir = await mkdtemp(join(tmpdir(), 'junction-cluster-'));
-    const config = join(dir, 'config.json');
-    await writeFile(config, JSON.stringify(clusterConfig()));
+    redis = await run.startRedis();
+    const config = await run.configFile(clusterConfig(), 'junction-cluster-');
     const [portA, portB] = [await freePort(), await freePort()];
     const a = await startNode(config, portA);
     const b = await startNode(config, portB);
 
-    const onA = await open(a.url);
-    const onB = await open(b.url);
+    const onA = await run.open(a.url);
+    const onB = await run.open(b.url);
     const received: unknown[] = [];
     await onB.session.subscribe('cluster.news', (args: unknown[]) => void received.push(args[0]));
     await eventually(async () => {

@@ -1,27 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { openAutobahn, type OpenSession } from '../support/autobahn.js';
+import { describe, it } from 'node:test';
+import type { OpenSession } from '../support/autobahn.js';
 import { health, metric, tryRegister } from '../support/node-probes.js';
-import { freePort, openRouterConfig, type RunningJunction, startClusterNode } from '../support/cli.js';
+import { freePort, openRouterConfig, startClusterNode } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
-import { RunningRedis } from '../support/redis-server.js';
+import { testRun } from '../support/test-run.js';
 import { eventually } from '../support/wait.js';
 
 const skip = skipWithoutDebian('redis-server');
-const running: RunningJunction[] = [];
-const sessions: OpenSession[] = [];
-let redis: RunningRedis | undefined;
-let dir: string | undefined;
-after(async () => {
-  redis?.resume();
-  await Promise.all(sessions.map((session) => session.close().catch(() => {})));
-  running.forEach((junction) => junction.kill());
-  await redis?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+const run = testRun();
 
 const commandTimeoutMs = 500;
 /** What "answered, not hung" allows: the command timeout plus a generous margin for a loaded machine. Never a speed claim. */
@@ -31,12 +18,6 @@ const leaseMs = 1_500;
 function clusterConfig(): object {
   return openRouterConfig({ ws: { type: 'websocket' }, health: { type: 'health' }, metrics: { type: 'metrics' } },
     { redis: { url: '${REDIS_URL}', command_timeout: commandTimeoutMs }, heartbeat: 200, lease: leaseMs });
-}
-
-async function open(url: string): Promise<OpenSession> {
-  const session = await openAutobahn(url, 'json');
-  sessions.push(session);
-  return session;
 }
 
 /** What `action` came to, or a failure if it was still waiting after answeredWithinMs. */
@@ -54,16 +35,14 @@ async function answered<T>(what: string, action: Promise<T>): Promise<T | { erro
 
 describe('a cluster whose Redis stalls (SIGSTOP) or restarts (the CLI, AutobahnJS)', { skip }, () => {
   it('answers every client action within the command timeout, and converges with no ghost or lost claim', async () => {
-    redis = await RunningRedis.start();
-    dir = await mkdtemp(join(tmpdir(), 'junction-stall-'));
-    const config = join(dir, 'config.json');
-    await writeFile(config, JSON.stringify(clusterConfig()));
+    const redis = await run.startRedis();
+    const config = await run.configFile(clusterConfig(), 'junction-stall-');
     const [portA, portB] = [await freePort(), await freePort()];
-    const nodeA = await startClusterNode(running, config, portA, { REDIS_URL: redis.url });
-    const nodeB = await startClusterNode(running, config, portB, { REDIS_URL: redis.url });
-    const onA = await open(await nodeA.url());
-    const onB = await open(await nodeB.url());
-    const leaving = await open(await nodeB.url());
+    const nodeA = await startClusterNode(run.running, config, portA, { REDIS_URL: redis.url });
+    const nodeB = await startClusterNode(run.running, config, portB, { REDIS_URL: redis.url });
+    const onA = await run.open(await nodeA.url());
+    const onB = await run.open(await nodeB.url());
+    const leaving = await run.open(await nodeB.url());
     const received: unknown[] = [];
     await onB.session.subscribe('stall.news', (args: unknown[]) => void received.push(args[0]));
     await onB.session.register('stall.add', (args: number[]) => args[0]! + args[1]!);
@@ -79,7 +58,7 @@ describe('a cluster whose Redis stalls (SIGSTOP) or restarts (the CLI, AutobahnJ
       answered('GOODBYE', leaving.close().then(() => 'closed')),
       answered('PUBLISH acknowledged', onA.session.publish('stall.local', [], {}, { acknowledge: true }).then(() => 'published')),
       answered('SUBSCRIBE', onA.session.subscribe('stall.more', () => {}).then(() => 'subscribed')),
-      answered('HELLO', open(await nodeA.url()).then(() => 'welcome')),
+      answered('HELLO', run.open(await nodeA.url()).then(() => 'welcome')),
       answered('PUBLISH to a subscriber on B', onA.session.publish('stall.news', ['during'], {}, { acknowledge: true }).then(() => 'published')),
     ]);
     // The claim went to Redis and got no answer: whether Redis took it is unknown, so it is refused.

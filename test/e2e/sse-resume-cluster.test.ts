@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { openAutobahn, type OpenSession } from '../support/autobahn.js';
-import { freePort, RunningJunction, startClusterNodes } from '../support/cli.js';
+import { describe, it } from 'node:test';
+import type { OpenSession } from '../support/autobahn.js';
+import { freePort, startClusterNodes } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
-import { RunningRedis } from '../support/redis-server.js';
+import type { RunningRedis } from '../support/redis-server.js';
+import { testRun } from '../support/test-run.js';
 import { waitFor } from '../support/wait.js';
 import { openStream, type ReadMessage, type SseReader } from '../transport/sse-reader.js';
+import { freshSse } from './support/fresh-http.js';
 
 /**
  * SSE resume across nodes: a stream's event ids name the publication and the stream's position in
@@ -21,18 +19,9 @@ import { openStream, type ReadMessage, type SseReader } from '../transport/sse-r
  * not strictly in turn.
  */
 
-const running: RunningJunction[] = [];
-const sessions: OpenSession[] = [];
+const run = testRun();
 const streams: SseReader[] = [];
-const cleanups: (() => Promise<unknown>)[] = [];
-let dir: string | undefined;
-after(async () => {
-  streams.forEach((stream) => stream.close());
-  await Promise.all(sessions.map((session) => session.close()));
-  running.forEach((junction) => junction.kill());
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+run.onStop(() => streams.forEach((stream) => stream.close()));
 
 const topic = 'resume.news';
 
@@ -59,45 +48,21 @@ function config(cluster?: object): object {
 interface SseMessage { id: number; data: string; eventId: string }
 
 /** The messages of a stream on a connection of its own, read until one carries `until`. */
-function readStream(url: string, lastEventId: number | string, until: RegExp, timeoutMs = 15_000): Promise<{ text: string; messages: SseMessage[] }> {
-  return new Promise((resolve, reject) => {
-    const headers = { accept: 'text/event-stream', 'last-event-id': String(lastEventId) };
-    const outgoing = request(url, { agent: false, headers }, (response) => {
-      if (response.statusCode !== 200) return reject(new Error(`SSE answered ${response.statusCode}`));
-      let text = '';
-      response.on('data', (chunk: Buffer) => {
-        text += chunk.toString();
-        if (!until.test(text)) return;
-        outgoing.destroy();
-        const messages = text.split('\n\n').flatMap((block) => {
-          const id = /^id: ((\d+)(:\S*)?)$/m.exec(block);
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          return id && data ? [{ id: Number(id[2]), data, eventId: id[1]! }] : [];
-        });
-        resolve({ text, messages });
-      });
-    });
-    outgoing.setTimeout(timeoutMs, () => outgoing.destroy(new Error(`the SSE stream did not carry ${until} within ${timeoutMs} ms`)));
-    outgoing.on('error', reject);
-    outgoing.end();
+async function readStream(url: string, lastEventId: number | string, until: RegExp): Promise<{ text: string; messages: SseMessage[] }> {
+  const text = await freshSse(url, until, { 'last-event-id': String(lastEventId) });
+  const messages = text.split('\n\n').flatMap((block) => {
+    const id = /^id: ((\d+)(:\S*)?)$/m.exec(block);
+    const data = /^data: (.*)$/m.exec(block)?.[1];
+    return id && data ? [{ id: Number(id[2]), data, eventId: id[1]! }] : [];
   });
+  return { text, messages };
 }
 
 describe('SSE Last-Event-ID with --workers 2', () => {
   it('resumes on either worker, and on a restarted one, with each missed event once', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'junction-sse-resume-'));
-    const file = join(dir, 'config.json');
-    await writeFile(file, JSON.stringify(config()));
     const port = await freePort();
-    const junction = RunningJunction.start(['--config', file, '--port', String(port), '--workers', '2']);
-    running.push(junction);
-    const pids = new Map<string, number>();
-    for (const node of ['w1', 'w2']) {
-      const line = await junction.started((candidate) => candidate.msg === 'worker serving' && candidate.node === node);
-      pids.set(node, Number(line.pid));
-    }
-    const publisher = await openAutobahn(`ws://127.0.0.1:${port}/ws`);
-    sessions.push(publisher);
+    const { junction, pids } = await run.startWorkers(port, await run.configFile(config(), 'junction-sse-resume-'));
+    const publisher = await run.open(`ws://127.0.0.1:${port}/ws`);
     const ids: number[] = [];
     for (const word of ['one', 'two', 'three']) {
       const published = await publisher.session.publish(topic, [word], {}, { acknowledge: true }) as { id: number };
@@ -151,14 +116,10 @@ const skipRedis = skipWithoutDebian('redis-server');
 
 /** Two CLI nodes sharing a Redis: the stream is opened on the node of our choosing (its own port). */
 async function redisNodes(): Promise<{ redis: RunningRedis; ports: number[] }> {
-  const redis = await RunningRedis.start();
-  cleanups.push(() => redis.stop());
-  const where = await mkdtemp(join(tmpdir(), 'junction-sse-order-'));
-  cleanups.push(() => rm(where, { recursive: true, force: true }));
-  const file = join(where, 'config.json');
+  const redis = await run.startRedis();
   // A long lease: Redis is paused for a moment below, and the nodes must not take each other for dead.
-  await writeFile(file, JSON.stringify(config({ redis: { url: '${REDIS_URL}' }, heartbeat: 200, lease: 5000 })));
-  const ports = await startClusterNodes(running, file, 2, { REDIS_URL: redis.url });
+  const file = await run.configFile(config({ redis: { url: '${REDIS_URL}' }, heartbeat: 200, lease: 5000 }), 'junction-sse-order-');
+  const ports = await startClusterNodes(run.running, file, 2, { REDIS_URL: redis.url });
   return { redis, ports };
 }
 
@@ -193,8 +154,7 @@ async function resumesCounted(port: number, outcome: string): Promise<number> {
 describe('SSE resume across two Redis nodes', { skip: skipRedis }, () => {
   it('gets every event exactly once, in each publisher\'s order, when both nodes publish at once and the stream moves between them', async () => {
     const { ports } = await redisNodes();
-    const publishers = await Promise.all(ports.map((port) => openAutobahn(`ws://127.0.0.1:${port}/ws`)));
-    sessions.push(...publishers);
+    const publishers = await Promise.all(ports.map((port) => run.open(`ws://127.0.0.1:${port}/ws`)));
     // Each node hears the other's history subscription: a publication reaches both before we go on.
     await hearEachOther(ports, publishers[0]!);
 
@@ -235,8 +195,7 @@ describe('SSE resume across two Redis nodes', { skip: skipRedis }, () => {
 
   it('resumes on a node that has not heard the client\'s last events yet, and drops them when they arrive', async () => {
     const { redis, ports } = await redisNodes();
-    const [onA, onB] = await Promise.all(ports.map((port) => openAutobahn(`ws://127.0.0.1:${port}/ws`)));
-    sessions.push(onA!, onB!);
+    const [onA] = await Promise.all(ports.map((port) => run.open(`ws://127.0.0.1:${port}/ws`)));
     await hearEachOther(ports, onA!);
 
     // With Redis stopped, node A's publications reach its own stream but not node B.

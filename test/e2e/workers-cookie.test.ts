@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import autobahn from 'autobahn';
-import { WebSocket } from 'ws';
 import { freePort, RunningJunction } from '../support/cli.js';
 import { RawClient } from '../support/raw-client.js';
 
@@ -51,15 +49,8 @@ interface Connected {
 }
 
 async function connect(url: string, cookie?: string): Promise<Connected> {
-  const ws = new WebSocket(url, ['wamp.2.json'], cookie === undefined ? {} : { headers: { Cookie: cookie } });
-  let setCookie: string | undefined;
-  ws.once('upgrade', (response: IncomingMessage) => (setCookie = response.headers['set-cookie']?.[0]));
-  const client = new RawClient(ws);
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  return { client, setCookie };
+  const client = await RawClient.open(url, ['wamp.2.json'], cookie === undefined ? {} : { headers: { Cookie: cookie } });
+  return { client, setCookie: client.upgradeHeaders['set-cookie']?.[0] };
 }
 
 /** HELLO asking for cookie then wampcra as joe; answers a challenge. Resolves with WELCOME.Details. */

@@ -47,15 +47,8 @@ const craAnswer = (secret: string) => (_session: unknown, method: string, extra:
 
 /** Opens a raw connection (headers as given) and returns it with the upgrade response's Set-Cookie. */
 async function rawConnection(headers: Record<string, string> = {}): Promise<{ client: RawClient; setCookie: string | undefined }> {
-  const ws = new WebSocket(url, ['wamp.2.json'], { headers });
-  let setCookie: string | undefined;
-  ws.once('upgrade', (response: IncomingMessage) => (setCookie = response.headers['set-cookie']?.[0]));
-  const client = new RawClient(ws);
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  return { client, setCookie };
+  const client = await RawClient.open(url, ['wamp.2.json'], { headers });
+  return { client, setCookie: client.upgradeHeaders['set-cookie']?.[0] };
 }
 
 /** HELLO with wampcra as joe on a raw connection; resolves with WELCOME.Details. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,8 +10,8 @@ import { loadCbdir } from '../../src/config/load.js';
 import { startNode, type RunningNode } from '../../src/node/node.js';
 import { silentLogger } from '../../src/router/log.js';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
-import { projectRoot } from '../support/cli.js';
-import { waitFor } from '../support/wait.js';
+import { freePort, projectRoot } from '../support/cli.js';
+import { eventually, waitFor } from '../support/wait.js';
 
 /**
  * Our Crossbar-format configs (test/fixtures/crossbar-configs, one pattern each, see its README):
@@ -24,13 +24,13 @@ const folders: string[] = [];
 after(() => folders.forEach((folder) => rmSync(folder, { recursive: true, force: true })));
 
 /** The fixture as DIR/.crossbar/config.json, loaded as `junction start --cbdir DIR/.crossbar` would. */
-async function load(name: string): Promise<JunctionConfig> {
+async function load(name: string, env: Record<string, string> = {}): Promise<JunctionConfig> {
   const home = mkdtempSync(join(tmpdir(), 'junction-cbconfig-'));
   folders.push(home);
   const cbdir = join(home, '.crossbar');
   mkdirSync(cbdir);
   copyFileSync(join(fixtures, name), join(cbdir, 'config.json'));
-  return loadCbdir(cbdir, { env: {} });
+  return loadCbdir(cbdir, { env });
 }
 
 async function withNode(config: JunctionConfig, run: (node: RunningNode) => Promise<void>): Promise<void> {
@@ -108,6 +108,29 @@ describe('Crossbar-format configs load and start unchanged', () => {
     assert.deepEqual(websocket!.paths['/']!.type === 'websocket' && websocket!.paths['/']!.serializers, ['cbor', 'msgpack', 'json']);
     assert.deepEqual(rawsocket!.rawsocket!.serializers, ['msgpack']);
     await withNode(config, async (node) => (await session(wsUrl(node))).close());
+  });
+
+  it('guest-worker: `node backend.js` is started beside the router and its procedure is called through it', async () => {
+    const port = await freePort();
+    const config = await load('guest-worker.json', { ROUTER_URL: `ws://127.0.0.1:${port}/` });
+    config.listeners[0]!.endpoint.port = port; // the file's 8080 may be taken on a test machine
+    const home = folders.at(-1)!;
+    writeFileSync(join(home, 'backend.js'), `
+      const autobahn = require(${JSON.stringify(join(projectRoot, 'node_modules', 'autobahn'))});
+      let input = '';
+      process.stdin.on('data', (chunk) => (input += chunk));
+      process.stdin.on('end', () => {
+        const { realm, procedure } = JSON.parse(input);
+        const connection = new autobahn.Connection({ url: process.env.ROUTER_URL, realm, max_retries: 0 });
+        connection.onopen = (session) => void session.register(procedure, (args) => args[0] + args[1]);
+        connection.open();
+      });`);
+    await withNode(config, async (node) => {
+      const client = await session(wsUrl(node));
+      const sum = await eventually(async () => client.session.call('com.example.add', [20, 22]).catch(() => undefined), 'the guest registered com.example.add');
+      assert.equal(sum, 42);
+      await client.close();
+    });
   });
 
   it('two-routers: both router workers are served, with a notice', async () => {

@@ -171,8 +171,9 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
       late.backplane.publish(publication('r', 'early'));
       await sync(late, b);
       assert.deepEqual(topics(b), ['early']);
-      // Through Redis b's state may come twice: an answer to the late node's hello, and one to
-      // the sync it asks for when a heartbeat of b reaches it before anything else of b does.
+      // Through Redis b's state may come twice on a loaded machine: an answer to the late node's
+      // hello, and one to the sync it asks for when two heartbeats of b reach it before that answer
+      // (redis-backplane.test.ts counts the states sent when b is not slowed down).
       assert.deepEqual([...new Set(late.joined)], ['b'], 'the late node heard b\'s whole state');
     });
 

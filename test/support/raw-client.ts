@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
 import { codecBySubprotocol, jsonCodec, type Codec } from '../../src/codec/index.js';
 import { Arrivals } from './wait.js';
@@ -18,6 +19,8 @@ export class RawClient {
 
   /** The negotiated serializer (set once the connection is open). */
   codec: Codec = jsonCodec;
+  /** The headers of the upgrade response (set by `open`). */
+  upgradeHeaders: IncomingHttpHeaders = {};
 
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer) => {
@@ -35,6 +38,7 @@ export class RawClient {
   static async open(url: string, protocols: string[] = ['wamp.2.json'], options: ConstructorParameters<typeof WebSocket>[2] = {}): Promise<RawClient> {
     const ws = new WebSocket(url, protocols, options);
     const client = new RawClient(ws);
+    ws.once('upgrade', (response: IncomingMessage) => (client.upgradeHeaders = response.headers));
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => {
         client.codec = codecBySubprotocol(ws.protocol) ?? jsonCodec;

@@ -1,5 +1,6 @@
 import { ConfigError, findCbdirConfig, loadConfigFile } from '../../config/index.js';
 import { tlsFileReport } from '../../node/startup-errors.js';
+import { guestProblems } from '../../node/workers/guest-workers.js';
 import { missingStaticDirectories } from '../../node/web/static.js';
 import { readArguments, refuseArguments } from '../command-line.js';
 import type { CommandIo } from '../io.js';
@@ -32,14 +33,18 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     const config = await loadConfigFile(file);
     // The files the config names, as `junction start` reads them (same codes and messages).
     const tls = tlsFileReport(config.listeners);
-    if (tls.problems.length > 0) {
-      io.stderr(`${file}: ${plural(tls.problems.length, 'problem')}\n${tls.problems.map((problem) => `${file}: ${problem.message} [${problem.code}]\n`).join('')}`);
+    const found = [...tls.problems, ...(await guestProblems(config.guests))];
+    if (found.length > 0) {
+      io.stderr(`${file}: ${plural(found.length, 'problem')}\n${found.map((problem) => `${file}: ${problem.message} [${problem.code}]\n`).join('')}`);
       return 1;
     }
     const counts = [plural(config.realms.length, 'realm'), plural(config.listeners.length, 'transport')];
     // Python components are only recorded (their notices say so); count what Junction runs.
     const runnable = config.components.filter((component) => component.kind !== 'python').length;
     if (runnable > 0) counts.push(plural(runnable, 'component'));
+    const containers = config.guests.filter((guest) => guest.python !== undefined).length;
+    if (config.guests.length > containers) counts.push(plural(config.guests.length - containers, 'guest worker'));
+    if (containers > 0) counts.push(plural(containers, 'Python container'));
     io.stdout(`${file}: ok (${counts.join(', ')})\n`);
     for (const notice of config.notices) io.stdout(`  notice: ${notice}\n`);
     for (const warning of [...tls.warnings, ...missingStaticDirectories(config.listeners)]) io.stdout(`  warning: ${warning}\n`);

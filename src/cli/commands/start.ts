@@ -14,6 +14,8 @@ import { clearWorkerCookies } from '../../node/cluster/worker-cookies.js';
 import { listenFailure } from '../../node/listeners.js';
 import { checkPortsFree, checkTlsFiles, StartupError, type EndpointSettings } from '../../node/startup-errors.js';
 import { startNode } from '../../node/node.js';
+import { parentGuests } from '../../node/workers/parent-guests.js';
+import { checkGuests } from '../../node/workers/guest-workers.js';
 import { MetricsRegistry } from '../../metrics/registry.js';
 import { removePidFile, writePidFile } from '../../node/pid-file.js';
 import { controlSocketPath, serveControlSocket, type ControlSocket } from '../../node/reload/control-socket.js';
@@ -184,10 +186,13 @@ async function start(args: StartArgs, io: CommandIo, hangups: Hangups): Promise<
     for (const notice of config.notices) log.info({}, notice);
     if (args.workers > 1) {
       // Here, not in the workers: a worker's probe would take clients from the shared port (NodeOptions.checkPorts).
-      const busy = await Promise.resolve().then(() => checkTlsFiles(config.listeners)).then(() => checkPortsFree(config.listeners, endpointSettings)).then(() => undefined, (error: unknown) => error);
+      const busy = await Promise.resolve().then(() => checkTlsFiles(config.listeners)).then(() => checkPortsFree(config.listeners, endpointSettings))
+        .then(() => checkGuests(config.guests)).then(() => undefined, (error: unknown) => error);
       if (busy !== undefined) return cannotStart(busy, io);
       clearWorkerCookies(args.dataDir);
-      return runWorkers({ count: args.workers, log, hangups, relayBufferBytes: args.relayBufferBytes, handoffQueue: args.handoffQueue });
+      // The guests run here, once, and the workers leave them out (configForWorker).
+      const beside = parentGuests(config, () => loadConfig(args, undefined), log);
+      return runWorkers({ count: args.workers, log, hangups, relayBufferBytes: args.relayBufferBytes, handoffQueue: args.handoffQueue, beside });
     }
   }
 

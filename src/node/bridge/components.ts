@@ -42,7 +42,7 @@ export async function startComponents(components: readonly ComponentConfig[], co
   const running = new Map<string, RunningComponent>();
   try {
     for (const component of components) {
-      if (component.kind === 'python') continue; // recorded only; a notice says so
+      if (component.kind === 'python') continue; // not run in the router: a container's run in its own process (guests), the others get a notice
       running.set(component.id, await startComponent(component, context));
     }
   } catch (error) {

@@ -10,7 +10,7 @@ import { RunningRedis } from '../../../test/support/redis-server.js';
 import { waitFor } from '../../../test/support/wait.js';
 import { clusterDefaults } from '../../config/file-schema.js';
 import { MetricsRegistry } from '../../metrics/registry.js';
-import { MeshBackplane } from '../../router/backplane-mesh.js';
+import { MeshBackplane, type MeshLink } from '../../router/backplane-mesh.js';
 import type { RemotePublication } from '../../router/backplane.js';
 import { silentLogger, type Logger } from '../../router/log.js';
 import { Redis } from 'ioredis';
@@ -46,14 +46,22 @@ interface RedisNode {
 }
 
 async function redisNode(nodeId: string, prefix: string,
-  options: { at?: RunningRedis; readyMs?: number; maxPendingBytes?: number; leaseMs?: number; commandTimeoutMs?: number; log?: Logger } = {}): Promise<RedisNode> {
+  options: {
+    at?: RunningRedis; readyMs?: number; maxPendingBytes?: number; leaseMs?: number; commandTimeoutMs?: number; log?: Logger;
+    /** How long the node takes between its link being ready and its mesh saying hello (a node start does more in between: feeds.ready()). */
+    helloAfterMs?: number;
+    heartbeatMs?: number;
+    /** What the mesh is given in place of the link (a wrapper that loses messages). */
+    meshLink?: (link: RedisLink) => MeshLink;
+  } = {}): Promise<RedisNode> {
   const metrics = new MetricsRegistry();
   const link = new RedisLink({
-    redis: { url: (options.at ?? redis!).url }, nodeId, log: options.log ?? silentLogger, prefix, heartbeatMs, leaseMs: options.leaseMs ?? leaseMs, maxPendingBytes: options.maxPendingBytes ?? 1 << 20,
+    redis: { url: (options.at ?? redis!).url }, nodeId, log: options.log ?? silentLogger, prefix, heartbeatMs: options.heartbeatMs ?? heartbeatMs, leaseMs: options.leaseMs ?? leaseMs, maxPendingBytes: options.maxPendingBytes ?? 1 << 20,
     timeouts: new RedisTimeouts(silentLogger, options.commandTimeoutMs ?? clusterDefaults.commandTimeoutMs, metrics),
   });
   await link.ready(options.readyMs);
-  const backplane = new MeshBackplane(nodeId, link, metrics);
+  if (options.helloAfterMs !== undefined) await new Promise((resolve) => setTimeout(resolve, options.helloAfterMs));
+  const backplane = new MeshBackplane(nodeId, options.meshLink?.(link) ?? link, metrics);
   opened.push(backplane);
   return { link, backplane, metrics };
 }
@@ -624,5 +632,98 @@ describe('Redis backplane: what one turn sends', { skip }, () => {
     assert.equal(writes, 1);
     await waitFor(() => notes.length === sent.length, 'every note arrived');
     assert.deepEqual(notes, sent.map((i) => ['a', i]));
+  });
+});
+
+/** Each of a node's metrics on mesh messages of one kind, by direction. */
+function messages(node: RedisNode, kind: string): { sent: number; received: number } {
+  return {
+    sent: metricValue(node.metrics, `junction_backplane_messages_total{direction="sent",kind="${kind}"}`),
+    received: metricValue(node.metrics, `junction_backplane_messages_total{direction="received",kind="${kind}"}`),
+  };
+}
+
+/**
+ * Heartbeats for counting the state messages: slower than the others' tests, so that a node slowed
+ * down by a loaded machine still answers a hello within two of them (else a sync is rightly asked).
+ */
+const joinOptions = { heartbeatMs: 400, leaseMs: 3_000 };
+
+/** Waits (bounded) until every node counts all the others as peers, then a few heartbeats more, for a sync a heartbeat would set off. */
+async function settled(nodes: RedisNode[]): Promise<void> {
+  await waitFor(() => nodes.every((node) => metricValue(node.metrics, 'junction_backplane_peers') === nodes.length - 1), 'every node to know the others');
+  await new Promise((resolve) => setTimeout(resolve, 4 * joinOptions.heartbeatMs));
+}
+
+/** The link as the mesh sees it, except that its first hello is lost (the others' subscribers were away then). */
+function losingHello(link: RedisLink): MeshLink {
+  let lost = false;
+  return new Proxy(link, {
+    get(target, property) {
+      if (property === 'send') {
+        return (message: Parameters<RedisLink['send']>[0], to?: readonly string[]) => {
+          if (message.k === 'hello' && !lost) return void (lost = true);
+          target.send(message, to);
+        };
+      }
+      const value: unknown = Reflect.get(target, property);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+describe('Redis backplane: the state a node that joins is sent', { skip }, () => {
+  it('is sent once by each node, in answer to its hello, even when heartbeats reach it before (no sync asked as well)', async () => {
+    const prefix = `join${++prefixes}`;
+    const a = await redisNode('a', prefix, joinOptions);
+    const b = await redisNode('b', prefix, joinOptions);
+    await settled([a, b]);
+    const before = [messages(a, 'state').sent, messages(b, 'state').sent];
+    // Heartbeats of a and b reach c between its link being ready and its hello, as feeds.ready() lets them in a node start.
+    const c = await redisNode('c', prefix, { ...joinOptions, helloAfterMs: 3 * joinOptions.heartbeatMs });
+    await settled([a, b, c]);
+    assert.deepEqual([messages(a, 'state').sent - before[0]!, messages(b, 'state').sent - before[1]!], [1, 1], 'states sent by a and b');
+    assert.equal(messages(c, 'state').received, 2);
+    assert.deepEqual([messages(a, 'sync').received, messages(b, 'sync').received, messages(c, 'sync').received], [0, 0, 0], 'syncs asked');
+    assert.equal(messages(c, 'state').sent, 0, 'a and b heard c\'s hello: they know it starts clean');
+    await Promise.all([a, b, c].map((node) => node.backplane.close()));
+  });
+
+  it('is asked with a sync, both ways, when the hello was lost', async () => {
+    const prefix = `lost-hello${++prefixes}`;
+    const a = await redisNode('a', prefix, joinOptions);
+    a.backplane.announce({ realm: 'r', uri: 'on.a', match: 'exact' }, true);
+    const c = await redisNode('c', prefix, { ...joinOptions, meshLink: losingHello });
+    c.backplane.announce({ realm: 'r', uri: 'on.c', match: 'exact' }, true);
+    const [toA, toC]: RemotePublication[][] = [[], []];
+    a.backplane.attach({ deliver: (p) => void toA.push(p), callTraffic: () => {}, nodeGone: () => {} });
+    c.backplane.attach({ deliver: (p) => void toC.push(p), callTraffic: () => {}, nodeGone: () => {} });
+    await settled([a, c]);
+    assert.deepEqual([messages(a, 'sync').received, messages(c, 'sync').received], [1, 1], 'each asked the other once');
+    assert.deepEqual([messages(a, 'state').received, messages(c, 'state').received], [1, 1]);
+    await publishUntilReceived(c, toA, 'on.a');
+    await publishUntilReceived(a, toC, 'on.c');
+    await Promise.all([a, c].map((node) => node.backplane.close()));
+  });
+
+  it('is asked with a sync of a node heard again after it was lost (a partition healed), once', async () => {
+    const prefix = `healed${++prefixes}`;
+    const a = await redisNode('a', prefix, joinOptions);
+    const b = await redisNode('b', prefix, joinOptions);
+    b.backplane.announce({ realm: 'r', uri: 'on.b', match: 'exact' }, true);
+    const toB: RemotePublication[] = [];
+    const gone: string[] = [];
+    a.backplane.attach({ deliver: () => {}, callTraffic: () => {}, nodeGone: (node) => void gone.push(node) });
+    b.backplane.attach({ deliver: (p) => void toB.push(p), callTraffic: () => {}, nodeGone: () => {} });
+    await settled([a, b]);
+    // a takes b for dead, as when b's heartbeats did not reach it for a lease; b goes on.
+    const goneBefore = gone.length;
+    (a.link as unknown as { lose(node: string, why: string): void }).lose('b', 'silent past its lease (test)');
+    assert.deepEqual(gone.slice(goneBefore), ['b']);
+    await settled([a, b]);
+    assert.equal(messages(b, 'sync').received, 1, 'a asked b once');
+    assert.equal(messages(b, 'state').sent, 1, 'b\'s answer to the sync (a said hello before b was there)');
+    await publishUntilReceived(a, toB, 'on.b');
+    await Promise.all([a, b].map((node) => node.backplane.close()));
   });
 });

@@ -167,6 +167,13 @@ export class RedisLink implements MeshLink {
   /** Tells this process's heartbeats from another's that has the same node name (a misconfiguration). */
   private readonly process = randomBytes(8).toString('hex');
   private readonly twinWarnings = new WarningThrottle();
+  /**
+   * Nodes whose whole state this node's mesh has: it heard their `state`, or their `hello` (a new
+   * life, which starts with nothing). A node lost or gone must be met again.
+   */
+  private readonly acquainted = new Set<string>();
+  /** Heartbeats heard from each node not acquainted since this node last asked all for their state (see strangerBeat). */
+  private readonly strangerBeats = new Map<string, number>();
   /** The last command Redis refused to the node's user (ACL) on the subscriber connection or in a liveness check, and when. */
   private lastRefusal: RedisRefusal | undefined;
 
@@ -263,6 +270,8 @@ export class RedisLink implements MeshLink {
     if (this.closed) return;
     // Sent on the same connection before the goodbye, so Redis has freed them when the others hear it.
     if (message.k === 'gone' && this.connected) this.claimsDropped = this.dropClaims(this.nodeId).catch(() => {});
+    // A hello or back asks every node for its state: the heartbeats heard before do not count towards a sync.
+    if (message.k === 'hello' || message.k === 'back') this.strangerBeats.clear();
     const data = packr.pack({ from: this.nodeId, message } satisfies Wire);
     if (to === undefined) this.publish('all', data, message.k);
     else for (const node of to) this.publish(`node:${node}`, data, message.k);
@@ -449,13 +458,40 @@ export class RedisLink implements MeshLink {
     }
     this.unfreed.delete(wire.from);
     this.metrics?.wireBytes('received', 'message' in wire ? wire.message.k : 'beat', data.length);
-    // A heartbeat from a node this one does not know (lost past its lease, or its hello missed):
-    // ask it for its state, so that both converge whoever lost what.
-    if (!('message' in wire) && !this.lastHeard.has(wire.from)) this.send({ k: 'sync' }, [wire.from]);
+    if (!('message' in wire)) this.strangerBeat(wire.from);
     // A node that said goodbye is not waited for: neither its lease nor RedisLiveness will report it again.
-    if ('message' in wire && wire.message.k === 'gone') this.lastHeard.delete(wire.from);
+    if ('message' in wire && wire.message.k === 'gone') this.forgetAcquaintance(wire.from);
     else this.lastHeard.set(wire.from, Date.now());
-    if ('message' in wire) this.receive?.(wire.message, wire.from);
+    if (!('message' in wire) || !this.receive) return; // before the mesh is there, its hello is still to come
+    if (wire.message.k === 'state' || wire.message.k === 'hello') {
+      this.acquainted.add(wire.from);
+      this.strangerBeats.delete(wire.from);
+    }
+    this.receive(wire.message, wire.from);
+  }
+
+  /**
+   * A heartbeat of a node whose state this node lacks (lost past its lease, or one of the hellos
+   * missed): at its second heartbeat since this node's hello or back it is asked for its state (a
+   * sync; it asks this node the same way if need be), and again each second heartbeat until the
+   * state comes. Not at the first: a node that has just joined, or just heard this one's hello, may
+   * have sent that heartbeat before its answer to the hello, which is on the way (Redis keeps one
+   * publisher's order), and the sync would have it send its whole state twice. A heartbeat before
+   * this node's mesh is there is not counted: its hello follows.
+   */
+  private strangerBeat(node: string): void {
+    if (!this.receive || this.acquainted.has(node)) return;
+    const beats = (this.strangerBeats.get(node) ?? 0) + 1;
+    if (beats < 2) return void this.strangerBeats.set(node, beats);
+    this.strangerBeats.delete(node);
+    this.send({ k: 'sync' }, [node]);
+  }
+
+  /** The node left or is dead: its state is no longer known, nor waited for. */
+  private forgetAcquaintance(node: string): void {
+    this.lastHeard.delete(node);
+    this.acquainted.delete(node);
+    this.strangerBeats.delete(node);
   }
 
   /**
@@ -575,7 +611,8 @@ export class RedisLink implements MeshLink {
 
   /** A node is dead: forget its sessions, subscriptions and registrations, and free its claims. */
   private lose(node: string, why: string): void {
-    if (!this.lastHeard.delete(node)) return;
+    if (!this.lastHeard.has(node)) return;
+    this.forgetAcquaintance(node);
     this.log.warn({ other_node: node }, `cluster node ${node} is gone, ${why}: forgetting its sessions, subscriptions and registrations`);
     // Sent first: a claim this node makes once the router heard `gone` reaches Redis after it (one connection keeps order).
     if (this.connected) this.dropClaims(node).catch(() => {});

@@ -69,12 +69,14 @@ export function workerRole(): WorkerRole | undefined {
  * What a worker runs of the config. Pusher apps' webhooks run in the first worker only (one
  * outbox per app; the other workers' channel events reach it through the backplane). A
  * forwarder runs where its lease is (leased-feed.ts); other components (REST callees, programs)
- * serve calls and run in every worker.
+ * serve calls and run in every worker. Guest workers run in none: the parent runs them once.
  */
 export function configForWorker(config: JunctionConfig, nodeId: string): JunctionConfig {
-  if (nodeId === workerNodeId(1)) return config;
+  // Guest workers run in the parent, once (parent-guests.ts).
+  if (nodeId === workerNodeId(1)) return { ...config, guests: [] };
   return {
     ...config,
+    guests: [],
     listeners: config.listeners.map((listener) => listener.pusher
       ? { ...listener, pusher: { ...listener.pusher, apps: listener.pusher.apps.map((app) => ({ ...app, webhooks: [] })) } }
       : listener),

@@ -18,6 +18,18 @@ export interface WorkersOptions {
   relayBufferBytes: number;
   /** Connections the parent accepted and no worker has taken yet, at most (--handoff-queue); past it new ones are closed. */
   handoffQueue: number;
+  /** What the parent itself runs (the guest workers: once per machine, not once per worker). */
+  beside?: ParentTasks;
+}
+
+/** Work of the parent's own, in step with the workers. */
+export interface ParentTasks {
+  /** Every worker serves, for the first time. */
+  serving(): void;
+  /** SIGHUP, also before every worker serves: the workers reload; so does this. */
+  reload(): void;
+  /** The workers are being stopped. */
+  stop(): Promise<void>;
 }
 
 /** How often the parent tells each worker what it holds for it (its metrics). */
@@ -68,6 +80,8 @@ export function runWorkers(options: WorkersOptions): Promise<number> {
   }, relayReportMs);
   reporting.unref();
   let stopping = false;
+  let besideStopped: Promise<void> = Promise.resolve();
+  let everyWorkerServed = false;
   let exitCode = 0;
   let finish!: (code: number) => void;
   const finished = new Promise<number>((resolve) => (finish = resolve));
@@ -77,6 +91,7 @@ export function runWorkers(options: WorkersOptions): Promise<number> {
     stopping = true;
     exitCode = code;
     ports.close();
+    besideStopped = options.beside?.stop() ?? Promise.resolve();
     if (workers.size === 0) return finish(exitCode);
     for (const worker of workers.values()) worker.process.kill('SIGTERM');
     const timer = setTimeout(() => {
@@ -105,6 +120,10 @@ export function runWorkers(options: WorkersOptions): Promise<number> {
       starting.delete(nodeId);
       log.info({ node: nodeId, pid: worker.process.pid }, 'worker serving');
       if (startup.reloadWhenServing && !stopping) worker.process.kill('SIGHUP');
+      if (!everyWorkerServed && starting.size === 0 && workers.size === count && !stopping) {
+        everyWorkerServed = true;
+        options.beside?.serving();
+      }
     });
     worker.on('exit', (code, signal) => {
       workers.delete(nodeId);
@@ -137,6 +156,7 @@ export function runWorkers(options: WorkersOptions): Promise<number> {
   options.hangups.handle(() => {
     log.info({ signal: 'SIGHUP' }, 'signal received: every worker reloads the configuration');
     if (stopping) return;
+    options.beside?.reload();
     for (const [nodeId, worker] of workers) {
       const startup = starting.get(nodeId);
       if (startup) startup.reloadWhenServing = true;
@@ -145,7 +165,8 @@ export function runWorkers(options: WorkersOptions): Promise<number> {
   });
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  return finished.then((code) => {
+  return finished.then(async (code) => {
+    await besideStopped;
     clearInterval(reporting);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -4,6 +4,7 @@ import type { NodeAuth } from '../auth-wiring.js';
 import type { RunningComponent } from '../bridge/components.js';
 import type { Listener } from '../listeners.js';
 import type { NodeContext } from '../web/service-context.js';
+import type { GuestWorkers } from '../workers/guest-workers.js';
 import { startChangedComponents, stopChangedComponents } from './apply-components.js';
 import { applyListeners } from './apply-listeners.js';
 import { applyRealms } from './apply-realms.js';
@@ -19,6 +20,7 @@ export interface NodeParts {
   components: Map<string, RunningComponent>;
   /** Bound ports by listener id. */
   ports: Map<string, number>;
+  guests: GuestWorkers;
 }
 
 export interface ReloadReport {
@@ -54,11 +56,13 @@ export async function applyConfig(parts: NodeParts, current: JunctionConfig, nex
   await applyRealms(parts, diff, target, log);
   const listeners = await applyListeners(parts, diff, target, log);
   const components = await startChangedComponents(parts, diff, target, log);
+  const guestsApplied = await applyGuests(parts.guests, target.guests, log);
 
   const running: JunctionConfig = {
     ...target,
     listeners: target.listeners.flatMap((listener) => listeners.get(listener.id) ?? []),
     components: target.components.filter((component) => components.has(component)),
+    guests: guestsApplied ? target.guests : current.guests,
   };
   parts.context.config = running;
   return { applied, notApplied, running };
@@ -83,4 +87,15 @@ function withoutFixedChanges(current: JunctionConfig, next: JunctionConfig): Jun
       return { ...listener, endpoint: before.endpoint };
     }),
   };
+}
+
+/** Guests last, once the router serves what they connect to; one that cannot start leaves every guest as it was. */
+async function applyGuests(guests: GuestWorkers, next: JunctionConfig['guests'], log: ReloadLog): Promise<boolean> {
+  try {
+    for (const line of await guests.apply(next)) log.applied(line);
+    return true;
+  } catch (error) {
+    log.notApplied(`guest workers: ${(error as Error).message}`);
+    return false;
+  }
 }

@@ -19,7 +19,7 @@ export interface ConfigDiff {
     removed: ListenerConfig[];
     changed: ListenerChange[];
   };
-  /** Python components are recorded only, never run: they are not listed. */
+  /** Python components never run in the router (a container's run as a guest process, reloaded with the guests): they are not listed. */
   components: {
     added: RunnableComponentConfig[];
     removed: RunnableComponentConfig[];

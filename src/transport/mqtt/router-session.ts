@@ -2,6 +2,7 @@ import { MessageType } from '../../protocol/codes.js';
 import type { Envelope } from '../../protocol/envelope.js';
 import { ErrorUri } from '../../protocol/errors.js';
 import { IdSequence } from '../../protocol/ids.js';
+import { abortText, errorText, goodbyeAnswer } from '../../protocol/message-text.js';
 import { toWire, type Args, type Dict, type Event, type WampMessage } from '../../protocol/messages.js';
 import { mqttPropertiesKey, type MqttProperties } from '../../protocol/mqtt-properties.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
@@ -185,7 +186,7 @@ export class MqttRouterSession implements Peer {
       }
       case MessageType.ERROR: {
         const pending = this.answered(message.request);
-        const text = typeof message.args?.[0] === 'string' ? message.args[0] : message.error;
+        const text = errorText(message);
         pending?.reject(new RouterRefusal(message.error, text));
         return;
       }
@@ -208,7 +209,7 @@ export class MqttRouterSession implements Peer {
         return;
       }
       case MessageType.ABORT: {
-        const text = typeof message.details.message === 'string' ? message.details.message : message.reason;
+        const text = abortText(message);
         this.joining?.reject(new RouterRefusal(message.reason, text));
         this.joining = undefined;
         this.end(`${message.reason}: ${text}`);
@@ -216,7 +217,7 @@ export class MqttRouterSession implements Peer {
       }
       case MessageType.GOODBYE:
         this.end(message.reason);
-        this.deliver({ type: MessageType.GOODBYE, details: {}, reason: ErrorUri.goodbyeAndOut });
+        this.deliver(goodbyeAnswer());
         return;
       default:
         return;

@@ -2,6 +2,7 @@ import { MessageType } from '../../protocol/codes.js';
 import type { Envelope } from '../../protocol/envelope.js';
 import { ErrorUri } from '../../protocol/errors.js';
 import { IdSequence } from '../../protocol/ids.js';
+import { abortText, errorText, goodbyeAnswer } from '../../protocol/message-text.js';
 import { toWire, type Dict, type Event, type WampMessage } from '../../protocol/messages.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
 import type { Peer, SessionLink, TransportInfo } from '../../router/peer.js';
@@ -148,7 +149,7 @@ export class SsePeer implements Peer {
       case MessageType.ERROR: {
         const pending = this.pending.get(message.request);
         this.pending.delete(message.request);
-        const text = typeof message.args?.[0] === 'string' ? message.args[0] : message.error;
+        const text = errorText(message);
         pending?.reject(new SseSessionRefusal('subscribe', message.error, text));
         return;
       }
@@ -174,7 +175,7 @@ export class SsePeer implements Peer {
         return;
       }
       case MessageType.ABORT: {
-        const text = typeof message.details.message === 'string' ? message.details.message : message.reason;
+        const text = abortText(message);
         if (this.joining) {
           this.joining.reject(new SseSessionRefusal('join', message.reason, text));
           this.joining = undefined;
@@ -186,7 +187,7 @@ export class SsePeer implements Peer {
         // The router ends the session (shutdown, kill): answer it, so that it is not left waiting.
         // end() first, so that the handlers learn the router's reason, not the close that follows.
         this.end(message.reason);
-        this.deliver({ type: MessageType.GOODBYE, details: {}, reason: ErrorUri.goodbyeAndOut });
+        this.deliver(goodbyeAnswer());
         return;
       default:
         return; // nothing else is addressed to a subscriber

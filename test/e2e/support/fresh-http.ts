@@ -23,6 +23,29 @@ export function freshRequest(url: string, method: string, body?: string, timeout
   });
 }
 
+/**
+ * An SSE stream on a connection of its own (`headers` added: a Last-Event-ID...), read until its
+ * text matches `until`, then closed: that text. Fails if it answers other than 200, or has not
+ * matched within `timeoutMs`.
+ */
+export function freshSse(url: string, until: RegExp, headers: Record<string, string> = {}, timeoutMs = 15_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(url, { agent: false, headers: { accept: 'text/event-stream', ...headers } }, (response) => {
+      if (response.statusCode !== 200) return reject(new Error(`SSE answered ${response.statusCode}`));
+      let text = '';
+      response.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        if (!until.test(text)) return;
+        outgoing.destroy();
+        resolve(text);
+      });
+    });
+    outgoing.setTimeout(timeoutMs, () => outgoing.destroy(new Error(`the SSE stream did not carry ${until} within ${timeoutMs} ms`)));
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}
+
 /** WAMP over long-poll (wamp.2.json, unbatched), each request on a fresh connection. */
 export class FreshLongPoll {
   private constructor(readonly base: string, readonly transport: string) {}

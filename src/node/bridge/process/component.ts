@@ -1,5 +1,4 @@
 import { jsonText } from '../../../codec/json.js';
-import { programSecretsMask } from '../../../config/mask-secrets.js';
 import type { ProcessComponentConfig } from '../../../config/model.js';
 import type { Args, Dict } from '../../../protocol/messages.js';
 import { InternalCallError, InternalResult, type InternalSession } from '../../../router/internal-session.js';
@@ -29,8 +28,6 @@ export const processComponent: ComponentFactory<ProcessComponentConfig> = async 
     throw new UnsupportedConfigError(`component "${config.id}": ${(error as Error).message}`);
   }
   const spec = { command: config.command, cwd: config.cwd, env };
-  // A program may echo the secrets it was given on stderr, which reaches the log and the caller.
-  const maskSecrets = programSecretsMask(config.command, env);
   const limits = { timeoutMs: config.timeoutMs, maxOutputBytes: config.maxOutputBytes, killGraceMs };
   const slots = new RunSlots(config.concurrency, config.queueLimit);
   // Callers can fill the line faster than programs run: each refusal counted, warned at most every 10 s.
@@ -70,7 +67,7 @@ export const processComponent: ComponentFactory<ProcessComponentConfig> = async 
       const result = readProgramOutput(outcome.stdout);
       return new InternalResult(result.args, result.kwargs);
     }
-    const failure = callError('stderr' in outcome ? { ...outcome, stderr: maskSecrets(outcome.stderr) } : outcome, config);
+    const failure = callError(outcome, config); // its stderr is masked (runProgram)
     context.log.warn({ procedure: config.procedure, error: failure.uri, reason: failure.args[0], ms }, 'program run failed');
     throw failure;
   };

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { programSecretsMask } from '../../../config/mask-secrets.js';
 import { StderrTail } from './stderr-tail.js';
 
 /** What to run: an executable with fixed arguments, never through a shell. */
@@ -18,7 +19,7 @@ export interface RunLimits {
   killGraceMs: number;
 }
 
-/** How a run ended. `stderr` is the end of what the program wrote there. */
+/** How a run ended. `stderr` is the end of what the program wrote there, the secrets it was given masked. */
 export type RunOutcome =
   | { kind: 'exited'; code: number; stdout: Buffer; stderr: string }
   | { kind: 'killed-by-signal'; signal: string; stderr: string }
@@ -42,7 +43,8 @@ export function runProgram(spec: ProgramSpec, input: string, limits: RunLimits, 
     const child = spawn(executable!, args, { cwd: spec.cwd, env: spec.env, shell: false, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];
     let stdoutBytes = 0;
-    const stderr = new StderrTail();
+    // A program may echo the secrets it was given on stderr, which reaches the log and the caller.
+    const stderr = new StderrTail(programSecretsMask(spec.command, spec.env));
     // Set by the first reason to end the run early; the outcome follows it.
     let ended: { kind: 'timeout' } | { kind: 'output-too-large' } | { kind: 'aborted'; reason: unknown } | undefined;
     const timers: NodeJS.Timeout[] = [];

@@ -157,16 +157,16 @@ export function runLinkedProgram(
     });
   };
 
+  // A program may echo the secrets it was given (an unknown option, its environment): the log must not show them.
+  const maskSecrets = programSecretsMask(spec.command, spec.env);
   const stdout = new LineSplitter(limits.maxLineBytes, (line) => {
     try {
-      execute(readCommand(line));
+      execute(readCommand(line, maskSecrets));
     } catch (error) {
       if (!(error instanceof InvalidCommand)) throw error;
       refuseLine(error.message, error.id);
     }
   }, (bytes) => refuseLine(`a line of ${bytes} bytes is longer than max_line_bytes (${limits.maxLineBytes})`));
-  // A program may echo the secrets it was given (an unknown option, its environment): the log must not show them.
-  const maskSecrets = programSecretsMask(spec.command, spec.env);
   const stderr = new LineSplitter(limits.maxLineBytes, (line) => log.info({ stderr: maskSecrets(line) }, 'program stderr'),
     (bytes) => log.warn({ bytes }, 'the program wrote a stderr line longer than max_line_bytes; not logged'));
   child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));

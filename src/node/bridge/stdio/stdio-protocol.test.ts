@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { maskedMark, programSecretsMask } from '../../../config/mask-secrets.js';
 import { InvalidCommand, readCommand } from './stdio-protocol.js';
 
-function refusal(line: string): InvalidCommand {
+function refusal(line: string, masked?: (text: string) => string): InvalidCommand {
   try {
-    readCommand(line);
+    readCommand(line, masked);
   } catch (error) {
     assert.ok(error instanceof InvalidCommand);
     return error;
@@ -22,6 +23,20 @@ describe('stdio protocol: reading commands', () => {
     assert.deepEqual(readCommand('{"type":"call","id":7,"procedure":"p","args":[1],"timeout":500}'), { type: 'call', id: 7, procedure: 'p', args: [1], timeout: 500 });
     assert.deepEqual(readCommand('{"type":"yield","request":3,"args":["on"]}'), { type: 'yield', request: 3, args: ['on'] });
     assert.deepEqual(readCommand('{"type":"error","request":3,"error":"app.error.off"}'), { type: 'error', request: 3, error: 'app.error.off', args: [] });
+  });
+
+  it("quotes nothing of the program's secrets in what it says, not even a piece of one cut by the quote", () => {
+    const secret = 's3cret-value-xyz';
+    const masked = programSecretsMask(['/bin/prog'], { DB_PASSWORD: secret });
+    for (const line of [secret, `DB_PASSWORD=${secret}`, `{"type": ${secret}}`, `{"type":"publish","topic":"t","${secret}":1}`]) {
+      const { message } = refusal(line, masked);
+      for (let length = 4; length <= secret.length; length += 1) {
+        for (let start = 0; start + length <= secret.length; start += 1) {
+          assert.ok(!message.includes(secret.slice(start, start + length)), `${secret.slice(start, start + length)} in ${message}`);
+        }
+      }
+      assert.ok(message.includes(maskedMark), message);
+    }
   });
 
   it('says what is wrong, keeping the id for the answer when it is usable', () => {

@@ -47,13 +47,17 @@ const fieldsOf = {
 
 type CommandType = keyof typeof fieldsOf;
 
-/** Parses one line of the program's stdout; throws InvalidCommand saying what is wrong. */
-export function readCommand(line: string): StdioCommand {
+/**
+ * Parses one line of the program's stdout; throws InvalidCommand saying what is wrong. What the
+ * message quotes of the line is quoted from `masked(line)` (the program's secrets masked), as the
+ * message is logged.
+ */
+export function readCommand(line: string, masked: (text: string) => string = (text) => text): StdioCommand {
   let value: unknown;
   try {
     value = JSON.parse(line);
-  } catch (error) {
-    throw new InvalidCommand(`not JSON: ${(error as Error).message}`);
+  } catch {
+    throw new InvalidCommand(`not JSON: ${jsonError(masked(line))}`);
   }
   if (!isDict(value)) throw new InvalidCommand('a command is a JSON object, such as {"type": "publish", "topic": "sensor.temperature", "args": [21.5]}');
   const id = value.id;
@@ -68,7 +72,7 @@ export function readCommand(line: string): StdioCommand {
   }
   const fields = fieldsOf[type as CommandType];
   const unknown = Object.keys(value).filter((key) => !(fields as readonly string[]).includes(key));
-  if (unknown.length > 0) fail(`unknown field "${unknown[0]}" in a ${type} command (it may have ${fields.map((f) => `"${f}"`).join(', ')})`);
+  if (unknown.length > 0) fail(`unknown field "${masked(unknown[0]!)}" in a ${type} command (it may have ${fields.map((f) => `"${f}"`).join(', ')})`);
 
   const text = (field: string): string => {
     const found = value[field];
@@ -122,4 +126,17 @@ export function readCommand(line: string): StdioCommand {
 
 function isDict(value: unknown): value is Dict {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Why `text` is not JSON, in the parser's words. They quote a piece of it, cut at a few characters:
+ * `text` has the secrets masked already, as a secret cut there would no longer be recognised.
+ */
+function jsonError(text: string): string {
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return 'not valid JSON'; // only a masked secret made it so
 }

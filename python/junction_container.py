@@ -1,0 +1,106 @@
+"""Junction's stand-in for a Crossbar container worker.
+
+Junction starts this script with the Python interpreter of a container worker, once the router
+listens, and writes on its stdin one JSON object:
+
+    {"pythonpath": ["/abs/dir", ...],
+     "components": [{"id": ..., "classname": "backend.Backend", "realm": ..., "extra": ...,
+                     "transport": {...Crossbar's connecting transport...}}, ...]}
+
+It puts pythonpath first on sys.path, imports each class (an ApplicationSession subclass) and
+runs them all with Autobahn|Python's Component API: with Twisted when the classes derive from
+autobahn.twisted.wamp.ApplicationSession, with asyncio when from autobahn.asyncio.wamp's. Each
+component reconnects when the router goes away. Problems are printed on stderr as one line
+each, and the exit code says what failed (2: the input, 3: a class, 4: Autobahn missing).
+"""
+
+import importlib
+import json
+import sys
+
+# The keys of a connecting transport that Autobahn's Component reads (Crossbar's container
+# transports carry these; any other key means nothing to a client and is left out).
+TRANSPORT_KEYS = (
+    'type', 'url', 'endpoint', 'serializer', 'serializers', 'options',
+    'max_retries', 'max_retry_delay', 'initial_retry_delay', 'retry_delay_growth', 'retry_delay_jitter', 'proxy',
+)
+
+
+def fail(code, message):
+    sys.stderr.write(message.replace('\n', ' ') + '\n')
+    sys.exit(code)
+
+
+def component_transport(transport):
+    result = {key: value for key, value in transport.items() if key in TRANSPORT_KEYS}
+    result.setdefault('max_retries', -1)  # as Crossbar's container: keep reconnecting to the router
+    return result
+
+
+def load_class(classname):
+    module_name, _, class_name = classname.rpartition('.')
+    if not module_name:
+        fail(3, 'classname "%s" must name a module and a class (module.Class)' % classname)
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as error:  # the user's module: any error it raises on import
+        fail(3, 'cannot import module "%s" of class "%s": %s: %s' % (module_name, classname, type(error).__name__, error))
+    cls = getattr(module, class_name, None)
+    if cls is None:
+        fail(3, 'module "%s" has no class "%s"' % (module_name, class_name))
+    return cls
+
+
+def framework_of(cls, classname):
+    from autobahn.wamp.protocol import ApplicationSession as Base
+    try:
+        from autobahn.twisted.wamp import ApplicationSession as TwistedSession
+        if issubclass(cls, TwistedSession):
+            return 'twisted'
+    except ImportError:
+        pass
+    from autobahn.asyncio.wamp import ApplicationSession as AsyncioSession
+    if issubclass(cls, AsyncioSession):
+        return 'asyncio'
+    if isinstance(cls, type) and issubclass(cls, Base):
+        return 'twisted'  # a plain autobahn.wamp.protocol session: Crossbar runs it under Twisted
+    fail(3, 'class "%s" is not an Autobahn ApplicationSession' % classname)
+
+
+def main():
+    try:
+        spec = json.load(sys.stdin)
+    except ValueError as error:
+        fail(2, 'the components on stdin are not JSON: %s' % error)
+    for folder in reversed(spec.get('pythonpath', [])):
+        sys.path.insert(0, folder)
+    try:
+        import autobahn  # noqa: F401
+    except ImportError:
+        fail(4, 'Autobahn|Python is not installed for %s (Debian: apt install python3-autobahn)' % sys.executable)
+
+    loaded = [(component, load_class(component['classname'])) for component in spec['components']]
+    frameworks = {framework_of(cls, component['classname']) for component, cls in loaded}
+    if len(frameworks) > 1:
+        fail(3, 'the classes of one container mix Twisted and asyncio sessions; put them in two container workers')
+    framework = frameworks.pop()
+    if framework == 'twisted':
+        from autobahn.twisted.component import Component, run
+    else:
+        from autobahn.asyncio.component import Component, run
+
+    components = []
+    for component, cls in loaded:
+        print('running %s (%s) on realm "%s" with %s' % (component['classname'], component['id'], component['realm'], framework))
+        components.append(Component(
+            session_factory=cls,
+            transports=[component_transport(component['transport'])],
+            realm=component['realm'],
+            extra=component.get('extra'),
+        ))
+    sys.stdout.flush()
+    run(components, log_level='info')
+
+
+if __name__ == '__main__':
+    main()

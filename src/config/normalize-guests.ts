@@ -1,0 +1,98 @@
+/**
+ * Guest workers as Junction runs them: Crossbar's defaults applied and its paths resolved as
+ * Crossbar resolves them (src/crossbar/node/controller.py, `_start_guest_worker`): `workdir`
+ * against the config folder (Crossbar's cbdir), watched folders against the config folder too.
+ * The executable is resolved when the guest starts: the files may change in between.
+ */
+
+import { resolve } from 'node:path';
+import type { ConfigFile } from './file-schema.js';
+import type { GuestConfig } from './model.js';
+import { notice } from './notices.js';
+import { formatPath, type ConfigPath } from './problems.js';
+import { guestOutputDefaults, type GuestWorkerFile } from './schema-guest.js';
+import type { WorkerFile } from './file-schema.js';
+
+type ContainerWorkerFile = Extract<WorkerFile, { type: 'container' }>;
+
+/** A container's Python settings, as the notice names them when no Python process is started. */
+const pythonSettings = {
+  python: 'the Python executable (python) of a container without Python classes',
+  pythonpath: 'the Python module search path (pythonpath) of a container without Python classes',
+  env: 'the process environment (env) of a container without Python classes',
+} as const;
+
+/** Where a container's Python runs when its options do not say (Debian's, which has python3-autobahn; a pyenv first on the PATH may not). */
+export const defaultPython = '/usr/bin/python3';
+
+export function guestConfigs(file: ConfigFile, baseDir: string = process.cwd(), notices: string[] = []): GuestConfig[] {
+  // Crossbar names a worker without an id "worker001", "worker002"... in file order, every worker type counted.
+  let unnamed = 0;
+  return file.workers.flatMap((worker, index) => {
+    const id = worker.id ?? `worker${String(++unnamed).padStart(3, '0')}`;
+    const path: ConfigPath = ['workers', index];
+    if (worker.type === 'guest') return [guestConfig(worker, id, formatPath(path), baseDir)];
+    if (worker.type === 'container') return containerConfig(worker, id, path, baseDir, notices);
+    return [];
+  });
+}
+
+/**
+ * A container worker whose Python classes Junction runs: one process, Junction's launcher run by
+ * the container's interpreter (Crossbar runs each container as one Python process too). Its
+ * environment is the container's `options.env`; it starts in the config folder.
+ */
+function containerConfig(worker: ContainerWorkerFile, id: string, path: ConfigPath, baseDir: string, notices: string[]): GuestConfig[] {
+  const components = worker.components.flatMap((component, index) =>
+    component.type === 'class' && component.bridge === undefined
+      ? [{ id: component.id ?? `component${index}`, classname: component.classname, realm: component.realm, extra: component.extra, transport: component.transport }]
+      : []);
+  const options = worker.options;
+  if (components.length === 0) {
+    // Only bridge classes (run in the router) or functions: no Python process, so its settings are not used.
+    const given = { python: options.python !== undefined, pythonpath: options.pythonpath.length > 0, env: options.env.inherit !== true || Object.keys(options.env.vars).length > 0 };
+    for (const [key, what] of Object.entries(pythonSettings) as [keyof typeof pythonSettings, string][]) {
+      if (given[key]) notices.push(notice('config.notice.ignored', [...path, 'options', key], what));
+    }
+    return [];
+  }
+  return [{
+    id,
+    at: formatPath(path),
+    executable: options.python ?? defaultPython,
+    arguments: [],
+    workdir: resolve(baseDir),
+    env: { inherit: options.env.inherit, vars: options.env.vars },
+    stdin: { kind: 'open' },
+    stdout: 'log',
+    stderr: 'log',
+    maxLineBytes: guestOutputDefaults.maxLineBytes,
+    linesPerSecond: guestOutputDefaults.linesPerSecond,
+    python: { interpreterGiven: options.python !== undefined, pythonpath: options.pythonpath.map((folder) => resolve(baseDir, folder)), components },
+  }];
+}
+
+function guestConfig(guest: GuestWorkerFile, id: string, at: string, baseDir: string): GuestConfig {
+  const options = guest.options;
+  const stdin = options.stdin;
+  return {
+    id,
+    at,
+    executable: guest.executable,
+    arguments: guest.arguments,
+    workdir: resolve(baseDir, options.workdir ?? '.'),
+    env: { inherit: options.env.inherit, vars: options.env.vars },
+    stdin: stdin === undefined ? { kind: 'open' } : stdin === 'close' ? { kind: 'close' } : { kind: 'json', text: JSON.stringify(stdin.value), close: stdin.close },
+    stdout: options.stdout,
+    stderr: options.stderr,
+    ...(options.watch && {
+      watch: {
+        directories: options.watch.directories.map((directory) => resolve(baseDir, directory)),
+        restart: options.watch.action === 'restart',
+        delayMs: Math.round(options.watch.timeout * 1000),
+      },
+    }),
+    maxLineBytes: options.max_line_bytes,
+    linesPerSecond: options.log_lines_per_second,
+  };
+}

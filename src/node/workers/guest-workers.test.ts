@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { GuestConfig } from '../../config/model.js';
+import { MetricsRegistry } from '../../metrics/registry.js';
+import type { Logger } from '../../router/log.js';
+import { waitFor } from '../../../test/support/wait.js';
+import { GuestWorkers } from './guest-workers.js';
+import { guestLog } from './guest-texts.js';
+
+const home = mkdtempSync(join(tmpdir(), 'junction-guests-'));
+after(() => rmSync(home, { recursive: true, force: true }));
+
+interface Logged { level: string; fields: Record<string, unknown>; message: string }
+
+function recorder(): { log: Logger; lines: Logged[] } {
+  const lines: Logged[] = [];
+  const logger = (bindings: object): Logger => {
+    const at = (level: string) => (fields: object, message: string) => lines.push({ level, fields: { ...bindings, ...fields } as Record<string, unknown>, message });
+    return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (more) => logger({ ...bindings, ...more }) };
+  };
+  return { log: logger({}), lines };
+}
+
+/** A guest running `node -e script`. */
+function guest(id: string, script: string, patch: Partial<GuestConfig> = {}): GuestConfig {
+  return {
+    id, at: 'workers[1]', executable: process.execPath, arguments: ['-e', script], workdir: home, env: { inherit: true, vars: {} },
+    stdin: { kind: 'open' }, stdout: 'log', stderr: 'log', maxLineBytes: 1000, linesPerSecond: 100, ...patch,
+  };
+}
+
+function supervisor(stopGraceMs = 5_000) {
+  const { log, lines } = recorder();
+  const metrics = new MetricsRegistry();
+  const guests = new GuestWorkers({ log, metrics, stopGraceMs });
+  const value = (name: string, labels: Record<string, string>) => metrics.exposition().split('\n')
+    .find((line) => line.startsWith(`${name}{`) && Object.entries(labels).every(([key, item]) => line.includes(`${key}="${item}"`)))?.split(' ').at(-1);
+  return { guests, lines, value };
+}
+
+const stayUp = 'console.log("up", process.pid); setInterval(() => {}, 1000)';
+
+describe('the guest workers of a node', () => {
+  it('report a guest that exits, as Crossbar does: logged with its code or signal, counted by outcome, not started again', async () => {
+    const { guests, lines, value } = supervisor();
+    await guests.apply([
+      guest('fine', 'process.exit(0)'),
+      guest('broken', 'console.error("no database"); process.exit(3)'),
+      guest('crashed', 'process.kill(process.pid, "SIGKILL")'),
+    ]);
+    await waitFor(() => lines.filter((line) => line.message.includes('exited with')).length === 3, 'three exits');
+    const exit = (id: string) => lines.find((line) => line.message.includes('exited with') && line.fields.guest === id)!;
+    assert.deepEqual([exit('fine').level, exit('fine').message, exit('fine').fields.exitCode], ['info', guestLog.exitedCleanly, 0]);
+    assert.deepEqual([exit('broken').level, exit('broken').message, exit('broken').fields.exitCode], ['error', guestLog.exitedWithError, 3]);
+    assert.deepEqual([exit('crashed').level, exit('crashed').fields.signal], ['error', 'SIGKILL']);
+    assert.ok(lines.some((line) => line.message === 'no database' && line.fields.stream === 'stderr' && line.fields.guest === 'broken'));
+    assert.deepEqual([value('junction_guest_exits_total', { guest: 'fine', outcome: 'success' }), value('junction_guest_exits_total', { guest: 'broken', outcome: 'error' }),
+      value('junction_guest_exits_total', { guest: 'crashed', outcome: 'signal' }), value('junction_guest_running', { guest: 'broken' })], ['1', '1', '1', '0']);
+    await guests.stop();
+    assert.equal(value('junction_guest_starts_total', { guest: 'broken' }), '1');
+  });
+
+  it('stop a guest with SIGTERM, and kill one that ignores it once the grace is over', async () => {
+    const { guests, lines, value } = supervisor(300);
+    await guests.apply([guest('polite', stayUp), guest('stubborn', `process.on("SIGTERM", () => console.log("ignored")); ${stayUp}`)]);
+    await waitFor(() => lines.filter((line) => line.message.startsWith('up ')).length === 2, 'both guests up');
+    await guests.stop();
+    assert.equal(value('junction_guest_exits_total', { guest: 'polite', outcome: 'stopped' }), '1');
+    assert.equal(value('junction_guest_exits_total', { guest: 'stubborn', outcome: 'killed' }), '1');
+    assert.ok(lines.some((line) => line.message === guestLog.killed && line.fields.graceMs === 300));
+    for (const line of lines.filter((entry) => entry.message.startsWith('up '))) {
+      assert.throws(() => process.kill(Number(line.message.split(' ')[1]), 0), /ESRCH/, 'the guest is gone');
+    }
+  });
+
+  it('follow the file at a reload: unchanged guests keep running, changed ones restart, removed ones stop, exited ones start again', async () => {
+    const { guests, lines, value } = supervisor();
+    await guests.apply([guest('same', stayUp), guest('changing', stayUp), guest('leaving', stayUp), guest('exited', 'process.exit(1)')]);
+    await waitFor(() => lines.filter((line) => line.message.startsWith('up ')).length === 3 && value('junction_guest_running', { guest: 'exited' }) === '0', 'guests up, one exited');
+    const changes = await guests.apply([guest('same', stayUp), guest('changing', `console.log("v2"); ${stayUp}`), guest('exited', 'process.exit(1)'), guest('new', stayUp)]);
+    assert.deepEqual(changes.sort(), [
+      'guest worker "changing" restarted (its block changed)',
+      'guest worker "exited" started again (it was not running)',
+      'guest worker "leaving" stopped (removed from the file)',
+      'guest worker "new" started',
+    ]);
+    assert.deepEqual(['same', 'changing', 'leaving', 'exited', 'new'].map((id) => value('junction_guest_starts_total', { guest: id })), ['1', '2', '1', '2', '1']);
+    assert.equal(value('junction_guest_running', { guest: 'leaving' }), '0');
+    await guests.stop();
+  });
+
+  it('change nothing when one guest\'s program cannot be found', async () => {
+    const { guests, value } = supervisor();
+    await guests.apply([guest('kept', stayUp)]);
+    await assert.rejects(guests.apply([guest('gone', stayUp, { executable: 'no-such-program-here' })]), /workers\[1\]\.executable: guest "gone": "no-such-program-here" was not found/);
+    assert.equal(value('junction_guest_running', { guest: 'kept' }), '1');
+    await guests.stop();
+  });
+
+  it('write stdin as configured and restart a guest when a watched folder changes', async () => {
+    const { guests, lines, value } = supervisor();
+    const watched = mkdtempSync(join(home, 'src-'));
+    const echo = 'let text = ""; process.stdin.on("data", (d) => (text += d)); process.stdin.on("end", () => { console.log("stdin " + text); setInterval(() => {}, 1000); })';
+    await guests.apply([guest('watcher', echo, { stdin: { kind: 'json', text: '{"realm":"realm1"}', close: true }, watch: { directories: [watched], restart: true, delayMs: 50 } })]);
+    await waitFor(() => lines.some((line) => line.message === 'stdin {"realm":"realm1"}'), 'the guest read its stdin');
+    writeFileSync(join(watched, 'changed.js'), '1');
+    await waitFor(() => value('junction_guest_starts_total', { guest: 'watcher' }) === '2', 'the guest restarted');
+    assert.ok(lines.some((line) => line.message === guestLog.watchRestart && line.fields.file === 'changed.js'));
+    assert.equal(value('junction_guest_exits_total', { guest: 'watcher', outcome: 'stopped' }), '1');
+    await waitFor(() => lines.filter((line) => line.message === 'stdin {"realm":"realm1"}').length === 2, 'the restarted guest read its stdin');
+    await guests.stop();
+  });
+});

@@ -1,0 +1,50 @@
+/**
+ * The guest workers of a `junction start --workers N` parent: a guest runs once per machine, as
+ * under Crossbar (one node, one guest), not once per worker. Started when every worker serves,
+ * brought in line with the file at each SIGHUP, stopped with the workers. The parent serves no
+ * metrics: its junction_guest_* figures are not exported (the log lines are written).
+ */
+
+import type { LoadedConfig } from '../reload/reloader.js';
+import type { JunctionConfig } from '../../config/model.js';
+import { MetricsRegistry } from '../../metrics/registry.js';
+import type { Logger } from '../../router/log.js';
+import type { ParentTasks } from '../cluster/workers.js';
+import { GuestWorkers } from './guest-workers.js';
+
+export function parentGuests(initial: JunctionConfig, load: () => Promise<LoadedConfig>, log: Logger): ParentTasks {
+  const guestLog = log.child({ part: 'guests' });
+  const guests = new GuestWorkers({ log: guestLog, metrics: new MetricsRegistry() });
+  let wanted = initial.guests;
+  let serving = false;
+  let stopped = false;
+  let applying: Promise<void> = Promise.resolve();
+  const apply = (): void => {
+    applying = applying.then(async () => {
+      if (stopped) return;
+      try {
+        for (const line of await guests.apply(wanted)) guestLog.info({}, line);
+      } catch (error) {
+        guestLog.error({ error: (error as Error).message }, 'guest workers not changed');
+      }
+    });
+  };
+  return {
+    serving() {
+      serving = true;
+      apply();
+    },
+    reload() {
+      void load().then((loaded) => {
+        if (!loaded.ok) return; // each worker reads the same file and logs its problems
+        wanted = loaded.config.guests;
+        if (serving) apply();
+      }, () => undefined);
+    },
+    async stop() {
+      stopped = true;
+      await applying;
+      await guests.stop();
+    },
+  };
+}
