@@ -60,4 +60,15 @@ describe('metrics registry', () => {
     stop();
     assert.match(registry.exposition(), /junction_bytes_sent_total\{transport="t"\} 10/);
   });
+
+  it('gives every label set back with its value, as exposed', () => {
+    const registry = new MetricsRegistry();
+    const counter = registry.counter('junction_x_total', 'x');
+    counter.inc({ guest: 'a"b', outcome: 'error' }, 2);
+    counter.inc();
+    assert.deepEqual(counter.samples(), [{ labels: { guest: 'a_b', outcome: 'error' }, value: 2 }, { labels: {}, value: 1 }]);
+    const copy = new MetricsRegistry().counter('junction_x_total', 'x');
+    for (const { labels, value } of counter.samples()) copy.setTotal(value, labels);
+    assert.deepEqual(copy.samples(), counter.samples());
+  });
 });

@@ -5,12 +5,25 @@
  * read by collectors just before each exposition.
  */
 
-type Labels = Record<string, string>;
+export type Labels = Record<string, string>;
+
+/** One value of a metric and its labels, as another process may copy it (Counter.setTotal, Gauge.set). */
+export interface Sample {
+  labels: Labels;
+  value: number;
+}
 
 function labelKey(labels: Labels | undefined): string {
   if (!labels) return '';
   const keys = Object.keys(labels).sort();
   return keys.map((key) => `${key}="${labels[key]!.replace(/["\\\n]/g, '_')}"`).join(',');
+}
+
+/** labelKey's labels back: its values hold no quote (replaced), so each ends at the next one. */
+function parseLabelKey(key: string): Labels {
+  const labels: Labels = {};
+  for (const [, name, value] of key.matchAll(/(\w+)="([^"]*)"/g)) labels[name!] = value!;
+  return labels;
 }
 
 abstract class Metric {
@@ -20,6 +33,11 @@ abstract class Metric {
 
   value(labels?: Labels): number {
     return this.values.get(labelKey(labels)) ?? 0;
+  }
+
+  /** Every label set's value; labels as exposed (a value's quotes, backslashes and newlines read as "_"). */
+  samples(): Sample[] {
+    return [...this.values].map(([key, value]) => ({ labels: parseLabelKey(key), value }));
   }
 
   exposition(): string {

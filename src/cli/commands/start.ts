@@ -14,6 +14,7 @@ import { clearWorkerCookies } from '../../node/cluster/worker-cookies.js';
 import { listenFailure } from '../../node/listeners.js';
 import { checkPortsFree, checkTlsFiles, StartupError, type EndpointSettings } from '../../node/startup-errors.js';
 import { startNode } from '../../node/node.js';
+import { guestMetricsFromParent } from '../../node/workers/guest-metrics.js';
 import { parentGuests } from '../../node/workers/parent-guests.js';
 import { checkGuests } from '../../node/workers/guest-workers.js';
 import { MetricsRegistry } from '../../metrics/registry.js';
@@ -199,6 +200,7 @@ async function start(args: StartArgs, io: CommandIo, hangups: Hangups): Promise<
   let node;
   try {
     const metrics = new MetricsRegistry();
+    if (worker) guestMetricsFromParent(worker.ports, metrics);
     const cluster = await startBackplane(config.cluster, worker, log, metrics);
     node = await startNode(config, {
       log, metrics, dataDir: args.dataDir, checkPorts: !worker, endpointSettings,

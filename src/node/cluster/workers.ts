@@ -30,6 +30,8 @@ export interface ParentTasks {
   reload(): void;
   /** The workers are being stopped. */
   stop(): Promise<void>;
+  /** With the parent's reports each second: a message for every worker (figures for its metrics), or none. */
+  report?(): { junction: string } | undefined;
 }
 
 /** How often the parent tells each worker what it holds for it (its metrics). */
@@ -77,6 +79,8 @@ export function runWorkers(options: WorkersOptions): Promise<number> {
   const reporting = setInterval(() => {
     relay.report();
     ports.report();
+    const beside = options.beside?.report?.();
+    if (beside) for (const worker of workers.values()) worker.send(beside, undefined, () => {});
   }, relayReportMs);
   reporting.unref();
   let stopping = false;

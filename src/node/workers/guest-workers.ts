@@ -14,6 +14,7 @@ import type { MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
 import { StartupError } from '../startup-errors.js';
 import { guestEnvironment, guestExecutable } from './guest-launch.js';
+import { guestMetrics, type GuestMetrics } from './guest-metrics.js';
 import { GuestOutput } from './guest-output.js';
 import { runGuest, type GuestExit, type GuestRun, type GuestSpawn } from './guest-process.js';
 import { guestChanges, guestLog } from './guest-texts.js';
@@ -40,15 +41,7 @@ export class GuestWorkers {
   private readonly metrics: GuestMetrics;
 
   constructor(private readonly options: GuestWorkersOptions) {
-    const registry = options.metrics;
-    this.metrics = {
-      running: registry.gauge('junction_guest_running', 'Whether each guest worker is running (1) or not (0), by guest'),
-      starts: registry.counter('junction_guest_starts_total', 'Guest worker programs started, by guest'),
-      exits: registry.counter('junction_guest_exits_total',
-        'Guest worker exits, by guest and outcome: success (code 0), error (another code), signal, not_started, stopped (by Junction), killed (by Junction, after the grace)'),
-      dropped: registry.counter('junction_guest_output_dropped_lines_total',
-        'Guest worker output lines not logged, by guest and reason: too_long (over max_line_bytes) or rate (over log_lines_per_second)'),
-    };
+    this.metrics = guestMetrics(options.metrics);
   }
 
   /**
@@ -112,13 +105,6 @@ export async function guestProblems(guests: readonly GuestConfig[]): Promise<Sta
     if (error instanceof StartupError) return [error];
     throw error;
   });
-}
-
-interface GuestMetrics {
-  running: ReturnType<MetricsRegistry['gauge']>;
-  starts: ReturnType<MetricsRegistry['counter']>;
-  exits: ReturnType<MetricsRegistry['counter']>;
-  dropped: ReturnType<MetricsRegistry['counter']>;
 }
 
 /** Whether two blocks start the same guest (where they stand in the file does not matter). */

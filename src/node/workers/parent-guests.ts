@@ -2,7 +2,8 @@
  * The guest workers of a `junction start --workers N` parent: a guest runs once per machine, as
  * under Crossbar (one node, one guest), not once per worker. Started when every worker serves,
  * brought in line with the file at each SIGHUP, stopped with the workers. The parent serves no
- * metrics: its junction_guest_* figures are not exported (the log lines are written).
+ * metrics: it sends its junction_guest_* figures to every worker each second, and /metrics of any
+ * worker shows them (guestMetricsFromParent).
  */
 
 import type { LoadedConfig } from '../reload/reloader.js';
@@ -10,11 +11,14 @@ import type { JunctionConfig } from '../../config/model.js';
 import { MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
 import type { ParentTasks } from '../cluster/workers.js';
+import { guestFigures, guestMetrics, type GuestFiguresMessage } from './guest-metrics.js';
 import { GuestWorkers } from './guest-workers.js';
 
 export function parentGuests(initial: JunctionConfig, load: () => Promise<LoadedConfig>, log: Logger): ParentTasks {
   const guestLog = log.child({ part: 'guests' });
-  const guests = new GuestWorkers({ log: guestLog, metrics: new MetricsRegistry() });
+  const registry = new MetricsRegistry();
+  const guests = new GuestWorkers({ log: guestLog, metrics: registry });
+  const metrics = guestMetrics(registry);
   let wanted = initial.guests;
   let serving = false;
   let stopped = false;
@@ -40,6 +44,12 @@ export function parentGuests(initial: JunctionConfig, load: () => Promise<Loaded
         wanted = loaded.config.guests;
         if (serving) apply();
       }, () => undefined);
+    },
+    report(): GuestFiguresMessage | undefined {
+      const figures = guestFigures(metrics);
+      // No guest has run yet (none configured, mostly): nothing to tell.
+      if (figures.running.length === 0) return undefined;
+      return { junction: 'guests', figures };
     },
     async stop() {
       stopped = true;
