@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { Agent, fetch } from 'undici';
 import { openAutobahn, openConnection, type OpenSession } from '../support/autobahn.js';
 import { freePort, junctionBin, projectRoot, runJunction, RunningJunction, type LogLine } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
@@ -167,6 +168,45 @@ describe('guest workers started by junction start --cbdir', () => {
     assert.equal(started.length, 1, 'one guest start for the whole machine');
     assert.equal(started[0]!.node, undefined, 'started by the parent, not by a worker');
     assert.equal(readFileSync(join(home, 'app', 'starts.txt'), 'utf8').trim().split('\n').length, 1);
+  });
+
+  it('with --workers 2, show the parent\'s guest figures on every worker\'s /metrics', async () => {
+    const port = await freePort();
+    const web = {
+      type: 'web', endpoint: { type: 'tcp', interface: '127.0.0.1', port },
+      paths: { ws: { type: 'websocket' }, metrics: { type: 'metrics' } },
+    };
+    const { home, cbdir } = cbdirWith({
+      workers: [
+        { ...routerWorker(port), transports: [web] },
+        { type: 'guest', executable: node, arguments: ['until-told.js'], options: { workdir: '../app' } },
+      ],
+    }, { 'until-told.js': `${endWithJunction} setInterval(() => { if (require('node:fs').existsSync('stop')) process.exit(3); }, 100);` });
+    const junction = RunningJunction.start(['--cbdir', cbdir, '--workers', '2'], home);
+    running.push(junction);
+    for (const node of ['w1', 'w2']) await junction.waitForLine((line) => line.msg === 'worker serving' && line.node === node, 30_000);
+    const metricsUrl = `http://127.0.0.1:${port}/metrics`;
+    // The parent reports every second. Each scrape on a new connection, so that the parent hands
+    // them to both workers in turn: the figures must hold on several scrapes in a row.
+    const shownEverywhere = async (pattern: RegExp): Promise<void> => {
+      let inARow = 0;
+      for (let attempt = 0; attempt < 60 && inARow < 4; attempt++) {
+        const connection = new Agent();
+        const text = await (await fetch(metricsUrl, { dispatcher: connection })).text();
+        await connection.close();
+        inARow = pattern.test(text) ? inARow + 1 : 0;
+        if (inARow < 4) await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      assert.equal(inARow, 4, `${pattern} on 4 scrapes in a row`);
+    };
+    await shownEverywhere(/^junction_guest_running\{guest="worker002"\} 1$/m);
+    await shownEverywhere(/^junction_guest_starts_total\{guest="worker002"\} 1$/m);
+    writeFileSync(join(home, 'app', 'stop'), '');
+    await guestLine(junction, 'worker002', (line) => line.msg.startsWith('guest worker exited with an error'));
+    await shownEverywhere(/^junction_guest_exits_total\{guest="worker002",outcome="error"\} 1$/m);
+    await shownEverywhere(/^junction_guest_running\{guest="worker002"\} 0$/m);
+    junction.child.kill('SIGTERM');
+    assert.equal(await junction.exited, 0);
   });
 
   it('refuse a guest that cannot run with one line naming the key', async () => {
