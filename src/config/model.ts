@@ -522,8 +522,11 @@ export interface CookieAuthConfig {
   length: number;
   /** Max-Age of the cookie, and how long its sign-in holds. */
   maxAgeSeconds: number;
-  /** memory: this process (with --workers, shared through a file the parent makes); file: an lmdb store at `path`. */
-  store: { type: 'memory' } | { type: 'file'; path: string };
+  /**
+   * memory: this process (with --workers, shared through a file the parent makes); file: an lmdb
+   * store at `path`, which imports once the bound cookies of Crossbar's own file `crossbarFile`.
+   */
+  store: { type: 'memory' } | { type: 'file'; path: string; crossbarFile: string };
   /** Bound cookies kept at most; past it the oldest go first. */
   maxEntries: number;
   sameSite: 'Lax' | 'Strict';

@@ -27,9 +27,14 @@ export function cookieAuthConfig(
     name: cookie.name,
     length: Math.max(cookie.length, minTokenLength),
     maxAgeSeconds: cookie.max_age,
-    store: cookie.store.type === 'memory' ? { type: 'memory' } : { type: 'file', path: `${fromConfigDir(context, cookie.store.filename)}.lmdb` },
+    store: cookie.store.type === 'memory' ? { type: 'memory' } : fileStore(fromConfigDir(context, cookie.store.filename)),
     maxEntries: cookie.max_entries,
     sameSite: cookie.same_site,
     alwaysSecure: cookie.secure,
   };
+}
+
+/** Crossbar's file at `crossbarFile`; ours beside it, so that both can stay during the switch. */
+function fileStore(crossbarFile: string): CookieAuthConfig['store'] {
+  return { type: 'file', path: `${crossbarFile}.lmdb`, crossbarFile };
 }

@@ -27,7 +27,7 @@ const cookieStore = z.discriminatedUnion('type', [
   z
     .strictObject({
       type: z.literal('file'),
-      filename: nonEmptyString.describe('Relative to the config folder (Crossbar\'s node directory); Junction keeps an lmdb store at <filename>.lmdb.'),
+      filename: nonEmptyString.describe('Relative to the config folder (Crossbar\'s node directory); Junction keeps an lmdb store at <filename>.lmdb, which imports the bound cookies of Crossbar\'s <filename> once.'),
       purge_on_startup: ignored('purge_on_startup (the store forgets each cookie when it expires)'),
     })
     .describe('Cookies in a file, kept across restarts and shared by --workers.'),

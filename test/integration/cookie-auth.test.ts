@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,10 +24,13 @@ import { waitFor } from '../support/wait.js';
 const home = mkdtempSync(join(tmpdir(), 'junction-cookie-auth-'));
 after(() => rmSync(home, { recursive: true, force: true }));
 
-async function fixture(): Promise<JunctionConfig> {
+const fixtureFile = join(projectRoot, 'test', 'fixtures', 'crossbar-configs', 'cookie-authentication.json');
+
+/** A node folder with the fixture's config; `prepare` may add files or change the config first. */
+async function fixture(prepare: (cbdir: string) => void = (cbdir) => copyFileSync(fixtureFile, join(cbdir, 'config.json'))): Promise<JunctionConfig> {
   const cbdir = join(mkdtempSync(join(home, 'node-')), '.crossbar');
   mkdirSync(cbdir);
-  copyFileSync(join(projectRoot, 'test', 'fixtures', 'crossbar-configs', 'cookie-authentication.json'), join(cbdir, 'config.json'));
+  prepare(cbdir);
   return loadCbdir(cbdir, { env: {} });
 }
 
@@ -234,6 +237,36 @@ describe('cookie authentication: Secure', () => {
       assert.doesNotMatch(await setCookieOf(url) ?? '', /Secure/);
     } finally {
       await proxied.stop();
+    }
+  });
+});
+
+describe('cookie authentication: Crossbar\'s cookie file', () => {
+  it('a cookie bound under Crossbar (a line of its cookies.dat) signs a raw client in by cookie after the switch', async () => {
+    // As Crossbar makes them: standard base64, with + and /.
+    const value = 'Cr0ssbar+Cookie/Value+24';
+    const crossbarLines = [
+      { id: value, created: new Date(Date.now() - 3_600_000).toISOString(), max_age: 604800, authid: null, authrole: null, authmethod: null, authrealm: null, authextra: null },
+      { id: value, modified: new Date(Date.now() - 3_600_000).toISOString(), max_age: 604800, authid: 'joe', authrole: 'customer', authmethod: 'wampcra', authrealm: 'shop', authextra: null },
+    ];
+    const config = await fixture((cbdir) => {
+      writeFileSync(join(cbdir, 'config.json'), readFileSync(fixtureFile, 'utf8').replace('{"type": "memory"}', '{"type": "file", "filename": "cookies.dat"}'));
+      writeFileSync(join(cbdir, 'cookies.dat'), `${crossbarLines.map((line) => JSON.stringify(line)).join('\n')}\n{"id": "cut short\n`);
+    });
+    const switched = await startNode(config, { log: new CaptureLog(), shutdownGraceMs: 100, dataDir: join(home, 'data-switched') });
+    try {
+      const client = await RawClient.open(switched.urls[0]!, ['wamp.2.json'], { headers: { Cookie: `cbtid=${value}` } });
+      assert.equal(client.upgradeHeaders['set-cookie'], undefined, 'the imported cookie was replaced');
+      client.send([1, 'shop', { roles: { caller: {} }, authmethods: ['cookie'] }]);
+      const welcome = await client.next();
+      assert.equal(welcome[0], 2, `expected WELCOME, got ${JSON.stringify(welcome)}`);
+      const details = welcome[2] as Record<string, unknown>;
+      assert.equal(details.authid, 'joe');
+      assert.equal(details.authrole, 'customer');
+      assert.equal(details.authprovider, 'cookie');
+      client.close();
+    } finally {
+      await switched.stop();
     }
   });
 });

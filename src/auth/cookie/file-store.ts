@@ -2,6 +2,25 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import type { Logger } from '../../router/log.js';
 import { isLive, type CookieEntry, type CookieStore } from './store.js';
 
+/** An entry with the key it is stored under (an import's unit). */
+export interface KeyedCookieEntry {
+  key: string;
+  entry: CookieEntry;
+}
+
+/** What `importOnce` did: entries put, and those left out for want of room or as already present. */
+export interface ImportResult {
+  imported: number;
+  noRoom: number;
+  present: number;
+}
+
+/** The record that an import from a source is done. */
+interface ImportRecord {
+  at: number;
+  imported: number;
+}
+
 /**
  * Cookies in an lmdb file: kept across restarts, and shared by every process that opens the same
  * file (the workers of `--workers`; lmdb locks for them). An expiry index (expires, key) finds
@@ -13,6 +32,7 @@ export class FileCookieStore implements CookieStore {
   private readonly env: RootDatabase;
   private readonly cookies: Database<CookieEntry, string>;
   private readonly byExpiry: Database<true, [number, string]>;
+  private readonly imports: Database<ImportRecord, string>;
   private evictions = 0;
 
   /** `onEvicted` is told each time a live entry is dropped for room (the node warns, throttled). */
@@ -21,6 +41,42 @@ export class FileCookieStore implements CookieStore {
     this.env = open({ path, noSubdir: false });
     this.cookies = this.env.openDB<CookieEntry, string>({ name: 'cookies' });
     this.byExpiry = this.env.openDB<true, [number, string]>({ name: 'expiry' });
+    this.imports = this.env.openDB<ImportRecord, string>({ name: 'imports' });
+  }
+
+  /** Whether an import from `source` is recorded (it is then never repeated). */
+  imported(source: string): boolean {
+    this.env.resetReadTxn();
+    return this.imports.get(source) !== undefined;
+  }
+
+  /**
+   * Puts `entries` once per `source`: the import is recorded in the same transaction, so neither
+   * a restart nor another worker repeats it. It fills only the room left under max_entries (the
+   * latest-expiring first, evicting nothing) and keeps an entry already present (a newer binding).
+   * Undefined when the import was already done, or could not be written (logged).
+   */
+  importOnce(source: string, entries: readonly KeyedCookieEntry[], now: number): ImportResult | undefined {
+    let result: ImportResult | undefined;
+    const written = this.write(() => {
+      if (this.imports.get(source) !== undefined) return;
+      const counts = { imported: 0, noRoom: 0, present: 0 };
+      let room = this.maxEntries - this.count();
+      for (const { key, entry } of [...entries].sort((a, b) => b.entry.expires - a.entry.expires)) {
+        if (!isLive(entry, now)) continue;
+        if (this.cookies.get(key) !== undefined) counts.present++;
+        else if (room <= 0) counts.noRoom++;
+        else {
+          this.cookies.put(key, entry);
+          this.byExpiry.put([entry.expires, key], true);
+          counts.imported++;
+          room--;
+        }
+      }
+      this.imports.put(source, { at: now, imported: counts.imported });
+      result = counts;
+    });
+    return written ? result : undefined;
   }
 
   get(key: string, now: number): CookieEntry | undefined {
@@ -87,11 +143,13 @@ export class FileCookieStore implements CookieStore {
    * Synchronous, so that the next connection (here or in another worker) finds what a sign-in
    * bound: writes come with sign-ins by another method and logouts, not with every connection.
    */
-  private write(change: () => void): void {
+  private write(change: () => void): boolean {
     try {
       this.env.transactionSync(change);
+      return true;
     } catch (error) {
       this.log.error({ err: (error as Error).message }, 'the cookie store could not write its file; affected browsers sign in with their other methods');
+      return false;
     }
   }
 }

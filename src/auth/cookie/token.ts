@@ -8,7 +8,8 @@ import { createHash, randomBytes } from 'node:crypto';
 /** Fewest characters a token has: 22 × 6 = 132 bits, however short the config's `length`. */
 export const minTokenLength = 22;
 
-const tokenPattern = /^[A-Za-z0-9_-]+$/;
+/** Ours are base64url; Crossbar's (imported from its cookie file) are standard base64, with + and /. */
+const tokenPattern = /^[A-Za-z0-9_+/-]+$/;
 
 export function newToken(length: number): string {
   const chars = Math.max(length, minTokenLength);

@@ -13,7 +13,7 @@ const folder = mkdtempSync(join(tmpdir(), 'junction-cookie-auth-'));
 after(() => rmSync(folder, { recursive: true, force: true }));
 
 const config = (path: string): CookieAuthConfig => ({
-  name: 'cbtid', length: 24, maxAgeSeconds: 60, store: { type: 'file', path }, maxEntries: 10, sameSite: 'Lax', alwaysSecure: false,
+  name: 'cbtid', length: 24, maxAgeSeconds: 60, store: { type: 'file', path, crossbarFile: path.replace(/\.lmdb$/, '') }, maxEntries: 10, sameSite: 'Lax', alwaysSecure: false,
 });
 const labels = { transport: 'web', path: '/ws' };
 

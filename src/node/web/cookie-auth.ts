@@ -1,6 +1,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CookieSignIn } from '../../auth/cookie/cookie-sign-in.js';
+import { importCrossbarCookies } from '../../auth/cookie/crossbar-file.js';
 import { FileCookieStore } from '../../auth/cookie/file-store.js';
 import { MemoryCookieStore, type CookieStore } from '../../auth/cookie/store.js';
 import { noticeMessages } from '../../config/codes.js';
@@ -55,7 +56,9 @@ export function cookieAuth(
 function openStore(config: CookieAuthConfig, log: Logger, sharedMemoryPath: string | undefined, onEvicted: () => void): CookieStore {
   if (config.store.type === 'file') {
     storeFolder(config.store.path, 'cookie.store.filename (relative to the config folder)');
-    return new FileCookieStore(config.store.path, config.maxEntries, log, onEvicted);
+    const store = new FileCookieStore(config.store.path, config.maxEntries, log, onEvicted);
+    importCrossbarCookies(store, config.store.crossbarFile, log, Date.now());
+    return store;
   }
   if (sharedMemoryPath !== undefined) {
     makeDataDirectory(dirname(sharedMemoryPath));
