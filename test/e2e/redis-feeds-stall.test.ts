@@ -30,6 +30,22 @@ async function publishAll(on: OpenSession, values: number[]): Promise<void> {
   for (const value of values) await on.session.publish('shop.order', [value], {}, { acknowledge: true });
 }
 
+/**
+ * Runs `check`; if it fails, adds the two nodes' warnings and lease/feed lines to the error, so
+ * that a failure under load says which node did what (a replaced connection, a lease moved).
+ */
+async function explainedByLogs(cluster: ProxiedCluster, check: () => Promise<void>): Promise<void> {
+  try {
+    await check();
+  } catch (error) {
+    const told = (name: string, lines: LogLine[] | undefined): string[] => (lines ?? [])
+      .filter((line) => line.level >= 40 || /lease|feed|handed|forwarder/.test(String(line.msg)))
+      .map((line) => `${name} ${JSON.stringify(line)}`);
+    (error as Error).message += `\n${[...told('A', cluster.a?.lines), ...told('B', cluster.b?.lines)].join('\n')}`;
+    throw error;
+  }
+}
+
 /** Every value reached the app, and none twice. */
 async function appGetsEachOnce(app: WebhookApp, values: number[], what: string): Promise<void> {
   await eventually(async () => (app.received.length >= values.length ? true : undefined), `${what}: the app received ${values.length} events`);
@@ -131,7 +147,7 @@ describe('a forwarder holder whose feeds connection to Redis goes half-open (a f
       await waitFor(() => timesA(handedBack) === loss, `A hands its outbox back (loss ${loss})`, 10_000);
       assert.equal(cluster.a!.lines.filter(handedBack)[loss - 1]!.handed, values.length);
       app.down = false;
-      await appGetsEachOnce(app, range(0, values.at(-1)! + 1), `after loss ${loss}, from B while A does not hold the lease`);
+      await explainedByLogs(cluster, () => appGetsEachOnce(app, range(0, values.at(-1)! + 1), `after loss ${loss}, from B while A does not hold the lease`));
       assert.equal(timesA(leaseHeld), loss, 'A did not hold the lease again meanwhile');
       if (loss === 1) {
         // B dies, its lease runs out, A takes it again; then B comes back.
