@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import type { GuestConfig } from '../../config/model.js';
 import type { GuestOutput } from './guest-output.js';
+import { signalGroup } from '../process-group.js';
 
 export type GuestExit =
   | { kind: 'exited'; code: number }
@@ -85,13 +86,4 @@ export function runGuest(spec: GuestSpawn, output: GuestOutput): GuestRun {
     })());
 
   return { pid: child.pid, exited, stop };
-}
-
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // the group is gone already
-  }
 }

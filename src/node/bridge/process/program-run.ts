@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { programSecretsMask } from '../../../config/mask-secrets.js';
 import { StderrTail } from './stderr-tail.js';
+import { signalGroup } from '../../process-group.js';
 
 /** What to run: an executable with fixed arguments, never through a shell. */
 export interface ProgramSpec {
@@ -51,19 +52,12 @@ export function runProgram(spec: ProgramSpec, input: string, limits: RunLimits, 
     let deadline: NodeJS.Timeout | undefined;
     let settled = false;
 
-    const signalGroup = (name: NodeJS.Signals) => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, name);
-      } catch {
-        // the group is already gone
-      }
-    };
+    const signalProgram = (name: NodeJS.Signals) => signalGroup(child.pid, name);
     const terminate = (why: NonNullable<typeof ended>) => {
       if (ended) return;
       ended = why;
-      signalGroup('SIGTERM');
-      timers.push(setTimeout(() => signalGroup('SIGKILL'), limits.killGraceMs));
+      signalProgram('SIGTERM');
+      timers.push(setTimeout(() => signalProgram('SIGKILL'), limits.killGraceMs));
     };
     const onAbort = () => terminate({ kind: 'aborted', reason: signal!.reason });
     const finish = (outcome: RunOutcome) => {
@@ -92,7 +86,7 @@ export function runProgram(spec: ProgramSpec, input: string, limits: RunLimits, 
       signal?.removeEventListener('abort', onAbort);
       // Leftovers of a finished run die with it; a grandchild that escaped the group and still
       // holds our pipes cannot keep the run open: the pipes are closed after the grace.
-      signalGroup('SIGKILL');
+      signalProgram('SIGKILL');
       timers.push(setTimeout(() => {
         child.stdout.destroy();
         child.stderr.destroy();

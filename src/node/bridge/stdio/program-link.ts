@@ -10,6 +10,7 @@ import { QuietWarning } from '../quiet-warning.js';
 import { LineSplitter } from './line-splitter.js';
 import { InvalidCommand, readCommand, StdioErrorUri, type CommandId, type StdioCommand } from './stdio-protocol.js';
 import { plural } from '../../../protocol/plural.js';
+import { signalGroup } from '../../process-group.js';
 
 export interface LinkLimits {
   /** Longest line either way, bytes. */
@@ -197,15 +198,6 @@ export function runLinkedProgram(
     child.once('error', (error) => finish({ code: null, signal: null, error: error.message }));
     child.once('close', (code, signal) => finish({ code, signal }));
   });
-}
-
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // the group is gone already
-  }
 }
 
 function unsent(sent: Exclude<Sent, 'sent'>, limits: LinkLimits): string {
