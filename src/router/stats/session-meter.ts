@@ -120,25 +120,7 @@ export class SessionMeter {
 
 function frameBytes(frame: EncodedFrame | undefined, frameHeaderBytes: number): number {
   if (frame === undefined) return 0;
-  return typeof frame === 'string' ? utf8Length(frame) : Math.max(0, frame.byteLength - frameHeaderBytes);
-}
-
-/** UTF-8 bytes of a text frame, without encoding it. */
-export function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) bytes += 1;
-    else if (code < 0x800) bytes += 2;
-    else if (code >= 0xd800 && code < 0xdc00 && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next < 0xe000) {
-        bytes += 4; // a surrogate pair: one code point of four bytes
-        i++;
-      } else bytes += 3;
-    } else bytes += 3;
-  }
-  return bytes;
+  return typeof frame === 'string' ? Buffer.byteLength(frame) : Math.max(0, frame.byteLength - frameHeaderBytes);
 }
 
 /** Crossbar reports times in integer nanoseconds (a timestamp since the epoch, as a double, is within 256 ns). */

@@ -7,7 +7,7 @@ import type { Dict, WampMessage } from '../../protocol/messages.js';
 import { allRoles, flush, MemoryPeer, RouterHarness } from '../../../test/support/router-harness.js';
 import type { AuthGate } from '../hooks.js';
 import type { Session } from '../session.js';
-import { ratedMessages, SessionMeter, sessionStatsTopic, utf8Length, type SessionStatsSettings } from './session-meter.js';
+import { ratedMessages, SessionMeter, sessionStatsTopic, type SessionStatsSettings } from './session-meter.js';
 
 const settings = (overrides: Partial<SessionStatsSettings> = {}): SessionStatsSettings => ({
   ratedMessageSize: 64, afterRatedMessages: 0, afterDurationMs: 0, onJoin: false, onLeave: true, ...overrides,
@@ -90,7 +90,11 @@ describe('session statistics - counting', () => {
   });
 
   it('measures text frames in UTF-8 bytes without encoding them', () => {
-    for (const text of ['', 'abc', 'é', '€', '😀', 'a😀b€é', '\ud800x']) assert.equal(utf8Length(text), Buffer.byteLength(text), text);
+    const meter = new SessionMeter({ due: () => {} }, {} as Session, settings({ afterRatedMessages: 1000 }), 1000);
+    const sent = (text: string) => meter.sent({ lastEncoded: text, statsReport: false } as unknown as Parameters<SessionMeter['sent']>[0], 0);
+    for (const text of ['abc', 'é', '€', '😀', 'a😀b€é', '\ud800x']) sent(text);
+    assert.equal(meter.bytes, 3 + 2 + 3 + 4 + 11 + 4);
+    assert.equal(meter.messages, 6);
   });
 
   it('asks for one report when the threshold is crossed, however often it is passed before the report', () => {
