@@ -19,7 +19,9 @@ import { websocketAt } from '../../../src/config/test-support.js';
  * python3-argon2) against the Crossbar-format fixture scram-authentication.json, loaded unchanged:
  * a static principal that Autobahn's own derive_scram_credential made (argon2id-13), a PBKDF2
  * principal, and a dynamic authenticator. AuthScram checks the router's server signature before
- * it joins, so a join proves both sides.
+ * it joins, so a join proves both sides. The SCRAM transports allow 60 s for HELLO/AUTHENTICATE
+ * (Crossbar's `open_handshake_timeout`): the client's Argon2id at Crossbar's defaults (4096
+ * passes over 512 KiB) takes over 10 s, the default, on a loaded 2-core machine.
  */
 
 const python = debianNeed('python3').file;
