@@ -15,6 +15,7 @@ import type {
 } from './model.js';
 import { authConfig, mapValues } from './normalize-auth.js';
 import { mqttConfig } from './normalize-mqtt.js';
+import { websocketProxyConfig } from './normalize-websocket-proxy.js';
 import { notice } from './notices.js';
 import { cookieAuthConfig } from './normalize-cookie.js';
 import type { ConfigPath } from './problems.js';
@@ -90,6 +91,8 @@ function pathServiceConfig(service: Exclude<PathServiceFile, { type: 'path' }>, 
       return { type: 'console', realm: service.realm, auth: authConfig(service.auth!), websocket: websocketConfig(websocketService.parse({ type: 'websocket', serializers: ['json'] }), at, context).options };
     case 'mqtt':
       return { type: 'mqtt', ...mqttConfig(service) };
+    case 'websocket-reverseproxy':
+      return websocketProxyConfig(service, context);
   }
 }
 
@@ -108,8 +111,7 @@ export function websocketConfig(service: WebSocketSettingsFile, at: ConfigPath, 
       openHandshakeTimeout: options.open_handshake_timeout,
       allowedOrigins: [...options.allowed_origins],
       allowNullOrigin: options.allow_null_origin,
-      // Crossbar enables compression with {"deflate": {...}}; an object without it means off.
-      compression: typeof options.compression === 'boolean' ? options.compression : options.compression.deflate !== undefined,
+      compression: compressionEnabled(options.compression),
       maxBufferedBytes: options.max_buffered_bytes,
       maxPerAddress: options.max_per_address,
       requireWebsocketSubprotocol: options.require_websocket_subprotocol,
@@ -120,6 +122,11 @@ export function websocketConfig(service: WebSocketSettingsFile, at: ConfigPath, 
     auth: authConfig(service.auth),
     ...(cookieAuth === undefined ? {} : { cookieAuth }),
   };
+}
+
+/** Crossbar enables compression with {"deflate": {...}}; an object without it means off. */
+export function compressionEnabled(compression: WebSocketSettingsFile['options']['compression']): boolean {
+  return typeof compression === 'boolean' ? compression : compression.deflate !== undefined;
 }
 
 function staticConfig(
