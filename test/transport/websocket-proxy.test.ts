@@ -1,0 +1,255 @@
+/**
+ * Crossbar's websocket-reverseproxy through a real node: clients connect to the node's proxy paths,
+ * which relay to a `ws` server of the test's own on a free loopback port. Text and binary both
+ * ways, the backend's subprotocol, close codes and reasons both ways, a backend that is down or
+ * silent (502 / 504), one that drops the connection (1014), a backend that stops reading (the
+ * proxy's buffers stay bounded, nothing is lost), and the connection caps.
+ */
+import assert from 'node:assert/strict';
+import type { IncomingMessage } from 'node:http';
+import { createServer, type Server, type Socket } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { WebSocket, WebSocketServer } from 'ws';
+import { loadDocument } from '../../src/config/test-support.js';
+import type { RunningNode } from '../../src/node/node.js';
+import { freePort } from '../support/cli.js';
+import { startTestNode } from '../support/node.js';
+import { waitFor } from '../support/wait.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const SLOW_LIMIT = 256 * 1024;
+const SLOW_MESSAGE = 64 * 1024;
+/** Enough that kernel socket buffers (a few MiB each way on loopback) cannot hide a missing bound. */
+const SLOW_COUNT = 400;
+
+interface BackendConnection {
+  ws: WebSocket;
+  request: IncomingMessage;
+  received: { data: Buffer; isBinary: boolean }[];
+  closed?: { code: number; reason: string };
+}
+
+interface Received {
+  data: Buffer;
+  isBinary: boolean;
+}
+
+function opened(ws: WebSocket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+}
+
+function nextMessage(ws: WebSocket): Promise<Received> {
+  return new Promise((resolve) => ws.once('message', (data: Buffer, isBinary: boolean) => resolve({ data, isBinary })));
+}
+
+function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
+  return new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+}
+
+/** The HTTP answer to an upgrade the proxy refuses. */
+function refusal(url: string, protocols: string[] = []): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, protocols);
+    ws.once('open', () => reject(new Error('the upgrade was accepted')));
+    ws.once('unexpected-response', (_request, response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode!, body }));
+    });
+    ws.on('error', () => {});
+  });
+}
+
+function metric(node: RunningNode, name: string, labels: Record<string, string>): number {
+  const line = node.metrics.exposition().split('\n').find((candidate) =>
+    candidate.startsWith(`${name}{`) && Object.entries(labels).every(([key, value]) => candidate.includes(`${key}="${value}"`)));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+describe('websocket-reverseproxy path service', { timeout: 120_000 }, () => {
+  let backend: WebSocketServer;
+  let backendPort: number;
+  const connections: BackendConnection[] = [];
+  let silent: Server;
+  const silentSockets: Socket[] = [];
+  let node: RunningNode;
+  let base: string;
+
+  before(async () => {
+    backend = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: (offers) => [...offers].at(-1) ?? false });
+    await new Promise((resolve) => backend.once('listening', resolve));
+    backendPort = (backend.address() as { port: number }).port;
+    backend.on('connection', (ws, request) => {
+      const connection: BackendConnection = { ws, request, received: [] };
+      connections.push(connection);
+      ws.on('message', (data: Buffer, isBinary) => {
+        connection.received.push({ data, isBinary });
+        if (request.url === '/echo') ws.send(data, { binary: isBinary });
+        if (request.url === '/drop') ws.terminate();
+      });
+      ws.on('close', (code, reason) => (connection.closed = { code, reason: reason.toString() }));
+      if (request.url === '/echo') ws.send('welcome');
+      if (request.url === '/slow') ws.pause();
+    });
+    silent = createServer((socket) => silentSockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentPort = (silent.address() as { port: number }).port;
+    const downPort = await freePort();
+    const to = (path: string, port = backendPort, extra: Record<string, unknown> = {}) => ({
+      type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port, ...extra }, url: `ws://localhost:${port}${path}`,
+    });
+    const proxy = (path: string, options: Record<string, unknown> = {}, port?: number, extra?: Record<string, unknown>) =>
+      ({ type: 'websocket-reverseproxy', options, backend: to(path, port, extra) });
+    node = await startTestNode(loadDocument({
+      version: 2,
+      workers: [{
+        type: 'router',
+        realms: [{ name: 'realm1', roles: [{ name: 'anonymous', 'allow-by-default': true }] }],
+        transports: [{
+          type: 'web', id: 'web', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' },
+          paths: {
+            ws: { type: 'websocket' },
+            echo: proxy('/echo'),
+            drop: proxy('/drop'),
+            slow: proxy('/slow', { max_buffered_bytes: SLOW_LIMIT }),
+            capped: proxy('/capped', { max_connections: 2, max_per_address: 0 }),
+            peraddr: proxy('/peraddr', { max_per_address: 1 }),
+            down: proxy('/', {}, downPort),
+            silent: proxy('/', {}, silentPort, { timeout: 1 }),
+          },
+        }],
+      }],
+    }));
+    base = node.urls[0]!.replace(/\/ws$/, '');
+  });
+
+  after(async () => {
+    await node?.stop();
+    for (const socket of silentSockets) socket.destroy();
+    silent?.close();
+    for (const { ws } of connections) ws.terminate();
+    backend?.close();
+  });
+
+  it('relays text and binary both ways, with the subprotocol the backend chose and the client address', async () => {
+    const client = new WebSocket(`${base}/echo`, ['x.first', 'x.second']);
+    const welcome = nextMessage(client);
+    await opened(client);
+    assert.equal(client.protocol, 'x.second', 'the backend chose the last offer; the client hears that choice');
+    assert.deepEqual(await welcome, { data: Buffer.from('welcome'), isBinary: false });
+    const connection = connections.at(-1)!;
+    assert.deepEqual(connection.request.headers['sec-websocket-protocol'], 'x.first,x.second');
+    assert.equal(connection.request.headers['x-forwarded-for'], '127.0.0.1');
+    assert.equal(connection.request.headers.host, `localhost:${backendPort}`, 'the Host of the backend URL');
+
+    const text = nextMessage(client);
+    client.send('héllo');
+    assert.deepEqual(await text, { data: Buffer.from('héllo'), isBinary: false });
+    const binary = nextMessage(client);
+    client.send(Buffer.from([0, 1, 2, 255]));
+    assert.deepEqual(await binary, { data: Buffer.from([0, 1, 2, 255]), isBinary: true });
+    assert.deepEqual(connection.received.map(({ data, isBinary }) => [data.toString('hex'), isBinary]),
+      [[Buffer.from('héllo').toString('hex'), false], ['000102ff', true]]);
+
+    const labels = { path: '/echo' };
+    assert.equal(metric(node, 'junction_ws_proxy_messages_total', { ...labels, direction: 'to_backend' }), 2);
+    assert.equal(metric(node, 'junction_ws_proxy_messages_total', { ...labels, direction: 'to_client' }), 3);
+    assert.equal(metric(node, 'junction_ws_proxy_bytes_total', { ...labels, direction: 'to_backend' }), Buffer.byteLength('héllo') + 4);
+    assert.equal(metric(node, 'junction_ws_proxy_connections', labels), 1);
+    client.close();
+    await waitFor(() => metric(node, 'junction_ws_proxy_connections', labels) === 0, 'the connection gauge back to 0');
+  });
+
+  it("passes close codes and reasons through, the client's and the backend's", async () => {
+    const first = new WebSocket(`${base}/echo`);
+    await opened(first);
+    const byClient = connections.at(-1)!;
+    const firstClosed = closed(first);
+    first.close(4002, 'see you later');
+    await firstClosed;
+    await waitFor(() => byClient.closed !== undefined, 'the backend hears the close');
+    assert.deepEqual(byClient.closed, { code: 4002, reason: 'see you later' });
+
+    const second = new WebSocket(`${base}/echo`);
+    await opened(second);
+    const secondClosed = closed(second);
+    connections.at(-1)!.ws.close(4001, 'bye from the backend');
+    assert.deepEqual(await secondClosed, { code: 4001, reason: 'bye from the backend' });
+  });
+
+  it('a backend that drops the connection closes the client with 1014', async () => {
+    const client = new WebSocket(`${base}/drop`);
+    await opened(client);
+    const clientClosed = closed(client);
+    client.send('anything');
+    assert.deepEqual(await clientClosed, { code: 1014, reason: 'backend connection lost' });
+  });
+
+  it('a backend that is down: 502; one that does not answer in time: 504; both counted and said', async () => {
+    const down = await refusal(`${base}/down`);
+    assert.equal(down.status, 502);
+    assert.match(down.body, /^The backend of this WebSocket endpoint is not available: connect ECONNREFUSED 127\.0\.0\.1:\d+\.\n$/);
+    assert.equal(metric(node, 'junction_ws_proxy_refused_total', { path: '/down', reason: 'backend_unreachable' }), 1);
+    const slow = await refusal(`${base}/silent`);
+    assert.deepEqual(slow, { status: 504, body: 'The backend of this WebSocket endpoint is not available: it did not complete its handshake within 1000 ms.\n' });
+    assert.equal(metric(node, 'junction_ws_proxy_refused_total', { path: '/silent', reason: 'backend_timeout' }), 1);
+    assert.equal(metric(node, 'junction_ws_proxy_connections', { path: '/down' }), 0);
+  });
+
+  it('max_connections (503) and max_per_address (429) bound the connections of a path', async () => {
+    const held = [new WebSocket(`${base}/capped`), new WebSocket(`${base}/capped`)];
+    await Promise.all(held.map(opened));
+    const full = await refusal(`${base}/capped`);
+    assert.equal(full.status, 503);
+    assert.match(full.body, /holds 2 connections already \(max_connections\)/);
+    assert.equal(metric(node, 'junction_ws_proxy_refused_total', { path: '/capped', reason: 'too_many_connections' }), 1);
+    const mine = new WebSocket(`${base}/peraddr`);
+    await opened(mine);
+    const perAddress = await refusal(`${base}/peraddr`);
+    assert.equal(perAddress.status, 429);
+    assert.equal(metric(node, 'junction_ws_proxy_refused_total', { path: '/peraddr', reason: 'too_many_from_address' }), 1);
+    // A slot is free again once its connection has closed.
+    const gone = closed(held[0]!);
+    held[0]!.close();
+    await gone;
+    await waitFor(() => metric(node, 'junction_ws_proxy_connections', { path: '/capped' }) === 1, 'one capped connection left');
+    const again = new WebSocket(`${base}/capped`);
+    await opened(again);
+    for (const ws of [...held, mine, again]) ws.close();
+  });
+
+  it('a backend that stops reading: the proxy stops reading the client, its buffers stay bounded, nothing is lost', async () => {
+    const client = new WebSocket(`${base}/slow`);
+    await opened(client);
+    const connection = connections.at(-1)!;
+    for (let index = 0; index < SLOW_COUNT; index++) {
+      const message = Buffer.alloc(SLOW_MESSAGE, index % 251);
+      message.writeUInt32BE(index, 0);
+      client.send(message);
+    }
+    const labels = { path: '/slow' };
+    await waitFor(() => metric(node, 'junction_ws_proxy_paused_total', { ...labels, direction: 'to_backend' }) >= 1, 'the proxy pausing the client side');
+    // The flow stalls: the client keeps most of what it sent, the proxy holds little.
+    let last = -1;
+    for (let round = 0; round < 80 && client.bufferedAmount !== last; round++) {
+      last = client.bufferedAmount;
+      await sleep(250);
+    }
+    assert.ok(client.bufferedAmount > SLOW_COUNT * SLOW_MESSAGE / 2, `the client still holds most of its messages (${client.bufferedAmount} bytes)`);
+    // The limit, one message sent past it, and what ws had read before it paused (a socket read of 64 KiB and a message).
+    const bound = SLOW_LIMIT + 3 * SLOW_MESSAGE;
+    for (let sample = 0; sample < 5; sample++) {
+      const buffered = metric(node, 'junction_ws_proxy_buffered_bytes', labels);
+      assert.ok(buffered <= bound, `the proxy holds ${buffered} bytes, more than ${bound}`);
+      await sleep(100);
+    }
+    connection.ws.resume();
+    await waitFor(() => connection.received.length === SLOW_COUNT, `all ${SLOW_COUNT} messages at the backend`, 60_000);
+    assert.deepEqual(connection.received.map(({ data }) => data.readUInt32BE(0)), Array.from({ length: SLOW_COUNT }, (_, index) => index));
+    client.close();
+  });
+});
