@@ -259,7 +259,7 @@ describe('web path services: invalid files and their messages', () => {
       name: 'a misspelt type gets a suggestion',
       paths: { publish: { type: 'publsher', realm: 'realm1', role: 'backend' } },
       problems: [
-        'workers[0].transports[0].paths.publish.type: unknown path service type "publsher" (expected "websocket" or "static" or "json" or "redirect" or "nodeinfo" or "health" or "metrics" or "publisher" or "caller" or "webhook" or "longpoll" or "sse" or "console" or "mqtt" or "path"); did you mean "publisher"?',
+        'workers[0].transports[0].paths.publish.type: unknown path service type "publsher" (expected "websocket" or "static" or "json" or "redirect" or "nodeinfo" or "health" or "metrics" or "publisher" or "caller" or "webhook" or "longpoll" or "sse" or "console" or "mqtt" or "websocket-reverseproxy" or "path"); did you mean "publisher"?',
       ],
     },
     {

@@ -15,7 +15,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type ClientOptions } from 'ws';
-import type { BoundCounter, BoundGauge, MetricsRegistry } from '../metrics/registry.js';
+import type { BoundCounter, BoundGauge, Counter, MetricsRegistry } from '../metrics/registry.js';
 import { plural } from '../protocol/plural.js';
 import type { Logger } from '../router/log.js';
 import { ConnectionSlots, PerKeyLogThrottle, type SlotRefusal } from './connection-slots.js';
@@ -407,17 +407,16 @@ interface ProxyMetrics {
 }
 
 function proxyMetrics(registry: MetricsRegistry, labels: Record<string, string>): ProxyMetrics {
-  const perDirection = (name: string, help: string): Record<Direction, BoundCounter> => {
-    const counter = registry.counter(name, help);
-    return { to_backend: counter.bind({ ...labels, direction: 'to_backend' }), to_client: counter.bind({ ...labels, direction: 'to_client' }) };
-  };
+  const byDirection = (counter: Counter): Record<Direction, BoundCounter> =>
+    ({ to_backend: counter.bind({ ...labels, direction: 'to_backend' }), to_client: counter.bind({ ...labels, direction: 'to_client' }) });
   const refused = registry.counter('junction_ws_proxy_refused_total', 'WebSocket reverse proxy upgrades refused, by reason');
   return {
     open: registry.gauge('junction_ws_proxy_connections', 'WebSocket reverse proxy connections open now (client and backend both open)').bind(labels),
     buffered: registry.gauge('junction_ws_proxy_buffered_bytes', 'Bytes waiting to be written to either side of the proxied connections now').bind(labels),
-    messages: perDirection('junction_ws_proxy_messages_total', 'Messages relayed by WebSocket reverse proxies, by direction'),
-    bytes: perDirection('junction_ws_proxy_bytes_total', 'Message bytes (payload) relayed by WebSocket reverse proxies, by direction'),
-    pauses: perDirection('junction_ws_proxy_paused_total', 'Times a proxy stopped reading one side because the other side had max_buffered_bytes waiting, by the direction that was full'),
+    messages: byDirection(registry.counter('junction_ws_proxy_messages_total', 'Messages relayed by WebSocket reverse proxies, by direction')),
+    bytes: byDirection(registry.counter('junction_ws_proxy_bytes_total', 'Message bytes (payload) relayed by WebSocket reverse proxies, by direction')),
+    pauses: byDirection(registry.counter('junction_ws_proxy_paused_total',
+      'Times a proxy stopped reading one side because the other side had max_buffered_bytes waiting, by the direction that was full')),
     refused: (reason) => refused.bind({ ...labels, reason }),
   };
 }
