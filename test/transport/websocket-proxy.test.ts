@@ -1,19 +1,25 @@
 /**
  * Crossbar's websocket-reverseproxy through a real node: clients connect to the node's proxy paths,
  * which relay to a `ws` server of the test's own on a free loopback port. Text and binary both
- * ways, the backend's subprotocol, close codes and reasons both ways, a backend that is down or
- * silent (502 / 504), one that drops the connection (1014), a backend that stops reading (the
- * proxy's buffers stay bounded, nothing is lost), and the connection caps.
+ * ways, the backend's subprotocol, close codes and reasons both ways, backends on a Unix socket
+ * and over TLS, origins, a backend that is down or silent (502 / 504), one that drops the
+ * connection (1014), a backend that stops reading (the proxy's buffers stay bounded, nothing is
+ * lost), and the connection caps.
  */
 import assert from 'node:assert/strict';
-import type { IncomingMessage } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
 import { loadDocument } from '../../src/config/test-support.js';
 import type { RunningNode } from '../../src/node/node.js';
 import { freePort } from '../support/cli.js';
 import { startTestNode } from '../support/node.js';
+import { selfSignedCertificate, skipTls } from '../support/tls.js';
 import { waitFor } from '../support/wait.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -71,30 +77,50 @@ function metric(node: RunningNode, name: string, labels: Record<string, string>)
 }
 
 describe('websocket-reverseproxy path service', { timeout: 120_000 }, () => {
+  let dir: string;
   let backend: WebSocketServer;
   let backendPort: number;
+  let unixServer: HttpServer;
+  let tlsServer: HttpsServer | undefined;
   const connections: BackendConnection[] = [];
+  /** Every backend: /echo greets and echoes, /drop drops the connection at the first message, /slow reads nothing until resumed. */
+  const serve = (ws: WebSocket, request: IncomingMessage): void => {
+    const connection: BackendConnection = { ws, request, received: [] };
+    connections.push(connection);
+    ws.on('message', (data: Buffer, isBinary) => {
+      connection.received.push({ data, isBinary });
+      if (request.url === '/echo') ws.send(data, { binary: isBinary });
+      if (request.url === '/drop') ws.terminate();
+    });
+    ws.on('close', (code, reason) => (connection.closed = { code, reason: reason.toString() }));
+    if (request.url === '/echo') ws.send('welcome');
+    if (request.url === '/slow') ws.pause();
+  };
   let silent: Server;
   const silentSockets: Socket[] = [];
   let node: RunningNode;
   let base: string;
 
   before(async () => {
-    backend = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: (offers) => [...offers].at(-1) ?? false });
+    dir = mkdtempSync(join(tmpdir(), 'junction-wsproxy-'));
+    const handleProtocols = (offers: Set<string>) => [...offers].at(-1) ?? false;
+    backend = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols });
     await new Promise((resolve) => backend.once('listening', resolve));
     backendPort = (backend.address() as { port: number }).port;
-    backend.on('connection', (ws, request) => {
-      const connection: BackendConnection = { ws, request, received: [] };
-      connections.push(connection);
-      ws.on('message', (data: Buffer, isBinary) => {
-        connection.received.push({ data, isBinary });
-        if (request.url === '/echo') ws.send(data, { binary: isBinary });
-        if (request.url === '/drop') ws.terminate();
-      });
-      ws.on('close', (code, reason) => (connection.closed = { code, reason: reason.toString() }));
-      if (request.url === '/echo') ws.send('welcome');
-      if (request.url === '/slow') ws.pause();
-    });
+    backend.on('connection', serve);
+    // The same backend on a Unix socket, and (with openssl) over TLS.
+    const unixPath = join(dir, 'backend.sock');
+    unixServer = createHttpServer();
+    new WebSocketServer({ server: unixServer, handleProtocols }).on('connection', serve);
+    await new Promise<void>((resolve) => unixServer.listen(unixPath, resolve));
+    const certificate = selfSignedCertificate(dir);
+    let tlsPort = 0;
+    if (certificate) {
+      tlsServer = createHttpsServer({ key: readFileSync(certificate.key), cert: readFileSync(certificate.certificate) });
+      new WebSocketServer({ server: tlsServer, handleProtocols }).on('connection', serve);
+      await new Promise<void>((resolve) => tlsServer!.listen(0, '127.0.0.1', resolve));
+      tlsPort = (tlsServer.address() as { port: number }).port;
+    }
     silent = createServer((socket) => silentSockets.push(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const silentPort = (silent.address() as { port: number }).port;
@@ -104,6 +130,10 @@ describe('websocket-reverseproxy path service', { timeout: 120_000 }, () => {
     });
     const proxy = (path: string, options: Record<string, unknown> = {}, port?: number, extra?: Record<string, unknown>) =>
       ({ type: 'websocket-reverseproxy', options, backend: to(path, port, extra) });
+    const tlsPaths = certificate === undefined ? {} : {
+      tls: proxy('/echo', {}, tlsPort, { tls: { hostname: 'localhost', ca_certificates: [certificate.certificate] } }),
+      untrusted: proxy('/echo', {}, tlsPort, { tls: {} }),
+    };
     node = await startTestNode(loadDocument({
       version: 2,
       workers: [{
@@ -118,8 +148,11 @@ describe('websocket-reverseproxy path service', { timeout: 120_000 }, () => {
             slow: proxy('/slow', { max_buffered_bytes: SLOW_LIMIT }),
             capped: proxy('/capped', { max_connections: 2, max_per_address: 0 }),
             peraddr: proxy('/peraddr', { max_per_address: 1 }),
+            origins: proxy('/echo', { allowed_origins: ['https://app.example.com'] }),
             down: proxy('/', {}, downPort),
             silent: proxy('/', {}, silentPort, { timeout: 1 }),
+            unix: { type: 'websocket-reverseproxy', backend: { type: 'websocket', endpoint: { type: 'unix', path: unixPath }, url: 'ws://backend.local/echo' } },
+            ...tlsPaths,
           },
         }],
       }],
@@ -133,6 +166,9 @@ describe('websocket-reverseproxy path service', { timeout: 120_000 }, () => {
     silent?.close();
     for (const { ws } of connections) ws.terminate();
     backend?.close();
+    unixServer?.close();
+    tlsServer?.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('relays text and binary both ways, with the subprotocol the backend chose and the client address', async () => {
@@ -187,6 +223,44 @@ describe('websocket-reverseproxy path service', { timeout: 120_000 }, () => {
     const clientClosed = closed(client);
     client.send('anything');
     assert.deepEqual(await clientClosed, { code: 1014, reason: 'backend connection lost' });
+  });
+
+  it('reaches a backend on a Unix socket, with the handshake URL\'s Host', async () => {
+    const unix = new WebSocket(`${base}/unix`, ['x.unix']);
+    const greeting = nextMessage(unix);
+    await opened(unix);
+    assert.equal(unix.protocol, 'x.unix');
+    assert.deepEqual(await greeting, { data: Buffer.from('welcome'), isBinary: false });
+    assert.equal(connections.at(-1)!.request.headers.host, 'backend.local');
+    unix.close();
+  });
+
+  it('over TLS: the backend is checked against ca_certificates and hostname; an untrusted one gets 502', { skip: skipTls }, async () => {
+    const secure = new WebSocket(`${base}/tls`);
+    const greeting = nextMessage(secure);
+    await opened(secure);
+    assert.deepEqual(await greeting, { data: Buffer.from('welcome'), isBinary: false });
+    assert.equal(connections.at(-1)!.request.headers['x-forwarded-proto'], 'http');
+    secure.close();
+    const untrusted = await refusal(`${base}/untrusted`);
+    assert.equal(untrusted.status, 502);
+    assert.match(untrusted.body, /self-signed certificate/);
+  });
+
+  it('an origin allowed_origins does not list gets 403, before any backend connection', async () => {
+    const before = connections.length;
+    const refused = await new Promise<number>((resolve, reject) => {
+      const ws = new WebSocket(`${base}/origins`, { origin: 'https://evil.example' });
+      ws.once('open', () => reject(new Error('accepted')));
+      ws.once('unexpected-response', (_request, response) => resolve(response.statusCode!));
+      ws.on('error', () => {});
+    });
+    assert.equal(refused, 403);
+    assert.equal(connections.length, before);
+    assert.equal(metric(node, 'junction_ws_proxy_refused_total', { path: '/origins', reason: 'origin' }), 1);
+    const allowed = new WebSocket(`${base}/origins`, { origin: 'https://app.example.com' });
+    await opened(allowed);
+    allowed.close();
   });
 
   it('a backend that is down: 502; one that does not answer in time: 504; both counted and said', async () => {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { connect as netConnect } from 'node:net';
+import { connect as netConnect, isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { WebSocketProxyBackend, WebSocketProxyService } from '../../config/model.js';
 import { WebSocketProxy, type ProxyBackendOptions } from '../../transport/websocket-proxy.js';
@@ -46,5 +46,7 @@ function backendConnector(endpoint: WebSocketProxyBackend['endpoint'], where: st
     ...(tls.certificate === undefined ? {} : { cert: read(tls.certificate) }),
     ...(tls.key === undefined ? {} : { key: read(tls.key) }),
   };
-  return () => tlsConnect({ host, port, servername: tls.servername, ...(family === undefined ? {} : { family }), ...files });
+  // SNI takes names only; an address is still checked against the certificate (as the host).
+  const servername = isIP(tls.servername) === 0 ? { servername: tls.servername } : {};
+  return () => tlsConnect({ host, port, ...servername, ...(family === undefined ? {} : { family }), ...files });
 }
