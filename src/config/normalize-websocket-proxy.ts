@@ -1,31 +1,18 @@
 /** A `websocket-reverseproxy` path service, from the file's shape to the model's. */
 
 import type { WebSocketProxyBackend, WebSocketProxyService } from './model.js';
-import { compressionEnabled, fromConfigDir, type NormalizeContext } from './normalize-web.js';
+import { compressionEnabled, fromConfigDir, sharedWebSocketOptions, type NormalizeContext } from './normalize-web.js';
 import type { WebSocketProxyServiceFile } from './schema-websocket-proxy.js';
 
 export function websocketProxyConfig(service: WebSocketProxyServiceFile, context: NormalizeContext): WebSocketProxyService {
-  const options = service.options;
   return {
     type: 'websocket-reverseproxy',
-    options: {
-      maxMessageSize: options.max_message_size,
-      autoPingInterval: options.auto_ping_interval,
-      autoPingTimeout: options.auto_ping_timeout,
-      openHandshakeTimeout: options.open_handshake_timeout,
-      allowedOrigins: [...options.allowed_origins],
-      allowNullOrigin: options.allow_null_origin,
-      compression: compressionEnabled(options.compression),
-      maxBufferedBytes: options.max_buffered_bytes,
-      maxConnections: options.max_connections,
-      maxPerAddress: options.max_per_address,
-    },
-    // The schema reports a missing backend; a service without one never gets here.
-    backend: backendConfig(service.backend!, context),
+    options: { ...sharedWebSocketOptions(service.options), maxConnections: service.options.max_connections },
+    backend: backendConfig(service.backend, context),
   };
 }
 
-function backendConfig(backend: NonNullable<WebSocketProxyServiceFile['backend']>, context: NormalizeContext): WebSocketProxyBackend {
+function backendConfig(backend: WebSocketProxyServiceFile['backend'], context: NormalizeContext): WebSocketProxyBackend {
   const file = backend.endpoint;
   const options = backend.options;
   const endpoint: WebSocketProxyBackend['endpoint'] = file.type === 'unix'

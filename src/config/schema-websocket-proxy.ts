@@ -10,6 +10,7 @@ import {
   byteCount,
   ignored,
   maxPerAddress,
+  missingMessage,
   nonEmptyString,
   notSupportedMessage,
   nonNegativeInt,
@@ -115,7 +116,7 @@ const backend = z
     url: backendUrl.optional().describe('The URL of the backend\'s handshake: its Host header and path (default ws://HOST:PORT/ of the endpoint).'),
     serializers: ignored('serializers of the backend (the proxy relays whatever subprotocol the client and backend agree on)'),
     options: backendOptions.prefault({}),
-  })
+  }, { error: missingMessage('"backend", the WebSocket server to relay to ({"type": "websocket", "endpoint": {"type": "tcp", "host": ..., "port": ...}})') })
   .describe('Where each client\'s WebSocket is relayed to: Crossbar\'s connecting websocket transport.');
 
 /** Options of the proxy's own WebSocket (the clients' side). */
@@ -148,12 +149,7 @@ export const websocketProxyService = z
     id: pathServiceId,
     url: ignored('the advertised WebSocket URL (url)'),
     options: frontendOptions.prefault({}),
-    backend: backend.optional(),
-  })
-  .superRefine((service, ctx) => {
-    if (service.backend === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'missing: "backend", the WebSocket server to relay to ({"type": "websocket", "endpoint": {"type": "tcp", "host": ..., "port": ...}})', path: ['backend'], params: { code: 'config.missing' } });
-    }
+    backend,
   })
   .describe('Relays each WebSocket on this path to a backend WebSocket server (any subprotocol, text and binary).');
 
