@@ -326,4 +326,23 @@ describe('websocket-reverseproxy path service', { timeout: 120_000 }, () => {
     assert.deepEqual(connection.received.map(({ data }) => data.readUInt32BE(0)), Array.from({ length: SLOW_COUNT }, (_, index) => index));
     client.close();
   });
+
+  it('a TLS file of the backend that cannot be read stops the start, naming the path and the file', async () => {
+    const missing = join(dir, 'no-such-ca.pem');
+    const config = loadDocument({
+      version: 2,
+      workers: [{
+        type: 'router',
+        realms: [{ name: 'realm1', roles: [{ name: 'anonymous', 'allow-by-default': true }] }],
+        transports: [{
+          type: 'web', id: 'web', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' },
+          paths: { feed: { type: 'websocket-reverseproxy', backend: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port: 1, tls: { ca_certificates: [missing] } } } } },
+        }],
+      }],
+    });
+    await assert.rejects(startTestNode(config), (error: Error) => {
+      assert.match(error.message, new RegExp(`transport "web" path "/feed": backend\\.endpoint\\.tls: cannot read ${missing.replace(/[.]/g, '\\.')}: ENOENT`));
+      return true;
+    });
+  });
 });
