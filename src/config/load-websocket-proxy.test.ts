@@ -15,7 +15,7 @@ describe('websocket-reverseproxy path service: the model', () => {
         maxBufferedBytes: 1048576, maxConnections: 10000, maxPerAddress: 1000,
       },
       backend: {
-        endpoint: { type: 'tcp', host: '127.0.0.1', port: 9000 },
+        endpoint: { type: 'tcp', host: '127.0.0.1', port: 9000, family: 4 },
         connectTimeoutMs: 10000,
         url: 'ws://localhost:9000',
         maxMessageSize: 1048576, autoPingInterval: 25000, autoPingTimeout: 10000, compression: false,

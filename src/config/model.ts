@@ -536,7 +536,7 @@ export interface WebSocketProxyOptions extends Pick<WebSocketOptions,
 
 export interface WebSocketProxyBackend {
   /** Where to connect: a TCP host and port (TLS when `tls` is set), or a Unix socket (absolute path). */
-  endpoint: { type: 'tcp'; host: string; port: number; family?: 4 | 6; tls?: WebSocketProxyTls } | { type: 'unix'; path: string };
+  endpoint: { type: 'tcp'; host: string; port: number; family: 4 | 6; tls?: WebSocketProxyTls } | { type: 'unix'; path: string };
   /** Ms the connection and the opening handshake (TLS, WebSocket) may take. */
   connectTimeoutMs: number;
   /** The handshake's URL: its Host header and path. */

@@ -18,8 +18,7 @@ function backendConfig(backend: WebSocketProxyServiceFile['backend'], context: N
   const endpoint: WebSocketProxyBackend['endpoint'] = file.type === 'unix'
     ? { type: 'unix', path: fromConfigDir(context, file.path) }
     : {
-      type: 'tcp', host: file.host, port: file.port,
-      ...(file.version === undefined ? {} : { family: file.version }),
+      type: 'tcp', host: file.host, port: file.port, family: file.version,
       ...(file.tls === undefined ? {} : {
         tls: {
           servername: file.tls.hostname ?? file.host,

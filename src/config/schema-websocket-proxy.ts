@@ -52,7 +52,7 @@ const backendTcpEndpoint = z
     type: z.literal('tcp'),
     host: nonEmptyString.describe('The backend\'s host name or address.'),
     port: port.refine((value) => value > 0, { error: 'expected a port number from 1 to 65535' }),
-    version: z.union([z.literal(4), z.literal(6)], { error: 'expected 4 or 6' }).optional().describe('IP version to resolve the host to (default: either).'),
+    version: z.union([z.literal(4), z.literal(6)], { error: 'expected 4 or 6' }).default(4).describe('IP version the host is resolved to (default 4, as Crossbar).'),
     timeout: connectTimeout,
     tls: backendTls.optional(),
   })

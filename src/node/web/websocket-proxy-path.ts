@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, isIP } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { WebSocketProxyBackend, WebSocketProxyService } from '../../config/model.js';
 import { WebSocketProxy, type ProxyBackendOptions } from '../../transport/websocket-proxy.js';
 import { UnsupportedConfigError } from '../auth-wiring.js';
@@ -33,7 +33,7 @@ export const websocketProxyPath: PathServiceFactory<WebSocketProxyService> = (se
 function backendConnector(endpoint: WebSocketProxyBackend['endpoint'], where: string): ProxyBackendOptions['connect'] {
   if (endpoint.type === 'unix') return () => netConnect({ path: endpoint.path });
   const { host, port, family, tls } = endpoint;
-  if (!tls) return () => netConnect({ host, port, ...(family === undefined ? {} : { family }) });
+  if (!tls) return () => netConnect({ host, port, family });
   const read = (file: string) => {
     try {
       return readFileSync(file);
@@ -48,5 +48,7 @@ function backendConnector(endpoint: WebSocketProxyBackend['endpoint'], where: st
   };
   // SNI takes names only; an address is still checked against the certificate (as the host).
   const servername = isIP(tls.servername) === 0 ? { servername: tls.servername } : {};
-  return () => tlsConnect({ host, port, ...servername, ...(family === undefined ? {} : { family }), ...files });
+  // tls.connect takes net.connect's options too (family), though its type does not list them.
+  const options: ConnectionOptions & { family: 4 | 6 } = { host, port, family, ...servername, ...files };
+  return () => tlsConnect(options);
 }
