@@ -246,7 +246,8 @@ export class WebSocketProxy {
     else if (this.backendSides.delete(ws)) this.backendWheel?.removed();
     side.closed = true;
     const other = side.peer;
-    if (!other.closed) closeWith(other.ws, code, reason, fromClient);
+    // After its own error, ws reads no more: the close it sent is what the other side should hear.
+    if (!other.closed) closeWith(other.ws, side.failure?.code ?? code, side.failure?.reason ?? reason, fromClient);
     if (fromClient) {
       this.slots.give(side.slotKey);
       this.metrics.open.set(this.clientSides.size);
@@ -295,6 +296,8 @@ class Side implements Pingable {
   /** Reading this side is stopped while its peer's unwritten bytes are over the limit. */
   paused = false;
   closed = false;
+  /** The close ws sent after this side broke the protocol or a limit. */
+  failure: { code: number; reason: Buffer } | undefined;
   peer!: Side;
   /** The client's address, whose connection slot the client's side holds. */
   slotKey = '';
@@ -351,11 +354,20 @@ function sideListeners(proxy: WebSocketProxy) {
       proxy.sideClosed(this, code, reason);
     },
     // ws closes the connection after an error (1009 for a message over the limit, 1002...): 'close' follows.
-    error(this: WebSocket): void {},
+    error(this: WebSocket, error: Error & { code?: string }): void {
+      const side = proxy.sideOf(this);
+      if (side) side.failure = failureClose(error);
+    },
     pong(this: WebSocket): void {
       proxy.heard(this);
     },
   };
+}
+
+/** The close ws sends for one of its errors: 1009 for a message over the limit, 1007 for bad UTF-8, 1002 for the rest. */
+function failureClose(error: Error & { code?: string }): { code: number; reason: Buffer } {
+  const code = error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 1009 : error.code === 'WS_ERR_INVALID_UTF8' ? 1007 : 1002;
+  return { code, reason: Buffer.from(error.message.slice(0, 120)) };
 }
 
 /** Codes a close frame may carry (RFC 6455 7.4; 1005, 1006 and 1015 are only ever reported, never sent). */

@@ -3,8 +3,8 @@
  * which relay to a `ws` server of the test's own on a free loopback port. Text and binary both
  * ways, the backend's subprotocol, close codes and reasons both ways, backends on a Unix socket
  * and over TLS, origins, a backend that is down or silent (502 / 504), one that drops the
- * connection (1014), a backend that stops reading (the proxy's buffers stay bounded, nothing is
- * lost), and the connection caps.
+ * connection or stops answering pings (1014), messages over the limit (1009), a backend that
+ * stops reading (the proxy's buffers stay bounded, nothing is lost), and the connection caps.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -82,6 +82,7 @@ describe('websocket-reverseproxy path service', { timeout: 120_000 }, () => {
   let backendPort: number;
   let unixServer: HttpServer;
   let tlsServer: HttpsServer | undefined;
+  let mute: WebSocketServer;
   const connections: BackendConnection[] = [];
   /** Every backend: /echo greets and echoes, /drop drops the connection at the first message, /slow reads nothing until resumed. */
   const serve = (ws: WebSocket, request: IncomingMessage): void => {
@@ -121,6 +122,11 @@ describe('websocket-reverseproxy path service', { timeout: 120_000 }, () => {
       await new Promise<void>((resolve) => tlsServer!.listen(0, '127.0.0.1', resolve));
       tlsPort = (tlsServer.address() as { port: number }).port;
     }
+    // A backend that never answers pings: the proxy's keepalive finds it dead.
+    mute = new WebSocketServer({ host: '127.0.0.1', port: 0, autoPong: false });
+    await new Promise((resolve) => mute.once('listening', resolve));
+    mute.on('connection', serve);
+    const mutePort = (mute.address() as { port: number }).port;
     silent = createServer((socket) => silentSockets.push(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const silentPort = (silent.address() as { port: number }).port;
@@ -151,6 +157,8 @@ describe('websocket-reverseproxy path service', { timeout: 120_000 }, () => {
             origins: proxy('/echo', { allowed_origins: ['https://app.example.com'] }),
             down: proxy('/', {}, downPort),
             silent: proxy('/', {}, silentPort, { timeout: 1 }),
+            small: proxy('/echo', { max_message_size: 1024 }),
+            mute: { type: 'websocket-reverseproxy', backend: { ...to('/echo', mutePort), options: { auto_ping_interval: 200, auto_ping_timeout: 300 } } },
             unix: { type: 'websocket-reverseproxy', backend: { type: 'websocket', endpoint: { type: 'unix', path: unixPath }, url: 'ws://backend.local/echo' } },
             ...tlsPaths,
           },
@@ -166,6 +174,7 @@ describe('websocket-reverseproxy path service', { timeout: 120_000 }, () => {
     silent?.close();
     for (const { ws } of connections) ws.terminate();
     backend?.close();
+    mute?.close();
     unixServer?.close();
     tlsServer?.close();
     rmSync(dir, { recursive: true, force: true });
@@ -215,6 +224,24 @@ describe('websocket-reverseproxy path service', { timeout: 120_000 }, () => {
     const secondClosed = closed(second);
     connections.at(-1)!.ws.close(4001, 'bye from the backend');
     assert.deepEqual(await secondClosed, { code: 4001, reason: 'bye from the backend' });
+  });
+
+  it('a message over max_message_size closes both connections with 1009', async () => {
+    const client = new WebSocket(`${base}/small`);
+    await opened(client);
+    const connection = connections.at(-1)!;
+    const clientClosed = closed(client);
+    client.send(Buffer.alloc(2048));
+    assert.equal((await clientClosed).code, 1009);
+    await waitFor(() => connection.closed !== undefined, 'the backend hears the close');
+    assert.equal(connection.closed!.code, 1009);
+    assert.deepEqual(connection.received, [], 'the oversized message went nowhere');
+  });
+
+  it("a backend that stops answering pings is dropped by the backend side's keepalive: the client gets 1014", async () => {
+    const client = new WebSocket(`${base}/mute`);
+    await opened(client);
+    assert.deepEqual(await closed(client), { code: 1014, reason: 'backend connection lost' });
   });
 
   it('a backend that drops the connection closes the client with 1014', async () => {
