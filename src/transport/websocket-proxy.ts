@@ -237,9 +237,9 @@ export class WebSocketProxy {
     }
   }
 
-  /** A side's WebSocket closed: the other side is told with the same code and reason; the slot goes with the last. */
+  /** A side's WebSocket closed: the other side is told with the same code and reason; the client's side gives the slot back. */
   sideClosed(ws: WebSocket, code: number, reason: Buffer): void {
-    const side = this.clientSides.get(ws) ?? this.backendSides.get(ws);
+    const side = this.sideOf(ws);
     if (!side) return;
     const fromClient = this.clientSides.delete(ws);
     if (fromClient) this.clientWheel?.removed();
