@@ -17,7 +17,7 @@ import { after, before, describe, it } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
 import { loadDocument } from '../../src/config/test-support.js';
 import type { RunningNode } from '../../src/node/node.js';
-import { freePort } from '../support/cli.js';
+import { freePort, openRouterConfig } from '../support/cli.js';
 import { startTestNode } from '../support/node.js';
 import { selfSignedCertificate, skipTls } from '../support/tls.js';
 import { waitFor } from '../support/wait.js';
@@ -136,35 +136,25 @@ describe('websocket-reverseproxy path service', { timeout: 120_000 }, () => {
     });
     const proxy = (path: string, options: Record<string, unknown> = {}, port?: number, extra?: Record<string, unknown>) =>
       ({ type: 'websocket-reverseproxy', options, backend: to(path, port, extra) });
-    const tlsPaths = certificate === undefined ? {} : {
+    const tlsPaths: Record<string, object> = certificate === undefined ? {} : {
       tls: proxy('/echo', {}, tlsPort, { tls: { hostname: 'localhost', ca_certificates: [certificate.certificate] } }),
       untrusted: proxy('/echo', {}, tlsPort, { tls: {} }),
     };
-    node = await startTestNode(loadDocument({
-      version: 2,
-      workers: [{
-        type: 'router',
-        realms: [{ name: 'realm1', roles: [{ name: 'anonymous', 'allow-by-default': true }] }],
-        transports: [{
-          type: 'web', id: 'web', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' },
-          paths: {
-            ws: { type: 'websocket' },
-            echo: proxy('/echo'),
-            drop: proxy('/drop'),
-            slow: proxy('/slow', { max_buffered_bytes: SLOW_LIMIT }),
-            capped: proxy('/capped', { max_connections: 2, max_per_address: 0 }),
-            peraddr: proxy('/peraddr', { max_per_address: 1 }),
-            origins: proxy('/echo', { allowed_origins: ['https://app.example.com'] }),
-            down: proxy('/', {}, downPort),
-            silent: proxy('/', {}, silentPort, { timeout: 1 }),
-            small: proxy('/echo', { max_message_size: 1024 }),
-            mute: { type: 'websocket-reverseproxy', backend: { ...to('/echo', mutePort), options: { auto_ping_interval: 200, auto_ping_timeout: 300 } } },
-            unix: { type: 'websocket-reverseproxy', backend: { type: 'websocket', endpoint: { type: 'unix', path: unixPath }, url: 'ws://backend.local/echo' } },
-            ...tlsPaths,
-          },
-        }],
-      }],
-    }));
+    node = await startTestNode(loadDocument(openRouterConfig({
+      ws: { type: 'websocket' },
+      echo: proxy('/echo'),
+      drop: proxy('/drop'),
+      slow: proxy('/slow', { max_buffered_bytes: SLOW_LIMIT }),
+      capped: proxy('/capped', { max_connections: 2, max_per_address: 0 }),
+      peraddr: proxy('/peraddr', { max_per_address: 1 }),
+      origins: proxy('/echo', { allowed_origins: ['https://app.example.com'] }),
+      down: proxy('/', {}, downPort),
+      silent: proxy('/', {}, silentPort, { timeout: 1 }),
+      small: proxy('/echo', { max_message_size: 1024 }),
+      mute: { type: 'websocket-reverseproxy', backend: { ...to('/echo', mutePort), options: { auto_ping_interval: 200, auto_ping_timeout: 300 } } },
+      unix: { type: 'websocket-reverseproxy', backend: { type: 'websocket', endpoint: { type: 'unix', path: unixPath }, url: 'ws://backend.local/echo' } },
+      ...tlsPaths,
+    })));
     base = node.urls[0]!.replace(/\/ws$/, '');
   });
 
@@ -356,19 +346,11 @@ describe('websocket-reverseproxy path service', { timeout: 120_000 }, () => {
 
   it('a TLS file of the backend that cannot be read stops the start, naming the path and the file', async () => {
     const missing = join(dir, 'no-such-ca.pem');
-    const config = loadDocument({
-      version: 2,
-      workers: [{
-        type: 'router',
-        realms: [{ name: 'realm1', roles: [{ name: 'anonymous', 'allow-by-default': true }] }],
-        transports: [{
-          type: 'web', id: 'web', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' },
-          paths: { feed: { type: 'websocket-reverseproxy', backend: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port: 1, tls: { ca_certificates: [missing] } } } } },
-        }],
-      }],
-    });
+    const config = loadDocument(openRouterConfig({
+      feed: { type: 'websocket-reverseproxy', backend: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port: 1, tls: { ca_certificates: [missing] } } } },
+    }));
     await assert.rejects(startTestNode(config), (error: Error) => {
-      assert.match(error.message, new RegExp(`transport "web" path "/feed": backend\\.endpoint\\.tls: cannot read ${missing.replace(/[.]/g, '\\.')}: ENOENT`));
+      assert.match(error.message, new RegExp(`transport "[a-z0-9_]+" path "/feed": backend\\.endpoint\\.tls: cannot read ${missing.replace(/[.]/g, '\\.')}: ENOENT`));
       return true;
     });
   });
