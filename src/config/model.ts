@@ -319,7 +319,8 @@ export type PathService =
   | LongPollService
   | SseService
   | ConsoleService
-  | MqttPathService;
+  | MqttPathService
+  | WebSocketProxyService;
 
 /** Files from a directory. Serves this path and everything below it. */
 export interface StaticService {
@@ -512,6 +513,48 @@ export interface WebSocketService {
   auth: AuthConfig;
   /** Cookie authentication (Crossbar's `auth.cookie` with the `cookie` block); absent: no cookie is set. */
   cookieAuth?: CookieAuthConfig;
+}
+
+/**
+ * Crossbar's `websocket-reverseproxy`: each client's WebSocket on this path is relayed, message by
+ * message, to a WebSocket of its own to the backend (any subprotocol; docs/configuration.md).
+ */
+export interface WebSocketProxyService {
+  type: 'websocket-reverseproxy';
+  /** The clients' side. */
+  options: WebSocketProxyOptions;
+  backend: WebSocketProxyBackend;
+}
+
+export interface WebSocketProxyOptions extends Pick<WebSocketOptions,
+  'maxMessageSize' | 'autoPingInterval' | 'autoPingTimeout' | 'openHandshakeTimeout' | 'allowedOrigins' | 'allowNullOrigin' | 'compression' | 'maxPerAddress'> {
+  /** Bytes waiting to be written to one side before the other side is no longer read (until half have gone). */
+  maxBufferedBytes: number;
+  /** Proxied connections open at once on the path; more upgrades get 503 (0: no limit). */
+  maxConnections: number;
+}
+
+export interface WebSocketProxyBackend {
+  /** Where to connect: a TCP host and port (TLS when `tls` is set), or a Unix socket (absolute path). */
+  endpoint: { type: 'tcp'; host: string; port: number; family: 4 | 6; tls?: WebSocketProxyTls } | { type: 'unix'; path: string };
+  /** Ms the connection and the opening handshake (TLS, WebSocket) may take. */
+  connectTimeoutMs: number;
+  /** The handshake's URL: its Host header and path. */
+  url: string;
+  /** Largest message accepted from the backend, bytes. */
+  maxMessageSize: number;
+  autoPingInterval: number;
+  autoPingTimeout: number;
+  compression: boolean;
+}
+
+/** TLS to the backend: PEM file paths made absolute against the config folder. */
+export interface WebSocketProxyTls {
+  /** The name the backend's certificate must carry. */
+  servername: string;
+  caCertificates?: string[];
+  certificate?: string;
+  key?: string;
 }
 
 /** Crossbar's tracking cookie, as cookie authentication uses it (src/auth/cookie). */

@@ -11,10 +11,12 @@ import type {
   SseService,
   StaticService,
   WebhookService,
+  WebSocketOptions,
   WebSocketService,
 } from './model.js';
 import { authConfig, mapValues } from './normalize-auth.js';
 import { mqttConfig } from './normalize-mqtt.js';
+import { websocketProxyConfig } from './normalize-websocket-proxy.js';
 import { notice } from './notices.js';
 import { cookieAuthConfig } from './normalize-cookie.js';
 import type { ConfigPath } from './problems.js';
@@ -90,6 +92,8 @@ function pathServiceConfig(service: Exclude<PathServiceFile, { type: 'path' }>, 
       return { type: 'console', realm: service.realm, auth: authConfig(service.auth!), websocket: websocketConfig(websocketService.parse({ type: 'websocket', serializers: ['json'] }), at, context).options };
     case 'mqtt':
       return { type: 'mqtt', ...mqttConfig(service) };
+    case 'websocket-reverseproxy':
+      return websocketProxyConfig(service, context);
   }
 }
 
@@ -102,16 +106,7 @@ export function websocketConfig(service: WebSocketSettingsFile, at: ConfigPath, 
     type: 'websocket',
     serializers: offeredSerializers(service.serializers),
     options: {
-      maxMessageSize: options.max_message_size,
-      autoPingInterval: options.auto_ping_interval,
-      autoPingTimeout: options.auto_ping_timeout,
-      openHandshakeTimeout: options.open_handshake_timeout,
-      allowedOrigins: [...options.allowed_origins],
-      allowNullOrigin: options.allow_null_origin,
-      // Crossbar enables compression with {"deflate": {...}}; an object without it means off.
-      compression: typeof options.compression === 'boolean' ? options.compression : options.compression.deflate !== undefined,
-      maxBufferedBytes: options.max_buffered_bytes,
-      maxPerAddress: options.max_per_address,
+      ...sharedWebSocketOptions(options),
       requireWebsocketSubprotocol: options.require_websocket_subprotocol,
       ...(options.wamp1 === undefined ? {} : {
         wamp1: { realm: options.wamp1.realm, role: options.wamp1.role, uris: options.wamp1.uris.map((rule) => ({ ...rule })), maxPrefixes: options.wamp1.max_prefixes },
@@ -120,6 +115,30 @@ export function websocketConfig(service: WebSocketSettingsFile, at: ConfigPath, 
     auth: authConfig(service.auth),
     ...(cookieAuth === undefined ? {} : { cookieAuth }),
   };
+}
+
+type SharedWebSocketOptionsFile = Pick<WebSocketSettingsFile['options'], 'max_message_size' | 'auto_ping_interval' | 'auto_ping_timeout'
+  | 'open_handshake_timeout' | 'allowed_origins' | 'allow_null_origin' | 'compression' | 'max_buffered_bytes' | 'max_per_address'>;
+
+/** The options a websocket path and a websocket-reverseproxy path's clients' side share. */
+export function sharedWebSocketOptions(options: SharedWebSocketOptionsFile): Pick<WebSocketOptions, 'maxMessageSize' | 'autoPingInterval'
+  | 'autoPingTimeout' | 'openHandshakeTimeout' | 'allowedOrigins' | 'allowNullOrigin' | 'compression' | 'maxBufferedBytes' | 'maxPerAddress'> {
+  return {
+    maxMessageSize: options.max_message_size,
+    autoPingInterval: options.auto_ping_interval,
+    autoPingTimeout: options.auto_ping_timeout,
+    openHandshakeTimeout: options.open_handshake_timeout,
+    allowedOrigins: [...options.allowed_origins],
+    allowNullOrigin: options.allow_null_origin,
+    compression: compressionEnabled(options.compression),
+    maxBufferedBytes: options.max_buffered_bytes,
+    maxPerAddress: options.max_per_address,
+  };
+}
+
+/** Crossbar enables compression with {"deflate": {...}}; an object without it means off. */
+export function compressionEnabled(compression: SharedWebSocketOptionsFile['compression']): boolean {
+  return typeof compression === 'boolean' ? compression : compression.deflate !== undefined;
 }
 
 function staticConfig(

@@ -22,6 +22,7 @@ import {
 } from './schema-parts.js';
 import { mqttPathService } from './schema-mqtt.js';
 import { websocketService } from './schema-websocket.js';
+import { websocketProxyService } from './schema-websocket-proxy.js';
 
 export const staticDefaults = { defaultFile: 'index.html', cacheTimeoutSeconds: 43200 };
 
@@ -128,6 +129,7 @@ const leafServices = [
   sseService,
   consoleService,
   mqttPathService,
+  websocketProxyService,
 ] as const;
 
 export type LeafPathServiceFile = z.output<(typeof leafServices)[number]>;
@@ -163,7 +165,6 @@ const otherCrossbarPathServices = new Map<string, string | undefined>([
   ['wsgi', 'run the WSGI app in its own server (gunicorn, uWSGI) behind the same reverse proxy (docs/reverse-proxy.md)'],
   ['resource', behindProxy],
   ['reverseproxy', forwardInProxy],
-  ['websocket-reverseproxy', forwardInProxy],
   ['cgi', 'a "process" component runs a program for each WAMP call (docs/rest-procedures.md); or ' + behindProxy],
   ['upload', behindProxy],
   ['fileupload', behindProxy],

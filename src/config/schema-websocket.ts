@@ -102,7 +102,8 @@ const wamp1Options = z
 /** Defaults of websocket options that `junction init` also writes out (starter.ts). */
 export const websocketDefaults = { maxMessageSize: 1_048_576, autoPingInterval: 25_000, autoPingTimeout: 10_000 } as const;
 
-const websocketOptionsShape = {
+/** Every websocket option of Crossbar's (and Junction's): a websocket path's, a transport's, and the reverse proxy's pick of them. */
+export const websocketOptionsShape = {
   max_message_size: positiveInt.default(websocketDefaults.maxMessageSize).describe('Largest incoming message in bytes.'),
   auto_ping_interval: milliseconds.default(websocketDefaults.autoPingInterval).describe('Ping each connection after this many ms (0 = never).'),
   auto_ping_timeout: milliseconds.default(websocketDefaults.autoPingTimeout).describe('Close when a ping is not answered within this many ms.'),

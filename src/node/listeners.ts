@@ -59,7 +59,7 @@ export async function buildListener(config: ListenerConfig, node: NodeContext): 
   const served = (): ServedUrl[] => {
     if (authority === undefined) return [];
     const urls: ServedUrl[] = Object.entries(current.paths).map(([path, service]) => {
-      const upgrade = service.type === 'websocket' || service.type === 'mqtt';
+      const upgrade = service.type === 'websocket' || service.type === 'mqtt' || service.type === 'websocket-reverseproxy';
       const scheme = upgrade ? (http.secure ? 'wss' : 'ws') : (http.secure ? 'https' : 'http');
       return { url: `${scheme}://${authority}${path}`, service: service.type };
     });
@@ -136,7 +136,7 @@ async function closeAll(handlers: Map<string, PathHandler>): Promise<void> {
  */
 export function listenerTimeouts(config: ListenerConfig): HttpTimeouts {
   const handshakes = Object.values(config.paths).flatMap((service) =>
-    service.type === 'websocket' && service.options.openHandshakeTimeout > 0 ? [service.options.openHandshakeTimeout] : []);
+    (service.type === 'websocket' || service.type === 'websocket-reverseproxy') && service.options.openHandshakeTimeout > 0 ? [service.options.openHandshakeTimeout] : []);
   return {
     headersMs: handshakes.length > 0 ? Math.min(...handshakes) : defaultOpenHandshakeTimeoutMs,
     bodyMs: config.requestBodyTimeoutMs ?? defaultRequestBodyTimeoutMs,

@@ -7,3 +7,13 @@ export function originPattern(pattern: string): RegExp {
   const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
   return new RegExp(`^${escaped}$`, 'i');
 }
+
+/**
+ * Whether a WebSocket upgrade's Origin may connect (a websocket path's allowed_origins and
+ * allow_null_origin): a request without Origin is no browser's, and is not held to the list.
+ */
+export function websocketOriginCheck(allowedOrigins: readonly string[], allowNullOrigin: boolean): (origin: string | undefined) => boolean {
+  if (allowedOrigins.includes('*')) return () => true;
+  const patterns = allowedOrigins.map(originPattern);
+  return (origin) => origin === undefined || (origin === 'null' && allowNullOrigin) || patterns.some((pattern) => pattern.test(origin));
+}

@@ -13,7 +13,8 @@ import { WAMP1_SUBPROTOCOL } from './wamp1/messages.js';
 import { KeptConnection, WebSocketConnection, type ServiceShared, type TransportCounters } from './websocket-connection.js';
 import { plural } from '../protocol/plural.js';
 import { requestPath } from './request-path.js';
-import { originPattern } from './origin-pattern.js';
+import { websocketOriginCheck } from './origin-pattern.js';
+import { refuseUpgrade } from './upgrade-refusal.js';
 import type { WebSocketCookies } from './websocket-cookie.js';
 import { withVisit, type CookieVisit } from '../auth/cookie/cookie-sign-in.js';
 
@@ -70,7 +71,7 @@ const CAP_WARNING_INTERVAL_MS = 10_000;
 export class WebSocketService {
   private readonly server: WebSocketServer;
   private readonly counters: TransportCounters;
-  private readonly origins: RegExp[] | undefined;
+  private readonly originAllowed: (origin: string | undefined) => boolean;
   private readonly slots: ConnectionSlots;
   private readonly capWarnings = new PerKeyLogThrottle(CAP_WARNING_INTERVAL_MS);
   /** Every open connection, by its ws (the shared listeners find theirs here; the ping wheel walks it). */
@@ -124,7 +125,7 @@ export class WebSocketService {
     // Pings after each quiet interval; a peer that does not answer within the timeout is dropped.
     this.wheel = options.autoPingInterval > 0 ? new PingWheel(this.connections, { intervalMs: options.autoPingInterval, timeoutMs: options.autoPingTimeout }) : undefined;
     this.listeners = connectionListeners(this.connections, this.wheel, this.slots);
-    this.origins = options.allowedOrigins.includes('*') ? undefined : options.allowedOrigins.map(originPattern);
+    this.originAllowed = websocketOriginCheck(options.allowedOrigins, options.allowNullOrigin);
     this.unannouncedCodec = options.requireWebsocketSubprotocol ? undefined : options.codecs.find((codec) => codec.name === 'json');
     if (options.cookies) {
       // The Set-Cookie goes in the 101 response of the upgrade, as Crossbar sends it.
@@ -138,8 +139,7 @@ export class WebSocketService {
   /** Handles an HTTP upgrade request routed to this service's path. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const origin = request.headers.origin;
-    if (this.origins && origin !== undefined && !(origin === 'null' && this.options.allowNullOrigin) &&
-        !this.origins.some((pattern) => pattern.test(origin))) {
+    if (!this.originAllowed(origin)) {
       this.counters.refusedHandshakes.inc({ reason: 'origin' });
       this.log.warn({ origin, remote: request.socket.remoteAddress }, 'WebSocket upgrade refused: origin not allowed');
       return refuseUpgrade(socket, 403, `Origin "${origin}" is not allowed on this endpoint.\n`);
@@ -298,14 +298,3 @@ function socketLabel(request: IncomingMessage): string {
   const remote = request.socket;
   return `${remote.remoteFamily === 'IPv6' ? 'tcp6' : 'tcp4'}:${remote.remoteAddress}:${remote.remotePort}`;
 }
-
-const upgradeRefusals = { 400: 'Bad Request', 403: 'Forbidden', 429: 'Too Many Requests' } as const;
-
-function refuseUpgrade(socket: Duplex, status: keyof typeof upgradeRefusals, body: string): void {
-  const reason = upgradeRefusals[status];
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
-}
-

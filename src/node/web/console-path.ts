@@ -9,7 +9,8 @@ import { UnsupportedConfigError } from '../auth-wiring.js';
 import { startConsoleProcedures, type ConsoleProcedures } from '../console-procedures.js';
 import { originIsHost } from './host-check.js';
 import { methodAllowed, sendBody } from './http-reply.js';
-import { refuseUpgrade, sendJson } from './listener.js';
+import { sendJson } from './listener.js';
+import { refuseUpgrade } from '../../transport/upgrade-refusal.js';
 import type { NodeContext, PathServiceFactory } from './service-context.js';
 
 /** Where `npm run build` puts the console's page (scripts/build-console.mjs), from dist/src/node/web/. */
@@ -65,8 +66,8 @@ export const consolePath: PathServiceFactory<ConsoleService> = async (service, c
     servesBelow: true,
     request: (request, response, subpath) => serveAsset(request, response, subpath, assets),
     upgrade: (request, socket, head, subpath) => {
-      if (subpath !== '/ws') return refuseUpgrade(socket, '404 Not Found', `The console's WebSocket is at ${context.path}/ws.`);
-      if (!sameOrigin(request)) return refuseUpgrade(socket, '403 Forbidden', 'The console accepts WebSocket connections from its own page only.');
+      if (subpath !== '/ws') return refuseUpgrade(socket, 404, `The console's WebSocket is at ${context.path}/ws.`);
+      if (!sameOrigin(request)) return refuseUpgrade(socket, 403, 'The console accepts WebSocket connections from its own page only.');
       ws.handleUpgrade(request, socket, head);
     },
     close: async () => {

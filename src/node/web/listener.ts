@@ -8,6 +8,7 @@ import { PerKeyLogThrottle } from '../../transport/connection-slots.js';
 import { divertByFirstOctet, type Diversion, type RawSocketAcceptor } from '../../transport/rawsocket/sniff.js';
 import { httpServerFor, type BoundAddress, type PortSource } from '../socket-server.js';
 import { tlsWarningLogger } from '../tls-warnings.js';
+import { refuseUpgrade } from '../../transport/upgrade-refusal.js';
 import { hostAllowList, hostCheckApplies, misdirectedMessage, type HostAllowList, type HostCheck } from './host-check.js';
 import { serverTimeoutOptions, type HttpTimeouts } from './http-timeouts.js';
 
@@ -151,9 +152,9 @@ export class HttpListener {
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const found = this.handlerFor(request.url);
-    if (found && this.misdirected(found.handler, request)) return refuseUpgrade(socket, '421 Misdirected Request', misdirectedMessage(request.headers.host));
+    if (found && this.misdirected(found.handler, request)) return refuseUpgrade(socket, 421, misdirectedMessage(request.headers.host));
     if (found?.handler.upgrade) return found.handler.upgrade(request, socket, head, found.subpath);
-    refuseUpgrade(socket, '404 Not Found', `No WebSocket endpoint at ${normalizePath(request.url)}.`);
+    refuseUpgrade(socket, 404, `No WebSocket endpoint at ${normalizePath(request.url)}.`);
   }
 
   private request(request: IncomingMessage, response: ServerResponse): void {
@@ -254,10 +255,6 @@ export function normalizePath(url: string | undefined): string {
 }
 
 /** Answers a WebSocket upgrade request with `status` ("403 Forbidden") and `message` as plain text, and closes. */
-export function refuseUpgrade(socket: Duplex, status: string, message: string): void {
-  const body = `${message}\n`;
-  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-}
 
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);

@@ -14,6 +14,7 @@ import { redirectPath } from './redirect.js';
 import { ssePath } from './sse-path.js';
 import { staticPath } from './static.js';
 import { websocketPath } from './websocket-path.js';
+import { websocketProxyPath } from './websocket-proxy-path.js';
 
 type Factories = { [Type in PathService['type']]?: PathServiceFactory<Extract<PathService, { type: Type }>> };
 
@@ -33,6 +34,7 @@ const factories: Factories = {
   caller: httpCaller,
   webhook: httpWebhook,
   console: consolePath,
+  'websocket-reverseproxy': websocketProxyPath,
 };
 
 /** Builds the handler for one path of a web transport. */
