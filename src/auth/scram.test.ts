@@ -9,8 +9,9 @@ import { MessageType } from '../protocol/codes.js';
 import { DynamicAuthenticator } from './dynamic.js';
 import type { AuthMethod, Challenge } from './method.js';
 import { saslprep } from './saslprep.js';
-import { authMessage, keysOf, proves, readScramCredential, serverSignature } from './scram-keys.js';
-import { saltedPassword, scramPrincipal, type ScramPrincipalFields } from './scram-password.js';
+import { authMessage } from '../protocol/scram.js';
+import { keysOf, proves, readScramCredential, serverSignature } from './scram-keys.js';
+import { scramHmacKey, scramPrincipal, type ScramPrincipalFields } from './scram-password.js';
 import { dynamicScram, staticScram } from './scram.js';
 
 const request = (details: Dict): AuthRequest => authRequest('scram', 4242, details);
@@ -26,7 +27,7 @@ describe('WAMP-SCRAM key derivation and proofs against published vectors', () =>
   it('verifies the RFC 7677 SCRAM-SHA-256 exchange (the WAMP spec\'s example) and signs as it does', async () => {
     // RFC 7677 section 3: user "user", password "pencil"; the spec's AuthMessage form.
     const salt = 'W22ZaJ0SNY7soEsUEjb6gQ==';
-    const keys = keysOf(await saltedPassword('pencil', { kdf: 'pbkdf2', iterations: 4096, salt: Buffer.from(salt, 'base64') }));
+    const keys = keysOf(await scramHmacKey('pencil', { kdf: 'pbkdf2', iterations: 4096, salt: Buffer.from(salt, 'base64') }));
     const exchange = {
       authid: 'user', clientNonce: 'rOprNGfwEbeRWgbNEkqO', serverNonce: 'rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0', salt, iterations: 4096,
     };
@@ -38,20 +39,20 @@ describe('WAMP-SCRAM key derivation and proofs against published vectors', () =>
   });
 
   it('derives Autobahn|Python\'s Argon2id hash (its test_argon2id_static, made with the argon2 reference tool)', async () => {
-    const salted = await saltedPassword('p4ssw0rd', { kdf: 'argon2id-13', iterations: 32, memory: 512, salt: Buffer.from('1234567890abcdef') });
+    const salted = await scramHmacKey('p4ssw0rd', { kdf: 'argon2id-13', iterations: 32, memory: 512, salt: Buffer.from('1234567890abcdef') });
     // Autobahn keys its HMACs with the hash as unpadded base64 text.
     assert.equal(Buffer.from(Buffer.from(salted).toString('ascii'), 'base64').toString('hex'), 'ee4a8acf9d5958354fb79a95ae20692d05e42591ba49fae85eb6700e8b0ed293');
     assert.doesNotMatch(Buffer.from(salted).toString('ascii'), /=/);
   });
 
   it('derives Autobahn|Python\'s PBKDF2 hash (its test_pbkdf2_static)', async () => {
-    const salted = await saltedPassword('p4ssw0rd', { kdf: 'pbkdf2', iterations: 8, salt: Buffer.from('1234567890abcdef') });
+    const salted = await scramHmacKey('p4ssw0rd', { kdf: 'pbkdf2', iterations: 8, salt: Buffer.from('1234567890abcdef') });
     assert.equal(Buffer.from(salted).toString('hex'), 'f6991a28c75f43751e0d75499fd7b8649f659118ddc1d61cee5883af547d15f5');
   });
 
   it('verifies the ClientProof of Autobahn|Python\'s test_basic (argon2id-13, its AuthMessage form)', async () => {
     const salt = '31323334353637383930616263646566';
-    const keys = keysOf(await saltedPassword('p4ssw0rd', { kdf: 'argon2id-13', iterations: 32, memory: 512, salt: Buffer.from(salt, 'base64') }));
+    const keys = keysOf(await scramHmacKey('p4ssw0rd', { kdf: 'argon2id-13', iterations: 32, memory: 512, salt: Buffer.from(salt, 'base64') }));
     const exchange = { authid: 'username', clientNonce: salt, serverNonce: '1234567890abcdeffedcba0987654321', salt, iterations: 32 };
     assert.equal(proves(keys.storedKey, authMessage('crossbar', exchange), 'f5r3loERzGVSuimE+lvO0bWna2zyswBo0HrZkaaEy38='), true);
     assert.equal(proves(keys.storedKey, authMessage('spec', exchange), 'f5r3loERzGVSuimE+lvO0bWna2zyswBo0HrZkaaEy38='), false);

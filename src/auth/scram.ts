@@ -5,16 +5,8 @@ import type { AuthRequest, Identity } from '../router/hooks.js';
 import { DynamicAuthenticator, identityOf, isFailure } from './dynamic.js';
 import { fail, requestedAuthextra, requestedAuthid, type AuthMethod, type Failure, type MethodOutcome } from './method.js';
 import { saslprep } from './saslprep.js';
-import {
-  authMessage,
-  authMessageForms,
-  proves,
-  readScramCredential,
-  serverSignature,
-  type ScramCredential,
-  type ScramExchange,
-  type ScramFields,
-} from './scram-keys.js';
+import { authMessage, authMessageForms, type ScramExchange } from '../protocol/scram.js';
+import { proves, readScramCredential, serverSignature, type ScramCredential, type ScramFields } from './scram-keys.js';
 
 /** The authmethod name, as Crossbar and Autobahn|Python have it (the spec's draft says "wamp-scram"). */
 const method = 'scram';
