@@ -8,7 +8,6 @@ import { clientNonce, scramAnswer } from '../../test/auth/support/scram-client.j
 import { MessageType } from '../protocol/codes.js';
 import { DynamicAuthenticator } from './dynamic.js';
 import type { AuthMethod, Challenge } from './method.js';
-import { saslprep } from './saslprep.js';
 import { authMessage } from '../protocol/scram.js';
 import { keysOf, proves, readScramCredential, serverSignature } from './scram-keys.js';
 import { scramHmacKey, scramPrincipal, type ScramPrincipalFields } from './scram-password.js';
@@ -66,18 +65,6 @@ describe('WAMP-SCRAM key derivation and proofs against published vectors', () =>
     assert.equal(readScramCredential({ ...good, salt: 'xyz' }), '"salt" must be hex');
     assert.equal(readScramCredential({ ...good, storedKey: 'abcd' }), '"stored-key" must be 32 bytes in hex');
     assert.equal(readScramCredential({ ...good, iterations: 0 }), '"iterations" must be a positive integer');
-  });
-});
-
-describe('saslprep', () => {
-  it('maps spaces and soft hyphens, normalizes with NFKC and refuses control characters', () => {
-    assert.equal(saslprep('user'), 'user');
-    assert.equal(saslprep('I\u00ADX'), 'IX');
-    assert.equal(saslprep('a\u00A0b'), 'a b');
-    assert.equal(saslprep('\u00AA'), 'a');
-    assert.equal(saslprep('\u2168'), 'IX');
-    assert.equal(saslprep('a\u0007'), undefined);
-    assert.equal(saslprep('\uE000'), undefined);
   });
 });
 
@@ -198,6 +185,32 @@ describe('scram (dynamic)', () => {
         authextra: { tier: 2, scram_server_signature: signature, verifier: `v=${signature}` },
       },
     });
+  });
+
+  it('signs the AuthMessage with the authid after SASLprep: RFC 4013\'s examples', async () => {
+    const method = dynamicScram(new DynamicAuthenticator({ procedure: 'p' }, 'scram', new FakeCaller(() => ({ ...fields, role: 'user' }))));
+    const examples = [['I\u00ADX', 'IX'], ['user', 'user'], ['USER', 'USER'], ['\u00AA', 'a'], ['\u2168', 'IX']] as const;
+    for (const [authid, prepared] of examples) {
+      const { hello, challenge } = await begin(method, authid);
+      const { proof } = await scramAnswer('carol-pw', { ...hello, authid: prepared }, challenge.extra);
+      const outcome = await challenge.verify(answer(proof));
+      assert.equal(outcome.kind === 'welcome' && outcome.identity.authid, authid, JSON.stringify(authid));
+    }
+    const { hello, challenge } = await begin(method, 'I\u00ADX');
+    const { proof } = await scramAnswer('carol-pw', hello, challenge.extra);
+    assert.equal((await challenge.verify(answer(proof))).kind, 'fail', 'the authid as sent, not prepared');
+  });
+
+  it('refuses at HELLO an authid SASLprep refuses: a control character, mixed bidirectional text, an unassigned code point', async () => {
+    const method = dynamicScram(new DynamicAuthenticator({ procedure: 'p' }, 'scram', new FakeCaller(() => ({ ...fields, role: 'user' }))));
+    const cases = [['a\u0007', /Prohibited character/], ['\u0627\u0031', /RandALCat character must be the first and the last/], ['d\u0221', /Unassigned code point/]] as const;
+    for (const [authid, why] of cases) {
+      const outcome = await method.begin(request({ authid, authextra: { nonce: clientNonce() } }));
+      assert.equal(outcome.kind, 'fail', JSON.stringify(authid));
+      const message = outcome.kind === 'fail' ? String(outcome.refusal?.message) : '';
+      assert.match(message, /^the authid is not a valid SASLprep \(RFC 4013\) string: /);
+      assert.match(message, why);
+    }
   });
 
   it('fails when the authenticator fails or answers without usable keys', async () => {

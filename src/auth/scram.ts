@@ -1,10 +1,10 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { saslprep } from '@mongodb-js/saslprep';
 import { ErrorUri } from '../protocol/errors.js';
 import type { Authenticate, Dict } from '../protocol/messages.js';
 import type { AuthRequest, Identity } from '../router/hooks.js';
 import { DynamicAuthenticator, identityOf, isFailure } from './dynamic.js';
 import { fail, requestedAuthextra, requestedAuthid, type AuthMethod, type Failure, type MethodOutcome } from './method.js';
-import { saslprep } from './saslprep.js';
 import { authMessage, authMessageForms, type ScramExchange } from '../protocol/scram.js';
 import { proves, readScramCredential, serverSignature, type ScramCredential, type ScramFields } from './scram-keys.js';
 
@@ -48,8 +48,12 @@ function readHello(request: AuthRequest): ScramHello | Failure {
   if (typeof nonce !== 'string' || !clientNonceForm.test(nonce)) {
     return refusal('scram needs HELLO.Details.authextra.nonce: 8 to 256 characters of base64', claimed);
   }
-  const prepared = saslprep(claimed);
-  if (prepared === undefined) return refusal('the authid holds characters SASLprep prohibits', claimed);
+  let prepared: string;
+  try {
+    prepared = saslprep(claimed);
+  } catch (error) {
+    return refusal(`the authid is not a valid SASLprep (RFC 4013) string: ${(error as Error).message}`, claimed);
+  }
   return { authid: claimed, prepared, clientNonce: nonce };
 }
 
