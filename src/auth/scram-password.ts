@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { hmacKeyOf, isArgon2, saltedPassword, type ScramParameters } from '../protocol/scram.js';
+import { hmacKeyOf, saltedPassword, type ScramParameters } from '../protocol/scram-kdf.js';
+import { isArgon2 } from '../protocol/scram.js';
 import { defaultScramParameters, keysOf, scramSaltBytes } from './scram-keys.js';
 
 /**
