@@ -146,6 +146,23 @@ describe('scram (static)', () => {
     assert.deepEqual(await a.verify(answer(proof)), { kind: 'fail', why: 'no principal "mallory" is configured', authid: 'mallory' });
   });
 
+  it('gives decoys the settings most principals share, not the first principal\'s, and Autobahn\'s defaults when none is configured', async () => {
+    const decoyExtra = async (scram: AuthMethod, authid: string) => (await challenged(scram.begin(request({ authid, authextra: { nonce: clientNonce() } })))).extra;
+    const common = { kdf: 'argon2id13', iterations: 3, memory: 32 } as const;
+    const mixed = staticScram({
+      root: principalOf(await scramPrincipal('root-pw', { kdf: 'pbkdf2', iterations: 5000, salt: Buffer.alloc(24, 1) }), 'admin'),
+      u1: principalOf(await scramPrincipal('u1-pw', common), 'user'),
+      u2: principalOf(await scramPrincipal('u2-pw', common), 'user'),
+    });
+    const decoy = await decoyExtra(mixed, 'mallory');
+    assert.deepEqual([decoy.kdf, decoy.iterations, decoy.memory], ['argon2id13', 3, 32]);
+    assert.equal(Buffer.from(decoy.salt as string, 'base64').length, 16);
+    assert.equal((await decoyExtra(mixed, 'mallory')).salt, decoy.salt);
+    const none = await decoyExtra(staticScram({}), 'mallory');
+    assert.deepEqual([none.kdf, none.iterations, none.memory], ['argon2id-13', 4096, 512]);
+    assert.equal(Buffer.from(none.salt as string, 'base64').length, 16);
+  });
+
   it('refuses a HELLO without authid or nonce, or asking for channel binding, saying why', async () => {
     const refusal = async (details: Dict) => {
       const outcome = await method.begin(request(details));
