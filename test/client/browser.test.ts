@@ -3,7 +3,7 @@
  * playwright-core): a page loads each bundle, connects to a router started here, subscribes,
  * publishes, registers and calls; and answers cryptosign and WAMP-CRA challenges with the
  * browser's WebCrypto, loading the on-demand auth chunk; signs in with WAMP-SCRAM against a
- * router (Argon2id's WebAssembly chunk, PBKDF2 through WebCrypto); and, when the router restarts on the
+ * router (Argon2id's WebAssembly chunk, PBKDF2 through WebCrypto, the SASLprep chunk); and, when the router restarts on the
  * same port, the page's session redials and its subscription receives events again.
  */
 import assert from 'node:assert/strict';
@@ -135,7 +135,7 @@ describe('client browser bundles in headless Chromium', { skip: skipWithoutChrom
     const key = pbkdf2Sync('s3cret', 'NaCl', 100, 32, 'sha256').toString('base64');
     assert.equal(answers.wampcra.signature, createHmac('sha256', key).update(craChallenge).digest('base64'));
   });
-  it('signs in with WAMP-SCRAM (Argon2id and PBKDF2, from the on-demand chunks), checks the router\'s signature, and refuses a wrong password', async () => {
+  it('signs in with WAMP-SCRAM (Argon2id, PBKDF2, an authid SASLprep changes: from the on-demand chunks), checks the router\'s signature, and refuses a wrong password', async () => {
     const principal = async (password: string, parameters: Partial<ScramParameters>) => {
       const { 'stored-key': storedKey, 'server-key': serverKey, ...rest } = await scramPrincipal(password, parameters);
       return { ...rest, storedKey, serverKey, role: 'user' };
@@ -146,6 +146,8 @@ describe('client browser bundles in headless Chromium', { skip: skipWithoutChrom
         principals: {
           ann: await principal('ann-pw', { kdf: 'argon2id-13', iterations: 2, memory: 64 }),
           bob: await principal('bob-pw', { kdf: 'pbkdf2', iterations: 1000 }),
+          // SASLprep maps the soft hyphen to nothing: the page loads the SASLprep chunk for it.
+          'I\u00ADX': await principal('ix-pw', { kdf: 'pbkdf2', iterations: 1000 }),
         },
       },
     }, [allowAll('user')]));
@@ -163,9 +165,9 @@ describe('client browser bundles in headless Chromium', { skip: skipWithoutChrom
             return (error as { uri?: string }).uri ?? String(error);
           }
         };
-        return { ann: await signIn('ann', 'ann-pw'), bob: await signIn('bob', 'bob-pw'), wrong: await signIn('bob', 'ann-pw') };
+        return { ann: await signIn('ann', 'ann-pw'), bob: await signIn('bob', 'bob-pw'), ix: await signIn('I\u00ADX', 'ix-pw'), wrong: await signIn('bob', 'ann-pw') };
       }, scramNode.url);
-      assert.deepEqual(outcome, { ann: ['ann', 'scram'], bob: ['bob', 'scram'], wrong: 'wamp.error.authentication_failed' });
+      assert.deepEqual(outcome, { ann: ['ann', 'scram'], bob: ['bob', 'scram'], ix: ['I\u00ADX', 'scram'], wrong: 'wamp.error.authentication_failed' });
     } finally {
       await scramNode.stop();
     }
