@@ -28,6 +28,7 @@ export function scramAuthenticator(auth: ScramAuth): () => Authenticator {
   if (typeof auth.authid !== 'string' || auth.authid === '') throw new TypeError('scram needs an authid');
   const given = auth.saltedPassword === undefined ? undefined : givenSaltedPassword(auth.saltedPassword);
   if (given === undefined && typeof auth.password !== 'string') throw new TypeError('scram needs a password or a saltedPassword');
+  subtle(); // every step needs WebCrypto: a page without it (plain http://) fails at connect, saying so
   const authid = preparedAuthid(auth.authid);
   authid.catch(() => {}); // reported by the first answer that needs it
   // The last derivation, kept so that reconnecting with the same principal does not run Argon2 again.
@@ -40,7 +41,7 @@ export function scramAuthenticator(auth: ScramAuth): () => Authenticator {
 
   return () => {
     const clientNonce = toBase64(globalThis.crypto.getRandomValues(new Uint8Array(nonceBytes)));
-    let expected: { signature: string; derivedSalt?: Uint8Array } | undefined;
+    let expected: { signature: string; derived?: Uint8Array } | undefined;
     return {
       authmethods: ['scram'],
       authid: auth.authid,
@@ -59,7 +60,7 @@ export function scramAuthenticator(auth: ScramAuth): () => Authenticator {
         const clientKey = await hmac(key, utf8('Client Key'));
         const clientSignature = await hmac(new Uint8Array(await subtle().digest('SHA-256', new Uint8Array(clientKey))), message);
         const serverSignature = await hmac(await hmac(key, utf8('Server Key')), message);
-        expected = { signature: toBase64(serverSignature), ...(given ? {} : { derivedSalt: salted }) };
+        expected = { signature: toBase64(serverSignature), ...(given ? {} : { derived: salted }) };
         return toBase64(clientKey.map((byte, i) => byte ^ clientSignature[i]!));
       },
       async welcomed(details) {
@@ -67,7 +68,7 @@ export function scramAuthenticator(auth: ScramAuth): () => Authenticator {
         const sent = serverSignatureIn(details.authextra);
         if (sent === undefined) throw new Error('the router sent no SCRAM server signature in WELCOME, so it did not prove it knows the principal');
         if (sent !== expected.signature) throw new Error('the router\'s SCRAM server signature is wrong: it does not hold this principal\'s keys');
-        if (expected.derivedSalt) auth.onSaltedPassword?.(toHex(expected.derivedSalt));
+        if (expected.derived) auth.onSaltedPassword?.(toHex(expected.derived));
       },
     };
   };
