@@ -2,7 +2,7 @@
 // Builds the client's browser bundles with esbuild into dist/browser/:
 //   junction-client.min.js       JSON only (the small one)
 //   junction-client.full.min.js  JSON, MessagePack and CBOR
-//   chunks/                      code loaded on demand (the WAMP-CRA and cryptosign methods)
+//   chunks/                      code loaded on demand (auth methods, Argon2id, SASLprep, long-poll)
 // All are ESM, minified, built for the browser platform from the browser entries, which never
 // import `ws` or node:crypto. The build fails if a Node built-in still slips into a bundle.
 // Source maps are written beside each file (.map) but not linked from it: the link comment would
@@ -23,6 +23,37 @@ export const bundles = [
   { entry: 'src/client/browser-json.ts', name: 'junction-client.min' },
   { entry: 'src/client/browser.ts', name: 'junction-client.full.min' },
 ];
+
+// SASLprep for a SCRAM authid beyond printable ASCII: @mongodb-js/saslprep is CommonJS and uses
+// Node's global Buffer, which pages lack. It is built apart, with the `buffer` package's Buffer,
+// into one self-contained ESM chunk that the SCRAM chunk beside it imports on demand: were it
+// bundled with the rest, esbuild's CommonJS helper would become a shared chunk that every page
+// loads up front.
+const saslprepChunk = 'chunks/saslprep.js';
+const bufferUsers = /[\\/]node_modules[\\/](?:@mongodb-js[\\/]saslprep|sparse-bitfield|memory-pager)[\\/].*\.js$/;
+await build({
+  stdin: { contents: "export { saslprep } from '@mongodb-js/saslprep';", resolveDir: root },
+  outfile: join(outdir, saslprepChunk),
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  plugins: [{
+    name: 'buffer-for-saslprep',
+    setup(build) {
+      build.onLoad({ filter: bufferUsers }, (args) => ({ contents: `var Buffer = require('buffer').Buffer;\n${readFileSync(args.path, 'utf8')}`, loader: 'js' }));
+    },
+  }],
+});
+const saslprepApart = {
+  name: 'saslprep-apart',
+  setup(build) {
+    build.onResolve({ filter: /^@mongodb-js\/saslprep$/ }, () => ({ path: './saslprep.js', external: true }));
+  },
+};
 
 const nodeBuiltins = new Set([...builtinModules, ...builtinModules.map((name) => `node:${name}`)]);
 
@@ -49,6 +80,7 @@ for (const { entry, name } of bundles) {
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
     // Pages have no Buffer: drops the Node fast path of the JSON codec's base64 (btoa/atob remain).
     define: { 'globalThis.Buffer': 'undefined' },
+    plugins: [saslprepApart],
     logLevel: 'warning',
   });
   const imports = Object.values(result.metafile.inputs).flatMap((input) => input.imports.map((imported) => imported.path));
@@ -68,8 +100,10 @@ for (const { entry, name } of bundles) {
       else if (imported.kind === 'dynamic-import') lazy.add(imported.path);
     }
   }
+  // The SASLprep chunk, built apart, is the one external import; it imports nothing.
+  const saslprepPath = relative(root, join(outdir, saslprepChunk));
   for (const path of lazy) {
-    for (const imported of outputs[path].imports) if (!eager.has(imported.path)) lazy.add(imported.path);
+    for (const imported of outputs[path]?.imports ?? []) if (!eager.has(imported.path)) lazy.add(imported.external ? saslprepPath : imported.path);
   }
   const total = (paths) => {
     const code = Buffer.concat([...paths].map((path) => readFileSync(join(root, path))));
@@ -80,7 +114,7 @@ for (const { entry, name } of bundles) {
   sizes[entryFile] = { ...total(eager), files: [...eager].map((path) => relative(outdir, join(root, path))), onDemand: total(lazy) };
   const { minified, gzipped, onDemand } = sizes[entryFile];
   console.log(`${entryFile}: ${minified} bytes minified, ${gzipped} bytes gzipped (${eager.size} file(s) loaded up front)`);
-  console.log(`  + loaded on demand for wampcra/cryptosign: ${onDemand.minified} bytes minified, ${onDemand.gzipped} bytes gzipped`);
+  console.log(`  + loaded on demand (auth methods, long-poll, Argon2id, SASLprep): ${onDemand.minified} bytes minified, ${onDemand.gzipped} bytes gzipped`);
 }
 writeFileSync(join(outdir, 'sizes.json'), JSON.stringify(sizes, null, 2) + '\n');
 await import('./build-console.mjs'); // the web console's page (dist/console)

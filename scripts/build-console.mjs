@@ -25,6 +25,8 @@ await build({
   legalComments: 'none',
   tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
   define: { 'globalThis.Buffer': 'undefined' },
+  // The client it bundles could sign in with WAMP-SCRAM, which the console does not offer.
+  alias: { 'hash-wasm': './src/console/scram-absent.ts', '@mongodb-js/saslprep': './src/console/scram-absent.ts' },
   logLevel: 'warning',
 });
 await build({

@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { isArgon2, isScramKdf, scramKdfs, type ScramKdf } from '../protocol/scram.js';
 
 /**
  * The arithmetic of WAMP-SCRAM (the WAMP spec's advanced profile, after RFC 5802 with SHA-256).
@@ -8,16 +9,11 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
  */
 
 /**
- * The key derivation functions a principal may name: "argon2id-13" as Crossbar's config check and
- * Autobahn|Python spell it, "argon2id13" as the WAMP spec does, and "pbkdf2". The CHALLENGE names
- * the principal's own spelling, as Crossbar's does (Autobahn|Python knows only "argon2id-13").
+ * Autobahn|Python's derive_scram_credential: Argon2id, time cost 4096, 512 KiB, a 16-byte salt.
+ * `junction scram-principal` makes principals so, and decoys look so when no principal is configured.
  */
-export const scramKdfs = ['argon2id-13', 'argon2id13', 'pbkdf2'] as const;
-export type ScramKdf = (typeof scramKdfs)[number];
-
-export function isArgon2(kdf: ScramKdf): boolean {
-  return kdf !== 'pbkdf2';
-}
+export const defaultScramParameters = { kdf: 'argon2id-13', iterations: 4096, memory: 512 } as const;
+export const scramSaltBytes = 16;
 
 /** What the router keeps of one principal. */
 export interface ScramCredential {
@@ -48,18 +44,18 @@ const hex = /^(?:[0-9a-fA-F]{2})+$/;
 /** The credential, or what is wrong with the fields (names as in the config: "stored-key"...). */
 export function readScramCredential(fields: ScramFields): ScramCredential | string {
   const kdf = fields.kdf;
-  if (typeof kdf !== 'string' || !(scramKdfs as readonly string[]).includes(kdf)) return `"kdf" must be one of ${scramKdfs.join(', ')}`;
+  if (!isScramKdf(kdf)) return `"kdf" must be one of ${scramKdfs.join(', ')}`;
   if (!positiveInteger(fields.iterations)) return '"iterations" must be a positive integer';
   const memory = fields.memory ?? undefined;
   if (memory !== undefined && !positiveInteger(memory)) return '"memory" must be a positive integer (KiB)';
-  if (isArgon2(kdf as ScramKdf) && memory === undefined) return `"memory" is needed with kdf "${kdf}"`;
+  if (isArgon2(kdf) && memory === undefined) return `"memory" is needed with kdf "${kdf}"`;
   const salt = hexBytes(fields.salt);
   if (salt === undefined) return '"salt" must be hex';
   const storedKey = hexBytes(fields.storedKey);
   const serverKey = hexBytes(fields.serverKey);
   if (storedKey?.length !== keyBytes) return `"stored-key" must be ${keyBytes} bytes in hex`;
   if (serverKey?.length !== keyBytes) return `"server-key" must be ${keyBytes} bytes in hex`;
-  const credential: ScramCredential = { kdf: kdf as ScramKdf, iterations: fields.iterations, salt, storedKey, serverKey };
+  const credential: ScramCredential = { kdf, iterations: fields.iterations, salt, storedKey, serverKey };
   // PBKDF2 has no memory cost; a Crossbar principal may carry one all the same, and it is sent as given.
   if (memory !== undefined) credential.memory = memory;
   return credential;
@@ -81,41 +77,9 @@ function sha256(data: Uint8Array): Buffer {
   return createHash('sha256').update(data).digest();
 }
 
-/** StoredKey and ServerKey from a SaltedPassword (what the key derivation gave). */
-export function keysOf(saltedPassword: Uint8Array): { storedKey: Buffer; serverKey: Buffer } {
-  return { storedKey: sha256(hmac(saltedPassword, 'Client Key')), serverKey: hmac(saltedPassword, 'Server Key') };
-}
-
-/** The attributes of one exchange that its AuthMessage is made of. */
-export interface ScramExchange {
-  /** After SASLprep. */
-  authid: string;
-  clientNonce: string;
-  /** The client nonce followed by the router's. */
-  serverNonce: string;
-  /** Base64, as the CHALLENGE carried it. */
-  salt: string;
-  iterations: number;
-}
-
-/**
- * The two ways clients write the AuthMessage. "spec": the WAMP spec's and RFC 5802's, with the
- * authid escaped and the channel-binding attribute "c=biws" (base64 of "n,,"). "crossbar": what
- * Crossbar and Autobahn|Python compute, with the authid as it is and an empty "c=". The router
- * accepts a proof made either way and signs with the same one.
- */
-export const authMessageForms = ['crossbar', 'spec'] as const;
-export type AuthMessageForm = (typeof authMessageForms)[number];
-
-export function authMessage(form: AuthMessageForm, exchange: ScramExchange): string {
-  const spec = form === 'spec';
-  const authid = spec ? exchange.authid.replaceAll('=', '=3D').replaceAll(',', '=2C') : exchange.authid;
-  const binding = spec ? Buffer.from('n,,').toString('base64') : '';
-  return [
-    `n=${authid},r=${exchange.clientNonce}`,
-    `r=${exchange.serverNonce},s=${exchange.salt},i=${exchange.iterations}`,
-    `c=${binding},r=${exchange.serverNonce}`,
-  ].join(',');
+/** StoredKey and ServerKey from the HMAC key a SaltedPassword gives (protocol/scram.ts hmacKeyOf). */
+export function keysOf(hmacKey: Uint8Array): { storedKey: Buffer; serverKey: Buffer } {
+  return { storedKey: sha256(hmac(hmacKey, 'Client Key')), serverKey: hmac(hmacKey, 'Server Key') };
 }
 
 /** A ClientProof as the AUTHENTICATE signature carries it: 32 bytes in base64. */

@@ -8,9 +8,9 @@ import { clientNonce, scramAnswer } from '../../test/auth/support/scram-client.j
 import { MessageType } from '../protocol/codes.js';
 import { DynamicAuthenticator } from './dynamic.js';
 import type { AuthMethod, Challenge } from './method.js';
-import { saslprep } from './saslprep.js';
-import { authMessage, keysOf, proves, readScramCredential, serverSignature } from './scram-keys.js';
-import { saltedPassword, scramPrincipal, type ScramPrincipalFields } from './scram-password.js';
+import { authMessage } from '../protocol/scram.js';
+import { keysOf, proves, readScramCredential, serverSignature } from './scram-keys.js';
+import { scramHmacKey, scramPrincipal, type ScramPrincipalFields } from './scram-password.js';
 import { dynamicScram, staticScram } from './scram.js';
 
 const request = (details: Dict): AuthRequest => authRequest('scram', 4242, details);
@@ -26,7 +26,7 @@ describe('WAMP-SCRAM key derivation and proofs against published vectors', () =>
   it('verifies the RFC 7677 SCRAM-SHA-256 exchange (the WAMP spec\'s example) and signs as it does', async () => {
     // RFC 7677 section 3: user "user", password "pencil"; the spec's AuthMessage form.
     const salt = 'W22ZaJ0SNY7soEsUEjb6gQ==';
-    const keys = keysOf(await saltedPassword('pencil', { kdf: 'pbkdf2', iterations: 4096, salt: Buffer.from(salt, 'base64') }));
+    const keys = keysOf(await scramHmacKey('pencil', { kdf: 'pbkdf2', iterations: 4096, salt: Buffer.from(salt, 'base64') }));
     const exchange = {
       authid: 'user', clientNonce: 'rOprNGfwEbeRWgbNEkqO', serverNonce: 'rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0', salt, iterations: 4096,
     };
@@ -38,20 +38,20 @@ describe('WAMP-SCRAM key derivation and proofs against published vectors', () =>
   });
 
   it('derives Autobahn|Python\'s Argon2id hash (its test_argon2id_static, made with the argon2 reference tool)', async () => {
-    const salted = await saltedPassword('p4ssw0rd', { kdf: 'argon2id-13', iterations: 32, memory: 512, salt: Buffer.from('1234567890abcdef') });
+    const salted = await scramHmacKey('p4ssw0rd', { kdf: 'argon2id-13', iterations: 32, memory: 512, salt: Buffer.from('1234567890abcdef') });
     // Autobahn keys its HMACs with the hash as unpadded base64 text.
     assert.equal(Buffer.from(Buffer.from(salted).toString('ascii'), 'base64').toString('hex'), 'ee4a8acf9d5958354fb79a95ae20692d05e42591ba49fae85eb6700e8b0ed293');
     assert.doesNotMatch(Buffer.from(salted).toString('ascii'), /=/);
   });
 
   it('derives Autobahn|Python\'s PBKDF2 hash (its test_pbkdf2_static)', async () => {
-    const salted = await saltedPassword('p4ssw0rd', { kdf: 'pbkdf2', iterations: 8, salt: Buffer.from('1234567890abcdef') });
+    const salted = await scramHmacKey('p4ssw0rd', { kdf: 'pbkdf2', iterations: 8, salt: Buffer.from('1234567890abcdef') });
     assert.equal(Buffer.from(salted).toString('hex'), 'f6991a28c75f43751e0d75499fd7b8649f659118ddc1d61cee5883af547d15f5');
   });
 
   it('verifies the ClientProof of Autobahn|Python\'s test_basic (argon2id-13, its AuthMessage form)', async () => {
     const salt = '31323334353637383930616263646566';
-    const keys = keysOf(await saltedPassword('p4ssw0rd', { kdf: 'argon2id-13', iterations: 32, memory: 512, salt: Buffer.from(salt, 'base64') }));
+    const keys = keysOf(await scramHmacKey('p4ssw0rd', { kdf: 'argon2id-13', iterations: 32, memory: 512, salt: Buffer.from(salt, 'base64') }));
     const exchange = { authid: 'username', clientNonce: salt, serverNonce: '1234567890abcdeffedcba0987654321', salt, iterations: 32 };
     assert.equal(proves(keys.storedKey, authMessage('crossbar', exchange), 'f5r3loERzGVSuimE+lvO0bWna2zyswBo0HrZkaaEy38='), true);
     assert.equal(proves(keys.storedKey, authMessage('spec', exchange), 'f5r3loERzGVSuimE+lvO0bWna2zyswBo0HrZkaaEy38='), false);
@@ -65,18 +65,6 @@ describe('WAMP-SCRAM key derivation and proofs against published vectors', () =>
     assert.equal(readScramCredential({ ...good, salt: 'xyz' }), '"salt" must be hex');
     assert.equal(readScramCredential({ ...good, storedKey: 'abcd' }), '"stored-key" must be 32 bytes in hex');
     assert.equal(readScramCredential({ ...good, iterations: 0 }), '"iterations" must be a positive integer');
-  });
-});
-
-describe('saslprep', () => {
-  it('maps spaces and soft hyphens, normalizes with NFKC and refuses control characters', () => {
-    assert.equal(saslprep('user'), 'user');
-    assert.equal(saslprep('I\u00ADX'), 'IX');
-    assert.equal(saslprep('a\u00A0b'), 'a b');
-    assert.equal(saslprep('\u00AA'), 'a');
-    assert.equal(saslprep('\u2168'), 'IX');
-    assert.equal(saslprep('a\u0007'), undefined);
-    assert.equal(saslprep('\uE000'), undefined);
   });
 });
 
@@ -158,6 +146,23 @@ describe('scram (static)', () => {
     assert.deepEqual(await a.verify(answer(proof)), { kind: 'fail', why: 'no principal "mallory" is configured', authid: 'mallory' });
   });
 
+  it('gives decoys the settings most principals share, not the first principal\'s, and Autobahn\'s defaults when none is configured', async () => {
+    const decoyExtra = async (scram: AuthMethod, authid: string) => (await challenged(scram.begin(request({ authid, authextra: { nonce: clientNonce() } })))).extra;
+    const common = { kdf: 'argon2id13', iterations: 3, memory: 32 } as const;
+    const mixed = staticScram({
+      root: principalOf(await scramPrincipal('root-pw', { kdf: 'pbkdf2', iterations: 5000, salt: Buffer.alloc(24, 1) }), 'admin'),
+      u1: principalOf(await scramPrincipal('u1-pw', common), 'user'),
+      u2: principalOf(await scramPrincipal('u2-pw', common), 'user'),
+    });
+    const decoy = await decoyExtra(mixed, 'mallory');
+    assert.deepEqual([decoy.kdf, decoy.iterations, decoy.memory], ['argon2id13', 3, 32]);
+    assert.equal(Buffer.from(decoy.salt as string, 'base64').length, 16);
+    assert.equal((await decoyExtra(mixed, 'mallory')).salt, decoy.salt);
+    const none = await decoyExtra(staticScram({}), 'mallory');
+    assert.deepEqual([none.kdf, none.iterations, none.memory], ['argon2id-13', 4096, 512]);
+    assert.equal(Buffer.from(none.salt as string, 'base64').length, 16);
+  });
+
   it('refuses a HELLO without authid or nonce, or asking for channel binding, saying why', async () => {
     const refusal = async (details: Dict) => {
       const outcome = await method.begin(request(details));
@@ -197,6 +202,32 @@ describe('scram (dynamic)', () => {
         authextra: { tier: 2, scram_server_signature: signature, verifier: `v=${signature}` },
       },
     });
+  });
+
+  it('signs the AuthMessage with the authid after SASLprep: RFC 4013\'s examples', async () => {
+    const method = dynamicScram(new DynamicAuthenticator({ procedure: 'p' }, 'scram', new FakeCaller(() => ({ ...fields, role: 'user' }))));
+    const examples = [['I\u00ADX', 'IX'], ['user', 'user'], ['USER', 'USER'], ['\u00AA', 'a'], ['\u2168', 'IX']] as const;
+    for (const [authid, prepared] of examples) {
+      const { hello, challenge } = await begin(method, authid);
+      const { proof } = await scramAnswer('carol-pw', { ...hello, authid: prepared }, challenge.extra);
+      const outcome = await challenge.verify(answer(proof));
+      assert.equal(outcome.kind === 'welcome' && outcome.identity.authid, authid, JSON.stringify(authid));
+    }
+    const { hello, challenge } = await begin(method, 'I\u00ADX');
+    const { proof } = await scramAnswer('carol-pw', hello, challenge.extra);
+    assert.equal((await challenge.verify(answer(proof))).kind, 'fail', 'the authid as sent, not prepared');
+  });
+
+  it('refuses at HELLO an authid SASLprep refuses: a control character, mixed bidirectional text, an unassigned code point', async () => {
+    const method = dynamicScram(new DynamicAuthenticator({ procedure: 'p' }, 'scram', new FakeCaller(() => ({ ...fields, role: 'user' }))));
+    const cases = [['a\u0007', /Prohibited character/], ['\u0627\u0031', /RandALCat character must be the first and the last/], ['d\u0221', /Unassigned code point/]] as const;
+    for (const [authid, why] of cases) {
+      const outcome = await method.begin(request({ authid, authextra: { nonce: clientNonce() } }));
+      assert.equal(outcome.kind, 'fail', JSON.stringify(authid));
+      const message = outcome.kind === 'fail' ? String(outcome.refusal?.message) : '';
+      assert.match(message, /^the authid is not a valid SASLprep \(RFC 4013\) string: /);
+      assert.match(message, why);
+    }
   });
 
   it('fails when the authenticator fails or answers without usable keys', async () => {

@@ -1,20 +1,12 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { saslprep } from '@mongodb-js/saslprep';
 import { ErrorUri } from '../protocol/errors.js';
 import type { Authenticate, Dict } from '../protocol/messages.js';
 import type { AuthRequest, Identity } from '../router/hooks.js';
 import { DynamicAuthenticator, identityOf, isFailure } from './dynamic.js';
 import { fail, requestedAuthextra, requestedAuthid, type AuthMethod, type Failure, type MethodOutcome } from './method.js';
-import { saslprep } from './saslprep.js';
-import {
-  authMessage,
-  authMessageForms,
-  proves,
-  readScramCredential,
-  serverSignature,
-  type ScramCredential,
-  type ScramExchange,
-  type ScramFields,
-} from './scram-keys.js';
+import { authMessage, authMessageForms, type ScramExchange } from '../protocol/scram.js';
+import { defaultScramParameters, proves, readScramCredential, scramSaltBytes, serverSignature, type ScramCredential, type ScramFields } from './scram-keys.js';
 
 /** The authmethod name, as Crossbar and Autobahn|Python have it (the spec's draft says "wamp-scram"). */
 const method = 'scram';
@@ -56,8 +48,12 @@ function readHello(request: AuthRequest): ScramHello | Failure {
   if (typeof nonce !== 'string' || !clientNonceForm.test(nonce)) {
     return refusal('scram needs HELLO.Details.authextra.nonce: 8 to 256 characters of base64', claimed);
   }
-  const prepared = saslprep(claimed);
-  if (prepared === undefined) return refusal('the authid holds characters SASLprep prohibits', claimed);
+  let prepared: string;
+  try {
+    prepared = saslprep(claimed);
+  } catch (error) {
+    return refusal(`the authid is not a valid SASLprep (RFC 4013) string: ${(error as Error).message}`, claimed);
+  }
   return { authid: claimed, prepared, clientNonce: nonce };
 }
 
@@ -110,20 +106,43 @@ function configured(authid: string, principal: ScramPrincipal): ScramCredential 
   return credential;
 }
 
+/** What a decoy copies: key derivation settings and the salt's length. */
+type DecoySettings = Pick<ScramCredential, 'kdf' | 'iterations' | 'memory'> & { saltBytes: number };
+
 /**
- * Stand-ins for authids nobody configured: the first principal's parameters, with a salt that
- * stays the same for the same authid (HMAC of the authid keyed with a secret made from every
- * configured ServerKey, so it survives a restart yet nobody can compute it) and random keys. Its
- * CHALLENGE looks like a real one, as the spec advises, so it does not tell who exists.
+ * The settings most principals share (on a tie, the first such in config order), or Autobahn's
+ * defaults when none is configured: what a decoy shows tells nothing about one principal.
+ */
+function commonSettings(credentials: readonly ScramCredential[]): DecoySettings {
+  const tally = new Map<string, { count: number; settings: DecoySettings }>();
+  for (const { kdf, iterations, memory, salt } of credentials) {
+    const settings: DecoySettings = { kdf, iterations, saltBytes: salt.length, ...(memory === undefined ? {} : { memory }) };
+    const key = JSON.stringify([kdf, iterations, memory, salt.length]);
+    const entry = tally.get(key) ?? { count: 0, settings };
+    entry.count++;
+    tally.set(key, entry);
+  }
+  let common: { count: number; settings: DecoySettings } | undefined;
+  for (const entry of tally.values()) if (common === undefined || entry.count > common.count) common = entry;
+  return common?.settings ?? { ...defaultScramParameters, saltBytes: scramSaltBytes };
+}
+
+/**
+ * Stand-ins for authids nobody configured: the principals' common settings, with a salt that
+ * stays the same for the same authid and random keys. Its CHALLENGE looks like a real one, as the
+ * spec advises (RFC 5802 section 5.1), so it does not tell who exists. The salt is an HMAC of the
+ * authid keyed with a secret made from every configured ServerKey: every worker process and every
+ * restart computes the same one (a random per-process key would make an unknown authid's salt
+ * change between them, unlike a real one), yet nobody without the keys can.
  */
 function decoys(credentials: readonly ScramCredential[]): (authid: string) => ScramCredential {
-  const template = credentials[0] ?? { kdf: 'argon2id-13', iterations: 4096, memory: 512, salt: Buffer.alloc(16) };
+  const { saltBytes, ...settings } = commonSettings(credentials);
   const secret = createHash('sha256').update('junction scram decoy salt');
   for (const credential of credentials) secret.update(credential.serverKey);
   const key = credentials.length > 0 ? secret.digest() : randomBytes(32);
   return (authid) => ({
-    ...template,
-    salt: createHmac('sha256', key).update(authid, 'utf8').digest().subarray(0, Math.max(template.salt.length, 8)),
+    ...settings,
+    salt: createHmac('sha256', key).update(authid, 'utf8').digest().subarray(0, Math.max(saltBytes, 8)),
     storedKey: randomBytes(32),
     serverKey: randomBytes(32),
   });

@@ -1,6 +1,5 @@
 import type { Codec, CodecName } from '../codec/codec.js';
-import { authenticator } from './auth/index.js';
-import type { AuthOptions } from './auth/types.js';
+import type { AuthOptions, Authenticator } from './auth/types.js';
 import { reconnectPolicy } from './backoff.js';
 import { Connection, type DialTarget } from './connection.js';
 import { checkUri } from './errors.js';
@@ -46,6 +45,8 @@ function resolveSerializers(requested: ConnectOptions['serializers'], available:
   return codecs as Codec[];
 }
 
+const anonymous = (): Authenticator => ({ authmethods: ['anonymous'], respond: async () => '' });
+
 const defaultReporter: HandlerErrorReporter = (error, where) => console.error(`handler for "${where}" threw`, error);
 
 /**
@@ -63,7 +64,9 @@ export async function connectWith(platform: Platform, options: ConnectOptions): 
   checkUri('connect: realm', realm);
   const codecs = resolveSerializers(options.serializers, platform.codecs);
   const policy = reconnectPolicy(options.reconnect);
-  const config = { targets, realm, codecs, authenticator: await authenticator(options.auth) };
+  // Auth methods are loaded on demand too: an anonymous page needs none of their code.
+  const authenticator = options.auth ? await (await import('./auth/index.js')).authenticator(options.auth) : anonymous;
+  const config = { targets, realm, codecs, authenticator };
   const session = new Session((hooks) => new Connection(config, policy, hooks), realm, options.onHandlerError ?? defaultReporter);
   await session.start();
   return session;

@@ -23,7 +23,8 @@ export interface DialConfig {
   realm: string;
   codecs: readonly Codec[];
   transport: TransportFactory;
-  authenticator: Authenticator;
+  /** A fresh one for each handshake. */
+  authenticator: () => Authenticator;
 }
 
 export interface Established {
@@ -38,7 +39,7 @@ export interface Established {
  * TransportError when the connection fails or drops midway.
  */
 export async function establish(config: DialConfig): Promise<Established> {
-  const { authenticator: auth } = config;
+  const auth = config.authenticator();
   let link: Link | undefined;
   const transport = await config.transport(
     config.url,
@@ -63,8 +64,14 @@ export async function establish(config: DialConfig): Promise<Established> {
     established.onMessage = (message) => {
       switch (message.type) {
         case WELCOME:
-          established.onEnd = () => {};
-          resolve({ link: established, session: message.session, details: message.details });
+          // Nothing else arrives meanwhile: the client has asked for nothing yet.
+          Promise.resolve(auth.welcomed?.(message.details)).then(
+            () => {
+              established.onEnd = () => {};
+              resolve({ link: established, session: message.session, details: message.details });
+            },
+            (error: Error) => established.abort(AUTHENTICATION_FAILED_URI, error.message),
+          );
           return;
         case ABORT: {
           established.onEnd = () => {};
@@ -74,6 +81,10 @@ export async function establish(config: DialConfig): Promise<Established> {
           return;
         }
         case CHALLENGE:
+          if (!auth.authmethods.includes(message.authMethod)) {
+            established.abort(AUTHENTICATION_FAILED_URI, `challenged with "${message.authMethod}", not "${auth.authmethods.join('" or "')}"`);
+            return;
+          }
           auth.respond(message.authMethod, message.extra).then(
             (signature) => established.send({ type: AUTHENTICATE, signature, extra: {} }),
             (error: Error) => established.abort(AUTHENTICATION_FAILED_URI, error.message),

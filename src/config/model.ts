@@ -13,7 +13,7 @@
  * loader fills in against the published defaults.
  */
 
-import type { ScramKdf } from '../auth/scram-keys.js';
+import type { ScramKdf } from '../protocol/scram.js';
 import type { MatchPolicy } from '../protocol/uri.js';
 import type { RedirectStatus } from './schema-web-services.js';
 

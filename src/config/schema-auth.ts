@@ -5,7 +5,7 @@
  */
 
 import * as z from 'zod';
-import { scramKdfs } from '../auth/scram-keys.js';
+import { scramKdfs } from '../protocol/scram.js';
 import {
   ignored,
   nonEmptyString,

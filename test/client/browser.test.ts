@@ -2,7 +2,8 @@
  * The browser bundles in headless Chromium (Debian's /usr/bin/chromium, driven by
  * playwright-core): a page loads each bundle, connects to a router started here, subscribes,
  * publishes, registers and calls; and answers cryptosign and WAMP-CRA challenges with the
- * browser's WebCrypto, loading the on-demand auth chunk; and, when the router restarts on the
+ * browser's WebCrypto, loading the on-demand auth chunk; signs in with WAMP-SCRAM against a
+ * router (Argon2id's WebAssembly chunk, PBKDF2 through WebCrypto, the SASLprep chunk); and, when the router restarts on the
  * same port, the page's session redials and its subscription receives events again.
  */
 import assert from 'node:assert/strict';
@@ -11,6 +12,9 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { Session } from '../../src/client/index.js';
 import { launchChromium, serveBrowserBundles, skipWithoutChromium, type BundleServer, type LaunchedChromium } from '../support/chromium.js';
+import { scramPrincipal } from '../../src/auth/scram-password.js';
+import type { ScramParameters } from '../../src/protocol/scram-kdf.js';
+import { allowAll, authConfig, startAuthNode } from '../auth/support/node.js';
 import { startTestNode, testConfig } from '../support/node.js';
 
 /** What the restart case keeps in the page between its evaluate calls. */
@@ -131,6 +135,44 @@ describe('client browser bundles in headless Chromium', { skip: skipWithoutChrom
     const key = pbkdf2Sync('s3cret', 'NaCl', 100, 32, 'sha256').toString('base64');
     assert.equal(answers.wampcra.signature, createHmac('sha256', key).update(craChallenge).digest('base64'));
   });
+  it('signs in with WAMP-SCRAM (Argon2id, PBKDF2, an authid SASLprep changes: from the on-demand chunks), checks the router\'s signature, and refuses a wrong password', async () => {
+    const principal = async (password: string, parameters: Partial<ScramParameters>) => {
+      const { 'stored-key': storedKey, 'server-key': serverKey, ...rest } = await scramPrincipal(password, parameters);
+      return { ...rest, storedKey, serverKey, role: 'user' };
+    };
+    const scramNode = await startAuthNode(authConfig({
+      scram: {
+        type: 'static',
+        principals: {
+          ann: await principal('ann-pw', { kdf: 'argon2id-13', iterations: 2, memory: 64 }),
+          bob: await principal('bob-pw', { kdf: 'pbkdf2', iterations: 1000 }),
+          // SASLprep maps the soft hyphen to nothing: the page loads the SASLprep chunk for it.
+          'I\u00ADX': await principal('ix-pw', { kdf: 'pbkdf2', iterations: 1000 }),
+        },
+      },
+    }, [allowAll('user')]));
+    try {
+      const outcome = await page.evaluate(async (url) => {
+        const bundlePath = '/junction-client.min.js';
+        const client = await import(bundlePath);
+        const signIn = async (authid: string, password: string) => {
+          try {
+            const session = await client.connect({ url, realm: 'realm1', auth: { method: 'scram', authid, password }, reconnect: false });
+            const details = [session.details.authid, session.details.authmethod];
+            await session.leave();
+            return details;
+          } catch (error) {
+            return (error as { uri?: string }).uri ?? String(error);
+          }
+        };
+        return { ann: await signIn('ann', 'ann-pw'), bob: await signIn('bob', 'bob-pw'), ix: await signIn('I\u00ADX', 'ix-pw'), wrong: await signIn('bob', 'ann-pw') };
+      }, scramNode.url);
+      assert.deepEqual(outcome, { ann: ['ann', 'scram'], bob: ['bob', 'scram'], ix: ['I\u00ADX', 'scram'], wrong: 'wamp.error.authentication_failed' });
+    } finally {
+      await scramNode.stop();
+    }
+  });
+
   it('redials after the router restarts on the same port, and the restored subscription receives events again', async () => {
     let restartable = await startTestNode();
     const port = restartable.ports.get('test')!;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { keysOf, readScramCredential } from '../../auth/scram-keys.js';
-import { saltedPassword } from '../../auth/scram-password.js';
+import { scramHmacKey } from '../../auth/scram-password.js';
 import { run } from './scram-principal.js';
 
 async function capture(argv: string[], stdin: string): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -20,7 +20,7 @@ describe('junction scram-principal', () => {
     assert.deepEqual(Object.keys(principal), ['kdf', 'iterations', 'memory', 'salt', 'stored-key', 'server-key', 'role']);
     assert.deepEqual([principal.kdf, principal.iterations, principal.memory, principal.role], ['argon2id-13', 2, 64, 'user']);
     assert.match(principal.salt as string, /^[0-9a-f]{32}$/);
-    const salted = await saltedPassword('s3cret pass', { kdf: 'argon2id-13', iterations: 2, memory: 64, salt: Buffer.from(principal.salt as string, 'hex') });
+    const salted = await scramHmacKey('s3cret pass', { kdf: 'argon2id-13', iterations: 2, memory: 64, salt: Buffer.from(principal.salt as string, 'hex') });
     assert.equal(keysOf(salted).storedKey.toString('hex'), principal['stored-key']);
     assert.equal(keysOf(salted).serverKey.toString('hex'), principal['server-key']);
     const credential = readScramCredential({ ...principal, storedKey: principal['stored-key'], serverKey: principal['server-key'] });

@@ -1,6 +1,7 @@
 import { text } from 'node:stream/consumers';
-import { scramKdfs, type ScramKdf } from '../../auth/scram-keys.js';
-import { defaultScramParameters, scramPrincipal } from '../../auth/scram-password.js';
+import { defaultScramParameters } from '../../auth/scram-keys.js';
+import { scramPrincipal } from '../../auth/scram-password.js';
+import { isScramKdf, scramKdfs } from '../../protocol/scram.js';
 import { readArguments, refuseArguments } from '../command-line.js';
 import type { CommandIo } from '../io.js';
 
@@ -36,7 +37,7 @@ export async function run(argv: string[], io: CommandIo, input: NodeJS.ReadableS
   const { role, kdf = defaultScramParameters.kdf, iterations, memory } = parsed.values;
   const refuse = (problem: string) => refuseArguments(io, 'scram-principal', problem, usage);
   if (role === undefined || role === '') return refuse('--role is required');
-  if (!(scramKdfs as readonly string[]).includes(kdf)) return refuse(`--kdf must be one of ${scramKdfs.join(', ')}`);
+  if (!isScramKdf(kdf)) return refuse(`--kdf must be one of ${scramKdfs.join(', ')}`);
   const counts: { iterations?: number; memory?: number } = {};
   for (const [name, value] of [['iterations', iterations], ['memory', memory]] as const) {
     if (value === undefined) continue;
@@ -50,7 +51,7 @@ export async function run(argv: string[], io: CommandIo, input: NodeJS.ReadableS
     io.stderr('junction scram-principal: no password on stdin\n');
     return 1;
   }
-  const principal = await scramPrincipal(password, { kdf: kdf as ScramKdf, ...counts });
+  const principal = await scramPrincipal(password, { kdf, ...counts });
   io.stdout(`${JSON.stringify({ ...principal, role }, null, 2)}\n`);
   return 0;
 }

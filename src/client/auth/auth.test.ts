@@ -10,6 +10,7 @@ import { WampError } from '../errors.js';
 import { FakeRouter } from '../testing/fake-router.js';
 import { cryptosignKey } from './cryptosign.js';
 import { deriveKey, signChallenge } from './wampcra.js';
+import { scramAnswer } from '../../../test/auth/support/scram-client.js';
 
 const autobahnCra = (autobahn as unknown as { auth_cra: { derive_key(s: string, salt: string, i: number, k: number): string; sign(k: string, c: string): string } }).auth_cra;
 
@@ -127,5 +128,101 @@ describe('cryptosign', () => {
   it('rejects a key that is not a 32-byte seed', async () => {
     await assert.rejects(cryptosignKey('abcd'), /must be a 32-byte Ed25519 seed, got 2 bytes/);
     await assert.rejects(cryptosignKey('zz'), /cryptosign privateKey must be hex digits/);
+  });
+});
+
+describe('scram', () => {
+  const salt = 'c2FsdHNhbHRzYWx0c2FsdA==';
+  const challengeFor = (nonce: string, kdf: Record<string, unknown> = { kdf: 'pbkdf2', iterations: 64 }) => ({ nonce: `${nonce}cm91dGVyLW5vbmNl`, salt, ...kdf });
+
+  /** HELLO -> CHALLENGE -> AUTHENTICATE on a fake router; `welcome` says what WELCOME's authextra carries. */
+  async function exchange(auth: ConnectOptions['auth'], password: string, welcome: (signature: string) => Record<string, unknown>, kdf?: Record<string, unknown>) {
+    const { router, connecting } = start(auth);
+    const peer = await router.accept();
+    const hello = await peer.expect(MessageType.HELLO);
+    const clientNonce = (hello.details.authextra as { nonce: string }).nonce;
+    const extra = challengeFor(clientNonce, kdf);
+    peer.send({ type: MessageType.CHALLENGE, authMethod: 'scram', extra });
+    const authenticate = await peer.expect(MessageType.AUTHENTICATE);
+    const expected = await scramAnswer(password, { authid: hello.details.authid as string, clientNonce }, extra);
+    peer.send({ type: MessageType.WELCOME, session: 1, details: { authid: 'ann', authmethod: 'scram', authextra: welcome(expected.serverSignature) } });
+    return { hello, clientNonce, authenticate, expected, peer, connecting };
+  }
+
+  it('sends a fresh base64 nonce, answers with the ClientProof and opens the session once the server signature checks', async () => {
+    const derived: string[] = [];
+    const auth = { method: 'scram' as const, authid: 'ann', password: 'pw', onSaltedPassword: (hex: string) => derived.push(hex) };
+    const first = await exchange(auth, 'pw', (signature) => ({ scram_server_signature: signature }));
+    assert.deepEqual(first.hello.details.authmethods, ['scram']);
+    assert.match(first.clientNonce, /^[A-Za-z0-9+/]{22}==$/);
+    assert.equal(first.authenticate.signature, first.expected.proof);
+    assert.equal((await first.connecting).details.authmethod, 'scram');
+    assert.deepEqual(derived, [pbkdf2Sync('pw', Buffer.from(salt, 'base64'), 64, 32, 'sha256').toString('hex')]);
+    const second = await exchange(auth, 'pw', (signature) => ({ verifier: `v=${signature}` }));
+    assert.notEqual(second.clientNonce, first.clientNonce);
+    await second.connecting;
+  });
+
+  it('answers an Argon2id challenge (Autobahn|Python\'s test vector parameters) and signs with a given saltedPassword without deriving', async () => {
+    const argon2 = { kdf: 'argon2id-13', iterations: 32, memory: 512 };
+    const derived = await exchange({ method: 'scram', authid: 'ann', password: 'p4ssw0rd' }, 'p4ssw0rd', (signature) => ({ scram_server_signature: signature }), argon2);
+    assert.equal(derived.authenticate.signature, derived.expected.proof);
+    await derived.connecting;
+    // Autobahn's published hash for p4ssw0rd with these costs, salt "1234567890abcdef".
+    const saltedPassword = 'ee4a8acf9d5958354fb79a95ae20692d05e42591ba49fae85eb6700e8b0ed293';
+    const { router, connecting } = start({ method: 'scram', authid: 'ann', saltedPassword });
+    const peer = await router.accept();
+    const hello = await peer.expect(MessageType.HELLO);
+    const clientNonce = (hello.details.authextra as { nonce: string }).nonce;
+    const extra = { ...challengeFor(clientNonce), ...argon2, salt: Buffer.from('1234567890abcdef').toString('base64') };
+    peer.send({ type: MessageType.CHALLENGE, authMethod: 'scram', extra });
+    const authenticate = await peer.expect(MessageType.AUTHENTICATE);
+    const expected = await scramAnswer('p4ssw0rd', { authid: 'ann', clientNonce }, extra);
+    assert.equal(authenticate.signature, expected.proof);
+    peer.send({ type: MessageType.WELCOME, session: 1, details: { authextra: { scram_server_signature: expected.serverSignature } } });
+    await connecting;
+  });
+
+  for (const [what, authextra, message] of [
+    ['a wrong', { scram_server_signature: Buffer.alloc(32, 7).toString('base64') }, 'the router\'s SCRAM server signature is wrong: it does not hold this principal\'s keys'],
+    ['no', {}, 'the router sent no SCRAM server signature in WELCOME, so it did not prove it knows the principal'],
+  ] as const) {
+    it(`refuses a WELCOME with ${what} server signature: ABORT, and connect rejects with authentication_failed`, async () => {
+      const derived: string[] = [];
+      const { peer, connecting } = await exchange({ method: 'scram', authid: 'ann', password: 'pw', onSaltedPassword: (hex) => derived.push(hex) }, 'pw', () => authextra);
+      const abort = await peer.expect(MessageType.ABORT);
+      assert.deepEqual([abort.reason, abort.details.message], [ErrorUri.authenticationFailed, message]);
+      await assert.rejects(connecting, (error: unknown) => error instanceof WampError && error.uri === ErrorUri.authenticationFailed && error.args[0] === message);
+      assert.deepEqual(derived, []);
+    });
+  }
+
+  it('refuses a WELCOME that came without a challenge', async () => {
+    const { router, connecting } = start({ method: 'scram', authid: 'ann', password: 'pw' });
+    const peer = await router.accept();
+    await peer.welcome(1, { authextra: { scram_server_signature: 'AAAA' } });
+    assert.equal((await peer.expect(MessageType.ABORT)).details.message, 'the router welcomed the session without a SCRAM challenge, so it did not prove it knows the principal');
+    await assert.rejects(connecting, WampError);
+  });
+
+  it('refuses a challenge whose nonce does not extend its own, or that lacks the key derivation\'s costs', async () => {
+    for (const [extra, message] of [
+      [(nonce: string) => ({ ...challengeFor(nonce), nonce: 'QUJDREVGR0g=' }), 'the SCRAM challenge\'s nonce does not extend the client\'s'],
+      [(nonce: string) => challengeFor(nonce, { kdf: 'argon2id13', iterations: 2 }), 'the SCRAM challenge\'s memory is not a positive integer (KiB), as kdf "argon2id13" needs'],
+      [(nonce: string) => challengeFor(nonce, { kdf: 'scrypt', iterations: 2 }), 'the SCRAM challenge names an unknown kdf "scrypt"'],
+    ] as const) {
+      const { router, connecting } = start({ method: 'scram', authid: 'ann', password: 'pw' });
+      const peer = await router.accept();
+      const hello = await peer.expect(MessageType.HELLO);
+      peer.send({ type: MessageType.CHALLENGE, authMethod: 'scram', extra: extra((hello.details.authextra as { nonce: string }).nonce) });
+      assert.equal((await peer.expect(MessageType.ABORT)).details.message, message);
+      await assert.rejects(connecting, WampError);
+    }
+  });
+
+  it('rejects options without a password or saltedPassword, or with a saltedPassword that is not 32 bytes', async () => {
+    const connecting = (auth: ConnectOptions['auth']) => connectWith({ transport: new FakeRouter().transport, codecs: [jsonCodec] }, { url: 'ws://fake/ws', realm: 'realm1', auth, reconnect: false });
+    await assert.rejects(connecting({ method: 'scram', authid: 'ann' }), /scram needs a password or a saltedPassword/);
+    await assert.rejects(connecting({ method: 'scram', authid: 'ann', saltedPassword: 'abcd' }), /scram saltedPassword must be 32 bytes, got 2/);
   });
 });

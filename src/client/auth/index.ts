@@ -4,15 +4,17 @@ import type { AuthOptions, Authenticator } from './types.js';
 export type * from './types.js';
 
 /**
- * Turns the app's auth option into what the handshake needs. WAMP-CRA and cryptosign are
- * imported when first used: pages that authenticate otherwise never load the crypto code
- * (the browser bundles put it in a separate chunk).
+ * Turns the app's auth option into what each handshake needs (a fresh one per connection:
+ * SCRAM's nonce must not repeat). WAMP-CRA, cryptosign and SCRAM are imported when first used:
+ * pages that authenticate otherwise never load the crypto code (the browser bundles put it in
+ * separate chunks).
  */
-export async function authenticator(auth: AuthOptions | undefined): Promise<Authenticator> {
+export async function authenticator(auth: AuthOptions | undefined): Promise<() => Authenticator> {
+  if (auth?.method === 'scram') return (await import('./scram.js')).scramAuthenticator(auth);
   if (auth?.method === 'custom') {
-    return { authmethods: auth.authmethods, authid: auth.authid, authextra: auth.authextra, respond: async (challenged, extra) => auth.onChallenge(challenged, extra) };
+    const custom: Authenticator = { authmethods: auth.authmethods, authid: auth.authid, authextra: auth.authextra, respond: async (challenged, extra) => auth.onChallenge(challenged, extra) };
+    return () => custom;
   }
-  const method = auth?.method ?? 'anonymous';
   // How the one announced method answers its challenge; anonymous has nothing to say.
   let answer: (extra: Kwargs) => string | Promise<string> = () => '';
   let authextra: Kwargs | undefined;
@@ -25,13 +27,6 @@ export async function authenticator(auth: AuthOptions | undefined): Promise<Auth
     authextra = { pubkey: key.publicKey };
     answer = (extra) => key.sign(extra.challenge);
   }
-  return {
-    authmethods: [method],
-    authid: auth?.authid,
-    authextra,
-    respond: async (challenged, extra) => {
-      if (challenged !== method) throw new Error(`challenged with "${challenged}", not "${method}"`);
-      return answer(extra);
-    },
-  };
+  const fixed: Authenticator = { authmethods: [auth?.method ?? 'anonymous'], authid: auth?.authid, authextra, respond: async (_method, extra) => answer(extra) };
+  return () => fixed;
 }

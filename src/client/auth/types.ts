@@ -1,7 +1,7 @@
 import type { Kwargs } from '../types.js';
 
 /** How the client authenticates; the method decides what goes in HELLO and how CHALLENGE is answered. */
-export type AuthOptions = AnonymousAuth | TicketAuth | WampCraAuth | CryptosignAuth | CustomAuth;
+export type AuthOptions = AnonymousAuth | TicketAuth | WampCraAuth | CryptosignAuth | ScramAuth | CustomAuth;
 
 export interface AnonymousAuth {
   method: 'anonymous';
@@ -29,6 +29,24 @@ export interface CryptosignAuth {
   privateKey: string | Uint8Array;
 }
 
+/**
+ * WAMP-SCRAM: the client proves it knows the password without sending it, and the router proves
+ * it holds the principal's keys (WELCOME's server signature, checked before the session opens).
+ */
+export interface ScramAuth {
+  method: 'scram';
+  authid: string;
+  /** The password; its key derivation (Argon2id or PBKDF2, as the router's CHALLENGE says) runs on the client. */
+  password?: string;
+  /**
+   * The key derivation's output for this principal, 32 bytes (or 64 hex digits), from
+   * `onSaltedPassword` at an earlier sign-in: used instead of `password`, so no Argon2 runs.
+   */
+  saltedPassword?: string | Uint8Array;
+  /** Called with the salted password (hex) after a sign-in that derived it from `password` and verified the router. */
+  onSaltedPassword?(saltedPassword: string): void;
+}
+
 /** Any method: the app answers the router's challenge itself. */
 export interface CustomAuth {
   method: 'custom';
@@ -38,10 +56,13 @@ export interface CustomAuth {
   onChallenge(method: string, extra: Kwargs): string | Promise<string>;
 }
 
-/** What the handshake needs from an auth method: HELLO details, and answers to challenges. */
+/** What one handshake needs from an auth method: HELLO details, answers to challenges, a check of WELCOME. */
 export interface Authenticator {
   authmethods: string[];
   authid?: string | undefined;
   authextra?: Kwargs | undefined;
+  /** Answers a CHALLENGE for one of `authmethods` (the handshake refuses others). */
   respond(method: string, extra: Kwargs): Promise<string>;
+  /** Checks WELCOME.Details before the session is handed over (SCRAM's server signature); throws to refuse it. */
+  welcomed?(details: Kwargs): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
-import { authMessage, keysOf, type AuthMessageForm } from '../../../src/auth/scram-keys.js';
-import { saltedPassword } from '../../../src/auth/scram-password.js';
-import type { ScramKdf } from '../../../src/auth/scram-keys.js';
+import { keysOf } from '../../../src/auth/scram-keys.js';
+import { scramHmacKey } from '../../../src/auth/scram-password.js';
+import { authMessage, type AuthMessageForm, type ScramKdf } from '../../../src/protocol/scram.js';
 import type { Dict } from '../../../src/protocol/messages.js';
 
 /**
@@ -14,7 +14,7 @@ export async function scramAnswer(
   challenge: Dict,
   form: AuthMessageForm = 'crossbar',
 ): Promise<{ proof: string; serverSignature: string }> {
-  const salted = await saltedPassword(password, {
+  const salted = await scramHmacKey(password, {
     kdf: challenge.kdf as ScramKdf,
     iterations: challenge.iterations as number,
     ...(challenge.memory === undefined ? {} : { memory: challenge.memory as number }),
