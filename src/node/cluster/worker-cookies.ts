@@ -1,25 +1,59 @@
 import cluster from 'node:cluster';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeIdVariable } from './ipc-messages.js';
 
 /**
  * `--workers` and the memory cookie store: a cookie bound on one worker must sign in on another,
  * so the workers keep a "memory" store in an lmdb file they share (lmdb locks for them), under
- * the data folder. The parent empties the folder before it starts the workers, so the store
- * lives as long as the parent does, as memory would; a worker that is restarted finds it intact.
+ * the data folder, in a folder of their parent's own (named by its process id): two parents on
+ * one data folder each keep theirs. A parent empties its folder before it starts the workers and
+ * removes it when it stops, so the store lives as long as the parent does, as memory would; a
+ * worker that is restarted finds it intact.
  */
-export function workerCookieDir(dataDir: string): string {
+function allWorkerCookies(dataDir: string): string {
   return join(dataDir, 'worker-cookies');
+}
+
+function parentFolder(dataDir: string, parentPid: number): string {
+  return join(allWorkerCookies(dataDir), String(parentPid));
 }
 
 /** The shared store of the WebSocket `where` ('transport "web" path "/ws"') in a worker; undefined in a single process. */
 export function sharedMemoryCookiePath(dataDir: string, where: string): string | undefined {
   if (!cluster.isWorker || process.env[nodeIdVariable] === undefined) return undefined;
-  return join(workerCookieDir(dataDir), where.replace(/[^A-Za-z0-9._-]+/g, '_'));
+  return join(parentFolder(dataDir, process.ppid), where.replace(/[^A-Za-z0-9._-]+/g, '_'));
 }
 
-/** Called by the parent before it forks: the last run's cookies are gone, as a memory store's would be. */
-export function clearWorkerCookies(dataDir: string): void {
-  rmSync(workerCookieDir(dataDir), { recursive: true, force: true });
+/** Whether a process with this id runs (EPERM: it does, as another user). */
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Called by the parent before it forks: its own folder (a last run's, under a reused id) and
+ * those of parents no longer running are emptied, as their memory stores would be; a running
+ * parent's is left alone.
+ */
+export function clearWorkerCookies(dataDir: string, ownPid = process.pid, runs: (pid: number) => boolean = processRuns): void {
+  let names: string[];
+  try {
+    names = readdirSync(allWorkerCookies(dataDir));
+  } catch {
+    return; // none yet
+  }
+  for (const name of names) {
+    const pid = /^\d+$/.test(name) ? Number(name) : undefined;
+    if (pid === undefined || pid === ownPid || !runs(pid)) rmSync(join(allWorkerCookies(dataDir), name), { recursive: true, force: true });
+  }
+}
+
+/** Called by the parent once its workers are gone: its store goes with it. */
+export function removeWorkerCookies(dataDir: string, ownPid = process.pid): void {
+  rmSync(parentFolder(dataDir, ownPid), { recursive: true, force: true });
 }
