@@ -10,7 +10,9 @@ import { RawClient } from '../support/raw-client.js';
 /**
  * `--workers 2` and cookie authentication: a cookie bound by a sign-in on one worker signs in on
  * the other (the memory store is shared by the workers through an lmdb file under the data
- * folder; the file store is one lmdb file), and a logout on one worker ends it on both.
+ * folder; the file store is one lmdb file), and a logout on one worker ends it on both: the
+ * cookie is forgotten and its connections on every worker close. Two parents on one data folder
+ * each keep their own memory store.
  */
 
 const home = mkdtempSync(join(tmpdir(), 'junction-workers-cookie-'));
@@ -96,6 +98,9 @@ for (const store of [{ type: 'memory' }, { type: 'file', filename: 'cookies.dat'
       const leaving = open.at(-1)!;
       leaving.send([6, {}, 'wamp.close.logout']);
       await leaving.next((message) => message[0] === 6);
+      // The other connections with the cookie end, on this worker and on the other.
+      const others = open.slice(0, -1);
+      await Promise.all(others.map((client) => client.closed));
       for (let i = 0; i < 4; i++) {
         const after = await connect(url, cookie);
         const details = await signIn(after.client);
@@ -106,3 +111,40 @@ for (const store of [{ type: 'memory' }, { type: 'file', filename: 'cookies.dat'
     });
   });
 }
+
+describe('two --workers parents on one data folder', { timeout: 120_000 }, () => {
+  it('the second parent starting leaves the first one\'s memory store alone: a worker of the first restarted still knows its cookies', async () => {
+    const dataDir = join(home, 'data-two-parents');
+    const start = async (): Promise<{ junction: RunningJunction; url: string; pids: Map<string, number> }> => {
+      const port = await freePort();
+      const junction = RunningJunction.start(['--config', configFile({ type: 'memory' }), '--host', '127.0.0.1', '--port', String(port), '--workers', '2', '--data-dir', dataDir]);
+      running.push(junction);
+      const pids = new Map<string, number>();
+      for (const node of ['w1', 'w2']) pids.set(node, Number((await junction.started((line) => line.msg === 'worker serving' && line.node === node)).pid));
+      return { junction, url: `ws://127.0.0.1:${port}/ws`, pids };
+    };
+    const first = await start();
+    const cookie = await (async () => {
+      const bound = await connect(first.url);
+      await signIn(bound.client);
+      bound.client.close();
+      return bound.setCookie!.split(';')[0]!;
+    })();
+
+    const second = await start();
+    // The first parent's workers open their store again: it must still be theirs.
+    for (const [node, pid] of first.pids) {
+      process.kill(pid, 'SIGKILL');
+      await first.junction.waitForLine((line) => line.msg === 'worker serving' && line.node === node && Number(line.pid) !== pid, 30_000);
+    }
+    for (let i = 0; i < 4; i++) {
+      const again = await connect(first.url, cookie);
+      assert.equal((await signIn(again.client)).authprovider, 'cookie', 'the first parent still knows the cookie');
+      again.client.close();
+    }
+    const elsewhere = await connect(second.url, cookie);
+    assert.ok(elsewhere.setCookie, 'the second parent does not know the first one\'s cookie');
+    assert.equal((await signIn(elsewhere.client)).authprovider, 'static');
+    elsewhere.client.close();
+  });
+});

@@ -57,12 +57,14 @@ class CookieRedis {
   readonly pendingForgets = new Map<string, [order: string, hash: string]>();
   private readonly failures: Counter;
   private readonly warnings = new PerKeyLogThrottle(warnIntervalMs);
+  /** Reads waiting for a connection that is coming up (its first connect, a fence, a stall sorted out). */
+  private readonly waiting = new Set<() => void>();
 
   constructor(readonly cluster: ClusterConfig, nodeId: string, private readonly log: Logger, metrics: MetricsRegistry) {
     const timeouts = new RedisTimeouts(log, cluster.commandTimeoutMs, metrics);
     this.connection = new FencedConnection({
       server: cluster.redis, role: 'cookies', name: namedConnection('cookies', nodeId, randomBytes(8).toString('hex')),
-      timeouts, log, changed: () => this.retryForgets(),
+      timeouts, log, changed: () => this.changed(),
     });
     this.failures = metrics.counter('junction_cookie_store_unavailable_total',
       'Cookie store operations the cluster\'s Redis did not take (away, stalled or refusing), by operation (read: the client signed in with its other methods; bind; forget: retried once Redis answers)');
@@ -71,6 +73,28 @@ class CookieRedis {
       this.retryForgets();
     }, Math.max(50, Math.floor(cluster.commandTimeoutMs / 4)));
     this.timer.unref();
+  }
+
+  /**
+   * Whether the connection can take a command: at once when it is usable or away; while it is
+   * coming up, once it is, or not after the command timeout.
+   */
+  async ready(): Promise<boolean> {
+    if (this.connection.usable) return true;
+    if (!this.connection.recovering && !['wait', 'connect', 'connecting'].includes(this.connection.redis.status)) return false;
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    this.waiting.add(wake);
+    const timer = setTimeout(wake, this.cluster.commandTimeoutMs);
+    await woken;
+    clearTimeout(timer);
+    this.waiting.delete(wake);
+    return this.connection.usable;
+  }
+
+  private changed(): void {
+    this.retryForgets();
+    if (this.connection.usable) for (const wake of this.waiting) wake();
   }
 
   /** Counts a failed operation and warns, at most once per 10 s for each kind. */
@@ -126,7 +150,7 @@ export class RedisCookieStore implements CookieStore {
     if (this.redis.pendingForgets.has(this.entryKey(key))) return undefined;
     const { connection } = this.redis;
     try {
-      if (!connection.usable) throw new Error(connection.recovering ? 'stalled' : 'not connected');
+      if (!(await this.redis.ready())) throw new Error(connection.recovering ? 'stalled' : 'not connected');
       const json = await connection.command('cookie_get', () => connection.redis.get(this.entryKey(key)));
       const entry = json === null ? undefined : JSON.parse(json) as CookieEntry;
       return isLive(entry, now) ? entry : undefined;
