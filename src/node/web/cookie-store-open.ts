@@ -25,7 +25,7 @@ export function openStore(config: CookieAuthConfig, log: Logger, shared: SharedM
   if (config.store.type === 'file') {
     storeFolder(config.store.path, 'cookie.store.filename (relative to the config folder)');
     const store = new FileCookieStore(config.store.path, config.maxEntries, log, onEvicted);
-    importCrossbarCookies(store, config.store.crossbarFile, log, Date.now());
+    if (config.store.crossbarFile !== undefined) importCrossbarCookies(store, config.store.crossbarFile, log, Date.now());
     return store;
   }
   if (shared?.kind === 'cluster') return shared.open(config.maxEntries, onEvicted);
