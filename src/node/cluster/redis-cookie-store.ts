@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import { isLive, type CookieEntry, type CookieStore } from '../../auth/cookie/store.js';
 import type { ClusterConfig } from '../../config/model.js';
 import type { Counter, MetricsRegistry } from '../../metrics/registry.js';
@@ -43,7 +44,14 @@ const maxPendingForgets = 10_000;
 /** How often at most a failure of the same kind is logged (every one is counted). */
 const warnIntervalMs = 10_000;
 
-type Operation = 'read' | 'bind' | 'forget';
+/** What a browser sees of each operation Redis did not take. */
+const consequences = {
+  read: 'browsers sign in with their other methods',
+  bind: 'the sign-in binds no cookie',
+  forget: 'the logout is written once Redis answers',
+} as const;
+
+type Operation = keyof typeof consequences;
 
 /**
  * The node's connection to Redis for its cookie stores (one for all its paths), made as the
@@ -53,7 +61,7 @@ type Operation = 'read' | 'bind' | 'forget';
 class CookieRedis {
   readonly connection: FencedConnection;
   private readonly timer: NodeJS.Timeout;
-  /** Logouts Redis did not take: entry key -> order key. */
+  /** Logouts Redis did not take, retried once it answers: entry key -> [order key, hash]. */
   readonly pendingForgets = new Map<string, [order: string, hash: string]>();
   private readonly failures: Counter;
   private readonly warnings = new PerKeyLogThrottle(warnIntervalMs);
@@ -67,7 +75,7 @@ class CookieRedis {
       timeouts, log, changed: () => this.changed(),
     });
     this.failures = metrics.counter('junction_cookie_store_unavailable_total',
-      'Cookie store operations the cluster\'s Redis did not take (away, stalled or refusing), by operation (read: the client signed in with its other methods; bind; forget: retried once Redis answers)');
+      'Cookie store operations the cluster\'s Redis did not take (away, stalled or refusing), by operation (read: the client signed in with its other methods; bind; forget: retried once Redis answers; forget_dropped: a logout waiting for Redis dropped for room)');
     this.timer = setInterval(() => {
       this.connection.tend();
       this.retryForgets();
@@ -79,7 +87,7 @@ class CookieRedis {
    * Whether the connection can take a command: at once when it is usable or away; while it is
    * coming up, once it is, or not after the command timeout.
    */
-  async ready(): Promise<boolean> {
+  private async ready(): Promise<boolean> {
     if (this.connection.usable) return true;
     if (!this.connection.recovering && !['wait', 'connect', 'connecting'].includes(this.connection.redis.status)) return false;
     let wake!: () => void;
@@ -92,6 +100,12 @@ class CookieRedis {
     return this.connection.usable;
   }
 
+  /** Runs one command once the connection can take it; rejects when it cannot (Redis away). */
+  async run<T>(name: string, command: (redis: Redis) => Promise<T>): Promise<T> {
+    if (!(await this.ready())) throw new Error(this.connection.recovering ? 'stalled' : 'not connected');
+    return this.connection.command(name, () => command(this.connection.redis));
+  }
+
   private changed(): void {
     this.retryForgets();
     if (this.connection.usable) for (const wake of this.waiting) wake();
@@ -102,7 +116,7 @@ class CookieRedis {
     this.failures.inc({ operation });
     if (!this.warnings.allow(operation)) return;
     this.log.warn({ operation, err: (error as Error).message },
-      `the cluster's cookie store in Redis is not answering (${operation}): ${operation === 'read' ? 'browsers sign in with their other methods' : operation === 'bind' ? 'the sign-in binds no cookie' : 'the logout is written once Redis answers'}; further ones are counted in junction_cookie_store_unavailable_total`);
+      `the cluster's cookie store in Redis is not answering (${operation}): ${consequences[operation]}; further ones are counted in junction_cookie_store_unavailable_total`);
   }
 
   forgetLater(entryKey: string, order: string, hash: string): void {
@@ -118,8 +132,7 @@ class CookieRedis {
     if (!this.connection.usable) return;
     for (const [entryKey, [order, hash]] of [...this.pendingForgets]) {
       this.pendingForgets.delete(entryKey);
-      this.connection.command('cookie_forget', () => this.connection.redis.eval(forgetScript, 2, order, entryKey, hash))
-        .catch(() => this.forgetLater(entryKey, order, hash));
+      this.run('cookie_forget', (redis) => redis.eval(forgetScript, 2, order, entryKey, hash)).catch(() => this.forgetLater(entryKey, order, hash));
     }
   }
 
@@ -148,10 +161,8 @@ export class RedisCookieStore implements CookieStore {
 
   async get(key: string, now: number): Promise<CookieEntry | undefined> {
     if (this.redis.pendingForgets.has(this.entryKey(key))) return undefined;
-    const { connection } = this.redis;
     try {
-      if (!(await this.redis.ready())) throw new Error(connection.recovering ? 'stalled' : 'not connected');
-      const json = await connection.command('cookie_get', () => connection.redis.get(this.entryKey(key)));
+      const json = await this.redis.run('cookie_get', (redis) => redis.get(this.entryKey(key)));
       const entry = json === null ? undefined : JSON.parse(json) as CookieEntry;
       return isLive(entry, now) ? entry : undefined;
     } catch (error) {
@@ -161,15 +172,11 @@ export class RedisCookieStore implements CookieStore {
   }
 
   put(key: string, entry: CookieEntry, now: number): void {
-    const { connection } = this.redis;
     const entryKey = this.entryKey(key);
     this.redis.pendingForgets.delete(entryKey);
     const ttl = Math.max(1, entry.expires - now);
-    const bind = connection.usable
-      ? connection.command('cookie_bind', () => connection.redis.eval(bindScript, 2, this.order, entryKey,
-        now, entry.expires, JSON.stringify(entry), this.maxEntries, `${this.base}:e:`, key, ttl))
-      : Promise.reject(new Error('not connected'));
-    bind.then((answer) => {
+    this.redis.run('cookie_bind', (redis) => redis.eval(bindScript, 2, this.order, entryKey,
+      now, entry.expires, JSON.stringify(entry), this.maxEntries, `${this.base}:e:`, key, ttl)).then((answer) => {
       const [evicted, entries] = answer as [number, number];
       this.entries = entries;
       for (let i = 0; i < evicted; i++) {
@@ -180,12 +187,8 @@ export class RedisCookieStore implements CookieStore {
   }
 
   forget(key: string): void {
-    const { connection } = this.redis;
     const entryKey = this.entryKey(key);
-    const forget = connection.usable
-      ? connection.command('cookie_forget', () => connection.redis.eval(forgetScript, 2, this.order, entryKey, key))
-      : Promise.reject(new Error('not connected'));
-    forget.then((entries) => {
+    this.redis.run('cookie_forget', (redis) => redis.eval(forgetScript, 2, this.order, entryKey, key)).then((entries) => {
       this.entries = entries as number;
     }, (error: unknown) => {
       this.redis.failed('forget', error);

@@ -90,6 +90,9 @@ export class CookieJars {
   }
 
   private create(where: string, identity: string, config: CookieAuthConfig, labels: { transport: string; path: string }, log: Logger): Jar {
+    if (config.store.type === 'file' && this.options.clusterStore) {
+      log.warn({ file: config.store.path }, 'a file cookie store is this node\'s own, also in a Redis cluster: a cookie bound here does not sign in on the other nodes; use the memory store (the cluster\'s, in Redis) for that');
+    }
     // The warning reads the bound when it fires: a reload may have changed it.
     const store = openStore(config, log, this.sharedStore(where), evictionWarning(log, () => store.maxEntries));
     const signIn = new CookieSignIn(store, settingsOf(config));
