@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { skipWithoutDebian } from '../../../test/support/debian.js';
-import { RunningRedis } from '../../../test/support/redis-server.js';
+import { documentedAclRules, RunningRedis } from '../../../test/support/redis-server.js';
 import { waitFor } from '../../../test/support/wait.js';
 import type { CookieEntry, CookieStore } from '../../auth/cookie/store.js';
 import type { ClusterConfig } from '../../config/model.js';
@@ -23,8 +23,8 @@ const entry = (authid: string, expires: number): CookieEntry => ({ expires, bind
 const where = 'transport "web" path "/ws"';
 
 /** Nodes of one cluster (their own prefix on the one Redis): each opens the path's store over its own connection. */
-function cluster(commandTimeoutMs = 2_000) {
-  const config: ClusterConfig = { redis: { url: redis!.url }, prefix: `cookies${++prefixes}`, maxPendingBytes: 1 << 20, commandTimeoutMs, heartbeatMs: 1_000, leaseMs: 3_000 };
+function cluster(commandTimeoutMs = 2_000, url = redis!.url, prefix = `cookies${++prefixes}`) {
+  const config: ClusterConfig = { redis: { url }, prefix, maxPendingBytes: 1 << 20, commandTimeoutMs, heartbeatMs: 1_000, leaseMs: 3_000 };
   const nodes: (() => Promise<void>)[] = [];
   return {
     config,
@@ -107,6 +107,27 @@ describe('the cookie store in Redis', { skip }, () => {
     } finally {
       inspector.disconnect();
     }
+    await nodes.close();
+  });
+
+  it('works with the permissions docs/cluster.md gives the nodes\' Redis user (ACL)', async () => {
+    const admin = new Redis(redis!.url);
+    try {
+      await admin.acl('SETUSER', 'junction', ...documentedAclRules().map((rule) => rule.replace('>PASSWORD', '>documented')));
+    } finally {
+      admin.disconnect();
+    }
+    // The documented rules name the default prefix's keys.
+    const nodes = cluster(2_000, `redis://junction:documented@127.0.0.1:${redis!.port}/0`, 'junction');
+    let told = 0;
+    const store = nodes.node(1, () => told++);
+    const now = Date.now();
+    store.put('k1', entry('joe', now + 60_000), now);
+    store.put('k2', entry('ann', now + 60_000), now);
+    assert.equal((await readUntil(store, 'k2', now, (read) => read !== undefined))?.binding.authid, 'ann');
+    assert.equal(told, 1, 'the oldest was evicted');
+    store.forget('k2');
+    assert.equal(await readUntil(store, 'k2', now, (read) => read === undefined), undefined);
     await nodes.close();
   });
 });
