@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import autobahn from 'autobahn';
 import { Redis } from 'ioredis';
 import { freePort, startClusterNode, type RunningJunction } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
-import { RawClient } from '../support/raw-client.js';
+import { boundCookie, connectWithCookie, cookieRouterConfig, signInAsJoe } from '../support/cookie-client.js';
 import { testRun } from '../support/test-run.js';
 
 /**
@@ -17,58 +16,11 @@ import { testRun } from '../support/test-run.js';
 const skip = skipWithoutDebian('redis-server');
 const run = testRun();
 
-function cookieConfig(): object {
-  return {
-    version: 2,
-    workers: [{
-      type: 'router',
-      realms: [{ name: 'shop', roles: [{ name: 'customer', permissions: [{ uri: 'shop.', match: 'prefix', allow: { call: true } }] }] }],
-      transports: [{
-        type: 'web',
-        endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' },
-        paths: {
-          ws: {
-            type: 'websocket',
-            cookie: { store: { type: 'memory' } },
-            auth: { wampcra: { type: 'static', users: { joe: { secret: '123456', role: 'customer' } } }, cookie: {} },
-          },
-          metrics: { type: 'metrics' },
-        },
-      }],
-      cluster: { redis: { url: '${REDIS_URL}', prefix: 'cookietest' }, heartbeat: 200 },
-    }],
-  };
-}
-
-async function connect(url: string, cookie?: string): Promise<{ client: RawClient; setCookie: string | undefined }> {
-  const client = await RawClient.open(url, ['wamp.2.json'], cookie === undefined ? {} : { headers: { Cookie: cookie } });
-  return { client, setCookie: client.upgradeHeaders['set-cookie']?.[0] };
-}
-
-/** HELLO asking for cookie then wampcra as joe; answers a challenge. Resolves with WELCOME.Details. */
-async function signIn(client: RawClient): Promise<Record<string, unknown>> {
-  client.send([1, 'shop', { roles: { caller: {} }, authmethods: ['cookie', 'wampcra'], authid: 'joe' }]);
-  let message = await client.next();
-  if (message[0] === 4) {
-    client.send([5, autobahn.auth_cra.sign('123456', (message[2] as { challenge: string }).challenge), {}]);
-    message = await client.next();
-  }
-  assert.equal(message[0], 2, `expected WELCOME, got ${JSON.stringify(message)}`);
-  return message[2] as Record<string, unknown>;
-}
-
-/** A bound cookie: signed in with wampcra on `url`. */
-async function boundCookie(url: string): Promise<string> {
-  const first = await connect(url);
-  assert.equal((await signIn(first.client)).authprovider, 'static');
-  first.client.close();
-  return first.setCookie!.split(';')[0]!;
-}
-
 describe('cookie authentication across the nodes of a Redis cluster', { skip, timeout: 120_000 }, () => {
   it('a cookie bound on node A signs in on node B; a logout on B closes A\'s connections; Redis away: the other methods', async () => {
     const redis = await run.startRedis();
-    const config = await run.configFile(cookieConfig(), 'junction-redis-cookie-');
+    const config = await run.configFile(cookieRouterConfig({ store: { type: 'memory' } }, { metrics: { type: 'metrics' } },
+      { cluster: { redis: { url: '${REDIS_URL}', prefix: 'cookietest' }, heartbeat: 200 } }), 'junction-redis-cookie-');
     const node = async (): Promise<{ junction: RunningJunction; port: number }> => {
       const port = await freePort();
       const junction = await startClusterNode(run.running, config, port, { REDIS_URL: redis.url });
@@ -82,11 +34,11 @@ describe('cookie authentication across the nodes of a Redis cluster', { skip, ti
 
     const cookie = await boundCookie(onA);
     const token = cookie.split('=')[1]!;
-    const stillOnA = await connect(onA, cookie);
-    assert.equal((await signIn(stillOnA.client)).authprovider, 'cookie');
-    const onNodeB = await connect(onB, cookie);
+    const stillOnA = await connectWithCookie(onA, cookie);
+    assert.equal((await signInAsJoe(stillOnA.client)).authprovider, 'cookie');
+    const onNodeB = await connectWithCookie(onB, cookie);
     assert.equal(onNodeB.setCookie, undefined, 'node B knows the cookie: no new one');
-    const details = await signIn(onNodeB.client);
+    const details = await signInAsJoe(onNodeB.client);
     assert.equal(details.authprovider, 'cookie');
     assert.equal(details.authid, 'joe');
 
@@ -110,18 +62,18 @@ describe('cookie authentication across the nodes of a Redis cluster', { skip, ti
     onNodeB.client.send([6, {}, 'wamp.close.logout']);
     await onNodeB.client.next((message) => message[0] === 6);
     await stillOnA.client.closed; // A's connection with the cookie ends too
-    const afterLogout = await connect(onA, cookie);
+    const afterLogout = await connectWithCookie(onA, cookie);
     assert.ok(afterLogout.setCookie, 'the cookie is forgotten on A as well: a new one');
-    assert.equal((await signIn(afterLogout.client)).authprovider, 'static');
+    assert.equal((await signInAsJoe(afterLogout.client)).authprovider, 'static');
     afterLogout.client.close();
 
     // Redis away: the browser keeps its cookie and signs in with its other methods; counted and logged.
     const kept = await boundCookie(onA);
     await redis.stop();
     await a.junction.waitForLine((line) => /unreachable|lost|away/i.test(String(line.msg)), 20_000);
-    const away = await connect(onA, kept);
+    const away = await connectWithCookie(onA, kept);
     assert.equal(away.setCookie, undefined, 'the cookie is kept: it may be bound');
-    assert.equal((await signIn(away.client)).authprovider, 'static');
+    assert.equal((await signInAsJoe(away.client)).authprovider, 'static');
     away.client.close();
     await a.junction.waitForLine((line) => String(line.msg).includes('cookie store in Redis is not answering'));
     const metrics = await (await fetch(`http://127.0.0.1:${a.port}/metrics`)).text();

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { isRunning } from '../pid-file.js';
 import { nodeIdVariable } from './ipc-messages.js';
 
 /**
@@ -25,22 +26,12 @@ export function sharedMemoryCookiePath(dataDir: string, where: string): string |
   return join(parentFolder(dataDir, process.ppid), where.replace(/[^A-Za-z0-9._-]+/g, '_'));
 }
 
-/** Whether a process with this id runs (EPERM: it does, as another user). */
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Called by the parent before it forks: its own folder (a last run's, under a reused id) and
  * those of parents no longer running are emptied, as their memory stores would be; a running
  * parent's is left alone.
  */
-export function clearWorkerCookies(dataDir: string, ownPid = process.pid, runs: (pid: number) => boolean = processRuns): void {
+export function clearWorkerCookies(dataDir: string, ownPid = process.pid, runs: (pid: number) => boolean = isRunning): void {
   let names: string[];
   try {
     names = readdirSync(allWorkerCookies(dataDir));
