@@ -20,7 +20,7 @@ after(() => redis?.stop());
 
 const binding = (authid: string) => ({ authid, authrole: 'user', authmethod: 'wampcra', realm: 'realm1' });
 const entry = (authid: string, expires: number): CookieEntry => ({ expires, binding: binding(authid) });
-const where = 'transport "web" path "/ws"';
+const name = 'web:/ws';
 
 /** Nodes of one cluster (their own prefix on the one Redis): each opens the path's store over its own connection. */
 function cluster(commandTimeoutMs = 2_000, url = redis!.url, prefix = `cookies${++prefixes}`) {
@@ -31,7 +31,7 @@ function cluster(commandTimeoutMs = 2_000, url = redis!.url, prefix = `cookies${
     node(maxEntries = 10, onEvicted = () => {}): CookieStore {
       const stores = redisCookieStores(config, `n${nodes.length + 1}`, silentLogger, new MetricsRegistry());
       nodes.push(stores.closeClusterStores!);
-      return stores.clusterStore!(where, maxEntries, onEvicted);
+      return stores.clusterStore!(name, maxEntries, onEvicted);
     },
     close: () => Promise.all(nodes.map((close) => close())),
   };
@@ -75,9 +75,9 @@ describe('the cookie store in Redis', { skip }, () => {
     assert.equal((await store.get('mid', now))?.binding.authid, 'b');
     const inspector = new Redis(redis!.url);
     try {
-      const ttl = await inspector.pttl(`${nodes.config.prefix}:cookies:${where}:e:new`);
+      const ttl = await inspector.pttl(`${nodes.config.prefix}:cookies:${name}:e:new`);
       assert.ok(ttl > 20_000 && ttl <= 30_000, `expires with the cookie: ${ttl} ms`);
-      assert.equal(await inspector.zcard(`${nodes.config.prefix}:cookies:${where}:order`), 2);
+      assert.equal(await inspector.zcard(`${nodes.config.prefix}:cookies:${name}:order`), 2);
     } finally {
       inspector.disconnect();
     }
@@ -101,7 +101,7 @@ describe('the cookie store in Redis', { skip }, () => {
     }
     const inspector = new Redis(redis!.url);
     try {
-      const entryKey = `${nodes.config.prefix}:cookies:${where}:e:k1`;
+      const entryKey = `${nodes.config.prefix}:cookies:${name}:e:k1`;
       for (let i = 0; i < 100 && (await inspector.exists(entryKey)) === 1; i++) await new Promise((resolve) => setTimeout(resolve, 50));
       assert.equal(await inspector.exists(entryKey), 0, 'the logout reached Redis');
     } finally {

@@ -144,8 +144,8 @@ class CookieRedis {
 
 /**
  * A path's cookies in the cluster's Redis, so that a browser signed in on one node is on every
- * other: `PREFIX:cookies:WHERE:e:HASH` the entry (JSON; Redis forgets it when the cookie expires),
- * `PREFIX:cookies:WHERE:order` the hashes by expiry, which bounds the store at max_entries. Only
+ * other: `PREFIX:cookies:NAME:e:HASH` the entry (JSON; Redis forgets it when the cookie expires),
+ * `PREFIX:cookies:NAME:order` the hashes by expiry, which bounds the store at max_entries. Only
  * the SHA-256 of a cookie is ever sent (token.ts). While Redis is away a read rejects (the browser
  * signs in with its other methods and keeps its cookie), a binding is not made, and a logout is
  * written once Redis answers (until then this node reads the cookie as forgotten).
@@ -155,8 +155,9 @@ export class RedisCookieStore implements CookieStore {
   private evictions = 0;
   private readonly base: string;
 
-  constructor(private readonly redis: CookieRedis, where: string, public maxEntries: number, private readonly onEvicted: () => void) {
-    this.base = `${redis.cluster.prefix}:cookies:${where}`;
+  /** `name`: the path's, "web:/ws" (its transport's id and its path). */
+  constructor(private readonly redis: CookieRedis, name: string, public maxEntries: number, private readonly onEvicted: () => void) {
+    this.base = `${redis.cluster.prefix}:cookies:${name}`;
   }
 
   async get(key: string, now: number): Promise<CookieEntry | undefined> {
@@ -223,7 +224,7 @@ export class RedisCookieStore implements CookieStore {
 export function redisCookieStores(cluster: ClusterConfig, nodeId: string, log: Logger, metrics: MetricsRegistry): Pick<CookieJarsOptions, 'clusterStore' | 'closeClusterStores'> {
   let redis: CookieRedis | undefined;
   return {
-    clusterStore: (where, maxEntries, onEvicted) => new RedisCookieStore(redis ??= new CookieRedis(cluster, nodeId, log, metrics), where, maxEntries, onEvicted),
+    clusterStore: (name, maxEntries, onEvicted) => new RedisCookieStore(redis ??= new CookieRedis(cluster, nodeId, log, metrics), name, maxEntries, onEvicted),
     closeClusterStores: () => {
       redis?.close();
       return Promise.resolve();

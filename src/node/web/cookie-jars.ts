@@ -17,8 +17,8 @@ export interface CookieJarsOptions {
   dataDir: string;
   /** The node's backplane (`--workers`, a Redis cluster): logouts reach the others through it. */
   backplane?: Backplane;
-  /** In a Redis cluster: opens the cluster-wide memory store of a path (node/cluster/redis-cookie-store.ts). */
-  clusterStore?(where: string, maxEntries: number, onEvicted: () => void): CookieStore;
+  /** In a Redis cluster: opens the cluster-wide memory store of a path, `name` "web:/ws" (node/cluster/redis-cookie-store.ts). */
+  clusterStore?(name: string, maxEntries: number, onEvicted: () => void): CookieStore;
   /** Closes what clusterStore opened (the node's connection to Redis for cookies). */
   closeClusterStores?(): Promise<void>;
 }
@@ -94,7 +94,7 @@ export class CookieJars {
       log.warn({ file: config.store.path }, 'a file cookie store is this node\'s own, also in a Redis cluster: a cookie bound here does not sign in on the other nodes; use the memory store (the cluster\'s, in Redis) for that');
     }
     // The warning reads the bound when it fires: a reload may have changed it.
-    const store = openStore(config, log, this.sharedStore(where), evictionWarning(log, () => store.maxEntries));
+    const store = openStore(config, log, this.sharedStore(where, labels), evictionWarning(log, () => store.maxEntries));
     const signIn = new CookieSignIn(store, settingsOf(config));
     signIn.onLogout = (key) => this.options.backplane?.note(logoutSpace, { where, key });
     const stopMetering = meterCookies(signIn, this.options.metrics, labels);
@@ -108,9 +108,9 @@ export class CookieJars {
   }
 
   /** A memory store kept outside this process: by the cluster (Redis), else by the workers of one parent. */
-  private sharedStore(where: string): SharedMemoryStore | undefined {
+  private sharedStore(where: string, labels: { transport: string; path: string }): SharedMemoryStore | undefined {
     const { clusterStore } = this.options;
-    if (clusterStore) return { kind: 'cluster', open: (maxEntries, onEvicted) => clusterStore(where, maxEntries, onEvicted) };
+    if (clusterStore) return { kind: 'cluster', open: (maxEntries, onEvicted) => clusterStore(`${labels.transport}:${labels.path}`, maxEntries, onEvicted) };
     const path = sharedMemoryCookiePath(this.options.dataDir, where);
     return path === undefined ? undefined : { kind: 'workers', path };
   }
