@@ -17,15 +17,17 @@ function storeOf(dataDir: string, name: string): string {
 }
 
 describe('the --workers parents\' memory cookie stores under one data folder', () => {
-  it('a parent starting clears its own folder and those of parents gone, never a running parent\'s', () => {
+  it('a parent starting clears its own folder and those of its host\'s parents gone, never a running parent\'s nor another host\'s', () => {
     const dataDir = join(folder, 'a');
-    const running = storeOf(dataDir, '1001');
-    const gone = storeOf(dataDir, '1002');
-    const own = storeOf(dataDir, '1003');
+    const running = storeOf(dataDir, 'box-1001');
+    const gone = storeOf(dataDir, 'box-1002');
+    const own = storeOf(dataDir, 'box-1003');
+    const otherHost = storeOf(dataDir, 'other-box-1002');
     const olderLayout = join(dataDir, 'worker-cookies', 'transport_web_path_ws');
     mkdirSync(olderLayout);
-    clearWorkerCookies(dataDir, 1003, (pid) => pid === 1001);
+    clearWorkerCookies(dataDir, { host: 'box', pid: 1003, runs: (pid) => pid === 1001 });
     assert.ok(existsSync(join(running, 'data.mdb')), 'the other running parent keeps its bound cookies');
+    assert.ok(existsSync(join(otherHost, 'data.mdb')), 'another host\'s parent (a container on the same volume) keeps its own');
     assert.equal(existsSync(gone), false);
     assert.equal(existsSync(own), false);
     assert.equal(existsSync(olderLayout), false);
@@ -33,14 +35,14 @@ describe('the --workers parents\' memory cookie stores under one data folder', (
 
   it('a parent stopping removes its own folder only', () => {
     const dataDir = join(folder, 'b');
-    const other = storeOf(dataDir, '2001');
-    const own = storeOf(dataDir, '2002');
-    removeWorkerCookies(dataDir, 2002);
+    const other = storeOf(dataDir, 'box-2001');
+    const own = storeOf(dataDir, 'box-2002');
+    removeWorkerCookies(dataDir, { host: 'box', pid: 2002 });
     assert.equal(existsSync(own), false);
     assert.ok(existsSync(other));
   });
 
   it('no folder yet: nothing to clear', () => {
-    assert.doesNotThrow(() => clearWorkerCookies(join(folder, 'none'), 1));
+    assert.doesNotThrow(() => clearWorkerCookies(join(folder, 'none')));
   });
 });
