@@ -22,7 +22,8 @@ export interface AuthMethod {
 export interface ConnectionMethod {
   readonly name: string;
   readonly byConnection: true;
-  begin(request: AuthRequest): Welcome | NotApplicable;
+  /** May wait on a shared store (Redis). */
+  begin(request: AuthRequest): Welcome | NotApplicable | Promise<Welcome | NotApplicable>;
 }
 
 /** The method cannot decide this client (no cookie came): the gate tries the client's next method. */

@@ -111,6 +111,8 @@ export const noticeMessages = {
     'cookie authentication with allowed_origins "*": pages of other sites may connect, but only a page of this host or of an origin listed here explicitly signs in by cookie; list your sites to make that plain',
   'config.notice.cookie_length': (length: number, used: number) => `${length} characters would be under 128 bits of randomness; Junction's cookies have ${used}`,
   'config.notice.cookie_http_only': () => 'Junction always marks the cookie HttpOnly: page scripts never read it',
+  'config.notice.cookie_database': (path: string, crossbarDatabase: string) =>
+    `Junction keeps the cookies of Crossbar's "database" store in its own lmdb store at ${path}; Crossbar's database at ${crossbarDatabase} is neither read nor changed (browsers bound there sign in with their other methods once); maxsize, sync and purge_on_startup are not used`,
   'config.notice.zero_limit': (fallback: number, unit: string) => `0 (no limit) is not offered by Junction; the default of ${fallback} ${unit} applies`,
 } satisfies Record<string, (...args: never[]) => string>;
 

@@ -566,10 +566,11 @@ export interface CookieAuthConfig {
   /** Max-Age of the cookie, and how long its sign-in holds. */
   maxAgeSeconds: number;
   /**
-   * memory: this process (with --workers, shared through a file the parent makes); file: an lmdb
-   * store at `path`, which imports once the bound cookies of Crossbar's own file `crossbarFile`.
+   * memory: this process (with --workers, shared through a file the parent makes; in a Redis
+   * cluster, Redis); file: an lmdb store at `path` (Crossbar's file and database stores), which
+   * imports once the bound cookies of Crossbar's own file `crossbarFile` when there is one.
    */
-  store: { type: 'memory' } | { type: 'file'; path: string; crossbarFile: string };
+  store: { type: 'memory' } | { type: 'file'; path: string; crossbarFile?: string };
   /** Bound cookies kept at most; past it the oldest go first. */
   maxEntries: number;
   sameSite: 'Lax' | 'Strict';

@@ -27,14 +27,26 @@ export function cookieAuthConfig(
     name: cookie.name,
     length: Math.max(cookie.length, minTokenLength),
     maxAgeSeconds: cookie.max_age,
-    store: cookie.store.type === 'memory' ? { type: 'memory' } : fileStore(fromConfigDir(context, cookie.store.filename)),
+    store: storeOf(cookie.store, [...at, 'cookie', 'store'], context),
     maxEntries: cookie.max_entries,
     sameSite: cookie.same_site,
     alwaysSecure: cookie.secure,
   };
 }
 
-/** Crossbar's file at `crossbarFile`; ours beside it, so that both can stay during the switch. */
-function fileStore(crossbarFile: string): CookieAuthConfig['store'] {
-  return { type: 'file', path: `${crossbarFile}.lmdb`, crossbarFile };
+/**
+ * Crossbar's file at `filename`: ours beside it, so that both can stay during the switch. Crossbar's
+ * zLMDB database at `path` (flatbuffers records Junction does not read): ours beside it too, and
+ * Crossbar's is left as it is.
+ */
+function storeOf(store: CookieTrackingFile['store'], at: ConfigPath, context: NormalizeContext): CookieAuthConfig['store'] {
+  if (store.type === 'memory') return { type: 'memory' };
+  if (store.type === 'file') {
+    const crossbarFile = fromConfigDir(context, store.filename);
+    return { type: 'file', path: `${crossbarFile}.lmdb`, crossbarFile };
+  }
+  const crossbarDatabase = fromConfigDir(context, store.path);
+  const path = `${crossbarDatabase}.lmdb`;
+  context.notices.push(notice('config.notice.cookie_database', at, path, crossbarDatabase));
+  return { type: 'file', path };
 }

@@ -7,7 +7,7 @@
 
 import * as z from 'zod';
 import { minTokenLength } from '../auth/cookie/token.js';
-import { ignored, nonEmptyString, notSupportedMessage, positiveInt, typeError } from './schema-parts.js';
+import { ignored, nonEmptyString, positiveInt, typeError } from './schema-parts.js';
 
 /** What the cookie block means when a key is left out. */
 export const cookieDefaults = {
@@ -22,6 +22,13 @@ export const cookieDefaults = {
 
 const tenYearsSeconds = 86400 * 360 * 10;
 
+/** Crossbar's range for a database store's maxsize (cookiestore.py): 128 KiB to 128 GiB. */
+const databaseMaxsize = {
+  min: 128 * 1024,
+  max: 128 * 2 ** 30,
+  error: `maxsize must be between ${128 * 1024} (128 KiB) and ${128 * 2 ** 30} (128 GiB) bytes (as in Crossbar)`,
+};
+
 const cookieStore = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('memory') }).describe('Cookies in the router\'s memory: gone on restart.'),
   z
@@ -31,9 +38,26 @@ const cookieStore = z.discriminatedUnion('type', [
       purge_on_startup: ignored('purge_on_startup (the store forgets each cookie when it expires)'),
     })
     .describe('Cookies in a file, kept across restarts and shared by --workers.'),
+  z
+    .strictObject({
+      type: z.literal('database'),
+      path: nonEmptyString.describe('Relative to the config folder, as Crossbar\'s zLMDB database; Junction keeps its own lmdb store at <path>.lmdb, and neither reads nor changes Crossbar\'s.'),
+      maxsize: z
+        .int()
+        .min(databaseMaxsize.min, { error: databaseMaxsize.error })
+        .max(databaseMaxsize.max, { error: databaseMaxsize.error })
+        .optional()
+        .describe('Crossbar\'s bound on its database file: checked as Crossbar does and not used (Junction bounds the store by max_entries).'),
+      readonly: z
+        .literal(false, { error: 'a read-only cookie store would never bind a cookie: Junction does not offer it (remove readonly, or set it to false)' })
+        .optional()
+        .describe('Only false: a read-only store would bind nothing.'),
+      sync: z.boolean().optional().describe('Not used: each write is its own synchronous lmdb transaction.'),
+      purge_on_startup: z.boolean().optional().describe('Not used: the store forgets each cookie when it expires.'),
+    })
+    .describe('Crossbar\'s database store: Junction\'s lmdb store beside it (a notice says so).'),
 ], {
-  error: typeError('cookie store', ['memory', 'file'], (type) =>
-    type === 'database' ? notSupportedMessage('the "database" cookie store', 'use "file" (an lmdb store, kept across restarts)') : undefined),
+  error: typeError('cookie store', ['memory', 'file', 'database'], () => undefined),
 });
 
 export const cookieTracking = z

@@ -17,7 +17,9 @@ import { buildListener, type Listener, type ServedUrl } from './listeners.js';
 import { realmSettings } from './realm-settings.js';
 import { applyConfig, type ReloadReport } from './reload/apply.js';
 import { ownPorts, type PortSource } from './socket-server.js';
+import { CookieJars } from './web/cookie-jars.js';
 import type { NodeContext } from './web/service-context.js';
+import { redisCookieStores } from './cluster/redis-cookie-store.js';
 import { GuestWorkers } from './workers/guest-workers.js';
 
 export type { Listener, ServedUrl };
@@ -90,12 +92,19 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
   let state: 'starting' | 'serving' | 'stopping' = 'starting';
   let running = config;
   const attach = router.attach.bind(router);
+  const dataDir = resolve(options.dataDir ?? '.junction');
+  const cookieJars = new CookieJars({
+    log: log.child({ part: 'cookie' }), metrics, dataDir,
+    ...(options.backplane && { backplane: options.backplane }),
+    ...(config.cluster && redisCookieStores(config.cluster, options.backplane?.nodeId ?? 'node', log.child({ part: 'cookie' }), metrics)),
+  });
   const context: NodeContext = {
     router, auth, config, log, metrics,
     ...(options.feeds && { feeds: options.feeds }),
     startedAt: new Date(),
     ports: options.ports ?? ownPorts,
-    dataDir: resolve(options.dataDir ?? '.junction'),
+    dataDir,
+    cookieJars,
     state: () => state,
     runningConfig: () => running,
     joinBridgeSession: (realm, role, authid) =>
@@ -126,6 +135,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     await guests.stop();
     await Promise.all([...listeners.values()].map((listener) => listener.close()));
     await stopComponents(components.values());
+    await cookieJars.close();
     await auth.close();
     await router.shutdown(0);
     await options.feeds?.close();
@@ -169,6 +179,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
       await auth.close();
       await router.shutdown(options.shutdownGraceMs);
       await Promise.all([...listeners.values()].map((listener) => listener.close()));
+      await cookieJars.close();
       await options.feeds?.close();
       await options.backplane?.close();
       stopProcessMetrics();

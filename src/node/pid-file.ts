@@ -34,7 +34,8 @@ export async function removePidFile(path: string): Promise<void> {
   await unlink(path).catch(() => undefined);
 }
 
-function isRunning(pid: number): boolean {
+/** Whether a process with this id runs. */
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -34,9 +34,9 @@ export class WebSocketCookies {
     this.listedOrigins = options.allowedOrigins.filter((origin) => origin !== '*').map(originPattern);
   }
 
-  arrive(request: IncomingMessage, secure: boolean): { visit: CookieVisit; setCookie?: string } {
+  async arrive(request: IncomingMessage, secure: boolean): Promise<{ visit: CookieVisit; setCookie?: string }> {
     const { name, maxAgeSeconds, sameSite } = this.options;
-    const { visit, newToken } = this.options.signIn.arrive(cookieValue(request.headers.cookie, name), this.crossSite(request));
+    const { visit, newToken } = await this.options.signIn.arrive(cookieValue(request.headers.cookie, name), this.crossSite(request));
     if (newToken === undefined) return { visit };
     const attributes = [`${name}=${newToken}`, `Max-Age=${maxAgeSeconds}`, `Path=${requestPath(request.url)}`, 'HttpOnly', `SameSite=${sameSite}`];
     if (secure || this.options.alwaysSecure) attributes.push('Secure');

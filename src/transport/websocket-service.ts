@@ -158,8 +158,14 @@ export class WebSocketService {
     // closure here would also keep the request and its headers alive); then by the connection.
     this.slotOfSocket.set(socket, client.address);
     socket.on('close', this.releaseSlot);
-    if (this.options.cookies) this.cookieOfRequest.set(request, this.options.cookies.arrive(request, client.secure ?? (request.socket as { encrypted?: boolean }).encrypted === true));
-    this.server.handleUpgrade(request, socket, head, (ws) => this.connected(ws, request, socket, client.label));
+    const upgrade = (): void => this.server.handleUpgrade(request, socket, head, (ws) => this.connected(ws, request, socket, client.label));
+    if (!this.options.cookies) return upgrade();
+    // The cookie's store may answer later (Redis; arrive never rejects: a store away reads as no
+    // cookie); ws completes no upgrade of a socket closed meanwhile.
+    void this.options.cookies.arrive(request, client.secure ?? (request.socket as { encrypted?: boolean }).encrypted === true).then((cookie) => {
+      this.cookieOfRequest.set(request, cookie);
+      upgrade();
+    });
   }
 
   /** Drops every connection at once (after the router said GOODBYE). */

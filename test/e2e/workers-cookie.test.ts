@@ -3,14 +3,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import autobahn from 'autobahn';
 import { freePort, RunningJunction } from '../support/cli.js';
-import { RawClient } from '../support/raw-client.js';
+import { boundCookie, connectWithCookie, cookieRouterConfig, signInAsJoe } from '../support/cookie-client.js';
+import type { RawClient } from '../support/raw-client.js';
 
 /**
  * `--workers 2` and cookie authentication: a cookie bound by a sign-in on one worker signs in on
  * the other (the memory store is shared by the workers through an lmdb file under the data
- * folder; the file store is one lmdb file), and a logout on one worker ends it on both.
+ * folder; the file store is one lmdb file), and a logout on one worker ends it on both: the
+ * cookie is forgotten and its connections on every worker close. Two parents on one data folder
+ * each keep their own memory store.
  */
 
 const home = mkdtempSync(join(tmpdir(), 'junction-workers-cookie-'));
@@ -22,47 +24,8 @@ after(() => {
 
 function configFile(store: object): string {
   const path = join(home, `config-${Object.values(store).join('-')}.json`);
-  writeFileSync(path, JSON.stringify({
-    version: 2,
-    workers: [{
-      type: 'router',
-      realms: [{ name: 'shop', roles: [{ name: 'customer', permissions: [{ uri: 'shop.', match: 'prefix', allow: { call: true } }] }] }],
-      transports: [{
-        type: 'web',
-        endpoint: { type: 'tcp', port: 8080 },
-        paths: {
-          ws: {
-            type: 'websocket',
-            cookie: { store },
-            auth: { wampcra: { type: 'static', users: { joe: { secret: '123456', role: 'customer' } } }, cookie: {} },
-          },
-        },
-      }],
-    }],
-  }));
+  writeFileSync(path, JSON.stringify(cookieRouterConfig({ store })));
   return path;
-}
-
-interface Connected {
-  client: RawClient;
-  setCookie: string | undefined;
-}
-
-async function connect(url: string, cookie?: string): Promise<Connected> {
-  const client = await RawClient.open(url, ['wamp.2.json'], cookie === undefined ? {} : { headers: { Cookie: cookie } });
-  return { client, setCookie: client.upgradeHeaders['set-cookie']?.[0] };
-}
-
-/** HELLO asking for cookie then wampcra as joe; answers a challenge. Resolves with WELCOME.Details. */
-async function signIn(client: RawClient): Promise<Record<string, unknown>> {
-  client.send([1, 'shop', { roles: { caller: {} }, authmethods: ['cookie', 'wampcra'], authid: 'joe' }]);
-  let message = await client.next();
-  if (message[0] === 4) {
-    client.send([5, autobahn.auth_cra.sign('123456', (message[2] as { challenge: string }).challenge), {}]);
-    message = await client.next();
-  }
-  assert.equal(message[0], 2, `expected WELCOME, got ${JSON.stringify(message)}`);
-  return message[2] as Record<string, unknown>;
 }
 
 for (const store of [{ type: 'memory' }, { type: 'file', filename: 'cookies.dat' }]) {
@@ -74,8 +37,8 @@ for (const store of [{ type: 'memory' }, { type: 'file', filename: 'cookies.dat'
       for (const node of ['w1', 'w2']) await junction.started((line) => line.msg === 'worker serving' && line.node === node);
       const url = `ws://127.0.0.1:${port}/ws`;
 
-      const first = await connect(url);
-      const bound = await signIn(first.client);
+      const first = await connectWithCookie(url);
+      const bound = await signInAsJoe(first.client);
       assert.equal(bound.authprovider, 'static');
       const cookie = first.setCookie!.split(';')[0]!;
       first.client.close();
@@ -84,9 +47,9 @@ for (const store of [{ type: 'memory' }, { type: 'file', filename: 'cookies.dat'
       const seen = new Set<unknown>();
       const open: RawClient[] = [];
       for (let i = 0; i < 16 && seen.size < 2; i++) {
-        const again = await connect(url, cookie);
+        const again = await connectWithCookie(url, cookie);
         open.push(again.client);
-        const details = await signIn(again.client);
+        const details = await signInAsJoe(again.client);
         assert.equal(details.authprovider, 'cookie', `signed in by cookie on ${String(details.x_junction_node)}`);
         assert.equal(details.authid, 'joe');
         seen.add(details.x_junction_node);
@@ -96,9 +59,12 @@ for (const store of [{ type: 'memory' }, { type: 'file', filename: 'cookies.dat'
       const leaving = open.at(-1)!;
       leaving.send([6, {}, 'wamp.close.logout']);
       await leaving.next((message) => message[0] === 6);
+      // The other connections with the cookie end, on this worker and on the other.
+      const others = open.slice(0, -1);
+      await Promise.all(others.map((client) => client.closed));
       for (let i = 0; i < 4; i++) {
-        const after = await connect(url, cookie);
-        const details = await signIn(after.client);
+        const after = await connectWithCookie(url, cookie);
+        const details = await signInAsJoe(after.client);
         assert.equal(details.authprovider, 'static', `after the logout, on ${String(details.x_junction_node)}`);
         after.client.close();
       }
@@ -106,3 +72,35 @@ for (const store of [{ type: 'memory' }, { type: 'file', filename: 'cookies.dat'
     });
   });
 }
+
+describe('two --workers parents on one data folder', { timeout: 120_000 }, () => {
+  it('the second parent starting leaves the first one\'s memory store alone: a worker of the first restarted still knows its cookies', async () => {
+    const dataDir = join(home, 'data-two-parents');
+    const start = async (): Promise<{ junction: RunningJunction; url: string; pids: Map<string, number> }> => {
+      const port = await freePort();
+      const junction = RunningJunction.start(['--config', configFile({ type: 'memory' }), '--host', '127.0.0.1', '--port', String(port), '--workers', '2', '--data-dir', dataDir]);
+      running.push(junction);
+      const pids = new Map<string, number>();
+      for (const node of ['w1', 'w2']) pids.set(node, Number((await junction.started((line) => line.msg === 'worker serving' && line.node === node)).pid));
+      return { junction, url: `ws://127.0.0.1:${port}/ws`, pids };
+    };
+    const first = await start();
+    const cookie = await boundCookie(first.url);
+
+    const second = await start();
+    // The first parent's workers open their store again: it must still be theirs.
+    for (const [node, pid] of first.pids) {
+      process.kill(pid, 'SIGKILL');
+      await first.junction.waitForLine((line) => line.msg === 'worker serving' && line.node === node && Number(line.pid) !== pid, 30_000);
+    }
+    for (let i = 0; i < 4; i++) {
+      const again = await connectWithCookie(first.url, cookie);
+      assert.equal((await signInAsJoe(again.client)).authprovider, 'cookie', 'the first parent still knows the cookie');
+      again.client.close();
+    }
+    const elsewhere = await connectWithCookie(second.url, cookie);
+    assert.ok(elsewhere.setCookie, 'the second parent does not know the first one\'s cookie');
+    assert.equal((await signInAsJoe(elsewhere.client)).authprovider, 'static');
+    elsewhere.client.close();
+  });
+});

@@ -218,6 +218,37 @@ describe('cookie authentication: max_age', () => {
   });
 });
 
+describe('cookie authentication: config reloads', () => {
+  it('a reload that rebuilds the path keeps the memory store: the cookie still signs in, and a logout reaches the connections of the handler before', async () => {
+    const config = await fixture();
+    const reloading = await startNode(config, { log: new CaptureLog(), shutdownGraceMs: 100, dataDir: join(home, 'data-reload') });
+    try {
+      const target = reloading.urls[0]!;
+      const first = await RawClient.open(target, ['wamp.2.json']);
+      await wampcraAsJoe(first);
+      const cookie = cookieOf(first.upgradeHeaders['set-cookie']?.[0]);
+      const next = await fixture();
+      const rebuilt = next.listeners[0]!.paths['/'] as { cookieAuth: { maxAgeSeconds: number } };
+      rebuilt.cookieAuth.maxAgeSeconds = 3600;
+      const report = await reloading.reload(next);
+      assert.ok(report.applied.some((line) => line.includes('rebuilt')), `the path was rebuilt: ${JSON.stringify(report)}`);
+
+      const after = await RawClient.open(target, ['wamp.2.json'], { headers: { Cookie: cookie } });
+      assert.equal(after.upgradeHeaders['set-cookie'], undefined, 'the cookie is still known');
+      after.send([1, 'shop', { roles: { caller: {} }, authmethods: ['cookie', 'wampcra'], authid: 'joe' }]);
+      const welcome = await after.next();
+      assert.equal(welcome[0], 2);
+      assert.equal((welcome[2] as { authprovider: string }).authprovider, 'cookie');
+      after.send([6, {}, 'wamp.close.logout']);
+      await after.next((message) => message[0] === 6);
+      await waitFor(() => first.ws.readyState === WebSocket.CLOSED, 'the connection on the handler before the reload closed');
+      after.close();
+    } finally {
+      await reloading.stop();
+    }
+  });
+});
+
 describe('cookie authentication: Secure', () => {
   it('the cookie is Secure when a trusted proxy says the client came over https, not when an untrusted peer says so', async () => {
     const config = await fixture();

@@ -1,5 +1,8 @@
+import assert from 'node:assert/strict';
 import { type ChildProcess } from 'node:child_process';
-import { accepts, freePort } from './cli.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { accepts, freePort, projectRoot } from './cli.js';
 import { debianNeed } from './debian.js';
 import { spawnOwned } from './processes.js';
 
@@ -50,4 +53,12 @@ export class RunningRedis {
     child.kill('SIGKILL');
     await exited;
   }
+}
+
+/** The `ACL SETUSER` rules docs/cluster.md ("The Redis user") gives, as redis-cli would pass them. */
+export function documentedAclRules(): string[] {
+  const doc = readFileSync(join(projectRoot, 'docs', 'cluster.md'), 'utf8');
+  const command = /redis-cli ACL SETUSER junction ([^`]+?)\n```/.exec(doc);
+  assert.ok(command, 'docs/cluster.md gives the ACL SETUSER command');
+  return command[1]!.replace(/\\\n/g, ' ').split(/\s+/).filter(Boolean).map((word) => word.replace(/^'(.*)'$/, '$1'));
 }

@@ -26,8 +26,8 @@ function setup() {
 }
 
 /** A connection on the path: the upgrade's visit, and its HELLOs. */
-function connect(cookies: CookieSignIn, token: string | undefined, crossSite = false) {
-  const { visit, newToken } = cookies.arrive(token, crossSite);
+async function connect(cookies: CookieSignIn, token: string | undefined, crossSite = false) {
+  const { visit, newToken } = await cookies.arrive(token, crossSite);
   const closed: string[] = [];
   cookies.opened(visit, () => closed.push('closed'));
   const transport = { type: 'websocket', serializer: 'json', peer: 'tcp4:127.0.0.1:1', extra: withVisit({ path: '/ws' }, visit) };
@@ -44,13 +44,13 @@ function welcomed(outcome: AuthOutcome) {
 describe('cookie sign-in', () => {
   it('a new connection gets a token; a sign-in by another method binds it; the next connection with it signs in by cookie', async () => {
     const { cookies, gate } = setup();
-    const first = connect(cookies, undefined);
+    const first = await connect(cookies, undefined);
     assert.ok(first.newToken);
     welcomed(await first.hello(gate, { authmethods: ['cookie', 'wampcra'], authid: 'joe' }));
     assert.equal(cookies.skipped.get('no_cookie'), 1);
     assert.equal(cookies.bindings, 1);
 
-    const second = connect(cookies, first.newToken);
+    const second = await connect(cookies, first.newToken);
     assert.equal(second.newToken, undefined, 'a live cookie is not replaced');
     const identity = welcomed(await second.hello(gate, { authmethods: ['wampcra', 'cookie'] }));
     // As Crossbar: the binding's authmethod, authprovider "cookie", its authextra; cookie first wherever it is listed.
@@ -60,9 +60,9 @@ describe('cookie sign-in', () => {
 
   it('without "cookie" in HELLO.authmethods the cookie is not used', async () => {
     const { cookies, gate } = setup();
-    const first = connect(cookies, undefined);
+    const first = await connect(cookies, undefined);
     await first.hello(gate, { authmethods: ['wampcra'], authid: 'joe' });
-    const second = connect(cookies, first.newToken);
+    const second = await connect(cookies, first.newToken);
     assert.equal((await second.hello(gate, { authmethods: ['anonymous'] })).kind, 'welcome');
     assert.equal(welcomed(await second.hello(gate, { authmethods: ['anonymous'] })).authmethod, 'anonymous');
     assert.equal(cookies.bindings, 1);
@@ -70,20 +70,20 @@ describe('cookie sign-in', () => {
 
   it('an anonymous sign-in binds nothing (any page could fill the store)', async () => {
     const { cookies, gate, store } = setup();
-    const first = connect(cookies, undefined);
+    const first = await connect(cookies, undefined);
     welcomed(await first.hello(gate, { authmethods: ['cookie', 'anonymous'] }));
     assert.equal(store.size, 0);
   });
 
   it('a forged, unknown or expired cookie falls back to the other methods and is replaced', async () => {
     const { cookies, gate, clock } = setup();
-    const forged = connect(cookies, 'A'.repeat(24));
+    const forged = await connect(cookies, 'A'.repeat(24));
     assert.ok(forged.newToken);
     assert.equal(welcomed(await forged.hello(gate, { authmethods: ['cookie', 'wampcra'], authid: 'joe' })).authprovider, 'static');
     assert.equal(cookies.skipped.get('unknown'), 1);
 
     clock.now += maxAgeMs;
-    const late = connect(cookies, forged.newToken);
+    const late = await connect(cookies, forged.newToken);
     assert.ok(late.newToken, 'an expired cookie is replaced');
     assert.equal(welcomed(await late.hello(gate, { authmethods: ['cookie', 'wampcra'], authid: 'joe' })).authprovider, 'static');
     assert.equal(cookies.skipped.get('unknown'), 2);
@@ -91,30 +91,30 @@ describe('cookie sign-in', () => {
 
   it('asking for cookie alone without a bound cookie is refused with no_auth_method', async () => {
     const { cookies, gate } = setup();
-    const outcome = await connect(cookies, undefined).hello(gate, { authmethods: ['cookie'] });
+    const outcome = await (await connect(cookies, undefined)).hello(gate, { authmethods: ['cookie'] });
     assert.equal(outcome.kind, 'deny');
     assert.equal((outcome as { reason: string }).reason, 'wamp.error.no_auth_method');
   });
 
   it('a cross-site page is treated as if it sent no cookie: no new cookie, no cookie sign-in, no binding', async () => {
     const { cookies, gate, store } = setup();
-    const first = connect(cookies, undefined);
+    const first = await connect(cookies, undefined);
     await first.hello(gate, { authmethods: ['wampcra'], authid: 'joe' });
-    const evil = connect(cookies, first.newToken, true);
+    const evil = await connect(cookies, first.newToken, true);
     assert.equal(evil.newToken, undefined);
     const outcome = await evil.hello(gate, { authmethods: ['cookie', 'wampcra'], authid: 'ann' });
     assert.equal(outcome.kind, 'deny');
     assert.equal(cookies.skipped.get('cross_site'), 1);
-    const mallory = connect(cookies, undefined, true);
+    const mallory = await connect(cookies, undefined, true);
     await mallory.hello(gate, { authmethods: ['wampcra'], authid: 'joe' });
     assert.equal(store.size, 1, 'the cross-site sign-in bound nothing');
   });
 
   it('a cookie bound in another realm does not sign in here (stricter than Crossbar, which would move the session)', async () => {
     const { cookies, gate } = setup();
-    const first = connect(cookies, undefined);
+    const first = await connect(cookies, undefined);
     await first.hello(gate, { authmethods: ['wampcra'], authid: 'joe' }, 'realm2');
-    const other = connect(cookies, first.newToken);
+    const other = await connect(cookies, first.newToken);
     assert.equal((await other.hello(gate, { authmethods: ['cookie'] })).kind, 'deny');
     assert.equal(cookies.skipped.get('other_realm'), 1);
     assert.equal(welcomed(await other.hello(gate, { authmethods: ['cookie'] }, 'realm2')).authprovider, 'cookie');
@@ -122,10 +122,10 @@ describe('cookie sign-in', () => {
 
   it('GOODBYE wamp.close.logout forgets the cookie and closes the other connections that carry it, not this one', async () => {
     const { cookies, gate, store } = setup();
-    const first = connect(cookies, undefined);
+    const first = await connect(cookies, undefined);
     await first.hello(gate, { authmethods: ['wampcra'], authid: 'joe' });
-    const second = connect(cookies, first.newToken);
-    const unrelated = connect(cookies, undefined);
+    const second = await connect(cookies, first.newToken);
+    const unrelated = await connect(cookies, undefined);
     welcomed(await second.hello(gate, { authmethods: ['cookie'] }));
     gate.left!(first.transport, 'wamp.close.normal');
     assert.equal(store.size, 1, 'an ordinary GOODBYE keeps the cookie');
@@ -144,17 +144,17 @@ describe('cookie sign-in', () => {
 
   it('a closed connection is forgotten (a logout later does not reach it)', async () => {
     const { cookies, gate } = setup();
-    const first = connect(cookies, undefined);
+    const first = await connect(cookies, undefined);
     await first.hello(gate, { authmethods: ['wampcra'], authid: 'joe' });
-    const second = connect(cookies, first.newToken);
+    const second = await connect(cookies, first.newToken);
     cookies.closed(second.visit);
     gate.left!(first.transport, 'wamp.close.logout');
     assert.deepEqual(second.closed, []);
   });
 
-  it('the visit on TransportInfo.extra is invisible to JSON, spreading and key listing (views, logs, codecs)', () => {
+  it('the visit on TransportInfo.extra is invisible to JSON, spreading and key listing (views, logs, codecs)', async () => {
     const { cookies } = setup();
-    const { transport, visit } = connect(cookies, undefined);
+    const { transport, visit } = await connect(cookies, undefined);
     assert.equal(visitOf(transport), visit satisfies CookieVisit);
     assert.equal(JSON.stringify(transport.extra), '{"path":"/ws"}');
     assert.deepEqual(Reflect.ownKeys({ ...transport.extra }), ['path']);

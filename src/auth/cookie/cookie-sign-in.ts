@@ -1,7 +1,7 @@
 import type { AuthRequest, Identity } from '../../router/hooks.js';
 import type { TransportInfo } from '../../router/peer.js';
 import type { ConnectionMethod, NotApplicable, SignInObserver, Welcome } from '../method.js';
-import type { CookieStore } from './store.js';
+import type { CookieEntry, CookieStore } from './store.js';
 import { looksLikeToken, newToken, tokenKey } from './token.js';
 
 /**
@@ -15,7 +15,7 @@ import { looksLikeToken, newToken, tokenKey } from './token.js';
  */
 
 /** Why a cookie sign-in did not happen (the client's other methods were tried): the metric's reasons. */
-export type CookieSkip = 'no_cookie' | 'unknown' | 'cross_site' | 'other_realm' | 'logged_out';
+export type CookieSkip = 'no_cookie' | 'unknown' | 'cross_site' | 'other_realm' | 'logged_out' | 'store_unavailable';
 
 export interface CookieSettings {
   /** The cookie's lifetime (Max-Age), in ms; the store forgets a cookie when its browser does. */
@@ -34,6 +34,8 @@ export interface CookieVisit {
   readonly unknownCookie: boolean;
   /** The connection's Origin is neither its own host nor listed in allowed_origins. */
   readonly crossSite: boolean;
+  /** The store could not say whether the cookie brought is bound (Redis away): it is kept, and neither signs in nor binds. */
+  readonly storeAway: boolean;
   /** Set by a logout: the cookie binds and signs in nobody any more. */
   loggedOut: boolean;
   /** Closes the connection (a logout on another connection with the same cookie); set once it is open. */
@@ -54,6 +56,15 @@ export function withVisit<T extends object>(extra: T, visit: CookieVisit): T {
 
 const logoutReason = 'wamp.close.logout';
 
+/** A visit that carries no cookie of ours (a cross-site page, or a cookie the store could not look up). */
+function cookieless(why: 'crossSite' | 'storeAway'): CookieVisit {
+  return { key: undefined, expires: 0, unknownCookie: false, crossSite: why === 'crossSite', storeAway: why === 'storeAway', loggedOut: false };
+}
+
+/**
+ * The cookie sign-in of one WebSocket path, kept across config reloads that leave its store as
+ * it was (node/web/cookie-jars.ts): its store, the connections by cookie, and the counts.
+ */
 export class CookieSignIn implements SignInObserver {
   /** Connections by the key of the cookie they carry: a logout closes the others. */
   private readonly visits = new Map<string, Set<CookieVisit>>();
@@ -61,29 +72,34 @@ export class CookieSignIn implements SignInObserver {
   bindings = 0;
   logouts = 0;
   readonly skipped = new Map<CookieSkip, number>();
+  /** Told of each logout here, to end the cookie's connections on the other processes and nodes (loggedOutElsewhere). */
+  onLogout: (key: string) => void = () => {};
 
   constructor(
     private readonly store: CookieStore,
-    private readonly settings: CookieSettings,
+    /** A config reload may change them (new cookies follow them; given ones keep theirs). */
+    public settings: CookieSettings,
     private readonly now: () => number = Date.now,
   ) {}
 
   /**
    * At the upgrade: the visit of a connection that brought `token` (the cookie's value, if any)
    * and, when it needs one, a new token for the Set-Cookie header. A cross-site page gets no
-   * cookie and is signed in by none.
+   * cookie and is signed in by none; nor is a connection whose cookie the store cannot look up
+   * now, which keeps its cookie (it may be bound: the browser must not lose it).
    */
-  arrive(token: string | undefined, crossSite: boolean): { visit: CookieVisit; newToken?: string } {
+  async arrive(token: string | undefined, crossSite: boolean): Promise<{ visit: CookieVisit; newToken?: string }> {
     const now = this.now();
-    if (crossSite) return { visit: { key: undefined, expires: 0, unknownCookie: false, crossSite, loggedOut: false } };
+    if (crossSite) return { visit: cookieless('crossSite') };
     if (token !== undefined && looksLikeToken(token)) {
       const key = tokenKey(token);
-      const entry = this.store.get(key, now);
-      if (entry) return { visit: { key, expires: entry.expires, unknownCookie: false, crossSite, loggedOut: false } };
+      const entry = await this.lookUp(key, now);
+      if (entry === 'away') return { visit: cookieless('storeAway') };
+      if (entry) return { visit: { key, expires: entry.expires, unknownCookie: false, crossSite, storeAway: false, loggedOut: false } };
     }
     const fresh = newToken(this.settings.length);
     return {
-      visit: { key: tokenKey(fresh), expires: now + this.settings.maxAgeMs, unknownCookie: token !== undefined, crossSite, loggedOut: false },
+      visit: { key: tokenKey(fresh), expires: now + this.settings.maxAgeMs, unknownCookie: token !== undefined, crossSite, storeAway: false, loggedOut: false },
       newToken: fresh,
     };
   }
@@ -136,16 +152,27 @@ export class CookieSignIn implements SignInObserver {
     if (visit?.key === undefined || visit.loggedOut) return;
     this.logouts++;
     this.store.forget(visit.key);
-    for (const other of this.visits.get(visit.key) ?? []) {
+    this.endVisits(visit.key, visit);
+    this.onLogout(visit.key);
+  }
+
+  /** A logout on another process or node: this one's connections with the cookie end too. */
+  loggedOutElsewhere(key: string): void {
+    this.endVisits(key, undefined);
+  }
+
+  private endVisits(key: string, except: CookieVisit | undefined): void {
+    for (const other of this.visits.get(key) ?? []) {
       other.loggedOut = true;
-      if (other !== visit) other.close?.();
+      if (other !== except) other.close?.();
     }
   }
 
-  private begin(request: AuthRequest): Welcome | NotApplicable {
+  private async begin(request: AuthRequest): Promise<Welcome | NotApplicable> {
     const visit = visitOf(request.transport);
-    const entry = visit?.key === undefined || visit.loggedOut ? undefined : this.store.get(visit.key, this.now());
-    if (!visit || !entry) return this.skip(visit === undefined ? 'no_cookie' : visit.crossSite ? 'cross_site' : visit.loggedOut ? 'logged_out' : visit.unknownCookie ? 'unknown' : 'no_cookie');
+    const entry = visit?.key === undefined || visit.loggedOut ? undefined : await this.lookUp(visit.key, this.now());
+    if (entry === 'away') return this.skip('store_unavailable');
+    if (!visit || !entry) return this.skip(skipReason(visit));
     const { binding } = entry;
     // Stricter than Crossbar, which moves the session to the bound realm whatever HELLO asked for.
     if (binding.realm !== request.realm) return this.skip('other_realm');
@@ -158,9 +185,27 @@ export class CookieSignIn implements SignInObserver {
     };
   }
 
+  /** The store's entry, or 'away' when it cannot answer now (it logs and counts that itself). */
+  private async lookUp(key: string, now: number): Promise<CookieEntry | undefined | 'away'> {
+    try {
+      return await this.store.get(key, now);
+    } catch {
+      return 'away';
+    }
+  }
+
   private skip(reason: CookieSkip): NotApplicable {
     this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + 1);
     return { kind: 'pass' };
   }
+}
+
+/** Why a connection without a usable binding was not signed in by its cookie. */
+function skipReason(visit: CookieVisit | undefined): CookieSkip {
+  if (visit === undefined) return 'no_cookie';
+  if (visit.crossSite) return 'cross_site';
+  if (visit.storeAway) return 'store_unavailable';
+  if (visit.loggedOut) return 'logged_out';
+  return visit.unknownCookie ? 'unknown' : 'no_cookie';
 }
 

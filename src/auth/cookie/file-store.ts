@@ -1,6 +1,6 @@
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { Logger } from '../../router/log.js';
-import { isLive, type CookieEntry, type CookieStore } from './store.js';
+import { isLive, type CookieEntry, type LocalCookieStore } from './store.js';
 
 /** An entry with the key it is stored under (an import's unit). */
 export interface KeyedCookieEntry {
@@ -28,7 +28,7 @@ interface ImportRecord {
  * entry and its index row in one transaction; a failed write is logged (the browser then signs
  * in with its other methods next time).
  */
-export class FileCookieStore implements CookieStore {
+export class FileCookieStore implements LocalCookieStore {
   private readonly env: RootDatabase;
   private readonly cookies: Database<CookieEntry, string>;
   private readonly byExpiry: Database<true, [number, string]>;
@@ -36,7 +36,7 @@ export class FileCookieStore implements CookieStore {
   private evictions = 0;
 
   /** `onEvicted` is told each time a live entry is dropped for room (the node warns, throttled). */
-  constructor(path: string, private readonly maxEntries: number, private readonly log: Logger, private readonly onEvicted: () => void = () => {}) {
+  constructor(path: string, public maxEntries: number, private readonly log: Logger, private readonly onEvicted: () => void = () => {}) {
     // Always a folder (data.mdb, lock.mdb): lmdb would take a path with an extension for a file.
     this.env = open({ path, noSubdir: false });
     this.cookies = this.env.openDB<CookieEntry, string>({ name: 'cookies' });

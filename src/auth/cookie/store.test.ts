@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { silentLogger } from '../../router/log.js';
 import { FileCookieStore } from './file-store.js';
-import { MemoryCookieStore, type CookieEntry, type CookieStore } from './store.js';
+import { MemoryCookieStore, type CookieEntry, type LocalCookieStore } from './store.js';
 import { looksLikeToken, minTokenLength, newToken, tokenKey } from './token.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'junction-cookie-store-'));
@@ -18,7 +18,7 @@ const entry = (authid: string, expires: number): CookieEntry => ({ expires, bind
 /** lmdb writes commit in a later turn: reads wait for them. */
 const settled = () => new Promise((resolve) => setTimeout(resolve, 50));
 
-const stores: Record<string, (maxEntries: number, onEvicted?: () => void) => CookieStore> = {
+const stores: Record<string, (maxEntries: number, onEvicted?: () => void) => LocalCookieStore> = {
   memory: (maxEntries, onEvicted) => new MemoryCookieStore(maxEntries, onEvicted),
   file: (maxEntries, onEvicted) => new FileCookieStore(join(folder, `store-${++files}`), maxEntries, silentLogger, onEvicted),
 };

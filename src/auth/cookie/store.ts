@@ -25,13 +25,17 @@ export interface CookieEntry {
 }
 
 /**
- * Where a transport's cookies live: memory (lost on restart, one process) or a file (lmdb, kept
- * across restarts and shared by the processes of `--workers`). Reads are synchronous (lmdb reads
- * from its memory map); writes may finish later, and their failures are logged by the store.
+ * Where a transport's cookies live: memory (lost on restart, one process), a file (lmdb, kept
+ * across restarts and shared by the processes of `--workers`) or Redis (shared by the nodes of a
+ * cluster). Local stores read at once (lmdb reads from its memory map); Redis answers later.
+ * Writes may finish later, and their failures are logged by the store.
  */
 export interface CookieStore {
-  /** The live entry under `key`; an expired one is forgotten and reads as absent. */
-  get(key: string, now: number): CookieEntry | undefined;
+  /**
+   * The live entry under `key`; an expired one is forgotten and reads as absent. A store that
+   * cannot answer now (Redis away) rejects: the cookie is then neither known nor unknown.
+   */
+  get(key: string, now: number): CookieEntry | undefined | Promise<CookieEntry | undefined>;
   /** Adds or replaces an entry; a full store first drops expired entries, then its oldest. */
   put(key: string, entry: CookieEntry, now: number): void;
   /** Forgets an entry (logout). */
@@ -39,7 +43,14 @@ export interface CookieStore {
   readonly size: number;
   /** Entries dropped to make room, for the metric (expired ones are not counted). */
   readonly evicted: number;
+  /** The bound on entries; a config reload may change it (a smaller one takes effect at the next put). */
+  maxEntries: number;
   close(): Promise<void>;
+}
+
+/** A store in this process or on this machine, which answers reads at once. */
+export interface LocalCookieStore extends CookieStore {
+  get(key: string, now: number): CookieEntry | undefined;
 }
 
 export function isLive(entry: CookieEntry | undefined, now: number): entry is CookieEntry {
@@ -51,12 +62,12 @@ export function isLive(entry: CookieEntry | undefined, now: number): entry is Co
  * also (nearly: a rebinding keeps its cookie's expiry) the order they expire in. At `maxEntries` the oldest goes first: expired ones are simply
  * dropped, a live one is counted as evicted (its browser signs in with its other methods again).
  */
-export class MemoryCookieStore implements CookieStore {
+export class MemoryCookieStore implements LocalCookieStore {
   private readonly entries = new Map<string, CookieEntry>();
   private evictions = 0;
 
   /** `onEvicted` is told each time a live entry is dropped for room (the node warns, throttled). */
-  constructor(private readonly maxEntries: number, private readonly onEvicted: () => void = () => {}) {}
+  constructor(public maxEntries: number, private readonly onEvicted: () => void = () => {}) {}
 
   get(key: string, now: number): CookieEntry | undefined {
     const entry = this.entries.get(key);

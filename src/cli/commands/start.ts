@@ -10,7 +10,7 @@ import { startBackplane } from '../../node/cluster/backplane-choice.js';
 import { portsFromParent } from '../../node/cluster/handoff-worker.js';
 import { configForWorker, workerRole, type WorkerRole } from '../../node/cluster/worker.js';
 import { runWorkers } from '../../node/cluster/workers.js';
-import { clearWorkerCookies } from '../../node/cluster/worker-cookies.js';
+import { clearWorkerCookies, removeWorkerCookies } from '../../node/cluster/worker-cookies.js';
 import { listenFailure } from '../../node/listeners.js';
 import { checkPortsFree, checkTlsFiles, StartupError, type EndpointSettings } from '../../node/startup-errors.js';
 import { startNode } from '../../node/node.js';
@@ -193,7 +193,9 @@ async function start(args: StartArgs, io: CommandIo, hangups: Hangups): Promise<
       clearWorkerCookies(args.dataDir);
       // The guests run here, once, and the workers leave them out (configForWorker).
       const beside = parentGuests(config, () => loadConfig(args, undefined), log);
-      return runWorkers({ count: args.workers, log, hangups, relayBufferBytes: args.relayBufferBytes, handoffQueue: args.handoffQueue, beside });
+      const code = await runWorkers({ count: args.workers, log, hangups, relayBufferBytes: args.relayBufferBytes, handoffQueue: args.handoffQueue, beside });
+      removeWorkerCookies(args.dataDir);
+      return code;
     }
   }
 

@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { backplaneConformance } from '../../../test/support/backplane-conformance.js';
-import { projectRoot } from '../../../test/support/cli.js';
 import { skipWithoutDebian } from '../../../test/support/debian.js';
-import { RunningRedis } from '../../../test/support/redis-server.js';
+import { documentedAclRules, RunningRedis } from '../../../test/support/redis-server.js';
 import { waitFor } from '../../../test/support/wait.js';
 import { clusterDefaults } from '../../config/file-schema.js';
 import { MetricsRegistry } from '../../metrics/registry.js';
@@ -505,14 +502,6 @@ describe('Redis backplane: a Redis user not allowed CLIENT (ACL)', { skip }, () 
     }
   });
 });
-
-/** The `ACL SETUSER` rules docs/cluster.md ("The Redis user") gives, as redis-cli would pass them. */
-function documentedAclRules(): string[] {
-  const doc = readFileSync(join(projectRoot, 'docs', 'cluster.md'), 'utf8');
-  const command = /redis-cli ACL SETUSER junction ([^`]+?)\n```/.exec(doc);
-  assert.ok(command, 'docs/cluster.md gives the ACL SETUSER command');
-  return command[1]!.replace(/\\\n/g, ' ').split(/\s+/).filter(Boolean).map((word) => word.replace(/^'(.*)'$/, '$1'));
-}
 
 describe('Redis backplane: a Redis user with the permissions docs/cluster.md names (ACL)', { skip }, () => {
   it('joins, claims, publishes, seats and runs a feed, with nothing refused', async () => {

@@ -2,8 +2,8 @@ import type { Counter, MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
 import { PerKeyLogThrottle } from '../../transport/connection-slots.js';
 
-/** Which of a node's Redis connections a command went on: the backplane's (claims, announcements, heartbeats) or the forwarders' feeds. */
-export type RedisConnectionRole = 'backplane' | 'feeds';
+/** Which of a node's Redis connections a command went on: the backplane's (claims, announcements, heartbeats), the forwarders' feeds, or the cookie stores'. */
+export type RedisConnectionRole = 'backplane' | 'feeds' | 'cookies';
 
 /** The rejection ioredis gives a command that got no answer within its `commandTimeout`. */
 const IOREDIS_TIMEOUT_MESSAGE = 'Command timed out';
@@ -61,13 +61,13 @@ export class RedisTimeouts {
 
   constructor(private readonly log: Logger, readonly limitMs: number, registry?: MetricsRegistry) {
     this.counter = registry?.counter('junction_cluster_redis_timeouts_total',
-      'Redis commands this node gave up waiting on after cluster.redis.command_timeout, by connection (backplane, feeds) and command');
+      'Redis commands this node gave up waiting on after cluster.redis.command_timeout, by connection (backplane, feeds, cookies) and command');
     this.deafCounter = registry?.counter('junction_cluster_redis_subscriber_stalls_total',
       'Times this node\'s subscriber connection to Redis delivered none of its own heartbeats within cluster.redis.command_timeout, and was dropped and made again');
     this.reconnectCounter = registry?.counter('junction_cluster_redis_reconnects_total',
       'Times this node dropped one of its connections to Redis and made a new one, by connection and reason (stalled: unanswered for twice cluster.redis.command_timeout)');
     this.refusedCounter = registry?.counter('junction_cluster_redis_refused_total',
-      'Redis commands refused to this node\'s Redis user for want of a permission (ACL), by connection (backplane, feeds) and command');
+      'Redis commands refused to this node\'s Redis user for want of a permission (ACL), by connection (backplane, feeds, cookies) and command');
   }
 
   /** How long the commands connection may stay stalled before it is replaced. */

@@ -8,6 +8,9 @@ import { MetricsRegistry } from '../../metrics/registry.js';
 import { silentLogger } from '../../router/log.js';
 import { StartupError } from '../startup-errors.js';
 import { cookieAuth } from './cookie-auth.js';
+import { CookieJars } from './cookie-jars.js';
+import { openStore } from './cookie-store-open.js';
+import { withVisit, type CookieSignIn } from '../../auth/cookie/cookie-sign-in.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'junction-cookie-auth-'));
 after(() => rmSync(folder, { recursive: true, force: true }));
@@ -16,25 +19,63 @@ const config = (path: string): CookieAuthConfig => ({
   name: 'cbtid', length: 24, maxAgeSeconds: 60, store: { type: 'file', path, crossbarFile: path.replace(/\.lmdb$/, '') }, maxEntries: 10, sameSite: 'Lax', alwaysSecure: false,
 });
 const labels = { transport: 'web', path: '/ws' };
+const where = 'transport "web" path "/ws"';
+const jars = (dataDir = folder) => new CookieJars({ log: silentLogger, metrics: new MetricsRegistry(), dataDir });
 
 describe('cookie authentication of a path: its store', () => {
   it('a file store makes its lmdb folder beside the config', async () => {
     const path = join(folder, 'cookies.dat.lmdb');
-    const opened = cookieAuth(config(path), { allowedOrigins: [] }, labels, new MetricsRegistry(), silentLogger, undefined);
+    const opened = cookieAuth(config(path), { allowedOrigins: [] }, jars(), where, labels, silentLogger);
     assert.ok(statSync(path).isDirectory());
     await opened.close();
   });
 
   it('a folder that cannot be made fails start-up at once with cookie_store_unusable, naming it (lmdb itself would retry forever under /proc)', () => {
-    assert.throws(() => cookieAuth(config('/proc/junction-none/cookies.dat.lmdb'), { allowedOrigins: [] }, labels, new MetricsRegistry(), silentLogger, undefined),
+    assert.throws(() => cookieAuth(config('/proc/junction-none/cookies.dat.lmdb'), { allowedOrigins: [] }, jars(), where, labels, silentLogger),
       (error: unknown) => error instanceof StartupError && error.code === 'cookie_store_unusable' && error.message.includes('/proc/junction-none/cookies.dat.lmdb'));
   });
 
   it('with --workers, the memory store is an lmdb folder under the data folder, made with its parents', async () => {
-    const shared = join(folder, 'data', 'worker-cookies', 'transport_web_path_ws');
+    const shared = join(folder, 'data', 'worker-cookies', '123', 'transport_web_path_ws');
     const memory = { ...config(''), store: { type: 'memory' as const } };
-    const opened = cookieAuth(memory, { allowedOrigins: [] }, labels, new MetricsRegistry(), silentLogger, shared);
+    const store = openStore(memory, silentLogger, { kind: 'workers', path: shared }, () => {});
     assert.ok(statSync(shared).isDirectory());
-    await opened.close();
+    await store.close();
+  });
+});
+
+describe('cookie authentication of a path across config reloads', () => {
+  const memory = { ...config(''), store: { type: 'memory' as const } };
+  const bind = async (signIn: CookieSignIn): Promise<string> => {
+    const { visit, newToken } = await signIn.arrive(undefined, false);
+    const transport = { type: 'websocket', serializer: 'json', peer: 'tcp4:127.0.0.1:1', extra: withVisit({ path: '/ws' }, visit) };
+    signIn.signedIn({ realm: 'realm1', details: {}, transport, sessionId: 1 }, { authid: 'joe', authrole: 'user', authmethod: 'wampcra', authprovider: 'static' });
+    return newToken!;
+  };
+  const known = async (signIn: CookieSignIn, token: string) => (await signIn.arrive(token, false)).newToken === undefined;
+
+  it('a rebuilt handler with the same store keeps the bound cookies (and takes the new bound and lifetime)', async () => {
+    const node = jars();
+    const before = cookieAuth(memory, { allowedOrigins: [] }, node, where, labels, silentLogger);
+    const token = await bind(before.signIn);
+    const after = cookieAuth({ ...memory, maxAgeSeconds: 120, maxEntries: 5, name: 'other' }, { allowedOrigins: [] }, node, where, labels, silentLogger);
+    await before.close(); // the retired handler lets go once its sessions are gone
+    assert.ok(await known(after.signIn, token), 'the cookie still signs in');
+    assert.equal(after.signIn.settings.maxAgeMs, 120_000);
+    await after.close();
+    const again = cookieAuth(memory, { allowedOrigins: [] }, node, where, labels, silentLogger);
+    assert.equal(await known(again.signIn, token), false, 'once no handler holds it, the memory store is gone');
+    await again.close();
+  });
+
+  it('a changed store starts afresh; another path has its own', async () => {
+    const node = jars();
+    const memoryAuth = cookieAuth(memory, { allowedOrigins: [] }, node, where, labels, silentLogger);
+    const token = await bind(memoryAuth.signIn);
+    const other = cookieAuth(memory, { allowedOrigins: [] }, node, 'transport "web" path "/other"', labels, silentLogger);
+    assert.equal(await known(other.signIn, token), false);
+    const file = cookieAuth(config(join(folder, 'reload.lmdb')), { allowedOrigins: [] }, node, where, labels, silentLogger);
+    assert.equal(await known(file.signIn, token), false);
+    await Promise.all([memoryAuth.close(), other.close(), file.close()]);
   });
 });

@@ -7,6 +7,7 @@ import type { Router } from '../../router/router.js';
 import type { NodeAuth } from '../auth-wiring.js';
 import type { ClusterFeeds } from '../cluster/leased-feed.js';
 import type { PortSource } from '../socket-server.js';
+import type { CookieJars } from './cookie-jars.js';
 import type { PathHandler } from './listener.js';
 
 /** How logs and errors name a path service: `transport "web1" path "/api"` (a standalone websocket transport: its name alone). */
@@ -43,6 +44,8 @@ export interface NodeContext {
   ports: PortSource;
   /** Folder for durable state (the forwarder's outbox); created on demand by whoever uses it. */
   dataDir: string;
+  /** The cookie sign-ins of the WebSocket paths, kept across config reloads. */
+  cookieJars: CookieJars;
   /** "starting" until every listener is up, "stopping" once shutdown began (health checks). */
   state(): 'starting' | 'serving' | 'stopping';
   /**

@@ -6,33 +6,39 @@ import { serveWamp1 } from '../../transport/wamp1/wamp1-connection.js';
 import { WebSocketService, type WebSocketServiceOptions } from '../../transport/websocket-service.js';
 import { UnsupportedConfigError } from '../auth-wiring.js';
 import { cookieAuth } from './cookie-auth.js';
-import { sharedMemoryCookiePath } from '../cluster/worker-cookies.js';
 import { packageVersion } from '../../cli/version.js';
 import { randomId } from '../../protocol/ids.js';
 import type { TransportInfo } from '../../router/peer.js';
 import type { PathServiceFactory, ServiceContext } from './service-context.js';
 
 /** WAMP over WebSocket at a path: the same options and auth as a standalone websocket transport. */
-export const websocketPath: PathServiceFactory<WebSocketPathConfig> = (service, context) => {
+export const websocketPath: PathServiceFactory<WebSocketPathConfig> = async (service, context) => {
   const cookies = service.cookieAuth === undefined ? undefined
-    : cookieAuth(service.cookieAuth, service.options, { transport: context.listener.id, path: context.path }, context.metrics, context.log.child({ part: 'cookie' }), sharedMemoryCookiePath(context.dataDir, context.where));
-  const gate = context.auth.gate(service.auth, context.where, cookies && { method: cookies.signIn.method(), observer: cookies.signIn });
-  const { wamp1, ...transportOptions } = service.options;
-  // One object for every connection's sessions (a SessionSeries keeps it).
-  const attachOptions = { helloTimeoutMs: service.options.openHandshakeTimeout, sessionSeries: true };
-  const ws = new WebSocketService(
-    (peer) => context.router.attach(peer, gate, attachOptions),
-    {
-      ...transportOptions,
-      codecs: service.serializers.map(codecByName),
-      clientAddress: context.clientAddress,
-      maxNestingDepth: context.config.maxNestingDepth,
-      ...(wamp1 === undefined ? {} : { wamp1Door: wamp1Door(service, context) }),
-      ...(cookies === undefined ? {} : { cookies: cookies.cookies }),
-    },
-    context.log,
-    context.metrics,
-  );
+    : cookieAuth(service.cookieAuth, service.options, context.cookieJars, context.where, { transport: context.listener.id, path: context.path }, context.log.child({ part: 'cookie' }));
+  let ws: WebSocketService;
+  try {
+    const gate = context.auth.gate(service.auth, context.where, cookies && { method: cookies.signIn.method(), observer: cookies.signIn });
+    const { wamp1, ...transportOptions } = service.options;
+    // One object for every connection's sessions (a SessionSeries keeps it).
+    const attachOptions = { helloTimeoutMs: service.options.openHandshakeTimeout, sessionSeries: true };
+    ws = new WebSocketService(
+      (peer) => context.router.attach(peer, gate, attachOptions),
+      {
+        ...transportOptions,
+        codecs: service.serializers.map(codecByName),
+        clientAddress: context.clientAddress,
+        maxNestingDepth: context.config.maxNestingDepth,
+        ...(wamp1 === undefined ? {} : { wamp1Door: wamp1Door(service, context) }),
+        ...(cookies === undefined ? {} : { cookies: cookies.cookies }),
+      },
+      context.log,
+      context.metrics,
+    );
+  } catch (error) {
+    // A handler that is not built holds no jar: the one it would replace keeps its own.
+    await cookies?.close();
+    throw error;
+  }
   return {
     // Any page may connect from its own origin unless allowed_origins narrows it: that decides, not the Host.
     hostCheck: 'none',

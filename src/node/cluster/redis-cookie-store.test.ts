@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { skipWithoutDebian } from '../../../test/support/debian.js';
+import { documentedAclRules, RunningRedis } from '../../../test/support/redis-server.js';
+import { waitFor } from '../../../test/support/wait.js';
+import type { CookieEntry, CookieStore } from '../../auth/cookie/store.js';
+import type { ClusterConfig } from '../../config/model.js';
+import { MetricsRegistry } from '../../metrics/registry.js';
+import { silentLogger } from '../../router/log.js';
+import { redisCookieStores } from './redis-cookie-store.js';
+
+const skip = skipWithoutDebian('redis-server');
+let redis: RunningRedis | undefined;
+let prefixes = 0;
+before(async () => {
+  if (!skip) redis = await RunningRedis.start();
+});
+after(() => redis?.stop());
+
+const binding = (authid: string) => ({ authid, authrole: 'user', authmethod: 'wampcra', realm: 'realm1' });
+const entry = (authid: string, expires: number): CookieEntry => ({ expires, binding: binding(authid) });
+const name = 'web:/ws';
+
+/** Nodes of one cluster (their own prefix on the one Redis): each opens the path's store over its own connection. */
+function cluster(commandTimeoutMs = 2_000, url = redis!.url, prefix = `cookies${++prefixes}`) {
+  const config: ClusterConfig = { redis: { url }, prefix, maxPendingBytes: 1 << 20, commandTimeoutMs, heartbeatMs: 1_000, leaseMs: 3_000 };
+  const nodes: (() => Promise<void>)[] = [];
+  return {
+    config,
+    node(maxEntries = 10, onEvicted = () => {}): CookieStore {
+      const stores = redisCookieStores(config, `n${nodes.length + 1}`, silentLogger, new MetricsRegistry());
+      nodes.push(stores.closeClusterStores!);
+      return stores.clusterStore!(name, maxEntries, onEvicted);
+    },
+    close: () => Promise.all(nodes.map((close) => close())),
+  };
+}
+
+/** Reads until `check` holds (each node writes on its own connection), at most 50 times. */
+async function readUntil(store: CookieStore, key: string, now: number, check: (read: CookieEntry | undefined) => boolean): Promise<CookieEntry | undefined> {
+  let read = await store.get(key, now);
+  for (let i = 0; i < 50 && !check(read); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    read = await store.get(key, now);
+  }
+  return read;
+}
+
+describe('the cookie store in Redis', { skip }, () => {
+  it('a cookie bound on one node is read on another; a logout on that one forgets it for both; an expired one reads as absent', async () => {
+    const nodes = cluster();
+    const [a, b] = [nodes.node(), nodes.node()];
+    a.put('k1', entry('joe', Date.now() + 60_000), Date.now());
+    assert.equal((await readUntil(b, 'k1', Date.now(), (read) => read !== undefined))?.binding.authid, 'joe');
+    assert.equal(await b.get('k1', Date.now() + 61_000), undefined, 'past its expiry');
+    b.forget('k1');
+    assert.equal(await readUntil(a, 'k1', Date.now(), (read) => read === undefined), undefined);
+    await nodes.close();
+  });
+
+  it('holds at most max_entries: a full store drops the oldest, counted as evicted; Redis forgets each entry with its cookie', async () => {
+    let told = 0;
+    const nodes = cluster();
+    const store = nodes.node(2, () => told++);
+    const now = Date.now();
+    store.put('old', entry('a', now + 10_000), now);
+    store.put('mid', entry('b', now + 20_000), now);
+    store.put('new', entry('c', now + 30_000), now);
+    await readUntil(store, 'new', now, (read) => read !== undefined);
+    await waitFor(() => store.evicted === 1, 'the eviction counted');
+    assert.equal(told, 1);
+    assert.equal(store.size, 2);
+    assert.equal(await store.get('old', now), undefined);
+    assert.equal((await store.get('mid', now))?.binding.authid, 'b');
+    const inspector = new Redis(redis!.url);
+    try {
+      const ttl = await inspector.pttl(`${nodes.config.prefix}:cookies:${name}:e:new`);
+      assert.ok(ttl > 20_000 && ttl <= 30_000, `expires with the cookie: ${ttl} ms`);
+      assert.equal(await inspector.zcard(`${nodes.config.prefix}:cookies:${name}:order`), 2);
+    } finally {
+      inspector.disconnect();
+    }
+    await nodes.close();
+  });
+
+  it('while Redis does not answer: a read rejects, and a logout is written once it answers (the node reads it as forgotten meanwhile)', async () => {
+    const nodes = cluster(300);
+    const store = nodes.node();
+    const now = Date.now();
+    store.put('k1', entry('joe', now + 60_000), now);
+    await readUntil(store, 'k1', now, (read) => read !== undefined);
+    redis!.pause();
+    try {
+      await assert.rejects(async () => store.get('k1', now));
+      store.forget('k1');
+      await new Promise((resolve) => setTimeout(resolve, 700)); // the forget times out and waits
+      assert.equal(await store.get('k1', now), undefined, 'this node reads it as forgotten');
+    } finally {
+      redis!.resume();
+    }
+    const inspector = new Redis(redis!.url);
+    try {
+      const entryKey = `${nodes.config.prefix}:cookies:${name}:e:k1`;
+      for (let i = 0; i < 100 && (await inspector.exists(entryKey)) === 1; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(await inspector.exists(entryKey), 0, 'the logout reached Redis');
+    } finally {
+      inspector.disconnect();
+    }
+    await nodes.close();
+  });
+
+  it('works with the permissions docs/cluster.md gives the nodes\' Redis user (ACL)', async () => {
+    const admin = new Redis(redis!.url);
+    try {
+      await admin.acl('SETUSER', 'junction', ...documentedAclRules().map((rule) => rule.replace('>PASSWORD', '>documented')));
+    } finally {
+      admin.disconnect();
+    }
+    // The documented rules name the default prefix's keys.
+    const nodes = cluster(2_000, `redis://junction:documented@127.0.0.1:${redis!.port}/0`, 'junction');
+    let told = 0;
+    const store = nodes.node(1, () => told++);
+    const now = Date.now();
+    store.put('k1', entry('joe', now + 60_000), now);
+    store.put('k2', entry('ann', now + 60_000), now);
+    assert.equal((await readUntil(store, 'k2', now, (read) => read !== undefined))?.binding.authid, 'ann');
+    assert.equal(told, 1, 'the oldest was evicted');
+    store.forget('k2');
+    assert.equal(await readUntil(store, 'k2', now, (read) => read === undefined), undefined);
+    await nodes.close();
+  });
+});

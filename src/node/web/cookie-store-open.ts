@@ -1,0 +1,86 @@
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { CookieSignIn } from '../../auth/cookie/cookie-sign-in.js';
+import { importCrossbarCookies } from '../../auth/cookie/crossbar-file.js';
+import { FileCookieStore } from '../../auth/cookie/file-store.js';
+import { MemoryCookieStore, type CookieStore } from '../../auth/cookie/store.js';
+import type { CookieAuthConfig } from '../../config/model.js';
+import type { MetricsRegistry } from '../../metrics/registry.js';
+import type { Logger } from '../../router/log.js';
+import { makeDataDirectory } from '../data-dir.js';
+import { StartupError } from '../startup-errors.js';
+
+/** Where a path's memory store lives when this process does not keep it itself. */
+export type SharedMemoryStore =
+  /** `--workers`: an lmdb folder the workers of one parent share. */
+  | { kind: 'workers'; path: string }
+  /** A Redis cluster: every node's path with this name shares it. */
+  | { kind: 'cluster'; open(maxEntries: number, onEvicted: () => void): CookieStore };
+
+/**
+ * The store of a path: a file store's lmdb folder beside the config; a memory store in this
+ * process, unless it is shared (`shared`) by the workers of `--workers` or the nodes of a cluster.
+ */
+export function openStore(config: CookieAuthConfig, log: Logger, shared: SharedMemoryStore | undefined, onEvicted: () => void): CookieStore {
+  if (config.store.type === 'file') {
+    storeFolder(config.store.path, 'cookie.store.filename (relative to the config folder)');
+    const store = new FileCookieStore(config.store.path, config.maxEntries, log, onEvicted);
+    if (config.store.crossbarFile !== undefined) importCrossbarCookies(store, config.store.crossbarFile, log, Date.now());
+    return store;
+  }
+  if (shared?.kind === 'cluster') return shared.open(config.maxEntries, onEvicted);
+  if (shared?.kind === 'workers') {
+    makeDataDirectory(dirname(shared.path));
+    storeFolder(shared.path, '--data-dir');
+    return new FileCookieStore(shared.path, config.maxEntries, log, onEvicted);
+  }
+  return new MemoryCookieStore(config.maxEntries, onEvicted);
+}
+
+/**
+ * Makes the lmdb store's folder itself, in a folder that must exist: lmdb would make missing
+ * parents with a recursive mkdir, which retries forever where it cannot (under /proc).
+ */
+function storeFolder(path: string, setting: string): void {
+  try {
+    mkdirSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && statSync(path).isDirectory()) return;
+    throw new StartupError('cookie_store_unusable', `cannot create the cookie store folder ${path}: ${code === 'ENOENT' ? 'its parent folder does not exist' : code}; choose another place with ${setting}`);
+  }
+}
+
+/** How often at most the store's overflow is logged (every eviction is counted). */
+const evictionWarningIntervalMs = 60_000;
+
+/** Warns, at most once a minute, that the store's bound (`maxEntries()`, which a reload may change) dropped live cookies. */
+export function evictionWarning(log: Logger, maxEntries: () => number): () => void {
+  let last = -Infinity;
+  let since = 0;
+  return () => {
+    since++;
+    const now = Date.now();
+    if (now - last < evictionWarningIntervalMs) return;
+    log.warn({ evicted: since, maxEntries: maxEntries() },
+      'the cookie store is full (cookie.max_entries): the oldest bound cookies are dropped and their browsers sign in with their other methods (logged at most once a minute)');
+    last = now;
+    since = 0;
+  };
+}
+
+export function meterCookies(signIn: CookieSignIn, registry: MetricsRegistry, labels: { transport: string; path: string }): () => void {
+  const skipped = registry.counter('junction_cookie_skipped_total',
+    'HELLOs listing "cookie" that were not signed in by cookie (the client\'s other methods were tried), by transport, path and reason (no_cookie, unknown, cross_site, other_realm, logged_out, store_unavailable)');
+  const bindings = registry.counter('junction_cookie_bindings_total', 'Cookies bound to a sign-in by another method, by transport and path');
+  const logouts = registry.counter('junction_cookie_logouts_total', 'Cookies forgotten by a wamp.close.logout GOODBYE, by transport and path');
+  const entries = registry.gauge('junction_cookie_store_entries', 'Bound cookies in the store, by transport and path');
+  const evicted = registry.counter('junction_cookie_store_evicted_total', 'Live bound cookies dropped because the store was at max_entries, by transport and path');
+  return registry.collect(() => {
+    bindings.setTotal(signIn.bindings, labels);
+    logouts.setTotal(signIn.logouts, labels);
+    for (const [reason, count] of signIn.skipped) skipped.setTotal(count, { ...labels, reason });
+    entries.set(signIn.storeSize, labels);
+    evicted.setTotal(signIn.evicted, labels);
+  });
+}
