@@ -18,6 +18,12 @@ export interface FeedEntry {
   topic: string;
   publication: number;
   body: string;
+  /**
+   * Its id in the feed (Redis), given by the feed at its first append and kept with it in the
+   * holder's outbox: an entry handed back with it is recognized when the feed, or another holder,
+   * has it already.
+   */
+  feedId?: string;
 }
 
 /** What the feed holds at most while no holder takes it: beyond either, appends are refused. */

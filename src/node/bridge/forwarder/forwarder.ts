@@ -180,7 +180,9 @@ async function handBack(config: ForwarderComponentConfig, context: ComponentCont
         const ref = { url: queue.url, topic: queue.topic, seq };
         const message = outbox.get(ref);
         if (!message) continue;
-        const refused = await feed.append({ url: message.url, topic: message.topic, publication: message.publication, body: message.body });
+        const { url, topic, publication, body, feedId } = message;
+        // With its id the feed skips it if it has it already (its removal did not run when this node lost the lease) or another holder does.
+        const refused = await feed.append({ url, topic, publication, body, ...(feedId === undefined ? {} : { feedId }) });
         if (refused !== undefined) {
           log.warn({ url: urlForLog(queue.url), topic: queue.topic, reason: refused }, 'could not hand the rest of a queue back to the cluster\'s feed; it stays in this node\'s outbox');
           break;

@@ -26,6 +26,8 @@ export interface OutboxMessage {
   publication: number;
   /** The exact request body, as sent (and signed). */
   body: string;
+  /** Its entry's id in the cluster's feed, when it came from one: handed back with it (forwarder.ts handBack). */
+  feedId?: string;
   /** When the event arrived (ms since the epoch). */
   createdAt: number;
   /** Failed attempts so far. */

@@ -58,6 +58,8 @@ export interface ForwardEvent {
   topic: string;
   publication: number;
   body: string;
+  /** Its entry's id in the cluster's feed (leased-feed.ts FeedEntry), kept in the outbox with it. */
+  feedId?: string;
 }
 
 /** One queue in the status answer. */
