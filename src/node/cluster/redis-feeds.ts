@@ -28,7 +28,7 @@ export interface RedisFeedsOptions {
  * `taken:NODE` once removed by the holder NODE, which stored it): within it, an append sent again
  * and an entry handed back that the feed or another holder already has are recognized and skipped.
  * An append is sent again within seconds, and a holder cut off hands its outbox back as soon as it
- * reaches Redis again; each record costs Redis about 150 bytes for this long.
+ * reaches Redis again. Each record takes Redis about 230 bytes (bench/feed-appends.mjs).
  */
 export const ENTRY_RECORD_MS = 120_000;
 
