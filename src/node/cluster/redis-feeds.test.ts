@@ -203,20 +203,26 @@ describe('Redis feeds: no entry twice when a connection is replaced with a comma
     assert.equal(await inspector.get('resent:feed-bytes:f'), '0', 'the feed counts no bytes it does not hold');
   });
 
-  it('a batch stored whose removal went unanswered, the lease moved: handed back, it is recognized as the feed\'s and taken once', async () => {
-    const [a, b] = [proxied('moved'), direct('moved', 'b')];
+  /** Node a (through the proxy) holds the lease and is storing 1, appended by node b, until `storing.open()`. */
+  async function aStoringOne(prefix: string): Promise<{ a: RedisFeeds; onA: ReturnType<typeof outboxHolder>; storing: ReturnType<typeof gate>; feedOfB: LeasedFeed }> {
+    const [a, b] = [proxied(prefix), direct(prefix, 'b')];
     await a.ready();
     await b.ready();
-    const feedOfA = a.feed('f', limits);
+    const feed = a.feed('f', limits);
     const storing = gate();
-    const onA = outboxHolder(feedOfA, storing.opened);
-    feedOfA.run(onA.holder);
+    const onA = outboxHolder(feed, storing.opened);
+    feed.run(onA.holder);
     await waitFor(() => onA.granted === 1, 'a holds the lease', 5_000);
     const feedOfB = b.feed('f', limits);
-    const onB = outboxHolder(feedOfB);
-    feedOfB.run(onB.holder);
     assert.equal(await feedOfB.append(entry(1)), undefined);
     await waitFor(() => onA.takes === 1, 'a is storing 1', 5_000);
+    return { a, onA, storing, feedOfB };
+  }
+
+  it('a batch stored whose removal went unanswered, the lease moved: handed back, it is recognized as the feed\'s and taken once', async () => {
+    const { onA, storing, feedOfB } = await aStoringOne('moved');
+    const onB = outboxHolder(feedOfB);
+    feedOfB.run(onB.holder);
     assert.equal(proxy.freeze(/moved:lease:f/), 1, 'a\'s connection frozen');
     storing.open(); // stored in a's outbox: its removal goes into the frozen connection
     await inspector.del('moved:lease:f'); // a's lease runs out while it cannot renew it
@@ -227,16 +233,7 @@ describe('Redis feeds: no entry twice when a connection is replaced with a comma
   });
 
   it('a batch stored whose removal went unanswered, the lease lost and taken again by the same node: not read again', async () => {
-    const [a, appender] = [proxied('retaken'), direct('retaken', 'b')];
-    await a.ready();
-    await appender.ready();
-    const feed = a.feed('f', limits);
-    const storing = gate();
-    const onA = outboxHolder(feed, storing.opened);
-    feed.run(onA.holder);
-    await waitFor(() => onA.granted === 1, 'a holds the lease', 5_000);
-    assert.equal(await appender.feed('f', limits).append(entry(1)), undefined);
-    await waitFor(() => onA.takes === 1, 'a is storing 1', 5_000);
+    const { onA, storing } = await aStoringOne('retaken');
     assert.equal(proxy.freeze(/retaken:lease:f/), 1, 'a\'s connection frozen');
     storing.open();
     await inspector.del('retaken:lease:f');
@@ -248,22 +245,12 @@ describe('Redis feeds: no entry twice when a connection is replaced with a comma
   });
 
   it('a removal whose answer was lost, sent again, counts its bytes off the feed once', async () => {
-    const [a, appender] = [proxied('removed'), direct('removed', 'b')];
-    await a.ready();
-    await appender.ready();
-    const feed = a.feed('f', limits);
-    const storing = gate();
-    const onA = outboxHolder(feed, storing.opened);
-    feed.run(onA.holder);
-    await waitFor(() => onA.granted === 1, 'a holds the lease', 5_000);
-    const appending = appender.feed('f', limits);
-    assert.equal(await appending.append(entry(1)), undefined);
-    await waitFor(() => onA.takes === 1, 'a is storing 1', 5_000);
+    const { a, onA, storing, feedOfB } = await aStoringOne('removed');
     assert.equal(proxy.holdAnswers(/removed:lease:f/), 1, 'a\'s connection: commands reach Redis, answers do not come back');
     storing.open(); // the removal runs, its answer is lost: sent again on the new connection
     await waitFor(() => a.degraded !== undefined, 'a knows its connection stalled', 5_000);
     await waitFor(() => a.degraded === undefined, 'a new connection', 5_000);
-    assert.equal(await appending.append(entry(2)), undefined);
+    assert.equal(await feedOfB.append(entry(2)), undefined);
     await waitFor(() => onA.outbox.length === 2, 'a takes 2', 5_000);
     await eventually(async () => ((await inspector.xlen('removed:feed:f')) === 0 ? true : undefined), 'both removed');
     assert.equal(await inspector.get('removed:feed-bytes:f'), '0', 'the feed counts no bytes it does not hold');
