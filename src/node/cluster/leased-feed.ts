@@ -18,12 +18,18 @@ export interface FeedEntry {
   topic: string;
   publication: number;
   body: string;
-  /**
-   * Its id in the feed (Redis), given by the feed at its first append and kept with it in the
-   * holder's outbox: an entry handed back with it is recognized when the feed, or another holder,
-   * has it already.
-   */
-  feedId?: string;
+  /** Where it was in the feed (Redis), kept with it in the holder's outbox: see FeedPlace. */
+  feed?: FeedPlace;
+}
+
+/**
+ * An entry's id in the feed (Redis), given at its first append, and the lease ("node#token") under
+ * which a holder took it: handed back with them, the entry is recognized when the feed, or
+ * another holder, has it already.
+ */
+export interface FeedPlace {
+  id: string;
+  takenUnder?: string;
 }
 
 /** What the feed holds at most while no holder takes it: beyond either, appends are refused. */

@@ -203,6 +203,33 @@ describe('Redis feeds: no entry twice when a connection is replaced with a comma
     assert.equal(await inspector.get('resent:feed-bytes:f'), '0', 'the feed counts no bytes it does not hold');
   });
 
+  it('an outbox handed back by its node started again under another name: what it took is taken again, once', async () => {
+    const a = direct('restarted', 'a');
+    await a.ready();
+    const feedOfA = a.feed('f', limits);
+    const onA = outboxHolder(feedOfA);
+    feedOfA.run(onA.holder);
+    await waitFor(() => onA.granted === 1, 'a holds the lease', 5_000);
+    assert.equal(await feedOfA.append(entry(1)), undefined);
+    await eventually(async () => (onA.outbox.length === 1 && (await inspector.xlen('restarted:feed:f')) === 0 ? true : undefined), 'a stored 1 and removed it from the feed');
+    a.vanish(); // dies with 1 in its outbox
+    nodes.splice(nodes.indexOf(a), 1);
+    const b = direct('restarted', 'b');
+    const feedOfB = b.feed('f', limits);
+    const onB = outboxHolder(feedOfB);
+    feedOfB.run(onB.holder);
+    await waitFor(() => onB.granted === 1, 'b takes the lease once a\'s runs out', 5_000);
+    // a's disk, under a name of its own (node_id left out: a new suffix at each start).
+    const again = direct('restarted', 'a-again');
+    const feedOfAgain = again.feed('f', limits);
+    const onAgain = outboxHolder(feedOfAgain);
+    onAgain.outbox.push(...onA.outbox);
+    feedOfAgain.run(onAgain.holder);
+    await waitFor(() => onAgain.handedBack === 1 && onB.outbox.length === 1, 'a hands 1 back, and b takes it', 5_000);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // a second 1 would be taken now
+    assert.deepEqual(publications([...onAgain.outbox, ...onB.outbox]), [1], 'held once, by b');
+  });
+
   /** Node a (through the proxy) holds the lease and is storing 1, appended by node b, until `storing.open()`. */
   async function aStoringOne(prefix: string): Promise<{ a: RedisFeeds; onA: ReturnType<typeof outboxHolder>; storing: ReturnType<typeof gate>; feedOfB: LeasedFeed }> {
     const [a, b] = [proxied(prefix), direct(prefix, 'b')];

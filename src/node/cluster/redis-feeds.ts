@@ -24,9 +24,10 @@ export interface RedisFeedsOptions {
 }
 
 /**
- * How long Redis keeps an entry's record (`PREFIX:feed-entry:NAME:ID`: `feed` once appended,
- * `taken:NODE` once removed by the holder NODE, which stored it): within it, an append sent again
- * and an entry handed back that the feed or another holder already has are recognized and skipped.
+ * How long Redis keeps an entry's record (`PREFIX:feed-entry:NAME:ID`: `feed` once appended, and
+ * once removed, the lease `node#token` under which its holder took it into its outbox): within
+ * it, an append sent again and an entry handed back that the feed or another holder already has
+ * are recognized and skipped.
  * An append is sent again within seconds, and a holder cut off hands its outbox back as soon as it
  * reaches Redis again. Each record takes Redis about 230 bytes (bench/feed-appends.mjs).
  */
@@ -34,9 +35,9 @@ export const ENTRY_RECORD_MS = 120_000;
 
 /**
  * KEYS: stream, its byte count, the entry's record. ARGV: message limit, byte limit, entry bytes,
- * entry, record ms, the record that lets the entry in again ('taken:NODE' when NODE hands it back,
- * '' for a new one). Returns 'ok' (also when the feed or another holder has it already) or why it
- * is full.
+ * entry, record ms, the record that lets the entry in again (the lease under which the outbox
+ * handing it back took it; '' for a new one). Returns 'ok' (also when the feed or another holder
+ * has it already) or why it is full.
  */
 const appendScript = `
 local record = redis.call('GET', KEYS[3])
@@ -64,11 +65,11 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`;
 
 /**
- * KEYS: lease, stream, its byte count, each entry's record. ARGV: holder value, 'taken:NODE',
- * record ms, then each entry's stream id and bytes. Removes entries the holder stored, only while
- * the lease is still its own (the fencing check): a holder that lost its lease removes nothing,
- * and the next holder reads those entries again. Each entry removed is recorded as the holder's;
- * one already removed (this removal sent again) counts no bytes twice.
+ * KEYS: lease, stream, its byte count, each entry's record. ARGV: holder value, the lease they were
+ * taken under, record ms, then each entry's stream id and bytes. Removes entries the holder
+ * stored, only while the lease is still its own (the fencing check): a holder that lost its lease
+ * removes nothing, and the next holder reads those entries again. Each entry removed is recorded
+ * as taken under that lease; one already removed (this removal sent again) counts no bytes twice.
  */
 const ackScript = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
@@ -223,15 +224,16 @@ export class RedisFeeds implements ClusterFeeds, FeedsConnection {
 
 /** A batch the holder stored whose removal from the stream is not known to have run. */
 interface StoredBatch {
-  rows: { id: string; feedId: string; bytes: number }[];
+  /** Each entry's id in the stream and in the feed (FeedPlace), and its bytes. */
+  rows: { id: string; entry: string; bytes: number }[];
+  /** The lease it was taken under (FeedPlace). */
+  takenUnder: string;
   /** How many times the outbox had been handed back when it was stored. */
   handbacks: number;
 }
 
 class RedisFeed implements LeasedFeed {
   private readonly keys: { stream: string; bytes: string; lease: string; fence: string; entries: string };
-  /** The record of an entry this node's holder removed from the stream (ackScript), which lets it be handed back. */
-  private readonly takenHere: string;
   private holder: FeedHolder | undefined;
   /** "node#token" while this node holds the lease. */
   private held: string | undefined;
@@ -254,16 +256,16 @@ class RedisFeed implements LeasedFeed {
     private readonly options: RedisFeedsOptions, private readonly onClosed: () => void) {
     const key = (kind: string): string => `${options.prefix}:${kind}:${name}`;
     this.keys = { stream: key('feed'), bytes: key('feed-bytes'), lease: key('lease'), fence: key('fence'), entries: key('feed-entry') };
-    this.takenHere = `taken:${options.nodeId}`;
   }
 
   async append(entry: FeedEntry): Promise<string | undefined> {
     if (this.closed) return `"${this.name}" is stopping`;
     const { connection, redis } = this.line;
     const order = this.line.nextAppend();
-    // An entry that has an id comes back from a holder's outbox: Redis takes it again only if it is recorded as this node's.
-    const readmitted = entry.feedId === undefined ? '' : this.takenHere;
-    const identified = entry.feedId === undefined ? { ...entry, feedId: `${this.line.appender}.${order}` } : entry;
+    // An entry with a place comes back from a holder's outbox: Redis takes it again only if it is recorded as taken by that outbox.
+    const id = entry.feed?.id ?? `${this.line.appender}.${order}`;
+    const readmitted = entry.feed?.takenUnder ?? '';
+    const placed: FeedEntry = { ...entry, feed: { id } };
     const bytes = entryBytes(entry);
     for (let attempt = 1; ; attempt++) {
       const unusable = await this.waitForConnection(order, bytes);
@@ -271,7 +273,7 @@ class RedisFeed implements LeasedFeed {
       const generation = connection.generation;
       try {
         const answer = String(await connection.command('append', () => redis.eval(appendScript, 3, this.keys.stream, this.keys.bytes,
-          this.record(identified.feedId!), this.limits.messages, this.limits.bytes, bytes, JSON.stringify(identified), ENTRY_RECORD_MS, readmitted)));
+          this.record(id), this.limits.messages, this.limits.bytes, bytes, JSON.stringify(placed), ENTRY_RECORD_MS, readmitted)));
         return this.refusal(answer);
       } catch (error) {
         if (!isCommandTimeout(error) || attempt === APPEND_ATTEMPTS) return `Redis did not take it into the cluster's feed: ${(error as Error).message}`;
@@ -447,7 +449,8 @@ class RedisFeed implements LeasedFeed {
         }
         const entries = rows.map(([id, fields]) => {
           const entry = JSON.parse(fields[1]!) as FeedEntry;
-          entry.feedId ??= `stream-${id}`; // appended by an older version, without an id: its place in the stream names it
+          // Appended by an older version, without an id: its place in the stream names it.
+          entry.feed = { id: entry.feed?.id ?? `stream-${id}`, takenUnder: held };
           return entry;
         });
         const holder = this.holder!;
@@ -461,8 +464,8 @@ class RedisFeed implements LeasedFeed {
           await sleep(RETRY_MS); // the holder could not store them (logged): they stay in the feed
           continue;
         }
-        const stored = rows.map(([id], index) => ({ id, feedId: entries[index]!.feedId!, bytes: entryBytes(entries[index]!) }));
-        this.unremoved = { rows: stored, handbacks: this.handbacks };
+        const stored = rows.map(([id], index) => ({ id, entry: entries[index]!.feed!.id, bytes: entryBytes(entries[index]!) }));
+        this.unremoved = { rows: stored, takenUnder: held, handbacks: this.handbacks };
       }
     } finally {
       this.pulling = false;
@@ -478,8 +481,8 @@ class RedisFeed implements LeasedFeed {
     const { connection, redis } = this.line;
     try {
       const removed = await connection.command('remove', () => redis.eval(ackScript, 3 + batch.rows.length,
-        this.keys.lease, this.keys.stream, this.keys.bytes, ...batch.rows.map((row) => this.record(row.feedId)),
-        held, this.takenHere, ENTRY_RECORD_MS, ...batch.rows.flatMap((row) => [row.id, row.bytes])));
+        this.keys.lease, this.keys.stream, this.keys.bytes, ...batch.rows.map((row) => this.record(row.entry)),
+        held, batch.takenUnder, ENTRY_RECORD_MS, ...batch.rows.flatMap((row) => [row.id, row.bytes])));
       if (removed === 1) return true;
       this.lose('another node holds the lease now');
     } catch {
@@ -489,8 +492,8 @@ class RedisFeed implements LeasedFeed {
   }
 
   /** The key of an entry's record (ENTRY_RECORD_MS). */
-  private record(feedId: string): string {
-    return `${this.keys.entries}:${feedId}`;
+  private record(entry: string): string {
+    return `${this.keys.entries}:${entry}`;
   }
 }
 

@@ -179,9 +179,9 @@ export async function handBack(feed: LeasedFeed, outboxAt: { directory: string; 
         const ref = { url: queue.url, topic: queue.topic, seq };
         const message = outbox.get(ref);
         if (!message) continue;
-        const { url, topic, publication, body, feedId } = message;
-        // With its id the feed skips it if it has it already (its removal did not run when this node lost the lease) or another holder does.
-        const refused = await feed.append({ url, topic, publication, body, ...(feedId === undefined ? {} : { feedId }) });
+        const { url, topic, publication, body, feed: place } = message;
+        // With its place the feed skips it if it has it already (its removal did not run when this node lost the lease) or another holder does.
+        const refused = await feed.append({ url, topic, publication, body, ...(place === undefined ? {} : { feed: place }) });
         if (refused !== undefined) {
           log.warn({ url: urlForLog(queue.url), topic: queue.topic, reason: refused }, 'could not hand the rest of a queue back to the cluster\'s feed; it stays in this node\'s outbox');
           break;
