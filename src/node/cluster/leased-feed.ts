@@ -42,7 +42,10 @@ export interface FeedLimits {
 export interface FeedHolder {
   /** This node now holds the lease: get ready to take entries (open the outbox). */
   granted(): Promise<void>;
-  /** Entries of the feed, oldest first: resolves once they are stored; they then leave the feed. */
+  /**
+   * Entries of the feed, oldest first: resolves once they are stored; they then leave the feed.
+   * An entry's `feed` (Redis) is stored with it, and given back with it by heldElsewhere.
+   */
   take(entries: FeedEntry[]): Promise<void>;
   /** This node no longer holds the lease (it lost it, or the feed is closing): stop delivering. */
   lost(): Promise<void>;
