@@ -231,7 +231,7 @@ describe('Redis feeds: no entry twice when a connection is replaced with a comma
   });
 
   /** Node a (through the proxy) holds the lease and is storing 1, appended by node b, until `storing.open()`. */
-  async function aStoringOne(prefix: string): Promise<{ a: RedisFeeds; onA: ReturnType<typeof outboxHolder>; storing: ReturnType<typeof gate>; feedOfB: LeasedFeed }> {
+  async function aStoringOne(prefix: string): Promise<{ a: RedisFeeds; onA: ReturnType<typeof outboxHolder>; storing: ReturnType<typeof gate>; b: RedisFeeds; feedOfB: LeasedFeed }> {
     const [a, b] = [proxied(prefix), direct(prefix, 'b')];
     await a.ready();
     await b.ready();
@@ -243,7 +243,7 @@ describe('Redis feeds: no entry twice when a connection is replaced with a comma
     const feedOfB = b.feed('f', limits);
     assert.equal(await feedOfB.append(entry(1)), undefined);
     await waitFor(() => onA.takes === 1, 'a is storing 1', 5_000);
-    return { a, onA, storing, feedOfB };
+    return { a, onA, storing, b, feedOfB };
   }
 
   it('a batch stored whose removal went unanswered, the lease moved: handed back, it is recognized as the feed\'s and taken once', async () => {
@@ -269,6 +269,26 @@ describe('Redis feeds: no entry twice when a connection is replaced with a comma
     await new Promise((resolve) => setTimeout(resolve, 200)); // 1 read again would be taken now
     assert.deepEqual(publications(onA.outbox), [1], 'taken once');
     assert.equal(onA.handedBack, 0, 'no other node held the lease');
+  });
+
+  it('a batch stored while its holder, cut off and the lease moved, was already asked to hand its outbox back: read again, not lost', async () => {
+    const { a, onA, storing, b, feedOfB } = await aStoringOne('raced');
+    assert.equal(proxy.freeze(/raced:lease:f/), 1, 'a\'s connection frozen');
+    await inspector.del('raced:lease:f');
+    const onB = outboxHolder(feedOfB, new Promise(() => {})); // b reads 1 and never stores it
+    feedOfB.run(onB.holder);
+    await waitFor(() => onB.granted === 1 && onB.takes === 1, 'b takes the lease, and reads 1', 5_000);
+    await waitFor(() => a.degraded !== undefined, 'a knows its connection stalled', 5_000);
+    await waitFor(() => a.degraded === undefined, 'a new connection', 5_000);
+    // a finds the lease b's (its tries every 200 ms): the handback is asked for, and waits behind the storing of 1.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    storing.open(); // 1 stored, then handed back: the feed still has it, so it leaves a's outbox
+    await waitFor(() => onA.handedBack === 1 && onA.outbox.length === 0, 'a hands 1 back: the feed has it', 5_000);
+    b.vanish();
+    nodes.splice(nodes.indexOf(b), 1);
+    await waitFor(() => onA.granted === 2, 'a takes the lease again once b\'s runs out', 5_000);
+    await waitFor(() => onA.outbox.length === 1, 'a reads 1 again', 5_000);
+    assert.deepEqual(publications(onA.outbox), [1]);
   });
 
   it('a removal whose answer was lost, sent again, counts its bytes off the feed once', async () => {

@@ -454,6 +454,8 @@ class RedisFeed implements LeasedFeed {
           return entry;
         });
         const holder = this.holder!;
+        // A handback asked for while the holder stores them runs after it and sees them: counted from now.
+        const handbacks = this.handbacks;
         let taken = false;
         await this.step(async () => {
           if (this.held !== held) return; // lost meanwhile: the next holder reads them
@@ -465,7 +467,7 @@ class RedisFeed implements LeasedFeed {
           continue;
         }
         const stored = rows.map(([id], index) => ({ id, entry: entries[index]!.feed!.id, bytes: entryBytes(entries[index]!) }));
-        this.unremoved = { rows: stored, takenUnder: held, handbacks: this.handbacks };
+        this.unremoved = { rows: stored, takenUnder: held, handbacks };
       }
     } finally {
       this.pulling = false;
