@@ -27,11 +27,11 @@ export interface RedisFeedsOptions {
  * How long Redis keeps an entry's record (`PREFIX:feed-entry:NAME:ID`: `feed` once appended, and
  * once removed, the lease `node#token` under which its holder took it into its outbox): within
  * it, an append sent again and an entry handed back that the feed or another holder already has
- * are recognized and skipped.
- * An append is sent again within seconds, and a holder cut off hands its outbox back as soon as it
- * reaches Redis again. Each record takes Redis about 230 bytes (bench/feed-appends.mjs).
+ * are recognized and skipped. An append is sent again within seconds, and a holder cut off hands
+ * its outbox back as soon as it reaches Redis again. Each record takes Redis about 230 bytes
+ * (bench/feed-appends.mjs).
  */
-export const ENTRY_RECORD_MS = 120_000;
+const ENTRY_RECORD_MS = 120_000;
 
 /**
  * KEYS: stream, its byte count, the entry's record. ARGV: message limit, byte limit, entry bytes,
