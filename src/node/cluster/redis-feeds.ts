@@ -24,12 +24,12 @@ export interface RedisFeedsOptions {
 }
 
 /**
- * How long Redis keeps an entry's record (`PREFIX:feed-entry:NAME:ID`: `feed` once appended, and
- * once removed, the lease `node#token` under which its holder took it into its outbox): within
- * it, an append sent again and an entry handed back that the feed or another holder already has
- * are recognized and skipped. An append is sent again within seconds, and a holder cut off hands
- * its outbox back as soon as it reaches Redis again. Each record takes Redis about 230 bytes
- * (bench/feed-appends.mjs).
+ * How long Redis keeps an entry's record at least (`PREFIX:feed-entry:NAME:ID`: `feed` once
+ * appended, and once removed, the lease `node#token` under which its holder took it into its
+ * outbox): within it, an append sent again and an entry handed back that the feed or another
+ * holder already has are recognized and skipped. An append is sent again within seconds (see
+ * recordMs), and a holder cut off hands its outbox back as soon as it reaches Redis again. Each
+ * record takes Redis about 230 bytes (bench/feed-appends.mjs).
  */
 const ENTRY_RECORD_MS = 120_000;
 
@@ -98,6 +98,8 @@ interface FeedsConnection {
   readonly connection: FencedConnection;
   /** How long an append waits at most for a stalled connection to answer again or be replaced. */
   readonly appendWaitMs: number;
+  /** How long Redis keeps an entry's record: ENTRY_RECORD_MS, or longer while an append may still be sent again. */
+  readonly recordMs: number;
   /** Names this process's appends: with their place in its order, each new entry's id in the feed. */
   readonly appender: string;
   /** The next append's place in the order appends are sent (and sent again) in. */
@@ -125,6 +127,7 @@ export class RedisFeeds implements ClusterFeeds, FeedsConnection {
   readonly connection: FencedConnection;
   readonly redis: Redis;
   readonly appendWaitMs: number;
+  readonly recordMs: number;
   readonly appender = randomBytes(8).toString('hex');
   private readonly feeds = new Set<RedisFeed>();
   private readonly where: string;
@@ -140,6 +143,8 @@ export class RedisFeeds implements ClusterFeeds, FeedsConnection {
     this.timeouts = options.timeouts ?? new RedisTimeouts(options.log, clusterDefaults.commandTimeoutMs);
     // Until the bound of a stall, then a new connection's handshake and fence.
     this.appendWaitMs = this.timeouts.replaceAfterMs + 2 * this.timeouts.limitMs;
+    // Each attempt: unanswered for the limit, then a wait for the new connection.
+    this.recordMs = Math.max(ENTRY_RECORD_MS, APPEND_ATTEMPTS * (this.timeouts.limitMs + this.appendWaitMs));
     this.connection = new FencedConnection({
       server: options.redis, role: 'feeds', name: namedConnection('feeds', options.nodeId, this.appender),
       timeouts: this.timeouts, log: options.log, changed: () => this.changed(),
@@ -273,7 +278,7 @@ class RedisFeed implements LeasedFeed {
       const generation = connection.generation;
       try {
         const answer = String(await connection.command('append', () => redis.eval(appendScript, 3, this.keys.stream, this.keys.bytes,
-          this.record(id), this.limits.messages, this.limits.bytes, bytes, JSON.stringify(placed), ENTRY_RECORD_MS, readmitted)));
+          this.record(id), this.limits.messages, this.limits.bytes, bytes, JSON.stringify(placed), this.line.recordMs, readmitted)));
         return this.refusal(answer);
       } catch (error) {
         if (!isCommandTimeout(error) || attempt === APPEND_ATTEMPTS) return `Redis did not take it into the cluster's feed: ${(error as Error).message}`;
@@ -484,7 +489,7 @@ class RedisFeed implements LeasedFeed {
     try {
       const removed = await connection.command('remove', () => redis.eval(ackScript, 3 + batch.rows.length,
         this.keys.lease, this.keys.stream, this.keys.bytes, ...batch.rows.map((row) => this.record(row.entry)),
-        held, batch.takenUnder, ENTRY_RECORD_MS, ...batch.rows.flatMap((row) => [row.id, row.bytes])));
+        held, batch.takenUnder, this.line.recordMs, ...batch.rows.flatMap((row) => [row.id, row.bytes])));
       if (removed === 1) return true;
       this.lose('another node holds the lease now');
     } catch {
@@ -493,7 +498,7 @@ class RedisFeed implements LeasedFeed {
     return false;
   }
 
-  /** The key of an entry's record (ENTRY_RECORD_MS). */
+  /** The key of an entry's record (recordMs). */
   private record(entry: string): string {
     return `${this.keys.entries}:${entry}`;
   }
