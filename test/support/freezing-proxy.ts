@@ -55,15 +55,26 @@ export class FreezingProxy {
    * returns how many. (A frozen one stays open here, whatever its ends did, as it reads nothing.)
    */
   freeze(sent: RegExp): number {
-    let frozen = 0;
+    return this.stop(sent, (pipe) => [pipe.client, pipe.upstream]);
+  }
+
+  /**
+   * As freeze, but what the client sends still reaches the server: only the answers are held, as
+   * when a connection goes half-open after the server took a command. Returns how many.
+   */
+  holdAnswers(sent: RegExp): number {
+    return this.stop(sent, (pipe) => [pipe.upstream]);
+  }
+
+  private stop(sent: RegExp, sides: (pipe: Pipe) => Socket[]): number {
+    let stopped = 0;
     for (const pipe of this.pipes) {
       if (pipe.frozen || !sent.test(pipe.sent)) continue;
       pipe.frozen = true;
-      pipe.client.pause();
-      pipe.upstream.pause();
-      frozen++;
+      for (const socket of sides(pipe)) socket.pause();
+      stopped++;
     }
-    return frozen;
+    return stopped;
   }
 
   async close(): Promise<void> {

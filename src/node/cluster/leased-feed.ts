@@ -18,6 +18,18 @@ export interface FeedEntry {
   topic: string;
   publication: number;
   body: string;
+  /** Where it was in the feed (Redis), kept with it in the holder's outbox: see FeedPlace. */
+  feed?: FeedPlace;
+}
+
+/**
+ * An entry's id in the feed (Redis), given at its first append, and the lease ("node#token") under
+ * which a holder took it: handed back with them, the entry is recognized when the feed, or
+ * another holder, has it already.
+ */
+export interface FeedPlace {
+  id: string;
+  takenUnder?: string;
 }
 
 /** What the feed holds at most while no holder takes it: beyond either, appends are refused. */
@@ -30,7 +42,10 @@ export interface FeedLimits {
 export interface FeedHolder {
   /** This node now holds the lease: get ready to take entries (open the outbox). */
   granted(): Promise<void>;
-  /** Entries of the feed, oldest first: resolves once they are stored; they then leave the feed. */
+  /**
+   * Entries of the feed, oldest first: resolves once they are stored; they then leave the feed.
+   * An entry's `feed` (Redis) is stored with it, and given back with it by heldElsewhere.
+   */
   take(entries: FeedEntry[]): Promise<void>;
   /** This node no longer holds the lease (it lost it, or the feed is closing): stop delivering. */
   lost(): Promise<void>;

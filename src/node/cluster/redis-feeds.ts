@@ -23,14 +23,32 @@ export interface RedisFeedsOptions {
   timeouts?: RedisTimeouts;
 }
 
-/** KEYS: stream, its byte count. ARGV: message limit, byte limit, entry bytes, entry. Returns 'ok' or why it is full. */
+/**
+ * How long Redis keeps an entry's record at least (`PREFIX:feed-entry:NAME:ID`: `feed` once
+ * appended, and once removed, the lease `node#token` under which its holder took it into its
+ * outbox): within it, an append sent again and an entry handed back that the feed or another
+ * holder already has are recognized and skipped. An append is sent again within seconds (see
+ * recordMs), and a holder cut off hands its outbox back as soon as it reaches Redis again. Each
+ * record takes Redis about 230 bytes (bench/feed-appends.mjs).
+ */
+const ENTRY_RECORD_MS = 120_000;
+
+/**
+ * KEYS: stream, its byte count, the entry's record. ARGV: message limit, byte limit, entry bytes,
+ * entry, record ms, the record that lets the entry in again (the lease under which the outbox
+ * handing it back took it; '' for a new one). Returns 'ok' (also when the feed or another holder
+ * has it already) or why it is full.
+ */
 const appendScript = `
+local record = redis.call('GET', KEYS[3])
+if record and record ~= ARGV[6] then return 'ok' end
 local held = redis.call('XLEN', KEYS[1])
 if held >= tonumber(ARGV[1]) then return 'messages:' .. held end
 local bytes = tonumber(redis.call('GET', KEYS[2]) or '0')
 if bytes + tonumber(ARGV[3]) > tonumber(ARGV[2]) then return 'bytes:' .. bytes end
 redis.call('XADD', KEYS[1], '*', 'e', ARGV[4])
 redis.call('INCRBY', KEYS[2], ARGV[3])
+redis.call('SET', KEYS[3], 'feed', 'PX', ARGV[5])
 return 'ok'`;
 
 /** KEYS: lease, fencing counter. ARGV: node, lease ms. Returns the new fencing token, or 0 when another node holds it. */
@@ -47,14 +65,23 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`;
 
 /**
- * KEYS: lease, stream, its byte count. ARGV: holder value, bytes, ids... Removes entries the holder
- * stored, only while the lease is still its own (the fencing check): a holder that lost its
- * lease removes nothing, and the next holder reads those entries again.
+ * KEYS: lease, stream, its byte count, each entry's record. ARGV: holder value, the lease they were
+ * taken under, record ms, then each entry's stream id and bytes. Removes entries the holder
+ * stored, only while the lease is still its own (the fencing check): a holder that lost its lease
+ * removes nothing, and the next holder reads those entries again. Each entry removed is recorded
+ * as taken under that lease; one already removed (this removal sent again) counts no bytes twice.
  */
 const ackScript = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('XDEL', KEYS[2], unpack(ARGV, 3))
-redis.call('DECRBY', KEYS[3], ARGV[2])
+local bytes = 0
+for i = 4, #KEYS do
+  local at = 2 * i - 4
+  if redis.call('XDEL', KEYS[2], ARGV[at]) == 1 then
+    bytes = bytes + tonumber(ARGV[at + 1])
+    redis.call('SET', KEYS[i], ARGV[2], 'PX', ARGV[3])
+  end
+end
+if bytes > 0 then redis.call('DECRBY', KEYS[3], bytes) end
 return 1`;
 
 /** KEYS: lease. ARGV: holder value. */
@@ -71,6 +98,10 @@ interface FeedsConnection {
   readonly connection: FencedConnection;
   /** How long an append waits at most for a stalled connection to answer again or be replaced. */
   readonly appendWaitMs: number;
+  /** How long Redis keeps an entry's record: ENTRY_RECORD_MS, or longer while an append may still be sent again. */
+  readonly recordMs: number;
+  /** Names this process's appends: with their place in its order, each new entry's id in the feed. */
+  readonly appender: string;
   /** The next append's place in the order appends are sent (and sent again) in. */
   nextAppend(): number;
   /** Resolves true once the connection is usable (resumed in `order`), false when it is not within appendWaitMs or the feeds close. */
@@ -89,13 +120,15 @@ interface FeedsConnection {
  * node is degraded (`degraded`), the holder neither reads nor renews (its lease runs out as it
  * would), and appends wait for it (bounded) instead of being refused. An append whose answer was
  * lost ran if the same connection answers again (one connection keeps order); if the connection
- * was replaced instead, it may not have, and it is sent again: the feed may then hold the event
- * twice (at least once).
+ * was replaced instead, it may not have, and it is sent again: its entry's id, recorded by the
+ * append in Redis (ENTRY_RECORD_MS), makes Redis skip it if the first one ran.
  */
 export class RedisFeeds implements ClusterFeeds, FeedsConnection {
   readonly connection: FencedConnection;
   readonly redis: Redis;
   readonly appendWaitMs: number;
+  readonly recordMs: number;
+  readonly appender = randomBytes(8).toString('hex');
   private readonly feeds = new Set<RedisFeed>();
   private readonly where: string;
   private readonly timeouts: RedisTimeouts;
@@ -110,8 +143,10 @@ export class RedisFeeds implements ClusterFeeds, FeedsConnection {
     this.timeouts = options.timeouts ?? new RedisTimeouts(options.log, clusterDefaults.commandTimeoutMs);
     // Until the bound of a stall, then a new connection's handshake and fence.
     this.appendWaitMs = this.timeouts.replaceAfterMs + 2 * this.timeouts.limitMs;
+    // Each attempt: unanswered for the limit, then a wait for the new connection.
+    this.recordMs = Math.max(ENTRY_RECORD_MS, APPEND_ATTEMPTS * (this.timeouts.limitMs + this.appendWaitMs));
     this.connection = new FencedConnection({
-      server: options.redis, role: 'feeds', name: namedConnection('feeds', options.nodeId, randomBytes(8).toString('hex')),
+      server: options.redis, role: 'feeds', name: namedConnection('feeds', options.nodeId, this.appender),
       timeouts: this.timeouts, log: options.log, changed: () => this.changed(),
     });
     this.redis = this.connection.redis;
@@ -192,8 +227,18 @@ export class RedisFeeds implements ClusterFeeds, FeedsConnection {
   }
 }
 
+/** A batch the holder stored whose removal from the stream is not known to have run. */
+interface StoredBatch {
+  /** Each entry's id in the stream and in the feed (FeedPlace), and its bytes. */
+  rows: { id: string; entry: string; bytes: number }[];
+  /** The lease it was taken under (FeedPlace). */
+  takenUnder: string;
+  /** How many times the outbox had been handed back when it was stored. */
+  handbacks: number;
+}
+
 class RedisFeed implements LeasedFeed {
-  private readonly keys: { stream: string; bytes: string; lease: string; fence: string };
+  private readonly keys: { stream: string; bytes: string; lease: string; fence: string; entries: string };
   private holder: FeedHolder | undefined;
   /** "node#token" while this node holds the lease. */
   private held: string | undefined;
@@ -202,6 +247,9 @@ class RedisFeed implements LeasedFeed {
   /** The holder's steps (granted, take, lost) run one at a time. */
   private work: Promise<void> = Promise.resolve();
   private pulling = false;
+  private unremoved: StoredBatch | undefined;
+  /** Times the holder was asked to hand its outbox back (heldElsewhere). */
+  private handbacks = 0;
   /** The holder was told the lease is held elsewhere since this node started or last held it: once each such time. */
   private toldHeldElsewhere = false;
   private tending = false;
@@ -212,28 +260,33 @@ class RedisFeed implements LeasedFeed {
   constructor(private readonly line: FeedsConnection, private readonly name: string, private readonly limits: FeedLimits,
     private readonly options: RedisFeedsOptions, private readonly onClosed: () => void) {
     const key = (kind: string): string => `${options.prefix}:${kind}:${name}`;
-    this.keys = { stream: key('feed'), bytes: key('feed-bytes'), lease: key('lease'), fence: key('fence') };
+    this.keys = { stream: key('feed'), bytes: key('feed-bytes'), lease: key('lease'), fence: key('fence'), entries: key('feed-entry') };
   }
 
   async append(entry: FeedEntry): Promise<string | undefined> {
     if (this.closed) return `"${this.name}" is stopping`;
     const { connection, redis } = this.line;
     const order = this.line.nextAppend();
+    // An entry with a place comes back from a holder's outbox: Redis takes it again only if it is recorded as taken by that outbox.
+    const id = entry.feed?.id ?? `${this.line.appender}.${order}`;
+    const readmitted = entry.feed?.takenUnder ?? '';
+    const placed: FeedEntry = { ...entry, feed: { id } };
     const bytes = entryBytes(entry);
     for (let attempt = 1; ; attempt++) {
       const unusable = await this.waitForConnection(order, bytes);
       if (unusable !== undefined) return unusable;
       const generation = connection.generation;
       try {
-        const answer = String(await connection.command('append', () => redis.eval(appendScript, 2, this.keys.stream, this.keys.bytes,
-          this.limits.messages, this.limits.bytes, bytes, JSON.stringify(entry))));
+        const answer = String(await connection.command('append', () => redis.eval(appendScript, 3, this.keys.stream, this.keys.bytes,
+          this.record(id), this.limits.messages, this.limits.bytes, bytes, JSON.stringify(placed), this.line.recordMs, readmitted)));
         return this.refusal(answer);
       } catch (error) {
         if (!isCommandTimeout(error) || attempt === APPEND_ATTEMPTS) return `Redis did not take it into the cluster's feed: ${(error as Error).message}`;
       }
       const unanswered = await this.waitForConnection(order, bytes);
       if (unanswered !== undefined) return unanswered;
-      // The same connection answers again: what was sent on it before has run. A new one: the old one was closed on Redis first, so it may never have run.
+      // The same connection answers again: what was sent on it before has run. A new one: the old one was closed on Redis first,
+      // so it may never have run: sent again, Redis skips it if it had (its record).
       if (connection.generation === generation) return undefined;
     }
   }
@@ -325,7 +378,10 @@ class RedisFeed implements LeasedFeed {
       if (token === 0 && !this.toldHeldElsewhere && !this.closed) {
         this.toldHeldElsewhere = true;
         const holder = this.holder!;
-        if (holder.heldElsewhere) this.step(() => holder.heldElsewhere!());
+        if (holder.heldElsewhere) {
+          this.handbacks++;
+          this.step(() => holder.heldElsewhere!());
+        }
       }
       if (token === 0 || this.closed) return;
       this.held = `${nodeId}#${token}`;
@@ -361,14 +417,16 @@ class RedisFeed implements LeasedFeed {
   /**
    * While this node holds the lease: reads the stream in order, hands each batch to the holder,
    * removes it once stored. A batch stored and not yet removed (Redis did not answer the removal)
-   * is removed before anything is read again: read again, it would be stored, and delivered, twice.
+   * is removed before anything is read again, also under a lease lost and taken again meanwhile:
+   * read again, it would be stored, and delivered, twice. Only when the outbox was handed back
+   * meanwhile is it read again: the outbox gave each entry back or, recognized by Redis as one the
+   * feed or another holder has, dropped it.
    */
   private async pull(): Promise<void> {
     if (this.pulling) return;
     this.pulling = true;
     const pollMs = this.options.pollMs ?? 50;
     const { connection, redis } = this.line;
-    let stored: { held: string; ids: string[]; bytes: number } | undefined;
     try {
       while (this.held !== undefined && !this.closed) {
         const held = this.held;
@@ -376,13 +434,12 @@ class RedisFeed implements LeasedFeed {
           await sleep(pollMs);
           continue;
         }
-        if (stored !== undefined) {
-          // Under another token (the lease was lost and taken again meanwhile) the outbox may have been handed back: read them again.
-          if (stored.held === held && !(await this.remove(stored))) {
+        if (this.unremoved !== undefined) {
+          if (this.unremoved.handbacks === this.handbacks && !(await this.remove(this.unremoved, held))) {
             await sleep(pollMs);
             continue;
           }
-          stored = undefined;
+          this.unremoved = undefined;
         }
         let rows: [string, string[]][];
         try {
@@ -395,8 +452,15 @@ class RedisFeed implements LeasedFeed {
           await sleep(pollMs);
           continue;
         }
-        const entries = rows.map(([, fields]) => JSON.parse(fields[1]!) as FeedEntry);
+        const entries = rows.map(([id, fields]) => {
+          const entry = JSON.parse(fields[1]!) as FeedEntry;
+          // Appended by an older version, without an id: its place in the stream names it.
+          entry.feed = { id: entry.feed?.id ?? `stream-${id}`, takenUnder: held };
+          return entry;
+        });
         const holder = this.holder!;
+        // A handback asked for while the holder stores them runs after it and sees them: counted from now.
+        const handbacks = this.handbacks;
         let taken = false;
         await this.step(async () => {
           if (this.held !== held) return; // lost meanwhile: the next holder reads them
@@ -407,7 +471,8 @@ class RedisFeed implements LeasedFeed {
           await sleep(RETRY_MS); // the holder could not store them (logged): they stay in the feed
           continue;
         }
-        stored = { held, ids: rows.map(([id]) => id), bytes: entries.reduce((sum, entry) => sum + entryBytes(entry), 0) };
+        const stored = rows.map(([id], index) => ({ id, entry: entries[index]!.feed!.id, bytes: entryBytes(entries[index]!) }));
+        this.unremoved = { rows: stored, takenUnder: held, handbacks };
       }
     } finally {
       this.pulling = false;
@@ -415,18 +480,27 @@ class RedisFeed implements LeasedFeed {
   }
 
   /**
-   * Removes a stored batch from the stream, only while the lease is still this holder's. True once
-   * done with it: removed, or the lease moved (the next holder reads them again: at least once).
+   * Removes a stored batch from the stream, only while the lease `held` is still this node's; true
+   * once removed. When the lease is no longer `held`, the batch is kept for this node's next lease
+   * (removed then, unless the outbox was handed back meanwhile).
    */
-  private async remove(batch: { held: string; ids: string[]; bytes: number }): Promise<boolean> {
+  private async remove(batch: StoredBatch, held: string): Promise<boolean> {
     const { connection, redis } = this.line;
     try {
-      const removed = await connection.command('remove', () => redis.eval(ackScript, 3, this.keys.lease, this.keys.stream, this.keys.bytes, batch.held, batch.bytes, ...batch.ids));
-      if (removed !== 1) this.lose('another node holds the lease now');
-      return true;
+      const removed = await connection.command('remove', () => redis.eval(ackScript, 3 + batch.rows.length,
+        this.keys.lease, this.keys.stream, this.keys.bytes, ...batch.rows.map((row) => this.record(row.entry)),
+        held, batch.takenUnder, this.line.recordMs, ...batch.rows.flatMap((row) => [row.id, row.bytes])));
+      if (removed === 1) return true;
+      this.lose('another node holds the lease now');
     } catch {
-      return false; // Redis away or silent: tried again before anything is read
+      // Redis away or silent: tried again before anything is read
     }
+    return false;
+  }
+
+  /** The key of an entry's record (recordMs). */
+  private record(entry: string): string {
+    return `${this.keys.entries}:${entry}`;
   }
 }
 

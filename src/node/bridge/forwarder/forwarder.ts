@@ -113,7 +113,7 @@ async function clusteredForwarder(config: ForwarderComponentConfig, context: Com
       await Promise.all(entries.map((entry) => queues.take(entry)));
     },
     lost: () => release(Math.min(STOP_GRACE_MS, config.timeoutMs)),
-    heldElsewhere: () => handBack(config, context, metrics, feed),
+    heldElsewhere: () => handBack(feed, { directory: join(context.dataDir, 'forwarder', config.id), what: `forwarder "${config.id}"`, log, onBytesChanged: metrics.outboxBytes.set }),
   });
   const backplane = context.router.backplane;
   if (!backplane) throw new Error(`forwarder "${config.id}": a cluster's feeds were given without its backplane`);
@@ -162,12 +162,11 @@ async function clusteredForwarder(config: ForwarderComponentConfig, context: Com
  * rest of its queue stays for later. Dead letters stay here (this node's meta procedures list
  * them when it holds the lease again). Skipped when the outbox is in use on this machine.
  */
-async function handBack(config: ForwarderComponentConfig, context: ComponentContext, metrics: Metrics, feed: LeasedFeed): Promise<void> {
-  const log = context.log;
-  const directory = join(context.dataDir, 'forwarder', config.id);
+export async function handBack(feed: LeasedFeed, outboxAt: { directory: string; what: string; log: Logger; onBytesChanged: (bytes: number) => void }): Promise<void> {
+  const { directory, what, log, onBytesChanged } = outboxAt;
   let opened: ReturnType<typeof openLockedOutbox>;
   try {
-    opened = openLockedOutbox(directory, `forwarder "${config.id}"`, log, metrics.outboxBytes.set);
+    opened = openLockedOutbox(directory, what, log, onBytesChanged);
   } catch (error) {
     if (error instanceof OutboxInUseError) return; // a process of this machine holds it: it delivers
     throw error;
@@ -180,7 +179,9 @@ async function handBack(config: ForwarderComponentConfig, context: ComponentCont
         const ref = { url: queue.url, topic: queue.topic, seq };
         const message = outbox.get(ref);
         if (!message) continue;
-        const refused = await feed.append({ url: message.url, topic: message.topic, publication: message.publication, body: message.body });
+        const { url, topic, publication, body, feed: place } = message;
+        // With its place the feed skips it if it has it already (its removal did not run when this node lost the lease) or another holder does.
+        const refused = await feed.append({ url, topic, publication, body, ...(place === undefined ? {} : { feed: place }) });
         if (refused !== undefined) {
           log.warn({ url: urlForLog(queue.url), topic: queue.topic, reason: refused }, 'could not hand the rest of a queue back to the cluster\'s feed; it stays in this node\'s outbox');
           break;

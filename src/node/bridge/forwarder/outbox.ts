@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { makeDataDirectory } from '../../data-dir.js';
+import type { FeedPlace } from '../../cluster/leased-feed.js';
 
 /**
  * The forwarder's durable outbox, in LMDB: every event is written here before any delivery is
@@ -26,6 +27,8 @@ export interface OutboxMessage {
   publication: number;
   /** The exact request body, as sent (and signed). */
   body: string;
+  /** Where it was in the cluster's feed, when it came from one: handed back with it (forwarder.ts handBack). */
+  feed?: FeedPlace;
   /** When the event arrived (ms since the epoch). */
   createdAt: number;
   /** Failed attempts so far. */

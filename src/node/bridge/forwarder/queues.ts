@@ -8,6 +8,7 @@ import { UrlSlots } from './url-slots.js';
 import { urlForLog } from '../../../config/mask-secrets.js';
 import { Refusals } from './refusals.js';
 import { plural } from '../../../protocol/plural.js';
+import type { FeedPlace } from '../../cluster/leased-feed.js';
 
 /**
  * The delivery engine: one strictly head-of-line queue per (url, topic), so a topic's messages
@@ -58,6 +59,8 @@ export interface ForwardEvent {
   topic: string;
   publication: number;
   body: string;
+  /** Where it was in the cluster's feed (leased-feed.ts), kept in the outbox with it. */
+  feed?: FeedPlace;
 }
 
 /** One queue in the status answer. */
