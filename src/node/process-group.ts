@@ -13,10 +13,10 @@ import { delimiter, resolve } from 'node:path';
  * util-linux's setpriv (Essential in Debian): `--pdeathsig` asks the kernel to send the program a
  * signal when the thread that started it ends, and the setting survives setpriv's exec of the program.
  */
-export const setprivPath = '/usr/bin/setpriv';
+const setprivPath = '/usr/bin/setpriv';
 
 /** What the kernel sends a program when Junction dies: it may clean up (its own children included). */
-export const parentDeathSignal = 'TERM';
+const parentDeathSignal = 'TERM';
 
 let setprivFound: boolean | undefined;
 
