@@ -9,8 +9,8 @@ const fingerprint = 'B6:E5:E6:F2:2A:86:DB:3C:DC:9F:51:42:58:39:9B:14:92:5D:A1:EB
 
 function certificate(cn: string | undefined, more: Partial<ClientCertificate> = {}): ClientCertificate {
   return {
-    authorized: true, sha1: fingerprint, sha256: 'AA', subject: cn === undefined ? {} : { cn }, issuer: { cn: 'devices ca' },
-    serial: '01', not_before: 'Jan 1 00:00:00 2026 GMT', not_after: 'Jan 2 00:00:00 2026 GMT', ...more,
+    authorized: true, md5: 'CC', sha1: fingerprint, sha256: 'AA', expired: false, subject: cn === undefined ? {} : { cn }, issuer: { cn: 'devices ca' },
+    serial: 1, not_before: '20260101000000Z', not_after: '20260102000000Z', ...more,
   };
 }
 

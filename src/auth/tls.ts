@@ -16,13 +16,18 @@ export interface ClientCertificate {
   authorized: boolean;
   /** Why not, when not (OpenSSL's words, e.g. "UNABLE_TO_VERIFY_LEAF_SIGNATURE"). */
   authorization_error?: string;
-  /** Fingerprints as OpenSSL prints them: upper-case hex pairs joined by ":". */
+  /** Digests as OpenSSL prints them (and Crossbar gives them): upper-case hex pairs joined by ":". */
+  md5: string;
   sha1: string;
   sha256: string;
+  /** Whether it was past its not_after at the TLS handshake (Crossbar's has_expired()). */
+  expired: boolean;
   /** The name's components as Crossbar gives them, keys in lower case: cn, o, ou, c... (a repeated one is left out). */
   subject: CertificateName;
   issuer: CertificateName;
-  serial: string;
+  /** An integer, as Crossbar's (a BigInt beyond 2^53); beyond 64 bits its decimal digits (client-certificate.ts says why). */
+  serial: number | bigint | string;
+  /** ASN.1 GeneralizedTime, as Crossbar's: "20260107120000Z". */
   not_before: string;
   not_after: string;
 }

@@ -61,6 +61,24 @@ describe('metrics registry', () => {
     assert.match(registry.exposition(), /junction_bytes_sent_total\{transport="t"\} 10/);
   });
 
+  it('forgets every label set that has the given labels, histograms included', () => {
+    const registry = new MetricsRegistry();
+    const counter = registry.counter('junction_x_total', 'x');
+    counter.inc({ guest: 'a"b', outcome: 'error' });
+    counter.inc({ guest: 'a"b', outcome: 'success' });
+    counter.inc({ guest: 'c', outcome: 'error' });
+    counter.forget({ guest: 'a"b' });
+    assert.deepEqual(counter.samples(), [{ labels: { guest: 'c', outcome: 'error' }, value: 1 }]);
+    const histogram = registry.histogram('junction_y_seconds', 'y', [1]);
+    histogram.observe(0.5, { guest: 'a' });
+    histogram.observe(0.5, { guest: 'b' });
+    histogram.forget({ guest: 'a' });
+    assert.doesNotMatch(registry.exposition(), /guest="a"/);
+    assert.match(registry.exposition(), /^junction_y_seconds_count\{guest="b"\} 1$/m);
+    counter.forget({ guest: 'c' });
+    assert.match(registry.exposition(), /^junction_x_total 0$/m, 'a metric with no label set left shows 0, as before its first count');
+  });
+
   it('gives every label set back with its value, as exposed', () => {
     const registry = new MetricsRegistry();
     const counter = registry.counter('junction_x_total', 'x');

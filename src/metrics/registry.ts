@@ -40,6 +40,27 @@ abstract class Metric {
     return [...this.values].map(([key, value]) => ({ labels: parseLabelKey(key), value }));
   }
 
+  /**
+   * Forgets every label set that has all of `labels` (a guest a reload removed: each of its
+   * outcomes), so that what is gone is not exposed forever. A bound counter or gauge of a
+   * forgotten set must not be used again.
+   */
+  forget(labels: Labels): void {
+    const wanted = Object.entries(parseLabelKey(labelKey(labels))); // as kept: quotes and newlines read as "_"
+    for (const key of this.keys()) {
+      const own = parseLabelKey(key);
+      if (wanted.every(([name, value]) => own[name] === value)) this.forgetKey(key);
+    }
+  }
+
+  protected keys(): string[] {
+    return [...this.values.keys()];
+  }
+
+  protected forgetKey(key: string): void {
+    this.values.delete(key);
+  }
+
   exposition(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.kind}`];
     if (this.values.size === 0) lines.push(`${this.name} 0`);
@@ -132,6 +153,14 @@ export class Histogram extends Metric {
   /** How many observations, per label set. */
   count(labels?: Labels): number {
     return this.series.get(labelKey(labels))?.count ?? 0;
+  }
+
+  protected override keys(): string[] {
+    return [...this.series.keys()];
+  }
+
+  protected override forgetKey(key: string): void {
+    this.series.delete(key);
   }
 
   override exposition(): string {

@@ -101,7 +101,7 @@ export class Realm {
     this.metaApi = settings.enableMetaApi ?? true;
     this.roles = welcomeRoles({ metaApi: this.metaApi });
     if (settings.stats && !this.metaApi) throw new Error(`realm "${this.name}": session statistics are published by the meta API, which is off`);
-    this.stats = settings.stats && new SessionStats(settings.stats, () => this.sessions.values());
+    this.stats = settings.stats && new SessionStats(settings.stats, () => this.sessions.values(), { counter: metrics.statsReports, realm: this.name });
     this.broker = new Broker(this.name, metrics, this.events, {
       eventHistory: settings.eventHistory ?? [],
       retention: limits,

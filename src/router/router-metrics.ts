@@ -29,6 +29,7 @@ export interface RouterMetrics {
   historyRefused: Counter;
   clusterQuestionsRefused: Counter;
   deadTestamentsDropped: Counter;
+  statsReports: Counter;
 }
 
 /** Upper bounds (seconds) of the call duration histogram's buckets: 1 ms to 1 min. */
@@ -71,5 +72,7 @@ export function createRouterMetrics(registry: MetricsRegistry): RouterMetrics {
       'Meta API calls refused because too many questions to the other cluster nodes were waiting for answers, by realm'),
     deadTestamentsDropped: registry.counter('junction_cluster_testaments_dropped_total',
       'Sessions of dead cluster nodes whose testaments this node gave up unpublished: no node said it published them within the keep time'),
+    statsReports: registry.counter('junction_session_stats_reports_total',
+      'wamp.session.on_stats reports published, by realm and trigger (join, leave, rated_messages, duration)'),
   };
 }

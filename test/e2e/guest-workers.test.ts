@@ -9,6 +9,7 @@ import { freePort, junctionBin, projectRoot, runJunction, RunningJunction, type 
 import { skipWithoutDebian } from '../support/debian.js';
 import { processGone, spawnOwned } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
+import { signalGroup } from '../../src/node/process-group.js';
 
 /**
  * Crossbar guest workers run by the real CLI (`junction start --cbdir`) from a Crossbar-format
@@ -21,9 +22,12 @@ import { waitFor } from '../support/wait.js';
 const folders: string[] = [];
 const running: RunningJunction[] = [];
 const clients: OpenSession[] = [];
+/** Guests that do not end with Junction on their own (the tests of what happens when Junction is killed). */
+const orphans: number[] = [];
 after(async () => {
   await Promise.all(clients.map((client) => client.close()));
   running.forEach((junction) => junction.kill());
+  orphans.forEach((pid) => signalGroup(pid, 'SIGKILL'));
   folders.forEach((folder) => rmSync(folder, { recursive: true, force: true }));
 });
 
@@ -209,6 +213,23 @@ describe('guest workers started by junction start --cbdir', () => {
     assert.equal(await junction.exited, 0);
   });
 
+  it('end when junction start is killed with SIGKILL, with and without --workers: the kernel sends them SIGTERM', { skip: skipWithoutDebian('util-linux') }, async () => {
+    for (const workers of [[], ['--workers', '2']]) {
+      const port = await freePort();
+      // It does not watch for Junction: at most two minutes, in case it is not ended.
+      const { home, cbdir } = cbdirWith({
+        workers: [routerWorker(port), { type: 'guest', id: 'left', executable: node, arguments: ['-e', 'console.log("pid " + process.pid); setTimeout(() => {}, 120_000)'] }],
+      }, {});
+      const junction = RunningJunction.start(['--cbdir', cbdir, ...workers], home);
+      running.push(junction);
+      const pid = Number((await guestLine(junction, 'left', (line) => line.msg.startsWith('pid '))).msg.slice(4));
+      orphans.push(pid);
+      junction.child.kill('SIGKILL');
+      await junction.exited;
+      await waitFor(() => processGone(pid), `the guest (pid ${pid}) is gone after junction start ${workers.join(' ')} was killed`, 10_000);
+    }
+  });
+
   it('refuse a guest that cannot run with one line naming the key', async () => {
     const port = await freePort();
     const refusal = async (guest: object, files: Record<string, string> = {}): Promise<string> => {
@@ -290,6 +311,44 @@ describe("a container worker's Python component, run by junction start --cbdir",
     junction.child.kill('SIGTERM');
     assert.equal(await junction.exited, 0);
     assert.ok(junction.lines.some((line) => line.guest === 'worker002' && line.msg === 'guest worker stopped'));
+  });
+});
+
+/** A Python class that stays until it is stopped: it does not watch for Junction itself. */
+const pythonStaying = `
+import os
+from autobahn.twisted.wamp import ApplicationSession
+
+
+class Staying(ApplicationSession):
+    def onJoin(self, details):
+        print('staying pid %d' % os.getpid())
+`;
+
+describe("a container worker's Python process when junction start is killed with SIGKILL", { skip: skipWithoutDebian('python3-autobahn') || skipWithoutDebian('util-linux') }, () => {
+  it('ends: the kernel sends it SIGTERM', async () => {
+    const port = await freePort();
+    const { home, cbdir } = cbdirWith({
+      workers: [
+        routerWorker(port),
+        {
+          type: 'container',
+          options: { pythonpath: ['../app'] },
+          components: [{
+            type: 'class', classname: 'staying.Staying', realm: 'realm1',
+            transport: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port }, url: `ws://127.0.0.1:${port}/` },
+          }],
+        },
+      ],
+    }, { 'staying.py': pythonStaying });
+    const junction = RunningJunction.start(['--cbdir', cbdir], home);
+    running.push(junction);
+    const joined = await junction.waitForLine((line) => line.guest === 'worker002' && / staying pid \d+$/.test(` ${line.msg}`), 60_000);
+    const pid = Number(/(\d+)$/.exec(joined.msg)![1]);
+    orphans.push(pid);
+    junction.child.kill('SIGKILL');
+    await junction.exited;
+    await waitFor(() => processGone(pid), `the Python process (pid ${pid}) is gone after junction start was killed`, 10_000);
   });
 });
 

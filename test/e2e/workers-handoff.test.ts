@@ -8,7 +8,7 @@ import { connect as connectTls } from 'node:tls';
 import WebSocket from 'ws';
 import { accepts, freePort, RunningJunction, type LogLine } from '../support/cli.js';
 import { connectMqtt } from '../support/mqtt.js';
-import { selfSignedCertificate, skipTls } from '../support/tls.js';
+import { selfSignedCertificate, skipTls, TestCertificates } from '../support/tls.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -50,6 +50,11 @@ function wsJoin(url: string, options: WebSocket.ClientOptions = {}): Promise<str
 
 /** Joins realm1 over RawSocket (JSON) on `socket`; resolves to `welcome wN` (the connection stays open). */
 function rawSocketJoin(socket: Socket): Promise<string> {
+  return rawSocketHello(socket, {}).then(([type, , details]) => (type === 2 ? `welcome ${(details as { x_junction_node?: string }).x_junction_node}` : `message ${type}`));
+}
+
+/** Sends HELLO (with `details` beside the roles) over a RawSocket JSON connection; resolves to the router's first message. */
+function rawSocketHello(socket: Socket, details: Record<string, unknown>): Promise<unknown[]> {
   sockets.push({ close: () => socket.destroy() });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('RawSocket join unanswered')), answerWithinMs);
@@ -62,10 +67,9 @@ function rawSocketJoin(socket: Socket): Promise<string> {
       const length = received.readUIntBE(5, 3);
       if (received.length < 8 + length) return;
       clearTimeout(timer);
-      const [type, , details] = JSON.parse(received.subarray(8, 8 + length).toString()) as [number, unknown, { x_junction_node?: string }];
-      resolve(type === 2 ? `welcome ${details.x_junction_node}` : `message ${type}`);
+      resolve(JSON.parse(received.subarray(8, 8 + length).toString()) as unknown[]);
     });
-    const hello = Buffer.from(JSON.stringify([1, 'realm1', { roles: { subscriber: {} } }]));
+    const hello = Buffer.from(JSON.stringify([1, 'realm1', { roles: { subscriber: {} }, ...details }]));
     const header = Buffer.alloc(4);
     header.writeUIntBE(hello.length, 1, 3);
     // 0x7F, then "up to 2^24 octets, JSON"; then the HELLO frame (type 0).
@@ -289,6 +293,40 @@ describe('junction start --workers: the parent hands out the connections', () =>
       const client = await connectMqtt(mqttPort);
       sockets.push({ close: () => void client.client.end(true) });
     }
+    await stopped(junction);
+  });
+
+  it('signs RawSocket clients in by TLS client certificate on both workers', { skip: skipTls }, async () => {
+    const certificates = new TestCertificates(mkdtempSync(join(dir, 'certificates-')));
+    certificates.authority('ca', 'devices ca');
+    certificates.server('server', 'ca');
+    certificates.issue('device', '/CN=device-7', 'ca');
+    const config = join(dir, 'tls-auth.json');
+    writeFileSync(config, JSON.stringify({
+      version: 2,
+      workers: [{
+        type: 'router',
+        realms: [{ name: 'realm1', roles: [{ name: 'device', permissions: [{ uri: '', match: 'prefix', allow: { subscribe: true } }] }] }],
+        transports: [{
+          type: 'rawsocket', id: 'secure_raw',
+          endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1', tls: { key: certificates.file('server.key'), certificate: certificates.file('server.crt'), ca_certificates: [certificates.file('ca.crt')] } },
+          auth: { tls: { type: 'static', principals: { 'device-7': { role: 'device' } } } },
+        }],
+      }],
+    }));
+    const { junction } = await startWorkers(['--config', config], 2);
+    const line = await junction.started((entry) => entry.msg === 'listening' && entry.node === 'w1' && String(entry.url).startsWith('rss://'));
+    const port = Number(new URL(String(line.url).replace(/^\w+:/, 'http:')).port);
+    const hello = (client: string | undefined) => rawSocketHello(connectTls({ host: '127.0.0.1', port, ...certificates.clientOptions(client, 'ca') }), { authmethods: ['tls'] });
+    const outcomes: string[] = [];
+    for (let index = 0; index < 4; index++) {
+      const [type, , details] = await hello('device') as [number, unknown, Record<string, unknown>];
+      assert.equal(type, 2, 'WELCOME');
+      assert.deepEqual([details.authid, details.authrole, details.authmethod], ['device-7', 'device', 'tls']);
+      outcomes.push(`welcome ${details.x_junction_node}`);
+    }
+    assert.deepEqual(tally(outcomes), { 'welcome w1': 2, 'welcome w2': 2 }, JSON.stringify(outcomes));
+    assert.deepEqual(await hello(undefined), [3, { message: 'the client did not send a TLS client certificate' }, 'wamp.error.not_authorized']);
     await stopped(junction);
   });
 });

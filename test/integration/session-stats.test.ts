@@ -8,9 +8,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { configDocument, loadDocument } from '../../src/config/test-support.js';
 import { startNode, type RunningNode } from '../../src/node/node.js';
-import { jsonCodec } from '../../src/codec/index.js';
+import { jsonCodec, msgpackCodec, type Codec } from '../../src/codec/index.js';
 import { silentLogger } from '../../src/router/log.js';
 import { RawSocketClient } from '../transport/rawsocket-client.js';
+import { LongPollConnection } from '../transport/behaviour/drivers/longpoll.js';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { waitFor } from '../support/wait.js';
 
@@ -34,6 +35,7 @@ const document = configDocument({
     { type: 'websocket', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' }, auth: { anonymous: { type: 'static', role: 'monitor' } } },
     { type: 'websocket', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' }, auth: { anonymous: { type: 'static', role: 'anonymous' } } },
     { type: 'rawsocket', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' }, serializers: ['json'], auth: { anonymous: { type: 'static', role: 'anonymous' } } },
+    { type: 'web', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' }, paths: { lp: { type: 'longpoll' } } },
   ],
 });
 
@@ -58,6 +60,32 @@ async function watch(monitor: OpenSession): Promise<(Report | string)[]> {
 
 function about(seen: (Report | string)[], id: number): (Report | string)[] {
   return seen.filter((entry) => (typeof entry === 'string' ? entry === `left ${id}` : entry[0].session === id));
+}
+
+/** A client driven message by message: the RawSocket and long-poll test clients. */
+interface WireClient {
+  send(message: unknown[]): void;
+  next(match: (message: unknown[]) => boolean): Promise<unknown[]>;
+}
+
+/**
+ * One session of `client`, by hand: HELLO and WELCOME, an acknowledged PUBLISH of `payload` and
+ * its PUBLISHED, GOODBYE both ways. Resolves, once its last report came, to every message in
+ * order, its reports, and the sum of each count over them.
+ */
+async function meteredSession(client: WireClient, seen: (Report | string)[], payload: unknown[]): Promise<{ exchanged: unknown[][]; reports: Report[]; total: (key: string) => number }> {
+  const exchanged: unknown[][] = [];
+  const exchange = async (message: unknown[], answer: number) => {
+    client.send(message);
+    exchanged.push(message, await client.next((m) => m[0] === answer));
+  };
+  await exchange([1, 'realm1', { roles: { publisher: {} } }], 2);
+  const id = exchanged[1]![1] as number;
+  await exchange([16, 1, { acknowledge: true }, 'app.metered', payload], 17);
+  await exchange([6, {}, 'wamp.close.close_realm'], 6);
+  await waitFor(() => about(seen, id).some((entry) => typeof entry !== 'string' && entry[1].last === true), 'the last report');
+  const reports = about(seen, id).filter((entry): entry is Report => typeof entry !== 'string');
+  return { exchanged, reports, total: (key) => reports.reduce((sum, [, stats]) => sum + (stats[key] as number), 0) };
 }
 
 before(async () => {
@@ -129,23 +157,34 @@ describe('session statistics (wamp.session.on_stats) with AutobahnJS', () => {
     const monitor = await open('monitor');
     const seen = await watch(monitor);
     const client = await RawSocketClient.open({ port: node.ports.get('transport2')! });
-    const exchanged: unknown[][] = [];
-    const exchange = async (message: unknown[], answer: number) => {
-      client.send(message);
-      exchanged.push(message, await client.next((m) => m[0] === answer));
-    };
-    await exchange([1, 'realm1', { roles: { publisher: {} } }], 2);
-    const id = exchanged[1]![1] as number;
-    await exchange([16, 1, { acknowledge: true }, 'app.raw', ['y'.repeat(PAYLOAD_CHARS)]], 17);
-    await exchange([6, {}, 'wamp.close.close_realm'], 6);
+    const { exchanged, total } = await meteredSession(client, seen, ['y'.repeat(PAYLOAD_CHARS)]);
     client.close();
-    await waitFor(() => about(seen, id).some((entry) => typeof entry !== 'string' && entry[1].last === true), 'the last report');
-    const reports = about(seen, id).filter((entry): entry is Report => typeof entry !== 'string');
     const bytes = exchanged.map((message) => Buffer.byteLength(jsonCodec.encode(message) as string));
-    const total = (key: string) => reports.reduce((sum, [, stats]) => sum + (stats[key] as number), 0);
     assert.equal(total('messages'), 6);
     assert.equal(total('bytes'), bytes.reduce((a, b) => a + b, 0));
     assert.equal(total('rated_messages'), bytes.reduce((sum, b) => sum + Math.ceil(b / RATED_SIZE), 0));
+  });
+
+  it('counts a long-poll session at its serialized sizes, batched or not: without the batch separators or length prefixes', async () => {
+    const monitor = await open('monitor');
+    const seen = await watch(monitor);
+    const base = `http://127.0.0.1:${node.ports.get('transport3')!}/lp`;
+    const cases: [Codec, boolean][] = [[jsonCodec, false], [jsonCodec, true], [msgpackCodec, true]];
+    for (const [codec, batched] of cases) {
+      const client = await LongPollConnection.open(base, codec, batched);
+      const { exchanged, reports, total } = await meteredSession(client, seen, ['z'.repeat(PAYLOAD_CHARS), 'é€']);
+      await client.drop();
+      const what = `${codec.name}${batched ? ' batched' : ''}`;
+      // Each message as the codec encodes it alone: what the router read and wrote, less the framing.
+      const bytes = exchanged.map((message) => {
+        const encoded = codec.encode(message);
+        return typeof encoded === 'string' ? Buffer.byteLength(encoded) : encoded.byteLength;
+      });
+      assert.equal(total('messages'), 6, what);
+      assert.equal(total('bytes'), bytes.reduce((a, b) => a + b, 0), what);
+      assert.equal(total('rated_messages'), bytes.reduce((sum, b) => sum + Math.ceil(b / RATED_SIZE), 0), what);
+      assert.equal(reports[0]![1].serializer, codec.name, what);
+    }
   });
 
   it('a role that may not subscribe to wamp.session.on_stats gets the usual refusal', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -138,6 +139,13 @@ describe('WAMP clients signed in by TLS client certificate', { skip: skipTls }, 
       assert.equal(certificate.authorized, true);
       assert.deepEqual(certificate.subject, { cn: 'whatever', o: 'Example' });
       assert.deepEqual(certificate.issuer, { cn: 'backends ca' });
+      // Crossbar's formats: openssl's random 159-bit serial as its decimal digits (beyond 64 bits), GeneralizedTime dates.
+      const x509 = new X509Certificate(readFileSync(file('backend.crt')));
+      assert.equal(certificate.serial, BigInt(`0x${x509.serialNumber}`).toString());
+      assert.equal(certificate.not_after, new Date(x509.validTo).toISOString().replace(/[-:T]/g, '').replace(/\.000Z$/, 'Z'));
+      assert.match(certificate.not_before, /^\d{14}Z$/);
+      assert.match(certificate.md5, /^([0-9A-F]{2}:){15}[0-9A-F]{2}$/);
+      assert.equal(certificate.expired, false);
       assert.equal(details.transport.type, 'websocket');
       assert.equal(details.transport.extra.path, '/');
     } finally {

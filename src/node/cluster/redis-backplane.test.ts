@@ -44,7 +44,7 @@ interface RedisNode {
 
 async function redisNode(nodeId: string, prefix: string,
   options: {
-    at?: RunningRedis; readyMs?: number; maxPendingBytes?: number; leaseMs?: number; commandTimeoutMs?: number; log?: Logger;
+    at?: RunningRedis; readyMs?: number; maxPendingBytes?: number; leaseMs?: number; commandTimeoutMs?: number; log?: Logger; livenessMs?: number;
     /** How long the node takes between its link being ready and its mesh saying hello (a node start does more in between: feeds.ready()). */
     helloAfterMs?: number;
     heartbeatMs?: number;
@@ -54,6 +54,7 @@ async function redisNode(nodeId: string, prefix: string,
   const metrics = new MetricsRegistry();
   const link = new RedisLink({
     redis: { url: (options.at ?? redis!).url }, nodeId, log: options.log ?? silentLogger, prefix, heartbeatMs: options.heartbeatMs ?? heartbeatMs, leaseMs: options.leaseMs ?? leaseMs, maxPendingBytes: options.maxPendingBytes ?? 1 << 20,
+    ...(options.livenessMs === undefined ? {} : { livenessMs: options.livenessMs }),
     timeouts: new RedisTimeouts(silentLogger, options.commandTimeoutMs ?? clusterDefaults.commandTimeoutMs, metrics),
   });
   await link.ready(options.readyMs);
@@ -693,6 +694,27 @@ describe('Redis backplane: the state a node that joins is sent', { skip }, () =>
     await publishUntilReceived(c, toA, 'on.a');
     await publishUntilReceived(a, toC, 'on.c');
     await Promise.all([a, c].map((node) => node.backplane.close()));
+  });
+
+  it('of a node restarted under its name before the others noticed, its hello lost: its previous process is forgotten, its state asked', async () => {
+    const prefix = `restarted${++prefixes}`;
+    // Neither a's lease (3 s, kept fresh by the new process's heartbeats) nor Redis's connection count (not checked here) tells a.
+    const a = await redisNode('a', prefix, { ...joinOptions, livenessMs: 600_000 });
+    const before = await redisNode('b', prefix, joinOptions);
+    before.backplane.announce({ realm: 'r', uri: 'on.old', match: 'exact' }, true);
+    const gone: string[] = [];
+    a.backplane.attach({ deliver: () => {}, callTraffic: () => {}, nodeGone: (node) => void gone.push(node) });
+    await settled([a, before]);
+    before.link.vanish();
+    const after = await redisNode('b', prefix, { ...joinOptions, meshLink: losingHello });
+    after.backplane.announce({ realm: 'r', uri: 'on.new', match: 'exact' }, true);
+    const toB: RemotePublication[] = [];
+    after.backplane.attach({ deliver: (p) => void toB.push(p), callTraffic: () => {}, nodeGone: () => {} });
+    await waitFor(() => gone.includes('b'), 'a forgets the previous process of b', joinOptions.leaseMs - 500);
+    await settled([a, after]);
+    await publishUntilReceived(a, toB, 'on.new');
+    assert.equal(messages(after, 'sync').received, 1, 'a asked the new b for its state');
+    await Promise.all([a, after].map((node) => node.backplane.close()));
   });
 
   it('is asked with a sync of a node heard again after it was lost (a partition healed), once', async () => {

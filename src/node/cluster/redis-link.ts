@@ -38,10 +38,15 @@ export interface RedisLinkOptions {
 
 /**
  * What crosses Redis: a mesh message, or a heartbeat. A heartbeat names the process too (`process`,
- * drawn at start), so that two processes given one node_id notice each other, and carries its
- * number (`n`, for SubscriberEcho). Older nodes send neither.
+ * drawn at start), so that two processes given one node_id notice each other, and so that the
+ * others tell a node restarted under its name from its previous process; it carries its number
+ * (`n`, for SubscriberEcho). A hello names the process as well: the new life it announces is that
+ * one's. Older nodes send neither.
  */
-type Wire = { from: string; message: MeshMessage } | { from: string; beat: true; process?: string; n?: number };
+type Wire = { from: string; message: MeshMessage; process?: string } | { from: string; beat: true; process?: string; n?: number };
+
+/** The processes remembered per node name: enough that two twins taking turns are not each time taken for a restart. */
+const processesRememberedPerNode = 4;
 
 const packr = new Packr({ useRecords: false });
 
@@ -167,6 +172,8 @@ export class RedisLink implements MeshLink {
   /** Tells this process's heartbeats from another's that has the same node name (a misconfiguration). */
   private readonly process = randomBytes(8).toString('hex');
   private readonly twinWarnings = new WarningThrottle();
+  /** The processes heard under each other node's name (its heartbeats and hello), oldest first. */
+  private readonly processes = new Map<string, string[]>();
   /**
    * Nodes whose whole state this node's mesh has: it heard their `state`, or their `hello` (a new
    * life, which starts with nothing). A node lost or gone must be met again.
@@ -272,7 +279,7 @@ export class RedisLink implements MeshLink {
     if (message.k === 'gone' && this.connected) this.claimsDropped = this.dropClaims(this.nodeId).catch(() => {});
     // A hello or back asks every node for its state: the heartbeats heard before do not count towards a sync.
     if (message.k === 'hello' || message.k === 'back') this.strangerBeats.clear();
-    const data = packr.pack({ from: this.nodeId, message } satisfies Wire);
+    const data = packr.pack((message.k === 'hello' ? { from: this.nodeId, message, process: this.process } : { from: this.nodeId, message }) satisfies Wire);
     if (to === undefined) this.publish('all', data, message.k);
     else for (const node of to) this.publish(`node:${node}`, data, message.k);
   }
@@ -457,6 +464,7 @@ export class RedisLink implements MeshLink {
       return;
     }
     this.unfreed.delete(wire.from);
+    if (wire.process !== undefined) this.heardProcess(wire.from, wire.process, 'message' in wire && wire.message.k === 'hello');
     this.metrics?.wireBytes('received', 'message' in wire ? wire.message.k : 'beat', data.length);
     if (!('message' in wire)) this.strangerBeat(wire.from);
     // A node that said goodbye is not waited for: neither its lease nor RedisLiveness will report it again.
@@ -487,11 +495,31 @@ export class RedisLink implements MeshLink {
     this.send({ k: 'sync' }, [node]);
   }
 
+  /**
+   * A process not heard before under `node`'s name, other than the one it announced in a hello: the
+   * node restarted before this node noticed it was gone, and its hello was lost (else that hello
+   * would have said so). What its previous process had (sessions, subscriptions, registrations) is
+   * forgotten now, not kept while the new one beats under the same name; its state is then asked
+   * with a sync (strangerBeat). Its claims are not freed: the new process freed its name's at start
+   * and holds its own now.
+   */
+  private heardProcess(node: string, process: string, announcedInHello: boolean): void {
+    const heard = this.processes.get(node) ?? [];
+    if (heard.includes(process)) return;
+    if (heard.length > 0 && !announcedInHello && this.lastHeard.has(node)) {
+      this.forgetAcquaintance(node);
+      this.log.warn({ other_node: node }, `cluster node ${node} restarted (a new process under its name) before its lease ran out: forgetting its previous process's sessions, subscriptions and registrations`);
+      this.receive?.({ k: 'gone' }, node);
+    }
+    this.processes.set(node, [...heard, process].slice(-processesRememberedPerNode));
+  }
+
   /** The node left or is dead: its state is no longer known, nor waited for. */
   private forgetAcquaintance(node: string): void {
     this.lastHeard.delete(node);
     this.acquainted.delete(node);
     this.strangerBeats.delete(node);
+    this.processes.delete(node);
   }
 
   /**

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
 import { MetricsRegistry } from '../../metrics/registry.js';
-import { guestFigures, guestMetrics, guestMetricsFromParent, type GuestFiguresMessage } from './guest-metrics.js';
+import { forgetGuest, guestFigures, guestMetrics, guestMetricsFromParent, type GuestFiguresMessage } from './guest-metrics.js';
 
 /** The lines of `registry`'s exposition about guests. */
 function guestLines(registry: MetricsRegistry): string[] {
@@ -48,5 +48,27 @@ describe('guest metrics from the --workers parent', () => {
     assert.match(worker.exposition(), /^junction_guest_running\{guest="g"\} 0$/m);
     assert.match(worker.exposition(), /^junction_guest_exits_total\{guest="g",outcome="success"\} 1$/m);
     assert.match(worker.exposition(), /^junction_guest_starts_total\{guest="g"\} 1$/m);
+  });
+
+  it('a guest the parent no longer reports (a reload removed it) is forgotten, by an empty report too', () => {
+    const counted = guestMetrics(new MetricsRegistry());
+    const channel = new EventEmitter();
+    const worker = new MetricsRegistry();
+    guestMetricsFromParent(channel, worker);
+    for (const guest of ['kept', 'removed']) {
+      counted.running.set(1, { guest });
+      counted.exits.inc({ guest, outcome: 'error' });
+      counted.dropped.inc({ guest, reason: 'rate' });
+    }
+    channel.emit('message', { junction: 'guests', figures: guestFigures(counted) });
+    forgetGuest(counted, 'removed');
+    channel.emit('message', { junction: 'guests', figures: guestFigures(counted) });
+    assert.ok(!worker.exposition().includes('guest="removed"'), worker.exposition());
+    assert.match(worker.exposition(), /^junction_guest_output_dropped_lines_total\{guest="kept",reason="rate"\} 1$/m);
+    forgetGuest(counted, 'kept');
+    channel.emit('message', { junction: 'guests', figures: guestFigures(counted) });
+    assert.deepEqual(guestLines(worker).filter((line) => !line.startsWith('#')), [
+      'junction_guest_running 0', 'junction_guest_starts_total 0', 'junction_guest_exits_total 0', 'junction_guest_output_dropped_lines_total 0',
+    ]);
   });
 });

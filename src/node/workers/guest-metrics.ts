@@ -24,6 +24,11 @@ export function guestMetrics(registry: MetricsRegistry): GuestMetrics {
   };
 }
 
+/** Forgets every series of `guest` (a reload removed it): what is no longer configured is not exposed forever. */
+export function forgetGuest(metrics: GuestMetrics, guest: string): void {
+  for (const metric of Object.values(metrics)) metric.forget({ guest });
+}
+
 /** Every value of each guest metric, as the `--workers` parent has them. */
 export type GuestFigures = Record<keyof GuestMetrics, Sample[]>;
 
@@ -46,8 +51,15 @@ export function guestFigures(metrics: GuestMetrics): GuestFigures {
   };
 }
 
-/** Makes `metrics` show the parent's figures: a gauge as it is, a counter never back (a late report is ignored). */
+/**
+ * Makes `metrics` show the parent's figures: a gauge as it is, a counter never back (a late report
+ * is ignored), and a guest the parent no longer reports (a reload removed it) forgotten.
+ */
 export function showGuestFigures(metrics: GuestMetrics, figures: GuestFigures): void {
+  const reported = new Set(figures.running.map(({ labels }) => labels.guest));
+  for (const { labels } of metrics.running.samples()) {
+    if (!reported.has(labels.guest)) forgetGuest(metrics, labels.guest!);
+  }
   for (const { labels, value } of figures.running) metrics.running.set(value, labels);
   for (const name of ['starts', 'exits', 'dropped'] as const) {
     for (const { labels, value } of figures[name]) metrics[name].setTotal(value, labels);

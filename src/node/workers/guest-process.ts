@@ -1,14 +1,13 @@
 /**
- * One run of a guest's program: spawned without a shell in a process group of its own, its
- * stdin, stdout and stderr set up as configured (Crossbar's guest.py: "close" closes our end of
+ * One run of a guest's program: spawned without a shell in a process group of its own (and sent
+ * SIGTERM by the kernel if Junction dies: process-group.ts), its stdin, stdout and stderr set up as configured (Crossbar's guest.py: "close" closes our end of
  * the pipe; a JSON value is written to stdin, then stdin is closed unless asked not to), and
  * stopped with SIGTERM to the group, then SIGKILL once the grace is over.
  */
 
-import { spawn } from 'node:child_process';
 import type { GuestConfig } from '../../config/model.js';
 import type { GuestOutput } from './guest-output.js';
-import { signalGroup } from '../process-group.js';
+import { signalGroup, spawnGroupLeader } from '../process-group.js';
 
 export type GuestExit =
   | { kind: 'exited'; code: number }
@@ -34,13 +33,7 @@ export interface GuestSpawn {
 }
 
 export function runGuest(spec: GuestSpawn, output: GuestOutput): GuestRun {
-  const child = spawn(spec.executable, spec.arguments, {
-    cwd: spec.workdir,
-    env: spec.env,
-    shell: false,
-    detached: true, // its own group: stopping it reaches what it started
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawnGroupLeader(spec.executable, spec.arguments, { cwd: spec.workdir, env: spec.env });
   let exit: GuestExit | undefined;
   const exited = new Promise<GuestExit>((resolve) => {
     const finish = (result: GuestExit): void => {

@@ -11,7 +11,12 @@ import { GuestWorkers } from './guest-workers.js';
 import { guestLog } from './guest-texts.js';
 
 const home = mkdtempSync(join(tmpdir(), 'junction-guests-'));
-after(() => rmSync(home, { recursive: true, force: true }));
+const supervisors: GuestWorkers[] = [];
+// A test that failed before its own stop leaves guests running: they must not keep the file from ending.
+after(async () => {
+  await Promise.all(supervisors.map((guests) => guests.stop()));
+  rmSync(home, { recursive: true, force: true });
+});
 
 interface Logged { level: string; fields: Record<string, unknown>; message: string }
 
@@ -36,9 +41,10 @@ function supervisor(stopGraceMs = 5_000) {
   const { log, lines } = recorder();
   const metrics = new MetricsRegistry();
   const guests = new GuestWorkers({ log, metrics, stopGraceMs });
+  supervisors.push(guests);
   const value = (name: string, labels: Record<string, string>) => metrics.exposition().split('\n')
     .find((line) => line.startsWith(`${name}{`) && Object.entries(labels).every(([key, item]) => line.includes(`${key}="${item}"`)))?.split(' ').at(-1);
-  return { guests, lines, value };
+  return { guests, lines, value, metrics };
 }
 
 const stayUp = 'console.log("up", process.pid); setInterval(() => {}, 1000)';
@@ -77,7 +83,7 @@ describe('the guest workers of a node', () => {
   });
 
   it('follow the file at a reload: unchanged guests keep running, changed ones restart, removed ones stop, exited ones start again', async () => {
-    const { guests, lines, value } = supervisor();
+    const { guests, lines, value, metrics } = supervisor();
     await guests.apply([guest('same', stayUp), guest('changing', stayUp), guest('leaving', stayUp), guest('exited', 'process.exit(1)')]);
     await waitFor(() => lines.filter((line) => line.message.startsWith('up ')).length === 3 && value('junction_guest_running', { guest: 'exited' }) === '0', 'guests up, one exited');
     const changes = await guests.apply([guest('same', stayUp), guest('changing', `console.log("v2"); ${stayUp}`), guest('exited', 'process.exit(1)'), guest('new', stayUp)]);
@@ -87,9 +93,23 @@ describe('the guest workers of a node', () => {
       'guest worker "leaving" stopped (removed from the file)',
       'guest worker "new" started',
     ]);
-    assert.deepEqual(['same', 'changing', 'leaving', 'exited', 'new'].map((id) => value('junction_guest_starts_total', { guest: id })), ['1', '2', '1', '2', '1']);
-    assert.equal(value('junction_guest_running', { guest: 'leaving' }), '0');
+    assert.deepEqual(['same', 'changing', 'exited', 'new'].map((id) => value('junction_guest_starts_total', { guest: id })), ['1', '2', '2', '1']);
+    assert.ok(!metrics.exposition().includes('guest="leaving"'), 'the removed guest has no series left');
+    assert.equal(value('junction_guest_running', { guest: 'same' }), '1', 'the others keep theirs');
     await guests.stop();
+  });
+
+  it('forget a removed guest for good: the lines its pipes deliver after it exited count no drops', async () => {
+    const { guests, lines, metrics } = supervisor();
+    // It leaves behind a shell that ignores SIGTERM and, once the guest is gone, writes far more
+    // lines on the guest's stdout than linesPerSecond (100) lets through: most are dropped.
+    const late = 'trap "" TERM; while kill -0 $PPID 2>/dev/null; do sleep 0.05; done; seq 1000';
+    const leaver = `require("node:child_process").spawn("sh", ["-c", ${JSON.stringify(late)}], { stdio: ["ignore", "inherit", "inherit"] }); process.on("SIGTERM", () => process.exit(0)); console.log("up"); setInterval(() => {}, 1000)`;
+    await guests.apply([guest('leaver', leaver)]);
+    await waitFor(() => lines.some((line) => line.message === 'up'), 'the guest is up');
+    await guests.apply([]);
+    await waitFor(() => lines.some((line) => line.message.startsWith(guestLog.rateExceeded)), 'lines were dropped', 10_000);
+    assert.ok(!metrics.exposition().includes('guest="leaver"'), metrics.exposition());
   });
 
   it('change nothing when one guest\'s program cannot be found', async () => {

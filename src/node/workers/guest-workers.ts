@@ -14,7 +14,8 @@ import type { MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
 import { StartupError } from '../startup-errors.js';
 import { guestEnvironment, guestExecutable } from './guest-launch.js';
-import { guestMetrics, type GuestMetrics } from './guest-metrics.js';
+import { forgetGuest, guestMetrics, type GuestMetrics } from './guest-metrics.js';
+import type { BoundCounter } from '../../metrics/registry.js';
 import { GuestOutput } from './guest-output.js';
 import { runGuest, type GuestExit, type GuestRun, type GuestSpawn } from './guest-process.js';
 import { guestChanges, guestLog } from './guest-texts.js';
@@ -67,7 +68,7 @@ export class GuestWorkers {
       stopped.add(id);
       if (replacement === undefined) changes.push(guestChanges.removed(id));
       else changes.push(current.isRunning() ? guestChanges.restarted(id) : guestChanges.startedAgain(id));
-      stopping.push(current.close());
+      stopping.push(replacement === undefined ? current.remove() : current.close());
     }
     await Promise.all(stopping);
     for (const { guest, spawn } of launches) {
@@ -131,6 +132,8 @@ class Supervised {
   private run: GuestRun | undefined;
   private running = false;
   private closed = false;
+  /** Removed by a reload: its series are forgotten, and what its pipes still deliver is not counted. */
+  private removed = false;
   private watchers: FSWatcher[] = [];
   private startedAt = 0;
   private watchDelayMs: number;
@@ -160,8 +163,8 @@ class Supervised {
   start(): void {
     if (this.closed) return;
     const output = new GuestOutput(this.log, this.config, {
-      droppedTooLong: this.metrics.dropped.bind({ ...this.labels, reason: 'too_long' }),
-      droppedRate: this.metrics.dropped.bind({ ...this.labels, reason: 'rate' }),
+      droppedTooLong: this.unlessRemoved(this.metrics.dropped.bind({ ...this.labels, reason: 'too_long' })),
+      droppedRate: this.unlessRemoved(this.metrics.dropped.bind({ ...this.labels, reason: 'rate' })),
     }, this.maskSecrets);
     const run = runGuest(this.spawn, output);
     this.run = run;
@@ -211,6 +214,22 @@ class Supervised {
     this.pause.abort();
     this.unwatch();
     await this.stopRun();
+  }
+
+  /** Stops it for good (a reload removed it) and forgets its series. */
+  async remove(): Promise<void> {
+    await this.close();
+    this.removed = true;
+    forgetGuest(this.metrics, this.config.id);
+  }
+
+  /** The output's pipes may still deliver lines after the program exited: a removed guest's must not bring its series back. */
+  private unlessRemoved(counter: BoundCounter): BoundCounter {
+    return {
+      inc: (by) => {
+        if (!this.removed) counter.inc(by);
+      },
+    };
   }
 
   private watch(): void {

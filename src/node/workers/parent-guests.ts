@@ -20,6 +20,7 @@ export function parentGuests(initial: JunctionConfig, load: () => Promise<Loaded
   const guests = new GuestWorkers({ log: guestLog, metrics: registry });
   const metrics = guestMetrics(registry);
   let wanted = initial.guests;
+  let reported = false;
   let serving = false;
   let stopped = false;
   let applying: Promise<void> = Promise.resolve();
@@ -47,8 +48,10 @@ export function parentGuests(initial: JunctionConfig, load: () => Promise<Loaded
     },
     report(): GuestFiguresMessage | undefined {
       const figures = guestFigures(metrics);
-      // No guest has run yet (none configured, mostly): nothing to tell.
-      if (figures.running.length === 0) return undefined;
+      // No guest has run yet (none configured, mostly): nothing to tell. Once one has, an empty
+      // report tells the workers that a reload removed them all.
+      if (figures.running.length === 0 && !reported) return undefined;
+      reported = true;
       return { junction: 'guests', figures };
     },
     async stop() {

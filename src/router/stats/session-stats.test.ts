@@ -5,6 +5,7 @@ import { MessageType as T } from '../../protocol/codes.js';
 import { Envelope } from '../../protocol/envelope.js';
 import type { Dict, WampMessage } from '../../protocol/messages.js';
 import { allRoles, flush, MemoryPeer, RouterHarness } from '../../../test/support/router-harness.js';
+import { waitFor } from '../../../test/support/wait.js';
 import type { AuthGate } from '../hooks.js';
 import type { Session } from '../session.js';
 import { ratedMessages, SessionMeter, sessionStatsTopic, type SessionStatsSettings } from './session-meter.js';
@@ -227,6 +228,25 @@ describe('session statistics - reports on wamp.session.on_stats', () => {
     assert.ok(busyReports.every(([, s]) => (s.duration as number) >= 40_000_000), 'each covers at least one period');
     // The idle session's HELLO and WELCOME (counted before the first tick) may be reported once; nothing after.
     assert.ok(seen.filter(([who]) => who.authid === 'idle').length <= 1);
+  });
+
+  it('counts the reports it publishes, by realm and trigger', async () => {
+    const h = harness(settings({ onJoin: true, afterRatedMessages: 3, afterDurationMs: 40 }));
+    const counted = (trigger: string) => h.router.metrics.statsReports.value({ realm: 'realm1', trigger });
+    for (let i = 0; i < 5; i++) await flush(); // the meta API's session joins: it publishes the reports
+    const { peer: client } = await joinJson(h, 'counted');
+    await flush();
+    assert.deepEqual(['join', 'rated_messages', 'leave'].map(counted), [1, 0, 0]);
+    // Three small publications are three rated messages: one report at the end of the turn.
+    for (let i = 0; i < 3; i++) client.raw([T.PUBLISH, 5 + i, {}, 'app.data', []]);
+    await flush();
+    assert.equal(counted('rated_messages'), 1);
+    // One more, then the period passes: the duration timer reports it.
+    client.raw([T.PUBLISH, 9, {}, 'app.data', []]);
+    await waitFor(() => counted('duration') === 1, 'a report on the duration trigger');
+    client.raw([T.GOODBYE, {}, 'wamp.close.close_realm']);
+    await flush();
+    assert.deepEqual(['join', 'rated_messages', 'duration', 'leave'].map(counted), [1, 1, 1, 1]);
   });
 
   it('meters client sessions only, and nothing without a stats block', async () => {

@@ -1,3 +1,4 @@
+import type { BoundCounter, Counter } from '../../metrics/registry.js';
 import type { Args } from '../../protocol/messages.js';
 import type { Session } from '../session.js';
 import { SessionMeter, type MeterOwner, type SessionStatsSettings } from './session-meter.js';
@@ -7,6 +8,9 @@ export type PublishStats = (args: Args) => void;
 
 /** Wall-clock milliseconds with a fraction: Crossbar's timestamps are nanoseconds since the epoch. */
 export const wallClockMs = (): number => performance.timeOrigin + performance.now();
+
+/** What made a report, as junction_session_stats_reports_total counts it. */
+export type StatsTrigger = 'join' | 'leave' | 'rated_messages' | 'duration';
 
 /** The duration trigger is checked this many times per period (a report is up to a quarter period late). */
 const TICKS_PER_PERIOD = 4;
@@ -25,14 +29,19 @@ export class SessionStats implements MeterOwner {
   /** Meters that crossed the threshold this turn; each is listed once (SessionMeter.queued). */
   private dueMeters: SessionMeter[] = [];
   private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly reports: Record<StatsTrigger, BoundCounter>;
 
   constructor(
     readonly settings: SessionStatsSettings,
     /** The realm's client sessions, walked by the duration timer. */
     private readonly sessions: () => Iterable<Session>,
+    /** junction_session_stats_reports_total, counted under `realm`. */
+    reports: { counter: Counter; realm: string },
     private readonly now: () => number = wallClockMs,
   ) {
     this.tickMs = Math.max(MIN_TICK_MS, settings.afterDurationMs / TICKS_PER_PERIOD);
+    const bound = (trigger: StatsTrigger) => reports.counter.bind({ realm: reports.realm, trigger });
+    this.reports = { join: bound('join'), leave: bound('leave'), rated_messages: bound('rated_messages'), duration: bound('duration') };
   }
 
   /** The meta API says how to publish once its session has joined (before any client can). */
@@ -51,12 +60,12 @@ export class SessionStats implements MeterOwner {
 
   /** After wamp.session.on_join: the first report, if the realm asks for one on join. */
   joined(session: Session): void {
-    if (this.settings.onJoin && session.meter) this.report(session.meter, false);
+    if (this.settings.onJoin && session.meter) this.report(session.meter, 'join');
   }
 
   /** After wamp.session.on_leave: the last report, if the realm asks for one on leave. */
   left(session: Session): void {
-    if (this.settings.onLeave && session.meter) this.report(session.meter, true);
+    if (this.settings.onLeave && session.meter) this.report(session.meter, 'leave');
   }
 
   due(meter: SessionMeter): void {
@@ -78,7 +87,7 @@ export class SessionStats implements MeterOwner {
       meter.queued = false;
       // A session that left meanwhile had its last report (or none, as configured); one reported
       // meanwhile (on join: its WELCOME alone may cross the threshold) starts afresh.
-      if (isJoined(meter.session) && meter.thresholdReached()) this.report(meter, false);
+      if (isJoined(meter.session) && meter.thresholdReached()) this.report(meter, 'rated_messages');
     }
   }
 
@@ -90,16 +99,18 @@ export class SessionStats implements MeterOwner {
       const meter = session.meter;
       if (meter === undefined) continue;
       metered++;
-      if (!meter.queued && isJoined(session) && meter.durationDue(now)) this.report(meter, false);
+      if (!meter.queued && isJoined(session) && meter.durationDue(now)) this.report(meter, 'duration');
     }
     if (metered === 0) this.stopTimer();
   }
 
-  private report(meter: SessionMeter, last: boolean): void {
+  private report(meter: SessionMeter, trigger: StatsTrigger): void {
     const session = meter.session;
-    const stats = meter.takeReport(this.now(), session.peer.transport.serializer, last);
+    const stats = meter.takeReport(this.now(), session.peer.transport.serializer, trigger === 'leave');
     const who = { realm: session.realmName, session: session.id, authid: session.authid, authrole: session.authrole };
-    this.publish?.([who, stats]);
+    if (this.publish === undefined) return;
+    this.publish([who, stats]);
+    this.reports[trigger].inc();
   }
 }
 

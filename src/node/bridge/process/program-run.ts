@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { programSecretsMask } from '../../../config/mask-secrets.js';
 import { StderrTail } from './stderr-tail.js';
-import { signalGroup } from '../../process-group.js';
+import { signalGroup, spawnGroupLeader } from '../../process-group.js';
 
 /** What to run: an executable with fixed arguments, never through a shell. */
 export interface ProgramSpec {
@@ -41,7 +40,7 @@ export function runProgram(spec: ProgramSpec, input: string, limits: RunLimits, 
   return new Promise<RunOutcome>((resolve) => {
     if (signal?.aborted) return resolve({ kind: 'aborted', reason: signal.reason, stderr: '' });
     const [executable, ...args] = spec.command;
-    const child = spawn(executable!, args, { cwd: spec.cwd, env: spec.env, shell: false, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawnGroupLeader(executable!, args, spec);
     const stdout: Buffer[] = [];
     let stdoutBytes = 0;
     // A program may echo the secrets it was given on stderr, which reaches the log and the caller.

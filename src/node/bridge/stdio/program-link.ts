@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { jsonText } from '../../../codec/json.js';
 import type { BoundCounter } from '../../../metrics/registry.js';
 import type { Args, Dict } from '../../../protocol/messages.js';
@@ -10,7 +9,7 @@ import { QuietWarning } from '../quiet-warning.js';
 import { LineSplitter } from './line-splitter.js';
 import { InvalidCommand, readCommand, StdioErrorUri, type CommandId, type StdioCommand } from './stdio-protocol.js';
 import { plural } from '../../../protocol/plural.js';
-import { signalGroup } from '../../process-group.js';
+import { signalGroup, spawnGroupLeader } from '../../process-group.js';
 
 export interface LinkLimits {
   /** Longest line either way, bytes. */
@@ -53,7 +52,7 @@ export function runLinkedProgram(
 ): Promise<ProgramExit> {
   const [executable, ...args] = spec.command;
   // Its own process group, so that stopping it reaches whatever it started.
-  const child = spawn(executable!, args, { cwd: spec.cwd, env: spec.env, shell: false, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawnGroupLeader(executable!, args, spec);
   const invalid = new QuietWarning(log);
   const dropped = new QuietWarning(log);
   const invocations = new Map<number, { resolve(result: InternalResult): void; reject(error: Error): void }>();
