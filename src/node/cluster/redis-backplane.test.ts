@@ -625,6 +625,21 @@ describe('Redis backplane: what one turn sends', { skip }, () => {
   });
 });
 
+describe('Redis backplane: integers beyond 64 bits (CBOR bignums a client may send)', { skip }, () => {
+  it('cross to the other node exactly, 64-bit ones too', async () => {
+    const prefix = `wide${++prefixes}`;
+    const a = await redisNode('a', prefix);
+    const b = await redisNode('b', prefix);
+    const notes: unknown[] = [];
+    b.backplane.listen('space', { entry: () => {}, note: (_from, body) => notes.push(body) });
+    await waitFor(() => a.backplane.peers().includes('b') && b.backplane.peers().includes('a'), 'a and b know each other');
+    const wide = { args: [2n ** 70n, -(2n ** 70n), 2n ** 60n, 2n ** 128n - 1n, 7] };
+    a.backplane.note('space', wide, ['b']);
+    await waitFor(() => notes.length === 1, 'the note arrived');
+    assert.deepEqual(notes, [wide]);
+  });
+});
+
 /** Each of a node's metrics on mesh messages of one kind, by direction. */
 function messages(node: RedisNode, kind: string): { sent: number; received: number } {
   return {

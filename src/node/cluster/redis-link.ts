@@ -48,7 +48,9 @@ type Wire = { from: string; message: MeshMessage; process?: string } | { from: s
 /** The processes remembered per node name: enough that two twins taking turns are not each time taken for a restart. */
 const processesRememberedPerNode = 4;
 
-const packr = new Packr({ useRecords: false });
+// A payload may hold integers beyond 64 bits (CBOR bignums, kept exact by the router): msgpackr's
+// extension carries them between nodes, where plain MessagePack would throw and the message not leave.
+const packr = new Packr({ useRecords: false, useBigIntExtension: true });
 
 /**
  * Claims as one atomic step in Redis (see ClaimTable for the rule). KEYS: the policy, the set of
