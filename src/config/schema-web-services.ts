@@ -7,6 +7,7 @@ import * as z from 'zod';
 import type { Ignored } from './notices.js';
 import { callerService, publisherService, webhookService } from './schema-http-bridge.js';
 import { consoleService } from './schema-console.js';
+import { reverseProxyService, wsgiService } from './schema-http-forward.js';
 import { longPollService, sseService } from './schema-http-transports.js';
 import {
   ignored,
@@ -128,6 +129,8 @@ const leafServices = [
   sseService,
   consoleService,
   mqttPathService,
+  reverseProxyService,
+  wsgiService,
 ] as const;
 
 export type LeafPathServiceFile = z.output<(typeof leafServices)[number]>;
@@ -160,9 +163,7 @@ const forwardInProxy = 'forward the path in your reverse proxy (docs/reverse-pro
  * with what to do instead where there is a usual answer.
  */
 const otherCrossbarPathServices = new Map<string, string | undefined>([
-  ['wsgi', 'run the WSGI app in its own server (gunicorn, uWSGI) behind the same reverse proxy (docs/reverse-proxy.md)'],
   ['resource', behindProxy],
-  ['reverseproxy', forwardInProxy],
   ['websocket-reverseproxy', forwardInProxy],
   ['cgi', 'a "process" component runs a program for each WAMP call (docs/rest-procedures.md); or ' + behindProxy],
   ['upload', behindProxy],

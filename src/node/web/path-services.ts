@@ -11,9 +11,11 @@ import { metricsPath } from './metrics-path.js';
 import { mqttPath } from './mqtt-path.js';
 import { nodeInfoPath } from './nodeinfo.js';
 import { redirectPath } from './redirect.js';
+import { reverseProxyPath } from './reverseproxy-path.js';
 import { ssePath } from './sse-path.js';
 import { staticPath } from './static.js';
 import { websocketPath } from './websocket-path.js';
+import { wsgiPath } from './wsgi-path.js';
 
 type Factories = { [Type in PathService['type']]?: PathServiceFactory<Extract<PathService, { type: Type }>> };
 
@@ -33,6 +35,8 @@ const factories: Factories = {
   caller: httpCaller,
   webhook: httpWebhook,
   console: consolePath,
+  reverseproxy: reverseProxyPath,
+  wsgi: wsgiPath,
 };
 
 /** Builds the handler for one path of a web transport. */

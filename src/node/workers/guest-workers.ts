@@ -126,8 +126,8 @@ async function spawnSpec(guest: GuestConfig, log: Logger): Promise<GuestSpawn | 
   return { ...common, executable: await guestExecutable(guest), arguments: guest.arguments, stdin: guest.stdin };
 }
 
-/** One guest: its current run, and its watcher. */
-class Supervised {
+/** One guest (or a wsgi path's WSGI host): its current run, and its watcher. */
+export class Supervised {
   private run: GuestRun | undefined;
   private running = false;
   private closed = false;
