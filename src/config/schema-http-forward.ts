@@ -5,7 +5,10 @@
  */
 
 import * as z from 'zod';
-import { milliseconds, nonEmptyString, pathServiceId, port, positiveInt } from './schema-parts.js';
+import { milliseconds, missingMessage, pathServiceId, port, positiveInt } from './schema-parts.js';
+
+/** A required text key whose absence says what it is for. */
+const requiredText = (what: string) => z.string({ error: missingMessage(what) }).min(1, { error: 'must not be empty' });
 
 /** The bounds of a forwarding path when its `options` do not give them. */
 export const forwardDefaults = { timeoutMs: 60_000, maxRequestsInFlight: 100, port: 80, minThreads: 0, maxThreads: 20 } as const;
@@ -29,10 +32,10 @@ export const reverseProxyService = z
   .strictObject({
     type: z.literal('reverseproxy'),
     id: pathServiceId,
-    host: nonEmptyString
+    host: requiredText('"host", the HTTP server to forward to (like "127.0.0.1")')
       .regex(/^[^\s/:?#@[\]]+$|^\[[0-9A-Fa-f:.]+\]$/, { error: 'expected a host name or address, like "app.internal", "127.0.0.1" or "[::1]" (no scheme, port or path)' })
       .describe('The HTTP server to forward to (required).'),
-    port: port.default(forwardDefaults.port).describe(`Its port (default ${forwardDefaults.port}).`),
+    port: port.refine((value) => value !== 0, { error: 'expected the port the server listens on (1 to 65535)' }).default(forwardDefaults.port).describe(`Its port (default ${forwardDefaults.port}).`),
     path: z
       .string()
       .regex(/^(\/[^\s?#]*)?$/, { error: 'expected "" or a path starting with "/", like "/app" (no query, no spaces)' })
@@ -52,10 +55,10 @@ export const wsgiService = z
   .strictObject({
     type: z.literal('wsgi'),
     id: pathServiceId,
-    module: nonEmptyString
+    module: requiredText('"module", the Python module of the WSGI app (like "app")')
       .refine((name) => name.split('.').every((part) => pythonName.test(part)), { error: 'expected a Python module name, like "app" or "mysite.wsgi"' })
       .describe('The Python module of the WSGI app, found on the router worker\'s options.pythonpath (required).'),
-    object: nonEmptyString
+    object: requiredText('"object", the WSGI callable in the module (like "app")')
       .regex(pythonName, { error: 'expected a Python name, like "app" or "application"' })
       .describe('The WSGI callable in that module (required).'),
     minthreads: threads('Threads kept running for requests', forwardDefaults.minThreads),
