@@ -118,15 +118,15 @@ export function forwardingHandler(context: ServiceContext, spec: ForwardSpec): P
   }
 
   function failedBeforeAnswer(response: ServerResponse, error: Error): ForwardOutcome {
-    const [status, outcome, code, message] = error instanceof errors.HeadersTimeoutError
-      ? [504, 'timeout', 'upstream_timeout', `the server did not answer within ${limits.timeoutMs} ms (options.timeout)`] as const
+    const failure: { status: number; outcome: ForwardOutcome; error: string; message: string } = error instanceof errors.HeadersTimeoutError
+      ? { status: 504, outcome: 'timeout', error: 'upstream_timeout', message: `the server did not answer within ${limits.timeoutMs} ms (options.timeout)` }
       : isConnectFailure(error)
-        ? [502, 'unreachable', 'upstream_unreachable', spec.unreachable(error)] as const
-        : [502, 'failed', 'upstream_failed', `the server failed the request: ${error.message}`] as const;
-    failures.warn({ error: error.message, code: (error as NodeJS.ErrnoException).code, status }, message);
+        ? { status: 502, outcome: 'unreachable', error: 'upstream_unreachable', message: spec.unreachable(error) }
+        : { status: 502, outcome: 'failed', error: 'upstream_failed', message: `the server failed the request: ${error.message}` };
+    failures.warn({ error: error.message, code: (error as NodeJS.ErrnoException).code, status: failure.status }, failure.message);
     if (response.headersSent || response.destroyed) response.destroy();
-    else sendJson(response, status, { error: code, message });
-    return outcome;
+    else sendJson(response, failure.status, { error: failure.error, message: failure.message });
+    return failure.outcome;
   }
 
   return {
