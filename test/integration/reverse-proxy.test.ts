@@ -178,6 +178,18 @@ describe('reverseproxy path', { timeout: 60_000 }, () => {
     assert.deepEqual(seen.map((request) => [request.method, request.url, request.body.length]), [['POST', '/base/upload', large.length], ['PUT', '/base/upload', 20]]);
   });
 
+  it('Expect: 100-continue: the client is told to go on, and the server gets the body without the Expect', async () => {
+    seen.length = 0;
+    const request = httpRequest({ host: '127.0.0.1', port, path: '/app/expect', method: 'POST', headers: { expect: '100-continue', 'content-length': '4' } });
+    request.on('continue', () => request.end('body'));
+    const [response] = (await once(request, 'response')) as [IncomingMessage];
+    response.resume();
+    await once(response, 'end');
+    assert.equal(response.statusCode, 201);
+    assert.equal(seen[0]!.body, 'body');
+    assert.equal(seen[0]!.headers.expect, undefined);
+  });
+
   it('streams the request body: the server echoes the first part before the client sends the rest', async () => {
     const request = httpRequest({ host: '127.0.0.1', port, path: '/app/echo', method: 'POST' });
     request.write('part one;');

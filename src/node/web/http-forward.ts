@@ -85,7 +85,7 @@ export function forwardingHandler(context: ServiceContext, spec: ForwardSpec): P
   let inFlight = 0;
 
   async function forward(request: IncomingMessage, response: ServerResponse, subpath: string): Promise<ForwardOutcome> {
-    const path = forwardedPath(request.url ?? '/', context.path, subpath);
+    const path = forwardedPath(request.url ?? '/', context.path, subpath, target.pathPrefix);
     if (path === undefined) {
       sendJson(response, 400, { error: 'invalid_path', message: 'a path segment "." or ".." (or its %2E form) is not forwarded' });
       return 'bad_path';
@@ -95,7 +95,7 @@ export function forwardingHandler(context: ServiceContext, spec: ForwardSpec): P
     let answer;
     try {
       answer = await pool.request({
-        path: target.pathPrefix + path,
+        path,
         method: request.method ?? 'GET',
         headers: forwardedHeaders(request, context, target.host),
         body: hasBody(request) ? request : null,
@@ -159,12 +159,13 @@ export function forwardingHandler(context: ServiceContext, spec: ForwardSpec): P
 }
 
 /**
- * The path (with its query) the server gets after the target's prefix: what follows the service's
- * own path in the URL as sent, when the URL starts with it (the usual case), else the normalized
- * `subpath`. Undefined when a segment is "." or ".." in any spelling: the server would resolve it
- * to a place outside the prefix.
+ * The path (with its query) the server gets: `prefix` and what follows the service's own path in
+ * the URL as sent, when the URL starts with it (the usual case), else the normalized `subpath`.
+ * As Crossbar: the service's path itself goes to `prefix` as it is ("/app" -> "/base"), with a
+ * slash after it when the client wrote one; "/" when both are empty. Undefined when a segment is
+ * "." or ".." in any spelling: the server would resolve it to a place outside the prefix.
  */
-export function forwardedPath(url: string, servicePath: string, subpath: string): string | undefined {
+export function forwardedPath(url: string, servicePath: string, subpath: string, prefix: string): string | undefined {
   const queryAt = url.indexOf('?');
   const rawPath = queryAt < 0 ? url : url.slice(0, queryAt);
   const query = queryAt < 0 ? '' : url.slice(queryAt);
@@ -172,8 +173,7 @@ export function forwardedPath(url: string, servicePath: string, subpath: string)
   const below = rawPath.startsWith(base) && (rawPath.length === base.length || rawPath[base.length] === '/') ? rawPath.slice(base.length) : subpath;
   const dotSegment = below.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment));
   if (dotSegment) return undefined;
-  const path = below === '' ? '/' : below;
-  return `${path}${query}`;
+  return `${prefix + below || '/'}${query}`;
 }
 
 function hasBody(request: IncomingMessage): boolean {
