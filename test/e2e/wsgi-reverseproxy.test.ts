@@ -130,3 +130,47 @@ describe('wsgi and reverseproxy paths of a Crossbar config, run by junction star
     assert.equal(await junction.exited, 0);
   });
 });
+
+/** A Flask app as crossbar-examples' wsgi example writes one, with a link built by url_for (which must carry the mount path). */
+const flaskApp = `
+from flask import Flask, request, url_for
+
+app = Flask(__name__)
+
+
+@app.route('/')
+def home():
+    return 'Hello from Flask; next: %s' % url_for('item', name='junction')
+
+
+@app.route('/items/<name>', methods=['GET', 'POST'])
+def item(name):
+    return '%s %s from %s, form %s' % (request.method, name, request.remote_addr, dict(request.form))
+`;
+
+describe('a Flask app on a wsgi path', { skip: skipWithoutDebian('python3-flask'), timeout: 120_000 }, () => {
+  it('answers its routes below the path, and url_for links include the path', async () => {
+    const port = await freePort();
+    const home = mkdtempSync(join(tmpdir(), 'junction-flask-e2e-'));
+    folders.push(home);
+    const cbdir = join(home, '.crossbar');
+    mkdirSync(cbdir);
+    writeFileSync(join(home, 'myapp.py'), flaskApp);
+    writeFileSync(join(cbdir, 'config.json'), JSON.stringify({
+      version: 2,
+      workers: [{
+        type: 'router',
+        options: { pythonpath: ['..'] },
+        transports: [{ type: 'web', endpoint: { type: 'tcp', port, interface: '127.0.0.1' }, paths: { shop: { type: 'wsgi', module: 'myapp', object: 'app' } } }],
+      }],
+    }));
+    const junction = RunningJunction.start(['--cbdir', cbdir], home);
+    running.push(junction);
+    await junction.started((line) => line.msg === 'listening' && line.service === 'wsgi');
+    assert.equal(await (await fetch(`http://127.0.0.1:${port}/shop/`)).text(), 'Hello from Flask; next: /shop/items/junction');
+    const posted = await fetch(`http://127.0.0.1:${port}/shop/items/junction`, { method: 'POST', body: new URLSearchParams({ size: 'L' }) });
+    assert.equal(await posted.text(), "POST junction from 127.0.0.1, form {'size': 'L'}");
+    junction.child.kill('SIGTERM');
+    assert.equal(await junction.exited, 0);
+  });
+});
