@@ -103,7 +103,7 @@ describe('wsgi and reverseproxy paths of a Crossbar config, run by junction star
     for (const line of hosts) await waitFor(() => processGone(Number(line.pid)), `the WSGI host ${String(line.guest)} stopped with the node`);
   });
 
-  it('an app that cannot be imported: its path answers 502 saying so, and the log has the reason', async () => {
+  it('an app that cannot be imported: its path answers 502 saying so; once fixed, a reload starts it', async () => {
     const port = await freePort();
     const home = mkdtempSync(join(tmpdir(), 'junction-wsgi-e2e-'));
     folders.push(home);
@@ -111,21 +111,27 @@ describe('wsgi and reverseproxy paths of a Crossbar config, run by junction star
       version: 2,
       workers: [{
         type: 'router',
-        transports: [{ type: 'web', endpoint: { type: 'tcp', port, interface: '127.0.0.1' }, paths: { app: { type: 'wsgi', module: 'no_such_module', object: 'app' } } }],
+        options: { pythonpath: ['.'] },
+        transports: [{ type: 'web', endpoint: { type: 'tcp', port, interface: '127.0.0.1' }, paths: { app: { type: 'wsgi', module: 'late_app', object: 'application' } } }],
       }],
     }));
     const junction = RunningJunction.start(['--config', join(home, 'config.json')], home);
     running.push(junction);
     await junction.started((line) => line.msg === 'listening' && line.service === 'wsgi');
-    const failure = await junction.waitForLine((line) => line.stream === 'stderr' && String(line.msg).includes('no_such_module'), 30_000);
-    assert.match(String(failure.msg), /^WSGI app module "no_such_module" import failed: ModuleNotFoundError/);
+    const failure = await junction.waitForLine((line) => line.stream === 'stderr' && String(line.msg).includes('late_app'), 30_000);
+    assert.match(String(failure.msg), /^WSGI app module "late_app" import failed: ModuleNotFoundError/);
     await junction.waitForLine((line) => line.msg.startsWith('guest worker exited with an error'), 30_000);
     const answer = await fetch(`http://127.0.0.1:${port}/app`);
     assert.equal(answer.status, 502);
-    assert.deepEqual(await answer.json(), {
-      error: 'upstream_unreachable',
-      message: 'the WSGI app has exited (its output is in the log); a reload that changes this path starts it again',
-    });
+    assert.deepEqual(await answer.json(), { error: 'upstream_unreachable', message: 'the WSGI app has exited (its output is in the log); a reload starts it again' });
+
+    // The module is there now; the config file is unchanged.
+    writeFileSync(join(home, 'late_app.py'), wsgiApp);
+    junction.child.kill('SIGHUP');
+    const reload = await junction.waitForLine((line) => line.msg === 'reload: 1 change applied', 30_000);
+    assert.deepEqual(reload.applied, ['transport "transport0": paths rebuilt /app']);
+    const seen = await (await fetch(`http://127.0.0.1:${port}/app/now`)).json() as Record<string, string>;
+    assert.deepEqual([seen.SCRIPT_NAME, seen.PATH_INFO], ['/app', '/now']);
     junction.child.kill('SIGTERM');
     assert.equal(await junction.exited, 0);
   });

@@ -42,6 +42,8 @@ export interface ForwardSpec {
   unreachable(error: Error): string;
   /** Stops what the service runs besides the forwarding (the WSGI host). */
   close?(): Promise<void>;
+  /** What the service runs besides the forwarding has stopped (PathHandler.stale). */
+  stale?(): boolean;
 }
 
 /** How a forwarded request ended, as junction_http_forward_requests_total counts it. */
@@ -155,6 +157,7 @@ export function forwardingHandler(context: ServiceContext, spec: ForwardSpec): P
     async close() {
       await Promise.all([pool.destroy(), spec.close?.()]);
     },
+    ...(spec.stale === undefined ? {} : { stale: spec.stale }),
   };
 }
 

@@ -16,5 +16,6 @@ export const wsgiPath: PathServiceFactory<WsgiService> = async (service, context
     limits: service.options,
     unreachable: () => host.unreachable(),
     close: () => host.close(),
+    stale: () => host.stopped(),
   });
 };

@@ -38,6 +38,7 @@ describe('the WSGI host of a wsgi path', () => {
     const reason = `workers[0].options.python: "/nowhere/python3" is not found or not executable (against ${home}, then on the PATH)`;
     assert.deepEqual(warnings, [{ fields: { reason }, message: wsgiLog.unavailable }]);
     assert.equal(host.unreachable(), `the WSGI app is not run: ${reason}`);
+    assert.ok(host.stopped(), 'a reload tries again');
     await host.close();
   });
 
@@ -56,6 +57,7 @@ describe('the WSGI host of a wsgi path', () => {
     const host = await WsgiHost.start(service('/usr/bin/python3', false), { id: 'wsgi:web:/app', mount: '/app', log, metrics });
     assert.deepEqual(warnings, []);
     assert.ok(existsSync(host.socketPath), 'listening once started');
+    assert.ok(!host.stopped());
     assert.equal(metrics.gauge('junction_guest_running', '').value({ guest: 'wsgi:web:/app' }), 1);
     assert.ok(existsSync(wsgiLauncher));
     await host.close();

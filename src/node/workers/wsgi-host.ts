@@ -4,10 +4,10 @@
  * (its `options.python`, else Debian's /usr/bin/python3, else python3 on the PATH) and
  * supervised as a container worker's process is: output logged with secrets masked, counted in
  * the junction_guest_* metrics, not restarted when it exits (as in Crossbar, where the app runs
- * in the router worker), stopped with SIGTERM then SIGKILL. It serves HTTP on a Unix socket in a
+ * in the router worker) but by the next reload, stopped with SIGTERM then SIGKILL. It serves HTTP on a Unix socket in a
  * folder of its own that only this user can enter.
  * A Python that cannot be found or lacks Twisted is not an error: the path answers 502 and a
- * warning says why, as a container whose Python lacks Autobahn.
+ * warning says why, as for a container whose Python lacks Autobahn; the next reload tries again.
  */
 
 import { existsSync } from 'node:fs';
@@ -84,15 +84,21 @@ export class WsgiHost {
     const process = new Supervised(guest, spawn, { log: options.log, metrics: options.metrics }, guestMetrics(options.metrics));
     process.start();
     const host = new WsgiHost(socketPath, folder, process, undefined);
-    if (!(await listening(process, socketPath))) log.warn({ timeoutMs: readyTimeoutMs }, wsgiLog.notReady);
+    // One that exited meanwhile has said why in its output, and the supervisor has logged the exit.
+    if (!(await listening(process, socketPath)) && process.isRunning()) log.warn({ timeoutMs: readyTimeoutMs }, wsgiLog.notReady);
     return host;
   }
 
   /** Why requests cannot reach the app, for the 502 answer. */
   unreachable(): string {
     if (this.process === undefined) return `the WSGI app is not run: ${this.notStarted}`;
-    if (!this.process.isRunning()) return 'the WSGI app has exited (its output is in the log); a reload that changes this path starts it again';
+    if (!this.process.isRunning()) return 'the WSGI app has exited (its output is in the log); a reload starts it again';
     return 'the WSGI app is not listening yet (still importing?)';
+  }
+
+  /** The app does not run: it exited, or no Python could run it (a reload tries again, as for a container). */
+  stopped(): boolean {
+    return this.process === undefined || !this.process.isRunning();
   }
 
   async close(): Promise<void> {
