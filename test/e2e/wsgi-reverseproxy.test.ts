@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -112,7 +112,7 @@ describe('wsgi and reverseproxy paths of a Crossbar config, run by junction star
       workers: [{
         type: 'router',
         options: { pythonpath: ['.'] },
-        transports: [{ type: 'web', endpoint: { type: 'tcp', port, interface: '127.0.0.1' }, paths: { app: { type: 'wsgi', module: 'late_app', object: 'application' } } }],
+        transports: [{ type: 'web', endpoint: { type: 'tcp', port, interface: '127.0.0.1' }, paths: { app: { type: 'wsgi', module: 'late_app', object: 'application' }, metrics: { type: 'metrics' } } }],
       }],
     }));
     const junction = RunningJunction.start(['--config', join(home, 'config.json')], home);
@@ -132,6 +132,21 @@ describe('wsgi and reverseproxy paths of a Crossbar config, run by junction star
     assert.deepEqual(reload.applied, ['transport "transport0": paths rebuilt /app']);
     const seen = await (await fetch(`http://127.0.0.1:${port}/app/now`)).json() as Record<string, string>;
     assert.deepEqual([seen.SCRIPT_NAME, seen.PATH_INFO], ['/app', '/now']);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    assert.match(metrics, /^junction_guest_running\{guest="wsgi:transport0:\/app"\} 1$/m);
+    assert.match(metrics, /^junction_guest_exits_total\{guest="wsgi:transport0:\/app",outcome="error"\} 1$/m);
+    assert.match(metrics, /^junction_http_forward_requests_total\{outcome="unreachable",path="\/app",service="wsgi",transport="transport0"\} 1$/m);
+
+    // A changed path: its new process starts before the old one stops; the gauge counts one running.
+    const config = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')) as { workers: { transports: { paths: { app: Record<string, unknown> } }[] }[] };
+    config.workers[0]!.transports[0]!.paths.app.maxthreads = 3;
+    writeFileSync(join(home, 'config.json'), JSON.stringify(config));
+    junction.child.kill('SIGHUP');
+    await junction.waitForLine((line) => line.msg === 'guest worker stopped', 30_000);
+    const after = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    assert.match(after, /^junction_guest_running\{guest="wsgi:transport0:\/app"\} 1$/m);
+    assert.match(after, /^junction_guest_starts_total\{guest="wsgi:transport0:\/app"\} 3$/m);
+    assert.equal((await fetch(`http://127.0.0.1:${port}/app`)).status, 200);
     junction.child.kill('SIGTERM');
     assert.equal(await junction.exited, 0);
   });

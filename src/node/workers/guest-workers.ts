@@ -168,7 +168,8 @@ export class Supervised {
     this.running = true;
     this.startedAt = Date.now();
     this.metrics.starts.inc(this.labels);
-    this.metrics.running.set(1, this.labels);
+    // Counted up and down, not set: a reload starts a wsgi path's new process before it stops the old one, under one name.
+    this.metrics.running.add(1, this.labels);
     this.log.info({ pid: run.pid, executable: this.spawn.executable, arguments: this.spawn.arguments.map(this.maskSecrets), workdir: this.spawn.workdir }, guestLog.started);
     this.watch();
     void run.exited.then((exit) => {
@@ -182,7 +183,7 @@ export class Supervised {
 
   private ended(exit: GuestExit): void {
     this.running = false;
-    this.metrics.running.set(0, this.labels);
+    this.metrics.running.add(-1, this.labels);
     this.unwatch();
     const outcome: GuestOutcome = exit.kind === 'not-started' ? 'not_started' : exit.kind === 'signaled' ? 'signal' : exit.code === 0 ? 'success' : 'error';
     this.metrics.exits.inc({ ...this.labels, outcome });
@@ -200,7 +201,7 @@ export class Supervised {
     this.log.info({ pid: run.pid }, guestLog.stopping);
     const { exit, killed } = await run.stop(this.options.stopGraceMs ?? guestStopGraceMs);
     this.running = false;
-    this.metrics.running.set(0, this.labels);
+    this.metrics.running.add(-1, this.labels);
     this.metrics.exits.inc({ ...this.labels, outcome: killed ? 'killed' : 'stopped' });
     if (killed) this.log.warn({ pid: run.pid, graceMs: this.options.stopGraceMs ?? guestStopGraceMs }, guestLog.killed);
     else this.log.info({ pid: run.pid, ...exitFacts(exit) }, guestLog.stopped);
