@@ -275,6 +275,14 @@ describe('reverseproxy path', { timeout: 60_000 }, () => {
     await waitFor(() => forwardCount('/app', 'client_gone') === 1, 'counted as client_gone');
   });
 
+  it('a browser page at a name rebound to this router gets 421, and nothing is forwarded (the transport\'s Host check)', async () => {
+    seen.length = 0;
+    const answer = await send('/app/x', { method: 'POST', headers: { host: 'evil.example', origin: 'http://evil.example' }, body: 'steal' });
+    assert.equal(answer.status, 421);
+    assert.equal(JSON.parse(answer.body).error, 'host_not_allowed');
+    assert.deepEqual(seen, []);
+  });
+
   it('"." and ".." segments in any spelling are refused, not resolved by the server', async () => {
     for (const path of ['/app/../secret', '/app/a/%2E%2e/b', '/app/./x']) {
       const answer = await send(path);
