@@ -49,7 +49,7 @@ export function workerPython(options: WorkerPythonFile, at: ConfigPath, baseDir:
   };
 }
 
-/** Where a container's Python runs when its options do not say (Debian's, which has python3-autobahn; a pyenv first on the PATH may not). */
+/** Where a worker's Python (a container's classes, a router's wsgi paths) runs when its options do not say (Debian's, which has python3-autobahn and python3-twisted; a pyenv first on the PATH may not). */
 export const defaultPython = '/usr/bin/python3';
 
 export function guestConfigs(file: ConfigFile, baseDir: string = process.cwd(), notices: string[] = []): GuestConfig[] {

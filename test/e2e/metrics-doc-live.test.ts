@@ -12,7 +12,7 @@ import { RunningRedis } from '../support/redis-server.js';
  * Every metric docs/metrics.md lists is exported by a running router, and every junction_* metric
  * it exports is listed: `junction start --workers 2` in a Redis cluster, with every kind of
  * transport and component that has metrics of its own (web paths with the HTTP bridge, long-poll,
- * SSE, WAMP v1 and cookie authentication, RawSocket, MQTT, Pusher, a forwarder, ZeroMQ, stdio,
+ * SSE, a reverse proxy, WAMP v1 and cookie authentication, RawSocket, MQTT, Pusher, a forwarder, ZeroMQ, stdio,
  * process and a RESTCallee). metrics-doc.test.ts compares the doc with the names in the source;
  * this shows that each is registered at run time.
  */
@@ -50,6 +50,7 @@ async function fullConfig(redisUrl: string): Promise<object> {
             lp: { type: 'longpoll' },
             sse: { type: 'sse', realm: 'realm1' },
             metrics: { type: 'metrics' },
+            proxied: { type: 'reverseproxy', host: '127.0.0.1', port: 9 },
           },
         },
         { type: 'rawsocket', endpoint: tcp },
