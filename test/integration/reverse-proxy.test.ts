@@ -45,6 +45,27 @@ describe('reverseproxy path', { timeout: 60_000 }, () => {
   const held: { request: IncomingMessage; response: ServerResponse }[] = [];
   const closedEarly: string[] = [];
 
+  /** The node's file; `appTimeout` is the /app path's options.timeout (a reload changes it). */
+  const configWith = (appTimeout: number) => parseConfig({
+    version: 2,
+    workers: [{
+      type: 'router',
+      realms: [],
+      transports: [{
+        type: 'web', id: 'web',
+        endpoint: { type: 'tcp', interface: '127.0.0.1', port: 0 },
+        options: { trusted_proxies: ['127.0.0.2'] },
+        paths: {
+          app: { type: 'reverseproxy', host: '127.0.0.1', port: upstreamPort, path: '/base', options: { timeout: appTimeout } },
+          root: { type: 'reverseproxy', host: '127.0.0.1', port: upstreamPort },
+          down: { type: 'reverseproxy', host: '127.0.0.1', port: downPort },
+          slow: { type: 'reverseproxy', host: '127.0.0.1', port: upstreamPort, options: { timeout: 300 } },
+          narrow: { type: 'reverseproxy', host: '127.0.0.1', port: upstreamPort, options: { max_requests_in_flight: 2 } },
+        },
+      }],
+    }],
+  }, { source: 'reverse proxy test', env: {} });
+
   before(async () => {
     upstream = createServer((request, response) => {
       if (request.url!.includes('/echo')) {
@@ -78,26 +99,7 @@ describe('reverseproxy path', { timeout: 60_000 }, () => {
     await once(upstream, 'listening');
     upstreamPort = (upstream.address() as AddressInfo).port;
     downPort = await freePort();
-    const config = parseConfig({
-      version: 2,
-      workers: [{
-        type: 'router',
-        realms: [],
-        transports: [{
-          type: 'web', id: 'web',
-          endpoint: { type: 'tcp', interface: '127.0.0.1', port: 0 },
-          options: { trusted_proxies: ['127.0.0.2'] },
-          paths: {
-            app: { type: 'reverseproxy', host: '127.0.0.1', port: upstreamPort, path: '/base' },
-            root: { type: 'reverseproxy', host: '127.0.0.1', port: upstreamPort },
-            down: { type: 'reverseproxy', host: '127.0.0.1', port: downPort },
-            slow: { type: 'reverseproxy', host: '127.0.0.1', port: upstreamPort, options: { timeout: 300 } },
-            narrow: { type: 'reverseproxy', host: '127.0.0.1', port: upstreamPort, options: { max_requests_in_flight: 2 } },
-          },
-        }],
-      }],
-    }, { source: 'reverse proxy test', env: {} });
-    node = await startNode(config, { log, shutdownGraceMs: 200 });
+    node = await startNode(configWith(60_000), { log, shutdownGraceMs: 200 });
     port = node.ports.get('web')!;
   });
 
@@ -281,6 +283,21 @@ describe('reverseproxy path', { timeout: 60_000 }, () => {
     assert.equal(answer.status, 421);
     assert.equal(JSON.parse(answer.body).error, 'host_not_allowed');
     assert.deepEqual(seen, []);
+  });
+
+  it('a reload that rebuilds the path: requests under way finish within the grace, the others get 503', async () => {
+    held.length = 0;
+    const finishing = send('/app/hold-finishing');
+    const waiting = send('/app/hold-waiting');
+    await waitFor(() => held.length === 2, 'two requests held by the server');
+    const reload = node.reload(configWith(30_000));
+    held.find(({ request }) => request.url === '/base/hold-finishing')!.response.end('done');
+    assert.equal((await finishing).body, 'done');
+    const cut = await waiting;
+    assert.equal(cut.status, 503);
+    assert.equal(JSON.parse(cut.body).error, 'forwarding_stopped');
+    assert.deepEqual((await reload).applied, ['transport "web": paths rebuilt /app']);
+    assert.equal((await send('/app/x')).status, 201, 'the rebuilt path forwards');
   });
 
   it('"." and ".." segments in any spelling are refused, not resolved by the server', async () => {

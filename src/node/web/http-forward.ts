@@ -57,6 +57,9 @@ const notForwarded = new Set([
 /** Answer headers that belong to the server's connection to Junction. */
 const notReturned = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
+/** How long requests under way may take to finish when the path closes (the router's own shutdown grace). */
+const closeGraceMs = 2_000;
+
 /** How long connecting to the server may take (it is on the same machine or network). */
 const connectTimeoutMs = 10_000;
 
@@ -73,8 +76,9 @@ export function forwardingHandler(context: ServiceContext, spec: ForwardSpec): P
   const requests = context.metrics.counter('junction_http_forward_requests_total',
     'HTTP requests of reverseproxy and wsgi paths, by service, transport, path and outcome');
   const inFlightGauge = context.metrics.gauge('junction_http_forward_requests_in_flight',
-    'HTTP requests of reverseproxy and wsgi paths being forwarded now, by service, transport and path (at most max_requests_in_flight)').bind(labels);
-  inFlightGauge.set(0);
+    'HTTP requests of reverseproxy and wsgi paths being forwarded now, by service, transport and path (at most max_requests_in_flight)');
+  // Counted up and down, not set: after a reload the handler it replaced may still finish requests of the same path.
+  inFlightGauge.add(0, labels);
   const counters = new Map<ForwardOutcome, BoundCounter>();
   const count = (outcome: ForwardOutcome): void => {
     let counter = counters.get(outcome);
@@ -122,6 +126,8 @@ export function forwardingHandler(context: ServiceContext, spec: ForwardSpec): P
   function failedBeforeAnswer(response: ServerResponse, error: Error): ForwardOutcome {
     const failure: { status: number; outcome: ForwardOutcome; error: string; message: string } = error instanceof errors.HeadersTimeoutError
       ? { status: 504, outcome: 'timeout', error: 'upstream_timeout', message: `the server did not answer within ${limits.timeoutMs} ms (options.timeout)` }
+      : error instanceof errors.ClientDestroyedError
+        ? { status: 503, outcome: 'failed', error: 'forwarding_stopped', message: `the path stopped forwarding (a reload rebuilt it, or the router is stopping) before the server answered within ${closeGraceMs} ms; try again` }
       : isConnectFailure(error)
         ? { status: 502, outcome: 'unreachable', error: 'upstream_unreachable', message: spec.unreachable(error) }
         : { status: 502, outcome: 'failed', error: 'upstream_failed', message: `the server failed the request: ${error.message}` };
@@ -142,7 +148,7 @@ export function forwardingHandler(context: ServiceContext, spec: ForwardSpec): P
         return;
       }
       inFlight++;
-      inFlightGauge.set(inFlight);
+      inFlightGauge.add(1, labels);
       void forward(request, response, subpath).catch((error: unknown) => {
         // An answer Node would not send (a header value it refuses): the client gets no half-answer.
         failures.warn({ error: (error as Error).message }, 'the server\'s answer could not be passed on');
@@ -150,12 +156,16 @@ export function forwardingHandler(context: ServiceContext, spec: ForwardSpec): P
         return 'failed' as const;
       }).then((outcome) => {
         inFlight--;
-        inFlightGauge.set(inFlight);
+        inFlightGauge.add(-1, labels);
         count(outcome);
       });
     },
     async close() {
-      await Promise.all([pool.destroy(), spec.close?.()]);
+      // Requests under way get a moment to finish (a reload that rebuilds the path, the node stopping); then they are cut.
+      const grace = setTimeout(() => void pool.destroy(), closeGraceMs);
+      await pool.close().catch(() => undefined);
+      clearTimeout(grace);
+      await spec.close?.();
     },
     ...(spec.stale === undefined ? {} : { stale: spec.stale }),
   };
