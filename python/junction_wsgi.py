@@ -11,12 +11,14 @@ It puts pythonpath first on sys.path, imports the app, and serves it over HTTP o
 minthreads..maxthreads, as Crossbar does (webservice/wsgi.py). The app sits at `mount`, so it sees
 the same SCRIPT_NAME and PATH_INFO as under Crossbar. Junction forwards each request with
 X-Real-IP, X-Forwarded-Proto and X-Forwarded-Port, which become REMOTE_ADDR, wsgi.url_scheme and
-SERVER_PORT; the Host header is the client's. Problems are printed on stderr as one line each,
-and the exit code says what failed (2: the input, 3: the app, 4: Twisted missing).
+SERVER_PORT; the Host header is the client's. It stops on SIGTERM, and by itself when Junction is
+gone (its parent process changed). Problems are printed on stderr as one line each, and the exit
+code says what failed (2: the input, 3: the app, 4: Twisted missing).
 """
 
 import importlib
 import json
+import os
 import sys
 
 
@@ -86,6 +88,7 @@ def main():
         sys.path.insert(0, folder)
     try:
         from twisted.internet import address, reactor
+        from twisted.internet.task import LoopingCall
         from twisted.python.threadpool import ThreadPool
         from twisted.web import resource, server, wsgi
     except ImportError as error:
@@ -99,6 +102,9 @@ def main():
     site.requestFactory = forwarded_request_class(server, address)
     site.displayTracebacks = False
     reactor.listenUNIX(socket_path, site, mode=0o600)
+    # Only Junction reaches the socket: once Junction is gone (even killed outright), so is the reason to serve.
+    parent = os.getppid()
+    LoopingCall(lambda: os.getppid() != parent and reactor.stop()).start(1.0, now=False)
     sys.stdout.write('serving WSGI app %s.%s at %s\n' % (module_name, object_name, mount))
     sys.stdout.flush()
     reactor.run()  # Twisted stops on SIGTERM and SIGINT

@@ -152,6 +152,27 @@ describe('wsgi and reverseproxy paths of a Crossbar config, run by junction star
   });
 });
 
+describe('a WSGI host whose Junction is killed outright (SIGKILL)', { skip: skipWithoutDebian('python3-twisted'), timeout: 120_000 }, () => {
+  it('stops by itself: no app server is left behind', async () => {
+    const port = await freePort();
+    const home = mkdtempSync(join(tmpdir(), 'junction-wsgi-e2e-'));
+    folders.push(home);
+    writeFileSync(join(home, 'hello.py'), wsgiApp);
+    writeFileSync(join(home, 'config.json'), JSON.stringify({
+      version: 2,
+      workers: [{ type: 'router', options: { pythonpath: ['.'] }, transports: [{ type: 'web', endpoint: { type: 'tcp', port, interface: '127.0.0.1' }, paths: { '/': { type: 'wsgi', module: 'hello', object: 'application' } } }] }],
+    }));
+    const junction = RunningJunction.start(['--config', join(home, 'config.json')], home);
+    running.push(junction);
+    const host = await junction.started((line) => line.msg === 'guest worker started');
+    await junction.started((line) => line.msg === 'listening' && line.service === 'wsgi');
+    assert.equal((await fetch(`http://127.0.0.1:${port}/`)).status, 200);
+    junction.child.kill('SIGKILL');
+    await junction.exited;
+    await waitFor(() => processGone(Number(host.pid)), 'the WSGI host stopped once its Junction was gone', 15_000);
+  });
+});
+
 /** A Flask app as crossbar-examples' wsgi example writes one, with a link built by url_for (which must carry the mount path). */
 const flaskApp = `
 from flask import Flask, request, url_for
