@@ -38,13 +38,19 @@ const workerOptionsShape = {
     .optional(),
 };
 
-const routerOptions = z.strictObject(workerOptionsShape);
+/** A worker's Python settings, used where Junction starts a Python process for it (a container's classes, a router's wsgi paths). */
+const pythonOptionsShape = {
+  python: nonEmptyString.optional().describe('The Python interpreter (default: /usr/bin/python3, else python3 on the PATH).'),
+  pythonpath: z.array(nonEmptyString).default([]).describe('Folders (relative to the config folder) put first on the module search path.'),
+  env: processEnvironment,
+};
+
+/** A router's Python settings are used by its wsgi paths, which Junction runs in a Python process of their own. */
+const routerOptions = z.strictObject({ ...workerOptionsShape, ...pythonOptionsShape });
 /** A container's Python settings are used: Junction runs its Python components in a process of their own. */
 const containerOptions = z.strictObject({
   ...workerOptionsShape,
-  python: nonEmptyString.optional().describe('The Python interpreter of its components (default: /usr/bin/python3, else python3 on the PATH).'),
-  pythonpath: z.array(nonEmptyString).default([]).describe('Folders (relative to the config folder) put first on the module search path.'),
-  env: processEnvironment,
+  ...pythonOptionsShape,
   shutdown: ignored('the container shutdown mode (shutdown)'),
   restart: ignored('the container restart mode (restart)'),
 });
@@ -100,7 +106,7 @@ export const routerWorkerSchema = z
   .strictObject({
     type: z.literal('router'),
     id: itemId.optional(),
-    options: routerOptions.optional(),
+    options: routerOptions.prefault({}),
     manhole: ignored('the manhole (a Python debug shell)'),
     realms: z.array(realmSchema).default([]),
     transports: z.array(transportSchema).default([]),

@@ -320,7 +320,9 @@ export type PathService =
   | SseService
   | ConsoleService
   | MqttPathService
-  | WebSocketProxyService;
+  | WebSocketProxyService
+  | ReverseProxyService
+  | WsgiService;
 
 /** Files from a directory. Serves this path and everything below it. */
 export interface StaticService {
@@ -355,6 +357,51 @@ export interface RedirectService {
   url: string;
   /** As Crossbar. */
   status: RedirectStatus;
+}
+
+/** How a forwarding path (reverseproxy, wsgi) bounds what it forwards (its `options`, a Junction extension). */
+export interface ForwardLimits {
+  /** The server must start its answer within this, and never pause longer inside it. */
+  timeoutMs: number;
+  /** Requests forwarded at once; more are answered 503. */
+  maxRequestsInFlight: number;
+}
+
+/** Forwards this path and below it to an HTTP server (Crossbar's `reverseproxy`). */
+export interface ReverseProxyService {
+  type: 'reverseproxy';
+  host: string;
+  port: number;
+  /** Prefix of the forwarded path: "" or "/app". */
+  path: string;
+  options: ForwardLimits;
+}
+
+/** A Python WSGI app run by Junction's WSGI host (python/junction_wsgi.py); this path and below it are forwarded to it. */
+export interface WsgiService {
+  type: 'wsgi';
+  module: string;
+  object: string;
+  minThreads: number;
+  maxThreads: number;
+  /** The router worker's Python settings. */
+  python: WorkerPython;
+  options: ForwardLimits;
+}
+
+/** A worker's Python process settings (a router worker's, for its wsgi paths). */
+export interface WorkerPython {
+  /** The worker in the file ("workers[0]"), for messages naming its keys. */
+  at: string;
+  /** The worker's `options.python`, or /usr/bin/python3. */
+  executable: string;
+  /** `executable` was given: no fallback to python3 on the PATH. */
+  interpreterGiven: boolean;
+  /** Absolute folders, put first on sys.path. */
+  pythonpath: string[];
+  env: { inherit: boolean | string[]; vars: Record<string, string> };
+  /** Absolute: the config folder. */
+  workdir: string;
 }
 
 /** JSON facts about the node: version, uptime, realms with session counts. Never secrets. */

@@ -7,7 +7,7 @@
 
 import { resolve } from 'node:path';
 import type { ConfigFile } from './file-schema.js';
-import type { GuestConfig } from './model.js';
+import type { GuestConfig, WorkerPython } from './model.js';
 import { notice } from './notices.js';
 import { formatPath, type ConfigPath } from './problems.js';
 import { guestOutputDefaults, type GuestWorkerFile } from './schema-guest.js';
@@ -15,14 +15,41 @@ import type { WorkerFile } from './file-schema.js';
 
 type ContainerWorkerFile = Extract<WorkerFile, { type: 'container' }>;
 
-/** A container's Python settings, as the notice names them when no Python process is started. */
+/** A worker's Python settings, as the notice names them when no Python process is started (`owner`: "a container without Python classes"). */
 const pythonSettings = {
-  python: 'the Python executable (python) of a container without Python classes',
-  pythonpath: 'the Python module search path (pythonpath) of a container without Python classes',
-  env: 'the process environment (env) of a container without Python classes',
+  python: 'the Python executable (python)',
+  pythonpath: 'the Python module search path (pythonpath)',
+  env: 'the process environment (env)',
 } as const;
 
-/** Where a container's Python runs when its options do not say (Debian's, which has python3-autobahn; a pyenv first on the PATH may not). */
+/** A worker's `options` keys that configure its Python process. */
+export interface WorkerPythonFile {
+  python?: string | undefined;
+  pythonpath: string[];
+  env: { inherit: boolean | string[]; vars: Record<string, string> };
+}
+
+/** One notice per Python setting `options` gives, for a worker that starts no Python process. */
+export function unusedPythonNotices(options: WorkerPythonFile, path: ConfigPath, owner: string, notices: string[]): void {
+  const given = { python: options.python !== undefined, pythonpath: options.pythonpath.length > 0, env: options.env.inherit !== true || Object.keys(options.env.vars).length > 0 };
+  for (const [key, what] of Object.entries(pythonSettings) as [keyof typeof pythonSettings, string][]) {
+    if (given[key]) notices.push(notice('config.notice.ignored', [...path, 'options', key], `${what} of ${owner}`));
+  }
+}
+
+/** A worker's Python process settings, its folders resolved against the config folder. */
+export function workerPython(options: WorkerPythonFile, at: ConfigPath, baseDir: string): WorkerPython {
+  return {
+    at: formatPath(at),
+    executable: options.python ?? defaultPython,
+    interpreterGiven: options.python !== undefined,
+    pythonpath: options.pythonpath.map((folder) => resolve(baseDir, folder)),
+    env: { inherit: options.env.inherit, vars: options.env.vars },
+    workdir: resolve(baseDir),
+  };
+}
+
+/** Where a worker's Python (a container's classes, a router's wsgi paths) runs when its options do not say (Debian's, which has python3-autobahn and python3-twisted; a pyenv first on the PATH may not). */
 export const defaultPython = '/usr/bin/python3';
 
 export function guestConfigs(file: ConfigFile, baseDir: string = process.cwd(), notices: string[] = []): GuestConfig[] {
@@ -50,25 +77,23 @@ function containerConfig(worker: ContainerWorkerFile, id: string, path: ConfigPa
   const options = worker.options;
   if (components.length === 0) {
     // Only bridge classes (run in the router) or functions: no Python process, so its settings are not used.
-    const given = { python: options.python !== undefined, pythonpath: options.pythonpath.length > 0, env: options.env.inherit !== true || Object.keys(options.env.vars).length > 0 };
-    for (const [key, what] of Object.entries(pythonSettings) as [keyof typeof pythonSettings, string][]) {
-      if (given[key]) notices.push(notice('config.notice.ignored', [...path, 'options', key], what));
-    }
+    unusedPythonNotices(options, path, 'a container without Python classes', notices);
     return [];
   }
+  const python = workerPython(options, path, baseDir);
   return [{
     id,
     at: formatPath(path),
-    executable: options.python ?? defaultPython,
+    executable: python.executable,
     arguments: [],
-    workdir: resolve(baseDir),
-    env: { inherit: options.env.inherit, vars: options.env.vars },
+    workdir: python.workdir,
+    env: python.env,
     stdin: { kind: 'open' },
     stdout: 'log',
     stderr: 'log',
     maxLineBytes: guestOutputDefaults.maxLineBytes,
     linesPerSecond: guestOutputDefaults.linesPerSecond,
-    python: { interpreterGiven: options.python !== undefined, pythonpath: options.pythonpath.map((folder) => resolve(baseDir, folder)), components },
+    python: { interpreterGiven: python.interpreterGiven, pythonpath: python.pythonpath, components },
   }];
 }
 

@@ -4,23 +4,25 @@
  */
 
 import { isAbsolute, resolve } from 'node:path';
-import type { EndpointConfig, ListenerConfig, PathService, PusherServiceConfig, RawSocketService } from './model.js';
+import type { EndpointConfig, ListenerConfig, PathService, PusherServiceConfig, RawSocketService, WorkerPython } from './model.js';
 import { authConfig } from './normalize-auth.js';
 import { mqttConfig } from './normalize-mqtt.js';
-import { addPathServices, fromConfigDir, websocketConfig, type NormalizeContext } from './normalize-web.js';
+import { addPathServices, fromConfigDir, websocketConfig, type NormalizeContext, type TransportNormalizeContext } from './normalize-web.js';
 import { notice } from './notices.js';
 import { offeredSerializers } from './schema-websocket.js';
 import type { ConfigPath } from './problems.js';
 import type { PusherTransportFile } from './schema-pusher.js';
 import { rawSocketDefaults, type RawSocketSettingsFile } from './schema-rawsocket.js';
 import type { EndpointFile, TransportFile, UniversalTransportFile } from './schema-transport.js';
+import type { PathServiceFile } from './schema-web-services.js';
 import { defaultInterface } from './semantics.js';
 import { normalizeWebPath } from './web-paths.js';
 
 /** Transports with their paths in the file (of every router worker, in file order). */
-export function listenerConfigs(transports: readonly { transport: TransportFile; where: ConfigPath }[], context: NormalizeContext): ListenerConfig[] {
+export function listenerConfigs(transports: readonly { transport: TransportFile; where: ConfigPath; python: WorkerPython }[], shared: NormalizeContext): ListenerConfig[] {
   const explicitIds = new Set(transports.flatMap(({ transport }) => (transport.id === undefined ? [] : [transport.id])));
-  return transports.map(({ transport, where }, index) => {
+  return transports.map(({ transport, where, python }, index) => {
+    const context: TransportNormalizeContext = { ...shared, python };
     const id = transport.id ?? generatedId(index, explicitIds);
     const endpoint = endpointConfig(transport.endpoint, context);
     const paths: Record<string, PathService> = Object.create(null);
@@ -52,7 +54,7 @@ function universalListener(
   id: string,
   endpoint: EndpointConfig,
   at: ConfigPath,
-  context: NormalizeContext,
+  context: TransportNormalizeContext,
 ): ListenerConfig {
   const paths: Record<string, PathService> = Object.create(null);
   const proxies = new Set(transport.web?.options?.trusted_proxies ?? []);
@@ -164,4 +166,14 @@ function endpointConfig(endpoint: EndpointFile, context: NormalizeContext): Endp
           },
         }),
   };
+}
+
+/** Whether a transport of the file has a wsgi path (at any depth of nested `path` services). */
+export function servesWsgi(transport: TransportFile): boolean {
+  const table = transport.type === 'web' ? transport.paths : transport.type === 'universal' ? transport.web?.paths : undefined;
+  return table !== undefined && hasWsgi(table);
+}
+
+function hasWsgi(table: Record<string, PathServiceFile>): boolean {
+  return Object.values(table).some((service) => service.type === 'wsgi' || (service.type === 'path' && hasWsgi(service.paths)));
 }

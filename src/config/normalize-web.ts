@@ -5,6 +5,7 @@
 
 import { isAbsolute, resolve } from 'node:path';
 import type {
+  ForwardLimits,
   HttpBridgeOptions,
   LongPollService,
   PathService,
@@ -13,10 +14,12 @@ import type {
   WebhookService,
   WebSocketOptions,
   WebSocketService,
+  WorkerPython,
 } from './model.js';
 import { authConfig, mapValues } from './normalize-auth.js';
 import { mqttConfig } from './normalize-mqtt.js';
 import { websocketProxyConfig } from './normalize-websocket-proxy.js';
+import type { ReverseProxyServiceFile } from './schema-http-forward.js';
 import { notice } from './notices.js';
 import { cookieAuthConfig } from './normalize-cookie.js';
 import type { ConfigPath } from './problems.js';
@@ -33,6 +36,11 @@ export interface NormalizeContext {
   notices: string[];
 }
 
+/** Normalizing a router worker's transport: its paths also need the worker's Python settings (for wsgi paths). */
+export interface TransportNormalizeContext extends NormalizeContext {
+  python: WorkerPython;
+}
+
 /** A path from the file made absolute against the config folder. */
 export function fromConfigDir(context: NormalizeContext, path: string): string {
   return isAbsolute(path) ? path : resolve(context.baseDir ?? process.cwd(), path);
@@ -46,7 +54,7 @@ export function addPathServices(
   table: Record<string, PathServiceFile>,
   prefix: string,
   at: ConfigPath,
-  context: NormalizeContext,
+  context: TransportNormalizeContext,
   into: Record<string, PathService>,
 ): void {
   for (const [key, service] of Object.entries(table)) {
@@ -57,7 +65,7 @@ export function addPathServices(
   }
 }
 
-function pathServiceConfig(service: Exclude<PathServiceFile, { type: 'path' }>, at: ConfigPath, context: NormalizeContext): PathService {
+function pathServiceConfig(service: Exclude<PathServiceFile, { type: 'path' }>, at: ConfigPath, context: TransportNormalizeContext): PathService {
   switch (service.type) {
     case 'websocket':
       return websocketConfig(service, at, context);
@@ -94,7 +102,19 @@ function pathServiceConfig(service: Exclude<PathServiceFile, { type: 'path' }>, 
       return { type: 'mqtt', ...mqttConfig(service) };
     case 'websocket-reverseproxy':
       return websocketProxyConfig(service, context);
+    case 'reverseproxy':
+      return { type: 'reverseproxy', host: service.host, port: service.port, path: service.path, options: forwardLimits(service.options) };
+    case 'wsgi':
+      return {
+        type: 'wsgi', module: service.module, object: service.object, minThreads: service.minthreads, maxThreads: service.maxthreads,
+        python: context.python,
+        options: forwardLimits(service.options),
+      };
   }
+}
+
+function forwardLimits(options: ReverseProxyServiceFile['options']): ForwardLimits {
+  return { timeoutMs: options.timeout, maxRequestsInFlight: options.max_requests_in_flight };
 }
 
 /** Shared by websocket path services, standalone websocket transports and universal websocket parts. */

@@ -8,8 +8,8 @@
 import type { ConfigFile } from './file-schema.js';
 import type { JunctionConfig, PermissionConfig, RealmConfig, RoleConfig, RealmLimitsConfig, SessionStatsConfig } from './model.js';
 import { componentConfigs } from './normalize-components.js';
-import { guestConfigs } from './normalize-guests.js';
-import { listenerConfigs } from './normalize-listeners.js';
+import { guestConfigs, unusedPythonNotices, workerPython } from './normalize-guests.js';
+import { listenerConfigs, servesWsgi } from './normalize-listeners.js';
 import type { NormalizeContext } from './normalize-web.js';
 import { ignoredSettingNotices, notice } from './notices.js';
 import type { ConfigPath } from './problems.js';
@@ -31,8 +31,14 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
   for (const { at } of routers.slice(1)) {
     context.notices.push(notice('config.notice.routers_merged', at, first.at));
   }
+  const baseDir = options.baseDir ?? process.cwd();
   const listeners = listenerConfigs(
-    routers.flatMap(({ router, at }) => router.transports.map((transport, index) => ({ transport, where: [...at, 'transports', index] }))),
+    routers.flatMap(({ router, at }) => {
+      // A router's Python settings are for its wsgi paths; without one they have no process to configure.
+      if (!router.transports.some(servesWsgi)) unusedPythonNotices(router.options, at, 'a router without wsgi paths', context.notices);
+      const python = workerPython(router.options, at, baseDir);
+      return router.transports.map((transport, index) => ({ transport, where: [...at, 'transports', index], python }));
+    }),
     context,
   );
   if (routers.every(({ router }) => router.realms.length === 0)) {

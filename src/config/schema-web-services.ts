@@ -7,6 +7,7 @@ import * as z from 'zod';
 import type { Ignored } from './notices.js';
 import { callerService, publisherService, webhookService } from './schema-http-bridge.js';
 import { consoleService } from './schema-console.js';
+import { reverseProxyService, wsgiService } from './schema-http-forward.js';
 import { longPollService, sseService } from './schema-http-transports.js';
 import {
   ignored,
@@ -130,6 +131,8 @@ const leafServices = [
   consoleService,
   mqttPathService,
   websocketProxyService,
+  reverseProxyService,
+  wsgiService,
 ] as const;
 
 export type LeafPathServiceFile = z.output<(typeof leafServices)[number]>;
@@ -155,16 +158,13 @@ const nestedPathService = z
 export const pathServiceTypes = [...leafServices.map((service) => service.shape.type.value), 'path'] as const;
 
 const behindProxy = 'serve it from your app or web server behind the same reverse proxy (docs/reverse-proxy.md)';
-const forwardInProxy = 'forward the path in your reverse proxy (docs/reverse-proxy.md)';
 
 /**
  * Path service types Crossbar has that Junction does not serve, to tell "not yet" from a typo,
  * with what to do instead where there is a usual answer.
  */
 const otherCrossbarPathServices = new Map<string, string | undefined>([
-  ['wsgi', 'run the WSGI app in its own server (gunicorn, uWSGI) behind the same reverse proxy (docs/reverse-proxy.md)'],
   ['resource', behindProxy],
-  ['reverseproxy', forwardInProxy],
   ['cgi', 'a "process" component runs a program for each WAMP call (docs/rest-procedures.md); or ' + behindProxy],
   ['upload', behindProxy],
   ['fileupload', behindProxy],

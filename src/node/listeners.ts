@@ -33,6 +33,8 @@ export interface Listener {
    * change it kept as it was (each a sentence), usually nothing.
    */
   update(change: ListenerChange, node: NodeContext): Promise<string[]>;
+  /** Paths whose service stopped running what it was built to (a WSGI app that exited): a reload rebuilds them. */
+  stalePaths?(): string[];
   close(): Promise<void>;
   /** The socket server, for the connection and byte counts. */
   readonly server: Server;
@@ -71,6 +73,7 @@ export async function buildListener(config: ListenerConfig, node: NodeContext): 
   return {
     server: http.server,
     served,
+    stalePaths: () => http.stalePaths(),
     close: () => http.close(),
     listen: async () => {
       const address = await http.listen();

@@ -2,7 +2,7 @@ import type { JunctionConfig, ListenerConfig } from '../../config/model.js';
 import { meterConnections } from '../connection-meter.js';
 import { buildListener, listenFailure } from '../listeners.js';
 import type { NodeParts, ReloadLog } from './apply.js';
-import type { ConfigDiff } from './config-diff.js';
+import type { ConfigDiff, ListenerChange } from './config-diff.js';
 
 /**
  * Transports: removed ones close (their connections end), changed ones rebuild the paths (and
@@ -19,7 +19,7 @@ export async function applyListeners(parts: NodeParts, diff: ConfigDiff, target:
     await listener?.close();
     log.applied(`transport "${config.id}" closed (removed)`);
   }
-  for (const change of diff.listeners.changed) {
+  for (const change of withStalePaths(parts, diff, target)) {
     const id = change.after.id;
     const what = [
       ...listed('paths added', change.pathsAdded),
@@ -54,6 +54,24 @@ export async function applyListeners(parts: NodeParts, diff: ConfigDiff, target:
     }
   }
   return running;
+}
+
+/**
+ * The changed listeners, plus the paths whose service stopped running (a WSGI app that exited):
+ * as a container worker's process is started again by a reload, a reload rebuilds them.
+ */
+function withStalePaths(parts: NodeParts, diff: ConfigDiff, target: JunctionConfig): ListenerChange[] {
+  const changes = new Map(diff.listeners.changed.map((change) => [change.after.id, change]));
+  for (const config of target.listeners) {
+    const stale = parts.listeners.get(config.id)?.stalePaths?.() ?? [];
+    const change = changes.get(config.id);
+    const rebuilt = stale.filter((path) => config.paths[path] !== undefined && !change?.pathsChanged.includes(path));
+    if (rebuilt.length === 0) continue;
+    changes.set(config.id, change === undefined
+      ? { before: config, after: config, pathsAdded: [], pathsRemoved: [], pathsChanged: rebuilt, rawsocketChanged: false, mqttChanged: false, requestBodyTimeoutChanged: false, allowedHostsChanged: false }
+      : { ...change, pathsChanged: [...change.pathsChanged, ...rebuilt] });
+  }
+  return [...changes.values()];
 }
 
 function listed(label: string, paths: readonly string[]): string[] {

@@ -32,6 +32,8 @@ export interface PathHandler {
   openSessions?(): number;
   /** A replaced handler still answers the follow-up requests of sessions it holds (a long-poll transport's send and receive). */
   holds?(subpath: string): boolean;
+  /** What it was built to run has stopped (a WSGI app that exited): a config reload builds it again even when its settings did not change. */
+  stale?(): boolean;
 }
 
 /**
@@ -103,6 +105,11 @@ export class HttpListener {
     if (old && handler && (old.openSessions?.() ?? 0) > 0) this.retired.set(path, [...(this.retired.get(path) ?? []), old]);
     else if (old) closing.push(old);
     await Promise.all(closing.map((retired) => retired.close?.()));
+  }
+
+  /** The paths whose handler is stale (PathHandler.stale). */
+  stalePaths(): string[] {
+    return [...this.paths].filter(([, handler]) => handler.stale?.() === true).map(([path]) => path);
   }
 
   /** A config reload changed the transport's allowed_hosts. */

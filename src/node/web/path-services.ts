@@ -11,10 +11,12 @@ import { metricsPath } from './metrics-path.js';
 import { mqttPath } from './mqtt-path.js';
 import { nodeInfoPath } from './nodeinfo.js';
 import { redirectPath } from './redirect.js';
+import { reverseProxyPath } from './reverseproxy-path.js';
 import { ssePath } from './sse-path.js';
 import { staticPath } from './static.js';
 import { websocketPath } from './websocket-path.js';
 import { websocketProxyPath } from './websocket-proxy-path.js';
+import { wsgiPath } from './wsgi-path.js';
 
 type Factories = { [Type in PathService['type']]?: PathServiceFactory<Extract<PathService, { type: Type }>> };
 
@@ -35,6 +37,8 @@ const factories: Factories = {
   webhook: httpWebhook,
   console: consolePath,
   'websocket-reverseproxy': websocketProxyPath,
+  reverseproxy: reverseProxyPath,
+  wsgi: wsgiPath,
 };
 
 /** Builds the handler for one path of a web transport. */

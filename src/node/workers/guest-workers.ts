@@ -127,8 +127,8 @@ async function spawnSpec(guest: GuestConfig, log: Logger): Promise<GuestSpawn | 
   return { ...common, executable: await guestExecutable(guest), arguments: guest.arguments, stdin: guest.stdin };
 }
 
-/** One guest: its current run, and its watcher. */
-class Supervised {
+/** One guest (or a wsgi path's WSGI host): its current run, and its watcher. */
+export class Supervised {
   private run: GuestRun | undefined;
   private running = false;
   private closed = false;
@@ -171,7 +171,8 @@ class Supervised {
     this.running = true;
     this.startedAt = Date.now();
     this.metrics.starts.inc(this.labels);
-    this.metrics.running.set(1, this.labels);
+    // Counted up and down, not set: a reload starts a wsgi path's new process before it stops the old one, under one name.
+    this.metrics.running.add(1, this.labels);
     this.log.info({ pid: run.pid, executable: this.spawn.executable, arguments: this.spawn.arguments.map(this.maskSecrets), workdir: this.spawn.workdir }, guestLog.started);
     this.watch();
     void run.exited.then((exit) => {
@@ -185,7 +186,7 @@ class Supervised {
 
   private ended(exit: GuestExit): void {
     this.running = false;
-    this.metrics.running.set(0, this.labels);
+    this.metrics.running.add(-1, this.labels);
     this.unwatch();
     const outcome: GuestOutcome = exit.kind === 'not-started' ? 'not_started' : exit.kind === 'signaled' ? 'signal' : exit.code === 0 ? 'success' : 'error';
     this.metrics.exits.inc({ ...this.labels, outcome });
@@ -203,7 +204,7 @@ class Supervised {
     this.log.info({ pid: run.pid }, guestLog.stopping);
     const { exit, killed } = await run.stop(this.options.stopGraceMs ?? guestStopGraceMs);
     this.running = false;
-    this.metrics.running.set(0, this.labels);
+    this.metrics.running.add(-1, this.labels);
     this.metrics.exits.inc({ ...this.labels, outcome: killed ? 'killed' : 'stopped' });
     if (killed) this.log.warn({ pid: run.pid, graceMs: this.options.stopGraceMs ?? guestStopGraceMs }, guestLog.killed);
     else this.log.info({ pid: run.pid, ...exitFacts(exit) }, guestLog.stopped);

@@ -22,9 +22,9 @@ const probeTimeoutMs = 30_000;
 export type PythonLaunch = { ok: true; executable: string; arguments: string[]; stdinText: string } | { ok: false; reason: string };
 
 export async function pythonLaunch(guest: GuestConfig, python: PythonContainerConfig): Promise<PythonLaunch> {
-  const interpreter = await findInterpreter(guest, python);
+  const interpreter = await findPython(guest, python.interpreterGiven, containerPythonHelp);
   if (typeof interpreter !== 'string') return interpreter;
-  const probe = await run(interpreter, ['-c', 'import autobahn']);
+  const probe = await pythonProbe(interpreter, 'import autobahn');
   if (probe !== undefined) {
     return { ok: false, reason: `${interpreter} cannot import Autobahn|Python (${probe}); install it for that Python (Debian: apt install python3-autobahn) or set the container's options.python` };
   }
@@ -32,8 +32,20 @@ export async function pythonLaunch(guest: GuestConfig, python: PythonContainerCo
   return { ok: true, executable: interpreter, arguments: [containerLauncher], stdinText: JSON.stringify(input) };
 }
 
-async function findInterpreter(guest: GuestConfig, python: PythonContainerConfig): Promise<string | { ok: false; reason: string }> {
-  const candidates = python.interpreterGiven ? [guest.executable] : [guest.executable, 'python3'];
+/** What a user does when a Python process cannot start: what to install, and which key chooses another Python. */
+export interface PythonHelp {
+  install: string;
+  option: string;
+}
+
+const containerPythonHelp: PythonHelp = { install: 'python3 and python3-autobahn', option: "the container's options.python" };
+
+/**
+ * The absolute path of `guest.executable`, looked up as a guest's program; when it was not given
+ * (the default /usr/bin/python3), python3 on the PATH is tried next. Else why not.
+ */
+export async function findPython(guest: GuestConfig, interpreterGiven: boolean, help: PythonHelp): Promise<string | { ok: false; reason: string }> {
+  const candidates = interpreterGiven ? [guest.executable] : [guest.executable, 'python3'];
   for (const executable of candidates) {
     try {
       return await guestExecutable({ ...guest, executable });
@@ -43,16 +55,16 @@ async function findInterpreter(guest: GuestConfig, python: PythonContainerConfig
   }
   return {
     ok: false,
-    reason: python.interpreterGiven
+    reason: interpreterGiven
       ? `${guest.at}.options.python: "${guest.executable}" is not found or not executable (against ${guest.workdir}, then on the PATH)`
-      : `no Python found: neither ${guest.executable} nor python3 on the PATH; install python3 and python3-autobahn, or set the container's options.python`,
+      : `no Python found: neither ${guest.executable} nor python3 on the PATH; install ${help.install}, or set ${help.option}`,
   };
 }
 
-/** Undefined when the program ran and exited 0; else the last line it wrote on stderr, or why it did not run. */
-function run(executable: string, args: string[]): Promise<string | undefined> {
+/** Undefined when `python -c statement` ran and exited 0; else the last line it wrote on stderr, or why it did not run. */
+export function pythonProbe(executable: string, statement: string): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile(executable, args, { timeout: probeTimeoutMs, encoding: 'utf8' }, (error, _stdout, stderr) => {
+    execFile(executable, ['-c', statement], { timeout: probeTimeoutMs, encoding: 'utf8' }, (error, _stdout, stderr) => {
       if (error === null) return resolve(undefined);
       const lastLine = stderr.trim().split('\n').at(-1);
       resolve(lastLine !== undefined && lastLine !== '' ? lastLine : error.message);
