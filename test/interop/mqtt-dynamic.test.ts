@@ -13,12 +13,15 @@ const node = await startTestNode(mqttTestConfig({
     'missing.': { type: 'dynamic', encoder: 'com.example.nobody.encode', decoder: 'com.example.nobody.decode', realm: 'realm1' },
   },
   codecTimeout: 1_000,
+  maxCodecCallsPerConnection: 4,
 }));
 after(() => node.stop());
 const port = node.ports.get('mqtt')!;
 const failures = (labels: string) => metric(node.metrics.exposition(), `junction_mqtt_codec_failures_total{${labels},transport="mqtt"}`);
 
 const text = new TextDecoder();
+/** The payloads the decoder answered for, in the order it answered. */
+const answered: string[] = [];
 // CBOR: the payload arrives as bytes, and the encoder's bytes go back as bytes (AutobahnJS's JSON leaves binary as a "\0base64" string).
 const codec = await openAutobahn(node.url, 'cbor');
 before(async () => {
@@ -28,6 +31,7 @@ before(async () => {
     if (body === 'throw') throw new Error('cannot decode');
     if (body === 'hang') await new Promise((resolve) => setTimeout(resolve, 3_000));
     if (body.startsWith('slow:')) await new Promise((resolve) => setTimeout(resolve, Number(body.slice(5))));
+    answered.push(body);
     return { args: [body, uri, topic], kwargs: null };
   });
   await codec.session.register('com.example.mqtt.encode', ([topic, uri, args, kwargs]: [string, string, unknown[] | null, Record<string, unknown> | null]) =>
@@ -43,7 +47,8 @@ describe('MQTT dynamic payload mapping (Crossbar\'s encoder and decoder procedur
       const events: unknown[] = [];
       await wamp.session.subscribe('dyn.kitchen.temp', (args: unknown[]) => events.push(args));
       await device.client.publishAsync('dyn/kitchen/temp', 'slow:300', { qos: 1 });
-      // publishAsync resolves at PUBACK: by then the decoded publication was handed to the router.
+      // publishAsync resolves at PUBACK: the decoder had answered before it.
+      assert.ok(answered.includes('slow:300'));
       await waitFor(() => events.length === 1, 'the decoded event');
       assert.deepEqual(events[0], ['slow:300', 'dyn.kitchen.temp', 'dyn/kitchen/temp']);
     } finally {
@@ -77,6 +82,37 @@ describe('MQTT dynamic payload mapping (Crossbar\'s encoder and decoder procedur
       device.client.publish('dyn/order', 'slow:100', { qos: 0 });
       await waitFor(() => events.length === 3, 'the three decoded events');
       assert.deepEqual(events, ['slow:400', 'fast', 'slow:100']);
+    } finally {
+      await device.end();
+      await wamp.close();
+    }
+  });
+
+  it('past max_codec_calls_per_connection a QoS 0 publication is dropped and counted', async () => {
+    const wamp = await openAutobahn(node.url);
+    const device = await connectMqtt(port);
+    try {
+      const events: unknown[] = [];
+      await wamp.session.subscribe('dyn.burst', (args: unknown[]) => events.push(args[0]));
+      const before = failures('direction="decode",reason="limit"');
+      for (let i = 0; i < 10; i++) device.client.publish('dyn/burst', 'slow:500', { qos: 0 });
+      await waitFor(() => failures('direction="decode",reason="limit"') - before === 6, 'six publications over the limit');
+      await waitFor(() => events.length === 4, 'the four decoded events');
+    } finally {
+      await device.end();
+      await wamp.close();
+    }
+  });
+
+  it('a retained burst on a dynamic topic goes at the encoder\'s pace: more retained events than max_codec_calls_per_connection all arrive, in order', async () => {
+    const wamp = await openAutobahn(node.url);
+    const topics = Array.from({ length: 12 }, (_, i) => `dyn.kept.t${String(i).padStart(2, '0')}`);
+    for (const topic of topics) await wamp.session.publish(topic, [topic], {}, { acknowledge: true, retain: true });
+    const device = await connectMqtt(port);
+    try {
+      await device.client.subscribeAsync('dyn/kept/#', { qos: 0 });
+      await device.until((messages) => messages.length === topics.length, 'every retained event');
+      assert.deepEqual(device.messages.map((message) => message.payload).sort(), topics.map((topic) => `${topic.replaceAll('.', '/')}|${topic}|["${topic}"]|null`).sort());
     } finally {
       await device.end();
       await wamp.close();

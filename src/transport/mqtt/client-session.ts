@@ -195,6 +195,8 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
    * queue rules decide, as for live events.
    */
   hasRoom(): boolean {
+    // Events waiting on an encoder take room too: a retained burst on a dynamic topic goes at the encoder's pace.
+    if (!hasRoom(this.encodes?.size ?? 0, this.limits.maxCodecCallsPerConnection)) return false;
     if (!this.link?.open) return true;
     return this.link.hasRoom(this.heldBytes)
       && hasRoom(this.queuedBytes, this.limits.maxQueuedBytes) && hasRoom(this.queue.length, this.limits.maxQueuedMessages);
@@ -217,8 +219,9 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
       });
       return;
     }
-    const link = this.link!;
-    if (!this.drainAwaited && !link.hasRoom(0)) {
+    const link = this.link;
+    // Else the encoder is what the burst waits for: each encoded event wakes it.
+    if (link?.open && !this.drainAwaited && !link.hasRoom(0)) {
       this.drainAwaited = true;
       link.whenDrained(() => {
         this.drainAwaited = false;
@@ -535,6 +538,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
       if (outcome.status === 'fulfilled' && !this.ended && this.byId.get(event.subscription) === subscription) {
         this.deliver(subscription, envelope, event, uri, outcome.value);
       }
+      this.wakeRoomWaiters();
     });
   }
 

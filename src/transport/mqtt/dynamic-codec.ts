@@ -6,6 +6,7 @@
  *
  * - decoder(WAMP topic, MQTT topic, payload bytes) -> {"args": [...] | null, "kwargs": {...} | null}
  * - encoder(MQTT topic, WAMP topic, args | null, kwargs | null) -> payload: bytes, or a string sent as UTF-8
+ *   (null: the event has none; empty kwargs are none too, as WAMP reads them)
  *
  * Every call has a timeout (the router cancels it) and the calls in flight for the transport are
  * bounded; a call that fails is counted by direction and reason and logged at most every 10 s.
@@ -101,7 +102,8 @@ export class DynamicCodecs {
     const key = args ?? kwargs;
     const known = key === undefined ? undefined : this.encoded.get(key);
     if (known !== undefined && known.kwargs === kwargs) return known.payload;
-    const payload = this.call('encode', format, format.encoder, [topic, uri, args ?? null, kwargs ?? null], (value) => payloadOf(format.encoder, value));
+    const noKwargs = kwargs === undefined || Object.keys(kwargs).length === 0;
+    const payload = this.call('encode', format, format.encoder, [topic, uri, args ?? null, noKwargs ? null : kwargs], (value) => payloadOf(format.encoder, value));
     if (key !== undefined) this.encoded.set(key, { kwargs, payload });
     return payload;
   }
