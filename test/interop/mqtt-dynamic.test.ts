@@ -158,4 +158,9 @@ describe('MQTT dynamic payload mapping (Crossbar\'s encoder and decoder procedur
       await wamp.close();
     }
   });
+
+  it('a will on a dynamic topic is refused at CONNECT, naming why (its payload is not passed to a decoder)', async () => {
+    await assert.rejects(connectMqtt(port, { protocolVersion: 5, will: { topic: 'dyn/gone', payload: Buffer.from('bye'), qos: 0, retain: false } }),
+      /Payload format invalid|payload mapping is dynamic/);
+  });
 });
