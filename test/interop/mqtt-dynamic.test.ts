@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { openAutobahn } from '../support/autobahn.js';
-import { connectMqtt, metric, mqttTestConfig } from '../support/mqtt.js';
+import type { IClientOptions } from 'mqtt';
+import { openAutobahn, type OpenSession } from '../support/autobahn.js';
+import { connectMqtt, metric, mqttTestConfig, type RecordingClient } from '../support/mqtt.js';
 import { startTestNode } from '../support/node.js';
 import { waitFor } from '../support/wait.js';
 
@@ -39,11 +40,21 @@ before(async () => {
 });
 after(() => codec.close());
 
+/** An AutobahnJS session and an MQTT.js client for one test, both closed after it. */
+async function withClients(options: IClientOptions, body: (wamp: OpenSession, device: RecordingClient) => Promise<void>): Promise<void> {
+  const wamp = await openAutobahn(node.url);
+  const device = await connectMqtt(port, options);
+  try {
+    await body(wamp, device);
+  } finally {
+    await device.end();
+    await wamp.close();
+  }
+}
+
 describe('MQTT dynamic payload mapping (Crossbar\'s encoder and decoder procedures)', () => {
   it('an MQTT publication decoded by a procedure reaches a WAMP subscriber; QoS 1 is acknowledged after it was delivered', async () => {
-    const wamp = await openAutobahn(node.url);
-    const device = await connectMqtt(port, { protocolVersion: 5 });
-    try {
+    await withClients({ protocolVersion: 5 }, async (wamp, device) => {
       const events: unknown[] = [];
       await wamp.session.subscribe('dyn.kitchen.temp', (args: unknown[]) => events.push(args));
       await device.client.publishAsync('dyn/kitchen/temp', 'slow:300', { qos: 1 });
@@ -51,30 +62,20 @@ describe('MQTT dynamic payload mapping (Crossbar\'s encoder and decoder procedur
       assert.ok(answered.includes('slow:300'));
       await waitFor(() => events.length === 1, 'the decoded event');
       assert.deepEqual(events[0], ['slow:300', 'dyn.kitchen.temp', 'dyn/kitchen/temp']);
-    } finally {
-      await device.end();
-      await wamp.close();
-    }
+    });
   });
 
   it('a WAMP event encoded by a procedure reaches an MQTT subscriber with the encoder\'s bytes', async () => {
-    const wamp = await openAutobahn(node.url);
-    const device = await connectMqtt(port);
-    try {
+    await withClients({}, async (wamp, device) => {
       await device.client.subscribeAsync('dyn/door', { qos: 1 });
       await wamp.session.publish('dyn.door', ['open'], { by: 'ann' }, { acknowledge: true });
       await device.until((messages) => messages.length === 1, 'the encoded event');
       assert.equal(device.messages[0]!.payload, 'dyn/door|dyn.door|["open"]|{"by":"ann"}');
-    } finally {
-      await device.end();
-      await wamp.close();
-    }
+    });
   });
 
   it('keeps a connection\'s order under a slow decoder: a later publication never overtakes an earlier one', async () => {
-    const wamp = await openAutobahn(node.url);
-    const device = await connectMqtt(port);
-    try {
+    await withClients({}, async (wamp, device) => {
       const events: unknown[] = [];
       await wamp.session.subscribe('dyn.order', (args: unknown[]) => events.push(args[0]));
       device.client.publish('dyn/order', 'slow:400', { qos: 0 });
@@ -82,47 +83,32 @@ describe('MQTT dynamic payload mapping (Crossbar\'s encoder and decoder procedur
       device.client.publish('dyn/order', 'slow:100', { qos: 0 });
       await waitFor(() => events.length === 3, 'the three decoded events');
       assert.deepEqual(events, ['slow:400', 'fast', 'slow:100']);
-    } finally {
-      await device.end();
-      await wamp.close();
-    }
+    });
   });
 
   it('past max_codec_calls_per_connection a QoS 0 publication is dropped and counted', async () => {
-    const wamp = await openAutobahn(node.url);
-    const device = await connectMqtt(port);
-    try {
+    await withClients({}, async (wamp, device) => {
       const events: unknown[] = [];
       await wamp.session.subscribe('dyn.burst', (args: unknown[]) => events.push(args[0]));
       const before = failures('direction="decode",reason="limit"');
       for (let i = 0; i < 10; i++) device.client.publish('dyn/burst', 'slow:500', { qos: 0 });
       await waitFor(() => failures('direction="decode",reason="limit"') - before === 6, 'six publications over the limit');
       await waitFor(() => events.length === 4, 'the four decoded events');
-    } finally {
-      await device.end();
-      await wamp.close();
-    }
+    });
   });
 
-  it('a retained burst on a dynamic topic goes at the encoder\'s pace: more retained events than max_codec_calls_per_connection all arrive, in order', async () => {
-    const wamp = await openAutobahn(node.url);
-    const topics = Array.from({ length: 12 }, (_, i) => `dyn.kept.t${String(i).padStart(2, '0')}`);
-    for (const topic of topics) await wamp.session.publish(topic, [topic], {}, { acknowledge: true, retain: true });
-    const device = await connectMqtt(port);
-    try {
+  it('a retained burst on a dynamic topic goes at the encoder\'s pace: more retained events than max_codec_calls_per_connection all arrive', async () => {
+    await withClients({}, async (wamp, device) => {
+      const topics = Array.from({ length: 12 }, (_, i) => `dyn.kept.t${String(i).padStart(2, '0')}`);
+      for (const topic of topics) await wamp.session.publish(topic, [topic], {}, { acknowledge: true, retain: true });
       await device.client.subscribeAsync('dyn/kept/#', { qos: 0 });
       await device.until((messages) => messages.length === topics.length, 'every retained event');
       assert.deepEqual(device.messages.map((message) => message.payload).sort(), topics.map((topic) => `${topic.replaceAll('.', '/')}|${topic}|["${topic}"]|null`).sort());
-    } finally {
-      await device.end();
-      await wamp.close();
-    }
+    });
   });
 
   it('a decoder that throws, is missing or does not answer in time: the MQTT 5 client gets 0x99 in PUBACK, nothing is published, each is counted', async () => {
-    const wamp = await openAutobahn(node.url);
-    const device = await connectMqtt(port, { protocolVersion: 5 });
-    try {
+    await withClients({ protocolVersion: 5 }, async (wamp, device) => {
       const events: unknown[] = [];
       await wamp.session.subscribe('dyn.', (args: unknown[]) => events.push(args), { match: 'prefix' });
       await wamp.session.subscribe('missing.', (args: unknown[]) => events.push(args), { match: 'prefix' });
@@ -134,16 +120,11 @@ describe('MQTT dynamic payload mapping (Crossbar\'s encoder and decoder procedur
       assert.equal(failures('direction="decode",reason="error"') - before.error, 2);
       assert.equal(failures('direction="decode",reason="timeout"') - before.timeout, 1);
       assert.deepEqual(events, []);
-    } finally {
-      await device.end();
-      await wamp.close();
-    }
+    });
   });
 
   it('an encoder that is missing: the event is not sent to MQTT and the failure is counted once', async () => {
-    const wamp = await openAutobahn(node.url);
-    const device = await connectMqtt(port);
-    try {
+    await withClients({}, async (wamp, device) => {
       const before = failures('direction="encode",reason="error"');
       await device.client.subscribeAsync('missing/x', { qos: 0 });
       await device.client.subscribeAsync('plain/x', { qos: 0 });
@@ -153,10 +134,7 @@ describe('MQTT dynamic payload mapping (Crossbar\'s encoder and decoder procedur
       await device.until((messages) => messages.length === 1, 'the native event');
       assert.deepEqual(device.messages.map((message) => message.topic), ['plain/x']);
       assert.equal(failures('direction="encode",reason="error"') - before, 1);
-    } finally {
-      await device.end();
-      await wamp.close();
-    }
+    });
   });
 
   it('a will on a dynamic topic is refused at CONNECT, naming why (its payload is not passed to a decoder)', async () => {
