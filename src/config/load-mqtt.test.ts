@@ -21,6 +21,9 @@ const defaults = {
   maxSessionExpiry: 86400,
   openHandshakeTimeout: 10000,
   maxBufferedBytes: 4194304,
+  codecTimeout: 5000,
+  maxCodecCallsPerConnection: 100,
+  maxCodecCalls: 1000,
 };
 
 const ticket = { type: 'static', principals: { device1: { ticket: 'secret', role: 'backend' } } };
@@ -76,6 +79,7 @@ describe('mqtt transports', () => {
         realm: 'realm1', max_packet_size: 4096, receive_maximum: 10, max_inflight: 5, max_queued_messages: 50, max_queued_bytes: 65536, max_subscriptions: 8,
         max_connections: 20, max_per_address: 2, max_sessions: 30, connection_rate: 7, max_session_expiry: 60, open_handshake_timeout: 500, max_buffered_bytes: 2048,
         max_inflight_bytes: 4000, max_total_queued_bytes: 5000, max_total_will_bytes: 6000,
+        codec_timeout: 700, max_codec_calls_per_connection: 3, max_codec_calls: 9,
       },
     });
     assert.deepEqual(mqtt, {
@@ -83,7 +87,28 @@ describe('mqtt transports', () => {
       maxPacketSize: 4096, receiveMaximum: 10, maxInflight: 5, maxQueuedMessages: 50, maxQueuedBytes: 65536, maxSubscriptions: 8, maxConnections: 20, maxPerAddress: 2,
       maxSessions: 30, connectionRate: 7, maxSessionExpiry: 60, openHandshakeTimeout: 500, maxBufferedBytes: 2048,
       maxInflightBytes: 4000, maxTotalQueuedBytes: 5000, maxTotalWillBytes: 6000,
+      codecTimeout: 700, maxCodecCallsPerConnection: 3, maxCodecCalls: 9,
     });
+  });
+
+  it("reads Crossbar's dynamic example: encoder and decoder procedures, called in the transport's realm unless the format names one", () => {
+    const dynamic = { type: 'dynamic', encoder: 'com.example.mqtt.encode', decoder: 'com.example.mqtt.decode' };
+    const document = configDocument({ transports: [{ type: 'mqtt', endpoint: { type: 'tcp', port: 1883 }, options: { realm: 'realm1', payload_mapping: { '': dynamic, 'other.': { ...dynamic, realm: 'realm2' } } } }] });
+    (document.workers as { realms: unknown[] }[])[0]!.realms.push({ name: 'realm2', roles: [] });
+    const listener = plain(loadDocument(document).listeners[0]!);
+    assert.deepEqual(listener.mqtt?.payloadMapping, { '': { ...dynamic, realm: 'realm1' }, 'other.': { ...dynamic, realm: 'realm2' } });
+  });
+
+  it('refuses a dynamic format without both procedures, with a bad procedure URI, or in an undefined realm', () => {
+    const endpoint = { type: 'tcp', port: 1883 };
+    const mapping = (format: Record<string, unknown>) => problemsWith({ type: 'mqtt', endpoint, options: { realm: 'realm1', payload_mapping: { 'dyn.': { type: 'dynamic', ...format } } } });
+    assert.deepEqual(mapping({ encoder: 'a.b' }), ['workers[0].transports[0].options.payload_mapping["dyn."].decoder: missing (expected string)']);
+    assert.match(mapping({ encoder: 'a.b', decoder: 'a..b' })[0]!, /^workers\[0\]\.transports\[0\]\.options\.payload_mapping\["dyn\."\]\.decoder: /);
+    assert.deepEqual(mapping({ encoder: 'a.b', decoder: 'a.c', realm: 'nowhere' }), [
+      'workers[0].transports[0].options.payload_mapping["dyn."].realm: realm "nowhere" is not defined in this configuration',
+    ]);
+    assert.deepEqual(mapping({ encoder: 'a.b', decoder: 'a.c', serializer: 'json' }).length, 1);
+    assert.match(problemsWith({ type: 'mqtt', endpoint, options: { realm: 'realm1', payload_mapping: { '': { type: 'dynamc' } } } })[0]!, /did you mean "dynamic"\?/);
   });
 
   it('never lets an auth or a role be silently ignored', () => {
@@ -106,7 +131,6 @@ describe('mqtt transports', () => {
     assert.deepEqual(problemsWith({ type: 'mqtt', endpoint, options: { realm: 'realm1', role: 'ghost' } }), [
       'workers[0].transports[0].options.role: role "ghost" is not defined in realm "realm1" (the role of anonymous MQTT clients when "auth" is not given); add the role or give "auth"',
     ]);
-    assert.deepEqual(problemsWith({ type: 'mqtt', endpoint, options: { realm: 'realm1', payload_mapping: { '': { type: 'dynamic', encoder: 'a.b' } } } }).length, 1);
     assert.match(problemsWith({ type: 'mqtt', endpoint, options: { realm: 'realm1', max_packet_size: 300000000 } })[0]!, /at most 268435455 bytes/);
     assert.match(problemsWith({ type: 'mqtt', endpoint, options: {} })[0]!, /options\.realm/);
   });

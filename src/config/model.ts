@@ -770,7 +770,9 @@ export interface RawSocketService {
 export type MqttPayloadFormat =
   | { type: 'native'; serializer: Serializer }
   | { type: 'passthrough' }
-  | { type: 'json' };
+  | { type: 'json' }
+  /** WAMP procedures encode and decode (called in `realm`, the transport's own by default). */
+  | { type: 'dynamic'; encoder: string; decoder: string; realm: string };
 
 /** An MQTT transport (Crossbar's `mqtt`): every client is a session of `realm`. */
 export interface MqttService {
@@ -810,6 +812,12 @@ export interface MqttService {
   openHandshakeTimeout: number;
   /** Slow-consumer limit, bytes queued for one connection. */
   maxBufferedBytes: number;
+  /** Ms a dynamic mapping's encoder or decoder has to answer. */
+  codecTimeout: number;
+  /** Publications of one connection waiting on a decoder; events for one client waiting on an encoder. */
+  maxCodecCallsPerConnection: number;
+  /** Encoder and decoder calls in flight for the transport. */
+  maxCodecCalls: number;
 }
 
 /** Junction extension: MQTT over WebSocket (subprotocol "mqtt") on a web path, for browser MQTT clients. */

@@ -16,7 +16,7 @@ export function mqttConfig(transport: MqttTransportFile | MqttPartFile | MqttPat
     : authConfig(file);
   return {
     realm: options.realm,
-    payloadMapping: { '': defaultPayloadFormat, ...options.payload_mapping },
+    payloadMapping: payloadMapping(options.realm, options.payload_mapping),
     auth,
     maxPacketSize: options.max_packet_size,
     receiveMaximum: options.receive_maximum,
@@ -34,5 +34,17 @@ export function mqttConfig(transport: MqttTransportFile | MqttPartFile | MqttPat
     maxSessionExpiry: options.max_session_expiry,
     openHandshakeTimeout: options.open_handshake_timeout,
     maxBufferedBytes: options.max_buffered_bytes,
+    codecTimeout: options.codec_timeout,
+    maxCodecCallsPerConnection: options.max_codec_calls_per_connection,
+    maxCodecCalls: options.max_codec_calls,
   };
+}
+
+/** A dynamic format's procedures are called in the transport's realm unless it names another (as Crossbar). */
+function payloadMapping(realm: string, file: MqttTransportFile['options']['payload_mapping']): Record<string, MqttPayloadFormat> {
+  const mapping: Record<string, MqttPayloadFormat> = { '': defaultPayloadFormat };
+  for (const [prefix, format] of Object.entries(file ?? {})) {
+    mapping[prefix] = format.type === 'dynamic' ? { ...format, realm: format.realm ?? realm } : format;
+  }
+  return mapping;
 }

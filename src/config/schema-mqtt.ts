@@ -7,7 +7,7 @@
 import * as z from 'zod';
 import { anonymousStatic, methodSchema, ticketStatic, tlsMethod } from './schema-auth.js';
 import { endpointSchema } from './schema-endpoint.js';
-import { itemId, maxPerAddress, nonNegativeInt, notSupportedMessage, positiveInt, realmName, roleName, typeError } from './schema-parts.js';
+import { itemId, maxPerAddress, nonNegativeInt, positiveInt, procedureUri, realmName, roleName, typeError } from './schema-parts.js';
 
 /** Every default of an MQTT transport, in one place (the model, the docs' table and the code read these). */
 export const mqttDefaults = {
@@ -41,6 +41,12 @@ export const mqttDefaults = {
   openHandshakeTimeout: 10000,
   /** Bytes waiting to be written to one connection before it is dropped (slow-consumer policy). */
   maxBufferedBytes: 4194304,
+  /** A dynamic payload mapping's encoder or decoder not answering within this many ms fails (the message is refused or dropped). */
+  codecTimeout: 5000,
+  /** Publications of one connection waiting on a decoder, or events for one client waiting on an encoder, in order. */
+  maxCodecCallsPerConnection: 100,
+  /** Encoder and decoder calls in flight for the whole transport. */
+  maxCodecCalls: 1000,
 } as const;
 
 /** MQTT's own ceiling for a packet: a remaining length of at most 268435455 bytes. */
@@ -48,7 +54,7 @@ const mqttPacketCeiling = 268435455;
 
 const serializerName = z.enum(['json', 'msgpack', 'cbor'], { error: 'expected "json", "msgpack" or "cbor"' });
 
-const payloadTypes = ['native', 'passthrough', 'json'];
+const payloadTypes = ['native', 'passthrough', 'json', 'dynamic'];
 
 const payloadFormat = z.discriminatedUnion(
   'type',
@@ -59,11 +65,14 @@ const payloadFormat = z.discriminatedUnion(
     }),
     z.strictObject({ type: z.literal('passthrough') }).describe('The MQTT payload travels as one binary argument, untouched.'),
     z.strictObject({ type: z.literal('json') }).describe('Junction extension: a plain JSON payload is the single argument.'),
+    z.strictObject({
+      type: z.literal('dynamic'),
+      encoder: procedureUri.describe('Called with (MQTT topic, WAMP topic, args, kwargs) for each event to MQTT; returns the payload (bytes, or a string sent as UTF-8).'),
+      decoder: procedureUri.describe('Called with (WAMP topic, MQTT topic, payload bytes) for each MQTT publication; returns {"args": [...], "kwargs": {...}}.'),
+      realm: realmName.optional().describe('The realm the encoder and decoder are registered in (default: the transport\'s realm).'),
+    }).describe('WAMP procedures encode and decode the payloads; the router calls them as its own trusted session.'),
   ],
-  {
-    error: typeError('payload mapping', payloadTypes, (type) =>
-      type === 'dynamic' ? notSupportedMessage('"dynamic" payload mapping (a WAMP procedure that encodes and decodes)', 'use native, passthrough or json') : undefined),
-  },
+  { error: typeError('payload mapping', payloadTypes, () => undefined) },
 );
 
 /** MQTT clients sign in with a username and password (ticket), a TLS client certificate (tls) or neither (anonymous): nothing else can be answered. */
@@ -150,6 +159,15 @@ const mqttOptions = z.strictObject({
   max_buffered_bytes: positiveInt
     .default(mqttDefaults.maxBufferedBytes)
     .describe(`Junction extension: bytes queued for one connection before it is dropped (default ${mqttDefaults.maxBufferedBytes}).`),
+  codec_timeout: positiveInt
+    .default(mqttDefaults.codecTimeout)
+    .describe(`Junction extension: ms a dynamic payload mapping's encoder or decoder has to answer (default ${mqttDefaults.codecTimeout}).`),
+  max_codec_calls_per_connection: positiveInt
+    .default(mqttDefaults.maxCodecCallsPerConnection)
+    .describe(`Junction extension: publications of one connection waiting on a decoder, and events for one client waiting on an encoder; past it a publication is refused (quota exceeded) and an event dropped, both counted (default ${mqttDefaults.maxCodecCallsPerConnection}).`),
+  max_codec_calls: positiveInt
+    .default(mqttDefaults.maxCodecCalls)
+    .describe(`Junction extension: encoder and decoder calls in flight for the whole transport; past it the same (default ${mqttDefaults.maxCodecCalls}).`),
 });
 
 /** One auth, given in one place; `role` only without auth: nothing the file says is ignored. */

@@ -93,6 +93,18 @@ export function checkMqttRoles(service: Record<string, unknown>, path: ConfigPat
     realm: options.realm, realmAt: [...path, 'options', 'realm'], auth, authAt, who: 'MQTT clients',
     defaultRole: options.role, defaultRoleAt: options.role === undefined ? path : [...path, 'options', 'role'],
   }, refs);
+  checkCodecProcedures(options, [...path, 'options', 'payload_mapping'], refs);
+}
+
+/** A dynamic payload format's realm must exist, and its encoder and decoder be procedures that realm could register. */
+function checkCodecProcedures(options: Record<string, unknown>, path: ConfigPath, refs: RealmReferences): void {
+  if (!isRecord(options.payload_mapping)) return;
+  for (const [prefix, format] of Object.entries(options.payload_mapping)) {
+    if (!isRecord(format) || format.type !== 'dynamic') continue;
+    const realm = format.realm ?? options.realm;
+    if (format.realm !== undefined) refs.realm(format.realm, [...path, prefix, 'realm']);
+    for (const key of ['encoder', 'decoder']) refs.calledProcedure(realm, format[key], [...path, prefix, key]);
+  }
 }
 
 /** An SSE listener gets the role of its anonymous or ticket sign-in; those roles belong to the SSE realm. */

@@ -1,3 +1,4 @@
+import { ServiceSessions } from '../auth/service-sessions.js';
 import type { ListenerConfig, MqttService as MqttSettings } from '../config/model.js';
 import { clientCertificateOf } from '../transport/client-certificate.js';
 import { clientRegistry } from '../transport/mqtt/client-registry.js';
@@ -15,6 +16,7 @@ import type { NodeContext } from './web/service-context.js';
 export function mqttAcceptor(config: ListenerConfig, context: NodeContext, unixPath?: string): RawSocketAcceptor {
   const settings = mqttSettings(config);
   const gate = context.auth.gate(settings.auth, `transport "${config.id}"`);
+  const codecCaller = mqttCodecCaller(context, settings.codecTimeout);
   const service = new MqttService(
     settings,
     (peer) => context.router.attach(peer, gate, { helloTimeoutMs: settings.openHandshakeTimeout }),
@@ -24,13 +26,24 @@ export function mqttAcceptor(config: ListenerConfig, context: NodeContext, unixP
     config.id,
     config.endpoint.tls !== undefined,
     context.config.maxNestingDepth,
+    codecCaller,
   );
   return {
     accept: (socket) => unixPath !== undefined
       ? service.accept(socket, `unix:${unixPath}`, undefined)
       : service.accept(socket, tcpLabel(socket), socket.remoteAddress ?? 'unknown', clientCertificateOf(socket)),
-    close: () => service.close(),
+    close: async () => {
+      await service.close();
+      await codecCaller.close();
+    },
   };
+}
+
+/** The router's trusted sessions through which a transport's dynamic payload encoders and decoders are called (joined at the first call). */
+export function mqttCodecCaller(context: NodeContext, timeoutMs: number): ServiceSessions {
+  const sessions = new ServiceSessions(timeoutMs);
+  sessions.connect((peer, gate, options) => context.router.attach(peer, gate, options));
+  return sessions;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { MqttPathService } from '../../config/model.js';
 import { clientCertificateOf } from '../../transport/client-certificate.js';
 import { clientRegistry } from '../../transport/mqtt/client-registry.js';
 import { MqttService } from '../../transport/mqtt/mqtt-service.js';
+import { mqttCodecCaller } from '../mqtt-listener.js';
 import { WebSocketAsMqttSocket } from '../../transport/mqtt/websocket-socket.js';
 import type { PathServiceFactory } from './service-context.js';
 
@@ -15,6 +16,7 @@ const mqttSubprotocol = 'mqtt';
  */
 export const mqttPath: PathServiceFactory<MqttPathService> = (service, context) => {
   const gate = context.auth.gate(service.auth, context.where);
+  const codecCaller = mqttCodecCaller(context, service.codecTimeout);
   const mqtt = new MqttService(
     service,
     (peer) => context.router.attach(peer, gate, { helloTimeoutMs: service.openHandshakeTimeout }),
@@ -24,6 +26,7 @@ export const mqttPath: PathServiceFactory<MqttPathService> = (service, context) 
     `${context.listener.id}${context.path}`,
     context.listener.endpoint.tls !== undefined,
     context.config.maxNestingDepth,
+    codecCaller,
   );
   const server = new WebSocketServer({
     noServer: true,
@@ -45,6 +48,9 @@ export const mqttPath: PathServiceFactory<MqttPathService> = (service, context) 
         mqtt.accept(new WebSocketAsMqttSocket(ws), client.label, client.address, clientCertificateOf(request.socket));
       });
     },
-    close: () => mqtt.close(),
+    close: async () => {
+      await mqtt.close();
+      await codecCaller.close();
+    },
   };
 };

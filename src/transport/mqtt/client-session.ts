@@ -7,6 +7,8 @@ import { carriesNothing } from '../../router/broker/retained-events.js';
 import { WarningThrottle } from '../../router/limits/warning-throttle.js';
 import { hasRoom } from '../outbound-room.js';
 import type { Logger } from '../../router/log.js';
+import type { DynamicCodecs } from './dynamic-codec.js';
+import { InOrder } from './in-order.js';
 import type { PayloadMapping, WampPayload } from './payload-mapping.js';
 import type { SharedPayloads } from './byte-budget.js';
 import { toPacket } from './properties.js';
@@ -57,7 +59,7 @@ interface Subscription {
   /** The filter starts with "#" or "+": the server's and the router's own topics are not delivered to it (topics.ts). */
   hidesServerTopics: boolean;
   /** Events that came before SUBACK was written (the retained ones): held so that SUBACK goes first. */
-  held: { envelope: Envelope; event: Event }[] | undefined;
+  held: { envelope: Envelope; event: Event; uri: string; payload: Uint8Array }[] | undefined;
   /** Their payload bytes (counted in ClientSession.heldBytes too). */
   heldBytes: number;
 }
@@ -68,6 +70,8 @@ export interface ClientSessionLimits {
   maxQueuedMessages: number;
   maxQueuedBytes: number;
   maxSubscriptions: number;
+  /** Events waiting on an encoder (and those behind them) for this client. */
+  maxCodecCallsPerConnection: number;
 }
 
 export interface ClientSessionCounters {
@@ -140,6 +144,8 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
   private ended = false;
   /** Payload bytes of every subscription's events held until its SUBACK: they count as on their way to the connection. */
   private heldBytes = 0;
+  /** Events waiting on an encoder, and those that came after them (made at the first encode). */
+  private encodes: InOrder | undefined;
   /** The router's paced burst waiting for room (Peer.whenRoom), and whether the connection's drain is awaited for it. */
   private roomWaiters: (() => void)[] = [];
   private drainAwaited = false;
@@ -151,6 +157,8 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     readonly router: MqttRouterSession,
     readonly identity: JoinedIdentity,
     private readonly mapping: PayloadMapping,
+    /** A dynamic format's encoder calls. */
+    private readonly codecs: DynamicCodecs,
     private readonly limits: ClientSessionLimits,
     /** The payloads every session of the transport holds (max_total_queued_bytes). */
     private readonly payloads: SharedPayloads,
@@ -187,6 +195,8 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
    * queue rules decide, as for live events.
    */
   hasRoom(): boolean {
+    // Events waiting on an encoder take room too: a retained burst on a dynamic topic goes at the encoder's pace.
+    if (!hasRoom(this.encodes?.size ?? 0, this.limits.maxCodecCallsPerConnection)) return false;
     if (!this.link?.open) return true;
     return this.link.hasRoom(this.heldBytes)
       && hasRoom(this.queuedBytes, this.limits.maxQueuedBytes) && hasRoom(this.queue.length, this.limits.maxQueuedMessages);
@@ -209,8 +219,9 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
       });
       return;
     }
-    const link = this.link!;
-    if (!this.drainAwaited && !link.hasRoom(0)) {
+    const link = this.link;
+    // Else the encoder is what the burst waits for: each encoded event wakes it.
+    if (link?.open && !this.drainAwaited && !link.hasRoom(0)) {
       this.drainAwaited = true;
       link.whenDrained(() => {
         this.drainAwaited = false;
@@ -372,7 +383,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
       const held = subscription?.held;
       if (!subscription || !held) continue;
       this.letGoHeld(subscription);
-      for (const { envelope, event } of held) this.event(envelope, event);
+      for (const { envelope, event, uri, payload } of held) this.deliver(subscription, envelope, event, uri, payload);
     }
     this.wakeRoomWaiters();
   }
@@ -507,10 +518,35 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     // MQTT clears a retained topic with an empty payload, kept as a retained event without
     // arguments: never delivered as a retained message (WAMP publishers clear a topic the same way).
     if (retained && carriesNothing(event)) return;
-    // Encoded once per envelope and codec: sending what was held does not encode it again.
-    const payload = envelope.encode(this.mapping.encoderFor(uri)) as Uint8Array;
+    const dynamic = this.mapping.dynamicFor(uri);
+    if (dynamic === undefined && this.encodes === undefined) {
+      // Encoded once per envelope and codec.
+      return this.deliver(subscription, envelope, event, uri, envelope.encode(this.mapping.encoderFor(uri)) as Uint8Array);
+    }
+    if ((this.encodes?.size ?? 0) >= this.limits.maxCodecCallsPerConnection) {
+      this.codecs.overflow('encode', this.limits.maxCodecCallsPerConnection);
+      return;
+    }
+    // An event without arguments is an empty payload in every format (payload-mapping.ts): no encoder is asked.
+    const payload = dynamic === undefined ? Promise.resolve(envelope.encode(this.mapping.encoderFor(uri)) as Uint8Array)
+      : carriesNothing(event) ? Promise.resolve(new Uint8Array(0))
+        : this.codecs.encode(dynamic, uri, uriToTopicName(uri), event.args, event.kwargs);
+    // While an encoder works, this client's later events wait their turn: none overtakes an earlier one.
+    (this.encodes ??= new InOrder()).add(payload, (outcome) => {
+      if (this.encodes?.size === 0) this.encodes = undefined;
+      // A failed encode was counted and logged once for the event (DynamicCodecs): the event is not sent.
+      if (outcome.status === 'fulfilled' && !this.ended && this.byId.get(event.subscription) === subscription) {
+        this.deliver(subscription, envelope, event, uri, outcome.value);
+      }
+      this.wakeRoomWaiters();
+    });
+  }
+
+  /** An event with its MQTT payload: held until SUBACK, sent, or queued by QoS. */
+  private deliver(subscription: Subscription, envelope: Envelope, event: Event, uri: string, payload: Uint8Array): void {
+    const retained = event.details.retained === true;
     if (subscription.held) {
-      subscription.held.push({ envelope, event });
+      subscription.held.push({ envelope, event, uri, payload });
       subscription.heldBytes += payload.byteLength;
       this.heldBytes += payload.byteLength;
       return;

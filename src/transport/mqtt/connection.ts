@@ -9,6 +9,8 @@ import type { ClientLink, ClientSession, WillMessage } from './client-session.js
 import { acknowledgementBytes, publishBytes } from './publish-bytes.js';
 import type { KeepaliveWheel, KeptAlive } from './keepalive-wheel.js';
 import { StrictParser, type PacketSink } from './strict-parser.js';
+import { CodecFailure, type DynamicCodecs } from './dynamic-codec.js';
+import { InOrder } from './in-order.js';
 import { PayloadRefusal, type PayloadMapping, type WampPayload } from './payload-mapping.js';
 import { fromPacket } from './properties.js';
 import { connectRefusal, Reason, reasonForRouterError, type ConnectRefusal } from './reason-codes.js';
@@ -70,6 +72,9 @@ export interface ConnectionHost {
   /** Watches the connections' keepalive. */
   readonly keepalive: KeepaliveWheel;
   readonly mapping: PayloadMapping;
+  readonly codecs: DynamicCodecs;
+  /** Publications of one connection waiting on a decoder (and those behind them), at most. */
+  readonly maxCodecCallsPerConnection: number;
 }
 
 /** How a connection ended, for the log and for the will: only a client's own DISCONNECT is normal. */
@@ -105,6 +110,8 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
   private aliases: Map<number, string> | undefined;
   /** A client must not write a log line per refused publication (made at the first refusal). */
   private publishRefusals: WarningThrottle | undefined;
+  /** Publications waiting on a decoder, and those that came after them (made at the first decode). */
+  private decodes: InOrder | undefined;
   /** Packets that arrived behind CONNECT while the client was being signed in. */
   private early: Packet[] | undefined;
 
@@ -357,22 +364,48 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
       if (packet.qos === 1) this.qos1Unanswered += 1;
       else (this.qos2Open ??= new Set()).add(id!);
     }
-    let uri: string;
-    let payload: WampPayload;
     const topic = this.topicOf(packet);
     if (topic === undefined) return; // a topic alias error closed the connection
+    let uri: string;
+    let payload: WampPayload | Promise<WampPayload>;
     try {
       uri = topicNameToUri(topic);
       const bytes = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      const dynamic = this.host.mapping.dynamicFor(uri);
       // An empty retained payload clears the topic: it is retained as an event without arguments,
       // which MQTT subscribers never receive (see ClientSession.event).
-      payload = packet.retain && bytes.length === 0 ? { args: [] } : this.host.mapping.codecFor(uri).toWamp(bytes);
+      if (packet.retain && bytes.length === 0) payload = { args: [] };
+      else if (dynamic === undefined) payload = this.host.mapping.codecFor(uri).toWamp(bytes);
+      else if ((this.decodes?.size ?? 0) >= this.host.maxCodecCallsPerConnection) throw this.host.codecs.overflow('decode', this.host.maxCodecCallsPerConnection);
+      else payload = this.host.codecs.decode(dynamic, uri, topic, bytes);
     } catch (error) {
-      if (packet.qos === 2) this.qos2Open!.delete(id!); // refused before the router saw it: the flow ends at PUBREC
-      if (error instanceof TopicRefusal) return this.refusePublish(packet, 'topic', Reason.topicNameInvalid, error.message);
-      if (error instanceof PayloadRefusal) return this.refusePublish(packet, 'payload', Reason.payloadFormatInvalid, error.message);
-      throw error;
+      return this.refuseMapping(packet, error);
     }
+    if (!(payload instanceof Promise) && this.decodes === undefined) return this.deliver(packet, uri, payload);
+    // While a decoder works, everything after it waits its turn: a later publication never overtakes an earlier one.
+    (this.decodes ??= new InOrder()).add(Promise.resolve(payload), (outcome) => {
+      if (this.decodes?.size === 0) this.decodes = undefined;
+      if (this.state === 'closed') return; // never acknowledged: a QoS 1/2 publication comes again on the client's next connection
+      if (outcome.status === 'fulfilled') this.deliver(packet, uri, outcome.value);
+      else this.refuseMapping(packet, outcome.reason);
+    });
+  }
+
+  /** A publication whose topic or payload does not map (or whose decoder failed): refused as MQTT allows. */
+  private refuseMapping(packet: IPublishPacket, error: unknown): void {
+    if (packet.qos === 2) this.qos2Open!.delete(packet.messageId!); // refused before the router saw it: the flow ends at PUBREC
+    if (error instanceof TopicRefusal) return this.refusePublish(packet, 'topic', Reason.topicNameInvalid, error.message);
+    if (error instanceof PayloadRefusal) return this.refusePublish(packet, 'payload', Reason.payloadFormatInvalid, error.message);
+    if (error instanceof CodecFailure) {
+      return this.refusePublish(packet, 'codec', error.reason === 'limit' ? Reason.quotaExceeded : Reason.payloadFormatInvalid, error.message);
+    }
+    throw error;
+  }
+
+  /** A mapped publication to the router, answered by QoS as the router answered. */
+  private deliver(packet: IPublishPacket, uri: string, payload: WampPayload): void {
+    const session = this.session!;
+    const id = packet.messageId;
     if (packet.qos === 2) session.awaitRelease(id!);
     session.router.publish(uri, payload.args, payload.kwargs, packet.retain, fromPacket(packet.qos, packet.properties), packet.length ?? 0).then(
       () => this.acknowledge(packet, Reason.success),

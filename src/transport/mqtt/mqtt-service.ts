@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IConnectPacket } from 'mqtt-packet';
+import type { ProcedureCaller } from '../../auth/caller.js';
 import type { ClientCertificate } from '../../auth/tls.js';
 import type { MqttService as MqttSettings } from '../../config/model.js';
 import type { Counter, Gauge, MetricsRegistry } from '../../metrics/registry.js';
@@ -11,6 +12,7 @@ import type { ClientRegistry } from './client-registry.js';
 import { ClientSession, type ClientSessionCounters, type WillMessage } from './client-session.js';
 import { MqttConnection, type ConnectionCounters, type ConnectionSettings, type ConnectOutcome, type ConnectionHost, type MqttSocket } from './connection.js';
 import { KeepaliveWheel } from './keepalive-wheel.js';
+import { DynamicCodecs } from './dynamic-codec.js';
 import { PayloadMapping, PayloadRefusal } from './payload-mapping.js';
 import { fromPacket } from './properties.js';
 import { connectRefusal, Reason, refusalForAbort, type ConnectRefusal } from './reason-codes.js';
@@ -55,6 +57,9 @@ class ConnectionRate {
  */
 export class MqttService implements ConnectionHost {
   readonly mapping: PayloadMapping;
+  /** Calls the encoders and decoders of its dynamic payload formats. */
+  readonly codecs: DynamicCodecs;
+  readonly maxCodecCallsPerConnection: number;
   private readonly connections = new Set<MqttConnection>();
   /** Closes the connections whose clients went silent, walking `connections` once a second. */
   readonly keepalive = new KeepaliveWheel(this.connections);
@@ -92,8 +97,11 @@ export class MqttService implements ConnectionHost {
     private readonly secure: boolean,
     /** The router's max_nesting_depth: deeper payloads are refused like any door's messages. */
     maxNestingDepth: number,
+    /** Calls a dynamic format's encoder and decoder as the router's trusted session, with settings.codecTimeout. */
+    codecCaller: ProcedureCaller,
   ) {
     this.mapping = new PayloadMapping(settings.payloadMapping, id, maxNestingDepth);
+    this.maxCodecCallsPerConnection = settings.maxCodecCallsPerConnection;
     this.slots = new ConnectionSlots({ total: settings.maxConnections, perKey: settings.maxPerAddress });
     this.rate = new ConnectionRate(settings.connectionRate);
     this.connectionSettings = {
@@ -122,6 +130,11 @@ export class MqttService implements ConnectionHost {
       subscriptionsRefused: metrics.counter('junction_mqtt_subscriptions_refused_total', 'MQTT topic filters refused (cannot map, not authorized, max_subscriptions)').bind(labels),
       delivered: metrics.counter('junction_mqtt_messages_delivered_total', 'PUBLISH packets sent to MQTT clients').bind(labels),
     };
+    this.codecs = new DynamicCodecs(codecCaller, settings.maxCodecCalls, {
+      failures: withKind(metrics.counter('junction_mqtt_codec_failures_total',
+        'Dynamic payload mapping calls that gave no payload (the publication refused, the event not sent), by direction and reason')),
+      inFlight: metrics.gauge('junction_mqtt_codec_calls', 'Dynamic payload mapping encoder and decoder calls in flight').bind(labels),
+    }, log);
     this.refused = withKind(metrics.counter('junction_mqtt_refused_connections_total', 'MQTT connections refused at CONNECT, by reason'));
     this.connectionGauge = metrics.gauge('junction_mqtt_connections', 'Open MQTT connections');
     const willGauge = metrics.gauge('junction_mqtt_will_bytes', 'Bytes of the wills held (connections\' wills and wills waiting out a delay), each counted as its CONNECT\'s size');
@@ -259,7 +272,7 @@ export class MqttService implements ConnectionHost {
       this.warnOnce('sessions', { limit: this.settings.maxSessions }, 'MQTT connection refused: max_sessions reached');
       return this.refuse(connectRefusal(Reason.serverBusy, `too many sessions (max_sessions ${this.settings.maxSessions})`), 'sessions');
     }
-    const session = new ClientSession(clientId, router, identity, this.mapping, this.settings, this.payloads, this.sessionCounters,
+    const session = new ClientSession(clientId, router, identity, this.mapping, this.codecs, this.settings, this.payloads, this.sessionCounters,
       boundLogger(this.log, { clientId }), this.sessions);
     session.owner = this;
     this.sessions.add(session);

@@ -128,4 +128,14 @@ describe('payload mapping by the longest WAMP URI prefix', () => {
       assert.deepEqual(event(args, kwargs, 3).encode(encoder), codec.toMqtt(args, kwargs), `${uri}: the remembered bytes are still right`);
     }
   });
+
+  it('a dynamic prefix is named by dynamicFor; its payloads are not mapped in turn (a will on it is refused)', () => {
+    const dynamic = { type: 'dynamic' as const, encoder: 'e.x', decoder: 'd.x', realm: 'realm1' };
+    const withDynamic = new PayloadMapping({ '': { type: 'native', serializer: 'json' }, 'dyn.': dynamic }, 'test', 10);
+    assert.deepEqual(withDynamic.dynamicFor('dyn.a'), dynamic);
+    assert.equal(withDynamic.dynamicFor('other.a'), undefined);
+    assert.throws(() => withDynamic.codecFor('dyn.a').toWamp(bytes('{}')), (error: Error) =>
+      error instanceof PayloadRefusal && /payload mapping is dynamic, and a will's payload is not passed to a decoder/.test(error.message));
+    assert.deepEqual(withDynamic.codecFor('other.a').toWamp(bytes('{}')), { args: [] });
+  });
 });

@@ -20,6 +20,7 @@ import { nestsDeeperThan, tooDeepMessage } from '../../codec/nesting.js';
 import type { MqttPayloadFormat } from '../../config/model.js';
 import type { EncodedFrame, Encoder } from '../../protocol/envelope.js';
 import type { Args, Dict } from '../../protocol/messages.js';
+import type { DynamicFormat } from './dynamic-codec.js';
 
 export interface WampPayload {
   args: Args;
@@ -93,7 +94,7 @@ function isDict(value: unknown): value is Dict {
 }
 
 /** {"args": [...], "kwargs": {...}} -> args/kwargs; any other key or type is refused. */
-function readNative(value: unknown, serializer: string): WampPayload {
+export function readNative(value: unknown, serializer: string): WampPayload {
   if (!isDict(value)) throw new PayloadRefusal(`a native ${serializer} payload must be an object {"args": [...], "kwargs": {...}}`);
   const extra = Object.keys(value).filter((key) => key !== 'args' && key !== 'kwargs');
   if (extra.length > 0) throw new PayloadRefusal(`a native payload has only "args" and "kwargs", not ${extra.map((key) => `"${key}"`).join(', ')}`);
@@ -113,9 +114,12 @@ function hasNoKwargs(kwargs: Dict | undefined): boolean {
   return kwargs === undefined || Object.keys(kwargs).length === 0;
 }
 
+/** The formats mapped here, in the router's turn; `dynamic` calls procedures (dynamic-codec.ts). */
+type StaticFormat = Exclude<MqttPayloadFormat, DynamicFormat>;
+
 /** One format's two directions. */
 export interface PayloadCodec {
-  readonly format: MqttPayloadFormat;
+  readonly format: StaticFormat;
   /** MQTT payload -> WAMP args/kwargs, or PayloadRefusal. */
   toWamp(payload: Uint8Array): WampPayload;
   /** WAMP args/kwargs -> MQTT payload. Never fails: a shape the format cannot carry goes in the native JSON form. */
@@ -129,12 +133,12 @@ function carriesNothing(args: Args | undefined, kwargs: Dict | undefined): boole
 }
 
 /** The format's codec, with "nothing" (no arguments, no kwargs) written as zero bytes whatever the format. */
-function payloadCodec(format: MqttPayloadFormat, maxNestingDepth: number): PayloadCodec {
+function payloadCodec(format: StaticFormat, maxNestingDepth: number): PayloadCodec {
   const codec = formatCodec(format, maxNestingDepth);
   return { format, toWamp: codec.toWamp, toMqtt: (args, kwargs) => (carriesNothing(args, kwargs) ? EMPTY_PAYLOAD : codec.toMqtt(args, kwargs)) };
 }
 
-function formatCodec(format: MqttPayloadFormat, maxNestingDepth: number): PayloadCodec {
+function formatCodec(format: StaticFormat, maxNestingDepth: number): PayloadCodec {
   switch (format.type) {
     case 'native': {
       const codec = codecByName(format.serializer);
@@ -186,7 +190,7 @@ function mappedOncePerArgs(codec: PayloadCodec): PayloadCodec['toMqtt'] {
 
 /** The mapping of one MQTT transport: formats by WAMP URI prefix, the longest prefix first. */
 export class PayloadMapping {
-  private readonly rules: { prefix: string; codec: PayloadCodec; encoder: Encoder }[];
+  private readonly rules: ({ prefix: string; dynamic: DynamicFormat } | { prefix: string; codec: PayloadCodec; encoder: Encoder })[];
 
   /**
    * `scope` makes encoder names unique across transports: events memoize their bytes under them.
@@ -196,6 +200,7 @@ export class PayloadMapping {
     this.rules = Object.entries(mapping)
       .sort(([a], [b]) => b.length - a.length)
       .map(([prefix, format]) => {
+        if (format.type === 'dynamic') return { prefix, dynamic: format };
         const codec = payloadCodec(format, maxNestingDepth);
         const toMqtt = mappedOncePerArgs(codec);
         // An EVENT's wire form is [36, subscription, publication, details, args?, kwargs?].
@@ -205,17 +210,27 @@ export class PayloadMapping {
     if (!this.rules.some((rule) => rule.prefix === '')) throw new Error('a payload mapping needs a format for the prefix ""');
   }
 
-  /** The format of a WAMP topic (its longest matching prefix). */
+  /** The topic's dynamic format, when procedures map it (then codecFor and encoderFor do not apply). */
+  dynamicFor(uri: string): DynamicFormat | undefined {
+    const rule = this.ruleFor(uri);
+    return 'dynamic' in rule ? rule.dynamic : undefined;
+  }
+
+  /** The format of a WAMP topic (its longest matching prefix); a dynamic one is refused (a will is mapped at CONNECT, without a call). */
   codecFor(uri: string): PayloadCodec {
-    return this.ruleFor(uri).codec;
+    const rule = this.ruleFor(uri);
+    if ('dynamic' in rule) throw new PayloadRefusal(`the topic's payload mapping is dynamic, and a will's payload is not passed to a decoder`);
+    return rule.codec;
   }
 
-  /** An encoder for events on `uri`: one event delivered to many MQTT clients is mapped once. */
+  /** An encoder for events on `uri`: one event delivered to many MQTT clients is mapped once. Only for topics without a dynamic format. */
   encoderFor(uri: string): Encoder {
-    return this.ruleFor(uri).encoder;
+    const rule = this.ruleFor(uri);
+    if ('dynamic' in rule) throw new Error(`events on "${uri}" are encoded by ${rule.dynamic.encoder}, not in turn`);
+    return rule.encoder;
   }
 
-  private ruleFor(uri: string): { codec: PayloadCodec; encoder: Encoder } {
+  private ruleFor(uri: string) {
     return this.rules.find((rule) => uri.startsWith(rule.prefix))!;
   }
 }
