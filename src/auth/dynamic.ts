@@ -11,7 +11,11 @@ export interface AuthenticatorSettings {
   realm?: string;
   /** Role of the router session that calls it; default: the router's own trusted role. */
   role?: string;
+  /** The authprovider of its sign-ins, as Crossbar names it: "dynamic" (default), "function" for a Python function. */
+  provider?: AuthProvider;
 }
+
+export type AuthProvider = 'dynamic' | 'function';
 
 /**
  * Asks an application's WAMP procedure who a client is. The call is (realm, authid, details),
@@ -24,6 +28,10 @@ export class DynamicAuthenticator {
     private readonly method: string,
     private readonly caller: ProcedureCaller,
   ) {}
+
+  get provider(): AuthProvider {
+    return this.settings.provider ?? 'dynamic';
+  }
 
   async ask(request: AuthRequest, more: Dict = {}): Promise<{ ok: true; principal: Principal } | Failure> {
     const authid = requestedAuthid(request);

@@ -38,7 +38,12 @@ const workerOptionsShape = {
     .optional(),
 };
 
-const routerOptions = z.strictObject(workerOptionsShape);
+/** A router's Python settings are used by its function authenticators (normalize-function-auth.ts). */
+const routerOptions = z.strictObject({
+  ...workerOptionsShape,
+  python: nonEmptyString.optional().describe('The Python interpreter of function authenticators (default: /usr/bin/python3).'),
+  pythonpath: z.array(nonEmptyString).default([]).describe('Folders (relative to the config folder) put first on the module search path of function authenticators.'),
+});
 /** A container's Python settings are used: Junction runs its Python components in a process of their own. */
 const containerOptions = z.strictObject({
   ...workerOptionsShape,

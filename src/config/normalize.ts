@@ -5,10 +5,12 @@
  * Runs only after validation and cross-checks passed, so it does not re-check anything.
  */
 
+import { resolve } from 'node:path';
 import type { ConfigFile } from './file-schema.js';
 import type { JunctionConfig, PermissionConfig, RealmConfig, RoleConfig, RealmLimitsConfig, SessionStatsConfig } from './model.js';
 import { componentConfigs } from './normalize-components.js';
-import { guestConfigs } from './normalize-guests.js';
+import { FunctionAuthenticators } from './normalize-function-auth.js';
+import { defaultPython, guestConfigs } from './normalize-guests.js';
 import { listenerConfigs } from './normalize-listeners.js';
 import type { NormalizeContext } from './normalize-web.js';
 import { ignoredSettingNotices, notice } from './notices.js';
@@ -24,10 +26,17 @@ export interface NormalizeOptions {
 }
 
 export function normalize(file: ConfigFile, options: NormalizeOptions = {}): JunctionConfig {
-  const context: NormalizeContext = { baseDir: options.baseDir, notices: [...(options.notices ?? []), ...ignoredSettingNotices(file)] };
   // Crossbar runs each router worker as a process of its own; Junction serves them all as one router.
   const routers = file.workers.flatMap((worker, index) => (worker.type === 'router' ? [{ router: worker, at: ['workers', index] as ConfigPath }] : []));
   const [first] = routers as [(typeof routers)[number], ...typeof routers];
+  const baseDir = resolve(options.baseDir ?? '.');
+  const functions = new FunctionAuthenticators({
+    python: first.router.options?.python ?? defaultPython,
+    pythonpath: (first.router.options?.pythonpath ?? []).map((folder) => resolve(baseDir, folder)),
+    realm: routers.flatMap(({ router }) => router.realms)[0]?.name ?? '',
+    cwd: baseDir,
+  });
+  const context: NormalizeContext = { baseDir: options.baseDir, notices: [...(options.notices ?? []), ...ignoredSettingNotices(file)], functions };
   for (const { at } of routers.slice(1)) {
     context.notices.push(notice('config.notice.routers_merged', at, first.at));
   }
@@ -39,6 +48,7 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
     // Crossbar accepts a router that only serves web paths (static files, JSON, redirects).
     context.notices.push(notice('config.notice.no_realms', [...first.at, 'realms']));
   }
+  if (functions.components().length === 0) unusedPythonNotices(routers, context.notices);
   const components = componentConfigs(file, context);
   const signIn = first.router.sign_in;
   const cluster = first.router.cluster;
@@ -46,7 +56,7 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
   return {
     realms: routers.flatMap(({ router, at }) => router.realms.map((realm, index) => realmConfig(realm, [...at, 'realms', index], context.notices))),
     listeners,
-    components,
+    components: [...components, ...functions.components()],
     guests: guestConfigs(file, options.baseDir, context.notices),
     notices: context.notices,
     signIn: {
@@ -70,6 +80,14 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
     } : {}),
     maxNestingDepth: first.router.max_nesting_depth,
   };
+}
+
+/** A router's Python settings serve function authenticators only: without any, they are not used. */
+function unusedPythonNotices(routers: readonly { router: { options?: { python?: string | undefined; pythonpath: string[] } | undefined }; at: ConfigPath }[], notices: string[]): void {
+  for (const { router, at } of routers) {
+    if (router.options?.python !== undefined) notices.push(notice('config.notice.ignored', [...at, 'options', 'python'], 'the Python executable (python) of a router without function authenticators'));
+    if ((router.options?.pythonpath.length ?? 0) > 0) notices.push(notice('config.notice.ignored', [...at, 'options', 'pythonpath'], 'the Python module search path (pythonpath) of a router without function authenticators'));
+  }
 }
 
 function realmConfig(realm: RealmFile, at: ConfigPath, notices: string[]): RealmConfig {
