@@ -11,8 +11,8 @@ export interface AuthenticatorSettings {
   realm?: string;
   /** Role of the router session that calls it; default: the router's own trusted role. */
   role?: string;
-  /** The authprovider of its sign-ins, as Crossbar names it: "dynamic" (default), "function" for a Python function. */
-  provider?: AuthProvider;
+  /** A Crossbar function authenticator's `create` ("module.function") that the procedure stands for. */
+  function?: string;
 }
 
 export type AuthProvider = 'dynamic' | 'function';
@@ -29,8 +29,9 @@ export class DynamicAuthenticator {
     private readonly caller: ProcedureCaller,
   ) {}
 
+  /** The authprovider of its sign-ins, as Crossbar names it. */
   get provider(): AuthProvider {
-    return this.settings.provider ?? 'dynamic';
+    return this.settings.function === undefined ? 'dynamic' : 'function';
   }
 
   async ask(request: AuthRequest, more: Dict = {}): Promise<{ ok: true; principal: Principal } | Failure> {
@@ -50,11 +51,17 @@ export class DynamicAuthenticator {
       const outcome = await this.caller.call(where, this.settings.procedure, [request.realm, authid ?? null, details]);
       answer = outcome.args[0];
     } catch (error) {
-      return fail(`the authenticator "${this.settings.procedure}" in realm "${where.realm}" failed: ${(error as Error).message}`, authid);
+      return fail(`${this.name(where.realm)} failed: ${(error as Error).message}`, authid);
     }
     const read = readPrincipal(answer);
-    if (!read.ok) return fail(`${read.why} (authenticator "${this.settings.procedure}")`, authid);
+    if (!read.ok) return fail(`${read.why} (${this.name(where.realm)})`, authid);
     return read;
+  }
+
+  /** How refusals name it: the procedure, or the Python function its private procedure stands for. */
+  private name(realm: string): string {
+    const { function: create, procedure } = this.settings;
+    return create === undefined ? `the authenticator "${procedure}" in realm "${realm}"` : `the function authenticator "${create}"`;
   }
 }
 

@@ -627,8 +627,8 @@ export interface DynamicAuthConfig {
   authenticatorRealm?: string;
   /** Role under which the authenticator is called; default: the client's requested role. */
   authenticatorRole?: string;
-  /** Set for a Crossbar function authenticator, served by Junction's Python host (normalize-function-auth.ts). */
-  provider?: 'function';
+  /** A Crossbar function authenticator's `create`, served by Junction's Python host under `authenticator` (normalize-function-auth.ts). */
+  function?: string;
 }
 
 export type AnonymousAuthConfig = { type: 'static'; role: string; authid?: string } | DynamicAuthConfig;

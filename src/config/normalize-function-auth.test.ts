@@ -26,7 +26,7 @@ describe('function authenticators in the config', () => {
     const listener = config.listeners[0]!;
     const auth = (listener.paths['/'] as { auth: { wampcra: Record<string, unknown> } }).auth.wampcra;
     assert.equal(auth.type, 'dynamic');
-    assert.equal(auth.provider, 'function');
+    assert.equal(auth.function, 'authenticator.create_authenticator');
     assert.equal(auth.authenticatorRealm, 'realm1');
     assert.match(String(auth.authenticator), /^wamp\.junction\.private\.authenticator\.[0-9a-f]{16}$/);
     const hosts = config.components.filter((component) => component.kind === 'stdio') as StdioComponentConfig[];

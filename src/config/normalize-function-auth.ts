@@ -55,7 +55,7 @@ export class FunctionAuthenticators {
         restart: stdioDefaults.restart,
       });
     }
-    return { type: 'dynamic', authenticator: procedure, authenticatorRealm: this.settings.realm, provider: 'function' };
+    return { type: 'dynamic', authenticator: procedure, authenticatorRealm: this.settings.realm, function: method.create };
   }
 
   /** The hosts to run, one per distinct authenticator. */

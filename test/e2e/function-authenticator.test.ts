@@ -41,6 +41,7 @@ const config = {
           type: 'function', create: 'authenticators.create_ticket',
           config: { tickets: { peter: { ticket: 'magic', role: 'frontend' } } },
         } } },
+        broken: { type: 'websocket', auth: { ticket: { type: 'function', create: 'no_such_module.create' } } },
       },
     }],
   }],
@@ -135,6 +136,13 @@ describe('function authenticators', { skip: skipWithoutDebian('python3'), timeou
     }
     assert.match(await loggedRefusal(junction, 'weird'), /42|principal|role/);
     assert.match(await loggedRefusal(junction, 'unjsonable'), /not JSON/);
+  });
+
+  it('a module that cannot be imported refuses sign-ins, and the log says why', async () => {
+    await junction.waitForLine((line) => String(line.stderr ?? '').includes('cannot import module "no_such_module"'), 30_000);
+    const abort = await helloAs(`${base}/broken`, 'ticket', 'paul', () => 'magic');
+    assert.equal(abort[0], 3, JSON.stringify(abort));
+    assert.match(await loggedRefusal(junction, 'paul'), /the function authenticator "no_such_module.create" failed/);
   });
 
   it('a client cannot call the private authenticator procedure', async () => {
