@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import autobahn from 'autobahn';
-import { freePort, projectRoot, RunningJunction } from '../support/cli.js';
+import { freePort, projectRoot, runJunction, RunningJunction } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { RawClient } from '../support/raw-client.js';
 
@@ -159,5 +159,16 @@ describe('function authenticators', { skip: skipWithoutDebian('python3'), timeou
     } finally {
       client.close();
     }
+  });
+});
+
+describe('function authenticators without their Python', { timeout: 120_000 }, () => {
+  it('junction start refuses to start, naming the interpreter', async () => {
+    const path = join(home, 'no-python.json');
+    const [router] = config.workers;
+    writeFileSync(path, JSON.stringify({ ...config, workers: [{ ...router, options: { ...router!.options, python: '/nonexistent/python3' } }] }));
+    const result = await runJunction(['start', '--config', path, '--host', '127.0.0.1', '--port', String(await freePort())]);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /cannot start: component "authenticator:authenticators\.create_wampcra:[0-9a-f]{8}": program "\/nonexistent\/python3" does not exist/);
   });
 });
