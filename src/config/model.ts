@@ -902,6 +902,8 @@ export interface StdioComponentConfig extends BridgeComponentBase {
   queueLimit: number;
   /** Restart backoff after the program exits. */
   restart: { initialDelayMs: number; maxDelayMs: number };
+  /** Secrets it is given other than in its command and env names (a function authenticator's config): masked in its output. */
+  secrets?: string[];
 }
 /** Junction's `pusher` transport: the Pusher Channels protocol and HTTP API (docs/pusher.md). */
 export interface PusherServiceConfig {

@@ -43,6 +43,15 @@ describe('function authenticators in the config', () => {
       pythonpath: ['/srv', '/lib/py'],
     });
     assert.ok(config.notices.some((line) => line.includes('expose_controller')), config.notices.join('\n'));
+    assert.deepEqual(host.secrets, []);
+  });
+
+  it('the secrets in config are masked in the host\'s output', () => {
+    const config = load([routerWith({ wampcra: { type: 'function', create: 'auth.create', config: {
+      users: { joe: { secret: 's3cret', role: 'user' }, ann: { secret: 'an0ther', role: 'user' } }, dsn: 'postgres://app:pw1234@db', dbname: 'users',
+    } } })]);
+    const host = config.components[0] as StdioComponentConfig;
+    assert.deepEqual(host.secrets, ['s3cret', 'an0ther', 'app:pw1234', 'pw1234']);
   });
 
   it('the same create and config share one host; another config gets its own', () => {

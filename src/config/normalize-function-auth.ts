@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { privateUriPrefix } from '../protocol/uri.js';
+import { secretValues } from './mask-secrets.js';
 import type { DynamicAuthConfig, StdioComponentConfig } from './model.js';
 import type { FunctionAuthFile } from './schema-auth.js';
 import { stdioDefaults } from './schema-components.js';
@@ -53,6 +54,7 @@ export class FunctionAuthenticators {
         maxLineBytes: stdioDefaults.maxLineBytes,
         queueLimit: stdioDefaults.queueLimit,
         restart: stdioDefaults.restart,
+        secrets: secretValues(method.config),
       });
     }
     return { type: 'dynamic', authenticator: procedure, authenticatorRealm: this.settings.realm, function: method.create };

@@ -98,6 +98,12 @@ describe('function authenticators', { skip: skipWithoutDebian('python3'), timeou
     assert.equal((welcome[2] as { authprovider: string }).authprovider, 'function');
   });
 
+  it('the secrets of config are masked in what the Python code prints', async () => {
+    const printed = await junction.waitForLine((line) => String(line.stderr ?? '').startsWith('create_wampcra(config='));
+    assert.match(String(printed.stderr), /'secret': '\*\*\*\*\*'/);
+    assert.ok(!junction.lines.some((line) => JSON.stringify(line).includes('secret2')), 'a secret reached the log');
+  });
+
   it('wampcra: a wrong secret is refused', async () => {
     const abort = await helloAs(`${base}/cra`, 'wampcra', 'joe', craAnswer('not-it'));
     assert.equal(abort[0], 3, JSON.stringify(abort));
