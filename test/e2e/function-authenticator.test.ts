@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,7 +10,7 @@ import { RawClient } from '../support/raw-client.js';
 
 /**
  * Crossbar's function authenticators ("type": "function"): a Crossbar-format config whose
- * wampcra and ticket methods name Python functions (test/fixtures/function-auth), run by
+ * wampcra and ticket methods name Python functions (test/fixtures/crossbar-configs/function-authenticators.*), run by
  * Junction's Python host; clients sign in over a WebSocket.
  */
 
@@ -21,31 +21,17 @@ after(() => {
   rmSync(home, { recursive: true, force: true });
 });
 
-const config = {
-  version: 2,
-  workers: [{
-    type: 'router',
-    options: { pythonpath: [join(projectRoot, 'test/fixtures/function-auth')] },
-    realms: [{ name: 'realm1', roles: [
-      { name: 'frontend', permissions: [{ uri: '', match: 'prefix', allow: { call: true, register: true, publish: true, subscribe: true } }] },
-    ] }],
-    transports: [{
-      type: 'web',
-      endpoint: { type: 'tcp', port: 8080 },
-      paths: {
-        cra: { type: 'websocket', auth: { wampcra: {
-          type: 'function', create: 'authenticators.create_wampcra', expose_controller: true,
-          config: { users: { joe: { secret: 'secret2', role: 'frontend' } } },
-        } } },
-        ticket: { type: 'websocket', auth: { ticket: {
-          type: 'function', create: 'authenticators.create_ticket',
-          config: { tickets: { peter: { ticket: 'magic', role: 'frontend' } } },
-        } } },
-        broken: { type: 'websocket', auth: { ticket: { type: 'function', create: 'no_such_module.create' } } },
-      },
-    }],
-  }],
-};
+const fixtures = join(projectRoot, 'test', 'fixtures', 'crossbar-configs');
+const config = JSON.parse(readFileSync(join(fixtures, 'function-authenticators.json'), 'utf8')) as { workers: Record<string, unknown>[] };
+
+/** The fixture as Crossbar runs it: config.json in .crossbar, the Python module in the folder above. */
+function crossbarFolder(name: string, file: object): string {
+  const folder = join(home, name);
+  mkdirSync(join(folder, '.crossbar'), { recursive: true });
+  copyFileSync(join(fixtures, 'function-authenticators.py'), join(folder, 'authenticators.py'));
+  writeFileSync(join(folder, '.crossbar', 'config.json'), JSON.stringify(file));
+  return join(folder, '.crossbar', 'config.json');
+}
 
 type Message = unknown[];
 
@@ -77,8 +63,7 @@ describe('function authenticators', { skip: skipWithoutDebian('python3'), timeou
   let base = '';
   let junction: RunningJunction;
   before(async () => {
-    const path = join(home, 'config.json');
-    writeFileSync(path, JSON.stringify(config));
+    const path = crossbarFolder('app', config);
     const port = await freePort();
     junction = RunningJunction.start(['--config', path, '--host', '127.0.0.1', '--port', String(port)]);
     running.push(junction);
@@ -170,9 +155,8 @@ describe('function authenticators', { skip: skipWithoutDebian('python3'), timeou
 
 describe('function authenticators without their Python', { timeout: 120_000 }, () => {
   it('junction start refuses to start, naming the interpreter', async () => {
-    const path = join(home, 'no-python.json');
     const [router] = config.workers;
-    writeFileSync(path, JSON.stringify({ ...config, workers: [{ ...router, options: { ...router!.options, python: '/nonexistent/python3' } }] }));
+    const path = crossbarFolder('no-python', { ...config, workers: [{ ...router, options: { ...(router!.options as object), python: '/nonexistent/python3' } }] });
     const result = await runJunction(['start', '--config', path, '--host', '127.0.0.1', '--port', String(await freePort())]);
     assert.notEqual(result.code, 0);
     assert.match(result.stderr, /cannot start: component "authenticator:authenticators\.create_wampcra:[0-9a-f]{8}": program "\/nonexistent\/python3" does not exist/);
