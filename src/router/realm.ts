@@ -343,7 +343,8 @@ export class Realm {
 
   /**
    * Why a URI may not be used, or undefined. Application URIs starting with "wamp." are the
-   * router's own: clients may subscribe to and call them (meta API) but not publish or register.
+   * router's own: clients may subscribe to and call them (meta API) but not publish or register;
+   * those below privateUriPrefix they may not use at all.
    */
   private uriRefusal(session: Session, uri: string, match: MatchPolicy, reservedForRouter: boolean): UriRefusal | undefined {
     // A prefix pattern may end in "." ("com.myapp." matches below com.myapp only); the rest must be a valid URI.
