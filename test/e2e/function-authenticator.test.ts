@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import autobahn from 'autobahn';
+import { openConnection } from '../support/autobahn.js';
 import { freePort, projectRoot, runJunction, RunningJunction } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { RawClient } from '../support/raw-client.js';
@@ -81,6 +82,21 @@ describe('function authenticators', { skip: skipWithoutDebian('python3'), timeou
     assert.equal((welcome[2] as { authrole: string }).authrole, 'frontend');
     assert.equal((welcome[2] as { authid: string }).authid, 'joe');
     assert.equal((welcome[2] as { authprovider: string }).authprovider, 'function');
+  });
+
+  it('AutobahnJS signs in with wampcra as a Crossbar client does, and may call as its role', async () => {
+    const { session, details, close } = await openConnection({
+      url: `${base}/cra`, realm: 'realm1', authmethods: ['wampcra'], authid: 'joe',
+      onchallenge: (_session: unknown, _method: string, extra: { challenge: string }) => autobahn.auth_cra.sign('secret2', extra.challenge),
+    }, (reason, closeDetails) => new Error(`refused: ${reason} ${JSON.stringify(closeDetails)}`));
+    try {
+      assert.equal((details as { authrole: string }).authrole, 'frontend');
+      assert.equal((details as { authprovider: string }).authprovider, 'function');
+      await session.register('com.example.add2', ([a, b]: number[]) => a! + b!);
+      assert.equal(await session.call('com.example.add2', [2, 3]), 5);
+    } finally {
+      await close();
+    }
   });
 
   it('the secrets of config are masked in what the Python code prints', async () => {
