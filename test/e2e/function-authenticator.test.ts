@@ -136,6 +136,15 @@ describe('function authenticators', { skip: skipWithoutDebian('python3'), timeou
     assert.equal(welcome[0], 2, JSON.stringify(welcome));
   });
 
+  it('a fired Deferred is its result; one waiting on the Twisted reactor refuses, saying why', async () => {
+    const welcome = await helloAs(`${base}/ticket`, 'ticket', 'fired', () => 'x');
+    assert.equal(welcome[0], 2, JSON.stringify(welcome));
+    assert.equal((welcome[2] as { authrole: string }).authrole, 'frontend');
+    const abort = await helloAs(`${base}/ticket`, 'ticket', 'waiting', () => 'x');
+    assert.equal(abort[0], 3, JSON.stringify(abort));
+    assert.match(await loggedRefusal(junction, 'waiting'), /a Deferred that waits on the Twisted reactor.*coroutine/);
+  });
+
   it('an authenticator that returns a bad value refuses the sign-in', async () => {
     for (const authid of ['weird', 'unjsonable']) {
       const abort = await helloAs(`${base}/cra`, 'wampcra', authid, craAnswer('x'));
