@@ -31,7 +31,7 @@ export function dynamicAnonymous(authenticator: DynamicAuthenticator): AuthMetho
     async begin(request) {
       const answer = await authenticator.ask(request);
       if (isFailure(answer)) return answer;
-      const identity = identityOf(answer.principal, { method, provider: 'dynamic', makeAuthid: randomAuthid });
+      const identity = identityOf(answer.principal, { method, provider: authenticator.provider, makeAuthid: randomAuthid });
       return isFailure(identity) ? identity : { kind: 'welcome', identity };
     },
   };

@@ -127,7 +127,7 @@ export function dynamicCryptosign(authenticator: DynamicAuthenticator): AuthMeth
       const expected = result.principal.pubkey?.toLowerCase();
       if (expected === undefined) return fail('the authenticator answered without a "pubkey"', claimed);
       if (expected !== pubkey) return fail('the authenticator answered with another public key than the client sent', claimed);
-      const identity = identityOf(result.principal, { method, provider: 'dynamic', claimedAuthid: claimed });
+      const identity = identityOf(result.principal, { method, provider: authenticator.provider, claimedAuthid: claimed });
       if (isFailure(identity)) return identity;
       return challengeFor(expected, identity);
     },

@@ -11,7 +11,11 @@ export interface AuthenticatorSettings {
   realm?: string;
   /** Role of the router session that calls it; default: the router's own trusted role. */
   role?: string;
+  /** A Crossbar function authenticator's `create` ("module.function") that the procedure stands for. */
+  function?: string;
 }
+
+export type AuthProvider = 'dynamic' | 'function';
 
 /**
  * Asks an application's WAMP procedure who a client is. The call is (realm, authid, details),
@@ -24,6 +28,11 @@ export class DynamicAuthenticator {
     private readonly method: string,
     private readonly caller: ProcedureCaller,
   ) {}
+
+  /** The authprovider of its sign-ins, as Crossbar names it. */
+  get provider(): AuthProvider {
+    return this.settings.function === undefined ? 'dynamic' : 'function';
+  }
 
   async ask(request: AuthRequest, more: Dict = {}): Promise<{ ok: true; principal: Principal } | Failure> {
     const authid = requestedAuthid(request);
@@ -42,11 +51,17 @@ export class DynamicAuthenticator {
       const outcome = await this.caller.call(where, this.settings.procedure, [request.realm, authid ?? null, details]);
       answer = outcome.args[0];
     } catch (error) {
-      return fail(`the authenticator "${this.settings.procedure}" in realm "${where.realm}" failed: ${(error as Error).message}`, authid);
+      return fail(`${this.name(where.realm)} failed: ${(error as Error).message}`, authid);
     }
     const read = readPrincipal(answer);
-    if (!read.ok) return fail(`${read.why} (authenticator "${this.settings.procedure}")`, authid);
+    if (!read.ok) return fail(`${read.why} (${this.name(where.realm)})`, authid);
     return read;
+  }
+
+  /** How refusals name it: the procedure, or the Python function its private procedure stands for. */
+  private name(realm: string): string {
+    const { function: create, procedure } = this.settings;
+    return create === undefined ? `the authenticator "${procedure}" in realm "${realm}"` : `the function authenticator "${create}"`;
   }
 }
 

@@ -184,7 +184,7 @@ export function dynamicScram(authenticator: DynamicAuthenticator): AuthMethod {
       const { principal } = result;
       const credential = readScramCredential(principal);
       if (typeof credential === 'string') return fail(`the authenticator's principal is not usable for scram: ${credential}`, hello.authid);
-      const identity = identityOf(principal, { method, provider: 'dynamic', claimedAuthid: hello.authid });
+      const identity = identityOf(principal, { method, provider: authenticator.provider, claimedAuthid: hello.authid });
       if (isFailure(identity)) return identity;
       return challengeFor(hello, credential, identity);
     },

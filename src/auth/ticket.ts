@@ -51,7 +51,7 @@ export function dynamicTicket(authenticator: DynamicAuthenticator): AuthMethod {
         async verify(answer) {
           const result = await authenticator.ask(request, { ticket: answer.signature });
           if (isFailure(result)) return result;
-          const identity = identityOf(result.principal, { method, provider: 'dynamic', claimedAuthid: requestedAuthid(request) });
+          const identity = identityOf(result.principal, { method, provider: authenticator.provider, claimedAuthid: requestedAuthid(request) });
           return isFailure(identity) ? identity : { kind: 'welcome', identity };
         },
       };

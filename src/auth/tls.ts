@@ -117,7 +117,7 @@ export function dynamicTls(authenticator: DynamicAuthenticator): AuthMethod {
         transport: { ...request.transport, peer_cert: certificate, client_cert: certificate } as AuthRequest['transport'],
       });
       if (isFailure(result)) return result;
-      const identity = identityOf(result.principal, { method, provider: 'dynamic', ...(certificate.subject.cn === undefined ? {} : { claimedAuthid: certificate.subject.cn }) });
+      const identity = identityOf(result.principal, { method, provider: authenticator.provider, ...(certificate.subject.cn === undefined ? {} : { claimedAuthid: certificate.subject.cn }) });
       return isFailure(identity) ? identity : { kind: 'welcome', identity };
     },
   };

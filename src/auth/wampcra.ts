@@ -131,7 +131,7 @@ export function dynamicWampCra(authenticator: DynamicAuthenticator): AuthMethod 
       if (isFailure(result)) return result;
       const principal: Principal = result.principal;
       if (principal.secret === undefined) return fail('the authenticator answered without a "secret"', claimed);
-      const identity = identityOf(principal, { method, provider: 'dynamic', claimedAuthid: claimed });
+      const identity = identityOf(principal, { method, provider: authenticator.provider, claimedAuthid: claimed });
       if (isFailure(identity)) return identity;
       const salting = saltingOf(principal);
       const extra = challengeExtra(request, identity, salting);

@@ -38,14 +38,14 @@ const workerOptionsShape = {
     .optional(),
 };
 
-/** A worker's Python settings, used where Junction starts a Python process for it (a container's classes, a router's wsgi paths). */
+/** A worker's Python settings, used where Junction starts a Python process for it (a container's classes, a router's wsgi paths and function authenticators). */
 const pythonOptionsShape = {
   python: nonEmptyString.optional().describe('The Python interpreter (default: /usr/bin/python3, else python3 on the PATH).'),
   pythonpath: z.array(nonEmptyString).default([]).describe('Folders (relative to the config folder) put first on the module search path.'),
   env: processEnvironment,
 };
 
-/** A router's Python settings are used by its wsgi paths, which Junction runs in a Python process of their own. */
+/** A router's Python settings are used by its wsgi paths and function authenticators, each run in a Python process of its own. */
 const routerOptions = z.strictObject({ ...workerOptionsShape, ...pythonOptionsShape });
 /** A container's Python settings are used: Junction runs its Python components in a process of their own. */
 const containerOptions = z.strictObject({

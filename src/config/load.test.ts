@@ -242,13 +242,11 @@ describe('problems', () => {
       { type: 'flashpolicy', endpoint: { type: 'tcp', port: 9000 } },
       { type: 'websocket', endpoint: { type: 'tcp', port: 9001 }, auth: { anonymous: { type: 'static' }, cookie: {} } },
       { type: 'websocket', endpoint: { type: 'tcp', port: 9002 }, serializers: ['ubjson'] },
-      { type: 'websocket', endpoint: { type: 'tcp', port: 9003 }, auth: { ticket: { type: 'function', create: 'x.y' } } },
     ];
     assert.deepEqual(problemsOfValue({ workers: [router({ transports }), { type: 'proxy' }] }), [
       'test: workers[0].transports[0].type: not supported by Junction: "flashpolicy" transports (supported: websocket, web, rawsocket, universal, pusher, mqtt)',
       'test: workers[0].transports[1].auth.cookie: cookie authentication needs cookie tracking: add a "cookie" block (for example {"store": {"type": "memory"}}) beside "auth"',
       'test: workers[0].transports[2].serializers: names no serializer Junction speaks; add one of json, msgpack, cbor',
-      'test: workers[0].transports[3].auth.ticket.type: not supported by Junction: ticket authentication of type "function" (a Python callable) (use type "dynamic" with a WAMP procedure)',
       'test: workers[1].type: not supported by Junction: proxy workers',
     ]);
   });
@@ -373,7 +371,7 @@ describe('notices', () => {
     assert.deepEqual(config.notices, [
       "controller.options: the controller's options block (process title, shutdown modes, ...) is not needed by Junction and was ignored [config.notice.ignored]",
       'workers[0].options.title: the worker process title (title) is not needed by Junction and was ignored [config.notice.ignored]',
-      'workers[0].options.pythonpath: the Python module search path (pythonpath) of a router without wsgi paths is not needed by Junction and was ignored [config.notice.ignored]',
+      'workers[0].options.pythonpath: the Python module search path (pythonpath) of a router without wsgi paths or function authenticators is not needed by Junction and was ignored [config.notice.ignored]',
       'workers[0].components[0]: Python component hello.AppSession is not run by Junction: start it as a separate WAMP client that connects to the router [config.notice.python_component]',
     ]);
     assert.deepEqual(config.components, [

@@ -26,6 +26,20 @@ export function maskSecrets(value: unknown): unknown {
   return walk(value, false, new WeakSet());
 }
 
+/** The secrets maskSecrets would mask in `value` (strings and numbers under secret keys, URLs' credentials), as text. */
+export function secretValues(value: unknown): string[] {
+  const found: string[] = [];
+  const pair = (original: unknown, masked: unknown): void => {
+    if (masked === maskedMark && (typeof original === 'string' || typeof original === 'number')) found.push(String(original));
+    else if (typeof original === 'string') found.push(...urlCredentials(original));
+    else if (typeof original === 'object' && original !== null && typeof masked === 'object' && masked !== null) {
+      for (const [key, item] of Object.entries(original)) pair(item, (masked as Record<string, unknown>)[key]);
+    }
+  };
+  pair(value, maskSecrets(value));
+  return found;
+}
+
 /** `ancestors`: the objects this value is inside; an object met again there is a cycle, elsewhere merely shared (one default for two components). */
 function walk(value: unknown, secret: boolean, ancestors: WeakSet<object>): unknown {
   if (value === null || value === undefined) return value ?? null;
@@ -139,12 +153,13 @@ export interface SecretsMask {
  * the user name and password of a URL in either ("--dsn=postgres://app:pw@db"), each of at least
  * minMaskedValueLength characters, longest first so that a secret containing another is masked whole.
  * Each line of a secret that spans lines (a PEM key) is masked too: output is logged line by line.
+ * `more`: other secrets it was given (a function authenticator's config, in one JSON variable).
  */
-export function programSecretsMask(command: readonly string[], env: Readonly<Record<string, string>>): SecretsMask {
+export function programSecretsMask(command: readonly string[], env: Readonly<Record<string, string>>, more: readonly string[] = []): SecretsMask {
   const fromArguments = readArguments(command).map(({ secret }) => secret);
   const fromEnvironment = Object.entries(env).filter(([name]) => secretName(name)).map(([, value]) => value);
   const fromUrls = [...command.slice(1), ...Object.values(env)].flatMap(urlCredentials);
-  const whole = [...fromArguments, ...fromEnvironment, ...fromUrls].filter((value): value is string => value !== undefined);
+  const whole = [...fromArguments, ...fromEnvironment, ...fromUrls, ...more].filter((value): value is string => value !== undefined);
   const lines = whole.filter((value) => /[\r\n]/.test(value)).flatMap((value) => value.split(/\r?\n|\r/));
   const secrets = [...new Set([...whole, ...lines])]
     .filter((value) => value.length >= minMaskedValueLength)

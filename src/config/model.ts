@@ -675,6 +675,8 @@ export interface DynamicAuthConfig {
   authenticatorRealm?: string;
   /** Role under which the authenticator is called; default: the client's requested role. */
   authenticatorRole?: string;
+  /** A Crossbar function authenticator's `create`, served by Junction's Python host under `authenticator` (normalize-function-auth.ts). */
+  function?: string;
 }
 
 export type AnonymousAuthConfig = { type: 'static'; role: string; authid?: string } | DynamicAuthConfig;
@@ -956,6 +958,8 @@ export interface StdioComponentConfig extends BridgeComponentBase {
   queueLimit: number;
   /** Restart backoff after the program exits. */
   restart: { initialDelayMs: number; maxDelayMs: number };
+  /** Secrets it is given other than in its command and env names (a function authenticator's config): masked in its output. */
+  secrets?: string[];
 }
 /** Junction's `pusher` transport: the Pusher Channels protocol and HTTP API (docs/pusher.md). */
 export interface PusherServiceConfig {

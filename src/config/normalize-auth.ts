@@ -1,31 +1,37 @@
 /** The `auth` block of a transport or path, from the file's shape to the model's. */
 
 import type { AuthConfig, DynamicAuthConfig } from './model.js';
-import type { AuthFile, ConsoleAuthFile, SseAuthFile } from './schema-auth.js';
+import type { FunctionAuthenticators } from './normalize-function-auth.js';
+import type { AuthFile, ConsoleAuthFile, FunctionAuthFile, SseAuthFile } from './schema-auth.js';
 import type { MqttAuthFile } from './schema-mqtt.js';
 
-/** Absent auth means anonymous with role "anonymous", as Crossbar. */
-export function authConfig(auth: AuthFile | SseAuthFile | ConsoleAuthFile | MqttAuthFile | undefined): AuthConfig {
+/** Absent auth means anonymous with role "anonymous", as Crossbar. A function method becomes a dynamic one (normalize-function-auth.ts). */
+export function authConfig(
+  auth: AuthFile | SseAuthFile | ConsoleAuthFile | MqttAuthFile | undefined,
+  functions: FunctionAuthenticators,
+): AuthConfig {
   if (auth === undefined) return { anonymous: { type: 'static', role: 'anonymous' } };
   const result: AuthConfig = {};
+  const dynamicAuth = (method: DynamicAuthFile | FunctionAuthFile): DynamicAuthConfig =>
+    method.type === 'function' ? functions.dynamicFor(method) : dynamicConfig(method);
   if (auth.anonymous !== undefined) {
     const method = auth.anonymous;
     result.anonymous =
-      method.type === 'dynamic'
+      method.type !== 'static'
         ? dynamicAuth(method)
         : { type: 'static', role: method.role, ...(method.authid === undefined ? {} : { authid: method.authid }) };
   }
   if (auth.ticket !== undefined) {
     const method = auth.ticket;
     result.ticket =
-      method.type === 'dynamic'
+      method.type !== 'static'
         ? dynamicAuth(method)
         : { type: 'static', principals: mapValues(method.principals, (p) => ({ ticket: p.ticket, role: p.role })) };
   }
   if ('wampcra' in auth && auth.wampcra !== undefined) {
     const method = auth.wampcra;
     result.wampcra =
-      method.type === 'dynamic'
+      method.type !== 'static'
         ? dynamicAuth(method)
         : {
             type: 'static',
@@ -39,7 +45,7 @@ export function authConfig(auth: AuthFile | SseAuthFile | ConsoleAuthFile | Mqtt
   if ('cryptosign' in auth && auth.cryptosign !== undefined) {
     const method = auth.cryptosign;
     result.cryptosign =
-      method.type === 'dynamic'
+      method.type !== 'static'
         ? dynamicAuth(method)
         : {
             type: 'static',
@@ -53,7 +59,7 @@ export function authConfig(auth: AuthFile | SseAuthFile | ConsoleAuthFile | Mqtt
   if ('scram' in auth && auth.scram !== undefined) {
     const method = auth.scram;
     result.scram =
-      method.type === 'dynamic'
+      method.type !== 'static'
         ? dynamicAuth(method)
         : {
             type: 'static',
@@ -71,7 +77,7 @@ export function authConfig(auth: AuthFile | SseAuthFile | ConsoleAuthFile | Mqtt
   if ('tls' in auth && auth.tls !== undefined) {
     const method = auth.tls;
     result.tls =
-      method.type === 'dynamic'
+      method.type !== 'static'
         ? dynamicAuth(method)
         : {
             type: 'static',
@@ -84,11 +90,14 @@ export function authConfig(auth: AuthFile | SseAuthFile | ConsoleAuthFile | Mqtt
   return result;
 }
 
-function dynamicAuth(method: {
+interface DynamicAuthFile {
+  type: 'dynamic';
   authenticator: string;
   'authenticator-realm'?: string | undefined;
   'authenticator-role'?: string | undefined;
-}): DynamicAuthConfig {
+}
+
+function dynamicConfig(method: DynamicAuthFile): DynamicAuthConfig {
   return {
     type: 'dynamic',
     authenticator: method.authenticator,

@@ -34,13 +34,13 @@ export function listenerConfigs(transports: readonly { transport: TransportFile;
         addPathServices(transport.paths, '/', [...where, 'paths'], context, paths);
         return { id, kind: 'web', endpoint, paths, trustedProxies: [...(transport.options?.trusted_proxies ?? [])], ...webListenerOptions(transport.options) };
       case 'rawsocket':
-        return { id, kind: 'rawsocket', endpoint, paths, rawsocket: rawSocketConfig(transport), trustedProxies: [] };
+        return { id, kind: 'rawsocket', endpoint, paths, rawsocket: rawSocketConfig(transport, context), trustedProxies: [] };
       case 'universal':
         return universalListener(transport, id, endpoint, where, context);
       case 'pusher':
         return { id, kind: 'pusher', endpoint, paths, pusher: pusherConfig(transport), trustedProxies: [...(transport.options.trusted_proxies ?? [])] };
       case 'mqtt':
-        return { id, kind: 'mqtt', endpoint, paths, mqtt: mqttConfig(transport), trustedProxies: [] };
+        return { id, kind: 'mqtt', endpoint, paths, mqtt: mqttConfig(transport, context.functions), trustedProxies: [] };
     }
   });
 }
@@ -79,8 +79,8 @@ function universalListener(
   if (transport.rawsocket === undefined && transport.mqtt === undefined) return { id, kind: 'web', endpoint, paths, trustedProxies, ...timeout };
   return {
     id, kind: 'universal', endpoint, paths, trustedProxies, ...timeout,
-    ...(transport.rawsocket === undefined ? {} : { rawsocket: rawSocketConfig(transport.rawsocket) }),
-    ...(transport.mqtt === undefined ? {} : { mqtt: mqttConfig(transport.mqtt) }),
+    ...(transport.rawsocket === undefined ? {} : { rawsocket: rawSocketConfig(transport.rawsocket, context) }),
+    ...(transport.mqtt === undefined ? {} : { mqtt: mqttConfig(transport.mqtt, context.functions) }),
   };
 }
 
@@ -94,7 +94,7 @@ function webListenerOptions(
   };
 }
 
-function rawSocketConfig(settings: RawSocketSettingsFile): RawSocketService {
+function rawSocketConfig(settings: RawSocketSettingsFile, context: NormalizeContext): RawSocketService {
   const options = settings.options;
   return {
     serializers: offeredSerializers(settings.serializers),
@@ -105,7 +105,7 @@ function rawSocketConfig(settings: RawSocketSettingsFile): RawSocketService {
     autoPingTimeout: options.auto_ping_timeout,
     openHandshakeTimeout: options.open_handshake_timeout,
     maxBufferedBytes: options.max_buffered_bytes,
-    auth: authConfig(settings.auth),
+    auth: authConfig(settings.auth, context.functions),
   };
 }
 

@@ -2,18 +2,19 @@
 
 import type { MqttPayloadFormat, MqttService } from './model.js';
 import { authConfig } from './normalize-auth.js';
+import type { FunctionAuthenticators } from './normalize-function-auth.js';
 import type { MqttPartFile, MqttPathServiceFile, MqttTransportFile } from './schema-mqtt.js';
 
 /** Without a mapping for the prefix "", a topic no prefix covers is read as Crossbar's usual native JSON. */
 const defaultPayloadFormat: MqttPayloadFormat = { type: 'native', serializer: 'json' };
 
 /** An mqtt transport, a universal transport's mqtt part or an mqtt path service (the same options). */
-export function mqttConfig(transport: MqttTransportFile | MqttPartFile | MqttPathServiceFile): MqttService {
+export function mqttConfig(transport: MqttTransportFile | MqttPartFile | MqttPathServiceFile, functions: FunctionAuthenticators): MqttService {
   const options = transport.options;
   const file = transport.auth ?? options.auth;
   const auth = file === undefined
     ? { anonymous: { type: 'static' as const, role: options.role ?? 'anonymous' } }
-    : authConfig(file);
+    : authConfig(file, functions);
   return {
     realm: options.realm,
     payloadMapping: payloadMapping(options.realm, options.payload_mapping),

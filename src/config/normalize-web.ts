@@ -17,6 +17,7 @@ import type {
   WorkerPython,
 } from './model.js';
 import { authConfig, mapValues } from './normalize-auth.js';
+import type { FunctionAuthenticators } from './normalize-function-auth.js';
 import { mqttConfig } from './normalize-mqtt.js';
 import { websocketProxyConfig } from './normalize-websocket-proxy.js';
 import type { ReverseProxyServiceFile } from './schema-http-forward.js';
@@ -34,6 +35,8 @@ export interface NormalizeContext {
   baseDir?: string | undefined;
   /** Notices found while normalizing (settings replaced by Junction's own value). */
   notices: string[];
+  /** Where `"type": "function"` auth methods become dynamic ones, and their Python hosts are collected. */
+  functions: FunctionAuthenticators;
 }
 
 /** Normalizing a router worker's transport: its paths also need the worker's Python settings (for wsgi paths). */
@@ -94,12 +97,12 @@ function pathServiceConfig(service: Exclude<PathServiceFile, { type: 'path' }>, 
     case 'longpoll':
       return longPollConfig(service, at, context);
     case 'sse':
-      return sseConfig(service);
+      return sseConfig(service, context);
     case 'console':
       // The console's own WebSocket: JSON (what the page speaks) with the default options.
-      return { type: 'console', realm: service.realm, auth: authConfig(service.auth!), websocket: websocketConfig(websocketService.parse({ type: 'websocket', serializers: ['json'] }), at, context).options };
+      return { type: 'console', realm: service.realm, auth: authConfig(service.auth!, context.functions), websocket: websocketConfig(websocketService.parse({ type: 'websocket', serializers: ['json'] }), at, context).options };
     case 'mqtt':
-      return { type: 'mqtt', ...mqttConfig(service) };
+      return { type: 'mqtt', ...mqttConfig(service, context.functions) };
     case 'websocket-reverseproxy':
       return websocketProxyConfig(service, context);
     case 'reverseproxy':
@@ -132,7 +135,7 @@ export function websocketConfig(service: WebSocketSettingsFile, at: ConfigPath, 
         wamp1: { realm: options.wamp1.realm, role: options.wamp1.role, uris: options.wamp1.uris.map((rule) => ({ ...rule })), maxPrefixes: options.wamp1.max_prefixes },
       }),
     },
-    auth: authConfig(service.auth),
+    auth: authConfig(service.auth, context.functions),
     ...(cookieAuth === undefined ? {} : { cookieAuth }),
   };
 }
@@ -261,16 +264,16 @@ function longPollConfig(service: LongPollServiceFile, at: ConfigPath, context: N
     maxMessageSize: options.max_message_size,
     maxTransports: options.max_transports,
     maxPerAddress: options.max_per_address,
-    auth: authConfig(service.auth),
+    auth: authConfig(service.auth, context.functions),
   };
 }
 
-function sseConfig(service: SseServiceFile): SseService {
+function sseConfig(service: SseServiceFile, context: NormalizeContext): SseService {
   const options = service.options;
   return {
     type: 'sse',
     realm: service.realm,
-    auth: authConfig(service.auth),
+    auth: authConfig(service.auth, context.functions),
     cookieName: options.cookie_name,
     heartbeatMs: options.heartbeat_interval,
     maxTopics: options.max_topics,

@@ -5,9 +5,11 @@
  * Runs only after validation and cross-checks passed, so it does not re-check anything.
  */
 
+import { resolve } from 'node:path';
 import type { ConfigFile } from './file-schema.js';
 import type { JunctionConfig, PermissionConfig, RealmConfig, RoleConfig, RealmLimitsConfig, SessionStatsConfig } from './model.js';
 import { componentConfigs } from './normalize-components.js';
+import { FunctionAuthenticators } from './normalize-function-auth.js';
 import { guestConfigs, unusedPythonNotices, workerPython } from './normalize-guests.js';
 import { listenerConfigs, servesWsgi } from './normalize-listeners.js';
 import type { NormalizeContext } from './normalize-web.js';
@@ -24,18 +26,23 @@ export interface NormalizeOptions {
 }
 
 export function normalize(file: ConfigFile, options: NormalizeOptions = {}): JunctionConfig {
-  const context: NormalizeContext = { baseDir: options.baseDir, notices: [...(options.notices ?? []), ...ignoredSettingNotices(file)] };
   // Crossbar runs each router worker as a process of its own; Junction serves them all as one router.
   const routers = file.workers.flatMap((worker, index) => (worker.type === 'router' ? [{ router: worker, at: ['workers', index] as ConfigPath }] : []));
   const [first] = routers as [(typeof routers)[number], ...typeof routers];
+  const baseDir = resolve(options.baseDir ?? '.');
+  const firstPython = workerPython(first.router.options, first.at, baseDir);
+  const functions = new FunctionAuthenticators({
+    python: firstPython.executable,
+    pythonpath: firstPython.pythonpath,
+    realm: routers.flatMap(({ router }) => router.realms)[0]?.name ?? '',
+    cwd: baseDir,
+  });
+  const context: NormalizeContext = { baseDir: options.baseDir, notices: [...(options.notices ?? []), ...ignoredSettingNotices(file)], functions };
   for (const { at } of routers.slice(1)) {
     context.notices.push(notice('config.notice.routers_merged', at, first.at));
   }
-  const baseDir = options.baseDir ?? process.cwd();
   const listeners = listenerConfigs(
     routers.flatMap(({ router, at }) => {
-      // A router's Python settings are for its wsgi paths; without one they have no process to configure.
-      if (!router.transports.some(servesWsgi)) unusedPythonNotices(router.options, at, 'a router without wsgi paths', context.notices);
       const python = workerPython(router.options, at, baseDir);
       return router.transports.map((transport, index) => ({ transport, where: [...at, 'transports', index], python }));
     }),
@@ -45,6 +52,13 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
     // Crossbar accepts a router that only serves web paths (static files, JSON, redirects).
     context.notices.push(notice('config.notice.no_realms', [...first.at, 'realms']));
   }
+  // A router's Python settings are for its wsgi paths and function authenticators (known once the
+  // listeners' auth is read); without either they have no process to configure.
+  for (const { router, at } of routers) {
+    if (!router.transports.some(servesWsgi) && functions.components().length === 0) {
+      unusedPythonNotices(router.options, at, 'a router without wsgi paths or function authenticators', context.notices);
+    }
+  }
   const components = componentConfigs(file, context);
   const signIn = first.router.sign_in;
   const cluster = first.router.cluster;
@@ -52,7 +66,7 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
   return {
     realms: routers.flatMap(({ router, at }) => router.realms.map((realm, index) => realmConfig(realm, [...at, 'realms', index], context.notices))),
     listeners,
-    components,
+    components: [...components, ...functions.components()],
     guests: guestConfigs(file, options.baseDir, context.notices),
     notices: context.notices,
     signIn: {

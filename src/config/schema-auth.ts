@@ -9,7 +9,6 @@ import { scramKdfs } from '../protocol/scram.js';
 import {
   ignored,
   nonEmptyString,
-  notSupportedMessage,
   positiveInt,
   procedureUri,
   realmName,
@@ -31,19 +30,27 @@ const dynamicAuth = z
   })
   .describe('Ask a WAMP procedure to authenticate each client.');
 
-/** Static / dynamic by `type`; "function" (a Python callable inside Crossbar) gets its own message. */
+/** Crossbar's Python callable: `create(config, controller)` returns the authenticator (docs/authentication.md). */
+const functionAuth = z
+  .strictObject({
+    type: z.literal('function'),
+    create: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$/, { error: 'expected a Python module and function: "module.function"' })
+      .describe('The Python function that makes the authenticator ("module.function"), imported from the router\'s options.pythonpath.'),
+    config: z.record(z.string(), z.unknown()).default({}).describe('Passed to create() as its first argument.'),
+    expose_controller: ignored('exposing the node controller to the authenticator (expose_controller): create() gets None'),
+  })
+  .describe('A Python function authenticates each client; Junction runs it in a Python process of its own.');
+
+/** Static, dynamic (a WAMP procedure) or function (a Python callable), by `type`. */
 export function methodSchema<S extends z.ZodObject>(method: string, staticSchema: S) {
-  return z.discriminatedUnion('type', [staticSchema, dynamicAuth], {
-    error: typeError(`${method} authentication`, ['static', 'dynamic'], (type) =>
-      type === 'function'
-        ? notSupportedMessage(
-            `${method} authentication of type "function" (a Python callable)`,
-            'use type "dynamic" with a WAMP procedure',
-          )
-        : undefined,
-    ),
+  return z.discriminatedUnion('type', [staticSchema, dynamicAuth, functionAuth], {
+    error: typeError(`${method} authentication`, ['static', 'dynamic', 'function'], () => undefined),
   });
 }
+
+export type FunctionAuthFile = z.output<typeof functionAuth>;
 
 export const anonymousStatic = z.strictObject({
   type: z.literal('static'),

@@ -107,7 +107,7 @@ export class NodeAuth {
 
   private authenticator(dynamic: DynamicAuthConfig, method: string): DynamicAuthenticator {
     return new DynamicAuthenticator(
-      { procedure: dynamic.authenticator, realm: dynamic.authenticatorRealm, role: dynamic.authenticatorRole },
+      { procedure: dynamic.authenticator, realm: dynamic.authenticatorRealm, role: dynamic.authenticatorRole, function: dynamic.function },
       method,
       this.services,
     );

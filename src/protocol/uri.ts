@@ -64,3 +64,9 @@ export function uriMatches(pattern: string, policy: MatchPolicy, uri: string): b
     }
   }
 }
+
+/**
+ * Procedures the router serves to itself (function authenticators): only its own trusted
+ * sessions may register, call or subscribe below this prefix; clients get invalid_uri.
+ */
+export const privateUriPrefix = 'wamp.junction.private.';

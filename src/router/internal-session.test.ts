@@ -1,10 +1,32 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { privateUriPrefix } from '../protocol/uri.js';
 import { MessageType as T } from '../protocol/codes.js';
 import { flush, RouterHarness } from '../../test/support/router-harness.js';
 import { InternalCallError, InternalResult, InternalSession } from './internal-session.js';
 
 describe('internal session', () => {
+  it('serves procedures below the private prefix to trusted sessions only: clients may not call, register or subscribe', async () => {
+    const h = new RouterHarness();
+    const attach = (peer: Parameters<typeof h.router.attach>[0], gate: Parameters<typeof h.router.attach>[1], options: Parameters<typeof h.router.attach>[2]) => h.router.attach(peer, gate, options);
+    const internal = await InternalSession.join(attach, 'realm1', { authid: 'router', authrole: 'trusted' });
+    const procedure = `${privateUriPrefix}authenticator.0123`;
+    await internal.register(procedure, () => 'role');
+    const caller = await InternalSession.join(attach, 'realm1', { authid: 'router', authrole: 'trusted' });
+    assert.equal((await caller.call(procedure, [])).args[0], 'role');
+    const { peer } = await h.join();
+    peer.raw([T.CALL, 1, {}, procedure, []]);
+    peer.raw([T.REGISTER, 2, {}, `${privateUriPrefix}other`]);
+    peer.raw([T.SUBSCRIBE, 3, { match: 'prefix' }, privateUriPrefix]);
+    await flush();
+    const replies = peer.take();
+    assert.equal(replies.length, 3);
+    for (const reply of replies) {
+      assert.ok(reply.type === T.ERROR && reply.error === 'wamp.error.invalid_uri', JSON.stringify(reply));
+      assert.match(String(reply.args?.[0]), /private to the router/);
+    }
+  });
+
   it('registers wamp.* procedures (trusted) that network sessions can call', async () => {
     const h = new RouterHarness();
     const internal = await InternalSession.join((peer, gate, options) => h.router.attach(peer, gate, options), 'realm1',

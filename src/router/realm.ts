@@ -1,7 +1,7 @@
 import { MessageType } from '../protocol/codes.js';
 import { ErrorUri } from '../protocol/errors.js';
 import type { Call, Dict, Publish, Register, Subscribe, WampMessage } from '../protocol/messages.js';
-import { uriProblem, uriProblemKind, type MatchPolicy } from '../protocol/uri.js';
+import { privateUriPrefix, uriProblem, uriProblemKind, type MatchPolicy } from '../protocol/uri.js';
 import { Broker } from './broker/broker.js';
 import type { EventHistorySetting } from './broker/event-history.js';
 import { Dealer, realClock, type Clock } from './dealer/dealer.js';
@@ -343,13 +343,17 @@ export class Realm {
 
   /**
    * Why a URI may not be used, or undefined. Application URIs starting with "wamp." are the
-   * router's own: clients may subscribe to and call them (meta API) but not publish or register.
+   * router's own: clients may subscribe to and call them (meta API) but not publish or register;
+   * those below privateUriPrefix they may not use at all.
    */
   private uriRefusal(session: Session, uri: string, match: MatchPolicy, reservedForRouter: boolean): UriRefusal | undefined {
     // A prefix pattern may end in "." ("com.myapp." matches below com.myapp only); the rest must be a valid URI.
     const checked = match === 'prefix' && uri.length > 1 && uri.endsWith('.') ? uri.slice(0, -1) : uri;
     const problem = uriProblem(checked, { strict: this.strictUris, allowEmptyComponents: match === 'wildcard' });
     if (problem) return { reason: uriProblemKind(checked), text: problem };
+    if (!session.trusted && uri.startsWith(privateUriPrefix)) {
+      return { reason: 'reserved', text: `"${uri}" is private to the router` };
+    }
     if (reservedForRouter && !session.trusted && uri.startsWith('wamp.')) {
       return { reason: 'reserved', text: `"${uri}" is reserved: URIs starting with "wamp." belong to the router` };
     }

@@ -8,6 +8,8 @@ export interface ProgramSpec {
   cwd: string;
   /** The program's whole environment. */
   env: Record<string, string>;
+  /** Secrets masked in its output besides those of its command and environment (programSecretsMask). */
+  secrets?: readonly string[];
 }
 
 export interface RunLimits {

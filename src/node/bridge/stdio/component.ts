@@ -25,7 +25,7 @@ export const stdioComponent: ComponentFactory<StdioComponentConfig> = async (con
     throw new UnsupportedConfigError(`component "${config.id}": ${(error as Error).message}`);
   }
   const log = context.log;
-  const spec = { command: config.command, cwd: config.cwd, env };
+  const spec = { command: config.command, cwd: config.cwd, env, secrets: config.secrets ?? [] };
   const limits = { maxLineBytes: config.maxLineBytes, queueLimit: config.queueLimit, killGraceMs };
   const labels = { component: config.id };
   const metrics = {

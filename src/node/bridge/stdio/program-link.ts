@@ -158,7 +158,7 @@ export function runLinkedProgram(
   };
 
   // A program may echo the secrets it was given (an unknown option, its environment): the log must not show them.
-  const maskSecrets = programSecretsMask(spec.command, spec.env);
+  const maskSecrets = programSecretsMask(spec.command, spec.env, spec.secrets);
   const stdout = new LineSplitter(limits.maxLineBytes, (line) => {
     try {
       execute(readCommand(line, maskSecrets));
