@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { IClientOptions } from 'mqtt';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
-import { connectMqtt, metric, mqttTestConfig, type RecordingClient } from '../support/mqtt.js';
+import { generate, type IPubrecPacket, type Packet } from 'mqtt-packet';
+import { connectMqtt, metric, mqttTestConfig, RawMqtt, type RecordingClient } from '../support/mqtt.js';
 import { startTestNode } from '../support/node.js';
 import { waitFor } from '../support/wait.js';
 
@@ -134,6 +135,79 @@ describe('MQTT dynamic payload mapping (Crossbar\'s encoder and decoder procedur
       await device.until((messages) => messages.length === 1, 'the native event');
       assert.deepEqual(device.messages.map((message) => message.topic), ['plain/x']);
       assert.equal(failures('direction="encode",reason="error"') - before, 1);
+    });
+  });
+
+  describe('a QoS 2 publication resent while its decode is pending is published once (MQTT 4.3.3)', () => {
+    /** A raw MQTT 5 client (so it can resend at will) and a WAMP subscriber to dyn.dup, both closed after the test. */
+    async function withRawClient(body: (client: RawMqtt, events: unknown[]) => Promise<void>, connect: Record<string, unknown> = {}): Promise<void> {
+      const wamp = await openAutobahn(node.url);
+      const client = await RawMqtt.open(port);
+      try {
+        const events: unknown[] = [];
+        await wamp.session.subscribe('dyn.dup', (args: unknown[]) => events.push(args[0]));
+        await client.connect(connect);
+        await body(client, events);
+      } finally {
+        client.end();
+        await wamp.close();
+      }
+    }
+    const publish = (messageId: number, payload: string, dup: boolean) =>
+      ({ cmd: 'publish', topic: 'dyn/dup', payload: Buffer.from(payload), qos: 2, messageId, dup, retain: false });
+    /** The publication and its resend in one write: both are read before the decoder can answer. */
+    const sendTwice = (client: RawMqtt, messageId: number, payload: string): void =>
+      client.sendRaw(Buffer.concat([publish(messageId, payload, false), publish(messageId, payload, true)].map((packet) => generate(packet as Packet, { protocolVersion: 5 }))));
+    const pubrecs = (client: RawMqtt, messageId: number) => client.received('pubrec').filter((packet) => packet.messageId === messageId) as IPubrecPacket[];
+    /** A later publication's event has arrived: a second copy of an earlier one, published before it, would have too. */
+    async function settle(client: RawMqtt, events: unknown[]): Promise<void> {
+      client.send(publish(100, 'marker', false));
+      await client.until(() => pubrecs(client, 100).length === 1, 'the marker\'s PUBREC');
+      client.send({ cmd: 'pubrel', messageId: 100 });
+      await waitFor(() => events.includes('marker'), 'the marker event');
+    }
+
+    it('the decoder is called once, one event reaches WAMP, both PUBLISH get PUBREC, PUBREL/PUBCOMP complete', async () => {
+      await withRawClient(async (client, events) => {
+        const decoded = answered.filter((body) => body === 'slow:300').length;
+        sendTwice(client, 7, 'slow:300');
+        await client.until(() => pubrecs(client, 7).length === 2, 'a PUBREC for each PUBLISH');
+        assert.deepEqual(pubrecs(client, 7).map((packet) => packet.reasonCode ?? 0), [0, 0]);
+        client.send({ cmd: 'pubrel', messageId: 7 });
+        await client.until(() => client.received('pubcomp').some((packet) => packet.messageId === 7), 'PUBCOMP');
+        assert.equal((client.received('pubcomp').find((packet) => packet.messageId === 7) as { reasonCode?: number }).reasonCode ?? 0, 0);
+        await settle(client, events);
+        assert.deepEqual(events, ['slow:300', 'marker']);
+        assert.equal(answered.filter((body) => body === 'slow:300').length - decoded, 1);
+      });
+    });
+
+    it('a decode that fails: the resend gets the same refusal (0x99) and the decoder is not called again', async () => {
+      await withRawClient(async (client, events) => {
+        const before = failures('direction="decode",reason="error"');
+        sendTwice(client, 9, 'throw');
+        await client.until(() => pubrecs(client, 9).length === 2, 'a PUBREC for each PUBLISH');
+        assert.deepEqual(pubrecs(client, 9).map((packet) => packet.reasonCode), [0x99, 0x99]);
+        assert.equal(failures('direction="decode",reason="error"') - before, 1);
+        await settle(client, events);
+        assert.deepEqual(events, ['marker']);
+      });
+    });
+
+    it('a persistent session: the publication pending when the connection dropped is resent on the next one and published once', async () => {
+      const session = { clientId: 'dyn-qos2-resume', clean: false, properties: { sessionExpiryInterval: 60 } };
+      await withRawClient(async (first) => {
+        first.send(publish(3, 'slow:200', false));
+        first.end(); // before the decoder answers: never acknowledged, so the client sends it again
+        await withRawClient(async (client, events) => {
+          client.send(publish(3, 'slow:200', true));
+          await client.until(() => pubrecs(client, 3).length === 1, 'PUBREC');
+          client.send({ cmd: 'pubrel', messageId: 3 });
+          await client.until(() => client.received('pubcomp').some((packet) => packet.messageId === 3), 'PUBCOMP');
+          await settle(client, events);
+          assert.deepEqual(events, ['slow:200', 'marker']);
+        }, session);
+      }, session);
     });
   });
 

@@ -101,6 +101,12 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
   /** QoS 1 publications from the client not yet acknowledged, and QoS 2 ones not yet released: MQTT's receive maximum counts both. */
   private qos1Unanswered = 0;
   private qos2Open: Set<number> | undefined;
+  /**
+   * QoS 2 publications held from their arrival until their PUBREC (while a decoder or the router
+   * works on them), by id: the resends of each that came meanwhile, which are not published again
+   * and get the same PUBREC when it goes out (MQTT 4.3.3: delivered exactly once).
+   */
+  private qos2Unanswered: Map<number, number> | undefined;
   /** A newer connection took this one's client id: its session is not this connection's to end. */
   takenOver = false;
   /** Its place under max_connections / max_per_address, given back when the socket closes (none when refused at CONNECT). */
@@ -352,17 +358,21 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
   private publish(packet: IPublishPacket): void {
     const session = this.session!;
     const id = packet.messageId;
-    if (packet.qos === 2 && session.awaitsRelease(id!)) {
-      // A resent QoS 2 publication the router already has: acknowledged again, never published twice.
-      this.write({ cmd: 'pubrec', messageId: id });
-      return;
+    if (packet.qos === 2) {
+      // A resent QoS 2 publication is never published twice: answered with the first's PUBREC, when that goes out.
+      const resends = this.qos2Unanswered?.get(id!);
+      if (resends !== undefined) return void this.qos2Unanswered!.set(id!, resends + 1);
+      if (session.awaitsRelease(id!)) return void this.write({ cmd: 'pubrec', messageId: id });
     }
     if (packet.qos > 0) {
       if (this.qos1Unanswered + (this.qos2Open?.size ?? 0) >= this.settings.receiveMaximum) {
         return this.protocolError('receive_maximum', `more than ${this.settings.receiveMaximum} QoS 1/2 publications unacknowledged`, Reason.receiveMaximumExceeded);
       }
       if (packet.qos === 1) this.qos1Unanswered += 1;
-      else (this.qos2Open ??= new Set()).add(id!);
+      else {
+        (this.qos2Open ??= new Set()).add(id!);
+        (this.qos2Unanswered ??= new Map()).set(id!, 0);
+      }
     }
     const topic = this.topicOf(packet);
     if (topic === undefined) return; // a topic alias error closed the connection
@@ -464,7 +474,18 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
     const reason = this.version === 5 && reasonCode !== Reason.success
       ? { reasonCode, ...(reasonString ? { properties: { reasonString } } : {}) }
       : {};
-    this.write({ cmd: packet.qos === 1 ? 'puback' : 'pubrec', messageId: packet.messageId, ...reason });
+    // A QoS 2 publication's resends that came before its answer get the same one.
+    const resends = packet.qos === 2 ? this.takeResends(packet.messageId!) : 0;
+    for (let answer = 0; answer <= resends; answer++) {
+      this.write({ cmd: packet.qos === 1 ? 'puback' : 'pubrec', messageId: packet.messageId, ...reason });
+    }
+  }
+
+  /** A QoS 2 publication is answered: it is no longer held here, and how many resends came while it was. */
+  private takeResends(packetId: number): number {
+    const resends = this.qos2Unanswered?.get(packetId) ?? 0;
+    this.qos2Unanswered?.delete(packetId);
+    return resends;
   }
 
   /** At CONNACK: MQTT closes a connection silent for one and a half keepalive intervals (0: no keepalive). */
