@@ -11,15 +11,18 @@ It puts pythonpath first on sys.path, imports the app, and serves it over HTTP o
 minthreads..maxthreads, as Crossbar does (webservice/wsgi.py). The app sits at `mount`, so it sees
 the same SCRIPT_NAME and PATH_INFO as under Crossbar. Junction forwards each request with
 X-Real-IP, X-Forwarded-Proto and X-Forwarded-Port, which become REMOTE_ADDR, wsgi.url_scheme and
-SERVER_PORT; the Host header is the client's. It stops on SIGTERM, and by itself when Junction is
-gone (its parent process changed). Problems are printed on stderr as one line each, and the exit
-code says what failed (2: the input, 3: the app, 4: Twisted missing).
+SERVER_PORT; the Host header is the client's. It stops on SIGTERM once the responses in progress
+are done, and by itself within a second when Junction is gone (its parent process changed),
+however far a stop got. Problems are printed on stderr as one line each, and the exit code says
+what failed (2: the input, 3: the app, 4: Twisted missing).
 """
 
 import importlib
 import json
 import os
 import sys
+import threading
+import time
 
 
 def fail(code, message):
@@ -77,7 +80,19 @@ def mounted(resource_module, app_resource, mount):
     return root
 
 
+def exit_when_orphaned(parent):
+    """
+    Only Junction reaches the socket: once Junction is gone (even killed outright), so is every
+    client, and there is nothing left to finish. A thread of its own, not a reactor timer: it ends
+    the process whatever the reactor's thread is stuck in (a stop waiting on the app's threads).
+    """
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
 def main():
+    threading.Thread(target=exit_when_orphaned, args=(os.getppid(),), name='junction_wsgi_parent', daemon=True).start()
     try:
         spec = json.load(sys.stdin)
         module_name, object_name, socket_path, mount = spec['module'], spec['object'], spec['socket'], spec['mount']
@@ -87,8 +102,7 @@ def main():
     for folder in reversed(spec.get('pythonpath', [])):
         sys.path.insert(0, folder)
     try:
-        from twisted.internet import address, reactor
-        from twisted.internet.task import LoopingCall
+        from twisted.internet import address, reactor, threads
         from twisted.python.threadpool import ThreadPool
         from twisted.web import resource, server, wsgi
     except ImportError as error:
@@ -97,14 +111,14 @@ def main():
 
     pool = ThreadPool(minthreads=minthreads, maxthreads=maxthreads, name='junction_wsgi')
     reactor.callWhenRunning(pool.start)
-    reactor.addSystemEventTrigger('before', 'shutdown', pool.stop)
+    # Joined in a thread of its own, the reactor running meanwhile: a worker in the middle of a
+    # response waits for the reactor to write each chunk, so joining it in the reactor's thread
+    # would wait forever.
+    reactor.addSystemEventTrigger('before', 'shutdown', lambda: threads.deferToThread(pool.stop))
     site = server.Site(mounted(resource, wsgi.WSGIResource(reactor, pool, app), mount))
     site.requestFactory = forwarded_request_class(server, address)
     site.displayTracebacks = False
     reactor.listenUNIX(socket_path, site, mode=0o600)
-    # Only Junction reaches the socket: once Junction is gone (even killed outright), so is the reason to serve.
-    parent = os.getppid()
-    LoopingCall(lambda: os.getppid() != parent and reactor.stop()).start(1.0, now=False)
     sys.stdout.write('serving WSGI app %s.%s at %s\n' % (module_name, object_name, mount))
     sys.stdout.flush()
     reactor.run()  # Twisted stops on SIGTERM and SIGINT

@@ -152,24 +152,54 @@ describe('wsgi and reverseproxy paths of a Crossbar config, run by junction star
   });
 });
 
+/** A WSGI app whose response never ends: a chunk every 100 ms, as a long download or a stream. */
+const endlessApp = `
+import time
+
+def application(environ, start_response):
+    start_response('200 OK', [('Content-Type', 'text/plain')])
+    def chunks():
+        while True:
+            yield b'chunk\\n'
+            time.sleep(0.1)
+    return chunks()
+`;
+
+/**
+ * Starts Junction with `app` (module hello) at the root, lets `request` use it, SIGKILLs Junction
+ * and waits (bounded) until the WSGI host has ended too.
+ */
+async function killedWhileServing(app: string, request: (url: string) => Promise<void>): Promise<void> {
+  const port = await freePort();
+  const home = mkdtempSync(join(tmpdir(), 'junction-wsgi-e2e-'));
+  folders.push(home);
+  writeFileSync(join(home, 'hello.py'), app);
+  writeFileSync(join(home, 'config.json'), JSON.stringify({
+    version: 2,
+    workers: [{ type: 'router', options: { pythonpath: ['.'] }, transports: [{ type: 'web', endpoint: { type: 'tcp', port, interface: '127.0.0.1' }, paths: { '/': { type: 'wsgi', module: 'hello', object: 'application' } } }] }],
+  }));
+  const junction = RunningJunction.start(['--config', join(home, 'config.json')], home);
+  running.push(junction);
+  const host = await junction.started((line) => line.msg === 'guest worker started');
+  await junction.started((line) => line.msg === 'listening' && line.service === 'wsgi');
+  await request(`http://127.0.0.1:${port}/`);
+  junction.child.kill('SIGKILL');
+  await junction.exited;
+  await waitFor(() => processGone(Number(host.pid)), 'the WSGI host stopped once its Junction was gone', 15_000);
+}
+
 describe('a WSGI host whose Junction is killed outright (SIGKILL)', { skip: skipWithoutDebian('python3-twisted'), timeout: 120_000 }, () => {
   it('stops by itself: no app server is left behind', async () => {
-    const port = await freePort();
-    const home = mkdtempSync(join(tmpdir(), 'junction-wsgi-e2e-'));
-    folders.push(home);
-    writeFileSync(join(home, 'hello.py'), wsgiApp);
-    writeFileSync(join(home, 'config.json'), JSON.stringify({
-      version: 2,
-      workers: [{ type: 'router', options: { pythonpath: ['.'] }, transports: [{ type: 'web', endpoint: { type: 'tcp', port, interface: '127.0.0.1' }, paths: { '/': { type: 'wsgi', module: 'hello', object: 'application' } } }] }],
-    }));
-    const junction = RunningJunction.start(['--config', join(home, 'config.json')], home);
-    running.push(junction);
-    const host = await junction.started((line) => line.msg === 'guest worker started');
-    await junction.started((line) => line.msg === 'listening' && line.service === 'wsgi');
-    assert.equal((await fetch(`http://127.0.0.1:${port}/`)).status, 200);
-    junction.child.kill('SIGKILL');
-    await junction.exited;
-    await waitFor(() => processGone(Number(host.pid)), 'the WSGI host stopped once its Junction was gone', 15_000);
+    await killedWhileServing(wsgiApp, async (url) => assert.equal((await fetch(url)).status, 200));
+  });
+
+  it('stops by itself in the middle of a response (its stop does not wait on the app)', async () => {
+    // The parent-death SIGTERM starts Twisted's stop, which joined the app's thread in the
+    // reactor's thread while that thread waited for the reactor to write its next chunk: for ever.
+    await killedWhileServing(endlessApp, async (url) => {
+      const reader = (await fetch(url)).body!.getReader();
+      assert.match(new TextDecoder().decode((await reader.read()).value), /chunk/);
+    });
   });
 });
 

@@ -38,11 +38,11 @@ const SAFE_ID = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
 
 export const forwarderComponent: ComponentFactory<ForwarderComponentConfig> = async (config, context) => {
   checkNames(config, context);
-  const metrics = forwarderMetrics(context.metrics, config.id);
+  const metrics = { ...forwarderMetrics(context.metrics, config.id), oldestAge: oldestAgeGauge(context.metrics, config.id) };
   return context.feeds ? clusteredForwarder(config, context, metrics, context.feeds) : singleForwarder(config, context, metrics);
 };
 
-type Metrics = ReturnType<typeof forwarderMetrics>;
+type Metrics = ReturnType<typeof forwarderMetrics> & { oldestAge: ReturnType<typeof oldestAgeGauge> };
 /** Takes one event of the forwarder's subscriptions (inside the router's fan-out: it must not throw). */
 type Intake = (event: ForwardEvent) => void;
 
@@ -277,12 +277,12 @@ function openDelivery(config: ForwarderComponentConfig, context: ComponentContex
     },
     { outbox, sender, log, metrics },
   );
-  const oldestAge = context.metrics.gauge('junction_forwarder_oldest_age_seconds', 'How long the oldest message in the forwarder outbox has waited for delivery, by component (0: none waiting)');
-  const stopCollecting = context.metrics.collect(() => oldestAge.set(queues.oldestAgeMs() / 1000, { component: config.id }));
+  const stopCollecting = context.metrics.collect(() => metrics.oldestAge.set(queues.oldestAgeMs() / 1000));
   return {
     directory, outbox, queues,
     stop: async (graceMs) => {
       stopCollecting(); // the outbox is about to close
+      metrics.oldestAge.set(0); // nothing waits on this node any more
       await queues.stop(graceMs);
       await sender.close();
       await outbox.close();
@@ -314,6 +314,17 @@ function checkNames(config: ForwarderComponentConfig, context: ComponentContext)
   if (!realm) throw new UnsupportedConfigError(`forwarder "${config.id}": realm "${config.realm}" is not configured`);
   const problem = uriProblem(forwarderMetaUris(config.id).status, { strict: realm.options.uriCheck === 'strict' });
   if (problem) throw new UnsupportedConfigError(`forwarder "${config.id}": its meta procedures' URIs need an id valid in realm "${config.realm}": ${problem}`);
+}
+
+/**
+ * Every node running the forwarder exports the gauge from its start, not only the node that holds
+ * the lease and delivers (and only once it took it): a scrape of any node, at any time, finds it.
+ */
+function oldestAgeGauge(registry: MetricsRegistry, id: string): { set(seconds: number): void } {
+  const labels = { component: id };
+  const gauge = registry.gauge('junction_forwarder_oldest_age_seconds', 'How long the oldest message in the forwarder outbox has waited for delivery, by component (0: none waiting)');
+  gauge.set(0, labels);
+  return { set: (seconds) => gauge.set(seconds, labels) };
 }
 
 /** The forwarder's counters for one component id (a Pusher app's webhooks use them too). */
