@@ -34,6 +34,7 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
   const functions = new FunctionAuthenticators({
     python: firstPython.executable,
     pythonpath: firstPython.pythonpath,
+    env: firstPython.env,
     realm: routers.flatMap(({ router }) => router.realms)[0]?.name ?? '',
     cwd: baseDir,
   });

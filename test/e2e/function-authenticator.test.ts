@@ -64,7 +64,10 @@ describe('function authenticators', { skip: skipWithoutDebian('python3'), timeou
   let base = '';
   let junction: RunningJunction;
   before(async () => {
-    const path = crossbarFolder('app', config);
+    const [router, ...others] = config.workers;
+    // The router worker's environment reaches the hosts (SERVICE_TOKEN, a secret by its name).
+    const options = { ...(router!.options as object), env: { vars: { SERVICE_TOKEN: 'svc-t0ken-from-env' } } };
+    const path = crossbarFolder('app', { ...config, workers: [{ ...router, options }, ...others] });
     const port = await freePort();
     junction = RunningJunction.start(['--config', path, '--host', '127.0.0.1', '--port', String(port)]);
     running.push(junction);
@@ -120,6 +123,14 @@ describe('function authenticators', { skip: skipWithoutDebian('python3'), timeou
     const welcome = await helloAs(`${base}/ticket`, 'ticket', 'peter', () => 'magic');
     assert.equal(welcome[0], 2, JSON.stringify(welcome));
     assert.equal((welcome[2] as { authrole: string }).authrole, 'frontend');
+  });
+
+  it("ticket: the function reads the router worker's options.env, its secret masked in the log", async () => {
+    const welcome = await helloAs(`${base}/ticket`, 'ticket', 'service', () => 'svc-t0ken-from-env');
+    assert.equal(welcome[0], 2, JSON.stringify(welcome));
+    const printed = await junction.waitForLine((line) => String(line.stderr ?? '').startsWith('create_ticket: service ticket'));
+    assert.match(String(printed.stderr), /service ticket \*\*\*\*\* from the environment/);
+    assert.ok(!junction.lines.some((line) => JSON.stringify(line).includes('svc-t0ken-from-env')), 'the secret reached the log');
   });
 
   it('ticket: a wrong ticket is refused', async () => {
