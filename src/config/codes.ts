@@ -25,6 +25,8 @@ export const problemMessages = {
   'config.router.missing': () => 'no router worker: add a worker with "type": "router", its realms and its transports',
   'config.router.sign_in_repeated': (first: ConfigPath) => `sign_in applies to the whole node: give it once, in ${formatPath(first)}`,
   'config.realm.undefined': (name: string) => `realm ${quote(name)} is not defined in this configuration`,
+  'config.auth.function_without_realm': () =>
+    'a function authenticator runs in a Python host whose session joins the router\'s first realm, and this configuration defines no realm: add one',
   'config.role.undefined': (role: string, realm: string, hint = '') => `role ${quote(role)} is not defined in realm ${quote(realm)}${hint}`,
   'config.role.nowhere': (role: string, hint = '') =>
     `role ${quote(role)} is not defined in any realm${hint}, so signing in as this principal would always fail with wamp.error.no_such_role`,

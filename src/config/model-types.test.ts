@@ -144,14 +144,14 @@ export type Webhook = Check<Mirrors<Pick<WebhookService, 'topic' | 'successRespo
 export type WebhookOptions = Check<Mirrors<WebhookService['options'], Mirror<Omit<Options<WebhookServiceFile>, WebhookOwnKeys>>>>;
 
 // Components: `kind` names what the loader recognised; ids are generated when absent; cwd is resolved; a stdio component's
-// secrets come from a function authenticator's config (normalize-function-auth.ts).
+// secrets, inherit and authenticatorFunction come from a function authenticator and its router (normalize-function-auth.ts).
 type ComponentBase = 'kind' | 'id' | 'realm' | 'role';
 export type Forwarder = Check<Mirrors<ForwarderComponentConfig, Mirror<ForwarderExtraFile, { expectedcode: 'expectedCode'; timeout: 'timeoutMs' }, 'retry' | 'subscriptions' | 'method'>, ComponentBase | 'retry' | 'subscriptions' | 'method'>>;
 export type ForwarderRetry = Check<Mirrors<ForwarderComponentConfig['retry'], Mirror<ForwarderExtraFile['retry'], { initial_delay: 'initialDelayMs'; max_delay: 'maxDelayMs' }>>>;
 export type RestCallee = Check<Mirrors<RestCalleeComponentConfig, Mirror<RestCalleeExtraFile, { baseurl: 'baseUrl'; timeout: 'timeoutMs'; error_on_4xx: 'errorOn4xx'; error_on_5xx: 'errorOn5xx' }, 'authenticator'>, ComponentBase | 'authenticator'>>;
 export type Process = Check<Mirrors<ProcessComponentConfig, Mirror<ProcessComponentFile, { timeout: 'timeoutMs' }, 'type' | 'id' | 'cwd' | 'realm' | 'role'>, ComponentBase | 'cwd'>>;
 export type Zeromq = Check<Mirrors<ZeromqComponentConfig, Mirror<ZeromqComponentFile, {}, 'type' | 'id' | 'realm' | 'role' | 'bind' | 'connect' | 'subscribe'>, ComponentBase | 'endpoint' | 'subscribe'>>;
-export type Stdio = Check<Mirrors<StdioComponentConfig, Mirror<StdioComponentFile, {}, 'type' | 'id' | 'cwd' | 'realm' | 'role' | 'restart'>, ComponentBase | 'cwd' | 'restart' | 'secrets'>>;
+export type Stdio = Check<Mirrors<StdioComponentConfig, Mirror<StdioComponentFile, {}, 'type' | 'id' | 'cwd' | 'realm' | 'role' | 'restart'>, ComponentBase | 'cwd' | 'restart' | 'secrets' | 'inherit' | 'authenticatorFunction'>>;
 export type StdioRestart = Check<Mirrors<StdioComponentConfig['restart'], Mirror<StdioComponentFile['restart'], { initial_delay: 'initialDelayMs'; max_delay: 'maxDelayMs' }>>>;
 
 // MQTT: `role` becomes the anonymous sign-in's role in `auth`; payload_mapping gains the default for "".

@@ -950,8 +950,15 @@ export interface StdioComponentConfig extends BridgeComponentBase {
   command: string[];
   /** Working directory (absolute). */
   cwd: string;
-  /** Environment variables added to a minimal environment (PATH, HOME, LANG). */
+  /** Environment variables added to a minimal environment (PATH, HOME, LANG), or to what `inherit` names. */
   env: Record<string, string>;
+  /**
+   * Which of the router's environment variables it gets instead of the minimal environment, as a
+   * guest worker's `env.inherit` (a function authenticator's host: its router worker's options.env).
+   */
+  inherit?: boolean | string[];
+  /** The Python `create` of the function authenticator it hosts: Junction made this component, the file declared none. */
+  authenticatorFunction?: string;
   /** Longest line either way, bytes. */
   maxLineBytes: number;
   /** Lines waiting for the program to read its stdin. */

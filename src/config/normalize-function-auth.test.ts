@@ -21,7 +21,7 @@ describe('function authenticators in the config', () => {
   it('a function method becomes a dynamic one served by a Python host in the first realm', () => {
     const config = load([routerWith(
       { wampcra: { type: 'function', create: 'authenticator.create_authenticator', expose_controller: true, config: { dbname: 'foo' } } },
-      { python: '/opt/py/bin/python3', pythonpath: ['..', '/lib/py'] },
+      { python: '/opt/py/bin/python3', pythonpath: ['..', '/lib/py'], env: { inherit: ['HOME', 'LANG'], vars: { DB_HOST: 'db.local' } } },
     )]);
     const listener = config.listeners[0]!;
     const auth = (listener.paths['/'] as { auth: { wampcra: Record<string, unknown> } }).auth.wampcra;
@@ -36,6 +36,9 @@ describe('function authenticators in the config', () => {
     assert.equal(host.realm, 'realm1');
     assert.equal(host.role, undefined, 'the host joins with the router\'s trusted role');
     assert.equal(host.cwd, '/srv/app');
+    assert.deepEqual(host.inherit, ['HOME', 'LANG'], 'the router worker\'s options.env applies to the host');
+    assert.equal(host.env.DB_HOST, 'db.local');
+    assert.equal(host.authenticatorFunction, 'authenticator.create_authenticator');
     assert.deepEqual(JSON.parse(host.env[authenticatorTaskVariable]!), {
       create: 'authenticator.create_authenticator',
       config: { dbname: 'foo' },
@@ -72,6 +75,7 @@ describe('function authenticators in the config', () => {
     const config = load([routerWith({ anonymous: { type: 'function', create: 'auth.create' } })]);
     const host = config.components[0] as StdioComponentConfig;
     assert.equal(host.command[0], '/usr/bin/python3');
+    assert.equal(host.inherit, true, 'as a guest, it inherits the router\'s environment unless options.env says otherwise');
     assert.deepEqual(JSON.parse(host.env[authenticatorTaskVariable]!).config, {});
   });
 
@@ -88,6 +92,13 @@ describe('function authenticators in the config', () => {
       assert.equal(problems.length, 1, problems.join('\n'));
       assert.match(problems[0]!, problem);
     }
+  });
+
+  it('refuses a function authenticator when no realm is defined for its host to join', () => {
+    const router = { ...routerWith({ ticket: { type: 'function', create: 'auth.create' }, anonymous: { type: 'static' } }), realms: [] };
+    assert.deepEqual(problemsOf([router]), [
+      'test: workers[0].transports[0].auth.ticket: a function authenticator runs in a Python host whose session joins the router\'s first realm, and this configuration defines no realm: add one',
+    ]);
   });
 
   it('an unknown method type lists function among the expected ones', () => {

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { privateUriPrefix } from '../protocol/uri.js';
 import { secretValues } from './mask-secrets.js';
-import type { DynamicAuthConfig, StdioComponentConfig } from './model.js';
+import type { DynamicAuthConfig, StdioComponentConfig, WorkerPython } from './model.js';
 import type { FunctionAuthFile } from './schema-auth.js';
 import { stdioDefaults } from './schema-components.js';
 
@@ -26,6 +26,8 @@ export interface FunctionAuthSettings {
   python: string;
   /** Absolute folders put first on sys.path (the router worker's options.pythonpath). */
   pythonpath: string[];
+  /** The router worker's options.env: what the host inherits of the router's environment, and its variables. */
+  env: WorkerPython['env'];
   /** Where the host's session joins and its procedures are registered: the router's first realm. */
   realm: string;
   /** The config folder: the host's working folder. */
@@ -43,14 +45,16 @@ export class FunctionAuthenticators {
     const digest = createHash('sha256').update(JSON.stringify(task)).digest('hex').slice(0, 16);
     const procedure = `${privateUriPrefix}authenticator.${digest}`;
     if (!this.hosts.has(procedure)) {
-      const { python, pythonpath, realm, cwd } = this.settings;
+      const { python, pythonpath, env, realm, cwd } = this.settings;
       this.hosts.set(procedure, {
         kind: 'stdio',
         id: `authenticator:${method.create}:${digest.slice(0, 8)}`,
         realm,
         command: [python, authenticatorHost],
         cwd,
-        env: { [authenticatorTaskVariable]: JSON.stringify({ ...task, procedure, pythonpath }) },
+        env: { ...env.vars, [authenticatorTaskVariable]: JSON.stringify({ ...task, procedure, pythonpath }) },
+        inherit: env.inherit,
+        authenticatorFunction: method.create,
         maxLineBytes: stdioDefaults.maxLineBytes,
         queueLimit: stdioDefaults.queueLimit,
         restart: stdioDefaults.restart,

@@ -34,6 +34,8 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
   const functions = new FunctionAuthenticators({
     python: firstPython.executable,
     pythonpath: firstPython.pythonpath,
+    env: firstPython.env,
+    // Without realms no host is made: the cross-checks refuse a function authenticator then.
     realm: routers.flatMap(({ router }) => router.realms)[0]?.name ?? '',
     cwd: baseDir,
   });

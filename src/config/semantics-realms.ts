@@ -26,6 +26,11 @@ export class RealmReferences {
     return this.realms.has(name);
   }
 
+  /** A function authenticator at `path` is served by a Python host that joins the router's first realm: there must be one. */
+  functionHostRealm(path: ConfigPath): void {
+    if (this.realms.size === 0) this.problems.push(problem('config.auth.function_without_realm', path));
+  }
+
   /** A realm name at `path` must be defined; returns its facts when it is. */
   realm(name: unknown, path: ConfigPath): RealmFacts | undefined {
     if (typeof name !== 'string') return undefined;

@@ -157,11 +157,12 @@ function checkConsoleRoles(service: Record<string, unknown>, path: ConfigPath, r
   }
 }
 
-/** Realms named by dynamic authenticators and cryptosign principals must exist in this file. */
+/** Realms named by dynamic authenticators and cryptosign principals, and the realm a function authenticator's host joins, must exist in this file. */
 export function checkAuthRealms(auth: unknown, path: ConfigPath, refs: RealmReferences): void {
   if (!isRecord(auth)) return;
   for (const [method, config] of Object.entries(auth)) {
     if (!isRecord(config)) continue;
+    if (config.type === 'function') refs.functionHostRealm([...path, method]);
     refs.realm(config['authenticator-realm'], [...path, method, 'authenticator-realm']);
     if (config.type === 'dynamic') refs.calledProcedure(config['authenticator-realm'], config.authenticator, [...path, method, 'authenticator']);
     if (method === 'cryptosign' && isRecord(config.principals)) {

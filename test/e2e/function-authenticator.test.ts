@@ -64,9 +64,15 @@ describe('function authenticators', { skip: skipWithoutDebian('python3'), timeou
   let base = '';
   let junction: RunningJunction;
   before(async () => {
-    const path = crossbarFolder('app', config);
+    const [router, ...others] = config.workers;
+    // The router worker's environment reaches the hosts: Junction's own, inherited by default
+    // (SERVICE_TOKEN, a secret by its name), and the variables of options.env.
+    const options = { ...(router!.options as object), env: { vars: { SERVICE_ROLE: 'frontend' } } };
+    const path = crossbarFolder('app', { ...config, workers: [{ ...router, options }, ...others] });
     const port = await freePort();
+    process.env.SERVICE_TOKEN = 'svc-t0ken-from-env';
     junction = RunningJunction.start(['--config', path, '--host', '127.0.0.1', '--port', String(port)]);
+    delete process.env.SERVICE_TOKEN;
     running.push(junction);
     await junction.url();
     // Both hosts have registered their authenticators.
@@ -120,6 +126,15 @@ describe('function authenticators', { skip: skipWithoutDebian('python3'), timeou
     const welcome = await helloAs(`${base}/ticket`, 'ticket', 'peter', () => 'magic');
     assert.equal(welcome[0], 2, JSON.stringify(welcome));
     assert.equal((welcome[2] as { authrole: string }).authrole, 'frontend');
+  });
+
+  it("ticket: the function reads the router's environment as options.env makes it, its secret masked in the log", async () => {
+    const welcome = await helloAs(`${base}/ticket`, 'ticket', 'service', () => 'svc-t0ken-from-env');
+    assert.equal(welcome[0], 2, JSON.stringify(welcome));
+    assert.equal((welcome[2] as { authrole: string }).authrole, 'frontend');
+    const printed = await junction.waitForLine((line) => String(line.stderr ?? '').startsWith('create_ticket: service ticket'));
+    assert.match(String(printed.stderr), /service ticket \*\*\*\*\* from the environment/);
+    assert.ok(!junction.lines.some((line) => JSON.stringify(line).includes('svc-t0ken-from-env')), 'the secret reached the log');
   });
 
   it('ticket: a wrong ticket is refused', async () => {

@@ -85,7 +85,7 @@ describe('websocket transport - subprotocol negotiation', () => {
   it('answers a plain HTTP request on the WebSocket path with 426', async () => {
     const response = await fetch(node.url.replace('ws://', 'http://'));
     assert.equal(response.status, 426);
-    assert.match(((await response.json()) as { message: string }).message, /WebSocket/);
+    assert.match(((await response.json()) as { message: string }).message, /^This is a WAMP WebSocket endpoint: /);
   });
 });
 

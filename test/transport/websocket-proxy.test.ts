@@ -264,6 +264,17 @@ describe('websocket-reverseproxy path service', { timeout: 120_000 }, () => {
     assert.match(untrusted.body, /self-signed certificate/);
   });
 
+  it('a plain GET on a proxy path gets 426, saying it is a WebSocket proxy path, and reaches no backend', async () => {
+    const before = connections.length;
+    const response = await fetch(`${base.replace('ws://', 'http://')}/echo`);
+    assert.equal(response.status, 426);
+    assert.deepEqual(await response.json(), {
+      error: 'upgrade_required',
+      message: 'This is a WebSocket proxy path: connect with a WebSocket client; the connection is relayed to its backend.',
+    });
+    assert.equal(connections.length, before);
+  });
+
   it('an origin allowed_origins does not list gets 403, before any backend connection', async () => {
     const before = connections.length;
     const refused = await new Promise<number>((resolve, reject) => {

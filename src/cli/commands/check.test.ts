@@ -97,6 +97,25 @@ describe('junction check', () => {
     assert.equal(out.stdout, `${file}: ok (1 realm, 1 transport, 2 components)\n`);
   });
 
+  it('counts function authenticators as such, one per distinct create and config, apart from the components', async () => {
+    const file = join(dir, 'functions.yaml');
+    const functions = '          ws: {type: websocket, auth: {ticket: {type: function, create: auth.create_ticket}, wampcra: {type: function, create: auth.create_cra}}}\n' +
+      '          ws2: {type: websocket, auth: {ticket: {type: function, create: auth.create_ticket}}}\n';
+    await writeFile(file, bridgeFile.replace('        paths:\n', `        paths:\n${functions}`));
+    const { out, io } = captureIo();
+    assert.equal(await run(['--config', file], io), 0, out.stderr);
+    assert.equal(out.stdout, `${file}: ok (1 realm, 1 transport, 2 components, 2 function authenticators)\n`);
+  });
+
+  it('refuses a function authenticator in a file without realms, naming the method', async () => {
+    const file = join(dir, 'no-realms.json');
+    await writeFile(file, good.replace('[{ "name": "realm1", "roles": [] }, { "name": "realm2", "roles": [] }]', '[]')
+      .replace('"port": 9000 }', '"port": 9000 }, "auth": { "ticket": { "type": "function", "create": "auth.create" } }'));
+    const { out, io } = captureIo();
+    assert.equal(await run(['--config', file], io), 1);
+    assert.match(out.stderr, /^.*: 1 problem\n.*:8:\d+: workers\[0\]\.transports\[0\]\.auth\.ticket: .*no realm.* \[config\.auth\.function_without_realm\]\n$/);
+  });
+
   it('shows the problems of the web transport, HTTP bridge and components with their lines', async () => {
     const file = join(dir, 'bridge-bad.yaml');
     const bad = bridgeFile

@@ -11,6 +11,7 @@ import { FakeRouter } from '../testing/fake-router.js';
 import { cryptosignKey } from './cryptosign.js';
 import { deriveKey, signChallenge } from './wampcra.js';
 import { scramAnswer } from '../../../test/auth/support/scram-client.js';
+import type { ScramKdfLimits } from './types.js';
 
 const autobahnCra = (autobahn as unknown as { auth_cra: { derive_key(s: string, salt: string, i: number, k: number): string; sign(k: string, c: string): string } }).auth_cra;
 
@@ -218,6 +219,38 @@ describe('scram', () => {
       assert.equal((await peer.expect(MessageType.ABORT)).details.message, message);
       await assert.rejects(connecting, WampError);
     }
+  });
+
+  it('aborts a challenge that asks for more key derivation work than its limits, before deriving; kdfLimits moves them', async () => {
+    const refusal = (what: string, asked: number, limit: number, key: string) =>
+      `the SCRAM challenge asks for ${what} ${asked}, above this client's limit of ${limit} (auth.kdfLimits.${key}); refusing to derive the key`;
+    const cases: [Record<string, unknown>, string, Partial<ScramKdfLimits>?][] = [
+      [{ kdf: 'argon2id-13', iterations: 4, memory: 64 * 1024 + 1 }, refusal('Argon2 memory (KiB)', 65_537, 65_536, 'argon2MemoryKiB')],
+      [{ kdf: 'argon2id13', iterations: 16_385, memory: 512 }, refusal('Argon2 iterations', 16_385, 16_384, 'argon2Iterations')],
+      [{ kdf: 'pbkdf2', iterations: 2_000_001 }, refusal('PBKDF2 iterations', 2_000_001, 2_000_000, 'pbkdf2Iterations')],
+      [{ kdf: 'pbkdf2', iterations: 65 }, refusal('PBKDF2 iterations', 65, 64, 'pbkdf2Iterations'), { pbkdf2Iterations: 64 }],
+    ];
+    for (const [kdf, message, kdfLimits] of cases) {
+      const derived: string[] = [];
+      const { router, connecting } = start({ method: 'scram', authid: 'ann', password: 'pw', onSaltedPassword: (hex) => derived.push(hex), ...(kdfLimits && { kdfLimits }) });
+      const peer = await router.accept();
+      const hello = await peer.expect(MessageType.HELLO);
+      peer.send({ type: MessageType.CHALLENGE, authMethod: 'scram', extra: challengeFor((hello.details.authextra as { nonce: string }).nonce, kdf) });
+      const abort = await peer.expect(MessageType.ABORT);
+      assert.deepEqual([abort.reason, abort.details.message], [ErrorUri.authenticationFailed, message]);
+      await assert.rejects(connecting, (error: unknown) => error instanceof WampError && error.args[0] === message);
+      assert.deepEqual(derived, []);
+    }
+  });
+
+  it('a raised limit lets a costlier challenge through; a limit that is not a positive integer is refused at connect', async () => {
+    const derived = await exchange({ method: 'scram', authid: 'ann', password: 'pw', kdfLimits: { argon2MemoryKiB: 65_537 } }, 'pw',
+      (signature) => ({ scram_server_signature: signature }), { kdf: 'argon2id-13', iterations: 1, memory: 65_537 });
+    assert.equal(derived.authenticate.signature, derived.expected.proof);
+    await derived.connecting;
+    const connecting = connectWith({ transport: new FakeRouter().transport, codecs: [jsonCodec] },
+      { url: 'ws://fake/ws', realm: 'realm1', auth: { method: 'scram', authid: 'ann', password: 'pw', kdfLimits: { argon2Iterations: 0 } }, reconnect: false });
+    await assert.rejects(connecting, /scram kdfLimits\.argon2Iterations must be a positive integer, got 0/);
   });
 
   it('rejects options without a password or saltedPassword, or with a saltedPassword that is not 32 bytes', async () => {

@@ -2,7 +2,7 @@ import { hmacKeyOf, saltedPassword, type ScramParameters } from '../../protocol/
 import { authMessage, isArgon2, isScramKdf } from '../../protocol/scram.js';
 import type { Kwargs } from '../types.js';
 import { fromHex, subtle, toBase64, toHex, utf8 } from './bytes.js';
-import type { Authenticator, ScramAuth } from './types.js';
+import type { Authenticator, ScramAuth, ScramKdfLimits } from './types.js';
 
 /**
  * The client's side of WAMP-SCRAM, as Autobahn|Python's AuthScram and Crossbar compute it (the
@@ -23,11 +23,20 @@ const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 /** SASLprep leaves printable ASCII as it is, so only other authids load its Unicode tables. */
 const printableAscii = /^[\x20-\x7E]*$/;
 
+/**
+ * The most key derivation work a CHALLENGE may ask for unless `kdfLimits` says otherwise: well
+ * above the costs principals are made with (Autobahn's and `junction scram-principal`'s defaults:
+ * Argon2id 512 KiB and 4096 iterations; OWASP advises 600,000 PBKDF2 iterations), low enough that a
+ * hostile router cannot make the client hold more than 64 MiB or compute for hours.
+ */
+export const scramKdfLimitDefaults: ScramKdfLimits = { argon2MemoryKiB: 64 * 1024, argon2Iterations: 16_384, pbkdf2Iterations: 2_000_000 };
+
 /** Checks the options once, at connect; each call then makes one handshake's exchange. */
 export function scramAuthenticator(auth: ScramAuth): () => Authenticator {
   if (typeof auth.authid !== 'string' || auth.authid === '') throw new TypeError('scram needs an authid');
   const given = auth.saltedPassword === undefined ? undefined : givenSaltedPassword(auth.saltedPassword);
   if (given === undefined && typeof auth.password !== 'string') throw new TypeError('scram needs a password or a saltedPassword');
+  const limits = kdfLimits(auth.kdfLimits);
   subtle(); // every step needs WebCrypto: a page without it (plain http://) fails at connect, saying so
   const authid = preparedAuthid(auth.authid);
   authid.catch(() => {}); // reported by the first answer that needs it
@@ -35,7 +44,10 @@ export function scramAuthenticator(auth: ScramAuth): () => Authenticator {
   let derived: { parameters: string; salted: Promise<Uint8Array> } | undefined;
   const derive = (challenge: Challenge): Promise<Uint8Array> => {
     const parameters = JSON.stringify([challenge.kdf, challenge.iterations, challenge.memory, challenge.saltText]);
-    if (derived?.parameters !== parameters) derived = { parameters, salted: saltedPassword(auth.password!, challenge) };
+    if (derived?.parameters !== parameters) {
+      refuseCostsPast(limits, challenge);
+      derived = { parameters, salted: saltedPassword(auth.password!, challenge) };
+    }
     return derived.salted;
   };
 
@@ -102,6 +114,29 @@ function readChallenge(extra: Kwargs, clientNonce: string): Challenge {
     challenge.memory = memory;
   }
   return challenge;
+}
+
+function kdfLimits(given: Partial<ScramKdfLimits> | undefined): ScramKdfLimits {
+  const limits = { ...scramKdfLimitDefaults, ...given };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!positiveInteger(value)) throw new TypeError(`scram kdfLimits.${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return limits;
+}
+
+/** A challenge that asks for more work than the limits: the sign-in is aborted before any derivation runs. */
+function refuseCostsPast(limits: ScramKdfLimits, challenge: Challenge): void {
+  const past = (what: string, asked: number, limit: keyof ScramKdfLimits) => {
+    if (asked > limits[limit]) {
+      throw new Error(`the SCRAM challenge asks for ${what} ${asked}, above this client's limit of ${limits[limit]} (auth.kdfLimits.${limit}); refusing to derive the key`);
+    }
+  };
+  if (isArgon2(challenge.kdf)) {
+    past('Argon2 memory (KiB)', challenge.memory!, 'argon2MemoryKiB');
+    past('Argon2 iterations', challenge.iterations, 'argon2Iterations');
+  } else {
+    past('PBKDF2 iterations', challenge.iterations, 'pbkdf2Iterations');
+  }
 }
 
 function positiveInteger(value: unknown): value is number {

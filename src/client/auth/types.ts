@@ -45,6 +45,21 @@ export interface ScramAuth {
   saltedPassword?: string | Uint8Array;
   /** Called with the salted password (hex) after a sign-in that derived it from `password` and verified the router. */
   onSaltedPassword?(saltedPassword: string): void;
+  /**
+   * The most work a router's CHALLENGE may ask the password's key derivation to do (a hostile
+   * router could ask for any): past one of these the client aborts the sign-in. Each one not
+   * given keeps its default (`scramKdfLimitDefaults`).
+   */
+  kdfLimits?: Partial<ScramKdfLimits>;
+}
+
+export interface ScramKdfLimits {
+  /** Argon2id's memory cost, KiB. */
+  argon2MemoryKiB: number;
+  /** Argon2id's time cost (passes over that memory). */
+  argon2Iterations: number;
+  /** PBKDF2-HMAC-SHA256's iteration count. */
+  pbkdf2Iterations: number;
 }
 
 /** Any method: the app answers the router's challenge itself. */

@@ -21,6 +21,8 @@ export interface PathHandler {
   request?(request: IncomingMessage, response: ServerResponse, subpath: string): void;
   /** Also serves every path below its own (static files, long-poll transports). Default: exact path only. */
   servesBelow?: boolean;
+  /** What a plain HTTP request to a handler that only answers upgrades is told, with 426; default `wampUpgradeRequired`. */
+  upgradeRequired?: string;
   /** Which of its requests must name an allowed Host (host-check.ts); default `browser`. */
   hostCheck?: HostCheck;
   /** Closes what this handler holds open (connections, timers). */
@@ -35,6 +37,9 @@ export interface PathHandler {
   /** What it was built to run has stopped (a WSGI app that exited): a config reload builds it again even when its settings did not change. */
   stale?(): boolean;
 }
+
+/** What a plain HTTP request to a WAMP WebSocket path is told. */
+const wampUpgradeRequired = 'This is a WAMP WebSocket endpoint: connect with a WebSocket client offering wamp.2.json, wamp.2.msgpack or wamp.2.cbor.';
 
 /**
  * One HTTP(S) server with a path table. A standalone `websocket` transport answers on every path;
@@ -172,10 +177,7 @@ export class HttpListener {
     }
     if (found?.handler.request) return found.handler.request(request, response, found.subpath);
     if (found?.handler.upgrade) {
-      return sendJson(response, 426, {
-        error: 'upgrade_required',
-        message: 'This is a WAMP WebSocket endpoint: connect with a WebSocket client offering wamp.2.json, wamp.2.msgpack or wamp.2.cbor.',
-      });
+      return sendJson(response, 426, { error: 'upgrade_required', message: found.handler.upgradeRequired ?? wampUpgradeRequired });
     }
     sendJson(response, 404, { error: 'not_found', message: `nothing is served at ${normalizePath(request.url)}` });
   }

@@ -23,6 +23,7 @@ export const websocketProxyPath: PathServiceFactory<WebSocketProxyService> = (se
     // As a websocket path: any page may connect from its own origin unless allowed_origins narrows
     // it, and the browser's credentials (cookies) are not passed on to the backend.
     hostCheck: 'none',
+    upgradeRequired: 'This is a WebSocket proxy path: connect with a WebSocket client; the connection is relayed to its backend.',
     upgrade: (request, socket, head) => proxy.handleUpgrade(request, socket, head),
     openSessions: () => proxy.connectionCount,
     close: () => proxy.closeAll(),

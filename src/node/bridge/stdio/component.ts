@@ -4,6 +4,7 @@ import type { InternalSession } from '../../../router/internal-session.js';
 import { UnsupportedConfigError } from '../../auth-wiring.js';
 import { joinComponentSession } from '../component-session.js';
 import type { ComponentFactory } from '../components.js';
+import { guestEnvironment } from '../../workers/guest-launch.js';
 import { checkProgram, programEnvironment } from '../process/program-environment.js';
 import { runLinkedProgram, type ProgramExit } from './program-link.js';
 
@@ -18,7 +19,7 @@ const killGraceMs = 2_000;
  * doubles while it keeps exiting soon after starting.
  */
 export const stdioComponent: ComponentFactory<StdioComponentConfig> = async (config, context) => {
-  const env = programEnvironment(config.env);
+  const env = config.inherit === undefined ? programEnvironment(config.env) : guestEnvironment({ inherit: config.inherit, vars: config.env });
   try {
     await checkProgram(config.command, config.cwd, env);
   } catch (error) {
