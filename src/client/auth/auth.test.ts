@@ -42,6 +42,23 @@ describe('wampcra', () => {
     assert.equal((await connecting).details.authmethod, 'wampcra');
   });
 
+  for (const [extra, message] of [
+    [{ iterations: 1_000_001, keylen: 32 }, 'the wampcra challenge asks for iterations 1000001, more than the client allows (1000000)'],
+    [{ iterations: 1000, keylen: 513 }, 'the wampcra challenge asks for keylen 513, more than the client allows (512)'],
+    [{ iterations: 2.5 }, 'the wampcra challenge\'s iterations is not a positive integer: 2.5'],
+    [{ iterations: 1000, keylen: 0 }, 'the wampcra challenge\'s keylen is not a positive integer: 0'],
+  ] as const) {
+    it(`refuses a salted challenge asking ${JSON.stringify(extra)}: ABORT before any derivation, and connect rejects`, async () => {
+      const { router, connecting } = start({ method: 'wampcra', authid: 'joe', secret: 's3cret' });
+      const peer = await router.accept();
+      await peer.expect(MessageType.HELLO);
+      peer.send({ type: MessageType.CHALLENGE, authMethod: 'wampcra', extra: { challenge: 'c', salt: 'NaCl', ...extra } });
+      const abort = await peer.expect(MessageType.ABORT);
+      assert.deepEqual([abort.reason, abort.details.message], [ErrorUri.authenticationFailed, message]);
+      await assert.rejects(connecting, (error: Error) => error.message.includes('more than the client allows') || error.message.includes('not a positive integer'));
+    });
+  }
+
   it('answers an unsalted challenge with the secret itself as key', async () => {
     const { router } = start({ method: 'wampcra', authid: 'joe', secret: 'plain' });
     const peer = await router.accept();

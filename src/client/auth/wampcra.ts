@@ -21,11 +21,25 @@ export async function signChallenge(key: string, challenge: string): Promise<str
   return toBase64(new Uint8Array(await subtle().sign('HMAC', hmacKey, utf8(challenge))));
 }
 
+/**
+ * The most PBKDF2 work a salted challenge may ask for: a thousand times AutobahnJS's default
+ * iterations, and a key of at most 512 bytes. Past them a hostile router could make the client
+ * compute for hours or allocate without bound; the handshake is refused instead.
+ */
+export const wampcraLimits = { iterations: 1_000_000, keylen: 512 } as const;
+
+function checkedCost(value: unknown, name: keyof typeof wampcraLimits): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isSafeInteger(value) || (value as number) < 1) throw new RangeError(`the wampcra challenge's ${name} is not a positive integer: ${JSON.stringify(value)}`);
+  if ((value as number) > wampcraLimits[name]) throw new RangeError(`the wampcra challenge asks for ${name} ${value as number}, more than the client allows (${wampcraLimits[name]})`);
+  return value as number;
+}
+
 export async function respondWampCra(secret: string, extra: Kwargs): Promise<string> {
   if (typeof extra.challenge !== 'string') throw new TypeError('the wampcra challenge has no "challenge" string');
   const salted = typeof extra.salt === 'string';
   const key = salted
-    ? await deriveKey(secret, extra.salt as string, extra.iterations as number | undefined, extra.keylen as number | undefined)
+    ? await deriveKey(secret, extra.salt as string, checkedCost(extra.iterations, 'iterations'), checkedCost(extra.keylen, 'keylen'))
     : secret;
   return signChallenge(key, extra.challenge);
 }
