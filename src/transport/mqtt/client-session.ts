@@ -95,6 +95,12 @@ export interface WillMessage {
   release(): void;
 }
 
+/** The router's answer to a publication from the client: MQTT's success code, or its refusal's reason code and text. */
+export interface PublishAnswer {
+  code: number;
+  text?: string;
+}
+
 /** What a SUBSCRIBE or UNSUBSCRIBE gets: a code per filter, and why any were refused (MQTT 5 reason string). */
 export interface FilterAnswers {
   codes: number[];
@@ -107,7 +113,7 @@ export interface FilterAnswers {
  * Only read through these references, never written.
  */
 const noneInFlight: ReadonlyMap<number, Outgoing> = new Map();
-const noneAwaitingRelease: ReadonlySet<number> = new Set();
+const noneAwaitingRelease: ReadonlyMap<number, Promise<PublishAnswer>> = new Map();
 
 /** A QoS 2 message's payload once PUBREC came: the client has it, and only PUBREL is ever resent. */
 const released = new Uint8Array(0);
@@ -132,8 +138,8 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
   /** One warning per 10 s at most: a queue stays full for as long as its client is away (made at the first drop). */
   private queueFullWarnings: WarningThrottle | undefined;
   private nextPacketId = 1;
-  /** QoS 2 publications from the client that were taken and wait for PUBREL (ids). */
-  private awaitingRelease: ReadonlySet<number> = noneAwaitingRelease;
+  /** QoS 2 publications from the client handed to the router and waiting for PUBREL, by id: the router's answer (a resend gets it too). */
+  private awaitingRelease: ReadonlyMap<number, Promise<PublishAnswer>> = noneAwaitingRelease;
   /** The client's own limit on our in-flight messages (MQTT 5 Receive Maximum). */
   private sendQuota: number;
   private expiry: NodeJS.Timeout | undefined;
@@ -422,19 +428,20 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     return this.inflight as Map<number, Outgoing>;
   }
 
-  /** A QoS 2 publication from the client the router took: its PUBREL is awaited (a resend is acknowledged, not published again). */
-  awaitRelease(packetId: number): void {
-    if (this.awaitingRelease === noneAwaitingRelease) this.awaitingRelease = new Set();
-    (this.awaitingRelease as Set<number>).add(packetId);
+  /** A QoS 2 publication from the client handed to the router: its PUBREL is awaited (a resend gets `answer`, and is not published again). */
+  awaitRelease(packetId: number, answer: Promise<PublishAnswer>): void {
+    if (this.awaitingRelease === noneAwaitingRelease) this.awaitingRelease = new Map();
+    (this.awaitingRelease as Map<number, Promise<PublishAnswer>>).set(packetId, answer);
   }
 
-  awaitsRelease(packetId: number): boolean {
-    return this.awaitingRelease.has(packetId);
+  /** The router's answer to the QoS 2 publication with this id, while its PUBREL is awaited. */
+  answerTo(packetId: number): Promise<PublishAnswer> | undefined {
+    return this.awaitingRelease.get(packetId);
   }
 
   /** PUBREL, or a refusal that ends the flow: whether the id was awaited. */
   released(packetId: number): boolean {
-    return this.awaitingRelease.size > 0 && (this.awaitingRelease as Set<number>).delete(packetId);
+    return this.awaitingRelease.size > 0 && (this.awaitingRelease as Map<number, Promise<PublishAnswer>>).delete(packetId);
   }
 
   puback(packetId: number): void {

@@ -5,7 +5,7 @@ import type { Logger } from '../../router/log.js';
 import { hasRoom, whenDrained } from '../outbound-room.js';
 import type { Slot } from '../connection-slots.js';
 import { corkForThisTurn } from '../write-coalescing.js';
-import type { ClientLink, ClientSession, WillMessage } from './client-session.js';
+import type { ClientLink, ClientSession, PublishAnswer, WillMessage } from './client-session.js';
 import { acknowledgementBytes, publishBytes } from './publish-bytes.js';
 import type { KeepaliveWheel, KeptAlive } from './keepalive-wheel.js';
 import { StrictParser, type PacketSink } from './strict-parser.js';
@@ -107,6 +107,8 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
    * and get the same PUBREC when it goes out (MQTT 4.3.3: delivered exactly once).
    */
   private qos2Unanswered: Map<number, number> | undefined;
+  /** PUBRELs that came before our PUBREC (the client did not wait), by id: answered with PUBCOMP right after it. */
+  private earlyReleases: Map<number, number> | undefined;
   /** A newer connection took this one's client id: its session is not this connection's to end. */
   takenOver = false;
   /** Its place under max_connections / max_per_address, given back when the socket closes (none when refused at CONNECT). */
@@ -239,12 +241,8 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
     switch (packet.cmd) {
       case 'publish':
         return this.publish(packet);
-      case 'pubrel': {
-        const known = session.released(packet.messageId!);
-        this.qos2Open?.delete(packet.messageId!);
-        this.write({ cmd: 'pubcomp', messageId: packet.messageId, ...(this.version === 5 && !known ? { reasonCode: Reason.packetIdNotFound } : {}) });
-        return;
-      }
+      case 'pubrel':
+        return this.pubrel(packet.messageId!);
       case 'puback':
         return session.puback(packet.messageId!);
       case 'pubrec':
@@ -283,6 +281,22 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
       default:
         return this.protocolError('unexpected', `a client does not send ${packet.cmd.toUpperCase()}`, Reason.protocolError);
     }
+  }
+
+  /**
+   * PUBREL: the publication's id is free again, PUBCOMP says so (0x92 to an MQTT 5 client when it
+   * was not awaited). One before our PUBREC is answered right after it: until then the id stays
+   * counted under receive_maximum and its resends are still recognised (MQTT 4.3.3).
+   */
+  private pubrel(packetId: number): void {
+    if (this.qos2Unanswered?.has(packetId)) {
+      const early = this.earlyReleases ??= new Map();
+      early.set(packetId, (early.get(packetId) ?? 0) + 1);
+      return;
+    }
+    const known = this.session!.released(packetId);
+    this.qos2Open?.delete(packetId);
+    this.write({ cmd: 'pubcomp', messageId: packetId, ...(this.version === 5 && !known ? { reasonCode: Reason.packetIdNotFound } : {}) });
   }
 
   /** MQTT 5: the refusals of a SUBACK / UNSUBACK, in its one reason string. */
@@ -358,21 +372,22 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
   private publish(packet: IPublishPacket): void {
     const session = this.session!;
     const id = packet.messageId;
-    if (packet.qos === 2) {
-      // A resent QoS 2 publication is never published twice: answered with the first's PUBREC, when that goes out.
-      const resends = this.qos2Unanswered?.get(id!);
-      if (resends !== undefined) return void this.qos2Unanswered!.set(id!, resends + 1);
-      if (session.awaitsRelease(id!)) return void this.write({ cmd: 'pubrec', messageId: id });
-    }
-    if (packet.qos > 0) {
+    // A resent QoS 2 publication is never published twice: answered with the first's PUBREC, when that goes out.
+    const resends = packet.qos === 2 ? this.qos2Unanswered?.get(id!) : undefined;
+    if (resends !== undefined) return void this.qos2Unanswered!.set(id!, resends + 1);
+    // An id already counted (its PUBREL is awaited) is not counted again.
+    if (packet.qos === 1 || (packet.qos === 2 && !this.qos2Open?.has(id!))) {
       if (this.qos1Unanswered + (this.qos2Open?.size ?? 0) >= this.settings.receiveMaximum) {
         return this.protocolError('receive_maximum', `more than ${this.settings.receiveMaximum} QoS 1/2 publications unacknowledged`, Reason.receiveMaximumExceeded);
       }
       if (packet.qos === 1) this.qos1Unanswered += 1;
-      else {
-        (this.qos2Open ??= new Set()).add(id!);
-        (this.qos2Unanswered ??= new Map()).set(id!, 0);
-      }
+      else (this.qos2Open ??= new Set()).add(id!);
+    }
+    if (packet.qos === 2) {
+      (this.qos2Unanswered ??= new Map()).set(id!, 0);
+      // The router has the first copy (sent on this connection or an earlier one): the resend gets its answer, refusal included.
+      const first = session.answerTo(id!);
+      if (first !== undefined) return void first.then((answer) => this.acknowledge(packet, answer.code, answer.text));
     }
     const topic = this.topicOf(packet);
     if (topic === undefined) return; // a topic alias error closed the connection
@@ -403,7 +418,6 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
 
   /** A publication whose topic or payload does not map (or whose decoder failed): refused as MQTT allows. */
   private refuseMapping(packet: IPublishPacket, error: unknown): void {
-    if (packet.qos === 2) this.qos2Open!.delete(packet.messageId!); // refused before the router saw it: the flow ends at PUBREC
     if (error instanceof TopicRefusal) return this.refusePublish(packet, 'topic', Reason.topicNameInvalid, error.message);
     if (error instanceof PayloadRefusal) return this.refusePublish(packet, 'payload', Reason.payloadFormatInvalid, error.message);
     if (error instanceof CodecFailure) {
@@ -415,20 +429,19 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
   /** A mapped publication to the router, answered by QoS as the router answered. */
   private deliver(packet: IPublishPacket, uri: string, payload: WampPayload): void {
     const session = this.session!;
-    const id = packet.messageId;
-    if (packet.qos === 2) session.awaitRelease(id!);
-    session.router.publish(uri, payload.args, payload.kwargs, packet.retain, fromPacket(packet.qos, packet.properties), packet.length ?? 0).then(
-      () => this.acknowledge(packet, Reason.success),
-      (error: unknown) => {
+    const answer = session.router.publish(uri, payload.args, payload.kwargs, packet.retain, fromPacket(packet.qos, packet.properties), packet.length ?? 0).then(
+      () => accepted,
+      (error: unknown): PublishAnswer => {
         if (!(error instanceof RouterRefusal)) throw error;
-        if (packet.qos === 2 && this.version === 5) {
-          // A failure code in PUBREC ends an MQTT 5 QoS 2 flow: no PUBREL follows.
-          session.released(id!);
-          this.qos2Open!.delete(id!);
-        }
-        this.refusePublish(packet, 'router', reasonForRouterError(error.uri, 'publish'), error.message);
+        return { code: reasonForRouterError(error.uri, 'publish'), text: error.message };
       },
     );
+    // Held in the session, so that a resend on a later connection gets the same answer.
+    if (packet.qos === 2) session.awaitRelease(packet.messageId!, answer);
+    void answer.then((outcome) => {
+      if (outcome.code === Reason.success) this.acknowledge(packet, Reason.success);
+      else this.refusePublish(packet, 'router', outcome.code, outcome.text!);
+    });
   }
 
   /**
@@ -474,11 +487,25 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
     const reason = this.version === 5 && reasonCode !== Reason.success
       ? { reasonCode, ...(reasonString ? { properties: { reasonString } } : {}) }
       : {};
+    if (packet.qos === 2 && this.version === 5 && reasonCode >= Reason.unspecified) {
+      // A failure code in PUBREC ends an MQTT 5 QoS 2 flow: no PUBREL follows.
+      this.session!.released(packet.messageId!);
+      this.qos2Open?.delete(packet.messageId!);
+    }
     // A QoS 2 publication's resends that came before its answer get the same one.
     const resends = packet.qos === 2 ? this.takeResends(packet.messageId!) : 0;
     for (let answer = 0; answer <= resends; answer++) {
       this.write({ cmd: packet.qos === 1 ? 'puback' : 'pubrec', messageId: packet.messageId, ...reason });
     }
+    if (packet.qos === 2) this.answerEarlyReleases(packet.messageId!);
+  }
+
+  /** PUBRELs that came before the PUBREC just sent get their PUBCOMP now, in order after it. */
+  private answerEarlyReleases(packetId: number): void {
+    const early = this.earlyReleases?.get(packetId);
+    if (early === undefined) return;
+    this.earlyReleases!.delete(packetId);
+    for (let release = 0; release < early; release++) this.pubrel(packetId);
   }
 
   /** A QoS 2 publication is answered: it is no longer held here, and how many resends came while it was. */
@@ -524,6 +551,9 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
     if (wasConnected) this.host.disconnected(this);
   }
 }
+
+/** The router took the publication (one object for every answer that says so). */
+const accepted: PublishAnswer = { code: Reason.success };
 
 /** Whether MQTT gives this packet a packet identifier (QoS 0 publications have none). */
 function carriesPacketId(packet: Packet): boolean {
