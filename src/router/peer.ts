@@ -1,4 +1,5 @@
 import type { Envelope } from '../protocol/envelope.js';
+import type { Dict } from '../protocol/messages.js';
 
 /** What a session knows of the connection under it; also reported by the session meta API. */
 export interface TransportInfo {
@@ -45,6 +46,12 @@ export interface Peer {
   whenRoom?(resume: () => void): void;
 }
 
+/** Why the router would refuse a publication: its error URI and text. */
+export interface PublishRefusal {
+  error: string;
+  text: string;
+}
+
 /** What the transport gets back from `Router.attach`: where to push what it receives. */
 export interface SessionLink {
   /**
@@ -56,4 +63,14 @@ export interface SessionLink {
   receiveGarbage(reason: string): void;
   /** The connection is gone (closed, dropped, timed out): the session is cleaned up. */
   detach(): void;
+}
+
+/** The router's own links (what `Router.attach` returns) answer questions about the session too. */
+export interface DoorSessionLink extends SessionLink {
+  /**
+   * Why the joined session may not publish to `topic` now (its URI, or the realm's authorizer), or
+   * undefined when it may; nothing is published. For publications a door makes later on the
+   * client's behalf (an MQTT will), so that they are refused when the client asks, not lost later.
+   */
+  publishRefusal(topic: string, options: Dict): Promise<PublishRefusal | undefined>;
 }

@@ -14,6 +14,7 @@ import { PublishRate } from './limits/publish-rate.js';
 import { WarningThrottle } from './limits/warning-throttle.js';
 import { publishRateMessage, type RealmLimits, type SessionLimits } from './limits/session-limits.js';
 import type { Logger } from './log.js';
+import type { PublishRefusal } from './peer.js';
 import type { BoundCounter } from '../metrics/registry.js';
 import {
   OptionError, readCallOptions, type CallOptions, readPublishOptions, readRegisterOptions, readSubscribeOptions,
@@ -211,9 +212,12 @@ export class Realm {
     }
   }
 
-  /** Why `session` may not publish to `topic` (invalid or reserved URI), or undefined. */
-  publishUriProblem(session: Session, topic: string): string | undefined {
-    return this.uriRefusal(session, topic, 'exact', true)?.text;
+  /** Why `session` may not publish to `topic` now (an invalid or reserved URI, or the authorizer says no), or undefined: for publications made later on its behalf. */
+  async publishRefusal(session: Session, topic: string, options: Dict): Promise<PublishRefusal | undefined> {
+    const uriRefusal = this.uriRefusal(session, topic, 'exact', true);
+    if (uriRefusal) return { error: ErrorUri.invalidUri, text: uriRefusal.text };
+    const decision = session.trusted ? { allow: true } : await this.authorize(session.facts!, 'publish', topic, options);
+    return decision.allow ? undefined : { error: ErrorUri.notAuthorized, text: `session ${session.id} is not authorized to publish to "${topic}"` };
   }
 
   /** Dispatches a client message of an established session. Returns a Promise only when authorization is asynchronous. */

@@ -13,7 +13,7 @@ import type { QueueMeter } from './limits/inbound-queue.js';
 import { WarningThrottle } from './limits/warning-throttle.js';
 import { silentLogger, type Logger } from './log.js';
 import { startMetaApi } from './meta/meta-service.js';
-import type { Peer, SessionLink } from './peer.js';
+import type { DoorSessionLink, Peer } from './peer.js';
 import { Realm, type RealmSettings } from './realm.js';
 import { createRouterMetrics, type RouterMetrics } from './router-metrics.js';
 import { SessionSeries } from './session-series.js';
@@ -216,7 +216,7 @@ export class Router implements SessionHost {
   }
 
   /** A new connection: returns the link the transport feeds with what it receives. */
-  attach(peer: Peer, auth: AuthGate, options: AttachOptions = {}): SessionLink {
+  attach(peer: Peer, auth: AuthGate, options: AttachOptions = {}): DoorSessionLink {
     if (!options.sessionSeries) return this.openSession(peer, auth, options);
     return new SessionSeries(this, peer, auth, options);
   }

@@ -1,6 +1,7 @@
 import type { AuthGate } from './hooks.js';
 import type { QueuedMessage } from './limits/inbound-queue.js';
-import type { Peer, SessionLink } from './peer.js';
+import type { Dict } from '../protocol/messages.js';
+import type { DoorSessionLink, Peer, PublishRefusal } from './peer.js';
 import type { AttachOptions } from './router.js';
 import type { GoodbyeFollower, Session } from './session.js';
 
@@ -19,7 +20,7 @@ export interface SeriesHost {
  * a HELLO by then the connection is closed (no ABORT: a client done after GOODBYE is no violator).
  * It keeps what opens a session in fields, not in closures: one object per connection.
  */
-export class SessionSeries implements SessionLink, GoodbyeFollower {
+export class SessionSeries implements DoorSessionLink, GoodbyeFollower {
   private current: Session;
 
   constructor(
@@ -41,6 +42,10 @@ export class SessionSeries implements SessionLink, GoodbyeFollower {
 
   detach(): void {
     this.current.detach();
+  }
+
+  publishRefusal(topic: string, options: Dict): Promise<PublishRefusal | undefined> {
+    return this.current.publishRefusal(topic, options);
   }
 
   /**

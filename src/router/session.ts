@@ -12,7 +12,7 @@ import type { PublishRate } from './limits/publish-rate.js';
 import type { WarningThrottle } from './limits/warning-throttle.js';
 import { sharedRoles } from './client-roles.js';
 import { boundLogger, type Logger } from './log.js';
-import type { Peer, SessionLink } from './peer.js';
+import type { DoorSessionLink, Peer, PublishRefusal } from './peer.js';
 import type { Realm } from './realm.js';
 import type { SessionMeter } from './stats/session-meter.js';
 import { ForgottenCalls, planForUndeliverable } from './undeliverable.js';
@@ -81,7 +81,7 @@ const INTERNAL = 32;
 /** Before HELLO: no roles announced (one shared frozen dict, not one per session). */
 const NO_ROLES: Dict = Object.freeze({});
 
-export class Session implements SessionLink {
+export class Session implements DoorSessionLink {
   id = 0;
   realmName = '';
   // The identity is kept once, in `facts` (set at WELCOME); these read it.
@@ -231,6 +231,11 @@ export class Session implements SessionLink {
   detach(): void {
     if (this.state === 'closed') return;
     this.close('transport closed');
+  }
+
+  publishRefusal(topic: string, options: Dict): Promise<PublishRefusal | undefined> {
+    if (this.state !== 'established' || !this.realm) return Promise.resolve({ error: ErrorUri.notAuthorized, text: 'the session has not joined a realm' });
+    return this.realm.publishRefusal(this, topic, options);
   }
 
   // ---- sending ----

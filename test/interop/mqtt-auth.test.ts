@@ -62,6 +62,16 @@ for (const protocolVersion of [4, 5] as const) {
       }
     });
 
+    it('a will on a topic the role may not publish to refuses the CONNECT (not lost when it would go out); an allowed one is taken', async () => {
+      const refusals = () => metric(node.metrics.exposition(), 'junction_mqtt_refused_connections_total{reason="will",transport="mqtt"}');
+      const before = refusals();
+      const will = (topic: string) => ({ topic, payload: Buffer.from('{"args": ["gone"]}'), qos: 0 as const, retain: false });
+      assert.equal(await refusedWith({ protocolVersion, username: 'sensor7', password: 's3cret', will: will('admin/gone') }), protocolVersion === 5 ? 0x87 : 5);
+      assert.equal(refusals() - before, 1);
+      const device = await connectMqtt(port, { protocolVersion, username: 'sensor7', password: 's3cret', will: will('devices/sensor7/gone') });
+      await device.end();
+    });
+
     it('a topic that cannot map is refused with the reason', async () => {
       const device = await connectMqtt(port, { protocolVersion, username: 'sensor7', password: 's3cret' });
       try {

@@ -1,4 +1,3 @@
-import { ErrorUri } from '../../protocol/errors.js';
 import type { Args, Dict } from '../../protocol/messages.js';
 import { InternalCallError } from '../internal-session.js';
 import { OptionError, readPublishOptions } from '../options.js';
@@ -100,12 +99,8 @@ export function sessionProcedures(context: MetaContext): MetaProcedures {
         if (error instanceof OptionError) throw invalidArgument(`publish_options: ${error.message}`);
         throw error;
       }
-      const uriProblem = realm.publishUriProblem(caller, topic);
-      if (uriProblem) throw new InternalCallError(ErrorUri.invalidUri, [uriProblem]);
-      const decision = caller.trusted ? { allow: true } : await realm.authorize(caller.facts!, 'publish', topic, options);
-      if (!decision.allow) {
-        throw new InternalCallError(ErrorUri.notAuthorized, [`session ${caller.id} is not authorized to publish to "${topic}"`]);
-      }
+      const refusal = await realm.publishRefusal(caller, topic, options);
+      if (refusal) throw new InternalCallError(refusal.error, [refusal.text]);
       // The caller may have left while the authorizer thought: a testament stored now would never be published.
       if (realm.session(caller.id) !== caller) throw noSuchSession(context, caller.id);
       if (!context.testaments.add(caller.id, bucket, { topic, args: eventArgs, kwargs: eventKwargs, options })) {

@@ -5,7 +5,7 @@ import type { ClientCertificate } from '../../auth/tls.js';
 import type { MqttService as MqttSettings } from '../../config/model.js';
 import type { Counter, Gauge, MetricsRegistry } from '../../metrics/registry.js';
 import { boundLogger, type Logger } from '../../router/log.js';
-import type { Peer, SessionLink } from '../../router/peer.js';
+import type { DoorSessionLink, Peer } from '../../router/peer.js';
 import { ConnectionSlots, PerKeyLogThrottle } from '../connection-slots.js';
 import { ByteBudget, SharedPayloads } from './byte-budget.js';
 import type { ClientRegistry } from './client-registry.js';
@@ -15,7 +15,7 @@ import { KeepaliveWheel } from './keepalive-wheel.js';
 import { DynamicCodecs } from './dynamic-codec.js';
 import { PayloadMapping, PayloadRefusal } from './payload-mapping.js';
 import { fromPacket } from './properties.js';
-import { connectRefusal, Reason, refusalForAbort, type ConnectRefusal } from './reason-codes.js';
+import { connectRefusal, Reason, reasonForRouterError, refusalForAbort, type ConnectRefusal } from './reason-codes.js';
 import { MqttRouterSession, RouterRefusal, type TicketCredential } from './router-session.js';
 import { topicNameToUri, TopicRefusal } from './topics.js';
 
@@ -29,6 +29,8 @@ interface SessionRequest {
   assignedClientId?: string;
   cleanStart: boolean;
   sessionExpiry: number;
+  /** Its will, checked with the router once the client is signed in. */
+  will: WillMessage | undefined;
 }
 
 /** A token bucket for new connections: `rate` per second, bursts of twice that. */
@@ -86,7 +88,7 @@ export class MqttService implements ConnectionHost {
 
   constructor(
     private readonly settings: MqttSettings,
-    private readonly attach: (peer: Peer) => SessionLink,
+    private readonly attach: (peer: Peer) => DoorSessionLink,
     /** The realm's client sessions, shared with its other MQTT doors. */
     private readonly sessions: ClientRegistry,
     private readonly log: Logger,
@@ -212,7 +214,7 @@ export class MqttService implements ConnectionHost {
     }
     // The will is held from here: given back unless the CONNECT is accepted (then its connection or session gives it back).
     try {
-      const outcome = await this.openSession(connection, packet, { clientId, cleanStart, sessionExpiry, ...(assignedClientId === undefined ? {} : { assignedClientId }) });
+      const outcome = await this.openSession(connection, packet, { clientId, cleanStart, sessionExpiry, will, ...(assignedClientId === undefined ? {} : { assignedClientId }) });
       if (outcome.kind === 'accepted') return { ...outcome, will };
       will?.release();
       return outcome;
@@ -229,7 +231,7 @@ export class MqttService implements ConnectionHost {
 
   /** Signs the client in, then finds, takes over or makes its session (the outcome's will is the caller's to add). */
   private async openSession(connection: MqttConnection, packet: IConnectPacket, request: SessionRequest): Promise<ConnectOutcome> {
-    const { clientId, cleanStart, sessionExpiry, assignedClientId } = request;
+    const { clientId, cleanStart, sessionExpiry, assignedClientId, will } = request;
     const certificate = this.certificates.get(connection);
     const router = new MqttRouterSession({
       type: 'mqtt', serializer: 'none', peer: connection.label,
@@ -249,6 +251,12 @@ export class MqttService implements ConnectionHost {
     } catch (error) {
       if (!(error instanceof RouterRefusal)) throw error;
       return this.refuse(refusalForAbort(error.uri, error.message, credential !== undefined), 'auth');
+    }
+    // A will the client may not publish is refused now (MQTT 5: 0x87), rather than lost when it would go out.
+    const willRefusal = will && await router.publishRefusal(will.uri, will.retain);
+    if (willRefusal) {
+      router.leave();
+      return this.refuse(connectRefusal(reasonForRouterError(willRefusal.uri, 'publish'), `will: ${willRefusal.message}`), 'will');
     }
 
     const existing = this.sessions.get(clientId);

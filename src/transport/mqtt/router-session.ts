@@ -6,7 +6,7 @@ import { abortText, errorText, goodbyeAnswer } from '../../protocol/message-text
 import { toWire, type Args, type Dict, type Event, type WampMessage } from '../../protocol/messages.js';
 import { mqttPropertiesKey, type MqttProperties } from '../../protocol/mqtt-properties.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
-import type { Peer, SessionLink, TransportInfo } from '../../router/peer.js';
+import type { DoorSessionLink, Peer, TransportInfo } from '../../router/peer.js';
 
 /** The router refused a request or the sign-in: its error URI and message. */
 export class RouterRefusal extends Error {
@@ -59,7 +59,7 @@ interface Pending {
  * request resolves with the router's answer or rejects with its ERROR.
  */
 export class MqttRouterSession implements Peer {
-  private link: SessionLink | undefined;
+  private link: DoorSessionLink | undefined;
   private readonly requests = new IdSequence();
   /** Requests awaiting the router's answer; none most of the time (an idle device), so made at need and dropped when empty. */
   private pending: Map<number, Pending> | undefined;
@@ -73,7 +73,7 @@ export class MqttRouterSession implements Peer {
 
   constructor(readonly transport: TransportInfo) {}
 
-  connect(attach: (peer: Peer) => SessionLink): void {
+  connect(attach: (peer: Peer) => DoorSessionLink): void {
     this.link = attach(this);
   }
 
@@ -129,6 +129,12 @@ export class MqttRouterSession implements Peer {
     const options: Dict = { acknowledge: true, exclude_me: false, [mqttPropertiesKey]: mqtt };
     if (retain) options.retain = true;
     return this.request((request) => ({ type: MessageType.PUBLISH, request, options, topic, args, ...(kwargs ? { kwargs } : {}) }), undefined, bytes);
+  }
+
+  /** Why the router would refuse this session's publication to `topic` now (a will, checked at CONNECT), or undefined; nothing is published. */
+  async publishRefusal(topic: string, retain: boolean): Promise<RouterRefusal | undefined> {
+    const refusal = await this.link?.publishRefusal(topic, retain ? { retain: true } : {});
+    return refusal && new RouterRefusal(refusal.error, refusal.text);
   }
 
   /** The MQTT session is over: the router session leaves the realm. */
