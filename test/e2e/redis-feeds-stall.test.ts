@@ -148,6 +148,9 @@ describe('a forwarder holder whose feeds connection to Redis goes half-open (a f
       await waitFor(() => cluster.b!.lines.filter(leaseHeld).length > heldByB, `B takes the lease (loss ${loss})`, 10_000);
       await waitFor(() => timesA(handedBack) === loss, `A hands its outbox back (loss ${loss})`, 10_000);
       assert.equal(cluster.a!.lines.filter(handedBack)[loss - 1]!.handed, values.length);
+      for (const gauge of ['junction_forwarder_pending', 'junction_forwarder_outbox_bytes']) {
+        assert.equal(await metric(cluster.portA, `${gauge}{component="orders"}`), 0, `A, which lost the lease, does not report the outbox (${gauge})`);
+      }
       app.down = false;
       await explainedByLogs(cluster, async () => {
         await appGetsEachOnce(app, range(0, values.at(-1)! + 1), `after loss ${loss}, from B while A does not hold the lease`);

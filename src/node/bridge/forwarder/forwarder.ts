@@ -193,6 +193,7 @@ export async function handBack(feed: LeasedFeed, outboxAt: { directory: string; 
   } finally {
     await outbox.close();
     lock.release();
+    onBytesChanged(0); // the holder reports the outbox, not this node
   }
   if (handed > 0) log.warn({ handed, directory }, 'another node holds the forwarder lease: handed what this node\'s outbox held back to the cluster\'s feed (order against newer events of the same topic is not kept)');
 }
@@ -287,6 +288,9 @@ function openDelivery(config: ForwarderComponentConfig, context: ComponentContex
       await sender.close();
       await outbox.close();
       lock.release();
+      // Not this node's outbox any more (a lost lease): the next holder reports it.
+      metrics.pending.set(0);
+      metrics.outboxBytes.set(0);
     },
   };
 }
