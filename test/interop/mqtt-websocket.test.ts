@@ -42,6 +42,14 @@ describe('MQTT over WebSocket on a web path (browser MQTT clients)', () => {
     });
   }
 
+  it('a plain GET gets 426 saying it is an MQTT over WebSocket path (not the WAMP text)', async () => {
+    const response = await fetch(mqttUrl.replace('ws://', 'http://'));
+    assert.equal(response.status, 426);
+    assert.deepEqual(await response.json(), {
+      error: 'upgrade_required', message: 'This is an MQTT over WebSocket path: connect with an MQTT client offering the "mqtt" subprotocol.',
+    });
+  });
+
   it('client ids are unique per realm: a WebSocket CONNECT takes over, and resumes, a TCP client\'s session', async () => {
     const clientId = 'roaming-device';
     const overTcp = await connectMqtt(node.ports.get('mqtt')!, { clientId, clean: false });

@@ -31,6 +31,14 @@ describe('pusher protocol 7 with pusher-js', () => {
   const client = (options: Record<string, unknown> = {}) =>
     fx.track(pusherClient(fx.server.port, { channelAuthorization: { endpoint: fx.auth.url, transport: 'ajax' }, ...options }));
 
+  it('a plain GET on /app/{key} gets 426 saying it is a Pusher path (not the WAMP text)', async () => {
+    const response = await fetch(`http://127.0.0.1:${fx.server.port}/app/${APP.key}`);
+    assert.equal(response.status, 426);
+    assert.deepEqual(await response.json(), {
+      error: 'upgrade_required', message: 'This is a Pusher Channels WebSocket path: connect with a Pusher client (pusher-js, Laravel Echo) to /app/{key}.',
+    });
+  });
+
   it('greets with a socket id "N.N" and the activity timeout, and answers pusher:ping', async () => {
     const { ws, frames } = await rawSocket(fx.server.port, `/app/${APP.key}?protocol=7&client=js&version=8.4.0`);
     await waitFor(() => frames.length >= 1, 'connection_established');

@@ -73,7 +73,10 @@ export async function pusherListener(config: ListenerConfig, node: NodeContext):
   const api = new PusherHttpApi(appsById, sessions, limits, log, node.metrics);
   const handlers = new Map<string, PathHandler>([
     // Pusher clients connect from any origin with an app key, and the HTTP API is signed: no Host check.
-    ['/app', { hostCheck: 'none', upgrade: (request, socket, head, subpath) => sockets.handleUpgrade(request, socket, head, subpath), servesBelow: true, close: () => sockets.closeAll() }],
+    ['/app', {
+      hostCheck: 'none', upgradeRequired: 'This is a Pusher Channels WebSocket path: connect with a Pusher client (pusher-js, Laravel Echo) to /app/{key}.',
+      upgrade: (request, socket, head, subpath) => sockets.handleUpgrade(request, socket, head, subpath), servesBelow: true, close: () => sockets.closeAll(),
+    }],
     ['/apps', { hostCheck: 'none', request: (request, response, subpath) => api.handle(request, response, subpath), servesBelow: true }],
   ]);
   const http = new HttpListener(config, handlers, { headersMs: defaultOpenHandshakeTimeoutMs, bodyMs: config.requestBodyTimeoutMs ?? defaultRequestBodyTimeoutMs }, log, node.metrics, node.ports);

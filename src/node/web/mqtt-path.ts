@@ -37,6 +37,7 @@ export const mqttPath: PathServiceFactory<MqttPathService> = (service, context) 
   return {
     // Any page may open it from its own origin; its clients sign in with MQTT's own credentials.
     hostCheck: 'none',
+    upgradeRequired: `This is an MQTT over WebSocket path: connect with an MQTT client offering the "${mqttSubprotocol}" subprotocol.`,
     upgrade: (request, socket, head) => {
       const client = context.clientAddress(request);
       server.handleUpgrade(request, socket, head, (ws) => {
