@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConnectionSlots, PerKeyLogThrottle, type Slot, type SlotRefusal } from './connection-slots.js';
+import { ConnectionSlots, type Slot, type SlotRefusal } from './connection-slots.js';
 
 function held(result: Slot | SlotRefusal): Slot {
   assert.equal(typeof result, 'object', `expected a slot, got ${String(result)}`);
@@ -67,29 +67,5 @@ describe('connection slots', () => {
     const perKeyOnly = new ConnectionSlots({ total: 0, perKey: 1 });
     held(perKeyOnly.acquire('x'));
     assert.equal(perKeyOnly.acquire('x'), 'address_full');
-  });
-});
-
-describe('per-key log throttle', () => {
-  it('allows one line per key per interval', () => {
-    let now = 1_000;
-    const throttle = new PerKeyLogThrottle(10_000, 100, () => now);
-    assert.equal(throttle.allow('a'), true);
-    assert.equal(throttle.allow('a'), false);
-    assert.equal(throttle.allow('b'), true);
-    now += 9_999;
-    assert.equal(throttle.allow('a'), false);
-    now += 1;
-    assert.equal(throttle.allow('a'), true);
-  });
-
-  it('remembers a bounded number of keys, and makes room once old ones expire', () => {
-    let now = 0;
-    const throttle = new PerKeyLogThrottle(10_000, 2, () => now);
-    assert.equal(throttle.allow('a'), true);
-    assert.equal(throttle.allow('b'), true);
-    assert.equal(throttle.allow('c'), false);
-    now = 10_000;
-    assert.equal(throttle.allow('c'), true);
   });
 });

@@ -81,36 +81,3 @@ class HeldSlot implements Slot {
     this.slots.give(this.key);
   }
 }
-
-/**
- * Says whether a log line about `key` may be written now: at most one per key per `intervalMs`.
- * Remembers at most `maxKeys` keys; when that many were logged within the interval, further
- * keys are not logged until some expire (the caller counts every event in a metric anyway).
- */
-export class PerKeyLogThrottle {
-  private readonly lastLogged = new Map<string, number>();
-
-  constructor(
-    private readonly intervalMs: number,
-    private readonly maxKeys = 1_024,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  allow(key: string): boolean {
-    const now = this.now();
-    const last = this.lastLogged.get(key);
-    if (last !== undefined && now - last < this.intervalMs) return false;
-    if (last === undefined && this.lastLogged.size >= this.maxKeys) {
-      this.forgetExpired(now);
-      if (this.lastLogged.size >= this.maxKeys) return false;
-    }
-    this.lastLogged.set(key, now);
-    return true;
-  }
-
-  private forgetExpired(now: number): void {
-    for (const [key, at] of this.lastLogged) {
-      if (now - at >= this.intervalMs) this.lastLogged.delete(key);
-    }
-  }
-}

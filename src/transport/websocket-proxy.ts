@@ -18,11 +18,12 @@ import { WebSocket, WebSocketServer, type ClientOptions } from 'ws';
 import type { BoundCounter, BoundGauge, Counter, MetricsRegistry } from '../metrics/registry.js';
 import { plural } from '../protocol/plural.js';
 import type { Logger } from '../router/log.js';
-import { ConnectionSlots, PerKeyLogThrottle, type SlotRefusal } from './connection-slots.js';
+import { ConnectionSlots, type SlotRefusal } from './connection-slots.js';
 import { websocketOriginCheck } from './origin-pattern.js';
 import { PingWheel, type KeepaliveState, type Pingable } from './ping-wheel.js';
 import { offeredSubprotocols } from './subprotocol.js';
 import { refuseUpgrade } from './upgrade-refusal.js';
+import { PerKeyLogThrottle } from '../router/limits/warning-throttle.js';
 
 export interface ProxyBackendOptions {
   /** The URL of the backend's handshake: its Host header and path (the connection itself is `connect`'s). */

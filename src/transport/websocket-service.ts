@@ -5,7 +5,7 @@ import type { Codec } from '../codec/codec.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import type { Logger } from '../router/log.js';
 import type { Peer, SessionLink, TransportInfo } from '../router/peer.js';
-import { ConnectionSlots, PerKeyLogThrottle } from './connection-slots.js';
+import { ConnectionSlots } from './connection-slots.js';
 import { withClientCertificate } from './client-certificate.js';
 import { chooseCodec, offeredSubprotocols } from './subprotocol.js';
 import { PingWheel } from './ping-wheel.js';
@@ -17,6 +17,7 @@ import { websocketOriginCheck } from './origin-pattern.js';
 import { refuseUpgrade } from './upgrade-refusal.js';
 import type { WebSocketCookies } from './websocket-cookie.js';
 import { withVisit, type CookieVisit } from '../auth/cookie/cookie-sign-in.js';
+import { PerKeyLogThrottle } from '../router/limits/warning-throttle.js';
 
 export interface WebSocketServiceOptions {
   /** The serializers offered, in our order (the client's order of preference decides among them). */

@@ -1,9 +1,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../../router/log.js';
-import { PerKeyLogThrottle } from '../../transport/connection-slots.js';
 import { listenOn, releaseEndpoint, type BoundAddress } from '../socket-server.js';
 import { isJunctionMessage } from './ipc-messages.js';
 import { endpointKey, type ListenError, type ParentToWorkerPorts, type PortEndpoint, type WorkerToParentPorts } from './handoff-messages.js';
+import { PerKeyLogThrottle } from '../../router/limits/warning-throttle.js';
 
 /** The parent's end of one worker's IPC channel, for the ports: a cluster Worker, or a stand-in in tests. */
 export interface PortsWorkerChannel {

@@ -4,11 +4,11 @@ import { isLive, type CookieEntry, type CookieStore } from '../../auth/cookie/st
 import type { ClusterConfig } from '../../config/model.js';
 import type { Counter, MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
-import { PerKeyLogThrottle } from '../../transport/connection-slots.js';
 import type { CookieJarsOptions } from '../web/cookie-jars.js';
 import { namedConnection } from './redis-fence.js';
 import { FencedConnection } from './redis-fenced-connection.js';
 import { RedisTimeouts } from './redis-timeouts.js';
+import { PerKeyLogThrottle } from '../../router/limits/warning-throttle.js';
 
 /**
  * Binds a cookie in one atomic step: drops the store's expired entries, makes room under

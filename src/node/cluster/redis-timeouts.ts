@@ -1,6 +1,6 @@
 import type { Counter, MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
-import { PerKeyLogThrottle } from '../../transport/connection-slots.js';
+import { PerKeyLogThrottle } from '../../router/limits/warning-throttle.js';
 
 /** Which of a node's Redis connections a command went on: the backplane's (claims, announcements, heartbeats), the forwarders' feeds, or the cookie stores'. */
 export type RedisConnectionRole = 'backplane' | 'feeds' | 'cookies';

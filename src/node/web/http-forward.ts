@@ -18,10 +18,10 @@ import { pipeline } from 'node:stream/promises';
 import { errors, Pool } from 'undici';
 import type { ForwardLimits } from '../../config/model.js';
 import type { BoundCounter } from '../../metrics/registry.js';
-import { QuietWarning } from '../bridge/quiet-warning.js';
 import type { PathHandler } from './listener.js';
 import { sendJson } from './listener.js';
 import type { ServiceContext } from './service-context.js';
+import { QuietWarning } from '../../router/limits/warning-throttle.js';
 
 /** Where requests are forwarded. */
 export interface ForwardTarget {

@@ -4,13 +4,13 @@ import type { Duplex } from 'node:stream';
 import type { ListenerConfig } from '../../config/model.js';
 import type { Counter, MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
-import { PerKeyLogThrottle } from '../../transport/connection-slots.js';
 import { divertByFirstOctet, type Diversion, type RawSocketAcceptor } from '../../transport/rawsocket/sniff.js';
 import { httpServerFor, type BoundAddress, type PortSource } from '../socket-server.js';
 import { tlsWarningLogger } from '../tls-warnings.js';
 import { refuseUpgrade } from '../../transport/upgrade-refusal.js';
 import { hostAllowList, hostCheckApplies, misdirectedMessage, type HostAllowList, type HostCheck } from './host-check.js';
 import { serverTimeoutOptions, type HttpTimeouts } from './http-timeouts.js';
+import { PerKeyLogThrottle } from '../../router/limits/warning-throttle.js';
 
 /**
  * What a path of a listener does: answer upgrades (WebSocket) and/or plain HTTP requests.

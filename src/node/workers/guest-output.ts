@@ -10,8 +10,8 @@
 import type { BoundCounter } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
 import { LineSplitter } from '../bridge/stdio/line-splitter.js';
-import { QuietWarning } from '../bridge/quiet-warning.js';
 import { guestLog } from './guest-texts.js';
+import { QuietWarning } from '../../router/limits/warning-throttle.js';
 
 export interface GuestOutputLimits {
   maxLineBytes: number;

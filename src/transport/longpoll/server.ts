@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MetricsRegistry, type Counter, type Gauge } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
-import { ConnectionSlots, PerKeyLogThrottle, type SlotRefusal } from '../connection-slots.js';
+import { ConnectionSlots, type SlotRefusal } from '../connection-slots.js';
 import type { AttachPeer } from '../websocket-service.js';
 import { readLimitedBody } from '../http-body.js';
 import { answerPreflight, sendEmpty, sendError, sendJson, setStandardHeaders } from './http.js';
@@ -11,6 +11,7 @@ import { clusterTransportId, transportNode, type LongPollCluster, type RelayedAn
 import { chooseProtocol, type LongPollProtocol } from './protocols.js';
 import { LongPollTransport } from './transport.js';
 import { plural } from '../../protocol/plural.js';
+import { PerKeyLogThrottle } from '../../router/limits/warning-throttle.js';
 
 export interface LongPollServerOptions {
   /** What this endpoint speaks, in our order (the client's order of preference decides). */

@@ -6,7 +6,7 @@ import type { MqttService as MqttSettings } from '../../config/model.js';
 import type { Counter, Gauge, MetricsRegistry } from '../../metrics/registry.js';
 import { boundLogger, type Logger } from '../../router/log.js';
 import type { DoorSessionLink, Peer } from '../../router/peer.js';
-import { ConnectionSlots, PerKeyLogThrottle } from '../connection-slots.js';
+import { ConnectionSlots } from '../connection-slots.js';
 import { ByteBudget, SharedPayloads } from './byte-budget.js';
 import type { ClientRegistry } from './client-registry.js';
 import { ClientSession, type ClientSessionCounters, type WillMessage } from './client-session.js';
@@ -18,6 +18,7 @@ import { fromPacket } from './properties.js';
 import { connectRefusal, Reason, reasonForRouterError, refusalForAbort, type ConnectRefusal } from './reason-codes.js';
 import { MqttRouterSession, RouterRefusal, type TicketCredential } from './router-session.js';
 import { topicNameToUri, TopicRefusal } from './topics.js';
+import { PerKeyLogThrottle } from '../../router/limits/warning-throttle.js';
 
 /** Inbound MQTT 5 topic aliases per connection (a small fixed table: aliases only save bytes). */
 const topicAliasMaximum = 16;

@@ -4,11 +4,11 @@ import type { Args, Dict } from '../../protocol/messages.js';
 import { plural } from '../../protocol/plural.js';
 import type { Logger } from '../../router/log.js';
 import { readLimitedBody } from '../http-body.js';
-import { PerKeyLogThrottle } from '../connection-slots.js';
 import { connectionAuthid, type PusherApp, type PusherLimits, type SessionSource } from './app.js';
 import { EventDataRefusal, toPublication } from './payload.js';
 import { channelKind, channelNameProblem } from './protocol.js';
 import { apiSigningText, hmacHex, md5Hex, sameText } from './signatures.js';
+import { PerKeyLogThrottle } from '../../router/limits/warning-throttle.js';
 
 /** A signed request's auth_timestamp may differ from our clock by this much (Pusher's rule). */
 export const API_TIMESTAMP_TOLERANCE_S = 600;

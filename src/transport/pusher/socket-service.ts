@@ -5,10 +5,11 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Counter, Gauge, MetricsRegistry } from '../../metrics/registry.js';
 import { plural } from '../../protocol/plural.js';
 import type { Logger } from '../../router/log.js';
-import { ConnectionSlots, PerKeyLogThrottle, type Slot } from '../connection-slots.js';
+import { ConnectionSlots, type Slot } from '../connection-slots.js';
 import type { PusherApp, PusherLimits, SessionSource } from './app.js';
 import { PusherConnection } from './connection.js';
 import { CloseCode, ErrorCode, errorFrame, PROTOCOL_VERSION } from './protocol.js';
+import { PerKeyLogThrottle } from '../../router/limits/warning-throttle.js';
 
 /** Warnings about limits reached: at most one per (kind, address) this often; the metrics count every one. */
 const WARNING_INTERVAL_MS = 10_000;

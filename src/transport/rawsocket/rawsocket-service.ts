@@ -2,9 +2,10 @@ import type { Duplex } from 'node:stream';
 import type { Codec } from '../../codec/codec.js';
 import { MetricsRegistry, type Gauge } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
-import { ConnectionSlots, PerKeyLogThrottle } from '../connection-slots.js';
+import { ConnectionSlots } from '../connection-slots.js';
 import { RawSocketConnection, type AttachRawSocketPeer, type RawSocketCounters } from './rawsocket-connection.js';
 import { exponentFor, HandshakeError, lengthOfExponent, SerializerId } from './handshake.js';
+import { PerKeyLogThrottle } from '../../router/limits/warning-throttle.js';
 
 export type { AttachRawSocketPeer } from './rawsocket-connection.js';
 

@@ -5,7 +5,7 @@ import type { MatchPolicy } from '../../protocol/uri.js';
 import { MetricsRegistry, type Counter, type Gauge } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
 import type { Peer, SessionLink } from '../../router/peer.js';
-import { ConnectionSlots, PerKeyLogThrottle, type Slot, type SlotRefusal } from '../connection-slots.js';
+import { ConnectionSlots, type Slot, type SlotRefusal } from '../connection-slots.js';
 import type { PublicationPosition } from '../../router/broker/publication-positions.js';
 import { eventData, eventMessage, formatMessage, formatNotice } from './sse-format.js';
 import { EventFeed } from './sse-feed.js';
@@ -18,6 +18,7 @@ import { planResume, topicOf, type HistoryEvent, type TopicHistory } from './sse
 import { SseStream, type SseEndCause } from './sse-stream.js';
 import { plural } from '../../protocol/plural.js';
 import { requestPath } from '../request-path.js';
+import { PerKeyLogThrottle } from '../../router/limits/warning-throttle.js';
 
 /** A subscription the stream's session holds. */
 export interface StreamSubscription {

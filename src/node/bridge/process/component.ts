@@ -4,13 +4,13 @@ import type { Args, Dict } from '../../../protocol/messages.js';
 import { InternalCallError, InternalResult, type InternalSession } from '../../../router/internal-session.js';
 import { UnsupportedConfigError } from '../../auth-wiring.js';
 import { joinComponentSession } from '../component-session.js';
-import { QuietWarning } from '../quiet-warning.js';
 import type { ComponentFactory } from '../components.js';
 import { ProcessErrorUri } from './errors.js';
 import { checkProgram, programEnvironment } from './program-environment.js';
 import { readProgramOutput } from './program-output.js';
 import { runProgram, type RunOutcome } from './program-run.js';
 import { QueueFullError, RunSlots } from './run-slots.js';
+import { QuietWarning } from '../../../router/limits/warning-throttle.js';
 
 /** Between SIGTERM and SIGKILL when a run is terminated. */
 const killGraceMs = 2_000;

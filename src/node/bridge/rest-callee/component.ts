@@ -9,10 +9,10 @@ import { RestErrorUri, restError } from './errors.js';
 import { exchange, requestFacts, type HttpRequest, type HttpResponse } from './http-exchange.js';
 import { InvalidCallError, readHeaders, readRestCall, requestHeaders } from './rest-call.js';
 import { restResult } from './rest-result.js';
-import { QuietWarning } from '../quiet-warning.js';
 import { BadUrlError, joinRequestUrl, readBaseUrl } from './request-url.js';
 import { plural } from '../../../protocol/plural.js';
 import { urlForLog } from '../../../config/mask-secrets.js';
+import { QuietWarning } from '../../../router/limits/warning-throttle.js';
 
 /**
  * The settings this component reads. `authenticator` (a Junction extension, `extra.authenticator`

@@ -5,11 +5,11 @@ import { programSecretsMask } from '../../../config/mask-secrets.js';
 import { InternalCallError, InternalResult, type InternalSession } from '../../../router/internal-session.js';
 import type { Logger } from '../../../router/log.js';
 import type { ProgramSpec } from '../process/program-run.js';
-import { QuietWarning } from '../quiet-warning.js';
 import { LineSplitter } from './line-splitter.js';
 import { InvalidCommand, readCommand, StdioErrorUri, type CommandId, type StdioCommand } from './stdio-protocol.js';
 import { plural } from '../../../protocol/plural.js';
 import { signalGroup, spawnGroupLeader } from '../../process-group.js';
+import { QuietWarning } from '../../../router/limits/warning-throttle.js';
 
 export interface LinkLimits {
   /** Longest line either way, bytes. */

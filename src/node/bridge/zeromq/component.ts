@@ -5,8 +5,8 @@ import { UnsupportedConfigError } from '../../auth-wiring.js';
 import { BridgeSession } from '../../web/http-bridge/bridge-session.js';
 import { joinComponentSession } from '../component-session.js';
 import type { ComponentContext, ComponentFactory } from '../components.js';
-import { QuietWarning } from '../quiet-warning.js';
 import { readZeromqMessage, type ZeromqPublication } from './zeromq-message.js';
+import { QuietWarning } from '../../../router/limits/warning-throttle.js';
 
 /**
  * Publications awaiting the router's acknowledgement; past this the socket is not read, so the
