@@ -158,6 +158,7 @@ export class CookieSignIn implements SignInObserver {
 
   /** A logout on another process or node: this one's connections with the cookie end too. */
   loggedOutElsewhere(key: string): void {
+    this.store.forgottenElsewhere?.(key);
     this.endVisits(key, undefined);
   }
 

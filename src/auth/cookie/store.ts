@@ -40,6 +40,8 @@ export interface CookieStore {
   put(key: string, entry: CookieEntry, now: number): void;
   /** Forgets an entry (logout). */
   forget(key: string): void;
+  /** A logout on another process or node: a copy of the entry kept in this process (Redis's recent reads) is dropped. */
+  forgottenElsewhere?(key: string): void;
   readonly size: number;
   /** Entries dropped to make room, for the metric (expired ones are not counted). */
   readonly evicted: number;

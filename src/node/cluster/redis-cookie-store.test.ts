@@ -55,8 +55,32 @@ describe('the cookie store in Redis', { skip }, () => {
     assert.equal((await readUntil(b, 'k1', Date.now(), (read) => read !== undefined))?.binding.authid, 'joe');
     assert.equal(await b.get('k1', Date.now() + 61_000), undefined, 'past its expiry');
     b.forget('k1');
+    a.forgottenElsewhere!('k1'); // the logout's backplane note
     assert.equal(await readUntil(a, 'k1', Date.now(), (read) => read === undefined), undefined);
     await nodes.close();
+  });
+
+  it('a cookie read lately is served from the node\'s memory (one Redis read for an upgrade, its HELLO and a reconnect); a logout on another node drops it there', async () => {
+    const nodes = cluster();
+    const [a, b] = [nodes.node(), nodes.node()];
+    const now = Date.now();
+    b.put('k1', entry('joe', now + 60_000), now);
+    await readUntil(a, 'k1', now, (read) => read !== undefined);
+    const inspector = new Redis(redis!.url);
+    try {
+      const reads = async (): Promise<number> => Number(/cmdstat_get:calls=(\d+)/.exec(await inspector.info('commandstats'))?.[1] ?? 0);
+      const before = await reads();
+      for (let i = 0; i < 3; i++) assert.equal((await a.get('k1', now))?.binding.authid, 'joe');
+      assert.equal(await reads() - before, 0, 'no read reached Redis');
+      b.forget('k1');
+      const entryKey = `${nodes.config.prefix}:cookies:${name}:e:k1`;
+      for (let i = 0; i < 100 && (await inspector.exists(entryKey)) === 1; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      a.forgottenElsewhere!('k1'); // the logout's backplane note
+      assert.equal(await a.get('k1', now), undefined, 'read from Redis again: forgotten');
+    } finally {
+      inspector.disconnect();
+      await nodes.close();
+    }
   });
 
   it('holds at most max_entries: a full store drops the oldest, counted as evicted; Redis forgets each entry with its cookie', async () => {
@@ -92,7 +116,7 @@ describe('the cookie store in Redis', { skip }, () => {
     await readUntil(store, 'k1', now, (read) => read !== undefined);
     redis!.pause();
     try {
-      await assert.rejects(async () => store.get('k1', now));
+      await assert.rejects(async () => store.get('unread', now)); // a cookie it did not read lately
       store.forget('k1');
       await new Promise((resolve) => setTimeout(resolve, 700)); // the forget times out and waits
       assert.equal(await store.get('k1', now), undefined, 'this node reads it as forgotten');

@@ -38,6 +38,13 @@ redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('DEL', KEYS[2])
 return redis.call('ZCARD', KEYS[1])`;
 
+/**
+ * How long a node serves a cookie it read from Redis from its own memory: a browser's upgrade and
+ * HELLO, and its quick reconnects, cost one read. A logout anywhere drops it at once (the
+ * backplane note); an entry Redis evicted for room on another node may sign in here this long.
+ */
+export const recentReadMs = 5_000;
+
 /** Logouts not yet written while Redis is away, at most (the oldest go first, counted): retried once it answers. */
 const maxPendingForgets = 10_000;
 
@@ -154,6 +161,10 @@ export class RedisCookieStore implements CookieStore {
   private entries = 0;
   private evictions = 0;
   private readonly base: string;
+  /** Live entries read lately (recentReadMs), oldest first, at most maxEntries: only bound cookies, so only sign-ins fill it. */
+  private readonly recent = new Map<string, { entry: CookieEntry; until: number }>();
+  /** Counts the entries dropped from `recent`: a read that began before a drop does not keep what it read. */
+  private drops = 0;
 
   /** `name`: the path's, "web:/ws" (its transport's id and its path). */
   constructor(private readonly redis: CookieRedis, name: string, public maxEntries: number, private readonly onEvicted: () => void) {
@@ -162,10 +173,15 @@ export class RedisCookieStore implements CookieStore {
 
   async get(key: string, now: number): Promise<CookieEntry | undefined> {
     if (this.redis.pendingForgets.has(this.entryKey(key))) return undefined;
+    const recent = this.recent.get(key);
+    if (recent !== undefined && recent.until > performance.now()) return isLive(recent.entry, now) ? recent.entry : undefined;
+    const drops = this.drops;
     try {
       const json = await this.redis.run('cookie_get', (redis) => redis.get(this.entryKey(key)));
       const entry = json === null ? undefined : JSON.parse(json) as CookieEntry;
-      return isLive(entry, now) ? entry : undefined;
+      if (!isLive(entry, now)) return undefined;
+      if (drops === this.drops) this.keep(key, entry);
+      return entry;
     } catch (error) {
       this.redis.failed('read', error);
       throw error;
@@ -173,6 +189,7 @@ export class RedisCookieStore implements CookieStore {
   }
 
   put(key: string, entry: CookieEntry, now: number): void {
+    this.drop(key);
     const entryKey = this.entryKey(key);
     this.redis.pendingForgets.delete(entryKey);
     const ttl = Math.max(1, entry.expires - now);
@@ -188,6 +205,7 @@ export class RedisCookieStore implements CookieStore {
   }
 
   forget(key: string): void {
+    this.drop(key);
     const entryKey = this.entryKey(key);
     this.redis.run('cookie_forget', (redis) => redis.eval(forgetScript, 2, this.order, entryKey, key)).then((entries) => {
       this.entries = entries as number;
@@ -195,6 +213,26 @@ export class RedisCookieStore implements CookieStore {
       this.redis.failed('forget', error);
       this.redis.forgetLater(entryKey, this.order, key);
     });
+  }
+
+  /** A logout on another node (the backplane note): this node no longer serves the cookie from memory. */
+  forgottenElsewhere(key: string): void {
+    this.drop(key);
+  }
+
+  private keep(key: string, entry: CookieEntry): void {
+    this.recent.delete(key);
+    const now = performance.now();
+    for (const [oldest, { until }] of this.recent) {
+      if (until > now && this.recent.size < this.maxEntries) break;
+      this.recent.delete(oldest);
+    }
+    this.recent.set(key, { entry, until: now + recentReadMs });
+  }
+
+  private drop(key: string): void {
+    this.drops++;
+    this.recent.delete(key);
   }
 
   /** As of this node's last write: the other nodes' bindings since are not seen until then. */
@@ -208,6 +246,7 @@ export class RedisCookieStore implements CookieStore {
 
   /** The connection is the node's, closed with it. */
   close(): Promise<void> {
+    this.recent.clear();
     return Promise.resolve();
   }
 
