@@ -68,6 +68,20 @@ describe('cookie authentication of a path across config reloads', () => {
     await again.close();
   });
 
+  it('two paths naming one file share its store, opened once: one bound and one count of evictions; it stays open while one of them holds it', async () => {
+    const node = jars();
+    const shared = { ...config(join(folder, 'shared.lmdb')), maxEntries: 1 };
+    const first = cookieAuth(shared, { allowedOrigins: [] }, node, where, labels, silentLogger);
+    const second = cookieAuth(shared, { allowedOrigins: [] }, node, 'transport "web" path "/other"', { transport: 'web', path: '/other' }, silentLogger);
+    const token = await bind(first.signIn);
+    assert.ok(await known(second.signIn, token), 'bound on one path, it signs in on the other');
+    const newer = await bind(second.signIn); // max_entries 1: the first cookie makes room
+    assert.deepEqual([first.signIn.evicted, second.signIn.evicted], [1, 1], 'one store, so one count');
+    await first.close();
+    assert.ok(await known(second.signIn, newer), 'the other path\'s store is still open');
+    await second.close();
+  });
+
   it('a changed store starts afresh; another path has its own', async () => {
     const node = jars();
     const memoryAuth = cookieAuth(memory, { allowedOrigins: [] }, node, where, labels, silentLogger);

@@ -46,6 +46,8 @@ interface Jar {
  */
 export class CookieJars {
   private readonly jars = new Map<string, Jar>();
+  /** File stores by path, with how many jars hold each: paths naming one file share it, opened once. */
+  private readonly files = new Map<string, { store: CookieStore; holders: number }>();
 
   constructor(private readonly options: CookieJarsOptions) {
     options.backplane?.listen(logoutSpace, {
@@ -93,8 +95,7 @@ export class CookieJars {
     if (config.store.type === 'file' && this.options.clusterStore) {
       log.warn({ file: config.store.path }, 'a file cookie store is this node\'s own, also in a Redis cluster: a cookie bound here does not sign in on the other nodes; use the memory store (the cluster\'s, in Redis) for that');
     }
-    // The warning reads the bound when it fires: a reload may have changed it.
-    const store = openStore(config, log, this.sharedStore(where, labels), evictionWarning(log, () => store.maxEntries));
+    const { store, release } = this.holdStore(where, config, labels, log);
     const signIn = new CookieSignIn(store, settingsOf(config));
     signIn.onLogout = (key) => this.options.backplane?.note(logoutSpace, { where, key });
     const stopMetering = meterCookies(signIn, this.options.metrics, labels);
@@ -102,6 +103,29 @@ export class CookieJars {
       identity, signIn, store, holders: 0,
       close: async () => {
         stopMetering();
+        await release();
+      },
+    };
+  }
+
+  /** The path's store, and how to let go of it: a file another path has open already is shared, and closed with its last holder. */
+  private holdStore(where: string, config: CookieAuthConfig, labels: { transport: string; path: string }, log: Logger): { store: CookieStore; release(): Promise<void> } {
+    const path = config.store.type === 'file' ? config.store.path : undefined;
+    const open = path === undefined ? undefined : this.files.get(path);
+    if (open) {
+      open.holders++;
+      open.store.maxEntries = config.maxEntries; // one bound per file: the path configured last sets it, as a reload does
+    }
+    // The warning reads the bound when it fires: a reload may have changed it.
+    const store: CookieStore = open?.store ?? openStore(config, log, this.sharedStore(where, labels), evictionWarning(log, () => store.maxEntries));
+    if (path === undefined) return { store, release: () => store.close() };
+    const held = open ?? { store, holders: 1 };
+    this.files.set(path, held);
+    return {
+      store,
+      release: async () => {
+        if (--held.holders > 0) return;
+        this.files.delete(path);
         await store.close();
       },
     };
