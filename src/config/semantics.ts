@@ -1,7 +1,7 @@
 /**
  * Checks across parts of the file that a per-value schema cannot see: one router, at least one
  * transport, unique names, ids and listen addresses, one service per URL path,
- * references to realms and roles that exist.
+ * references to realms and roles that exist; proxy workers' routes and connections (semantics-proxy.ts).
  *
  * They read the raw (unvalidated) document defensively, so they report alongside schema errors
  * elsewhere in the file instead of waiting for those to be fixed first.
