@@ -48,6 +48,14 @@ describe('proxy workers', () => {
     assert.ok(config.notices.some((line) => line.startsWith('workers[1]: a proxy worker: Junction serves its transports from the router itself')));
   });
 
+  it('hold every door of a universal transport to the routes: its RawSocket and its WebSocket paths', () => {
+    const universal = { type: 'universal', endpoint: { type: 'tcp', port: 8080 }, rawsocket: {}, websocket: { ws: { type: 'websocket' } } };
+    const config = loadDocument(configDocument(routerWithBackends(), [proxyWorker({ transports: [universal] })]));
+    const listener = config.listeners[2]!;
+    assert.deepEqual(plain(listener.rawsocket!.auth.routes), { realm1: ['anonymous', 'user'] });
+    assert.deepEqual(plain(websocketAt(listener, '/ws').auth.routes), { realm1: ['anonymous', 'user'] });
+  });
+
   it("offers Crossbar's proxy sign-ins to no client, with a notice for each", () => {
     const config = loadDocument(configDocument(routerWithBackends({ anonymous: { type: 'static' }, 'anonymous-proxy': { type: 'static' } }), [proxyWorker()]));
     assert.deepEqual(plain(config.listeners[0]!.rawsocket!.auth), { anonymous: { type: 'static', role: 'anonymous' } });
