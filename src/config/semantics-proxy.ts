@@ -122,7 +122,8 @@ export function endpointKey(endpoint: unknown): string | undefined {
   if (endpoint.type === 'unix') return typeof endpoint.path === 'string' ? `unix:${posix.normalize(endpoint.path)}` : undefined;
   const port = Number(endpoint.port);
   if (!Number.isInteger(port)) return undefined;
-  return `tcp:${port}:${typeof endpoint.interface === 'string' ? endpoint.interface : endpoint.version === 6 ? '::' : '0.0.0.0'}`;
+  // As written: two proxies that spell one address differently are two listeners, and the address check refuses them.
+  return `tcp:${port}:${typeof endpoint.interface === 'string' ? endpoint.interface : `version ${String(endpoint.version ?? 4)}`}`;
 }
 
 type Target = { kind: 'unix'; path: string; text: string } | { kind: 'tcp'; host: string; port: number; text: string };
