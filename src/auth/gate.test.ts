@@ -141,6 +141,34 @@ describe('auth gate', () => {
     assert.equal((await g.hello(request({ authmethods: ['anonymous'] }))).kind, 'welcome');
   });
 
+  it("holds sign-ins to a proxy worker's routes, with Crossbar's proxy errors", async () => {
+    const routes = { realm1: ['user'] };
+    const tally = new SignInTally();
+    const { gate: g, log } = gate({ methods: [welcoming('ticket', 'user'), welcoming('wampcra', 'admin'), welcoming('anonymous', 'anonymous')], routes, tally });
+    assert.equal((await g.hello(request({ authmethods: ['ticket'] }))).kind, 'welcome');
+    assert.deepEqual(await g.hello(request({ authmethods: ['wampcra'] })), { kind: 'deny', reason: 'wamp.error.no_such_role', message: 'realm "realm1" has no role "admin"' });
+    // Crossbar lets "anonymous" past its role check and then finds no route for it.
+    assert.deepEqual(await g.hello(request({ authmethods: ['anonymous'] })), {
+      kind: 'deny', reason: 'wamp.error.authentication_failed', message: 'no route for realm "realm1" and role "anonymous" on this proxy',
+    });
+    assert.deepEqual(await g.hello({ ...request({ authmethods: ['ticket'] }), realm: 'realm2' }), {
+      kind: 'deny', reason: 'wamp.error.no_such_realm', message: 'no realm "realm2" exists on this router',
+    });
+    // A realm named like an Object method is not routed by the prototype.
+    assert.equal((await g.hello({ ...request({ authmethods: ['ticket'] }), realm: 'constructor' })).kind, 'deny');
+    assert.ok(log.find('signed in outside the proxy routes; refusing'));
+    const counted = [...tally.entries()].filter((entry) => entry.total > 0).map(({ method, outcome, total }) => `${method} ${outcome} ${total}`);
+    assert.deepEqual(counted.sort(), ['anonymous refused 1', 'ticket refused 2', 'ticket welcome 1', 'wampcra refused 1']);
+  });
+
+  it('refuses every client where no method is offered (only proxy sign-ins, served in-process), saying so', async () => {
+    const { gate: g } = gate({ methods: [] });
+    const outcome = await g.hello(request({ authmethods: ['anonymous-proxy'] }));
+    assert.ok(outcome.kind === 'deny');
+    assert.equal(outcome.reason, 'wamp.error.no_auth_method');
+    assert.match(outcome.message, /\(anonymous-proxy\) is offered here \(offered: none\)/);
+  });
+
   it('counts sign-ins by method and outcome: welcomed, refused by the method, refused for a role the realm lacks', async () => {
     const tally = new SignInTally();
     const { gate: g } = gate({ methods: [challenging('wampcra'), welcoming('ticket', 'admin'), welcoming('tls')], tally, roleExists: (_realm, role) => role === 'user' });

@@ -4,6 +4,7 @@ import type { AuthGate, AuthOutcome, AuthRequest } from '../router/hooks.js';
 import { silentLogger, type Logger } from '../router/log.js';
 import { defaultChallengeTimeoutMs } from './sign-in-defaults.js';
 import { requestedAuthid, type AuthMethod, type ConnectionMethod, type Failure, type MethodOutcome, type NotApplicable, type SignInObserver } from './method.js';
+import { routeRefusal, type SignInRoutes } from './routes.js';
 import type { SignInTally } from './sign-in-tally.js';
 import { addressOf, SignInThrottle } from './throttle.js';
 
@@ -22,6 +23,8 @@ export interface GateOptions {
    * refused with wamp.error.no_such_role (the role "anonymous" is always accepted, as Crossbar does).
    */
   roleExists?: (realm: string, role: string) => boolean;
+  /** A proxy worker's routes: a sign-in must end in one of them (absent: any realm and role). */
+  routes?: SignInRoutes;
   /** Told about every successful sign-in and every client GOODBYE (the cookie binding). */
   observer?: SignInObserver;
   now?: () => number;
@@ -50,7 +53,7 @@ export function requestedAuthMethods(request: AuthRequest): string[] {
  */
 export function authGate(options: GateOptions): AuthGate {
   const methods = new Map(options.methods.map((method) => [method.name, method]));
-  const offered = [...methods.keys()].join(', ');
+  const offered = [...methods.keys()].join(', ') || 'none';
   const log = options.log ?? silentLogger;
   const throttle = options.throttle ?? new SignInThrottle();
   const challengeTimeoutMs = options.challengeTimeoutMs ?? defaultChallengeTimeoutMs;
@@ -115,6 +118,12 @@ export function authGate(options: GateOptions): AuthGate {
           case 'welcome': {
             const { identity } = outcome;
             const realm = identity.realm ?? request.realm;
+            const unrouted = options.routes && routeRefusal(options.routes, realm, identity.authrole);
+            if (unrouted) {
+              log.warn({ peer, realm, authid: identity.authid, authrole: identity.authrole }, 'signed in outside the proxy routes; refusing');
+              options.tally?.count(method.name, 'refused');
+              return { kind: 'deny', ...unrouted };
+            }
             if (identity.authrole !== 'anonymous' && !roleExists(realm, identity.authrole)) {
               log.warn({ peer, realm, authid: identity.authid, authrole: identity.authrole }, 'signed in to a role the realm does not define; refusing');
               options.tally?.count(method.name, 'refused');

@@ -101,6 +101,22 @@ describe('configuration problem codes', () => {
       ],
     },
     { name: 'a second sign_in', document: configDocument({}, [{ type: 'router', realms: [realmWithRoles('two', [])], transports: [], sign_in: {} }]), expected: ['workers[1].sign_in config.router.sign_in_repeated'] },
+    {
+      name: 'proxy workers: an unknown connection, one off this node, a bridge without a route, one port opened two ways',
+      document: configDocument({}, [0, 1].map((index) => ({
+        type: 'proxy',
+        connections: { local: { transport: { type: 'websocket', endpoint: { type: 'tcp', host: 'localhost', port: 0 } } }, far: { transport: { type: 'rawsocket', endpoint: { type: 'tcp', host: 'core1', port: 9000 } } } },
+        routes: { realm1: index === 0 ? { anonymous: 'nowhere' } : { anonymous: 'local', backend: 'local' } },
+        transports: [{ type: 'web', endpoint: { type: 'tcp', port: 8080 }, paths: { call: { type: 'caller', realm: 'realm1', role: 'backend' } } }],
+      }))),
+      expected: [
+        'workers[1].connections.far.transport.endpoint config.proxy.remote_connection',
+        'workers[1].routes.realm1.anonymous config.proxy.no_connection',
+        'workers[1].transports[0].paths.call config.proxy.no_route',
+        'workers[2].connections.far.transport.endpoint config.proxy.remote_connection',
+        'workers[2].transports[0].endpoint config.proxy.port_differs',
+      ],
+    },
     { name: 'an unset environment variable', document: configDocument({ transports: [{ type: 'websocket', endpoint: { type: 'tcp', port: '${NO_SUCH_PORT}' } }] }), expected: ['workers[0].transports[0].endpoint.port config.env.unset'] },
   ];
 

@@ -38,6 +38,18 @@ export const problemMessages = {
   'config.transport.port_shared': (port: number, first: ConfigPath) =>
     `port ${port} is also opened by ${formatPath(first)}, both "shared": true: Crossbar's way to spread connections over several router processes. ` +
     'Junction serves every router worker as one router: keep one of these transports and start with --workers N (or auto) for several processes',
+  'config.proxy.no_connection': (connection: string, realm: string, role: string) =>
+    `no connection ${quote(connection)} found for realm ${quote(realm)} and role ${quote(role)} in proxy route config: add it to this proxy worker's "connections"`,
+  'config.proxy.remote_connection': (connection: string, target: string) =>
+    notSupportedMessage(
+      `proxy connection ${quote(connection)} to ${target}, which is not a transport of this node's router workers`,
+      "Junction serves proxy workers inside its router, so a connection must name one of the router workers' transports: its Unix socket path, or its port on localhost",
+    ),
+  'config.proxy.port_differs': (first: ConfigPath) =>
+    `also opened by ${formatPath(first)} of another proxy worker, with a different transport or different routes: Crossbar hands each connection to either one; ` +
+    'Junction opens one listener per port: make the two the same, or give each its own port',
+  'config.proxy.no_route': (realm: string, role: string) =>
+    `this proxy worker has no route for realm ${quote(realm)} and role ${quote(role)}, so this service or app could not join: add the route, or move it to a router worker's transports`,
   'config.transport.empty_universal': () => 'a universal transport serves nothing: add a "rawsocket", "websocket", "web" or "mqtt" part',
   'config.tls.certificate_not_asked': () =>
     'tls authentication needs client certificates: give the endpoint tls.ca_certificates (the authorities whose certificates are accepted)',
@@ -97,6 +109,12 @@ export const noticeMessages = {
     'no realms defined: the web paths are served, and every WAMP or MQTT client is refused with wamp.error.no_such_realm; add a realm for them',
   'config.notice.routers_merged': (first: ConfigPath) =>
     `another router worker: Junction runs one router, so its realms, transports and components are served together with those of ${formatPath(first)}`,
+  'config.notice.proxy_sign_in': (method: string) =>
+    `${method} is how Crossbar's proxy workers sign their clients in to a router; Junction serves proxy workers inside the router, so no client is offered ${method} (one that asks only for it is refused with wamp.error.no_auth_method)`,
+  'config.notice.proxy_served': () =>
+    'a proxy worker: Junction serves its transports from the router itself (its connections are not opened), to the realms and roles of its routes only',
+  'config.notice.proxies_merged': (first: ConfigPath) =>
+    `the same transport as ${formatPath(first)}, of another proxy worker: Junction opens it once, for both; start with --workers N (or auto) to use several processes`,
   'config.notice.allow_by_default': (decidedBy: 'its authorizer' | 'its permissions') => `not used: the role is decided by ${decidedBy} alone, as in Crossbar`,
   'config.notice.empty_exact_uri': () => 'an empty URI with "match": "exact" covers every URI in Crossbar; read as "uri": "", "match": "prefix"',
   'config.notice.literal_star': (uri: string) =>

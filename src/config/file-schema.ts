@@ -18,6 +18,7 @@ import { DEFAULT_MAX_NESTING_DEPTH } from '../codec/nesting.js';
 import { containerComponent, routerComponent } from './schema-components.js';
 import { ignored, itemId, milliseconds, nonEmptyString, nonNegativeInt, notSupportedMessage, positiveInt, typeError, unsupported } from './schema-parts.js';
 import { guestWorkerSchema, processEnvironment } from './schema-guest.js';
+import { proxyConnections, proxyRoutes } from './schema-proxy.js';
 import { checkRedisServer, redisServerShape } from './schema-redis.js';
 import { realmSchema } from './schema-router.js';
 import { transportSchema } from './schema-transport.js';
@@ -129,15 +130,27 @@ const containerWorkerSchema = z
   })
   .describe('A Crossbar process hosting Python components: Junction runs their classes with Autobahn|Python in one process per container worker.');
 
+/** Served as the router's own front-end: its transports become the node's, its routes limit where their clients may sign in. */
+const proxyWorkerSchema = z
+  .strictObject({
+    type: z.literal('proxy'),
+    id: itemId.optional(),
+    options: z.strictObject(workerOptionsShape).optional(),
+    manhole: ignored('the manhole (a Python debug shell)'),
+    transports: z.array(transportSchema).default([]),
+    routes: proxyRoutes,
+    connections: proxyConnections,
+  })
+  .describe('A Crossbar proxy worker: Junction serves its transports inside the router (use --workers for more processes), for the realms and roles of its routes.');
+
 const otherCrossbarWorkers: Record<string, string> = {
-  proxy: notSupportedMessage('proxy workers'),
   'websocket-testee': notSupportedMessage('websocket-testee workers'),
   xbrmm: notSupportedMessage('XBR market maker workers'),
   hostmonitor: notSupportedMessage('host monitor workers'),
 };
 
-const workerSchema = z.discriminatedUnion('type', [routerWorkerSchema, containerWorkerSchema, guestWorkerSchema], {
-  error: typeError('worker', ['router', 'container', 'guest'], (type) => otherCrossbarWorkers[type]),
+const workerSchema = z.discriminatedUnion('type', [routerWorkerSchema, containerWorkerSchema, guestWorkerSchema, proxyWorkerSchema], {
+  error: typeError('worker', ['router', 'container', 'guest', 'proxy'], (type) => otherCrossbarWorkers[type]),
 });
 
 /** Crossbar's node controller is its process manager; Junction has none, so every key is ignored. */
@@ -165,10 +178,11 @@ export const configFileSchema = z
       .default(2)
       .describe('Crossbar configuration format version: 2, or 1 (permissions converted as `crossbar upgrade` does).'),
     controller: controllerSchema.optional(),
-    workers: z.array(workerSchema).default([]).describe('Router workers (several are served as one router), container workers and guest workers (programs started beside the router).'),
+    workers: z.array(workerSchema).default([]).describe('Router workers (several are served as one router), container workers, guest workers (programs started beside the router) and proxy workers (served by the router).'),
   })
   .describe('Junction configuration (the Crossbar.io config.json / config.yaml format).');
 
 export type ConfigFile = z.output<typeof configFileSchema>;
 export type RouterWorkerFile = z.output<typeof routerWorkerSchema>;
 export type WorkerFile = z.output<typeof workerSchema>;
+export type ProxyWorkerFile = z.output<typeof proxyWorkerSchema>;

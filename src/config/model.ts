@@ -729,6 +729,11 @@ export interface CryptosignPrincipal {
 
 /** Keyed by the WAMP authmethod name; at least one is present. */
 export interface AuthConfig {
+  /**
+   * The realms and roles a sign-in here may end in (a Crossbar proxy worker's `routes`: realm ->
+   * roles); others are refused as Crossbar's proxy refuses them. Absent: every realm and role.
+   */
+  routes?: Record<string, readonly string[]>;
   anonymous?: AnonymousAuthConfig;
   ticket?: TicketAuthConfig;
   wampcra?: WampCraAuthConfig;

@@ -18,31 +18,54 @@ import type { PathServiceFile } from './schema-web-services.js';
 import { defaultInterface } from './semantics.js';
 import { normalizeWebPath } from './web-paths.js';
 
-/** Transports with their paths in the file (of every router worker, in file order). */
-export function listenerConfigs(transports: readonly { transport: TransportFile; where: ConfigPath; python: WorkerPython }[], shared: NormalizeContext): ListenerConfig[] {
+export interface TransportToListen {
+  transport: TransportFile;
+  where: ConfigPath;
+  python: WorkerPython;
+  /** A proxy worker's routes (realm -> roles): every sign-in on the transport must end in one of them. */
+  routes?: Record<string, readonly string[]>;
+}
+
+/** Transports with their paths in the file (of every router worker, then the proxy workers', in file order). */
+export function listenerConfigs(transports: readonly TransportToListen[], shared: NormalizeContext): ListenerConfig[] {
   const explicitIds = new Set(transports.flatMap(({ transport }) => (transport.id === undefined ? [] : [transport.id])));
-  return transports.map(({ transport, where, python }, index) => {
-    const context: TransportNormalizeContext = { ...shared, python };
-    const id = transport.id ?? generatedId(index, explicitIds);
-    const endpoint = endpointConfig(transport.endpoint, context);
-    const paths: Record<string, PathService> = Object.create(null);
-    switch (transport.type) {
-      case 'websocket':
-        paths['/'] = websocketConfig(transport, where, context);
-        return { id, kind: 'websocket', endpoint, paths, trustedProxies: [...(transport.options.trusted_proxies ?? [])] };
-      case 'web':
-        addPathServices(transport.paths, '/', [...where, 'paths'], context, paths);
-        return { id, kind: 'web', endpoint, paths, trustedProxies: [...(transport.options?.trusted_proxies ?? [])], ...webListenerOptions(transport.options) };
-      case 'rawsocket':
-        return { id, kind: 'rawsocket', endpoint, paths, rawsocket: rawSocketConfig(transport, context), trustedProxies: [] };
-      case 'universal':
-        return universalListener(transport, id, endpoint, where, context);
-      case 'pusher':
-        return { id, kind: 'pusher', endpoint, paths, pusher: pusherConfig(transport), trustedProxies: [...(transport.options.trusted_proxies ?? [])] };
-      case 'mqtt':
-        return { id, kind: 'mqtt', endpoint, paths, mqtt: mqttConfig(transport, context.functions), trustedProxies: [] };
-    }
+  return transports.map(({ transport, where, python, routes }, index) => {
+    const listener = listenerConfig(transport, where, { ...shared, python }, transport.id ?? generatedId(index, explicitIds));
+    return routes === undefined ? listener : routedListener(listener, routes);
   });
+}
+
+/** Every sign-in gate of the listener (WebSocket, long-poll, SSE, console, MQTT paths, RawSocket, MQTT) gets the routes. */
+function routedListener(listener: ListenerConfig, routes: Record<string, readonly string[]>): ListenerConfig {
+  const paths: Record<string, PathService> = Object.create(null);
+  for (const [url, service] of Object.entries(listener.paths)) paths[url] = 'auth' in service ? { ...service, auth: { ...service.auth, routes } } : service;
+  return {
+    ...listener,
+    paths,
+    ...(listener.rawsocket === undefined ? {} : { rawsocket: { ...listener.rawsocket, auth: { ...listener.rawsocket.auth, routes } } }),
+    ...(listener.mqtt === undefined ? {} : { mqtt: { ...listener.mqtt, auth: { ...listener.mqtt.auth, routes } } }),
+  };
+}
+
+function listenerConfig(transport: TransportFile, where: ConfigPath, context: TransportNormalizeContext, id: string): ListenerConfig {
+  const endpoint = endpointConfig(transport.endpoint, context);
+  const paths: Record<string, PathService> = Object.create(null);
+  switch (transport.type) {
+    case 'websocket':
+      paths['/'] = websocketConfig(transport, where, context);
+      return { id, kind: 'websocket', endpoint, paths, trustedProxies: [...(transport.options.trusted_proxies ?? [])] };
+    case 'web':
+      addPathServices(transport.paths, '/', [...where, 'paths'], context, paths);
+      return { id, kind: 'web', endpoint, paths, trustedProxies: [...(transport.options?.trusted_proxies ?? [])], ...webListenerOptions(transport.options) };
+    case 'rawsocket':
+      return { id, kind: 'rawsocket', endpoint, paths, rawsocket: rawSocketConfig(transport, context), trustedProxies: [] };
+    case 'universal':
+      return universalListener(transport, id, endpoint, where, context);
+    case 'pusher':
+      return { id, kind: 'pusher', endpoint, paths, pusher: pusherConfig(transport), trustedProxies: [...(transport.options.trusted_proxies ?? [])] };
+    case 'mqtt':
+      return { id, kind: 'mqtt', endpoint, paths, mqtt: mqttConfig(transport, context.functions), trustedProxies: [] };
+  }
 }
 
 /**

@@ -12,6 +12,7 @@ import { componentConfigs } from './normalize-components.js';
 import { FunctionAuthenticators } from './normalize-function-auth.js';
 import { guestConfigs, unusedPythonNotices, workerPython } from './normalize-guests.js';
 import { listenerConfigs, servesWsgi } from './normalize-listeners.js';
+import { proxyTransports } from './normalize-proxy.js';
 import type { NormalizeContext } from './normalize-web.js';
 import { ignoredSettingNotices, notice } from './notices.js';
 import type { ConfigPath } from './problems.js';
@@ -44,10 +45,13 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
     context.notices.push(notice('config.notice.routers_merged', at, first.at));
   }
   const listeners = listenerConfigs(
-    routers.flatMap(({ router, at }) => {
-      const python = workerPython(router.options, at, baseDir);
-      return router.transports.map((transport, index) => ({ transport, where: [...at, 'transports', index], python }));
-    }),
+    [
+      ...routers.flatMap(({ router, at }) => {
+        const python = workerPython(router.options, at, baseDir);
+        return router.transports.map((transport, index) => ({ transport, where: [...at, 'transports', index], python }));
+      }),
+      ...proxyTransports(file, firstPython, context.notices),
+    ],
     context,
   );
   if (routers.every(({ router }) => router.realms.length === 0)) {

@@ -6,6 +6,7 @@
 
 import * as z from 'zod';
 import { scramKdfs } from '../protocol/scram.js';
+import { Ignored, notice } from './notices.js';
 import {
   ignored,
   nonEmptyString,
@@ -175,6 +176,14 @@ const cookieOnWebSocketsOnly = z
   .optional()
   .describe('Cookie authentication: on WebSocket transports and paths only.');
 
+/** Checked as Crossbar checks it, then reported as a notice: no client is offered it (the proxy workers it serves are in-process). */
+function proxySignIn(method: 'anonymous-proxy' | 'cryptosign-proxy', schema: z.ZodType) {
+  return schema
+    .transform(() => new Ignored((path) => notice('config.notice.proxy_sign_in', path, method)))
+    .optional()
+    .describe(`How Crossbar's proxy workers sign their clients in (${method}): accepted, offered to no client (Junction serves proxy workers inside the router).`);
+}
+
 /**
  * The methods of a WAMP door; `tls` only where the door sees the TLS connection, `cookie` only on
  * a WebSocket (it needs the transport's `cookie` block and another method to bind the cookie,
@@ -190,11 +199,14 @@ function wampAuth<T extends z.ZodType, C extends z.ZodType>(tls: T, cookie: C) {
       tls,
       cookie,
       scram: methodSchema('scram', scramStatic).optional(),
-      'anonymous-proxy': unsupported('proxy authentication'),
-      'cryptosign-proxy': unsupported('proxy authentication'),
+      // How Crossbar's proxy workers sign their clients in here; Junction serves proxies in-process and offers these to nobody.
+      'anonymous-proxy': proxySignIn('anonymous-proxy', methodSchema('anonymous-proxy', anonymousStatic)),
+      'cryptosign-proxy': proxySignIn('cryptosign-proxy', methodSchema('cryptosign-proxy', cryptosignStatic)),
     })
     .superRefine((auth, ctx) => {
-      const methods = [auth.anonymous, auth.ticket, auth.wampcra, auth.cryptosign, auth.scram, (auth as { tls?: unknown }).tls];
+      const methods = [
+        auth.anonymous, auth.ticket, auth.wampcra, auth.cryptosign, auth.scram, (auth as { tls?: unknown }).tls, auth['anonymous-proxy'], auth['cryptosign-proxy'],
+      ];
       if (methods.every((method) => method === undefined)) {
         ctx.addIssue({
           code: 'custom',

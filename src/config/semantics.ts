@@ -1,7 +1,7 @@
 /**
  * Checks across parts of the file that a per-value schema cannot see: one router, at least one
  * transport, unique names, ids and listen addresses, one service per URL path,
- * references to realms and roles that exist.
+ * references to realms and roles that exist; proxy workers' routes and connections (semantics-proxy.ts).
  *
  * They read the raw (unvalidated) document defensively, so they report alongside schema errors
  * elsewhere in the file instead of waiting for those to be fixed first.
@@ -13,6 +13,7 @@ import { problem } from './codes.js';
 import { type ConfigPath, type ConfigProblem } from './problems.js';
 import { checkClientCertificates } from './semantics-certificates.js';
 import { checkComponents } from './semantics-components.js';
+import { checkProxies, uniqueProxyTransports } from './semantics-proxy.js';
 import { entries, isRecord, RealmReferences, type Entry, type RealmFacts } from './semantics-realms.js';
 import { checkAuthRealms, checkListenerPaths, checkMqttRoles, checkPrincipalRoles } from './semantics-web.js';
 
@@ -32,7 +33,10 @@ export function crossCheck(document: unknown): ConfigProblem[] {
   // Several router workers are served as one router (see normalize): names, ids and ports are checked across them.
   const refs = new RealmReferences(checkRealms(routers, problems), problems);
   checkAuthorizers(routers, refs);
-  checkTransports(routers, refs, problems);
+  const routerTransports = routers.flatMap((router) => entries(router.value.transports, [...router.path, 'transports']));
+  const proxies = workers.filter((worker) => worker.value.type === 'proxy');
+  checkProxies(proxies, routerTransports, refs, problems);
+  checkTransports(routers, [...routerTransports, ...uniqueProxyTransports(proxies, problems)], refs, problems);
   checkComponents([...routers, ...workers.filter((worker) => worker.value.type === 'container')], refs, problems);
   for (const extra of routers.slice(1)) {
     if (extra.value.sign_in !== undefined) {
@@ -68,8 +72,8 @@ function checkAuthorizers(routers: Entry[], refs: RealmReferences): void {
   }
 }
 
-function checkTransports(routers: Entry[], refs: RealmReferences, problems: ConfigProblem[]): void {
-  const transports = routers.flatMap((router) => entries(router.value.transports, [...router.path, 'transports']));
+/** The router workers' transports and the proxy workers' (one per endpoint): all are the router's listeners. */
+function checkTransports(routers: Entry[], transports: Entry[], refs: RealmReferences, problems: ConfigProblem[]): void {
   if (transports.length === 0 && routers.every((router) => router.value.transports === undefined || Array.isArray(router.value.transports))) {
     problems.push(problem('config.transport.missing', [...routers[0]!.path, 'transports']));
   }

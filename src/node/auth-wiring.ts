@@ -75,7 +75,7 @@ export class NodeAuth {
 
   /** `connection`: a method the connection decides (cookie) and its observer of sign-ins, beside the configured ones. */
   gate(auth: AuthConfig, where: string, connection?: { method: ConnectionMethod; observer: SignInObserver }): AuthGate {
-    const methods: (AuthMethod | ConnectionMethod)[] = methodsOf(auth, where, (dynamic, method) => this.authenticator(dynamic, method));
+    const methods: (AuthMethod | ConnectionMethod)[] = methodsOf(auth, (dynamic, method) => this.authenticator(dynamic, method));
     if (connection) methods.push(connection.method);
     return gateOf({
       methods,
@@ -84,6 +84,7 @@ export class NodeAuth {
       tally: this.tally,
       log: this.log.child({ auth: where }),
       challengeTimeoutMs: this.options.challengeTimeoutMs,
+      ...(auth.routes === undefined ? {} : { routes: auth.routes }),
       roleExists: (realm, role) => this.roles.get(realm)?.has(role) ?? true,
     });
   }
@@ -117,7 +118,7 @@ export class NodeAuth {
 type AuthenticatorFactory = (dynamic: DynamicAuthConfig, method: string) => DynamicAuthenticator;
 
 /** One AuthMethod per configured method, static or dynamic. */
-function methodsOf(auth: AuthConfig, where: string, authenticator: AuthenticatorFactory): AuthMethod[] {
+function methodsOf(auth: AuthConfig, authenticator: AuthenticatorFactory): AuthMethod[] {
   const methods: AuthMethod[] = [];
   const { anonymous, ticket, wampcra, cryptosign, scram, tls } = auth;
   if (anonymous) {
@@ -138,6 +139,6 @@ function methodsOf(auth: AuthConfig, where: string, authenticator: Authenticator
   }
   if (scram) methods.push(scram.type === 'dynamic' ? dynamicScram(authenticator(scram, 'scram')) : staticScram(scram.principals));
   if (tls) methods.push(tls.type === 'dynamic' ? dynamicTls(authenticator(tls, 'tls')) : staticTls(tls.principals));
-  if (methods.length === 0) throw new UnsupportedConfigError(`${where}: no authentication method is configured`);
+  // None only where the file offers Crossbar's proxy sign-ins alone (served in-process): the gate refuses every client.
   return methods;
 }

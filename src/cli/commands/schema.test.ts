@@ -18,7 +18,7 @@ describe('junction schema', () => {
     assert.equal(schema.additionalProperties, false);
     assert.deepEqual(Object.keys(schema.properties).sort(), ['$schema', 'controller', 'version', 'workers']);
     const workerTypes = schema.properties.workers!.items!.oneOf!.map((worker) => worker.properties.type.const);
-    assert.deepEqual(workerTypes, ['router', 'container', 'guest']);
+    assert.deepEqual(workerTypes, ['router', 'container', 'guest', 'proxy']);
   });
 
   it('describes the transports, path services and components of the web transport and the HTTP bridge', async () => {

@@ -1,0 +1,155 @@
+/**
+ * Cross-checks of Crossbar's proxy workers, which Junction serves inside its router: each route
+ * names a connection of its worker, a realm and a role the router has; each connection names a
+ * transport of the router workers (this node); proxy workers that open the same port (Crossbar's
+ * `"shared": true`) open it with the same transport and routes, since Junction opens it once.
+ */
+
+import { posix } from 'node:path';
+import { problem } from './codes.js';
+import type { ConfigPath, ConfigProblem } from './problems.js';
+import { entries, isRecord, type Entry, type RealmReferences } from './semantics-realms.js';
+import { flattenPathTable } from './web-paths.js';
+
+/** The proxy workers' transports, one per endpoint (later ones opening the same endpoint the same way are merged into the first). */
+export function uniqueProxyTransports(proxies: readonly Entry[], problems: ConfigProblem[]): Entry[] {
+  const byEndpoint = new Map<string, { transport: Entry; proxy: Entry }>();
+  const unique: Entry[] = [];
+  for (const proxy of proxies) {
+    for (const transport of transportsOf(proxy)) {
+      const key = endpointKey(transport.value.endpoint);
+      const first = key === undefined ? undefined : byEndpoint.get(key);
+      if (first === undefined) {
+        if (key !== undefined) byEndpoint.set(key, { transport, proxy });
+        unique.push(transport);
+      } else if (!sameProxyService(first, { transport, proxy })) {
+        problems.push(problem('config.proxy.port_differs', [...transport.path, 'endpoint'], first.transport.path));
+      }
+    }
+  }
+  return unique;
+}
+
+/** Routes name existing connections, realms and roles; connections reach this node; bridge services have a route. */
+export function checkProxies(proxies: readonly Entry[], routerTransports: readonly Entry[], refs: RealmReferences, problems: ConfigProblem[]): void {
+  const local = routerTransports.map((transport) => transport.value.endpoint);
+  for (const proxy of proxies) {
+    const connections = isRecord(proxy.value.connections) ? proxy.value.connections : {};
+    for (const [name, connection] of Object.entries(connections)) {
+      const endpoint = isRecord(connection) && isRecord(connection.transport) ? connection.transport.endpoint : undefined;
+      const target = targetOf(endpoint);
+      if (target !== undefined && !local.some((listening) => reaches(target, listening))) {
+        problems.push(problem('config.proxy.remote_connection', [...proxy.path, 'connections', name, 'transport', 'endpoint'], name, target.text));
+      }
+    }
+    const routes = routesOf(proxy);
+    for (const { realm, role, targets, path } of routes) {
+      refs.realm(realm, path.slice(0, -1));
+      if (role !== 'anonymous') refs.role(realm, role, path);
+      for (const target of targets) {
+        if (!(target in connections)) problems.push(problem('config.proxy.no_connection', path, target, realm, role));
+      }
+    }
+    for (const transport of transportsOf(proxy)) checkBridgeRoutes(transport, routes, problems);
+  }
+}
+
+/**
+ * HTTP bridge services and Pusher apps join their realm under a fixed role, without a sign-in:
+ * a proxy's routes must let them, as Crossbar's proxy service sessions need a route.
+ */
+function checkBridgeRoutes(transport: Entry, routes: readonly Route[], problems: ConfigProblem[]): void {
+  const { value, path } = transport;
+  const tables = value.type === 'web'
+    ? [{ table: value.paths, at: [...path, 'paths'] }]
+    : value.type === 'universal' && isRecord(value.web) ? [{ table: value.web.paths, at: [...path, 'web', 'paths'] }] : [];
+  const joiners = tables
+    .flatMap(({ table, at }) => flattenPathTable(table, '/', at, () => {}))
+    .filter((entry) => ['publisher', 'caller', 'webhook'].includes(entry.service.type as string))
+    .map((entry) => ({ value: entry.service, path: entry.path }));
+  if (value.type === 'pusher') joiners.push(...entries(value.apps, [...path, 'apps']));
+  for (const { value: joiner, path: at } of joiners) {
+    const { realm, role } = joiner;
+    if (typeof realm !== 'string' || typeof role !== 'string') continue;
+    if (!routes.some((route) => route.realm === realm && route.role === role)) problems.push(problem('config.proxy.no_route', at, realm, role));
+  }
+}
+
+interface Route {
+  realm: string;
+  role: string;
+  targets: string[];
+  path: ConfigPath;
+}
+
+function routesOf(proxy: Entry): Route[] {
+  if (!isRecord(proxy.value.routes)) return [];
+  return Object.entries(proxy.value.routes).flatMap(([realm, roles]) =>
+    isRecord(roles)
+      ? Object.entries(roles).map(([role, targets]) => ({
+          realm,
+          role,
+          targets: (Array.isArray(targets) ? targets : [targets]).filter((target): target is string => typeof target === 'string'),
+          path: [...proxy.path, 'routes', realm, role],
+        }))
+      : [],
+  );
+}
+
+function transportsOf(proxy: Entry): Entry[] {
+  return entries(proxy.value.transports, [...proxy.path, 'transports']);
+}
+
+/** Two proxy transports on one endpoint are one listener only when nothing about them differs. */
+function sameProxyService(a: { transport: Entry; proxy: Entry }, b: { transport: Entry; proxy: Entry }): boolean {
+  const routeSet = (proxy: Entry) => routesOf(proxy).map((route) => `${route.realm}\u0000${route.role}`).sort().join('\u0001');
+  return canonical(a.transport.value) === canonical(b.transport.value) && routeSet(a.proxy) === routeSet(b.proxy);
+}
+
+/** JSON with object keys sorted, so that key order does not make two equal transports differ. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (isRecord(value)) return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical(value[key])}`).join(',')}}`;
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * What a listening endpoint binds, as a key: a Unix socket file, or a TCP port and address. The
+ * same rule decides in normalize which proxy transports are one listener.
+ */
+export function endpointKey(endpoint: unknown): string | undefined {
+  if (!isRecord(endpoint)) return undefined;
+  if (endpoint.type === 'unix') return typeof endpoint.path === 'string' ? `unix:${posix.normalize(endpoint.path)}` : undefined;
+  const port = Number(endpoint.port);
+  if (!Number.isInteger(port)) return undefined;
+  // As written: two proxies that spell one address differently are two listeners, and the address check refuses them.
+  return `tcp:${port}:${typeof endpoint.interface === 'string' ? endpoint.interface : `version ${String(endpoint.version ?? 4)}`}`;
+}
+
+type Target = { kind: 'unix'; path: string; text: string } | { kind: 'tcp'; host: string; port: number; text: string };
+
+function targetOf(endpoint: unknown): Target | undefined {
+  if (!isRecord(endpoint)) return undefined;
+  if (endpoint.type === 'unix' && typeof endpoint.path === 'string') {
+    return { kind: 'unix', path: posix.normalize(endpoint.path), text: `the Unix socket ${endpoint.path}` };
+  }
+  const port = Number(endpoint.port);
+  if (endpoint.type !== 'tcp' || typeof endpoint.host !== 'string' || !Number.isInteger(port)) return undefined;
+  return { kind: 'tcp', host: endpoint.host, port, text: `${endpoint.host} port ${port}` };
+}
+
+/** Whether a proxy connection's target is the listening endpoint of a router transport of this node. */
+function reaches(target: Target, listening: unknown): boolean {
+  if (!isRecord(listening)) return false;
+  if (target.kind === 'unix') return listening.type === 'unix' && typeof listening.path === 'string' && posix.normalize(listening.path) === target.path;
+  if (listening.type !== 'tcp' || Number(listening.port) !== target.port) return false;
+  const bound = typeof listening.interface === 'string' ? listening.interface : undefined;
+  if (bound === target.host) return true;
+  return isLoopback(target.host) && (bound === undefined || anyAddress.has(bound) || isLoopback(bound));
+}
+
+const anyAddress = new Set(['0.0.0.0', '::', '']);
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
