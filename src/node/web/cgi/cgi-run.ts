@@ -57,10 +57,10 @@ export function runCgiScript(spec: CgiRunSpec, response: ServerResponse, stop: A
       timers.push(setTimeout(() => signalGroup(child.pid, 'SIGKILL'), killGraceMs));
     };
     /** Ends the run early: the client gets `status` with the message if nothing was sent yet, else the answer is cut off. */
-    const endEarly = (outcome: CgiRunOutcome, status: number, code: string, message: string): void => {
+    const endEarly = (outcome: CgiRunOutcome, status: number, answer: { error: string; message: string }): void => {
       if (ended) return;
-      ended = { outcome, message };
-      if (!response.headersSent && !response.destroyed) sendJson(response, status, { error: code, message });
+      ended = { outcome, message: answer.message };
+      if (!response.headersSent && !response.destroyed) sendJson(response, status, answer);
       else response.destroy();
       kill();
     };
@@ -69,12 +69,12 @@ export function runCgiScript(spec: CgiRunSpec, response: ServerResponse, stop: A
       if (head.reason === undefined) response.writeHead(head.status, head.headers);
       else response.writeHead(head.status, head.reason, head.headers);
     };
-    const onStop = (): void => endEarly('stopped', 503, 'cgi_stopped', 'the path stopped running scripts (a reload rebuilt it, or the router is stopping); try again');
+    const onStop = (): void => endEarly('stopped', 503, { error: 'cgi_stopped', message: 'the path stopped running scripts (a reload rebuilt it, or the router is stopping); try again' });
 
     child.on('error', (error) => {
       // spawn failed (no such processor, not executable): there is no process to wait for
       if (child.pid !== undefined) return;
-      endEarly('failed', 502, 'cgi_failed', `the processor ${spec.processor} could not be started: ${error.message}`);
+      endEarly('failed', 502, { error: 'cgi_failed', message: `the processor ${spec.processor} could not be started: ${error.message}` });
       stop.removeEventListener('abort', onStop);
       resolve({ ...ended!, stderr: '' });
     });
@@ -93,7 +93,7 @@ export function runCgiScript(spec: CgiRunSpec, response: ServerResponse, stop: A
         } catch (error) {
           // BadCgiHeaders, or a header Node refuses to send (ERR_INVALID_CHAR and the like)
           const message = error instanceof BadCgiHeaders ? error.message : `the script's headers cannot be sent: ${(error as Error).message}`;
-          return endEarly('bad_headers', 502, 'bad_cgi_headers', message);
+          return endEarly('bad_headers', 502, { error: 'bad_cgi_headers', message });
         }
       }
       if (body.length > 0 && !response.write(body)) {
@@ -114,7 +114,7 @@ export function runCgiScript(spec: CgiRunSpec, response: ServerResponse, stop: A
         ended ??= { outcome: 'cut_off', message: `the script was still writing its answer after ${spec.limits.timeoutMs} ms (options.timeout); it was stopped and the answer cut off` };
         response.destroy();
         kill();
-      } else endEarly('timeout', 504, 'cgi_timeout', `the script did not answer within ${spec.limits.timeoutMs} ms (options.timeout); it was stopped`);
+      } else endEarly('timeout', 504, { error: 'cgi_timeout', message: `the script did not answer within ${spec.limits.timeoutMs} ms (options.timeout); it was stopped` });
     }, spec.limits.timeoutMs);
     timers.push(deadline);
     stop.addEventListener('abort', onStop, { once: true });
@@ -136,9 +136,8 @@ export function runCgiScript(spec: CgiRunSpec, response: ServerResponse, stop: A
       const exit = code ?? signal ?? undefined;
       if (!headWritten) {
         const how = code === 0 ? 'ended' : code !== null ? `exited with code ${code}` : `was ended by ${signal ?? 'a signal'}`;
-        endEarly('failed', 502, 'cgi_failed', reader.started
-          ? `the script ${how} before the empty line that ends its headers`
-          : `the script ${how} without writing an answer`);
+        const message = reader.started ? `the script ${how} before the empty line that ends its headers` : `the script ${how} without writing an answer`;
+        endEarly('failed', 502, { error: 'cgi_failed', message });
       } else if (!ended && !response.writableEnded) response.end();
       resolve({ ...(ended ?? { outcome: 'answered' }), ...(exit === undefined ? {} : { exit }), stderr: stderr.text() });
     });
