@@ -59,6 +59,7 @@ describe('cgi path', { timeout: 120_000 }, () => {
   let port: number;
   let folder: string;
   let cgiDir: string;
+  let startWarnings: string[] = [];
   const routerSecret = 'router-secret-value-4711';
 
   before(async () => {
@@ -85,6 +86,7 @@ describe('cgi path', { timeout: 120_000 }, () => {
             php: { type: 'cgi', directory: cgiDir, processor: '/usr/bin/php' },
             // A path of its own: each path logs its failures at most every 10 s, and /cgi has others.
             logged: { type: 'cgi', directory: cgiDir, processor: python },
+            noproc: { type: 'cgi', directory: cgiDir, processor: '/nonexistent/python3' },
             narrow: { type: 'cgi', directory: cgiDir, processor: python, options: { max_requests_in_flight: 1 } },
           },
         }],
@@ -92,6 +94,7 @@ describe('cgi path', { timeout: 120_000 }, () => {
     }, { source: 'cgi test', env: {} });
     node = await startNode(config, { log, shutdownGraceMs: 200 });
     port = node.ports.get('web')!;
+    startWarnings = warnings.map((entry) => entry.message);
   });
 
   after(async () => {
@@ -224,6 +227,14 @@ describe('cgi path', { timeout: 120_000 }, () => {
     assert.match(String(warning.fields.stderr), /boom: the token was \*{5}/);
     assert.ok(!JSON.stringify(warnings).includes('client-token-0815'));
     await counted('/logged', 'failed');
+  });
+
+  it('a processor that cannot be run: a warning at start, and 502 saying why for each request', async () => {
+    assert.ok(startWarnings.some((message) => message.startsWith('transport "web" path "/noproc": the CGI processor cannot be run')), JSON.stringify(startWarnings));
+    const answer = await send('/noproc/echo.py');
+    assert.equal(answer.status, 502);
+    assert.match(JSON.parse(answer.body).message, /^the processor \/nonexistent\/python3 could not be started: spawn \/nonexistent\/python3 ENOENT$/);
+    await counted('/noproc', 'failed');
   });
 
   it('a script that writes malformed headers: 502 naming the line', async () => {
