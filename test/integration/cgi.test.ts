@@ -8,7 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { once } from 'node:events';
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -47,7 +48,18 @@ sys.exit(3)
   // Starts a grandchild in its process group, says both pids, then sleeps: the test waits for the pids, then for both to be gone.
   'slow.py': `import os, subprocess, sys, time
 child = subprocess.Popen(['sleep', '60'])
-open(os.path.join(os.getcwd(), sys.argv[0] + '.pids'), 'w').write('%d %d' % (os.getpid(), child.pid))
+pids = os.path.join(os.getcwd(), sys.argv[0] + '.pids')
+open(pids + '.tmp', 'w').write('%d %d' % (os.getpid(), child.pid))
+os.replace(pids + '.tmp', pids)
+time.sleep(60)
+`,
+  // Its first part at once, then nothing until it is killed: streamed, then cut off at the timeout.
+  'stream.py': `import os, sys, time
+sys.stdout.write('Content-Type: text/plain\\n\\nfirst;')
+sys.stdout.flush()
+pids = os.path.join(os.getcwd(), sys.argv[0] + '.pids')
+open(pids + '.tmp', 'w').write('%d' % os.getpid())
+os.replace(pids + '.tmp', pids)
 time.sleep(60)
 `,
   'sub/inner.py': 'import os\nprint("Content-Type: text/plain\\n")\nprint(os.environ["SCRIPT_NAME"] + "|" + os.environ.get("PATH_INFO", "-"), end="")\n',
@@ -122,10 +134,10 @@ describe('cgi path', { timeout: 120_000 }, () => {
   /** A request is counted once its script is gone, which may be just after the client has its answer. */
   const counted = (path: string, outcome: string) => waitFor(() => outcomes(path, outcome) === 1, `${outcome} on ${path}`);
 
-  /** The pids a slow script wrote, once it has written them. */
+  /** The pids a script wrote (its own, and those of what it started), once it has written them (whole: it renames the file into place). */
   async function pidsOf(script: string): Promise<number[]> {
     const file = join(cgiDir, `${script}.pids`);
-    await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').includes(' '), `${script} to start`, 15_000);
+    await waitFor(() => existsSync(file), `${script} to start`, 15_000);
     const pids = readFileSync(file, 'utf8').split(' ').map(Number);
     rmSync(file);
     return pids;
@@ -161,6 +173,13 @@ describe('cgi path', { timeout: 120_000 }, () => {
     assert.deepEqual(names.sort(), ['CONTENT_LENGTH', 'GATEWAY_INTERFACE', 'QUERY_STRING', 'REDIRECT_STATUS', 'REMOTE_ADDR', 'REQUEST_METHOD', 'REQUEST_URI',
       'SCRIPT_FILENAME', 'SCRIPT_NAME', 'SERVER_NAME', 'SERVER_PORT', 'SERVER_PROTOCOL', 'SERVER_SOFTWARE'].sort());
     await counted('/cgi', 'answered');
+  });
+
+  it('HEAD: the script runs with REQUEST_METHOD HEAD, and the client gets its headers without the body', async () => {
+    const answer = await send('/cgi/echo.py', { method: 'HEAD' });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.headers['x-script'], 'echo');
+    assert.equal(answer.body, '');
   });
 
   it('POST: the body on stdin, with CONTENT_LENGTH and CONTENT_TYPE; a client behind a trusted proxy is REMOTE_ADDR', async () => {
@@ -213,6 +232,22 @@ describe('cgi path', { timeout: 120_000 }, () => {
     assert.equal(JSON.parse(body).error, 'cgi_timeout');
     await waitFor(() => pids.every(processGone), 'the script and its child to be killed', 10_000);
     await counted('/cgi', 'timeout');
+  });
+
+  it('the body is streamed as the script writes it; a script still writing at options.timeout is killed and the answer cut off', async () => {
+    const request = httpRequest({ host: '127.0.0.1', port, path: '/cgi/stream.py' });
+    request.end();
+    const [response] = (await once(request, 'response')) as [IncomingMessage];
+    assert.equal(response.statusCode, 200);
+    response.setEncoding('utf8');
+    const [first] = (await once(response, 'data')) as [string];
+    assert.equal(first, 'first;');
+    const [pid] = await pidsOf('stream.py');
+    assert.equal(processGone(pid!), false, 'the script is still running when its first part arrives');
+    const cut = await new Promise<Error>((resolve) => response.once('error', resolve));
+    assert.equal(cut.message, 'aborted', 'the answer was cut off, not ended');
+    await waitFor(() => processGone(pid!), 'the script to be killed', 10_000);
+    await counted('/cgi', 'cut_off');
   });
 
   it('a script that exits before its headers: 502 saying so, its stderr logged with the client\'s credentials masked', async () => {

@@ -48,6 +48,8 @@ export function runCgiScript(spec: CgiRunSpec, response: ServerResponse, stop: A
     const stderr = new StderrTail(programSecretsMask([spec.processor, spec.script], spec.env));
     const reader = new CgiHeadReader(spec.limits.maxResponseHeaderBytes);
     let headWritten = false;
+    /** HEAD, 204 and 304 answers have no body: what the script writes after its headers is read and dropped. */
+    let bodyAllowed = true;
     /** The first reason the run ended early; later ones change nothing. */
     let ended: { outcome: CgiRunOutcome; message?: string } | undefined;
     const timers: NodeJS.Timeout[] = [];
@@ -66,6 +68,7 @@ export function runCgiScript(spec: CgiRunSpec, response: ServerResponse, stop: A
     };
     const writeHead = (head: CgiHead): void => {
       headWritten = true;
+      bodyAllowed = response.req.method !== 'HEAD' && head.status !== 204 && head.status !== 304;
       if (head.reason === undefined) response.writeHead(head.status, head.headers);
       else response.writeHead(head.status, head.reason, head.headers);
     };
@@ -96,7 +99,7 @@ export function runCgiScript(spec: CgiRunSpec, response: ServerResponse, stop: A
           return endEarly('bad_headers', 502, { error: 'bad_cgi_headers', message });
         }
       }
-      if (body.length > 0 && !response.write(body)) {
+      if (body.length > 0 && bodyAllowed && !response.write(body)) {
         child.stdout.pause();
         response.once('drain', () => child.stdout.resume());
       }
