@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CgiService } from '../../../config/model.js';
-import type { BoundCounter } from '../../../metrics/registry.js';
 import type { Logger } from '../../../router/log.js';
 import { readLimitedBody } from '../../../transport/http-body.js';
 import { checkProgram, programEnvironment } from '../../bridge/process/program-environment.js';
 import { QuietWarning } from '../../bridge/quiet-warning.js';
 import { normalizePath, sendJson, type PathHandler } from '../listener.js';
+import { PathRequests } from '../path-requests.js';
 import { packageVersion } from '../nodeinfo.js';
 import type { PathServiceFactory } from '../service-context.js';
 import { BadPathError, fileSegments } from '../static-resolve.js';
@@ -32,25 +32,23 @@ export const cgiPath: PathServiceFactory<CgiService> = async (service, context) 
   const limits = service.options;
   const log = context.log.child({ service: 'cgi' });
   await warnOfMissingParts(service, context.where, log);
-  const labels = { transport: context.listener.id, path: context.path };
-  const requests = context.metrics.counter('junction_cgi_requests_total', 'Requests of cgi paths, by transport, path and outcome');
-  const inFlightGauge = context.metrics.gauge('junction_cgi_requests_in_flight',
-    'Requests of cgi paths being served now (their body read, their script running), by transport and path (at most max_requests_in_flight)');
-  // Counted up and down, not set: after a reload the handler it replaced may still finish requests of the same path.
-  inFlightGauge.add(0, labels);
-  const counters = new Map<CgiOutcome, BoundCounter>();
-  const count = (outcome: CgiOutcome): void => {
-    let counter = counters.get(outcome);
-    if (!counter) counters.set(outcome, (counter = requests.bind({ ...labels, outcome })));
-    counter.inc();
-  };
+  const requests = new PathRequests<CgiOutcome>({
+    requests: context.metrics.counter('junction_cgi_requests_total', 'Requests of cgi paths, by transport, path and outcome'),
+    inFlight: context.metrics.gauge('junction_cgi_requests_in_flight',
+      'Requests of cgi paths being served now (their body read, their script running), by transport and path (at most max_requests_in_flight)'),
+    labels: { transport: context.listener.id, path: context.path },
+    max: limits.maxRequestsInFlight,
+    log,
+    busy: {
+      warning: 'a request was refused (503): this path runs as many scripts as options.max_requests_in_flight allows',
+      message: `this path is running ${limits.maxRequestsInFlight} scripts already (options.max_requests_in_flight); try again shortly`,
+    },
+  });
   const failures = new QuietWarning(log);
-  const busy = new QuietWarning(log);
   const scriptOutput = new QuietWarning(log);
   const serverSoftware = `Junction/${packageVersion()}`;
   const stopping = new AbortController();
   const running = new Set<Promise<unknown>>();
-  let inFlight = 0;
 
   async function serve(request: IncomingMessage, response: ServerResponse, subpath: string): Promise<CgiOutcome> {
     let segments: string[];
@@ -117,25 +115,12 @@ export const cgiPath: PathServiceFactory<CgiService> = async (service, context) 
   return {
     servesBelow: true,
     request(request, response, subpath) {
-      if (inFlight >= limits.maxRequestsInFlight) {
-        count('busy');
-        busy.warn({ maxRequestsInFlight: limits.maxRequestsInFlight }, 'a request was refused (503): this path runs as many scripts as options.max_requests_in_flight allows');
-        response.setHeader('retry-after', '1');
-        sendJson(response, 503, { error: 'too_many_requests', message: `this path is running ${limits.maxRequestsInFlight} scripts already (options.max_requests_in_flight); try again shortly` });
-        return;
-      }
-      inFlight++;
-      inFlightGauge.add(1, labels);
-      void serve(request, response, subpath).catch((error: unknown) => {
+      requests.admit(response, () => serve(request, response, subpath).catch((error: unknown) => {
         failures.warn({ error: (error as Error).message }, 'a CGI request failed');
         if (!response.headersSent && !response.destroyed) sendJson(response, 500, { error: 'cgi_error', message: 'the script could not be run; the router log says why' });
         else response.destroy();
         return 'failed' as const;
-      }).then((outcome) => {
-        inFlight--;
-        inFlightGauge.add(-1, labels);
-        count(outcome);
-      });
+      }));
     },
     async close() {
       // Scripts under way get a moment to finish; then their process groups are stopped.
