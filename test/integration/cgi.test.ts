@@ -66,6 +66,18 @@ time.sleep(60)
   '.hidden.py': 'print("Content-Type: text/plain\\n\\nhidden")\n',
 };
 
+/** A node with one web transport "web" serving `paths`; 127.0.0.2 is a trusted proxy. */
+function webConfig(paths: Record<string, unknown>) {
+  return parseConfig({
+    version: 2,
+    workers: [{
+      type: 'router',
+      realms: [],
+      transports: [{ type: 'web', id: 'web', endpoint: { type: 'tcp', interface: '127.0.0.1', port: 0 }, options: { trusted_proxies: ['127.0.0.2'] }, paths }],
+    }],
+  }, { source: 'cgi test', env: {} });
+}
+
 describe('cgi path', { timeout: 120_000 }, () => {
   let node: RunningNode;
   let port: number;
@@ -84,26 +96,14 @@ describe('cgi path', { timeout: 120_000 }, () => {
     symlinkSync(join(folder, 'outside.py'), join(cgiDir, 'escape.py'));
     symlinkSync(join(cgiDir, 'echo.py'), join(cgiDir, 'alias.py'));
     process.env.JUNCTION_CGI_TEST_SECRET = routerSecret;
-    const config = parseConfig({
-      version: 2,
-      workers: [{
-        type: 'router',
-        realms: [],
-        transports: [{
-          type: 'web', id: 'web',
-          endpoint: { type: 'tcp', interface: '127.0.0.1', port: 0 },
-          options: { trusted_proxies: ['127.0.0.2'] },
-          paths: {
-            cgi: { type: 'cgi', directory: cgiDir, processor: python, options: { timeout: 1_500, max_request_body_bytes: 1000 } },
-            php: { type: 'cgi', directory: cgiDir, processor: '/usr/bin/php' },
-            // A path of its own: each path logs its failures at most every 10 s, and /cgi has others.
-            logged: { type: 'cgi', directory: cgiDir, processor: python },
-            noproc: { type: 'cgi', directory: cgiDir, processor: '/nonexistent/python3' },
-            narrow: { type: 'cgi', directory: cgiDir, processor: python, options: { max_requests_in_flight: 1 } },
-          },
-        }],
-      }],
-    }, { source: 'cgi test', env: {} });
+    const config = webConfig({
+      cgi: { type: 'cgi', directory: cgiDir, processor: python, options: { timeout: 1_500, max_request_body_bytes: 1000 } },
+      php: { type: 'cgi', directory: cgiDir, processor: '/usr/bin/php' },
+      noproc: { type: 'cgi', directory: cgiDir, processor: '/nonexistent/python3' },
+      // A path of its own: each path logs its failures at most every 10 s, and /cgi has others.
+      logged: { type: 'cgi', directory: cgiDir, processor: python },
+      narrow: { type: 'cgi', directory: cgiDir, processor: python, options: { max_requests_in_flight: 1 } },
+    });
     node = await startNode(config, { log, shutdownGraceMs: 200 });
     port = node.ports.get('web')!;
     startWarnings = warnings.map((entry) => entry.message);
@@ -115,9 +115,9 @@ describe('cgi path', { timeout: 120_000 }, () => {
     if (folder !== undefined) rmSync(folder, { recursive: true, force: true });
   });
 
-  function send(path: string, options: { method?: string; headers?: Record<string, string>; body?: string; localAddress?: string } = {}): Promise<Answer> {
+  function send(path: string, options: { method?: string; headers?: Record<string, string>; body?: string; localAddress?: string; port?: number } = {}): Promise<Answer> {
     return new Promise((resolve, reject) => {
-      const request = httpRequest({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers, localAddress: options.localAddress }, (response) => {
+      const request = httpRequest({ host: '127.0.0.1', port: options.port ?? port, path, method: options.method ?? 'GET', headers: options.headers, localAddress: options.localAddress }, (response) => {
         let body = '';
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => (body += chunk));
@@ -307,5 +307,16 @@ describe('cgi path', { timeout: 120_000 }, () => {
     await counted('/narrow', 'client_gone');
     assert.equal(outcomes('/narrow', 'busy'), 1);
     assert.equal((await send('/narrow/echo.py')).status, 200, 'its place is free again');
+  });
+
+  it('the node stopping: a script under way gets 2 s to finish, then it is killed and its client gets 503', async () => {
+    const stopping = await startNode(webConfig({ cgi: { type: 'cgi', directory: cgiDir, processor: python } }), { log, shutdownGraceMs: 200 });
+    const answer = send('/cgi/slow.py', { port: stopping.ports.get('web')! });
+    const pids = await pidsOf('slow.py');
+    await stopping.stop();
+    const { status, body } = await answer;
+    assert.equal(status, 503);
+    assert.equal(JSON.parse(body).error, 'cgi_stopped');
+    assert.ok(pids.every(processGone), 'the node stops only once its scripts are gone');
   });
 });
