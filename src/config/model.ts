@@ -322,7 +322,8 @@ export type PathService =
   | MqttPathService
   | WebSocketProxyService
   | ReverseProxyService
-  | WsgiService;
+  | WsgiService
+  | CgiService;
 
 /** Files from a directory. Serves this path and everything below it. */
 export interface StaticService {
@@ -387,6 +388,28 @@ export interface WsgiService {
   /** The router worker's Python settings. */
   python: WorkerPython;
   options: ForwardLimits;
+}
+
+/** CGI scripts from a directory (Crossbar's `cgi`): a request below the path names a script, run by `processor`. */
+export interface CgiService {
+  type: 'cgi';
+  /** Absolute (resolved against the config folder). */
+  directory: string;
+  /** The program given each script's file as its argument: a path or a name on PATH. */
+  processor: string;
+  options: CgiLimits;
+}
+
+/** How a cgi path bounds the scripts it runs (its `options`, a Junction extension). */
+export interface CgiLimits {
+  /** A script running longer is killed (with its process group). */
+  timeoutMs: number;
+  /** Scripts running at once; more requests are answered 503. */
+  maxRequestsInFlight: number;
+  /** Largest request body; larger is answered 413. */
+  maxRequestBodyBytes: number;
+  /** Largest header block of a script's answer; larger is answered 502. */
+  maxResponseHeaderBytes: number;
 }
 
 /** A worker's Python process settings (a router worker's, for its wsgi paths). */

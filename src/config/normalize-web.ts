@@ -113,6 +113,14 @@ function pathServiceConfig(service: Exclude<PathServiceFile, { type: 'path' }>, 
         python: context.python,
         options: forwardLimits(service.options),
       };
+    case 'cgi':
+      return {
+        type: 'cgi', directory: fromConfigDir(context, service.directory), processor: service.processor,
+        options: {
+          timeoutMs: service.options.timeout, maxRequestsInFlight: service.options.max_requests_in_flight,
+          maxRequestBodyBytes: service.options.max_request_body_bytes, maxResponseHeaderBytes: service.options.max_response_header_bytes,
+        },
+      };
   }
 }
 

@@ -8,7 +8,7 @@ import * as z from 'zod';
 import { milliseconds, missingMessage, pathServiceId, port, positiveInt } from './schema-parts.js';
 
 /** A required text key whose absence says what it is for. */
-const requiredText = (what: string) => z.string({ error: missingMessage(what) }).min(1, { error: 'must not be empty' });
+export const requiredText = (what: string) => z.string({ error: missingMessage(what) }).min(1, { error: 'must not be empty' });
 
 /** The bounds of a forwarding path when its `options` do not give them. */
 export const forwardDefaults = { timeoutMs: 60_000, maxRequestsInFlight: 100, port: 80, minThreads: 0, maxThreads: 20 } as const;

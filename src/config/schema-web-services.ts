@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import type { Ignored } from './notices.js';
 import { callerService, publisherService, webhookService } from './schema-http-bridge.js';
+import { cgiService } from './schema-cgi.js';
 import { consoleService } from './schema-console.js';
 import { reverseProxyService, wsgiService } from './schema-http-forward.js';
 import { longPollService, sseService } from './schema-http-transports.js';
@@ -133,6 +134,7 @@ const leafServices = [
   websocketProxyService,
   reverseProxyService,
   wsgiService,
+  cgiService,
 ] as const;
 
 export type LeafPathServiceFile = z.output<(typeof leafServices)[number]>;
@@ -165,7 +167,6 @@ const behindProxy = 'serve it from your app or web server behind the same revers
  */
 const otherCrossbarPathServices = new Map<string, string | undefined>([
   ['resource', behindProxy],
-  ['cgi', 'a "process" component runs a program for each WAMP call (docs/rest-procedures.md); or ' + behindProxy],
   ['upload', behindProxy],
   ['fileupload', behindProxy],
   ['archive', 'unpack the archive into a folder and serve it with a "static" path'],

@@ -203,6 +203,18 @@ describe('Crossbar-format configs load and start unchanged', () => {
     });
   });
 
+  it('cgi-scripts: a script in the folder beside .crossbar answers with the query it was given', async () => {
+    const config = await load('cgi-scripts.json');
+    const cgi = join(folders.at(-1)!, 'cgi');
+    mkdirSync(cgi);
+    writeFileSync(join(cgi, 'hello.py'), 'import os\nprint("Content-Type: text/plain\\n")\nprint("hello " + os.environ["QUERY_STRING"], end="")\n');
+    await withNode(config, async (node) => {
+      const answer = await fetch(`http://127.0.0.1:${node.ports.get('transport0')!}/myscripts/hello.py?name=crossbar`);
+      assert.equal(answer.status, 200);
+      assert.equal(await answer.text(), 'hello name=crossbar');
+    });
+  });
+
   it('web-only-router: without realms the web paths are served and a WAMP join is refused with no_such_realm', async () => {
     const config = await load('web-only-router.json');
     await withNode(config, async (node) => {

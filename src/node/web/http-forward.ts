@@ -17,9 +17,9 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerR
 import { pipeline } from 'node:stream/promises';
 import { errors, Pool } from 'undici';
 import type { ForwardLimits } from '../../config/model.js';
-import type { BoundCounter } from '../../metrics/registry.js';
 import type { PathHandler } from './listener.js';
 import { sendJson } from './listener.js';
+import { PathRequests } from './path-requests.js';
 import type { ServiceContext } from './service-context.js';
 import { QuietWarning } from '../../router/limits/warning-throttle.js';
 
@@ -72,23 +72,21 @@ export function forwardingHandler(context: ServiceContext, spec: ForwardSpec): P
     bodyTimeout: limits.timeoutMs,
     connect: { timeout: connectTimeoutMs },
   });
-  const labels = { service: spec.service, transport: context.listener.id, path: context.path };
-  const requests = context.metrics.counter('junction_http_forward_requests_total',
-    'HTTP requests of reverseproxy and wsgi paths, by service, transport, path and outcome');
-  const inFlightGauge = context.metrics.gauge('junction_http_forward_requests_in_flight',
-    'HTTP requests of reverseproxy and wsgi paths being forwarded now, by service, transport and path (at most max_requests_in_flight)');
-  // Counted up and down, not set: after a reload the handler it replaced may still finish requests of the same path.
-  inFlightGauge.add(0, labels);
-  const counters = new Map<ForwardOutcome, BoundCounter>();
-  const count = (outcome: ForwardOutcome): void => {
-    let counter = counters.get(outcome);
-    if (!counter) counters.set(outcome, (counter = requests.bind({ ...labels, outcome })));
-    counter.inc();
-  };
   const log = context.log.child({ service: spec.service });
+  const requests = new PathRequests<ForwardOutcome>({
+    requests: context.metrics.counter('junction_http_forward_requests_total',
+      'HTTP requests of reverseproxy and wsgi paths, by service, transport, path and outcome'),
+    inFlight: context.metrics.gauge('junction_http_forward_requests_in_flight',
+      'HTTP requests of reverseproxy and wsgi paths being forwarded now, by service, transport and path (at most max_requests_in_flight)'),
+    labels: { service: spec.service, transport: context.listener.id, path: context.path },
+    max: limits.maxRequestsInFlight,
+    log,
+    busy: {
+      warning: 'a request was refused (503): this path forwards as many requests as options.max_requests_in_flight allows',
+      message: `this path is forwarding ${limits.maxRequestsInFlight} requests already (options.max_requests_in_flight); try again shortly`,
+    },
+  });
   const failures = new QuietWarning(log);
-  const busy = new QuietWarning(log);
-  let inFlight = 0;
 
   async function forward(request: IncomingMessage, response: ServerResponse, subpath: string): Promise<ForwardOutcome> {
     const path = forwardedPath(request.url ?? '/', context.path, subpath, target.pathPrefix);
@@ -140,25 +138,12 @@ export function forwardingHandler(context: ServiceContext, spec: ForwardSpec): P
   return {
     servesBelow: true,
     request(request, response, subpath) {
-      if (inFlight >= limits.maxRequestsInFlight) {
-        count('busy');
-        busy.warn({ maxRequestsInFlight: limits.maxRequestsInFlight }, 'a request was refused (503): this path forwards as many requests as options.max_requests_in_flight allows');
-        response.setHeader('retry-after', '1');
-        sendJson(response, 503, { error: 'too_many_requests', message: `this path is forwarding ${limits.maxRequestsInFlight} requests already (options.max_requests_in_flight); try again shortly` });
-        return;
-      }
-      inFlight++;
-      inFlightGauge.add(1, labels);
-      void forward(request, response, subpath).catch((error: unknown) => {
+      requests.admit(response, () => forward(request, response, subpath).catch((error: unknown) => {
         // An answer Node would not send (a header value it refuses): the client gets no half-answer.
         failures.warn({ error: (error as Error).message }, 'the server\'s answer could not be passed on');
         response.destroy();
         return 'failed' as const;
-      }).then((outcome) => {
-        inFlight--;
-        inFlightGauge.add(-1, labels);
-        count(outcome);
-      });
+      }));
     },
     async close() {
       // Requests under way get a moment to finish (a reload that rebuilds the path, the node stopping); then they are cut.
