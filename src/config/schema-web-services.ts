@@ -22,6 +22,7 @@ import {
   unsupported,
 } from './schema-parts.js';
 import { mqttPathService } from './schema-mqtt.js';
+import { fileUploadService, uploadService } from './schema-upload.js';
 import { websocketService } from './schema-websocket.js';
 import { websocketProxyService } from './schema-websocket-proxy.js';
 
@@ -133,6 +134,8 @@ const leafServices = [
   websocketProxyService,
   reverseProxyService,
   wsgiService,
+  uploadService,
+  fileUploadService,
 ] as const;
 
 export type LeafPathServiceFile = z.output<(typeof leafServices)[number]>;
@@ -166,8 +169,6 @@ const behindProxy = 'serve it from your app or web server behind the same revers
 const otherCrossbarPathServices = new Map<string, string | undefined>([
   ['resource', behindProxy],
   ['cgi', 'a "process" component runs a program for each WAMP call (docs/rest-procedures.md); or ' + behindProxy],
-  ['upload', behindProxy],
-  ['fileupload', behindProxy],
   ['archive', 'unpack the archive into a folder and serve it with a "static" path'],
   ['wap', behindProxy],
   ['rpc', undefined],
