@@ -5,7 +5,7 @@
  */
 
 import * as z from 'zod';
-import { byteCount, milliseconds, missingMessage, nonEmptyString, pathServiceId, positiveInt, realmName, roleName } from './schema-parts.js';
+import { byteCount, ignored, milliseconds, missingMessage, nonEmptyString, pathServiceId, positiveInt, realmName, roleName } from './schema-parts.js';
 
 /** The bounds of an upload path when its `options` do not give them. */
 export const uploadDefaults = {
@@ -40,6 +40,8 @@ const formFields = z.strictObject(
     session: formField('the WAMP session ID that alone receives the progress events').optional(),
     chunk_extra: formField('a JSON object added to every progress event').optional(),
     finish_extra: formField('a JSON object added to the "finished" event').optional(),
+    // Crossbar's own example config names it; Crossbar's code never read it (the file name is the upload's ID).
+    file_id: ignored('the form field of a file ID (form_fields.file_id; the file name identifies an upload)'),
   },
   { error: missingMessage('"form_fields", the names of the form fields the client sends (resumable.js: "resumableFilename"...)') },
 );
@@ -51,6 +53,7 @@ const fileTypes = z
 
 const uploadOptions = z
   .strictObject({
+    debug: ignored('Crossbar debug logging (debug; use --log-level)'),
     max_file_size: byteCount(maxUploadBytesLimit)
       .default(uploadDefaults.maxFileSize)
       .describe(`Largest file in bytes; a larger total_size is refused with 413 (default ${uploadDefaults.maxFileSize}, as Crossbar).`),
