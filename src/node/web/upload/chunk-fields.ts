@@ -33,7 +33,7 @@ export interface ChunkFields {
 
 /** Longest file name, in UTF-8 bytes (what common file systems allow). */
 const maxFileNameBytes = 255;
-const integerText = /^[0-9]{1,15}$/;
+const integerText = /^[0-9]{1,16}$/;
 
 /**
  * A file name as the client sent it, if it is safe to use as one name in one folder: no path
@@ -60,7 +60,7 @@ function required(fields: ReadonlyMap<string, string>, name: string): string {
 
 function integer(fields: ReadonlyMap<string, string>, name: string, min: number): number {
   const text = required(fields, name);
-  if (!integerText.test(text) || Number(text) < min) {
+  if (!integerText.test(text) || Number(text) < min || Number(text) > Number.MAX_SAFE_INTEGER) {
     throw new UploadRefusal(400, 'invalid_field', `the "${name}" field must be an integer >= ${min}, not ${quote(text)}`);
   }
   return Number(text);

@@ -57,6 +57,8 @@ export function readChunkForm(request: IncomingMessage, contentField: string, ma
     request.unpipe(parser);
     parser.destroy();
     // A content part being stored must fail too, or its pipeline would wait for bytes that never come.
+    // Not yet piped anywhere (refused before it was read), it has no listener of its own for that error.
+    bytesOfContent?.once('error', () => undefined);
     bytesOfContent?.destroy(error);
   };
 
@@ -73,7 +75,8 @@ export function readChunkForm(request: IncomingMessage, contentField: string, ma
     }
     started = true;
     bytesOfContent = bytes;
-    settleContent.resolve({ fields, bytes });
+    // A copy: the parser may read the fields after the content in this same turn, before the chunk is checked.
+    settleContent.resolve({ fields: new Map(fields), bytes });
   });
   parser.on('fieldsLimit', () => fail(new UploadRefusal(413, 'form_too_large', `the form has more than ${chunkFormLimits.fields} text fields`)));
   parser.on('partsLimit', () => fail(new UploadRefusal(413, 'form_too_large', `the form has more than ${chunkFormLimits.parts} parts`)));
