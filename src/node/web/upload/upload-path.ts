@@ -22,8 +22,8 @@ const acknowledgeMarginMs = 5_000;
 /** A progress event's payload, as Crossbar publishes it (its only positional argument). */
 type ProgressStatus = 'started' | 'progress' | 'finished';
 
-function progressEvent(upload: Upload, chunk: ChunkFields, status: ProgressStatus): Dict {
-  const received = status === 'started' ? 0 : status === 'finished' ? upload.totalSize : upload.bytes;
+/** `received`: the bytes of the file stored so far. */
+function progressEvent(upload: Upload, chunk: ChunkFields, status: ProgressStatus, received: number): Dict {
   const event: Dict = {
     id: upload.fileName,
     chunk: chunk.chunkNumber,
@@ -31,7 +31,7 @@ function progressEvent(upload: Upload, chunk: ChunkFields, status: ProgressStatu
     total: upload.totalSize,
     remaining: upload.totalSize - received,
     status,
-    progress: upload.totalSize === 0 ? (status === 'started' ? 0 : 1) : Math.round((received / upload.totalSize) * 1000) / 1000,
+    progress: upload.totalSize === 0 ? (received === 0 && status === 'started' ? 0 : 1) : Math.round((received / upload.totalSize) * 1000) / 1000,
     chunk_extra: chunk.chunkExtra,
   };
   if (status === 'finished') event.finish_extra = chunk.finishExtra;
@@ -52,7 +52,7 @@ function defaultTempDirectory(context: ServiceContext): string {
  */
 export const uploadPath: PathServiceFactory<UploadService> = async (service, context) => {
   const rules = realmUriRules(context, service.realm);
-  const labels = { path: context.path };
+  const labels = { transport: context.listener.id, path: context.path };
   const uploadsGauge = context.metrics.gauge('junction_upload_uploads', 'Unfinished uploads of an upload path').bind(labels);
   const tempBytesGauge = context.metrics.gauge('junction_upload_temp_bytes', 'Bytes of unfinished uploads an upload path keeps in its temporary folder').bind(labels);
   const abandoned = context.metrics.counter('junction_upload_abandoned_total', 'Unfinished uploads removed after upload_timeout without a chunk').bind(labels);
@@ -79,9 +79,9 @@ export const uploadPath: PathServiceFactory<UploadService> = async (service, con
       uploadsGauge.set(uploads);
       tempBytesGauge.set(tempBytes);
     },
-    abandoned: (upload) => {
+    abandoned: (fileName) => {
       abandoned.inc();
-      log.info({ file: upload.fileName, chunks: upload.chunks.size, of: upload.totalChunks }, 'removed an upload that had no chunk for upload_timeout');
+      log.info({ file: fileName }, 'removed an upload that had no chunk for upload_timeout');
     },
   });
   try {
@@ -98,7 +98,7 @@ export const uploadPath: PathServiceFactory<UploadService> = async (service, con
   let inFlight = 0;
 
   /** Publishes one progress event and waits for the router's acknowledgement (or its refusal). */
-  async function publish(upload: Upload, chunk: ChunkFields, status: ProgressStatus): Promise<void> {
+  async function publish(upload: Upload, chunk: ChunkFields, status: ProgressStatus, received: number): Promise<void> {
     if (upload.progressTopic === undefined) return;
     const session = await bridge.get().catch((error: unknown) => {
       throw error instanceof Refusal ? new UploadRefusal(error.status, error.code, error.message) : error;
@@ -109,7 +109,7 @@ export const uploadPath: PathServiceFactory<UploadService> = async (service, con
       timer = setTimeout(() => reject(new UploadRefusal(504, 'no_answer', 'the router did not acknowledge the progress event')), acknowledgeWithinMs);
     });
     try {
-      await Promise.race([session.publishAcknowledgedNowOrLater(upload.progressTopic, [progressEvent(upload, chunk, status)], undefined, options), late]);
+      await Promise.race([session.publishAcknowledgedNowOrLater(upload.progressTopic, [progressEvent(upload, chunk, status, received)], undefined, options), late]);
     } catch (error) {
       if (error instanceof InternalCallError) {
         const reason = typeof error.args[0] === 'string' ? error.args[0] : error.uri;
@@ -122,9 +122,9 @@ export const uploadPath: PathServiceFactory<UploadService> = async (service, con
   }
 
   /** Events after the first: the chunk is stored whatever becomes of them, so a failure is logged and counted, not answered. */
-  async function publishAfterStoring(upload: Upload, chunk: ChunkFields, status: ProgressStatus): Promise<void> {
+  async function publishAfterStoring(upload: Upload, chunk: ChunkFields, status: ProgressStatus, received: number): Promise<void> {
     try {
-      await publish(upload, chunk, status);
+      await publish(upload, chunk, status, received);
     } catch (error) {
       eventsFailed.inc();
       log.warn({ file: upload.fileName, status, err: (error as Error).message }, 'a progress event of an upload was not published');
@@ -140,20 +140,23 @@ export const uploadPath: PathServiceFactory<UploadService> = async (service, con
     try {
       const { fields, bytes } = await form.content;
       const chunk = readChunkFields(fields, service, rules, context.config.maxNestingDepth);
-      const { upload, isNew } = store.begin(chunk);
+      const { upload, isNew } = await store.begin(chunk);
       try {
         // As Crossbar: "started" before the first chunk is kept. Its refusal refuses the upload.
-        if (isNew) await publish(upload, chunk, 'started');
+        if (isNew) await publish(upload, chunk, 'started', 0);
         await store.writeChunk(upload, chunk.chunkNumber, bytes);
         await form.done;
       } catch (error) {
-        store.forgetIfEmpty(upload);
+        if (isNew) await store.forgetIfEmpty(upload);
         throw error;
       }
-      if (upload.totalChunks > 1) await publishAfterStoring(upload, chunk, 'progress');
-      if (!store.claimFinished(upload)) return { outcome: 'stored', body: { chunk: chunk.chunkNumber, status: 'stored' } };
-      await store.finish(upload);
-      await publishAfterStoring(upload, chunk, 'finished');
+      const claimed = await store.claimFinished(upload);
+      if (upload.totalChunks > 1 && upload.progressTopic !== undefined) {
+        await publishAfterStoring(upload, chunk, 'progress', claimed === undefined ? await store.storedBytes(upload) : upload.totalSize);
+      }
+      if (claimed === undefined) return { outcome: 'stored', body: { chunk: chunk.chunkNumber, status: 'stored' } };
+      await store.finish(upload, claimed);
+      await publishAfterStoring(upload, chunk, 'finished', upload.totalSize);
       log.info({ file: upload.fileName, bytes: upload.totalSize }, 'upload finished');
       return { outcome: 'finished', body: { chunk: chunk.chunkNumber, status: 'finished' } };
     } catch (error) {
@@ -163,7 +166,7 @@ export const uploadPath: PathServiceFactory<UploadService> = async (service, con
   }
 
   /** The resumable.js test: is this chunk of this file stored? */
-  function testChunk(request: IncomingMessage): { status: number; outcome: string; body: Dict } {
+  async function testChunk(request: IncomingMessage): Promise<{ status: number; outcome: string; body: Dict }> {
     const query = new URL(request.url ?? '/', 'http://upload.invalid').searchParams;
     const names = service.formFields;
     const fileName = query.get(names.fileName);
@@ -172,7 +175,7 @@ export const uploadPath: PathServiceFactory<UploadService> = async (service, con
       throw new UploadRefusal(400, 'missing_field', `a chunk test names the file in "${names.fileName}" and the chunk in "${names.chunkNumber}"`);
     }
     const chunkNumber = Number(chunkText);
-    if (store.has(fileName, chunkNumber)) return { status: 200, outcome: 'present', body: { chunk: chunkNumber, status: 'present' } };
+    if (await store.has(fileName, chunkNumber)) return { status: 200, outcome: 'present', body: { chunk: chunkNumber, status: 'present' } };
     return { status: 404, outcome: 'absent', body: { chunk: chunkNumber, status: 'absent' } };
   }
 
@@ -211,7 +214,7 @@ export const uploadPath: PathServiceFactory<UploadService> = async (service, con
     inFlight++;
     try {
       if (request.method === 'GET') {
-        const tested = testChunk(request);
+        const tested = await testChunk(request);
         count(tested.outcome);
         return sendBridgeJson(response, tested.status, tested.body);
       }

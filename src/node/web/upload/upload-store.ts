@@ -1,29 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
+import { chmod, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../../../router/log.js';
 import { UploadRefusal, type ChunkFields } from './chunk-fields.js';
 
-/** One file being uploaded: its folder of chunks in the temporary folder, and what it was announced as. */
-export interface Upload {
-  readonly fileName: string;
-  readonly totalSize: number;
-  readonly totalChunks: number;
+/** What the first chunk of an upload said, kept in its folder for every process that takes its chunks. */
+interface UploadMeta {
+  totalSize: number;
+  totalChunks: number;
   /** Of the first chunk: later chunks cannot redirect the events of an upload that was authorized for these. */
-  readonly progressTopic: string | undefined;
-  readonly session: number | undefined;
-  /** Chunk number -> its bytes, for the chunks stored. */
-  readonly chunks: Map<number, number>;
-  /** Bytes of the stored chunks. */
-  bytes: number;
-  /** Chunks being written now: the upload is not abandoned while one is. */
-  writing: number;
-  /** Set once its last chunk is in: no more chunks are taken while it is put together. */
-  finishing: boolean;
-  timer: NodeJS.Timeout | undefined;
+  progressTopic?: string;
+  session?: number;
+}
+
+/** One file being uploaded: its folder of chunks in the temporary folder, and what it was announced as. */
+export interface Upload extends UploadMeta {
+  readonly fileName: string;
+  readonly folder: string;
 }
 
 export interface UploadStoreOptions {
@@ -35,98 +31,102 @@ export interface UploadStoreOptions {
   maxChunkSize: number;
   uploadTimeoutMs: number;
   log: Logger;
-  /** Told after every change of the unfinished uploads or their bytes (gauges). */
+  /** Told after every change of the uploads this process holds chunks of, or their bytes (gauges). */
   changed(uploads: number, tempBytes: number): void;
   /** An upload removed after upload_timeout without a chunk. */
-  abandoned(upload: Upload): void;
+  abandoned(fileName: string): void;
 }
 
-/** The names the store writes in an upload's folder: `chunk_<n>`, and hidden files while they are being written. */
-const chunkFile = /^chunk_[0-9]+$/;
-const partFile = /^\..*\.part$/;
+/** The names the store writes in an upload's folder: its chunks, what the first chunk said, and hidden files being written. */
+const chunkName = /^chunk_([0-9]+)$/;
+const metaName = '.upload.json';
+const partName = /^\..*\.part$/;
+/** Folders of the temporary folder being made (`.new-`) or being put together (`.finishing-`): never an upload's, whose names never start with a dot. */
+const workName = /^\.(new|finishing)-[0-9a-f]+$/;
+
+const hidden = (prefix: string) => `.${prefix}-${randomBytes(6).toString('hex')}`;
 
 /**
- * The unfinished uploads of one upload path: each a folder named after its file in the
- * temporary folder, holding its chunks until the last one is in; then the file is put together
- * in the destination folder under a hidden name and renamed to its own (so a watcher of that
- * folder never sees half a file). Bounded: uploads at once, bytes kept, chunk size, and time
- * without a chunk.
+ * The unfinished uploads of one upload path, kept on disk so that every process serving the path
+ * (`--workers`) sees the same ones: each is a folder named after its file in the temporary
+ * folder, holding what its first chunk said and its chunks. When a chunk completes it, the folder
+ * is claimed by an atomic rename (one process wins), the file is put together in the destination
+ * folder under a hidden name and renamed to its own (so a watcher of that folder never sees half a
+ * file). Bounded: uploads at once, bytes kept (per process), chunk size, and time without a chunk.
  */
 export class UploadStore {
-  private readonly uploads = new Map<string, Upload>();
+  /** Bytes this process stored, by upload: its share of max_temp_bytes. */
+  private readonly stored = new Map<string, number>();
   private tempBytes = 0;
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: UploadStoreOptions) {}
 
-  /** Checks the destination folder, creates the temporary one and removes uploads a previous run left there. */
+  /** Checks the destination folder, creates the temporary one, removes what earlier runs abandoned there, and sweeps it from now on. */
   async start(): Promise<void> {
     const destination = await stat(this.options.directory).catch(() => undefined);
     if (!destination?.isDirectory()) throw new Error(`the upload directory "${this.options.directory}" does not exist or is not a folder`);
     await mkdir(this.options.tempDirectory, { recursive: true });
-    for (const entry of await readdir(this.options.tempDirectory, { withFileTypes: true })) {
-      if (entry.isDirectory() && await this.holdsOnlyChunks(entry.name)) {
-        await rm(join(this.options.tempDirectory, entry.name), { recursive: true, force: true });
-        this.options.log.info({ file: entry.name }, 'removed an unfinished upload left by an earlier run');
-      }
-    }
+    await this.sweep();
+    // Half the timeout: an abandoned upload goes between one and one and a half timeouts after its last chunk.
+    this.sweeper = setInterval(() => {
+      this.sweep().catch((error: unknown) => this.options.log.warn({ err: (error as Error).message }, 'could not sweep the upload folder'));
+    }, Math.max(500, this.options.uploadTimeoutMs / 2));
+    this.sweeper.unref();
   }
 
   /** Whether a chunk is stored (the resumable.js test request). */
-  has(fileName: string, chunkNumber: number): boolean {
-    return this.uploads.get(fileName)?.chunks.has(chunkNumber) === true;
+  async has(fileName: string, chunkNumber: number): Promise<boolean> {
+    const found = await stat(join(this.options.tempDirectory, fileName, `chunk_${chunkNumber}`)).catch(() => undefined);
+    return found?.isFile() === true;
   }
 
   /**
-   * The upload a chunk belongs to, begun if it is the first (`isNew`). A chunk that disagrees
-   * with its upload's size or chunk count, or arrives while it is being finished, is a conflict.
+   * The upload a chunk belongs to, begun if it is the first (`isNew`, for one process only: the
+   * folder appears whole, with what the chunk said, by a rename). A chunk that disagrees with its
+   * upload's size or chunk count is a conflict.
    */
-  begin(fields: ChunkFields): { upload: Upload; isNew: boolean } {
-    const known = this.uploads.get(fields.fileName);
-    if (known) {
-      if (known.totalSize !== fields.totalSize || known.totalChunks !== fields.totalChunks) {
-        throw new UploadRefusal(409, 'upload_conflict',
-          `"${fields.fileName}" is being uploaded as ${known.totalSize} bytes in ${known.totalChunks} chunks; this chunk says ${fields.totalSize} bytes in ${fields.totalChunks}`);
+  async begin(fields: ChunkFields): Promise<{ upload: Upload; isNew: boolean }> {
+    const folder = join(this.options.tempDirectory, fields.fileName);
+    let meta = await readMeta(folder);
+    let isNew = false;
+    if (meta === undefined) {
+      const uploads = (await this.uploadFolders()).length;
+      if (uploads >= this.options.maxUploads) {
+        throw new UploadRefusal(429, 'too_many_uploads', `this path has ${this.options.maxUploads} unfinished uploads already (max_uploads); try again later`, { 'retry-after': '10' });
       }
-      if (known.finishing) throw new UploadRefusal(409, 'upload_conflict', `"${fields.fileName}" has all its chunks and is being finished`);
-      return { upload: known, isNew: false };
+      const fresh: UploadMeta = { totalSize: fields.totalSize, totalChunks: fields.totalChunks };
+      if (fields.progressTopic !== undefined) fresh.progressTopic = fields.progressTopic;
+      if (fields.session !== undefined) fresh.session = fields.session;
+      isNew = await this.create(folder, fresh);
+      meta = isNew ? fresh : await readMeta(folder);
+      if (meta === undefined) throw new UploadRefusal(409, 'upload_conflict', `the upload of "${fields.fileName}" ended while this chunk arrived; send it again`);
     }
-    if (this.uploads.size >= this.options.maxUploads) {
-      throw new UploadRefusal(429, 'too_many_uploads', `this path has ${this.options.maxUploads} unfinished uploads already (max_uploads); try again later`, { 'retry-after': '10' });
+    if (meta.totalSize !== fields.totalSize || meta.totalChunks !== fields.totalChunks) {
+      throw new UploadRefusal(409, 'upload_conflict',
+        `"${fields.fileName}" is being uploaded as ${meta.totalSize} bytes in ${meta.totalChunks} chunks; this chunk says ${fields.totalSize} bytes in ${fields.totalChunks}`);
     }
-    const upload: Upload = {
-      fileName: fields.fileName, totalSize: fields.totalSize, totalChunks: fields.totalChunks,
-      progressTopic: fields.progressTopic, session: fields.session,
-      chunks: new Map(), bytes: 0, writing: 0, finishing: false, timer: undefined,
-    };
-    this.uploads.set(upload.fileName, upload);
-    this.armTimer(upload);
-    this.report();
-    return { upload, isNew: true };
+    return { upload: { ...meta, fileName: fields.fileName, folder }, isNew };
   }
 
-  /** Drops an upload that never got a chunk (its first chunk was refused). */
-  forgetIfEmpty(upload: Upload): void {
-    if (upload.chunks.size > 0 || upload.writing > 0 || this.uploads.get(upload.fileName) !== upload) return;
-    clearTimeout(upload.timer);
-    this.uploads.delete(upload.fileName);
-    void rm(this.folderOf(upload), { recursive: true, force: true });
-    this.report();
+  /** Removes an upload that never got a chunk (its first chunk was refused). */
+  async forgetIfEmpty(upload: Upload): Promise<void> {
+    const entries = await readdir(upload.folder).catch(() => undefined);
+    if (entries === undefined || entries.some((name) => chunkName.test(name) || partName.test(name))) return;
+    await rm(upload.folder, { recursive: true, force: true });
   }
 
   /**
    * Stores one chunk from `content`, counting its bytes as they arrive: past max_chunk_size, past
-   * the file's total_size, or past max_temp_bytes for the whole path it is refused and nothing of
-   * it is kept. A chunk sent again replaces the one stored.
+   * the file's total_size, or past max_temp_bytes it is refused and nothing of it is kept. A chunk
+   * sent again replaces the one stored.
    */
   async writeChunk(upload: Upload, chunkNumber: number, content: Readable): Promise<number> {
-    upload.writing++;
-    const folder = this.folderOf(upload);
-    const part = join(folder, `.chunk_${chunkNumber}.${randomBytes(6).toString('hex')}.part`);
-    const otherChunks = upload.bytes - (upload.chunks.get(chunkNumber) ?? 0);
+    const part = join(upload.folder, `.chunk_${chunkNumber}.${randomBytes(6).toString('hex')}.part`);
     let received = 0;
     const counter = new Transform({
       transform: (piece: Buffer, _encoding, done) => {
-        const problem = this.tooMuch(upload, otherChunks, received + piece.length, chunkNumber, piece.length);
+        const problem = this.tooMuch(upload, chunkNumber, received + piece.length, piece.length);
         if (problem) return done(problem);
         received += piece.length;
         this.tempBytes += piece.length;
@@ -134,33 +134,35 @@ export class UploadStore {
       },
     });
     try {
-      await mkdir(folder, { recursive: true });
-      await pipeline(content, counter, createWriteStream(part));
-      if (this.uploads.get(upload.fileName) !== upload) throw new UploadRefusal(409, 'upload_conflict', `the upload of "${upload.fileName}" was removed while this chunk arrived`);
-      await rename(part, join(folder, `chunk_${chunkNumber}`));
+      await pipeline(content, counter, createWriteStream(part, { flags: 'wx' }));
+      await rename(part, join(upload.folder, `chunk_${chunkNumber}`));
     } catch (error) {
       this.tempBytes -= received;
       await unlink(part).catch(() => undefined);
-      throw error;
-    } finally {
-      upload.writing--;
       this.report();
+      // The folder went away meanwhile: the upload was finished or abandoned by another request.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new UploadRefusal(409, 'upload_conflict', `the upload of "${upload.fileName}" ended while this chunk arrived`);
+      throw error;
     }
-    const replaced = upload.chunks.get(chunkNumber) ?? 0;
-    this.tempBytes -= replaced;
-    upload.bytes += received - replaced;
-    upload.chunks.set(chunkNumber, received);
-    this.armTimer(upload);
+    this.stored.set(upload.fileName, (this.stored.get(upload.fileName) ?? 0) + received);
     this.report();
     return received;
   }
 
-  private tooMuch(upload: Upload, otherChunks: number, chunkBytes: number, chunkNumber: number, more: number): UploadRefusal | undefined {
+  /** Bytes of the chunks an upload has stored (by every process). */
+  async storedBytes(upload: Upload): Promise<number> {
+    const entries = await readdir(upload.folder).catch(() => [] as string[]);
+    let bytes = 0;
+    for (const name of entries) if (chunkName.test(name)) bytes += (await stat(join(upload.folder, name)).catch(() => undefined))?.size ?? 0;
+    return bytes;
+  }
+
+  private tooMuch(upload: Upload, chunkNumber: number, chunkBytes: number, more: number): UploadRefusal | undefined {
     if (chunkBytes > this.options.maxChunkSize) {
       return new UploadRefusal(413, 'chunk_too_large', `chunk ${chunkNumber} is larger than this path takes (max_chunk_size ${this.options.maxChunkSize} bytes)`);
     }
-    if (otherChunks + chunkBytes > upload.totalSize) {
-      return new UploadRefusal(400, 'size_mismatch', `the chunks of "${upload.fileName}" add up to more than its total size (${upload.totalSize} bytes)`);
+    if (chunkBytes > upload.totalSize) {
+      return new UploadRefusal(400, 'size_mismatch', `chunk ${chunkNumber} is larger than the whole of "${upload.fileName}" (${upload.totalSize} bytes)`);
     }
     if (this.tempBytes + more > this.options.maxTempBytes) {
       return new UploadRefusal(429, 'temp_space_full', `unfinished uploads on this path hold ${this.options.maxTempBytes} bytes already (max_temp_bytes); try again later`, { 'retry-after': '10' });
@@ -168,31 +170,41 @@ export class UploadStore {
     return undefined;
   }
 
-  /** Claims the upload for finishing if every chunk is in; only one request finishes it. */
-  claimFinished(upload: Upload): boolean {
-    if (upload.finishing || upload.chunks.size < upload.totalChunks || this.uploads.get(upload.fileName) !== upload) return false;
-    upload.finishing = true;
-    clearTimeout(upload.timer);
-    return true;
+  /**
+   * If every chunk is in, claims the upload for finishing: its folder is renamed away, so one
+   * request alone finishes it and later chunks start anew. Returns the claimed folder.
+   */
+  async claimFinished(upload: Upload): Promise<string | undefined> {
+    const entries = await readdir(upload.folder).catch(() => [] as string[]);
+    const chunks = new Set(entries.map((name) => chunkName.exec(name)?.[1]).filter((number) => number !== undefined).map(Number));
+    for (let number = 1; number <= upload.totalChunks; number++) if (!chunks.has(number)) return undefined;
+    const claimed = join(this.options.tempDirectory, hidden('finishing'));
+    try {
+      await rename(upload.folder, claimed);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    return claimed;
   }
 
   /**
    * Puts a claimed upload's chunks together in the destination folder under a hidden name, sets
    * its permissions, renames it to its file name (replacing a file of that name, as Crossbar
-   * does) and removes the upload. Chunks that add up to less than the total size fail it (400).
+   * does) and removes the chunks. Chunks that do not add up to the total size fail it (400).
    */
-  async finish(upload: Upload): Promise<void> {
+  async finish(upload: Upload, claimed: string): Promise<void> {
     const part = join(this.options.directory, `.${upload.fileName}.${randomBytes(6).toString('hex')}.part`);
     try {
-      if (upload.bytes !== upload.totalSize) {
-        throw new UploadRefusal(400, 'size_mismatch', `the chunks of "${upload.fileName}" add up to ${upload.bytes} bytes, not its total size (${upload.totalSize})`);
+      const chunks = Array.from({ length: upload.totalChunks }, (_, index) => join(claimed, `chunk_${index + 1}`));
+      let bytes = 0;
+      for (const chunk of chunks) bytes += (await stat(chunk)).size;
+      if (bytes !== upload.totalSize) {
+        throw new UploadRefusal(400, 'size_mismatch', `the chunks of "${upload.fileName}" add up to ${bytes} bytes, not its total size (${upload.totalSize}); send it again`);
       }
-      const folder = this.folderOf(upload);
       const output = createWriteStream(part, { flags: 'wx' });
       try {
-        for (let number = 1; number <= upload.totalChunks; number++) {
-          await pipeline(createReadStream(join(folder, `chunk_${number}`)), output, { end: false });
-        }
+        for (const chunk of chunks) await pipeline(createReadStream(chunk), output, { end: false });
       } finally {
         await new Promise<void>((resolve, reject) => output.end((error?: Error | null) => (error ? reject(error) : resolve())));
       }
@@ -202,46 +214,92 @@ export class UploadStore {
       await unlink(part).catch(() => undefined);
       throw error;
     } finally {
-      await this.remove(upload);
+      await rm(claimed, { recursive: true, force: true });
+      this.release(upload.fileName);
     }
   }
 
-  /** Forgets every timer (the path is closing); the files stay until the next start. */
+  /** Stops sweeping (the path is closing); the files stay for the next start, or another process. */
   close(): void {
-    for (const upload of this.uploads.values()) clearTimeout(upload.timer);
+    clearInterval(this.sweeper);
   }
 
-  private async remove(upload: Upload): Promise<void> {
-    if (this.uploads.get(upload.fileName) !== upload) return;
-    clearTimeout(upload.timer);
-    this.uploads.delete(upload.fileName);
-    this.tempBytes -= upload.bytes;
+  /**
+   * Removes the uploads with no chunk for upload_timeout (by their files' times, whichever process
+   * stored them), work folders a stopped process left, and forgets the bytes of uploads that are gone.
+   */
+  private async sweep(): Promise<void> {
+    const now = Date.now();
+    for (const entry of await readdir(this.options.tempDirectory, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const folder = join(this.options.tempDirectory, entry.name);
+      if (workName.test(entry.name)) {
+        // A rename sets a folder's ctime: a work folder that old belongs to no request.
+        const since = await stat(folder).then((found) => found.ctimeMs, () => now);
+        if (now - since > this.options.uploadTimeoutMs) await rm(folder, { recursive: true, force: true });
+        continue;
+      }
+      if (entry.name.startsWith('.')) continue;
+      const latest = await latestChange(folder);
+      if (latest === undefined || now - latest <= this.options.uploadTimeoutMs) continue;
+      await rm(folder, { recursive: true, force: true });
+      this.options.abandoned(entry.name);
+    }
+    for (const fileName of this.stored.keys()) {
+      if (await readMeta(join(this.options.tempDirectory, fileName)) === undefined) this.release(fileName);
+    }
+  }
+
+  /** Makes an upload's folder whole, with its meta, by a rename: false when another request made it first. */
+  private async create(folder: string, meta: UploadMeta): Promise<boolean> {
+    const staging = join(this.options.tempDirectory, hidden('new'));
+    await mkdir(staging);
+    try {
+      await writeFile(join(staging, metaName), JSON.stringify(meta));
+      await rename(staging, folder);
+      return true;
+    } catch (error) {
+      if (['EEXIST', 'ENOTEMPTY'].includes((error as NodeJS.ErrnoException).code ?? '')) return false;
+      throw error;
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+  }
+
+  private async uploadFolders(): Promise<Dirent[]> {
+    const entries = await readdir(this.options.tempDirectory, { withFileTypes: true });
+    return entries.filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'));
+  }
+
+  private release(fileName: string): void {
+    this.tempBytes -= this.stored.get(fileName) ?? 0;
+    this.stored.delete(fileName);
     this.report();
-    await rm(this.folderOf(upload), { recursive: true, force: true });
-  }
-
-  /** (Re)starts the clock of an upload without chunks; past upload_timeout it is removed, unless a chunk is arriving. */
-  private armTimer(upload: Upload): void {
-    clearTimeout(upload.timer);
-    upload.timer = setTimeout(() => {
-      if (upload.writing > 0) return this.armTimer(upload);
-      this.options.abandoned(upload);
-      this.remove(upload).catch((error: unknown) => this.options.log.warn({ file: upload.fileName, err: (error as Error).message }, 'could not remove an abandoned upload'));
-    }, this.options.uploadTimeoutMs);
-    upload.timer.unref();
-  }
-
-  private folderOf(upload: Upload): string {
-    return join(this.options.tempDirectory, upload.fileName);
-  }
-
-  /** Only folders that look like ours are removed: temp_directory may be a folder others use too. */
-  private async holdsOnlyChunks(name: string): Promise<boolean> {
-    const entries = await readdir(join(this.options.tempDirectory, name), { withFileTypes: true });
-    return entries.every((entry) => entry.isFile() && (chunkFile.test(entry.name) || partFile.test(entry.name)));
   }
 
   private report(): void {
-    this.options.changed(this.uploads.size, this.tempBytes);
+    this.options.changed(this.stored.size, this.tempBytes);
   }
+}
+
+async function readMeta(folder: string): Promise<UploadMeta | undefined> {
+  try {
+    return JSON.parse(await readFile(join(folder, metaName), 'utf8')) as UploadMeta;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * When an upload folder last changed: the newest time of its files (a chunk being written
+ * counts). Undefined for a folder that is not an upload's (temp_directory may be shared), which
+ * is left alone.
+ */
+async function latestChange(folder: string): Promise<number | undefined> {
+  const entries = await readdir(folder, { withFileTypes: true }).catch(() => undefined);
+  if (entries === undefined) return undefined;
+  if (!entries.every((entry) => entry.isFile() && (chunkName.test(entry.name) || partName.test(entry.name) || entry.name === metaName))) return undefined;
+  let latest = (await stat(folder).catch(() => undefined))?.mtimeMs ?? 0;
+  for (const entry of entries) latest = Math.max(latest, (await stat(join(folder, entry.name)).catch(() => undefined))?.mtimeMs ?? 0);
+  return latest;
 }
