@@ -53,6 +53,10 @@ async function fullConfig(redisUrl: string): Promise<object> {
             // Nothing listens on the discard port: the proxy's metrics exist before its first client.
             proxied: { type: 'websocket-reverseproxy', backend: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port: 9 } } },
             forwarded: { type: 'reverseproxy', host: '127.0.0.1', port: 9 },
+            upload: {
+              type: 'upload', realm: 'realm1', role: 'anonymous', directory: scratch,
+              form_fields: { file_name: 'name', mime_type: 'type', total_size: 'size', chunk_number: 'n', chunk_size: 'size1', total_chunks: 'count', content: 'file' },
+            },
           },
         },
         { type: 'rawsocket', endpoint: tcp },
