@@ -212,6 +212,11 @@ describe('upload path', { timeout: 60_000 }, () => {
     const test = await fetch(`${base}/upload?resumableFilename=a.bin`);
     assert.equal(test.status, 400);
     assert.match(((await test.json()) as { message: string }).message, /resumableChunkNumber/);
+    for (const [query, error] of [['resumableFilename=..%2Fdata&resumableChunkNumber=1', 'invalid_file_name'], ['resumableFilename=a.bin&resumableChunkNumber=x', 'invalid_field']]) {
+      const refused = await fetch(`${base}/upload?${query}`);
+      assert.equal(refused.status, 400);
+      assert.equal(((await refused.json()) as { error: string }).error, error);
+    }
   });
 
   it('removes an upload with no chunk for upload_timeout, and holds to max_uploads until then', async () => {

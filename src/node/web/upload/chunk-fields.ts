@@ -58,12 +58,17 @@ function required(fields: ReadonlyMap<string, string>, name: string): string {
   return value;
 }
 
+/** A whole number of at least `min` written in decimal digits, or undefined. */
+export function wholeNumber(text: string, min: number): number | undefined {
+  const value = Number(text);
+  return integerText.test(text) && value >= min && value <= Number.MAX_SAFE_INTEGER ? value : undefined;
+}
+
 function integer(fields: ReadonlyMap<string, string>, name: string, min: number): number {
   const text = required(fields, name);
-  if (!integerText.test(text) || Number(text) < min || Number(text) > Number.MAX_SAFE_INTEGER) {
-    throw new UploadRefusal(400, 'invalid_field', `the "${name}" field must be an integer >= ${min}, not ${quote(text)}`);
-  }
-  return Number(text);
+  const value = wholeNumber(text, min);
+  if (value === undefined) throw new UploadRefusal(400, 'invalid_field', `the "${name}" field must be an integer >= ${min}, not ${quote(text)}`);
+  return value;
 }
 
 function jsonObject(fields: ReadonlyMap<string, string>, name: string | undefined, maxNestingDepth: number): Dict {

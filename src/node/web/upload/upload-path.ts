@@ -12,7 +12,7 @@ import { realmUriRules } from '../http-bridge/bridge-service.js';
 import { Refusal, sendBridgeJson } from '../http-bridge/refusal.js';
 import type { PathHandler } from '../listener.js';
 import type { PathServiceFactory, ServiceContext } from '../service-context.js';
-import { readChunkFields, UploadRefusal, type ChunkFields } from './chunk-fields.js';
+import { checkFileName, readChunkFields, UploadRefusal, wholeNumber, type ChunkFields } from './chunk-fields.js';
 import { chunkFormLimits, FormAborted, readChunkForm } from './chunk-form.js';
 import { UploadStore, type Upload } from './upload-store.js';
 
@@ -174,8 +174,12 @@ export const uploadPath: PathServiceFactory<UploadService> = async (service, con
     if (fileName === null || chunkText === null) {
       throw new UploadRefusal(400, 'missing_field', `a chunk test names the file in "${names.fileName}" and the chunk in "${names.chunkNumber}"`);
     }
-    const chunkNumber = Number(chunkText);
-    if (await store.has(fileName, chunkNumber)) return { status: 200, outcome: 'present', body: { chunk: chunkNumber, status: 'present' } };
+    const chunkNumber = wholeNumber(chunkText, 1);
+    if (chunkNumber === undefined) {
+      throw new UploadRefusal(400, 'invalid_field', `the "${names.chunkNumber}" parameter must be an integer >= 1`);
+    }
+    // The same name rules as a chunk's: a test never looks outside the temporary folder.
+    if (await store.has(checkFileName(fileName), chunkNumber)) return { status: 200, outcome: 'present', body: { chunk: chunkNumber, status: 'present' } };
     return { status: 404, outcome: 'absent', body: { chunk: chunkNumber, status: 'absent' } };
   }
 
