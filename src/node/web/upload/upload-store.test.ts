@@ -112,6 +112,19 @@ describe('upload store', () => {
     assert.equal(await readFile(join(directory, 'shared.bin'), 'utf8'), 'abcdef');
   });
 
+  it("forgets near max_temp_bytes the bytes of an upload another process finished", async () => {
+    const one = await started({ maxTempBytes: 10, maxChunkSize: 8 });
+    const two = await started({ maxTempBytes: 10, maxChunkSize: 8 });
+    const shared = (await one.begin(chunkOf('shared.bin', 6, 2))).upload;
+    await one.writeChunk(shared, 1, bytes('abc'));
+    await two.writeChunk((await two.begin(chunkOf('shared.bin', 6, 2))).upload, 2, bytes('def'));
+    const claimed = await two.claimFinished(shared);
+    assert.ok(claimed);
+    await two.finish(shared, claimed);
+    const next = (await one.begin(chunkOf('next.bin', 8, 1))).upload;
+    assert.equal(await one.writeChunk(next, 1, bytes(8)), 8);
+  });
+
   it('removes uploads with no chunk for upload_timeout, at start and while running, but not young ones nor folders of others', async () => {
     const old = Date.now() / 1000 - 3600;
     await mkdir(join(tempDirectory, 'left.bin'), { recursive: true });

@@ -122,6 +122,8 @@ export class UploadStore {
    * sent again replaces the one stored.
    */
   async writeChunk(upload: Upload, chunkNumber: number, content: Readable): Promise<number> {
+    // Near the limit, first forget the bytes of uploads another process finished meanwhile.
+    if (this.tempBytes + this.options.maxChunkSize > this.options.maxTempBytes) await this.forgetEnded();
     const part = join(upload.folder, `.chunk_${chunkNumber}.${randomBytes(6).toString('hex')}.part`);
     let received = 0;
     const counter = new Transform({
@@ -245,7 +247,12 @@ export class UploadStore {
       await rm(folder, { recursive: true, force: true });
       this.options.abandoned(entry.name);
     }
-    for (const fileName of this.stored.keys()) {
+    await this.forgetEnded();
+  }
+
+  /** Releases the bytes this process stored for uploads that are gone (finished or removed by any process). */
+  private async forgetEnded(): Promise<void> {
+    for (const fileName of [...this.stored.keys()]) {
       if (await readMeta(join(this.options.tempDirectory, fileName)) === undefined) this.release(fileName);
     }
   }
