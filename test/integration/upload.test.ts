@@ -8,10 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fetch, FormData } from 'undici';
-import { connect, type Session } from '../../src/client/index.js';
+import { connect as connectClient, type Session } from '../../src/client/index.js';
 import { loadDocument } from '../../src/config/test-support.js';
 import { startTestNode } from '../support/node.js';
 import { waitFor } from '../support/wait.js';
@@ -63,8 +64,8 @@ let watcher: Session;
 let other: Session;
 
 before(async () => {
-  watcher = await connect({ url: node.url, realm: 'realm1', reconnect: false });
-  other = await connect({ url: node.url, realm: 'realm1', reconnect: false });
+  watcher = await connectClient({ url: node.url, realm: 'realm1', reconnect: false });
+  other = await connectClient({ url: node.url, realm: 'realm1', reconnect: false });
 });
 
 after(async () => {
@@ -217,6 +218,33 @@ describe('upload path', { timeout: 60_000 }, () => {
       assert.equal(refused.status, 400);
       assert.equal(((await refused.json()) as { error: string }).error, error);
     }
+  });
+
+  it('refuses forms past their bounds, and keeps nothing of a chunk whose client left', async () => {
+    const file = randomBytes(2000);
+    const long = await sendChunk({ name: 'form.bin', file, number: 1, count: 2, fields: { chunk_extra: `{"a":"${'x'.repeat(70_000)}"}` } });
+    assert.deepEqual([long.status, long.body.error], [413, 'field_too_large']);
+    const many = await sendChunk({ name: 'form.bin', file, number: 1, count: 2, fields: Object.fromEntries(Array.from({ length: 40 }, (_, index) => [`extra${index}`, 'x'])) });
+    assert.deepEqual([many.status, many.body.error], [413, 'form_too_large']);
+    const form = new FormData();
+    form.append('attachment', new Blob(['x']), 'form.bin');
+    const other = await fetch(`${base}/upload`, { method: 'POST', body: form });
+    assert.deepEqual([other.status, ((await other.json()) as { error: string }).error], [400, 'unexpected_file']);
+
+    // Half a chunk, then the connection is dropped.
+    const boundary = 'junction-test-boundary';
+    const head = ['resumableFilename', 'form.bin', 'resumableTotalSize', '2000', 'resumableTotalChunks', '2', 'resumableChunkNumber', '1', 'resumableChunkSize', '1000']
+      .reduce((text, value, index, all) => (index % 2 === 0 ? `${text}--${boundary}\r\ncontent-disposition: form-data; name="${value}"\r\n\r\n${all[index + 1]}\r\n` : text), '')
+      + `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="form.bin"\r\ncontent-type: application/octet-stream\r\n\r\n`;
+    const gone = metric('junction_upload_requests_total', '/upload', 'outcome="client_gone"');
+    const socket = connect(node.ports.get('test')!, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.write(`POST /upload HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: multipart/form-data; boundary=${boundary}\r\ncontent-length: ${head.length + 1000 + 100}\r\n\r\n${head}`);
+    socket.write(randomBytes(500));
+    await waitFor(() => existsSync(join(temp, 'form.bin')), 'the upload begun');
+    socket.destroy();
+    await waitFor(() => metric('junction_upload_requests_total', '/upload', 'outcome="client_gone"') === gone + 1, 'the client counted as gone');
+    assert.ok(!existsSync(join(temp, 'form.bin')), 'an upload whose first chunk was not kept is removed');
   });
 
   it('removes an upload with no chunk for upload_timeout, and holds to max_uploads until then', async () => {

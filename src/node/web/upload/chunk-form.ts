@@ -57,8 +57,6 @@ export function readChunkForm(request: IncomingMessage, contentField: string, ma
     request.unpipe(parser);
     parser.destroy();
     // A content part being stored must fail too, or its pipeline would wait for bytes that never come.
-    // Not yet piped anywhere (refused before it was read), it has no listener of its own for that error.
-    bytesOfContent?.once('error', () => undefined);
     bytesOfContent?.destroy(error);
   };
 
@@ -69,6 +67,9 @@ export function readChunkForm(request: IncomingMessage, contentField: string, ma
     if (!fields.has(name)) fields.set(name, value);
   });
   parser.on('file', (name, bytes) => {
+    // A part's failures reach the request through the pipeline that stores it, or through `fail`;
+    // the parser may still report a cut-off form on a part nobody reads any more.
+    bytes.on('error', () => undefined);
     if (name !== contentField) {
       bytes.resume();
       return fail(new UploadRefusal(400, 'unexpected_file', `the form part ${JSON.stringify(name.slice(0, 100))} is a file; a chunk's bytes go in "${contentField}"`));
