@@ -206,6 +206,9 @@ describe('upload path', { timeout: 60_000 }, () => {
     const plain = await fetch(`${base}/upload`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     assert.equal(plain.status, 415);
     assert.equal(((await plain.json()) as { error: string }).error, 'unsupported_content_type');
+    const urlencoded = await fetch(`${base}/upload`, { method: 'POST', body: new URLSearchParams({ resumableFilename: 'a.bin' }) });
+    assert.equal(urlencoded.status, 415);
+    await urlencoded.arrayBuffer();
     const put = await fetch(`${base}/upload`, { method: 'PUT', body: 'x' });
     assert.equal(put.status, 405);
     assert.equal(put.headers.get('allow'), 'GET, POST');

@@ -31,6 +31,8 @@ export class FormAborted extends Error {
 export function readChunkForm(request: IncomingMessage, contentField: string, maxChunkSize: number): ChunkForm {
   let parser: busboy.Busboy;
   try {
+    // busboy also reads url-encoded forms, which cannot carry a file part.
+    if (!/^multipart\/form-data\s*;/i.test(request.headers['content-type'] ?? '')) throw new Error(`not ${JSON.stringify(request.headers['content-type'] ?? '(none)')}`);
     parser = busboy({
       headers: request.headers,
       limits: { fieldSize: chunkFormLimits.fieldBytes, fields: chunkFormLimits.fields, parts: chunkFormLimits.parts, files: 1, fileSize: maxChunkSize + 1 },
