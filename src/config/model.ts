@@ -323,7 +323,8 @@ export type PathService =
   | WebSocketProxyService
   | ReverseProxyService
   | WsgiService
-  | CgiService;
+  | CgiService
+  | UploadService;
 
 /** Files from a directory. Serves this path and everything below it. */
 export interface StaticService {
@@ -425,6 +426,50 @@ export interface WorkerPython {
   env: { inherit: boolean | string[]; vars: Record<string, string> };
   /** Absolute: the config folder. */
   workdir: string;
+}
+
+/** The form field names an upload path reads (Crossbar's `form_fields`); the optional ones absent when not configured. */
+export interface UploadFormFields {
+  fileName: string;
+  mimeType: string;
+  totalSize: string;
+  chunkNumber: string;
+  chunkSize: string;
+  totalChunks: string;
+  content: string;
+  onProgress?: string;
+  session?: string;
+  chunkExtra?: string;
+  finishExtra?: string;
+}
+
+/**
+ * Chunked file uploads (Crossbar's `upload`, the resumable.js protocol): chunks gathered in
+ * `tempDirectory`, the finished file moved into `directory`, progress published as `role` in `realm`.
+ */
+export interface UploadService {
+  type: 'upload';
+  realm: string;
+  role: string;
+  /** Absolute; must exist. */
+  directory: string;
+  /** Absolute; created when missing. Absent: a folder of this path's own in the node's data folder. */
+  tempDirectory?: string;
+  formFields: UploadFormFields;
+  /** Largest file, bytes (Crossbar's max_file_size). */
+  maxFileSize: number;
+  /** Extensions with their dot; absent: any. */
+  fileTypes?: string[];
+  /** Mode of a finished file (Crossbar's octal file_permissions); absent: the umask's. */
+  fileMode?: number;
+  /** Junction's bounds: the largest chunk, chunks per file, unfinished uploads, their bytes on disk, requests at once. */
+  maxChunkSize: number;
+  maxChunks: number;
+  maxUploads: number;
+  maxTempBytes: number;
+  /** An unfinished upload with no chunk for this long is removed, ms. */
+  uploadTimeoutMs: number;
+  maxRequestsInFlight: number;
 }
 
 /** JSON facts about the node: version, uptime, realms with session counts. Never secrets. */

@@ -11,6 +11,7 @@ import type {
   PathService,
   SseService,
   StaticService,
+  UploadService,
   WebhookService,
   WebSocketOptions,
   WebSocketService,
@@ -27,6 +28,7 @@ import type { ConfigPath } from './problems.js';
 import { defaultPostBodyLimit, defaultTimestampDeltaLimit, type CallerServiceFile, type PublisherServiceFile, type WebhookServiceFile } from './schema-http-bridge.js';
 import { longPollDefaults, type LongPollServiceFile, type SseServiceFile } from './schema-http-transports.js';
 import type { PathServiceFile } from './schema-web-services.js';
+import type { UploadServiceFile } from './schema-upload.js';
 import { offeredSerializers, websocketService, type WebSocketSettingsFile } from './schema-websocket.js';
 import { joinWebPath } from './web-paths.js';
 
@@ -121,7 +123,39 @@ function pathServiceConfig(service: Exclude<PathServiceFile, { type: 'path' }>, 
           maxRequestBodyBytes: service.options.max_request_body_bytes, maxResponseHeaderBytes: service.options.max_response_header_bytes,
         },
       };
+    case 'upload':
+    case 'fileupload':
+      return uploadConfig(service, context);
   }
+}
+
+function uploadConfig(service: UploadServiceFile, context: NormalizeContext): UploadService {
+  const fields = service.form_fields;
+  const options = service.options;
+  return {
+    type: 'upload',
+    realm: service.realm,
+    role: service.role,
+    directory: fromConfigDir(context, service.directory),
+    ...(service.temp_directory === undefined ? {} : { tempDirectory: fromConfigDir(context, service.temp_directory) }),
+    formFields: {
+      fileName: fields.file_name, mimeType: fields.mime_type, totalSize: fields.total_size, chunkNumber: fields.chunk_number,
+      chunkSize: fields.chunk_size, totalChunks: fields.total_chunks, content: fields.content,
+      ...(fields.on_progress === undefined ? {} : { onProgress: fields.on_progress }),
+      ...(fields.session === undefined ? {} : { session: fields.session }),
+      ...(fields.chunk_extra === undefined ? {} : { chunkExtra: fields.chunk_extra }),
+      ...(fields.finish_extra === undefined ? {} : { finishExtra: fields.finish_extra }),
+    },
+    maxFileSize: options.max_file_size,
+    ...(options.file_types === undefined ? {} : { fileTypes: [...options.file_types] }),
+    ...(options.file_permissions === undefined ? {} : { fileMode: parseInt(options.file_permissions, 8) }),
+    maxChunkSize: options.max_chunk_size,
+    maxChunks: options.max_chunks,
+    maxUploads: options.max_uploads,
+    maxTempBytes: options.max_temp_bytes,
+    uploadTimeoutMs: options.upload_timeout,
+    maxRequestsInFlight: options.max_requests_in_flight,
+  };
 }
 
 function forwardLimits(options: ReverseProxyServiceFile['options']): ForwardLimits {

@@ -23,6 +23,7 @@ import {
   unsupported,
 } from './schema-parts.js';
 import { mqttPathService } from './schema-mqtt.js';
+import { fileUploadService, uploadService } from './schema-upload.js';
 import { websocketService } from './schema-websocket.js';
 import { websocketProxyService } from './schema-websocket-proxy.js';
 
@@ -135,6 +136,8 @@ const leafServices = [
   reverseProxyService,
   wsgiService,
   cgiService,
+  uploadService,
+  fileUploadService,
 ] as const;
 
 export type LeafPathServiceFile = z.output<(typeof leafServices)[number]>;
@@ -167,8 +170,6 @@ const behindProxy = 'serve it from your app or web server behind the same revers
  */
 const otherCrossbarPathServices = new Map<string, string | undefined>([
   ['resource', behindProxy],
-  ['upload', behindProxy],
-  ['fileupload', behindProxy],
   ['archive', 'unpack the archive into a folder and serve it with a "static" path'],
   ['wap', behindProxy],
   ['rpc', undefined],

@@ -1,6 +1,6 @@
 /**
  * Cross-checks of a listener's path services: after nested `path` services are flattened, no two
- * services share a URL path; realms and roles named by bridge and SSE services exist; realms named
+ * services share a URL path; realms and roles named by bridge, upload and SSE services exist; realms named
  * by authentication exist.
  */
 
@@ -38,7 +38,9 @@ function checkService(service: Record<string, unknown>, path: ConfigPath, refs: 
   switch (service.type) {
     case 'publisher':
     case 'caller':
-    case 'webhook': {
+    case 'webhook':
+    case 'upload':
+    case 'fileupload': {
       const realm = refs.realm(service.realm, [...path, 'realm']);
       if (realm === undefined) return;
       refs.role(service.realm, service.role, [...path, 'role']);

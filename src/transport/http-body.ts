@@ -101,7 +101,7 @@ class BodyReader {
 }
 
 /** Reads the rest of a refused body and drops it; past `limit` bytes (counting `already`) the connection is destroyed. */
-function discardRest(request: IncomingMessage, already: number, limit: number): void {
+export function discardRest(request: IncomingMessage, already: number, limit: number): void {
   let discarded = already;
   const check = (): void => {
     if (discarded > limit) request.socket.destroy();

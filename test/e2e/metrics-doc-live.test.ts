@@ -54,6 +54,10 @@ async function fullConfig(redisUrl: string): Promise<object> {
             proxied: { type: 'websocket-reverseproxy', backend: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port: 9 } } },
             forwarded: { type: 'reverseproxy', host: '127.0.0.1', port: 9 },
             scripts: { type: 'cgi', directory: scratch, processor: '/usr/bin/python3' },
+            upload: {
+              type: 'upload', realm: 'realm1', role: 'anonymous', directory: scratch,
+              form_fields: { file_name: 'name', mime_type: 'type', total_size: 'size', chunk_number: 'n', chunk_size: 'size1', total_chunks: 'count', content: 'file' },
+            },
           },
         },
         { type: 'rawsocket', endpoint: tcp },

@@ -15,6 +15,7 @@ import { redirectPath } from './redirect.js';
 import { reverseProxyPath } from './reverseproxy-path.js';
 import { ssePath } from './sse-path.js';
 import { staticPath } from './static.js';
+import { uploadPath } from './upload/upload-path.js';
 import { websocketPath } from './websocket-path.js';
 import { websocketProxyPath } from './websocket-proxy-path.js';
 import { wsgiPath } from './wsgi-path.js';
@@ -41,6 +42,7 @@ const factories: Factories = {
   reverseproxy: reverseProxyPath,
   wsgi: wsgiPath,
   cgi: cgiPath,
+  upload: uploadPath,
 };
 
 /** Builds the handler for one path of a web transport. */
