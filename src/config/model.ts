@@ -322,13 +322,14 @@ export type PathService =
   | MqttPathService
   | WebSocketProxyService
   | ReverseProxyService
-  | WsgiService;
+  | WsgiService
+  | ResourceService;
 
 /** Files from a directory. Serves this path and everything below it. */
 export interface StaticService {
   type: 'static';
-  /** Absolute (resolved against the config folder). */
-  directory: string;
+  /** Absolute (resolved against the config folder); or a Python package's resource folder, found at start. */
+  directory: string | PackageResource;
   /** File served for a directory request (Crossbar's `options.default_file`). */
   defaultFile: string;
   /** List a directory that has no default file. */
@@ -389,7 +390,30 @@ export interface WsgiService {
   options: ForwardLimits;
 }
 
-/** A worker's Python process settings (a router worker's, for its wsgi paths). */
+/**
+ * A Twisted Web resource class (Crossbar's `resource` path) run by Junction's Python web host
+ * (python/junction_web.py); this path and below it are forwarded to it.
+ */
+export interface ResourceService {
+  type: 'resource';
+  /** "module.Class", found on the router worker's pythonpath. */
+  classname: string;
+  /** The class's one argument, as Crossbar passes it (`extra`, else {}). */
+  extra: unknown;
+  /** The router worker's Python settings. */
+  python: WorkerPython;
+  options: ForwardLimits;
+}
+
+/** A folder shipped inside a Python package (a static path's `package` and `resource`), found with the router worker's Python. */
+export interface PackageResource {
+  package: string;
+  /** Relative, "/"-separated: "web" or "static/site". */
+  resource: string;
+  python: WorkerPython;
+}
+
+/** A worker's Python process settings (a router worker's, for its wsgi, resource and package static paths). */
 export interface WorkerPython {
   /** The worker in the file ("workers[0]"), for messages naming its keys. */
   at: string;

@@ -73,7 +73,9 @@ function pathServiceConfig(service: Exclude<PathServiceFile, { type: 'path' }>, 
     case 'websocket':
       return websocketConfig(service, at, context);
     case 'static':
-      return staticConfig(service.directory!, service.options, context);
+      return staticConfig(service.directory === undefined
+        ? { package: service.package!, resource: service.resource!, python: context.python }
+        : fromConfigDir(context, service.directory), service.options);
     case 'json':
       return {
         type: 'json',
@@ -113,6 +115,9 @@ function pathServiceConfig(service: Exclude<PathServiceFile, { type: 'path' }>, 
         python: context.python,
         options: forwardLimits(service.options),
       };
+    case 'resource':
+      // As Crossbar: the class gets {} when the path has no `extra`.
+      return { type: 'resource', classname: service.classname, extra: service.extra === undefined ? {} : service.extra, python: context.python, options: forwardLimits(service.options) };
   }
 }
 
@@ -164,14 +169,10 @@ export function compressionEnabled(compression: SharedWebSocketOptionsFile['comp
   return typeof compression === 'boolean' ? compression : compression.deflate !== undefined;
 }
 
-function staticConfig(
-  directory: string,
-  options: Extract<PathServiceFile, { type: 'static' }>['options'],
-  context: NormalizeContext,
-): StaticService {
+function staticConfig(directory: StaticService['directory'], options: Extract<PathServiceFile, { type: 'static' }>['options']): StaticService {
   return {
     type: 'static',
-    directory: fromConfigDir(context, directory),
+    directory,
     defaultFile: options.default_file,
     directoryListing: options.enable_directory_listing,
     // Crossbar's null sends no caching headers; "do not cache" is the closest safe reading.

@@ -7,7 +7,7 @@ import * as z from 'zod';
 import type { Ignored } from './notices.js';
 import { callerService, publisherService, webhookService } from './schema-http-bridge.js';
 import { consoleService } from './schema-console.js';
-import { reverseProxyService, wsgiService } from './schema-http-forward.js';
+import { pythonModuleName, resourceService, reverseProxyService, wsgiService } from './schema-http-forward.js';
 import { longPollService, sseService } from './schema-http-transports.js';
 import {
   ignored,
@@ -19,7 +19,6 @@ import {
   trustedProxies,
   allowedHosts,
   typeError,
-  unsupported,
 } from './schema-parts.js';
 import { mqttPathService } from './schema-mqtt.js';
 import { websocketService } from './schema-websocket.js';
@@ -52,19 +51,28 @@ export const staticService = z
   .strictObject({
     type: z.literal('static'),
     id: pathServiceId,
-    directory: nonEmptyString.optional().describe('Folder to serve (relative paths: from the config file folder). Required.'),
-    package: unsupported('serving a Python package resource (package)', 'give a "directory"'),
-    resource: unsupported('serving a Python package resource (resource)', 'give a "directory"'),
+    directory: nonEmptyString.optional().describe('Folder to serve (relative paths: from the config file folder). Required, unless package and resource are given.'),
+    package: pythonModuleName('"package"', '"mysite" or "mysite.web"').optional()
+      .describe('A Python package, found on the router worker\'s options.pythonpath, that ships the files (with resource, instead of directory).'),
+    resource: nonEmptyString
+      .refine((resource) => !resource.startsWith('/') && !resource.split(/[/\\]/).includes('..'), { error: 'a folder inside the package (relative, without "..")' })
+      .optional()
+      .describe('The folder inside package to serve, like "web" or "static/site".'),
     options: staticOptions.prefault({}),
   })
   .superRefine((service, ctx) => {
-    // Crossbar's package/resource form already has its own message; a plain omission gets this one.
-    const raw = service as { package?: unknown; resource?: unknown };
-    if (service.directory === undefined && raw.package === undefined && raw.resource === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'missing: "directory", the folder to serve', path: ['directory'], params: { code: 'config.missing' } });
+    const missing = (key: string, message: string) => ctx.addIssue({ code: 'custom', message, path: [key], params: { code: 'config.missing' } });
+    if (service.directory !== undefined && (service.package !== undefined || service.resource !== undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'give either "directory" or "package" and "resource", not both', path: [service.package === undefined ? 'resource' : 'package'] });
+    } else if (service.package !== undefined && service.resource === undefined) {
+      missing('resource', 'missing: "resource", the folder inside the package to serve');
+    } else if (service.resource !== undefined && service.package === undefined) {
+      missing('package', 'missing: "package", the Python package that ships the resource');
+    } else if (service.directory === undefined && service.package === undefined) {
+      missing('directory', 'missing: "directory", the folder to serve (or "package" and "resource")');
     }
   })
-  .describe('Files from a directory, on this path and below it.');
+  .describe('Files from a directory, or from a folder shipped inside a Python package, on this path and below it.');
 
 export const jsonService = z
   .strictObject({
@@ -133,6 +141,7 @@ const leafServices = [
   websocketProxyService,
   reverseProxyService,
   wsgiService,
+  resourceService,
 ] as const;
 
 export type LeafPathServiceFile = z.output<(typeof leafServices)[number]>;
@@ -164,7 +173,6 @@ const behindProxy = 'serve it from your app or web server behind the same revers
  * with what to do instead where there is a usual answer.
  */
 const otherCrossbarPathServices = new Map<string, string | undefined>([
-  ['resource', behindProxy],
   ['cgi', 'a "process" component runs a program for each WAMP call (docs/rest-procedures.md); or ' + behindProxy],
   ['upload', behindProxy],
   ['fileupload', behindProxy],

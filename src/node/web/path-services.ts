@@ -10,13 +10,13 @@ import { longpollPath } from './longpoll-path.js';
 import { metricsPath } from './metrics-path.js';
 import { mqttPath } from './mqtt-path.js';
 import { nodeInfoPath } from './nodeinfo.js';
+import { pythonAppPath } from './python-app-path.js';
 import { redirectPath } from './redirect.js';
 import { reverseProxyPath } from './reverseproxy-path.js';
 import { ssePath } from './sse-path.js';
 import { staticPath } from './static.js';
 import { websocketPath } from './websocket-path.js';
 import { websocketProxyPath } from './websocket-proxy-path.js';
-import { wsgiPath } from './wsgi-path.js';
 
 type Factories = { [Type in PathService['type']]?: PathServiceFactory<Extract<PathService, { type: Type }>> };
 
@@ -38,7 +38,8 @@ const factories: Factories = {
   console: consolePath,
   'websocket-reverseproxy': websocketProxyPath,
   reverseproxy: reverseProxyPath,
-  wsgi: wsgiPath,
+  wsgi: pythonAppPath,
+  resource: pythonAppPath,
 };
 
 /** Builds the handler for one path of a web transport. */
