@@ -83,7 +83,7 @@ export const resourceService = z
     classname: requiredText('"classname", the Twisted Web resource class (like "mysite.web.Hello")')
       .refine((name) => name.includes('.') && isDottedPythonName(name), { error: 'expected a module and a class, like "mysite.web.Hello"' })
       .describe('The Twisted Web resource class, as module.Class, found on the router worker\'s options.pythonpath (required).'),
-    extra: z.unknown().describe('Passed to the class as its one argument, as Crossbar does (default {}).'),
+    extra: z.unknown().optional().describe('Passed to the class as its one argument, as Crossbar does (default {}).'),
     options: forwardOptions,
   })
   .describe('A Twisted Web resource class, run by the router worker\'s Python, on this path and below it.');
