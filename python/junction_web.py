@@ -1,4 +1,4 @@
-"""Junction's Python web host: runs the app of a `wsgi` or `resource` path as Crossbar's router worker runs it.
+"""Junction's Python web host: runs the app of a `wsgi`, `resource` or `wap` path as Crossbar's router worker does.
 
 Junction starts this script with the router worker's Python and writes on its stdin one JSON
 object, with the app as one of:
@@ -7,19 +7,25 @@ object, with the app as one of:
 
     APP: {"kind": "wsgi", "module": "app", "object": "app", "minthreads": 0, "maxthreads": 20}
       or {"kind": "resource", "classname": "mypkg.web.Hello", "extra": {...}}
+      or {"kind": "templates", "folder": "/abs/templates", "sandbox": true, "templates": ["page.html", ...],
+          "max_output_bytes": 1048576}
 
 It puts pythonpath first on sys.path, imports the app, and serves it over HTTP on the Unix socket
 (only Junction connects to it) with Twisted Web. A WSGI app runs in Twisted's WSGIResource with a
 thread pool of minthreads..maxthreads, as Crossbar does (webservice/wsgi.py); a resource class is
 called with `extra` (an empty dict without one) and the resource it makes is served, as Crossbar's
-`resource` service does (webservice/base.py). The app sits at `mount`, so it sees the same
+`resource` service does (webservice/base.py). A wap path's templates are loaded into a Jinja2
+environment (sandboxed unless told not to; autoescaped), as Crossbar's wap service does
+(webservice/wap.py), and served as one resource: POST {"template": name, "context": {...}} answers
+the rendered page, rendered in a thread and cut off past max_output_bytes (500 with the reason
+as text). Junction routes the request and makes the WAMP call itself. The app sits at `mount`, so it sees the same
 SCRIPT_NAME and PATH_INFO (a resource: the same request path) as under Crossbar. Junction
 forwards each request with X-Real-IP, X-Forwarded-Proto and X-Forwarded-Port, which become
 REMOTE_ADDR (getClientAddress), wsgi.url_scheme (isSecure) and SERVER_PORT (getHost); the Host
 header is the client's. It stops on SIGTERM once the responses in progress
 are done, and by itself within a second when Junction is gone (its parent process changed),
 however far a stop got. Problems are printed on stderr as one line each, and the exit code says
-what failed (2: the input, 3: the app, 4: Twisted missing).
+what failed (2: the input, 3: the app or a template, 4: Twisted (or Jinja2) missing).
 """
 
 import importlib
@@ -112,6 +118,61 @@ def exit_when_orphaned(parent):
     os._exit(0)
 
 
+class OutputTooLarge(Exception):
+    pass
+
+
+def render_bounded(template, context, max_bytes):
+    """The page as UTF-8, stopped as soon as it would be over max_bytes."""
+    size, parts = 0, []
+    for chunk in template.generate(context):
+        data = chunk.encode('utf-8')
+        size += len(data)
+        if size > max_bytes:
+            raise OutputTooLarge('the rendered page is over %d bytes (options.max_output_bytes)' % max_bytes)
+        parts.append(data)
+    return b''.join(parts)
+
+
+def templates_resource(app_spec, resource_module, server, threads):
+    """The wap path's templates, all loaded now (a missing one ends the host, as it fails Crossbar's start)."""
+    try:
+        from jinja2 import Environment, FileSystemLoader
+        from jinja2.sandbox import SandboxedEnvironment
+    except ImportError as error:
+        fail(4, 'Jinja2 is not installed for %s (%s; Debian: apt install python3-jinja2)' % (sys.executable, error))
+    folder, max_bytes = app_spec['folder'], int(app_spec['max_output_bytes'])
+    environment = (SandboxedEnvironment if app_spec['sandbox'] else Environment)(loader=FileSystemLoader(folder), autoescape=True)
+    templates = {}
+    for name in app_spec['templates']:
+        try:
+            templates[name] = environment.get_template(name)
+        except Exception as error:  # not found, or a syntax error in the user's template
+            fail(3, 'template "%s" in %s cannot be loaded: %s: %s' % (name, folder, type(error).__name__, error))
+
+    def answer(request, code, body):
+        request.setResponseCode(code)
+        request.setHeader(b'content-type', b'text/html; charset=utf-8' if code == 200 else b'text/plain; charset=utf-8')
+        request.write(body)
+        request.finish()
+
+    def failed(failure, request):
+        error = failure.value
+        answer(request, 500, (str(error) if isinstance(error, OutputTooLarge) else 'render error: %s: %s' % (type(error).__name__, error)).encode('utf-8'))
+
+    class Render(resource_module.Resource):
+        isLeaf = True
+
+        def render_POST(self, request):
+            spec = json.loads(request.content.read().decode('utf-8'))
+            rendering = threads.deferToThread(render_bounded, templates[spec['template']], spec['context'], max_bytes)
+            rendering.addCallbacks(lambda body: answer(request, 200, body), failed, errbackArgs=(request,))
+            return server.NOT_DONE_YET
+
+    kind = 'sandboxed' if app_spec['sandbox'] else 'unsandboxed'
+    return Render(), '%d Jinja2 templates (%s) from %s' % (len(templates), kind, folder)
+
+
 def wsgi_resource(app_spec, reactor, threads, wsgi):
     """The WSGI app in Twisted's WSGIResource, on a thread pool that starts and stops with the reactor."""
     from twisted.python.threadpool import ThreadPool
@@ -131,7 +192,7 @@ def main():
         spec = json.load(sys.stdin)
         socket_path, mount, app_spec = spec['socket'], spec['mount'], spec['app']
         kind = app_spec['kind']
-        if kind not in ('wsgi', 'resource'):
+        if kind not in ('wsgi', 'resource', 'templates'):
             raise ValueError('unknown app kind %r' % (kind,))
     except (ValueError, KeyError, TypeError) as error:
         fail(2, 'the app settings on stdin are not usable: %s: %s' % (type(error).__name__, error))
@@ -144,6 +205,8 @@ def main():
         fail(4, 'Twisted is not installed for %s (%s; Debian: apt install python3-twisted)' % (sys.executable, error))
     if kind == 'wsgi':
         app_resource, described = wsgi_resource(app_spec, reactor, threads, wsgi)
+    elif kind == 'templates':
+        app_resource, described = templates_resource(app_spec, resource, server, threads)
     else:
         app_resource, described = make_resource(app_spec['classname'], app_spec.get('extra', {})), 'resource %s' % app_spec['classname']
 

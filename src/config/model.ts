@@ -323,7 +323,8 @@ export type PathService =
   | WebSocketProxyService
   | ReverseProxyService
   | WsgiService
-  | ResourceService;
+  | ResourceService
+  | WapService;
 
 /** Files from a directory. Serves this path and everything below it. */
 export interface StaticService {
@@ -403,6 +404,42 @@ export interface ResourceService {
   /** The router worker's Python settings. */
   python: WorkerPython;
   options: ForwardLimits;
+}
+
+/**
+ * Crossbar's WAMP Application Page: each route calls a procedure as `role` and renders the result
+ * with a Jinja2 template, rendered by Junction's Python web host (python/junction_web.py).
+ */
+export interface WapService {
+  type: 'wap';
+  /** Absolute (resolved against the config folder), or a package's folder, found at start. */
+  templates: string | PackageResource;
+  /** Jinja2's sandboxed environment (Crossbar's default). */
+  sandbox: boolean;
+  routes: WapRoute[];
+  realm: string;
+  role: string;
+  /** The router worker's Python settings. */
+  python: WorkerPython;
+  options: WapLimits;
+}
+
+export interface WapRoute {
+  /** Werkzeug's rule syntax, below the service's path: "/product/<int:id>". */
+  path: string;
+  method: 'GET' | 'POST';
+  /** The procedure; undefined: the template is rendered with no data. */
+  call: string | undefined;
+  /** The template's name inside the templates folder. */
+  render: string;
+}
+
+/** The bounds of a wap path (its `options`, a Junction extension). */
+export interface WapLimits {
+  callTimeoutMs: number;
+  maxOutputBytes: number;
+  maxRequestsInFlight: number;
+  postBodyLimit: number;
 }
 
 /** A folder shipped inside a Python package (a static path's `package` and `resource`), found with the router worker's Python. */

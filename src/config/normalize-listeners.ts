@@ -168,13 +168,13 @@ function endpointConfig(endpoint: EndpointFile, context: NormalizeContext): Endp
   };
 }
 
-/** Whether a transport of the file has a path run by the router's Python (wsgi, resource, a package's static files), at any depth of nested `path` services. */
+/** Whether a transport of the file has a path run by the router's Python (wsgi, resource, wap, a package's static files), at any depth of nested `path` services. */
 export function servesPython(transport: TransportFile): boolean {
   const table = transport.type === 'web' ? transport.paths : transport.type === 'universal' ? transport.web?.paths : undefined;
   return table !== undefined && hasPythonPath(table);
 }
 
 function hasPythonPath(table: Record<string, PathServiceFile>): boolean {
-  return Object.values(table).some((service) => service.type === 'wsgi' || service.type === 'resource' || (service.type === 'static' && service.package !== undefined)
+  return Object.values(table).some((service) => service.type === 'wsgi' || service.type === 'resource' || service.type === 'wap' || (service.type === 'static' && service.package !== undefined)
     || (service.type === 'path' && hasPythonPath(service.paths)));
 }

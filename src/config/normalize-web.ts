@@ -115,6 +115,20 @@ function pathServiceConfig(service: Exclude<PathServiceFile, { type: 'path' }>, 
         python: context.python,
         options: forwardLimits(service.options),
       };
+    case 'wap':
+      return {
+        type: 'wap',
+        templates: typeof service.templates === 'string' ? fromConfigDir(context, service.templates) : { ...service.templates, python: context.python },
+        sandbox: service.sandbox,
+        routes: service.routes.map((route) => ({ path: route.path, method: route.method, call: route.call ?? undefined, render: route.render })),
+        realm: service.wamp.realm,
+        role: service.wamp.authrole,
+        python: context.python,
+        options: {
+          callTimeoutMs: service.options.call_timeout, maxOutputBytes: service.options.max_output_bytes,
+          maxRequestsInFlight: service.options.max_requests_in_flight, postBodyLimit: service.options.post_body_limit,
+        },
+      };
     case 'resource':
       // As Crossbar: the class gets {} when the path has no `extra`.
       return { type: 'resource', classname: service.classname, extra: service.extra === undefined ? {} : service.extra, python: context.python, options: forwardLimits(service.options) };

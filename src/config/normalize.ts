@@ -58,7 +58,7 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
   // listeners' auth is read); without either they have no process to configure.
   for (const { router, at } of routers) {
     if (!router.transports.some(servesPython) && functions.components().length === 0) {
-      unusedPythonNotices(router.options, at, 'a router without Python paths (wsgi, resource, static package) or function authenticators', context.notices);
+      unusedPythonNotices(router.options, at, 'a router without Python paths (wsgi, resource, wap, static package) or function authenticators', context.notices);
     }
   }
   const components = componentConfigs(file, context);

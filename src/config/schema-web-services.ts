@@ -21,6 +21,7 @@ import {
   typeError,
 } from './schema-parts.js';
 import { mqttPathService } from './schema-mqtt.js';
+import { wapService } from './schema-wap.js';
 import { websocketService } from './schema-websocket.js';
 import { websocketProxyService } from './schema-websocket-proxy.js';
 
@@ -142,6 +143,7 @@ const leafServices = [
   reverseProxyService,
   wsgiService,
   resourceService,
+  wapService,
 ] as const;
 
 export type LeafPathServiceFile = z.output<(typeof leafServices)[number]>;
@@ -177,7 +179,6 @@ const otherCrossbarPathServices = new Map<string, string | undefined>([
   ['upload', behindProxy],
   ['fileupload', behindProxy],
   ['archive', 'unpack the archive into a folder and serve it with a "static" path'],
-  ['wap', behindProxy],
   ['rpc', undefined],
   ['catalog', undefined],
   ['none', undefined],

@@ -97,7 +97,7 @@ describe('resource and static package paths of a Crossbar config, run by junctio
     assert.equal(css.headers.get('content-type'), 'text/css; charset=utf-8');
     assert.equal(await css.text(), 'h1 { color: red }');
     assert.equal((await fetch(`${base}/ws`)).status, 426, 'the WebSocket path is still the router\'s');
-    const found = junction.lines.find((line) => line.msg === 'static files of a Python package found');
+    const found = junction.lines.find((line) => line.msg === 'static folder of a Python package found');
     assert.equal(found?.directory, join(home, 'app', 'sitepkg', 'web'));
 
     const hosts = junction.lines.filter((line) => line.msg === 'guest worker started' && String(line.guest).startsWith('resource:'));
@@ -130,6 +130,6 @@ describe('resource and static package paths of a Crossbar config, run by junctio
     const result = await runJunction(['start', '--cbdir', cbdir], 60_000, home);
     assert.notEqual(result.code, 0);
     assert.match(result.stdout + result.stderr,
-      /transport "transport0" path "\/": the resource "web" of Python package "nosuchpkg" cannot be served: \S*python3?\S*: import failed: ModuleNotFoundError: No module named 'nosuchpkg'/);
+      /transport "transport0" path "\/": the static folder "web" of Python package "nosuchpkg" cannot be used: \S*python3?\S*: import failed: ModuleNotFoundError: No module named 'nosuchpkg'/);
   });
 });

@@ -1,4 +1,5 @@
-import { PythonWebHost, type HostedService } from '../workers/python-web-host.js';
+import type { ResourceService, WsgiService } from '../../config/model.js';
+import { PythonWebHost } from '../workers/python-web-host.js';
 import { forwardingHandler } from './http-forward.js';
 import type { PathServiceFactory } from './service-context.js';
 
@@ -8,7 +9,7 @@ import type { PathServiceFactory } from './service-context.js';
  * are forwarded to it whole, with the client's Host, so that the app sees the request as it would
  * in Crossbar's router worker.
  */
-export const pythonAppPath: PathServiceFactory<HostedService> = async (service, context) => {
+export const pythonAppPath: PathServiceFactory<WsgiService | ResourceService> = async (service, context) => {
   const host = await PythonWebHost.start(service, { id: `${service.type}:${context.listener.id}:${context.path}`, mount: context.path, log: context.log, metrics: context.metrics });
   return forwardingHandler(context, {
     service: service.type,

@@ -5,14 +5,14 @@ import { pipeline } from 'node:stream';
 import type { ListenerConfig, StaticService } from '../../config/model.js';
 import type { Logger } from '../../router/log.js';
 import { UnsupportedConfigError } from '../auth-wiring.js';
-import { packageResourceFolder } from '../workers/package-resource.js';
 import { directoryListing } from './directory-listing.js';
 import { cacheControl, notModified, requestedRange, validatorsOf } from './http-caching.js';
 import { methodAllowed, sendBody } from './http-reply.js';
 import { normalizePath, sendJson, type PathHandler } from './listener.js';
 import { MimeTypes } from './mime-types.js';
 import { BadPathError, fileSegments, isHiddenName, resolveInside } from './static-resolve.js';
-import { pathWhere, type PathServiceFactory, type ServiceContext } from './service-context.js';
+import { folderOf } from './package-folder.js';
+import { pathWhere, type PathServiceFactory } from './service-context.js';
 
 /**
  * Files from a directory at this path and below it (Crossbar's `static` web service). A directory
@@ -21,7 +21,7 @@ import { pathWhere, type PathServiceFactory, type ServiceContext } from './servi
  * that cannot be imported stops the start (or the reload), as it fails Crossbar's transport.
  */
 export const staticPath: PathServiceFactory<StaticService> = async (service, context) => {
-  const directory = await servedDirectory(service.directory, context);
+  const directory = await folderOf(service.directory, context, 'static');
   let root = await servedRoot(directory, context.where);
   if (root === undefined) {
     context.log.warn({ directory }, missingDirectoryText(context.where, directory));
@@ -43,17 +43,6 @@ export const staticPath: PathServiceFactory<StaticService> = async (service, con
     request: (request, response, subpath) => void serve(request, response, subpath),
   } satisfies PathHandler;
 };
-
-/** The directory itself, or the folder of a package's resource (logged where it was found). */
-async function servedDirectory(directory: StaticService['directory'], context: ServiceContext): Promise<string> {
-  if (typeof directory === 'string') return directory;
-  const found = await packageResourceFolder(directory, `static:${context.listener.id}:${context.path}`);
-  if (typeof found !== 'string') {
-    throw new UnsupportedConfigError(`${context.where}: the resource "${directory.resource}" of Python package "${directory.package}" cannot be served: ${found.reason}`);
-  }
-  context.log.info({ package: directory.package, resource: directory.resource, directory: found }, 'static files of a Python package found');
-  return found;
-}
 
 /** What the log at start and `junction check` say of a static directory that is not there. */
 function missingDirectoryText(where: string, directory: string): string {

@@ -1,5 +1,6 @@
 /**
- * The Python process that runs a `wsgi` path's app or a `resource` path's Twisted resource class:
+ * The Python process that runs a `wsgi` path's app, a `resource` path's Twisted resource class or
+ * a `wap` path's Jinja2 templates:
  * Junction's Python web host (python/junction_web.py, shipped with the package), started by the router worker's Python
  * (its `options.python`, else Debian's /usr/bin/python3, else python3 on the PATH) and
  * supervised as a container worker's process is: output logged with secrets masked, counted in
@@ -16,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import type { ResourceService, WsgiService } from '../../config/model.js';
+import type { ResourceService, WapService, WsgiService } from '../../config/model.js';
 import type { MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
 import { guestEnvironment } from './guest-launch.js';
@@ -27,8 +28,8 @@ import { findPython, pythonProbe, routerPythonOption, workerPythonGuest } from '
 /** The host, from dist/src/node/workers/ (or src/node/workers/) up to the package root. */
 export const webHostLauncher = fileURLToPath(new URL('../../../../python/junction_web.py', import.meta.url));
 
-/** The paths whose app the host runs. */
-export type HostedService = WsgiService | ResourceService;
+/** The paths whose app the host runs (a wap path's with its templates folder found). */
+export type HostedService = WsgiService | ResourceService | (WapService & { templates: string });
 
 /** How long the app may take to import and listen before the path serves without waiting for it. */
 const readyTimeoutMs = 30_000;
@@ -39,8 +40,12 @@ export const webHostLog = {
   notReady: 'the Python app did not start listening in time; its requests are answered 502 until it does',
 } as const;
 
-/** How messages name what the host runs. */
-const appNoun = { wsgi: 'WSGI app', resource: 'resource class' } as const satisfies Record<HostedService['type'], string>;
+/** How messages name what the host runs, and what its Python must be able to import. */
+const hosted = {
+  wsgi: { noun: 'WSGI app', imports: 'twisted.web.wsgi', what: 'Twisted', debian: 'python3-twisted' },
+  resource: { noun: 'resource class', imports: 'twisted.web.wsgi', what: 'Twisted', debian: 'python3-twisted' },
+  wap: { noun: 'template renderer', imports: 'twisted.web.wsgi, jinja2', what: 'Twisted and Jinja2', debian: 'python3-twisted python3-jinja2' },
+} as const satisfies Record<HostedService['type'], { noun: string; imports: string; what: string; debian: string }>;
 
 export interface PythonWebHostOptions {
   /** Names the process in logs and metrics ("wsgi:web1:/app", "resource:web1:/r"). */
@@ -64,15 +69,16 @@ export class PythonWebHost {
   /** Starts the host and waits (bounded) until it listens or exits; never throws for a missing Python or a broken app. */
   static async start(service: HostedService, options: PythonWebHostOptions): Promise<PythonWebHost> {
     const folder = await mkdtemp(join(tmpdir(), 'junction-web-'));
-    const noun = appNoun[service.type];
+    const { noun, imports, what, debian } = hosted[service.type];
     const socketPath = join(folder, 'app.sock');
     const python = service.python;
     const guest = workerPythonGuest(options.id, python);
-    const log = options.log.child(service.type === 'wsgi' ? { wsgi: `${service.module}.${service.object}` } : { resource: service.classname });
-    const interpreter = await findPython(guest, python.interpreterGiven, { install: 'python3 and python3-twisted', option: routerPythonOption });
-    const probe = typeof interpreter === 'string' ? await pythonProbe(interpreter, 'import twisted.web.wsgi') : undefined;
+    const log = options.log.child(service.type === 'wsgi' ? { wsgi: `${service.module}.${service.object}` }
+      : service.type === 'resource' ? { resource: service.classname } : { templates: service.templates });
+    const interpreter = await findPython(guest, python.interpreterGiven, { install: `python3 and ${debian}`, option: routerPythonOption });
+    const probe = typeof interpreter === 'string' ? await pythonProbe(interpreter, `import ${imports}`) : undefined;
     const reason = typeof interpreter !== 'string' ? interpreter.reason
-      : probe !== undefined ? `${interpreter} cannot import Twisted (${probe}); install it for that Python (Debian: apt install python3-twisted) or set ${routerPythonOption}` : undefined;
+      : probe !== undefined ? `${interpreter} cannot import ${what} (${probe}); install it for that Python (Debian: apt install ${debian}) or set ${routerPythonOption}` : undefined;
     if (typeof interpreter !== 'string' || reason !== undefined) {
       log.warn({ reason }, webHostLog.unavailable);
       return new PythonWebHost(noun, socketPath, folder, undefined, reason);
@@ -110,9 +116,17 @@ export class PythonWebHost {
 
 /** The app as python/junction_web.py reads it (Crossbar's keys). */
 function hostedApp(service: HostedService): Record<string, unknown> {
-  return service.type === 'wsgi'
-    ? { kind: 'wsgi', module: service.module, object: service.object, minthreads: service.minThreads, maxthreads: service.maxThreads }
-    : { kind: 'resource', classname: service.classname, extra: service.extra };
+  switch (service.type) {
+    case 'wsgi':
+      return { kind: 'wsgi', module: service.module, object: service.object, minthreads: service.minThreads, maxthreads: service.maxThreads };
+    case 'resource':
+      return { kind: 'resource', classname: service.classname, extra: service.extra };
+    case 'wap':
+      return {
+        kind: 'templates', folder: service.templates, sandbox: service.sandbox,
+        templates: [...new Set(service.routes.map((route) => route.render))], max_output_bytes: service.options.maxOutputBytes,
+      };
+  }
 }
 
 /** True once the socket is there; false when the process exited or the time is up first. */
