@@ -15,6 +15,7 @@ import { redirectPath } from './redirect.js';
 import { reverseProxyPath } from './reverseproxy-path.js';
 import { ssePath } from './sse-path.js';
 import { staticPath } from './static.js';
+import { wapPath } from './wap-path.js';
 import { websocketPath } from './websocket-path.js';
 import { websocketProxyPath } from './websocket-proxy-path.js';
 
@@ -40,6 +41,7 @@ const factories: Factories = {
   reverseproxy: reverseProxyPath,
   wsgi: pythonAppPath,
   resource: pythonAppPath,
+  wap: wapPath,
 };
 
 /** Builds the handler for one path of a web transport. */
