@@ -259,16 +259,16 @@ describe('web path services: invalid files and their messages', () => {
       name: 'a misspelt type gets a suggestion',
       paths: { publish: { type: 'publsher', realm: 'realm1', role: 'backend' } },
       problems: [
-        'workers[0].transports[0].paths.publish.type: unknown path service type "publsher" (expected "websocket" or "static" or "json" or "redirect" or "nodeinfo" or "health" or "metrics" or "publisher" or "caller" or "webhook" or "longpoll" or "sse" or "console" or "mqtt" or "websocket-reverseproxy" or "reverseproxy" or "wsgi" or "resource" or "path"); did you mean "publisher"?',
+        'workers[0].transports[0].paths.publish.type: unknown path service type "publsher" (expected "websocket" or "static" or "json" or "redirect" or "nodeinfo" or "health" or "metrics" or "publisher" or "caller" or "webhook" or "longpoll" or "sse" or "console" or "mqtt" or "websocket-reverseproxy" or "reverseproxy" or "wsgi" or "resource" or "wap" or "path"); did you mean "publisher"?',
       ],
     },
     {
       name: 'each says what to do instead where there is a usual answer; the rarest only list what is supported',
       paths: { js: { type: 'archive', archive: 'autobahn.zip', origin: 'https://example.com/autobahn.zip' }, feed: { type: 'upload' }, pair: { type: 'pairme' } },
       problems: [
-        'workers[0].transports[0].paths.js.type: not supported by Junction: the "archive" path service (unpack the archive into a folder and serve it with a "static" path; supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, mqtt, websocket-reverseproxy, reverseproxy, wsgi, resource, path)',
-        'workers[0].transports[0].paths.feed.type: not supported by Junction: the "upload" path service (serve it from your app or web server behind the same reverse proxy (docs/reverse-proxy.md); supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, mqtt, websocket-reverseproxy, reverseproxy, wsgi, resource, path)',
-        'workers[0].transports[0].paths.pair.type: not supported by Junction: the "pairme" path service (supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, mqtt, websocket-reverseproxy, reverseproxy, wsgi, resource, path)',
+        'workers[0].transports[0].paths.js.type: not supported by Junction: the "archive" path service (unpack the archive into a folder and serve it with a "static" path; supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, mqtt, websocket-reverseproxy, reverseproxy, wsgi, resource, wap, path)',
+        'workers[0].transports[0].paths.feed.type: not supported by Junction: the "upload" path service (serve it from your app or web server behind the same reverse proxy (docs/reverse-proxy.md); supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, mqtt, websocket-reverseproxy, reverseproxy, wsgi, resource, wap, path)',
+        'workers[0].transports[0].paths.pair.type: not supported by Junction: the "pairme" path service (supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, mqtt, websocket-reverseproxy, reverseproxy, wsgi, resource, wap, path)',
       ],
     },
     {

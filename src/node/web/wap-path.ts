@@ -12,7 +12,7 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Pool } from 'undici';
+import { errors, Pool } from 'undici';
 import type { WapService } from '../../config/model.js';
 import type { BoundCounter } from '../../metrics/registry.js';
 import { ErrorUri } from '../../protocol/errors.js';
@@ -126,6 +126,9 @@ export const wapPath: PathServiceFactory<WapService> = async (service, context) 
       });
     } catch (error) {
       if (signal.aborted) throw new ClientLeft();
+      if (error instanceof errors.HeadersTimeoutError) {
+        throw new PageFailure(504, 'render_failed', `template "${template}" did not render within ${limits.callTimeoutMs} ms (options.call_timeout)`);
+      }
       throw new PageFailure(502, 'render_failed', `${host.unreachable()} (${(error as Error).message})`);
     }
     const text = await answer.body.text();
