@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Pool } from 'undici';
-import type { ResourceService, WsgiService } from '../../config/model.js';
+import type { ResourceService, WapService, WsgiService } from '../../config/model.js';
 import { MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
 import { skipWithoutDebian } from '../../../test/support/debian.js';
@@ -32,11 +32,20 @@ function resourceService(classname: string, extra: unknown): ResourceService {
   return { type: 'resource', classname, extra, python, options };
 }
 
-/** A GET over the host's Unix socket: status and body. */
-async function getOverSocket(socketPath: string, path: string): Promise<{ status: number; body: string }> {
+function templatesService(render: string[], maxOutputBytes: number): WapService & { templates: string } {
+  const { python } = service('/usr/bin/python3', false);
+  return {
+    type: 'wap', templates: join(home, 'templates'), sandbox: true, realm: 'realm1', role: 'web', python,
+    routes: render.map((name) => ({ path: `/${name}`, method: 'GET', call: undefined, render: name })),
+    options: { callTimeoutMs: 1000, maxOutputBytes, maxRequestsInFlight: 2, postBodyLimit: 100 },
+  };
+}
+
+/** A request over the host's Unix socket (a GET, or a POST of `body`): status and body. */
+async function overSocket(socketPath: string, path: string, body?: string): Promise<{ status: number; body: string }> {
   const client = new Pool('http://localhost', { socketPath });
   try {
-    const answer = await client.request({ path, method: 'GET', headers: { host: 'example.test', 'x-real-ip': '203.0.113.7' } });
+    const answer = await client.request({ path, method: body === undefined ? 'GET' : 'POST', body, headers: { host: 'example.test', 'x-real-ip': '203.0.113.7' } });
     return { status: answer.statusCode, body: await answer.body.text() };
   } finally {
     await client.close();
@@ -102,7 +111,7 @@ describe('the Python web host of a wsgi or resource path', () => {
     const { log, warnings } = recordingLog();
     const host = await PythonWebHost.start(resourceService('webres.pages.Echo', { greeting: 'hi', n: [1, 2] }), { id: 'resource:web:/r', mount: '/r', log, metrics: new MetricsRegistry() });
     assert.deepEqual(warnings, []);
-    const answer = await getOverSocket(host.socketPath, '/r/a/b?x=1');
+    const answer = await overSocket(host.socketPath, '/r/a/b?x=1');
     assert.equal(answer.status, 200);
     assert.deepEqual(JSON.parse(answer.body), { extra: { greeting: 'hi', n: [1, 2] }, path: '/r/a/b', postpath: ['a', 'b'], client: '203.0.113.7' });
     await host.close();
@@ -114,6 +123,28 @@ describe('the Python web host of a wsgi or resource path', () => {
     const host = await PythonWebHost.start(resourceService('emptymod.Missing', {}), { id: 'resource:web:/r', mount: '/r', log, metrics: new MetricsRegistry() });
     await waitFor(() => host.stopped(), 'the host exited', 30_000);
     assert.equal(host.unreachable(), 'the resource class has exited (its output is in the log); a reload starts it again');
+    await host.close();
+  });
+
+  it('a wap path\'s templates: rendered (autoescaped) with the context posted, cut off past the page size', { skip: skipWithoutDebian('python3-jinja2') }, async () => {
+    mkdirSync(join(home, 'templates'), { recursive: true });
+    writeFileSync(join(home, 'templates', 'hello.html'), 'Hello {{ name }}');
+    writeFileSync(join(home, 'templates', 'many.html'), '{% for i in range(n) %}x{% endfor %}');
+    const { log, warnings } = recordingLog();
+    const host = await PythonWebHost.start(templatesService(['hello.html', 'many.html'], 50), { id: 'wap:web:/w', mount: '/', log, metrics: new MetricsRegistry() });
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(await overSocket(host.socketPath, '/', JSON.stringify({ template: 'hello.html', context: { name: '<i>Jo</i>' } })), { status: 200, body: 'Hello &lt;i&gt;Jo&lt;/i&gt;' });
+    assert.deepEqual(await overSocket(host.socketPath, '/', JSON.stringify({ template: 'many.html', context: { n: 50 } })), { status: 200, body: 'x'.repeat(50) });
+    assert.deepEqual(await overSocket(host.socketPath, '/', JSON.stringify({ template: 'many.html', context: { n: 51 } })),
+      { status: 500, body: 'the rendered page is over 50 bytes (options.max_output_bytes)' });
+    await host.close();
+  });
+
+  it('a wap template that is not there: the host exits saying so', { skip: skipWithoutDebian('python3-jinja2') }, async () => {
+    const { log } = recordingLog();
+    const host = await PythonWebHost.start(templatesService(['missing.html'], 50), { id: 'wap:web:/w', mount: '/', log, metrics: new MetricsRegistry() });
+    await waitFor(() => host.stopped(), 'the host exited', 30_000);
+    assert.equal(host.unreachable(), 'the template renderer has exited (its output is in the log); a reload starts it again');
     await host.close();
   });
 });
