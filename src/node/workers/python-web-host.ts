@@ -1,14 +1,14 @@
 /**
  * The Python process that runs a `wsgi` path's app, a `resource` path's Twisted resource class or
- * a `wap` path's Jinja2 templates:
- * Junction's Python web host (python/junction_web.py, shipped with the package), started by the router worker's Python
- * (its `options.python`, else Debian's /usr/bin/python3, else python3 on the PATH) and
- * supervised as a container worker's process is: output logged with secrets masked, counted in
- * the junction_guest_* metrics, not restarted when it exits (as in Crossbar, where the app runs
- * in the router worker) but by the next reload, stopped with SIGTERM then SIGKILL. It serves HTTP on a Unix socket in a
- * folder of its own that only this user can enter.
- * A Python that cannot be found or lacks Twisted is not an error: the path answers 502 and a
- * warning says why, as for a container whose Python lacks Autobahn; the next reload tries again.
+ * a `wap` path's Jinja2 templates: Junction's Python web host (python/junction_web.py, shipped
+ * with the package), started by the router worker's Python (its `options.python`, else Debian's
+ * /usr/bin/python3, else python3 on the PATH) and supervised as a container worker's process is:
+ * output logged with secrets masked, counted in the junction_guest_* metrics, not restarted when
+ * it exits (as in Crossbar, where the app runs in the router worker) but by the next reload,
+ * stopped with SIGTERM then SIGKILL. It serves HTTP on a Unix socket in a folder of its own that
+ * only this user can enter.
+ * A Python that cannot be found or lacks Twisted (or Jinja2) is not an error: the path answers 502
+ * and a warning says why, as for a container whose Python lacks Autobahn; the next reload tries again.
  */
 
 import { existsSync } from 'node:fs';
@@ -48,9 +48,9 @@ const hosted = {
 } as const satisfies Record<HostedService['type'], { noun: string; imports: string; what: string; debian: string }>;
 
 export interface PythonWebHostOptions {
-  /** Names the process in logs and metrics ("wsgi:web1:/app", "resource:web1:/r"). */
+  /** Names the process in logs and metrics ("wsgi:web1:/app", "resource:web1:/r", "wap:web1:/w"). */
   id: string;
-  /** The path the app is mounted at: a WSGI app's SCRIPT_NAME. */
+  /** The path the app is mounted at: a WSGI app's SCRIPT_NAME ("/" for a wap path's renderer, which Junction alone asks). */
   mount: string;
   log: Logger;
   metrics: MetricsRegistry;
