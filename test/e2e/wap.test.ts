@@ -132,4 +132,45 @@ describe('a wap path of a Crossbar config, run by junction start --cbdir', { ski
     junction.child.kill('SIGTERM');
     assert.equal(await junction.exited, 0);
   });
+
+  it('templates shipped in a Python package; a template that is not there: that path answers 502 saying why', async () => {
+    const port = await freePort();
+    const home = mkdtempSync(join(tmpdir(), 'junction-wap-e2e-'));
+    folders.push(home);
+    mkdirSync(join(home, 'lib', 'webpkg', 'tpl'), { recursive: true });
+    writeFileSync(join(home, 'lib', 'webpkg', '__init__.py'), '');
+    writeFileSync(join(home, 'lib', 'webpkg', 'tpl', 'home.html'), '<p>{{ who }} from the package</p>');
+    const wamp = { realm: 'realm1', authrole: 'anonymous' };
+    writeFileSync(join(home, 'config.json'), JSON.stringify({
+      version: 2,
+      workers: [{
+        type: 'router',
+        options: { pythonpath: ['lib'] },
+        realms: [{ name: 'realm1', roles: [{ name: 'anonymous', permissions: [{ uri: '', match: 'prefix', allow: { call: true, register: true } }] }] }],
+        transports: [{
+          type: 'web',
+          endpoint: { type: 'tcp', port, interface: '127.0.0.1' },
+          paths: {
+            ws: { type: 'websocket' },
+            good: { type: 'wap', templates: { package: 'webpkg', resource: 'tpl' }, wamp, routes: [{ path: '/', call: 'com.example.who', render: 'home.html' }] },
+            bad: { type: 'wap', templates: { package: 'webpkg', resource: 'tpl' }, wamp, routes: [{ path: '/', call: null, render: 'gone.html' }] },
+          },
+        }],
+      }],
+    }));
+    const junction = RunningJunction.start(['--config', join(home, 'config.json')], home);
+    running.push(junction);
+    const callee = await openAutobahn(await junction.url());
+    sessions.push(callee);
+    await callee.session.register('com.example.who', () => ({ who: 'Ann' }));
+    assert.equal(await (await fetch(`http://127.0.0.1:${port}/good`)).text(), '<p>Ann from the package</p>');
+    const failure = await junction.waitForLine((line) => line.stream === 'stderr' && String(line.msg).includes('gone.html'), 30_000);
+    assert.match(String(failure.msg), /^template "gone\.html" in \S+\/webpkg\/tpl cannot be loaded: TemplateNotFound: gone\.html$/);
+    await junction.waitForLine((line) => line.msg.startsWith('guest worker exited with an error') && line.guest === 'wap:transport0:/bad', 30_000);
+    const bad = await fetch(`http://127.0.0.1:${port}/bad`);
+    assert.equal(bad.status, 502);
+    assert.match(await bad.text(), /<pre>the template renderer has exited \(its output is in the log\); a reload starts it again \(/);
+    junction.child.kill('SIGTERM');
+    assert.equal(await junction.exited, 0);
+  });
 });
