@@ -6,14 +6,10 @@
 
 import * as z from 'zod';
 import { pythonModuleName } from './schema-http-forward.js';
-import { byteCount, ignored, milliseconds, missingMessage, nonEmptyString, pathServiceId, positiveInt, procedureUri, realmName, roleName } from './schema-parts.js';
+import { byteCount, ignored, milliseconds, missingMessage, nonEmptyString, pathInside, pathServiceId, positiveInt, procedureUri, realmName, roleName } from './schema-parts.js';
 import { parseWapRule } from './wap-rule.js';
 
 export const wapDefaults = { callTimeoutMs: 30_000, maxOutputBytes: 1_048_576, maxRequestsInFlight: 100, postBodyLimit: 65_536 } as const;
-
-/** A relative name inside a folder: no absolute path, no "..". */
-const insideFolder = (what: string) => nonEmptyString
-  .refine((name) => !name.startsWith('/') && !name.split(/[/\\]/).includes('..'), { error: `${what} inside the folder (relative, without "..")` });
 
 const route = z.strictObject({
   path: z.string({ error: missingMessage('"path", the route below this path (like "/greeting/<name>")') }).superRefine((rule, ctx) => {
@@ -22,12 +18,12 @@ const route = z.strictObject({
   }).describe('The route, in Werkzeug\'s rule syntax: "/product/<int:id>/<report>"; each variable is a keyword argument of the call.'),
   method: z.enum(['GET', 'POST'], { error: 'expected "GET" or "POST"' }).default('GET').describe('The HTTP method of the route (default GET).'),
   call: procedureUri.nullable().optional().describe('The procedure to call; null or absent: the template is rendered with no data.'),
-  render: insideFolder('a template file').describe('The Jinja2 template rendered with the result (a dict), from the templates folder (required).'),
+  render: pathInside('a template file inside the folder').describe('The Jinja2 template rendered with the result (a dict), from the templates folder (required).'),
 });
 
 const packageTemplates = z.strictObject({
   package: pythonModuleName('"package", the Python package that ships the templates', '"mysite" or "mysite.web"'),
-  resource: insideFolder('a folder').describe('The templates folder inside the package.'),
+  resource: pathInside('a folder inside the package').describe('The templates folder inside the package.'),
 });
 
 export const wapService = z

@@ -15,6 +15,7 @@ import {
   milliseconds,
   nonEmptyString,
   notSupportedMessage,
+  pathInside,
   seconds,
   trustedProxies,
   allowedHosts,
@@ -40,10 +41,7 @@ const staticOptions = z.strictObject({
     .nullable()
     .default(staticDefaults.cacheTimeoutSeconds)
     .describe(`Cache-Control max-age in seconds (default ${staticDefaults.cacheTimeoutSeconds} = 12 h, as Crossbar); 0 or null: no caching.`),
-  default_file: nonEmptyString
-    .refine((file) => !file.startsWith('/') && !file.split(/[/\\]/).includes('..'), {
-      error: 'a file inside the directory (relative, without "..")',
-    })
+  default_file: pathInside('a file inside the directory')
     .default(staticDefaults.defaultFile)
     .describe(`File served for a directory (default "${staticDefaults.defaultFile}").`),
 });
@@ -55,8 +53,7 @@ export const staticService = z
     directory: nonEmptyString.optional().describe('Folder to serve (relative paths: from the config file folder). Required, unless package and resource are given.'),
     package: pythonModuleName('"package"', '"mysite" or "mysite.web"').optional()
       .describe('A Python package, found on the router worker\'s options.pythonpath, that ships the files (with resource, instead of directory).'),
-    resource: nonEmptyString
-      .refine((resource) => !resource.startsWith('/') && !resource.split(/[/\\]/).includes('..'), { error: 'a folder inside the package (relative, without "..")' })
+    resource: pathInside('a folder inside the package')
       .optional()
       .describe('The folder inside package to serve, like "web" or "static/site".'),
     options: staticOptions.prefault({}),
