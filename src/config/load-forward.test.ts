@@ -57,10 +57,10 @@ describe('wsgi path: Crossbar\'s keys, and the router worker\'s Python settings'
     assert.deepEqual(config.notices, []);
   });
 
-  it('a router without wsgi paths: its Python settings get one notice each', () => {
+  it('a router without Python paths: its Python settings get one notice each', () => {
     const config = loadDocument(configDocument({ options: { python: 'python3', pythonpath: ['..'], env: { vars: { A: '1' } } } }));
     assert.deepEqual(config.notices, ['python', 'pythonpath', 'env'].map((key) =>
-      `workers[0].options.${key}: the ${{ python: 'Python executable', pythonpath: 'Python module search path', env: 'process environment' }[key]} (${key}) of a router without wsgi paths or function authenticators is not needed by Junction and was ignored [config.notice.ignored]`));
+      `workers[0].options.${key}: the ${{ python: 'Python executable', pythonpath: 'Python module search path', env: 'process environment' }[key]} (${key}) of a router without Python paths (wsgi, resource, wap, static package) or function authenticators is not needed by Junction and was ignored [config.notice.ignored]`));
   });
 
   it('refuses a missing or malformed module or object, and a thread pool that cannot run', () => {
@@ -76,6 +76,73 @@ describe('wsgi path: Crossbar\'s keys, and the router worker\'s Python settings'
       'workers[0].transports[0].paths.b.object: expected a Python name, like "app" or "application"',
       'workers[0].transports[0].paths.c.minthreads: minthreads (5) must not be more than maxthreads (2)',
       'workers[0].transports[0].paths.d.maxthreads: expected at least 1 thread',
+    ]);
+  });
+});
+
+const defaultPython = { at: 'workers[0]', executable: '/usr/bin/python3', interpreterGiven: false, pythonpath: [], env: { inherit: true, vars: {} }, workdir: '/srv/junction' };
+
+describe('resource path: Crossbar\'s classname and extra, run by the router worker\'s Python', () => {
+  it('extra goes to the class as given (any JSON value, null included); without it, {} as in Crossbar', () => {
+    assert.deepEqual(pathServiceModel({ type: 'resource', classname: 'mysite.web.Hello' }), {
+      type: 'resource', classname: 'mysite.web.Hello', extra: {}, python: defaultPython, options: limits,
+    });
+    assert.deepEqual(pathServiceModel({ type: 'resource', classname: 'site.Page', extra: { title: 'x', pages: [1, 2] }, options: { timeout: 500 } }).extra, { title: 'x', pages: [1, 2] });
+    assert.equal(pathServiceModel({ type: 'resource', classname: 'site.Page', extra: null }).extra, null);
+  });
+
+  it('its router\'s Python settings are used, so they get no notice', () => {
+    const config = loadDocument(configDocument({
+      options: { pythonpath: ['lib'] },
+      transports: [{ type: 'web', endpoint: { type: 'tcp', port: 0 }, paths: { r: { type: 'resource', classname: 'site.Page' } } }],
+    }));
+    assert.deepEqual(serviceAt(config.listeners[0], '/r', 'resource').python.pythonpath, ['/srv/junction/lib']);
+    assert.deepEqual(config.notices, []);
+  });
+
+  it('refuses a missing classname, and one that does not name a module and a class', () => {
+    assert.deepEqual(problemsOf(webDocument({
+      a: { type: 'resource' },
+      b: { type: 'resource', classname: 'Hello' },
+      c: { type: 'resource', classname: 'my-site.Hello()' },
+      d: { type: 'resource', classname: 'site.Page', extras: {} },
+    })), [
+      'workers[0].transports[0].paths.a.classname: missing: "classname", the Twisted Web resource class (like "mysite.web.Hello")',
+      'workers[0].transports[0].paths.b.classname: expected a module and a class, like "mysite.web.Hello"',
+      'workers[0].transports[0].paths.c.classname: expected a module and a class, like "mysite.web.Hello"',
+      'workers[0].transports[0].paths.d.extras: unknown key "extras" (did you mean "extra"?)',
+    ]);
+  });
+});
+
+describe('static path with Crossbar\'s package and resource', () => {
+  it('the package and its folder, to be found with the router worker\'s Python at start; its settings get no notice', () => {
+    const config = loadDocument(configDocument({
+      options: { pythonpath: ['lib'] },
+      transports: [{ type: 'web', endpoint: { type: 'tcp', port: 0 }, paths: { '/': { type: 'static', package: 'mysite.assets', resource: 'web/site', options: { cache_timeout: 60 } } } }],
+    }));
+    assert.deepEqual(plain(serviceAt(config.listeners[0], '/', 'static')), {
+      type: 'static',
+      directory: { package: 'mysite.assets', resource: 'web/site', python: { ...defaultPython, pythonpath: ['/srv/junction/lib'] } },
+      defaultFile: 'index.html', directoryListing: false, cacheTimeoutSeconds: 60, mimeTypes: {},
+    });
+    assert.deepEqual(config.notices, []);
+  });
+
+  it('refuses half of the pair, both forms at once, a malformed package and a resource outside the package', () => {
+    assert.deepEqual(problemsOf(webDocument({
+      a: { type: 'static', package: 'mysite' },
+      b: { type: 'static', resource: 'web' },
+      c: { type: 'static', directory: 'web', package: 'mysite', resource: 'web' },
+      d: { type: 'static', package: 'my-site', resource: '../etc' },
+      e: { type: 'static', package: 'mysite', resource: '/srv' },
+    })), [
+      'workers[0].transports[0].paths.a.resource: missing: "resource", the folder inside the package to serve',
+      'workers[0].transports[0].paths.b.package: missing: "package", the Python package that ships the resource',
+      'workers[0].transports[0].paths.c.package: give either "directory" or "package" and "resource", not both',
+      'workers[0].transports[0].paths.d.package: expected a Python module name, like "mysite" or "mysite.web"',
+      'workers[0].transports[0].paths.d.resource: a folder inside the package (relative, without "..")',
+      'workers[0].transports[0].paths.e.resource: a folder inside the package (relative, without "..")',
     ]);
   });
 });

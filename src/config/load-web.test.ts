@@ -259,33 +259,22 @@ describe('web path services: invalid files and their messages', () => {
       name: 'a misspelt type gets a suggestion',
       paths: { publish: { type: 'publsher', realm: 'realm1', role: 'backend' } },
       problems: [
-        'workers[0].transports[0].paths.publish.type: unknown path service type "publsher" (expected "websocket" or "static" or "json" or "redirect" or "nodeinfo" or "health" or "metrics" or "publisher" or "caller" or "webhook" or "longpoll" or "sse" or "console" or "mqtt" or "websocket-reverseproxy" or "reverseproxy" or "wsgi" or "cgi" or "upload" or "fileupload" or "path"); did you mean "publisher"?',
-      ],
-    },
-    {
-      name: "Crossbar's Python services are named as not supported",
-      paths: { app: { type: 'resource', classname: 'app.Resource' } },
-      problems: [
-        'workers[0].transports[0].paths.app.type: not supported by Junction: the "resource" path service (serve it from your app or web server behind the same reverse proxy (docs/reverse-proxy.md); supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, mqtt, websocket-reverseproxy, reverseproxy, wsgi, cgi, upload, fileupload, path)',
+        'workers[0].transports[0].paths.publish.type: unknown path service type "publsher" (expected "websocket" or "static" or "json" or "redirect" or "nodeinfo" or "health" or "metrics" or "publisher" or "caller" or "webhook" or "longpoll" or "sse" or "console" or "mqtt" or "websocket-reverseproxy" or "reverseproxy" or "wsgi" or "cgi" or "upload" or "fileupload" or "resource" or "wap" or "path"); did you mean "publisher"?',
       ],
     },
     {
       name: 'each says what to do instead where there is a usual answer; the rarest only list what is supported',
-      paths: { js: { type: 'archive', archive: 'autobahn.zip', origin: 'https://example.com/autobahn.zip' }, feed: { type: 'wap' }, pair: { type: 'pairme' } },
+      paths: { js: { type: 'archive', archive: 'autobahn.zip', origin: 'https://example.com/autobahn.zip' }, feed: { type: 'catalog' }, pair: { type: 'pairme' } },
       problems: [
-        'workers[0].transports[0].paths.js.type: not supported by Junction: the "archive" path service (unpack the archive into a folder and serve it with a "static" path; supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, mqtt, websocket-reverseproxy, reverseproxy, wsgi, cgi, upload, fileupload, path)',
-        'workers[0].transports[0].paths.feed.type: not supported by Junction: the "wap" path service (serve it from your app or web server behind the same reverse proxy (docs/reverse-proxy.md); supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, mqtt, websocket-reverseproxy, reverseproxy, wsgi, cgi, upload, fileupload, path)',
-        'workers[0].transports[0].paths.pair.type: not supported by Junction: the "pairme" path service (supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, mqtt, websocket-reverseproxy, reverseproxy, wsgi, cgi, upload, fileupload, path)',
+        'workers[0].transports[0].paths.js.type: not supported by Junction: the "archive" path service (unpack the archive into a folder and serve it with a "static" path; supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, mqtt, websocket-reverseproxy, reverseproxy, wsgi, cgi, upload, fileupload, resource, wap, path)',
+        'workers[0].transports[0].paths.feed.type: not supported by Junction: the "catalog" path service (supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, mqtt, websocket-reverseproxy, reverseproxy, wsgi, cgi, upload, fileupload, resource, wap, path)',
+        'workers[0].transports[0].paths.pair.type: not supported by Junction: the "pairme" path service (supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, mqtt, websocket-reverseproxy, reverseproxy, wsgi, cgi, upload, fileupload, resource, wap, path)',
       ],
     },
     {
-      name: 'static: package resources are not supported; a directory is required',
-      paths: { a: { type: 'static', package: 'foobar', resource: 'web' }, b: { type: 'static' } },
-      problems: [
-        'workers[0].transports[0].paths.a.package: not supported by Junction: serving a Python package resource (package) (give a "directory")',
-        'workers[0].transports[0].paths.a.resource: not supported by Junction: serving a Python package resource (resource) (give a "directory")',
-        'workers[0].transports[0].paths.b.directory: missing: "directory", the folder to serve',
-      ],
+      name: 'static: a directory (or a package and its resource) is required',
+      paths: { b: { type: 'static' } },
+      problems: ['workers[0].transports[0].paths.b.directory: missing: "directory", the folder to serve (or "package" and "resource")'],
     },
     {
       name: 'static: bad MIME table entries and a default file outside the directory',

@@ -145,11 +145,11 @@ describe('problems', () => {
     const text = validYaml
       .replace('publish: true', 'publish: 1')
       .replace('port: 8080', 'port: 70000')
-      .replace('type: websocket', 'type: wap');
+      .replace('type: websocket', 'type: catalog');
     assert.deepEqual(problemsOf(text), [
       'test.yaml:11:28: workers[0].realms[0].roles[0].permissions[0].allow.publish: expected boolean, got number',
       'test.yaml:16:17: workers[0].transports[0].endpoint.port: expected a port number from 0 to 65535',
-      'test.yaml:19:19: workers[0].transports[0].paths.ws.type: not supported by Junction: the "wap" path service (serve it from your app or web server behind the same reverse proxy (docs/reverse-proxy.md); supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, mqtt, websocket-reverseproxy, reverseproxy, wsgi, cgi, upload, fileupload, path)',
+      'test.yaml:19:19: workers[0].transports[0].paths.ws.type: not supported by Junction: the "catalog" path service (supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, mqtt, websocket-reverseproxy, reverseproxy, wsgi, cgi, upload, fileupload, resource, wap, path)',
     ]);
   });
 
@@ -371,7 +371,7 @@ describe('notices', () => {
     assert.deepEqual(config.notices, [
       "controller.options: the controller's options block (process title, shutdown modes, ...) is not needed by Junction and was ignored [config.notice.ignored]",
       'workers[0].options.title: the worker process title (title) is not needed by Junction and was ignored [config.notice.ignored]',
-      'workers[0].options.pythonpath: the Python module search path (pythonpath) of a router without wsgi paths or function authenticators is not needed by Junction and was ignored [config.notice.ignored]',
+      'workers[0].options.pythonpath: the Python module search path (pythonpath) of a router without Python paths (wsgi, resource, wap, static package) or function authenticators is not needed by Junction and was ignored [config.notice.ignored]',
       'workers[0].components[0]: Python component hello.AppSession is not run by Junction: start it as a separate WAMP client that connects to the router [config.notice.python_component]',
     ]);
     assert.deepEqual(config.components, [

@@ -324,13 +324,15 @@ export type PathService =
   | ReverseProxyService
   | WsgiService
   | CgiService
-  | UploadService;
+  | UploadService
+  | ResourceService
+  | WapService;
 
 /** Files from a directory. Serves this path and everything below it. */
 export interface StaticService {
   type: 'static';
-  /** Absolute (resolved against the config folder). */
-  directory: string;
+  /** Absolute (resolved against the config folder); or a Python package's resource folder, found at start. */
+  directory: string | PackageResource;
   /** File served for a directory request (Crossbar's `options.default_file`). */
   defaultFile: string;
   /** List a directory that has no default file. */
@@ -413,7 +415,66 @@ export interface CgiLimits {
   maxResponseHeaderBytes: number;
 }
 
-/** A worker's Python process settings (a router worker's, for its wsgi paths). */
+/**
+ * A Twisted Web resource class (Crossbar's `resource` path) run by Junction's Python web host
+ * (python/junction_web.py); this path and below it are forwarded to it.
+ */
+export interface ResourceService {
+  type: 'resource';
+  /** "module.Class", found on the router worker's pythonpath. */
+  classname: string;
+  /** The class's one argument, as Crossbar passes it (`extra`, else {}). */
+  extra: unknown;
+  /** The router worker's Python settings. */
+  python: WorkerPython;
+  options: ForwardLimits;
+}
+
+/**
+ * Crossbar's WAMP Application Page: each route calls a procedure as `role` and renders the result
+ * with a Jinja2 template, rendered by Junction's Python web host (python/junction_web.py).
+ */
+export interface WapService {
+  type: 'wap';
+  /** Absolute (resolved against the config folder), or a package's folder, found at start. */
+  templates: string | PackageResource;
+  /** Jinja2's sandboxed environment (Crossbar's default). */
+  sandbox: boolean;
+  routes: WapRoute[];
+  realm: string;
+  role: string;
+  /** The router worker's Python settings. */
+  python: WorkerPython;
+  options: WapLimits;
+}
+
+export interface WapRoute {
+  /** Werkzeug's rule syntax, below the service's path: "/product/<int:id>". */
+  path: string;
+  method: 'GET' | 'POST';
+  /** The procedure; undefined: the template is rendered with no data. */
+  call: string | undefined;
+  /** The template's name inside the templates folder. */
+  render: string;
+}
+
+/** The bounds of a wap path (its `options`, a Junction extension). */
+export interface WapLimits {
+  callTimeoutMs: number;
+  maxOutputBytes: number;
+  maxRequestsInFlight: number;
+  postBodyLimit: number;
+}
+
+/** A folder shipped inside a Python package (a static path's `package` and `resource`), found with the router worker's Python. */
+export interface PackageResource {
+  package: string;
+  /** Relative, "/"-separated: "web" or "static/site". */
+  resource: string;
+  python: WorkerPython;
+}
+
+/** A worker's Python process settings (a router worker's, for its wsgi, resource and package static paths). */
 export interface WorkerPython {
   /** The worker in the file ("workers[0]"), for messages naming its keys. */
   at: string;

@@ -191,12 +191,13 @@ function endpointConfig(endpoint: EndpointFile, context: NormalizeContext): Endp
   };
 }
 
-/** Whether a transport of the file has a wsgi path (at any depth of nested `path` services). */
-export function servesWsgi(transport: TransportFile): boolean {
+/** Whether a transport of the file has a path run by the router's Python (wsgi, resource, wap, a package's static files), at any depth of nested `path` services. */
+export function servesPython(transport: TransportFile): boolean {
   const table = transport.type === 'web' ? transport.paths : transport.type === 'universal' ? transport.web?.paths : undefined;
-  return table !== undefined && hasWsgi(table);
+  return table !== undefined && hasPythonPath(table);
 }
 
-function hasWsgi(table: Record<string, PathServiceFile>): boolean {
-  return Object.values(table).some((service) => service.type === 'wsgi' || (service.type === 'path' && hasWsgi(service.paths)));
+function hasPythonPath(table: Record<string, PathServiceFile>): boolean {
+  return Object.values(table).some((service) => service.type === 'wsgi' || service.type === 'resource' || service.type === 'wap' || (service.type === 'static' && service.package !== undefined)
+    || (service.type === 'path' && hasPythonPath(service.paths)));
 }

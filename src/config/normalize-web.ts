@@ -75,7 +75,9 @@ function pathServiceConfig(service: Exclude<PathServiceFile, { type: 'path' }>, 
     case 'websocket':
       return websocketConfig(service, at, context);
     case 'static':
-      return staticConfig(service.directory!, service.options, context);
+      return staticConfig(service.directory === undefined
+        ? { package: service.package!, resource: service.resource!, python: context.python }
+        : fromConfigDir(context, service.directory), service.options);
     case 'json':
       return {
         type: 'json',
@@ -126,6 +128,23 @@ function pathServiceConfig(service: Exclude<PathServiceFile, { type: 'path' }>, 
     case 'upload':
     case 'fileupload':
       return uploadConfig(service, context);
+    case 'wap':
+      return {
+        type: 'wap',
+        templates: typeof service.templates === 'string' ? fromConfigDir(context, service.templates) : { ...service.templates, python: context.python },
+        sandbox: service.sandbox,
+        routes: service.routes.map((route) => ({ path: route.path, method: route.method, call: route.call ?? undefined, render: route.render })),
+        realm: service.wamp.realm,
+        role: service.wamp.authrole,
+        python: context.python,
+        options: {
+          callTimeoutMs: service.options.call_timeout, maxOutputBytes: service.options.max_output_bytes,
+          maxRequestsInFlight: service.options.max_requests_in_flight, postBodyLimit: service.options.post_body_limit,
+        },
+      };
+    case 'resource':
+      // As Crossbar: the class gets {} when the path has no `extra`.
+      return { type: 'resource', classname: service.classname, extra: service.extra === undefined ? {} : service.extra, python: context.python, options: forwardLimits(service.options) };
   }
 }
 
@@ -206,14 +225,10 @@ export function compressionEnabled(compression: SharedWebSocketOptionsFile['comp
   return typeof compression === 'boolean' ? compression : compression.deflate !== undefined;
 }
 
-function staticConfig(
-  directory: string,
-  options: Extract<PathServiceFile, { type: 'static' }>['options'],
-  context: NormalizeContext,
-): StaticService {
+function staticConfig(directory: StaticService['directory'], options: Extract<PathServiceFile, { type: 'static' }>['options']): StaticService {
   return {
     type: 'static',
-    directory: fromConfigDir(context, directory),
+    directory,
     defaultFile: options.default_file,
     directoryListing: options.enable_directory_listing,
     // Crossbar's null sends no caching headers; "do not cache" is the closest safe reading.

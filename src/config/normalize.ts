@@ -11,7 +11,7 @@ import type { JunctionConfig, PermissionConfig, RealmConfig, RoleConfig, RealmLi
 import { componentConfigs } from './normalize-components.js';
 import { FunctionAuthenticators } from './normalize-function-auth.js';
 import { guestConfigs, unusedPythonNotices, workerPython } from './normalize-guests.js';
-import { listenerConfigs, servesWsgi } from './normalize-listeners.js';
+import { listenerConfigs, servesPython } from './normalize-listeners.js';
 import { proxyTransports } from './normalize-proxy.js';
 import type { NormalizeContext } from './normalize-web.js';
 import { ignoredSettingNotices, notice } from './notices.js';
@@ -58,11 +58,11 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
     // Crossbar accepts a router that only serves web paths (static files, JSON, redirects).
     context.notices.push(notice('config.notice.no_realms', [...first.at, 'realms']));
   }
-  // A router's Python settings are for its wsgi paths and function authenticators (known once the
+  // A router's Python settings are for its Python paths and function authenticators (known once the
   // listeners' auth is read); without either they have no process to configure.
   for (const { router, at } of routers) {
-    if (!router.transports.some(servesWsgi) && functions.components().length === 0) {
-      unusedPythonNotices(router.options, at, 'a router without wsgi paths or function authenticators', context.notices);
+    if (!router.transports.some(servesPython) && functions.components().length === 0) {
+      unusedPythonNotices(router.options, at, 'a router without Python paths (wsgi, resource, wap, static package) or function authenticators', context.notices);
     }
   }
   const components = componentConfigs(file, context);

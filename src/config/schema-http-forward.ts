@@ -1,7 +1,7 @@
 /**
  * Path services that forward HTTP requests to another server: Crossbar's `reverseproxy` (an HTTP
- * server at host:port) and `wsgi` (a Python WSGI app, which Junction runs in a Python process of
- * its own and forwards to). Crossbar's keys as its config check has them; `options` is Junction's.
+ * server at host:port), `wsgi` (a Python WSGI app) and `resource` (a Twisted Web resource class),
+ * the last two run by Junction in a Python process of their own and forwarded to. Crossbar's keys as its config check has them; `options` is Junction's.
  */
 
 import * as z from 'zod';
@@ -47,6 +47,11 @@ export const reverseProxyService = z
   .describe('Forwards the requests of this path and below it to another HTTP server.');
 
 const pythonName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const isDottedPythonName = (name: string): boolean => name.split('.').every((part) => pythonName.test(part));
+
+/** A Python module or package name: "app", "mysite.wsgi". */
+export const pythonModuleName = (what: string, example: string) => requiredText(what)
+  .refine(isDottedPythonName, { error: `expected a Python module name, like ${example}` });
 const threads = (what: string, fallback: number) =>
   z.int({ error: 'expected an integer' }).min(0, { error: 'expected an integer >= 0' }).max(1000, { error: 'expected at most 1000 threads' })
     .default(fallback).describe(`${what} (default ${fallback}).`);
@@ -55,8 +60,7 @@ export const wsgiService = z
   .strictObject({
     type: z.literal('wsgi'),
     id: pathServiceId,
-    module: requiredText('"module", the Python module of the WSGI app (like "app")')
-      .refine((name) => name.split('.').every((part) => pythonName.test(part)), { error: 'expected a Python module name, like "app" or "mysite.wsgi"' })
+    module: pythonModuleName('"module", the Python module of the WSGI app (like "app")', '"app" or "mysite.wsgi"')
       .describe('The Python module of the WSGI app, found on the router worker\'s options.pythonpath (required).'),
     object: requiredText('"object", the WSGI callable in the module (like "app")')
       .regex(pythonName, { error: 'expected a Python name, like "app" or "application"' })
@@ -72,5 +76,18 @@ export const wsgiService = z
   })
   .describe('A Python WSGI app (Flask, Django...), run by the router worker\'s Python, on this path and below it.');
 
+export const resourceService = z
+  .strictObject({
+    type: z.literal('resource'),
+    id: pathServiceId,
+    classname: requiredText('"classname", the Twisted Web resource class (like "mysite.web.Hello")')
+      .refine((name) => name.includes('.') && isDottedPythonName(name), { error: 'expected a module and a class, like "mysite.web.Hello"' })
+      .describe('The Twisted Web resource class, as module.Class, found on the router worker\'s options.pythonpath (required).'),
+    extra: z.unknown().optional().describe('Passed to the class as its one argument, as Crossbar does (default {}).'),
+    options: forwardOptions,
+  })
+  .describe('A Twisted Web resource class, run by the router worker\'s Python, on this path and below it.');
+
 export type ReverseProxyServiceFile = z.output<typeof reverseProxyService>;
 export type WsgiServiceFile = z.output<typeof wsgiService>;
+export type ResourceServiceFile = z.output<typeof resourceService>;

@@ -42,6 +42,10 @@ export function unsupported(what: string, hint?: string) {
 
 export const nonEmptyString = z.string().min(1, { error: 'must not be empty' });
 
+/** A path relative to a folder that stays inside it (not absolute, no ".." segment); `where` says which: "a file inside the directory". */
+export const pathInside = (where: string) => nonEmptyString
+  .refine((path) => !path.startsWith('/') && !path.split(/[/\\]/).includes('..'), { error: `${where} (relative, without "..")` });
+
 /**
  * A realm name: a URI under the loose rule, as in a client's HELLO. Crossbar checks nothing more
  * for the realms of a router (two-character names such as "v1" included).

@@ -8,7 +8,7 @@ import type { Ignored } from './notices.js';
 import { callerService, publisherService, webhookService } from './schema-http-bridge.js';
 import { cgiService } from './schema-cgi.js';
 import { consoleService } from './schema-console.js';
-import { reverseProxyService, wsgiService } from './schema-http-forward.js';
+import { pythonModuleName, resourceService, reverseProxyService, wsgiService } from './schema-http-forward.js';
 import { longPollService, sseService } from './schema-http-transports.js';
 import {
   ignored,
@@ -16,14 +16,15 @@ import {
   milliseconds,
   nonEmptyString,
   notSupportedMessage,
+  pathInside,
   seconds,
   trustedProxies,
   allowedHosts,
   typeError,
-  unsupported,
 } from './schema-parts.js';
 import { mqttPathService } from './schema-mqtt.js';
 import { fileUploadService, uploadService } from './schema-upload.js';
+import { wapService } from './schema-wap.js';
 import { websocketService } from './schema-websocket.js';
 import { websocketProxyService } from './schema-websocket-proxy.js';
 
@@ -42,10 +43,7 @@ const staticOptions = z.strictObject({
     .nullable()
     .default(staticDefaults.cacheTimeoutSeconds)
     .describe(`Cache-Control max-age in seconds (default ${staticDefaults.cacheTimeoutSeconds} = 12 h, as Crossbar); 0 or null: no caching.`),
-  default_file: nonEmptyString
-    .refine((file) => !file.startsWith('/') && !file.split(/[/\\]/).includes('..'), {
-      error: 'a file inside the directory (relative, without "..")',
-    })
+  default_file: pathInside('a file inside the directory')
     .default(staticDefaults.defaultFile)
     .describe(`File served for a directory (default "${staticDefaults.defaultFile}").`),
 });
@@ -54,19 +52,27 @@ export const staticService = z
   .strictObject({
     type: z.literal('static'),
     id: pathServiceId,
-    directory: nonEmptyString.optional().describe('Folder to serve (relative paths: from the config file folder). Required.'),
-    package: unsupported('serving a Python package resource (package)', 'give a "directory"'),
-    resource: unsupported('serving a Python package resource (resource)', 'give a "directory"'),
+    directory: nonEmptyString.optional().describe('Folder to serve (relative paths: from the config file folder). Required, unless package and resource are given.'),
+    package: pythonModuleName('"package"', '"mysite" or "mysite.web"').optional()
+      .describe('A Python package, found on the router worker\'s options.pythonpath, that ships the files (with resource, instead of directory).'),
+    resource: pathInside('a folder inside the package')
+      .optional()
+      .describe('The folder inside package to serve, like "web" or "static/site".'),
     options: staticOptions.prefault({}),
   })
   .superRefine((service, ctx) => {
-    // Crossbar's package/resource form already has its own message; a plain omission gets this one.
-    const raw = service as { package?: unknown; resource?: unknown };
-    if (service.directory === undefined && raw.package === undefined && raw.resource === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'missing: "directory", the folder to serve', path: ['directory'], params: { code: 'config.missing' } });
+    const missing = (key: string, message: string) => ctx.addIssue({ code: 'custom', message, path: [key], params: { code: 'config.missing' } });
+    if (service.directory !== undefined && (service.package !== undefined || service.resource !== undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'give either "directory" or "package" and "resource", not both', path: [service.package === undefined ? 'resource' : 'package'] });
+    } else if (service.package !== undefined && service.resource === undefined) {
+      missing('resource', 'missing: "resource", the folder inside the package to serve');
+    } else if (service.resource !== undefined && service.package === undefined) {
+      missing('package', 'missing: "package", the Python package that ships the resource');
+    } else if (service.directory === undefined && service.package === undefined) {
+      missing('directory', 'missing: "directory", the folder to serve (or "package" and "resource")');
     }
   })
-  .describe('Files from a directory, on this path and below it.');
+  .describe('Files from a directory, or from a folder shipped inside a Python package, on this path and below it.');
 
 export const jsonService = z
   .strictObject({
@@ -138,6 +144,8 @@ const leafServices = [
   cgiService,
   uploadService,
   fileUploadService,
+  resourceService,
+  wapService,
 ] as const;
 
 export type LeafPathServiceFile = z.output<(typeof leafServices)[number]>;
@@ -162,16 +170,12 @@ const nestedPathService = z
 
 export const pathServiceTypes = [...leafServices.map((service) => service.shape.type.value), 'path'] as const;
 
-const behindProxy = 'serve it from your app or web server behind the same reverse proxy (docs/reverse-proxy.md)';
-
 /**
  * Path service types Crossbar has that Junction does not serve, to tell "not yet" from a typo,
  * with what to do instead where there is a usual answer.
  */
 const otherCrossbarPathServices = new Map<string, string | undefined>([
-  ['resource', behindProxy],
   ['archive', 'unpack the archive into a folder and serve it with a "static" path'],
-  ['wap', behindProxy],
   ['rpc', undefined],
   ['catalog', undefined],
   ['none', undefined],

@@ -49,6 +49,11 @@ function checkService(service: Record<string, unknown>, path: ConfigPath, refs: 
       }
       return;
     }
+    case 'wap':
+      if (isRecord(service.wamp) && refs.realm(service.wamp.realm, [...path, 'wamp', 'realm']) !== undefined) {
+        refs.role(service.wamp.realm, service.wamp.authrole, [...path, 'wamp', 'authrole']);
+      }
+      return;
     case 'sse':
       checkSseRoles(service, path, refs);
       return;

@@ -12,7 +12,7 @@ import { RunningRedis } from '../support/redis-server.js';
  * Every metric docs/metrics.md lists is exported by a running router, and every junction_* metric
  * it exports is listed: `junction start --workers 2` in a Redis cluster, with every kind of
  * transport and component that has metrics of its own (web paths with the HTTP bridge, long-poll,
- * SSE, WAMP v1, cookie authentication, HTTP and WebSocket reverse proxies, CGI scripts, RawSocket, MQTT, Pusher, a forwarder, ZeroMQ, stdio,
+ * SSE, WAMP v1, cookie authentication, HTTP and WebSocket reverse proxies, CGI scripts, file uploads, a wap page, RawSocket, MQTT, Pusher, a forwarder, ZeroMQ, stdio,
  * process and a RESTCallee). metrics-doc.test.ts compares the doc with the names in the source;
  * this shows that each is registered at run time.
  */
@@ -58,6 +58,8 @@ async function fullConfig(redisUrl: string): Promise<object> {
               type: 'upload', realm: 'realm1', role: 'anonymous', directory: scratch,
               form_fields: { file_name: 'name', mime_type: 'type', total_size: 'size', chunk_number: 'n', chunk_size: 'size1', total_chunks: 'count', content: 'file' },
             },
+            // Its templates folder is not there: the renderer exits, and the path's metrics are there all the same.
+            page: { type: 'wap', templates: 'no-templates', wamp: { realm: 'realm1', authrole: 'anonymous' }, routes: [{ path: '/', call: null, render: 'page.html' }] },
           },
         },
         { type: 'rawsocket', endpoint: tcp },

@@ -1,7 +1,7 @@
 /**
  * Forwards the HTTP requests of a path (and below it) to another HTTP server, and its answers
- * back, both bodies streamed: Crossbar's `reverseproxy`, and the way to Junction's WSGI host
- * (`wsgi`). As Crossbar's reverse proxy (webservice/base.py, ExtReverseProxyResource): the path
+ * back, both bodies streamed: Crossbar's `reverseproxy`, and the way to Junction's Python web host
+ * (`wsgi`, `resource`). As Crossbar's reverse proxy (webservice/base.py, ExtReverseProxyResource): the path
  * below the service's is appended to the target's prefix with the query; the client's headers go
  * along without the hop-by-hop ones, with X-Forwarded-For and X-Real-IP (the client, trusted
  * proxies considered), X-Forwarded-Host (its Host), X-Forwarded-Proto and X-Forwarded-Port set
@@ -35,12 +35,12 @@ export interface ForwardTarget {
 }
 
 export interface ForwardSpec {
-  service: 'reverseproxy' | 'wsgi';
+  service: 'reverseproxy' | 'wsgi' | 'resource';
   target: ForwardTarget;
   limits: ForwardLimits;
   /** Why the server cannot be reached, for the 502 answer and the warning: `error` is the connection's. */
   unreachable(error: Error): string;
-  /** Stops what the service runs besides the forwarding (the WSGI host). */
+  /** Stops what the service runs besides the forwarding (the Python web host). */
   close?(): Promise<void>;
   /** What the service runs besides the forwarding has stopped (PathHandler.stale). */
   stale?(): boolean;
@@ -75,9 +75,9 @@ export function forwardingHandler(context: ServiceContext, spec: ForwardSpec): P
   const log = context.log.child({ service: spec.service });
   const requests = new PathRequests<ForwardOutcome>({
     requests: context.metrics.counter('junction_http_forward_requests_total',
-      'HTTP requests of reverseproxy and wsgi paths, by service, transport, path and outcome'),
+      'HTTP requests of reverseproxy, wsgi and resource paths, by service, transport, path and outcome'),
     inFlight: context.metrics.gauge('junction_http_forward_requests_in_flight',
-      'HTTP requests of reverseproxy and wsgi paths being forwarded now, by service, transport and path (at most max_requests_in_flight)'),
+      'HTTP requests of reverseproxy, wsgi and resource paths being forwarded now, by service, transport and path (at most max_requests_in_flight)'),
     labels: { service: spec.service, transport: context.listener.id, path: context.path },
     max: limits.maxRequestsInFlight,
     log,

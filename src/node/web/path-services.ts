@@ -11,14 +11,15 @@ import { longpollPath } from './longpoll-path.js';
 import { metricsPath } from './metrics-path.js';
 import { mqttPath } from './mqtt-path.js';
 import { nodeInfoPath } from './nodeinfo.js';
+import { pythonAppPath } from './python-app-path.js';
 import { redirectPath } from './redirect.js';
 import { reverseProxyPath } from './reverseproxy-path.js';
 import { ssePath } from './sse-path.js';
 import { staticPath } from './static.js';
 import { uploadPath } from './upload/upload-path.js';
+import { wapPath } from './wap-path.js';
 import { websocketPath } from './websocket-path.js';
 import { websocketProxyPath } from './websocket-proxy-path.js';
-import { wsgiPath } from './wsgi-path.js';
 
 type Factories = { [Type in PathService['type']]?: PathServiceFactory<Extract<PathService, { type: Type }>> };
 
@@ -40,7 +41,9 @@ const factories: Factories = {
   console: consolePath,
   'websocket-reverseproxy': websocketProxyPath,
   reverseproxy: reverseProxyPath,
-  wsgi: wsgiPath,
+  wsgi: pythonAppPath,
+  resource: pythonAppPath,
+  wap: wapPath,
   cgi: cgiPath,
   upload: uploadPath,
 };

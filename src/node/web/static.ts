@@ -11,22 +11,25 @@ import { methodAllowed, sendBody } from './http-reply.js';
 import { normalizePath, sendJson, type PathHandler } from './listener.js';
 import { MimeTypes } from './mime-types.js';
 import { BadPathError, fileSegments, isHiddenName, resolveInside } from './static-resolve.js';
+import { folderOf } from './package-folder.js';
 import { pathWhere, type PathServiceFactory } from './service-context.js';
 
 /**
  * Files from a directory at this path and below it (Crossbar's `static` web service). A directory
  * missing at start is not fatal, as in Crossbar: a warning, 404 for every request, and the files
- * are served once the directory exists.
+ * are served once the directory exists. A Python package's folder is found at start; a package
+ * that cannot be imported stops the start (or the reload), as it fails Crossbar's transport.
  */
 export const staticPath: PathServiceFactory<StaticService> = async (service, context) => {
-  let root = await servedRoot(service.directory, context.where);
+  const directory = await folderOf(service.directory, context, 'static');
+  let root = await servedRoot(directory, context.where);
   if (root === undefined) {
-    context.log.warn({ directory: service.directory }, missingDirectoryText(context.where, service.directory));
+    context.log.warn({ directory }, missingDirectoryText(context.where, directory));
   }
   let files = root === undefined ? undefined : new StaticFiles(service, root, context.path, context.log);
   const serve = async (request: IncomingMessage, response: ServerResponse, subpath: string): Promise<void> => {
     if (files === undefined) {
-      root = await servedRoot(service.directory, context.where).catch(() => undefined);
+      root = await servedRoot(directory, context.where).catch(() => undefined);
       if (root === undefined) {
         if (methodAllowed(request, response)) notFound(request, response);
         return;
@@ -49,7 +52,9 @@ function missingDirectoryText(where: string, directory: string): string {
 /** For `junction check`: each static path of these listeners whose directory does not exist now, as start will warn of it. */
 export function missingStaticDirectories(listeners: readonly ListenerConfig[]): string[] {
   return listeners.flatMap((listener) => Object.entries(listener.paths).flatMap(([path, service]) =>
-    service.type === 'static' && !existsSync(service.directory) ? [missingDirectoryText(pathWhere(listener, path), service.directory)] : []));
+    // A package's folder is only known once its Python has looked: at start.
+    service.type === 'static' && typeof service.directory === 'string' && !existsSync(service.directory)
+      ? [missingDirectoryText(pathWhere(listener, path), service.directory)] : []));
 }
 
 /** The directory's real path (symlinks resolved), so containment checks compare like with like; undefined while it does not exist. */

@@ -127,7 +127,7 @@ async function spawnSpec(guest: GuestConfig, log: Logger): Promise<GuestSpawn | 
   return { ...common, executable: await guestExecutable(guest), arguments: guest.arguments, stdin: guest.stdin };
 }
 
-/** One guest (or a wsgi path's WSGI host): its current run, and its watcher. */
+/** One guest (or a wsgi or resource path's Python web host): its current run, and its watcher. */
 export class Supervised {
   private run: GuestRun | undefined;
   private running = false;
@@ -171,7 +171,7 @@ export class Supervised {
     this.running = true;
     this.startedAt = Date.now();
     this.metrics.starts.inc(this.labels);
-    // Counted up and down, not set: a reload starts a wsgi path's new process before it stops the old one, under one name.
+    // Counted up and down, not set: a reload starts a wsgi or resource path's new process before it stops the old one, under one name.
     this.metrics.running.add(1, this.labels);
     this.log.info({ pid: run.pid, executable: this.spawn.executable, arguments: this.spawn.arguments.map(this.maskSecrets), workdir: this.spawn.workdir }, guestLog.started);
     this.watch();

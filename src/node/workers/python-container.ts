@@ -9,7 +9,8 @@
 
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { GuestConfig, PythonContainerConfig } from '../../config/model.js';
+import type { GuestConfig, PythonContainerConfig, WorkerPython } from '../../config/model.js';
+import { guestOutputDefaults } from '../../config/schema-guest.js';
 import { StartupError } from '../startup-errors.js';
 import { guestExecutable } from './guest-launch.js';
 
@@ -36,6 +37,17 @@ export async function pythonLaunch(guest: GuestConfig, python: PythonContainerCo
 export interface PythonHelp {
   install: string;
   option: string;
+}
+
+/** The key that chooses the Python of a router worker's paths. */
+export const routerPythonOption = "the router worker's options.python";
+
+/** A worker's Python as a guest process (its output logged line by line, as a guest's). */
+export function workerPythonGuest(id: string, python: WorkerPython): GuestConfig {
+  return {
+    id, at: python.at, executable: python.executable, arguments: [], workdir: python.workdir, env: python.env,
+    stdin: { kind: 'open' }, stdout: 'log', stderr: 'log', maxLineBytes: guestOutputDefaults.maxLineBytes, linesPerSecond: guestOutputDefaults.linesPerSecond,
+  };
 }
 
 const containerPythonHelp: PythonHelp = { install: 'python3 and python3-autobahn', option: "the container's options.python" };

@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { Pool } from 'undici';
+import type { ResourceService, WapService, WsgiService } from '../../config/model.js';
+import { MetricsRegistry } from '../../metrics/registry.js';
+import type { Logger } from '../../router/log.js';
+import { skipWithoutDebian } from '../../../test/support/debian.js';
+import { waitFor } from '../../../test/support/wait.js';
+import { PythonWebHost, webHostLauncher, webHostLog } from './python-web-host.js';
+
+const home = mkdtempSync(join(tmpdir(), 'junction-web-host-'));
+after(() => rmSync(home, { recursive: true, force: true }));
+
+/** A "python" without Twisted: it fails the import as Python would. */
+const withoutTwisted = join(home, 'python-without-twisted');
+writeFileSync(withoutTwisted, '#!/bin/sh\necho "ModuleNotFoundError: No module named \'twisted\'" >&2\nexit 1\n');
+chmodSync(withoutTwisted, 0o755);
+
+function service(executable: string, interpreterGiven: boolean): WsgiService {
+  return {
+    type: 'wsgi', module: 'hello', object: 'app', minThreads: 0, maxThreads: 2,
+    python: { at: 'workers[0]', executable, interpreterGiven, pythonpath: [home], env: { inherit: true, vars: {} }, workdir: home },
+    options: { timeoutMs: 1000, maxRequestsInFlight: 2 },
+  };
+}
+
+function resourceService(classname: string, extra: unknown): ResourceService {
+  const { python, options } = service('/usr/bin/python3', false);
+  return { type: 'resource', classname, extra, python, options };
+}
+
+function templatesService(render: string[], maxOutputBytes: number): WapService & { templates: string } {
+  const { python } = service('/usr/bin/python3', false);
+  return {
+    type: 'wap', templates: join(home, 'templates'), sandbox: true, realm: 'realm1', role: 'web', python,
+    routes: render.map((name) => ({ path: `/${name}`, method: 'GET', call: undefined, render: name })),
+    options: { callTimeoutMs: 1000, maxOutputBytes, maxRequestsInFlight: 2, postBodyLimit: 100 },
+  };
+}
+
+/** A request over the host's Unix socket (a GET, or a POST of `body`): status and body. */
+async function overSocket(socketPath: string, path: string, body?: string): Promise<{ status: number; body: string }> {
+  const client = new Pool('http://localhost', { socketPath });
+  try {
+    const answer = await client.request({ path, method: body === undefined ? 'GET' : 'POST', body, headers: { host: 'example.test', 'x-real-ip': '203.0.113.7' } });
+    return { status: answer.statusCode, body: await answer.body.text() };
+  } finally {
+    await client.close();
+  }
+}
+
+function recordingLog(): { log: Logger; warnings: { fields: Record<string, unknown>; message: string }[] } {
+  const warnings: { fields: Record<string, unknown>; message: string }[] = [];
+  const log: Logger = { debug() {}, info() {}, error() {}, warn: (fields, message) => warnings.push({ fields: fields as Record<string, unknown>, message }), child: () => log };
+  return { log, warnings };
+}
+
+describe('the Python web host of a wsgi or resource path', () => {
+  it('a Python that is not there: not started, a warning says which key to change, requests learn why', async () => {
+    const { log, warnings } = recordingLog();
+    const host = await PythonWebHost.start(service('/nowhere/python3', true), { id: 'wsgi:web:/app', mount: '/app', log, metrics: new MetricsRegistry() });
+    const reason = `workers[0].options.python: "/nowhere/python3" is not found or not executable (against ${home}, then on the PATH)`;
+    assert.deepEqual(warnings, [{ fields: { reason }, message: webHostLog.unavailable }]);
+    assert.equal(host.unreachable(), `the WSGI app is not run: ${reason}`);
+    assert.ok(host.stopped(), 'a reload tries again');
+    await host.close();
+  });
+
+  it('a Python without Twisted: named, with the Debian package to install', async () => {
+    const { log, warnings } = recordingLog();
+    const host = await PythonWebHost.start(service(withoutTwisted, true), { id: 'wsgi:web:/app', mount: '/app', log, metrics: new MetricsRegistry() });
+    assert.equal(warnings[0]?.fields.reason,
+      `${withoutTwisted} cannot import Twisted (ModuleNotFoundError: No module named 'twisted'); install it for that Python (Debian: apt install python3-twisted) or set the router worker's options.python`);
+    await host.close();
+  });
+
+  it('runs the app until closed, counted as a guest, and leaves no socket folder behind', { skip: skipWithoutDebian('python3-twisted') }, async () => {
+    writeFileSync(join(home, 'hello.py'), 'def app(environ, start_response):\n    start_response("200 OK", [])\n    return [b"hi"]\n');
+    const { log, warnings } = recordingLog();
+    const metrics = new MetricsRegistry();
+    const host = await PythonWebHost.start(service('/usr/bin/python3', false), { id: 'wsgi:web:/app', mount: '/app', log, metrics });
+    assert.deepEqual(warnings, []);
+    assert.ok(existsSync(host.socketPath), 'listening once started');
+    assert.ok(!host.stopped());
+    assert.equal(metrics.gauge('junction_guest_running', '').value({ guest: 'wsgi:web:/app' }), 1);
+    assert.ok(existsSync(webHostLauncher));
+    await host.close();
+    assert.equal(metrics.counter('junction_guest_exits_total', '').value({ guest: 'wsgi:web:/app', outcome: 'stopped' }), 1);
+    assert.ok(!existsSync(host.socketPath));
+  });
+
+  it('a resource path: makes the class with its extra and serves the resource at the mount, children included', { skip: skipWithoutDebian('python3-twisted') }, async () => {
+    mkdirSync(join(home, 'webres'), { recursive: true });
+    writeFileSync(join(home, 'webres', '__init__.py'), '');
+    writeFileSync(join(home, 'webres', 'pages.py'), [
+      'import json',
+      'from twisted.web.resource import Resource',
+      'class Echo(Resource):',
+      '    isLeaf = True',
+      '    def __init__(self, extra):',
+      '        Resource.__init__(self)',
+      '        self.extra = extra',
+      '    def render_GET(self, request):',
+      '        seen = {"extra": self.extra, "path": request.path.decode(), "postpath": [p.decode() for p in request.postpath], "client": request.getClientAddress().host}',
+      '        return json.dumps(seen).encode()',
+      '',
+    ].join('\n'));
+    const { log, warnings } = recordingLog();
+    const host = await PythonWebHost.start(resourceService('webres.pages.Echo', { greeting: 'hi', n: [1, 2] }), { id: 'resource:web:/r', mount: '/r', log, metrics: new MetricsRegistry() });
+    assert.deepEqual(warnings, []);
+    const answer = await overSocket(host.socketPath, '/r/a/b?x=1');
+    assert.equal(answer.status, 200);
+    assert.deepEqual(JSON.parse(answer.body), { extra: { greeting: 'hi', n: [1, 2] }, path: '/r/a/b', postpath: ['a', 'b'], client: '203.0.113.7' });
+    await host.close();
+  });
+
+  it('a resource class its module does not have: the host exits saying so, and requests learn that it exited', { skip: skipWithoutDebian('python3-twisted') }, async () => {
+    writeFileSync(join(home, 'emptymod.py'), 'x = 1\n');
+    const { log } = recordingLog();
+    const host = await PythonWebHost.start(resourceService('emptymod.Missing', {}), { id: 'resource:web:/r', mount: '/r', log, metrics: new MetricsRegistry() });
+    await waitFor(() => host.stopped(), 'the host exited', 30_000);
+    assert.equal(host.unreachable(), 'the resource class has exited (its output is in the log); a reload starts it again');
+    await host.close();
+  });
+
+  it('a wap path\'s templates: rendered (autoescaped) with the context posted, cut off past the page size', { skip: skipWithoutDebian('python3-jinja2') }, async () => {
+    mkdirSync(join(home, 'templates'), { recursive: true });
+    writeFileSync(join(home, 'templates', 'hello.html'), 'Hello {{ name }}');
+    writeFileSync(join(home, 'templates', 'many.html'), '{% for i in range(n) %}x{% endfor %}');
+    const { log, warnings } = recordingLog();
+    const host = await PythonWebHost.start(templatesService(['hello.html', 'many.html'], 50), { id: 'wap:web:/w', mount: '/', log, metrics: new MetricsRegistry() });
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(await overSocket(host.socketPath, '/', JSON.stringify({ template: 'hello.html', context: { name: '<i>Jo</i>' } })), { status: 200, body: 'Hello &lt;i&gt;Jo&lt;/i&gt;' });
+    assert.deepEqual(await overSocket(host.socketPath, '/', JSON.stringify({ template: 'many.html', context: { n: 50 } })), { status: 200, body: 'x'.repeat(50) });
+    assert.deepEqual(await overSocket(host.socketPath, '/', JSON.stringify({ template: 'many.html', context: { n: 51 } })),
+      { status: 500, body: 'the rendered page is over 50 bytes (options.max_output_bytes)' });
+    await host.close();
+  });
+
+  it('a wap template that is not there: the host exits saying so', { skip: skipWithoutDebian('python3-jinja2') }, async () => {
+    const { log } = recordingLog();
+    const host = await PythonWebHost.start(templatesService(['missing.html'], 50), { id: 'wap:web:/w', mount: '/', log, metrics: new MetricsRegistry() });
+    await waitFor(() => host.stopped(), 'the host exited', 30_000);
+    assert.equal(host.unreachable(), 'the template renderer has exited (its output is in the log); a reload starts it again');
+    await host.close();
+  });
+});

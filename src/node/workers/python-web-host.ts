@@ -1,0 +1,140 @@
+/**
+ * The Python process that runs a `wsgi` path's app, a `resource` path's Twisted resource class or
+ * a `wap` path's Jinja2 templates: Junction's Python web host (python/junction_web.py, shipped
+ * with the package), started by the router worker's Python (its `options.python`, else Debian's
+ * /usr/bin/python3, else python3 on the PATH) and supervised as a container worker's process is:
+ * output logged with secrets masked, counted in the junction_guest_* metrics, not restarted when
+ * it exits (as in Crossbar, where the app runs in the router worker) but by the next reload,
+ * stopped with SIGTERM then SIGKILL. It serves HTTP on a Unix socket in a folder of its own that
+ * only this user can enter.
+ * A Python that cannot be found or lacks Twisted (or Jinja2) is not an error: the path answers 502
+ * and a warning says why, as for a container whose Python lacks Autobahn; the next reload tries again.
+ */
+
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import type { ResourceService, WapService, WsgiService } from '../../config/model.js';
+import type { MetricsRegistry } from '../../metrics/registry.js';
+import type { Logger } from '../../router/log.js';
+import { guestEnvironment } from './guest-launch.js';
+import { guestMetrics } from './guest-metrics.js';
+import { Supervised } from './guest-workers.js';
+import { findPython, pythonProbe, routerPythonOption, workerPythonGuest } from './python-container.js';
+
+/** The host, from dist/src/node/workers/ (or src/node/workers/) up to the package root. */
+export const webHostLauncher = fileURLToPath(new URL('../../../../python/junction_web.py', import.meta.url));
+
+/** The paths whose app the host runs (a wap path's with its templates folder found). */
+export type HostedService = WsgiService | ResourceService | (WapService & { templates: string });
+
+/** How long the app may take to import and listen before the path serves without waiting for it. */
+const readyTimeoutMs = 30_000;
+const readyPollMs = 50;
+
+export const webHostLog = {
+  unavailable: 'the Python app of this path is not run: its requests are answered 502',
+  notReady: 'the Python app did not start listening in time; its requests are answered 502 until it does',
+} as const;
+
+/** How messages name what the host runs, and what its Python must be able to import. */
+const hosted = {
+  wsgi: { noun: 'WSGI app', imports: 'twisted.web.wsgi', what: 'Twisted', debian: 'python3-twisted' },
+  resource: { noun: 'resource class', imports: 'twisted.web.wsgi', what: 'Twisted', debian: 'python3-twisted' },
+  wap: { noun: 'template renderer', imports: 'twisted.web.wsgi, jinja2', what: 'Twisted and Jinja2', debian: 'python3-twisted python3-jinja2' },
+} as const satisfies Record<HostedService['type'], { noun: string; imports: string; what: string; debian: string }>;
+
+export interface PythonWebHostOptions {
+  /** Names the process in logs and metrics ("wsgi:web1:/app", "resource:web1:/r", "wap:web1:/w"). */
+  id: string;
+  /** The path the app is mounted at: a WSGI app's SCRIPT_NAME ("/" for a wap path's renderer, which Junction alone asks). */
+  mount: string;
+  log: Logger;
+  metrics: MetricsRegistry;
+}
+
+export class PythonWebHost {
+  private constructor(
+    private readonly noun: string,
+    readonly socketPath: string,
+    private readonly folder: string,
+    private readonly process: Supervised | undefined,
+    /** Why no process was started (when `process` is undefined). */
+    private readonly notStarted: string | undefined,
+  ) {}
+
+  /** Starts the host and waits (bounded) until it listens or exits; never throws for a missing Python or a broken app. */
+  static async start(service: HostedService, options: PythonWebHostOptions): Promise<PythonWebHost> {
+    const folder = await mkdtemp(join(tmpdir(), 'junction-web-'));
+    const { noun, imports, what, debian } = hosted[service.type];
+    const socketPath = join(folder, 'app.sock');
+    const python = service.python;
+    const guest = workerPythonGuest(options.id, python);
+    const log = options.log.child(service.type === 'wsgi' ? { wsgi: `${service.module}.${service.object}` }
+      : service.type === 'resource' ? { resource: service.classname } : { templates: service.templates });
+    const interpreter = await findPython(guest, python.interpreterGiven, { install: `python3 and ${debian}`, option: routerPythonOption });
+    const probe = typeof interpreter === 'string' ? await pythonProbe(interpreter, `import ${imports}`) : undefined;
+    const reason = typeof interpreter !== 'string' ? interpreter.reason
+      : probe !== undefined ? `${interpreter} cannot import ${what} (${probe}); install it for that Python (Debian: apt install ${debian}) or set ${routerPythonOption}` : undefined;
+    if (typeof interpreter !== 'string' || reason !== undefined) {
+      log.warn({ reason }, webHostLog.unavailable);
+      return new PythonWebHost(noun, socketPath, folder, undefined, reason);
+    }
+    const input = { pythonpath: python.pythonpath, mount: options.mount, socket: socketPath, app: hostedApp(service) };
+    const spawn = {
+      executable: interpreter, arguments: [webHostLauncher], workdir: python.workdir, env: guestEnvironment(python.env),
+      stdin: { kind: 'json', text: JSON.stringify(input), close: true } as const, stdout: 'log' as const, stderr: 'log' as const,
+    };
+    const process = new Supervised(guest, spawn, { log: options.log, metrics: options.metrics }, guestMetrics(options.metrics));
+    process.start();
+    const host = new PythonWebHost(noun, socketPath, folder, process, undefined);
+    // One that exited meanwhile has said why in its output, and the supervisor has logged the exit.
+    if (!(await listening(process, socketPath)) && process.isRunning()) log.warn({ timeoutMs: readyTimeoutMs }, webHostLog.notReady);
+    return host;
+  }
+
+  /** Why requests cannot reach the app, for the 502 answer. */
+  unreachable(): string {
+    if (this.process === undefined) return `the ${this.noun} is not run: ${this.notStarted}`;
+    if (!this.process.isRunning()) return `the ${this.noun} has exited (its output is in the log); a reload starts it again`;
+    return `the ${this.noun} is not listening yet (still importing?)`;
+  }
+
+  /** The app does not run: it exited, or no Python could run it (a reload tries again, as for a container). */
+  stopped(): boolean {
+    return this.process === undefined || !this.process.isRunning();
+  }
+
+  async close(): Promise<void> {
+    await this.process?.close();
+    await rm(this.folder, { recursive: true, force: true });
+  }
+}
+
+/** The app as python/junction_web.py reads it (Crossbar's keys). */
+function hostedApp(service: HostedService): Record<string, unknown> {
+  switch (service.type) {
+    case 'wsgi':
+      return { kind: 'wsgi', module: service.module, object: service.object, minthreads: service.minThreads, maxthreads: service.maxThreads };
+    case 'resource':
+      return { kind: 'resource', classname: service.classname, extra: service.extra };
+    case 'wap':
+      return {
+        kind: 'templates', folder: service.templates, sandbox: service.sandbox,
+        templates: [...new Set(service.routes.map((route) => route.render))], max_output_bytes: service.options.maxOutputBytes,
+      };
+  }
+}
+
+/** True once the socket is there; false when the process exited or the time is up first. */
+async function listening(process: Supervised, socketPath: string): Promise<boolean> {
+  const deadline = Date.now() + readyTimeoutMs;
+  while (Date.now() < deadline && process.isRunning()) {
+    if (existsSync(socketPath)) return true;
+    await sleep(readyPollMs);
+  }
+  return false;
+}
