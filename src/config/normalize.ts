@@ -12,6 +12,7 @@ import { componentConfigs } from './normalize-components.js';
 import { FunctionAuthenticators } from './normalize-function-auth.js';
 import { guestConfigs, unusedPythonNotices, workerPython } from './normalize-guests.js';
 import { listenerConfigs, servesWsgi } from './normalize-listeners.js';
+import { rlinkConfigs } from './normalize-rlinks.js';
 import type { NormalizeContext } from './normalize-web.js';
 import { ignoredSettingNotices, notice } from './notices.js';
 import type { ConfigPath } from './problems.js';
@@ -91,6 +92,7 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
       },
     } : {}),
     maxNestingDepth: first.router.max_nesting_depth,
+    rlinks: routers.flatMap(({ router }) => router.realms.flatMap((realm) => rlinkConfigs(realm.name, realm.rlinks, baseDir))),
   };
 }
 
