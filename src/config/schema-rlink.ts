@@ -71,7 +71,7 @@ const limits = z
   .strictObject({
     max_calls_in_flight: nonNegativeInt
       .default(rlinkLimitDefaults.maxCallsInFlight)
-      .describe(`Calls the link forwards at once, both ways together; past it a call fails with wamp.error.limit_exceeded (default ${rlinkLimitDefaults.maxCallsInFlight}).`),
+      .describe(`Calls the link forwards at once, both ways together; past it a call fails with junction.error.limit_exceeded (default ${rlinkLimitDefaults.maxCallsInFlight}).`),
     max_subscriptions: nonNegativeInt
       .default(rlinkLimitDefaults.maxSubscriptions)
       .describe(`Subscriptions the link mirrors, both ways together; past it more are not mirrored (logged, counted) (default ${rlinkLimitDefaults.maxSubscriptions}).`),

@@ -1,0 +1,39 @@
+import type { RouterLinkConfig } from '../../config/model.js';
+import type { MetricsRegistry } from '../../metrics/registry.js';
+import type { InternalSession } from '../../router/internal-session.js';
+import type { Logger } from '../../router/log.js';
+import { describeEndpoint } from './dial.js';
+import { loadNodeKey } from './node-key.js';
+import { linkMeter } from './rlink-metrics.js';
+import { RouterLink } from './router-link.js';
+
+export const rlinksInClusterRefusal =
+  'router links (a realm\'s "rlinks") need a node of its own: with --workers or a "cluster" every process would forward the same traffic (docs/cluster.md)';
+
+export interface RunningRouterLinks {
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts every realm's router links. They connect in the background (a link to a router that is
+ * not up yet keeps trying), so nodes linked to each other can start in any order. The node key
+ * is read, or made on first use, only when there are links.
+ */
+export function startRouterLinks(
+  links: readonly RouterLinkConfig[],
+  deps: { joinLocal(realm: string, authid: string): Promise<InternalSession>; log: Logger; metrics: MetricsRegistry },
+): RunningRouterLinks {
+  if (links.length === 0) return { stop: async () => undefined };
+  const { key, made } = loadNodeKey(links[0]!.nodeKeyFile);
+  deps.log.info({ file: links[0]!.nodeKeyFile, public_key: key.publicKey }, made
+    ? 'node key made for router links: authorize its public key on the routers they join'
+    : 'router links sign in with the node key');
+  const running = links.map((config) => {
+    const log = deps.log.child({ rlink: config.id, realm: config.localRealm });
+    log.info({ to_realm: config.realm, transport: config.transport.kind, endpoint: describeEndpoint(config.transport.endpoint) }, 'starting router link');
+    const link = new RouterLink(config, { key, joinLocal: deps.joinLocal, log, meter: linkMeter(deps.metrics, config.localRealm, config.id) });
+    link.start();
+    return link;
+  });
+  return { stop: async () => void (await Promise.all(running.map((link) => link.stop()))) };
+}
