@@ -19,8 +19,8 @@ export interface LinkMeter {
   mirrorsRefused: Record<MirrorKind, BoundCounter>;
 }
 
-export function linkMeter(metrics: MetricsRegistry, realm: string, link: string): LinkMeter {
-  const labels = { realm, link };
+/** Registers the router link metrics (every node exports them, at 0 without links); `forLink` binds one link's. */
+export function rlinkMetrics(metrics: MetricsRegistry): { forLink(realm: string, link: string): LinkMeter } {
   const up = metrics.gauge('junction_rlink_up', 'Whether a router link has its session to the other router (1) or not (0).');
   const failures = metrics.counter('junction_rlink_failures_total', 'Router link attempts that failed, by stage: connect (refusals included), setup, lost.');
   const events = metrics.counter('junction_rlink_events_forwarded_total', 'Events a router link published, by direction (to_local, to_remote).');
@@ -32,20 +32,24 @@ export function linkMeter(metrics: MetricsRegistry, realm: string, link: string)
   const mirrorsRefused = metrics.counter('junction_rlink_mirrors_refused_total', 'Subscriptions and registrations a router link did not mirror (limits.max_subscriptions, max_registrations), by kind.');
   const byKind = <T>(make: (kind: MirrorKind) => T): Record<MirrorKind, T> => ({ subscription: make('subscription'), registration: make('registration') });
   const byDirection = <T>(make: (direction: Direction) => T): Record<Direction, T> => ({ to_local: make('to_local'), to_remote: make('to_remote') });
-  const meter: LinkMeter = {
-    up: up.bind(labels),
-    failures: { connect: failures.bind({ ...labels, stage: 'connect' }), setup: failures.bind({ ...labels, stage: 'setup' }), lost: failures.bind({ ...labels, stage: 'lost' }) },
-    events: byDirection((direction) => events.bind({ ...labels, direction })),
-    eventFailures: eventFailures.bind(labels),
-    calls: byDirection((direction) => calls.bind({ ...labels, direction })),
-    callsInFlight: inFlight.bind(labels),
-    callsRefused: callsRefused.bind(labels),
-    mirrored: byKind((kind) => mirrored.bind({ ...labels, kind })),
-    mirrorsRefused: byKind((kind) => mirrorsRefused.bind({ ...labels, kind })),
+  const forLink = (realm: string, link: string): LinkMeter => {
+    const labels = { realm, link };
+    const meter: LinkMeter = {
+      up: up.bind(labels),
+      failures: { connect: failures.bind({ ...labels, stage: 'connect' }), setup: failures.bind({ ...labels, stage: 'setup' }), lost: failures.bind({ ...labels, stage: 'lost' }) },
+      events: byDirection((direction) => events.bind({ ...labels, direction })),
+      eventFailures: eventFailures.bind(labels),
+      calls: byDirection((direction) => calls.bind({ ...labels, direction })),
+      callsInFlight: inFlight.bind(labels),
+      callsRefused: callsRefused.bind(labels),
+      mirrored: byKind((kind) => mirrored.bind({ ...labels, kind })),
+      mirrorsRefused: byKind((kind) => mirrorsRefused.bind({ ...labels, kind })),
+    };
+    // Shown from the start (at 0), so a dashboard sees a link that never came up.
+    meter.up.set(0);
+    for (const kind of ['subscription', 'registration'] as const) meter.mirrored[kind].set(0);
+    meter.callsInFlight.set(0);
+    return meter;
   };
-  // Shown from the start (at 0), so a dashboard sees a link that never came up.
-  meter.up.set(0);
-  for (const kind of ['subscription', 'registration'] as const) meter.mirrored[kind].set(0);
-  meter.callsInFlight.set(0);
-  return meter;
+  return { forLink };
 }

@@ -4,7 +4,7 @@ import type { InternalSession } from '../../router/internal-session.js';
 import type { Logger } from '../../router/log.js';
 import { describeEndpoint } from './dial.js';
 import { loadNodeKey } from './node-key.js';
-import { linkMeter } from './rlink-metrics.js';
+import { rlinkMetrics } from './rlink-metrics.js';
 import { RouterLink } from './router-link.js';
 
 export const rlinksInClusterRefusal =
@@ -23,6 +23,7 @@ export function startRouterLinks(
   links: readonly RouterLinkConfig[],
   deps: { joinLocal(realm: string, authid: string): Promise<InternalSession>; log: Logger; metrics: MetricsRegistry },
 ): RunningRouterLinks {
+  const meters = rlinkMetrics(deps.metrics);
   if (links.length === 0) return { stop: async () => undefined };
   const { key, made } = loadNodeKey(links[0]!.nodeKeyFile);
   deps.log.info({ file: links[0]!.nodeKeyFile, public_key: key.publicKey }, made
@@ -31,7 +32,7 @@ export function startRouterLinks(
   const running = links.map((config) => {
     const log = deps.log.child({ rlink: config.id, realm: config.localRealm });
     log.info({ to_realm: config.realm, transport: config.transport.kind, endpoint: describeEndpoint(config.transport.endpoint) }, 'starting router link');
-    const link = new RouterLink(config, { key, joinLocal: deps.joinLocal, log, meter: linkMeter(deps.metrics, config.localRealm, config.id) });
+    const link = new RouterLink(config, { key, joinLocal: deps.joinLocal, log, meter: meters.forLink(config.localRealm, config.id) });
     link.start();
     return link;
   });
