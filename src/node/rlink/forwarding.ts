@@ -8,6 +8,7 @@
 
 import { ErrorUri } from '../../protocol/errors.js';
 import type { Args, Dict } from '../../protocol/messages.js';
+import { WarningThrottle } from '../../router/limits/warning-throttle.js';
 import type { Logger } from '../../router/log.js';
 import { LinkCallError, type ForwardHop, type LinkSide, type Outcome } from './link-sides.js';
 import type { MakeMirror } from './mirror.js';
@@ -35,6 +36,7 @@ const direction = (home: LinkSide): Direction => (home.name === 'local' ? 'to_lo
 export function eventForwarding({ home, away, meter, log }: ForwardingContext, excludeAuthid: readonly string[]): MakeMirror {
   const forwarded = meter.events[direction(home)];
   const exclusions = excludeAuthid.length > 0 ? { exclude_authid: [...excludeAuthid] } : {};
+  const failures = new WarningThrottle();
   return (details) => {
     const uri = details.uri as string;
     const match = typeof details.match === 'string' ? details.match : 'exact';
@@ -46,7 +48,8 @@ export function eventForwarding({ home, away, meter, log }: ForwardingContext, e
         () => forwarded.inc(),
         (error: unknown) => {
           meter.eventFailures.inc();
-          log.warn({ topic, to: home.name, error: (error as Error).message }, 'router link: event not forwarded');
+          const count = failures.record(performance.now());
+          if (count !== undefined) log.warn({ topic, to: home.name, error: (error as Error).message, count }, 'router link: events not forwarded (count: since the last warning; further ones not logged for 10 s)');
         },
       );
     });

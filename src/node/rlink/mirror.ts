@@ -1,4 +1,5 @@
 import type { Dict } from '../../protocol/messages.js';
+import { WarningThrottle } from '../../router/limits/warning-throttle.js';
 import type { Logger } from '../../router/log.js';
 import type { LinkSide, Undo } from './link-sides.js';
 import type { MirrorKind } from './rlink-metrics.js';
@@ -39,6 +40,7 @@ export type MakeMirror = (details: Dict) => Promise<Undo | undefined>;
  */
 export class Mirror {
   readonly #made = new Map<number, Made>();
+  private readonly refusals = new WarningThrottle();
 
   constructor(
     private readonly home: LinkSide,
@@ -71,7 +73,8 @@ export class Mirror {
     const uri = details?.uri;
     if (typeof id !== 'number' || typeof uri !== 'string' || uri.startsWith('wamp.') || this.#made.has(id)) return;
     if (!this.budget.take()) {
-      this.log.warn({ kind: this.kind, uri, from: this.home.name }, 'router link: not mirrored, the link holds its limit of these (limits)');
+      const count = this.refusals.record(performance.now());
+      if (count !== undefined) this.log.warn({ kind: this.kind, uri, from: this.home.name, count }, 'router link: not mirrored, the link holds its limit of these (limits; count: since the last warning, further ones not logged for 10 s)');
       return;
     }
     const made: Made = { gone: false };
