@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect, WampError, type Session } from '../../src/client/index.js';
-import { freePort, RunningJunction, type LogLine } from '../support/cli.js';
+import { freePort, runJunction, RunningJunction, type LogLine } from '../support/cli.js';
 import { eventually, waitFor } from '../support/wait.js';
 
 /**
@@ -194,5 +194,14 @@ describe('rlinks: two Junction nodes linking realm1 both ways', { timeout: 180_0
     await waitFor(() => nodeC.lines.filter(refused).length >= 2, 'a second attempt', 30_000);
     assert.equal(linkUps(nodeC), 0);
     assert.ok(!nodeC.lines.some((line) => JSON.stringify(line).includes(stranger.keys.privateKey)), 'the private key is never logged');
+  });
+
+  it('refuses links with --workers: every process would forward the same traffic', async () => {
+    const linked = await makeNode(root, 'workers', routerConfig(0, {}, {
+      realm: 'realm1', transport: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port: b.webPort }, url: `ws://127.0.0.1:${b.webPort}/link` },
+    }), nodeKeys(), 0);
+    const result = await runJunction(['start', '--config', linked.config, '--workers', '2'], undefined, linked.dir);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /router links \(a realm's "rlinks"\) need a node of its own: with --workers or a "cluster"/);
   });
 });

@@ -119,10 +119,12 @@ export class RouterLink {
       for (const mirror of mirrors) await mirror.start();
       meter.up.set(1);
       log.info({ session: remote.id, authid: remote.details.authid, authrole: remote.details.authrole }, 'router link up');
-      const end = await ended;
+      // Either session may end: the other router's, or the link's own here (killed through the meta API, its realm removed).
+      const end = await Promise.race([ended, local.closed.then(() => 'local' as const)]);
       if (!this.#stopping) {
         meter.failures.lost.inc();
-        log.warn({ reason: end?.reason, message: end?.message }, 'router link down: its session to the other router ended');
+        if (end === 'local') log.warn({}, 'router link down: its session on this router was closed');
+        else log.warn({ reason: end?.reason, message: end?.message }, 'router link down: its session to the other router ended');
       }
     } catch (error) {
       if (!this.#stopping) {
