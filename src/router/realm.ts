@@ -18,7 +18,7 @@ import type { BoundCounter } from '../metrics/registry.js';
 import {
   OptionError, readCallOptions, type CallOptions, readPublishOptions, readRegisterOptions, readSubscribeOptions,
 } from './options.js';
-import { forwardRefusal, mayForward } from './router-links.js';
+import { forwardRefusal, mayForward } from './forward-for.js';
 import { RealmEvents } from './realm-events.js';
 import type { RouterMetrics } from './router-metrics.js';
 import type { Session, SessionOrigin } from './session.js';

@@ -15,7 +15,7 @@ import type { BoundCounter } from '../../metrics/registry.js';
 import type { Logger } from '../log.js';
 import type { RouterMetrics } from '../router-metrics.js';
 import { withPassthruDetails } from '../passthru.js';
-import { addForwardDetails } from '../router-links.js';
+import { addForwardDetails } from '../forward-for.js';
 import type { Session, SessionOrigin } from '../session.js';
 import { EventHistory, storedEvent, type EventHistorySetting } from './event-history.js';
 import { PublicationPositions, type PublicationPosition } from './publication-positions.js';

@@ -10,7 +10,7 @@ import type { RealmEvents } from '../realm-events.js';
 import type { BoundCounter, BoundHistogram } from '../../metrics/registry.js';
 import type { RouterMetrics } from '../router-metrics.js';
 import { withPassthruDetails } from '../passthru.js';
-import { addForwardDetails } from '../router-links.js';
+import { addForwardDetails } from '../forward-for.js';
 import type { Session, SessionOrigin } from '../session.js';
 import { LimitRefusals } from '../limits/limit-refusals.js';
 import { underLimit } from '../limits/session-limits.js';

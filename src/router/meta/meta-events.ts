@@ -1,7 +1,7 @@
 import type { Args } from '../../protocol/messages.js';
 import type { RealmListener } from '../realm-events.js';
 import type { MetaContext } from './context.js';
-import { isRouterLink } from '../router-links.js';
+import { isRouterLink } from '../forward-for.js';
 import { sessionDetailsKey } from '../session-details-key.js';
 import { isRouterUri, isVisible, registrationDetails, sessionDetails, subscriptionDetails } from './views.js';
 
