@@ -122,7 +122,7 @@ describe('Crossbar patterns found in real configs', () => {
     const [link] = config.rlinks;
     assert.equal(config.rlinks.length, 1);
     assert.deepEqual(plain({ ...link!, nodeKeyFile: link!.nodeKeyFile.endsWith('/.crossbar/key.priv') }), {
-      id: 'rlink000', localRealm: 'realm1', realm: 'realm1',
+      id: 'rlink000', localRealm: 'realm1', realm: 'realm1', auth: { method: 'cryptosign' },
       transport: { kind: 'rawsocket', endpoint: { kind: 'tcp', host: 'localhost', port: 8091, timeoutMs: 10_000 }, serializer: 'cbor' },
       excludeAuthid: [], forwardLocalEvents: true, forwardRemoteEvents: false, forwardLocalInvocations: true, forwardRemoteInvocations: false,
       limits: { maxCallsInFlight: 1000, maxSubscriptions: 10000, maxRegistrations: 10000 }, nodeKeyFile: true,

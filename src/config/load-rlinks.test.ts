@@ -15,6 +15,7 @@ describe('rlinks: Crossbar\'s router link keys and their model', () => {
     assert.deepEqual(plain(loadDocument(withLinks([{ realm: 'realm1', transport: websocketTransport }])).rlinks), [{
       id: 'rlink000', localRealm: 'realm1', realm: 'realm1',
       transport: { kind: 'websocket', endpoint: { kind: 'tcp', host: 'node2.internal', port: 8080, timeoutMs: 10_000 }, url: 'ws://node2.internal:8080/ws', serializers: ['json', 'msgpack', 'cbor'] },
+      auth: { method: 'cryptosign' },
       excludeAuthid: [], forwardLocalEvents: true, forwardRemoteEvents: true, forwardLocalInvocations: true, forwardRemoteInvocations: true,
       limits: rlinkLimitDefaults, nodeKeyFile: '/srv/junction/key.priv',
     }]);
@@ -31,11 +32,35 @@ describe('rlinks: Crossbar\'s router link keys and their model', () => {
       },
     ])).rlinks.slice(1);
     assert.deepEqual(plain(link), {
-      id: 'node0_to_node1', localRealm: 'realm1', realm: 'other', authid: 'node0',
+      id: 'node0_to_node1', localRealm: 'realm1', realm: 'other', authid: 'node0', auth: { method: 'cryptosign' },
       transport: { kind: 'rawsocket', endpoint: { kind: 'tcp', host: 'localhost', port: 8091, timeoutMs: 3000 }, serializer: 'cbor' },
       excludeAuthid: ['node1'], forwardLocalEvents: true, forwardRemoteEvents: false, forwardLocalInvocations: true, forwardRemoteInvocations: false,
       limits: { maxCallsInFlight: 5, maxSubscriptions: 0, maxRegistrations: 7 }, nodeKeyFile: '/srv/junction/key.priv',
     });
+  });
+
+  it('Junction\'s auth extension: a ticket, WAMP-CRA or SCRAM with the link\'s authid instead of the node key', () => {
+    const links = loadDocument(withLinks([
+      { realm: 'realm1', transport: websocketTransport, authid: 'node1', auth: { ticket: { ticket: 't1' } } },
+      { realm: 'realm1', transport: websocketTransport, authid: 'node1', auth: { wampcra: { secret: 's1' } } },
+      { realm: 'realm1', transport: websocketTransport, authid: 'node1', auth: { scram: { password: 'p1' } } },
+    ])).rlinks;
+    assert.deepEqual(plain(links.map((link) => link.auth)), [
+      { method: 'ticket', authid: 'node1', ticket: 't1' },
+      { method: 'wampcra', authid: 'node1', secret: 's1' },
+      { method: 'scram', authid: 'node1', password: 'p1' },
+    ]);
+    const at = 'workers[0].realms[0].rlinks';
+    assert.deepEqual(problemsOf(withLinks([
+      { realm: 'realm1', transport: websocketTransport, auth: { ticket: { ticket: 't1' } } },
+      { realm: 'realm1', transport: websocketTransport, authid: 'node1', auth: { ticket: { ticket: 't1' }, wampcra: { secret: 's1' } } },
+      { realm: 'realm1', transport: websocketTransport, authid: 'node1', auth: { cryptosign: {} } },
+    ])).map((line) => line.replace(/ \[config\.[a-z_]+\]$/, '')), [
+      `${at}[0].authid: a link that signs in with "auth" needs its "authid"`,
+      `${at}[1].auth: expected exactly one of "ticket", "wampcra", "scram"`,
+      `${at}[2].auth.cryptosign: unknown key "cryptosign"`,
+      `${at}[2].auth: expected exactly one of "ticket", "wampcra", "scram"`,
+    ]);
   });
 
   it('a Unix socket endpoint, resolved against the config folder', () => {

@@ -51,6 +51,12 @@ export type LinkTransport =
   | { kind: 'websocket'; endpoint: LinkEndpoint; url: string; serializers: ('json' | 'msgpack' | 'cbor')[] }
   | { kind: 'rawsocket'; endpoint: LinkEndpoint; serializer: 'json' | 'msgpack' | 'cbor' };
 
+export type LinkAuth =
+  | { method: 'cryptosign' }
+  | { method: 'ticket'; authid: string; ticket: string }
+  | { method: 'wampcra'; authid: string; secret: string }
+  | { method: 'scram'; authid: string; password: string };
+
 /** A realm's router-to-router link (Crossbar's RLinkConfig); docs/configuration.md "Router links". */
 export interface RouterLinkConfig {
   /** The file's id, or Crossbar's rlinkNNN by place in the realm's list. */
@@ -62,6 +68,8 @@ export interface RouterLinkConfig {
   transport: LinkTransport;
   /** authid asked for on the other router; none: the other router picks (from the public key). */
   authid?: string;
+  /** How the link signs in: cryptosign with the node key (Crossbar's way), or a Junction extension's method. */
+  auth: LinkAuth;
   excludeAuthid: string[];
   forwardLocalEvents: boolean;
   forwardRemoteEvents: boolean;
@@ -69,7 +77,7 @@ export interface RouterLinkConfig {
   forwardRemoteInvocations: boolean;
   /** 0 = no limit. */
   limits: { maxCallsInFlight: number; maxSubscriptions: number; maxRegistrations: number };
-  /** The node key file (Crossbar's key.priv in the config folder), read or made at start. */
+  /** The node key file (Crossbar's key.priv in the config folder), read or made at start when a link signs in with cryptosign. */
   nodeKeyFile: string;
 }
 

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { LinkEndpoint, LinkTransport, RouterLinkConfig } from './model.js';
+import type { LinkAuth, LinkEndpoint, LinkTransport, RouterLinkConfig } from './model.js';
 import { offeredSerializers } from './schema-websocket.js';
 import { rlinkDefaultId, type RlinkFile } from './schema-rlink.js';
 
@@ -17,6 +17,14 @@ function transport(file: RlinkFile['transport'], baseDir: string): LinkTransport
   return { kind: 'websocket', endpoint: endpoint(file.endpoint, baseDir), url: file.url, serializers: offeredSerializers(file.serializers) };
 }
 
+function auth({ auth: file, authid }: RlinkFile): LinkAuth {
+  // The schema asks for an authid beside `auth`.
+  if (file?.ticket) return { method: 'ticket', authid: authid!, ticket: file.ticket.ticket };
+  if (file?.wampcra) return { method: 'wampcra', authid: authid!, secret: file.wampcra.secret };
+  if (file?.scram) return { method: 'scram', authid: authid!, password: file.scram.password };
+  return { method: 'cryptosign' };
+}
+
 /** A realm's `rlinks` as the node runs them. */
 export function rlinkConfigs(localRealm: string, links: readonly RlinkFile[], baseDir: string): RouterLinkConfig[] {
   return links.map((link, index) => ({
@@ -25,6 +33,7 @@ export function rlinkConfigs(localRealm: string, links: readonly RlinkFile[], ba
     realm: link.realm,
     transport: transport(link.transport, baseDir),
     ...(link.authid !== undefined && { authid: link.authid }),
+    auth: auth(link),
     excludeAuthid: link.exclude_authid,
     forwardLocalEvents: link.forward_local_events,
     forwardRemoteEvents: link.forward_remote_events,

@@ -81,6 +81,16 @@ const limits = z
   })
   .describe('Bounds on one link (a Junction extension).');
 
+/** How the link signs in when not with the node key (a Junction extension): one method, with the link's authid. */
+const linkAuth = z
+  .strictObject({
+    ticket: z.strictObject({ ticket: nonEmptyString.describe('The ticket (write "${ENV}" to keep it out of the file).') }).optional(),
+    wampcra: z.strictObject({ secret: nonEmptyString.describe('The WAMP-CRA secret (salted challenges derive the key as AutobahnJS does).') }).optional(),
+    scram: z.strictObject({ password: nonEmptyString.describe('The WAMP-SCRAM password.') }).optional(),
+  })
+  .refine((auth) => Object.values(auth).filter((method) => method !== undefined).length === 1, { error: 'expected exactly one of "ticket", "wampcra", "scram"' })
+  .describe('Sign in with a ticket, WAMP-CRA or WAMP-SCRAM and the link\'s "authid" instead of cryptosign with the node key (a Junction extension).');
+
 export const rlinkSchema = z
   .strictObject({
     id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'expected 1 to 64 letters, digits, "_" or "-"' }).optional()
@@ -93,8 +103,10 @@ export const rlinkSchema = z
     forward_remote_events: z.boolean().default(true).describe("Subscriptions made there are mirrored here: events published here reach the other router's subscribers."),
     forward_local_invocations: z.boolean().default(true).describe('Registrations made here are mirrored there: callers there reach callees here.'),
     forward_remote_invocations: z.boolean().default(true).describe('Registrations made there are mirrored here: callers here reach callees there.'),
+    auth: linkAuth.optional(),
     limits: limits.prefault({}),
   })
+  .refine((link) => link.auth === undefined || link.authid !== undefined, { path: ['authid'], error: 'a link that signs in with "auth" needs its "authid"' })
   .describe("A router-to-router link: a session to the same realm of another router, forwarding events and calls both ways.");
 
 export const rlinksSchema = z.array(rlinkSchema).default([]).superRefine((links, ctx) => {

@@ -111,7 +111,8 @@ describe('rlinks: two Junction nodes linking realm1 both ways', { timeout: 180_0
       id: 'to_b', realm: 'realm1', ...linkKeys,
       transport: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port: webB }, url: `ws://127.0.0.1:${webB}/link`, serializers: ['cbor'] },
     }, [{ type: 'rawsocket', endpoint: { type: 'tcp', port: rawA, interface: '127.0.0.1' }, serializers: ['cbor', 'msgpack', 'json'], auth: cryptosign(keysB.publicKey) }]), keysA, webA);
-    b = await makeNode(root, 'b', routerConfig(webB, { link: { type: 'websocket', auth: cryptosign(keysA.publicKey) } }, {
+    const ticket = { ticket: { type: 'static', principals: { 'node-d': { ticket: 'd-secret', role: 'rlink' } } } };
+    b = await makeNode(root, 'b', routerConfig(webB, { link: { type: 'websocket', auth: cryptosign(keysA.publicKey) }, ticket: { type: 'websocket', auth: ticket } }, {
       id: 'to_a', realm: 'realm1', ...linkKeys,
       transport: { type: 'rawsocket', serializer: 'msgpack', endpoint: { type: 'tcp', host: '127.0.0.1', port: rawA }, url: `rs://127.0.0.1:${rawA}` },
     }), keysB, webB);
@@ -194,6 +195,19 @@ describe('rlinks: two Junction nodes linking realm1 both ways', { timeout: 180_0
     await waitFor(() => nodeC.lines.filter(refused).length >= 2, 'a second attempt', 30_000);
     assert.equal(linkUps(nodeC), 0);
     assert.ok(!nodeC.lines.some((line) => JSON.stringify(line).includes(stranger.keys.privateKey)), 'the private key is never logged');
+  });
+
+  it('signs in with a ticket instead of the node key (Junction\'s auth extension)', async () => {
+    const webD = await freePort();
+    const withTicket = await makeNode(root, 'd', routerConfig(webD, {}, {
+      realm: 'realm1', authid: 'node-d', auth: { ticket: { ticket: 'd-secret' } },
+      transport: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port: b.webPort }, url: `ws://127.0.0.1:${b.webPort}/ticket` },
+    }), nodeKeys(), webD);
+    const nodeD = start(withTicket);
+    const up = await nodeD.waitForLine((line) => line.msg === 'router link up', 30_000);
+    assert.equal(up.authid, 'node-d');
+    assert.equal(up.authrole, 'rlink');
+    assert.ok(!nodeD.lines.some((line) => JSON.stringify(line).includes('d-secret')), 'the ticket is never logged');
   });
 
   it('refuses links with --workers: every process would forward the same traffic', async () => {

@@ -1,11 +1,12 @@
 /**
- * One router link, supervised: connect to the other router (cryptosign with the node key), join
+ * One router link, supervised: connect to the other router (cryptosign with the node key, as Crossbar), join
  * this router's realm as the link's local session, mirror subscriptions and registrations in the
  * directions the config asks, and when the other router's session ends, leave the local one too
  * (so what the link registered on either side goes with it) and connect again after a backoff.
  */
 
 import { authenticator } from '../../client/auth/index.js';
+import type { AuthOptions } from '../../client/auth/types.js';
 import { retryDelay, type ReconnectPolicy } from '../../client/backoff.js';
 import { WampError } from '../../client/errors.js';
 import { Connection } from '../../client/connection.js';
@@ -18,7 +19,6 @@ import { linkDialer } from './dial.js';
 import { CallSlots, callForwarding, eventForwarding, type ForwardingContext } from './forwarding.js';
 import { localSide, remoteSide, type LinkSide } from './link-sides.js';
 import { Mirror, MirrorBudget } from './mirror.js';
-import type { NodeKey } from './node-key.js';
 import type { LinkMeter } from './rlink-metrics.js';
 
 /** Crossbar's reconnect schedule for a link (autobahn's ApplicationRunner): 1 s, growing 1.5 times, at most 60 s. */
@@ -28,7 +28,8 @@ export const linkReconnect: ReconnectPolicy = { initialDelay: 1000, maxDelay: 60
 const localRole = 'trusted';
 
 export interface RouterLinkDeps {
-  key: NodeKey;
+  /** What the session to the other router signs in with. */
+  auth: AuthOptions;
   /** Joins this router's realm as one of its trusted sessions. */
   joinLocal(realm: string, authid: string): Promise<InternalSession>;
   log: Logger;
@@ -91,10 +92,10 @@ export class RouterLink {
   }
 
   async #connect(): Promise<Session> {
-    const { transport, realm, authid } = this.config;
+    const { transport, realm } = this.config;
     const { factory, url } = linkDialer(transport);
     const serializers = transport.kind === 'websocket' ? transport.serializers : [transport.serializer];
-    const authenticate = await authenticator({ method: 'cryptosign', ...(authid !== undefined && { authid }), privateKey: this.deps.key.privateKey });
+    const authenticate = await authenticator(this.deps.auth);
     const config = { targets: [{ type: 'websocket' as const, url, transport: factory }], realm, codecs: serializers.map(codecByName), authenticator: authenticate };
     const session = new Session((hooks) => new Connection(config, undefined, hooks), realm, (error, where) =>
       this.deps.log.warn({ where, error: (error as Error).message }, 'router link: a forwarding handler failed'));
