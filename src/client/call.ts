@@ -63,11 +63,12 @@ export class OutgoingCall {
     if (this.#done) return;
     this.#link = link;
     this.#request = request;
-    const { timeout = 0, onProgress, disclose_me } = this.#options;
+    const { timeout = 0, onProgress, disclose_me, forward_for } = this.#options;
     const options: Record<string, unknown> = {};
     if (onProgress) options.receive_progress = true;
     if (timeout > 0) options.timeout = timeout;
     if (disclose_me !== undefined) options.disclose_me = disclose_me;
+    if (forward_for !== undefined) options.forward_for = forward_for;
     link.send({ type: CALL, request, options, procedure: this.procedure, args: this.#args, kwargs: this.#kwargs });
   }
 

@@ -50,6 +50,15 @@ export interface PublishOptions {
   retain?: boolean;
   /** Junction: the publication's MQTT QoS and MQTT 5 properties, for MQTT subscribers (docs/mqtt.md). */
   _mqtt?: MqttProperties;
+  /** Router links only: who the publication is forwarded for (routers refuse it from other sessions). */
+  forward_for?: ForwardHop[];
+}
+
+/** WAMP's forward_for entry: a session a router link forwards a publication or call for. */
+export interface ForwardHop {
+  session: number;
+  authid: string;
+  authrole: string;
 }
 
 export interface SubscribeOptions {
@@ -75,6 +84,8 @@ export interface CallOptions<P extends Args = Args, PK extends Kwargs = Kwargs> 
   /** Receives progressive results; setting it asks the callee for them. */
   onProgress?: (result: Result<P, PK>) => void;
   disclose_me?: boolean;
+  /** Router links only: who the call is forwarded for (routers refuse it from other sessions). */
+  forward_for?: ForwardHop[];
 }
 
 /** What an endpoint learns about one invocation. */

@@ -115,4 +115,17 @@ describe('Crossbar patterns found in real configs', () => {
     assert.deepEqual(web!.endpoint.tls?.caCertificates, [join(cbdir, 'ca.cert.pem'), join(cbdir, 'intermediate.cert.pem')]);
     assert.deepEqual(config.notices, []);
   });
+
+  it('rlinks: Crossbar\'s rlink test shape loads unchanged, the node key taken from the .crossbar folder', async () => {
+    const config = await load('rlinks.json');
+    assert.deepEqual(config.notices, []);
+    const [link] = config.rlinks;
+    assert.equal(config.rlinks.length, 1);
+    assert.deepEqual(plain({ ...link!, nodeKeyFile: link!.nodeKeyFile.endsWith('/.crossbar/key.priv') }), {
+      id: 'rlink000', localRealm: 'realm1', realm: 'realm1', auth: { method: 'cryptosign' },
+      transport: { kind: 'rawsocket', endpoint: { kind: 'tcp', host: 'localhost', port: 8091, timeoutMs: 10_000 }, serializer: 'cbor' },
+      excludeAuthid: [], forwardLocalEvents: true, forwardRemoteEvents: false, forwardLocalInvocations: true, forwardRemoteInvocations: false,
+      limits: { maxCallsInFlight: 1000, maxSubscriptions: 10000, maxRegistrations: 10000 }, nodeKeyFile: true,
+    });
+  });
 });

@@ -39,6 +39,46 @@ export interface JunctionConfig {
    * deep (the router worker's `max_nesting_depth`, a Junction extension).
    */
   maxNestingDepth: number;
+  /** Realms' router-to-router links (`rlinks`), every realm's in file order. */
+  rlinks: RouterLinkConfig[];
+}
+
+/** Where a router link connects: TCP or a Unix socket. */
+export type LinkEndpoint = { kind: 'tcp'; host: string; port: number; family?: 4 | 6; timeoutMs: number } | { kind: 'unix'; path: string; timeoutMs: number };
+
+/** How a router link reaches the other router. */
+export type LinkTransport =
+  | { kind: 'websocket'; endpoint: LinkEndpoint; url: string; serializers: ('json' | 'msgpack' | 'cbor')[] }
+  | { kind: 'rawsocket'; endpoint: LinkEndpoint; serializer: 'json' | 'msgpack' | 'cbor' };
+
+export type LinkAuth =
+  | { method: 'cryptosign' }
+  | { method: 'ticket'; authid: string; ticket: string }
+  | { method: 'wampcra'; authid: string; secret: string }
+  | { method: 'scram'; authid: string; password: string };
+
+/** A realm's router-to-router link (Crossbar's RLinkConfig); docs/configuration.md "Router links". */
+export interface RouterLinkConfig {
+  /** The file's id, or Crossbar's rlinkNNN by place in the realm's list. */
+  id: string;
+  /** The realm of this router the link serves. */
+  localRealm: string;
+  /** The realm it joins on the other router. */
+  realm: string;
+  transport: LinkTransport;
+  /** authid asked for on the other router; none: the other router picks (from the public key). */
+  authid?: string;
+  /** How the link signs in: cryptosign with the node key (Crossbar's way), or a Junction extension's method. */
+  auth: LinkAuth;
+  excludeAuthid: string[];
+  forwardLocalEvents: boolean;
+  forwardRemoteEvents: boolean;
+  forwardLocalInvocations: boolean;
+  forwardRemoteInvocations: boolean;
+  /** 0 = no limit. */
+  limits: { maxCallsInFlight: number; maxSubscriptions: number; maxRegistrations: number };
+  /** The node key file (Crossbar's key.priv in the config folder), read or made at start when a link signs in with cryptosign. */
+  nodeKeyFile: string;
 }
 
 /** A guest worker (Crossbar's `"type": "guest"`), its paths resolved against the config folder. */

@@ -14,6 +14,7 @@ import { guestConfigs, unusedPythonNotices, workerPython } from './normalize-gue
 import { listenerConfigs, servesPython } from './normalize-listeners.js';
 import { proxyTransports } from './normalize-proxy.js';
 import type { NormalizeContext } from './normalize-web.js';
+import { rlinkConfigs } from './normalize-rlinks.js';
 import { ignoredSettingNotices, notice } from './notices.js';
 import type { ConfigPath } from './problems.js';
 import type { PermissionFile, RealmFile, RoleFile } from './schema-router.js';
@@ -95,6 +96,7 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
       },
     } : {}),
     maxNestingDepth: first.router.max_nesting_depth,
+    rlinks: routers.flatMap(({ router }) => router.realms.flatMap((realm) => rlinkConfigs(realm.name, realm.rlinks, baseDir))),
   };
 }
 

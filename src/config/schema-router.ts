@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { matchPolicies } from '../protocol/uri.js';
 import { defaultUriCheck, uriChecks, type RealmLimitsConfig } from './model.js';
 import { ignored, nonNegativeInt, positiveInt, procedureUri, realmName, roleName, unsupported } from './schema-parts.js';
+import { rlinksSchema } from './schema-rlink.js';
 import { checkPattern, resolvePermission } from './uri-patterns.js';
 
 const matchPolicy = z.enum(matchPolicies);
@@ -213,7 +214,7 @@ export const realmSchema = z.strictObject({
   options: realmOptions.prefault({}),
   store: store.optional(),
   inventory: unsupported('type inventories (inventory)'),
-  rlinks: unsupported('router-to-router links (rlinks)', 'nodes share their realms through Redis instead: see docs/cluster.md'),
+  rlinks: rlinksSchema.describe('Router-to-router links: sessions to the same realm of other routers (docs/configuration.md "Router links").'),
   stats: stats.optional(),
   trace: ignored("realm tracing (trace; Crossbar's router does not read it either)"),
 }).superRefine((realm, ctx) => {

@@ -7,12 +7,13 @@ import type { Backplane } from '../router/backplane.js';
 import type { ClusterFeeds } from './cluster/leased-feed.js';
 import type { Logger } from '../router/log.js';
 import { Router } from '../router/router.js';
-import { NodeAuth } from './auth-wiring.js';
+import { NodeAuth, UnsupportedConfigError } from './auth-wiring.js';
 import { meterConnections } from './connection-meter.js';
 import { startProcessMetrics } from './process-metrics.js';
 import { meterSignIn } from './sign-in-metrics.js';
 import { bindFailure, checkPortsFree, checkTlsFiles, type EndpointSettings } from './startup-errors.js';
 import { startComponents, stopComponents, type RunningComponent } from './bridge/components.js';
+import { rlinksInClusterRefusal, startRouterLinks, type RunningRouterLinks } from './rlink/router-links.js';
 import { buildListener, type Listener, type ServedUrl } from './listeners.js';
 import { realmSettings } from './realm-settings.js';
 import { applyConfig, type ReloadReport } from './reload/apply.js';
@@ -69,6 +70,8 @@ export interface RunningNode {
 export async function startNode(config: JunctionConfig, options: NodeOptions): Promise<RunningNode> {
   const log = options.log;
   checkTlsFiles(config.listeners);
+  // Each process of a cluster would mirror and forward the same traffic again.
+  if (options.backplane && config.rlinks.length > 0) throw new UnsupportedConfigError(rlinksInClusterRefusal);
   if (options.checkPorts ?? true) await checkPortsFree(config.listeners, options.endpointSettings); // before any session joins: a busy port fails quietly and at once
   const metrics = options.metrics ?? new MetricsRegistry();
   const { signIn } = config;
@@ -118,6 +121,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
   const stopProcessMetrics = startProcessMetrics(metrics);
   const stopSignInMetrics = meterSignIn(auth, metrics);
   const guests = new GuestWorkers({ log: log.child({ part: 'guests' }), metrics });
+  let rlinks: RunningRouterLinks | undefined;
   try {
     components = await startComponents(config.components, context);
     for (const listenerConfig of config.listeners) {
@@ -131,7 +135,9 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     }
     // As Crossbar starts them after the router worker: a guest that connects at once finds the router listening.
     await guests.apply(config.guests);
+    rlinks = startRouterLinks(config.rlinks, { joinLocal: context.joinTrustedSession, log: log.child({ part: 'rlink' }), metrics });
   } catch (error) {
+    await rlinks?.stop();
     await guests.stop();
     await Promise.all([...listeners.values()].map((listener) => listener.close()));
     await stopComponents(components.values());
@@ -175,6 +181,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
       const joined = router.joinedSessions();
       log.info({ client_sessions: joined.client, internal_sessions: joined.internal }, 'shutting down');
       await guests.stop(); // first: a guest that is a client leaves while the router still answers
+      await rlinks?.stop();
       await stopComponents(components.values());
       await auth.close();
       await router.shutdown(options.shutdownGraceMs);

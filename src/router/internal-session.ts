@@ -159,6 +159,11 @@ export class InternalSession implements Peer {
     return registration;
   }
 
+  async unregister(registration: number): Promise<void> {
+    await this.request<unknown>((request) => ({ type: MessageType.UNREGISTER, request, registration }));
+    this.handlers.delete(registration);
+  }
+
   /** Publishes with acknowledgement: resolves to the publication id, rejects with the router's ERROR (not authorized...). */
   publishAcknowledged(topic: string, args: Args = [], kwargs?: Dict, options: Dict = {}): Promise<number> {
     try {
@@ -259,6 +264,7 @@ export class InternalSession implements Peer {
       case MessageType.SUBSCRIBED:
         return this.settle(message.request, message.subscription);
       case MessageType.UNSUBSCRIBED:
+      case MessageType.UNREGISTERED:
         return this.settle(message.request, undefined);
       case MessageType.EVENT:
         this.subscriptions.get(message.subscription)?.(message.args ?? [], message.kwargs ?? {}, { ...message.details, publication: message.publication });
@@ -280,7 +286,7 @@ export class InternalSession implements Peer {
         if (message.reason !== ErrorUri.goodbyeAndOut) this.deliver(goodbyeAnswer());
         return;
       default:
-        return; // UNREGISTERED, INTERRUPT...: nothing waits for them
+        return; // nothing waits for the others
     }
   }
 

@@ -63,6 +63,30 @@ function timerMs(dict: Dict, key: string): number {
   return value;
 }
 
+/** One router a forwarded PUBLISH or CALL passed through: the session that sent it there (WAMP's forward_for). */
+export interface ForwardHop {
+  session: number;
+  authid: string;
+  authrole: string;
+}
+
+/** Hops a forward_for list may name: links chain routers, they do not make long paths. */
+export const MAX_FORWARD_HOPS = 16;
+
+function isHop(value: unknown): value is ForwardHop {
+  const hop = value as Partial<ForwardHop> | null;
+  return typeof hop === 'object' && hop !== null && isId(hop.session) && typeof hop.authid === 'string' && typeof hop.authrole === 'string';
+}
+
+function forwardFor(options: Dict): ForwardHop[] | undefined {
+  const value = options.forward_for;
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_FORWARD_HOPS || !value.every(isHop)) {
+    throw new OptionError(`option "forward_for" must be a list of 1 to ${MAX_FORWARD_HOPS} {session, authid, authrole} entries`);
+  }
+  return value.map(({ session, authid, authrole }) => ({ session, authid, authrole }));
+}
+
 export interface PublishOptions {
   acknowledge: boolean;
   excludeMe: boolean;
@@ -76,6 +100,8 @@ export interface PublishOptions {
   eligibleAuthrole?: Set<string>;
   /** Junction's `_mqtt` key: copied into every event's details (docs/mqtt.md). */
   mqtt?: MqttProperties;
+  /** The router links the publication came through (router-to-router links only). */
+  forwardFor?: ForwardHop[];
 }
 
 function mqttProperties(options: Dict): MqttProperties | undefined {
@@ -101,6 +127,7 @@ export function readPublishOptions(options: Dict): PublishOptions {
     eligibleAuthid: stringSet(options, 'eligible_authid'),
     eligibleAuthrole: stringSet(options, 'eligible_authrole'),
     mqtt: mqttProperties(options),
+    forwardFor: forwardFor(options),
   };
 }
 
@@ -147,6 +174,8 @@ export interface CallOptions {
   discloseMe: boolean;
   /** A progressive call invocation: more input follows. */
   progress: boolean;
+  /** The router links the call came through (router-to-router links only). */
+  forwardFor?: ForwardHop[];
 }
 
 export function readCallOptions(options: Dict): CallOptions {
@@ -155,6 +184,7 @@ export function readCallOptions(options: Dict): CallOptions {
     receiveProgress: bool(options, 'receive_progress', false),
     discloseMe: bool(options, 'disclose_me', false),
     progress: bool(options, 'progress', false),
+    forwardFor: forwardFor(options),
   };
 }
 

@@ -15,6 +15,7 @@ import type { BoundCounter } from '../../metrics/registry.js';
 import type { Logger } from '../log.js';
 import type { RouterMetrics } from '../router-metrics.js';
 import { withPassthruDetails } from '../passthru.js';
+import { addForwardDetails } from '../forward-for.js';
 import type { Session, SessionOrigin } from '../session.js';
 import { EventHistory, storedEvent, type EventHistorySetting } from './event-history.js';
 import { PublicationPositions, type PublicationPosition } from './publication-positions.js';
@@ -242,6 +243,7 @@ export class Broker {
       details.publisher_authid = publisher.authid;
       details.publisher_authrole = publisher.authrole;
     }
+    if (options.forwardFor) addForwardDetails(details, options.forwardFor, publisher, 'publisher', disclose);
     withPassthruDetails(message.options, details);
     if (options.mqtt) details[mqttPropertiesKey] = options.mqtt;
     if (publisher.trusted && message.options[sessionDetailsKey] !== undefined) details[sessionDetailsKey] = message.options[sessionDetailsKey];

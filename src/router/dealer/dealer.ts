@@ -10,6 +10,7 @@ import type { RealmEvents } from '../realm-events.js';
 import type { BoundCounter, BoundHistogram } from '../../metrics/registry.js';
 import type { RouterMetrics } from '../router-metrics.js';
 import { withPassthruDetails } from '../passthru.js';
+import { addForwardDetails } from '../forward-for.js';
 import type { Session, SessionOrigin } from '../session.js';
 import { LimitRefusals } from '../limits/limit-refusals.js';
 import { underLimit } from '../limits/session-limits.js';
@@ -283,6 +284,7 @@ export class Dealer {
       details.caller_authid = caller.authid;
       details.caller_authrole = caller.authrole;
     }
+    if (options.forwardFor) addForwardDetails(details, options.forwardFor, caller, 'caller', disclose || registration.discloseCaller);
     const call: PendingCall = {
       caller, callerRequest: message.request, callee, invocationRequest: callee.requestIds.nextId(),
       registration, receiveProgress, invocationDetails: withPassthruDetails(message.options, details),

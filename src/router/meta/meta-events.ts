@@ -1,6 +1,7 @@
 import type { Args } from '../../protocol/messages.js';
 import type { RealmListener } from '../realm-events.js';
 import type { MetaContext } from './context.js';
+import { isRouterLink } from '../forward-for.js';
 import { sessionDetailsKey } from '../session-details-key.js';
 import { isRouterUri, isVisible, registrationDetails, sessionDetails, subscriptionDetails } from './views.js';
 
@@ -47,7 +48,7 @@ export function metaEventPublisher(context: MetaContext, publish: Publish): Real
       if (!isRouterUri(subscription.uri)) publish('wamp.subscription.on_delete', [session.id, subscription.id]);
     },
     registrationCreated(session, registration) {
-      if (!isRouterUri(registration.uri)) publish('wamp.registration.on_create', [session.id, registrationDetails(registration)]);
+      if (!isRouterUri(registration.uri) && !isRouterLink(session)) publish('wamp.registration.on_create', [session.id, registrationDetails(registration)]);
     },
     registered(session, registration) {
       if (!isRouterUri(registration.uri)) publish('wamp.registration.on_register', [session.id, registration.id]);
@@ -56,7 +57,7 @@ export function metaEventPublisher(context: MetaContext, publish: Publish): Real
       if (!isRouterUri(registration.uri)) publish('wamp.registration.on_unregister', [session.id, registration.id]);
     },
     registrationDeleted(session, registration) {
-      if (!isRouterUri(registration.uri)) publish('wamp.registration.on_delete', [session.id, registration.id]);
+      if (!isRouterUri(registration.uri) && !isRouterLink(session)) publish('wamp.registration.on_delete', [session.id, registration.id]);
     },
   };
 }

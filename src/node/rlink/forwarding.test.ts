@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MetricsRegistry } from '../../metrics/registry.js';
+import { ErrorUri } from '../../protocol/errors.js';
+import type { Args, Dict } from '../../protocol/messages.js';
+import { silentLogger } from '../../router/log.js';
+import { CallSlots, callForwarding, eventForwarding } from './forwarding.js';
+import { LinkCallError, type ForwardHop, type LinkSide, type Outcome, type SideEndpoint, type SideEventHandler } from './link-sides.js';
+import { Mirror, MirrorBudget } from './mirror.js';
+import { rlinkMetrics } from './rlink-metrics.js';
+
+/** A side in memory: its meta API lists what the test put in `existing`; what the link does is recorded. */
+class FakeSide implements LinkSide {
+  readonly subscriptions = new Map<string, { options: Dict; handler: SideEventHandler }>();
+  readonly registrations = new Map<string, { options: Dict; endpoint: SideEndpoint }>();
+  readonly published: { topic: string; args: Args; options: Dict }[] = [];
+  readonly calls: { procedure: string; args: Args; options: Dict }[] = [];
+  existing: Record<'subscription' | 'registration', Dict[]> = { subscription: [], registration: [] };
+  answer: (procedure: string, args: Args) => Promise<Outcome> = async (_procedure, args) => ({ args, kwargs: {} });
+
+  constructor(readonly name: 'local' | 'remote') {}
+
+  identity(): ForwardHop {
+    return { session: 77, authid: `${this.name}-link`, authrole: 'rlink' };
+  }
+
+  async call(procedure: string, args: Args = [], _kwargs: Dict = {}, options: Dict = {}): Promise<Outcome> {
+    const meta = /^wamp\.(subscription|registration)\.(list|get)$/.exec(procedure);
+    if (meta) {
+      const items = this.existing[meta[1] as 'subscription' | 'registration'];
+      if (meta[2] === 'get') return { args: [items.find((item) => item.id === args[0])], kwargs: {} };
+      return { args: [{ exact: items.filter((item) => item.match === 'exact').map((item) => item.id), prefix: items.filter((item) => item.match === 'prefix').map((item) => item.id), wildcard: [] }], kwargs: {} };
+    }
+    this.calls.push({ procedure, args, options });
+    return this.answer(procedure, args);
+  }
+
+  async subscribe(uri: string, options: Dict, handler: SideEventHandler) {
+    this.subscriptions.set(uri, { options, handler });
+    return async () => void this.subscriptions.delete(uri);
+  }
+
+  async publish(topic: string, args: Args, _kwargs: Dict, options: Dict) {
+    this.published.push({ topic, args, options });
+  }
+
+  async register(uri: string, options: Dict, endpoint: SideEndpoint) {
+    if (this.registrations.has(uri)) throw new LinkCallError(ErrorUri.procedureAlreadyExists, ['taken']);
+    this.registrations.set(uri, { options, endpoint });
+    return async () => void this.registrations.delete(uri);
+  }
+
+  /** A meta event of this side, as the router would publish it. */
+  meta(topic: string, args: Args): void {
+    this.subscriptions.get(topic)!.handler(args, {}, {});
+  }
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+function setup(limits = { subscriptions: 0, registrations: 0, calls: 0 }) {
+  const metrics = new MetricsRegistry();
+  const meter = rlinkMetrics(metrics).forLink('realm1', 'to_b');
+  const home = new FakeSide('local');
+  const away = new FakeSide('remote');
+  const context = { home, away, meter, log: silentLogger };
+  const events = new Mirror(home, 'subscription', eventForwarding(context, ['other-link']),
+    new MirrorBudget(limits.subscriptions, meter.mirrored.subscription, meter.mirrorsRefused.subscription), silentLogger);
+  const calls = new Mirror(home, 'registration', callForwarding(context, new CallSlots(limits.calls, meter)),
+    new MirrorBudget(limits.registrations, meter.mirrored.registration, meter.mirrorsRefused.registration), silentLogger);
+  // The registry hands back the metric already registered under a name, whatever its kind.
+  const value = (name: string, labels: Record<string, string> = {}) => metrics.counter(name, '').value({ realm: 'realm1', link: 'to_b', ...labels });
+  return { home, away, events, calls, value };
+}
+
+describe('router link forwarding', () => {
+  it('mirrors the home side\'s subscriptions (existing, created, deleted; never wamp.*) with their match policy', async () => {
+    const { home, away, events, value } = setup();
+    home.existing.subscription = [{ id: 1, uri: 'app.a', match: 'exact' }, { id: 2, uri: 'wamp.session.on_join', match: 'exact' }];
+    await events.start();
+    home.meta('wamp.subscription.on_create', [9, { id: 3, uri: 'app.prefix.', match: 'prefix' }]);
+    await settle();
+    assert.deepEqual([...away.subscriptions.keys()].sort(), ['app.a', 'app.prefix.']);
+    assert.deepEqual(away.subscriptions.get('app.prefix.')!.options, { match: 'prefix' });
+    assert.equal(value('junction_rlink_mirrored', { kind: 'subscription' }), 2);
+    home.meta('wamp.subscription.on_delete', [9, 1]);
+    await settle();
+    assert.deepEqual([...away.subscriptions.keys()], ['app.prefix.']);
+    assert.equal(value('junction_rlink_mirrored', { kind: 'subscription' }), 1);
+  });
+
+  it('publishes at home what the mirror receives, naming its publisher in forward_for, once: never what was already forwarded', async () => {
+    const { home, away, events, value } = setup();
+    home.existing.subscription = [{ id: 1, uri: 'app.', match: 'prefix' }];
+    await events.start();
+    const { handler } = away.subscriptions.get('app.')!;
+    handler(['hello'], {}, { topic: 'app.news', publisher: 5, publisher_authid: 'bob', publisher_authrole: 'user' });
+    handler(['anonymous'], {}, { topic: 'app.news' });
+    handler(['looped'], {}, { topic: 'app.news', forward_for: [{ session: 1, authid: 'x', authrole: 'rlink' }] });
+    await settle();
+    assert.deepEqual(home.published, [
+      { topic: 'app.news', args: ['hello'], options: { forward_for: [{ session: 5, authid: 'bob', authrole: 'user' }], exclude_me: true, exclude_authid: ['other-link'] } },
+      { topic: 'app.news', args: ['anonymous'], options: { forward_for: [away.identity()], exclude_me: true, exclude_authid: ['other-link'] } },
+    ]);
+    assert.equal(value('junction_rlink_events_forwarded_total', { direction: 'to_local' }), 2);
+  });
+
+  it('stops mirroring at its limit, counts what it refused, and mirrors again once there is room', async () => {
+    const { home, away, events, value } = setup({ subscriptions: 1, registrations: 0, calls: 0 });
+    await events.start();
+    home.meta('wamp.subscription.on_create', [9, { id: 1, uri: 'app.a', match: 'exact' }]);
+    home.meta('wamp.subscription.on_create', [9, { id: 2, uri: 'app.b', match: 'exact' }]);
+    await settle();
+    assert.deepEqual([...away.subscriptions.keys()], ['app.a']);
+    assert.equal(value('junction_rlink_mirrors_refused_total', { kind: 'subscription' }), 1);
+    home.meta('wamp.subscription.on_delete', [9, 1]);
+    home.meta('wamp.subscription.on_create', [9, { id: 3, uri: 'app.c', match: 'exact' }]);
+    await settle();
+    assert.deepEqual([...away.subscriptions.keys()], ['app.c']);
+  });
+
+  it('forwards a call to the home side and returns its result or error; refuses one already forwarded', async () => {
+    const { home, away, calls, value } = setup();
+    home.existing.registration = [{ id: 1, uri: 'app.add', match: 'exact', invoke: 'single' }];
+    await calls.start();
+    const { endpoint, options } = away.registrations.get('app.add')!;
+    assert.deepEqual(options, { match: 'exact', invoke: 'single' });
+    const signal = new AbortController().signal;
+    assert.deepEqual(await endpoint([2, 3], {}, { caller: 5, caller_authid: 'bob', caller_authrole: 'user', timeout: 500 }, signal), { args: [2, 3], kwargs: {} });
+    assert.deepEqual(home.calls, [{ procedure: 'app.add', args: [2, 3], options: { forward_for: [{ session: 5, authid: 'bob', authrole: 'user' }], timeout: 500 } }]);
+    home.answer = async () => {
+      throw new LinkCallError('app.error.nope', ['no'], { code: 1 });
+    };
+    await assert.rejects(endpoint([], {}, {}, signal), (error: LinkCallError) => error.uri === 'app.error.nope' && error.kwargs.code === 1);
+    await assert.rejects(endpoint([], {}, { forward_for: [{ session: 1, authid: 'a', authrole: 'rlink' }] }, signal), (error: LinkCallError) => error.uri === ErrorUri.noSuchProcedure);
+    assert.equal(home.calls.length, 2, 'the already forwarded call was not made');
+    assert.equal(value('junction_rlink_calls_forwarded_total', { direction: 'to_local' }), 2);
+  });
+
+  it('refuses calls past max_calls_in_flight with junction.error.limit_exceeded, and takes them again once one ends', async () => {
+    const { home, away, calls, value } = setup({ subscriptions: 0, registrations: 0, calls: 1 });
+    home.existing.registration = [{ id: 1, uri: 'app.slow', match: 'exact' }];
+    await calls.start();
+    let finish!: () => void;
+    home.answer = () => new Promise((resolve) => (finish = () => resolve({ args: ['done'], kwargs: {} })));
+    const { endpoint } = away.registrations.get('app.slow')!;
+    const signal = new AbortController().signal;
+    const first = endpoint([], {}, {}, signal);
+    await assert.rejects(endpoint([], {}, {}, signal), (error: LinkCallError) => error.uri === ErrorUri.limitExceeded);
+    assert.equal(value('junction_rlink_calls_in_flight'), 1);
+    assert.equal(value('junction_rlink_calls_refused_total'), 1);
+    finish();
+    assert.deepEqual((await first).args, ['done']);
+    assert.equal(value('junction_rlink_calls_in_flight'), 0);
+    home.answer = async () => ({ args: ['again'], kwargs: {} });
+    assert.deepEqual((await endpoint([], {}, {}, signal)).args, ['again']);
+  });
+
+  it('leaves a procedure the other side already has to its own callee, and unregisters a mirror whose registration is gone', async () => {
+    const { home, away, calls, value } = setup();
+    await away.register('app.taken', {}, async () => ({ args: [], kwargs: {} }));
+    await calls.start();
+    home.meta('wamp.registration.on_create', [9, { id: 1, uri: 'app.taken', match: 'exact' }]);
+    home.meta('wamp.registration.on_create', [9, { id: 2, uri: 'app.mine', match: 'exact' }]);
+    await settle();
+    assert.equal(value('junction_rlink_mirrored', { kind: 'registration' }), 1);
+    home.meta('wamp.registration.on_delete', [9, 2]);
+    await settle();
+    assert.deepEqual([...away.registrations.keys()], ['app.taken']);
+    assert.equal(value('junction_rlink_mirrored', { kind: 'registration' }), 0);
+  });
+});

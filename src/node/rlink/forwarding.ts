@@ -1,0 +1,107 @@
+/**
+ * What a mirrored subscription or registration does (Crossbar's rlink BridgeSession): an event
+ * the mirror receives on the far side is published on the home side, a call it receives is made
+ * on the home side and its result or error returned. Each carries forward_for naming the original
+ * sender; what arrives already forwarded is not forwarded again, which is what keeps two routers
+ * linked both ways (or a ring of them) from looping.
+ */
+
+import { ErrorUri } from '../../protocol/errors.js';
+import type { Args, Dict } from '../../protocol/messages.js';
+import { WarningThrottle } from '../../router/limits/warning-throttle.js';
+import type { Logger } from '../../router/log.js';
+import { LinkCallError, type ForwardHop, type LinkSide, type Outcome } from './link-sides.js';
+import type { MakeMirror } from './mirror.js';
+import type { Direction, LinkMeter } from './rlink-metrics.js';
+
+export interface ForwardingContext {
+  /** The side whose subscriptions or registrations are mirrored, and where forwarded traffic goes. */
+  home: LinkSide;
+  /** The side the mirrors are made on, where the traffic comes from. */
+  away: LinkSide;
+  meter: LinkMeter;
+  log: Logger;
+}
+
+/** The sender named in forward_for: the disclosed original, or else the link's own session where it received it. */
+function originalSender(details: Dict, prefix: 'publisher' | 'caller', away: LinkSide): ForwardHop {
+  const session = details[prefix];
+  if (typeof session !== 'number') return away.identity();
+  return { session, authid: String(details[`${prefix}_authid`] ?? ''), authrole: String(details[`${prefix}_authrole`] ?? '') };
+}
+
+const direction = (home: LinkSide): Direction => (home.name === 'local' ? 'to_local' : 'to_remote');
+
+/** Mirrors a home subscription as a subscription on the away side that re-publishes at home. */
+export function eventForwarding({ home, away, meter, log }: ForwardingContext, excludeAuthid: readonly string[]): MakeMirror {
+  const forwarded = meter.events[direction(home)];
+  const exclusions = excludeAuthid.length > 0 ? { exclude_authid: [...excludeAuthid] } : {};
+  const failures = new WarningThrottle();
+  return (details) => {
+    const uri = details.uri as string;
+    const match = typeof details.match === 'string' ? details.match : 'exact';
+    return away.subscribe(uri, { match }, (args: Args, kwargs: Dict, event: Dict) => {
+      if (event.forward_for !== undefined) return;
+      const topic = typeof event.topic === 'string' ? event.topic : uri;
+      const options = { forward_for: [originalSender(event, 'publisher', away)], exclude_me: true, ...exclusions };
+      home.publish(topic, args, kwargs, options).then(
+        () => forwarded.inc(),
+        (error: unknown) => {
+          meter.eventFailures.inc();
+          const count = failures.record(performance.now());
+          if (count !== undefined) log.warn({ topic, to: home.name, error: (error as Error).message, count }, 'router link: events not forwarded (count: since the last warning; further ones not logged for 10 s)');
+        },
+      );
+    });
+  };
+}
+
+/** Calls a link forwards at once, both ways together (0 = no limit). */
+export class CallSlots {
+  #busy = 0;
+  constructor(readonly max: number, private readonly meter: LinkMeter) {}
+
+  take(): boolean {
+    if (this.max > 0 && this.#busy >= this.max) {
+      this.meter.callsRefused.inc();
+      return false;
+    }
+    this.meter.callsInFlight.set(++this.#busy);
+    return true;
+  }
+
+  give(): void {
+    this.meter.callsInFlight.set(--this.#busy);
+  }
+}
+
+/** Mirrors a home registration as a registration on the away side that calls at home. */
+export function callForwarding({ home, away, meter }: ForwardingContext, slots: CallSlots): MakeMirror {
+  const forwarded = meter.calls[direction(home)];
+  return async (details) => {
+    const uri = details.uri as string;
+    const options: Dict = { match: typeof details.match === 'string' ? details.match : 'exact' };
+    if (typeof details.invoke === 'string') options.invoke = details.invoke;
+    const endpoint = async (args: Args, kwargs: Dict, invocation: Dict, signal: AbortSignal): Promise<Outcome> => {
+      if (invocation.forward_for !== undefined) {
+        throw new LinkCallError(ErrorUri.noSuchProcedure, [`"${uri}" reached a router link already forwarded by another: not forwarded again`]);
+      }
+      if (!slots.take()) throw new LinkCallError(ErrorUri.limitExceeded, [`the router link has ${slots.max} calls in flight (limits.max_calls_in_flight)`]);
+      try {
+        forwarded.inc();
+        const procedure = typeof invocation.procedure === 'string' ? invocation.procedure : uri;
+        const timeout = typeof invocation.timeout === 'number' ? { timeout: invocation.timeout } : {};
+        return await home.call(procedure, args, kwargs, { forward_for: [originalSender(invocation, 'caller', away)], ...timeout }, signal);
+      } finally {
+        slots.give();
+      }
+    };
+    try {
+      return await away.register(uri, options, endpoint);
+    } catch (error) {
+      // The other side has its own callee (or another link's mirror) for it: calls there stay there (as Crossbar).
+      if (error instanceof LinkCallError && error.uri === ErrorUri.procedureAlreadyExists) return undefined;
+      throw error;
+    }
+  };
+}

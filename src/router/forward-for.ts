@@ -1,0 +1,42 @@
+import type { Dict } from '../protocol/messages.js';
+import type { ForwardHop } from './options.js';
+
+/**
+ * Router-to-router links (Crossbar's rlinks). A link session re-publishes and re-calls on one
+ * router what it received on another, naming the original sender in `forward_for`. By Crossbar's
+ * convention a link joins the other router with role "rlink" (its dealer tests that name too).
+ */
+export const routerLinkRole = 'rlink';
+
+interface Sender {
+  readonly id: number;
+  readonly authid: string;
+  readonly authrole: string;
+  readonly trusted: boolean;
+}
+
+/** A router link's session: its registrations are not announced (Crossbar's dealer), so two links never mirror each other's. */
+export function isRouterLink(session: Pick<Sender, 'authrole'>): boolean {
+  return session.authrole === routerLinkRole;
+}
+
+/** Only links (and the router's own sessions) may say they forward for someone: anyone else could pose as any publisher. */
+export function mayForward(session: Sender): boolean {
+  return session.trusted || isRouterLink(session);
+}
+
+export const forwardRefusal = `option "forward_for" is for router links: sessions of role "${routerLinkRole}"`;
+
+/**
+ * EVENT or INVOCATION details of a forwarded message: `forward_for` with the sender appended
+ * (always: a link skips what was already forwarded, which is what stops loops), and when the
+ * receiver is told who sent it, the original sender rather than the link (as Crossbar's broker).
+ */
+export function addForwardDetails(details: Dict, forwardFor: readonly ForwardHop[], sender: Sender, prefix: 'publisher' | 'caller', disclose: boolean): void {
+  details.forward_for = [...forwardFor, { session: sender.id, authid: sender.authid, authrole: sender.authrole }];
+  if (!disclose) return;
+  const [first] = forwardFor as [ForwardHop];
+  details[prefix] = first.session;
+  details[`${prefix}_authid`] = first.authid;
+  details[`${prefix}_authrole`] = first.authrole;
+}

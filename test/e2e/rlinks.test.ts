@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { connect, WampError, type Session } from '../../src/client/index.js';
+import { freePort, runJunction, RunningJunction, type LogLine } from '../support/cli.js';
+import { eventually, waitFor } from '../support/wait.js';
+
+/**
+ * Router-to-router links through the CLI: two nodes, each with a Crossbar-format config whose
+ * realm1 links to the other's realm1 (A to B over WebSocket, B to A over RawSocket), in the
+ * shape of Crossbar's own rlink test (forward_local_* on, forward_remote_* off, role "rlink"
+ * with cryptosign and disclosure on each side).
+ */
+
+const everything = { call: true, register: true, publish: true, subscribe: true };
+const openRoles = [
+  { name: 'anonymous', permissions: [{ uri: '', match: 'prefix', allow: everything }] },
+  { name: 'rlink', permissions: [{ uri: '', match: 'prefix', allow: everything, disclose: { caller: true, publisher: true } }] },
+];
+
+interface NodeKeys {
+  privateKey: string;
+  publicKey: string;
+}
+
+function nodeKeys(): NodeKeys {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const hex = (key: { export(options: { format: 'jwk' }): { d?: string; x?: string } }, part: 'd' | 'x') => Buffer.from(key.export({ format: 'jwk' })[part]!, 'base64url').toString('hex');
+  return { privateKey: hex(privateKey, 'd'), publicKey: hex(publicKey, 'x') };
+}
+
+const cryptosign = (authorized: string) => ({
+  cryptosign: { type: 'static', principals: { rlink: { realm: 'realm1', role: 'rlink', authorized_keys: [authorized] } } },
+});
+
+const linkKeys = { forward_local_events: true, forward_remote_events: false, forward_local_invocations: true, forward_remote_invocations: false };
+
+interface Node {
+  dir: string;
+  config: string;
+  keys: NodeKeys;
+  webPort: number;
+}
+
+/** A node's folder: config.json and Crossbar's key.priv beside it. */
+async function makeNode(root: string, name: string, config: object, keys: NodeKeys, webPort: number): Promise<Node> {
+  const dir = join(root, name);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'key.priv'), `creator: test\npublic-key-ed25519: ${keys.publicKey}\nprivate-key-ed25519: ${keys.privateKey}\n`, { mode: 0o600 });
+  const path = join(dir, 'config.json');
+  await writeFile(path, JSON.stringify(config, null, 2));
+  return { dir, config: path, keys, webPort };
+}
+
+function routerConfig(webPort: number, paths: object, rlink: object, extraTransports: object[] = []): object {
+  return {
+    version: 2,
+    workers: [{
+      type: 'router',
+      realms: [{ name: 'realm1', roles: openRoles, rlinks: [rlink] }],
+      transports: [{ type: 'web', endpoint: { type: 'tcp', port: webPort, interface: '127.0.0.1' }, paths: { ws: { type: 'websocket' }, metrics: { type: 'metrics' }, ...paths } }, ...extraTransports],
+    }],
+  };
+}
+
+const running: RunningJunction[] = [];
+const sessions: Session[] = [];
+
+function start(node: Node): RunningJunction {
+  const junction = RunningJunction.start(['--config', node.config], node.dir);
+  running.push(junction);
+  return junction;
+}
+
+const linkUps = (junction: RunningJunction) => junction.lines.filter((line) => line.msg === 'router link up').length;
+
+async function joinRealm(node: Node): Promise<Session> {
+  const session = await connect({ url: `ws://127.0.0.1:${node.webPort}/ws`, realm: 'realm1', reconnect: { initialDelay: 200, maxDelay: 1000 } });
+  sessions.push(session);
+  return session;
+}
+
+/** Subscribers of `topic` on a node, as its meta API counts them (the link's mirror included). */
+async function subscribers(session: Session, topic: string): Promise<number> {
+  const [id] = (await session.call('wamp.subscription.lookup', [topic])).args;
+  return typeof id === 'number' ? (await session.call('wamp.subscription.count_subscribers', [id])).args[0] as number : 0;
+}
+
+async function metric(node: Node, name: string): Promise<string[]> {
+  const text = await (await fetch(`http://127.0.0.1:${node.webPort}/metrics`)).text();
+  return text.split('\n').filter((line) => line.startsWith(name));
+}
+
+describe('rlinks: two Junction nodes linking realm1 both ways', { timeout: 180_000 }, () => {
+  let root: string;
+  let a: Node;
+  let b: Node;
+  let nodeA: RunningJunction;
+  let nodeB: RunningJunction;
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'junction-rlinks-'));
+    const [keysA, keysB] = [nodeKeys(), nodeKeys()];
+    const [webA, webB, rawA] = [await freePort(), await freePort(), await freePort()];
+    // A joins B over WebSocket (B's /link path); B joins A over RawSocket (A's rawsocket transport).
+    a = await makeNode(root, 'a', routerConfig(webA, {}, {
+      id: 'to_b', realm: 'realm1', ...linkKeys,
+      transport: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port: webB }, url: `ws://127.0.0.1:${webB}/link`, serializers: ['cbor'] },
+    }, [{ type: 'rawsocket', endpoint: { type: 'tcp', port: rawA, interface: '127.0.0.1' }, serializers: ['cbor', 'msgpack', 'json'], auth: cryptosign(keysB.publicKey) }]), keysA, webA);
+    const ticket = { ticket: { type: 'static', principals: { 'node-d': { ticket: 'd-secret', role: 'rlink' } } } };
+    b = await makeNode(root, 'b', routerConfig(webB, { link: { type: 'websocket', auth: cryptosign(keysA.publicKey) }, ticket: { type: 'websocket', auth: ticket } }, {
+      id: 'to_a', realm: 'realm1', ...linkKeys,
+      transport: { type: 'rawsocket', serializer: 'msgpack', endpoint: { type: 'tcp', host: '127.0.0.1', port: rawA }, url: `rs://127.0.0.1:${rawA}` },
+    }), keysB, webB);
+    nodeA = start(a);
+    nodeB = start(b);
+    await nodeA.started((line) => line.msg === 'router link up');
+    await nodeB.started((line) => line.msg === 'router link up');
+  });
+
+  after(async () => {
+    await Promise.all(sessions.map((session) => session.leave().catch(() => undefined)));
+    for (const junction of running) junction.kill();
+    await Promise.all(running.map((junction) => junction.exited));
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('delivers an event published on either node to the subscribers of both, each exactly once', async () => {
+    const [subA, subB, pubA, pubB] = [await joinRealm(a), await joinRealm(b), await joinRealm(a), await joinRealm(b)];
+    const gotA: unknown[] = [];
+    const gotB: unknown[] = [];
+    await subA.subscribe('test.event', (args) => gotA.push(args[0]));
+    await subB.subscribe('test.event', (args) => gotB.push(args[0]));
+    // Each node's subscription is mirrored by the other node's link: two subscribers on each.
+    await eventually(async () => ((await subscribers(pubA, 'test.event')) >= 2 && (await subscribers(pubB, 'test.event')) >= 2) || undefined, 'the subscriptions mirrored both ways');
+    await pubA.publish('test.event', ['from A'], {}, { acknowledge: true });
+    await pubB.publish('test.event', ['from B'], {}, { acknowledge: true });
+    await waitFor(() => gotA.length >= 2 && gotB.length >= 2, 'both events on both nodes', 10_000);
+    // A loop or a duplicate would bring more: give it time to show.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.deepEqual(gotA.sort(), ['from A', 'from B']);
+    assert.deepEqual(gotB.sort(), ['from A', 'from B']);
+    assert.ok((await metric(a, 'junction_rlink_events_forwarded_total')).some((line) => line.includes('direction="to_local"') && !line.endsWith(' 0')));
+  });
+
+  it('lets a caller on A reach a procedure registered on B, with its result and its error', async () => {
+    const callee = await joinRealm(b);
+    await callee.register('test.add', (args) => (args[0] as number) + (args[1] as number));
+    await callee.register('test.fail', () => {
+      throw new WampError('app.error.nope', ['not today'], { code: 7 });
+    });
+    const caller = await joinRealm(a);
+    const result = await eventually(() => caller.call('test.add', [2, 3]), 'test.add callable on A');
+    assert.deepEqual(result.args, [5]);
+    const failure = await caller.call('test.fail').then(() => undefined, (error: unknown) => error);
+    assert.ok(failure instanceof WampError, String(failure));
+    assert.equal(failure.uri, 'app.error.nope');
+    assert.deepEqual(failure.args, ['not today']);
+    assert.deepEqual(failure.kwargs, { code: 7 });
+  });
+
+  it('comes back after B restarts: A links again, events and calls flow again', async () => {
+    const ups = linkUps(nodeA);
+    nodeB.child.kill('SIGTERM');
+    await nodeB.exited;
+    await nodeA.waitForLine((line: LogLine) => line.msg.startsWith('router link down'), 20_000);
+    assert.equal((await metric(a, 'junction_rlink_up')).find((line) => line.includes('link="to_b"'))?.endsWith(' 0'), true);
+    nodeB = start(b);
+    await waitFor(() => linkUps(nodeA) > ups, 'A linked to the restarted B', 60_000);
+    const subB = await joinRealm(b);
+    const got: unknown[] = [];
+    await subB.subscribe('test.again', (args) => got.push(args[0]));
+    const pubA = await joinRealm(a);
+    await eventually(async () => (await subscribers(pubA, 'test.again')) || undefined, 'the new subscription mirrored on A');
+    await pubA.publish('test.again', ['after restart'], {}, { acknowledge: true });
+    await waitFor(() => got.length >= 1, 'the event on B after its restart', 10_000);
+    const callee = await joinRealm(b);
+    await callee.register('test.echo', (args) => args[0]);
+    assert.deepEqual((await eventually(() => pubA.call('test.echo', ['hi']), 'test.echo callable on A')).args, ['hi']);
+  });
+
+  it('logs a link whose key the other router does not accept, and keeps trying', async () => {
+    const webC = await freePort();
+    const stranger = await makeNode(root, 'c', routerConfig(webC, {}, {
+      realm: 'realm1',
+      transport: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port: b.webPort }, url: `ws://127.0.0.1:${b.webPort}/link` },
+    }), nodeKeys(), webC);
+    const nodeC = start(stranger);
+    const refused = (line: LogLine) => line.msg === 'router link: cannot join the other router' && String(line.reason).startsWith('wamp.error.');
+    await nodeC.waitForLine(refused, 30_000);
+    await waitFor(() => nodeC.lines.filter(refused).length >= 2, 'a second attempt', 30_000);
+    assert.equal(linkUps(nodeC), 0);
+    assert.ok(!nodeC.lines.some((line) => JSON.stringify(line).includes(stranger.keys.privateKey)), 'the private key is never logged');
+  });
+
+  it('signs in with a ticket instead of the node key (Junction\'s auth extension)', async () => {
+    const webD = await freePort();
+    const withTicket = await makeNode(root, 'd', routerConfig(webD, {}, {
+      realm: 'realm1', authid: 'node-d', auth: { ticket: { ticket: 'd-secret' } },
+      transport: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port: b.webPort }, url: `ws://127.0.0.1:${b.webPort}/ticket` },
+    }), nodeKeys(), webD);
+    const nodeD = start(withTicket);
+    const up = await nodeD.waitForLine((line) => line.msg === 'router link up', 30_000);
+    assert.equal(up.authid, 'node-d');
+    assert.equal(up.authrole, 'rlink');
+    assert.ok(!nodeD.lines.some((line) => JSON.stringify(line).includes('d-secret')), 'the ticket is never logged');
+  });
+
+  it('refuses links with --workers: every process would forward the same traffic', async () => {
+    const linked = await makeNode(root, 'workers', routerConfig(0, {}, {
+      realm: 'realm1', transport: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port: b.webPort }, url: `ws://127.0.0.1:${b.webPort}/link` },
+    }), nodeKeys(), 0);
+    const result = await runJunction(['start', '--config', linked.config, '--workers', '2'], undefined, linked.dir);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /router links \(a realm's "rlinks"\) need a node of its own: with --workers or a "cluster"/);
+  });
+});
