@@ -5,6 +5,7 @@
 
 import * as z from 'zod';
 import type { Ignored } from './notices.js';
+import { archiveService } from './schema-archive.js';
 import { callerService, publisherService, webhookService } from './schema-http-bridge.js';
 import { consoleService } from './schema-console.js';
 import { reverseProxyService, wsgiService } from './schema-http-forward.js';
@@ -133,6 +134,7 @@ const leafServices = [
   websocketProxyService,
   reverseProxyService,
   wsgiService,
+  archiveService,
 ] as const;
 
 export type LeafPathServiceFile = z.output<(typeof leafServices)[number]>;
@@ -168,7 +170,6 @@ const otherCrossbarPathServices = new Map<string, string | undefined>([
   ['cgi', 'a "process" component runs a program for each WAMP call (docs/rest-procedures.md); or ' + behindProxy],
   ['upload', behindProxy],
   ['fileupload', behindProxy],
-  ['archive', 'unpack the archive into a folder and serve it with a "static" path'],
   ['wap', behindProxy],
   ['rpc', undefined],
   ['catalog', undefined],

@@ -2,6 +2,7 @@ import type { PathService } from '../../config/model.js';
 import { UnsupportedConfigError } from '../auth-wiring.js';
 import type { PathHandler } from './listener.js';
 import type { PathServiceFactory, ServiceContext } from './service-context.js';
+import { archivePath } from './archive-path.js';
 import { consolePath } from './console-path.js';
 import { healthPath } from './health.js';
 import { httpCaller, httpPublisher, httpWebhook } from './http-bridge/index.js';
@@ -39,6 +40,7 @@ const factories: Factories = {
   'websocket-reverseproxy': websocketProxyPath,
   reverseproxy: reverseProxyPath,
   wsgi: wsgiPath,
+  archive: archivePath,
 };
 
 /** Builds the handler for one path of a web transport. */
