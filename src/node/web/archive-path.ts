@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
@@ -36,8 +37,12 @@ export async function archivePath(service: ArchiveService, context: ServiceConte
   };
 
   if (!(await prepareFile(service, context, limits, fail))) {
-    context.log.warn({ archive: service.archive }, `${context.where}: the archive ${service.archive} does not exist and "download" is false; every request gets 404`);
-    return { servesBelow: true, request: (request, response) => void (methodAllowed(request, response) && notFound(request, response)) };
+    context.log.warn({ archive: service.archive }, `${context.where}: the archive ${service.archive} does not exist and "download" is false; every request gets 404 until it is put there and the config reloaded`);
+    return {
+      servesBelow: true,
+      request: (request, response) => void (methodAllowed(request, response) && notFound(request, response)),
+      stale: () => existsSync(service.archive),
+    };
   }
   let archive: ZipArchive;
   try {
@@ -57,7 +62,17 @@ export async function archivePath(service: ArchiveService, context: ServiceConte
     servesBelow: true,
     request: (request, response, subpath) => void files.serve(request, response, subpath),
     close: () => archive.close(),
+    // A new archive put in place (a rename) is served from the next reload, as a changed setting would be.
+    stale: () => archiveReplaced(service.archive, archive),
   };
+}
+
+function archiveReplaced(path: string, archive: ZipArchive): boolean {
+  try {
+    return statSync(path).mtimeMs !== archive.modifiedMs;
+  } catch {
+    return true;
+  }
 }
 
 /**
