@@ -68,7 +68,7 @@ describe('web path services: valid files and their model', () => {
         '/app': { type: 'archive', archive: '/srv/app.zip', download: false, hashes: [], mimeTypes: {} },
       },
       notices: [
-        "workers[0].transports[0].paths.autobahn.cache: caching the archive's files in memory (cache): Junction streams them from the archive, the operating system caches the file is not needed by Junction and was ignored [config.notice.ignored]",
+        "workers[0].transports[0].paths.autobahn.cache: caching files in memory (cache; Junction streams them from the archive) is not needed by Junction and was ignored [config.notice.ignored]",
       ],
     },
     {

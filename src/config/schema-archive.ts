@@ -29,7 +29,7 @@ export const archiveService = z
       .optional()
       .describe('Where the archive is downloaded from when the file does not exist and "download" is true.'),
     download: z.boolean().default(false).describe('Download the archive from "origin" at start when the file does not exist (default false, as Crossbar).'),
-    cache: ignored('caching the archive\'s files in memory (cache): Junction streams them from the archive, the operating system caches the file'),
+    cache: ignored('caching files in memory (cache; Junction streams them from the archive)'),
     hashes: z
       .array(z.string().regex(/^[0-9A-Fa-f]{64}$/, { error: 'expected a SHA-256 fingerprint: 64 hex digits' }))
       .optional()
