@@ -39,12 +39,14 @@ const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).dig
 
 /** Start-up must fail with an archive_unusable StartupError whose message matches. */
 async function refusedAtStart(config: JunctionConfig, message: RegExp): Promise<void> {
-  await assert.rejects(startTestNode(config), (error: unknown) => {
-    assert.ok(error instanceof StartupError, String(error));
-    assert.equal(error.code, 'archive_unusable');
-    assert.match(error.message, message);
-    return true;
-  });
+  const outcome = await startTestNode(config).then((node) => node, (error: unknown) => error);
+  if (!(outcome instanceof Error)) {
+    await (outcome as RunningNode).stop();
+    assert.fail('the node started');
+  }
+  assert.ok(outcome instanceof StartupError, String(outcome));
+  assert.equal(outcome.code, 'archive_unusable');
+  assert.match(outcome.message, message);
 }
 
 describe('archive path service', () => {
