@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { debianNeed, skipWithoutDebian } from './debian.js';
 
 /** One file of a test archive; `stored`: not compressed. */
 export interface ZipEntrySpec {
@@ -19,8 +20,11 @@ with zipfile.ZipFile(spec['path'], 'w') as archive:
         archive.writestr(info, base64.b64decode(entry['data']))
 `;
 
+/** For the `skip` option of a suite that writes archives. */
+export const zipWriterMissing = (): string | false => skipWithoutDebian('python3');
+
 /** Writes a ZIP archive at `path` with python3's zipfile module. */
 export function writeZip(path: string, entries: readonly ZipEntrySpec[]): void {
   const spec = { path, entries: entries.map((entry) => ({ name: entry.name, stored: entry.stored ?? false, data: Buffer.from(entry.data).toString('base64') })) };
-  execFileSync('python3', ['-c', writer], { input: JSON.stringify(spec) });
+  execFileSync(debianNeed('python3').file, ['-c', writer], { input: JSON.stringify(spec) });
 }

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { writeZip } from '../../../test/support/zip.js';
+import { writeZip, zipWriterMissing } from '../../../test/support/zip.js';
 import { archiveLimits, ArchiveRefusedError, ZipArchive, type ArchiveLimits, type ArchiveRefusal } from './zip-archive.js';
 
 async function text(archive: ZipArchive, name: string): Promise<string> {
@@ -12,7 +12,7 @@ async function text(archive: ZipArchive, name: string): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-describe('ZipArchive', () => {
+describe('ZipArchive', { skip: zipWriterMissing() }, () => {
   let base: string;
   let count = 0;
   const zipOf = (entries: Parameters<typeof writeZip>[1]): string => {
