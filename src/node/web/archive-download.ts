@@ -10,7 +10,7 @@ const originTimeoutMs = 30_000;
 const maxRedirections = 5;
 
 /**
- * Downloads `origin` into `destination` (a new file), following redirects as Crossbar's HTTP
+ * Downloads `origin` into `destination` (replacing a file left there), following redirects as Crossbar's HTTP
  * client does (GitHub's archive links redirect). Anything but a 200 whose body stays within
  * `maxBytes` throws, and leaves no file behind.
  */
@@ -27,7 +27,7 @@ export async function downloadArchive(origin: string, destination: string, maxBy
       await answer.body.dump();
       throw new Error(`the origin announced ${declared} bytes, more than the ${maxBytes} allowed`);
     }
-    await pipeline(answer.body, byteLimit(maxBytes), createWriteStream(destination, { flags: 'wx' }));
+    await pipeline(answer.body, byteLimit(maxBytes), createWriteStream(destination));
   } catch (error) {
     await rm(destination, { force: true });
     throw error;
