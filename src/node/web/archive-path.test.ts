@@ -182,6 +182,9 @@ describe('archive path service: download, hashes and refusals', { skip: zipWrite
     origin = createServer((request, response) => {
       if (request.url === '/moved.zip') {
         response.writeHead(302, { location: '/app.zip' }).end();
+      } else if (request.url === '/huge.zip') {
+        response.writeHead(200, { 'content-length': String(2 * 1024 ** 3) });
+        response.write('PK');
       } else if (request.url === '/app.zip') {
         response.writeHead(200, { 'content-type': 'application/zip' }).end(zipBytes);
       } else {
@@ -224,6 +227,13 @@ describe('archive path service: download, hashes and refusals', { skip: zipWrite
   it('refuses to start when the origin answers an error', async () => {
     const archive = join(base, 'absent.zip');
     await refusedAtStart(configWith({ '/app': archiveService(archive, { origin: `${originUrl}/gone.zip`, download: true }) }), /could not be downloaded from .*gone\.zip \(the origin answered HTTP 404\)/);
+    assert.equal(existsSync(archive), false);
+  });
+
+  it('refuses a download larger than the archive limit before reading it', async () => {
+    const archive = join(base, 'huge.zip');
+    await refusedAtStart(configWith({ '/app': archiveService(archive, { origin: `${originUrl}/huge.zip`, download: true }) }),
+      /could not be downloaded from .*huge\.zip \(the origin announced 2147483648 bytes, more than the 1073741824 allowed\)/);
     assert.equal(existsSync(archive), false);
   });
 
