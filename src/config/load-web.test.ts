@@ -37,6 +37,41 @@ describe('web path services: valid files and their model', () => {
       },
     },
     {
+      name: "archive: Crossbar's own example as written (cache accepted with a notice), and the shortest form",
+      paths: {
+        autobahn: {
+          type: 'archive',
+          archive: 'autobahn.zip',
+          origin: 'https://github.com/crossbario/autobahn-js-browser/archive/master.zip',
+          object_prefix: 'autobahn-js-browser-master/',
+          default_object: 'autobahn.min.js',
+          download: true,
+          cache: true,
+          hashes: ['5EF1326E6F0F54E4552B5B5288D4DD2C96AD2E4164CD9E49886FE083FA5D8854'],
+          mime_types: { '.min.js': 'text/javascript', '.jgz': 'text/javascript' },
+          options: { default_file: 'index.html' },
+        },
+        app: { type: 'archive', archive: '/srv/app.zip' },
+      },
+      expected: {
+        '/autobahn': {
+          type: 'archive',
+          archive: '/srv/junction/autobahn.zip',
+          origin: 'https://github.com/crossbario/autobahn-js-browser/archive/master.zip',
+          download: true,
+          hashes: ['5ef1326e6f0f54e4552b5b5288d4dd2c96ad2e4164cd9e49886fe083fa5d8854'],
+          defaultObject: 'autobahn.min.js',
+          objectPrefix: 'autobahn-js-browser-master',
+          fallbackObject: 'index.html',
+          mimeTypes: { '.min.js': 'text/javascript', '.jgz': 'text/javascript' },
+        },
+        '/app': { type: 'archive', archive: '/srv/app.zip', download: false, hashes: [], mimeTypes: {} },
+      },
+      notices: [
+        "workers[0].transports[0].paths.autobahn.cache: caching files in memory (cache; Junction streams them from the archive) is not needed by Junction and was ignored [config.notice.ignored]",
+      ],
+    },
+    {
       name: 'json, redirect (default 302 and an explicit status), nodeinfo, health, metrics',
       paths: {
         config: { type: 'json', value: { a: [1, 2] }, options: { prettify: true } },
@@ -259,16 +294,15 @@ describe('web path services: invalid files and their messages', () => {
       name: 'a misspelt type gets a suggestion',
       paths: { publish: { type: 'publsher', realm: 'realm1', role: 'backend' } },
       problems: [
-        'workers[0].transports[0].paths.publish.type: unknown path service type "publsher" (expected "websocket" or "static" or "json" or "redirect" or "nodeinfo" or "health" or "metrics" or "publisher" or "caller" or "webhook" or "longpoll" or "sse" or "console" or "mqtt" or "websocket-reverseproxy" or "reverseproxy" or "wsgi" or "cgi" or "upload" or "fileupload" or "resource" or "wap" or "path"); did you mean "publisher"?',
+        'workers[0].transports[0].paths.publish.type: unknown path service type "publsher" (expected "websocket" or "static" or "json" or "redirect" or "nodeinfo" or "health" or "metrics" or "publisher" or "caller" or "webhook" or "longpoll" or "sse" or "console" or "mqtt" or "websocket-reverseproxy" or "reverseproxy" or "wsgi" or "cgi" or "upload" or "fileupload" or "resource" or "wap" or "archive" or "path"); did you mean "publisher"?',
       ],
     },
     {
-      name: 'each says what to do instead where there is a usual answer; the rarest only list what is supported',
-      paths: { js: { type: 'archive', archive: 'autobahn.zip', origin: 'https://example.com/autobahn.zip' }, feed: { type: 'catalog' }, pair: { type: 'pairme' } },
+      name: 'each lists what is supported',
+      paths: { feed: { type: 'catalog' }, pair: { type: 'pairme' } },
       problems: [
-        'workers[0].transports[0].paths.js.type: not supported by Junction: the "archive" path service (unpack the archive into a folder and serve it with a "static" path; supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, mqtt, websocket-reverseproxy, reverseproxy, wsgi, cgi, upload, fileupload, resource, wap, path)',
-        'workers[0].transports[0].paths.feed.type: not supported by Junction: the "catalog" path service (supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, mqtt, websocket-reverseproxy, reverseproxy, wsgi, cgi, upload, fileupload, resource, wap, path)',
-        'workers[0].transports[0].paths.pair.type: not supported by Junction: the "pairme" path service (supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, mqtt, websocket-reverseproxy, reverseproxy, wsgi, cgi, upload, fileupload, resource, wap, path)',
+        'workers[0].transports[0].paths.feed.type: not supported by Junction: the "catalog" path service (supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, mqtt, websocket-reverseproxy, reverseproxy, wsgi, cgi, upload, fileupload, resource, wap, archive, path)',
+        'workers[0].transports[0].paths.pair.type: not supported by Junction: the "pairme" path service (supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, mqtt, websocket-reverseproxy, reverseproxy, wsgi, cgi, upload, fileupload, resource, wap, archive, path)',
       ],
     },
     {
@@ -283,6 +317,26 @@ describe('web path services: invalid files and their messages', () => {
         'workers[0].transports[0].paths.a.options.mime_types.wasm: a MIME type key is a file extension with its dot, like ".wasm"',
         'workers[0].transports[0].paths.a.options.mime_types[".x"]: expected a MIME type like "application/wasm"',
         'workers[0].transports[0].paths.a.options.default_file: a file inside the directory (relative, without "..")',
+      ],
+    },
+    {
+      name: 'archive: the file is required; origin is an http(s) URL that download needs; names stay inside the archive; hashes are SHA-256',
+      paths: {
+        a: { type: 'archive' },
+        b: { type: 'archive', archive: 'app.zip', download: true },
+        c: { type: 'archive', archive: 'app.zip', origin: 'ftp://example.com/app.zip', default_object: '../index.html', object_prefix: '/abs', options: { default_file: 'a\\b.html' } },
+        d: { type: 'archive', archive: 'app.zip', hashes: ['abc'], mime_types: { js: 'text/javascript' }, compress: true },
+      },
+      problems: [
+        'workers[0].transports[0].paths.a.archive: missing: "archive", the ZIP file to serve (like "app-ui.zip")',
+        'workers[0].transports[0].paths.b.origin: missing: "origin", the URL "download" fetches the archive from',
+        'workers[0].transports[0].paths.c.origin: expected an http:// or https:// URL to download the archive from',
+        'workers[0].transports[0].paths.c.default_object: a file name inside the archive: relative, with "/" between folders, without ".."',
+        'workers[0].transports[0].paths.c.object_prefix: a folder inside the archive: relative, with "/" between folders, without ".."',
+        'workers[0].transports[0].paths.c.options.default_file: a file name inside the archive: relative, with "/" between folders, without ".."',
+        'workers[0].transports[0].paths.d.hashes[0]: expected a SHA-256 fingerprint: 64 hex digits',
+        'workers[0].transports[0].paths.d.mime_types.js: a MIME type key is a file extension with its dot, like ".wasm" or ".min.js"',
+        'workers[0].transports[0].paths.d.compress: unknown key "compress"',
       ],
     },
     {

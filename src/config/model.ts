@@ -366,7 +366,8 @@ export type PathService =
   | CgiService
   | UploadService
   | ResourceService
-  | WapService;
+  | WapService
+  | ArchiveService;
 
 /** Files from a directory. Serves this path and everything below it. */
 export interface StaticService {
@@ -380,6 +381,26 @@ export interface StaticService {
   /** Cache-Control max-age in seconds (Crossbar's `options.cache_timeout`; 0 = no-cache). */
   cacheTimeoutSeconds: number;
   /** Extra extension -> MIME type entries, keys with their leading dot (".wasm"). */
+  mimeTypes: Record<string, string>;
+}
+
+/** The files of a ZIP archive (Crossbar's `archive`). Serves this path and everything below it. */
+export interface ArchiveService {
+  type: 'archive';
+  /** Absolute (resolved against the config folder). */
+  archive: string;
+  /** Downloaded from here at start when `archive` does not exist and `download` is set. */
+  origin?: string;
+  download: boolean;
+  /** Lower-case hex SHA-256 fingerprints the archive must match one of; empty: not checked. */
+  hashes: string[];
+  /** File served for the path itself and for a folder (Crossbar's `default_object`). */
+  defaultObject?: string;
+  /** Folder inside the archive that the path serves, without a trailing "/". */
+  objectPrefix?: string;
+  /** Served instead of a 404 for a name the archive lacks (Crossbar's `options.default_file`). */
+  fallbackObject?: string;
+  /** Extra extension -> MIME type entries, keys with their leading dot (".wasm", ".min.js"). */
   mimeTypes: Record<string, string>;
 }
 

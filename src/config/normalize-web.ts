@@ -5,6 +5,7 @@
 
 import { isAbsolute, resolve } from 'node:path';
 import type {
+  ArchiveService,
   ForwardLimits,
   HttpBridgeOptions,
   LongPollService,
@@ -21,6 +22,7 @@ import { authConfig, mapValues } from './normalize-auth.js';
 import type { FunctionAuthenticators } from './normalize-function-auth.js';
 import { mqttConfig } from './normalize-mqtt.js';
 import { websocketProxyConfig } from './normalize-websocket-proxy.js';
+import type { ArchiveServiceFile } from './schema-archive.js';
 import type { ReverseProxyServiceFile } from './schema-http-forward.js';
 import { notice } from './notices.js';
 import { cookieAuthConfig } from './normalize-cookie.js';
@@ -145,6 +147,8 @@ function pathServiceConfig(service: Exclude<PathServiceFile, { type: 'path' }>, 
     case 'resource':
       // As Crossbar: the class gets {} when the path has no `extra`.
       return { type: 'resource', classname: service.classname, extra: service.extra === undefined ? {} : service.extra, python: context.python, options: forwardLimits(service.options) };
+    case 'archive':
+      return archiveConfig(service, context);
   }
 }
 
@@ -234,6 +238,20 @@ function staticConfig(directory: StaticService['directory'], options: Extract<Pa
     // Crossbar's null sends no caching headers; "do not cache" is the closest safe reading.
     cacheTimeoutSeconds: options.cache_timeout ?? 0,
     mimeTypes: mapValues(options.mime_types, (type) => type),
+  };
+}
+
+function archiveConfig(service: ArchiveServiceFile, context: NormalizeContext): ArchiveService {
+  return {
+    type: 'archive',
+    archive: fromConfigDir(context, service.archive),
+    ...(service.origin === undefined ? {} : { origin: service.origin }),
+    download: service.download,
+    hashes: (service.hashes ?? []).map((hash) => hash.toLowerCase()),
+    ...(service.default_object === undefined ? {} : { defaultObject: service.default_object }),
+    ...(service.object_prefix === undefined ? {} : { objectPrefix: service.object_prefix }),
+    ...(service.options.default_file === undefined ? {} : { fallbackObject: service.options.default_file }),
+    mimeTypes: mapValues(service.mime_types, (type) => type),
   };
 }
 

@@ -5,6 +5,7 @@
 
 import * as z from 'zod';
 import type { Ignored } from './notices.js';
+import { archiveService } from './schema-archive.js';
 import { callerService, publisherService, webhookService } from './schema-http-bridge.js';
 import { cgiService } from './schema-cgi.js';
 import { consoleService } from './schema-console.js';
@@ -146,6 +147,7 @@ const leafServices = [
   fileUploadService,
   resourceService,
   wapService,
+  archiveService,
 ] as const;
 
 export type LeafPathServiceFile = z.output<(typeof leafServices)[number]>;
@@ -170,24 +172,12 @@ const nestedPathService = z
 
 export const pathServiceTypes = [...leafServices.map((service) => service.shape.type.value), 'path'] as const;
 
-/**
- * Path service types Crossbar has that Junction does not serve, to tell "not yet" from a typo,
- * with what to do instead where there is a usual answer.
- */
-const otherCrossbarPathServices = new Map<string, string | undefined>([
-  ['archive', 'unpack the archive into a folder and serve it with a "static" path'],
-  ['rpc', undefined],
-  ['catalog', undefined],
-  ['none', undefined],
-  ['pairme', undefined],
-  ['registerme', undefined],
-]);
+/** Path service types Crossbar has that Junction does not serve, to tell "not yet" from a typo. */
+const otherCrossbarPathServices = new Set(['rpc', 'catalog', 'none', 'pairme', 'registerme']);
 
 function otherPathServiceMessage(type: string): string | undefined {
   if (!otherCrossbarPathServices.has(type)) return undefined;
-  const hint = otherCrossbarPathServices.get(type);
-  const supported = `supported: ${pathServiceTypes.join(', ')}`;
-  return notSupportedMessage(`the ${JSON.stringify(type)} path service`, hint === undefined ? supported : `${hint}; ${supported}`);
+  return notSupportedMessage(`the ${JSON.stringify(type)} path service`, `supported: ${pathServiceTypes.join(', ')}`);
 }
 
 export const pathService = z.discriminatedUnion('type', [...leafServices, nestedPathService], {

@@ -7,17 +7,18 @@ import { after, describe, it } from 'node:test';
 import { freePort, projectRoot, RunningJunction } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { RunningRedis } from '../support/redis-server.js';
+import { writeZip } from '../support/zip.js';
 
 /**
  * Every metric docs/metrics.md lists is exported by a running router, and every junction_* metric
  * it exports is listed: `junction start --workers 2` in a Redis cluster, with every kind of
  * transport and component that has metrics of its own (web paths with the HTTP bridge, long-poll,
- * SSE, WAMP v1, cookie authentication, HTTP and WebSocket reverse proxies, CGI scripts, file uploads, a wap page, RawSocket, MQTT, Pusher, a forwarder, ZeroMQ, stdio,
+ * SSE, WAMP v1, cookie authentication, HTTP and WebSocket reverse proxies, CGI scripts, file uploads, a wap page, a ZIP archive, RawSocket, MQTT, Pusher, a forwarder, ZeroMQ, stdio,
  * process and a RESTCallee). metrics-doc.test.ts compares the doc with the names in the source;
  * this shows that each is registered at run time.
  */
 
-const skip = skipWithoutDebian('redis-server');
+const skip = skipWithoutDebian('redis-server') || skipWithoutDebian('python3');
 const scratch = mkdtempSync(join(tmpdir(), 'junction-metrics-live-'));
 let redis: RunningRedis | undefined;
 let junction: RunningJunction | undefined;
@@ -28,6 +29,13 @@ after(async () => {
 });
 
 const everything = { call: true, register: true, publish: true, subscribe: true };
+
+/** A one-file ZIP archive for the archive path. */
+function appArchive(): string {
+  const path = join(scratch, 'app.zip');
+  writeZip(path, [{ name: 'index.html', data: '<h1>app</h1>' }]);
+  return path;
+}
 
 async function fullConfig(redisUrl: string): Promise<object> {
   // Port 0 everywhere: the OS picks each port as it binds. A port picked free beforehand can be
@@ -60,6 +68,7 @@ async function fullConfig(redisUrl: string): Promise<object> {
             },
             // Its templates folder is not there: the renderer exits, and the path's metrics are there all the same.
             page: { type: 'wap', templates: 'no-templates', wamp: { realm: 'realm1', authrole: 'anonymous' }, routes: [{ path: '/', call: null, render: 'page.html' }] },
+            app: { type: 'archive', archive: appArchive() },
           },
         },
         { type: 'rawsocket', endpoint: tcp },

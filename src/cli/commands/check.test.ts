@@ -131,7 +131,7 @@ describe('junction check', () => {
     assert.equal(
       out.stderr,
       `${file}: 6 problems\n` +
-        `${file}:11:19: workers[0].transports[0].paths.publish.type: unknown path service type "publsher" (expected "websocket" or "static" or "json" or "redirect" or "nodeinfo" or "health" or "metrics" or "publisher" or "caller" or "webhook" or "longpoll" or "sse" or "console" or "mqtt" or "websocket-reverseproxy" or "reverseproxy" or "wsgi" or "cgi" or "upload" or "fileupload" or "resource" or "wap" or "path"); did you mean "publisher"? [config.form]\n` +
+        `${file}:11:19: workers[0].transports[0].paths.publish.type: unknown path service type "publsher" (expected "websocket" or "static" or "json" or "redirect" or "nodeinfo" or "health" or "metrics" or "publisher" or "caller" or "webhook" or "longpoll" or "sse" or "console" or "mqtt" or "websocket-reverseproxy" or "reverseproxy" or "wsgi" or "cgi" or "upload" or "fileupload" or "resource" or "wap" or "archive" or "path"); did you mean "publisher"? [config.form]\n` +
         `${file}:15:81: workers[0].transports[0].paths.call.options.require_ip[0]: "10.0.0.0/40" has an invalid prefix length or netmask for an IPv4 range [config.value]\n` +
         `${file}:19:19: workers[0].transports[0].paths.hook.role: role "hook" is not defined in realm "realm1" (did you mean "hooks"?) [config.role.undefined]\n` +
         `${file}:20:22: workers[0].transports[0].paths.hook.options.topic: missing: the topic each webhook request is published to [config.missing]\n` +

@@ -34,7 +34,7 @@ describe('junction schema', () => {
     const web = transports[1]!;
     const services = resolve(schema, web.properties!.paths!.additionalProperties!).oneOf as JsonSchema[];
     assert.deepEqual(constants(services.map((service) => resolve(schema, service))), [
-      'websocket', 'static', 'json', 'redirect', 'nodeinfo', 'health', 'metrics', 'publisher', 'caller', 'webhook', 'longpoll', 'sse', 'console', 'mqtt', 'websocket-reverseproxy', 'reverseproxy', 'wsgi', 'cgi', 'upload', 'fileupload', 'resource', 'wap', 'path',
+      'websocket', 'static', 'json', 'redirect', 'nodeinfo', 'health', 'metrics', 'publisher', 'caller', 'webhook', 'longpoll', 'sse', 'console', 'mqtt', 'websocket-reverseproxy', 'reverseproxy', 'wsgi', 'cgi', 'upload', 'fileupload', 'resource', 'wap', 'archive', 'path',
     ]);
     assert.ok(web.properties!.options!.properties!.trusted_proxies, 'web options list trusted_proxies');
 

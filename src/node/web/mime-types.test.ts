@@ -23,6 +23,14 @@ describe('MimeTypes', () => {
     assert.equal(types.contentType('notes.txt'), 'text/plain; charset=iso-8859-1');
   });
 
+  it('matches the longest configured suffix, so ".min.js" can differ from ".js"', () => {
+    const compound = new MimeTypes({ '.min.js': 'application/x-minified', '.jgz': 'text/javascript' });
+    assert.equal(compound.contentType('lib/autobahn.MIN.js'), 'application/x-minified');
+    assert.equal(compound.contentType('autobahn.js'), 'text/javascript; charset=utf-8');
+    assert.equal(compound.contentType('autobahn.min.jgz'), 'text/javascript; charset=utf-8');
+    assert.equal(compound.contentType('backup.tar.gz'), 'application/gzip');
+  });
+
   it('falls back to application/octet-stream', () => {
     assert.equal(types.contentType('blob.bin'), 'application/octet-stream');
     assert.equal(types.contentType('Makefile'), 'application/octet-stream');

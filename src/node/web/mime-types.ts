@@ -1,4 +1,4 @@
-import { extname } from 'node:path';
+import { basename } from 'node:path';
 
 /** The types a web app's files usually have, by lower-case extension. Text types get a charset below. */
 const commonTypes: Readonly<Record<string, string>> = {
@@ -50,9 +50,10 @@ const commonTypes: Readonly<Record<string, string>> = {
 export const fallbackType = 'application/octet-stream';
 
 /**
- * Content-Type for file names: the common web types, overridden and extended by a static
- * service's `mimeTypes` (keys with their leading dot, any case). Text types carry charset=utf-8
- * so that browsers do not guess an encoding.
+ * Content-Type for file names: the common web types, overridden and extended by a static or
+ * archive service's `mimeTypes` (keys with their leading dot, any case; the longest suffix that
+ * has an entry wins, so ".min.js" beats ".js"). Text types carry charset=utf-8 so that browsers
+ * do not guess an encoding.
  */
 export class MimeTypes {
   private readonly types = new Map<string, string>();
@@ -66,8 +67,17 @@ export class MimeTypes {
   }
 
   contentType(fileName: string): string {
-    const type = this.types.get(extname(fileName).toLowerCase()) ?? fallbackType;
+    const type = this.typeOfName(basename(fileName).toLowerCase()) ?? fallbackType;
     return needsCharset(type) ? `${type}; charset=utf-8` : type;
+  }
+
+  /** A leading dot starts a hidden name, not an extension (".htaccess" has none). */
+  private typeOfName(name: string): string | undefined {
+    for (let dot = name.indexOf('.', 1); dot !== -1; dot = name.indexOf('.', dot + 1)) {
+      const type = this.types.get(name.slice(dot));
+      if (type !== undefined) return type;
+    }
+    return undefined;
   }
 }
 

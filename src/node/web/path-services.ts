@@ -3,6 +3,7 @@ import { UnsupportedConfigError } from '../auth-wiring.js';
 import type { PathHandler } from './listener.js';
 import type { PathServiceFactory, ServiceContext } from './service-context.js';
 import { cgiPath } from './cgi/cgi-path.js';
+import { archivePath } from './archive-path.js';
 import { consolePath } from './console-path.js';
 import { healthPath } from './health.js';
 import { httpCaller, httpPublisher, httpWebhook } from './http-bridge/index.js';
@@ -46,6 +47,7 @@ const factories: Factories = {
   wap: wapPath,
   cgi: cgiPath,
   upload: uploadPath,
+  archive: archivePath,
 };
 
 /** Builds the handler for one path of a web transport. */

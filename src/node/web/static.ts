@@ -186,11 +186,11 @@ class StaticFiles {
 }
 
 /** The request's path as sent (percent-escapes and a trailing slash kept), without the query. */
-function rawPath(request: IncomingMessage): string {
+export function rawPath(request: IncomingMessage): string {
   return (request.url ?? '/').split('?')[0]!;
 }
 
-function redirectToFolder(request: IncomingMessage, response: ServerResponse): void {
+export function redirectToFolder(request: IncomingMessage, response: ServerResponse): void {
   const url = request.url ?? '/';
   const query = url.includes('?') ? url.slice(url.indexOf('?')) : '';
   const last = normalizePath(url).split('/').pop()!;
@@ -200,7 +200,7 @@ function redirectToFolder(request: IncomingMessage, response: ServerResponse): v
   sendBody(response, 301, { location, 'content-type': 'text/plain; charset=utf-8' }, `Moved to ${location}\n`);
 }
 
-function notFound(request: IncomingMessage, response: ServerResponse): void {
+export function notFound(request: IncomingMessage, response: ServerResponse): void {
   sendJson(response, 404, { error: 'not_found', message: `no file at ${normalizePath(request.url)}` });
 }
 
