@@ -89,6 +89,19 @@ describe('Crossbar patterns found in real configs', () => {
     });
   });
 
+  it('fabric-without-uplink: a Crossbar FX fabric block that connects no uplink loads with a notice; one with an uplink is refused', async () => {
+    const config = await load('fabric-without-uplink.json');
+    assert.deepEqual(config.notices, [
+      'controller.fabric: a Crossbar FX management block without an uplink (fabric) is not needed by Junction and was ignored [config.notice.ignored]',
+    ]);
+    assert.deepEqual(config.realms.map((realm) => realm.name), ['telemetry']);
+    await assert.rejects(load('fabric-controller.json'), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.deepEqual(error.problems.map((problem) => [problem.path, problem.code]), [[['controller', 'fabric'], 'config.unsupported']]);
+      return true;
+    });
+  });
+
   it('scram-authentication: static WAMP-SCRAM principals (argon2id-13 from Autobahn\'s derive_scram_credential, pbkdf2 with Crossbar\'s required memory) and a dynamic authenticator load as written', async () => {
     const config = await load('scram-authentication.json');
     assert.deepEqual(config.notices, []);
