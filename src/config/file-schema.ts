@@ -183,7 +183,12 @@ const controllerSchema = z
     // Crossbar FX / Crossbar Fabric Center: a management plane that Junction does not have.
     fabric: fabricWithoutUplink,
     'fabric-center': unsupported('Crossbar Fabric Center master nodes (fabric-center)'),
-    enable_docker: unsupported('Docker control from the node controller (enable_docker)'),
+    // false: no Docker control, as Junction has none.
+    enable_docker: z
+      .literal(false, { error: notSupportedMessage('Docker control from the node controller (enable_docker)') })
+      .transform(() => new Ignored((path) => notice('config.notice.ignored', path, 'Docker control switched off (enable_docker: false)')))
+      .optional()
+      .describe('Crossbar FX Docker control: false is accepted with a notice; true is not supported.'),
     blockchain: unsupported('XBR blockchain settings (blockchain)'),
     ipfs: unsupported('IPFS settings (ipfs)'),
   })
