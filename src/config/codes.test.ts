@@ -41,7 +41,7 @@ describe('configuration problem codes', () => {
       document: webDocument({ sse: { type: 'sse', realm: 'realm1', auth: { wampcra: { type: 'static', users: {} } } } }),
       expected: ['workers[0].transports[0].paths.sse.auth.wampcra config.not_here'],
     },
-    { name: 'a Crossbar feature Junction lacks', document: { ...configDocument({}), controller: { fabric: {} } }, expected: ['controller.fabric config.unsupported'] },
+    { name: 'a Crossbar feature Junction lacks', document: { ...configDocument({}), controller: { blockchain: {} } }, expected: ['controller.blockchain config.unsupported'] },
     { name: 'no router worker', document: { version: 2, workers: [] }, expected: ['workers config.router.missing'] },
     { name: 'no transport', document: configDocument({ transports: [] }), expected: ['workers[0].transports config.transport.missing'] },
     {

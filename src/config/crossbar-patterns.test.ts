@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import { loadCbdir } from './load.js';
 import type { JunctionConfig } from './model.js';
 import { ConfigError } from './problems.js';
-import { plain, websocketAt } from './test-support.js';
+import { configDocument, plain, problemsOf, websocketAt } from './test-support.js';
 
 /**
  * Patterns of real Crossbar configs that Junction refused or read wrongly, as our own small
@@ -87,6 +87,23 @@ describe('Crossbar patterns found in real configs', () => {
       ]]);
       return true;
     });
+  });
+
+  it('fabric-without-uplink: a Crossbar FX fabric block that connects no uplink and enable_docker false load with a notice each; an uplink is refused', async () => {
+    const config = await load('fabric-without-uplink.json');
+    assert.deepEqual(config.notices, [
+      'controller.fabric: a Crossbar FX management block without an uplink (fabric) is not needed by Junction and was ignored [config.notice.ignored]',
+      'controller.enable_docker: Docker control switched off (enable_docker: false) is not needed by Junction and was ignored [config.notice.ignored]',
+    ]);
+    assert.deepEqual(config.realms.map((realm) => realm.name), ['telemetry']);
+    await assert.rejects(load('fabric-controller.json'), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.deepEqual(error.problems.map((problem) => [problem.path, problem.code]), [[['controller', 'fabric'], 'config.unsupported']]);
+      return true;
+    });
+    assert.deepEqual(problemsOf({ ...configDocument({}), controller: { enable_docker: true } }), [
+      'controller.enable_docker: not supported by Junction: Docker control from the node controller (enable_docker)',
+    ]);
   });
 
   it('scram-authentication: static WAMP-SCRAM principals (argon2id-13 from Autobahn\'s derive_scram_credential, pbkdf2 with Crossbar\'s required memory) and a dynamic authenticator load as written', async () => {

@@ -18,6 +18,7 @@ import { DEFAULT_MAX_NESTING_DEPTH } from '../codec/nesting.js';
 import { containerComponent, routerComponent } from './schema-components.js';
 import { ignored, itemId, milliseconds, nonEmptyString, nonNegativeInt, notSupportedMessage, positiveInt, typeError, unsupported } from './schema-parts.js';
 import { guestWorkerSchema, processEnvironment } from './schema-guest.js';
+import { Ignored, notice } from './notices.js';
 import { proxyConnections, proxyRoutes } from './schema-proxy.js';
 import { checkRedisServer, redisServerShape } from './schema-redis.js';
 import { realmSchema } from './schema-router.js';
@@ -153,6 +154,24 @@ const workerSchema = z.discriminatedUnion('type', [routerWorkerSchema, container
   error: typeError('worker', ['router', 'container', 'guest', 'proxy'], (type) => otherCrossbarWorkers[type]),
 });
 
+/**
+ * Crossbar FX connects no management uplink for a `fabric` block without a transport (`{}`, or
+ * `"transport": null` to switch it off): the node runs on its own, as Junction always does. An
+ * uplink is a management plane Junction does not have.
+ */
+const fabricBlockWithoutUplink = z.strictObject({ transport: z.null().optional(), heartbeat: z.unknown().optional() });
+const fabricWithoutUplink = z
+  .unknown()
+  .transform((value, ctx) => {
+    if (fabricBlockWithoutUplink.safeParse(value).success) {
+      return new Ignored((path) => notice('config.notice.ignored', path, 'a Crossbar FX management block without an uplink (fabric)'));
+    }
+    ctx.addIssue({ code: 'custom', message: notSupportedMessage('Crossbar FX management uplinks (fabric)') });
+    return z.NEVER;
+  })
+  .optional()
+  .describe('Crossbar FX management uplink: accepted with a notice without one ({} or "transport": null); an uplink is not supported.');
+
 /** Crossbar's node controller is its process manager; Junction has none, so every key is ignored. */
 const controllerSchema = z
   .strictObject({
@@ -162,9 +181,14 @@ const controllerSchema = z
     connections: ignored('controller database connections (connections)'),
     keyring: ignored('the node key ring (keyring)'),
     // Crossbar FX / Crossbar Fabric Center: a management plane that Junction does not have.
-    fabric: unsupported('Crossbar FX management uplinks (fabric)'),
+    fabric: fabricWithoutUplink,
     'fabric-center': unsupported('Crossbar Fabric Center master nodes (fabric-center)'),
-    enable_docker: unsupported('Docker control from the node controller (enable_docker)'),
+    // false: no Docker control, as Junction has none.
+    enable_docker: z
+      .literal(false, { error: notSupportedMessage('Docker control from the node controller (enable_docker)') })
+      .transform(() => new Ignored((path) => notice('config.notice.ignored', path, 'Docker control switched off (enable_docker: false)')))
+      .optional()
+      .describe('Crossbar FX Docker control: false is accepted with a notice; true is not supported.'),
     blockchain: unsupported('XBR blockchain settings (blockchain)'),
     ipfs: unsupported('IPFS settings (ipfs)'),
   })
