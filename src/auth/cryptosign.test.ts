@@ -81,11 +81,39 @@ describe('cryptosign (static)', () => {
     }
   });
 
-  it('refuses without a public key, or with a channel binding it cannot do, saying so', async () => {
+  it('refuses without a public key, or with a channel binding type it does not know, saying so', async () => {
     const noKey = await method.begin(request({ authid: 'alice' }));
     assert.ok(noKey.kind === 'fail' && /authextra\.pubkey/.test(noKey.refusal!.message));
-    const binding = await method.begin(request({ authid: 'alice', authextra: { pubkey: hex(alice.publicKey), channel_binding: 'tls-unique' } }));
-    assert.ok(binding.kind === 'fail' && /channel binding "tls-unique" is not supported/.test(binding.refusal!.message));
+    const binding = await method.begin(request({ authid: 'alice', authextra: { pubkey: hex(alice.publicKey), channel_binding: 'tls-server-end-point' } }));
+    assert.ok(binding.kind === 'fail' && /channel binding "tls-server-end-point" is not supported.*"tls-unique"/.test(binding.refusal!.message));
+  });
+
+  describe('tls-unique channel binding, as Crossbar does it', () => {
+    const channelId = randomBytes(32);
+    const overTls = (details: Dict): AuthRequest => ({ ...request(details), transport: { type: 'websocket', serializer: 'json', peer: 'tcp4:127.0.0.1:1', extra: { channel_id: { 'tls-unique': channelId.toString('hex') } } } });
+    const xored = (challenge: string): string => Buffer.from(Buffer.from(challenge, 'hex').map((byte, i) => byte ^ channelId[i]!)).toString('hex');
+    const hello = { authid: 'alice', authextra: { pubkey: hex(alice.publicKey), channel_binding: 'tls-unique' } };
+
+    it('over TLS the client signs the challenge XORed with the channel ID; the plain challenge fails', async () => {
+      const challenge = await challenged(method.begin(overTls(hello)));
+      assert.equal(challenge.extra.channel_binding, 'tls-unique');
+      const bound = autobahnAnswer(alice, { challenge: xored(challenge.extra.challenge as string) });
+      assert.equal((await challenge.verify(authenticate(bound))).kind, 'welcome');
+      const again = await challenged(method.begin(overTls(hello)));
+      assert.equal((await again.verify(authenticate(autobahnAnswer(alice, again.extra)))).kind, 'fail', 'a signature not bound to the channel');
+    });
+
+    it('without TLS (no channel ID) the plain challenge is signed, as Crossbar and Autobahn do', async () => {
+      const challenge = await challenged(method.begin(request(hello)));
+      assert.equal(challenge.extra.channel_binding, 'tls-unique');
+      assert.equal((await challenge.verify(authenticate(autobahnAnswer(alice, challenge.extra)))).kind, 'welcome');
+    });
+
+    it('a client that asks for no binding signs the plain challenge over TLS too', async () => {
+      const challenge = await challenged(method.begin(overTls({ authid: 'alice', authextra: { pubkey: hex(alice.publicKey) } })));
+      assert.equal(challenge.extra.channel_binding, null);
+      assert.equal((await challenge.verify(authenticate(autobahnAnswer(alice, challenge.extra)))).kind, 'welcome');
+    });
   });
 });
 

@@ -39,18 +39,42 @@ export function verifyCryptosign(pubkeyHex: string, challenge: Buffer, signature
   return key !== undefined && verify(null, challenge, key, signed.subarray(0, 64));
 }
 
-/** The client's public key from HELLO.Details.authextra.pubkey, lower-cased, or a refusal that says what is missing. */
-function clientKey(request: AuthRequest): string | Failure {
+/** What a cryptosign HELLO brings: the client's key and the channel binding it asked for. */
+interface CryptosignHello {
+  /** Lower-cased hex. */
+  pubkey: string;
+  /** `tls-unique`, or null for none. */
+  binding: ChannelBinding | null;
+  /** The TLS channel's ID the challenge is XORed with (tls-unique over TLS); undefined: the challenge is signed as it is. */
+  channelId: Buffer | undefined;
+}
+
+/** The one channel binding type Crossbar and Autobahn know. */
+type ChannelBinding = 'tls-unique';
+
+/**
+ * The client's public key from HELLO.Details.authextra.pubkey and its channel binding, or a
+ * refusal that says what is wrong. As in Crossbar, `tls-unique` binds the signature to the TLS
+ * connection when there is one (the transport's `channel_id`) and is the plain challenge otherwise.
+ */
+function cryptosignHello(request: AuthRequest): CryptosignHello | Failure {
   const extra = requestedAuthextra(request) ?? {};
   const binding = extra.channel_binding;
-  if (binding !== undefined && binding !== null) {
-    return refusal(`channel binding "${String(binding)}" is not supported by this router`);
+  if (binding !== undefined && binding !== null && binding !== 'tls-unique') {
+    return refusal(`channel binding ${JSON.stringify(binding)} is not supported by this router (supported: "tls-unique", or none)`);
   }
   const pubkey = extra.pubkey;
   if (typeof pubkey !== 'string' || !hexKey.test(pubkey)) {
     return refusal('cryptosign needs HELLO.Details.authextra.pubkey: the Ed25519 public key as 64 hex characters');
   }
-  return pubkey.toLowerCase();
+  const channelId = binding === 'tls-unique' ? tlsUniqueChannelId(request) : undefined;
+  return { pubkey: pubkey.toLowerCase(), binding: binding ?? null, channelId };
+}
+
+function tlsUniqueChannelId(request: AuthRequest): Buffer | undefined {
+  const ids = request.transport.extra?.channel_id as Record<string, unknown> | undefined;
+  const hex = ids?.['tls-unique'];
+  return typeof hex === 'string' ? Buffer.from(hex, 'hex') : undefined;
 }
 
 function refusal(message: string): Failure {
@@ -58,22 +82,28 @@ function refusal(message: string): Failure {
 }
 
 /**
- * A challenge of 32 random bytes that the client must sign with `pubkey`. `result` is what a valid
- * signature earns: the identity, or, for a key nobody authorized, the failure it ends in anyway.
+ * A challenge of 32 random bytes that the client must sign with its key (XORed with the TLS
+ * channel's ID when it asked for `tls-unique` over TLS). `result` is what a valid signature earns:
+ * the identity, or, for a key nobody authorized, the failure it ends in anyway.
  */
-function challengeFor(pubkey: string, result: Identity | Failure): MethodOutcome {
+function challengeFor(hello: CryptosignHello, result: Identity | Failure): MethodOutcome {
   const challenge = randomBytes(32);
-  const extra: Dict = { challenge: challenge.toString('hex'), channel_binding: null };
+  const signedMessage = hello.channelId === undefined ? challenge : xor(challenge, hello.channelId);
+  const extra: Dict = { challenge: challenge.toString('hex'), channel_binding: hello.binding };
   return {
     kind: 'challenge',
     extra,
     verify(answer) {
       // Verified even when the outcome is already a failure, so that both take the same time.
-      const valid = verifyCryptosign(pubkey, challenge, answer.signature);
+      const valid = verifyCryptosign(hello.pubkey, signedMessage, answer.signature);
       if (isFailure(result)) return result;
       return valid ? { kind: 'welcome', identity: result } : fail('the signature does not verify with the public key', result.authid);
     },
   };
+}
+
+function xor(challenge: Buffer, channelId: Buffer): Buffer {
+  return Buffer.from(challenge.map((byte, i) => byte ^ (channelId[i] ?? 0)));
 }
 
 /**
@@ -91,8 +121,9 @@ export function staticCryptosign(principals: Record<string, CryptosignPrincipal>
   return {
     name: method,
     begin(request) {
-      const pubkey = clientKey(request);
-      if (typeof pubkey !== 'string') return pubkey;
+      const hello = cryptosignHello(request);
+      if (isFailure(hello)) return hello;
+      const { pubkey } = hello;
       const claimed = requestedAuthid(request);
       const owners = authidsByKey.get(pubkey) ?? [];
       const authid = claimed ?? (owners.length === 1 ? owners[0] : undefined);
@@ -101,11 +132,11 @@ export function staticCryptosign(principals: Record<string, CryptosignPrincipal>
         const why = claimed === undefined
           ? (owners.length > 1 ? 'HELLO named no authid and several principals have this key' : 'no principal has this public key')
           : `principal "${claimed}" is not configured or does not have this public key`;
-        return challengeFor(pubkey, fail(why, claimed));
+        return challengeFor(hello, fail(why, claimed));
       }
       const identity: Identity = { authid, authrole: principal.role, authmethod: method, authprovider: 'static' };
       if (principal.realm) identity.realm = principal.realm;
-      return challengeFor(pubkey, identity);
+      return challengeFor(hello, identity);
     },
   };
 }
@@ -119,17 +150,17 @@ export function dynamicCryptosign(authenticator: DynamicAuthenticator): AuthMeth
   return {
     name: method,
     async begin(request) {
-      const pubkey = clientKey(request);
-      if (typeof pubkey !== 'string') return pubkey;
+      const hello = cryptosignHello(request);
+      if (isFailure(hello)) return hello;
       const claimed = requestedAuthid(request);
       const result = await authenticator.ask(request);
       if (isFailure(result)) return result;
       const expected = result.principal.pubkey?.toLowerCase();
       if (expected === undefined) return fail('the authenticator answered without a "pubkey"', claimed);
-      if (expected !== pubkey) return fail('the authenticator answered with another public key than the client sent', claimed);
+      if (expected !== hello.pubkey) return fail('the authenticator answered with another public key than the client sent', claimed);
       const identity = identityOf(result.principal, { method, provider: authenticator.provider, claimedAuthid: claimed });
       if (isFailure(identity)) return identity;
-      return challengeFor(expected, identity);
+      return challengeFor(hello, identity);
     },
   };
 }

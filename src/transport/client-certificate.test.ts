@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Socket } from 'node:net';
+import { Socket, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { TLSSocket, type PeerCertificate } from 'node:tls';
+import { dirname, join } from 'node:path';
+import { connect as connectTls, createServer as createTlsServer, TLSSocket, type PeerCertificate } from 'node:tls';
 import { after, describe, it } from 'node:test';
 import { debianNeed } from '../../test/support/debian.js';
-import { skipTls } from '../../test/support/tls.js';
-import { clientCertificateOf, crossbarFields, withClientCertificate } from './client-certificate.js';
+import { selfSignedCertificate, skipTls } from '../../test/support/tls.js';
+import { clientCertificateOf, crossbarFields, tlsUniqueChannelId, withTlsDetails } from './client-certificate.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'junction-client-certificate-'));
 after(() => rmSync(folder, { recursive: true, force: true }));
@@ -62,10 +63,33 @@ describe('client certificates in the transport details', () => {
     try {
       for (const socket of [new Socket(), tls, {}]) {
         assert.equal(clientCertificateOf(socket), undefined);
-        assert.equal(withClientCertificate(extra, socket), extra);
+        assert.equal(withTlsDetails(extra, socket), extra);
       }
     } finally {
       tls.destroy();
+    }
+  });
+});
+
+describe('the tls-unique channel ID in the transport details', { skip: skipTls }, () => {
+  it("is the SHA-256 of the client's Finished message, the ID an Autobahn client computes on its side", async () => {
+    const files = selfSignedCertificate(mkdtempSync(join(tmpdir(), 'junction-channel-id-')))!;
+    const server = createTlsServer({ key: readFileSync(files.key), cert: readFileSync(files.certificate) });
+    const accepted = new Promise<TLSSocket>((resolve) => server.once('secureConnection', resolve));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = connectTls({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, ca: readFileSync(files.certificate), servername: 'localhost', rejectUnauthorized: false });
+    try {
+      await once(client, 'secureConnect');
+      const serverSide = await accepted;
+      const clientSide = createHash('sha256').update(client.getFinished()!).digest('hex');
+      assert.equal(tlsUniqueChannelId(serverSide), clientSide);
+      const extra = { path: '/ws' };
+      assert.deepEqual(withTlsDetails(extra, serverSide), { path: '/ws', channel_id: { 'tls-unique': clientSide } });
+      serverSide.destroy();
+    } finally {
+      client.destroy();
+      server.close();
+      rmSync(dirname(files.key), { recursive: true, force: true });
     }
   });
 });

@@ -69,10 +69,23 @@ function nameOf(name: Record<string, string | string[] | undefined> | undefined)
 }
 
 /**
- * A session's TransportInfo.extra with the client's certificate under `client_cert` (Crossbar's
- * name) when `socket` has one; `extra` itself otherwise (a shared object stays shared).
+ * A session's TransportInfo.extra with what TLS adds: the client's certificate under `client_cert`
+ * when `socket` has one, and the connection's `channel_id` (Crossbar's name) for cryptosign's
+ * `tls-unique` channel binding; `extra` itself when not TLS (a shared object stays shared).
  */
-export function withClientCertificate<T extends object>(extra: T, socket: object): T | (T & { client_cert: ClientCertificate }) {
+export function withTlsDetails<T extends object>(extra: T, socket: object): T | (T & { client_cert?: ClientCertificate; channel_id: { 'tls-unique': string } }) {
+  const channelId = tlsUniqueChannelId(socket);
+  if (channelId === undefined) return extra;
   const certificate = clientCertificateOf(socket);
-  return certificate === undefined ? extra : { ...extra, client_cert: certificate };
+  return { ...extra, ...(certificate === undefined ? {} : { client_cert: certificate }), channel_id: { 'tls-unique': channelId } };
+}
+
+/**
+ * The TLS connection's `tls-unique` channel ID as Autobahn computes it on the server side: the
+ * SHA-256 of the Finished message the client sent (hex); undefined when not TLS or before the handshake.
+ */
+export function tlsUniqueChannelId(socket: object): string | undefined {
+  if (!(socket instanceof TLSSocket)) return undefined;
+  const finished = socket.getPeerFinished();
+  return finished === undefined ? undefined : createHash('sha256').update(finished).digest('hex');
 }

@@ -6,7 +6,7 @@ import { MetricsRegistry } from '../metrics/registry.js';
 import type { Logger } from '../router/log.js';
 import type { Peer, SessionLink, TransportInfo } from '../router/peer.js';
 import { ConnectionSlots } from './connection-slots.js';
-import { withClientCertificate } from './client-certificate.js';
+import { withTlsDetails } from './client-certificate.js';
 import { chooseCodec, offeredSubprotocols } from './subprotocol.js';
 import { PingWheel } from './ping-wheel.js';
 import { WAMP1_SUBPROTOCOL } from './wamp1/messages.js';
@@ -242,11 +242,11 @@ export class WebSocketService {
    */
   private connectionExtra(ws: WebSocket, request: IncomingMessage): TransportInfo['extra'] {
     const cookie = this.options.cookies ? this.cookieOfRequest.get(request) : undefined;
-    if (cookie === undefined) return withClientCertificate(this.extraFor(request), request.socket);
+    if (cookie === undefined) return withTlsDetails(this.extraFor(request), request.socket);
     const signIn = this.options.cookies!.signIn;
     signIn.opened(cookie.visit, () => ws.close(1000, 'logged out'));
     ws.once('close', () => signIn.closed(cookie.visit));
-    return withVisit(withClientCertificate({ path: requestPath(request.url) }, request.socket), cookie.visit);
+    return withVisit(withTlsDetails({ path: requestPath(request.url) }, request.socket), cookie.visit);
   }
 
   /** Tracks a connection until it closes (for closeAll and the counts) and keeps it alive. */

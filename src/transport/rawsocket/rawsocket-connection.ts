@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { Codec } from '../../codec/codec.js';
 import { boundLogger, type Logger } from '../../router/log.js';
 import type { Peer, SessionLink } from '../../router/peer.js';
-import { withClientCertificate } from '../client-certificate.js';
+import { withTlsDetails } from '../client-certificate.js';
 import { decodeMessage } from '../decode-message.js';
 import { FrameParser, FrameType, type FrameError } from './framing.js';
 import {
@@ -146,7 +146,7 @@ export class RawSocketConnection {
     const ourMaxLength = lengthOfExponent(settings.lengthExponent);
     const peer = new RawSocketPeer(this.socket, codec, {
       type: 'rawsocket', serializer: codec.name, peer: this.label,
-      extra: withClientCertificate({ max_message_size_received: ourMaxLength, max_message_size_sent: clientMaxLength }, this.socket),
+      extra: withTlsDetails({ max_message_size_received: ourMaxLength, max_message_size_sent: clientMaxLength }, this.socket),
     }, {
       clientMaxLength,
       maxBufferedBytes: settings.maxBufferedBytes,
