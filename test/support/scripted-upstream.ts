@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
@@ -5,8 +6,9 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
  * A hostile upstream for the forwarding fuzz tests: a raw TCP server that reads a request's head
  * and answers with whatever bytes the test scripted for it (a valid answer, garbage, half an
  * answer), then ends, stalls or resets the connection. Which script a connection gets is named by
- * a token in the request (`/<token>/` in an HTTP path, a `token` query parameter of a WebSocket
- * handshake): `script(bytes, then)` returns the token to put there.
+ * a token in the request's head (`/<token>/` in an HTTP path, a subprotocol a WebSocket client
+ * offers): `script(bytes, then)` returns the token to put there. `{accept}` in the bytes becomes
+ * the Sec-WebSocket-Accept of the request's key, so that a script can complete a handshake.
  */
 
 export type ScriptEnd = 'end' | 'stall' | 'reset';
@@ -35,10 +37,10 @@ export class ScriptedUpstream {
     return upstream;
   }
 
-  /** Registers what the connection whose request names the returned token gets. */
-  script(answer: Buffer | string, then: ScriptEnd): string {
+  /** Registers what the connection whose request names the returned token gets (`answer` may be made from the token). */
+  script(answer: Buffer | string | ((token: string) => Buffer | string), then: ScriptEnd): string {
     const token = `t${++this.next}x`;
-    this.scripts.set(token, { answer: Buffer.from(answer), then });
+    this.scripts.set(token, { answer: Buffer.from(typeof answer === 'function' ? answer(token) : answer), then });
     return token;
   }
 
@@ -65,12 +67,14 @@ export class ScriptedUpstream {
       socket.off('data', onData);
       // What follows the head (a body) is read and dropped: the answer does not wait for it.
       socket.resume();
-      const token = /[/=](t\d+x)(?:[/?&\s]|$)/.exec(head.slice(0, head.indexOf('\r\n')))?.[1];
+      const token = /[/ ,](t\d+x)(?=[/?&\s,]|$)/.exec(head)?.[1];
       const script = token === undefined ? undefined : this.scripts.get(token);
       if (script === undefined) return void socket.destroy();
       this.scripts.delete(token!);
       if (script.then === 'reset' && script.answer.length === 0) return void socket.resetAndDestroy();
-      socket.write(script.answer, () => {
+      const key = /^sec-websocket-key: *(\S+)/im.exec(head)?.[1] ?? '';
+      const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+      socket.write(Buffer.from(script.answer.toString('latin1').replaceAll('{accept}', accept), 'latin1'), () => {
         if (script.then === 'end') socket.end();
         else if (script.then === 'reset') socket.resetAndDestroy();
       });
