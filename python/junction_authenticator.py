@@ -90,7 +90,8 @@ def answer_to(request, authenticate, args, loop):
         uri, text = refusal(error)
         return {'type': 'error', 'request': request, 'error': uri, 'args': [text]}
     try:
-        json.dumps(answer)
+        # NaN and Infinity too: Python writes them, but they are not JSON, and Junction could not read the answer.
+        json.dumps(answer, allow_nan=False)
     except (TypeError, ValueError) as error:
         return {'type': 'error', 'request': request, 'error': FAILED, 'args': ['the authenticator returned a value that is not JSON: %s' % error]}
     return {'type': 'yield', 'request': request, 'args': [answer]}

@@ -160,13 +160,14 @@ describe('function authenticators', { skip: skipWithoutDebian('python3'), timeou
     assert.match(await loggedRefusal(junction, 'waiting'), /a Deferred that waits on the Twisted reactor.*coroutine/);
   });
 
-  it('an authenticator that returns a bad value refuses the sign-in', async () => {
-    for (const authid of ['weird', 'unjsonable']) {
+  it('an authenticator that returns a bad value refuses the sign-in (NaN at once, saying why: the NaN line was unreadable and the sign-in waited for its timeout)', async () => {
+    for (const authid of ['weird', 'unjsonable', 'nan']) {
       const abort = await helloAs(`${base}/cra`, 'wampcra', authid, craAnswer('x'));
       assert.equal(abort[0], 3, `${authid}: ${JSON.stringify(abort)}`);
     }
     assert.match(await loggedRefusal(junction, 'weird'), /42|principal|role/);
     assert.match(await loggedRefusal(junction, 'unjsonable'), /not JSON/);
+    assert.match(await loggedRefusal(junction, 'nan'), /not JSON: Out of range float values/);
   });
 
   it('a module that cannot be imported refuses sign-ins, and the log says why', async () => {
