@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { CaptureLog } from '../auth/support/capture-log.js';
 import {
-  assertSpecificAnswer, checkFuzz, CrashWatch, exchange, fuzzedHeaderValue, fuzzedPathPart, fuzzSeed, fuzzTimeout, gauges, gaugesBackTo, startFuzzedNode, WampBystander,
+  assertSpecificAnswer, checkFuzz, CrashWatch, exchange, exchangeOrCut, fuzzedHeaderValue, fuzzedPathPart, fuzzSeed, fuzzTimeout, gauges, gaugesBackTo, startFuzzedNode, WampBystander,
   type FuzzAnswer, type FuzzRequest,
 } from '../support/fuzz.js';
 import { testConfig } from '../support/node.js';
@@ -62,10 +62,6 @@ const serverAnswer = fc.record({
   ),
   then: fc.constantFrom<ScriptEnd>('end', 'end', 'stall', 'reset'),
 });
-
-/** One exchange, its failure (the connection cut) as an answer of status 0. */
-const tried = (port: number, sent: FuzzRequest): Promise<FuzzAnswer> =>
-  exchange(port, sent).catch((error: Error) => ({ status: 0, headers: {}, body: Buffer.from(error.message) }));
 
 /** An answer Junction made itself (not the server's) is a specific JSON error. */
 function assertJunctionAnswer(answer: FuzzAnswer, codes: readonly string[], what: string): void {
@@ -137,7 +133,7 @@ describe(`reverseproxy path under hostile clients and servers (seed ${fuzzSeed})
           headers: request.headers, ...(bodyless || request.body === undefined ? {} : { body: request.body }),
         };
       });
-      const answers = await Promise.all(sent.map((request) => tried(port, request)));
+      const answers = await Promise.all(sent.map((request) => exchangeOrCut(port, request)));
       answers.forEach((answer, index) => {
         const request = sent[index]!;
         const what = `${request.method} ${request.path.slice(0, 120)} ${JSON.stringify(request.headers)} -> ${answer.status} ${answer.body.toString().slice(0, 200)}`;
@@ -166,7 +162,7 @@ describe(`reverseproxy path under hostile clients and servers (seed ${fuzzSeed})
     let runs = 0;
     await checkFuzz('reverseproxy servers', fc.asyncProperty(fc.array(fc.tuple(serverAnswer, methods), { minLength: 1, maxLength: 4 }), async (scripted) => {
       const sent = scripted.map(([answer, method]): FuzzRequest => ({ method, path: `/bad/${hostile.script(answer.bytes, answer.then)}/x` }));
-      const answers = await Promise.all(sent.map((request) => tried(port, request)));
+      const answers = await Promise.all(sent.map((request) => exchangeOrCut(port, request)));
       answers.forEach((answer, index) => {
         const [{ bytes }] = scripted[index]!;
         const what = `${JSON.stringify(bytes.toString('latin1').slice(0, 200))} ${scripted[index]![0].then} -> ${answer.status} ${answer.body.toString().slice(0, 200)}`;

@@ -8,7 +8,7 @@ import type { WsgiService } from '../../src/config/model.js';
 import { CaptureLog } from '../auth/support/capture-log.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import {
-  assertSpecificAnswer, checkFuzz, exchange, fuzzedHeaderValue, fuzzedPathPart, fuzzSeed, fuzzTimeout, gauges, gaugesBackTo, startFuzzedNode, type FuzzAnswer, type FuzzedNode, type FuzzRequest,
+  assertSpecificAnswer, checkFuzz, exchange, exchangeOrCut, fuzzedHeaderValue, fuzzedPathPart, fuzzSeed, fuzzTimeout, gauges, gaugesBackTo, startFuzzedNode, type FuzzedNode, type FuzzRequest,
 } from '../support/fuzz.js';
 import { testConfig } from '../support/node.js';
 
@@ -89,9 +89,6 @@ describe(`wsgi path under hostile requests and a broken app (seed ${fuzzSeed})`,
     rmSync(home, { recursive: true, force: true });
   });
 
-  const tried = (sent: FuzzRequest): Promise<FuzzAnswer> =>
-    exchange(port, sent).catch((error: Error) => ({ status: 0, headers: {}, body: Buffer.from(error.message) }));
-
   async function echoWorks(what: string): Promise<void> {
     const answer = await exchange(port, { method: 'POST', path: '/app/echo/x', body: 'abcd' });
     assert.equal(answer.status, 200, `the echo ${what}: ${answer.body.toString()}`);
@@ -107,7 +104,7 @@ describe(`wsgi path under hostile requests and a broken app (seed ${fuzzSeed})`,
         method: request.method, path: `/app/${request.kind}/${request.path}${request.query === undefined ? '' : `?${request.query}`}`, headers: request.headers,
         ...(request.body === undefined || request.method === 'GET' || request.method === 'HEAD' ? {} : { body: request.body }),
       }));
-      const answers = await Promise.all(sent.map(tried));
+      const answers = await Promise.all(sent.map((request) => exchangeOrCut(port, request)));
       answers.forEach((answer, index) => {
         const request = requests[index]!;
         const what = `${request.kind} ${sent[index]!.method} ${sent[index]!.path.slice(0, 100)} ${JSON.stringify(request.headers)} -> ${answer.status} ${answer.body.toString().slice(0, 200)}`;
