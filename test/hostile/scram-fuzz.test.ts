@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { scramPrincipal } from '../../src/auth/scram-password.js';
+import { scramAuthenticator } from '../../src/client/auth/scram.js';
 import { allowAll, authConfig } from '../auth/support/node.js';
 import { clientNonce, scramAnswer } from '../auth/support/scram-client.js';
 import { CaptureLog } from '../auth/support/capture-log.js';
@@ -14,7 +15,8 @@ import { RawClient } from '../support/raw-client.js';
  * Against an oracle of what the spec and the router's rules allow: WELCOME exactly for the right
  * proof with a clean AUTHENTICATE.Extra, a CHALLENGE exactly for a usable HELLO, every other
  * outcome an ABORT wamp.error.authentication_failed (never another error, never silence); the node
- * logs no error and never the password; a WAMP client keeps working; sessions come back.
+ * logs no error and never the password; a WAMP client keeps working; sessions come back. And the
+ * client's side against a hostile router's CHALLENGE: a key derivation past its kdfLimits never runs.
  */
 
 const password = 's3cret';
@@ -113,5 +115,45 @@ describe(`WAMP-SCRAM under hostile sign-ins (seed ${fuzzSeed})`, () => {
     await gaugesBackTo(() => fuzzed.node.metrics.exposition(), baseline, ['junction_sessions']);
     assert.ok(!log.text().includes(password), 'the password reached the log');
     fuzzed.watch.assertQuiet('the SCRAM fuzzing');
+  });
+});
+
+describe(`the SCRAM client under hostile CHALLENGEs (seed ${fuzzSeed})`, () => {
+  // Small limits, so that whatever the client accepts derives in a moment.
+  const limits = { argon2MemoryKiB: 64, argon2Iterations: 3, pbkdf2Iterations: 2_000 };
+  const cost = fc.oneof(fc.constantFrom(0, 1, 2, 3, 4, 64, 65, 2_000, 2_001, -1, 1.5, 2 ** 31, 2 ** 53, Number.NaN, Number.POSITIVE_INFINITY), fc.integer(), fc.constant('3'), fc.constant(null));
+  const nearLimits = fc.oneof(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 4, max: 70 }), fc.integer({ min: 1_990, max: 2_010 }));
+  const challenge = fc.oneof(
+    // A well-formed CHALLENGE whose costs are around the limits.
+    fc.record({ nonce: fc.constant('{client}AAAA'), salt: fc.constant('c2FsdHNhbHQ='), kdf: fc.constantFrom('argon2id13', 'pbkdf2'), iterations: nearLimits, memory: nearLimits }),
+    fc.record({
+      nonce: fc.constantFrom('{client}AAAA', '{client}', 'other', '', 42),
+      salt: fc.constantFrom('c2FsdHNhbHQ=', 'c2FsdA', '', '!!', 'A'.repeat(4_000), null),
+      kdf: fc.constantFrom('argon2id13', 'argon2id-13', 'pbkdf2', 'scrypt', '', null),
+      iterations: cost,
+      memory: cost,
+    }, { requiredKeys: [] }),
+  );
+
+  it('answers a CHALLENGE within its limits and refuses every other, saying why, before deriving anything', { timeout: fuzzTimeout(60_000) }, async () => {
+    await checkFuzz('scram client challenges', fc.asyncProperty(challenge, async (sent) => {
+      const authenticator = scramAuthenticator({ method: 'scram', authid: 'joe', password, kdfLimits: limits })();
+      const clientNonce = String(authenticator.authextra!.nonce);
+      const extra: Record<string, unknown> = { ...sent };
+      if (typeof sent.nonce === 'string') extra.nonce = sent.nonce.replace('{client}', clientNonce);
+      const argon2 = sent.kdf === 'argon2id13' || sent.kdf === 'argon2id-13';
+      const positive = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value > 0;
+      const within = typeof extra.nonce === 'string' && extra.nonce.startsWith(clientNonce) && extra.nonce.length > clientNonce.length
+        && typeof sent.salt === 'string' && sent.salt !== '' && /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(sent.salt)
+        && (argon2 || sent.kdf === 'pbkdf2') && positive(sent.iterations)
+        && (argon2 ? positive(sent.memory) && sent.memory <= limits.argon2MemoryKiB && sent.memory >= 8 && sent.iterations <= limits.argon2Iterations : sent.iterations <= limits.pbkdf2Iterations);
+      const outcome = await authenticator.respond('scram', extra).then((proof) => ({ proof }), (error: Error) => ({ error: error.message }));
+      const what = `${JSON.stringify(sent).slice(0, 200)} -> ${JSON.stringify(outcome).slice(0, 200)}`;
+      if (within) assert.match((outcome as { proof?: string }).proof ?? '', /^[A-Za-z0-9+/]{43}=$/, what);
+      else {
+        assert.ok('error' in outcome, `a CHALLENGE outside the rules or the limits was answered: ${what}`);
+        assert.ok(outcome.error.length > 10, `a refusal without a reason: ${what}`);
+      }
+    }), 150);
   });
 });
