@@ -182,6 +182,18 @@ describe('MQTT dynamic payload mapping (Crossbar\'s encoder and decoder procedur
       });
     });
 
+    it('PUBREL before its PUBREC (the decoder at work) closes the connection as a protocol error (found writing the dynamic fuzz suite: a later publication with the id was taken for a resend and lost)', async () => {
+      await withRawClient(async (client) => {
+        const before = metric(node.metrics.exposition(), 'junction_mqtt_protocol_errors_total{kind="packet_id",transport="mqtt"}');
+        client.send(publish(11, 'slow:300', false));
+        client.send({ cmd: 'pubrel', messageId: 11 });
+        await client.whenClosed();
+        const disconnect = client.received('disconnect')[0] as { reasonCode?: number } | undefined;
+        assert.equal(disconnect?.reasonCode, 0x82, JSON.stringify(client.packets));
+        assert.equal(metric(node.metrics.exposition(), 'junction_mqtt_protocol_errors_total{kind="packet_id",transport="mqtt"}') - before, 1);
+      });
+    });
+
     it('a decode that fails: the resend gets the same refusal (0x99) and the decoder is not called again', async () => {
       await withRawClient(async (client, events) => {
         const before = failures('direction="decode",reason="error"');

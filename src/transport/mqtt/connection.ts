@@ -240,6 +240,11 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
       case 'publish':
         return this.publish(packet);
       case 'pubrel': {
+        // Before its PUBREC (its decoder still at work): the client broke MQTT 4.3.3, and a publication it sent next
+        // with the same id would be taken for a resend of this one and never published.
+        if (this.qos2Unanswered?.has(packet.messageId!)) {
+          return this.protocolError('packet_id', `PUBREL for packet identifier ${packet.messageId} before its PUBREC (MQTT 4.3.3)`, Reason.protocolError);
+        }
         const known = session.released(packet.messageId!);
         this.qos2Open?.delete(packet.messageId!);
         this.write({ cmd: 'pubcomp', messageId: packet.messageId, ...(this.version === 5 && !known ? { reasonCode: Reason.packetIdNotFound } : {}) });
