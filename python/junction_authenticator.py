@@ -4,7 +4,7 @@ Junction runs this script as a stdio component (docs/stdio.md) with the router's
 environment variable JUNCTION_AUTHENTICATOR holds one JSON object:
 
     {"create": "module.function", "config": {...}, "procedure": "wamp.junction.private...",
-     "pythonpath": ["/abs/dir", ...]}
+     "pythonpath": ["/abs/dir", ...], "max_line_bytes": 65536}
 
 It puts pythonpath first on sys.path, calls create(config, None) as Crossbar does (no node
 controller), registers the authenticator it returns under the procedure, and answers each
@@ -82,18 +82,27 @@ def refusal(error):
     return FAILED, 'the authenticator raised %s: %s' % (type(error).__name__, error)
 
 
-def answer_to(request, authenticate, args, loop):
-    """The yield or error line that answers one invocation."""
+def line_of(message):
+    # NaN and Infinity are refused: Python would write them, but they are not JSON.
+    return json.dumps(message, separators=(',', ':'), allow_nan=False)
+
+
+def answer_to(request, authenticate, args, loop, max_line_bytes):
+    """The yield or error line that answers one invocation (Junction could not read an answer that is not JSON, or too long)."""
     try:
         answer = settle(authenticate(*args), loop)
     except Exception as error:  # the user's authenticator: any exception refuses the sign-in
         uri, text = refusal(error)
-        return {'type': 'error', 'request': request, 'error': uri, 'args': [text]}
+        return line_of({'type': 'error', 'request': request, 'error': uri, 'args': [text]})
     try:
-        json.dumps(answer)
+        line = line_of({'type': 'yield', 'request': request, 'args': [answer]})
     except (TypeError, ValueError) as error:
-        return {'type': 'error', 'request': request, 'error': FAILED, 'args': ['the authenticator returned a value that is not JSON: %s' % error]}
-    return {'type': 'yield', 'request': request, 'args': [answer]}
+        return line_of({'type': 'error', 'request': request, 'error': FAILED, 'args': ['the authenticator returned a value that is not JSON: %s' % error]})
+    size = len(line.encode('utf-8'))
+    if size > max_line_bytes:
+        return line_of({'type': 'error', 'request': request, 'error': FAILED,
+                        'args': ['the authenticator returned %d bytes of JSON, more than the router reads (%d)' % (size, max_line_bytes)]})
+    return line
 
 
 def main():
@@ -103,8 +112,8 @@ def main():
         fail('%s is missing or not JSON: %s' % (TASK_VARIABLE, error))
     channel = protocol_channel()
 
-    def send(message):
-        channel.write(json.dumps(message, separators=(',', ':')) + '\n')
+    def send(line):
+        channel.write(line + '\n')
 
     for folder in reversed(task.get('pythonpath', [])):
         sys.path.insert(0, folder)
@@ -118,7 +127,7 @@ def main():
     if not callable(authenticate):
         fail('%s(config) returned %s, not a function' % (task['create'], type(authenticate).__name__))
 
-    send({'type': 'register', 'id': 'register', 'procedure': task['procedure']})
+    send(line_of({'type': 'register', 'id': 'register', 'procedure': task['procedure']}))
     for line in sys.stdin:
         message = json.loads(line)
         kind = message.get('type')
@@ -127,7 +136,7 @@ def main():
         elif kind == 'error' and message.get('id') == 'register':
             fail('could not register the authenticator: %s %s' % (message.get('error'), message.get('args')))
         elif kind == 'invocation':
-            send(answer_to(message['request'], authenticate, message.get('args', []), loop))
+            send(answer_to(message['request'], authenticate, message.get('args', []), loop, task['max_line_bytes']))
 
 
 if __name__ == '__main__':

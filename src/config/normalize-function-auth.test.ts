@@ -44,6 +44,7 @@ describe('function authenticators in the config', () => {
       config: { dbname: 'foo' },
       procedure: auth.authenticator,
       pythonpath: ['/srv', '/lib/py'],
+      max_line_bytes: host.maxLineBytes,
     });
     assert.ok(config.notices.some((line) => line.includes('expose_controller')), config.notices.join('\n'));
     assert.deepEqual(host.secrets, []);

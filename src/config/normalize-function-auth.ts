@@ -46,16 +46,18 @@ export class FunctionAuthenticators {
     const procedure = `${privateUriPrefix}authenticator.${digest}`;
     if (!this.hosts.has(procedure)) {
       const { python, pythonpath, env, realm, cwd } = this.settings;
+      const { maxLineBytes } = stdioDefaults;
       this.hosts.set(procedure, {
         kind: 'stdio',
         id: `authenticator:${method.create}:${digest.slice(0, 8)}`,
         realm,
         command: [python, authenticatorHost],
         cwd,
-        env: { ...env.vars, [authenticatorTaskVariable]: JSON.stringify({ ...task, procedure, pythonpath }) },
+        // max_line_bytes: the host refuses an answer longer than the link reads, rather than leave the sign-in to time out.
+        env: { ...env.vars, [authenticatorTaskVariable]: JSON.stringify({ ...task, procedure, pythonpath, max_line_bytes: maxLineBytes }) },
         inherit: env.inherit,
         authenticatorFunction: method.create,
-        maxLineBytes: stdioDefaults.maxLineBytes,
+        maxLineBytes,
         queueLimit: stdioDefaults.queueLimit,
         restart: stdioDefaults.restart,
         secrets: secretValues(method.config),

@@ -69,6 +69,15 @@ type Direction = 'to_backend' | 'to_client';
 /** At most one warning per reason (or client address) this often. */
 const WARNING_INTERVAL_MS = 10_000;
 
+/**
+ * How long a side may take to answer a close the proxy relayed to it before its socket is dropped
+ * (ws would wait 30 s): the other side is gone already, so a peer that never answers, or a client
+ * that vanished without a word, holds no socket past this.
+ */
+const CLOSE_HANDSHAKE_MS = 1_000;
+/** ws's option for it, on both sides (@types/ws does not list it yet: spread, not written in the options). */
+const closeHandshake = { closeTimeout: CLOSE_HANDSHAKE_MS };
+
 /** What ws itself accepts as a handshake (websocket-server.js): checked before a backend connection is spent on it. */
 const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
 /** A subprotocol as RFC 6455 has it (an HTTP token), as ws's client insists. */
@@ -98,6 +107,7 @@ export class WebSocketProxy {
       clientTracking: false,
       maxPayload: options.maxMessageSize,
       perMessageDeflate: options.compression,
+      ...closeHandshake,
       handleProtocols: (_offers, request) => this.chosen.get(request) || false,
     });
     this.slots = new ConnectionSlots({ total: options.maxConnections, perKey: options.maxPerAddress });
@@ -209,6 +219,7 @@ export class WebSocketProxy {
       createConnection: backend.connect,
       maxPayload: backend.maxMessageSize,
       perMessageDeflate: backend.compression,
+      ...closeHandshake,
       followRedirects: false,
       // The backend learns who the client is (believed when it trusts this router as a proxy).
       headers: { 'X-Forwarded-For': client.address, 'X-Forwarded-Proto': client.secure ? 'https' : 'http' },

@@ -36,8 +36,9 @@ function crossbarFolder(name: string, file: object): string {
 
 type Message = unknown[];
 
-async function helloAs(url: string, method: string, authid: string, answer: (challenge: Message) => string): Promise<Message> {
-  const client = await RawClient.open(url, ['wamp.2.json']);
+/** `from`: the client's own loopback address (refusals count against it in the sign-in throttle). */
+async function helloAs(url: string, method: string, authid: string, answer: (challenge: Message) => string, from = '127.0.0.1'): Promise<Message> {
+  const client = await RawClient.open(url, ['wamp.2.json'], { localAddress: from });
   try {
     client.send([1, 'realm1', { roles: { caller: {} }, authmethods: [method], authid }]);
     let message = await client.next();
@@ -160,13 +161,16 @@ describe('function authenticators', { skip: skipWithoutDebian('python3'), timeou
     assert.match(await loggedRefusal(junction, 'waiting'), /a Deferred that waits on the Twisted reactor.*coroutine/);
   });
 
-  it('an authenticator that returns a bad value refuses the sign-in', async () => {
-    for (const authid of ['weird', 'unjsonable']) {
-      const abort = await helloAs(`${base}/cra`, 'wampcra', authid, craAnswer('x'));
+  it('an authenticator that returns a bad value refuses the sign-in (NaN or too long, at once, saying why: the line was unreadable and the sign-in waited for its timeout)', async () => {
+    for (const authid of ['weird', 'unjsonable', 'nan', 'huge']) {
+      // From an address of their own: so many refusals would slow the other tests' sign-ins down.
+      const abort = await helloAs(`${base}/cra`, 'wampcra', authid, craAnswer('x'), '127.0.0.3');
       assert.equal(abort[0], 3, `${authid}: ${JSON.stringify(abort)}`);
     }
     assert.match(await loggedRefusal(junction, 'weird'), /42|principal|role/);
     assert.match(await loggedRefusal(junction, 'unjsonable'), /not JSON/);
+    assert.match(await loggedRefusal(junction, 'nan'), /not JSON: Out of range float values/);
+    assert.match(await loggedRefusal(junction, 'huge'), /returned \d+ bytes of JSON, more than the router reads \(65536\)/);
   });
 
   it('a module that cannot be imported refuses sign-ins, and the log says why', async () => {

@@ -140,6 +140,16 @@ describe('slow HTTP clients', { timeout: 60_000 }, () => {
     }
   });
 
+  it('answers an Expect header other than 100-continue with a 417 and a JSON error saying why (found by fuzzing: the body was empty)', async () => {
+    const client = new RawHttpClient(port);
+    client.socket.write('GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: teapot\r\nConnection: close\r\n\r\n');
+    await client.closed;
+    assert.equal(client.status, 417, client.received);
+    const body = JSON.parse(client.received.slice(client.received.indexOf('\r\n\r\n') + 4)) as { error: string; message: string };
+    assert.equal(body.error, 'expectation_failed', client.received);
+    assert.match(body.message, /"teapot"/);
+  });
+
   it('lets a body that arrives in pieces within its time through', async () => {
     const client = new RawHttpClient(port);
     const body = JSON.stringify({ topic: 'com.example.slow', args: [1] });

@@ -182,6 +182,22 @@ describe('MQTT dynamic payload mapping (Crossbar\'s encoder and decoder procedur
       });
     });
 
+    it('PUBREL before its PUBREC (the decoder at work) is answered after the PUBREC, and a next publication with the id is a new one (found writing the dynamic fuzz suite: it was taken for a resend and lost)', async () => {
+      await withRawClient(async (client, events) => {
+        client.send(publish(11, 'slow:300', false));
+        client.send({ cmd: 'pubrel', messageId: 11 });
+        await client.until(() => client.received('pubcomp').some((packet) => packet.messageId === 11), 'PUBCOMP');
+        const order = client.packets.filter((packet) => (packet.cmd === 'pubrec' || packet.cmd === 'pubcomp') && packet.messageId === 11).map((packet) => packet.cmd);
+        assert.deepEqual(order, ['pubrec', 'pubcomp'], JSON.stringify(client.packets));
+        client.send(publish(11, 'next', false));
+        await client.until(() => pubrecs(client, 11).length === 2, 'the PUBREC of the next publication');
+        client.send({ cmd: 'pubrel', messageId: 11 });
+        await client.until(() => client.received('pubcomp').filter((packet) => packet.messageId === 11).length === 2, 'its PUBCOMP');
+        await settle(client, events);
+        assert.deepEqual(events, ['slow:300', 'next', 'marker']);
+      });
+    });
+
     it('a decode that fails: the resend gets the same refusal (0x99) and the decoder is not called again', async () => {
       await withRawClient(async (client, events) => {
         const before = failures('direction="decode",reason="error"');

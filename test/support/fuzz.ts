@@ -186,6 +186,10 @@ export function exchange(port: number, sent: FuzzRequest): Promise<FuzzAnswer> {
   });
 }
 
+/** `exchange`, a connection cut before the whole answer arrived given as status 0 (the error's message its body). */
+export const exchangeOrCut = (port: number, sent: FuzzRequest): Promise<FuzzAnswer> =>
+  exchange(port, sent).catch((error: Error) => ({ status: 0, headers: {}, body: Buffer.from(error.message) }));
+
 /** A request-target from fuzzed text: escaped as a URL would be, with some broken escapes left in. */
 export const fuzzedPathPart: fc.Arbitrary<string> = fc.oneof(
   fc.string({ maxLength: 12 }).map((text) => encodeURIComponent(text)),

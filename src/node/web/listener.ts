@@ -82,6 +82,9 @@ export class HttpListener {
     this.server.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
     this.server.on('request', (request, response) => this.request(request, response));
     this.server.on('clientError', (error: Error & { code?: string }, socket) => this.clientError(error, socket));
+    // Node answers an Expect other than 100-continue with a bare 417 unless someone listens: it gets a JSON error saying why.
+    this.server.on('checkExpectation', (request, response) => sendJson(response, 417,
+      { error: 'expectation_failed', message: `the Expect header "${String(request.headers.expect).slice(0, 100)}" is not one this server meets (only 100-continue is)` }));
     // Node drops a CONNECT without a word unless someone listens: we are no proxy, and say so.
     this.server.on('connect', (_request, socket: Duplex) => answerAndClose(socket, { status: 405, code: 'method_not_allowed', message: 'CONNECT is for proxies, and this is a router: nothing here tunnels' }));
     // Over TLS the first octet is read after the TLS handshake: RawSocket inside TLS, as Crossbar.
