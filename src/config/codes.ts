@@ -53,8 +53,6 @@ export const problemMessages = {
   'config.transport.empty_universal': () => 'a universal transport serves nothing: add a "rawsocket", "websocket", "web" or "mqtt" part',
   'config.tls.certificate_not_asked': () =>
     'tls authentication needs client certificates: give the endpoint tls.ca_certificates (the authorities whose certificates are accepted)',
-  'config.tls.certificate_not_read': () =>
-    'ca_certificates asks clients for a certificate, which only a tls authentication on this endpoint reads (the auth.tls of its WebSocket, RawSocket or MQTT door): add auth.tls there, or remove ca_certificates',
   'config.path.none': (what: 'web transport' | 'path service') => `a ${what} needs at least one path`,
   'config.path.too_deep': (max: number) => `path services are nested more than ${max} deep`,
   'config.path.clash': (url: string, first: ConfigPath, second: ConfigPath) =>

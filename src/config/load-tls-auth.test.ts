@@ -26,22 +26,25 @@ describe('tls authentication on WAMP transports', () => {
     assert.deepEqual(Object.keys(websocketAt(universal, '/ws').auth), ['anonymous', 'tls']);
   });
 
-  it('tls needs ca_certificates on the endpoint, and ca_certificates needs a tls sign-in that reads it: each error names both keys', () => {
+  it('tls needs ca_certificates on the endpoint, naming both keys', () => {
     assert.deepEqual(problemsWith({ type: 'websocket', endpoint: notAsking, auth: { tls } }), [
       'workers[0].transports[0].auth.tls: tls authentication needs client certificates: give the endpoint tls.ca_certificates (the authorities whose certificates are accepted)',
     ]);
     assert.deepEqual(problemsWith({ type: 'web', endpoint: notAsking, paths: { api: { type: 'path', paths: { ws: { type: 'websocket', auth: { tls } } } } } }).map((line) => line.split(':')[0]),
       ['workers[0].transports[0].paths.api.paths.ws.auth.tls'], 'a nested path is found');
-    const unread = 'workers[0].transports[0].endpoint.tls.ca_certificates: ca_certificates asks clients for a certificate, which only a tls authentication on this endpoint reads';
+  });
+
+  it('ca_certificates without a tls sign-in: the TLS handshake itself requires a valid client certificate, as in Crossbar', () => {
     for (const transport of [
       { type: 'websocket', endpoint: asking },
       { type: 'rawsocket', endpoint: asking, auth: { ticket: { type: 'static', principals: { a: { ticket: 't', role: 'backend' } } } } },
       { type: 'universal', endpoint: asking, websocket: { ws: {} }, web: { paths: { '/': { type: 'static', directory: '.' } } } },
     ]) {
-      const problems = problemsWith(transport);
-      assert.equal(problems.length, 1, `${transport.type}: ${problems.join('\n')}`);
-      assert.ok(problems[0]!.startsWith(unread), problems[0]);
+      const listener = loadDocument(configDocument({ transports: [transport] })).listeners[0]!;
+      assert.equal(listener.endpoint.tls?.clientCertificateAtHandshake, true, transport.type);
     }
+    const reading = loadDocument(configDocument({ transports: [{ type: 'websocket', endpoint: asking, auth: { tls } }] })).listeners[0]!;
+    assert.equal(reading.endpoint.tls?.clientCertificateAtHandshake, false, 'a door that reads it decides at sign-in');
   });
 
   it('a long-poll path cannot sign in by certificate: its session spans many requests', () => {

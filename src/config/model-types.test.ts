@@ -180,5 +180,6 @@ export type Json = Check<Mirrors<JsonService, Mirror<Options<LeafService<'json'>
 // A path service's `id` is accepted (Crossbar's management API names services by it) with a notice: it names nothing in Junction.
 export type Redirect = Check<Mirrors<RedirectService, Mirror<LeafService<'redirect'>, {}, 'id'>>>;
 
-// TLS: file paths are resolved against the config folder and read at start.
-export type Tls = Check<Mirrors<TlsConfig, Mirror<NonNullable<TcpEndpointFile['tls']>, { chain_certificates: 'chainCertificates' }>>>;
+// TLS: file paths are resolved against the config folder and read at start; whether the handshake
+// requires a client certificate follows from the transport's doors (no auth.tls: it does).
+export type Tls = Check<Mirrors<TlsConfig, Mirror<NonNullable<TcpEndpointFile['tls']>, { chain_certificates: 'chainCertificates' }>, 'clientCertificateAtHandshake'>>;

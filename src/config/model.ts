@@ -338,6 +338,11 @@ export interface TlsConfig {
   chainCertificates: string[];
   /** PEM files of the authorities whose client certificates are accepted: clients are then asked for one. */
   caCertificates?: string[];
+  /**
+   * With caCertificates: no door signs clients in by certificate, so the TLS handshake itself
+   * refuses a client without a valid one (Crossbar's behaviour); otherwise the sign-in decides.
+   */
+  clientCertificateAtHandshake?: boolean;
   /** OpenSSL cipher list, passed to Node's TLS `ciphers`. */
   ciphers?: string;
   /** PEM file with Diffie-Hellman parameters (Node's TLS `dhparam`). */

@@ -16,6 +16,7 @@ import { rawSocketDefaults, type RawSocketSettingsFile } from './schema-rawsocke
 import type { EndpointFile, TransportFile, UniversalTransportFile } from './schema-transport.js';
 import type { PathServiceFile } from './schema-web-services.js';
 import { defaultInterface } from './semantics.js';
+import { readsClientCertificates } from './semantics-certificates.js';
 import { normalizeWebPath } from './web-paths.js';
 
 export interface TransportToListen {
@@ -48,7 +49,7 @@ function routedListener(listener: ListenerConfig, routes: Record<string, readonl
 }
 
 function listenerConfig(transport: TransportFile, where: ConfigPath, context: TransportNormalizeContext, id: string): ListenerConfig {
-  const endpoint = endpointConfig(transport.endpoint, context);
+  const endpoint = endpointConfig(transport.endpoint, context, !readsClientCertificates(transport as unknown as Record<string, unknown>));
   const paths: Record<string, PathService> = Object.create(null);
   switch (transport.type) {
     case 'websocket':
@@ -163,7 +164,8 @@ function generatedId(index: number, taken: ReadonlySet<string>): string {
   return id;
 }
 
-function endpointConfig(endpoint: EndpointFile, context: NormalizeContext): EndpointConfig {
+/** `certificateAtHandshake`: no door reads a client certificate, so TLS itself requires one (as Crossbar does). */
+function endpointConfig(endpoint: EndpointFile, context: NormalizeContext, certificateAtHandshake: boolean): EndpointConfig {
   const backlog = endpoint.backlog === undefined ? {} : { backlog: endpoint.backlog };
   if (endpoint.type === 'unix') {
     // A Unix socket has no port or interface; `path` is what it binds.
@@ -183,7 +185,7 @@ function endpointConfig(endpoint: EndpointFile, context: NormalizeContext): Endp
             key: file(tls.key),
             certificate: file(tls.certificate),
             chainCertificates: tls.chain_certificates.map(file),
-            ...(tls.ca_certificates === undefined ? {} : { caCertificates: tls.ca_certificates.map(file) }),
+            ...(tls.ca_certificates === undefined ? {} : { caCertificates: tls.ca_certificates.map(file), clientCertificateAtHandshake: certificateAtHandshake }),
             ...(tls.ciphers === undefined ? {} : { ciphers: tls.ciphers }),
             ...(tls.dhparam === undefined ? {} : { dhparam: file(tls.dhparam) }),
           },

@@ -1,7 +1,8 @@
 /**
- * `endpoint.tls.ca_certificates` asks clients for a TLS certificate, and only a `tls`
- * authentication of a door on that endpoint reads it: each needs the other, else part of the
- * file would do nothing (a certificate nobody reads, or a sign-in no client could pass).
+ * `endpoint.tls.ca_certificates` asks clients for a TLS certificate. A `tls` authentication of a
+ * door on that endpoint reads it (and says why it refuses one); without such a door the
+ * certificate is required at the handshake, as Crossbar does. A `tls` authentication on an
+ * endpoint that asks for no certificate is a sign-in no client could pass.
  */
 
 import { problem } from './codes.js';
@@ -18,12 +19,17 @@ export function checkClientCertificates(transport: Entry, problems: ConfigProble
   const { value, path } = transport;
   const tls = isRecord(value.endpoint) && isRecord(value.endpoint.tls) ? value.endpoint.tls : undefined;
   const askedFor = tls?.ca_certificates !== undefined;
-  const readers = authBlocksOf(value, path).filter((auth) => auth.value.tls !== undefined);
-  if (!askedFor) {
-    for (const auth of readers) problems.push(problem('config.tls.certificate_not_asked', [...auth.at, 'tls']));
-  } else if (readers.length === 0) {
-    problems.push(problem('config.tls.certificate_not_read', [...path, 'endpoint', 'tls', 'ca_certificates']));
-  }
+  if (askedFor) return;
+  for (const auth of certificateReaders(value, path)) problems.push(problem('config.tls.certificate_not_asked', [...auth.at, 'tls']));
+}
+
+/** Whether a door on this transport's endpoint signs clients in by their TLS certificate (`auth.tls`). */
+export function readsClientCertificates(transport: Record<string, unknown>): boolean {
+  return certificateReaders(transport, []).length > 0;
+}
+
+function certificateReaders(transport: Record<string, unknown>, path: ConfigPath): AuthBlock[] {
+  return authBlocksOf(transport, path).filter((auth) => auth.value.tls !== undefined);
 }
 
 /** Every `auth` of a door on this transport's endpoint that sees the client's TLS connection. */

@@ -20,9 +20,9 @@ export function tlsOptions(tls: TlsConfig): TlsOptions {
     key: readFileSync(tls.key),
     cert: readFileSync(tls.certificate),
     ca: [...tls.chainCertificates, ...(tls.caCertificates ?? [])].map((file) => readFileSync(file)),
-    // Asked for, not required at the handshake: the sign-in refuses a missing or untrusted
-    // certificate itself, so that the client hears why (an MQTT CONNACK code).
-    ...(tls.caCertificates === undefined ? {} : { requestCert: true, rejectUnauthorized: false }),
+    // With a door that reads it, asked for and not required at the handshake: the sign-in refuses a
+    // missing or untrusted certificate itself, so that the client hears why (an MQTT CONNACK code).
+    ...(tls.caCertificates === undefined ? {} : { requestCert: true, rejectUnauthorized: tls.clientCertificateAtHandshake === true }),
     ...(tls.ciphers === undefined ? {} : { ciphers: tls.ciphers }),
     ...(tls.dhparam === undefined ? {} : { dhparam: readFileSync(tls.dhparam) }),
   };

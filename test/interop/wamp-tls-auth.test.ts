@@ -52,6 +52,8 @@ function documentWith(principals: Record<string, unknown>) {
       transports: [
         { type: 'websocket', id: 'plain', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' } },
         { type: 'websocket', id: 'wss', endpoint: tlsEndpoint(), auth: { tls: { type: 'static', principals } } },
+        // No door reads the certificate: the handshake requires one, as Crossbar's (Twisted's verify).
+        { type: 'websocket', id: 'required', endpoint: tlsEndpoint() },
         { type: 'universal', id: 'universal', endpoint: tlsEndpoint(), websocket: { ws: { auth: { tls: { type: 'static', principals } } } } },
         {
           type: 'web', id: 'web', endpoint: tlsEndpoint(),
@@ -190,6 +192,22 @@ describe('WAMP clients signed in by TLS client certificate', { skip: skipTls }, 
     assert.equal(details.transport.extra.client_cert.sha1, backendSha1);
     const refused = await autobahnSignIn(wss('web', '/ws'), 'worker');
     assert.equal(refused.refusal?.reason, 'wamp.error.authentication_failed', 'what the authenticator threw is not told');
+  });
+
+  it('an endpoint with ca_certificates and no tls sign-in refuses a client without a valid certificate at the handshake; one with it signs in as usual', async () => {
+    const url = wss('required');
+    for (const [client, authority] of [[undefined, 'ca'], ['foreign', 'other-ca']] as const) {
+      const socket = new WebSocket(url, ['wamp.2.json'], certificates.clientOptions(client, authority));
+      const outcome = await new Promise<string>((resolve) => {
+        socket.once('open', () => resolve('open'));
+        socket.once('error', (error) => resolve(`error: ${error.message}`));
+      });
+      socket.terminate();
+      assert.match(outcome, /^error: /, `${client ?? 'no certificate'}: ${outcome}`);
+    }
+    const open = await openConnection({ url, realm: 'realm1', tlsConfiguration: { ...certificates.clientOptions('stranger', 'ca') } }, (reason) => new Error(reason));
+    assert.equal((open.details as Record<string, any>).authmethod, 'anonymous');
+    await open.close();
   });
 
   it('counts sign-ins by method in junction_sign_ins_total', () => {
