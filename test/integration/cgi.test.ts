@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { once } from 'node:events';
-import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,12 +19,7 @@ import type { Logger } from '../../src/router/log.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { processGone } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
-
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
+import { httpExchange, type HttpAnswer, type HttpExchangeOptions } from '../support/http-exchange.js';
 
 const warnings: { fields: Record<string, unknown>; message: string }[] = [];
 const log: Logger = { debug() {}, info() {}, error() {}, warn: (fields, message) => warnings.push({ fields: fields as Record<string, unknown>, message }), child: () => log };
@@ -115,19 +110,8 @@ describe('cgi path', { timeout: 120_000 }, () => {
     if (folder !== undefined) rmSync(folder, { recursive: true, force: true });
   });
 
-  function send(path: string, options: { method?: string; headers?: Record<string, string>; body?: string; localAddress?: string; port?: number } = {}): Promise<Answer> {
-    return new Promise((resolve, reject) => {
-      const request = httpRequest({ host: '127.0.0.1', port: options.port ?? port, path, method: options.method ?? 'GET', headers: options.headers, localAddress: options.localAddress }, (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body }));
-        response.on('error', reject);
-      });
-      request.on('error', reject);
-      request.end(options.body);
-    });
-  }
+  const send = (path: string, options: HttpExchangeOptions & { port?: number } = {}): Promise<HttpAnswer> => httpExchange(options.port ?? port, path, options);
+
 
   const outcomes = (path: string, outcome: string) =>
     node.metrics.counter('junction_cgi_requests_total', '').value({ transport: 'web', path, outcome });

@@ -15,12 +15,7 @@ import { startNode, type RunningNode } from '../../src/node/node.js';
 import type { Logger } from '../../src/router/log.js';
 import { freePort } from '../support/cli.js';
 import { waitFor } from '../support/wait.js';
-
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
+import { httpExchange, type HttpAnswer, type HttpExchangeOptions } from '../support/http-exchange.js';
 
 /** What the upstream server saw of one request. */
 interface Seen {
@@ -110,24 +105,8 @@ describe('reverseproxy path', { timeout: 60_000 }, () => {
     upstream?.close();
   });
 
-  function send(path: string, options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; chunked?: boolean; localAddress?: string } = {}): Promise<Answer> {
-    return new Promise((resolve, reject) => {
-      const request = httpRequest({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers, localAddress: options.localAddress }, (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body }));
-        response.on('error', reject);
-      });
-      request.on('error', reject);
-      if (options.chunked === true && options.body !== undefined) {
-        // Two writes before end: Node sends the body chunked, with no Content-Length.
-        const text = options.body.toString();
-        request.write(text.slice(0, 10));
-        request.end(text.slice(10));
-      } else request.end(options.body);
-    });
-  }
+  const send = (path: string, options: HttpExchangeOptions = {}): Promise<HttpAnswer> => httpExchange(port, path, options);
+
 
   const forwardCount = (path: string, outcome: string) =>
     node.metrics.counter('junction_http_forward_requests_total', '').value({ service: 'reverseproxy', transport: 'web', path, outcome });
