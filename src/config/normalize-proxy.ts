@@ -9,7 +9,7 @@ import type { WorkerPython } from './model.js';
 import type { TransportToListen } from './normalize-listeners.js';
 import { notice } from './notices.js';
 import type { ConfigPath } from './problems.js';
-import { endpointKey } from './semantics-proxy.js';
+import { endpointKey } from './shared-ports.js';
 
 /** The proxy workers' transports to listen on, in file order; a later one on an endpoint already opened is the same (checked) and merged. */
 export function proxyTransports(file: ConfigFile, python: WorkerPython, notices: string[]): TransportToListen[] {
