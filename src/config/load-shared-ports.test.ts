@@ -28,6 +28,8 @@ describe('router workers sharing a port ("shared": true)', () => {
       ['web', 8080, ['/', '/json', '/ws']],
     ]);
     assert.deepEqual(config.realms.map((realm) => realm.name), ['realm1', 'realm2']);
+    const onFreshPorts = loadDocument(configDocument({ transports: [sharedWeb({ port: 0 })] }, [routerWorker(sharedWeb({ port: 0 }))]));
+    assert.equal(onFreshPorts.listeners.length, 2, 'port 0 is a fresh port for each transport');
     for (const worker of [1, 2]) {
       assert.ok(
         config.notices.includes(
@@ -51,7 +53,13 @@ describe('router workers sharing a port ("shared": true)', () => {
     assert.equal(config.listeners[0]!.endpoint.tls?.key, '/srv/junction/server.key');
   });
 
-  it('refuse transports that differ, saying where', () => {
+  it('refuse transports that differ, saying where, and one port opened without "shared": true on both, as before', () => {
+    const unshared = { ...sharedWeb(), endpoint: { type: 'tcp', port: 8080 } };
+    for (const first of [sharedWeb(), unshared]) {
+      assert.deepEqual(problemsOf(configDocument({ transports: [first] }, [routerWorker(unshared)])), [
+        'workers[1].transports[0].endpoint.port: port 8080 on 0.0.0.0 is already used by workers[0].transports[0] (0.0.0.0)',
+      ]);
+    }
     assert.deepEqual(problemsOf(configDocument({ transports: [sharedWeb({ tls })] }, [routerWorker(sharedWeb({ tls: { ...tls, key: 'other.key' } }))])), [
       'workers[1].transports[0].endpoint.port: port 8080 is also opened by workers[0].transports[0], both "shared": true (Crossbar\'s way to spread connections over several router processes), ' +
         'but they differ at workers[1].transports[0].endpoint.tls.key: Junction opens a shared port once, for its one router, so its transports must be the same (only their ids may differ): ' +
@@ -68,20 +76,6 @@ describe('router workers sharing a port ("shared": true)', () => {
     assert.deepEqual(problemsOf(document).map(differsAt), ['workers[1].options.pythonpath[0]']);
   });
 
-  it('refuse one port opened twice without "shared": true on both, as before', () => {
-    const unshared = { ...sharedWeb(), endpoint: { type: 'tcp', port: 8080 } };
-    assert.deepEqual(problemsOf(configDocument({ transports: [sharedWeb()] }, [routerWorker(unshared)])), [
-      'workers[1].transports[0].endpoint.port: port 8080 on 0.0.0.0 is already used by workers[0].transports[0] (0.0.0.0)',
-    ]);
-    assert.deepEqual(problemsOf(configDocument({ transports: [unshared] }, [routerWorker(unshared)])), [
-      'workers[1].transports[0].endpoint.port: port 8080 on 0.0.0.0 is already used by workers[0].transports[0] (0.0.0.0)',
-    ]);
-  });
-
-  it('keep port 0 transports apart: each is a fresh port', () => {
-    const config = loadDocument(configDocument({ transports: [sharedWeb({ port: 0 })] }, [routerWorker(sharedWeb({ port: 0 }))]));
-    assert.equal(config.listeners.length, 2);
-  });
 });
 
 function differsAt(line: string): string | undefined {
