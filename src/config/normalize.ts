@@ -18,7 +18,7 @@ import { rlinkConfigs } from './normalize-rlinks.js';
 import { ignoredSettingNotices, notice } from './notices.js';
 import type { ConfigPath } from './problems.js';
 import type { PermissionFile, RealmFile, RoleFile } from './schema-router.js';
-import { endpointKey } from './shared-ports.js';
+import { openedBefore } from './shared-ports.js';
 import { resolvePermission } from './uri-patterns.js';
 
 export interface NormalizeOptions {
@@ -108,14 +108,10 @@ function routerTransports(routers: readonly { router: RouterWorkerFile; at: Conf
     const python = workerPython(router.options, at, baseDir);
     return router.transports.flatMap((transport, index) => {
       const where: ConfigPath = [...at, 'transports', index];
-      const key = endpointKey(transport.endpoint);
-      const first = key === undefined ? undefined : opened.get(key);
-      if (first !== undefined) {
-        notices.push(notice('config.notice.port_shared', where, first));
-        return [];
-      }
-      if (key !== undefined) opened.set(key, where);
-      return [{ transport, where, python }];
+      const first = openedBefore(opened, transport.endpoint, where);
+      if (first === undefined) return [{ transport, where, python }];
+      notices.push(notice('config.notice.port_shared', where, first));
+      return [];
     });
   });
 }

@@ -86,6 +86,18 @@ export function endpointKey(endpoint: unknown): string | undefined {
   return `tcp:${port}:${typeof endpoint.interface === 'string' ? endpoint.interface : `version ${String(endpoint.version ?? 4)}`}`;
 }
 
+/**
+ * For normalize, after the cross-checks: the transport that already opened this endpoint (so this
+ * one, the same, is opened once), or undefined after recording `where` as its opener.
+ */
+export function openedBefore(opened: Map<string, ConfigPath>, endpoint: unknown, where: ConfigPath): ConfigPath | undefined {
+  const key = endpointKey(endpoint);
+  if (key === undefined) return undefined;
+  const first = opened.get(key);
+  if (first === undefined) opened.set(key, where);
+  return first;
+}
+
 /** The key of an endpoint marked `"shared": true`, the only kind several router workers may open. */
 export function sharedEndpointKey(endpoint: unknown): string | undefined {
   return isRecord(endpoint) && endpoint.shared === true ? endpointKey(endpoint) : undefined;
