@@ -37,8 +37,11 @@ export const problemMessages = {
     `${address} is already used by ${formatPath(user)}${userAddress === undefined ? '' : ` (${userAddress})`}`,
   'config.transport.port_shared': (address: string, first: ConfigPath, differsAt?: ConfigPath) =>
     `${address} is also opened by ${formatPath(first)}, both "shared": true (Crossbar's way to spread connections over several router processes), ` +
-    `${differsAt === undefined ? 'one of them by a proxy worker' : `but they differ at ${formatPath(differsAt)}`}: ` +
-    'Junction opens a shared port once, for its one router, so its transports must be the same (only their ids may differ): make them the same, or keep one; start with --workers N (or auto) for several processes',
+    (differsAt === undefined
+      ? 'one by a router worker and one by a proxy worker: Junction opens a port once, for one kind of worker: give each its own port'
+      : `but they differ at ${formatPath(differsAt)}: Junction opens a shared port once, for its one router, so its transports must be the same (only their ids may differ): ` +
+        'make them the same, or keep one') +
+    '; start with --workers N (or auto) for several processes',
   'config.proxy.no_connection': (connection: string, realm: string, role: string) =>
     `no connection ${quote(connection)} found for realm ${quote(realm)} and role ${quote(role)} in proxy route config: add it to this proxy worker's "connections"`,
   'config.proxy.remote_connection': (connection: string, target: string) =>

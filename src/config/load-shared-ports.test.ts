@@ -71,6 +71,19 @@ describe('router workers sharing a port ("shared": true)', () => {
     assert.deepEqual(problemsOf(configDocument({ transports: [sharedWeb()] }, [routerWorker(sharedWeb({ tls }))])).map(differsAt), ['workers[1].transports[0].endpoint.tls']);
   });
 
+  it('refuse a port shared by a router worker and a proxy worker', () => {
+    const proxy = {
+      type: 'proxy',
+      connections: { router: { transport: { type: 'websocket', endpoint: { type: 'tcp', host: 'localhost', port: 8080 }, url: 'ws://localhost:8080/ws' } } },
+      routes: { realm1: { anonymous: 'router' } },
+      transports: [sharedWeb()],
+    };
+    assert.deepEqual(problemsOf(configDocument({ transports: [sharedWeb()] }, [proxy])), [
+      'workers[1].transports[0].endpoint.port: port 8080 is also opened by workers[0].transports[0], both "shared": true (Crossbar\'s way to spread connections over several router processes), ' +
+        'one by a router worker and one by a proxy worker: Junction opens a port once, for one kind of worker: give each its own port; start with --workers N (or auto) for several processes',
+    ]);
+  });
+
   it('refuse workers whose Python settings (for Python paths) differ', () => {
     const document = configDocument({ options: { pythonpath: ['..'] }, transports: [sharedWeb()] }, [routerWorker(sharedWeb(), { options: { pythonpath: ['lib'] } })]);
     assert.deepEqual(problemsOf(document).map(differsAt), ['workers[1].options.pythonpath[0]']);
