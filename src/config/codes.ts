@@ -35,9 +35,13 @@ export const problemMessages = {
   'config.transport.missing': () => 'no transports defined, so no client could connect: add a "websocket" or "web" transport',
   'config.transport.address_taken': (address: string, user: ConfigPath, userAddress?: string) =>
     `${address} is already used by ${formatPath(user)}${userAddress === undefined ? '' : ` (${userAddress})`}`,
-  'config.transport.port_shared': (port: number, first: ConfigPath) =>
-    `port ${port} is also opened by ${formatPath(first)}, both "shared": true: Crossbar's way to spread connections over several router processes. ` +
-    'Junction serves every router worker as one router: keep one of these transports and start with --workers N (or auto) for several processes',
+  'config.transport.port_shared': (address: string, first: ConfigPath, differsAt?: ConfigPath) =>
+    `${address} is also opened by ${formatPath(first)}, both "shared": true (Crossbar's way to spread connections over several router processes), ` +
+    (differsAt === undefined
+      ? 'one by a router worker and one by a proxy worker: Junction opens a port once, for one kind of worker: give each its own port'
+      : `but they differ at ${formatPath(differsAt)}: Junction opens a shared port once, for its one router, so its transports must be the same (only their ids may differ): ` +
+        'make them the same, or keep one') +
+    '; start with --workers N (or auto) for several processes',
   'config.proxy.no_connection': (connection: string, realm: string, role: string) =>
     `no connection ${quote(connection)} found for realm ${quote(realm)} and role ${quote(role)} in proxy route config: add it to this proxy worker's "connections"`,
   'config.proxy.remote_connection': (connection: string, target: string) =>
@@ -107,6 +111,9 @@ export const noticeMessages = {
     'no realms defined: the web paths are served, and every WAMP or MQTT client is refused with wamp.error.no_such_realm; add a realm for them',
   'config.notice.routers_merged': (first: ConfigPath) =>
     `another router worker: Junction runs one router, so its realms, transports and components are served together with those of ${formatPath(first)}`,
+  'config.notice.port_shared': (first: ConfigPath) =>
+    `the same transport as ${formatPath(first)}, of another router worker, both "shared": true: Junction opens the port once, for its one router (the realms of all its router workers); ` +
+    'start with --workers N (or auto) to use several processes',
   'config.notice.proxy_sign_in': (method: string) =>
     `${method} is how Crossbar's proxy workers sign their clients in to a router; Junction serves proxy workers inside the router, so no client is offered ${method} (one that asks only for it is refused with wamp.error.no_auth_method)`,
   'config.notice.proxy_served': () =>

@@ -79,6 +79,16 @@ describe('proxy workers', () => {
       line.startsWith('workers[2].transports[0]: the same transport as workers[1].transports[0], of another proxy worker: Junction opens it once') && line.includes('--workers')));
   });
 
+  it('open a shared port once whatever the transports\' ids (each names a transport within its worker only) and key order', () => {
+    const withId = (id: string) => {
+      const [transport] = proxyWorker().transports as Record<string, unknown>[];
+      const { paths, ...rest } = transport!;
+      return proxyWorker({ transports: [{ id, paths, ...rest }] });
+    };
+    const config = loadDocument(configDocument(routerWithBackends(), [withId('proxy_a'), withId('proxy_b')]));
+    assert.deepEqual(config.listeners.map((listener) => listener.id), ['transport0', 'transport1', 'proxy_a']);
+  });
+
   it('refuse one port opened with different transports or routes (Crossbar would pick either at random)', () => {
     const otherPaths = { paths: { ws: { type: 'websocket' } } };
     const differentTransport = proxyWorker({ transports: [{ ...(proxyWorker().transports as object[])[0], ...otherPaths }] });

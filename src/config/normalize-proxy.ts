@@ -9,7 +9,7 @@ import type { WorkerPython } from './model.js';
 import type { TransportToListen } from './normalize-listeners.js';
 import { notice } from './notices.js';
 import type { ConfigPath } from './problems.js';
-import { endpointKey } from './semantics-proxy.js';
+import { openedBefore } from './shared-ports.js';
 
 /** The proxy workers' transports to listen on, in file order; a later one on an endpoint already opened is the same (checked) and merged. */
 export function proxyTransports(file: ConfigFile, python: WorkerPython, notices: string[]): TransportToListen[] {
@@ -22,14 +22,9 @@ export function proxyTransports(file: ConfigFile, python: WorkerPython, notices:
     const routes = routeTable(worker.routes);
     worker.transports.forEach((transport, position) => {
       const where = [...at, 'transports', position];
-      const key = endpointKey(transport.endpoint);
-      const first = key === undefined ? undefined : opened.get(key);
-      if (first !== undefined) {
-        notices.push(notice('config.notice.proxies_merged', where, first));
-        return;
-      }
-      if (key !== undefined) opened.set(key, where);
-      result.push({ transport, where, python, routes });
+      const first = openedBefore(opened, transport.endpoint, where);
+      if (first === undefined) result.push({ transport, where, python, routes });
+      else notices.push(notice('config.notice.proxies_merged', where, first));
     });
   });
   return result;

@@ -6,18 +6,19 @@
  */
 
 import { resolve } from 'node:path';
-import type { ConfigFile } from './file-schema.js';
+import type { ConfigFile, RouterWorkerFile } from './file-schema.js';
 import type { JunctionConfig, PermissionConfig, RealmConfig, RoleConfig, RealmLimitsConfig, SessionStatsConfig } from './model.js';
 import { componentConfigs } from './normalize-components.js';
 import { FunctionAuthenticators } from './normalize-function-auth.js';
 import { guestConfigs, unusedPythonNotices, workerPython } from './normalize-guests.js';
-import { listenerConfigs, servesPython } from './normalize-listeners.js';
+import { listenerConfigs, servesPython, type TransportToListen } from './normalize-listeners.js';
 import { proxyTransports } from './normalize-proxy.js';
 import type { NormalizeContext } from './normalize-web.js';
 import { rlinkConfigs } from './normalize-rlinks.js';
 import { ignoredSettingNotices, notice } from './notices.js';
 import type { ConfigPath } from './problems.js';
 import type { PermissionFile, RealmFile, RoleFile } from './schema-router.js';
+import { openedBefore } from './shared-ports.js';
 import { resolvePermission } from './uri-patterns.js';
 
 export interface NormalizeOptions {
@@ -47,10 +48,7 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
   }
   const listeners = listenerConfigs(
     [
-      ...routers.flatMap(({ router, at }) => {
-        const python = workerPython(router.options, at, baseDir);
-        return router.transports.map((transport, index) => ({ transport, where: [...at, 'transports', index], python }));
-      }),
+      ...routerTransports(routers, baseDir, context.notices),
       ...proxyTransports(file, firstPython, context.notices),
     ],
     context,
@@ -98,6 +96,24 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
     maxNestingDepth: first.router.max_nesting_depth,
     rlinks: routers.flatMap(({ router }) => router.realms.flatMap((realm) => rlinkConfigs(realm.name, realm.rlinks, baseDir))),
   };
+}
+
+/**
+ * The router workers' transports to listen on; one on a port another opened is on a `"shared": true`
+ * port and the same (the cross-checks refuse any other), so it is opened once.
+ */
+function routerTransports(routers: readonly { router: RouterWorkerFile; at: ConfigPath }[], baseDir: string, notices: string[]): TransportToListen[] {
+  const opened = new Map<string, ConfigPath>();
+  return routers.flatMap(({ router, at }) => {
+    const python = workerPython(router.options, at, baseDir);
+    return router.transports.flatMap((transport, index) => {
+      const where: ConfigPath = [...at, 'transports', index];
+      const first = openedBefore(opened, transport.endpoint, where);
+      if (first === undefined) return [{ transport, where, python }];
+      notices.push(notice('config.notice.port_shared', where, first));
+      return [];
+    });
+  });
 }
 
 function realmConfig(realm: RealmFile, at: ConfigPath, notices: string[]): RealmConfig {

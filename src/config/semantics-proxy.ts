@@ -2,32 +2,21 @@
  * Cross-checks of Crossbar's proxy workers, which Junction serves inside its router: each route
  * names a connection of its worker, a realm and a role the router has; each connection names a
  * transport of the router workers (this node); proxy workers that open the same port (Crossbar's
- * `"shared": true`) open it with the same transport and routes, since Junction opens it once.
+ * `"shared": true`) open it with the same transport and routes, since Junction opens it once (shared-ports.ts).
  */
 
 import { posix } from 'node:path';
 import { problem } from './codes.js';
 import type { ConfigPath, ConfigProblem } from './problems.js';
 import { entries, isRecord, type Entry, type RealmReferences } from './semantics-realms.js';
+import { endpointKey, onePerPort, transportDifference, type WorkerTransport } from './shared-ports.js';
 import { flattenPathTable } from './web-paths.js';
 
 /** The proxy workers' transports, one per endpoint (later ones opening the same endpoint the same way are merged into the first). */
 export function uniqueProxyTransports(proxies: readonly Entry[], problems: ConfigProblem[]): Entry[] {
-  const byEndpoint = new Map<string, { transport: Entry; proxy: Entry }>();
-  const unique: Entry[] = [];
-  for (const proxy of proxies) {
-    for (const transport of transportsOf(proxy)) {
-      const key = endpointKey(transport.value.endpoint);
-      const first = key === undefined ? undefined : byEndpoint.get(key);
-      if (first === undefined) {
-        if (key !== undefined) byEndpoint.set(key, { transport, proxy });
-        unique.push(transport);
-      } else if (!sameProxyService(first, { transport, proxy })) {
-        problems.push(problem('config.proxy.port_differs', [...transport.path, 'endpoint'], first.transport.path));
-      }
-    }
-  }
-  return unique;
+  return onePerPort(proxies, endpointKey, proxyServiceDifference, (later, first) => {
+    problems.push(problem('config.proxy.port_differs', [...later.transport.path, 'endpoint'], first.transport.path));
+  });
 }
 
 /** Routes name existing connections, realms and roles; connections reach this node; bridge services have a route. */
@@ -100,30 +89,10 @@ function transportsOf(proxy: Entry): Entry[] {
   return entries(proxy.value.transports, [...proxy.path, 'transports']);
 }
 
-/** Two proxy transports on one endpoint are one listener only when nothing about them differs. */
-function sameProxyService(a: { transport: Entry; proxy: Entry }, b: { transport: Entry; proxy: Entry }): boolean {
+/** Two proxy transports on one endpoint are one listener only when neither they nor their workers' routes differ. */
+function proxyServiceDifference(first: WorkerTransport, later: WorkerTransport): ConfigPath | undefined {
   const routeSet = (proxy: Entry) => routesOf(proxy).map((route) => `${route.realm}\u0000${route.role}`).sort().join('\u0001');
-  return canonical(a.transport.value) === canonical(b.transport.value) && routeSet(a.proxy) === routeSet(b.proxy);
-}
-
-/** JSON with object keys sorted, so that key order does not make two equal transports differ. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (isRecord(value)) return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical(value[key])}`).join(',')}}`;
-  return JSON.stringify(value) ?? 'null';
-}
-
-/**
- * What a listening endpoint binds, as a key: a Unix socket file, or a TCP port and address. The
- * same rule decides in normalize which proxy transports are one listener.
- */
-export function endpointKey(endpoint: unknown): string | undefined {
-  if (!isRecord(endpoint)) return undefined;
-  if (endpoint.type === 'unix') return typeof endpoint.path === 'string' ? `unix:${posix.normalize(endpoint.path)}` : undefined;
-  const port = Number(endpoint.port);
-  if (!Number.isInteger(port)) return undefined;
-  // As written: two proxies that spell one address differently are two listeners, and the address check refuses them.
-  return `tcp:${port}:${typeof endpoint.interface === 'string' ? endpoint.interface : `version ${String(endpoint.version ?? 4)}`}`;
+  return transportDifference(first.transport, later.transport) ?? (routeSet(first.worker) === routeSet(later.worker) ? undefined : [...later.worker.path, 'routes']);
 }
 
 type Target = { kind: 'unix'; path: string; text: string } | { kind: 'tcp'; host: string; port: number; text: string };

@@ -16,6 +16,7 @@ import { checkComponents } from './semantics-components.js';
 import { checkProxies, uniqueProxyTransports } from './semantics-proxy.js';
 import { entries, isRecord, RealmReferences, type Entry, type RealmFacts } from './semantics-realms.js';
 import { checkAuthRealms, checkListenerPaths, checkMqttRoles, checkPrincipalRoles } from './semantics-web.js';
+import { firstDifference, onePerPort, sharedEndpointKey, transportDifference } from './shared-ports.js';
 
 export function crossCheck(document: unknown): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -36,7 +37,7 @@ export function crossCheck(document: unknown): ConfigProblem[] {
   const routerTransports = routers.flatMap((router) => entries(router.value.transports, [...router.path, 'transports']));
   const proxies = workers.filter((worker) => worker.value.type === 'proxy');
   checkProxies(proxies, routerTransports, refs, problems);
-  checkTransports(routers, [...routerTransports, ...uniqueProxyTransports(proxies, problems)], refs, problems);
+  checkTransports(routers, [...uniqueRouterTransports(routers, problems), ...uniqueProxyTransports(proxies, problems)], refs, problems);
   checkComponents([...routers, ...workers.filter((worker) => worker.value.type === 'container')], refs, problems);
   for (const extra of routers.slice(1)) {
     if (extra.value.sign_in !== undefined) {
@@ -72,6 +73,28 @@ function checkAuthorizers(routers: Entry[], refs: RealmReferences): void {
   }
 }
 
+/**
+ * The router workers' transports, those on a `"shared": true` port once (Crossbar's way to spread
+ * connections over several router processes): Junction opens such a port once, so the transports
+ * on it, and the Python settings their workers give Python paths, must be the same.
+ */
+function uniqueRouterTransports(routers: readonly Entry[], problems: ConfigProblem[]): Entry[] {
+  const pythonOf = (worker: Entry) => {
+    const options = isRecord(worker.value.options) ? worker.value.options : {};
+    return { python: options.python, pythonpath: options.pythonpath, env: options.env };
+  };
+  return onePerPort(
+    routers,
+    sharedEndpointKey,
+    (first, later) => transportDifference(first.transport, later.transport) ?? firstDifference(pythonOf(first.worker), pythonOf(later.worker), [...later.worker.path, 'options']),
+    (later, first, differsAt) => {
+      const port = listenAddress(later.transport.value.endpoint)?.port;
+      const at = port === undefined ? [...later.transport.path, 'endpoint'] : [...later.transport.path, 'endpoint', 'port'];
+      problems.push(problem('config.transport.port_shared', at, port === undefined ? 'this endpoint' : `port ${port}`, first.transport.path, differsAt));
+    },
+  );
+}
+
 /** The router workers' transports and the proxy workers' (one per endpoint): all are the router's listeners. */
 function checkTransports(routers: Entry[], transports: Entry[], refs: RealmReferences, problems: ConfigProblem[]): void {
   if (transports.length === 0 && routers.every((router) => router.value.transports === undefined || Array.isArray(router.value.transports))) {
@@ -96,7 +119,7 @@ function checkTransports(routers: Entry[], transports: Entry[], refs: RealmRefer
       const shared = isRecord(transport.value.endpoint) && transport.value.endpoint.shared === true;
       if (clash === undefined) addresses.push({ ...address, path, shared });
       else if (shared && clash.shared) {
-        problems.push(problem('config.transport.port_shared', path, address.port, clash.path.slice(0, -2)));
+        problems.push(problem('config.transport.port_shared', path, `port ${address.port}`, clash.path.slice(0, -2)));
       } else {
         problems.push(problem('config.transport.address_taken', path, `port ${address.port} on ${address.host}`, clash.path.slice(0, -2), clash.host));
       }

@@ -215,6 +215,19 @@ describe('Crossbar-format configs load and start unchanged', () => {
     });
   });
 
+  it('shared-port-workers: two router workers on one "shared": true port start one listener that serves both', async () => {
+    const config = await load('shared-port-workers.json');
+    // The fixture's fixed port, moved to a free one (after loading, which merged the two transports).
+    const onFreePort = { ...config, listeners: config.listeners.map((listener) => ({ ...listener, endpoint: { ...listener.endpoint, port: 0 } })) };
+    await withNode(onFreePort, async (node) => {
+      assert.deepEqual([...node.ports.keys()], ['transport0']);
+      const port = node.ports.get('transport0')!;
+      const json = await fetch(`http://127.0.0.1:${port}/json`);
+      assert.deepEqual(await json.json(), { param1: 'foobar', param2: [1, 2, 3] });
+      (await session(`ws://127.0.0.1:${port}/ws`)).close();
+    });
+  });
+
   it('web-only-router: without realms the web paths are served and a WAMP join is refused with no_such_realm', async () => {
     const config = await load('web-only-router.json');
     await withNode(config, async (node) => {

@@ -117,6 +117,30 @@ describe('MQTT devices signed in by TLS client certificate', { skip: skipTls }, 
     assert.equal(refused, 0x87, 'no certificate');
   });
 
+  it('ca_certificates without tls authentication: the TLS handshake refuses a device without a trusted certificate, as Crossbar; a trusted one connects anonymously', async () => {
+    const anonymous = await startNode(parseConfig(documentWith(serverTls(), { anonymous: { type: 'static', role: 'anonymous' } }), { source: 'test', env: {} }), { log: silentLogger, shutdownGraceMs: 100 });
+    try {
+      const at = `mqtts://127.0.0.1:${anonymous.ports.get('mqtts')}`;
+      for (const device of [undefined, 'rogue']) {
+        // TLS 1.3 finishes the client's side of the handshake before the server reads its certificate:
+        // the refusal is the connection closing (or erring) before any CONNACK.
+        const client = mqtt.connect(at, options(device));
+        const outcome = await new Promise<string>((resolve) => {
+          client.once('connect', () => resolve('connected'));
+          client.once('error', (error: Error & { code?: unknown }) => resolve(typeof error.code === 'number' ? `CONNACK ${error.code}` : 'closed'));
+          client.once('close', () => resolve('closed'));
+        });
+        await client.endAsync(true);
+        assert.equal(outcome, 'closed', device ?? 'no certificate');
+      }
+      const client = await mqtt.connectAsync(at, options('stranger'));
+      assert.ok(client.connected);
+      await client.endAsync(true);
+    } finally {
+      await anonymous.stop();
+    }
+  });
+
   it('refuses a missing, untrusted or unknown certificate with CONNACK 0x87 (MQTT 5) and 5 (MQTT 3.1.1)', async () => {
     for (const version of [5, 4] as const) {
       const expected = version === 5 ? 0x87 : 5;
@@ -138,10 +162,10 @@ describe('TLS client certificate configuration', { skip: skipTls }, () => {
     }
   };
 
-  it('tls authentication needs ca_certificates, and ca_certificates needs tls authentication', () => {
+  it('tls authentication needs ca_certificates; ca_certificates without it loads (the handshake then requires the certificate)', () => {
     const withoutCa = { key: file('server.key'), certificate: file('server.crt') };
     assert.match(problems(withoutCa, tlsAuth), /auth\.tls: tls authentication needs client certificates: give the endpoint tls\.ca_certificates/);
-    assert.match(problems(serverTls(), { anonymous: { type: 'static', role: 'anonymous' } }), /ca_certificates: ca_certificates asks clients for a certificate/);
+    assert.equal(problems(serverTls(), { anonymous: { type: 'static', role: 'anonymous' } }), '');
     assert.match(problems(serverTls(), { tls: { type: 'static', principals: { x: { 'certificate-sha1': 'abc', role: 'device' } } } }), /expected a SHA-1 fingerprint/);
   });
 });
