@@ -103,7 +103,9 @@ describe('the guest workers of a node', () => {
     const { guests, lines, metrics } = supervisor();
     // It leaves behind a shell that ignores SIGTERM and, once the guest is gone, writes far more
     // lines on the guest's stdout than linesPerSecond (100) lets through: most are dropped.
-    const late = 'trap "" TERM; while kill -0 $PPID 2>/dev/null; do sleep 0.05; done; seq 1000';
+    // It waits for its own parent to change (it is handed on when the guest exits) rather than for
+    // the guest's pid to vanish: in a full test run pids are reused within seconds (pid_max 32768).
+    const late = 'trap "" TERM; while [ "$(cut -d " " -f4 /proc/$$/stat)" = "$PPID" ]; do sleep 0.05; done; seq 1000';
     const leaver = `require("node:child_process").spawn("sh", ["-c", ${JSON.stringify(late)}], { stdio: ["ignore", "inherit", "inherit"] }); process.on("SIGTERM", () => process.exit(0)); console.log("up"); setInterval(() => {}, 1000)`;
     await guests.apply([guest('leaver', leaver)]);
     await waitFor(() => lines.some((line) => line.message === 'up'), 'the guest is up');
