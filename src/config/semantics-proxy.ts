@@ -9,7 +9,7 @@ import { posix } from 'node:path';
 import { problem } from './codes.js';
 import type { ConfigPath, ConfigProblem } from './problems.js';
 import { entries, isRecord, type Entry, type RealmReferences } from './semantics-realms.js';
-import { endpointKey, onePerPort, transportDifference, type WorkerTransport } from './shared-ports.js';
+import { anyAddress, endpointKey, onePerPort, transportDifference, type WorkerTransport } from './shared-ports.js';
 import { flattenPathTable } from './web-paths.js';
 
 /** The proxy workers' transports, one per endpoint (later ones opening the same endpoint the same way are merged into the first). */
@@ -116,8 +116,6 @@ function reaches(target: Target, listening: unknown): boolean {
   if (bound === target.host) return true;
   return isLoopback(target.host) && (bound === undefined || anyAddress.has(bound) || isLoopback(bound));
 }
-
-const anyAddress = new Set(['0.0.0.0', '::', '']);
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);

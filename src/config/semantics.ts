@@ -16,7 +16,7 @@ import { checkComponents } from './semantics-components.js';
 import { checkProxies, uniqueProxyTransports } from './semantics-proxy.js';
 import { entries, isRecord, RealmReferences, type Entry, type RealmFacts } from './semantics-realms.js';
 import { checkAuthRealms, checkListenerPaths, checkMqttRoles, checkPrincipalRoles } from './semantics-web.js';
-import { firstDifference, onePerPort, sharedEndpointKey, transportDifference } from './shared-ports.js';
+import { anyAddress, firstDifference, onePerPort, sharedEndpointKey, transportDifference } from './shared-ports.js';
 
 export function crossCheck(document: unknown): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -239,8 +239,6 @@ function listenAddress(endpoint: unknown): { port: number; host: string } | unde
 export function defaultInterface(version: unknown): string {
   return version === 6 ? '::' : '0.0.0.0';
 }
-
-const anyAddress = new Set(['0.0.0.0', '::', '']);
 
 function hostsOverlap(a: string, b: string): boolean {
   return a === b || anyAddress.has(a) || anyAddress.has(b);

@@ -102,3 +102,6 @@ export function openedBefore(opened: Map<string, ConfigPath>, endpoint: unknown,
 export function sharedEndpointKey(endpoint: unknown): string | undefined {
   return isRecord(endpoint) && endpoint.shared === true ? endpointKey(endpoint) : undefined;
 }
+
+/** Interface values that listen on every address of the machine (Crossbar leaves `interface` out for these). */
+export const anyAddress: ReadonlySet<string> = new Set(['0.0.0.0', '::', '']);
