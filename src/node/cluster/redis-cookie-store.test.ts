@@ -28,8 +28,8 @@ function cluster(commandTimeoutMs = 2_000, url = redis!.url, prefix = `cookies${
   const nodes: (() => Promise<void>)[] = [];
   return {
     config,
-    node(maxEntries = 10, onEvicted = () => {}): CookieStore {
-      const stores = redisCookieStores(config, `n${nodes.length + 1}`, silentLogger, new MetricsRegistry());
+    node(maxEntries = 10, onEvicted = () => {}, metrics = new MetricsRegistry()): CookieStore {
+      const stores = redisCookieStores(config, `n${nodes.length + 1}`, silentLogger, metrics);
       nodes.push(stores.closeClusterStores!);
       return stores.clusterStore!(name, maxEntries, onEvicted);
     },
@@ -62,10 +62,13 @@ describe('the cookie store in Redis', { skip }, () => {
 
   it('a cookie read lately is served from the node\'s memory (one Redis read for an upgrade, its HELLO and a reconnect); a logout on another node drops it there', async () => {
     const nodes = cluster();
-    const [a, b] = [nodes.node(), nodes.node()];
+    const metrics = new MetricsRegistry();
+    const [a, b] = [nodes.node(10, () => {}, metrics), nodes.node()];
+    const kept = () => metrics.gauge('junction_cookie_store_recent_reads', '').value({ store: name });
     const now = Date.now();
     b.put('k1', entry('joe', now + 60_000), now);
     await readUntil(a, 'k1', now, (read) => read !== undefined);
+    assert.equal(kept(), 1, 'the read is kept, and counted');
     const inspector = new Redis(redis!.url);
     try {
       const reads = async (): Promise<number> => Number(/cmdstat_get:calls=(\d+)/.exec(await inspector.info('commandstats'))?.[1] ?? 0);
@@ -77,6 +80,7 @@ describe('the cookie store in Redis', { skip }, () => {
       for (let i = 0; i < 100 && (await inspector.exists(entryKey)) === 1; i++) await new Promise((resolve) => setTimeout(resolve, 20));
       a.forgottenElsewhere!('k1'); // the logout's backplane note
       assert.equal(await a.get('k1', now), undefined, 'read from Redis again: forgotten');
+      assert.equal(kept(), 0, 'dropped with the logout');
     } finally {
       inspector.disconnect();
       await nodes.close();

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { isLive, type CookieEntry, type CookieStore } from '../../auth/cookie/store.js';
 import type { ClusterConfig } from '../../config/model.js';
-import type { Counter, MetricsRegistry } from '../../metrics/registry.js';
+import type { BoundGauge, Counter, Gauge, MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
 import type { CookieJarsOptions } from '../web/cookie-jars.js';
 import { namedConnection } from './redis-fence.js';
@@ -70,6 +70,8 @@ class CookieRedis {
   private readonly timer: NodeJS.Timeout;
   /** Logouts Redis did not take, retried once it answers: entry key -> [order key, hash]. */
   readonly pendingForgets = new Map<string, [order: string, hash: string]>();
+  /** How many entries each path's store keeps from its recent reads. */
+  readonly recentReads: Gauge;
   private readonly failures: Counter;
   private readonly warnings = new PerKeyLogThrottle(warnIntervalMs);
   /** Reads waiting for a connection that is coming up (its first connect, a fence, a stall sorted out). */
@@ -81,6 +83,8 @@ class CookieRedis {
       server: cluster.redis, role: 'cookies', name: namedConnection('cookies', nodeId, randomBytes(8).toString('hex')),
       timeouts, log, changed: () => this.changed(),
     });
+    this.recentReads = metrics.gauge('junction_cookie_store_recent_reads',
+      'Bound cookies this node keeps in memory after reading them from the cluster\'s Redis (each for 5 s, at most the path\'s cookie.max_entries), by store');
     this.failures = metrics.counter('junction_cookie_store_unavailable_total',
       'Cookie store operations the cluster\'s Redis did not take (away, stalled or refusing), by operation (read: the client signed in with its other methods; bind; forget: retried once Redis answers; forget_dropped: a logout waiting for Redis dropped for room)');
     this.timer = setInterval(() => {
@@ -167,8 +171,12 @@ export class RedisCookieStore implements CookieStore {
   private drops = 0;
 
   /** `name`: the path's, "web:/ws" (its transport's id and its path). */
+  private readonly recentCount: BoundGauge;
+
   constructor(private readonly redis: CookieRedis, name: string, public maxEntries: number, private readonly onEvicted: () => void) {
     this.base = `${redis.cluster.prefix}:cookies:${name}`;
+    this.recentCount = redis.recentReads.bind({ store: name });
+    this.recentCount.set(0);
   }
 
   async get(key: string, now: number): Promise<CookieEntry | undefined> {
@@ -228,11 +236,13 @@ export class RedisCookieStore implements CookieStore {
       this.recent.delete(oldest);
     }
     this.recent.set(key, { entry, until: now + recentReadMs });
+    this.recentCount.set(this.recent.size);
   }
 
   private drop(key: string): void {
     this.drops++;
     this.recent.delete(key);
+    this.recentCount.set(this.recent.size);
   }
 
   /** As of this node's last write: the other nodes' bindings since are not seen until then. */
@@ -247,6 +257,7 @@ export class RedisCookieStore implements CookieStore {
   /** The connection is the node's, closed with it. */
   close(): Promise<void> {
     this.recent.clear();
+    this.recentCount.set(0);
     return Promise.resolve();
   }
 
