@@ -2,6 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PathService } from './model.js';
 import { configDocument, loadDocument, pathServiceModel, plain, problemsOf, realmWithRoles, webDocument } from './test-support.js';
+import { pathServiceTypes } from './schema-web-services.js';
+
+/** What an unknown path type's message lists: every path service, in the schema's order. */
+const supportedPathTypes = pathServiceTypes.join(', ');
 
 // The models of services that set nothing optional (schema-defaults.test.ts checks them against the published schema).
 const bridgeDefaults = pathServiceModel({ type: 'publisher', realm: 'realm1', role: 'backend' }).options;
@@ -301,8 +305,8 @@ describe('web path services: invalid files and their messages', () => {
       name: 'each lists what is supported',
       paths: { feed: { type: 'catalog' }, pair: { type: 'pairme' } },
       problems: [
-        'workers[0].transports[0].paths.feed.type: not supported by Junction: the "catalog" path service (supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, mqtt, websocket-reverseproxy, reverseproxy, wsgi, cgi, upload, fileupload, resource, wap, archive, path)',
-        'workers[0].transports[0].paths.pair.type: not supported by Junction: the "pairme" path service (supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, mqtt, websocket-reverseproxy, reverseproxy, wsgi, cgi, upload, fileupload, resource, wap, archive, path)',
+        `workers[0].transports[0].paths.feed.type: not supported by Junction: the "catalog" path service (supported: ${supportedPathTypes})`,
+        `workers[0].transports[0].paths.pair.type: not supported by Junction: the "pairme" path service (supported: ${supportedPathTypes})`,
       ],
     },
     {

@@ -4,6 +4,10 @@ import { parseConfig, parseConfigText } from './load.js';
 import type { JunctionConfig } from './model.js';
 import { plain, problemLinesOf, websocketAt, websocketDefaults } from './test-support.js';
 import { defaultRealmLimits } from './schema-router.js';
+import { pathServiceTypes } from './schema-web-services.js';
+
+/** What an unknown path type's message lists: every path service, in the schema's order. */
+const supportedPathTypes = pathServiceTypes.join(', ');
 
 /** The problem lines a config text produces, without their codes (fails the test when it loads). */
 function problemsOf(text: string, env: Record<string, string> = {}): string[] {
@@ -149,7 +153,7 @@ describe('problems', () => {
     assert.deepEqual(problemsOf(text), [
       'test.yaml:11:28: workers[0].realms[0].roles[0].permissions[0].allow.publish: expected boolean, got number',
       'test.yaml:16:17: workers[0].transports[0].endpoint.port: expected a port number from 0 to 65535',
-      'test.yaml:19:19: workers[0].transports[0].paths.ws.type: not supported by Junction: the "catalog" path service (supported: websocket, static, json, redirect, nodeinfo, health, metrics, publisher, caller, webhook, longpoll, sse, console, mqtt, websocket-reverseproxy, reverseproxy, wsgi, cgi, upload, fileupload, resource, wap, archive, path)',
+      `test.yaml:19:19: workers[0].transports[0].paths.ws.type: not supported by Junction: the "catalog" path service (supported: ${supportedPathTypes})`,
     ]);
   });
 
