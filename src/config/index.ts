@@ -16,3 +16,4 @@ export { configJsonSchema } from './json-schema.js';
 export { starterConfigYaml } from './starter.js';
 export { resolvePermissionUri } from './uri-patterns.js';
 export type { Environment } from './env.js';
+export { foldWorkerNotices } from './notices.js';

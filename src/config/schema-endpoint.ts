@@ -38,7 +38,10 @@ const tcpEndpoint = z
     backlog,
     tls: tls.optional(),
     portrange: unsupported('port ranges', 'give a single "port"'),
-    shared: ignored('socket sharing between Crossbar worker processes (shared)'),
+    shared: z
+      .boolean()
+      .optional()
+      .describe('Crossbar: several worker processes open this port. Router or proxy workers whose transports on it are the same are served by one listener; the processes of --workers share every port anyway.'),
     user_timeout: ignored('the TCP user timeout (user_timeout)'),
   })
   .describe('Listen on a TCP port.');

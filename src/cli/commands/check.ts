@@ -1,4 +1,4 @@
-import { ConfigError, findCbdirConfig, loadConfigFile } from '../../config/index.js';
+import { ConfigError, findCbdirConfig, foldWorkerNotices, loadConfigFile } from '../../config/index.js';
 import { tlsFileReport } from '../../node/startup-errors.js';
 import { guestProblems } from '../../node/workers/guest-workers.js';
 import { missingStaticDirectories } from '../../node/web/static.js';
@@ -49,7 +49,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     if (config.guests.length > containers) counts.push(plural(config.guests.length - containers, 'guest worker'));
     if (containers > 0) counts.push(plural(containers, 'Python container'));
     io.stdout(`${file}: ok (${counts.join(', ')})\n`);
-    for (const notice of config.notices) io.stdout(`  notice: ${notice}\n`);
+    for (const notice of foldWorkerNotices(config.notices)) io.stdout(`  notice: ${notice}\n`);
     for (const warning of [...tls.warnings, ...missingStaticDirectories(config.listeners)]) io.stdout(`  warning: ${warning}\n`);
     return 0;
   } catch (error) {

@@ -2,6 +2,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadStartConfig, type LoadedConfig, type StartConfigSource } from '../config-source.js';
 import { embeddedDefaultDocument } from '../../config/defaults.js';
+import { foldWorkerNotices } from '../../config/index.js';
 import type { JunctionConfig } from '../../config/model.js';
 import { takeHangups, type Hangups } from '../../node/hangups.js';
 import { createLogger, logLevels, type LogLevel } from '../../node/logger.js';
@@ -184,7 +185,7 @@ async function start(args: StartArgs, io: CommandIo, hangups: Hangups): Promise<
     if (args.source.kind === 'embedded') {
       log.warn({}, 'running the embedded development default: anonymous sessions may do everything on realm "realm1", and the console at /console is open without a password; use --config for production');
     }
-    for (const notice of config.notices) log.info({}, notice);
+    for (const notice of foldWorkerNotices(config.notices)) log.info({}, notice);
     if (args.workers > 1) {
       // Here, not in the workers: a worker's probe would take clients from the shared port (NodeOptions.checkPorts).
       const busy = await Promise.resolve().then(() => checkTlsFiles(config.listeners)).then(() => checkPortsFree(config.listeners, endpointSettings))
