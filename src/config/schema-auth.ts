@@ -110,7 +110,7 @@ const cryptosignStatic = z.strictObject({
       z.strictObject({
         authorized_keys: z.array(ed25519PublicKey).min(1, { error: 'needs at least one key' }),
         role: roleName,
-        realm: realmName.optional().describe('Realm joined when the client names none.'),
+        realm: realmName.optional().describe('Realm this principal joins, whatever realm the client asked for.'),
       }),
     )
     .describe('authid -> authorized public keys and role.'),

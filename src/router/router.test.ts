@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MessageType as T } from '../protocol/codes.js';
 import { maxUriLength } from '../protocol/uri.js';
+import type { AuthGate, AuthOutcome } from './hooks.js';
 import { allRoles, flush, onlyMessage, RouterHarness } from '../../test/support/router-harness.js';
 
 describe('router - session lifecycle', () => {
@@ -25,6 +26,46 @@ describe('router - session lifecycle', () => {
     assert.equal(abort.reason, 'wamp.error.no_such_realm');
     assert.match(String(abort.details.message), /nowhere/);
     assert.ok(peer.closed);
+  });
+
+  it('signs in toward a realm it lacks, as Crossbar: the sign-in may place the session in a realm it has', async () => {
+    const asked: string[] = [];
+    // A principal with a `realm` of its own (cryptosign static, a dynamic authenticator's answer).
+    const gate: AuthGate = {
+      hello: (request) => {
+        asked.push(request.realm);
+        const realm = request.details.authid === 'placed' ? { realm: 'realm1' } : {};
+        return { kind: 'welcome', identity: { authid: String(request.details.authid), authrole: 'anonymous', authmethod: 'ticket', authprovider: 'static', ...realm } };
+      },
+    };
+    const h = new RouterHarness({ gate });
+    const placed = h.connect();
+    placed.raw([T.HELLO, 'crossbardemo', { roles: allRoles, authid: 'placed' }]);
+    await flush();
+    assert.equal(onlyMessage(placed.take(), T.WELCOME).details.realm, 'realm1');
+
+    const unplaced = h.connect();
+    unplaced.raw([T.HELLO, 'crossbardemo', { roles: allRoles, authid: 'unplaced' }]);
+    await flush();
+    const abort = onlyMessage(unplaced.take(), T.ABORT);
+    assert.equal(abort.reason, 'wamp.error.no_such_realm');
+    assert.match(String(abort.details.message), /crossbardemo/);
+    assert.deepEqual(asked, ['crossbardemo', 'crossbardemo'], 'the gate saw the realm the client asked for');
+  });
+
+  it('holds what a client sends while it signs in toward a realm it lacks to the tightest queue limits of its realms', async () => {
+    // A sign-in still deciding (a dynamic authenticator's call): what the client pipelines waits behind it.
+    let decide: (outcome: AuthOutcome) => void = () => undefined;
+    const gate: AuthGate = { hello: () => new Promise<AuthOutcome>((resolve) => { decide = resolve; }) };
+    const h = new RouterHarness({ gate, realm: { limits: { maxQueuedMessagesPerSession: 3 } } });
+    const peer = h.connect();
+    peer.raw([T.HELLO, 'elsewhere', { roles: allRoles }]);
+    await flush();
+    for (let request = 1; request <= 5 && !peer.closed; request++) peer.raw([T.SUBSCRIBE, request, {}, 'a.topic']);
+    const abort = onlyMessage(peer.take(), T.ABORT);
+    assert.equal(abort.reason, 'junction.error.limit_exceeded');
+    assert.ok(peer.closed);
+    decide({ kind: 'deny', reason: 'wamp.error.not_authorized', message: 'late' });
   });
 
   it('aborts a HELLO without roles, a message before HELLO, and a second HELLO', async () => {

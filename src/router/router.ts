@@ -10,6 +10,7 @@ import { MetricsRegistry } from '../metrics/registry.js';
 import { realClock, type Clock } from './dealer/dealer.js';
 import type { AuthGate } from './hooks.js';
 import type { QueueMeter } from './limits/inbound-queue.js';
+import { tighter, type SessionLimits } from './limits/session-limits.js';
 import { WarningThrottle } from './limits/warning-throttle.js';
 import { silentLogger, type Logger } from './log.js';
 import { startMetaApi } from './meta/meta-service.js';
@@ -267,11 +268,24 @@ export class Router implements SessionHost {
    * drawing the same new id before either announces it remains possible, at odds of about one in
    * 2^53 per pair of simultaneous joins.)
    */
-  newSessionId(realm: Realm): number {
+  newSessionId(realmName: string): number {
+    const realm = this.realms.get(realmName);
     for (;;) {
       const id = randomId();
-      if (!realm.hasSession(id) && !this.backplane?.sessionIdTaken(realm.name, id)) return id;
+      if (!realm?.hasSession(id) && !this.backplane?.sessionIdTaken(realmName, id)) return id;
     }
+  }
+
+  signInQueueLimits(): SessionLimits | undefined {
+    let tightest: SessionLimits | undefined;
+    for (const { limits } of this.realms.values()) {
+      tightest = tightest === undefined ? limits : {
+        ...tightest,
+        maxQueuedMessagesPerSession: tighter(tightest.maxQueuedMessagesPerSession, limits.maxQueuedMessagesPerSession),
+        maxQueuedBytesPerSession: tighter(tightest.maxQueuedBytesPerSession, limits.maxQueuedBytesPerSession),
+      };
+    }
+    return tightest;
   }
 
   realmNames(): string[] {

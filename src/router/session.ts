@@ -44,8 +44,17 @@ export interface SessionHost {
   readonly log: Logger;
   /** This node's name when it is one of a cluster's; WELCOME tells the client which node it reached. */
   readonly nodeId: string | undefined;
-  /** A random session id no session of `realm` has, on this node or (in a cluster) any other. */
-  newSessionId(realm: Realm): number;
+  /** A random session id no session of realm `realmName` has, on this node or (in a cluster) any other. */
+  newSessionId(realmName: string): number;
+  /**
+   * The queue limits of a session signing in toward a realm this router does not have (the sign-in
+   * may place it in any realm): the tightest of its realms'; undefined when it has none.
+   */
+  signInQueueLimits(): SessionLimits | undefined;
+}
+
+function noSuchRealmMessage(realmName: string): string {
+  return `no realm named "${realmName}" exists on this router`;
 }
 
 /** Messages a client may send on an established session. */
@@ -427,20 +436,26 @@ export class Session implements DoorSessionLink {
       return this.protocolViolation('HELLO.Details.roles must be a dict announcing the client roles');
     }
     const realm = this.host.realm(message.realm);
-    if (!realm) {
+    if (realm) {
+      this.queueLimits = realm.limits;
+      // Counting starts with HELLO, as Crossbar's serializer counts from the connection's first message.
+      this.meter = this.meterIn(realm);
+      this.meter?.received(bytes);
+    } else {
       // HELLO can only be answered with ABORT; the spec's reason for a bad URI is invalid_uri.
       const problem = uriProblem(message.realm, { strict: false });
-      if (problem === undefined) return this.abort(ErrorUri.noSuchRealm, `no realm named "${message.realm}" exists on this router`);
-      this.host.helloRealmRefused(uriProblemKind(message.realm));
-      return this.abort(ErrorUri.invalidUri, `HELLO realm: ${problem}`);
+      if (problem !== undefined) {
+        this.host.helloRealmRefused(uriProblemKind(message.realm));
+        return this.abort(ErrorUri.invalidUri, `HELLO realm: ${problem}`);
+      }
+      // As Crossbar, a realm the router lacks is refused after sign-in, not before: a principal's
+      // or an authenticator's `realm` may place the session elsewhere (join() checks the realm).
+      this.queueLimits = this.host.signInQueueLimits();
+      if (this.queueLimits === undefined) return this.abort(ErrorUri.noSuchRealm, noSuchRealmMessage(message.realm));
     }
-    this.queueLimits = realm.limits;
-    // Counting starts with HELLO, as Crossbar's serializer counts from the connection's first message.
-    this.meter = this.meterIn(realm);
-    this.meter?.received(bytes);
     this.clientRoles = sharedRoles(message.details.roles);
     this.realmName = message.realm;
-    this.id = this.host.newSessionId(realm);
+    this.id = this.host.newSessionId(message.realm);
     this.state = 'authenticating';
     const outcome = await this.auth.hello({
       realm: message.realm,
@@ -478,7 +493,7 @@ export class Session implements DoorSessionLink {
     const realmName = identity.realm ?? this.realmName;
     const realm = this.host.realm(realmName);
     if (!realm) {
-      this.abort(ErrorUri.noSuchRealm, `no realm named "${realmName}" exists on this router`);
+      this.abort(ErrorUri.noSuchRealm, noSuchRealmMessage(realmName));
       return;
     }
     this.clearHelloTimer();

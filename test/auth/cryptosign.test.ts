@@ -53,6 +53,15 @@ describe('cryptosign with AutobahnJS', () => {
     await signedIn.close();
   });
 
+  it("joins the principal's realm even when the client asked for a realm the router lacks (Crossbar checks the realm after sign-in)", async () => {
+    const signedIn = await signIn(node.url, { realm: 'crossbardemo', authmethods: ['cryptosign'], authextra: { pubkey: hex(device.publicKey) }, onchallenge: signWith(device) });
+    assert.equal(signedIn.details.realm, 'devices');
+    await signedIn.close();
+    // Without a realm of its own, the principal is refused for the realm it asked for, once signed in.
+    const refused = await refusal(signIn(node.url, { realm: 'crossbardemo', authmethods: ['cryptosign'], authextra: { pubkey: hex(alice.publicKey) }, onchallenge: signWith(alice) }));
+    assert.equal(refused.reason, 'wamp.error.no_such_realm');
+  });
+
   it('refuses a key nobody authorized, and a signature by another key, alike', async () => {
     const unknown = await refusal(signIn(node.url, { authmethods: ['cryptosign'], authextra: { pubkey: hex(stranger.publicKey) }, onchallenge: signWith(stranger) }));
     const forged = await refusal(signIn(node.url, { authmethods: ['cryptosign'], authid: 'alice', authextra: { pubkey: hex(alice.publicKey) }, onchallenge: signWith(stranger) }));

@@ -28,6 +28,12 @@ export interface RetentionLimits {
 
 export type RealmLimits = SessionLimits & RetentionLimits;
 
+/** The tighter of two limits where 0 means no limit. */
+export function tighter(a: number, b: number): number {
+  if (a === 0) return b;
+  return b === 0 ? a : Math.min(a, b);
+}
+
 /** Whether a session that already has `count` of something may get one more under `max` (0 = no limit). */
 export function underLimit(count: number, max: number): boolean {
   return max === 0 || count < max;
