@@ -45,7 +45,9 @@ export class DynamicAuthenticator {
       authextra: requestedAuthextra(request) ?? null,
       ...more,
     };
-    const where = { realm: this.settings.realm ?? request.realm, role: this.settings.role ?? trustedRole };
+    const realm = this.settings.realm ?? request.realm;
+    if (realm === null) return fail('HELLO named no realm, and the authenticator has no authenticator-realm to be called in', authid);
+    const where = { realm, role: this.settings.role ?? trustedRole };
     let answer: unknown;
     try {
       const outcome = await this.caller.call(where, this.settings.procedure, [request.realm, authid ?? null, details]);

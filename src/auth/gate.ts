@@ -118,6 +118,10 @@ export function authGate(options: GateOptions): AuthGate {
           case 'welcome': {
             const { identity } = outcome;
             const realm = identity.realm ?? request.realm;
+            if (realm === null) {
+              options.tally?.count(method.name, 'refused');
+              return { kind: 'deny', reason: ErrorUri.noSuchRealm, message: 'no realm requested, and the sign-in assigned none' };
+            }
             const unrouted = options.routes && routeRefusal(options.routes, realm, identity.authrole);
             if (unrouted) {
               log.warn({ peer, realm, authid: identity.authid, authrole: identity.authrole }, 'signed in outside the proxy routes; refusing');

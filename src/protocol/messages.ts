@@ -16,7 +16,8 @@ interface Payload {
   payload?: Uint8Array;
 }
 
-export interface Hello { type: typeof MessageType.HELLO; realm: string; details: Dict }
+/** `realm` null: the client names none, and the sign-in may assign one (as Crossbar). */
+export interface Hello { type: typeof MessageType.HELLO; realm: string | null; details: Dict }
 export interface Welcome { type: typeof MessageType.WELCOME; session: number; details: Dict }
 export interface Abort { type: typeof MessageType.ABORT; details: Dict; reason: string }
 export interface Challenge { type: typeof MessageType.CHALLENGE; authMethod: string; extra: Dict }

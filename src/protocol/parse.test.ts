@@ -259,6 +259,7 @@ describe('parseMessage: malformed messages', () => {
     for (const { wire } of valid) {
       const name = Object.entries(MessageType).find(([, code]) => code === wire[0])![0];
       for (let i = 1; i < wire.length; i++) {
+        if (wire[0] === MessageType.HELLO && i === 1) continue; // a null realm is allowed: the next test
         const broken = wire.slice();
         broken[i] = null;
         const result = parseMessage(broken);
@@ -270,6 +271,13 @@ describe('parseMessage: malformed messages', () => {
       }
     }
   });
+});
+
+test('HELLO may name no realm (null), as Autobahn|Python sends it for the router to assign one', () => {
+  const result = parseMessage([MessageType.HELLO, null, { roles: {} }]);
+  assert.ok(result.ok && result.message.type === MessageType.HELLO && result.message.realm === null);
+  const wrong = parseMessage([MessageType.HELLO, 7, { roles: {} }]);
+  assert.ok(!wrong.ok && wrong.error.includes('a URI string or null'), JSON.stringify(wrong));
 });
 
 describe('parseMessage: URIs are left to the router', () => {

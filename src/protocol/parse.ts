@@ -22,11 +22,13 @@ export type ParseResult = ParseSuccess | ParseFailure;
  * - uri: a string; the router checks it against the realm's URI rules and answers a bad one
  *   with ERROR (or ABORT for HELLO's realm) wamp.error.invalid_uri, as the spec asks: an empty
  *   or malformed URI is the peer's mistake, not a violation of the protocol
+ * - realm: HELLO's realm, a URI string or null (Autobahn|Python sends null when the client names
+ *   none, for the router to assign one during sign-in, as Crossbar does)
  * - reason: a URI checked here, because no reply can carry an error for it (ABORT, GOODBYE, ERROR)
  * - string: any string
  * - dict: a plain object
  */
-type Kind = 'id' | 'revocable' | 'code' | 'uri' | 'reason' | 'string' | 'dict';
+type Kind = 'id' | 'revocable' | 'code' | 'uri' | 'realm' | 'reason' | 'string' | 'dict';
 
 interface Shape {
   fields: readonly (readonly [name: string, kind: Kind])[];
@@ -37,7 +39,7 @@ interface Shape {
 const MAX_ID = 2 ** 53;
 
 const shapes: Record<MessageTypeName, Shape> = {
-  HELLO: { fields: [['realm', 'uri'], ['details', 'dict']] },
+  HELLO: { fields: [['realm', 'realm'], ['details', 'dict']] },
   WELCOME: { fields: [['session', 'id'], ['details', 'dict']] },
   ABORT: { fields: [['details', 'dict'], ['reason', 'reason']] },
   CHALLENGE: { fields: [['authMethod', 'string'], ['extra', 'dict']] },
@@ -98,6 +100,7 @@ const expectations: Record<Kind, string> = {
   revocable: 'an integer ID in 1..2^53, or 0 for a revocation',
   code: 'a WAMP message type code',
   uri: 'a URI string',
+  realm: 'a URI string or null',
   reason: 'a URI',
   string: 'a string',
   dict: 'a dict',
@@ -109,6 +112,7 @@ function checkElement(kind: Kind, value: unknown): boolean {
     case 'revocable': return value === 0 || isId(value);
     case 'code': return typeof value === 'number' && messageTypeName(value) !== undefined;
     case 'uri': return typeof value === 'string';
+    case 'realm': return typeof value === 'string' || value === null;
     case 'reason': return typeof value === 'string' && isValidUri(value, { strict: false });
     case 'string': return typeof value === 'string';
     case 'dict': return isDict(value);

@@ -14,7 +14,8 @@ export interface Identity {
 
 /** A HELLO as the authentication step sees it. */
 export interface AuthRequest {
-  realm: string;
+  /** null: HELLO named no realm; the sign-in must place the session in one (Identity.realm). */
+  realm: string | null;
   /** HELLO.Details: authmethods, authid, authextra... */
   details: Dict;
   transport: TransportInfo;

@@ -29,7 +29,7 @@ describe('router - session lifecycle', () => {
   });
 
   it('signs in toward a realm it lacks, as Crossbar: the sign-in may place the session in a realm it has', async () => {
-    const asked: string[] = [];
+    const asked: (string | null)[] = [];
     // A principal with a `realm` of its own (cryptosign static, a dynamic authenticator's answer).
     const gate: AuthGate = {
       hello: (request) => {
@@ -51,6 +51,18 @@ describe('router - session lifecycle', () => {
     assert.equal(abort.reason, 'wamp.error.no_such_realm');
     assert.match(String(abort.details.message), /crossbardemo/);
     assert.deepEqual(asked, ['crossbardemo', 'crossbardemo'], 'the gate saw the realm the client asked for');
+
+    // Autobahn|Python sends a null realm when the client names none.
+    const none = h.connect();
+    none.raw([T.HELLO, null, { roles: allRoles, authid: 'placed' }]);
+    await flush();
+    assert.equal(onlyMessage(none.take(), T.WELCOME).details.realm, 'realm1');
+    const nowhere = h.connect();
+    nowhere.raw([T.HELLO, null, { roles: allRoles, authid: 'unplaced' }]);
+    await flush();
+    const noRealm = onlyMessage(nowhere.take(), T.ABORT);
+    assert.deepEqual([noRealm.reason, noRealm.details.message], ['wamp.error.no_such_realm', 'no realm requested']);
+    assert.deepEqual(asked.slice(2), [null, null]);
   });
 
   it('holds what a client sends while it signs in toward a realm it lacks to the tightest queue limits of its realms', async () => {

@@ -268,11 +268,11 @@ export class Router implements SessionHost {
    * drawing the same new id before either announces it remains possible, at odds of about one in
    * 2^53 per pair of simultaneous joins.)
    */
-  newSessionId(realmName: string): number {
-    const realm = this.realms.get(realmName);
+  newSessionId(realmName: string | null): number {
+    const realm = realmName === null ? undefined : this.realms.get(realmName);
     for (;;) {
       const id = randomId();
-      if (!realm?.hasSession(id) && !this.backplane?.sessionIdTaken(realmName, id)) return id;
+      if (!realm?.hasSession(id) && (realmName === null || !this.backplane?.sessionIdTaken(realmName, id))) return id;
     }
   }
 

@@ -45,7 +45,7 @@ export interface SessionHost {
   /** This node's name when it is one of a cluster's; WELCOME tells the client which node it reached. */
   readonly nodeId: string | undefined;
   /** A random session id no session of realm `realmName` has, on this node or (in a cluster) any other. */
-  newSessionId(realmName: string): number;
+  newSessionId(realmName: string | null): number;
   /**
    * The queue limits of a session signing in toward a realm this router does not have (the sign-in
    * may place it in any realm): the tightest of its realms'; undefined when it has none.
@@ -53,8 +53,9 @@ export interface SessionHost {
   signInQueueLimits(): SessionLimits | undefined;
 }
 
-function noSuchRealmMessage(realmName: string): string {
-  return `no realm named "${realmName}" exists on this router`;
+/** Crossbar's words for HELLO without a realm that no sign-in placed anywhere. */
+function noSuchRealmMessage(realmName: string | null): string {
+  return realmName === null ? 'no realm requested' : `no realm named "${realmName}" exists on this router`;
 }
 
 /** Messages a client may send on an established session. */
@@ -435,7 +436,8 @@ export class Session implements DoorSessionLink {
     if (!isDict(message.details.roles)) {
       return this.protocolViolation('HELLO.Details.roles must be a dict announcing the client roles');
     }
-    const realm = this.host.realm(message.realm);
+    const asked = message.realm;
+    const realm = asked === null ? undefined : this.host.realm(asked);
     if (realm) {
       this.queueLimits = realm.limits;
       // Counting starts with HELLO, as Crossbar's serializer counts from the connection's first message.
@@ -443,22 +445,22 @@ export class Session implements DoorSessionLink {
       this.meter?.received(bytes);
     } else {
       // HELLO can only be answered with ABORT; the spec's reason for a bad URI is invalid_uri.
-      const problem = uriProblem(message.realm, { strict: false });
-      if (problem !== undefined) {
-        this.host.helloRealmRefused(uriProblemKind(message.realm));
+      const problem = asked === null ? undefined : uriProblem(asked, { strict: false });
+      if (asked !== null && problem !== undefined) {
+        this.host.helloRealmRefused(uriProblemKind(asked));
         return this.abort(ErrorUri.invalidUri, `HELLO realm: ${problem}`);
       }
-      // As Crossbar, a realm the router lacks is refused after sign-in, not before: a principal's
-      // or an authenticator's `realm` may place the session elsewhere (join() checks the realm).
+      // As Crossbar, a realm the router lacks (or none) is refused after sign-in, not before: a
+      // principal's or an authenticator's `realm` may place the session (join() checks the realm).
       this.queueLimits = this.host.signInQueueLimits();
-      if (this.queueLimits === undefined) return this.abort(ErrorUri.noSuchRealm, noSuchRealmMessage(message.realm));
+      if (this.queueLimits === undefined) return this.abort(ErrorUri.noSuchRealm, noSuchRealmMessage(asked));
     }
     this.clientRoles = sharedRoles(message.details.roles);
-    this.realmName = message.realm;
-    this.id = this.host.newSessionId(message.realm);
+    this.realmName = asked ?? '';
+    this.id = this.host.newSessionId(asked);
     this.state = 'authenticating';
     const outcome = await this.auth.hello({
-      realm: message.realm,
+      realm: asked,
       details: message.details,
       transport: this.peer.transport,
       sessionId: this.id,
@@ -493,7 +495,7 @@ export class Session implements DoorSessionLink {
     const realmName = identity.realm ?? this.realmName;
     const realm = this.host.realm(realmName);
     if (!realm) {
-      this.abort(ErrorUri.noSuchRealm, noSuchRealmMessage(realmName));
+      this.abort(ErrorUri.noSuchRealm, noSuchRealmMessage(realmName === '' ? null : realmName));
       return;
     }
     this.clearHelloTimer();

@@ -141,7 +141,9 @@ export class CookieSignIn implements SignInObserver {
     if (identity.authmethod === 'anonymous') return;
     const visit = visitOf(request.transport);
     if (visit?.key === undefined || visit.loggedOut) return;
-    const binding = { authid: identity.authid, authrole: identity.authrole, authmethod: identity.authmethod, realm: identity.realm ?? request.realm };
+    const realm = identity.realm ?? request.realm;
+    if (realm === null) return; // the gate refuses such a sign-in
+    const binding = { authid: identity.authid, authrole: identity.authrole, authmethod: identity.authmethod, realm };
     this.store.put(visit.key, { expires: visit.expires, binding: identity.authextra ? { ...binding, authextra: identity.authextra } : binding }, this.now());
     this.bindings++;
   }

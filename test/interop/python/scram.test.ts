@@ -71,7 +71,9 @@ describe('WAMP-SCRAM with Autobahn|Python', { skip: missing }, () => {
     await backend.session.register('com.example.authenticate', (args: unknown[]) => {
       authenticatorCalls.push(args);
       if (args[1] !== 'erin') throw new Error('no such user');
-      return { kdf: carol.kdf, memory: carol.memory, iterations: carol.iterations, salt: carol.salt, 'stored-key': carol.storedKey, 'server-key': carol.serverKey, role: 'user', extra: { plan: 'gold' } };
+      // A client that named no realm (HELLO realm null) is placed in realm1, as a Crossbar authenticator may.
+      const placed = args[0] === null ? { realm: 'realm1' } : {};
+      return { kdf: carol.kdf, memory: carol.memory, iterations: carol.iterations, salt: carol.salt, 'stored-key': carol.storedKey, 'server-key': carol.serverKey, role: 'user', extra: { plan: 'gold' }, ...placed };
     });
   });
   after(async () => {
@@ -84,7 +86,7 @@ describe('WAMP-SCRAM with Autobahn|Python', { skip: missing }, () => {
     const outcome = await pythonSignIn(node.urls[0]!, 'carol@example.com', 'carol-pw');
     assert.ok('joined' in outcome, JSON.stringify(outcome));
     const { authextra, ...identity } = outcome.joined;
-    assert.deepEqual(identity, { authid: 'carol@example.com', authrole: 'user', authmethod: 'scram', authprovider: 'static' });
+    assert.deepEqual(identity, { authid: 'carol@example.com', authrole: 'user', authmethod: 'scram', authprovider: 'static', realm: 'realm1' });
     assert.match(String((authextra as Record<string, unknown>).scram_server_signature), /^[A-Za-z0-9+/]{43}=$/);
   });
 
@@ -117,5 +119,12 @@ describe('WAMP-SCRAM with Autobahn|Python', { skip: missing }, () => {
 
     const refused = await pythonSignIn(node.urls[1]!, 'frank', 'carol-pw');
     assert.deepEqual(refused, { refused: { reason: 'wamp.error.authentication_failed', message: 'authentication failed' } });
+  });
+
+  it('signs in a client that names no realm (Autobahn sends HELLO realm null) where the authenticator assigns one', async () => {
+    const outcome = await pythonSignIn(node.urls[1]!, 'erin', 'carol-pw', ['--no-realm']);
+    assert.ok('joined' in outcome, JSON.stringify(outcome));
+    assert.deepEqual([outcome.joined.realm, outcome.joined.authid], ['realm1', 'erin']);
+    assert.equal(authenticatorCalls.at(-1)![0], null, 'the authenticator got realm null, as from Crossbar');
   });
 });

@@ -3,7 +3,7 @@
 Signs in to Junction with Autobahn|Python's WAMP-SCRAM client (autobahn.wamp.auth.AuthScram,
 asyncio; Argon2id needs Debian's python3-argon2) and prints one line on stdout:
 
-    joined <JSON of authid, authrole, authmethod, authprovider, authextra>
+    joined <JSON of authid, authrole, authmethod, authprovider, authextra, realm>
     refused <JSON of reason, message>
 
 AuthScram checks the router's server signature in WELCOME before the session joins: a join means
@@ -32,6 +32,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument('--url', required=True, help='ws://127.0.0.1:8080/ws')
     parser.add_argument('--realm', default='realm1')
+    parser.add_argument('--no-realm', action='store_true', help='name no realm (HELLO realm null)')
     parser.add_argument('--authid', required=True)
     parser.add_argument('--password', required=True)
     parser.add_argument('--decode-pbkdf2-salt', action='store_true')
@@ -47,7 +48,7 @@ def main():
 
     component = Component(
         transports=[{'type': 'websocket', 'url': options.url, 'max_retries': 0}],
-        realm=options.realm,
+        realm=None if options.no_realm else options.realm,
         authentication={'scram': {'authid': options.authid, 'password': options.password}},
     )
     finished = asyncio.Event()
@@ -57,7 +58,7 @@ def main():
     async def joined(session, details):
         outcome['joined'] = {
             'authid': details.authid, 'authrole': details.authrole, 'authmethod': details.authmethod,
-            'authprovider': details.authprovider, 'authextra': details.authextra,
+            'authprovider': details.authprovider, 'authextra': details.authextra, 'realm': details.realm,
         }
         await session.leave()
 
