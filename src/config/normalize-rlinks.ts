@@ -1,7 +1,10 @@
 import { resolve } from 'node:path';
+import { reaches, targetOf } from './local-targets.js';
 import type { LinkAuth, LinkEndpoint, LinkTransport, RouterLinkConfig } from './model.js';
+import { notice } from './notices.js';
 import { offeredSerializers } from './schema-websocket.js';
 import { rlinkDefaultId, type RlinkFile } from './schema-rlink.js';
+import type { SharedRealm } from './shared-realms.js';
 
 /** Crossbar keeps the node key beside config.json (its node directory). */
 export const nodeKeyFileName = 'key.priv';
@@ -26,7 +29,7 @@ function auth({ auth: file, authid }: RlinkFile): LinkAuth {
 }
 
 /** A realm's `rlinks` as the node runs them. */
-export function rlinkConfigs(localRealm: string, links: readonly RlinkFile[], baseDir: string): RouterLinkConfig[] {
+function rlinkConfigs(localRealm: string, links: readonly RlinkFile[], baseDir: string): RouterLinkConfig[] {
   return links.map((link, index) => ({
     id: link.id ?? rlinkDefaultId(index),
     localRealm,
@@ -46,4 +49,25 @@ export function rlinkConfigs(localRealm: string, links: readonly RlinkFile[], ba
     },
     nodeKeyFile: resolve(baseDir, nodeKeyFileName),
   }));
+}
+
+/**
+ * The links of a realm, from every router worker that defines it, except those to this realm at a
+ * transport of this node's router workers (`listening`, their endpoints): in Crossbar they link
+ * the workers' copies of the realm; Junction's one router has one copy, so they would link it to
+ * itself. One notice counts them.
+ */
+export function realmLinks(shared: SharedRealm, listening: readonly unknown[], baseDir: string, notices: string[]): RouterLinkConfig[] {
+  let toItself = 0;
+  const links = shared.copies.flatMap(({ realm }) =>
+    rlinkConfigs(realm.name, realm.rlinks, baseDir).filter((_config, index) => {
+      const link = realm.rlinks[index]!;
+      const target = targetOf(link.transport.endpoint);
+      const itself = link.realm === realm.name && target !== undefined && listening.some((endpoint) => reaches(target, endpoint));
+      if (itself) toItself += 1;
+      return !itself;
+    }),
+  );
+  if (toItself > 0) notices.push(notice('config.notice.rlinks_to_itself', [...shared.at, 'rlinks'], toItself, shared.realm.name));
+  return links;
 }
