@@ -124,6 +124,9 @@ export const noticeMessages = {
   'config.notice.rlinks_to_itself': (count: number, realm: string) =>
     `${count === 1 ? '1 router link' : `${count} router links`} of realm ${quote(realm)} ${count === 1 ? 'leads to a transport' : 'lead to transports'} of this node's router workers, ` +
     `which Junction serves as one router: ${count === 1 ? 'it' : 'they'} would link the realm to itself, so ${count === 1 ? 'it was' : 'they were'} left out`,
+  'config.notice.rlinks_repeated': (count: number, realm: string) =>
+    `${count === 1 ? '1 router link' : `${count} router links`} of realm ${quote(realm)} ${count === 1 ? 'repeats a link' : 'repeat links'} of another router worker's copy of the realm (the same apart from the id): ` +
+    `Junction's one realm keeps one of each, or every event would arrive once per copy`,
   'config.notice.proxy_sign_in': (method: string) =>
     `${method} is how Crossbar's proxy workers sign their clients in to a router; Junction serves proxy workers inside the router, so no client is offered ${method} (one that asks only for it is refused with wamp.error.no_auth_method)`,
   'config.notice.proxy_served': () =>

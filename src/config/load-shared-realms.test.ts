@@ -102,6 +102,22 @@ describe('router workers that define the same realm (Crossbar\'s SMP setup)', ()
     ]);
     assert.ok(config.notices.some((line) => line.startsWith('workers[0].realms[0].rlinks: 2 router links of realm "realm1"')), config.notices.join('\n'));
   });
+
+  it('keep one of the links that each copy has to the same other router (apart from the id), or events would arrive once per copy', () => {
+    const toCore = (id: string, host = 'core.internal') => ({ id, realm: 'realm1', transport: { type: 'rawsocket', serializer: 'cbor', endpoint: { type: 'tcp', host, port: 8091 } } });
+    const document = configDocument(edgeWorker(1, [toCore('core_1')]), [edgeWorker(2, [toCore('core_2')]), edgeWorker(3, [toCore('core_3'), toCore('other_3', 'core2.internal')])]);
+    const config = loadDocument(document);
+    assert.deepEqual(config.rlinks.map((link) => link.id), ['core_1', 'other_3']);
+    assert.ok(
+      config.notices.includes(
+        'workers[0].realms[0].rlinks: 2 router links of realm "realm1" repeat links of another router worker\'s copy of the realm (the same apart from the id): ' +
+          'Junction\'s one realm keeps one of each, or every event would arrive once per copy [config.notice.rlinks_repeated]',
+      ),
+      config.notices.join('\n'),
+    );
+    const ownTwice = loadDocument(configDocument(edgeWorker(1, [toCore('a'), toCore('b')])));
+    assert.deepEqual(ownTwice.rlinks.map((link) => link.id), ['a', 'b'], 'links of one worker are as written');
+  });
 });
 
 function differsAt(line: string): string | undefined {

@@ -4,6 +4,7 @@ import type { LinkAuth, LinkEndpoint, LinkTransport, RouterLinkConfig } from './
 import { notice } from './notices.js';
 import { offeredSerializers } from './schema-websocket.js';
 import { rlinkDefaultId, type RlinkFile } from './schema-rlink.js';
+import { firstDifference } from './shared-ports.js';
 import type { SharedRealm } from './shared-realms.js';
 
 /** Crossbar keeps the node key beside config.json (its node directory). */
@@ -55,19 +56,36 @@ function rlinkConfigs(localRealm: string, links: readonly RlinkFile[], baseDir: 
  * The links of a realm, from every router worker that defines it, except those to this realm at a
  * transport of this node's router workers (`listening`, their endpoints): in Crossbar they link
  * the workers' copies of the realm; Junction's one router has one copy, so they would link it to
- * itself. One notice counts them.
+ * itself. A link of a later copy that repeats one of an earlier copy (apart from its id) is that
+ * link: each copy's own would bring every event once per copy. One notice counts each kind.
  */
 export function realmLinks(shared: SharedRealm, listening: readonly unknown[], baseDir: string, notices: string[]): RouterLinkConfig[] {
   let toItself = 0;
-  const links = shared.copies.flatMap(({ realm }) =>
+  let repeated = 0;
+  const kept: { link: RlinkFile; copy: number }[] = [];
+  const links = shared.copies.flatMap(({ realm }, copy) =>
     rlinkConfigs(realm.name, realm.rlinks, baseDir).filter((_config, index) => {
       const link = realm.rlinks[index]!;
       const target = targetOf(link.transport.endpoint);
-      const itself = link.realm === realm.name && target !== undefined && listening.some((endpoint) => reaches(target, endpoint));
-      if (itself) toItself += 1;
-      return !itself;
+      if (link.realm === realm.name && target !== undefined && listening.some((endpoint) => reaches(target, endpoint))) {
+        toItself += 1;
+        return false;
+      }
+      if (kept.some((earlier) => earlier.copy !== copy && sameApartFromId(earlier.link, link))) {
+        repeated += 1;
+        return false;
+      }
+      kept.push({ link, copy });
+      return true;
     }),
   );
   if (toItself > 0) notices.push(notice('config.notice.rlinks_to_itself', [...shared.at, 'rlinks'], toItself, shared.realm.name));
+  if (repeated > 0) notices.push(notice('config.notice.rlinks_repeated', [...shared.at, 'rlinks'], repeated, shared.realm.name));
   return links;
+}
+
+function sameApartFromId(a: RlinkFile, b: RlinkFile): boolean {
+  const { id: _a, ...first } = a;
+  const { id: _b, ...later } = b;
+  return firstDifference(first, later, []) === undefined;
 }
