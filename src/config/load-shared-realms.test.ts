@@ -85,6 +85,8 @@ describe('router workers that define the same realm (Crossbar\'s SMP setup)', ()
     const tcp = loadDocument(configDocument({ ...worker, transports: [...(worker.transports as unknown[]), web] }, [edgeWorker(2, [overTcp])]));
     assert.deepEqual(tcp.rlinks, []);
     assert.ok(tcp.notices.some((line) => line.startsWith('workers[0].realms[0].rlinks: 2 router links of realm "realm1" lead to')), tcp.notices.join('\n'));
+    const absolute = { ...linkTo(1, 2), transport: { type: 'rawsocket', endpoint: { type: 'unix', path: '/srv/junction/./edge2.sock' }, serializer: 'cbor' } };
+    assert.deepEqual(loadDocument(configDocument(edgeWorker(1, [absolute]), [edgeWorker(2, [])])).rlinks, [], 'a socket path from the config folder or absolute is one socket');
   });
 
   it('keep links that lead elsewhere: another socket or host, or another realm of this router', () => {

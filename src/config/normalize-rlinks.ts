@@ -59,15 +59,16 @@ function rlinkConfigs(localRealm: string, links: readonly RlinkFile[], baseDir: 
  * itself. A link of a later copy that repeats one of an earlier copy (apart from its id) is that
  * link: each copy's own would bring every event once per copy. One notice counts each kind.
  */
-export function realmLinks(shared: SharedRealm, listening: readonly unknown[], baseDir: string, notices: string[]): RouterLinkConfig[] {
+export function realmLinks(shared: SharedRealm, listening: readonly Endpoint[], baseDir: string, notices: string[]): RouterLinkConfig[] {
+  const own = listening.map((endpoint) => fromBaseDir(endpoint, baseDir));
   let toItself = 0;
   let repeated = 0;
   const kept: { link: RlinkFile; copy: number }[] = [];
   const links = shared.copies.flatMap(({ realm }, copy) =>
     rlinkConfigs(realm.name, realm.rlinks, baseDir).filter((_config, index) => {
       const link = realm.rlinks[index]!;
-      const target = targetOf(link.transport.endpoint);
-      if (link.realm === realm.name && target !== undefined && listening.some((endpoint) => reaches(target, endpoint))) {
+      const target = targetOf(fromBaseDir(link.transport.endpoint, baseDir));
+      if (link.realm === realm.name && target !== undefined && own.some((endpoint) => reaches(target, endpoint))) {
         toItself += 1;
         return false;
       }
@@ -82,6 +83,13 @@ export function realmLinks(shared: SharedRealm, listening: readonly unknown[], b
   if (toItself > 0) notices.push(notice('config.notice.rlinks_to_itself', [...shared.at, 'rlinks'], toItself, shared.realm.name));
   if (repeated > 0) notices.push(notice('config.notice.rlinks_repeated', [...shared.at, 'rlinks'], repeated, shared.realm.name));
   return links;
+}
+
+type Endpoint = { type: string; path?: string };
+
+/** A Unix socket path as the node opens it (from the config folder): "edge1.sock" and its absolute path are one socket. */
+function fromBaseDir<E extends Endpoint>(endpoint: E, baseDir: string): E {
+  return endpoint.type === 'unix' && endpoint.path !== undefined ? { ...endpoint, path: resolve(baseDir, endpoint.path) } : endpoint;
 }
 
 function sameApartFromId(a: RlinkFile, b: RlinkFile): boolean {
