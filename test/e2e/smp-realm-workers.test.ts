@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { connect, type Session } from '../../src/client/index.js';
 import { linkDialer } from '../../src/node/rlink/dial.js';
 import { freePort, projectRoot, runJunction, RunningJunction, type LogLine } from '../support/cli.js';
-import { waitFor } from '../support/wait.js';
+import { eventually, waitFor } from '../support/wait.js';
 
 /**
  * Crossbar's SMP setup (crossbar-examples rlinks/smp_setup, as test/fixtures/crossbar-configs/
@@ -52,16 +52,23 @@ async function onSocket(dir: string, edge: number): Promise<Session> {
   return session;
 }
 
-/** `a` and `b` see each other's events and calls, both ways. */
+/**
+ * `a` and `b` see each other's events and calls, both ways. With --workers a subscription or a
+ * registration reaches the other process a moment later: publish and call until it has (bounded).
+ */
 async function exchange(a: Session, b: Session, label: string): Promise<void> {
   for (const [from, to, name] of [[a, b, 'ab'], [b, a, 'ba']] as const) {
+    const topic = `smp.${label}.${name}`;
     const got: unknown[] = [];
-    await to.subscribe(`smp.${label}.${name}`, (args) => got.push(args[0]));
-    await from.publish(`smp.${label}.${name}`, [name], {}, { acknowledge: true });
-    await waitFor(() => got.length > 0, `${label}: the event ${name}`, 10_000);
-    assert.deepEqual(got, [name]);
-    await to.register(`smp.${label}.${name}.echo`, (args) => `echo ${String(args[0])}`);
-    assert.deepEqual((await from.call(`smp.${label}.${name}.echo`, [name])).args, [`echo ${name}`]);
+    await to.subscribe(topic, (args) => got.push(args[0]));
+    await eventually(async () => {
+      await from.publish(topic, [name], {}, { acknowledge: true });
+      await waitFor(() => got.length > 0, `${label}: the event ${name}`, 500);
+      return true;
+    }, `${label}: the event ${name}`);
+    assert.ok(got.every((value) => value === name), JSON.stringify(got));
+    await to.register(`${topic}.echo`, (args) => `echo ${String(args[0])}`);
+    assert.deepEqual((await eventually(() => from.call(`${topic}.echo`, [name]), `${label}: the call ${name}`)).args, [`echo ${name}`]);
   }
 }
 
