@@ -42,6 +42,10 @@ export const problemMessages = {
       : `but they differ at ${formatPath(differsAt)}: Junction opens a shared port once, for its one router, so its transports must be the same (only their ids may differ): ` +
         'make them the same, or keep one') +
     '; start with --workers N (or auto) for several processes',
+  'config.realm.differs': (name: string, first: ConfigPath, differsAt: ConfigPath) =>
+    `realm ${quote(name)} is also defined by ${formatPath(first)}, of another router worker, but they differ at ${formatPath(differsAt)}: ` +
+    'Junction runs one router, so a realm several router workers define is one realm and its definitions must be the same (only their rlinks and ids may differ): ' +
+    'make them the same, or rename one; start with --workers N (or auto) for several processes',
   'config.proxy.no_connection': (connection: string, realm: string, role: string) =>
     `no connection ${quote(connection)} found for realm ${quote(realm)} and role ${quote(role)} in proxy route config: add it to this proxy worker's "connections"`,
   'config.proxy.remote_connection': (connection: string, target: string) =>
@@ -114,6 +118,15 @@ export const noticeMessages = {
   'config.notice.port_shared': (first: ConfigPath) =>
     `the same transport as ${formatPath(first)}, of another router worker, both "shared": true: Junction opens the port once, for its one router (the realms of all its router workers); ` +
     'start with --workers N (or auto) to use several processes',
+  'config.notice.realm_merged': (first: ConfigPath) =>
+    `the same realm as ${formatPath(first)}, of another router worker: Junction runs one router, so it is one realm, whose sessions see each other's events and calls on every transport; ` +
+    'start with --workers N (or auto) to use several processes',
+  'config.notice.rlinks_to_itself': (count: number, realm: string) =>
+    `${count === 1 ? '1 router link' : `${count} router links`} of realm ${quote(realm)} ${count === 1 ? 'leads to a transport' : 'lead to transports'} of this node's router workers, ` +
+    `which Junction serves as one router: ${count === 1 ? 'it' : 'they'} would link the realm to itself, so ${count === 1 ? 'it was' : 'they were'} left out`,
+  'config.notice.rlinks_repeated': (count: number, realm: string) =>
+    `${count === 1 ? '1 router link' : `${count} router links`} of realm ${quote(realm)} ${count === 1 ? 'repeats a link' : 'repeat links'} of another router worker's copy of the realm (the same apart from the id): ` +
+    `Junction's one realm keeps one of each, or every event would arrive once per copy`,
   'config.notice.proxy_sign_in': (method: string) =>
     `${method} is how Crossbar's proxy workers sign their clients in to a router; Junction serves proxy workers inside the router, so no client is offered ${method} (one that asks only for it is refused with wamp.error.no_auth_method)`,
   'config.notice.proxy_served': () =>

@@ -86,6 +86,18 @@ describe('Crossbar patterns found in real configs', () => {
     assert.ok(config.notices.some((line) => line.startsWith('workers[1].transports[0]: the same transport as workers[0].transports[0], of another router worker') && line.endsWith('[config.notice.port_shared]')), config.notices.join('\n'));
   });
 
+  it('smp-realm-workers: eight router workers that each define realm1, linked to each other (crossbar-examples rlinks/smp_setup), are one realm without links', async () => {
+    const config = await load('smp-realm-workers.json');
+    assert.deepEqual(config.realms.map((realm) => [realm.name, realm.roles.map((role) => role.name)]), [['realm1', ['anonymous', 'router2router']]]);
+    assert.deepEqual(config.listeners.map((listener) => [listener.kind, listener.endpoint.path?.replace(/^.*\//, '') ?? listener.endpoint.port]), [
+      ['rawsocket', 'edge1.sock'], ['web', 18081], ...[2, 3, 4, 5, 6, 7, 8].map((index) => ['rawsocket', `edge${index}.sock`]),
+    ]);
+    assert.deepEqual(config.rlinks, []);
+    const notices = (code: string) => config.notices.filter((line) => line.endsWith(`[${code}]`));
+    assert.equal(notices('config.notice.realm_merged').length, 7);
+    assert.deepEqual(notices('config.notice.rlinks_to_itself').map((line) => line.slice(0, line.indexOf(' lead'))), ['workers[0].realms[0].rlinks: 56 router links of realm "realm1"']);
+  });
+
   it('fabric-without-uplink: a Crossbar FX fabric block that connects no uplink and enable_docker false load with a notice each; an uplink is refused', async () => {
     const config = await load('fabric-without-uplink.json');
     assert.deepEqual(config.notices, [

@@ -14,11 +14,12 @@ import { guestConfigs, unusedPythonNotices, workerPython } from './normalize-gue
 import { listenerConfigs, servesPython, type TransportToListen } from './normalize-listeners.js';
 import { proxyTransports } from './normalize-proxy.js';
 import type { NormalizeContext } from './normalize-web.js';
-import { rlinkConfigs } from './normalize-rlinks.js';
+import { realmLinks } from './normalize-rlinks.js';
 import { ignoredSettingNotices, notice } from './notices.js';
 import type { ConfigPath } from './problems.js';
 import type { PermissionFile, RealmFile, RoleFile } from './schema-router.js';
 import { openedBefore } from './shared-ports.js';
+import { realmsOnce } from './shared-realms.js';
 import { resolvePermission } from './uri-patterns.js';
 
 export interface NormalizeOptions {
@@ -65,11 +66,13 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
     }
   }
   const components = componentConfigs(file, context);
+  const realms = realmsOnce(routers, context.notices);
+  const listening = routers.flatMap(({ router }) => router.transports.map((transport) => transport.endpoint));
   const signIn = first.router.sign_in;
   const cluster = first.router.cluster;
 
   return {
-    realms: routers.flatMap(({ router, at }) => router.realms.map((realm, index) => realmConfig(realm, [...at, 'realms', index], context.notices))),
+    realms: realms.map(({ realm, at }) => realmConfig(realm, at, context.notices)),
     listeners,
     components: [...components, ...functions.components()],
     guests: guestConfigs(file, options.baseDir, context.notices),
@@ -94,7 +97,7 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
       },
     } : {}),
     maxNestingDepth: first.router.max_nesting_depth,
-    rlinks: routers.flatMap(({ router }) => router.realms.flatMap((realm) => rlinkConfigs(realm.name, realm.rlinks, baseDir))),
+    rlinks: realms.flatMap((realm) => realmLinks(realm, listening, baseDir, context.notices)),
   };
 }
 

@@ -5,11 +5,11 @@
  * `"shared": true`) open it with the same transport and routes, since Junction opens it once (shared-ports.ts).
  */
 
-import { posix } from 'node:path';
 import { problem } from './codes.js';
+import { reaches, targetOf } from './local-targets.js';
 import type { ConfigPath, ConfigProblem } from './problems.js';
 import { entries, isRecord, type Entry, type RealmReferences } from './semantics-realms.js';
-import { anyAddress, endpointKey, onePerPort, transportDifference, type WorkerTransport } from './shared-ports.js';
+import { endpointKey, onePerPort, transportDifference, type WorkerTransport } from './shared-ports.js';
 import { flattenPathTable } from './web-paths.js';
 
 /** The proxy workers' transports, one per endpoint (later ones opening the same endpoint the same way are merged into the first). */
@@ -93,30 +93,4 @@ function transportsOf(proxy: Entry): Entry[] {
 function proxyServiceDifference(first: WorkerTransport, later: WorkerTransport): ConfigPath | undefined {
   const routeSet = (proxy: Entry) => routesOf(proxy).map((route) => `${route.realm}\u0000${route.role}`).sort().join('\u0001');
   return transportDifference(first.transport, later.transport) ?? (routeSet(first.worker) === routeSet(later.worker) ? undefined : [...later.worker.path, 'routes']);
-}
-
-type Target = { kind: 'unix'; path: string; text: string } | { kind: 'tcp'; host: string; port: number; text: string };
-
-function targetOf(endpoint: unknown): Target | undefined {
-  if (!isRecord(endpoint)) return undefined;
-  if (endpoint.type === 'unix' && typeof endpoint.path === 'string') {
-    return { kind: 'unix', path: posix.normalize(endpoint.path), text: `the Unix socket ${endpoint.path}` };
-  }
-  const port = Number(endpoint.port);
-  if (endpoint.type !== 'tcp' || typeof endpoint.host !== 'string' || !Number.isInteger(port)) return undefined;
-  return { kind: 'tcp', host: endpoint.host, port, text: `${endpoint.host} port ${port}` };
-}
-
-/** Whether a proxy connection's target is the listening endpoint of a router transport of this node. */
-function reaches(target: Target, listening: unknown): boolean {
-  if (!isRecord(listening)) return false;
-  if (target.kind === 'unix') return listening.type === 'unix' && typeof listening.path === 'string' && posix.normalize(listening.path) === target.path;
-  if (listening.type !== 'tcp' || Number(listening.port) !== target.port) return false;
-  const bound = typeof listening.interface === 'string' ? listening.interface : undefined;
-  if (bound === target.host) return true;
-  return isLoopback(target.host) && (bound === undefined || anyAddress.has(bound) || isLoopback(bound));
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

@@ -17,6 +17,7 @@ import { checkProxies, uniqueProxyTransports } from './semantics-proxy.js';
 import { entries, isRecord, RealmReferences, type Entry, type RealmFacts } from './semantics-realms.js';
 import { checkAuthRealms, checkListenerPaths, checkMqttRoles, checkPrincipalRoles } from './semantics-web.js';
 import { anyAddress, firstDifference, onePerPort, sharedEndpointKey, transportDifference } from './shared-ports.js';
+import { uniqueRealms } from './shared-realms.js';
 
 export function crossCheck(document: unknown): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -32,8 +33,9 @@ export function crossCheck(document: unknown): ConfigProblem[] {
     return problems;
   }
   // Several router workers are served as one router (see normalize): names, ids and ports are checked across them.
-  const refs = new RealmReferences(checkRealms(routers, problems), problems);
-  checkAuthorizers(routers, refs);
+  const realms = uniqueRealms(routers, problems);
+  const refs = new RealmReferences(checkRealms(realms, problems), problems);
+  checkAuthorizers(realms, refs);
   const routerTransports = routers.flatMap((router) => entries(router.value.transports, [...router.path, 'transports']));
   const proxies = workers.filter((worker) => worker.value.type === 'proxy');
   checkProxies(proxies, routerTransports, refs, problems);
@@ -47,15 +49,14 @@ export function crossCheck(document: unknown): ConfigProblem[] {
   return problems;
 }
 
-function checkRealms(routers: Entry[], problems: ConfigProblem[]): Map<string, RealmFacts> {
+/** The realms, one per name (several router workers may define one: shared-realms.ts). */
+function checkRealms(realms: Entry[], problems: ConfigProblem[]): Map<string, RealmFacts> {
   // No realm at all is allowed, as in Crossbar: a node that serves only web paths (normalize notes it).
-  const realms = routers.flatMap((router) => entries(router.value.realms, [...router.path, 'realms']));
-  uniqueNames(realms, 'realm name', problems);
   const facts = new Map<string, RealmFacts>();
   for (const realm of realms) {
     const roles = uniqueNames(entries(realm.value.roles, [...realm.path, 'roles']), 'role name', problems);
     const name = realm.value.name;
-    if (typeof name !== 'string' || facts.has(name)) continue; // a duplicate is reported above
+    if (typeof name !== 'string') continue;
     const options = realm.value.options;
     facts.set(name, { roles: new Set(roles.keys()), strict: (isRecord(options) && typeof options.uri_check === 'string' ? options.uri_check : defaultUriCheck) === 'strict' });
   }
@@ -63,12 +64,10 @@ function checkRealms(routers: Entry[], problems: ConfigProblem[]): Map<string, R
 }
 
 /** A dynamic authorizer is called in its role's realm, so its URI must pass that realm's rule. */
-function checkAuthorizers(routers: Entry[], refs: RealmReferences): void {
-  for (const router of routers) {
-    for (const realm of entries(router.value.realms, [...router.path, 'realms'])) {
-      for (const role of entries(realm.value.roles, [...realm.path, 'roles'])) {
-        refs.calledProcedure(realm.value.name, role.value.authorizer, [...role.path, 'authorizer']);
-      }
+function checkAuthorizers(realms: Entry[], refs: RealmReferences): void {
+  for (const realm of realms) {
+    for (const role of entries(realm.value.roles, [...realm.path, 'roles'])) {
+      refs.calledProcedure(realm.value.name, role.value.authorizer, [...role.path, 'authorizer']);
     }
   }
 }
