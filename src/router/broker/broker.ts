@@ -157,7 +157,7 @@ export class Broker {
     for (const { uri, match, limit, limitBytes } of settings.eventHistory) {
       const existing = this.table.get(uri, match);
       if (existing && existing.history!.limit >= limit && existing.history!.limitBytes >= limitBytes) continue;
-      this.create(uri, match, new EventHistory(limit, limitBytes, historyMeter, store && journalOf(store, uri, match)), existing?.id);
+      this.create(uri, match, new EventHistory(limit, limitBytes, historyMeter), existing?.id);
     }
     if (store) this.loadHistory(store);
   }
@@ -165,12 +165,17 @@ export class Broker {
   /**
    * The history kept before this start, under this start's limits; what they no longer hold (a
    * smaller limit, a topic gone from event-history) is let go from the store too, and logged.
+   * From then on every history tells the store what it keeps and lets go.
    */
   private loadHistory(store: HistoryStore): void {
     const loaded = store.load();
     this.adoptHistory(loaded);
-    const kept = new Set(this.historySnapshot().flatMap(({ uri, match, events }) =>
-      events.map(({ event }) => historyKey(uri, match, event.publication))));
+    const kept = new Set<string>();
+    for (const { uri, match, history } of this.byId.values()) {
+      if (!history) continue;
+      for (const { event } of history.snapshot()) kept.add(historyKey(uri, match, event.publication));
+      history.journalTo(journalOf(store, uri, match));
+    }
     let letGo = 0;
     for (const { uri, match, events } of loaded) {
       for (const { event } of events) {

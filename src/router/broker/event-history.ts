@@ -138,10 +138,16 @@ export class EventHistory {
    */
   private readonly dropped = new Map<string, number>();
 
-  /** `journal`: a store that keeps this history beyond the process, told of each event kept live and each let go for room. */
-  constructor(readonly limit: number, readonly limitBytes = 0, private readonly meter: HistoryMeter = unmetered,
-    private readonly journal?: HistoryJournal) {
+  /** A store that keeps this history beyond the process: told of each event kept live and each let go for room. */
+  private journal: HistoryJournal | undefined;
+
+  constructor(readonly limit: number, readonly limitBytes = 0, private readonly meter: HistoryMeter = unmetered) {
     this.ring = new Array<Entry | undefined>(Math.max(1, limit));
+  }
+
+  /** From now on (once what the store held is adopted), tells `journal` of every change. */
+  journalTo(journal: HistoryJournal): void {
+    this.journal = journal;
   }
 
   get size(): number {
