@@ -48,10 +48,10 @@ export class HistoryStores {
 
   private meter(realm: string): HistoryStoreMeter {
     const labels = { realm };
-    const bytes = this.metrics.gauge('junction_history_store_bytes', 'Bytes (as encoded) of the events in a realm\'s event history file ("cfxdb" store), by realm; bounded by its maxsize');
-    const notWritten = this.metrics.counter('junction_history_store_not_written_total',
+    const bytes = this.metrics.gauge('junction_event_history_file_bytes', 'Bytes (as encoded) of the events in a realm\'s event history file ("cfxdb" store), by realm; bounded by its maxsize');
+    const notWritten = this.metrics.counter('junction_event_history_file_not_written_total',
       'Events kept in memory but not written to the realm\'s event history file, by realm and reason (buffer_full: max-buffer events waiting; store_full: maxsize reached; write_failed)');
-    const unreadable = this.metrics.counter('junction_history_store_unreadable_total', 'Entries of a realm\'s event history file skipped at start because they cannot be read as events, by realm');
+    const unreadable = this.metrics.counter('junction_event_history_file_unreadable_total', 'Entries of a realm\'s event history file skipped at start because they cannot be read as events, by realm');
     return {
       storedBytes: (value) => bytes.set(value, labels),
       notWritten: (reason, events) => notWritten.inc({ ...labels, reason }, events),
