@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { freePort, RunningJunction } from '../support/cli.js';
+import { freePort, openRouterConfig, RunningJunction } from '../support/cli.js';
 import { RawClient } from '../support/raw-client.js';
 
 /**
@@ -22,18 +22,11 @@ after(() => {
 
 function configFile(name: string): string {
   const path = join(home, `${name}.json`);
-  writeFileSync(path, JSON.stringify({
-    version: 2,
-    workers: [{
-      type: 'router',
-      realms: [{
-        name: 'realm1',
-        roles: [{ name: 'anonymous', 'allow-by-default': true }],
-        store: { type: 'cfxdb', path: `${name}-db`, maxsize: 1048576, 'buffer-flush': 50, limit: 3, 'event-history': [{ uri: 'log.', match: 'prefix' }] },
-      }],
-      transports: [{ type: 'web', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' }, paths: { ws: { type: 'websocket' } } }],
-    }],
-  }));
+  const document = openRouterConfig({ ws: { type: 'websocket' } }) as { workers: [{ realms: [Record<string, unknown>] }] };
+  document.workers[0].realms[0].store = {
+    type: 'cfxdb', path: `${name}-db`, maxsize: 1048576, 'buffer-flush': 50, limit: 3, 'event-history': [{ uri: 'log.', match: 'prefix' }],
+  };
+  writeFileSync(path, JSON.stringify(document));
   return path;
 }
 
