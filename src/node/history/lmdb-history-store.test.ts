@@ -68,6 +68,18 @@ describe('lmdb history store', () => {
     assert.ok(meter.bytes > 0, 'the stored bytes are read from the file');
   });
 
+  it('reads events kept within one millisecond in the order their node published them', async () => {
+    const config = fileConfig();
+    const store = new LmdbHistoryStore(config, silentLogger, new Meter());
+    // Publication IDs are random: here the later one has the smaller ID, so the file holds it first.
+    store.kept('log', 'exact', event(900, 1_000, { position: { source: 'node-a', seq: 1 } }));
+    store.kept('log', 'exact', event(100, 1_000, { position: { source: 'node-a', seq: 2 } }));
+    await store.close();
+    const reopened = new LmdbHistoryStore(config, silentLogger, new Meter());
+    assert.deepEqual(reopened.load()[0]!.events.map((copy) => copy.event.publication), [900, 100]);
+    await reopened.close();
+  });
+
   it('removes what a history let go, and counts the bytes down again', async () => {
     const config = fileConfig();
     const meter = new Meter();

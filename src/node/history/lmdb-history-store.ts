@@ -20,7 +20,17 @@ export interface HistoryStoreMeter {
   unreadable(entries: number): void;
 }
 
-type Change = { key: HistoryKey; value: Uint8Array } | { key: HistoryKey; value?: undefined };
+/** An event to write (encoded at the write, off the publish call), or (no event) one to remove. */
+type Change = { key: HistoryKey; event?: CopiedEvent };
+
+/**
+ * The order events were kept in: by time, and within one millisecond by their publisher node's
+ * sequence (the keys order by publication ID, which is random).
+ */
+function keptOrder(a: CopiedEvent, b: CopiedEvent): number {
+  if (a.time !== b.time) return a.time - b.time;
+  return a.position && b.position && a.position.source === b.position.source ? a.position.seq - b.position.seq : 0;
+}
 
 const storedBytesKey = 'stored_bytes';
 
@@ -84,7 +94,7 @@ export class LmdbHistoryStore implements HistoryStore {
       this.log.warn({ path: this.config.path, unreadable, first: firstProblem }, 'entries of the realm store skipped: they cannot be read as events (the first reason given)');
     }
     this.meter.storedBytes(this.counts.get(storedBytesKey) ?? 0);
-    for (const history of histories.values()) history.events.sort((a, b) => a.time - b.time);
+    for (const history of histories.values()) history.events.sort(keptOrder);
     return [...histories.values()];
   }
 
@@ -94,7 +104,7 @@ export class LmdbHistoryStore implements HistoryStore {
       this.refuse('buffer_full', 1);
       return;
     }
-    this.buffer.push({ key: [uri, match, event.event.publication], value: encodeEntry(event) });
+    this.buffer.push({ key: [uri, match, event.event.publication], event });
   }
 
   dropped(uri: string, match: MatchPolicy, publication: number): void {
@@ -125,13 +135,14 @@ export class LmdbHistoryStore implements HistoryStore {
       await this.env.transaction(() => {
         full = 0;
         bytes = this.counts.get(storedBytesKey) ?? 0;
-        for (const { key, value } of changes) {
+        for (const { key, event } of changes) {
           const before = this.events.getBinary(key)?.length ?? 0;
-          if (value === undefined) {
+          if (event === undefined) {
             if (before > 0) this.events.remove(key);
             bytes -= before;
             continue;
           }
+          const value = encodeEntry(event);
           if (bytes - before + value.length > this.config.maxBytes) {
             full++;
             continue;
@@ -142,7 +153,7 @@ export class LmdbHistoryStore implements HistoryStore {
         this.counts.put(storedBytesKey, bytes);
       });
     } catch (error) {
-      const events = changes.filter((change) => change.value !== undefined).length;
+      const events = changes.filter((change) => change.event !== undefined).length;
       this.refuse('write_failed', events, (error as Error).message);
       return;
     }
