@@ -161,6 +161,22 @@ describe('lmdb history store', () => {
     await store.close();
   });
 
+  it('leaves out an event it cannot encode, counted as write_failed, and writes the others of its batch', async () => {
+    const config = fileConfig();
+    const meter = new Meter();
+    const store = new LmdbHistoryStore(config, silentLogger, meter);
+    const huge = event(2, 2_000);
+    huge.event = { ...huge.event, args: [2n ** 70n] }; // no MessagePack integer holds it
+    store.kept('log', 'exact', event(1, 1_000));
+    store.kept('log', 'exact', huge);
+    store.kept('log', 'exact', event(3, 3_000));
+    await store.close();
+    assert.equal(meter.notWrittenEvents.write_failed, 1);
+    const reopened = new LmdbHistoryStore(config, silentLogger, new Meter());
+    assert.deepEqual(reopened.load()[0]!.events.map((copy) => copy.event.publication), [1, 3]);
+    await reopened.close();
+  });
+
   it('skips entries it cannot read, with a warning, and removes them', async () => {
     const config = fileConfig();
     const store = new LmdbHistoryStore(config, silentLogger, new Meter());

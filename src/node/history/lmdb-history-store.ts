@@ -32,6 +32,22 @@ function keptOrder(a: CopiedEvent, b: CopiedEvent): number {
   return a.position && b.position && a.position.source === b.position.source ? a.position.seq - b.position.seq : 0;
 }
 
+/** The changes as written: each event encoded (one that cannot be is left out, and counted). */
+function encodeChanges(changes: readonly Change[]): { writes: { key: HistoryKey; value?: Uint8Array }[]; unencodable: { count: number; first?: string } } {
+  const unencodable: { count: number; first?: string } = { count: 0 };
+  const writes = changes.flatMap(({ key, event }) => {
+    if (event === undefined) return [{ key }];
+    try {
+      return [{ key, value: encodeEntry(event) }];
+    } catch (error) {
+      unencodable.count++;
+      unencodable.first ??= (error as Error).message;
+      return [];
+    }
+  });
+  return { writes, unencodable };
+}
+
 const storedBytesKey = 'stored_bytes';
 
 const notWrittenWarnings: Record<NotWrittenReason, string> = {
@@ -129,31 +145,30 @@ export class LmdbHistoryStore implements HistoryStore {
   }
 
   private async write(changes: readonly Change[]): Promise<void> {
+    const { writes, unencodable } = encodeChanges(changes);
+    if (unencodable.count > 0) this.refuse('write_failed', unencodable.count, `not encodable as MessagePack: ${unencodable.first}`);
     let full = 0;
     let bytes = 0;
     try {
       await this.env.transaction(() => {
         full = 0;
         bytes = this.counts.get(storedBytesKey) ?? 0;
-        for (const { key, event } of changes) {
+        for (const { key, value } of writes) {
           const before = this.events.getBinary(key)?.length ?? 0;
-          if (event === undefined) {
+          if (value === undefined) {
             if (before > 0) this.events.remove(key);
             bytes -= before;
-            continue;
-          }
-          const value = encodeEntry(event);
-          if (bytes - before + value.length > this.config.maxBytes) {
+          } else if (bytes - before + value.length > this.config.maxBytes) {
             full++;
-            continue;
+          } else {
+            this.events.put(key, value);
+            bytes += value.length - before;
           }
-          this.events.put(key, value);
-          bytes += value.length - before;
         }
         this.counts.put(storedBytesKey, bytes);
       });
     } catch (error) {
-      const events = changes.filter((change) => change.event !== undefined).length;
+      const events = writes.filter((write) => write.value !== undefined).length;
       this.refuse('write_failed', events, (error as Error).message);
       return;
     }
