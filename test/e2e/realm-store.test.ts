@@ -1,33 +1,29 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { freePort, openRouterConfig, RunningJunction } from '../support/cli.js';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
+import { freePort, openRouterConfig, RunningJunction, startClusterNode } from '../support/cli.js';
+import { skipWithoutDebian } from '../support/debian.js';
 import { RawClient } from '../support/raw-client.js';
+import { testRun } from '../support/test-run.js';
 
 /**
  * A realm with Crossbar FX's persistent store ("cfxdb"): the event history outlives the node.
  * Events published before a stop are returned by wamp.subscription.get_events after the next
- * start, within the topic's limit; with --workers each publication is stored once, though every
- * worker keeps it.
+ * start, within the topic's limit; with --workers, and with the nodes of a Redis cluster sharing
+ * the folder, each publication is stored once, though every process keeps it.
  */
 
-const home = mkdtempSync(join(tmpdir(), 'junction-realm-store-'));
-const running: RunningJunction[] = [];
-after(() => {
-  running.forEach((junction) => junction.kill());
-  rmSync(home, { recursive: true, force: true });
-});
+const run = testRun();
+const running = run.running;
 
-function configFile(name: string): string {
-  const path = join(home, `${name}.json`);
-  const document = openRouterConfig({ ws: { type: 'websocket' } }) as { workers: [{ realms: [Record<string, unknown>] }] };
+/** A config in a folder of its own, whose realm1 keeps its history in `history-db` beside it (`cluster`: a Redis cluster's block). */
+function configFile(cluster?: object): Promise<string> {
+  const document = openRouterConfig({ ws: { type: 'websocket' } }, cluster) as { workers: [{ realms: [Record<string, unknown>] }] };
   document.workers[0].realms[0].store = {
-    type: 'cfxdb', path: `${name}-db`, maxsize: 1048576, 'buffer-flush': 50, limit: 3, 'event-history': [{ uri: 'log.', match: 'prefix' }],
+    type: 'cfxdb', path: 'history-db', maxsize: 1048576, 'buffer-flush': 50, limit: 3, 'event-history': [{ uri: 'log.', match: 'prefix' }],
   };
-  writeFileSync(path, JSON.stringify(document));
-  return path;
+  return run.configFile(document, 'junction-realm-store-');
 }
 
 async function start(config: string, workers?: number): Promise<{ junction: RunningJunction; url: string }> {
@@ -83,11 +79,11 @@ async function storedEvents(url: string): Promise<{ publication: number; args: u
 
 describe('realm store "cfxdb"', { timeout: 180_000 }, () => {
   it('get_events returns the events published before a restart, the newest within the topic\'s limit', async () => {
-    const config = configFile('single');
+    const config = await configFile();
     const first = await start(config);
     const ids = await publish(first.url, [1, 2, 3, 4]);
     await stop(first.junction);
-    assert.ok(existsSync(join(home, 'single-db.lmdb')), 'the store is beside the config, at <path>.lmdb');
+    assert.ok(existsSync(join(dirname(config), 'history-db.lmdb')), 'the store is beside the config, at <path>.lmdb');
 
     const second = await start(config);
     const events = await storedEvents(second.url);
@@ -104,12 +100,32 @@ describe('realm store "cfxdb"', { timeout: 180_000 }, () => {
   });
 
   it('with --workers 2 every worker keeps each event, and the store holds it once', async () => {
-    const config = configFile('workers');
+    const config = await configFile();
     const first = await start(config, 2);
     const ids = await publish(first.url, [1, 2]);
     await stop(first.junction);
     const second = await start(config);
     assert.deepEqual((await storedEvents(second.url)).map((event) => event.publication), ids);
     await stop(second.junction);
+  });
+
+  it('the nodes of a Redis cluster sharing the folder store each event once', { skip: skipWithoutDebian('redis-server') }, async () => {
+    const redis = await run.startRedis();
+    const config = await configFile({ redis: { url: '${REDIS_URL}' }, heartbeat: 200, lease: 5000 });
+    const env = { REDIS_URL: redis.url };
+    const ports = [await freePort(), await freePort()];
+    const nodes = [];
+    for (const port of ports) nodes.push(await startClusterNode(running, config, port, env));
+    const urls = ports.map((port) => `ws://127.0.0.1:${port}/ws`);
+    await Promise.all(nodes.map((node) => node.url()));
+    const ids = await publish(urls[0]!, [1, 2]);
+    // The other node keeps them too once the publications reach it through Redis (bounded).
+    for (let tries = 0; tries < 50 && (await storedEvents(urls[1]!)).length < 2; tries++) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual((await storedEvents(urls[1]!)).map((event) => event.publication), ids);
+    for (const node of nodes) await stop(node);
+    const alone = await startClusterNode(running, config, ports[0]!, env);
+    await alone.url();
+    assert.deepEqual((await storedEvents(urls[0]!)).map((event) => event.publication), ids);
+    await stop(alone);
   });
 });
