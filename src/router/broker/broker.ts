@@ -76,6 +76,7 @@ export interface BrokerSettings {
   historyStore?: HistoryStore;
 }
 
+/** One publication in one history, as a set member. */
 function historyKey(uri: string, match: MatchPolicy, publication: number): string {
   return `${match} ${publication} ${uri}`;
 }
