@@ -246,7 +246,7 @@ export interface HistoryFileConfig {
   sync: boolean;
   /** Milliseconds between writes of the buffered events. */
   bufferFlushMs: number;
-  /** Events waiting for the next write at most; past it new ones are not written. */
+  /** Changes (events kept and let go) waiting for the next write at most; past it new ones are not written. */
   maxBuffer: number;
 }
 

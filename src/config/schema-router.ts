@@ -110,7 +110,7 @@ const cfxdbStoreFields = {
   readonly: z.boolean().optional().describe(`cfxdb: read the history kept before, write nothing (default ${cfxdbStoreDefaults.readonly}).`),
   sync: z.boolean().optional().describe(`cfxdb: flush each write to disk (default ${cfxdbStoreDefaults.sync}); false is faster and may lose the latest writes in a crash.`),
   'buffer-flush': positiveInt.optional().describe(`cfxdb: milliseconds between writes of the buffered events to the file (default ${cfxdbStoreDefaults.bufferFlushMs}).`),
-  'max-buffer': positiveInt.optional().describe(`cfxdb: events waiting for the next write at most (default ${cfxdbStoreDefaults.maxBuffer}); past it new events are not written to the file.`),
+  'max-buffer': positiveInt.optional().describe(`cfxdb: changes (events kept and let go) waiting for the next write at most (default ${cfxdbStoreDefaults.maxBuffer}); past it new events are not written to the file.`),
 };
 
 const store = z

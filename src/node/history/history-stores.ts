@@ -50,7 +50,7 @@ export class HistoryStores {
     const labels = { realm };
     const bytes = this.metrics.gauge('junction_event_history_file_bytes', 'Bytes (as encoded) of the events in a realm\'s event history file ("cfxdb" store), by realm; bounded by its maxsize');
     const notWritten = this.metrics.counter('junction_event_history_file_not_written_total',
-      'Events kept in memory but not written to the realm\'s event history file, by realm and reason (buffer_full: max-buffer events waiting; store_full: maxsize reached; write_failed)');
+      'Events kept in memory but not written to the realm\'s event history file, by realm and reason (buffer_full: max-buffer changes waiting; store_full: maxsize reached; write_failed)');
     const unreadable = this.metrics.counter('junction_event_history_file_unreadable_total', 'Entries of a realm\'s event history file skipped at start because they cannot be read as events, by realm');
     return {
       storedBytes: (value) => bytes.set(value, labels),

@@ -133,15 +133,22 @@ describe('lmdb history store', () => {
     await reopened.close();
   });
 
-  it('buffers at most max-buffer events between writes: the rest are not written, and counted', async () => {
+  it('buffers at most max-buffer changes between writes, a write under way included: the events past it are not written, and counted', async () => {
     const meter = new Meter();
-    const store = new LmdbHistoryStore(fileConfig({ maxBuffer: 3 }), silentLogger, meter);
+    const config = fileConfig({ maxBuffer: 3 });
+    const store = new LmdbHistoryStore(config, silentLogger, meter);
     for (let i = 1; i <= 5; i++) store.kept('log', 'exact', event(i, i * 1_000));
     assert.equal(meter.notWrittenEvents.buffer_full, 2);
-    await store.flush();
-    store.kept('log', 'exact', event(6, 6_000));
-    assert.equal(meter.notWrittenEvents.buffer_full, 2, 'the write emptied the buffer');
+    const writing = store.flush();
+    // While that write is under way the buffer fills again and is not taken: memory holds at most 3 more.
+    for (let i = 6; i <= 9; i++) store.kept('log', 'exact', event(i, i * 1_000));
+    store.dropped('log', 'exact', 1);
+    assert.equal(store.flush(), writing, 'no second write starts before the first ends');
+    assert.equal(meter.notWrittenEvents.buffer_full, 3);
     await store.close();
+    const reopened = new LmdbHistoryStore(config, silentLogger, new Meter());
+    assert.deepEqual(reopened.load()[0]!.events.map((copy) => copy.event.publication), [1, 2, 3, 6, 7, 8]);
+    await reopened.close();
   });
 
   it('writes by itself every buffer-flush milliseconds', async () => {

@@ -51,7 +51,7 @@ function encodeChanges(changes: readonly Change[]): { writes: { key: HistoryKey;
 const storedBytesKey = 'stored_bytes';
 
 const notWrittenWarnings: Record<NotWrittenReason, string> = {
-  buffer_full: 'events not written to the realm store: max-buffer events were already waiting for the next write (they stay in memory until a restart)',
+  buffer_full: 'events not written to the realm store: max-buffer changes were already waiting for the next write (they stay in memory until a restart)',
   store_full: 'events not written to the realm store: it holds maxsize bytes of events (they stay in memory until a restart)',
   write_failed: 'events not written to the realm store: the write failed (they stay in memory until a restart)',
 };
@@ -72,6 +72,7 @@ export class LmdbHistoryStore implements HistoryStore {
   private readonly counts: Database<number, string>;
   private buffer: Change[] = [];
   private writing: Promise<void> = Promise.resolve();
+  private busy = false;
   private readonly timer: NodeJS.Timeout | undefined;
   private readonly throttles = { buffer_full: new WarningThrottle(), store_full: new WarningThrottle(), write_failed: new WarningThrottle() };
 
@@ -124,22 +125,28 @@ export class LmdbHistoryStore implements HistoryStore {
   }
 
   dropped(uri: string, match: MatchPolicy, publication: number): void {
-    // A removal is never refused: it only frees room, and a refused one would leave an event the memory let go.
-    if (!this.config.readonly) this.buffer.push({ key: [uri, match, publication] });
+    // A removal left out leaves the file one event more than the memory: the next start lets it go (its limits).
+    if (this.config.readonly || this.buffer.length >= this.config.maxBuffer) return;
+    this.buffer.push({ key: [uri, match, publication] });
   }
 
-  /** Writes what is buffered (in the order kept), after any write under way. */
+  /**
+   * Writes what is buffered (in the order kept), unless a write is under way: then the buffer
+   * waits for the next interval, so a slow disk holds at most `maxBuffer` changes in memory.
+   */
   flush(): Promise<void> {
-    if (this.buffer.length > 0) {
+    if (!this.busy && this.buffer.length > 0) {
       const changes = this.buffer;
       this.buffer = [];
-      this.writing = this.writing.then(() => this.write(changes));
+      this.busy = true;
+      this.writing = this.write(changes).finally(() => (this.busy = false));
     }
     return this.writing;
   }
 
   async close(): Promise<void> {
     clearInterval(this.timer);
+    await this.writing;
     await this.flush();
     await this.env.close();
   }
