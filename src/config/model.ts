@@ -230,6 +230,24 @@ export interface RealmLimitsConfig {
 export interface RealmStore {
   /** Topics whose events are kept for wamp.subscription.get_events. */
   eventHistory: EventHistoryConfig[];
+  /** A "cfxdb" store: the history is also kept in this file, across restarts. */
+  file?: HistoryFileConfig;
+}
+
+/** A realm's event history file (Crossbar FX's "cfxdb" store; the defaults are in schema-router.ts). */
+export interface HistoryFileConfig {
+  /** Junction's lmdb folder (absolute): `<path>.lmdb` beside Crossbar's database. */
+  path: string;
+  /** Bytes the stored events (as encoded) may take; past it new events are not written. */
+  maxBytes: number;
+  /** Read at start, never written. */
+  readonly: boolean;
+  /** Each write flushed to disk before the next. */
+  sync: boolean;
+  /** Milliseconds between writes of the buffered events. */
+  bufferFlushMs: number;
+  /** Changes (events kept and let go) waiting for the next write at most; past it new ones are not written. */
+  maxBuffer: number;
 }
 
 export interface EventHistoryConfig {

@@ -14,6 +14,7 @@ import { guestConfigs, unusedPythonNotices, workerPython } from './normalize-gue
 import { listenerConfigs, servesPython, type TransportToListen } from './normalize-listeners.js';
 import { proxyTransports } from './normalize-proxy.js';
 import type { NormalizeContext } from './normalize-web.js';
+import { realmStore } from './normalize-realm-store.js';
 import { realmLinks } from './normalize-rlinks.js';
 import { ignoredSettingNotices, notice } from './notices.js';
 import type { ConfigPath } from './problems.js';
@@ -72,7 +73,7 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
   const cluster = first.router.cluster;
 
   return {
-    realms: realms.map(({ realm, at }) => realmConfig(realm, at, context.notices)),
+    realms: realms.map(({ realm, at }) => realmConfig(realm, at, context)),
     listeners,
     components: [...components, ...functions.components()],
     guests: guestConfigs(file, options.baseDir, context.notices),
@@ -119,23 +120,15 @@ function routerTransports(routers: readonly { router: RouterWorkerFile; at: Conf
   });
 }
 
-function realmConfig(realm: RealmFile, at: ConfigPath, notices: string[]): RealmConfig {
-  const store = realm.store;
+function realmConfig(realm: RealmFile, at: ConfigPath, context: NormalizeContext): RealmConfig {
   return {
     name: realm.name,
-    roles: realm.roles.map((role, index) => roleConfig(role, [...at, 'roles', index], notices)),
+    roles: realm.roles.map((role, index) => roleConfig(role, [...at, 'roles', index], context.notices)),
     options: {
       enableMetaApi: realm.options.enable_meta_api, uriCheck: realm.options.uri_check, limits: limitsConfig(realm),
       ...(realm.stats ? { stats: statsConfig(realm.stats) } : {}),
     },
-    store: {
-      eventHistory: (store?.['event-history'] ?? []).map((entry) => ({
-        uri: entry.uri,
-        match: entry.match,
-        limit: entry.limit ?? store!.limit,
-        limitBytes: entry.limit_bytes ?? store!.limit_bytes,
-      })),
-    },
+    store: realmStore(realm.store, [...at, 'store'], context),
   };
 }
 

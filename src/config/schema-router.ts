@@ -6,7 +6,7 @@
 import * as z from 'zod';
 import { matchPolicies } from '../protocol/uri.js';
 import { defaultUriCheck, uriChecks, type RealmLimitsConfig } from './model.js';
-import { ignored, nonNegativeInt, positiveInt, procedureUri, realmName, roleName, unsupported } from './schema-parts.js';
+import { ignored, nonEmptyString, nonNegativeInt, positiveInt, procedureUri, realmName, roleName, unsupported } from './schema-parts.js';
 import { rlinksSchema } from './schema-rlink.js';
 import { checkPattern, resolvePermission } from './uri-patterns.js';
 
@@ -86,10 +86,37 @@ const eventHistoryEntry = z
     if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.problem, path: ['uri'] });
   });
 
+/** Crossbar FX's bounds on a cfxdb store's maxsize: 128 KiB to 128 GiB. */
+const minStoreBytes = 128 * 1024;
+const maxStoreBytes = 128 * 1024 ** 3;
+
+/** A "cfxdb" store's defaults: Crossbar FX's (crossbar/edge/worker/realmstore.py). */
+export const cfxdbStoreDefaults = {
+  maxsize: 128 * 1024 ** 2,
+  readonly: false,
+  sync: true,
+  bufferFlushMs: 200,
+  maxBuffer: 10_000,
+} as const;
+
+/** The keys of a "cfxdb" store (Crossbar FX's persistent realm store). */
+const cfxdbStoreFields = {
+  path: nonEmptyString.optional().describe('cfxdb: the database folder, relative to the config folder; Junction keeps its own lmdb store at <path>.lmdb (required with "type": "cfxdb").'),
+  maxsize: z.int({ error: 'expected an integer' })
+    .min(minStoreBytes, { error: `expected at least ${minStoreBytes} (128 KiB)` })
+    .max(maxStoreBytes, { error: `expected at most ${maxStoreBytes} (128 GiB)` })
+    .optional()
+    .describe(`cfxdb: bytes the stored events (as encoded) may take in the file (default ${cfxdbStoreDefaults.maxsize}); past it new events are not written to the file.`),
+  readonly: z.boolean().optional().describe(`cfxdb: read the history kept before, write nothing (default ${cfxdbStoreDefaults.readonly}).`),
+  sync: z.boolean().optional().describe(`cfxdb: flush each write to disk (default ${cfxdbStoreDefaults.sync}); false is faster and may lose the latest writes in a crash.`),
+  'buffer-flush': positiveInt.optional().describe(`cfxdb: milliseconds between writes of the buffered events to the file (default ${cfxdbStoreDefaults.bufferFlushMs}).`),
+  'max-buffer': positiveInt.optional().describe(`cfxdb: changes (events kept and let go) waiting for the next write at most (default ${cfxdbStoreDefaults.maxBuffer}); past it new events are not written to the file.`),
+};
+
 const store = z
   .strictObject({
     type: z
-      .literal('memory', { error: 'expected "memory" (the only realm store Junction has)' })
+      .enum(['memory', 'cfxdb'], { error: 'expected "memory" or "cfxdb"' })
       .default('memory'),
     limit: positiveInt.default(100).describe('Default number of events kept per topic.'),
     limit_bytes: positiveInt
@@ -97,8 +124,18 @@ const store = z
       .describe('Junction extension: default bytes (estimated from the payload) the kept events of one topic may take together; the oldest go first, and a larger event alone is not kept.'),
     'event-history': z.array(eventHistoryEntry).default([]),
     'call-queue': unsupported('call queues (call-queue)'),
+    ...cfxdbStoreFields,
   })
-  .describe('Event history kept in memory for wamp.subscription.get_events.');
+  .superRefine((store, ctx) => {
+    if (store.type === 'cfxdb') {
+      if (store.path === undefined) ctx.addIssue({ code: 'custom', message: 'a "cfxdb" store needs "path" (its database folder)', path: ['path'] });
+      return;
+    }
+    for (const key of Object.keys(cfxdbStoreFields)) {
+      if ((store as Record<string, unknown>)[key] !== undefined) ctx.addIssue({ code: 'custom', message: `"${key}" belongs to a "cfxdb" store; this store is "memory"`, path: [key] });
+    }
+  })
+  .describe('Event history for wamp.subscription.get_events: in memory, or ("cfxdb") also in a file, kept across restarts.');
 
 /**
  * Junction's defaults for `options.limits`: generous for real applications, finite against a

@@ -7,6 +7,7 @@ import type { Backplane } from '../router/backplane.js';
 import type { ClusterFeeds } from './cluster/leased-feed.js';
 import type { Logger } from '../router/log.js';
 import { Router } from '../router/router.js';
+import type { RealmSettings } from '../router/realm.js';
 import { NodeAuth, UnsupportedConfigError } from './auth-wiring.js';
 import { meterConnections } from './connection-meter.js';
 import { startProcessMetrics } from './process-metrics.js';
@@ -16,6 +17,7 @@ import { startComponents, stopComponents, type RunningComponent } from './bridge
 import { rlinksInClusterRefusal, startRouterLinks, type RunningRouterLinks } from './rlink/router-links.js';
 import { buildListener, type Listener, type ServedUrl } from './listeners.js';
 import { realmSettings } from './realm-settings.js';
+import { HistoryStores } from './history/history-stores.js';
 import { applyConfig, type ReloadReport } from './reload/apply.js';
 import { ownPorts, type PortSource } from './socket-server.js';
 import { CookieJars } from './web/cookie-jars.js';
@@ -81,8 +83,16 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     challengeTimeoutMs: signIn.challengeTimeoutMs,
     dynamicCallTimeoutMs: signIn.dynamicTimeoutMs,
   });
+  const historyStores = new HistoryStores(log, metrics);
+  let realms: RealmSettings[];
+  try {
+    realms = config.realms.map((realm) => realmSettings(auth, realm, historyStores));
+  } catch (error) {
+    await historyStores.close();
+    throw error;
+  }
   const router = new Router({
-    realms: config.realms.map((realm) => realmSettings(auth, realm)),
+    realms,
     log,
     metrics,
     helloTimeoutMs: defaultOpenHandshakeTimeoutMs,
@@ -108,6 +118,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     ports: options.ports ?? ownPorts,
     dataDir,
     cookieJars,
+    historyStores,
     state: () => state,
     runningConfig: () => running,
     joinBridgeSession: (realm, role, authid) =>
@@ -144,6 +155,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     await cookieJars.close();
     await auth.close();
     await router.shutdown(0);
+    await historyStores.close();
     await options.feeds?.close();
     await options.backplane?.close();
     stopProcessMetrics();
@@ -187,6 +199,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
       await router.shutdown(options.shutdownGraceMs);
       await Promise.all([...listeners.values()].map((listener) => listener.close()));
       await cookieJars.close();
+      await historyStores.close();
       await options.feeds?.close();
       await options.backplane?.close();
       stopProcessMetrics();

@@ -1,13 +1,19 @@
 import type { RealmConfig } from '../config/model.js';
 import type { RealmSettings } from '../router/realm.js';
 import type { NodeAuth } from './auth-wiring.js';
+import type { HistoryStores } from './history/history-stores.js';
 
-/** A configured realm as the router takes it: its authorizer, URI rule and limits from the node's auth, its meta API and event history. */
-export function realmSettings(auth: NodeAuth, realm: RealmConfig): RealmSettings {
+/**
+ * A configured realm as the router takes it: its authorizer, URI rule and limits from the node's
+ * auth, its meta API and event history (with its file, opened here, for a "cfxdb" store).
+ */
+export function realmSettings(auth: NodeAuth, realm: RealmConfig, historyStores: HistoryStores): RealmSettings {
+  const historyStore = historyStores.forRealm(realm);
   return {
     ...auth.realmSettings(realm),
     enableMetaApi: realm.options.enableMetaApi,
     stats: realm.options.stats,
     eventHistory: realm.store.eventHistory,
+    ...(historyStore && { historyStore }),
   };
 }

@@ -4,6 +4,7 @@ import type { Call, Dict, Publish, Register, Subscribe, WampMessage } from '../p
 import { privateUriPrefix, uriProblem, uriProblemKind, type MatchPolicy } from '../protocol/uri.js';
 import { Broker } from './broker/broker.js';
 import type { EventHistorySetting } from './broker/event-history.js';
+import type { HistoryStore } from './broker/history-store.js';
 import { Dealer, realClock, type Clock } from './dealer/dealer.js';
 import { welcomeRoles } from './features.js';
 import type { Backplane, MetaQuestion, RemoteSessionDetails } from './backplane.js';
@@ -39,6 +40,8 @@ export interface RealmSettings {
   uriCheck: 'strict' | 'loose';
   /** Topics (or patterns) whose events are kept for wamp.subscription.get_events. Default: none. */
   eventHistory?: EventHistorySetting[];
+  /** Where the event history is also kept across restarts (a "cfxdb" store). Default: memory only. */
+  historyStore?: HistoryStore;
   /** Serve the meta API (wamp.session.*, wamp.subscription.*, wamp.registration.*, testaments). Default true. */
   enableMetaApi?: boolean;
   /** What one non-trusted session may hold or do, and what the realm retains (0 = no limit); the config schema has the defaults. */
@@ -112,6 +115,7 @@ export class Realm {
       now: () => clock.now(),
       log,
       backplane,
+      historyStore: settings.historyStore,
     });
     this.dealer = new Dealer(this.name, metrics, this.events, clock, limits);
   }

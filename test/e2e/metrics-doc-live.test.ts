@@ -46,7 +46,11 @@ async function fullConfig(redisUrl: string): Promise<object> {
     workers: [{
       type: 'router',
       cluster: { redis: { url: redisUrl }, node_id: 'live' },
-      realms: [{ name: 'realm1', roles: [{ name: 'anonymous', permissions: [{ uri: '', match: 'prefix', allow: everything }] }] }],
+      realms: [{
+        name: 'realm1', roles: [{ name: 'anonymous', permissions: [{ uri: '', match: 'prefix', allow: everything }] }],
+        // A history file: its metrics exist with it.
+        store: { type: 'cfxdb', path: 'history', 'event-history': [{ uri: 'news', match: 'exact' }] },
+      }],
       transports: [
         {
           type: 'web', endpoint: tcp,

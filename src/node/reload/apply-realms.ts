@@ -29,7 +29,7 @@ export async function applyRealms(parts: NodeParts, diff: ConfigDiff, target: Ju
   // Sign-ins check roles against the new realms from now on.
   auth.setRealms(target.realms);
   for (const realm of diff.realms.added) {
-    await router.addRealm(realmSettings(auth, realm));
+    await router.addRealm(realmSettings(auth, realm, parts.context.historyStores));
     log.applied(`realm "${realm.name}" added`);
   }
   for (const change of diff.realms.changed) applyRealmChange(parts, change, log);
@@ -44,7 +44,7 @@ function applyRealmChange(parts: NodeParts, change: RealmChange, log: ReloadLog)
   const { after } = change;
   const realm = parts.router.realm(after.name);
   if (!realm) return;
-  const { authorizer, uriCheck, limits } = realmSettings(parts.auth, after);
+  const { authorizer, uriCheck, limits } = parts.auth.realmSettings(after);
   realm.reconfigure({ authorizer, uriCheck, limits });
   const removed = new Set(change.rolesRemoved);
   let closed = 0;

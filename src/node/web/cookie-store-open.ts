@@ -1,4 +1,3 @@
-import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CookieSignIn } from '../../auth/cookie/cookie-sign-in.js';
 import { importCrossbarCookies } from '../../auth/cookie/crossbar-file.js';
@@ -8,6 +7,7 @@ import type { CookieAuthConfig } from '../../config/model.js';
 import type { MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
 import { makeDataDirectory } from '../data-dir.js';
+import { makeLmdbFolder } from '../lmdb-folder.js';
 import { StartupError } from '../startup-errors.js';
 
 /** Where a path's memory store lives when this process does not keep it itself. */
@@ -37,18 +37,9 @@ export function openStore(config: CookieAuthConfig, log: Logger, shared: SharedM
   return new MemoryCookieStore(config.maxEntries, onEvicted);
 }
 
-/**
- * Makes the lmdb store's folder itself, in a folder that must exist: lmdb would make missing
- * parents with a recursive mkdir, which retries forever where it cannot (under /proc).
- */
 function storeFolder(path: string, setting: string): void {
-  try {
-    mkdirSync(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' && statSync(path).isDirectory()) return;
-    throw new StartupError('cookie_store_unusable', `cannot create the cookie store folder ${path}: ${code === 'ENOENT' ? 'its parent folder does not exist' : code}; choose another place with ${setting}`);
-  }
+  const problem = makeLmdbFolder(path);
+  if (problem !== undefined) throw new StartupError('cookie_store_unusable', `cannot create the cookie store folder ${path}: ${problem}; choose another place with ${setting}`);
 }
 
 /** How often at most the store's overflow is logged (every eviction is counted). */

@@ -8,6 +8,7 @@ import type { NodeAuth } from '../auth-wiring.js';
 import type { ClusterFeeds } from '../cluster/leased-feed.js';
 import type { PortSource } from '../socket-server.js';
 import type { CookieJars } from './cookie-jars.js';
+import type { HistoryStores } from '../history/history-stores.js';
 import type { PathHandler } from './listener.js';
 
 /** How logs and errors name a path service: `transport "web1" path "/api"` (a standalone websocket transport: its name alone). */
@@ -46,6 +47,8 @@ export interface NodeContext {
   dataDir: string;
   /** The cookie sign-ins of the WebSocket paths, kept across config reloads. */
   cookieJars: CookieJars;
+  /** The realms' event history files ("cfxdb" stores). */
+  historyStores: HistoryStores;
   /** "starting" until every listener is up, "stopping" once shutdown began (health checks). */
   state(): 'starting' | 'serving' | 'stopping';
   /**

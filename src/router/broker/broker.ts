@@ -18,6 +18,7 @@ import { withPassthruDetails } from '../passthru.js';
 import { addForwardDetails } from '../forward-for.js';
 import type { Session, SessionOrigin } from '../session.js';
 import { EventHistory, storedEvent, type EventHistorySetting } from './event-history.js';
+import { journalOf, type HistoryStore } from './history-store.js';
 import { PublicationPositions, type PublicationPosition } from './publication-positions.js';
 import { hasReceiverLists, isReceiverAllowed } from './publish-filter.js';
 import { RetainedEvents, type RetainedStamp, type RetentionRefusal } from './retained-events.js';
@@ -71,6 +72,13 @@ export interface BrokerSettings {
   log: Logger;
   /** The cluster this node belongs to, if any: told of every publication and of which topics have subscribers here. */
   backplane?: Backplane;
+  /** Where the event history is also kept, across restarts (a "cfxdb" store); read here at construction. */
+  historyStore?: HistoryStore;
+}
+
+/** One publication in one history, as a set member. */
+function historyKey(uri: string, match: MatchPolicy, publication: number): string {
+  return `${match} ${publication} ${uri}`;
 }
 
 /** A retained event this node does not keep: the limit it would pass, and its bytes (for the warning). */
@@ -146,11 +154,39 @@ export class Broker {
         }
       },
     };
+    const store = settings.historyStore;
     for (const { uri, match, limit, limitBytes } of settings.eventHistory) {
       const existing = this.table.get(uri, match);
       if (existing && existing.history!.limit >= limit && existing.history!.limitBytes >= limitBytes) continue;
       this.create(uri, match, new EventHistory(limit, limitBytes, historyMeter), existing?.id);
     }
+    if (store) this.loadHistory(store);
+  }
+
+  /**
+   * The history kept before this start, under this start's limits; what they no longer hold (a
+   * smaller limit, a topic gone from event-history) is let go from the store too, and logged.
+   * From then on every history tells the store what it keeps and lets go.
+   */
+  private loadHistory(store: HistoryStore): void {
+    const loaded = store.load();
+    this.adoptHistory(loaded);
+    const kept = new Set<string>();
+    for (const { uri, match, history } of this.byId.values()) {
+      if (!history) continue;
+      for (const { event } of history.snapshot()) kept.add(historyKey(uri, match, event.publication));
+      history.journalTo(journalOf(store, uri, match));
+    }
+    let letGo = 0;
+    for (const { uri, match, events } of loaded) {
+      for (const { event } of events) {
+        if (kept.has(historyKey(uri, match, event.publication))) continue;
+        store.dropped(uri, match, event.publication);
+        letGo++;
+      }
+    }
+    const events = loaded.reduce((sum, { events }) => sum + events.length, 0);
+    this.settings.log.info({ events, letGo }, 'event history read from the realm store (letGo: beyond this start\'s event-history limits or topics)');
   }
 
   /** A new limit (a config reload): it bounds what sessions add from now on; nothing held is taken away. */

@@ -1,6 +1,7 @@
 import type { Args, Dict } from '../../protocol/messages.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
 import { payloadBytes } from '../limits/payload-bytes.js';
+import type { HistoryJournal } from './history-store.js';
 import type { PublishOptions } from '../options.js';
 import { MAX_POSITION_SOURCES, type PublicationPosition } from './publication-positions.js';
 
@@ -44,7 +45,7 @@ export function storedEvent(fields: Omit<StoredEvent, 'args' | 'kwargs'>, args: 
 }
 
 /** The receiver lists a history keeps: by authid and authrole (session-ID lists are never stored). */
-const receiverListKeys = ['excludeAuthid', 'excludeAuthrole', 'eligibleAuthid', 'eligibleAuthrole'] as const;
+export const receiverListKeys = ['excludeAuthid', 'excludeAuthrole', 'eligibleAuthid', 'eligibleAuthrole'] as const;
 type ReceiverLists = Pick<PublishOptions, (typeof receiverListKeys)[number]>;
 
 interface Entry {
@@ -137,8 +138,16 @@ export class EventHistory {
    */
   private readonly dropped = new Map<string, number>();
 
+  /** A store that keeps this history beyond the process: told of each event kept live and each let go for room. */
+  private journal: HistoryJournal | undefined;
+
   constructor(readonly limit: number, readonly limitBytes = 0, private readonly meter: HistoryMeter = unmetered) {
     this.ring = new Array<Entry | undefined>(Math.max(1, limit));
+  }
+
+  /** From now on (once what the store held is adopted), tells `journal` of every change. */
+  journalTo(journal: HistoryJournal): void {
+    this.journal = journal;
   }
 
   get size(): number {
@@ -154,7 +163,8 @@ export class EventHistory {
     position?: PublicationPosition): void {
     if (options.exclude !== undefined || options.eligible !== undefined) return;
     if (this.copied.delete(event.publication)) return;
-    this.keep({ event, time: now, topic, receivers: hasReceiverLists ? options : undefined, position });
+    const entry = { event, time: now, topic, receivers: hasReceiverLists ? options : undefined, position };
+    if (this.keep(entry) && this.journal) this.journal.kept(copyOf(entry));
   }
 
   /** Appends an event as the newest, dropping the oldest to stay within the limits. */
@@ -182,7 +192,9 @@ export class EventHistory {
     this.count--;
     this.copied.delete(oldest.event.publication);
     this.changeBytes(-oldest.bytes);
-    if (evicted && oldest.position) this.noteDropped(oldest.position);
+    if (!evicted) return;
+    if (oldest.position) this.noteDropped(oldest.position);
+    this.journal?.dropped(oldest.event.publication);
   }
 
   private noteDropped({ source, seq }: PublicationPosition): void {
@@ -200,12 +212,7 @@ export class EventHistory {
 
   /** Every kept event, oldest first, for a node that starts later. */
   snapshot(): CopiedEvent[] {
-    return this.chronological().map(({ event, time, topic, receivers, position }) => {
-      const copy: CopiedEvent = { event, time, topic };
-      if (position) copy.position = position;
-      if (receivers) copy.receivers = Object.fromEntries(receiverListKeys.flatMap((key) => receivers[key] ? [[key, [...receivers[key]]]] : []));
-      return copy;
-    });
+    return this.chronological().map(copyOf);
   }
 
   /**
@@ -274,6 +281,13 @@ export class EventHistory {
     for (let i = 0; i < this.count; i++) entries.push(this.ring[(this.start + i) % this.ring.length]!);
     return entries;
   }
+}
+
+function copyOf({ event, time, topic, receivers, position }: Omit<Entry, 'bytes'>): CopiedEvent {
+  const copy: CopiedEvent = { event, time, topic };
+  if (position) copy.position = position;
+  if (receivers) copy.receivers = Object.fromEntries(receiverListKeys.flatMap((key) => receivers[key] ? [[key, [...receivers[key]]]] : []));
+  return copy;
 }
 
 function copiedEntry({ event, time, topic, receivers, position }: CopiedEvent): Omit<Entry, 'bytes'> {
