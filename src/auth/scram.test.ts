@@ -174,6 +174,11 @@ describe('scram (static)', () => {
     assert.match(String(await refusal({ authid: 'alice', authextra: { nonce: 'not base64!' } })), /8 to 256 characters of base64/);
     assert.match(String(await refusal({ authid: 'alice', authextra: { nonce: clientNonce(), channel_binding: 'tls-unique' } })),
       /channel binding "tls-unique" is not supported/);
+    for (const binding of ['x'.repeat(100_000), { type: 'tls-unique', data: 'y'.repeat(1000) }, 'TLS UNIQUE\n']) {
+      const message = String(await refusal({ authid: 'alice', authextra: { nonce: clientNonce(), channel_binding: binding } }));
+      assert.match(message, /channel_binding must be null or a channel binding type name \(at most 32/, 'what is wrong, not the value');
+      assert.ok(message.length < 300 && !/xxx|yyy|UNIQUE/.test(message), message);
+    }
   });
 });
 

@@ -3,6 +3,7 @@ import { saslprep } from '@mongodb-js/saslprep';
 import { ErrorUri } from '../protocol/errors.js';
 import type { Authenticate, Dict } from '../protocol/messages.js';
 import type { AuthRequest, Identity } from '../router/hooks.js';
+import { unsupportedChannelBinding } from './channel-binding.js';
 import { DynamicAuthenticator, identityOf, isFailure } from './dynamic.js';
 import { fail, requestedAuthextra, requestedAuthid, type AuthMethod, type Failure, type MethodOutcome } from './method.js';
 import { authMessage, authMessageForms, type ScramExchange } from '../protocol/scram.js';
@@ -42,7 +43,7 @@ function readHello(request: AuthRequest): ScramHello | Failure {
   const extra = requestedAuthextra(request) ?? {};
   const binding = extra.channel_binding;
   if (binding !== undefined && binding !== null) {
-    return refusal(`channel binding "${String(binding)}" is not supported by this router; sign in without channel_binding`, claimed);
+    return refusal(unsupportedChannelBinding(binding, 'none: sign in without channel_binding'), claimed);
   }
   const nonce = extra.nonce;
   if (typeof nonce !== 'string' || !clientNonceForm.test(nonce)) {
