@@ -1,4 +1,4 @@
-import { close, existsSync, statSync } from 'node:fs';
+import { accessSync, close, constants, existsSync, statSync } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
@@ -38,7 +38,7 @@ export async function archivePath(service: ArchiveService, context: ServiceConte
 
   const fd = await prepareFile(service, context, limits, fail);
   if (fd === undefined) {
-    context.log.warn({ archive: service.archive }, `${context.where}: the archive ${service.archive} does not exist and "download" is false; every request gets 404 until it is put there and the config reloaded`);
+    context.log.warn({ archive: service.archive }, notDownloadedText(service.archive, context.where));
     return {
       servesBelow: true,
       request: (request, response) => void (methodAllowed(request, response) && notFound(request, response)),
@@ -68,6 +68,30 @@ export async function archivePath(service: ArchiveService, context: ServiceConte
   };
 }
 
+function notDownloadedText(archive: string, where: string): string {
+  return `${where}: the archive ${archive} does not exist and "download" is false; every request gets 404 until it is put there and the config reloaded`;
+}
+
+const noOriginText = (archive: string) => `the archive ${archive} does not exist, and there is no "origin" to download it from`;
+const notAFileText = (archive: string) => `the archive ${archive} is not a file`;
+const unusableText = (archive: string, error: NodeJS.ErrnoException) => `the archive ${archive} cannot be used (${error.code ?? error.message})`;
+
+/**
+ * For `junction check`: what start would say of the archive file as it is now (a missing one that
+ * is not to be downloaded is served as 404; start refuses one it cannot read), or undefined.
+ */
+export function archiveFileWarning(service: ArchiveService, where: string): string | undefined {
+  try {
+    if (!statSync(service.archive).isFile()) return `${where}: ${notAFileText(service.archive)}; start refuses the path`;
+    accessSync(service.archive, constants.R_OK);
+    return undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return `${where}: ${unusableText(service.archive, error as NodeJS.ErrnoException)}; start refuses the path`;
+    if (service.origin === undefined) return `${where}: ${noOriginText(service.archive)}; start refuses the path until it is there`;
+    return service.download ? undefined : notDownloadedText(service.archive, where);
+  }
+}
+
 function archiveReplaced(path: string, archive: ZipArchive): boolean {
   try {
     return statSync(path).mtimeMs !== archive.modifiedMs;
@@ -87,14 +111,14 @@ async function prepareFile(
   limits: ArchiveLimits,
   fail: (reason: LoadFailure, message: string) => StartupError,
 ): Promise<number | undefined> {
-  const unusable = (error: NodeJS.ErrnoException) => fail('unreadable', `the archive ${service.archive} cannot be used (${error.code ?? error.message})`);
+  const unusable = (error: NodeJS.ErrnoException) => fail('unreadable', unusableText(service.archive, error));
   const present = await stat(service.archive).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw unusable(error);
   });
   let file = service.archive;
   if (present === undefined) {
-    if (service.origin === undefined) throw fail('unreadable', `the archive ${service.archive} does not exist, and there is no "origin" to download it from`);
+    if (service.origin === undefined) throw fail('unreadable', noOriginText(service.archive));
     if (!service.download) return undefined;
     // Into a file of its own first: the archive appears under its name only once it is whole and trusted.
     file = `${service.archive}.download-${process.pid}`;
@@ -109,7 +133,7 @@ async function prepareFile(
     throw unusable(error);
   });
   try {
-    if (!(await isRegularFile(fd))) throw fail('unreadable', `the archive ${service.archive} is not a file`);
+    if (!(await isRegularFile(fd))) throw fail('unreadable', notAFileText(service.archive));
     await verifyHashes(service, fd, file, context, fail);
     if (file !== service.archive) await rename(file, service.archive);
     return fd;
