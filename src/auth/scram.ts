@@ -9,8 +9,10 @@ import { fail, requestedAuthextra, requestedAuthid, type AuthMethod, type Failur
 import { authMessage, authMessageForms, type ScramExchange } from '../protocol/scram.js';
 import { defaultScramParameters, proves, readScramCredential, scramSaltBytes, serverSignature, type ScramCredential, type ScramFields } from './scram-keys.js';
 
-/** The authmethod name, as Crossbar and Autobahn|Python have it (the spec's draft says "wamp-scram"). */
+/** The authmethod name, as Crossbar and Autobahn|Python have it (the session's authmethod, whichever name the client used). */
 const method = 'scram';
+/** The spec's name, which clients written after it send (connectanum-dart, aiowamp) and Bondy takes. */
+const aliases = ['wamp-scram'] as const;
 
 export interface ScramPrincipal extends ScramFields {
   role: string;
@@ -158,6 +160,7 @@ export function staticScram(principals: Record<string, ScramPrincipal>): AuthMet
   const decoy = decoys([...byAuthid.values()].map((p) => p.credential));
   return {
     name: method,
+    aliases,
     begin(request) {
       const hello = readHello(request);
       if (isFailure(hello)) return hello;
@@ -177,6 +180,7 @@ export function staticScram(principals: Record<string, ScramPrincipal>): AuthMet
 export function dynamicScram(authenticator: DynamicAuthenticator): AuthMethod {
   return {
     name: method,
+    aliases,
     async begin(request) {
       const hello = readHello(request);
       if (isFailure(hello)) return hello;
