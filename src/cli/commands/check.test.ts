@@ -53,6 +53,17 @@ workers:
         command: [/usr/bin/php, report.php]
 `;
 
+/** A file with one router (realm1) and one web transport whose paths are `paths` (YAML lines indented under "paths:"). */
+const webPaths = (paths: string): string => `version: 2
+workers:
+  - type: router
+    realms: [{name: realm1, roles: []}]
+    transports:
+      - type: web
+        endpoint: {type: tcp, port: 0}
+        paths:${paths}
+`;
+
 describe('junction check', () => {
   let dir: string;
   before(async () => {
@@ -177,17 +188,9 @@ describe('junction check', () => {
 
   it('warns about a static directory that is not there, as start does (the file is still ok)', async () => {
     const file = join(dir, 'static.yaml');
-    await writeFile(file, `version: 2
-workers:
-  - type: router
-    realms: [{name: realm1, roles: []}]
-    transports:
-      - type: web
-        endpoint: {type: tcp, port: 0}
-        paths:
+    await writeFile(file, webPaths(`
           "/": {type: static, directory: ./no-such-site}
-          docs: {type: path, paths: {"/": {type: static, directory: .}}}
-`);
+          docs: {type: path, paths: {"/": {type: static, directory: .}}}`));
     const { out, io } = captureIo();
     assert.equal(await run(['--config', file], io), 0, out.stderr);
     assert.match(out.stdout, /: ok \(1 realm, 1 transport\)\n/);
@@ -200,14 +203,7 @@ workers:
     await mkdir(join(dir, 'folder.zip'), { recursive: true });
     await writeFile(join(dir, 'plain-file'), 'not a folder');
     await writeFile(join(dir, 'present.zip'), 'PK');
-    await writeFile(file, `version: 2
-workers:
-  - type: router
-    realms: [{name: realm1, roles: []}]
-    transports:
-      - type: web
-        endpoint: {type: tcp, port: 0}
-        paths:
+    await writeFile(file, webPaths(`
           cgi1: {type: cgi, directory: ./no-such-cgi, processor: /bin/sh}
           cgi2: {type: cgi, directory: ./plain-file, processor: /bin/sh}
           cgi3: {type: cgi, directory: ., processor: /bin/sh}
@@ -215,8 +211,7 @@ workers:
           a2: {type: archive, archive: ./gone.zip}
           a3: {type: archive, archive: ./folder.zip}
           a4: {type: archive, archive: ./fetched.zip, origin: "https://example.com/a.zip", download: true}
-          a5: {type: archive, archive: ./present.zip}
-`);
+          a5: {type: archive, archive: ./present.zip}`));
     const { out, io } = captureIo();
     assert.equal(await run(['--config', file], io), 0, out.stderr);
     const where = (path: string) => `transport "transport0" path "/${path}"`;
