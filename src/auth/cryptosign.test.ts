@@ -86,6 +86,8 @@ describe('cryptosign (static)', () => {
     assert.ok(noKey.kind === 'fail' && /authextra\.pubkey/.test(noKey.refusal!.message));
     const binding = await method.begin(request({ authid: 'alice', authextra: { pubkey: hex(alice.publicKey), channel_binding: 'tls-server-end-point' } }));
     assert.ok(binding.kind === 'fail' && /channel binding "tls-server-end-point" is not supported.*"tls-unique"/.test(binding.refusal!.message));
+    const long = await method.begin(request({ authid: 'alice', authextra: { pubkey: hex(alice.publicKey), channel_binding: 'x'.repeat(100_000) } }));
+    assert.ok(long.kind === 'fail' && long.refusal!.message.length < 300 && /must be null or a channel binding type name/.test(long.refusal!.message), 'the value is not echoed');
   });
 
   describe('tls-unique channel binding, as Crossbar does it', () => {

@@ -2,6 +2,7 @@ import { createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypt
 import { ErrorUri } from '../protocol/errors.js';
 import type { Dict } from '../protocol/messages.js';
 import type { AuthRequest, Identity } from '../router/hooks.js';
+import { unsupportedChannelBinding } from './channel-binding.js';
 import { DynamicAuthenticator, identityOf, isFailure } from './dynamic.js';
 import { fail, requestedAuthextra, requestedAuthid, type AuthMethod, type Failure, type MethodOutcome } from './method.js';
 
@@ -61,7 +62,7 @@ function cryptosignHello(request: AuthRequest): CryptosignHello | Failure {
   const extra = requestedAuthextra(request) ?? {};
   const binding = extra.channel_binding;
   if (binding !== undefined && binding !== null && binding !== 'tls-unique') {
-    return refusal(`channel binding ${JSON.stringify(binding)} is not supported by this router (supported: "tls-unique", or none)`);
+    return refusal(unsupportedChannelBinding(binding, 'supported: "tls-unique", or none'));
   }
   const pubkey = extra.pubkey;
   if (typeof pubkey !== 'string' || !hexKey.test(pubkey)) {

@@ -53,6 +53,17 @@ describe('auth gate', () => {
     assert.ok(outcome.kind === 'welcome' && outcome.identity.authmethod === 'ticket');
   });
 
+  it('finds a method by an alias, tries it once whichever names the client lists, and challenges under the name the client used first', async () => {
+    let begun = 0;
+    const aliased: AuthMethod = { ...challenging('scram'), aliases: ['wamp-scram'], begin: (request) => (begun++, challenging('scram').begin(request)) };
+    const { gate: g } = gate({ methods: [aliased] });
+    assert.equal((await challengeOf(g.hello(request({ authmethods: ['wamp-scram', 'scram'] })))).authMethod, 'wamp-scram');
+    assert.equal(begun, 1);
+    assert.equal((await challengeOf(g.hello(request({ authmethods: ['scram'] })))).authMethod, 'scram');
+    const refused = await g.hello(request({ authmethods: ['wampcra'] }));
+    assert.ok(refused.kind === 'deny' && /offered: scram\)/.test(refused.message), 'the offer names the method, not its aliases');
+  });
+
   it('treats a HELLO without authmethods as asking for anonymous', async () => {
     const { gate: g } = gate({ methods: [welcoming('ticket'), welcoming('anonymous')] });
     const outcome = await g.hello(request({}));

@@ -52,8 +52,9 @@ export function requestedAuthMethods(request: AuthRequest): string[] {
  * throttled per IP address; a challenge can be answered once, and only in time.
  */
 export function authGate(options: GateOptions): AuthGate {
-  const methods = new Map(options.methods.map((method) => [method.name, method]));
-  const offered = [...methods.keys()].join(', ') || 'none';
+  const offered = options.methods.map((method) => method.name).join(', ') || 'none';
+  // By every name a client may list: a method's own and its aliases.
+  const methods = new Map(options.methods.flatMap((method) => [method.name, ...('aliases' in method ? method.aliases ?? [] : [])].map((name) => [name, method] as const)));
   const log = options.log ?? silentLogger;
   const throttle = options.throttle ?? new SignInThrottle();
   const challengeTimeoutMs = options.challengeTimeoutMs ?? defaultChallengeTimeoutMs;
@@ -66,7 +67,13 @@ export function authGate(options: GateOptions): AuthGate {
       const peer = request.transport.peer;
       const address = addressOf(peer);
       const requested = requestedAuthMethods(request);
-      const candidates = requested.map((name) => methods.get(name)).filter((found) => found !== undefined);
+      // Each method once, under the first name the client listed it by (its CHALLENGE says that name).
+      const asked = new Map<AuthMethod | ConnectionMethod, string>();
+      for (const name of requested) {
+        const found = methods.get(name);
+        if (found !== undefined && !asked.has(found)) asked.set(found, name);
+      }
+      const candidates = [...asked.keys()];
       // A method decided by the connection (cookie) goes first; the client's order decides the rest.
       candidates.sort((a, b) => Number('byConnection' in b) - Number('byConnection' in a));
       if (candidates.length === 0) {
@@ -142,7 +149,7 @@ export function authGate(options: GateOptions): AuthGate {
             let answered = false;
             return {
               kind: 'challenge',
-              authMethod: method.name,
+              authMethod: asked.get(method)!,
               extra: outcome.extra,
               verify: async (answer: Authenticate): Promise<AuthOutcome> => {
                 if (answered) return failed({ kind: 'fail', why: 'the challenge was already answered (replay)' });

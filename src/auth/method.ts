@@ -11,6 +11,8 @@ import type { TransportInfo } from '../router/peer.js';
 export interface AuthMethod {
   /** The WAMP authmethod name the client lists in HELLO.Details.authmethods. */
   readonly name: string;
+  /** Other names real clients list it under: its CHALLENGE then names it as the client did (the session's authmethod stays `name`). */
+  readonly aliases?: readonly string[];
   begin(request: AuthRequest): MethodOutcome | Promise<MethodOutcome>;
 }
 

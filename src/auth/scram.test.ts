@@ -12,6 +12,7 @@ import { authMessage } from '../protocol/scram.js';
 import { keysOf, proves, readScramCredential, serverSignature } from './scram-keys.js';
 import { scramHmacKey, scramPrincipal, type ScramPrincipalFields } from './scram-password.js';
 import { dynamicScram, staticScram } from './scram.js';
+import { authGate } from './gate.js';
 
 const request = (details: Dict): AuthRequest => authRequest('scram', 4242, details);
 const answer = (signature: string, extra: Dict = {}) => ({ type: MessageType.AUTHENTICATE, signature, extra });
@@ -124,6 +125,20 @@ describe('scram (static)', () => {
     assert.equal((await again.verify(answer(first.expected.proof))).kind, 'fail');
   });
 
+  it('takes the spec\'s name "wamp-scram" (connectanum-dart, aiowamp): the CHALLENGE says it back, the session\'s authmethod is "scram"', async () => {
+    const gate = authGate({ methods: [method] });
+    for (const name of ['wamp-scram', 'scram']) {
+      const hello = { authid: 'bob', clientNonce: clientNonce() };
+      // connectanum-dart's HELLO and AUTHENTICATE: null channel binding, the spec's AuthMessage.
+      const outcome = await gate.hello(request({ authmethods: [name], authid: 'bob', authextra: { nonce: hello.clientNonce, channel_binding: null } }));
+      assert.ok(outcome.kind === 'challenge', JSON.stringify(outcome));
+      assert.equal(outcome.authMethod, name);
+      const { proof } = await scramAnswer('bob-pw', hello, outcome.extra, 'spec');
+      const welcome = await outcome.verify(answer(proof, { nonce: outcome.extra.nonce, channel_binding: null, cbind_data: null }));
+      assert.ok(welcome.kind === 'welcome' && welcome.identity.authmethod === 'scram', JSON.stringify(welcome));
+    }
+  });
+
   it('refuses an AUTHENTICATE naming another nonce or channel binding data', async () => {
     for (const extra of [{ nonce: 'AAAAAAAAAAAA' }, { cbind_data: 'AAAA' }]) {
       const hello = { authid: 'bob', clientNonce: clientNonce() };
@@ -174,6 +189,11 @@ describe('scram (static)', () => {
     assert.match(String(await refusal({ authid: 'alice', authextra: { nonce: 'not base64!' } })), /8 to 256 characters of base64/);
     assert.match(String(await refusal({ authid: 'alice', authextra: { nonce: clientNonce(), channel_binding: 'tls-unique' } })),
       /channel binding "tls-unique" is not supported/);
+    for (const binding of ['x'.repeat(100_000), { type: 'tls-unique', data: 'y'.repeat(1000) }, 'TLS UNIQUE\n']) {
+      const message = String(await refusal({ authid: 'alice', authextra: { nonce: clientNonce(), channel_binding: binding } }));
+      assert.match(message, /channel_binding must be null or a channel binding type name \(at most 32/, 'what is wrong, not the value');
+      assert.ok(message.length < 300 && !/xxx|yyy|UNIQUE/.test(message), message);
+    }
   });
 });
 

@@ -3,13 +3,16 @@ import { saslprep } from '@mongodb-js/saslprep';
 import { ErrorUri } from '../protocol/errors.js';
 import type { Authenticate, Dict } from '../protocol/messages.js';
 import type { AuthRequest, Identity } from '../router/hooks.js';
+import { unsupportedChannelBinding } from './channel-binding.js';
 import { DynamicAuthenticator, identityOf, isFailure } from './dynamic.js';
 import { fail, requestedAuthextra, requestedAuthid, type AuthMethod, type Failure, type MethodOutcome } from './method.js';
 import { authMessage, authMessageForms, type ScramExchange } from '../protocol/scram.js';
 import { defaultScramParameters, proves, readScramCredential, scramSaltBytes, serverSignature, type ScramCredential, type ScramFields } from './scram-keys.js';
 
-/** The authmethod name, as Crossbar and Autobahn|Python have it (the spec's draft says "wamp-scram"). */
+/** The authmethod name, as Crossbar and Autobahn|Python have it (the session's authmethod, whichever name the client used). */
 const method = 'scram';
+/** The spec's name, which clients written after it send (connectanum-dart, aiowamp) and Bondy takes. */
+const aliases = ['wamp-scram'] as const;
 
 export interface ScramPrincipal extends ScramFields {
   role: string;
@@ -42,7 +45,7 @@ function readHello(request: AuthRequest): ScramHello | Failure {
   const extra = requestedAuthextra(request) ?? {};
   const binding = extra.channel_binding;
   if (binding !== undefined && binding !== null) {
-    return refusal(`channel binding "${String(binding)}" is not supported by this router; sign in without channel_binding`, claimed);
+    return refusal(unsupportedChannelBinding(binding, 'none: sign in without channel_binding'), claimed);
   }
   const nonce = extra.nonce;
   if (typeof nonce !== 'string' || !clientNonceForm.test(nonce)) {
@@ -157,6 +160,7 @@ export function staticScram(principals: Record<string, ScramPrincipal>): AuthMet
   const decoy = decoys([...byAuthid.values()].map((p) => p.credential));
   return {
     name: method,
+    aliases,
     begin(request) {
       const hello = readHello(request);
       if (isFailure(hello)) return hello;
@@ -176,6 +180,7 @@ export function staticScram(principals: Record<string, ScramPrincipal>): AuthMet
 export function dynamicScram(authenticator: DynamicAuthenticator): AuthMethod {
   return {
     name: method,
+    aliases,
     async begin(request) {
       const hello = readHello(request);
       if (isFailure(hello)) return hello;

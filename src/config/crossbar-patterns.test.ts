@@ -49,7 +49,7 @@ describe('Crossbar patterns found in real configs', () => {
     ]);
     const ws = websocketAt(config.listeners[0], '/');
     assert.deepEqual(ws.cookieAuth, {
-      name: 'cbtid', length: 24, maxAgeSeconds: 7 * 86400, store: { type: 'memory' }, maxEntries: 100_000, sameSite: 'Lax', alwaysSecure: false,
+      name: 'cbtid', length: 24, maxAgeSeconds: 7 * 86400, store: { type: 'memory' }, maxEntries: 100_000, maxEntriesPerAuthid: 100, sameSite: 'Lax', alwaysSecure: false,
     });
     assert.deepEqual(Object.keys(ws.auth).sort(), ['ticket', 'wampcra']);
   });

@@ -16,7 +16,7 @@ describe('cookie authentication in the config', () => {
       { options: { allowed_origins: ['https://app.example.com'] } },
     ));
     assert.deepEqual(websocketAt(config.listeners[0], '/ws').cookieAuth, {
-      name: 'sid', length: 32, maxAgeSeconds: 3600, store: { type: 'file', path: '/srv/junction/cookies.dat.lmdb', crossbarFile: '/srv/junction/cookies.dat' }, maxEntries: 500, sameSite: 'Strict', alwaysSecure: true,
+      name: 'sid', length: 32, maxAgeSeconds: 3600, store: { type: 'file', path: '/srv/junction/cookies.dat.lmdb', crossbarFile: '/srv/junction/cookies.dat' }, maxEntries: 500, maxEntriesPerAuthid: 100, sameSite: 'Strict', alwaysSecure: true,
     });
     assert.deepEqual(config.notices, []);
   });

@@ -833,6 +833,8 @@ export interface CookieAuthConfig {
   store: { type: 'memory' } | { type: 'file'; path: string; crossbarFile?: string };
   /** Bound cookies kept at most; past it the oldest go first. */
   maxEntries: number;
+  /** Bound cookies of one identity (realm, authid) kept at most by each process; past it its oldest go first. */
+  maxEntriesPerAuthid: number;
   sameSite: 'Lax' | 'Strict';
   /** Secure even when the upgrade came over plain HTTP (Crossbar's `secure: true`). */
   alwaysSecure: boolean;

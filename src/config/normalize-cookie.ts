@@ -29,6 +29,7 @@ export function cookieAuthConfig(
     maxAgeSeconds: cookie.max_age,
     store: storeOf(cookie.store, [...at, 'cookie', 'store'], context),
     maxEntries: cookie.max_entries,
+    maxEntriesPerAuthid: cookie.max_entries_per_authid,
     sameSite: cookie.same_site,
     alwaysSecure: cookie.secure,
   };

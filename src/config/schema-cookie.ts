@@ -18,6 +18,8 @@ export const cookieDefaults = {
   maxAgeSeconds: 7 * 86400,
   /** Junction's bound on the store (each entry is a browser signed in by another method). */
   maxEntries: 100_000,
+  /** Junction's bound on one identity's bound cookies (its browsers and devices), per process. */
+  maxEntriesPerAuthid: 100,
 } as const;
 
 const tenYearsSeconds = 86400 * 360 * 10;
@@ -89,6 +91,9 @@ export const cookieTracking = z
     max_entries: positiveInt
       .default(cookieDefaults.maxEntries)
       .describe(`Junction extension: cookies bound to a sign-in that the store keeps at most (default ${cookieDefaults.maxEntries}); past it the oldest go first.`),
+    max_entries_per_authid: positiveInt
+      .default(cookieDefaults.maxEntriesPerAuthid)
+      .describe(`Junction extension: cookies one authid (in one realm) keeps bound at most, per process (default ${cookieDefaults.maxEntriesPerAuthid}); past it that authid's oldest go first, so one client signing in again and again cannot push out the others'.`),
   })
   .describe('Crossbar\'s tracking cookie: with auth.cookie, a browser that signed in once signs in again by its cookie.');
 

@@ -9,15 +9,15 @@ import { MemoryCookieStore } from './store.js';
 
 const maxAgeMs = 60_000;
 
-function setup() {
+function setup(maxEntries = 100, maxPerAuthid = 100) {
   const clock = { now: 1_000 };
-  const store = new MemoryCookieStore(100);
-  const cookies = new CookieSignIn(store, { maxAgeMs, length: 24 }, () => clock.now);
-  /** Stands for wampcra: welcomes "joe" when HELLO.authid is joe. */
+  const store = new MemoryCookieStore(maxEntries);
+  const cookies = new CookieSignIn(store, { maxAgeMs, length: 24, maxPerAuthid }, () => clock.now);
+  /** Stands for wampcra: welcomes "joe" (and "sue") when HELLO.authid is joe (sue). */
   const password: AuthMethod = {
     name: 'wampcra',
-    begin: (request) => request.details.authid === 'joe'
-      ? { kind: 'welcome', identity: { authid: 'joe', authrole: 'user', authmethod: 'wampcra', authprovider: 'static', authextra: { team: 'a' } } }
+    begin: (request) => ['joe', 'sue'].includes(request.details.authid as string)
+      ? { kind: 'welcome', identity: { authid: request.details.authid as string, authrole: 'user', authmethod: 'wampcra', authprovider: 'static', authextra: { team: 'a' } } }
       : { kind: 'fail', why: 'no such user' },
   };
   const anonymous: AuthMethod = { name: 'anonymous', begin: () => ({ kind: 'welcome', identity: { authid: 'anon-1', authrole: 'guest', authmethod: 'anonymous', authprovider: 'static' } }) };
@@ -140,6 +140,39 @@ describe('cookie sign-in', () => {
     assert.equal(store.size, 0);
     assert.equal((await first.hello(gate, { authmethods: ['cookie'] })).kind, 'deny');
     assert.equal(cookies.skipped.get('logged_out'), 1);
+  });
+
+  it('one authid signing in again and again with new cookies replaces its own oldest, not the others\' (max_entries_per_authid)', async () => {
+    const { cookies, gate, store } = setup(5, 3);
+    const sue = await connect(cookies, undefined);
+    await sue.hello(gate, { authmethods: ['wampcra'], authid: 'sue' });
+    const joes: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const joe = await connect(cookies, undefined);
+      welcomed(await joe.hello(gate, { authmethods: ['wampcra'], authid: 'joe' }));
+      joes.push(joe.newToken!);
+    }
+    assert.equal(store.size, 4, 'sue\'s and joe\'s three newest');
+    assert.equal(store.evicted, 0, 'the full store dropped nobody else\'s');
+    assert.equal(cookies.replaced, 7);
+    assert.equal(welcomed(await (await connect(cookies, sue.newToken)).hello(gate, { authmethods: ['cookie'] })).authid, 'sue');
+    for (const [i, token] of joes.entries()) {
+      const outcome = await (await connect(cookies, token)).hello(gate, { authmethods: ['cookie'] });
+      assert.equal(outcome.kind, i < 7 ? 'deny' : 'welcome', `joe's cookie ${i}`);
+    }
+  });
+
+  it('a logged-out cookie no longer counts toward its authid\'s bound', async () => {
+    const { cookies, gate, store } = setup(100, 2);
+    const first = await connect(cookies, undefined);
+    await first.hello(gate, { authmethods: ['wampcra'], authid: 'joe' });
+    const second = await connect(cookies, undefined);
+    await second.hello(gate, { authmethods: ['wampcra'], authid: 'joe' });
+    gate.left!(second.transport, 'wamp.close.logout');
+    const third = await connect(cookies, undefined);
+    await third.hello(gate, { authmethods: ['wampcra'], authid: 'joe' });
+    assert.equal(store.size, 2);
+    assert.equal(cookies.replaced, 0);
   });
 
   it('a closed connection is forgotten (a logout later does not reach it)', async () => {

@@ -1,6 +1,7 @@
 import type { AuthRequest, Identity } from '../../router/hooks.js';
 import type { TransportInfo } from '../../router/peer.js';
 import type { ConnectionMethod, NotApplicable, SignInObserver, Welcome } from '../method.js';
+import { CookiesPerIdentity, identityOf } from './per-identity.js';
 import type { CookieEntry, CookieStore } from './store.js';
 import { looksLikeToken, newToken, tokenKey } from './token.js';
 
@@ -22,6 +23,8 @@ export interface CookieSettings {
   maxAgeMs: number;
   /** Characters of a new token (at least minTokenLength). */
   length: number;
+  /** Cookies one identity (realm, authid) keeps bound by this process; a further binding drops its oldest. */
+  maxPerAuthid: number;
 }
 
 /** What one connection carries; kept on its TransportInfo.extra under a symbol, never shown. */
@@ -71,7 +74,10 @@ export class CookieSignIn implements SignInObserver {
   /** For the metrics (sign-ins by cookie are counted with every method's, in the gate's tally). */
   bindings = 0;
   logouts = 0;
+  /** Live cookies dropped because their identity had bound settings.maxPerAuthid newer ones. */
+  replaced = 0;
   readonly skipped = new Map<CookieSkip, number>();
+  private readonly perIdentity = new CookiesPerIdentity();
   /** Told of each logout here, to end the cookie's connections on the other processes and nodes (loggedOutElsewhere). */
   onLogout: (key: string) => void = () => {};
 
@@ -144,7 +150,13 @@ export class CookieSignIn implements SignInObserver {
     const realm = identity.realm ?? request.realm;
     if (realm === null) return; // the gate refuses such a sign-in
     const binding = { authid: identity.authid, authrole: identity.authrole, authmethod: identity.authmethod, realm };
-    this.store.put(visit.key, { expires: visit.expires, binding: identity.authextra ? { ...binding, authextra: identity.authextra } : binding }, this.now());
+    const now = this.now();
+    // Its own oldest go first, before the put: a full store then need not drop somebody else's.
+    for (const key of this.perIdentity.bind(identityOf(binding.realm, binding.authid), visit.key, visit.expires, now, this.settings.maxPerAuthid, this.store.maxEntries)) {
+      this.store.forget(key);
+      this.replaced++;
+    }
+    this.store.put(visit.key, { expires: visit.expires, binding: identity.authextra ? { ...binding, authextra: identity.authextra } : binding }, now);
     this.bindings++;
   }
 
@@ -154,6 +166,7 @@ export class CookieSignIn implements SignInObserver {
     if (visit?.key === undefined || visit.loggedOut) return;
     this.logouts++;
     this.store.forget(visit.key);
+    this.perIdentity.remove(visit.key);
     this.endVisits(visit.key, visit);
     this.onLogout(visit.key);
   }
@@ -161,6 +174,7 @@ export class CookieSignIn implements SignInObserver {
   /** A logout on another process or node: this one's connections with the cookie end too. */
   loggedOutElsewhere(key: string): void {
     this.store.forgottenElsewhere?.(key);
+    this.perIdentity.remove(key);
     this.endVisits(key, undefined);
   }
 

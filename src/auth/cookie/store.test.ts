@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { silentLogger } from '../../router/log.js';
 import { FileCookieStore } from './file-store.js';
-import { MemoryCookieStore, type CookieEntry, type LocalCookieStore } from './store.js';
+import { MemoryCookieStore, parseCookieEntry, type CookieEntry, type LocalCookieStore } from './store.js';
 import { looksLikeToken, minTokenLength, newToken, tokenKey } from './token.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'junction-cookie-store-'));
@@ -104,6 +104,23 @@ describe('file cookie store', () => {
     await settled();
     await store.close();
     for (const file of readdirSync(path)) assert.ok(!readFileSync(join(path, file)).includes(token), `${file} holds the token`);
+  });
+});
+
+describe('a cookie entry read back from its JSON (a shared store)', () => {
+  it('is the entry when it is one, with or without authextra', () => {
+    const plain = entry('joe', 10_000);
+    assert.deepEqual(parseCookieEntry(JSON.stringify(plain)), plain);
+    const extra = { expires: 5, binding: { ...binding('ann'), authextra: { team: 'x' } } };
+    assert.deepEqual(parseCookieEntry(JSON.stringify(extra)), extra);
+  });
+
+  it('is undefined for anything else: unparseable, not an object, no expiry, a binding missing a string or with a bad authextra', () => {
+    for (const text of ['{"expires": 9', '"text"', '[]', JSON.stringify({ binding: binding('joe') }), JSON.stringify({ expires: 'soon', binding: binding('joe') }),
+      JSON.stringify({ expires: 5 }), JSON.stringify({ expires: 5, binding: { ...binding('joe'), realm: undefined } }),
+      JSON.stringify({ expires: 5, binding: { ...binding('joe'), authrole: 3 } }), JSON.stringify({ expires: 5, binding: { ...binding('joe'), authextra: [1] } })]) {
+      assert.equal(parseCookieEntry(text), undefined, text);
+    }
   });
 });
 

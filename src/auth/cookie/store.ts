@@ -1,4 +1,5 @@
 import type { Dict } from '../../protocol/messages.js';
+import { isDict } from '../../protocol/parse.js';
 
 /**
  * Who a cookie signs in: the identity of the sign-in that bound it (Crossbar's authid, authrole,
@@ -48,6 +49,23 @@ export interface CookieStore {
   /** The bound on entries; a config reload may change it (a smaller one takes effect at the next put). */
   maxEntries: number;
   close(): Promise<void>;
+}
+
+/**
+ * An entry from its JSON text (a shared store's copy, which another process or a person may have
+ * written), or undefined when it is not one: unparseable, or a binding without its strings.
+ */
+export function parseCookieEntry(json: string): CookieEntry | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (!isDict(value) || typeof value.expires !== 'number' || !isDict(value.binding)) return undefined;
+  const { authid, authrole, authmethod, realm, authextra } = value.binding;
+  const strings = [authid, authrole, authmethod, realm].every((field) => typeof field === 'string');
+  return strings && (authextra === undefined || isDict(authextra)) ? (value as unknown as CookieEntry) : undefined;
 }
 
 /** A store in this process or on this machine, which answers reads at once. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -51,6 +51,17 @@ workers:
         realm: realm1
         procedure: app.report
         command: [/usr/bin/php, report.php]
+`;
+
+/** A file with one router (realm1) and one web transport whose paths are `paths` (YAML lines indented under "paths:"). */
+const webPaths = (paths: string): string => `version: 2
+workers:
+  - type: router
+    realms: [{name: realm1, roles: []}]
+    transports:
+      - type: web
+        endpoint: {type: tcp, port: 0}
+        paths:${paths}
 `;
 
 describe('junction check', () => {
@@ -177,22 +188,40 @@ describe('junction check', () => {
 
   it('warns about a static directory that is not there, as start does (the file is still ok)', async () => {
     const file = join(dir, 'static.yaml');
-    await writeFile(file, `version: 2
-workers:
-  - type: router
-    realms: [{name: realm1, roles: []}]
-    transports:
-      - type: web
-        endpoint: {type: tcp, port: 0}
-        paths:
+    await writeFile(file, webPaths(`
           "/": {type: static, directory: ./no-such-site}
-          docs: {type: path, paths: {"/": {type: static, directory: .}}}
-`);
+          docs: {type: path, paths: {"/": {type: static, directory: .}}}`));
     const { out, io } = captureIo();
     assert.equal(await run(['--config', file], io), 0, out.stderr);
     assert.match(out.stdout, /: ok \(1 realm, 1 transport\)\n/);
     assert.deepEqual(out.stdout.split('\n').filter((line) => line.startsWith('  warning:')),
       [`  warning: transport "transport0" path "/": the static directory ${join(dir, 'no-such-site')} does not exist; requests get 404 until it does`]);
+  });
+
+  it('warns about a CGI directory or an archive file that is not there or not usable, as start does (the file is still ok)', async () => {
+    const file = join(dir, 'files.yaml');
+    await mkdir(join(dir, 'folder.zip'), { recursive: true });
+    await writeFile(join(dir, 'plain-file'), 'not a folder');
+    await writeFile(join(dir, 'present.zip'), 'PK');
+    await writeFile(file, webPaths(`
+          cgi1: {type: cgi, directory: ./no-such-cgi, processor: /bin/sh}
+          cgi2: {type: cgi, directory: ./plain-file, processor: /bin/sh}
+          cgi3: {type: cgi, directory: ., processor: /bin/sh}
+          a1: {type: archive, archive: ./missing.zip, origin: "https://example.com/a.zip"}
+          a2: {type: archive, archive: ./gone.zip}
+          a3: {type: archive, archive: ./folder.zip}
+          a4: {type: archive, archive: ./fetched.zip, origin: "https://example.com/a.zip", download: true}
+          a5: {type: archive, archive: ./present.zip}`));
+    const { out, io } = captureIo();
+    assert.equal(await run(['--config', file], io), 0, out.stderr);
+    const where = (path: string) => `transport "transport0" path "/${path}"`;
+    assert.deepEqual(out.stdout.split('\n').filter((line) => line.startsWith('  warning:')), [
+      `  warning: ${where('cgi1')}: the CGI directory ${join(dir, 'no-such-cgi')} does not exist; requests get 404 until it does`,
+      `  warning: ${where('cgi2')}: the CGI directory ${join(dir, 'plain-file')} is not a directory; requests get 404 until it is`,
+      `  warning: ${where('a1')}: the archive ${join(dir, 'missing.zip')} does not exist and "download" is false; every request gets 404 until it is put there and the config reloaded`,
+      `  warning: ${where('a2')}: the archive ${join(dir, 'gone.zip')} does not exist, and there is no "origin" to download it from; start refuses the path until it is there`,
+      `  warning: ${where('a3')}: the archive ${join(dir, 'folder.zip')} is not a file; start refuses the path`,
+    ]);
   });
 
   it('refuses unknown options and --config with --cbdir (exit 2)', async () => {

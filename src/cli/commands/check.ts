@@ -1,7 +1,7 @@
 import { ConfigError, findCbdirConfig, foldWorkerNotices, loadConfigFile } from '../../config/index.js';
 import { tlsFileReport } from '../../node/startup-errors.js';
 import { guestProblems } from '../../node/workers/guest-workers.js';
-import { missingStaticDirectories } from '../../node/web/static.js';
+import { pathFileWarnings } from '../../node/web/path-file-warnings.js';
 import { readArguments, refuseArguments } from '../command-line.js';
 import type { CommandIo } from '../io.js';
 import { plural } from '../../protocol/plural.js';
@@ -11,7 +11,8 @@ export const usage = `Usage: junction check [--config FILE | --cbdir DIR]
 Validates a configuration file (JSON or YAML, Crossbar.io format) and lists every problem with
 its place in the file, then checks that the TLS key and certificate files it names can be read
 and belong together; or prints a summary, any settings Junction ignores, what Node's TLS
-warns about those files (weak DH parameters) and static directories that do not exist.
+warns about those files (weak DH parameters), static and CGI directories that do not exist
+and archive files that are missing or cannot be read.
 Without options it checks the folder .junction (as written by "junction init").
 `;
 
@@ -50,7 +51,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     if (containers > 0) counts.push(plural(containers, 'Python container'));
     io.stdout(`${file}: ok (${counts.join(', ')})\n`);
     for (const notice of foldWorkerNotices(config.notices)) io.stdout(`  notice: ${notice}\n`);
-    for (const warning of [...tls.warnings, ...missingStaticDirectories(config.listeners)]) io.stdout(`  warning: ${warning}\n`);
+    for (const warning of [...tls.warnings, ...pathFileWarnings(config.listeners)]) io.stdout(`  warning: ${warning}\n`);
     return 0;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

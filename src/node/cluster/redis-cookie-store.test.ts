@@ -7,7 +7,7 @@ import { waitFor } from '../../../test/support/wait.js';
 import type { CookieEntry, CookieStore } from '../../auth/cookie/store.js';
 import type { ClusterConfig } from '../../config/model.js';
 import { MetricsRegistry } from '../../metrics/registry.js';
-import { silentLogger } from '../../router/log.js';
+import { silentLogger, type Logger } from '../../router/log.js';
 import { redisCookieStores } from './redis-cookie-store.js';
 
 const skip = skipWithoutDebian('redis-server');
@@ -28,8 +28,8 @@ function cluster(commandTimeoutMs = 2_000, url = redis!.url, prefix = `cookies${
   const nodes: (() => Promise<void>)[] = [];
   return {
     config,
-    node(maxEntries = 10, onEvicted = () => {}, metrics = new MetricsRegistry()): CookieStore {
-      const stores = redisCookieStores(config, `n${nodes.length + 1}`, silentLogger, metrics);
+    node(maxEntries = 10, onEvicted = () => {}, metrics = new MetricsRegistry(), log: Logger = silentLogger): CookieStore {
+      const stores = redisCookieStores(config, `n${nodes.length + 1}`, log, metrics);
       nodes.push(stores.closeClusterStores!);
       return stores.clusterStore!(name, maxEntries, onEvicted);
     },
@@ -136,6 +136,36 @@ describe('the cookie store in Redis', { skip }, () => {
       inspector.disconnect();
     }
     await nodes.close();
+  });
+
+  it('a corrupt entry signs in nobody, is counted and logged once under its hash, and leaves Redis up for every other cookie', async () => {
+    const nodes = cluster();
+    const metrics = new MetricsRegistry();
+    const warnings: { fields: Record<string, unknown>; message: string }[] = [];
+    const log: Logger = { ...silentLogger, warn: (fields, message) => void warnings.push({ fields: fields as Record<string, unknown>, message }) };
+    const store = nodes.node(10, () => {}, metrics, log);
+    const now = Date.now();
+    store.put('good', entry('joe', now + 60_000), now);
+    await readUntil(store, 'good', now, (read) => read !== undefined);
+    const inspector = new Redis(redis!.url);
+    try {
+      const entryKey = (key: string) => `${nodes.config.prefix}:cookies:${name}:e:${key}`;
+      await inspector.set(entryKey('garbled'), '{"expires": 9');
+      await inspector.set(entryKey('shapeless'), JSON.stringify({ expires: now + 60_000, binding: { authid: 7 } }));
+      for (let i = 0; i < 2; i++) {
+        assert.equal(await store.get('garbled', now), undefined, 'read as unknown, not as Redis away');
+        assert.equal(await store.get('shapeless', now), undefined, 'a binding without its strings');
+      }
+      const corrupt = metrics.counter('junction_cookie_store_corrupt_entries_total', '');
+      assert.equal(corrupt.value({ store: name }), 4, 'every read counted');
+      assert.equal(metrics.counter('junction_cookie_store_unavailable_total', '').value({ operation: 'read' }), 0, 'Redis was not away');
+      assert.deepEqual(warnings.map(({ fields }) => fields.key), ['garbled', 'shapeless'], 'one line per entry, naming its hash');
+      assert.ok(warnings.every(({ message }) => /corrupt/.test(message)));
+      assert.equal((await store.get('good', now))?.binding.authid, 'joe', 'other cookies still sign in');
+    } finally {
+      inspector.disconnect();
+      await nodes.close();
+    }
   });
 
   it('works with the permissions docs/cluster.md gives the nodes\' Redis user (ACL)', async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { isLive, type CookieEntry, type CookieStore } from '../../auth/cookie/store.js';
+import { isLive, parseCookieEntry, type CookieEntry, type CookieStore } from '../../auth/cookie/store.js';
 import type { ClusterConfig } from '../../config/model.js';
 import type { BoundGauge, Counter, Gauge, MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
@@ -51,6 +51,9 @@ const maxPendingForgets = 10_000;
 /** How often at most a failure of the same kind is logged (every one is counted). */
 const warnIntervalMs = 10_000;
 
+/** How often at most one corrupt entry is logged (every read of it is counted). */
+const corruptWarnIntervalMs = 3_600_000;
+
 /** What a browser sees of each operation Redis did not take. */
 const consequences = {
   read: 'browsers sign in with their other methods',
@@ -74,6 +77,9 @@ class CookieRedis {
   readonly recentReads: Gauge;
   private readonly failures: Counter;
   private readonly warnings = new PerKeyLogThrottle(warnIntervalMs);
+  /** Entries that are not ours to read, by store. */
+  readonly corrupt: Counter;
+  private readonly corruptWarnings = new PerKeyLogThrottle(corruptWarnIntervalMs);
   /** Reads waiting for a connection that is coming up (its first connect, a fence, a stall sorted out). */
   private readonly waiting = new Set<() => void>();
 
@@ -87,6 +93,8 @@ class CookieRedis {
       'Bound cookies this node keeps in memory after reading them from the cluster\'s Redis (each for 5 s, at most the path\'s cookie.max_entries), by store');
     this.failures = metrics.counter('junction_cookie_store_unavailable_total',
       'Cookie store operations the cluster\'s Redis did not take (away, stalled or refusing), by operation (read: the client signed in with its other methods; bind; forget: retried once Redis answers; forget_dropped: a logout waiting for Redis dropped for room)');
+    this.corrupt = metrics.counter('junction_cookie_store_corrupt_entries_total',
+      'Reads of a cookie entry in the cluster\'s Redis that is not one (unparseable, or a binding without its fields): that cookie signs in nobody, by store');
     this.timer = setInterval(() => {
       this.connection.tend();
       this.retryForgets();
@@ -128,6 +136,14 @@ class CookieRedis {
     if (!this.warnings.allow(operation)) return;
     this.log.warn({ operation, err: (error as Error).message },
       `the cluster's cookie store in Redis is not answering (${operation}): ${consequences[operation]}; further ones are counted in junction_cookie_store_unavailable_total`);
+  }
+
+  /** Counts a read of a corrupt entry; warns once an hour at most per entry, naming its key (the cookie's hash, never its value). */
+  readCorrupt(store: string, key: string): void {
+    this.corrupt.inc({ store });
+    if (!this.corruptWarnings.allow(`${store} ${key}`)) return;
+    this.log.warn({ store, key },
+      'a cookie entry in the cluster\'s Redis is corrupt: that cookie signs in nobody (its browser signs in with its other methods); every read is counted in junction_cookie_store_corrupt_entries_total');
   }
 
   forgetLater(entryKey: string, order: string, hash: string): void {
@@ -173,7 +189,7 @@ export class RedisCookieStore implements CookieStore {
   /** `name`: the path's, "web:/ws" (its transport's id and its path). */
   private readonly recentCount: BoundGauge;
 
-  constructor(private readonly redis: CookieRedis, name: string, public maxEntries: number, private readonly onEvicted: () => void) {
+  constructor(private readonly redis: CookieRedis, private readonly name: string, public maxEntries: number, private readonly onEvicted: () => void) {
     this.base = `${redis.cluster.prefix}:cookies:${name}`;
     this.recentCount = redis.recentReads.bind({ store: name });
     this.recentCount.set(0);
@@ -184,16 +200,19 @@ export class RedisCookieStore implements CookieStore {
     const recent = this.recent.get(key);
     if (recent !== undefined && recent.until > performance.now()) return isLive(recent.entry, now) ? recent.entry : undefined;
     const drops = this.drops;
+    let json: string | null;
     try {
-      const json = await this.redis.run('cookie_get', (redis) => redis.get(this.entryKey(key)));
-      const entry = json === null ? undefined : JSON.parse(json) as CookieEntry;
-      if (!isLive(entry, now)) return undefined;
-      if (drops === this.drops) this.keep(key, entry);
-      return entry;
+      json = await this.redis.run('cookie_get', (redis) => redis.get(this.entryKey(key)));
     } catch (error) {
       this.redis.failed('read', error);
       throw error;
     }
+    if (json === null) return undefined;
+    const entry = parseCookieEntry(json);
+    if (entry === undefined) this.redis.readCorrupt(this.name, key);
+    if (!isLive(entry, now)) return undefined;
+    if (drops === this.drops) this.keep(key, entry);
+    return entry;
   }
 
   put(key: string, entry: CookieEntry, now: number): void {

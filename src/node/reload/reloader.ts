@@ -2,7 +2,7 @@ import type { JunctionConfig } from '../../config/model.js';
 import type { Logger } from '../../router/log.js';
 import type { RunningNode } from '../node.js';
 import { plural } from '../../protocol/plural.js';
-import { missingStaticDirectories } from '../web/static.js';
+import { pathFileWarnings } from '../web/path-file-warnings.js';
 
 /** A configuration read and validated in full, or the report of every problem it has. */
 export type LoadedConfig = { ok: true; config: JunctionConfig } | { ok: false; report: string };
@@ -40,8 +40,8 @@ export function reloader(node: RunningNode, load: () => Promise<LoadedConfig>, l
       else log.info({ applied: report.applied }, `reload: ${plural(report.applied.length, 'change')} applied`);
       for (const line of report.notApplied) log.warn({}, `reload: not applied: ${line}`);
       reloads.inc({ outcome: report.notApplied.length === 0 ? 'applied' : 'partial' });
-      // Logged by the static paths that were rebuilt (with these words); said to whoever asked in any case.
-      return { ok: true, applied: report.applied, notApplied: report.notApplied, warnings: missingStaticDirectories(loaded.config.listeners) };
+      // Logged by the paths that were rebuilt (with these words); said to whoever asked in any case.
+      return { ok: true, applied: report.applied, notApplied: report.notApplied, warnings: pathFileWarnings(loaded.config.listeners) };
     } catch (error) {
       log.error({ err: error }, 'reload failed');
       reloads.inc({ outcome: 'failed' });

@@ -46,9 +46,9 @@ function byteLimit(maxBytes: number): Transform {
   });
 }
 
-/** The file's SHA-256 in lower-case hex, as Crossbar's `hashes` list it. */
-export async function sha256OfFile(path: string): Promise<string> {
+/** The SHA-256 of the file open at `fd`, from its start, in lower-case hex as Crossbar's `hashes` list it; the descriptor stays open. */
+export async function sha256OfFd(fd: number): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream('', { fd, start: 0, autoClose: false })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }

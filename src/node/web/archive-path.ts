@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { accessSync, close, constants, existsSync, statSync } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
@@ -7,7 +7,7 @@ import type { ArchiveService } from '../../config/model.js';
 import type { Counter } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
 import { StartupError } from '../startup-errors.js';
-import { downloadArchive, sha256OfFile } from './archive-download.js';
+import { downloadArchive, sha256OfFd } from './archive-download.js';
 import { cacheControl, notModified, validatorsOf } from './http-caching.js';
 import { methodAllowed } from './http-reply.js';
 import { normalizePath, sendJson, type PathHandler } from './listener.js';
@@ -15,7 +15,7 @@ import { MimeTypes } from './mime-types.js';
 import type { ServiceContext } from './service-context.js';
 import { BadPathError, fileSegments, isHiddenName } from './static-resolve.js';
 import { notFound, rawPath, redirectToFolder } from './static.js';
-import { archiveLimits, ArchiveRefusedError, ZipArchive, type ArchiveLimits } from './zip-archive.js';
+import { archiveLimits, ArchiveRefusedError, isRegularFile, openArchiveFile, ZipArchive, type ArchiveLimits } from './zip-archive.js';
 
 /** Why an archive path could not be built; the `reason` of junction_archive_refused_total. */
 type LoadFailure = ArchiveRefusedError['reason'] | 'download_failed' | 'hash_mismatch' | 'unreadable';
@@ -36,8 +36,9 @@ export async function archivePath(service: ArchiveService, context: ServiceConte
     return new StartupError('archive_unusable', `${context.where}: ${message}`);
   };
 
-  if (!(await prepareFile(service, context, limits, fail))) {
-    context.log.warn({ archive: service.archive }, `${context.where}: the archive ${service.archive} does not exist and "download" is false; every request gets 404 until it is put there and the config reloaded`);
+  const fd = await prepareFile(service, context, limits, fail);
+  if (fd === undefined) {
+    context.log.warn({ archive: service.archive }, notDownloadedText(service.archive, context.where));
     return {
       servesBelow: true,
       request: (request, response) => void (methodAllowed(request, response) && notFound(request, response)),
@@ -46,7 +47,7 @@ export async function archivePath(service: ArchiveService, context: ServiceConte
   }
   let archive: ZipArchive;
   try {
-    archive = await ZipArchive.open(service.archive, limits);
+    archive = await ZipArchive.fromFd(fd, limits);
   } catch (error) {
     if (error instanceof ArchiveRefusedError) throw fail(error.reason, `the archive ${service.archive} is refused: ${error.message}`);
     throw fail('unreadable', `the archive ${service.archive} cannot be read (${(error as Error).message})`);
@@ -67,6 +68,30 @@ export async function archivePath(service: ArchiveService, context: ServiceConte
   };
 }
 
+function notDownloadedText(archive: string, where: string): string {
+  return `${where}: the archive ${archive} does not exist and "download" is false; every request gets 404 until it is put there and the config reloaded`;
+}
+
+const noOriginText = (archive: string) => `the archive ${archive} does not exist, and there is no "origin" to download it from`;
+const notAFileText = (archive: string) => `the archive ${archive} is not a file`;
+const unusableText = (archive: string, error: NodeJS.ErrnoException) => `the archive ${archive} cannot be used (${error.code ?? error.message})`;
+
+/**
+ * For `junction check`: what start would say of the archive file as it is now (a missing one that
+ * is not to be downloaded is served as 404; start refuses one it cannot read), or undefined.
+ */
+export function archiveFileWarning(service: ArchiveService, where: string): string | undefined {
+  try {
+    if (!statSync(service.archive).isFile()) return `${where}: ${notAFileText(service.archive)}; start refuses the path`;
+    accessSync(service.archive, constants.R_OK);
+    return undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return `${where}: ${unusableText(service.archive, error as NodeJS.ErrnoException)}; start refuses the path`;
+    if (service.origin === undefined) return `${where}: ${noOriginText(service.archive)}; start refuses the path until it is there`;
+    return service.download ? undefined : notDownloadedText(service.archive, where);
+  }
+}
+
 function archiveReplaced(path: string, archive: ZipArchive): boolean {
   try {
     return statSync(path).mtimeMs !== archive.modifiedMs;
@@ -77,23 +102,24 @@ function archiveReplaced(path: string, archive: ZipArchive): boolean {
 
 /**
  * Makes sure the archive file is there and trusted: downloaded when missing (and `download` says
- * so), then checked against `hashes`. False when it is missing and not to be downloaded.
+ * so), then checked against `hashes`. Its descriptor, which the hash was read through and the
+ * archive is to be read through; undefined when it is missing and not to be downloaded.
  */
 async function prepareFile(
   service: ArchiveService,
   context: ServiceContext,
   limits: ArchiveLimits,
   fail: (reason: LoadFailure, message: string) => StartupError,
-): Promise<boolean> {
+): Promise<number | undefined> {
+  const unusable = (error: NodeJS.ErrnoException) => fail('unreadable', unusableText(service.archive, error));
   const present = await stat(service.archive).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
-    throw fail('unreadable', `the archive ${service.archive} cannot be used (${error.code ?? error.message})`);
+    throw unusable(error);
   });
-  if (present !== undefined && !present.isFile()) throw fail('unreadable', `the archive ${service.archive} is not a file`);
   let file = service.archive;
   if (present === undefined) {
-    if (service.origin === undefined) throw fail('unreadable', `the archive ${service.archive} does not exist, and there is no "origin" to download it from`);
-    if (!service.download) return false;
+    if (service.origin === undefined) throw fail('unreadable', noOriginText(service.archive));
+    if (!service.download) return undefined;
     // Into a file of its own first: the archive appears under its name only once it is whole and trusted.
     file = `${service.archive}.download-${process.pid}`;
     context.log.info({ origin: service.origin, archive: service.archive }, `${context.where}: downloading the archive`);
@@ -103,17 +129,26 @@ async function prepareFile(
       throw fail('download_failed', `the archive could not be downloaded from ${service.origin} (${(error as Error).message})`);
     }
   }
-  await verifyHashes(service, file, context, fail);
-  if (file !== service.archive) await rename(file, service.archive);
-  return true;
+  const fd = await openArchiveFile(file).catch((error: NodeJS.ErrnoException) => {
+    throw unusable(error);
+  });
+  try {
+    if (!(await isRegularFile(fd))) throw fail('unreadable', notAFileText(service.archive));
+    await verifyHashes(service, fd, file, context, fail);
+    if (file !== service.archive) await rename(file, service.archive);
+    return fd;
+  } catch (error) {
+    close(fd, () => {});
+    throw error;
+  }
 }
 
-async function verifyHashes(service: ArchiveService, file: string, context: ServiceContext, fail: (reason: LoadFailure, message: string) => StartupError): Promise<void> {
+async function verifyHashes(service: ArchiveService, fd: number, file: string, context: ServiceContext, fail: (reason: LoadFailure, message: string) => StartupError): Promise<void> {
   if (service.hashes.length === 0) {
     context.log.warn({ archive: service.archive }, `${context.where}: the archive is not verified (no "hashes")`);
     return;
   }
-  const hash = await sha256OfFile(file);
+  const hash = await sha256OfFd(fd);
   if (service.hashes.includes(hash)) return;
   if (file !== service.archive) await rm(file, { force: true });
   const source = file === service.archive ? `the archive ${service.archive}` : `the archive downloaded from ${service.origin}`;

@@ -16,7 +16,7 @@ const folder = mkdtempSync(join(tmpdir(), 'junction-cookie-auth-'));
 after(() => rmSync(folder, { recursive: true, force: true }));
 
 const config = (path: string): CookieAuthConfig => ({
-  name: 'cbtid', length: 24, maxAgeSeconds: 60, store: { type: 'file', path, crossbarFile: path.replace(/\.lmdb$/, '') }, maxEntries: 10, sameSite: 'Lax', alwaysSecure: false,
+  name: 'cbtid', length: 24, maxAgeSeconds: 60, store: { type: 'file', path, crossbarFile: path.replace(/\.lmdb$/, '') }, maxEntries: 10, maxEntriesPerAuthid: 100, sameSite: 'Lax', alwaysSecure: false,
 });
 const labels = { transport: 'web', path: '/ws' };
 const where = 'transport "web" path "/ws"';

@@ -145,5 +145,5 @@ export class CookieJars {
 }
 
 function settingsOf(config: CookieAuthConfig): CookieSettings {
-  return { maxAgeMs: config.maxAgeSeconds * 1000, length: config.length };
+  return { maxAgeMs: config.maxAgeSeconds * 1000, length: config.length, maxPerAuthid: config.maxEntriesPerAuthid };
 }

@@ -67,11 +67,13 @@ export function meterCookies(signIn: CookieSignIn, registry: MetricsRegistry, la
   const logouts = registry.counter('junction_cookie_logouts_total', 'Cookies forgotten by a wamp.close.logout GOODBYE, by transport and path');
   const entries = registry.gauge('junction_cookie_store_entries', 'Bound cookies in the store, by transport and path');
   const evicted = registry.counter('junction_cookie_store_evicted_total', 'Live bound cookies dropped because the store was at max_entries, by transport and path');
+  const replaced = registry.counter('junction_cookie_store_replaced_total', 'Live bound cookies dropped because their authid had bound cookie.max_entries_per_authid newer ones in this process, by transport and path');
   return registry.collect(() => {
     bindings.setTotal(signIn.bindings, labels);
     logouts.setTotal(signIn.logouts, labels);
     for (const [reason, count] of signIn.skipped) skipped.setTotal(count, { ...labels, reason });
     entries.set(signIn.storeSize, labels);
     evicted.setTotal(signIn.evicted, labels);
+    replaced.setTotal(signIn.replaced, labels);
   });
 }

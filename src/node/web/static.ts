@@ -2,7 +2,7 @@ import { constants, existsSync } from 'node:fs';
 import { open, realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
-import type { ListenerConfig, StaticService } from '../../config/model.js';
+import type { StaticService } from '../../config/model.js';
 import type { Logger } from '../../router/log.js';
 import { UnsupportedConfigError } from '../auth-wiring.js';
 import { directoryListing } from './directory-listing.js';
@@ -12,7 +12,7 @@ import { normalizePath, sendJson, type PathHandler } from './listener.js';
 import { MimeTypes } from './mime-types.js';
 import { BadPathError, fileSegments, isHiddenName, resolveInside } from './static-resolve.js';
 import { folderOf } from './package-folder.js';
-import { pathWhere, type PathServiceFactory } from './service-context.js';
+import type { PathServiceFactory } from './service-context.js';
 
 /**
  * Files from a directory at this path and below it (Crossbar's `static` web service). A directory
@@ -49,12 +49,10 @@ function missingDirectoryText(where: string, directory: string): string {
   return `${where}: the static directory ${directory} does not exist; requests get 404 until it does`;
 }
 
-/** For `junction check`: each static path of these listeners whose directory does not exist now, as start will warn of it. */
-export function missingStaticDirectories(listeners: readonly ListenerConfig[]): string[] {
-  return listeners.flatMap((listener) => Object.entries(listener.paths).flatMap(([path, service]) =>
-    // A package's folder is only known once its Python has looked: at start.
-    service.type === 'static' && typeof service.directory === 'string' && !existsSync(service.directory)
-      ? [missingDirectoryText(pathWhere(listener, path), service.directory)] : []));
+/** For `junction check`: the warning start gives for this static path's directory if it does not exist now. */
+export function staticDirectoryWarning(service: StaticService, where: string): string | undefined {
+  // A package's folder is only known once its Python has looked: at start.
+  return typeof service.directory === 'string' && !existsSync(service.directory) ? missingDirectoryText(where, service.directory) : undefined;
 }
 
 /** The directory's real path (symlinks resolved), so containment checks compare like with like; undefined while it does not exist. */

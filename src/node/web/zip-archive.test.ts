@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeZip, zipWriterMissing } from '../../../test/support/zip.js';
-import { archiveLimits, ArchiveRefusedError, ZipArchive, type ArchiveLimits, type ArchiveRefusal } from './zip-archive.js';
+import { sha256OfFd } from './archive-download.js';
+import { archiveLimits, ArchiveRefusedError, openArchiveFile, ZipArchive, type ArchiveLimits, type ArchiveRefusal } from './zip-archive.js';
+
+const openZip = async (path: string, limits?: ArchiveLimits): Promise<ZipArchive> => ZipArchive.fromFd(await openArchiveFile(path), limits);
 
 async function text(archive: ZipArchive, name: string): Promise<string> {
   const chunks: Buffer[] = [];
@@ -21,7 +26,7 @@ describe('ZipArchive', { skip: zipWriterMissing() }, () => {
     return path;
   };
   const refused = async (path: string, reason: ArchiveRefusal, message: RegExp, limits: ArchiveLimits = archiveLimits): Promise<void> => {
-    await assert.rejects(ZipArchive.open(path, limits), (error: unknown) => {
+    await assert.rejects(openZip(path, limits), (error: unknown) => {
       assert.ok(error instanceof ArchiveRefusedError, String(error));
       assert.equal(error.reason, reason);
       assert.match(error.message, message);
@@ -37,7 +42,7 @@ describe('ZipArchive', { skip: zipWriterMissing() }, () => {
   });
 
   it('lists files and the folders above them, and reads files stored or deflated', async () => {
-    const archive = await ZipArchive.open(zipOf([
+    const archive = await openZip(zipOf([
       { name: 'index.html', data: '<h1>home</h1>' },
       { name: 'app/js/main.js', data: 'main()', stored: true },
       { name: 'empty/', data: '' },
@@ -63,7 +68,7 @@ describe('ZipArchive', { skip: zipWriterMissing() }, () => {
   });
 
   it('takes a Windows backslash as a folder separator', async () => {
-    const archive = await ZipArchive.open(zipOf([{ name: 'css\\app.css', data: 'body{}' }]));
+    const archive = await openZip(zipOf([{ name: 'css\\app.css', data: 'body{}' }]));
     try {
       assert.equal(await text(archive, 'css/app.css'), 'body{}');
     } finally {
@@ -93,5 +98,32 @@ describe('ZipArchive', { skip: zipWriterMissing() }, () => {
     bytes[at] = 'X'.charCodeAt(0);
     await writeFile(path, bytes);
     await refused(path, 'corrupt', /"page.html" is damaged \(its CRC-32 does not match\)/);
+  });
+
+  it('hashes and serves the one file it opened: an archive put in its place meanwhile is neither', async () => {
+    const path = zipOf([{ name: 'page.html', data: 'the checked one' }]);
+    const checked = createHash('sha256').update(await readFile(path)).digest('hex');
+    const fd = await openArchiveFile(path);
+    await rename(zipOf([{ name: 'page.html', data: 'the swapped one' }]), path);
+    assert.equal(await sha256OfFd(fd), checked);
+    assert.equal(await sha256OfFd(fd), checked, 'from the start again: the descriptor stays usable');
+    const archive = await ZipArchive.fromFd(fd);
+    try {
+      assert.equal(await text(archive, 'page.html'), 'the checked one');
+    } finally {
+      archive.close();
+    }
+  });
+
+  it('closes the descriptor it was given when it refuses the archive, and at close', async () => {
+    const descriptors = () => readdirSync('/proc/self/fd').length;
+    const garbage = join(base, 'garbage-fd.zip');
+    await writeFile(garbage, 'not a zip');
+    const before = descriptors();
+    for (let i = 0; i < 5; i++) await assert.rejects(openZip(garbage));
+    await refused(zipOf([{ name: 'a', data: 'abc' }]), 'over_limit', /more than the 10 allowed/, { ...archiveLimits, maxArchiveBytes: 10 });
+    (await openZip(zipOf([{ name: 'a', data: 'abc' }]))).close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(descriptors(), before);
   });
 });

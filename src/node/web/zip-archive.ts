@@ -1,7 +1,19 @@
-import { stat } from 'node:fs/promises';
+import { close, fstat, open } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import { crc32 } from 'node:zlib';
-import { openPromise, type Entry, type ZipFile } from 'yauzl';
+import { fromFdPromise, type Entry, type ZipFile } from 'yauzl';
+
+/**
+ * Opens an archive file for reading, once: its hash is checked and its contents served through
+ * this one descriptor, so a file put in its place meanwhile is neither checked nor served.
+ */
+export const openArchiveFile = (path: string): Promise<number> => promisify(open)(path, 'r');
+
+/** The descriptor's file is a regular file (not a folder or a device put under the archive's name). */
+export async function isRegularFile(fd: number): Promise<boolean> {
+  return (await promisify(fstat)(fd)).isFile();
+}
 
 /** What an archive may hold before it is refused at load: bounds against zip bombs and oversized apps. */
 export const archiveLimits = {
@@ -49,20 +61,29 @@ export class ZipArchive {
     readonly modifiedMs: number,
   ) {}
 
-  /** Opens and checks `path`; throws ArchiveRefusedError for an archive that is damaged, unsafe or over `limits`. */
-  static async open(path: string, limits: ArchiveLimits = archiveLimits): Promise<ZipArchive> {
-    const info = await stat(path);
-    if (info.size > limits.maxArchiveBytes) throw new ArchiveRefusedError('over_limit', `it has ${info.size} bytes, more than the ${limits.maxArchiveBytes} allowed`);
+  /**
+   * Reads and checks the archive open at `fd` (openArchiveFile), which it then owns: closed when
+   * it is refused, or by close(). Throws ArchiveRefusedError for an archive that is damaged,
+   * unsafe or over `limits`.
+   */
+  static async fromFd(fd: number, limits: ArchiveLimits = archiveLimits): Promise<ZipArchive> {
     let zip: ZipFile;
+    let modifiedMs: number;
     try {
-      zip = await openPromise(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false });
+      const info = await promisify(fstat)(fd);
+      if (info.size > limits.maxArchiveBytes) throw new ArchiveRefusedError('over_limit', `it has ${info.size} bytes, more than the ${limits.maxArchiveBytes} allowed`);
+      modifiedMs = info.mtimeMs;
+      zip = await fromFdPromise(fd, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }).catch((error: unknown) => {
+        throw new ArchiveRefusedError('corrupt', `it is not a readable ZIP file (${(error as Error).message})`);
+      });
     } catch (error) {
-      throw new ArchiveRefusedError('corrupt', `it is not a readable ZIP file (${(error as Error).message})`);
+      close(fd, () => {});
+      throw error;
     }
     try {
       if (zip.entryCount > limits.maxEntries) throw new ArchiveRefusedError('over_limit', `it has ${zip.entryCount} entries, more than the ${limits.maxEntries} allowed`);
       const { files, folders } = await readContents(zip, limits);
-      return new ZipArchive(zip, files, folders, info.mtimeMs);
+      return new ZipArchive(zip, files, folders, modifiedMs);
     } catch (error) {
       zip.close();
       throw error;
@@ -88,7 +109,7 @@ export class ZipArchive {
     return this.zip.openReadStreamPromise(entry);
   }
 
-  /** Streams already open keep the file open until they end. */
+  /** Closes the descriptor once the streams already open have ended. */
   close(): void {
     this.zip.close();
   }

@@ -142,6 +142,8 @@ export class Supervised {
   private readonly log: Logger;
   private readonly labels: { guest: string };
   private readonly maskSecrets: (text: string) => string;
+  /** Told when a run ends by itself (not stopped by Junction), once it is reported. */
+  onEnded: () => void = () => {};
 
   constructor(
     readonly config: GuestConfig,
@@ -194,6 +196,7 @@ export class Supervised {
     if (outcome === 'success') this.log.info(facts, guestLog.exitedCleanly);
     else if (outcome === 'not_started') this.log.error(facts, guestLog.failedToStart);
     else this.log.error(facts, guestLog.exitedWithError);
+    this.onEnded();
   }
 
   /** Stops the current run, if any; reports how it ended. */

@@ -9,7 +9,7 @@ import { MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
 import { skipWithoutDebian } from '../../../test/support/debian.js';
 import { waitFor } from '../../../test/support/wait.js';
-import { PythonWebHost, webHostLauncher, webHostLog } from './python-web-host.js';
+import { PythonWebHost, webHostLauncher, webHostLog, webHostRestart } from './python-web-host.js';
 
 const home = mkdtempSync(join(tmpdir(), 'junction-web-host-'));
 after(() => rmSync(home, { recursive: true, force: true }));
@@ -90,6 +90,54 @@ describe('the Python web host of a wsgi or resource path', () => {
     await host.close();
     assert.equal(metrics.counter('junction_guest_exits_total', '').value({ guest: 'wsgi:web:/app', outcome: 'stopped' }), 1);
     assert.ok(!existsSync(host.socketPath));
+  });
+
+  it('an app that dies while serving (os._exit in a request) is started again, after a delay that doubles while it keeps dying', { skip: skipWithoutDebian('python3-twisted') }, async () => {
+    writeFileSync(join(home, 'dying.py'), [
+      'import os',
+      'def app(environ, start_response):',
+      '    if environ["PATH_INFO"] == "/die":',
+      '        os._exit(7)',
+      '    start_response("200 OK", [])',
+      '    return [b"alive"]',
+      '',
+    ].join('\n'));
+    const { log, warnings } = recordingLog();
+    const metrics = new MetricsRegistry();
+    const host = await PythonWebHost.start({ ...service('/usr/bin/python3', false), module: 'dying' }, { id: 'wsgi:web:/app', mount: '/app', log, metrics });
+    try {
+      const starts = () => metrics.counter('junction_guest_starts_total', '').value({ guest: 'wsgi:web:/app' });
+      const backAgain = async (what: string) => {
+        await waitFor(() => !host.stopped() && existsSync(host.socketPath), what, 30_000);
+        assert.deepEqual(await overSocket(host.socketPath, '/app/ok'), { status: 200, body: 'alive' }, what);
+      };
+      assert.deepEqual(await overSocket(host.socketPath, '/app/ok'), { status: 200, body: 'alive' });
+      for (const [round, delay] of [webHostRestart.firstMs, webHostRestart.firstMs * 2].entries()) {
+        await assert.rejects(overSocket(host.socketPath, '/app/die'), 'the request dies with the process');
+        await waitFor(() => host.stopped(), 'the host exited', 30_000);
+        assert.equal(host.unreachable(), 'the WSGI app has exited (its output is in the log); it is started again shortly');
+        assert.deepEqual(warnings.filter((warning) => warning.message === webHostLog.restarting).map(({ fields }) => fields.restartInMs).at(-1), delay, `round ${round}`);
+        await backAgain(`started again after round ${round}`);
+        assert.equal(starts(), round + 2);
+      }
+      assert.equal(metrics.counter('junction_guest_exits_total', '').value({ guest: 'wsgi:web:/app', outcome: 'error' }), 2);
+    } finally {
+      await host.close();
+    }
+    assert.equal(metrics.gauge('junction_guest_running', '').value({ guest: 'wsgi:web:/app' }), 0, 'nothing left running');
+    assert.ok(!existsSync(host.socketPath));
+  });
+
+  it('an app that exits before it listens is not started again (a reload does that)', { skip: skipWithoutDebian('python3-twisted') }, async () => {
+    const { log, warnings } = recordingLog();
+    const metrics = new MetricsRegistry();
+    const host = await PythonWebHost.start({ ...service('/usr/bin/python3', false), module: 'no_such_module_here' }, { id: 'wsgi:web:/app', mount: '/app', log, metrics });
+    await waitFor(() => host.stopped(), 'the host exited', 30_000);
+    await new Promise((resolve) => setTimeout(resolve, webHostRestart.firstMs + 500));
+    assert.equal(metrics.counter('junction_guest_starts_total', '').value({ guest: 'wsgi:web:/app' }), 1);
+    assert.ok(!warnings.some((warning) => warning.message === webHostLog.restarting));
+    assert.equal(host.unreachable(), 'the WSGI app has exited (its output is in the log); a reload starts it again');
+    await host.close();
   });
 
   it('a resource path: makes the class with its extra and serves the resource at the mount, children included', { skip: skipWithoutDebian('python3-twisted') }, async () => {

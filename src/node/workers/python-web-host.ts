@@ -3,15 +3,16 @@
  * a `wap` path's Jinja2 templates: Junction's Python web host (python/junction_web.py, shipped
  * with the package), started by the router worker's Python (its `options.python`, else Debian's
  * /usr/bin/python3, else python3 on the PATH) and supervised as a container worker's process is:
- * output logged with secrets masked, counted in the junction_guest_* metrics, not restarted when
- * it exits (as in Crossbar, where the app runs in the router worker) but by the next reload,
- * stopped with SIGTERM then SIGKILL. It serves HTTP on a Unix socket in a folder of its own that
+ * output logged with secrets masked, counted in the junction_guest_* metrics, stopped with SIGTERM
+ * then SIGKILL. One that exits before it listens (an app that cannot be imported) is started again
+ * by the next reload; one that served and then died (a crash, the app's own os._exit) is started
+ * again after a delay that doubles while it keeps dying soon after its start. It serves HTTP on a Unix socket in a folder of its own that
  * only this user can enter.
  * A Python that cannot be found or lacks Twisted (or Jinja2) is not an error: the path answers 502
  * and a warning says why, as for a container whose Python lacks Autobahn; the next reload tries again.
  */
 
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,9 +36,17 @@ export type HostedService = WsgiService | ResourceService | (WapService & { temp
 const readyTimeoutMs = 30_000;
 const readyPollMs = 50;
 
+/**
+ * A host that served and then exited is started again after `firstMs`, twice as long for each
+ * exit within `stableMs` of its start, at most `maxMs`: an app that a request can make die takes
+ * its path away for moments, not until a reload, and cannot make Junction spin restarting it.
+ */
+export const webHostRestart = { firstMs: 1_000, maxMs: 60_000, stableMs: 60_000 } as const;
+
 export const webHostLog = {
   unavailable: 'the Python app of this path is not run: its requests are answered 502',
   notReady: 'the Python app did not start listening in time; its requests are answered 502 until it does',
+  restarting: 'the Python app exited while serving: its requests are answered 502 until it is started again',
 } as const;
 
 /** How messages name what the host runs, and what its Python must be able to import. */
@@ -57,6 +66,12 @@ export interface PythonWebHostOptions {
 }
 
 export class PythonWebHost {
+  /** Exits in a row, each within webHostRestart.stableMs of its start. */
+  private quickExits = 0;
+  private startedAt = performance.now();
+  private restart: NodeJS.Timeout | undefined;
+  private closed = false;
+
   private constructor(
     private readonly noun: string,
     readonly socketPath: string,
@@ -64,6 +79,7 @@ export class PythonWebHost {
     private readonly process: Supervised | undefined,
     /** Why no process was started (when `process` is undefined). */
     private readonly notStarted: string | undefined,
+    private readonly log: Logger,
   ) {}
 
   /** Starts the host and waits (bounded) until it listens or exits; never throws for a missing Python or a broken app. */
@@ -81,7 +97,7 @@ export class PythonWebHost {
       : probe !== undefined ? `${interpreter} cannot import ${what} (${probe}); install it for that Python (Debian: apt install ${debian}) or set ${routerPythonOption}` : undefined;
     if (typeof interpreter !== 'string' || reason !== undefined) {
       log.warn({ reason }, webHostLog.unavailable);
-      return new PythonWebHost(noun, socketPath, folder, undefined, reason);
+      return new PythonWebHost(noun, socketPath, folder, undefined, reason, log);
     }
     const input = { pythonpath: python.pythonpath, mount: options.mount, socket: socketPath, app: hostedApp(service) };
     const spawn = {
@@ -90,16 +106,32 @@ export class PythonWebHost {
     };
     const process = new Supervised(guest, spawn, { log: options.log, metrics: options.metrics }, guestMetrics(options.metrics));
     process.start();
-    const host = new PythonWebHost(noun, socketPath, folder, process, undefined);
+    const host = new PythonWebHost(noun, socketPath, folder, process, undefined, log);
     // One that exited meanwhile has said why in its output, and the supervisor has logged the exit.
-    if (!(await listening(process, socketPath)) && process.isRunning()) log.warn({ timeoutMs: readyTimeoutMs }, webHostLog.notReady);
+    const served = await listening(process, socketPath);
+    if (!served && process.isRunning()) log.warn({ timeoutMs: readyTimeoutMs }, webHostLog.notReady);
+    if (served || process.isRunning()) process.onEnded = () => host.exitedWhileServing(process);
     return host;
+  }
+
+  private exitedWhileServing(process: Supervised): void {
+    if (this.closed) return;
+    this.quickExits = performance.now() - this.startedAt < webHostRestart.stableMs ? this.quickExits + 1 : 1;
+    const delayMs = Math.min(webHostRestart.firstMs * 2 ** (this.quickExits - 1), webHostRestart.maxMs);
+    this.log.warn({ restartInMs: delayMs }, webHostLog.restarting);
+    this.restart = setTimeout(() => {
+      this.restart = undefined;
+      // Its socket outlives a process that did not stop itself; the new one listens on the same path.
+      rmSync(this.socketPath, { force: true });
+      this.startedAt = performance.now();
+      process.start();
+    }, delayMs);
   }
 
   /** Why requests cannot reach the app, for the 502 answer. */
   unreachable(): string {
     if (this.process === undefined) return `the ${this.noun} is not run: ${this.notStarted}`;
-    if (!this.process.isRunning()) return `the ${this.noun} has exited (its output is in the log); a reload starts it again`;
+    if (!this.process.isRunning()) return `the ${this.noun} has exited (its output is in the log); ${this.restart === undefined ? 'a reload starts it again' : 'it is started again shortly'}`;
     return `the ${this.noun} is not listening yet (still importing?)`;
   }
 
@@ -109,6 +141,8 @@ export class PythonWebHost {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.restart);
     await this.process?.close();
     await rm(this.folder, { recursive: true, force: true });
   }

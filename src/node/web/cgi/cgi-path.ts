@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CgiService } from '../../../config/model.js';
 import type { Logger } from '../../../router/log.js';
@@ -132,8 +132,22 @@ export const cgiPath: PathServiceFactory<CgiService> = async (service, context) 
 };
 
 /** A missing directory or processor leaves the path running (requests get 404 or 502 saying why), as in Crossbar; start says so at once. */
+/** The warning for a CGI directory that scripts cannot be found in now (start logs it, `junction check` prints it), or undefined. */
+export function cgiDirectoryWarning(directory: string, where: string): string | undefined {
+  try {
+    if (!statSync(directory).isDirectory()) return `${where}: the CGI directory ${directory} is not a directory; requests get 404 until it is`;
+    accessSync(directory, constants.R_OK | constants.X_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return `${where}: the CGI directory ${directory} does not exist; requests get 404 until it does`;
+    return `${where}: the CGI directory ${directory} cannot be read (${code}); requests get 500 until it can`;
+  }
+}
+
 async function warnOfMissingParts(service: CgiService, where: string, log: Logger): Promise<void> {
-  if (!existsSync(service.directory)) log.warn({ directory: service.directory }, `${where}: the CGI directory ${service.directory} does not exist; requests get 404 until it does`);
+  const directoryWarning = cgiDirectoryWarning(service.directory, where);
+  if (directoryWarning !== undefined) log.warn({ directory: service.directory }, directoryWarning);
   await checkProgram([service.processor], '/', programEnvironment({})).catch((error: Error) => {
     log.warn({ processor: service.processor }, `${where}: the CGI processor cannot be run (${error.message}); requests get 502 until it can`);
   });
