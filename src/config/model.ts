@@ -230,6 +230,15 @@ export interface RealmLimitsConfig {
 export interface RealmStore {
   /** Topics whose events are kept for wamp.subscription.get_events. */
   eventHistory: EventHistoryConfig[];
+  /** Procedures whose calls wait while every callee is at its `concurrency` limit. */
+  callQueue: CallQueueConfig[];
+}
+
+export interface CallQueueConfig {
+  uri: string;
+  match: MatchPolicy;
+  /** Calls that may wait at once (positive; the store's `limit`, when not given per entry). */
+  limit: number;
 }
 
 export interface EventHistoryConfig {

@@ -74,6 +74,12 @@ export const roleSchema = z
     }
   });
 
+/** A store entry's URI must be a valid pattern under its match policy. */
+function checkEntryPattern(entry: { uri: string; match: z.infer<typeof matchPolicy> }, ctx: z.RefinementCtx): void {
+  const checked = checkPattern(entry.uri, entry.match);
+  if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.problem, path: ['uri'] });
+}
+
 const eventHistoryEntry = z
   .strictObject({
     uri: z.string(),
@@ -81,24 +87,30 @@ const eventHistoryEntry = z
     limit: positiveInt.optional().describe("Events kept for this topic (default: the store's limit)."),
     limit_bytes: positiveInt.optional().describe("Junction extension: bytes the kept events of this topic may take together (default: the store's limit_bytes)."),
   })
-  .superRefine((entry, ctx) => {
-    const checked = checkPattern(entry.uri, entry.match);
-    if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.problem, path: ['uri'] });
-  });
+  .superRefine(checkEntryPattern);
+
+const callQueueEntry = z
+  .strictObject({
+    uri: z.string(),
+    match: matchPolicy.default('exact'),
+    limit: positiveInt.optional().describe("Calls that may wait in this queue at once (default: the store's limit)."),
+  })
+  .superRefine(checkEntryPattern)
+  .describe('Calls to matching procedures wait here while every callee is at its concurrency limit (docs/configuration.md, "Call queues").');
 
 const store = z
   .strictObject({
     type: z
       .literal('memory', { error: 'expected "memory" (the only realm store Junction has)' })
       .default('memory'),
-    limit: positiveInt.default(100).describe('Default number of events kept per topic.'),
+    limit: positiveInt.default(100).describe('Default number of events kept per topic, and of calls waiting per call-queue entry.'),
     limit_bytes: positiveInt
       .default(4 * 1024 * 1024)
       .describe('Junction extension: default bytes (estimated from the payload) the kept events of one topic may take together; the oldest go first, and a larger event alone is not kept.'),
     'event-history': z.array(eventHistoryEntry).default([]),
-    'call-queue': unsupported('call queues (call-queue)'),
+    'call-queue': z.array(callQueueEntry).default([]),
   })
-  .describe('Event history kept in memory for wamp.subscription.get_events.');
+  .describe('Event history kept in memory for wamp.subscription.get_events, and call queues.');
 
 /**
  * Junction's defaults for `options.limits`: generous for real applications, finite against a

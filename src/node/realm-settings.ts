@@ -9,5 +9,6 @@ export function realmSettings(auth: NodeAuth, realm: RealmConfig): RealmSettings
     enableMetaApi: realm.options.enableMetaApi,
     stats: realm.options.stats,
     eventHistory: realm.store.eventHistory,
+    callQueues: realm.store.callQueue,
   };
 }

@@ -5,6 +5,7 @@ import { privateUriPrefix, uriProblem, uriProblemKind, type MatchPolicy } from '
 import { Broker } from './broker/broker.js';
 import type { EventHistorySetting } from './broker/event-history.js';
 import { Dealer, realClock, type Clock } from './dealer/dealer.js';
+import type { CallQueueSetting } from './dealer/call-queue.js';
 import { welcomeRoles } from './features.js';
 import type { Backplane, MetaQuestion, RemoteSessionDetails } from './backplane.js';
 import type { Testament } from './meta/testaments.js';
@@ -39,6 +40,8 @@ export interface RealmSettings {
   uriCheck: 'strict' | 'loose';
   /** Topics (or patterns) whose events are kept for wamp.subscription.get_events. Default: none. */
   eventHistory?: EventHistorySetting[];
+  /** Procedures whose calls wait while every callee is at its concurrency limit. Default: none. */
+  callQueues?: CallQueueSetting[];
   /** Serve the meta API (wamp.session.*, wamp.subscription.*, wamp.registration.*, testaments). Default true. */
   enableMetaApi?: boolean;
   /** What one non-trusted session may hold or do, and what the realm retains (0 = no limit); the config schema has the defaults. */
@@ -113,7 +116,7 @@ export class Realm {
       log,
       backplane,
     });
-    this.dealer = new Dealer(this.name, metrics, this.events, clock, limits);
+    this.dealer = new Dealer(this.name, metrics, this.events, clock, limits, settings.callQueues);
   }
 
   /**
