@@ -86,12 +86,12 @@ export class CallQueues {
     return true;
   }
 
-  /** Takes a call out of its queue, saying why. */
-  remove(call: QueuedCall, event: Exclude<CallQueueEvent, 'queued' | 'refused_full'>): void {
+  /** Takes a call out of its queue, saying why; false if it was no longer there. */
+  remove(call: QueuedCall, event: Exclude<CallQueueEvent, 'queued' | 'refused_full'>): boolean {
     if (call.timer) clearTimeout(call.timer);
     call.timer = undefined;
     const ofRegistration = this.byRegistration.get(call.registration);
-    if (!ofRegistration?.delete(call)) return;
+    if (!ofRegistration?.delete(call)) return false;
     if (ofRegistration.size === 0) this.byRegistration.delete(call.registration);
     const ofCaller = this.byCaller.get(call.caller);
     ofCaller?.delete(call.message.request);
@@ -99,6 +99,7 @@ export class CallQueues {
     call.line.size--;
     this.waiting.set(--this.total);
     this.counts[event].inc();
+    return true;
   }
 
   /** The call waiting longest for a callee of `registration`. */

@@ -299,7 +299,7 @@ export class Dealer {
 
   private expired(queued: QueuedCall): void {
     queued.timer = undefined;
-    this.queues.remove(queued, 'expired');
+    if (!this.queues.remove(queued, 'expired')) return; // a clock whose timers cannot be cleared
     queued.caller.sendError(MessageType.CALL, queued.message.request, ErrorUri.timeout,
       `"${queued.message.procedure}" waited in the call queue for a free callee longer than the call's timeout`);
   }
