@@ -128,6 +128,21 @@ describe('dealer - call queues', () => {
     assert.equal(waiting(), 0);
   });
 
+  it('sends nothing on for a session that leaves while it is both a waiting caller and a callee of the procedure', async () => {
+    const h = new RouterHarness({ realm: { callQueues: [{ uri: 'com.last', match: 'exact', limit: 5 }] } });
+    const older = await h.join();
+    await register(older.peer, 'com.last', { invoke: 'last' });
+    const both = await h.join();
+    await register(both.peer, 'com.last', { invoke: 'last', concurrency: 1 });
+    both.peer.raw([T.CALL, 1, {}, 'com.last']);
+    both.peer.raw([T.CALL, 2, {}, 'com.last']);
+    assert.equal(invocations(both.peer).length, 1, 'call 1 to itself; call 2 waits for it, the last callee');
+    both.peer.link.detach();
+    await flush();
+    assert.deepEqual(older.peer.take(), [], 'the older callee, picked once the leaver is gone, gets no call of the leaver');
+    assert.equal(h.router.metrics.callQueueCalls.value({ realm: 'realm1' }), 0);
+  });
+
   it('expires a waiting call at its timeout, and gives a drained call what is left of it', async () => {
     const { h, callee, caller, metric } = await setUp();
     caller.peer.raw([T.CALL, 1, {}, 'com.busy']);

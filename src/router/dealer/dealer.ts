@@ -432,6 +432,7 @@ export class Dealer {
 
   /** Cleans up after a session that left: its registrations and every call it was part of. */
   leave(session: Session): void {
+    this.queues.dropCallerCalls(session); // first: none of them may go to a callee as its registrations are removed
     const mine = this.bySession.get(session);
     this.bySession.delete(session);
     const removed = [...(mine ?? [])].map((registration) => [registration, this.removeCallee(registration, session).deleted] as const);
@@ -444,7 +445,6 @@ export class Dealer {
       if (canCancel(call.callee)) this.interrupt(call, 'killnowait');
       freed.add(call.registration);
     }
-    this.queues.dropCallerCalls(session);
     this.remote?.leave(session);
     for (const [registration, deleted] of removed) this.announceRemoval(session, registration, deleted);
     // The callees of its calls have a free place again.
