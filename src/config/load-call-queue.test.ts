@@ -10,15 +10,15 @@ function withStore(store: unknown): Record<string, unknown> {
 }
 
 describe('realm store call-queue (Crossbar\'s call queues)', () => {
-  it('reads Crossbar\'s keys; an entry without limit takes the store\'s, match defaults to exact', () => {
+  it('reads Crossbar\'s keys and limit_bytes; an entry without a limit takes the store\'s, match defaults to exact', () => {
     const config = loadDocument(withStore({
-      type: 'memory', limit: 40,
-      'call-queue': [{ uri: 'com.example.compute', match: 'exact', limit: 1000 }, { uri: 'com.jobs.', match: 'prefix' }, { uri: 'com.other' }],
+      type: 'memory', limit: 40, limit_bytes: 5000,
+      'call-queue': [{ uri: 'com.example.compute', match: 'exact', limit: 1000 }, { uri: 'com.jobs.', match: 'prefix', limit_bytes: 900 }, { uri: 'com.other' }],
     }));
     assert.deepEqual(config.realms[0]!.store.callQueue, [
-      { uri: 'com.example.compute', match: 'exact', limit: 1000 },
-      { uri: 'com.jobs.', match: 'prefix', limit: 40 },
-      { uri: 'com.other', match: 'exact', limit: 40 },
+      { uri: 'com.example.compute', match: 'exact', limit: 1000, limitBytes: 5000 },
+      { uri: 'com.jobs.', match: 'prefix', limit: 40, limitBytes: 900 },
+      { uri: 'com.other', match: 'exact', limit: 40, limitBytes: 5000 },
     ]);
   });
 

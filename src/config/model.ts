@@ -239,6 +239,8 @@ export interface CallQueueConfig {
   match: MatchPolicy;
   /** Calls that may wait at once (positive; the store's `limit`, when not given per entry). */
   limit: number;
+  /** Bytes (estimated) the waiting calls may take together (the store's `limit_bytes`, when not given per entry). */
+  limitBytes: number;
 }
 
 export interface EventHistoryConfig {

@@ -132,7 +132,12 @@ function realmConfig(realm: RealmFile, at: ConfigPath, notices: string[]): Realm
         limit: entry.limit ?? store!.limit,
         limitBytes: entry.limit_bytes ?? store!.limit_bytes,
       })),
-      callQueue: (store?.['call-queue'] ?? []).map((entry) => ({ uri: entry.uri, match: entry.match, limit: entry.limit ?? store!.limit })),
+      callQueue: (store?.['call-queue'] ?? []).map((entry) => ({
+        uri: entry.uri,
+        match: entry.match,
+        limit: entry.limit ?? store!.limit,
+        limitBytes: entry.limit_bytes ?? store!.limit_bytes,
+      })),
     },
   };
 }

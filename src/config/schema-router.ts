@@ -94,6 +94,7 @@ const callQueueEntry = z
     uri: z.string(),
     match: matchPolicy.default('exact'),
     limit: positiveInt.optional().describe("Calls that may wait in this queue at once (default: the store's limit)."),
+    limit_bytes: positiveInt.optional().describe("Junction extension: bytes (estimated from procedure and payload) the waiting calls may take together (default: the store's limit_bytes)."),
   })
   .superRefine(checkEntryPattern)
   .describe('Calls to matching procedures wait here while every callee is at its concurrency limit (docs/configuration.md, "Call queues").');
@@ -106,7 +107,7 @@ const store = z
     limit: positiveInt.default(100).describe('Default number of events kept per topic, and of calls waiting per call-queue entry.'),
     limit_bytes: positiveInt
       .default(4 * 1024 * 1024)
-      .describe('Junction extension: default bytes (estimated from the payload) the kept events of one topic may take together; the oldest go first, and a larger event alone is not kept.'),
+      .describe('Junction extension: default bytes (estimated from the payload) the kept events of one topic may take together (the oldest go first, and a larger event alone is not kept), and the waiting calls of one call-queue entry.'),
     'event-history': z.array(eventHistoryEntry).default([]),
     'call-queue': z.array(callQueueEntry).default([]),
   })

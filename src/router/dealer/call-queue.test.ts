@@ -30,7 +30,7 @@ function summary(peer: MemoryPeer): unknown[][] {
   });
 }
 
-const queue: CallQueueSetting = { uri: 'com.busy', match: 'exact', limit: 10 };
+const queue: CallQueueSetting = { uri: 'com.busy', match: 'exact', limit: 10, limitBytes: 1_000_000 };
 
 /** A callee of com.busy that takes one call at a time, and a caller; realm1 queues com.busy. */
 async function setUp(queues: CallQueueSetting[] = [queue], options: HarnessOptions = {}) {
@@ -94,8 +94,28 @@ describe('dealer - call queues', () => {
     const refused = onlyMessage(caller.peer.take(), T.ERROR);
     assert.equal(refused.request, 4);
     assert.equal(refused.error, 'crossbar.error.max_concurrency_reached');
-    assert.match(String(refused.args?.[0]), /call queue \("com\.busy", match "exact"\) is full \(limit 2\)/);
+    assert.match(String(refused.args?.[0]), /call queue \("com\.busy", match "exact"\) is full \(limit 2 calls\)/);
     assert.equal(metric('refused_full'), 1);
+  });
+
+  it('refuses a CALL whose payload would pass the queue\'s limit_bytes, and frees the bytes of calls that leave it', async () => {
+    const { callee, caller, waiting } = await setUp([{ ...queue, limitBytes: 300 }]);
+    /** How many calls wait, once the caller was told nothing (so the last CALL waits too). */
+    const waitingQuietly = () => caller.peer.take().length === 0 && waiting();
+    caller.peer.raw([T.CALL, 1, {}, 'com.busy']);
+    caller.peer.raw([T.CALL, 2, {}, 'com.busy', ['x'.repeat(200)]]);
+    assert.equal(waitingQuietly(), 1, 'call 2 waits: 200 characters and the procedure fit in 300 bytes');
+    caller.peer.raw([T.CALL, 3, {}, 'com.busy', ['y'.repeat(100)]]);
+    const refused = onlyMessage(caller.peer.take(), T.ERROR);
+    assert.equal(refused.error, 'crossbar.error.max_concurrency_reached');
+    assert.match(String(refused.args?.[0]), /is full \(limit_bytes 300\)/);
+    caller.peer.raw([T.CALL, 4, {}, 'com.busy', ['z']]);
+    assert.equal(waitingQuietly(), 2, 'a small call still fits');
+    const [first] = invocations(callee.peer);
+    callee.peer.raw([T.YIELD, first!.request, {}, []]);
+    assert.equal(onlyMessage(caller.peer.take(), T.RESULT).request, 1);
+    caller.peer.raw([T.CALL, 5, {}, 'com.busy', ['y'.repeat(100)]]);
+    assert.equal(waitingQuietly(), 2, 'call 2 went to the callee: its bytes are free');
   });
 
   it('answers a CANCEL of a waiting call with wamp.error.canceled (nothing in mode skip), and the callee never sees it', async () => {
@@ -129,7 +149,7 @@ describe('dealer - call queues', () => {
   });
 
   it('sends nothing on for a session that leaves while it is both a waiting caller and a callee of the procedure', async () => {
-    const h = new RouterHarness({ realm: { callQueues: [{ uri: 'com.last', match: 'exact', limit: 5 }] } });
+    const h = new RouterHarness({ realm: { callQueues: [{ uri: 'com.last', match: 'exact', limit: 5, limitBytes: 1_000_000 }] } });
     const older = await h.join();
     await register(older.peer, 'com.last', { invoke: 'last' });
     const both = await h.join();
@@ -164,7 +184,7 @@ describe('dealer - call queues', () => {
   });
 
   it('queues only calls to matching procedures; with no callee at all the answer stays no_such_procedure', async () => {
-    const { callee, caller } = await setUp([{ uri: 'com.', match: 'prefix', limit: 5 }]);
+    const { callee, caller } = await setUp([{ uri: 'com.', match: 'prefix', limit: 5, limitBytes: 1_000_000 }]);
     await register(callee.peer, 'org.busy', { concurrency: 1 });
     for (const request of [1, 2]) caller.peer.raw([T.CALL, request, {}, 'org.busy']);
     caller.peer.raw([T.CALL, 3, {}, 'com.nobody']);
@@ -182,7 +202,7 @@ describe('dealer - call queues', () => {
     callee.peer.raw([T.UNREGISTER, 2, registration]);
     assert.deepEqual(summary(caller.peer), [['ERROR', 2, 'wamp.error.no_such_procedure']]);
 
-    const h2Queue = new RouterHarness({ realm: { callQueues: [{ uri: 'com.first', match: 'exact', limit: 3 }] } });
+    const h2Queue = new RouterHarness({ realm: { callQueues: [{ uri: 'com.first', match: 'exact', limit: 3, limitBytes: 1_000_000 }] } });
     const a = await h2Queue.join();
     const aRegistration = await register(a.peer, 'com.first', { invoke: 'first', concurrency: 1 });
     const b = await h2Queue.join();

@@ -1,26 +1,30 @@
 import type { Call } from '../../protocol/messages.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
 import type { BoundCounter, BoundGauge } from '../../metrics/registry.js';
+import { payloadBytes } from '../limits/payload-bytes.js';
 import { PatternTable } from '../match/pattern-table.js';
 import type { CallOptions } from '../options.js';
 import type { RouterMetrics } from '../router-metrics.js';
 import type { Session } from '../session.js';
 import type { Registration } from './registration.js';
 
-/** One entry of a realm store's `call-queue` (Crossbar's): calls to matching procedures may wait, at most `limit` at a time. */
+/** One entry of a realm store's `call-queue` (Crossbar's): calls to matching procedures may wait, at most `limit` (and `limitBytes`) at a time. */
 export interface CallQueueSetting {
   uri: string;
   match: MatchPolicy;
   limit: number;
+  /** Bytes (estimated, payloadBytes) the waiting calls may take together. */
+  limitBytes: number;
 }
 
 /** How a call enters or leaves a queue, as junction_call_queue_total labels it. */
 export type CallQueueEvent = 'queued' | 'drained' | 'refused_full' | 'expired' | 'canceled' | 'caller_left' | 'unregistered';
 
-/** One entry's queue: the calls it holds now, counted against its limit. */
+/** One entry's queue: the calls it holds now and their bytes, counted against its limits. */
 interface Line {
   readonly setting: CallQueueSetting;
   size: number;
+  bytes: number;
 }
 
 /** A CALL that found every callee it may go to at its `concurrency` limit, waiting for one to be free. */
@@ -34,7 +38,14 @@ export interface QueuedCall {
   /** The dealer clock's time when the CALL arrived: its `timeout` counts from then. */
   readonly arrivedAt: number;
   readonly line: Line;
+  /** What it counts against the line's `limitBytes`: its procedure and payload, estimated. */
+  readonly bytes: number;
   timer?: ReturnType<typeof setTimeout>;
+}
+
+/** A CALL's bytes as a queue counts them (the walk stops past `ceiling`: it would not fit anyway). */
+export function callBytes(message: Call, ceiling: number): number {
+  return message.procedure.length + payloadBytes([message.args, message.kwargs, message.payload], ceiling);
 }
 
 export const callQueuesInClusterRefusal =
@@ -51,11 +62,14 @@ export class CallQueues {
   private readonly byCaller = new Map<Session, Map<number, QueuedCall>>();
   private readonly waiting: BoundGauge;
   private readonly counts: Record<CallQueueEvent, BoundCounter>;
+  private readonly waitingBytes: BoundGauge;
   private total = 0;
+  private totalBytes = 0;
 
   constructor(settings: readonly CallQueueSetting[], metrics: RouterMetrics, realm: string) {
-    for (const setting of settings) this.lines.set(setting.uri, setting.match, { setting, size: 0 });
+    for (const setting of settings) this.lines.set(setting.uri, setting.match, { setting, size: 0, bytes: 0 });
     this.waiting = metrics.callQueueCalls.bind({ realm });
+    this.waitingBytes = metrics.callQueueBytes.bind({ realm });
     const count = (event: CallQueueEvent) => metrics.callQueueEvents.bind({ realm, event });
     this.counts = {
       queued: count('queued'), drained: count('drained'), refused_full: count('refused_full'), expired: count('expired'),
@@ -68,13 +82,16 @@ export class CallQueues {
     return this.lines.best(procedure);
   }
 
-  /** Queues a call unless its line is full (then counted as refused and false). */
-  add(call: QueuedCall): boolean {
-    if (call.line.size >= call.line.setting.limit) {
+  /** Queues a call unless its line is full: then it is counted as refused, and the limit that refused it is returned. */
+  add(call: QueuedCall): 'limit' | 'limit_bytes' | undefined {
+    const { line } = call;
+    const full = line.size >= line.setting.limit ? 'limit' : line.bytes + call.bytes > line.setting.limitBytes ? 'limit_bytes' : undefined;
+    if (full) {
       this.counts.refused_full.inc();
-      return false;
+      return full;
     }
-    call.line.size++;
+    line.size++;
+    line.bytes += call.bytes;
     let ofRegistration = this.byRegistration.get(call.registration);
     if (!ofRegistration) this.byRegistration.set(call.registration, (ofRegistration = new Set()));
     ofRegistration.add(call);
@@ -82,8 +99,9 @@ export class CallQueues {
     if (!ofCaller) this.byCaller.set(call.caller, (ofCaller = new Map()));
     ofCaller.set(call.message.request, call);
     this.waiting.set(++this.total);
+    this.waitingBytes.set((this.totalBytes += call.bytes));
     this.counts.queued.inc();
-    return true;
+    return undefined;
   }
 
   /** Takes a call out of its queue, saying why; false if it was no longer there. */
@@ -97,7 +115,9 @@ export class CallQueues {
     ofCaller?.delete(call.message.request);
     if (ofCaller?.size === 0) this.byCaller.delete(call.caller);
     call.line.size--;
+    call.line.bytes -= call.bytes;
     this.waiting.set(--this.total);
+    this.waitingBytes.set((this.totalBytes -= call.bytes));
     this.counts[event].inc();
     return true;
   }

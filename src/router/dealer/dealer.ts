@@ -16,7 +16,7 @@ import { LimitRefusals } from '../limits/limit-refusals.js';
 import { underLimit } from '../limits/session-limits.js';
 import { InvocationTable, type PendingCall } from './invocation-table.js';
 import { isRanked, pickCallee, type Registration } from './registration.js';
-import { CallQueues, type CallQueueSetting, type QueuedCall } from './call-queue.js';
+import { callBytes, CallQueues, type CallQueueSetting, type QueuedCall } from './call-queue.js';
 import type { RemoteCalls } from '../backplane-calls.js';
 
 /** Timers and time are injected so that tests of timeouts and rates need no waiting. */
@@ -289,10 +289,15 @@ export class Dealer {
     const busy = `every callee of "${message.procedure}" that the "${registration.invoke}" policy may pick is at its concurrency limit`;
     const line = options.progress ? undefined : this.queues.lineFor(message.procedure);
     if (!line) return this.refuseCall(caller, message, options, ErrorUri.maxConcurrencyReached, busy);
-    const queued: QueuedCall = { caller, message, options, disclose, registration, arrivedAt: this.clock.now(), line };
-    if (!this.queues.add(queued)) {
+    const { setting } = line;
+    const queued: QueuedCall = {
+      caller, message, options, disclose, registration, arrivedAt: this.clock.now(), line, bytes: callBytes(message, setting.limitBytes),
+    };
+    const full = this.queues.add(queued);
+    if (full) {
+      const limit = full === 'limit' ? `limit ${setting.limit} calls` : `limit_bytes ${setting.limitBytes}`;
       return this.refuseCall(caller, message, options, ErrorUri.maxConcurrencyReached,
-        `${busy}, and its call queue ("${line.setting.uri}", match "${line.setting.match}") is full (limit ${line.setting.limit})`);
+        `${busy}, and its call queue ("${setting.uri}", match "${setting.match}") is full (${limit})`);
     }
     if (options.timeout > 0) queued.timer = this.clock.setTimeout(() => this.expired(queued), options.timeout);
   }
