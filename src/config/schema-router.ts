@@ -1,6 +1,6 @@
 /**
  * Realms in Crossbar's format: roles with static permissions or a dynamic authorizer, realm
- * options, and the event-history store.
+ * options, and the realm store (event history, call queues).
  */
 
 import * as z from 'zod';

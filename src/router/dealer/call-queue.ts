@@ -61,8 +61,8 @@ export class CallQueues {
   private readonly byRegistration = new Map<Registration, Set<QueuedCall>>();
   private readonly byCaller = new Map<Session, Map<number, QueuedCall>>();
   private readonly waiting: BoundGauge;
-  private readonly counts: Record<CallQueueEvent, BoundCounter>;
   private readonly waitingBytes: BoundGauge;
+  private readonly counts: Record<CallQueueEvent, BoundCounter>;
   private total = 0;
   private totalBytes = 0;
 
