@@ -74,7 +74,7 @@ describe('parseConfigText', () => {
   it('fills in every default', () => {
     const config = parseConfigText(validYaml, { source: 'a.yaml', env: {} });
     assert.deepEqual(config.realms[0]!.options, { enableMetaApi: true, uriCheck: 'loose', limits: defaultRealmLimits });
-    assert.deepEqual(config.realms[0]!.store, { eventHistory: [] });
+    assert.deepEqual(config.realms[0]!.store, { eventHistory: [], callQueue: [] });
     assert.deepEqual(config.realms[0]!.roles[0]!.permissions![0], {
       uri: 'com.example.',
       match: 'prefix',

@@ -230,6 +230,8 @@ export interface RealmLimitsConfig {
 export interface RealmStore {
   /** Topics whose events are kept for wamp.subscription.get_events. */
   eventHistory: EventHistoryConfig[];
+  /** Procedures whose calls wait while every callee is at its `concurrency` limit. */
+  callQueue: CallQueueConfig[];
   /** A "cfxdb" store: the history is also kept in this file, across restarts. */
   file?: HistoryFileConfig;
 }
@@ -248,6 +250,15 @@ export interface HistoryFileConfig {
   bufferFlushMs: number;
   /** Changes (events kept and let go) waiting for the next write at most; past it new ones are not written. */
   maxBuffer: number;
+}
+
+export interface CallQueueConfig {
+  uri: string;
+  match: MatchPolicy;
+  /** Calls that may wait at once (positive; the store's `limit`, when not given per entry). */
+  limit: number;
+  /** Bytes (estimated) the waiting calls may take together (the store's `limit_bytes`, when not given per entry). */
+  limitBytes: number;
 }
 
 export interface EventHistoryConfig {

@@ -1,6 +1,6 @@
 /**
  * Realms in Crossbar's format: roles with static permissions or a dynamic authorizer, realm
- * options, and the event-history store.
+ * options, and the realm store (event history, call queues).
  */
 
 import * as z from 'zod';
@@ -74,6 +74,12 @@ export const roleSchema = z
     }
   });
 
+/** A store entry's URI must be a valid pattern under its match policy. */
+function checkEntryPattern(entry: { uri: string; match: z.infer<typeof matchPolicy> }, ctx: z.RefinementCtx): void {
+  const checked = checkPattern(entry.uri, entry.match);
+  if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.problem, path: ['uri'] });
+}
+
 const eventHistoryEntry = z
   .strictObject({
     uri: z.string(),
@@ -81,10 +87,17 @@ const eventHistoryEntry = z
     limit: positiveInt.optional().describe("Events kept for this topic (default: the store's limit)."),
     limit_bytes: positiveInt.optional().describe("Junction extension: bytes the kept events of this topic may take together (default: the store's limit_bytes)."),
   })
-  .superRefine((entry, ctx) => {
-    const checked = checkPattern(entry.uri, entry.match);
-    if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.problem, path: ['uri'] });
-  });
+  .superRefine(checkEntryPattern);
+
+const callQueueEntry = z
+  .strictObject({
+    uri: z.string(),
+    match: matchPolicy.default('exact'),
+    limit: positiveInt.optional().describe("Calls that may wait in this queue at once (default: the store's limit)."),
+    limit_bytes: positiveInt.optional().describe("Junction extension: bytes (estimated from procedure and payload) the waiting calls may take together (default: the store's limit_bytes)."),
+  })
+  .superRefine(checkEntryPattern)
+  .describe('Calls to matching procedures wait here while every callee is at its concurrency limit (docs/configuration.md, "Call queues").');
 
 /** Crossbar FX's bounds on a cfxdb store's maxsize: 128 KiB to 128 GiB. */
 const minStoreBytes = 128 * 1024;
@@ -118,12 +131,12 @@ const store = z
     type: z
       .enum(['memory', 'cfxdb'], { error: 'expected "memory" or "cfxdb"' })
       .default('memory'),
-    limit: positiveInt.default(100).describe('Default number of events kept per topic.'),
+    limit: positiveInt.default(100).describe('Default number of events kept per topic, and of calls waiting per call-queue entry.'),
     limit_bytes: positiveInt
       .default(4 * 1024 * 1024)
-      .describe('Junction extension: default bytes (estimated from the payload) the kept events of one topic may take together; the oldest go first, and a larger event alone is not kept.'),
+      .describe('Junction extension: default bytes (estimated from the payload) the kept events of one topic may take together (the oldest go first, and a larger event alone is not kept), and the waiting calls of one call-queue entry.'),
     'event-history': z.array(eventHistoryEntry).default([]),
-    'call-queue': unsupported('call queues (call-queue)'),
+    'call-queue': z.array(callQueueEntry).default([]),
     ...cfxdbStoreFields,
   })
   .superRefine((store, ctx) => {
@@ -135,7 +148,7 @@ const store = z
       if ((store as Record<string, unknown>)[key] !== undefined) ctx.addIssue({ code: 'custom', message: `"${key}" belongs to a "cfxdb" store; this store is "memory"`, path: [key] });
     }
   })
-  .describe('Event history for wamp.subscription.get_events: in memory, or ("cfxdb") also in a file, kept across restarts.');
+  .describe('Event history for wamp.subscription.get_events: in memory, or ("cfxdb") also in a file, kept across restarts; and call queues.');
 
 /**
  * Junction's defaults for `options.limits`: generous for real applications, finite against a

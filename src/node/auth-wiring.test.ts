@@ -20,7 +20,7 @@ function realm(): RealmConfig {
       { name: 'user', authorizer: 'com.example.authorize' },
     ],
     options: { enableMetaApi: false, uriCheck: 'strict', limits: defaultRealmLimits },
-    store: { eventHistory: [] },
+    store: { eventHistory: [], callQueue: [] },
   };
 }
 

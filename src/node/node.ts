@@ -8,6 +8,7 @@ import type { ClusterFeeds } from './cluster/leased-feed.js';
 import type { Logger } from '../router/log.js';
 import { Router } from '../router/router.js';
 import type { RealmSettings } from '../router/realm.js';
+import { callQueuesInClusterRefusal } from '../router/dealer/call-queue.js';
 import { NodeAuth, UnsupportedConfigError } from './auth-wiring.js';
 import { meterConnections } from './connection-meter.js';
 import { startProcessMetrics } from './process-metrics.js';
@@ -74,6 +75,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
   checkTlsFiles(config.listeners);
   // Each process of a cluster would mirror and forward the same traffic again.
   if (options.backplane && config.rlinks.length > 0) throw new UnsupportedConfigError(rlinksInClusterRefusal);
+  if (options.backplane && config.realms.some((realm) => realm.store.callQueue.length > 0)) throw new UnsupportedConfigError(callQueuesInClusterRefusal);
   if (options.checkPorts ?? true) await checkPortsFree(config.listeners, options.endpointSettings); // before any session joins: a busy port fails quietly and at once
   const metrics = options.metrics ?? new MetricsRegistry();
   const { signIn } = config;

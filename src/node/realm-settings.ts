@@ -15,5 +15,6 @@ export function realmSettings(auth: NodeAuth, realm: RealmConfig, historyStores:
     stats: realm.options.stats,
     eventHistory: realm.store.eventHistory,
     ...(historyStore && { historyStore }),
+    callQueues: realm.store.callQueue,
   };
 }

@@ -6,6 +6,7 @@ import { Broker } from './broker/broker.js';
 import type { EventHistorySetting } from './broker/event-history.js';
 import type { HistoryStore } from './broker/history-store.js';
 import { Dealer, realClock, type Clock } from './dealer/dealer.js';
+import type { CallQueueSetting } from './dealer/call-queue.js';
 import { welcomeRoles } from './features.js';
 import type { Backplane, MetaQuestion, RemoteSessionDetails } from './backplane.js';
 import type { Testament } from './meta/testaments.js';
@@ -42,6 +43,8 @@ export interface RealmSettings {
   eventHistory?: EventHistorySetting[];
   /** Where the event history is also kept across restarts (a "cfxdb" store). Default: memory only. */
   historyStore?: HistoryStore;
+  /** Procedures whose calls wait while every callee is at its concurrency limit. Default: none. */
+  callQueues?: CallQueueSetting[];
   /** Serve the meta API (wamp.session.*, wamp.subscription.*, wamp.registration.*, testaments). Default true. */
   enableMetaApi?: boolean;
   /** What one non-trusted session may hold or do, and what the realm retains (0 = no limit); the config schema has the defaults. */
@@ -117,7 +120,7 @@ export class Realm {
       backplane,
       historyStore: settings.historyStore,
     });
-    this.dealer = new Dealer(this.name, metrics, this.events, clock, limits);
+    this.dealer = new Dealer(this.name, metrics, this.events, clock, limits, settings.callQueues);
   }
 
   /**

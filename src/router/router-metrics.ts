@@ -27,6 +27,9 @@ export interface RouterMetrics {
   retainedReplayOverflows: Counter;
   historyBytes: Gauge;
   historyRefused: Counter;
+  callQueueCalls: Gauge;
+  callQueueBytes: Gauge;
+  callQueueEvents: Counter;
   clusterQuestionsRefused: Counter;
   deadTestamentsDropped: Counter;
   statsReports: Counter;
@@ -68,6 +71,10 @@ export function createRouterMetrics(registry: MetricsRegistry): RouterMetrics {
       "Replays whose held live events passed max_held_live_bytes_per_session: everything waiting went to the connection at once, by realm"),
     historyBytes: registry.gauge('junction_event_history_bytes', 'Bytes (estimated) of events kept for wamp.subscription.get_events, by realm'),
     historyRefused: registry.counter('junction_event_history_refused_total', 'Events not kept in the event history because one alone is larger than its limit_bytes, by realm'),
+    callQueueCalls: registry.gauge('junction_call_queue_calls', 'Calls waiting in a call queue (store call-queue) for a callee under its concurrency limit, by realm'),
+    callQueueBytes: registry.gauge('junction_call_queue_bytes', 'Bytes (estimated from procedure and payload) of the calls waiting in call queues, by realm'),
+    callQueueEvents: registry.counter('junction_call_queue_total',
+      'Calls entering or leaving a call queue, by realm and event (queued, drained, refused_full, expired, canceled, caller_left, unregistered)'),
     clusterQuestionsRefused: registry.counter('junction_cluster_questions_refused_total',
       'Meta API calls refused because too many questions to the other cluster nodes were waiting for answers, by realm'),
     deadTestamentsDropped: registry.counter('junction_cluster_testaments_dropped_total',

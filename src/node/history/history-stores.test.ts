@@ -15,7 +15,7 @@ after(() => rmSync(folder, { recursive: true, force: true }));
 function realm(name: string, file?: Partial<HistoryFileConfig> & { path: string }): RealmConfig {
   return {
     name, roles: [], options: {} as RealmConfig['options'],
-    store: { eventHistory: [], ...(file && { file: { maxBytes: 1 << 20, readonly: false, sync: true, bufferFlushMs: 200, maxBuffer: 100, ...file } }) },
+    store: { eventHistory: [], callQueue: [], ...(file && { file: { maxBytes: 1 << 20, readonly: false, sync: true, bufferFlushMs: 200, maxBuffer: 100, ...file } }) },
   };
 }
 

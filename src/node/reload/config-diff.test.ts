@@ -162,7 +162,7 @@ describe('diffConfig', () => {
     });
     const fixed = diffConfig(before, after).fixed.join('\n');
     assert.match(fixed, /realm "realm1": "enable_meta_api" changed/);
-    assert.match(fixed, /realm "realm1": its event history \("store"\) changed/);
+    assert.match(fixed, /realm "realm1": its event history or call queues \("store"\) changed/);
     assert.match(fixed, /"sign_in" limits changed/);
   });
 

@@ -97,7 +97,7 @@ function diffRealms(before: readonly RealmConfig[], after: readonly RealmConfig[
       fixed.push(`realm "${fresh.name}": its session statistics ("stats") changed: they apply from the next restart`);
     }
     if (!isDeepStrictEqual(old.store, fresh.store)) {
-      fixed.push(`realm "${fresh.name}": its event history ("store") changed: it applies from the next restart`);
+      fixed.push(`realm "${fresh.name}": its event history or call queues ("store") changed: it applies from the next restart`);
     }
     const roles = pair(old.roles, fresh.roles, (role) => role.name);
     const change: RealmChange = {

@@ -16,6 +16,7 @@ import { LimitRefusals } from '../limits/limit-refusals.js';
 import { underLimit } from '../limits/session-limits.js';
 import { InvocationTable, type PendingCall } from './invocation-table.js';
 import { isRanked, pickCallee, type Registration } from './registration.js';
+import { callBytes, CallQueues, type CallQueueSetting, type QueuedCall } from './call-queue.js';
 import type { RemoteCalls } from '../backplane-calls.js';
 
 /** Timers and time are injected so that tests of timeouts and rates need no waiting. */
@@ -43,6 +44,10 @@ function takesProgressiveInvocations(callee: Session): boolean {
   return callee.hasFeature('callee', 'progressive_call_invocations') && canCancel(callee);
 }
 
+function requestIdInUse(caller: Session, message: Call): void {
+  caller.protocolViolation(`CALL request ID ${message.request} is already in use by a call in flight`);
+}
+
 /** What one (non-trusted) session may hold in the dealer; 0 = no limit. */
 export interface DealerLimits {
   maxRegistrationsPerSession: number;
@@ -63,6 +68,7 @@ export class Dealer {
   private readonly byId = new Map<number, Registration>();
   private readonly bySession = new Map<Session, Set<Registration>>();
   private readonly calls = new InvocationTable();
+  private readonly queues: CallQueues;
   /** Set when the router is one node of a cluster. */
   private remote: RemoteCalls | undefined;
   private newId: IdMaker = randomIds;
@@ -78,7 +84,9 @@ export class Dealer {
     private readonly events: RealmEvents,
     private readonly clock: Clock = realClock,
     private readonly limits: DealerLimits = noDealerLimits,
+    callQueues: readonly CallQueueSetting[] = [],
   ) {
+    this.queues = new CallQueues(callQueues, metrics, realmName);
     this.callCounters = { client: metrics.calls.bind({ realm: realmName, origin: 'client' }), internal: metrics.calls.bind({ realm: realmName, origin: 'internal' }) };
     this.callDuration = metrics.callDuration.bind({ realm: realmName });
     this.limitRefusals = new LimitRefusals(metrics.sessionLimitRefused, realmName, () => clock.now());
@@ -168,6 +176,7 @@ export class Dealer {
     session.send({ type: MessageType.REGISTERED, request, registration: registration.id });
     if (!existing) this.events.emit('registrationCreated', session, registration);
     this.events.emit('registered', session, registration);
+    this.drain(registration);
   }
 
   // ---- the meta API's view ----
@@ -242,6 +251,7 @@ export class Dealer {
   call(caller: Session, message: Call, options: CallOptions, disclose: boolean, chosen?: Pattern): void {
     const ongoing = this.calls.fromCaller(caller, message.request);
     if (ongoing) return this.continueCall(ongoing, message, options);
+    if (this.queues.fromCaller(caller, message.request)) return requestIdInUse(caller, message);
     if (this.remote?.continueCall(caller, message)) return;
     if (this.calls.isAbandoned(caller, message.request)) {
       // A chunk of a progressive call that has already ended: the caller got its ERROR then.
@@ -249,7 +259,8 @@ export class Dealer {
       return;
     }
     const maxCalls = this.limits.maxCallsInFlightPerSession;
-    if (caller.limited && !underLimit(this.calls.callsOf(caller) + (this.remote?.callsOf(caller) ?? 0), maxCalls)) {
+    const held = this.calls.callsOf(caller) + this.queues.callsOf(caller) + (this.remote?.callsOf(caller) ?? 0);
+    if (caller.limited && !underLimit(held, maxCalls)) {
       return this.refuseCall(caller, message, options, ErrorUri.limitExceeded, this.limitRefusals.refuse(caller.log, 'max_calls_in_flight_per_session', maxCalls));
     }
     const registration = chosen ? this.table.get(chosen.uri, chosen.match) : this.table.best(message.procedure);
@@ -265,10 +276,54 @@ export class Dealer {
     // A shared registration in a cluster follows its policy over every node's callees: the pick may be another node's.
     if (registration.clustered && remote?.forwardShared(caller, message, disclose, registration)) return;
     const callee = pickCallee(registration);
-    if (!callee) {
+    if (!callee) return this.queueOrRefuse(caller, message, options, disclose, registration);
+    this.route(caller, message, options, disclose, registration, callee, options.timeout);
+  }
+
+  /**
+   * A CALL whose callees are all busy waits in its call queue, if the realm has one for it (not a
+   * progressive call invocation: its chunks would have to wait with it); otherwise, or when the
+   * queue is full, it is refused as Crossbar refuses it without a queue.
+   */
+  private queueOrRefuse(caller: Session, message: Call, options: CallOptions, disclose: boolean, registration: Registration): void {
+    const busy = `every callee of "${message.procedure}" that the "${registration.invoke}" policy may pick is at its concurrency limit`;
+    const line = options.progress ? undefined : this.queues.lineFor(message.procedure);
+    if (!line) return this.refuseCall(caller, message, options, ErrorUri.maxConcurrencyReached, busy);
+    const { setting } = line;
+    const queued: QueuedCall = {
+      caller, message, options, disclose, registration, arrivedAt: this.clock.now(), line, bytes: callBytes(message, setting.limitBytes),
+    };
+    const full = this.queues.add(queued);
+    if (full) {
+      const limit = full === 'limit' ? `limit ${setting.limit} calls` : `limit_bytes ${setting.limitBytes}`;
       return this.refuseCall(caller, message, options, ErrorUri.maxConcurrencyReached,
-        `every callee of "${message.procedure}" that the "${registration.invoke}" policy may pick is at its concurrency limit`);
+        `${busy}, and its call queue ("${setting.uri}", match "${setting.match}") is full (${limit})`);
     }
+    if (options.timeout > 0) queued.timer = this.clock.setTimeout(() => this.expired(queued), options.timeout);
+  }
+
+  private expired(queued: QueuedCall): void {
+    queued.timer = undefined;
+    if (!this.queues.remove(queued, 'expired')) return; // a clock whose timers cannot be cleared
+    queued.caller.sendError(MessageType.CALL, queued.message.request, ErrorUri.timeout,
+      `"${queued.message.procedure}" waited in the call queue for a free callee longer than the call's timeout`);
+  }
+
+  /** Hands queued calls, oldest first, to the registration's callees while one is under its limit. */
+  private drain(registration: Registration): void {
+    for (let queued = this.queues.next(registration); queued; queued = this.queues.next(registration)) {
+      const callee = pickCallee(registration);
+      if (!callee) return;
+      this.queues.remove(queued, 'drained');
+      // What is left of the timeout once it has waited (the queue's timer fires before nothing is left).
+      const timeout = queued.options.timeout > 0 ? Math.max(1, queued.options.timeout - (this.clock.now() - queued.arrivedAt)) : 0;
+      this.route(queued.caller, queued.message, queued.options, queued.disclose, registration, callee, timeout);
+    }
+  }
+
+  /** Sends a CALL to the callee picked for it; `timeout` (ms, 0 = none) is what the call has left. */
+  private route(caller: Session, message: Call, options: CallOptions, disclose: boolean, registration: Registration,
+    callee: Session, timeout: number): void {
     if (options.progress && !takesProgressiveInvocations(callee)) {
       return this.refuseCall(caller, message, options, ErrorUri.featureNotSupported,
         `the callee of "${message.procedure}" does not support progressive call invocations`);
@@ -278,7 +333,7 @@ export class Dealer {
     // With a pattern the callee cannot know which procedure was called: the spec says to tell it.
     if (registration.match !== 'exact') details.procedure = message.procedure;
     if (receiveProgress) details.receive_progress = true;
-    if (options.timeout > 0) details.timeout = options.timeout;
+    if (timeout > 0) details.timeout = timeout;
     if (disclose || registration.discloseCaller) {
       details.caller = caller.id;
       details.caller_authid = caller.authid;
@@ -291,7 +346,7 @@ export class Dealer {
       callerStreaming: options.progress, startedAt: this.clock.now(), killed: false, slots: registration.slots?.get(callee),
     };
     this.calls.add(call);
-    if (options.timeout > 0) call.timer = this.clock.setTimeout(() => this.timedOut(call), options.timeout);
+    if (timeout > 0) call.timer = this.clock.setTimeout(() => this.timedOut(call), timeout);
     this.callCounters[caller.origin].inc();
     this.invoke(call, message, options.progress);
   }
@@ -336,6 +391,8 @@ export class Dealer {
    */
   cancel(caller: Session, message: Cancel): void {
     const call = this.calls.fromCaller(caller, message.request);
+    const queued = call ? undefined : this.queues.fromCaller(caller, message.request);
+    if (queued) return this.cancelQueued(queued, readCancelMode(message.options));
     // Not here: in flight on another node, or already finished (nothing to cancel, as the spec allows).
     if (!call) return this.remote?.cancel(caller, message);
     let mode: CancelMode = readCancelMode(message.options);
@@ -348,6 +405,15 @@ export class Dealer {
       return;
     }
     this.endWithError(call, ErrorUri.canceled, `the call was canceled (mode "${mode}")`);
+  }
+
+  /** No callee has seen a queued call: it ends at once, with nothing for the caller in mode `skip` (as a call in flight). */
+  private cancelQueued(queued: QueuedCall, mode: CancelMode): void {
+    this.queues.remove(queued, 'canceled');
+    if (mode !== 'skip') {
+      queued.caller.sendError(MessageType.CALL, queued.message.request, ErrorUri.canceled,
+        `the call was canceled (mode "${mode}") while it waited in the call queue`);
+    }
   }
 
   /**
@@ -371,6 +437,7 @@ export class Dealer {
 
   /** Cleans up after a session that left: its registrations and every call it was part of. */
   leave(session: Session): void {
+    this.queues.dropCallerCalls(session); // first: none of them may go to a callee as its registrations are removed
     const mine = this.bySession.get(session);
     this.bySession.delete(session);
     const removed = [...(mine ?? [])].map((registration) => [registration, this.removeCallee(registration, session).deleted] as const);
@@ -378,11 +445,15 @@ export class Dealer {
       call.caller.sendError(MessageType.CALL, call.callerRequest, ErrorUri.canceled,
         'the callee left before answering the call');
     }
+    const freed = new Set<Registration>();
     for (const call of this.calls.takeCallerCalls(session)) {
       if (canCancel(call.callee)) this.interrupt(call, 'killnowait');
+      freed.add(call.registration);
     }
     this.remote?.leave(session);
     for (const [registration, deleted] of removed) this.announceRemoval(session, registration, deleted);
+    // The callees of its calls have a free place again.
+    for (const registration of freed) this.drain(registration);
   }
 
   registrationCount(): number {
@@ -404,10 +475,7 @@ export class Dealer {
    * first CALL (the spec freezes every option but `progress`).
    */
   private continueCall(call: PendingCall, message: Call, options: CallOptions): void {
-    if (!call.callerStreaming) {
-      call.caller.protocolViolation(`CALL request ID ${message.request} is already in use by a call in flight`);
-      return;
-    }
+    if (!call.callerStreaming) return requestIdInUse(call.caller, message);
     call.callerStreaming = options.progress;
     this.invoke(call, message, options.progress);
   }
@@ -440,6 +508,7 @@ export class Dealer {
   private finish(call: PendingCall): void {
     this.calls.remove(call);
     this.callDuration.observe((this.clock.now() - call.startedAt) / 1000);
+    this.drain(call.registration);
   }
 
   /** Ends a call with an ERROR for the caller now; a late answer from the callee is then ignored. */
@@ -466,10 +535,15 @@ export class Dealer {
     registration.slots?.delete(session);
     if (registration.callees.length > 0) {
       if (registration.clustered) this.remote?.summarize(registration);
+      this.drain(registration); // the invocation policy may now pick a callee that is free
       return { deleted: false };
     }
     this.byId.delete(registration.id);
     this.table.delete(registration.uri, registration.match);
+    for (const queued of this.queues.takeRegistrationCalls(registration)) {
+      queued.caller.sendError(MessageType.CALL, queued.message.request, ErrorUri.noSuchProcedure,
+        `the last callee of "${registration.uri}" went away while the call waited in the call queue`);
+    }
     return { deleted: true, released: registration.clustered ? this.remote?.release(registration.uri, registration.match) : undefined };
   }
 
