@@ -284,7 +284,7 @@ export interface PermissionConfig {
 export interface ListenerConfig {
   /** The transport's `id` from the file, or `transport<index>`. */
   id: string;
-  kind: 'websocket' | 'web' | 'rawsocket' | 'universal' | 'pusher' | 'mqtt';
+  kind: 'websocket' | 'web' | 'rawsocket' | 'universal' | 'pusher' | 'mqtt' | 'flashpolicy';
   endpoint: EndpointConfig;
   /**
    * URL path -> service. Keys are normalized to "/" or "/a/b" (no trailing slash); nested `path`
@@ -298,6 +298,8 @@ export interface ListenerConfig {
   pusher?: PusherServiceConfig;
   /** MQTT settings: always for `mqtt` listeners; for `universal` ones when they serve MQTT (first octet 0x10). */
   mqtt?: MqttService;
+  /** The policy a `flashpolicy` listener (which has no path table) serves; never for the others. */
+  flashPolicy?: FlashPolicyConfig;
   /**
    * Proxies whose X-Forwarded-For header is believed (Junction extension `trusted_proxies` on a
    * web/websocket transport's `options`): IPv4/IPv6 addresses or CIDR ranges. Empty: the TCP peer
@@ -366,6 +368,7 @@ export type PathService =
   | ConsoleService
   | MqttPathService
   | WebSocketProxyService
+  | WebSocketTesteeService
   | ReverseProxyService
   | WsgiService
   | CgiService
@@ -774,6 +777,31 @@ export interface WebSocketProxyOptions extends Pick<WebSocketOptions,
   maxBufferedBytes: number;
   /** Proxied connections open at once on the path; more upgrades get 503 (0: no limit). */
   maxConnections: number;
+}
+
+/**
+ * Crossbar's WebSocket echo server (a `websocket-testee` worker's transport, or a router's
+ * `websocket.testee` transport): a websocket listener's only path, answering every path.
+ */
+export interface WebSocketTesteeService {
+  type: 'websocket-testee';
+  options: WebSocketTesteeOptions;
+}
+
+export interface WebSocketTesteeOptions extends Pick<WebSocketOptions,
+  'maxMessageSize' | 'autoPingInterval' | 'autoPingTimeout' | 'openHandshakeTimeout' | 'allowedOrigins' | 'allowNullOrigin' | 'compression' | 'maxPerAddress'> {
+  /** Echoed bytes waiting to be written to one connection before it is no longer read (until half have gone). */
+  maxBufferedBytes: number;
+  /** Echo connections open at once; more upgrades get 503 (0: no limit). */
+  maxConnections: number;
+}
+
+/** A `flashpolicy` transport's cross-domain policy: the two attributes of its one allow-access-from element. */
+export interface FlashPolicyConfig {
+  /** "*", "*.example.com", a name or an address. */
+  allowedDomain: string;
+  /** "*" or ports separated by commas ("8080,8443"). */
+  allowedPorts: string;
 }
 
 export interface WebSocketProxyBackend {
