@@ -1,0 +1,253 @@
+/**
+ * Crossbar's WebSocket testee: an echo server for the Autobahn test suite's fuzzing client and for
+ * benchmarks. Every message goes back as it came: text as text, binary as binary, the same bytes
+ * (a fragmented message as one message). `ws` does the framing, reassembles fragments, checks
+ * UTF-8 (1007), answers pings and closes. No WAMP: a client offering any subprotocol, or none, is
+ * taken and none is chosen.
+ *
+ * Bounds: connections at once and per client address; the largest message (ws's maxPayload,
+ * 1009); echoed bytes waiting to be written (past `maxBufferedBytes` the connection is not read
+ * until half have gone: a client that sends without reading slows itself down); keepalive.
+ */
+
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { BoundCounter, BoundGauge, MetricsRegistry } from '../metrics/registry.js';
+import { plural } from '../protocol/plural.js';
+import type { Logger } from '../router/log.js';
+import { PerKeyLogThrottle } from '../router/limits/warning-throttle.js';
+import { ConnectionSlots, type SlotRefusal } from './connection-slots.js';
+import { websocketOriginCheck } from './origin-pattern.js';
+import { PingWheel, type KeepaliveState, type Pingable } from './ping-wheel.js';
+import { refuseUpgrade } from './upgrade-refusal.js';
+
+export interface EchoOptions {
+  /** Largest message echoed, bytes; a larger one closes the connection with 1009. */
+  maxMessageSize: number;
+  autoPingInterval: number;
+  autoPingTimeout: number;
+  allowedOrigins: readonly string[];
+  allowNullOrigin: boolean;
+  compression: boolean;
+  /** Echoed bytes waiting to be written to one connection before it is no longer read. */
+  maxBufferedBytes: number;
+  /** Connections at once (0: no limit). */
+  maxConnections: number;
+  /** Connections one client address may hold (0: no limit). */
+  maxPerAddress: number;
+  /** The client's address when a trusted proxy may stand in between; default: the TCP peer. */
+  clientAddress?: (request: IncomingMessage) => { address: string };
+  /** Labels of every metric of this echo server (its transport). */
+  labels: Record<string, string>;
+}
+
+/** Why an upgrade was refused: the `reason` label of junction_testee_refused_total. */
+export type EchoRefusal = 'origin' | 'too_many_connections' | 'too_many_from_address';
+
+/** How a connection failed: the `reason` label of junction_testee_failed_total. */
+type EchoFailure = 'too_large' | 'invalid_utf8' | 'protocol' | 'ping_timeout';
+
+/** At most one warning per reason (or client address) this often. */
+const WARNING_INTERVAL_MS = 10_000;
+
+export class EchoService {
+  private readonly server: WebSocketServer;
+  private readonly slots: ConnectionSlots;
+  private readonly originAllowed: (origin: string | undefined) => boolean;
+  /** Open connections by their WebSocket (the keepalive walks it). */
+  private readonly connections = new Map<WebSocket, EchoConnection>();
+  private readonly wheel: PingWheel | undefined;
+  private readonly warnings = new PerKeyLogThrottle(WARNING_INTERVAL_MS);
+  private readonly metrics: EchoMetrics;
+  private readonly listeners: ReturnType<typeof connectionListeners>;
+
+  constructor(private readonly options: EchoOptions, private readonly log: Logger, registry: MetricsRegistry) {
+    this.server = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: options.maxMessageSize,
+      perMessageDeflate: options.compression,
+      handleProtocols: () => false,
+    });
+    this.slots = new ConnectionSlots({ total: options.maxConnections, perKey: options.maxPerAddress });
+    this.originAllowed = websocketOriginCheck(options.allowedOrigins, options.allowNullOrigin);
+    this.wheel = options.autoPingInterval > 0 && options.autoPingTimeout > 0
+      ? new PingWheel(this.connections, { intervalMs: options.autoPingInterval, timeoutMs: options.autoPingTimeout })
+      : undefined;
+    this.metrics = echoMetrics(registry, options.labels);
+    this.listeners = connectionListeners(this);
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** An HTTP upgrade request to the echo server. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const origin = request.headers.origin;
+    if (!this.originAllowed(origin)) return this.refuse(socket, 'origin', 403, `Origin "${origin}" is not allowed on this endpoint.`);
+    const address = this.options.clientAddress?.(request).address ?? request.socket.remoteAddress ?? 'unknown';
+    const full = this.slots.take(address);
+    if (full !== undefined) return this.refuseFull(socket, full, address);
+    // ws refuses a malformed handshake by destroying the socket, without calling back: the slot goes back then.
+    const failed = (): void => this.slots.give(address);
+    socket.once('close', failed);
+    this.server.handleUpgrade(request, socket, head, (ws) => {
+      socket.off('close', failed);
+      this.connected(ws, address);
+    });
+  }
+
+  /** Closes every connection (the node stops, or the transport went away). */
+  closeAll(): void {
+    this.wheel?.stop();
+    const open = [...this.connections.keys()];
+    for (const ws of open) ws.close(1001, 'server shutting down');
+    const stragglers = setTimeout(() => {
+      for (const ws of open) ws.terminate();
+    }, 500);
+    stragglers.unref();
+  }
+
+  connectionOf(ws: WebSocket): EchoConnection | undefined {
+    return this.connections.get(ws);
+  }
+
+  heard(ws: WebSocket): void {
+    const connection = this.connections.get(ws);
+    if (connection) this.wheel?.heard(connection);
+  }
+
+  closed(ws: WebSocket): void {
+    const connection = this.connections.get(ws);
+    if (!connection) return;
+    this.connections.delete(ws);
+    this.wheel?.removed();
+    this.slots.give(connection.slotKey);
+    this.metrics.open.set(this.connections.size);
+    if (connection.failure !== undefined) this.metrics.failed(connection.failure).inc();
+  }
+
+  private connected(ws: WebSocket, slotKey: string): void {
+    const connection = new EchoConnection(ws, slotKey, this.metrics, this.options.maxBufferedBytes);
+    this.connections.set(ws, connection);
+    ws.on('message', this.listeners.message);
+    ws.on('close', this.listeners.close);
+    ws.on('error', this.listeners.error);
+    if (this.wheel) {
+      ws.on('pong', this.listeners.pong);
+      this.wheel.added(connection);
+    }
+    this.metrics.open.set(this.connections.size);
+  }
+
+  private refuse(socket: Duplex, reason: EchoRefusal, status: number, message: string): void {
+    this.metrics.refused(reason).inc();
+    refuseUpgrade(socket, status, message);
+  }
+
+  private refuseFull(socket: Duplex, full: SlotRefusal, address: string): void {
+    if (full === 'service_full') {
+      if (this.warnings.allow(full)) {
+        this.log.warn({ limit: this.options.maxConnections },
+          'WebSocket echo server: upgrade refused, it holds max_connections connections (further refusals are counted, not logged, for 10 s)');
+      }
+      return this.refuse(socket, 'too_many_connections', 503, `This endpoint holds ${plural(this.options.maxConnections, 'connection')} already (max_connections); try again later.`);
+    }
+    if (this.warnings.allow(address)) {
+      this.log.warn({ address, limit: this.options.maxPerAddress },
+        'WebSocket echo server: upgrade refused, the address holds max_per_address connections (further refusals for this address are counted, not logged, for 10 s)');
+    }
+    this.refuse(socket, 'too_many_from_address', 429, `Your address already holds ${plural(this.options.maxPerAddress, 'WebSocket connection')} on this endpoint (max_per_address); close one first.`);
+  }
+}
+
+/** One echo connection: what it sends back, and whether reading it is paused while that waits. */
+class EchoConnection implements Pingable {
+  keepaliveSince = 0;
+  keepaliveState: KeepaliveState = 0;
+  paused = false;
+  /** Why ws (or the keepalive) ended it, when it did. */
+  failure: EchoFailure | undefined;
+  /** An echo went out: reading resumes once half the limit is left. */
+  readonly written: () => void;
+
+  constructor(readonly ws: WebSocket, readonly slotKey: string, private readonly metrics: EchoMetrics, private readonly maxBufferedBytes: number) {
+    this.written = () => {
+      if (this.paused && this.ws.bufferedAmount <= this.maxBufferedBytes / 2) {
+        this.paused = false;
+        this.ws.resume();
+      }
+    };
+  }
+
+  echo(data: Buffer, isBinary: boolean): void {
+    // A connection that is closing gets nothing more.
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.send(data, { binary: isBinary }, this.written);
+    this.metrics.messages.inc();
+    this.metrics.bytes.inc(data.length);
+    if (!this.paused && this.ws.bufferedAmount > this.maxBufferedBytes) {
+      this.paused = true;
+      this.ws.pause();
+      this.metrics.pauses.inc();
+    }
+  }
+
+  ping(): void {
+    this.ws.ping();
+  }
+
+  unresponsive(): void {
+    this.failure = 'ping_timeout';
+    this.ws.terminate();
+  }
+}
+
+/** Listeners every connection shares: ws calls them with the connection's WebSocket as `this`. */
+function connectionListeners(service: EchoService) {
+  return {
+    message(this: WebSocket, data: Buffer, isBinary: boolean): void {
+      service.connectionOf(this)?.echo(data, isBinary);
+    },
+    close(this: WebSocket): void {
+      service.closed(this);
+    },
+    // ws closes the connection after an error (1009 for a message over the limit, 1007, 1002): 'close' follows.
+    error(this: WebSocket, error: Error & { code?: string }): void {
+      const connection = service.connectionOf(this);
+      if (connection) connection.failure = failureOf(error);
+    },
+    pong(this: WebSocket): void {
+      service.heard(this);
+    },
+  };
+}
+
+function failureOf(error: Error & { code?: string }): EchoFailure {
+  if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return 'too_large';
+  return error.code === 'WS_ERR_INVALID_UTF8' ? 'invalid_utf8' : 'protocol';
+}
+
+interface EchoMetrics {
+  open: BoundGauge;
+  messages: BoundCounter;
+  bytes: BoundCounter;
+  pauses: BoundCounter;
+  refused(reason: EchoRefusal): BoundCounter;
+  failed(reason: EchoFailure): BoundCounter;
+}
+
+function echoMetrics(registry: MetricsRegistry, labels: Record<string, string>): EchoMetrics {
+  const refused = registry.counter('junction_testee_refused_total', 'WebSocket echo server (websocket-testee) upgrades refused, by reason');
+  const failed = registry.counter('junction_testee_failed_total', 'WebSocket echo server connections ended by a limit or a protocol error, by reason');
+  return {
+    open: registry.gauge('junction_testee_connections', 'WebSocket echo server (websocket-testee) connections open now').bind(labels),
+    messages: registry.counter('junction_testee_messages_total', 'Messages echoed by WebSocket echo servers, text and binary').bind(labels),
+    bytes: registry.counter('junction_testee_bytes_total', 'Payload bytes echoed by WebSocket echo servers').bind(labels),
+    pauses: registry.counter('junction_testee_paused_total', 'Times an echo connection was no longer read because max_buffered_bytes of echoes waited to be written').bind(labels),
+    refused: (reason) => refused.bind({ ...labels, reason }),
+    failed: (reason) => failed.bind({ ...labels, reason }),
+  };
+}
