@@ -44,7 +44,12 @@ export class FlashPolicyService implements RawSocketAcceptor {
   private readonly open = new Set<Socket>();
   private readonly outcomes: Record<PolicyOutcome, BoundCounter>;
 
-  constructor(policy: { allowedDomain: string; allowedPorts: string }, metrics: MetricsRegistry, labels: Record<string, string>) {
+  constructor(
+    policy: { allowedDomain: string; allowedPorts: string },
+    metrics: MetricsRegistry,
+    labels: Record<string, string>,
+    private readonly limits: typeof flashPolicyLimits = flashPolicyLimits,
+  ) {
     this.answer = Buffer.from(policyDocument(policy.allowedDomain, policy.allowedPorts));
     const counter = metrics.counter('junction_flashpolicy_requests_total', 'Connections to flashpolicy transports, by outcome');
     const outcomes = ['answered', 'not_a_request', 'too_long', 'timeout', 'too_many_connections'] as const;
@@ -52,7 +57,7 @@ export class FlashPolicyService implements RawSocketAcceptor {
   }
 
   accept(socket: Socket): void {
-    if (this.open.size >= flashPolicyLimits.maxConnections) {
+    if (this.open.size >= this.limits.maxConnections) {
       this.outcomes.too_many_connections.inc();
       socket.destroy();
       return;
@@ -65,7 +70,7 @@ export class FlashPolicyService implements RawSocketAcceptor {
       socket.destroy();
     };
     // The one bound on the whole connection: a client that does not read its answer is dropped too.
-    const deadline = setTimeout(() => (answered ? socket.destroy() : end('timeout')), flashPolicyLimits.requestTimeoutMs);
+    const deadline = setTimeout(() => (answered ? socket.destroy() : end('timeout')), this.limits.requestTimeoutMs);
     socket.on('error', () => socket.destroy());
     socket.once('close', () => {
       clearTimeout(deadline);
@@ -79,7 +84,7 @@ export class FlashPolicyService implements RawSocketAcceptor {
         answered = true;
         this.outcomes.answered.inc();
         socket.end(this.answer);
-      } else if (received.length > flashPolicyLimits.maxRequestBytes) end('too_long');
+      } else if (received.length > this.limits.maxRequestBytes) end('too_long');
       else if (state === 'invalid') end('not_a_request');
     });
   }

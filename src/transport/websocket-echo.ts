@@ -2,8 +2,8 @@
  * Crossbar's WebSocket testee: an echo server for the Autobahn test suite's fuzzing client and for
  * benchmarks. Every message goes back as it came: text as text, binary as binary, the same bytes
  * (a fragmented message as one message). `ws` does the framing, reassembles fragments, checks
- * UTF-8 (1007), answers pings and closes. No WAMP: a client offering any subprotocol, or none, is
- * taken and none is chosen.
+ * UTF-8 (1007), answers pings and closes. No WAMP: a client offering subprotocols gets its first
+ * (whatever it is), one offering none gets none.
  *
  * Bounds: connections at once and per client address; the largest message (ws's maxPayload,
  * 1009); echoed bytes waiting to be written (past `maxBufferedBytes` the connection is not read
@@ -68,7 +68,8 @@ export class EchoService {
       clientTracking: false,
       maxPayload: options.maxMessageSize,
       perMessageDeflate: options.compression,
-      handleProtocols: () => false,
+      // A client that offers subprotocols insists on one (browsers and ws fail without): it gets its first.
+      handleProtocols: (offers) => offers.values().next().value ?? false,
     });
     this.slots = new ConnectionSlots({ total: options.maxConnections, perKey: options.maxPerAddress });
     this.originAllowed = websocketOriginCheck(options.allowedOrigins, options.allowNullOrigin);
