@@ -68,7 +68,7 @@ describe('websocket-testee workers', () => {
     assert.deepEqual(problemsOf(testeeOnly(testeeWorker({ type: 'web' }))), ['workers[0].transport.type: a websocket-testee worker\'s transport is "type": "websocket"']);
     assert.deepEqual(problemsOf(testeeOnly(testeeWorker({ paths: {} }))), ['workers[0].transport.paths: unknown key "paths"']);
     assert.deepEqual(problemsOf(testeeOnly(testeeWorker({}, { transports: [] }))), ['workers[0].transports: unknown key "transports" (did you mean "transport"?)']);
-    assert.deepEqual(problemsOf(testeeOnly({ type: 'websocket-testee' })), ['workers[0].transport: missing']);
+    assert.deepEqual(problemsOf(testeeOnly({ type: 'websocket-testee' })), ['workers[0].transport: missing (expected object)']);
     assert.deepEqual(problemsOf(testeeOnly(testeeWorker({ options: { max_message_size: 0 } }))), ['workers[0].transport.options.max_message_size: expected a positive integer']);
     assert.deepEqual(problemsOf(testeeOnly(testeeWorker({ options: { wamp1: { realm: 'r' } } }))), ['workers[0].transport.options.wamp1: unknown key "wamp1"']);
     assert.deepEqual(problemsOf(testeeOnly(testeeWorker(), testeeWorker({ options: { compression: false } }))), [

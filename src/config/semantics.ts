@@ -26,11 +26,13 @@ export function crossCheck(document: unknown): ConfigProblem[] {
   const workers = entries(document.workers, ['workers']);
   uniqueWorkerIds(workers, problems);
   const routers = workers.filter((worker) => worker.value.type === 'router');
-  const testees = uniqueTesteeTransports(workers.filter((worker) => worker.value.type === 'websocket-testee'), problems);
+  const testeeWorkers = workers.filter((worker) => worker.value.type === 'websocket-testee');
+  const testees = uniqueTesteeTransports(testeeWorkers, problems);
   if (routers.length === 0) {
     // A node of echo servers only (Crossbar's benchmark configs) needs no router.
-    if (testees.length > 0) checkTransports(routers, testees, new RealmReferences(new Map(), problems), problems);
-    else if (document.workers === undefined || Array.isArray(document.workers)) {
+    if (testeeWorkers.length > 0) {
+      if (testees.length > 0) checkTransports(routers, testees, new RealmReferences(new Map(), problems), problems);
+    } else if (document.workers === undefined || Array.isArray(document.workers)) {
       problems.push(problem('config.router.missing', ['workers']));
     }
     return problems;
