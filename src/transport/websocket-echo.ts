@@ -61,6 +61,7 @@ export class EchoService {
   private readonly warnings = new PerKeyLogThrottle(WARNING_INTERVAL_MS);
   private readonly metrics: EchoMetrics;
   private readonly listeners: ReturnType<typeof connectionListeners>;
+  private readonly stopCollecting: () => void;
 
   constructor(private readonly options: EchoOptions, private readonly log: Logger, registry: MetricsRegistry) {
     this.server = new WebSocketServer({
@@ -78,6 +79,14 @@ export class EchoService {
       : undefined;
     this.metrics = echoMetrics(registry, options.labels);
     this.listeners = connectionListeners(this);
+    this.stopCollecting = registry.collect(() => this.metrics.buffered.set(this.bufferedBytes()));
+  }
+
+  /** Echoed bytes waiting to be written to every connection now. */
+  bufferedBytes(): number {
+    let total = 0;
+    for (const ws of this.connections.keys()) total += ws.bufferedAmount;
+    return total;
   }
 
   get connectionCount(): number {
@@ -102,6 +111,7 @@ export class EchoService {
 
   /** Closes every connection (the node stops, or the transport went away). */
   closeAll(): void {
+    this.stopCollecting();
     this.wheel?.stop();
     const open = [...this.connections.keys()];
     for (const ws of open) ws.close(1001, 'server shutting down');
@@ -233,6 +243,7 @@ function failureOf(error: Error & { code?: string }): EchoFailure {
 
 interface EchoMetrics {
   open: BoundGauge;
+  buffered: BoundGauge;
   messages: BoundCounter;
   bytes: BoundCounter;
   pauses: BoundCounter;
@@ -245,6 +256,7 @@ function echoMetrics(registry: MetricsRegistry, labels: Record<string, string>):
   const failed = registry.counter('junction_testee_failed_total', 'WebSocket echo server connections ended by a limit or a protocol error, by reason');
   return {
     open: registry.gauge('junction_testee_connections', 'WebSocket echo server (websocket-testee) connections open now').bind(labels),
+    buffered: registry.gauge('junction_testee_buffered_bytes', 'Echoed bytes waiting to be written to the connections of a WebSocket echo server now').bind(labels),
     messages: registry.counter('junction_testee_messages_total', 'Messages echoed by WebSocket echo servers, text and binary').bind(labels),
     bytes: registry.counter('junction_testee_bytes_total', 'Payload bytes echoed by WebSocket echo servers').bind(labels),
     pauses: registry.counter('junction_testee_paused_total', 'Times an echo connection was no longer read because max_buffered_bytes of echoes waited to be written').bind(labels),

@@ -171,6 +171,11 @@ describe('websocket-testee workers', { timeout: 120_000 }, () => {
     ws.pause();
     for (let index = 0; index < count; index += 1) ws.send(Buffer.alloc(size, index % 256));
     await waitFor(() => metric(node, 'junction_testee_paused_total', { transport: 'slow' }) >= 1, 'the echo server pausing the connection', 10_000);
+    // Everything the client sent has had time to arrive: had the server kept reading, its echoes would wait in its memory.
+    await waitFor(() => ws.bufferedAmount === 0, 'the client\'s sends written', 10_000).catch(() => {});
+    await new Promise((wait) => setTimeout(wait, 500));
+    const held = metric(node, 'junction_testee_buffered_bytes', { transport: 'slow' });
+    assert.ok(held <= SLOW_LIMIT + 2 * size, `${held} bytes held for the client, over ${SLOW_LIMIT} and two messages`);
     ws.resume();
     await waitFor(() => received === count, `all ${count} echoes`, 30_000);
     assert.equal(bytes, count * size);
