@@ -12,14 +12,15 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { BoundCounter, BoundGauge, MetricsRegistry } from '../metrics/registry.js';
 import { plural } from '../protocol/plural.js';
 import type { Logger } from '../router/log.js';
 import { PerKeyLogThrottle } from '../router/limits/warning-throttle.js';
 import { ConnectionSlots, type SlotRefusal } from './connection-slots.js';
 import { websocketOriginCheck } from './origin-pattern.js';
-import { PingWheel, type KeepaliveState, type Pingable } from './ping-wheel.js';
+import { keepaliveGaveUp, PingWheel } from './ping-wheel.js';
+import { failureClose, RelaySide, type RelayCounters } from './relay-side.js';
 import { refuseUpgrade } from './upgrade-refusal.js';
 
 export interface EchoOptions {
@@ -56,7 +57,7 @@ export class EchoService {
   private readonly slots: ConnectionSlots;
   private readonly originAllowed: (origin: string | undefined) => boolean;
   /** Open connections by their WebSocket (the keepalive walks it). */
-  private readonly connections = new Map<WebSocket, EchoConnection>();
+  private readonly connections = new Map<WebSocket, RelaySide>();
   private readonly wheel: PingWheel | undefined;
   private readonly warnings = new PerKeyLogThrottle(WARNING_INTERVAL_MS);
   private readonly metrics: EchoMetrics;
@@ -121,7 +122,7 @@ export class EchoService {
     stragglers.unref();
   }
 
-  connectionOf(ws: WebSocket): EchoConnection | undefined {
+  connectionOf(ws: WebSocket): RelaySide | undefined {
     return this.connections.get(ws);
   }
 
@@ -137,11 +138,14 @@ export class EchoService {
     this.wheel?.removed();
     this.slots.give(connection.slotKey);
     this.metrics.open.set(this.connections.size);
-    if (connection.failure !== undefined) this.metrics.failed(connection.failure).inc();
+    const failure = failureOf(connection);
+    if (failure !== undefined) this.metrics.failed(failure).inc();
   }
 
   private connected(ws: WebSocket, slotKey: string): void {
-    const connection = new EchoConnection(ws, slotKey, this.metrics, this.options.maxBufferedBytes);
+    // Its own peer: what it sends is written back to it, and it is not read while that waits.
+    const connection = new RelaySide(ws, this.metrics, this.options.maxBufferedBytes);
+    connection.slotKey = slotKey;
     this.connections.set(ws, connection);
     ws.on('message', this.listeners.message);
     ws.on('close', this.listeners.close);
@@ -174,53 +178,11 @@ export class EchoService {
   }
 }
 
-/** One echo connection: what it sends back, and whether reading it is paused while that waits. */
-class EchoConnection implements Pingable {
-  keepaliveSince = 0;
-  keepaliveState: KeepaliveState = 0;
-  paused = false;
-  /** Why ws (or the keepalive) ended it, when it did. */
-  failure: EchoFailure | undefined;
-  /** An echo went out: reading resumes once half the limit is left. */
-  readonly written: () => void;
-
-  constructor(readonly ws: WebSocket, readonly slotKey: string, private readonly metrics: EchoMetrics, private readonly maxBufferedBytes: number) {
-    this.written = () => {
-      if (this.paused && this.ws.bufferedAmount <= this.maxBufferedBytes / 2) {
-        this.paused = false;
-        this.ws.resume();
-      }
-    };
-  }
-
-  echo(data: Buffer, isBinary: boolean): void {
-    // A connection that is closing gets nothing more.
-    if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.ws.send(data, { binary: isBinary }, this.written);
-    this.metrics.messages.inc();
-    this.metrics.bytes.inc(data.length);
-    if (!this.paused && this.ws.bufferedAmount > this.maxBufferedBytes) {
-      this.paused = true;
-      this.ws.pause();
-      this.metrics.pauses.inc();
-    }
-  }
-
-  ping(): void {
-    this.ws.ping();
-  }
-
-  unresponsive(): void {
-    this.failure = 'ping_timeout';
-    this.ws.terminate();
-  }
-}
-
 /** Listeners every connection shares: ws calls them with the connection's WebSocket as `this`. */
 function connectionListeners(service: EchoService) {
   return {
     message(this: WebSocket, data: Buffer, isBinary: boolean): void {
-      service.connectionOf(this)?.echo(data, isBinary);
+      service.connectionOf(this)?.write(data, isBinary);
     },
     close(this: WebSocket): void {
       service.closed(this);
@@ -228,7 +190,7 @@ function connectionListeners(service: EchoService) {
     // ws closes the connection after an error (1009 for a message over the limit, 1007, 1002): 'close' follows.
     error(this: WebSocket, error: Error & { code?: string }): void {
       const connection = service.connectionOf(this);
-      if (connection) connection.failure = failureOf(error);
+      if (connection) connection.failure = failureClose(error);
     },
     pong(this: WebSocket): void {
       service.heard(this);
@@ -236,17 +198,17 @@ function connectionListeners(service: EchoService) {
   };
 }
 
-function failureOf(error: Error & { code?: string }): EchoFailure {
-  if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return 'too_large';
-  return error.code === 'WS_ERR_INVALID_UTF8' ? 'invalid_utf8' : 'protocol';
+/** Why a connection ended, when a limit or the protocol ended it. */
+function failureOf(side: RelaySide): EchoFailure | undefined {
+  if (keepaliveGaveUp(side)) return 'ping_timeout';
+  const code = side.failure?.code;
+  if (code === undefined) return undefined;
+  return code === 1009 ? 'too_large' : code === 1007 ? 'invalid_utf8' : 'protocol';
 }
 
-interface EchoMetrics {
+interface EchoMetrics extends RelayCounters {
   open: BoundGauge;
   buffered: BoundGauge;
-  messages: BoundCounter;
-  bytes: BoundCounter;
-  pauses: BoundCounter;
   refused(reason: EchoRefusal): BoundCounter;
   failed(reason: EchoFailure): BoundCounter;
 }
