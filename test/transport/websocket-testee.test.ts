@@ -13,48 +13,10 @@ import type { RunningNode } from '../../src/node/node.js';
 import { freePort } from '../support/cli.js';
 import { startTestNode } from '../support/node.js';
 import { waitFor } from '../support/wait.js';
+import { closed, labelledMetric as metric, nextMessage, opened, refusal } from '../support/ws-probes.js';
 
 const LIMIT = 64 * 1024;
 const SLOW_LIMIT = 256 * 1024;
-
-interface Received {
-  data: Buffer;
-  isBinary: boolean;
-}
-
-function opened(ws: WebSocket): Promise<void> {
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-}
-
-function nextMessage(ws: WebSocket): Promise<Received> {
-  return new Promise((resolve) => ws.once('message', (data: Buffer, isBinary: boolean) => resolve({ data, isBinary })));
-}
-
-function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
-  return new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-}
-
-/** The HTTP status of an upgrade the echo server refuses. */
-function refusal(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    ws.once('open', () => reject(new Error('the upgrade was accepted')));
-    ws.once('unexpected-response', (_request, response) => {
-      response.resume();
-      resolve(response.statusCode!);
-    });
-    ws.on('error', () => {});
-  });
-}
-
-function metric(node: RunningNode, name: string, labels: Record<string, string>): number {
-  const line = node.metrics.exposition().split('\n').find((candidate) =>
-    candidate.startsWith(`${name}{`) && Object.entries(labels).every(([key, value]) => candidate.includes(`${key}="${value}"`)));
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
-}
 
 describe('websocket-testee workers', { timeout: 120_000 }, () => {
   let node: RunningNode;
@@ -145,7 +107,7 @@ describe('websocket-testee workers', { timeout: 120_000 }, () => {
   it('holds max_connections at once: more are refused with 503 until one closes', async () => {
     const first = [client('capped'), client('capped'), client('capped')];
     await Promise.all(first.map(opened));
-    assert.equal(await refusal(url('capped')), 503);
+    assert.equal((await refusal(url('capped'))).status, 503);
     assert.equal(metric(node, 'junction_testee_refused_total', { transport: 'capped', reason: 'too_many_connections' }), 1);
     assert.equal(metric(node, 'junction_testee_connections', { transport: 'capped' }), 3);
     const gone = closed(first[0]!);
