@@ -788,13 +788,8 @@ export interface WebSocketTesteeService {
   options: WebSocketTesteeOptions;
 }
 
-export interface WebSocketTesteeOptions extends Pick<WebSocketOptions,
-  'maxMessageSize' | 'autoPingInterval' | 'autoPingTimeout' | 'openHandshakeTimeout' | 'allowedOrigins' | 'allowNullOrigin' | 'compression' | 'maxPerAddress'> {
-  /** Echoed bytes waiting to be written to one connection before it is no longer read (until half have gone). */
-  maxBufferedBytes: number;
-  /** Echo connections open at once; more upgrades get 503 (0: no limit). */
-  maxConnections: number;
-}
+/** A reverse proxy's clients' side has the same settings: an echo server's peer is the client itself. */
+export type WebSocketTesteeOptions = WebSocketProxyOptions;
 
 /** A `flashpolicy` transport's cross-domain policy: the two attributes of its one allow-access-from element. */
 export interface FlashPolicyConfig {

@@ -6,9 +6,55 @@
  * growing our memory.
  */
 
+import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
 import type { BoundCounter } from '../metrics/registry.js';
+import { plural } from '../protocol/plural.js';
+import type { SlotRefusal } from './connection-slots.js';
 import type { KeepaliveState, Pingable } from './ping-wheel.js';
+
+/** The clients' side of a relaying WebSocket server: the reverse proxy's, the echo server's. */
+export interface RelayServerOptions {
+  /** Largest message accepted from a client, bytes. */
+  maxMessageSize: number;
+  autoPingInterval: number;
+  autoPingTimeout: number;
+  allowedOrigins: readonly string[];
+  allowNullOrigin: boolean;
+  compression: boolean;
+  /** Bytes waiting to be written to one side before its peer is no longer read. */
+  maxBufferedBytes: number;
+  /** Connections at once (0: no limit). */
+  maxConnections: number;
+  /** Connections one client address may hold (0: no limit). */
+  maxPerAddress: number;
+  /** The client's address and label when a trusted proxy may stand in between; default: the TCP peer. */
+  clientAddress?: (request: IncomingMessage) => { address: string; label: string; secure?: boolean };
+  /** Labels of every metric of this server (its transport, its path). */
+  labels: Record<string, string>;
+}
+
+/** Why an upgrade was refused at a connection cap: the `reason` label of the server's refusal counter. */
+export type CapRefusal = 'too_many_connections' | 'too_many_from_address';
+
+/**
+ * How an upgrade refused at a cap is answered (max_connections: 503, max_per_address: 429) and
+ * warned about; `server` names the server in the warning ("WebSocket reverse proxy").
+ */
+export function capRefusal(full: SlotRefusal, options: Pick<RelayServerOptions, 'maxConnections' | 'maxPerAddress'>, server: string) {
+  if (full === 'service_full') {
+    return {
+      reason: 'too_many_connections' as CapRefusal, status: 503, limit: options.maxConnections,
+      message: `This endpoint holds ${plural(options.maxConnections, 'connection')} already (max_connections); try again later.`,
+      warning: `${server}: upgrade refused, it holds max_connections connections (further refusals are counted, not logged, for 10 s)`,
+    };
+  }
+  return {
+    reason: 'too_many_from_address' as CapRefusal, status: 429, limit: options.maxPerAddress,
+    message: `Your address already holds ${plural(options.maxPerAddress, 'WebSocket connection')} on this endpoint (max_per_address); close one first.`,
+    warning: `${server}: upgrade refused, the address holds max_per_address connections (further refusals for this address are counted, not logged, for 10 s)`,
+  };
+}
 
 /** What a side counts of the messages written to it. */
 export interface RelayCounters {

@@ -14,37 +14,16 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { BoundCounter, BoundGauge, MetricsRegistry } from '../metrics/registry.js';
-import { plural } from '../protocol/plural.js';
 import type { Logger } from '../router/log.js';
 import { PerKeyLogThrottle } from '../router/limits/warning-throttle.js';
 import { ConnectionSlots, type SlotRefusal } from './connection-slots.js';
 import { websocketOriginCheck } from './origin-pattern.js';
 import { keepaliveGaveUp, PingWheel } from './ping-wheel.js';
-import { failureClose, RelaySide, type RelayCounters } from './relay-side.js';
+import { capRefusal, failureClose, RelaySide, type CapRefusal, type RelayCounters, type RelayServerOptions } from './relay-side.js';
 import { refuseUpgrade } from './upgrade-refusal.js';
 
-export interface EchoOptions {
-  /** Largest message echoed, bytes; a larger one closes the connection with 1009. */
-  maxMessageSize: number;
-  autoPingInterval: number;
-  autoPingTimeout: number;
-  allowedOrigins: readonly string[];
-  allowNullOrigin: boolean;
-  compression: boolean;
-  /** Echoed bytes waiting to be written to one connection before it is no longer read. */
-  maxBufferedBytes: number;
-  /** Connections at once (0: no limit). */
-  maxConnections: number;
-  /** Connections one client address may hold (0: no limit). */
-  maxPerAddress: number;
-  /** The client's address when a trusted proxy may stand in between; default: the TCP peer. */
-  clientAddress?: (request: IncomingMessage) => { address: string };
-  /** Labels of every metric of this echo server (its transport). */
-  labels: Record<string, string>;
-}
-
 /** Why an upgrade was refused: the `reason` label of junction_testee_refused_total. */
-export type EchoRefusal = 'origin' | 'too_many_connections' | 'too_many_from_address';
+export type EchoRefusal = 'origin' | CapRefusal;
 
 /** How a connection failed: the `reason` label of junction_testee_failed_total. */
 type EchoFailure = 'too_large' | 'invalid_utf8' | 'protocol' | 'ping_timeout';
@@ -64,7 +43,7 @@ export class EchoService {
   private readonly listeners: ReturnType<typeof connectionListeners>;
   private readonly stopCollecting: () => void;
 
-  constructor(private readonly options: EchoOptions, private readonly log: Logger, registry: MetricsRegistry) {
+  constructor(private readonly options: RelayServerOptions, private readonly log: Logger, registry: MetricsRegistry) {
     this.server = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -163,18 +142,9 @@ export class EchoService {
   }
 
   private refuseFull(socket: Duplex, full: SlotRefusal, address: string): void {
-    if (full === 'service_full') {
-      if (this.warnings.allow(full)) {
-        this.log.warn({ limit: this.options.maxConnections },
-          'WebSocket echo server: upgrade refused, it holds max_connections connections (further refusals are counted, not logged, for 10 s)');
-      }
-      return this.refuse(socket, 'too_many_connections', 503, `This endpoint holds ${plural(this.options.maxConnections, 'connection')} already (max_connections); try again later.`);
-    }
-    if (this.warnings.allow(address)) {
-      this.log.warn({ address, limit: this.options.maxPerAddress },
-        'WebSocket echo server: upgrade refused, the address holds max_per_address connections (further refusals for this address are counted, not logged, for 10 s)');
-    }
-    this.refuse(socket, 'too_many_from_address', 429, `Your address already holds ${plural(this.options.maxPerAddress, 'WebSocket connection')} on this endpoint (max_per_address); close one first.`);
+    const refusal = capRefusal(full, this.options, 'WebSocket echo server');
+    if (this.warnings.allow(full === 'service_full' ? full : address)) this.log.warn({ address, limit: refusal.limit }, refusal.warning);
+    this.refuse(socket, refusal.reason, refusal.status, refusal.message);
   }
 }
 

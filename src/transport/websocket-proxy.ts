@@ -16,12 +16,11 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type ClientOptions } from 'ws';
 import type { BoundCounter, BoundGauge, Counter, MetricsRegistry } from '../metrics/registry.js';
-import { plural } from '../protocol/plural.js';
 import type { Logger } from '../router/log.js';
 import { ConnectionSlots, type SlotRefusal } from './connection-slots.js';
 import { websocketOriginCheck } from './origin-pattern.js';
 import { PingWheel } from './ping-wheel.js';
-import { failureClose, RelaySide, type RelayCounters } from './relay-side.js';
+import { capRefusal, failureClose, RelaySide, type RelayCounters, type RelayServerOptions } from './relay-side.js';
 import { offeredSubprotocols } from './subprotocol.js';
 import { refuseUpgrade } from './upgrade-refusal.js';
 import { PerKeyLogThrottle } from '../router/limits/warning-throttle.js';
@@ -40,25 +39,8 @@ export interface ProxyBackendOptions {
   compression: boolean;
 }
 
-export interface WebSocketProxyOptions {
+export interface WebSocketProxyOptions extends RelayServerOptions {
   backend: ProxyBackendOptions;
-  /** Largest message accepted from a client, bytes. */
-  maxMessageSize: number;
-  autoPingInterval: number;
-  autoPingTimeout: number;
-  allowedOrigins: readonly string[];
-  allowNullOrigin: boolean;
-  compression: boolean;
-  /** Bytes waiting to be written to one side before the other side is no longer read. */
-  maxBufferedBytes: number;
-  /** Proxied connections at once (0: no limit). */
-  maxConnections: number;
-  /** Proxied connections one client address may hold (0: no limit). */
-  maxPerAddress: number;
-  /** The client's address and label when a trusted proxy may stand in between; default: the TCP peer. */
-  clientAddress?: (request: IncomingMessage) => { address: string; label: string; secure?: boolean };
-  /** Labels of every metric of this proxy (transport and path). */
-  labels: Record<string, string>;
 }
 
 /** Why an upgrade was not relayed: the `reason` label of junction_ws_proxy_refused_total. */
@@ -284,14 +266,9 @@ export class WebSocketProxy {
   }
 
   private refuseFull(socket: Duplex, full: SlotRefusal, address: string): void {
-    if (full === 'service_full') {
-      this.warnThrottled('service_full', { limit: this.options.maxConnections },
-        'WebSocket reverse proxy: upgrade refused, the path holds max_connections connections (further refusals are counted, not logged, for 10 s)');
-      return this.refuse(socket, 'too_many_connections', 503, `This endpoint holds ${plural(this.options.maxConnections, 'connection')} already (max_connections); try again later.`);
-    }
-    this.warnThrottled(address, { address, limit: this.options.maxPerAddress },
-      'WebSocket reverse proxy: upgrade refused, the address holds max_per_address connections (further refusals for this address are counted, not logged, for 10 s)');
-    this.refuse(socket, 'too_many_from_address', 429, `Your address already holds ${plural(this.options.maxPerAddress, 'WebSocket connection')} on this endpoint (max_per_address); close one first.`);
+    const refusal = capRefusal(full, this.options, 'WebSocket reverse proxy');
+    this.warnThrottled(full === 'service_full' ? full : address, { address, limit: refusal.limit }, refusal.warning);
+    this.refuse(socket, refusal.reason, refusal.status, refusal.message);
   }
 
   private warnThrottled(key: string, fields: Record<string, unknown>, message: string): void {
