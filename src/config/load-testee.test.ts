@@ -112,3 +112,12 @@ describe('flashpolicy transports', () => {
     assert.deepEqual(problemsOf(flash({ paths: {} })), ['workers[0].transports[0].paths: unknown key "paths"']);
   });
 });
+
+describe('stream.testee transports', () => {
+  it('are a TCP echo server on a router worker, with only an endpoint', () => {
+    const stream = (extra: Record<string, unknown> = {}) => configDocument({ transports: [{ type: 'stream.testee', id: 'bytes', endpoint: { type: 'tcp', port: 9002 }, ...extra }] });
+    const listener = loadDocument(stream({ debug: false })).listeners[0]!;
+    assert.deepEqual([listener.id, listener.kind, listener.endpoint.port], ['bytes', 'stream-testee', 9002]);
+    assert.deepEqual(problemsOf(stream({ options: {} })), ['workers[0].transports[0].options: unknown key "options"']);
+  });
+});

@@ -280,11 +280,13 @@ export interface PermissionConfig {
  * a `rawsocket` transport speaks only RawSocket; a `universal` transport (Crossbar's) is a web
  * listener whose connections starting with the RawSocket magic byte 0x7F are RawSocket and, when
  * it has an mqtt part, those starting with 0x10 (an MQTT CONNECT) are MQTT; an `mqtt` transport speaks only MQTT.
+ * A `flashpolicy` listener answers Flash's policy request; a `stream-testee` one (Crossbar's
+ * `stream.testee`) sends every byte back.
  */
 export interface ListenerConfig {
   /** The transport's `id` from the file, or `transport<index>`. */
   id: string;
-  kind: 'websocket' | 'web' | 'rawsocket' | 'universal' | 'pusher' | 'mqtt' | 'flashpolicy';
+  kind: 'websocket' | 'web' | 'rawsocket' | 'universal' | 'pusher' | 'mqtt' | 'flashpolicy' | 'stream-testee';
   endpoint: EndpointConfig;
   /**
    * URL path -> service. Keys are normalized to "/" or "/a/b" (no trailing slash); nested `path`

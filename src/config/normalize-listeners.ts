@@ -74,6 +74,8 @@ function listenerConfig(transport: TransportFile, where: ConfigPath, context: Tr
       // An echo server answers on every path, as a standalone websocket transport does.
       paths['/'] = testeeConfig(transport);
       return { id, kind: 'websocket', endpoint, paths, trustedProxies: [...(transport.options.trusted_proxies ?? [])] };
+    case 'stream.testee':
+      return { id, kind: 'stream-testee', endpoint, paths, trustedProxies: [] };
   }
 }
 

@@ -3,6 +3,7 @@
  * `transport` (a websocket transport checked as `check_listening_transport_websocket`) and the
  * router transport `websocket.testee` (keys id, type, endpoint, url, debug, options). Both echo
  * every message back as it came; neither speaks WAMP, so WAMP settings are accepted and ignored.
+ * Crossbar's `stream.testee` transport echoes the bytes of a plain TCP connection.
  */
 
 import * as z from 'zod';
@@ -59,5 +60,15 @@ export const testeeWorkerTransport = z
 export const testeeRouterTransport = z
   .strictObject({ type: z.literal('websocket.testee'), ...testeeShape })
   .describe('A WebSocket echo server for the Autobahn test suite (every message sent back as it came; no WAMP).');
+
+/** Crossbar's `stream.testee` pseudo transport: every byte sent back (keys id, type, endpoint, debug). */
+export const streamTesteeTransport = z
+  .strictObject({
+    type: z.literal('stream.testee'),
+    id: itemId.optional(),
+    endpoint: endpointSchema,
+    debug: testeeShape.debug,
+  })
+  .describe('A TCP echo server: every byte sent back as it came (no framing, no WAMP).');
 
 export type TesteeTransportFile = z.output<typeof testeeRouterTransport>;

@@ -5,8 +5,8 @@ import { defaultOpenHandshakeTimeoutMs } from '../config/schema-websocket.js';
 import type { Logger } from '../router/log.js';
 import { mqttFirstOctet } from '../transport/mqtt/connection.js';
 import { rawSocketFirstOctet, type RawSocketAcceptor } from '../transport/rawsocket/sniff.js';
-import { flashPolicyListener } from './flashpolicy-listener.js';
 import { mqttAcceptor, mqttListener } from './mqtt-listener.js';
+import { flashPolicyListener, streamTesteeListener } from './pseudo-listeners.js';
 import { pusherListener } from './pusher/pusher-listener.js';
 import { rawSocketAcceptor, rawSocketListener, SwappableAcceptor } from './rawsocket-listener.js';
 import type { ListenerChange } from './reload/config-diff.js';
@@ -46,6 +46,7 @@ export async function buildListener(config: ListenerConfig, node: NodeContext): 
   if (config.kind === 'mqtt') return mqttListener(config, node);
   if (config.kind === 'pusher') return pusherListener(config, node);
   if (config.kind === 'flashpolicy') return flashPolicyListener(config, node);
+  if (config.kind === 'stream-testee') return streamTesteeListener(config, node);
   const log = node.log.child({ transport: config.id });
   const handlers = await buildPaths(config, Object.keys(config.paths), node, log);
   // A universal listener also speaks RawSocket and MQTT to connections that open with their first octet.

@@ -9,7 +9,8 @@ import { freePort, runJunction, RunningJunction } from '../support/cli.js';
 
 /**
  * Crossbar's benchmark echo servers (crossbar-examples benchmark/websocket: websocket-testee
- * workers sharing one port) and its Flash policy transport (crossbar-examples flash), through
+ * workers sharing one port), its Flash policy transport (crossbar-examples flash) and its TCP echo
+ * transport (stream.testee), through
  * `junction check` and `junction start`, with --workers 2 as Crossbar's several worker processes.
  */
 
@@ -43,6 +44,20 @@ function policyOf(port: number): Promise<string> {
   });
 }
 
+/** What a TCP echo server sends back for `text`. */
+function bytesEchoed(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(text));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString();
+      if (answer.length >= text.length) socket.end();
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(answer));
+  });
+}
+
 async function echoOf(url: string, message: string | Buffer): Promise<{ data: Buffer; isBinary: boolean }> {
   const ws = new WebSocket(url, { perMessageDeflate: true });
   try {
@@ -57,7 +72,7 @@ async function echoOf(url: string, message: string | Buffer): Promise<{ data: Bu
 
 describe('websocket-testee workers and a flashpolicy transport, through the CLI', { timeout: 120_000 }, () => {
   it('check accepts the file; start --workers 2 echoes on the shared port and serves the Flash policy', async () => {
-    const [echoPort, flashPort, wsPort] = [await freePort(), await freePort(), await freePort()];
+    const [echoPort, flashPort, wsPort, bytesPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const configPath = join(home, 'config.json');
     writeFileSync(configPath, JSON.stringify({
       version: 2,
@@ -71,6 +86,7 @@ describe('websocket-testee workers and a flashpolicy transport, through the CLI'
           transports: [
             { type: 'websocket', endpoint: { type: 'tcp', port: wsPort, interface: '127.0.0.1' } },
             { type: 'flashpolicy', allowed_domain: '*', allowed_ports: [wsPort], endpoint: { type: 'tcp', port: flashPort, interface: '127.0.0.1' } },
+            { type: 'stream.testee', endpoint: { type: 'tcp', port: bytesPort, interface: '127.0.0.1' } },
           ],
         },
       ],
@@ -78,12 +94,13 @@ describe('websocket-testee workers and a flashpolicy transport, through the CLI'
 
     const check = await runJunction(['check', '--config', configPath]);
     assert.equal(check.code, 0, check.stderr);
-    assert.match(check.stdout + check.stderr, /ok \(1 realm, 3 transports\)/);
+    assert.match(check.stdout + check.stderr, /ok \(1 realm, 4 transports\)/);
 
     const junction = RunningJunction.start(['--config', configPath, '--workers', '2']);
     running.push(junction);
     await junction.started((line) => line.msg === 'listening' && line.service === 'websocket-testee');
     await junction.started((line) => line.msg === 'listening' && line.service === 'flashpolicy');
+    await junction.started((line) => line.msg === 'listening' && line.service === 'stream-testee');
 
     for (let attempt = 0; attempt < 4; attempt += 1) {
       assert.deepEqual(await echoOf(`ws://127.0.0.1:${echoPort}/`, `hello ${attempt}`), { data: Buffer.from(`hello ${attempt}`), isBinary: false });
@@ -91,6 +108,7 @@ describe('websocket-testee workers and a flashpolicy transport, through the CLI'
     assert.deepEqual(await echoOf(`ws://127.0.0.1:${echoPort}/`, Buffer.from([1, 2, 3])), { data: Buffer.from([1, 2, 3]), isBinary: true });
     assert.equal(await policyOf(flashPort),
       `<?xml version="1.0"?><cross-domain-policy><allow-access-from domain="*" to-ports="${wsPort}" /></cross-domain-policy>\0`);
+    assert.equal(await bytesEchoed(bytesPort, 'raw bytes\n'), 'raw bytes\n');
     junction.kill();
   });
 });

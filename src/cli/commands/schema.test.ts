@@ -28,7 +28,7 @@ describe('junction schema', () => {
     const router = (schema.properties!.workers!.items!.oneOf as JsonSchema[])[0]!;
     const constants = (list: JsonSchema[]) => list.map((item) => item.properties!.type!.const);
     const transports = router.properties!.transports!.items!.oneOf as JsonSchema[];
-    assert.deepEqual(constants(transports), ['websocket', 'web', 'rawsocket', 'universal', 'pusher', 'mqtt', 'flashpolicy', 'websocket.testee']);
+    assert.deepEqual(constants(transports), ['websocket', 'web', 'rawsocket', 'universal', 'pusher', 'mqtt', 'flashpolicy', 'websocket.testee', 'stream.testee']);
 
     // The path table is recursive (a `path` service holds another table), so services sit in definitions.
     const web = transports[1]!;

@@ -1,5 +1,8 @@
+/** Crossbar's pseudo transports, listeners that serve no WAMP: the Flash policy file and the TCP echo server. */
+
 import type { ListenerConfig } from '../config/model.js';
 import { FlashPolicyService } from '../transport/flash-policy.js';
+import { StreamEchoService } from '../transport/stream-echo.js';
 import { UnsupportedConfigError } from './auth-wiring.js';
 import type { Listener } from './listeners.js';
 import { streamListener } from './rawsocket-listener.js';
@@ -16,5 +19,16 @@ export function flashPolicyListener(config: ListenerConfig, context: NodeContext
     changed: () => false,
     schemes: ['tcp', 'tls'],
     service: 'flashpolicy',
+  });
+}
+
+/** A `stream.testee` transport: a TCP echo server (TLS when configured) for tests and benchmarks. */
+export function streamTesteeListener(config: ListenerConfig, context: NodeContext): Listener {
+  return streamListener(config, context, {
+    acceptorFor: (listener, node) => new StreamEchoService(node.metrics, { transport: listener.id }),
+    // Nothing to change: it has no settings.
+    changed: () => false,
+    schemes: ['tcp', 'tls'],
+    service: 'stream-testee',
   });
 }
