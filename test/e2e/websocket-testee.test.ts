@@ -10,8 +10,8 @@ import { freePort, runJunction, RunningJunction } from '../support/cli.js';
 /**
  * Crossbar's benchmark echo servers (crossbar-examples benchmark/websocket: websocket-testee
  * workers sharing one port), its Flash policy transport (crossbar-examples flash) and its TCP echo
- * transport (stream.testee), through
- * `junction check` and `junction start`, with --workers 2 as Crossbar's several worker processes.
+ * transport (stream.testee), through `junction check` and `junction start`, with --workers 2 as
+ * Crossbar's several worker processes.
  */
 
 const home = mkdtempSync(join(tmpdir(), 'junction-testee-'));
