@@ -56,6 +56,9 @@ export const problemMessages = {
   'config.proxy.port_differs': (first: ConfigPath) =>
     `also opened by ${formatPath(first)} of another proxy worker, with a different transport or different routes: Crossbar hands each connection to either one; ` +
     'Junction opens one listener per port: make the two the same, or give each its own port',
+  'config.testee.port_differs': (first: ConfigPath) =>
+    `also opened by ${formatPath(first)} of another websocket-testee worker, with a different transport: Crossbar hands each connection to either one; ` +
+    'Junction opens one listener per port: make the two the same, or give each its own port',
   'config.proxy.no_route': (realm: string, role: string) =>
     `this proxy worker has no route for realm ${quote(realm)} and role ${quote(role)}, so this service or app could not join: add the route, or move it to a router worker's transports`,
   'config.transport.empty_universal': () => 'a universal transport serves nothing: add a "rawsocket", "websocket", "web" or "mqtt" part',
@@ -133,6 +136,8 @@ export const noticeMessages = {
     'a proxy worker: Junction serves its transports from the router itself (its connections are not opened), to the realms and roles of its routes only',
   'config.notice.proxies_merged': (first: ConfigPath) =>
     `the same transport as ${formatPath(first)}, of another proxy worker: Junction opens it once, for both; start with --workers N (or auto) to use several processes`,
+  'config.notice.testees_merged': (first: ConfigPath) =>
+    `the same echo server as ${formatPath(first)}, of another websocket-testee worker: Junction opens it once, for both; start with --workers N (or auto) to use several processes`,
   'config.notice.allow_by_default': (decidedBy: 'its authorizer' | 'its permissions') => `not used: the role is decided by ${decidedBy} alone, as in Crossbar`,
   'config.notice.empty_exact_uri': () => 'an empty URI with "match": "exact" covers every URI in Crossbar; read as "uri": "", "match": "prefix"',
   'config.notice.literal_star': (uri: string) =>

@@ -22,6 +22,7 @@ import { Ignored, notice } from './notices.js';
 import { proxyConnections, proxyRoutes } from './schema-proxy.js';
 import { checkRedisServer, redisServerShape } from './schema-redis.js';
 import { realmSchema } from './schema-router.js';
+import { testeeWorkerTransport } from './schema-testee.js';
 import { transportSchema } from './schema-transport.js';
 
 /** Options of Crossbar's native worker processes: all about the Python process itself. */
@@ -144,14 +145,23 @@ const proxyWorkerSchema = z
   })
   .describe('A Crossbar proxy worker: Junction serves its transports inside the router (use --workers for more processes), for the realms and roles of its routes.');
 
+/** Crossbar's WebSocket echo server for the Autobahn test suite: Junction serves its transport beside the router's. */
+const testeeWorkerSchema = z
+  .strictObject({
+    type: z.literal('websocket-testee'),
+    id: itemId.optional(),
+    options: z.strictObject(workerOptionsShape).optional(),
+    transport: testeeWorkerTransport,
+  })
+  .describe('A WebSocket echo server (Autobahn test suite, benchmarks): every message is sent back as it came.');
+
 const otherCrossbarWorkers: Record<string, string> = {
-  'websocket-testee': notSupportedMessage('websocket-testee workers'),
   xbrmm: notSupportedMessage('XBR market maker workers'),
   hostmonitor: notSupportedMessage('host monitor workers'),
 };
 
-const workerSchema = z.discriminatedUnion('type', [routerWorkerSchema, containerWorkerSchema, guestWorkerSchema, proxyWorkerSchema], {
-  error: typeError('worker', ['router', 'container', 'guest', 'proxy'], (type) => otherCrossbarWorkers[type]),
+const workerSchema = z.discriminatedUnion('type', [routerWorkerSchema, containerWorkerSchema, guestWorkerSchema, proxyWorkerSchema, testeeWorkerSchema], {
+  error: typeError('worker', ['router', 'container', 'guest', 'proxy', 'websocket-testee'], (type) => otherCrossbarWorkers[type]),
 });
 
 /**
@@ -202,7 +212,7 @@ export const configFileSchema = z
       .default(2)
       .describe('Crossbar configuration format version: 2, or 1 (permissions converted as `crossbar upgrade` does).'),
     controller: controllerSchema.optional(),
-    workers: z.array(workerSchema).default([]).describe('Router workers (several are served as one router), container workers, guest workers (programs started beside the router) and proxy workers (served by the router).'),
+    workers: z.array(workerSchema).default([]).describe('Router workers (several are served as one router), container workers, guest workers (programs started beside the router) proxy workers (served by the router) and websocket-testee workers (echo servers).'),
   })
   .describe('Junction configuration (the Crossbar.io config.json / config.yaml format).');
 
@@ -210,3 +220,4 @@ export type ConfigFile = z.output<typeof configFileSchema>;
 export type RouterWorkerFile = z.output<typeof routerWorkerSchema>;
 export type WorkerFile = z.output<typeof workerSchema>;
 export type ProxyWorkerFile = z.output<typeof proxyWorkerSchema>;
+export type TesteeWorkerFile = z.output<typeof testeeWorkerSchema>;

@@ -215,7 +215,7 @@ describe('websocket transports', () => {
 
   it('name the transport types Junction has', () => {
     assert.deepEqual(problemsOf(configDocument({ transports: [{ type: 'rawsockets', endpoint: { type: 'tcp', port: 1 } }] })), [
-      'workers[0].transports[0].type: unknown transport type "rawsockets" (expected "websocket" or "web" or "rawsocket" or "universal" or "pusher" or "mqtt"); did you mean "rawsocket"?',
+      'workers[0].transports[0].type: unknown transport type "rawsockets" (expected "websocket" or "web" or "rawsocket" or "universal" or "pusher" or "mqtt" or "flashpolicy" or "websocket.testee" or "stream.testee"); did you mean "rawsocket"?',
     ]);
   });
 });

@@ -243,15 +243,15 @@ describe('problems', () => {
 
   it('unsupported Crossbar parts are errors that name them', () => {
     const transports = [
-      { type: 'flashpolicy', endpoint: { type: 'tcp', port: 9000 } },
+      { type: 'websocket', endpoint: { type: 'onion', port: 9000 } },
       { type: 'websocket', endpoint: { type: 'tcp', port: 9001 }, auth: { anonymous: { type: 'static' }, cookie: {} } },
       { type: 'websocket', endpoint: { type: 'tcp', port: 9002 }, serializers: ['ubjson'] },
     ];
-    assert.deepEqual(problemsOfValue({ workers: [router({ transports }), { type: 'websocket-testee' }] }), [
-      'test: workers[0].transports[0].type: not supported by Junction: "flashpolicy" transports (supported: websocket, web, rawsocket, universal, pusher, mqtt)',
+    assert.deepEqual(problemsOfValue({ workers: [router({ transports }), { type: 'hostmonitor' }] }), [
+      'test: workers[0].transports[0].endpoint.type: not supported by Junction: "onion" endpoints (supported: tcp, unix)',
       'test: workers[0].transports[1].auth.cookie: cookie authentication needs cookie tracking: add a "cookie" block (for example {"store": {"type": "memory"}}) beside "auth"',
       'test: workers[0].transports[2].serializers: names no serializer Junction speaks; add one of json, msgpack, cbor',
-      'test: workers[1].type: not supported by Junction: websocket-testee workers',
+      'test: workers[1].type: not supported by Junction: host monitor workers',
     ]);
   });
 

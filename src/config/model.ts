@@ -309,11 +309,13 @@ export interface PermissionConfig {
  * a `rawsocket` transport speaks only RawSocket; a `universal` transport (Crossbar's) is a web
  * listener whose connections starting with the RawSocket magic byte 0x7F are RawSocket and, when
  * it has an mqtt part, those starting with 0x10 (an MQTT CONNECT) are MQTT; an `mqtt` transport speaks only MQTT.
+ * A `flashpolicy` listener answers Flash's policy request; a `stream-testee` one (Crossbar's
+ * `stream.testee`) sends every byte back.
  */
 export interface ListenerConfig {
   /** The transport's `id` from the file, or `transport<index>`. */
   id: string;
-  kind: 'websocket' | 'web' | 'rawsocket' | 'universal' | 'pusher' | 'mqtt';
+  kind: 'websocket' | 'web' | 'rawsocket' | 'universal' | 'pusher' | 'mqtt' | 'flashpolicy' | 'stream-testee';
   endpoint: EndpointConfig;
   /**
    * URL path -> service. Keys are normalized to "/" or "/a/b" (no trailing slash); nested `path`
@@ -327,6 +329,8 @@ export interface ListenerConfig {
   pusher?: PusherServiceConfig;
   /** MQTT settings: always for `mqtt` listeners; for `universal` ones when they serve MQTT (first octet 0x10). */
   mqtt?: MqttService;
+  /** The policy a `flashpolicy` listener (which has no path table) serves; never for the others. */
+  flashPolicy?: FlashPolicyConfig;
   /**
    * Proxies whose X-Forwarded-For header is believed (Junction extension `trusted_proxies` on a
    * web/websocket transport's `options`): IPv4/IPv6 addresses or CIDR ranges. Empty: the TCP peer
@@ -395,6 +399,7 @@ export type PathService =
   | ConsoleService
   | MqttPathService
   | WebSocketProxyService
+  | WebSocketTesteeService
   | ReverseProxyService
   | WsgiService
   | CgiService
@@ -803,6 +808,26 @@ export interface WebSocketProxyOptions extends Pick<WebSocketOptions,
   maxBufferedBytes: number;
   /** Proxied connections open at once on the path; more upgrades get 503 (0: no limit). */
   maxConnections: number;
+}
+
+/**
+ * Crossbar's WebSocket echo server (a `websocket-testee` worker's transport, or a router's
+ * `websocket.testee` transport): a websocket listener's only path, answering every path.
+ */
+export interface WebSocketTesteeService {
+  type: 'websocket-testee';
+  options: WebSocketTesteeOptions;
+}
+
+/** A reverse proxy's clients' side has the same settings: an echo server's peer is the client itself. */
+export type WebSocketTesteeOptions = WebSocketProxyOptions;
+
+/** A `flashpolicy` transport's cross-domain policy: the two attributes of its one allow-access-from element. */
+export interface FlashPolicyConfig {
+  /** "*", "*.example.com", a name or an address. */
+  allowedDomain: string;
+  /** "*" or ports separated by commas ("8080,8443"). */
+  allowedPorts: string;
 }
 
 export interface WebSocketProxyBackend {

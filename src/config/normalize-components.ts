@@ -33,7 +33,7 @@ type AnyComponentFile = RouterComponentFile | ContainerComponentFile;
 
 export function componentConfigs(file: ConfigFile, context: NormalizeContext): ComponentConfig[] {
   const all = file.workers.flatMap((worker, workerIndex) =>
-    worker.type === 'guest' || worker.type === 'proxy' ? [] : worker.components.map((component: AnyComponentFile, index) => ({
+    worker.type !== 'router' && worker.type !== 'container' ? [] : worker.components.map((component: AnyComponentFile, index) => ({
       component,
       where: worker.type === 'router' ? ('router' as const) : ('container' as const),
       path: ['workers', workerIndex, 'components', index] as ConfigPath,

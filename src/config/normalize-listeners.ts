@@ -4,16 +4,18 @@
  */
 
 import { isAbsolute, resolve } from 'node:path';
-import type { EndpointConfig, ListenerConfig, PathService, PusherServiceConfig, RawSocketService, WorkerPython } from './model.js';
+import type { EndpointConfig, FlashPolicyConfig, ListenerConfig, PathService, PusherServiceConfig, RawSocketService, WebSocketTesteeService, WorkerPython } from './model.js';
 import { authConfig } from './normalize-auth.js';
 import { mqttConfig } from './normalize-mqtt.js';
-import { addPathServices, fromConfigDir, websocketConfig, type NormalizeContext, type TransportNormalizeContext } from './normalize-web.js';
+import { addPathServices, fromConfigDir, sharedWebSocketOptions, websocketConfig, type NormalizeContext, type TransportNormalizeContext } from './normalize-web.js';
 import { notice } from './notices.js';
 import { offeredSerializers } from './schema-websocket.js';
 import type { ConfigPath } from './problems.js';
+import { flashPolicyDefaults, type FlashPolicyTransportFile } from './schema-flashpolicy.js';
 import type { PusherTransportFile } from './schema-pusher.js';
 import { rawSocketDefaults, type RawSocketSettingsFile } from './schema-rawsocket.js';
 import type { EndpointFile, TransportFile, UniversalTransportFile } from './schema-transport.js';
+import type { TesteeTransportFile } from './schema-testee.js';
 import type { PathServiceFile } from './schema-web-services.js';
 import { defaultInterface } from './semantics.js';
 import { readsClientCertificates } from './semantics-certificates.js';
@@ -66,7 +68,26 @@ function listenerConfig(transport: TransportFile, where: ConfigPath, context: Tr
       return { id, kind: 'pusher', endpoint, paths, pusher: pusherConfig(transport), trustedProxies: [...(transport.options.trusted_proxies ?? [])] };
     case 'mqtt':
       return { id, kind: 'mqtt', endpoint, paths, mqtt: mqttConfig(transport, context.functions), trustedProxies: [] };
+    case 'flashpolicy':
+      return { id, kind: 'flashpolicy', endpoint, paths, flashPolicy: flashPolicyConfig(transport), trustedProxies: [] };
+    case 'websocket.testee':
+      // An echo server answers on every path, as a standalone websocket transport does.
+      paths['/'] = testeeConfig(transport);
+      return { id, kind: 'websocket', endpoint, paths, trustedProxies: [...(transport.options.trusted_proxies ?? [])] };
+    case 'stream.testee':
+      return { id, kind: 'stream-testee', endpoint, paths, trustedProxies: [] };
   }
+}
+
+function testeeConfig(transport: TesteeTransportFile): WebSocketTesteeService {
+  const options = transport.options;
+  return { type: 'websocket-testee', options: { ...sharedWebSocketOptions(options), maxConnections: options.max_connections } };
+}
+
+function flashPolicyConfig(transport: FlashPolicyTransportFile): FlashPolicyConfig {
+  const ports = transport.allowed_ports ?? [];
+  // As Crossbar: no ports, or an empty list, allows every port.
+  return { allowedDomain: transport.allowed_domain, allowedPorts: ports.length > 0 ? ports.join(',') : flashPolicyDefaults.allowedPorts };
 }
 
 /**

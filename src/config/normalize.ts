@@ -6,13 +6,14 @@
  */
 
 import { resolve } from 'node:path';
-import type { ConfigFile, RouterWorkerFile } from './file-schema.js';
+import { routerWorkerSchema, type ConfigFile, type RouterWorkerFile } from './file-schema.js';
 import type { JunctionConfig, PermissionConfig, RealmConfig, RoleConfig, RealmLimitsConfig, SessionStatsConfig } from './model.js';
 import { componentConfigs } from './normalize-components.js';
 import { FunctionAuthenticators } from './normalize-function-auth.js';
 import { guestConfigs, unusedPythonNotices, workerPython } from './normalize-guests.js';
 import { listenerConfigs, servesPython, type TransportToListen } from './normalize-listeners.js';
 import { proxyTransports } from './normalize-proxy.js';
+import { testeeTransports } from './normalize-testee.js';
 import type { NormalizeContext } from './normalize-web.js';
 import { realmStore } from './normalize-realm-store.js';
 import { realmLinks } from './normalize-rlinks.js';
@@ -33,7 +34,8 @@ export interface NormalizeOptions {
 export function normalize(file: ConfigFile, options: NormalizeOptions = {}): JunctionConfig {
   // Crossbar runs each router worker as a process of its own; Junction serves them all as one router.
   const routers = file.workers.flatMap((worker, index) => (worker.type === 'router' ? [{ router: worker, at: ['workers', index] as ConfigPath }] : []));
-  const [first] = routers as [(typeof routers)[number], ...typeof routers];
+  // A node of websocket-testee workers only has no router worker: its router has the defaults and no realms.
+  const first = routers[0] ?? { router: routerWorkerSchema.parse({ type: 'router' }), at: ['workers'] };
   const baseDir = resolve(options.baseDir ?? '.');
   const firstPython = workerPython(first.router.options, first.at, baseDir);
   const functions = new FunctionAuthenticators({
@@ -52,10 +54,11 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
     [
       ...routerTransports(routers, baseDir, context.notices),
       ...proxyTransports(file, firstPython, context.notices),
+      ...testeeTransports(file, firstPython, context.notices),
     ],
     context,
   );
-  if (routers.every(({ router }) => router.realms.length === 0)) {
+  if (routers.length > 0 && routers.every(({ router }) => router.realms.length === 0)) {
     // Crossbar accepts a router that only serves web paths (static files, JSON, redirects).
     context.notices.push(notice('config.notice.no_realms', [...first.at, 'realms']));
   }

@@ -6,11 +6,13 @@
 
 import * as z from 'zod';
 import { endpointSchema } from './schema-endpoint.js';
-import { itemId, notSupportedMessage, typeError } from './schema-parts.js';
+import { flashPolicyTransport } from './schema-flashpolicy.js';
+import { itemId, typeError } from './schema-parts.js';
 import { mqttPart, mqttTransport } from './schema-mqtt.js';
 import { oneMessageSize, rawSocketPart, rawSocketShape } from './schema-rawsocket.js';
 import { pathKey, pathTable, webOptions } from './schema-web-services.js';
 import { pusherTransport } from './schema-pusher.js';
+import { streamTesteeTransport, testeeRouterTransport } from './schema-testee.js';
 import { websocketChecks, websocketTransportShape } from './schema-websocket.js';
 
 export { serializerNames } from './schema-websocket.js';
@@ -70,16 +72,13 @@ export const universalTransport = z
   })
   .describe('One port for RawSocket (first byte 0x7F), MQTT (first byte 0x10), WebSocket and web paths (Crossbar\'s universal transport).');
 
-const otherCrossbarTransports = new Set(['flashpolicy', 'websocket.testee', 'stream.testee']);
+const transportTypes = ['websocket', 'web', 'rawsocket', 'universal', 'pusher', 'mqtt', 'flashpolicy', 'websocket.testee', 'stream.testee'];
 
-const transportTypes = ['websocket', 'web', 'rawsocket', 'universal', 'pusher', 'mqtt'];
-
-export const transportSchema = z.discriminatedUnion('type', [websocketTransport, webTransport, rawsocketTransport, universalTransport, pusherTransport, mqttTransport], {
-  error: typeError('transport', transportTypes, (type) =>
-    otherCrossbarTransports.has(type)
-      ? notSupportedMessage(`${JSON.stringify(type)} transports`, `supported: ${transportTypes.join(', ')}`)
-      : undefined,
-  ),
+export const transportSchema = z.discriminatedUnion('type', [
+  websocketTransport, webTransport, rawsocketTransport, universalTransport, pusherTransport, mqttTransport, flashPolicyTransport, testeeRouterTransport,
+  streamTesteeTransport,
+], {
+  error: typeError('transport', transportTypes, () => undefined),
 });
 
 export type TransportFile = z.output<typeof transportSchema>;

@@ -91,7 +91,7 @@ const backendUrl = z.string().superRefine((text, ctx) => {
  */
 const ownOptionKeys = new Set(['max_message_size', 'auto_ping_interval', 'auto_ping_timeout', 'open_handshake_timeout', 'allowed_origins',
   'allow_null_origin', 'compression', 'max_buffered_bytes', 'max_per_address', 'wamp1', 'require_websocket_subprotocol']);
-const autobahnTuning = Object.fromEntries(Object.entries(websocketOptionsShape).filter(([key]) => !ownOptionKeys.has(key)));
+export const autobahnTuning = Object.fromEntries(Object.entries(websocketOptionsShape).filter(([key]) => !ownOptionKeys.has(key)));
 
 const backendSide = (key: string) => ignored(`${key} of the backend connection (it applies to the clients' side)`);
 

@@ -14,6 +14,7 @@ import { type ConfigPath, type ConfigProblem } from './problems.js';
 import { checkClientCertificates } from './semantics-certificates.js';
 import { checkComponents } from './semantics-components.js';
 import { checkProxies, uniqueProxyTransports } from './semantics-proxy.js';
+import { uniqueTesteeTransports } from './semantics-testee.js';
 import { entries, isRecord, RealmReferences, type Entry, type RealmFacts } from './semantics-realms.js';
 import { checkAuthRealms, checkListenerPaths, checkMqttRoles, checkPrincipalRoles } from './semantics-web.js';
 import { anyAddress, firstDifference, onePerPort, sharedEndpointKey, transportDifference } from './shared-ports.js';
@@ -26,8 +27,13 @@ export function crossCheck(document: unknown): ConfigProblem[] {
   const workers = entries(document.workers, ['workers']);
   uniqueWorkerIds(workers, problems);
   const routers = workers.filter((worker) => worker.value.type === 'router');
+  const testeeWorkers = workers.filter((worker) => worker.value.type === 'websocket-testee');
+  const testees = uniqueTesteeTransports(testeeWorkers, problems);
   if (routers.length === 0) {
-    if (document.workers === undefined || Array.isArray(document.workers)) {
+    // A node of echo servers only (Crossbar's benchmark configs) needs no router.
+    if (testeeWorkers.length > 0) {
+      if (testees.length > 0) checkTransports(routers, testees, new RealmReferences(new Map(), problems), problems);
+    } else if (document.workers === undefined || Array.isArray(document.workers)) {
       problems.push(problem('config.router.missing', ['workers']));
     }
     return problems;
@@ -39,7 +45,7 @@ export function crossCheck(document: unknown): ConfigProblem[] {
   const routerTransports = routers.flatMap((router) => entries(router.value.transports, [...router.path, 'transports']));
   const proxies = workers.filter((worker) => worker.value.type === 'proxy');
   checkProxies(proxies, routerTransports, refs, problems);
-  checkTransports(routers, [...uniqueRouterTransports(routers, problems), ...uniqueProxyTransports(proxies, problems)], refs, problems);
+  checkTransports(routers, [...uniqueRouterTransports(routers, problems), ...uniqueProxyTransports(proxies, problems), ...testees], refs, problems);
   checkComponents([...routers, ...workers.filter((worker) => worker.value.type === 'container')], refs, problems);
   for (const extra of routers.slice(1)) {
     if (extra.value.sign_in !== undefined) {
@@ -168,6 +174,10 @@ function checkTransportServices(transport: Entry, refs: RealmReferences, problem
       checkAuthRealms(value.auth, [...path, 'auth'], refs);
       checkMqttRoles(value, path, refs);
       return;
+    case 'flashpolicy':
+    case 'websocket.testee':
+    case 'stream.testee':
+      return; // no sign-in: none serves a realm
     default:
       checkAuthRealms(value.auth, [...path, 'auth'], refs);
       checkPrincipalRoles(value.auth, [...path, 'auth'], refs);

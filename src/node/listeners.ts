@@ -6,6 +6,7 @@ import type { Logger } from '../router/log.js';
 import { mqttFirstOctet } from '../transport/mqtt/connection.js';
 import { rawSocketFirstOctet, type RawSocketAcceptor } from '../transport/rawsocket/sniff.js';
 import { mqttAcceptor, mqttListener } from './mqtt-listener.js';
+import { flashPolicyListener, streamTesteeListener } from './pseudo-listeners.js';
 import { pusherListener } from './pusher/pusher-listener.js';
 import { rawSocketAcceptor, rawSocketListener, SwappableAcceptor } from './rawsocket-listener.js';
 import type { ListenerChange } from './reload/config-diff.js';
@@ -44,6 +45,8 @@ export async function buildListener(config: ListenerConfig, node: NodeContext): 
   if (config.kind === 'rawsocket') return rawSocketListener(config, node);
   if (config.kind === 'mqtt') return mqttListener(config, node);
   if (config.kind === 'pusher') return pusherListener(config, node);
+  if (config.kind === 'flashpolicy') return flashPolicyListener(config, node);
+  if (config.kind === 'stream-testee') return streamTesteeListener(config, node);
   const log = node.log.child({ transport: config.id });
   const handlers = await buildPaths(config, Object.keys(config.paths), node, log);
   // A universal listener also speaks RawSocket and MQTT to connections that open with their first octet.
@@ -61,7 +64,7 @@ export async function buildListener(config: ListenerConfig, node: NodeContext): 
   const served = (): ServedUrl[] => {
     if (authority === undefined) return [];
     const urls: ServedUrl[] = Object.entries(current.paths).map(([path, service]) => {
-      const upgrade = service.type === 'websocket' || service.type === 'mqtt' || service.type === 'websocket-reverseproxy';
+      const upgrade = service.type === 'websocket' || service.type === 'mqtt' || service.type === 'websocket-reverseproxy' || service.type === 'websocket-testee';
       const scheme = upgrade ? (http.secure ? 'wss' : 'ws') : (http.secure ? 'https' : 'http');
       return { url: `${scheme}://${authority}${path}`, service: service.type };
     });
@@ -139,7 +142,7 @@ async function closeAll(handlers: Map<string, PathHandler>): Promise<void> {
  */
 export function listenerTimeouts(config: ListenerConfig): HttpTimeouts {
   const handshakes = Object.values(config.paths).flatMap((service) =>
-    (service.type === 'websocket' || service.type === 'websocket-reverseproxy') && service.options.openHandshakeTimeout > 0 ? [service.options.openHandshakeTimeout] : []);
+    (service.type === 'websocket' || service.type === 'websocket-reverseproxy' || service.type === 'websocket-testee') && service.options.openHandshakeTimeout > 0 ? [service.options.openHandshakeTimeout] : []);
   return {
     headersMs: handshakes.length > 0 ? Math.min(...handshakes) : defaultOpenHandshakeTimeoutMs,
     bodyMs: config.requestBodyTimeoutMs ?? defaultRequestBodyTimeoutMs,

@@ -17,6 +17,11 @@ const HEARD = 0;
 const PINGED = 1;
 const GAVE_UP = 2;
 
+/** Whether the wheel gave up on a member: it did not answer a ping in time. */
+export function keepaliveGaveUp(member: Pingable): boolean {
+  return member.keepaliveState === GAVE_UP;
+}
+
 /** A connection as the wheel sees it. The wheel keeps its own bookkeeping in the two fields. */
 export interface Pingable {
   /** Send a ping now. */

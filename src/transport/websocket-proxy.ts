@@ -16,11 +16,11 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type ClientOptions } from 'ws';
 import type { BoundCounter, BoundGauge, Counter, MetricsRegistry } from '../metrics/registry.js';
-import { plural } from '../protocol/plural.js';
 import type { Logger } from '../router/log.js';
 import { ConnectionSlots, type SlotRefusal } from './connection-slots.js';
 import { websocketOriginCheck } from './origin-pattern.js';
-import { PingWheel, type KeepaliveState, type Pingable } from './ping-wheel.js';
+import { PingWheel } from './ping-wheel.js';
+import { capRefusal, failureClose, RelaySide, type RelayCounters, type RelayServerOptions } from './relay-side.js';
 import { offeredSubprotocols } from './subprotocol.js';
 import { refuseUpgrade } from './upgrade-refusal.js';
 import { PerKeyLogThrottle } from '../router/limits/warning-throttle.js';
@@ -39,25 +39,8 @@ export interface ProxyBackendOptions {
   compression: boolean;
 }
 
-export interface WebSocketProxyOptions {
+export interface WebSocketProxyOptions extends RelayServerOptions {
   backend: ProxyBackendOptions;
-  /** Largest message accepted from a client, bytes. */
-  maxMessageSize: number;
-  autoPingInterval: number;
-  autoPingTimeout: number;
-  allowedOrigins: readonly string[];
-  allowNullOrigin: boolean;
-  compression: boolean;
-  /** Bytes waiting to be written to one side before the other side is no longer read. */
-  maxBufferedBytes: number;
-  /** Proxied connections at once (0: no limit). */
-  maxConnections: number;
-  /** Proxied connections one client address may hold (0: no limit). */
-  maxPerAddress: number;
-  /** The client's address and label when a trusted proxy may stand in between; default: the TCP peer. */
-  clientAddress?: (request: IncomingMessage) => { address: string; label: string; secure?: boolean };
-  /** Labels of every metric of this proxy (transport and path). */
-  labels: Record<string, string>;
 }
 
 /** Why an upgrade was not relayed: the `reason` label of junction_ws_proxy_refused_total. */
@@ -88,8 +71,8 @@ export class WebSocketProxy {
   private readonly slots: ConnectionSlots;
   private readonly originAllowed: (origin: string | undefined) => boolean;
   /** Sides of open connections by their WebSocket, one map per side (each side's keepalive walks its own). */
-  private readonly clientSides = new Map<WebSocket, Side>();
-  private readonly backendSides = new Map<WebSocket, Side>();
+  private readonly clientSides = new Map<WebSocket, RelaySide>();
+  private readonly backendSides = new Map<WebSocket, RelaySide>();
   /** Backends still opening, with the client socket waiting for them. */
   private readonly opening = new Map<WebSocket, Duplex>();
   /** The subprotocol each accepted upgrade answers with: the backend's choice. */
@@ -227,8 +210,8 @@ export class WebSocketProxy {
   }
 
   private connected(clientWs: WebSocket, backendWs: WebSocket, slotKey: string, label: string): void {
-    const client = new Side(clientWs, 'to_client', this.metrics, this.options.maxBufferedBytes);
-    const backend = new Side(backendWs, 'to_backend', this.metrics, this.options.maxBufferedBytes);
+    const client = new RelaySide(clientWs, directionCounters(this.metrics, 'to_client'), this.options.maxBufferedBytes);
+    const backend = new RelaySide(backendWs, directionCounters(this.metrics, 'to_backend'), this.options.maxBufferedBytes);
     client.peer = backend;
     backend.peer = client;
     client.slotKey = slotKey;
@@ -238,7 +221,7 @@ export class WebSocketProxy {
     this.log.debug({ client: label, protocol: backendWs.protocol }, 'WebSocket reverse proxy: relaying');
   }
 
-  private keep(sides: Map<WebSocket, Side>, wheel: PingWheel | undefined, side: Side): void {
+  private keep(sides: Map<WebSocket, RelaySide>, wheel: PingWheel | undefined, side: RelaySide): void {
     sides.set(side.ws, side);
     side.ws.on('message', this.listeners.message);
     side.ws.on('close', this.listeners.close);
@@ -266,7 +249,7 @@ export class WebSocketProxy {
     }
   }
 
-  sideOf(ws: WebSocket): Side | undefined {
+  sideOf(ws: WebSocket): RelaySide | undefined {
     return this.clientSides.get(ws) ?? this.backendSides.get(ws);
   }
 
@@ -283,76 +266,13 @@ export class WebSocketProxy {
   }
 
   private refuseFull(socket: Duplex, full: SlotRefusal, address: string): void {
-    if (full === 'service_full') {
-      this.warnThrottled('service_full', { limit: this.options.maxConnections },
-        'WebSocket reverse proxy: upgrade refused, the path holds max_connections connections (further refusals are counted, not logged, for 10 s)');
-      return this.refuse(socket, 'too_many_connections', 503, `This endpoint holds ${plural(this.options.maxConnections, 'connection')} already (max_connections); try again later.`);
-    }
-    this.warnThrottled(address, { address, limit: this.options.maxPerAddress },
-      'WebSocket reverse proxy: upgrade refused, the address holds max_per_address connections (further refusals for this address are counted, not logged, for 10 s)');
-    this.refuse(socket, 'too_many_from_address', 429, `Your address already holds ${plural(this.options.maxPerAddress, 'WebSocket connection')} on this endpoint (max_per_address); close one first.`);
+    const refusal = capRefusal(full, this.options, 'WebSocket reverse proxy');
+    this.warnThrottled(full === 'service_full' ? full : address, { address, limit: refusal.limit }, refusal.warning);
+    this.refuse(socket, refusal.reason, refusal.status, refusal.message);
   }
 
   private warnThrottled(key: string, fields: Record<string, unknown>, message: string): void {
     if (this.warnings.allow(key)) this.log.warn(fields, message);
-  }
-}
-
-/**
- * One side of a proxied connection: its WebSocket and what it relays to its peer. `direction` is
- * where what this side writes goes ("to_client" for the client's side).
- */
-class Side implements Pingable {
-  keepaliveSince = 0;
-  keepaliveState: KeepaliveState = 0;
-  /** Reading this side is stopped while its peer's unwritten bytes are over the limit. */
-  paused = false;
-  closed = false;
-  /** The close ws sent after this side broke the protocol or a limit. */
-  failure: { code: number; reason: Buffer } | undefined;
-  peer!: Side;
-  /** The client's address, whose connection slot the client's side holds. */
-  slotKey = '';
-  /** A write to this side went out: its peer may be read again once half the limit is left. */
-  readonly written: () => void;
-  private readonly messages: BoundCounter;
-  private readonly bytes: BoundCounter;
-  private readonly pauses: BoundCounter;
-
-  constructor(readonly ws: WebSocket, direction: Direction, metrics: ProxyMetrics, private readonly maxBufferedBytes: number) {
-    this.messages = metrics.messages[direction];
-    this.bytes = metrics.bytes[direction];
-    this.pauses = metrics.pauses[direction];
-    this.written = () => {
-      const source = this.peer;
-      if (source.paused && this.ws.bufferedAmount <= this.maxBufferedBytes / 2) {
-        source.paused = false;
-        source.ws.resume();
-      }
-    };
-  }
-
-  /** Sends a message that arrived on the peer, as it came (text or binary, same bytes). */
-  write(data: Buffer, isBinary: boolean): void {
-    // A side that is closing gets nothing more; its close reaches the peer next.
-    if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.ws.send(data, { binary: isBinary }, this.written);
-    this.messages.inc();
-    this.bytes.inc(data.length);
-    const source = this.peer;
-    if (!source.paused && this.ws.bufferedAmount > this.maxBufferedBytes) {
-      source.paused = true;
-      source.ws.pause();
-      this.pauses.inc();
-    }
-  }
-
-  ping(): void {
-    this.ws.ping();
-  }
-
-  unresponsive(): void {
-    this.ws.terminate();
   }
 }
 
@@ -374,12 +294,6 @@ function sideListeners(proxy: WebSocketProxy) {
       proxy.heard(this);
     },
   };
-}
-
-/** The close ws sends for one of its errors: 1009 for a message over the limit, 1007 for bad UTF-8, 1002 for the rest. */
-function failureClose(error: Error & { code?: string }): { code: number; reason: Buffer } {
-  const code = error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 1009 : error.code === 'WS_ERR_INVALID_UTF8' ? 1007 : 1002;
-  return { code, reason: Buffer.from(error.message.slice(0, 120)) };
 }
 
 /** Codes a close frame may carry (RFC 6455 7.4; 1005, 1006 and 1015 are only ever reported, never sent). */
@@ -417,7 +331,12 @@ function handshakeProblem(request: IncomingMessage): string | undefined {
   return undefined;
 }
 
-function keepalive(sides: Map<WebSocket, Side>, intervalMs: number, timeoutMs: number): PingWheel | undefined {
+/** The counters of what is written in one direction (to the side that direction names). */
+function directionCounters(metrics: ProxyMetrics, direction: Direction): RelayCounters {
+  return { messages: metrics.messages[direction], bytes: metrics.bytes[direction], pauses: metrics.pauses[direction] };
+}
+
+function keepalive(sides: Map<WebSocket, RelaySide>, intervalMs: number, timeoutMs: number): PingWheel | undefined {
   return intervalMs > 0 && timeoutMs > 0 ? new PingWheel(sides, { intervalMs, timeoutMs }) : undefined;
 }
 

@@ -13,7 +13,7 @@ import { writeZip } from '../support/zip.js';
  * Every metric docs/metrics.md lists is exported by a running router, and every junction_* metric
  * it exports is listed: `junction start --workers 2` in a Redis cluster, with every kind of
  * transport and component that has metrics of its own (web paths with the HTTP bridge, long-poll,
- * SSE, WAMP v1, cookie authentication, HTTP and WebSocket reverse proxies, CGI scripts, file uploads, a wap page, a ZIP archive, RawSocket, MQTT, Pusher, a forwarder, ZeroMQ, stdio,
+ * SSE, WAMP v1, cookie authentication, HTTP and WebSocket reverse proxies, CGI scripts, file uploads, a wap page, a ZIP archive, RawSocket, MQTT, Pusher, WebSocket and TCP echo servers, a Flash policy transport, a forwarder, ZeroMQ, stdio,
  * process and a RESTCallee). metrics-doc.test.ts compares the doc with the names in the source;
  * this shows that each is registered at run time.
  */
@@ -78,6 +78,9 @@ async function fullConfig(redisUrl: string): Promise<object> {
         { type: 'rawsocket', endpoint: tcp },
         { type: 'mqtt', endpoint: tcp, options: { realm: 'realm1' } },
         { type: 'pusher', endpoint: tcp, apps: [{ id: 'app1', key: 'app-key', secret: 'app-secret', realm: 'realm1', role: 'anonymous' }] },
+        { type: 'websocket.testee', endpoint: tcp },
+        { type: 'flashpolicy', endpoint: tcp },
+        { type: 'stream.testee', endpoint: tcp },
       ],
       components: [
         { type: 'class', id: 'fwd', classname: 'crossbar.bridge.rest.MessageForwarder', realm: 'realm1', extra: { subscriptions: [{ topic: 'orders.new', url: 'http://127.0.0.1:9/hook' }] } },

@@ -21,6 +21,7 @@ import { freePort, openRouterConfig } from '../support/cli.js';
 import { startTestNode } from '../support/node.js';
 import { selfSignedCertificate, skipTls } from '../support/tls.js';
 import { waitFor } from '../support/wait.js';
+import { closed, labelledMetric as metric, nextMessage, opened, refusal } from '../support/ws-probes.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -34,46 +35,6 @@ interface BackendConnection {
   request: IncomingMessage;
   received: { data: Buffer; isBinary: boolean }[];
   closed?: { code: number; reason: string };
-}
-
-interface Received {
-  data: Buffer;
-  isBinary: boolean;
-}
-
-function opened(ws: WebSocket): Promise<void> {
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-}
-
-function nextMessage(ws: WebSocket): Promise<Received> {
-  return new Promise((resolve) => ws.once('message', (data: Buffer, isBinary: boolean) => resolve({ data, isBinary })));
-}
-
-function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
-  return new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-}
-
-/** The HTTP answer to an upgrade the proxy refuses. */
-function refusal(url: string, protocols: string[] = []): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, protocols);
-    ws.once('open', () => reject(new Error('the upgrade was accepted')));
-    ws.once('unexpected-response', (_request, response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => resolve({ status: response.statusCode!, body }));
-    });
-    ws.on('error', () => {});
-  });
-}
-
-function metric(node: RunningNode, name: string, labels: Record<string, string>): number {
-  const line = node.metrics.exposition().split('\n').find((candidate) =>
-    candidate.startsWith(`${name}{`) && Object.entries(labels).every(([key, value]) => candidate.includes(`${key}="${value}"`)));
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
 describe('websocket-reverseproxy path service', { timeout: 120_000 }, () => {

@@ -18,7 +18,7 @@ describe('junction schema', () => {
     assert.equal(schema.additionalProperties, false);
     assert.deepEqual(Object.keys(schema.properties).sort(), ['$schema', 'controller', 'version', 'workers']);
     const workerTypes = schema.properties.workers!.items!.oneOf!.map((worker) => worker.properties.type.const);
-    assert.deepEqual(workerTypes, ['router', 'container', 'guest', 'proxy']);
+    assert.deepEqual(workerTypes, ['router', 'container', 'guest', 'proxy', 'websocket-testee']);
   });
 
   it('describes the transports, path services and components of the web transport and the HTTP bridge', async () => {
@@ -28,7 +28,7 @@ describe('junction schema', () => {
     const router = (schema.properties!.workers!.items!.oneOf as JsonSchema[])[0]!;
     const constants = (list: JsonSchema[]) => list.map((item) => item.properties!.type!.const);
     const transports = router.properties!.transports!.items!.oneOf as JsonSchema[];
-    assert.deepEqual(constants(transports), ['websocket', 'web', 'rawsocket', 'universal', 'pusher', 'mqtt']);
+    assert.deepEqual(constants(transports), ['websocket', 'web', 'rawsocket', 'universal', 'pusher', 'mqtt', 'flashpolicy', 'websocket.testee', 'stream.testee']);
 
     // The path table is recursive (a `path` service holds another table), so services sit in definitions.
     const web = transports[1]!;

@@ -137,6 +137,16 @@ describe('diffConfig', () => {
     assert.deepEqual(changed.map((change) => [change.after.id, change.mqttChanged, change.rawsocketChanged]), [['devices', true, false]]);
   });
 
+  it('rebuilds an echo server whose options changed, and reports a changed Flash policy as needing a restart', () => {
+    const echo = (options: Record<string, unknown>) => ({ id: 'echo', type: 'websocket.testee', endpoint: { type: 'tcp', port: 9001, interface: '127.0.0.1' }, options });
+    const flash = (ports: number[]) => ({ id: 'flash', type: 'flashpolicy', allowed_ports: ports, endpoint: { type: 'tcp', port: 843, interface: '127.0.0.1' } });
+    const before = config({ transports: [echo({}), flash([8080])] });
+    assert.deepEqual(diffConfig(before, config({ transports: [echo({}), flash([8080])] })), diffConfig(before, before));
+    const diff = diffConfig(before, config({ transports: [echo({ max_message_size: 100 }), flash([8080, 8443])] }));
+    assert.deepEqual(diff.listeners.changed.map((change) => [change.after.id, change.pathsChanged]), [['echo', ['/']]]);
+    assert.deepEqual(diff.fixed, ['transport "flash": its Flash policy (allowed_domain, allowed_ports) changed: restart to apply']);
+  });
+
   it('reports a moved endpoint as needing a restart, and still applies the transport\'s path changes', () => {
     const before = config({ transports: [webTransport('web', 8080, { '/ws': websocket(anonymous) })] });
     const after = config({ transports: [webTransport('web', 9090, { '/ws': websocket(anonymous), '/health': { type: 'health' } })] });

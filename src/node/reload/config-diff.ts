@@ -131,6 +131,9 @@ function diffListeners(before: readonly ListenerConfig[], after: readonly Listen
     if (!isDeepStrictEqual(old.pusher, fresh.pusher)) {
       fixed.push(`transport "${fresh.id}": its pusher apps or options changed: they hold live connections, presence and webhook outboxes; restart to apply`);
     }
+    if (!isDeepStrictEqual(old.flashPolicy, fresh.flashPolicy)) {
+      fixed.push(`transport "${fresh.id}": its Flash policy (allowed_domain, allowed_ports) changed: restart to apply`);
+    }
     // Every path service reads the client's address through the listener's trusted proxies.
     const proxiesChanged = !isDeepStrictEqual(old.trustedProxies, fresh.trustedProxies);
     const paths = pair(Object.keys(old.paths), Object.keys(fresh.paths), (path) => path);

@@ -21,6 +21,7 @@ import { uploadPath } from './upload/upload-path.js';
 import { wapPath } from './wap-path.js';
 import { websocketPath } from './websocket-path.js';
 import { websocketProxyPath } from './websocket-proxy-path.js';
+import { websocketTesteePath } from './websocket-testee-path.js';
 
 type Factories = { [Type in PathService['type']]?: PathServiceFactory<Extract<PathService, { type: Type }>> };
 
@@ -41,6 +42,7 @@ const factories: Factories = {
   webhook: httpWebhook,
   console: consolePath,
   'websocket-reverseproxy': websocketProxyPath,
+  'websocket-testee': websocketTesteePath,
   reverseproxy: reverseProxyPath,
   wsgi: pythonAppPath,
   resource: pythonAppPath,
