@@ -91,6 +91,13 @@ describe('rlinks over TLS', { skip: skipTls, timeout: 180_000 }, () => {
     await callsCross(a, 'test.over_rss');
   });
 
+  it('does not start when a TLS file of a link cannot be read, and says which', async () => {
+    await assert.rejects(linkingNode('a_missing_file', ({ wss }) => ({
+      type: 'websocket', url: `wss://localhost:${wss}/`,
+      endpoint: { type: 'tcp', host: '127.0.0.1', port: wss, tls: { ca_certificates: ['ca/missing.crt'] } },
+    })), /realm "realm1" rlink "to_b": transport\.endpoint\.tls: cannot read \/.*\/a_missing_file\/ca\/missing\.crt: ENOENT/);
+  });
+
   for (const [what, tls] of [
     ['a certificate from an authority it was not given', () => ({ hostname: 'localhost', ca_certificates: [certificates.file('stranger.crt')] })],
     ['a certificate the system\'s authorities do not know (no ca_certificates)', () => ({ hostname: 'localhost' })],
