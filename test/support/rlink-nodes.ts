@@ -28,6 +28,12 @@ export const openRoles = [
   { name: 'rlink', permissions: [{ uri: '', match: 'prefix', allow: everything, disclose: { caller: true, publisher: true } }] },
 ];
 
+/** Makes `dir` and writes Crossbar's key.priv with `keys` into it. */
+export async function writeNodeKey(dir: string, keys: NodeKeys): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'key.priv'), `creator: test\npublic-key-ed25519: ${keys.publicKey}\nprivate-key-ed25519: ${keys.privateKey}\n`, { mode: 0o600 });
+}
+
 /** A transport's `auth` that lets in the link signing in with `publicKey` as authid "rlink". */
 export const linkAuth = (publicKey: string) => ({
   cryptosign: { type: 'static', principals: { rlink: { realm: 'realm1', role: 'rlink', authorized_keys: [publicKey] } } },
@@ -58,8 +64,7 @@ export interface LinkedNode {
  * (port 0), the transports `transports` and realm1's `rlinks`.
  */
 export async function startLinkedNode(dir: string, keys: NodeKeys, transports: object[], rlinks: object[] = []): Promise<LinkedNode> {
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'key.priv'), `creator: test\npublic-key-ed25519: ${keys.publicKey}\nprivate-key-ed25519: ${keys.privateKey}\n`, { mode: 0o600 });
+  await writeNodeKey(dir, keys);
   const document = {
     version: 2,
     workers: [{
