@@ -29,12 +29,15 @@ describe('rlinks over TLS', { skip: skipTls, timeout: 180_000 }, () => {
     certificates.authority('ca', 'Junction test CA');
     certificates.authority('stranger', 'Some other CA');
     certificates.server('server', 'ca');
+    certificates.issue('node_a', '/CN=node-a', 'ca');
     keys = nodeKeys();
     const tls = { key: certificates.file('server.key'), certificate: certificates.file('server.crt') };
     const endpoint = { type: 'tcp', port: 0, interface: '127.0.0.1', tls };
     b = await startLinkedNode(join(root, 'b'), nodeKeys(), [
       { type: 'websocket', id: 'links_wss', endpoint, auth: linkAuth(keys.publicKey) },
       { type: 'rawsocket', id: 'links_rss', endpoint, serializers: ['cbor', 'msgpack', 'json'], auth: linkAuth(keys.publicKey) },
+      // Asks clients for a certificate from the test authority.
+      { type: 'websocket', id: 'links_mtls', endpoint: { ...endpoint, tls: { ...tls, ca_certificates: [certificates.file('ca.crt')] } }, auth: linkAuth(keys.publicKey) },
     ]);
     nodes.push(b);
   });
@@ -46,8 +49,8 @@ describe('rlinks over TLS', { skip: skipTls, timeout: 180_000 }, () => {
   });
 
   /** A node linking to B over `transport` (with B's port filled in), signing in with the key B knows. */
-  async function linkingNode(name: string, transport: (ports: { wss: number; rss: number }) => object): Promise<LinkedNode> {
-    const ports = { wss: b.node.ports.get('links_wss')!, rss: b.node.ports.get('links_rss')! };
+  async function linkingNode(name: string, transport: (ports: { wss: number; rss: number; mtls: number }) => object): Promise<LinkedNode> {
+    const ports = { wss: b.node.ports.get('links_wss')!, rss: b.node.ports.get('links_rss')!, mtls: b.node.ports.get('links_mtls')! };
     const node = await startLinkedNode(join(root, name), keys, [], [{ id: 'to_b', realm: 'realm1', transport: transport(ports) }]);
     nodes.push(node);
     return node;
@@ -89,6 +92,18 @@ describe('rlinks over TLS', { skip: skipTls, timeout: 180_000 }, () => {
     }));
     await linkUp(a);
     await callsCross(a, 'test.over_rss');
+  });
+
+  it('presents the client certificate of its tls.certificate and tls.key', async () => {
+    const a = await linkingNode('a_mtls', ({ mtls }) => ({
+      type: 'websocket', url: `wss://localhost:${mtls}/`,
+      endpoint: { type: 'tcp', host: '127.0.0.1', port: mtls, tls: { ...trusted(), certificate: certificates.file('node_a.crt'), key: certificates.file('node_a.key') } },
+    }));
+    await linkUp(a);
+    const linkSession = a.lines.find((line) => line.msg === 'router link up')!.fields.session;
+    const observer = await session(b.clientUrl);
+    const seen = (await observer.call('wamp.session.get', [linkSession])).args[0] as { transport: { extra: { client_cert?: { authorized: boolean; subject: { cn: string } } } } };
+    assert.deepEqual([seen.transport.extra.client_cert?.authorized, seen.transport.extra.client_cert?.subject.cn], [true, 'node-a']);
   });
 
   it('does not start when a TLS file of a link cannot be read, and says which', async () => {
