@@ -69,7 +69,7 @@ export interface RunningNode {
 /** Wires a validated configuration into a running router with its components and listeners. */
 export async function startNode(config: JunctionConfig, options: NodeOptions): Promise<RunningNode> {
   const log = options.log;
-  checkTlsFiles(config.listeners);
+  checkTlsFiles(config.listeners, config.rlinks);
   // Each process of a cluster would mirror and forward the same traffic again.
   if (options.backplane && config.rlinks.length > 0) throw new UnsupportedConfigError(rlinksInClusterRefusal);
   if (options.checkPorts ?? true) await checkPortsFree(config.listeners, options.endpointSettings); // before any session joins: a busy port fails quietly and at once

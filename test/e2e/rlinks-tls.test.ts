@@ -106,11 +106,14 @@ describe('rlinks over TLS', { skip: skipTls, timeout: 180_000 }, () => {
     assert.deepEqual([seen.transport.extra.client_cert?.authorized, seen.transport.extra.client_cert?.subject.cn], [true, 'node-a']);
   });
 
-  it('does not start when a TLS file of a link cannot be read, and says which', async () => {
-    await assert.rejects(linkingNode('a_missing_file', ({ wss }) => ({
-      type: 'websocket', url: `wss://localhost:${wss}/`,
-      endpoint: { type: 'tcp', host: '127.0.0.1', port: wss, tls: { ca_certificates: ['ca/missing.crt'] } },
-    })), /realm "realm1" rlink "to_b": transport\.endpoint\.tls: cannot read \/.*\/a_missing_file\/ca\/missing\.crt: ENOENT/);
+  it('does not start when a TLS file of a link cannot be read or does not fit, and says which', async () => {
+    const linking = (name: string, tls: object) => linkingNode(name, ({ wss }) => ({
+      type: 'websocket', url: `wss://localhost:${wss}/`, endpoint: { type: 'tcp', host: '127.0.0.1', port: wss, tls },
+    }));
+    await assert.rejects(linking('a_missing_file', { ca_certificates: ['ca/missing.crt'] }),
+      /^StartupError: realm "realm1" rlink "to_b": cannot read its transport\.endpoint\.tls\.ca_certificates \/.*\/a_missing_file\/ca\/missing\.crt: no such file/);
+    await assert.rejects(linking('a_wrong_key', { ...trusted(), certificate: certificates.file('node_a.crt'), key: certificates.file('server.key') }),
+      (error: Error & { code?: string }) => error.code === 'tls_invalid' && /realm "realm1" rlink "to_b": its transport\.endpoint\.tls files are not usable/.test(error.message));
   });
 
   for (const [what, tls] of [
