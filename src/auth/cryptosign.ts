@@ -89,7 +89,7 @@ function refusal(message: string): Failure {
  */
 function challengeFor(hello: CryptosignHello, result: Identity | Failure): MethodOutcome {
   const challenge = randomBytes(32);
-  const signedMessage = hello.channelId === undefined ? challenge : xor(challenge, hello.channelId);
+  const signedMessage = hello.channelId === undefined ? challenge : channelBound(challenge, hello.channelId);
   const extra: Dict = { challenge: challenge.toString('hex'), channel_binding: hello.binding };
   return {
     kind: 'challenge',
@@ -103,7 +103,8 @@ function challengeFor(hello: CryptosignHello, result: Identity | Failure): Metho
   };
 }
 
-function xor(challenge: Buffer, channelId: Buffer): Buffer {
+/** What a client signs under `tls-unique` channel binding: the challenge XORed with the channel ID (as Autobahn). */
+export function channelBound(challenge: Buffer, channelId: Buffer): Buffer {
   return Buffer.from(challenge.map((byte, i) => byte ^ (channelId[i] ?? 0)));
 }
 

@@ -68,19 +68,33 @@ describe('rlinks: Crossbar\'s router link keys and their model', () => {
     assert.deepEqual(plain(link!.transport.endpoint), { kind: 'unix', path: '/srv/junction/run/node2.sock', timeoutMs: 10_000 });
   });
 
+  it('TLS as Crossbar\'s connecting endpoints take it: the name to verify (default: the host), authorities and client certificate from the config folder', () => {
+    const tls = { hostname: 'node2.example', ca_certificates: ['tls/ca.crt'], certificate: '/etc/junction/node1.crt', key: 'tls/node1.key' };
+    const [wss, rss] = loadDocument(withLinks([
+      { realm: 'realm1', transport: { ...websocketTransport, url: 'wss://node2.example/ws', endpoint: { type: 'tcp', host: '10.0.0.2', port: 443, tls } } },
+      { realm: 'realm1', transport: { type: 'rawsocket', serializer: 'cbor', url: 'rss://node2.internal:8091', endpoint: { type: 'tcp', host: 'node2.internal', port: 8091, tls: {} } } },
+    ])).rlinks;
+    assert.deepEqual(plain(wss!.transport.endpoint), {
+      kind: 'tcp', host: '10.0.0.2', port: 443, timeoutMs: 10_000,
+      tls: { servername: 'node2.example', caCertificates: ['/srv/junction/tls/ca.crt'], certificate: '/etc/junction/node1.crt', key: '/srv/junction/tls/node1.key' },
+    });
+    assert.deepEqual(plain(rss!.transport.endpoint), { kind: 'tcp', host: 'node2.internal', port: 8091, timeoutMs: 10_000, tls: { servername: 'node2.internal' } });
+  });
+
   it('refuses what Junction does not do, and malformed links, each with what was expected', () => {
     const at = 'workers[0].realms[0].rlinks';
     assert.deepEqual(problemsOf(withLinks([
       { transport: websocketTransport },
       { realm: 'realm1', transport: { ...websocketTransport, url: 'wss://node2.internal/ws' } },
-      { realm: 'realm1', transport: { ...websocketTransport, endpoint: { type: 'tcp', host: 'node2', port: 443, tls: {} } } },
+      { realm: 'realm1', transport: { ...websocketTransport, endpoint: { type: 'tcp', host: 'node2', port: 443, tls: { certificate: 'node1.crt', ciphers: 'HIGH' } } } },
       { realm: 'realm1', transport: { type: 'rawsocket', serializer: 'ubjson', endpoint: { type: 'tcp', host: 'node2', port: 0 } } },
       { realm: 'realm1', transport: { type: 'mqtt', endpoint: { type: 'tcp', host: 'node2', port: 1883 } } },
       { realm: 'realm1', transport: websocketTransport, forward_local_events: 'yes', exclude: [] },
     ])).map((line) => line.replace(/ \[config\.[a-z_]+\]$/, '')), [
       `${at}[0].realm: missing (expected string)`,
-      `${at}[1].transport.url: expected a ws:// URL (the WebSocket path of the other router; wss:// is not supported on links)`,
-      `${at}[2].transport.endpoint.tls: not supported by Junction: TLS on router links (link over a private network or a tunnel)`,
+      `${at}[1].transport.endpoint: a wss:// URL needs the endpoint's "tls" (the connection goes to the endpoint; without "tls" it would not be encrypted)`,
+      `${at}[2].transport.endpoint.tls.ciphers: unknown key "ciphers"`,
+      `${at}[2].transport.endpoint.tls: a client certificate needs both "certificate" and "key"`,
       `${at}[3].transport.endpoint.port: expected a port from 1 to 65535`,
       `${at}[3].transport.serializer: expected one of "json", "msgpack", "cbor"`,
       `${at}[4].transport.type: unknown connecting transport type "mqtt" (expected "websocket" or "rawsocket")`,

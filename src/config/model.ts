@@ -43,8 +43,8 @@ export interface JunctionConfig {
   rlinks: RouterLinkConfig[];
 }
 
-/** Where a router link connects: TCP or a Unix socket. */
-export type LinkEndpoint = { kind: 'tcp'; host: string; port: number; family?: 4 | 6; timeoutMs: number } | { kind: 'unix'; path: string; timeoutMs: number };
+/** Where a router link connects: TCP (TLS when `tls` is set) or a Unix socket. */
+export type LinkEndpoint = { kind: 'tcp'; host: string; port: number; family?: 4 | 6; tls?: ConnectingTls; timeoutMs: number } | { kind: 'unix'; path: string; timeoutMs: number };
 
 /** How a router link reaches the other router. */
 export type LinkTransport =
@@ -832,7 +832,7 @@ export interface FlashPolicyConfig {
 
 export interface WebSocketProxyBackend {
   /** Where to connect: a TCP host and port (TLS when `tls` is set), or a Unix socket (absolute path). */
-  endpoint: { type: 'tcp'; host: string; port: number; family: 4 | 6; tls?: WebSocketProxyTls } | { type: 'unix'; path: string };
+  endpoint: { type: 'tcp'; host: string; port: number; family: 4 | 6; tls?: ConnectingTls } | { type: 'unix'; path: string };
   /** Ms the connection and the opening handshake (TLS, WebSocket) may take. */
   connectTimeoutMs: number;
   /** The handshake's URL: its Host header and path. */
@@ -844,9 +844,9 @@ export interface WebSocketProxyBackend {
   compression: boolean;
 }
 
-/** TLS to the backend: PEM file paths made absolute against the config folder. */
-export interface WebSocketProxyTls {
-  /** The name the backend's certificate must carry. */
+/** TLS to another server (a proxy's backend, a router link): PEM file paths made absolute against the config folder. */
+export interface ConnectingTls {
+  /** The name the server's certificate must carry. */
   servername: string;
   caCertificates?: string[];
   certificate?: string;

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { reaches, targetOf } from './local-targets.js';
 import type { LinkAuth, LinkEndpoint, LinkTransport, RouterLinkConfig } from './model.js';
 import { notice } from './notices.js';
+import { connectingTlsConfig } from './normalize-connecting-tls.js';
 import { offeredSerializers } from './schema-websocket.js';
 import { rlinkDefaultId, type RlinkFile } from './schema-rlink.js';
 import { firstDifference } from './shared-ports.js';
@@ -13,7 +14,8 @@ export const nodeKeyFileName = 'key.priv';
 function endpoint(file: RlinkFile['transport']['endpoint'], baseDir: string): LinkEndpoint {
   const timeoutMs = file.timeout * 1000;
   if (file.type === 'unix') return { kind: 'unix', path: resolve(baseDir, file.path), timeoutMs };
-  return { kind: 'tcp', host: file.host, port: file.port, ...(file.version && { family: file.version }), timeoutMs };
+  const tls = file.tls && connectingTlsConfig(file.tls, file.host, (path) => resolve(baseDir, path));
+  return { kind: 'tcp', host: file.host, port: file.port, ...(file.version && { family: file.version }), ...(tls && { tls }), timeoutMs };
 }
 
 function transport(file: RlinkFile['transport'], baseDir: string): LinkTransport {

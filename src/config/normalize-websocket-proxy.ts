@@ -1,6 +1,7 @@
 /** A `websocket-reverseproxy` path service, from the file's shape to the model's. */
 
 import type { WebSocketProxyBackend, WebSocketProxyService } from './model.js';
+import { connectingTlsConfig } from './normalize-connecting-tls.js';
 import { compressionEnabled, fromConfigDir, sharedWebSocketOptions, type NormalizeContext } from './normalize-web.js';
 import type { WebSocketProxyServiceFile } from './schema-websocket-proxy.js';
 
@@ -19,14 +20,7 @@ function backendConfig(backend: WebSocketProxyServiceFile['backend'], context: N
     ? { type: 'unix', path: fromConfigDir(context, file.path) }
     : {
       type: 'tcp', host: file.host, port: file.port, family: file.version,
-      ...(file.tls === undefined ? {} : {
-        tls: {
-          servername: file.tls.hostname ?? file.host,
-          ...(file.tls.ca_certificates === undefined ? {} : { caCertificates: file.tls.ca_certificates.map((path) => fromConfigDir(context, path)) }),
-          ...(file.tls.certificate === undefined ? {} : { certificate: fromConfigDir(context, file.tls.certificate) }),
-          ...(file.tls.key === undefined ? {} : { key: fromConfigDir(context, file.tls.key) }),
-        },
-      }),
+      ...(file.tls === undefined ? {} : { tls: connectingTlsConfig(file.tls, file.host, (path) => fromConfigDir(context, path)) }),
     };
   return {
     endpoint,

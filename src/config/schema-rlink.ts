@@ -5,7 +5,8 @@
  */
 
 import * as z from 'zod';
-import { ignored, nonEmptyString, nonNegativeInt, port, positiveInt, realmName, typeError, unsupported } from './schema-parts.js';
+import { connectingTls } from './schema-connecting-tls.js';
+import { ignored, nonEmptyString, nonNegativeInt, port, positiveInt, realmName, typeError } from './schema-parts.js';
 import { serializerNames, serializers } from './schema-websocket.js';
 
 const connectingTcp = z
@@ -18,7 +19,7 @@ const connectingTcp = z
       .optional()
       .describe('IP version to resolve the host with (default: either).'),
     timeout: positiveInt.default(10).describe('Seconds a connection attempt may take (default 10, as Crossbar).'),
-    tls: unsupported('TLS on router links', 'link over a private network or a tunnel'),
+    tls: connectingTls.optional(),
   })
   .describe('Connect over TCP.');
 
@@ -41,10 +42,16 @@ const websocketLink = z
     endpoint: connectingEndpoint,
     url: z
       .string()
-      .regex(/^ws:\/\/[^/?#]+(\/[^#]*)?$/i, { error: 'expected a ws:// URL (the WebSocket path of the other router; wss:// is not supported on links)' })
-      .describe('WebSocket URL: its host goes in the Host header, its path is requested; the connection goes to "endpoint".'),
+      .regex(/^wss?:\/\/[^/?#]+(\/[^#]*)?$/i, { error: 'expected a ws:// or wss:// URL (the WebSocket path of the other router)' })
+      .describe('WebSocket URL: its host goes in the Host header, its path is requested; the connection goes to "endpoint" (TLS with its "tls").'),
     serializers,
     options: ignored('WebSocket client options on a router link (options)'),
+  })
+  // Crossbar would connect without TLS: the URL names only the Host header and path.
+  .refine((link) => !/^wss:/i.test(link.url) || (link.endpoint.type === 'tcp' && link.endpoint.tls !== undefined), {
+    path: ['endpoint'],
+    error: 'a wss:// URL needs the endpoint\'s "tls" (the connection goes to the endpoint; without "tls" it would not be encrypted)',
+    params: { code: 'config.conflict' },
   })
   .describe('WAMP over WebSocket.');
 

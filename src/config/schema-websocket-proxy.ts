@@ -5,6 +5,7 @@
  */
 
 import * as z from 'zod';
+import { connectingTls } from './schema-connecting-tls.js';
 import { websocketOptionsShape } from './schema-websocket.js';
 import {
   byteCount,
@@ -33,20 +34,6 @@ const connectTimeout = positiveInt
   .default(websocketProxyDefaults.connectTimeoutSeconds)
   .describe(`Seconds the backend's connection and opening handshake (TLS and WebSocket) may take; a client waiting longer is answered 504 (default ${websocketProxyDefaults.connectTimeoutSeconds}).`);
 
-const backendTls = z
-  .strictObject({
-    hostname: nonEmptyString.optional().describe('The name the backend\'s certificate must carry (default: the endpoint\'s host).'),
-    ca_certificates: z.array(nonEmptyString).min(1, { error: 'expected at least one PEM file' }).optional()
-      .describe('PEM files of the authorities trusted for the backend\'s certificate (default: the system\'s).'),
-    certificate: nonEmptyString.optional().describe('PEM client certificate presented to the backend (with "key").'),
-    key: nonEmptyString.optional().describe('PEM private key of that client certificate.'),
-  })
-  .refine((tls) => (tls.certificate === undefined) === (tls.key === undefined), {
-    error: 'a client certificate needs both "certificate" and "key"',
-    params: { code: 'config.conflict' },
-  })
-  .describe('Connect to the backend over TLS (wss).');
-
 const backendTcpEndpoint = z
   .strictObject({
     type: z.literal('tcp'),
@@ -54,7 +41,7 @@ const backendTcpEndpoint = z
     port: port.refine((value) => value > 0, { error: 'expected a port number from 1 to 65535' }),
     version: z.union([z.literal(4), z.literal(6)], { error: 'expected 4 or 6' }).default(4).describe('IP version the host is resolved to (default 4, as Crossbar).'),
     timeout: connectTimeout,
-    tls: backendTls.optional(),
+    tls: connectingTls.optional(),
   })
   .describe('The backend on a TCP port.');
 

@@ -72,7 +72,7 @@ export interface RunningNode {
 /** Wires a validated configuration into a running router with its components and listeners. */
 export async function startNode(config: JunctionConfig, options: NodeOptions): Promise<RunningNode> {
   const log = options.log;
-  checkTlsFiles(config.listeners);
+  checkTlsFiles(config.listeners, config.rlinks);
   // Each process of a cluster would mirror and forward the same traffic again.
   if (options.backplane && config.rlinks.length > 0) throw new UnsupportedConfigError(rlinksInClusterRefusal);
   if (options.backplane && config.realms.some((realm) => realm.store.callQueue.length > 0)) throw new UnsupportedConfigError(callQueuesInClusterRefusal);

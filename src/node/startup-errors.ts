@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createSecureContext } from 'node:tls';
-import type { ListenerConfig, TlsConfig } from '../config/model.js';
+import type { ConnectingTls, ListenerConfig, RouterLinkConfig, TlsConfig } from '../config/model.js';
 import { listenFailure } from './listeners.js';
 import { tlsOptions } from './socket-server.js';
 import { tlsWarningText, withTlsWarnings } from './tls-warnings.js';
@@ -101,15 +101,50 @@ export interface TlsFileReport {
 /**
  * What is wrong with the TLS files of each endpoint: per transport, every file that cannot be
  * read, or else why its files do not make a TLS context; and what Node's TLS warns about them.
+ * The same for the `tls` of each router link's endpoint (`links`).
  * `junction check` lists them all; `junction start` fails on the first problem (checkTlsFiles).
  */
-export function tlsFileReport(listeners: readonly ListenerConfig[]): TlsFileReport {
+export function tlsFileReport(listeners: readonly ListenerConfig[], links: readonly RouterLinkConfig[] = []): TlsFileReport {
   const report: TlsFileReport = { problems: [], warnings: [] };
   for (const listener of listeners) {
     const { tls } = listener.endpoint;
     if (tls !== undefined) endpointTlsReport(`transport "${listener.id}"`, tls, report);
   }
+  for (const link of links) {
+    const { endpoint } = link.transport;
+    if (endpoint.kind === 'tcp' && endpoint.tls !== undefined) linkTlsReport(`realm "${link.localRealm}" rlink "${link.id}"`, endpoint.tls, report);
+  }
   return report;
+}
+
+/** A file that cannot be read, named by its setting. */
+function unreadableFile(owner: string, setting: string, file: string, error: unknown): StartupError {
+  const { code } = error as NodeJS.ErrnoException;
+  return new StartupError('tls_file_unreadable',
+    `${owner}: cannot read its ${setting} ${file}: ${unreadable[code ?? ''] ?? code ?? String(error)} (a relative path is read from the config file's folder)`);
+}
+
+/** A router link's TLS files: readable, and PEM authorities and a client key matching its certificate. */
+function linkTlsReport(link: string, tls: ConnectingTls, report: TlsFileReport): void {
+  const unread = report.problems.length;
+  const read = (setting: string, file: string): Buffer | undefined => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      report.problems.push(unreadableFile(link, `transport.endpoint.tls.${setting}`, file, error));
+      return undefined;
+    }
+  };
+  const ca = tls.caCertificates?.map((file) => read('ca_certificates', file));
+  const cert = tls.certificate === undefined ? undefined : read('certificate', tls.certificate);
+  const key = tls.key === undefined ? undefined : read('key', tls.key);
+  if (report.problems.length > unread) return;
+  try {
+    createSecureContext({ ...(ca && { ca: ca as Buffer[] }), ...(cert && { cert }), ...(key && { key }) });
+  } catch (error) {
+    report.problems.push(new StartupError('tls_invalid',
+      `${link}: its transport.endpoint.tls files are not usable (PEM certificates of authorities; a client key matching its certificate): ${(error as Error).message}`));
+  }
 }
 
 function endpointTlsReport(transport: string, tls: TlsConfig, report: TlsFileReport): void {
@@ -118,9 +153,7 @@ function endpointTlsReport(transport: string, tls: TlsConfig, report: TlsFileRep
     try {
       readFileSync(file);
     } catch (error) {
-      const { code } = error as NodeJS.ErrnoException;
-      report.problems.push(new StartupError('tls_file_unreadable',
-        `${transport}: cannot read its endpoint.tls.${key} ${file}: ${unreadable[code ?? ''] ?? code ?? String(error)} (a relative path is read from the config file's folder)`));
+      report.problems.push(unreadableFile(transport, `endpoint.tls.${key}`, file, error));
     }
   }
   if (report.problems.length > unread) return;
@@ -139,7 +172,7 @@ function endpointTlsReport(transport: string, tls: TlsConfig, report: TlsFileRep
  * bare ENOENT or OpenSSL error after internal sessions joined. Its warnings are left to the
  * listener that makes the real context (it logs them, also when a reload adds the transport).
  */
-export function checkTlsFiles(listeners: readonly ListenerConfig[]): void {
-  const [first] = tlsFileReport(listeners).problems;
+export function checkTlsFiles(listeners: readonly ListenerConfig[], links: readonly RouterLinkConfig[] = []): void {
+  const [first] = tlsFileReport(listeners, links).problems;
   if (first !== undefined) throw first;
 }

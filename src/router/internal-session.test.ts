@@ -66,6 +66,34 @@ describe('internal session', () => {
     await assert.rejects(failing, (error: InternalCallError) => error.uri === 'wamp.error.no_such_procedure');
   });
 
+  it('receives progressive results when it asks for them, and sends them to a caller that asked', async () => {
+    const h = new RouterHarness();
+    const callee = await h.join();
+    callee.peer.raw([T.REGISTER, 1, {}, 'app.count']);
+    callee.peer.take();
+    const internal = await InternalSession.join((peer, gate, options) => h.router.attach(peer, gate, options), 'realm1',
+      { authid: 'router', authrole: 'trusted' });
+    const seen: unknown[] = [];
+    const outcome = internal.call('app.count', [], {}, {}, undefined, (args) => seen.push(args[0]));
+    await new Promise((resolve) => setImmediate(resolve));
+    const invocation = callee.peer.take()[0];
+    assert.ok(invocation?.type === T.INVOCATION && invocation.details.receive_progress === true);
+    for (const n of [1, 2]) callee.peer.raw([T.YIELD, invocation.request, { progress: true }, [n]]);
+    callee.peer.raw([T.YIELD, invocation.request, {}, ['done']]);
+    assert.deepEqual([(await outcome).args, seen], [['done'], [1, 2]]);
+
+    await internal.register('app.stream', (_args, _kwargs, _details, _signal, progress) => {
+      progress(['one'], {});
+      return 'last';
+    });
+    const { peer } = await h.join();
+    peer.raw([T.CALL, 5, { receive_progress: true }, 'app.stream']);
+    peer.raw([T.CALL, 6, {}, 'app.stream']);
+    await flush();
+    const answers = peer.take().map((m) => (m.type === T.RESULT ? [m.request, m.details.progress === true, m.args?.[0]] : m));
+    assert.deepEqual(answers, [[5, true, 'one'], [5, false, 'last'], [6, false, 'last']], 'a caller that did not ask gets the final result only');
+  });
+
   const joinAs = (h: RouterHarness, trusted = true) =>
     InternalSession.join((peer, gate, options) => h.router.attach(peer, gate, options), 'realm1',
       { authid: 'bridge', authrole: 'publisher', authmethod: 'bridge', authprovider: 'junction' }, { trusted });

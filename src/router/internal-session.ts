@@ -46,8 +46,13 @@ export interface InternalJoinOptions {
 /**
  * What an internal procedure returns: a plain value (sent as the single argument) or args/kwargs.
  * `signal` aborts when the dealer interrupts the invocation (the caller cancelled, timed out or left).
+ * `progress` sends a progressive result; it does nothing unless the caller asked for them
+ * (`details.receive_progress`) or once the invocation ended.
  */
-export type InternalHandler = (args: Args, kwargs: Dict, details: Dict, signal: AbortSignal) => unknown | Promise<unknown>;
+export type InternalHandler = (args: Args, kwargs: Dict, details: Dict, signal: AbortSignal, progress: ProgressSink) => unknown | Promise<unknown>;
+
+/** Receives one progressive result of a call. */
+export type ProgressSink = (args: Args, kwargs: Dict) => void;
 
 /** Marks a handler result that carries explicit args/kwargs. */
 export class InternalResult {
@@ -96,6 +101,8 @@ export class InternalSession implements Peer {
   private link!: SessionLink;
   private readonly requests = new IdSequence();
   private readonly pending = new Map<number, Pending>();
+  /** Where the progressive results of calls in flight go, by request id (only calls that asked for them). */
+  private readonly progressSinks = new Map<number, ProgressSink>();
   private readonly handlers = new Map<number, InternalHandler>();
   private readonly subscriptions = new Map<number, InternalEventHandler>();
   /** Invocations being served, by request id: aborted on INTERRUPT. */
@@ -123,7 +130,7 @@ export class InternalSession implements Peer {
     const welcomed = new Promise<void>((resolve, reject) => (session.welcomed = { resolve: () => resolve(), reject }));
     session.deliver({
       type: MessageType.HELLO, realm,
-      details: { roles: { caller: { features: { call_canceling: true } }, callee: { features: { progressive_call_results: true, call_canceling: true } }, publisher: {}, subscriber: {} } },
+      details: { roles: { caller: { features: { call_canceling: true, progressive_call_results: true } }, callee: { features: { progressive_call_results: true, call_canceling: true } }, publisher: {}, subscriber: {} } },
     });
     await welcomed;
     return session;
@@ -133,19 +140,22 @@ export class InternalSession implements Peer {
    * Calls a procedure. Aborting `signal` rejects the call at once with wamp.error.canceled and
    * sends CANCEL (mode "killnowait": a callee with call_canceling is interrupted). The router's
    * ERROR for it is not waited for: it sends none when the callee cannot be interrupted (as Crossbar).
+   * `onProgress` asks for progressive results and receives them, in order, before the final one.
    */
-  call(procedure: string, args: Args = [], kwargs: Dict = {}, options: Dict = {}, signal?: AbortSignal): Promise<CallOutcome> {
+  call(procedure: string, args: Args = [], kwargs: Dict = {}, options: Dict = {}, signal?: AbortSignal, onProgress?: ProgressSink): Promise<CallOutcome> {
     if (signal?.aborted) return Promise.reject(new InternalCallError(ErrorUri.canceled, ['the call was cancelled before it was sent']));
     let sent = 0;
     const outcome = this.request<CallOutcome>((request) => {
       sent = request;
-      return { type: MessageType.CALL, request, options, procedure, args, kwargs };
+      if (onProgress) this.progressSinks.set(request, onProgress);
+      return { type: MessageType.CALL, request, options: onProgress ? { ...options, receive_progress: true } : options, procedure, args, kwargs };
     });
     if (!signal) return outcome;
     const cancel = (): void => {
       const pending = this.pending.get(sent);
       if (!pending) return;
       this.pending.delete(sent); // the router's ERROR, if one comes, is then ignored
+      this.progressSinks.delete(sent);
       this.deliver({ type: MessageType.CANCEL, request: sent, options: { mode: 'killnowait' } });
       pending.reject(new InternalCallError(ErrorUri.canceled, ['the call was cancelled']));
     };
@@ -223,6 +233,7 @@ export class InternalSession implements Peer {
   close(): void {
     for (const pending of this.pending.values()) pending.reject(new Error('internal session closed'));
     this.pending.clear();
+    this.progressSinks.clear();
     this.markClosed();
   }
 
@@ -245,6 +256,12 @@ export class InternalSession implements Peer {
     pending?.resolve(value);
   }
 
+  private result(request: number, args: Args, kwargs: Dict, progress: boolean): void {
+    if (progress) return this.progressSinks.get(request)?.(args, kwargs);
+    this.progressSinks.delete(request);
+    this.settle(request, { args, kwargs });
+  }
+
   private receive(message: WampMessage): void {
     switch (message.type) {
       case MessageType.WELCOME:
@@ -255,8 +272,7 @@ export class InternalSession implements Peer {
         this.welcomed.reject(new InternalCallError(message.reason, [message.details.message]));
         return;
       case MessageType.RESULT:
-        if (message.details.progress !== true) this.settle(message.request, { args: message.args ?? [], kwargs: message.kwargs ?? {} });
-        return;
+        return this.result(message.request, message.args ?? [], message.kwargs ?? {}, message.details.progress === true);
       case MessageType.REGISTERED:
         return this.settle(message.request, message.registration);
       case MessageType.PUBLISHED:
@@ -272,6 +288,7 @@ export class InternalSession implements Peer {
       case MessageType.ERROR: {
         const pending = this.pending.get(message.request);
         this.pending.delete(message.request);
+        this.progressSinks.delete(message.request);
         pending?.reject(new InternalCallError(message.error, message.args, message.kwargs));
         return;
       }
@@ -294,9 +311,15 @@ export class InternalSession implements Peer {
     const handler = this.handlers.get(registration);
     const interrupt = new AbortController();
     this.running.set(request, interrupt);
+    const progress: ProgressSink = (progressArgs, progressKwargs) => {
+      // Not after the invocation ended (answered, or interrupted): the dealer has forgotten it.
+      if (details.receive_progress === true && this.running.get(request) === interrupt && !interrupt.signal.aborted) {
+        this.deliver({ type: MessageType.YIELD, request, options: { progress: true }, args: progressArgs, kwargs: progressKwargs });
+      }
+    };
     try {
       if (!handler) throw new InternalCallError(ErrorUri.noSuchRegistration, ['no handler for this registration']);
-      const value = await handler(args, kwargs, details, interrupt.signal);
+      const value = await handler(args, kwargs, details, interrupt.signal, progress);
       const result = value instanceof InternalResult ? value : new InternalResult(value === undefined ? [] : [value]);
       this.deliver({ type: MessageType.YIELD, request, options: {}, args: result.args, kwargs: result.kwargs });
     } catch (error) {

@@ -81,11 +81,12 @@ export function withTlsDetails<T extends object>(extra: T, socket: object): T | 
 }
 
 /**
- * The TLS connection's `tls-unique` channel ID as Autobahn computes it on the server side: the
- * SHA-256 of the Finished message the client sent (hex); undefined when not TLS or before the handshake.
+ * The TLS connection's `tls-unique` channel ID as Autobahn computes it: the SHA-256 of the
+ * Finished message the client sent (hex), which the server reads as its peer's and the client
+ * (a router link) as its own; undefined when not TLS or before the handshake.
  */
-export function tlsUniqueChannelId(socket: object): string | undefined {
+export function tlsUniqueChannelId(socket: object, side: 'server' | 'client' = 'server'): string | undefined {
   if (!(socket instanceof TLSSocket)) return undefined;
-  const finished = socket.getPeerFinished();
+  const finished = side === 'server' ? socket.getPeerFinished() : socket.getFinished();
   return finished === undefined ? undefined : createHash('sha256').update(finished).digest('hex');
 }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect, WampError, type Session } from '../../src/client/index.js';
 import { freePort, runJunction, RunningJunction, type LogLine } from '../support/cli.js';
+import { linkAuth, nodeKeys, openRoles, writeNodeKey, type NodeKeys } from '../support/rlink-nodes.js';
 import { eventually, waitFor } from '../support/wait.js';
 
 /**
@@ -14,27 +14,6 @@ import { eventually, waitFor } from '../support/wait.js';
  * shape of Crossbar's own rlink test (forward_local_* on, forward_remote_* off, role "rlink"
  * with cryptosign and disclosure on each side).
  */
-
-const everything = { call: true, register: true, publish: true, subscribe: true };
-const openRoles = [
-  { name: 'anonymous', permissions: [{ uri: '', match: 'prefix', allow: everything }] },
-  { name: 'rlink', permissions: [{ uri: '', match: 'prefix', allow: everything, disclose: { caller: true, publisher: true } }] },
-];
-
-interface NodeKeys {
-  privateKey: string;
-  publicKey: string;
-}
-
-function nodeKeys(): NodeKeys {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const hex = (key: { export(options: { format: 'jwk' }): { d?: string; x?: string } }, part: 'd' | 'x') => Buffer.from(key.export({ format: 'jwk' })[part]!, 'base64url').toString('hex');
-  return { privateKey: hex(privateKey, 'd'), publicKey: hex(publicKey, 'x') };
-}
-
-const cryptosign = (authorized: string) => ({
-  cryptosign: { type: 'static', principals: { rlink: { realm: 'realm1', role: 'rlink', authorized_keys: [authorized] } } },
-});
 
 const linkKeys = { forward_local_events: true, forward_remote_events: false, forward_local_invocations: true, forward_remote_invocations: false };
 
@@ -49,8 +28,7 @@ interface Node {
 async function makeNode(root: string, name: string, config: object, keys: NodeKeys, webPort: number): Promise<Node> {
   const dir = join(root, name);
   await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'key.priv'), `creator: test\npublic-key-ed25519: ${keys.publicKey}\nprivate-key-ed25519: ${keys.privateKey}\n`, { mode: 0o600 });
+  await writeNodeKey(dir, keys);
   const path = join(dir, 'config.json');
   await writeFile(path, JSON.stringify(config, null, 2));
   return { dir, config: path, keys, webPort };
@@ -110,9 +88,9 @@ describe('rlinks: two Junction nodes linking realm1 both ways', { timeout: 180_0
     a = await makeNode(root, 'a', routerConfig(webA, {}, {
       id: 'to_b', realm: 'realm1', ...linkKeys,
       transport: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port: webB }, url: `ws://127.0.0.1:${webB}/link`, serializers: ['cbor'] },
-    }, [{ type: 'rawsocket', endpoint: { type: 'tcp', port: rawA, interface: '127.0.0.1' }, serializers: ['cbor', 'msgpack', 'json'], auth: cryptosign(keysB.publicKey) }]), keysA, webA);
+    }, [{ type: 'rawsocket', endpoint: { type: 'tcp', port: rawA, interface: '127.0.0.1' }, serializers: ['cbor', 'msgpack', 'json'], auth: linkAuth(keysB.publicKey) }]), keysA, webA);
     const ticket = { ticket: { type: 'static', principals: { 'node-d': { ticket: 'd-secret', role: 'rlink' } } } };
-    b = await makeNode(root, 'b', routerConfig(webB, { link: { type: 'websocket', auth: cryptosign(keysA.publicKey) }, ticket: { type: 'websocket', auth: ticket } }, {
+    b = await makeNode(root, 'b', routerConfig(webB, { link: { type: 'websocket', auth: linkAuth(keysA.publicKey) }, ticket: { type: 'websocket', auth: ticket } }, {
       id: 'to_a', realm: 'realm1', ...linkKeys,
       transport: { type: 'rawsocket', serializer: 'msgpack', endpoint: { type: 'tcp', host: '127.0.0.1', port: rawA }, url: `rs://127.0.0.1:${rawA}` },
     }), keysB, webB);

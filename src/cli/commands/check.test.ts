@@ -186,6 +186,16 @@ describe('junction check', () => {
     assert.match(fine.out.stdout, /: ok \(2 realms, 1 transport\)\n/);
   });
 
+  it('reads the TLS files of a router link, as start does', async () => {
+    const linkDir = await mkdtemp(join(dir, 'rlink-'));
+    const file = join(linkDir, 'config.json');
+    const rlink = { realm: 'realm1', transport: { type: 'rawsocket', serializer: 'cbor', endpoint: { type: 'tcp', host: 'node2', port: 8091, tls: { ca_certificates: ['ca.crt'] } } } };
+    await writeFile(file, good.replace('{ "name": "realm1", "roles": [] }', `{ "name": "realm1", "roles": [], "rlinks": [${JSON.stringify(rlink)}] }`));
+    const missing = captureIo();
+    assert.equal(await run(['--config', file], missing.io), 1);
+    assert.equal(missing.out.stderr, `${file}: 1 problem\n${file}: realm "realm1" rlink "rlink000": cannot read its transport.endpoint.tls.ca_certificates ${join(linkDir, 'ca.crt')}: no such file (a relative path is read from the config file's folder) [tls_file_unreadable]\n`);
+  });
+
   it('warns about a static directory that is not there, as start does (the file is still ok)', async () => {
     const file = join(dir, 'static.yaml');
     await writeFile(file, webPaths(`

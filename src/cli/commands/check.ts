@@ -33,7 +33,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     const file = values.config ?? (await findCbdirConfig(values.cbdir ?? defaultCbdir));
     const config = await loadConfigFile(file);
     // The files the config names, as `junction start` reads them (same codes and messages).
-    const tls = tlsFileReport(config.listeners);
+    const tls = tlsFileReport(config.listeners, config.rlinks);
     const found = [...tls.problems, ...(await guestProblems(config.guests))];
     if (found.length > 0) {
       io.stderr(`${file}: ${plural(found.length, 'problem')}\n${found.map((problem) => `${file}: ${problem.message} [${problem.code}]\n`).join('')}`);

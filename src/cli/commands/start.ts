@@ -188,7 +188,7 @@ async function start(args: StartArgs, io: CommandIo, hangups: Hangups): Promise<
     for (const notice of foldWorkerNotices(config.notices)) log.info({}, notice);
     if (args.workers > 1) {
       // Here, not in the workers: a worker's probe would take clients from the shared port (NodeOptions.checkPorts).
-      const busy = await Promise.resolve().then(() => checkTlsFiles(config.listeners)).then(() => checkPortsFree(config.listeners, endpointSettings))
+      const busy = await Promise.resolve().then(() => checkTlsFiles(config.listeners, config.rlinks)).then(() => checkPortsFree(config.listeners, endpointSettings))
         .then(() => checkGuests(config.guests)).then(() => undefined, (error: unknown) => error);
       if (busy !== undefined) return cannotStart(busy, io);
       clearWorkerCookies(args.dataDir);

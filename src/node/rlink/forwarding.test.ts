@@ -5,7 +5,7 @@ import { ErrorUri } from '../../protocol/errors.js';
 import type { Args, Dict } from '../../protocol/messages.js';
 import { silentLogger } from '../../router/log.js';
 import { CallSlots, callForwarding, eventForwarding } from './forwarding.js';
-import { LinkCallError, type ForwardHop, type LinkSide, type Outcome, type SideEndpoint, type SideEventHandler } from './link-sides.js';
+import { LinkCallError, type ForwardHop, type LinkSide, type Outcome, type SideEndpoint, type SideEventHandler, type SideProgress } from './link-sides.js';
 import { Mirror, MirrorBudget } from './mirror.js';
 import { rlinkMetrics } from './rlink-metrics.js';
 
@@ -16,7 +16,7 @@ class FakeSide implements LinkSide {
   readonly published: { topic: string; args: Args; options: Dict }[] = [];
   readonly calls: { procedure: string; args: Args; options: Dict }[] = [];
   existing: Record<'subscription' | 'registration', Dict[]> = { subscription: [], registration: [] };
-  answer: (procedure: string, args: Args) => Promise<Outcome> = async (_procedure, args) => ({ args, kwargs: {} });
+  answer: (procedure: string, args: Args, onProgress?: SideProgress) => Promise<Outcome> = async (_procedure, args) => ({ args, kwargs: {} });
 
   constructor(readonly name: 'local' | 'remote') {}
 
@@ -24,7 +24,7 @@ class FakeSide implements LinkSide {
     return { session: 77, authid: `${this.name}-link`, authrole: 'rlink' };
   }
 
-  async call(procedure: string, args: Args = [], _kwargs: Dict = {}, options: Dict = {}): Promise<Outcome> {
+  async call(procedure: string, args: Args = [], _kwargs: Dict = {}, options: Dict = {}, _signal?: AbortSignal, onProgress?: SideProgress): Promise<Outcome> {
     const meta = /^wamp\.(subscription|registration)\.(list|get)$/.exec(procedure);
     if (meta) {
       const items = this.existing[meta[1] as 'subscription' | 'registration'];
@@ -32,7 +32,7 @@ class FakeSide implements LinkSide {
       return { args: [{ exact: items.filter((item) => item.match === 'exact').map((item) => item.id), prefix: items.filter((item) => item.match === 'prefix').map((item) => item.id), wildcard: [] }], kwargs: {} };
     }
     this.calls.push({ procedure, args, options });
-    return this.answer(procedure, args);
+    return this.answer(procedure, args, onProgress);
   }
 
   async subscribe(uri: string, options: Dict, handler: SideEventHandler) {
@@ -126,15 +126,29 @@ describe('router link forwarding', () => {
     const { endpoint, options } = away.registrations.get('app.add')!;
     assert.deepEqual(options, { match: 'exact', invoke: 'single' });
     const signal = new AbortController().signal;
-    assert.deepEqual(await endpoint([2, 3], {}, { caller: 5, caller_authid: 'bob', caller_authrole: 'user', timeout: 500 }, signal), { args: [2, 3], kwargs: {} });
+    assert.deepEqual(await endpoint([2, 3], {}, { caller: 5, caller_authid: 'bob', caller_authrole: 'user', timeout: 500 }, signal, undefined), { args: [2, 3], kwargs: {} });
     assert.deepEqual(home.calls, [{ procedure: 'app.add', args: [2, 3], options: { forward_for: [{ session: 5, authid: 'bob', authrole: 'user' }], timeout: 500 } }]);
     home.answer = async () => {
       throw new LinkCallError('app.error.nope', ['no'], { code: 1 });
     };
-    await assert.rejects(endpoint([], {}, {}, signal), (error: LinkCallError) => error.uri === 'app.error.nope' && error.kwargs.code === 1);
-    await assert.rejects(endpoint([], {}, { forward_for: [{ session: 1, authid: 'a', authrole: 'rlink' }] }, signal), (error: LinkCallError) => error.uri === ErrorUri.noSuchProcedure);
+    await assert.rejects(endpoint([], {}, {}, signal, undefined), (error: LinkCallError) => error.uri === 'app.error.nope' && error.kwargs.code === 1);
+    await assert.rejects(endpoint([], {}, { forward_for: [{ session: 1, authid: 'a', authrole: 'rlink' }] }, signal, undefined), (error: LinkCallError) => error.uri === ErrorUri.noSuchProcedure);
     assert.equal(home.calls.length, 2, 'the already forwarded call was not made');
     assert.equal(value('junction_rlink_calls_forwarded_total', { direction: 'to_local' }), 2);
+  });
+
+  it('passes the callee\'s progressive results on to a caller that asked for them, in order, then the final one', async () => {
+    const { home, away, calls } = setup();
+    home.existing.registration = [{ id: 1, uri: 'app.count', match: 'exact' }];
+    await calls.start();
+    home.answer = async (_procedure, _args, onProgress) => {
+      for (const n of [1, 2, 3]) onProgress?.({ args: [n], kwargs: {} });
+      return { args: ['done'], kwargs: {} };
+    };
+    const { endpoint } = away.registrations.get('app.count')!;
+    const got: Args[] = [];
+    const final = await endpoint([], {}, { receive_progress: true }, new AbortController().signal, (outcome) => got.push(outcome.args));
+    assert.deepEqual([got, final.args], [[[1], [2], [3]], ['done']]);
   });
 
   it('refuses calls past max_calls_in_flight with junction.error.limit_exceeded, and takes them again once one ends', async () => {
@@ -145,15 +159,15 @@ describe('router link forwarding', () => {
     home.answer = () => new Promise((resolve) => (finish = () => resolve({ args: ['done'], kwargs: {} })));
     const { endpoint } = away.registrations.get('app.slow')!;
     const signal = new AbortController().signal;
-    const first = endpoint([], {}, {}, signal);
-    await assert.rejects(endpoint([], {}, {}, signal), (error: LinkCallError) => error.uri === ErrorUri.limitExceeded);
+    const first = endpoint([], {}, {}, signal, undefined);
+    await assert.rejects(endpoint([], {}, {}, signal, undefined), (error: LinkCallError) => error.uri === ErrorUri.limitExceeded);
     assert.equal(value('junction_rlink_calls_in_flight'), 1);
     assert.equal(value('junction_rlink_calls_refused_total'), 1);
     finish();
     assert.deepEqual((await first).args, ['done']);
     assert.equal(value('junction_rlink_calls_in_flight'), 0);
     home.answer = async () => ({ args: ['again'], kwargs: {} });
-    assert.deepEqual((await endpoint([], {}, {}, signal)).args, ['again']);
+    assert.deepEqual((await endpoint([], {}, {}, signal, undefined)).args, ['again']);
   });
 
   it('leaves a procedure the other side already has to its own callee, and unregisters a mirror whose registration is gone', async () => {

@@ -10,7 +10,7 @@ import { ErrorUri } from '../../protocol/errors.js';
 import type { Args, Dict } from '../../protocol/messages.js';
 import { WarningThrottle } from '../../router/limits/warning-throttle.js';
 import type { Logger } from '../../router/log.js';
-import { LinkCallError, type ForwardHop, type LinkSide, type Outcome } from './link-sides.js';
+import { LinkCallError, type ForwardHop, type LinkSide, type SideEndpoint } from './link-sides.js';
 import type { MakeMirror } from './mirror.js';
 import type { Direction, LinkMeter } from './rlink-metrics.js';
 
@@ -82,7 +82,7 @@ export function callForwarding({ home, away, meter }: ForwardingContext, slots: 
     const uri = details.uri as string;
     const options: Dict = { match: typeof details.match === 'string' ? details.match : 'exact' };
     if (typeof details.invoke === 'string') options.invoke = details.invoke;
-    const endpoint = async (args: Args, kwargs: Dict, invocation: Dict, signal: AbortSignal): Promise<Outcome> => {
+    const endpoint: SideEndpoint = async (args, kwargs, invocation, signal, progress) => {
       if (invocation.forward_for !== undefined) {
         throw new LinkCallError(ErrorUri.noSuchProcedure, [`"${uri}" reached a router link already forwarded by another: not forwarded again`]);
       }
@@ -91,7 +91,8 @@ export function callForwarding({ home, away, meter }: ForwardingContext, slots: 
         forwarded.inc();
         const procedure = typeof invocation.procedure === 'string' ? invocation.procedure : uri;
         const timeout = typeof invocation.timeout === 'number' ? { timeout: invocation.timeout } : {};
-        return await home.call(procedure, args, kwargs, { forward_for: [originalSender(invocation, 'caller', away)], ...timeout }, signal);
+        // The callee's progressive results go back as they arrive, when the caller asked for them (as on a direct call).
+        return await home.call(procedure, args, kwargs, { forward_for: [originalSender(invocation, 'caller', away)], ...timeout }, signal, progress);
       } finally {
         slots.give();
       }

@@ -26,7 +26,10 @@ export interface Outcome {
 }
 
 export type SideEventHandler = (args: Args, kwargs: Dict, details: Dict) => void;
-export type SideEndpoint = (args: Args, kwargs: Dict, details: Dict, signal: AbortSignal) => Promise<Outcome>;
+/** Receives one progressive result of a call. */
+export type SideProgress = (outcome: Outcome) => void;
+/** `progress` sends a progressive result to the caller; undefined when the caller did not ask for them. */
+export type SideEndpoint = (args: Args, kwargs: Dict, details: Dict, signal: AbortSignal, progress: SideProgress | undefined) => Promise<Outcome>;
 /** Undoes a subscription or registration. */
 export type Undo = () => Promise<void>;
 
@@ -35,8 +38,8 @@ export interface LinkSide {
   readonly name: 'local' | 'remote';
   /** The link's own session on this side, for a forward_for entry when the sender was not disclosed. */
   identity(): ForwardHop;
-  /** Rejects with a LinkCallError. */
-  call(procedure: string, args?: Args, kwargs?: Dict, options?: { forward_for?: ForwardHop[]; timeout?: number }, signal?: AbortSignal): Promise<Outcome>;
+  /** Rejects with a LinkCallError. `onProgress` asks for progressive results and receives them in order. */
+  call(procedure: string, args?: Args, kwargs?: Dict, options?: { forward_for?: ForwardHop[]; timeout?: number }, signal?: AbortSignal, onProgress?: SideProgress): Promise<Outcome>;
   subscribe(uri: string, options: Dict, handler: SideEventHandler): Promise<Undo>;
   /** Acknowledged; rejects with a LinkCallError. */
   publish(topic: string, args: Args, kwargs: Dict, options: Dict): Promise<void>;
@@ -57,9 +60,10 @@ export function localSide(session: InternalSession, identity: { authid: string; 
   return {
     name: 'local',
     identity: () => ({ session: session.sessionId, ...identity }),
-    call: (procedure, args = [], kwargs = {}, options = {}, signal) => session.call(procedure, args, kwargs, options, signal).catch((error: unknown) => {
-      throw fromInternal(error);
-    }),
+    call: (procedure, args = [], kwargs = {}, options = {}, signal, onProgress) =>
+      session.call(procedure, args, kwargs, options, signal, onProgress && ((progressArgs, progressKwargs) => onProgress({ args: progressArgs, kwargs: progressKwargs }))).catch((error: unknown) => {
+        throw fromInternal(error);
+      }),
     async subscribe(uri, options, handler) {
       const id = await session.subscribe(uri, handler, options).catch((error: unknown) => {
         throw fromInternal(error);
@@ -70,9 +74,10 @@ export function localSide(session: InternalSession, identity: { authid: string; 
       throw fromInternal(error);
     }),
     async register(uri, options, endpoint) {
-      const id = await session.register(uri, async (args, kwargs, details, signal) => {
+      const id = await session.register(uri, async (args, kwargs, details, signal, progress) => {
         try {
-          const outcome = await endpoint(args, kwargs, details, signal);
+          const toCaller = details.receive_progress === true ? (outcome: Outcome) => progress(outcome.args, outcome.kwargs) : undefined;
+          const outcome = await endpoint(args, kwargs, details, signal, toCaller);
           return new InternalResult(outcome.args, outcome.kwargs);
         } catch (error) {
           if (error instanceof LinkCallError) throw new InternalCallError(error.uri, error.args, error.kwargs);
@@ -91,8 +96,12 @@ export function remoteSide(session: Session): LinkSide {
   return {
     name: 'remote',
     identity: () => ({ session: session.id, authid: String(session.details.authid ?? ''), authrole: String(session.details.authrole ?? '') }),
-    call: (procedure, args = [], kwargs = {}, options = {}, signal) =>
-      session.call(procedure, args, kwargs, { ...options, ...(signal && { signal }) }).then(
+    call: (procedure, args = [], kwargs = {}, options = {}, signal, onProgress) =>
+      session.call(procedure, args, kwargs, {
+        ...options,
+        ...(signal && { signal }),
+        ...(onProgress && { onProgress: (result: Result) => onProgress({ args: result.args, kwargs: result.kwargs }) }),
+      }).then(
         (result) => ({ args: result.args, kwargs: result.kwargs }),
         (error: unknown) => {
           throw fromClient(error);
@@ -110,7 +119,8 @@ export function remoteSide(session: Session): LinkSide {
     async register(uri, options, endpoint) {
       const registration = await session.register(uri, async (args, kwargs, details) => {
         try {
-          const outcome = await endpoint(args, kwargs, details.raw, details.signal);
+          const toCaller = details.receive_progress ? (outcome: Outcome) => details.progress(outcome.args, outcome.kwargs) : undefined;
+          const outcome = await endpoint(args, kwargs, details.raw, details.signal, toCaller);
           return new Result(outcome.args, outcome.kwargs);
         } catch (error) {
           if (error instanceof LinkCallError) throw new WampError(error.uri, error.args, error.kwargs);

@@ -5,7 +5,6 @@
  * (so what the link registered on either side goes with it) and connect again after a backoff.
  */
 
-import { authenticator } from '../../client/auth/index.js';
 import type { AuthOptions } from '../../client/auth/types.js';
 import { retryDelay, type ReconnectPolicy } from '../../client/backoff.js';
 import { WampError } from '../../client/errors.js';
@@ -15,8 +14,9 @@ import { codecByName } from '../../codec/index.js';
 import type { RouterLinkConfig } from '../../config/model.js';
 import type { InternalSession } from '../../router/internal-session.js';
 import type { Logger } from '../../router/log.js';
-import { linkDialer } from './dial.js';
+import { linkDialer, type LinkDialer } from './dial.js';
 import { CallSlots, callForwarding, eventForwarding, type ForwardingContext } from './forwarding.js';
+import { linkAuthenticator } from './link-sign-in.js';
 import { localSide, remoteSide, type LinkSide } from './link-sides.js';
 import { Mirror, MirrorBudget } from './mirror.js';
 import type { LinkMeter } from './rlink-metrics.js';
@@ -44,9 +44,12 @@ export class RouterLink {
   readonly #subscriptions: MirrorBudget;
   readonly #registrations: MirrorBudget;
   readonly #slots: CallSlots;
+  readonly #dialer: LinkDialer;
 
+  /** Reads the link's TLS files: a missing one throws (the node does not start). */
   constructor(private readonly config: RouterLinkConfig, private readonly deps: RouterLinkDeps) {
     const { meter } = deps;
+    this.#dialer = linkDialer(config.transport, `realm "${config.localRealm}" rlink "${config.id}"`);
     this.#subscriptions = new MirrorBudget(config.limits.maxSubscriptions, meter.mirrored.subscription, meter.mirrorsRefused.subscription);
     this.#registrations = new MirrorBudget(config.limits.maxRegistrations, meter.mirrored.registration, meter.mirrorsRefused.registration);
     this.#slots = new CallSlots(config.limits.maxCallsInFlight, meter);
@@ -71,8 +74,10 @@ export class RouterLink {
         remote = await this.#connect();
       } catch (error) {
         meter.failures.connect.inc();
+        const certificate = this.#dialer.certificateRefusal();
         const refused = error instanceof WampError ? { reason: error.uri } : {};
-        log.warn({ ...refused, error: (error as Error).message }, 'router link: cannot join the other router');
+        if (certificate !== undefined) log.warn({ error: certificate }, 'router link: the other router\'s TLS certificate does not verify (see the link\'s tls.ca_certificates and tls.hostname)');
+        else log.warn({ ...refused, error: (error as Error).message }, 'router link: cannot join the other router');
       }
       if (remote) {
         attempt = 0;
@@ -93,9 +98,9 @@ export class RouterLink {
 
   async #connect(): Promise<Session> {
     const { transport, realm } = this.config;
-    const { factory, url } = linkDialer(transport);
+    const { factory, url, channelId } = this.#dialer;
     const serializers = transport.kind === 'websocket' ? transport.serializers : [transport.serializer];
-    const authenticate = await authenticator(this.deps.auth);
+    const authenticate = await linkAuthenticator(this.deps.auth, channelId);
     const config = { targets: [{ type: 'websocket' as const, url, transport: factory }], realm, codecs: serializers.map(codecByName), authenticator: authenticate };
     const session = new Session((hooks) => new Connection(config, undefined, hooks), realm, (error, where) =>
       this.deps.log.warn({ where, error: (error as Error).message }, 'router link: a forwarding handler failed'));

@@ -44,10 +44,11 @@ export function startRouterLinks(
   const readKey = (): NodeKey => (key ??= nodeKey(links[0]!.nodeKeyFile, deps.log));
   const running = links.map((config) => {
     const log = deps.log.child({ rlink: config.id, realm: config.localRealm });
-    log.info({ to_realm: config.realm, transport: config.transport.kind, endpoint: describeEndpoint(config.transport.endpoint), auth: config.auth.method }, 'starting router link');
-    const link = new RouterLink(config, { auth: signIn(config, readKey), joinLocal: deps.joinLocal, log, meter: meters.forLink(config.localRealm, config.id) });
-    link.start();
-    return link;
+    const { endpoint } = config.transport;
+    log.info({ to_realm: config.realm, transport: config.transport.kind, endpoint: describeEndpoint(endpoint), tls: endpoint.kind === 'tcp' && endpoint.tls !== undefined, auth: config.auth.method }, 'starting router link');
+    return new RouterLink(config, { auth: signIn(config, readKey), joinLocal: deps.joinLocal, log, meter: meters.forLink(config.localRealm, config.id) });
   });
+  // Started once all are made: a link whose TLS files cannot be read stops the start with none running.
+  for (const link of running) link.start();
   return { stop: async () => void (await Promise.all(running.map((link) => link.stop()))) };
 }

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { connect as netConnect, isIP } from 'node:net';
+import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { WebSocketProxyBackend, WebSocketProxyService } from '../../config/model.js';
 import { WebSocketProxy, type ProxyBackendOptions } from '../../transport/websocket-proxy.js';
-import { UnsupportedConfigError } from '../auth-wiring.js';
+import { tlsConnectOptions } from '../tls-connect.js';
 import type { PathServiceFactory } from './service-context.js';
 
 /** Crossbar's `websocket-reverseproxy`: each client's WebSocket relayed to the backend (transport/websocket-proxy.ts). */
@@ -35,21 +34,7 @@ function backendConnector(endpoint: WebSocketProxyBackend['endpoint'], where: st
   if (endpoint.type === 'unix') return () => netConnect({ path: endpoint.path });
   const { host, port, family, tls } = endpoint;
   if (!tls) return () => netConnect({ host, port, family });
-  const read = (file: string) => {
-    try {
-      return readFileSync(file);
-    } catch (error) {
-      throw new UnsupportedConfigError(`${where}: backend.endpoint.tls: cannot read ${file}: ${(error as Error).message}`);
-    }
-  };
-  const files = {
-    ...(tls.caCertificates === undefined ? {} : { ca: tls.caCertificates.map(read) }),
-    ...(tls.certificate === undefined ? {} : { cert: read(tls.certificate) }),
-    ...(tls.key === undefined ? {} : { key: read(tls.key) }),
-  };
-  // SNI takes names only; an address is still checked against the certificate (as the host).
-  const servername = isIP(tls.servername) === 0 ? { servername: tls.servername } : {};
   // tls.connect takes net.connect's options too (family), though its type does not list them.
-  const options: ConnectionOptions & { family: 4 | 6 } = { host, port, family, ...servername, ...files };
+  const options: ConnectionOptions & { family: 4 | 6 } = { host, port, family, ...tlsConnectOptions(tls, `${where}: backend.endpoint.tls`) };
   return () => tlsConnect(options);
 }
