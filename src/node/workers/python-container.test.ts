@@ -14,7 +14,7 @@ import { containerLauncher, pythonLaunch } from './python-container.js';
 const home = mkdtempSync(join(tmpdir(), 'junction-python-container-'));
 after(() => rmSync(home, { recursive: true, force: true }));
 
-const component = { id: 'component0', classname: 'backend.Backend', realm: 'realm1', extra: {}, transport: { type: 'websocket', url: 'ws://127.0.0.1:1/' } };
+const component = { id: 'component0', type: 'class' as const, classname: 'backend.Backend', realm: 'realm1', extra: {}, transport: { type: 'websocket', url: 'ws://127.0.0.1:1/' } };
 
 function container(executable: string, interpreterGiven: boolean): GuestConfig {
   return {
