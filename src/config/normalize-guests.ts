@@ -89,7 +89,10 @@ export function routerPythonConfigs(file: ConfigFile, baseDir: string = process.
 function routerPythonComponents(worker: RouterWorkerFile, cbdir: string): RouterPythonComponent[] {
   return worker.components.flatMap((component, index): RouterPythonComponent[] => {
     const common = { id: component.id ?? `component${index}`, realm: component.realm, role: component.role ?? 'anonymous' };
-    if (component.type === 'function') return [{ ...common, type: 'function', callbacks: component.callbacks, extra: { ...component.extra, cbdir } }];
+    if (component.type === 'function') {
+      const callbacks = Object.fromEntries(Object.entries(component.callbacks).filter((entry): entry is [string, string] => entry[1] !== undefined));
+      return [{ ...common, type: 'function', callbacks, extra: { ...component.extra, cbdir } }];
+    }
     if (component.type !== 'class' || component.bridge !== undefined) return [];
     return [{ ...common, type: 'class', classname: component.classname, extra: { ...component.extra, cbdir } }];
   });

@@ -304,15 +304,12 @@ export const stdioComponent = z
   })
   .describe('Junction extension: a long-running program that speaks WAMP as JSON lines on stdin/stdout.');
 
-/** Crossbar's session events a function component may handle. */
-export const functionCallbackEvents = ['join', 'leave', 'connect', 'disconnect'] as const;
+/** A Python function, "module.function". */
+const functionReference = nonEmptyString.regex(/^[^.].*\.[^.]+$/, { error: 'expected "module.function"' });
 
-/** A router worker's function component: each event handled by a Python function, "module.function". */
+/** A router worker's function component: Python functions called on its session's events (Crossbar's callbacks). */
 const functionCallbacks = z
-  .partialRecord(
-    z.enum(functionCallbackEvents, { error: `expected a session event: ${functionCallbackEvents.join(', ')}` }),
-    nonEmptyString.regex(/^[^.].*\.[^.]+$/, { error: 'expected "module.function"' }),
-  )
+  .strictObject({ join: functionReference.optional(), leave: functionReference.optional(), connect: functionReference.optional(), disconnect: functionReference.optional() })
   .default({})
   .describe('Python functions called on the session\'s events (join, leave, connect, disconnect), each "module.function".');
 

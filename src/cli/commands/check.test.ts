@@ -70,7 +70,7 @@ describe('junction check', () => {
     assert.equal(
       out.stdout,
       `${file}: ok (2 realms, 1 transport)\n` +
-        '  notice: workers[0].options.pythonpath: the Python module search path (pythonpath) of a router without Python paths (wsgi, resource, wap, static package) or function authenticators is not needed by Junction and was ignored [config.notice.ignored]\n',
+        '  notice: workers[0].options.pythonpath: the Python module search path (pythonpath) of a router without Python components, Python paths (wsgi, resource, wap, static package) or function authenticators is not needed by Junction and was ignored [config.notice.ignored]\n',
     );
     assert.equal(out.stderr, '');
   });
