@@ -97,6 +97,15 @@ describe('junction check', () => {
     assert.equal(out.stdout, `${file}: ok (1 realm, 1 transport, 2 components)\n`);
   });
 
+  it("counts a router worker's Python components apart from the bridge components", async () => {
+    const file = join(dir, 'router-python.yaml');
+    const python = '      - {type: class, classname: authenticator.Session, realm: realm1, role: backend}\n      - {type: function, realm: realm1, callbacks: {join: hooks.on_join}}\n';
+    await writeFile(file, bridgeFile.replace('    components:\n', `    components:\n${python}`));
+    const { out, io } = captureIo();
+    assert.equal(await run(['--config', file], io), 0, out.stderr);
+    assert.equal(out.stdout, `${file}: ok (1 realm, 1 transport, 2 components, 2 Python router components)\n`);
+  });
+
   it('counts function authenticators as such, one per distinct create and config, apart from the components', async () => {
     const file = join(dir, 'functions.yaml');
     const functions = '          ws: {type: websocket, auth: {ticket: {type: function, create: auth.create_ticket}, wampcra: {type: function, create: auth.create_cra}}}\n' +
