@@ -80,4 +80,20 @@ describe("a router worker's Python components: the launch description", () => {
       'workers[0].components[0].callbacks.join: expected "module.function"',
     ]);
   });
+
+  it('a router with Python components needs no transport: they are its clients', () => {
+    const config = loadDocument(configDocument({ transports: [], components: [{ type: 'class', classname: 'callee.MyCallee', realm: 'realm1' }] }));
+    assert.deepEqual([config.listeners.length, config.routerPython.length], [0, 1]);
+    assert.deepEqual(problemsOf(configDocument({ transports: [], components: [{ type: 'class', classname: 'RESTCallee', realm: 'realm1', extra: { procedure: 'a.b', baseurl: 'http://127.0.0.1:1/' } }] })), [
+      'workers[0].transports: no transports defined, so no client could connect: add a "websocket" or "web" transport',
+    ]);
+  });
+
+  it('the role a component joins with must be defined in its realm ("anonymous" is always accepted)', () => {
+    assert.deepEqual(problemsOf(configDocument({ components: [{ type: 'class', classname: 'app.A', realm: 'realm1', role: 'backendd' }] })), [
+      'workers[0].components[0].role: role "backendd" is not defined in realm "realm1" (did you mean "backend"?)',
+    ]);
+    const realms = [{ name: 'realm1', roles: [{ name: 'backend', permissions: [] }] }];
+    assert.equal(loadDocument(configDocument({ realms, components: [{ type: 'function', realm: 'realm1', role: 'anonymous' }] })).routerPython.length, 1);
+  });
 });

@@ -22,7 +22,7 @@ export type { MatchPolicy };
 export interface JunctionConfig {
   /** Non-empty; names are unique. */
   realms: RealmConfig[];
-  /** Non-empty; ids are unique; no two listen on the same (port, interface) unless port is 0. */
+  /** Non-empty unless a router worker runs Python components (its clients then); ids are unique; no two listen on the same (port, interface) unless port is 0. */
   listeners: ListenerConfig[];
   /** Components named in the file: bridge components are run; Python ones are recorded here (and run: `guests`, `routerPython`). */
   components: ComponentConfig[];
