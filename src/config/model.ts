@@ -1061,8 +1061,9 @@ export interface MqttPathService extends MqttService {
 }
 
 /**
- * A component of the router worker. Crossbar's Python components are recorded here only (a notice
- * says they are not run); the HTTP bridge components are run by Junction inside the router.
+ * A component of the router worker. Crossbar's Python components are recorded here (their
+ * worker's Python process runs them: `guests`, `routerPython`); the HTTP bridge components are
+ * run by Junction inside the router.
  */
 export type ComponentConfig =
   | PythonComponentConfig
