@@ -139,7 +139,7 @@ def main():
     loaded = [(component, session_class(component)) for component in spec['components']]
     frameworks = {framework_of(cls, name_of(component)) for component, cls in loaded}
     if len(frameworks) > 1:
-        fail(3, 'the classes of one container mix Twisted and asyncio sessions; put them in two container workers')
+        fail(3, 'the classes of one worker mix Twisted and asyncio sessions; run them in two container workers')
     framework = frameworks.pop()
     if framework == 'twisted':
         from autobahn.twisted.component import Component, run

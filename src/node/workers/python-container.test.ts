@@ -44,6 +44,12 @@ describe('a container worker\'s Python', () => {
     });
   });
 
+  it("names the router worker's options.python for a router worker's components", async () => {
+    const guest = container(withoutAutobahn, true);
+    const launch = await pythonLaunch(guest, { ...guest.python!, router: true });
+    assert.ok(!launch.ok && launch.reason.endsWith("or set the router worker's options.python"), JSON.stringify(launch));
+  });
+
   it('is Debian\'s /usr/bin/python3 by default, which runs the launcher with the components on stdin', { skip: skipWithoutDebian('python3-autobahn') }, async () => {
     const guest = container('/usr/bin/python3', false);
     assert.deepEqual(await pythonLaunch(guest, guest.python!), {
