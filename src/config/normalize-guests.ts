@@ -50,7 +50,7 @@ export function workerPython(options: WorkerPythonFile, at: ConfigPath, baseDir:
   };
 }
 
-/** Where a worker's Python (a container's classes, a router's wsgi paths) runs when its options do not say (Debian's, which has python3-autobahn and python3-twisted; a pyenv first on the PATH may not). */
+/** Where a worker's Python (a container's classes, a router's components and wsgi paths) runs when its options do not say (Debian's, which has python3-autobahn and python3-twisted; a pyenv first on the PATH may not). */
 export const defaultPython = '/usr/bin/python3';
 
 /** Each worker's id: Crossbar names a worker without one "worker001", "worker002"... in file order, every worker type counted. */

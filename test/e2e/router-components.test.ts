@@ -216,8 +216,9 @@ describe("a router worker's Python components, run by junction start --cbdir", {
     // The parent hands each new connection to the worker with the fewest: two open clients are one on each.
     const both = [await signedIn(port), await signedIn(port)];
     assert.deepEqual(both.map((client) => client.authrole), ['public', 'public']);
-    const nodes = junction.lines.filter((line) => line.msg === 'session joined' && line.authrole === 'public').map((line) => line.node);
-    assert.deepEqual(nodes.sort(), ['w1', 'w2']);
+    // The workers' log lines reach the parent's output on their own way, maybe after the clients opened.
+    const joinedOn = (node: string) => junction.waitForLine((line) => line.msg === 'session joined' && line.authrole === 'public' && line.node === node, 10_000);
+    await Promise.all([joinedOn('w1'), joinedOn('w2')]);
     junction.child.kill('SIGTERM');
     assert.equal(await junction.exited, 0);
   });
