@@ -1,10 +1,11 @@
-"""Junction's stand-in for a Crossbar container worker.
+"""Junction's stand-in for a Crossbar container worker, and for a router worker's components.
 
-Junction starts this script with the Python interpreter of a container worker, once the router
-listens, and writes on its stdin one JSON object:
+Junction starts this script with the Python interpreter of a container worker (or of a router
+worker that has Python components), once the router listens, and writes on its stdin one JSON
+object:
 
     {"pythonpath": ["/abs/dir", ...],
-     "components": [{"id": ..., "classname": "backend.Backend", "realm": ..., "extra": ...,
+     "components": [{"id": ..., "type": "class", "classname": "backend.Backend", "realm": ..., "extra": ...,
                      "transport": {...Crossbar's connecting transport...}}, ...]}
 
 It puts pythonpath first on sys.path, imports each class (an ApplicationSession subclass) and
@@ -12,6 +13,12 @@ runs them all with Autobahn|Python's Component API: with Twisted when the classe
 autobahn.twisted.wamp.ApplicationSession, with asyncio when from autobahn.asyncio.wamp's. Each
 component reconnects when the router goes away. Problems are printed on stderr as one line
 each, and the exit code says what failed (2: the input, 3: a class, 4: Autobahn missing).
+
+A router worker's component also has "signIn": {"authid": ..., "ticket": ...}: its session
+joins its realm through Junction's private entry with that WAMP-Ticket, whatever realm or
+authentication the class's own onConnect asks for (Crossbar attaches such a session to the
+router with fixed credentials). A "function" component has Crossbar's "callbacks" instead of a
+class: {"join": "module.function", ...}, each called on that event of a plain session (Twisted).
 """
 
 import importlib
@@ -51,6 +58,52 @@ def load_class(classname):
     return cls
 
 
+def load_function(reference):
+    module_name, _, name = reference.rpartition('.')
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as error:  # the user's module: any error it raises on import
+        fail(3, 'cannot import module "%s" of callback "%s": %s: %s' % (module_name, reference, type(error).__name__, error))
+    function = getattr(module, name, None)
+    if not callable(function):
+        fail(3, 'module "%s" has no function "%s"' % (module_name, name))
+    return function
+
+
+def function_session(callbacks):
+    """Crossbar's function component: a plain Twisted session with each callback on its event."""
+    from autobahn.twisted.wamp import ApplicationSession
+    handlers = {event: load_function(reference) for event, reference in callbacks.items()}
+
+    class FunctionSession(ApplicationSession):
+        def __init__(self, config=None):
+            ApplicationSession.__init__(self, config)
+            for event, handler in handlers.items():
+                self.on(event, handler)
+    return FunctionSession
+
+
+def privately_joined(cls, realm, sign_in):
+    """`cls` joining `realm` with the ticket Junction made for it, whatever its own code asks for."""
+    class PrivatelyJoined(cls):
+        def join(self, _realm, *_args, **_kwargs):
+            return cls.join(self, realm, authmethods=['ticket'], authid=sign_in['authid'])
+
+        def onChallenge(self, challenge):
+            if challenge.method != 'ticket':
+                raise RuntimeError('the router asked for "%s"; a router component signs in with its ticket' % challenge.method)
+            return sign_in['ticket']
+    PrivatelyJoined.__name__ = cls.__name__
+    PrivatelyJoined.__qualname__ = cls.__qualname__
+    return PrivatelyJoined
+
+
+def session_class(component):
+    if component.get('type') == 'function':
+        return function_session(component.get('callbacks', {}))
+    return load_class(component['classname'])
+
+
 def framework_of(cls, classname):
     from autobahn.wamp.protocol import ApplicationSession as Base
     try:
@@ -67,6 +120,10 @@ def framework_of(cls, classname):
     fail(3, 'class "%s" is not an Autobahn ApplicationSession' % classname)
 
 
+def name_of(component):
+    return component['classname'] if component.get('type', 'class') == 'class' else 'function component'
+
+
 def main():
     try:
         spec = json.load(sys.stdin)
@@ -79,10 +136,10 @@ def main():
     except ImportError:
         fail(4, 'Autobahn|Python is not installed for %s (Debian: apt install python3-autobahn)' % sys.executable)
 
-    loaded = [(component, load_class(component['classname'])) for component in spec['components']]
-    frameworks = {framework_of(cls, component['classname']) for component, cls in loaded}
+    loaded = [(component, session_class(component)) for component in spec['components']]
+    frameworks = {framework_of(cls, name_of(component)) for component, cls in loaded}
     if len(frameworks) > 1:
-        fail(3, 'the classes of one container mix Twisted and asyncio sessions; put them in two container workers')
+        fail(3, 'the classes of one worker mix Twisted and asyncio sessions; run them in two container workers')
     framework = frameworks.pop()
     if framework == 'twisted':
         from autobahn.twisted.component import Component, run
@@ -91,9 +148,10 @@ def main():
 
     components = []
     for component, cls in loaded:
-        print('running %s (%s) on realm "%s" with %s' % (component['classname'], component['id'], component['realm'], framework))
+        print('running %s (%s) on realm "%s" with %s' % (name_of(component), component['id'], component['realm'], framework))
+        sign_in = component.get('signIn')
         components.append(Component(
-            session_factory=cls,
+            session_factory=cls if sign_in is None else privately_joined(cls, component['realm'], sign_in),
             transports=[component_transport(component['transport'])],
             realm=component['realm'],
             extra=component.get('extra'),

@@ -160,6 +160,6 @@ describe('configuration problem codes', () => {
 
   it('ends each notice with its code', () => {
     const config = loadDocument(configDocument({ options: { pythonpath: ['.'] } }));
-    assert.deepEqual(config.notices, ['workers[0].options.pythonpath: the Python module search path (pythonpath) of a router without Python paths (wsgi, resource, wap, static package) or function authenticators is not needed by Junction and was ignored [config.notice.ignored]']);
+    assert.deepEqual(config.notices, ['workers[0].options.pythonpath: the Python module search path (pythonpath) of a router without Python components, Python paths (wsgi, resource, wap, static package) or function authenticators is not needed by Junction and was ignored [config.notice.ignored]']);
   });
 });

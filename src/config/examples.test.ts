@@ -9,7 +9,7 @@ import { defaultRealmLimits } from './schema-router.js';
 const examples = fileURLToPath(new URL('../../../examples/', import.meta.url));
 
 describe('Crossbar-style example configurations', () => {
-  it('crossbar-pubsub: two realms, a standalone websocket transport, Python parts noticed', async () => {
+  it('crossbar-pubsub: two realms, a standalone websocket transport, its Python class run', async () => {
     const config = await loadConfigFile(`${examples}crossbar-pubsub/config.json`, { env: {} });
     assert.deepEqual(config.realms.map((realm) => realm.name), ['realm1', 'sensors']);
     const sensors = config.realms[1]!;
@@ -32,8 +32,10 @@ describe('Crossbar-style example configurations', () => {
     assert.deepEqual(config.components, [
       { kind: 'python', where: 'router', type: 'class', classname: 'backend.sensors.Aggregator', realm: 'sensors', role: 'dashboard', extra: {} },
     ]);
-    assert.equal(config.notices.length, 5);
-    assert.ok(config.notices.some((line) => line.startsWith('workers[0].options.pythonpath: ')));
+    // The router runs its Python class (config.routerPython), so its pythonpath is used: no notice for either.
+    assert.deepEqual(config.routerPython.map((worker) => worker.components.map((component) => component.type === 'class' && component.classname)), [['backend.sensors.Aggregator']]);
+    assert.equal(config.notices.length, 3);
+    assert.ok(!config.notices.some((line) => line.startsWith('workers[0].options.pythonpath: ')));
     assert.ok(config.notices.some((line) => line.startsWith('workers[0].transports[0].options.enable_webstatus: ')));
   });
 

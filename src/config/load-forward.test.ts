@@ -60,7 +60,7 @@ describe('wsgi path: Crossbar\'s keys, and the router worker\'s Python settings'
   it('a router without Python paths: its Python settings get one notice each', () => {
     const config = loadDocument(configDocument({ options: { python: 'python3', pythonpath: ['..'], env: { vars: { A: '1' } } } }));
     assert.deepEqual(config.notices, ['python', 'pythonpath', 'env'].map((key) =>
-      `workers[0].options.${key}: the ${{ python: 'Python executable', pythonpath: 'Python module search path', env: 'process environment' }[key]} (${key}) of a router without Python paths (wsgi, resource, wap, static package) or function authenticators is not needed by Junction and was ignored [config.notice.ignored]`));
+      `workers[0].options.${key}: the ${{ python: 'Python executable', pythonpath: 'Python module search path', env: 'process environment' }[key]} (${key}) of a router without Python components, Python paths (wsgi, resource, wap, static package) or function authenticators is not needed by Junction and was ignored [config.notice.ignored]`));
   });
 
   it('refuses a missing or malformed module or object, and a thread pool that cannot run', () => {

@@ -77,7 +77,7 @@ describe('guest workers in the file', () => {
     assert.deepEqual(container, {
       id: 'backend', at: 'workers[1]', executable: '/usr/bin/python3', arguments: [], workdir: '/srv/app/.crossbar',
       env: { inherit: false, vars: { A: '1' } }, stdin: { kind: 'open' }, stdout: 'log', stderr: 'log', maxLineBytes: 16384, linesPerSecond: 100,
-      python: { interpreterGiven: false, pythonpath: ['/srv/app', '/srv/app/.crossbar/lib'], components: [{ id: 'component0', classname: 'app.Backend', realm: 'realm1', extra: { greeting: 'hi' }, transport }] },
+      python: { interpreterGiven: false, pythonpath: ['/srv/app', '/srv/app/.crossbar/lib'], components: [{ id: 'component0', type: 'class', classname: 'app.Backend', realm: 'realm1', extra: { greeting: 'hi' }, transport }] },
     });
     const given = guests([{ type: 'container', options: { python: 'venv/bin/python' }, components: [{ type: 'class', classname: 'a.B', realm: 'realm1', transport }] }])[0]!;
     assert.deepEqual([given.executable, given.python!.interpreterGiven], ['venv/bin/python', true]);

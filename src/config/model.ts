@@ -22,12 +22,14 @@ export type { MatchPolicy };
 export interface JunctionConfig {
   /** Non-empty; names are unique. */
   realms: RealmConfig[];
-  /** Non-empty; ids are unique; no two listen on the same (port, interface) unless port is 0. */
+  /** Non-empty unless a router worker runs Python components (its clients then); ids are unique; no two listen on the same (port, interface) unless port is 0. */
   listeners: ListenerConfig[];
-  /** Components named in the file: bridge components are run; Python ones are recorded here (a container's classes run as a guest: `guests`). */
+  /** Components named in the file: bridge components are run; Python ones are recorded here (and run: `guests`, `routerPython`). */
   components: ComponentConfig[];
   /** Guest workers: programs started once the router listens, stopped with it. */
   guests: GuestConfig[];
+  /** Router workers' Python components (`class`, `function`): one process per router worker that has any, joined through the node's private entry. */
+  routerPython: RouterPythonConfig[];
   /** One line per accepted-but-unused setting (Crossbar runtime options, Python components...). */
   notices: string[];
   /** Sign-in rate limits and authentication timeouts (the router worker's `sign_in`, a Junction extension). */
@@ -113,8 +115,39 @@ export interface PythonContainerConfig {
   interpreterGiven: boolean;
   /** Absolute folders, put first on sys.path. */
   pythonpath: string[];
-  components: { id: string; classname: string; realm: string; extra: Record<string, unknown>; transport: Record<string, unknown> }[];
+  components: PythonComponentRun[];
+  /** A router worker's components (messages then name the router worker's options.python). */
+  router?: true;
 }
+
+/** A Python component's session: a class (an ApplicationSession subclass) or Crossbar's callback functions ("join": "module.function"...). */
+export type PythonSession = { type: 'class'; classname: string } | { type: 'function'; callbacks: Record<string, string> };
+
+/** One component as the launcher runs it. */
+export type PythonComponentRun = PythonSession & {
+  id: string;
+  realm: string;
+  extra: Record<string, unknown>;
+  /** A container's connecting transport (Crossbar's keys); a router component's private entry. */
+  transport: Record<string, unknown>;
+  /** A router component's private sign-in (WAMP-Ticket): handed to the launcher on stdin only, never logged. */
+  signIn?: { authid: string; ticket: string };
+};
+
+/**
+ * A router worker's Python components, run as Crossbar runs them inside the router: each joins its
+ * realm with its role (default "anonymous") and a random authid, through a Unix socket only the
+ * node's user can reach, signing in with a ticket made for it (src/node/workers/router-python.ts).
+ */
+export interface RouterPythonConfig {
+  /** The router worker's process as a guest (its id names it in logs and metrics); its `python` is filled in at start. */
+  guest: Omit<GuestConfig, 'python'>;
+  interpreterGiven: boolean;
+  pythonpath: string[];
+  components: RouterPythonComponent[];
+}
+
+export type RouterPythonComponent = PythonSession & { id: string; realm: string; role: string; extra: Record<string, unknown> };
 
 export type GuestOutputMode = 'log' | 'drop' | 'close';
 
@@ -1084,8 +1117,9 @@ export interface MqttPathService extends MqttService {
 }
 
 /**
- * A component of the router worker. Crossbar's Python components are recorded here only (a notice
- * says they are not run); the HTTP bridge components are run by Junction inside the router.
+ * A component of the router worker. Crossbar's Python components are recorded here (their
+ * worker's Python process runs them: `guests`, `routerPython`); the HTTP bridge components are
+ * run by Junction inside the router.
  */
 export type ComponentConfig =
   | PythonComponentConfig
@@ -1095,7 +1129,7 @@ export type ComponentConfig =
   | ZeromqComponentConfig
   | StdioComponentConfig;
 
-/** A Python component named in the file (a container's classes also run, as its guest process; the others get a notice). */
+/** A Python component named in the file (run by its worker's Python process: `guests`, `routerPython`; a container's functions get a notice). */
 export interface PythonComponentConfig {
   kind: 'python';
   /** A router worker's component or a container worker's. */

@@ -1,6 +1,7 @@
 /**
  * Components of the file -> components of the model: the HTTP bridge classes and the `process`,
- * `zeromq` and `stdio` components become runnable configs; Python components are recorded, with a notice each.
+ * `zeromq` and `stdio` components become runnable configs; Python components are recorded (their
+ * worker's Python runs them: normalize-guests.ts), a container's functions with a notice each.
  */
 
 import { resolve } from 'node:path';
@@ -45,8 +46,8 @@ export function componentConfigs(file: ConfigFile, context: NormalizeContext): C
   return all.map(({ component, where, path, index }): ComponentConfig => {
     if (component.type === 'function' || (component.type === 'class' && component.bridge === undefined)) {
       const name = component.type === 'class' ? `Python component ${component.classname}` : 'Python function component';
-      // A container's classes run in its Python process (normalize-guests.ts); the rest are not run.
-      if (!(where === 'container' && component.type === 'class')) context.notices.push(notice('config.notice.python_component', path, name));
+      // Classes and a router's functions run in their worker's Python process (normalize-guests.ts); a container's functions do not.
+      if (where === 'container' && component.type === 'function') context.notices.push(notice('config.notice.python_component', path, name));
       return {
         kind: 'python',
         where,

@@ -7,13 +7,14 @@
 
 import { resolve } from 'node:path';
 import type { ConfigFile } from './file-schema.js';
-import type { GuestConfig, WorkerPython } from './model.js';
+import type { GuestConfig, RouterPythonComponent, RouterPythonConfig, WorkerPython } from './model.js';
 import { notice } from './notices.js';
 import { formatPath, type ConfigPath } from './problems.js';
 import { guestOutputDefaults, type GuestWorkerFile } from './schema-guest.js';
 import type { WorkerFile } from './file-schema.js';
 
 type ContainerWorkerFile = Extract<WorkerFile, { type: 'container' }>;
+type RouterWorkerFile = Extract<WorkerFile, { type: 'router' }>;
 
 /** A worker's Python settings, as the notice names them when no Python process is started (`owner`: "a container without Python classes"). */
 const pythonSettings = {
@@ -49,18 +50,51 @@ export function workerPython(options: WorkerPythonFile, at: ConfigPath, baseDir:
   };
 }
 
-/** Where a worker's Python (a container's classes, a router's wsgi paths) runs when its options do not say (Debian's, which has python3-autobahn and python3-twisted; a pyenv first on the PATH may not). */
+/** Where a worker's Python (a container's classes, a router's components and wsgi paths) runs when its options do not say (Debian's, which has python3-autobahn and python3-twisted; a pyenv first on the PATH may not). */
 export const defaultPython = '/usr/bin/python3';
 
-export function guestConfigs(file: ConfigFile, baseDir: string = process.cwd(), notices: string[] = []): GuestConfig[] {
-  // Crossbar names a worker without an id "worker001", "worker002"... in file order, every worker type counted.
+/** Each worker's id: Crossbar names a worker without one "worker001", "worker002"... in file order, every worker type counted. */
+function workerIds(file: ConfigFile): string[] {
   let unnamed = 0;
+  return file.workers.map((worker) => worker.id ?? `worker${String(++unnamed).padStart(3, '0')}`);
+}
+
+export function guestConfigs(file: ConfigFile, baseDir: string = process.cwd(), notices: string[] = []): GuestConfig[] {
+  const ids = workerIds(file);
   return file.workers.flatMap((worker, index) => {
-    const id = worker.id ?? `worker${String(++unnamed).padStart(3, '0')}`;
+    const id = ids[index]!;
     const path: ConfigPath = ['workers', index];
     if (worker.type === 'guest') return [guestConfig(worker, id, formatPath(path), baseDir)];
     if (worker.type === 'container') return containerConfig(worker, id, path, baseDir, notices);
     return [];
+  });
+}
+
+/**
+ * The router workers' Python components, one process per router worker that has any (Crossbar runs
+ * them in the router worker's process). As Crossbar gives them (crossbar/worker/router.py): the
+ * role `anonymous` when none is given, and `extra.cbdir`, the node's folder (here the config folder).
+ */
+export function routerPythonConfigs(file: ConfigFile, baseDir: string = process.cwd()): RouterPythonConfig[] {
+  const ids = workerIds(file);
+  return file.workers.flatMap((worker, index) => {
+    if (worker.type !== 'router') return [];
+    const components = routerPythonComponents(worker, resolve(baseDir));
+    if (components.length === 0) return [];
+    const { guest, interpreterGiven, pythonpath } = pythonProcess(worker.options, ids[index]!, ['workers', index], baseDir);
+    return [{ guest, interpreterGiven, pythonpath, components }];
+  });
+}
+
+function routerPythonComponents(worker: RouterWorkerFile, cbdir: string): RouterPythonComponent[] {
+  return worker.components.flatMap((component, index): RouterPythonComponent[] => {
+    const common = { id: component.id ?? `component${index}`, realm: component.realm, role: component.role ?? 'anonymous' };
+    if (component.type === 'function') {
+      const callbacks = Object.fromEntries(Object.entries(component.callbacks).filter((entry): entry is [string, string] => entry[1] !== undefined));
+      return [{ ...common, type: 'function', callbacks, extra: { ...component.extra, cbdir } }];
+    }
+    if (component.type !== 'class' || component.bridge !== undefined) return [];
+    return [{ ...common, type: 'class', classname: component.classname, extra: { ...component.extra, cbdir } }];
   });
 }
 
@@ -72,7 +106,7 @@ export function guestConfigs(file: ConfigFile, baseDir: string = process.cwd(), 
 function containerConfig(worker: ContainerWorkerFile, id: string, path: ConfigPath, baseDir: string, notices: string[]): GuestConfig[] {
   const components = worker.components.flatMap((component, index) =>
     component.type === 'class' && component.bridge === undefined
-      ? [{ id: component.id ?? `component${index}`, classname: component.classname, realm: component.realm, extra: component.extra, transport: component.transport }]
+      ? [{ id: component.id ?? `component${index}`, type: 'class' as const, classname: component.classname, realm: component.realm, extra: component.extra, transport: component.transport }]
       : []);
   const options = worker.options;
   if (components.length === 0) {
@@ -80,21 +114,22 @@ function containerConfig(worker: ContainerWorkerFile, id: string, path: ConfigPa
     unusedPythonNotices(options, path, 'a container without Python classes', notices);
     return [];
   }
+  const { guest, interpreterGiven, pythonpath } = pythonProcess(options, id, path, baseDir);
+  return [{ ...guest, python: { interpreterGiven, pythonpath, components } }];
+}
+
+/** A worker's Python process as a guest: its output logged line by line, started in the config folder with the worker's `options.env`. */
+function pythonProcess(options: WorkerPythonFile, id: string, path: ConfigPath, baseDir: string): Pick<RouterPythonConfig, 'guest' | 'interpreterGiven' | 'pythonpath'> {
   const python = workerPython(options, path, baseDir);
-  return [{
-    id,
-    at: formatPath(path),
-    executable: python.executable,
-    arguments: [],
-    workdir: python.workdir,
-    env: python.env,
-    stdin: { kind: 'open' },
-    stdout: 'log',
-    stderr: 'log',
-    maxLineBytes: guestOutputDefaults.maxLineBytes,
-    linesPerSecond: guestOutputDefaults.linesPerSecond,
-    python: { interpreterGiven: python.interpreterGiven, pythonpath: python.pythonpath, components },
-  }];
+  return { guest: workerPythonGuest(id, python), interpreterGiven: python.interpreterGiven, pythonpath: python.pythonpath };
+}
+
+/** A worker's Python as a guest process (its output logged line by line, as a guest's). */
+export function workerPythonGuest(id: string, python: WorkerPython): GuestConfig {
+  return {
+    id, at: python.at, executable: python.executable, arguments: [], workdir: python.workdir, env: python.env,
+    stdin: { kind: 'open' }, stdout: 'log', stderr: 'log', maxLineBytes: guestOutputDefaults.maxLineBytes, linesPerSecond: guestOutputDefaults.linesPerSecond,
+  };
 }
 
 function guestConfig(guest: GuestWorkerFile, id: string, at: string, baseDir: string): GuestConfig {

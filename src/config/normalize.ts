@@ -10,7 +10,7 @@ import { routerWorkerSchema, type ConfigFile, type RouterWorkerFile } from './fi
 import type { JunctionConfig, PermissionConfig, RealmConfig, RoleConfig, RealmLimitsConfig, SessionStatsConfig } from './model.js';
 import { componentConfigs } from './normalize-components.js';
 import { FunctionAuthenticators } from './normalize-function-auth.js';
-import { guestConfigs, unusedPythonNotices, workerPython } from './normalize-guests.js';
+import { guestConfigs, routerPythonConfigs, unusedPythonNotices, workerPython } from './normalize-guests.js';
 import { listenerConfigs, servesPython, type TransportToListen } from './normalize-listeners.js';
 import { proxyTransports } from './normalize-proxy.js';
 import { testeeTransports } from './normalize-testee.js';
@@ -18,7 +18,7 @@ import type { NormalizeContext } from './normalize-web.js';
 import { realmStore } from './normalize-realm-store.js';
 import { realmLinks } from './normalize-rlinks.js';
 import { ignoredSettingNotices, notice } from './notices.js';
-import type { ConfigPath } from './problems.js';
+import { formatPath, type ConfigPath } from './problems.js';
 import type { PermissionFile, RealmFile, RoleFile } from './schema-router.js';
 import { openedBefore } from './shared-ports.js';
 import { realmsOnce } from './shared-realms.js';
@@ -62,11 +62,13 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
     // Crossbar accepts a router that only serves web paths (static files, JSON, redirects).
     context.notices.push(notice('config.notice.no_realms', [...first.at, 'realms']));
   }
-  // A router's Python settings are for its Python paths and function authenticators (known once the
-  // listeners' auth is read); without either they have no process to configure.
+  const routerPython = routerPythonConfigs(file, options.baseDir);
+  // A router's Python settings are for its Python components, paths and function authenticators
+  // (known once the listeners' auth is read); without any they have no process to configure.
   for (const { router, at } of routers) {
-    if (!router.transports.some(servesPython) && functions.components().length === 0) {
-      unusedPythonNotices(router.options, at, 'a router without Python paths (wsgi, resource, wap, static package) or function authenticators', context.notices);
+    const runsComponents = routerPython.some((worker) => worker.guest.at === formatPath(at));
+    if (!runsComponents && !router.transports.some(servesPython) && functions.components().length === 0) {
+      unusedPythonNotices(router.options, at, 'a router without Python components, Python paths (wsgi, resource, wap, static package) or function authenticators', context.notices);
     }
   }
   const components = componentConfigs(file, context);
@@ -80,6 +82,7 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
     listeners,
     components: [...components, ...functions.components()],
     guests: guestConfigs(file, options.baseDir, context.notices),
+    routerPython,
     notices: context.notices,
     signIn: {
       failureBudget: signIn.failure_budget,

@@ -1,6 +1,6 @@
 /**
- * Components in Crossbar's format. Python components (`class`, `function`) of a router worker are recorded only
- * (a container worker's classes run in a Python process of its own: normalize-guests.ts),
+ * Components in Crossbar's format. Python components (`class`, `function`) run in a Python process
+ * of their worker (normalize-guests.ts; a container worker's functions are recorded only),
  * except the HTTP bridge classes Junction runs itself: Crossbar's MessageForwarder (topic events
  * -> HTTP requests) and RESTCallee (a procedure -> HTTP requests), whose settings sit in `extra`.
  * Junction adds `process` (a procedure served by running a program per call), `zeromq` (messages
@@ -180,7 +180,7 @@ const classShape = {
   type: z.literal('class'),
   id: itemId.optional(),
   classname: nonEmptyString.describe(
-    'Python class (a container\'s runs in its Python process; a router worker\'s is recorded only), or a bridge Junction runs: MessageForwarder or RESTCallee (also as crossbar.bridge.rest.<name>).',
+    'Python class (an ApplicationSession run in its worker\'s Python process), or a bridge Junction runs: MessageForwarder or RESTCallee (also as crossbar.bridge.rest.<name>).',
   ),
   realm: realmName,
   extra: componentExtra,
@@ -304,6 +304,15 @@ export const stdioComponent = z
   })
   .describe('Junction extension: a long-running program that speaks WAMP as JSON lines on stdin/stdout.');
 
+/** A Python function, "module.function". */
+const functionReference = nonEmptyString.regex(/^[^.].*\.[^.]+$/, { error: 'expected "module.function"' });
+
+/** A router worker's function component: Python functions called on its session's events (Crossbar's callbacks). */
+const functionCallbacks = z
+  .strictObject({ join: functionReference.optional(), leave: functionReference.optional(), connect: functionReference.optional(), disconnect: functionReference.optional() })
+  .default({})
+  .describe('Python functions called on the session\'s events (join, leave, connect, disconnect), each "module.function".');
+
 export const routerClassComponent = z
   .strictObject({
     ...classShape,
@@ -321,7 +330,7 @@ export const routerComponent = z.discriminatedUnion(
       id: itemId.optional(),
       realm: realmName,
       role: roleName.optional(),
-      callbacks: ignored('Python callbacks (callbacks)'),
+      callbacks: functionCallbacks,
       extra: componentExtra,
     }),
     processComponent,

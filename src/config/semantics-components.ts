@@ -27,11 +27,18 @@ export function checkComponents(workers: readonly Entry[], refs: RealmReferences
       const bridge = junctionComponentTypes.includes(value.type as string) || (value.type === 'class' && typeof value.classname === 'string' && bridgeKindOf(value.classname) !== undefined);
       // A container's Python component may reach another router through its transport; Junction cannot check that realm.
       if (worker.value.type !== 'router' && !bridge) continue;
-      if (refs.realm(value.realm, [...path, 'realm']) === undefined || !bridge) continue;
-      refs.role(value.realm, value.role, [...path, 'role']);
-      checkRouterUris(value, path, refs);
+      if (refs.realm(value.realm, [...path, 'realm']) === undefined) continue;
+      // A router's Python component joins with its role (default "anonymous", which every realm accepts: auth/gate.ts).
+      if (bridge || value.role !== 'anonymous') refs.role(value.realm, value.role, [...path, 'role']);
+      if (bridge) checkRouterUris(value, path, refs);
     }
   }
+}
+
+/** Whether a router worker runs Python components: they are its clients, even with no transport (router-python.ts). */
+export function runsPythonComponents(router: Entry): boolean {
+  return entries(router.value.components, []).some(({ value }) =>
+    value.type === 'function' || (value.type === 'class' && typeof value.classname === 'string' && bridgeKindOf(value.classname) === undefined));
 }
 
 function checkRouterUris(component: Record<string, unknown>, path: ConfigPath, refs: RealmReferences): void {

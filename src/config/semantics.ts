@@ -12,7 +12,7 @@ import { defaultUriCheck } from './model.js';
 import { problem } from './codes.js';
 import { type ConfigPath, type ConfigProblem } from './problems.js';
 import { checkClientCertificates } from './semantics-certificates.js';
-import { checkComponents } from './semantics-components.js';
+import { checkComponents, runsPythonComponents } from './semantics-components.js';
 import { checkProxies, uniqueProxyTransports } from './semantics-proxy.js';
 import { uniqueTesteeTransports } from './semantics-testee.js';
 import { entries, isRecord, RealmReferences, type Entry, type RealmFacts } from './semantics-realms.js';
@@ -102,7 +102,8 @@ function uniqueRouterTransports(routers: readonly Entry[], problems: ConfigProbl
 
 /** The router workers' transports and the proxy workers' (one per endpoint): all are the router's listeners. */
 function checkTransports(routers: Entry[], transports: Entry[], refs: RealmReferences, problems: ConfigProblem[]): void {
-  if (transports.length === 0 && routers.every((router) => router.value.transports === undefined || Array.isArray(router.value.transports))) {
+  const noTransports = routers.every((router) => router.value.transports === undefined || Array.isArray(router.value.transports));
+  if (transports.length === 0 && noTransports && !routers.some(runsPythonComponents)) {
     problems.push(problem('config.transport.missing', [...routers[0]!.path, 'transports']));
   }
 

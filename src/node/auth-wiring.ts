@@ -85,9 +85,25 @@ export class NodeAuth {
       log: this.log.child({ auth: where }),
       challengeTimeoutMs: this.options.challengeTimeoutMs,
       ...(auth.routes === undefined ? {} : { routes: auth.routes }),
-      roleExists: (realm, role) => this.roles.get(realm)?.has(role) ?? true,
+      roleExists: this.roleExists,
     });
   }
+
+  /**
+   * The gate of one of Junction's private entries: `method` alone, its sign-ins counted with the
+   * others; its failures are throttled apart from the node's clients (whose addresses it does not share).
+   */
+  privateGate(method: AuthMethod, where: string): AuthGate {
+    return gateOf({
+      methods: [method],
+      tally: this.tally,
+      log: this.log.child({ auth: where }),
+      challengeTimeoutMs: this.options.challengeTimeoutMs,
+      roleExists: this.roleExists,
+    });
+  }
+
+  private readonly roleExists = (realm: string, role: string): boolean => this.roles.get(realm)?.has(role) ?? true;
 
   /** Lets dynamic authenticators and authorizers reach their procedures. */
   attach(router: Router): void {

@@ -25,6 +25,7 @@ import { CookieJars } from './web/cookie-jars.js';
 import type { NodeContext } from './web/service-context.js';
 import { redisCookieStores } from './cluster/redis-cookie-store.js';
 import { GuestWorkers } from './workers/guest-workers.js';
+import { RouterPython } from './workers/router-python.js';
 
 export type { Listener, ServedUrl };
 
@@ -134,6 +135,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
   const stopProcessMetrics = startProcessMetrics(metrics);
   const stopSignInMetrics = meterSignIn(auth, metrics);
   const guests = new GuestWorkers({ log: log.child({ part: 'guests' }), metrics });
+  const routerPython = new RouterPython(context);
   let rlinks: RunningRouterLinks | undefined;
   try {
     components = await startComponents(config.components, context);
@@ -147,11 +149,12 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
       ports.set(listenerConfig.id, bound.port);
     }
     // As Crossbar starts them after the router worker: a guest that connects at once finds the router listening.
-    await guests.apply(config.guests);
+    await guests.apply([...config.guests, ...(await routerPython.guests(config.routerPython))]);
     rlinks = startRouterLinks(config.rlinks, { joinLocal: context.joinTrustedSession, log: log.child({ part: 'rlink' }), metrics });
   } catch (error) {
     await rlinks?.stop();
     await guests.stop();
+    await routerPython.close();
     await Promise.all([...listeners.values()].map((listener) => listener.close()));
     await stopComponents(components.values());
     await cookieJars.close();
@@ -178,7 +181,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
   const reload = (next: JunctionConfig): Promise<ReloadReport> => {
     const applied = reloading.then(async () => {
       if (state !== 'serving') throw new Error('the node is shutting down');
-      const report = await applyConfig({ router, auth, context, listeners, components, ports, guests }, running, next);
+      const report = await applyConfig({ router, auth, context, listeners, components, ports, guests, routerPython }, running, next);
       running = report.running;
       listServed();
       return report;
@@ -195,6 +198,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
       const joined = router.joinedSessions();
       log.info({ client_sessions: joined.client, internal_sessions: joined.internal }, 'shutting down');
       await guests.stop(); // first: a guest that is a client leaves while the router still answers
+      await routerPython.close();
       await rlinks?.stop();
       await stopComponents(components.values());
       await auth.close();

@@ -81,7 +81,7 @@ describe('junction check', () => {
     assert.equal(
       out.stdout,
       `${file}: ok (2 realms, 1 transport)\n` +
-        '  notice: workers[0].options.pythonpath: the Python module search path (pythonpath) of a router without Python paths (wsgi, resource, wap, static package) or function authenticators is not needed by Junction and was ignored [config.notice.ignored]\n',
+        '  notice: workers[0].options.pythonpath: the Python module search path (pythonpath) of a router without Python components, Python paths (wsgi, resource, wap, static package) or function authenticators is not needed by Junction and was ignored [config.notice.ignored]\n',
     );
     assert.equal(out.stderr, '');
   });
@@ -106,6 +106,15 @@ describe('junction check', () => {
     const { out, io } = captureIo();
     assert.equal(await run(['--config', file], io), 0);
     assert.equal(out.stdout, `${file}: ok (1 realm, 1 transport, 2 components)\n`);
+  });
+
+  it("counts a router worker's Python components apart from the bridge components", async () => {
+    const file = join(dir, 'router-python.yaml');
+    const python = '      - {type: class, classname: authenticator.Session, realm: realm1, role: backend}\n      - {type: function, realm: realm1, callbacks: {join: hooks.on_join}}\n';
+    await writeFile(file, bridgeFile.replace('    components:\n', `    components:\n${python}`));
+    const { out, io } = captureIo();
+    assert.equal(await run(['--config', file], io), 0, out.stderr);
+    assert.equal(out.stdout, `${file}: ok (1 realm, 1 transport, 2 components, 2 Python router components)\n`);
   });
 
   it('counts function authenticators as such, one per distinct create and config, apart from the components', async () => {

@@ -40,11 +40,13 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
       return 1;
     }
     const counts = [plural(config.realms.length, 'realm'), plural(config.listeners.length, 'transport')];
-    // Python components are only recorded (their notices say so); count what Junction runs. A
+    // Python components are counted by their worker's process (a router's components, a container). A
     // function authenticator's host is Junction's own component, counted as the authenticator it is.
     const authenticators = config.components.filter((component) => component.kind === 'stdio' && component.authenticatorFunction !== undefined).length;
     const runnable = config.components.filter((component) => component.kind !== 'python').length - authenticators;
     if (runnable > 0) counts.push(plural(runnable, 'component'));
+    const routerPython = config.routerPython.reduce((sum, worker) => sum + worker.components.length, 0);
+    if (routerPython > 0) counts.push(plural(routerPython, 'Python router component'));
     if (authenticators > 0) counts.push(plural(authenticators, 'function authenticator'));
     const containers = config.guests.filter((guest) => guest.python !== undefined).length;
     if (config.guests.length > containers) counts.push(plural(config.guests.length - containers, 'guest worker'));

@@ -69,7 +69,9 @@ export function workerRole(): WorkerRole | undefined {
  * What a worker runs of the config. Pusher apps' webhooks run in the first worker only (one
  * outbox per app; the other workers' channel events reach it through the backplane). A
  * forwarder runs where its lease is (leased-feed.ts); other components (REST callees, programs)
- * serve calls and run in every worker. Guest workers run in none: the parent runs them once.
+ * serve calls and run in every worker, as do a router worker's Python components (each worker
+ * runs its own process of them, as it runs its own bridge components). Guest workers run in none:
+ * the parent runs them once.
  */
 export function configForWorker(config: JunctionConfig, nodeId: string): JunctionConfig {
   // Guest workers run in the parent, once (parent-guests.ts).

@@ -5,6 +5,7 @@ import type { RunningComponent } from '../bridge/components.js';
 import type { Listener } from '../listeners.js';
 import type { NodeContext } from '../web/service-context.js';
 import type { GuestWorkers } from '../workers/guest-workers.js';
+import type { RouterPython } from '../workers/router-python.js';
 import { startChangedComponents, stopChangedComponents } from './apply-components.js';
 import { applyListeners } from './apply-listeners.js';
 import { applyRealms } from './apply-realms.js';
@@ -21,6 +22,8 @@ export interface NodeParts {
   /** Bound ports by listener id. */
   ports: Map<string, number>;
   guests: GuestWorkers;
+  /** The router workers' Python components: guests too, reaching the router through its private entry. */
+  routerPython: RouterPython;
 }
 
 export interface ReloadReport {
@@ -56,13 +59,13 @@ export async function applyConfig(parts: NodeParts, current: JunctionConfig, nex
   await applyRealms(parts, diff, target, log);
   const listeners = await applyListeners(parts, diff, target, log);
   const components = await startChangedComponents(parts, diff, target, log);
-  const guestsApplied = await applyGuests(parts.guests, target.guests, log);
+  const guestsApplied = await applyGuests(parts, target, log);
 
   const running: JunctionConfig = {
     ...target,
     listeners: target.listeners.flatMap((listener) => listeners.get(listener.id) ?? []),
     components: target.components.filter((component) => components.has(component)),
-    guests: guestsApplied ? target.guests : current.guests,
+    ...(guestsApplied ? { guests: target.guests, routerPython: target.routerPython } : { guests: current.guests, routerPython: current.routerPython }),
   };
   parts.context.config = running;
   return { applied, notApplied, running };
@@ -89,10 +92,10 @@ function withoutFixedChanges(current: JunctionConfig, next: JunctionConfig): Jun
   };
 }
 
-/** Guests last, once the router serves what they connect to; one that cannot start leaves every guest as it was. */
-async function applyGuests(guests: GuestWorkers, next: JunctionConfig['guests'], log: ReloadLog): Promise<boolean> {
+/** Guests (and router workers' Python components) last, once the router serves what they connect to; one that cannot start leaves every guest as it was. */
+async function applyGuests(parts: NodeParts, next: JunctionConfig, log: ReloadLog): Promise<boolean> {
   try {
-    for (const line of await guests.apply(next)) log.applied(line);
+    for (const line of await parts.guests.apply([...next.guests, ...(await parts.routerPython.guests(next.routerPython))])) log.applied(line);
     return true;
   } catch (error) {
     log.notApplied(`guest workers: ${(error as Error).message}`);

@@ -71,4 +71,20 @@ describe('guest metrics from the --workers parent', () => {
       'junction_guest_running 0', 'junction_guest_starts_total 0', 'junction_guest_exits_total 0', 'junction_guest_output_dropped_lines_total 0',
     ]);
   });
+
+  it("leaves the worker's own guests (its router components' Python) alone", () => {
+    const counted = guestMetrics(new MetricsRegistry());
+    const channel = new EventEmitter();
+    const worker = new MetricsRegistry();
+    guestMetricsFromParent(channel, worker);
+    const own = guestMetrics(worker);
+    own.running.add(1, { guest: 'worker001' });
+    own.starts.inc({ guest: 'worker001' });
+    counted.running.set(1, { guest: 'worker002' });
+    channel.emit('message', { junction: 'guests', figures: guestFigures(counted) });
+    channel.emit('message', { junction: 'guests', figures: guestFigures(counted) });
+    assert.match(worker.exposition(), /^junction_guest_running\{guest="worker001"\} 1$/m);
+    assert.match(worker.exposition(), /^junction_guest_starts_total\{guest="worker001"\} 1$/m);
+    assert.match(worker.exposition(), /^junction_guest_running\{guest="worker002"\} 1$/m);
+  });
 });

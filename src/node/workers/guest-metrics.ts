@@ -53,13 +53,17 @@ export function guestFigures(metrics: GuestMetrics): GuestFigures {
 
 /**
  * Makes `metrics` show the parent's figures: a gauge as it is, a counter never back (a late report
- * is ignored), and a guest the parent no longer reports (a reload removed it) forgotten.
+ * is ignored), and a guest the parent no longer reports (a reload removed it) forgotten. The
+ * worker's own guests (its router components' Python) are not the parent's: `fromParent` holds
+ * the guests the parent reported last time, and is updated.
  */
-export function showGuestFigures(metrics: GuestMetrics, figures: GuestFigures): void {
-  const reported = new Set(figures.running.map(({ labels }) => labels.guest));
-  for (const { labels } of metrics.running.samples()) {
-    if (!reported.has(labels.guest)) forgetGuest(metrics, labels.guest!);
+function showGuestFigures(metrics: GuestMetrics, figures: GuestFigures, fromParent: Set<string>): void {
+  const reported = new Set(figures.running.map(({ labels }) => labels.guest!));
+  for (const guest of fromParent) {
+    if (!reported.has(guest)) forgetGuest(metrics, guest);
   }
+  fromParent.clear();
+  for (const guest of reported) fromParent.add(guest);
   for (const { labels, value } of figures.running) metrics.running.set(value, labels);
   for (const name of ['starts', 'exits', 'dropped'] as const) {
     for (const { labels, value } of figures[name]) metrics[name].setTotal(value, labels);
@@ -74,7 +78,8 @@ export interface GuestFiguresChannel {
 /** In a `--workers` worker: its /metrics shows the guests the parent runs, as the parent last reported them. */
 export function guestMetricsFromParent(channel: GuestFiguresChannel, registry: MetricsRegistry): void {
   const metrics = guestMetrics(registry);
+  const fromParent = new Set<string>();
   channel.on('message', (raw) => {
-    if (isJunctionMessage<GuestFiguresMessage>(raw, 'guests')) showGuestFigures(metrics, raw.figures);
+    if (isJunctionMessage<GuestFiguresMessage>(raw, 'guests')) showGuestFigures(metrics, raw.figures, fromParent);
   });
 }

@@ -30,7 +30,7 @@ export const guestLog = {
   watchChanged: 'a watched folder changed: stopping the guest worker',
   watchRestart: 'a watched folder changed: restarting the guest worker',
   watchFailed: 'a watched folder cannot be watched; changes there do not restart the guest worker',
-  pythonUnavailable: 'the Python components of this container worker are not run (the router runs without them)',
+  pythonUnavailable: 'the Python components of this worker are not run (the router runs without them)',
   lineTooLong: 'guest worker output lines longer than max_line_bytes were not logged',
   rateExceeded: 'guest worker output over log_lines_per_second was not logged',
 } as const;

@@ -119,7 +119,7 @@ async function spawnSpec(guest: GuestConfig, log: Logger): Promise<GuestSpawn | 
   if (guest.python !== undefined) {
     const launch = await pythonLaunch(guest, guest.python);
     if (!launch.ok) {
-      log.warn({ guest: guest.id, components: guest.python.components.map((component) => component.classname), reason: launch.reason }, guestLog.pythonUnavailable);
+      log.warn({ guest: guest.id, components: guest.python.components.map((component) => component.type === 'class' ? component.classname : component.id), reason: launch.reason }, guestLog.pythonUnavailable);
       return undefined;
     }
     return { ...common, executable: launch.executable, arguments: launch.arguments, stdin: { kind: 'json', text: launch.stdinText, close: true } };

@@ -9,7 +9,8 @@
 import { execFile } from 'node:child_process';
 import type { PackageResource } from '../../config/model.js';
 import { guestEnvironment } from './guest-launch.js';
-import { findPython, routerPythonOption, workerPythonGuest } from './python-container.js';
+import { findPython, routerPythonOption } from './python-container.js';
+import { workerPythonGuest } from '../../config/normalize-guests.js';
 
 /** How long importing the package may take (a cold start on a loaded machine). */
 const findTimeoutMs = 30_000;

@@ -14,7 +14,7 @@ import { containerLauncher, pythonLaunch } from './python-container.js';
 const home = mkdtempSync(join(tmpdir(), 'junction-python-container-'));
 after(() => rmSync(home, { recursive: true, force: true }));
 
-const component = { id: 'component0', classname: 'backend.Backend', realm: 'realm1', extra: {}, transport: { type: 'websocket', url: 'ws://127.0.0.1:1/' } };
+const component = { id: 'component0', type: 'class' as const, classname: 'backend.Backend', realm: 'realm1', extra: {}, transport: { type: 'websocket', url: 'ws://127.0.0.1:1/' } };
 
 function container(executable: string, interpreterGiven: boolean): GuestConfig {
   return {
@@ -42,6 +42,12 @@ describe('a container worker\'s Python', () => {
       ok: false,
       reason: `${withoutAutobahn} cannot import Autobahn|Python (ModuleNotFoundError: No module named 'autobahn'); install it for that Python (Debian: apt install python3-autobahn) or set the container's options.python`,
     });
+  });
+
+  it("names the router worker's options.python for a router worker's components", async () => {
+    const guest = container(withoutAutobahn, true);
+    const launch = await pythonLaunch(guest, { ...guest.python!, router: true });
+    assert.ok(!launch.ok && launch.reason.endsWith("or set the router worker's options.python"), JSON.stringify(launch));
   });
 
   it('is Debian\'s /usr/bin/python3 by default, which runs the launcher with the components on stdin', { skip: skipWithoutDebian('python3-autobahn') }, async () => {

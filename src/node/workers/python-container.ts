@@ -1,5 +1,5 @@
 /**
- * A container worker's Python components, run as a guest: Junction's launcher
+ * A container worker's (or a router worker's: router-python.ts) Python components, run as a guest: Junction's launcher
  * (python/junction_container.py, shipped with the package) started by the container's Python,
  * the components handed to it as JSON on stdin. Which Python: the container's `options.python`;
  * else Debian's /usr/bin/python3 (where python3-autobahn installs), else python3 on the PATH.
@@ -9,8 +9,7 @@
 
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { GuestConfig, PythonContainerConfig, WorkerPython } from '../../config/model.js';
-import { guestOutputDefaults } from '../../config/schema-guest.js';
+import type { GuestConfig, PythonContainerConfig } from '../../config/model.js';
 import { StartupError } from '../startup-errors.js';
 import { guestExecutable } from './guest-launch.js';
 
@@ -23,11 +22,12 @@ const probeTimeoutMs = 30_000;
 export type PythonLaunch = { ok: true; executable: string; arguments: string[]; stdinText: string } | { ok: false; reason: string };
 
 export async function pythonLaunch(guest: GuestConfig, python: PythonContainerConfig): Promise<PythonLaunch> {
-  const interpreter = await findPython(guest, python.interpreterGiven, containerPythonHelp);
+  const help = python.router === true ? { ...containerPythonHelp, option: routerPythonOption } : containerPythonHelp;
+  const interpreter = await findPython(guest, python.interpreterGiven, help);
   if (typeof interpreter !== 'string') return interpreter;
   const probe = await pythonProbe(interpreter, 'import autobahn');
   if (probe !== undefined) {
-    return { ok: false, reason: `${interpreter} cannot import Autobahn|Python (${probe}); install it for that Python (Debian: apt install python3-autobahn) or set the container's options.python` };
+    return { ok: false, reason: `${interpreter} cannot import Autobahn|Python (${probe}); install it for that Python (Debian: apt install python3-autobahn) or set ${help.option}` };
   }
   const input = { pythonpath: python.pythonpath, components: python.components };
   return { ok: true, executable: interpreter, arguments: [containerLauncher], stdinText: JSON.stringify(input) };
@@ -42,13 +42,6 @@ export interface PythonHelp {
 /** The key that chooses the Python of a router worker's paths. */
 export const routerPythonOption = "the router worker's options.python";
 
-/** A worker's Python as a guest process (its output logged line by line, as a guest's). */
-export function workerPythonGuest(id: string, python: WorkerPython): GuestConfig {
-  return {
-    id, at: python.at, executable: python.executable, arguments: [], workdir: python.workdir, env: python.env,
-    stdin: { kind: 'open' }, stdout: 'log', stderr: 'log', maxLineBytes: guestOutputDefaults.maxLineBytes, linesPerSecond: guestOutputDefaults.linesPerSecond,
-  };
-}
 
 const containerPythonHelp: PythonHelp = { install: 'python3 and python3-autobahn', option: "the container's options.python" };
 

@@ -24,7 +24,8 @@ import type { Logger } from '../../router/log.js';
 import { guestEnvironment } from './guest-launch.js';
 import { guestMetrics } from './guest-metrics.js';
 import { Supervised } from './guest-workers.js';
-import { findPython, pythonProbe, routerPythonOption, workerPythonGuest } from './python-container.js';
+import { findPython, pythonProbe, routerPythonOption } from './python-container.js';
+import { workerPythonGuest } from '../../config/normalize-guests.js';
 
 /** The host, from dist/src/node/workers/ (or src/node/workers/) up to the package root. */
 export const webHostLauncher = fileURLToPath(new URL('../../../../python/junction_web.py', import.meta.url));
