@@ -86,7 +86,7 @@ describe('the mission reference config, unchanged but for ports and host names',
   });
 
   it('starts with the notices a Crossbar user should read, and no error', () => {
-    assert.ok(junction.lines.some((line) => /workers\[1\]\.options\.pythonpath: .* ignored/.test(line.msg)), 'Python-runtime keys are reported');
+    assert.ok(junction.lines.some((line) => /workers\[1(?:-\d+)?(?:, [\d-]+)*\]\.options\.pythonpath: .* ignored/.test(line.msg)), 'Python-runtime keys are reported');
     assert.ok(!junction.lines.some((line) => /strict URI rule/.test(line.msg)));
     assert.equal(junction.lines.filter((line) => line.level >= 50).length, 0, 'no error lines');
   });

@@ -19,7 +19,7 @@ function realm(name: string): RealmConfig {
     name,
     roles: [{ name: 'backend', permissions: [{ uri: '', match: 'prefix', allow: allowed, disclose: { caller: false, publisher: false }, cache: true }] }],
     options: { enableMetaApi: false, uriCheck: 'strict', limits: defaultRealmLimits },
-    store: { eventHistory: [] },
+    store: { eventHistory: [], callQueue: [] },
   };
 }
 
