@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
-import { openPromise, type Entry, type ZipFile } from 'yauzl';
+import type { Entry, ZipFile } from 'yauzl';
+import { openZipFile } from './zip-file-reader.js';
 
 /** What an archive may hold before it is refused at load: bounds against zip bombs and oversized apps. */
 export const archiveLimits = {
@@ -55,7 +56,7 @@ export class ZipArchive {
     if (info.size > limits.maxArchiveBytes) throw new ArchiveRefusedError('over_limit', `it has ${info.size} bytes, more than the ${limits.maxArchiveBytes} allowed`);
     let zip: ZipFile;
     try {
-      zip = await openPromise(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false });
+      zip = await openZipFile(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false });
     } catch (error) {
       throw new ArchiveRefusedError('corrupt', `it is not a readable ZIP file (${(error as Error).message})`);
     }
