@@ -96,7 +96,11 @@ export class RouterLink {
     const { factory, url } = linkDialer(transport);
     const serializers = transport.kind === 'websocket' ? transport.serializers : [transport.serializer];
     const authenticate = await authenticator(this.deps.auth);
-    const config = { targets: [{ type: 'websocket' as const, url, transport: factory }], realm, codecs: serializers.map(codecByName), authenticator: authenticate };
+    // The endpoint's timeout bounds the whole sign-in too: a router that goes silent midway is left, and dialled again after the backoff.
+    const config = {
+      targets: [{ type: 'websocket' as const, url, transport: factory }], realm, codecs: serializers.map(codecByName), authenticator: authenticate,
+      handshakeTimeoutMs: transport.endpoint.timeoutMs,
+    };
     const session = new Session((hooks) => new Connection(config, undefined, hooks), realm, (error, where) =>
       this.deps.log.warn({ where, error: (error as Error).message }, 'router link: a forwarding handler failed'));
     await session.start();
