@@ -37,7 +37,8 @@ sys.stdout.write('Content-Type: application/json\\r\\n\\r\\n' + answer)
   'forever.py': 'import sys\nsys.stdout.write("Content-Type: text/plain\\n\\n")\nwhile True:\n    sys.stdout.write("f" * 65536)\n',
   'stderr_flood.py': 'import sys\nfor _ in range(200):\n    sys.stderr.write("e" * 16384 + "\\n")\nsys.stdout.write("Content-Type: text/plain\\n\\nflooded")\n',
   'exit_mid.py': 'import sys\nsys.stdout.write("Content-Type: text/plain\\n\\nhalf")\nsys.stdout.flush()\nsys.exit(1)\n',
-  'crash.py': 'import sys\nsys.exit(3)\n',
+  // Writes its whole environment (the client's credentials among it) to stderr, which is logged.
+  'crash.py': 'import os, sys\nsys.stderr.write(repr(dict(os.environ)))\nsys.exit(3)\n',
   'long_over.py': 'import sys\nsys.stdout.write("Content-Type: text/plain\\nContent-Length: 3\\n\\n" + "abcHTTP/1.1 200 OK\\r\\nContent-Length: 5\\r\\n\\r\\nforged")\n',
   'long_short.py': 'import sys\nsys.stdout.write("Content-Type: text/plain\\nContent-Length: 100\\n\\nabc")\n',
   'long_bad.py': 'import sys\nsys.stdout.write("Content-Type: text/plain\\nContent-Length: 3x\\n\\nabc")\n',
@@ -57,15 +58,19 @@ const expected: Record<string, { status: number; error?: string } | 'cut'> = {
 };
 const kinds = Object.keys(expected);
 
+/** Credentials a client sends: never in the log, whatever a script does with them. */
+const secrets = ['Bearer fuzz-secret-9431', 'session=fuzz-cookie-1177'];
+
 /** Header names a client may send that are legal HTTP tokens but no CGI variable name. */
-const oddHeaderNames = ['x_forwarded_for', 'x.dot', 'x~tilde', "x'quote", 'x*star', 'x|bar', 'proxy', 'x-fine', 'authorization', 'cookie'];
+const oddHeaderNames = ['x_forwarded_for', 'x.dot', 'x~tilde', "x'quote", 'x*star', 'x|bar', 'proxy', 'x-fine', 'authorization', 'cookie', 'x_authorization'];
 
 const cgiRequest = fc.record({
   kind: fc.constantFrom(...kinds, 'echo', 'echo'),
   method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH'),
   pathInfo: fc.array(fuzzedPathPart, { maxLength: 3 }).map((parts) => parts.join('/')),
   query: fc.option(fuzzedPathPart, { nil: undefined }),
-  headers: fc.dictionary(fc.constantFrom(...oddHeaderNames), fc.oneof(fuzzedHeaderValue, fc.constant('x'.repeat(4000))), { maxKeys: 4 }),
+  headers: fc.tuple(fc.dictionary(fc.constantFrom(...oddHeaderNames), fc.oneof(fuzzedHeaderValue, fc.constant('x'.repeat(4000))), { maxKeys: 4 }),
+    fc.record({ authorization: fc.constant(secrets[0]!), cookie: fc.constant(secrets[1]!) }, { requiredKeys: [] })).map(([odd, credentials]) => ({ ...odd, ...credentials })),
   body: fc.option(fc.oneof(fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)), fc.constant(Buffer.alloc(MAX_BODY + 1, 'b'))), { nil: undefined }),
 });
 
@@ -172,6 +177,7 @@ describe(`cgi path under hostile requests and broken scripts (seed ${fuzzSeed})`
     await gaugesBackTo(() => fuzzed.node.metrics.exposition(), {}, inFlightGauge);
     await nothingLeft(descriptors, 'the fuzzing');
     fuzzed.watch.assertQuiet('the CGI fuzzing');
+    for (const secret of secrets) assert.ok(!log.text().includes(secret.split(/[ =]/)[1]!), `a client's credential was logged: ${secret}`);
   });
 
   it('paths that climb out of the directory, hide a NUL or name no script get a specific 4xx and run nothing', { timeout: 30_000 }, async () => {
