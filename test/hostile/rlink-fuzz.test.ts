@@ -67,6 +67,26 @@ const hostileRouter: Behaviour = (socket, message) => {
   }
 };
 
+/**
+ * A router that welcomes the link, then names other topics and procedures than those the link
+ * mirrored: an event of its "bystander.events" subscription said to be on "victim.topic", and an
+ * invocation of its "bystander.echo" registration said to be for a meta procedure.
+ */
+const impostorRouter: Behaviour = (socket, message) => {
+  const [type, request] = (message ?? []) as [number, number];
+  if (type === T.HELLO) socket.send(JSON.stringify([T.CHALLENGE, 'ticket', {}]));
+  if (type === T.AUTHENTICATE) welcome(socket);
+  if (type === T.SUBSCRIBE) {
+    socket.send(JSON.stringify([T.SUBSCRIBED, request, 1000 + request]));
+    // A moment after SUBSCRIBED, as a router's own events would come.
+    if (message![3] === 'bystander.events') setTimeout(() => socket.send(JSON.stringify([T.EVENT, 1000 + request, 1, { topic: 'victim.topic' }, ['forged']])), 100);
+  }
+  if (type === T.REGISTER) {
+    socket.send(JSON.stringify([T.REGISTERED, request, 2000 + request]));
+    if (message![3] === 'bystander.echo') setTimeout(() => socket.send(JSON.stringify([T.INVOCATION, 7001, 2000 + request, { procedure: 'wamp.session.count' }, []])), 100);
+  }
+};
+
 const behaviours: Record<string, Behaviour> = {
   garbage: (socket) => socket.send('this is not JSON at all {'),
   binary: (socket) => socket.send(Buffer.from([0, 1, 2, 255, 254])),
@@ -83,6 +103,7 @@ const behaviours: Record<string, Behaviour> = {
   },
   silent: () => undefined,
   hostile: hostileRouter,
+  impostor: impostorRouter,
 };
 
 /** A fake other router: counts the connections each behaviour got, and what links sent it. */
@@ -159,6 +180,8 @@ describe(`router links under hostile sessions and hostile other routers (seed ${
     await new Promise((resolve) => setTimeout(resolve, 10));
     const rlinks = Object.keys(behaviours).map((name) => ({
       id: name, realm: 'realm1', authid: 'node-x', auth: { ticket: { ticket: TICKET } },
+      // The impostor forwards toward this router only: it never answers the meta API a link lists the other router's subscriptions with.
+      ...(name === 'impostor' ? { forward_remote_events: false, forward_remote_invocations: false } : {}),
       transport: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port: fake.port, timeout: 1 }, url: `ws://127.0.0.1:${fake.port}/${name}`, serializers: ['json'] },
     }));
     const config = loadDocument({
@@ -181,13 +204,25 @@ describe(`router links under hostile sessions and hostile other routers (seed ${
 
   it('an other router that answers garbage, broken WAMP, hostile events and invocations, an ABORT or nothing: each link connects again, the node carries on', { timeout: 60_000 }, async () => {
     // Each link's first attempt, then one after its backoff (1 s, then 1.5 s: a link that never got a session waits longer each time).
-    for (const name of Object.keys(behaviours)) {
+    for (const name of Object.keys(behaviours).filter((name) => name !== 'impostor')) {
       await waitFor(() => (fake.connections.get(name) ?? 0) >= 2, `the link "${name}" to connect again (connections: ${JSON.stringify([...fake.connections])})`, 20_000);
     }
     await fuzzed.bystander.works('while the links fail');
     fuzzed.watch.assertQuiet('hostile other routers');
     assert.ok(!log.text().includes(TICKET), 'the link\'s ticket was logged');
     assert.ok(fake.received.some((message) => message[0] === T.AUTHENTICATE && message[1] === TICKET), 'the links signed in with their ticket');
+  });
+
+  it('an other router cannot use a link to publish on topics or call procedures it did not mirror (found by this suite)', { timeout: 30_000 }, async () => {
+    const forged: unknown[] = [];
+    await fuzzed.bystander.open.session.subscribe('victim.topic', (args: unknown[]) => forged.push(args[0]));
+    await waitFor(() => fake.received.some((message) => message[0] === T.ERROR && message[2] === 7001 || message[0] === T.YIELD && message[1] === 7001),
+      `the link's answer to the invocation for another procedure (received: ${JSON.stringify(fake.received.filter((message) => message[0] === T.ERROR || message[0] === T.YIELD))})`, 15_000);
+    const answer = fake.received.find((message) => (message[0] === T.ERROR && message[2] === 7001) || (message[0] === T.YIELD && message[1] === 7001))!;
+    assert.equal(answer[0], T.ERROR, `the link called a procedure its registration does not cover: ${JSON.stringify(answer)}`);
+    // The event went to the link's subscription of bystander.events; give it the time to arrive.
+    await fuzzed.bystander.works('after the impostor');
+    assert.deepEqual(forged, [], 'the link published on a topic its subscription does not cover');
   });
 
   /** A raw session on realm1: anonymous on /ws, or of role "rlink" on /link (ticket sign-in). */
