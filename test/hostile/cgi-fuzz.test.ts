@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { CgiService } from '../../src/config/model.js';
 import { CaptureLog } from '../auth/support/capture-log.js';
+import { debianNeed, skipWithoutDebian } from '../support/debian.js';
 import {
   assertSpecificAnswer, checkFuzz, exchange, exchangeOrCut, fuzzedHeaderValue, fuzzedPathPart, fuzzSeed, fuzzTimeout, gaugesBackTo, startFuzzedNode, type FuzzedNode, type FuzzRequest,
 } from '../support/fuzz.js';
@@ -23,6 +24,7 @@ import { waitFor } from '../support/wait.js';
  * working; every script is reaped, and the in-flight gauge and open descriptors come back.
  */
 
+const python = debianNeed('python3').file;
 const TIMEOUT_MS = 700;
 const MAX_BODY = 2_000;
 
@@ -107,7 +109,7 @@ function rawAnswer(port: number, path: string, quietMs = 1_500): Promise<{ head:
   });
 }
 
-describe(`cgi path under hostile requests and broken scripts (seed ${fuzzSeed})`, () => {
+describe(`cgi path under hostile requests and broken scripts (seed ${fuzzSeed})`, { skip: skipWithoutDebian('python3') }, () => {
   const log = new CaptureLog();
   const home = mkdtempSync(join(tmpdir(), 'junction-cgi-fuzz-'));
   let fuzzed: FuzzedNode;
@@ -119,8 +121,8 @@ describe(`cgi path under hostile requests and broken scripts (seed ${fuzzSeed})`
     writeFileSync(join(home, '.hidden.py'), scripts['echo.py']!);
     const config = testConfig();
     const limits = { timeoutMs: TIMEOUT_MS, maxRequestsInFlight: 6, maxRequestBodyBytes: MAX_BODY, maxResponseHeaderBytes: 4096 };
-    config.listeners[0]!.paths['/cgi'] = { type: 'cgi', directory: home, processor: '/usr/bin/python3', options: limits } satisfies CgiService;
-    config.listeners[0]!.paths['/narrow'] = { type: 'cgi', directory: home, processor: '/usr/bin/python3', options: { ...limits, maxRequestsInFlight: 2 } } satisfies CgiService;
+    config.listeners[0]!.paths['/cgi'] = { type: 'cgi', directory: home, processor: python, options: limits } satisfies CgiService;
+    config.listeners[0]!.paths['/narrow'] = { type: 'cgi', directory: home, processor: python, options: { ...limits, maxRequestsInFlight: 2 } } satisfies CgiService;
     fuzzed = await startFuzzedNode(config, log);
     port = fuzzed.node.ports.get('test')!;
   });
