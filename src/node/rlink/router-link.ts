@@ -24,6 +24,11 @@ import type { LinkMeter } from './rlink-metrics.js';
 /** Crossbar's reconnect schedule for a link (autobahn's ApplicationRunner): 1 s, growing 1.5 times, at most 60 s. */
 export const linkReconnect: ReconnectPolicy = { initialDelay: 1000, maxDelay: 60_000, growth: 1.5, maxRetries: Infinity, jitter: 0.1 };
 
+/** The most of a text the other router chose (an ABORT's or GOODBYE's message) that a log line keeps. */
+const maxLoggedRemoteText = 500;
+const clipped = (text: string | undefined): string | undefined =>
+  text === undefined || text.length <= maxLoggedRemoteText ? text : `${text.slice(0, maxLoggedRemoteText)}… (${text.length} characters)`;
+
 /** As Crossbar's local leg: a trusted session of this router. */
 const localRole = 'trusted';
 
@@ -72,7 +77,7 @@ export class RouterLink {
       } catch (error) {
         meter.failures.connect.inc();
         const refused = error instanceof WampError ? { reason: error.uri } : {};
-        log.warn({ ...refused, error: (error as Error).message }, 'router link: cannot join the other router');
+        log.warn({ ...refused, error: clipped((error as Error).message) }, 'router link: cannot join the other router');
       }
       if (remote) {
         attempt = 0;
@@ -129,7 +134,7 @@ export class RouterLink {
       if (!this.#stopping) {
         meter.failures.lost.inc();
         if (end === 'local') log.warn({}, 'router link down: its session on this router was closed');
-        else log.warn({ reason: end?.reason, message: end?.message }, 'router link down: its session to the other router ended');
+        else log.warn({ reason: clipped(end?.reason), message: clipped(end?.message) }, 'router link down: its session to the other router ended');
       }
     } catch (error) {
       if (!this.#stopping) {
