@@ -25,6 +25,8 @@ export interface DialConfig {
   transport: TransportFactory;
   /** A fresh one for each handshake. */
   authenticator: () => Authenticator;
+  /** How long the router may take to WELCOME once the connection is open (absent: no limit); a router that goes silent is then left. */
+  handshakeTimeoutMs?: number;
 }
 
 export interface Established {
@@ -53,6 +55,9 @@ export async function establish(config: DialConfig): Promise<Established> {
   }
   link = new Link(codec, transport);
   const established = link;
+  const { handshakeTimeoutMs } = config;
+  const timer = handshakeTimeoutMs === undefined ? undefined
+    : setTimeout(() => established.close({ reason: 'lost', message: `no WELCOME within ${handshakeTimeoutMs} ms` }), handshakeTimeoutMs);
 
   return new Promise<Established>((resolve, reject) => {
     established.onEnd = (end) =>
@@ -98,5 +103,5 @@ export async function establish(config: DialConfig): Promise<Established> {
     if (auth.authid !== undefined) details.authid = auth.authid;
     if (auth.authextra !== undefined) details.authextra = auth.authextra;
     established.send({ type: HELLO, realm: config.realm, details });
-  });
+  }).finally(() => clearTimeout(timer));
 }

@@ -4,6 +4,8 @@ import { ERROR } from './wire.js';
 
 interface Pending {
   requestType: number;
+  /** Run on the reply (not an ERROR) as it arrives, before the message after it is read: see `expect`. */
+  onReply?: (reply: WampMessage) => void;
   resolve(reply: WampMessage): void;
   reject(error: unknown): void;
 }
@@ -16,9 +18,13 @@ export function errorFromMessage(message: ErrorMessage): WampError {
 export class RequestTable {
   readonly #pending = new Map<number, Pending>();
 
-  /** The reply's type code is one above the request's (SUBSCRIBE 32, SUBSCRIBED 33), or it is an ERROR. */
-  expect(request: number, requestType: number): Promise<WampMessage> {
-    return new Promise((resolve, reject) => this.#pending.set(request, { requestType, resolve, reject }));
+  /**
+   * The reply's type code is one above the request's (SUBSCRIBE 32, SUBSCRIBED 33), or it is an
+   * ERROR. `onReply` takes the reply at once: an EVENT or INVOCATION may follow SUBSCRIBED or
+   * REGISTERED in the same read, before the promise's own callbacks run.
+   */
+  expect(request: number, requestType: number, onReply?: (reply: WampMessage) => void): Promise<WampMessage> {
+    return new Promise((resolve, reject) => this.#pending.set(request, { requestType, resolve, reject, ...(onReply && { onReply }) }));
   }
 
   /**
@@ -34,7 +40,10 @@ export class RequestTable {
     if (!fits) return `message type ${reply.type} answers request ${request} of type ${pending.requestType}`;
     this.#pending.delete(request);
     if (isError) pending.reject(errorFromMessage(reply as ErrorMessage));
-    else pending.resolve(reply);
+    else {
+      pending.onReply?.(reply);
+      pending.resolve(reply);
+    }
     return undefined;
   }
 

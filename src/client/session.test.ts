@@ -107,6 +107,21 @@ describe('client publish and subscribe', () => {
     assert.deepEqual(seen, [['a', 1, 'com.example.news', 10, 3], ['b', 2, 'com.example.news', 11, undefined]]);
   });
 
+  it('an EVENT or INVOCATION right behind its SUBSCRIBED or REGISTERED (one read) reaches its handler', async () => {
+    const { peer, session } = await open();
+    const seen: unknown[] = [];
+    const subscribing = session.subscribe('com.example.news', (args) => void seen.push(args[0]));
+    peer.send({ type: MessageType.SUBSCRIBED, request: (await peer.expect(MessageType.SUBSCRIBE)).request, subscription: 5 });
+    peer.send({ type: MessageType.EVENT, subscription: 5, publication: 10, details: {}, args: ['at once'] });
+    await subscribing;
+    const registering = session.register('com.example.add', (args) => (args[0] as number) + 1);
+    peer.send({ type: MessageType.REGISTERED, request: (await peer.expect(MessageType.REGISTER)).request, registration: 30 });
+    peer.send({ type: MessageType.INVOCATION, request: 1, registration: 30, details: {}, args: [41] });
+    await registering;
+    assert.deepEqual((await peer.expect(MessageType.YIELD)).args, [42]);
+    assert.deepEqual(seen, ['at once']);
+  });
+
   it('iterates events when subscribed without a handler; leaving the loop unsubscribes', async () => {
     const { peer, session } = await open();
     const subscribing = session.subscribe('com.example.', undefined, { match: 'prefix' });

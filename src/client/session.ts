@@ -350,19 +350,20 @@ export class Session {
   }
 
   /** Sends a request under the next request id; resolves with its reply, rejects with its ERROR. */
-  #request(link: Link, message: Unnumbered<RequestMessage>): Promise<WampMessage> {
+  #request(link: Link, message: Unnumbered<RequestMessage>, onReply?: (reply: WampMessage) => void): Promise<WampMessage> {
     const request = ++this.#lastRequest;
-    const reply = this.#requests.expect(request, message.type);
+    const reply = this.#requests.expect(request, message.type, onReply);
     link.send({ ...message, request } as RequestMessage);
     return reply;
   }
 
   #sendSubscribe(link: Link, subscription: Subscription): Promise<void> {
     const message = { type: SUBSCRIBE, options: { ...subscription.options }, topic: subscription.topic } as const;
-    return this.#request(link, message).then((reply) => {
+    // Bound as SUBSCRIBED arrives: an EVENT right behind it is delivered.
+    return this.#request(link, message, (reply) => {
       if (!subscription.isActive) return this.#dropLateSubscription(link, (reply as Subscribed).subscription);
       this.#subscriptions.bind(subscription, (reply as Subscribed).subscription);
-    });
+    }).then(() => undefined);
   }
 
   /** The app unsubscribed while SUBSCRIBE was in flight: undo it unless another subscription shares the id. */
@@ -373,7 +374,8 @@ export class Session {
 
   #sendRegister(link: Link, registration: Registration): Promise<void> {
     const message = { type: REGISTER, options: { ...registration.options }, procedure: registration.procedure } as const;
-    return this.#request(link, message).then((reply) => {
+    // Bound as REGISTERED arrives: an INVOCATION right behind it reaches the endpoint.
+    return this.#request(link, message, (reply) => {
       const id = (reply as Registered).registration;
       if (!registration.isActive) {
         this.#release(link, { type: UNREGISTER, registration: id }).catch(() => {});
@@ -381,7 +383,7 @@ export class Session {
       }
       registration.id = id;
       this.#registrationsById.set(id, registration);
-    });
+    }).then(() => undefined);
   }
 
   /** UNSUBSCRIBE or UNREGISTER one router id; nothing to do without a connection, whose loss dropped it already. */

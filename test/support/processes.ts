@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { debianNeed } from './debian.js';
 
@@ -67,4 +67,25 @@ export function endWithParent(): void {
     process.exit(1);
   }, PARENT_CHECK_MS);
   timer.unref();
+}
+
+/** This process's children (zombies included: a child nobody reaped still counts), by pid. Linux: reads /proc. */
+export function childProcesses(): number[] {
+  const children: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // "pid (comm) state ppid ...": the command may hold spaces and parentheses, so fields are read after its last ")".
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid) children.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return children;
+}
+
+/** How many file descriptors this process holds open (files, sockets, pipes). Linux: reads /proc. */
+export function openDescriptors(): number {
+  return readdirSync('/proc/self/fd').length;
 }

@@ -105,6 +105,22 @@ describe('router link forwarding', () => {
     assert.equal(value('junction_rlink_events_forwarded_total', { direction: 'to_local' }), 2);
   });
 
+  it('the far side cannot name a topic or procedure the mirror does not cover: the link\'s session at home is trusted', async () => {
+    const { home, away, events, calls } = setup();
+    home.existing.subscription = [{ id: 1, uri: 'app.', match: 'prefix' }, { id: 2, uri: 'other.news', match: 'exact' }];
+    home.existing.registration = [{ id: 3, uri: 'app.add', match: 'exact' }];
+    await events.start();
+    await calls.start();
+    away.subscriptions.get('app.')!.handler(['forged'], {}, { topic: 'wamp.session.on_join' });
+    away.subscriptions.get('other.news')!.handler(['forged'], {}, { topic: 'other.secret' });
+    away.subscriptions.get('app.')!.handler(['fine'], {}, { topic: 'app.x.news' });
+    await settle();
+    assert.deepEqual(home.published.map(({ topic, args }) => [topic, args[0]]), [['app.x.news', 'fine']]);
+    const { endpoint } = away.registrations.get('app.add')!;
+    await assert.rejects(endpoint([], {}, { procedure: 'wamp.session.kill_all' }, new AbortController().signal, undefined), (error: LinkCallError) => error.uri === ErrorUri.notAuthorized);
+    assert.deepEqual(home.calls, [], 'nothing was called at home');
+  });
+
   it('stops mirroring at its limit, counts what it refused, and mirrors again once there is room', async () => {
     const { home, away, events, value } = setup({ subscriptions: 1, registrations: 0, calls: 0 });
     await events.start();

@@ -8,6 +8,7 @@
 
 import { ErrorUri } from '../../protocol/errors.js';
 import type { Args, Dict } from '../../protocol/messages.js';
+import { matchPolicies, uriMatches, type MatchPolicy } from '../../protocol/uri.js';
 import { WarningThrottle } from '../../router/limits/warning-throttle.js';
 import type { Logger } from '../../router/log.js';
 import { LinkCallError, type ForwardHop, type LinkSide, type SideEndpoint } from './link-sides.js';
@@ -30,6 +31,18 @@ function originalSender(details: Dict, prefix: 'publisher' | 'caller', away: Lin
   return { session, authid: String(details[`${prefix}_authid`] ?? ''), authrole: String(details[`${prefix}_authrole`] ?? '') };
 }
 
+/**
+ * The topic or procedure the far side names for what reached a mirror (a pattern's match), if the
+ * mirrored subscription or registration covers it; undefined when it does not: the link's session
+ * at home is trusted, so a far side naming any URI could publish or call anything there.
+ */
+function coveredUri(named: unknown, uri: string, match: MatchPolicy): string | undefined {
+  if (typeof named !== 'string') return uri;
+  return uriMatches(uri, match, named) ? named : undefined;
+}
+
+const matchOf = (details: Dict): MatchPolicy => (matchPolicies as readonly unknown[]).includes(details.match) ? details.match as MatchPolicy : 'exact';
+
 const direction = (home: LinkSide): Direction => (home.name === 'local' ? 'to_local' : 'to_remote');
 
 /** Mirrors a home subscription as a subscription on the away side that re-publishes at home. */
@@ -39,19 +52,18 @@ export function eventForwarding({ home, away, meter, log }: ForwardingContext, e
   const failures = new WarningThrottle();
   return (details) => {
     const uri = details.uri as string;
-    const match = typeof details.match === 'string' ? details.match : 'exact';
+    const match = matchOf(details);
+    const failed = (topic: unknown, error: string): void => {
+      meter.eventFailures.inc();
+      const count = failures.record(performance.now());
+      if (count !== undefined) log.warn({ topic, to: home.name, error, count }, 'router link: events not forwarded (count: since the last warning; further ones not logged for 10 s)');
+    };
     return away.subscribe(uri, { match }, (args: Args, kwargs: Dict, event: Dict) => {
       if (event.forward_for !== undefined) return;
-      const topic = typeof event.topic === 'string' ? event.topic : uri;
+      const topic = coveredUri(event.topic, uri, match);
+      if (topic === undefined) return failed(event.topic, `the event names a topic the link's subscription "${uri}" (${match}) does not cover`);
       const options = { forward_for: [originalSender(event, 'publisher', away)], exclude_me: true, ...exclusions };
-      home.publish(topic, args, kwargs, options).then(
-        () => forwarded.inc(),
-        (error: unknown) => {
-          meter.eventFailures.inc();
-          const count = failures.record(performance.now());
-          if (count !== undefined) log.warn({ topic, to: home.name, error: (error as Error).message, count }, 'router link: events not forwarded (count: since the last warning; further ones not logged for 10 s)');
-        },
-      );
+      home.publish(topic, args, kwargs, options).then(() => forwarded.inc(), (error: unknown) => failed(topic, (error as Error).message));
     });
   };
 }
@@ -80,16 +92,20 @@ export function callForwarding({ home, away, meter }: ForwardingContext, slots: 
   const forwarded = meter.calls[direction(home)];
   return async (details) => {
     const uri = details.uri as string;
-    const options: Dict = { match: typeof details.match === 'string' ? details.match : 'exact' };
+    const match = matchOf(details);
+    const options: Dict = { match };
     if (typeof details.invoke === 'string') options.invoke = details.invoke;
     const endpoint: SideEndpoint = async (args, kwargs, invocation, signal, progress) => {
       if (invocation.forward_for !== undefined) {
         throw new LinkCallError(ErrorUri.noSuchProcedure, [`"${uri}" reached a router link already forwarded by another: not forwarded again`]);
       }
+      const procedure = coveredUri(invocation.procedure, uri, match);
+      if (procedure === undefined) {
+        throw new LinkCallError(ErrorUri.notAuthorized, [`the invocation names a procedure the link's registration "${uri}" (${match}) does not cover`]);
+      }
       if (!slots.take()) throw new LinkCallError(ErrorUri.limitExceeded, [`the router link has ${slots.max} calls in flight (limits.max_calls_in_flight)`]);
       try {
         forwarded.inc();
-        const procedure = typeof invocation.procedure === 'string' ? invocation.procedure : uri;
         const timeout = typeof invocation.timeout === 'number' ? { timeout: invocation.timeout } : {};
         // The callee's progressive results go back as they arrive, when the caller asked for them (as on a direct call).
         return await home.call(procedure, args, kwargs, { forward_for: [originalSender(invocation, 'caller', away)], ...timeout }, signal, progress);

@@ -24,7 +24,7 @@ export function rlinkMetrics(metrics: MetricsRegistry): { forLink(realm: string,
   const up = metrics.gauge('junction_rlink_up', 'Whether a router link has its session to the other router (1) or not (0).');
   const failures = metrics.counter('junction_rlink_failures_total', 'Router link attempts that failed, by stage: connect (refusals included), setup, lost.');
   const events = metrics.counter('junction_rlink_events_forwarded_total', 'Events a router link published, by direction (to_local, to_remote).');
-  const eventFailures = metrics.counter('junction_rlink_event_failures_total', 'Events a router link could not publish (refused by the router it published on).');
+  const eventFailures = metrics.counter('junction_rlink_event_failures_total', 'Events a router link could not publish (refused by the router it published on, or on a topic its subscription does not cover).');
   const calls = metrics.counter('junction_rlink_calls_forwarded_total', 'Calls a router link forwarded, by direction (to_local, to_remote).');
   const inFlight = metrics.gauge('junction_rlink_calls_in_flight', 'Calls a router link is forwarding now (limits.max_calls_in_flight).');
   const callsRefused = metrics.counter('junction_rlink_calls_refused_total', 'Calls a router link refused at limits.max_calls_in_flight.');

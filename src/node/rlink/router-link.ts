@@ -24,6 +24,11 @@ import type { LinkMeter } from './rlink-metrics.js';
 /** Crossbar's reconnect schedule for a link (autobahn's ApplicationRunner): 1 s, growing 1.5 times, at most 60 s. */
 export const linkReconnect: ReconnectPolicy = { initialDelay: 1000, maxDelay: 60_000, growth: 1.5, maxRetries: Infinity, jitter: 0.1 };
 
+/** The most of a text the other router chose (an ABORT's or GOODBYE's message) that a log line keeps. */
+const maxLoggedRemoteText = 500;
+const clipped = (text: string | undefined): string | undefined =>
+  text === undefined || text.length <= maxLoggedRemoteText ? text : `${text.slice(0, maxLoggedRemoteText)}… (${text.length} characters)`;
+
 /** As Crossbar's local leg: a trusted session of this router. */
 const localRole = 'trusted';
 
@@ -77,7 +82,7 @@ export class RouterLink {
         const certificate = this.#dialer.certificateRefusal();
         const refused = error instanceof WampError ? { reason: error.uri } : {};
         if (certificate !== undefined) log.warn({ error: certificate }, 'router link: the other router\'s TLS certificate does not verify (see the link\'s tls.ca_certificates and tls.hostname)');
-        else log.warn({ ...refused, error: (error as Error).message }, 'router link: cannot join the other router');
+        else log.warn({ ...refused, error: clipped((error as Error).message) }, 'router link: cannot join the other router');
       }
       if (remote) {
         attempt = 0;
@@ -101,7 +106,11 @@ export class RouterLink {
     const { factory, url, channelId } = this.#dialer;
     const serializers = transport.kind === 'websocket' ? transport.serializers : [transport.serializer];
     const authenticate = await linkAuthenticator(this.deps.auth, channelId);
-    const config = { targets: [{ type: 'websocket' as const, url, transport: factory }], realm, codecs: serializers.map(codecByName), authenticator: authenticate };
+    // The endpoint's timeout bounds the whole sign-in too: a router that goes silent midway is left, and dialled again after the backoff.
+    const config = {
+      targets: [{ type: 'websocket' as const, url, transport: factory }], realm, codecs: serializers.map(codecByName), authenticator: authenticate,
+      handshakeTimeoutMs: transport.endpoint.timeoutMs,
+    };
     const session = new Session((hooks) => new Connection(config, undefined, hooks), realm, (error, where) =>
       this.deps.log.warn({ where, error: (error as Error).message }, 'router link: a forwarding handler failed'));
     await session.start();
@@ -130,7 +139,7 @@ export class RouterLink {
       if (!this.#stopping) {
         meter.failures.lost.inc();
         if (end === 'local') log.warn({}, 'router link down: its session on this router was closed');
-        else log.warn({ reason: end?.reason, message: end?.message }, 'router link down: its session to the other router ended');
+        else log.warn({ reason: clipped(end?.reason), message: clipped(end?.message) }, 'router link down: its session to the other router ended');
       }
     } catch (error) {
       if (!this.#stopping) {

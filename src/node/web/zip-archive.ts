@@ -2,7 +2,8 @@ import { close, fstat, open } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { crc32 } from 'node:zlib';
-import { fromFdPromise, type Entry, type ZipFile } from 'yauzl';
+import type { Entry, ZipFile } from 'yauzl';
+import { zipFromFd } from './zip-file-reader.js';
 
 /**
  * Opens an archive file for reading, once: its hash is checked and its contents served through
@@ -73,7 +74,7 @@ export class ZipArchive {
       const info = await promisify(fstat)(fd);
       if (info.size > limits.maxArchiveBytes) throw new ArchiveRefusedError('over_limit', `it has ${info.size} bytes, more than the ${limits.maxArchiveBytes} allowed`);
       modifiedMs = info.mtimeMs;
-      zip = await fromFdPromise(fd, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }).catch((error: unknown) => {
+      zip = await zipFromFd(fd, info.size, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }).catch((error: unknown) => {
         throw new ArchiveRefusedError('corrupt', `it is not a readable ZIP file (${(error as Error).message})`);
       });
     } catch (error) {

@@ -34,6 +34,9 @@ describe('a CGI script\'s header block', () => {
       ['Status: 99 Odd', 'header line 1: Status must be a code from 200 to 599 and an optional reason, like "404 Not Found", not "99 Odd"'],
       ['Status: 100 Continue', 'header line 1: Status must be a code from 200 to 599 and an optional reason, like "404 Not Found", not "100 Continue"'],
       ['Status: OK', 'header line 1: Status must be a code from 200 to 599 and an optional reason, like "404 Not Found", not "OK"'],
+      ['Content-Length: 3x', 'header line 1: Content-Length must be given once, as a number of bytes, not "3x"'],
+      ['Content-Length: -1', 'header line 1: Content-Length must be given once, as a number of bytes, not "-1"'],
+      ['Content-Length: 3\nContent-Length: 3', 'header line 2: Content-Length must be given once, as a number of bytes, not "3"'],
     ];
     for (const [block, message] of cases) assert.throws(() => parseCgiHead(block), new BadCgiHeaders(message), JSON.stringify(block));
   });

@@ -89,6 +89,10 @@ export function parseCgiHead(block: string): CgiHead {
       continue;
     }
     if (connectionHeaders.has(lower)) continue;
+    // The answer's body is held to it (cgi-run.ts); a client would read a malformed or second one as it pleases.
+    if (lower === 'content-length' && (headers[lower] !== undefined || !/^[0-9]{1,15}$/.test(value))) {
+      throw new BadCgiHeaders(`${where}: Content-Length must be given once, as a number of bytes, not ${JSON.stringify(value.slice(0, 80))}`);
+    }
     const existing = headers[lower];
     headers[lower] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [String(existing)]), value];
   }

@@ -18,7 +18,7 @@ export interface CgiRunSpec {
 }
 
 /** How a script's request ended, as junction_cgi_requests_total counts it (with the outcomes decided before a script runs). */
-export type CgiRunOutcome = 'answered' | 'bad_headers' | 'failed' | 'timeout' | 'cut_off' | 'client_gone' | 'stopped';
+export type CgiRunOutcome = 'answered' | 'bad_headers' | 'bad_length' | 'failed' | 'timeout' | 'cut_off' | 'client_gone' | 'stopped';
 
 export interface CgiRunEnd {
   outcome: CgiRunOutcome;
@@ -50,6 +50,12 @@ export function runCgiScript(spec: CgiRunSpec, response: ServerResponse, stop: A
     let headWritten = false;
     /** HEAD, 204 and 304 answers have no body: what the script writes after its headers is read and dropped. */
     let bodyAllowed = true;
+    /**
+     * Bytes of body the script's Content-Length still promises (undefined without one: the answer
+     * is then chunked). Node sends whatever is written: bytes past it would reach the client as
+     * the start of its next answer on the connection, and an answer short of it would hang there.
+     */
+    let promised: number | undefined;
     /** The first reason the run ended early; later ones change nothing. */
     let ended: { outcome: CgiRunOutcome; message?: string } | undefined;
     const timers: NodeJS.Timeout[] = [];
@@ -69,8 +75,16 @@ export function runCgiScript(spec: CgiRunSpec, response: ServerResponse, stop: A
     const writeHead = (head: CgiHead): void => {
       headWritten = true;
       bodyAllowed = response.req.method !== 'HEAD' && head.status !== 204 && head.status !== 304;
+      const length = head.headers['content-length'];
+      promised = bodyAllowed && length !== undefined ? Number(length) : undefined;
       if (head.reason === undefined) response.writeHead(head.status, head.headers);
       else response.writeHead(head.status, head.reason, head.headers);
+    };
+    /** The script broke its Content-Length: the connection is closed, so the client sees the answer is not whole. */
+    const breakLength = (message: string): void => {
+      ended ??= { outcome: 'bad_length', message };
+      response.destroy();
+      kill();
     };
     const onStop = (): void => endEarly('stopped', 503, { error: 'cgi_stopped', message: 'the path stopped running scripts (a reload rebuilt it, or the router is stopping); try again' });
 
@@ -99,13 +113,23 @@ export function runCgiScript(spec: CgiRunSpec, response: ServerResponse, stop: A
           return endEarly('bad_headers', 502, { error: 'bad_cgi_headers', message });
         }
       }
+      if (promised !== undefined) {
+        if (body.length > promised) return breakLength('the script wrote more than the Content-Length it gave; the answer was cut off');
+        promised -= body.length;
+      }
       if (body.length > 0 && bodyAllowed && !response.write(body)) {
         child.stdout.pause();
         response.once('drain', () => child.stdout.resume());
       }
     });
+    /** The script's output ended after its headers: the answer is whole unless it is short of its Content-Length. */
+    const endAnswer = (): void => {
+      if (ended || response.writableEnded) return;
+      if (promised !== undefined && promised > 0) breakLength(`the script ended its answer ${promised} bytes short of the Content-Length it gave; the answer was cut off`);
+      else response.end();
+    };
     child.stdout.on('end', () => {
-      if (!ended && headWritten) response.end();
+      if (headWritten) endAnswer();
     });
     response.on('close', () => {
       if (ended || response.writableFinished) return;
@@ -141,7 +165,7 @@ export function runCgiScript(spec: CgiRunSpec, response: ServerResponse, stop: A
         const how = code === 0 ? 'ended' : code !== null ? `exited with code ${code}` : `was ended by ${signal ?? 'a signal'}`;
         const message = reader.started ? `the script ${how} before the empty line that ends its headers` : `the script ${how} without writing an answer`;
         endEarly('failed', 502, { error: 'cgi_failed', message });
-      } else if (!ended && !response.writableEnded) response.end();
+      } else endAnswer();
       resolve({ ...(ended ?? { outcome: 'answered' }), ...(exit === undefined ? {} : { exit }), stderr: stderr.text() });
     });
   });

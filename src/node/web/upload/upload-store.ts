@@ -59,6 +59,8 @@ export class UploadStore {
   private readonly stored = new Map<string, number>();
   private tempBytes = 0;
   private sweeper: NodeJS.Timeout | undefined;
+  /** Uploads are begun one at a time in this process, so that first chunks arriving together cannot all pass max_uploads. */
+  private beginning: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: UploadStoreOptions) {}
 
@@ -91,14 +93,12 @@ export class UploadStore {
     let meta = await readMeta(folder);
     let isNew = false;
     if (meta === undefined) {
-      const uploads = (await this.uploadFolders()).length;
-      if (uploads >= this.options.maxUploads) {
-        throw new UploadRefusal(429, 'too_many_uploads', `this path has ${this.options.maxUploads} unfinished uploads already (max_uploads); try again later`, { 'retry-after': '10' });
-      }
       const fresh: UploadMeta = { totalSize: fields.totalSize, totalChunks: fields.totalChunks };
       if (fields.progressTopic !== undefined) fresh.progressTopic = fields.progressTopic;
       if (fields.session !== undefined) fresh.session = fields.session;
-      isNew = await this.create(folder, fresh);
+      const begun = this.beginning.then(() => this.createWithinBound(folder, fresh));
+      this.beginning = begun.catch(() => undefined);
+      isNew = await begun;
       meta = isNew ? fresh : await readMeta(folder);
       if (meta === undefined) throw new UploadRefusal(409, 'upload_conflict', `the upload of "${fields.fileName}" ended while this chunk arrived; send it again`);
     }
@@ -135,9 +135,13 @@ export class UploadStore {
         done(null, piece);
       },
     });
+    const stored = join(upload.folder, `chunk_${chunkNumber}`);
+    let replaced = 0;
     try {
       await pipeline(content, counter, createWriteStream(part, { flags: 'wx' }));
-      await rename(part, join(upload.folder, `chunk_${chunkNumber}`));
+      // A chunk sent again replaces its bytes: they no longer count (as far as this process counted them).
+      replaced = Math.min((await stat(stored).catch(() => undefined))?.size ?? 0, this.stored.get(upload.fileName) ?? 0);
+      await rename(part, stored);
     } catch (error) {
       this.tempBytes -= received;
       await unlink(part).catch(() => undefined);
@@ -146,7 +150,8 @@ export class UploadStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new UploadRefusal(409, 'upload_conflict', `the upload of "${upload.fileName}" ended while this chunk arrived`);
       throw error;
     }
-    this.stored.set(upload.fileName, (this.stored.get(upload.fileName) ?? 0) + received);
+    this.tempBytes -= replaced;
+    this.stored.set(upload.fileName, (this.stored.get(upload.fileName) ?? 0) + received - replaced);
     this.report();
     return received;
   }
@@ -211,7 +216,10 @@ export class UploadStore {
         await new Promise<void>((resolve, reject) => output.end((error?: Error | null) => (error ? reject(error) : resolve())));
       }
       if (this.options.fileMode !== undefined) await chmod(part, this.options.fileMode);
-      await rename(part, join(this.options.directory, upload.fileName));
+      await rename(part, join(this.options.directory, upload.fileName)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EISDIR') throw error;
+        throw new UploadRefusal(409, 'file_name_taken', `"${upload.fileName}" names a folder in the upload directory; the file was not kept`);
+      });
     } catch (error) {
       await unlink(part).catch(() => undefined);
       throw error;
@@ -255,6 +263,15 @@ export class UploadStore {
     for (const fileName of [...this.stored.keys()]) {
       if (await readMeta(join(this.options.tempDirectory, fileName)) === undefined) this.release(fileName);
     }
+  }
+
+  /** `create` unless the path has max_uploads unfinished uploads already (429). */
+  private async createWithinBound(folder: string, meta: UploadMeta): Promise<boolean> {
+    const uploads = (await this.uploadFolders()).length;
+    if (uploads >= this.options.maxUploads) {
+      throw new UploadRefusal(429, 'too_many_uploads', `this path has ${this.options.maxUploads} unfinished uploads already (max_uploads); try again later`, { 'retry-after': '10' });
+    }
+    return this.create(folder, meta);
   }
 
   /** Makes an upload's folder whole, with its meta, by a rename: false when another request made it first. */
