@@ -300,7 +300,7 @@ export class InternalSession implements Peer {
       case MessageType.GOODBYE:
         // The router closes this session (shutdown): answer, so that nothing waits for us. The
         // router's own reply to our leave() is not answered again.
-        if (message.reason !== ErrorUri.goodbyeAndOut) this.deliver(goodbyeAnswer());
+        if (message.reason !== ErrorUri.closeNormal) this.deliver(goodbyeAnswer());
         return;
       default:
         return; // nothing waits for the others
