@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { RunningNode } from '../../../src/node/node.js';
 import { debianNeed, skipWithoutDebian } from '../../support/debian.js';
 import { startTestNode } from '../../support/node.js';
-import { spawnOwned } from '../../support/processes.js';
+import { runOwned } from '../../support/processes.js';
 
 /**
  * The router's answer to a client's GOODBYE as Autobahn|Python (Debian's python3-autobahn) sees
@@ -27,17 +26,7 @@ describe('GOODBYE with Autobahn|Python', { skip: missing }, () => {
   });
 
   it('answers the client\'s GOODBYE with wamp.close.normal, as Crossbar does', async () => {
-    const child = spawnOwned(python, [script, '--url', node.url], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    try {
-      await once(child, 'exit');
-    } finally {
-      clearTimeout(timer);
-    }
+    const { stdout, stderr } = await runOwned(python, [script, '--url', node.url], 60_000);
     const line = stdout.split('\n').find((text) => text.startsWith('left '));
     assert.ok(line, `the Python client did not leave; stdout: ${stdout} stderr: ${stderr}`);
     assert.deepEqual(JSON.parse(line.slice('left '.length)), { reason: 'wamp.close.normal' });
