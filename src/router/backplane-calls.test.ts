@@ -204,7 +204,7 @@ describe('calls across nodes (in-memory backplane)', () => {
     assert.equal(only(caller.peer, T.ERROR).error, 'wamp.error.no_such_procedure');
     held[1]!();
     await settle();
-    assert.equal(only(other.peer, T.GOODBYE).reason, 'wamp.close.goodbye_and_out');
+    assert.equal(only(other.peer, T.GOODBYE).reason, 'wamp.close.normal');
     assert.equal(other.peer.closed, true, 'no session series here: the connection closes');
   });
 });

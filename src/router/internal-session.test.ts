@@ -184,4 +184,21 @@ describe('internal session', () => {
     callee.peer.raw([T.YIELD, second.request, {}, ['fine']]);
     assert.deepEqual((await next).args, ['fine'], 'the late answer settled nothing; the next call works');
   });
+  it('does not answer the router\'s reply to its own GOODBYE (the reply\'s reason is Crossbar\'s wamp.close.normal, as its own is)', async () => {
+    const h = new RouterHarness();
+    const sent: unknown[] = [];
+    const internal = await InternalSession.join((peer, gate, options) => {
+      const link = h.router.attach(peer, gate, options);
+      const receive = link.receive.bind(link);
+      link.receive = (decoded, bytes) => {
+        sent.push(decoded);
+        receive(decoded, bytes);
+      };
+      return link;
+    }, 'realm1', { authid: 'router', authrole: 'trusted' });
+    internal.leave();
+    await internal.closed;
+    await flush();
+    assert.deepEqual(sent.filter((message) => (message as unknown[])[0] === T.GOODBYE), [[T.GOODBYE, {}, 'wamp.close.normal']]);
+  });
 });

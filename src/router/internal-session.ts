@@ -109,6 +109,8 @@ export class InternalSession implements Peer {
   private readonly running = new Map<number, AbortController>();
   private welcomed!: Pending;
   private markClosed!: () => void;
+  /** Set by leave(): the router's GOODBYE is then its reply, not one to answer. */
+  private leaving = false;
   /** Resolves once the router has closed this session (left, killed, or the router shut down). */
   readonly closed = new Promise<void>((resolve) => (this.markClosed = resolve));
   sessionId = 0;
@@ -220,6 +222,7 @@ export class InternalSession implements Peer {
   }
 
   leave(): void {
+    this.leaving = true;
     this.deliver({ type: MessageType.GOODBYE, details: {}, reason: ErrorUri.closeNormal });
   }
 
@@ -300,7 +303,7 @@ export class InternalSession implements Peer {
       case MessageType.GOODBYE:
         // The router closes this session (shutdown): answer, so that nothing waits for us. The
         // router's own reply to our leave() is not answered again.
-        if (message.reason !== ErrorUri.goodbyeAndOut) this.deliver(goodbyeAnswer());
+        if (!this.leaving) this.deliver(goodbyeAnswer());
         return;
       default:
         return; // nothing waits for the others

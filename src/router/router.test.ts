@@ -117,14 +117,14 @@ describe('router - session lifecycle', () => {
     assert.match(String(onlyMessage(peer.take(), T.ABORT).details.message), /WELCOME is not a message a client may send/);
   });
 
-  it('answers GOODBYE with wamp.close.goodbye_and_out and cleans up', async () => {
+  it('answers GOODBYE with wamp.close.normal (Crossbar\'s reason) and cleans up', async () => {
     const h = new RouterHarness();
     const { peer } = await h.join();
     peer.raw([T.SUBSCRIBE, 1, {}, 'a']);
     peer.take();
     peer.raw([T.GOODBYE, {}, 'wamp.close.close_realm']);
     const goodbye = onlyMessage(peer.take(), T.GOODBYE);
-    assert.equal(goodbye.reason, 'wamp.close.goodbye_and_out');
+    assert.equal(goodbye.reason, 'wamp.close.normal');
     assert.ok(peer.closed);
     assert.equal(h.router.realm('realm1')!.broker.subscriptionCount(), 0);
     assert.equal(h.router.sessionCount, 0);

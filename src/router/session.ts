@@ -425,7 +425,8 @@ export class Session implements DoorSessionLink {
   private clientGoodbye(): void {
     if (this.state === 'closed') return; // closed while its procedures were being released
     const clientLeaves = this.state === 'established';
-    if (clientLeaves) this.send({ type: MessageType.GOODBYE, details: {}, reason: ErrorUri.goodbyeAndOut });
+    // Answered with Crossbar's reason (Autobahn's default), which Crossbar's example clients check for.
+    if (clientLeaves) this.send({ type: MessageType.GOODBYE, details: {}, reason: ErrorUri.closeNormal });
     const pipelined = this.queue?.clear() ?? [];
     this.close('goodbye');
     if (clientLeaves && this.series) this.series.afterGoodbye(pipelined);

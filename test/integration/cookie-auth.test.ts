@@ -162,7 +162,7 @@ describe('cookie authentication (Crossbar\'s cbtid) with AutobahnJS and raw conn
     client.send([1, 'shop', { roles: { caller: {} }, authmethods: ['cookie'] }]);
     assert.equal((await client.next())[0], 2);
     client.send([6, {}, 'wamp.close.logout']);
-    assert.deepEqual(await client.next(), [6, {}, 'wamp.close.goodbye_and_out']);
+    assert.deepEqual(await client.next(), [6, {}, 'wamp.close.normal']);
     await other.closed;
     const refused = await refusal(autobahnWithCookie(cookie, {}, ['cookie']).signedIn);
     assert.equal(refused.reason, 'wamp.error.no_auth_method');

@@ -124,7 +124,7 @@ describe('a new HELLO after GOODBYE on the same connection (a session series)', 
     client.send([T.SUBSCRIBE, 1, {}, 'series.topic']);
     await client.next(replyTo(1));
     client.send([T.GOODBYE, {}, 'wamp.close.close_realm']);
-    assert.deepEqual(await client.next(), [T.GOODBYE, {}, 'wamp.close.goodbye_and_out']);
+    assert.deepEqual(await client.next(), [T.GOODBYE, {}, 'wamp.close.normal']);
     const welcome = await client.hello();
     assert.equal(welcome[0], T.WELCOME);
     client.send([T.CALL, 2, {}, 'wamp.subscription.lookup', ['series.topic']]);
@@ -138,7 +138,7 @@ describe('a new HELLO after GOODBYE on the same connection (a session series)', 
     const client = await joined();
     client.send([T.GOODBYE, {}, 'wamp.close.close_realm']);
     client.send([T.HELLO, 'realm1', { roles: { subscriber: {} } }]);
-    assert.equal((await client.next((m) => m[0] === T.GOODBYE))[2], 'wamp.close.goodbye_and_out');
+    assert.equal((await client.next((m) => m[0] === T.GOODBYE))[2], 'wamp.close.normal');
     assert.equal((await client.next((m) => m[0] === T.WELCOME))[0], T.WELCOME);
     client.close();
   });
@@ -147,7 +147,7 @@ describe('a new HELLO after GOODBYE on the same connection (a session series)', 
     const client = await joined();
     client.send([T.GOODBYE, {}, 'wamp.close.close_realm']);
     await client.closed;
-    assert.deepEqual(client.messages, [[T.GOODBYE, {}, 'wamp.close.goodbye_and_out']]);
+    assert.deepEqual(client.messages, [[T.GOODBYE, {}, 'wamp.close.normal']]);
     assert.equal(client.closeCode, 1000);
   });
 
@@ -166,7 +166,7 @@ describe('a new HELLO after GOODBYE on the same connection (a session series)', 
     const first = await client.hello();
     assert.equal(first[0], T.WELCOME);
     client.send([T.GOODBYE, {}, 'wamp.close.close_realm']);
-    assert.deepEqual(await client.next(), [T.GOODBYE, {}, 'wamp.close.goodbye_and_out']);
+    assert.deepEqual(await client.next(), [T.GOODBYE, {}, 'wamp.close.normal']);
     const second = await client.hello();
     assert.equal(second[0], T.WELCOME);
     assert.notEqual(second[1], first[1], 'a new session ID');

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { debianNeed } from './debian.js';
@@ -35,6 +36,22 @@ export function spawnOwned(command: string, args: readonly string[], options: Sp
   const child = spawn(setpriv, ['--pdeathsig', 'KILL', '--', command, ...args], options);
   if (options.detached === true && child.pid !== undefined) watchGroup(child);
   return child;
+}
+
+/** Runs a program (spawnOwned, no stdin) to its exit, killed with SIGKILL after `timeoutMs`; what it wrote (stderr: its last 4000 characters). */
+export async function runOwned(command: string, args: readonly string[], timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
+  const child = spawnOwned(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  try {
+    await once(child, 'exit');
+  } finally {
+    clearTimeout(timer);
+  }
+  return { stdout, stderr };
 }
 
 /**

@@ -239,7 +239,7 @@ describe('long-poll transport: messages', () => {
     const leaving = left(client.id);
     assert.equal((await post(`${client.url}/send`, JSON.stringify([6, {}, 'wamp.close.close_realm']))).status, 204);
     const [goodbye] = await client.receive();
-    assert.deepEqual(goodbye, [6, {}, 'wamp.close.goodbye_and_out']);
+    assert.deepEqual(goodbye, [6, {}, 'wamp.close.normal']);
     await leaving;
     const after = await post(`${client.url}/receive`);
     assert.equal(after.status, 410);

@@ -76,7 +76,7 @@ describe('RawSocket transport', () => {
         assert.deepEqual(result.slice(1), [3, {}, [['über', { n: 1 }]]], 'AutobahnJS returns the args list as one value');
 
         client.send([6, {}, 'wamp.close.normal']);
-        assert.deepEqual(await client.next(isType(6)), [6, {}, 'wamp.close.goodbye_and_out']);
+        assert.deepEqual(await client.next(isType(6)), [6, {}, 'wamp.close.normal']);
         await client.closed;
       } finally {
         client.close();

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +9,7 @@ import { startNode, type RunningNode } from '../../../src/node/node.js';
 import { openAutobahn, type OpenSession } from '../../support/autobahn.js';
 import { projectRoot } from '../../support/cli.js';
 import { debianNeed, skipWithoutDebian } from '../../support/debian.js';
-import { spawnOwned } from '../../support/processes.js';
+import { runOwned } from '../../support/processes.js';
 import { CaptureLog } from '../../auth/support/capture-log.js';
 import { websocketAt } from '../../../src/config/test-support.js';
 
@@ -33,17 +32,7 @@ type Outcome = { joined: Record<string, unknown> } | { refused: { reason: string
 
 /** Runs the Python client to its one outcome line (bounded: it gives up after 60 s itself, and is killed at 90 s). */
 async function pythonSignIn(url: string, authid: string, password: string, extraArgs: string[] = []): Promise<Outcome> {
-  const child = spawnOwned(python, [script, '--url', url, '--authid', authid, '--password', password, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-  try {
-    await once(child, 'exit');
-  } finally {
-    clearTimeout(timer);
-  }
+  const { stdout, stderr } = await runOwned(python, [script, '--url', url, '--authid', authid, '--password', password, ...extraArgs], 90_000);
   const line = stdout.split('\n').find((text) => /^(joined|refused) /.test(text));
   assert.ok(line, `no outcome from the Python client; stdout: ${stdout} stderr: ${stderr}`);
   const [kind, ...json] = line.split(' ');
