@@ -5,7 +5,7 @@ import type { AuthOutcome, AuthRequest } from '../router/hooks.js';
 import { CaptureLog } from '../../test/auth/support/capture-log.js';
 import { authenticate } from '../../test/auth/support/method-test.js';
 import { authGate, genericRefusal, type GateOptions } from './gate.js';
-import { fail, type AuthMethod, type MethodOutcome } from './method.js';
+import { fail, maxAuthidLength, type AuthMethod, type MethodOutcome } from './method.js';
 import { SignInTally } from './sign-in-tally.js';
 import { SignInThrottle } from './throttle.js';
 
@@ -193,5 +193,33 @@ describe('auth gate', () => {
       { method: 'ticket', outcome: 'refused', total: 1 },
       { method: 'wampcra', outcome: 'refused', total: 1 },
     ]);
+  });
+
+  it('refuses an authid over maxAuthidLength before any method sees it, counted and logged in part', async () => {
+    const tally = new SignInTally();
+    let begun = 0;
+    const counting: AuthMethod = { name: 'ticket', begin: (request) => (begun++, welcoming('ticket').begin(request)) };
+    const { gate: g, log } = gate({ methods: [counting], tally });
+    const outcome = await g.hello(request({ authmethods: ['ticket'], authid: 'a'.repeat(maxAuthidLength + 1) }));
+    assert.ok(outcome.kind === 'deny');
+    assert.equal(outcome.reason, 'wamp.error.invalid_argument');
+    assert.equal(outcome.message, `HELLO authid is ${maxAuthidLength + 1} characters long; the limit is ${maxAuthidLength}`);
+    assert.equal(begun, 0);
+    assert.deepEqual([...tally.entries()], [{ method: 'ticket', outcome: 'welcome', total: 0 }, { method: 'ticket', outcome: 'refused', total: 1 }]);
+    assert.ok(log.text().length < 2_000, 'the log line carries only the start of the authid');
+    assert.match(String(log.find('sign-in refused: its authid is too long')?.fields.authid), /… \(4097 characters\)$/);
+    const atLimit = await g.hello(request({ authmethods: ['ticket'], authid: 'a'.repeat(maxAuthidLength) }));
+    assert.equal(atLimit.kind, 'welcome');
+  });
+
+  it('cuts client-chosen text in its log lines: authid, the reason a method gives, an authrole', async () => {
+    const long = 'x'.repeat(maxAuthidLength);
+    const echoing: AuthMethod = { name: 'ticket', begin: () => fail(`no principal "${long}"`) };
+    const roleTaking: AuthMethod = { name: 'anonymous', begin: () => ({ kind: 'welcome', identity: { authid: long, authrole: long, authmethod: 'anonymous', authprovider: 'dynamic' } }) };
+    const { gate: g, log } = gate({ methods: [echoing, roleTaking], roleExists: () => false });
+    assert.equal((await g.hello(request({ authmethods: ['ticket'], authid: long }))).kind, 'deny');
+    assert.equal((await g.hello(request({ authmethods: ['anonymous'] }))).kind, 'deny');
+    assert.equal(log.lines.length, 2);
+    for (const line of log.lines) assert.ok(JSON.stringify(line).length < 2_500, `${line.message}: ${JSON.stringify(line).length} characters`);
   });
 });

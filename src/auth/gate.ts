@@ -1,9 +1,9 @@
 import { ErrorUri } from '../protocol/errors.js';
 import type { Authenticate } from '../protocol/messages.js';
 import type { AuthGate, AuthOutcome, AuthRequest } from '../router/hooks.js';
-import { silentLogger, type Logger } from '../router/log.js';
+import { clipped, silentLogger, type Logger } from '../router/log.js';
 import { defaultChallengeTimeoutMs } from './sign-in-defaults.js';
-import { requestedAuthid, type AuthMethod, type ConnectionMethod, type Failure, type MethodOutcome, type NotApplicable, type SignInObserver } from './method.js';
+import { authidProblem, requestedAuthid, type AuthMethod, type ConnectionMethod, type Failure, type MethodOutcome, type NotApplicable, type SignInObserver } from './method.js';
 import { routeRefusal, type SignInRoutes } from './routes.js';
 import type { SignInTally } from './sign-in-tally.js';
 import { addressOf, SignInThrottle } from './throttle.js';
@@ -84,6 +84,14 @@ export function authGate(options: GateOptions): AuthGate {
         };
       }
 
+      const tooLong = authidProblem(request);
+      if (tooLong !== undefined) {
+        // Counted under the first method it asked for: no method ever sees it.
+        options.tally?.count(candidates[0]!.name, 'refused');
+        log.warn({ peer, realm: request.realm, authid: clipped(requestedAuthid(request)) }, 'sign-in refused: its authid is too long');
+        return { kind: 'deny', reason: ErrorUri.invalidArgument, message: tooLong };
+      }
+
       const admission = throttle.admit(address);
       if ('refused' in admission) {
         log.warn({ peer, realm: request.realm, authmethod: candidates[0]!.name }, 'sign-in refused: too many recent failures from this address');
@@ -114,7 +122,7 @@ export function authGate(options: GateOptions): AuthGate {
       const failed = (failure: Failure): AuthOutcome => {
         throttle.failed(address);
         options.tally?.count(method.name, 'refused');
-        log.warn({ peer, realm: request.realm, authmethod: method.name, authid: failure.authid ?? requestedAuthid(request), why: failure.why }, 'authentication failed');
+        log.warn({ peer, realm: request.realm, authmethod: method.name, authid: clipped(failure.authid ?? requestedAuthid(request)), why: clipped(failure.why) }, 'authentication failed');
         return { kind: 'deny', ...(failure.refusal ?? genericRefusal) };
       };
 
@@ -131,14 +139,14 @@ export function authGate(options: GateOptions): AuthGate {
             }
             const unrouted = options.routes && routeRefusal(options.routes, realm, identity.authrole);
             if (unrouted) {
-              log.warn({ peer, realm, authid: identity.authid, authrole: identity.authrole }, 'signed in outside the proxy routes; refusing');
+              log.warn({ peer, realm, authid: clipped(identity.authid), authrole: clipped(identity.authrole) }, 'signed in outside the proxy routes; refusing');
               options.tally?.count(method.name, 'refused');
               return { kind: 'deny', ...unrouted };
             }
             if (identity.authrole !== 'anonymous' && !roleExists(realm, identity.authrole)) {
-              log.warn({ peer, realm, authid: identity.authid, authrole: identity.authrole }, 'signed in to a role the realm does not define; refusing');
+              log.warn({ peer, realm, authid: clipped(identity.authid), authrole: clipped(identity.authrole) }, 'signed in to a role the realm does not define; refusing');
               options.tally?.count(method.name, 'refused');
-              return { kind: 'deny', reason: ErrorUri.noSuchRole, message: `realm "${realm}" has no role "${identity.authrole}"` };
+              return { kind: 'deny', reason: ErrorUri.noSuchRole, message: `realm "${realm}" has no role "${clipped(identity.authrole)}"` };
             }
             options.tally?.count(method.name, 'welcome');
             options.observer?.signedIn(request, identity);

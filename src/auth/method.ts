@@ -73,6 +73,21 @@ export function fail(why: string, authid?: string): Failure {
   return { kind: 'fail', why, authid };
 }
 
+/**
+ * The longest HELLO authid the router takes (characters), as for URIs (protocol/uri.ts): the spec,
+ * Crossbar and autobahn set none, but an authid is held by the session, handed to authenticators
+ * (dynamic ones get it in a call) and named in log lines. Far beyond any name, key or certificate
+ * subject in use.
+ */
+export const maxAuthidLength = 4_096;
+
+/** Why a HELLO's authid is refused before any method sees it, or undefined when it is fine. */
+export function authidProblem(request: AuthRequest): string | undefined {
+  const authid = request.details.authid;
+  if (typeof authid !== 'string' || authid.length <= maxAuthidLength) return undefined;
+  return `HELLO authid is ${authid.length} characters long; the limit is ${maxAuthidLength}`;
+}
+
 /** HELLO.Details.authid when it is a non-empty string. */
 export function requestedAuthid(request: AuthRequest): string | undefined {
   const authid = request.details.authid;

@@ -49,6 +49,7 @@ function rlinkConfigs(localRealm: string, links: readonly RlinkFile[], baseDir: 
       maxCallsInFlight: link.limits.max_calls_in_flight,
       maxSubscriptions: link.limits.max_subscriptions,
       maxRegistrations: link.limits.max_registrations,
+      maxMessageSize: link.limits.max_message_size,
     },
     nodeKeyFile: resolve(baseDir, nodeKeyFileName),
   }));

@@ -23,7 +23,7 @@ export const rawSocketDefaults = {
 /** The handshake announces a power of two from 2^9 to 2^24 bytes. */
 const minMessageSize = 512;
 const maxMessageSize = 16 * 1024 * 1024;
-const messageSize = z
+export const messageSize = z
   .int({ error: `expected a number of bytes from ${minMessageSize} to ${maxMessageSize}` })
   .min(minMessageSize, { error: `expected at least ${minMessageSize} bytes (the smallest length RawSocket can announce)` })
   .max(maxMessageSize, { error: `expected at most ${maxMessageSize} bytes (the largest length RawSocket can announce)` });

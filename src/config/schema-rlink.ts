@@ -7,7 +7,8 @@
 import * as z from 'zod';
 import { connectingTls } from './schema-connecting-tls.js';
 import { ignored, nonEmptyString, nonNegativeInt, port, positiveInt, realmName, typeError } from './schema-parts.js';
-import { serializerNames, serializers } from './schema-websocket.js';
+import { messageSize } from './schema-rawsocket.js';
+import { serializerNames, serializers, websocketDefaults } from './schema-websocket.js';
 
 const connectingTcp = z
   .strictObject({
@@ -72,7 +73,7 @@ const connectingTransport = z.discriminatedUnion('type', [websocketLink, rawsock
 });
 
 /** Junction's bounds on what one link holds (a Junction extension; 0 = no limit). */
-export const rlinkLimitDefaults = { maxCallsInFlight: 1000, maxSubscriptions: 10000, maxRegistrations: 10000 };
+export const rlinkLimitDefaults = { maxCallsInFlight: 1000, maxSubscriptions: 10000, maxRegistrations: 10000, maxMessageSize: websocketDefaults.maxMessageSize };
 
 const limits = z
   .strictObject({
@@ -85,6 +86,9 @@ const limits = z
     max_registrations: nonNegativeInt
       .default(rlinkLimitDefaults.maxRegistrations)
       .describe(`Registrations the link mirrors, both ways together; past it more are not mirrored (logged, counted) (default ${rlinkLimitDefaults.maxRegistrations}).`),
+    max_message_size: messageSize
+      .default(rlinkLimitDefaults.maxMessageSize)
+      .describe(`Largest message taken from the other router, bytes; a larger one closes the link's connection, which connects again (default ${rlinkLimitDefaults.maxMessageSize}, as our transports).`),
   })
   .describe('Bounds on one link (a Junction extension).');
 

@@ -7,6 +7,14 @@ export interface Logger {
   child(bindings: object): Logger;
 }
 
+/** The most of a text someone else chose (a client's authid, another router's ABORT message) that a log line keeps. */
+const maxLoggedForeignText = 500;
+
+/** `text` cut to a fixed length for a log line, saying how long it was: logs never carry unbounded foreign text. */
+export function clipped(text: string | undefined): string | undefined {
+  return text === undefined || text.length <= maxLoggedForeignText ? text : `${text.slice(0, maxLoggedForeignText)}… (${text.length} characters)`;
+}
+
 /** A logger that drops everything, for tests and embedded use. */
 export const silentLogger: Logger = {
   debug() {},

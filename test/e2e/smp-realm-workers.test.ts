@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { connect, type Session } from '../../src/client/index.js';
+import { rlinkLimitDefaults } from '../../src/config/schema-rlink.js';
 import { linkDialer } from '../../src/node/rlink/dial.js';
 import { freePort, projectRoot, runJunction, RunningJunction, type LogLine } from '../support/cli.js';
 import { eventually, waitFor } from '../support/wait.js';
@@ -46,7 +47,7 @@ async function smpConfig(): Promise<{ path: string; dir: string; webPort: number
 
 /** A session on realm1 over RawSocket (cbor, the only serializer the transports offer) on a worker's Unix socket. */
 async function onSocket(dir: string, edge: number): Promise<Session> {
-  const { factory } = linkDialer({ kind: 'rawsocket', endpoint: { kind: 'unix', path: join(dir, `edge${edge}.sock`), timeoutMs: 10_000 }, serializer: 'cbor' }, `edge${edge}.sock`);
+  const { factory } = linkDialer({ kind: 'rawsocket', endpoint: { kind: 'unix', path: join(dir, `edge${edge}.sock`), timeoutMs: 10_000 }, serializer: 'cbor' }, rlinkLimitDefaults.maxMessageSize, `edge${edge}.sock`);
   const session = await connect({ url: 'ws://localhost/', transport: factory, serializers: ['cbor'], realm: 'realm1', reconnect: false });
   sessions.push(session);
   return session;

@@ -102,6 +102,14 @@ const behaviours: Record<string, Behaviour> = {
     }
   },
   silent: () => undefined,
+  // An EVENT past the link's default limits.max_message_size (1 MiB), right after WELCOME.
+  oversize: (socket, message) => {
+    if (message?.[0] === T.HELLO) socket.send(JSON.stringify([T.CHALLENGE, 'ticket', {}]));
+    if (message?.[0] === T.AUTHENTICATE) {
+      welcome(socket);
+      setTimeout(() => socket.send(JSON.stringify([T.EVENT, 1, 1, {}, ['x'.repeat(1_100_000)]])), 200);
+    }
+  },
   hostile: hostileRouter,
   impostor: impostorRouter,
 };
@@ -180,8 +188,8 @@ describe(`router links under hostile sessions and hostile other routers (seed ${
     await new Promise((resolve) => setTimeout(resolve, 10));
     const rlinks = Object.keys(behaviours).map((name) => ({
       id: name, realm: 'realm1', authid: 'node-x', auth: { ticket: { ticket: TICKET } },
-      // The impostor forwards toward this router only: it never answers the meta API a link lists the other router's subscriptions with.
-      ...(name === 'impostor' ? { forward_remote_events: false, forward_remote_invocations: false } : {}),
+      // The impostor and oversize links forward toward this router only: those fakes never answer the meta API a link lists the other router's subscriptions with.
+      ...(name === 'impostor' || name === 'oversize' ? { forward_remote_events: false, forward_remote_invocations: false } : {}),
       transport: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port: fake.port, timeout: 1 }, url: `ws://127.0.0.1:${fake.port}/${name}`, serializers: ['json'] },
     }));
     const config = loadDocument({
@@ -214,6 +222,8 @@ describe(`router links under hostile sessions and hostile other routers (seed ${
     const longest = log.lines.reduce((most, line) => (JSON.stringify(line).length > JSON.stringify(most).length ? line : most));
     assert.ok(JSON.stringify(longest).length < 2_000, `a log line of ${JSON.stringify(longest).length} characters: ${JSON.stringify(longest).slice(0, 300)}`);
     assert.ok(fake.received.some((message) => message[0] === T.AUTHENTICATE && message[1] === TICKET), 'the links signed in with their ticket');
+    const oversize = log.lines.filter((line) => line.fields.rlink === 'oversize').map((line) => JSON.stringify(line));
+    assert.ok(oversize.some((line) => line.includes('code 1009: the other router sent a message larger than 1048576 bytes')), oversize.join('\n'));
   });
 
   it('an other router cannot use a link to publish on topics or call procedures it did not mirror (found by this suite)', { timeout: 30_000 }, async () => {

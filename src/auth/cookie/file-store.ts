@@ -1,6 +1,6 @@
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { Logger } from '../../router/log.js';
-import { isLive, type CookieEntry, type LocalCookieStore } from './store.js';
+import { cookieEntryOf, isLive, type CookieEntry, type LocalCookieStore } from './store.js';
 
 /** An entry with the key it is stored under (an import's unit). */
 export interface KeyedCookieEntry {
@@ -35,8 +35,17 @@ export class FileCookieStore implements LocalCookieStore {
   private readonly imports: Database<ImportRecord, string>;
   private evictions = 0;
 
-  /** `onEvicted` is told each time a live entry is dropped for room (the node warns, throttled). */
-  constructor(path: string, public maxEntries: number, private readonly log: Logger, private readonly onEvicted: () => void = () => {}) {
+  /**
+   * `onEvicted` is told each time a live entry is dropped for room (the node warns, throttled);
+   * `onCorrupt`, with the key, each time an entry read is not one (another program, or a person, wrote the file).
+   */
+  constructor(
+    path: string,
+    public maxEntries: number,
+    private readonly log: Logger,
+    private readonly onEvicted: () => void = () => {},
+    private readonly onCorrupt: (key: string) => void = () => {},
+  ) {
     // Always a folder (data.mdb, lock.mdb): lmdb would take a path with an extension for a file.
     this.env = open({ path, noSubdir: false });
     this.cookies = this.env.openDB<CookieEntry, string>({ name: 'cookies' });
@@ -82,7 +91,11 @@ export class FileCookieStore implements LocalCookieStore {
   get(key: string, now: number): CookieEntry | undefined {
     // Another process may have written since this one last read: read the latest commit.
     this.env.resetReadTxn();
-    const entry = this.cookies.get(key);
+    const stored: unknown = this.cookies.get(key);
+    if (stored === undefined) return undefined;
+    // A corrupt entry reads as absent, so the client signs in with its other methods (a new binding replaces it).
+    const entry = cookieEntryOf(stored);
+    if (entry === undefined) this.onCorrupt(key);
     if (entry === undefined || isLive(entry, now)) return entry;
     this.write(() => this.removeIfExpired(key, now));
     return undefined;

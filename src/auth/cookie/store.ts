@@ -53,7 +53,7 @@ export interface CookieStore {
 
 /**
  * An entry from its JSON text (a shared store's copy, which another process or a person may have
- * written), or undefined when it is not one: unparseable, or a binding without its strings.
+ * written), or undefined when it is not one: unparseable, or not of an entry's shape (cookieEntryOf).
  */
 export function parseCookieEntry(json: string): CookieEntry | undefined {
   let value: unknown;
@@ -62,6 +62,11 @@ export function parseCookieEntry(json: string): CookieEntry | undefined {
   } catch {
     return undefined;
   }
+  return cookieEntryOf(value);
+}
+
+/** `value` as an entry read back from a shared store, or undefined when it is not one: no numeric expiry, or a binding without its strings. */
+export function cookieEntryOf(value: unknown): CookieEntry | undefined {
   if (!isDict(value) || typeof value.expires !== 'number' || !isDict(value.binding)) return undefined;
   const { authid, authrole, authmethod, realm, authextra } = value.binding;
   const strings = [authid, authrole, authmethod, realm].every((field) => typeof field === 'string');

@@ -5,6 +5,7 @@ import type { ClusterConfig } from '../../config/model.js';
 import type { BoundGauge, Counter, Gauge, MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
 import type { CookieJarsOptions } from '../web/cookie-jars.js';
+import { corruptEntryReport, type CorruptEntryReport } from '../web/cookie-store-open.js';
 import { namedConnection } from './redis-fence.js';
 import { FencedConnection } from './redis-fenced-connection.js';
 import { RedisTimeouts } from './redis-timeouts.js';
@@ -51,9 +52,6 @@ const maxPendingForgets = 10_000;
 /** How often at most a failure of the same kind is logged (every one is counted). */
 const warnIntervalMs = 10_000;
 
-/** How often at most one corrupt entry is logged (every read of it is counted). */
-const corruptWarnIntervalMs = 3_600_000;
-
 /** What a browser sees of each operation Redis did not take. */
 const consequences = {
   read: 'browsers sign in with their other methods',
@@ -77,9 +75,8 @@ class CookieRedis {
   readonly recentReads: Gauge;
   private readonly failures: Counter;
   private readonly warnings = new PerKeyLogThrottle(warnIntervalMs);
-  /** Entries that are not ours to read, by store. */
-  readonly corrupt: Counter;
-  private readonly corruptWarnings = new PerKeyLogThrottle(corruptWarnIntervalMs);
+  /** Counts and warns about a read of an entry that is not ours to read, by store. */
+  readonly readCorrupt: CorruptEntryReport;
   /** Reads waiting for a connection that is coming up (its first connect, a fence, a stall sorted out). */
   private readonly waiting = new Set<() => void>();
 
@@ -93,8 +90,7 @@ class CookieRedis {
       'Bound cookies this node keeps in memory after reading them from the cluster\'s Redis (each for 5 s, at most the path\'s cookie.max_entries), by store');
     this.failures = metrics.counter('junction_cookie_store_unavailable_total',
       'Cookie store operations the cluster\'s Redis did not take (away, stalled or refusing), by operation (read: the client signed in with its other methods; bind; forget: retried once Redis answers; forget_dropped: a logout waiting for Redis dropped for room)');
-    this.corrupt = metrics.counter('junction_cookie_store_corrupt_entries_total',
-      'Reads of a cookie entry in the cluster\'s Redis that is not one (unparseable, or a binding without its fields): that cookie signs in nobody, by store');
+    this.readCorrupt = corruptEntryReport(metrics, log, 'the cluster\'s Redis');
     this.timer = setInterval(() => {
       this.connection.tend();
       this.retryForgets();
@@ -136,14 +132,6 @@ class CookieRedis {
     if (!this.warnings.allow(operation)) return;
     this.log.warn({ operation, err: (error as Error).message },
       `the cluster's cookie store in Redis is not answering (${operation}): ${consequences[operation]}; further ones are counted in junction_cookie_store_unavailable_total`);
-  }
-
-  /** Counts a read of a corrupt entry; warns once an hour at most per entry, naming its key (the cookie's hash, never its value). */
-  readCorrupt(store: string, key: string): void {
-    this.corrupt.inc({ store });
-    if (!this.corruptWarnings.allow(`${store} ${key}`)) return;
-    this.log.warn({ store, key },
-      'a cookie entry in the cluster\'s Redis is corrupt: that cookie signs in nobody (its browser signs in with its other methods); every read is counted in junction_cookie_store_corrupt_entries_total');
   }
 
   forgetLater(entryKey: string, order: string, hash: string): void {

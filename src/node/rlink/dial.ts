@@ -12,8 +12,8 @@ import { TransportError } from '../../client/errors.js';
 import type { Transport, TransportFactory } from '../../client/transport.js';
 import { webSocketTransport, type WebSocketConstructor } from '../../client/transports/websocket.js';
 import type { LinkEndpoint, LinkTransport } from '../../config/model.js';
-import { encodeFrame, FrameParser, FrameType, MAX_FRAME_PAYLOAD } from '../../transport/rawsocket/framing.js';
-import { HANDSHAKE_LENGTH, MAGIC, MAX_LENGTH_EXPONENT, parseRouterReply, SerializerId } from '../../transport/rawsocket/handshake.js';
+import { encodeFrame, FrameParser, FrameType } from '../../transport/rawsocket/framing.js';
+import { exponentFor, HANDSHAKE_LENGTH, MAGIC, parseRouterReply, SerializerId } from '../../transport/rawsocket/handshake.js';
 import { tlsUniqueChannelId } from '../../transport/client-certificate.js';
 import { tlsConnectOptions } from '../tls-connect.js';
 
@@ -62,21 +62,36 @@ export function describeEndpoint(endpoint: LinkEndpoint): string {
   return endpoint.kind === 'unix' ? `unix:${endpoint.path}` : `${endpoint.host}:${endpoint.port}`;
 }
 
-function websocketTo(sockets: EndpointSockets): TransportFactory {
+/** Code and reason a link's connection ends with when the other router sent a message over the link's bound. */
+const tooLarge = (maxMessageSize: number) => ({ code: 1009, reason: `the other router sent a message larger than ${maxMessageSize} bytes (limits.max_message_size)` });
+
+function websocketTo(sockets: EndpointSockets, maxMessageSize: number): TransportFactory {
   const { timeoutMs } = sockets.endpoint;
+  // Whether the connection last opened got a message over the bound (a link has one connection at a time).
+  let oversize = false;
   // `ws` with its connection made to the endpoint: the URL is only the request's Host and path.
   class EndpointWebSocket extends WebSocket {
     constructor(url: string, protocols: string[]) {
-      super(url, protocols, { createConnection: () => sockets.open(), handshakeTimeout: timeoutMs });
+      super(url, protocols, { createConnection: () => sockets.open(), handshakeTimeout: timeoutMs, maxPayload: maxMessageSize });
+      oversize = false;
+      // ws closes such a connection (1009 to the other router) but tells only its error why, and closes here with 1006.
+      this.on('error', (error: Error & { code?: string }) => (oversize ||= error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'));
     }
   }
-  return webSocketTransport(EndpointWebSocket as unknown as WebSocketConstructor, timeoutMs);
+  const open = webSocketTransport(EndpointWebSocket as unknown as WebSocketConstructor, timeoutMs);
+  return (url, protocols, handlers) => open(url, protocols, {
+    ...handlers,
+    close: (code, reason) => {
+      const end = oversize ? tooLarge(maxMessageSize) : { code, reason };
+      handlers.close(end.code, end.reason);
+    },
+  });
 }
 
 /** Subprotocol names the client offers, by RawSocket serializer id. */
 const subprotocols: Record<number, string> = { [SerializerId.json]: 'wamp.2.json', [SerializerId.msgpack]: 'wamp.2.msgpack', [SerializerId.cbor]: 'wamp.2.cbor' };
 
-function rawsocketTo(sockets: EndpointSockets, serializer: keyof typeof SerializerId): TransportFactory {
+function rawsocketTo(sockets: EndpointSockets, serializer: keyof typeof SerializerId, maxMessageSize: number): TransportFactory {
   const { endpoint } = sockets;
   const where = describeEndpoint(endpoint);
   const text = serializer === 'json';
@@ -84,23 +99,27 @@ function rawsocketTo(sockets: EndpointSockets, serializer: keyof typeof Serializ
     new Promise<Transport>((resolve, reject) => {
       const socket = sockets.open();
       let open = false;
+      let oversize = false;
       const fail = (reason: string): void => {
         reject(new TransportError(`cannot connect to ${where}: ${reason}`));
         socket.destroy();
       };
       const timer = setTimeout(() => fail(`no answer within ${endpoint.timeoutMs} ms`), endpoint.timeoutMs);
       let reply = Buffer.alloc(0);
-      const parser = new FrameParser(MAX_FRAME_PAYLOAD, (type, payload) => {
+      const parser = new FrameParser(maxMessageSize, (type, payload) => {
         if (type === FrameType.ping) socket.write(encodeFrame(FrameType.pong, payload));
         else if (type === FrameType.message) handlers.message(text ? payload.toString('utf8') : new Uint8Array(payload));
       });
-      socket.on(sockets.readyEvent, () => socket.write(Buffer.from([MAGIC, (MAX_LENGTH_EXPONENT << 4) | SerializerId[serializer], 0, 0])));
+      // The handshake asks the other router for messages up to the bound; one that sends a longer one anyway is left.
+      socket.on(sockets.readyEvent, () => socket.write(Buffer.from([MAGIC, (exponentFor(maxMessageSize) << 4) | SerializerId[serializer], 0, 0])));
+      const read = (chunk: Buffer): void => {
+        const error = parser.push(chunk);
+        if (error === undefined) return;
+        oversize = error.kind === 'too-long';
+        socket.destroy(new Error(error.message));
+      };
       socket.on('data', (chunk: Buffer) => {
-        if (open) {
-          const error = parser.push(chunk);
-          if (error) socket.destroy(new Error(error.message));
-          return;
-        }
+        if (open) return read(chunk);
         reply = Buffer.concat([reply, chunk]);
         if (reply.length < HANDSHAKE_LENGTH) return;
         clearTimeout(timer);
@@ -113,14 +132,18 @@ function rawsocketTo(sockets: EndpointSockets, serializer: keyof typeof Serializ
           close: () => socket.end(),
         });
         const rest = reply.subarray(HANDSHAKE_LENGTH);
-        if (rest.length > 0) parser.push(rest);
+        // Frames that came with the reply (a bad one too).
+        if (rest.length > 0) read(rest);
       });
       socket.on('error', (error) => {
         if (!open) fail(error.message);
       });
       socket.on('close', () => {
         clearTimeout(timer);
-        if (open) handlers.close(1006, 'connection closed');
+        if (open) {
+          const end = oversize ? tooLarge(maxMessageSize) : { code: 1006, reason: 'connection closed' };
+          handlers.close(end.code, end.reason);
+        }
         else fail('closed before the handshake reply');
       });
     });
@@ -137,10 +160,13 @@ export interface LinkDialer {
   certificateRefusal(): string | undefined;
 }
 
-/** How a link dials; reads the endpoint's TLS files now (a missing one throws). `where` names the link in errors. */
-export function linkDialer(transport: LinkTransport, where: string): LinkDialer {
+/**
+ * How a link dials; reads the endpoint's TLS files now (a missing one throws). A message from the
+ * other router over `maxMessageSize` bytes closes the connection (code 1009). `where` names the link in errors.
+ */
+export function linkDialer(transport: LinkTransport, maxMessageSize: number, where: string): LinkDialer {
   const sockets = new EndpointSockets(transport.endpoint, where);
   const connection = { channelId: () => sockets.channelId(), certificateRefusal: () => sockets.certificateRefusal() };
-  if (transport.kind === 'websocket') return { factory: websocketTo(sockets), url: transport.url, ...connection };
-  return { factory: rawsocketTo(sockets, transport.serializer), url: `${sockets.secure ? 'rss' : 'rs'}://${describeEndpoint(transport.endpoint)}`, ...connection };
+  if (transport.kind === 'websocket') return { factory: websocketTo(sockets, maxMessageSize), url: transport.url, ...connection };
+  return { factory: rawsocketTo(sockets, transport.serializer, maxMessageSize), url: `${sockets.secure ? 'rss' : 'rs'}://${describeEndpoint(transport.endpoint)}`, ...connection };
 }

@@ -13,7 +13,7 @@ import { Session } from '../../client/session.js';
 import { codecByName } from '../../codec/index.js';
 import type { RouterLinkConfig } from '../../config/model.js';
 import type { InternalSession } from '../../router/internal-session.js';
-import type { Logger } from '../../router/log.js';
+import { clipped, type Logger } from '../../router/log.js';
 import { linkDialer, type LinkDialer } from './dial.js';
 import { CallSlots, callForwarding, eventForwarding, type ForwardingContext } from './forwarding.js';
 import { linkAuthenticator } from './link-sign-in.js';
@@ -23,11 +23,6 @@ import type { LinkMeter } from './rlink-metrics.js';
 
 /** Crossbar's reconnect schedule for a link (autobahn's ApplicationRunner): 1 s, growing 1.5 times, at most 60 s. */
 export const linkReconnect: ReconnectPolicy = { initialDelay: 1000, maxDelay: 60_000, growth: 1.5, maxRetries: Infinity, jitter: 0.1 };
-
-/** The most of a text the other router chose (an ABORT's or GOODBYE's message) that a log line keeps. */
-const maxLoggedRemoteText = 500;
-const clipped = (text: string | undefined): string | undefined =>
-  text === undefined || text.length <= maxLoggedRemoteText ? text : `${text.slice(0, maxLoggedRemoteText)}… (${text.length} characters)`;
 
 /** As Crossbar's local leg: a trusted session of this router. */
 const localRole = 'trusted';
@@ -54,7 +49,7 @@ export class RouterLink {
   /** Reads the link's TLS files: a missing one throws (the node does not start). */
   constructor(private readonly config: RouterLinkConfig, private readonly deps: RouterLinkDeps) {
     const { meter } = deps;
-    this.#dialer = linkDialer(config.transport, `realm "${config.localRealm}" rlink "${config.id}"`);
+    this.#dialer = linkDialer(config.transport, config.limits.maxMessageSize, `realm "${config.localRealm}" rlink "${config.id}"`);
     this.#subscriptions = new MirrorBudget(config.limits.maxSubscriptions, meter.mirrored.subscription, meter.mirrorsRefused.subscription);
     this.#registrations = new MirrorBudget(config.limits.maxRegistrations, meter.mirrored.registration, meter.mirrorsRefused.registration);
     this.#slots = new CallSlots(config.limits.maxCallsInFlight, meter);
@@ -133,7 +128,7 @@ export class RouterLink {
       mirrors.push(...this.#mirrors(localSide(local, { authid: this.config.id, authrole: localRole }), remoteSide(remote)));
       for (const mirror of mirrors) await mirror.start();
       meter.up.set(1);
-      log.info({ session: remote.id, authid: remote.details.authid, authrole: remote.details.authrole }, 'router link up');
+      log.info({ session: remote.id, authid: clipped(String(remote.details.authid)), authrole: clipped(String(remote.details.authrole)) }, 'router link up');
       // Either session may end: the other router's, or the link's own here (killed through the meta API, its realm removed).
       const end = await Promise.race([ended, local.closed.then(() => 'local' as const)]);
       if (!this.#stopping) {

@@ -11,6 +11,8 @@ import { cookieAuth } from './cookie-auth.js';
 import { CookieJars } from './cookie-jars.js';
 import { openStore } from './cookie-store-open.js';
 import { withVisit, type CookieSignIn } from '../../auth/cookie/cookie-sign-in.js';
+import { open } from 'lmdb';
+import { CaptureLog } from '../../../test/auth/support/capture-log.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'junction-cookie-auth-'));
 after(() => rmSync(folder, { recursive: true, force: true }));
@@ -91,5 +93,29 @@ describe('cookie authentication of a path across config reloads', () => {
     const file = cookieAuth(config(join(folder, 'reload.lmdb')), { allowedOrigins: [] }, node, where, labels, silentLogger);
     assert.equal(await known(file.signIn, token), false);
     await Promise.all([memoryAuth.close(), other.close(), file.close()]);
+  });
+});
+
+describe('cookie authentication of a path: a corrupt entry in its file', () => {
+  it('reads as absent (the client signs in with its other methods), counted in junction_cookie_store_corrupt_entries_total{store} and warned naming the hash', async () => {
+    const path = join(folder, 'corrupt.lmdb');
+    const metrics = new MetricsRegistry();
+    const log = new CaptureLog();
+    const auth = cookieAuth(config(path), { allowedOrigins: [] }, new CookieJars({ log, metrics, dataDir: folder }), where, labels, log);
+    const { visit, newToken } = await auth.signIn.arrive(undefined, false);
+    const transport = { type: 'websocket', serializer: 'json', peer: 'tcp4:127.0.0.1:1', extra: withVisit({ path: '/ws' }, visit) };
+    auth.signIn.signedIn({ realm: 'realm1', details: {}, transport, sessionId: 1 }, { authid: 'joe', authrole: 'user', authmethod: 'wampcra', authprovider: 'static' });
+    assert.equal((await auth.signIn.arrive(newToken!, false)).newToken, undefined, 'the bound cookie signs in');
+    // Another program (or a person) rewrites the entry: live, but its binding has no authid string.
+    const other = open({ path, noSubdir: false });
+    const cookies = other.openDB<unknown, string>({ name: 'cookies' });
+    const [key] = [...cookies.getKeys()];
+    await cookies.put(key!, { expires: Date.now() + 60_000, binding: { authid: 5, authrole: 'user', authmethod: 'wampcra', realm: 'realm1' } });
+    await other.close();
+    assert.notEqual((await auth.signIn.arrive(newToken!, false)).newToken, undefined, 'the corrupt entry signs in nobody: a new cookie is offered');
+    assert.match(metrics.exposition(), /junction_cookie_store_corrupt_entries_total\{store="web:\/ws"\} 1\n/);
+    const warned = log.find('a cookie entry in the cookie file (lmdb) is corrupt: that cookie signs in nobody (its browser signs in with its other methods); every read is counted in junction_cookie_store_corrupt_entries_total');
+    assert.deepEqual(warned?.fields, { store: 'web:/ws', key });
+    await auth.close();
   });
 });

@@ -5,7 +5,7 @@ import type { MetricsRegistry } from '../../metrics/registry.js';
 import type { Backplane } from '../../router/backplane.js';
 import type { Logger } from '../../router/log.js';
 import { sharedMemoryCookiePath } from '../cluster/worker-cookies.js';
-import { evictionWarning, meterCookies, openStore, type SharedMemoryStore } from './cookie-store-open.js';
+import { corruptEntryReport, evictionWarning, meterCookies, openStore, type SharedMemoryStore } from './cookie-store-open.js';
 
 /** The backplane space of logouts: a note { where, key } ends the cookie's connections on every other process and node. */
 const logoutSpace = 'cookie-logout';
@@ -117,7 +117,9 @@ export class CookieJars {
       open.store.maxEntries = config.maxEntries; // one bound per file: the path configured last sets it, as a reload does
     }
     // The warning reads the bound when it fires: a reload may have changed it.
-    const store: CookieStore = open?.store ?? openStore(config, log, this.sharedStore(where, labels), evictionWarning(log, () => store.maxEntries));
+    const corrupt = corruptEntryReport(this.options.metrics, log, 'the cookie file (lmdb)');
+    const store: CookieStore = open?.store
+      ?? openStore(config, log, this.sharedStore(where, labels), evictionWarning(log, () => store.maxEntries), (key) => corrupt(`${labels.transport}:${labels.path}`, key));
     if (path === undefined) return { store, release: () => store.close() };
     const held = open ?? { store, holders: 1 };
     this.files.set(path, held);

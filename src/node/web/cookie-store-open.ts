@@ -5,6 +5,7 @@ import { FileCookieStore } from '../../auth/cookie/file-store.js';
 import { MemoryCookieStore, type CookieStore } from '../../auth/cookie/store.js';
 import type { CookieAuthConfig } from '../../config/model.js';
 import type { MetricsRegistry } from '../../metrics/registry.js';
+import { PerKeyLogThrottle } from '../../router/limits/warning-throttle.js';
 import type { Logger } from '../../router/log.js';
 import { makeDataDirectory } from '../data-dir.js';
 import { makeLmdbFolder } from '../lmdb-folder.js';
@@ -20,11 +21,12 @@ export type SharedMemoryStore =
 /**
  * The store of a path: a file store's lmdb folder beside the config; a memory store in this
  * process, unless it is shared (`shared`) by the workers of `--workers` or the nodes of a cluster.
+ * `onCorrupt` is told of each read of an lmdb file's entry that is not one.
  */
-export function openStore(config: CookieAuthConfig, log: Logger, shared: SharedMemoryStore | undefined, onEvicted: () => void): CookieStore {
+export function openStore(config: CookieAuthConfig, log: Logger, shared: SharedMemoryStore | undefined, onEvicted: () => void, onCorrupt: (key: string) => void = () => {}): CookieStore {
   if (config.store.type === 'file') {
     storeFolder(config.store.path, 'cookie.store.filename (relative to the config folder)');
-    const store = new FileCookieStore(config.store.path, config.maxEntries, log, onEvicted);
+    const store = new FileCookieStore(config.store.path, config.maxEntries, log, onEvicted, onCorrupt);
     if (config.store.crossbarFile !== undefined) importCrossbarCookies(store, config.store.crossbarFile, log, Date.now());
     return store;
   }
@@ -32,7 +34,7 @@ export function openStore(config: CookieAuthConfig, log: Logger, shared: SharedM
   if (shared?.kind === 'workers') {
     makeDataDirectory(dirname(shared.path));
     storeFolder(shared.path, '--data-dir');
-    return new FileCookieStore(shared.path, config.maxEntries, log, onEvicted);
+    return new FileCookieStore(shared.path, config.maxEntries, log, onEvicted, onCorrupt);
   }
   return new MemoryCookieStore(config.maxEntries, onEvicted);
 }
@@ -40,6 +42,30 @@ export function openStore(config: CookieAuthConfig, log: Logger, shared: SharedM
 function storeFolder(path: string, setting: string): void {
   const problem = makeLmdbFolder(path);
   if (problem !== undefined) throw new StartupError('cookie_store_unusable', `cannot create the cookie store folder ${path}: ${problem}; choose another place with ${setting}`);
+}
+
+/** How often at most one corrupt entry is logged (every read of it is counted). */
+const corruptWarnIntervalMs = 3_600_000;
+
+/** Told of each read of a shared store's entry that is not one (`store`: the metric's label, `key`: the cookie's hash). */
+export type CorruptEntryReport = (store: string, key: string) => void;
+
+/**
+ * Counts reads of a corrupt entry in a shared store (`where`: the cluster's Redis, a cookie file)
+ * in junction_cookie_store_corrupt_entries_total{store}: that cookie signs in nobody, and its
+ * browser signs in with its other methods. Warns once an hour at most per entry, naming its key
+ * (the cookie's hash, never its value).
+ */
+export function corruptEntryReport(metrics: MetricsRegistry, log: Logger, where: string): CorruptEntryReport {
+  const corrupt = metrics.counter('junction_cookie_store_corrupt_entries_total',
+    'Reads of a cookie entry in a shared store (the cluster\'s Redis, a cookie file) that is not one (unparseable, or a binding without its fields): that cookie signs in nobody, by store');
+  const warnings = new PerKeyLogThrottle(corruptWarnIntervalMs);
+  return (store, key) => {
+    corrupt.inc({ store });
+    if (!warnings.allow(`${store} ${key}`)) return;
+    log.warn({ store, key },
+      `a cookie entry in ${where} is corrupt: that cookie signs in nobody (its browser signs in with its other methods); every read is counted in junction_cookie_store_corrupt_entries_total`);
+  };
 }
 
 /** How often at most the store's overflow is logged (every eviction is counted). */
