@@ -1,6 +1,6 @@
 import { readArguments } from '../command-line.js';
 import type { CommandIo } from '../io.js';
-import { packageVersion } from '../version.js';
+import { packageVersion } from '../../node/package-version.js';
 
 export const usage = `Usage: junction version
 

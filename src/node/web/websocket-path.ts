@@ -6,7 +6,7 @@ import { serveWamp1 } from '../../transport/wamp1/wamp1-connection.js';
 import { WebSocketService, type WebSocketServiceOptions } from '../../transport/websocket-service.js';
 import { UnsupportedConfigError } from '../auth-wiring.js';
 import { cookieAuth } from './cookie-auth.js';
-import { packageVersion } from '../../cli/version.js';
+import { packageVersion } from '../package-version.js';
 import { randomId } from '../../protocol/ids.js';
 import type { TransportInfo } from '../../router/peer.js';
 import type { PathServiceFactory, ServiceContext } from './service-context.js';
