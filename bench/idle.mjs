@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { expectMessage, forkBench, runEntryPoint, sendTo, stopChild, stopEverythingAfter } from './lib/children.mjs';
 import { cpuSeconds } from './lib/cpu.mjs';
 import { oneOf, positiveNumber, readCommandLine } from './lib/options.mjs';
+import { largestIdleCount, openFileLimit } from './lib/open-files.mjs';
 import { SYSTEMS, startSystem, targetFor } from './systems.mjs';
 import { TIME_SCALE } from './lib/time-scale.mjs';
 
@@ -90,21 +91,6 @@ function parseOptions(argv) {
 
 function progress(text) {
   process.stderr.write(`[idle] ${text}\n`);
-}
-
-// Files a server holds besides one per session (listeners, logs, pipes), with room to spare.
-const FILES_BESIDES_SESSIONS = 200;
-
-/** The soft limit on open files of this process (children inherit it): a server holds one per session. */
-function openFileLimit() {
-  const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
-  const soft = Number(line?.split(/\s+/)[3]);
-  return Number.isFinite(soft) ? soft : Infinity;
-}
-
-/** The most sessions one server process can hold here: the open file limit (ulimit -n) decides. */
-export function largestIdleCount() {
-  return openFileLimit() - FILES_BESIDES_SESSIONS;
 }
 
 function rssFromProc(pid) {

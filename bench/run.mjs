@@ -10,7 +10,8 @@ import { medianRounds, rotation } from './lib/rounds.mjs';
 import { parseGcTrace, summarizeGc } from './lib/gc-trace.mjs';
 import { describeSystem, runsWorkload, startSystem, unavailable } from './systems.mjs';
 import { WORKLOADS } from './workloads/index.mjs';
-import { formatIdleResults, largestIdleCount, measureIdle } from './idle.mjs';
+import { formatIdleResults, measureIdle } from './idle.mjs';
+import { largestIdleCount } from './lib/open-files.mjs';
 
 /**
  * Entry point (`npm run bench`): for each workload, starts each system that can take part in it

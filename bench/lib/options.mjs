@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SYSTEMS, SYSTEMS } from '../systems.mjs';
 import { WORKLOAD_NAMES } from '../workloads/index.mjs';
-import { largestIdleCount } from '../idle.mjs';
+import { largestIdleCount } from './open-files.mjs';
 
 export const USAGE = `Usage: node bench/run.mjs [options]
 

@@ -16,7 +16,7 @@ import type {
   ZeromqComponentConfig,
 } from './model.js';
 import { mapValues } from './normalize-auth.js';
-import { fromConfigDir, type NormalizeContext } from './normalize-web.js';
+import { fromConfigDir, type NormalizeContext } from './normalize-context.js';
 import { notice } from './notices.js';
 import type { ConfigPath } from './problems.js';
 import type {

@@ -5,7 +5,7 @@ import type { CookieAuthConfig } from './model.js';
 import { notice } from './notices.js';
 import type { ConfigPath } from './problems.js';
 import type { CookieTrackingFile } from './schema-cookie.js';
-import { fromConfigDir, type NormalizeContext } from './normalize-web.js';
+import { fromConfigDir, type NormalizeContext } from './normalize-context.js';
 
 /** The cookie settings when cookie authentication is on; notices for what Junction does differently. */
 export function cookieAuthConfig(

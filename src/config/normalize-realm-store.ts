@@ -4,7 +4,7 @@ import type { MatchPolicy, RealmStore } from './model.js';
 import { notice } from './notices.js';
 import type { ConfigPath } from './problems.js';
 import { cfxdbStoreDefaults, type RealmFile } from './schema-router.js';
-import { fromConfigDir, type NormalizeContext } from './normalize-web.js';
+import { fromConfigDir, type NormalizeContext } from './normalize-context.js';
 
 export function realmStore(store: RealmFile['store'], at: ConfigPath, context: NormalizeContext): RealmStore {
   // Both kinds of entry take their bounds from the store's when they give none.

@@ -3,7 +3,6 @@
  * flattened into one table of full URL paths, every service in camelCase with its defaults.
  */
 
-import { isAbsolute, resolve } from 'node:path';
 import type {
   ArchiveService,
   ForwardLimits,
@@ -14,12 +13,11 @@ import type {
   StaticService,
   UploadService,
   WebhookService,
-  WebSocketOptions,
   WebSocketService,
-  WorkerPython,
 } from './model.js';
 import { authConfig, mapValues } from './normalize-auth.js';
-import type { FunctionAuthenticators } from './normalize-function-auth.js';
+import { fromConfigDir, type NormalizeContext, type TransportNormalizeContext } from './normalize-context.js';
+import { sharedWebSocketOptions } from './normalize-websocket-options.js';
 import { mqttConfig } from './normalize-mqtt.js';
 import { websocketProxyConfig } from './normalize-websocket-proxy.js';
 import type { ArchiveServiceFile } from './schema-archive.js';
@@ -33,25 +31,6 @@ import type { PathServiceFile } from './schema-web-services.js';
 import type { UploadServiceFile } from './schema-upload.js';
 import { offeredSerializers, websocketService, type WebSocketSettingsFile } from './schema-websocket.js';
 import { joinWebPath } from './web-paths.js';
-
-export interface NormalizeContext {
-  /** Folder that relative file paths are relative to; without it, the process's working folder. */
-  baseDir?: string | undefined;
-  /** Notices found while normalizing (settings replaced by Junction's own value). */
-  notices: string[];
-  /** Where `"type": "function"` auth methods become dynamic ones, and their Python hosts are collected. */
-  functions: FunctionAuthenticators;
-}
-
-/** Normalizing a router worker's transport: its paths also need the worker's Python settings (for wsgi paths). */
-export interface TransportNormalizeContext extends NormalizeContext {
-  python: WorkerPython;
-}
-
-/** A path from the file made absolute against the config folder. */
-export function fromConfigDir(context: NormalizeContext, path: string): string {
-  return isAbsolute(path) ? path : resolve(context.baseDir ?? process.cwd(), path);
-}
 
 /**
  * Adds the services of `table` (at `at` in the file) to `into`, under `prefix`; a `path` service
@@ -203,30 +182,6 @@ export function websocketConfig(service: WebSocketSettingsFile, at: ConfigPath, 
     auth: authConfig(service.auth, context.functions),
     ...(cookieAuth === undefined ? {} : { cookieAuth }),
   };
-}
-
-type SharedWebSocketOptionsFile = Pick<WebSocketSettingsFile['options'], 'max_message_size' | 'auto_ping_interval' | 'auto_ping_timeout'
-  | 'open_handshake_timeout' | 'allowed_origins' | 'allow_null_origin' | 'compression' | 'max_buffered_bytes' | 'max_per_address'>;
-
-/** The options a websocket path and a websocket-reverseproxy path's clients' side share. */
-export function sharedWebSocketOptions(options: SharedWebSocketOptionsFile): Pick<WebSocketOptions, 'maxMessageSize' | 'autoPingInterval'
-  | 'autoPingTimeout' | 'openHandshakeTimeout' | 'allowedOrigins' | 'allowNullOrigin' | 'compression' | 'maxBufferedBytes' | 'maxPerAddress'> {
-  return {
-    maxMessageSize: options.max_message_size,
-    autoPingInterval: options.auto_ping_interval,
-    autoPingTimeout: options.auto_ping_timeout,
-    openHandshakeTimeout: options.open_handshake_timeout,
-    allowedOrigins: [...options.allowed_origins],
-    allowNullOrigin: options.allow_null_origin,
-    compression: compressionEnabled(options.compression),
-    maxBufferedBytes: options.max_buffered_bytes,
-    maxPerAddress: options.max_per_address,
-  };
-}
-
-/** Crossbar enables compression with {"deflate": {...}}; an object without it means off. */
-export function compressionEnabled(compression: SharedWebSocketOptionsFile['compression']): boolean {
-  return typeof compression === 'boolean' ? compression : compression.deflate !== undefined;
 }
 
 function staticConfig(directory: StaticService['directory'], options: Extract<PathServiceFile, { type: 'static' }>['options']): StaticService {

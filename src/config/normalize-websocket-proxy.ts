@@ -2,7 +2,8 @@
 
 import type { WebSocketProxyBackend, WebSocketProxyService } from './model.js';
 import { connectingTlsConfig } from './normalize-connecting-tls.js';
-import { compressionEnabled, fromConfigDir, sharedWebSocketOptions, type NormalizeContext } from './normalize-web.js';
+import { fromConfigDir, type NormalizeContext } from './normalize-context.js';
+import { compressionEnabled, sharedWebSocketOptions } from './normalize-websocket-options.js';
 import type { WebSocketProxyServiceFile } from './schema-websocket-proxy.js';
 
 export function websocketProxyConfig(service: WebSocketProxyServiceFile, context: NormalizeContext): WebSocketProxyService {

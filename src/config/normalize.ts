@@ -14,7 +14,7 @@ import { guestConfigs, routerPythonConfigs, unusedPythonNotices, workerPython } 
 import { listenerConfigs, servesPython, type TransportToListen } from './normalize-listeners.js';
 import { proxyTransports } from './normalize-proxy.js';
 import { testeeTransports } from './normalize-testee.js';
-import type { NormalizeContext } from './normalize-web.js';
+import type { NormalizeContext } from './normalize-context.js';
 import { realmStore } from './normalize-realm-store.js';
 import { realmLinks } from './normalize-rlinks.js';
 import { ignoredSettingNotices, notice } from './notices.js';
