@@ -6,7 +6,7 @@ Twisted or asyncio shutdown waits on threads, the user's code holds a thread tha
 the process sits in a futex for ever, an orphan. This watchdog, a daemon thread of its own (not a
 reactor timer: the reactor's thread may be the one stuck), ends the process with os._exit once
 its parent changed, however far the stop got: it runs no more code after that. Without setpriv
-(not Linux) it is the only thing that ends the host.
+(no util-linux) it is the only thing that ends the host.
 """
 
 import os
