@@ -15,6 +15,7 @@ time, in order (as Crossbar's single reactor thread runs a synchronous authentic
 
 stdout carries the protocol only: what the user's code prints goes to stderr, which Junction logs.
 Problems at start are one line on stderr and exit code 3 (Junction starts the host again later).
+It ends within about a second once Junction is gone, whatever the user's code is doing (junction_lifeline.py).
 """
 
 import asyncio
@@ -23,6 +24,8 @@ import inspect
 import json
 import os
 import sys
+
+from junction_lifeline import end_with_parent
 
 TASK_VARIABLE = 'JUNCTION_AUTHENTICATOR'
 FAILED = 'wamp.error.authentication_failed'
@@ -106,6 +109,7 @@ def answer_to(request, authenticate, args, loop, max_line_bytes):
 
 
 def main():
+    end_with_parent()
     try:
         task = json.loads(os.environ[TASK_VARIABLE])
     except (KeyError, ValueError) as error:

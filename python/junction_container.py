@@ -12,7 +12,9 @@ It puts pythonpath first on sys.path, imports each class (an ApplicationSession 
 runs them all with Autobahn|Python's Component API: with Twisted when the classes derive from
 autobahn.twisted.wamp.ApplicationSession, with asyncio when from autobahn.asyncio.wamp's. Each
 component reconnects when the router goes away. Problems are printed on stderr as one line
-each, and the exit code says what failed (2: the input, 3: a class, 4: Autobahn missing).
+each, and the exit code says what failed (2: the input, 3: a class, 4: Autobahn missing). It
+ends within about a second once Junction is gone, whatever its components' threads are doing
+(junction_lifeline.py).
 
 A router worker's component also has "signIn": {"authid": ..., "ticket": ...}: its session
 joins its realm through Junction's private entry with that WAMP-Ticket, whatever realm or
@@ -24,6 +26,8 @@ class: {"join": "module.function", ...}, each called on that event of a plain se
 import importlib
 import json
 import sys
+
+from junction_lifeline import end_with_parent
 
 # The keys of a connecting transport that Autobahn's Component reads (Crossbar's container
 # transports carry these; any other key means nothing to a client and is left out).
@@ -125,6 +129,7 @@ def name_of(component):
 
 
 def main():
+    end_with_parent()
     try:
         spec = json.load(sys.stdin)
     except ValueError as error:

@@ -30,10 +30,9 @@ what failed (2: the input, 3: the app or a template, 4: Twisted (or Jinja2) miss
 
 import importlib
 import json
-import os
 import sys
-import threading
-import time
+
+from junction_lifeline import end_with_parent
 
 
 def fail(code, message):
@@ -107,17 +106,6 @@ def mounted(resource_module, app_resource, mount):
     return root
 
 
-def exit_when_orphaned(parent):
-    """
-    Only Junction reaches the socket: once Junction is gone (even killed outright), so is every
-    client, and there is nothing left to finish. A thread of its own, not a reactor timer: it ends
-    the process whatever the reactor's thread is stuck in (a stop waiting on the app's threads).
-    """
-    while os.getppid() == parent:
-        time.sleep(1.0)
-    os._exit(0)
-
-
 class OutputTooLarge(Exception):
     pass
 
@@ -187,7 +175,7 @@ def wsgi_resource(app_spec, reactor, threads, wsgi):
 
 
 def main():
-    threading.Thread(target=exit_when_orphaned, args=(os.getppid(),), name='junction_web_parent', daemon=True).start()
+    end_with_parent()  # only Junction reaches the socket: once it is gone, so is every client
     try:
         spec = json.load(sys.stdin)
         socket_path, mount, app_spec = spec['socket'], spec['mount'], spec['app']

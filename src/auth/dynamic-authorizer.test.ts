@@ -74,6 +74,12 @@ describe('dynamic authorizer', () => {
       assert.equal(line.fields.action, 'call');
     }
   });
+
+  it("clips the authorizer's own words in the log: its error message may be of any length", async () => {
+    const { authorizer: a, log } = authorizer(() => { throw new Error(`denied: ${'x'.repeat(10_000)}`); });
+    assert.deepEqual(await a.authorize(facts, 'call', 'com.a', {}), { allow: false });
+    assert.match(String(log.find('dynamic authorizer gave no usable answer; denying')?.fields.why), /^the call failed: denied: x{475}… \(10025 characters\)$/);
+  });
 });
 
 describe('realm authorizer', () => {

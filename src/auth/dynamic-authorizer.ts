@@ -1,7 +1,7 @@
 import type { Dict } from '../protocol/messages.js';
 import { isDict } from '../protocol/parse.js';
 import type { Action, Decision, SessionFacts } from '../router/hooks.js';
-import type { Logger } from '../router/log.js';
+import { clipped, type Logger } from '../router/log.js';
 import { trustedRole, type ProcedureCaller } from './caller.js';
 
 export interface DynamicAuthorizerSettings {
@@ -63,7 +63,7 @@ export class DynamicAuthorizer {
       answer = { ok: false, why: `the call failed: ${(error as Error).message}` };
     }
     if (!answer.ok) {
-      this.log.error({ ...context, why: answer.why }, 'dynamic authorizer gave no usable answer; denying');
+      this.log.error({ ...context, why: clipped(answer.why) }, 'dynamic authorizer gave no usable answer; denying');
       return { allow: false };
     }
     if (answer.cache) this.remember(key, answer.decision);

@@ -212,12 +212,15 @@ describe('auth gate', () => {
     assert.equal(atLimit.kind, 'welcome');
   });
 
-  it('cuts client-chosen text in its log lines: authid, the reason a method gives, an authrole', async () => {
+  it('cuts client-chosen text in its log lines: authid, the reason a method gives, an authrole, a realm (HELLO\'s or the authenticator\'s)', async () => {
     const long = 'x'.repeat(maxAuthidLength);
+    const longRealm = `com.${long}`;
     const echoing: AuthMethod = { name: 'ticket', begin: () => fail(`no principal "${long}"`) };
-    const roleTaking: AuthMethod = { name: 'anonymous', begin: () => ({ kind: 'welcome', identity: { authid: long, authrole: long, authmethod: 'anonymous', authprovider: 'dynamic' } }) };
+    const roleTaking: AuthMethod = {
+      name: 'anonymous', begin: () => ({ kind: 'welcome', identity: { authid: long, authrole: long, authmethod: 'anonymous', authprovider: 'dynamic', realm: longRealm } }),
+    };
     const { gate: g, log } = gate({ methods: [echoing, roleTaking], roleExists: () => false });
-    assert.equal((await g.hello(request({ authmethods: ['ticket'], authid: long }))).kind, 'deny');
+    assert.equal((await g.hello({ ...request({ authmethods: ['ticket'], authid: long }), realm: longRealm })).kind, 'deny');
     assert.equal((await g.hello(request({ authmethods: ['anonymous'] }))).kind, 'deny');
     assert.equal(log.lines.length, 2);
     for (const line of log.lines) assert.ok(JSON.stringify(line).length < 2_500, `${line.message}: ${JSON.stringify(line).length} characters`);

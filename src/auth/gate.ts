@@ -88,17 +88,17 @@ export function authGate(options: GateOptions): AuthGate {
       if (tooLong !== undefined) {
         // Counted under the first method it asked for: no method ever sees it.
         options.tally?.count(candidates[0]!.name, 'refused');
-        log.warn({ peer, realm: request.realm, authid: clipped(requestedAuthid(request)) }, 'sign-in refused: its authid is too long');
+        log.warn({ peer, realm: clipped(request.realm), authid: clipped(requestedAuthid(request)) }, 'sign-in refused: its authid is too long');
         return { kind: 'deny', reason: ErrorUri.invalidArgument, message: tooLong };
       }
 
       const admission = throttle.admit(address);
       if ('refused' in admission) {
-        log.warn({ peer, realm: request.realm, authmethod: candidates[0]!.name }, 'sign-in refused: too many recent failures from this address');
+        log.warn({ peer, realm: clipped(request.realm), authmethod: candidates[0]!.name }, 'sign-in refused: too many recent failures from this address');
         return { kind: 'deny', ...throttledRefusal };
       }
       if (admission.wait > 0) {
-        log.warn({ peer, realm: request.realm, waitMs: admission.wait }, 'slowing down sign-in from an address with repeated failures');
+        log.warn({ peer, realm: clipped(request.realm), waitMs: admission.wait }, 'slowing down sign-in from an address with repeated failures');
         await sleep(admission.wait);
       }
 
@@ -122,7 +122,7 @@ export function authGate(options: GateOptions): AuthGate {
       const failed = (failure: Failure): AuthOutcome => {
         throttle.failed(address);
         options.tally?.count(method.name, 'refused');
-        log.warn({ peer, realm: request.realm, authmethod: method.name, authid: clipped(failure.authid ?? requestedAuthid(request)), why: clipped(failure.why) }, 'authentication failed');
+        log.warn({ peer, realm: clipped(request.realm), authmethod: method.name, authid: clipped(failure.authid ?? requestedAuthid(request)), why: clipped(failure.why) }, 'authentication failed');
         return { kind: 'deny', ...(failure.refusal ?? genericRefusal) };
       };
 
@@ -139,12 +139,12 @@ export function authGate(options: GateOptions): AuthGate {
             }
             const unrouted = options.routes && routeRefusal(options.routes, realm, identity.authrole);
             if (unrouted) {
-              log.warn({ peer, realm, authid: clipped(identity.authid), authrole: clipped(identity.authrole) }, 'signed in outside the proxy routes; refusing');
+              log.warn({ peer, realm: clipped(realm), authid: clipped(identity.authid), authrole: clipped(identity.authrole) }, 'signed in outside the proxy routes; refusing');
               options.tally?.count(method.name, 'refused');
               return { kind: 'deny', ...unrouted };
             }
             if (identity.authrole !== 'anonymous' && !roleExists(realm, identity.authrole)) {
-              log.warn({ peer, realm, authid: clipped(identity.authid), authrole: clipped(identity.authrole) }, 'signed in to a role the realm does not define; refusing');
+              log.warn({ peer, realm: clipped(realm), authid: clipped(identity.authid), authrole: clipped(identity.authrole) }, 'signed in to a role the realm does not define; refusing');
               options.tally?.count(method.name, 'refused');
               return { kind: 'deny', reason: ErrorUri.noSuchRole, message: `realm "${realm}" has no role "${clipped(identity.authrole)}"` };
             }

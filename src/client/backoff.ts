@@ -24,6 +24,12 @@ export function reconnectPolicy(option: ReconnectOptions | boolean | undefined):
 /**
  * Delay before retry number `attempt` (1-based): initialDelay * growth^(attempt-1), spread by
  * ±jitter, never above maxDelay. `random` returns a number in [0, 1).
+ *
+ * The backoff of one thing that tries again by itself: a client's reconnect, a router link's, a
+ * Python web host's restart. The HTTP forwarder keeps its own (bridge/forwarder/backoff.ts), a
+ * different rule rather than the same one: full jitter between a floor and the curve, because its
+ * many queues fail together (their app went down) and a spread of ±jitter around one curve would
+ * still bring them back almost at once.
  */
 export function retryDelay(policy: ReconnectPolicy, attempt: number, random: () => number = Math.random): number {
   const base = Math.min(policy.maxDelay, policy.initialDelay * policy.growth ** (attempt - 1));

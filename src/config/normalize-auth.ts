@@ -11,81 +11,58 @@ export function authConfig(
   functions: FunctionAuthenticators,
 ): AuthConfig {
   if (auth === undefined) return { anonymous: { type: 'static', role: 'anonymous' } };
+  /** A method's model: its static form, else the dynamic authenticator it names. */
+  const form = <Static extends { type: 'static' }, Config>(method: Static | DynamicAuthFile | FunctionAuthFile, staticForm: (method: Static) => Config): Config | DynamicAuthConfig =>
+    method.type === 'static' ? staticForm(method) : method.type === 'function' ? functions.dynamicFor(method) : dynamicConfig(method);
   const result: AuthConfig = {};
-  const dynamicAuth = (method: DynamicAuthFile | FunctionAuthFile): DynamicAuthConfig =>
-    method.type === 'function' ? functions.dynamicFor(method) : dynamicConfig(method);
   if (auth.anonymous !== undefined) {
-    const method = auth.anonymous;
-    result.anonymous =
-      method.type !== 'static'
-        ? dynamicAuth(method)
-        : { type: 'static', role: method.role, ...(method.authid === undefined ? {} : { authid: method.authid }) };
+    result.anonymous = form(auth.anonymous, (method) => ({ type: 'static', role: method.role, ...(method.authid === undefined ? {} : { authid: method.authid }) }));
   }
   if (auth.ticket !== undefined) {
-    const method = auth.ticket;
-    result.ticket =
-      method.type !== 'static'
-        ? dynamicAuth(method)
-        : { type: 'static', principals: mapValues(method.principals, (p) => ({ ticket: p.ticket, role: p.role })) };
+    result.ticket = form(auth.ticket, (method) => ({ type: 'static', principals: mapValues(method.principals, (p) => ({ ticket: p.ticket, role: p.role })) }));
   }
   if ('wampcra' in auth && auth.wampcra !== undefined) {
-    const method = auth.wampcra;
-    result.wampcra =
-      method.type !== 'static'
-        ? dynamicAuth(method)
-        : {
-            type: 'static',
-            users: mapValues(method.users, (user) => ({
-              secret: user.secret,
-              role: user.role,
-              ...(user.salt === undefined ? {} : { salt: user.salt, iterations: user.iterations!, keylen: user.keylen! }),
-            })),
-          };
+    result.wampcra = form(auth.wampcra, (method) => ({
+      type: 'static',
+      users: mapValues(method.users, (user) => ({
+        secret: user.secret,
+        role: user.role,
+        ...(user.salt === undefined ? {} : { salt: user.salt, iterations: user.iterations!, keylen: user.keylen! }),
+      })),
+    }));
   }
   if ('cryptosign' in auth && auth.cryptosign !== undefined) {
-    const method = auth.cryptosign;
-    result.cryptosign =
-      method.type !== 'static'
-        ? dynamicAuth(method)
-        : {
-            type: 'static',
-            principals: mapValues(method.principals, (principal) => ({
-              authorizedKeys: principal.authorized_keys.map((key) => key.toLowerCase()),
-              role: principal.role,
-              ...(principal.realm === undefined ? {} : { realm: principal.realm }),
-            })),
-          };
+    result.cryptosign = form(auth.cryptosign, (method) => ({
+      type: 'static',
+      principals: mapValues(method.principals, (principal) => ({
+        authorizedKeys: principal.authorized_keys.map((key) => key.toLowerCase()),
+        role: principal.role,
+        ...(principal.realm === undefined ? {} : { realm: principal.realm }),
+      })),
+    }));
   }
   if ('scram' in auth && auth.scram !== undefined) {
-    const method = auth.scram;
-    result.scram =
-      method.type !== 'static'
-        ? dynamicAuth(method)
-        : {
-            type: 'static',
-            principals: mapValues(method.principals, (principal) => ({
-              kdf: principal.kdf,
-              iterations: principal.iterations,
-              ...(principal.memory === undefined ? {} : { memory: principal.memory }),
-              salt: principal.salt,
-              storedKey: principal['stored-key'],
-              serverKey: principal['server-key'],
-              role: principal.role,
-            })),
-          };
+    result.scram = form(auth.scram, (method) => ({
+      type: 'static',
+      principals: mapValues(method.principals, (principal) => ({
+        kdf: principal.kdf,
+        iterations: principal.iterations,
+        ...(principal.memory === undefined ? {} : { memory: principal.memory }),
+        salt: principal.salt,
+        storedKey: principal['stored-key'],
+        serverKey: principal['server-key'],
+        role: principal.role,
+      })),
+    }));
   }
   if ('tls' in auth && auth.tls !== undefined) {
-    const method = auth.tls;
-    result.tls =
-      method.type !== 'static'
-        ? dynamicAuth(method)
-        : {
-            type: 'static',
-            principals: mapValues(method.principals, (principal) => ({
-              role: principal.role,
-              ...(principal['certificate-sha1'] === undefined ? {} : { certificateSha1: principal['certificate-sha1'] }),
-            })),
-          };
+    result.tls = form(auth.tls, (method) => ({
+      type: 'static',
+      principals: mapValues(method.principals, (principal) => ({
+        role: principal.role,
+        ...(principal['certificate-sha1'] === undefined ? {} : { certificateSha1: principal['certificate-sha1'] }),
+      })),
+    }));
   }
   return result;
 }

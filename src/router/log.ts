@@ -11,8 +11,8 @@ export interface Logger {
 const maxLoggedForeignText = 500;
 
 /** `text` cut to a fixed length for a log line, saying how long it was: logs never carry unbounded foreign text. */
-export function clipped(text: string | undefined): string | undefined {
-  return text === undefined || text.length <= maxLoggedForeignText ? text : `${text.slice(0, maxLoggedForeignText)}… (${text.length} characters)`;
+export function clipped<Text extends string | null | undefined>(text: Text): Text | string {
+  return typeof text !== 'string' || text.length <= maxLoggedForeignText ? text : `${text.slice(0, maxLoggedForeignText)}… (${text.length} characters)`;
 }
 
 /** A logger that drops everything, for tests and embedded use. */

@@ -15,7 +15,7 @@ import { maxQuestionsInFlight } from './backplane-questions.js';
 import { PublishRate } from './limits/publish-rate.js';
 import { WarningThrottle } from './limits/warning-throttle.js';
 import { publishRateMessage, type RealmLimits, type SessionLimits } from './limits/session-limits.js';
-import type { Logger } from './log.js';
+import { clipped, type Logger } from './log.js';
 import type { PublishRefusal } from './peer.js';
 import type { BoundCounter } from '../metrics/registry.js';
 import {
@@ -156,7 +156,7 @@ export class Realm {
     }
     this.metrics.sessions.add(1, { realm: this.name, origin: session.origin });
     this.metrics.sessionsJoined.inc({ realm: this.name, origin: session.origin });
-    session.log.info({ authid: session.authid, authrole: session.authrole, authmethod: session.authmethod }, 'session joined');
+    session.log.info({ authid: clipped(session.authid), authrole: clipped(session.authrole), authmethod: session.authmethod }, 'session joined');
     this.events.emit('sessionJoined', session);
   }
 

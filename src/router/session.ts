@@ -11,7 +11,7 @@ import { queueOverflowMessage, type SessionLimits } from './limits/session-limit
 import type { PublishRate } from './limits/publish-rate.js';
 import type { WarningThrottle } from './limits/warning-throttle.js';
 import { sharedRoles } from './client-roles.js';
-import { boundLogger, type Logger } from './log.js';
+import { boundLogger, clipped, type Logger } from './log.js';
 import type { DoorSessionLink, Peer, PublishRefusal } from './peer.js';
 import type { Realm } from './realm.js';
 import type { SessionMeter } from './stats/session-meter.js';
@@ -486,7 +486,7 @@ export class Session implements DoorSessionLink {
         this.send({ type: MessageType.CHALLENGE, authMethod: outcome.authMethod, extra: outcome.extra });
         return;
       case 'deny':
-        this.log.warn({ realm: this.realmName, reason: outcome.reason }, 'authentication refused');
+        this.log.warn({ realm: clipped(this.realmName), reason: outcome.reason }, 'authentication refused');
         this.abort(outcome.reason, outcome.message);
         return;
     }

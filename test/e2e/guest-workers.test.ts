@@ -325,8 +325,22 @@ class Staying(ApplicationSession):
         print('staying pid %d' % os.getpid())
 `;
 
+/** A Python class whose session starts a thread that never ends (not a daemon): the interpreter's exit waits on it for ever. */
+const pythonHolding = `
+import os
+import threading
+from autobahn.twisted.wamp import ApplicationSession
+
+
+class Holding(ApplicationSession):
+    def onJoin(self, details):
+        threading.Thread(target=threading.Event().wait, name='never_ends').start()
+        print('holding pid %d' % os.getpid())
+`;
+
 describe("a container worker's Python process when junction start is killed with SIGKILL", { skip: skipWithoutDebian('python3-autobahn') || skipWithoutDebian('util-linux') }, () => {
-  it('ends: the kernel sends it SIGTERM', async () => {
+  /** Starts Junction with the container's one class, SIGKILLs Junction once the class joined, and waits (bounded) for the Python process to be gone. */
+  async function killedWith(module: string, classname: string, source: string): Promise<void> {
     const port = await freePort();
     const { home, cbdir } = cbdirWith({
       workers: [
@@ -335,20 +349,28 @@ describe("a container worker's Python process when junction start is killed with
           type: 'container',
           options: { pythonpath: ['../app'] },
           components: [{
-            type: 'class', classname: 'staying.Staying', realm: 'realm1',
+            type: 'class', classname, realm: 'realm1',
             transport: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port }, url: `ws://127.0.0.1:${port}/` },
           }],
         },
       ],
-    }, { 'staying.py': pythonStaying });
+    }, { [`${module}.py`]: source });
     const junction = RunningJunction.start(['--cbdir', cbdir], home);
     running.push(junction);
-    const joined = await junction.waitForLine((line) => line.guest === 'worker002' && / staying pid \d+$/.test(` ${line.msg}`), 60_000);
+    const joined = await junction.waitForLine((line) => line.guest === 'worker002' && new RegExp(` ${module} pid \\d+$`).test(` ${line.msg}`), 60_000);
     const pid = Number(/(\d+)$/.exec(joined.msg)![1]);
     orphans.push(pid);
     junction.child.kill('SIGKILL');
     await junction.exited;
     await waitFor(() => processGone(pid), `the Python process (pid ${pid}) is gone after junction start was killed`, 10_000);
+  }
+
+  it('ends: the kernel sends it SIGTERM', async () => {
+    await killedWith('staying', 'staying.Staying', pythonStaying);
+  });
+
+  it("ends when its clean stop hangs on a thread of the component's that never ends (the launcher watches its parent)", async () => {
+    await killedWith('holding', 'holding.Holding', pythonHolding);
   });
 });
 

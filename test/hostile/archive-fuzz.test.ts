@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { ArchiveService } from '../../src/config/model.js';
 import { StartupError } from '../../src/node/startup-errors.js';
-import { CaptureLog } from '../auth/support/capture-log.js';
-import { assertSpecificAnswer, checkFuzz, exchange, fuzzedHeaderValue, fuzzedPathPart, fuzzSeed, fuzzTimeout, startFuzzedNode, type FuzzedNode } from '../support/fuzz.js';
+import { assertSpecificAnswer, checkFuzz, exchange, fuzzedHeaderValue, fuzzedPathPart, fuzzedWebPaths, fuzzSeed, fuzzTimeout } from '../support/fuzz.js';
 import { startTestNode, testConfig } from '../support/node.js';
 import { openDescriptors } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
@@ -50,36 +48,24 @@ function archiveService(archive: string, overrides: Partial<ArchiveService> = {}
 }
 
 describe(`archive path under hostile requests and hostile archives (seed ${fuzzSeed})`, { skip: zipWriterMissing() }, () => {
-  const log = new CaptureLog();
-  const home = mkdtempSync(join(tmpdir(), 'junction-archive-fuzz-'));
-  const good = join(home, 'good.zip');
-  let fuzzed: FuzzedNode;
-  let port: number;
-
-  before(async () => {
+  const web = fuzzedWebPaths('junction-archive-fuzz-', () => {
     writeZip(good, files);
-    const config = testConfig();
-    config.listeners[0]!.paths['/app'] = archiveService(good);
-    fuzzed = await startFuzzedNode(config, log);
-    port = fuzzed.node.ports.get('test')!;
+    return { '/app': archiveService(good) };
   });
-  after(async () => {
-    await fuzzed?.stop();
-    rmSync(home, { recursive: true, force: true });
-  });
+  const good = join(web.home, 'good.zip');
 
   async function archiveWorks(what: string): Promise<void> {
-    const answer = await exchange(port, { method: 'GET', path: '/app/dir/inner.txt' });
+    const answer = await exchange(web.port, { method: 'GET', path: '/app/dir/inner.txt' });
     assert.equal(answer.status, 200, `the archive ${what}`);
     assert.equal(answer.body.toString(), 'inner');
-    await fuzzed.bystander.works(what);
+    await web.fuzzed.bystander.works(what);
   }
 
   it('fuzzed paths and headers: a file whole and exact (or 304), a redirect to a folder, or a specific 4xx; hidden names never', { timeout: fuzzTimeout(90_000) }, async () => {
     await archiveWorks('before the fuzzing');
     await checkFuzz('archive', fc.asyncProperty(fc.constantFrom('GET', 'GET', 'HEAD', 'POST', 'PUT', 'OPTIONS', 'DELETE'), requestPath, requestHeaders, async (method, path, headers) => {
       const sent = { method, path: `/app/${path}`, headers };
-      const answer = await exchange(port, sent);
+      const answer = await exchange(web.port, sent);
       const what = `${method} ${sent.path.slice(0, 120)} ${JSON.stringify(headers)} -> ${answer.status} ${answer.body.toString().slice(0, 120)}`;
       assertSpecificAnswer(answer, sent);
       assert.ok(!answer.body.toString().includes('SECRET'), `a hidden file served: ${what}`);
@@ -88,16 +74,16 @@ describe(`archive path under hostile requests and hostile archives (seed ${fuzzS
         assert.equal(Number(answer.headers['content-length']), answer.body.length, what);
       }
       assert.ok([200, 301, 302, 304, 307, 308].includes(answer.status) || answer.status >= 400, what);
-      fuzzed.watch.assertQuiet('fuzzed archive requests');
+      web.fuzzed.watch.assertQuiet('fuzzed archive requests');
     }), 150);
     await archiveWorks('after the fuzzing');
-    fuzzed.watch.assertQuiet('the archive fuzzing');
+    web.fuzzed.watch.assertQuiet('the archive fuzzing');
   });
 
   it('clients that leave mid-download, many at once: every descriptor given back, the archive still served', { timeout: 30_000 }, async () => {
     const descriptors = openDescriptors();
     await Promise.all(Array.from({ length: 20 }, (_, index) => new Promise<void>((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1', () => socket.write('GET /app/big.bin HTTP/1.1\r\nHost: x\r\n\r\n'));
+      const socket = connect(web.port, '127.0.0.1', () => socket.write('GET /app/big.bin HTTP/1.1\r\nHost: x\r\n\r\n'));
       let received = 0;
       socket.on('data', (chunk: Buffer) => {
         received += chunk.length;
@@ -107,10 +93,10 @@ describe(`archive path under hostile requests and hostile archives (seed ${fuzzS
       socket.on('error', reject);
     })));
     await waitFor(() => openDescriptors() <= descriptors, `the descriptors of the downloads to be closed (${descriptors} before, ${openDescriptors()} now)`, 10_000);
-    const whole = await exchange(port, { method: 'GET', path: '/app/big.bin' });
+    const whole = await exchange(web.port, { method: 'GET', path: '/app/big.bin' });
     assert.ok(whole.body.equals(big), 'the big file, whole, after the clients left');
     await archiveWorks('after the downloads were cut');
-    fuzzed.watch.assertQuiet('the cut downloads');
+    web.fuzzed.watch.assertQuiet('the cut downloads');
   });
 
   /** Hostile archives: each written by `make` at a path of its own. */
@@ -132,7 +118,7 @@ describe(`archive path under hostile requests and hostile archives (seed ${fuzzS
   it('a hostile archive stops the start with archive_unusable, naming why, and leaves no descriptor open', { timeout: 60_000 }, async () => {
     const descriptors = openDescriptors();
     for (const [kind, make] of Object.entries(hostile)) {
-      const path = join(home, `${kind.replaceAll(' ', '-')}.zip`);
+      const path = join(web.home, `${kind.replaceAll(' ', '-')}.zip`);
       make(path);
       const config = testConfig();
       config.listeners[0]!.paths['/app'] = archiveService(path);

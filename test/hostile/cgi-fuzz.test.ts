@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { CgiService } from '../../src/config/model.js';
-import { CaptureLog } from '../auth/support/capture-log.js';
 import { debianNeed, skipWithoutDebian } from '../support/debian.js';
 import {
-  assertSpecificAnswer, checkFuzz, exchange, exchangeOrCut, fuzzedHeaderValue, fuzzedPathPart, fuzzSeed, fuzzTimeout, gaugesBackTo, startFuzzedNode, type FuzzedNode, type FuzzRequest,
+  assertSpecificAnswer, checkFuzz, exchange, exchangeOrCut, fuzzedHeaderValue, fuzzedPathPart, fuzzedWebPaths, fuzzSeed, fuzzTimeout, gaugesBackTo, type FuzzRequest,
 } from '../support/fuzz.js';
-import { testConfig } from '../support/node.js';
 import { childProcesses, openDescriptors } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 
@@ -110,32 +107,22 @@ function rawAnswer(port: number, path: string, quietMs = 1_500): Promise<{ head:
 }
 
 describe(`cgi path under hostile requests and broken scripts (seed ${fuzzSeed})`, { skip: skipWithoutDebian('python3') }, () => {
-  const log = new CaptureLog();
-  const home = mkdtempSync(join(tmpdir(), 'junction-cgi-fuzz-'));
-  let fuzzed: FuzzedNode;
-  let port: number;
-
-  before(async () => {
+  const web = fuzzedWebPaths('junction-cgi-fuzz-', (home) => {
     mkdirSync(join(home, 'sub'));
     for (const [name, text] of Object.entries(scripts)) writeFileSync(join(home, name), text);
     writeFileSync(join(home, '.hidden.py'), scripts['echo.py']!);
-    const config = testConfig();
     const limits = { timeoutMs: TIMEOUT_MS, maxRequestsInFlight: 6, maxRequestBodyBytes: MAX_BODY, maxResponseHeaderBytes: 4096 };
-    config.listeners[0]!.paths['/cgi'] = { type: 'cgi', directory: home, processor: python, options: limits } satisfies CgiService;
-    config.listeners[0]!.paths['/narrow'] = { type: 'cgi', directory: home, processor: python, options: { ...limits, maxRequestsInFlight: 2 } } satisfies CgiService;
-    fuzzed = await startFuzzedNode(config, log);
-    port = fuzzed.node.ports.get('test')!;
-  });
-  after(async () => {
-    await fuzzed?.stop();
-    rmSync(home, { recursive: true, force: true });
+    return {
+      '/cgi': { type: 'cgi', directory: home, processor: python, options: limits } satisfies CgiService,
+      '/narrow': { type: 'cgi', directory: home, processor: python, options: { ...limits, maxRequestsInFlight: 2 } } satisfies CgiService,
+    };
   });
 
   async function echoWorks(what: string): Promise<void> {
-    const answer = await exchange(port, { method: 'POST', path: '/cgi/echo.py/x', body: 'abcd' });
+    const answer = await exchange(web.port, { method: 'POST', path: '/cgi/echo.py/x', body: 'abcd' });
     assert.equal(answer.status, 200, `the echo ${what}: ${answer.body.toString()}`);
     assert.equal((JSON.parse(answer.body.toString()) as { length: number }).length, 4);
-    await fuzzed.bystander.works(what);
+    await web.fuzzed.bystander.works(what);
   }
 
   /** Every script gone and reaped (no zombie), every descriptor given back. */
@@ -152,7 +139,7 @@ describe(`cgi path under hostile requests and broken scripts (seed ${fuzzSeed})`
         method: request.method, path: `/cgi/${request.kind}.py/${request.pathInfo}${request.query === undefined ? '' : `?${request.query}`}`, headers: request.headers,
         ...(request.body === undefined || request.method === 'GET' || request.method === 'HEAD' ? {} : { body: request.body }),
       }));
-      const answers = await Promise.all(sent.map((request) => exchangeOrCut(port, request)));
+      const answers = await Promise.all(sent.map((request) => exchangeOrCut(web.port, request)));
       answers.forEach((answer, index) => {
         const request = requests[index]!;
         const what = `${request.kind} ${sent[index]!.method} ${sent[index]!.path.slice(0, 100)} ${JSON.stringify(request.headers).slice(0, 200)} -> ${answer.status} ${answer.body.toString().slice(0, 200)}`;
@@ -172,19 +159,19 @@ describe(`cgi path under hostile requests and broken scripts (seed ${fuzzSeed})`
           for (const name of passed) assert.ok(echoed.http.includes(`HTTP_${name.toUpperCase().replaceAll('-', '_')}`), `${name} not passed: ${what}`);
         }
       });
-      fuzzed.watch.assertQuiet('fuzzed CGI requests');
+      web.fuzzed.watch.assertQuiet('fuzzed CGI requests');
     }), 15);
     await echoWorks('after the fuzzing');
     // Nothing in flight (a request is counted until its script is gone, just after its answer).
-    await gaugesBackTo(() => fuzzed.node.metrics.exposition(), {}, inFlightGauge);
+    await gaugesBackTo(() => web.fuzzed.node.metrics.exposition(), {}, inFlightGauge);
     await nothingLeft(descriptors, 'the fuzzing');
-    fuzzed.watch.assertQuiet('the CGI fuzzing');
-    for (const secret of secrets) assert.ok(!log.text().includes(secret.split(/[ =]/)[1]!), `a client's credential was logged: ${secret}`);
+    web.fuzzed.watch.assertQuiet('the CGI fuzzing');
+    for (const secret of secrets) assert.ok(!web.log.text().includes(secret.split(/[ =]/)[1]!), `a client's credential was logged: ${secret}`);
   });
 
   it('paths that climb out of the directory, hide a NUL or name no script get a specific 4xx and run nothing', { timeout: 30_000 }, async () => {
     for (const path of hostilePaths) {
-      const answer = await exchange(port, { method: 'GET', path });
+      const answer = await exchange(web.port, { method: 'GET', path });
       assert.ok(answer.status >= 400 && answer.status < 500, `${path} -> ${answer.status} ${answer.body.toString().slice(0, 200)}`);
       assertSpecificAnswer(answer, { method: 'GET', path });
     }
@@ -192,25 +179,25 @@ describe(`cgi path under hostile requests and broken scripts (seed ${fuzzSeed})`
   });
 
   it('a script\'s Content-Length is the whole answer: more bytes are never sent on (no forged second answer), fewer or a malformed one close the connection', { timeout: 30_000 }, async () => {
-    const over = await rawAnswer(port, '/cgi/long_over.py');
+    const over = await rawAnswer(web.port, '/cgi/long_over.py');
     // Its head and too long a body came at once: the connection is cut before anything is sent.
     assert.match(over.head, /^(HTTP\/1\.1 200|)$/m);
     assert.ok(over.body.length <= 3, `bytes past the script's Content-Length reached the client: ${JSON.stringify(over.body.toString('latin1'))}`);
     assert.ok(over.closed, 'the connection of an answer that broke its length is not reused');
-    const short = await rawAnswer(port, '/cgi/long_short.py');
+    const short = await rawAnswer(web.port, '/cgi/long_short.py');
     assert.ok(short.closed, `an answer short of its Content-Length left the connection open for another request: ${JSON.stringify(short)}`);
     for (const script of ['long_bad', 'long_twice']) {
-      const answer = await exchange(port, { method: 'GET', path: `/cgi/${script}.py` });
+      const answer = await exchange(web.port, { method: 'GET', path: `/cgi/${script}.py` });
       assert.equal(answer.status, 502, `${script}: ${answer.status} ${answer.body.toString()}`);
       assert.equal(JSON.parse(answer.body.toString()).error, 'bad_cgi_headers');
     }
     await echoWorks('after scripts that lie about their length');
-    fuzzed.watch.assertQuiet('scripts that lie about their length');
+    web.fuzzed.watch.assertQuiet('scripts that lie about their length');
   });
 
   it('a storm of never-answering requests over max_requests_in_flight: 504 for those run, 503 for the rest, every script reaped', { timeout: 30_000 }, async () => {
     const descriptors = openDescriptors();
-    const answers = await Promise.all(Array.from({ length: 12 }, () => exchange(port, { method: 'GET', path: '/narrow/hang.py' })));
+    const answers = await Promise.all(Array.from({ length: 12 }, () => exchange(web.port, { method: 'GET', path: '/narrow/hang.py' })));
     const statuses = answers.map((answer) => answer.status).sort();
     assert.equal(statuses.filter((status) => status === 504).length >= 2, true, `statuses: ${statuses.join(', ')}`);
     assert.deepEqual(statuses.filter((status) => status !== 504 && status !== 503), [], `statuses: ${statuses.join(', ')}`);
@@ -220,10 +207,10 @@ describe(`cgi path under hostile requests and broken scripts (seed ${fuzzSeed})`
 
   it('a script flooding stderr: the log keeps its end only, bounded', { timeout: 30_000 }, async () => {
     // On a path of its own: each path logs a script's stderr at most every 10 s.
-    const answer = await exchange(port, { method: 'GET', path: '/narrow/stderr_flood.py' });
+    const answer = await exchange(web.port, { method: 'GET', path: '/narrow/stderr_flood.py' });
     assert.equal(answer.status, 200);
     assert.equal(answer.body.toString(), 'flooded');
-    await waitFor(() => log.lines.some((line) => typeof line.fields.stderr === 'string' && String(line.fields.script).endsWith('stderr_flood.py')), 'the flood logged');
-    for (const line of log.lines) if (typeof line.fields.stderr === 'string') assert.ok(line.fields.stderr.length <= 4096, `a log line with ${line.fields.stderr.length} characters of stderr`);
+    await waitFor(() => web.log.lines.some((line) => typeof line.fields.stderr === 'string' && String(line.fields.script).endsWith('stderr_flood.py')), 'the flood logged');
+    for (const line of web.log.lines) if (typeof line.fields.stderr === 'string') assert.ok(line.fields.stderr.length <= 4096, `a log line with ${line.fields.stderr.length} characters of stderr`);
   });
 });

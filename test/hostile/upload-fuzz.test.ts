@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { UploadService } from '../../src/config/model.js';
-import { CaptureLog } from '../auth/support/capture-log.js';
-import { assertSpecificAnswer, checkFuzz, exchange, exchangeOrCut, fuzzSeed, fuzzTimeout, gauges, startFuzzedNode, type FuzzedNode, type FuzzRequest } from '../support/fuzz.js';
-import { testConfig } from '../support/node.js';
+import { assertSpecificAnswer, checkFuzz, exchange, exchangeOrCut, fuzzedWebPaths, fuzzSeed, fuzzTimeout, gauges, type FuzzRequest } from '../support/fuzz.js';
 import { openDescriptors } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 
@@ -79,12 +76,17 @@ const hostileChunk: fc.Arbitrary<ChunkSpec> = fc.record({
 const chunkSpec = fc.oneof(consistentChunk, hostileChunk);
 
 describe(`upload path under hostile chunks (seed ${fuzzSeed})`, () => {
-  const log = new CaptureLog();
-  const root = mkdtempSync(join(tmpdir(), 'junction-upload-fuzz-'));
-  const destination = join(root, 'uploaded');
-  const temp = join(root, 'temp');
-  let fuzzed: FuzzedNode;
-  let port: number;
+  const web = fuzzedWebPaths('junction-upload-fuzz-', (root) => {
+    mkdirSync(destination);
+    mkdirSync(join(destination, 'folder'));
+    return {
+      '/upload': service({}),
+      '/few': service({ tempDirectory: join(root, 'temp-few'), maxUploads: 2, maxTempBytes: 3 * MAX_CHUNK }),
+      '/pair': service({ tempDirectory: join(root, 'temp-pair'), maxUploads: 2 }),
+    };
+  });
+  const destination = join(web.home, 'uploaded');
+  const temp = join(web.home, 'temp');
 
   const service = (overrides: Partial<UploadService>): UploadService => ({
     type: 'upload', realm: 'realm1', role: 'anonymous', directory: destination, tempDirectory: temp, formFields: fields,
@@ -92,42 +94,27 @@ describe(`upload path under hostile chunks (seed ${fuzzSeed})`, () => {
     maxRequestsInFlight: 8, ...overrides,
   });
 
-  before(async () => {
-    mkdirSync(destination);
-    mkdirSync(join(destination, 'folder'));
-    const config = testConfig();
-    config.listeners[0]!.paths['/upload'] = service({});
-    config.listeners[0]!.paths['/few'] = service({ tempDirectory: join(root, 'temp-few'), maxUploads: 2, maxTempBytes: 3 * MAX_CHUNK });
-    config.listeners[0]!.paths['/pair'] = service({ tempDirectory: join(root, 'temp-pair'), maxUploads: 2 });
-    fuzzed = await startFuzzedNode(config, log);
-    port = fuzzed.node.ports.get('test')!;
-  });
-  after(async () => {
-    await fuzzed?.stop();
-    rmSync(root, { recursive: true, force: true });
-  });
-
-  /** Every file the test's root holds, by path below it. */
+  /** Every file the suite's folder holds, by path below it. */
   const filesUnder = (folder: string, prefix = ''): string[] => readdirSync(folder, { withFileTypes: true }).flatMap((entry) => entry.isDirectory()
     ? filesUnder(join(folder, entry.name), `${prefix}${entry.name}/`) : [`${prefix}${entry.name}`]);
 
   async function uploadWorks(what: string): Promise<void> {
     const name = `well-behaved-${Date.now()}.bin`;
     for (const number of ['1', '2']) {
-      const answer = await exchange(port, chunkRequest('/upload', { name, number, count: '2', total: String(2 * 100), bytes: 100 }));
+      const answer = await exchange(web.port, chunkRequest('/upload', { name, number, count: '2', total: String(2 * 100), bytes: 100 }));
       assert.equal(answer.status, 200, `a well-behaved upload ${what}: ${answer.body.toString()}`);
     }
     assert.equal(statSync(join(destination, name)).size, 200);
     rmSync(join(destination, name));
-    await fuzzed.bystander.works(what);
+    await web.fuzzed.bystander.works(what);
   }
 
   /** The uploads abandoned, the temporary folders empty of them, the gauges at 0. */
   async function nothingLeft(descriptors: number, what: string): Promise<void> {
-    const leftovers = () => [...filesUnder(temp).map((file) => `temp/${file}`), ...['temp-few', 'temp-pair'].flatMap((folder) => filesUnder(join(root, folder)).map((file) => `${folder}/${file}`))];
+    const leftovers = () => [...filesUnder(temp).map((file) => `temp/${file}`), ...['temp-few', 'temp-pair'].flatMap((folder) => filesUnder(join(web.home, folder)).map((file) => `${folder}/${file}`))];
     await waitFor(() => leftovers().length === 0, `the temporary folders to empty after ${what} (left: ${leftovers().join(', ')})`, 4 * UPLOAD_TIMEOUT_MS + 5_000);
-    const atZero = () => Object.values(gauges(fuzzed.node.metrics.exposition(), uploadGauges)).every((value) => value === 0);
-    await waitFor(atZero, `the upload gauges back at 0 after ${what}: ${JSON.stringify(gauges(fuzzed.node.metrics.exposition(), uploadGauges))}`, 4 * UPLOAD_TIMEOUT_MS + 5_000);
+    const atZero = () => Object.values(gauges(web.fuzzed.node.metrics.exposition(), uploadGauges)).every((value) => value === 0);
+    await waitFor(atZero, `the upload gauges back at 0 after ${what}: ${JSON.stringify(gauges(web.fuzzed.node.metrics.exposition(), uploadGauges))}`, 4 * UPLOAD_TIMEOUT_MS + 5_000);
     await waitFor(() => openDescriptors() <= descriptors, `the descriptors of ${what} to be closed (${descriptors} before, ${openDescriptors()} now)`, 10_000);
   }
 
@@ -139,7 +126,7 @@ describe(`upload path under hostile chunks (seed ${fuzzSeed})`, () => {
       // Each chunk, and resumable.js's test for it (GET with the name and number in the query).
       const sent = chunks.flatMap((chunk) => [chunkRequest('/upload', chunk),
         { method: 'GET', path: `/upload?${fields.fileName}=${encodeURIComponent(chunk.name)}&${fields.chunkNumber}=${encodeURIComponent(chunk.number)}` }]);
-      const answers = await Promise.all(sent.map((request) => exchangeOrCut(port, request)));
+      const answers = await Promise.all(sent.map((request) => exchangeOrCut(web.port, request)));
       answers.forEach((answer, index) => {
         const chunk = chunks[Math.floor(index / 2)]!;
         if (sent[index]!.method === 'GET') {
@@ -156,46 +143,46 @@ describe(`upload path under hostile chunks (seed ${fuzzSeed})`, () => {
         } else assert.ok(answer.status >= 400, what);
       });
       const finished = chunks.filter((_, index) => answers[2 * index]!.status === 200 && answers[2 * index]!.body.toString().includes('"finished"'));
-      for (const file of filesUnder(root)) {
+      for (const file of filesUnder(web.home)) {
         assert.match(file, /^(uploaded|temp|temp-few|temp-pair)\//, `a file outside the upload folders: ${file}`);
         if (!file.startsWith('uploaded/')) continue;
-        const size = statSync(join(root, file)).size;
+        const size = statSync(join(web.home, file)).size;
         assert.ok(finished.some((chunk) => `uploaded/${chunk.name}` === file && Number(chunk.total) === size), `${file} (${size} bytes) is no finished upload's announced size`);
       }
-      fuzzed.watch.assertQuiet('fuzzed chunks');
+      web.fuzzed.watch.assertQuiet('fuzzed chunks');
     }), 25);
     await uploadWorks('after the fuzzing');
     await nothingLeft(descriptors, 'the fuzzing');
-    fuzzed.watch.assertQuiet('the upload fuzzing');
+    web.fuzzed.watch.assertQuiet('the upload fuzzing');
   });
 
   it('the same chunk sent again and again takes its bytes once from max_temp_bytes, not each time', { timeout: 30_000 }, async () => {
     for (let round = 1; round <= 6; round++) {
-      const answer = await exchange(port, chunkRequest('/few', { name: 'again.bin', number: '1', count: '2', total: String(2 * MAX_CHUNK), bytes: MAX_CHUNK }));
+      const answer = await exchange(web.port, chunkRequest('/few', { name: 'again.bin', number: '1', count: '2', total: String(2 * MAX_CHUNK), bytes: MAX_CHUNK }));
       assert.equal(answer.status, 200, `round ${round}: ${answer.body.toString()}`);
     }
-    const kept = gauges(fuzzed.node.metrics.exposition(), ['junction_upload_temp_bytes'])['junction_upload_temp_bytes{path="/few",transport="test"}'];
+    const kept = gauges(web.fuzzed.node.metrics.exposition(), ['junction_upload_temp_bytes'])['junction_upload_temp_bytes{path="/few",transport="test"}'];
     assert.equal(kept, MAX_CHUNK, 'the gauge counts the bytes kept on disk');
-    const other = await exchange(port, chunkRequest('/few', { name: 'other.bin', number: '1', count: '2', total: String(2 * MAX_CHUNK), bytes: MAX_CHUNK }));
+    const other = await exchange(web.port, chunkRequest('/few', { name: 'other.bin', number: '1', count: '2', total: String(2 * MAX_CHUNK), bytes: MAX_CHUNK }));
     assert.equal(other.status, 200, `another client's upload: ${other.body.toString()}`);
     await nothingLeft(openDescriptors(), 'the repeated chunk');
   });
 
   it('first chunks of many files at once: at most max_uploads are begun, the rest get 429 too_many_uploads', { timeout: 30_000 }, async () => {
-    const answers = await Promise.all(Array.from({ length: 8 }, (_, index) => exchange(port, chunkRequest('/pair', { name: `parallel-${index}.bin`, number: '1', count: '2', total: '200', bytes: 100 }))));
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, index) => exchange(web.port, chunkRequest('/pair', { name: `parallel-${index}.bin`, number: '1', count: '2', total: '200', bytes: 100 }))));
     const statuses = answers.map((answer) => answer.status);
     assert.equal(statuses.filter((status) => status === 200).length, 2, `statuses: ${statuses.join(', ')}`);
     for (const answer of answers) if (answer.status !== 200) assert.equal(JSON.parse(answer.body.toString()).error, 'too_many_uploads');
-    assert.equal(readdirSync(join(root, 'temp-pair')).filter((name) => !name.startsWith('.')).length, 2);
+    assert.equal(readdirSync(join(web.home, 'temp-pair')).filter((name) => !name.startsWith('.')).length, 2);
     await nothingLeft(openDescriptors(), 'the parallel uploads');
   });
 
   it('a file named like a folder of the upload directory is refused with a specific 409, not an internal error', { timeout: 30_000 }, async () => {
-    const answer = await exchange(port, chunkRequest('/upload', { name: 'folder', number: '1', count: '1', total: '10', bytes: 10 }));
+    const answer = await exchange(web.port, chunkRequest('/upload', { name: 'folder', number: '1', count: '1', total: '10', bytes: 10 }));
     assertSpecificAnswer(answer, { method: 'POST', path: '/upload' });
     assert.equal(answer.status, 409, answer.body.toString());
     assert.ok(statSync(join(destination, 'folder')).isDirectory());
-    fuzzed.watch.assertQuiet('a file named like a folder');
+    web.fuzzed.watch.assertQuiet('a file named like a folder');
   });
 
   it('clients that stop mid-chunk and leave: nothing of their chunks is kept, the slots come back', { timeout: 30_000 }, async () => {
@@ -203,7 +190,7 @@ describe(`upload path under hostile chunks (seed ${fuzzSeed})`, () => {
     const { body, type } = multipart([[fields.chunkNumber, '1'], [fields.chunkSize, String(MAX_CHUNK)], [fields.totalSize, String(MAX_CHUNK)], [fields.totalChunks, '1'],
       [fields.fileName, 'cut.bin']], Buffer.alloc(MAX_CHUNK, 'c'));
     await Promise.all(Array.from({ length: 10 }, (_, index) => new Promise<void>((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1', () => {
+      const socket = connect(web.port, '127.0.0.1', () => {
         socket.write(`POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\nContent-Length: ${body.length}\r\n\r\n`);
         socket.write(body.subarray(0, body.length - 200 - index * 10));
         setTimeout(() => socket.destroy(), 100);
@@ -213,6 +200,6 @@ describe(`upload path under hostile chunks (seed ${fuzzSeed})`, () => {
     })));
     await nothingLeft(descriptors, 'the clients that left');
     await uploadWorks('after clients left mid-chunk');
-    fuzzed.watch.assertQuiet('clients leaving mid-chunk');
+    web.fuzzed.watch.assertQuiet('clients leaving mid-chunk');
   });
 });

@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { WsgiService } from '../../src/config/model.js';
-import { CaptureLog } from '../auth/support/capture-log.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import {
-  assertSpecificAnswer, checkFuzz, exchange, exchangeOrCut, fuzzedHeaderValue, fuzzedPathPart, fuzzSeed, fuzzTimeout, gauges, gaugesBackTo, startFuzzedNode, type FuzzedNode, type FuzzRequest,
+  assertSpecificAnswer, checkFuzz, exchange, exchangeOrCut, fuzzedHeaderValue, fuzzedPathPart, fuzzedWebPaths, fuzzSeed, fuzzTimeout, gauges, gaugesBackTo, type FuzzRequest,
 } from '../support/fuzz.js';
-import { testConfig } from '../support/node.js';
 
 /**
  * Hostile input against a `wsgi` path (node/workers/wsgi-host.ts, python/junction_wsgi.py): fuzzed
@@ -67,44 +64,32 @@ const wsgiRequest = fc.record({
 const inFlightGauge = ['junction_http_forward_requests_in_flight'] as const;
 
 describe(`wsgi path under hostile requests and a broken app (seed ${fuzzSeed})`, { skip: skipWithoutDebian('python3-twisted') }, () => {
-  const log = new CaptureLog();
-  const home = mkdtempSync(join(tmpdir(), 'junction-wsgi-fuzz-'));
-  let fuzzed: FuzzedNode;
-  let port: number;
-
-  before(async () => {
+  const web = fuzzedWebPaths('junction-wsgi-fuzz-', (home) => {
     writeFileSync(join(home, 'fuzzapp.py'), app);
-    const config = testConfig();
     const wsgi: WsgiService = {
       type: 'wsgi', module: 'fuzzapp', object: 'application', minThreads: 0, maxThreads: 8,
       python: { at: 'workers[0]', executable: '/usr/bin/python3', interpreterGiven: false, pythonpath: [home], env: { inherit: true, vars: {} }, workdir: home },
       options: { timeoutMs: 500, maxRequestsInFlight: 8 },
     };
-    config.listeners[0]!.paths['/app'] = wsgi;
-    fuzzed = await startFuzzedNode(config, log);
-    port = fuzzed.node.ports.get('test')!;
-  });
-  after(async () => {
-    await fuzzed?.stop();
-    rmSync(home, { recursive: true, force: true });
+    return { '/app': wsgi };
   });
 
   async function echoWorks(what: string): Promise<void> {
-    const answer = await exchange(port, { method: 'POST', path: '/app/echo/x', body: 'abcd' });
+    const answer = await exchange(web.port, { method: 'POST', path: '/app/echo/x', body: 'abcd' });
     assert.equal(answer.status, 200, `the echo ${what}: ${answer.body.toString()}`);
     assert.deepEqual(JSON.parse(answer.body.toString()), { length: 4, method: 'POST' });
-    await fuzzed.bystander.works(what);
+    await web.fuzzed.bystander.works(what);
   }
 
   it('the echo comes back whole; a broken app gets its client its own answer, a specific 5xx, or a cut connection', { timeout: fuzzTimeout(120_000) }, async () => {
     await echoWorks('before the fuzzing');
-    const baseline = gauges(fuzzed.node.metrics.exposition(), inFlightGauge);
+    const baseline = gauges(web.fuzzed.node.metrics.exposition(), inFlightGauge);
     await checkFuzz('wsgi', fc.asyncProperty(fc.array(wsgiRequest, { minLength: 1, maxLength: 3 }), async (requests) => {
       const sent = requests.map((request): FuzzRequest => ({
         method: request.method, path: `/app/${request.kind}/${request.path}${request.query === undefined ? '' : `?${request.query}`}`, headers: request.headers,
         ...(request.body === undefined || request.method === 'GET' || request.method === 'HEAD' ? {} : { body: request.body }),
       }));
-      const answers = await Promise.all(sent.map((request) => exchangeOrCut(port, request)));
+      const answers = await Promise.all(sent.map((request) => exchangeOrCut(web.port, request)));
       answers.forEach((answer, index) => {
         const request = requests[index]!;
         const what = `${request.kind} ${sent[index]!.method} ${sent[index]!.path.slice(0, 100)} ${JSON.stringify(request.headers)} -> ${answer.status} ${answer.body.toString().slice(0, 200)}`;
@@ -119,10 +104,10 @@ describe(`wsgi path under hostile requests and a broken app (seed ${fuzzSeed})`,
         }
         if (request.kind === 'badheader') assert.equal(answer.headers.injected, undefined, `a header the app smuggled in: ${what}`);
       });
-      fuzzed.watch.assertQuiet('fuzzed WSGI requests');
+      web.fuzzed.watch.assertQuiet('fuzzed WSGI requests');
     }), 15);
     await echoWorks('after the fuzzing');
-    await gaugesBackTo(() => fuzzed.node.metrics.exposition(), baseline, inFlightGauge);
-    fuzzed.watch.assertQuiet('the WSGI fuzzing');
+    await gaugesBackTo(() => web.fuzzed.node.metrics.exposition(), baseline, inFlightGauge);
+    web.fuzzed.watch.assertQuiet('the WSGI fuzzing');
   });
 });

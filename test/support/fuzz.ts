@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
 import fc from 'fast-check';
-import type { JunctionConfig } from '../../src/config/model.js';
-import type { CaptureLog } from '../auth/support/capture-log.js';
+import type { JunctionConfig, PathService } from '../../src/config/model.js';
+import { CaptureLog } from '../auth/support/capture-log.js';
 import { openAutobahn, type OpenSession } from './autobahn.js';
-import { startTestNode } from './node.js';
+import { startTestNode, testConfig } from './node.js';
 import { waitFor } from './wait.js';
 
 /**
@@ -136,6 +140,42 @@ export async function startFuzzedNode(config: JunctionConfig, log: CaptureLog): 
       await node.stop();
     },
   };
+}
+
+/** A suite's fuzzed web paths (fuzzedWebPaths): the node and its port exist once the suite's `before` hook ran. */
+export interface FuzzedWebPaths {
+  /** A temporary folder for what the paths serve, removed after the suite. */
+  readonly home: string;
+  readonly log: CaptureLog;
+  readonly fuzzed: FuzzedNode;
+  /** The test listener's port. */
+  readonly port: number;
+}
+
+/**
+ * The set-up of a suite that fuzzes web paths, called inside its `describe`: a temporary folder,
+ * and before the suite's tests a fuzzed node whose test listener also serves the paths `paths`
+ * returns (it may first write what they serve into the folder); after them the node is stopped
+ * and the folder removed.
+ */
+export function fuzzedWebPaths(folderPrefix: string, paths: (home: string) => Record<string, PathService>): FuzzedWebPaths {
+  const home = mkdtempSync(join(tmpdir(), folderPrefix));
+  const log = new CaptureLog();
+  let started: FuzzedNode | undefined;
+  before(async () => {
+    const config = testConfig();
+    Object.assign(config.listeners[0]!.paths, paths(home));
+    started = await startFuzzedNode(config, log);
+  });
+  after(async () => {
+    await started?.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+  const fuzzed = (): FuzzedNode => {
+    if (started === undefined) throw new Error("the fuzzed node starts in the suite's before hook");
+    return started;
+  };
+  return { home, log, get fuzzed() { return fuzzed(); }, get port() { return fuzzed().node.ports.get('test')!; } };
 }
 
 // ---- HTTP doors ----

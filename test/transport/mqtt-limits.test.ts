@@ -104,6 +104,24 @@ describe('MQTT limits', () => {
     client.end();
   });
 
+  it("clips the client id, which the client chose, in every log line: its session's and its connection's", async () => {
+    const log = new CaptureLog();
+    const { node, port } = await nodeWith({ maxSubscriptions: 1 }, log);
+    nodes.push(node);
+    const clientId = `device-${'x'.repeat(5_000)}`;
+    const first = await RawMqtt.open(port);
+    await first.connect({ clientId });
+    first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'a', qos: 1 }, { topic: 'b', qos: 1 }] });
+    assert.deepEqual((await first.next('suback') as { granted: number[] }).granted, [1, 0x97]);
+    const second = await RawMqtt.open(port);
+    assert.equal((await second.connect({ clientId, clean: false })).reasonCode ?? 0, 0);
+    await first.whenClosed();
+    second.end();
+    const lines = ['MQTT subscription refused: max_subscriptions reached', 'MQTT client id taken over by a new connection'].map((message) => log.find(message));
+    for (const line of lines) assert.match(String(line?.fields.clientId), /^device-x{493}… \(5007 characters\)$/, JSON.stringify(line).slice(0, 200));
+    assert.ok(!log.text().includes('x'.repeat(501)), 'no log line carries the whole client id');
+  });
+
   it('drops the oldest message of a full offline queue, counted (and warned once, not per message)', async () => {
     const log = new CaptureLog();
     const { node, port } = await nodeWith({ maxQueuedMessages: 2 }, log);

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { JunctionConfig, PermissionConfig, SseService } from '../../src/config/model.js';
 import { InternalSession } from '../../src/router/internal-session.js';
 import type { RunningNode } from '../../src/node/node.js';
+import { CaptureLog } from '../auth/support/capture-log.js';
 import { startTestNode, testConfig } from '../support/node.js';
 import { waitFor } from '../support/wait.js';
 import { openRefused, openSse, openStream, SseReader } from './sse-reader.js';
@@ -32,6 +33,9 @@ function sseService(overrides: Partial<SseService> = {}): SseService {
   };
 }
 
+/** A principal whose authid is longer than a log line keeps of it. */
+const longAuthid = `reader-${'r'.repeat(3_000)}`;
+
 /** realm1 with history on "hist" and "logs.*", a role that may only read news.*, and SSE paths that differ in one setting each. */
 function sseConfig(): JunctionConfig {
   const config = testConfig();
@@ -44,13 +48,14 @@ function sseConfig(): JunctionConfig {
   const paths = config.listeners[0]!.paths;
   paths['/sse'] = sseService();
   paths['/sse-reader'] = sseService({ auth: { anonymous: { type: 'static', role: 'reader' } } });
-  paths['/sse-ticket'] = sseService({ auth: { ticket: { type: 'static', principals: { joe: { ticket: 'joe-secret', role: 'reader' } } } } });
+  paths['/sse-ticket'] = sseService({ auth: { ticket: { type: 'static', principals: { joe: { ticket: 'joe-secret', role: 'reader' }, [longAuthid]: { ticket: 'long-secret', role: 'reader' } } } } });
   paths['/sse-quiet'] = sseService({ heartbeatMs: 50 });
   paths['/sse-small'] = sseService({ maxBufferedBytes: 32_768 });
   return config;
 }
 
 describe('SSE over HTTP', { timeout: 60_000 }, () => {
+  const log = new CaptureLog();
   let node: RunningNode;
   let base: string;
   let publisher: InternalSession;
@@ -64,7 +69,7 @@ describe('SSE over HTTP', { timeout: 60_000 }, () => {
   const sessions = (): number => node.router.realm('realm1')!.sessions.size;
 
   before(async () => {
-    node = await startTestNode(sseConfig());
+    node = await startTestNode(sseConfig(), { log });
     base = `http://127.0.0.1:${node.ports.get('test')}`;
     publisher = await InternalSession.join((peer, gate, options) => node.router.attach(peer, gate, options), 'realm1', { authid: 'publisher', authrole: 'anonymous' });
   });
@@ -175,6 +180,13 @@ describe('SSE over HTTP', { timeout: 60_000 }, () => {
     const forbidden = await openRefused(`${base}/sse-ticket?topic=secret`, { authorization: 'Bearer joe:joe-secret' });
     assert.equal(forbidden.status, 403);
     for (const stream of streams) stream.close();
+  });
+
+  it('logs the authid of a stream clipped (a principal, or an authenticator, chose it)', async () => {
+    const stream = await openStream(`${base}/sse-ticket?topic=news.a`, { authorization: `Bearer ${longAuthid}:long-secret` });
+    const opened = log.lines.filter((line) => line.message === 'SSE stream open').at(-1);
+    assert.match(String(opened?.fields.authid), /^reader-r{493}… \(3007 characters\)$/);
+    stream.close();
   });
 
   it('resumes from Last-Event-ID: the events after it from history, then live ones', async () => {

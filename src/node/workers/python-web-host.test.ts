@@ -112,7 +112,7 @@ describe('the Python web host of a wsgi or resource path', () => {
         assert.deepEqual(await overSocket(host.socketPath, '/app/ok'), { status: 200, body: 'alive' }, what);
       };
       assert.deepEqual(await overSocket(host.socketPath, '/app/ok'), { status: 200, body: 'alive' });
-      for (const [round, delay] of [webHostRestart.firstMs, webHostRestart.firstMs * 2].entries()) {
+      for (const [round, delay] of [webHostRestart.delays.initialDelay, webHostRestart.delays.initialDelay * 2].entries()) {
         await assert.rejects(overSocket(host.socketPath, '/app/die'), 'the request dies with the process');
         await waitFor(() => host.stopped(), 'the host exited', 30_000);
         assert.equal(host.unreachable(), 'the WSGI app has exited (its output is in the log); it is started again shortly');
@@ -133,7 +133,7 @@ describe('the Python web host of a wsgi or resource path', () => {
     const metrics = new MetricsRegistry();
     const host = await PythonWebHost.start({ ...service('/usr/bin/python3', false), module: 'no_such_module_here' }, { id: 'wsgi:web:/app', mount: '/app', log, metrics });
     await waitFor(() => host.stopped(), 'the host exited', 30_000);
-    await new Promise((resolve) => setTimeout(resolve, webHostRestart.firstMs + 500));
+    await new Promise((resolve) => setTimeout(resolve, webHostRestart.delays.initialDelay + 500));
     assert.equal(metrics.counter('junction_guest_starts_total', '').value({ guest: 'wsgi:web:/app' }), 1);
     assert.ok(!warnings.some((warning) => warning.message === webHostLog.restarting));
     assert.equal(host.unreachable(), 'the WSGI app has exited (its output is in the log); a reload starts it again');

@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { retryDelay, type ReconnectPolicy } from '../../client/backoff.js';
 import type { ResourceService, WapService, WsgiService } from '../../config/model.js';
 import type { MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
@@ -38,11 +39,16 @@ const readyTimeoutMs = 30_000;
 const readyPollMs = 50;
 
 /**
- * A host that served and then exited is started again after `firstMs`, twice as long for each
- * exit within `stableMs` of its start, at most `maxMs`: an app that a request can make die takes
- * its path away for moments, not until a reload, and cannot make Junction spin restarting it.
+ * A host that served and then exited is started again after `delays.initialDelay`, twice as long
+ * for each exit in a row within `stableMs` of its start (a longer run counts the next exit as the
+ * first again), at most `delays.maxDelay`: an app that a request can make die takes its path away
+ * for moments, not until a reload, and cannot make Junction spin restarting it. No jitter: one
+ * process has no crowd of others to spread out from.
  */
-export const webHostRestart = { firstMs: 1_000, maxMs: 60_000, stableMs: 60_000 } as const;
+export const webHostRestart = {
+  delays: { initialDelay: 1_000, maxDelay: 60_000, growth: 2, maxRetries: Infinity, jitter: 0 } satisfies ReconnectPolicy,
+  stableMs: 60_000,
+} as const;
 
 export const webHostLog = {
   unavailable: 'the Python app of this path is not run: its requests are answered 502',
@@ -118,7 +124,7 @@ export class PythonWebHost {
   private exitedWhileServing(process: Supervised): void {
     if (this.closed) return;
     this.quickExits = performance.now() - this.startedAt < webHostRestart.stableMs ? this.quickExits + 1 : 1;
-    const delayMs = Math.min(webHostRestart.firstMs * 2 ** (this.quickExits - 1), webHostRestart.maxMs);
+    const delayMs = retryDelay(webHostRestart.delays, this.quickExits);
     this.log.warn({ restartInMs: delayMs }, webHostLog.restarting);
     this.restart = setTimeout(() => {
       this.restart = undefined;

@@ -169,6 +169,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     /** The payloads every session of the transport holds (max_total_queued_bytes). */
     private readonly payloads: SharedPayloads,
     private readonly counters: ClientSessionCounters,
+    /** Bound with the client id (clipped: the client chose it), which every line names. */
     private readonly log: Logger,
     /** Where the session is known by its client id: told when it ends (an object, not a closure per session). */
     private readonly registry: { remove(session: ClientSession): void },
@@ -180,7 +181,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
 
   /** RouterSessionHandlers: killed through the meta API, or the router shuts down: the client cannot go on without it. */
   routerEnded(reason: string): void {
-    this.log.info({ clientId: this.clientId, reason }, 'the router ended an MQTT client\'s session');
+    this.log.info({ reason }, 'the router ended an MQTT client\'s session');
     this.link?.disconnect(Reason.administrativeAction, `the router ended the session: ${reason}`);
     this.end();
   }
@@ -266,7 +267,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     this.wakeRoomWaiters();
     if (expirySeconds <= 0) return this.end();
     this.expiry = setTimeout(() => {
-      this.log.info({ clientId: this.clientId, expirySeconds }, 'persistent MQTT session expired');
+      this.log.info({ expirySeconds }, 'persistent MQTT session expired');
       this.end();
     }, expirySeconds * 1000);
     this.expiry.unref();
@@ -301,8 +302,8 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
 
   private publishWill(will: WillMessage): void {
     const sent = this.router.publish(will.uri, will.payload.args, will.payload.kwargs, will.retain, will.properties).then(
-      () => this.log.info({ clientId: this.clientId, uri: will.uri }, 'MQTT will published'),
-      (error: unknown) => this.log.warn({ clientId: this.clientId, uri: will.uri, err: (error as Error).message }, 'MQTT will not published'),
+      () => this.log.info({ uri: will.uri }, 'MQTT will published'),
+      (error: unknown) => this.log.warn({ uri: will.uri, err: (error as Error).message }, 'MQTT will not published'),
     ).finally(() => {
       will.release();
       if (this.willSent === sent) this.willSent = undefined;
@@ -318,7 +319,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     const pending = this.takePendingWill();
     if (pending) this.publishWill(pending);
     if (this.queue.length + this.inflight.size > 0) {
-      this.log.info({ clientId: this.clientId, queued: this.queue.length, inflight: this.inflight.size }, 'MQTT session ended with undelivered messages');
+      this.log.info({ queued: this.queue.length, inflight: this.inflight.size }, 'MQTT session ended with undelivered messages');
     }
     for (const message of this.queue) this.payloads.give(message.payload);
     for (const message of this.inflight.values()) this.payloads.give(message.payload);
@@ -349,7 +350,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
       }
       if (this.filters.size >= this.limits.maxSubscriptions) {
         this.counters.subscriptionsRefused.inc();
-        this.log.warn({ clientId: this.clientId, filter: request.topic, limit: this.limits.maxSubscriptions }, 'MQTT subscription refused: max_subscriptions reached');
+        this.log.warn({ filter: request.topic, limit: this.limits.maxSubscriptions }, 'MQTT subscription refused: max_subscriptions reached');
         return failure(Reason.quotaExceeded, `${quoted(request.topic)}: max_subscriptions (${this.limits.maxSubscriptions}) reached`);
       }
       let mapped;
@@ -358,7 +359,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
       } catch (error) {
         if (!(error instanceof TopicRefusal)) throw error;
         this.counters.subscriptionsRefused.inc();
-        this.log.info({ clientId: this.clientId, err: error.message }, 'MQTT topic filter cannot map to WAMP');
+        this.log.info({ err: error.message }, 'MQTT topic filter cannot map to WAMP');
         return failure(Reason.topicFilterInvalid, error.message);
       }
       const subscription: Subscription = {
@@ -375,7 +376,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
         this.filters.delete(request.topic);
         if (!(error instanceof RouterRefusal)) throw error;
         this.counters.subscriptionsRefused.inc();
-        this.log.info({ clientId: this.clientId, filter: request.topic, uri: error.uri, err: error.message }, 'MQTT subscription refused by the router');
+        this.log.info({ filter: request.topic, uri: error.uri, err: error.message }, 'MQTT subscription refused by the router');
         return failure(reasonForRouterError(error.uri, 'subscribe'), `${quoted(request.topic)}: ${error.message}`);
       }
     });
@@ -497,7 +498,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     this.counters.queueDropped.inc({ limit: 'client' });
     const dropped = (this.queueFullWarnings ??= new WarningThrottle()).record(performance.now());
     if (dropped !== undefined) {
-      this.log.warn({ clientId: this.clientId, maxMessages: this.limits.maxQueuedMessages, maxBytes: this.limits.maxQueuedBytes, dropped },
+      this.log.warn({ maxMessages: this.limits.maxQueuedMessages, maxBytes: this.limits.maxQueuedBytes, dropped },
         'MQTT client queue full: the oldest message was dropped (max_queued_messages, max_queued_bytes; further drops are counted, and warned at most every 10 s)');
     }
   }
@@ -507,7 +508,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     this.counters.queueDropped.inc({ limit: 'transport' });
     const dropped = this.payloads.refusals.record(performance.now());
     if (dropped !== undefined) {
-      this.log.warn({ clientId: this.clientId, bytes, held: this.payloads.bytes.used, limit: this.payloads.bytes.limit, dropped },
+      this.log.warn({ bytes, held: this.payloads.bytes.used, limit: this.payloads.bytes.limit, dropped },
         'MQTT messages dropped: the transport\'s clients together hold max_total_queued_bytes (dropped: since the last warning, for any client; further drops are counted, and warned at most every 10 s)');
     }
   }
@@ -587,7 +588,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     this.byId.delete(id);
     this.filters.delete(subscription.filter);
     this.letGoHeld(subscription);
-    this.log.info({ clientId: this.clientId, filter: subscription.filter }, 'the router removed an MQTT subscription');
+    this.log.info({ filter: subscription.filter }, 'the router removed an MQTT subscription');
   }
 
   /** Sends queued messages while the client's in-flight window has room (max_inflight, its Receive Maximum, max_inflight_bytes). */
@@ -600,7 +601,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
       if (message.expiresAt !== undefined && message.expiresAt <= Date.now()) {
         this.payloads.give(message.payload);
         this.counters.expired.inc();
-        this.log.debug({ clientId: this.clientId, topic: message.topic }, 'queued MQTT message expired (message expiry interval): not sent');
+        this.log.debug({ topic: message.topic }, 'queued MQTT message expired (message expiry interval): not sent');
         continue;
       }
       const packetId = this.freePacketId();

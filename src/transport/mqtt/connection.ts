@@ -1,7 +1,7 @@
 import { generate, type IConnectPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
 import { maxUriLength } from '../../protocol/uri.js';
 import { WarningThrottle } from '../../router/limits/warning-throttle.js';
-import type { Logger } from '../../router/log.js';
+import { clipped, type Logger } from '../../router/log.js';
 import { hasRoom, whenDrained } from '../outbound-room.js';
 import type { Slot } from '../connection-slots.js';
 import { corkForThisTurn } from '../write-coalescing.js';
@@ -475,7 +475,7 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
     this.counters.publishesRefused.inc({ reason });
     const refused = (this.publishRefusals ??= new WarningThrottle()).record(performance.now());
     if (refused !== undefined) {
-      this.log.info({ peer: this.label, clientId: this.session?.clientId, topic: packet.topic, qos: packet.qos, err: text, refused },
+      this.log.info({ peer: this.label, clientId: clipped(this.session?.clientId), topic: packet.topic, qos: packet.qos, err: text, refused },
         'MQTT publication refused (this connection\'s further refusals are counted, and logged at most every 10 s)');
     }
     this.acknowledge(packet, code, text);

@@ -4,7 +4,7 @@ import type { ProcedureCaller } from '../../auth/caller.js';
 import type { ClientCertificate } from '../../auth/tls.js';
 import type { MqttService as MqttSettings } from '../../config/model.js';
 import type { Counter, Gauge, MetricsRegistry } from '../../metrics/registry.js';
-import { boundLogger, type Logger } from '../../router/log.js';
+import { boundLogger, clipped, type Logger } from '../../router/log.js';
 import type { DoorSessionLink, Peer } from '../../router/peer.js';
 import { ConnectionSlots } from '../connection-slots.js';
 import { ByteBudget, SharedPayloads } from './byte-budget.js';
@@ -266,7 +266,7 @@ export class MqttService implements ConnectionHost {
       return this.refuse(connectRefusal(Reason.clientIdNotValid, 'this client id belongs to a session of another principal'), 'client_id');
     }
     if (existing) {
-      this.log.info({ clientId, peer: connection.label }, 'MQTT client id taken over by a new connection');
+      this.log.info({ clientId: clipped(clientId), peer: connection.label }, 'MQTT client id taken over by a new connection');
       existing.takeOver();
     }
     if (existing && !cleanStart) {
@@ -282,7 +282,7 @@ export class MqttService implements ConnectionHost {
       return this.refuse(connectRefusal(Reason.serverBusy, `too many sessions (max_sessions ${this.settings.maxSessions})`), 'sessions');
     }
     const session = new ClientSession(clientId, router, identity, this.mapping, this.codecs, this.settings, this.payloads, this.sessionCounters,
-      boundLogger(this.log, { clientId }), this.sessions);
+      boundLogger(this.log, { clientId: clipped(clientId) }), this.sessions);
     session.owner = this;
     this.sessions.add(session);
     return { kind: 'accepted', session, sessionPresent: false, sessionExpiry, ...(assignedClientId === undefined ? {} : { assignedClientId }), will: undefined };

@@ -2,11 +2,12 @@ import { MessageType } from '../../protocol/codes.js';
 import type { Envelope } from '../../protocol/envelope.js';
 import { ErrorUri } from '../../protocol/errors.js';
 import { IdSequence } from '../../protocol/ids.js';
-import { abortText, errorText, goodbyeAnswer } from '../../protocol/message-text.js';
+import { errorText, goodbyeAnswer } from '../../protocol/message-text.js';
 import { toWire, type Args, type Dict, type Event, type WampMessage } from '../../protocol/messages.js';
 import { mqttPropertiesKey, type MqttProperties } from '../../protocol/mqtt-properties.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
 import type { DoorSessionLink, Peer, TransportInfo } from '../../router/peer.js';
+import { DoorJoin } from '../door-join.js';
 
 /** The router refused a request or the sign-in: its error URI and message. */
 export class RouterRefusal extends Error {
@@ -63,7 +64,11 @@ export class MqttRouterSession implements Peer {
   private readonly requests = new IdSequence();
   /** Requests awaiting the router's answer; none most of the time (an idle device), so made at need and dropped when empty. */
   private pending: Map<number, Pending> | undefined;
-  private joining: { resolve(identity: JoinedIdentity): void; reject(error: RouterRefusal): void; credential?: TicketCredential } | undefined;
+  private readonly joining = new DoorJoin<JoinedIdentity>(
+    'MQTT',
+    (welcome) => ({ session: welcome.session, authid: String(welcome.details.authid ?? ''), authrole: String(welcome.details.authrole ?? ''), authmethod: String(welcome.details.authmethod ?? '') }),
+    (uri, text) => new RouterRefusal(uri, text),
+  );
   private handlers: RouterSessionHandlers | undefined;
   private finished = false;
   /** The router asked us to stop reading (its queue for this session is full); the connection of the moment obeys. */
@@ -91,10 +96,7 @@ export class MqttRouterSession implements Peer {
       authextra,
     };
     if (credential) details.authid = credential.authid;
-    return new Promise<JoinedIdentity>((resolve, reject) => {
-      this.joining = credential ? { resolve, reject, credential } : { resolve, reject };
-      this.deliver({ type: MessageType.HELLO, realm, details });
-    });
+    return this.joining.start(credential?.ticket, () => this.deliver({ type: MessageType.HELLO, realm, details }));
   }
 
   /** `room` paces the retained events the router sends on SUBSCRIBE (the client session, which knows its connection). */
@@ -197,30 +199,17 @@ export class MqttRouterSession implements Peer {
         return;
       }
       case MessageType.CHALLENGE: {
-        const ticket = this.joining?.credential?.ticket;
-        if (message.authMethod === 'ticket' && ticket !== undefined) {
-          this.deliver({ type: MessageType.AUTHENTICATE, signature: ticket, extra: {} });
-          return;
-        }
-        this.deliver({ type: MessageType.ABORT, details: { message: `cannot answer a "${message.authMethod}" challenge` }, reason: ErrorUri.noAuthMethod });
-        this.joining?.reject(new RouterRefusal(ErrorUri.noAuthMethod, `the router asked for "${message.authMethod}" authentication, which MQTT cannot answer`));
-        this.joining = undefined;
-        this.leave();
+        const answer = this.joining.answer(message.authMethod);
+        this.deliver(answer);
+        if (answer.type === MessageType.ABORT) this.leave();
         return;
       }
-      case MessageType.WELCOME: {
-        const joining = this.joining;
-        this.joining = undefined;
-        joining?.resolve({ session: message.session, authid: String(message.details.authid ?? ''), authrole: String(message.details.authrole ?? ''), authmethod: String(message.details.authmethod ?? '') });
+      case MessageType.WELCOME:
+        this.joining.welcomed(message);
         return;
-      }
-      case MessageType.ABORT: {
-        const text = abortText(message);
-        this.joining?.reject(new RouterRefusal(message.reason, text));
-        this.joining = undefined;
-        this.end(`${message.reason}: ${text}`);
+      case MessageType.ABORT:
+        this.end(this.joining.aborted(message));
         return;
-      }
       case MessageType.GOODBYE:
         this.end(message.reason);
         this.deliver(goodbyeAnswer());
@@ -258,8 +247,7 @@ export class MqttRouterSession implements Peer {
     if (this.finished) return;
     this.finished = true;
     this.fail(new RouterRefusal(ErrorUri.systemShutdown, reason));
-    this.joining?.reject(new RouterRefusal(ErrorUri.systemShutdown, reason));
-    this.joining = undefined;
+    this.joining.refuse(ErrorUri.systemShutdown, reason);
     this.handlers?.routerEnded(reason);
   }
 

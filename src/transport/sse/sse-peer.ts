@@ -2,10 +2,11 @@ import { MessageType } from '../../protocol/codes.js';
 import type { Envelope } from '../../protocol/envelope.js';
 import { ErrorUri } from '../../protocol/errors.js';
 import { IdSequence } from '../../protocol/ids.js';
-import { abortText, errorText, goodbyeAnswer } from '../../protocol/message-text.js';
+import { errorText, goodbyeAnswer } from '../../protocol/message-text.js';
 import { toWire, type Dict, type Event, type WampMessage } from '../../protocol/messages.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
 import type { Peer, SessionLink, TransportInfo } from '../../router/peer.js';
+import { DoorJoin } from '../door-join.js';
 import type { TicketCredential } from './sse-request.js';
 
 /** The router refused something this session asked: ABORT at sign-in, or ERROR to a SUBSCRIBE. */
@@ -52,7 +53,16 @@ export class SsePeer implements Peer {
   private readonly pending = new Map<number, Pending>();
   /** Subscription ID -> the URI subscribed, recorded at SUBSCRIBED, before any EVENT can come through it. */
   private readonly subscriptions = new Map<number, string>();
-  private joining: { resolve(identity: SseIdentity): void; reject(error: Error): void; credential?: TicketCredential } | undefined;
+  private readonly joining = new DoorJoin<SseIdentity>(
+    'an SSE stream',
+    (welcome) => ({
+      session: welcome.session,
+      realm: String(welcome.details.realm ?? ''),
+      authid: String(welcome.details.authid ?? ''),
+      authrole: String(welcome.details.authrole ?? ''),
+    }),
+    (uri, text) => new SseSessionRefusal('join', uri, text),
+  );
   private handlers: SsePeerHandlers | undefined;
   private finished = false;
   /** While the session's incoming queue is full, the SUBSCRIBEs this peer makes up wait here (at most max_topics). */
@@ -72,10 +82,7 @@ export class SsePeer implements Peer {
       authmethods: credential ? ['ticket'] : ['anonymous'],
     };
     if (credential?.authid !== undefined) details.authid = credential.authid;
-    return new Promise<SseIdentity>((resolve, reject) => {
-      this.joining = credential ? { resolve, reject, credential } : { resolve, reject };
-      this.deliver({ type: MessageType.HELLO, realm, details });
-    });
+    return this.joining.start(credential?.ticket, () => this.deliver({ type: MessageType.HELLO, realm, details }));
   }
 
   /** SUBSCRIBE; resolves to the subscription ID, rejects with the router's ERROR. */
@@ -98,8 +105,7 @@ export class SsePeer implements Peer {
     if (this.finished) return;
     this.finished = true;
     this.failPending('the stream closed');
-    this.joining?.reject(new SseSessionRefusal('join', ErrorUri.closeNormal, 'the stream closed'));
-    this.joining = undefined;
+    this.joining.refuse(ErrorUri.closeNormal, 'the stream closed');
     this.link?.detach();
   }
 
@@ -161,28 +167,18 @@ export class SsePeer implements Peer {
           if (typeof subscription === 'number') this.handlers?.revoked(subscription, typeof reason === 'string' ? reason : undefined);
         }
         return;
-      case MessageType.CHALLENGE:
-        return this.answer(message.authMethod);
-      case MessageType.WELCOME: {
-        const joining = this.joining;
-        this.joining = undefined;
-        joining?.resolve({
-          session: message.session,
-          realm: String(message.details.realm ?? ''),
-          authid: String(message.details.authid ?? ''),
-          authrole: String(message.details.authrole ?? ''),
-        });
+      case MessageType.CHALLENGE: {
+        const answer = this.joining.answer(message.authMethod);
+        this.deliver(answer);
+        if (answer.type === MessageType.ABORT) this.leave();
         return;
       }
-      case MessageType.ABORT: {
-        const text = abortText(message);
-        if (this.joining) {
-          this.joining.reject(new SseSessionRefusal('join', message.reason, text));
-          this.joining = undefined;
-        }
-        this.end(`${message.reason}: ${text}`);
+      case MessageType.WELCOME:
+        this.joining.welcomed(message);
         return;
-      }
+      case MessageType.ABORT:
+        this.end(this.joining.aborted(message));
+        return;
       case MessageType.GOODBYE:
         // The router ends the session (shutdown, kill): answer it, so that it is not left waiting.
         // end() first, so that the handlers learn the router's reason, not the close that follows.
@@ -194,25 +190,11 @@ export class SsePeer implements Peer {
     }
   }
 
-  private answer(authMethod: string): void {
-    const ticket = this.joining?.credential?.ticket;
-    if (authMethod === 'ticket' && ticket !== undefined) {
-      this.deliver({ type: MessageType.AUTHENTICATE, signature: ticket, extra: {} });
-      return;
-    }
-    // Only ticket challenges are asked for; anything else cannot be answered over SSE.
-    this.deliver({ type: MessageType.ABORT, details: { message: `cannot answer a "${authMethod}" challenge` }, reason: ErrorUri.noAuthMethod });
-    this.joining?.reject(new SseSessionRefusal('join', ErrorUri.noAuthMethod, `the router asked for "${authMethod}" authentication, which an SSE stream cannot answer`));
-    this.joining = undefined;
-    this.leave();
-  }
-
   private end(reason: string): void {
     if (this.finished) return;
     this.finished = true;
     this.failPending(reason);
-    this.joining?.reject(new SseSessionRefusal('join', ErrorUri.systemShutdown, reason));
-    this.joining = undefined;
+    this.joining.refuse(ErrorUri.systemShutdown, reason);
     this.handlers?.ended(reason);
   }
 

@@ -3,7 +3,7 @@ import { ErrorUri } from '../../protocol/errors.js';
 import type { Event } from '../../protocol/messages.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
 import { MetricsRegistry, type Counter, type Gauge } from '../../metrics/registry.js';
-import type { Logger } from '../../router/log.js';
+import { clipped, type Logger } from '../../router/log.js';
 import type { Peer, SessionLink } from '../../router/peer.js';
 import { ConnectionSlots, type Slot, type SlotRefusal } from '../connection-slots.js';
 import type { PublicationPosition } from '../../router/broker/publication-positions.js';
@@ -238,7 +238,7 @@ export class SseService {
     stream.open();
     this.metrics.opened.inc();
     this.metrics.open.add(1);
-    log.debug({ peer: peerLabel, authid: identity.authid, topics: asked.topics.length }, 'SSE stream open');
+    log.debug({ peer: peerLabel, authid: clipped(identity.authid), topics: asked.topics.length }, 'SSE stream open');
     const replayed = point ? await this.resume(stream, point, subscriptions, identity, place, arrivals) : new Set<number>();
     if (!stream.active) return;
     // The replay may have filled the buffer; live events stay held (bounded) until it drains.
