@@ -300,7 +300,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
   }
 
   private publishWill(will: WillMessage): void {
-    const sent = this.router.publish(will.uri, will.payload.args, will.payload.kwargs, will.retain, will.properties).then(
+    const sent = this.router.publish(will.uri, will.payload, will.retain, will.properties).then(
       () => this.log.info({ clientId: this.clientId, uri: will.uri }, 'MQTT will published'),
       (error: unknown) => this.log.warn({ clientId: this.clientId, uri: will.uri, err: (error as Error).message }, 'MQTT will not published'),
     ).finally(() => {
