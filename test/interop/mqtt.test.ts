@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { openAutobahn } from '../support/autobahn.js';
+import { RawClient } from '../support/raw-client.js';
 import { connectMqtt, mqttTestConfig } from '../support/mqtt.js';
 import { startTestNode } from '../support/node.js';
 import { waitFor } from '../support/wait.js';
@@ -56,6 +57,25 @@ for (const protocolVersion of [4, 5] as const) {
         await device.end();
         await other.close();
         await chosen.close();
+      }
+    });
+
+    it('a WAMP publication in Payload Passthru Mode (Autobahn|Python\'s payload codecs) reaches MQTT as its bytes, untouched', async () => {
+      // Crossbar's mqtt/basic/passthrough example: a WAMP client whose payload codec writes the device's binary format.
+      const publisher = await RawClient.open(node.url, ['wamp.2.msgpack']);
+      const device = await connectMqtt(port, { protocolVersion });
+      try {
+        await publisher.hello();
+        const topic = `opaque${protocolVersion}/reading`;
+        await device.client.subscribeAsync(topic, { qos: 1 });
+        const bytes = Uint8Array.from([0x63, 0xb2, 0, 0, 0, 1, 0xf7, 0xea, 0x10, 0xf3, 0x35, 0x82, 0x8c, 0xd9]);
+        publisher.send([16, 1, { acknowledge: true, enc_algo: 'mqtt' }, `opaque${protocolVersion}.reading`, bytes]);
+        assert.equal((await publisher.next())[0], 17);
+        await device.until((messages) => messages.length === 1, 'the opaque reading');
+        assert.deepEqual([...(device.packets[0]!.payload as Buffer)], [...bytes]);
+      } finally {
+        await device.end();
+        publisher.close();
       }
     });
 
