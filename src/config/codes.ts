@@ -158,6 +158,8 @@ export const noticeMessages = {
     `Junction keeps the cookies of Crossbar's "database" store in its own lmdb store at ${path}; Crossbar's database at ${crossbarDatabase} is neither read nor changed (browsers bound there sign in with their other methods once); maxsize, sync and purge_on_startup are not used`,
   'config.notice.realm_store_database': (path: string, crossbarDatabase: string) =>
     `Junction keeps this realm's event history in its own lmdb store at ${path}; Crossbar's database at ${crossbarDatabase} is neither read nor changed (the history kept there does not carry over)`,
+  'config.notice.fixed_transport_id': (id: string) =>
+    `every long-poll open on this path gets the transport id "${id}", so anyone who knows it can use the newest session: for trying the protocol by hand only`,
   'config.notice.zero_limit': (fallback: number, unit: string) => `0 (no limit) is not offered by Junction; the default of ${fallback} ${unit} applies`,
 } satisfies Record<string, (...args: never[]) => string>;
 

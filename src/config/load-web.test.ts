@@ -204,13 +204,14 @@ describe('web path services: valid files and their model', () => {
           maxMessageSize: 2048,
           maxTransports: 500,
           maxPerAddress: 0,
+          debugTransportId: 'x',
           auth: { ticket: { type: 'static', principals: { joe: { ticket: 't', role: 'backend' } } } },
         },
       },
       notices: [
-        'workers[0].transports[0].paths.lp2.options.debug_transport_id: a fixed long-poll transport id (debug_transport_id) is not needed by Junction and was ignored [config.notice.ignored]',
         'workers[0].transports[0].paths.lp2.options.session_timeout: 0 (no limit) is not offered by Junction; the default of 30 seconds applies [config.notice.zero_limit]',
         'workers[0].transports[0].paths.lp2.options.queue_limit_messages: 0 (no limit) is not offered by Junction; the default of 100 messages applies [config.notice.zero_limit]',
+        'workers[0].transports[0].paths.lp2.options.debug_transport_id: every long-poll open on this path gets the transport id "x", so anyone who knows it can use the newest session: for trying the protocol by hand only [config.notice.fixed_transport_id]',
       ],
     },
     {
@@ -307,6 +308,14 @@ describe('web path services: invalid files and their messages', () => {
       problems: [
         `workers[0].transports[0].paths.feed.type: not supported by Junction: the "catalog" path service (supported: ${supportedPathTypes})`,
         `workers[0].transports[0].paths.pair.type: not supported by Junction: the "pairme" path service (supported: ${supportedPathTypes})`,
+      ],
+    },
+    {
+      name: 'longpoll: a debug_transport_id is one URL path segment, and no cluster id (no ".")',
+      paths: { lp: { type: 'longpoll', options: { debug_transport_id: 'a.b' } }, lp2: { type: 'longpoll', options: { debug_transport_id: '' } } },
+      problems: [
+        'workers[0].transports[0].paths.lp.options.debug_transport_id: a transport id is 1 to 64 characters from A-Z, a-z, 0-9, "_" and "-"',
+        'workers[0].transports[0].paths.lp2.options.debug_transport_id: a transport id is 1 to 64 characters from A-Z, a-z, 0-9, "_" and "-"',
       ],
     },
     {

@@ -782,6 +782,8 @@ export interface LongPollService {
   maxTransports: number;
   /** Junction extension: transports one client address may hold open; more get 429 (0: no limit). */
   maxPerAddress: number;
+  /** Crossbar's `debug_transport_id`: the id every `open` gets, for trying the protocol by hand. */
+  debugTransportId?: string;
   /** Same meaning and default as a websocket service's auth. */
   auth: AuthConfig;
 }

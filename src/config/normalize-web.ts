@@ -294,8 +294,16 @@ function longPollConfig(service: LongPollServiceFile, at: ConfigPath, context: N
     maxMessageSize: options.max_message_size,
     maxTransports: options.max_transports,
     maxPerAddress: options.max_per_address,
+    ...fixedTransportId(options.debug_transport_id, where('debug_transport_id'), context),
     auth: authConfig(service.auth, context.functions),
   };
+}
+
+/** Crossbar's debug_transport_id, taken with a notice (it makes the session's URLs guessable). */
+function fixedTransportId(id: string | undefined, at: ConfigPath, context: NormalizeContext): Pick<LongPollService, 'debugTransportId'> {
+  if (id === undefined) return {};
+  context.notices.push(notice('config.notice.fixed_transport_id', at, id));
+  return { debugTransportId: id };
 }
 
 function sseConfig(service: SseServiceFile, context: NormalizeContext): SseService {

@@ -50,8 +50,12 @@ const longPollOptions = z.strictObject({
     .describe(`Junction extension: transports open at once on this path; more opens are refused with 503 (default ${longPollDefaults.maxTransports}).`),
   max_per_address: maxPerAddress('transports', longPollDefaults.maxPerAddress),
   debug: ignored('Crossbar debug logging (debug; use --log-level)'),
-  // A fixed transport id would make a session's URLs guessable; Junction always draws a random one.
-  debug_transport_id: ignored('a fixed long-poll transport id (debug_transport_id)'),
+  // Guessable session URLs: accepted for trying the protocol by hand (Crossbar's longpoll_curl example), with a notice.
+  debug_transport_id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'a transport id is 1 to 64 characters from A-Z, a-z, 0-9, "_" and "-"' })
+    .optional()
+    .describe('Crossbar\'s fixed transport id, for trying the protocol by hand: every open gets this id (a later open takes it over from the earlier transport). Anyone who knows it can use the session: never in production.'),
 });
 
 export const longPollService = z

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { openAutobahn } from '../support/autobahn.js';
+import { RawClient } from '../support/raw-client.js';
 import { connectMqtt, mqttTestConfig } from '../support/mqtt.js';
 import { startTestNode } from '../support/node.js';
 import { waitFor } from '../support/wait.js';
@@ -29,6 +30,52 @@ for (const protocolVersion of [4, 5] as const) {
         await device.end();
         await watcher.end();
         await wamp.close();
+      }
+    });
+
+    it('a native payload\'s Crossbar routing keys (eligible, exclude...) choose its WAMP receivers; a bad one is refused', async () => {
+      const chosen = await openAutobahn(node.url);
+      const other = await openAutobahn(node.url);
+      const device = await connectMqtt(port, { protocolVersion });
+      try {
+        const topic = `routed${protocolVersion}.cmd`;
+        const received = { chosen: [] as unknown[], other: [] as unknown[] };
+        await chosen.session.subscribe(topic, (args: unknown[]) => received.chosen.push(args[0]));
+        await other.session.subscribe(topic, (args: unknown[]) => received.other.push(args[0]));
+        const mqttTopic = `routed${protocolVersion}/cmd`;
+        await device.client.publishAsync(mqttTopic, JSON.stringify({ args: ['only chosen'], eligible: [chosen.session.id] }), { qos: 1 });
+        await device.client.publishAsync(mqttTopic, JSON.stringify({ args: ['not chosen'], exclude: [chosen.session.id], eligible_authrole: null }), { qos: 1 });
+        await waitFor(() => received.chosen.length === 1 && received.other.length === 1, 'both routed events');
+        assert.deepEqual(received, { chosen: ['only chosen'], other: ['not chosen'] });
+        if (protocolVersion === 5) {
+          // The router checks the options as a WAMP client's: MQTT 5 hears "unspecified error" with the router's reason.
+          await assert.rejects(device.client.publishAsync(mqttTopic, JSON.stringify({ args: ['bad'], eligible: ['x'] }), { qos: 1 }),
+            (error: Error & { code?: number }) => error.code === 0x80);
+          assert.deepEqual(received, { chosen: ['only chosen'], other: ['not chosen'] });
+        }
+      } finally {
+        await device.end();
+        await other.close();
+        await chosen.close();
+      }
+    });
+
+    it('a WAMP publication in Payload Passthru Mode (Autobahn|Python\'s payload codecs) reaches MQTT as its bytes, untouched', async () => {
+      // Crossbar's mqtt/basic/passthrough example: a WAMP client whose payload codec writes the device's binary format.
+      const publisher = await RawClient.open(node.url, ['wamp.2.msgpack']);
+      const device = await connectMqtt(port, { protocolVersion });
+      try {
+        await publisher.hello();
+        const topic = `opaque${protocolVersion}/reading`;
+        await device.client.subscribeAsync(topic, { qos: 1 });
+        const bytes = Uint8Array.from([0x63, 0xb2, 0, 0, 0, 1, 0xf7, 0xea, 0x10, 0xf3, 0x35, 0x82, 0x8c, 0xd9]);
+        publisher.send([16, 1, { acknowledge: true, enc_algo: 'mqtt' }, `opaque${protocolVersion}.reading`, bytes]);
+        assert.equal((await publisher.next())[0], 17);
+        await device.until((messages) => messages.length === 1, 'the opaque reading');
+        assert.deepEqual([...(device.packets[0]!.payload as Buffer)], [...bytes]);
+      } finally {
+        await device.end();
+        publisher.close();
       }
     });
 

@@ -15,6 +15,9 @@ function longPoll(overrides: Partial<LongPollService> = {}): LongPollService {
   return testLongPoll({ requestTimeoutMs: 250, maxMessageSize: 4_096, ...overrides });
 }
 
+/** Crossbar's longpoll_curl example's debug_transport_id. */
+const fixedId = 'kjmd3sBLOUnb3Fyr';
+
 function config(): JunctionConfig {
   const base = testConfig();
   Object.assign(base.listeners[0]!.paths, {
@@ -22,6 +25,7 @@ function config(): JunctionConfig {
     '/lp-small': longPoll({ queueLimitMessages: 3, queueLimitBytes: 2_000 }),
     '/lp-short': longPoll({ sessionTimeoutMs: 300, requestTimeoutMs: 100 }),
     '/lp-json': longPoll({ serializers: ['json'] }),
+    '/lp-fixed': longPoll({ debugTransportId: fixedId, requestTimeoutMs: 2_000, sessionTimeoutMs: 1_000 }),
   });
   return base;
 }
@@ -321,6 +325,34 @@ describe('long-poll transport: limits', () => {
     await publish('lp.alive', ['still here']);
     assert.deepEqual((await busy.receive())[0]![4], ['still here']);
     await post(`${busy.url}/close`);
+  });
+});
+
+describe('long-poll transport: Crossbar\'s debug_transport_id', () => {
+  it('gives every open the fixed id; a later open takes it over while the earlier session lives on until session_timeout', async () => {
+    // Crossbar's longpoll_curl example: "make subscribe" and "make publish" both use the fixed id.
+    const base = `${http}/lp-fixed`;
+    const transportsOpen = (): number => Number(new RegExp(`junction_longpoll_transports\\{path="/lp-fixed"\\} (\\d+)`).exec(node.metrics.exposition())?.[1] ?? -1);
+    const subscriber = await session(base);
+    assert.equal(subscriber.url, `${base}/${fixedId}`);
+    await subscribe(subscriber.url, 'lp.fixed', subscriber.receive);
+    const held = post(`${subscriber.url}/receive`);
+    const publisher = await session(base);
+    assert.equal(publisher.url, subscriber.url);
+    assert.notEqual(publisher.id, subscriber.id);
+    assert.equal(transportsOpen(), 2);
+    const subscriberLeft = left(subscriber.id);
+    assert.equal((await post(`${publisher.url}/send`, JSON.stringify([16, 1, {}, 'lp.fixed', ['Hello, world!', 23, 666]]))).status, 204);
+    const event = JSON.parse((await held).body.toString()) as unknown[];
+    assert.deepEqual([event[0], event[4]], [36, ['Hello, world!', 23, 666]]);
+    // close reaches the transport that holds the id now; the earlier one ends at its session_timeout.
+    const publisherLeft = left(publisher.id);
+    assert.equal((await post(`${publisher.url}/close`)).status, 204);
+    await publisherLeft;
+    assert.equal(transportsOpen(), 1);
+    await subscriberLeft;
+    assert.equal(transportsOpen(), 0);
+    assert.equal((await post(`${subscriber.url}/receive`)).status, 404);
   });
 });
 

@@ -24,6 +24,7 @@ export const longpollPath: PathServiceFactory<LongPollService> = (service, conte
       maxNestingDepth: context.config.maxNestingDepth,
       maxTransports: service.maxTransports,
       maxPerAddress: service.maxPerAddress,
+      ...(service.debugTransportId !== undefined && { fixedTransportId: service.debugTransportId }),
       clientAddress: context.clientAddress,
       path: context.path,
       ...(cluster && { cluster }),

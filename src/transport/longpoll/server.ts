@@ -34,6 +34,12 @@ export interface LongPollServerOptions {
   path: string;
   /** In a cluster: requests for transports of other nodes are relayed to them (relay.ts). */
   cluster?: LongPollCluster;
+  /**
+   * Crossbar's debug_transport_id: the id every open gets, in place of a random one. As in
+   * Crossbar, a later open takes the id over; the earlier transport lives on, unreachable by its
+   * id, until its session ends or session_timeout passes (its held receive still gets its events).
+   */
+  fixedTransportId?: string;
 }
 
 /** A relayed send or close waits this long for the transport's node (a receive waits request_timeout longer). */
@@ -100,6 +106,8 @@ interface LongPollCounters {
  */
 export class LongPollServer {
   private readonly transports = new Map<string, LongPollTransport>();
+  /** Transports whose fixed id a later open took over: still sessions, no longer reachable by id. */
+  private readonly supplanted = new Set<LongPollTransport>();
   private readonly counters: LongPollCounters;
   /** Open transports (not yet closed) per service and per client address. */
   private readonly slots: ConnectionSlots;
@@ -131,7 +139,7 @@ export class LongPollServer {
   }
 
   get transportCount(): number {
-    return this.transports.size;
+    return this.transports.size + this.supplanted.size;
   }
 
   /** Whether a request to `subpath` is for one of this server's open transports ("/<id>/send"...). */
@@ -187,7 +195,7 @@ export class LongPollServer {
   /** Shutdown: answers every held receive and detaches every transport. */
   closeAll(): void {
     this.shuttingDown = true;
-    for (const transport of [...this.transports.values()]) this.forget(transport, 'the router is shutting down');
+    for (const transport of [...this.transports.values(), ...this.supplanted]) this.forget(transport, 'the router is shutting down');
   }
 
   private async open(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -220,7 +228,8 @@ export class LongPollServer {
       return refuse(status, error, describe(this.options));
     }
 
-    const id = this.options.cluster ? clusterTransportId(this.options.cluster.nodeId, newTransportId()) : newTransportId();
+    const id = this.options.fixedTransportId
+      ?? (this.options.cluster ? clusterTransportId(this.options.cluster.nodeId, newTransportId()) : newTransportId());
     const label = client.label;
     const log = this.log.child({ peer: label });
     const transport = new LongPollTransport(id, { type: 'longpoll', serializer: protocol.codec.name, peer: label, extra: { protocol: protocol.name } }, {
@@ -236,6 +245,8 @@ export class LongPollServer {
       onClosed: () => slot.release(),
       onExpired: (expired) => this.remove(expired),
     });
+    const earlier = this.transports.get(id);
+    if (earlier) this.supplanted.add(earlier);
     this.transports.set(id, transport);
     this.counters.open.add(1, { path: this.options.path });
     this.counters.opened.inc();
@@ -342,8 +353,8 @@ export class LongPollServer {
   }
 
   private remove(transport: LongPollTransport): void {
-    if (this.transports.get(transport.id) !== transport) return;
-    this.transports.delete(transport.id);
+    if (this.transports.get(transport.id) === transport) this.transports.delete(transport.id);
+    else if (!this.supplanted.delete(transport)) return;
     this.counters.open.add(-1, { path: this.options.path });
   }
 }

@@ -301,7 +301,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
   }
 
   private publishWill(will: WillMessage): void {
-    const sent = this.router.publish(will.uri, will.payload.args, will.payload.kwargs, will.retain, will.properties).then(
+    const sent = this.router.publish(will.uri, will.payload, will.retain, will.properties).then(
       () => this.log.info({ uri: will.uri }, 'MQTT will published'),
       (error: unknown) => this.log.warn({ uri: will.uri, err: (error as Error).message }, 'MQTT will not published'),
     ).finally(() => {
@@ -526,17 +526,15 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     // MQTT clears a retained topic with an empty payload, kept as a retained event without
     // arguments: never delivered as a retained message (WAMP publishers clear a topic the same way).
     if (retained && carriesNothing(event)) return;
-    const dynamic = this.mapping.dynamicFor(uri);
-    if (dynamic === undefined && this.encodes === undefined) {
-      // Encoded once per envelope and codec.
-      return this.deliver(subscription, envelope, event, uri, envelope.encode(this.mapping.encoderFor(uri)) as Uint8Array);
-    }
+    // A passthru event's bytes are opaque to the router: no format, dynamic or static, can read them.
+    const dynamic = event.payload === undefined ? this.mapping.dynamicFor(uri) : undefined;
+    if (dynamic === undefined && this.encodes === undefined) return this.deliver(subscription, envelope, event, uri, this.staticPayload(envelope, event, uri));
     if ((this.encodes?.size ?? 0) >= this.limits.maxCodecCallsPerConnection) {
       this.codecs.overflow('encode', this.limits.maxCodecCallsPerConnection);
       return;
     }
     // An event without arguments is an empty payload in every format (payload-mapping.ts): no encoder is asked.
-    const payload = dynamic === undefined ? Promise.resolve(envelope.encode(this.mapping.encoderFor(uri)) as Uint8Array)
+    const payload = dynamic === undefined ? Promise.resolve(this.staticPayload(envelope, event, uri))
       : carriesNothing(event) ? Promise.resolve(new Uint8Array(0))
         : this.codecs.encode(dynamic, uri, uriToTopicName(uri), event.args, event.kwargs);
     // While an encoder works, this client's later events wait their turn: none overtakes an earlier one.
@@ -548,6 +546,15 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
       }
       this.wakeRoomWaiters();
     });
+  }
+
+  /**
+   * The MQTT payload of an event mapped without a procedure: encoded once per envelope and format;
+   * an event in Payload Passthru Mode (Autobahn's payload codecs, end-to-end encryption) as its
+   * bytes, untouched, in every format.
+   */
+  private staticPayload(envelope: Envelope, event: Event, uri: string): Uint8Array {
+    return event.payload ?? envelope.encode(this.mapping.encoderFor(uri)) as Uint8Array;
   }
 
   /** An event with its MQTT payload: held until SUBACK, sent, or queued by QoS. */

@@ -37,10 +37,12 @@ describe('dynamic payload codecs (Crossbar\'s encoder and decoder procedures)', 
     assert.deepEqual(inFlight, [1, 0]);
     const { codecs: kwargsOnly } = codecsWith(fakeCaller(returns({ args: null, kwargs: { on: true } })).caller);
     assert.deepEqual(await kwargsOnly.decode(format, 'a.b', 'a/b', payload), { args: [], kwargs: { on: true } });
+    const { codecs: routed } = codecsWith(fakeCaller(returns({ args: [1], kwargs: null, exclude: [2], eligible: null })).caller);
+    assert.deepEqual(await routed.decode(format, 'a.b', 'a/b', payload), { args: [1], routing: { exclude: [2] } });
   });
 
   it('refuses a decoder answer that is not {"args", "kwargs"}, counted as "result"', async () => {
-    for (const answer of [returns([1]), returns({ args: [1], exclude: [2] }), returns({ args: 'x' }), () => Promise.resolve({ args: [1, 2], kwargs: {} })]) {
+    for (const answer of [returns([1]), returns({ args: [1], retain: true }), returns({ args: 'x' }), () => Promise.resolve({ args: [1, 2], kwargs: {} })]) {
       const { codecs, failures } = codecsWith(fakeCaller(answer).caller);
       await assert.rejects(codecs.decode(format, 'a', 'a', new Uint8Array()), (error: Error) => error instanceof CodecFailure && error.reason === 'result');
       assert.deepEqual(failures, ['decode:result']);

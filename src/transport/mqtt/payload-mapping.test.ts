@@ -49,13 +49,22 @@ describe('payload mapping by the longest WAMP URI prefix', () => {
       ['21.5', /must be an object/],
       ['{"args": 1}', /"args" of a native payload must be an array/],
       ['{"kwargs": []}', /"kwargs" of a native payload must be an object/],
-      ['{"args": [], "exclude": [1]}', /only "args" and "kwargs", not "exclude"/],
+      ['{"args": [], "retain": true}', /only "args", "kwargs" and the routing keys exclude, .*, not "retain"/],
+      ['{"args": [], "eligible_authrole": "anonymous"}', /"eligible_authrole" of a native payload must be a list/],
       ['{"args": [1]', /not valid JSON/],
       ['1, 2', /not one JSON value/],
       ['', /not one JSON value/],
     ];
     for (const [payload, reason] of refusals) assert.throws(() => codec.toWamp(bytes(payload)), (error) => error instanceof PayloadRefusal && reason.test(error.message), payload);
     assert.throws(() => codec.toWamp(new Uint8Array([0xff, 0xfe])), /not valid UTF-8/);
+  });
+
+  it('native: Crossbar\'s routing keys become the publication\'s options, a null one none', () => {
+    const codec = mapping.codecFor('x');
+    assert.deepEqual(codec.toWamp(bytes('{"args": [1], "eligible_authrole": ["anonymous"], "exclude": [7], "exclude_authid": null}')),
+      { args: [1], routing: { eligible_authrole: ['anonymous'], exclude: [7] } });
+    assert.deepEqual(mapping.codecFor('packed.x').toWamp((msgpackCodec.encode([{ args: [], exclude_authid: ['bob'] }]) as Uint8Array).subarray(1)),
+      { args: [], routing: { exclude_authid: ['bob'] } });
   });
 
   it('writes a publication without arguments or kwargs as zero bytes in every format: a retained topic\'s clear reaches live subscribers as MQTT sends it', () => {

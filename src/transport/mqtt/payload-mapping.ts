@@ -2,7 +2,8 @@
  * MQTT payloads <-> WAMP publications, by the longest WAMP URI prefix in `payload_mapping`:
  *
  * - native: the payload is {"args": [...], "kwargs": {...}} in the named serializer (both keys
- *   optional), both ways. Anything else is refused (the MQTT 5 client learns why).
+ *   optional), both ways; from MQTT it may also carry Crossbar's routing keys (exclude, eligible...).
+ *   Anything else is refused (the MQTT 5 client learns why).
  * - passthrough: the payload travels untouched as one binary argument, args = [bytes]. A WAMP
  *   publication reaches MQTT as raw bytes when its args are one binary value or one string
  *   (written as UTF-8) and it has no kwargs; any other shape is sent in the native JSON form.
@@ -25,7 +26,15 @@ import type { DynamicFormat } from './dynamic-codec.js';
 export interface WampPayload {
   args: Args;
   kwargs?: Dict;
+  /** Crossbar's native routing keys (exclude, eligible...): PUBLISH options, checked by the router as a WAMP client's. */
+  routing?: Dict;
 }
+
+/**
+ * Keys a Crossbar native payload (or a dynamic decoder's answer) may carry besides args and kwargs:
+ * who receives the publication, as the WAMP PUBLISH options of the same names.
+ */
+const routingKeys: ReadonlySet<string> = new Set(['exclude', 'exclude_authid', 'exclude_authrole', 'eligible', 'eligible_authid', 'eligible_authrole']);
 
 /** The payload does not read in the topic's format: the text says why (MQTT 5 reason string, log). */
 export class PayloadRefusal extends Error {}
@@ -93,15 +102,35 @@ function isDict(value: unknown): value is Dict {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
 }
 
-/** {"args": [...], "kwargs": {...}} -> args/kwargs; any other key or type is refused. */
+/**
+ * {"args": [...], "kwargs": {...}} -> args/kwargs, with Crossbar's routing keys (each a list, or
+ * null for none) as PUBLISH options; any other key or type is refused.
+ */
 export function readNative(value: unknown, serializer: string): WampPayload {
   if (!isDict(value)) throw new PayloadRefusal(`a native ${serializer} payload must be an object {"args": [...], "kwargs": {...}}`);
-  const extra = Object.keys(value).filter((key) => key !== 'args' && key !== 'kwargs');
-  if (extra.length > 0) throw new PayloadRefusal(`a native payload has only "args" and "kwargs", not ${extra.map((key) => `"${key}"`).join(', ')}`);
+  const extra = Object.keys(value).filter((key) => key !== 'args' && key !== 'kwargs' && !routingKeys.has(key));
+  if (extra.length > 0) {
+    throw new PayloadRefusal(`a native payload has only "args", "kwargs" and the routing keys ${[...routingKeys].join(', ')}, not ${extra.map((key) => `"${key}"`).join(', ')}`);
+  }
   const { args = [], kwargs } = value;
   if (!Array.isArray(args)) throw new PayloadRefusal('"args" of a native payload must be an array');
   if (kwargs !== undefined && !isDict(kwargs)) throw new PayloadRefusal('"kwargs" of a native payload must be an object');
-  return kwargs === undefined ? { args } : { args, kwargs };
+  const payload: WampPayload = kwargs === undefined ? { args } : { args, kwargs };
+  const routing = routingOf(value);
+  if (routing !== undefined) payload.routing = routing;
+  return payload;
+}
+
+/** The routing keys present (null ones left out, as Crossbar does); undefined when none is. */
+function routingOf(value: Dict): Dict | undefined {
+  let routing: Dict | undefined;
+  for (const key of routingKeys) {
+    const list = value[key];
+    if (list === undefined || list === null) continue;
+    if (!Array.isArray(list)) throw new PayloadRefusal(`"${key}" of a native payload must be a list`);
+    (routing ??= {})[key] = list;
+  }
+  return routing;
 }
 
 function nativeValue(args: Args | undefined, kwargs: Dict | undefined): Dict {

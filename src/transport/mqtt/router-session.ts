@@ -3,9 +3,10 @@ import type { Envelope } from '../../protocol/envelope.js';
 import { ErrorUri } from '../../protocol/errors.js';
 import { IdSequence } from '../../protocol/ids.js';
 import { errorText, goodbyeAnswer } from '../../protocol/message-text.js';
-import { toWire, type Args, type Dict, type Event, type WampMessage } from '../../protocol/messages.js';
+import { toWire, type Dict, type Event, type WampMessage } from '../../protocol/messages.js';
 import { mqttPropertiesKey, type MqttProperties } from '../../protocol/mqtt-properties.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
+import type { WampPayload } from './payload-mapping.js';
 import type { DoorSessionLink, Peer, TransportInfo } from '../../router/peer.js';
 import { DoorJoin } from '../door-join.js';
 
@@ -127,8 +128,8 @@ export class MqttRouterSession implements Peer {
    * publication id. `mqtt`: the publication's QoS and MQTT 5 properties, carried to every event.
    * `bytes`: the MQTT packet's size, counted against the session's queue limits.
    */
-  publish(topic: string, args: Args, kwargs: Dict | undefined, retain: boolean, mqtt: MqttProperties, bytes = 0): Promise<number> {
-    const options: Dict = { acknowledge: true, exclude_me: false, [mqttPropertiesKey]: mqtt };
+  publish(topic: string, { args, kwargs, routing }: WampPayload, retain: boolean, mqtt: MqttProperties, bytes = 0): Promise<number> {
+    const options: Dict = { ...routing, acknowledge: true, exclude_me: false, [mqttPropertiesKey]: mqtt };
     if (retain) options.retain = true;
     return this.request((request) => ({ type: MessageType.PUBLISH, request, options, topic, args, ...(kwargs ? { kwargs } : {}) }), undefined, bytes);
   }
