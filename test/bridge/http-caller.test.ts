@@ -28,6 +28,7 @@ before(async () => {
   await session.register('com.example.split', (args: string[], kwargs: { separator?: string }) =>
     new autobahn.Result(args[0]!.split(kwargs.separator ?? ' '), { count: args[0]!.split(kwargs.separator ?? ' ').length }));
   await session.register('com.example.nothing', () => undefined);
+  await session.register('com.example.totals', () => new autobahn.Result([], { total: 7 }));
   await session.register('com.example.fail', () => {
     throw new autobahn.Error('com.example.error.out_of_stock', ['no more apples'], { item: 'apple' });
   });
@@ -50,6 +51,10 @@ describe('HTTP caller', () => {
   it('answers several results with their kwargs', async () => {
     const answer = await post(call, { procedure: 'com.example.split', args: ['a,b,c'], kwargs: { separator: ',' } });
     assert.deepEqual(answer.json, { args: ['a', 'b', 'c'], kwargs: { count: 3 } });
+  });
+
+  it('answers a result of kwargs only as {"kwargs": {...}}, without empty args, as Crossbar', async () => {
+    assert.deepEqual((await post(call, { procedure: 'com.example.totals' })).json, { kwargs: { total: 7 } });
   });
 
   it('answers exactly the args the callee yielded (AutobahnJS yields [null] for a function without a result)', async () => {

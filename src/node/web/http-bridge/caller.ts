@@ -12,8 +12,7 @@ const routerMarginMs = 5_000;
 
 /**
  * HTTP caller (Crossbar's `caller` path service): POST {procedure, args?, kwargs?, options?: {timeout}}
- * calls as the service's role and answers 200 {"args": [...], "kwargs": {...}} (kwargs only when
- * not empty, as Crossbar). A WAMP error is answered {"error", "args", "kwargs"} with 200, as
+ * calls as the service's role and answers 200 with the result in Crossbar's shape (callerAnswer). A WAMP error is answered {"error", "args", "kwargs"} with 200, as
  * Crossbar does, except refusals the client must act on: not authorized (403) and timeouts (504).
  * Every call has a timeout, at most the service's `maxTimeoutMs` (Crossbar has no limit; an HTTP
  * client should not hold a connection forever), and is cancelled when the HTTP client goes away
@@ -42,9 +41,7 @@ export const httpCaller: PathServiceFactory<CallerService> = async (service, con
         // A client that leaves cancels its call: the dealer interrupts the callee.
         const calling = session.call(procedure, args, kwargs, { timeout }, exchange.signal);
         const outcome = await exchange.within(calling, timeout + routerMarginMs, `the router did not answer the call to "${procedure}"`);
-        const json: Record<string, unknown> = { args: outcome.args };
-        if (Object.keys(outcome.kwargs).length > 0) json.kwargs = outcome.kwargs;
-        return { status: 200, json, outcome: 'accepted' };
+        return { status: 200, json: callerAnswer(outcome.args, outcome.kwargs), outcome: 'accepted' };
       } catch (error) {
         if (!(error instanceof InternalCallError)) throw error;
         switch (error.uri) {
@@ -57,6 +54,17 @@ export const httpCaller: PathServiceFactory<CallerService> = async (service, con
     },
   });
 };
+
+/**
+ * A call's result as Crossbar's caller answers it: "args" and "kwargs" each only when not empty,
+ * and a result with neither as {"args": [null]} (Autobahn|Python, which Crossbar calls with,
+ * reads such a YIELD as the single value None).
+ */
+export function callerAnswer(args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const hasKwargs = Object.keys(kwargs).length > 0;
+  if (args.length === 0 && !hasKwargs) return { args: [null] };
+  return { ...(args.length > 0 ? { args } : {}), ...(hasKwargs ? { kwargs } : {}) };
+}
 
 /**
  * options.timeout in ms: a whole number up to the service's limit; 0 or absent means the limit.
