@@ -51,9 +51,12 @@ export function parseConfig(value: unknown, options: ParseOptions): JunctionConf
   return normalize(validated.value, { notices: upgraded.notices, ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }) });
 }
 
-/** JSON or YAML text (YAML is a superset of JSON, so one parser gives positions for both). */
+/**
+ * JSON or YAML text (YAML is a superset of JSON, so one parser gives positions for both); a
+ * source named `*.json` must be JSON.
+ */
 export function parseConfigText(text: string, options: TextOptions): JunctionConfig {
-  const parsed = parseText(text);
+  const parsed = parseText(text, /\.json$/i.test(options.source) ? 'json' : 'yaml');
   if (!parsed.ok) throw new ConfigError(options.source, parsed.problems);
   return parseConfig(parsed.value, { ...options, locate: parsed.locate });
 }
