@@ -3,7 +3,7 @@
  * cross-checks -> model. Every entry point ends in `parseConfig`, including the embedded default.
  */
 
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { problem } from './codes.js';
 import { upgradeVersion1 } from './crossbar-upgrade.js';
@@ -90,6 +90,8 @@ export async function loadCbdir(dir: string, options: FileOptions = {}): Promise
 }
 
 export async function findCbdirConfig(dir: string): Promise<string> {
+  const kind = await stat(dir).then((found) => (found.isDirectory() ? 'folder' : 'other'), () => 'absent');
+  if (kind !== 'folder') throw new ConfigError(dir, [problem(kind === 'absent' ? 'config.cbdir.missing' : 'config.cbdir.not_folder', [])]);
   const candidates = cbdirConfigNames.map((name) => join(dir, name));
   const present: string[] = [];
   for (const candidate of candidates) {
