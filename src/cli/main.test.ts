@@ -34,4 +34,13 @@ describe('junction <command> --help', () => {
     assert.equal(stdout, '');
     assert.match(stderr, /^junction version: .*--bogus[\s\S]*Usage: junction version/);
   });
+
+  it('start names the option a misspelt one most likely is, and the option a bare file name needs (exit 2, nothing started)', async () => {
+    const misspelt = await capture(['start', '--prot', '8081']);
+    assert.equal(misspelt.code, 2);
+    assert.match(misspelt.stderr, /^junction start: Unknown option '--prot' \(did you mean --port\?\)\n\nUsage: junction start/);
+    const bare = await capture(['start', 'config.json']);
+    assert.equal(bare.code, 2);
+    assert.match(bare.stderr, /^junction start: Unexpected argument 'config\.json'.* \(did you mean --config config\.json\?\)\n/);
+  });
 });

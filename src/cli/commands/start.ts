@@ -22,7 +22,7 @@ import { MetricsRegistry } from '../../metrics/registry.js';
 import { removePidFile, writePidFile } from '../../node/pid-file.js';
 import { controlSocketPath, serveControlSocket, type ControlSocket } from '../../node/reload/control-socket.js';
 import { reloader } from '../../node/reload/reloader.js';
-import { refuseArguments } from '../command-line.js';
+import { argumentProblem, refuseArguments } from '../command-line.js';
 import type { CommandIo } from '../io.js';
 
 /** Bytes the --workers parent may hold for one worker (--relay-buffer). */
@@ -67,27 +67,28 @@ interface StartArgs {
 
 function readArgs(argv: string[]): StartArgs | string {
   let values;
+  const config = {
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      cbdir: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'log-level': { type: 'string' },
+      'data-dir': { type: 'string' },
+      'pid-file': { type: 'string' },
+      workers: { type: 'string' },
+      'relay-buffer': { type: 'string' },
+      'handoff-queue': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  } as const;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string' },
-        cbdir: { type: 'string' },
-        host: { type: 'string' },
-        port: { type: 'string' },
-        'log-level': { type: 'string' },
-        'data-dir': { type: 'string' },
-        'pid-file': { type: 'string' },
-        workers: { type: 'string' },
-        'relay-buffer': { type: 'string' },
-        'handoff-queue': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
+    ({ values } = parseArgs(config));
   } catch (error) {
-    return (error as Error).message;
+    return argumentProblem(error, config);
   }
   if (values.help) return 'help';
   if (values.config !== undefined && values.cbdir !== undefined) return 'give either --config or --cbdir, not both';
