@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { closestName } from '../config/schema-problems.js';
 import type { CommandIo } from './io.js';
+import { runByNpmStart } from './invocation.js';
 
 /** How every command refuses its arguments: the problem, then the command's usage, on stderr; exit code 2. */
 export function refuseArguments(io: CommandIo, command: string, problem: string, usage: string): number {
@@ -31,17 +32,21 @@ export function readArguments<T extends ParseArgsConfig>(io: CommandIo, command:
  * parseArgs's refusal, with what the user most likely meant: a misspelt option ("--prot"), or a
  * file named without its option ("junction start config.json", as some other servers take it).
  */
-export function argumentProblem(error: unknown, config: ParseArgsConfig): string {
+export function argumentProblem(error: unknown, config: ParseArgsConfig, viaNpmStart = runByNpmStart()): string {
   const { message, code } = error as NodeJS.ErrnoException;
-  return message + argumentHint(message, code, Object.keys(config.options ?? {}));
+  return message + argumentHint(message, code, Object.keys(config.options ?? {}), viaNpmStart);
 }
 
-function argumentHint(message: string, code: string | undefined, options: readonly string[]): string {
+function argumentHint(message: string, code: string | undefined, options: readonly string[], viaNpmStart: boolean): string {
   const argument = /'([^']*)'/.exec(message)?.[1];
   if (argument === undefined) return '';
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const suggestion = closestName(argument.replace(/^-+/, ''), options);
     return suggestion === undefined ? '' : ` (did you mean --${suggestion}?)`;
+  }
+  // `npm start --port 8081` hands junction "8081" alone: npm took --port for itself.
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' && /^\d+$/.test(argument) && options.includes('port')) {
+    return viaNpmStart ? ` (npm keeps the options before "--" for itself: npm start -- --port ${argument})` : ` (did you mean --port ${argument}?)`;
   }
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' && options.includes('config')) {
     const file = /\.(json|ya?ml)$/i.test(argument) || !options.includes('cbdir');

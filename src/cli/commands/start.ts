@@ -24,6 +24,7 @@ import { controlSocketPath, serveControlSocket, type ControlSocket } from '../..
 import { reloader } from '../../node/reload/reloader.js';
 import { argumentProblem, refuseArguments } from '../command-line.js';
 import type { CommandIo } from '../io.js';
+import { runByNpmStart } from '../invocation.js';
 
 /** Bytes the --workers parent may hold for one worker (--relay-buffer). */
 const defaultRelayBufferBytes = 64 * 1024 * 1024;
@@ -179,7 +180,7 @@ async function start(args: StartArgs, io: CommandIo, hangups: Hangups): Promise<
   }
   const config = loaded.config;
   // The embedded default has no file to edit: a busy port's message names only --port.
-  const endpointSettings: EndpointSettings = args.source.kind === 'embedded' ? 'command-line' : 'config';
+  const endpointSettings: EndpointSettings = args.source.kind !== 'embedded' ? 'config' : runByNpmStart() ? 'npm-start' : 'command-line';
   const log = worker ? createLogger(args.logLevel).child({ node: worker.nodeId }) : createLogger(args.logLevel);
   // The parent of --workers (or the only process) says these once; its workers do not repeat them.
   if (!worker) {
