@@ -113,7 +113,7 @@ describe('parseConfigText', () => {
       'config.json:3:3: syntax error: Expected double-quoted property name (JSON has no comments: remove it, or write the file as YAML, config.yaml)',
     ]);
     assert.deepEqual(jsonProblems('# the node\n{"version": 2, "workers": []}'), [
-      `config.json: syntax error: Unexpected token '#', "…"... is not valid JSON (JSON has no comments: remove it, or write the file as YAML, config.yaml)`,
+      "config.json: syntax error: unexpected '#' in JSON (JSON has no comments: remove it, or write the file as YAML, config.yaml)",
     ]);
     assert.deepEqual(jsonProblems('{"version": 2, "workers": [],\n}'), [
       'config.json:2:1: syntax error: Expected double-quoted property name (JSON allows no comma after the last item)',
@@ -121,6 +121,8 @@ describe('parseConfigText', () => {
     assert.deepEqual(jsonProblems("{'version': 2, \"workers\": []}"), [
       "config.json:1:2: syntax error: Expected property name or '}' (JSON strings and keys take double quotes)",
     ]);
+    // V8 quotes the text around a token it cannot place: none of it is printed.
+    assert.deepEqual(jsonProblems('{"ticket": hunter2}'), ["config.json: syntax error: unexpected 'h' in JSON"]);
     // The same text named .yaml is YAML, where all three are allowed.
     assert.deepEqual(problemsOf('{"version": 2, # the router\n "workers": [],\n}'), ['test.yaml:2:13: workers: no router worker: add a worker with "type": "router", its realms and its transports']);
   });

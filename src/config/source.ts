@@ -81,8 +81,11 @@ function jsonSyntaxProblem(text: string, position: (offset: number) => { line: n
   } catch (error) {
     const message = (error as Error).message;
     const found = /^(.*) in JSON at position (\d+)/.exec(message);
-    // Without a position, V8 names the token: "Unexpected token '/', "// node 1"... is not valid JSON".
-    if (found === null) return problem('config.file.syntax', [], message + jsonMistake(/^Unexpected token '(.)'/.exec(message)?.[1], ''));
+    if (found === null) {
+      // Without a position V8 names the token, then quotes the text around it (which may hold a secret): keep the token.
+      const token = /^Unexpected token '(.)'/.exec(message)?.[1];
+      return problem('config.file.syntax', [], token === undefined ? 'not valid JSON' : `unexpected '${token}' in JSON${jsonMistake(token, '')}`);
+    }
     const offset = Number(found[2]);
     return { ...problem('config.file.syntax', [], found[1]! + jsonMistake(text[offset], text.slice(0, offset))), ...position(offset) };
   }
