@@ -1,5 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { closestName } from '../config/schema-problems.js';
 import type { CommandIo } from './io.js';
+import { runByNpmStart } from './invocation.js';
 
 /** How every command refuses its arguments: the problem, then the command's usage, on stderr; exit code 2. */
 export function refuseArguments(io: CommandIo, command: string, problem: string, usage: string): number {
@@ -17,11 +19,38 @@ export function readArguments<T extends ParseArgsConfig>(io: CommandIo, command:
   try {
     parsed = parseArgs(config);
   } catch (error) {
-    return refuseArguments(io, command, (error as Error).message, usage);
+    return refuseArguments(io, command, argumentProblem(error, config), usage);
   }
   if ((parsed.values as { help?: boolean }).help) {
     io.stdout(usage);
     return 0;
   }
   return parsed;
+}
+
+/**
+ * parseArgs's refusal, with what the user most likely meant: a misspelt option ("--prot"), or a
+ * file named without its option ("junction start config.json", as some other servers take it).
+ */
+export function argumentProblem(error: unknown, config: ParseArgsConfig, viaNpmStart = runByNpmStart()): string {
+  const { message, code } = error as NodeJS.ErrnoException;
+  return message + argumentHint(message, code, Object.keys(config.options ?? {}), viaNpmStart);
+}
+
+function argumentHint(message: string, code: string | undefined, options: readonly string[], viaNpmStart: boolean): string {
+  const argument = /'([^']*)'/.exec(message)?.[1];
+  if (argument === undefined) return '';
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const suggestion = closestName(argument.replace(/^-+/, ''), options);
+    return suggestion === undefined ? '' : ` (did you mean --${suggestion}?)`;
+  }
+  // `npm start --port 8081` hands junction "8081" alone: npm took --port for itself.
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' && /^\d+$/.test(argument) && options.includes('port')) {
+    return viaNpmStart ? ` (npm keeps the options before "--" for itself: npm start -- --port ${argument})` : ` (did you mean --port ${argument}?)`;
+  }
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' && options.includes('config')) {
+    const file = /\.(json|ya?ml)$/i.test(argument) || !options.includes('cbdir');
+    return file ? ` (did you mean --config ${argument}?)` : ` (a file: --config ${argument}; a node folder: --cbdir ${argument})`;
+  }
+  return '';
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { commandAsInvoked, shellWord } from './invocation.js';
+import { commandAsInvoked, runByNpmStart, shellWord } from './invocation.js';
 
 describe('commandAsInvoked: the words that run junction as the user ran it', () => {
   const path = '/usr/local/bin:/usr/bin:/bin';
@@ -40,5 +40,13 @@ describe('shellWord', () => {
     assert.equal(shellWord('.junction'), '.junction');
     assert.equal(shellWord('my node'), "'my node'");
     assert.equal(shellWord("ann's"), "'ann'\\''s'");
+  });
+});
+
+describe('runByNpmStart', () => {
+  it('is true under `npm start` only: not under another npm script, nor run directly', () => {
+    assert.equal(runByNpmStart({ npm_lifecycle_event: 'start' }), true);
+    assert.equal(runByNpmStart({ npm_lifecycle_event: 'test' }), false);
+    assert.equal(runByNpmStart({}), false);
   });
 });

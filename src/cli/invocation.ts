@@ -40,3 +40,10 @@ function fromCwd(cwd: string, file: string): string {
 export function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
+
+/**
+ * True when `npm start` runs this process (the README's way): npm keeps the options given before
+ * "--" for itself, so a hint must show `npm start -- --port PORT`. Another npm script (`npm test`
+ * starting routers) is not the user typing options.
+ */
+export const runByNpmStart = (env: NodeJS.ProcessEnv = process.env): boolean => env.npm_lifecycle_event === 'start';

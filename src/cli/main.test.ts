@@ -34,4 +34,28 @@ describe('junction <command> --help', () => {
     assert.equal(stdout, '');
     assert.match(stderr, /^junction version: .*--bogus[\s\S]*Usage: junction version/);
   });
+
+  it('start names the option a misspelt one most likely is, and the option a bare file name needs (exit 2, nothing started)', async () => {
+    const misspelt = await capture(['start', '--prot', '8081']);
+    assert.equal(misspelt.code, 2);
+    assert.match(misspelt.stderr, /^junction start: Unknown option '--prot' \(did you mean --port\?\)\n\nUsage: junction start/);
+    const bare = await capture(['start', 'config.json']);
+    assert.equal(bare.code, 2);
+    assert.match(bare.stderr, /^junction start: Unexpected argument 'config\.json'.* \(did you mean --config config\.json\?\)\n/);
+  });
+
+  it('start given a bare number: --port, or through npm start (which took --port for itself) the words that pass it on', async () => {
+    const before = process.env.npm_lifecycle_event;
+    try {
+      delete process.env.npm_lifecycle_event;
+      assert.match((await capture(['start', '8081'])).stderr, /^junction start: Unexpected argument '8081'.* \(did you mean --port 8081\?\)\n/);
+      process.env.npm_lifecycle_event = 'start';
+      const viaNpm = await capture(['start', '8081']);
+      assert.equal(viaNpm.code, 2);
+      assert.match(viaNpm.stderr, /^junction start: Unexpected argument '8081'.* \(npm keeps the options before "--" for itself: npm start -- --port 8081\)\n/);
+    } finally {
+      if (before === undefined) delete process.env.npm_lifecycle_event;
+      else process.env.npm_lifecycle_event = before;
+    }
+  });
 });

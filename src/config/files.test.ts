@@ -52,6 +52,14 @@ describe('loading files and folders', () => {
     assert.equal(await rejection(loadConfigFile(file)), `${file}: cannot read the file: no such file (ENOENT) [config.file.unreadable]`);
   });
 
+  it('a cbdir that is not there, or is a file, is named as such', async () => {
+    const absent = join(dir, 'no-such-cbdir');
+    assert.equal(await rejection(loadCbdir(absent)), `${absent}: no such folder ("junction init DIR" writes a starter config.yaml into one) [config.cbdir.missing]`);
+    const file = join(dir, 'a-file');
+    await writeFile(file, config(9000));
+    assert.equal(await rejection(loadCbdir(file)), `${file}: not a folder: give a config file with --config FILE [config.cbdir.not_folder]`);
+  });
+
   it('a cbdir holds config.json or config.yaml, not both and not neither', async () => {
     const cbdir = await mkdtemp(join(dir, 'cbdir-'));
     assert.equal(await rejection(loadCbdir(cbdir)), `${cbdir}: no config.json or config.yaml in this folder [config.cbdir.no_file]`);

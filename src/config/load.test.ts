@@ -107,6 +107,26 @@ describe('parseConfigText', () => {
     ]);
   });
 
+  it('reads a .json file as JSON, as Crossbar does: a comment, a trailing comma or single quotes are named where they are', () => {
+    const jsonProblems = (text: string) => problemLinesOf(() => parseConfigText(text, { source: 'config.json', env: {} }));
+    assert.deepEqual(jsonProblems('{\n  "version": 2,\n  // the router\n  "workers": []\n}'), [
+      'config.json:3:3: syntax error: Expected double-quoted property name (JSON has no comments: remove it, or write the file as YAML, config.yaml)',
+    ]);
+    assert.deepEqual(jsonProblems('# the node\n{"version": 2, "workers": []}'), [
+      "config.json: syntax error: unexpected '#' in JSON (JSON has no comments: remove it, or write the file as YAML, config.yaml)",
+    ]);
+    assert.deepEqual(jsonProblems('{"version": 2, "workers": [],\n}'), [
+      'config.json:2:1: syntax error: Expected double-quoted property name (JSON allows no comma after the last item)',
+    ]);
+    assert.deepEqual(jsonProblems("{'version': 2, \"workers\": []}"), [
+      "config.json:1:2: syntax error: Expected property name or '}' (JSON strings and keys take double quotes)",
+    ]);
+    // V8 quotes the text around a token it cannot place: none of it is printed.
+    assert.deepEqual(jsonProblems('{"ticket": hunter2}'), ["config.json: syntax error: unexpected 'h' in JSON"]);
+    // The same text named .yaml is YAML, where all three are allowed.
+    assert.deepEqual(problemsOf('{"version": 2, # the router\n "workers": [],\n}'), ['test.yaml:2:13: workers: no router worker: add a worker with "type": "router", its realms and its transports']);
+  });
+
   it('reports a duplicate key instead of keeping the last one', () => {
     const lines = problemsOf('{"version": 2, "version": 2, "workers": []}');
     assert.deepEqual(lines, ['test.yaml:1:16: duplicate key: each key may appear once per object']);

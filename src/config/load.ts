@@ -3,7 +3,7 @@
  * cross-checks -> model. Every entry point ends in `parseConfig`, including the embedded default.
  */
 
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { problem } from './codes.js';
 import { upgradeVersion1 } from './crossbar-upgrade.js';
@@ -51,9 +51,12 @@ export function parseConfig(value: unknown, options: ParseOptions): JunctionConf
   return normalize(validated.value, { notices: upgraded.notices, ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }) });
 }
 
-/** JSON or YAML text (YAML is a superset of JSON, so one parser gives positions for both). */
+/**
+ * JSON or YAML text (YAML is a superset of JSON, so one parser gives positions for both); a
+ * source named `*.json` must be JSON.
+ */
 export function parseConfigText(text: string, options: TextOptions): JunctionConfig {
-  const parsed = parseText(text);
+  const parsed = parseText(text, /\.json$/i.test(options.source) ? 'json' : 'yaml');
   if (!parsed.ok) throw new ConfigError(options.source, parsed.problems);
   return parseConfig(parsed.value, { ...options, locate: parsed.locate });
 }
@@ -87,6 +90,8 @@ export async function loadCbdir(dir: string, options: FileOptions = {}): Promise
 }
 
 export async function findCbdirConfig(dir: string): Promise<string> {
+  const kind = await stat(dir).then((found) => (found.isDirectory() ? 'folder' : 'other'), () => 'absent');
+  if (kind !== 'folder') throw new ConfigError(dir, [problem(kind === 'absent' ? 'config.cbdir.missing' : 'config.cbdir.not_folder', [])]);
   const candidates = cbdirConfigNames.map((name) => join(dir, name));
   const present: string[] = [];
   for (const candidate of candidates) {

@@ -1,6 +1,8 @@
 /**
  * Reading config text (YAML, and therefore JSON too) with positions: syntax errors carry their
- * line:column, and later problems are located through the path of the value they concern.
+ * line:column, and later problems are located through the path of the value they concern. A
+ * `.json` file must be JSON, as Crossbar reads it: YAML would take a comment, a trailing comma or
+ * single quotes, and a comment line would come out as a strange unknown key.
  */
 
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
@@ -12,16 +14,21 @@ export type Locator = (path: ConfigPath, at: 'key' | 'value') => { line: number;
 
 export type ParsedText = { ok: true; value: unknown; locate: Locator } | { ok: false; problems: ConfigProblem[] };
 
-export function parseText(text: string): ParsedText {
+export function parseText(text: string, format: 'json' | 'yaml' = 'yaml'): ParsedText {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const position = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };
-  if (document.errors.length > 0) {
+  if (format === 'json') {
     const json = jsonSyntaxProblem(text, position);
     if (json !== undefined) return { ok: false, problems: [json] };
+  }
+  if (document.errors.length > 0) {
+    // YAML's own errors, with their positions, unless JSON's words come with one.
+    const json = looksLikeJson(text) ? jsonSyntaxProblem(text, position) : undefined;
+    if (json?.line !== undefined) return { ok: false, problems: [json] };
     return {
       ok: false,
       problems: document.errors.map((error) => ({ ...syntaxProblem(error.code, error.message), ...position(error.pos[0]) })),
@@ -58,22 +65,38 @@ function cyclePath(root: unknown): ConfigPath | undefined {
   return visit(root, []);
 }
 
+const looksLikeJson = (text: string): boolean => /^\s*[{[]/.test(text);
+
 /**
  * A JSON document's first syntax error in JSON's words ("Expected ',' or '}' after property
- * value"), where JSON.parse names its position: a Crossbar user's config.json, read by the YAML
- * parser, would otherwise get YAML's words ("Block collections are not allowed within flow
- * collections"), often twice. A duplicate key parses as JSON, so it is still the YAML parser's.
+ * value"), at the position JSON.parse names (when it names one): a Crossbar user's config.json,
+ * read by the YAML parser, would otherwise get YAML's words ("Block collections are not allowed
+ * within flow collections"), often twice. A duplicate key parses as JSON, so it is still the YAML
+ * parser's. Comments and trailing commas, which YAML users expect to work, are named.
  */
 function jsonSyntaxProblem(text: string, position: (offset: number) => { line: number; column: number }): ConfigProblem | undefined {
-  if (!/^\s*[{[]/.test(text)) return undefined;
   try {
     JSON.parse(text);
     return undefined;
   } catch (error) {
-    const found = /^(.*) in JSON at position (\d+)/.exec((error as Error).message);
-    if (found === null) return undefined;
-    return { ...problem('config.file.syntax', [], found[1]!), ...position(Number(found[2])) };
+    const message = (error as Error).message;
+    const found = /^(.*) in JSON at position (\d+)/.exec(message);
+    if (found === null) {
+      // Without a position V8 names the token, then quotes the text around it (which may hold a secret): keep the token.
+      const token = /^Unexpected token '(.)'/.exec(message)?.[1];
+      return problem('config.file.syntax', [], token === undefined ? 'not valid JSON' : `unexpected '${token}' in JSON${jsonMistake(token, '')}`);
+    }
+    const offset = Number(found[2]);
+    return { ...problem('config.file.syntax', [], found[1]! + jsonMistake(text[offset], text.slice(0, offset))), ...position(offset) };
   }
+}
+
+/** What a JSON syntax error at `token` (after `before`) most likely is, when it is one of the usual slips. */
+function jsonMistake(token: string | undefined, before: string): string {
+  if (token === '/' || token === '#') return ' (JSON has no comments: remove it, or write the file as YAML, config.yaml)';
+  if ((token === '}' || token === ']') && /,\s*$/.test(before)) return ' (JSON allows no comma after the last item)';
+  if (token === "'") return ' (JSON strings and keys take double quotes)';
+  return '';
 }
 
 function syntaxProblem(parserCode: string, message: string): ConfigProblem {

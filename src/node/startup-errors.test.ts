@@ -69,6 +69,10 @@ describe('start-up errors', () => {
     assert.match(commandLine('EACCES'), /ports below 1024 need privileges; choose another port with --port$/);
     assert.match(commandLine('EADDRNOTAVAIL'), /: choose another address with --host$/);
     for (const code of ['EACCES', 'EADDRNOTAVAIL']) assert.doesNotMatch(commandLine(code), /endpoint|config|transport/);
+    // Through `npm start`, an option before "--" is npm's own: the hint shows where junction's go.
+    const viaNpm = (code: string) => (bindFailure(Object.assign(new Error(code), { code }), listener, 'npm-start') as StartupError).message;
+    assert.match(viaNpm('EADDRINUSE'), /: stop the program using it, or choose another port: npm start -- --port PORT$/);
+    assert.match(viaNpm('EADDRNOTAVAIL'), /: choose another address: npm start -- --host HOST$/);
     const other = new Error('something else');
     assert.equal(bindFailure(other, listener), other);
   });

@@ -26,12 +26,14 @@ export class StartupError extends Error {
 /**
  * Where the user changes a transport's endpoint: a config (and, for its first transport, --host and
  * --port), or only --host and --port when `junction start` runs the embedded default, which has
- * no config file to edit and whose transport's name the user never chose.
+ * no config file to edit and whose transport's name the user never chose; run by `npm start`,
+ * those options go after "--" (npm keeps the ones before it for itself).
  */
-export type EndpointSettings = 'config' | 'command-line';
+export type EndpointSettings = 'config' | 'command-line' | 'npm-start';
 
 /** What to do about a busy or forbidden port, and a missing address, in words naming only what the user can change. */
 function endpointHints(transport: string, settings: EndpointSettings): { port: string; address: string } {
+  if (settings === 'npm-start') return { port: 'choose another port: npm start -- --port PORT', address: 'choose another address: npm start -- --host HOST' };
   return settings === 'command-line'
     ? { port: 'choose another port with --port', address: 'choose another address with --host' }
     : {

@@ -246,7 +246,13 @@ describe('junction check', () => {
   it('refuses unknown options and --config with --cbdir (exit 2)', async () => {
     const { out, io } = captureIo();
     assert.equal(await run(['--confg', 'x'], io), 2);
-    assert.match(out.stderr, /^junction check: Unknown option '--confg'/);
+    assert.match(out.stderr, /^junction check: Unknown option '--confg'.* \(did you mean --config\?\)\n/);
+    assert.equal(await run(['config.json'], io), 2);
+    assert.match(out.stderr, /Unexpected argument 'config\.json'.* \(did you mean --config config\.json\?\)\n/);
+    assert.equal(await run(['mynode'], io), 2);
+    assert.match(out.stderr, /Unexpected argument 'mynode'.* \(a file: --config mynode; a node folder: --cbdir mynode\)\n/);
+    assert.equal(await run(['--zzz'], io), 2);
+    assert.match(out.stderr, /Unknown option '--zzz'[^\n]*\n\nUsage/, 'no suggestion when nothing is close');
     assert.equal(await run(['--config', 'a', '--cbdir', 'b'], io), 2);
     assert.match(out.stderr, /give either --config or --cbdir, not both/);
   });

@@ -22,8 +22,9 @@ import { MetricsRegistry } from '../../metrics/registry.js';
 import { removePidFile, writePidFile } from '../../node/pid-file.js';
 import { controlSocketPath, serveControlSocket, type ControlSocket } from '../../node/reload/control-socket.js';
 import { reloader } from '../../node/reload/reloader.js';
-import { refuseArguments } from '../command-line.js';
+import { argumentProblem, refuseArguments } from '../command-line.js';
 import type { CommandIo } from '../io.js';
+import { runByNpmStart } from '../invocation.js';
 
 /** Bytes the --workers parent may hold for one worker (--relay-buffer). */
 const defaultRelayBufferBytes = 64 * 1024 * 1024;
@@ -67,27 +68,28 @@ interface StartArgs {
 
 function readArgs(argv: string[]): StartArgs | string {
   let values;
+  const config = {
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      cbdir: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'log-level': { type: 'string' },
+      'data-dir': { type: 'string' },
+      'pid-file': { type: 'string' },
+      workers: { type: 'string' },
+      'relay-buffer': { type: 'string' },
+      'handoff-queue': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  } as const;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string' },
-        cbdir: { type: 'string' },
-        host: { type: 'string' },
-        port: { type: 'string' },
-        'log-level': { type: 'string' },
-        'data-dir': { type: 'string' },
-        'pid-file': { type: 'string' },
-        workers: { type: 'string' },
-        'relay-buffer': { type: 'string' },
-        'handoff-queue': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
+    ({ values } = parseArgs(config));
   } catch (error) {
-    return (error as Error).message;
+    return argumentProblem(error, config);
   }
   if (values.help) return 'help';
   if (values.config !== undefined && values.cbdir !== undefined) return 'give either --config or --cbdir, not both';
@@ -178,7 +180,7 @@ async function start(args: StartArgs, io: CommandIo, hangups: Hangups): Promise<
   }
   const config = loaded.config;
   // The embedded default has no file to edit: a busy port's message names only --port.
-  const endpointSettings: EndpointSettings = args.source.kind === 'embedded' ? 'command-line' : 'config';
+  const endpointSettings: EndpointSettings = args.source.kind !== 'embedded' ? 'config' : runByNpmStart() ? 'npm-start' : 'command-line';
   const log = worker ? createLogger(args.logLevel).child({ node: worker.nodeId }) : createLogger(args.logLevel);
   // The parent of --workers (or the only process) says these once; its workers do not repeat them.
   if (!worker) {

@@ -11,6 +11,15 @@ const textColor = (plot: uPlot): string => getComputedStyle(plot.root).color;
 
 const clock = (seconds: number): string => new Date(seconds * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
+/**
+ * The x axis: the five minutes up to the newest reading, or up to now while there is none (the
+ * first two seconds of a visit; uPlot then passes null, which would end the axis in 1970).
+ */
+export function timeWindow(newest: number | null, nowSeconds: number): [number, number] {
+  const end = newest ?? nowSeconds;
+  return [end - WINDOW_SECONDS, end];
+}
+
 export interface ChartProps {
   label: string;
   /** Seconds since the epoch. */
@@ -31,7 +40,7 @@ export function Chart({ label, times, values, unit }: ChartProps) {
       legend: { show: false },
       cursor: { show: false },
       scales: {
-        x: { time: true, range: (_u, _min, max) => [max - WINDOW_SECONDS, max] },
+        x: { time: true, range: (_u, _min, max) => timeWindow(max, Date.now() / 1000) },
         y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.2)] },
       },
       axes: [
