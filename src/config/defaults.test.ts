@@ -27,7 +27,7 @@ describe('embeddedDefaultConfig', () => {
     assert.equal(config.realms[0]!.options.uriCheck, 'loose');
     assert.deepEqual(
       Object.fromEntries(Object.entries(listener.paths).map(([path, service]) => [path, service.type])),
-      { '/ws': 'websocket', '/publish': 'publisher', '/call': 'caller', '/lp': 'longpoll', '/sse': 'sse', '/info': 'nodeinfo', '/health': 'health', '/metrics': 'metrics', '/console': 'console' },
+      { '/': 'redirect', '/ws': 'websocket', '/publish': 'publisher', '/call': 'caller', '/lp': 'longpoll', '/sse': 'sse', '/info': 'nodeinfo', '/health': 'health', '/metrics': 'metrics', '/console': 'console' },
     );
     const console = serviceAt(listener, '/console', 'console');
     assert.equal(console.realm, 'realm1');

@@ -3,8 +3,8 @@
  * "some-channel" works) where anonymous clients may do everything, and on 127.0.0.1:8080 every
  * kind of entry a developer wants to try: WebSocket at /ws with every serializer, the HTTP
  * publisher (/publish) and caller (/call), long-poll (/lp), Server-Sent Events (/sse), node info
- * (/info), health (/health), metrics (/metrics) and the web console (/console), open to anonymous
- * sign-in. Loopback only: it is a development default.
+ * (/info), health (/health), metrics (/metrics) and the web console (/console, where / leads),
+ * open to anonymous sign-in. Loopback only: it is a development default.
  * Written in the file format and passed through the same loader as any file, so it cannot drift
  * from what a user could write.
  */
@@ -44,6 +44,8 @@ export const embeddedDefaultDocument = {
           type: 'web',
           endpoint: { type: 'tcp', interface: '127.0.0.1', port: 8080 },
           paths: {
+            // A browser pointed at the port lands on the console rather than a 404.
+            '/': { type: 'redirect', url: '/console' },
             ws: { type: 'websocket', serializers: ['json', 'msgpack', 'cbor'] },
             publish: { type: 'publisher', realm: 'realm1', role: 'anonymous' },
             call: { type: 'caller', realm: 'realm1', role: 'anonymous' },

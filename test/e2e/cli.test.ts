@@ -38,6 +38,10 @@ describe('junction CLI', () => {
     await subscriber.session.subscribe('e2e.news', (args: unknown[]) => deliver(args));
     await publisher.session.publish('e2e.news', ['via the CLI'], {}, { acknowledge: true });
     assert.deepEqual(await received, ['via the CLI']);
+    // A browser opening the bare port is led to the console.
+    const root = await fetch(`http://127.0.0.1:${port}/`, { redirect: 'manual' });
+    assert.equal(root.status, 302);
+    assert.equal(new URL(root.headers.get('location')!, `http://127.0.0.1:${port}/`).pathname, '/console');
 
     junction.child.kill('SIGTERM');
     assert.equal((await subscriber.closed).reason, 'wamp.close.system_shutdown');
