@@ -8,16 +8,24 @@ import type { ForwardHop } from './options.js';
  */
 export const routerLinkRole = 'rlink';
 
+/** The authextra key that marks a link's session on its own router (Crossbar's RLinkLocalSession: the link's id). */
+export const linkMark = 'rlink';
+
 interface Sender {
   readonly id: number;
   readonly authid: string;
   readonly authrole: string;
   readonly trusted: boolean;
+  readonly authextra?: Dict | undefined;
 }
 
-/** A router link's session: its registrations are not announced (Crossbar's dealer), so two links never mirror each other's. */
-export function isRouterLink(session: Pick<Sender, 'authrole'>): boolean {
-  return session.authrole === routerLinkRole;
+/**
+ * A router link's session, on the other router (role "rlink") or on its own (a trusted session
+ * with the link mark): its registrations are not announced nor listed (Crossbar's dealer, for the
+ * first), so a link never mirrors another's mirror, whose calls would arrive already forwarded.
+ */
+export function isRouterLink(session: Pick<Sender, 'authrole' | 'trusted' | 'authextra'>): boolean {
+  return session.authrole === routerLinkRole || (session.trusted && session.authextra?.[linkMark] !== undefined);
 }
 
 /**

@@ -260,3 +260,73 @@ describe("rlinks in crossbar-examples rlinks/ha_setup's shape: the links' role i
     assert.deepEqual(new Set(publishers), new Set(['router2router']));
   });
 });
+
+describe("rlinks: a link never mirrors another link's mirror (three nodes, B linked to A, A to C, each pulling the other's registrations)", { timeout: 180_000 }, () => {
+  let root: string;
+  const nodes: Node[] = [];
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'junction-rlinks-chain-'));
+    const keys = [nodeKeys(), nodeKeys(), nodeKeys()];
+    const webs = [await freePort(), await freePort(), await freePort()];
+    const principals = Object.fromEntries(keys.map((key, i) => [`node${i}`, { realm: 'realm1', role: 'rlink', authorized_keys: [key.publicKey] }]));
+    const pull = (to: number) => ({
+      realm: 'realm1', forward_local_events: false, forward_remote_events: true, forward_local_invocations: false, forward_remote_invocations: true,
+      transport: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port: webs[to] }, url: `ws://127.0.0.1:${webs[to]}/link` },
+    });
+    // A (0) pulls from C (2); B (1) pulls from A; C links nowhere.
+    const links = [[pull(2)], [pull(0)], []];
+    for (const i of [0, 1, 2]) {
+      const config = {
+        version: 2,
+        workers: [{
+          type: 'router',
+          realms: [{ name: 'realm1', roles: openRoles, rlinks: links[i] }],
+          transports: [{ type: 'web', endpoint: { type: 'tcp', port: webs[i], interface: '127.0.0.1' }, paths: { ws: { type: 'websocket' }, link: { type: 'websocket', auth: { cryptosign: { type: 'static', principals } } } } }],
+        }],
+      };
+      nodes.push(await makeNode(root, `node${i}`, config, keys[i]!, webs[i]!));
+    }
+    const [a, b] = [start(nodes[0]!), start(nodes[1]!)];
+    start(nodes[2]!);
+    await Promise.all([a, b].map((junction) => junction.started((line) => line.msg === 'router link up')));
+  });
+
+  after(async () => {
+    await Promise.all(sessions.map((session) => session.leave().catch(() => undefined)));
+    for (const junction of running) junction.kill();
+    await Promise.all(running.map((junction) => junction.exited));
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it("A serves C's procedure; B does not take A's mirror of it, whose calls no link would forward again", async () => {
+    const [a, b, c] = nodes as [Node, Node, Node];
+    const callee = await joinRealm(c);
+    await callee.register('app.on_c', () => 'from C');
+    await callee.register('app.on_c_later', () => 'later');
+    const onA = await joinRealm(a);
+    assert.deepEqual((await eventually(() => onA.call('app.on_c'), 'app.on_c callable on A')).args, ['from C']);
+    const onB = await joinRealm(b);
+    const own = await joinRealm(a);
+    await own.register('app.on_a', () => 'from A');
+    // B mirrors A's own procedure: once it has, it has seen A's registrations, the mirror of C's among them.
+    assert.deepEqual((await eventually(() => onB.call('app.on_a'), 'app.on_a callable on B')).args, ['from A']);
+    await eventually(() => onA.call('app.on_c_later'), 'app.on_c_later callable on A');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const mirroredOnB = async (session: Session) => {
+      const found: string[] = [];
+      for (const procedure of ['app.on_a', 'app.on_c', 'app.on_c_later']) if ((await session.call('wamp.registration.lookup', [procedure])).args[0] !== null) found.push(procedure);
+      return found;
+    };
+    assert.deepEqual(await mirroredOnB(onB), ['app.on_a'], 'as A announced them');
+    // Restarted, B's link lists what A has at once: the same.
+    const nodeB = running.find((junction) => junction.child.spawnargs.includes(b.config))!;
+    nodeB.child.kill('SIGTERM');
+    await nodeB.exited;
+    await start(b).started((line) => line.msg === 'router link up');
+    const again = await joinRealm(b);
+    assert.deepEqual((await eventually(() => again.call('app.on_a'), 'app.on_a callable on the restarted B')).args, ['from A']);
+    assert.deepEqual(await mirroredOnB(again), ['app.on_a'], 'as A lists them');
+  });
+});
+
