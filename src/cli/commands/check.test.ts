@@ -243,11 +243,18 @@ describe('junction check', () => {
     ]);
   });
 
-  it('refuses unknown options and --config with --cbdir (exit 2)', async () => {
+  it('refuses unknown options (exit 2)', async () => {
     const { out, io } = captureIo();
     assert.equal(await run(['--confg', 'x'], io), 2);
     assert.match(out.stderr, /^junction check: Unknown option '--confg'/);
-    assert.equal(await run(['--config', 'a', '--cbdir', 'b'], io), 2);
-    assert.match(out.stderr, /give either --config or --cbdir, not both/);
+  });
+
+  it('reads --config inside --cbdir when both are given, as Crossbar (crossbar-examples: crossbar start --config config5.json)', async () => {
+    const node = join(dir, 'node-with-configs');
+    await mkdir(node, { recursive: true });
+    await writeFile(join(node, 'config5.json'), good);
+    const { out, io } = captureIo();
+    assert.equal(await run(['--cbdir', node, '--config', 'config5.json'], io), 0, out.stderr);
+    assert.ok(out.stdout.startsWith(`${join(node, 'config5.json')}: ok`), out.stdout);
   });
 });
