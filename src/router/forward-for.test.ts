@@ -20,13 +20,19 @@ async function realm() {
   return { h, join };
 }
 
+/** A session subscribed to app.t and registered for app.p, its replies taken. */
+async function listening(join: (authid: string) => ReturnType<RouterHarness['join']>) {
+  const listener = await join('anonymous');
+  listener.peer.raw([T.SUBSCRIBE, 1, {}, 'app.t']);
+  listener.peer.raw([T.REGISTER, 2, {}, 'app.p']);
+  listener.peer.take();
+  return listener;
+}
+
 describe('router - forward_for, for router-to-router links', () => {
   it('a link\'s forwarded publication and call carry forward_for (the link appended) and name the original sender', async () => {
     const { join } = await realm();
-    const listener = await join('anonymous');
-    listener.peer.raw([T.SUBSCRIBE, 1, {}, 'app.t']);
-    listener.peer.raw([T.REGISTER, 2, {}, 'app.p']);
-    listener.peer.take();
+    const listener = await listening(join);
     const link = await join('rlink');
     link.peer.raw([T.PUBLISH, 1, { forward_for: [hop] }, 'app.t', ['x']]);
     link.peer.raw([T.CALL, 2, { forward_for: [hop] }, 'app.p']);
@@ -52,10 +58,7 @@ describe('router - forward_for, for router-to-router links', () => {
 
   it('passes on forward_for from a session that is not a link, naming that session, not the one it claims (it could pose as any publisher)', async () => {
     const { join } = await realm();
-    const listener = await join('anonymous');
-    listener.peer.raw([T.SUBSCRIBE, 1, {}, 'app.t']);
-    listener.peer.raw([T.REGISTER, 2, {}, 'app.p']);
-    listener.peer.take();
+    const listener = await listening(join);
     // Crossbar's links join with whatever role the other router gives them (crossbar-examples rlinks/ha_setup: "router2router").
     const link = await join('router2router');
     link.peer.raw([T.PUBLISH, 1, { forward_for: [hop] }, 'app.t']);
@@ -70,10 +73,7 @@ describe('router - forward_for, for router-to-router links', () => {
 
   it('refuses a malformed forward_for', async () => {
     const { join } = await realm();
-    const listener = await join('anonymous');
-    listener.peer.raw([T.SUBSCRIBE, 1, {}, 'app.t']);
-    listener.peer.raw([T.REGISTER, 2, {}, 'app.p']);
-    listener.peer.take();
+    const listener = await listening(join);
     const link = await join('rlink');
     const tooMany = Array.from({ length: MAX_FORWARD_HOPS + 1 }, () => hop);
     link.peer.raw([T.PUBLISH, 3, { forward_for: tooMany, acknowledge: true }, 'app.t']);

@@ -54,6 +54,14 @@ function start(node: Node): RunningJunction {
   return junction;
 }
 
+/** Ends the test's sessions and nodes, and removes their folders. */
+async function stopAll(root: string): Promise<void> {
+  await Promise.all(sessions.map((session) => session.leave().catch(() => undefined)));
+  for (const junction of running) junction.kill();
+  await Promise.all(running.map((junction) => junction.exited));
+  await rm(root, { recursive: true, force: true });
+}
+
 const linkUps = (junction: RunningJunction) => junction.lines.filter((line) => line.msg === 'router link up').length;
 
 async function joinRealm(node: Node): Promise<Session> {
@@ -100,12 +108,7 @@ describe('rlinks: two Junction nodes linking realm1 both ways', { timeout: 180_0
     await nodeB.started((line) => line.msg === 'router link up');
   });
 
-  after(async () => {
-    await Promise.all(sessions.map((session) => session.leave().catch(() => undefined)));
-    for (const junction of running) junction.kill();
-    await Promise.all(running.map((junction) => junction.exited));
-    await rm(root, { recursive: true, force: true });
-  });
+  after(() => stopAll(root));
 
   it('delivers an event published on either node to the subscribers of both, each exactly once', async () => {
     const [subA, subB, pubA, pubB] = [await joinRealm(a), await joinRealm(b), await joinRealm(a), await joinRealm(b)];
@@ -226,12 +229,7 @@ describe("rlinks in crossbar-examples rlinks/ha_setup's shape: the links' role i
     await Promise.all(started.map((junction) => junction.started((line) => line.msg === 'router link up')));
   });
 
-  after(async () => {
-    await Promise.all(sessions.map((session) => session.leave().catch(() => undefined)));
-    for (const junction of running) junction.kill();
-    await Promise.all(running.map((junction) => junction.exited));
-    await rm(root, { recursive: true, force: true });
-  });
+  after(() => stopAll(root));
 
   it('delivers events and answers calls across the link, naming the link, not the sender it forwards for', async () => {
     const [one, two] = nodes as [Node, Node];
@@ -292,12 +290,7 @@ describe("rlinks: a link never mirrors another link's mirror (three nodes, B lin
     await Promise.all([a, b].map((junction) => junction.started((line) => line.msg === 'router link up')));
   });
 
-  after(async () => {
-    await Promise.all(sessions.map((session) => session.leave().catch(() => undefined)));
-    for (const junction of running) junction.kill();
-    await Promise.all(running.map((junction) => junction.exited));
-    await rm(root, { recursive: true, force: true });
-  });
+  after(() => stopAll(root));
 
   it("A serves C's procedure; B does not take A's mirror of it, whose calls no link would forward again", async () => {
     const [a, b, c] = nodes as [Node, Node, Node];
