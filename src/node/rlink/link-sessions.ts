@@ -3,8 +3,9 @@
  * router with role "rlink" (by convention), and its own router with authextra.rlink (its id).
  * A registration whose callees are all links is another link's mirror: mirroring it again would
  * bring calls that arrive already forwarded, which no link forwards again (crossbar-examples
- * rlinks/ha_setup: four nodes that each pull the others' registrations would otherwise, about
- * half the time, pull a procedure through a third node rather than from its own).
+ * rlinks/ha_setup: four nodes that each pull the others' registrations would otherwise often
+ * pull a procedure through a third node rather than from its own). Junction's own meta API does
+ * not show such registrations at all; this is how a link tells them on a Crossbar router.
  */
 
 import type { Dict } from '../../protocol/messages.js';
