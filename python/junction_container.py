@@ -37,6 +37,32 @@ TRANSPORT_KEYS = (
 )
 
 
+# Crossbar's names for a connecting transport's options, as its container hands them to Autobahn's
+# factory (set_websocket_options, set_rawsocket_options in crossbar/router/protocol.py): name and
+# the factor from Crossbar's milliseconds to Autobahn's seconds. Autobahn's Component would read
+# max_message_size as "maxMessageSize" and refuse it. Other keys go to Autobahn as they are.
+WEBSOCKET_OPTIONS = {
+    'max_frame_size': ('maxFramePayloadSize', 1), 'max_message_size': ('maxMessagePayloadSize', 1),
+    'auto_fragment_size': ('autoFragmentSize', 1), 'fail_by_drop': ('failByDrop', 1),
+    'echo_close_codereason': ('echoCloseCodeReason', 1), 'tcp_nodelay': ('tcpNoDelay', 1),
+    'open_handshake_timeout': ('openHandshakeTimeout', 0.001), 'close_handshake_timeout': ('closeHandshakeTimeout', 0.001),
+    'auto_ping_interval': ('autoPingInterval', 0.001), 'auto_ping_timeout': ('autoPingTimeout', 0.001),
+    'auto_ping_size': ('autoPingSize', 1), 'auto_ping_restart_on_any_traffic': ('autoPingRestartOnAnyTraffic', 1),
+    'validate_utf8': ('utf8validateIncoming', 1), 'accept_masked_server_frames': ('acceptMaskedServerFrames', 1),
+    'mask_client_frames': ('maskClientFrames', 1), 'apply_mask': ('applyMask', 1),
+}
+RAWSOCKET_OPTIONS = {'max_message_size': ('maxMessagePayloadSize', 1)}
+
+
+def autobahn_options(transport_type, options):
+    names = WEBSOCKET_OPTIONS if transport_type == 'websocket' else RAWSOCKET_OPTIONS
+    result = {}
+    for key, value in options.items():
+        name, factor = names.get(key, (key, 1))
+        result[name] = value * factor if factor != 1 else value
+    return result
+
+
 def fail(code, message):
     sys.stderr.write(message.replace('\n', ' ') + '\n')
     sys.exit(code)
@@ -44,6 +70,8 @@ def fail(code, message):
 
 def component_transport(transport):
     result = {key: value for key, value in transport.items() if key in TRANSPORT_KEYS}
+    if 'options' in result:
+        result['options'] = autobahn_options(transport.get('type', 'websocket'), result['options'])
     result.setdefault('max_retries', -1)  # as Crossbar's container: keep reconnecting to the router
     return result
 

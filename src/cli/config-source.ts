@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { embeddedDefaultConfig, loadCbdir, loadConfigFile } from '../config/index.js';
 import { ConfigError } from '../config/problems.js';
 import type { LoadedConfig } from '../node/reload/reloader.js';
@@ -8,6 +9,15 @@ export type StartConfigSource =
   | { kind: 'embedded' };
 
 export type { LoadedConfig };
+
+/**
+ * The file `--config FILE` names when `--cbdir DIR` is given too: FILE inside the node
+ * directory, as Crossbar reads them (crossbar-examples run `crossbar start --config config5.json`
+ * in the folder that holds .crossbar/).
+ */
+export function configInCbdir(cbdir: string, config: string): string {
+  return resolve(cbdir, config);
+}
 
 /** Loads the config `start` runs with; every problem of a bad file is reported, not just the first. */
 export async function loadStartConfig(source: StartConfigSource): Promise<LoadedConfig> {

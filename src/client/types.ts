@@ -50,7 +50,7 @@ export interface PublishOptions {
   retain?: boolean;
   /** Junction: the publication's MQTT QoS and MQTT 5 properties, for MQTT subscribers (docs/mqtt.md). */
   _mqtt?: MqttProperties;
-  /** Router links only: who the publication is forwarded for (routers refuse it from other sessions). */
+  /** Router links: who the publication is forwarded for (Junction names the original publisher for links of role "rlink" only). */
   forward_for?: ForwardHop[];
 }
 
@@ -84,7 +84,7 @@ export interface CallOptions<P extends Args = Args, PK extends Kwargs = Kwargs> 
   /** Receives progressive results; setting it asks the callee for them. */
   onProgress?: (result: Result<P, PK>) => void;
   disclose_me?: boolean;
-  /** Router links only: who the call is forwarded for (routers refuse it from other sessions). */
+  /** Router links: who the call is forwarded for (Junction names the original caller for links of role "rlink" only). */
   forward_for?: ForwardHop[];
 }
 

@@ -68,6 +68,10 @@ workers:
         # answers 421 (docs/configuration.md, "Allowed hosts"); trust the proxy's X-Forwarded-For.
         # options: {allowed_hosts: [wamp.example.com], trusted_proxies: ["127.0.0.1"]}
         paths:
+          # The bare port leads a browser to the console (below).
+          /:
+            type: redirect
+            url: /console
           ws:
             type: websocket
             # WAMP serializers offered to clients.

@@ -126,7 +126,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     runningConfig: () => running,
     joinBridgeSession: (realm, role, authid) =>
       InternalSession.join(attach, realm, { authid, authrole: role, authmethod: 'bridge', authprovider: 'junction' }, { trusted: false, exemptFromLimits: true }),
-    joinTrustedSession: (realm, authid) => InternalSession.join(attach, realm, { authid, authrole: 'trusted' }),
+    joinTrustedSession: (realm, authid, authextra) => InternalSession.join(attach, realm, { authid, authrole: 'trusted', ...(authextra && { authextra }) }),
   };
 
   const listeners = new Map<string, Listener>();

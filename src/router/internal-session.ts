@@ -29,6 +29,7 @@ export interface InternalIdentity {
   authrole: string;
   authmethod?: string;
   authprovider?: string;
+  authextra?: Dict;
 }
 
 export interface InternalJoinOptions {
@@ -124,9 +125,9 @@ export class InternalSession implements Peer {
   ): Promise<InternalSession> {
     const session = new InternalSession();
     if (options.transport) session.transport = options.transport;
-    const { authmethod = 'trusted', authprovider = 'internal' } = identity;
+    const { authmethod = 'trusted', authprovider = 'internal', authextra } = identity;
     const gate: AuthGate = {
-      hello: () => ({ kind: 'welcome', identity: { authid: identity.authid, authrole: identity.authrole, authmethod, authprovider } }),
+      hello: () => ({ kind: 'welcome', identity: { authid: identity.authid, authrole: identity.authrole, authmethod, authprovider, ...(authextra && { authextra }) } }),
     };
     session.link = attach(session, gate, { trusted: options.trusted ?? true, exemptFromLimits: options.exemptFromLimits, helloTimeoutMs: 0 });
     const welcomed = new Promise<void>((resolve, reject) => (session.welcomed = { resolve: () => resolve(), reject }));

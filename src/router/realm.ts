@@ -21,7 +21,6 @@ import type { BoundCounter } from '../metrics/registry.js';
 import {
   OptionError, readCallOptions, type CallOptions, readPublishOptions, readRegisterOptions, readSubscribeOptions,
 } from './options.js';
-import { forwardRefusal, mayForward } from './forward-for.js';
 import { RealmEvents } from './realm-events.js';
 import type { RouterMetrics } from './router-metrics.js';
 import type { Session, SessionOrigin } from './session.js';
@@ -263,7 +262,6 @@ export class Realm {
     } catch (error) {
       return this.refusePublish(session, message, ErrorUri.invalidArgument, (error as Error).message);
     }
-    if (options.forwardFor && !mayForward(session)) return this.refusePublish(session, message, ErrorUri.notAuthorized, forwardRefusal);
     const refusal = this.uriRefusal(session, message.topic, 'exact', true);
     if (refusal) {
       this.metrics.urisRefused.inc({ realm: this.name, message: 'publish', reason: refusal.reason });
@@ -304,7 +302,6 @@ export class Realm {
     } catch (error) {
       return this.refuseOption(session, MessageType.CALL, message.request, error);
     }
-    if (options.forwardFor && !mayForward(session)) return session.sendError(MessageType.CALL, message.request, ErrorUri.notAuthorized, forwardRefusal);
     const refusal = this.uriRefusal(session, message.procedure, 'exact', false);
     if (refusal) return this.refuseUri(session, MessageType.CALL, message.request, refusal);
     const answer = this.ask(session, 'call', message.procedure, message.options);

@@ -277,7 +277,7 @@ class Backend(ApplicationSession):
         LoopingCall(lambda: os.getppid() != parent and reactor.stop()).start(0.25)
 `;
 
-describe("a container worker's Python component, run by junction start --cbdir", { skip: skipWithoutDebian('python3-autobahn') }, () => {
+describe("a container worker's Python component, run by junction start --cbdir (its transport's options in Crossbar's names)", { skip: skipWithoutDebian('python3-autobahn') }, () => {
   it('joins, registers and publishes; the router serves its procedure and its event', async () => {
     const port = await freePort();
     const { home, cbdir } = cbdirWith({
@@ -289,7 +289,11 @@ describe("a container worker's Python component, run by junction start --cbdir",
           options: { pythonpath: ['../app'] },
           components: [{
             type: 'class', classname: 'backend.Backend', realm: 'realm1', extra: { greeting: 'hello' },
-            transport: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port }, url: `ws://127.0.0.1:${port}/` },
+            // Crossbar's names for the client's options (crossbar-examples rlinks/ha_setup): Autobahn's Component alone refuses max_message_size.
+            transport: {
+              type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port }, url: `ws://127.0.0.1:${port}/`,
+              options: { max_message_size: 1048576, open_handshake_timeout: 2500, auto_ping_interval: 10000, auto_ping_timeout: 5000 },
+            },
           }],
         },
       ],

@@ -34,12 +34,12 @@ async function makeNode(root: string, name: string, config: object, keys: NodeKe
   return { dir, config: path, keys, webPort };
 }
 
-function routerConfig(webPort: number, paths: object, rlink: object, extraTransports: object[] = []): object {
+function routerConfig(webPort: number, paths: object, rlink: object, extraTransports: object[] = [], roles: object[] = openRoles): object {
   return {
     version: 2,
     workers: [{
       type: 'router',
-      realms: [{ name: 'realm1', roles: openRoles, rlinks: [rlink] }],
+      realms: [{ name: 'realm1', roles, rlinks: [rlink] }],
       transports: [{ type: 'web', endpoint: { type: 'tcp', port: webPort, interface: '127.0.0.1' }, paths: { ws: { type: 'websocket' }, metrics: { type: 'metrics' }, ...paths } }, ...extraTransports],
     }],
   };
@@ -52,6 +52,14 @@ function start(node: Node): RunningJunction {
   const junction = RunningJunction.start(['--config', node.config], node.dir);
   running.push(junction);
   return junction;
+}
+
+/** Ends the test's sessions and nodes, and removes their folders. */
+async function stopAll(root: string): Promise<void> {
+  await Promise.all(sessions.map((session) => session.leave().catch(() => undefined)));
+  for (const junction of running) junction.kill();
+  await Promise.all(running.map((junction) => junction.exited));
+  await rm(root, { recursive: true, force: true });
 }
 
 const linkUps = (junction: RunningJunction) => junction.lines.filter((line) => line.msg === 'router link up').length;
@@ -100,12 +108,7 @@ describe('rlinks: two Junction nodes linking realm1 both ways', { timeout: 180_0
     await nodeB.started((line) => line.msg === 'router link up');
   });
 
-  after(async () => {
-    await Promise.all(sessions.map((session) => session.leave().catch(() => undefined)));
-    for (const junction of running) junction.kill();
-    await Promise.all(running.map((junction) => junction.exited));
-    await rm(root, { recursive: true, force: true });
-  });
+  after(() => stopAll(root));
 
   it('delivers an event published on either node to the subscribers of both, each exactly once', async () => {
     const [subA, subB, pubA, pubB] = [await joinRealm(a), await joinRealm(b), await joinRealm(a), await joinRealm(b)];
@@ -197,3 +200,126 @@ describe('rlinks: two Junction nodes linking realm1 both ways', { timeout: 180_0
     assert.match(result.stderr, /router links \(a realm's "rlinks"\) need a node of its own: with --workers or a "cluster"/);
   });
 });
+
+describe("rlinks in crossbar-examples rlinks/ha_setup's shape: the links' role is \"router2router\", each node pulls the other's subscriptions and registrations", { timeout: 180_000 }, () => {
+  let root: string;
+  const nodes: Node[] = [];
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'junction-rlinks-ha-'));
+    const keys = [nodeKeys(), nodeKeys()];
+    const [webs, raws] = [[await freePort(), await freePort()], [await freePort(), await freePort()]];
+    const everything = { call: true, register: true, publish: true, subscribe: true };
+    const roles = [
+      { name: 'anonymous', permissions: [{ uri: '', match: 'prefix', allow: everything, disclose: { caller: true, publisher: true } }] },
+      { name: 'router2router', permissions: [{ uri: '', match: 'prefix', allow: everything, disclose: { caller: true, publisher: true } }] },
+    ];
+    const principals = Object.fromEntries(keys.map((key, i) => [`node${i + 1}`, { realm: 'realm1', role: 'router2router', authorized_keys: [key.publicKey] }]));
+    for (const i of [0, 1]) {
+      const other = 1 - i;
+      const rlink = {
+        id: `rlink_${i + 1}_${other + 1}`, realm: 'realm1',
+        forward_local_events: false, forward_remote_events: true, forward_local_invocations: false, forward_remote_invocations: true,
+        transport: { type: 'rawsocket', serializer: 'cbor', endpoint: { type: 'tcp', host: '127.0.0.1', port: raws[other] }, url: `rs://127.0.0.1:${raws[other]}` },
+      };
+      const linkTransport = { type: 'rawsocket', endpoint: { type: 'tcp', port: raws[i], interface: '127.0.0.1' }, serializers: ['cbor'], auth: { cryptosign: { type: 'static', principals } } };
+      nodes.push(await makeNode(root, `node${i + 1}`, routerConfig(webs[i]!, {}, rlink, [linkTransport], roles), keys[i]!, webs[i]!));
+    }
+    const started = nodes.map((node) => start(node));
+    await Promise.all(started.map((junction) => junction.started((line) => line.msg === 'router link up')));
+  });
+
+  after(() => stopAll(root));
+
+  it('delivers events and answers calls across the link, naming the link, not the sender it forwards for', async () => {
+    const [one, two] = nodes as [Node, Node];
+    const callee = await joinRealm(two);
+    await callee.register('app.where', (_args, _kwargs, details) => ({ node: 2, caller_authrole: details.caller_authrole }));
+    const subscriber = await joinRealm(two);
+    const got: unknown[] = [];
+    const publishers: unknown[] = [];
+    await subscriber.subscribe('app.news', (args, _kwargs, details) => {
+      got.push(args[0]);
+      publishers.push(details.publisher_authrole);
+    });
+    const client = await joinRealm(one);
+    const result = await eventually(() => client.call('app.where'), 'app.where callable on node 1');
+    assert.deepEqual(result.args, [{ node: 2, caller_authrole: 'router2router' }]);
+    // Published until the mirror on node 1 carries one over: each that crosses arrives once.
+    let sent = 0;
+    await eventually(async () => {
+      await client.publish('app.news', [++sent], {}, { acknowledge: true });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return got.length > 0 || undefined;
+    }, 'an event from node 1 on node 2');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.deepEqual(got, [...new Set(got)], 'no event twice');
+    assert.ok(got.every((value) => typeof value === 'number' && value <= sent));
+    assert.deepEqual(new Set(publishers), new Set(['router2router']));
+  });
+});
+
+describe("rlinks: a link never mirrors another link's mirror (three nodes, B linked to A, A to C, each pulling the other's registrations)", { timeout: 180_000 }, () => {
+  let root: string;
+  const nodes: Node[] = [];
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'junction-rlinks-chain-'));
+    const keys = [nodeKeys(), nodeKeys(), nodeKeys()];
+    const webs = [await freePort(), await freePort(), await freePort()];
+    const principals = Object.fromEntries(keys.map((key, i) => [`node${i}`, { realm: 'realm1', role: 'rlink', authorized_keys: [key.publicKey] }]));
+    const pull = (to: number) => ({
+      realm: 'realm1', forward_local_events: false, forward_remote_events: true, forward_local_invocations: false, forward_remote_invocations: true,
+      transport: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port: webs[to] }, url: `ws://127.0.0.1:${webs[to]}/link` },
+    });
+    // A (0) pulls from C (2); B (1) pulls from A; C links nowhere.
+    const links = [[pull(2)], [pull(0)], []];
+    for (const i of [0, 1, 2]) {
+      const config = {
+        version: 2,
+        workers: [{
+          type: 'router',
+          realms: [{ name: 'realm1', roles: openRoles, rlinks: links[i] }],
+          transports: [{ type: 'web', endpoint: { type: 'tcp', port: webs[i], interface: '127.0.0.1' }, paths: { ws: { type: 'websocket' }, link: { type: 'websocket', auth: { cryptosign: { type: 'static', principals } } } } }],
+        }],
+      };
+      nodes.push(await makeNode(root, `node${i}`, config, keys[i]!, webs[i]!));
+    }
+    const [a, b] = [start(nodes[0]!), start(nodes[1]!)];
+    start(nodes[2]!);
+    await Promise.all([a, b].map((junction) => junction.started((line) => line.msg === 'router link up')));
+  });
+
+  after(() => stopAll(root));
+
+  it("A serves C's procedure; B does not take A's mirror of it, whose calls no link would forward again", async () => {
+    const [a, b, c] = nodes as [Node, Node, Node];
+    const callee = await joinRealm(c);
+    await callee.register('app.on_c', () => 'from C');
+    await callee.register('app.on_c_later', () => 'later');
+    const onA = await joinRealm(a);
+    assert.deepEqual((await eventually(() => onA.call('app.on_c'), 'app.on_c callable on A')).args, ['from C']);
+    const onB = await joinRealm(b);
+    const own = await joinRealm(a);
+    await own.register('app.on_a', () => 'from A');
+    // B mirrors A's own procedure: once it has, it has seen A's registrations, the mirror of C's among them.
+    assert.deepEqual((await eventually(() => onB.call('app.on_a'), 'app.on_a callable on B')).args, ['from A']);
+    await eventually(() => onA.call('app.on_c_later'), 'app.on_c_later callable on A');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const mirroredOnB = async (session: Session) => {
+      const found: string[] = [];
+      for (const procedure of ['app.on_a', 'app.on_c', 'app.on_c_later']) if ((await session.call('wamp.registration.lookup', [procedure])).args[0] !== null) found.push(procedure);
+      return found;
+    };
+    assert.deepEqual(await mirroredOnB(onB), ['app.on_a'], 'as A announced them');
+    // Restarted, B's link lists what A has at once: the same.
+    const nodeB = running.find((junction) => junction.child.spawnargs.includes(b.config))!;
+    nodeB.child.kill('SIGTERM');
+    await nodeB.exited;
+    await start(b).started((line) => line.msg === 'router link up');
+    const again = await joinRealm(b);
+    assert.deepEqual((await eventually(() => again.call('app.on_a'), 'app.on_a callable on the restarted B')).args, ['from A']);
+    assert.deepEqual(await mirroredOnB(again), ['app.on_a'], 'as A lists them');
+  });
+});
+

@@ -243,7 +243,7 @@ describe('junction check', () => {
     ]);
   });
 
-  it('refuses unknown options and --config with --cbdir (exit 2)', async () => {
+  it('refuses unknown options (exit 2)', async () => {
     const { out, io } = captureIo();
     assert.equal(await run(['--confg', 'x'], io), 2);
     assert.match(out.stderr, /^junction check: Unknown option '--confg'.* \(did you mean --config\?\)\n/);
@@ -253,7 +253,14 @@ describe('junction check', () => {
     assert.match(out.stderr, /Unexpected argument 'mynode'.* \(a file: --config mynode; a node folder: --cbdir mynode\)\n/);
     assert.equal(await run(['--zzz'], io), 2);
     assert.match(out.stderr, /Unknown option '--zzz'[^\n]*\n\nUsage/, 'no suggestion when nothing is close');
-    assert.equal(await run(['--config', 'a', '--cbdir', 'b'], io), 2);
-    assert.match(out.stderr, /give either --config or --cbdir, not both/);
+  });
+
+  it('reads --config inside --cbdir when both are given, as Crossbar (crossbar-examples: crossbar start --config config5.json)', async () => {
+    const node = join(dir, 'node-with-configs');
+    await mkdir(node, { recursive: true });
+    await writeFile(join(node, 'config5.json'), good);
+    const { out, io } = captureIo();
+    assert.equal(await run(['--cbdir', node, '--config', 'config5.json'], io), 0, out.stderr);
+    assert.ok(out.stdout.startsWith(`${join(node, 'config5.json')}: ok`), out.stdout);
   });
 });

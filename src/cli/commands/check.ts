@@ -2,18 +2,20 @@ import { ConfigError, findCbdirConfig, foldWorkerNotices, loadConfigFile } from 
 import { tlsFileReport } from '../../node/startup-errors.js';
 import { guestProblems } from '../../node/workers/guest-workers.js';
 import { pathFileWarnings } from '../../node/web/path-file-warnings.js';
-import { readArguments, refuseArguments } from '../command-line.js';
+import { readArguments } from '../command-line.js';
+import { configInCbdir } from '../config-source.js';
 import type { CommandIo } from '../io.js';
 import { plural } from '../../protocol/plural.js';
 
-export const usage = `Usage: junction check [--config FILE | --cbdir DIR]
+export const usage = `Usage: junction check [--config FILE] [--cbdir DIR]
 
 Validates a configuration file (JSON or YAML, Crossbar.io format) and lists every problem with
 its place in the file, then checks that the TLS key and certificate files it names can be read
 and belong together; or prints a summary, any settings Junction ignores, what Node's TLS
 warns about those files (weak DH parameters), static and CGI directories that do not exist
 and archive files that are missing or cannot be read.
-Without options it checks the folder .junction (as written by "junction init").
+Without options it checks the folder .junction (as written by "junction init"). With both
+--cbdir and --config, FILE is read inside DIR (as Crossbar does).
 `;
 
 export const defaultCbdir = '.junction';
@@ -27,10 +29,11 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   });
   if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
-  if (values.config !== undefined && values.cbdir !== undefined) return refuseArguments(io, 'check', 'give either --config or --cbdir, not both', usage);
 
   try {
-    const file = values.config ?? (await findCbdirConfig(values.cbdir ?? defaultCbdir));
+    const file = values.config !== undefined
+      ? (values.cbdir !== undefined ? configInCbdir(values.cbdir, values.config) : values.config)
+      : await findCbdirConfig(values.cbdir ?? defaultCbdir);
     const config = await loadConfigFile(file);
     // The files the config names, as `junction start` reads them (same codes and messages).
     const tls = tlsFileReport(config.listeners, config.rlinks);

@@ -76,3 +76,18 @@ describe('junction start on a port in use', () => {
     }
   });
 });
+
+describe('junction start --cbdir DIR --config FILE', () => {
+  it('reads FILE inside DIR, as Crossbar (crossbar-examples: crossbar start --config config5.json beside .crossbar/)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'junction-start-cbdir-'));
+    try {
+      // A config that stops the start with a problem naming its file: the one inside DIR.
+      await writeFile(join(dir, 'config5.json'), JSON.stringify({ version: 2, workers: [{ type: 'router', realms: 'none' }] }));
+      const result = await runJunction(['start', '--cbdir', dir, '--config', 'config5.json']);
+      assert.equal(result.code, 1, result.stderr);
+      assert.ok(result.stderr.includes(`${join(dir, 'config5.json')}:`), result.stderr);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

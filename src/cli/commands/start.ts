@@ -1,6 +1,6 @@
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadStartConfig, type LoadedConfig, type StartConfigSource } from '../config-source.js';
+import { configInCbdir, loadStartConfig, type LoadedConfig, type StartConfigSource } from '../config-source.js';
 import { embeddedDefaultDocument } from '../../config/defaults.js';
 import { foldWorkerNotices } from '../../config/index.js';
 import type { JunctionConfig } from '../../config/model.js';
@@ -35,10 +35,11 @@ const defaultHandoffQueue = 1024;
 /** The embedded default's HTTP paths beside /ws, as its document has them. */
 const defaultHttpPaths = Object.keys(embeddedDefaultDocument.workers[0].transports[0].paths).filter((path) => path !== 'ws').map((path) => `/${path}`).join(', ');
 
-export const usage = `Usage: junction start [--config FILE | --cbdir DIR] [--host HOST] [--port PORT] [--data-dir DIR] [--log-level LEVEL] [--pid-file FILE]
+export const usage = `Usage: junction start [--config FILE] [--cbdir DIR] [--host HOST] [--port PORT] [--data-dir DIR] [--log-level LEVEL] [--pid-file FILE]
                       [--workers N|auto] [--relay-buffer BYTES] [--handoff-queue COUNT]
 
-Runs the router. Without --config or --cbdir it runs the embedded development default:
+Runs the router. With both --cbdir and --config, FILE is read inside DIR (as Crossbar does).
+Without --config or --cbdir it runs the embedded development default:
 realm "realm1", anonymous sessions allowed every action, WebSocket at ws://127.0.0.1:8080/ws,
 and ${defaultHttpPaths} on the same port.
 --host and --port override the first transport's endpoint (refused when it is a Unix socket). LEVEL: ${logLevels.join(', ')}.
@@ -92,7 +93,6 @@ function readArgs(argv: string[]): StartArgs | string {
     return argumentProblem(error, config);
   }
   if (values.help) return 'help';
-  if (values.config !== undefined && values.cbdir !== undefined) return 'give either --config or --cbdir, not both';
   const level = values['log-level'] ?? 'info';
   if (!(logLevels as readonly string[]).includes(level)) return `--log-level must be one of ${logLevels.join(', ')}, got "${level}"`;
   let port: number | undefined;
@@ -102,7 +102,7 @@ function readArgs(argv: string[]): StartArgs | string {
   }
   if (values.host !== undefined && values.host.trim() === '') return '--host must not be empty';
   const source: StartConfigSource =
-    values.config !== undefined ? { kind: 'file', path: values.config }
+    values.config !== undefined ? { kind: 'file', path: values.cbdir !== undefined ? configInCbdir(values.cbdir, values.config) : values.config }
     : values.cbdir !== undefined ? { kind: 'cbdir', dir: values.cbdir }
     : { kind: 'embedded' };
   if (values['data-dir'] !== undefined && values['data-dir'].trim() === '') return '--data-dir must not be empty';

@@ -16,6 +16,8 @@ class FakeSide implements LinkSide {
   readonly published: { topic: string; args: Args; options: Dict }[] = [];
   readonly calls: { procedure: string; args: Args; options: Dict }[] = [];
   existing: Record<'subscription' | 'registration', Dict[]> = { subscription: [], registration: [] };
+  /** The session details of each registration's one callee (by registration ID): an application's unless a test says otherwise. */
+  readonly callees = new Map<number, Dict>();
   answer: (procedure: string, args: Args, onProgress?: SideProgress) => Promise<Outcome> = async (_procedure, args) => ({ args, kwargs: {} });
 
   constructor(readonly name: 'local' | 'remote') {}
@@ -26,6 +28,9 @@ class FakeSide implements LinkSide {
 
   async call(procedure: string, args: Args = [], _kwargs: Dict = {}, options: Dict = {}, _signal?: AbortSignal, onProgress?: SideProgress): Promise<Outcome> {
     const meta = /^wamp\.(subscription|registration)\.(list|get)$/.exec(procedure);
+    // A registration's one callee has the registration's ID plus 1000 as its session ID.
+    if (procedure === 'wamp.registration.list_callees') return { args: [[(args[0] as number) + 1000]], kwargs: {} };
+    if (procedure === 'wamp.session.get') return { args: [this.callees.get((args[0] as number) - 1000) ?? { authrole: 'anonymous', authextra: {} }], kwargs: {} };
     if (meta) {
       const items = this.existing[meta[1] as 'subscription' | 'registration'];
       if (meta[2] === 'get') return { args: [items.find((item) => item.id === args[0])], kwargs: {} };
@@ -198,5 +203,19 @@ describe('router link forwarding', () => {
     await settle();
     assert.deepEqual([...away.registrations.keys()], ['app.taken']);
     assert.equal(value('junction_rlink_mirrored', { kind: 'registration' }), 0);
+  });
+
+  it("does not mirror another link's mirror (its callees all links: role rlink there, authextra.rlink on their own router), which would bring calls no link forwards again", async () => {
+    const { home, away, calls, value } = setup();
+    home.callees.set(1, { authrole: 'trusted', authextra: { rlink: 'rlink_1_3' } });
+    home.callees.set(2, { authrole: 'rlink', authextra: {} });
+    home.existing.registration = [{ id: 1, uri: 'app.pulled', match: 'exact' }];
+    await calls.start();
+    home.meta('wamp.registration.on_create', [9, { id: 2, uri: 'app.pushed', match: 'exact' }]);
+    home.meta('wamp.registration.on_create', [9, { id: 3, uri: 'app.own', match: 'exact' }]);
+    await settle();
+    await settle();
+    assert.deepEqual([...away.registrations.keys()], ['app.own']);
+    assert.equal(value('junction_rlink_mirrored', { kind: 'registration' }), 1);
   });
 });

@@ -11,6 +11,7 @@ import type { Args, Dict } from '../../protocol/messages.js';
 import { matchPolicies, uriMatches, type MatchPolicy } from '../../protocol/uri.js';
 import { WarningThrottle } from '../../router/limits/warning-throttle.js';
 import type { Logger } from '../../router/log.js';
+import { registeredByLinksOnly } from './link-sessions.js';
 import { LinkCallError, type ForwardHop, type LinkSide, type SideEndpoint } from './link-sides.js';
 import type { MakeMirror } from './mirror.js';
 import type { Direction, LinkMeter } from './rlink-metrics.js';
@@ -91,6 +92,7 @@ export class CallSlots {
 export function callForwarding({ home, away, meter }: ForwardingContext, slots: CallSlots): MakeMirror {
   const forwarded = meter.calls[direction(home)];
   return async (details) => {
+    if (await registeredByLinksOnly(home, details.id)) return undefined;
     const uri = details.uri as string;
     const match = matchOf(details);
     const options: Dict = { match };

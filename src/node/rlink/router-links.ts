@@ -2,6 +2,8 @@ import type { AuthOptions } from '../../client/auth/types.js';
 import type { RouterLinkConfig } from '../../config/model.js';
 import type { MetricsRegistry } from '../../metrics/registry.js';
 import type { InternalSession } from '../../router/internal-session.js';
+import type { Dict } from '../../protocol/messages.js';
+import { linkMark } from '../../router/forward-for.js';
 import type { Logger } from '../../router/log.js';
 import { describeEndpoint } from './dial.js';
 import { loadNodeKey, type NodeKey } from './node-key.js';
@@ -36,7 +38,7 @@ export interface RunningRouterLinks {
  */
 export function startRouterLinks(
   links: readonly RouterLinkConfig[],
-  deps: { joinLocal(realm: string, authid: string): Promise<InternalSession>; log: Logger; metrics: MetricsRegistry },
+  deps: { joinLocal(realm: string, authid: string, authextra: Dict): Promise<InternalSession>; log: Logger; metrics: MetricsRegistry },
 ): RunningRouterLinks {
   const meters = rlinkMetrics(deps.metrics);
   if (links.length === 0) return { stop: async () => undefined };
@@ -46,7 +48,9 @@ export function startRouterLinks(
     const log = deps.log.child({ rlink: config.id, realm: config.localRealm });
     const { endpoint } = config.transport;
     log.info({ to_realm: config.realm, transport: config.transport.kind, endpoint: describeEndpoint(endpoint), tls: endpoint.kind === 'tcp' && endpoint.tls !== undefined, auth: config.auth.method }, 'starting router link');
-    return new RouterLink(config, { auth: signIn(config, readKey), joinLocal: deps.joinLocal, log, meter: meters.forLink(config.localRealm, config.id) });
+    // Its session here carries Crossbar's mark of a link's own session (authextra.rlink): other links see it is no application's.
+    const joinLocal = (realm: string, authid: string) => deps.joinLocal(realm, authid, { [linkMark]: config.id });
+    return new RouterLink(config, { auth: signIn(config, readKey), joinLocal, log, meter: meters.forLink(config.localRealm, config.id) });
   });
   // Started once all are made: a link whose TLS files cannot be read stops the start with none running.
   for (const link of running) link.start();

@@ -79,14 +79,20 @@ export class HttpListener {
     this.allowedHosts = hostAllowList(config);
     this.hostsRefused = metrics.counter('junction_http_host_refused_total',
       'HTTP requests and WebSocket upgrades refused (421) because their Host is not one the transport answers to (DNS rebinding guard)');
-    this.server.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
+    this.server.on('upgrade', (request, socket, head) => {
+      endOnReset(socket);
+      this.upgrade(request, socket, head);
+    });
     this.server.on('request', (request, response) => this.request(request, response));
     this.server.on('clientError', (error: Error & { code?: string }, socket) => this.clientError(error, socket));
     // Node answers an Expect other than 100-continue with a bare 417 unless someone listens: it gets a JSON error saying why.
     this.server.on('checkExpectation', (request, response) => sendJson(response, 417,
       { error: 'expectation_failed', message: `the Expect header "${String(request.headers.expect).slice(0, 100)}" is not one this server meets (only 100-continue is)` }));
     // Node drops a CONNECT without a word unless someone listens: we are no proxy, and say so.
-    this.server.on('connect', (_request, socket: Duplex) => answerAndClose(socket, { status: 405, code: 'method_not_allowed', message: 'CONNECT is for proxies, and this is a router: nothing here tunnels' }));
+    this.server.on('connect', (_request, socket: Duplex) => {
+      endOnReset(socket);
+      answerAndClose(socket, { status: 405, code: 'method_not_allowed', message: 'CONNECT is for proxies, and this is a router: nothing here tunnels' });
+    });
     // Over TLS the first octet is read after the TLS handshake: RawSocket inside TLS, as Crossbar.
     if (diverted.size > 0) {
       const routes = new Map([...diverted].map(([octet, acceptor]) => [octet, (socket: Socket) => acceptor.accept(socket)]));
@@ -235,6 +241,14 @@ interface SocketAnswer {
   status: number;
   code: string;
   message: string;
+}
+
+/**
+ * Node hands an upgrade's or a CONNECT's socket over without its own error listener: a client that
+ * resets it (Autobahn aborts after a refused upgrade) would end the process. It ends that connection only.
+ */
+function endOnReset(socket: Duplex): void {
+  socket.on('error', () => socket.destroy());
 }
 
 /** Writes a JSON error straight to a socket no response owns (Node could not read the request, or it is a CONNECT), and closes it. */

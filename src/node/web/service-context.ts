@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { JunctionConfig, ListenerConfig, PathService } from '../../config/model.js';
 import type { MetricsRegistry } from '../../metrics/registry.js';
+import type { Dict } from '../../protocol/messages.js';
 import type { InternalSession } from '../../router/internal-session.js';
 import type { Logger } from '../../router/log.js';
 import type { Router } from '../../router/router.js';
@@ -59,7 +60,7 @@ export interface NodeContext {
    */
   joinBridgeSession(realm: string, role: string, authid: string): Promise<InternalSession>;
   /** Joins `realm` as one of the router's own trusted sessions (a component configured without a role). */
-  joinTrustedSession(realm: string, authid: string): Promise<InternalSession>;
+  joinTrustedSession(realm: string, authid: string, authextra?: Dict): Promise<InternalSession>;
 }
 
 /** What a path service factory gets: the node's context plus where the service is mounted. */

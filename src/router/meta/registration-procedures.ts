@@ -3,6 +3,7 @@ import type { Args, Dict } from '../../protocol/messages.js';
 import type { InventoryItem } from '../backplane.js';
 import { InternalCallError } from '../internal-session.js';
 import { argument, readId, readMatch, readOptionalDict, readString, refuseUnknownKeywords } from './arguments.js';
+import { isRouterLink } from '../forward-for.js';
 import { outranks } from '../match/precedence.js';
 import { clusterItems } from './cluster-view.js';
 import { knownSession, type MetaContext, type MetaProcedures } from './context.js';
@@ -24,6 +25,9 @@ export function registrationProcedures(context: MetaContext): MetaProcedures {
     return found;
   };
 
+  /** A registration of this node whose callees are all router links: a link's mirror, listed as wamp.registration.on_create announces it: not at all. */
+  const heldByLinks = (id: number): boolean => realm.dealer.registration(id)?.callees.every(isRouterLink) ?? false;
+
   const registrationArgument = (args: Args, kwargs: Dict): Promise<InventoryItem> => {
     refuseUnknownKeywords(kwargs, ['registration']);
     return registration(readId(argument(args, kwargs, 0, 'registration'), 'registration'));
@@ -33,7 +37,7 @@ export function registrationProcedures(context: MetaContext): MetaProcedures {
     'wamp.registration.list': async (args, kwargs) => {
       refuseUnknownKeywords(kwargs, ['session_id']);
       const sessionId = argument(args, kwargs, 0, 'session_id');
-      if (sessionId === undefined || sessionId === null) return byMatchPolicy(await clusterItems(realm, 'registrations', {}));
+      if (sessionId === undefined || sessionId === null) return byMatchPolicy((await clusterItems(realm, 'registrations', {})).filter((item) => !heldByLinks(item.id)));
       const session = knownSession(context, readId(sessionId, 'session_id'));
       return byMatchPolicy(await clusterItems(realm, 'registrations', { session }));
     },
