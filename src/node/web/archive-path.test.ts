@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type Server } from 'node:http';
@@ -63,6 +64,7 @@ describe('archive path service', { skip: zipWriterMissing() }, () => {
       { name: 'site/app.js', data: 'console.log(1)' },
       { name: 'site/style.css', data: 'body{}' },
       { name: 'site/autobahn.min.js', data: 'ab()' },
+      { name: 'site/autobahn.min.jgz', data: gzipSync('ab()') },
       { name: 'site/module.wasm', data: Buffer.from([0, 0x61, 0x73, 0x6d]), stored: true },
       { name: 'site/docs/index.html', data: '<h1>docs</h1>' },
       { name: 'site/docs/guide.txt', data: 'read me' },
@@ -114,6 +116,15 @@ describe('archive path service', { skip: zipWriterMissing() }, () => {
       await reply.arrayBuffer();
     }
     assert.deepEqual(Buffer.from(await (await get('/app/module.wasm')).arrayBuffer()), Buffer.from([0, 0x61, 0x73, 0x6d]));
+  });
+
+  it('sends a gzipped .jgz file with Content-Encoding gzip, so the browser inflates it (fetch here)', async () => {
+    const reply = await get('/spa/autobahn.min.jgz');
+    assert.equal(reply.status, 200);
+    assert.equal(reply.headers.get('content-type'), 'text/javascript; charset=utf-8');
+    assert.equal(reply.headers.get('content-encoding'), 'gzip');
+    assert.equal(await reply.text(), 'ab()');
+    assert.equal((await get('/app/autobahn.min.js')).headers.get('content-encoding'), null);
   });
 
   it('serves default_object for a folder, redirecting the name without its slash', async () => {

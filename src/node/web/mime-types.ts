@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import { basename } from 'node:path';
 
 /** The types a web app's files usually have, by lower-case extension. Text types get a charset below. */
@@ -6,6 +7,7 @@ const commonTypes: Readonly<Record<string, string>> = {
   '.htm': 'text/html',
   '.css': 'text/css',
   '.js': 'text/javascript',
+  '.jgz': 'text/javascript',
   '.mjs': 'text/javascript',
   '.cjs': 'text/javascript',
   '.map': 'application/json',
@@ -46,6 +48,22 @@ const commonTypes: Readonly<Record<string, string>> = {
   '.vtt': 'text/vtt',
 };
 
+/**
+ * Files kept compressed on disk for the browser to inflate: `autobahn.min.jgz`, the gzipped
+ * AutobahnJS build. Sent with this Content-Encoding (whatever the request's Accept-Encoding:
+ * there is no other form to send), so a `<script src="...jgz">` runs. Crossbar means the same
+ * (its archive service lists `.jgz` as gzip) but sends the bytes without the header, which no
+ * browser can run. ".gz" is not here: a ".tar.gz" download must arrive as the archive it is.
+ */
+const storedEncodings: ReadonlyMap<string, string> = new Map([['.jgz', 'gzip']]);
+
+/** The Content-Encoding a file is stored in, if it is one the browser must undo (see storedEncodings). */
+function storedEncoding(fileName: string): string | undefined {
+  const name = basename(fileName).toLowerCase();
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? storedEncodings.get(name.slice(dot)) : undefined;
+}
+
 /** Served for an extension nobody named: browsers then download rather than guess. */
 export const fallbackType = 'application/octet-stream';
 
@@ -64,6 +82,14 @@ export class MimeTypes {
       const key = extension.startsWith('.') ? extension : `.${extension}`;
       this.types.set(key.toLowerCase(), type);
     }
+  }
+
+  /** The headers that say what a served file is: its type (never sniffed) and a stored encoding. */
+  fileHeaders(fileName: string): OutgoingHttpHeaders {
+    const headers: OutgoingHttpHeaders = { 'content-type': this.contentType(fileName), 'x-content-type-options': 'nosniff' };
+    const encoding = storedEncoding(fileName);
+    if (encoding !== undefined) headers['content-encoding'] = encoding;
+    return headers;
   }
 
   contentType(fileName: string): string {

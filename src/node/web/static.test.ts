@@ -5,6 +5,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import type { StaticService } from '../../config/model.js';
 import type { RunningNode } from '../node.js';
@@ -59,6 +60,8 @@ describe('static path service', () => {
     await writeFile(join(root, 'index.html'), '<h1>home</h1>');
     await writeFile(join(root, 'app', 'index.html'), '<h1>app</h1>');
     await writeFile(join(root, 'app.js'), 'console.log(1)');
+    await writeFile(join(root, 'app.min.jgz'), gzipSync('console.log(1)'));
+    await writeFile(join(root, 'backup.tar.gz'), gzipSync('not a real tar'));
     await writeFile(join(root, 'STYLE.CSS'), 'body{}');
     await writeFile(join(root, 'module.wasm'), Buffer.from([0, 0x61, 0x73, 0x6d]));
     await writeFile(join(root, 'blob.bin'), Buffer.from([1, 2, 3]));
@@ -118,6 +121,17 @@ describe('static path service', () => {
       assert.equal(reply.status, 200, path);
       assert.equal(reply.headers['content-type'], type, path);
     }
+  });
+
+  it('sends a gzipped .jgz file as JavaScript with Content-Encoding gzip; a .gz file as itself', async () => {
+    const jgz = await get('/app.min.jgz');
+    assert.equal(jgz.headers['content-type'], 'text/javascript; charset=utf-8');
+    assert.equal(jgz.headers['content-encoding'], 'gzip');
+    assert.equal(gunzipSync(jgz.body).toString(), 'console.log(1)');
+    const gz = await get('/backup.tar.gz');
+    assert.equal(gz.headers['content-type'], 'application/gzip');
+    assert.equal(gz.headers['content-encoding'], undefined);
+    assert.equal((await get('/app.js')).headers['content-encoding'], undefined);
   });
 
   it('keeps the WebSocket path and a longer static mount apart from the root mount', async () => {
