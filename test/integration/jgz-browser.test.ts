@@ -1,8 +1,8 @@
 /**
- * A page that loads gzipped JavaScript (`autobahn.min.jgz`, as AutobahnJS ships it) with a
- * `<script>` tag, in headless Chromium: from a static path and from an archive path, both as in
- * crossbar-examples' configs. The browser runs the script only if the file comes as JavaScript
- * with Content-Encoding gzip.
+ * A page that loads gzipped files, in headless Chromium: JavaScript as `.jgz` (AutobahnJS ships
+ * `autobahn.min.jgz`) from a static path and from an archive path, and a stylesheet as `.css.gz`
+ * (crossbar-examples' `demos/votes/nodejs` links `css/materialize_cb.min.css.gz`). The browser
+ * uses them only if they come as JavaScript or CSS with Content-Encoding gzip.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +24,7 @@ declare global {
   }
 }
 
-describe('gzipped .jgz scripts in headless Chromium', { skip: skipWithoutChromium || zipWriterMissing(), timeout: 60_000 }, () => {
+describe('gzipped scripts and stylesheets in headless Chromium', { skip: skipWithoutChromium || zipWriterMissing(), timeout: 60_000 }, () => {
   let root: string;
   let node: RunningNode & { url: string };
   let chromium: LaunchedChromium;
@@ -35,7 +35,9 @@ describe('gzipped .jgz scripts in headless Chromium', { skip: skipWithoutChromiu
     mkdirSync(join(site, 'shared'), { recursive: true });
     writeFileSync(join(site, 'shared', 'lib.min.jgz'), gzipSync('window.fromStatic = "static ran";'));
     writeZip(join(root, 'lib.zip'), [{ name: 'lib-1.0/lib.min.jgz', data: gzipSync('window.fromArchive = "archive ran";') }]);
-    writeFileSync(join(site, 'index.html'), '<!doctype html><title>jgz</title><script src="/shared/lib.min.jgz"></script><script src="/zipped/lib.min.jgz"></script>');
+    writeFileSync(join(site, 'shared', 'style.min.css.gz'), gzipSync('body { color: rgb(1, 2, 3); }'));
+    writeFileSync(join(site, 'index.html'), '<!doctype html><title>jgz</title><link rel="stylesheet" href="/shared/style.min.css.gz">'
+      + '<script src="/shared/lib.min.jgz"></script><script src="/zipped/lib.min.jgz"></script>');
     node = await startTestNode(loadDocument({
       version: 2,
       workers: [{
@@ -66,5 +68,11 @@ describe('gzipped .jgz scripts in headless Chromium', { skip: skipWithoutChromiu
     await page.goto(`http://127.0.0.1:${node.ports.get('test')}/`);
     assert.deepEqual(await page.evaluate(() => [window.fromStatic, window.fromArchive]), ['static ran', 'archive ran']);
     assert.deepEqual(pageErrors, []);
+  });
+
+  it('applies a .css.gz stylesheet', async () => {
+    const page = await chromium.firstPage();
+    await page.goto(`http://127.0.0.1:${node.ports.get('test')}/`);
+    assert.equal(await page.evaluate(() => getComputedStyle(document.body).color), 'rgb(1, 2, 3)');
   });
 });

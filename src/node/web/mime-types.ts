@@ -48,22 +48,6 @@ const commonTypes: Readonly<Record<string, string>> = {
   '.vtt': 'text/vtt',
 };
 
-/**
- * Files kept compressed on disk for the browser to inflate: `autobahn.min.jgz`, the gzipped
- * AutobahnJS build. Sent with this Content-Encoding (whatever the request's Accept-Encoding:
- * there is no other form to send), so a `<script src="...jgz">` runs. Crossbar means the same
- * (its archive service lists `.jgz` as gzip) but sends the bytes without the header, which no
- * browser can run. ".gz" is not here: a ".tar.gz" download must arrive as the archive it is.
- */
-const storedEncodings: ReadonlyMap<string, string> = new Map([['.jgz', 'gzip']]);
-
-/** The Content-Encoding a file is stored in, if it is one the browser must undo (see storedEncodings). */
-function storedEncoding(fileName: string): string | undefined {
-  const name = basename(fileName).toLowerCase();
-  const dot = name.lastIndexOf('.');
-  return dot > 0 ? storedEncodings.get(name.slice(dot)) : undefined;
-}
-
 /** Served for an extension nobody named: browsers then download rather than guess. */
 export const fallbackType = 'application/octet-stream';
 
@@ -84,17 +68,24 @@ export class MimeTypes {
     }
   }
 
-  /** The headers that say what a served file is: its type (never sniffed) and a stored encoding. */
+  /**
+   * The headers that say what a served file is: its type (never sniffed) and, for a file kept
+   * gzipped for the browser to inflate, `Content-Encoding: gzip` (sent whatever the request's
+   * Accept-Encoding: there is no other form to send). Those files are `.jgz` (AutobahnJS ships
+   * `autobahn.min.jgz`) and text kept as `.gz` (`style.css.gz` is CSS, as Crossbar's static
+   * service sends it); any other `.gz` (`backup.tar.gz`) is sent as the gzip file it is, so a
+   * download arrives as it was stored.
+   */
   fileHeaders(fileName: string): OutgoingHttpHeaders {
-    const headers: OutgoingHttpHeaders = { 'content-type': this.contentType(fileName), 'x-content-type-options': 'nosniff' };
-    const encoding = storedEncoding(fileName);
-    if (encoding !== undefined) headers['content-encoding'] = encoding;
-    return headers;
+    const name = basename(fileName).toLowerCase();
+    const gzippedText = name.endsWith('.gz') ? this.typeOfName(name.slice(0, -'.gz'.length)) : undefined;
+    if (gzippedText !== undefined && isText(gzippedText)) return fileHeaders(gzippedText, 'gzip');
+    const type = this.typeOfName(name) ?? fallbackType;
+    return fileHeaders(type, name.length > '.jgz'.length && name.endsWith('.jgz') ? 'gzip' : undefined);
   }
 
   contentType(fileName: string): string {
-    const type = this.typeOfName(basename(fileName).toLowerCase()) ?? fallbackType;
-    return needsCharset(type) ? `${type}; charset=utf-8` : type;
+    return withCharset(this.typeOfName(basename(fileName).toLowerCase()) ?? fallbackType);
   }
 
   /** A leading dot starts a hidden name, not an extension (".htaccess" has none). */
@@ -107,8 +98,18 @@ export class MimeTypes {
   }
 }
 
-function needsCharset(type: string): boolean {
-  if (type.includes(';')) return false; // the configured type already says it
+function fileHeaders(type: string, encoding: string | undefined): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = { 'content-type': withCharset(type), 'x-content-type-options': 'nosniff' };
+  if (encoding !== undefined) headers['content-encoding'] = encoding;
+  return headers;
+}
+
+/** Text types carry charset=utf-8 (unless the configured type already says one). */
+function withCharset(type: string): string {
+  return isText(type) && !type.includes(';') ? `${type}; charset=utf-8` : type;
+}
+
+function isText(type: string): boolean {
   return type.startsWith('text/') || type === 'application/json' || type === 'application/xml'
     || type === 'image/svg+xml' || type.endsWith('+json');
 }

@@ -62,6 +62,7 @@ describe('static path service', () => {
     await writeFile(join(root, 'app.js'), 'console.log(1)');
     await writeFile(join(root, 'app.min.jgz'), gzipSync('console.log(1)'));
     await writeFile(join(root, 'backup.tar.gz'), gzipSync('not a real tar'));
+    await writeFile(join(root, 'style.css.gz'), gzipSync('body{}'));
     await writeFile(join(root, 'STYLE.CSS'), 'body{}');
     await writeFile(join(root, 'module.wasm'), Buffer.from([0, 0x61, 0x73, 0x6d]));
     await writeFile(join(root, 'blob.bin'), Buffer.from([1, 2, 3]));
@@ -123,11 +124,15 @@ describe('static path service', () => {
     }
   });
 
-  it('sends a gzipped .jgz file as JavaScript with Content-Encoding gzip; a .gz file as itself', async () => {
+  it('sends .jgz as JavaScript and .css.gz as CSS, with Content-Encoding gzip; a .tar.gz as itself', async () => {
     const jgz = await get('/app.min.jgz');
     assert.equal(jgz.headers['content-type'], 'text/javascript; charset=utf-8');
     assert.equal(jgz.headers['content-encoding'], 'gzip');
     assert.equal(gunzipSync(jgz.body).toString(), 'console.log(1)');
+    const css = await get('/style.css.gz');
+    assert.equal(css.headers['content-type'], 'text/css; charset=utf-8');
+    assert.equal(css.headers['content-encoding'], 'gzip');
+    assert.equal(gunzipSync(css.body).toString(), 'body{}');
     const gz = await get('/backup.tar.gz');
     assert.equal(gz.headers['content-type'], 'application/gzip');
     assert.equal(gz.headers['content-encoding'], undefined);
