@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type Server } from 'node:http';
@@ -8,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import type { ArchiveService, JunctionConfig } from '../../config/model.js';
 import { startTestNode, testConfig } from '../../../test/support/node.js';
 import { writeZip, zipWriterMissing } from '../../../test/support/zip.js';
@@ -118,7 +118,7 @@ describe('archive path service', { skip: zipWriterMissing() }, () => {
     assert.deepEqual(Buffer.from(await (await get('/app/module.wasm')).arrayBuffer()), Buffer.from([0, 0x61, 0x73, 0x6d]));
   });
 
-  it('sends a gzipped .jgz file with Content-Encoding gzip, so the browser inflates it (fetch here)', async () => {
+  it('sends a gzipped .jgz file with Content-Encoding gzip, which fetch, as a browser, inflates', async () => {
     const reply = await get('/spa/autobahn.min.jgz');
     assert.equal(reply.status, 200);
     assert.equal(reply.headers.get('content-type'), 'text/javascript; charset=utf-8');
