@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import type { ArchiveService, JunctionConfig } from '../../config/model.js';
 import { startTestNode, testConfig } from '../../../test/support/node.js';
 import { writeZip, zipWriterMissing } from '../../../test/support/zip.js';
@@ -63,6 +64,7 @@ describe('archive path service', { skip: zipWriterMissing() }, () => {
       { name: 'site/app.js', data: 'console.log(1)' },
       { name: 'site/style.css', data: 'body{}' },
       { name: 'site/autobahn.min.js', data: 'ab()' },
+      { name: 'site/autobahn.min.jgz', data: gzipSync('ab()') },
       { name: 'site/module.wasm', data: Buffer.from([0, 0x61, 0x73, 0x6d]), stored: true },
       { name: 'site/docs/index.html', data: '<h1>docs</h1>' },
       { name: 'site/docs/guide.txt', data: 'read me' },
@@ -114,6 +116,15 @@ describe('archive path service', { skip: zipWriterMissing() }, () => {
       await reply.arrayBuffer();
     }
     assert.deepEqual(Buffer.from(await (await get('/app/module.wasm')).arrayBuffer()), Buffer.from([0, 0x61, 0x73, 0x6d]));
+  });
+
+  it('sends a gzipped .jgz file with Content-Encoding gzip, which fetch, as a browser, inflates', async () => {
+    const reply = await get('/spa/autobahn.min.jgz');
+    assert.equal(reply.status, 200);
+    assert.equal(reply.headers.get('content-type'), 'text/javascript; charset=utf-8');
+    assert.equal(reply.headers.get('content-encoding'), 'gzip');
+    assert.equal(await reply.text(), 'ab()');
+    assert.equal((await get('/app/autobahn.min.js')).headers.get('content-encoding'), null);
   });
 
   it('serves default_object for a folder, redirecting the name without its slash', async () => {

@@ -214,8 +214,7 @@ class ArchiveFiles {
       response.end();
       return;
     }
-    headers['content-type'] = this.mimeTypes.contentType(file.fileName);
-    headers['x-content-type-options'] = 'nosniff';
+    Object.assign(headers, this.mimeTypes.fileHeaders(file.fileName));
     headers['content-length'] = file.uncompressedSize;
     if (request.method === 'HEAD') {
       response.writeHead(200, headers);

@@ -31,6 +31,20 @@ describe('MimeTypes', () => {
     assert.equal(compound.contentType('backup.tar.gz'), 'application/gzip');
   });
 
+  it('sends text kept as .gz as that text, gzip-encoded (as Crossbar\'s static service)', () => {
+    assert.deepEqual(types.fileHeaders('css/materialize.min.css.gz'), { 'content-type': 'text/css; charset=utf-8', 'x-content-type-options': 'nosniff', 'content-encoding': 'gzip' });
+    assert.deepEqual(types.fileHeaders('app.JS.gz'), { 'content-type': 'text/javascript; charset=utf-8', 'x-content-type-options': 'nosniff', 'content-encoding': 'gzip' });
+    assert.deepEqual(types.fileHeaders('notes.txt.gz'), { 'content-type': 'text/plain; charset=iso-8859-1', 'x-content-type-options': 'nosniff', 'content-encoding': 'gzip' });
+  });
+
+  it('says which files are stored gzipped for the browser (.jgz), and that they are JavaScript', () => {
+    assert.deepEqual(new MimeTypes().fileHeaders('lib/autobahn.min.JGZ'), { 'content-type': 'text/javascript; charset=utf-8', 'x-content-type-options': 'nosniff', 'content-encoding': 'gzip' });
+    assert.deepEqual(types.fileHeaders('backup.tar.gz'), { 'content-type': 'application/gzip', 'x-content-type-options': 'nosniff' });
+    assert.deepEqual(types.fileHeaders('dump.gz'), { 'content-type': 'application/gzip', 'x-content-type-options': 'nosniff' });
+    assert.deepEqual(types.fileHeaders('x.constructor'), { 'content-type': 'application/octet-stream', 'x-content-type-options': 'nosniff' });
+    assert.equal(types.fileHeaders('.jgz')['content-encoding'], undefined, 'a dotfile named .jgz has no extension');
+  });
+
   it('falls back to application/octet-stream', () => {
     assert.equal(types.contentType('blob.bin'), 'application/octet-stream');
     assert.equal(types.contentType('Makefile'), 'application/octet-stream');

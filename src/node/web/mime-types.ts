@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import { basename } from 'node:path';
 
 /** The types a web app's files usually have, by lower-case extension. Text types get a charset below. */
@@ -6,6 +7,7 @@ const commonTypes: Readonly<Record<string, string>> = {
   '.htm': 'text/html',
   '.css': 'text/css',
   '.js': 'text/javascript',
+  '.jgz': 'text/javascript',
   '.mjs': 'text/javascript',
   '.cjs': 'text/javascript',
   '.map': 'application/json',
@@ -66,9 +68,24 @@ export class MimeTypes {
     }
   }
 
+  /**
+   * The headers that say what a served file is: its type (never sniffed) and, for a file kept
+   * gzipped for the browser to inflate, `Content-Encoding: gzip` (sent whatever the request's
+   * Accept-Encoding: there is no other form to send). Those files are `.jgz` (AutobahnJS ships
+   * `autobahn.min.jgz`) and text kept as `.gz` (`style.css.gz` is CSS, as Crossbar's static
+   * service sends it); any other `.gz` (`backup.tar.gz`) is sent as the gzip file it is, so a
+   * download arrives as it was stored.
+   */
+  fileHeaders(fileName: string): OutgoingHttpHeaders {
+    const name = basename(fileName).toLowerCase();
+    const gzippedText = name.endsWith('.gz') ? this.typeOfName(name.slice(0, -'.gz'.length)) : undefined;
+    if (gzippedText !== undefined && isText(gzippedText)) return fileHeaders(gzippedText, 'gzip');
+    const type = this.typeOfName(name) ?? fallbackType;
+    return fileHeaders(type, name.length > '.jgz'.length && name.endsWith('.jgz') ? 'gzip' : undefined);
+  }
+
   contentType(fileName: string): string {
-    const type = this.typeOfName(basename(fileName).toLowerCase()) ?? fallbackType;
-    return needsCharset(type) ? `${type}; charset=utf-8` : type;
+    return withCharset(this.typeOfName(basename(fileName).toLowerCase()) ?? fallbackType);
   }
 
   /** A leading dot starts a hidden name, not an extension (".htaccess" has none). */
@@ -81,8 +98,18 @@ export class MimeTypes {
   }
 }
 
-function needsCharset(type: string): boolean {
-  if (type.includes(';')) return false; // the configured type already says it
+function fileHeaders(type: string, encoding: string | undefined): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = { 'content-type': withCharset(type), 'x-content-type-options': 'nosniff' };
+  if (encoding !== undefined) headers['content-encoding'] = encoding;
+  return headers;
+}
+
+/** Text types carry charset=utf-8 (unless the configured type already says one). */
+function withCharset(type: string): string {
+  return isText(type) && !type.includes(';') ? `${type}; charset=utf-8` : type;
+}
+
+function isText(type: string): boolean {
   return type.startsWith('text/') || type === 'application/json' || type === 'application/xml'
     || type === 'image/svg+xml' || type.endsWith('+json');
 }

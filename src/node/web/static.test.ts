@@ -6,6 +6,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { StaticService } from '../../config/model.js';
 import type { RunningNode } from '../node.js';
 import { startTestNode, testConfig } from '../../../test/support/node.js';
@@ -59,6 +60,9 @@ describe('static path service', () => {
     await writeFile(join(root, 'index.html'), '<h1>home</h1>');
     await writeFile(join(root, 'app', 'index.html'), '<h1>app</h1>');
     await writeFile(join(root, 'app.js'), 'console.log(1)');
+    await writeFile(join(root, 'app.min.jgz'), gzipSync('console.log(1)'));
+    await writeFile(join(root, 'backup.tar.gz'), gzipSync('not a real tar'));
+    await writeFile(join(root, 'style.css.gz'), gzipSync('body{}'));
     await writeFile(join(root, 'STYLE.CSS'), 'body{}');
     await writeFile(join(root, 'module.wasm'), Buffer.from([0, 0x61, 0x73, 0x6d]));
     await writeFile(join(root, 'blob.bin'), Buffer.from([1, 2, 3]));
@@ -118,6 +122,21 @@ describe('static path service', () => {
       assert.equal(reply.status, 200, path);
       assert.equal(reply.headers['content-type'], type, path);
     }
+  });
+
+  it('sends .jgz as JavaScript and .css.gz as CSS, with Content-Encoding gzip; a .tar.gz as itself', async () => {
+    const jgz = await get('/app.min.jgz');
+    assert.equal(jgz.headers['content-type'], 'text/javascript; charset=utf-8');
+    assert.equal(jgz.headers['content-encoding'], 'gzip');
+    assert.equal(gunzipSync(jgz.body).toString(), 'console.log(1)');
+    const css = await get('/style.css.gz');
+    assert.equal(css.headers['content-type'], 'text/css; charset=utf-8');
+    assert.equal(css.headers['content-encoding'], 'gzip');
+    assert.equal(gunzipSync(css.body).toString(), 'body{}');
+    const gz = await get('/backup.tar.gz');
+    assert.equal(gz.headers['content-type'], 'application/gzip');
+    assert.equal(gz.headers['content-encoding'], undefined);
+    assert.equal((await get('/app.js')).headers['content-encoding'], undefined);
   });
 
   it('keeps the WebSocket path and a longer static mount apart from the root mount', async () => {

@@ -140,8 +140,7 @@ class StaticFiles {
         response.end();
         return;
       }
-      headers['content-type'] = this.mimeTypes.contentType(path);
-      headers['x-content-type-options'] = 'nosniff';
+      Object.assign(headers, this.mimeTypes.fileHeaders(path));
       headers['accept-ranges'] = 'bytes';
       const range = requestedRange(request.headers, info.size, validators);
       if (range === 'unsatisfiable') {
