@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RunningNode } from '../../src/node/node.js';
 import { bridgeDefaults } from '../bridge/http-support.js';
-import { startTestNode, testConfig, webSocketPath } from '../support/node.js';
+import { recordingLogger, startTestNode, testConfig, webSocketPath, type LogEntry } from '../support/node.js';
 import { selfSignedCertificate, skipTls } from '../support/tls.js';
 
 const HANDSHAKE_MS = 1_000;
@@ -54,6 +54,8 @@ class RawHttpClient {
 describe('slow HTTP clients', { timeout: 60_000 }, () => {
   let node: RunningNode;
   let port: number;
+  const lines: LogEntry[] = [];
+  const slowWarnings = () => lines.filter((line) => line.level === 'warn' && /too slow/.test(line.msg));
   const tlsDir = mkdtempSync(join(tmpdir(), 'junction-slow-tls-'));
 
   const metric = (labels: string): number => {
@@ -74,7 +76,7 @@ describe('slow HTTP clients', { timeout: 60_000 }, () => {
         paths: { '/': webSocketPath(config) },
       });
     }
-    node = await startTestNode(config);
+    node = await startTestNode(config, { log: recordingLogger(lines) });
     port = node.ports.get('test')!;
   });
 
@@ -91,6 +93,8 @@ describe('slow HTTP clients', { timeout: 60_000 }, () => {
     assert.ok(elapsed >= HANDSHAKE_MS * 0.9, `closed after ${elapsed} ms, before the ${HANDSHAKE_MS} ms limit`);
     assert.equal(client.status, 408, client.received);
     assert.equal(metric('phase="headers"'), before + 1);
+    // A browser's unused preconnect looks just so: counted, but no warning of a slow client.
+    assert.deepEqual(slowWarnings(), []);
   });
 
   it('closes a TLS connection that never starts its TLS handshake at open_handshake_timeout', { skip: skipTls }, async () => {
@@ -105,6 +109,7 @@ describe('slow HTTP clients', { timeout: 60_000 }, () => {
     const elapsed = await client.closed;
     assert.ok(elapsed < CLOSED_WITHIN_MS, `closed after ${elapsed} ms`);
     assert.equal(client.status, 408, client.received);
+    assert.equal(slowWarnings().length, 1, 'a client that sent part of its headers is warned of');
   });
 
   it('answers 408 to a body trickled a byte at a time, past request_body_timeout', async () => {

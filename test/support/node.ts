@@ -56,3 +56,16 @@ export async function startTestNode(config: JunctionConfig = testConfig(), optio
   const node = await startNode(config, { shutdownGraceMs: 200, ...options, log: options.log ?? silentLogger });
   return Object.assign(node, { url: node.urls[0]! });
 }
+
+/** One log line a node wrote. */
+export interface LogEntry {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  fields: Record<string, unknown>;
+  msg: string;
+}
+
+/** A logger that keeps every line at info and above in `lines` (for tests that check what a node logs). */
+export function recordingLogger(lines: LogEntry[], bindings: Record<string, unknown> = {}): Logger {
+  const write = (level: LogEntry['level']) => (fields: object, msg: string) => void lines.push({ level, fields: { ...bindings, ...fields }, msg });
+  return { ...silentLogger, info: write('info'), warn: write('warn'), error: write('error'), child: (more) => recordingLogger(lines, { ...bindings, ...more }) };
+}

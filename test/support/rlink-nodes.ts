@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load.js';
 import { startNode, type RunningNode } from '../../src/node/node.js';
-import { silentLogger, type Logger } from '../../src/router/log.js';
+import { recordingLogger, type LogEntry } from './node.js';
 
 export interface NodeKeys {
   privateKey: string;
@@ -38,18 +38,6 @@ export async function writeNodeKey(dir: string, keys: NodeKeys): Promise<void> {
 export const linkAuth = (publicKey: string) => ({
   cryptosign: { type: 'static', principals: { rlink: { realm: 'realm1', role: 'rlink', authorized_keys: [publicKey] } } },
 });
-
-/** One log line a node wrote. */
-export interface LogEntry {
-  level: 'debug' | 'info' | 'warn' | 'error';
-  fields: Record<string, unknown>;
-  msg: string;
-}
-
-function recordingLogger(lines: LogEntry[], bindings: Record<string, unknown> = {}): Logger {
-  const write = (level: LogEntry['level']) => (fields: object, msg: string) => void lines.push({ level, fields: { ...bindings, ...fields }, msg });
-  return { ...silentLogger, info: write('info'), warn: write('warn'), error: write('error'), child: (more) => recordingLogger(lines, { ...bindings, ...more }) };
-}
 
 export interface LinkedNode {
   node: RunningNode;

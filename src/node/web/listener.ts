@@ -213,7 +213,10 @@ export class HttpListener {
       const phase = inBody ? 'body' : 'headers';
       this.timedOut.inc({ phase });
       const remote = (socket as Partial<Socket>).remoteAddress ?? 'unknown';
-      if (this.timeoutWarnings.allow(remote)) {
+      // A connection that never sent a byte is a browser's preconnect left unused, not a slow client.
+      if ((socket as Partial<Socket>).bytesRead === 0) {
+        this.log.debug({ remote }, 'closed a connection that sent nothing within open_handshake_timeout');
+      } else if (this.timeoutWarnings.allow(remote)) {
         const limitMs = phase === 'headers' ? this.timeouts.headersMs : this.timeouts.headersMs + this.timeouts.bodyMs;
         this.log.warn({ remote, phase, limitMs }, 'HTTP request too slow; answered 408 and closed (further ones from this address are counted, not logged, for 10 s)');
       }
