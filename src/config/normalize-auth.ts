@@ -67,14 +67,14 @@ export function authConfig(
   return result;
 }
 
-interface DynamicAuthFile {
+export interface DynamicAuthFile {
   type: 'dynamic';
   authenticator: string;
   'authenticator-realm'?: string | undefined;
   'authenticator-role'?: string | undefined;
 }
 
-function dynamicConfig(method: DynamicAuthFile): DynamicAuthConfig {
+export function dynamicConfig(method: DynamicAuthFile): DynamicAuthConfig {
   return {
     type: 'dynamic',
     authenticator: method.authenticator,

@@ -8,13 +8,15 @@ import { RealmAuthorizer, type RoleAuthorizer } from '../auth/realm-authorizer.j
 import { dynamicScram, staticScram } from '../auth/scram.js';
 import { ServiceSessions } from '../auth/service-sessions.js';
 import { defaultDynamicCallTimeoutMs } from '../auth/sign-in-defaults.js';
+import { ProxyBackend, proxyAuthmethod } from '../auth/proxy-backend.js';
 import { PermissionTable } from '../auth/static-authorizer.js';
 import { SignInTally } from '../auth/sign-in-tally.js';
 import { SignInThrottle, type ThrottleOptions } from '../auth/throttle.js';
 import { dynamicTicket, staticTicket } from '../auth/ticket.js';
 import { dynamicTls, staticTls } from '../auth/tls.js';
 import { dynamicWampCra, staticWampCra } from '../auth/wampcra.js';
-import type { AuthConfig, DynamicAuthConfig, JunctionConfig, RealmConfig, RoleConfig } from '../config/model.js';
+import type { AuthConfig, DynamicAuthConfig, JunctionConfig, ProxyAuthenticators, RealmConfig, RoleConfig } from '../config/model.js';
+import { mapValues } from '../config/normalize-auth.js';
 import type { AuthGate } from '../router/hooks.js';
 import { silentLogger, type Logger } from '../router/log.js';
 import type { RealmSettings } from '../router/realm.js';
@@ -85,8 +87,15 @@ export class NodeAuth {
       log: this.log.child({ auth: where }),
       challengeTimeoutMs: this.options.challengeTimeoutMs,
       ...(auth.routes === undefined ? {} : { routes: auth.routes }),
+      ...(auth.proxyAuthenticators === undefined ? {} : { proxyBackend: this.proxyBackend(auth.proxyAuthenticators) }),
       roleExists: this.roleExists,
     });
+  }
+
+  private proxyBackend(table: ProxyAuthenticators): ProxyBackend {
+    const authenticators = mapValues(table, (roles) =>
+      mapValues(roles, (choices) => choices.map((dynamic) => dynamic && this.authenticator(dynamic, proxyAuthmethod))));
+    return new ProxyBackend(authenticators);
   }
 
   /**
