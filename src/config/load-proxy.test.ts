@@ -142,6 +142,21 @@ describe('proxy workers', () => {
     assert.doesNotThrow(() => loadDocument(configDocument(routerWithBackends(), [routed])));
   });
 
+  it("give each route the dynamic cryptosign-proxy authenticator its connection reaches, as Crossbar's backend calls it", () => {
+    const router = routerWithBackends();
+    const dynamic = { type: 'dynamic', authenticator: 'auth.backend', 'authenticator-realm': 'realm2' };
+    (router.transports as Record<string, unknown>[])[1]!.auth = { 'cryptosign-proxy': dynamic };
+    // conn2 signs in with anonymous-proxy (no auth: Crossbar's default), which Crossbar's backend accepts without asking.
+    const routes = { realm1: { user: ['conn1', 'conn2'], anonymous: 'conn2' } };
+    const config = loadDocument(configDocument(router, [proxyWorker({ connections: { conn1: tcpConnection, conn2: unixConnection }, routes })]));
+    assert.deepEqual(plain(websocketAt(config.listeners[2], '/ws').auth.proxyAuthenticators), {
+      realm1: { user: [{ type: 'dynamic', authenticator: 'auth.backend', authenticatorRealm: 'realm2' }, null] },
+    });
+    assert.ok(config.notices.some((line) => line.startsWith('workers[0].transports[1].auth["cryptosign-proxy"]')), 'still offered to no client');
+    const staticBackend = loadDocument(configDocument(routerWithBackends(), [proxyWorker({ connections: { conn1: tcpConnection } })]));
+    assert.equal(websocketAt(staticBackend.listeners[2], '/ws').auth.proxyAuthenticators, undefined);
+  });
+
   it("clash with the router's own transports like any other transport", () => {
     const onRouterPort = proxyWorker({ transports: [{ type: 'websocket', endpoint: { type: 'tcp', port: 8442 } }] });
     assert.deepEqual(problemsOf(configDocument(routerWithBackends(), [onRouterPort])), [
