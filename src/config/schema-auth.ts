@@ -181,13 +181,13 @@ const cookieOnWebSocketsOnly = z
  * dynamic authenticator, which Crossbar's backend calls for each proxied session (cryptosign-proxy).
  */
 export class ProxySignInFile extends Ignored {
-  constructor(method: string, readonly settings: { type: string }) {
+  constructor(method: string, readonly settings: { type: 'static' } | z.output<typeof dynamicAuth> | FunctionAuthFile) {
     super((path) => notice('config.notice.proxy_sign_in', path, method));
   }
 }
 
 /** Checked as Crossbar checks it, then reported as a notice: no client is offered it (the proxy workers it serves are in-process). */
-function proxySignIn(method: 'anonymous-proxy' | 'cryptosign-proxy', schema: z.ZodType<{ type: string }>) {
+function proxySignIn(method: 'anonymous-proxy' | 'cryptosign-proxy', schema: z.ZodType<ProxySignInFile['settings']>) {
   return schema
     .transform((settings) => new ProxySignInFile(method, settings))
     .optional()
