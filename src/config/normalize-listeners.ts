@@ -4,7 +4,7 @@
  */
 
 import { isAbsolute, resolve } from 'node:path';
-import type { AuthConfig, EndpointConfig, FlashPolicyConfig, ListenerConfig, PathService, PusherServiceConfig, RawSocketService, WebSocketTesteeService, WorkerPython, ProxyAuthenticators } from './model.js';
+import type { AuthConfig, EndpointConfig, FlashPolicyConfig, ListenerConfig, PathService, ProxyAuthenticators, PusherServiceConfig, RawSocketService, WebSocketTesteeService, WorkerPython } from './model.js';
 import { authConfig } from './normalize-auth.js';
 import { mqttConfig } from './normalize-mqtt.js';
 import { fromConfigDir, type NormalizeContext, type TransportNormalizeContext } from './normalize-context.js';
