@@ -4,6 +4,7 @@ import type { AuthGate, AuthOutcome, AuthRequest } from '../router/hooks.js';
 import { clipped, silentLogger, type Logger } from '../router/log.js';
 import { defaultChallengeTimeoutMs } from './sign-in-defaults.js';
 import { authidProblem, requestedAuthid, type AuthMethod, type ConnectionMethod, type Failure, type MethodOutcome, type NotApplicable, type SignInObserver } from './method.js';
+import type { ProxyBackend } from './proxy-backend.js';
 import { routeRefusal, type SignInRoutes } from './routes.js';
 import type { SignInTally } from './sign-in-tally.js';
 import { addressOf, SignInThrottle } from './throttle.js';
@@ -25,6 +26,8 @@ export interface GateOptions {
   roleExists?: (realm: string, role: string) => boolean;
   /** A proxy worker's routes: a sign-in must end in one of them (absent: any realm and role). */
   routes?: SignInRoutes;
+  /** The backend authenticators of those routes, which may still refuse a routed sign-in. */
+  proxyBackend?: ProxyBackend;
   /** Told about every successful sign-in and every client GOODBYE (the cookie binding). */
   observer?: SignInObserver;
   now?: () => number;
@@ -126,7 +129,7 @@ export function authGate(options: GateOptions): AuthGate {
         return { kind: 'deny', ...(failure.refusal ?? genericRefusal) };
       };
 
-      const settle = (outcome: MethodOutcome): AuthOutcome => {
+      const settle = async (outcome: MethodOutcome): Promise<AuthOutcome> => {
         switch (outcome.kind) {
           case 'fail':
             return failed(outcome);
@@ -148,6 +151,8 @@ export function authGate(options: GateOptions): AuthGate {
               options.tally?.count(method.name, 'refused');
               return { kind: 'deny', reason: ErrorUri.noSuchRole, message: `realm "${realm}" has no role "${clipped(identity.authrole)}"` };
             }
+            const backendRefusal = await options.proxyBackend?.check(request, identity, realm);
+            if (backendRefusal) return failed({ ...backendRefusal, why: `the proxy backend refused: ${backendRefusal.why}` });
             options.tally?.count(method.name, 'welcome');
             options.observer?.signedIn(request, identity);
             return outcome;

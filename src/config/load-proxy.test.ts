@@ -142,6 +142,29 @@ describe('proxy workers', () => {
     assert.doesNotThrow(() => loadDocument(configDocument(routerWithBackends(), [routed])));
   });
 
+  it("give each route the dynamic cryptosign-proxy authenticator its connection reaches, as Crossbar's backend calls it", () => {
+    const router = routerWithBackends();
+    const dynamic = { type: 'dynamic', authenticator: 'auth.backend', 'authenticator-realm': 'realm2' };
+    (router.transports as Record<string, unknown>[])[1]!.auth = { 'cryptosign-proxy': dynamic };
+    // conn2 signs in with anonymous-proxy (no auth: Crossbar's default), which Crossbar's backend accepts without asking.
+    const routes = { realm1: { user: ['conn1', 'conn2'], anonymous: 'conn2' } };
+    const config = loadDocument(configDocument(router, [proxyWorker({ connections: { conn1: tcpConnection, conn2: unixConnection }, routes })]));
+    assert.deepEqual(plain(websocketAt(config.listeners[2], '/ws').auth.proxyAuthenticators), {
+      realm1: { user: [{ type: 'dynamic', authenticator: 'auth.backend', authenticatorRealm: 'realm2' }, null] },
+    });
+    assert.ok(config.notices.some((line) => line.startsWith('workers[0].transports[1].auth["cryptosign-proxy"]')), 'still offered to no client');
+    // A WebSocket connection meets the auth of the web transport's path its URL names; a function authenticator runs in its host.
+    const web = { type: 'web', endpoint: { type: 'tcp', port: 8443, interface: '127.0.0.1' }, paths: { ws: { type: 'websocket', auth: { 'cryptosign-proxy': { type: 'function', create: 'dynauth.check' } } } } };
+    (router.transports as object[]).push(web);
+    const conn3 = { transport: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port: 8443 }, url: 'ws://127.0.0.1:8443/ws' }, auth: tcpConnection.auth };
+    const viaWeb = loadDocument(configDocument(router, [proxyWorker({ connections: { conn1: tcpConnection, conn3 }, routes: { realm1: { admin: 'conn3' } } })]));
+    const [fromFunction] = websocketAt(viaWeb.listeners[3], '/ws').auth.proxyAuthenticators!.realm1!.admin!;
+    assert.equal(fromFunction?.function, 'dynauth.check');
+    assert.ok(viaWeb.components.some((component) => component.kind === 'stdio' && component.authenticatorFunction === 'dynauth.check'), 'its host runs');
+    const staticBackend = loadDocument(configDocument(routerWithBackends(), [proxyWorker({ connections: { conn1: tcpConnection } })]));
+    assert.equal(websocketAt(staticBackend.listeners[2], '/ws').auth.proxyAuthenticators, undefined);
+  });
+
   it("clash with the router's own transports like any other transport", () => {
     const onRouterPort = proxyWorker({ transports: [{ type: 'websocket', endpoint: { type: 'tcp', port: 8442 } }] });
     assert.deepEqual(problemsOf(configDocument(routerWithBackends(), [onRouterPort])), [

@@ -1013,6 +1013,14 @@ export interface CryptosignPrincipal {
   realm?: string;
 }
 
+/**
+ * realm -> role -> for each connection of the proxy route, in order (Crossbar takes them in
+ * turn), the dynamic `cryptosign-proxy` authenticator of the router transport it reaches, or null
+ * where that transport has none (or the connection signs in with `anonymous-proxy`, which Crossbar
+ * accepts without asking). Only routes with at least one authenticator are listed.
+ */
+export type ProxyAuthenticators = Record<string, Record<string, readonly (DynamicAuthConfig | null)[]>>;
+
 /** Keyed by the WAMP authmethod name; at least one is present. */
 export interface AuthConfig {
   /**
@@ -1020,6 +1028,8 @@ export interface AuthConfig {
    * roles); others are refused as Crossbar's proxy refuses them. Absent: every realm and role.
    */
   routes?: Record<string, readonly string[]>;
+  /** A proxy worker's routes whose sign-ins its backend's authenticator also decides (src/auth/proxy-backend.ts). */
+  proxyAuthenticators?: ProxyAuthenticators;
   anonymous?: AnonymousAuthConfig;
   ticket?: TicketAuthConfig;
   wampcra?: WampCraAuthConfig;

@@ -13,7 +13,7 @@ export function authConfig(
   if (auth === undefined) return { anonymous: { type: 'static', role: 'anonymous' } };
   /** A method's model: its static form, else the dynamic authenticator it names. */
   const form = <Static extends { type: 'static' }, Config>(method: Static | DynamicAuthFile | FunctionAuthFile, staticForm: (method: Static) => Config): Config | DynamicAuthConfig =>
-    method.type === 'static' ? staticForm(method) : method.type === 'function' ? functions.dynamicFor(method) : dynamicConfig(method);
+    method.type === 'static' ? staticForm(method) : authenticatorConfig(method, functions);
   const result: AuthConfig = {};
   if (auth.anonymous !== undefined) {
     result.anonymous = form(auth.anonymous, (method) => ({ type: 'static', role: method.role, ...(method.authid === undefined ? {} : { authid: method.authid }) }));
@@ -65,6 +65,11 @@ export function authConfig(
     }));
   }
   return result;
+}
+
+/** A dynamic method's authenticator, or the one that stands for a function method. */
+export function authenticatorConfig(method: DynamicAuthFile | FunctionAuthFile, functions: FunctionAuthenticators): DynamicAuthConfig {
+  return method.type === 'function' ? functions.dynamicFor(method) : dynamicConfig(method);
 }
 
 interface DynamicAuthFile {

@@ -4,7 +4,7 @@
  */
 
 import { isAbsolute, resolve } from 'node:path';
-import type { EndpointConfig, FlashPolicyConfig, ListenerConfig, PathService, PusherServiceConfig, RawSocketService, WebSocketTesteeService, WorkerPython } from './model.js';
+import type { AuthConfig, EndpointConfig, FlashPolicyConfig, ListenerConfig, PathService, ProxyAuthenticators, PusherServiceConfig, RawSocketService, WebSocketTesteeService, WorkerPython } from './model.js';
 import { authConfig } from './normalize-auth.js';
 import { mqttConfig } from './normalize-mqtt.js';
 import { fromConfigDir, type NormalizeContext, type TransportNormalizeContext } from './normalize-context.js';
@@ -29,26 +29,29 @@ export interface TransportToListen {
   python: WorkerPython;
   /** A proxy worker's routes (realm -> roles): every sign-in on the transport must end in one of them. */
   routes?: Record<string, readonly string[]>;
+  /** Its routes' backend authenticators (normalize-proxy.ts). */
+  authenticators?: ProxyAuthenticators;
 }
 
 /** Transports with their paths in the file (of every router worker, then the proxy workers', in file order). */
 export function listenerConfigs(transports: readonly TransportToListen[], shared: NormalizeContext): ListenerConfig[] {
   const explicitIds = new Set(transports.flatMap(({ transport }) => (transport.id === undefined ? [] : [transport.id])));
-  return transports.map(({ transport, where, python, routes }, index) => {
+  return transports.map(({ transport, where, python, routes, authenticators }, index) => {
     const listener = listenerConfig(transport, where, { ...shared, python }, transport.id ?? generatedId(index, explicitIds));
-    return routes === undefined ? listener : routedListener(listener, routes);
+    if (routes === undefined) return listener;
+    return routedListener(listener, { routes, ...(authenticators === undefined ? {} : { proxyAuthenticators: authenticators }) });
   });
 }
 
 /** Every sign-in gate of the listener (WebSocket, long-poll, SSE, console, MQTT paths, RawSocket, MQTT) gets the routes. */
-function routedListener(listener: ListenerConfig, routes: Record<string, readonly string[]>): ListenerConfig {
+function routedListener(listener: ListenerConfig, routing: Pick<AuthConfig, 'routes' | 'proxyAuthenticators'>): ListenerConfig {
   const paths: Record<string, PathService> = Object.create(null);
-  for (const [url, service] of Object.entries(listener.paths)) paths[url] = 'auth' in service ? { ...service, auth: { ...service.auth, routes } } : service;
+  for (const [url, service] of Object.entries(listener.paths)) paths[url] = 'auth' in service ? { ...service, auth: { ...service.auth, ...routing } } : service;
   return {
     ...listener,
     paths,
-    ...(listener.rawsocket === undefined ? {} : { rawsocket: { ...listener.rawsocket, auth: { ...listener.rawsocket.auth, routes } } }),
-    ...(listener.mqtt === undefined ? {} : { mqtt: { ...listener.mqtt, auth: { ...listener.mqtt.auth, routes } } }),
+    ...(listener.rawsocket === undefined ? {} : { rawsocket: { ...listener.rawsocket, auth: { ...listener.rawsocket.auth, ...routing } } }),
+    ...(listener.mqtt === undefined ? {} : { mqtt: { ...listener.mqtt, auth: { ...listener.mqtt.auth, ...routing } } }),
   };
 }
 

@@ -53,7 +53,7 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
   const listeners = listenerConfigs(
     [
       ...routerTransports(routers, baseDir, context.notices),
-      ...proxyTransports(file, firstPython, context.notices),
+      ...proxyTransports(file, firstPython, context.notices, functions),
       ...testeeTransports(file, firstPython, context.notices),
     ],
     context,

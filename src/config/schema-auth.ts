@@ -176,10 +176,20 @@ const cookieOnWebSocketsOnly = z
   .optional()
   .describe('Cookie authentication: on WebSocket transports and paths only.');
 
+/**
+ * A proxy sign-in method of a router transport: offered to no client (a notice), kept for its
+ * dynamic authenticator, which Crossbar's backend calls for each proxied session (cryptosign-proxy).
+ */
+export class ProxySignInFile extends Ignored {
+  constructor(method: string, readonly settings: { type: 'static' } | z.output<typeof dynamicAuth> | FunctionAuthFile) {
+    super((path) => notice('config.notice.proxy_sign_in', path, method));
+  }
+}
+
 /** Checked as Crossbar checks it, then reported as a notice: no client is offered it (the proxy workers it serves are in-process). */
-function proxySignIn(method: 'anonymous-proxy' | 'cryptosign-proxy', schema: z.ZodType) {
+function proxySignIn(method: 'anonymous-proxy' | 'cryptosign-proxy', schema: z.ZodType<ProxySignInFile['settings']>) {
   return schema
-    .transform(() => new Ignored((path) => notice('config.notice.proxy_sign_in', path, method)))
+    .transform((settings) => new ProxySignInFile(method, settings))
     .optional()
     .describe(`How Crossbar's proxy workers sign their clients in (${method}): accepted, offered to no client (Junction serves proxy workers inside the router).`);
 }

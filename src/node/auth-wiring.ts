@@ -4,6 +4,7 @@ import { DynamicAuthenticator } from '../auth/dynamic.js';
 import { DynamicAuthorizer } from '../auth/dynamic-authorizer.js';
 import { authGate as gateOf } from '../auth/gate.js';
 import type { AuthMethod, ConnectionMethod, SignInObserver } from '../auth/method.js';
+import { ProxyBackend, proxyAuthmethod } from '../auth/proxy-backend.js';
 import { RealmAuthorizer, type RoleAuthorizer } from '../auth/realm-authorizer.js';
 import { dynamicScram, staticScram } from '../auth/scram.js';
 import { ServiceSessions } from '../auth/service-sessions.js';
@@ -14,7 +15,8 @@ import { SignInThrottle, type ThrottleOptions } from '../auth/throttle.js';
 import { dynamicTicket, staticTicket } from '../auth/ticket.js';
 import { dynamicTls, staticTls } from '../auth/tls.js';
 import { dynamicWampCra, staticWampCra } from '../auth/wampcra.js';
-import type { AuthConfig, DynamicAuthConfig, JunctionConfig, RealmConfig, RoleConfig } from '../config/model.js';
+import type { AuthConfig, DynamicAuthConfig, JunctionConfig, ProxyAuthenticators, RealmConfig, RoleConfig } from '../config/model.js';
+import { mapValues } from '../config/normalize-auth.js';
 import type { AuthGate } from '../router/hooks.js';
 import { silentLogger, type Logger } from '../router/log.js';
 import type { RealmSettings } from '../router/realm.js';
@@ -85,8 +87,15 @@ export class NodeAuth {
       log: this.log.child({ auth: where }),
       challengeTimeoutMs: this.options.challengeTimeoutMs,
       ...(auth.routes === undefined ? {} : { routes: auth.routes }),
+      ...(auth.proxyAuthenticators === undefined ? {} : { proxyBackend: this.proxyBackend(auth.proxyAuthenticators) }),
       roleExists: this.roleExists,
     });
+  }
+
+  private proxyBackend(table: ProxyAuthenticators): ProxyBackend {
+    const authenticators = mapValues(table, (roles) =>
+      mapValues(roles, (choices) => choices.map((dynamic) => dynamic && this.authenticator(dynamic, proxyAuthmethod))));
+    return new ProxyBackend(authenticators);
   }
 
   /**
