@@ -14,7 +14,8 @@ autobahn.twisted.wamp.ApplicationSession, with asyncio when from autobahn.asynci
 component reconnects when the router goes away. Problems are printed on stderr as one line
 each, and the exit code says what failed (2: the input, 3: a class, 4: Autobahn missing). It
 ends within about a second once Junction is gone, whatever its components' threads are doing
-(junction_lifeline.py).
+(junction_lifeline.py). Every call of its procedures is answered, a Deny or a result Autobahn
+cannot write included (junction_results.py).
 
 A router worker's component also has "signIn": {"authid": ..., "ticket": ...}: its session
 joins its realm through Junction's private entry with that WAMP-Ticket, whatever realm or
@@ -28,6 +29,7 @@ import json
 import sys
 
 from junction_lifeline import end_with_parent
+from junction_results import answer_every_result
 
 # The keys of a connecting transport that Autobahn's Component reads (Crossbar's container
 # transports carry these; any other key means nothing to a client and is left out).
@@ -178,6 +180,7 @@ def main():
         from autobahn.twisted.component import Component, run
     else:
         from autobahn.asyncio.component import Component, run
+    answer_every_result()  # after the framework is chosen: Autobahn's modules make txaio loggers as they load
 
     components = []
     for component, cls in loaded:

@@ -122,7 +122,26 @@ function routerWorker(port: number, components: object[]): object {
 const authenticatorComponent = { type: 'class', classname: 'authenticator.AuthenticatorSession', realm: 'realm1', role: 'authenticator', extra: { name: 'router component' } };
 const backendComponent = { type: 'class', classname: 'backend.Backend', realm: 'realm1', role: 'backend' };
 const hooksComponent = { type: 'function', realm: 'realm1', role: 'backend', callbacks: { join: 'hooks.on_join' } };
-const modules = { 'authenticator.py': authenticatorModule, 'backend.py': backendModule, 'hooks.py': hooksModule };
+/**
+ * Procedures whose results the component's socket cannot carry as they are: a Deny (Crossbar's
+ * router, in-process, reads it as a refusal) and an object no serializer writes.
+ */
+const unwritableModule = `${endWithJunction}
+from twisted.internet.defer import inlineCallbacks
+from autobahn.twisted.wamp import ApplicationSession
+from autobahn.wamp.types import Deny
+
+
+class Unwritable(ApplicationSession):
+    @inlineCallbacks
+    def onJoin(self, details):
+        yield self.register(lambda: Deny('com.example.error.not_listed', 'not on the list'), 'com.example.deny')
+        yield self.register(lambda: object(), 'com.example.opaque')
+        yield self.register(lambda: 'plain', 'com.example.plain')
+        print('unwritable ready')
+`;
+
+const modules = { 'authenticator.py': authenticatorModule, 'backend.py': backendModule, 'hooks.py': hooksModule, 'unwritable.py': unwritableModule };
 
 /** An AutobahnJS client signed in anonymously through the dynamic authenticator, and the role it got. */
 async function signedIn(port: number): Promise<OpenSession & { authrole: unknown }> {
@@ -203,6 +222,31 @@ describe("a router worker's Python components, run by junction start --cbdir", {
     junction.child.kill('SIGTERM');
     assert.equal(await junction.exited, 0);
     assert.ok(!existsSync(dirname(socketPath)));
+  });
+
+  it('answers every call of a component\'s procedure: a Deny as the ERROR it means, a result no serializer writes with wamp.error.invalid_payload', async () => {
+    const port = await freePort();
+    const unwritable = { type: 'class', classname: 'unwritable.Unwritable', realm: 'realm1', role: 'backend' };
+    const { home, cbdir } = cbdirWith({ version: 2, workers: [routerWorker(port, [authenticatorComponent, unwritable])] }, modules);
+    const junction = RunningJunction.start(['--cbdir', cbdir], home);
+    running.push(junction);
+    await junction.waitForLine(fromComponents((line) => line.msg.endsWith('unwritable ready')), pythonStartMs);
+    const client = await signedIn(port);
+    // Without the launcher's answer these calls waited for their timeout.
+    const refusal = (call: Promise<unknown>) => call.then(
+      (result) => { throw new Error(`answered ${JSON.stringify(result)}`); },
+      (error: { error: string; args: unknown[] }) => [error.error, error.args],
+    );
+    const options = { timeout: 10_000 };
+    assert.deepEqual(await refusal(client.session.call('com.example.deny', [], {}, options)), ['com.example.error.not_listed', ['not on the list']]);
+    const [uri, args] = await refusal(client.session.call('com.example.opaque', [], {}, options));
+    assert.equal(uri, 'wamp.error.invalid_payload');
+    assert.match(String((args as unknown[])[0]), /could not be serialized/);
+    assert.equal(await client.session.call('com.example.plain'), 'plain', 'the component still serves');
+    await client.close();
+    clients.pop();
+    junction.child.kill('SIGTERM');
+    assert.equal(await junction.exited, 0);
   });
 
   it('with --workers 2, each worker runs its own process of them, and clients of either worker sign in', async () => {

@@ -54,7 +54,7 @@ describe('npm pack', () => {
   it('ships no compiled tests, test helpers or test fixtures', () => {
     const testFiles = [...files].filter((path) => /\.test\.|^dist\/test\/|\/testing\/|^test\//.test(path));
     assert.deepEqual(testFiles, []);
-    for (const needed of ['package.json', 'README.md', 'LICENSE', 'bin/junction.js', 'dist/src/cli/main.js', 'dist/src/node/index.d.ts', 'docs/configuration.md', 'examples/README.md', 'python/junction_container.py', 'python/junction_authenticator.py', 'python/junction_lifeline.py']) {
+    for (const needed of ['package.json', 'README.md', 'LICENSE', 'bin/junction.js', 'dist/src/cli/main.js', 'dist/src/node/index.d.ts', 'docs/configuration.md', 'examples/README.md', 'python/junction_container.py', 'python/junction_authenticator.py', 'python/junction_lifeline.py', 'python/junction_results.py']) {
       assert.ok(files.has(needed), `the package holds ${needed}`);
     }
   });
