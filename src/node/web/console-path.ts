@@ -9,7 +9,7 @@ import { UnsupportedConfigError } from '../auth-wiring.js';
 import { startConsoleProcedures, type ConsoleProcedures } from '../console-procedures.js';
 import { originIsHost } from './host-check.js';
 import { methodAllowed, sendBody } from './http-reply.js';
-import { sendJson } from './listener.js';
+import { sendJson } from './http-reply.js';
 import { refuseUpgrade } from '../../transport/upgrade-refusal.js';
 import type { NodeContext, PathServiceFactory } from './service-context.js';
 

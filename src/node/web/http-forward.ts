@@ -18,7 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { errors, Pool } from 'undici';
 import type { ForwardLimits } from '../../config/model.js';
 import type { PathHandler } from './listener.js';
-import { sendJson } from './listener.js';
+import { sendJson } from './http-reply.js';
 import { PathRequests } from './path-requests.js';
 import type { ServiceContext } from './service-context.js';
 import { QuietWarning } from '../../router/limits/warning-throttle.js';

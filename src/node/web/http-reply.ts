@@ -1,5 +1,5 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { sendJson } from './listener.js';
+import { escapeHtml } from './directory-listing.js';
 
 /** Read-only services answer these; HEAD is GET without the body (Node's server drops HEAD bodies). */
 export const readMethods: readonly string[] = ['GET', 'HEAD'];
@@ -19,4 +19,20 @@ export function methodAllowed(request: IncomingMessage, response: ServerResponse
 export function sendBody(response: ServerResponse, status: number, headers: OutgoingHttpHeaders, body: string | Buffer): void {
   response.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
   response.end(body);
+}
+
+/** A JSON answer with its length. */
+export function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  sendBody(response, status, { 'content-type': 'application/json; charset=utf-8' }, JSON.stringify(body));
+}
+
+/**
+ * 404 for a URL that serves nothing: a short page to a browser that navigated there (its Accept
+ * names text/html, as a navigation's does), the JSON error {"error": "not_found"} to every other
+ * client (curl, fetch and XHR send a wildcard).
+ */
+export function sendNotFound(request: IncomingMessage, response: ServerResponse, message: string): void {
+  if (!/\btext\/html\b/i.test(request.headers.accept ?? '')) return sendJson(response, 404, { error: 'not_found', message });
+  const page = `<!doctype html>\n<html><head><meta charset="utf-8"><title>404 Not Found</title></head><body><h1>Not Found</h1><p>${escapeHtml(message)}</p></body></html>\n`;
+  sendBody(response, 404, { 'content-type': 'text/html; charset=utf-8' }, page);
 }

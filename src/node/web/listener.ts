@@ -9,6 +9,7 @@ import { httpServerFor, type BoundAddress, type PortSource } from '../socket-ser
 import { tlsWarningLogger } from '../tls-warnings.js';
 import { refuseUpgrade } from '../../transport/upgrade-refusal.js';
 import { hostAllowList, hostCheckApplies, misdirectedMessage, type HostAllowList, type HostCheck } from './host-check.js';
+import { sendJson, sendNotFound } from './http-reply.js';
 import { serverTimeoutOptions, type HttpTimeouts } from './http-timeouts.js';
 import { PerKeyLogThrottle } from '../../router/limits/warning-throttle.js';
 
@@ -188,7 +189,7 @@ export class HttpListener {
     if (found?.handler.upgrade) {
       return sendJson(response, 426, { error: 'upgrade_required', message: found.handler.upgradeRequired ?? wampUpgradeRequired });
     }
-    sendJson(response, 404, { error: 'not_found', message: `nothing is served at ${normalizePath(request.url)}` });
+    sendNotFound(request, response, `nothing is served at ${normalizePath(request.url)}`);
   }
 
   /** A request whose Host the path's check refuses: counted, and logged at most once per 10 s per listener. */
@@ -283,10 +284,3 @@ export function normalizePath(url: string | undefined): string {
   return path === '' ? '/' : path.startsWith('/') ? path : `/${path}`;
 }
 
-/** Answers a WebSocket upgrade request with `status` ("403 Forbidden") and `message` as plain text, and closes. */
-
-export function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-  response.end(text);
-}

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { BoundCounter, Counter, Gauge } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
 import { QuietWarning } from '../../router/limits/warning-throttle.js';
-import { sendJson } from './listener.js';
+import { sendJson } from './http-reply.js';
 
 export interface PathRequestsSpec {
   /** Counts requests by outcome (with `labels` and `outcome`); "busy" for those refused here. */

@@ -232,6 +232,21 @@ describe('static path service', () => {
     }
   });
 
+  it('answers 404 with a page to a browser that navigated there (Accept text/html), the message escaped', async () => {
+    const navigation = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
+    const reply = await send(port, '/<b>nope</b>.txt', { headers: navigation });
+    assert.equal(reply.status, 404);
+    assert.equal(reply.headers['content-type'], 'text/html; charset=utf-8');
+    assert.match(reply.text, /<title>404 Not Found<\/title>/);
+    assert.match(reply.text, /no file at \/&#60;b&#62;nope&#60;\/b&#62;\.txt/);
+    assert.doesNotMatch(reply.text, /<b>/);
+    const unserved = await send(port, '/unserved-elsewhere', { headers: navigation });
+    assert.equal(unserved.status, 404);
+    assert.match(unserved.text, /nothing is served at|no file at/);
+    // fetch, XHR and curl send a wildcard: they keep the JSON error.
+    assert.equal(JSON.parse((await send(port, '/nope.txt', { headers: { accept: '*/*' } })).text).error, 'not_found');
+  });
+
   for (const path of [
     '/../outside/secret.txt',
     '/docs/../../outside/secret.txt',

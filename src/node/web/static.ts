@@ -7,8 +7,8 @@ import type { Logger } from '../../router/log.js';
 import { UnsupportedConfigError } from '../auth-wiring.js';
 import { directoryListing } from './directory-listing.js';
 import { cacheControl, notModified, requestedRange, validatorsOf } from './http-caching.js';
-import { methodAllowed, sendBody } from './http-reply.js';
-import { normalizePath, sendJson, type PathHandler } from './listener.js';
+import { methodAllowed, sendBody, sendJson, sendNotFound } from './http-reply.js';
+import { normalizePath, type PathHandler } from './listener.js';
 import { MimeTypes } from './mime-types.js';
 import { BadPathError, fileSegments, isHiddenName, resolveInside } from './static-resolve.js';
 import { folderOf } from './package-folder.js';
@@ -110,7 +110,7 @@ class StaticFiles {
     const index = await resolveInside(this.root, [...segments, this.service.defaultFile]);
     if (index.kind === 'inside' && (await stat(index.path)).isFile()) return this.sendFile(request, response, index.path);
     if (!this.service.directoryListing) {
-      return sendJson(response, 404, { error: 'not_found', message: `${normalizePath(request.url)}/ has no ${this.service.defaultFile} and directory listing is off` });
+      return sendNotFound(request, response, `${normalizePath(request.url)}/ has no ${this.service.defaultFile} and directory listing is off`);
     }
     const title = (this.mountPath === '/' ? '' : this.mountPath) + '/' + segments.map((segment) => `${segment}/`).join('');
     const page = await directoryListing(resolved.path, title, segments.length > 0);
@@ -198,7 +198,7 @@ export function redirectToFolder(request: IncomingMessage, response: ServerRespo
 }
 
 export function notFound(request: IncomingMessage, response: ServerResponse): void {
-  sendJson(response, 404, { error: 'not_found', message: `no file at ${normalizePath(request.url)}` });
+  sendNotFound(request, response, `no file at ${normalizePath(request.url)}`);
 }
 
 function forbidden(response: ServerResponse, message: string): void {

@@ -4,7 +4,7 @@ import type { CgiLimits } from '../../../config/model.js';
 import { programSecretsMask } from '../../../config/mask-secrets.js';
 import { StderrTail } from '../../bridge/process/stderr-tail.js';
 import { signalGroup, spawnGroupLeader } from '../../process-group.js';
-import { sendJson } from '../listener.js';
+import { sendJson } from '../http-reply.js';
 import { BadCgiHeaders, CgiHeadReader, type CgiHead } from './cgi-response.js';
 
 /** One request's script and what it is given. */
