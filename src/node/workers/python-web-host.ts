@@ -13,8 +13,7 @@
  */
 
 import { existsSync, rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +21,7 @@ import { retryDelay, type ReconnectPolicy } from '../../client/backoff.js';
 import type { ResourceService, WapService, WsgiService } from '../../config/model.js';
 import type { MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
+import { makeSocketFolder } from '../socket-folder.js';
 import { guestEnvironment } from './guest-launch.js';
 import { guestMetrics } from './guest-metrics.js';
 import { Supervised } from './guest-workers.js';
@@ -91,7 +91,7 @@ export class PythonWebHost {
 
   /** Starts the host and waits (bounded) until it listens or exits; never throws for a missing Python or a broken app. */
   static async start(service: HostedService, options: PythonWebHostOptions): Promise<PythonWebHost> {
-    const folder = await mkdtemp(join(tmpdir(), 'junction-web-'));
+    const folder = await makeSocketFolder('web');
     const { noun, imports, what, debian } = hosted[service.type];
     const socketPath = join(folder, 'app.sock');
     const python = service.python;

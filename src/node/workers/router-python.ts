@@ -11,15 +11,15 @@
  */
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { privateTicket, type PrivatePrincipal } from '../../auth/private-ticket.js';
 import { allCodecs } from '../../codec/index.js';
 import type { GuestConfig, RouterPythonComponent, RouterPythonConfig } from '../../config/model.js';
 import { rawSocketDefaults } from '../../config/schema-rawsocket.js';
 import { RawSocketService } from '../../transport/rawsocket/rawsocket-service.js';
+import { makeSocketFolder } from '../socket-folder.js';
 import type { NodeContext } from '../web/service-context.js';
 
 /** The largest message RawSocket can announce: Crossbar hands an in-router component's messages over without a size limit. */
@@ -90,7 +90,7 @@ export class RouterPython {
 
   private async open(): Promise<OpenEntry> {
     // mkdtemp makes the folder with mode 0700: no other user can reach the socket in it.
-    const folder = await mkdtemp(join(tmpdir(), 'junction-components-'));
+    const folder = await makeSocketFolder('components');
     const socketPath = join(folder, 'router.sock');
     const { router, auth, log, metrics, config } = this.context;
     const gate = auth.privateGate(privateTicket((authid) => this.byAuthid.get(authid)), 'router components');
