@@ -1,0 +1,356 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { connect, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { generate, type Packet } from 'mqtt-packet';
+import { freePort, RunningJunction } from '../support/cli.js';
+import { checkFuzz, fuzzTimeout, gaugesBackTo, gauges, WampBystander } from '../support/fuzz.js';
+import { selfSignedCertificate, skipTls } from '../support/tls.js';
+import { Arrivals } from '../support/wait.js';
+
+/**
+ * Clients that leave at every stage of every door: one `junction start` serving a web transport
+ * (WebSocket with WAMP v1, long-poll, SSE, the HTTP bridge, static, upload, console, nodeinfo,
+ * metrics, a reverse proxy), the same over TLS, a Pusher app, MQTT and RawSocket. Each case
+ * plays a valid exchange up to a random point (mid request line, mid headers, mid body, after a
+ * refusal, mid handshake, after WELCOME, mid frame, while a long-poll receive or an SSE stream is
+ * held), then resets the connection (RST, as Autobahn's abort), ends it (FIN, still reading) or
+ * closes it. After each, the node still serves a WAMP session; at the end every open-connection
+ * gauge is back where it was and the process never exited.
+ */
+
+const CASES = 160;
+/** How long a step may wait for the answer it expects (an answer that never comes is a finding too). */
+const ANSWER_MS = 5_000;
+/** The gauges of what a client holds open: each must come back once the fuzzer's clients are gone. */
+const openGauges = [
+  'junction_connections', 'junction_sessions', 'junction_rawsocket_connections', 'junction_pusher_connections', 'junction_mqtt_connections',
+  'junction_sse_streams_open', 'junction_longpoll_transports', 'junction_pusher_api_requests_in_flight', 'junction_http_forward_requests_in_flight',
+] as const;
+
+/** One step of an exchange: the bytes to send (built from what was received so far) and, when the door answers it, when that answer is in. */
+interface Step {
+  send: (received: string) => Buffer;
+  answered?: (received: string) => boolean;
+}
+
+interface Door {
+  name: string;
+  port: () => number;
+  /** Spoken over TLS (the steps run inside it; the handshake is the step before them). */
+  tls?: boolean;
+  steps: Step[];
+}
+
+type Ending = 'reset' | 'end' | 'close';
+
+const text = (value: string): Buffer => Buffer.from(value, 'latin1');
+const json = (value: unknown): string => JSON.stringify(value);
+const has = (needle: string) => (received: string): boolean => received.includes(needle);
+
+/** A client's WebSocket frame: text, masked (with a zero key, which leaves the payload as is). */
+function wsFrame(payload: string): Buffer {
+  const body = Buffer.from(payload, 'utf8');
+  const length = body.length < 126 ? Buffer.from([0x80 | body.length]) : Buffer.from([0x80 | 126, body.length >> 8, body.length & 0xff]);
+  return Buffer.concat([Buffer.from([0x81]), length, Buffer.alloc(4), body]);
+}
+
+/** A RawSocket frame (type 0, a WAMP message). */
+function rawsocketFrame(payload: string): Buffer {
+  const body = Buffer.from(payload, 'utf8');
+  return Buffer.concat([Buffer.from([0, body.length >> 16, (body.length >> 8) & 0xff, body.length & 0xff]), body]);
+}
+
+const mqttPacket = (packet: Record<string, unknown>): Buffer => generate(packet as unknown as Packet, { protocolVersion: 4 });
+
+function httpRequest(method: string, path: string, headers: Record<string, string> = {}, body = ''): Step[] {
+  const head = Object.entries({ host: '127.0.0.1', ...headers, ...(body === '' ? {} : { 'content-length': String(Buffer.byteLength(body)) }) })
+    .map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  const answered = has('\r\n\r\n');
+  if (body === '') return [{ send: () => text(`${method} ${path} HTTP/1.1\r\n${head}\r\n`), answered }];
+  return [{ send: () => text(`${method} ${path} HTTP/1.1\r\n${head}\r\n`) }, { send: () => text(body), answered }];
+}
+
+const upgradeHeaders = (protocol: string): Record<string, string> => ({
+  upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-version': '13',
+  ...(protocol === '' ? {} : { 'sec-websocket-protocol': protocol }),
+});
+
+const wamp2Session = (path: string): Step[] => [
+  { send: () => httpRequest('GET', path, upgradeHeaders('wamp.2.json'))[0]!.send(''), answered: has('\r\n\r\n') },
+  { send: () => wsFrame(json([1, 'realm1', { roles: { subscriber: {}, publisher: {}, caller: {} } }])), answered: has('[2,') },
+  { send: () => wsFrame(json([32, 1, {}, 'reset.topic'])), answered: has('[33,') },
+  { send: () => wsFrame(json([16, 2, { acknowledge: true }, 'reset.topic', ['x'.repeat(400)]])) },
+];
+
+/** A resumable.js chunk, fields first, for the upload path (form_fields below). */
+function uploadChunk(): { body: string; type: string } {
+  const boundary = 'resetfuzzboundary';
+  const field = (name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  const content = 'c'.repeat(600);
+  const body = field('name', 'reset.txt') + field('type', 'text/plain') + field('size', '600') + field('n', '1') + field('size1', '600') + field('count', '1')
+    + `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="blob"\r\nContent-Type: application/octet-stream\r\n\r\n${content}\r\n--${boundary}--\r\n`;
+  return { body, type: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** The first bytes a TLS client sends (its ClientHello), captured from a client talking to a plain TCP server. */
+async function clientHello(): Promise<Buffer> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const first = new Promise<Buffer>((resolve) => server.once('connection', (socket) => socket.once('data', (chunk: Buffer) => {
+    resolve(chunk);
+    socket.destroy();
+  })));
+  const client = tlsConnect({ port: (server.address() as { port: number }).port, host: '127.0.0.1', servername: 'localhost', rejectUnauthorized: false });
+  client.on('error', () => undefined);
+  const hello = await first;
+  client.destroy();
+  await new Promise((resolve) => server.close(resolve));
+  return hello;
+}
+
+/** A socket's received bytes (as latin1 text) and a wait for them. */
+class Reading {
+  received = '';
+  closed = false;
+  private readonly arrivals = new Arrivals({ stopped: () => (this.closed ? 'the connection closed' : undefined), received: () => `received ${JSON.stringify(this.received.slice(0, 300))}` });
+
+  constructor(socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.received += chunk.toString('latin1');
+      this.arrivals.wake();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.arrivals.wake();
+    });
+    socket.on('error', () => undefined);
+  }
+
+  until(condition: (received: string) => boolean, what: string): Promise<void> {
+    return this.arrivals.until(() => condition(this.received), what, ANSWER_MS);
+  }
+
+  /** Waits for the other side to close (bounded): after our FIN, a server must end the connection too. */
+  async closing(): Promise<void> {
+    await this.arrivals.until(() => this.closed, 'the server to close its side', ANSWER_MS).catch(() => undefined);
+  }
+}
+
+/** Plays `door`'s steps up to step `cut` (whole, each answered), then `fraction` of step `cut`'s bytes, waits `pause` ms, and leaves as `ending` says. */
+async function leaveAt(door: Door, cut: number, fraction: number, pause: number, ending: Ending): Promise<void> {
+  const tcp = connect(door.port(), '127.0.0.1');
+  tcp.on('error', () => undefined);
+  await new Promise((resolve) => tcp.once('connect', resolve));
+  let socket: Socket = tcp;
+  if (door.tls) {
+    const secure = tlsConnect({ socket: tcp, servername: 'localhost', rejectUnauthorized: false });
+    secure.on('error', () => undefined);
+    await new Promise((resolve) => secure.once('secureConnect', resolve));
+    socket = secure;
+  }
+  const reading = new Reading(socket);
+  try {
+    for (let i = 0; i < Math.min(cut, door.steps.length); i++) {
+      const step = door.steps[i]!;
+      socket.write(step.send(reading.received));
+      if (step.answered) await reading.until(step.answered, `${door.name} step ${i}'s answer`);
+    }
+    if (cut < door.steps.length) {
+      const bytes = door.steps[cut]!.send(reading.received);
+      socket.write(bytes.subarray(0, Math.floor(bytes.length * fraction)));
+    }
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  } finally {
+    if (ending === 'reset') tcp.resetAndDestroy();
+    else if (ending === 'close') tcp.destroy();
+    else {
+      socket.end();
+      await reading.closing();
+      tcp.destroy();
+    }
+  }
+}
+
+function scrape(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path: '/metrics', agent: false }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+}
+
+describe('clients that reset, end or close at every stage of every door', { timeout: fuzzTimeout(180_000) }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'junction-reset-fuzz-'));
+  const ports = new Map<string, number>();
+  const portOf = (name: string) => () => ports.get(name)!;
+  let junction: RunningJunction;
+  let bystander: WampBystander;
+  let hello: Buffer;
+  /** The gauges with only the bystander connected (and the scrape's own connection). */
+  let baseline: Record<string, number>;
+
+  before(async () => {
+    mkdirSync(join(dir, 'static'));
+    mkdirSync(join(dir, 'uploaded'));
+    writeFileSync(join(dir, 'static', 'hello.txt'), 'hello\n'.repeat(2000));
+    const certificate = selfSignedCertificate(dir);
+    hello = await clientHello();
+    const tcp = { type: 'tcp', interface: '127.0.0.1', port: 0 };
+    const anonymous = { anonymous: { type: 'static', role: 'anonymous' } };
+    const paths = {
+      ws: { type: 'websocket', options: { wamp1: { realm: 'realm1', role: 'anonymous' } } },
+      lp: { type: 'longpoll', options: { request_timeout: 2, session_timeout: 2 } },
+      sse: { type: 'sse', realm: 'realm1' },
+      publish: { type: 'publisher', realm: 'realm1', role: 'anonymous' },
+      call: { type: 'caller', realm: 'realm1', role: 'anonymous' },
+      hook: { type: 'webhook', realm: 'realm1', role: 'anonymous', options: { topic: 'reset.hook' } },
+      static: { type: 'static', directory: join(dir, 'static') },
+      upload: {
+        type: 'upload', realm: 'realm1', role: 'anonymous', directory: join(dir, 'uploaded'),
+        form_fields: { file_name: 'name', mime_type: 'type', total_size: 'size', chunk_number: 'n', chunk_size: 'size1', total_chunks: 'count', content: 'file' },
+      },
+      console: { type: 'console', realm: 'realm1', auth: anonymous },
+      info: { type: 'nodeinfo' },
+      metrics: { type: 'metrics' },
+      // Nothing listens there: the proxy answers 502.
+      forwarded: { type: 'reverseproxy', host: '127.0.0.1', port: await freePort() },
+    };
+    const config = {
+      version: 2,
+      workers: [{
+        type: 'router',
+        realms: [{ name: 'realm1', roles: [{ name: 'anonymous', 'allow-by-default': true }] }],
+        transports: [
+          { type: 'web', id: 'web', endpoint: tcp, paths },
+          ...(certificate ? [{ type: 'web', id: 'tls', endpoint: { ...tcp, tls: { key: certificate.key, certificate: certificate.certificate } }, paths: { ws: paths.ws, static: paths.static } }] : []),
+          { type: 'rawsocket', id: 'raw', endpoint: tcp },
+          { type: 'mqtt', id: 'mqtt', endpoint: tcp, options: { realm: 'realm1' } },
+          { type: 'pusher', id: 'pusher', endpoint: tcp, apps: [{ id: 'app1', key: 'app-key', secret: 'app-secret', realm: 'realm1', role: 'anonymous' }] },
+        ],
+      }],
+    };
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+    junction = RunningJunction.start(['--cbdir', dir], dir);
+    const wsUrl = await junction.url();
+    const listening = (service: string, scheme: string) => junction.lines.find((line) => line.msg === 'listening' && line.service === service && String(line.url).startsWith(`${scheme}:`));
+    for (const [name, service, scheme] of [['web', 'websocket', 'ws'], ['tls', 'websocket', 'wss'], ['raw', 'rawsocket', 'rs'], ['mqtt', 'mqtt', 'mqtt'], ['pusher', 'pusher', 'ws']] as const) {
+      const line = listening(service, scheme);
+      if (line) ports.set(name, Number(new URL(String(line.url)).port));
+    }
+    bystander = await WampBystander.join(wsUrl);
+    baseline = gauges(await scrape(ports.get('web')!), openGauges);
+  });
+
+  after(async () => {
+    await bystander?.close().catch(() => undefined);
+    junction?.kill();
+    await junction?.exited;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const web = portOf('web');
+  const upload = () => uploadChunk();
+  const doors: Door[] = [
+    { name: 'static GET, then another', port: web, steps: [...httpRequest('GET', '/static/hello.txt'), ...httpRequest('GET', '/static/hello.txt')] },
+    { name: 'a 404', port: web, steps: httpRequest('GET', '/nowhere') },
+    { name: 'an upgrade refused (404)', port: web, steps: httpRequest('GET', '/static/', upgradeHeaders('wamp.2.json')) },
+    { name: 'a CONNECT (405)', port: web, steps: httpRequest('CONNECT', '127.0.0.1:1') },
+    { name: 'publisher', port: web, steps: httpRequest('POST', '/publish', { 'content-type': 'application/json' }, json({ topic: 'reset.news', args: ['y'.repeat(300)] })) },
+    { name: 'publisher, Expect: 100-continue', port: web, steps: [
+      { send: () => text(`POST /publish HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nexpect: 100-continue\r\ncontent-length: 40\r\n\r\n`), answered: has('100 Continue') },
+      { send: () => text(json({ topic: 'reset.news', args: ['z'.repeat(16)] })) },
+    ] },
+    { name: 'caller', port: web, steps: httpRequest('POST', '/call', { 'content-type': 'application/json' }, json({ procedure: 'bystander.echo', args: ['r'.repeat(200)] })) },
+    { name: 'webhook', port: web, steps: httpRequest('POST', '/hook', { 'content-type': 'text/plain' }, 'w'.repeat(500)) },
+    { name: 'upload', port: web, steps: httpRequest('POST', '/upload', { 'content-type': upload().type }, upload().body) },
+    { name: 'console', port: web, steps: httpRequest('GET', '/console/') },
+    { name: 'nodeinfo', port: web, steps: httpRequest('GET', '/info') },
+    { name: 'metrics', port: web, steps: httpRequest('GET', '/metrics') },
+    { name: 'reverse proxy (502)', port: web, steps: httpRequest('GET', '/forwarded/x') },
+    { name: 'SSE stream held', port: web, steps: [{ ...httpRequest('GET', '/sse?topic=reset.news')[0]!, answered: has('\r\n\r\n') }] },
+    { name: 'long-poll, a receive held', port: web, steps: [
+      ...httpRequest('POST', '/lp/open', { 'content-type': 'application/json' }, json({ protocols: ['wamp.2.json'] })),
+      {
+        send: (received) => {
+          const body = json([1, 'realm1', { roles: { subscriber: {} } }]);
+          return text(`POST /lp/${/"transport":\s*"([^"]+)"/.exec(received)?.[1]}/send HTTP/1.1\r\nhost: x\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+        },
+        answered: (received) => received.split('HTTP/1.1').length > 2 && received.endsWith('\r\n\r\n'),
+      },
+      { send: (received) => text(`POST /lp/${/"transport":\s*"([^"]+)"/.exec(received)?.[1]}/receive HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n`), answered: has('[2,') },
+      { send: (received) => text(`POST /lp/${/"transport":\s*"([^"]+)"/.exec(received)?.[1]}/receive HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n`) },
+    ] },
+    { name: 'WebSocket WAMP v2', port: web, steps: wamp2Session('/ws') },
+    { name: 'WebSocket WAMP v1', port: web, steps: [
+      { send: () => httpRequest('GET', '/ws', upgradeHeaders('wamp'))[0]!.send(''), answered: has('[0,') },
+      { send: () => wsFrame(json([5, 'http://example.com/reset'])) },
+    ] },
+    { name: 'Pusher WebSocket', port: portOf('pusher'), steps: [
+      { send: () => httpRequest('GET', '/app/app-key?protocol=7', upgradeHeaders(''))[0]!.send(''), answered: has('connection_established') },
+      { send: () => wsFrame(json({ event: 'pusher:subscribe', data: { channel: 'reset' } })), answered: has('subscription_succeeded') },
+      { send: () => wsFrame(json({ event: 'pusher:ping', data: 'p'.repeat(200) })) },
+    ] },
+    { name: 'Pusher HTTP API (refused)', port: portOf('pusher'), steps: httpRequest('POST', '/apps/app1/events', { 'content-type': 'application/json' }, json({ name: 'e', channels: ['reset'], data: '{}' })) },
+    { name: 'MQTT', port: portOf('mqtt'), steps: [
+      { send: () => mqttPacket({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'reset-fuzz', clean: true, keepalive: 0 }), answered: (received) => received.length >= 4 },
+      { send: () => mqttPacket({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'reset/#', qos: 1 }] }), answered: (received) => received.length >= 9 },
+      { send: () => mqttPacket({ cmd: 'publish', topic: 'reset/x', payload: Buffer.from('m'.repeat(300)), qos: 1, messageId: 2 }) },
+    ] },
+    { name: 'RawSocket', port: portOf('raw'), steps: [
+      { send: () => Buffer.from([0x7f, 0xf1, 0, 0]), answered: (received) => received.length >= 4 },
+      { send: () => rawsocketFrame(json([1, 'realm1', { roles: { subscriber: {} } }])), answered: has('[2,') },
+      { send: () => rawsocketFrame(json([32, 1, {}, 'x'.repeat(300)])) },
+    ] },
+    ...(skipTls ? [] : [
+      { name: 'TLS handshake', port: portOf('tls'), steps: [{ send: () => hello, answered: (received: string) => received.length > 0 }] },
+      { name: 'TLS, static GET', port: portOf('tls'), tls: true, steps: httpRequest('GET', '/static/hello.txt') },
+      { name: 'TLS, WebSocket WAMP v2', port: portOf('tls'), tls: true, steps: wamp2Session('/ws') },
+    ]),
+  ];
+
+  const cases = fc.record({
+    door: fc.integer({ min: 0, max: doors.length - 1 }),
+    cut: fc.nat({ max: 4 }),
+    fraction: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+    pause: fc.integer({ min: 0, max: 30 }),
+    ending: fc.constantFrom<Ending>('reset', 'reset', 'end', 'close'),
+  });
+
+  it('plays every door to its last answer (the cases below cut these exchanges)', async () => {
+    for (const door of doors) {
+      assert.ok(door.port() > 0, `${door.name}: no port`);
+      await leaveAt(door, door.steps.length, 0, 0, 'reset');
+    }
+    await bystander.works('after every door');
+  });
+
+  it('each ends that connection only; every open-connection gauge comes back', async () => {
+    const port = web();
+    await checkFuzz('reset-fuzz', fc.asyncProperty(cases, async ({ door, cut, fraction, pause, ending }) => {
+      const chosen = doors[door]!;
+      const what = `${ending} in ${chosen.name} at step ${Math.min(cut, chosen.steps.length)} (${fraction.toFixed(2)} of it)`;
+      await leaveAt(chosen, Math.min(cut, chosen.steps.length), fraction, pause, ending);
+      assert.equal(junction.child.exitCode, null, `the node exited after ${what}: ${junction.stderr}`);
+      await bystander.works(`after ${what}`);
+    }), CASES);
+    // The last resets reach the node after their case ended: give them time, then the node must still serve.
+    await bystander.works('after the last case');
+    // Each scrape is a connection of its own, as the baseline's was; a long-poll transport outlives its client by session_timeout.
+    let exposition = await scrape(port);
+    const refresh = setInterval(() => void scrape(port).then((text) => (exposition = text), () => undefined), 250);
+    try {
+      await gaugesBackTo(() => exposition, baseline, openGauges, 20_000);
+    } finally {
+      clearInterval(refresh);
+    }
+    assert.equal(junction.child.exitCode, null, `the node exited: ${junction.stderr}`);
+  });
+});
