@@ -31,6 +31,7 @@ const ANSWER_MS = 5_000;
 const openGauges = [
   'junction_connections', 'junction_sessions', 'junction_rawsocket_connections', 'junction_pusher_connections', 'junction_mqtt_connections',
   'junction_sse_streams_open', 'junction_longpoll_transports', 'junction_pusher_api_requests_in_flight', 'junction_http_forward_requests_in_flight',
+  'junction_ws_proxy_connections', 'junction_testee_connections', 'junction_stream_testee_connections',
 ] as const;
 
 /** One step of an exchange: the bytes to send (built from what was received so far) and, when the door answers it, when that answer is in. */
@@ -53,11 +54,11 @@ const text = (value: string): Buffer => Buffer.from(value, 'latin1');
 const json = (value: unknown): string => JSON.stringify(value);
 const has = (needle: string) => (received: string): boolean => received.includes(needle);
 
-/** A client's WebSocket frame: text, masked (with a zero key, which leaves the payload as is). */
-function wsFrame(payload: string): Buffer {
-  const body = Buffer.from(payload, 'utf8');
+/** A client's WebSocket frame, text or binary, masked (with a zero key, which leaves the payload as is). */
+function wsFrame(payload: string | Buffer): Buffer {
+  const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
   const length = body.length < 126 ? Buffer.from([0x80 | body.length]) : Buffer.from([0x80 | 126, body.length >> 8, body.length & 0xff]);
-  return Buffer.concat([Buffer.from([0x81]), length, Buffer.alloc(4), body]);
+  return Buffer.concat([Buffer.from([typeof payload === 'string' ? 0x81 : 0x82]), length, Buffer.alloc(4), body]);
 }
 
 /** A RawSocket frame (type 0, a WAMP message). */
@@ -67,6 +68,19 @@ function rawsocketFrame(payload: string): Buffer {
 }
 
 const mqttPacket = (packet: Record<string, unknown>): Buffer => generate(packet as unknown as Packet, { protocolVersion: 4 });
+
+/** An MQTT client's session, each packet wrapped by `wrap` (a WebSocket frame on an mqtt path). */
+const mqttSession = (wrap: (packet: Buffer) => Buffer = (packet) => packet): Step[] => [
+  { send: () => wrap(mqttPacket({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: '', clean: true, keepalive: 0 })), answered: has('\x20\x02') },
+  { send: () => wrap(mqttPacket({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'reset/#', qos: 1 }] })), answered: has('\x90\x03') },
+  { send: () => wrap(mqttPacket({ cmd: 'publish', topic: 'reset/x', payload: Buffer.from('m'.repeat(300)), qos: 1, messageId: 2 })) },
+];
+
+const rawsocketSession: Step[] = [
+  { send: () => Buffer.from([0x7f, 0xf1, 0, 0]), answered: (received) => received.length >= 4 },
+  { send: () => rawsocketFrame(json([1, 'realm1', { roles: { subscriber: {} } }])), answered: has('[2,') },
+  { send: () => rawsocketFrame(json([32, 1, {}, 'x'.repeat(300)])) },
+];
 
 function httpRequest(method: string, path: string, headers: Record<string, string> = {}, body = ''): Step[] {
   const head = Object.entries({ host: '127.0.0.1', ...headers, ...(body === '' ? {} : { 'content-length': String(Buffer.byteLength(body)) }) })
@@ -200,10 +214,13 @@ describe('clients that reset, end or close at every stage of every door', { time
   before(async () => {
     mkdirSync(join(dir, 'static'));
     mkdirSync(join(dir, 'uploaded'));
-    writeFileSync(join(dir, 'static', 'hello.txt'), 'hello\n'.repeat(2000));
+    // Large enough that a client leaving after the headers leaves mid-body.
+    writeFileSync(join(dir, 'static', 'hello.txt'), 'hello\n'.repeat(400_000));
     const certificate = selfSignedCertificate(dir);
     hello = await clientHello();
-    const tcp = { type: 'tcp', interface: '127.0.0.1', port: 0 };
+    // Ports picked beforehand: the reverse proxies' backend is the web transport itself.
+    for (const name of ['web', 'tls', 'universal', 'raw', 'mqtt', 'pusher', 'testee', 'stream', 'flash']) ports.set(name, await freePort());
+    const tcp = (name: string) => ({ type: 'tcp', interface: '127.0.0.1', port: ports.get(name)! });
     const anonymous = { anonymous: { type: 'static', role: 'anonymous' } };
     const paths = {
       ws: { type: 'websocket', options: { wamp1: { realm: 'realm1', role: 'anonymous' } } },
@@ -221,7 +238,10 @@ describe('clients that reset, end or close at every stage of every door', { time
       info: { type: 'nodeinfo' },
       metrics: { type: 'metrics' },
       // Nothing listens there: the proxy answers 502.
-      forwarded: { type: 'reverseproxy', host: '127.0.0.1', port: await freePort() },
+      nowhere: { type: 'reverseproxy', host: '127.0.0.1', port: await freePort() },
+      forwarded: { type: 'reverseproxy', host: '127.0.0.1', port: ports.get('web')!, path: '/static' },
+      proxied: { type: 'websocket-reverseproxy', backend: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port: ports.get('web')! }, url: `ws://127.0.0.1:${ports.get('web')!}/ws` } },
+      mqtt: { type: 'mqtt', options: { realm: 'realm1' } },
     };
     const config = {
       version: 2,
@@ -229,23 +249,24 @@ describe('clients that reset, end or close at every stage of every door', { time
         type: 'router',
         realms: [{ name: 'realm1', roles: [{ name: 'anonymous', 'allow-by-default': true }] }],
         transports: [
-          { type: 'web', id: 'web', endpoint: tcp, paths },
-          ...(certificate ? [{ type: 'web', id: 'tls', endpoint: { ...tcp, tls: { key: certificate.key, certificate: certificate.certificate } }, paths: { ws: paths.ws, static: paths.static } }] : []),
-          { type: 'rawsocket', id: 'raw', endpoint: tcp },
-          { type: 'mqtt', id: 'mqtt', endpoint: tcp, options: { realm: 'realm1' } },
-          { type: 'pusher', id: 'pusher', endpoint: tcp, apps: [{ id: 'app1', key: 'app-key', secret: 'app-secret', realm: 'realm1', role: 'anonymous' }] },
+          { type: 'web', id: 'web', endpoint: tcp('web'), paths },
+          ...(certificate ? [
+            { type: 'web', id: 'tls', endpoint: { ...tcp('tls'), tls: certificate }, paths: { ws: paths.ws, static: paths.static } },
+            { type: 'universal', id: 'universal', endpoint: { ...tcp('universal'), tls: certificate }, rawsocket: {}, mqtt: { options: { realm: 'realm1' } }, websocket: { ws: {} } },
+          ] : []),
+          { type: 'rawsocket', id: 'raw', endpoint: tcp('raw') },
+          { type: 'mqtt', id: 'mqtt', endpoint: tcp('mqtt'), options: { realm: 'realm1' } },
+          { type: 'websocket.testee', id: 'testee', endpoint: tcp('testee') },
+          { type: 'stream.testee', id: 'stream', endpoint: tcp('stream') },
+          { type: 'flashpolicy', id: 'flash', endpoint: tcp('flash') },
+          { type: 'pusher', id: 'pusher', endpoint: tcp('pusher'), apps: [{ id: 'app1', key: 'app-key', secret: 'app-secret', realm: 'realm1', role: 'anonymous' }] },
         ],
       }],
     };
     writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
     junction = RunningJunction.start(['--cbdir', dir], dir);
-    const wsUrl = await junction.url();
-    const listening = (service: string, scheme: string) => junction.lines.find((line) => line.msg === 'listening' && line.service === service && String(line.url).startsWith(`${scheme}:`));
-    for (const [name, service, scheme] of [['web', 'websocket', 'ws'], ['tls', 'websocket', 'wss'], ['raw', 'rawsocket', 'rs'], ['mqtt', 'mqtt', 'mqtt'], ['pusher', 'pusher', 'ws']] as const) {
-      const line = listening(service, scheme);
-      if (line) ports.set(name, Number(new URL(String(line.url)).port));
-    }
-    bystander = await WampBystander.join(wsUrl);
+    await junction.url();
+    bystander = await WampBystander.join(`ws://127.0.0.1:${ports.get('web')!}/ws`);
     baseline = gauges(await scrape(ports.get('web')!), openGauges);
   });
 
@@ -258,7 +279,7 @@ describe('clients that reset, end or close at every stage of every door', { time
 
   const web = portOf('web');
   const upload = () => uploadChunk();
-  const doors: Door[] = [
+  const ownDoors: Door[] = [
     { name: 'static GET, then another', port: web, steps: [...httpRequest('GET', '/static/hello.txt'), ...httpRequest('GET', '/static/hello.txt')] },
     { name: 'a 404', port: web, steps: httpRequest('GET', '/nowhere') },
     { name: 'an upgrade refused (404)', port: web, steps: httpRequest('GET', '/static/', upgradeHeaders('wamp.2.json')) },
@@ -274,7 +295,7 @@ describe('clients that reset, end or close at every stage of every door', { time
     { name: 'console', port: web, steps: httpRequest('GET', '/console/') },
     { name: 'nodeinfo', port: web, steps: httpRequest('GET', '/info') },
     { name: 'metrics', port: web, steps: httpRequest('GET', '/metrics') },
-    { name: 'reverse proxy (502)', port: web, steps: httpRequest('GET', '/forwarded/x') },
+    { name: 'reverse proxy (502)', port: web, steps: httpRequest('GET', '/nowhere/x') },
     { name: 'SSE stream held', port: web, steps: [{ ...httpRequest('GET', '/sse?topic=reset.news')[0]!, answered: has('\r\n\r\n') }] },
     { name: 'long-poll, a receive held', port: web, steps: [
       ...httpRequest('POST', '/lp/open', { 'content-type': 'application/json' }, json({ protocols: ['wamp.2.json'] })),
@@ -299,22 +320,34 @@ describe('clients that reset, end or close at every stage of every door', { time
       { send: () => wsFrame(json({ event: 'pusher:ping', data: 'p'.repeat(200) })) },
     ] },
     { name: 'Pusher HTTP API (refused)', port: portOf('pusher'), steps: httpRequest('POST', '/apps/app1/events', { 'content-type': 'application/json' }, json({ name: 'e', channels: ['reset'], data: '{}' })) },
-    { name: 'MQTT', port: portOf('mqtt'), steps: [
-      { send: () => mqttPacket({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'reset-fuzz', clean: true, keepalive: 0 }), answered: (received) => received.length >= 4 },
-      { send: () => mqttPacket({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'reset/#', qos: 1 }] }), answered: (received) => received.length >= 9 },
-      { send: () => mqttPacket({ cmd: 'publish', topic: 'reset/x', payload: Buffer.from('m'.repeat(300)), qos: 1, messageId: 2 }) },
+    { name: 'MQTT', port: portOf('mqtt'), steps: mqttSession() },
+    { name: 'MQTT over WebSocket', port: web, steps: [
+      { send: () => httpRequest('GET', '/mqtt', upgradeHeaders('mqtt'))[0]!.send(''), answered: has('\r\n\r\n') },
+      ...mqttSession(wsFrame),
     ] },
-    { name: 'RawSocket', port: portOf('raw'), steps: [
-      { send: () => Buffer.from([0x7f, 0xf1, 0, 0]), answered: (received) => received.length >= 4 },
-      { send: () => rawsocketFrame(json([1, 'realm1', { roles: { subscriber: {} } }])), answered: has('[2,') },
-      { send: () => rawsocketFrame(json([32, 1, {}, 'x'.repeat(300)])) },
+    { name: 'RawSocket', port: portOf('raw'), steps: rawsocketSession },
+    { name: 'WebSocket reverse proxy to /ws', port: web, steps: wamp2Session('/proxied') },
+    { name: 'reverse proxy to /static, left mid-answer', port: web, steps: [...httpRequest('GET', '/forwarded/hello.txt'), ...httpRequest('GET', '/forwarded/hello.txt')] },
+    { name: 'reverse proxy, a POST forwarded', port: web, steps: httpRequest('POST', '/forwarded/hello.txt', { 'content-type': 'text/plain' }, 'f'.repeat(3000)) },
+    { name: 'WebSocket echo transport', port: portOf('testee'), steps: [
+      { send: () => httpRequest('GET', '/', upgradeHeaders(''))[0]!.send(''), answered: has('\r\n\r\n') },
+      { send: () => wsFrame('e'.repeat(2000)) },
     ] },
+    { name: 'TCP echo transport', port: portOf('stream'), steps: [{ send: () => text('s'.repeat(5000)), answered: (received) => received.length >= 5000 }, { send: () => text('s'.repeat(100)) }] },
+    { name: 'Flash policy', port: portOf('flash'), steps: [{ send: () => text('<policy-file-request/>\0'), answered: has('</cross-domain-policy>') }] },
     ...(skipTls ? [] : [
       { name: 'TLS handshake', port: portOf('tls'), steps: [{ send: () => hello, answered: (received: string) => received.length > 0 }] },
       { name: 'TLS, static GET', port: portOf('tls'), tls: true, steps: httpRequest('GET', '/static/hello.txt') },
       { name: 'TLS, WebSocket WAMP v2', port: portOf('tls'), tls: true, steps: wamp2Session('/ws') },
+      { name: 'universal over TLS, RawSocket', port: portOf('universal'), tls: true, steps: rawsocketSession },
+      { name: 'universal over TLS, MQTT', port: portOf('universal'), tls: true, steps: mqttSession() },
+      { name: 'universal over TLS, WebSocket', port: portOf('universal'), tls: true, steps: wamp2Session('/ws') },
     ]),
   ];
+  // These again behind a large static answer on the same connection (pipelined): their answer waits its turn.
+  const pipelined = ['publisher', 'caller', 'webhook', 'upload', 'nodeinfo', 'SSE stream held', 'reverse proxy (502)', 'reverse proxy, a POST forwarded'];
+  const doors: Door[] = [...ownDoors, ...ownDoors.filter((door) => pipelined.includes(door.name))
+    .map((door) => ({ ...door, name: `${door.name}, pipelined behind a static GET`, steps: [...httpRequest('GET', '/static/hello.txt'), ...door.steps] }))];
 
   const cases = fc.record({
     door: fc.integer({ min: 0, max: doors.length - 1 }),
