@@ -156,8 +156,21 @@ class Reading {
   }
 }
 
-/** Plays `door`'s steps up to step `cut` (whole, each answered), then `fraction` of step `cut`'s bytes, waits `pause` ms, and leaves as `ending` says. */
-async function leaveAt(door: Door, cut: number, fraction: number, pause: number, ending: Ending): Promise<void> {
+/** Where and how a client leaves a door's exchange. */
+interface Leaving {
+  /** The steps before this one are played whole, each answered. */
+  cut: number;
+  /** This part of step `cut`'s bytes is sent. */
+  fraction: number;
+  /** Then it stops reading (what the door sends piles up in its buffers), or reads on. */
+  reading: boolean;
+  /** Then it waits this long (ms) and leaves. */
+  pause: number;
+  ending: Ending;
+}
+
+/** Plays `door`'s exchange and leaves it as `leaving` says. */
+async function leaveAt(door: Door, { cut, fraction, reading: keepReading, pause, ending }: Leaving): Promise<void> {
   const tcp = connect(door.port(), '127.0.0.1');
   tcp.on('error', () => undefined);
   await new Promise((resolve) => tcp.once('connect', resolve));
@@ -179,12 +192,14 @@ async function leaveAt(door: Door, cut: number, fraction: number, pause: number,
       const bytes = door.steps[cut]!.send(reading.received);
       socket.write(bytes.subarray(0, Math.floor(bytes.length * fraction)));
     }
+    if (!keepReading) socket.pause();
     await new Promise((resolve) => setTimeout(resolve, pause));
   } finally {
     if (ending === 'reset') tcp.resetAndDestroy();
     else if (ending === 'close') tcp.destroy();
     else {
       socket.end();
+      socket.resume();
       await reading.closing();
       tcp.destroy();
     }
@@ -351,26 +366,31 @@ describe('clients that reset, end or close at every stage of every door', { time
 
   const cases = fc.record({
     door: fc.integer({ min: 0, max: doors.length - 1 }),
-    cut: fc.nat({ max: 4 }),
-    fraction: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
-    pause: fc.integer({ min: 0, max: 30 }),
-    ending: fc.constantFrom<Ending>('reset', 'reset', 'end', 'close'),
+    leaving: fc.record({
+      cut: fc.nat({ max: 4 }),
+      fraction: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+      reading: fc.boolean(),
+      // Mostly at once; sometimes after the door had time to act on what it got.
+      pause: fc.oneof(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 100, max: 300 })),
+      ending: fc.constantFrom<Ending>('reset', 'reset', 'end', 'close'),
+    }),
   });
 
   it('plays every door to its last answer (the cases below cut these exchanges)', async () => {
     for (const door of doors) {
       assert.ok(door.port() > 0, `${door.name}: no port`);
-      await leaveAt(door, door.steps.length, 0, 0, 'reset');
+      await leaveAt(door, { cut: door.steps.length, fraction: 0, reading: true, pause: 0, ending: 'reset' });
     }
     await bystander.works('after every door');
   });
 
   it('each ends that connection only; every open-connection gauge comes back', async () => {
     const port = web();
-    await checkFuzz('reset-fuzz', fc.asyncProperty(cases, async ({ door, cut, fraction, pause, ending }) => {
+    await checkFuzz('reset-fuzz', fc.asyncProperty(cases, async ({ door, leaving }) => {
       const chosen = doors[door]!;
-      const what = `${ending} in ${chosen.name} at step ${Math.min(cut, chosen.steps.length)} (${fraction.toFixed(2)} of it)`;
-      await leaveAt(chosen, Math.min(cut, chosen.steps.length), fraction, pause, ending);
+      const cut = Math.min(leaving.cut, chosen.steps.length);
+      const what = `${leaving.ending} in ${chosen.name} at step ${cut} (${leaving.fraction.toFixed(2)} of it${leaving.reading ? '' : ', not reading'})`;
+      await leaveAt(chosen, { ...leaving, cut });
       assert.equal(junction.child.exitCode, null, `the node exited after ${what}: ${junction.stderr}`);
       await bystander.works(`after ${what}`);
     }), CASES);
