@@ -99,7 +99,9 @@ const wamp2Session = (path: string): Step[] => [
   { send: () => httpRequest('GET', path, upgradeHeaders('wamp.2.json'))[0]!.send(''), answered: has('\r\n\r\n') },
   { send: () => wsFrame(json([1, 'realm1', { roles: { subscriber: {}, publisher: {}, caller: {} } }])), answered: has('[2,') },
   { send: () => wsFrame(json([32, 1, {}, 'reset.topic'])), answered: has('[33,') },
-  { send: () => wsFrame(json([16, 2, { acknowledge: true }, 'reset.topic', ['x'.repeat(400)]])) },
+  { send: () => wsFrame(json([16, 2, { acknowledge: true }, 'reset.topic', ['x'.repeat(400)]])), answered: has('[17,') },
+  // A WebSocket close (code 1000): the client leaves during the closing handshake.
+  { send: () => Buffer.concat([Buffer.from([0x88, 0x82]), Buffer.alloc(4), Buffer.from([0x03, 0xe8])]) },
 ];
 
 /** A resumable.js chunk, fields first, for the upload path (form_fields below). */
@@ -234,7 +236,7 @@ describe('clients that reset, end or close at every stage of every door', { time
     const certificate = selfSignedCertificate(dir);
     hello = await clientHello();
     // Ports picked beforehand: the reverse proxies' backend is the web transport itself.
-    for (const name of ['web', 'tls', 'universal', 'raw', 'mqtt', 'pusher', 'testee', 'stream', 'flash']) ports.set(name, await freePort());
+    for (const name of ['web', 'tls', 'universal', 'universal_tls', 'raw', 'raw_tls', 'mqtt', 'mqtt_tls', 'pusher', 'testee', 'stream', 'flash']) ports.set(name, await freePort());
     const tcp = (name: string) => ({ type: 'tcp', interface: '127.0.0.1', port: ports.get(name)! });
     const anonymous = { anonymous: { type: 'static', role: 'anonymous' } };
     const paths = {
@@ -258,6 +260,7 @@ describe('clients that reset, end or close at every stage of every door', { time
       proxied: { type: 'websocket-reverseproxy', backend: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port: ports.get('web')! }, url: `ws://127.0.0.1:${ports.get('web')!}/ws` } },
       mqtt: { type: 'mqtt', options: { realm: 'realm1' } },
     };
+    const universalParts = { rawsocket: {}, mqtt: { options: { realm: 'realm1' } }, websocket: { ws: {} } };
     const config = {
       version: 2,
       workers: [{
@@ -267,8 +270,11 @@ describe('clients that reset, end or close at every stage of every door', { time
           { type: 'web', id: 'web', endpoint: tcp('web'), paths },
           ...(certificate ? [
             { type: 'web', id: 'tls', endpoint: { ...tcp('tls'), tls: certificate }, paths: { ws: paths.ws, static: paths.static } },
-            { type: 'universal', id: 'universal', endpoint: { ...tcp('universal'), tls: certificate }, rawsocket: {}, mqtt: { options: { realm: 'realm1' } }, websocket: { ws: {} } },
+            { type: 'universal', id: 'universal_tls', endpoint: { ...tcp('universal_tls'), tls: certificate }, ...universalParts },
+            { type: 'rawsocket', id: 'raw_tls', endpoint: { ...tcp('raw_tls'), tls: certificate } },
+            { type: 'mqtt', id: 'mqtt_tls', endpoint: { ...tcp('mqtt_tls'), tls: certificate }, options: { realm: 'realm1' } },
           ] : []),
+          { type: 'universal', id: 'universal', endpoint: tcp('universal'), ...universalParts },
           { type: 'rawsocket', id: 'raw', endpoint: tcp('raw') },
           { type: 'mqtt', id: 'mqtt', endpoint: tcp('mqtt'), options: { realm: 'realm1' } },
           { type: 'websocket.testee', id: 'testee', endpoint: tcp('testee') },
@@ -341,6 +347,10 @@ describe('clients that reset, end or close at every stage of every door', { time
       ...mqttSession(wsFrame),
     ] },
     { name: 'RawSocket', port: portOf('raw'), steps: rawsocketSession },
+    { name: 'universal, RawSocket', port: portOf('universal'), steps: rawsocketSession },
+    { name: 'universal, MQTT', port: portOf('universal'), steps: mqttSession() },
+    { name: 'universal, WebSocket', port: portOf('universal'), steps: wamp2Session('/ws') },
+    { name: 'console WebSocket', port: web, steps: wamp2Session('/console/ws') },
     { name: 'WebSocket reverse proxy to /ws', port: web, steps: wamp2Session('/proxied') },
     { name: 'reverse proxy to /static, left mid-answer', port: web, steps: [...httpRequest('GET', '/forwarded/hello.txt'), ...httpRequest('GET', '/forwarded/hello.txt')] },
     { name: 'reverse proxy, a POST forwarded', port: web, steps: httpRequest('POST', '/forwarded/hello.txt', { 'content-type': 'text/plain' }, 'f'.repeat(3000)) },
@@ -354,9 +364,11 @@ describe('clients that reset, end or close at every stage of every door', { time
       { name: 'TLS handshake', port: portOf('tls'), steps: [{ send: () => hello, answered: (received: string) => received.length > 0 }] },
       { name: 'TLS, static GET', port: portOf('tls'), tls: true, steps: httpRequest('GET', '/static/hello.txt') },
       { name: 'TLS, WebSocket WAMP v2', port: portOf('tls'), tls: true, steps: wamp2Session('/ws') },
-      { name: 'universal over TLS, RawSocket', port: portOf('universal'), tls: true, steps: rawsocketSession },
-      { name: 'universal over TLS, MQTT', port: portOf('universal'), tls: true, steps: mqttSession() },
-      { name: 'universal over TLS, WebSocket', port: portOf('universal'), tls: true, steps: wamp2Session('/ws') },
+      { name: 'universal over TLS, RawSocket', port: portOf('universal_tls'), tls: true, steps: rawsocketSession },
+      { name: 'universal over TLS, MQTT', port: portOf('universal_tls'), tls: true, steps: mqttSession() },
+      { name: 'universal over TLS, WebSocket', port: portOf('universal_tls'), tls: true, steps: wamp2Session('/ws') },
+      { name: 'RawSocket over TLS', port: portOf('raw_tls'), tls: true, steps: rawsocketSession },
+      { name: 'MQTT over TLS', port: portOf('mqtt_tls'), tls: true, steps: mqttSession() },
     ]),
   ];
   // These again behind a large static answer on the same connection (pipelined): their answer waits its turn.
