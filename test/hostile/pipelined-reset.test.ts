@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort, RunningJunction } from '../support/cli.js';
+import { freePort, openRouterConfig, RunningJunction } from '../support/cli.js';
 import { metric } from '../support/node-probes.js';
 import { eventually } from '../support/wait.js';
 
@@ -40,26 +40,16 @@ describe('a request pipelined behind a long answer, then a reset', { timeout: 12
     dir = await mkdtemp(join(tmpdir(), 'junction-pipelined-reset-'));
     await writeFile(join(dir, 'long.txt'), LONG_ANSWER);
     port = await freePort();
-    const config = {
-      version: 2,
-      workers: [{
-        type: 'router',
-        realms: [{ name: 'realm1', roles: [{ name: 'anonymous', 'allow-by-default': true }] }],
-        transports: [{
-          type: 'web', id: 'web', endpoint: { type: 'tcp', port, interface: '127.0.0.1' },
-          paths: {
-            ws: { type: 'websocket' },
-            static: { type: 'static', directory: dir },
-            sse: { type: 'sse', realm: 'realm1' },
-            metrics: { type: 'metrics' },
-            // Back to this transport's own static path.
-            forwarded: { type: 'reverseproxy', host: '127.0.0.1', port, path: '/static' },
-          },
-        }],
-      }],
-    };
+    const config = openRouterConfig({
+      ws: { type: 'websocket' },
+      static: { type: 'static', directory: dir },
+      sse: { type: 'sse', realm: 'realm1' },
+      metrics: { type: 'metrics' },
+      // Back to this transport's own static path.
+      forwarded: { type: 'reverseproxy', host: '127.0.0.1', port, path: '/static' },
+    });
     await writeFile(join(dir, 'config.json'), JSON.stringify(config));
-    junction = RunningJunction.start(['--cbdir', dir], dir);
+    junction = RunningJunction.start(['--cbdir', dir, '--port', String(port)], dir);
     await junction.url();
   });
 
@@ -76,6 +66,6 @@ describe('a request pipelined behind a long answer, then a reset', { timeout: 12
 
   it('frees the queued forwarded request\'s slot', async () => {
     await resetBehindLongAnswer('GET /forwarded/long.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
-      'junction_http_forward_requests_in_flight{path="/forwarded",service="reverseproxy",transport="web"}');
+      'junction_http_forward_requests_in_flight{path="/forwarded",service="reverseproxy",transport="transport0"}');
   });
 });
