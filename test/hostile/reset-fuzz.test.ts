@@ -372,7 +372,8 @@ describe('clients that reset, end or close at every stage of every door', { time
     ]),
   ];
   // These again behind a large static answer on the same connection (pipelined): their answer waits its turn.
-  const pipelined = ['publisher', 'caller', 'webhook', 'upload', 'nodeinfo', 'SSE stream held', 'reverse proxy (502)', 'reverse proxy, a POST forwarded'];
+  const pipelined = ['publisher', 'caller', 'webhook', 'upload', 'nodeinfo', 'SSE stream held', 'reverse proxy (502)', 'reverse proxy, a POST forwarded',
+    'WebSocket WAMP v2', 'an upgrade refused (404)', 'a CONNECT (405)'];
   const doors: Door[] = [...ownDoors, ...ownDoors.filter((door) => pipelined.includes(door.name))
     .map((door) => ({ ...door, name: `${door.name}, pipelined behind a static GET`, steps: [...httpRequest('GET', '/static/hello.txt'), ...door.steps] }))];
 
