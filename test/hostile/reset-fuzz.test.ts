@@ -15,18 +15,23 @@ import { Arrivals } from '../support/wait.js';
 
 /**
  * Clients that leave at every stage of every door: one `junction start` serving a web transport
- * (WebSocket with WAMP v1, long-poll, SSE, the HTTP bridge, static, upload, console, nodeinfo,
- * metrics, a reverse proxy), the same over TLS, a Pusher app, MQTT and RawSocket. Each case
- * plays a valid exchange up to a random point (mid request line, mid headers, mid body, after a
- * refusal, mid handshake, after WELCOME, mid frame, while a long-poll receive or an SSE stream is
- * held), then resets the connection (RST, as Autobahn's abort), ends it (FIN, still reading) or
- * closes it. After each, the node still serves a WAMP session; at the end every open-connection
- * gauge is back where it was and the process never exited.
+ * (WebSocket with WAMP v1, long-poll, SSE, the HTTP bridge, static, upload, console and its
+ * WebSocket, nodeinfo, metrics, HTTP and WebSocket reverse proxies, MQTT over WebSocket), the same
+ * over TLS, universal ports plain and over TLS, RawSocket and MQTT plain and over TLS, a Pusher
+ * app, WebSocket and TCP echo servers and a Flash policy port. Each case plays a valid exchange up
+ * to a random point (mid request line, mid headers, mid body, after a refusal, mid handshake of
+ * WebSocket, TLS, RawSocket or MQTT, after WELCOME, mid frame, mid close, while a long-poll receive
+ * or an SSE stream is held, an HTTP request pipelined behind a long answer), maybe stops reading,
+ * then resets the connection (RST, as Autobahn's abort), ends it (FIN, reading on: the door must
+ * close its side too) or closes it. After each, the node still serves a WAMP session; at the end
+ * every open-connection gauge is back where it was and the process never exited.
  */
 
 const CASES = 160;
 /** How long a step may wait for the answer it expects (an answer that never comes is a finding too). */
 const ANSWER_MS = 5_000;
+/** How long a door may take to close its side once the client ended its own (it takes milliseconds; the rest is for a loaded machine). */
+const CLOSE_MS = 15_000;
 /** The gauges of what a client holds open: each must come back once the fuzzer's clients are gone. */
 const openGauges = [
   'junction_connections', 'junction_sessions', 'junction_rawsocket_connections', 'junction_pusher_connections', 'junction_mqtt_connections',
@@ -152,9 +157,9 @@ class Reading {
     return this.arrivals.until(() => condition(this.received), what, ANSWER_MS);
   }
 
-  /** Waits for the other side to close (bounded): after our FIN, a server must end the connection too. */
-  async closing(): Promise<void> {
-    await this.arrivals.until(() => this.closed, 'the server to close its side', ANSWER_MS).catch(() => undefined);
+  /** Waits for the other side to close: after our FIN, no door may hold the connection half-open. */
+  closing(what: string): Promise<void> {
+    return this.arrivals.until(() => this.closed, `the server to close its side after ${what}`, CLOSE_MS);
   }
 }
 
@@ -202,7 +207,7 @@ async function leaveAt(door: Door, { cut, fraction, reading: keepReading, pause,
     else {
       socket.end();
       socket.resume();
-      await reading.closing();
+      await reading.closing(`${door.name}'s step ${cut}`);
       tcp.destroy();
     }
   }
@@ -299,7 +304,7 @@ describe('clients that reset, end or close at every stage of every door', { time
   });
 
   const web = portOf('web');
-  const upload = () => uploadChunk();
+  const chunk = uploadChunk();
   const ownDoors: Door[] = [
     { name: 'static GET, then another', port: web, steps: [...httpRequest('GET', '/static/hello.txt'), ...httpRequest('GET', '/static/hello.txt')] },
     { name: 'a 404', port: web, steps: httpRequest('GET', '/nowhere') },
@@ -312,7 +317,7 @@ describe('clients that reset, end or close at every stage of every door', { time
     ] },
     { name: 'caller', port: web, steps: httpRequest('POST', '/call', { 'content-type': 'application/json' }, json({ procedure: 'bystander.echo', args: ['r'.repeat(200)] })) },
     { name: 'webhook', port: web, steps: httpRequest('POST', '/hook', { 'content-type': 'text/plain' }, 'w'.repeat(500)) },
-    { name: 'upload', port: web, steps: httpRequest('POST', '/upload', { 'content-type': upload().type }, upload().body) },
+    { name: 'upload', port: web, steps: httpRequest('POST', '/upload', { 'content-type': chunk.type }, chunk.body) },
     { name: 'console', port: web, steps: httpRequest('GET', '/console/') },
     { name: 'nodeinfo', port: web, steps: httpRequest('GET', '/info') },
     { name: 'metrics', port: web, steps: httpRequest('GET', '/metrics') },
