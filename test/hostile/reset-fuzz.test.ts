@@ -4,12 +4,12 @@ import { get } from 'node:http';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
+import { connect as tlsConnect } from 'node:tls';
 import fc from 'fast-check';
 import { generate, type Packet } from 'mqtt-packet';
 import { freePort, RunningJunction } from '../support/cli.js';
-import { checkFuzz, fuzzTimeout, gaugesBackTo, gauges, WampBystander } from '../support/fuzz.js';
+import { checkFuzz, fuzzTimeout, gauges, gaugesBackTo, WampBystander } from '../support/fuzz.js';
 import { selfSignedCertificate, skipTls } from '../support/tls.js';
 import { Arrivals } from '../support/wait.js';
 
