@@ -423,5 +423,7 @@ describe('clients that reset, end or close at every stage of every door', { time
       clearInterval(refresh);
     }
     assert.equal(junction.child.exitCode, null, `the node exited: ${junction.stderr}`);
+    // Leaving is the client's right: nothing of it is an internal error (pino's error level is 50).
+    assert.deepEqual(junction.lines.filter((line) => line.level >= 50), [], 'error-level log lines');
   });
 });
