@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, describe, it } from 'node:test';
 import mqtt from 'mqtt';
+import { generate } from 'mqtt-packet';
 import { WebSocket } from 'ws';
 import { openAutobahn } from '../support/autobahn.js';
 import { connectMqtt, mqttTestConfig, testMqtt } from '../support/mqtt.js';
 import { startTestNode, testConfig } from '../support/node.js';
 import { waitFor } from '../support/wait.js';
+import { labelledMetric } from '../support/ws-probes.js';
 
 // The web listener's /mqtt path and an mqtt transport: two MQTT doors onto realm1.
 const config = mqttTestConfig();
@@ -108,6 +111,29 @@ describe("MQTT on a universal transport's port (Crossbar's universal transport w
         await client.endAsync();
         await wamp.close();
       }
+    } finally {
+      await one.stop();
+    }
+  });
+
+  it('closes a connection whose client ended its side (a half-close)', async () => {
+    const universal = testConfig();
+    universal.listeners[0] = { ...universal.listeners[0]!, kind: 'universal', mqtt: testMqtt() };
+    const one = await startTestNode(universal);
+    try {
+      // The universal port's sockets come from its HTTP server, which keeps a half-closed connection open for an answer.
+      const socket = connect(one.ports.get('test')!, '127.0.0.1');
+      socket.on('error', () => undefined);
+      let received = 0;
+      let closed = false;
+      socket.on('data', (chunk: Buffer) => (received += chunk.length));
+      socket.on('close', () => (closed = true));
+      socket.write(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'half-closed', clean: true, keepalive: 0 }));
+      await waitFor(() => received >= 4, 'the CONNACK');
+      assert.equal(labelledMetric(one, 'junction_mqtt_connections', { transport: 'test' }), 1);
+      socket.end();
+      await waitFor(() => closed, 'the router to close its side too');
+      await waitFor(() => labelledMetric(one, 'junction_mqtt_connections', { transport: 'test' }) === 0, 'the connection to be counted closed');
     } finally {
       await one.stop();
     }

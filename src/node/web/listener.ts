@@ -55,6 +55,8 @@ export class HttpListener {
   private readonly diversion: Diversion | undefined;
   /** Each connection's latest response (and through `req` its request), to tell a body still arriving from the next request's headers. */
   private readonly exchanges = new WeakMap<Duplex, ServerResponse>();
+  /** Responses waiting behind their connection's current one (pipelined requests), by connection: see closeQueued. */
+  private readonly queued = new WeakMap<Duplex, Set<ServerResponse>>();
   private readonly timedOut: Counter;
   private readonly timeoutWarnings = new PerKeyLogThrottle(TIMEOUT_WARNING_INTERVAL_MS);
   private allowedHosts: HostAllowList;
@@ -181,6 +183,7 @@ export class HttpListener {
 
   private request(request: IncomingMessage, response: ServerResponse): void {
     this.exchanges.set(request.socket, response);
+    if (response.socket === null) this.closeQueued(request.socket, response);
     const found = this.handlerFor(request.url);
     if (found && this.misdirected(found.handler, request)) {
       return sendJson(response, 421, { error: 'host_not_allowed', message: misdirectedMessage(request.headers.host) });
@@ -190,6 +193,29 @@ export class HttpListener {
       return sendJson(response, 426, { error: 'upgrade_required', message: found.handler.upgradeRequired ?? wampUpgradeRequired });
     }
     sendNotFound(request, response, `nothing is served at ${normalizePath(request.url)}`);
+  }
+
+  /**
+   * Node tells only a connection's current response that the client left ('close'): one queued
+   * behind it (a pipelined request) never hears it, and its handler would hold what it holds for
+   * good (a forwarded request's slot, an SSE stream). It is closed with the connection.
+   */
+  private closeQueued(socket: Duplex, response: ServerResponse): void {
+    let waiting = this.queued.get(socket);
+    if (!waiting) {
+      const responses = (waiting = new Set());
+      this.queued.set(socket, responses);
+      socket.once('close', () => {
+        for (const queued of responses) {
+          queued.destroy();
+          queued.emit('close');
+        }
+      });
+    }
+    waiting.add(response);
+    // Its turn came (Node gave it the connection, and closes it itself), or it ended.
+    response.once('socket', () => waiting.delete(response));
+    response.once('close', () => waiting.delete(response));
   }
 
   /** A request whose Host the path's check refuses: counted, and logged at most once per 10 s per listener. */

@@ -137,6 +137,9 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
       this.closed({ normal: false, reason: 'the connection dropped' });
       host.socketClosed(this);
     });
+    // MQTT has no half-close: a client that ended its side is gone. (A socket from an HTTP server,
+    // on a universal port, is half-open and would otherwise stay open, its session with it, for good.)
+    socket.on('end', () => this.socket.end());
     this.timer = setTimeout(() => this.drop(`no CONNECT within ${settings.openHandshakeTimeout} ms`, 'connect_timeout'), settings.openHandshakeTimeout);
   }
 

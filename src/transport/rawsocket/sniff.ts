@@ -49,15 +49,17 @@ export function divertByFirstOctet(
       if (timer) clearTimeout(timer);
       socket.off('readable', readable);
       socket.off('error', failed);
+      socket.off('end', failed);
       socket.off('close', done);
     };
-    // Until a handler owns the socket, its errors (a reset, a TLS failure) only end it.
+    // Until a handler owns the socket, its errors (a reset, a TLS failure) only end it, and so does
+    // the client ending its side: an HTTP server's socket would stay half-open until the timeout.
     const failed = (): void => {
       socket.destroy();
     };
     const readable = (): void => {
       const first = socket.read(1) as Buffer | null;
-      if (first === null) return; // nothing yet, or the end: 'close' follows
+      if (first === null) return; // nothing yet, or the end ('end' follows)
       done();
       socket.unshift(first);
       const route = routes.get(first[0]!);
@@ -66,6 +68,7 @@ export function divertByFirstOctet(
     };
     socket.on('readable', readable);
     socket.on('error', failed);
+    socket.on('end', failed);
     socket.on('close', done);
   });
 
