@@ -84,7 +84,7 @@ export class HttpListener {
       'HTTP requests and WebSocket upgrades refused (421) because their Host is not one the transport answers to (DNS rebinding guard)');
     this.server.on('upgrade', (request, socket, head) => {
       endOnReset(socket);
-      this.upgrade(request, socket, head);
+      this.afterEarlierAnswers(socket, () => this.upgrade(request, socket, head));
     });
     this.server.on('request', (request, response) => this.request(request, response));
     this.server.on('clientError', (error: Error & { code?: string }, socket) => this.clientError(error, socket));
@@ -94,7 +94,8 @@ export class HttpListener {
     // Node drops a CONNECT without a word unless someone listens: we are no proxy, and say so.
     this.server.on('connect', (_request, socket: Duplex) => {
       endOnReset(socket);
-      answerAndClose(socket, { status: 405, code: 'method_not_allowed', message: 'CONNECT is for proxies, and this is a router: nothing here tunnels' });
+      this.afterEarlierAnswers(socket, () => answerAndClose(socket,
+        { status: 405, code: 'method_not_allowed', message: 'CONNECT is for proxies, and this is a router: nothing here tunnels' }));
     });
     // Over TLS the first octet is read after the TLS handshake: RawSocket inside TLS, as Crossbar.
     if (diverted.size > 0) {
@@ -193,6 +194,34 @@ export class HttpListener {
       return sendJson(response, 426, { error: 'upgrade_required', message: found.handler.upgradeRequired ?? wampUpgradeRequired });
     }
     sendNotFound(request, response, `nothing is served at ${normalizePath(request.url)}`);
+  }
+
+  /**
+   * Node hands an upgrade's or a CONNECT's socket over as soon as it has read the request, even
+   * while answers to requests pipelined before it on the connection are still being written:
+   * answering now would put the 101 (or a refusal) before them, and their bytes would follow as
+   * if they were WebSocket frames. It answers after the last of them, in order; if that one ends
+   * unfinished (the client left), the connection goes with it.
+   */
+  private afterEarlierAnswers(socket: Duplex, answer: () => void): void {
+    const last = this.exchanges.get(socket);
+    if (last === undefined || last.writableFinished) return answer();
+    // Node's server stopped watching the socket at the upgrade, so an answer larger than the
+    // socket's buffer would wait for ever for its 'drain': the socket's is passed on.
+    const drained = () => last.emit('drain');
+    const finished = () => {
+      socket.off('drain', drained);
+      last.off('close', ended);
+      answer();
+    };
+    const ended = () => {
+      socket.off('drain', drained);
+      last.off('finish', finished);
+      socket.destroy();
+    };
+    socket.on('drain', drained);
+    last.once('finish', finished);
+    last.once('close', ended);
   }
 
   /**
