@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isRunning } from './pid-file.js';
 
 /**
  * A private folder (mode 0700, as mkdtemp makes it) in the system's temporary folder for the Unix
@@ -19,20 +20,10 @@ async function removeOrphanedFolders(kind: string, parent: string): Promise<void
   const names = await readdir(parent).catch(() => [] as string[]);
   await Promise.all(names.map(async (name) => {
     const owner = Number(pattern.exec(name)?.[1]);
-    if (!Number.isSafeInteger(owner) || owner === process.pid || isAlive(owner)) return;
+    if (!Number.isSafeInteger(owner) || owner === process.pid || isRunning(owner)) return;
     const folder = join(parent, name);
     // Only our own user's: another user's Junction may share the temporary folder.
     const info = await stat(folder).catch(() => undefined);
     if (info?.isDirectory() && info.uid === process.getuid?.()) await rm(folder, { recursive: true, force: true }).catch(() => {});
   }));
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: alive, another user's.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
