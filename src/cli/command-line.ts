@@ -30,7 +30,8 @@ export function readArguments<T extends ParseArgsConfig>(io: CommandIo, command:
 
 /**
  * parseArgs's refusal, with what the user most likely meant: a misspelt option ("--prot"), or a
- * file named without its option ("junction start config.json", as some other servers take it).
+ * file or folder named without its option ("junction start config.json", as some other servers
+ * take it; "junction stop .crossbar").
  */
 export function argumentProblem(error: unknown, config: ParseArgsConfig, viaNpmStart = runByNpmStart()): string {
   const { message, code } = error as NodeJS.ErrnoException;
@@ -52,5 +53,7 @@ function argumentHint(message: string, code: string | undefined, options: readon
     const file = /\.(json|ya?ml)$/i.test(argument) || !options.includes('cbdir');
     return file ? ` (did you mean --config ${argument}?)` : ` (a file: --config ${argument}; a node folder: --cbdir ${argument})`;
   }
+  // `junction stop .crossbar`: stop and status take the node folder only as --cbdir.
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' && options.includes('cbdir')) return ` (did you mean --cbdir ${argument}?)`;
   return '';
 }

@@ -1,3 +1,4 @@
+import { closestName } from '../config/schema-problems.js';
 import { processIo, type CommandIo } from './io.js';
 
 type Command = (argv: string[], io: CommandIo) => Promise<number>;
@@ -5,6 +6,8 @@ type Command = (argv: string[], io: CommandIo) => Promise<number>;
 /** Each command lives in its own module, loaded only when used. */
 const commands: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {
   start: { summary: 'run the router', load: () => import('./commands/start.js') },
+  stop: { summary: 'stop a running node (its --cbdir or --pid-file)', load: () => import('./commands/stop.js') },
+  status: { summary: 'say whether a node is running (--cbdir, --pid-file; --assert running|stopped)', load: () => import('./commands/status.js') },
   reload: { summary: 'make a running router apply its changed config', load: () => import('./commands/reload.js') },
   check: { summary: 'validate a config file and list every problem', load: () => import('./commands/check.js') },
   init: { summary: 'write a starter config file', load: () => import('./commands/init.js') },
@@ -31,7 +34,8 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
   if (name === '--version' || name === '-v') return (await commands.version!.load()).run([], io);
   const command = commands[name];
   if (!command) {
-    io.stderr(`junction: unknown command "${name}"\n\n${help()}`);
+    const suggestion = closestName(name, commandNames);
+    io.stderr(`junction: unknown command "${name}"${suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`}\n\n${help()}`);
     return 2;
   }
   return (await command.load()).run(rest, io);

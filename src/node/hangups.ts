@@ -10,6 +10,8 @@
 export interface Hangups {
   /** From now on each SIGHUP calls `handler`; one that came before (and was not handled) calls it at once. */
   handle(handler: () => void): void;
+  /** As a SIGHUP would: the control socket's reload reaches a --workers parent this way. */
+  raise(): void;
   /** Gives SIGHUP back to Node's default: the command is done. */
   stop(): void;
 }
@@ -32,6 +34,7 @@ export function takeHangups(): Hangups {
       pending = false;
       next();
     },
+    raise: received,
     stop() {
       process.off('SIGHUP', received);
       if (taken === hangups) taken = undefined;

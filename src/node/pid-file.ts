@@ -1,11 +1,21 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile, unlink, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 
 /**
- * The pid file `junction start --pid-file` writes: the process id and a newline, as init systems
- * and `kill $(cat FILE)` expect. A file naming another running process is never overwritten.
+ * Pid files. `junction start --pid-file FILE` writes the process id and a newline, as init systems
+ * and `kill $(cat FILE)` expect; a node folder's node.pid holds JSON with a "pid" key, as
+ * Crossbar's does. Either is read either way. A file naming another running Junction is never
+ * overwritten; one naming a process that has ended, or a program that is not Junction (its id
+ * was given to another process since), is taken over.
  */
 
-export class PidFileError extends Error {}
+/** The pid file names a Junction that runs: the node is already running. */
+export class PidFileHeld extends Error {
+  constructor(readonly path: string, readonly pid: number) {
+    super(`the pid file ${path} names process ${pid}, which is running`);
+  }
+}
 
 /** The process id in a pid file, or undefined when there is none or it holds no number. */
 export async function readPidFile(path: string): Promise<number | undefined> {
@@ -16,16 +26,46 @@ export async function readPidFile(path: string): Promise<number | undefined> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  const pid = Number(text.trim());
-  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+  const pid = text.trimStart().startsWith('{') ? jsonPid(text) : Number(text.trim());
+  return typeof pid === 'number' && Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
 }
 
-export async function writePidFile(path: string): Promise<void> {
-  const existing = await readPidFile(path);
-  if (existing !== undefined && existing !== process.pid && isRunning(existing)) {
-    throw new PidFileError(`the pid file ${path} names process ${existing}, which is running; stop it or choose another --pid-file`);
+function jsonPid(text: string): unknown {
+  try {
+    return (JSON.parse(text) as { pid?: unknown }).pid;
+  } catch {
+    return undefined;
   }
-  await writeFile(path, `${process.pid}\n`, { mode: 0o644 });
+}
+
+/** What a pid file names: nothing (no file, or no id in it), or a process and what it is now. */
+export type PidFileOwner = { pid: undefined } | { pid: number; runs: ProcessRunning };
+
+export async function pidFileOwner(path: string): Promise<PidFileOwner> {
+  const pid = await readPidFile(path);
+  return pid === undefined ? { pid } : { pid, runs: runningAs(pid) };
+}
+
+/**
+ * Writes this process's pid file (`content`: the plain id unless given). Returns what it took
+ * over: the owner of a file naming a process that has ended or is not Junction, for the log.
+ * Throws PidFileHeld when the file names another running Junction.
+ */
+export async function writePidFile(path: string, content = `${process.pid}\n`): Promise<{ pid: number; runs: ProcessRunning } | undefined> {
+  // Two starts at once: only one creates the file (wx); the other reads it again and finds it held.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const owner = await pidFileOwner(path);
+    if (owner.pid !== undefined && owner.pid !== process.pid && owner.runs === 'junction') throw new PidFileHeld(path, owner.pid);
+    try {
+      await writeFile(path, content, { mode: 0o644, flag: owner.pid === undefined ? 'wx' : 'w' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw error;
+    }
+    return owner.pid === undefined || owner.pid === process.pid ? undefined : owner;
+  }
+  const pid = await readPidFile(path);
+  throw pid === undefined ? new Error(`the pid file ${path} keeps being replaced by another process`) : new PidFileHeld(path, pid);
 }
 
 /** Removes the pid file if it still names this process. */
@@ -43,4 +83,28 @@ export function isRunning(pid: number): boolean {
     // EPERM: it runs, as another user.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * What runs as `pid`: a Junction, another program, or nothing ('ended': also a zombie nobody has
+ * reaped yet, which runs no more code). Linux tells through /proc: a Junction's command line
+ * holds its script, `junction` or `junction.js`. Where there is no /proc, any process that runs
+ * counts as Junction: nothing tells otherwise.
+ */
+export type ProcessRunning = 'junction' | 'other' | 'ended';
+
+export function runningAs(pid: number): ProcessRunning {
+  if (!isRunning(pid)) return 'ended';
+  let stat: string;
+  let commandLine: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    // It ended in between, or there is no /proc to ask.
+    return existsSync('/proc/self/stat') && !isRunning(pid) ? 'ended' : 'junction';
+  }
+  // The state follows the command name, which may hold spaces and parentheses: after the last ")".
+  if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return 'ended';
+  return commandLine.split('\0').some((word) => /^junction(\.js)?$/.test(basename(word))) ? 'junction' : 'other';
 }

@@ -5,6 +5,7 @@ import { pathFileWarnings } from '../../node/web/path-file-warnings.js';
 import { readArguments } from '../command-line.js';
 import { configInCbdir } from '../config-source.js';
 import type { CommandIo } from '../io.js';
+import { junctionCbdir } from '../node-folder.js';
 import { plural } from '../../protocol/plural.js';
 
 export const usage = `Usage: junction check [--config FILE] [--cbdir DIR]
@@ -17,8 +18,6 @@ and archive files that are missing or cannot be read.
 Without options it checks the folder .junction (as written by "junction init"). With both
 --cbdir and --config, FILE is read inside DIR (as Crossbar does).
 `;
-
-export const defaultCbdir = '.junction';
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
   const parsed = readArguments(io, 'check', usage, {
@@ -33,7 +32,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   try {
     const file = values.config !== undefined
       ? (values.cbdir !== undefined ? configInCbdir(values.cbdir, values.config) : values.config)
-      : await findCbdirConfig(values.cbdir ?? defaultCbdir);
+      : await findCbdirConfig(values.cbdir ?? junctionCbdir);
     const config = await loadConfigFile(file);
     // The files the config names, as `junction start` reads them (same codes and messages).
     const tls = tlsFileReport(config.listeners, config.rlinks);

@@ -5,6 +5,7 @@ import { cbdirConfigNames, starterConfigYaml } from '../../config/index.js';
 import { readArguments, refuseArguments } from '../command-line.js';
 import { commandAsInvoked, processInvocation, shellWord, type Invocation } from '../invocation.js';
 import type { CommandIo } from '../io.js';
+import { junctionCbdir } from '../node-folder.js';
 
 export const usage = `Usage: junction init [DIR]
 
@@ -12,13 +13,11 @@ Writes DIR/config.yaml (DIR defaults to .junction): a starter configuration with
 each part. Never overwrites an existing configuration.
 `;
 
-export const defaultInitDir = '.junction';
-
 export async function run(argv: string[], io: CommandIo, invocation: Invocation = processInvocation()): Promise<number> {
   const parsed = readArguments(io, 'init', usage, { args: argv, options: { help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
   if (typeof parsed === 'number') return parsed;
   if (parsed.positionals.length > 1) return refuseArguments(io, 'init', `expected at most one folder, got ${parsed.positionals.length}`, usage);
-  const dir = parsed.positionals[0] ?? defaultInitDir;
+  const dir = parsed.positionals[0] ?? junctionCbdir;
   const file = join(dir, 'config.yaml');
 
   // A config.json beside it would make "--cbdir DIR" ambiguous, so any existing config blocks init.

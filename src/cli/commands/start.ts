@@ -19,12 +19,15 @@ import { guestMetricsFromParent } from '../../node/workers/guest-metrics.js';
 import { parentGuests } from '../../node/workers/parent-guests.js';
 import { checkGuests } from '../../node/workers/guest-workers.js';
 import { MetricsRegistry } from '../../metrics/registry.js';
-import { removePidFile, writePidFile } from '../../node/pid-file.js';
+import { PidFileHeld } from '../../node/pid-file.js';
 import { controlSocketPath, serveControlSocket, type ControlSocket } from '../../node/reload/control-socket.js';
-import { reloader } from '../../node/reload/reloader.js';
+import { reloader, type ReloadOutcome } from '../../node/reload/reloader.js';
+import { pathFileWarnings } from '../../node/web/path-file-warnings.js';
+import type { Logger } from '../../router/log.js';
 import { argumentProblem, refuseArguments } from '../command-line.js';
 import type { CommandIo } from '../io.js';
 import { runByNpmStart } from '../invocation.js';
+import { defaultStartCbdir, holdPidFiles, pidFileRefusal } from '../node-folder.js';
 
 /** Bytes the --workers parent may hold for one worker (--relay-buffer). */
 const defaultRelayBufferBytes = 64 * 1024 * 1024;
@@ -39,14 +42,18 @@ export const usage = `Usage: junction start [--config FILE] [--cbdir DIR] [--hos
                       [--workers N|auto] [--relay-buffer BYTES] [--handoff-queue COUNT]
 
 Runs the router. With both --cbdir and --config, FILE is read inside DIR (as Crossbar does).
-Without --config or --cbdir it runs the embedded development default:
+Without --config or --cbdir it runs the node folder .crossbar when that holds a config (as
+Crossbar does), else the embedded development default:
 realm "realm1", anonymous sessions allowed every action, WebSocket at ws://127.0.0.1:8080/ws,
 and ${defaultHttpPaths} on the same port.
 --host and --port override the first transport's endpoint (refused when it is a Unix socket). LEVEL: ${logLevels.join(', ')}.
 --data-dir is where durable state lives (the HTTP forwarder's outbox); default: a ".junction"
 folder beside the config file (inside DIR with --cbdir; in the working directory otherwise).
+A node folder holds DIR/node.pid while its node runs: a second start there is refused while
+that node runs, and "junction stop" and "junction status" find it (a stale file is taken over).
 --pid-file writes the process id to FILE and opens the control socket beside it (FILE with
 ".sock" for ".pid") that "junction reload --pid-file FILE" uses. SIGHUP reloads the config too.
+With --workers the parent holds both files.
 --workers runs N router processes (auto: one per core; default 1) that share the ports and act
 as one router: see docs/cluster.md. SIGHUP to the parent reloads every worker.
 --relay-buffer bounds what the parent holds for one worker that does not read its messages from
@@ -57,6 +64,10 @@ the others (default ${defaultRelayBufferBytes}, 64 MiB); past it that worker is 
 
 interface StartArgs {
   source: StartConfigSource;
+  /** The node folder (--cbdir, or ./.crossbar when it holds a config and --config is not given): its node.pid says this node runs. */
+  cbdir?: string;
+  /** The node folder is ./.crossbar, found there: the log says so. */
+  cbdirByDefault: boolean;
   host?: string;
   port?: number;
   dataDir: string;
@@ -101,9 +112,10 @@ function readArgs(argv: string[]): StartArgs | string {
     if (!/^\d+$/.test(values.port) || port > 65535) return `--port must be an integer from 0 to 65535, got "${values.port}"`;
   }
   if (values.host !== undefined && values.host.trim() === '') return '--host must not be empty';
+  const cbdir = values.cbdir ?? (values.config === undefined ? defaultStartCbdir() : undefined);
   const source: StartConfigSource =
-    values.config !== undefined ? { kind: 'file', path: values.cbdir !== undefined ? configInCbdir(values.cbdir, values.config) : values.config }
-    : values.cbdir !== undefined ? { kind: 'cbdir', dir: values.cbdir }
+    values.config !== undefined ? { kind: 'file', path: cbdir !== undefined ? configInCbdir(cbdir, values.config) : values.config }
+    : cbdir !== undefined ? { kind: 'cbdir', dir: cbdir }
     : { kind: 'embedded' };
   if (values['data-dir'] !== undefined && values['data-dir'].trim() === '') return '--data-dir must not be empty';
   const dataDir = values['data-dir'] ?? defaultDataDir(source);
@@ -111,14 +123,13 @@ function readArgs(argv: string[]): StartArgs | string {
   const pidFile = values['pid-file'] === undefined ? undefined : resolve(values['pid-file']);
   const workers = readWorkers(values.workers);
   if (typeof workers === 'string') return workers;
-  if (workers > 1 && pidFile !== undefined) return '--pid-file cannot be combined with --workers yet: send SIGHUP to the parent to reload';
   const relayBuffer = values['relay-buffer'];
   if (relayBuffer !== undefined && !/^[1-9]\d{0,15}$/.test(relayBuffer)) return `--relay-buffer must be a positive number of bytes, got "${relayBuffer}"`;
   const relayBufferBytes = relayBuffer === undefined ? defaultRelayBufferBytes : Number(relayBuffer);
   const handoff = values['handoff-queue'];
   if (handoff !== undefined && !/^[1-9]\d{0,8}$/.test(handoff)) return `--handoff-queue must be a positive number of connections, got "${handoff}"`;
   const handoffQueue = handoff === undefined ? defaultHandoffQueue : Number(handoff);
-  return { source, host: values.host, port, dataDir, logLevel: level as LogLevel, pidFile, workers, relayBufferBytes, handoffQueue };
+  return { source, cbdir, cbdirByDefault: values.cbdir === undefined && cbdir !== undefined, host: values.host, port, dataDir, logLevel: level as LogLevel, pidFile, workers, relayBufferBytes, handoffQueue };
 }
 
 /** Beyond this many workers per machine something is surely mistyped. */
@@ -182,26 +193,88 @@ async function start(args: StartArgs, io: CommandIo, hangups: Hangups): Promise<
   // The embedded default has no file to edit: a busy port's message names only --port.
   const endpointSettings: EndpointSettings = args.source.kind !== 'embedded' ? 'config' : runByNpmStart() ? 'npm-start' : 'command-line';
   const log = worker ? createLogger(args.logLevel).child({ node: worker.nodeId }) : createLogger(args.logLevel);
-  // The parent of --workers (or the only process) says these once; its workers do not repeat them.
-  if (!worker) {
+  if (worker) return serve({ args, config, endpointSettings, log, hangups, worker }, io);
+
+  // The parent of --workers (or the only process) holds the pid files and says these once; its workers do not.
+  let pidFiles;
+  try {
+    pidFiles = await holdPidFiles(args, log);
+  } catch (error) {
+    return cannotStart(error, io, error instanceof PidFileHeld ? pidFileRefusal(error, args.cbdir) : `cannot write the pid file: ${(error as Error).message}`);
+  }
+  try {
+    if (args.cbdirByDefault) log.info({ cbdir: args.cbdir }, 'running the node folder found here, as Crossbar does without --cbdir');
     if (args.source.kind === 'embedded') {
       log.warn({}, 'running the embedded development default: anonymous sessions may do everything on realm "realm1", and the console at /console is open without a password; use --config for production');
     }
     for (const notice of foldWorkerNotices(config.notices)) log.info({}, notice);
-    if (args.workers > 1) {
-      // Here, not in the workers: a worker's probe would take clients from the shared port (NodeOptions.checkPorts).
-      const busy = await Promise.resolve().then(() => checkTlsFiles(config.listeners, config.rlinks)).then(() => checkPortsFree(config.listeners, endpointSettings))
-        .then(() => checkGuests(config.guests)).then(() => undefined, (error: unknown) => error);
-      if (busy !== undefined) return cannotStart(busy, io);
-      clearWorkerCookies(args.dataDir);
-      // The guests run here, once, and the workers leave them out (configForWorker).
-      const beside = parentGuests(config, () => loadConfig(args, undefined), log);
-      const code = await runWorkers({ count: args.workers, log, hangups, relayBufferBytes: args.relayBufferBytes, handoffQueue: args.handoffQueue, beside });
-      removeWorkerCookies(args.dataDir);
-      return code;
+    const run = { args, config, endpointSettings, log, hangups };
+    return await (args.workers > 1 ? runParent(run, io) : serve(run, io));
+  } finally {
+    await pidFiles.release();
+  }
+}
+
+/** What `start` runs with, once the configuration is read. */
+interface StartRun {
+  args: StartArgs;
+  config: JunctionConfig;
+  endpointSettings: EndpointSettings;
+  log: Logger;
+  hangups: Hangups;
+}
+
+/** The parent of --workers: forks the workers and runs what runs once per machine, until it is stopped. */
+async function runParent({ args, config, endpointSettings, log, hangups }: StartRun, io: CommandIo): Promise<number> {
+  // Here, not in the workers: a worker's probe would take clients from the shared port (NodeOptions.checkPorts).
+  const busy = await Promise.resolve().then(() => checkTlsFiles(config.listeners, config.rlinks)).then(() => checkPortsFree(config.listeners, endpointSettings))
+    .then(() => checkGuests(config.guests)).then(() => undefined, (error: unknown) => error);
+  if (busy !== undefined) return cannotStart(busy, io);
+  let control: ControlSocket | undefined;
+  if (args.pidFile !== undefined) {
+    try {
+      control = await openControlSocket(args.pidFile, workersReload(args, hangups, log), log);
+    } catch (error) {
+      return cannotStart(error, io, (error as Error).message);
     }
   }
+  try {
+    clearWorkerCookies(args.dataDir);
+    // The guests run here, once, and the workers leave them out (configForWorker).
+    const beside = parentGuests(config, () => loadConfig(args, undefined), log);
+    const code = await runWorkers({ count: args.workers, log, hangups, relayBufferBytes: args.relayBufferBytes, handoffQueue: args.handoffQueue, beside });
+    removeWorkerCookies(args.dataDir);
+    return code;
+  } finally {
+    await control?.close();
+  }
+}
 
+/**
+ * The control socket's reload in a --workers parent: the file is checked here (a bad one changes
+ * nothing and its problems go back), then every worker reloads as on SIGHUP and logs what it changed.
+ */
+function workersReload(args: StartArgs, hangups: Hangups, log: Logger): () => Promise<ReloadOutcome> {
+  return async () => {
+    const loaded = await loadConfig(args, undefined);
+    if (!loaded.ok) {
+      log.error({ problems: loaded.report }, 'reload refused: the configuration is not valid; nothing changed');
+      return { ok: false, error: loaded.report };
+    }
+    hangups.raise();
+    return { ok: true, applied: [`passed to the ${args.workers} workers: each applies the changes and logs them`], notApplied: [], warnings: pathFileWarnings(loaded.config.listeners) };
+  };
+}
+
+async function openControlSocket(pidFile: string, reload: () => Promise<ReloadOutcome>, log: Logger): Promise<ControlSocket> {
+  const socket = controlSocketPath(pidFile);
+  const control = await serveControlSocket(socket, reload, log);
+  log.info({ pidFile, socket }, 'pid file written; "junction reload" reaches this router through its control socket');
+  return control;
+}
+
+/** One router process (alone, or a worker of --workers), until it is stopped. */
+async function serve({ args, config, endpointSettings, log, hangups, worker }: StartRun & { worker?: WorkerRole }, io: CommandIo): Promise<number> {
   let node;
   try {
     const metrics = new MetricsRegistry();
@@ -219,16 +292,13 @@ async function start(args: StartArgs, io: CommandIo, hangups: Hangups): Promise<
   worker?.ready();
   const reload = reloader(node, () => loadConfig(args, worker), log);
   let control: ControlSocket | undefined;
-  if (args.pidFile !== undefined) {
+  // A worker's is its parent's: one socket for the node.
+  if (args.pidFile !== undefined && !worker) {
     try {
-      await writePidFile(args.pidFile);
-      const socket = controlSocketPath(args.pidFile);
-      control = await serveControlSocket(socket, reload, log);
-      log.info({ pidFile: args.pidFile, socket }, 'pid file written; "junction reload" reaches this router through its control socket');
+      control = await openControlSocket(args.pidFile, reload, log);
     } catch (error) {
       cannotStart(error, io, (error as Error).message);
       await node.stop();
-      await removePidFile(args.pidFile);
       return 1;
     }
   }
@@ -242,7 +312,6 @@ async function start(args: StartArgs, io: CommandIo, hangups: Hangups): Promise<
       const stopped = (async () => {
         await control?.close();
         await node.stop();
-        if (args.pidFile !== undefined) await removePidFile(args.pidFile);
       })();
       stopped.then(() => resolve(0), (error: unknown) => {
         log.error({ err: error }, 'error during shutdown');

@@ -1,0 +1,37 @@
+import { pidFileOwner } from '../../node/pid-file.js';
+import { readArguments, refuseArguments } from '../command-line.js';
+import type { CommandIo } from '../io.js';
+import { locateNode, nodeUnavailableExitCode, ownerNote } from '../node-folder.js';
+
+const states = ['running', 'stopped'] as const;
+
+export const usage = `Usage: junction status [--cbdir DIR | --pid-file FILE] [--assert running|stopped]
+
+Says whether a node is running from node directory DIR (the one "junction start --cbdir DIR"
+runs), or with --pid-file FILE. Without options DIR is .crossbar when that folder exists, else
+.junction. Exit code 0; with --assert, ${nodeUnavailableExitCode} (as Crossbar) when the node is not in that state.
+`;
+
+export async function run(argv: string[], io: CommandIo): Promise<number> {
+  const parsed = readArguments(io, 'status', usage, {
+    args: argv,
+    options: { cbdir: { type: 'string' }, 'pid-file': { type: 'string' }, assert: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (typeof parsed === 'number') return parsed;
+  const asserted = parsed.values.assert;
+  if (asserted !== undefined && !(states as readonly string[]).includes(asserted)) {
+    return refuseArguments(io, 'status', `--assert must be ${states.join(' or ')}, got "${asserted}"`, usage);
+  }
+  const node = locateNode(parsed.values);
+  if (typeof node === 'string') return refuseArguments(io, 'status', node, usage);
+
+  const owner = await pidFileOwner(node.pidFile);
+  const running = owner.pid !== undefined && owner.runs === 'junction';
+  const state = running ? 'running' : 'stopped';
+  io.stdout(running ? `running (PID ${owner.pid}) ${node.where}\n` : `stopped: no node is running ${node.where}${ownerNote(owner)}\n`);
+  if (asserted === undefined || asserted === state) return 0;
+  io.stderr(`junction status: --assert ${asserted} failed: the node is ${state}\n`);
+  return nodeUnavailableExitCode;
+}

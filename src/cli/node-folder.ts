@@ -1,0 +1,110 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { cbdirConfigNames } from '../config/index.js';
+import { PidFileHeld, removePidFile, writePidFile, type PidFileOwner, type ProcessRunning } from '../node/pid-file.js';
+import type { Logger } from '../router/log.js';
+import { commandAsInvoked, processInvocation, shellWord } from './invocation.js';
+
+/**
+ * One node per node folder (--cbdir), as Crossbar: `junction start` keeps DIR/node.pid while it
+ * runs, refuses to start while another Junction holds it, and `junction stop` and `junction
+ * status` find the node through it.
+ */
+
+/** Crossbar's default node folder: `crossbar start` in a project folder runs ./.crossbar. */
+export const crossbarCbdir = '.crossbar';
+
+/** Where `junction init` writes and `junction check` looks without options. */
+export const junctionCbdir = '.junction';
+
+/**
+ * The exit code of `stop` when no node runs, and of `status` when `--assert` fails: sysexits.h's
+ * EX_UNAVAILABLE, as Crossbar's (scripts test for it).
+ */
+export const nodeUnavailableExitCode = 69;
+
+export function nodePidFile(cbdir: string): string {
+  return join(resolve(cbdir), 'node.pid');
+}
+
+/** node.pid's content, as Crossbar's: JSON with the process id and the command line that started it. */
+export function nodePidFileContent(): string {
+  return `${JSON.stringify({ pid: process.pid, argv: process.argv }, null, 4)}\n`;
+}
+
+/** The node folder `junction start` without --config or --cbdir runs: ./.crossbar when it holds a config, as Crossbar. */
+export function defaultStartCbdir(cwd = '.'): string | undefined {
+  return cbdirConfigNames.some((name) => existsSync(join(cwd, crossbarCbdir, name))) ? crossbarCbdir : undefined;
+}
+
+/** The node folder `stop` and `status` look at without options: ./.crossbar when it exists, else .junction (junction init's). */
+export function defaultControlCbdir(cwd = '.'): string {
+  return existsSync(join(cwd, crossbarCbdir)) ? crossbarCbdir : junctionCbdir;
+}
+
+/** A node as `stop` and `status` name it: its pid file, and the words that say where it runs. */
+export interface NodeLocation {
+  pidFile: string;
+  /** "from node directory /srv/app/.crossbar", "with pid file /run/junction.pid" */
+  where: string;
+}
+
+/** The node of --cbdir DIR or --pid-file FILE (one of them, or neither: the default folder); a string says why not. */
+export function locateNode(values: { cbdir?: string; 'pid-file'?: string }): NodeLocation | string {
+  const { cbdir, 'pid-file': pidFile } = values;
+  if (cbdir !== undefined && pidFile !== undefined) return 'give --cbdir or --pid-file, not both';
+  if (cbdir?.trim() === '') return '--cbdir must not be empty';
+  if (pidFile?.trim() === '') return '--pid-file must not be empty';
+  if (pidFile !== undefined) return { pidFile: resolve(pidFile), where: `with pid file ${resolve(pidFile)}` };
+  const folder = resolve(cbdir ?? defaultControlCbdir());
+  return { pidFile: nodePidFile(folder), where: `from node directory ${folder}` };
+}
+
+/** Why a pid file names no running node, after "no node is running ...". */
+export function ownerNote(owner: PidFileOwner): string {
+  return owner.pid === undefined || owner.runs === 'junction' ? '' : ` (its pid file names ${formerOwner(owner)})`;
+}
+
+/** "process 123, which has ended": a pid file's process that is no running Junction. */
+function formerOwner(owner: { pid: number; runs: ProcessRunning }): string {
+  return `process ${owner.pid}, which ${owner.runs === 'ended' ? 'has ended' : 'is not Junction'}`;
+}
+
+export interface HeldPidFiles {
+  release(): Promise<void>;
+}
+
+/**
+ * Writes the pid files of a `junction start` (the one process, or the --workers parent): node.pid
+ * in its node folder (`cbdir`, resolved) and the --pid-file. Throws when either names a running
+ * Junction (PidFileHeld), having written neither; the caller releases them once the node stopped.
+ */
+export async function holdPidFiles(files: { cbdir?: string; pidFile?: string }, log: Logger): Promise<HeldPidFiles> {
+  const wanted: [string, string | undefined][] = [];
+  if (files.cbdir !== undefined) wanted.push([nodePidFile(files.cbdir), nodePidFileContent()]);
+  if (files.pidFile !== undefined) wanted.push([files.pidFile, undefined]);
+  const held: string[] = [];
+  const release = async (): Promise<void> => {
+    for (const path of held) await removePidFile(path);
+  };
+  try {
+    for (const [path, content] of wanted) {
+      const replaced = await writePidFile(path, content);
+      held.push(path);
+      if (replaced !== undefined) log.info({ pidFile: path, pid: replaced.pid }, `took over the pid file of ${formerOwner(replaced)}`);
+    }
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  return { release };
+}
+
+/** Why `junction start` refuses to run while another node holds its pid file, and how to stop that one. */
+export function pidFileRefusal(held: PidFileHeld, cbdir: string | undefined): string {
+  const junction = commandAsInvoked(processInvocation());
+  if (cbdir !== undefined && held.path === nodePidFile(cbdir)) {
+    return `a node is already running from node directory ${resolve(cbdir)} (PID ${held.pid}); stop it first: ${junction} stop --cbdir ${shellWord(cbdir)}`;
+  }
+  return `${held.message}; stop it (${junction} stop --pid-file ${shellWord(held.path)}) or choose another --pid-file`;
+}
