@@ -44,6 +44,15 @@ describe('junction <command> --help', () => {
     assert.match(bare.stderr, /^junction start: Unexpected argument 'config\.json'.* \(did you mean --config config\.json\?\)\n/);
   });
 
+  it('an unknown command names the command it most likely is, stop and status included (exit 2)', async () => {
+    for (const [typed, meant] of [['stpo', 'stop'], ['stauts', 'status'], ['strat', 'start']]) {
+      const { code, stderr } = await capture([typed!]);
+      assert.equal(code, 2);
+      assert.match(stderr, new RegExp(`^junction: unknown command "${typed}" \\(did you mean "${meant}"\\?\\)\n`));
+    }
+    assert.match((await capture(['launch-rockets'])).stderr, /^junction: unknown command "launch-rockets"\n/);
+  });
+
   it('start given a bare number: --port, or through npm start (which took --port for itself) the words that pass it on', async () => {
     const before = process.env.npm_lifecycle_event;
     try {

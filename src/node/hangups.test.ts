@@ -52,4 +52,18 @@ describe('takeHangups', () => {
       next.stop();
     }
   });
+
+  it('raise() is a SIGHUP without the signal: handled now, or kept until there is a handler', () => {
+    const hangups = takeHangups();
+    const handled: string[] = [];
+    try {
+      hangups.raise();
+      hangups.handle(() => handled.push('reload'));
+      assert.deepEqual(handled, ['reload']);
+      hangups.raise();
+      assert.deepEqual(handled, ['reload', 'reload']);
+    } finally {
+      hangups.stop();
+    }
+  });
 });

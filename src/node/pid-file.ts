@@ -52,20 +52,17 @@ export async function pidFileOwner(path: string): Promise<PidFileOwner> {
  * Throws PidFileHeld when the file names another running Junction.
  */
 export async function writePidFile(path: string, content = `${process.pid}\n`): Promise<{ pid: number; runs: ProcessRunning } | undefined> {
-  // Two starts at once: only one creates the file (wx); the other reads it again and finds it held.
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const owner = await pidFileOwner(path);
-    if (owner.pid !== undefined && owner.pid !== process.pid && owner.runs === 'junction') throw new PidFileHeld(path, owner.pid);
-    try {
-      await writeFile(path, content, { mode: 0o644, flag: owner.pid === undefined ? 'wx' : 'w' });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
-      throw error;
-    }
-    return owner.pid === undefined || owner.pid === process.pid ? undefined : owner;
+  // wx: of two starts at once, only one creates the file; the other finds it held.
+  try {
+    await writeFile(path, content, { mode: 0o644, flag: 'wx' });
+    return undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
-  const pid = await readPidFile(path);
-  throw pid === undefined ? new Error(`the pid file ${path} keeps being replaced by another process`) : new PidFileHeld(path, pid);
+  const owner = await pidFileOwner(path);
+  if (owner.pid !== undefined && owner.pid !== process.pid && owner.runs === 'junction') throw new PidFileHeld(path, owner.pid);
+  await writeFile(path, content, { mode: 0o644 });
+  return owner.pid === undefined || owner.pid === process.pid ? undefined : owner;
 }
 
 /** Removes the pid file if it still names this process. */

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { standInJunction } from '../../test/support/stand-in-junction.js';
+import { PidFileHeld, readPidFile } from '../node/pid-file.js';
+import { silentLogger } from '../router/log.js';
+import { defaultControlCbdir, defaultStartCbdir, holdPidFiles, locateNode, nodePidFile, pidFileRefusal } from './node-folder.js';
+
+let dir: string;
+before(async () => (dir = await mkdtemp(join(tmpdir(), 'junction-node-folder-'))));
+after(() => rm(dir, { recursive: true, force: true }));
+
+describe('node folder', () => {
+  it('start runs ./.crossbar when it holds a config; stop and status look there when it exists, else in .junction', async () => {
+    const here = join(dir, 'defaults');
+    await mkdir(join(here, '.crossbar'), { recursive: true });
+    assert.equal(defaultStartCbdir(here), undefined, 'a .crossbar without a config is not a node folder to run');
+    assert.equal(defaultControlCbdir(here), '.crossbar');
+    await writeFile(join(here, '.crossbar', 'config.yaml'), 'version: 2\n');
+    assert.equal(defaultStartCbdir(here), '.crossbar');
+    assert.equal(defaultControlCbdir(join(dir, 'elsewhere')), '.junction');
+  });
+
+  it('stop and status find the node by --cbdir or --pid-file, never both', () => {
+    assert.deepEqual(locateNode({ cbdir: 'a/.crossbar' }), { pidFile: resolve('a/.crossbar/node.pid'), where: `from node directory ${resolve('a/.crossbar')}` });
+    assert.deepEqual(locateNode({ 'pid-file': 'run/j.pid' }), { pidFile: resolve('run/j.pid'), where: `with pid file ${resolve('run/j.pid')}` });
+    assert.equal(locateNode({ cbdir: 'a', 'pid-file': 'b' }), 'give --cbdir or --pid-file, not both');
+    assert.equal(locateNode({ cbdir: ' ' }), '--cbdir must not be empty');
+    assert.equal(locateNode({ 'pid-file': '' }), '--pid-file must not be empty');
+  });
+
+  it('a start holds node.pid (Crossbar\'s JSON) and the --pid-file, and lets both go once it stopped', async () => {
+    const cbdir = join(dir, 'held');
+    await mkdir(cbdir);
+    const pidFile = join(dir, 'held.pid');
+    const held = await holdPidFiles({ cbdir, pidFile }, silentLogger);
+    const json = JSON.parse(await readFile(nodePidFile(cbdir), 'utf8')) as { pid: number; argv: string[] };
+    assert.equal(json.pid, process.pid);
+    assert.deepEqual(json.argv, process.argv);
+    assert.equal(await readFile(pidFile, 'utf8'), `${process.pid}\n`);
+    await held.release();
+    assert.equal(await readPidFile(nodePidFile(cbdir)), undefined);
+    assert.equal(await readPidFile(pidFile), undefined);
+  });
+
+  it('a second start is refused while a Junction holds either file, and writes neither; the message names the pid and how to stop it', async () => {
+    const cbdir = join(dir, 'busy');
+    await mkdir(cbdir);
+    const pidFile = join(dir, 'busy.pid');
+    const other = await standInJunction();
+    try {
+      await writeFile(pidFile, `${other.pid}\n`);
+      const refused = await holdPidFiles({ cbdir, pidFile }, silentLogger).then(() => undefined, (error: unknown) => error);
+      assert.ok(refused instanceof PidFileHeld);
+      assert.equal(await readPidFile(nodePidFile(cbdir)), undefined, 'the node.pid written first is removed again');
+      assert.match(pidFileRefusal(refused, cbdir), new RegExp(`^the pid file ${pidFile} names process ${other.pid}, which is running; stop it \\(.* stop --pid-file ${pidFile}\\) or choose another --pid-file$`));
+
+      await writeFile(nodePidFile(cbdir), JSON.stringify({ pid: other.pid }));
+      const again = await holdPidFiles({ cbdir }, silentLogger).then(() => undefined, (error: unknown) => error);
+      assert.ok(again instanceof PidFileHeld);
+      assert.match(pidFileRefusal(again, cbdir), new RegExp(`^a node is already running from node directory ${cbdir} \\(PID ${other.pid}\\); stop it first: .* stop --cbdir ${cbdir}$`));
+    } finally {
+      other.kill('SIGKILL');
+    }
+  });
+});
