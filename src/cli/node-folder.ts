@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cbdirConfigNames } from '../config/index.js';
-import { PidFileHeld, removePidFile, writePidFile, type PidFileOwner, type ProcessRunning } from '../node/pid-file.js';
+import { PidFileHeld, pidFileOwner, removePidFile, writePidFile, type PidFileOwner, type ProcessRunning } from '../node/pid-file.js';
 import type { Logger } from '../router/log.js';
 import { commandAsInvoked, processInvocation, shellWord } from './invocation.js';
 
@@ -58,6 +58,15 @@ export function locateNode(values: { cbdir?: string; 'pid-file'?: string }): Nod
   if (pidFile !== undefined) return { pidFile: resolve(pidFile), where: `with pid file ${resolve(pidFile)}` };
   const folder = resolve(cbdir ?? defaultControlCbdir());
   return { pidFile: nodePidFile(folder), where: `from node directory ${folder}` };
+}
+
+/** What the node's pid file names, or why it cannot be read (a folder without permission). */
+export async function nodeOwner(node: NodeLocation): Promise<PidFileOwner | string> {
+  try {
+    return await pidFileOwner(node.pidFile);
+  } catch (error) {
+    return `cannot read ${node.pidFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
+  }
 }
 
 /** Why a pid file names no running node, after "no node is running ...". */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -42,6 +42,12 @@ describe('junction status', () => {
     await writeFile(join(dir, 'stale.pid'), '2147483646\n');
     const stale = await statusOf(['--pid-file', join(dir, 'stale.pid')]);
     assert.deepEqual(stale, { code: 0, stdout: `stopped: no node is running with pid file ${join(dir, 'stale.pid')} (its pid file names process 2147483646, which has ended)\n`, stderr: '' });
+  });
+
+  it('says why when the pid file cannot be read (exit 1)', async () => {
+    await mkdir(join(dir, 'folder.pid'));
+    const unreadable = await statusOf(['--pid-file', join(dir, 'folder.pid')]);
+    assert.deepEqual(unreadable, { code: 1, stdout: '', stderr: `junction status: cannot read ${join(dir, 'folder.pid')}: EISDIR\n` });
   });
 
   it('refuses an --assert that is neither running nor stopped, and a folder given without --cbdir (exit 2)', async () => {

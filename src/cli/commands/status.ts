@@ -1,7 +1,6 @@
-import { pidFileOwner } from '../../node/pid-file.js';
 import { readArguments, refuseArguments } from '../command-line.js';
 import type { CommandIo } from '../io.js';
-import { locateNode, nodeUnavailableExitCode, ownerNote } from '../node-folder.js';
+import { locateNode, nodeOwner, nodeUnavailableExitCode, ownerNote } from '../node-folder.js';
 
 const states = ['running', 'stopped'] as const;
 
@@ -27,7 +26,11 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const node = locateNode(parsed.values);
   if (typeof node === 'string') return refuseArguments(io, 'status', node, usage);
 
-  const owner = await pidFileOwner(node.pidFile);
+  const owner = await nodeOwner(node);
+  if (typeof owner === 'string') {
+    io.stderr(`junction status: ${owner}\n`);
+    return 1;
+  }
   const running = owner.pid !== undefined && owner.runs === 'junction';
   const state = running ? 'running' : 'stopped';
   io.stdout(running ? `running (PID ${owner.pid}) ${node.where}\n` : `stopped: no node is running ${node.where}${ownerNote(owner)}\n`);

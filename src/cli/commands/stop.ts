@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pidFileOwner, runningAs } from '../../node/pid-file.js';
+import { runningAs } from '../../node/pid-file.js';
 import { readArguments, refuseArguments } from '../command-line.js';
 import type { CommandIo } from '../io.js';
-import { locateNode, nodeUnavailableExitCode, ownerNote } from '../node-folder.js';
+import { locateNode, nodeOwner, nodeUnavailableExitCode, ownerNote } from '../node-folder.js';
 
 /** How long the node has to end after SIGTERM (a --workers parent gives its workers 10 s), then after SIGKILL. */
 export const stopWaits = { afterTermMs: 30_000, afterKillMs: 5_000 };
@@ -28,19 +28,29 @@ export async function run(argv: string[], io: CommandIo, waits = stopWaits): Pro
   const node = locateNode(parsed.values);
   if (typeof node === 'string') return refuseArguments(io, 'stop', node, usage);
 
-  const owner = await pidFileOwner(node.pidFile);
+  const owner = await nodeOwner(node);
+  if (typeof owner === 'string') {
+    io.stderr(`junction stop: ${owner}\n`);
+    return 1;
+  }
   if (owner.pid === undefined || owner.runs !== 'junction') {
     io.stderr(`junction stop: no node is running ${node.where}${ownerNote(owner)}\n`);
     return nodeUnavailableExitCode;
   }
   const { pid } = owner;
+  const refused = sendSignal(pid, 'SIGTERM');
+  if (refused !== undefined) {
+    io.stderr(`junction stop: cannot signal process ${pid} (${refused}): it runs as another user\n`);
+    return 1;
+  }
   io.stdout(`stopping the node running ${node.where} (PID ${pid}): SIGTERM sent, waiting up to ${waits.afterTermMs / 1000} s\n`);
-  if (await signalAndWait(pid, 'SIGTERM', waits.afterTermMs)) {
+  if (await hasEnded(pid, waits.afterTermMs)) {
     io.stdout(`process ${pid} has ended\n`);
     return 0;
   }
+  sendSignal(pid, 'SIGKILL');
   io.stdout(`process ${pid} still runs after ${waits.afterTermMs / 1000} s: SIGKILL sent\n`);
-  if (await signalAndWait(pid, 'SIGKILL', waits.afterKillMs)) {
+  if (await hasEnded(pid, waits.afterKillMs)) {
     io.stdout(`process ${pid} was killed\n`);
     return 0;
   }
@@ -48,15 +58,21 @@ export async function run(argv: string[], io: CommandIo, waits = stopWaits): Pro
   return 1;
 }
 
-/** Sends `signal` to `pid`; true once the process has ended, false when it still runs after `waitMs`. */
-async function signalAndWait(pid: number, signal: NodeJS.Signals, waitMs: number): Promise<boolean> {
+/** Sends `signal` to `pid`; the error code when it may not (EPERM), none when sent or the process is already gone. */
+function sendSignal(pid: number, signal: NodeJS.Signals): string | undefined {
   try {
     process.kill(pid, signal);
+    return undefined;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ESRCH' ? undefined : code;
   }
+}
+
+/** True once the process has ended, false when it still runs after `waitMs`. */
+async function hasEnded(pid: number, waitMs: number): Promise<boolean> {
   const pollMs = 100;
-  for (let waited = 0; waited <= waitMs; waited += pollMs) {
+  for (let waited = 0; waited < waitMs; waited += pollMs) {
     if (runningAs(pid) === 'ended') return true;
     await sleep(pollMs);
   }
