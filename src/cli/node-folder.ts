@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cbdirConfigNames } from '../config/index.js';
-import { PidFileHeld, pidFileOwner, removePidFile, writePidFile, type PidFileOwner, type ProcessRunning } from '../node/pid-file.js';
+import { pidFileOwner, removePidFile, writePidFile, type PidFileHeld, type PidFileOwner, type ProcessRunning } from '../node/pid-file.js';
 import type { Logger } from '../router/log.js';
 import { commandAsInvoked, processInvocation, shellWord } from './invocation.js';
 
