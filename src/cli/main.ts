@@ -6,8 +6,8 @@ type Command = (argv: string[], io: CommandIo) => Promise<number>;
 /** Each command lives in its own module, loaded only when used. */
 const commands: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {
   start: { summary: 'run the router', load: () => import('./commands/start.js') },
-  stop: { summary: 'stop a running node (its --cbdir or --pid-file)', load: () => import('./commands/stop.js') },
-  status: { summary: 'say whether a node is running (--cbdir, --pid-file; --assert running|stopped)', load: () => import('./commands/status.js') },
+  stop: { summary: 'stop a running node (--cbdir or --pid-file)', load: () => import('./commands/stop.js') },
+  status: { summary: 'say whether a node is running (--assert running|stopped)', load: () => import('./commands/status.js') },
   reload: { summary: 'make a running router apply its changed config', load: () => import('./commands/reload.js') },
   check: { summary: 'validate a config file and list every problem', load: () => import('./commands/check.js') },
   init: { summary: 'write a starter config file', load: () => import('./commands/init.js') },

@@ -7,7 +7,8 @@ export const usage = `Usage: junction reload --pid-file FILE
 
 Makes the router started with "junction start --pid-file FILE" read its configuration again and
 apply the changes without a restart (docs/configuration.md, "Reloading"). It talks to the
-router through the control socket beside FILE (FILE with ".sock" for ".pid").
+router through the control socket beside FILE (FILE with ".sock" for ".pid"). With --workers
+the parent checks the file and every worker applies it, each logging what it changed.
 A configuration with problems changes nothing: they are printed and the exit code is 1.
 Changes that cannot apply while the router runs are printed too, and the exit code is 1.
 What "junction check" warns of (a static directory that does not exist) is printed as a warning.
