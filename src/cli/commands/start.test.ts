@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runJunction } from '../../../test/support/cli.js';
+import { standInJunction } from '../../../test/support/stand-in-junction.js';
 
 /** A router with one forwarder: its outbox lives in the data folder. */
 const withForwarder = JSON.stringify({
@@ -87,6 +88,33 @@ describe('junction start --cbdir DIR --config FILE', () => {
       assert.equal(result.code, 1, result.stderr);
       assert.ok(result.stderr.includes(`${join(dir, 'config5.json')}:`), result.stderr);
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('junction start while another node holds its pid file', () => {
+  it('is refused before anything listens, naming the PID, with and without --workers; the file is left alone (exit 1)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'junction-start-held-'));
+    const other = await standInJunction();
+    try {
+      await writeFile(join(dir, 'config.json'), withForwarder);
+      const held = JSON.stringify({ pid: other.pid });
+      await writeFile(join(dir, 'node.pid'), held);
+      const refused = await runJunction(['start', `--cbdir=${dir}`]);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, new RegExp(`^junction start: cannot start: a node is already running from node directory ${dir} \\(PID ${other.pid}\\); stop it first: .* stop --cbdir ${dir}\\n$`));
+      assert.doesNotMatch(refused.stdout, /listening|worker/);
+      assert.equal(await readFile(join(dir, 'node.pid'), 'utf8'), held);
+
+      const pidFile = join(dir, 'junction.pid');
+      await writeFile(pidFile, `${other.pid}\n`);
+      const workers = await runJunction(['start', '--config', join(dir, 'config.json'), '--workers', '2', '--pid-file', pidFile]);
+      assert.equal(workers.code, 1);
+      assert.match(workers.stderr, new RegExp(`^junction start: cannot start: the pid file ${pidFile} names process ${other.pid}, which is running; stop it \\(.* stop --pid-file ${pidFile}\\) or choose another --pid-file\\n$`));
+      assert.doesNotMatch(workers.stdout, /starting workers|listening/);
+    } finally {
+      other.kill('SIGKILL');
       await rm(dir, { recursive: true, force: true });
     }
   });
