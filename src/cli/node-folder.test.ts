@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { standInJunction } from '../../test/support/stand-in-junction.js';
 import { PidFileHeld, readPidFile } from '../node/pid-file.js';
 import { silentLogger } from '../router/log.js';
-import { defaultControlCbdir, defaultStartCbdir, holdPidFiles, locateNode, nodePidFile, pidFileRefusal } from './node-folder.js';
+import { cbdirOfBareConfig, defaultCheckCbdir, defaultControlCbdir, defaultStartCbdir, holdPidFiles, locateNode, nodePidFile, pidFileRefusal } from './node-folder.js';
 
 let dir: string;
 before(async () => (dir = await mkdtemp(join(tmpdir(), 'junction-node-folder-'))));
@@ -21,6 +21,20 @@ describe('node folder', () => {
     await writeFile(join(here, '.crossbar', 'config.yaml'), 'version: 2\n');
     assert.equal(defaultStartCbdir(here), '.crossbar');
     assert.equal(defaultControlCbdir(join(dir, 'elsewhere')), '.junction');
+  });
+
+  it('a bare --config NAME is read in ./.crossbar only when ./NAME is not there; check without options reads .crossbar when it holds a config', async () => {
+    const here = join(dir, 'bare');
+    await mkdir(join(here, '.crossbar'), { recursive: true });
+    assert.equal(defaultCheckCbdir(here), '.junction');
+    await writeFile(join(here, '.crossbar', 'config5.json'), '{}');
+    assert.equal(cbdirOfBareConfig('config5.json', here), '.crossbar');
+    assert.equal(cbdirOfBareConfig('config6.json', here), undefined, 'in neither folder: read as given, so the error names ./config6.json');
+    assert.equal(cbdirOfBareConfig(join(here, 'config5.json'), here), undefined, 'an absolute path is read as it is');
+    await writeFile(join(here, 'config5.json'), '{}');
+    assert.equal(cbdirOfBareConfig('config5.json', here), undefined, './NAME wins when it exists');
+    await writeFile(join(here, '.crossbar', 'config.json'), '{}');
+    assert.equal(defaultCheckCbdir(here), '.crossbar');
   });
 
   it('stop and status find the node by --cbdir or --pid-file, never both', () => {

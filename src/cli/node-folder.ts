@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { cbdirConfigNames } from '../config/index.js';
 import { pidFileOwner, removePidFile, writePidFile, type PidFileHeld, type PidFileOwner, type ProcessRunning } from '../node/pid-file.js';
 import type { Logger } from '../router/log.js';
@@ -35,6 +35,22 @@ export function nodePidFileContent(): string {
 /** The node folder `junction start` without --config or --cbdir runs: ./.crossbar when it holds a config, as Crossbar. */
 export function defaultStartCbdir(cwd = '.'): string | undefined {
   return cbdirConfigNames.some((name) => existsSync(join(cwd, crossbarCbdir, name))) ? crossbarCbdir : undefined;
+}
+
+/**
+ * The node folder a `--config NAME` given without --cbdir is read in: Crossbar reads NAME inside
+ * its default folder ./.crossbar (crossbar-examples' Makefiles run `crossbar start --config
+ * config5.json` beside .crossbar/). Junction reads ./NAME when that exists, so its own users'
+ * commands keep their meaning, and .crossbar/NAME only when ./NAME is not there.
+ */
+export function cbdirOfBareConfig(config: string, cwd = '.'): string | undefined {
+  if (isAbsolute(config) || existsSync(resolve(cwd, config))) return undefined;
+  return existsSync(join(cwd, crossbarCbdir, config)) ? crossbarCbdir : undefined;
+}
+
+/** The node folder `junction check` reads without options: ./.crossbar when it holds a config (as Crossbar), else junction init's. */
+export function defaultCheckCbdir(cwd = '.'): string {
+  return defaultStartCbdir(cwd) ?? junctionCbdir;
 }
 
 /** The node folder `stop` and `status` look at without options: ./.crossbar when it exists, else .junction (junction init's). */

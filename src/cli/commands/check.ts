@@ -5,7 +5,7 @@ import { pathFileWarnings } from '../../node/web/path-file-warnings.js';
 import { readArguments } from '../command-line.js';
 import { configInCbdir } from '../config-source.js';
 import type { CommandIo } from '../io.js';
-import { junctionCbdir } from '../node-folder.js';
+import { cbdirOfBareConfig, defaultCheckCbdir } from '../node-folder.js';
 import { plural } from '../../protocol/plural.js';
 
 export const usage = `Usage: junction check [--config FILE] [--cbdir DIR]
@@ -15,8 +15,9 @@ its place in the file, then checks that the TLS key and certificate files it nam
 and belong together; or prints a summary, any settings Junction ignores, what Node's TLS
 warns about those files (weak DH parameters), static and CGI directories that do not exist
 and archive files that are missing or cannot be read.
-Without options it checks the folder .junction (as written by "junction init"). With both
---cbdir and --config, FILE is read inside DIR (as Crossbar does).
+Without options it checks the node folder .crossbar when that holds a config (as Crossbar), else
+.junction (as written by "junction init"). With both --cbdir and --config, FILE is read inside
+DIR (as Crossbar does); --config NAME alone reads ./NAME, or .crossbar/NAME when only that exists.
 `;
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
@@ -30,9 +31,10 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parsed;
 
   try {
+    const cbdir = values.cbdir ?? (values.config === undefined ? undefined : cbdirOfBareConfig(values.config));
     const file = values.config !== undefined
-      ? (values.cbdir !== undefined ? configInCbdir(values.cbdir, values.config) : values.config)
-      : await findCbdirConfig(values.cbdir ?? junctionCbdir);
+      ? (cbdir !== undefined ? configInCbdir(cbdir, values.config) : values.config)
+      : await findCbdirConfig(cbdir ?? defaultCheckCbdir());
     const config = await loadConfigFile(file);
     // The files the config names, as `junction start` reads them (same codes and messages).
     const tls = tlsFileReport(config.listeners, config.rlinks);

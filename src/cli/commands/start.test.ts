@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -87,6 +87,22 @@ describe('junction start --cbdir DIR --config FILE', () => {
       const result = await runJunction(['start', '--cbdir', dir, '--config', 'config5.json']);
       assert.equal(result.code, 1, result.stderr);
       assert.ok(result.stderr.includes(`${join(dir, 'config5.json')}:`), result.stderr);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('junction start --config NAME beside .crossbar/', () => {
+  it('reads .crossbar/NAME when ./NAME is not there, as Crossbar (crossbar-examples: crossbar start --config config5.json)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'junction-start-bare-'));
+    try {
+      await mkdir(join(dir, '.crossbar'));
+      // A config that stops the start with a problem naming its file: the one inside .crossbar.
+      await writeFile(join(dir, '.crossbar', 'config5.json'), JSON.stringify({ version: 2, workers: [{ type: 'router', realms: 'none' }] }));
+      const result = await runJunction(['start', '--config', 'config5.json'], undefined, dir);
+      assert.equal(result.code, 1, result.stderr);
+      assert.ok(result.stderr.includes(`${join(dir, '.crossbar', 'config5.json')}:`), result.stderr);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

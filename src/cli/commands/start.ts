@@ -27,7 +27,7 @@ import type { Logger } from '../../router/log.js';
 import { argumentProblem, refuseArguments } from '../command-line.js';
 import type { CommandIo } from '../io.js';
 import { runByNpmStart } from '../invocation.js';
-import { defaultStartCbdir, holdPidFiles, pidFileRefusal } from '../node-folder.js';
+import { cbdirOfBareConfig, defaultStartCbdir, holdPidFiles, pidFileRefusal } from '../node-folder.js';
 
 /** Bytes the --workers parent may hold for one worker (--relay-buffer). */
 const defaultRelayBufferBytes = 64 * 1024 * 1024;
@@ -41,7 +41,8 @@ const defaultHttpPaths = Object.keys(embeddedDefaultDocument.workers[0].transpor
 export const usage = `Usage: junction start [--config FILE] [--cbdir DIR] [--host HOST] [--port PORT] [--data-dir DIR] [--log-level LEVEL] [--pid-file FILE]
                       [--workers N|auto] [--relay-buffer BYTES] [--handoff-queue COUNT]
 
-Runs the router. With both --cbdir and --config, FILE is read inside DIR (as Crossbar does).
+Runs the router. With both --cbdir and --config, FILE is read inside DIR (as Crossbar does);
+--config NAME alone reads ./NAME, or .crossbar/NAME when only that exists (Crossbar's folder).
 Without --config or --cbdir it runs the node folder .crossbar when that holds a config (as
 Crossbar does), else the embedded development default:
 realm "realm1", anonymous sessions allowed every action, WebSocket at ws://127.0.0.1:8080/ws,
@@ -112,7 +113,7 @@ function readArgs(argv: string[]): StartArgs | string {
     if (!/^\d+$/.test(values.port) || port > 65535) return `--port must be an integer from 0 to 65535, got "${values.port}"`;
   }
   if (values.host !== undefined && values.host.trim() === '') return '--host must not be empty';
-  const cbdir = values.cbdir ?? (values.config === undefined ? defaultStartCbdir() : undefined);
+  const cbdir = values.cbdir ?? (values.config === undefined ? defaultStartCbdir() : cbdirOfBareConfig(values.config));
   const source: StartConfigSource =
     values.config !== undefined ? { kind: 'file', path: cbdir !== undefined ? configInCbdir(cbdir, values.config) : values.config }
     : cbdir !== undefined ? { kind: 'cbdir', dir: cbdir }
