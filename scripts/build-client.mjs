@@ -15,6 +15,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { browserBundle, clientCode } from './browser-build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist', 'browser');
@@ -34,13 +35,7 @@ const bufferUsers = /[\\/]node_modules[\\/](?:@mongodb-js[\\/]saslprep|sparse-bi
 await build({
   stdin: { contents: "export { saslprep } from '@mongodb-js/saslprep';", resolveDir: root },
   outfile: join(outdir, saslprepChunk),
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: 'es2022',
-  minify: true,
-  legalComments: 'none',
-  logLevel: 'warning',
+  ...browserBundle,
   plugins: [{
     name: 'buffer-for-saslprep',
     setup(build) {
@@ -65,23 +60,13 @@ for (const { entry, name } of bundles) {
     entryPoints: { [name]: join(root, entry) },
     absWorkingDir: root, // the metafile's paths are relative to it
     outdir,
-    bundle: true,
+    ...browserBundle,
+    ...clientCode,
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    minify: true,
     sourcemap: 'external',
     metafile: true,
-    legalComments: 'none',
-    // Parameter properties become plain assignments instead of an assignment plus a field
-    // declaration repeating each name; no client class relies on define semantics.
-    tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
-    // Pages have no Buffer: drops the Node fast path of the JSON codec's base64 (btoa/atob remain).
-    define: { 'globalThis.Buffer': 'undefined' },
     plugins: [saslprepApart],
-    logLevel: 'warning',
   });
   const imports = Object.values(result.metafile.inputs).flatMap((input) => input.imports.map((imported) => imported.path));
   const leaked = imports.filter((path) => nodeBuiltins.has(path) || path === 'ws');

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { browserBundle, clientCode } from './browser-build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist', 'console');
@@ -17,17 +18,10 @@ await build({
   entryPoints: { app: join(root, 'src/console/main.ts') },
   absWorkingDir: root,
   outdir,
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: 'es2022',
-  minify: true,
-  legalComments: 'none',
-  tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
-  define: { 'globalThis.Buffer': 'undefined' },
+  ...browserBundle,
+  ...clientCode,
   // The client it bundles could sign in with WAMP-SCRAM, which the console does not offer.
   alias: { 'hash-wasm': './src/console/scram-absent.ts', '@mongodb-js/saslprep': './src/console/scram-absent.ts' },
-  logLevel: 'warning',
 });
 await build({
   entryPoints: { app: join(root, 'src/console/app.css') },

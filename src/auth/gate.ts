@@ -4,7 +4,7 @@ import type { AuthGate, AuthOutcome, AuthRequest } from '../router/hooks.js';
 import { clipped, silentLogger, type Logger } from '../router/log.js';
 import { defaultChallengeTimeoutMs } from './sign-in-defaults.js';
 import { authidProblem, requestedAuthid, type AuthMethod, type ConnectionMethod, type Failure, type MethodOutcome, type NotApplicable, type SignInObserver } from './method.js';
-import type { ProxyBackend } from './proxy-backend.js';
+import { refusedRouteMessage, type ProxyBackend } from './proxy-backend.js';
 import { routeRefusal, type SignInRoutes } from './routes.js';
 import type { SignInTally } from './sign-in-tally.js';
 import { addressOf, SignInThrottle } from './throttle.js';
@@ -151,8 +151,14 @@ export function authGate(options: GateOptions): AuthGate {
               options.tally?.count(method.name, 'refused');
               return { kind: 'deny', reason: ErrorUri.noSuchRole, message: `realm "${realm}" has no role "${clipped(identity.authrole)}"` };
             }
-            const backendRefusal = await options.proxyBackend?.check(request, identity, realm);
-            if (backendRefusal) return failed({ ...backendRefusal, why: `the proxy backend refused: ${backendRefusal.why}` });
+            const backend = await options.proxyBackend?.check(request, identity, realm);
+            if (backend?.kind === 'refused') {
+              // The route's fault, not the client's: no throttling.
+              log.warn({ peer, realm: clipped(realm), authid: clipped(identity.authid), authrole: clipped(identity.authrole), why: backend.why }, 'the proxy route leads to a router transport that refuses its sessions; refusing');
+              options.tally?.count(method.name, 'refused');
+              return { kind: 'deny', reason: ErrorUri.authenticationFailed, message: refusedRouteMessage(realm, identity.authrole) };
+            }
+            if (backend) return failed({ ...backend, why: `the proxy backend refused: ${backend.why}` });
             options.tally?.count(method.name, 'welcome');
             options.observer?.signedIn(request, identity);
             return outcome;

@@ -9,6 +9,7 @@ import { DynamicAuthenticator } from './dynamic.js';
 import { authGate, genericRefusal } from './gate.js';
 import { ProxyBackend, proxyAuthmethod } from './proxy-backend.js';
 import { SignInTally } from './sign-in-tally.js';
+import { SignInThrottle } from './throttle.js';
 
 interface Call {
   where: { realm: string; role: string };
@@ -99,6 +100,26 @@ describe('a gate with a proxy backend', () => {
     const line = log.lines.find((entry) => entry.message === 'authentication failed');
     assert.match(String(line?.fields.why), /^the proxy backend refused: .*Unknown user 'user3'/);
     assert.equal(line?.fields.authid, 'user3');
+  });
+
+  it("refuses every sign-in of a route whose backend refuses the proxy, as Crossbar's does, saying it is the route; the log says why; the address is not held back for it", async () => {
+    const log = new CaptureLog();
+    const throttle = new SignInThrottle({ budget: 1, forgiveMs: 60_000, spacingMs: 60_000, maxWaitMs: 60_000 });
+    const why = 'connection "conn1" signs in to workers[0].transports[0] with cryptosign-proxy, which its "auth" does not list (it lists anonymous-proxy)';
+    const backend = new ProxyBackend({ realm1: { anonymous: [{ type: 'refused', why }] } });
+    const waits: number[] = [];
+    const sleep = async (ms: number): Promise<void> => void waits.push(ms);
+    const gate = authGate({ methods: [staticAnonymous('anonymous', 'user1')], routes: { realm1: ['anonymous'] }, proxyBackend: backend, log, throttle, sleep });
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual(await gate.hello(request), {
+        kind: 'deny', reason: 'wamp.error.authentication_failed',
+        message: 'this proxy\'s route for realm "realm1" and role "anonymous" leads to a router transport that refuses the proxy\'s sessions',
+      });
+    }
+    const lines = log.lines.filter((entry) => entry.message === 'the proxy route leads to a router transport that refuses its sessions; refusing');
+    assert.equal(lines.length, 3);
+    assert.equal(lines[0]!.fields.why, why);
+    assert.deepEqual(waits, []);
   });
 
   it('admits what it admits, as the sign-in made it', async () => {

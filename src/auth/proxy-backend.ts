@@ -1,10 +1,20 @@
 import type { Dict } from '../protocol/messages.js';
 import type { AuthRequest, Identity } from '../router/hooks.js';
-import { isFailure, type DynamicAuthenticator } from './dynamic.js';
+import { DynamicAuthenticator, isFailure } from './dynamic.js';
 import type { Failure } from './method.js';
 
+/** A backend that refuses every session the connection brings (the config's notice says why). */
+export interface RefusingBackend {
+  type: 'refused';
+  why: string;
+}
+
 /** realm -> role -> one entry per connection of the proxy route (null: that backend asks no one). */
-export type ProxyBackendAuthenticators = Readonly<Record<string, Readonly<Record<string, readonly (DynamicAuthenticator | null)[]>>>>;
+export type ProxyBackendAuthenticators = Readonly<Record<string, Readonly<Record<string, readonly (DynamicAuthenticator | RefusingBackend | null)[]>>>>;
+
+/** What the client of a route that leads to a refusing backend is told: that it is the route, not its credentials. */
+export const refusedRouteMessage = (realm: string, role: string): string =>
+  `this proxy's route for realm "${realm}" and role "${role}" leads to a router transport that refuses the proxy's sessions`;
 
 /** The authmethod Crossbar's backend names in the call (its proxy signs in with it). */
 export const proxyAuthmethod = 'cryptosign-proxy';
@@ -14,7 +24,8 @@ export const proxyAuthmethod = 'cryptosign-proxy';
  * transport has a dynamic `cryptosign-proxy` authenticator, it calls it for each session the proxy
  * brings (router/auth/cryptosign.py, PendingAuthCryptosignProxy) and refuses the session when it
  * refuses; otherwise the session keeps the realm, authid and role the proxy gave it, whatever the
- * authenticator answered. Connections of one route are taken in turn, as Crossbar's proxy does.
+ * authenticator answered. A backend transport that does not offer the method the proxy signs in
+ * with refuses every session. Connections of one route are taken in turn, as Crossbar's proxy does.
  */
 export class ProxyBackend {
   private readonly turns = new Map<string, number>();
@@ -22,7 +33,7 @@ export class ProxyBackend {
   constructor(private readonly authenticators: ProxyBackendAuthenticators) {}
 
   /** Undefined: admitted (or no authenticator for this route). */
-  async check(request: AuthRequest, identity: Identity, realm: string): Promise<Failure | undefined> {
+  async check(request: AuthRequest, identity: Identity, realm: string): Promise<Failure | { kind: 'refused'; why: string } | undefined> {
     const roles = Object.hasOwn(this.authenticators, realm) ? this.authenticators[realm]! : undefined;
     const choices = roles && Object.hasOwn(roles, identity.authrole) ? roles[identity.authrole]! : undefined;
     if (choices === undefined) return undefined;
@@ -31,6 +42,7 @@ export class ProxyBackend {
     this.turns.set(key, (turn + 1) % choices.length);
     const authenticator = choices[turn % choices.length];
     if (!authenticator) return undefined;
+    if (!(authenticator instanceof DynamicAuthenticator)) return { kind: 'refused', why: authenticator.why };
     const answer = await authenticator.ask(proxiedHello(request, identity, realm));
     return isFailure(answer) ? answer : undefined;
   }

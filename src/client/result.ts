@@ -1,4 +1,4 @@
-import type { Args, Kwargs } from './types.js';
+import type { Args, Kwargs } from './payload.js';
 
 /** What a call returns, and what an endpoint may return to choose args and kwargs itself. */
 export class Result<A extends Args = Args, K extends Kwargs = Kwargs> {

@@ -5,12 +5,10 @@
  */
 import type { MqttProperties } from '../protocol/mqtt-properties.js';
 import type { MatchPolicy } from '../protocol/uri.js';
+import type { Args, Kwargs } from './payload.js';
 import type { Result } from './result.js';
 
-/** Positional payload of a message. */
-export type Args = unknown[];
-/** Keyword payload of a message. */
-export type Kwargs = Record<string, unknown>;
+export type { Args, Kwargs };
 
 /** What an EVENT carries besides its payload. */
 export interface EventDetails extends Record<string, unknown> {

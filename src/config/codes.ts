@@ -134,6 +134,9 @@ export const noticeMessages = {
     `Junction's one realm keeps one of each, or every event would arrive once per copy`,
   'config.notice.proxy_sign_in': (method: string) =>
     `${method} is how Crossbar's proxy workers sign their clients in to a router; Junction serves proxy workers inside the router, so no client is offered ${method} (one that asks only for it is refused with wamp.error.no_auth_method)`,
+  'config.notice.proxy_backend_refuses': (why: string) =>
+    `${why}: Crossbar's router refuses every session this route hands it over that connection, and so does Junction ` +
+    '(wamp.error.authentication_failed); offer the method on that transport, or route over another connection',
   'config.notice.proxy_served': () =>
     'a proxy worker: Junction serves its transports from the router itself (its connections are not opened), to the realms and roles of its routes only',
   'config.notice.proxies_merged': (first: ConfigPath) =>

@@ -159,10 +159,56 @@ describe('proxy workers', () => {
     const conn3 = { transport: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port: 8443 }, url: 'ws://127.0.0.1:8443/ws' }, auth: tcpConnection.auth };
     const viaWeb = loadDocument(configDocument(router, [proxyWorker({ connections: { conn1: tcpConnection, conn3 }, routes: { realm1: { admin: 'conn3' } } })]));
     const [fromFunction] = websocketAt(viaWeb.listeners[3], '/ws').auth.proxyAuthenticators!.realm1!.admin!;
-    assert.equal(fromFunction?.function, 'dynauth.check');
+    assert.equal(fromFunction?.type, 'dynamic');
+    assert.equal(fromFunction.function, 'dynauth.check');
     assert.ok(viaWeb.components.some((component) => component.kind === 'stdio' && component.authenticatorFunction === 'dynauth.check'), 'its host runs');
     const staticBackend = loadDocument(configDocument(routerWithBackends(), [proxyWorker({ connections: { conn1: tcpConnection } })]));
     assert.equal(websocketAt(staticBackend.listeners[2], '/ws').auth.proxyAuthenticators, undefined);
+  });
+
+  it("refuse every session of a route whose connection the backend would refuse, as Crossbar's router does, with a notice naming the route, connection and method", () => {
+    const router = routerWithBackends({ anonymous: { type: 'static', role: 'anonymous' } });
+    const connections = {
+      // cryptosign-proxy, to a transport that offers only cryptosign-proxy: admitted.
+      good: tcpConnection,
+      // anonymous-proxy (no auth), to the Unix socket transport that offers only anonymous.
+      noAnonymousProxy: unixConnection,
+      // cryptosign-proxy to it.
+      noCryptosignProxy: { ...unixConnection, auth: { 'cryptosign-proxy': {} } },
+      // anonymous-proxy over TCP, which Crossbar's proxy refuses to do.
+      anonymousOverTcp: { transport: tcpConnection.transport },
+      // an auth with neither method: Crossbar's proxy cannot sign in.
+      noMethod: { transport: tcpConnection.transport, auth: {} },
+    };
+    const routes = { realm1: { admin: ['good', 'noAnonymousProxy'], user: 'noCryptosignProxy' }, realm2: { anonymous: ['anonymousOverTcp', 'noMethod'] } };
+    const config = loadDocument(configDocument(router, [proxyWorker({ connections, routes })]));
+    const refused = (why: string) => ({ type: 'refused', why });
+    assert.deepEqual(plain(websocketAt(config.listeners[2], '/ws').auth.proxyAuthenticators), {
+      realm1: {
+        admin: [null, refused('connection "noAnonymousProxy" signs in to workers[0].transports[0] with anonymous-proxy, which its "auth" does not list (it lists anonymous)')],
+        user: [refused('connection "noCryptosignProxy" signs in to workers[0].transports[0] with cryptosign-proxy, which its "auth" does not list (it lists anonymous)')],
+      },
+      realm2: {
+        anonymous: [
+          refused('connection "anonymousOverTcp" signs in with anonymous-proxy (its "auth" lists no cryptosign-proxy), which Crossbar\'s proxy does over a Unix socket only'),
+          refused('connection "noMethod" has an "auth" with neither cryptosign-proxy nor anonymous-proxy, so Crossbar\'s proxy has no way to sign in'),
+        ],
+      },
+    });
+    assert.deepEqual(config.notices.filter((line) => line.endsWith('[config.notice.proxy_backend_refuses]')).map((line) => line.split(': Crossbar')[0]), [
+      'workers[1].routes.realm1.admin: connection "noAnonymousProxy" signs in to workers[0].transports[0] with anonymous-proxy, which its "auth" does not list (it lists anonymous)',
+      'workers[1].routes.realm1.user: connection "noCryptosignProxy" signs in to workers[0].transports[0] with cryptosign-proxy, which its "auth" does not list (it lists anonymous)',
+      'workers[1].routes.realm2.anonymous: connection "anonymousOverTcp" signs in with anonymous-proxy (its "auth" lists no cryptosign-proxy), which Crossbar\'s proxy does over a Unix socket only',
+      'workers[1].routes.realm2.anonymous: connection "noMethod" has an "auth" with neither cryptosign-proxy nor anonymous-proxy, so Crossbar\'s proxy has no way to sign in',
+    ]);
+    // A WebSocket path with no auth (anonymous only, in Crossbar) refuses the proxy too.
+    const web = { type: 'web', endpoint: { type: 'tcp', port: 8443, interface: '127.0.0.1' }, paths: { ws: { type: 'websocket' } } };
+    (router.transports as object[]).push(web);
+    const toWeb = { transport: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port: 8443 }, url: 'ws://127.0.0.1:8443/ws' }, auth: tcpConnection.auth };
+    const viaWeb = loadDocument(configDocument(router, [proxyWorker({ connections: { toWeb }, routes: { realm1: { admin: 'toWeb' } } })]));
+    assert.deepEqual(plain(websocketAt(viaWeb.listeners[3], '/ws').auth.proxyAuthenticators), {
+      realm1: { admin: [refused('connection "toWeb" signs in to workers[0].transports[2].paths.ws with cryptosign-proxy, which it has no "auth" for (anonymous only)')] },
+    });
   });
 
   it("clash with the router's own transports like any other transport", () => {

@@ -1015,11 +1015,17 @@ export interface CryptosignPrincipal {
 
 /**
  * realm -> role -> for each connection of the proxy route, in order (Crossbar takes them in
- * turn), the dynamic `cryptosign-proxy` authenticator of the router transport it reaches, or null
- * where that transport has none (or the connection signs in with `anonymous-proxy`, which Crossbar
- * accepts without asking). Only routes with at least one authenticator are listed.
+ * turn), what the router transport it reaches does with the sessions it brings. Only routes with
+ * at least one entry other than null are listed.
  */
-export type ProxyAuthenticators = Record<string, Record<string, readonly (DynamicAuthConfig | null)[]>>;
+export type ProxyAuthenticators = Record<string, Record<string, readonly ProxyBackendSignIn[]>>;
+
+/**
+ * A dynamic `cryptosign-proxy` authenticator asked for each session; a refusal of every one (the
+ * transport does not offer the method the proxy signs in with), with why; or null: admitted
+ * without asking (a static `cryptosign-proxy`, or `anonymous-proxy`).
+ */
+export type ProxyBackendSignIn = DynamicAuthConfig | { type: 'refused'; why: string } | null;
 
 /** Keyed by the WAMP authmethod name; at least one is present. */
 export interface AuthConfig {

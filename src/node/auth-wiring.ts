@@ -94,7 +94,7 @@ export class NodeAuth {
 
   private proxyBackend(table: ProxyAuthenticators): ProxyBackend {
     const authenticators = mapValues(table, (roles) =>
-      mapValues(roles, (choices) => choices.map((dynamic) => dynamic && this.authenticator(dynamic, proxyAuthmethod))));
+      mapValues(roles, (choices) => choices.map((choice) => choice?.type === 'dynamic' ? this.authenticator(choice, proxyAuthmethod) : choice)));
     return new ProxyBackend(authenticators);
   }
 

@@ -77,7 +77,7 @@ export function isRunning(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    // EPERM: it runs, as another user.
+    // EPERM: it runs, as another user. ESRCH: it does not; nor does a pid past the system's range (refused as an argument).
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -7,6 +7,7 @@
 
 import type { TlsConfig } from '../config/model.js';
 import type { Logger } from '../router/log.js';
+import { aboutConfig } from './logger.js';
 
 /**
  * Runs `build` (which makes a TLS context) and returns the SecurityWarnings Node emitted meanwhile
@@ -45,5 +46,5 @@ export type TlsWarningSink = (tls: TlsConfig, nodeWarning: string) => void;
 
 /** Logs the TLS warnings of the listener `transportId` as warnings of `log` (the line names the transport). */
 export function tlsWarningLogger(transportId: string, log: Logger): TlsWarningSink {
-  return (tls, nodeWarning) => log.warn({}, tlsWarningText(`transport "${transportId}"`, tls, nodeWarning));
+  return (tls, nodeWarning) => log.warn(aboutConfig, tlsWarningText(`transport "${transportId}"`, tls, nodeWarning));
 }

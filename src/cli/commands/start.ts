@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import { startBackplane } from '../../node/cluster/backplane-choice.js';
 import { portsFromParent } from '../../node/cluster/handoff-worker.js';
 import { configForWorker, workerRole, type WorkerRole } from '../../node/cluster/worker.js';
-import { runWorkers } from '../../node/cluster/workers.js';
+import { runWorkers, workerNodeId } from '../../node/cluster/workers.js';
 import { clearWorkerCookies, removeWorkerCookies } from '../../node/cluster/worker-cookies.js';
 import { listenFailure } from '../../node/listeners.js';
 import { checkPortsFree, checkTlsFiles, StartupError, type EndpointSettings } from '../../node/startup-errors.js';
@@ -193,7 +193,10 @@ async function start(args: StartArgs, io: CommandIo, hangups: Hangups): Promise<
   const config = loaded.config;
   // The embedded default has no file to edit: a busy port's message names only --port.
   const endpointSettings: EndpointSettings = args.source.kind !== 'embedded' ? 'config' : runByNpmStart() ? 'npm-start' : 'command-line';
-  const log = worker ? createLogger(args.logLevel).child({ node: worker.nodeId }) : createLogger(args.logLevel);
+  // Every worker builds the same configuration; the first one says what is wrong with it, for the node.
+  const log = worker
+    ? createLogger(args.logLevel, undefined, { configWarnings: worker.nodeId === workerNodeId(1) ? 'warn' : 'debug' }).child({ node: worker.nodeId })
+    : createLogger(args.logLevel);
   if (worker) return serve({ args, config, endpointSettings, log, hangups, worker }, io);
 
   // The parent of --workers (or the only process) holds the pid files and says these once; its workers do not.

@@ -1,6 +1,6 @@
 import type { ComponentConfig, JunctionConfig } from '../../config/model.js';
 import { startComponent } from '../bridge/components.js';
-import type { NodeParts, ReloadLog } from './apply.js';
+import type { NodeParts, ReloadLog } from './node-parts.js';
 import type { ConfigDiff } from './config-diff.js';
 
 /**

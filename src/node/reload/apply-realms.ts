@@ -1,7 +1,7 @@
 import type { JunctionConfig } from '../../config/model.js';
 import { ErrorUri } from '../../protocol/errors.js';
 import { realmSettings } from '../realm-settings.js';
-import type { NodeParts, ReloadLog } from './apply.js';
+import type { NodeParts, ReloadLog } from './node-parts.js';
 import type { ConfigDiff, RealmChange } from './config-diff.js';
 import { plural } from '../../protocol/plural.js';
 

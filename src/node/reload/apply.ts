@@ -1,30 +1,9 @@
 import type { JunctionConfig } from '../../config/model.js';
-import type { Router } from '../../router/router.js';
-import type { NodeAuth } from '../auth-wiring.js';
-import type { RunningComponent } from '../bridge/components.js';
-import type { Listener } from '../listeners.js';
-import type { NodeContext } from '../web/service-context.js';
-import type { GuestWorkers } from '../workers/guest-workers.js';
-import type { RouterPython } from '../workers/router-python.js';
 import { startChangedComponents, stopChangedComponents } from './apply-components.js';
 import { applyListeners } from './apply-listeners.js';
 import { applyRealms } from './apply-realms.js';
 import { diffConfig } from './config-diff.js';
-
-/** The running parts of a node that a reload changes in place. */
-export interface NodeParts {
-  router: Router;
-  auth: NodeAuth;
-  /** Its `config` is what new parts are built from: the reload sets it. */
-  context: NodeContext;
-  listeners: Map<string, Listener>;
-  components: Map<string, RunningComponent>;
-  /** Bound ports by listener id. */
-  ports: Map<string, number>;
-  guests: GuestWorkers;
-  /** The router workers' Python components: guests too, reaching the router through its private entry. */
-  routerPython: RouterPython;
-}
+import type { NodeParts, ReloadLog } from './node-parts.js';
 
 export interface ReloadReport {
   /** What changed, one line each (empty: the file says what already runs). */
@@ -33,12 +12,6 @@ export interface ReloadReport {
   notApplied: string[];
   /** The configuration now running: the new one, with what was not applied as it was. */
   running: JunctionConfig;
-}
-
-/** What each applier records as it goes. */
-export interface ReloadLog {
-  applied(line: string): void;
-  notApplied(line: string): void;
 }
 
 /**

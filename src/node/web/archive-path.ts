@@ -17,6 +17,7 @@ import type { ServiceContext } from './service-context.js';
 import { BadPathError, fileSegments, isHiddenName } from './static-resolve.js';
 import { notFound, rawPath, redirectToFolder } from './static.js';
 import { archiveLimits, ArchiveRefusedError, isRegularFile, openArchiveFile, ZipArchive, type ArchiveLimits } from './zip-archive.js';
+import { aboutConfig } from '../logger.js';
 
 /** Why an archive path could not be built; the `reason` of junction_archive_refused_total. */
 type LoadFailure = ArchiveRefusedError['reason'] | 'download_failed' | 'hash_mismatch' | 'unreadable';
@@ -39,7 +40,7 @@ export async function archivePath(service: ArchiveService, context: ServiceConte
 
   const fd = await prepareFile(service, context, limits, fail);
   if (fd === undefined) {
-    context.log.warn({ archive: service.archive }, notDownloadedText(service.archive, context.where));
+    context.log.warn({ archive: service.archive, ...aboutConfig }, notDownloadedText(service.archive, context.where));
     return {
       servesBelow: true,
       request: (request, response) => void (methodAllowed(request, response) && notFound(request, response)),
@@ -54,7 +55,7 @@ export async function archivePath(service: ArchiveService, context: ServiceConte
     throw fail('unreadable', `the archive ${service.archive} cannot be read (${(error as Error).message})`);
   }
   if (service.objectPrefix !== undefined && !archive.isFolder(service.objectPrefix)) {
-    context.log.warn({ archive: service.archive }, `${context.where}: the archive ${service.archive} has no folder "${service.objectPrefix}" (object_prefix); every request gets 404`);
+    context.log.warn({ archive: service.archive, ...aboutConfig }, `${context.where}: the archive ${service.archive} has no folder "${service.objectPrefix}" (object_prefix); every request gets 404`);
   }
   context.metrics.gauge('junction_archive_files', 'Files served by archive paths, by transport and path').set(archive.fileCount, labels);
   const failures = context.metrics.counter('junction_archive_stream_failures_total',
@@ -146,7 +147,7 @@ async function prepareFile(
 
 async function verifyHashes(service: ArchiveService, fd: number, file: string, context: ServiceContext, fail: (reason: LoadFailure, message: string) => StartupError): Promise<void> {
   if (service.hashes.length === 0) {
-    context.log.warn({ archive: service.archive }, `${context.where}: the archive is not verified (no "hashes")`);
+    context.log.warn({ archive: service.archive, ...aboutConfig }, `${context.where}: the archive is not verified (no "hashes")`);
     return;
   }
   const hash = await sha256OfFd(fd);

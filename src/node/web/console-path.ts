@@ -12,6 +12,7 @@ import { methodAllowed, sendBody } from './http-reply.js';
 import { sendJson } from './http-reply.js';
 import { refuseUpgrade } from '../../transport/upgrade-refusal.js';
 import type { NodeContext, PathServiceFactory } from './service-context.js';
+import { aboutConfig } from '../logger.js';
 
 /** Where `npm run build` puts the console's page (scripts/build-console.mjs), from dist/src/node/web/. */
 const assetsDir = new URL('../../../console/', import.meta.url);
@@ -58,7 +59,7 @@ export const consolePath: PathServiceFactory<ConsoleService> = async (service, c
   const anonymous = service.auth.anonymous;
   if (anonymous) {
     const role = anonymous.type === 'static' ? `role "${anonymous.role}"` : 'the dynamic authenticator\'s role';
-    context.log.warn({ realm: service.realm }, `the console at ${context.path} lets anyone who reaches it sign in anonymously with ${role}`);
+    context.log.warn({ realm: service.realm, ...aboutConfig }, `the console at ${context.path} lets anyone who reaches it sign in anonymously with ${role}`);
   }
   return {
     // Its page and WebSocket answer only to the router's own names: a page at a name an attacker points at us must not drive it.

@@ -4,6 +4,7 @@ import type { CookieAuthConfig, WebSocketOptions } from '../../config/model.js';
 import type { Logger } from '../../router/log.js';
 import { WebSocketCookies } from '../../transport/websocket-cookie.js';
 import type { CookieJars } from './cookie-jars.js';
+import { aboutConfig } from '../logger.js';
 
 /** Cookie authentication on one WebSocket path, as one handler of it holds it: the sign-in (kept across reloads: cookie-jars.ts) and the upgrade's side. */
 export interface CookieAuth {
@@ -28,6 +29,6 @@ export function cookieAuth(
   });
   log.info({ store: config.store.type, ...(config.store.type === 'file' ? { file: config.store.path } : {}), name: config.name }, 'cookie authentication on');
   // Also a load-time notice; repeated at warn level, as every page may now connect to this path.
-  if (options.allowedOrigins.includes('*')) log.warn({ code: 'config.notice.cookie_any_origin' }, noticeMessages['config.notice.cookie_any_origin']());
+  if (options.allowedOrigins.includes('*')) log.warn({ code: 'config.notice.cookie_any_origin', ...aboutConfig }, noticeMessages['config.notice.cookie_any_origin']());
   return { signIn, cookies, close: release };
 }

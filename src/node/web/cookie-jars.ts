@@ -4,6 +4,7 @@ import type { CookieAuthConfig } from '../../config/model.js';
 import type { MetricsRegistry } from '../../metrics/registry.js';
 import type { Backplane } from '../../router/backplane.js';
 import type { Logger } from '../../router/log.js';
+import { aboutConfig } from '../logger.js';
 import { sharedMemoryCookiePath } from '../cluster/worker-cookies.js';
 import { corruptEntryReport, evictionWarning, meterCookies, openStore, type SharedMemoryStore } from './cookie-store-open.js';
 
@@ -93,7 +94,7 @@ export class CookieJars {
 
   private create(where: string, identity: string, config: CookieAuthConfig, labels: { transport: string; path: string }, log: Logger): Jar {
     if (config.store.type === 'file' && this.options.clusterStore) {
-      log.warn({ file: config.store.path }, 'a file cookie store is this node\'s own, also in a Redis cluster: a cookie bound here does not sign in on the other nodes; use the memory store (the cluster\'s, in Redis) for that');
+      log.warn({ file: config.store.path, ...aboutConfig }, 'a file cookie store is this node\'s own, also in a Redis cluster: a cookie bound here does not sign in on the other nodes; use the memory store (the cluster\'s, in Redis) for that');
     }
     const { store, release } = this.holdStore(where, config, labels, log);
     const signIn = new CookieSignIn(store, settingsOf(config));

@@ -13,6 +13,7 @@ import { MimeTypes } from './mime-types.js';
 import { BadPathError, fileSegments, isHiddenName, resolveInside } from './static-resolve.js';
 import { folderOf } from './package-folder.js';
 import type { PathServiceFactory } from './service-context.js';
+import { aboutConfig } from '../logger.js';
 
 /**
  * Files from a directory at this path and below it (Crossbar's `static` web service). A directory
@@ -24,7 +25,7 @@ export const staticPath: PathServiceFactory<StaticService> = async (service, con
   const directory = await folderOf(service.directory, context, 'static');
   let root = await servedRoot(directory, context.where);
   if (root === undefined) {
-    context.log.warn({ directory }, missingDirectoryText(context.where, directory));
+    context.log.warn({ directory, ...aboutConfig }, missingDirectoryText(context.where, directory));
   }
   let files = root === undefined ? undefined : new StaticFiles(service, root, context.path, context.log);
   const serve = async (request: IncomingMessage, response: ServerResponse, subpath: string): Promise<void> => {

@@ -20,6 +20,7 @@ import { GuestOutput } from './guest-output.js';
 import { runGuest, type GuestExit, type GuestRun, type GuestSpawn } from './guest-process.js';
 import { guestChanges, guestLog } from './guest-texts.js';
 import { pythonLaunch } from './python-container.js';
+import { aboutConfig } from '../logger.js';
 
 /** Between SIGTERM and SIGKILL when a guest is stopped (the router's own shutdown grace). */
 export const guestStopGraceMs = 2_000;
@@ -119,7 +120,7 @@ async function spawnSpec(guest: GuestConfig, log: Logger): Promise<GuestSpawn | 
   if (guest.python !== undefined) {
     const launch = await pythonLaunch(guest, guest.python);
     if (!launch.ok) {
-      log.warn({ guest: guest.id, components: guest.python.components.map((component) => component.type === 'class' ? component.classname : component.id), reason: launch.reason }, guestLog.pythonUnavailable);
+      log.warn({ guest: guest.id, components: guest.python.components.map((component) => component.type === 'class' ? component.classname : component.id), reason: launch.reason, ...aboutConfig }, guestLog.pythonUnavailable);
       return undefined;
     }
     return { ...common, executable: launch.executable, arguments: launch.arguments, stdin: { kind: 'json', text: launch.stdinText, close: true } };

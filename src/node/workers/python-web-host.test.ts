@@ -10,6 +10,7 @@ import type { Logger } from '../../router/log.js';
 import { skipWithoutDebian } from '../../../test/support/debian.js';
 import { waitFor } from '../../../test/support/wait.js';
 import { PythonWebHost, webHostLauncher, webHostLog, webHostRestart } from './python-web-host.js';
+import { aboutConfig } from '../logger.js';
 
 const home = mkdtempSync(join(tmpdir(), 'junction-web-host-'));
 after(() => rmSync(home, { recursive: true, force: true }));
@@ -63,7 +64,7 @@ describe('the Python web host of a wsgi or resource path', () => {
     const { log, warnings } = recordingLog();
     const host = await PythonWebHost.start(service('/nowhere/python3', true), { id: 'wsgi:web:/app', mount: '/app', log, metrics: new MetricsRegistry() });
     const reason = `workers[0].options.python: "/nowhere/python3" is not found or not executable (against ${home}, then on the PATH)`;
-    assert.deepEqual(warnings, [{ fields: { reason }, message: webHostLog.unavailable }]);
+    assert.deepEqual(warnings, [{ fields: { reason, ...aboutConfig }, message: webHostLog.unavailable }]);
     assert.equal(host.unreachable(), `the WSGI app is not run: ${reason}`);
     assert.ok(host.stopped(), 'a reload tries again');
     await host.close();

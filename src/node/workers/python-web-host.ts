@@ -26,6 +26,7 @@ import { guestEnvironment } from './guest-launch.js';
 import { guestMetrics } from './guest-metrics.js';
 import { Supervised } from './guest-workers.js';
 import { findPython, pythonProbe, routerPythonOption } from './python-container.js';
+import { aboutConfig } from '../logger.js';
 import { workerPythonGuest } from '../../config/normalize-guests.js';
 
 /** The host, from dist/src/node/workers/ (or src/node/workers/) up to the package root. */
@@ -103,7 +104,7 @@ export class PythonWebHost {
     const reason = typeof interpreter !== 'string' ? interpreter.reason
       : probe !== undefined ? `${interpreter} cannot import ${what} (${probe}); install it for that Python (Debian: apt install ${debian}) or set ${routerPythonOption}` : undefined;
     if (typeof interpreter !== 'string' || reason !== undefined) {
-      log.warn({ reason }, webHostLog.unavailable);
+      log.warn({ reason, ...aboutConfig }, webHostLog.unavailable);
       return new PythonWebHost(noun, socketPath, folder, undefined, reason, log);
     }
     const input = { pythonpath: python.pythonpath, mount: options.mount, socket: socketPath, app: hostedApp(service) };

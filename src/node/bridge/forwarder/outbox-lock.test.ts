@@ -90,6 +90,16 @@ describe('outbox lock', () => {
     lock.release();
   });
 
+  it('takes over the lock of a pid no process can have (as a pid file naming it is), rather than refusing to start for good', () => {
+    // Past any system's pid range: process.kill refuses it as an argument, neither ESRCH nor EPERM.
+    leaveLock(JSON.stringify({ pid: 2 ** 32, hostname: hostname(), started: '2024-05-01T10:00:00.000Z' }));
+    const log = recordingLog();
+    const lock = acquireOutboxLock(directory, 'forwarder "news"', log);
+    assert.equal(ownerOnDisk()?.pid, process.pid);
+    assert.match(log.warnings[0]!, /taking over the outbox lock of pid 4294967296, which no longer runs/);
+    lock.release();
+  });
+
   it('takes over a lock naming its own pid that it does not hold (an earlier process with the same pid)', () => {
     leaveLock(JSON.stringify({ pid: process.pid, hostname: hostname(), started: '2024-05-01T10:00:00.000Z' }));
     const log = recordingLog();

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../../router/log.js';
 import { makeDataDirectory } from '../../data-dir.js';
+import { isRunning } from '../../pid-file.js';
 
 /**
  * One process at a time per outbox folder: two nodes sharing an outbox would both deliver (and
@@ -68,17 +69,7 @@ export function acquireOutboxLock(directory: string, what: string, log: Logger):
 function holderMayRun(owner: LockOwner, file: string): boolean {
   if (owner.hostname !== hostname()) return true;
   if (owner.pid === process.pid) return heldHere.has(file);
-  return processAlive(owner.pid);
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0); // signal 0: only checks that the process exists
-    return true;
-  } catch (error) {
-    // EPERM: it exists, under another user. Anything but "no such process" counts as alive.
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
+  return isRunning(owner.pid);
 }
 
 function inUseMessage(what: string, directory: string, file: string, owner: LockOwner): string {

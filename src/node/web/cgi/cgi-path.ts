@@ -14,6 +14,7 @@ import { BadPathError, fileSegments } from '../static-resolve.js';
 import { cgiEnvironment } from './cgi-environment.js';
 import { runCgiScript, type CgiRunEnd, type CgiRunOutcome } from './cgi-run.js';
 import { findScript } from './cgi-script.js';
+import { aboutConfig } from '../../logger.js';
 
 /** How a request of a cgi path ended, as junction_cgi_requests_total counts it. */
 export type CgiOutcome = CgiRunOutcome | 'busy' | 'bad_path' | 'not_found' | 'forbidden' | 'body_too_large';
@@ -148,8 +149,8 @@ export function cgiDirectoryWarning(directory: string, where: string): string | 
 
 async function warnOfMissingParts(service: CgiService, where: string, log: Logger): Promise<void> {
   const directoryWarning = cgiDirectoryWarning(service.directory, where);
-  if (directoryWarning !== undefined) log.warn({ directory: service.directory }, directoryWarning);
+  if (directoryWarning !== undefined) log.warn({ directory: service.directory, ...aboutConfig }, directoryWarning);
   await checkProgram([service.processor], '/', programEnvironment({})).catch((error: Error) => {
-    log.warn({ processor: service.processor }, `${where}: the CGI processor cannot be run (${error.message}); requests get 502 until it can`);
+    log.warn({ processor: service.processor, ...aboutConfig }, `${where}: the CGI processor cannot be run (${error.message}); requests get 502 until it can`);
   });
 }
