@@ -1,30 +1,39 @@
 #!/usr/bin/env node
 import { get } from 'node:http';
 import { parseArgs } from 'node:util';
-import { oneOf, positiveNumber, readCommandLine } from './lib/options.mjs';
+import { list, oneOf, positiveNumber, readCommandLine } from './lib/options.mjs';
 import { runEntryPoint, stopEverythingAfter } from './lib/children.mjs';
 import { sleep, withTimeout } from './lib/clock.mjs';
 import { MIN_SAMPLES, trend } from './lib/trend.mjs';
 import { startSystem, targetFor } from './systems.mjs';
 import { SoakLoad } from './workloads/soak-load.mjs';
+import { DOORS } from './workloads/soak-doors.mjs';
 
 /**
  * Soak test: runs the router as a real process (`bin/junction.js start`, the config every bench
- * Junction system uses) under steady load for a given time, samples it, and fails when its
- * resources trend up.
+ * Junction system uses, with every door of --doors opened: systems.mjs everyDoorConfig) under
+ * steady load for a given time, samples it, and fails when its resources trend up.
  *
  * Load (workloads/soak-load.mjs; loopback only, every loop bounded in count and time): fan-out
  * (one publisher, --publish-rate acknowledged publications/s to --subscribers sessions), RPC
  * (--call-rate calls/s over --callers sessions to one echo callee) and churn (--churn-rate
  * sessions/s that join, subscribe, register, call, publish and leave, half of them by dropping
- * the connection). The defaults are a few percent of what bench/run.mjs measures as capacity.
+ * the connection), all WAMP over WebSocket; and for each other door (workloads/soak-doors.mjs:
+ * RawSocket, long-poll, SSE, the HTTP bridge, Pusher, MQTT, WAMP v1) --door-subscribers steady
+ * clients receiving the fan-out and --door-churn-rate clients/s that come, work and go, half of
+ * them by dropping their connection. The defaults are a few percent of what bench/run.mjs
+ * measures as capacity.
  *
  * Samples, every --interval seconds, from the router process:
  *   rss, heap   process.memoryUsage() after a full GC, asked over an IPC channel from
  *               lib/router-probe.mjs, preloaded with `node --expose-gc --import` (the CLI and
  *               the router's code are unchanged);
  *   handles     its active libuv handles and requests (process.getActiveResourcesInfo());
- *   sessions    client sessions in its realms, from its own /info path.
+ *   sessions    client sessions in its realms, from its own /info path;
+ *   gauges      the router's own gauges from its /metrics path (GAUGES: connections, queued
+ *               bytes, long-poll transports, SSE streams, Pusher, RawSocket and MQTT
+ *               connections, MQTT sessions kept, wills and held bytes, retained topics and bytes,
+ *               event history bytes...), each summed over its labels.
  *
  * The rule (lib/trend.mjs): samples from the warm-up (--warmup-minutes, default a fifth of the
  * run) are ignored; the rest is split into thirds, and a quantity fails when the median of the
@@ -34,6 +43,7 @@ import { SoakLoad } from './workloads/soak-load.mjs';
  *   heap       5% +  4 MiB   (after a full GC: live objects only)
  *   handles   10% + 20       (churn connections in flight at the moment of a sample)
  *   sessions  10% + 20       (likewise)
+ *   gauges    10% + each one's own absolute part (GAUGES)
  *
  * Sensitivity, for the 10-minute default: the middles of the first and last thirds of the 8
  * judged minutes are 5.3 minutes apart, in which 6,400 churn sessions come and go; against a
@@ -42,9 +52,9 @@ import { SoakLoad } from './workloads/soak-load.mjs';
  *
  * It also fails when anything was lost on the way (a publication not acknowledged, an event
  * missing, repeated or out of order at a subscriber, a call not answered with its own echo, a
- * churn session that could not finish), when the load fell behind its rate (more than 1% of a
- * kind skipped because too many were in flight), and when, after every client has left, the
- * router still counts client sessions or holds more handles than when it started.
+ * churn session or door client that could not finish), when the load fell behind its rate (more
+ * than 1% of a kind skipped because too many were in flight), and when, after every client has
+ * left, the router still counts client sessions or holds more handles than when it started.
  * Exit code 0: no trend and nothing lost; 1: a failure, with the reason printed.
  */
 
@@ -63,6 +73,11 @@ them trends up or anything was lost.
   --callers C          caller sessions (default 4)
   --call-rate R        calls per second, over all callers (default 500)
   --churn-rate R       sessions per second that join, work and leave (default 20)
+  --doors LIST         the doors to load, comma-separated (default all:
+                       ${DOORS.join(',')}); wamp is WAMP over WebSocket (the
+                       fan-out subscribers, callers and churn above)
+  --door-subscribers N steady clients of each other door receiving the fan-out (default 4)
+  --door-churn-rate R  clients per second of each other door that come, work and go (default 2)
   --serializer NAME    json | msgpack | cbor (default json)
   -h, --help           this text
 `;
@@ -74,6 +89,30 @@ const TOLERANCES = {
   handles: { relative: 0.1, absolute: 20 },
   sessions: { relative: 0.1, absolute: 20 },
 };
+/**
+ * The router's gauges (from /metrics, summed over labels) that must stay flat under steady load,
+ * with the absolute part of their tolerance (the relative part is 10%): connections and
+ * transports in flight move with the churn; byte gauges with what is in flight at the moment.
+ */
+const KIB = 1024;
+const GAUGES = {
+  connections: { metric: 'junction_connections', absolute: 20 },
+  queuedBytes: { metric: 'junction_session_queued_bytes', absolute: 64 * KIB },
+  rawsocketConns: { metric: 'junction_rawsocket_connections', absolute: 10 },
+  longpollTransports: { metric: 'junction_longpoll_transports', absolute: 20 },
+  sseStreams: { metric: 'junction_sse_streams_open', absolute: 10 },
+  pusherConns: { metric: 'junction_pusher_connections', absolute: 10 },
+  pusherApiInFlight: { metric: 'junction_pusher_api_requests_in_flight', absolute: 10 },
+  mqttConns: { metric: 'junction_mqtt_connections', absolute: 10 },
+  mqttSessions: { metric: 'junction_mqtt_sessions', absolute: 10 },
+  mqttWillBytes: { metric: 'junction_mqtt_will_bytes', absolute: 16 * KIB },
+  mqttHeldBytes: { metric: 'junction_mqtt_held_bytes', absolute: 256 * KIB },
+  retainedTopics: { metric: 'junction_retained_topics', absolute: 5 },
+  retainedBytes: { metric: 'junction_retained_bytes', absolute: 16 * KIB },
+  retainedReplays: { metric: 'junction_retained_replays', absolute: 10 },
+  historyBytes: { metric: 'junction_event_history_bytes', absolute: 64 * KIB },
+};
+const GAUGE_RELATIVE = 0.1;
 /** After every client has left: handles the router may hold beyond those it had at start. */
 const HANDLES_LEFT_TOLERANCE = 5;
 const SETTLE_MS = 10_000;
@@ -98,6 +137,9 @@ function parseSoakOptions(argv) {
       callers: { type: 'string', default: '4' },
       'call-rate': { type: 'string', default: '500' },
       'churn-rate': { type: 'string', default: '20' },
+      doors: { type: 'string', default: DOORS.join(',') },
+      'door-subscribers': { type: 'string', default: '4' },
+      'door-churn-rate': { type: 'string', default: '2' },
       serializer: { type: 'string', default: 'json' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -115,6 +157,9 @@ function parseSoakOptions(argv) {
     callers: positive('callers', { integer: true }),
     callRate: positive('call-rate'),
     churnRate: positive('churn-rate'),
+    doors: list('doors', values.doors, DOORS),
+    doorSubscribers: positive('door-subscribers', { integer: true }),
+    doorChurnRate: positive('door-churn-rate'),
     serializer: oneOf('serializer', values.serializer, ['json', 'msgpack', 'cbor']),
   };
   if (!(options.warmupMinutes >= 0 && options.warmupMinutes < minutes)) {
@@ -128,26 +173,20 @@ function progress(text) {
 }
 
 const mib = (bytes) => (bytes / BYTES_PER_MIB).toFixed(1);
-const COLUMNS = ['minute', 'rss MiB', 'heap MiB', 'handles', 'sessions', 'events/s', 'calls/s', 'churn/s'];
+const COLUMNS = ['minute', 'rss MiB', 'heap MiB', 'handles', 'sessions', 'conns', 'events/s', 'calls/s', 'churn/s', 'doors/s'];
 
 function row(cells) {
   return cells.map((cell, i) => String(cell).padStart(i === 0 ? 6 : COLUMNS[i].length + 2)).join('');
 }
 
-/** GET `url` as JSON on a connection of its own (no keep-alive socket to go stale between samples). */
-function getJson(url) {
+/** GET `url`'s body on a connection of its own (no keep-alive socket to go stale between samples). */
+function getText(url) {
   return new Promise((resolve, reject) => {
     const request = get(url, { agent: false }, (response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk) => (body += chunk));
-      response.on('end', () => {
-        try {
-          resolve(JSON.parse(body));
-        } catch (error) {
-          reject(new Error(`GET ${url}: ${response.statusCode} ${error.message}`));
-        }
-      });
+      response.on('end', () => (response.statusCode === 200 ? resolve(body) : reject(new Error(`GET ${url}: ${response.statusCode}`))));
       response.on('error', reject);
     });
     request.on('error', reject);
@@ -155,8 +194,19 @@ function getJson(url) {
 }
 
 async function clientSessions(server) {
-  const info = await getJson(`${server.http}/info`);
+  const info = JSON.parse(await getText(`${server.http}/info`));
   return info.realms.reduce((sum, realm) => sum + realm.sessions, 0);
+}
+
+/** GAUGES' values now, each summed over its label sets (0 when the router has none). */
+async function routerGauges(server) {
+  const text = await getText(`${server.http}/metrics`);
+  const sums = new Map();
+  for (const line of text.split('\n')) {
+    const match = /^([a-z_]+)(?:\{[^}]*\})? (\S+)$/.exec(line);
+    if (match) sums.set(match[1], (sums.get(match[1]) ?? 0) + Number(match[2]));
+  }
+  return Object.fromEntries(Object.entries(GAUGES).map(([name, { metric }]) => [name, sums.get(metric) ?? 0]));
 }
 
 /**
@@ -166,8 +216,8 @@ async function clientSessions(server) {
 async function sample(server) {
   for (let attempt = 1; ; attempt++) {
     try {
-      const [probe, sessions] = await withTimeout(Promise.all([server.probe(), clientSessions(server)]), SAMPLE_TIMEOUT_MS, 'sampling the router');
-      return { rss: probe.rss, heap: probe.heapUsed, handles: probe.handles, resources: probe.resources, sessions, collected: probe.collected };
+      const [probe, sessions, gauges] = await withTimeout(Promise.all([server.probe(), clientSessions(server), routerGauges(server)]), SAMPLE_TIMEOUT_MS, 'sampling the router');
+      return { rss: probe.rss, heap: probe.heapUsed, handles: probe.handles, resources: probe.resources, sessions, gauges, collected: probe.collected };
     } catch (error) {
       if (attempt === SAMPLE_ATTEMPTS) throw new Error(`the router did not answer ${SAMPLE_ATTEMPTS} samples in a row: ${error.message}`);
       progress(`sample attempt ${attempt} failed (${error.message}); trying again`);
@@ -178,16 +228,17 @@ async function sample(server) {
 /** Samples every interval until `endAt`, printing one line each; resolves to the samples. */
 async function sampleUntil(server, load, options, startedAt, endAt) {
   const samples = [];
-  let previous = { ...load.counts, at: Date.now() };
+  const counted = () => ({ ...load.counts, doorsChurned: Object.values(load.counts.doors).reduce((sum, door) => sum + door.churned, 0), at: Date.now() });
+  let previous = counted();
   process.stdout.write(`${row(COLUMNS)}\n`);
   for (let next = startedAt + options.intervalSeconds * 1000; next <= endAt; next += options.intervalSeconds * 1000) {
     await sleep(Math.max(0, next - Date.now()));
     const taken = { ...(await sample(server)), minute: (Date.now() - startedAt) / 60_000 };
     samples.push(taken);
-    const current = { ...load.counts, at: Date.now() };
+    const current = counted();
     const perSecond = (key) => ((current[key] - previous[key]) * 1000) / (current.at - previous.at);
-    process.stdout.write(`${row([taken.minute.toFixed(2), mib(taken.rss), mib(taken.heap), taken.handles, taken.sessions,
-      Math.round(perSecond('delivered')), Math.round(perSecond('calls')), perSecond('churned').toFixed(1)])}\n`);
+    process.stdout.write(`${row([taken.minute.toFixed(2), mib(taken.rss), mib(taken.heap), taken.handles, taken.sessions, taken.gauges.connections,
+      Math.round(perSecond('delivered')), Math.round(perSecond('calls')), perSecond('churned').toFixed(1), perSecond('doorsChurned').toFixed(1)])}\n`);
     previous = current;
   }
   return samples;
@@ -202,11 +253,16 @@ function judgeTrends(samples, options) {
     return { failures, lines };
   }
   lines.push(`Trend over ${judged.length} samples after the ${options.warmupMinutes} min warm-up (median of the first third -> median of the last third, limit):`);
-  for (const [name, tolerance] of Object.entries(TOLERANCES)) {
-    const verdict = trend(judged.map((s) => s[name]), tolerance);
-    const show = name === 'rss' || name === 'heap' ? (v) => `${mib(v)} MiB` : (v) => v.toFixed(0);
-    lines.push(`  ${name.padEnd(9)} ${show(verdict.early)} -> ${show(verdict.late)}  (limit ${show(verdict.limit)})  ${verdict.up ? 'TRENDS UP' : 'ok'}`);
+  const judge = (name, values, tolerance, show) => {
+    const verdict = trend(values, tolerance);
+    lines.push(`  ${name.padEnd(18)} ${show(verdict.early)} -> ${show(verdict.late)}  (limit ${show(verdict.limit)})  ${verdict.up ? 'TRENDS UP' : 'ok'}`);
     if (verdict.up) failures.push(`${name} trends up: ${show(verdict.early)} -> ${show(verdict.late)}, over the limit of ${show(verdict.limit)}`);
+  };
+  for (const [name, tolerance] of Object.entries(TOLERANCES)) {
+    judge(name, judged.map((s) => s[name]), tolerance, name === 'rss' || name === 'heap' ? (v) => `${mib(v)} MiB` : (v) => v.toFixed(0));
+  }
+  for (const [name, { absolute }] of Object.entries(GAUGES)) {
+    judge(name, judged.map((s) => s.gauges[name]), { relative: GAUGE_RELATIVE, absolute }, (v) => v.toFixed(0));
   }
   return { failures, lines };
 }
@@ -225,6 +281,12 @@ function judgeLoad(load, behind) {
     if (skipped > MAX_SKIPPED_SHARE * (skipped + done)) failures.push(`the load fell behind its rate: ${skipped} of ${skipped + done} ${what} skipped (over ${MAX_SKIPPED_SHARE * 100}%)`);
   }
   if (load.firstError) failures.push(`first error: ${load.firstError}`);
+  for (const [door, counts] of Object.entries(c.doors)) {
+    if (counts.errors) failures.push(`${counts.errors} ${door} churn clients failed; the first: ${counts.firstError}`);
+    if (counts.skipped > MAX_SKIPPED_SHARE * (counts.skipped + counts.churned + counts.errors)) {
+      failures.push(`the load fell behind its rate: ${counts.skipped} of ${counts.skipped + counts.churned + counts.errors} ${door} churn clients skipped (over ${MAX_SKIPPED_SHARE * 100}%)`);
+    }
+  }
   return failures;
 }
 
@@ -248,13 +310,14 @@ async function main() {
   if (!options) return exitCode;
   stopEverythingAfter(options.minutes * 60_000 + SETUP_BUDGET_MS, progress, 'the soak ran past its time budget; stopping everything');
 
-  const server = await startSystem('junction', { serializer: options.serializer, probe: true });
+  const everyDoor = options.doors.some((door) => door !== 'wamp');
+  const server = await startSystem('junction', { serializer: options.serializer, probe: true, everyDoor });
   try {
     const atStart = await sample(server);
     if (!atStart.collected) progress('warning: the router has no gc(); heap samples include garbage');
-    const load = new SoakLoad(targetFor(server, 'subscriber', options), options);
+    const load = new SoakLoad(targetFor(server, 'subscriber', options), options, server.doors);
     const steady = await load.open();
-    progress(`router pid ${server.pid}; ${steady} steady sessions; ${options.minutes} min of load, a sample every ${options.intervalSeconds} s`);
+    progress(`router pid ${server.pid}; doors ${options.doors.join(',')}; ${steady} steady clients; ${options.minutes} min of load, a sample every ${options.intervalSeconds} s`);
     const startedAt = Date.now();
     load.start();
     const samples = await sampleUntil(server, load, options, startedAt, startedAt + options.minutes * 60_000);
@@ -274,8 +337,13 @@ async function main() {
     process.stdout.write(`Load: ${c.published.toLocaleString('en-US')} publications, ${c.delivered.toLocaleString('en-US')} events delivered, ` +
       `${c.calls.toLocaleString('en-US')} calls, ${c.churned.toLocaleString('en-US')} churn sessions; skipped while too many were in flight: ` +
       `${c.publishSkipped} publications, ${c.callSkipped} calls, ${c.churnSkipped} churn sessions.\n`);
+    for (const [door, counts] of Object.entries(c.doors)) {
+      process.stdout.write(`  ${door}: ${counts.churned.toLocaleString('en-US')} churn clients, ${counts.errors} failed, ${counts.skipped} skipped\n`);
+    }
+    if (options.doors.includes('mqtt')) process.stdout.write(`  MQTT wills received: ${load.wills.toLocaleString('en-US')}\n`);
     process.stdout.write(`After every client left: ${atEnd.sessions} sessions, ${atEnd.handles} handles (${atStart.handles} at start), ` +
-      `rss ${mib(atEnd.rss)} MiB (${mib(atStart.rss)} at start), heap ${mib(atEnd.heap)} MiB (${mib(atStart.heap)} at start).\n`);
+      `rss ${mib(atEnd.rss)} MiB (${mib(atStart.rss)} at start), heap ${mib(atEnd.heap)} MiB (${mib(atStart.heap)} at start); ` +
+      `gauges ${JSON.stringify(atEnd.gauges)}.\n`);
     process.stdout.write(failures.length === 0 ? '\nPASS: nothing trends up, nothing was lost.\n' : `\nFAIL:\n${failures.map((f) => `  - ${f}`).join('\n')}\n`);
     return failures.length === 0 ? 0 : 1;
   } finally {

@@ -1,0 +1,100 @@
+import WebSocket from 'ws';
+
+/**
+ * A WAMP v1 page as AutobahnJS 0.8 is one (docs/legacy.md), over raw `ws` with the subprotocol
+ * `wamp`: WELCOME [0, sessionId, 1, ident] on open, then
+ *
+ *   subscribe(topic, onEvent(event))  SUBSCRIBE [5, topic] (v1 has no answer to it);
+ *   publish(topic, event, { excludeMe }) PUBLISH [7, topic, event, excludeMe];
+ *   call(procedure, ...args)           CALL [2, callId, procedure, ...args], resolving to the
+ *                                      CALLRESULT's result, rejecting on CALLERROR;
+ *   close(); drop() the TCP connection cut.
+ */
+
+const WELCOME_TIMEOUT_MS = 10_000;
+
+export function connectWamp1({ url }) {
+  const ws = new WebSocket(url, ['wamp'], { perMessageDeflate: false });
+  const page = new Wamp1Page(ws);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error(`no v1 WELCOME within ${WELCOME_TIMEOUT_MS} ms`));
+    }, WELCOME_TIMEOUT_MS);
+    ws.once('error', reject);
+    ws.once('close', (code, reason) => reject(new Error(`closed before WELCOME (${code} ${reason})`)));
+    page.onWelcome = () => {
+      clearTimeout(timer);
+      ws.removeListener('error', reject);
+      ws.on('error', () => {});
+      resolve(page);
+    };
+  });
+}
+
+class Wamp1Page {
+  constructor(ws) {
+    this.ws = ws;
+    this.sessionId = null;
+    this.nextCall = 0;
+    this.calls = new Map(); // callId -> { resolve, reject }
+    this.handlers = new Map(); // topic -> onEvent
+    this.onWelcome = null;
+    ws.on('message', (data) => this.receive(JSON.parse(String(data))));
+    ws.on('close', (code, reason) => {
+      for (const waiter of this.calls.values()) waiter.reject(new Error(`connection closed (${code} ${reason})`));
+      this.calls.clear();
+    });
+  }
+
+  receive(message) {
+    switch (message[0]) {
+      case 0:
+        this.sessionId = message[1];
+        return this.onWelcome?.();
+      case 3:
+      case 4: {
+        const waiter = this.calls.get(message[1]);
+        this.calls.delete(message[1]);
+        if (message[0] === 3) waiter?.resolve(message[2]);
+        else waiter?.reject(new Error(`CALLERROR ${message[2]} ${message[3]}`));
+        return;
+      }
+      case 8:
+        return this.handlers.get(message[1])?.(message[2]);
+    }
+  }
+
+  send(message) {
+    this.ws.send(JSON.stringify(message));
+  }
+
+  subscribe(topic, onEvent) {
+    this.handlers.set(topic, onEvent);
+    this.send([5, topic]);
+  }
+
+  publish(topic, event, { excludeMe = true } = {}) {
+    this.send([7, topic, event, excludeMe]);
+  }
+
+  call(procedure, ...args) {
+    const callId = `c${++this.nextCall}`;
+    return new Promise((resolve, reject) => {
+      this.calls.set(callId, { resolve, reject });
+      this.send([2, callId, procedure, ...args]);
+    });
+  }
+
+  get closed() {
+    return this.ws.readyState !== WebSocket.OPEN;
+  }
+
+  close() {
+    this.ws.close();
+  }
+
+  drop() {
+    this.ws.terminate();
+  }
+}
