@@ -116,9 +116,15 @@ const GAUGE_RELATIVE = 0.1;
 /** After every client has left: handles the router may hold beyond those it had at start. */
 const HANDLES_LEFT_TOLERANCE = 5;
 const SETTLE_MS = 10_000;
+/**
+ * Gauges of what clients make the router hold: back to their value at start once every client
+ * has left (connections: the sample's own request is one at either time).
+ */
+const CLIENT_GAUGES = ['connections', 'queuedBytes', 'rawsocketConns', 'longpollTransports', 'sseStreams', 'pusherConns', 'pusherApiInFlight',
+  'mqttConns', 'mqttSessions', 'mqttWillBytes', 'mqttHeldBytes', 'retainedReplays'];
 const SAMPLE_TIMEOUT_MS = 10_000;
 const SAMPLE_ATTEMPTS = 3;
-const SETUP_BUDGET_MS = 120_000;
+const SETUP_BUDGET_MS = 180_000;
 /**
  * Work skipped because too much of its kind was in flight: a moment of CPU starvation on a shared
  * machine skips a few; past this share the router did not get the load asked for.
@@ -290,19 +296,32 @@ function judgeLoad(load, behind) {
   return failures;
 }
 
+/** Gauges of CLIENT_GAUGES above their value at start in `sample`: { name: [start, now] }. */
+function gaugesLeft(sample, atStart) {
+  return Object.fromEntries(CLIENT_GAUGES.filter((name) => sample.gauges[name] > atStart.gauges[name]).map((name) => [name, [atStart.gauges[name], sample.gauges[name]]]));
+}
+
 /**
- * Waits (bounded) for the router to count no client session and to hold no more handles than at
- * start (closing handshakes take a moment after the sessions end); resolves to the last sample.
+ * Waits (bounded: `settleMs`) for the router to count no client session, to hold no more handles
+ * than at start and to have its client gauges back where they started (closing handshakes take
+ * a moment after the sessions end; an abandoned long-poll transport, its session_timeout);
+ * resolves to the last sample.
  */
-async function settledAfterClients(server, atStart) {
-  const settled = (s) => s.sessions === 0 && s.handles <= atStart.handles + HANDLES_LEFT_TOLERANCE;
-  const deadline = Date.now() + SETTLE_MS;
+async function settledAfterClients(server, atStart, settleMs) {
+  const settled = (s) => s.sessions === 0 && s.handles <= atStart.handles + HANDLES_LEFT_TOLERANCE && Object.keys(gaugesLeft(s, atStart)).length === 0;
+  const deadline = Date.now() + settleMs;
   let last = await sample(server);
   while (!settled(last) && Date.now() < deadline) {
     await sleep(200);
     last = await sample(server);
   }
   return last;
+}
+
+/** The router's default long-poll session_timeout: how long an abandoned long-poll transport lives on. */
+async function longPollSessionTimeoutMs() {
+  const { longPollDefaults } = await import(new URL('../dist/src/config/schema-http-transports.js', import.meta.url).href);
+  return longPollDefaults.sessionTimeoutSeconds * 1000;
 }
 
 async function main() {
@@ -323,13 +342,16 @@ async function main() {
     const samples = await sampleUntil(server, load, options, startedAt, startedAt + options.minutes * 60_000);
     await load.stop();
     const behind = await load.behindSubscribers(SETTLE_MS);
-    load.close();
-    const atEnd = await settledAfterClients(server, atStart);
+    await load.close();
+    const settleMs = SETTLE_MS + (options.doors.includes('longpoll') ? await longPollSessionTimeoutMs() : 0);
+    const atEnd = await settledAfterClients(server, atStart, settleMs);
 
     const c = load.counts;
     const { failures, lines } = judgeTrends(samples, options);
     failures.push(...judgeLoad(load, behind));
-    if (atEnd.sessions > 0) failures.push(`${atEnd.sessions} client sessions still counted ${SETTLE_MS / 1000} s after every client left`);
+    if (atEnd.sessions > 0) failures.push(`${atEnd.sessions} client sessions still counted ${settleMs / 1000} s after every client left`);
+    const left = gaugesLeft(atEnd, atStart);
+    if (Object.keys(left).length > 0) failures.push(`gauges above their start ${settleMs / 1000} s after every client left ({name: [start, end]}): ${JSON.stringify(left)}`);
     if (atEnd.handles > atStart.handles + HANDLES_LEFT_TOLERANCE) {
       failures.push(`${atEnd.handles} handles after every client left, ${atStart.handles} at start (${JSON.stringify(atEnd.resources)})`);
     }

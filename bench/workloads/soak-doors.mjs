@@ -53,6 +53,7 @@ function arrival() {
   return { promise, resolve };
 }
 
+const persistentClientId = (id) => `soak-persistent-${id % MQTT_PERSISTENT_IDS}`;
 const waitFor = (promise, what) => withTimeout(promise, STEP_TIMEOUT_MS, what);
 const dropped = (id) => id % 2 === 1;
 
@@ -144,8 +145,17 @@ export class DoorClients {
     this.closers.push(() => this.httpPublisher.close());
   }
 
-  close() {
+  /**
+   * Closes the steady clients and ends the persistent MQTT sessions the churn left (a clean
+   * CONNECT of each of their client ids), so that the router holds nothing of the soak's clients.
+   */
+  async close() {
     for (const close of this.closers.splice(0)) close();
+    if (!this.doors.mqtt) return;
+    await Promise.all(Array.from({ length: MQTT_PERSISTENT_IDS }, async (_, i) => {
+      const client = await waitFor(connectMqtt({ ...this.doors.mqtt, clientId: persistentClientId(i) }), 'a clean CONNECT ending a persistent session');
+      client.close();
+    }));
   }
 
   /** One churn client's life on `door`. */
@@ -240,7 +250,7 @@ export class DoorClients {
     const n = id % CHURN_TOPICS;
     const persistent = id % 4 >= 2;
     const qos = id % 8 >= 4 ? 1 : 0;
-    const clientId = persistent ? `soak-persistent-${id % MQTT_PERSISTENT_IDS}` : `soak-clean-${id}`;
+    const clientId = persistent ? persistentClientId(id) : `soak-clean-${id}`;
     const client = await connectMqtt({ ...this.doors.mqtt, qos, clientId, clean: !persistent, will: { topic: `soak.will.${n}`, args: [id], qos } });
     try {
       const own = arrival();

@@ -146,9 +146,9 @@ export class SoakLoad {
     return behind.length;
   }
 
-  close() {
-    this.doorClients?.close();
+  async close() {
     for (const session of [...this.subscribers, this.publisher, this.callee, ...this.callers]) session?.close();
+    await this.doorClients?.close();
   }
 
   /** Wills of dropped MQTT churn clients received so far. */
