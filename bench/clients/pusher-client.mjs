@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import WebSocket from 'ws';
+import { WebSocketPeer, openPeer } from './ws-peer.mjs';
 
 /**
  * A Pusher Channels protocol 7 connection as pusher-js makes one (docs/pusher.md), over raw `ws`,
@@ -17,30 +17,13 @@ import WebSocket from 'ws';
  * `pusher:error` or `pusher:subscription_error` fails the subscription waiting, or is counted.
  */
 
-const OPEN_TIMEOUT_MS = 10_000;
-
 export function signChannel(app, socketId, channel, channelData) {
   const signed = channelData === undefined ? `${socketId}:${channel}` : `${socketId}:${channel}:${channelData}`;
   return `${app.key}:${createHmac('sha256', app.secret).update(signed).digest('hex')}`;
 }
 
 export function connectPusher({ url, app }) {
-  const ws = new WebSocket(url, { perMessageDeflate: false });
-  const connection = new PusherConnection(ws, app);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      ws.terminate();
-      reject(new Error(`no pusher:connection_established within ${OPEN_TIMEOUT_MS} ms`));
-    }, OPEN_TIMEOUT_MS);
-    ws.once('error', reject);
-    ws.once('close', (code, reason) => reject(new Error(`closed before connection_established (${code} ${reason})`)));
-    connection.onEstablished = () => {
-      clearTimeout(timer);
-      ws.removeListener('error', reject);
-      ws.on('error', () => {});
-      resolve(connection);
-    };
-  });
+  return openPeer(url, [], (ws) => new PusherConnection(ws, app), 'pusher:connection_established');
 }
 
 /** Pusher sends an event's data as JSON text (the SDKs' encoding); anything else passes as it is. */
@@ -53,15 +36,14 @@ function decodeData(data) {
   }
 }
 
-class PusherConnection {
+class PusherConnection extends WebSocketPeer {
   constructor(ws, app) {
-    this.ws = ws;
+    super(ws);
     this.app = app;
     this.socketId = null;
     this.handlers = new Map(); // channel -> onEvent
     this.waiting = new Map(); // channel -> { resolve, reject } until subscription_succeeded
     this.errors = 0; // pusher:error frames that answered nothing waiting
-    this.onEstablished = null;
     ws.on('message', (data) => this.receive(JSON.parse(String(data))));
     ws.on('close', (code, reason) => {
       for (const waiter of this.waiting.values()) waiter.reject(new Error(`connection closed (${code} ${reason})`));
@@ -79,7 +61,7 @@ class PusherConnection {
     switch (event) {
       case 'pusher:connection_established':
         this.socketId = data.socket_id;
-        this.onEstablished?.();
+        this.onGreeting?.();
         return;
       case 'pusher:ping':
         return this.send('pusher:pong', {});
@@ -118,17 +100,5 @@ class PusherConnection {
 
   trigger(channel, event, data) {
     this.send(event, JSON.stringify(data), channel);
-  }
-
-  get closed() {
-    return this.ws.readyState !== WebSocket.OPEN;
-  }
-
-  close() {
-    this.ws.close();
-  }
-
-  drop() {
-    this.ws.terminate();
   }
 }

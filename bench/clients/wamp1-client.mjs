@@ -1,4 +1,4 @@
-import WebSocket from 'ws';
+import { WebSocketPeer, openPeer } from './ws-peer.mjs';
 
 /**
  * A WAMP v1 page as AutobahnJS 0.8 is one (docs/legacy.md), over raw `ws` with the subprotocol
@@ -8,38 +8,20 @@ import WebSocket from 'ws';
  *   publish(topic, event, { excludeMe }) PUBLISH [7, topic, event, excludeMe];
  *   call(procedure, ...args)           CALL [2, callId, procedure, ...args], resolving to the
  *                                      CALLRESULT's result, rejecting on CALLERROR;
- *   close(); drop() the TCP connection cut.
+ *   close(); drop() the TCP connection cut (ws-peer.mjs).
  */
 
-const WELCOME_TIMEOUT_MS = 10_000;
-
 export function connectWamp1({ url }) {
-  const ws = new WebSocket(url, ['wamp'], { perMessageDeflate: false });
-  const page = new Wamp1Page(ws);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      ws.terminate();
-      reject(new Error(`no v1 WELCOME within ${WELCOME_TIMEOUT_MS} ms`));
-    }, WELCOME_TIMEOUT_MS);
-    ws.once('error', reject);
-    ws.once('close', (code, reason) => reject(new Error(`closed before WELCOME (${code} ${reason})`)));
-    page.onWelcome = () => {
-      clearTimeout(timer);
-      ws.removeListener('error', reject);
-      ws.on('error', () => {});
-      resolve(page);
-    };
-  });
+  return openPeer(url, ['wamp'], (ws) => new Wamp1Page(ws), 'a v1 WELCOME');
 }
 
-class Wamp1Page {
+class Wamp1Page extends WebSocketPeer {
   constructor(ws) {
-    this.ws = ws;
+    super(ws);
     this.sessionId = null;
     this.nextCall = 0;
     this.calls = new Map(); // callId -> { resolve, reject }
     this.handlers = new Map(); // topic -> onEvent
-    this.onWelcome = null;
     ws.on('message', (data) => this.receive(JSON.parse(String(data))));
     ws.on('close', (code, reason) => {
       for (const waiter of this.calls.values()) waiter.reject(new Error(`connection closed (${code} ${reason})`));
@@ -51,7 +33,7 @@ class Wamp1Page {
     switch (message[0]) {
       case 0:
         this.sessionId = message[1];
-        return this.onWelcome?.();
+        return this.onGreeting?.();
       case 3:
       case 4: {
         const waiter = this.calls.get(message[1]);
@@ -84,17 +66,5 @@ class Wamp1Page {
       this.calls.set(callId, { resolve, reject });
       this.send([2, callId, procedure, ...args]);
     });
-  }
-
-  get closed() {
-    return this.ws.readyState !== WebSocket.OPEN;
-  }
-
-  close() {
-    this.ws.close();
-  }
-
-  drop() {
-    this.ws.terminate();
   }
 }

@@ -68,7 +68,7 @@ export class SoakLoad {
     this.doorClients = this.otherDoors.length > 0 ? new DoorClients(this, doorTargets) : null;
     this.counts = counters(this.otherDoors);
     this.inFlight = { publishes: 0, calls: 0, churn: 0, ...Object.fromEntries(this.otherDoors.map((door) => [door, 0])) };
-    this.watchers = []; // every steady listener of the fan-out topic: { lastSequence() }
+    this.watchers = []; // every steady listener of the fan-out topic: { door, lastSequence() }
     this.firstError = null;
     this.stoppers = [];
     this.nextSequence = 1;
@@ -88,14 +88,14 @@ export class SoakLoad {
     const subscribers = this.withWebSocket ? this.settings.subscribers : 0;
     const callers = this.withWebSocket ? this.settings.callers : 0;
     this.subscribers = await connectMany(this.target, subscribers);
-    await Promise.all(this.subscribers.map((session) => session.subscribe(FANOUT_TOPIC, this.sequenceWatcher())));
+    await Promise.all(this.subscribers.map((session) => session.subscribe(FANOUT_TOPIC, this.sequenceWatcher('wamp'))));
     this.publisher = await connectWamp(this.target);
     this.callee = await connectWamp(this.target);
     await this.callee.register(ECHO, (args) => args);
     this.callers = await connectMany(this.target, callers);
     let steady = subscribers + callers + 2;
     for (const door of this.otherDoors) {
-      steady += await this.doorClients.openListeners(door, this.settings.doorSubscribers, FANOUT_TOPIC, () => this.sequenceWatcher());
+      steady += await this.doorClients.openListeners(door, this.settings.doorSubscribers, FANOUT_TOPIC, () => this.sequenceWatcher(door));
     }
     if (this.otherDoors.includes('mqtt')) await this.doorClients.countWills();
     if (this.otherDoors.includes('http')) await this.doorClients.openHttp();
@@ -103,9 +103,9 @@ export class SoakLoad {
   }
 
   /** An event handler checking that the fan-out's sequence numbers (args[0]) come in order, without gaps or repeats. */
-  sequenceWatcher() {
+  sequenceWatcher(door) {
     let last = 0;
-    this.watchers.push({ lastSequence: () => last });
+    this.watchers.push({ door, lastSequence: () => last });
     return ([sequence]) => {
       this.counts.delivered++;
       if (sequence <= last) this.counts.repeats++;
@@ -134,7 +134,10 @@ export class SoakLoad {
     while (Date.now() < deadline && Object.values(this.inFlight).some((n) => n > 0)) await sleep(50);
   }
 
-  /** Subscribers that have not received every acknowledged publication (after stop()). */
+  /**
+   * Subscribers that have not received every acknowledged publication (after stop()): a line
+   * per door with how many and the last sequence number each had, or [] when none is behind.
+   */
   async behindSubscribers(waitMs) {
     const last = this.nextSequence - 1;
     const deadline = Date.now() + waitMs;
@@ -143,7 +146,11 @@ export class SoakLoad {
       await sleep(50);
       behind = behind.filter((s) => s.lastSequence() < last);
     }
-    return behind.length;
+    const doors = [...new Set(behind.map((s) => s.door))];
+    return doors.map((door) => {
+      const lasts = behind.filter((s) => s.door === door).map((s) => s.lastSequence());
+      return `${lasts.length} ${door} subscribers did not receive every acknowledged publication (the last ${last}; they had ${lasts.join(', ')})`;
+    });
   }
 
   async close() {
