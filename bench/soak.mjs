@@ -58,16 +58,18 @@ import { DOORS } from './workloads/soak-doors.mjs';
  * It also fails when anything was lost on the way (a publication not acknowledged, an event
  * missing, repeated or out of order at a subscriber, a call not answered with its own echo, a
  * churn session or door client that could not finish), when the load fell behind its rate (more
- * than 1% of a kind skipped because too many were in flight), and when, after every client has
- * left, the router still counts client sessions or holds more handles than when it started.
+ * than 1% of a kind skipped because too many were in flight), when the router cut a client
+ * (CUT_COUNTERS: a slow consumer, a ping or keepalive timeout, a protocol error), and when, after
+ * every client has left, the router still counts client sessions, holds more handles than when it
+ * started, or has a gauge of what clients hold (CLIENT_GAUGES) above its start.
  * Exit code 0: no trend and nothing lost; 1: a failure, with the reason printed.
  */
 
 const USAGE = `Usage: node bench/soak.mjs [options]      (after npm run build)
 
-Runs the router (bin/junction.js start) under fan-out, RPC and connect/disconnect churn for a
-number of minutes, prints its RSS, heap, handles and sessions over time, and exits 1 when one of
-them trends up or anything was lost.
+Runs the router (bin/junction.js start) under fan-out, RPC and connect/disconnect churn on every
+door for a number of minutes, prints its RSS, heap, handles, sessions and connections over time,
+and exits 1 when one of them or one of its own gauges (/metrics) trends up, or anything was lost.
 
   --minutes M          how long the load runs (default 10)
   --warmup-minutes W   samples in the first W minutes are not judged (default M / 5)
@@ -86,6 +88,7 @@ them trends up or anything was lost.
   --serializer NAME    json | msgpack | cbor (default json)
   --heap-snapshots DIR write a heap snapshot of the router before any client came (DIR/start)
                        and after every client left (DIR/end), to read with heap-owners.mjs
+                       (writing one leaves the router's RSS far higher)
   -h, --help           this text
 `;
 
@@ -120,6 +123,13 @@ const GAUGES = {
   historyBytes: { metric: 'junction_event_history_bytes', absolute: 64 * KIB },
 };
 const GAUGE_RELATIVE = 0.1;
+/** Counters of clients the router cut (slow consumers, silence, protocol errors): each must stay 0. */
+const CUT_COUNTERS = [
+  'junction_protocol_violations_total', 'junction_ws_slow_consumer_closed_total', 'junction_ws_ping_timeouts_total',
+  'junction_rawsocket_slow_consumer_closed_total', 'junction_rawsocket_ping_timeouts_total', 'junction_rawsocket_protocol_errors_total',
+  'junction_longpoll_slow_consumer_closed_total', 'junction_pusher_slow_consumer_closed_total',
+  'junction_mqtt_slow_consumer_closed_total', 'junction_mqtt_keepalive_timeouts_total', 'junction_mqtt_protocol_errors_total',
+];
 /** After every client has left: handles the router may hold beyond those it had at start. */
 const HANDLES_LEFT_TOLERANCE = 5;
 const SETTLE_MS = 10_000;
@@ -213,15 +223,21 @@ async function clientSessions(server) {
   return info.realms.reduce((sum, realm) => sum + realm.sessions, 0);
 }
 
-/** GAUGES' values now, each summed over its label sets (0 when the router has none). */
-async function routerGauges(server) {
+/**
+ * From the router's /metrics: `gauges`, GAUGES' values now, and `cut`, CUT_COUNTERS' that are not
+ * 0; each summed over its label sets (0 when the router has none).
+ */
+async function routerMetrics(server) {
   const text = await getText(`${server.http}/metrics`);
   const sums = new Map();
   for (const line of text.split('\n')) {
     const match = /^([a-z_]+)(?:\{[^}]*\})? (\S+)$/.exec(line);
     if (match) sums.set(match[1], (sums.get(match[1]) ?? 0) + Number(match[2]));
   }
-  return Object.fromEntries(Object.entries(GAUGES).map(([name, { metric }]) => [name, sums.get(metric) ?? 0]));
+  return {
+    gauges: Object.fromEntries(Object.entries(GAUGES).map(([name, { metric }]) => [name, sums.get(metric) ?? 0])),
+    cut: Object.fromEntries(CUT_COUNTERS.filter((metric) => sums.get(metric) > 0).map((metric) => [metric, sums.get(metric)])),
+  };
 }
 
 /**
@@ -231,8 +247,8 @@ async function routerGauges(server) {
 async function sample(server) {
   for (let attempt = 1; ; attempt++) {
     try {
-      const [probe, sessions, gauges] = await withTimeout(Promise.all([server.probe(), clientSessions(server), routerGauges(server)]), SAMPLE_TIMEOUT_MS, 'sampling the router');
-      return { rss: probe.rss, heap: probe.heapUsed, handles: probe.handles, resources: probe.resources, sessions, gauges, collected: probe.collected };
+      const [probe, sessions, { gauges, cut }] = await withTimeout(Promise.all([server.probe(), clientSessions(server), routerMetrics(server)]), SAMPLE_TIMEOUT_MS, 'sampling the router');
+      return { rss: probe.rss, heap: probe.heapUsed, handles: probe.handles, resources: probe.resources, sessions, gauges, cut, collected: probe.collected };
     } catch (error) {
       if (attempt === SAMPLE_ATTEMPTS) throw new Error(`the router did not answer ${SAMPLE_ATTEMPTS} samples in a row: ${error.message}`);
       progress(`sample attempt ${attempt} failed (${error.message}); trying again`);
@@ -370,6 +386,7 @@ async function main() {
     const { failures, lines } = judgeTrends(samples, options);
     failures.push(...judgeLoad(load, behind));
     if (atEnd.sessions > 0) failures.push(`${atEnd.sessions} client sessions still counted ${settleMs / 1000} s after every client left`);
+    if (Object.keys(atEnd.cut).length > 0) failures.push(`the router cut clients: ${JSON.stringify(atEnd.cut)}`);
     const left = gaugesLeft(atEnd, atStart);
     if (Object.keys(left).length > 0) failures.push(`gauges above their start ${settleMs / 1000} s after every client left ({name: [start, end]}): ${JSON.stringify(left)}`);
     if (atEnd.handles > atStart.handles + HANDLES_LEFT_TOLERANCE) {

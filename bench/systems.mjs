@@ -274,14 +274,21 @@ function mqttTransport(port) {
 
 /**
  * The soak's doors on top of the bench config (bench/soak.mjs --doors): a WAMP v1 path (/wamp1,
- * realm1 as anonymous), a Pusher transport on its own port (one app, client events on), and
- * event history on the SSE churn's topics, so that a stream resumed with Last-Event-ID replays
- * what it missed. The MQTT listener is mqttTransport's.
+ * realm1 as anonymous), a Pusher transport on its own port (one app, client events on), event
+ * history on the SSE churn's topics, so that a stream resumed with Last-Event-ID replays what it
+ * missed, and long-poll queues of LONGPOLL_QUEUE_SECONDS of the fan-out: with the default 100
+ * messages, a steady long-poll subscriber of 200 events/s whose next receive comes half a second
+ * late (the one load process busy) is closed as a slow consumer. The MQTT listener is
+ * mqttTransport's.
  */
 export const PUSHER_APP = { id: 'soak', key: 'soak-key', secret: 'soak-secret' };
 export const SSE_HISTORY_PREFIX = 'soak.sse.';
+const LONGPOLL_QUEUE_SECONDS = 20;
+const FANOUT_EVENTS_AT_MOST = 1_000; // per second: five times the soak's default
 function everyDoorConfig(worker, { pusherPort }) {
   const web = worker.transports[0];
+  const queued = LONGPOLL_QUEUE_SECONDS * FANOUT_EVENTS_AT_MOST;
+  web.paths.lp.options = { ...web.paths.lp.options, queue_limit_messages: queued, queue_limit_bytes: queued * 256 };
   web.paths.wamp1 = { type: 'websocket', serializers: ['json'], options: { max_per_address: 0, wamp1: { realm: 'realm1', role: 'anonymous' } } };
   worker.transports.push({
     type: 'pusher',
