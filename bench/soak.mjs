@@ -86,9 +86,11 @@ and exits 1 when one of them or one of its own gauges (/metrics) trends up, or a
   --door-subscribers N steady clients of each other door receiving the fan-out (default 4)
   --door-churn-rate R  clients per second of each other door that come, work and go (default 2)
   --serializer NAME    json | msgpack | cbor (default json)
-  --heap-snapshots DIR write a heap snapshot of the router before any client came (DIR/start)
-                       and after every client left (DIR/end), to read with heap-owners.mjs
-                       (writing one leaves the router's RSS far higher)
+  --heap-snapshots DIR write heap snapshots of the router to DIR: before any client came
+                       (start), under load at the first judged sample (judged) and at the
+                       last (loaded), and after every client left (end), to compare with
+                       heap-owners.mjs (writing one leaves the router's RSS far higher, and
+                       stalls it for a moment)
   -h, --help           this text
 `;
 
@@ -266,6 +268,9 @@ async function sampleUntil(server, load, options, startedAt, endAt) {
     await sleep(Math.max(0, next - Date.now()));
     const taken = { ...(await sample(server)), minute: (Date.now() - startedAt) / 60_000 };
     samples.push(taken);
+    // Under load: at the first judged sample and at the last one.
+    if (taken.minute >= options.warmupMinutes && samples.filter((s) => s.minute >= options.warmupMinutes).length === 1) await heapSnapshot(server, options, 'judged');
+    if (next + options.intervalSeconds * 1000 > endAt) await heapSnapshot(server, options, 'loaded');
     const current = counted();
     const perSecond = (key) => ((current[key] - previous[key]) * 1000) / (current.at - previous.at);
     process.stdout.write(`${row([taken.minute.toFixed(2), mib(taken.rss), mib(taken.heap), taken.handles, taken.sessions, taken.gauges.connections,

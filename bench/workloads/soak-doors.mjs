@@ -67,9 +67,12 @@ function postAlone(url, body, { cut = false } = {}) {
       response.on('end', () => resolve({ status: response.statusCode, text }));
       response.on('error', reject);
     });
-    req.on('error', cut ? () => resolve({ status: 0, text: '' }) : reject);
     req.end(JSON.stringify(body));
-    if (cut) req.on('finish', () => setImmediate(() => req.destroy()));
+    if (!cut) return void req.on('error', reject);
+    // Cut: no answer is read; done once the connection is gone (an error or not, however it ends).
+    req.on('error', () => {});
+    req.on('close', () => resolve({ status: 0, text: '' }));
+    req.on('finish', () => setImmediate(() => req.destroy()));
   });
 }
 
