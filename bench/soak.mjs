@@ -129,7 +129,7 @@ const GAUGE_RELATIVE = 0.1;
 const CUT_COUNTERS = [
   'junction_protocol_violations_total', 'junction_ws_slow_consumer_closed_total', 'junction_ws_ping_timeouts_total',
   'junction_rawsocket_slow_consumer_closed_total', 'junction_rawsocket_ping_timeouts_total', 'junction_rawsocket_protocol_errors_total',
-  'junction_longpoll_slow_consumer_closed_total', 'junction_pusher_slow_consumer_closed_total',
+  'junction_longpoll_slow_consumer_closed_total', 'junction_sse_streams_ended_total{cause="slow_consumer"}', 'junction_pusher_slow_consumer_closed_total',
   'junction_mqtt_slow_consumer_closed_total', 'junction_mqtt_keepalive_timeouts_total', 'junction_mqtt_protocol_errors_total',
 ];
 /** After every client has left: handles the router may hold beyond those it had at start. */
@@ -227,14 +227,16 @@ async function clientSessions(server) {
 
 /**
  * From the router's /metrics: `gauges`, GAUGES' values now, and `cut`, CUT_COUNTERS' that are not
- * 0; each summed over its label sets (0 when the router has none).
+ * 0; each summed over its label sets, unless it names one series (0 when the router has none).
  */
 async function routerMetrics(server) {
   const text = await getText(`${server.http}/metrics`);
   const sums = new Map();
   for (const line of text.split('\n')) {
-    const match = /^([a-z_]+)(?:\{[^}]*\})? (\S+)$/.exec(line);
-    if (match) sums.set(match[1], (sums.get(match[1]) ?? 0) + Number(match[2]));
+    const match = /^([a-z_]+)(\{[^}]*\})? (\S+)$/.exec(line);
+    if (!match) continue;
+    sums.set(match[1], (sums.get(match[1]) ?? 0) + Number(match[3]));
+    if (match[2]) sums.set(match[1] + match[2], Number(match[3]));
   }
   return {
     gauges: Object.fromEntries(Object.entries(GAUGES).map(([name, { metric }]) => [name, sums.get(metric) ?? 0])),

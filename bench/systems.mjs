@@ -59,7 +59,7 @@ import { mosquittoMissing, startMosquitto } from './servers/mosquitto.mjs';
  * `probe()`: the router's memory and handles (lib/router-probe.mjs, preloaded into it), and with
  * options.routerLogFile `logFile` (where its stdout and stderr go) and `startedAt` (epoch ms at
  * its spawn, the zero of its GC trace's clock give or take node's start-up), and with
- * options.everyDoor `doors`: the target of each door (wamp, rawsocket, longpoll, sse, mqtt, http,
+ * options.everyDoor `doors`: the target of each door but WebSocket (rawsocket, longpoll, sse, mqtt, http,
  * pusher, wamp1) for bench/soak.mjs.
  */
 
@@ -393,7 +393,7 @@ async function startJunction(name, options) {
   // The server's CPU is that of the whole process tree: with --workers, the parent and its workers.
   const log = options.routerLogFile ? { logFile: options.routerLogFile, startedAt } : {};
   const doors = everyDoor ? {
-    wamp: ws, rawsocket: rawSocket, longpoll: longPoll, sse: { kind: 'sse', url: `${http}/sse` }, mqtt,
+    rawsocket: rawSocket, longpoll: longPoll, sse: { kind: 'sse', url: `${http}/sse` }, mqtt,
     http: { publish: `${http}/publish`, call: `${http}/call` },
     pusher: { url: `ws://127.0.0.1:${everyDoor.pusherPort}/app/${PUSHER_APP.key}?protocol=7&client=js&version=8.6.0`, port: everyDoor.pusherPort, app: PUSHER_APP },
     wamp1: { url: `ws://127.0.0.1:${port}/wamp1` },
