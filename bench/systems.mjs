@@ -58,7 +58,9 @@ import { mosquittoMissing, startMosquitto } from './servers/mosquitto.mjs';
  * A Junction system also has `http` (its web transport's base URL), with options.probe
  * `probe()`: the router's memory and handles (lib/router-probe.mjs, preloaded into it), and with
  * options.routerLogFile `logFile` (where its stdout and stderr go) and `startedAt` (epoch ms at
- * its spawn, the zero of its GC trace's clock give or take node's start-up).
+ * its spawn, the zero of its GC trace's clock give or take node's start-up), and with
+ * options.everyDoor `doors`: the target of each door but WebSocket (rawsocket, longpoll, sse, mqtt, http,
+ * pusher, wamp1) for bench/soak.mjs.
  */
 
 // The workloads of workloads/index.mjs each kind of system takes part in.
@@ -211,12 +213,13 @@ function junctionIsBuilt(root) {
  * - a second WebSocket path, /wsauth, that signs sessions in with a ticket or WAMP-CRA (BENCH_USER,
  *   role anonymous), for the connect workload's junction-ticket and junction-wampcra;
  * - with `autoPingIntervalMs`, that WebSocket keepalive interval instead of the default
- *   (bench/idle.mjs --ping-interval).
+ *   (bench/idle.mjs --ping-interval);
+ * - with `everyDoor` (bench/soak.mjs), every other door too (everyDoorConfig).
  */
 const LARGEST_MESSAGE = 4 * 1024 * 1024;
 const BENCH_USER = { authid: 'bench', ticket: 'bench-ticket', secret: 'bench-secret' };
 
-async function writeJunctionConfig(webPort, rawSocketPort, { connectionCaps = true, autoPingIntervalMs, mqttPort } = {}) {
+async function writeJunctionConfig(webPort, rawSocketPort, { connectionCaps = true, autoPingIntervalMs, mqttPort, everyDoor } = {}) {
   const { embeddedDefaultDocument } = await import(pathToFileURL(`${repoRoot}/dist/src/config/defaults.js`).href);
   const document = structuredClone(embeddedDefaultDocument);
   const worker = document.workers[0];
@@ -246,6 +249,7 @@ async function writeJunctionConfig(webPort, rawSocketPort, { connectionCaps = tr
     ...(connectionCaps ? { options: { max_per_address: 0 } } : {}),
   });
   if (mqttPort !== undefined) worker.transports.push(mqttTransport(mqttPort));
+  if (everyDoor) everyDoorConfig(worker, everyDoor);
   const dir = mkdtempSync(join(tmpdir(), 'junction-bench-'));
   const file = join(dir, 'config.json');
   writeFileSync(file, JSON.stringify(document, null, 2));
@@ -268,6 +272,34 @@ function mqttTransport(port) {
   };
 }
 
+/**
+ * The soak's doors on top of the bench config (bench/soak.mjs --doors): a WAMP v1 path (/wamp1,
+ * realm1 as anonymous), a Pusher transport on its own port (one app, client events on), event
+ * history on the SSE churn's topics, so that a stream resumed with Last-Event-ID replays what it
+ * missed, and long-poll queues of LONGPOLL_QUEUE_SECONDS of the fan-out: with the default 100
+ * messages, a steady long-poll subscriber of 200 events/s whose next receive comes half a second
+ * late (the one load process busy) is closed as a slow consumer. The MQTT listener is
+ * mqttTransport's.
+ */
+export const PUSHER_APP = { id: 'soak', key: 'soak-key', secret: 'soak-secret' };
+export const SSE_HISTORY_PREFIX = 'soak.sse.';
+const LONGPOLL_QUEUE_SECONDS = 20;
+const FANOUT_EVENTS_AT_MOST = 1_000; // per second: five times the soak's default
+function everyDoorConfig(worker, { pusherPort }) {
+  const web = worker.transports[0];
+  const queued = LONGPOLL_QUEUE_SECONDS * FANOUT_EVENTS_AT_MOST;
+  web.paths.lp.options = { ...web.paths.lp.options, queue_limit_messages: queued, queue_limit_bytes: queued * 256 };
+  web.paths.wamp1 = { type: 'websocket', serializers: ['json'], options: { max_per_address: 0, wamp1: { realm: 'realm1', role: 'anonymous' } } };
+  worker.transports.push({
+    type: 'pusher',
+    endpoint: { type: 'tcp', interface: '127.0.0.1', port: pusherPort },
+    apps: [{ ...PUSHER_APP, realm: 'realm1', role: 'anonymous', client_events: true }],
+    options: { max_per_address: 0 },
+  });
+  const realm = worker.realms[0];
+  realm.store = { type: 'memory', 'event-history': [{ uri: SSE_HISTORY_PREFIX, match: 'prefix', limit: 100 }] };
+}
+
 /** Whether the build in `root` accepts the config `file` (`junction check`). */
 function buildAccepts(root, file) {
   try {
@@ -285,12 +317,13 @@ async function startJunction(name, options) {
   const workers = name.endsWith('-workers') ? WORKER_PROCESSES : 1;
   const port = await freePort();
   const rawSocketPort = await freePort();
-  const mqttPort = name.endsWith('-mqtt') ? await freePort() : undefined;
+  const mqttPort = name.endsWith('-mqtt') || options.everyDoor ? await freePort() : undefined;
+  const everyDoor = options.everyDoor ? { pusherPort: await freePort() } : undefined;
   const { autoPingIntervalMs } = options;
-  let config = await writeJunctionConfig(port, rawSocketPort, { autoPingIntervalMs, mqttPort });
+  let config = await writeJunctionConfig(port, rawSocketPort, { autoPingIntervalMs, mqttPort, everyDoor });
   if (!buildAccepts(root, config.file)) {
     rmSync(config.dir, { recursive: true, force: true });
-    config = await writeJunctionConfig(port, rawSocketPort, { connectionCaps: false, autoPingIntervalMs, mqttPort });
+    config = await writeJunctionConfig(port, rawSocketPort, { connectionCaps: false, autoPingIntervalMs, mqttPort, everyDoor });
   }
   const removeConfig = () => rmSync(config.dir, { recursive: true, force: true });
   const nodeFlags = [
@@ -359,7 +392,13 @@ async function startJunction(name, options) {
   };
   // The server's CPU is that of the whole process tree: with --workers, the parent and its workers.
   const log = options.routerLogFile ? { logFile: options.routerLogFile, startedAt } : {};
-  return { name, url, http, pid: child.pid, pids: () => processTree(child.pid), clients, stop, ...log, ...(options.probe ? { probe } : {}) };
+  const doors = everyDoor ? {
+    rawsocket: rawSocket, longpoll: longPoll, sse: { kind: 'sse', url: `${http}/sse` }, mqtt,
+    http: { publish: `${http}/publish`, call: `${http}/call` },
+    pusher: { url: `ws://127.0.0.1:${everyDoor.pusherPort}/app/${PUSHER_APP.key}?protocol=7&client=js&version=8.6.0`, port: everyDoor.pusherPort, app: PUSHER_APP },
+    wamp1: { url: `ws://127.0.0.1:${port}/wamp1` },
+  } : undefined;
+  return { name, url, http, pid: child.pid, pids: () => processTree(child.pid), clients, stop, ...log, ...(options.probe ? { probe } : {}), ...(doors ? { doors } : {}) };
 }
 
 /**

@@ -11,7 +11,8 @@ import { codecNamed } from '../lib/codecs.mjs';
  *   POST <url>/<id>/receive  held until messages wait -> 200 with a batch (204 after request_timeout)
  *   POST <url>/<id>/close
  *
- * One receive is always outstanding. Sends go one POST at a time, and whatever was queued
+ * One receive is always outstanding. drop() abandons the transport: no more requests, no close
+ * (the router ends it after its session_timeout), as a page that went away. Sends go one POST at a time, and whatever was queued
  * meanwhile leaves as one batch, so messages reach the router in order. All sessions of a
  * process share one undici Pool per origin (keep-alive, no pipelining).
  */
@@ -101,6 +102,7 @@ export async function connectWampLongPoll({ url, realm = 'realm1', serializer = 
       // After what is queued (the GOODBYE), tell the router; the receive loop then ends.
       void (flushing ?? Promise.resolve()).then(() => post(pool, `${base}/close`, '')).catch(() => {}).finally(() => fail('closed by the client'));
     },
+    drop: () => fail('abandoned by the client'),
     isOpen: () => open,
   };
   session = new WampSession(link, codec);

@@ -17,6 +17,9 @@ import mqttPacket from 'mqtt-packet';
  * Payloads are Junction's native JSON mapping, `{"args": [...]}`: the same bytes to every broker.
  * Every subscription and publication is at the target's `qos` (0 or 1); a QoS 1 PUBLISH received
  * is acknowledged at once (PUBACKs written in one go per socket read).
+ * `clean: false` asks for a persistent session (the client then has `sessionPresent` from
+ * CONNACK); `will: { topic, args, qos, retain }` leaves a will; drop() cuts the connection with
+ * no DISCONNECT, so the will is published.
  */
 
 const KEEPALIVE_SECONDS = 60;
@@ -37,7 +40,7 @@ export function decodeArgs(payload) {
   return JSON.parse(payload.toString('utf8')).args;
 }
 
-export function connectMqtt({ host, port, qos = 0, protocolVersion = 4, localAddress, clientId = `bench-${process.pid}-${++clientCount}` }) {
+export function connectMqtt({ host, port, qos = 0, protocolVersion = 4, localAddress, clientId = `bench-${process.pid}-${++clientCount}`, clean = true, will }) {
   return new Promise((resolve, reject) => {
     const socket = connectTcp({ host, port, noDelay: true, ...(localAddress ? { localAddress } : {}) });
     const client = new MqttClient(socket, qos, protocolVersion);
@@ -51,11 +54,13 @@ export function connectMqtt({ host, port, qos = 0, protocolVersion = 4, localAdd
       socket.on('error', () => {});
       // MQTT 3.1.1 says returnCode, MQTT 5 reasonCode (mqtt-packet leaves it out when it is 0).
       const code = packet.returnCode ?? packet.reasonCode ?? 0;
+      client.sessionPresent = packet.sessionPresent === true;
       if (code !== 0) fail(new Error(`CONNACK refused the connection: code ${code}`));
       else resolve(client);
     };
     socket.once('close', () => reject(new Error('connection closed before CONNACK')));
-    socket.once('connect', () => client.send({ cmd: 'connect', protocolVersion, clientId, clean: true, keepalive: KEEPALIVE_SECONDS }));
+    const lastWill = will && { topic: mqttTopic(will.topic), payload: encodeArgs(will.args), qos: will.qos ?? 0, retain: will.retain ?? false };
+    socket.once('connect', () => client.send({ cmd: 'connect', protocolVersion, clientId, clean, keepalive: KEEPALIVE_SECONDS, ...(lastWill ? { will: lastWill } : {}) }));
   });
 }
 
@@ -177,5 +182,9 @@ class MqttClient {
     if (this.closed) return;
     this.send({ cmd: 'disconnect' });
     this.socket.end();
+  }
+
+  drop() {
+    this.socket.destroy();
   }
 }

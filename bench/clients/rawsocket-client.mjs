@@ -43,6 +43,7 @@ export function connectWampRawSocket({ host, port, realm = 'realm1', serializer 
       socket.write(frame);
     },
     close: () => socket.end(),
+    drop: () => socket.destroy(),
     isOpen: () => !socket.destroyed && socket.writable && routerMaxLength > 0,
   };
   const session = new WampSession(link, codec);

@@ -6,10 +6,12 @@ import { StringDecoder } from 'node:string_decoder';
  * the text/event-stream answer itself (status line, headers, chunked transfer coding, then SSE
  * fields), without EventSource or an HTTP library, so its cost per event stays small.
  *
- * Surface of the bench clients (clients/index.mjs): subscribe(topic, onEvent(args)) opens the
+ * Surface of the bench clients (clients/index.mjs): subscribe(topic, onEvent(args, id)) opens the
  * stream `<url>?topic=<topic>` and resolves once the router answered 200 (Junction confirms the
  * subscription before it writes the headers); each SSE message's `data` is
- * {"args": [...], "kwargs": {...}} and onEvent gets its args. One stream per connection.
+ * {"args": [...], "kwargs": {...}} and onEvent gets its args and its `id` field (what a resume
+ * sends back). subscribe(topic, onEvent, { lastEventId }) resumes with a Last-Event-ID header.
+ * One stream per connection.
  */
 
 const CRLF = Buffer.from('\r\n');
@@ -38,11 +40,12 @@ class SseSubscriber {
     this.requested = false;
   }
 
-  subscribe(topic, onEvent) {
+  subscribe(topic, onEvent, { lastEventId } = {}) {
     if (this.requested) throw new Error('one SSE stream per connection: subscribe once');
     this.requested = true;
     const { socket } = this;
-    socket.write(`GET ${this.path}?topic=${encodeURIComponent(topic)} HTTP/1.1\r\nHost: ${this.host}\r\nAccept: text/event-stream\r\n\r\n`);
+    const resume = lastEventId === undefined ? '' : `Last-Event-ID: ${lastEventId}\r\n`;
+    socket.write(`GET ${this.path}?topic=${encodeURIComponent(topic)} HTTP/1.1\r\nHost: ${this.host}\r\nAccept: text/event-stream\r\n${resume}\r\n`);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         socket.destroy();
@@ -164,7 +167,7 @@ class ChunkedDecoder {
 
 /**
  * The text/event-stream format: messages end with a blank line; "data:" lines are joined with a
- * newline; comments (":") and the other fields (id, event, retry) are not needed here. Junction
+ * newline; `id` is passed on; comments (":") and the other fields (event, retry) are not needed here. Junction
  * writes LF line ends, which is all this parser accepts.
  */
 class EventStreamParser {
@@ -187,11 +190,13 @@ class EventStreamParser {
 
   message(block) {
     let data = null;
+    let id;
     for (const line of block.split('\n')) {
+      if (line.startsWith('id:')) id = line.slice(line.charCodeAt(3) === 0x20 ? 4 : 3);
       if (!line.startsWith('data:')) continue;
       const value = line.charCodeAt(5) === 0x20 ? line.slice(6) : line.slice(5);
       data = data === null ? value : `${data}\n${value}`;
     }
-    if (data !== null) this.onEvent(JSON.parse(data).args ?? []);
+    if (data !== null) this.onEvent(JSON.parse(data).args ?? [], id);
   }
 }

@@ -187,7 +187,7 @@ export function nodeFlags(name, text = '') {
 }
 
 /** A comma-separated list of known names, in the given order, without repeats. */
-function list(name, text, allowed) {
+export function list(name, text, allowed) {
   const names = text.split(',').map((item) => oneOf(name, item.trim(), allowed));
   if (new Set(names).size !== names.length) throw new Error(`--${name} names something twice: "${text}"`);
   return names;

@@ -1,6 +1,7 @@
 import { connectWamp } from '../clients/wamp-client.mjs';
-import { connectMany } from '../clients/index.mjs';
+import { connectClient, connectMany } from '../clients/index.mjs';
 import { sleep, withTimeout } from '../lib/clock.mjs';
+import { DoorClients, CHURN_TOPICS } from './soak-doors.mjs';
 
 /**
  * The soak test's load, at fixed rates well below capacity, all from this process:
@@ -11,7 +12,11 @@ import { sleep, withTimeout } from '../lib/clock.mjs';
  * - RPC: `callers` sessions share `callRate` calls a second to one callee that echoes them;
  * - churn: `churnRate` new sessions a second, each joining, subscribing, registering its own
  *   procedure, calling, publishing, then leaving: every other one with GOODBYE and a clean close,
- *   the others by dropping the TCP connection with no goodbye (a crashed client).
+ *   the others by dropping the TCP connection with no goodbye (a crashed client);
+ * - every other door in `doors` (workloads/soak-doors.mjs): `doorSubscribers` steady clients of
+ *   the door listening to the fan-out topic, checked as the WebSocket subscribers are, and
+ *   `doorChurnRate` churn clients a second. Without `wamp` in `doors`, the WebSocket subscribers,
+ *   callers and churn are left out; the publisher and the echo callee serve every door.
  *
  * Every rate is paced from the start time (no drift), every kind of request has a bound on how
  * many may be in flight (past it a tick is skipped and counted, not queued), and every request
@@ -25,16 +30,17 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const MAX_PUBLISHES_IN_FLIGHT = 1_000;
 const MAX_CALLS_IN_FLIGHT = 1_000;
 const MAX_CHURN_IN_FLIGHT = 50;
-/** Churn sessions subscribe to one of this many shared topics (so topics gain and lose subscribers). */
-const CHURN_TOPICS = 16;
+const MAX_DOOR_CHURN_IN_FLIGHT = 20;
 const PADDING = 'x'.repeat(64);
 
-function counters() {
+function counters(doors) {
   return {
     published: 0, publishErrors: 0, publishSkipped: 0,
     delivered: 0, gaps: 0, repeats: 0,
     calls: 0, callErrors: 0, callSkipped: 0,
     churned: 0, churnErrors: 0, churnSkipped: 0,
+    // Churn of each door but WebSocket's: { churned, errors, skipped, firstError }.
+    doors: Object.fromEntries(doors.map((door) => [door, { churned: 0, errors: 0, skipped: 0, firstError: null }])),
   };
 }
 
@@ -53,11 +59,16 @@ function pace(perSecond, due) {
 }
 
 export class SoakLoad {
-  constructor(target, settings) {
+  /** `doorTargets`: the router's door targets (systems.mjs `doors`), when `settings.doors` names more than `wamp`. */
+  constructor(target, settings, doorTargets) {
     this.target = target;
     this.settings = settings;
-    this.counts = counters();
-    this.inFlight = { publishes: 0, calls: 0, churn: 0 };
+    this.withWebSocket = settings.doors.includes('wamp');
+    this.otherDoors = settings.doors.filter((door) => door !== 'wamp');
+    this.doorClients = this.otherDoors.length > 0 ? new DoorClients(this, doorTargets) : null;
+    this.counts = counters(this.otherDoors);
+    this.inFlight = { publishes: 0, calls: 0, churn: 0, ...Object.fromEntries(this.otherDoors.map((door) => [door, 0])) };
+    this.watchers = []; // every steady listener of the fan-out topic: { door, lastSequence() }
     this.firstError = null;
     this.stoppers = [];
     this.nextSequence = 1;
@@ -65,34 +76,55 @@ export class SoakLoad {
     this.churnId = 0;
   }
 
-  /** Opens the steady sessions (subscribers, publisher, callee, callers); resolves to their count. */
+  get echoProcedure() {
+    return ECHO;
+  }
+
+  /**
+   * Opens the steady clients (subscribers, publisher, callee, callers, each other door's
+   * listeners); resolves to their count.
+   */
   async open() {
-    const { subscribers, callers } = this.settings;
+    const subscribers = this.withWebSocket ? this.settings.subscribers : 0;
+    const callers = this.withWebSocket ? this.settings.callers : 0;
     this.subscribers = await connectMany(this.target, subscribers);
-    await Promise.all(this.subscribers.map((session) => this.watchSequence(session)));
+    await Promise.all(this.subscribers.map((session) => session.subscribe(FANOUT_TOPIC, this.sequenceWatcher('wamp'))));
     this.publisher = await connectWamp(this.target);
     this.callee = await connectWamp(this.target);
     await this.callee.register(ECHO, (args) => args);
     this.callers = await connectMany(this.target, callers);
-    return subscribers + callers + 2;
+    let steady = subscribers + callers + 2;
+    for (const door of this.otherDoors) {
+      steady += await this.doorClients.openListeners(door, this.settings.doorSubscribers, FANOUT_TOPIC, () => this.sequenceWatcher(door));
+    }
+    if (this.otherDoors.includes('mqtt')) await this.doorClients.countWills();
+    if (this.otherDoors.includes('http')) await this.doorClients.openHttp();
+    return steady;
   }
 
-  async watchSequence(session) {
+  /** An event handler checking that the fan-out's sequence numbers (args[0]) come in order, without gaps or repeats. */
+  sequenceWatcher(door) {
     let last = 0;
-    await session.subscribe(FANOUT_TOPIC, ([sequence]) => {
+    this.watchers.push({ door, lastSequence: () => last });
+    return ([sequence]) => {
       this.counts.delivered++;
       if (sequence <= last) this.counts.repeats++;
       else if (sequence !== last + 1) this.counts.gaps += sequence - last - 1;
       if (sequence > last) last = sequence;
-    });
-    session.lastSequence = () => last;
+    };
   }
 
   start() {
-    const { publishRate, callRate, churnRate } = this.settings;
+    const { publishRate, callRate, churnRate, doorChurnRate } = this.settings;
     this.stoppers.push(pace(publishRate, (owed) => { for (let i = 0; i < owed; i++) this.publishOne(); }));
-    this.stoppers.push(pace(callRate, (owed) => { for (let i = 0; i < owed; i++) this.callOne(); }));
-    this.stoppers.push(pace(churnRate, (owed) => { for (let i = 0; i < owed; i++) this.churnOne(); }));
+    if (this.withWebSocket) {
+      this.stoppers.push(pace(callRate, (owed) => { for (let i = 0; i < owed; i++) this.callOne(); }));
+      this.stoppers.push(pace(churnRate, (owed) => { for (let i = 0; i < owed; i++) this.churnOne(); }));
+    }
+    for (const door of this.otherDoors) {
+      let id = 0;
+      this.stoppers.push(pace(doorChurnRate, (owed) => { for (let i = 0; i < owed; i++) this.doorChurnOne(door, ++id); }));
+    }
   }
 
   /** Stops issuing new work and waits (bounded) for what is in flight. */
@@ -102,24 +134,33 @@ export class SoakLoad {
     while (Date.now() < deadline && Object.values(this.inFlight).some((n) => n > 0)) await sleep(50);
   }
 
-  /** Subscribers that have not received every acknowledged publication (after stop()). */
+  /**
+   * Subscribers that have not received every acknowledged publication (after stop()): a line
+   * per door with how many and the last sequence number each had, or [] when none is behind.
+   */
   async behindSubscribers(waitMs) {
     const last = this.nextSequence - 1;
     const deadline = Date.now() + waitMs;
-    let behind = this.subscribers.filter((s) => s.lastSequence() < last);
+    let behind = this.watchers.filter((s) => s.lastSequence() < last);
     while (behind.length > 0 && Date.now() < deadline) {
       await sleep(50);
       behind = behind.filter((s) => s.lastSequence() < last);
     }
-    return behind.length;
+    const doors = [...new Set(behind.map((s) => s.door))];
+    return doors.map((door) => {
+      const lasts = behind.filter((s) => s.door === door).map((s) => s.lastSequence());
+      return `${lasts.length} ${door} subscribers did not receive every acknowledged publication (the last ${last}; they had ${lasts.join(', ')})`;
+    });
   }
 
-  close() {
+  async close() {
     for (const session of [...this.subscribers, this.publisher, this.callee, ...this.callers]) session?.close();
+    await this.doorClients?.close();
   }
 
-  get churnInFlight() {
-    return this.inFlight.churn;
+  /** Wills of dropped MQTT churn clients received so far. */
+  get wills() {
+    return this.doorClients?.wills ?? 0;
   }
 
   failed(kind, error) {
@@ -159,12 +200,25 @@ export class SoakLoad {
       .finally(() => this.inFlight.churn--);
   }
 
-  async churnSession(id) {
-    const session = await connectWamp(this.target);
+  doorChurnOne(door, id) {
+    const counts = this.counts.doors[door];
+    if (this.inFlight[door] >= MAX_DOOR_CHURN_IN_FLIGHT) return void counts.skipped++;
+    this.inFlight[door]++;
+    withTimeout(this.doorClients.churn(door, id), REQUEST_TIMEOUT_MS, `${door} churn client ${id}`)
+      .then(() => counts.churned++, (error) => {
+        counts.errors++;
+        counts.firstError ??= error.message;
+      })
+      .finally(() => this.inFlight[door]--);
+  }
+
+  /** One WAMP churn session of `door` (WebSocket, or another WAMP door: RawSocket, long-poll) on `target`. */
+  async churnSession(id, door = 'wamp', target = this.target) {
+    const session = await connectClient(target);
     try {
       const topic = `soak.churn.${id % CHURN_TOPICS}`;
       await session.subscribe(topic, () => {});
-      await session.register(`soak.churn.procedure.${id}`, (args) => args);
+      await session.register(`soak.churn.procedure.${door}.${id}`, (args) => args);
       await session.call(ECHO, [id]);
       await session.publish(topic, [id]);
     } finally {

@@ -66,6 +66,33 @@ for (const protocolVersion of [4, 5] as const) {
       }
     });
 
+    it('a SUBSCRIBE repeating a filter the client holds sends its retained message again (Retain Handling 0), and live events go on', async () => {
+      const topic = `resubscribed${v}/door`;
+      const device = await connectMqtt(port, { protocolVersion });
+      const watcher = await connectMqtt(port, { protocolVersion });
+      try {
+        await device.client.publishAsync(topic, '{"args": ["open"]}', { qos: 1, retain: true });
+        await watcher.client.subscribeAsync(topic, { qos: 1 });
+        await watcher.until((messages) => messages.length === 1, 'the retained message');
+        await watcher.client.subscribeAsync(topic, { qos: 1 });
+        await watcher.until((messages) => messages.length === 2, 'the retained message again');
+        await device.client.publishAsync(topic, '{"args": ["live"]}', { qos: 1 });
+        await watcher.until((messages) => messages.length === 3, 'a live publication');
+        const retained = { topic, payload: '{"args":["open"]}', qos: 1, retain: true };
+        assert.deepEqual(watcher.messages, [retained, retained, { topic, payload: '{"args":["live"]}', qos: 1, retain: false }]);
+        if (protocolVersion === 5) {
+          // Retain Handling 1: retained messages only for a subscription that did not exist.
+          await watcher.client.subscribeAsync(topic, { qos: 1, rh: 1 });
+          await device.client.publishAsync(topic, '{"args": ["later"]}', { qos: 1 });
+          await watcher.until((messages) => messages.length === 4, 'the next live publication');
+          assert.equal(watcher.messages[3]!.payload, '{"args":["later"]}');
+        }
+      } finally {
+        await watcher.end();
+        await device.end();
+      }
+    });
+
     it('the will is published when a device drops, not when it disconnects', async () => {
       const wamp = await openAutobahn(node.url);
       try {

@@ -346,6 +346,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
       const existing = this.filters.get(request.topic);
       if (existing) {
         existing.qos = qos;
+        if ((request.rh ?? 0) === 0) await this.resendRetained(existing);
         return qos;
       }
       if (this.filters.size >= this.limits.maxSubscriptions) {
@@ -381,6 +382,23 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
       }
     });
     return { codes: await Promise.all(answers), refusals };
+  }
+
+  /**
+   * A SUBSCRIBE repeating a filter the client holds replaces the subscription, and its retained
+   * messages are sent again (MQTT 3.1.1 3.8.4; MQTT 5 Retain Handling 0): the router is asked
+   * for them with a SUBSCRIBE of the same topic, which keeps the subscription it has. Live events
+   * wait behind SUBACK with them, in order.
+   */
+  private async resendRetained(subscription: Subscription): Promise<void> {
+    const { match } = topicFilterToSubscription(subscription.filter);
+    subscription.held ??= [];
+    try {
+      await this.router.subscribe(subscription.uri, match, true, () => {});
+    } catch (error) {
+      if (!(error instanceof RouterRefusal)) throw error;
+      this.log.info({ filter: subscription.filter, uri: error.uri, err: error.message }, 'MQTT retained messages not sent again: the router refused');
+    }
   }
 
   /** After SUBACK went out: the retained events held back meanwhile are delivered. */
