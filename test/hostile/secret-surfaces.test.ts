@@ -171,6 +171,21 @@ async function everySignIn(where: string, open: () => Promise<Pipe>): Promise<vo
   }
 }
 
+/**
+ * The app's ticket authenticator, answered by hand on `client`'s session until it closes: S.ticket
+ * signs in; another is refused with an error that quotes it, as Crossbar's examples do.
+ */
+async function serveAuthenticator(client: RawClient): Promise<void> {
+  while (client.closeCode === undefined) {
+    const invocation = await client.next((message) => message[0] === 68, 600_000).catch(() => undefined);
+    if (!invocation) return;
+    const [, request, , , args] = invocation as [number, number, number, object, [string, string, { ticket: string }]];
+    const [, authid, details] = args;
+    if (details.ticket === S.ticket) client.send([70, request, {}, ['user']]);
+    else client.send([8, 68, request, {}, 'app.invalid_ticket', [`invalid ticket '${details.ticket}' for principal ${authid}`]]);
+  }
+}
+
 /** An HTTP app for the forwarder and the REST-backed procedure: /ok answers 200, anything else 500; it keeps what it got. */
 class App {
   readonly requests: { url: string; headers: Record<string, unknown> }[] = [];
@@ -266,6 +281,8 @@ describe('no secret on any surface', { timeout: 240_000 }, () => {
             paths: {
               ws: { type: 'websocket', cookie: { store: { type: 'memory' } }, auth: { ...wampAuth, cookie: {} } },
               watch: { type: 'websocket', auth: { anonymous: { type: 'static', role: 'user' } } },
+              // Tickets checked by the app's procedure (the watcher serves it), which quotes a wrong one in its error.
+              dynamic: { type: 'websocket', auth: { ticket: { type: 'dynamic', authenticator: 'app.authenticate' } } },
               lp: { type: 'longpoll', auth: wampAuth },
               sse: { type: 'sse', realm: 'realm1', auth: { ticket: wampAuth.ticket } },
               publish: { type: 'publisher', realm: 'realm1', role: 'user', options: { key: 'pubkey', secret: S.publisher } },
@@ -324,6 +341,9 @@ describe('no secret on any surface', { timeout: 240_000 }, () => {
     watcher.send([32, 1, {}, 'wamp.session.on_join']);
     watcher.send([32, 2, {}, 'wamp.session.on_leave']);
     await watcher.next((message) => message[0] === 33 && message[1] === 2);
+    watcher.send([64, 3, {}, 'app.authenticate']);
+    await watcher.next((message) => message[0] === 65 && message[1] === 3);
+    void serveAuthenticator(watcher);
   });
 
   after(async () => {
@@ -345,6 +365,11 @@ describe('no secret on any surface', { timeout: 240_000 }, () => {
     await everySignIn('WebSocket', wsPipe(`/ws?token=${S.queryToken}`));
     await everySignIn('RawSocket', async () => (await RawSocketClient.connect({ port: ports.get('raw')! })).client);
     await everySignIn('long-poll', () => LongPollPipe.open(`http://${web}/lp`));
+    for (const [ticket, welcome] of [[S.ticket, 2], [S.wrong, 3]] as const) {
+      const client = await RawClient.open(`ws://${web}/dynamic`);
+      assert.equal((await signIn(client, 'WebSocket, dynamic ticket', 'joe', ['ticket'], () => ticket))[0], welcome);
+      pipes.push(client);
+    }
     if (ports.has('tls') && !skipWithoutDebian('openssl')) {
       const tls = await RawClient.open(`wss://127.0.0.1:${ports.get('tls')!}/`, ['wamp.2.json'], { rejectUnauthorized: false });
       assert.equal((await signIn(tls, 'WebSocket over TLS', 'ann', ['ticket'], () => S.ticket))[0], 2);
