@@ -17,8 +17,9 @@ import { RawSocketClient } from '../transport/rawsocket-client.js';
 
 /**
  * Authorization on every door: each way in that acts on a realm (WAMP v2 over WebSocket, RawSocket
- * and long-poll; SSE; the HTTP publisher, caller and webhook; Pusher channels, client events and the
- * HTTP API; MQTT; WAMP v1 pages; stdio and ZeroMQ components; the console's procedures) is one
+ * and long-poll; SSE; the HTTP publisher, caller and webhook; upload progress events; Pusher
+ * channels, client events and the HTTP API; MQTT subscriptions, publications and wills; WAMP v1
+ * pages; stdio and ZeroMQ components; the console's procedures) is one
  * principal of a role. A node whose every door has the role `nothing` (no permission) refuses
  * every action with a specific error and counts it in junction_authorization_denied_total; a node
  * whose doors have `sub_a` (only `subscribe` on the prefix `a.`) lets them subscribe there, and
@@ -77,6 +78,7 @@ function documentFor(role: string, dir: string, zeromqAddress: string): unknown 
             call: { type: 'caller', realm: 'realm1', role },
             hook: { type: 'webhook', realm: 'realm1', role, options: { topic: 'a.hook' } },
             console: { type: 'console', realm: 'realm1', auth: anonymous },
+            upload: { type: 'upload', realm: 'realm1', role, directory: dir, form_fields: uploadFields },
           },
         },
         { type: 'rawsocket', id: 'raw', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' }, auth: anonymous },
@@ -96,6 +98,20 @@ function documentFor(role: string, dir: string, zeromqAddress: string): unknown 
       ],
     }],
   };
+}
+
+/** resumable.js's fields, and the one naming the progress events' topic. */
+const uploadFields = { file_name: 'name', mime_type: 'type', total_size: 'size', chunk_number: 'n', chunk_size: 'chunk', total_chunks: 'count', content: 'file', on_progress: 'progress' };
+
+/** One chunk, a whole file, whose progress events go to `topic`. */
+function uploadChunk(topic: string): { body: string; type: string } {
+  const boundary = 'matrixboundary';
+  const field = (name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  const content = 'upload';
+  const body = field('name', 'f.txt') + field('type', 'text/plain') + field('size', String(content.length)) + field('n', '1')
+    + field('chunk', String(content.length)) + field('count', '1') + field('progress', topic)
+    + `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="blob"\r\nContent-Type: application/octet-stream\r\n\r\n${content}\r\n--${boundary}--\r\n`;
+  return { body, type: `multipart/form-data; boundary=${boundary}` };
 }
 
 const deniedTotal = (exposition: string): number => exposition.split('\n')
@@ -161,6 +177,8 @@ async function wampActions(door: string, pipe: WampPipe, record: Recorder): Prom
     ['call', 'a.p', (request) => [48, request, {}, 'a.p', []], 50],
     ['register', 'a.p', (request) => [64, request, {}, 'a.p'], 65],
     ['call', 'wamp.session.list', (request) => [48, request, {}, 'wamp.session.list', []], 50],
+    // The empty prefix: every topic.
+    ['subscribe', '', (request) => [32, request, { match: 'prefix' }, ''], 33],
   ];
   for (const [index, [action, uri, message, success]] of actions.entries()) {
     const request = 100 + index;
@@ -209,6 +227,8 @@ async function everyDoor(node: Awaited<ReturnType<typeof startTestNode>>, dir: s
   await bridge('HTTP publisher', 'publish', 'a.x', '/publish', JSON.stringify({ topic: 'a.x', args: [] }));
   await bridge('HTTP caller', 'call', 'a.p', '/call', JSON.stringify({ procedure: 'a.p', args: [] }));
   await bridge('webhook', 'publish', 'a.hook', '/hook', 'hooked', 'text/plain');
+  const chunk = uploadChunk('a.progress');
+  await bridge('upload', 'publish', 'a.progress', '/upload', chunk.body, chunk.type);
 
   await pusherActions(node.ports.get('pusher')!, record);
   await mqttActions(node.ports.get('mqtt')!, record);
@@ -341,8 +361,9 @@ async function pusherActions(port: number, record: Recorder): Promise<void> {
 
 async function mqttActions(port: number, record: Recorder): Promise<void> {
   const device = await connectMqtt(port, { protocolVersion: 5 });
-  for (const topic of ['a/x', 'b/x']) {
-    await record('MQTT', 'subscribe', topic.replace('/', '.'), async () => {
+  // "#" is every topic (the WAMP prefix ""); "a/#" the prefix "a.".
+  for (const [topic, uri] of [['a/x', 'a.x'], ['b/x', 'b.x'], ['a/#', 'a.'], ['#', '']]) {
+    await record('MQTT', 'subscribe', uri!, async () => {
       const granted = await device.client.subscribeAsync({ [topic]: { qos: 1 } }).then(
         (grants) => grants.map((grant) => grant.qos as number),
         (error: { packet?: { granted?: number[] } }) => error.packet?.granted ?? [-1]);
@@ -387,6 +408,7 @@ const specific: [RegExp, RegExp][] = [
   [/^MQTT$/, /^(SUBACK 0x87|PUBACK 135|CONNACK 135)$/],
   [/^WAMP v1$/, /not_authorized|counted/],
   [/^ZeroMQ$/, /junction_zeromq_refused_total/],
+  [/^upload$/, /^403 .*event_refused/],
 ];
 
 for (const role of ['nothing', 'sub_a']) {
@@ -414,7 +436,7 @@ for (const role of ['nothing', 'sub_a']) {
         .map(({ door, action, uri, outcome }) => `${door} ${action} ${uri}: ${JSON.stringify(outcome)}`);
       assert.deepEqual(vague, []);
       const doors = new Set(tried.map(({ door }) => door));
-      assert.equal(doors.size, 14, `every door tried: ${[...doors].join(', ')}`);
+      assert.equal(doors.size, 15, `every door tried: ${[...doors].join(', ')}`);
     });
 
     it('counts every refusal in junction_authorization_denied_total', () => {
