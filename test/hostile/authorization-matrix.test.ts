@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { Push } from 'zeromq';
 import { loadDocument } from '../../src/config/test-support.js';
+import { skipWithoutDebian } from '../support/debian.js';
 import { connectMqtt } from '../support/mqtt.js';
 import { startTestNode } from '../support/node.js';
 import { RawClient } from '../support/raw-client.js';
@@ -19,7 +20,7 @@ import { RawSocketClient } from '../transport/rawsocket-client.js';
  * Authorization on every door: each way in that acts on a realm (WAMP v2 over WebSocket, RawSocket
  * and long-poll; SSE; the HTTP publisher, caller and webhook; upload progress events; Pusher
  * channels, client events and the HTTP API; MQTT subscriptions, publications and wills; WAMP v1
- * pages; stdio and ZeroMQ components; the console's procedures) is one
+ * pages; wap pages; stdio and ZeroMQ components; the console's procedures) is one
  * principal of a role. A node whose every door has the role `nothing` (no permission) refuses
  * every action with a specific error and counts it in junction_authorization_denied_total; a node
  * whose doors have `sub_a` (only `subscribe` on the prefix `a.`) lets them subscribe there, and
@@ -39,6 +40,9 @@ interface Tried {
 
 const allowed: Outcome = { allowed: true };
 const refused = (error: string): Outcome => ({ allowed: false, error });
+
+/** A wap path needs Junction's Python web host, with Jinja2 and Twisted. */
+const skipWap = skipWithoutDebian('python3-jinja2') || skipWithoutDebian('python3-twisted');
 
 const everything = { call: true, register: true, publish: true, subscribe: true };
 const roles = [
@@ -79,6 +83,9 @@ function documentFor(role: string, dir: string, zeromqAddress: string): unknown 
             hook: { type: 'webhook', realm: 'realm1', role, options: { topic: 'a.hook' } },
             console: { type: 'console', realm: 'realm1', auth: anonymous },
             upload: { type: 'upload', realm: 'realm1', role, directory: dir, form_fields: uploadFields },
+            ...(skipWap ? {} : {
+              site: { type: 'wap', templates: dir, wamp: { realm: 'realm1', authrole: role }, routes: [{ path: '/', method: 'GET', call: 'a.p', render: 'page.html' }] },
+            }),
           },
         },
         { type: 'rawsocket', id: 'raw', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' }, auth: anonymous },
@@ -229,6 +236,13 @@ async function everyDoor(node: Awaited<ReturnType<typeof startTestNode>>, dir: s
   await bridge('webhook', 'publish', 'a.hook', '/hook', 'hooked', 'text/plain');
   const chunk = uploadChunk('a.progress');
   await bridge('upload', 'publish', 'a.progress', '/upload', chunk.body, chunk.type);
+
+  if (!skipWap) {
+    await record('wap', 'call', 'a.p', async () => {
+      const answer = await http('GET', `http://${web}/site/`, '', { accept: 'application/json' });
+      return answer.status === 200 ? allowed : refused(`${answer.status} ${answer.body}`);
+    });
+  }
 
   await pusherActions(node.ports.get('pusher')!, record);
   await mqttActions(node.ports.get('mqtt')!, record);
@@ -409,6 +423,7 @@ const specific: [RegExp, RegExp][] = [
   [/^WAMP v1$/, /not_authorized|counted/],
   [/^ZeroMQ$/, /junction_zeromq_refused_total/],
   [/^upload$/, /^403 .*event_refused/],
+  [/^wap$/, /^500 .*wamp\.error\.not_authorized/],
 ];
 
 for (const role of ['nothing', 'sub_a']) {
@@ -419,6 +434,7 @@ for (const role of ['nothing', 'sub_a']) {
     let tried: Tried[] = [];
 
     before(async () => {
+      writeFileSync(join(dir, 'page.html'), '{{ args }}');
       node = await startTestNode(loadDocument(documentFor(role, dir, zeromqAddress)));
       tried = await everyDoor(node, dir, zeromqAddress);
     });
@@ -436,7 +452,7 @@ for (const role of ['nothing', 'sub_a']) {
         .map(({ door, action, uri, outcome }) => `${door} ${action} ${uri}: ${JSON.stringify(outcome)}`);
       assert.deepEqual(vague, []);
       const doors = new Set(tried.map(({ door }) => door));
-      assert.equal(doors.size, 15, `every door tried: ${[...doors].join(', ')}`);
+      assert.equal(doors.size, skipWap ? 15 : 16, `every door tried: ${[...doors].join(', ')}`);
     });
 
     it('counts every refusal in junction_authorization_denied_total', () => {
