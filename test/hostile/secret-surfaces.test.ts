@@ -50,6 +50,7 @@ const S = {
   forwarderSigning: mark('forwardersigning'),
   forwarderQuery: mark('forwarderquery'),
   restHeader: mark('restheader'),
+  restHeaderChanged: mark('restheaderchanged'),
   restQuery: mark('restquery'),
   restUrlPassword: mark('resturlpassword'),
   redis: mark('redispassword'),
@@ -239,7 +240,9 @@ describe('no secret on any surface', { timeout: 240_000 }, () => {
   let scramSalt = '';
   const pidFile = join(dir, 'junction.pid');
 
-  async function configDocument(broken = false): Promise<object> {
+  /** `variant`: "broken" puts a password in the REST procedure's base URL; "changed" gives it a new header. */
+  async function configDocument(variant?: 'broken' | 'changed'): Promise<object> {
+    const broken = variant === 'broken';
     const salt = Buffer.from(scramSalt, 'hex');
     const salted = await scramHmacKey(S.scramPassword, { kdf: 'pbkdf2', iterations: 1000, salt });
     const { storedKey, serverKey } = keysOf(salted);
@@ -313,7 +316,7 @@ describe('no secret on any surface', { timeout: 240_000 }, () => {
             extra: {
               procedure: 'rest.api',
               baseurl: broken ? `http://app:${S.restUrlPassword}@127.0.0.1:${app.port}/` : `${appUrl}/`,
-              headers: { Authorization: `Bearer ${S.restHeader}` },
+              headers: { Authorization: `Bearer ${variant === 'changed' ? S.restHeaderChanged : S.restHeader}` },
               error_on_5xx: true,
             },
           },
@@ -505,14 +508,17 @@ describe('no secret on any surface', { timeout: 240_000 }, () => {
     operator.close();
 
     // A reload that fails (a password in the REST procedure's base URL), and the checks.
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(await configDocument(true), null, 2));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(await configDocument('broken'), null, 2));
     const reload = await runJunction(['reload', '--pid-file', pidFile], 60_000, dir);
-    saw('junction reload', reload);
+    saw('junction reload (refused)', reload);
     assert.notEqual(reload.code, 0, `the reload must fail: ${reload.stdout} ${reload.stderr}`);
     saw('junction check (broken)', await spawnCheck(dir));
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(await configDocument(), null, 2));
-    const check = await spawnCheck(dir);
-    saw('junction check', check);
+    // A reload that changes a secret: its report names what changed.
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(await configDocument('changed'), null, 2));
+    const changed = await runJunction(['reload', '--pid-file', pidFile], 60_000, dir);
+    saw('junction reload (applied)', changed);
+    assert.equal(changed.code, 0, `the reload applies: ${changed.stdout} ${changed.stderr}`);
+    saw('junction check', await spawnCheck(dir));
 
     saw('/metrics', (await httpCall('GET', `http://${web}/metrics`)).body);
     saw('/info', (await httpCall('GET', `http://${web}/info`)).body);
