@@ -43,6 +43,7 @@ const S = {
   scramPassword: mark('scrampassword'),
   console: mark('consoleticket'),
   pusher: mark('pushersecret'),
+  pusherWebhookQuery: mark('pusherwebhookquery'),
   publisher: mark('publishersecret'),
   caller: mark('callersecret'),
   webhook: mark('webhooksecret'),
@@ -298,7 +299,11 @@ describe('no secret on any surface', { timeout: 240_000 }, () => {
           },
           { type: 'rawsocket', id: 'raw', endpoint: tcp('raw'), auth: wampAuth },
           { type: 'mqtt', id: 'mqtt', endpoint: tcp('mqtt'), options: { realm: 'realm1' }, auth: { ticket: wampAuth.ticket } },
-          { type: 'pusher', id: 'pusher', endpoint: tcp('pusher'), apps: [{ id: 'app1', key: 'app-key', secret: S.pusher, realm: 'realm1', role: 'user', client_events: true }] },
+          { type: 'pusher', id: 'pusher', endpoint: tcp('pusher'), apps: [{
+            id: 'app1', key: 'app-key', secret: S.pusher, realm: 'realm1', role: 'user', client_events: true,
+            // The app fails: the deliveries are retried and logged.
+            webhooks: [{ url: `${appUrl}/fail?token=${S.pusherWebhookQuery}`, events: ['channel_occupied'] }],
+          }] },
           ...(certificate ? [{ type: 'websocket', id: 'tls', endpoint: { ...tcp('tls'), tls: certificate }, auth: wampAuth }] : []),
         ],
         components: [
@@ -484,7 +489,8 @@ describe('no secret on any surface', { timeout: 240_000 }, () => {
 
   it('shows no secret to anyone, anywhere', async () => {
     // The forwarder's app fails: the events become dead letters, with their errors logged.
-    await waitFor(() => app.requests.filter((request) => request.url.startsWith('/fail')).length >= 2, 'the forwarder tried twice', 30_000);
+    await waitFor(() => app.requests.filter((request) => request.url.startsWith('/fail?key=')).length >= 2, 'the forwarder tried twice', 30_000);
+    await waitFor(() => app.requests.filter((request) => request.url.startsWith('/fail?token=')).length >= 2, 'the Pusher webhook tried twice', 30_000);
     assert.ok(app.requests.some((request) => request.headers.authorization === `Bearer ${S.restHeader}`), 'the REST headers are sent');
 
     // The console, as its page asks it.
