@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -63,8 +63,9 @@ const S = {
 const seen: { where: string; text: string }[] = [];
 const saw = (where: string, value: unknown): void => void seen.push({ where, text: typeof value === 'string' ? value : JSON.stringify(value) });
 
-/** Secrets made from the markers (derived keys, signatures, the cookie): they are credentials too. */
-const derived: string[] = [];
+/** Secrets made from the markers or handed out (derived keys, signatures, the cookie, a long-poll transport's id): credentials too. */
+const derived: { name: string; value: string }[] = [];
+const derive = (name: string, ...values: string[]): void => void derived.push(...values.map((value) => ({ name, value })));
 
 /** Connections kept open until the end. */
 const pipes: Pipe[] = [];
@@ -85,7 +86,7 @@ class LongPollPipe implements Pipe {
   static async open(base: string): Promise<LongPollPipe> {
     const opened = JSON.parse(await post(`${base}/open`, JSON.stringify({ protocols: ['wamp.2.json'] }))) as { transport: string };
     // Whoever knows the transport's id receives its session's messages.
-    derived.push(opened.transport);
+    derive('a long-poll transport id', opened.transport);
     return new LongPollPipe(`${base}/${opened.transport}`);
   }
 
@@ -247,7 +248,7 @@ describe('no secret on any surface', { timeout: 240_000 }, () => {
     const salt = Buffer.from(scramSalt, 'hex');
     const salted = await scramHmacKey(S.scramPassword, { kdf: 'pbkdf2', iterations: 1000, salt });
     const { storedKey, serverKey } = keysOf(salted);
-    derived.push(storedKey.toString('hex'), serverKey.toString('hex'), Buffer.from(salted).toString('hex'), Buffer.from(salted).toString('base64'));
+    derive('a SCRAM key', storedKey.toString('hex'), serverKey.toString('hex'), Buffer.from(salted).toString('hex'), Buffer.from(salted).toString('base64'));
     const wampAuth = {
       ticket: { type: 'static', principals: { joe: { ticket: '${MYSECRET}', role: 'user' }, ann: { ticket: S.ticket, role: 'user' } } },
       wampcra: {
@@ -263,7 +264,7 @@ describe('no secret on any surface', { timeout: 240_000 }, () => {
     const certificate = selfSignedCertificate(dir);
     if (certificate) {
       // Each line of the key's body: a log that shows part of the file shows one of them.
-      derived.push(...readFileSync(certificate.key, 'utf8').split('\n').filter((line) => line.length > 20 && !line.startsWith('-----')));
+      derive('a line of the TLS key', ...readFileSync(certificate.key, 'utf8').split('\n').filter((line) => line.length > 20 && !line.startsWith('-----')));
     }
     const appUrl = `http://127.0.0.1:${app.port}`;
     return {
@@ -287,7 +288,8 @@ describe('no secret on any surface', { timeout: 240_000 }, () => {
               watch: { type: 'websocket', auth: { anonymous: { type: 'static', role: 'user' } } },
               // Tickets checked by the app's procedure (the watcher serves it), which quotes a wrong one in its error.
               dynamic: { type: 'websocket', auth: { ticket: { type: 'dynamic', authenticator: 'app.authenticate' } } },
-              lp: { type: 'longpoll', auth: wampAuth },
+              // Its transports idle out during the test: that is logged, without their ids.
+              lp: { type: 'longpoll', auth: wampAuth, options: { session_timeout: 2 } },
               sse: { type: 'sse', realm: 'realm1', auth: { ticket: wampAuth.ticket } },
               publish: { type: 'publisher', realm: 'realm1', role: 'user', options: { key: 'pubkey', secret: S.publisher } },
               call: { type: 'caller', realm: 'realm1', role: 'user', options: { key: 'callkey', secret: S.caller } },
@@ -388,7 +390,7 @@ describe('no secret on any surface', { timeout: 240_000 }, () => {
     const first = await RawClient.open(`ws://${web}/ws`);
     const cookie = /cbtid=([^;]+)/.exec(String(first.upgradeHeaders['set-cookie']))?.[1];
     assert.ok(cookie, 'the upgrade sets a cookie');
-    derived.push(cookie);
+    derive('the cookie', cookie);
     assert.equal((await signIn(first, 'WebSocket', 'ann', ['cookie', 'ticket'], () => S.ticket))[0], 2);
     const again = await RawClient.open(`ws://${web}/ws`, ['wamp.2.json'], { headers: { cookie: `cbtid=${cookie}` } });
     const byCookie = await signIn(again, 'WebSocket by cookie', '', ['cookie'], () => '');
@@ -431,13 +433,13 @@ describe('no secret on any surface', { timeout: 240_000 }, () => {
     const publish = JSON.stringify({ topic: 'fwd.news', args: ['hello'] });
     const attempts: [string, string, string, number][] = [];
     const right = bridgeQuery('pubkey', S.publisher, publish);
-    derived.push(right.signature);
+    derive('a publisher signature', right.signature);
     attempts.push([`/publish?${right.query}`, publish, 'publisher, signed', 200]);
     attempts.push([`/publish?${bridgeQuery('pubkey', S.wrong, publish).query}`, publish, 'publisher, wrong signature', 401]);
     attempts.push([`/publish?${bridgeQuery('pubkey', S.publisher, publish, '2001-01-01T00:00:00.000Z').query}`, publish, 'publisher, expired', 401]);
     const call = JSON.stringify({ procedure: 'rest.api', args: [], kwargs: { method: 'GET', url: 'ok', params: { api_key: S.restQuery } } });
     const callRight = bridgeQuery('callkey', S.caller, call);
-    derived.push(callRight.signature);
+    derive('a caller signature', callRight.signature);
     attempts.push([`/call?${callRight.query}`, call, 'caller, signed', 200]);
     const failing = JSON.stringify({ procedure: 'rest.api', args: [], kwargs: { method: 'GET', url: 'fail', params: { token: S.queryToken } } });
     // The call's error is a 200 answer whose body names it.
@@ -451,7 +453,7 @@ describe('no secret on any surface', { timeout: 240_000 }, () => {
 
     const hookBody = 'pushed';
     const hookSignature = `sha256=${createHmac('sha256', S.webhook).update(hookBody).digest('hex')}`;
-    derived.push(hookSignature.slice(7));
+    derive('a webhook signature', hookSignature.slice(7));
     for (const [signature, status] of [[hookSignature, 202], [`sha256=${createHmac('sha256', S.wrong).update(hookBody).digest('hex')}`, 401]] as const) {
       const answer = await httpCall('POST', `http://${web}/hook`, hookBody, { 'content-type': 'text/plain', 'x-hub-signature-256': signature });
       saw('webhook answers', answer);
@@ -462,7 +464,7 @@ describe('no secret on any surface', { timeout: 240_000 }, () => {
     const events = JSON.stringify({ name: 'e', channels: ['news'], data: '{}' });
     const path = '/apps/app1/events';
     const apiRight = pusherApiQuery(path, events, S.pusher);
-    derived.push(apiRight.signature);
+    derive('a Pusher HTTP API signature', apiRight.signature);
     for (const [query, status] of [[apiRight.query, 200], [pusherApiQuery(path, events, S.wrong).query, 401], [pusherApiQuery(path, events, S.pusher, 1_000_000_000).query, 401]] as const) {
       const answer = await httpCall('POST', `http://127.0.0.1:${pusherPort}${path}?${query}`, events);
       saw('Pusher HTTP API answers', answer);
@@ -479,12 +481,38 @@ describe('no secret on any surface', { timeout: 240_000 }, () => {
     await waitFor(() => frames.some((frame) => frame.event === 'pusher:connection_established'), 'the Pusher connection');
     const socketId = (JSON.parse(String(frames[0]!.data)) as { socket_id: string }).socket_id;
     const sign = (secret: string, channel: string) => createHmac('sha256', secret).update(`${socketId}:${channel}`).digest('hex');
-    derived.push(sign(S.pusher, 'private-a'));
+    derive('a Pusher channel signature', sign(S.pusher, 'private-a'));
     pusher.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: 'private-a', auth: `app-key:${sign(S.pusher, 'private-a')}` } }));
     pusher.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: 'private-b', auth: `app-key:${sign(S.wrong, 'private-b')}` } }));
     await waitFor(() => frames.some((frame) => frame.event === 'pusher_internal:subscription_succeeded' && frame.channel === 'private-a')
       && frames.some((frame) => frame.event === 'pusher:subscription_error' || (frame.event === 'pusher:error')), 'the Pusher subscriptions answered');
     pusher.close();
+  });
+
+  it('says so when Redis refuses the password, without showing it', { skip: redisSkip }, async () => {
+    const other = join(dir, 'wrong-redis');
+    mkdirSync(other);
+    writeFileSync(join(other, 'config.json'), JSON.stringify({
+      version: 2,
+      workers: [{
+        type: 'router',
+        realms: [{ name: 'realm1', roles: [{ name: 'anonymous', permissions: [] }] }],
+        transports: [{ type: 'web', endpoint: { type: 'tcp', port: await freePort(), interface: '127.0.0.1' }, paths: { ws: { type: 'websocket' } } }],
+        cluster: { redis: { url: `redis://:${S.wrong}@127.0.0.1:${redis!.port}/0` }, node_id: 'n2' },
+      }],
+    }));
+    const refused = new RunningJunction(spawnOwned(process.execPath, [join(projectRoot, 'bin', 'junction.js'), 'start', '--cbdir', other, '--log-level', 'trace'],
+      { cwd: other, stdio: ['ignore', 'pipe', 'pipe'] }));
+    try {
+      const line = await refused.started((logged) => logged.msg.includes('refused this node\'s user name or password'));
+      assert.match(String(line.redis_error), /^WRONGPASS/);
+      await refused.started((logged) => logged.msg === 'listening');
+    } finally {
+      refused.kill();
+      await refused.exited;
+    }
+    saw('the log of a node Redis refused', refused.lines.map((logged) => JSON.stringify(logged)).join('\n'));
+    saw('its stderr', refused.stderr);
   });
 
   it('shows no secret to anyone, anywhere', async () => {
@@ -533,12 +561,13 @@ describe('no secret on any surface', { timeout: 240_000 }, () => {
     saw('the log (stdout)', junction.lines.map((line) => JSON.stringify(line)).join('\n'));
     saw('stderr', junction.stderr);
 
-    const secrets = [...Object.entries(S).map(([name, value]) => ({ name, value })), ...derived.map((value, index) => ({ name: `derived ${index}`, value }))];
+    const secrets = [...Object.entries(S).map(([name, value]) => ({ name, value })), ...derived];
     const leaks = seen.flatMap(({ where, text }) => secrets.filter(({ value }) => text.includes(value)).map(({ name }) => `${where} shows ${name}`));
     assert.deepEqual([...new Set(leaks)], []);
     // The scan saw the surfaces it names.
     assert.ok(seen.some(({ where, text }) => where === 'console junction.config.get' && text.includes('*****')), 'the config view masks');
     assert.ok(junction.lines.some((line) => line.msg === 'authentication failed'), 'the refusals were logged');
+    assert.ok(junction.lines.some((line) => /^long-poll transport had no request within session_timeout/.test(line.msg)), 'a long-poll transport idled out');
   });
 });
 
