@@ -426,6 +426,19 @@ const specific: [RegExp, RegExp][] = [
   [/^wap$/, /^500 .*wamp\.error\.not_authorized/],
 ];
 
+/** A door's own refusal counter (beside junction_authorization_denied_total), for one action. */
+const doorMetrics: [string, string, string][] = [
+  ['SSE', 'subscribe', 'junction_sse_refused_total{status="403"}'],
+  ['HTTP publisher', 'publish', 'junction_http_bridge_requests_total{outcome="not_authorized",path="/publish"'],
+  ['HTTP caller', 'call', 'junction_http_bridge_requests_total{outcome="not_authorized",path="/call"'],
+  ['webhook', 'publish', 'junction_http_bridge_requests_total{outcome="not_authorized",path="/hook"'],
+  ['upload', 'publish', 'junction_upload_requests_total{outcome="event_refused"'],
+  ['MQTT', 'subscribe', 'junction_mqtt_subscriptions_refused_total{'],
+  ['MQTT', 'publish', 'junction_mqtt_publishes_refused_total{reason="router"'],
+  ['MQTT', 'publish (will)', 'junction_mqtt_refused_connections_total{reason="will"'],
+  ['ZeroMQ', 'publish', 'junction_zeromq_refused_total{'],
+];
+
 for (const role of ['nothing', 'sub_a']) {
   describe(`every door of role ${role}`, { timeout: 120_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), `junction-authz-${role}-`));
@@ -453,6 +466,16 @@ for (const role of ['nothing', 'sub_a']) {
       assert.deepEqual(vague, []);
       const doors = new Set(tried.map(({ door }) => door));
       assert.equal(doors.size, skipWap ? 15 : 16, `every door tried: ${[...doors].join(', ')}`);
+    });
+
+    it('counts each door\'s refusals in its own metric too', () => {
+      const exposition = node.metrics.exposition();
+      const miscounted = doorMetrics.flatMap(([door, action, metric]) => {
+        const refusals = tried.filter((one) => one.door === door && one.action === action && !one.outcome.allowed).length;
+        const counted = metricValue(exposition, metric);
+        return counted === refusals ? [] : [`${door} ${action}: ${refusals} refused, ${counted} in ${metric}`];
+      });
+      assert.deepEqual(miscounted, []);
     });
 
     it('counts every refusal in junction_authorization_denied_total', () => {
