@@ -23,10 +23,6 @@ export function isCommandTimeout(error: unknown): boolean {
 }
 
 /**
- * Whether `error` is Redis refusing a command, a key or a channel to the node's user (ACL): `NOPERM ...`
- * for a command sent, `The user executing the script can't ...` for one a Lua script runs (Redis 7.0).
- */
-/**
  * Whether Redis refused the node's user name or password: WRONGPASS (Redis 6+), NOAUTH (none
  * given), "ERR invalid password" (older), or a password given to a Redis that has none.
  */
@@ -34,6 +30,10 @@ export function isCredentialRefusal(message: string): boolean {
   return /^(WRONGPASS|NOAUTH)\b|invalid password|called without any password configured/.test(message);
 }
 
+/**
+ * Whether `error` is Redis refusing a command, a key or a channel to the node's user (ACL): `NOPERM ...`
+ * for a command sent, `The user executing the script can't ...` for one a Lua script runs (Redis 7.0).
+ */
 export function isPermissionRefusal(error: unknown): boolean {
   return error instanceof Error && (error.message.startsWith('NOPERM') || error.message.includes('The user executing the script can'));
 }
