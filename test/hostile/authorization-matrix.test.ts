@@ -9,6 +9,7 @@ import { WebSocket } from 'ws';
 import { Push } from 'zeromq';
 import { loadDocument } from '../../src/config/test-support.js';
 import { skipWithoutDebian } from '../support/debian.js';
+import { LongPollPipe, type WampPipe } from '../support/longpoll-pipe.js';
 import { connectMqtt } from '../support/mqtt.js';
 import { startTestNode } from '../support/node.js';
 import { RawClient } from '../support/raw-client.js';
@@ -121,13 +122,12 @@ function uploadChunk(topic: string): { body: string; type: string } {
   return { body, type: `multipart/form-data; boundary=${boundary}` };
 }
 
-const deniedTotal = (exposition: string): number => exposition.split('\n')
-  .filter((line) => line.startsWith('junction_authorization_denied_total{'))
-  .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
-
+/** The sum of the samples whose line starts with `prefix` (a name, or a name and labels). */
 const metricValue = (exposition: string, prefix: string): number => exposition.split('\n')
   .filter((line) => line.startsWith(prefix))
   .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+
+const deniedTotal = (exposition: string): number => metricValue(exposition, 'junction_authorization_denied_total{');
 
 function http(method: string, url: string, body = '', headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -143,32 +143,6 @@ function http(method: string, url: string, body = '', headers: Record<string, st
     outgoing.on('error', reject);
     outgoing.end(body);
   });
-}
-
-interface WampPipe {
-  send(message: unknown[]): void;
-  next(match?: (message: unknown[]) => boolean, timeoutMs?: number): Promise<unknown[]>;
-  close(): void;
-}
-
-/** A long-poll transport speaking WAMP (JSON) by hand. */
-async function longPoll(base: string): Promise<WampPipe> {
-  const { transport } = JSON.parse((await http('POST', `${base}/open`, JSON.stringify({ protocols: ['wamp.2.json'] }))).body) as { transport: string };
-  const queue: unknown[][] = [];
-  const url = `${base}/${transport}`;
-  return {
-    send: (message) => void http('POST', `${url}/send`, JSON.stringify(message)).catch(() => undefined),
-    async next(match = () => true) {
-      for (let attempt = 0; attempt < 20; attempt++) {
-        const index = queue.findIndex(match);
-        if (index !== -1) return queue.splice(index, 1)[0]!;
-        const { body } = await http('POST', `${url}/receive`);
-        if (body !== '') queue.push(JSON.parse(body) as unknown[]);
-      }
-      throw new Error('long-poll: no matching message');
-    },
-    close: () => void http('POST', `${url}/close`).catch(() => undefined),
-  };
 }
 
 const wampRoles = { caller: {}, callee: {}, publisher: {}, subscriber: {} };
@@ -213,7 +187,7 @@ async function everyDoor(node: Awaited<ReturnType<typeof startTestNode>>, dir: s
 
   await wampActions('WebSocket', await RawClient.open(`ws://${web}/ws`), record);
   await wampActions('RawSocket', (await RawSocketClient.connect({ port: node.ports.get('raw')! })).client, record);
-  await wampActions('long-poll', await longPoll(`http://${web}/lp`), record);
+  await wampActions('long-poll', await LongPollPipe.open(`http://${web}/lp`), record);
 
   // A session of a role that may do everything: it publishes to the doors that subscribe, and serves a.p.
   const helper = await RawClient.open(`ws://${web}/all`);

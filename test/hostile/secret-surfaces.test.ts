@@ -12,6 +12,7 @@ import { scramHmacKey } from '../../src/auth/scram-password.js';
 import { clientNonce, scramAnswer } from '../auth/support/scram-client.js';
 import { freePort, projectRoot, runJunction, RunningJunction } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
+import { LongPollPipe, type WampPipe } from '../support/longpoll-pipe.js';
 import { connectMqtt } from '../support/mqtt.js';
 import { spawnOwned } from '../support/processes.js';
 import { RawClient } from '../support/raw-client.js';
@@ -68,51 +69,9 @@ const derived: { name: string; value: string }[] = [];
 const derive = (name: string, ...values: string[]): void => void derived.push(...values.map((value) => ({ name, value })));
 
 /** Connections kept open until the end. */
-const pipes: Pipe[] = [];
+const pipes: WampPipe[] = [];
 
 const redisSkip = skipWithoutDebian('redis-server');
-
-interface Pipe {
-  send(message: unknown[]): void;
-  next(match?: (message: unknown[]) => boolean, timeoutMs?: number): Promise<unknown[]>;
-  close(): void;
-}
-
-/** A long-poll transport speaking WAMP (JSON) by hand: send posts, next polls. */
-class LongPollPipe implements Pipe {
-  private readonly queue: unknown[][] = [];
-  private constructor(private readonly url: string) {}
-
-  static async open(base: string): Promise<LongPollPipe> {
-    const opened = JSON.parse(await post(`${base}/open`, JSON.stringify({ protocols: ['wamp.2.json'] }))) as { transport: string };
-    // Whoever knows the transport's id receives its session's messages.
-    derive('a long-poll transport id', opened.transport);
-    return new LongPollPipe(`${base}/${opened.transport}`);
-  }
-
-  send(message: unknown[]): void {
-    void post(`${this.url}/send`, JSON.stringify(message)).catch(() => undefined);
-  }
-
-  async next(match: (message: unknown[]) => boolean = () => true): Promise<unknown[]> {
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const index = this.queue.findIndex(match);
-      if (index !== -1) return this.queue.splice(index, 1)[0]!;
-      const body = await post(`${this.url}/receive`, '');
-      saw('long-poll answers', body);
-      if (body !== '') this.queue.push(JSON.parse(body) as unknown[]);
-    }
-    throw new Error('long-poll: no matching message');
-  }
-
-  close(): void {
-    void post(`${this.url}/close`, '').catch(() => undefined);
-  }
-}
-
-function post(url: string, body: string, headers: Record<string, string> = {}): Promise<string> {
-  return httpCall('POST', url, body, headers).then(({ body: text }) => text);
-}
 
 function httpCall(method: string, url: string, body = '', headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
@@ -129,7 +88,7 @@ function httpCall(method: string, url: string, body = '', headers: Record<string
 const wampRoles = { caller: {}, callee: {}, publisher: {}, subscriber: {} };
 
 /** Signs in over `pipe` with `method`, answering the challenge with `answer`; resolves with WELCOME or ABORT. */
-async function signIn(pipe: Pipe, where: string, authid: string, methods: string[], answer: (extra: Record<string, unknown>) => Promise<string> | string, authextra: Record<string, unknown> = {}): Promise<unknown[]> {
+async function signIn(pipe: WampPipe, where: string, authid: string, methods: string[], answer: (extra: Record<string, unknown>) => Promise<string> | string, authextra: Record<string, unknown> = {}): Promise<unknown[]> {
   pipe.send([1, 'realm1', { roles: wampRoles, authmethods: methods, authid, authextra }]);
   const first = await pipe.next((message) => [2, 3, 4].includes(message[0] as number));
   saw(where, first);
@@ -146,7 +105,7 @@ const craSign = (secret: string) => (extra: Record<string, unknown>): string =>
   createHmac('sha256', craKey(secret, extra)).update(String(extra.challenge)).digest('base64');
 
 /** Ticket, WAMP-CRA (plain and salted) and SCRAM, each right and wrong, over `open`'s connections. */
-async function everySignIn(where: string, open: () => Promise<Pipe>): Promise<void> {
+async function everySignIn(where: string, open: () => Promise<WampPipe>): Promise<void> {
   const attempts: [string, string[], (extra: Record<string, unknown>) => Promise<string> | string, boolean, Record<string, unknown>?][] = [
     ['joe', ['ticket'], () => S.envTicket, true],
     ['ann', ['ticket'], () => S.ticket, true],
@@ -367,14 +326,19 @@ describe('no secret on any surface', { timeout: 240_000 }, () => {
   });
 
   it('signs in over every door with the right and a wrong secret', async () => {
-    const wsPipe = (path: string, options = {}) => async (): Promise<Pipe> => {
+    const wsPipe = (path: string, options = {}) => async (): Promise<WampPipe> => {
       const client = await RawClient.open(`ws://${web}${path}`, ['wamp.2.json'], options);
       saw('WebSocket upgrade headers', client.upgradeHeaders);
       return client;
     };
     await everySignIn('WebSocket', wsPipe(`/ws?token=${S.queryToken}`));
     await everySignIn('RawSocket', async () => (await RawSocketClient.connect({ port: ports.get('raw')! })).client);
-    await everySignIn('long-poll', () => LongPollPipe.open(`http://${web}/lp`));
+    await everySignIn('long-poll', async () => {
+      const pipe = await LongPollPipe.open(`http://${web}/lp`);
+      // Whoever knows a transport's id receives and sends as its session.
+      derive('a long-poll transport id', pipe.transportId);
+      return pipe;
+    });
     for (const [ticket, welcome] of [[S.ticket, 2], [S.wrong, 3]] as const) {
       const client = await RawClient.open(`ws://${web}/dynamic`);
       assert.equal((await signIn(client, 'WebSocket, dynamic ticket', 'joe', ['ticket'], () => ticket))[0], welcome);
@@ -539,6 +503,7 @@ describe('no secret on any surface', { timeout: 240_000 }, () => {
       saw('wamp.session.get', await watcher.next((message) => message[1] === 10 + index));
     }
     saw('meta events and answers the watcher got', watcher.messages);
+    saw('long-poll answers', pipes.flatMap((pipe) => (pipe instanceof LongPollPipe ? pipe.answers : [])).join('\n'));
     operator.close();
 
     // A reload that fails (a password in the REST procedure's base URL), and the checks.
