@@ -414,7 +414,7 @@ const doorMetrics: [string, string, string][] = [
 ];
 
 for (const role of ['nothing', 'sub_a']) {
-  describe(`every door of role ${role}`, { timeout: 120_000 }, () => {
+  describe(`every door of role ${role}`, { timeout: 240_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), `junction-authz-${role}-`));
     const zeromqAddress = `ipc://${join(dir, 'zeromq.sock')}`;
     let node: Awaited<ReturnType<typeof startTestNode>>;

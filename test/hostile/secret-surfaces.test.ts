@@ -24,12 +24,16 @@ import { RawSocketClient } from '../transport/rawsocket-client.js';
 /**
  * No secret on any surface: one `junction start --log-level trace` whose every secret is a
  * distinctive marker (tickets, one of them from the environment; WAMP-CRA secrets plain and salted;
- * SCRAM keys; the Pusher app secret; the HTTP bridge's signing secrets; the forwarder's headers and
- * signing secret; a REST-backed procedure's headers and URL query; the Redis password; the TLS key
- * file), every door signed in to with the right and a wrong secret, errors made on purpose (wrong
- * signatures, an expired timestamp, a reload that fails, an app that fails), and then no marker may
- * show in: the log (stdout and stderr), /metrics, /info, the console's procedures, the meta API's
- * answers and events, anything sent to any client, `junction check` and `junction reload`.
+ * SCRAM keys; the Pusher app secret and a webhook URL's token; the HTTP bridge's signing secrets;
+ * the forwarder's headers, URL token and signing secret; a REST-backed procedure's headers and query;
+ * the Redis password; the TLS key file; a token in a connection URL), every door signed in to with
+ * the right and a wrong secret (a dynamic authenticator's refusal quoting the ticket), errors made on
+ * purpose (wrong signatures, an expired timestamp, reloads that fail and that change a secret, apps
+ * that fail, long-poll transports left to idle out, a node whose Redis refuses its password), and
+ * then no marker, nor what the router hands out as a credential (the cookie, a long-poll transport's
+ * id) or a signature, may show in: the log (stdout and stderr), /metrics, /info, the console's
+ * procedures, the meta API's answers and events, anything sent to any client, `junction check` and
+ * `junction reload`.
  */
 
 const run = randomBytes(4).toString('hex');
@@ -190,7 +194,7 @@ function pusherApiQuery(path: string, body: string, secret: string, timestamp = 
   return { query: params.toString(), signature };
 }
 
-describe('no secret on any surface', { timeout: 240_000 }, () => {
+describe('no secret on any surface', { timeout: 300_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'junction-secret-surfaces-'));
   const app = new App();
   const ports = new Map<string, number>();
