@@ -3,6 +3,7 @@ import type { AuthRequest, Identity } from '../router/hooks.js';
 import { trustedRole, type ProcedureCaller } from './caller.js';
 import { fail, requestedAuthextra, requestedAuthid, type Failure } from './method.js';
 import { readPrincipal, type Principal } from './principal.js';
+import { withoutSecrets } from './secrets.js';
 
 /** A transport's `{"type": "dynamic", "authenticator": ..., "authenticator-realm": ..., "authenticator-role": ...}`. */
 export interface AuthenticatorSettings {
@@ -34,6 +35,7 @@ export class DynamicAuthenticator {
     return this.settings.function === undefined ? 'dynamic' : 'function';
   }
 
+  /** `more`: what the method adds to the details, each string a secret the client sent (the ticket). */
   async ask(request: AuthRequest, more: Dict = {}): Promise<{ ok: true; principal: Principal } | Failure> {
     const authid = requestedAuthid(request);
     const details: Dict = {
@@ -53,7 +55,10 @@ export class DynamicAuthenticator {
       const outcome = await this.caller.call(where, this.settings.procedure, [request.realm, authid ?? null, details]);
       answer = outcome.args[0];
     } catch (error) {
-      return fail(`${this.name(where.realm)} failed: ${(error as Error).message}`, authid);
+      // The application's reason may quote what the client sent ("invalid ticket 'x' for joe", as
+      // Crossbar's examples word it), and the reason is logged.
+      const reason = withoutSecrets((error as Error).message, Object.values(more).filter((value) => typeof value === 'string'));
+      return fail(`${this.name(where.realm)} failed: ${reason}`, authid);
     }
     const read = readPrincipal(answer);
     if (!read.ok) return fail(`${read.why} (${this.name(where.realm)})`, authid);

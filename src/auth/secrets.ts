@@ -3,6 +3,14 @@ import { promisify } from 'node:util';
 
 const pbkdf2Async = promisify(pbkdf2);
 
+/** What stands in for a secret wherever one would show: logs, the console's config view, errors. */
+export const maskedMark = '*****';
+
+/** `text` with every occurrence of each of `secrets` (the empty string aside) replaced by the mark. */
+export function withoutSecrets(text: string, secrets: readonly string[]): string {
+  return secrets.filter((secret) => secret !== '').reduce((masked, secret) => masked.replaceAll(secret, maskedMark), text);
+}
+
 /**
  * Compares a secret the client sent with the expected one in constant time. Both are hashed
  * first so that the comparison does not leak the expected length either.

@@ -1,3 +1,5 @@
+import { maskedMark, withoutSecrets } from '../auth/secrets.js';
+
 /**
  * The running configuration as the console shows it (junction.config.get): plain JSON with every
  * secret replaced by a mark. What counts as a secret is decided by the key that holds a value:
@@ -7,7 +9,7 @@
  * URL's user name, password and query values ("redis://:pw@host", "https://h/x?api_key=k").
  */
 
-export const maskedMark = '*****';
+export { maskedMark };
 
 /**
  * Keys whose string or number value is a secret (any case; "-" and "_" ignored), also as the end
@@ -164,7 +166,7 @@ export function programSecretsMask(command: readonly string[], env: Readonly<Rec
   const secrets = [...new Set([...whole, ...lines])]
     .filter((value) => value.length >= minMaskedValueLength)
     .sort((a, b) => b.length - a.length);
-  const mask = (text: string): string => secrets.reduce((masked, secret) => masked.replaceAll(secret, maskedMark), text);
+  const mask = (text: string): string => withoutSecrets(text, secrets);
   return Object.assign(mask, {
     longestBytes: secrets.length === 0 ? 0 : Math.max(...secrets.map((secret) => Buffer.byteLength(secret))),
     cutBefore(text: string, at: number): number {

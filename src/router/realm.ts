@@ -208,15 +208,19 @@ export class Realm {
 
   /**
    * Asks the realm's authorizer on behalf of a session, outside its message flow (the meta API
-   * checks testaments and event history this way). An authorizer failure denies.
+   * checks testaments and event history this way, MQTT a will). An authorizer failure denies. A
+   * denial is counted as one in the message flow is.
    */
   async authorize(facts: SessionFacts, action: Action, uri: string, options: Dict = {}): Promise<Decision> {
+    let decision: Decision;
     try {
-      return await this.authorizer.authorize(facts, action, uri, options);
+      decision = await this.authorizer.authorize(facts, action, uri, options);
     } catch (error) {
       this.log.error({ session: facts.session, action, uri, err: error }, 'authorizer failed; denying the action');
-      return { allow: false };
+      decision = { allow: false };
     }
+    if (!decision.allow) this.metrics.authorizationDenied.inc({ action });
+    return decision;
   }
 
   /** Why `session` may not publish to `topic` now (an invalid or reserved URI, or the authorizer says no), or undefined: for publications made later on its behalf. */

@@ -16,7 +16,7 @@ import { namedConnection } from './redis-fence.js';
 import { FencedConnection } from './redis-fenced-connection.js';
 import { dropNodeSeats, RedisSeats } from './redis-seats.js';
 import { RedisLiveness } from './redis-liveness.js';
-import { isCommandTimeout, latestRefusal, RedisTimeouts, type RedisRefusal } from './redis-timeouts.js';
+import { isCommandTimeout, isCredentialRefusal, latestRefusal, RedisTimeouts, type RedisRefusal } from './redis-timeouts.js';
 
 export interface RedisLinkOptions {
   redis: RedisServerConfig;
@@ -185,6 +185,8 @@ export class RedisLink implements MeshLink {
   private readonly strangerBeats = new Map<string, number>();
   /** The last command Redis refused to the node's user (ACL) on the subscriber connection or in a liveness check, and when. */
   private lastRefusal: RedisRefusal | undefined;
+  /** Why the subscriber connection last failed (ioredis's message: never the password), for the start's warning. */
+  private lastConnectError: string | undefined;
 
   constructor(options: RedisLinkOptions) {
     this.where = describeRedis(options.redis);
@@ -207,7 +209,10 @@ export class RedisLink implements MeshLink {
     });
     // Connection failures are reported through 'close'/'ready' below, once per change. A refused
     // SELECT (the URL's database) is only an 'error': ioredis then goes on in database 0.
-    this.subscriber.on('error', (error: unknown) => this.noteRefusal('connect', error));
+    this.subscriber.on('error', (error: unknown) => {
+      this.lastConnectError = error instanceof Error ? error.message : String(error);
+      this.noteRefusal('connect', error);
+    });
     this.subscriber.on('close', () => {
       this.subscribed = false;
       this.changed();
@@ -243,7 +248,12 @@ export class RedisLink implements MeshLink {
     while (!this.connected) {
       if (Date.now() > deadline) {
         this.startedAlone = true;
-        this.log.warn({ cluster_node: this.nodeId, timeoutMs }, `${this.where} did not answer: serving this node's clients only; joining the cluster when it answers`);
+        const facts = { cluster_node: this.nodeId, timeoutMs, ...(this.lastConnectError === undefined ? {} : { redis_error: this.lastConnectError }) };
+        // A wrong password looks like silence otherwise: ioredis keeps reconnecting.
+        const refusedCredentials = this.lastConnectError !== undefined && isCredentialRefusal(this.lastConnectError);
+        this.log.warn(facts, refusedCredentials
+          ? `${this.where} refused this node's user name or password (cluster.redis): serving this node's clients only; joining the cluster when it accepts them`
+          : `${this.where} did not answer: serving this node's clients only; joining the cluster when it answers`);
         return false;
       }
       await new Promise((resolve) => setTimeout(resolve, 20));

@@ -23,6 +23,14 @@ export function isCommandTimeout(error: unknown): boolean {
 }
 
 /**
+ * Whether Redis refused the node's user name or password: WRONGPASS (Redis 6+), NOAUTH (none
+ * given), "ERR invalid password" (older), or a password given to a Redis that has none.
+ */
+export function isCredentialRefusal(message: string): boolean {
+  return /^(WRONGPASS|NOAUTH)\b|invalid password|called without any password configured/.test(message);
+}
+
+/**
  * Whether `error` is Redis refusing a command, a key or a channel to the node's user (ACL): `NOPERM ...`
  * for a command sent, `The user executing the script can't ...` for one a Lua script runs (Redis 7.0).
  */

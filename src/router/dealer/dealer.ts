@@ -101,6 +101,12 @@ export class Dealer {
   register(session: Session, request: number, procedure: string, options: RegisterOptions): Promise<void> | void {
     if (options.forceReregister) {
       const held = this.table.get(procedure, options.match);
+      // The router's own procedures (the console's junction.*, a forwarder's) are no client's to take over.
+      if (held && !session.trusted && held.callees.some((callee) => callee.trusted)) {
+        session.sendError(MessageType.REGISTER, request, ErrorUri.procedureAlreadyExists,
+          `"${procedure}" (match "${options.match}") is the router's own: force_reregister cannot take it`);
+        return;
+      }
       if (held) {
         // As in Crossbar: every callee loses the procedure (told by revocation), then it is registered afresh.
         const released = Promise.all(held.callees.slice().map((callee) => this.revoke(held, callee, ErrorUri.unregistered)));

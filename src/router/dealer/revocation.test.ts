@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { MessageType as T } from '../../protocol/codes.js';
 import type { Dict } from '../../protocol/messages.js';
 import { allRoles, flush, onlyMessage, RouterHarness } from '../../../test/support/router-harness.js';
+import { InternalSession } from '../internal-session.js';
 
 /** Registrations taken away unasked (Crossbar's force_reregister), and the REGISTER conflicts Crossbar answers. */
 
@@ -63,6 +64,23 @@ describe('dealer - force_reregister', () => {
     onlyMessage(callee.peer.take(), T.UNREGISTERED);
     callee.peer.raw([T.YIELD, invocation.request, {}, ['late but fine']]);
     assert.deepEqual(onlyMessage(caller.peer.take(), T.RESULT).args, ['late but fine']);
+  });
+
+  it("never takes a procedure from the router's own sessions (the console's junction.* procedures): a client is refused as for any taken procedure", async () => {
+    const h = new RouterHarness();
+    const attach: Parameters<typeof InternalSession.join>[0] = (peer, gate, options) => h.router.attach(peer, gate, options);
+    const own = await InternalSession.join(attach, 'realm1', { authid: 'router', authrole: 'trusted' });
+    await own.register('junction.config.get', () => 'the real configuration');
+    const taker = await h.join(revocableRoles);
+    taker.peer.raw([T.REGISTER, 1, { force_reregister: true }, 'junction.config.get']);
+    await flush();
+    const refused = onlyMessage(taker.peer.take(), T.ERROR);
+    assert.equal(refused.error, 'wamp.error.procedure_already_exists');
+    assert.match(String(refused.args?.[0]), /the router's own/);
+    const caller = await h.join();
+    caller.peer.raw([T.CALL, 1, {}, 'junction.config.get']);
+    await flush();
+    assert.deepEqual(onlyMessage(caller.peer.take(), T.RESULT).args, ['the real configuration'], 'still served by the router');
   });
 
   it('registers as usual when nothing holds the procedure, and refuses a non-boolean', async () => {

@@ -244,7 +244,9 @@ describe('meta API - testaments', () => {
     assert.equal(await result(device.peer, 'wamp.session.add_testament', ['app.gone', ['kept too'], {}, {}, 'detached']), undefined);
     assert.equal(await result(device.peer, 'wamp.session.flush_testaments', ['detached']), 3);
     await result(device.peer, 'wamp.session.add_testament', ['app.gone', ['kept'], {}], { scope: 'detached' });
+    const deniedPublish = h.router.metrics.authorizationDenied.value({ action: 'publish' });
     assert.equal(await failure(device.peer, 'wamp.session.add_testament', ['forbidden.topic', [], {}]), 'wamp.error.not_authorized');
+    assert.equal(h.router.metrics.authorizationDenied.value({ action: 'publish' }), deniedPublish + 1, 'a refused testament is counted as a refused publication');
     assert.equal(await failure(device.peer, 'wamp.session.add_testament', ['wamp.session.on_join', [], {}]), 'wamp.error.invalid_uri');
     assert.equal(await failure(device.peer, 'wamp.session.add_testament', ['app.gone', [], {}], { scope: 'later' }), 'wamp.error.testament_error');
     assert.equal(await failure(device.peer, 'wamp.session.add_testament', ['app.gone', [], {}], { publish_options: { exclude: 'x' } }), 'wamp.error.invalid_argument');
@@ -486,7 +488,9 @@ describe('meta API - event history', () => {
     assert.equal(await failure(reader.peer, 'wamp.subscription.get_events', [42]), 'wamp.error.no_such_subscription');
     const admin = await join(h, 'admin', 'admin');
     const secret = await result(admin.peer, 'wamp.subscription.lookup', ['secret.log']) as number;
+    const deniedSubscribe = h.router.metrics.authorizationDenied.value({ action: 'subscribe' });
     assert.equal(await failure(reader.peer, 'wamp.subscription.get_events', [secret]), 'wamp.error.not_authorized');
+    assert.equal(h.router.metrics.authorizationDenied.value({ action: 'subscribe' }), deniedSubscribe + 1, 'a refused history read is counted as a refused subscription');
     assert.deepEqual((await call(admin.peer, 'wamp.subscription.get_events', [secret])).args, [[]]);
     assert.equal(await failure(admin.peer, 'wamp.subscription.get_events', [secret], { from_time: 'yesterday' }), 'wamp.error.invalid_argument');
   });

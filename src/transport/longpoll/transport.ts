@@ -60,6 +60,7 @@ export class LongPollTransport implements Peer {
   private idleTimer: ReturnType<typeof setTimeout>;
 
   constructor(
+    /** The transport's URL part: whoever knows it receives and sends as the session, so it is never logged (the log is bound to the peer). */
     readonly id: string,
     readonly transport: TransportInfo,
     private readonly options: LongPollTransportOptions,
@@ -211,7 +212,7 @@ export class LongPollTransport implements Peer {
   private dropSlowConsumer(messageBytes: number): void {
     this.options.log.warn(
       {
-        transport: this.id, queuedMessages: this.outbox.size, queuedBytes: this.outbox.bytes, messageBytes,
+        queuedMessages: this.outbox.size, queuedBytes: this.outbox.bytes, messageBytes,
         limitMessages: this.options.queueLimitMessages, limitBytes: this.options.queueLimitBytes,
       },
       'slow consumer: long-poll queue over its limit; closing the transport',
@@ -253,7 +254,7 @@ export class LongPollTransport implements Peer {
       return;
     }
     if (this.state !== 'closed') {
-      this.options.log.info({ transport: this.id, idleMs }, 'long-poll transport had no request within session_timeout; closing it');
+      this.options.log.info({ idleMs }, 'long-poll transport had no request within session_timeout; closing it');
       this.options.onSessionTimeout();
       this.finish('session timeout');
     }
