@@ -56,9 +56,9 @@ interface Pending {
 
 /**
  * An MQTT client's session in the realm: a router session like any other, fed typed messages
- * without a codec (the same seam as InternalSession and the SSE peer). It signs in through the
- * transport's auth gate, so the realm's authentication and role rules apply unchanged; every
- * request resolves with the router's answer or rejects with its ERROR.
+ * without a codec; its sign-in and its end go through DoorSession, as the SSE peer's. It signs in
+ * through the transport's auth gate, so the realm's authentication and role rules apply unchanged;
+ * every request resolves with the router's answer or rejects with its ERROR.
  */
 export class MqttRouterSession implements Peer {
   private link: DoorSessionLink | undefined;

@@ -44,8 +44,8 @@ interface Pending {
 /**
  * The router's view of one SSE stream: a real session that signs in and subscribes like any
  * WebSocket client, so the realm's authentication, authorization and broker rules apply as they
- * are. It speaks typed messages (no codec: the wire arrays go straight to the session), answers
- * the CHALLENGE of ticket sign-in, and hands every EVENT to its handlers.
+ * are. It speaks typed messages (no codec: the wire arrays go straight to the session), signs in
+ * and ends through DoorSession (as the MQTT door), and hands every EVENT to its handlers.
  */
 export class SsePeer implements Peer {
   private link: SessionLink | undefined;
