@@ -2,13 +2,13 @@ import { MessageType } from '../../protocol/codes.js';
 import type { Envelope } from '../../protocol/envelope.js';
 import { ErrorUri } from '../../protocol/errors.js';
 import { IdSequence } from '../../protocol/ids.js';
-import { errorText, goodbyeAnswer } from '../../protocol/message-text.js';
+import { errorText } from '../../protocol/message-text.js';
 import { toWire, type Dict, type Event, type WampMessage } from '../../protocol/messages.js';
 import { mqttPropertiesKey, type MqttProperties } from '../../protocol/mqtt-properties.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
 import type { WampPayload } from './payload-mapping.js';
 import type { DoorSessionLink, Peer, TransportInfo } from '../../router/peer.js';
-import { DoorJoin } from '../door-join.js';
+import { DoorSession } from '../door-session.js';
 
 /** The router refused a request or the sign-in: its error URI and message. */
 export class RouterRefusal extends Error {
@@ -56,22 +56,27 @@ interface Pending {
 
 /**
  * An MQTT client's session in the realm: a router session like any other, fed typed messages
- * without a codec (the same seam as InternalSession and the SSE peer). It signs in through the
- * transport's auth gate, so the realm's authentication and role rules apply unchanged; every
- * request resolves with the router's answer or rejects with its ERROR.
+ * without a codec; its sign-in and its end go through DoorSession, as the SSE peer's. It signs in
+ * through the transport's auth gate, so the realm's authentication and role rules apply unchanged;
+ * every request resolves with the router's answer or rejects with its ERROR.
  */
 export class MqttRouterSession implements Peer {
   private link: DoorSessionLink | undefined;
   private readonly requests = new IdSequence();
   /** Requests awaiting the router's answer; none most of the time (an idle device), so made at need and dropped when empty. */
   private pending: Map<number, Pending> | undefined;
-  private readonly joining = new DoorJoin<JoinedIdentity>(
-    'MQTT',
-    (welcome) => ({ session: welcome.session, authid: String(welcome.details.authid ?? ''), authrole: String(welcome.details.authrole ?? ''), authmethod: String(welcome.details.authmethod ?? '') }),
-    (uri, text) => new RouterRefusal(uri, text),
-  );
+  private readonly doorSession = new DoorSession<JoinedIdentity>({
+    door: 'MQTT',
+    identityOf: (welcome) => ({ session: welcome.session, authid: String(welcome.details.authid ?? ''), authrole: String(welcome.details.authrole ?? ''), authmethod: String(welcome.details.authmethod ?? '') }),
+    refusal: (uri, text) => new RouterRefusal(uri, text),
+    leaveText: 'the MQTT session ended',
+  }, {
+    deliver: (message) => this.deliver(message),
+    failWaiting: (uri, text) => this.fail(new RouterRefusal(uri, text)),
+    routerEnded: (reason) => this.handlers?.routerEnded(reason),
+    detach: () => this.link?.detach(),
+  });
   private handlers: RouterSessionHandlers | undefined;
-  private finished = false;
   /** The router asked us to stop reading (its queue for this session is full); the connection of the moment obeys. */
   private paused = false;
   private reading: { pause(): void; resume(): void } | undefined;
@@ -97,7 +102,7 @@ export class MqttRouterSession implements Peer {
       authextra,
     };
     if (credential) details.authid = credential.authid;
-    return this.joining.start(credential?.ticket, () => this.deliver({ type: MessageType.HELLO, realm, details }));
+    return this.doorSession.join({ type: MessageType.HELLO, realm, details }, credential?.ticket);
   }
 
   /** `room` paces the retained events the router sends on SUBSCRIBE (the client session, which knows its connection). */
@@ -142,23 +147,20 @@ export class MqttRouterSession implements Peer {
 
   /** The MQTT session is over: the router session leaves the realm. */
   leave(): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.fail(new RouterRefusal(ErrorUri.closeNormal, 'the MQTT session ended'));
-    this.link?.detach();
+    this.doorSession.leave();
   }
 
   // ---- Peer: what the router sends ----
 
   send(envelope: Envelope): void {
-    if (this.finished) return;
+    if (this.doorSession.ended) return;
     const message = envelope.message;
     if (message.type === MessageType.EVENT) this.handlers?.event(envelope, message);
-    else this.receive(message);
+    else if (!this.doorSession.took(message)) this.receive(message);
   }
 
   close(): void {
-    this.end('the router closed the session');
+    this.doorSession.closed();
   }
 
   pauseReading(): void {
@@ -199,29 +201,13 @@ export class MqttRouterSession implements Peer {
         pending?.reject(new RouterRefusal(message.error, text));
         return;
       }
-      case MessageType.CHALLENGE: {
-        const answer = this.joining.answer(message.authMethod);
-        this.deliver(answer);
-        if (answer.type === MessageType.ABORT) this.leave();
-        return;
-      }
-      case MessageType.WELCOME:
-        this.joining.welcomed(message);
-        return;
-      case MessageType.ABORT:
-        this.end(this.joining.aborted(message));
-        return;
-      case MessageType.GOODBYE:
-        this.end(message.reason);
-        this.deliver(goodbyeAnswer());
-        return;
       default:
         return;
     }
   }
 
   private request(build: (request: number) => WampMessage, settled?: (value: number) => void, bytes = 0): Promise<number> {
-    if (this.finished) return Promise.reject(new RouterRefusal(ErrorUri.closeNormal, 'the session has ended'));
+    if (this.doorSession.ended) return Promise.reject(new RouterRefusal(ErrorUri.closeNormal, 'the session has ended'));
     const request = this.requests.nextId();
     return new Promise<number>((resolve, reject) => {
       (this.pending ??= new Map()).set(request, settled ? { resolve, reject, settled } : { resolve, reject });
@@ -242,14 +228,6 @@ export class MqttRouterSession implements Peer {
     const pending = this.answered(request);
     pending?.settled?.(value);
     pending?.resolve(value);
-  }
-
-  private end(reason: string): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.fail(new RouterRefusal(ErrorUri.systemShutdown, reason));
-    this.joining.refuse(ErrorUri.systemShutdown, reason);
-    this.handlers?.routerEnded(reason);
   }
 
   private fail(error: RouterRefusal): void {

@@ -2,11 +2,11 @@ import { MessageType } from '../../protocol/codes.js';
 import type { Envelope } from '../../protocol/envelope.js';
 import { ErrorUri } from '../../protocol/errors.js';
 import { IdSequence } from '../../protocol/ids.js';
-import { errorText, goodbyeAnswer } from '../../protocol/message-text.js';
+import { errorText } from '../../protocol/message-text.js';
 import { toWire, type Dict, type Event, type WampMessage } from '../../protocol/messages.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
 import type { Peer, SessionLink, TransportInfo } from '../../router/peer.js';
-import { DoorJoin } from '../door-join.js';
+import { DoorSession } from '../door-session.js';
 import type { TicketCredential } from './sse-request.js';
 
 /** The router refused something this session asked: ABORT at sign-in, or ERROR to a SUBSCRIBE. */
@@ -44,8 +44,8 @@ interface Pending {
 /**
  * The router's view of one SSE stream: a real session that signs in and subscribes like any
  * WebSocket client, so the realm's authentication, authorization and broker rules apply as they
- * are. It speaks typed messages (no codec: the wire arrays go straight to the session), answers
- * the CHALLENGE of ticket sign-in, and hands every EVENT to its handlers.
+ * are. It speaks typed messages (no codec: the wire arrays go straight to the session), signs in
+ * and ends through DoorSession (as the MQTT door), and hands every EVENT to its handlers.
  */
 export class SsePeer implements Peer {
   private link: SessionLink | undefined;
@@ -53,18 +53,24 @@ export class SsePeer implements Peer {
   private readonly pending = new Map<number, Pending>();
   /** Subscription ID -> the URI subscribed, recorded at SUBSCRIBED, before any EVENT can come through it. */
   private readonly subscriptions = new Map<number, string>();
-  private readonly joining = new DoorJoin<SseIdentity>(
-    'an SSE stream',
-    (welcome) => ({
+  private readonly doorSession = new DoorSession<SseIdentity>({
+    door: 'an SSE stream',
+    identityOf: (welcome) => ({
       session: welcome.session,
       realm: String(welcome.details.realm ?? ''),
       authid: String(welcome.details.authid ?? ''),
       authrole: String(welcome.details.authrole ?? ''),
     }),
-    (uri, text) => new SseSessionRefusal('join', uri, text),
-  );
+    refusal: (uri, text) => new SseSessionRefusal('join', uri, text),
+    leaveText: 'the stream closed',
+  }, {
+    deliver: (message) => this.deliver(message),
+    // Whoever ended it, a SUBSCRIBE still waiting fails as shut down.
+    failWaiting: (_uri, text) => this.failPending(text),
+    routerEnded: (reason) => this.handlers?.ended(reason),
+    detach: () => this.link?.detach(),
+  });
   private handlers: SsePeerHandlers | undefined;
-  private finished = false;
   /** While the session's incoming queue is full, the SUBSCRIBEs this peer makes up wait here (at most max_topics). */
   private held: WampMessage[] | undefined;
 
@@ -82,7 +88,7 @@ export class SsePeer implements Peer {
       authmethods: credential ? ['ticket'] : ['anonymous'],
     };
     if (credential?.authid !== undefined) details.authid = credential.authid;
-    return this.joining.start(credential?.ticket, () => this.deliver({ type: MessageType.HELLO, realm, details }));
+    return this.doorSession.join({ type: MessageType.HELLO, realm, details }, credential?.ticket);
   }
 
   /** SUBSCRIBE; resolves to the subscription ID, rejects with the router's ERROR. */
@@ -102,21 +108,17 @@ export class SsePeer implements Peer {
 
   /** The HTTP side is gone (client disconnected, stream ended): the session leaves the realm. */
   leave(): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.failPending('the stream closed');
-    this.joining.refuse(ErrorUri.closeNormal, 'the stream closed');
-    this.link?.detach();
+    this.doorSession.leave();
   }
 
   // ---- Peer: what the router sends ----
 
   send(envelope: Envelope): void {
-    if (!this.finished) this.receive(envelope.message);
+    if (!this.doorSession.ended && !this.doorSession.took(envelope.message)) this.receive(envelope.message);
   }
 
   close(): void {
-    this.end('the router closed the session');
+    this.doorSession.closed();
   }
 
   pauseReading(): void {
@@ -167,35 +169,9 @@ export class SsePeer implements Peer {
           if (typeof subscription === 'number') this.handlers?.revoked(subscription, typeof reason === 'string' ? reason : undefined);
         }
         return;
-      case MessageType.CHALLENGE: {
-        const answer = this.joining.answer(message.authMethod);
-        this.deliver(answer);
-        if (answer.type === MessageType.ABORT) this.leave();
-        return;
-      }
-      case MessageType.WELCOME:
-        this.joining.welcomed(message);
-        return;
-      case MessageType.ABORT:
-        this.end(this.joining.aborted(message));
-        return;
-      case MessageType.GOODBYE:
-        // The router ends the session (shutdown, kill): answer it, so that it is not left waiting.
-        // end() first, so that the handlers learn the router's reason, not the close that follows.
-        this.end(message.reason);
-        this.deliver(goodbyeAnswer());
-        return;
       default:
         return; // nothing else is addressed to a subscriber
     }
-  }
-
-  private end(reason: string): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.failPending(reason);
-    this.joining.refuse(ErrorUri.systemShutdown, reason);
-    this.handlers?.ended(reason);
   }
 
   private failPending(reason: string): void {
