@@ -120,3 +120,8 @@ export function processesWorkingIn(folder: string): string[] {
   }
   return found;
 }
+
+/** How many file descriptors process `pid` holds open. Linux: reads /proc. */
+export function descriptorsOf(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}

@@ -409,16 +409,23 @@ export async function playEveryDoor(doors: Door[], bystander: WampBystander): Pr
   await bystander.works('after every door');
 }
 
+/** How the cases of leaveDoorsAtRandom are drawn. */
+export interface CaseShape {
+  /** Half the cases leave before their first step is sent whole (as the connection is accepted and handed on). */
+  firstBytes?: boolean;
+  /** Up to this many clients play and leave at once in each case. */
+  together?: number;
+}
+
 /**
- * `count` fuzzed cases: each picks a door and where and how its client leaves; after each, the
- * process is still running and `still` (the bystanders work) holds. `firstBytes`: half the cases
- * leave before the first step is sent whole (as the connection is accepted and handed on).
+ * `count` fuzzed cases: each picks doors and where and how their clients leave; after each, the
+ * process is still running and `still` (the bystanders work) holds.
  */
-export async function leaveDoorsAtRandom(doors: Door[], junction: RunningJunction, still: (what: string) => Promise<void>, count: number, firstBytes = false): Promise<void> {
-  const cases = fc.record({
+export async function leaveDoorsAtRandom(doors: Door[], junction: RunningJunction, still: (what: string) => Promise<void>, count: number, shape: CaseShape = {}): Promise<void> {
+  const client = fc.record({
     door: fc.integer({ min: 0, max: doors.length - 1 }),
     leaving: fc.record({
-      cut: firstBytes ? fc.oneof(fc.constant(0), fc.nat({ max: 4 })) : fc.nat({ max: 4 }),
+      cut: shape.firstBytes ? fc.oneof(fc.constant(0), fc.nat({ max: 4 })) : fc.nat({ max: 4 }),
       fraction: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
       reading: fc.boolean(),
       // Mostly at once; sometimes after the door had time to act on what it got.
@@ -426,11 +433,15 @@ export async function leaveDoorsAtRandom(doors: Door[], junction: RunningJunctio
       ending: fc.constantFrom<Ending>('reset', 'reset', 'end', 'close'),
     }),
   });
-  await checkFuzz(firstBytes ? 'reset-fuzz-workers' : 'reset-fuzz', fc.asyncProperty(cases, async ({ door, leaving }) => {
-    const chosen = doors[door]!;
-    const cut = Math.min(leaving.cut, chosen.steps.length);
-    const what = `${leaving.ending} in ${chosen.name} at step ${cut} (${leaving.fraction.toFixed(2)} of it${leaving.reading ? '' : ', not reading'})`;
-    await leaveAt(chosen, { ...leaving, cut });
+  const name = shape.firstBytes ? 'reset-fuzz-workers' : 'reset-fuzz';
+  await checkFuzz(name, fc.asyncProperty(fc.array(client, { minLength: 1, maxLength: shape.together ?? 1 }), async (clients) => {
+    const played = clients.map(({ door, leaving }) => {
+      const chosen = doors[door]!;
+      const cut = Math.min(leaving.cut, chosen.steps.length);
+      return { what: `${leaving.ending} in ${chosen.name} at step ${cut} (${leaving.fraction.toFixed(2)} of it${leaving.reading ? '' : ', not reading'})`, left: leaveAt(chosen, { ...leaving, cut }) };
+    });
+    const what = played.map((one) => one.what).join('; ');
+    await Promise.all(played.map((one) => one.left));
     assert.equal(junction.child.exitCode, null, `the node exited after ${what}: ${junction.stderr}`);
     await still(`after ${what}`);
   }), count);
@@ -442,8 +453,8 @@ export async function noCgiProgramLeft(dir: string): Promise<void> {
   await waitFor(() => left().length === 0, 'every CGI script to end', 10_000).catch(() => assert.fail(`programs of CGI scripts left running: ${left().join(', ')}`));
 }
 
-/** GETs `paths` in turn on one kept-alive connection: their bodies. */
-export async function getInTurn(port: number, paths: string[]): Promise<string[]> {
+/** GETs `paths` in turn on one kept-alive connection: their bodies. Kept open until `release` is called (by default at once). */
+export async function getInTurn(port: number, paths: string[], release?: Promise<void>): Promise<string[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
     const bodies: string[] = [];
@@ -458,7 +469,7 @@ export async function getInTurn(port: number, paths: string[]): Promise<string[]
     }
     return bodies;
   } finally {
-    agent.destroy();
+    void (release ?? Promise.resolve()).then(() => agent.destroy());
   }
 }
 
