@@ -38,7 +38,9 @@ async function scrapeEachWorker(port: number): Promise<Map<string, string>> {
   try {
     for (let attempt = 0; attempt < 40 && expositions.size < WORKERS; attempt++) {
       const [info, metrics] = await getInTurn(port, ['/info', '/metrics'], released);
-      expositions.set(String((JSON.parse(info!) as { cluster: { node: string } }).cluster.node), metrics!);
+      const node = String((JSON.parse(info!) as { cluster: { node: string } }).cluster.node);
+      // A worker's first is the one to keep: its later ones count this scrape's connections held open there too.
+      if (!expositions.has(node)) expositions.set(node, metrics!);
     }
   } finally {
     release();
