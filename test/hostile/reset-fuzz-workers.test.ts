@@ -14,10 +14,10 @@ import { waitFor } from '../support/wait.js';
  * connection and hands it to a worker (src/node/cluster/handoff-parent.ts), so a client may leave
  * while its connection waits in the parent, while it is in transit to a worker, right after it
  * landed, or anywhere in its exchange with the worker (half the cases leave before their first
- * step is sent whole; up to four clients at once). Each must end that connection only: afterwards a WAMP session on each
- * worker still works, neither worker died nor logged an error, and at the end each worker's
- * open-connection gauges, the parent's hand-off queue and every process's open descriptors are
- * back where they were, and no program a CGI script started still runs.
+ * step is sent whole; up to four clients at once). Each must end that connection only: afterwards
+ * a WAMP session on each worker still works, neither worker died nor logged an error, and at the
+ * end each worker's open-connection gauges, the parent's hand-off queue and every process's open
+ * descriptors are back where they were, and no program a CGI script started still runs.
  */
 
 const CASES = 60;
@@ -112,7 +112,7 @@ describe('clients that reset, end or close at every stage of every door of a --w
   });
 
   it('each ends that connection only; every gauge, queue and descriptor comes back', async () => {
-    await leaveDoorsAtRandom(doors, junction, bystandersWork, CASES, { firstBytes: true, together: 4 });
+    await leaveDoorsAtRandom('reset-fuzz-workers', doors, junction, bystandersWork, CASES, { firstBytes: true, together: 4 });
     // The last resets reach the node after their case ended: give them time, then the node must still serve.
     await bystandersWork('after the last case');
     await gaugesBack();

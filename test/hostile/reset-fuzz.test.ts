@@ -55,7 +55,7 @@ describe('clients that reset, end or close at every stage of every door', { time
   });
 
   it('each ends that connection only; every open-connection gauge comes back', async () => {
-    await leaveDoorsAtRandom(doors, junction, (what) => bystander.works(what), CASES);
+    await leaveDoorsAtRandom('reset-fuzz', doors, junction, (what) => bystander.works(what), CASES);
     // The last resets reach the node after their case ended: give them time, then the node must still serve.
     await bystander.works('after the last case');
     // Each scrape is a connection of its own, as the baseline's was; a long-poll transport outlives its client by session_timeout.

@@ -418,10 +418,10 @@ export interface CaseShape {
 }
 
 /**
- * `count` fuzzed cases: each picks doors and where and how their clients leave; after each, the
- * process is still running and `still` (the bystanders work) holds.
+ * `count` fuzzed cases (`name`, for its replay): each picks doors and where and how their clients
+ * leave; after each, the process is still running and `still` (the bystanders work) holds.
  */
-export async function leaveDoorsAtRandom(doors: Door[], junction: RunningJunction, still: (what: string) => Promise<void>, count: number, shape: CaseShape = {}): Promise<void> {
+export async function leaveDoorsAtRandom(name: string, doors: Door[], junction: RunningJunction, still: (what: string) => Promise<void>, count: number, shape: CaseShape = {}): Promise<void> {
   const client = fc.record({
     door: fc.integer({ min: 0, max: doors.length - 1 }),
     leaving: fc.record({
@@ -433,7 +433,6 @@ export async function leaveDoorsAtRandom(doors: Door[], junction: RunningJunctio
       ending: fc.constantFrom<Ending>('reset', 'reset', 'end', 'close'),
     }),
   });
-  const name = shape.firstBytes ? 'reset-fuzz-workers' : 'reset-fuzz';
   await checkFuzz(name, fc.asyncProperty(fc.array(client, { minLength: 1, maxLength: shape.together ?? 1 }), async (clients) => {
     const played = clients.map(({ door, leaving }) => {
       const chosen = doors[door]!;
