@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RunningJunction } from '../support/cli.js';
 import { fuzzTimeout, gauges, gaugesBackTo, WampBystander } from '../support/fuzz.js';
-import { descriptorsOf } from '../support/processes.js';
+import { openDescriptors } from '../support/processes.js';
 import { getInTurn, leaveDoorsAtRandom, noCgiProgramLeft, openGauges, playEveryDoor, prepareResetFuzz, type Door } from '../support/reset-fuzz.js';
 import { waitFor } from '../support/wait.js';
 
@@ -108,7 +108,7 @@ describe('clients that reset, end or close at every stage of every door of a --w
   it('plays every door to its last answer (the cases below cut these exchanges)', async () => {
     await playEveryDoor(doors, bystanders[0]!);
     await gaugesBack();
-    descriptors = pids.map(descriptorsOf);
+    descriptors = pids.map(openDescriptors);
   });
 
   it('each ends that connection only; every gauge, queue and descriptor comes back', async () => {
@@ -117,8 +117,8 @@ describe('clients that reset, end or close at every stage of every door of a --w
     await bystandersWork('after the last case');
     await gaugesBack();
     await noCgiProgramLeft(dir);
-    await waitFor(() => pids.every((pid, index) => descriptorsOf(pid) <= descriptors[index]!), 'the descriptors to come back', 10_000)
-      .catch(() => assert.fail(`open descriptors of the parent and each worker: ${descriptors.join(', ')} after the warm-up, ${pids.map(descriptorsOf).join(', ')} now`));
+    await waitFor(() => pids.every((pid, index) => openDescriptors(pid) <= descriptors[index]!), 'the descriptors to come back', 10_000)
+      .catch(() => assert.fail(`open descriptors of the parent and each worker: ${descriptors.join(', ')} after the warm-up, ${pids.map(openDescriptors).join(', ')} now`));
     assert.equal(junction.child.exitCode, null, `the node exited: ${junction.stderr}`);
     assert.deepEqual(junction.lines.filter((line) => line.msg === 'worker serving').length, WORKERS, 'a worker was started again');
     // Leaving is the client's right: nothing of it is an internal error (pino's error level is 50).
