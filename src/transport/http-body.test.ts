@@ -80,6 +80,27 @@ describe('readLimitedBodyThen', () => {
     assert.deepEqual((await read).result, { ok: false, reason: 'aborted' });
   });
 
+  it('says aborted when the client left before the body is read (the handler awaited something first)', async () => {
+    // Its 'close' came and went while the handler was busy (a CGI path looks its script up first): found by test/hostile/reset-fuzz.
+    let settle!: (result: BodyResult | string) => void;
+    const result = new Promise<BodyResult | string>((resolve) => (settle = resolve));
+    const late = createServer((request) => request.once('close', () => readLimitedBodyThen(request, LIMIT, settle)));
+    await new Promise<void>((resolve) => late.listen(0, '127.0.0.1', resolve));
+    const timer = setTimeout(() => settle('no result within 2 s'), 2_000);
+    try {
+      const socket = connect((late.address() as AddressInfo).port, '127.0.0.1', () => {
+        socket.write(post('content-length: 9\r\n'));
+        setTimeout(() => socket.resetAndDestroy(), 20);
+      });
+      socket.on('error', () => {});
+      assert.deepEqual(await result, { ok: false, reason: 'aborted' });
+    } finally {
+      clearTimeout(timer);
+      late.closeAllConnections();
+      await new Promise((resolve) => late.close(resolve));
+    }
+  });
+
   it('refuses a Content-Length past limit + discard limit in the call itself, a body growing past the limit as it does', async () => {
     const declared = await send([post(`content-length: ${LIMIT + 9}\r\n`)]);
     declared.socket.destroy();

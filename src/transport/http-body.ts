@@ -35,9 +35,11 @@ export function readLimitedBody(request: IncomingMessage, limit: number, discard
  * answers in the same turn when it can). `done` is called once: with the body as soon as its
  * declared Content-Length has arrived (without waiting for the stream's 'end', a tick later), or
  * at the stream's end for a chunked body; at once (in this call) when the declared length is
- * refused before reading.
+ * refused before reading, or when the request was destroyed already.
  */
 export function readLimitedBodyThen(request: IncomingMessage, limit: number, done: (result: BodyResult) => void, discardLimit = DISCARD_LIMIT): void {
+  // Destroyed before its handler came to read it (the client left while the handler awaited something): its 'close' is past.
+  if (request.destroyed) return done({ ok: false, reason: 'aborted' });
   const header = request.headers['content-length'];
   const length = header === undefined ? NaN : Number(header);
   if (length > limit + discardLimit) return done({ ok: false, reason: 'too_large', closeConnection: true, declared: length });

@@ -1,299 +1,46 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
-import { connect, createServer, type Socket } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { connect as tlsConnect } from 'node:tls';
-import fc from 'fast-check';
-import { generate, type Packet } from 'mqtt-packet';
-import { freePort, RunningJunction } from '../support/cli.js';
-import { checkFuzz, fuzzTimeout, gauges, gaugesBackTo, WampBystander } from '../support/fuzz.js';
-import { selfSignedCertificate, skipTls } from '../support/tls.js';
-import { Arrivals } from '../support/wait.js';
+import { RunningJunction } from '../support/cli.js';
+import { fuzzTimeout, gauges, gaugesBackTo, WampBystander } from '../support/fuzz.js';
+import { leaveDoorsAtRandom, noCgiProgramLeft, openGauges, playEveryDoor, prepareResetFuzz, scrape, type Door } from '../support/reset-fuzz.js';
 
 /**
  * Clients that leave at every stage of every door: one `junction start` serving a web transport
  * (WebSocket with WAMP v1, long-poll, SSE, the HTTP bridge, static, upload, console and its
- * WebSocket, nodeinfo, metrics, HTTP and WebSocket reverse proxies, MQTT over WebSocket), the same
- * over TLS, universal ports plain and over TLS, RawSocket and MQTT plain and over TLS, a Pusher
- * app, WebSocket and TCP echo servers and a Flash policy port. Each case plays a valid exchange up
- * to a random point (mid request line, mid headers, mid body, after a refusal, mid handshake of
- * WebSocket, TLS, RawSocket or MQTT, after WELCOME, mid frame, mid close, while a long-poll receive
- * or an SSE stream is held, an HTTP request pipelined behind a long answer), maybe stops reading,
- * then resets the connection (RST, as Autobahn's abort), ends it (FIN, reading on: the door must
- * close its side too) or closes it. After each, the node still serves a WAMP session; at the end
- * every open-connection gauge is back where it was and the process never exited.
+ * WebSocket, nodeinfo, metrics, HTTP and WebSocket reverse proxies, MQTT over WebSocket, CGI
+ * scripts and a WSGI app), the same over TLS, universal ports plain and over TLS, RawSocket and
+ * MQTT plain and over TLS, a Pusher app, WebSocket and TCP echo servers and a Flash policy port.
+ * Each case plays a valid exchange up to a random point (mid request line, mid headers, mid body,
+ * after a refusal, mid handshake of WebSocket, TLS, RawSocket or MQTT, after WELCOME, mid frame,
+ * mid close, while a long-poll receive or an SSE stream is held, while a CGI script or the WSGI
+ * app reads the body or streams its answer, an HTTP request pipelined behind a long answer or
+ * behind an upgrade), maybe stops reading, then resets the connection (RST, as Autobahn's abort),
+ * ends it (FIN, reading on: the door must close its side too) or closes it (the doors and steps:
+ * test/support/reset-fuzz.ts). After each, the node still serves a WAMP session; at the end every
+ * open-connection gauge is back where it was, no program a CGI script started still runs, and the
+ * process never exited. reset-fuzz-workers.test.ts plays the same against `--workers 2`.
  */
 
 const CASES = 160;
-/** How long a step may wait for the answer it expects (an answer that never comes is a finding too). */
-const ANSWER_MS = 5_000;
-/** How long a door may take to close its side once the client ended its own (it takes milliseconds; the rest is for a loaded machine). */
-const CLOSE_MS = 15_000;
-/** The gauges of what a client holds open: each must come back once the fuzzer's clients are gone. */
-const openGauges = [
-  'junction_connections', 'junction_sessions', 'junction_rawsocket_connections', 'junction_pusher_connections', 'junction_mqtt_connections',
-  'junction_sse_streams_open', 'junction_longpoll_transports', 'junction_pusher_api_requests_in_flight', 'junction_http_forward_requests_in_flight',
-  'junction_ws_proxy_connections', 'junction_testee_connections', 'junction_stream_testee_connections',
-] as const;
-
-/** One step of an exchange: the bytes to send (built from what was received so far) and, when the door answers it, when that answer is in. */
-interface Step {
-  send: (received: string) => Buffer;
-  answered?: (received: string) => boolean;
-}
-
-interface Door {
-  name: string;
-  port: () => number;
-  /** Spoken over TLS (the steps run inside it; the handshake is the step before them). */
-  tls?: boolean;
-  steps: Step[];
-}
-
-type Ending = 'reset' | 'end' | 'close';
-
-const text = (value: string): Buffer => Buffer.from(value, 'latin1');
-const json = (value: unknown): string => JSON.stringify(value);
-const has = (needle: string) => (received: string): boolean => received.includes(needle);
-
-/** A client's WebSocket frame, text or binary, masked (with a zero key, which leaves the payload as is). */
-function wsFrame(payload: string | Buffer): Buffer {
-  const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
-  const length = body.length < 126 ? Buffer.from([0x80 | body.length]) : Buffer.from([0x80 | 126, body.length >> 8, body.length & 0xff]);
-  return Buffer.concat([Buffer.from([typeof payload === 'string' ? 0x81 : 0x82]), length, Buffer.alloc(4), body]);
-}
-
-/** A RawSocket frame (type 0, a WAMP message). */
-function rawsocketFrame(payload: string): Buffer {
-  const body = Buffer.from(payload, 'utf8');
-  return Buffer.concat([Buffer.from([0, body.length >> 16, (body.length >> 8) & 0xff, body.length & 0xff]), body]);
-}
-
-const mqttPacket = (packet: Record<string, unknown>): Buffer => generate(packet as unknown as Packet, { protocolVersion: 4 });
-
-/** An MQTT client's session, each packet wrapped by `wrap` (a WebSocket frame on an mqtt path). */
-const mqttSession = (wrap: (packet: Buffer) => Buffer = (packet) => packet): Step[] => [
-  { send: () => wrap(mqttPacket({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: '', clean: true, keepalive: 0 })), answered: has('\x20\x02') },
-  { send: () => wrap(mqttPacket({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'reset/#', qos: 1 }] })), answered: has('\x90\x03') },
-  { send: () => wrap(mqttPacket({ cmd: 'publish', topic: 'reset/x', payload: Buffer.from('m'.repeat(300)), qos: 1, messageId: 2 })) },
-];
-
-const rawsocketSession: Step[] = [
-  { send: () => Buffer.from([0x7f, 0xf1, 0, 0]), answered: (received) => received.length >= 4 },
-  { send: () => rawsocketFrame(json([1, 'realm1', { roles: { subscriber: {} } }])), answered: has('[2,') },
-  { send: () => rawsocketFrame(json([32, 1, {}, 'x'.repeat(300)])) },
-];
-
-function httpRequest(method: string, path: string, headers: Record<string, string> = {}, body = ''): Step[] {
-  const head = Object.entries({ host: '127.0.0.1', ...headers, ...(body === '' ? {} : { 'content-length': String(Buffer.byteLength(body)) }) })
-    .map(([name, value]) => `${name}: ${value}\r\n`).join('');
-  const answered = has('\r\n\r\n');
-  if (body === '') return [{ send: () => text(`${method} ${path} HTTP/1.1\r\n${head}\r\n`), answered }];
-  return [{ send: () => text(`${method} ${path} HTTP/1.1\r\n${head}\r\n`) }, { send: () => text(body), answered }];
-}
-
-const upgradeHeaders = (protocol: string): Record<string, string> => ({
-  upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-version': '13',
-  ...(protocol === '' ? {} : { 'sec-websocket-protocol': protocol }),
-});
-
-const wamp2Session = (path: string): Step[] => [
-  { send: () => httpRequest('GET', path, upgradeHeaders('wamp.2.json'))[0]!.send(''), answered: has('\r\n\r\n') },
-  { send: () => wsFrame(json([1, 'realm1', { roles: { subscriber: {}, publisher: {}, caller: {} } }])), answered: has('[2,') },
-  { send: () => wsFrame(json([32, 1, {}, 'reset.topic'])), answered: has('[33,') },
-  { send: () => wsFrame(json([16, 2, { acknowledge: true }, 'reset.topic', ['x'.repeat(400)]])), answered: has('[17,') },
-  // A WebSocket close (code 1000): the client leaves during the closing handshake.
-  { send: () => Buffer.concat([Buffer.from([0x88, 0x82]), Buffer.alloc(4), Buffer.from([0x03, 0xe8])]) },
-];
-
-/** A resumable.js chunk, fields first, for the upload path (form_fields below). */
-function uploadChunk(): { body: string; type: string } {
-  const boundary = 'resetfuzzboundary';
-  const field = (name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
-  const content = 'c'.repeat(600);
-  const body = field('name', 'reset.txt') + field('type', 'text/plain') + field('size', '600') + field('n', '1') + field('size1', '600') + field('count', '1')
-    + `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="blob"\r\nContent-Type: application/octet-stream\r\n\r\n${content}\r\n--${boundary}--\r\n`;
-  return { body, type: `multipart/form-data; boundary=${boundary}` };
-}
-
-/** The first bytes a TLS client sends (its ClientHello), captured from a client talking to a plain TCP server. */
-async function clientHello(): Promise<Buffer> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const first = new Promise<Buffer>((resolve) => server.once('connection', (socket) => socket.once('data', (chunk: Buffer) => {
-    resolve(chunk);
-    socket.destroy();
-  })));
-  const client = tlsConnect({ port: (server.address() as { port: number }).port, host: '127.0.0.1', servername: 'localhost', rejectUnauthorized: false });
-  client.on('error', () => undefined);
-  const hello = await first;
-  client.destroy();
-  await new Promise((resolve) => server.close(resolve));
-  return hello;
-}
-
-/** A socket's received bytes (as latin1 text) and a wait for them. */
-class Reading {
-  received = '';
-  closed = false;
-  private readonly arrivals = new Arrivals({ stopped: () => (this.closed ? 'the connection closed' : undefined), received: () => `received ${JSON.stringify(this.received.slice(0, 300))}` });
-
-  constructor(socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.received += chunk.toString('latin1');
-      this.arrivals.wake();
-    });
-    socket.on('close', () => {
-      this.closed = true;
-      this.arrivals.wake();
-    });
-    socket.on('error', () => undefined);
-  }
-
-  until(condition: (received: string) => boolean, what: string): Promise<void> {
-    return this.arrivals.until(() => condition(this.received), what, ANSWER_MS);
-  }
-
-  /** Waits for the other side to close: after our FIN, no door may hold the connection half-open. */
-  closing(what: string): Promise<void> {
-    return this.arrivals.until(() => this.closed, `the server to close its side after ${what}`, CLOSE_MS);
-  }
-}
-
-/** Where and how a client leaves a door's exchange. */
-interface Leaving {
-  /** The steps before this one are played whole, each answered. */
-  cut: number;
-  /** This part of step `cut`'s bytes is sent. */
-  fraction: number;
-  /** Then it stops reading (what the door sends piles up in its buffers), or reads on. */
-  reading: boolean;
-  /** Then it waits this long (ms) and leaves. */
-  pause: number;
-  ending: Ending;
-}
-
-/** Plays `door`'s exchange and leaves it as `leaving` says. */
-async function leaveAt(door: Door, { cut, fraction, reading: keepReading, pause, ending }: Leaving): Promise<void> {
-  const tcp = connect(door.port(), '127.0.0.1');
-  tcp.on('error', () => undefined);
-  await new Promise((resolve) => tcp.once('connect', resolve));
-  let socket: Socket = tcp;
-  if (door.tls) {
-    const secure = tlsConnect({ socket: tcp, servername: 'localhost', rejectUnauthorized: false });
-    secure.on('error', () => undefined);
-    await new Promise((resolve) => secure.once('secureConnect', resolve));
-    socket = secure;
-  }
-  const reading = new Reading(socket);
-  try {
-    for (let i = 0; i < Math.min(cut, door.steps.length); i++) {
-      const step = door.steps[i]!;
-      socket.write(step.send(reading.received));
-      if (step.answered) await reading.until(step.answered, `${door.name} step ${i}'s answer`);
-    }
-    if (cut < door.steps.length) {
-      const bytes = door.steps[cut]!.send(reading.received);
-      socket.write(bytes.subarray(0, Math.floor(bytes.length * fraction)));
-    }
-    if (!keepReading) socket.pause();
-    await new Promise((resolve) => setTimeout(resolve, pause));
-  } finally {
-    if (ending === 'reset') tcp.resetAndDestroy();
-    else if (ending === 'close') tcp.destroy();
-    else {
-      socket.end();
-      socket.resume();
-      await reading.closing(`${door.name}'s step ${cut}`);
-      tcp.destroy();
-    }
-  }
-}
-
-function scrape(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path: '/metrics', agent: false }, (response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => resolve(body));
-    }).on('error', reject);
-  });
-}
 
 describe('clients that reset, end or close at every stage of every door', { timeout: fuzzTimeout(180_000) }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'junction-reset-fuzz-'));
-  const ports = new Map<string, number>();
-  const portOf = (name: string) => () => ports.get(name)!;
   let junction: RunningJunction;
   let bystander: WampBystander;
-  let hello: Buffer;
+  let doors: Door[];
+  let web: number;
   /** The gauges with only the bystander connected (and the scrape's own connection). */
   let baseline: Record<string, number>;
 
   before(async () => {
-    mkdirSync(join(dir, 'static'));
-    mkdirSync(join(dir, 'uploaded'));
-    // Large enough that a client leaving after the headers leaves mid-body.
-    writeFileSync(join(dir, 'static', 'hello.txt'), 'hello\n'.repeat(400_000));
-    const certificate = selfSignedCertificate(dir);
-    hello = await clientHello();
-    // Ports picked beforehand: the reverse proxies' backend is the web transport itself.
-    for (const name of ['web', 'tls', 'universal', 'universal_tls', 'raw', 'raw_tls', 'mqtt', 'mqtt_tls', 'pusher', 'testee', 'stream', 'flash']) ports.set(name, await freePort());
-    const tcp = (name: string) => ({ type: 'tcp', interface: '127.0.0.1', port: ports.get(name)! });
-    const anonymous = { anonymous: { type: 'static', role: 'anonymous' } };
-    const paths = {
-      ws: { type: 'websocket', options: { wamp1: { realm: 'realm1', role: 'anonymous' } } },
-      lp: { type: 'longpoll', options: { request_timeout: 2, session_timeout: 2 } },
-      sse: { type: 'sse', realm: 'realm1' },
-      publish: { type: 'publisher', realm: 'realm1', role: 'anonymous' },
-      call: { type: 'caller', realm: 'realm1', role: 'anonymous' },
-      hook: { type: 'webhook', realm: 'realm1', role: 'anonymous', options: { topic: 'reset.hook' } },
-      static: { type: 'static', directory: join(dir, 'static') },
-      upload: {
-        type: 'upload', realm: 'realm1', role: 'anonymous', directory: join(dir, 'uploaded'),
-        form_fields: { file_name: 'name', mime_type: 'type', total_size: 'size', chunk_number: 'n', chunk_size: 'size1', total_chunks: 'count', content: 'file' },
-      },
-      console: { type: 'console', realm: 'realm1', auth: anonymous },
-      info: { type: 'nodeinfo' },
-      metrics: { type: 'metrics' },
-      // Nothing listens there: the proxy answers 502.
-      nowhere: { type: 'reverseproxy', host: '127.0.0.1', port: await freePort() },
-      forwarded: { type: 'reverseproxy', host: '127.0.0.1', port: ports.get('web')!, path: '/static' },
-      proxied: { type: 'websocket-reverseproxy', backend: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port: ports.get('web')! }, url: `ws://127.0.0.1:${ports.get('web')!}/ws` } },
-      mqtt: { type: 'mqtt', options: { realm: 'realm1' } },
-    };
-    const universalParts = { rawsocket: {}, mqtt: { options: { realm: 'realm1' } }, websocket: { ws: {} } };
-    const config = {
-      version: 2,
-      workers: [{
-        type: 'router',
-        realms: [{ name: 'realm1', roles: [{ name: 'anonymous', 'allow-by-default': true }] }],
-        transports: [
-          { type: 'web', id: 'web', endpoint: tcp('web'), paths },
-          ...(certificate ? [
-            { type: 'web', id: 'tls', endpoint: { ...tcp('tls'), tls: certificate }, paths: { ws: paths.ws, static: paths.static } },
-            { type: 'universal', id: 'universal_tls', endpoint: { ...tcp('universal_tls'), tls: certificate }, ...universalParts },
-            { type: 'rawsocket', id: 'raw_tls', endpoint: { ...tcp('raw_tls'), tls: certificate } },
-            { type: 'mqtt', id: 'mqtt_tls', endpoint: { ...tcp('mqtt_tls'), tls: certificate }, options: { realm: 'realm1' } },
-          ] : []),
-          { type: 'universal', id: 'universal', endpoint: tcp('universal'), ...universalParts },
-          { type: 'rawsocket', id: 'raw', endpoint: tcp('raw') },
-          { type: 'mqtt', id: 'mqtt', endpoint: tcp('mqtt'), options: { realm: 'realm1' } },
-          { type: 'websocket.testee', id: 'testee', endpoint: tcp('testee') },
-          { type: 'stream.testee', id: 'stream', endpoint: tcp('stream') },
-          { type: 'flashpolicy', id: 'flash', endpoint: tcp('flash') },
-          { type: 'pusher', id: 'pusher', endpoint: tcp('pusher'), apps: [{ id: 'app1', key: 'app-key', secret: 'app-secret', realm: 'realm1', role: 'anonymous' }] },
-        ],
-      }],
-    };
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+    ({ doors, web } = await prepareResetFuzz(dir));
     junction = RunningJunction.start(['--cbdir', dir], dir);
     await junction.url();
-    bystander = await WampBystander.join(`ws://127.0.0.1:${ports.get('web')!}/ws`);
-    baseline = gauges(await scrape(ports.get('web')!), openGauges);
+    bystander = await WampBystander.join(`ws://127.0.0.1:${web}/ws`);
+    baseline = gauges(await scrape(web), openGauges);
   });
 
   after(async () => {
@@ -303,125 +50,23 @@ describe('clients that reset, end or close at every stage of every door', { time
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const web = portOf('web');
-  const chunk = uploadChunk();
-  const ownDoors: Door[] = [
-    { name: 'static GET, then another', port: web, steps: [...httpRequest('GET', '/static/hello.txt'), ...httpRequest('GET', '/static/hello.txt')] },
-    { name: 'a 404', port: web, steps: httpRequest('GET', '/nowhere') },
-    { name: 'an upgrade refused (404)', port: web, steps: httpRequest('GET', '/static/', upgradeHeaders('wamp.2.json')) },
-    { name: 'a CONNECT (405)', port: web, steps: httpRequest('CONNECT', '127.0.0.1:1') },
-    { name: 'publisher', port: web, steps: httpRequest('POST', '/publish', { 'content-type': 'application/json' }, json({ topic: 'reset.news', args: ['y'.repeat(300)] })) },
-    { name: 'publisher, Expect: 100-continue', port: web, steps: [
-      { send: () => text(`POST /publish HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nexpect: 100-continue\r\ncontent-length: 40\r\n\r\n`), answered: has('100 Continue') },
-      { send: () => text(json({ topic: 'reset.news', args: ['z'.repeat(16)] })) },
-    ] },
-    { name: 'caller', port: web, steps: httpRequest('POST', '/call', { 'content-type': 'application/json' }, json({ procedure: 'bystander.echo', args: ['r'.repeat(200)] })) },
-    { name: 'webhook', port: web, steps: httpRequest('POST', '/hook', { 'content-type': 'text/plain' }, 'w'.repeat(500)) },
-    { name: 'upload', port: web, steps: httpRequest('POST', '/upload', { 'content-type': chunk.type }, chunk.body) },
-    { name: 'console', port: web, steps: httpRequest('GET', '/console/') },
-    { name: 'nodeinfo', port: web, steps: httpRequest('GET', '/info') },
-    { name: 'metrics', port: web, steps: httpRequest('GET', '/metrics') },
-    { name: 'reverse proxy (502)', port: web, steps: httpRequest('GET', '/nowhere/x') },
-    { name: 'SSE stream held', port: web, steps: [{ ...httpRequest('GET', '/sse?topic=reset.news')[0]!, answered: has('\r\n\r\n') }] },
-    { name: 'long-poll, a receive held', port: web, steps: [
-      ...httpRequest('POST', '/lp/open', { 'content-type': 'application/json' }, json({ protocols: ['wamp.2.json'] })),
-      {
-        send: (received) => {
-          const body = json([1, 'realm1', { roles: { subscriber: {} } }]);
-          return text(`POST /lp/${/"transport":\s*"([^"]+)"/.exec(received)?.[1]}/send HTTP/1.1\r\nhost: x\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
-        },
-        answered: (received) => received.split('HTTP/1.1').length > 2 && received.endsWith('\r\n\r\n'),
-      },
-      { send: (received) => text(`POST /lp/${/"transport":\s*"([^"]+)"/.exec(received)?.[1]}/receive HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n`), answered: has('[2,') },
-      { send: (received) => text(`POST /lp/${/"transport":\s*"([^"]+)"/.exec(received)?.[1]}/receive HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n`) },
-    ] },
-    { name: 'WebSocket WAMP v2', port: web, steps: wamp2Session('/ws') },
-    { name: 'WebSocket WAMP v1', port: web, steps: [
-      { send: () => httpRequest('GET', '/ws', upgradeHeaders('wamp'))[0]!.send(''), answered: has('[0,') },
-      { send: () => wsFrame(json([5, 'http://example.com/reset'])) },
-    ] },
-    { name: 'Pusher WebSocket', port: portOf('pusher'), steps: [
-      { send: () => httpRequest('GET', '/app/app-key?protocol=7', upgradeHeaders(''))[0]!.send(''), answered: has('connection_established') },
-      { send: () => wsFrame(json({ event: 'pusher:subscribe', data: { channel: 'reset' } })), answered: has('subscription_succeeded') },
-      { send: () => wsFrame(json({ event: 'pusher:ping', data: 'p'.repeat(200) })) },
-    ] },
-    { name: 'Pusher HTTP API (refused)', port: portOf('pusher'), steps: httpRequest('POST', '/apps/app1/events', { 'content-type': 'application/json' }, json({ name: 'e', channels: ['reset'], data: '{}' })) },
-    { name: 'MQTT', port: portOf('mqtt'), steps: mqttSession() },
-    { name: 'MQTT over WebSocket', port: web, steps: [
-      { send: () => httpRequest('GET', '/mqtt', upgradeHeaders('mqtt'))[0]!.send(''), answered: has('\r\n\r\n') },
-      ...mqttSession(wsFrame),
-    ] },
-    { name: 'RawSocket', port: portOf('raw'), steps: rawsocketSession },
-    { name: 'universal, RawSocket', port: portOf('universal'), steps: rawsocketSession },
-    { name: 'universal, MQTT', port: portOf('universal'), steps: mqttSession() },
-    { name: 'universal, WebSocket', port: portOf('universal'), steps: wamp2Session('/ws') },
-    { name: 'console WebSocket', port: web, steps: wamp2Session('/console/ws') },
-    { name: 'WebSocket reverse proxy to /ws', port: web, steps: wamp2Session('/proxied') },
-    { name: 'reverse proxy to /static, left mid-answer', port: web, steps: [...httpRequest('GET', '/forwarded/hello.txt'), ...httpRequest('GET', '/forwarded/hello.txt')] },
-    { name: 'reverse proxy, a POST forwarded', port: web, steps: httpRequest('POST', '/forwarded/hello.txt', { 'content-type': 'text/plain' }, 'f'.repeat(3000)) },
-    { name: 'WebSocket echo transport', port: portOf('testee'), steps: [
-      { send: () => httpRequest('GET', '/', upgradeHeaders(''))[0]!.send(''), answered: has('\r\n\r\n') },
-      { send: () => wsFrame('e'.repeat(2000)) },
-    ] },
-    { name: 'TCP echo transport', port: portOf('stream'), steps: [{ send: () => text('s'.repeat(5000)), answered: (received) => received.length >= 5000 }, { send: () => text('s'.repeat(100)) }] },
-    { name: 'Flash policy', port: portOf('flash'), steps: [{ send: () => text('<policy-file-request/>\0'), answered: has('</cross-domain-policy>') }] },
-    ...(skipTls ? [] : [
-      { name: 'TLS handshake', port: portOf('tls'), steps: [{ send: () => hello, answered: (received: string) => received.length > 0 }] },
-      { name: 'TLS, static GET', port: portOf('tls'), tls: true, steps: httpRequest('GET', '/static/hello.txt') },
-      { name: 'TLS, WebSocket WAMP v2', port: portOf('tls'), tls: true, steps: wamp2Session('/ws') },
-      { name: 'universal over TLS, RawSocket', port: portOf('universal_tls'), tls: true, steps: rawsocketSession },
-      { name: 'universal over TLS, MQTT', port: portOf('universal_tls'), tls: true, steps: mqttSession() },
-      { name: 'universal over TLS, WebSocket', port: portOf('universal_tls'), tls: true, steps: wamp2Session('/ws') },
-      { name: 'RawSocket over TLS', port: portOf('raw_tls'), tls: true, steps: rawsocketSession },
-      { name: 'MQTT over TLS', port: portOf('mqtt_tls'), tls: true, steps: mqttSession() },
-    ]),
-  ];
-  // These again behind a large static answer on the same connection (pipelined): their answer waits its turn.
-  const pipelined = ['publisher', 'caller', 'webhook', 'upload', 'nodeinfo', 'SSE stream held', 'reverse proxy (502)', 'reverse proxy, a POST forwarded',
-    'WebSocket WAMP v2', 'an upgrade refused (404)', 'a CONNECT (405)'];
-  const doors: Door[] = [...ownDoors, ...ownDoors.filter((door) => pipelined.includes(door.name))
-    .map((door) => ({ ...door, name: `${door.name}, pipelined behind a static GET`, steps: [...httpRequest('GET', '/static/hello.txt'), ...door.steps] }))];
-
-  const cases = fc.record({
-    door: fc.integer({ min: 0, max: doors.length - 1 }),
-    leaving: fc.record({
-      cut: fc.nat({ max: 4 }),
-      fraction: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
-      reading: fc.boolean(),
-      // Mostly at once; sometimes after the door had time to act on what it got.
-      pause: fc.oneof(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 100, max: 300 })),
-      ending: fc.constantFrom<Ending>('reset', 'reset', 'end', 'close'),
-    }),
-  });
-
   it('plays every door to its last answer (the cases below cut these exchanges)', async () => {
-    for (const door of doors) {
-      assert.ok(door.port() > 0, `${door.name}: no port`);
-      await leaveAt(door, { cut: door.steps.length, fraction: 0, reading: true, pause: 0, ending: 'reset' });
-    }
-    await bystander.works('after every door');
+    await playEveryDoor(doors, bystander);
   });
 
   it('each ends that connection only; every open-connection gauge comes back', async () => {
-    const port = web();
-    await checkFuzz('reset-fuzz', fc.asyncProperty(cases, async ({ door, leaving }) => {
-      const chosen = doors[door]!;
-      const cut = Math.min(leaving.cut, chosen.steps.length);
-      const what = `${leaving.ending} in ${chosen.name} at step ${cut} (${leaving.fraction.toFixed(2)} of it${leaving.reading ? '' : ', not reading'})`;
-      await leaveAt(chosen, { ...leaving, cut });
-      assert.equal(junction.child.exitCode, null, `the node exited after ${what}: ${junction.stderr}`);
-      await bystander.works(`after ${what}`);
-    }), CASES);
+    await leaveDoorsAtRandom('reset-fuzz', doors, junction, (what) => bystander.works(what), CASES);
     // The last resets reach the node after their case ended: give them time, then the node must still serve.
     await bystander.works('after the last case');
     // Each scrape is a connection of its own, as the baseline's was; a long-poll transport outlives its client by session_timeout.
-    let exposition = await scrape(port);
-    const refresh = setInterval(() => void scrape(port).then((text) => (exposition = text), () => undefined), 250);
+    let exposition = await scrape(web);
+    const refresh = setInterval(() => void scrape(web).then((text) => (exposition = text), () => undefined), 250);
     try {
       await gaugesBackTo(() => exposition, baseline, openGauges, 20_000);
     } finally {
       clearInterval(refresh);
     }
+    await noCgiProgramLeft(dir);
     assert.equal(junction.child.exitCode, null, `the node exited: ${junction.stderr}`);
     // Leaving is the client's right: nothing of it is an internal error (pino's error level is 50).
     assert.deepEqual(junction.lines.filter((line) => line.level >= 50), [], 'error-level log lines');

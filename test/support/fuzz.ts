@@ -93,12 +93,13 @@ export class WampBystander {
   private readonly received: unknown[] = [];
   private round = 0;
 
-  private constructor(readonly open: OpenSession) {}
+  private constructor(readonly open: OpenSession, private readonly name: string) {}
 
-  static async join(url: string): Promise<WampBystander> {
-    const bystander = new WampBystander(await openAutobahn(url));
-    await bystander.open.session.subscribe('bystander.events', (args: unknown[]) => bystander.received.push(args[0]));
-    await bystander.open.session.register('bystander.echo', (args: unknown[]) => args[0]);
+  /** `name`: the prefix of its topic and procedure (`name.events`, `name.echo`), one per bystander of a node. */
+  static async join(url: string, name = 'bystander'): Promise<WampBystander> {
+    const bystander = new WampBystander(await openAutobahn(url), name);
+    await bystander.open.session.subscribe(`${name}.events`, (args: unknown[]) => bystander.received.push(args[0]));
+    await bystander.open.session.register(`${name}.echo`, (args: unknown[]) => args[0]);
     return bystander;
   }
 
@@ -110,9 +111,9 @@ export class WampBystander {
   async works(what: string): Promise<void> {
     this.round += 1;
     const mark = `round-${this.round}`;
-    await this.open.session.publish('bystander.events', [mark], {}, { acknowledge: true, exclude_me: false });
+    await this.open.session.publish(`${this.name}.events`, [mark], {}, { acknowledge: true, exclude_me: false });
     await waitFor(() => this.received.includes(mark), `the bystander's own event ${what}`);
-    assert.equal(await this.open.session.call('bystander.echo', [mark]), mark, `the bystander's call ${what}`);
+    assert.equal(await this.open.session.call(`${this.name}.echo`, [mark]), mark, `the bystander's call ${what}`);
   }
 
   close(): Promise<void> {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { debianNeed } from './debian.js';
 
@@ -102,7 +102,22 @@ export function childProcesses(): number[] {
   return children;
 }
 
-/** How many file descriptors this process holds open (files, sockets, pipes). Linux: reads /proc. */
-export function openDescriptors(): number {
-  return readdirSync('/proc/self/fd').length;
+/** How many file descriptors this process (or process `pid`) holds open (files, sockets, pipes). Linux: reads /proc. */
+export function openDescriptors(pid?: number): number {
+  return readdirSync(`/proc/${pid ?? 'self'}/fd`).length;
+}
+
+/** The processes (any parent: orphans too) whose working directory is `folder`, as `pid command`. Linux: reads /proc. */
+export function processesWorkingIn(folder: string): string[] {
+  const found: string[] = [];
+  const real = realpathSync(folder);
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (realpathSync(`/proc/${name}/cwd`) === real) found.push(`${name} ${readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ').trim()}`);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
 }
