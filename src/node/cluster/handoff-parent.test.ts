@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { connect, createServer, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { silentLogger } from '../../router/log.js';
+import { silentLogger, type Logger } from '../../router/log.js';
+import { recordingLogger, type LogEntry } from '../../../test/support/node.js';
 import { waitFor } from '../../../test/support/wait.js';
 import type { ParentToWorkerPorts } from './handoff-messages.js';
 import { PortOwner, type PortsWorkerChannel } from './handoff-parent.js';
@@ -29,8 +30,8 @@ const clients: Socket[] = [];
 after(() => clients.forEach((client) => client.destroy()));
 
 /** The owner with `names` workers listening on one port-0 endpoint; resolves to them and the port. */
-async function owner(names: string[], maxAwaiting = 100): Promise<{ ports: PortOwner; workers: Map<string, FakeWorker>; port: number }> {
-  const ports = new PortOwner({ maxAwaiting, log: silentLogger });
+async function owner(names: string[], maxAwaiting = 100, log: Logger = silentLogger): Promise<{ ports: PortOwner; workers: Map<string, FakeWorker>; port: number }> {
+  const ports = new PortOwner({ maxAwaiting, log });
   const workers = new Map(names.map((name) => [name, new FakeWorker()]));
   let port = 0;
   for (const [name, worker] of workers) {
@@ -127,5 +128,22 @@ describe('the --workers parent handing out connections (PortOwner)', () => {
     assert.deepEqual(ports.refused, { queue_full: 1, no_worker: 0 });
     ports.report();
     assert.deepEqual(workers.get('w1')!.received.at(-1), { junction: 'handoff', awaiting: 2, refused: { queue_full: 1, no_worker: 0 } });
+  });
+
+  it('warns of a full queue once, however often a client fills it, lets it drain and fills it again', async () => {
+    const lines: LogEntry[] = [];
+    const { ports, workers, port } = await owner(['w1'], 1, recordingLogger(lines));
+    const worker = workers.get('w1')!;
+    for (let spell = 1; spell <= 3; spell++) {
+      open(port);
+      await waitFor(() => worker.connections().length === spell, `connection ${spell} handed`);
+      const refused = open(port);
+      await new Promise((resolve) => refused.once('close', resolve));
+      worker.say({ junction: 'connection-taken', seq: worker.connections().at(-1)!, open: spell });
+      await waitFor(() => ports.awaitingCount === 0, `spell ${spell} drained`);
+    }
+    assert.deepEqual(ports.refused, { queue_full: 3, no_worker: 0 });
+    const warnings = lines.filter((line) => line.level === 'warn' && line.msg.startsWith('the workers are not taking their connections'));
+    assert.equal(warnings.length, 1, JSON.stringify(warnings));
   });
 });

@@ -3,7 +3,7 @@ import type { Logger } from '../../router/log.js';
 import { listenOn, releaseEndpoint, type BoundAddress } from '../socket-server.js';
 import { isJunctionMessage } from './ipc-messages.js';
 import { endpointKey, type ListenError, type ParentToWorkerPorts, type PortEndpoint, type WorkerToParentPorts } from './handoff-messages.js';
-import { PerKeyLogThrottle } from '../../router/limits/warning-throttle.js';
+import { PerKeyLogThrottle, QuietWarning } from '../../router/limits/warning-throttle.js';
 
 /** The parent's end of one worker's IPC channel, for the ports: a cluster Worker, or a stand-in in tests. */
 export interface PortsWorkerChannel {
@@ -67,13 +67,17 @@ export class PortOwner {
   private readonly awaiting = new Map<number, AwaitingConnection>();
   private lastSeq = 0;
   private turn = 0;
+  /** Warned once per full spell, and at most once per interval: a client that fills the queue, lets it drain and fills it again must not flood the log. */
   private warnedFull = false;
+  private readonly fullWarning: QuietWarning;
   private closed = false;
   /** An accept that fails (out of descriptors) fails again at once: said once a minute per endpoint. */
   private readonly acceptFailures = new PerKeyLogThrottle(60_000);
   readonly refused: Record<RefusalReason, number> = { queue_full: 0, no_worker: 0 };
 
-  constructor(private readonly options: PortOwnerOptions) {}
+  constructor(private readonly options: PortOwnerOptions) {
+    this.fullWarning = new QuietWarning(options.log);
+  }
 
   add(nodeId: string, channel: PortsWorkerChannel): void {
     const previous = this.workers.get(nodeId);
@@ -210,7 +214,7 @@ export class PortOwner {
       this.refuse(socket, 'queue_full');
       if (!this.warnedFull) {
         this.warnedFull = true;
-        this.options.log.warn({ awaiting: this.awaiting.size, maxAwaiting: this.options.maxAwaiting },
+        this.fullWarning.warn({ awaiting: this.awaiting.size, maxAwaiting: this.options.maxAwaiting },
           'the workers are not taking their connections: new connections are closed until they catch up');
       }
       return;
