@@ -1,4 +1,5 @@
 import { closestName } from '../config/schema-problems.js';
+import { crossbarOnlyCommands, withoutGlobalOptions, withoutPersonalityCommand } from './crossbar-spellings.js';
 import { processIo, type CommandIo } from './io.js';
 
 type Command = (argv: string[], io: CommandIo) => Promise<number>;
@@ -26,13 +27,25 @@ function help(): string {
 }
 
 export async function main(argv: string[], io: CommandIo = processIo): Promise<number> {
-  const [name, ...rest] = argv;
+  // Crossbar's spellings of the same command line (crossbar-spellings.ts).
+  const words = withoutGlobalOptions(argv);
+  const named = typeof words === 'string' ? words : withoutPersonalityCommand(words);
+  if (typeof named === 'string') {
+    io.stderr(`junction: ${named}\n`);
+    return 2;
+  }
+  const [name, ...rest] = named;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     io.stdout(help());
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-v') return (await commands.version!.load()).run([], io);
   const command = commands[name];
+  const crossbarOnly = crossbarOnlyCommands[name];
+  if (!command && crossbarOnly !== undefined) {
+    io.stderr(`junction: Crossbar's command "${name}" is not Junction's: ${crossbarOnly}\n`);
+    return 2;
+  }
   if (!command) {
     const suggestion = closestName(name, commandNames);
     io.stderr(`junction: unknown command "${name}"${suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`}\n\n${help()}`);

@@ -4,6 +4,7 @@ import { guestProblems } from '../../node/workers/guest-workers.js';
 import { pathFileWarnings } from '../../node/web/path-file-warnings.js';
 import { readArguments } from '../command-line.js';
 import { configInCbdir } from '../config-source.js';
+import { crossbarGlobalOptionsNote } from '../crossbar-spellings.js';
 import type { CommandIo } from '../io.js';
 import { cbdirOfBareConfig, defaultCheckCbdir } from '../node-folder.js';
 import { plural } from '../../protocol/plural.js';
@@ -18,7 +19,8 @@ and archive files that are missing or cannot be read.
 Without options it checks the node folder .crossbar when that holds a config (as Crossbar), else
 .junction (as written by "junction init"). With both --cbdir and --config, FILE is read inside
 DIR (as Crossbar does); --config NAME alone reads ./NAME, or .crossbar/NAME when only that exists.
-`;
+
+${crossbarGlobalOptionsNote}`;
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
   const parsed = readArguments(io, 'check', usage, {
