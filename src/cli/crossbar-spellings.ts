@@ -47,7 +47,7 @@ export function withoutPersonalityCommand(argv: readonly string[]): readonly str
 
 /** Crossbar's commands Junction has no counterpart for, and why. */
 export const crossbarOnlyCommands: Readonly<Record<string, string>> = {
-  keygen: "it makes key pairs for Autobahn's cryptobox (end-to-end payload encryption), which Junction does not have; the node key is junction keys'",
+  keygen: "it makes key pairs for Autobahn's cryptobox (end-to-end payload encryption), which Junction does not have (junction keys shows the node key, for router links)",
   shell: `it is CrossbarFX's management shell, which talks to a master node; ${nodeOnly}`,
   quickstart: 'it makes a Crossbar application from its templates; junction init writes a starter node configuration',
   legal: 'Junction is MIT licensed: see the LICENSE file of its package',
