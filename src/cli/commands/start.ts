@@ -223,9 +223,8 @@ async function start(args: StartArgs, io: CommandIo, hangups: Hangups): Promise<
   const log = worker ? root.child({ node: worker.nodeId }) : root;
   if (worker) return serve({ args, config, endpointSettings, log, hangups, worker }, io);
 
-  // The parent of --workers (or the only process) holds the pid files, says these once and stops the node at --shutdownafter; its workers do not.
+  // The parent of --workers (or the only process) holds the pid files and says these once; its workers do not.
   let pidFiles;
-  let shutdownTimer: NodeJS.Timeout | undefined;
   try {
     pidFiles = await holdPidFiles(args, log);
   } catch (error) {
@@ -238,13 +237,8 @@ async function start(args: StartArgs, io: CommandIo, hangups: Hangups): Promise<
     }
     for (const notice of foldWorkerNotices(config.notices)) log.info({}, notice);
     const run = { args, config, endpointSettings, log, hangups };
-    shutdownTimer = args.shutdownAfterMs === undefined ? undefined : setTimeout(() => {
-      log.info({ seconds: args.shutdownAfterMs! / 1000 }, 'stopping the node: --shutdownafter has passed');
-      process.kill(process.pid, 'SIGTERM');
-    }, args.shutdownAfterMs);
     return await (args.workers > 1 ? runParent(run, io) : serve(run, io));
   } finally {
-    clearTimeout(shutdownTimer);
     await pidFiles.release();
   }
 }
@@ -276,8 +270,11 @@ async function runParent({ args, config, endpointSettings, log, hangups }: Start
     clearWorkerCookies(args.dataDir);
     // The guests run here, once, and the workers leave them out (configForWorker).
     const beside = parentGuests(config, () => loadConfig(args, undefined), log);
+    // runWorkers takes SIGTERM before it returns its promise.
+    const cancelStop = stopAfter(args, log);
     const code = await runWorkers({ count: args.workers, log, hangups, relayBufferBytes: args.relayBufferBytes, handoffQueue: args.handoffQueue, beside });
     removeWorkerCookies(args.dataDir);
+    cancelStop();
     return code;
   } finally {
     await control?.close();
@@ -339,6 +336,7 @@ async function serve({ args, config, endpointSettings, log, hangups, worker }: S
 
   return new Promise<number>((resolve) => {
     const shutdown = (signal: string): void => {
+      cancelStop();
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
       shuttingDown = true;
@@ -363,8 +361,23 @@ async function serve({ args, config, endpointSettings, log, hangups, worker }: S
     });
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
+    // The parent of --workers stops its workers at --shutdownafter.
+    const cancelStop = worker ? () => {} : stopAfter(args, log);
     worker?.onOrphaned(() => shutdown('parent process gone'));
   });
+}
+
+/**
+ * Crossbar's --shutdownafter: SIGTERM to this process once the node has served that long, which
+ * stops it as "junction stop" does (armed once the SIGTERM handler is there). Returns the cancel.
+ */
+function stopAfter(args: StartArgs, log: Logger): () => void {
+  if (args.shutdownAfterMs === undefined) return () => {};
+  const timer = setTimeout(() => {
+    log.info({ seconds: args.shutdownAfterMs! / 1000 }, 'stopping the node: --shutdownafter has passed');
+    process.kill(process.pid, 'SIGTERM');
+  }, args.shutdownAfterMs);
+  return () => clearTimeout(timer);
 }
 
 /**
