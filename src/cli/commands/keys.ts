@@ -5,7 +5,7 @@ import { StartupError } from '../../node/startup-errors.js';
 import { readArguments, refuseArguments } from '../command-line.js';
 import { crossbarGlobalOptionsNote } from '../crossbar-spellings.js';
 import type { CommandIo } from '../io.js';
-import { defaultControlCbdir } from '../node-folder.js';
+import { defaultControlCbdir, nodeFolderOf } from '../node-folder.js';
 
 export const usage = `Usage: junction keys [--cbdir DIR]
 
@@ -23,7 +23,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     allowPositionals: false,
   });
   if (typeof parsed === 'number') return parsed;
-  const { cbdir = defaultControlCbdir(), private: wantsPrivate } = parsed.values;
+  const { cbdir: given, private: wantsPrivate } = parsed.values;
+  const cbdir = given === undefined ? defaultControlCbdir() : nodeFolderOf(given);
   if (wantsPrivate) return refuseArguments(io, 'keys', `--private is refused: Junction never prints a private key; it is in ${join(cbdir, nodeKeyFileName)}`, usage);
   if (cbdir.trim() === '') return refuseArguments(io, 'keys', '--cbdir must not be empty', usage);
   const file = join(cbdir, nodeKeyFileName);

@@ -28,7 +28,7 @@ import { argumentProblem, refuseArguments } from '../command-line.js';
 import { crossbarGlobalOptionsNote, crossbarLogLevels, crossbarStartOptions, readCrossbarStart } from '../crossbar-spellings.js';
 import type { CommandIo } from '../io.js';
 import { runByNpmStart } from '../invocation.js';
-import { cbdirOfBareConfig, defaultStartCbdir, holdPidFiles, pidFileRefusal } from '../node-folder.js';
+import { cbdirOfBareConfig, defaultStartCbdir, holdPidFiles, nodeFolderOf, pidFileRefusal } from '../node-folder.js';
 
 /** Bytes the --workers parent may hold for one worker (--relay-buffer). */
 const defaultRelayBufferBytes = 64 * 1024 * 1024;
@@ -125,7 +125,7 @@ function readArgs(argv: string[]): StartArgs | string {
     if (!/^\d+$/.test(values.port) || port > 65535) return `--port must be an integer from 0 to 65535, got "${values.port}"`;
   }
   if (values.host !== undefined && values.host.trim() === '') return '--host must not be empty';
-  const cbdir = values.cbdir ?? (values.config === undefined ? defaultStartCbdir() : cbdirOfBareConfig(values.config));
+  const cbdir = values.cbdir !== undefined ? nodeFolderOf(values.cbdir) : values.config === undefined ? defaultStartCbdir() : cbdirOfBareConfig(values.config);
   const source: StartConfigSource =
     values.config !== undefined ? { kind: 'file', path: cbdir !== undefined ? configInCbdir(cbdir, values.config) : values.config }
     : cbdir !== undefined ? { kind: 'cbdir', dir: cbdir }
