@@ -1,8 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { readArguments, refuseArguments } from '../command-line.js';
-import { configFormatOf, configFormatRefusal, otherConfigFormat } from '../config-formats.js';
-import { loadCheckedFile } from '../config-source.js';
+import { otherConfigFormat, rewrittenConfigFile } from '../config-formats.js';
 import { crossbarGlobalOptionsNote } from '../crossbar-spellings.js';
 import type { CommandIo } from '../io.js';
 
@@ -16,18 +14,9 @@ the other before "junction start --cbdir DIR".
 ${crossbarGlobalOptionsNote}`;
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
-  const parsed = readArguments(io, 'convert', usage, {
-    args: argv,
-    options: { config: { type: 'string' }, cbdir: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (typeof parsed === 'number') return parsed;
-  // As Crossbar: a configuration with problems is not converted.
-  const file = await loadCheckedFile(parsed.values, io);
-  if (file === undefined) return 1;
-  const format = configFormatOf(file);
-  if (format === undefined) return refuseArguments(io, 'convert', configFormatRefusal(file), usage);
+  const read = await rewrittenConfigFile('convert', usage, argv, io);
+  if (typeof read === 'number') return read;
+  const { file, format } = read;
   const other = otherConfigFormat(format);
   const target = join(dirname(file), `${basename(file, extname(file))}${other.extension}`);
   try {

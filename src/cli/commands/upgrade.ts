@@ -1,9 +1,7 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { upgradeVersion1 } from '../../config/crossbar-upgrade.js';
 import { isRecord } from '../../config/semantics-realms.js';
-import { readArguments, refuseArguments } from '../command-line.js';
-import { configFormatOf, configFormatRefusal } from '../config-formats.js';
-import { loadCheckedFile } from '../config-source.js';
+import { rewrittenConfigFile } from '../config-formats.js';
 import { crossbarGlobalOptionsNote } from '../crossbar-spellings.js';
 import type { CommandIo } from '../io.js';
 
@@ -20,17 +18,9 @@ at version ${latestVersion} is left as it is. FILE and DIR are found as "junctio
 ${crossbarGlobalOptionsNote}`;
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
-  const parsed = readArguments(io, 'upgrade', usage, {
-    args: argv,
-    options: { config: { type: 'string' }, cbdir: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (typeof parsed === 'number') return parsed;
-  const file = await loadCheckedFile(parsed.values, io);
-  if (file === undefined) return 1;
-  const format = configFormatOf(file);
-  if (format === undefined) return refuseArguments(io, 'upgrade', configFormatRefusal(file), usage);
+  const read = await rewrittenConfigFile('upgrade', usage, argv, io);
+  if (typeof read === 'number') return read;
+  const { file, format } = read;
   const document = format.parse(await readFile(file, 'utf8'));
   if (!isRecord(document)) return 1; // loadCheckedFile refused a file that is not a mapping
   if (document.version === latestVersion) {
