@@ -82,11 +82,13 @@ describe("crossbar-examples' command lines, through a link named crossbar", () =
   });
 
   it('refuses what it cannot mean before anything runs: a management personality, --vmprof (exit 2)', async () => {
+    const elsewhere = join(home, 'refused');
+    await mkdir(elsewhere);
     for (const args of [['start', '--personality=fabric'], ['network', 'start'], ['--debug-lifecycle', 'start', '--vmprof']]) {
-      const refused = await crossbarIn(args);
+      const refused = await runJunction(args, undefined, elsewhere, crossbar);
       assert.equal(refused.code, 2, args.join(' '));
       assert.match(refused.stderr, /refused: /);
-      assert.equal(existsSync(join(home, '.crossbar', 'node.pid')), false);
+      assert.equal(refused.stdout, '', 'no node started');
     }
   });
 });
