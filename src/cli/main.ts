@@ -26,7 +26,7 @@ export const commandNames = Object.keys(commands);
 function help(): string {
   const width = Math.max(...commandNames.map((name) => name.length));
   const lines = Object.entries(commands).map(([name, { summary }]) => `  ${name.padEnd(width)} ${summary}`);
-  return `Usage: junction <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "junction <command> --help" for a command's options.\n`;
+  return `Usage: junction <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "junction <command> --help" for a command's options.\nCrossbar's command lines (crossbar start --personality=community --loglevel=info ...) are taken as they are.\n`;
 }
 
 export async function main(argv: string[], io: CommandIo = processIo): Promise<number> {
