@@ -30,7 +30,10 @@ const personalities: Readonly<Record<string, string | undefined>> = {
 
 /** Why Junction cannot be node personality `name`, or undefined when it runs that node as it is. */
 export function personalityProblem(name: string): string | undefined {
-  if (!(name in personalities)) return `--personality must be one of ${Object.keys(personalities).join(', ')}, got "${name}"`;
+  if (!(name in personalities)) {
+    const taken = Object.keys(personalities).filter((known) => personalities[known] === undefined);
+    return `--personality must be ${taken.join(', ')} (the router node Junction runs), got "${name}"`;
+  }
   const reason = personalities[name];
   return reason === undefined ? undefined : `the node personality "${name}" is refused: ${reason}`;
 }
