@@ -1,7 +1,10 @@
 import { resolve } from 'node:path';
-import { embeddedDefaultConfig, loadCbdir, loadConfigFile } from '../config/index.js';
+import { embeddedDefaultConfig, findCbdirConfig, loadCbdir, loadConfigFile } from '../config/index.js';
 import { ConfigError } from '../config/problems.js';
 import type { LoadedConfig } from '../node/reload/reloader.js';
+import { plural } from '../protocol/plural.js';
+import type { CommandIo } from './io.js';
+import { cbdirOfBareConfig, defaultCheckCbdir, nodeFolderOf } from './node-folder.js';
 
 export type StartConfigSource =
   | { kind: 'file'; path: string }
@@ -17,6 +20,38 @@ export type { LoadedConfig };
  */
 export function configInCbdir(cbdir: string, config: string): string {
   return resolve(cbdir, config);
+}
+
+/**
+ * The config file that `check` and `convert` read for --cbdir and --config, as Crossbar's: FILE
+ * inside DIR, a bare NAME as start reads it, or the one config of the node folder (without
+ * options: .crossbar when that holds one, else .junction). Throws ConfigError when the folder has none.
+ */
+export async function configFileOf(values: { cbdir?: string; config?: string }): Promise<string> {
+  const cbdir = values.cbdir !== undefined ? nodeFolderOf(values.cbdir) : values.config === undefined ? undefined : cbdirOfBareConfig(values.config);
+  if (values.config !== undefined) return cbdir !== undefined ? configInCbdir(cbdir, values.config) : values.config;
+  return findCbdirConfig(cbdir ?? defaultCheckCbdir());
+}
+
+/**
+ * The config file of --cbdir and --config (configFileOf) once it loaded without problems; else
+ * undefined, its problems said on stderr as `check` says them.
+ */
+export async function loadCheckedFile(values: { cbdir?: string; config?: string }, io: CommandIo): Promise<string | undefined> {
+  try {
+    const file = await configFileOf(values);
+    await loadConfigFile(file);
+    return file;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.stderr(configProblemsReport(error));
+    return undefined;
+  }
+}
+
+/** "FILE: N problems" and each problem, as `check` lists them. */
+export function configProblemsReport(error: ConfigError): string {
+  return `${error.source}: ${plural(error.problems.length, 'problem')}\n${error.message}\n`;
 }
 
 /** Loads the config `start` runs with; every problem of a bad file is reported, not just the first. */

@@ -21,6 +21,12 @@ describe('commandAsInvoked: the words that run junction as the user ran it', () 
     assert.equal(commandAsInvoked({ script: '/home/ann/app/node_modules/.bin/junction', cwd: '/home/ann/app', path: `/home/ann/app/node_modules/.bin:${path}` }), 'npx junction');
   });
 
+  it("a link named crossbar (Crossbar's command lines run unchanged): crossbar on PATH, else its path; never npx crossbar", () => {
+    assert.equal(commandAsInvoked({ script: '/usr/local/bin/crossbar', cwd: '/home/ann', path }), 'crossbar');
+    assert.equal(commandAsInvoked({ script: '/home/ann/cbx/bin/crossbar', cwd: '/home/ann/cbx', path }), 'bin/crossbar');
+    assert.equal(commandAsInvoked({ script: '/home/ann/app/node_modules/.bin/crossbar', cwd: '/home/ann/app', path }), 'node_modules/.bin/crossbar');
+  });
+
   it('a global install (the bin link in a folder on PATH): junction', () => {
     assert.equal(commandAsInvoked({ script: '/usr/local/bin/junction', cwd: '/home/ann', path }), 'junction');
   });

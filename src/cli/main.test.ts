@@ -68,3 +68,39 @@ describe('junction <command> --help', () => {
     }
   });
 });
+
+describe("junction run with Crossbar's command lines", () => {
+  it("takes Crossbar's global options and first word before the command: the command's own usage answers", async () => {
+    for (const argv of [['--personality=community', 'start', '--help'], ['--debug-lifecycle', 'stop', '--personality', 'standalone', '--help'], ['edge', 'start', '-h'], ['standalone', 'check', '--help']]) {
+      const { code, stdout, stderr } = await capture(argv);
+      assert.equal(code, 0, `${argv.join(' ')}: ${stderr}`);
+      assert.match(stdout, new RegExp(`^Usage: junction ${argv.find((word) => ['start', 'stop', 'check'].includes(word))}\\b`));
+    }
+  });
+
+  it('refuses a management personality, as an option or as the first word, before anything runs (exit 2)', async () => {
+    const option = await capture(['start', '--personality=fabric']);
+    assert.equal(option.code, 2);
+    assert.match(option.stderr, /^junction: the node personality "fabric" is refused: .*Junction runs a router node only/);
+    const word = await capture(['master', 'start']);
+    assert.equal(word.code, 2);
+    assert.match(word.stderr, /^junction: the node personality "master" is refused/);
+  });
+
+  it("refuses Crossbar's commands Junction has no counterpart for, saying why, not as a misspelling", async () => {
+    for (const name of ['keygen', 'shell', 'quickstart', 'legal']) {
+      const { code, stderr } = await capture([name]);
+      assert.equal(code, 2);
+      assert.match(stderr, new RegExp(`^junction: Crossbar's command "${name}" is not Junction's: \\S`));
+    }
+  });
+
+  it("start refuses a --loglevel Crossbar does not have, and --log-level with --loglevel (exit 2)", async () => {
+    const bad = await capture(['start', '--loglevel=verbose']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^junction start: --loglevel must be one of none, error, warn, info, debug, trace/);
+    const both = await capture(['start', '--log-level', 'info', '--loglevel', 'debug']);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /^junction start: give --log-level or Crossbar's --loglevel, not both\n/);
+  });
+});

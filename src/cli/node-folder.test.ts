@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { standInJunction } from '../../test/support/stand-in-junction.js';
 import { PidFileHeld, readPidFile } from '../node/pid-file.js';
 import { silentLogger } from '../router/log.js';
-import { cbdirOfBareConfig, defaultCheckCbdir, defaultControlCbdir, defaultStartCbdir, holdPidFiles, locateNode, nodePidFile, pidFileRefusal } from './node-folder.js';
+import { cbdirOfBareConfig, defaultCheckCbdir, defaultControlCbdir, defaultStartCbdir, holdPidFiles, locateNode, nodeFolderOf, nodePidFile, pidFileRefusal } from './node-folder.js';
 
 let dir: string;
 before(async () => (dir = await mkdtemp(join(tmpdir(), 'junction-node-folder-'))));
@@ -21,6 +21,16 @@ describe('node folder', () => {
     await writeFile(join(here, '.crossbar', 'config.yaml'), 'version: 2\n');
     assert.equal(defaultStartCbdir(here), '.crossbar');
     assert.equal(defaultControlCbdir(join(dir, 'elsewhere')), '.junction');
+  });
+
+  it('a --cbdir that names a file means its folder, as Crossbar; stop and status find the node there', async () => {
+    const here = join(dir, 'file-cbdir', '.crossbar');
+    await mkdir(here, { recursive: true });
+    await writeFile(join(here, 'config.json'), '{}');
+    assert.equal(nodeFolderOf(join(here, 'config.json')), here);
+    assert.equal(nodeFolderOf(here), here);
+    assert.equal(nodeFolderOf(join(dir, 'absent')), join(dir, 'absent'));
+    assert.deepEqual(locateNode({ cbdir: join(here, 'config.json') }), { pidFile: join(here, 'node.pid'), where: `from node directory ${here}` });
   });
 
   it('a bare --config NAME is read in ./.crossbar only when ./NAME is not there; check without options reads .crossbar when it holds a config', async () => {

@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { cbdirConfigNames } from '../config/index.js';
 import { pidFileOwner, removePidFile, writePidFile, type PidFileHeld, type PidFileOwner, type ProcessRunning } from '../node/pid-file.js';
 import type { Logger } from '../router/log.js';
@@ -30,6 +30,14 @@ export function nodePidFile(cbdir: string): string {
 /** node.pid's content, as Crossbar's: JSON with the process id and the command line that started it. */
 export function nodePidFileContent(): string {
   return `${JSON.stringify({ pid: process.pid, argv: process.argv }, null, 4)}\n`;
+}
+
+/**
+ * The node folder of --cbdir: a --cbdir that names a file means that file's folder, as Crossbar's
+ * (crossbar-examples' Makefile: `find . -name config.json -exec crossbar check --cbdir={} \;`).
+ */
+export function nodeFolderOf(cbdir: string): string {
+  return statSync(cbdir, { throwIfNoEntry: false })?.isFile() ? dirname(cbdir) : cbdir;
 }
 
 /** The node folder `junction start` without --config or --cbdir runs: ./.crossbar when it holds a config, as Crossbar. */
@@ -72,7 +80,7 @@ export function locateNode(values: { cbdir?: string; 'pid-file'?: string }): Nod
   if (cbdir?.trim() === '') return '--cbdir must not be empty';
   if (pidFile?.trim() === '') return '--pid-file must not be empty';
   if (pidFile !== undefined) return { pidFile: resolve(pidFile), where: `with pid file ${resolve(pidFile)}` };
-  const folder = resolve(cbdir ?? defaultControlCbdir());
+  const folder = resolve(cbdir === undefined ? defaultControlCbdir() : nodeFolderOf(cbdir));
   return { pidFile: nodePidFile(folder), where: `from node directory ${folder}` };
 }
 

@@ -33,6 +33,15 @@ export function createLogger(level: LogLevel = 'info', destination?: NodeJS.Writ
   return (destination ? pino(options, destination) : pino(options)) as unknown as Logger;
 }
 
+/**
+ * A log file the log lines are appended to (its folder made when missing). Written synchronously,
+ * as Crossbar's log file is, so that no line is lost when the process ends; throws when the file
+ * cannot be opened.
+ */
+export function logFileDestination(path: string): NodeJS.WritableStream {
+  return pino.destination({ dest: path, append: true, mkdir: true, sync: true }) as unknown as NodeJS.WritableStream;
+}
+
 function isAboutConfig(fields: unknown): boolean {
   return typeof fields === 'object' && fields !== null && (fields as { about?: unknown }).about === aboutConfig.about;
 }

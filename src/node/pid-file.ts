@@ -85,8 +85,9 @@ export function isRunning(pid: number): boolean {
 /**
  * What runs as `pid`: a Junction, another program, or nothing ('ended': also a zombie nobody has
  * reaped yet, which runs no more code). Linux tells through /proc: a Junction's command line
- * holds its script, `junction` or `junction.js`. Where there is no /proc, any process that runs
- * counts as Junction: nothing tells otherwise.
+ * holds its script, `junction` or `junction.js`, or `crossbar`: the link that runs Crossbar's
+ * command lines (docs/configuration.md), which is also Crossbar's own script, a node all the same.
+ * Where there is no /proc, any process that runs counts as Junction: nothing tells otherwise.
  */
 export type ProcessRunning = 'junction' | 'other' | 'ended';
 
@@ -103,5 +104,5 @@ export function runningAs(pid: number): ProcessRunning {
   }
   // The state follows the command name, which may hold spaces and parentheses: after the last ")".
   if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return 'ended';
-  return commandLine.split('\0').some((word) => /^junction(\.js)?$/.test(basename(word))) ? 'junction' : 'other';
+  return commandLine.split('\0').some((word) => /^(junction(\.js)?|crossbar)$/.test(basename(word))) ? 'junction' : 'other';
 }

@@ -50,10 +50,10 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs `junction ARGS` to completion (bounded by `timeoutMs`). */
-export function runJunction(args: string[], timeoutMs = STARTUP_MS, cwd = projectRoot): Promise<RunResult> {
+/** Runs `junction ARGS` to completion (bounded by `timeoutMs`); `bin`: another path to bin/junction.js (a link named crossbar). */
+export function runJunction(args: string[], timeoutMs = STARTUP_MS, cwd = projectRoot, bin = junctionBin): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawnOwned(process.execPath, [junctionBin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnOwned(process.execPath, [bin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

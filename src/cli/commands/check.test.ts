@@ -168,6 +168,14 @@ describe('junction check', () => {
     assert.match(out.stdout, new RegExp(`^${join(cbdir, 'config.json')}: ok \\(2 realms, 1 transport\\)\n`));
   });
 
+  it("takes a --cbdir that names the config file as its folder, as Crossbar (find . -name config.json -exec crossbar check --cbdir={} \\;)", async () => {
+    const cbdir = await mkdtemp(join(dir, 'cbdir-file-'));
+    await writeFile(join(cbdir, 'config.json'), good);
+    const { out, io } = captureIo();
+    assert.equal(await run([`--cbdir=${join(cbdir, 'config.json')}`], io), 0, out.stderr);
+    assert.match(out.stdout, new RegExp(`^${join(cbdir, 'config.json')}: ok \\(2 realms, 1 transport\\)\n`));
+  });
+
   it('reads the TLS files a transport names, as start does: every unreadable one, then a key that does not fit', { skip: skipTls }, async () => {
     const tlsDir = await mkdtemp(join(dir, 'tls-'));
     const file = join(tlsDir, 'config.json');

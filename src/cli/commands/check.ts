@@ -1,11 +1,11 @@
-import { ConfigError, findCbdirConfig, foldWorkerNotices, loadConfigFile } from '../../config/index.js';
+import { ConfigError, foldWorkerNotices, loadConfigFile } from '../../config/index.js';
 import { tlsFileReport } from '../../node/startup-errors.js';
 import { guestProblems } from '../../node/workers/guest-workers.js';
 import { pathFileWarnings } from '../../node/web/path-file-warnings.js';
 import { readArguments } from '../command-line.js';
-import { configInCbdir } from '../config-source.js';
+import { configFileOf, configProblemsReport } from '../config-source.js';
+import { crossbarGlobalOptionsNote } from '../crossbar-spellings.js';
 import type { CommandIo } from '../io.js';
-import { cbdirOfBareConfig, defaultCheckCbdir } from '../node-folder.js';
 import { plural } from '../../protocol/plural.js';
 
 export const usage = `Usage: junction check [--config FILE] [--cbdir DIR]
@@ -18,7 +18,8 @@ and archive files that are missing or cannot be read.
 Without options it checks the node folder .crossbar when that holds a config (as Crossbar), else
 .junction (as written by "junction init"). With both --cbdir and --config, FILE is read inside
 DIR (as Crossbar does); --config NAME alone reads ./NAME, or .crossbar/NAME when only that exists.
-`;
+
+${crossbarGlobalOptionsNote}`;
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
   const parsed = readArguments(io, 'check', usage, {
@@ -31,10 +32,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parsed;
 
   try {
-    const cbdir = values.cbdir ?? (values.config === undefined ? undefined : cbdirOfBareConfig(values.config));
-    const file = values.config !== undefined
-      ? (cbdir !== undefined ? configInCbdir(cbdir, values.config) : values.config)
-      : await findCbdirConfig(cbdir ?? defaultCheckCbdir());
+    const file = await configFileOf(values);
     const config = await loadConfigFile(file);
     // The files the config names, as `junction start` reads them (same codes and messages).
     const tls = tlsFileReport(config.listeners, config.rlinks);
@@ -61,8 +59,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     return 0;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    const count = error.problems.length;
-    io.stderr(`${error.source}: ${plural(count, 'problem')}\n${error.message}\n`);
+    io.stderr(configProblemsReport(error));
     return 1;
   }
 }

@@ -34,6 +34,16 @@ describe('junction init', () => {
     assert.equal(checked.out.stdout, `${file}: ok (1 realm, 1 transport)\n`);
   });
 
+  it("Crossbar's --appdir APPDIR writes APPDIR/.crossbar/config.yaml, the folder start runs in APPDIR; not with DIR too", async () => {
+    const appdir = join(dir, 'app');
+    const { out, io } = captureIo();
+    assert.equal(await init(['--appdir', appdir], io), 0, out.stderr);
+    assert.equal(await readFile(join(appdir, '.crossbar', 'config.yaml'), 'utf8'), starterConfigYaml);
+    const both = captureIo();
+    assert.equal(await init([join(dir, 'other'), '--appdir', appdir], both.io), 2);
+    assert.match(both.out.stderr, /^junction init: expected at most one folder \(DIR or --appdir\), got 2\n/);
+  });
+
   it('names the next commands the way junction was run: node bin/junction.js from a clone, npx junction in a project', async () => {
     const clone = captureIo();
     assert.equal(await init([join(dir, 'hints')], clone.io, { script: '/src/junction/bin/junction.js', cwd: '/src/junction', path: '/usr/bin' }), 0);

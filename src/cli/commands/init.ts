@@ -4,20 +4,26 @@ import { join } from 'node:path';
 import { cbdirConfigNames, starterConfigYaml } from '../../config/index.js';
 import { readArguments, refuseArguments } from '../command-line.js';
 import { commandAsInvoked, processInvocation, shellWord, type Invocation } from '../invocation.js';
+import { crossbarGlobalOptionsNote } from '../crossbar-spellings.js';
 import type { CommandIo } from '../io.js';
-import { junctionCbdir } from '../node-folder.js';
+import { crossbarCbdir, junctionCbdir } from '../node-folder.js';
 
-export const usage = `Usage: junction init [DIR]
+export const usage = `Usage: junction init [DIR | --appdir APPDIR]
 
 Writes DIR/config.yaml (DIR defaults to .junction): a starter configuration with a comment on
 each part. Never overwrites an existing configuration.
-`;
+Crossbar's --appdir APPDIR writes APPDIR/.crossbar/config.yaml, the node folder "start" runs in APPDIR.
+
+${crossbarGlobalOptionsNote}`;
 
 export async function run(argv: string[], io: CommandIo, invocation: Invocation = processInvocation()): Promise<number> {
-  const parsed = readArguments(io, 'init', usage, { args: argv, options: { help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
+  const parsed = readArguments(io, 'init', usage, { args: argv, options: { appdir: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
   if (typeof parsed === 'number') return parsed;
-  if (parsed.positionals.length > 1) return refuseArguments(io, 'init', `expected at most one folder, got ${parsed.positionals.length}`, usage);
-  const dir = parsed.positionals[0] ?? junctionCbdir;
+  const { appdir } = parsed.values;
+  const given = parsed.positionals.length + (appdir === undefined ? 0 : 1);
+  if (given > 1) return refuseArguments(io, 'init', `expected at most one folder (DIR or --appdir), got ${given}`, usage);
+  if (appdir?.trim() === '') return refuseArguments(io, 'init', '--appdir must not be empty', usage);
+  const dir = appdir !== undefined ? join(appdir, crossbarCbdir) : parsed.positionals[0] ?? junctionCbdir;
   const file = join(dir, 'config.yaml');
 
   // A config.json beside it would make "--cbdir DIR" ambiguous, so any existing config blocks init.

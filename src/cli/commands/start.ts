@@ -5,7 +5,7 @@ import { embeddedDefaultDocument } from '../../config/defaults.js';
 import { foldWorkerNotices } from '../../config/index.js';
 import type { JunctionConfig } from '../../config/model.js';
 import { takeHangups, type Hangups } from '../../node/hangups.js';
-import { createLogger, logLevels, type LogLevel } from '../../node/logger.js';
+import { createLogger, logFileDestination, logLevels, type LogLevel } from '../../node/logger.js';
 import { availableParallelism } from 'node:os';
 import { startBackplane } from '../../node/cluster/backplane-choice.js';
 import { portsFromParent } from '../../node/cluster/handoff-worker.js';
@@ -25,9 +25,10 @@ import { reloader, type ReloadOutcome } from '../../node/reload/reloader.js';
 import { pathFileWarnings } from '../../node/web/path-file-warnings.js';
 import type { Logger } from '../../router/log.js';
 import { argumentProblem, refuseArguments } from '../command-line.js';
+import { crossbarGlobalOptionsNote, crossbarLogLevels, crossbarStartOptions, readCrossbarStart } from '../crossbar-spellings.js';
 import type { CommandIo } from '../io.js';
 import { runByNpmStart } from '../invocation.js';
-import { cbdirOfBareConfig, defaultStartCbdir, holdPidFiles, pidFileRefusal } from '../node-folder.js';
+import { cbdirOfBareConfig, defaultStartCbdir, holdPidFiles, nodeFolderOf, pidFileRefusal } from '../node-folder.js';
 
 /** Bytes the --workers parent may hold for one worker (--relay-buffer). */
 const defaultRelayBufferBytes = 64 * 1024 * 1024;
@@ -61,7 +62,12 @@ as one router: see docs/cluster.md. SIGHUP to the parent reloads every worker.
 the others (default ${defaultRelayBufferBytes}, 64 MiB); past it that worker is killed and started again.
 --handoff-queue bounds the connections the parent has accepted and no worker has taken yet
 (default ${defaultHandoffQueue}); past it new connections are closed at once.
-`;
+
+Crossbar's spellings are taken: --loglevel ${Object.keys(crossbarLogLevels).join('|')} (for --log-level;
+none is silent); --logtofile writes the log to node.log in the node folder, or in --logdir DIR
+(read inside the node folder unless absolute); --shutdownafter SECONDS stops the node then;
+--color and --logformat are checked and change nothing (the log is JSON lines). --vmprof is refused.
+${crossbarGlobalOptionsNote}`;
 
 interface StartArgs {
   source: StartConfigSource;
@@ -73,6 +79,10 @@ interface StartArgs {
   port?: number;
   dataDir: string;
   logLevel: LogLevel;
+  /** The log goes to this file, not stdout (Crossbar's --logtofile). */
+  logFile?: string;
+  /** The node stops by itself this long after it started (Crossbar's --shutdownafter). */
+  shutdownAfterMs?: number;
   pidFile?: string;
   workers: number;
   relayBufferBytes: number;
@@ -94,6 +104,7 @@ function readArgs(argv: string[]): StartArgs | string {
       workers: { type: 'string' },
       'relay-buffer': { type: 'string' },
       'handoff-queue': { type: 'string' },
+      ...crossbarStartOptions,
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -105,6 +116,7 @@ function readArgs(argv: string[]): StartArgs | string {
     return argumentProblem(error, config);
   }
   if (values.help) return 'help';
+  if (values['log-level'] !== undefined && values.loglevel !== undefined) return 'give --log-level or Crossbar\'s --loglevel, not both';
   const level = values['log-level'] ?? 'info';
   if (!(logLevels as readonly string[]).includes(level)) return `--log-level must be one of ${logLevels.join(', ')}, got "${level}"`;
   let port: number | undefined;
@@ -113,13 +125,15 @@ function readArgs(argv: string[]): StartArgs | string {
     if (!/^\d+$/.test(values.port) || port > 65535) return `--port must be an integer from 0 to 65535, got "${values.port}"`;
   }
   if (values.host !== undefined && values.host.trim() === '') return '--host must not be empty';
-  const cbdir = values.cbdir ?? (values.config === undefined ? defaultStartCbdir() : cbdirOfBareConfig(values.config));
+  const cbdir = values.cbdir !== undefined ? nodeFolderOf(values.cbdir) : values.config === undefined ? defaultStartCbdir() : cbdirOfBareConfig(values.config);
   const source: StartConfigSource =
     values.config !== undefined ? { kind: 'file', path: cbdir !== undefined ? configInCbdir(cbdir, values.config) : values.config }
     : cbdir !== undefined ? { kind: 'cbdir', dir: cbdir }
     : { kind: 'embedded' };
   if (values['data-dir'] !== undefined && values['data-dir'].trim() === '') return '--data-dir must not be empty';
   const dataDir = values['data-dir'] ?? defaultDataDir(source);
+  const crossbar = readCrossbarStart(values, nodeFolder(source));
+  if (typeof crossbar === 'string') return crossbar;
   if (values['pid-file'] !== undefined && values['pid-file'].trim() === '') return '--pid-file must not be empty';
   const pidFile = values['pid-file'] === undefined ? undefined : resolve(values['pid-file']);
   const workers = readWorkers(values.workers);
@@ -130,7 +144,8 @@ function readArgs(argv: string[]): StartArgs | string {
   const handoff = values['handoff-queue'];
   if (handoff !== undefined && !/^[1-9]\d{0,8}$/.test(handoff)) return `--handoff-queue must be a positive number of connections, got "${handoff}"`;
   const handoffQueue = handoff === undefined ? defaultHandoffQueue : Number(handoff);
-  return { source, cbdir, cbdirByDefault: values.cbdir === undefined && cbdir !== undefined, host: values.host, port, dataDir, logLevel: level as LogLevel, pidFile, workers, relayBufferBytes, handoffQueue };
+  return { source, cbdir, cbdirByDefault: values.cbdir === undefined && cbdir !== undefined, host: values.host, port, dataDir, logLevel: crossbar.logLevel ?? level as LogLevel,
+    logFile: crossbar.logFile, shutdownAfterMs: crossbar.shutdownAfterMs, pidFile, workers, relayBufferBytes, handoffQueue };
 }
 
 /** Beyond this many workers per machine something is surely mistyped. */
@@ -144,13 +159,18 @@ function readWorkers(value: string | undefined): number | string {
   return count;
 }
 
+/** The folder of the node's configuration: its node folder, or the file's folder (the working folder for the embedded default). */
+function nodeFolder(source: StartConfigSource): string {
+  switch (source.kind) {
+    case 'file': return dirname(resolve(source.path));
+    case 'cbdir': return resolve(source.dir);
+    case 'embedded': return resolve('.');
+  }
+}
+
 /** Durable state lives beside the configuration it belongs to. */
 function defaultDataDir(source: StartConfigSource): string {
-  switch (source.kind) {
-    case 'file': return join(dirname(resolve(source.path)), '.junction');
-    case 'cbdir': return join(resolve(source.dir), '.junction');
-    case 'embedded': return resolve('.junction');
-  }
+  return join(nodeFolder(source), '.junction');
 }
 
 /** Applies --host and --port to the first transport; returns why not when it listens on a Unix socket. */
@@ -193,10 +213,16 @@ async function start(args: StartArgs, io: CommandIo, hangups: Hangups): Promise<
   const config = loaded.config;
   // The embedded default has no file to edit: a busy port's message names only --port.
   const endpointSettings: EndpointSettings = args.source.kind !== 'embedded' ? 'config' : runByNpmStart() ? 'npm-start' : 'command-line';
+  let logFile;
+  try {
+    logFile = args.logFile === undefined ? undefined : logFileDestination(args.logFile);
+  } catch (error) {
+    return cannotStart(error, io, `cannot write the log file ${args.logFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
   // Every worker builds the same configuration; the first one says what is wrong with it, for the node.
   const log = worker
-    ? createLogger(args.logLevel, undefined, { configWarnings: worker.nodeId === workerNodeId(1) ? 'warn' : 'debug' }).child({ node: worker.nodeId })
-    : createLogger(args.logLevel);
+    ? createLogger(args.logLevel, logFile, { configWarnings: worker.nodeId === workerNodeId(1) ? 'warn' : 'debug' }).child({ node: worker.nodeId })
+    : createLogger(args.logLevel, logFile);
   if (worker) return serve({ args, config, endpointSettings, log, hangups, worker }, io);
 
   // The parent of --workers (or the only process) holds the pid files and says these once; its workers do not.
@@ -246,8 +272,11 @@ async function runParent({ args, config, endpointSettings, log, hangups }: Start
     clearWorkerCookies(args.dataDir);
     // The guests run here, once, and the workers leave them out (configForWorker).
     const beside = parentGuests(config, () => loadConfig(args, undefined), log);
+    // runWorkers takes SIGTERM before it returns its promise.
+    const cancelStop = stopAfter(args, log);
     const code = await runWorkers({ count: args.workers, log, hangups, relayBufferBytes: args.relayBufferBytes, handoffQueue: args.handoffQueue, beside });
     removeWorkerCookies(args.dataDir);
+    cancelStop();
     return code;
   } finally {
     await control?.close();
@@ -309,6 +338,7 @@ async function serve({ args, config, endpointSettings, log, hangups, worker }: S
 
   return new Promise<number>((resolve) => {
     const shutdown = (signal: string): void => {
+      cancelStop();
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
       shuttingDown = true;
@@ -333,8 +363,23 @@ async function serve({ args, config, endpointSettings, log, hangups, worker }: S
     });
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
+    // The parent of --workers stops its workers at --shutdownafter.
+    const cancelStop = worker ? () => {} : stopAfter(args, log);
     worker?.onOrphaned(() => shutdown('parent process gone'));
   });
+}
+
+/**
+ * Crossbar's --shutdownafter: SIGTERM to this process once the node has served that long, which
+ * stops it as "junction stop" does (armed once the SIGTERM handler is there). Returns the cancel.
+ */
+function stopAfter(args: StartArgs, log: Logger): () => void {
+  if (args.shutdownAfterMs === undefined) return () => {};
+  const timer = setTimeout(() => {
+    log.info({ seconds: args.shutdownAfterMs! / 1000 }, 'stopping the node: --shutdownafter has passed');
+    process.kill(process.pid, 'SIGTERM');
+  }, args.shutdownAfterMs);
+  return () => clearTimeout(timer);
 }
 
 /**

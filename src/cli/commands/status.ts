@@ -1,4 +1,5 @@
 import { readArguments, refuseArguments } from '../command-line.js';
+import { crossbarGlobalOptionsNote } from '../crossbar-spellings.js';
 import type { CommandIo } from '../io.js';
 import { locateNode, nodeOwner, nodeUnavailableExitCode, ownerNote } from '../node-folder.js';
 
@@ -9,7 +10,8 @@ export const usage = `Usage: junction status [--cbdir DIR | --pid-file FILE] [--
 Says whether a node is running from node directory DIR (the one "junction start --cbdir DIR"
 runs), or with --pid-file FILE. Without options DIR is .crossbar when that folder exists, else
 .junction. Exit code 0; with --assert, ${nodeUnavailableExitCode} (as Crossbar) when the node is not in that state.
-`;
+
+${crossbarGlobalOptionsNote}`;
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
   const parsed = readArguments(io, 'status', usage, {

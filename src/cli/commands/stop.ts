@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runningAs } from '../../node/pid-file.js';
 import { readArguments, refuseArguments } from '../command-line.js';
+import { crossbarGlobalOptionsNote } from '../crossbar-spellings.js';
 import type { CommandIo } from '../io.js';
 import { locateNode, nodeOwner, nodeUnavailableExitCode, ownerNote } from '../node-folder.js';
 
@@ -15,7 +16,8 @@ when that folder exists, else .junction.
 It sends the node SIGTERM (it says GOODBYE to its sessions; a --workers parent stops its workers)
 and waits up to ${stopWaits.afterTermMs / 1000} s for it to end; one still running then gets SIGKILL.
 Exit code 0 once the node has ended; ${nodeUnavailableExitCode} (as Crossbar) when no node runs there; 1 when it did not end.
-`;
+
+${crossbarGlobalOptionsNote}`;
 
 export async function run(argv: string[], io: CommandIo, waits = stopWaits): Promise<number> {
   const parsed = readArguments(io, 'stop', usage, {
