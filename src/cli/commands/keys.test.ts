@@ -32,10 +32,17 @@ describe('junction keys (crossbar keys)', () => {
     assert.ok(!`${made.out.stdout}${again.out.stdout}${refused.out.stdout}${refused.out.stderr}`.includes(secret));
   });
 
-  it('says plainly why a node folder that does not exist has no key', async () => {
-    const { out, io } = captureIo();
-    assert.equal(await keys(['--cbdir', join(dir, 'absent')], io), 1);
-    assert.match(out.stderr, new RegExp(`^junction keys: ${join(dir, 'absent', 'key.priv')}: `));
-    assert.equal(existsSync(join(dir, 'absent')), false);
+  it('makes a node folder that does not exist, as Crossbar, and says plainly why when it cannot', async () => {
+    const absent = join(dir, 'absent');
+    const made = captureIo();
+    assert.equal(await keys(['--cbdir', absent], made.io), 0, made.out.stderr);
+    assert.match(made.out.stdout, new RegExp(`^made the node directory ${absent}\\nmade the node key ${join(absent, 'key.priv')} `));
+    assert.ok(existsSync(join(absent, 'key.pub')));
+
+    const deep = join(dir, 'no-parent', 'node');
+    const refused = captureIo();
+    assert.equal(await keys(['--cbdir', deep], refused.io), 1);
+    assert.equal(refused.out.stderr, `junction keys: cannot create the node directory ${deep}: its parent folder does not exist\n`);
+    assert.equal(existsSync(join(dir, 'no-parent')), false);
   });
 });

@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeKeyFileName } from '../../config/normalize-rlinks.js';
+import { makeOneFolder } from '../../node/one-folder.js';
 import { loadNodeKey } from '../../node/rlink/node-key.js';
 import { StartupError } from '../../node/startup-errors.js';
 import { readArguments, refuseArguments } from '../command-line.js';
@@ -10,7 +12,8 @@ import { defaultControlCbdir, nodeFolderOf } from '../node-folder.js';
 export const usage = `Usage: junction keys [--cbdir DIR]
 
 Prints the public part of the node key, DIR/${nodeKeyFileName} (Crossbar's node key file), which router links
-sign in with; makes the key first when there is none, as "crossbar keys" does. Without --cbdir
+sign in with; makes the key first when there is none, and DIR when it does not exist (its parent
+must), as "crossbar keys" does. Without --cbdir
 DIR is .crossbar when that folder exists, else .junction. Crossbar's --private is refused: the
 private key is never printed (it stays in DIR/${nodeKeyFileName}, readable by its owner only).
 ${crossbarGlobalOptionsNote}`;
@@ -27,6 +30,15 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const cbdir = given === undefined ? defaultControlCbdir() : nodeFolderOf(given);
   if (wantsPrivate) return refuseArguments(io, 'keys', `--private is refused: Junction never prints a private key; it is in ${join(cbdir, nodeKeyFileName)}`, usage);
   if (cbdir.trim() === '') return refuseArguments(io, 'keys', '--cbdir must not be empty', usage);
+  // As Crossbar: a node folder that does not exist is made (one level: its parent must exist).
+  if (!existsSync(cbdir)) {
+    const problem = makeOneFolder(cbdir);
+    if (problem !== undefined) {
+      io.stderr(`junction keys: cannot create the node directory ${cbdir}: ${problem}\n`);
+      return 1;
+    }
+    io.stdout(`made the node directory ${cbdir}\n`);
+  }
   const file = join(cbdir, nodeKeyFileName);
   try {
     const { key, made } = loadNodeKey(file);

@@ -2,7 +2,7 @@ import type { RealmConfig } from '../../config/model.js';
 import type { MetricsRegistry } from '../../metrics/registry.js';
 import type { HistoryStore } from '../../router/broker/history-store.js';
 import type { Logger } from '../../router/log.js';
-import { makeLmdbFolder } from '../lmdb-folder.js';
+import { makeOneFolder } from '../one-folder.js';
 import { StartupError } from '../startup-errors.js';
 import { LmdbHistoryStore, type HistoryStoreMeter } from './lmdb-history-store.js';
 
@@ -26,7 +26,7 @@ export class HistoryStores {
       throw new StartupError('history_store_unusable',
         `realms "${open.realm}" and "${realm.name}" both keep their event history at ${config.path}: give each realm's store its own "path"`);
     }
-    const problem = config.readonly ? undefined : makeLmdbFolder(config.path);
+    const problem = config.readonly ? undefined : makeOneFolder(config.path);
     let store: LmdbHistoryStore;
     try {
       if (problem !== undefined) throw new Error(problem);

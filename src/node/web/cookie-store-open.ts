@@ -8,7 +8,7 @@ import type { MetricsRegistry } from '../../metrics/registry.js';
 import { PerKeyLogThrottle } from '../../router/limits/warning-throttle.js';
 import type { Logger } from '../../router/log.js';
 import { makeDataDirectory } from '../data-dir.js';
-import { makeLmdbFolder } from '../lmdb-folder.js';
+import { makeOneFolder } from '../one-folder.js';
 import { StartupError } from '../startup-errors.js';
 
 /** Where a path's memory store lives when this process does not keep it itself. */
@@ -40,7 +40,7 @@ export function openStore(config: CookieAuthConfig, log: Logger, shared: SharedM
 }
 
 function storeFolder(path: string, setting: string): void {
-  const problem = makeLmdbFolder(path);
+  const problem = makeOneFolder(path);
   if (problem !== undefined) throw new StartupError('cookie_store_unusable', `cannot create the cookie store folder ${path}: ${problem}; choose another place with ${setting}`);
 }
 
