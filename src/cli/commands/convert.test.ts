@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +16,16 @@ describe('junction convert (crossbar convert)', () => {
   });
   after(async () => {
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes a file no more readable than its source (a config with secrets kept 0600)', async () => {
+    const cbdir = join(dir, 'secret');
+    await mkdir(cbdir);
+    await writeFile(join(cbdir, 'config.json'), JSON.stringify(document));
+    await chmod(join(cbdir, 'config.json'), 0o600);
+    const { out, io } = captureIo();
+    assert.equal(await convert(['--cbdir', cbdir], io), 0, out.stderr);
+    assert.equal((await stat(join(cbdir, 'config.yaml'))).mode & 0o077, 0);
   });
 
   it("writes the node folder's config.json as config.yaml, and that back as JSON elsewhere; never overwrites", async () => {

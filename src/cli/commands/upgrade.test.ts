@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -39,5 +39,27 @@ describe('junction upgrade (crossbar upgrade)', () => {
     assert.equal(await upgrade(['--config', file], io), 0, out.stderr);
     assert.equal(out.stdout, `${file}: already at the latest version 2; nothing to upgrade\n`);
     assert.equal(await readFile(file, 'utf8'), text);
+  });
+
+  it('keeps the mode of the file: a config with secrets stays unreadable to others', async () => {
+    const file = join(dir, 'secret.json');
+    await writeFile(file, JSON.stringify(router({ uri: '*', call: true })));
+    await chmod(file, 0o640); // not what a umask gives: 0644 or 0600
+    const { out, io } = captureIo();
+    assert.equal(await upgrade(['--config', file], io), 0, out.stderr);
+    assert.equal(JSON.parse(await readFile(file, 'utf8')).version, 2);
+    assert.equal((await stat(file)).mode & 0o777, 0o640);
+    assert.deepEqual((await readdir(dir)).filter((name) => name.includes('.upgrade-')), []);
+  });
+
+  it('rewrites the file a link names, and the link stays', async () => {
+    const file = join(dir, 'shared.json');
+    await writeFile(file, JSON.stringify(router({ uri: '*', call: true })));
+    const link = join(dir, 'linked.json');
+    await symlink(file, link);
+    const { out, io } = captureIo();
+    assert.equal(await upgrade(['--config', link], io), 0, out.stderr);
+    assert.ok((await lstat(link)).isSymbolicLink());
+    assert.equal(JSON.parse(await readFile(file, 'utf8')).version, 2);
   });
 });
