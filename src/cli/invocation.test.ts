@@ -27,6 +27,11 @@ describe('commandAsInvoked: the words that run junction as the user ran it', () 
     assert.equal(commandAsInvoked({ script: '/home/ann/app/node_modules/.bin/crossbar', cwd: '/home/ann/app', path }), 'node_modules/.bin/crossbar');
   });
 
+  it("a link named crossbarfx (Crossbar FX's crossbarfx edge start): the same", () => {
+    assert.equal(commandAsInvoked({ script: '/usr/local/bin/crossbarfx', cwd: '/home/ann', path }), 'crossbarfx');
+    assert.equal(commandAsInvoked({ script: '/home/ann/cbx/bin/crossbarfx', cwd: '/home/ann/cbx', path }), 'bin/crossbarfx');
+  });
+
   it('a global install (the bin link in a folder on PATH): junction', () => {
     assert.equal(commandAsInvoked({ script: '/usr/local/bin/junction', cwd: '/home/ann', path }), 'junction');
   });

@@ -1,4 +1,5 @@
 import { basename, delimiter, dirname, relative, sep } from 'node:path';
+import { crossbarCommandNames } from '../node/pid-file.js';
 
 /** What tells how the user ran this process: its script (process.argv[1]), working folder and PATH. */
 export interface Invocation {
@@ -9,14 +10,11 @@ export interface Invocation {
 
 export const processInvocation = (): Invocation => ({ script: process.argv[1], cwd: process.cwd(), path: process.env.PATH });
 
-/** The name of the link to bin/junction.js that runs Crossbar's command lines unchanged. */
-export const crossbarLinkName = 'crossbar';
-
 /**
  * The words that run `junction` again the way the user just ran it, for a hint such as init's
  * "check it: ... check --cbdir DIR" (the ways README.md and docs/configuration.md name):
- * - a link named `crossbar` (docs/configuration.md: Crossbar's command lines): `crossbar`, as
- *   the user's scripts run it, or its path when it is not on PATH;
+ * - a link named `crossbar` or `crossbarfx` (docs/configuration.md: Crossbar's command lines):
+ *   that name, as the user's scripts run it, or its path when it is not on PATH;
  * - the package's bin link in a project's node_modules/.bin (`npx junction`, `npm exec`, a
  *   script of `npm run`): `npx junction`, which finds that link from the project's folder;
  * - a bin link in a folder on PATH (a global install): `junction`;
@@ -27,7 +25,7 @@ export function commandAsInvoked({ script, cwd, path }: Invocation): string {
   if (script === undefined) return 'junction';
   const folder = dirname(script);
   const name = basename(script);
-  if (name === 'junction' || name === crossbarLinkName) {
+  if (name === 'junction' || crossbarCommandNames.includes(name)) {
     // The package has no `crossbar` bin: `npx crossbar` would fetch another package.
     if (name === 'junction' && folder.endsWith(`${sep}node_modules${sep}.bin`)) return 'npx junction';
     if ((path ?? '').split(delimiter).includes(folder)) return name;

@@ -70,6 +70,17 @@ describe('pid file', () => {
     assert.equal(await readPidFile(path), process.pid);
   });
 
+  it("counts a process run through a link named crossbar or crossbarfx as Junction (Crossbar's command lines)", { skip: process.platform !== 'linux' && 'tells through /proc' }, async () => {
+    for (const name of ['crossbar', 'crossbarfx', '/usr/local/bin/crossbarfx']) {
+      const program = await standInJunction({ name });
+      try {
+        assert.equal(runningAs(program.pid), 'junction', name);
+      } finally {
+        program.kill('SIGKILL');
+      }
+    }
+  });
+
   it('a process that has ended is "ended", also while a zombie its parent has not reaped', { skip: process.platform !== 'linux' && 'tells through /proc' }, async () => {
     const child = await standInJunction();
     assert.equal(runningAs(child.pid), 'junction');

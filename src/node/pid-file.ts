@@ -83,10 +83,19 @@ export function isRunning(pid: number): boolean {
 }
 
 /**
+ * The names of the links to Junction's command that run Crossbar's command lines unchanged
+ * (docs/configuration.md): Crossbar's, and Crossbar FX's (`crossbarfx edge start`).
+ */
+export const crossbarCommandNames: readonly string[] = ['crossbar', 'crossbarfx'];
+
+/** The names a Junction's command line holds: its bin link, its script, or a link named as Crossbar's command. */
+const junctionCommandNames: readonly string[] = ['junction', 'junction.js', ...crossbarCommandNames];
+
+/**
  * What runs as `pid`: a Junction, another program, or nothing ('ended': also a zombie nobody has
  * reaped yet, which runs no more code). Linux tells through /proc: a Junction's command line
- * holds its script, `junction` or `junction.js`, or `crossbar`: the link that runs Crossbar's
- * command lines (docs/configuration.md), which is also Crossbar's own script, a node all the same.
+ * holds its script, `junction` or `junction.js`, or a link named as Crossbar's command
+ * (crossbarCommandNames), which is also Crossbar's own script, a node all the same.
  * Where there is no /proc, any process that runs counts as Junction: nothing tells otherwise.
  */
 export type ProcessRunning = 'junction' | 'other' | 'ended';
@@ -104,5 +113,5 @@ export function runningAs(pid: number): ProcessRunning {
   }
   // The state follows the command name, which may hold spaces and parentheses: after the last ")".
   if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return 'ended';
-  return commandLine.split('\0').some((word) => /^(junction(\.js)?|crossbar)$/.test(basename(word))) ? 'junction' : 'other';
+  return commandLine.split('\0').some((word) => junctionCommandNames.includes(basename(word))) ? 'junction' : 'other';
 }

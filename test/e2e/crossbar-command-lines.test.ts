@@ -17,6 +17,7 @@ import { waitFor } from '../support/wait.js';
 const running: RunningJunction[] = [];
 let home: string;
 let crossbar: string;
+let crossbarfx: string;
 let port: number;
 
 before(async () => {
@@ -24,6 +25,8 @@ before(async () => {
   await mkdir(join(home, 'bin'));
   crossbar = join(home, 'bin', 'crossbar');
   await symlink(junctionBin, crossbar);
+  crossbarfx = join(home, 'bin', 'crossbarfx');
+  await symlink(junctionBin, crossbarfx);
   const init = await runJunction(['init', '--appdir', home]);
   assert.equal(init.code, 0, init.stderr);
   port = await freePort();
@@ -36,12 +39,12 @@ after(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-/** `crossbar ARGS`, run in `home` to its end. */
-const crossbarIn = (args: string[]) => runJunction(args, undefined, home, crossbar);
+/** `crossbar ARGS` (or another link's), run in `home` to its end. */
+const crossbarIn = (args: string[], link = crossbar) => runJunction(args, undefined, home, link);
 
-/** `crossbar ARGS` (a start), running in `home`. */
-function startCrossbar(args: string[]): RunningJunction {
-  const node = new RunningJunction(spawnOwned(process.execPath, [crossbar, ...args], { cwd: home, stdio: ['ignore', 'pipe', 'pipe'] }));
+/** `crossbar ARGS` (or another link's; a start), running in `home`. */
+function startCrossbar(args: string[], link = crossbar): RunningJunction {
+  const node = new RunningJunction(spawnOwned(process.execPath, [link, ...args], { cwd: home, stdio: ['ignore', 'pipe', 'pipe'] }));
   running.push(node);
   return node;
 }
@@ -79,6 +82,17 @@ describe("crossbar-examples' command lines, through a link named crossbar", () =
     assert.equal(stop.code, 0, stop.stderr);
     assert.equal(await node.exited, 0);
     assert.ok(node.lines.every((line) => line.level >= 40), JSON.stringify(node.lines.filter((line) => line.level < 40)));
+  });
+
+  it("crossbarfx edge start --cbdir=./.crossbar --shutdownafter 120 --config=...: Crossbar FX's benchmark lines; crossbarfx status and stop find it", async () => {
+    const node = startCrossbar(['edge', 'start', '--cbdir=./.crossbar', '--shutdownafter', '120', '--config=config.yaml'], crossbarfx);
+    await waitFor(() => node.lines.some((line) => line.msg === 'listening') || node.child.exitCode !== null, 'the listening line', STARTUP_MS);
+    assert.ok(await accepts(port), node.stderr);
+    const status = await crossbarIn(['status', '--cbdir=./.crossbar', '--assert=running'], crossbarfx);
+    assert.equal(status.code, 0, `${status.stdout}${status.stderr}`);
+    const stop = await crossbarIn(['stop', '--cbdir=./.crossbar'], crossbarfx);
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.equal(await node.exited, 0);
   });
 
   it('refuses what it cannot mean before anything runs: a management personality, --vmprof (exit 2)', async () => {
