@@ -13,9 +13,8 @@ export const usage = `Usage: junction keys [--cbdir DIR]
 
 Prints the public part of the node key, DIR/${nodeKeyFileName} (Crossbar's node key file), which router links
 sign in with; makes the key first when there is none, and DIR when it does not exist (its parent
-must), as "crossbar keys" does. Without --cbdir
-DIR is .crossbar when that folder exists, else .junction. Crossbar's --private is refused: the
-private key is never printed (it stays in DIR/${nodeKeyFileName}, readable by its owner only).
+must), as "crossbar keys" does. Without --cbdir DIR is .crossbar when that folder exists, else
+.junction. Crossbar's --private is refused: the private key is never printed (it stays in DIR/${nodeKeyFileName}, readable by its owner only).
 ${crossbarGlobalOptionsNote}`;
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
