@@ -309,6 +309,9 @@ async function openControlSocket(pidFile: string, reload: () => Promise<ReloadOu
 /** One router process (alone, or a worker of --workers), until it is stopped. */
 async function serve({ args, config, endpointSettings, log, hangups, worker }: StartRun & { worker?: WorkerRole }, io: CommandIo): Promise<number> {
   let node;
+  // A guest's exit may fire a shutdown trigger before the signal handlers below are set up.
+  let stopForTrigger = (): void => void (triggered = true);
+  let triggered = false;
   try {
     const metrics = new MetricsRegistry();
     if (worker) guestMetricsFromParent(worker.ports, metrics);
@@ -317,6 +320,7 @@ async function serve({ args, config, endpointSettings, log, hangups, worker }: S
       log, metrics, dataDir: args.dataDir, checkPorts: !worker, endpointSettings,
       ...(worker && { ports: portsFromParent(worker.ports, metrics) }),
       ...(cluster && { backplane: cluster.backplane, feeds: cluster.feeds }),
+      stopNode: () => stopForTrigger(),
     });
   } catch (error) {
     return cannotStart(error, io);
@@ -337,7 +341,7 @@ async function serve({ args, config, endpointSettings, log, hangups, worker }: S
   }
 
   return new Promise<number>((resolve) => {
-    const shutdown = (signal: string): void => {
+    const shutdown = (signal: string, code = 0): void => {
       cancelStop();
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
@@ -347,7 +351,7 @@ async function serve({ args, config, endpointSettings, log, hangups, worker }: S
         await control?.close();
         await node.stop();
       })();
-      stopped.then(() => resolve(0), (error: unknown) => {
+      stopped.then(() => resolve(code), (error: unknown) => {
         log.error({ err: error }, 'error during shutdown');
         resolve(1);
       }).finally(() => worker?.leave());
@@ -366,6 +370,9 @@ async function serve({ args, config, endpointSettings, log, hangups, worker }: S
     // The parent of --workers stops its workers at --shutdownafter.
     const cancelStop = worker ? () => {} : stopAfter(args, log);
     worker?.onOrphaned(() => shutdown('parent process gone'));
+    // As Crossbar's node after a trigger, whose shutdown is not counted as clean: exit code 1, for systemd's Restart=on-failure.
+    stopForTrigger = () => shutdown('node shutdown trigger', 1);
+    if (triggered) stopForTrigger();
   });
 }
 
