@@ -72,6 +72,9 @@ function routerWorker(port: number): object {
 }
 
 const node = process.execPath;
+/** Crossbar's way to keep the node running when a worker exits: it stops only when asked to. */
+const keepRunning = { options: { shutdown: ['shutdown_on_shutdown_requested'] } };
+const isTriggerLine = (line: LogLine) => line.msg.startsWith('a worker ended and a node shutdown trigger');
 const guestLine = (junction: RunningJunction, guest: string, match: (line: LogLine) => boolean) => junction.waitForLine((line) => line.guest === guest && match(line), 30_000);
 
 describe('guest workers started by junction start --cbdir', () => {
@@ -79,6 +82,8 @@ describe('guest workers started by junction start --cbdir', () => {
     const port = await freePort();
     const { home, cbdir } = cbdirWith({
       version: 2,
+      // The guest "failing" exits: without a shutdown trigger the node keeps running.
+      controller: keepRunning,
       workers: [
         routerWorker(port),
         {
@@ -151,7 +156,9 @@ describe('guest workers started by junction start --cbdir', () => {
     await guestLine(junction, 'arriving', (line) => line.msg === 'arriving');
     assert.equal(junction.lines.filter((line) => line.guest === 'steady' && line.msg === 'guest worker started').length, 1, 'the unchanged guest kept running');
     junction.child.kill('SIGTERM');
+    // A guest that Junction stops (removed, restarted) fires no shutdown trigger (which would exit with 1).
     assert.equal(await junction.exited, 0);
+    assert.ok(!junction.lines.some(isTriggerLine));
   });
 
   it('with --workers 2, run each guest once, in the parent', async () => {
@@ -181,6 +188,7 @@ describe('guest workers started by junction start --cbdir', () => {
       paths: { ws: { type: 'websocket' }, metrics: { type: 'metrics' } },
     };
     const { home, cbdir } = cbdirWith({
+      controller: keepRunning,
       workers: [
         { ...routerWorker(port), transports: [web] },
         { type: 'guest', executable: node, arguments: ['until-told.js'], options: { workdir: '../app' } },
@@ -248,6 +256,63 @@ describe('guest workers started by junction start --cbdir', () => {
     assert.match(await refusal({ executable: node, options: { workdir: 'missing' } }), /^junction start: cannot start: workers\[1\]\.options\.workdir: guest "worker002" cannot run in .*missing: it does not exist \[guest_not_startable\]$/);
     assert.match(await refusal({ arguments: ['x.js'] }), /^junction: the configuration has 1 problem:\n.*config\.json:\d+:\d+: workers\[1\]\.executable: missing: the program to run \(a path, or a name on the PATH\) \[config\.missing\]$/);
     assert.match(await refusal({ executable: node, options: { restart: 'always' } }), /^junction: the configuration has 1 problem:\n.*config\.json:\d+:\d+: workers\[1\]\.options\.restart: unknown key "restart".*\[config\.unknown_key\]$/);
+  });
+});
+
+describe("the node's shutdown triggers (controller.options.shutdown), as Crossbar's standalone node", () => {
+  /** A guest that logs "up", then exits with `code` once the file `name` appears in its workdir. */
+  const exitsOn = (id: string, name: string, code: number) => ({
+    type: 'guest', id, executable: node, options: { workdir: '../app' },
+    arguments: ['-e', `${endWithJunction} console.log("up"); setInterval(() => { if (require("node:fs").existsSync(${JSON.stringify(name)})) process.exit(${code}); }, 100);`],
+  });
+  const stays = { type: 'guest', id: 'staying', executable: node, arguments: ['-e', `${endWithJunction} console.log("up")`] };
+
+  it('by default, a guest that exits with success stops the node, as SIGTERM does, with exit code 1; with --workers 2 too (the parent runs the guests)', async () => {
+    for (const workers of [[], ['--workers', '2']]) {
+      const port = await freePort();
+      const { home, cbdir } = cbdirWith({ workers: [routerWorker(port), stays, exitsOn('done', 'go', 0)] }, {});
+      const junction = RunningJunction.start(['--cbdir', cbdir, ...workers], home);
+      running.push(junction);
+      await guestLine(junction, 'staying', (line) => line.msg === 'up');
+      await guestLine(junction, 'done', (line) => line.msg === 'up');
+      writeFileSync(join(home, 'app', 'go'), '');
+      assert.equal(await junction.exited, 1, `junction start ${workers.join(' ')}`);
+      const fired = junction.lines.filter(isTriggerLine);
+      assert.deepEqual(fired.map((line) => [line.guest, line.exitCode, line.trigger]), [['done', 0, 'shutdown_on_worker_exit']]);
+      assert.ok(junction.lines.some((line) => line.guest === 'staying' && line.msg === 'guest worker stopped'), 'the other guest is stopped as at SIGTERM');
+    }
+  });
+
+  it('with shutdown_on_worker_exit_with_error, a guest that exits with success leaves the node running; one that fails stops it', async () => {
+    const port = await freePort();
+    const { home, cbdir } = cbdirWith({
+      controller: { options: { shutdown: ['shutdown_on_worker_exit_with_error'] } },
+      workers: [routerWorker(port), exitsOn('fine', 'fine-go', 0), exitsOn('failing', 'fail-go', 3)],
+    }, {});
+    const junction = RunningJunction.start(['--cbdir', cbdir], home);
+    running.push(junction);
+    await guestLine(junction, 'failing', (line) => line.msg === 'up');
+    writeFileSync(join(home, 'app', 'fine-go'), '');
+    await guestLine(junction, 'fine', (line) => line.msg.startsWith('guest worker exited with success'));
+    writeFileSync(join(home, 'app', 'fail-go'), '');
+    assert.equal(await junction.exited, 1);
+    assert.deepEqual(junction.lines.filter(isTriggerLine).map((line) => [line.guest, line.exitCode, line.trigger]), [['failing', 3, 'shutdown_on_worker_exit_with_error']]);
+  });
+
+  it('with shutdown_on_last_worker_exit, only the last guest to exit stops the node', async () => {
+    const port = await freePort();
+    const { home, cbdir } = cbdirWith({
+      controller: { options: { shutdown: ['shutdown_on_last_worker_exit'] } },
+      workers: [routerWorker(port), exitsOn('first', 'first-go', 3), exitsOn('last', 'last-go', 0)],
+    }, {});
+    const junction = RunningJunction.start(['--cbdir', cbdir], home);
+    running.push(junction);
+    await guestLine(junction, 'last', (line) => line.msg === 'up');
+    writeFileSync(join(home, 'app', 'first-go'), '');
+    await guestLine(junction, 'first', (line) => line.msg.startsWith('guest worker exited with an error'));
+    writeFileSync(join(home, 'app', 'last-go'), '');
+    assert.equal(await junction.exited, 1);
+    assert.deepEqual(junction.lines.filter(isTriggerLine).map((line) => [line.guest, line.exitCode, line.trigger]), [['last', 0, 'shutdown_on_last_worker_exit']]);
   });
 });
 
