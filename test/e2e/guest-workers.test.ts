@@ -288,36 +288,32 @@ describe("the node's shutdown triggers (controller.options.shutdown), as Crossba
     }
   });
 
-  it('with shutdown_on_worker_exit_with_error, a guest that exits with success leaves the node running; one that fails stops it', async () => {
+  /**
+   * Two guests under `trigger`: the first exits with `firstCode` and the node keeps running; the
+   * second then exits with `secondCode`. Returns the trigger lines: [guest, exitCode, trigger].
+   */
+  async function twoExits(trigger: string, firstCode: number, secondCode: number): Promise<unknown[][]> {
     const port = await freePort();
     const { home, cbdir } = cbdirWith({
-      controller: { options: { shutdown: ['shutdown_on_worker_exit_with_error'] } },
-      workers: [routerWorker(port), exitsOn('fine', 'fine-go', 0), exitsOn('failing', 'fail-go', 3)],
+      controller: { options: { shutdown: [trigger] } },
+      workers: [routerWorker(port), exitsOn('first', 'first-go', firstCode), exitsOn('second', 'second-go', secondCode)],
     }, {});
     const junction = RunningJunction.start(['--cbdir', cbdir], home);
     running.push(junction);
-    await guestLine(junction, 'failing', (line) => line.msg === 'up');
-    writeFileSync(join(home, 'app', 'fine-go'), '');
-    await guestLine(junction, 'fine', (line) => line.msg.startsWith('guest worker exited with success'));
-    writeFileSync(join(home, 'app', 'fail-go'), '');
+    await guestLine(junction, 'second', (line) => line.msg === 'up');
+    writeFileSync(join(home, 'app', 'first-go'), '');
+    await guestLine(junction, 'first', (line) => line.msg.startsWith('guest worker exited with'));
+    writeFileSync(join(home, 'app', 'second-go'), '');
     assert.equal(await stoppedItself(junction), 1);
-    assert.deepEqual(junction.lines.filter(isTriggerLine).map((line) => [line.guest, line.exitCode, line.trigger]), [['failing', 3, 'shutdown_on_worker_exit_with_error']]);
+    return junction.lines.filter(isTriggerLine).map((line) => [line.guest, line.exitCode, line.trigger]);
+  }
+
+  it('with shutdown_on_worker_exit_with_error, a guest that exits with success leaves the node running; one that fails stops it', async () => {
+    assert.deepEqual(await twoExits('shutdown_on_worker_exit_with_error', 0, 3), [['second', 3, 'shutdown_on_worker_exit_with_error']]);
   });
 
-  it('with shutdown_on_last_worker_exit, only the last guest to exit stops the node', async () => {
-    const port = await freePort();
-    const { home, cbdir } = cbdirWith({
-      controller: { options: { shutdown: ['shutdown_on_last_worker_exit'] } },
-      workers: [routerWorker(port), exitsOn('first', 'first-go', 3), exitsOn('last', 'last-go', 0)],
-    }, {});
-    const junction = RunningJunction.start(['--cbdir', cbdir], home);
-    running.push(junction);
-    await guestLine(junction, 'last', (line) => line.msg === 'up');
-    writeFileSync(join(home, 'app', 'first-go'), '');
-    await guestLine(junction, 'first', (line) => line.msg.startsWith('guest worker exited with an error'));
-    writeFileSync(join(home, 'app', 'last-go'), '');
-    assert.equal(await stoppedItself(junction), 1);
-    assert.deepEqual(junction.lines.filter(isTriggerLine).map((line) => [line.guest, line.exitCode, line.trigger]), [['last', 0, 'shutdown_on_last_worker_exit']]);
+  it('with shutdown_on_last_worker_exit, only the last guest to exit stops the node, whatever its code', async () => {
+    assert.deepEqual(await twoExits('shutdown_on_last_worker_exit', 3, 0), [['second', 0, 'shutdown_on_last_worker_exit']]);
   });
 });
 
