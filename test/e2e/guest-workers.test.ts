@@ -75,6 +75,11 @@ const node = process.execPath;
 /** Crossbar's way to keep the node running when a worker exits: it stops only when asked to. */
 const keepRunning = { options: { shutdown: ['shutdown_on_shutdown_requested'] } };
 const isTriggerLine = (line: LogLine) => line.msg.startsWith('a worker ended and a node shutdown trigger');
+/** Its exit code, once the node stopped by itself (bounded). */
+async function stoppedItself(junction: RunningJunction, timeoutMs = 30_000): Promise<number | null> {
+  await waitFor(() => junction.child.exitCode !== null || junction.child.signalCode !== null, 'the node stopped by itself', timeoutMs);
+  return junction.exited;
+}
 const guestLine = (junction: RunningJunction, guest: string, match: (line: LogLine) => boolean) => junction.waitForLine((line) => line.guest === guest && match(line), 30_000);
 
 describe('guest workers started by junction start --cbdir', () => {
@@ -265,11 +270,6 @@ describe("the node's shutdown triggers (controller.options.shutdown), as Crossba
     type: 'guest', id, executable: node, options: { workdir: '../app' },
     arguments: ['-e', `${endWithJunction} console.log("up"); setInterval(() => { if (require("node:fs").existsSync(${JSON.stringify(name)})) process.exit(${code}); }, 100);`],
   });
-  /** Its exit code, once the node stopped by itself (bounded). */
-  const stoppedItself = async (junction: RunningJunction): Promise<number | null> => {
-    await waitFor(() => junction.child.exitCode !== null || junction.child.signalCode !== null, 'the node stopped by itself', 30_000);
-    return junction.exited;
-  };
   const stays = { type: 'guest', id: 'staying', executable: node, arguments: ['-e', `${endWithJunction} console.log("up")`] };
 
   it('by default, a guest that exits with success stops the node, as SIGTERM does, with exit code 1; with --workers 2 too (the parent runs the guests)', async () => {
@@ -381,6 +381,27 @@ describe("a container worker's Python component, run by junction start --cbdir (
     junction.child.kill('SIGTERM');
     assert.equal(await junction.exited, 0);
     assert.ok(junction.lines.some((line) => line.guest === 'worker002' && line.msg === 'guest worker stopped'));
+  });
+});
+
+describe("a container worker's exit and the node's shutdown triggers", { skip: skipWithoutDebian('python3-autobahn') }, () => {
+  it("stops the node by default when the container's process ends (its class cannot be imported), exit code 1", async () => {
+    const port = await freePort();
+    const { home, cbdir } = cbdirWith({
+      workers: [
+        routerWorker(port),
+        {
+          type: 'container',
+          components: [{ type: 'class', classname: 'missing.Nowhere', realm: 'realm1', transport: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port }, url: `ws://127.0.0.1:${port}/` } }],
+        },
+      ],
+    }, {});
+    const junction = RunningJunction.start(['--cbdir', cbdir], home);
+    running.push(junction);
+    assert.equal(await stoppedItself(junction, 60_000), 1);
+    const fired = junction.lines.filter(isTriggerLine);
+    assert.deepEqual(fired.map((line) => [line.guest, line.trigger]), [['worker002', 'shutdown_on_worker_exit']]);
+    assert.notEqual(fired[0]!.exitCode, 0);
   });
 });
 
