@@ -17,6 +17,7 @@ import { checkPortsFree, checkTlsFiles, StartupError, type EndpointSettings } fr
 import { startNode } from '../../node/node.js';
 import { guestMetricsFromParent } from '../../node/workers/guest-metrics.js';
 import { parentGuests } from '../../node/workers/parent-guests.js';
+import { triggeredStopExitCode } from '../../node/workers/node-shutdown.js';
 import { checkGuests } from '../../node/workers/guest-workers.js';
 import { MetricsRegistry } from '../../metrics/registry.js';
 import { PidFileHeld } from '../../node/pid-file.js';
@@ -370,8 +371,7 @@ async function serve({ args, config, endpointSettings, log, hangups, worker }: S
     // The parent of --workers stops its workers at --shutdownafter.
     const cancelStop = worker ? () => {} : stopAfter(args, log);
     worker?.onOrphaned(() => shutdown('parent process gone'));
-    // As Crossbar's node after a trigger, whose shutdown is not counted as clean: exit code 1, for systemd's Restart=on-failure.
-    stopForTrigger = () => shutdown('node shutdown trigger', 1);
+    stopForTrigger = () => shutdown('node shutdown trigger', triggeredStopExitCode);
     if (triggered) stopForTrigger();
   });
 }

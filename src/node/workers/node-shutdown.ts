@@ -6,6 +6,9 @@
 
 import type { NodeShutdownTrigger } from '../../config/model.js';
 
+/** `junction start`'s exit code after a trigger stopped the node: Crossbar's node counts that stop as not clean (main.py exits 1), so systemd's Restart=on-failure starts it again. */
+export const triggeredStopExitCode = 1;
+
 export interface WorkerEnd {
   /** It exited with code 0 (not by a signal, and not a program that could not be started). */
   successful: boolean;

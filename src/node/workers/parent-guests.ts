@@ -14,13 +14,13 @@ import type { Logger } from '../../router/log.js';
 import type { ParentTasks } from '../cluster/workers.js';
 import { guestFigures, guestMetrics, type GuestFiguresMessage } from './guest-metrics.js';
 import { GuestWorkers } from './guest-workers.js';
+import { triggeredStopExitCode } from './node-shutdown.js';
 
 export function parentGuests(initial: JunctionConfig, load: () => Promise<LoadedConfig>, log: Logger): ParentTasks {
   const guestLog = log.child({ part: 'guests' });
   const registry = new MetricsRegistry();
   let stopNode: (code: number) => void = () => {};
-  // As Crossbar's node after a trigger, whose shutdown is not counted as clean: exit code 1 (serve in start.ts).
-  const shutdown = { triggers: initial.shutdownTriggers, stopNode: () => stopNode(1) };
+  const shutdown = { triggers: initial.shutdownTriggers, stopNode: () => stopNode(triggeredStopExitCode) };
   const guests = new GuestWorkers({ log: guestLog, metrics: registry, shutdown });
   const metrics = guestMetrics(registry);
   let wanted = initial.guests;
