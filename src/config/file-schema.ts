@@ -16,6 +16,7 @@ import { defaultChallengeTimeoutMs, defaultDynamicCallTimeoutMs } from '../auth/
 import { defaultThrottleOptions } from '../auth/throttle.js';
 import { DEFAULT_MAX_NESTING_DEPTH } from '../codec/nesting.js';
 import { containerComponent, routerComponent } from './schema-components.js';
+import { controllerOptionsSchema } from './schema-controller.js';
 import { ignored, itemId, milliseconds, nonEmptyString, nonNegativeInt, notSupportedMessage, positiveInt, typeError, unsupported } from './schema-parts.js';
 import { guestWorkerSchema, processEnvironment } from './schema-guest.js';
 import { Ignored, notice } from './notices.js';
@@ -182,11 +183,11 @@ const fabricWithoutUplink = z
   .optional()
   .describe('Crossbar FX management uplink: accepted with a notice without one ({} or "transport": null); an uplink is not supported.');
 
-/** Crossbar's node controller is its process manager; Junction has none, so every key is ignored. */
+/** Crossbar's node controller is its process manager: Junction reads its shutdown triggers and ignores its process settings. */
 const controllerSchema = z
   .strictObject({
     id: ignored('the controller id (id)'),
-    options: ignored("the controller's options block (process title, shutdown modes, ...)"),
+    options: controllerOptionsSchema,
     manhole: ignored('the controller manhole (a Python debug shell)'),
     connections: ignored('controller database connections (connections)'),
     keyring: ignored('the node key ring (keyring)'),
@@ -202,7 +203,8 @@ const controllerSchema = z
     blockchain: unsupported('XBR blockchain settings (blockchain)'),
     ipfs: unsupported('IPFS settings (ipfs)'),
   })
-  .describe('Crossbar node controller settings: its process settings are ignored; Crossbar FX keys are not supported.');
+  .prefault({})
+  .describe('Crossbar node controller settings: its shutdown triggers are read, its process settings ignored; Crossbar FX keys are not supported.');
 
 export const configFileSchema = z
   .strictObject({
@@ -211,7 +213,7 @@ export const configFileSchema = z
       .union([z.literal(1), z.literal(2)], { error: 'expected 2 (or 1, whose permissions are read as `crossbar upgrade` converts them)' })
       .default(2)
       .describe('Crossbar configuration format version: 2, or 1 (permissions converted as `crossbar upgrade` does).'),
-    controller: controllerSchema.optional(),
+    controller: controllerSchema,
     workers: z.array(workerSchema).default([]).describe('Router workers (several are served as one router), container workers, guest workers (programs started beside the router) proxy workers (served by the router) and websocket-testee workers (echo servers).'),
   })
   .describe('Junction configuration (the Crossbar.io config.json / config.yaml format).');

@@ -394,7 +394,7 @@ describe('notices', () => {
       ],
     });
     assert.deepEqual(config.notices, [
-      "controller.options: the controller's options block (process title, shutdown modes, ...) is not needed by Junction and was ignored [config.notice.ignored]",
+      'controller.options.title: a node controller option (process title, ...) is not needed by Junction and was ignored [config.notice.ignored]',
       'workers[0].options.title: the worker process title (title) is not needed by Junction and was ignored [config.notice.ignored]',
     ]);
     assert.deepEqual(config.components, [

@@ -16,8 +16,9 @@
 import type { ScramKdf } from '../protocol/scram.js';
 import type { MatchPolicy } from '../protocol/uri.js';
 import type { RedirectStatus } from './schema-web-services.js';
+import type { NodeShutdownTrigger } from './schema-controller.js';
 
-export type { MatchPolicy };
+export type { MatchPolicy, NodeShutdownTrigger };
 
 export interface JunctionConfig {
   /** Non-empty; names are unique. */
@@ -28,6 +29,8 @@ export interface JunctionConfig {
   components: ComponentConfig[];
   /** Guest workers: programs started once the router listens, stopped with it. */
   guests: GuestConfig[];
+  /** When a guest or container worker that exits stops the node (`controller.options.shutdown`); no duplicates. */
+  shutdownTriggers: NodeShutdownTrigger[];
   /** Router workers' Python components (`class`, `function`): one process per router worker that has any, joined through the node's private entry. */
   routerPython: RouterPythonConfig[];
   /** One line per accepted-but-unused setting (Crossbar runtime options, Python components...). */

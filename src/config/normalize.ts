@@ -82,6 +82,7 @@ export function normalize(file: ConfigFile, options: NormalizeOptions = {}): Jun
     listeners,
     components: [...components, ...functions.components()],
     guests: guestConfigs(file, options.baseDir, context.notices),
+    shutdownTriggers: [...new Set(file.controller.options.shutdown)],
     routerPython,
     notices: context.notices,
     signIn: {

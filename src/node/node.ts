@@ -49,6 +49,8 @@ export interface NodeOptions {
   endpointSettings?: EndpointSettings;
   /** Where listeners get their connections (default: they bind their endpoints; a `--workers` worker gets them from its parent). */
   ports?: PortSource;
+  /** Asks the node's owner to stop it when a guest or container worker's exit fires a shutdown trigger (default: the node keeps running). */
+  stopNode?: () => void;
 }
 
 export interface RunningNode {
@@ -134,7 +136,10 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
   let components = new Map<string, RunningComponent>();
   const stopProcessMetrics = startProcessMetrics(metrics);
   const stopSignInMetrics = meterSignIn(auth, metrics);
-  const guests = new GuestWorkers({ log: log.child({ part: 'guests' }), metrics });
+  const guests = new GuestWorkers({
+    log: log.child({ part: 'guests' }), metrics,
+    ...(options.stopNode && { shutdown: { triggers: config.shutdownTriggers, stopNode: options.stopNode } }),
+  });
   const routerPython = new RouterPython(context);
   let rlinks: RunningRouterLinks | undefined;
   try {

@@ -72,6 +72,14 @@ function routerWorker(port: number): object {
 }
 
 const node = process.execPath;
+/** Crossbar's way to keep the node running when a worker exits: it stops only when asked to. */
+const keepRunning = { options: { shutdown: ['shutdown_on_shutdown_requested'] } };
+const isTriggerLine = (line: LogLine) => line.msg.startsWith('a worker ended and a node shutdown trigger');
+/** Its exit code, once the node stopped by itself (bounded). */
+async function stoppedItself(junction: RunningJunction, timeoutMs = 30_000): Promise<number | null> {
+  await waitFor(() => junction.child.exitCode !== null || junction.child.signalCode !== null, 'the node stopped by itself', timeoutMs);
+  return junction.exited;
+}
 const guestLine = (junction: RunningJunction, guest: string, match: (line: LogLine) => boolean) => junction.waitForLine((line) => line.guest === guest && match(line), 30_000);
 
 describe('guest workers started by junction start --cbdir', () => {
@@ -79,6 +87,8 @@ describe('guest workers started by junction start --cbdir', () => {
     const port = await freePort();
     const { home, cbdir } = cbdirWith({
       version: 2,
+      // The guest "failing" exits: without a shutdown trigger the node keeps running.
+      controller: keepRunning,
       workers: [
         routerWorker(port),
         {
@@ -151,7 +161,9 @@ describe('guest workers started by junction start --cbdir', () => {
     await guestLine(junction, 'arriving', (line) => line.msg === 'arriving');
     assert.equal(junction.lines.filter((line) => line.guest === 'steady' && line.msg === 'guest worker started').length, 1, 'the unchanged guest kept running');
     junction.child.kill('SIGTERM');
+    // A guest that Junction stops (removed, restarted) fires no shutdown trigger (which would exit with 1).
     assert.equal(await junction.exited, 0);
+    assert.ok(!junction.lines.some(isTriggerLine));
   });
 
   it('with --workers 2, run each guest once, in the parent', async () => {
@@ -181,6 +193,7 @@ describe('guest workers started by junction start --cbdir', () => {
       paths: { ws: { type: 'websocket' }, metrics: { type: 'metrics' } },
     };
     const { home, cbdir } = cbdirWith({
+      controller: keepRunning,
       workers: [
         { ...routerWorker(port), transports: [web] },
         { type: 'guest', executable: node, arguments: ['until-told.js'], options: { workdir: '../app' } },
@@ -251,6 +264,59 @@ describe('guest workers started by junction start --cbdir', () => {
   });
 });
 
+describe("the node's shutdown triggers (controller.options.shutdown), as Crossbar's standalone node", () => {
+  /** A guest that logs "up", then exits with `code` once the file `name` appears in its workdir. */
+  const exitsOn = (id: string, name: string, code: number) => ({
+    type: 'guest', id, executable: node, options: { workdir: '../app' },
+    arguments: ['-e', `${endWithJunction} console.log("up"); setInterval(() => { if (require("node:fs").existsSync(${JSON.stringify(name)})) process.exit(${code}); }, 100);`],
+  });
+  const stays = { type: 'guest', id: 'staying', executable: node, arguments: ['-e', `${endWithJunction} console.log("up")`] };
+
+  it('by default, a guest that exits with success stops the node, as SIGTERM does, with exit code 1; with --workers 2 too (the parent runs the guests)', async () => {
+    for (const workers of [[], ['--workers', '2']]) {
+      const port = await freePort();
+      const { home, cbdir } = cbdirWith({ workers: [routerWorker(port), stays, exitsOn('done', 'go', 0)] }, {});
+      const junction = RunningJunction.start(['--cbdir', cbdir, ...workers], home);
+      running.push(junction);
+      await guestLine(junction, 'staying', (line) => line.msg === 'up');
+      await guestLine(junction, 'done', (line) => line.msg === 'up');
+      writeFileSync(join(home, 'app', 'go'), '');
+      assert.equal(await stoppedItself(junction), 1, `junction start ${workers.join(' ')}`);
+      const fired = junction.lines.filter(isTriggerLine);
+      assert.deepEqual(fired.map((line) => [line.guest, line.exitCode, line.trigger]), [['done', 0, 'shutdown_on_worker_exit']]);
+      assert.ok(junction.lines.some((line) => line.guest === 'staying' && line.msg === 'guest worker stopped'), 'the other guest is stopped as at SIGTERM');
+    }
+  });
+
+  /**
+   * Two guests under `trigger`: the first exits with `firstCode` and the node keeps running; the
+   * second then exits with `secondCode`. Returns the trigger lines: [guest, exitCode, trigger].
+   */
+  async function twoExits(trigger: string, firstCode: number, secondCode: number): Promise<unknown[][]> {
+    const port = await freePort();
+    const { home, cbdir } = cbdirWith({
+      controller: { options: { shutdown: [trigger] } },
+      workers: [routerWorker(port), exitsOn('first', 'first-go', firstCode), exitsOn('second', 'second-go', secondCode)],
+    }, {});
+    const junction = RunningJunction.start(['--cbdir', cbdir], home);
+    running.push(junction);
+    await guestLine(junction, 'second', (line) => line.msg === 'up');
+    writeFileSync(join(home, 'app', 'first-go'), '');
+    await guestLine(junction, 'first', (line) => line.msg.startsWith('guest worker exited with'));
+    writeFileSync(join(home, 'app', 'second-go'), '');
+    assert.equal(await stoppedItself(junction), 1);
+    return junction.lines.filter(isTriggerLine).map((line) => [line.guest, line.exitCode, line.trigger]);
+  }
+
+  it('with shutdown_on_worker_exit_with_error, a guest that exits with success leaves the node running; one that fails stops it', async () => {
+    assert.deepEqual(await twoExits('shutdown_on_worker_exit_with_error', 0, 3), [['second', 3, 'shutdown_on_worker_exit_with_error']]);
+  });
+
+  it('with shutdown_on_last_worker_exit, only the last guest to exit stops the node, whatever its code', async () => {
+    assert.deepEqual(await twoExits('shutdown_on_last_worker_exit', 3, 0), [['second', 0, 'shutdown_on_last_worker_exit']]);
+  });
+});
+
 /**
  * A Crossbar container worker's Python class, unchanged, run with Debian's Autobahn|Python: it joins
  * through the transport its config names, registers a procedure and publishes (retained) on join;
@@ -315,6 +381,27 @@ describe("a container worker's Python component, run by junction start --cbdir (
     junction.child.kill('SIGTERM');
     assert.equal(await junction.exited, 0);
     assert.ok(junction.lines.some((line) => line.guest === 'worker002' && line.msg === 'guest worker stopped'));
+  });
+});
+
+describe("a container worker's exit and the node's shutdown triggers", { skip: skipWithoutDebian('python3-autobahn') }, () => {
+  it("stops the node by default when the container's process ends (its class cannot be imported), exit code 1", async () => {
+    const port = await freePort();
+    const { home, cbdir } = cbdirWith({
+      workers: [
+        routerWorker(port),
+        {
+          type: 'container',
+          components: [{ type: 'class', classname: 'missing.Nowhere', realm: 'realm1', transport: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port }, url: `ws://127.0.0.1:${port}/` } }],
+        },
+      ],
+    }, {});
+    const junction = RunningJunction.start(['--cbdir', cbdir], home);
+    running.push(junction);
+    assert.equal(await stoppedItself(junction, 60_000), 1);
+    const fired = junction.lines.filter(isTriggerLine);
+    assert.deepEqual(fired.map((line) => [line.guest, line.trigger]), [['worker002', 'shutdown_on_worker_exit']]);
+    assert.notEqual(fired[0]!.exitCode, 0);
   });
 });
 

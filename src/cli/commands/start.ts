@@ -17,6 +17,7 @@ import { checkPortsFree, checkTlsFiles, StartupError, type EndpointSettings } fr
 import { startNode } from '../../node/node.js';
 import { guestMetricsFromParent } from '../../node/workers/guest-metrics.js';
 import { parentGuests } from '../../node/workers/parent-guests.js';
+import { triggeredStopExitCode } from '../../node/workers/node-shutdown.js';
 import { checkGuests } from '../../node/workers/guest-workers.js';
 import { MetricsRegistry } from '../../metrics/registry.js';
 import { PidFileHeld } from '../../node/pid-file.js';
@@ -309,6 +310,9 @@ async function openControlSocket(pidFile: string, reload: () => Promise<ReloadOu
 /** One router process (alone, or a worker of --workers), until it is stopped. */
 async function serve({ args, config, endpointSettings, log, hangups, worker }: StartRun & { worker?: WorkerRole }, io: CommandIo): Promise<number> {
   let node;
+  // A guest's exit may fire a shutdown trigger before the signal handlers below are set up.
+  let stopForTrigger = (): void => void (triggered = true);
+  let triggered = false;
   try {
     const metrics = new MetricsRegistry();
     if (worker) guestMetricsFromParent(worker.ports, metrics);
@@ -317,6 +321,7 @@ async function serve({ args, config, endpointSettings, log, hangups, worker }: S
       log, metrics, dataDir: args.dataDir, checkPorts: !worker, endpointSettings,
       ...(worker && { ports: portsFromParent(worker.ports, metrics) }),
       ...(cluster && { backplane: cluster.backplane, feeds: cluster.feeds }),
+      stopNode: () => stopForTrigger(),
     });
   } catch (error) {
     return cannotStart(error, io);
@@ -337,7 +342,7 @@ async function serve({ args, config, endpointSettings, log, hangups, worker }: S
   }
 
   return new Promise<number>((resolve) => {
-    const shutdown = (signal: string): void => {
+    const shutdown = (signal: string, code = 0): void => {
       cancelStop();
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
@@ -347,7 +352,7 @@ async function serve({ args, config, endpointSettings, log, hangups, worker }: S
         await control?.close();
         await node.stop();
       })();
-      stopped.then(() => resolve(0), (error: unknown) => {
+      stopped.then(() => resolve(code), (error: unknown) => {
         log.error({ err: error }, 'error during shutdown');
         resolve(1);
       }).finally(() => worker?.leave());
@@ -366,6 +371,8 @@ async function serve({ args, config, endpointSettings, log, hangups, worker }: S
     // The parent of --workers stops its workers at --shutdownafter.
     const cancelStop = worker ? () => {} : stopAfter(args, log);
     worker?.onOrphaned(() => shutdown('parent process gone'));
+    stopForTrigger = () => shutdown('node shutdown trigger', triggeredStopExitCode);
+    if (triggered) stopForTrigger();
   });
 }
 

@@ -24,8 +24,8 @@ export interface WorkersOptions {
 
 /** Work of the parent's own, in step with the workers. */
 export interface ParentTasks {
-  /** Every worker serves, for the first time. */
-  serving(): void;
+  /** Every worker serves, for the first time; `stopNode` stops the workers and the parent, which exits with `code`. */
+  serving(stopNode: (code: number) => void): void;
   /** SIGHUP, also before every worker serves: the workers reload; so does this. */
   reload(): void;
   /** The workers are being stopped. */
@@ -126,7 +126,7 @@ export function runWorkers(options: WorkersOptions): Promise<number> {
       if (startup.reloadWhenServing && !stopping) worker.process.kill('SIGHUP');
       if (!everyWorkerServed && starting.size === 0 && workers.size === count && !stopping) {
         everyWorkerServed = true;
-        options.beside?.serving();
+        options.beside?.serving(stopAll);
       }
     });
     worker.on('exit', (code, signal) => {

@@ -51,6 +51,7 @@ function withoutFixedChanges(current: JunctionConfig, next: JunctionConfig): Jun
   return {
     ...next,
     signIn: current.signIn,
+    shutdownTriggers: current.shutdownTriggers,
     realms: next.realms.map((realm) => {
       const before = realmBefore.get(realm.name);
       if (!before) return realm;

@@ -4,10 +4,11 @@ import { parseConfig } from '../../config/load.js';
 import type { JunctionConfig } from '../../config/model.js';
 import { diffConfig } from './config-diff.js';
 
-/** A router worker's file: realms, transports and components as given (Crossbar format). */
-function config(router: { realms?: unknown[]; transports?: unknown[]; components?: unknown[]; sign_in?: unknown }): JunctionConfig {
+/** A router worker's file: realms, transports and components as given (Crossbar format), and the node controller's block. */
+function config(router: { realms?: unknown[]; transports?: unknown[]; components?: unknown[]; sign_in?: unknown; controller?: unknown }): JunctionConfig {
   const document = {
     version: 2,
+    ...(router.controller ? { controller: router.controller } : {}),
     workers: [{
       type: 'router',
       realms: router.realms ?? [realm('realm1', ['anonymous'])],
@@ -174,6 +175,12 @@ describe('diffConfig', () => {
     assert.match(fixed, /realm "realm1": "enable_meta_api" changed/);
     assert.match(fixed, /realm "realm1": its event history or call queues \("store"\) changed/);
     assert.match(fixed, /"sign_in" limits changed/);
+  });
+
+  it("reports changed shutdown triggers (controller.options.shutdown) as needing a restart", () => {
+    const before = config({});
+    const after = config({ controller: { options: { shutdown: [] } } });
+    assert.deepEqual(diffConfig(before, after).fixed, ['the node\'s shutdown triggers ("controller.options.shutdown") changed: they apply from the next restart']);
   });
 
   it('reports changed session statistics as needing a restart', () => {

@@ -69,6 +69,9 @@ export function diffConfig(before: JunctionConfig, after: JunctionConfig): Confi
   if (!isDeepStrictEqual(before.signIn, after.signIn)) {
     fixed.push('the router worker\'s "sign_in" limits changed: they apply from the next restart');
   }
+  if (!isDeepStrictEqual(before.shutdownTriggers, after.shutdownTriggers)) {
+    fixed.push('the node\'s shutdown triggers ("controller.options.shutdown") changed: they apply from the next restart');
+  }
   if (!isDeepStrictEqual(before.rlinks, after.rlinks)) {
     fixed.push('a realm\'s router links ("rlinks") changed: they apply from the next restart');
   }

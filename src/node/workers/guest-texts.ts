@@ -21,6 +21,7 @@ export const guestErrors = {
 /** Log messages, with the facts as fields beside them. */
 export const guestLog = {
   started: 'guest worker started',
+  nodeShutdown: 'a worker ended and a node shutdown trigger (controller.options.shutdown) fired: stopping the node',
   exitedCleanly: 'guest worker exited with success; it is not started again (as in Crossbar)',
   exitedWithError: 'guest worker exited with an error; it is not started again (as in Crossbar)',
   failedToStart: 'guest worker could not be started',

@@ -7,7 +7,7 @@ import type { GuestConfig } from '../../config/model.js';
 import { MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
 import { waitFor } from '../../../test/support/wait.js';
-import { GuestWorkers } from './guest-workers.js';
+import { GuestWorkers, type GuestWorkersOptions } from './guest-workers.js';
 import { guestLog } from './guest-texts.js';
 
 const home = mkdtempSync(join(tmpdir(), 'junction-guests-'));
@@ -37,10 +37,10 @@ function guest(id: string, script: string, patch: Partial<GuestConfig> = {}): Gu
   };
 }
 
-function supervisor(stopGraceMs = 5_000) {
+function supervisor(stopGraceMs = 5_000, shutdown?: GuestWorkersOptions['shutdown']) {
   const { log, lines } = recorder();
   const metrics = new MetricsRegistry();
-  const guests = new GuestWorkers({ log, metrics, stopGraceMs });
+  const guests = new GuestWorkers({ log, metrics, stopGraceMs, ...(shutdown && { shutdown }) });
   supervisors.push(guests);
   const value = (name: string, labels: Record<string, string>) => metrics.exposition().split('\n')
     .find((line) => line.startsWith(`${name}{`) && Object.entries(labels).every(([key, item]) => line.includes(`${key}="${item}"`)))?.split(' ').at(-1);
@@ -112,6 +112,22 @@ describe('the guest workers of a node', () => {
     await guests.apply([]);
     await waitFor(() => lines.some((line) => line.message.startsWith(guestLog.rateExceeded)), 'lines were dropped', 10_000);
     assert.ok(!metrics.exposition().includes('guest="leaver"'), metrics.exposition());
+  });
+
+  it('stop the node once when a guest ends by itself, not when Junction stops one (a watch restart, a reload)', async () => {
+    let stops = 0;
+    const { guests, lines, value } = supervisor(5_000, { triggers: ['shutdown_on_worker_exit'], stopNode: () => (stops += 1) });
+    const watched = mkdtempSync(join(home, 'src-'));
+    await guests.apply([guest('watched', stayUp, { watch: { directories: [watched], restart: true, delayMs: 50 } }), guest('leaving', stayUp)]);
+    await waitFor(() => lines.filter((line) => line.message.startsWith('up ')).length === 2, 'both guests up');
+    writeFileSync(join(watched, 'changed.js'), '1');
+    await waitFor(() => value('junction_guest_starts_total', { guest: 'watched' }) === '2', 'the watched guest restarted');
+    await guests.apply([guest('watched', stayUp, { watch: { directories: [watched], restart: true, delayMs: 50 } }), guest('ending', 'setTimeout(() => process.exit(0), 200)')]);
+    await waitFor(() => stops > 0, 'the node asked to stop');
+    const fired = lines.filter((line) => line.message === guestLog.nodeShutdown);
+    assert.deepEqual(fired.map((line) => [line.level, line.fields.guest, line.fields.exitCode, line.fields.trigger]), [['warn', 'ending', 0, 'shutdown_on_worker_exit']]);
+    await guests.stop();
+    assert.equal(stops, 1);
   });
 
   it('change nothing when one guest\'s program cannot be found', async () => {

@@ -1,14 +1,16 @@
 /**
  * The guest workers of one node: started once the router listens, stopped with it, and brought
  * in line with the file at each reload. As in Crossbar, a guest that exits is logged (with its
- * exit code or signal) and counted, and not started again; the node keeps running. Two things
- * start one again: a change in a folder it watches (`options.watch`, action "restart"), and a
- * reload (a new or changed block, or one whose guest is not running).
+ * exit code or signal) and counted, and not started again; the node's shutdown triggers
+ * (`controller.options.shutdown`, node-shutdown.ts) say whether the node stops with it. Two
+ * things start one again: a change in a folder it watches (`options.watch`, action "restart"),
+ * and a reload (a new or changed block, or one whose guest is not running). A guest that Junction
+ * stops (its own stop, a reload, a watch) is not an exit that stops the node.
  */
 
 import { watch, type FSWatcher } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { GuestConfig } from '../../config/model.js';
+import type { GuestConfig, NodeShutdownTrigger } from '../../config/model.js';
 import { programSecretsMask } from '../../config/mask-secrets.js';
 import type { MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
@@ -20,6 +22,7 @@ import { GuestOutput } from './guest-output.js';
 import { runGuest, type GuestExit, type GuestRun, type GuestSpawn } from './guest-process.js';
 import { guestChanges, guestLog } from './guest-texts.js';
 import { pythonLaunch } from './python-container.js';
+import { firedShutdownTrigger } from './node-shutdown.js';
 import { aboutConfig } from '../logger.js';
 
 /** Between SIGTERM and SIGKILL when a guest is stopped (the router's own shutdown grace). */
@@ -33,6 +36,8 @@ export interface GuestWorkersOptions {
   log: Logger;
   metrics: MetricsRegistry;
   stopGraceMs?: number;
+  /** Stops the node when a guest or container worker that ends fires one of `triggers`; without it the node keeps running. */
+  shutdown?: { triggers: readonly NodeShutdownTrigger[]; stopNode: () => void };
 }
 
 /** How a guest run ended, as junction_guest_exits_total counts it. */
@@ -41,6 +46,7 @@ export type GuestOutcome = 'success' | 'error' | 'signal' | 'not_started' | 'sto
 export class GuestWorkers {
   private readonly guests = new Map<string, Supervised>();
   private readonly metrics: GuestMetrics;
+  private stoppingNode = false;
 
   constructor(private readonly options: GuestWorkersOptions) {
     this.metrics = guestMetrics(options.metrics);
@@ -77,10 +83,23 @@ export class GuestWorkers {
       const replaced = stopped.has(guest.id);
       if (!replaced) changes.push(guestChanges.started(guest.id));
       const supervised = new Supervised(guest, spawn, this.options, this.metrics);
+      if (isCrossbarWorker(guest)) supervised.onEnded = (exit) => this.workerEnded(guest, exit);
       this.guests.set(guest.id, supervised);
       supervised.start();
     }
     return changes;
+  }
+
+  /** A guest or container worker ended by itself: the node stops if a shutdown trigger fires (once). */
+  private workerEnded(guest: GuestConfig, exit: GuestExit): void {
+    const shutdown = this.options.shutdown;
+    if (shutdown === undefined || this.stoppingNode) return;
+    const stillRunning = [...this.guests.values()].filter((other) => isCrossbarWorker(other.config) && other.isRunning()).length;
+    const trigger = firedShutdownTrigger(shutdown.triggers, { successful: exit.kind === 'exited' && exit.code === 0, stillRunning });
+    if (trigger === undefined) return;
+    this.stoppingNode = true;
+    this.options.log.warn({ guest: guest.id, ...exitFacts(exit), trigger }, guestLog.nodeShutdown);
+    shutdown.stopNode();
   }
 
   /** Stops every guest (SIGTERM, SIGKILL after the grace). */
@@ -107,6 +126,11 @@ export async function guestProblems(guests: readonly GuestConfig[]): Promise<Sta
     if (error instanceof StartupError) return [error];
     throw error;
   });
+}
+
+/** A guest or container worker, as Crossbar counts workers: a router worker's Python components run inside its router there. */
+function isCrossbarWorker(guest: GuestConfig): boolean {
+  return guest.python?.router !== true;
 }
 
 /** Whether two blocks start the same guest (where they stand in the file does not matter). */
@@ -144,7 +168,7 @@ export class Supervised {
   private readonly labels: { guest: string };
   private readonly maskSecrets: (text: string) => string;
   /** Told when a run ends by itself (not stopped by Junction), once it is reported. */
-  onEnded: () => void = () => {};
+  onEnded: (exit: GuestExit) => void = () => {};
 
   constructor(
     readonly config: GuestConfig,
@@ -197,7 +221,7 @@ export class Supervised {
     if (outcome === 'success') this.log.info(facts, guestLog.exitedCleanly);
     else if (outcome === 'not_started') this.log.error(facts, guestLog.failedToStart);
     else this.log.error(facts, guestLog.exitedWithError);
-    this.onEnded();
+    this.onEnded(exit);
   }
 
   /** Stops the current run, if any; reports how it ended. */

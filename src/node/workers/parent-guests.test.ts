@@ -14,7 +14,7 @@ const staying: GuestConfig = {
 };
 
 /** Only the guests matter to the parent's guest tasks. */
-const withGuests = (guests: GuestConfig[]) => ({ guests }) as unknown as JunctionConfig;
+const withGuests = (guests: GuestConfig[]) => ({ guests, shutdownTriggers: ['shutdown_on_worker_exit'] }) as unknown as JunctionConfig;
 
 describe('the guest workers of a --workers parent', () => {
   it('report nothing while no guest has run, then every second what runs; a reload that removes every guest sends an empty report', async () => {
@@ -22,12 +22,24 @@ describe('the guest workers of a --workers parent', () => {
     const tasks = parentGuests(file, async () => ({ ok: true, config: file }), quiet);
     try {
       assert.equal(tasks.report!(), undefined);
-      tasks.serving();
+      tasks.serving(() => assert.fail('no guest ended by itself'));
       const report = () => tasks.report!() as GuestFiguresMessage | undefined;
       await waitFor(() => report()?.figures.running.some(({ labels }) => labels.guest === 'staying') === true, 'the guest reported');
       file = withGuests([]);
       tasks.reload();
       await waitFor(() => report()?.figures.running.length === 0, 'an empty report once the guest was removed');
+    } finally {
+      await tasks.stop();
+    }
+  });
+
+  it('stop the node (the workers and the parent, exit code 1) when a guest that ends fires a shutdown trigger', async () => {
+    const tasks = parentGuests(withGuests([{ ...staying, id: 'ending', arguments: ['-e', 'process.exit(0)'] }]), async () => assert.fail('no reload'), quiet);
+    try {
+      const codes: number[] = [];
+      tasks.serving((code) => codes.push(code));
+      await waitFor(() => codes.length > 0, 'the node stopped');
+      assert.deepEqual(codes, [1]);
     } finally {
       await tasks.stop();
     }

@@ -1,7 +1,8 @@
 /**
  * The guest workers of a `junction start --workers N` parent: a guest runs once per machine, as
  * under Crossbar (one node, one guest), not once per worker. Started when every worker serves,
- * brought in line with the file at each SIGHUP, stopped with the workers. The parent serves no
+ * brought in line with the file at each SIGHUP, stopped with the workers. A guest's exit that
+ * fires a shutdown trigger stops the workers and this parent, as SIGTERM does. The parent serves no
  * metrics: it sends its junction_guest_* figures to every worker each second, and /metrics of any
  * worker shows them (guestMetricsFromParent).
  */
@@ -13,11 +14,14 @@ import type { Logger } from '../../router/log.js';
 import type { ParentTasks } from '../cluster/workers.js';
 import { guestFigures, guestMetrics, type GuestFiguresMessage } from './guest-metrics.js';
 import { GuestWorkers } from './guest-workers.js';
+import { triggeredStopExitCode } from './node-shutdown.js';
 
 export function parentGuests(initial: JunctionConfig, load: () => Promise<LoadedConfig>, log: Logger): ParentTasks {
   const guestLog = log.child({ part: 'guests' });
   const registry = new MetricsRegistry();
-  const guests = new GuestWorkers({ log: guestLog, metrics: registry });
+  let stopNode: (code: number) => void = () => {};
+  const shutdown = { triggers: initial.shutdownTriggers, stopNode: () => stopNode(triggeredStopExitCode) };
+  const guests = new GuestWorkers({ log: guestLog, metrics: registry, shutdown });
   const metrics = guestMetrics(registry);
   let wanted = initial.guests;
   let reported = false;
@@ -35,7 +39,8 @@ export function parentGuests(initial: JunctionConfig, load: () => Promise<Loaded
     });
   };
   return {
-    serving() {
+    serving(stopWorkers) {
+      stopNode = stopWorkers;
       serving = true;
       apply();
     },
