@@ -169,7 +169,7 @@ describe('junction start --workers: the parent hands out the connections', () =>
     for (const outcome of refused) assert.match(outcome, /^(refused ECONNRESET|closed)$/, 'past the bound a connection is closed at once');
     for (const pid of pids.values()) process.kill(pid, 'SIGCONT');
     assert.deepEqual(tally(await Promise.all(held)), { 'welcome w1': 1, 'welcome w2': 1 }, 'the connections held are taken once the workers run again');
-    await junction.waitForLine((line) => line.msg === 'the workers are not taking their connections: new connections are closed until they catch up');
+    await junction.waitForLine((line) => String(line.msg).startsWith('the workers are not taking their connections: new connections are closed until they catch up'));
     // The parent tells the workers its counts every second: the refusals and the emptied queue
     // can arrive in different reports, so wait for both.
     const counted = /junction_workers_connections_refused_total\{reason="queue_full"\} 2\b/;

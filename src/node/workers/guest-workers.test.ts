@@ -105,10 +105,12 @@ describe('the guest workers of a node', () => {
     // lines on the guest's stdout than linesPerSecond (100) lets through: most are dropped.
     // It waits for its own parent to change (it is handed on when the guest exits) rather than for
     // the guest's pid to vanish: in a full test run pids are reused within seconds (pid_max 32768).
-    const late = 'trap "" TERM; while [ "$(cut -d " " -f4 /proc/$$/stat)" = "$PPID" ]; do sleep 0.05; done; seq 1000';
+    // It says so once its $PPID is read: were the guest gone before the shell started, $PPID would
+    // already be the new parent and it would wait for good (a full suite's load once did that).
+    const late = 'trap "" TERM; echo shell-up; while [ "$(cut -d " " -f4 /proc/$$/stat)" = "$PPID" ]; do sleep 0.05; done; seq 1000';
     const leaver = `require("node:child_process").spawn("sh", ["-c", ${JSON.stringify(late)}], { stdio: ["ignore", "inherit", "inherit"] }); process.on("SIGTERM", () => process.exit(0)); console.log("up"); setInterval(() => {}, 1000)`;
     await guests.apply([guest('leaver', leaver)]);
-    await waitFor(() => lines.some((line) => line.message === 'up'), 'the guest is up');
+    await waitFor(() => lines.some((line) => line.message === 'up') && lines.some((line) => line.message === 'shell-up'), 'the guest and its shell are up');
     await guests.apply([]);
     await waitFor(() => lines.some((line) => line.message.startsWith(guestLog.rateExceeded)), 'lines were dropped', 10_000);
     assert.ok(!metrics.exposition().includes('guest="leaver"'), metrics.exposition());
