@@ -135,3 +135,14 @@ describe('junction start while another node holds its pid file', () => {
     }
   });
 });
+
+describe('junction start --help', () => {
+  it("names the embedded default's paths as a client writes them (the root as /, not //)", async () => {
+    const result = await runJunction(['start', '--help']);
+    assert.equal(result.code, 0, result.stderr);
+    const paths = /and (.*) on the same port\./.exec(result.stdout)?.[1];
+    assert.ok(paths !== undefined, result.stdout);
+    for (const path of paths.split(', ')) assert.match(path, /^\/(?!\/)/, `"${path}" in: ${paths}`);
+    assert.ok(paths.split(', ').includes('/publish'), paths);
+  });
+});

@@ -38,7 +38,8 @@ const defaultRelayBufferBytes = 64 * 1024 * 1024;
 const defaultHandoffQueue = 1024;
 
 /** The embedded default's HTTP paths beside /ws, as its document has them. */
-const defaultHttpPaths = Object.keys(embeddedDefaultDocument.workers[0].transports[0].paths).filter((path) => path !== 'ws').map((path) => `/${path}`).join(', ');
+// The path "/" (the web transport's root, which leads to the console) is named as it is, not as "//".
+const defaultHttpPaths = Object.keys(embeddedDefaultDocument.workers[0].transports[0].paths).filter((path) => path !== 'ws').map((path) => (path === '/' ? path : `/${path}`)).join(', ');
 
 export const usage = `Usage: junction start [--config FILE] [--cbdir DIR] [--host HOST] [--port PORT] [--data-dir DIR] [--log-level LEVEL] [--pid-file FILE]
                       [--workers N|auto] [--relay-buffer BYTES] [--handoff-queue COUNT]
