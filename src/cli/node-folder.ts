@@ -3,7 +3,9 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { cbdirConfigNames } from '../config/index.js';
 import { pidFileOwner, removePidFile, writePidFile, type PidFileHeld, type PidFileOwner, type ProcessRunning } from '../node/pid-file.js';
 import type { Logger } from '../router/log.js';
+import { refuseArguments } from './command-line.js';
 import { commandAsInvoked, processInvocation, shellWord } from './invocation.js';
+import type { CommandIo } from './io.js';
 
 /**
  * One node per node folder (--cbdir), as Crossbar: `junction start` keeps DIR/node.pid while it
@@ -84,13 +86,28 @@ export function locateNode(values: { cbdir?: string; 'pid-file'?: string }): Nod
   return { pidFile: nodePidFile(folder), where: `from node directory ${folder}` };
 }
 
-/** What the node's pid file names, or why it cannot be read (a folder without permission). */
-export async function nodeOwner(node: NodeLocation): Promise<PidFileOwner | string> {
+/** The node `stop` and `status` act on: where it is, what its pid file names, and its pid when a Junction runs there. */
+export interface ControlledNode {
+  node: NodeLocation;
+  owner: PidFileOwner;
+  runningPid: number | undefined;
+}
+
+/**
+ * Finds the node of `stop`'s or `status`'s --cbdir / --pid-file and reads its pid file; or says
+ * why not and returns the exit code (2 for the arguments, 1 for a pid file that cannot be read).
+ */
+export async function controlledNode(command: string, values: { cbdir?: string; 'pid-file'?: string }, io: CommandIo, usage: string): Promise<ControlledNode | number> {
+  const node = locateNode(values);
+  if (typeof node === 'string') return refuseArguments(io, command, node, usage);
+  let owner: PidFileOwner;
   try {
-    return await pidFileOwner(node.pidFile);
+    owner = await pidFileOwner(node.pidFile);
   } catch (error) {
-    return `cannot read ${node.pidFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
+    io.stderr(`junction ${command}: cannot read ${node.pidFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`);
+    return 1;
   }
+  return { node, owner, runningPid: owner.pid !== undefined && owner.runs === 'junction' ? owner.pid : undefined };
 }
 
 /** Why a pid file names no running node, after "no node is running ...". */

@@ -1,7 +1,7 @@
 import { readArguments, refuseArguments } from '../command-line.js';
 import { crossbarGlobalOptionsNote } from '../crossbar-spellings.js';
 import type { CommandIo } from '../io.js';
-import { locateNode, nodeOwner, nodeUnavailableExitCode, ownerNote } from '../node-folder.js';
+import { controlledNode, nodeUnavailableExitCode, ownerNote } from '../node-folder.js';
 
 const states = ['running', 'stopped'] as const;
 
@@ -25,17 +25,11 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   if (asserted !== undefined && !(states as readonly string[]).includes(asserted)) {
     return refuseArguments(io, 'status', `--assert must be ${states.join(' or ')}, got "${asserted}"`, usage);
   }
-  const node = locateNode(parsed.values);
-  if (typeof node === 'string') return refuseArguments(io, 'status', node, usage);
-
-  const owner = await nodeOwner(node);
-  if (typeof owner === 'string') {
-    io.stderr(`junction status: ${owner}\n`);
-    return 1;
-  }
-  const running = owner.pid !== undefined && owner.runs === 'junction';
-  const state = running ? 'running' : 'stopped';
-  io.stdout(running ? `running (PID ${owner.pid}) ${node.where}\n` : `stopped: no node is running ${node.where}${ownerNote(owner)}\n`);
+  const found = await controlledNode('status', parsed.values, io, usage);
+  if (typeof found === 'number') return found;
+  const { node, owner, runningPid } = found;
+  const state = runningPid !== undefined ? 'running' : 'stopped';
+  io.stdout(runningPid !== undefined ? `running (PID ${runningPid}) ${node.where}\n` : `stopped: no node is running ${node.where}${ownerNote(owner)}\n`);
   if (asserted === undefined || asserted === state) return 0;
   io.stderr(`junction status: --assert ${asserted} failed: the node is ${state}\n`);
   return nodeUnavailableExitCode;

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runningAs } from '../../node/pid-file.js';
-import { readArguments, refuseArguments } from '../command-line.js';
+import { readArguments } from '../command-line.js';
 import { crossbarGlobalOptionsNote } from '../crossbar-spellings.js';
 import type { CommandIo } from '../io.js';
-import { locateNode, nodeOwner, nodeUnavailableExitCode, ownerNote } from '../node-folder.js';
+import { controlledNode, nodeUnavailableExitCode, ownerNote } from '../node-folder.js';
 
 /** How long the node has to end after SIGTERM (a --workers parent gives its workers 10 s), then after SIGKILL. */
 export const stopWaits = { afterTermMs: 30_000, afterKillMs: 5_000 };
@@ -27,19 +27,13 @@ export async function run(argv: string[], io: CommandIo, waits = stopWaits): Pro
     allowPositionals: false,
   });
   if (typeof parsed === 'number') return parsed;
-  const node = locateNode(parsed.values);
-  if (typeof node === 'string') return refuseArguments(io, 'stop', node, usage);
-
-  const owner = await nodeOwner(node);
-  if (typeof owner === 'string') {
-    io.stderr(`junction stop: ${owner}\n`);
-    return 1;
-  }
-  if (owner.pid === undefined || owner.runs !== 'junction') {
+  const found = await controlledNode('stop', parsed.values, io, usage);
+  if (typeof found === 'number') return found;
+  const { node, owner, runningPid: pid } = found;
+  if (pid === undefined) {
     io.stderr(`junction stop: no node is running ${node.where}${ownerNote(owner)}\n`);
     return nodeUnavailableExitCode;
   }
-  const { pid } = owner;
   const refused = sendSignal(pid, 'SIGTERM');
   if (refused !== undefined) {
     io.stderr(`junction stop: cannot signal process ${pid} (${refused}): it runs as another user\n`);
