@@ -63,3 +63,12 @@ describe("Crossbar's start options", () => {
     assert.match(String(readCrossbarStart({ vmprof: true }, folder)), /^--vmprof is refused: it profiles Crossbar's Python processes/);
   });
 });
+
+describe("Crossbar's spellings and names every object has", () => {
+  it('refuses --loglevel and --personality values such as "constructor" or "toString" plainly, as any unknown name', () => {
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      assert.match(String(readCrossbarStart({ loglevel: name }, '.')), /^--loglevel must be one of none, error, warn, info, debug, trace/, name);
+      assert.match(String(personalityProblem(name)), /^--personality must be standalone, community, edge /, name);
+    }
+  });
+});

@@ -31,7 +31,8 @@ const personalities: Readonly<Record<string, string | undefined>> = {
 
 /** Why Junction cannot be node personality `name`, or undefined when it runs that node as it is. */
 export function personalityProblem(name: string): string | undefined {
-  if (!(name in personalities)) {
+  // Own keys only: "toString" or "constructor" are no personality.
+  if (!Object.hasOwn(personalities, name)) {
     const taken = Object.keys(personalities).filter((known) => personalities[known] === undefined);
     return `--personality must be ${taken.join(', ')} (the router node Junction runs), got "${name}"`;
   }
@@ -132,7 +133,7 @@ export function readCrossbarStart(values: CrossbarStartValues, nodeFolder: strin
   }
   const read: CrossbarStart = {};
   if (values.loglevel !== undefined) {
-    read.logLevel = crossbarLogLevels[values.loglevel];
+    read.logLevel = Object.hasOwn(crossbarLogLevels, values.loglevel) ? crossbarLogLevels[values.loglevel] : undefined;
     if (read.logLevel === undefined) return `--loglevel must be one of ${Object.keys(crossbarLogLevels).join(', ')} (Crossbar's names), got "${values.loglevel}"`;
   }
   if (values.logdir?.trim() === '') return '--logdir must not be empty';

@@ -53,6 +53,14 @@ describe('junction <command> --help', () => {
     assert.match((await capture(['launch-rockets'])).stderr, /^junction: unknown command "launch-rockets"\n/);
   });
 
+  it('a name every object has ("constructor", "toString") is an unknown command like any other (exit 2)', async () => {
+    for (const name of ['constructor', 'toString', '__proto__']) {
+      const { code, stderr } = await capture([name]);
+      assert.equal(code, 2, name);
+      assert.match(stderr, new RegExp(`^junction: unknown command "${name}"`), name);
+    }
+  });
+
   it('start given a bare number: --port, or through npm start (which took --port for itself) the words that pass it on', async () => {
     const before = process.env.npm_lifecycle_event;
     try {

@@ -43,8 +43,9 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-v') return (await commands.version!.load()).run([], io);
-  const command = commands[name];
-  const crossbarOnly = crossbarOnlyCommands[name];
+  // Own keys only: "constructor" or "toString" are no command.
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  const crossbarOnly = Object.hasOwn(crossbarOnlyCommands, name) ? crossbarOnlyCommands[name] : undefined;
   if (!command && crossbarOnly !== undefined) {
     io.stderr(`junction: Crossbar's command "${name}" is not Junction's: ${crossbarOnly}\n`);
     return 2;
