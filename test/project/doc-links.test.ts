@@ -1,23 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { projectRoot } from '../support/cli.js';
-import { brokenLinks, headingSlug, markdownAnchors } from '../support/markdown-links.js';
+import { brokenLinks, headingSlug, markdownAnchors, userDocFiles } from '../support/markdown-links.js';
 
 /** Every relative link of the user's documentation leads to a file that exists and to a heading (or `<a id>`) in it. */
 
-function markdownFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return markdownFiles(path);
-    return entry.name.endsWith('.md') ? [relative(projectRoot, path)] : [];
-  });
-}
-
-/** What a user reads: the README, docs/, the examples and the client's README. */
-const userDocs = ['README.md', ...['docs', 'examples', 'src'].flatMap((dir) => markdownFiles(join(projectRoot, dir)))];
+const userDocs = userDocFiles(projectRoot);
 
 describe('documentation links', () => {
   it('finds the README and every file of docs/', () => {

@@ -2,7 +2,7 @@
  * Relative links of markdown files and the anchors their headings make, as GitHub renders them,
  * for the test that every link of the README and docs/ leads somewhere.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 
 /** A link's target as written, and the line it is on. */
@@ -105,4 +105,17 @@ export function brokenLinks(root: string, file: string): string[] {
     if (!markdownAnchors(readFileSync(linked, 'utf8')).has(decodeURIComponent(anchor))) problems.push(`${where}: no heading or anchor "${anchor}" there`);
   }
   return problems;
+}
+
+function markdownFiles(root: string, dir: string): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return markdownFiles(root, path);
+    return entry.name.endsWith('.md') ? [path] : [];
+  });
+}
+
+/** What a user reads, relative to `root`: the README, docs/, the examples and the client's README. */
+export function userDocFiles(root: string): string[] {
+  return ['README.md', ...['docs', 'examples', 'src'].flatMap((dir) => markdownFiles(root, dir))];
 }

@@ -10,6 +10,10 @@ import { Refusal } from './refusal.js';
 /** Past the dealer's own timeout, how long to wait before answering 504 regardless. */
 const routerMarginMs = 5_000;
 
+/** The fields a call's JSON body may have, and the options its `options` may set. */
+export const callBodyFields = ['procedure', 'args', 'kwargs', 'options'] as const;
+export const callOptionNames = ['timeout'] as const;
+
 /**
  * HTTP caller (Crossbar's `caller` path service): POST {procedure, args?, kwargs?, options?: {timeout}}
  * calls as the service's role and answers 200 with the result in Crossbar's shape (callerAnswer). A WAMP error is answered {"error", "args", "kwargs"} with 200, as
@@ -31,11 +35,11 @@ export const httpCaller: PathServiceFactory<CallerService> = async (service, con
     readsJson: true,
     close: () => bridge.close(),
     async process(body, exchange): Promise<BridgeReply> {
-      const fields = parseJsonObject(body, ['procedure', 'args', 'kwargs', 'options'], context.config.maxNestingDepth);
+      const fields = parseJsonObject(body, callBodyFields, context.config.maxNestingDepth);
       const procedure = readUri(fields, 'procedure', rules);
       const args = readArgs(fields);
       const kwargs = readKwargs(fields);
-      const timeout = readTimeout(readOptions(fields, ['timeout']), service.maxTimeoutMs);
+      const timeout = readTimeout(readOptions(fields, callOptionNames), service.maxTimeoutMs);
       const session = bridge.live() ?? (await bridge.get());
       try {
         // A client that leaves cancels its call: the dealer interrupts the callee.

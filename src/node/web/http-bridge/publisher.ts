@@ -46,6 +46,9 @@ function publish(session: InternalSession, { topic, args, kwargs, options }: Pub
   return exchange.within(acknowledged, acknowledgeWithinMs, 'the router did not acknowledge the publication').then(accepted, publishFailed);
 }
 
+/** The fields a publication's JSON body may have. */
+export const publishBodyFields = ['topic', 'args', 'kwargs', 'options'] as const;
+
 /**
  * HTTP publisher (Crossbar's `publisher` path service): POST {topic, args?, kwargs?, options?}
  * publishes as the service's role, authorization applied, and answers 200 {"id": publication}.
@@ -64,7 +67,7 @@ export const httpPublisher: PathServiceFactory<PublisherService> = async (servic
     readsJson: true,
     close: () => bridge.close(),
     process(body, exchange): BridgeReply | Promise<BridgeReply> {
-      const fields = parseJsonObject(body, ['topic', 'args', 'kwargs', 'options'], context.config.maxNestingDepth);
+      const fields = parseJsonObject(body, publishBodyFields, context.config.maxNestingDepth);
       const topic = readUri(fields, 'topic', rules);
       const args = readArgs(fields);
       const kwargs = readKwargs(fields);

@@ -1,0 +1,212 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { main } from '../../src/cli/main.js';
+import { ConfigError, embeddedDefaultConfig, parseConfig, type JunctionConfig, type PathService } from '../../src/config/index.js';
+import { callBodyFields, callOptionNames } from '../../src/node/web/http-bridge/caller.js';
+import { publishOptionNames } from '../../src/node/web/http-bridge/publish-options.js';
+import { publishBodyFields } from '../../src/node/web/http-bridge/publisher.js';
+import { parseSseRequest } from '../../src/transport/sse/sse-request.js';
+import { captureIo, projectRoot } from '../support/cli.js';
+import { blockValue, configPlaces, fencedBlocks, placedConfig, type DocBlock } from '../support/doc-blocks.js';
+import { userDocFiles } from '../support/markdown-links.js';
+import { curlRequest, junctionArguments, shellCommands, type CurlRequest } from '../support/shell-commands.js';
+
+/**
+ * Every config block of the user's documentation (README.md, docs/, examples/, the client's
+ * README) loads through the loader `junction check` uses, so that a snippet a user copies works.
+ *
+ * The convention: a JSON or YAML block that is config has, on the last non-blank line before its
+ * fence, an HTML comment (GitHub shows none) naming where it goes:
+ *
+ *   <!-- config: file -->          a whole config file
+ *   <!-- config: PLACE -->         a fragment, placed into a minimal config (below) at PLACE
+ *   <!-- config: PLACE; refused: CODE -->   a config shown as refused: loading it must fail with CODE
+ *
+ * The minimal config: one router worker with realm "realm1" (and each realm the block names), each
+ * realm with role "anonymous" and each role the block names (no permissions), and a web transport
+ * with a WebSocket path "ws". Places that take keys (a block of `"key": value` pairs, or an object):
+ * node (the file's top level), router (the router worker), realm (realm1), web (the web transport),
+ * paths (its paths), websocket (its "ws" path, for `auth` and `cookie` blocks), rlink (a link of
+ * realm1). Places that take items (an object, or a list of them): workers, transports,
+ * components, roles. Objects merge key by key; a list item with the `name` of one already there (a
+ * realm, a role), or a router worker, merges into it, other items are added; `[...]` and `{...}`
+ * stand for the rest of the config (what the minimal one has, or nothing). `${NAME}` references
+ * are set (exampleEnv).
+ *
+ * JSON and YAML blocks that are not config (a request body, an event) and config blocks that
+ * cannot be checked are listed below with the reason, so that both lists stay visible and short.
+ * Shell blocks: each `junction` command line is one the CLI takes (its own parser, with --help so
+ * that nothing runs), each `junction` command and option named in the prose's code spans exists,
+ * and each `curl` to the HTTP bridge uses a path of the doc's config and the fields that path's
+ * service reads.
+ */
+
+const docs = userDocFiles(projectRoot);
+const blocks = docs.flatMap((file) => fencedBlocks(file, readFileSync(join(projectRoot, file), 'utf8')));
+const configLanguages = new Set(['json', 'yaml']);
+
+/** A block named by its file and the start of its text (line numbers move as docs change). */
+interface ListedBlock {
+  file: string;
+  starts: string;
+  why: string;
+}
+
+/** JSON and YAML blocks that show something other than config. */
+const notConfig: ListedBlock[] = [
+  { file: 'docs/configuration.md', starts: '[{"realm": "realm1", "session":', why: 'the arguments of a wamp.session.on_stats event' },
+  { file: 'docs/http-bridge.md', starts: '{"error": "wamp.error.not_authorized"', why: "the bridge's 403 answer" },
+  { file: 'docs/http-bridge.md', starts: '{\n  "headers": {"Content-Type"', why: "a webhook event's argument" },
+  { file: 'docs/http-bridge.md', starts: '{"error": "invalid_field"', why: "the bridge's 400 answer" },
+  { file: 'docs/rest-procedures.md', starts: '{"args": ["cat.jpg"]', why: "what a process procedure's program reads on stdin" },
+  { file: 'docs/rest-procedures.md', starts: '{\n  "realm": "realm1",\n  "authid": "joe"', why: 'the request an HTTP authenticator app receives' },
+  { file: 'docs/stdio.md', starts: '{"type":"error","id":"r1"', why: "a stdio component's error line" },
+];
+
+/** Config blocks that are not checked, and why. */
+const unchecked: ListedBlock[] = [];
+
+function listed(list: readonly ListedBlock[], block: DocBlock): ListedBlock | undefined {
+  return list.find((entry) => entry.file === block.file && block.text.trimStart().startsWith(entry.starts));
+}
+
+/** `${NAME}` values of the shape their place needs; any other name is set to "example-value". */
+const shapedEnv: Record<string, string> = {
+  REDIS_URL: 'redis://127.0.0.1:6379/0',
+  CAROL_STORED_KEY: 'ab'.repeat(32),
+  CAROL_SERVER_KEY: 'cd'.repeat(32),
+};
+const exampleEnv = new Proxy(shapedEnv, { get: (env, name) => (typeof name !== 'string' ? undefined : env[name] ?? 'example-value') });
+
+function where(block: DocBlock): string {
+  return `${block.file}:${block.line}`;
+}
+
+/** The model of a marked block, or why it does not load (or, for a block shown as refused, loads). */
+function loadBlock(block: DocBlock): { config?: JunctionConfig; problem?: string } {
+  const marker = block.marker!;
+  let document: unknown;
+  try {
+    document = placedConfig(blockValue(block), marker.place);
+  } catch (error) {
+    return { problem: `${where(block)}: cannot be placed at "${marker.place}": ${(error as Error).message}` };
+  }
+  try {
+    const config = parseConfig(document, { source: where(block), env: exampleEnv, baseDir: join(projectRoot, block.file, '..') });
+    return marker.refused === undefined ? { config } : { problem: `${where(block)}: loads, but the doc shows it refused with ${marker.refused}` };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    if (marker.refused !== undefined && error.problems.some((problem) => problem.code === marker.refused)) return {};
+    return { problem: error.message };
+  }
+}
+
+const configBlocks = blocks.filter((block) => block.marker !== undefined);
+const loaded = new Map(configBlocks.map((block) => [block, loadBlock(block)]));
+
+describe('config blocks of the documentation', () => {
+  it('finds the blocks of the README, docs/ and the client README', () => {
+    assert.ok(blocks.some((block) => block.file === 'src/client/README.md'));
+    assert.ok(configBlocks.length > 50, `${configBlocks.length} marked blocks`);
+  });
+
+  it('marks each JSON or YAML block as config (with a known place), or lists it as something else', () => {
+    const unaccounted = blocks
+      .filter((block) => configLanguages.has(block.info) && block.marker === undefined && !listed(notConfig, block) && !listed(unchecked, block))
+      .map((block) => `${where(block)} [${block.info}] ${block.text.split('\n')[0]}`);
+    assert.deepEqual(unaccounted, []);
+    const unknownPlaces = configBlocks.filter((block) => !configPlaces.includes(block.marker!.place)).map((block) => `${where(block)}: ${block.marker!.place}`);
+    assert.deepEqual(unknownPlaces, []);
+  });
+
+  it('lists only blocks that are there and not marked', () => {
+    const stale = [...notConfig, ...unchecked].filter((entry) => !blocks.some((block) => block.marker === undefined && listed([entry], block)));
+    assert.deepEqual(stale, []);
+  });
+
+  it('loads each config block as junction check does (or refuses it as the doc says)', () => {
+    assert.deepEqual([...loaded.values()].flatMap((result) => (result.problem === undefined ? [] : [result.problem])), []);
+  });
+});
+
+/** Whether the CLI takes these arguments (with --help added, its parser runs and nothing else). */
+async function cliTakes(args: readonly string[]): Promise<{ ok: boolean; said: string }> {
+  const { out, io } = captureIo();
+  const code = await main([...args, '--help'], io);
+  return { ok: code === 0, said: out.stderr.split('\n')[0] ?? '' };
+}
+
+const shellBlocks = blocks.filter((block) => block.info === 'sh');
+
+describe('shell blocks of the documentation', () => {
+  it('runs each junction command line through the CLI parser', async () => {
+    const refused: string[] = [];
+    for (const block of shellBlocks) {
+      for (const command of shellCommands(block.text)) {
+        const args = junctionArguments(command);
+        if (args === undefined) continue;
+        const { ok, said } = await cliTakes(args);
+        if (!ok) refused.push(`${where(block)}: junction ${args.join(' ')}: ${said}`);
+      }
+    }
+    assert.deepEqual(refused, []);
+  });
+});
+
+/** The places of blocks that show a doc's own web paths. */
+const webPlaces = new Set(['file', 'web', 'paths']);
+
+/**
+ * The services of the web paths a doc shows, by URL path; a doc that shows none runs the
+ * embedded default (`npm start`, `junction start`), which serves the paths `junction init` writes.
+ */
+function servicesOf(file: string): Map<string, PathService> {
+  const configs = configBlocks.filter((block) => block.file === file && webPlaces.has(block.marker!.place)).flatMap((block) => loaded.get(block)?.config ?? []);
+  const services = new Map<string, PathService>();
+  for (const config of configs.length > 0 ? configs : [embeddedDefaultConfig()]) {
+    for (const listener of config.listeners) for (const [path, service] of Object.entries(listener.paths)) services.set(path, service);
+  }
+  return services;
+}
+
+/** What is wrong with a curl request to a service, by what that service reads; undefined when nothing is. */
+function requestProblem(request: CurlRequest, service: PathService): string | undefined {
+  const url = new URL(request.url);
+  const fields = (allowed: readonly string[], options: readonly string[]): string | undefined => {
+    const body = JSON.parse(request.body ?? '{}') as Record<string, unknown>;
+    const unknown = [...Object.keys(body).filter((key) => !allowed.includes(key)), ...Object.keys(body.options ?? {}).filter((key) => !options.includes(key))];
+    return unknown.length === 0 ? undefined : `a ${service.type} does not read ${unknown.join(', ')}`;
+  };
+  switch (service.type) {
+    case 'publisher': return fields(publishBodyFields, publishOptionNames);
+    case 'caller': return fields(callBodyFields, callOptionNames);
+    case 'sse':
+      try {
+        parseSseRequest(`${url.pathname}${url.search}`, request.headers, { maxTopics: 10, cookieName: 'junction_ticket' });
+        return undefined;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    default: return undefined;
+  }
+}
+
+describe('curl requests of the documentation', () => {
+  it('sends each to a path of the doc\'s config, with the fields its service reads', () => {
+    const problems: string[] = [];
+    for (const block of shellBlocks) {
+      for (const command of shellCommands(block.text)) {
+        const request = curlRequest(command);
+        if (request === undefined) continue;
+        const services = servicesOf(block.file);
+        const path = new URL(request.url).pathname;
+        const service = services.get(path);
+        const problem = service === undefined ? `no path ${path} in the doc's config (it has ${[...services.keys()].join(', ')})` : requestProblem(request, service);
+        if (problem !== undefined) problems.push(`${where(block)}: curl ${request.url}: ${problem}`);
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+});
