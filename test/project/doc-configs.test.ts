@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { main } from '../../src/cli/main.js';
+import { commandNames, main } from '../../src/cli/main.js';
 import { ConfigError, embeddedDefaultConfig, parseConfig, type JunctionConfig, type PathService } from '../../src/config/index.js';
 import { callBodyFields, callOptionNames } from '../../src/node/web/http-bridge/caller.js';
 import { publishOptionNames } from '../../src/node/web/http-bridge/publish-options.js';
 import { publishBodyFields } from '../../src/node/web/http-bridge/publisher.js';
 import { parseSseRequest } from '../../src/transport/sse/sse-request.js';
 import { captureIo, projectRoot } from '../support/cli.js';
-import { blockValue, configPlaces, fencedBlocks, placedConfig, type DocBlock } from '../support/doc-blocks.js';
+import { blockValue, configPlaces, fencedBlocks, namedCommands, placedConfig, type DocBlock } from '../support/doc-blocks.js';
 import { userDocFiles } from '../support/markdown-links.js';
 import { curlRequest, junctionArguments, shellCommands, type CurlRequest } from '../support/shell-commands.js';
 
@@ -153,7 +153,36 @@ describe('shell blocks of the documentation', () => {
     }
     assert.deepEqual(refused, []);
   });
+
+  it('names only junction commands and options that exist, in the prose too', async () => {
+    const unknown: string[] = [];
+    for (const file of docs) {
+      for (const { line, command, options } of namedCommands(readFileSync(join(projectRoot, file), 'utf8'))) {
+        const exists = command === undefined ? { ok: true, said: '' } : await cliTakes([command]);
+        if (!exists.ok) unknown.push(`${file}:${line}: junction ${command}: ${exists.said}`);
+        for (const option of exists.ok ? options : []) {
+          if (command === undefined && otherProgramsOptions.has(option.name)) continue;
+          if (!(await optionExists(command === undefined ? commandNames : [command], option.name))) unknown.push(`${file}:${line}: junction ${command ?? '(any command)'} --${option.name}`);
+        }
+      }
+    }
+    assert.deepEqual(unknown, []);
+  });
 });
+
+/** Options the prose names alone that are other programs' (redis-server's, a stdio command's). */
+const otherProgramsOptions = new Set(['save', 'appendonly', 'password', 'token', 'api-key', 'dsn']);
+
+/**
+ * Whether one of `commands` knows the option: its parser does not call it unknown, given with a
+ * value or without (the value is a placeholder, and may be refused).
+ */
+async function optionExists(commands: readonly string[], name: string): Promise<boolean> {
+  for (const command of commands) {
+    for (const spelling of [`--${name}`, `--${name}=x`]) if (!(await cliTakes([command, spelling])).said.includes(`Unknown option '${spelling.split('=')[0]}'`)) return true;
+  }
+  return false;
+}
 
 /** The places of blocks that show a doc's own web paths. */
 const webPlaces = new Set(['file', 'web', 'paths']);
@@ -208,5 +237,137 @@ describe('curl requests of the documentation', () => {
       }
     }
     assert.deepEqual(problems, []);
+  });
+});
+
+describe('the block reader', () => {
+  const markdown = [
+    'A realm:',
+    '<!-- config: realm -->',
+    '```json',
+    '"roles": [{"name": "frontend"}]',
+    '```',
+    '<!-- config: transports; refused: config.value -->',
+    '',
+    '~~~yaml',
+    '- type: rawsocket',
+    '~~~',
+    '<!-- config: file -->',
+    'A paragraph between.',
+    '```json',
+    '{}',
+    '```',
+  ].join('\n');
+
+  it('reads each block with its info string, line and the marker on the line before it', () => {
+    assert.deepEqual(fencedBlocks('a.md', markdown), [
+      { file: 'a.md', line: 3, info: 'json', text: '"roles": [{"name": "frontend"}]', marker: { place: 'realm' } },
+      { file: 'a.md', line: 8, info: 'yaml', text: '- type: rawsocket', marker: { place: 'transports', refused: 'config.value' } },
+      { file: 'a.md', line: 13, info: 'json', text: '{}' },
+    ]);
+  });
+
+  it('reads a JSON list of keys as an object, and [...] and {...} as the rest of the config', () => {
+    const value = blockValue({ info: 'json', text: '"type": "router", "realms": [...], "options": {...}' });
+    assert.deepEqual(placedConfig(value, 'workers'), minimalDocument({ options: {} }));
+    assert.deepEqual(placedConfig(blockValue({ info: 'yaml', text: 'realms: [...]' }), 'file'), { realms: {} });
+  });
+
+  it('places a fragment into the minimal config, which has each realm and role the block names', () => {
+    const auth = placedConfig(blockValue({ info: 'json', text: '"auth": {"ticket": {"type": "dynamic", "authenticator": "x", "authenticator-realm": "auth", "authenticator-role": "checker"}}' }), 'websocket');
+    const router = (auth as { workers: Record<string, unknown>[] }).workers[0]!;
+    assert.deepEqual((router.realms as { name: string; roles: unknown[] }[]).map((realm) => [realm.name, realm.roles]), [
+      ['realm1', [{ name: 'anonymous' }, { name: 'checker' }]],
+      ['auth', [{ name: 'anonymous' }, { name: 'checker' }]],
+    ]);
+    assert.deepEqual((router.transports as Record<string, unknown>[])[0]!.paths, {
+      ws: { type: 'websocket', auth: { ticket: { type: 'dynamic', authenticator: 'x', 'authenticator-realm': 'auth', 'authenticator-role': 'checker' } } },
+    });
+  });
+
+  it('merges a list item with the name of one there into it, and adds the others', () => {
+    const placed = placedConfig(blockValue({ info: 'yaml', text: 'realms:\n  - {name: realm1, options: {uri_check: loose}}\n  - {name: other}' }), 'router');
+    const realms = (placed as { workers: { realms: unknown[] }[] }).workers[0]!.realms;
+    assert.deepEqual(realms, [{ name: 'realm1', roles: [{ name: 'anonymous' }], options: { uri_check: 'loose' } }, { name: 'other' }]);
+  });
+
+  it('refuses a place it does not know, and keys where items go', () => {
+    assert.throws(() => placedConfig({}, 'realms'), /unknown place "realms"/);
+    assert.throws(() => placedConfig('text', 'router'), /must be an object of keys/);
+  });
+
+  it('loads a block marked refused only when it is refused with the code the marker names', () => {
+    const block = (marker: DocBlock['marker'], text: string): DocBlock => ({ file: 'a.md', line: 1, info: 'json', text, ...(marker ? { marker } : {}) });
+    const wrongPort = '{"type": "websocket", "endpoint": {"type": "tcp", "port": "eighty"}}';
+    assert.deepEqual(loadBlock(block({ place: 'transports', refused: 'config.value' }, wrongPort)), {});
+    assert.match(loadBlock(block({ place: 'transports', refused: 'config.missing' }, wrongPort)).problem!, /workers\[0\]\.transports\[1\]\.endpoint\.port/);
+    assert.match(loadBlock(block({ place: 'transports', refused: 'config.value' }, '{"type": "websocket", "endpoint": {"type": "tcp", "port": 80}}')).problem!, /loads, but the doc shows it refused with config\.value/);
+    assert.match(loadBlock(block({ place: 'transports' }, '{"type": "websocket"')).problem!, /cannot be placed at "transports"/);
+  });
+});
+
+/** The minimal config with a router worker's keys. */
+function minimalDocument(router: Record<string, unknown>): Record<string, unknown> {
+  return {
+    version: 2,
+    workers: [{
+      type: 'router',
+      realms: [{ name: 'realm1', roles: [{ name: 'anonymous' }] }],
+      transports: [{ type: 'web', endpoint: { type: 'tcp', port: 0 }, paths: { ws: { type: 'websocket' } } }],
+      ...router,
+    }],
+  };
+}
+
+describe('the shell reader', () => {
+  it('splits a block into commands, with quotes, continuations, comments, redirections and variables', () => {
+    const text = [
+      "BODY='{\"a\": 1}'; URL=http://h/p",
+      'NODE_ID=n1 junction start --config "my file.yaml" \\',
+      '  --port 8081 &   # a comment',
+      'junction schema > schema.json 2>&1 && echo "$(date -u) done"',
+      'curl -N -H \'Last-Event-ID: 1\' -d "$BODY" "$URL?x=1" | jq .',
+    ].join('\n');
+    assert.deepEqual(shellCommands(text), [
+      ['junction', 'start', '--config', 'my file.yaml', '--port', '8081'],
+      ['junction', 'schema'],
+      ['echo', '$(date -u) done'],
+      ['curl', '-N', '-H', 'Last-Event-ID: 1', '-d', '{"a": 1}', 'http://h/p?x=1'],
+      ['jq', '.'],
+    ]);
+    assert.deepEqual(curlRequest(shellCommands(text)[3]!), { url: 'http://h/p?x=1', headers: { 'last-event-id': '1' }, body: '{"a": 1}' });
+  });
+
+  it('reads a session (`$ ` before each command) from its command lines only', () => {
+    assert.deepEqual(shellCommands("$ curl -i 'http://h/sse?topic=a'\nHTTP/1.1 403 Forbidden\n\n{\"error\": 1}"), [['curl', '-i', 'http://h/sse?topic=a']]);
+  });
+
+  it('knows junction by its name, its path, npx and npm start', () => {
+    assert.deepEqual(junctionArguments(['/opt/junction/node_modules/.bin/junction', 'init', 'dir']), ['init', 'dir']);
+    assert.deepEqual(junctionArguments(['npx', 'junction', 'check']), ['check']);
+    assert.deepEqual(junctionArguments(['npm', 'start', '--', '--port', '8081']), ['start', '--port', '8081']);
+    assert.equal(junctionArguments(['npm', 'test']), undefined);
+  });
+
+  it('finds the commands and options code spans name, in usage summaries and tables too', () => {
+    const prose = [
+      '| `junction status [--cbdir DIR \\| --pid-file FILE] [--assert running\\|stopped]` | `ExecReload=junction reload --pid-file F` |',
+      'Use `--workers N` or `junction.config.get`.',
+      '```sh',
+      'junction ignored --in-fences',
+      '```',
+    ].join('\n');
+    assert.deepEqual(namedCommands(prose), [
+      { line: 1, command: 'status', options: [{ name: 'cbdir', value: 'DIR' }, { name: 'pid-file', value: 'FILE' }, { name: 'assert', value: 'running' }] },
+      { line: 1, command: 'reload', options: [{ name: 'pid-file', value: 'F' }] },
+      { line: 2, options: [{ name: 'workers', value: 'N' }] },
+    ]);
+  });
+
+  it('tells an option the CLI does not know from one it does', async () => {
+    assert.equal(await optionExists(['start'], 'workers'), true);
+    assert.equal(await optionExists(['stop'], 'workers'), false);
+    assert.equal(await optionExists(commandNames, 'debug-lifecycle'), true);
+    assert.equal(await optionExists(commandNames, 'no-such-option'), false);
   });
 });

@@ -5,6 +5,7 @@
  * test/project/doc-configs.test.ts.
  */
 import { parseText } from '../../src/config/source.js';
+import { withoutFences } from './markdown-links.js';
 
 /** A fenced block: its file, the line of its opening fence, the info string, its text and its marker. */
 export interface DocBlock {
@@ -219,4 +220,47 @@ function namedRealmsAndRoles(value: unknown): { realms: string[]; roles: string[
   };
   walk(value);
   return { realms: [...realms], roles: [...roles] };
+}
+
+/** An option a code span gives, without `--`, and the value written after it, if any. */
+export interface NamedOption {
+  name: string;
+  value?: string;
+}
+
+/** A `junction` command named in a code span of the prose, with the options the span gives it. */
+export interface NamedCommand {
+  line: number;
+  /** Undefined for a span that names options alone (`--workers N`). */
+  command?: string;
+  options: NamedOption[];
+}
+
+/**
+ * The `junction COMMAND --option...` of the prose's code spans (tables included), as written in
+ * usage summaries too (`junction stop [--cbdir DIR | --pid-file FILE]`), and the spans that name
+ * options alone (`--workers N`).
+ */
+export function namedCommands(markdown: string): NamedCommand[] {
+  const named: NamedCommand[] = [];
+  withoutFences(markdown).forEach((text, index) => {
+    for (const span of text.matchAll(/(`+)([^`].*?)\1/g)) {
+      const code = span[2]!;
+      if (code.startsWith('--')) named.push({ line: index + 1, options: optionsOf(code) });
+      for (const use of code.matchAll(/(?:^|[\s=|])junction ([a-z][\w-]*)(.*)$/g)) {
+        named.push({ line: index + 1, command: use[1]!, options: optionsOf(use[2]!) });
+      }
+    }
+  });
+  return named;
+}
+
+function optionsOf(code: string): NamedOption[] {
+  const words = code.replace(/\\\|/g, '|').split(/[\s[\]]+/).filter((word) => word !== '' && word !== '|');
+  return words.flatMap((word, at) => {
+    const option = /^--([\w-]+)(?:=(.*))?$/.exec(word);
+    if (!option) return [];
+    const value = option[2] ?? (words[at + 1]?.startsWith('-') ? undefined : words[at + 1]?.split('|')[0]);
+    return [{ name: option[1]!, ...(value === undefined ? {} : { value }) }];
+  });
 }

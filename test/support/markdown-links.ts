@@ -12,7 +12,7 @@ export interface MarkdownLink {
 }
 
 /** Fenced code blocks (``` or ~~~) blanked out line for line, so line numbers stay right. */
-function withoutFences(markdown: string): string[] {
+export function withoutFences(markdown: string): string[] {
   let fence: string | undefined;
   return markdown.split('\n').map((line) => {
     const marker = /^\s*(`{3,}|~{3,})/.exec(line)?.[1];

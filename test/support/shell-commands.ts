@@ -89,10 +89,16 @@ function splitCommands(text: string): string[][] {
   return commands;
 }
 
-/** A `junction` command line's arguments (after the program's name), or undefined for another program. */
+/**
+ * A `junction` command line's arguments (after the program's name; `npx junction ...` and the
+ * clone's `npm start [-- ...]` too), or undefined for another program.
+ */
 export function junctionArguments(command: ShellCommand): string[] | undefined {
   const [program, ...rest] = command;
-  return program === 'junction' || program?.endsWith('/junction') ? rest : undefined;
+  if (program === 'junction' || program?.endsWith('/junction')) return rest;
+  if (program === 'npx' && rest[0] === 'junction') return rest.slice(1);
+  if (program === 'npm' && rest[0] === 'start') return ['start', ...(rest[1] === '--' ? rest.slice(2) : [])];
+  return undefined;
 }
 
 /** What a `curl` command line sends: its URL, headers and body (-d), as written. */
