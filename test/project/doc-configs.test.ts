@@ -30,10 +30,10 @@ import { curlRequest, junctionArguments, shellCommands, type CurlRequest } from 
  * node (the file's top level), router (the router worker), realm (realm1), web (the web transport),
  * paths (its paths), websocket (its "ws" path, for `auth` and `cookie` blocks), rlink (a link of
  * realm1). Places that take items (an object, or a list of them): workers, transports,
- * components, roles. Objects merge key by key; a list item with the `name` of one already there (a
- * realm, a role), or a router worker, merges into it, other items are added; `[...]` and `{...}`
- * stand for the rest of the config (what the minimal one has, or nothing). `${NAME}` references
- * are set (exampleEnv).
+ * components, roles (added to the list there). Objects merge key by key; a list the block writes
+ * replaces the one there, but an item with the `name` of one there (a realm, a role), or a router
+ * worker, merges into it; `[...]` and `{...}` stand for the rest of the config (what the minimal
+ * one has, or nothing). `${NAME}` references are set (exampleEnv).
  *
  * JSON and YAML blocks that are not config (a request body, an event) and config blocks that
  * cannot be checked are listed below with the reason, so that both lists stay visible and short.
@@ -285,10 +285,16 @@ describe('the block reader', () => {
     });
   });
 
-  it('merges a list item with the name of one there into it, and adds the others', () => {
-    const placed = placedConfig(blockValue({ info: 'yaml', text: 'realms:\n  - {name: realm1, options: {uri_check: loose}}\n  - {name: other}' }), 'router');
+  it('replaces a list the block writes, merging an item with the name of one there into it', () => {
+    const placed = placedConfig(blockValue({ info: 'yaml', text: 'realms:\n  - {name: other}\n  - {name: realm1, options: {uri_check: loose}}' }), 'router');
     const realms = (placed as { workers: { realms: unknown[] }[] }).workers[0]!.realms;
-    assert.deepEqual(realms, [{ name: 'realm1', roles: [{ name: 'anonymous' }], options: { uri_check: 'loose' } }, { name: 'other' }]);
+    assert.deepEqual(realms, [{ name: 'other' }, { name: 'realm1', roles: [{ name: 'anonymous' }], options: { uri_check: 'loose' } }]);
+    assert.deepEqual(placedConfig(blockValue({ info: 'json', text: '{"type": "router", "transports": []}' }), 'workers'), minimalDocument({ transports: [] }));
+  });
+
+  it('adds the items of a place that takes them, merging a router worker into the router', () => {
+    const placed = placedConfig(blockValue({ info: 'yaml', text: '- {type: router, max_nesting_depth: 32}\n- {type: guest, executable: node}' }), 'workers');
+    assert.deepEqual(placed, { ...minimalDocument({ max_nesting_depth: 32 }), workers: [...(minimalDocument({ max_nesting_depth: 32 }).workers as unknown[]), { type: 'guest', executable: 'node' }] });
   });
 
   it('refuses a place it does not know, and keys where items go', () => {

@@ -151,16 +151,19 @@ export function placedConfig(value: unknown, place: string): unknown {
   const objectPlace = list?.place ?? place;
   const target = objectPlaces[objectPlace];
   if (!target) throw new Error(`unknown place "${place}" (known: ${configPlaces.join(', ')})`);
-  const keys = list ? { [list.key]: Array.isArray(value) ? value : [value] } : value;
-  if (!isObject(keys)) throw new Error(`a block at "${place}" must be an object of keys`);
-  mergeInto(target(config), keys);
+  if (list) {
+    const parent = target(config);
+    parent[list.key] = mergedItems((parent[list.key] ?? []) as unknown[], Array.isArray(value) ? value : [value], 'add');
+  } else {
+    if (!isObject(value)) throw new Error(`a block at "${place}" must be an object of keys`);
+    mergeInto(target(config), value);
+  }
   return config;
 }
 
 /**
- * Objects are merged key by key. In a list, an item with the `name` of an item already there (a
- * realm, a role), or a router worker where there is one, is merged into it; other items are
- * added. An elision keeps what is there (or is empty).
+ * Objects are merged key by key; a list replaces the one there (see mergedItems), and an elision
+ * keeps what is there (or is empty).
  */
 function mergeInto(target: Json, keys: Json): void {
   for (const [key, value] of Object.entries(keys)) {
@@ -170,15 +173,30 @@ function mergeInto(target: Json, keys: Json): void {
     } else if (isObject(value) && isObject(present)) {
       mergeInto(present, value);
     } else if (Array.isArray(value) && Array.isArray(present)) {
-      for (const item of value) {
-        const same = isObject(item) ? present.find((there) => isObject(there) && sameItem(there, item)) : undefined;
-        if (isObject(same)) mergeInto(same, item as Json);
-        else present.push(withoutElisions(item));
-      }
+      target[key] = mergedItems(present, value, 'replace');
     } else {
       target[key] = withoutElisions(value);
     }
   }
+}
+
+/**
+ * A list's items with a block's: an item with the `name` of one there (a realm, a role), or a
+ * router worker where there is one, is merged into it; the other items there are kept ('add', for
+ * a place that takes items) or dropped ('replace', for a list the block writes whole).
+ */
+function mergedItems(present: unknown[], items: unknown[], mode: 'add' | 'replace'): unknown[] {
+  const merged = mode === 'add' ? [...present] : [];
+  for (const item of items) {
+    const same = isObject(item) ? present.find((there): there is Json => isObject(there) && sameItem(there, item)) : undefined;
+    if (same === undefined) {
+      merged.push(withoutElisions(item));
+      continue;
+    }
+    mergeInto(same, item as Json);
+    if (mode === 'replace') merged.push(same);
+  }
+  return merged;
 }
 
 function sameItem(there: Json, item: Json): boolean {
