@@ -9,7 +9,7 @@ import { publishOptionNames } from '../../src/node/web/http-bridge/publish-optio
 import { publishBodyFields } from '../../src/node/web/http-bridge/publisher.js';
 import { parseSseRequest } from '../../src/transport/sse/sse-request.js';
 import { captureIo, projectRoot } from '../support/cli.js';
-import { blockValue, configPlaces, fencedBlocks, namedCommands, placedConfig, type DocBlock } from '../support/doc-blocks.js';
+import { blockValue, configPlaces, fencedBlocks, minimalConfig, namedCommands, placedConfig, type DocBlock } from '../support/doc-blocks.js';
 import { userDocFiles } from '../support/markdown-links.js';
 import { curlRequest, junctionArguments, shellCommands, type CurlRequest } from '../support/shell-commands.js';
 
@@ -299,6 +299,7 @@ describe('the block reader', () => {
 
   it('refuses a place it does not know, and keys where items go', () => {
     assert.throws(() => placedConfig({}, 'realms'), /unknown place "realms"/);
+    assert.throws(() => placedConfig({}, 'constructor'), /unknown place "constructor"/);
     assert.throws(() => placedConfig('text', 'router'), /must be an object of keys/);
   });
 
@@ -312,17 +313,11 @@ describe('the block reader', () => {
   });
 });
 
-/** The minimal config with a router worker's keys. */
+/** The minimal config with these keys of the router worker. */
 function minimalDocument(router: Record<string, unknown>): Record<string, unknown> {
-  return {
-    version: 2,
-    workers: [{
-      type: 'router',
-      realms: [{ name: 'realm1', roles: [{ name: 'anonymous' }] }],
-      transports: [{ type: 'web', endpoint: { type: 'tcp', port: 0 }, paths: { ws: { type: 'websocket' } } }],
-      ...router,
-    }],
-  };
+  const config = minimalConfig([], []);
+  Object.assign((config.workers as Record<string, unknown>[])[0]!, router);
+  return config;
 }
 
 describe('the shell reader', () => {

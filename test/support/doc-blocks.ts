@@ -147,9 +147,9 @@ export function placedConfig(value: unknown, place: string): unknown {
   if (place === 'file') return withoutElisions(value);
   const names = namedRealmsAndRoles(value);
   const config = minimalConfig(names.realms, names.roles);
-  const list = listPlaces[place];
+  const list = Object.hasOwn(listPlaces, place) ? listPlaces[place] : undefined;
   const objectPlace = list?.place ?? place;
-  const target = objectPlaces[objectPlace];
+  const target = Object.hasOwn(objectPlaces, objectPlace) ? objectPlaces[objectPlace] : undefined;
   if (!target) throw new Error(`unknown place "${place}" (known: ${configPlaces.join(', ')})`);
   if (list) {
     const parent = target(config);
