@@ -1,3 +1,4 @@
+import { transformSync, type TransformFailure } from 'esbuild';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,7 +37,8 @@ import { curlRequest, junctionArguments, shellCommands, type CurlRequest } from 
  * one has, or nothing). `${NAME}` references are set (exampleEnv).
  *
  * JSON and YAML blocks that are not config (a request body, an event) and config blocks that
- * cannot be checked are listed below with the reason, so that both lists stay visible and short.
+ * cannot be checked are listed below with the reason, so that both lists stay visible and short;
+ * the former must be valid JSON. JavaScript and TypeScript blocks must parse (esbuild, as modules).
  * Shell blocks: each `junction` command line is one the CLI takes (its own parser, with --help so
  * that nothing runs), each `junction` command and option named in the prose's code spans exists,
  * and each `curl` to the HTTP bridge uses a path of the doc's config and the fields that path's
@@ -128,6 +130,34 @@ describe('config blocks of the documentation', () => {
 
   it('loads each config block as junction check does (or refuses it as the doc says)', () => {
     assert.deepEqual([...loaded.values()].flatMap((result) => (result.problem === undefined ? [] : [result.problem])), []);
+  });
+
+  it('writes each JSON block that is not config as valid JSON', () => {
+    const invalid = blocks.filter((block) => block.info === 'json' && listed(notConfig, block)).flatMap((block) => {
+      try {
+        JSON.parse(block.text);
+        return [];
+      } catch (error) {
+        return [`${where(block)}: ${(error as Error).message}`];
+      }
+    });
+    assert.deepEqual(invalid, []);
+  });
+});
+
+describe('client code of the documentation', () => {
+  it('writes each JavaScript and TypeScript block as a module that parses', () => {
+    const code = blocks.filter((block) => block.info === 'js' || block.info === 'ts');
+    assert.ok(code.some((block) => block.file === 'src/client/README.md' && block.info === 'ts'));
+    const invalid = code.flatMap((block) => {
+      try {
+        transformSync(block.text, { loader: block.info as 'js' | 'ts', format: 'esm', target: 'esnext', logLevel: 'silent' });
+        return [];
+      } catch (error) {
+        return (error as TransformFailure).errors.map((problem) => `${block.file}:${block.line + (problem.location?.line ?? 0)}: ${problem.text}`);
+      }
+    });
+    assert.deepEqual(invalid, []);
   });
 });
 
