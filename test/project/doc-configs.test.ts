@@ -390,7 +390,7 @@ describe('the shell reader', () => {
   it('finds the commands and options code spans name, in usage summaries and tables too', () => {
     const prose = [
       '| `junction status [--cbdir DIR \\| --pid-file FILE] [--assert running\\|stopped]` | `ExecReload=junction reload --pid-file F` |',
-      'Use `--workers N` or `junction.config.get`.',
+      'Use `--workers N` or `junction.config.get`; `npm start -- --port 8081`.',
       '```sh',
       'junction ignored --in-fences',
       '```',
@@ -399,6 +399,7 @@ describe('the shell reader', () => {
       { line: 1, command: 'status', options: [{ name: 'cbdir', value: 'DIR' }, { name: 'pid-file', value: 'FILE' }, { name: 'assert', value: 'running' }] },
       { line: 1, command: 'reload', options: [{ name: 'pid-file', value: 'F' }] },
       { line: 2, options: [{ name: 'workers', value: 'N' }] },
+      { line: 2, command: 'start', options: [{ name: 'port', value: '8081' }] },
     ]);
   });
 

@@ -256,8 +256,8 @@ export interface NamedCommand {
 
 /**
  * The `junction COMMAND --option...` of the prose's code spans (tables included), as written in
- * usage summaries too (`junction stop [--cbdir DIR | --pid-file FILE]`), and the spans that name
- * options alone (`--workers N`).
+ * usage summaries too (`junction stop [--cbdir DIR | --pid-file FILE]`), the clone's
+ * `npm start -- --option...`, and the spans that name options alone (`--workers N`).
  */
 export function namedCommands(markdown: string): NamedCommand[] {
   const named: NamedCommand[] = [];
@@ -268,6 +268,9 @@ export function namedCommands(markdown: string): NamedCommand[] {
       for (const use of code.matchAll(/(?:^|[\s=|])junction ([a-z][\w-]*)(.*)$/g)) {
         named.push({ line: index + 1, command: use[1]!, options: optionsOf(use[2]!) });
       }
+      // The clone's `npm start -- ...` is `junction start ...`.
+      const npmStart = /^npm start -- (.*)$/.exec(code);
+      if (npmStart) named.push({ line: index + 1, command: 'start', options: optionsOf(npmStart[1]!) });
     }
   });
   return named;
