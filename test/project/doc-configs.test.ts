@@ -38,7 +38,8 @@ import { curlRequest, junctionArguments, shellCommands, type CurlRequest } from 
  *
  * JSON and YAML blocks that are not config (a request body, an event) and config blocks that
  * cannot be checked are listed below with the reason, so that both lists stay visible and short;
- * the former must be valid JSON. JavaScript and TypeScript blocks must parse (esbuild, as modules).
+ * the former must be valid JSON. JavaScript and TypeScript blocks must parse (esbuild, as modules);
+ * blocks in other languages (nginx, PHP...) are not checked, each language listed with why.
  * Shell blocks: each `junction` command line is one the CLI takes (its own parser, with --help so
  * that nothing runs), each `junction` command and option named in the prose's code spans exists,
  * and each `curl` to the HTTP bridge uses a path of the doc's config and the fields that path's
@@ -67,8 +68,20 @@ const notConfig: ListedBlock[] = [
   { file: 'docs/stdio.md', starts: '{"type":"error","id":"r1"', why: "a stdio component's error line" },
 ];
 
-/** Config blocks that are not checked, and why. */
+/** Config blocks that are not checked, and why (none today). */
 const unchecked: ListedBlock[] = [];
+
+/** The languages of blocks checked here, and those that are not, with why. */
+const checkedLanguages = new Set(['json', 'yaml', 'sh', 'js', 'ts']);
+const uncheckedLanguages: Record<string, string> = {
+  nginx: "nginx's own configuration",
+  ini: "a Laravel app's .env",
+  php: "an app's PHP code",
+  python: "an app's or a program's Python code",
+  ruby: "an app's Ruby code",
+  http: 'a request as an app receives it',
+  '': 'output as a client prints it',
+};
 
 function listed(list: readonly ListedBlock[], block: DocBlock): ListedBlock | undefined {
   return list.find((entry) => entry.file === block.file && block.text.trimStart().startsWith(entry.starts));
@@ -121,6 +134,13 @@ describe('config blocks of the documentation', () => {
     assert.deepEqual(unaccounted, []);
     const unknownPlaces = configBlocks.filter((block) => !configPlaces.includes(block.marker!.place)).map((block) => `${where(block)}: ${block.marker!.place}`);
     assert.deepEqual(unknownPlaces, []);
+  });
+
+  it('checks the blocks of each language, or says why not', () => {
+    const unknown = blocks.filter((block) => !checkedLanguages.has(block.info) && !Object.hasOwn(uncheckedLanguages, block.info));
+    assert.deepEqual(unknown.map((block) => `${where(block)} [${block.info}]`), []);
+    const unused = Object.keys(uncheckedLanguages).filter((info) => !blocks.some((block) => block.info === info));
+    assert.deepEqual(unused, []);
   });
 
   it('lists only blocks that are there and not marked', () => {
