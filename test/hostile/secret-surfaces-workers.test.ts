@@ -18,8 +18,9 @@ import { SecretScan } from '../support/secret-scan.js';
  * restarted under them). Every worker is signed in to with right and wrong secrets, and then no
  * marker may show in the parent's or the workers' log lines, `junction status` and `junction
  * reload` (a reload that fails, and one that changes a secret), the console's procedures and
- * /metrics and /info as the workers serve them, nor in what a node whose worker cannot start (a TLS
- * key file that is no key, the marker in it) or whose Redis refuses its password says.
+ * /metrics and /info as the workers serve them, nor in what a node whose workers cannot start (a
+ * cookie store where a file stands; a TLS key file that is no key, the marker in it: refused by the
+ * parent) or whose Redis refuses its password says.
  */
 
 const scan = new SecretScan();
@@ -172,32 +173,44 @@ describe('no secret on any surface: --workers 2, a Redis cluster with a password
     scan.saw('junction reload (applied)', applied);
     assert.equal(applied.code, 0, `the reload applies: ${applied.stdout} ${applied.stderr}`);
     // Each worker logs what it changed.
-    await junction.waitForLine((line) => /^reload/.test(line.msg) && String(line.node ?? '').endsWith('w2'), 30_000).catch(() => undefined);
+    await junction.waitForLine((line) => /^reload: /.test(line.msg) && String(line.node).endsWith('w2'), 30_000);
   });
 
-  it('says why a worker cannot start (a TLS key file that is no key) without quoting the file', async () => {
-    const other = join(dir, 'broken-key');
-    mkdirSync(other);
-    // What a pasted secret in the wrong file looks like: the marker on a line of its own.
-    writeFileSync(join(other, 'server.key'), `-----BEGIN PRIVATE KEY-----\n${S.keyFile}\n-----END PRIVATE KEY-----\n`);
-    writeFileSync(join(other, 'server.crt'), `-----BEGIN CERTIFICATE-----\n${S.keyFile}\n-----END CERTIFICATE-----\n`);
-    writeFileSync(join(other, 'config.json'), JSON.stringify({
-      version: 2,
-      workers: [{
-        type: 'router',
-        realms: [{ name: 'realm1', roles: [{ name: 'anonymous', permissions: [allowAll] }] }],
-        transports: [{ type: 'websocket', endpoint: { type: 'tcp', interface: '127.0.0.1', port: await freePort(), tls: { key: 'server.key', certificate: 'server.crt' } } }],
-      }],
-    }));
-    const failing = startWorkers(other);
-    running.push(failing);
-    const code = await Promise.race([failing.exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 60_000))]);
-    assert.notEqual(code, 0, `the node must not start: ${failing.stderr}`);
-    assert.notEqual(code, 'still running');
-    const said = `${failing.lines.map((line) => JSON.stringify(line)).join('\n')}\n${failing.stderr}`;
-    assert.match(said, /cannot start: transport "transport0": its endpoint\.tls files/, `the error names the transport: ${said}`);
-    scan.saw('a node whose TLS key is no key', said);
-    scan.saw('junction check of it', await runJunction(['check', '--cbdir', other], 60_000, other));
+  it('restarts a worker killed with SIGKILL, which signs in the changed ticket', async () => {
+    const pid = Number(junction.lines.find((line) => line.msg === 'worker serving' && line.node === 'w2')!.pid);
+    process.kill(pid, 'SIGKILL');
+    await junction.waitForLine(() => servingWorkers(junction) >= 3, 60_000);
+    for (let round = 0; round < 4; round++) assert.equal(await signIn(`ws://127.0.0.1:${port}/ws`, 'ann', 'ticket', () => S.reloadTicket, open), 2);
+  });
+
+  it('says why its workers cannot start (a cookie store where a file stands) or it cannot (a TLS key file that is no key), without a secret', async () => {
+    const said = async (name: string, transport: (port: number) => object, message: RegExp): Promise<void> => {
+      const other = join(dir, name);
+      mkdirSync(other);
+      // What a pasted secret in the wrong file looks like: the marker on a line of its own.
+      for (const file of ['server.key', 'server.crt']) writeFileSync(join(other, file), `-----BEGIN PRIVATE KEY-----\n${S.keyFile}\n-----END PRIVATE KEY-----\n`);
+      writeFileSync(join(other, 'blocker'), 'a file where the cookie store\'s folder should be');
+      writeFileSync(join(other, 'config.json'), JSON.stringify({
+        version: 2,
+        workers: [{ type: 'router', realms: [{ name: 'realm1', roles: [{ name: 'user', permissions: [allowAll] }] }], transports: [transport(await freePort())] }],
+      }));
+      const failing = startWorkers(other);
+      running.push(failing);
+      const code = await Promise.race([failing.exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 60_000))]);
+      const text = `${failing.lines.map((line) => JSON.stringify(line)).join('\n')}\n${failing.stderr}`;
+      assert.ok(code !== 0 && code !== 'still running', `the node must not start: ${text}`);
+      assert.match(text, message);
+      scan.saw(`a node with ${name}`, text);
+      scan.saw(`junction check of a node with ${name}`, await runJunction(['check', '--cbdir', other], 60_000, other));
+    };
+    const ticketAuth = { ticket: { type: 'static', principals: { ann: { ticket: S.ticket, role: 'user' } } } };
+    await said('a blocked cookie store', (port) => ({
+      type: 'web', endpoint: { type: 'tcp', interface: '127.0.0.1', port },
+      paths: { ws: { type: 'websocket', cookie: { store: { type: 'file', filename: 'blocker/cookies' } }, auth: { ...ticketAuth, cookie: {} } } },
+    }), /worker exited before it was serving[^]*cannot create the cookie store folder/);
+    await said('a TLS key that is no key', (port) => ({
+      type: 'websocket', endpoint: { type: 'tcp', interface: '127.0.0.1', port, tls: { key: 'server.key', certificate: 'server.crt' } }, auth: ticketAuth,
+    }), /cannot start: transport "transport0": its endpoint\.tls files/);
   });
 
   it('joins a second node to the cluster, warns of a wrong Redis password and reconnects after Redis restarts, without a secret', { skip: redisSkip }, async () => {
