@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WebSocketServer } from 'ws';
+import { keysOf } from '../../src/auth/scram-keys.js';
+import { scramHmacKey } from '../../src/auth/scram-password.js';
 import { freePort, junctionBin, runJunction, RunningJunction } from '../support/cli.js';
 import { spawnOwned } from '../support/processes.js';
 import { RawClient } from '../support/raw-client.js';
@@ -15,7 +17,7 @@ import { waitFor } from '../support/wait.js';
 /**
  * No secret on any surface, part 2 (secret-surfaces.test.ts is part 1): router links and the node
  * key. Node A (`--log-level trace`) links to node B with the node key (made by `junction keys`),
- * a ticket and a WAMP-CRA secret, right and wrong, and on purpose to a key B does not know, a port
+ * a ticket, a WAMP-CRA secret and a SCRAM password, right and wrong, and on purpose to a key B does not know, a port
  * where nothing listens, B's TLS port with a certificate that does not verify, and a router that
  * quotes the ticket back, in its ABORT and in its GOODBYE (as Crossbar's does when a dynamic
  * authenticator's error quotes it). Then no marker, nor A's private key, may show in either node's
@@ -24,7 +26,7 @@ import { waitFor } from '../support/wait.js';
  */
 
 const scan = new SecretScan();
-const S = scan.marks('linkTicket', 'linkCra', 'quotedTicket', 'droppedTicket', 'consoleTicket', 'wrong', 'urlToken', 'urlPassword', 'keyFile');
+const S = scan.marks('linkTicket', 'linkCra', 'linkScram', 'quotedTicket', 'droppedTicket', 'consoleTicket', 'wrong', 'urlToken', 'urlPassword', 'keyFile');
 
 const allowAll = { uri: '', match: 'prefix', allow: { call: true, register: true, publish: true, subscribe: true } };
 const roles = [
@@ -127,10 +129,15 @@ describe('no secret on any surface: router links and the node key', { timeout: 3
     scan.saw('junction keys', keys);
 
     certificate = selfSignedCertificate(dirB);
+    const salt = Buffer.from('secret-surfaces-rlinks-salt');
+    const salted = await scramHmacKey(S.linkScram, { kdf: 'pbkdf2', iterations: 1000, salt });
+    const { storedKey, serverKey } = keysOf(salted);
+    scan.derive('a SCRAM key', storedKey.toString('hex'), serverKey.toString('hex'), Buffer.from(salted).toString('hex'));
     const linkAuth = {
       cryptosign: { type: 'static', principals: { rlink: { realm: 'realm1', role: 'rlink', authorized_keys: [publicKey] } } },
       ticket: { type: 'static', principals: { linker: { ticket: S.linkTicket, role: 'rlink' } } },
       wampcra: { type: 'static', users: { crauser: { secret: S.linkCra, role: 'rlink' } } },
+      scram: { type: 'static', principals: { scrammer: { kdf: 'pbkdf2', iterations: 1000, salt: salt.toString('hex'), 'stored-key': storedKey.toString('hex'), 'server-key': serverKey.toString('hex'), role: 'rlink' } } },
     };
     const otherKey = { cryptosign: { type: 'static', principals: { rlink: { realm: 'realm1', role: 'rlink', authorized_keys: ['ab'.repeat(32)] } } } };
     writeFileSync(join(dirB, 'config.json'), JSON.stringify(nodeConfig([
@@ -144,6 +151,8 @@ describe('no secret on any surface: router links and the node key', { timeout: 3
       wsLink('by_cra', ports.b, '/ws', { authid: 'crauser', auth: { wampcra: { secret: S.linkCra } } }),
       wsLink('wrong_ticket', ports.b, '/ws', { authid: 'linker', auth: { ticket: { ticket: S.wrong } } }),
       wsLink('wrong_cra', ports.b, '/ws', { authid: 'crauser', auth: { wampcra: { secret: S.wrong } } }),
+      wsLink('by_scram', ports.b, '/ws', { authid: 'scrammer', auth: { scram: { password: S.linkScram } } }),
+      wsLink('wrong_scram', ports.b, '/ws', { authid: 'scrammer', auth: { scram: { password: S.wrong } } }),
       wsLink('unknown_key', ports.b, '/strange'),
       // Credentials in the URL too: the connection's error names it.
       {
@@ -174,9 +183,9 @@ describe('no secret on any surface: router links and the node key', { timeout: 3
   it('brings up the good links and fails the others, each failure logged', async () => {
     const up = (id: string) => a.lines.some((line) => line.msg === 'router link up' && line.rlink === id);
     const failed = (id: string, message: RegExp) => a.lines.some((line) => line.rlink === id && message.test(line.msg));
-    await waitFor(() => ['by_key', 'by_ticket', 'by_cra'].every(up), `the good links up: ${JSON.stringify(a.lines.filter((line) => line.rlink !== undefined).slice(-20))}`, 60_000);
+    await waitFor(() => ['by_key', 'by_ticket', 'by_cra', 'by_scram'].every(up), `the good links up: ${JSON.stringify(a.lines.filter((line) => line.rlink !== undefined).slice(-20))}`, 60_000);
     const expected: [string, RegExp][] = [
-      ['wrong_ticket', /cannot join/], ['wrong_cra', /cannot join/], ['unknown_key', /cannot join/], ['unreachable', /cannot join/],
+      ['wrong_ticket', /cannot join/], ['wrong_cra', /cannot join/], ['wrong_scram', /cannot join/], ['unknown_key', /cannot join/], ['unreachable', /cannot join/],
       ['quoted_abort', /cannot join/], ['quoted_goodbye', /ended|cannot set up/],
     ];
     if (certificate) expected.push(['tls_unverified', /TLS certificate does not verify/]);
@@ -217,6 +226,21 @@ describe('no secret on any surface: router links and the node key', { timeout: 3
         assert.notEqual(result.code, 0, `junction ${command[0]} with ${what}: ${result.stdout}`);
         assert.match(result.stderr, /key\.priv: expected a line "private-key-ed25519: <64 hex digits>"/, `junction ${command[0]} with ${what}`);
       }
+    }
+  });
+
+  it('refuses a link\'s TLS client key that is no key naming the link, without quoting it', async () => {
+    const dirD = join(root, 'd');
+    mkdirSync(dirD);
+    for (const file of ['client.key', 'client.crt']) writeFileSync(join(dirD, file), `-----BEGIN PRIVATE KEY-----\n${S.keyFile}\n-----END PRIVATE KEY-----\n`);
+    const link = wsLink('client_cert', ports.tls, '/', { authid: 'linker', auth: { ticket: { ticket: S.linkTicket } } });
+    link.transport.endpoint = { ...link.transport.endpoint, tls: { hostname: 'localhost', certificate: 'client.crt', key: 'client.key' } } as typeof link.transport.endpoint;
+    writeFileSync(join(dirD, 'config.json'), JSON.stringify(nodeConfig([web(await freePort(), {})], [link])));
+    for (const command of ['start', 'check']) {
+      const result = await runJunction([command, '--cbdir', dirD], 60_000, dirD);
+      scan.saw(`junction ${command} with a link's TLS key that is no key`, result);
+      assert.notEqual(result.code, 0, result.stdout);
+      assert.match(result.stderr, /realm "realm1" rlink "client_cert": its transport\.endpoint\.tls files are not usable/);
     }
   });
 
