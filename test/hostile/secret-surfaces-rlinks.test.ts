@@ -26,7 +26,7 @@ import { waitFor } from '../support/wait.js';
  */
 
 const scan = new SecretScan();
-const S = scan.marks('linkTicket', 'linkCra', 'linkScram', 'quotedTicket', 'droppedTicket', 'consoleTicket', 'wrong', 'urlToken', 'urlPassword', 'keyFile');
+const S = scan.marks('linkTicket', 'linkCra', 'linkScram', 'quotedTicket', 'droppedTicket', 'consoleTicket', 'changedTicket', 'wrong', 'urlToken', 'urlPassword', 'keyFile');
 
 const allowAll = { uri: '', match: 'prefix', allow: { call: true, register: true, publish: true, subscribe: true } };
 const roles = [
@@ -73,7 +73,8 @@ async function quotingRouter(): Promise<WebSocketServer> {
 }
 
 function startNode(dir: string): RunningJunction {
-  return new RunningJunction(spawnOwned(process.execPath, [junctionBin, 'start', '--cbdir', dir, '--log-level', 'trace'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }));
+  return new RunningJunction(spawnOwned(process.execPath, [junctionBin, 'start', '--cbdir', dir, '--log-level', 'trace', '--pid-file', join(dir, 'node.pid')],
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 /** Signs in to `url` as `authid` with the ticket `ticket`; the connection is returned open when welcomed. */
@@ -242,6 +243,14 @@ describe('no secret on any surface: router links and the node key', { timeout: 3
       assert.notEqual(result.code, 0, result.stdout);
       assert.match(result.stderr, /realm "realm1" rlink "client_cert": its transport\.endpoint\.tls files are not usable/);
     }
+  });
+
+  it('reloads A with a link\'s ticket changed: the reload says links do not change, without the tickets', async () => {
+    const file = join(dirA, 'config.json');
+    writeFileSync(file, readFileSync(file, 'utf8').replaceAll(S.linkTicket, S.changedTicket));
+    const reload = await runJunction(['reload', '--pid-file', join(dirA, 'node.pid')], 60_000, dirA);
+    scan.saw('junction reload of A', reload);
+    assert.match(`${reload.stdout}${reload.stderr}`, /rlink/i, `the reload names the links: ${reload.stdout} ${reload.stderr}`);
   });
 
   it('shows no secret in either node\'s log, nor anywhere else', async () => {
