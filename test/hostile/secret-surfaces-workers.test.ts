@@ -29,8 +29,13 @@ const redisSkip = skipWithoutDebian('redis-server');
 
 const allowAll = { uri: '', match: 'prefix', allow: { call: true, register: true, publish: true, subscribe: true } };
 
-/** `variant`: "typo" holds a ticket in a list (the reload is refused); "changed" changes ann's ticket (it applies). */
-function configDocument(port: number, redis: RunningRedis | undefined, nodeId: string, variant?: 'typo' | 'changed', password = S.redis): object {
+/**
+ * `variant`: "typo" holds a ticket in a list (the reload is refused); "changed" changes ann's ticket (it applies).
+ * `password`: in the Redis URL, or `{key: ...}` in cluster.redis.password.
+ */
+function configDocument(port: number, redis: RunningRedis | undefined, nodeId: string, variant?: 'typo' | 'changed', password: string | { key: string } = S.redis): object {
+  const redisAt = `127.0.0.1:${redis?.port}/0`;
+  const redisSettings = typeof password === 'string' ? { url: `redis://:${password}@${redisAt}` } : { url: `redis://${redisAt}`, password: password.key };
   const annTicket = variant === 'typo' ? [S.reloadTicket] : variant === 'changed' ? S.reloadTicket : S.ticket;
   const auth = {
     ticket: { type: 'static', principals: { joe: { ticket: '${MYSECRET}', role: 'user' }, ann: { ticket: annTicket, role: 'user' } } },
@@ -60,7 +65,7 @@ function configDocument(port: number, redis: RunningRedis | undefined, nodeId: s
           retry: { initial_delay: 10, max_delay: 20, max_attempts: 2 },
         },
       }],
-      ...(redis ? { cluster: { redis: { url: `redis://:${password}@127.0.0.1:${redis.port}/0` }, node_id: nodeId } } : {}),
+      ...(redis ? { cluster: { redis: redisSettings, node_id: nodeId } } : {}),
     }],
   };
 }
@@ -86,6 +91,22 @@ async function signIn(url: string, authid: string, method: string, answer: (extr
 }
 
 const craSign = (secret: string) => (extra: Record<string, unknown>): string => createHmac('sha256', secret).update(String(extra.challenge)).digest('base64');
+
+/** Signs in to the console on `port` as its operator and calls each of `procedures`, keeping the answers as `where PROCEDURE`. */
+async function consoleAnswers(port: number, where: string, procedures: string[], open: RawClient[]): Promise<void> {
+  const operator = await RawClient.open(`ws://127.0.0.1:${port}/console/ws`);
+  open.push(operator);
+  operator.send([1, 'realm1', { roles: { caller: {} }, authmethods: ['ticket'], authid: 'ops' }]);
+  await operator.next((message) => message[0] === 4, 15_000);
+  operator.send([5, S.console, {}]);
+  assert.equal((await operator.next((message) => message[0] === 2 || message[0] === 3, 15_000))[0], 2);
+  for (const [index, procedure] of procedures.entries()) {
+    operator.send([48, 100 + index, {}, procedure, []]);
+    const answer = await operator.next((message) => (message[0] === 50 || message[0] === 8) && (message[1] === 100 + index || message[2] === 100 + index), 15_000);
+    scan.saw(`${where} ${procedure}`, answer);
+    assert.equal(answer[0], 50, `${procedure}: ${JSON.stringify(answer)}`);
+  }
+}
 
 async function httpText(url: string, init?: RequestInit): Promise<{ status: number; body: string }> {
   const answer = await fetch(url, init);
@@ -142,19 +163,7 @@ describe('no secret on any surface: --workers 2, a Redis cluster with a password
     }
 
     for (let round = 0; round < 2; round++) {
-      const operator = await RawClient.open(`ws://127.0.0.1:${port}/console/ws`);
-      open.push(operator);
-      operator.send([1, 'realm1', { roles: { caller: {} }, authmethods: ['ticket'], authid: 'ops' }]);
-      await operator.next((message) => message[0] === 4, 15_000);
-      operator.send([5, S.console, {}]);
-      assert.equal((await operator.next((message) => message[0] === 2 || message[0] === 3, 15_000))[0], 2);
-      const procedures = ['junction.config.get', 'junction.node.stats', 'junction.session.list', 'junction.forwarder.fwd.status', 'wamp.session.list'];
-      for (const [index, procedure] of procedures.entries()) {
-        operator.send([48, 100 + index, {}, procedure, []]);
-        const answer = await operator.next((message) => (message[0] === 50 || message[0] === 8) && (message[1] === 100 + index || message[2] === 100 + index), 15_000);
-        scan.saw(`console ${procedure}`, answer);
-        assert.equal(answer[0], 50, `${procedure}: ${JSON.stringify(answer)}`);
-      }
+      await consoleAnswers(port, 'console', ['junction.config.get', 'junction.node.stats', 'junction.session.list', 'junction.forwarder.fwd.status', 'wamp.session.list'], open);
       for (const path of ['metrics', 'info']) scan.saw(`/${path}`, (await httpText(`http://127.0.0.1:${port}/${path}`)).body);
     }
     assert.match(scan.textOf('console junction.config.get'), /\*\*\*\*\*/, 'the config view masks');
@@ -219,8 +228,9 @@ describe('no secret on any surface: --workers 2, a Redis cluster with a password
     mkdirSync(second);
     mkdirSync(wrong);
     const secondPort = await freePort();
-    writeFileSync(join(second, 'config.json'), JSON.stringify(configDocument(secondPort, redis, 'n2')));
-    writeFileSync(join(wrong, 'config.json'), JSON.stringify(configDocument(await freePort(), redis, 'n3', undefined, S.wrong)));
+    // These two have the password in cluster.redis.password, the first in the URL.
+    writeFileSync(join(second, 'config.json'), JSON.stringify(configDocument(secondPort, redis, 'n2', undefined, { key: S.redis })));
+    writeFileSync(join(wrong, 'config.json'), JSON.stringify(configDocument(await freePort(), redis, 'n3', undefined, { key: S.wrong })));
     const n2 = startWorkers(second);
     const n3 = startWorkers(wrong);
     running.push(n2, n3);
@@ -236,6 +246,8 @@ describe('no secret on any surface: --workers 2, a Redis cluster with a password
       await node.waitForLine((line) => line.msg.startsWith('Redis is back') && String(line.node).endsWith('w2'), 30_000);
     }
     assert.equal(await signIn(`ws://127.0.0.1:${secondPort}/ws`, 'ann', 'ticket', () => S.ticket, open), 2);
+    await consoleAnswers(secondPort, 'the second node\'s console', ['junction.config.get', 'junction.node.stats'], open);
+    assert.match(scan.textOf('the second node\'s console junction.config.get'), /"password":"\*\*\*\*\*"/);
     scan.saw('/metrics of the second node', (await httpText(`http://127.0.0.1:${secondPort}/metrics`)).body);
     scan.saw('/metrics of the first node', (await httpText(`http://127.0.0.1:${port}/metrics`)).body);
     for (const [name, node] of [['second', n2], ['wrong-password', n3]] as const) {
