@@ -21,8 +21,9 @@ import { waitFor } from '../support/wait.js';
  * where nothing listens, B's TLS port with a certificate that does not verify, and a router that
  * quotes the ticket back, in its ABORT and in its GOODBYE (as Crossbar's does when a dynamic
  * authenticator's error quotes it). Then no marker, nor A's private key, may show in either node's
- * log, their consoles, meta API, /metrics or /info, nor in `junction keys` and `junction check`;
- * and a key.priv that is no key (the marker in it) is refused naming the file, not quoting it.
+ * log, their consoles, meta API, /metrics or /info, nor in `junction keys`, `junction check` and
+ * `junction reload`; a key.priv that is no key (the marker in it) is refused naming the file, not
+ * quoting it, and one made at start shows only its public key.
  */
 
 const scan = new SecretScan();
@@ -211,7 +212,7 @@ describe('no secret on any surface: router links and the node key', { timeout: 3
     assert.match(scan.textOf('console of A junction.config.get'), /rlinks/);
   });
 
-  it('refuses a key.priv that is no key naming the file, without quoting it', async () => {
+  it('refuses a key.priv that is no key naming the file, without quoting it, and makes a missing one without showing it', async () => {
     const dirC = join(root, 'c');
     mkdirSync(dirC);
     writeFileSync(join(dirC, 'config.json'), JSON.stringify(nodeConfig([web(await freePort(), {})], [wsLink('to_b', ports.b)])));
@@ -228,6 +229,21 @@ describe('no secret on any surface: router links and the node key', { timeout: 3
         assert.match(result.stderr, /key\.priv: expected a line "private-key-ed25519: <64 hex digits>"/, `junction ${command[0]} with ${what}`);
       }
     }
+    // Without the file, start makes the key and logs its public part.
+    rmSync(join(dirC, 'key.priv'));
+    const c = startNode(dirC);
+    try {
+      const made = await c.started((line) => line.msg.startsWith('node key made'));
+      const seed = /private-key-ed25519: ([0-9a-f]{64})/.exec(readFileSync(join(dirC, 'key.priv'), 'utf8'))![1]!;
+      scan.derive('a node key made at start', seed, seed.toUpperCase());
+      assert.match(String(made.public_key), /^[0-9a-f]{64}$/);
+      await c.started((line) => line.rlink === 'to_b' && /cannot join/.test(line.msg));
+    } finally {
+      c.kill();
+      await c.exited;
+    }
+    scan.saw('the log of a node that made its key', c.lines.map((line) => JSON.stringify(line)).join('\n'));
+    scan.saw('its stderr', c.stderr);
   });
 
   it('refuses a link\'s TLS client key that is no key naming the link, without quoting it', async () => {
