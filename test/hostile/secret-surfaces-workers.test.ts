@@ -260,7 +260,6 @@ describe('no secret on any surface: --workers 2, a Redis cluster with a password
     await new Promise((resolve) => setTimeout(resolve, 500));
     scan.saw('the log (stdout)', junction.lines.map((line) => JSON.stringify(line)).join('\n'));
     scan.saw('stderr', junction.stderr);
-    if (process.env.DUMP_SCAN) writeFileSync(process.env.DUMP_SCAN, JSON.stringify(scan.seen, null, 1));
     assert.deepEqual(scan.leaks(), []);
     // The scan saw the workers' lines, and the refusals in them.
     for (const worker of ['w1', 'w2']) assert.ok(junction.lines.some((line) => String(line.node ?? '').endsWith(worker)), `${worker} logged`);
