@@ -10,13 +10,15 @@ import { spawnOwned } from '../support/processes.js';
 import { RawClient } from '../support/raw-client.js';
 import { RunningRedis } from '../support/redis-server.js';
 import { SecretScan } from '../support/secret-scan.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * No secret on any surface, part 2 (secret-surfaces.test.ts is part 1): `junction start --workers 2
  * --log-level trace` whose every secret is a marker, in a Redis cluster with a password when
  * redis-server is there (a second node beside it, one more with a wrong password, and Redis
- * restarted under them). Every worker is signed in to with right and wrong secrets, and then no
- * marker may show in the parent's or the workers' log lines, `junction status` and `junction
+ * restarted under them). Every worker is signed in to with right and wrong secrets, and with a
+ * cookie their shared store holds (the parent's, or Redis'), and then no marker nor the cookie may
+ * show in the parent's or the workers' log lines, `junction status` and `junction
  * reload` (a reload that fails, and one that changes a secret), the console's procedures and
  * /metrics and /info as the workers serve them, nor in what a node whose workers cannot start (a
  * cookie store where a file stands; a TLS key file that is no key, the marker in it: refused by the
@@ -50,7 +52,7 @@ function configDocument(port: number, redis: RunningRedis | undefined, nodeId: s
       transports: [{
         type: 'web', id: 'web', endpoint: { type: 'tcp', interface: '127.0.0.1', port },
         paths: {
-          ws: { type: 'websocket', auth },
+          ws: { type: 'websocket', cookie: { store: { type: 'memory' } }, auth: { ...auth, cookie: {} } },
           publish: { type: 'publisher', realm: 'realm1', role: 'user', options: { key: 'pubkey', secret: S.publisher } },
           console: { type: 'console', realm: 'realm1', auth: { ticket: { type: 'static', principals: { ops: { ticket: S.console, role: 'operator' } } } } },
           info: { type: 'nodeinfo' },
@@ -168,6 +170,32 @@ describe('no secret on any surface: --workers 2, a Redis cluster with a password
     }
     assert.match(scan.textOf('console junction.config.get'), /\*\*\*\*\*/, 'the config view masks');
     assert.match(scan.textOf('/metrics'), /junction_/, '/metrics answered');
+  });
+
+  it('binds a cookie on one worker that signs in on both, and logs out on every worker', async () => {
+    const ws = `ws://127.0.0.1:${port}/ws`;
+    const first = await RawClient.open(ws);
+    open.push(first);
+    const cookie = /cbtid=([^;]+)/.exec(String(first.upgradeHeaders['set-cookie']))?.[1];
+    assert.ok(cookie, 'the upgrade sets a cookie');
+    // The cookie signs the browser in: a credential, which the workers' shared store (the parent's, or Redis') holds.
+    scan.derive('the cookie', cookie);
+    first.send([1, 'realm1', { roles: { subscriber: {} }, authmethods: ['cookie', 'ticket'], authid: 'ann' }]);
+    await first.next((message) => message[0] === 4, 15_000);
+    first.send([5, S.ticket, {}]);
+    assert.equal((await first.next((message) => message[0] === 2 || message[0] === 3, 15_000))[0], 2);
+    const byCookie: RawClient[] = [];
+    for (let round = 0; round < 4; round++) {
+      const again = await RawClient.open(ws, ['wamp.2.json'], { headers: { cookie: `cbtid=${cookie}` } });
+      open.push(again);
+      again.send([1, 'realm1', { roles: { subscriber: {} }, authmethods: ['cookie'] }]);
+      const welcome = await again.next((message) => message[0] === 2 || message[0] === 3, 15_000);
+      scan.saw('sign-ins by cookie', welcome);
+      assert.equal(welcome[0], 2, JSON.stringify(welcome));
+      byCookie.push(again);
+    }
+    first.send([6, {}, 'wamp.close.logout']);
+    await waitFor(() => byCookie.every((client) => client.closeCode !== undefined), 'every connection with the cookie closed', 30_000);
   });
 
   it('answers junction status and junction reload (refused, then applied) without a secret', async () => {
