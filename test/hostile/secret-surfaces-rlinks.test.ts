@@ -272,6 +272,9 @@ describe('no secret on any surface: router links and the node key', { timeout: 3
   it('shows no secret in either node\'s log, nor anywhere else', async () => {
     scan.saw('junction check of A', await runJunction(['check', '--cbdir', dirA], 60_000, dirA));
     scan.saw('junction keys again', await runJunction(['keys', '--cbdir', dirA], 60_000, dirA));
+    const asked = await runJunction(['keys', '--private', '--cbdir', dirA], 60_000, dirA);
+    assert.notEqual(asked.code, 0, 'junction keys --private is refused');
+    scan.saw('junction keys --private', asked);
     await new Promise((resolve) => setTimeout(resolve, 500));
     for (const [name, node] of [['A', a], ['B', b]] as const) {
       scan.saw(`the log of ${name}`, node.lines.map((line) => JSON.stringify(line)).join('\n'));
