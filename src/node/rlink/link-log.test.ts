@@ -31,6 +31,17 @@ describe('a router link\'s logger', () => {
     ]);
   });
 
+  it('masks a secret before it clips a long text: no cut leaves half of one', () => {
+    const lines: LogEntry[] = [];
+    const ticket = 'ticket-cut-in-half';
+    linkLogger(recordingLogger(lines), { auth: { method: 'ticket', authid: 'a', ticket }, transport: websocket('ws://h/ws') })
+      .warn({ message: `${'x'.repeat(490)}${ticket}${'y'.repeat(100)}`, authid: 'z'.repeat(600) }, 'router link down: its session to the other router ended');
+    const { message, authid } = lines[0]!.fields as { message: string; authid: string };
+    assert.ok(message.startsWith(`${'x'.repeat(490)}*****${'y'.repeat(5)}… (`), message);
+    assert.ok(!message.includes(ticket.slice(0, 5)), message);
+    assert.match(authid, /^z{500}… \(600 characters\)$/);
+  });
+
   it('leaves a text alone when the link has no secret of its own (the node key) and its URL none', () => {
     const lines: LogEntry[] = [];
     linkLogger(recordingLogger(lines), { auth: { method: 'cryptosign' }, transport: { kind: 'rawsocket', endpoint, serializer: 'cbor' } })

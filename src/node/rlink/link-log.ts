@@ -1,22 +1,23 @@
 /**
  * A router link's logger. Its lines quote what others wrote: the other router's ABORT and GOODBYE
- * messages and errors, and the client library's connection errors, which name the link's URL.
- * A router may quote the link's own secret back (Crossbar passes on an authenticator's error, and
- * Crossbar's examples write "invalid ticket '...'"), and the URL may carry credentials or a token
- * in its query: each line shows the link's ticket, WAMP-CRA secret or SCRAM password as the mark,
- * and its URL as urlForLog does (a secret shorter than minMaskedValueLength is left, as in other free text).
+ * messages, authids and errors, and the client library's connection errors, which name the link's
+ * URL. A router may quote the link's own secret back (Crossbar passes on an authenticator's error,
+ * and Crossbar's examples write "invalid ticket '...'"), and the URL may carry credentials or a
+ * token in its query: each line shows the link's ticket, WAMP-CRA secret or SCRAM password as the
+ * mark (one shorter than minMaskedValueLength is left, as in other free text), and its URL as
+ * urlForLog does. Each text is then clipped: masked first, so that no cut leaves half a secret.
  */
 
 import { withoutSecrets } from '../../auth/secrets.js';
 import { minMaskedValueLength, secretValues, urlForLog } from '../../config/mask-secrets.js';
 import type { RouterLinkConfig } from '../../config/model.js';
-import type { Logger } from '../../router/log.js';
+import { clipped, type Logger } from '../../router/log.js';
 
 export function linkLogger(log: Logger, { auth, transport }: Pick<RouterLinkConfig, 'auth' | 'transport'>): Logger {
   const secrets = secretValues(auth).filter((secret) => secret.length >= minMaskedValueLength);
   const url = transport.kind === 'websocket' ? transport.url : undefined;
   const shownUrl = url === undefined ? undefined : urlForLog(url);
-  const mask = (text: string): string => withoutSecrets(url === undefined || shownUrl === url ? text : text.replaceAll(url, shownUrl!), secrets);
+  const mask = (text: string): string => clipped(withoutSecrets(url === undefined || shownUrl === url ? text : text.replaceAll(url, shownUrl!), secrets));
   return new MaskingLogger(log, mask);
 }
 
@@ -43,7 +44,7 @@ class MaskingLogger implements Logger {
     return new MaskingLogger(this.parent.child(bindings), this.mask);
   }
 
-  /** The fields with each text value masked (a link's fields are flat: texts, numbers, flags). */
+  /** The fields with each text value masked and clipped (a link's fields are flat: texts, numbers, flags). */
   private masked(fields: object): object {
     return Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, typeof value === 'string' ? this.mask(value) : value]));
   }
