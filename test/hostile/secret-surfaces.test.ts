@@ -17,6 +17,7 @@ import { connectMqtt } from '../support/mqtt.js';
 import { spawnOwned } from '../support/processes.js';
 import { RawClient } from '../support/raw-client.js';
 import { RunningRedis } from '../support/redis-server.js';
+import { SecretScan } from '../support/secret-scan.js';
 import { selfSignedCertificate } from '../support/tls.js';
 import { waitFor } from '../support/wait.js';
 import { RawSocketClient } from '../transport/rawsocket-client.js';
@@ -36,9 +37,8 @@ import { RawSocketClient } from '../transport/rawsocket-client.js';
  * `junction reload`.
  */
 
-const run = randomBytes(4).toString('hex');
-/** A secret as the config (or a client) holds it: easy to find in any text. */
-const mark = (name: string): string => `zz${name}Q${run}`;
+const scan = new SecretScan();
+const mark = (name: string): string => scan.mark(name);
 
 const S = {
   ticket: mark('ticket'),
@@ -64,13 +64,9 @@ const S = {
   queryToken: mark('querytoken'),
 };
 
-/** Every text a surface showed, by surface, for the final scan. */
-const seen: { where: string; text: string }[] = [];
-const saw = (where: string, value: unknown): void => void seen.push({ where, text: typeof value === 'string' ? value : JSON.stringify(value) });
-
+const saw = (where: string, value: unknown): void => scan.saw(where, value);
 /** Secrets made from the markers or handed out (derived keys, signatures, the cookie, a long-poll transport's id): credentials too. */
-const derived: { name: string; value: string }[] = [];
-const derive = (name: string, ...values: string[]): void => void derived.push(...values.map((value) => ({ name, value })));
+const derive = (name: string, ...values: string[]): void => scan.derive(name, ...values);
 
 /** Connections kept open until the end. */
 const pipes: WampPipe[] = [];
@@ -530,11 +526,9 @@ describe('no secret on any surface', { timeout: 300_000 }, () => {
     saw('the log (stdout)', junction.lines.map((line) => JSON.stringify(line)).join('\n'));
     saw('stderr', junction.stderr);
 
-    const secrets = [...Object.entries(S).map(([name, value]) => ({ name, value })), ...derived];
-    const leaks = seen.flatMap(({ where, text }) => secrets.filter(({ value }) => text.includes(value)).map(({ name }) => `${where} shows ${name}`));
-    assert.deepEqual([...new Set(leaks)], []);
+    assert.deepEqual(scan.leaks(), []);
     // The scan saw the surfaces it names.
-    assert.ok(seen.some(({ where, text }) => where === 'console junction.config.get' && text.includes('*****')), 'the config view masks');
+    assert.ok(scan.textOf('console junction.config.get').includes('*****'), 'the config view masks');
     assert.ok(junction.lines.some((line) => line.msg === 'authentication failed'), 'the refusals were logged');
     assert.ok(junction.lines.some((line) => /^long-poll transport had no request within session_timeout/.test(line.msg)), 'a long-poll transport idled out');
   });

@@ -1,4 +1,5 @@
 import { ConfigError, foldWorkerNotices, loadConfigFile } from '../../config/index.js';
+import { nodeKeyProblems } from '../../node/rlink/node-key.js';
 import { tlsFileReport } from '../../node/startup-errors.js';
 import { guestProblems } from '../../node/workers/guest-workers.js';
 import { pathFileWarnings } from '../../node/web/path-file-warnings.js';
@@ -36,7 +37,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     const config = await loadConfigFile(file);
     // The files the config names, as `junction start` reads them (same codes and messages).
     const tls = tlsFileReport(config.listeners, config.rlinks);
-    const found = [...tls.problems, ...(await guestProblems(config.guests))];
+    const found = [...tls.problems, ...nodeKeyProblems(config.rlinks), ...(await guestProblems(config.guests))];
     if (found.length > 0) {
       io.stderr(`${file}: ${plural(found.length, 'problem')}\n${found.map((problem) => `${file}: ${problem.message} [${problem.code}]\n`).join('')}`);
       return 1;

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { StartupError } from '../startup-errors.js';
-import { loadNodeKey } from './node-key.js';
+import type { RouterLinkConfig } from '../../config/model.js';
+import { loadNodeKey, nodeKeyProblems } from './node-key.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'junction-node-key-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -40,5 +41,20 @@ describe('the node key (router links sign in with it)', () => {
     writeFileSync(file, 'private-key-ed25519: 1234\n');
     assert.throws(() => loadNodeKey(file), (error: StartupError) =>
       error instanceof StartupError && error.code === 'node_key_unusable' && error.message.startsWith(`${file}: expected a line "private-key-ed25519: <64 hex digits>"`));
+  });
+
+  it('tells junction check of a key file that is no key, and of none that is missing or not signed in with', () => {
+    const dir = mkdtempSync(join(scratch, 'check-'));
+    const file = join(dir, 'key.priv');
+    const link = (method: 'cryptosign' | 'ticket') => ({ nodeKeyFile: file, auth: method === 'ticket' ? { method, authid: 'a', ticket: 't' } : { method } }) as RouterLinkConfig;
+    assert.deepEqual(nodeKeyProblems([link('cryptosign')]), [], 'a missing key is made at start');
+    writeFileSync(file, 'private-key-ed25519: not-a-key\n');
+    assert.deepEqual(nodeKeyProblems([link('ticket')]), [], 'no link signs in with the node key');
+    assert.deepEqual(nodeKeyProblems([]), []);
+    const [problem, ...more] = nodeKeyProblems([link('ticket'), link('cryptosign')]);
+    assert.equal(more.length, 0);
+    assert.equal(problem?.code, 'node_key_unusable');
+    assert.ok(problem.message.startsWith(`${file}: expected a line`), problem.message);
+    assert.equal(existsSync(join(dir, 'key.pub')), false, 'nothing is made');
   });
 });

@@ -7,6 +7,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { RouterLinkConfig } from '../../config/model.js';
 import { StartupError } from '../startup-errors.js';
 
 export interface NodeKey {
@@ -59,5 +60,21 @@ export function loadNodeKey(file: string): { key: NodeKey; made: boolean } {
   } catch (error) {
     if (error instanceof StartupError) throw error;
     throw new StartupError('node_key_unusable', `${file}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * What `junction check` says of the node key the links sign in with: the problem of a key file that
+ * exists and is no key (start refuses it); none for a missing one, which start makes.
+ */
+export function nodeKeyProblems(links: readonly RouterLinkConfig[]): StartupError[] {
+  const file = links.find((link) => link.auth.method === 'cryptosign')?.nodeKeyFile;
+  if (file === undefined || !existsSync(file)) return [];
+  try {
+    loadNodeKey(file);
+    return [];
+  } catch (error) {
+    if (error instanceof StartupError) return [error];
+    throw error;
   }
 }

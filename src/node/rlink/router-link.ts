@@ -13,7 +13,7 @@ import { Session } from '../../client/session.js';
 import { codecByName } from '../../codec/index.js';
 import type { RouterLinkConfig } from '../../config/model.js';
 import type { InternalSession } from '../../router/internal-session.js';
-import { clipped, type Logger } from '../../router/log.js';
+import type { Logger } from '../../router/log.js';
 import { linkDialer, type LinkDialer } from './dial.js';
 import { CallSlots, callForwarding, eventForwarding, type ForwardingContext } from './forwarding.js';
 import { linkAuthenticator } from './link-sign-in.js';
@@ -77,7 +77,7 @@ export class RouterLink {
         const certificate = this.#dialer.certificateRefusal();
         const refused = error instanceof WampError ? { reason: error.uri } : {};
         if (certificate !== undefined) log.warn({ error: certificate }, 'router link: the other router\'s TLS certificate does not verify (see the link\'s tls.ca_certificates and tls.hostname)');
-        else log.warn({ ...refused, error: clipped((error as Error).message) }, 'router link: cannot join the other router');
+        else log.warn({ ...refused, error: (error as Error).message }, 'router link: cannot join the other router');
       }
       if (remote) {
         attempt = 0;
@@ -128,13 +128,13 @@ export class RouterLink {
       mirrors.push(...this.#mirrors(localSide(local, { authid: this.config.id, authrole: localRole }), remoteSide(remote)));
       for (const mirror of mirrors) await mirror.start();
       meter.up.set(1);
-      log.info({ session: remote.id, authid: clipped(String(remote.details.authid)), authrole: clipped(String(remote.details.authrole)) }, 'router link up');
+      log.info({ session: remote.id, authid: String(remote.details.authid), authrole: String(remote.details.authrole) }, 'router link up');
       // Either session may end: the other router's, or the link's own here (killed through the meta API, its realm removed).
       const end = await Promise.race([ended, local.closed.then(() => 'local' as const)]);
       if (!this.#stopping) {
         meter.failures.lost.inc();
         if (end === 'local') log.warn({}, 'router link down: its session on this router was closed');
-        else log.warn({ reason: clipped(end?.reason), message: clipped(end?.message) }, 'router link down: its session to the other router ended');
+        else log.warn({ reason: end?.reason, message: end?.message }, 'router link down: its session to the other router ended');
       }
     } catch (error) {
       if (!this.#stopping) {

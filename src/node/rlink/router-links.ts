@@ -6,6 +6,7 @@ import type { Dict } from '../../protocol/messages.js';
 import { linkMark } from '../../router/forward-for.js';
 import type { Logger } from '../../router/log.js';
 import { describeEndpoint } from './dial.js';
+import { linkLogger } from './link-log.js';
 import { loadNodeKey, type NodeKey } from './node-key.js';
 import { rlinkMetrics } from './rlink-metrics.js';
 import { RouterLink } from './router-link.js';
@@ -45,7 +46,7 @@ export function startRouterLinks(
   let key: NodeKey | undefined;
   const readKey = (): NodeKey => (key ??= nodeKey(links[0]!.nodeKeyFile, deps.log));
   const running = links.map((config) => {
-    const log = deps.log.child({ rlink: config.id, realm: config.localRealm });
+    const log = linkLogger(deps.log.child({ rlink: config.id, realm: config.localRealm }), config);
     const { endpoint } = config.transport;
     log.info({ to_realm: config.realm, transport: config.transport.kind, endpoint: describeEndpoint(endpoint), tls: endpoint.kind === 'tcp' && endpoint.tls !== undefined, auth: config.auth.method }, 'starting router link');
     // Its session here carries Crossbar's mark of a link's own session (authextra.rlink): other links see it is no application's.
