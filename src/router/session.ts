@@ -27,7 +27,6 @@ import { ForgottenCalls, planForUndeliverable } from './undeliverable.js';
 
 export type SessionState = 'awaiting_hello' | 'authenticating' | 'established' | 'shutting_down' | 'closed';
 
-/** What a session needs from the router: realms by name, its bookkeeping. */
 /**
  * What a session asks of the realm it signs in to and joins (realm.ts): declared here, so that
  * the session, below its realm, names no realm module.
@@ -38,13 +37,13 @@ export interface SessionRealm {
   /** Session statistics, when the realm keeps them (stats/session-stats.ts). */
   readonly stats: { meterFor(session: Session): SessionMeter<Session> } | undefined;
   join(session: Session): void;
-  /** Undefined when nothing must be released before GOODBYE is answered. */
   releaseBeforeGoodbye(session: Session): Promise<void> | undefined;
   leave(session: Session): void;
   handle(session: Session, message: WampMessage): Promise<void> | void;
   publishRefusal(session: Session, topic: string, options: Dict): Promise<PublishRefusal | undefined>;
 }
 
+/** What a session needs from the router: realms by name, its bookkeeping. */
 export interface SessionHost {
   realm(name: string): SessionRealm | undefined;
   sessionClosed(session: Session): void;
