@@ -12,8 +12,8 @@ import { projectRoot } from '../support/cli.js';
  * interface it needs and the higher one implement it.
  */
 
-/** `import ... from '...'`, `export ... from '...'` and `import '...'` at a line's start, and `import('...')` anywhere. */
-const importPatterns = [/^\s*(?:import|export)\b[^;'"]*?(?:\bfrom\s+)?'(\.[^']+)'/gm, /\bimport\(\s*'(\.[^']+)'\s*\)/g];
+/** `import ... from '...'` and `export ... from '...'`, `import '...'` (each at a line's start), and `import('...')` anywhere. */
+const importPatterns = [/^\s*(?:import|export)\b[^;'"]*?\bfrom\s+'(\.[^']+)'/gm, /^\s*import\s+'(\.[^']+)'/gm, /\bimport\(\s*'(\.[^']+)'\s*\)/g];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
