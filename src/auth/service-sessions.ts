@@ -1,8 +1,7 @@
 import type { Args, Dict } from '../protocol/messages.js';
 import type { AuthGate } from '../router/hooks.js';
 import { InternalCallError, InternalSession } from '../router/internal-session.js';
-import type { Peer, SessionLink } from '../router/peer.js';
-import type { AttachOptions } from '../router/router.js';
+import type { AttachOptions, Peer, SessionLink } from '../router/peer.js';
 import type { ProcedureCaller } from './caller.js';
 
 export type AttachFunction = (peer: Peer, gate: AuthGate, options: AttachOptions) => SessionLink;

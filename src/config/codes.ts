@@ -5,7 +5,7 @@
  * script can match on it. docs/errors.md has one line per code (test/project/errors-doc.test.ts).
  */
 
-import { formatPath, type ConfigPath, type ConfigProblem } from './problems.js';
+import { formatPath, type ConfigPath } from './config-path.js';
 
 const quote = (text: string) => JSON.stringify(text);
 
@@ -179,9 +179,3 @@ export const configCodes: readonly ConfigCode[] = [
   ...schemaProblemCodes,
   ...(Object.keys(noticeMessages) as NoticeCode[]),
 ];
-
-/** A problem with its code and the code's message. */
-export function problem<C extends ProblemCode>(code: C, path: ConfigPath, ...args: Parameters<(typeof problemMessages)[C]>): ConfigProblem {
-  const template = problemMessages[code] as (...values: typeof args) => string;
-  return { code, path, message: template(...args) };
-}

@@ -7,8 +7,8 @@
  * appears in any message.
  */
 
-import { problem } from './codes.js';
-import type { ConfigPath, ConfigProblem } from './problems.js';
+import { problem, type ConfigProblem } from './problems.js';
+import type { ConfigPath } from './config-path.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 

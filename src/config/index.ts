@@ -1,5 +1,6 @@
 export * from './model.js';
-export { ConfigError, formatPath, formatProblem, formatProblems, type ConfigPath, type ConfigProblem } from './problems.js';
+export { formatPath, type ConfigPath } from './config-path.js';
+export { ConfigError, formatProblem, formatProblems, type ConfigProblem } from './problems.js';
 export {
   cbdirConfigNames,
   findCbdirConfig,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatPath, ConfigError } from './problems.js';
+import { ConfigError } from './problems.js';
+import { formatPath } from './config-path.js';
 import { configDocument, loadDocument, problemsOf } from './test-support.js';
 
 /** The model of a Redis server given by URL alone. */

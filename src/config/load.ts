@@ -5,13 +5,13 @@
 
 import { access, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { problem } from './codes.js';
 import { upgradeVersion1 } from './crossbar-upgrade.js';
 import { substituteEnv, type Environment } from './env.js';
 import { configFileSchema } from './file-schema.js';
 import type { JunctionConfig } from './model.js';
 import { normalize } from './normalize.js';
-import { ConfigError, formatPath, sortProblems, type ConfigProblem } from './problems.js';
+import { ConfigError, problem, sortProblems, type ConfigProblem } from './problems.js';
+import { formatPath } from './config-path.js';
 import { validate } from './schema-problems.js';
 import { crossCheck } from './semantics.js';
 import { parseText, type Locator } from './source.js';

@@ -18,7 +18,7 @@ import type {
 import { mapValues } from './normalize-auth.js';
 import { fromConfigDir, type NormalizeContext } from './normalize-context.js';
 import { notice } from './notices.js';
-import type { ConfigPath } from './problems.js';
+import type { ConfigPath } from './config-path.js';
 import type {
   ContainerComponentFile,
   ForwarderExtraFile,

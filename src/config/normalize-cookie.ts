@@ -3,7 +3,7 @@
 import { minTokenLength } from '../auth/cookie/token.js';
 import type { CookieAuthConfig } from './model.js';
 import { notice } from './notices.js';
-import type { ConfigPath } from './problems.js';
+import type { ConfigPath } from './config-path.js';
 import type { CookieTrackingFile } from './schema-cookie.js';
 import { fromConfigDir, type NormalizeContext } from './normalize-context.js';
 

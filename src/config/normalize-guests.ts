@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import type { ConfigFile } from './file-schema.js';
 import type { GuestConfig, RouterPythonComponent, RouterPythonConfig, WorkerPython } from './model.js';
 import { notice } from './notices.js';
-import { formatPath, type ConfigPath } from './problems.js';
+import { formatPath, type ConfigPath } from './config-path.js';
 import { guestOutputDefaults, type GuestWorkerFile } from './schema-guest.js';
 import type { WorkerFile } from './file-schema.js';
 

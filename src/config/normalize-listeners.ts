@@ -12,7 +12,7 @@ import { addPathServices, websocketConfig } from './normalize-web.js';
 import { sharedWebSocketOptions } from './normalize-websocket-options.js';
 import { notice } from './notices.js';
 import { offeredSerializers } from './schema-websocket.js';
-import type { ConfigPath } from './problems.js';
+import type { ConfigPath } from './config-path.js';
 import { flashPolicyDefaults, type FlashPolicyTransportFile } from './schema-flashpolicy.js';
 import type { PusherTransportFile } from './schema-pusher.js';
 import { rawSocketDefaults, type RawSocketSettingsFile } from './schema-rawsocket.js';

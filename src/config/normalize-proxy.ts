@@ -13,7 +13,7 @@ import { authenticatorConfig } from './normalize-auth.js';
 import type { FunctionAuthenticators } from './normalize-function-auth.js';
 import type { TransportToListen } from './normalize-listeners.js';
 import { notice } from './notices.js';
-import { formatPath, type ConfigPath } from './problems.js';
+import { formatPath, type ConfigPath } from './config-path.js';
 import { ProxySignInFile } from './schema-auth.js';
 import { isRecord } from './semantics-realms.js';
 import { openedBefore } from './shared-ports.js';

@@ -2,7 +2,7 @@
 
 import type { MatchPolicy, RealmStore } from './model.js';
 import { notice } from './notices.js';
-import type { ConfigPath } from './problems.js';
+import type { ConfigPath } from './config-path.js';
 import { cfxdbStoreDefaults, type RealmFile } from './schema-router.js';
 import { fromConfigDir, type NormalizeContext } from './normalize-context.js';
 

@@ -8,7 +8,7 @@ import type { ConfigFile } from './file-schema.js';
 import type { WorkerPython } from './model.js';
 import type { TransportToListen } from './normalize-listeners.js';
 import { notice } from './notices.js';
-import type { ConfigPath } from './problems.js';
+import type { ConfigPath } from './config-path.js';
 import { openedBefore } from './shared-ports.js';
 
 /** The testee workers' transports to listen on, in file order; a later one on an endpoint already opened is merged. */

@@ -24,7 +24,7 @@ import type { ArchiveServiceFile } from './schema-archive.js';
 import type { ReverseProxyServiceFile } from './schema-http-forward.js';
 import { notice } from './notices.js';
 import { cookieAuthConfig } from './normalize-cookie.js';
-import type { ConfigPath } from './problems.js';
+import type { ConfigPath } from './config-path.js';
 import { defaultPostBodyLimit, defaultTimestampDeltaLimit, type CallerServiceFile, type PublisherServiceFile, type WebhookServiceFile } from './schema-http-bridge.js';
 import { longPollDefaults, type LongPollServiceFile, type SseServiceFile } from './schema-http-transports.js';
 import type { PathServiceFile } from './schema-web-services.js';

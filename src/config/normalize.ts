@@ -18,7 +18,7 @@ import type { NormalizeContext } from './normalize-context.js';
 import { realmStore } from './normalize-realm-store.js';
 import { realmLinks } from './normalize-rlinks.js';
 import { ignoredSettingNotices, notice } from './notices.js';
-import { formatPath, type ConfigPath } from './problems.js';
+import { formatPath, type ConfigPath } from './config-path.js';
 import type { PermissionFile, RealmFile, RoleFile } from './schema-router.js';
 import { openedBefore } from './shared-ports.js';
 import { realmsOnce } from './shared-realms.js';

@@ -5,7 +5,7 @@
  */
 
 import { noticeMessages, type NoticeCode } from './codes.js';
-import { withPath, type ConfigPath } from './problems.js';
+import { withPath, type ConfigPath } from './config-path.js';
 
 /** `path: message [code]`. */
 export function notice<C extends NoticeCode>(code: C, path: ConfigPath, ...args: Parameters<(typeof noticeMessages)[C]>): string {

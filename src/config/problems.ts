@@ -5,10 +5,8 @@
  * `ConfigProblem`s instead of throwing, so a user sees every mistake of a file in one run.
  */
 
-import type { ProblemCode, SchemaProblemCode } from './codes.js';
-
-/** A location inside the parsed document: object keys and array indexes from the root. */
-export type ConfigPath = readonly (string | number)[];
+import { problemMessages, type ProblemCode, type SchemaProblemCode } from './codes.js';
+import { withPath, type ConfigPath } from './config-path.js';
 
 export interface ConfigProblem {
   /** Stable, documented in docs/errors.md (see codes.ts). */
@@ -21,6 +19,12 @@ export interface ConfigProblem {
   /** 1-based position in the source text, when the text is known. */
   line?: number;
   column?: number;
+}
+
+/** A problem with its code and the code's message. */
+export function problem<C extends ProblemCode>(code: C, path: ConfigPath, ...args: Parameters<(typeof problemMessages)[C]>): ConfigProblem {
+  const template = problemMessages[code] as (...values: typeof args) => string;
+  return { code, path, message: template(...args) };
 }
 
 /** Thrown by the loader with every problem found; its message lists them one per line. */
@@ -36,30 +40,11 @@ export class ConfigError extends Error {
   }
 }
 
-const identifier = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-
-/** `workers[0].paths["/ws"].type`: dots for plain keys, brackets for indexes and odd keys. */
-export function formatPath(path: ConfigPath): string {
-  let text = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') text += `[${segment}]`;
-    else if (identifier.test(segment)) text += text === '' ? segment : `.${segment}`;
-    else text += `[${JSON.stringify(segment)}]`;
-  }
-  return text;
-}
-
 /** One line: `source:line:column: path: message [code]` (position and path only when known). */
 export function formatProblem(source: string, problem: ConfigProblem): string {
   let where = source;
   if (problem.line !== undefined) where += `:${problem.line}:${problem.column ?? 1}`;
   return `${where}: ${withPath(problem.path, problem.message)} [${problem.code}]`;
-}
-
-/** `path: text`, or the text alone for the document itself. */
-export function withPath(path: ConfigPath, text: string): string {
-  const formatted = formatPath(path);
-  return formatted === '' ? text : `${formatted}: ${text}`;
 }
 
 export function formatProblems(source: string, problems: readonly ConfigProblem[]): string {

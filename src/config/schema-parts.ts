@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { ipRangeProblem } from './ip-ranges.js';
 import { notSupportedMessage } from './codes.js';
 import { Ignored, notice } from './notices.js';
-import type { ConfigPath } from './problems.js';
+import type { ConfigPath } from './config-path.js';
 import { closestName } from './schema-problems.js';
 import { isValidUri } from '../protocol/uri.js';
 import { checkPattern, procedureUriProblem } from './uri-patterns.js';

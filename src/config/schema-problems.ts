@@ -6,7 +6,8 @@
 
 import type * as z from 'zod';
 import { isNotSupportedMessage, schemaProblemCodes, type SchemaProblemCode } from './codes.js';
-import type { ConfigPath, ConfigProblem } from './problems.js';
+import type { ConfigProblem } from './problems.js';
+import type { ConfigPath } from './config-path.js';
 
 export type SchemaResult<T> = { ok: true; value: T } | { ok: false; problems: ConfigProblem[] };
 

@@ -5,8 +5,8 @@
  * endpoint that asks for no certificate is a sign-in no client could pass.
  */
 
-import { problem } from './codes.js';
-import type { ConfigPath, ConfigProblem } from './problems.js';
+import { problem, type ConfigProblem } from './problems.js';
+import type { ConfigPath } from './config-path.js';
 import { isRecord, type Entry } from './semantics-realms.js';
 import { flattenPathTable } from './web-paths.js';
 

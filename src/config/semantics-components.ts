@@ -5,8 +5,8 @@
  */
 
 import { matchPolicies, type MatchPolicy } from '../protocol/uri.js';
-import { problem } from './codes.js';
-import type { ConfigPath, ConfigProblem } from './problems.js';
+import { problem, type ConfigProblem } from './problems.js';
+import type { ConfigPath } from './config-path.js';
 import { bridgeKindOf } from './schema-components.js';
 import { entries, isRecord, type Entry, type RealmReferences } from './semantics-realms.js';
 import { resolvePermissionUri } from './uri-patterns.js';

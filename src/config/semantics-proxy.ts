@@ -5,9 +5,9 @@
  * `"shared": true`) open it with the same transport and routes, since Junction opens it once (shared-ports.ts).
  */
 
-import { problem } from './codes.js';
 import { reaches, targetOf } from './local-targets.js';
-import type { ConfigPath, ConfigProblem } from './problems.js';
+import { problem, type ConfigProblem } from './problems.js';
+import type { ConfigPath } from './config-path.js';
 import { entries, isRecord, type Entry, type RealmReferences } from './semantics-realms.js';
 import { endpointKey, onePerPort, transportDifference, type WorkerTransport } from './shared-ports.js';
 import { flattenPathTable } from './web-paths.js';

@@ -5,9 +5,9 @@
  */
 
 import { isValidUri, type MatchPolicy } from '../protocol/uri.js';
-import { problem } from './codes.js';
 import { closestName } from './schema-problems.js';
-import type { ConfigPath, ConfigProblem } from './problems.js';
+import { problem, type ConfigProblem } from './problems.js';
+import type { ConfigPath } from './config-path.js';
 
 export type Entry = { value: Record<string, unknown>; path: ConfigPath };
 

@@ -4,8 +4,7 @@
  * transport, since Junction opens it once (shared-ports.ts).
  */
 
-import { problem } from './codes.js';
-import type { ConfigProblem } from './problems.js';
+import { problem, type ConfigProblem } from './problems.js';
 import { isRecord, type Entry } from './semantics-realms.js';
 import { endpointKey, transportDifference } from './shared-ports.js';
 

@@ -4,8 +4,8 @@
  * by authentication exist.
  */
 
-import { problem } from './codes.js';
-import type { ConfigPath, ConfigProblem } from './problems.js';
+import { problem, type ConfigProblem } from './problems.js';
+import type { ConfigPath } from './config-path.js';
 import { isRecord, type RealmReferences } from './semantics-realms.js';
 import { flattenPathTable } from './web-paths.js';
 

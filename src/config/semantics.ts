@@ -9,8 +9,8 @@
 
 import { posix } from 'node:path';
 import { defaultUriCheck } from './model.js';
-import { problem } from './codes.js';
-import { type ConfigPath, type ConfigProblem } from './problems.js';
+import { problem, type ConfigProblem } from './problems.js';
+import { type ConfigPath } from './config-path.js';
 import { checkClientCertificates } from './semantics-certificates.js';
 import { checkComponents, runsPythonComponents } from './semantics-components.js';
 import { checkProxies, uniqueProxyTransports } from './semantics-proxy.js';

@@ -6,7 +6,7 @@
  */
 
 import { posix } from 'node:path';
-import type { ConfigPath } from './problems.js';
+import type { ConfigPath } from './config-path.js';
 import { entries, isRecord, type Entry } from './semantics-realms.js';
 
 /** A transport with the worker it belongs to. */

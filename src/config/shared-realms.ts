@@ -5,10 +5,10 @@
  * definitions must be the same, apart from their links (each copy links to its siblings) and ids.
  */
 
-import { problem } from './codes.js';
 import type { RouterWorkerFile } from './file-schema.js';
 import { notice } from './notices.js';
-import type { ConfigPath, ConfigProblem } from './problems.js';
+import { problem, type ConfigProblem } from './problems.js';
+import type { ConfigPath } from './config-path.js';
 import type { RealmFile } from './schema-router.js';
 import { entries, type Entry } from './semantics-realms.js';
 import { firstDifference } from './shared-ports.js';

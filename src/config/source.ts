@@ -6,8 +6,8 @@
  */
 
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { problem } from './codes.js';
-import type { ConfigPath, ConfigProblem } from './problems.js';
+import { problem, type ConfigProblem } from './problems.js';
+import type { ConfigPath } from './config-path.js';
 
 /** Finds the 1-based position of a path's key or value in the source, or the nearest enclosing one. */
 export type Locator = (path: ConfigPath, at: 'key' | 'value') => { line: number; column: number } | undefined;

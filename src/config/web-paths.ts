@@ -3,8 +3,8 @@
  * A `path` service nests a table whose keys continue its own path ("api" + "publish" -> "/api/publish").
  */
 
-import { problem } from './codes.js';
-import type { ConfigPath, ConfigProblem } from './problems.js';
+import { problem, type ConfigProblem } from './problems.js';
+import type { ConfigPath } from './config-path.js';
 
 export function normalizeWebPath(key: string): string {
   const segments = key.split('/').filter((segment) => segment !== '');

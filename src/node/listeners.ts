@@ -1,45 +1,20 @@
-import type { Server } from 'node:net';
 import type { ListenerConfig } from '../config/model.js';
 import { defaultRequestBodyTimeoutMs } from '../config/schema-web-services.js';
 import { defaultOpenHandshakeTimeoutMs } from '../config/schema-websocket.js';
 import type { Logger } from '../router/log.js';
 import { mqttFirstOctet } from '../transport/mqtt/connection.js';
 import { rawSocketFirstOctet, type RawSocketAcceptor } from '../transport/rawsocket/sniff.js';
+import type { Listener, ServedUrl } from './listener-types.js';
 import { mqttAcceptor, mqttListener } from './mqtt-listener.js';
 import { flashPolicyListener, streamTesteeListener } from './pseudo-listeners.js';
 import { pusherListener } from './pusher/pusher-listener.js';
 import { rawSocketAcceptor, rawSocketListener, SwappableAcceptor } from './rawsocket-listener.js';
-import type { ListenerChange } from './reload/config-diff.js';
 import { authorityOf, portOf } from './socket-server.js';
 import { clientAddressReader } from './web/client-address.js';
 import type { HttpTimeouts } from './web/http-timeouts.js';
 import { HttpListener, type PathHandler } from './web/listener.js';
 import { buildPathHandler } from './web/path-services.js';
 import { pathWhere, type NodeContext, type ServiceContext } from './web/service-context.js';
-
-export interface ServedUrl {
-  url: string;
-  service: string;
-}
-
-/** A listening socket of the node, whatever it speaks. */
-export interface Listener {
-  /** Binds; resolves to the port bound and the URLs served there. */
-  listen(): Promise<{ port: number; served: ServedUrl[] }>;
-  /** The URLs served now (they change when a reload adds or removes paths). */
-  served(): ServedUrl[];
-  /**
-   * A config reload changed its paths or RawSocket settings (never its endpoint). Every new part
-   * is built first: if one cannot be, this throws and nothing changed. Resolves to what of the
-   * change it kept as it was (each a sentence), usually nothing.
-   */
-  update(change: ListenerChange, node: NodeContext): Promise<string[]>;
-  /** Paths whose service stopped running what it was built to (a WSGI app that exited): a reload rebuilds them. */
-  stalePaths?(): string[];
-  close(): Promise<void>;
-  /** The socket server, for the connection and byte counts. */
-  readonly server: Server;
-}
 
 export async function buildListener(config: ListenerConfig, node: NodeContext): Promise<Listener> {
   if (config.kind === 'rawsocket') return rawSocketListener(config, node);
@@ -147,15 +122,4 @@ export function listenerTimeouts(config: ListenerConfig): HttpTimeouts {
     headersMs: handshakes.length > 0 ? Math.min(...handshakes) : defaultOpenHandshakeTimeoutMs,
     bodyMs: config.requestBodyTimeoutMs ?? defaultRequestBodyTimeoutMs,
   };
-}
-
-/** Why a listener could not listen, in words. */
-export function listenFailure(error: unknown): string {
-  const err = error as NodeJS.ErrnoException & { address?: string; port?: number };
-  switch (err.code) {
-    case 'EADDRINUSE': return `port ${err.port} on ${err.address} is already in use`;
-    case 'EACCES': return `no permission to listen on port ${err.port} of ${err.address}`;
-    case 'EADDRNOTAVAIL': return `address ${err.address} is not available on this machine`;
-    default: return err.message;
-  }
 }

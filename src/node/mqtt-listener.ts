@@ -5,7 +5,7 @@ import { clientRegistry } from '../transport/mqtt/client-registry.js';
 import { MqttService } from '../transport/mqtt/mqtt-service.js';
 import type { RawSocketAcceptor } from '../transport/rawsocket/sniff.js';
 import { UnsupportedConfigError } from './auth-wiring.js';
-import type { Listener } from './listeners.js';
+import type { Listener } from './listener-types.js';
 import { streamListener, tcpLabel } from './rawsocket-listener.js';
 import type { NodeContext } from './web/service-context.js';
 

@@ -4,7 +4,7 @@ import type { ListenerConfig } from '../config/model.js';
 import { FlashPolicyService } from '../transport/flash-policy.js';
 import { StreamEchoService } from '../transport/stream-echo.js';
 import { UnsupportedConfigError } from './auth-wiring.js';
-import type { Listener } from './listeners.js';
+import type { Listener } from './listener-types.js';
 import { streamListener } from './rawsocket-listener.js';
 import type { NodeContext } from './web/service-context.js';
 

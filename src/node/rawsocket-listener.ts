@@ -5,7 +5,7 @@ import { RawSocketService } from '../transport/rawsocket/rawsocket-service.js';
 import type { RawSocketAcceptor } from '../transport/rawsocket/sniff.js';
 import { UnsupportedConfigError } from './auth-wiring.js';
 import type { NodeContext } from './web/service-context.js';
-import type { Listener, ServedUrl } from './listeners.js';
+import type { Listener, ServedUrl } from './listener-types.js';
 import type { ListenerChange } from './reload/config-diff.js';
 import { authorityOf, portOf, streamServerFor } from './socket-server.js';
 import { tlsWarningLogger } from './tls-warnings.js';

@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import type { ConnectingTls, ListenerConfig, RouterLinkConfig, TlsConfig } from '../config/model.js';
-import { listenFailure } from './listeners.js';
 import { tlsOptions } from './socket-server.js';
 import { tlsWarningText, withTlsWarnings } from './tls-warnings.js';
 
@@ -40,6 +39,17 @@ function endpointHints(transport: string, settings: EndpointSettings): { port: s
       port: `choose another port with --port (first transport) or ${transport}'s endpoint.port in the config`,
       address: `choose another address with --host (first transport) or ${transport}'s endpoint.interface in the config`,
     };
+}
+
+/** Why a listener could not listen, in words. */
+export function listenFailure(error: unknown): string {
+  const err = error as NodeJS.ErrnoException & { address?: string; port?: number };
+  switch (err.code) {
+    case 'EADDRINUSE': return `port ${err.port} on ${err.address} is already in use`;
+    case 'EACCES': return `no permission to listen on port ${err.port} of ${err.address}`;
+    case 'EADDRNOTAVAIL': return `address ${err.address} is not available on this machine`;
+    default: return err.message;
+  }
 }
 
 /** By the bind error's errno code: `what` says what failed ("port 8080 on 127.0.0.1 is already in use"), `failed` adds which transport when the user named it. */

@@ -5,6 +5,7 @@ import type { MatchPolicy } from '../protocol/uri.js';
 import type { Backplane, CallerFacts, CallTraffic, ClaimAnswer, CalleeCount, Interest } from './backplane.js';
 import { nodeForCall, rankOf } from './backplane-picks.js';
 import { outranks } from './match/precedence.js';
+import type { ClusterCalls } from './dealer/cluster-calls.js';
 import { isRanked, type Registration } from './dealer/registration.js';
 import type { AuthGate } from './hooks.js';
 import { OptionError, readCallOptions, type InvocationPolicy } from './options.js';
@@ -23,7 +24,7 @@ const noSignIn: AuthGate = { hello: () => ({ kind: 'deny', reason: ErrorUri.notA
  * node's dealer's, unchanged. Every call forwarded is tracked on the caller's node until its final
  * answer, so a node that dies fails its calls at once.
  */
-export class RemoteCalls {
+export class RemoteCalls implements ClusterCalls {
   /** Caller's node: each caller's calls in flight on other nodes, request id → node. */
   private readonly outgoing = new Map<Session, Map<number, string>>();
   /** Callee's node: one stand-in per remote caller, by node and session id. */

@@ -5,8 +5,7 @@ import { IdSequence } from '../protocol/ids.js';
 import { goodbyeAnswer } from '../protocol/message-text.js';
 import { toWire, type Args, type Dict, type WampMessage } from '../protocol/messages.js';
 import type { AuthGate } from './hooks.js';
-import type { Peer, SessionLink, TransportInfo } from './peer.js';
-import type { AttachOptions } from './router.js';
+import type { AttachOptions, Peer, SessionLink, TransportInfo } from './peer.js';
 
 /** An ERROR received by an internal session, as a rejection. */
 export class InternalCallError extends Error {

@@ -74,3 +74,22 @@ export interface DoorSessionLink extends SessionLink {
    */
   publishRefusal(topic: string, options: Dict): Promise<PublishRefusal | undefined>;
 }
+
+/** How a transport attaches its peer to the router (Router.attach). */
+export interface AttachOptions {
+  /** Overrides the router's HELLO limit for this transport (its open_handshake_timeout). */
+  helloTimeoutMs?: number;
+  /** The router's own sessions (meta API, bridges) may use "wamp." URIs. Never for network peers. */
+  trusted?: boolean;
+  /**
+   * The connection may carry a new session after GOODBYE (WebSocket, RawSocket): the transport
+   * stays open for a new HELLO instead of being closed. Not for transports whose lifetime is one
+   * session (long-poll) or in-process peers that treat the close as the session's end.
+   */
+  sessionSeries?: boolean;
+  /**
+   * Not held to the realm's per-session limits: a bridge session acting for many HTTP clients at
+   * once (the HTTP bridge limits those itself). Trusted sessions are always exempt.
+   */
+  exemptFromLimits?: boolean;
+}

@@ -1,4 +1,4 @@
-import type { Subscription } from './broker/broker.js';
+import type { Subscription } from './broker/subscription.js';
 import type { Registration } from './dealer/registration.js';
 import type { Session } from './session.js';
 

@@ -14,7 +14,7 @@ import { tighter, type SessionLimits } from './limits/session-limits.js';
 import { WarningThrottle } from './limits/warning-throttle.js';
 import { silentLogger, type Logger } from './log.js';
 import { startMetaApi } from './meta/meta-service.js';
-import type { DoorSessionLink, Peer } from './peer.js';
+import type { AttachOptions, DoorSessionLink, Peer } from './peer.js';
 import { Realm, type RealmSettings } from './realm.js';
 import { createRouterMetrics, type RouterMetrics } from './router-metrics.js';
 import { SessionSeries } from './session-series.js';
@@ -24,24 +24,6 @@ import { Session, type GoodbyeFollower, type SessionHost, type SessionOrigin } f
 const deadNodeChannel = 'dead-node';
 /** A question between nodes, answered at once by a live one. */
 const deadNodeAskTimeoutMs = 2_000;
-
-export interface AttachOptions {
-  /** Overrides the router's HELLO limit for this transport (its open_handshake_timeout). */
-  helloTimeoutMs?: number;
-  /** The router's own sessions (meta API, bridges) may use "wamp." URIs. Never for network peers. */
-  trusted?: boolean;
-  /**
-   * The connection may carry a new session after GOODBYE (WebSocket, RawSocket): the transport
-   * stays open for a new HELLO instead of being closed. Not for transports whose lifetime is one
-   * session (long-poll) or in-process peers that treat the close as the session's end.
-   */
-  sessionSeries?: boolean;
-  /**
-   * Not held to the realm's per-session limits: a bridge session acting for many HTTP clients at
-   * once (the HTTP bridge limits those itself). Trusted sessions are always exempt.
-   */
-  exemptFromLimits?: boolean;
-}
 
 export interface RouterOptions {
   realms: RealmSettings[];

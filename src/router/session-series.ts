@@ -1,8 +1,7 @@
 import type { AuthGate } from './hooks.js';
 import type { QueuedMessage } from './limits/inbound-queue.js';
 import type { Dict } from '../protocol/messages.js';
-import type { DoorSessionLink, Peer, PublishRefusal } from './peer.js';
-import type { AttachOptions } from './router.js';
+import type { AttachOptions, DoorSessionLink, Peer, PublishRefusal } from './peer.js';
 import type { GoodbyeFollower, Session } from './session.js';
 
 /** What a series needs of the router: a session on its connection, and whether it is shutting down. */

@@ -13,7 +13,6 @@ import type { WarningThrottle } from './limits/warning-throttle.js';
 import { sharedRoles } from './client-roles.js';
 import { boundLogger, clipped, type Logger } from './log.js';
 import type { DoorSessionLink, Peer, PublishRefusal } from './peer.js';
-import type { Realm } from './realm.js';
 import type { SessionMeter } from './stats/session-meter.js';
 import { ForgottenCalls, planForUndeliverable } from './undeliverable.js';
 
@@ -28,9 +27,25 @@ import { ForgottenCalls, planForUndeliverable } from './undeliverable.js';
 
 export type SessionState = 'awaiting_hello' | 'authenticating' | 'established' | 'shutting_down' | 'closed';
 
+/**
+ * What a session asks of the realm it signs in to and joins (realm.ts): declared here, so that
+ * the session, below its realm, names no realm module.
+ */
+export interface SessionRealm {
+  readonly roles: Dict;
+  readonly limits: SessionLimits;
+  /** Session statistics, when the realm keeps them (stats/session-stats.ts). */
+  readonly stats: { meterFor(session: Session): SessionMeter<Session> } | undefined;
+  join(session: Session): void;
+  releaseBeforeGoodbye(session: Session): Promise<void> | undefined;
+  leave(session: Session): void;
+  handle(session: Session, message: WampMessage): Promise<void> | void;
+  publishRefusal(session: Session, topic: string, options: Dict): Promise<PublishRefusal | undefined>;
+}
+
 /** What a session needs from the router: realms by name, its bookkeeping. */
 export interface SessionHost {
-  realm(name: string): Realm | undefined;
+  realm(name: string): SessionRealm | undefined;
   sessionClosed(session: Session): void;
   protocolViolation(session: Session, reason: string): void;
   /** Counts a HELLO refused for its realm name: not a URI, or too long. */
@@ -113,7 +128,7 @@ export class Session implements DoorSessionLink {
   /** HELLO.Details.roles: which roles and features the client announced. */
   clientRoles: Dict = NO_ROLES;
   state: SessionState = 'awaiting_hello';
-  realm: Realm | undefined;
+  realm: SessionRealm | undefined;
   /** TRUSTED, LIMITED, FOLLOWS_GOODBYE, PAUSED, BUSY, INTERNAL. */
   private flags = LIMITED;
   /** Set for the router's own internal sessions (meta API, bridges), which may use `wamp.*` URIs. */
@@ -169,7 +184,7 @@ export class Session implements DoorSessionLink {
   publishRefusals: WarningThrottle | undefined;
   unencodable: WarningThrottle | undefined;
   /** Counts this session's messages for its realm's `stats` reports; set at HELLO for client sessions of a realm with `stats`. */
-  meter: SessionMeter | undefined;
+  meter: SessionMeter<Session> | undefined;
 
   private ids: IdSequence | undefined;
   /** Calls whose progressive result could not be encoded: the rest of their results is dropped. */
@@ -525,7 +540,7 @@ export class Session implements DoorSessionLink {
   }
 
   /** A meter when `realm` has session statistics; the router's own sessions are not metered. */
-  private meterIn(realm: Realm): SessionMeter | undefined {
+  private meterIn(realm: SessionRealm): SessionMeter<Session> | undefined {
     return realm.stats && !this.trusted ? realm.stats.meterFor(this) : undefined;
   }
 

@@ -8,11 +8,11 @@ import type { Backplane } from '../../src/router/backplane.js';
 import type { Clock } from '../../src/router/dealer/dealer.js';
 import { allowEverything, type AuthGate, type Authorizer } from '../../src/router/hooks.js';
 import type { Logger } from '../../src/router/log.js';
-import type { Peer, SessionLink } from '../../src/router/peer.js';
+import type { AttachOptions, Peer, SessionLink } from '../../src/router/peer.js';
 import { payloadBytes } from '../../src/router/limits/payload-bytes.js';
 import type { RealmLimits } from '../../src/router/limits/session-limits.js';
 import type { RealmSettings } from '../../src/router/realm.js';
-import { Router, type AttachOptions } from '../../src/router/router.js';
+import { Router } from '../../src/router/router.js';
 
 /** An in-memory transport: what the router sends is kept as typed messages. */
 export class MemoryPeer implements Peer {

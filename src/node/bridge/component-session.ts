@@ -1,6 +1,6 @@
 import type { BridgeComponentBase } from '../../config/model.js';
 import type { InternalSession } from '../../router/internal-session.js';
-import type { ComponentContext } from './components.js';
+import type { ComponentContext } from './component-types.js';
 
 /**
  * A component's router session: as its configured role (authorization applies), or as the

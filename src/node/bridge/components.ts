@@ -1,27 +1,13 @@
 import type { ComponentConfig } from '../../config/model.js';
-import type { Logger } from '../../router/log.js';
 import { UnsupportedConfigError } from '../auth-wiring.js';
 import type { NodeContext } from '../web/service-context.js';
+import type { ComponentFactory, RunnableComponentConfig, RunnableKind, RunningComponent } from './component-types.js';
 import { forwarderComponent } from './forwarder/forwarder.js';
 import { processComponent } from './process/component.js';
 import { restCalleeComponent } from './rest-callee/component.js';
 import { stdioComponent } from './stdio/component.js';
 import { zeromqComponent } from './zeromq/component.js';
 
-/** A bridge component the node runs; stopped before the router shuts down. */
-export interface RunningComponent {
-  stop(): Promise<void>;
-}
-
-/** What a component factory gets: the node's context, with a logger bound to the component. */
-export interface ComponentContext extends NodeContext {
-  log: Logger;
-}
-
-type RunnableKind = Exclude<ComponentConfig['kind'], 'python'>;
-/** A component Junction runs (Python ones are only recorded). */
-export type RunnableComponentConfig = Extract<ComponentConfig, { kind: RunnableKind }>;
-export type ComponentFactory<Config extends ComponentConfig> = (component: Config, context: ComponentContext) => Promise<RunningComponent>;
 type Factories = { [Kind in RunnableKind]?: ComponentFactory<Extract<ComponentConfig, { kind: Kind }>> };
 
 /** Each runnable component kind and the module that runs it. */

@@ -6,7 +6,7 @@ import { connectionAuthid, PusherApp, type SessionSource } from '../../transport
 import { PusherHttpApi } from '../../transport/pusher/http-api.js';
 import { PusherSocketService } from '../../transport/pusher/socket-service.js';
 import { UnsupportedConfigError } from '../auth-wiring.js';
-import type { Listener, ServedUrl } from '../listeners.js';
+import type { Listener, ServedUrl } from '../listener-types.js';
 import { authorityOf, portOf } from '../socket-server.js';
 import { clientAddressReader } from '../web/client-address.js';
 import { BridgeSession } from '../web/http-bridge/bridge-session.js';

@@ -3,7 +3,7 @@ import { forwarderDefaults } from '../../config/schema-components.js';
 import type { PusherAppConfig, PusherWebhookEventName } from '../../config/model.js';
 import type { Logger } from '../../router/log.js';
 import { hmacHex } from '../../transport/pusher/signatures.js';
-import type { WebhookEvent, WebhookSink } from '../../transport/pusher/app.js';
+import type { WebhookEvent, WebhookSink } from '../../transport/pusher/webhook-sink.js';
 import { HttpSender } from '../bridge/forwarder/delivery.js';
 import type { Outbox } from '../bridge/forwarder/outbox.js';
 import type { OutboxLock } from '../bridge/forwarder/outbox-lock.js';

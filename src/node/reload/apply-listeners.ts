@@ -1,6 +1,7 @@
 import type { JunctionConfig, ListenerConfig } from '../../config/model.js';
 import { meterConnections } from '../connection-meter.js';
-import { buildListener, listenFailure } from '../listeners.js';
+import { buildListener } from '../listeners.js';
+import { listenFailure } from '../startup-errors.js';
 import type { NodeParts, ReloadLog } from './node-parts.js';
 import type { ConfigDiff, ListenerChange } from './config-diff.js';
 

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ComponentConfig, JunctionConfig, ListenerConfig, PathService, RealmConfig } from '../../config/model.js';
-import type { RunnableComponentConfig } from '../bridge/components.js';
+import type { RunnableComponentConfig } from '../bridge/component-types.js';
 
 /**
  * What changed between the configuration a node runs and a newly loaded one, part by part, as

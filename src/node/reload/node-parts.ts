@@ -1,7 +1,7 @@
 import type { Router } from '../../router/router.js';
 import type { NodeAuth } from '../auth-wiring.js';
-import type { RunningComponent } from '../bridge/components.js';
-import type { Listener } from '../listeners.js';
+import type { RunningComponent } from '../bridge/component-types.js';
+import type { Listener } from '../listener-types.js';
 import type { NodeContext } from '../web/service-context.js';
 import type { GuestWorkers } from '../workers/guest-workers.js';
 import type { RouterPython } from '../workers/router-python.js';

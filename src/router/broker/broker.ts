@@ -25,26 +25,13 @@ import { RetainedEvents, type RetainedStamp, type RetentionRefusal } from './ret
 import { replayMeter } from './replay-meter.js';
 import { RetainedReplays, type HeldLiveLimit } from './retained-replay.js';
 import { SmallSet } from './small-set.js';
+import type { Subscription } from './subscription.js';
 import { SmallSetMap } from './small-set-map.js';
 import { LimitRefusals } from '../limits/limit-refusals.js';
 import { retentionRefusalMessage, underLimit, type RetentionLimits } from '../limits/session-limits.js';
 import { payloadBytes } from '../limits/payload-bytes.js';
 import { WarningThrottle } from '../limits/warning-throttle.js';
 import { sessionStatsTopic } from '../stats/session-meter.js';
-
-export interface Subscription {
-  readonly id: number;
-  readonly uri: string;
-  readonly match: MatchPolicy;
-  readonly created: string;
-  /** Most subscriptions of many sessions have one subscriber each (a per-user topic): a SmallSet, not a Set. */
-  readonly subscribers: SmallSet<Session>;
-  /**
-   * Events kept for wamp.subscription.get_events when the realm's history settings name this
-   * (uri, match). Such a subscription exists from the start and outlives its subscribers.
-   */
-  readonly history: EventHistory | undefined;
-}
 
 /** A subscription as the broker keeps it: its creation time as a number, written out when asked for. */
 class SubscriptionRecord implements Subscription {

@@ -1,7 +1,6 @@
 import type { Args, Dict } from '../../protocol/messages.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
 import { payloadBytes } from '../limits/payload-bytes.js';
-import type { HistoryJournal } from './history-store.js';
 import type { PublishOptions } from '../options.js';
 import { MAX_POSITION_SOURCES, type PublicationPosition } from './publication-positions.js';
 
@@ -73,6 +72,12 @@ export interface CopiedEvent {
   topic: string;
   receivers?: Partial<Record<(typeof receiverListKeys)[number], string[]>>;
   position?: PublicationPosition;
+}
+
+/** What one history tells its store (history-store.ts): the store's calls, its (uri, match) bound. */
+export interface HistoryJournal {
+  kept(event: CopiedEvent): void;
+  dropped(publication: number): void;
 }
 
 /** Who asks for history: lists by authid and authrole apply to them as if they were subscribed. */

@@ -1,6 +1,6 @@
 import type { MatchPolicy } from '../../protocol/uri.js';
 import type { RemoteHistory } from '../backplane.js';
-import type { CopiedEvent } from './event-history.js';
+import type { CopiedEvent, HistoryJournal } from './event-history.js';
 
 /**
  * Where a realm's event history is kept beyond this process (a file, the node provides it): read
@@ -14,12 +14,6 @@ export interface HistoryStore {
   kept(uri: string, match: MatchPolicy, event: CopiedEvent): void;
   /** The history of (uri, match) let this publication go (for room, or not kept at load). */
   dropped(uri: string, match: MatchPolicy, publication: number): void;
-}
-
-/** What one history tells its store: the same calls, its (uri, match) bound. */
-export interface HistoryJournal {
-  kept(event: CopiedEvent): void;
-  dropped(publication: number): void;
 }
 
 export function journalOf(store: HistoryStore, uri: string, match: MatchPolicy): HistoryJournal {

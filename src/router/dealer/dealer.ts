@@ -14,10 +14,10 @@ import { addForwardDetails } from '../forward-for.js';
 import type { Session, SessionOrigin } from '../session.js';
 import { LimitRefusals } from '../limits/limit-refusals.js';
 import { underLimit } from '../limits/session-limits.js';
+import type { ClusterCalls } from './cluster-calls.js';
 import { InvocationTable, type PendingCall } from './invocation-table.js';
 import { isRanked, pickCallee, type Registration } from './registration.js';
 import { callBytes, CallQueues, type CallQueueSetting, type QueuedCall } from './call-queue.js';
-import type { RemoteCalls } from '../backplane-calls.js';
 
 /** Timers and time are injected so that tests of timeouts and rates need no waiting. */
 export interface Clock {
@@ -70,7 +70,7 @@ export class Dealer {
   private readonly calls = new InvocationTable();
   private readonly queues: CallQueues;
   /** Set when the router is one node of a cluster. */
-  private remote: RemoteCalls | undefined;
+  private remote: ClusterCalls | undefined;
   private newId: IdMaker = randomIds;
 
   /** By the caller's origin. */
@@ -93,7 +93,7 @@ export class Dealer {
   }
 
   /** Makes this dealer one of a cluster's: clients' registrations are claimed cluster-wide, calls cross nodes. */
-  joinCluster(remote: RemoteCalls, realmName: string): void {
+  joinCluster(remote: ClusterCalls, realmName: string): void {
     this.remote = remote;
     this.newId = clusterIds(realmName);
   }

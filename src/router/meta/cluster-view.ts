@@ -1,7 +1,7 @@
 import { ErrorUri } from '../../protocol/errors.js';
 import type { AnswerTo, ClusterQuestion, InventoryFilter, InventoryItem } from '../backplane.js';
 import { questionTimeoutMs, TooManyQuestions } from '../backplane-questions.js';
-import type { Subscription } from '../broker/broker.js';
+import type { Subscription } from '../broker/subscription.js';
 import type { Registration } from '../dealer/registration.js';
 import { InternalCallError } from '../internal-session.js';
 import type { Realm } from '../realm.js';

@@ -1,8 +1,7 @@
 import type { AuthGate } from '../hooks.js';
 import { InternalSession } from '../internal-session.js';
-import type { Peer, SessionLink } from '../peer.js';
+import type { AttachOptions, Peer, SessionLink } from '../peer.js';
 import type { Realm } from '../realm.js';
-import type { AttachOptions } from '../router.js';
 import type { MetaContext } from './context.js';
 import { registrationItems, subscriptionItems } from './cluster-view.js';
 import { killHere } from './kill.js';

@@ -1,6 +1,6 @@
 import type { Dict } from '../../protocol/messages.js';
 import type { InventoryItem } from '../backplane.js';
-import type { Subscription } from '../broker/broker.js';
+import type { Subscription } from '../broker/subscription.js';
 import type { Registration } from '../dealer/registration.js';
 import type { Session } from '../session.js';
 

@@ -6,7 +6,6 @@
  */
 
 import type { EncodedFrame, Envelope } from '../../protocol/envelope.js';
-import type { Session } from '../session.js';
 
 /** The meta topic the reports are published to. */
 export const sessionStatsTopic = 'wamp.session.on_stats';
@@ -34,12 +33,12 @@ export function ratedMessages(bytes: number, ratedMessageSize: number): number {
 }
 
 /** What a meter calls when its session's rated messages reach the realm's threshold. */
-export interface MeterOwner {
-  due(meter: SessionMeter): void;
+export interface MeterOwner<S> {
+  due(meter: SessionMeter<S>): void;
 }
 
-/** One session's counts since its last report. */
-export class SessionMeter {
+/** One session's counts since its last report; `S` is the session, kept for the owner's reports. */
+export class SessionMeter<S> {
   messages = 0;
   bytes = 0;
   rated = 0;
@@ -51,8 +50,8 @@ export class SessionMeter {
   queued = false;
 
   constructor(
-    private readonly owner: MeterOwner,
-    readonly session: Session,
+    private readonly owner: MeterOwner<S>,
+    readonly session: S,
     private readonly settings: SessionStatsSettings,
     now: number,
   ) {

@@ -92,14 +92,14 @@ describe('session statistics - counting', () => {
 
   it('measures text frames in UTF-8 bytes without encoding them', () => {
     const meter = new SessionMeter({ due: () => {} }, {} as Session, settings({ afterRatedMessages: 1000 }), 1000);
-    const sent = (text: string) => meter.sent({ lastEncoded: text, statsReport: false } as unknown as Parameters<SessionMeter['sent']>[0], 0);
+    const sent = (text: string) => meter.sent({ lastEncoded: text, statsReport: false } as unknown as Parameters<SessionMeter<Session>['sent']>[0], 0);
     for (const text of ['abc', 'é', '€', '😀', 'a😀b€é', '\ud800x']) sent(text);
     assert.equal(meter.bytes, 3 + 2 + 3 + 4 + 11 + 4);
     assert.equal(meter.messages, 6);
   });
 
   it('asks for one report when the threshold is crossed, however often it is passed before the report', () => {
-    const due: SessionMeter[] = [];
+    const due: SessionMeter<Session>[] = [];
     const meter = new SessionMeter({ due: (m) => { due.push(m); m.queued = true; } }, {} as Session, settings({ afterRatedMessages: 3 }), 1000);
     meter.received(10);
     meter.received(100); // 2 rated messages: 3 in all
@@ -110,7 +110,7 @@ describe('session statistics - counting', () => {
   });
 
   it('counts a stats report it sends but is never made to report by one', () => {
-    const due: SessionMeter[] = [];
+    const due: SessionMeter<Session>[] = [];
     const meter = new SessionMeter({ due: (m) => due.push(m) }, {} as Session, settings({ afterRatedMessages: 1 }), 0);
     const report = new Envelope({ type: T.EVENT, subscription: 1, publication: 2, details: {}, args: [] });
     report.statsReport = true;

@@ -23,11 +23,11 @@ const MIN_TICK_MS = 10;
  * or call that crossed it), and from one shared timer for the duration trigger, which walks the
  * realm's sessions instead of keeping a timer per session.
  */
-export class SessionStats implements MeterOwner {
+export class SessionStats implements MeterOwner<Session> {
   readonly tickMs: number;
   private publish: PublishStats | undefined;
   /** Meters that crossed the threshold this turn; each is listed once (SessionMeter.queued). */
-  private dueMeters: SessionMeter[] = [];
+  private dueMeters: SessionMeter<Session>[] = [];
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly reports: Record<StatsTrigger, BoundCounter>;
 
@@ -50,7 +50,7 @@ export class SessionStats implements MeterOwner {
   }
 
   /** A meter for a client session whose HELLO named this realm (or that was welcomed into it). */
-  meterFor(session: Session): SessionMeter {
+  meterFor(session: Session): SessionMeter<Session> {
     if (this.settings.afterDurationMs > 0 && this.timer === undefined) {
       this.timer = setInterval(() => this.tick(), this.tickMs);
       this.timer.unref();
@@ -68,7 +68,7 @@ export class SessionStats implements MeterOwner {
     if (this.settings.onLeave && session.meter) this.report(session.meter, 'leave');
   }
 
-  due(meter: SessionMeter): void {
+  due(meter: SessionMeter<Session>): void {
     meter.queued = true;
     this.dueMeters.push(meter);
     if (this.dueMeters.length === 1) queueMicrotask(() => this.reportDue());
@@ -104,7 +104,7 @@ export class SessionStats implements MeterOwner {
     if (metered === 0) this.stopTimer();
   }
 
-  private report(meter: SessionMeter, trigger: StatsTrigger): void {
+  private report(meter: SessionMeter<Session>, trigger: StatsTrigger): void {
     const session = meter.session;
     const stats = meter.takeReport(this.now(), session.peer.transport.serializer, trigger === 'leave');
     const who = { realm: session.realmName, session: session.id, authid: session.authid, authrole: session.authrole };

@@ -4,7 +4,8 @@ import type { ProcedureCaller } from '../../auth/caller.js';
 import type { Args, Dict } from '../../protocol/messages.js';
 import { InternalCallError } from '../../router/internal-session.js';
 import { silentLogger } from '../../router/log.js';
-import { CodecFailure, DynamicCodecs, type DynamicFormat } from './dynamic-codec.js';
+import { CodecFailure, DynamicCodecs } from './dynamic-codec.js';
+import type { DynamicFormat } from './payload-mapping.js';
 
 const format: DynamicFormat = { type: 'dynamic', encoder: 'com.example.encode', decoder: 'com.example.decode', realm: 'codecs' };
 

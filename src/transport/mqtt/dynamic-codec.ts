@@ -14,15 +14,12 @@
 
 import type { ProcedureCaller } from '../../auth/caller.js';
 import { trustedRole } from '../../auth/caller.js';
-import type { MqttPayloadFormat } from '../../config/model.js';
 import { ErrorUri } from '../../protocol/errors.js';
 import type { Args, Dict } from '../../protocol/messages.js';
 import type { Logger } from '../../router/log.js';
 import { WarningThrottle } from '../../router/limits/warning-throttle.js';
 import { InternalCallError } from '../../router/internal-session.js';
-import { readNative, type WampPayload } from './payload-mapping.js';
-
-export type DynamicFormat = Extract<MqttPayloadFormat, { type: 'dynamic' }>;
+import { readNative, type DynamicFormat, type WampPayload } from './payload-mapping.js';
 
 /** Why a codec call gave no payload: the metric's `reason`. */
 export type CodecFailureReason = 'error' | 'timeout' | 'result' | 'limit';

@@ -21,7 +21,6 @@ import { nestsDeeperThan, tooDeepMessage } from '../../codec/nesting.js';
 import type { MqttPayloadFormat } from '../../config/model.js';
 import type { EncodedFrame, Encoder } from '../../protocol/envelope.js';
 import type { Args, Dict } from '../../protocol/messages.js';
-import type { DynamicFormat } from './dynamic-codec.js';
 
 export interface WampPayload {
   args: Args;
@@ -143,7 +142,10 @@ function hasNoKwargs(kwargs: Dict | undefined): boolean {
   return kwargs === undefined || Object.keys(kwargs).length === 0;
 }
 
-/** The formats mapped here, in the router's turn; `dynamic` calls procedures (dynamic-codec.ts). */
+/** Mapped by procedures that the router calls (dynamic-codec.ts). */
+export type DynamicFormat = Extract<MqttPayloadFormat, { type: 'dynamic' }>;
+
+/** The formats mapped here, in the router's turn. */
 type StaticFormat = Exclude<MqttPayloadFormat, DynamicFormat>;
 
 /** One format's two directions. */

@@ -1,4 +1,4 @@
-import type { WebhookSink } from './app.js';
+import type { WebhookSink } from './webhook-sink.js';
 import { ChannelRegistry, type ChannelSubscriber, type Member } from './channels.js';
 import { frame } from './protocol.js';
 import { RemoteChannels } from './remote-channels.js';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryHub } from '../../router/backplane-memory.js';
-import { PusherApp, type WebhookEvent } from './app.js';
+import { PusherApp } from './app.js';
+import type { WebhookEvent } from './webhook-sink.js';
 import type { ChannelSubscriber } from './channels.js';
 
 const settings = {

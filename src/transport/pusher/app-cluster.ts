@@ -1,6 +1,6 @@
 import type { Backplane, SpaceListener } from '../../router/backplane.js';
 import type { AppChannels, LocalChanges } from './app-channels.js';
-import type { WebhookEvent, WebhookSink } from './app.js';
+import type { WebhookEvent, WebhookSink } from './webhook-sink.js';
 import type { SeatAuthority } from './presence-seats.js';
 
 /** What an app needs of the cluster's backplane. */

@@ -8,6 +8,7 @@ import { AppCluster, type ClusterLink } from './app-cluster.js';
 import { PresenceSeats } from './presence-seats.js';
 import { toPusherEvent } from './payload.js';
 import { channelKind, CloseCode, frame } from './protocol.js';
+import type { WebhookSink } from './webhook-sink.js';
 
 /** One configured Pusher app, as the transport uses it: the model's app with its realm's URI rule. */
 export type PusherAppSettings = Omit<PusherAppConfig, 'webhooks'> & {
@@ -18,20 +19,9 @@ export type PusherAppSettings = Omit<PusherAppConfig, 'webhooks'> & {
 /** Limits of a pusher transport (every app of it): the model's settings without the apps, and the router's nesting limit. */
 export type PusherLimits = Omit<PusherServiceConfig, 'apps'> & { maxNestingDepth: number };
 
-/** What a webhook reports (Pusher's event names and fields). */
-export type WebhookEvent =
-  | { name: 'channel_occupied' | 'channel_vacated'; channel: string }
-  | { name: 'member_added' | 'member_removed'; channel: string; user_id: string }
-  | { name: 'client_event'; channel: string; event: string; data: string; socket_id: string; user_id?: string };
-
 /** The authid of a Pusher connection's session: what the HTTP API's socket_id excludes, on any node. */
 export function connectionAuthid(socketId: string): string {
   return `pusher:${socketId}`;
-}
-
-/** Where an app's webhook events go (the node's durable webhook queue). */
-export interface WebhookSink {
-  emit(event: WebhookEvent): void;
 }
 
 const noWebhooks: WebhookSink = { emit: () => undefined };

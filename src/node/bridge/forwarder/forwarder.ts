@@ -8,7 +8,7 @@ import type { InternalEventHandler, InternalSession } from '../../../router/inte
 import type { ClusterFeeds, LeasedFeed } from '../../cluster/leased-feed.js';
 import { uriProblem } from '../../../protocol/uri.js';
 import { UnsupportedConfigError } from '../../auth-wiring.js';
-import type { ComponentContext, ComponentFactory, RunningComponent } from '../components.js';
+import type { ComponentContext, ComponentFactory, RunningComponent } from '../component-types.js';
 import { HttpSender } from './delivery.js';
 import { forwarderMetaHandlers, forwarderMetaUris, registerForwarderMeta, registerMetaUris, type ForwarderMetaHandlers } from './meta.js';
 import { answerMetaCalls, relayMetaCall } from './meta-relay.js';
@@ -16,7 +16,8 @@ import { Outbox } from './outbox.js';
 import { acquireOutboxLock, OutboxInUseError, type OutboxLock } from './outbox-lock.js';
 import type { Logger } from '../../../router/log.js';
 import { sessionDetailsOf } from '../../../router/session-details-key.js';
-import { DeliveryQueues, type ForwardEvent, type ForwarderMetrics } from './queues.js';
+import { DeliveryQueues, type ForwarderMetrics } from './queues.js';
+import type { ForwardEvent } from './forward-event.js';
 import { Refusals } from './refusals.js';
 import { forwardBody } from './request.js';
 import { ForwarderSessions } from './sessions.js';

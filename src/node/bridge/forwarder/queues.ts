@@ -7,8 +7,8 @@ import { forwardHeaders } from './request.js';
 import { UrlSlots } from './url-slots.js';
 import { urlForLog } from '../../../config/mask-secrets.js';
 import { Refusals } from './refusals.js';
+import type { ForwardEvent } from './forward-event.js';
 import { plural } from '../../../protocol/plural.js';
-import type { FeedPlace } from '../../cluster/leased-feed.js';
 
 /**
  * The delivery engine: one strictly head-of-line queue per (url, topic), so a topic's messages
@@ -51,16 +51,6 @@ export interface QueueDependencies {
   /** Wall-clock ms (stored next-attempt times survive restarts, so this is Date.now, not a monotonic clock). */
   now?: () => number;
   random?: () => number;
-}
-
-/** An event to forward. */
-export interface ForwardEvent {
-  url: string;
-  topic: string;
-  publication: number;
-  body: string;
-  /** Where it was in the cluster's feed (leased-feed.ts), kept in the outbox with it. */
-  feed?: FeedPlace;
 }
 
 /** One queue in the status answer. */

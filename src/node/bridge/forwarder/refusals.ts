@@ -1,7 +1,7 @@
 import type { BoundCounter } from '../../../metrics/registry.js';
 import type { Logger } from '../../../router/log.js';
 import { urlForLog } from '../../../config/mask-secrets.js';
-import type { ForwardEvent } from './queues.js';
+import type { ForwardEvent } from './forward-event.js';
 
 /** Refusals are logged at most this often; the counter has each one. */
 const REFUSAL_LOG_INTERVAL_MS = 1_000;

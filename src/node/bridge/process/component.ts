@@ -4,7 +4,7 @@ import type { Args, Dict } from '../../../protocol/messages.js';
 import { InternalCallError, InternalResult, type InternalSession } from '../../../router/internal-session.js';
 import { UnsupportedConfigError } from '../../auth-wiring.js';
 import { joinComponentSession } from '../component-session.js';
-import type { ComponentFactory } from '../components.js';
+import type { ComponentFactory } from '../component-types.js';
 import { ProcessErrorUri } from './errors.js';
 import { checkProgram, programEnvironment } from './program-environment.js';
 import { readProgramOutput } from './program-output.js';

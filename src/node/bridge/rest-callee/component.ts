@@ -3,7 +3,7 @@ import type { RestCalleeComponentConfig } from '../../../config/model.js';
 import type { Args, Dict } from '../../../protocol/messages.js';
 import { InternalCallError, type InternalSession } from '../../../router/internal-session.js';
 import { UnsupportedConfigError } from '../../auth-wiring.js';
-import type { ComponentContext, ComponentFactory } from '../components.js';
+import type { ComponentContext, ComponentFactory } from '../component-types.js';
 import { authenticationRequest, principalFromResponse } from './authenticator.js';
 import { RestErrorUri, restError } from './errors.js';
 import { exchange, requestFacts, type HttpRequest, type HttpResponse } from './http-exchange.js';

@@ -3,7 +3,7 @@ import type { StdioComponentConfig } from '../../../config/model.js';
 import type { InternalSession } from '../../../router/internal-session.js';
 import { UnsupportedConfigError } from '../../auth-wiring.js';
 import { joinComponentSession } from '../component-session.js';
-import type { ComponentFactory } from '../components.js';
+import type { ComponentFactory } from '../component-types.js';
 import { guestEnvironment } from '../../workers/guest-launch.js';
 import { checkProgram, programEnvironment } from '../process/program-environment.js';
 import { runLinkedProgram, type ProgramExit } from './program-link.js';

@@ -4,7 +4,7 @@ import { InternalCallError } from '../../../router/internal-session.js';
 import { UnsupportedConfigError } from '../../auth-wiring.js';
 import { BridgeSession } from '../../web/http-bridge/bridge-session.js';
 import { joinComponentSession } from '../component-session.js';
-import type { ComponentContext, ComponentFactory } from '../components.js';
+import type { ComponentContext, ComponentFactory } from '../component-types.js';
 import { readZeromqMessage, type ZeromqPublication } from './zeromq-message.js';
 import { QuietWarning } from '../../../router/limits/warning-throttle.js';
 
