@@ -1,0 +1,353 @@
+/**
+ * Junction's MQTT door beside mosquitto: each scenario runs, with raw packets, against a real
+ * mosquitto and against a Junction node, and what every client received must be the same on
+ * both (packets, reason codes, topics, payloads, flags, QoS, properties; per client, in order),
+ * except for the scenarios listed in `differences`, each with its reason (docs/mqtt.md has the
+ * same table). Payloads are passthrough, so Junction hands them on as mosquitto does.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { projectRoot } from '../support/cli.js';
+import { skipWithoutDebian } from '../support/debian.js';
+import { RunningMosquitto } from '../support/mosquitto.js';
+import { mqttTestConfig } from '../support/mqtt.js';
+import { ScenarioRun, type Recording } from '../support/mqtt-differential.js';
+import { startTestNode } from '../support/node.js';
+
+const skip = skipWithoutDebian('mosquitto');
+
+interface Scenario {
+  name: string;
+  /** The MQTT versions it runs in (4: 3.1.1). */
+  versions: readonly (4 | 5)[];
+  script(run: ScenarioRun): Promise<void>;
+}
+
+const both = [4, 5] as const;
+const v5 = [5] as const;
+
+interface Difference {
+  /** The MQTT versions where the recordings differ (default: every version the scenario runs in). */
+  versions?: readonly (4 | 5)[];
+  reason: string;
+}
+
+/** Where Junction differs from mosquitto, and why: scenario name → difference (docs/mqtt.md has the same table). */
+const differences: Record<string, Difference> = {
+  'overlapping subscriptions of one client': {
+    reason: 'Junction sends one copy per matching subscription, in MQTT 3.1.1 too (3.3.5 allows it; mosquitto sends one at the highest QoS), in the order the subscriptions were made (MQTT 5 3.3.4 defines no order; mosquitto follows its topic tree)',
+  },
+  'No Local': {
+    reason: 'not offered: a client gets its own publications on a No Local subscription (the router cannot yet tell a subscriber\'s own publications apart per subscription)',
+  },
+  '$ topics are not matched by a filter starting with a wildcard': {
+    versions: [5],
+    reason: 'Junction refuses a PUBLISH to a topic starting with $ (PUBACK 0x90; MQTT 3.1.1 has no negative PUBACK), mosquitto accepts it; neither delivers it to "+/..."',
+  },
+  '"#" matches the parent level': {
+    reason: 'Junction\'s "a/#" is the WAMP prefix "a.", which does not match "a" itself (see Topics)',
+  },
+  'a shared subscription': {
+    reason: 'Junction has no shared subscriptions (CONNACK says so); mosquitto grants them',
+  },
+  'a client id taken over by a second connection': {
+    versions: [5],
+    reason: 'Junction sends the first connection DISCONNECT 0x8E Session taken over, as MQTT 5 3.1.4 asks; mosquitto 2.0.11 closes it without a DISCONNECT',
+  },
+};
+
+const scenarios: Scenario[] = [
+  {
+    name: 'the same filter subscribed twice before the first SUBACK',
+    versions: both,
+    async script(run) {
+      const publisher = await run.client('publisher');
+      await publisher.publish(run.topic('door'), 'open', { qos: 1, retain: true });
+      const watcher = await run.client('watcher');
+      watcher.sendSubscribe(run.topic('door'));
+      watcher.sendSubscribe(run.topic('door'));
+      await watcher.messages(2);
+      await publisher.publish(run.topic('door'), 'live', { qos: 1 });
+      await watcher.messages(3);
+    },
+  },
+  {
+    name: 'overlapping subscriptions of one client',
+    versions: both,
+    async script(run) {
+      const watcher = await run.client('watcher');
+      await watcher.subscribe({ [run.topic('o/#')]: { qos: 1 } });
+      await watcher.subscribe({ [run.topic('o/+')]: { qos: 0 } });
+      const publisher = await run.client('publisher');
+      await publisher.publish(run.topic('o/x'), 'both', { qos: 1 });
+      await watcher.messages(2);
+    },
+  },
+  {
+    name: 'subscription identifiers',
+    versions: v5,
+    async script(run) {
+      const watcher = await run.client('watcher');
+      await watcher.subscribe({ [run.topic('i/#')]: { qos: 1 } }, { subscriptionIdentifier: 7 });
+      const publisher = await run.client('publisher');
+      await publisher.publish(run.topic('i/x'), 'identified', { qos: 1 });
+      await watcher.messages(1);
+    },
+  },
+  {
+    name: 'No Local',
+    versions: v5,
+    async script(run) {
+      const own = await run.client('own');
+      await own.subscribe({ [run.topic('n')]: { qos: 1, nl: true } });
+      const other = await run.client('other');
+      await other.subscribe({ [run.topic('n')]: { qos: 1 } });
+      await own.publish(run.topic('n'), 'mine', { qos: 1 });
+      await other.messages(1);
+      await other.publish(run.topic('n'), 'theirs', { qos: 1 });
+      await own.messages(1);
+      await other.messages(2);
+    },
+  },
+  {
+    name: 'Retain As Published',
+    versions: v5,
+    async script(run) {
+      const watcher = await run.client('watcher');
+      await watcher.subscribe({ [run.topic('rap/kept')]: { qos: 1, rap: true }, [run.topic('rap/plain')]: { qos: 1, rap: false } });
+      const publisher = await run.client('publisher');
+      await publisher.publish(run.topic('rap/kept'), 'a', { qos: 1, retain: true });
+      await publisher.publish(run.topic('rap/plain'), 'b', { qos: 1, retain: true });
+      await watcher.messages(2);
+    },
+  },
+  {
+    name: 'a retained PUBLISH reaches a live subscriber with retain 0',
+    versions: both,
+    async script(run) {
+      const watcher = await run.client('watcher');
+      await watcher.subscribe({ [run.topic('live')]: { qos: 1 } });
+      const publisher = await run.client('publisher');
+      await publisher.publish(run.topic('live'), 'now', { qos: 1, retain: true });
+      await watcher.messages(1);
+    },
+  },
+  {
+    name: 'Retain Handling 0, 1 and 2',
+    versions: v5,
+    async script(run) {
+      const publisher = await run.client('publisher');
+      await publisher.publish(run.topic('rh/x'), 'kept', { qos: 1, retain: true });
+      const watcher = await run.client('watcher');
+      await watcher.subscribe({ [run.topic('rh/x')]: { qos: 1, rh: 0 } });
+      await watcher.subscribe({ [run.topic('rh/x')]: { qos: 1, rh: 0 } });
+      await watcher.subscribe({ [run.topic('rh/x')]: { qos: 1, rh: 1 } });
+      await watcher.subscribe({ [run.topic('rh/+')]: { qos: 1, rh: 1 } });
+      await watcher.subscribe({ [run.topic('rh/+')]: { qos: 1, rh: 1 } });
+      await watcher.subscribe({ [run.topic('rh/#')]: { qos: 1, rh: 2 } });
+      await watcher.messages(3);
+    },
+  },
+  {
+    name: 'a retained message set, replaced and cleared',
+    versions: both,
+    async script(run) {
+      const publisher = await run.client('publisher');
+      await publisher.publish(run.topic('k'), 'one', { qos: 1, retain: true });
+      await publisher.publish(run.topic('k'), 'two', { qos: 1, retain: true });
+      const first = await run.client('first');
+      await first.subscribe({ [run.topic('k')]: { qos: 1 } });
+      await first.messages(1);
+      await publisher.publish(run.topic('k'), '', { qos: 1, retain: true });
+      await first.messages(2);
+      const second = await run.client('second');
+      await second.subscribe({ [run.topic('k')]: { qos: 1 } });
+      await publisher.publish(run.topic('k'), 'marker', { qos: 1 });
+      await second.messages(1);
+    },
+  },
+  {
+    name: 'the will goes on an abrupt close, not on DISCONNECT',
+    versions: both,
+    async script(run) {
+      const watcher = await run.client('watcher');
+      await watcher.subscribe({ [run.topic('will')]: { qos: 1 } });
+      const will = (payload: string) => ({ will: { topic: run.topic('will'), payload: Buffer.from(payload), qos: 1, retain: false } });
+      const polite = await run.client('polite', will('polite'));
+      await polite.disconnect();
+      const dropped = await run.client('dropped', will('dropped'));
+      await dropped.drop();
+      await watcher.messages(1);
+      if (run.version === 5) {
+        const withWill = await run.client('with-will', will('disconnect 0x04'));
+        await withWill.disconnect(4);
+        await watcher.messages(2);
+      }
+    },
+  },
+  {
+    name: 'QoS 1 and 2 for an offline persistent session, delivered in order on reconnect',
+    versions: both,
+    async script(run) {
+      const persistent = run.version === 5 ? { clean: false, properties: { sessionExpiryInterval: 60 } } : { clean: false };
+      const device = await run.client('device', persistent);
+      await device.subscribe({ [run.topic('p')]: { qos: 2 } });
+      await device.disconnect();
+      const publisher = await run.client('publisher');
+      await publisher.publish(run.topic('p'), 'one', { qos: 1 });
+      await publisher.publish(run.topic('p'), 'two', { qos: 2 });
+      await publisher.publish(run.topic('p'), 'zero', { qos: 0 });
+      await publisher.publish(run.topic('p'), 'three', { qos: 2 });
+      await publisher.publish(run.topic('p'), 'four', { qos: 1 });
+      const back = await run.client('device-back', persistent, 'device');
+      await back.messages(4);
+      await back.disconnect();
+      await (await run.client('device-clean', {}, 'device')).disconnect();
+    },
+  },
+  {
+    name: 'UNSUBSCRIBE of a filter never subscribed',
+    versions: both,
+    async script(run) {
+      const client = await run.client('client');
+      await client.subscribe({ [run.topic('u/held')]: { qos: 1 } });
+      await client.unsubscribe([run.topic('u/never'), run.topic('u/held')]);
+    },
+  },
+  ...['a/#/b', 'a+', ''].map((filter): Scenario => ({
+    name: `the invalid filter "${filter}"`,
+    versions: both,
+    async script(run) {
+      const client = await run.client('client');
+      await client.subscribe({ [filter === '' ? '' : run.topic(filter)]: { qos: 1 } });
+      await client.sync();
+    },
+  })),
+  ...['x/+', 'x/#'].map((name): Scenario => ({
+    name: `a PUBLISH to the topic name "${name}" (a wildcard)`,
+    versions: both,
+    async script(run) {
+      const client = await run.client('client');
+      await client.publish(run.topic(name), 'wild', { qos: 1 });
+      await client.closedByBroker();
+    },
+  })),
+  {
+    name: '$ topics are not matched by a filter starting with a wildcard',
+    versions: both,
+    async script(run) {
+      const watcher = await run.client('watcher');
+      await watcher.subscribe({ [`+/${run.topic('d')}`]: { qos: 1 } });
+      const publisher = await run.client('publisher');
+      await publisher.publish(`$x/${run.topic('d')}`, 'server', { qos: 1 });
+      await publisher.publish(`plain/${run.topic('d')}`, 'plain', { qos: 1 });
+      await watcher.messages(1);
+    },
+  },
+  {
+    name: '"#" matches the parent level',
+    versions: both,
+    async script(run) {
+      const watcher = await run.client('watcher');
+      await watcher.subscribe({ [run.topic('h/#')]: { qos: 1 } });
+      const publisher = await run.client('publisher');
+      await publisher.publish(run.topic('h'), 'parent', { qos: 1 });
+      await publisher.publish(run.topic('h/child'), 'child', { qos: 1 });
+      await watcher.messages(2);
+    },
+  },
+  {
+    name: 'a shared subscription',
+    versions: v5,
+    async script(run) {
+      const client = await run.client('client');
+      await client.subscribe({ [`$share/group/${run.topic('s')}`]: { qos: 1 } });
+      await client.sync();
+    },
+  },
+  {
+    name: 'topic aliases from the client',
+    versions: v5,
+    async script(run) {
+      const watcher = await run.client('watcher');
+      await watcher.subscribe({ [run.topic('alias')]: { qos: 1 } });
+      const publisher = await run.client('publisher');
+      await publisher.publish(run.topic('alias'), 'set', { qos: 1, properties: { topicAlias: 1 } });
+      await publisher.publish('', 'used', { qos: 1, properties: { topicAlias: 1 } });
+      await watcher.messages(2);
+    },
+  },
+  {
+    name: "the client's Maximum Packet Size",
+    versions: v5,
+    async script(run) {
+      const watcher = await run.client('watcher', { properties: { maximumPacketSize: 64 } });
+      await watcher.subscribe({ [run.topic('m')]: { qos: 1 } });
+      const publisher = await run.client('publisher');
+      await publisher.publish(run.topic('m'), 'x'.repeat(100), { qos: 1 });
+      await publisher.publish(run.topic('m'), 'small', { qos: 1 });
+      await watcher.messages(1);
+    },
+  },
+  {
+    name: 'a client id taken over by a second connection',
+    versions: both,
+    async script(run) {
+      const first = await run.client('first');
+      await first.subscribe({ [run.topic('t')]: { qos: 1 } });
+      const second = await run.client('second', {}, 'first');
+      await first.closedByBroker();
+      await second.subscribe({ [run.topic('t')]: { qos: 1 } });
+      const publisher = await run.client('publisher');
+      await publisher.publish(run.topic('t'), 'to the second', { qos: 1 });
+      await second.messages(1);
+    },
+  },
+];
+
+async function record(port: number, version: 4 | 5, tag: string, scenario: Scenario): Promise<Recording> {
+  const run = new ScenarioRun(port, version, tag);
+  try {
+    await scenario.script(run);
+  } finally {
+    await run.finish();
+  }
+  return run.recording;
+}
+
+describe('MQTT beside mosquitto: the same scenario, the same packets', { skip }, () => {
+  let mosquitto: RunningMosquitto;
+  let node: Awaited<ReturnType<typeof startTestNode>>;
+  let junctionPort: number;
+  before(async () => {
+    mosquitto = await RunningMosquitto.start();
+    node = await startTestNode(mqttTestConfig({ payloadMapping: { '': { type: 'passthrough' } } }));
+    junctionPort = node.ports.get('mqtt')!;
+  });
+  after(async () => {
+    await node?.stop();
+    await mosquitto?.stop();
+  });
+
+  scenarios.forEach((scenario, index) => {
+    for (const version of scenario.versions) {
+      const difference = differences[scenario.name];
+      const listed = difference && (difference.versions ?? scenario.versions).includes(version) ? difference.reason : undefined;
+      it(`MQTT ${version === 4 ? '3.1.1' : '5'}: ${scenario.name}${listed ? ' (a listed difference)' : ''}`, async () => {
+        const tag = `d${index}v${version}`;
+        const expected = await record(mosquitto.port, version, tag, scenario);
+        const actual = await record(junctionPort, version, tag, scenario);
+        if (listed) assert.notDeepEqual(actual, expected, `listed as a difference (${listed}), but Junction now behaves as mosquitto: take it off the list`);
+        else assert.deepEqual(actual, expected);
+      });
+    }
+  });
+
+  it('docs/mqtt.md lists the same differences', () => {
+    const doc = readFileSync(join(projectRoot, 'docs', 'mqtt.md'), 'utf8');
+    for (const name of Object.keys(differences)) assert.ok(doc.includes(`| ${name} |`), `docs/mqtt.md's table lists "${name}"`);
+    for (const name of Object.keys(differences)) assert.ok(scenarios.some((scenario) => scenario.name === name), `"${name}" is a scenario`);
+  });
+});
