@@ -225,12 +225,21 @@ const scenarios: Scenario[] = [
       await client.sync();
     },
   })),
-  ...['x/+', 'x/#'].map((name): Scenario => ({
-    name: `a PUBLISH to the topic name "${name}" (a wildcard)`,
+  {
+    name: 'UNSUBSCRIBE of an invalid filter',
     versions: both,
     async script(run) {
       const client = await run.client('client');
-      await client.publish(run.topic(name), 'wild', { qos: 1 });
+      await client.unsubscribe([run.topic('a/#/b')]);
+      await client.closedByBroker();
+    },
+  },
+  ...['x/+', 'x/#', ''].map((name): Scenario => ({
+    name: `a PUBLISH to the topic name "${name}"`,
+    versions: both,
+    async script(run) {
+      const client = await run.client('client');
+      await client.publish(name === '' ? '' : run.topic(name), 'wild', { qos: 1 });
       await client.closedByBroker();
     },
   })),

@@ -15,7 +15,7 @@ import { PayloadRefusal, type PayloadMapping, type WampPayload } from './payload
 import { fromPacket } from './properties.js';
 import { connectRefusal, Reason, reasonForRouterError, type ConnectRefusal } from './reason-codes.js';
 import { RouterRefusal } from './router-session.js';
-import { topicNameToUri, TopicRefusal } from './topics.js';
+import { topicFilterViolation, topicNameToUri, topicNameViolation, TopicRefusal } from './topics.js';
 
 /** The first octet of every MQTT connection (a CONNECT's fixed header): how a universal port tells MQTT apart. */
 export const mqttFirstOctet = 0x10;
@@ -254,6 +254,7 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
         return session.pubcomp(packet.messageId!);
       case 'subscribe': {
         const filters = packet.subscriptions.map((subscription) => subscription.topic);
+        if (this.refusedFilters(filters)) return;
         void session.subscribe(packet.subscriptions).then((answers) => {
           this.write({ cmd: 'suback', messageId: packet.messageId, granted: answers.codes, ...this.reasonString(answers.refusals) });
           session.releaseHeld(filters);
@@ -261,6 +262,7 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
         return;
       }
       case 'unsubscribe':
+        if (this.refusedFilters(packet.unsubscriptions)) return;
         // MQTT 3.1.1's UNSUBACK has no codes: only MQTT 5 hears them.
         void session.unsubscribe(packet.unsubscriptions).then((answers) => {
           this.write({ cmd: 'unsuback', messageId: packet.messageId, ...(this.version === 5 ? { granted: answers.codes } : {}), ...this.reasonString(answers.refusals) });
@@ -284,6 +286,13 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
       default:
         return this.protocolError('unexpected', `a client does not send ${packet.cmd.toUpperCase()}`, Reason.protocolError);
     }
+  }
+
+  /** A SUBSCRIBE or UNSUBSCRIBE naming a filter that MQTT forbids is malformed: the connection is closed (DISCONNECT 0x81), and true. */
+  private refusedFilters(filters: string[]): boolean {
+    const violation = filters.map(topicFilterViolation).find((problem) => problem !== undefined);
+    if (violation !== undefined) this.protocolError('topic_filter', violation, Reason.malformedPacket);
+    return violation !== undefined;
   }
 
   /**
@@ -394,6 +403,8 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
     }
     const topic = this.topicOf(packet);
     if (topic === undefined) return; // a topic alias error closed the connection
+    const violation = topicNameViolation(topic);
+    if (violation !== undefined) return this.protocolError('topic_name', violation, Reason.protocolError);
     let uri: string;
     let payload: WampPayload | Promise<WampPayload>;
     try {
