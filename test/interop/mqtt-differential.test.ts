@@ -39,6 +39,9 @@ const differences: Record<string, Difference> = {
   'overlapping subscriptions of one client': {
     reason: 'Junction sends one copy per matching subscription, in MQTT 3.1.1 too (3.3.5 allows it; mosquitto sends one at the highest QoS), in the order the subscriptions were made (MQTT 5 3.3.4 defines no order; mosquitto follows its topic tree)',
   },
+  'a Subscription Identifier of 0': {
+    reason: 'Junction closes with DISCONNECT 0x82 Protocol error, as MQTT 5 3.8.2.1.2 calls it; mosquitto with 0x81 Malformed packet',
+  },
   'No Local': {
     reason: 'not offered: a client gets its own publications on a No Local subscription (the router cannot yet tell a subscriber\'s own publications apart per subscription)',
   },
@@ -89,11 +92,29 @@ const scenarios: Scenario[] = [
     name: 'subscription identifiers',
     versions: v5,
     async script(run) {
+      const publisher = await run.client('publisher');
+      await publisher.publish(run.topic('i/kept'), 'retained', { qos: 1, retain: true });
       const watcher = await run.client('watcher');
       await watcher.subscribe({ [run.topic('i/#')]: { qos: 1 } }, { subscriptionIdentifier: 7 });
-      const publisher = await run.client('publisher');
-      await publisher.publish(run.topic('i/x'), 'identified', { qos: 1 });
       await watcher.messages(1);
+      await publisher.publish(run.topic('i/x'), 'identified', { qos: 2 });
+      await watcher.messages(2);
+      // A SUBSCRIBE of the same filter replaces the subscription, identifier included.
+      await watcher.subscribe({ [run.topic('i/#')]: { qos: 1, rh: 2 } }, { subscriptionIdentifier: 9 });
+      await publisher.publish(run.topic('i/x'), 'renamed', { qos: 1 });
+      await watcher.messages(3);
+      await watcher.subscribe({ [run.topic('i/#')]: { qos: 1, rh: 2 } });
+      await publisher.publish(run.topic('i/x'), 'plain', { qos: 1 });
+      await watcher.messages(4);
+    },
+  },
+  {
+    name: 'a Subscription Identifier of 0',
+    versions: v5,
+    async script(run) {
+      const watcher = await run.client('watcher');
+      await watcher.subscribe({ [run.topic('z')]: { qos: 1 } }, { subscriptionIdentifier: 0 });
+      await watcher.closedByBroker();
     },
   },
   {

@@ -46,6 +46,8 @@ interface Outgoing {
   mqtt: MqttProperties | undefined;
   /** When its Message Expiry Interval runs out (ms since the epoch): not sent after that. */
   expiresAt: number | undefined;
+  /** The MQTT 5 Subscription Identifier of the subscription it is delivered for. */
+  subscriptionIdentifier: number | undefined;
   /** Set once sent: its packet id, and whether PUBREC has come (QoS 2: PUBREL is what is in flight then). */
   packetId?: number;
   released?: boolean;
@@ -56,6 +58,8 @@ interface Subscription {
   uri: string;
   qos: QoS;
   id: number;
+  /** The MQTT 5 Subscription Identifier its SUBSCRIBE gave: every message delivered for it carries it (MQTT 5 3.3.4). */
+  identifier: number | undefined;
   /** The filter starts with "#" or "+": the server's and the router's own topics are not delivered to it (topics.ts). */
   hidesServerTopics: boolean;
   /** Events that came before SUBACK was written (the retained ones): held so that SUBACK goes first. */
@@ -334,8 +338,8 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
 
   // ---- from the client ----
 
-  /** SUBSCRIBE: one answer code per filter, in order (granted QoS or a failure), and why any failed. */
-  async subscribe(subscriptions: ISubscription[]): Promise<FilterAnswers> {
+  /** SUBSCRIBE: one answer code per filter, in order (granted QoS or a failure), and why any failed; `identifier`: its Subscription Identifier. */
+  async subscribe(subscriptions: ISubscription[], identifier?: number): Promise<FilterAnswers> {
     const refusals: string[] = [];
     const failure = (reason: number, why: string): number => {
       refusals.push(why);
@@ -345,7 +349,9 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
       const qos = Math.min(request.qos, 2) as QoS;
       const existing = this.filters.get(request.topic);
       if (existing) {
+        // The new subscription replaces the old (MQTT 5 3.8.4): its identifier too, or none.
         existing.qos = qos;
+        existing.identifier = identifier;
         if ((request.rh ?? 0) === 0) await this.resendRetained(existing);
         return qos;
       }
@@ -364,7 +370,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
         return failure(Reason.topicFilterInvalid, error.message);
       }
       const subscription: Subscription = {
-        filter: request.topic, uri: mapped.uri, qos, id: 0, hidesServerTopics: startsWithWildcard(request.topic), held: [], heldBytes: 0,
+        filter: request.topic, uri: mapped.uri, qos, id: 0, identifier, hidesServerTopics: startsWithWildcard(request.topic), held: [], heldBytes: 0,
       };
       this.filters.set(request.topic, subscription); // counted against the limit while the router answers
       try {
@@ -589,7 +595,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     const qos = Math.min(subscription.qos, mqtt?.qos ?? 0) as QoS;
     // An interval of 0 never expires (as mosquitto reads it: "expired before it was sent" helps no one).
     const expiresAt = mqtt?.message_expiry ? Date.now() + mqtt.message_expiry * 1000 : undefined;
-    const message: Outgoing = { topic: uriToTopicName(uri), payload, qos, retain: retained, mqtt, expiresAt };
+    const message: Outgoing = { topic: uriToTopicName(uri), payload, qos, retain: retained, mqtt, expiresAt, subscriptionIdentifier: subscription.identifier };
     if (message.qos === 0) {
       // QoS 0 is not kept for a client that is away (MQTT allows either; we keep nothing that is not asked for).
       if (this.link?.write(this.publishPacket(message, undefined, false))) this.counters.delivered.inc();
@@ -658,7 +664,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
   private publishPacket(message: Outgoing, packetId: number | undefined, dup: boolean): IPublishPacket & Record<string, unknown> {
     // MQTT wants the expiry time left; a message already sent that is resent keeps at least a second.
     const expiry = message.expiresAt === undefined ? undefined : Math.max(1, Math.ceil((message.expiresAt - Date.now()) / 1000));
-    const properties = this.link?.version === 5 ? toPacket(message.mqtt, expiry) : undefined;
+    const properties = this.link?.version === 5 ? toPacket(message.mqtt, expiry, message.subscriptionIdentifier) : undefined;
     return {
       cmd: 'publish', topic: message.topic, payload: Buffer.from(message.payload.buffer, message.payload.byteOffset, message.payload.byteLength),
       qos: message.qos, retain: message.retain, dup, ...(packetId === undefined ? {} : { messageId: packetId }),

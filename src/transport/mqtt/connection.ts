@@ -255,7 +255,9 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
       case 'subscribe': {
         const filters = packet.subscriptions.map((subscription) => subscription.topic);
         if (this.refusedFilters(filters)) return;
-        void session.subscribe(packet.subscriptions).then((answers) => {
+        const identifier = packet.properties?.subscriptionIdentifier;
+        if (identifier === 0) return this.protocolError('subscription_identifier', 'a Subscription Identifier of 0 (it must be 1 to 268435455, MQTT 5 3.8.2.1.2)', Reason.protocolError);
+        void session.subscribe(packet.subscriptions, identifier).then((answers) => {
           this.write({ cmd: 'suback', messageId: packet.messageId, granted: answers.codes, ...this.reasonString(answers.refusals) });
           session.releaseHeld(filters);
         });
@@ -356,7 +358,7 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
         sessionExpiryInterval: outcome.sessionExpiry,
         retainAvailable: true,
         wildcardSubscriptionAvailable: true,
-        subscriptionIdentifiersAvailable: false,
+        subscriptionIdentifiersAvailable: true,
         sharedSubscriptionAvailable: false,
         ...(outcome.assignedClientId === undefined ? {} : { assignedClientIdentifier: outcome.assignedClientId }),
       },

@@ -31,11 +31,13 @@ export function fromPacket(qos: QoS, properties: PacketProperties | undefined): 
 
 /**
  * An outbound MQTT 5 PUBLISH's properties from the event's `_mqtt`; `expirySeconds` is what is
- * left of its Message Expiry Interval (MQTT wants the remaining time, not the original).
+ * left of its Message Expiry Interval (MQTT wants the remaining time, not the original);
+ * `subscriptionIdentifier`: that of the subscription it is delivered for.
  */
-export function toPacket(mqtt: MqttProperties | undefined, expirySeconds: number | undefined): IPublishPacket['properties'] | undefined {
-  if (!mqtt && expirySeconds === undefined) return undefined;
+export function toPacket(mqtt: MqttProperties | undefined, expirySeconds: number | undefined, subscriptionIdentifier?: number): IPublishPacket['properties'] | undefined {
+  if (!mqtt && expirySeconds === undefined && subscriptionIdentifier === undefined) return undefined;
   const properties: NonNullable<IPublishPacket['properties']> = {};
+  if (subscriptionIdentifier !== undefined) properties.subscriptionIdentifier = subscriptionIdentifier;
   if (mqtt?.user_properties !== undefined) properties.userProperties = mqtt.user_properties;
   if (expirySeconds !== undefined) properties.messageExpiryInterval = expirySeconds;
   if (mqtt?.content_type !== undefined) properties.contentType = mqtt.content_type;
