@@ -60,6 +60,8 @@ interface Subscription {
   id: number;
   /** The MQTT 5 Subscription Identifier its SUBSCRIBE gave: every message delivered for it carries it (MQTT 5 3.3.4). */
   identifier: number | undefined;
+  /** MQTT 5 Retain As Published: live messages keep the RETAIN flag they were published with (else it is 0). */
+  retainAsPublished: boolean;
   /** The filter starts with "#" or "+": the server's and the router's own topics are not delivered to it (topics.ts). */
   hidesServerTopics: boolean;
   /** Events that came before SUBACK was written (the retained ones): held so that SUBACK goes first. */
@@ -352,6 +354,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
         // The new subscription replaces the old (MQTT 5 3.8.4): its identifier too, or none.
         existing.qos = qos;
         existing.identifier = identifier;
+        existing.retainAsPublished = request.rap === true;
         if ((request.rh ?? 0) === 0) await this.resendRetained(existing);
         return qos;
       }
@@ -370,7 +373,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
         return failure(Reason.topicFilterInvalid, error.message);
       }
       const subscription: Subscription = {
-        filter: request.topic, uri: mapped.uri, qos, id: 0, identifier, hidesServerTopics: startsWithWildcard(request.topic), held: [], heldBytes: 0,
+        filter: request.topic, uri: mapped.uri, qos, id: 0, identifier, retainAsPublished: request.rap === true, hidesServerTopics: startsWithWildcard(request.topic), held: [], heldBytes: 0,
       };
       this.filters.set(request.topic, subscription); // counted against the limit while the router answers
       try {
@@ -595,7 +598,9 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     const qos = Math.min(subscription.qos, mqtt?.qos ?? 0) as QoS;
     // An interval of 0 never expires (as mosquitto reads it: "expired before it was sent" helps no one).
     const expiresAt = mqtt?.message_expiry ? Date.now() + mqtt.message_expiry * 1000 : undefined;
-    const message: Outgoing = { topic: uriToTopicName(uri), payload, qos, retain: retained, mqtt, expiresAt, subscriptionIdentifier: subscription.identifier };
+    // A retained message sent for a new subscription has RETAIN set; a live one only through Retain As Published (MQTT 5 3.3.1.3).
+    const retain = retained || (subscription.retainAsPublished && mqtt?.retain === true);
+    const message: Outgoing = { topic: uriToTopicName(uri), payload, qos, retain, mqtt, expiresAt, subscriptionIdentifier: subscription.identifier };
     if (message.qos === 0) {
       // QoS 0 is not kept for a client that is away (MQTT allows either; we keep nothing that is not asked for).
       if (this.link?.write(this.publishPacket(message, undefined, false))) this.counters.delivered.inc();

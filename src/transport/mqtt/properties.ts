@@ -16,9 +16,9 @@ export interface PacketProperties {
   correlationData?: Buffer;
 }
 
-/** The publication's `_mqtt` from what the client sent: its QoS and the properties that carry through. */
-export function fromPacket(qos: QoS, properties: PacketProperties | undefined): MqttProperties {
-  const mqtt: MqttProperties = { qos };
+/** The publication's `_mqtt` from what the client sent: its QoS, its RETAIN flag when set, and the properties that carry through. */
+export function fromPacket(qos: QoS, properties: PacketProperties | undefined, retain = false): MqttProperties {
+  const mqtt: MqttProperties = retain ? { qos, retain } : { qos };
   if (!properties) return mqtt;
   if (properties.userProperties !== undefined) mqtt.user_properties = properties.userProperties;
   if (properties.messageExpiryInterval !== undefined) mqtt.message_expiry = properties.messageExpiryInterval;
