@@ -53,7 +53,7 @@ const differences: Record<string, Difference> = {
     reason: 'Junction\'s "a/#" is the WAMP prefix "a.", which does not match "a" itself (see Topics)',
   },
   'a shared subscription': {
-    reason: 'Junction has no shared subscriptions (CONNACK says so); mosquitto grants them',
+    reason: 'Junction has no shared subscriptions (CONNACK says so): SUBACK 0x9E Shared Subscriptions not supported; mosquitto grants them',
   },
   'a client id taken over by a second connection': {
     versions: [5],

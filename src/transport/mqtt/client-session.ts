@@ -16,6 +16,9 @@ import { Reason, reasonForRouterError } from './reason-codes.js';
 import { RouterRefusal, type JoinedIdentity, type MqttRouterSession, type OutboundRoom, type RouterSessionHandlers } from './router-session.js';
 import { isServerTopic, startsWithWildcard, topicFilterToSubscription, TopicRefusal, uriToTopicName } from './topics.js';
 
+/** MQTT 5's shared subscriptions (4.8.2), which Junction does not offer (CONNACK says so). */
+const sharedSubscriptionPrefix = '$share/';
+
 /** What a client session needs from the connection it is bound to. */
 export interface ClientLink {
   readonly version: number;
@@ -362,6 +365,10 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
         this.counters.subscriptionsRefused.inc();
         this.log.warn({ filter: request.topic, limit: this.limits.maxSubscriptions }, 'MQTT subscription refused: max_subscriptions reached');
         return failure(Reason.quotaExceeded, `${quoted(request.topic)}: max_subscriptions (${this.limits.maxSubscriptions}) reached`);
+      }
+      if (request.topic.startsWith(sharedSubscriptionPrefix)) {
+        this.counters.subscriptionsRefused.inc();
+        return failure(Reason.sharedSubscriptionsNotSupported, `${quoted(request.topic)}: shared subscriptions are not offered`);
       }
       let mapped;
       try {
