@@ -9,6 +9,7 @@ import { hasRoom } from '../outbound-room.js';
 import type { Logger } from '../../router/log.js';
 import type { DynamicCodecs } from './dynamic-codec.js';
 import { InOrder } from './in-order.js';
+import { OwnPublications } from './no-local.js';
 import type { PayloadMapping, WampPayload } from './payload-mapping.js';
 import type { SharedPayloads } from './byte-budget.js';
 import { toPacket } from './properties.js';
@@ -65,6 +66,8 @@ interface Subscription {
   identifier: number | undefined;
   /** MQTT 5 Retain As Published: live messages keep the RETAIN flag they were published with (else it is 0). */
   retainAsPublished: boolean;
+  /** MQTT 5 No Local: the client's own publications are not delivered to it (OwnPublications). */
+  noLocal: boolean;
   /** The filter starts with "#" or "+": the server's and the router's own topics are not delivered to it (topics.ts). */
   hidesServerTopics: boolean;
   /** Events that came before SUBACK was written (the retained ones): held so that SUBACK goes first. */
@@ -164,6 +167,8 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
   /** The router's paced burst waiting for room (Peer.whenRoom), and whether the connection's drain is awaited for it. */
   private roomWaiters: (() => void)[] = [];
   private drainAwaited = false;
+  /** The client's publications with the router, for No Local: events of its own are not sent back on such subscriptions. */
+  private readonly ownPublications = new OwnPublications<{ envelope: Envelope; event: Event }>(({ envelope, event }) => this.event(envelope, event));
   /** The door (service) that last served this session: it ends the session when it closes. */
   owner: object | undefined;
 
@@ -310,7 +315,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
   }
 
   private publishWill(will: WillMessage): void {
-    const sent = this.router.publish(will.uri, will.payload, will.retain, will.properties).then(
+    const sent = this.publish(will.uri, will.payload, will.retain, will.properties).then(
       () => this.log.info({ uri: will.uri }, 'MQTT will published'),
       (error: unknown) => this.log.warn({ uri: will.uri, err: (error as Error).message }, 'MQTT will not published'),
     ).finally(() => {
@@ -343,6 +348,12 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
 
   // ---- from the client ----
 
+  /** A publication of the client (PUBLISH, will) to the router: resolves to its publication id, rejects with the router's refusal. */
+  publish(uri: string, payload: WampPayload, retain: boolean, mqtt: MqttProperties, bytes = 0): Promise<number> {
+    this.ownPublications.sent();
+    return this.router.publish(uri, payload, retain, mqtt, bytes, (publication) => this.ownPublications.answered(publication));
+  }
+
   /** SUBSCRIBE: one answer code per filter, in order (granted QoS or a failure), and why any failed; `identifier`: its Subscription Identifier. */
   async subscribe(subscriptions: ISubscription[], identifier?: number): Promise<FilterAnswers> {
     const refusals: string[] = [];
@@ -358,6 +369,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
         existing.qos = qos;
         existing.identifier = identifier;
         existing.retainAsPublished = request.rap === true;
+        existing.noLocal = request.nl === true;
         if ((request.rh ?? 0) === 0) await this.resendRetained(existing);
         return qos;
       }
@@ -380,7 +392,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
         return failure(Reason.topicFilterInvalid, error.message);
       }
       const subscription: Subscription = {
-        filter: request.topic, uri: mapped.uri, qos, id: 0, identifier, retainAsPublished: request.rap === true, hidesServerTopics: startsWithWildcard(request.topic), held: [], heldBytes: 0,
+        filter: request.topic, uri: mapped.uri, qos, id: 0, identifier, retainAsPublished: request.rap === true, noLocal: request.nl === true, hidesServerTopics: startsWithWildcard(request.topic), held: [], heldBytes: 0,
       };
       this.filters.set(request.topic, subscription); // counted against the limit while the router answers
       try {
@@ -553,6 +565,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     if (this.ended) return;
     const subscription = this.byId.get(event.subscription);
     if (!subscription) return;
+    if (subscription.noLocal && this.ownPublications.hold(event.publication, { envelope, event })) return;
     const uri = typeof event.details.topic === 'string' ? event.details.topic : subscription.uri;
     // MQTT's "$" rule, which keeps the meta events from "#" and "+/..." as well (topics.ts).
     if (subscription.hidesServerTopics && isServerTopic(uri)) return;

@@ -445,7 +445,7 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
   /** A mapped publication to the router, answered by QoS as the router answered. */
   private deliver(packet: IPublishPacket, uri: string, payload: WampPayload): void {
     const session = this.session!;
-    const answer = session.router.publish(uri, payload, packet.retain, fromPacket(packet.qos, packet.properties, packet.retain), packet.length ?? 0).then(
+    const answer = session.publish(uri, payload, packet.retain, fromPacket(packet.qos, packet.properties, packet.retain), packet.length ?? 0).then(
       () => accepted,
       (error: unknown): PublishAnswer => {
         if (!(error instanceof RouterRefusal)) throw error;
