@@ -219,6 +219,126 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'QoS 1 and 2 in flight when the connection drops, sent again with DUP on reconnect',
+    versions: both,
+    async script(run) {
+      const persistent = run.version === 5 ? { clean: false, properties: { sessionExpiryInterval: 60 } } : { clean: false };
+      const device = await run.client('device', persistent);
+      await device.subscribe({ [run.topic('f')]: { qos: 2 } });
+      device.acknowledges = false;
+      const publisher = await run.client('publisher');
+      await publisher.publish(run.topic('f'), 'one', { qos: 1 });
+      await publisher.publish(run.topic('f'), 'two', { qos: 2 });
+      await device.messages(2);
+      await device.drop();
+      const back = await run.client('device-back', persistent, 'device');
+      await back.messages(2);
+      await back.disconnect();
+      await (await run.client('device-clean', {}, 'device')).disconnect();
+    },
+  },
+  {
+    name: 'the delivered QoS is the lower of the publication\'s and the subscription\'s',
+    versions: both,
+    async script(run) {
+      const watcher = await run.client('watcher');
+      await watcher.subscribe({ [run.topic('q/zero')]: { qos: 0 }, [run.topic('q/one')]: { qos: 1 }, [run.topic('q/two')]: { qos: 2 } });
+      const publisher = await run.client('publisher');
+      for (const level of ['zero', 'one', 'two']) {
+        for (const qos of [0, 1, 2] as const) await publisher.publish(run.topic(`q/${level}`), `${level} at ${qos}`, { qos });
+      }
+      await watcher.messages(9);
+    },
+  },
+  {
+    name: 'a QoS 2 PUBLISH sent again before PUBREL is delivered once',
+    versions: both,
+    async script(run) {
+      const watcher = await run.client('watcher');
+      await watcher.subscribe({ [run.topic('once')]: { qos: 2 } });
+      const publisher = await run.client('publisher');
+      publisher.acknowledges = false;
+      const packet = { cmd: 'publish', topic: run.topic('once'), payload: Buffer.from('once'), qos: 2, messageId: 40, retain: false };
+      publisher.send({ ...packet, dup: false });
+      publisher.send({ ...packet, dup: true });
+      await publisher.sync();
+      publisher.send({ cmd: 'pubrel', messageId: 40 });
+      await publisher.sync();
+      await watcher.messages(1);
+    },
+  },
+  {
+    name: 'a PUBREL for a packet id not awaited',
+    versions: both,
+    async script(run) {
+      const client = await run.client('client');
+      client.send({ cmd: 'pubrel', messageId: 77 });
+      await client.sync();
+    },
+  },
+  {
+    name: 'MQTT 5 properties pass from publisher to subscriber',
+    versions: v5,
+    async script(run) {
+      const watcher = await run.client('watcher');
+      await watcher.subscribe({ [run.topic('props')]: { qos: 1 } });
+      const publisher = await run.client('publisher');
+      await publisher.publish(run.topic('props'), 'with properties', {
+        qos: 1,
+        properties: {
+          payloadFormatIndicator: true, contentType: 'text/plain', responseTopic: run.topic('reply'),
+          correlationData: Buffer.from('c1'), userProperties: { origin: 'test', tags: ['a', 'b'] },
+        },
+      });
+      await watcher.messages(1);
+    },
+  },
+  {
+    name: 'a retained will',
+    versions: both,
+    async script(run) {
+      const device = await run.client('device', { will: { topic: run.topic('status'), payload: Buffer.from('offline'), qos: 1, retain: true } });
+      await device.drop();
+      const late = await run.client('late');
+      await late.subscribe({ [run.topic('status')]: { qos: 1 } });
+      await late.messages(1);
+    },
+  },
+  {
+    name: 'MQTT 5 Session Expiry 0 ends the session with the connection',
+    versions: v5,
+    async script(run) {
+      const device = await run.client('device', { clean: false, properties: { sessionExpiryInterval: 0 } });
+      await device.subscribe({ [run.topic('e')]: { qos: 1 } });
+      await device.disconnect();
+      const publisher = await run.client('publisher');
+      await publisher.publish(run.topic('e'), 'missed', { qos: 1 });
+      const back = await run.client('device-back', { clean: false, properties: { sessionExpiryInterval: 0 } }, 'device');
+      await back.sync();
+    },
+  },
+  {
+    name: 'UNSUBSCRIBE stops delivery',
+    versions: both,
+    async script(run) {
+      const watcher = await run.client('watcher');
+      await watcher.subscribe({ [run.topic('stop')]: { qos: 1 }, [run.topic('go')]: { qos: 1 } });
+      await watcher.unsubscribe([run.topic('stop')]);
+      const publisher = await run.client('publisher');
+      await publisher.publish(run.topic('stop'), 'stopped', { qos: 1 });
+      await publisher.publish(run.topic('go'), 'marker', { qos: 1 });
+      await watcher.messages(1);
+    },
+  },
+  {
+    name: 'an empty client id',
+    versions: both,
+    async script(run) {
+      const clean = await run.client('clean', { clientId: '' });
+      await clean.sync();
+    },
+  },
+  {
     name: 'UNSUBSCRIBE of a filter never subscribed',
     versions: both,
     async script(run) {

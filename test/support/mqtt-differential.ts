@@ -34,8 +34,9 @@ export interface SubscribeOptions {
 /** Reason strings are each broker's own words: only the codes are compared. */
 function withoutReasonString(properties: Properties | undefined): Properties | undefined {
   if (!properties) return undefined;
-  const { reasonString: _ignored, ...rest } = properties;
-  return Object.keys(rest).length > 0 ? rest : undefined;
+  // In name order: brokers write properties in an order of their own.
+  const rest = Object.entries(properties).filter(([name]) => name !== 'reasonString').sort(([a], [b]) => a.localeCompare(b));
+  return rest.length > 0 ? Object.fromEntries(rest) : undefined;
 }
 
 /**
@@ -81,6 +82,8 @@ export function recordedPacket(packet: Packet): string | undefined {
 export class ScenarioClient {
   private nextId = 1;
   private endedByUs = false;
+  /** False: PUBLISH and PUBREC packets received are left unanswered (the scenario answers, or not). */
+  acknowledges = true;
 
   private constructor(private readonly raw: RawMqtt, private readonly lines: string[]) {}
 
@@ -96,10 +99,10 @@ export class ScenarioClient {
     const line = recordedPacket(packet);
     if (line !== undefined) this.lines.push(line);
     const p = packet as Packet & { messageId?: number; qos?: number };
-    if (packet.cmd === 'publish' && p.qos === 1) this.raw.send({ cmd: 'puback', messageId: p.messageId });
-    if (packet.cmd === 'publish' && p.qos === 2) this.raw.send({ cmd: 'pubrec', messageId: p.messageId });
+    if (packet.cmd === 'publish' && p.qos === 1 && this.acknowledges) this.raw.send({ cmd: 'puback', messageId: p.messageId });
+    if (packet.cmd === 'publish' && p.qos === 2 && this.acknowledges) this.raw.send({ cmd: 'pubrec', messageId: p.messageId });
     if (packet.cmd === 'pubrel') this.raw.send({ cmd: 'pubcomp', messageId: p.messageId });
-    if (packet.cmd === 'pubrec') this.raw.send({ cmd: 'pubrel', messageId: p.messageId });
+    if (packet.cmd === 'pubrec' && this.acknowledges) this.raw.send({ cmd: 'pubrel', messageId: p.messageId });
   }
 
   /** Waits (at most WAIT_MS, never throwing) until `condition` holds over the packets received. */
