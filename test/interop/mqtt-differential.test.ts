@@ -218,6 +218,50 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'a will delay longer than the session lasts',
+    versions: v5,
+    async script(run) {
+      const watcher = await run.client('watcher');
+      await watcher.subscribe({ [run.topic('delayed')]: { qos: 1 } });
+      const device = await run.client('device', {
+        properties: { sessionExpiryInterval: 0 },
+        will: { topic: run.topic('delayed'), payload: Buffer.from('session over'), qos: 1, retain: false, properties: { willDelayInterval: 60 } },
+      });
+      await device.drop();
+      await watcher.messages(1);
+    },
+  },
+  {
+    name: 'a delayed will not sent when the session is resumed in time',
+    versions: v5,
+    async script(run) {
+      const watcher = await run.client('watcher');
+      await watcher.subscribe({ [run.topic('resumed')]: { qos: 1 } });
+      const persistent = { clean: false, properties: { sessionExpiryInterval: 60 } };
+      const device = await run.client('device', {
+        ...persistent, will: { topic: run.topic('resumed'), payload: Buffer.from('too early'), qos: 1, retain: false, properties: { willDelayInterval: 60 } },
+      });
+      await device.drop();
+      const back = await run.client('device-back', persistent, 'device');
+      await back.disconnect();
+      await (await run.client('device-clean', {}, 'device')).disconnect();
+      const publisher = await run.client('publisher');
+      await publisher.publish(run.topic('resumed'), 'marker', { qos: 1 });
+      await watcher.receives('marker');
+    },
+  },
+  {
+    name: 'retained messages of several topics replayed to a wildcard subscription',
+    versions: both,
+    async script(run) {
+      const publisher = await run.client('publisher');
+      for (const name of ['b', 'a', 'c']) await publisher.publish(run.topic(`many/${name}`), name, { qos: 1, retain: true });
+      const watcher = await run.client('watcher');
+      await watcher.subscribe({ [run.topic('many/+')]: { qos: 1 } });
+      await watcher.messages(3);
+    },
+  },
+  {
     name: 'QoS 1 and 2 for an offline persistent session, delivered in order on reconnect',
     versions: both,
     async script(run) {
