@@ -91,7 +91,6 @@ export class ScenarioClient {
     let client: ScenarioClient | undefined;
     const raw = await RawMqtt.open(port, version, (packet) => client?.received(packet));
     client = new ScenarioClient(raw, lines);
-    raw.whenClosed().catch(() => undefined);
     return client;
   }
 
@@ -166,7 +165,7 @@ export class ScenarioClient {
     await this.raw.sync().catch(() => undefined);
   }
 
-  /** Waits until the broker has closed the connection. */
+  /** Waits (at most 5 s, never throwing) until the broker has closed the connection. */
   async closedByBroker(): Promise<void> {
     await this.raw.whenClosed().catch(() => undefined);
   }
@@ -174,15 +173,11 @@ export class ScenarioClient {
   /** A polite end: DISCONNECT (MQTT 5: with `reasonCode`), then the socket closes. */
   async disconnect(reasonCode?: number): Promise<void> {
     this.raw.send({ cmd: 'disconnect', ...(reasonCode === undefined ? {} : { reasonCode }) });
-    await this.close();
+    await this.drop();
   }
 
   /** An abrupt end: the socket goes without DISCONNECT. */
   async drop(): Promise<void> {
-    await this.close();
-  }
-
-  private async close(): Promise<void> {
     this.endedByUs = true;
     this.raw.end();
     await this.raw.whenClosed().catch(() => undefined);
