@@ -59,8 +59,7 @@ const scenarios: Scenario[] = [
       const publisher = await run.client('publisher');
       await publisher.publish(run.topic('door'), 'open', { qos: 1, retain: true });
       const watcher = await run.client('watcher');
-      watcher.sendSubscribe(run.topic('door'));
-      watcher.sendSubscribe(run.topic('door'));
+      watcher.sendSubscribes([run.topic('door'), run.topic('door')]);
       await watcher.messages(2);
       await publisher.publish(run.topic('door'), 'live', { qos: 1 });
       await watcher.messages(3);

@@ -6,7 +6,7 @@
  * Waits never throw: a packet that never comes shows as a difference in the recording (each
  * wait is bounded by WAIT_MS), so a scenario always ends, within a few seconds.
  */
-import type { Packet } from 'mqtt-packet';
+import { generate, type Packet } from 'mqtt-packet';
 import { RawMqtt } from './mqtt.js';
 
 /** How long a scenario waits for an answer or a message before it goes on without it. */
@@ -129,12 +129,10 @@ export class ScenarioClient {
     await this.answered('suback', id);
   }
 
-  /** SUBSCRIBE without waiting for its SUBACK. */
-  sendSubscribe(filter: string, options: SubscribeOptions = {}): number {
-    const id = this.id();
-    const { qos = 1, nl, rap, rh } = options;
-    this.raw.send({ cmd: 'subscribe', messageId: id, subscriptions: [{ topic: filter, qos, ...(this.raw.version === 5 ? { nl, rap, rh } : {}) }] });
-    return id;
+  /** SUBSCRIBEs of one filter each, written at once (the broker reads them together), without waiting for their SUBACKs. */
+  sendSubscribes(filters: string[], qos: 0 | 1 | 2 = 1): void {
+    const packets = filters.map((topic) => generate({ cmd: 'subscribe', messageId: this.id(), subscriptions: [{ topic, qos }] } as Packet, { protocolVersion: this.raw.version }));
+    this.raw.sendRaw(Buffer.concat(packets));
   }
 
   async unsubscribe(filters: string[]): Promise<void> {

@@ -70,10 +70,21 @@ interface Subscription {
   noLocal: boolean;
   /** The filter starts with "#" or "+": the server's and the router's own topics are not delivered to it (topics.ts). */
   hidesServerTopics: boolean;
-  /** Events that came before SUBACK was written (the retained ones): held so that SUBACK goes first. */
-  held: { envelope: Envelope; event: Event; uri: string; payload: Uint8Array }[] | undefined;
+  /** Events held until SUBACKs not yet written, one group per SUBSCRIBE the router answered, oldest first (none: undefined). */
+  held: HeldUntilSuback[] | undefined;
+}
+
+/**
+ * The events of one subscription that came after the router answered one SUBSCRIBE of its filter
+ * (that SUBSCRIBE's retained events first) and before the next: held until that SUBSCRIBE's SUBACK
+ * is written, so that the SUBACK goes first. A filter subscribed twice before the first SUBACK gets
+ * SUBACK, its retained events, SUBACK, its retained events again, as mosquitto sends them.
+ */
+export interface HeldUntilSuback {
+  readonly subscription: Subscription;
+  readonly events: { event: Event; uri: string; payload: Uint8Array }[];
   /** Their payload bytes (counted in ClientSession.heldBytes too). */
-  heldBytes: number;
+  bytes: number;
 }
 
 export interface ClientSessionLimits {
@@ -117,6 +128,11 @@ export interface PublishAnswer {
 export interface FilterAnswers {
   codes: number[];
   refusals: string[];
+}
+
+/** A SUBSCRIBE's answers, and the events to let go once its SUBACK is written (releaseHeld). */
+export interface SubscribeAnswers extends FilterAnswers {
+  held: HeldUntilSuback[];
 }
 
 /**
@@ -355,8 +371,9 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
   }
 
   /** SUBSCRIBE: one answer code per filter, in order (granted QoS or a failure), and why any failed; `identifier`: its Subscription Identifier. */
-  async subscribe(subscriptions: ISubscription[], identifier?: number): Promise<FilterAnswers> {
+  async subscribe(subscriptions: ISubscription[], identifier?: number): Promise<SubscribeAnswers> {
     const refusals: string[] = [];
+    const held: HeldUntilSuback[] = [];
     const failure = (reason: number, why: string): number => {
       refusals.push(why);
       return this.link?.version === 5 ? reason : Reason.unspecified;
@@ -370,7 +387,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
         existing.identifier = identifier;
         existing.retainAsPublished = request.rap === true;
         existing.noLocal = request.nl === true;
-        if ((request.rh ?? 0) === 0) await this.resendRetained(existing);
+        if ((request.rh ?? 0) === 0) await this.resendRetained(existing, held);
         return qos;
       }
       if (this.filters.size >= this.limits.maxSubscriptions) {
@@ -392,13 +409,14 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
         return failure(Reason.topicFilterInvalid, error.message);
       }
       const subscription: Subscription = {
-        filter: request.topic, uri: mapped.uri, qos, id: 0, identifier, retainAsPublished: request.rap === true, noLocal: request.nl === true, hidesServerTopics: startsWithWildcard(request.topic), held: [], heldBytes: 0,
+        filter: request.topic, uri: mapped.uri, qos, id: 0, identifier, retainAsPublished: request.rap === true, noLocal: request.nl === true, hidesServerTopics: startsWithWildcard(request.topic), held: undefined,
       };
       this.filters.set(request.topic, subscription); // counted against the limit while the router answers
       try {
         await this.router.subscribe(mapped.uri, mapped.match, request.rh !== 2, (id) => {
           subscription.id = id;
           this.byId.set(id, subscription);
+          this.holdUntilSuback(subscription, held);
         });
         return qos;
       } catch (error) {
@@ -409,7 +427,14 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
         return failure(reasonForRouterError(error.uri, 'subscribe'), `${quoted(request.topic)}: ${error.message}`);
       }
     });
-    return { codes: await Promise.all(answers), refusals };
+    return { codes: await Promise.all(answers), refusals, held };
+  }
+
+  /** From the router's answer to a SUBSCRIBE on: the subscription's events wait for that SUBSCRIBE's SUBACK. */
+  private holdUntilSuback(subscription: Subscription, held: HeldUntilSuback[]): void {
+    const group: HeldUntilSuback = { subscription, events: [], bytes: 0 };
+    (subscription.held ??= []).push(group);
+    held.push(group);
   }
 
   /**
@@ -418,34 +443,34 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
    * for them with a SUBSCRIBE of the same topic, which keeps the subscription it has. Live events
    * wait behind SUBACK with them, in order.
    */
-  private async resendRetained(subscription: Subscription): Promise<void> {
+  private async resendRetained(subscription: Subscription, held: HeldUntilSuback[]): Promise<void> {
     const { match } = topicFilterToSubscription(subscription.filter);
-    subscription.held ??= [];
     try {
-      await this.router.subscribe(subscription.uri, match, true, () => {});
+      await this.router.subscribe(subscription.uri, match, true, () => this.holdUntilSuback(subscription, held));
     } catch (error) {
       if (!(error instanceof RouterRefusal)) throw error;
       this.log.info({ filter: subscription.filter, uri: error.uri, err: error.message }, 'MQTT retained messages not sent again: the router refused');
     }
   }
 
-  /** After SUBACK went out: the retained events held back meanwhile are delivered. */
-  releaseHeld(filters: string[]): void {
-    for (const filter of filters) {
-      const subscription = this.filters.get(filter);
-      const held = subscription?.held;
-      if (!subscription || !held) continue;
-      this.letGoHeld(subscription);
-      for (const { envelope, event, uri, payload } of held) this.deliver(subscription, envelope, event, uri, payload);
+  /** After a SUBACK went out: the events held back for it (SubscribeAnswers.held) are sent. */
+  releaseHeld(held: HeldUntilSuback[]): void {
+    for (const group of held) {
+      const { subscription } = group;
+      const index = subscription.held?.indexOf(group) ?? -1;
+      if (index === -1) continue; // the subscription is gone
+      subscription.held!.splice(index, 1);
+      if (subscription.held!.length === 0) subscription.held = undefined;
+      this.heldBytes -= group.bytes;
+      for (const { event, uri, payload } of group.events) this.send(subscription, event, uri, payload);
     }
     this.wakeRoomWaiters();
   }
 
-  /** The subscription holds nothing more until SUBACK (sent, or the subscription is gone). */
+  /** The subscription is gone: what it held is dropped. */
   private letGoHeld(subscription: Subscription): void {
+    for (const group of subscription.held ?? []) this.heldBytes -= group.bytes;
     subscription.held = undefined;
-    this.heldBytes -= subscription.heldBytes;
-    subscription.heldBytes = 0;
   }
 
   /** UNSUBSCRIBE: one answer per filter (MQTT 5 reason codes; MQTT 3.1.1 ignores them). */
@@ -575,7 +600,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     if (retained && carriesNothing(event)) return;
     // A passthru event's bytes are opaque to the router: no format, dynamic or static, can read them.
     const dynamic = event.payload === undefined ? this.mapping.dynamicFor(uri) : undefined;
-    if (dynamic === undefined && this.encodes === undefined) return this.deliver(subscription, envelope, event, uri, this.staticPayload(envelope, event, uri));
+    if (dynamic === undefined && this.encodes === undefined) return this.deliver(subscription, event, uri, this.staticPayload(envelope, event, uri));
     if ((this.encodes?.size ?? 0) >= this.limits.maxCodecCallsPerConnection) {
       this.codecs.overflow('encode', this.limits.maxCodecCallsPerConnection);
       return;
@@ -589,7 +614,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
       if (this.encodes?.size === 0) this.encodes = undefined;
       // A failed encode was counted and logged once for the event (DynamicCodecs): the event is not sent.
       if (outcome.status === 'fulfilled' && !this.ended && this.byId.get(event.subscription) === subscription) {
-        this.deliver(subscription, envelope, event, uri, outcome.value);
+        this.deliver(subscription, event, uri, outcome.value);
       }
       this.wakeRoomWaiters();
     });
@@ -604,15 +629,18 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     return event.payload ?? envelope.encode(this.mapping.encoderFor(uri)) as Uint8Array;
   }
 
-  /** An event with its MQTT payload: held until SUBACK, sent, or queued by QoS. */
-  private deliver(subscription: Subscription, envelope: Envelope, event: Event, uri: string, payload: Uint8Array): void {
+  /** An event with its MQTT payload: held until a SUBACK, or sent. */
+  private deliver(subscription: Subscription, event: Event, uri: string, payload: Uint8Array): void {
+    const waiting = subscription.held?.at(-1);
+    if (!waiting) return this.send(subscription, event, uri, payload);
+    waiting.events.push({ event, uri, payload });
+    waiting.bytes += payload.byteLength;
+    this.heldBytes += payload.byteLength;
+  }
+
+  /** An event with its MQTT payload, sent, or queued by QoS. */
+  private send(subscription: Subscription, event: Event, uri: string, payload: Uint8Array): void {
     const retained = event.details.retained === true;
-    if (subscription.held) {
-      subscription.held.push({ envelope, event, uri, payload });
-      subscription.heldBytes += payload.byteLength;
-      this.heldBytes += payload.byteLength;
-      return;
-    }
     const mqtt = mqttPropertiesOf(event.details);
     // MQTT delivers at the lower of the publication's QoS and the subscription's; a WAMP publication that names none is QoS 0.
     const qos = Math.min(subscription.qos, mqtt?.qos ?? 0) as QoS;

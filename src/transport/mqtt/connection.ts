@@ -259,7 +259,7 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
         if (identifier === 0) return this.protocolError('subscription_identifier', 'a Subscription Identifier of 0 (it must be 1 to 268435455, MQTT 5 3.8.2.1.2)', Reason.protocolError);
         void session.subscribe(packet.subscriptions, identifier).then((answers) => {
           this.write({ cmd: 'suback', messageId: packet.messageId, granted: answers.codes, ...this.reasonString(answers.refusals) });
-          session.releaseHeld(filters);
+          session.releaseHeld(answers.held);
         });
         return;
       }
