@@ -5,7 +5,7 @@ import { readMqttProperties } from './mqtt-properties.js';
 describe('the _mqtt publication key', () => {
   it('takes every key with the right type', () => {
     const value = {
-      qos: 2, user_properties: { a: 'b', c: ['d', 'e'] }, message_expiry: 60, content_type: 'text/plain',
+      qos: 2, retain: true, user_properties: { a: 'b', c: ['d', 'e'] }, message_expiry: 60, content_type: 'text/plain',
       payload_format: 1, response_topic: 'a/b', correlation_data: Uint8Array.of(1, 2),
     };
     assert.deepEqual(readMqttProperties(value), value);
@@ -22,7 +22,8 @@ describe('the _mqtt publication key', () => {
       [{ message_expiry: 2 ** 32 }, /"_mqtt\.message_expiry"/],
       [{ payload_format: true }, /"_mqtt\.payload_format" must be 0 or 1/],
       [{ correlation_data: 'abc' }, /"_mqtt\.correlation_data" must be binary/],
-      [{ retain: true }, /"_mqtt" has no key "retain"/],
+      [{ retain: 1 }, /"_mqtt\.retain" must be true or false/],
+      [{ retained: true }, /"_mqtt" has no key "retained"/],
     ];
     for (const [value, message] of cases) assert.throws(() => readMqttProperties(value), message, JSON.stringify(value));
   });

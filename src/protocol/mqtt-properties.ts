@@ -12,6 +12,8 @@ export const mqttPropertiesKey = '_mqtt';
 export interface MqttProperties {
   /** The publication's QoS: an MQTT subscriber receives at most this (a publication without it counts as 0). */
   qos?: 0 | 1 | 2;
+  /** The publication carried MQTT's RETAIN flag: an MQTT 5 Retain As Published subscription passes it on. */
+  retain?: boolean;
   /** MQTT 5 user properties: name -> value, or every value of a repeated name. */
   user_properties?: Record<string, string | string[]>;
   /** MQTT 5 Message Expiry Interval, seconds: a copy still queued for a client after this is dropped. */
@@ -31,6 +33,7 @@ type Check = (value: unknown) => boolean;
 const isString: Check = (value) => typeof value === 'string';
 const checks: { [K in keyof Required<MqttProperties>]: [Check, string] } = {
   qos: [(value) => value === 0 || value === 1 || value === 2, '0, 1 or 2'],
+  retain: [(value) => typeof value === 'boolean', 'true or false'],
   user_properties: [
     (value) => typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value)
       && Object.values(value).every((item) => isString(item) || (Array.isArray(item) && item.every(isString))),

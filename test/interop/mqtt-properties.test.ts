@@ -260,14 +260,15 @@ describe('MQTT 5 topic aliases and reason strings', () => {
     }
   });
 
-  it('a SUBACK with refused filters says why in its reason string', async () => {
+  it('a SUBACK with refused filters says why in its reason string; a shared subscription gets 0x9E (MQTT 5 3.9.3)', async () => {
     const client = await RawMqtt.open(port);
     try {
       await client.connect();
-      client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'fine/topic', qos: 1 }, { topic: 'bad/a+b', qos: 1 }] });
+      client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'fine/topic', qos: 1 }, { topic: 'bad/a.b', qos: 1 }, { topic: '$share/group/fine/topic', qos: 1 }] });
       const suback = await client.next('suback') as { granted: number[]; properties?: { reasonString?: string } };
-      assert.deepEqual(suback.granted, [1, 0x8f]);
-      assert.match(suback.properties?.reasonString ?? '', /"bad\/a\+b": "\+" must stand alone in its level/);
+      assert.deepEqual(suback.granted, [1, 0x8f, 0x9e]);
+      assert.match(suback.properties?.reasonString ?? '', /"bad\/a\.b": a topic level containing "\." cannot be a WAMP URI component/);
+      assert.match(suback.properties?.reasonString ?? '', /"\$share\/group\/fine\/topic": shared subscriptions are not offered/);
     } finally {
       client.end();
     }

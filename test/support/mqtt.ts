@@ -90,10 +90,11 @@ export class RawMqtt {
   readonly packets: Packet[] = [];
   closed = false;
   private readonly arrivals = new Arrivals({ stopped: () => (this.closed ? 'the connection closed' : undefined), received: () => `received ${this.packets.map((p) => p.cmd).join(', ')}` });
-  private constructor(private readonly socket: Socket, private readonly version: 4 | 5) {
+  private constructor(private readonly socket: Socket, readonly version: 4 | 5, onPacket?: (packet: Packet) => void) {
     const parser = createParser({ protocolVersion: version });
     parser.on('packet', (packet: Packet) => {
       this.packets.push(packet);
+      onPacket?.(packet);
       this.arrivals.wake();
     });
     socket.on('data', (chunk) => parser.parse(chunk));
@@ -104,10 +105,11 @@ export class RawMqtt {
     socket.on('error', () => undefined);
   }
 
-  static async open(port: number, version: 4 | 5 = 5): Promise<RawMqtt> {
+  /** `onPacket` sees each packet as it arrives (to answer it at once, as a client would). */
+  static async open(port: number, version: 4 | 5 = 5, onPacket?: (packet: Packet) => void): Promise<RawMqtt> {
     const socket = connect({ port, host: '127.0.0.1' });
     await new Promise((resolve) => socket.once('connect', resolve));
-    return new RawMqtt(socket, version);
+    return new RawMqtt(socket, version, onPacket);
   }
 
   sendRaw(bytes: Buffer): void {

@@ -9,12 +9,16 @@ import { hasRoom } from '../outbound-room.js';
 import type { Logger } from '../../router/log.js';
 import type { DynamicCodecs } from './dynamic-codec.js';
 import { InOrder } from './in-order.js';
+import { OwnPublications } from './no-local.js';
 import type { PayloadMapping, WampPayload } from './payload-mapping.js';
 import type { SharedPayloads } from './byte-budget.js';
 import { toPacket } from './properties.js';
 import { Reason, reasonForRouterError } from './reason-codes.js';
 import { RouterRefusal, type JoinedIdentity, type MqttRouterSession, type OutboundRoom, type RouterSessionHandlers } from './router-session.js';
 import { isServerTopic, startsWithWildcard, topicFilterToSubscription, TopicRefusal, uriToTopicName } from './topics.js';
+
+/** MQTT 5's shared subscriptions (4.8.2), which Junction does not offer (CONNACK says so). */
+const sharedSubscriptionPrefix = '$share/';
 
 /** What a client session needs from the connection it is bound to. */
 export interface ClientLink {
@@ -46,6 +50,8 @@ interface Outgoing {
   mqtt: MqttProperties | undefined;
   /** When its Message Expiry Interval runs out (ms since the epoch): not sent after that. */
   expiresAt: number | undefined;
+  /** The MQTT 5 Subscription Identifier of the subscription it is delivered for. */
+  subscriptionIdentifier: number | undefined;
   /** Set once sent: its packet id, and whether PUBREC has come (QoS 2: PUBREL is what is in flight then). */
   packetId?: number;
   released?: boolean;
@@ -56,12 +62,29 @@ interface Subscription {
   uri: string;
   qos: QoS;
   id: number;
+  /** The MQTT 5 Subscription Identifier its SUBSCRIBE gave: every message delivered for it carries it (MQTT 5 3.3.4). */
+  identifier: number | undefined;
+  /** MQTT 5 Retain As Published: live messages keep the RETAIN flag they were published with (else it is 0). */
+  retainAsPublished: boolean;
+  /** MQTT 5 No Local: the client's own publications are not delivered to it (OwnPublications). */
+  noLocal: boolean;
   /** The filter starts with "#" or "+": the server's and the router's own topics are not delivered to it (topics.ts). */
   hidesServerTopics: boolean;
-  /** Events that came before SUBACK was written (the retained ones): held so that SUBACK goes first. */
-  held: { envelope: Envelope; event: Event; uri: string; payload: Uint8Array }[] | undefined;
+  /** Events held until SUBACKs not yet written, one group per SUBSCRIBE the router answered, oldest first (none: undefined). */
+  held: HeldUntilSuback[] | undefined;
+}
+
+/**
+ * The events of one subscription that came after the router answered one SUBSCRIBE of its filter
+ * (that SUBSCRIBE's retained events first) and before the next: held until that SUBSCRIBE's SUBACK
+ * is written, so that the SUBACK goes first. A filter subscribed twice before the first SUBACK gets
+ * SUBACK, its retained events, SUBACK, its retained events again, as mosquitto sends them.
+ */
+export interface HeldUntilSuback {
+  readonly subscription: Subscription;
+  readonly events: { event: Event; uri: string; payload: Uint8Array }[];
   /** Their payload bytes (counted in ClientSession.heldBytes too). */
-  heldBytes: number;
+  bytes: number;
 }
 
 export interface ClientSessionLimits {
@@ -105,6 +128,11 @@ export interface PublishAnswer {
 export interface FilterAnswers {
   codes: number[];
   refusals: string[];
+}
+
+/** A SUBSCRIBE's answers, and the events to let go once its SUBACK is written (releaseHeld). */
+export interface SubscribeAnswers extends FilterAnswers {
+  held: HeldUntilSuback[];
 }
 
 /**
@@ -155,6 +183,8 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
   /** The router's paced burst waiting for room (Peer.whenRoom), and whether the connection's drain is awaited for it. */
   private roomWaiters: (() => void)[] = [];
   private drainAwaited = false;
+  /** The client's publications with the router, for No Local: events of its own are not sent back on such subscriptions. */
+  private readonly ownPublications = new OwnPublications<{ envelope: Envelope; event: Event }>(({ envelope, event }) => this.event(envelope, event));
   /** The door (service) that last served this session: it ends the session when it closes. */
   owner: object | undefined;
 
@@ -301,7 +331,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
   }
 
   private publishWill(will: WillMessage): void {
-    const sent = this.router.publish(will.uri, will.payload, will.retain, will.properties).then(
+    const sent = this.publish(will.uri, will.payload, will.retain, will.properties).then(
       () => this.log.info({ uri: will.uri }, 'MQTT will published'),
       (error: unknown) => this.log.warn({ uri: will.uri, err: (error as Error).message }, 'MQTT will not published'),
     ).finally(() => {
@@ -334,9 +364,16 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
 
   // ---- from the client ----
 
-  /** SUBSCRIBE: one answer code per filter, in order (granted QoS or a failure), and why any failed. */
-  async subscribe(subscriptions: ISubscription[]): Promise<FilterAnswers> {
+  /** A publication of the client (PUBLISH, will) to the router: resolves to its publication id, rejects with the router's refusal. */
+  publish(uri: string, payload: WampPayload, retain: boolean, mqtt: MqttProperties, bytes = 0): Promise<number> {
+    this.ownPublications.sent();
+    return this.router.publish(uri, payload, retain, mqtt, bytes, (publication) => this.ownPublications.answered(publication));
+  }
+
+  /** SUBSCRIBE: one answer code per filter, in order (granted QoS or a failure), and why any failed; `identifier`: its Subscription Identifier. */
+  async subscribe(subscriptions: ISubscription[], identifier?: number): Promise<SubscribeAnswers> {
     const refusals: string[] = [];
+    const held: HeldUntilSuback[] = [];
     const failure = (reason: number, why: string): number => {
       refusals.push(why);
       return this.link?.version === 5 ? reason : Reason.unspecified;
@@ -345,14 +382,22 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
       const qos = Math.min(request.qos, 2) as QoS;
       const existing = this.filters.get(request.topic);
       if (existing) {
+        // The new subscription replaces the old (MQTT 5 3.8.4): its identifier too, or none.
         existing.qos = qos;
-        if ((request.rh ?? 0) === 0) await this.resendRetained(existing);
+        existing.identifier = identifier;
+        existing.retainAsPublished = request.rap === true;
+        existing.noLocal = request.nl === true;
+        if ((request.rh ?? 0) === 0) await this.resendRetained(existing, held);
         return qos;
       }
       if (this.filters.size >= this.limits.maxSubscriptions) {
         this.counters.subscriptionsRefused.inc();
         this.log.warn({ filter: request.topic, limit: this.limits.maxSubscriptions }, 'MQTT subscription refused: max_subscriptions reached');
         return failure(Reason.quotaExceeded, `${quoted(request.topic)}: max_subscriptions (${this.limits.maxSubscriptions}) reached`);
+      }
+      if (request.topic.startsWith(sharedSubscriptionPrefix)) {
+        this.counters.subscriptionsRefused.inc();
+        return failure(Reason.sharedSubscriptionsNotSupported, `${quoted(request.topic)}: shared subscriptions are not offered`);
       }
       let mapped;
       try {
@@ -364,13 +409,14 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
         return failure(Reason.topicFilterInvalid, error.message);
       }
       const subscription: Subscription = {
-        filter: request.topic, uri: mapped.uri, qos, id: 0, hidesServerTopics: startsWithWildcard(request.topic), held: [], heldBytes: 0,
+        filter: request.topic, uri: mapped.uri, qos, id: 0, identifier, retainAsPublished: request.rap === true, noLocal: request.nl === true, hidesServerTopics: startsWithWildcard(request.topic), held: undefined,
       };
       this.filters.set(request.topic, subscription); // counted against the limit while the router answers
       try {
         await this.router.subscribe(mapped.uri, mapped.match, request.rh !== 2, (id) => {
           subscription.id = id;
           this.byId.set(id, subscription);
+          this.holdUntilSuback(subscription, held);
         });
         return qos;
       } catch (error) {
@@ -381,7 +427,14 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
         return failure(reasonForRouterError(error.uri, 'subscribe'), `${quoted(request.topic)}: ${error.message}`);
       }
     });
-    return { codes: await Promise.all(answers), refusals };
+    return { codes: await Promise.all(answers), refusals, held };
+  }
+
+  /** From the router's answer to a SUBSCRIBE on: the subscription's events wait for that SUBSCRIBE's SUBACK. */
+  private holdUntilSuback(subscription: Subscription, held: HeldUntilSuback[]): void {
+    const group: HeldUntilSuback = { subscription, events: [], bytes: 0 };
+    (subscription.held ??= []).push(group);
+    held.push(group);
   }
 
   /**
@@ -390,34 +443,34 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
    * for them with a SUBSCRIBE of the same topic, which keeps the subscription it has. Live events
    * wait behind SUBACK with them, in order.
    */
-  private async resendRetained(subscription: Subscription): Promise<void> {
+  private async resendRetained(subscription: Subscription, held: HeldUntilSuback[]): Promise<void> {
     const { match } = topicFilterToSubscription(subscription.filter);
-    subscription.held ??= [];
     try {
-      await this.router.subscribe(subscription.uri, match, true, () => {});
+      await this.router.subscribe(subscription.uri, match, true, () => this.holdUntilSuback(subscription, held));
     } catch (error) {
       if (!(error instanceof RouterRefusal)) throw error;
       this.log.info({ filter: subscription.filter, uri: error.uri, err: error.message }, 'MQTT retained messages not sent again: the router refused');
     }
   }
 
-  /** After SUBACK went out: the retained events held back meanwhile are delivered. */
-  releaseHeld(filters: string[]): void {
-    for (const filter of filters) {
-      const subscription = this.filters.get(filter);
-      const held = subscription?.held;
-      if (!subscription || !held) continue;
-      this.letGoHeld(subscription);
-      for (const { envelope, event, uri, payload } of held) this.deliver(subscription, envelope, event, uri, payload);
+  /** After a SUBACK went out: the events held back for it (SubscribeAnswers.held) are sent. */
+  releaseHeld(held: HeldUntilSuback[]): void {
+    for (const group of held) {
+      const { subscription } = group;
+      const index = subscription.held?.indexOf(group) ?? -1;
+      if (index === -1) continue; // the subscription is gone
+      subscription.held!.splice(index, 1);
+      if (subscription.held!.length === 0) subscription.held = undefined;
+      this.heldBytes -= group.bytes;
+      for (const { event, uri, payload } of group.events) this.send(subscription, event, uri, payload);
     }
     this.wakeRoomWaiters();
   }
 
-  /** The subscription holds nothing more until SUBACK (sent, or the subscription is gone). */
+  /** The subscription is gone: what it held is dropped. */
   private letGoHeld(subscription: Subscription): void {
+    for (const group of subscription.held ?? []) this.heldBytes -= group.bytes;
     subscription.held = undefined;
-    this.heldBytes -= subscription.heldBytes;
-    subscription.heldBytes = 0;
   }
 
   /** UNSUBSCRIBE: one answer per filter (MQTT 5 reason codes; MQTT 3.1.1 ignores them). */
@@ -537,6 +590,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     if (this.ended) return;
     const subscription = this.byId.get(event.subscription);
     if (!subscription) return;
+    if (subscription.noLocal && this.ownPublications.hold(event.publication, { envelope, event })) return;
     const uri = typeof event.details.topic === 'string' ? event.details.topic : subscription.uri;
     // MQTT's "$" rule, which keeps the meta events from "#" and "+/..." as well (topics.ts).
     if (subscription.hidesServerTopics && isServerTopic(uri)) return;
@@ -546,7 +600,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     if (retained && carriesNothing(event)) return;
     // A passthru event's bytes are opaque to the router: no format, dynamic or static, can read them.
     const dynamic = event.payload === undefined ? this.mapping.dynamicFor(uri) : undefined;
-    if (dynamic === undefined && this.encodes === undefined) return this.deliver(subscription, envelope, event, uri, this.staticPayload(envelope, event, uri));
+    if (dynamic === undefined && this.encodes === undefined) return this.deliver(subscription, event, uri, this.staticPayload(envelope, event, uri));
     if ((this.encodes?.size ?? 0) >= this.limits.maxCodecCallsPerConnection) {
       this.codecs.overflow('encode', this.limits.maxCodecCallsPerConnection);
       return;
@@ -560,7 +614,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
       if (this.encodes?.size === 0) this.encodes = undefined;
       // A failed encode was counted and logged once for the event (DynamicCodecs): the event is not sent.
       if (outcome.status === 'fulfilled' && !this.ended && this.byId.get(event.subscription) === subscription) {
-        this.deliver(subscription, envelope, event, uri, outcome.value);
+        this.deliver(subscription, event, uri, outcome.value);
       }
       this.wakeRoomWaiters();
     });
@@ -575,21 +629,26 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     return event.payload ?? envelope.encode(this.mapping.encoderFor(uri)) as Uint8Array;
   }
 
-  /** An event with its MQTT payload: held until SUBACK, sent, or queued by QoS. */
-  private deliver(subscription: Subscription, envelope: Envelope, event: Event, uri: string, payload: Uint8Array): void {
+  /** An event with its MQTT payload: held until a SUBACK, or sent. */
+  private deliver(subscription: Subscription, event: Event, uri: string, payload: Uint8Array): void {
+    const waiting = subscription.held?.at(-1);
+    if (!waiting) return this.send(subscription, event, uri, payload);
+    waiting.events.push({ event, uri, payload });
+    waiting.bytes += payload.byteLength;
+    this.heldBytes += payload.byteLength;
+  }
+
+  /** An event with its MQTT payload, sent, or queued by QoS. */
+  private send(subscription: Subscription, event: Event, uri: string, payload: Uint8Array): void {
     const retained = event.details.retained === true;
-    if (subscription.held) {
-      subscription.held.push({ envelope, event, uri, payload });
-      subscription.heldBytes += payload.byteLength;
-      this.heldBytes += payload.byteLength;
-      return;
-    }
     const mqtt = mqttPropertiesOf(event.details);
     // MQTT delivers at the lower of the publication's QoS and the subscription's; a WAMP publication that names none is QoS 0.
     const qos = Math.min(subscription.qos, mqtt?.qos ?? 0) as QoS;
     // An interval of 0 never expires (as mosquitto reads it: "expired before it was sent" helps no one).
     const expiresAt = mqtt?.message_expiry ? Date.now() + mqtt.message_expiry * 1000 : undefined;
-    const message: Outgoing = { topic: uriToTopicName(uri), payload, qos, retain: retained, mqtt, expiresAt };
+    // A retained message sent for a new subscription has RETAIN set; a live one only through Retain As Published (MQTT 5 3.3.1.3).
+    const retain = retained || (subscription.retainAsPublished && mqtt?.retain === true);
+    const message: Outgoing = { topic: uriToTopicName(uri), payload, qos, retain, mqtt, expiresAt, subscriptionIdentifier: subscription.identifier };
     if (message.qos === 0) {
       // QoS 0 is not kept for a client that is away (MQTT allows either; we keep nothing that is not asked for).
       if (this.link?.write(this.publishPacket(message, undefined, false))) this.counters.delivered.inc();
@@ -658,7 +717,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
   private publishPacket(message: Outgoing, packetId: number | undefined, dup: boolean): IPublishPacket & Record<string, unknown> {
     // MQTT wants the expiry time left; a message already sent that is resent keeps at least a second.
     const expiry = message.expiresAt === undefined ? undefined : Math.max(1, Math.ceil((message.expiresAt - Date.now()) / 1000));
-    const properties = this.link?.version === 5 ? toPacket(message.mqtt, expiry) : undefined;
+    const properties = this.link?.version === 5 ? toPacket(message.mqtt, expiry, message.subscriptionIdentifier) : undefined;
     return {
       cmd: 'publish', topic: message.topic, payload: Buffer.from(message.payload.buffer, message.payload.byteOffset, message.payload.byteLength),
       qos: message.qos, retain: message.retain, dup, ...(packetId === undefined ? {} : { messageId: packetId }),

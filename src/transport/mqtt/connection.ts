@@ -15,7 +15,7 @@ import { PayloadRefusal, type PayloadMapping, type WampPayload } from './payload
 import { fromPacket } from './properties.js';
 import { connectRefusal, Reason, reasonForRouterError, type ConnectRefusal } from './reason-codes.js';
 import { RouterRefusal } from './router-session.js';
-import { topicNameToUri, TopicRefusal } from './topics.js';
+import { topicFilterViolation, topicNameToUri, topicNameViolation, TopicRefusal } from './topics.js';
 
 /** The first octet of every MQTT connection (a CONNECT's fixed header): how a universal port tells MQTT apart. */
 export const mqttFirstOctet = 0x10;
@@ -254,13 +254,17 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
         return session.pubcomp(packet.messageId!);
       case 'subscribe': {
         const filters = packet.subscriptions.map((subscription) => subscription.topic);
-        void session.subscribe(packet.subscriptions).then((answers) => {
+        if (this.refusedFilters(filters)) return;
+        const identifier = packet.properties?.subscriptionIdentifier;
+        if (identifier === 0) return this.protocolError('subscription_identifier', 'a Subscription Identifier of 0 (it must be 1 to 268435455, MQTT 5 3.8.2.1.2)', Reason.protocolError);
+        void session.subscribe(packet.subscriptions, identifier).then((answers) => {
           this.write({ cmd: 'suback', messageId: packet.messageId, granted: answers.codes, ...this.reasonString(answers.refusals) });
-          session.releaseHeld(filters);
+          session.releaseHeld(answers.held);
         });
         return;
       }
       case 'unsubscribe':
+        if (this.refusedFilters(packet.unsubscriptions)) return;
         // MQTT 3.1.1's UNSUBACK has no codes: only MQTT 5 hears them.
         void session.unsubscribe(packet.unsubscriptions).then((answers) => {
           this.write({ cmd: 'unsuback', messageId: packet.messageId, ...(this.version === 5 ? { granted: answers.codes } : {}), ...this.reasonString(answers.refusals) });
@@ -284,6 +288,13 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
       default:
         return this.protocolError('unexpected', `a client does not send ${packet.cmd.toUpperCase()}`, Reason.protocolError);
     }
+  }
+
+  /** A SUBSCRIBE or UNSUBSCRIBE naming a filter that MQTT forbids is malformed: the connection is closed (DISCONNECT 0x81), and true. */
+  private refusedFilters(filters: string[]): boolean {
+    const violation = filters.map(topicFilterViolation).find((problem) => problem !== undefined);
+    if (violation !== undefined) this.protocolError('topic_filter', violation, Reason.malformedPacket);
+    return violation !== undefined;
   }
 
   /**
@@ -347,7 +358,7 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
         sessionExpiryInterval: outcome.sessionExpiry,
         retainAvailable: true,
         wildcardSubscriptionAvailable: true,
-        subscriptionIdentifiersAvailable: false,
+        subscriptionIdentifiersAvailable: true,
         sharedSubscriptionAvailable: false,
         ...(outcome.assignedClientId === undefined ? {} : { assignedClientIdentifier: outcome.assignedClientId }),
       },
@@ -394,6 +405,8 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
     }
     const topic = this.topicOf(packet);
     if (topic === undefined) return; // a topic alias error closed the connection
+    const violation = topicNameViolation(topic);
+    if (violation !== undefined) return this.protocolError('topic_name', violation, Reason.protocolError);
     let uri: string;
     let payload: WampPayload | Promise<WampPayload>;
     try {
@@ -432,7 +445,7 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
   /** A mapped publication to the router, answered by QoS as the router answered. */
   private deliver(packet: IPublishPacket, uri: string, payload: WampPayload): void {
     const session = this.session!;
-    const answer = session.router.publish(uri, payload, packet.retain, fromPacket(packet.qos, packet.properties), packet.length ?? 0).then(
+    const answer = session.publish(uri, payload, packet.retain, fromPacket(packet.qos, packet.properties, packet.retain), packet.length ?? 0).then(
       () => accepted,
       (error: unknown): PublishAnswer => {
         if (!(error instanceof RouterRefusal)) throw error;

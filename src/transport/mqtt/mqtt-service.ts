@@ -316,7 +316,7 @@ export class MqttService implements ConnectionHost {
     const release = this.wills.hold(connectBytes);
     if (release === undefined) return undefined;
     return {
-      uri, payload, retain: will.retain === true, properties: fromPacket(will.qos ?? 0, will.properties),
+      uri, payload, retain: will.retain === true, properties: fromPacket(will.qos ?? 0, will.properties, will.retain === true),
       delaySeconds: will.properties?.willDelayInterval ?? 0, release,
     };
   }

@@ -16,9 +16,9 @@ export interface PacketProperties {
   correlationData?: Buffer;
 }
 
-/** The publication's `_mqtt` from what the client sent: its QoS and the properties that carry through. */
-export function fromPacket(qos: QoS, properties: PacketProperties | undefined): MqttProperties {
-  const mqtt: MqttProperties = { qos };
+/** The publication's `_mqtt` from what the client sent: its QoS, its RETAIN flag when set, and the properties that carry through. */
+export function fromPacket(qos: QoS, properties: PacketProperties | undefined, retain = false): MqttProperties {
+  const mqtt: MqttProperties = retain ? { qos, retain } : { qos };
   if (!properties) return mqtt;
   if (properties.userProperties !== undefined) mqtt.user_properties = properties.userProperties;
   if (properties.messageExpiryInterval !== undefined) mqtt.message_expiry = properties.messageExpiryInterval;
@@ -31,11 +31,13 @@ export function fromPacket(qos: QoS, properties: PacketProperties | undefined): 
 
 /**
  * An outbound MQTT 5 PUBLISH's properties from the event's `_mqtt`; `expirySeconds` is what is
- * left of its Message Expiry Interval (MQTT wants the remaining time, not the original).
+ * left of its Message Expiry Interval (MQTT wants the remaining time, not the original);
+ * `subscriptionIdentifier`: that of the subscription it is delivered for.
  */
-export function toPacket(mqtt: MqttProperties | undefined, expirySeconds: number | undefined): IPublishPacket['properties'] | undefined {
-  if (!mqtt && expirySeconds === undefined) return undefined;
+export function toPacket(mqtt: MqttProperties | undefined, expirySeconds: number | undefined, subscriptionIdentifier?: number): IPublishPacket['properties'] | undefined {
+  if (!mqtt && expirySeconds === undefined && subscriptionIdentifier === undefined) return undefined;
   const properties: NonNullable<IPublishPacket['properties']> = {};
+  if (subscriptionIdentifier !== undefined) properties.subscriptionIdentifier = subscriptionIdentifier;
   if (mqtt?.user_properties !== undefined) properties.userProperties = mqtt.user_properties;
   if (expirySeconds !== undefined) properties.messageExpiryInterval = expirySeconds;
   if (mqtt?.content_type !== undefined) properties.contentType = mqtt.content_type;

@@ -37,6 +37,7 @@ export const Reason = {
   administrativeAction: 0x98,
   payloadFormatInvalid: 0x99,
   retainNotSupported: 0x9a,
+  sharedSubscriptionsNotSupported: 0x9e,
   connectionRateExceeded: 0x9f,
   subscriptionIdsNotSupported: 0xa1,
   wildcardsNotSupported: 0xa2,

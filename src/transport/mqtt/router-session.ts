@@ -52,6 +52,8 @@ interface Pending {
   reject(error: RouterRefusal): void;
   /** Runs at once when the answer arrives, before anything the router sends next (a SUBSCRIBE's retained events). */
   settled?: (value: number) => void;
+  /** Likewise for an ERROR answer. */
+  refused?: () => void;
 }
 
 /**
@@ -131,12 +133,16 @@ export class MqttRouterSession implements Peer {
   /**
    * PUBLISH, always acknowledged: the door must know whether the router took it. Resolves to the
    * publication id. `mqtt`: the publication's QoS and MQTT 5 properties, carried to every event.
-   * `bytes`: the MQTT packet's size, counted against the session's queue limits.
+   * `bytes`: the MQTT packet's size, counted against the session's queue limits. `answered` runs
+   * at once when the router answers, with the publication id (undefined: refused), before any
+   * event that comes after the answer.
    */
-  publish(topic: string, { args, kwargs, routing }: WampPayload, retain: boolean, mqtt: MqttProperties, bytes = 0): Promise<number> {
+  publish(topic: string, { args, kwargs, routing }: WampPayload, retain: boolean, mqtt: MqttProperties, bytes = 0,
+    answered?: (publication: number | undefined) => void): Promise<number> {
     const options: Dict = { ...routing, acknowledge: true, exclude_me: false, [mqttPropertiesKey]: mqtt };
     if (retain) options.retain = true;
-    return this.request((request) => ({ type: MessageType.PUBLISH, request, options, topic, args, ...(kwargs ? { kwargs } : {}) }), undefined, bytes);
+    return this.request((request) => ({ type: MessageType.PUBLISH, request, options, topic, args, ...(kwargs ? { kwargs } : {}) }), answered, bytes,
+      answered && (() => answered(undefined)));
   }
 
   /** Why the router would refuse this session's publication to `topic` now (a will, checked at CONNECT), or undefined; nothing is published. */
@@ -198,6 +204,7 @@ export class MqttRouterSession implements Peer {
       case MessageType.ERROR: {
         const pending = this.answered(message.request);
         const text = errorText(message);
+        pending?.refused?.();
         pending?.reject(new RouterRefusal(message.error, text));
         return;
       }
@@ -206,11 +213,11 @@ export class MqttRouterSession implements Peer {
     }
   }
 
-  private request(build: (request: number) => WampMessage, settled?: (value: number) => void, bytes = 0): Promise<number> {
+  private request(build: (request: number) => WampMessage, settled?: (value: number) => void, bytes = 0, refused?: () => void): Promise<number> {
     if (this.doorSession.ended) return Promise.reject(new RouterRefusal(ErrorUri.closeNormal, 'the session has ended'));
     const request = this.requests.nextId();
     return new Promise<number>((resolve, reject) => {
-      (this.pending ??= new Map()).set(request, settled ? { resolve, reject, settled } : { resolve, reject });
+      (this.pending ??= new Map()).set(request, settled || refused ? { resolve, reject, settled, refused } : { resolve, reject });
       this.deliver(build(request), bytes);
     });
   }

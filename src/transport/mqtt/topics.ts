@@ -30,7 +30,6 @@ export function checkTopicLength(topic: string): void {
 }
 
 function checkLevels(topic: string, levels: string[]): void {
-  if (topic.length === 0) throw new TopicRefusal('an empty topic cannot map to a WAMP URI');
   if (topic.startsWith('$')) throw new TopicRefusal(`${quoted(topic)}: topics starting with "$" are reserved for the server and not served here`);
   for (const level of levels) {
     const problem = levelProblem(level);
@@ -60,9 +59,35 @@ export function topicNameToUri(topic: string): string {
   return uri;
 }
 
+/**
+ * What MQTT itself forbids in a PUBLISH's topic name (MQTT-3.3.2-2: no wildcards; MQTT-4.7.3-1: not
+ * empty), as opposed to what cannot map to WAMP: a client that sends it breaks the protocol, and
+ * its connection is closed (as mosquitto does). Undefined for a topic name.
+ */
+export function topicNameViolation(topic: string): string | undefined {
+  if (topic.length === 0) return 'an empty topic name (a PUBLISH without a topic alias must name its topic, MQTT-4.7.3-1)';
+  if (topic.includes('+') || topic.includes('#')) return `${quoted(topic)}: a topic name must not contain the wildcards "+" or "#" (MQTT-3.3.2-2)`;
+  return undefined;
+}
+
+/**
+ * What MQTT itself forbids in a topic filter (MQTT-4.7.3-1: not empty; MQTT-4.7.1-1, 4.7.1-2: a
+ * wildcard fills its level, "#" only last): a SUBSCRIBE or UNSUBSCRIBE with one is malformed and its
+ * connection closed (as mosquitto does). Undefined for a filter.
+ */
+export function topicFilterViolation(filter: string): string | undefined {
+  if (filter.length === 0) return 'an empty topic filter (MQTT-4.7.3-1)';
+  const levels = filter.split('/');
+  if (levels.some((level) => level.includes('+') && level !== '+')) return `${quoted(filter)}: "+" must stand alone in its level (MQTT-4.7.1-2)`;
+  const hash = levels.findIndex((level) => level.includes('#'));
+  if (hash !== -1 && (levels[hash] !== '#' || hash !== levels.length - 1)) return `${quoted(filter)}: "#" must be the last level, alone (MQTT-4.7.1-1)`;
+  return undefined;
+}
+
 function mapTopicName(topic: string): string {
   checkTopicLength(topic);
-  if (topic.includes('+') || topic.includes('#')) throw new TopicRefusal(`${quoted(topic)}: a topic name to publish to must not contain "+" or "#"`);
+  const violation = topicNameViolation(topic);
+  if (violation !== undefined) throw new TopicRefusal(violation);
   const levels = topic.split('/');
   checkLevels(topic, levels);
   if (levels.some((level) => level === '')) throw new TopicRefusal(`${quoted(topic)}: an empty topic level cannot map to a WAMP URI component`);
@@ -72,16 +97,14 @@ function mapTopicName(topic: string): string {
 /** The topic filter of a SUBSCRIBE as a WAMP subscription. */
 export function topicFilterToSubscription(filter: string): WampTopic {
   checkTopicLength(filter);
+  const violation = topicFilterViolation(filter);
+  if (violation !== undefined) throw new TopicRefusal(violation);
   const levels = filter.split('/');
   checkLevels(filter, levels);
-  const plus = levels.filter((level) => level.includes('+'));
-  const hash = levels.filter((level) => level.includes('#'));
+  const plus = levels.filter((level) => level === '+');
+  const hash = levels.filter((level) => level === '#');
   if (plus.length > 0 && hash.length > 0) {
     throw new TopicRefusal(`${quoted(filter)}: "+" and "#" together cannot map to WAMP (a subscription is either wildcard or prefix)`);
-  }
-  if (plus.some((level) => level !== '+')) throw new TopicRefusal(`${quoted(filter)}: "+" must stand alone in its level`);
-  if (hash.length > 1 || (hash.length === 1 && levels.at(-1) !== '#')) {
-    throw new TopicRefusal(`${quoted(filter)}: "#" must be the last level, alone`);
   }
   if (hash.length === 1) return { uri: levels.slice(0, -1).map((level) => `${level}.`).join(''), match: 'prefix' };
   if (plus.length > 0) return { uri: levels.map((level) => (level === '+' ? '' : level)).join('.'), match: 'wildcard' };
