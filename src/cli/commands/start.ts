@@ -23,6 +23,7 @@ import { MetricsRegistry } from '../../metrics/registry.js';
 import { PidFileHeld } from '../../node/pid-file.js';
 import { controlSocketPath, serveControlSocket, type ControlSocket } from '../../node/reload/control-socket.js';
 import { reloader, type ReloadOutcome } from '../../node/reload/reloader.js';
+import { fetchMissingArchives } from '../../node/web/archive-fetch.js';
 import { pathFileWarnings } from '../../node/web/path-file-warnings.js';
 import type { Logger } from '../../router/log.js';
 import { argumentProblem, refuseArguments } from '../command-line.js';
@@ -258,10 +259,11 @@ interface StartRun {
 
 /** The parent of --workers: forks the workers and runs what runs once per machine, until it is stopped. */
 async function runParent({ args, config, endpointSettings, log, hangups }: StartRun, io: CommandIo): Promise<number> {
-  // Here, not in the workers: a worker's probe would take clients from the shared port (NodeOptions.checkPorts).
-  const busy = await Promise.resolve().then(() => checkTlsFiles(config.listeners, config.rlinks)).then(() => checkPortsFree(config.listeners, endpointSettings))
-    .then(() => checkGuests(config.guests)).then(() => undefined, (error: unknown) => error);
-  if (busy !== undefined) return cannotStart(busy, io);
+  // Here, not in the workers: a worker's probe would take clients from the shared port (NodeOptions.checkPorts),
+  // and each worker would download the same archive.
+  const refused = await Promise.resolve().then(() => checkTlsFiles(config.listeners, config.rlinks)).then(() => checkPortsFree(config.listeners, endpointSettings))
+    .then(() => checkGuests(config.guests)).then(() => fetchMissingArchives(config.listeners, log)).then(() => undefined, (error: unknown) => error);
+  if (refused !== undefined) return cannotStart(refused, io);
   let control: ControlSocket | undefined;
   if (args.pidFile !== undefined) {
     try {
@@ -276,13 +278,28 @@ async function runParent({ args, config, endpointSettings, log, hangups }: Start
     const beside = parentGuests(config, () => loadConfig(args, undefined), log);
     // runWorkers takes SIGTERM before it returns its promise.
     const cancelStop = stopAfter(args, log);
-    const code = await runWorkers({ count: args.workers, log, hangups, relayBufferBytes: args.relayBufferBytes, handoffQueue: args.handoffQueue, beside });
+    const code = await runWorkers({
+      count: args.workers, log, hangups, relayBufferBytes: args.relayBufferBytes, handoffQueue: args.handoffQueue, beside,
+      beforeReload: () => fetchArchivesForReload(args, log),
+    });
     removeWorkerCookies(args.dataDir);
     cancelStop();
     return code;
   } finally {
     await control?.close();
   }
+}
+
+/**
+ * Before the workers of --workers reload: the archives a new or changed path downloads, once for
+ * the node. After a failure each worker finds the file missing, tries itself and reports the path as not applied.
+ */
+async function fetchArchivesForReload(args: StartArgs, log: Logger): Promise<void> {
+  const loaded = await loadConfig(args, undefined);
+  if (!loaded.ok) return;
+  await fetchMissingArchives(loaded.config.listeners, log).catch((error: unknown) => {
+    log.warn({ err: (error as Error).message }, 'reload: an archive could not be downloaded; each worker tries again and reports it');
+  });
 }
 
 /**
