@@ -6,7 +6,12 @@ import { after, before, describe, it } from 'node:test';
 import { standInJunction } from '../../test/support/stand-in-junction.js';
 import { PidFileHeld, readPidFile } from '../node/pid-file.js';
 import { silentLogger } from '../router/log.js';
-import { cbdirOfBareConfig, defaultCheckCbdir, defaultControlCbdir, defaultStartCbdir, holdPidFiles, locateNode, nodeFolderOf, nodePidFile, pidFileRefusal } from './node-folder.js';
+import { captureIo } from '../../test/support/cli.js';
+import { run as check } from './commands/check.js';
+import { run as keys } from './commands/keys.js';
+import { run as start } from './commands/start.js';
+import { run as status } from './commands/status.js';
+import { cbdirOfBareConfig, cbdirVariable, defaultCheckCbdir, defaultControlCbdir, defaultStartCbdir, givenCbdir, holdPidFiles, locateNode, nodeFolderOf, nodePidFile, pidFileRefusal } from './node-folder.js';
 
 let dir: string;
 before(async () => (dir = await mkdtemp(join(tmpdir(), 'junction-node-folder-'))));
@@ -53,6 +58,45 @@ describe('node folder', () => {
     assert.equal(locateNode({ cbdir: 'a', 'pid-file': 'b' }), 'give --cbdir or --pid-file, not both');
     assert.equal(locateNode({ cbdir: ' ' }), '--cbdir must not be empty');
     assert.equal(locateNode({ 'pid-file': '' }), '--pid-file must not be empty');
+  });
+
+  it('--cbdir, else $CROSSBAR_DIR, names the node folder, as Crossbar; set empty, the variable names the working folder', () => {
+    assert.equal(givenCbdir('opt', { [cbdirVariable]: 'env' }), 'opt');
+    assert.equal(givenCbdir(undefined, { [cbdirVariable]: 'env' }), 'env');
+    assert.equal(givenCbdir(undefined, { [cbdirVariable]: '' }), '.');
+    assert.equal(givenCbdir(undefined, {}), undefined);
+  });
+
+  it('start, check, status and keys without --cbdir use $CROSSBAR_DIR; --cbdir and --pid-file win over it', async () => {
+    const named = join(dir, 'from-variable');
+    await mkdir(named);
+    // Not a valid config: start and check name the file they read, and start stops there.
+    await writeFile(join(named, 'config.json'), '{"version": 2, "workers": "none"}');
+    const saved = process.env[cbdirVariable];
+    process.env[cbdirVariable] = named;
+    try {
+      const checked = captureIo();
+      assert.equal(await check([], checked.io), 1);
+      const file = join(named, 'config.json');
+      assert.ok(checked.out.stderr.includes(file), checked.out.stderr);
+
+      const started = captureIo();
+      assert.equal(await start([], started.io), 1);
+      assert.ok(started.out.stderr.includes(file), started.out.stderr);
+
+      const asked = captureIo();
+      assert.equal(await status([], asked.io), 0);
+      assert.ok(asked.out.stdout.includes(`no node is running from node directory ${named}`), asked.out.stdout);
+      assert.deepEqual(locateNode({}), { pidFile: join(named, 'node.pid'), where: `from node directory ${named}` });
+      assert.deepEqual(locateNode({ cbdir: 'a' }), { pidFile: resolve('a/node.pid'), where: `from node directory ${resolve('a')}` });
+      assert.deepEqual(locateNode({ 'pid-file': 'run/j.pid' }), { pidFile: resolve('run/j.pid'), where: `with pid file ${resolve('run/j.pid')}` });
+
+      assert.equal(await keys([], captureIo().io), 0);
+      assert.match(await readFile(join(named, 'key.pub'), 'utf8'), /public-key-ed25519/);
+    } finally {
+      if (saved === undefined) delete process.env[cbdirVariable];
+      else process.env[cbdirVariable] = saved;
+    }
   });
 
   it('a start holds node.pid (Crossbar\'s JSON) and the --pid-file, and lets both go once it stopped', async () => {

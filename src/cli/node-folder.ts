@@ -16,6 +16,20 @@ import type { CommandIo } from './io.js';
 /** Crossbar's default node folder: `crossbar start` in a project folder runs ./.crossbar. */
 export const crossbarCbdir = '.crossbar';
 
+/** Crossbar's environment variable for the node folder: read when --cbdir is not given. */
+export const cbdirVariable = 'CROSSBAR_DIR';
+
+/**
+ * The node folder given: --cbdir, else $CROSSBAR_DIR, else none (each command's default), as
+ * Crossbar (node/main.py). The variable counts once it is set: set empty, it names the working
+ * folder, as Crossbar's abspath("") does.
+ */
+export function givenCbdir(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (option !== undefined) return option;
+  const variable = env[cbdirVariable];
+  return variable === '' ? '.' : variable;
+}
+
 /** Where `junction init` writes and `junction check` looks without options. */
 export const junctionCbdir = '.junction';
 
@@ -75,10 +89,11 @@ export interface NodeLocation {
   where: string;
 }
 
-/** The node of --cbdir DIR or --pid-file FILE (one of them, or neither: the default folder); a string says why not. */
+/** The node of --cbdir DIR or --pid-file FILE (one of them, or neither: $CROSSBAR_DIR or the default folder); a string says why not. */
 export function locateNode(values: { cbdir?: string; 'pid-file'?: string }): NodeLocation | string {
-  const { cbdir, 'pid-file': pidFile } = values;
-  if (cbdir !== undefined && pidFile !== undefined) return 'give --cbdir or --pid-file, not both';
+  const { 'pid-file': pidFile } = values;
+  if (values.cbdir !== undefined && pidFile !== undefined) return 'give --cbdir or --pid-file, not both';
+  const cbdir = pidFile === undefined ? givenCbdir(values.cbdir) : undefined;
   if (cbdir?.trim() === '') return '--cbdir must not be empty';
   if (pidFile?.trim() === '') return '--pid-file must not be empty';
   if (pidFile !== undefined) return { pidFile: resolve(pidFile), where: `with pid file ${resolve(pidFile)}` };

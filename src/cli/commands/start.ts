@@ -30,7 +30,7 @@ import { argumentProblem, refuseArguments } from '../command-line.js';
 import { crossbarGlobalOptionsNote, crossbarLogLevels, crossbarStartOptions, readCrossbarStart } from '../crossbar-spellings.js';
 import type { CommandIo } from '../io.js';
 import { runByNpmStart } from '../invocation.js';
-import { cbdirOfBareConfig, defaultStartCbdir, holdPidFiles, nodeFolderOf, pidFileRefusal } from '../node-folder.js';
+import { cbdirOfBareConfig, cbdirVariable, defaultStartCbdir, givenCbdir, holdPidFiles, nodeFolderOf, pidFileRefusal } from '../node-folder.js';
 
 /** Bytes the --workers parent may hold for one worker (--relay-buffer). */
 const defaultRelayBufferBytes = 64 * 1024 * 1024;
@@ -45,7 +45,8 @@ const defaultHttpPaths = Object.keys(embeddedDefaultDocument.workers[0].transpor
 export const usage = `Usage: junction start [--config FILE] [--cbdir DIR] [--host HOST] [--port PORT] [--data-dir DIR] [--log-level LEVEL] [--pid-file FILE]
                       [--workers N|auto] [--relay-buffer BYTES] [--handoff-queue COUNT]
 
-Runs the router. With both --cbdir and --config, FILE is read inside DIR (as Crossbar does);
+Runs the router. Without --cbdir, DIR is $CROSSBAR_DIR when that is set (as Crossbar).
+With both --cbdir and --config, FILE is read inside DIR (as Crossbar does);
 --config NAME alone reads ./NAME, or .crossbar/NAME when only that exists (Crossbar's folder).
 Without --config or --cbdir it runs the node folder .crossbar when that holds a config (as
 Crossbar does), else the embedded development default:
@@ -74,10 +75,12 @@ ${crossbarGlobalOptionsNote}`;
 
 interface StartArgs {
   source: StartConfigSource;
-  /** The node folder (--cbdir, or ./.crossbar when it holds a config and --config is not given): its node.pid says this node runs. */
+  /** The node folder (--cbdir, $CROSSBAR_DIR, or ./.crossbar when it holds a config and --config is not given): its node.pid says this node runs. */
   cbdir?: string;
   /** The node folder is ./.crossbar, found there: the log says so. */
   cbdirByDefault: boolean;
+  /** The node folder is $CROSSBAR_DIR's: the log says so. */
+  cbdirByVariable: boolean;
   host?: string;
   port?: number;
   dataDir: string;
@@ -128,7 +131,8 @@ function readArgs(argv: string[]): StartArgs | string {
     if (!/^\d+$/.test(values.port) || port > 65535) return `--port must be an integer from 0 to 65535, got "${values.port}"`;
   }
   if (values.host !== undefined && values.host.trim() === '') return '--host must not be empty';
-  const cbdir = values.cbdir !== undefined ? nodeFolderOf(values.cbdir) : values.config === undefined ? defaultStartCbdir() : cbdirOfBareConfig(values.config);
+  const given = givenCbdir(values.cbdir);
+  const cbdir = given !== undefined ? nodeFolderOf(given) : values.config === undefined ? defaultStartCbdir() : cbdirOfBareConfig(values.config);
   const source: StartConfigSource =
     values.config !== undefined ? { kind: 'file', path: cbdir !== undefined ? configInCbdir(cbdir, values.config) : values.config }
     : cbdir !== undefined ? { kind: 'cbdir', dir: cbdir }
@@ -147,7 +151,7 @@ function readArgs(argv: string[]): StartArgs | string {
   const handoff = values['handoff-queue'];
   if (handoff !== undefined && !/^[1-9]\d{0,8}$/.test(handoff)) return `--handoff-queue must be a positive number of connections, got "${handoff}"`;
   const handoffQueue = handoff === undefined ? defaultHandoffQueue : Number(handoff);
-  return { source, cbdir, cbdirByDefault: values.cbdir === undefined && cbdir !== undefined, host: values.host, port, dataDir, logLevel: crossbar.logLevel ?? level as LogLevel,
+  return { source, cbdir, cbdirByDefault: given === undefined && cbdir !== undefined, cbdirByVariable: values.cbdir === undefined && given !== undefined, host: values.host, port, dataDir, logLevel: crossbar.logLevel ?? level as LogLevel,
     logFile: crossbar.logFile, shutdownAfterMs: crossbar.shutdownAfterMs, pidFile, workers, relayBufferBytes, handoffQueue };
 }
 
@@ -237,6 +241,7 @@ async function start(args: StartArgs, io: CommandIo, hangups: Hangups): Promise<
   }
   try {
     if (args.cbdirByDefault) log.info({ cbdir: args.cbdir }, 'running the node folder found here, as Crossbar does without --cbdir');
+    if (args.cbdirByVariable) log.info({ cbdir: args.cbdir }, `running the node folder $${cbdirVariable} names, as Crossbar does without --cbdir`);
     if (args.source.kind === 'embedded') {
       log.warn({}, 'running the embedded development default: anonymous sessions may do everything on realm "realm1", and the console at /console is open without a password; use --config for production');
     }

@@ -8,8 +8,8 @@ const states = ['running', 'stopped'] as const;
 export const usage = `Usage: junction status [--cbdir DIR | --pid-file FILE] [--assert running|stopped]
 
 Says whether a node is running from node directory DIR (the one "junction start --cbdir DIR"
-runs), or with --pid-file FILE. Without options DIR is .crossbar when that folder exists, else
-.junction. Exit code 0; with --assert, ${nodeUnavailableExitCode} (as Crossbar) when the node is not in that state.
+runs), or with --pid-file FILE. Without options DIR is $CROSSBAR_DIR when that is set (as
+Crossbar), else .crossbar when that folder exists, else .junction. Exit code 0; with --assert, ${nodeUnavailableExitCode} (as Crossbar) when the node is not in that state.
 
 ${crossbarGlobalOptionsNote}`;
 
