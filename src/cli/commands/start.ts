@@ -27,6 +27,7 @@ import { fetchMissingArchives } from '../../node/web/archive-fetch.js';
 import { pathFileWarnings } from '../../node/web/path-file-warnings.js';
 import type { Logger } from '../../router/log.js';
 import { argumentProblem, refuseArguments } from '../command-line.js';
+import { fabricUrlWarning } from '../crossbar-environment.js';
 import { crossbarGlobalOptionsNote, crossbarLogLevels, crossbarStartOptions, readCrossbarStart } from '../crossbar-spellings.js';
 import type { CommandIo } from '../io.js';
 import { runByNpmStart } from '../invocation.js';
@@ -246,6 +247,8 @@ async function start(args: StartArgs, io: CommandIo, hangups: Hangups): Promise<
       log.warn({}, 'running the embedded development default: anonymous sessions may do everything on realm "realm1", and the console at /console is open without a password; use --config for production');
     }
     for (const notice of foldWorkerNotices(config.notices)) log.info({}, notice);
+    const fabricUrl = fabricUrlWarning();
+    if (fabricUrl !== undefined) log.warn({}, fabricUrl);
     const run = { args, config, endpointSettings, log, hangups };
     return await (args.workers > 1 ? runParent(run, io) : serve(run, io));
   } finally {
