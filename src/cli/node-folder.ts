@@ -87,6 +87,8 @@ export interface NodeLocation {
   pidFile: string;
   /** "from node directory /srv/app/.crossbar", "with pid file /run/junction.pid" */
   where: string;
+  /** None was named (--cbdir, $CROSSBAR_DIR, --pid-file) and the default folder does not exist: no node folder is in use here. */
+  noFolder: boolean;
 }
 
 /** The node of --cbdir DIR or --pid-file FILE (one of them, or neither: $CROSSBAR_DIR or the default folder); a string says why not. */
@@ -96,9 +98,22 @@ export function locateNode(values: { cbdir?: string; 'pid-file'?: string }): Nod
   const cbdir = pidFile === undefined ? givenCbdir(values.cbdir) : undefined;
   if (cbdir?.trim() === '') return '--cbdir must not be empty';
   if (pidFile?.trim() === '') return '--pid-file must not be empty';
-  if (pidFile !== undefined) return { pidFile: resolve(pidFile), where: `with pid file ${resolve(pidFile)}` };
+  if (pidFile !== undefined) return { pidFile: resolve(pidFile), where: `with pid file ${resolve(pidFile)}`, noFolder: false };
   const folder = resolve(cbdir === undefined ? defaultControlCbdir() : nodeFolderOf(cbdir));
-  return { pidFile: nodePidFile(folder), where: `from node directory ${folder}` };
+  return { pidFile: nodePidFile(folder), where: `from node directory ${folder}`, noFolder: cbdir === undefined && !existsSync(folder) };
+}
+
+/**
+ * What `stop` and `status` say when no node folder is in use here: a node started without one
+ * (`npm start`, the embedded default, --config FILE) keeps no pid file, so they cannot find it;
+ * how to stop it, and how to start it so that they can.
+ */
+export function noNodeFolderText(command: 'stop' | 'status'): string {
+  const junction = commandAsInvoked(processInvocation());
+  return `no node folder is in use here (neither ${crossbarCbdir} nor ${junctionCbdir} exists): a node started without one ` +
+    `(npm start, or "${junction} start" with the embedded default or --config FILE) keeps no pid file, so it cannot be found. ` +
+    'Stop such a node with Ctrl-C where it runs, or "kill PID" (the same clean stop); to find it, start it with ' +
+    `--pid-file FILE ("npm start -- --pid-file FILE") and run "${junction} ${command} --pid-file FILE"`;
 }
 
 /** The node `stop` and `status` act on: where it is, what its pid file names, and its pid when a Junction runs there. */

@@ -3,7 +3,7 @@ import { runningAs } from '../../node/pid-file.js';
 import { readArguments } from '../command-line.js';
 import { crossbarGlobalOptionsNote } from '../crossbar-spellings.js';
 import type { CommandIo } from '../io.js';
-import { controlledNode, nodeUnavailableExitCode, ownerNote } from '../node-folder.js';
+import { controlledNode, noNodeFolderText, nodeUnavailableExitCode, ownerNote } from '../node-folder.js';
 
 /** How long the node has to end after SIGTERM (a --workers parent gives its workers 10 s), then after SIGKILL. */
 export const stopWaits = { afterTermMs: 30_000, afterKillMs: 5_000 };
@@ -31,7 +31,7 @@ export async function run(argv: string[], io: CommandIo, waits = stopWaits): Pro
   if (typeof found === 'number') return found;
   const { node, owner, runningPid: pid } = found;
   if (pid === undefined) {
-    io.stderr(`junction stop: no node is running ${node.where}${ownerNote(owner)}\n`);
+    io.stderr(`junction stop: ${node.noFolder ? noNodeFolderText('stop') : `no node is running ${node.where}${ownerNote(owner)}`}\n`);
     return nodeUnavailableExitCode;
   }
   const refused = sendSignal(pid, 'SIGTERM');
