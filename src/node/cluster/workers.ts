@@ -165,7 +165,9 @@ export function runWorkers(options: WorkersOptions): Promise<number> {
     log.info({ signal: 'SIGHUP' }, 'signal received: every worker reloads the configuration');
     if (stopping) return;
     options.beside?.reload();
-    reloads = reloads.then(() => options.beforeReload?.()).then(() => {
+    reloads = reloads.then(() => options.beforeReload?.()).catch((error: unknown) => {
+      log.warn({ err: (error as Error).message }, 'preparing the reload failed; the workers reload all the same');
+    }).then(() => {
       if (stopping) return;
       for (const [nodeId, worker] of workers) {
         const startup = starting.get(nodeId);
