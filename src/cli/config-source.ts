@@ -4,7 +4,7 @@ import { ConfigError } from '../config/problems.js';
 import type { LoadedConfig } from '../node/reload/reloader.js';
 import { plural } from '../protocol/plural.js';
 import type { CommandIo } from './io.js';
-import { cbdirOfBareConfig, defaultCheckCbdir, nodeFolderOf } from './node-folder.js';
+import { cbdirOfBareConfig, defaultCheckCbdir, givenCbdir, nodeFolderOf } from './node-folder.js';
 
 export type StartConfigSource =
   | { kind: 'file'; path: string }
@@ -28,7 +28,8 @@ export function configInCbdir(cbdir: string, config: string): string {
  * options: .crossbar when that holds one, else .junction). Throws ConfigError when the folder has none.
  */
 export async function configFileOf(values: { cbdir?: string; config?: string }): Promise<string> {
-  const cbdir = values.cbdir !== undefined ? nodeFolderOf(values.cbdir) : values.config === undefined ? undefined : cbdirOfBareConfig(values.config);
+  const given = givenCbdir(values.cbdir);
+  const cbdir = given !== undefined ? nodeFolderOf(given) : values.config === undefined ? undefined : cbdirOfBareConfig(values.config);
   if (values.config !== undefined) return cbdir !== undefined ? configInCbdir(cbdir, values.config) : values.config;
   return findCbdirConfig(cbdir ?? defaultCheckCbdir());
 }

@@ -16,6 +16,20 @@ import type { CommandIo } from './io.js';
 /** Crossbar's default node folder: `crossbar start` in a project folder runs ./.crossbar. */
 export const crossbarCbdir = '.crossbar';
 
+/** Crossbar's environment variable for the node folder: read when --cbdir is not given. */
+export const cbdirVariable = 'CROSSBAR_DIR';
+
+/**
+ * The node folder given: --cbdir, else $CROSSBAR_DIR, else none (each command's default), as
+ * Crossbar (node/main.py). The variable counts once it is set: set empty, it names the working
+ * folder, as Crossbar's abspath("") does.
+ */
+export function givenCbdir(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (option !== undefined) return option;
+  const variable = env[cbdirVariable];
+  return variable === '' ? '.' : variable;
+}
+
 /** Where `junction init` writes and `junction check` looks without options. */
 export const junctionCbdir = '.junction';
 
@@ -73,17 +87,33 @@ export interface NodeLocation {
   pidFile: string;
   /** "from node directory /srv/app/.crossbar", "with pid file /run/junction.pid" */
   where: string;
+  /** None was named (--cbdir, $CROSSBAR_DIR, --pid-file) and the default folder does not exist: no node folder is in use here. */
+  noFolder: boolean;
 }
 
-/** The node of --cbdir DIR or --pid-file FILE (one of them, or neither: the default folder); a string says why not. */
+/** The node of --cbdir DIR or --pid-file FILE (one of them, or neither: $CROSSBAR_DIR or the default folder); a string says why not. */
 export function locateNode(values: { cbdir?: string; 'pid-file'?: string }): NodeLocation | string {
-  const { cbdir, 'pid-file': pidFile } = values;
-  if (cbdir !== undefined && pidFile !== undefined) return 'give --cbdir or --pid-file, not both';
+  const { 'pid-file': pidFile } = values;
+  if (values.cbdir !== undefined && pidFile !== undefined) return 'give --cbdir or --pid-file, not both';
+  const cbdir = pidFile === undefined ? givenCbdir(values.cbdir) : undefined;
   if (cbdir?.trim() === '') return '--cbdir must not be empty';
   if (pidFile?.trim() === '') return '--pid-file must not be empty';
-  if (pidFile !== undefined) return { pidFile: resolve(pidFile), where: `with pid file ${resolve(pidFile)}` };
+  if (pidFile !== undefined) return { pidFile: resolve(pidFile), where: `with pid file ${resolve(pidFile)}`, noFolder: false };
   const folder = resolve(cbdir === undefined ? defaultControlCbdir() : nodeFolderOf(cbdir));
-  return { pidFile: nodePidFile(folder), where: `from node directory ${folder}` };
+  return { pidFile: nodePidFile(folder), where: `from node directory ${folder}`, noFolder: cbdir === undefined && !existsSync(folder) };
+}
+
+/**
+ * What `stop` and `status` say when no node folder is in use here: a node started without one
+ * (`npm start`, the embedded default, --config FILE) keeps no pid file, so they cannot find it;
+ * how to stop it, and how to start it so that they can.
+ */
+export function noNodeFolderText(command: 'stop' | 'status'): string {
+  const junction = commandAsInvoked(processInvocation());
+  return `no node folder is in use here (neither ${crossbarCbdir} nor ${junctionCbdir} exists): a node started without one ` +
+    `(npm start, or "${junction} start" with the embedded default or --config FILE) keeps no pid file, so it cannot be found. ` +
+    'Stop such a node with Ctrl-C where it runs, or "kill PID" (the same clean stop); to find it, start it with ' +
+    `--pid-file FILE ("npm start -- --pid-file FILE") and run "${junction} ${command} --pid-file FILE"`;
 }
 
 /** The node `stop` and `status` act on: where it is, what its pid file names, and its pid when a Junction runs there. */

@@ -9,7 +9,7 @@ import { cookieRouterConfig } from '../support/cookie-client.js';
 /**
  * `--workers 2` says each warning about the configuration once, as one process does: every worker
  * builds the same paths, and only the first one logs what is wrong with them; the parent says the
- * file's notices.
+ * file's notices, and what it says of the environment (Crossbar FX's CROSSBAR_FABRIC_URL).
  */
 
 const home = mkdtempSync(join(tmpdir(), 'junction-workers-warnings-'));
@@ -45,7 +45,8 @@ const expected = [
 describe('junction start --workers 2: warnings about the configuration', { timeout: 90_000 }, () => {
   it('each appears once, from the first worker, while both workers serve', async () => {
     const port = await freePort();
-    const junction = RunningJunction.start(['--config', configFile(), '--host', '127.0.0.1', '--port', String(port), '--workers', '2', '--data-dir', join(home, 'data')]);
+    const junction = RunningJunction.start(['--config', configFile(), '--host', '127.0.0.1', '--port', String(port), '--workers', '2', '--data-dir', join(home, 'data')],
+      undefined, { CROSSBAR_FABRIC_URL: 'wss://ops:uplink-secret@master.example:9000/ws' });
     running.push(junction);
     for (const node of ['w1', 'w2']) await junction.started((line) => line.msg === 'worker serving' && line.node === node);
     const warnings = junction.lines.filter((line) => line.level === 40);
@@ -58,6 +59,11 @@ describe('junction start --workers 2: warnings about the configuration', { timeo
     const counts = new Map<string, number>();
     for (const line of warnings) counts.set(line.msg, (counts.get(line.msg) ?? 0) + 1);
     assert.deepEqual([...counts].filter(([, count]) => count > 1), [], 'a warning logged more than once');
+    // Crossbar FX's uplink variable: said by the parent, once, without its URL (it may hold a password).
+    const uplink = warnings.filter((line) => line.msg.includes('$CROSSBAR_FABRIC_URL is set, but Junction has no management uplink'));
+    assert.equal(uplink.length, 1, JSON.stringify(uplink));
+    assert.equal(uplink[0]!.node, undefined);
+    assert.ok(!junction.lines.some((line) => JSON.stringify(line).includes('uplink-secret')));
     // The file's notices are the parent's, once.
     const notices = junction.lines.filter((line) => line.msg.endsWith('[config.notice.cookie_any_origin]'));
     assert.equal(notices.length, 1, JSON.stringify(notices));

@@ -108,8 +108,9 @@ export class RunningJunction {
     }));
   }
 
-  static start(args: string[], cwd = projectRoot): RunningJunction {
-    return new RunningJunction(spawnOwned(process.execPath, [junctionBin, 'start', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
+  /** `env`: added to this process's environment. */
+  static start(args: string[], cwd = projectRoot, env: NodeJS.ProcessEnv = {}): RunningJunction {
+    return new RunningJunction(spawnOwned(process.execPath, [junctionBin, 'start', ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
   }
 
   /** Waits for a log line matching `match`, bounded by `timeoutMs`. */

@@ -16,6 +16,7 @@ its place in the file, then checks that the TLS key and certificate files it nam
 and belong together; or prints a summary, any settings Junction ignores, what Node's TLS
 warns about those files (weak DH parameters), static and CGI directories that do not exist
 and archive files that are missing or cannot be read.
+Without --cbdir, DIR is $CROSSBAR_DIR when that is set (as Crossbar).
 Without options it checks the node folder .crossbar when that holds a config (as Crossbar), else
 .junction (as written by "junction init"). With both --cbdir and --config, FILE is read inside
 DIR (as Crossbar does); --config NAME alone reads ./NAME, or .crossbar/NAME when only that exists.

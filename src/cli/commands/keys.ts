@@ -7,14 +7,14 @@ import { StartupError } from '../../node/startup-errors.js';
 import { readArguments, refuseArguments } from '../command-line.js';
 import { crossbarGlobalOptionsNote } from '../crossbar-spellings.js';
 import type { CommandIo } from '../io.js';
-import { defaultControlCbdir, nodeFolderOf } from '../node-folder.js';
+import { defaultControlCbdir, givenCbdir, nodeFolderOf } from '../node-folder.js';
 
 export const usage = `Usage: junction keys [--cbdir DIR]
 
 Prints the public part of the node key, DIR/${nodeKeyFileName} (Crossbar's node key file), which router links
 sign in with; makes the key first when there is none, and DIR when it does not exist (its parent
-must), as "crossbar keys" does. Without --cbdir DIR is .crossbar when that folder exists, else
-.junction. Crossbar's --private is refused: the private key is never printed (it stays in DIR/${nodeKeyFileName}, readable by its owner only).
+must), as "crossbar keys" does. Without --cbdir DIR is $CROSSBAR_DIR when that is set (as
+Crossbar), else .crossbar when that folder exists, else .junction. Crossbar's --private is refused: the private key is never printed (it stays in DIR/${nodeKeyFileName}, readable by its owner only).
 ${crossbarGlobalOptionsNote}`;
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
@@ -25,7 +25,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     allowPositionals: false,
   });
   if (typeof parsed === 'number') return parsed;
-  const { cbdir: given, private: wantsPrivate } = parsed.values;
+  const { private: wantsPrivate } = parsed.values;
+  const given = givenCbdir(parsed.values.cbdir);
   const cbdir = given === undefined ? defaultControlCbdir() : nodeFolderOf(given);
   if (wantsPrivate) return refuseArguments(io, 'keys', `--private is refused: Junction never prints a private key; it is in ${join(cbdir, nodeKeyFileName)}`, usage);
   if (cbdir.trim() === '') return refuseArguments(io, 'keys', '--cbdir must not be empty', usage);

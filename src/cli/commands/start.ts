@@ -22,13 +22,15 @@ import { MetricsRegistry } from '../../metrics/registry.js';
 import { PidFileHeld } from '../../node/pid-file.js';
 import { controlSocketPath, serveControlSocket, type ControlSocket } from '../../node/reload/control-socket.js';
 import { reloader, type ReloadOutcome } from '../../node/reload/reloader.js';
+import { fetchMissingArchives } from '../../node/web/archive-fetch.js';
 import { pathFileWarnings } from '../../node/web/path-file-warnings.js';
 import type { Logger } from '../../router/log.js';
 import { argumentProblem, refuseArguments } from '../command-line.js';
+import { fabricUrlWarning } from '../crossbar-environment.js';
 import { crossbarGlobalOptionsNote, crossbarLogLevels, crossbarStartOptions, readCrossbarStart } from '../crossbar-spellings.js';
 import type { CommandIo } from '../io.js';
 import { runByNpmStart } from '../invocation.js';
-import { cbdirOfBareConfig, defaultStartCbdir, holdPidFiles, nodeFolderOf, pidFileRefusal } from '../node-folder.js';
+import { cbdirOfBareConfig, cbdirVariable, defaultStartCbdir, givenCbdir, holdPidFiles, nodeFolderOf, pidFileRefusal } from '../node-folder.js';
 
 /** Bytes the --workers parent may hold for one worker (--relay-buffer). */
 const defaultRelayBufferBytes = 64 * 1024 * 1024;
@@ -43,7 +45,8 @@ const defaultHttpPaths = Object.keys(embeddedDefaultDocument.workers[0].transpor
 export const usage = `Usage: junction start [--config FILE] [--cbdir DIR] [--host HOST] [--port PORT] [--data-dir DIR] [--log-level LEVEL] [--pid-file FILE]
                       [--workers N|auto] [--relay-buffer BYTES] [--handoff-queue COUNT]
 
-Runs the router. With both --cbdir and --config, FILE is read inside DIR (as Crossbar does);
+Runs the router. Without --cbdir, DIR is $CROSSBAR_DIR when that is set (as Crossbar).
+With both --cbdir and --config, FILE is read inside DIR (as Crossbar does);
 --config NAME alone reads ./NAME, or .crossbar/NAME when only that exists (Crossbar's folder).
 Without --config or --cbdir it runs the node folder .crossbar when that holds a config (as
 Crossbar does), else the embedded development default:
@@ -72,10 +75,12 @@ ${crossbarGlobalOptionsNote}`;
 
 interface StartArgs {
   source: StartConfigSource;
-  /** The node folder (--cbdir, or ./.crossbar when it holds a config and --config is not given): its node.pid says this node runs. */
+  /** The node folder (--cbdir, $CROSSBAR_DIR, or ./.crossbar when it holds a config and --config is not given): its node.pid says this node runs. */
   cbdir?: string;
   /** The node folder is ./.crossbar, found there: the log says so. */
   cbdirByDefault: boolean;
+  /** The node folder is $CROSSBAR_DIR's: the log says so. */
+  cbdirByVariable: boolean;
   host?: string;
   port?: number;
   dataDir: string;
@@ -126,7 +131,8 @@ function readArgs(argv: string[]): StartArgs | string {
     if (!/^\d+$/.test(values.port) || port > 65535) return `--port must be an integer from 0 to 65535, got "${values.port}"`;
   }
   if (values.host !== undefined && values.host.trim() === '') return '--host must not be empty';
-  const cbdir = values.cbdir !== undefined ? nodeFolderOf(values.cbdir) : values.config === undefined ? defaultStartCbdir() : cbdirOfBareConfig(values.config);
+  const given = givenCbdir(values.cbdir);
+  const cbdir = given !== undefined ? nodeFolderOf(given) : values.config === undefined ? defaultStartCbdir() : cbdirOfBareConfig(values.config);
   const source: StartConfigSource =
     values.config !== undefined ? { kind: 'file', path: cbdir !== undefined ? configInCbdir(cbdir, values.config) : values.config }
     : cbdir !== undefined ? { kind: 'cbdir', dir: cbdir }
@@ -145,7 +151,7 @@ function readArgs(argv: string[]): StartArgs | string {
   const handoff = values['handoff-queue'];
   if (handoff !== undefined && !/^[1-9]\d{0,8}$/.test(handoff)) return `--handoff-queue must be a positive number of connections, got "${handoff}"`;
   const handoffQueue = handoff === undefined ? defaultHandoffQueue : Number(handoff);
-  return { source, cbdir, cbdirByDefault: values.cbdir === undefined && cbdir !== undefined, host: values.host, port, dataDir, logLevel: crossbar.logLevel ?? level as LogLevel,
+  return { source, cbdir, cbdirByDefault: given === undefined && cbdir !== undefined, cbdirByVariable: values.cbdir === undefined && given !== undefined, host: values.host, port, dataDir, logLevel: crossbar.logLevel ?? level as LogLevel,
     logFile: crossbar.logFile, shutdownAfterMs: crossbar.shutdownAfterMs, pidFile, workers, relayBufferBytes, handoffQueue };
 }
 
@@ -235,10 +241,13 @@ async function start(args: StartArgs, io: CommandIo, hangups: Hangups): Promise<
   }
   try {
     if (args.cbdirByDefault) log.info({ cbdir: args.cbdir }, 'running the node folder found here, as Crossbar does without --cbdir');
+    if (args.cbdirByVariable) log.info({ cbdir: args.cbdir }, `running the node folder $${cbdirVariable} names, as Crossbar does without --cbdir`);
     if (args.source.kind === 'embedded') {
       log.warn({}, 'running the embedded development default: anonymous sessions may do everything on realm "realm1", and the console at /console is open without a password; use --config for production');
     }
     for (const notice of foldWorkerNotices(config.notices)) log.info({}, notice);
+    const fabricUrl = fabricUrlWarning();
+    if (fabricUrl !== undefined) log.warn({}, fabricUrl);
     const run = { args, config, endpointSettings, log, hangups };
     return await (args.workers > 1 ? runParent(run, io) : serve(run, io));
   } finally {
@@ -257,10 +266,11 @@ interface StartRun {
 
 /** The parent of --workers: forks the workers and runs what runs once per machine, until it is stopped. */
 async function runParent({ args, config, endpointSettings, log, hangups }: StartRun, io: CommandIo): Promise<number> {
-  // Here, not in the workers: a worker's probe would take clients from the shared port (NodeOptions.checkPorts).
-  const busy = await Promise.resolve().then(() => checkTlsFiles(config.listeners, config.rlinks)).then(() => checkPortsFree(config.listeners, endpointSettings))
-    .then(() => checkGuests(config.guests)).then(() => undefined, (error: unknown) => error);
-  if (busy !== undefined) return cannotStart(busy, io);
+  // Here, not in the workers: a worker's probe would take clients from the shared port (NodeOptions.checkPorts),
+  // and each worker would download the same archive.
+  const refused = await Promise.resolve().then(() => checkTlsFiles(config.listeners, config.rlinks)).then(() => checkPortsFree(config.listeners, endpointSettings))
+    .then(() => checkGuests(config.guests)).then(() => fetchMissingArchives(config.listeners, log)).then(() => undefined, (error: unknown) => error);
+  if (refused !== undefined) return cannotStart(refused, io);
   let control: ControlSocket | undefined;
   if (args.pidFile !== undefined) {
     try {
@@ -275,13 +285,28 @@ async function runParent({ args, config, endpointSettings, log, hangups }: Start
     const beside = parentGuests(config, () => loadConfig(args, undefined), log);
     // runWorkers takes SIGTERM before it returns its promise.
     const cancelStop = stopAfter(args, log);
-    const code = await runWorkers({ count: args.workers, log, hangups, relayBufferBytes: args.relayBufferBytes, handoffQueue: args.handoffQueue, beside });
+    const code = await runWorkers({
+      count: args.workers, log, hangups, relayBufferBytes: args.relayBufferBytes, handoffQueue: args.handoffQueue, beside,
+      beforeReload: () => fetchArchivesForReload(args, log),
+    });
     removeWorkerCookies(args.dataDir);
     cancelStop();
     return code;
   } finally {
     await control?.close();
   }
+}
+
+/**
+ * Before the workers of --workers reload: the archives a new or changed path downloads, once for
+ * the node. After a failure each worker finds the file missing, tries itself and reports the path as not applied.
+ */
+async function fetchArchivesForReload(args: StartArgs, log: Logger): Promise<void> {
+  const loaded = await loadConfig(args, undefined);
+  if (!loaded.ok) return;
+  await fetchMissingArchives(loaded.config.listeners, log).catch((error: unknown) => {
+    log.warn({ err: (error as Error).message }, 'reload: an archive could not be downloaded; each worker tries again and reports it');
+  });
 }
 
 /**

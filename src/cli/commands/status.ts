@@ -1,15 +1,15 @@
 import { readArguments, refuseArguments } from '../command-line.js';
 import { crossbarGlobalOptionsNote } from '../crossbar-spellings.js';
 import type { CommandIo } from '../io.js';
-import { controlledNode, nodeUnavailableExitCode, ownerNote } from '../node-folder.js';
+import { controlledNode, noNodeFolderText, nodeUnavailableExitCode, ownerNote } from '../node-folder.js';
 
 const states = ['running', 'stopped'] as const;
 
 export const usage = `Usage: junction status [--cbdir DIR | --pid-file FILE] [--assert running|stopped]
 
 Says whether a node is running from node directory DIR (the one "junction start --cbdir DIR"
-runs), or with --pid-file FILE. Without options DIR is .crossbar when that folder exists, else
-.junction. Exit code 0; with --assert, ${nodeUnavailableExitCode} (as Crossbar) when the node is not in that state.
+runs), or with --pid-file FILE. Without options DIR is $CROSSBAR_DIR when that is set (as
+Crossbar), else .crossbar when that folder exists, else .junction. Exit code 0; with --assert, ${nodeUnavailableExitCode} (as Crossbar) when the node is not in that state.
 
 ${crossbarGlobalOptionsNote}`;
 
@@ -29,7 +29,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   if (typeof found === 'number') return found;
   const { node, owner, runningPid } = found;
   const state = runningPid !== undefined ? 'running' : 'stopped';
-  io.stdout(runningPid !== undefined ? `running (PID ${runningPid}) ${node.where}\n` : `stopped: no node is running ${node.where}${ownerNote(owner)}\n`);
+  const stopped = node.noFolder ? noNodeFolderText('status') : `no node is running ${node.where}${ownerNote(owner)}`;
+  io.stdout(runningPid !== undefined ? `running (PID ${runningPid}) ${node.where}\n` : `stopped: ${stopped}\n`);
   if (asserted === undefined || asserted === state) return 0;
   io.stderr(`junction status: --assert ${asserted} failed: the node is ${state}\n`);
   return nodeUnavailableExitCode;

@@ -3,7 +3,7 @@ import { runningAs } from '../../node/pid-file.js';
 import { readArguments } from '../command-line.js';
 import { crossbarGlobalOptionsNote } from '../crossbar-spellings.js';
 import type { CommandIo } from '../io.js';
-import { controlledNode, nodeUnavailableExitCode, ownerNote } from '../node-folder.js';
+import { controlledNode, noNodeFolderText, nodeUnavailableExitCode, ownerNote } from '../node-folder.js';
 
 /** How long the node has to end after SIGTERM (a --workers parent gives its workers 10 s), then after SIGKILL. */
 export const stopWaits = { afterTermMs: 30_000, afterKillMs: 5_000 };
@@ -11,8 +11,8 @@ export const stopWaits = { afterTermMs: 30_000, afterKillMs: 5_000 };
 export const usage = `Usage: junction stop [--cbdir DIR | --pid-file FILE]
 
 Stops the node running from node directory DIR (the one "junction start --cbdir DIR" runs; it
-keeps DIR/node.pid), or the one started with --pid-file FILE. Without options DIR is .crossbar
-when that folder exists, else .junction.
+keeps DIR/node.pid), or the one started with --pid-file FILE. Without options DIR is
+$CROSSBAR_DIR when that is set (as Crossbar), else .crossbar when that folder exists, else .junction.
 It sends the node SIGTERM (it says GOODBYE to its sessions; a --workers parent stops its workers)
 and waits up to ${stopWaits.afterTermMs / 1000} s for it to end; one still running then gets SIGKILL.
 Exit code 0 once the node has ended; ${nodeUnavailableExitCode} (as Crossbar) when no node runs there; 1 when it did not end.
@@ -31,7 +31,7 @@ export async function run(argv: string[], io: CommandIo, waits = stopWaits): Pro
   if (typeof found === 'number') return found;
   const { node, owner, runningPid: pid } = found;
   if (pid === undefined) {
-    io.stderr(`junction stop: no node is running ${node.where}${ownerNote(owner)}\n`);
+    io.stderr(`junction stop: ${node.noFolder ? noNodeFolderText('stop') : `no node is running ${node.where}${ownerNote(owner)}`}\n`);
     return nodeUnavailableExitCode;
   }
   const refused = sendSignal(pid, 'SIGTERM');

@@ -20,6 +20,8 @@ export interface WorkersOptions {
   handoffQueue: number;
   /** What the parent itself runs (the guest workers: once per machine, not once per worker). */
   beside?: ParentTasks;
+  /** At SIGHUP, before the workers are told to reload: what would otherwise be done by each of them (a download). */
+  beforeReload?(): Promise<void>;
 }
 
 /** Work of the parent's own, in step with the workers. */
@@ -157,15 +159,22 @@ export function runWorkers(options: WorkersOptions): Promise<number> {
     stopAll(0);
   };
   // A reload (SIGHUP) is each worker's: every worker reads the configuration again.
+  // In turn: a second SIGHUP waits for the first one's preparation (one download, not two).
+  let reloads = Promise.resolve();
   options.hangups.handle(() => {
     log.info({ signal: 'SIGHUP' }, 'signal received: every worker reloads the configuration');
     if (stopping) return;
     options.beside?.reload();
-    for (const [nodeId, worker] of workers) {
-      const startup = starting.get(nodeId);
-      if (startup) startup.reloadWhenServing = true;
-      else worker.process.kill('SIGHUP');
-    }
+    reloads = reloads.then(() => options.beforeReload?.()).catch((error: unknown) => {
+      log.warn({ err: (error as Error).message }, 'preparing the reload failed; the workers reload all the same');
+    }).then(() => {
+      if (stopping) return;
+      for (const [nodeId, worker] of workers) {
+        const startup = starting.get(nodeId);
+        if (startup) startup.reloadWhenServing = true;
+        else worker.process.kill('SIGHUP');
+      }
+    });
   });
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

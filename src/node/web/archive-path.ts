@@ -1,13 +1,13 @@
 import { accessSync, close, constants, existsSync, statSync } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
 import type { Entry } from 'yauzl';
 import type { ArchiveService } from '../../config/model.js';
 import type { Counter } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
-import { StartupError } from '../startup-errors.js';
-import { downloadArchive, sha256OfFd } from './archive-download.js';
+import { sha256OfFd } from './archive-download.js';
+import { archiveStartupError, fetchArchive, type ArchiveFailure } from './archive-fetch.js';
 import { cacheControl, notModified, validatorsOf } from './http-caching.js';
 import { methodAllowed } from './http-reply.js';
 import { normalizePath, type PathHandler } from './listener.js';
@@ -16,11 +16,8 @@ import { MimeTypes } from './mime-types.js';
 import type { ServiceContext } from './service-context.js';
 import { BadPathError, fileSegments, isHiddenName } from './static-resolve.js';
 import { notFound, rawPath, redirectToFolder } from './static.js';
-import { archiveLimits, ArchiveRefusedError, isRegularFile, openArchiveFile, ZipArchive, type ArchiveLimits } from './zip-archive.js';
+import { archiveLimits, ArchiveRefusedError, isRegularFile, openArchiveFile, ZipArchive } from './zip-archive.js';
 import { aboutConfig } from '../logger.js';
-
-/** Why an archive path could not be built; the `reason` of junction_archive_refused_total. */
-type LoadFailure = ArchiveRefusedError['reason'] | 'download_failed' | 'hash_mismatch' | 'unreadable';
 
 /**
  * The files of a ZIP archive at this path and below it (Crossbar's `archive` web service). The
@@ -29,16 +26,15 @@ type LoadFailure = ArchiveRefusedError['reason'] | 'download_failed' | 'hash_mis
  * a StartupError naming the path, as Crossbar's transport fails to start.
  */
 export async function archivePath(service: ArchiveService, context: ServiceContext): Promise<PathHandler> {
-  const limits = archiveLimits;
   const labels = { transport: context.listener.id, path: context.path };
   const refused = context.metrics.counter('junction_archive_refused_total',
     'Archives of archive paths refused at start or reload, by transport, path and reason');
-  const fail = (reason: LoadFailure, message: string): StartupError => {
+  const fail: ArchiveFailure = (reason, message) => {
     refused.inc({ ...labels, reason });
-    return new StartupError('archive_unusable', `${context.where}: ${message}`);
+    return archiveStartupError(context.where, message);
   };
 
-  const fd = await prepareFile(service, context, limits, fail);
+  const fd = await prepareFile(service, context, fail);
   if (fd === undefined) {
     context.log.warn({ archive: service.archive, ...aboutConfig }, notDownloadedText(service.archive, context.where));
     return {
@@ -49,7 +45,7 @@ export async function archivePath(service: ArchiveService, context: ServiceConte
   }
   let archive: ZipArchive;
   try {
-    archive = await ZipArchive.fromFd(fd, limits);
+    archive = await ZipArchive.fromFd(fd, archiveLimits);
   } catch (error) {
     if (error instanceof ArchiveRefusedError) throw fail(error.reason, `the archive ${service.archive} is refused: ${error.message}`);
     throw fail('unreadable', `the archive ${service.archive} cannot be read (${(error as Error).message})`);
@@ -107,37 +103,26 @@ function archiveReplaced(path: string, archive: ZipArchive): boolean {
  * so), then checked against `hashes`. Its descriptor, which the hash was read through and the
  * archive is to be read through; undefined when it is missing and not to be downloaded.
  */
-async function prepareFile(
-  service: ArchiveService,
-  context: ServiceContext,
-  limits: ArchiveLimits,
-  fail: (reason: LoadFailure, message: string) => StartupError,
-): Promise<number | undefined> {
+async function prepareFile(service: ArchiveService, context: ServiceContext, fail: ArchiveFailure): Promise<number | undefined> {
   const unusable = (error: NodeJS.ErrnoException) => fail('unreadable', unusableText(service.archive, error));
   const present = await stat(service.archive).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw unusable(error);
   });
-  let file = service.archive;
   if (present === undefined) {
     if (service.origin === undefined) throw fail('unreadable', noOriginText(service.archive));
     if (!service.download) return undefined;
-    // Into a file of its own first: the archive appears under its name only once it is whole and trusted.
-    file = `${service.archive}.download-${process.pid}`;
-    context.log.info({ origin: service.origin, archive: service.archive }, `${context.where}: downloading the archive`);
-    try {
-      await downloadArchive(service.origin, file, limits.maxArchiveBytes);
-    } catch (error) {
-      throw fail('download_failed', `the archive could not be downloaded from ${service.origin} (${(error as Error).message})`);
-    }
+    const fd = await fetchArchive({ ...service, origin: service.origin }, context.where, context.log, fail);
+    warnIfUnverified(service, context);
+    return fd;
   }
-  const fd = await openArchiveFile(file).catch((error: NodeJS.ErrnoException) => {
+  const fd = await openArchiveFile(service.archive).catch((error: NodeJS.ErrnoException) => {
     throw unusable(error);
   });
   try {
     if (!(await isRegularFile(fd))) throw fail('unreadable', notAFileText(service.archive));
-    await verifyHashes(service, fd, file, context, fail);
-    if (file !== service.archive) await rename(file, service.archive);
+    await verifyHashes(service, fd, fail);
+    warnIfUnverified(service, context);
     return fd;
   } catch (error) {
     close(fd, () => {});
@@ -145,16 +130,14 @@ async function prepareFile(
   }
 }
 
-async function verifyHashes(service: ArchiveService, fd: number, file: string, context: ServiceContext, fail: (reason: LoadFailure, message: string) => StartupError): Promise<void> {
-  if (service.hashes.length === 0) {
-    context.log.warn({ archive: service.archive, ...aboutConfig }, `${context.where}: the archive is not verified (no "hashes")`);
-    return;
-  }
+function warnIfUnverified(service: ArchiveService, context: ServiceContext): void {
+  if (service.hashes.length === 0) context.log.warn({ archive: service.archive, ...aboutConfig }, `${context.where}: the archive is not verified (no "hashes")`);
+}
+
+async function verifyHashes(service: ArchiveService, fd: number, fail: ArchiveFailure): Promise<void> {
+  if (service.hashes.length === 0) return;
   const hash = await sha256OfFd(fd);
-  if (service.hashes.includes(hash)) return;
-  if (file !== service.archive) await rm(file, { force: true });
-  const source = file === service.archive ? `the archive ${service.archive}` : `the archive downloaded from ${service.origin}`;
-  throw fail('hash_mismatch', `${source} has SHA-256 ${hash}, which is not one of "hashes"`);
+  if (!service.hashes.includes(hash)) throw fail('hash_mismatch', `the archive ${service.archive} has SHA-256 ${hash}, which is not one of "hashes"`);
 }
 
 /** Answers requests from an open archive. */
