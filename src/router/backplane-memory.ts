@@ -13,6 +13,9 @@ export class MemoryHub {
   private readonly claims = new ClaimTable();
   private readonly seats = new SeatTable();
 
+  /** With `latencyMs`, each message takes that long to arrive (a slow link: many in flight at once); else the next microtask. */
+  constructor(private readonly latencyMs = 0) {}
+
   /** A new node on this hub. */
   node(nodeId: string): MeshBackplane {
     return new MeshBackplane(nodeId, this.link(nodeId));
@@ -64,7 +67,10 @@ export class MemoryHub {
     for (const target of targets) {
       // A copy, as a real link would deliver: nothing shared by reference between nodes.
       const copy = structuredClone(message);
-      queueMicrotask(() => this.receivers.get(target)?.(copy, from));
+      const deliver = (): void => this.receivers.get(target)?.(copy, from);
+      // Timers of one duration fire in the order set: the link keeps its order.
+      if (this.latencyMs > 0) setTimeout(deliver, this.latencyMs);
+      else queueMicrotask(deliver);
     }
   }
 }

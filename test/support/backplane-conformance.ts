@@ -83,18 +83,24 @@ export function backplaneConformance(name: string, build: () => ClusterUnderTest
     /**
      * Once this resolves, `from` has seen every interest `to` announced before, and `to` has
      * received every publication `from` sent before: `to` announces a probe that `from` publishes
-     * to until it arrives (each side's messages to the other arrive in order). A node that joined
+     * to until one arrives (each side's messages to the other arrive in order). A node that joined
      * has `from`'s state once sync(from, joined) resolves (`from` answered its hello before it
      * heard the probe), not after sync(joined, from): that answer may still be on its way.
+     * The copies sent after the first that arrived are on their way too (`from` knew the interest
+     * then): the sync waits for the last, so that none reaches `to` after it (on a slow machine
+     * several are in flight at once).
      */
     async function sync(from: TestNode, to: TestNode): Promise<void> {
       const probe: Interest = { realm: 'sync', uri: `probe.${++probes}`, match: 'exact' };
       to.backplane.announce(probe, true);
-      const arrived = (): boolean => to.received.some((p) => p.realm === 'sync' && p.topic === probe.uri);
+      const arrived = (): number[] => to.received.filter((p) => p.realm === 'sync' && p.topic === probe.uri).map((p) => p.publication);
+      let sent = 0;
       const deadline = Date.now() + 5_000;
-      while (!arrived()) {
-        assert.ok(Date.now() < deadline, `node ${from.backplane.nodeId} never reached node ${to.backplane.nodeId}`);
-        from.backplane.publish(publication('sync', probe.uri));
+      while (!arrived().includes(sent)) {
+        assert.ok(Date.now() < deadline, arrived().length > 0
+          ? `node ${to.backplane.nodeId} received probe copies ${arrived().join(',')} of ${sent} from node ${from.backplane.nodeId}`
+          : `node ${from.backplane.nodeId} never reached node ${to.backplane.nodeId}`);
+        if (arrived().length === 0) from.backplane.publish({ ...publication('sync', probe.uri), publication: ++sent });
         await new Promise((resolve) => setTimeout(resolve, 2));
       }
       to.backplane.announce(probe, false);
