@@ -87,8 +87,8 @@ function Shell({ settings, session, onSignOut }: { settings: ConsoleSettings; se
     <main id="main" tabindex="-1">
       ${view === 'overview' ? html`<${Overview} session=${session} />`
         : view === 'sessions' ? html`<${Sessions} session=${session} changes=${changes.version} />`
-        : view === 'topics' ? html`<${Topics} session=${session} changes=${changes.version} />`
-        : view === 'procedures' ? html`<${Procedures} session=${session} changes=${changes.version} />`
+        : view === 'topics' ? html`<${Topics} session=${session} changes=${changes.version} maxMessageBytes=${settings.max_message_size} />`
+        : view === 'procedures' ? html`<${Procedures} session=${session} changes=${changes.version} maxMessageBytes=${settings.max_message_size} />`
         : view === 'forwarder' ? html`<${Forwarders} session=${session} />`
         : html`<${Configuration} session=${session} />`}
     </main>

@@ -106,7 +106,7 @@ export function Overview({ session }: { session: Session }) {
         <div><dt>Uptime</dt><dd>${formatDuration(stats.uptime_seconds)}</dd></div>
         <div><dt>Version</dt><dd>${stats.version}</dd></div>
         ${totals ? html`<div><dt>Nodes answering</dt><dd data-stat="nodes">${totals.answered} of ${totals.of}</dd></div>`
-          : html`<div><dt>Realms</dt><dd>${stats.realms.map((realm) => `${realm.name} (${realm.sessions})`).join(', ')}</dd></div>`}
+          : html`<div><dt>Realms (client sessions)</dt><dd>${stats.realms.map((realm) => `${realm.name} (${realm.sessions})`).join(', ')}</dd></div>`}
         <div><dt>Sessions</dt><dd data-stat="sessions">${(totals ?? stats).sessions}</dd></div>
         <div><dt>Subscriptions</dt><dd data-stat="subscriptions">${(totals ?? stats).subscriptions}</dd></div>
         <div><dt>Registrations</dt><dd data-stat="registrations">${(totals ?? stats).registrations}</dd></div>

@@ -4,6 +4,7 @@ import { useRef, useState } from 'preact/hooks';
 import { WampError } from '../../client/errors.js';
 import type { Session } from '../../client/session.js';
 import { readJsonField } from '../json-field.js';
+import { tooLargeToSend } from '../message-size.js';
 import { useLoad } from '../live.js';
 import { cutText, shownJson, visible } from '../shown-text.js';
 import { ErrorText, JsonField } from '../ui.js';
@@ -31,7 +32,7 @@ interface CallState {
   done?: { ms: number; json?: string; error?: unknown };
 }
 
-export function Procedures({ session, changes }: { session: Session; changes: number }) {
+export function Procedures({ session, changes, maxMessageBytes }: { session: Session; changes: number; maxMessageBytes: number }) {
   const registrations = useLoad(() => listing<RegistrationRow>(session, 'junction.registration.list'), changes);
   const [procedure, setProcedure] = useState('');
   const { node, setNode, rows } = useNodeFilter(registrations.data);
@@ -52,11 +53,11 @@ export function Procedures({ session, changes }: { session: Session; changes: nu
     </div>
     ${rows.length === 0 && !registrations.loading ? html`<p class="note">No registrations.</p>` : null}
     <${Truncated} list=${registrations.data} />
-    <${CallTester} session=${session} procedure=${procedure} setProcedure=${setProcedure} />
+    <${CallTester} session=${session} procedure=${procedure} setProcedure=${setProcedure} maxMessageBytes=${maxMessageBytes} />
   </section>`;
 }
 
-function CallTester({ session, procedure, setProcedure }: { session: Session; procedure: string; setProcedure(value: string): void }) {
+function CallTester({ session, procedure, setProcedure, maxMessageBytes }: { session: Session; procedure: string; setProcedure(value: string): void; maxMessageBytes: number }) {
   const [args, setArgs] = useState('');
   const [kwargs, setKwargs] = useState('');
   const [timeout, setTimeoutMs] = useState('');
@@ -71,14 +72,19 @@ function CallTester({ session, procedure, setProcedure }: { session: Session; pr
   const start = async (event: Event) => {
     event.preventDefault();
     if (!parsedArgs.ok || !parsedKwargs.ok || !timeoutValid) return;
-    const controller = new AbortController();
-    abort.current = controller;
+    const args = (parsedArgs.value as unknown[] | undefined) ?? [];
+    const kwargs = (parsedKwargs.value as Record<string, unknown> | undefined) ?? {};
     const startedAt = performance.now();
     const state: CallState = { procedure, startedAt, progress: [], progressCount: 0 };
+    const wireOptions = { ...(timeout ? { timeout: Number(timeout) } : {}), ...(receiveProgress ? { receive_progress: true } : {}) };
+    const tooLarge = tooLargeToSend({ kind: 'call', uri: procedure, options: wireOptions, args, kwargs }, maxMessageBytes);
+    if (tooLarge) return setCall({ ...state, done: { ms: 0, error: new Error(tooLarge) } });
+    const controller = new AbortController();
+    abort.current = controller;
     const elapsed = () => Math.round(performance.now() - startedAt);
     setCall({ ...state });
     try {
-      const result = await session.call(procedure, (parsedArgs.value as unknown[] | undefined) ?? [], (parsedKwargs.value as Record<string, unknown> | undefined) ?? {}, {
+      const result = await session.call(procedure, args, kwargs, {
         signal: controller.signal,
         ...(timeout ? { timeout: Number(timeout) } : {}),
         ...(receiveProgress ? {

@@ -37,6 +37,8 @@ export function Sessions({ session, changes }: { session: Session; changes: numb
 
   const kill = async (event: Event) => {
     event.preventDefault();
+    // The router answers its own ID with no_such_session (WAMP: kill closes other sessions only): say what is meant.
+    if (Number(target) === session.id) return setOutcome({ error: new Error(`Session ${target} is this console's own: Kill closes other sessions; Sign out ends this one.`) });
     setOutcome(undefined);
     try {
       await session.call('wamp.session.kill', [Number(target)], { reason, ...(message ? { message } : {}) });
@@ -65,8 +67,8 @@ export function Sessions({ session, changes }: { session: Session; changes: numb
             <td>${row.transport.type} / ${row.transport.serializer}</td><td>${row.transport.peer}</td>
             <td>${formatTime(row.joined_at)}</td>
             <td class="wrap">${someOf(row.subscriptions, row.subscription_count)}</td><td class="wrap">${someOf(row.registrations, row.registration_count)}</td>
-            <td><button type="button" class="small" aria-label=${`Kill session ${row.session}`}
-              onClick=${() => { setTarget(String(row.session)); document.getElementById('kill-reason')?.focus(); }}>Kill…</button></td>
+            <td>${row.session === session.id ? null : html`<button type="button" class="small" aria-label=${`Kill session ${row.session}`}
+              onClick=${() => { setTarget(String(row.session)); document.getElementById('kill-reason')?.focus(); }}>Kill…</button>`}</td>
           </tr>`)}
         </tbody>
       </table>

@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Session } from '../../client/session.js';
 import type { Subscription } from '../../client/subscription.js';
 import { readJsonField } from '../json-field.js';
+import { tooLargeToSend } from '../message-size.js';
 import { useLoad } from '../live.js';
 import { MAX_PAYLOAD_CHARS, TapBuffer, tapEvent, type TapEvent } from '../tap-buffer.js';
 import { shownJson, visible } from '../shown-text.js';
@@ -34,7 +35,7 @@ const LINE_CHARS = 200;
 /** Retained events a Retained panel shows (a prefix may cover thousands of topics); the rest are counted. */
 export const RETAINED_SHOWN = 20;
 
-export function Topics({ session, changes }: { session: Session; changes: number }) {
+export function Topics({ session, changes, maxMessageBytes }: { session: Session; changes: number; maxMessageBytes: number }) {
   const subscriptions = useLoad(() => listing<SubscriptionRow>(session, 'junction.subscription.list'), changes);
   const [tapTopic, setTapTopic] = useState<TapTarget | undefined>(undefined);
   // The events' JSON is written once, when the panel opens, not at every redraw of the list.
@@ -101,7 +102,7 @@ export function Topics({ session, changes }: { session: Session; changes: number
     </div>` : null}
     <div class="split">
       <${Tap} session=${session} preset=${tapTopic} />
-      <${PublishForm} session=${session} />
+      <${PublishForm} session=${session} maxMessageBytes=${maxMessageBytes} />
     </div>
   </section>`;
 }
@@ -203,7 +204,7 @@ function eventLine(event: TapEvent): string {
   return text.length > LINE_CHARS ? `${text.slice(0, LINE_CHARS)}…` : text;
 }
 
-function PublishForm({ session }: { session: Session }) {
+function PublishForm({ session, maxMessageBytes }: { session: Session; maxMessageBytes: number }) {
   const [topic, setTopic] = useState('');
   const [args, setArgs] = useState('');
   const [kwargs, setKwargs] = useState('');
@@ -218,10 +219,14 @@ function PublishForm({ session }: { session: Session }) {
   const publish = async (event: Event) => {
     event.preventDefault();
     if (!parsedArgs.ok || !parsedKwargs.ok) return;
+    const args = (parsedArgs.value as unknown[] | undefined) ?? [];
+    const kwargs = (parsedKwargs.value as Record<string, unknown> | undefined) ?? {};
+    const options = { acknowledge, exclude_me: excludeMe, ...(retain ? { retain: true } : {}) };
+    const tooLarge = tooLargeToSend({ kind: 'publish', uri: topic, options, args, kwargs }, maxMessageBytes);
+    if (tooLarge) return setOutcome({ error: new Error(tooLarge) });
     setOutcome(undefined);
     try {
-      const publication = await session.publish(topic, (parsedArgs.value as unknown[] | undefined) ?? [], (parsedKwargs.value as Record<string, unknown> | undefined) ?? {},
-        { acknowledge, exclude_me: excludeMe, ...(retain ? { retain: true } : {}) });
+      const publication = await session.publish(topic, args, kwargs, options);
       setOutcome({ ok: publication === undefined ? `Sent to ${topic} (no acknowledgement asked).` : `Published to ${topic} (publication ${publication}).` });
     } catch (error) {
       setOutcome({ error });

@@ -1,0 +1,101 @@
+/**
+ * The console walked as a new user would, in headless Chromium: what it found wrong, kept fixed.
+ * The Sessions table at 1280 px scrolls inside its frame (the page does not scroll sideways); a
+ * publication or call larger than the console's connection takes is refused at its form (rather
+ * than closing the connection, 1009, and signing the operator out); Kill on the console's own
+ * session says what to do instead of "no such session".
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { openAutobahn, type OpenSession } from '../support/autobahn.js';
+import { launchChromium, skipWithoutChromium, type LaunchedChromium } from '../support/chromium.js';
+import { operator, startConsoleNode, type ConsoleNode } from './fixture.js';
+
+/** The websocket default the console path keeps (docs/console.md: "a websocket path's defaults"). */
+const consoleMaxMessageSize = 1_048_576;
+
+describe('the console walked as a new user (headless Chromium)', { skip: skipWithoutChromium, timeout: 120_000 }, () => {
+  let running: ConsoleNode;
+  let chromium: LaunchedChromium;
+  let visitor: OpenSession;
+
+  before(async () => {
+    running = await startConsoleNode();
+    chromium = await launchChromium();
+    visitor = await openAutobahn(`${running.base.replace('http', 'ws')}/ws`);
+    await visitor.session.subscribe('chat.room1', () => undefined);
+    await visitor.session.register('com.example.echo', (args: unknown[]) => args);
+  });
+
+  after(async () => {
+    await visitor?.close();
+    await chromium?.close();
+    await running?.stop();
+  });
+
+  async function signedIn(): Promise<Page> {
+    const page = await chromium.context.newPage();
+    page.setDefaultTimeout(10_000);
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.goto(`${running.base}/console`);
+    await page.getByLabel('Sign-in method').selectOption({ label: 'Ticket' });
+    await page.getByLabel('Auth ID').fill(operator.authid);
+    await page.getByLabel('Ticket').fill(operator.ticket);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('[data-who]').waitFor();
+    return page;
+  }
+
+  it('scrolls a wide Sessions table inside its frame at 1280 px: the page does not scroll sideways', async () => {
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'Sessions' }).click();
+    await page.locator(`tr[data-session="${visitor.session.id}"]`).filter({ hasText: 'com.example.echo' }).waitFor();
+    const widths = await page.evaluate(() => {
+      const wrap = document.querySelector('.table-wrap')!;
+      return { page: document.documentElement.scrollWidth, window: innerWidth, table: wrap.scrollWidth, frame: wrap.clientWidth };
+    });
+    assert.ok(widths.table > widths.frame, `the table is wider than its frame at 1280 px, or this test shows nothing: ${JSON.stringify(widths)}`);
+    assert.ok(widths.page <= widths.window, `the page scrolls sideways: ${JSON.stringify(widths)}`);
+    await page.close();
+  });
+
+  it("refuses a publication or call larger than the console's connection takes at its form, and stays signed in", async () => {
+    const page = await signedIn();
+    const big = JSON.stringify(['x'.repeat(consoleMaxMessageSize)]);
+    await page.getByRole('link', { name: 'Topics' }).click();
+    await page.getByLabel('Topic', { exact: true }).fill('chat.room1');
+    await page.getByLabel('Arguments', { exact: true }).fill(big);
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.getByRole('alert').filter({ hasText: /^Too large to send: this publish is 1,048,\d{3} bytes of JSON, and the console's connection takes messages of at most 1,048,576 bytes \(its max_message_size\)\. Nothing was sent\.$/ }).waitFor();
+    await page.getByLabel('Arguments', { exact: true }).fill('["small"]');
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.getByText(/^Published to chat\.room1 \(publication \d+\)\.$/).waitFor();
+
+    await page.getByRole('link', { name: 'Procedures' }).click();
+    await page.getByLabel('Procedure', { exact: true }).fill('com.example.echo');
+    await page.getByLabel('Arguments', { exact: true }).fill(big);
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: /^Too large to send: this call is 1,048,\d{3} bytes of JSON/ }).waitFor();
+    await page.getByLabel('Arguments', { exact: true }).fill('["back"]');
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await page.locator('[data-call-result] pre').filter({ hasText: '"back"' }).waitFor();
+    assert.equal(await page.locator('[data-who]').count(), 1, 'still signed in');
+    await page.close();
+  });
+
+  it("says that Kill closes other sessions when given the console's own, and offers no Kill on its row", async () => {
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'Sessions' }).click();
+    const own = page.locator('tr[data-session]').filter({ hasText: 'this console' });
+    await own.waitFor();
+    const id = await own.getAttribute('data-session');
+    assert.equal(await own.getByRole('button', { name: /^Kill session/ }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: `Kill session ${visitor.session.id}` }).count(), 1, 'other rows keep theirs');
+    await page.getByLabel('Session ID').fill(id!);
+    await page.getByRole('button', { name: 'Kill', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: `Session ${id} is this console's own: Kill closes other sessions; Sign out ends this one.` }).waitFor();
+    assert.equal(await page.locator('[data-who]').count(), 1, 'still signed in');
+    await page.close();
+  });
+});
