@@ -3,7 +3,9 @@
  * The Sessions table at 1280 px scrolls inside its frame (the page does not scroll sideways); a
  * publication or call larger than the console's connection takes is refused at its form (rather
  * than closing the connection, 1009, and signing the operator out); Kill on the console's own
- * session says what to do instead of "no such session".
+ * session says what to do instead of "no such session"; the Overview's charts keep the rates read
+ * while another view was open; the Realms card says it counts client sessions (the Sessions card
+ * counts the bridge's too).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -49,6 +51,7 @@ describe('the console walked as a new user (headless Chromium)', { skip: skipWit
 
   it('scrolls a wide Sessions table inside its frame at 1280 px: the page does not scroll sideways', async () => {
     const page = await signedIn();
+    await page.locator('.cards dt').filter({ hasText: /^Realms \(client sessions\)$/ }).waitFor();
     await page.getByRole('link', { name: 'Sessions' }).click();
     await page.locator(`tr[data-session="${visitor.session.id}"]`).filter({ hasText: 'com.example.echo' }).waitFor();
     const widths = await page.evaluate(() => {
@@ -96,6 +99,20 @@ describe('the console walked as a new user (headless Chromium)', { skip: skipWit
     await page.getByRole('button', { name: 'Kill', exact: true }).click();
     await page.getByRole('alert').filter({ hasText: `Session ${id} is this console's own: Kill closes other sessions; Sign out ends this one.` }).waitFor();
     assert.equal(await page.locator('[data-who]').count(), 1, 'still signed in');
+    await page.close();
+  });
+
+  it('keeps reading the rates while another view is open: back on Overview, the charts show what came meanwhile', async () => {
+    const page = await signedIn();
+    await page.locator('[data-stat="sessions"]').waitFor();
+    await page.getByRole('link', { name: 'Topics' }).click();
+    await page.getByRole('heading', { name: /^Topics/ }).waitFor();
+    for (let i = 0; i < 300; i++) visitor.session.publish('chat.room1', [i]);
+    await page.waitForTimeout(4_500); // two readings of junction.node.stats after the burst
+    await page.getByRole('link', { name: 'Overview' }).click();
+    const peak = await page.locator('.chart').filter({ hasText: 'Messages in' }).locator('[data-peak]').innerText();
+    const perSecond = Number(/peak ([\d.]+) \/s/.exec(peak)?.[1]);
+    assert.ok(perSecond > 0, `Messages in shows no rate from while Topics was open: ${peak}`);
     await page.close();
   });
 });
