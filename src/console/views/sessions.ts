@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import type { Session } from '../../client/session.js';
 import { useLoad } from '../live.js';
 import { visible } from '../shown-text.js';
+import { transportText, type SessionTransport } from '../transport-text.js';
 import { ErrorText, formatTime } from '../ui.js';
 import { listing, NodeBar, NodeCell, NodeHeader, Truncated, useNodeFilter } from './listing.js';
 
@@ -12,7 +13,7 @@ interface SessionRow {
   authid: string;
   authrole: string;
   authmethod: string;
-  transport: { type: string; serializer: string; peer: string };
+  transport: SessionTransport & { peer: string };
   joined_at: string;
   /** The first URIs (the router lists 50 at most)... */
   subscriptions: string[];
@@ -64,7 +65,7 @@ export function Sessions({ session, changes }: { session: Session; changes: numb
           ${rows.map((row) => html`<tr key=${row.session} data-session=${row.session}>
             <td>${row.session}${row.session === session.id ? html` <span class="tag">this console</span>` : null}</td><${NodeCell} list=${sessions.data} row=${row} />
             <td>${visible(row.authid)}</td><td>${visible(row.authrole)}</td><td>${row.authmethod}</td>
-            <td>${row.transport.type} / ${row.transport.serializer}</td><td>${row.transport.peer}</td>
+            <td>${transportText(row.transport)}</td><td>${row.transport.peer}</td>
             <td>${formatTime(row.joined_at)}</td>
             <td class="wrap">${someOf(row.subscriptions, row.subscription_count)}</td><td class="wrap">${someOf(row.registrations, row.registration_count)}</td>
             <td>${row.session === session.id ? null : html`<button type="button" class="small" aria-label=${`Kill session ${row.session}`}
