@@ -5,7 +5,7 @@
  * than closing the connection, 1009, and signing the operator out); Kill on the console's own
  * session says what to do instead of "no such session"; the Overview's charts keep the rates read
  * while another view was open; the Realms card says it counts client sessions (the Sessions card
- * counts the bridge's too).
+ * counts the bridge's too); a form's last outcome leaves the screen once its fields change.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -113,6 +113,26 @@ describe('the console walked as a new user (headless Chromium)', { skip: skipWit
     const peak = await page.locator('.chart').filter({ hasText: 'Messages in' }).locator('[data-peak]').innerText();
     const perSecond = Number(/peak ([\d.]+) \/s/.exec(peak)?.[1]);
     assert.ok(perSecond > 0, `Messages in shows no rate from while Topics was open: ${peak}`);
+    await page.close();
+  });
+
+  it("takes a form's last outcome off the screen once its fields change", async () => {
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'Topics' }).click();
+    await page.getByLabel('Topic', { exact: true }).fill('wamp.reserved');
+    await page.getByRole('button', { name: 'Publish' }).click();
+    const refusal = page.getByRole('alert').filter({ hasText: 'wamp.error.invalid_uri' });
+    await refusal.waitFor();
+    await page.getByLabel('Topic', { exact: true }).fill('chat.room1');
+    await refusal.waitFor({ state: 'detached' });
+
+    await page.getByRole('link', { name: 'Sessions' }).click();
+    await page.getByLabel('Session ID').fill('1');
+    await page.getByRole('button', { name: 'Kill', exact: true }).click();
+    const unknown = page.getByRole('alert').filter({ hasText: 'wamp.error.no_such_session' });
+    await unknown.waitFor();
+    await page.getByLabel('Reason').fill('wamp.close.maintenance');
+    await unknown.waitFor({ state: 'detached' });
     await page.close();
   });
 });

@@ -5,7 +5,7 @@ import type { Session } from '../../client/session.js';
 import { useLoad } from '../live.js';
 import { visible } from '../shown-text.js';
 import { transportText, type SessionTransport } from '../transport-text.js';
-import { ErrorText, formatTime } from '../ui.js';
+import { clearingOutcome, ErrorText, formatTime } from '../ui.js';
 import { listing, NodeBar, NodeCell, NodeHeader, Truncated, useNodeFilter } from './listing.js';
 
 interface SessionRow {
@@ -35,6 +35,10 @@ export function Sessions({ session, changes }: { session: Session; changes: numb
   const [reason, setReason] = useState('wamp.close.killed');
   const [message, setMessage] = useState('');
   const [outcome, setOutcome] = useState<{ ok: string } | { error: unknown } | undefined>(undefined);
+  const clearOutcome = () => setOutcome(undefined);
+  const editTarget = clearingOutcome(setTarget, clearOutcome);
+  const editReason = clearingOutcome(setReason, clearOutcome);
+  const editMessage = clearingOutcome(setMessage, clearOutcome);
 
   const kill = async (event: Event) => {
     event.preventDefault();
@@ -69,7 +73,7 @@ export function Sessions({ session, changes }: { session: Session; changes: numb
             <td>${formatTime(row.joined_at)}</td>
             <td class="wrap">${someOf(row.subscriptions, row.subscription_count)}</td><td class="wrap">${someOf(row.registrations, row.registration_count)}</td>
             <td>${row.session === session.id ? null : html`<button type="button" class="small" aria-label=${`Kill session ${row.session}`}
-              onClick=${() => { setTarget(String(row.session)); document.getElementById('kill-reason')?.focus(); }}>Kill…</button>`}</td>
+              onClick=${() => { editTarget(String(row.session)); document.getElementById('kill-reason')?.focus(); }}>Kill…</button>`}</td>
           </tr>`)}
         </tbody>
       </table>
@@ -80,11 +84,11 @@ export function Sessions({ session, changes }: { session: Session; changes: numb
       <h3 id="kill-title">Kill a session</h3>
       <div class="row">
         <div class="field"><label for="kill-session">Session ID</label>
-          <input id="kill-session" inputmode="numeric" required pattern="[0-9]+" value=${target} onInput=${(e: Event) => setTarget((e.target as HTMLInputElement).value)} /></div>
+          <input id="kill-session" inputmode="numeric" required pattern="[0-9]+" value=${target} onInput=${(e: Event) => editTarget((e.target as HTMLInputElement).value)} /></div>
         <div class="field"><label for="kill-reason">Reason</label>
-          <input id="kill-reason" required value=${reason} onInput=${(e: Event) => setReason((e.target as HTMLInputElement).value)} /></div>
+          <input id="kill-reason" required value=${reason} onInput=${(e: Event) => editReason((e.target as HTMLInputElement).value)} /></div>
         <div class="field"><label for="kill-message">Message</label>
-          <input id="kill-message" value=${message} onInput=${(e: Event) => setMessage((e.target as HTMLInputElement).value)} /></div>
+          <input id="kill-message" value=${message} onInput=${(e: Event) => editMessage((e.target as HTMLInputElement).value)} /></div>
       </div>
       <button type="submit" class="danger">Kill</button>
       ${outcome && 'ok' in outcome ? html`<p class="ok" role="status">${outcome.ok}</p>` : null}

@@ -8,7 +8,7 @@ import { tooLargeToSend } from '../message-size.js';
 import { useLoad } from '../live.js';
 import { MAX_PAYLOAD_CHARS, TapBuffer, tapEvent, type TapEvent } from '../tap-buffer.js';
 import { shownJson, visible } from '../shown-text.js';
-import { ErrorText, JsonField } from '../ui.js';
+import { clearingOutcome, ErrorText, JsonField } from '../ui.js';
 import { listing, NodeBar, NodeCell, NodeHeader, rowKey, Truncated, useNodeFilter } from './listing.js';
 
 interface SubscriptionRow {
@@ -215,6 +215,10 @@ function PublishForm({ session, maxMessageBytes }: { session: Session; maxMessag
   const parsedArgs = readJsonField(args, 'list');
   const parsedKwargs = readJsonField(kwargs, 'dict');
   const valid = parsedArgs.ok && parsedKwargs.ok;
+  const clearOutcome = () => setOutcome(undefined);
+  const editTopic = clearingOutcome(setTopic, clearOutcome);
+  const editArgs = clearingOutcome(setArgs, clearOutcome);
+  const editKwargs = clearingOutcome(setKwargs, clearOutcome);
 
   const publish = async (event: Event) => {
     event.preventDefault();
@@ -236,9 +240,9 @@ function PublishForm({ session, maxMessageBytes }: { session: Session; maxMessag
   return html`<form class="panel" onSubmit=${publish} aria-labelledby="publish-title">
     <h3 id="publish-title">Publish</h3>
     <div class="field"><label for="publish-topic">Topic</label>
-      <input id="publish-topic" required placeholder="chat.room1" value=${topic} onInput=${(e: Event) => setTopic((e.target as HTMLInputElement).value)} /></div>
-    <${JsonField} id="publish-args" label="Arguments" kind="list" value=${args} placeholder='["hello"]' onInput=${setArgs} />
-    <${JsonField} id="publish-kwargs" label="Keyword arguments" kind="dict" value=${kwargs} placeholder='{"from": "console"}' onInput=${setKwargs} />
+      <input id="publish-topic" required placeholder="chat.room1" value=${topic} onInput=${(e: Event) => editTopic((e.target as HTMLInputElement).value)} /></div>
+    <${JsonField} id="publish-args" label="Arguments" kind="list" value=${args} placeholder='["hello"]' onInput=${editArgs} />
+    <${JsonField} id="publish-kwargs" label="Keyword arguments" kind="dict" value=${kwargs} placeholder='{"from": "console"}' onInput=${editKwargs} />
     <div class="buttons">
       <label class="check"><input type="checkbox" checked=${acknowledge} onChange=${() => setAcknowledge(!acknowledge)} /> Acknowledge</label>
       <label class="check"><input type="checkbox" checked=${excludeMe} onChange=${() => setExcludeMe(!excludeMe)} /> Exclude me</label>
