@@ -5,7 +5,8 @@
  * than closing the connection, 1009, and signing the operator out); Kill on the console's own
  * session says what to do instead of "no such session"; the Overview's charts keep the rates read
  * while another view was open; the Realms card says it counts client sessions (the Sessions card
- * counts the bridge's too); a form's last outcome leaves the screen once its fields change.
+ * counts the bridge's too); a form's last outcome leaves the screen once its fields change; the
+ * Topics table and the tap and publish panels below it do not touch.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -133,6 +134,16 @@ describe('the console walked as a new user (headless Chromium)', { skip: skipWit
     await unknown.waitFor();
     await page.getByLabel('Reason').fill('wamp.close.maintenance');
     await unknown.waitFor({ state: 'detached' });
+    await page.close();
+  });
+
+  it('leaves a gap between the Topics table and the tap and publish panels', async () => {
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'Topics' }).click();
+    await page.getByRole('button', { name: 'Tap chat.room1' }).waitFor();
+    const tableBottom = (await page.locator('.table-wrap').boundingBox())!.y + (await page.locator('.table-wrap').boundingBox())!.height;
+    const panelTop = (await page.getByRole('form', { name: 'Live tap' }).boundingBox())!.y;
+    assert.ok(panelTop - tableBottom >= 8, `the tap panel starts ${panelTop - tableBottom} px below the table`);
     await page.close();
   });
 });
