@@ -1,12 +1,13 @@
 /**
  * The console walked as a new user would, in headless Chromium: what it found wrong, kept fixed.
- * The Sessions table at 1280 px scrolls inside its frame (the page does not scroll sideways); a
- * publication or call larger than the console's connection takes is refused at its form (rather
- * than closing the connection, 1009, and signing the operator out); Kill on the console's own
- * session says what to do instead of "no such session"; the Overview's charts keep the rates read
- * while another view was open; the Realms card says it counts client sessions (the Sessions card
- * counts the bridge's too); a form's last outcome leaves the screen once its fields change; the
- * Topics table and the tap and publish panels below it do not touch.
+ * A wide table at 1280 px scrolls inside its frame (the page does not scroll sideways), and each
+ * session's Kill… shows without scrolling it; a publication or call larger than the console's
+ * connection takes is refused at its form (rather than closing the connection, 1009, and signing
+ * the operator out); Kill on the console's own session says what to do instead of "no such
+ * session"; the Overview's charts keep the rates read while another view was open; the Realms
+ * card says it counts client sessions (the Sessions card counts the bridge's too); a form's last
+ * outcome leaves the screen once its fields change; the Topics table and the panels below it do
+ * not touch.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -50,17 +51,31 @@ describe('the console walked as a new user (headless Chromium)', { skip: skipWit
     return page;
   }
 
-  it('scrolls a wide Sessions table inside its frame at 1280 px: the page does not scroll sideways', async () => {
+  it('scrolls a wide table inside its frame at 1280 px: the page does not scroll sideways', async () => {
+    await visitor.session.subscribe(`chat.${'long'.repeat(100)}`, () => undefined);
     const page = await signedIn();
     await page.locator('.cards dt').filter({ hasText: /^Realms \(client sessions\)$/ }).waitFor();
+    for (const [view, row] of [['Sessions', 'com.example.echo'], ['Topics', 'longlong']] as const) {
+      await page.getByRole('link', { name: view }).click();
+      await page.locator('tbody tr').filter({ hasText: row }).first().waitFor();
+      const widths = await page.evaluate(() => {
+        const wrap = document.querySelector('.table-wrap')!;
+        return { page: document.documentElement.scrollWidth, window: innerWidth, table: wrap.scrollWidth, frame: wrap.clientWidth };
+      });
+      assert.ok(widths.table > widths.frame, `${view}: the table is wider than its frame at 1280 px, or this test shows nothing: ${JSON.stringify(widths)}`);
+      assert.ok(widths.page <= widths.window, `${view}: the page scrolls sideways: ${JSON.stringify(widths)}`);
+    }
+    await page.close();
+  });
+
+  it("shows each session's Kill… at 1280 px without scrolling the table", async () => {
+    const page = await signedIn();
     await page.getByRole('link', { name: 'Sessions' }).click();
-    await page.locator(`tr[data-session="${visitor.session.id}"]`).filter({ hasText: 'com.example.echo' }).waitFor();
-    const widths = await page.evaluate(() => {
-      const wrap = document.querySelector('.table-wrap')!;
-      return { page: document.documentElement.scrollWidth, window: innerWidth, table: wrap.scrollWidth, frame: wrap.clientWidth };
-    });
-    assert.ok(widths.table > widths.frame, `the table is wider than its frame at 1280 px, or this test shows nothing: ${JSON.stringify(widths)}`);
-    assert.ok(widths.page <= widths.window, `the page scrolls sideways: ${JSON.stringify(widths)}`);
+    const kill = page.getByRole('button', { name: `Kill session ${visitor.session.id}` });
+    await kill.waitFor();
+    const frame = (await page.locator('.table-wrap').boundingBox())!;
+    const button = (await kill.boundingBox())!;
+    assert.ok(button.x + button.width <= frame.x + frame.width, `Kill… ends at ${button.x + button.width} px, the table's frame at ${frame.x + frame.width} px`);
     await page.close();
   });
 

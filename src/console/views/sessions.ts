@@ -53,6 +53,10 @@ export function Sessions({ session, changes }: { session: Session; changes: numb
     }
   };
 
+  // Beside the ID rather than in a last column: a laptop's screen shows it without scrolling the table sideways.
+  const killOrOwn = (id: number) => id === session.id ? html`<span class="tag">this console</span>`
+    : html`<button type="button" class="small" aria-label=${`Kill session ${id}`}
+        onClick=${() => { editTarget(String(id)); document.getElementById('kill-reason')?.focus(); }}>Kill…</button>`;
   const { node, setNode, rows } = useNodeFilter(sessions.data);
   return html`<section aria-labelledby="sessions-title">
     <h2 id="sessions-title">Sessions <span class="count">${sessions.data?.total ?? ''}</span></h2>
@@ -63,17 +67,15 @@ export function Sessions({ session, changes }: { session: Session; changes: numb
         <thead><tr>
           <th scope="col">ID</th><${NodeHeader} list=${sessions.data} /><th scope="col">Auth ID</th><th scope="col">Role</th><th scope="col">Method</th>
           <th scope="col">Transport</th><th scope="col">Remote address</th><th scope="col">Joined</th>
-          <th scope="col">Subscriptions</th><th scope="col">Registrations</th><th scope="col"><span class="sr-only">Actions</span></th>
+          <th scope="col">Subscriptions</th><th scope="col">Registrations</th>
         </tr></thead>
         <tbody>
           ${rows.map((row) => html`<tr key=${row.session} data-session=${row.session}>
-            <td>${row.session}${row.session === session.id ? html` <span class="tag">this console</span>` : null}</td><${NodeCell} list=${sessions.data} row=${row} />
+            <td>${row.session} ${killOrOwn(row.session)}</td><${NodeCell} list=${sessions.data} row=${row} />
             <td>${visible(row.authid)}</td><td>${visible(row.authrole)}</td><td>${row.authmethod}</td>
             <td>${transportText(row.transport)}</td><td>${row.transport.peer}</td>
             <td>${formatTime(row.joined_at)}</td>
             <td class="wrap">${someOf(row.subscriptions, row.subscription_count)}</td><td class="wrap">${someOf(row.registrations, row.registration_count)}</td>
-            <td>${row.session === session.id ? null : html`<button type="button" class="small" aria-label=${`Kill session ${row.session}`}
-              onClick=${() => { editTarget(String(row.session)); document.getElementById('kill-reason')?.focus(); }}>Kill…</button>`}</td>
           </tr>`)}
         </tbody>
       </table>
