@@ -7,13 +7,14 @@
  * session"; the Overview's charts keep the rates read while another view was open; the Realms
  * card says it counts client sessions (the Sessions card counts the bridge's too); a form's last
  * outcome leaves the screen once its fields change; the Topics table and the panels below it do
- * not touch.
+ * not touch; a topic's History shows its newest events (it showed the oldest 20, unsaid).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { launchChromium, skipWithoutChromium, type LaunchedChromium } from '../support/chromium.js';
+import { HISTORY_SHOWN } from '../../src/console/views/topics.js';
 import { operator, startConsoleNode, type ConsoleNode } from './fixture.js';
 
 /** The websocket default the console path keeps (docs/console.md: "a websocket path's defaults"). */
@@ -25,7 +26,9 @@ describe('the console walked as a new user (headless Chromium)', { skip: skipWit
   let visitor: OpenSession;
 
   before(async () => {
-    running = await startConsoleNode();
+    running = await startConsoleNode((config) => {
+      config.realms[0]!.store.eventHistory.push({ uri: 'log.room', match: 'exact', limit: 100, limitBytes: 1_000_000 });
+    });
     chromium = await launchChromium();
     visitor = await openAutobahn(`${running.base.replace('http', 'ws')}/ws`);
     await visitor.session.subscribe('chat.room1', () => undefined);
@@ -159,6 +162,20 @@ describe('the console walked as a new user (headless Chromium)', { skip: skipWit
     const tableBottom = (await page.locator('.table-wrap').boundingBox())!.y + (await page.locator('.table-wrap').boundingBox())!.height;
     const panelTop = (await page.getByRole('form', { name: 'Live tap' }).boundingBox())!.y;
     assert.ok(panelTop - tableBottom >= 8, `the tap panel starts ${panelTop - tableBottom} px below the table`);
+    await page.close();
+  });
+
+  it("shows a topic's newest events in its History, newest first, saying how many are kept", async () => {
+    await visitor.session.subscribe('log.room', () => undefined);
+    const published = HISTORY_SHOWN + 10;
+    for (let i = 0; i < published; i++) await visitor.session.publish('log.room', [i], {}, { acknowledge: true });
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'Topics' }).click();
+    await page.getByRole('button', { name: 'History of log.room' }).click();
+    const panel = page.getByRole('region', { name: 'History of log.room' });
+    await panel.getByText(`The newest ${HISTORY_SHOWN} event(s) of the ${published} kept, newest first.`).waitFor();
+    const events = JSON.parse(await panel.locator('pre').innerText()) as { args: number[] }[];
+    assert.deepEqual(events.map((event) => event.args[0]), Array.from({ length: HISTORY_SHOWN }, (_, i) => published - 1 - i));
     await page.close();
   });
 });

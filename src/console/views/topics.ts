@@ -32,6 +32,8 @@ const TAP_SHOWN = 100;
 const TAP_REDRAW_MS = 250;
 /** Characters of an event's arguments shown on its line (the JSON view shows all). */
 const LINE_CHARS = 200;
+/** Events a History panel shows: the newest. */
+export const HISTORY_SHOWN = 20;
 /** Retained events a Retained panel shows (a prefix may cover thousands of topics); the rest are counted. */
 export const RETAINED_SHOWN = 20;
 
@@ -43,8 +45,11 @@ export function Topics({ session, changes, maxMessageBytes }: { session: Session
 
   const showHistory = async (row: SubscriptionRow) => {
     try {
-      const result = await session.call('wamp.subscription.get_events', [row.id], { limit: 20 });
-      setHistory({ title: `History of ${visible(row.uri)}`, json: shownJson(result.args[0], 2) });
+      // reverse: the newest events (without it, the spec's order gives the oldest ones first).
+      const result = await session.call('wamp.subscription.get_events', [row.id], { limit: HISTORY_SHOWN, reverse: true });
+      const events = result.args[0] as unknown[];
+      const kept = row.history !== null && row.history > events.length ? ` of the ${row.history} kept` : '';
+      setHistory({ title: `History of ${visible(row.uri)}`, json: shownJson(events, 2), note: `The newest ${events.length} event(s)${kept}, newest first.` });
     } catch (error) {
       setHistory({ title: `History of ${visible(row.uri)}`, error });
     }
