@@ -7,7 +7,8 @@
  * session"; the Overview's charts keep the rates read while another view was open; the Realms
  * card says it counts client sessions (the Sessions card counts the bridge's too); a form's last
  * outcome leaves the screen once its fields change; the Topics table and the panels below it do
- * not touch; a topic's History shows its newest events (it showed the oldest 20, unsaid).
+ * not touch; a topic's History shows its newest events (it showed the oldest 20, unsaid); a tap of
+ * a pattern with Match exact says to choose wildcard.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -176,6 +177,21 @@ describe('the console walked as a new user (headless Chromium)', { skip: skipWit
     await panel.getByText(`The newest ${HISTORY_SHOWN} event(s) of the ${published} kept, newest first.`).waitFor();
     const events = JSON.parse(await panel.locator('pre').innerText()) as { args: number[] }[];
     assert.deepEqual(events.map((event) => event.args[0]), Array.from({ length: HISTORY_SHOWN }, (_, i) => published - 1 - i));
+    await page.close();
+  });
+
+  it('says to choose Match: wildcard when a tap of a pattern is asked as exact, and taps it as wildcard', async () => {
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'Topics' }).click();
+    await page.getByLabel('Tap topic').fill('sensor..temperature');
+    await page.getByLabel('Match').selectOption('exact');
+    await page.getByRole('button', { name: 'Tap', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: /is not a valid URI .*\. An empty component is a wildcard's: choose Match: wildcard to tap every topic it matches\.$/ }).waitFor();
+    await page.getByLabel('Match').selectOption('wildcard');
+    await page.getByRole('button', { name: 'Tap', exact: true }).click();
+    await page.locator('[data-tap-status]').filter({ hasText: 'Tapping sensor..temperature (wildcard)' }).waitFor();
+    visitor.session.publish('sensor.kitchen.temperature', [21.5]);
+    await page.getByLabel('Tapped events').getByText('sensor.kitchen.temperature [21.5]').waitFor();
     await page.close();
   });
 });

@@ -1,6 +1,7 @@
 /** Topics: the realm's subscriptions, a live tap on any topic or pattern, and a publish form. */
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { InvalidUriError } from '../../client/errors.js';
 import type { Session } from '../../client/session.js';
 import type { Subscription } from '../../client/subscription.js';
 import { readJsonField } from '../json-field.js';
@@ -160,7 +161,9 @@ function Tap({ session, preset }: { session: Session; preset: TapTarget | undefi
       }, { match });
       setTapping(`${visible(topic)} (${match})`);
     } catch (failure) {
-      setError(failure);
+      setError(failure instanceof InvalidUriError && match === 'exact' && topic.split('.').includes('')
+        ? new Error(`${failure.message}. An empty component is a wildcard's: choose Match: wildcard to tap every topic it matches.`)
+        : failure);
     }
   };
   const start = (event: Event) => {
