@@ -8,15 +8,16 @@
  * card says it counts client sessions (the Sessions card counts the bridge's too); a form's last
  * outcome leaves the screen once its fields change; the Topics table and the panels below it do
  * not touch; a topic's History shows its newest events (it showed the oldest 20, unsaid); a tap of
- * a pattern with Match exact says to choose wildcard.
+ * a pattern with Match exact says to choose wildcard; the dead letters listed say how many there are.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { launchChromium, skipWithoutChromium, type LaunchedChromium } from '../support/chromium.js';
+import { DEAD_LETTERS_SHOWN } from '../../src/console/views/forwarder.js';
 import { HISTORY_SHOWN } from '../../src/console/views/topics.js';
-import { operator, startConsoleNode, type ConsoleNode } from './fixture.js';
+import { forwardedTopic, operator, startConsoleNode, type ConsoleNode } from './fixture.js';
 
 /** The websocket default the console path keeps (docs/console.md: "a websocket path's defaults"). */
 const consoleMaxMessageSize = 1_048_576;
@@ -29,6 +30,9 @@ describe('the console walked as a new user (headless Chromium)', { skip: skipWit
   before(async () => {
     running = await startConsoleNode((config) => {
       config.realms[0]!.store.eventHistory.push({ uri: 'log.room', match: 'exact', limit: 100, limitBytes: 1_000_000 });
+      // One attempt, at once: what the forwarder cannot deliver becomes a dead letter within moments.
+      const forwarder = config.components.find((component) => component.kind === 'forwarder')!;
+      if (forwarder.kind === 'forwarder') forwarder.retry = { initialDelayMs: 10, maxDelayMs: 10, maxAttempts: 1 };
     });
     chromium = await launchChromium();
     visitor = await openAutobahn(`${running.base.replace('http', 'ws')}/ws`);
@@ -192,6 +196,18 @@ describe('the console walked as a new user (headless Chromium)', { skip: skipWit
     await page.locator('[data-tap-status]').filter({ hasText: 'Tapping sensor..temperature (wildcard)' }).waitFor();
     visitor.session.publish('sensor.kitchen.temperature', [21.5]);
     await page.getByLabel('Tapped events').getByText('sensor.kitchen.temperature [21.5]').waitFor();
+    await page.close();
+  });
+
+  it('says how many dead letters there are when it lists only the oldest', async () => {
+    const undeliverable = DEAD_LETTERS_SHOWN + 5;
+    for (let i = 0; i < undeliverable; i++) await visitor.session.publish(forwardedTopic, [i], {}, { acknowledge: true });
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'Forwarder' }).click();
+    await page.getByText(`0 pending · ${undeliverable} dead letter(s)`).waitFor({ timeout: 20_000 });
+    await page.getByRole('button', { name: 'Show dead letters' }).click();
+    await page.getByText(`The oldest ${DEAD_LETTERS_SHOWN} of ${undeliverable} dead letters.`).waitFor();
+    assert.equal(await page.getByLabel('Dead letters').locator(':scope > li').count(), DEAD_LETTERS_SHOWN);
     await page.close();
   });
 });
