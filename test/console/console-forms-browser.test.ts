@@ -1,14 +1,15 @@
 /**
  * The console walked as a new user would, in headless Chromium: what it found wrong, kept fixed.
- * A wide table at 1280 px scrolls inside its frame (the page does not scroll sideways), and each
- * session's Kill… shows without scrolling it; a publication or call larger than the console's
- * connection takes is refused at its form (rather than closing the connection, 1009, and signing
- * the operator out); Kill on the console's own session says what to do instead of "no such
- * session"; the Overview's charts keep the rates read while another view was open; the Realms
- * card says it counts client sessions (the Sessions card counts the bridge's too); a form's last
- * outcome leaves the screen once its fields change; the Topics table and the panels below it do
- * not touch; a topic's History shows its newest events (it showed the oldest 20, unsaid); a tap of
- * a pattern with Match exact says to choose wildcard; the dead letters listed say how many there are.
+ * A table wider than the screen scrolls inside its frame (the page does not scroll sideways), a
+ * long topic wraps, and each session's Kill… shows at 1280 px without scrolling; a publication or
+ * call larger than the console's connection takes is refused at its form (rather than closing the
+ * connection, 1009, and signing the operator out); Kill on the console's own session says what to
+ * do instead of "no such session"; the Overview's charts keep the rates read while another view
+ * was open; the Realms card says it counts client sessions (the Sessions card counts the bridge's
+ * too); a form's last outcome leaves the screen once its fields change; the Topics table and the
+ * panels below it do not touch; a topic's History shows its newest events (it showed the oldest
+ * 20, unsaid); a tap of a pattern with Match exact says to choose wildcard; the dead letters
+ * listed say how many there are.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -59,20 +60,33 @@ describe('the console walked as a new user (headless Chromium)', { skip: skipWit
     return page;
   }
 
-  it('scrolls a wide table inside its frame at 1280 px: the page does not scroll sideways', async () => {
-    await visitor.session.subscribe(`chat.${'long'.repeat(100)}`, () => undefined);
+  it('scrolls tables inside their frame on a phone: the page does not scroll sideways', async () => {
     const page = await signedIn();
     await page.locator('.cards dt').filter({ hasText: /^Realms \(client sessions\)$/ }).waitFor();
-    for (const [view, row] of [['Sessions', 'com.example.echo'], ['Topics', 'longlong']] as const) {
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const [view, row] of [['Sessions', 'com.example.echo'], ['Topics', 'chat.room1'], ['Procedures', 'com.example.echo']] as const) {
       await page.getByRole('link', { name: view }).click();
       await page.locator('tbody tr').filter({ hasText: row }).first().waitFor();
       const widths = await page.evaluate(() => {
         const wrap = document.querySelector('.table-wrap')!;
         return { page: document.documentElement.scrollWidth, window: innerWidth, table: wrap.scrollWidth, frame: wrap.clientWidth };
       });
-      assert.ok(widths.table > widths.frame, `${view}: the table is wider than its frame at 1280 px, or this test shows nothing: ${JSON.stringify(widths)}`);
+      assert.ok(widths.table > widths.frame, `${view}: the table is wider than its frame on a phone, or this test shows nothing: ${JSON.stringify(widths)}`);
       assert.ok(widths.page <= widths.window, `${view}: the page scrolls sideways: ${JSON.stringify(widths)}`);
     }
+    await page.close();
+  });
+
+  it('wraps a long topic in the Topics table at 1280 px, so that its Tap shows without scrolling', async () => {
+    const long = `chat.${'long'.repeat(100)}`;
+    await visitor.session.subscribe(long, () => undefined);
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'Topics' }).click();
+    const tap = page.getByRole('button', { name: `Tap ${long}` });
+    await tap.waitFor();
+    const frame = (await page.locator('.table-wrap').boundingBox())!;
+    const button = (await tap.boundingBox())!;
+    assert.ok(button.x + button.width <= frame.x + frame.width, `Tap ends at ${button.x + button.width} px, the table's frame at ${frame.x + frame.width} px`);
     await page.close();
   });
 

@@ -89,7 +89,7 @@ export function Topics({ session, changes, maxMessageBytes }: { session: Session
           <th scope="col">Retained</th><th scope="col">History</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>
           ${rows.map((row) => html`<tr key=${rowKey(row, row.id)}>
-            <td>${visible(row.uri)}</td><${NodeCell} list=${subscriptions.data} row=${row} /><td>${row.match}</td><td>${row.subscribers}</td>
+            <td class="wrap">${visible(row.uri)}</td><${NodeCell} list=${subscriptions.data} row=${row} /><td>${row.match}</td><td>${row.subscribers}</td>
             <td>${row.retained_topics > 0 ? html`<button type="button" class="small" aria-label=${`Retained on ${row.uri}`} onClick=${() => showRetained(row)}>${row.retained_topics} topic(s)</button>` : '–'}</td>
             <td>${row.history === null ? '–' : html`<button type="button" class="small" aria-label=${`History of ${row.uri}`} onClick=${() => showHistory(row)}>${row.history} event(s)</button>`}</td>
             <td><button type="button" class="small" aria-label=${`Tap ${row.uri}`} onClick=${() => setTapTopic({ topic: row.uri, match: row.match as MatchPolicy })}>Tap</button></td>
