@@ -118,6 +118,7 @@ describe('the console walked as a new user (headless Chromium)', { skip: skipWit
     await page.getByLabel('Arguments', { exact: true }).fill(big);
     await page.getByRole('button', { name: 'Call', exact: true }).click();
     await page.getByRole('alert').filter({ hasText: /^Too large to send: this call is 1,048,\d{3} bytes of JSON/ }).waitFor();
+    await page.getByRole('region', { name: 'Call outcome' }).getByText('Not sent', { exact: true }).waitFor();
     await page.getByLabel('Arguments', { exact: true }).fill('["back"]');
     await page.getByRole('button', { name: 'Call', exact: true }).click();
     await page.locator('[data-call-result] pre').filter({ hasText: '"back"' }).waitFor();

@@ -29,7 +29,8 @@ interface CallState {
   /** Each progressive result's time and JSON line, written once as it comes. */
   progress: { ms: number; line: string }[];
   progressCount: number;
-  done?: { ms: number; json?: string; error?: unknown };
+  /** `ms` undefined: refused before it was sent. */
+  done?: { ms?: number; json?: string; error?: unknown };
 }
 
 export function Procedures({ session, changes, maxMessageBytes }: { session: Session; changes: number; maxMessageBytes: number }) {
@@ -78,7 +79,7 @@ function CallTester({ session, procedure, setProcedure, maxMessageBytes }: { ses
     const state: CallState = { procedure, startedAt, progress: [], progressCount: 0 };
     const wireOptions = { ...(timeout ? { timeout: Number(timeout) } : {}), ...(receiveProgress ? { receive_progress: true } : {}) };
     const tooLarge = tooLargeToSend({ kind: 'call', uri: procedure, options: wireOptions, args, kwargs }, maxMessageBytes);
-    if (tooLarge) return setCall({ ...state, done: { ms: 0, error: new Error(tooLarge) } });
+    if (tooLarge) return setCall({ ...state, done: { error: new Error(tooLarge) } });
     const controller = new AbortController();
     abort.current = controller;
     const elapsed = () => Math.round(performance.now() - startedAt);
@@ -124,7 +125,7 @@ function CallTester({ session, procedure, setProcedure, maxMessageBytes }: { ses
       ${call.progressCount > 0 ? html`<p>${call.progressCount} progressive result(s)${call.progressCount > call.progress.length ? ` (last ${call.progress.length} shown)` : ''}:</p>
         <ol class="events" aria-label="Progressive results">${call.progress.map((item, index) => html`<li key=${index}><span class="ms">+${item.ms} ms</span> ${item.line}</li>`)}</ol>` : null}
       ${call.done === undefined ? html`<p role="status">Calling ${call.procedure}…</p>`
-        : call.done.error !== undefined ? html`<div><p class="note">Failed after ${call.done.ms} ms</p><${ErrorText} error=${call.done.error} /></div>`
+        : call.done.error !== undefined ? html`<div><p class="note">${call.done.ms === undefined ? 'Not sent' : `Failed after ${call.done.ms} ms`}</p><${ErrorText} error=${call.done.error} /></div>`
         : html`<div data-call-result><p class="ok" role="status">Result after ${call.done.ms} ms</p><pre class="json">${call.done.json}</pre></div>`}
     </div>` : null}
   </form>`;
