@@ -7,7 +7,7 @@ import { useRealmChanges } from './live.js';
 import { sessionEndNotice } from './session-end.js';
 import { Configuration } from './views/config.js';
 import { Forwarders } from './views/forwarder.js';
-import { Overview } from './views/overview.js';
+import { Overview, useNodeStats } from './views/overview.js';
 import { Procedures } from './views/procedures.js';
 import { Sessions } from './views/sessions.js';
 import { SignIn } from './views/sign-in.js';
@@ -63,6 +63,7 @@ export function App({ settings }: { settings: ConsoleSettings }) {
 function Shell({ settings, session, onSignOut }: { settings: ConsoleSettings; session: Session; onSignOut(): void }) {
   const [view, setView] = useState<ViewId>(viewFromHash());
   const changes = useRealmChanges(session);
+  const stats = useNodeStats(session);
   useEffect(() => {
     const follow = () => setView(viewFromHash());
     addEventListener('hashchange', follow);
@@ -85,10 +86,10 @@ function Shell({ settings, session, onSignOut }: { settings: ConsoleSettings; se
     </nav>
     ${changes.problem ? html`<p class="note warn" role="status">${changes.problem}</p>` : null}
     <main id="main" tabindex="-1">
-      ${view === 'overview' ? html`<${Overview} session=${session} />`
+      ${view === 'overview' ? html`<${Overview} source=${stats} />`
         : view === 'sessions' ? html`<${Sessions} session=${session} changes=${changes.version} />`
-        : view === 'topics' ? html`<${Topics} session=${session} changes=${changes.version} />`
-        : view === 'procedures' ? html`<${Procedures} session=${session} changes=${changes.version} />`
+        : view === 'topics' ? html`<${Topics} session=${session} changes=${changes.version} maxMessageBytes=${settings.max_message_size} />`
+        : view === 'procedures' ? html`<${Procedures} session=${session} changes=${changes.version} maxMessageBytes=${settings.max_message_size} />`
         : view === 'forwarder' ? html`<${Forwarders} session=${session} />`
         : html`<${Configuration} session=${session} />`}
     </main>

@@ -10,6 +10,8 @@ export interface ConsoleSettings {
   methods: ('ticket' | 'wampcra' | 'anonymous')[];
   /** The console's WebSocket path, e.g. "/console/ws". */
   ws: string;
+  /** Bytes of the largest message that WebSocket takes (the forms refuse a larger one: src/console/message-size.ts). */
+  max_message_size: number;
 }
 
 export function readSettings(): ConsoleSettings {

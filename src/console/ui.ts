@@ -41,6 +41,14 @@ export function JsonField({ id, label, kind, value, placeholder, onInput }: Json
   </div>`;
 }
 
+/** A form field's setter that also takes the form's last outcome off the screen: it was about what the fields said before. */
+export function clearingOutcome(set: (value: string) => void, clearOutcome: () => void): (value: string) => void {
+  return (value) => {
+    set(value);
+    clearOutcome();
+  };
+}
+
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;

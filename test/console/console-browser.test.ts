@@ -142,7 +142,7 @@ describe('the console in headless Chromium', { skip: skipWithoutChromium, timeou
     await row.waitFor({ timeout: 1_000 });
     await row.filter({ hasText: 'chat.room1' }).waitFor();
     assert.match(await row.innerText(), /anonymous/);
-    await row.filter({ hasText: 'websocket / json' }).waitFor();
+    await row.filter({ hasText: 'websocket / json · /ws' }).waitFor();
     await shoot(page, 'sessions');
 
     await visitor.close();

@@ -50,7 +50,7 @@ describe('the console path service', { timeout: 30_000 }, () => {
     }
     assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
     const page = await response.text();
-    assert.match(page, /<meta name="junction-console" content="\{&quot;realm&quot;:&quot;realm1&quot;,&quot;methods&quot;:\[&quot;ticket&quot;,&quot;wampcra&quot;\],&quot;ws&quot;:&quot;\/console\/ws&quot;\}">/);
+    assert.match(page, /<meta name="junction-console" content="\{&quot;realm&quot;:&quot;realm1&quot;,&quot;methods&quot;:\[&quot;ticket&quot;,&quot;wampcra&quot;\],&quot;ws&quot;:&quot;\/console\/ws&quot;,&quot;max_message_size&quot;:1048576\}">/);
     assert.doesNotMatch(page, /<script(?![^>]*\bsrc=)[^>]*>|<style|\sstyle=/, 'inline script or style');
     assert.doesNotMatch(page, /https?:\/\//, 'the page loads nothing from elsewhere');
     assert.match(page, /<script type="module" src="\/console\/app.js">/);

@@ -62,8 +62,10 @@ export function Chart({ label, times, values, unit }: ChartProps) {
     plot.current?.setData([times, values]);
   }, [times, values]);
   const latest = values.length > 0 ? values[values.length - 1]! : 0;
+  const peak = Math.max(0, ...values);
+  const rate = (value: number) => value.toFixed(value < 10 ? 1 : 0);
   return html`<figure class="chart">
-    <figcaption>${label}: <strong>${latest.toFixed(latest < 10 ? 1 : 0)}</strong> ${unit}</figcaption>
+    <figcaption>${label}: <strong>${rate(latest)}</strong> ${unit} <span class="note" data-peak>· peak ${rate(peak)} ${unit}</span></figcaption>
     <div ref=${box} role="img" aria-label=${`${label} over the last minutes`}></div>
   </figure>`;
 }

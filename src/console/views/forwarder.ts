@@ -7,6 +7,8 @@ import { shownJson, visible } from '../shown-text.js';
 import { ErrorText, formatTime } from '../ui.js';
 import type { NodeStats } from './overview.js';
 
+/** Dead letters a panel lists: the oldest (the procedure's order). */
+export const DEAD_LETTERS_SHOWN = 20;
 /** Forwarder status is read this often while the view is open. */
 const STATUS_EVERY_MS = 2000;
 
@@ -40,13 +42,17 @@ export function Forwarders({ session }: { session: Session }) {
 function Forwarder({ session, id }: { session: Session; id: string }) {
   const base = `junction.forwarder.${id}`;
   const status = useLoad(async () => (await session.call(`${base}.status`)).args[0] as ForwarderStatus, id, STATUS_EVERY_MS);
-  const [letters, setLetters] = useState<{ list?: DeadLetter[]; error?: unknown } | undefined>(undefined);
+  const [letters, setLetters] = useState<{ list?: DeadLetter[]; note?: string; error?: unknown } | undefined>(undefined);
   const [retry, setRetry] = useState<{ ok: string } | { error: unknown } | undefined>(undefined);
   const showLetters = async () => {
     try {
-      const list = (await session.call(`${base}.dead_letters`, [], { limit: 20 })).args[0] as Omit<DeadLetter, 'json'>[];
+      const list = (await session.call(`${base}.dead_letters`, [], { limit: DEAD_LETTERS_SHOWN })).args[0] as Omit<DeadLetter, 'json'>[];
+      const total = status.data?.dead_letters ?? 0;
       // Written out once here, not at every status redraw: a letter holds an event of up to 1 MiB.
-      setLetters({ list: list.map((letter) => ({ ...letter, json: shownJson(letter, 2) })) });
+      setLetters({
+        list: list.map((letter) => ({ ...letter, json: shownJson(letter, 2) })),
+        ...(total > list.length ? { note: `The oldest ${list.length} of ${total} dead letters.` } : {}),
+      });
     } catch (error) {
       setLetters({ error });
     }
@@ -76,7 +82,7 @@ function Forwarder({ session, id }: { session: Session; id: string }) {
     </div>
     ${retry && 'ok' in retry ? html`<p class="ok" role="status">${retry.ok}</p>` : null}
     <${ErrorText} error=${retry && 'error' in retry ? retry.error : undefined} />
-    ${letters ? html`<${ErrorText} error=${letters.error} />${letters.list?.length === 0 ? html`<p class="note" role="status">No dead letters.</p>` : null}${letters.list?.length ? html`<ol class="events" aria-label="Dead letters">${letters.list.map((letter) =>
+    ${letters ? html`<${ErrorText} error=${letters.error} />${letters.list?.length === 0 ? html`<p class="note" role="status">No dead letters.</p>` : null}${letters.note ? html`<p class="note">${letters.note}</p>` : null}${letters.list?.length ? html`<ol class="events" aria-label="Dead letters">${letters.list.map((letter) =>
       html`<li key=${letter.id}>#${letter.id} ${visible(letter.url)} · ${formatTime(letter.dead_at)} · ${visible(letter.last_error)}<details><summary>JSON</summary><pre class="json">${letter.json}</pre></details></li>`)}</ol>` : null}` : null}
   </div>`;
 }

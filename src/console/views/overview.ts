@@ -3,7 +3,7 @@
  * delay. In a cluster: the cluster's totals, each node's figures, and the nodes that did not answer.
  */
 import { html } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Session } from '../../client/session.js';
 import { departedNodes, grownOverNodes } from '../cluster-nodes.js';
 import { visible } from '../shown-text.js';
@@ -53,13 +53,44 @@ interface Series {
   sent: number[];
 }
 
-export function Overview({ session }: { session: Session }) {
-  const [stats, setStats] = useState<NodeStats | undefined>(undefined);
-  const [error, setError] = useState<unknown>(undefined);
-  const [series, setSeries] = useState<Series>({ times: [], received: [], sent: [] });
-  // Nodes that left the cluster since this page saw them, with when it last did.
-  const [departed, setDeparted] = useState<ReadonlyMap<string, number>>(new Map());
+/** What the page has read of junction.node.stats: the latest answer, and the rates since sign-in for the charts. */
+interface NodeStatsFeed {
+  stats: NodeStats | undefined;
+  error: unknown;
+  series: Series;
+  /** Nodes that left the cluster since this page saw them, with when it last did. */
+  departed: ReadonlyMap<string, number>;
+}
+
+/** The readings, kept outside any view; Overview follows them while it is open. */
+export interface NodeStatsSource {
+  latest: NodeStatsFeed;
+  /** Calls `listener` at each reading; returns how to stop. */
+  listen(listener: () => void): () => void;
+}
+
+/**
+ * Reads junction.node.stats every STATS_EVERY_MS for as long as the session lasts, whichever view
+ * is open, so that the charts show the minutes spent in other views too. A source rather than
+ * state: a reading redraws Overview only, not the shell and the view that is open.
+ */
+export function useNodeStats(session: Session): NodeStatsSource {
+  const source = useMemo(() => {
+    const listeners = new Set<() => void>();
+    const feed: NodeStatsSource = {
+      latest: { stats: undefined, error: undefined, series: { times: [], received: [], sent: [] }, departed: new Map() },
+      listen(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    };
+    return { feed, update: (change: Partial<NodeStatsFeed>) => {
+      feed.latest = { ...feed.latest, ...change };
+      for (const listener of listeners) listener();
+    } };
+  }, [session]);
   useEffect(() => {
+    const { feed, update } = source;
     let previous: { at: number; stats: NodeStats } | undefined;
     let current = true;
     const read = async () => {
@@ -68,25 +99,25 @@ export function Overview({ session }: { session: Session }) {
         if (!current) return;
         const next = result.args[0] as NodeStats;
         const at = Date.now();
+        const { series, departed } = feed.latest;
+        const change: Partial<NodeStatsFeed> = { stats: next, error: undefined };
         if (previous) {
           const seconds = Math.max(0.001, (at - previous.at) / 1000);
           const before = previous.stats;
-          setSeries((s) => ({
-            times: [...s.times, at / 1000].slice(-CHART_POINTS),
-            received: [...s.received, grown(before, next, 'messages_received') / seconds].slice(-CHART_POINTS),
-            sent: [...s.sent, grown(before, next, 'events_sent') / seconds].slice(-CHART_POINTS),
-          }));
+          change.series = {
+            times: [...series.times, at / 1000].slice(-CHART_POINTS),
+            received: [...series.received, grown(before, next, 'messages_received') / seconds].slice(-CHART_POINTS),
+            sent: [...series.sent, grown(before, next, 'events_sent') / seconds].slice(-CHART_POINTS),
+          };
         }
         if (next.cluster) {
-          const nodes = next.cluster.nodes;
           const before = previous?.stats.cluster ? { at: previous.at, nodes: previous.stats.cluster.nodes } : undefined;
-          setDeparted((gone) => departedNodes(gone, before, nodes, at));
+          change.departed = departedNodes(departed, before, next.cluster.nodes, at);
         }
         previous = { at, stats: next };
-        setStats(next);
-        setError(undefined);
+        update(change);
       } catch (failure) {
-        if (current) setError(failure);
+        if (current) update({ error: failure });
       }
     };
     void read();
@@ -95,8 +126,16 @@ export function Overview({ session }: { session: Session }) {
       current = false;
       clearInterval(timer);
     };
-  }, [session]);
+  }, [source]);
+  return source.feed;
+}
 
+export function Overview({ source }: { source: NodeStatsSource }) {
+  const [{ stats, error, series, departed }, setFeed] = useState(source.latest);
+  useEffect(() => {
+    setFeed(source.latest);
+    return source.listen(() => setFeed(source.latest));
+  }, [source]);
   const totals = stats?.cluster?.totals;
   return html`<section aria-labelledby="overview-title">
     <h2 id="overview-title">Overview</h2>
@@ -106,7 +145,7 @@ export function Overview({ session }: { session: Session }) {
         <div><dt>Uptime</dt><dd>${formatDuration(stats.uptime_seconds)}</dd></div>
         <div><dt>Version</dt><dd>${stats.version}</dd></div>
         ${totals ? html`<div><dt>Nodes answering</dt><dd data-stat="nodes">${totals.answered} of ${totals.of}</dd></div>`
-          : html`<div><dt>Realms</dt><dd>${stats.realms.map((realm) => `${realm.name} (${realm.sessions})`).join(', ')}</dd></div>`}
+          : html`<div><dt>Realms (client sessions)</dt><dd>${stats.realms.map((realm) => `${realm.name} (${realm.sessions})`).join(', ')}</dd></div>`}
         <div><dt>Sessions</dt><dd data-stat="sessions">${(totals ?? stats).sessions}</dd></div>
         <div><dt>Subscriptions</dt><dd data-stat="subscriptions">${(totals ?? stats).subscriptions}</dd></div>
         <div><dt>Registrations</dt><dd data-stat="registrations">${(totals ?? stats).registrations}</dd></div>

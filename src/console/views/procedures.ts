@@ -4,6 +4,7 @@ import { useRef, useState } from 'preact/hooks';
 import { WampError } from '../../client/errors.js';
 import type { Session } from '../../client/session.js';
 import { readJsonField } from '../json-field.js';
+import { tooLargeToSend } from '../message-size.js';
 import { useLoad } from '../live.js';
 import { cutText, shownJson, visible } from '../shown-text.js';
 import { ErrorText, JsonField } from '../ui.js';
@@ -28,10 +29,11 @@ interface CallState {
   /** Each progressive result's time and JSON line, written once as it comes. */
   progress: { ms: number; line: string }[];
   progressCount: number;
-  done?: { ms: number; json?: string; error?: unknown };
+  /** `ms` undefined: refused before it was sent. */
+  done?: { ms?: number; json?: string; error?: unknown };
 }
 
-export function Procedures({ session, changes }: { session: Session; changes: number }) {
+export function Procedures({ session, changes, maxMessageBytes }: { session: Session; changes: number; maxMessageBytes: number }) {
   const registrations = useLoad(() => listing<RegistrationRow>(session, 'junction.registration.list'), changes);
   const [procedure, setProcedure] = useState('');
   const { node, setNode, rows } = useNodeFilter(registrations.data);
@@ -44,7 +46,7 @@ export function Procedures({ session, changes }: { session: Session; changes: nu
         <thead><tr><th scope="col">Procedure</th><${NodeHeader} list=${registrations.data} /><th scope="col">Match</th><th scope="col">Invoke</th><th scope="col">Callees</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>
           ${rows.map((row) => html`<tr key=${rowKey(row, row.id)}>
-            <td>${visible(row.uri)}</td><${NodeCell} list=${registrations.data} row=${row} /><td>${row.match}</td><td>${row.invoke}</td><td>${row.callees.join(', ')}</td>
+            <td class="wrap">${visible(row.uri)}</td><${NodeCell} list=${registrations.data} row=${row} /><td>${row.match}</td><td>${row.invoke}</td><td>${row.callees.join(', ')}</td>
             <td><button type="button" class="small" aria-label=${`Try ${row.uri}`} onClick=${() => { setProcedure(row.uri); document.getElementById('call-args')?.focus(); }}>Try</button></td>
           </tr>`)}
         </tbody>
@@ -52,11 +54,11 @@ export function Procedures({ session, changes }: { session: Session; changes: nu
     </div>
     ${rows.length === 0 && !registrations.loading ? html`<p class="note">No registrations.</p>` : null}
     <${Truncated} list=${registrations.data} />
-    <${CallTester} session=${session} procedure=${procedure} setProcedure=${setProcedure} />
+    <${CallTester} session=${session} procedure=${procedure} setProcedure=${setProcedure} maxMessageBytes=${maxMessageBytes} />
   </section>`;
 }
 
-function CallTester({ session, procedure, setProcedure }: { session: Session; procedure: string; setProcedure(value: string): void }) {
+function CallTester({ session, procedure, setProcedure, maxMessageBytes }: { session: Session; procedure: string; setProcedure(value: string): void; maxMessageBytes: number }) {
   const [args, setArgs] = useState('');
   const [kwargs, setKwargs] = useState('');
   const [timeout, setTimeoutMs] = useState('');
@@ -71,14 +73,19 @@ function CallTester({ session, procedure, setProcedure }: { session: Session; pr
   const start = async (event: Event) => {
     event.preventDefault();
     if (!parsedArgs.ok || !parsedKwargs.ok || !timeoutValid) return;
-    const controller = new AbortController();
-    abort.current = controller;
+    const args = (parsedArgs.value as unknown[] | undefined) ?? [];
+    const kwargs = (parsedKwargs.value as Record<string, unknown> | undefined) ?? {};
     const startedAt = performance.now();
     const state: CallState = { procedure, startedAt, progress: [], progressCount: 0 };
+    const wireOptions = { ...(timeout ? { timeout: Number(timeout) } : {}), ...(receiveProgress ? { receive_progress: true } : {}) };
+    const tooLarge = tooLargeToSend({ kind: 'call', uri: procedure, options: wireOptions, args, kwargs }, maxMessageBytes);
+    if (tooLarge) return setCall({ ...state, done: { error: new Error(tooLarge) } });
+    const controller = new AbortController();
+    abort.current = controller;
     const elapsed = () => Math.round(performance.now() - startedAt);
     setCall({ ...state });
     try {
-      const result = await session.call(procedure, (parsedArgs.value as unknown[] | undefined) ?? [], (parsedKwargs.value as Record<string, unknown> | undefined) ?? {}, {
+      const result = await session.call(procedure, args, kwargs, {
         signal: controller.signal,
         ...(timeout ? { timeout: Number(timeout) } : {}),
         ...(receiveProgress ? {
@@ -118,7 +125,7 @@ function CallTester({ session, procedure, setProcedure }: { session: Session; pr
       ${call.progressCount > 0 ? html`<p>${call.progressCount} progressive result(s)${call.progressCount > call.progress.length ? ` (last ${call.progress.length} shown)` : ''}:</p>
         <ol class="events" aria-label="Progressive results">${call.progress.map((item, index) => html`<li key=${index}><span class="ms">+${item.ms} ms</span> ${item.line}</li>`)}</ol>` : null}
       ${call.done === undefined ? html`<p role="status">Calling ${call.procedure}…</p>`
-        : call.done.error !== undefined ? html`<div><p class="note">Failed after ${call.done.ms} ms</p><${ErrorText} error=${call.done.error} /></div>`
+        : call.done.error !== undefined ? html`<div><p class="note">${call.done.ms === undefined ? 'Not sent' : `Failed after ${call.done.ms} ms`}</p><${ErrorText} error=${call.done.error} /></div>`
         : html`<div data-call-result><p class="ok" role="status">Result after ${call.done.ms} ms</p><pre class="json">${call.done.json}</pre></div>`}
     </div>` : null}
   </form>`;

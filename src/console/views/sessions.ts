@@ -4,7 +4,8 @@ import { useState } from 'preact/hooks';
 import type { Session } from '../../client/session.js';
 import { useLoad } from '../live.js';
 import { visible } from '../shown-text.js';
-import { ErrorText, formatTime } from '../ui.js';
+import { transportText, type SessionTransport } from '../transport-text.js';
+import { clearingOutcome, ErrorText, formatTime } from '../ui.js';
 import { listing, NodeBar, NodeCell, NodeHeader, Truncated, useNodeFilter } from './listing.js';
 
 interface SessionRow {
@@ -12,7 +13,7 @@ interface SessionRow {
   authid: string;
   authrole: string;
   authmethod: string;
-  transport: { type: string; serializer: string; peer: string };
+  transport: SessionTransport & { peer: string };
   joined_at: string;
   /** The first URIs (the router lists 50 at most)... */
   subscriptions: string[];
@@ -34,9 +35,15 @@ export function Sessions({ session, changes }: { session: Session; changes: numb
   const [reason, setReason] = useState('wamp.close.killed');
   const [message, setMessage] = useState('');
   const [outcome, setOutcome] = useState<{ ok: string } | { error: unknown } | undefined>(undefined);
+  const clearOutcome = () => setOutcome(undefined);
+  const editTarget = clearingOutcome(setTarget, clearOutcome);
+  const editReason = clearingOutcome(setReason, clearOutcome);
+  const editMessage = clearingOutcome(setMessage, clearOutcome);
 
   const kill = async (event: Event) => {
     event.preventDefault();
+    // The router answers its own ID with no_such_session (WAMP: kill closes other sessions only): say what is meant.
+    if (Number(target) === session.id) return setOutcome({ error: new Error(`Session ${target} is this console's own: Kill closes other sessions; Sign out ends this one.`) });
     setOutcome(undefined);
     try {
       await session.call('wamp.session.kill', [Number(target)], { reason, ...(message ? { message } : {}) });
@@ -46,6 +53,10 @@ export function Sessions({ session, changes }: { session: Session; changes: numb
     }
   };
 
+  // Beside the ID rather than in a last column: a laptop's screen shows it without scrolling the table sideways.
+  const killOrOwn = (id: number) => id === session.id ? html`<span class="tag">this console</span>`
+    : html`<button type="button" class="small" aria-label=${`Kill session ${id}`}
+        onClick=${() => { editTarget(String(id)); document.getElementById('kill-reason')?.focus(); }}>Kill…</button>`;
   const { node, setNode, rows } = useNodeFilter(sessions.data);
   return html`<section aria-labelledby="sessions-title">
     <h2 id="sessions-title">Sessions <span class="count">${sessions.data?.total ?? ''}</span></h2>
@@ -56,17 +67,15 @@ export function Sessions({ session, changes }: { session: Session; changes: numb
         <thead><tr>
           <th scope="col">ID</th><${NodeHeader} list=${sessions.data} /><th scope="col">Auth ID</th><th scope="col">Role</th><th scope="col">Method</th>
           <th scope="col">Transport</th><th scope="col">Remote address</th><th scope="col">Joined</th>
-          <th scope="col">Subscriptions</th><th scope="col">Registrations</th><th scope="col"><span class="sr-only">Actions</span></th>
+          <th scope="col">Subscriptions</th><th scope="col">Registrations</th>
         </tr></thead>
         <tbody>
           ${rows.map((row) => html`<tr key=${row.session} data-session=${row.session}>
-            <td>${row.session}${row.session === session.id ? html` <span class="tag">this console</span>` : null}</td><${NodeCell} list=${sessions.data} row=${row} />
+            <td>${row.session} ${killOrOwn(row.session)}</td><${NodeCell} list=${sessions.data} row=${row} />
             <td>${visible(row.authid)}</td><td>${visible(row.authrole)}</td><td>${row.authmethod}</td>
-            <td>${row.transport.type} / ${row.transport.serializer}</td><td>${row.transport.peer}</td>
+            <td>${transportText(row.transport)}</td><td>${row.transport.peer}</td>
             <td>${formatTime(row.joined_at)}</td>
             <td class="wrap">${someOf(row.subscriptions, row.subscription_count)}</td><td class="wrap">${someOf(row.registrations, row.registration_count)}</td>
-            <td><button type="button" class="small" aria-label=${`Kill session ${row.session}`}
-              onClick=${() => { setTarget(String(row.session)); document.getElementById('kill-reason')?.focus(); }}>Kill…</button></td>
           </tr>`)}
         </tbody>
       </table>
@@ -77,11 +86,11 @@ export function Sessions({ session, changes }: { session: Session; changes: numb
       <h3 id="kill-title">Kill a session</h3>
       <div class="row">
         <div class="field"><label for="kill-session">Session ID</label>
-          <input id="kill-session" inputmode="numeric" required pattern="[0-9]+" value=${target} onInput=${(e: Event) => setTarget((e.target as HTMLInputElement).value)} /></div>
+          <input id="kill-session" inputmode="numeric" required pattern="[0-9]+" value=${target} onInput=${(e: Event) => editTarget((e.target as HTMLInputElement).value)} /></div>
         <div class="field"><label for="kill-reason">Reason</label>
-          <input id="kill-reason" required value=${reason} onInput=${(e: Event) => setReason((e.target as HTMLInputElement).value)} /></div>
+          <input id="kill-reason" required value=${reason} onInput=${(e: Event) => editReason((e.target as HTMLInputElement).value)} /></div>
         <div class="field"><label for="kill-message">Message</label>
-          <input id="kill-message" value=${message} onInput=${(e: Event) => setMessage((e.target as HTMLInputElement).value)} /></div>
+          <input id="kill-message" value=${message} onInput=${(e: Event) => editMessage((e.target as HTMLInputElement).value)} /></div>
       </div>
       <button type="submit" class="danger">Kill</button>
       ${outcome && 'ok' in outcome ? html`<p class="ok" role="status">${outcome.ok}</p>` : null}

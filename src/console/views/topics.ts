@@ -1,13 +1,15 @@
 /** Topics: the realm's subscriptions, a live tap on any topic or pattern, and a publish form. */
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { InvalidUriError } from '../../client/errors.js';
 import type { Session } from '../../client/session.js';
 import type { Subscription } from '../../client/subscription.js';
 import { readJsonField } from '../json-field.js';
+import { tooLargeToSend } from '../message-size.js';
 import { useLoad } from '../live.js';
 import { MAX_PAYLOAD_CHARS, TapBuffer, tapEvent, type TapEvent } from '../tap-buffer.js';
 import { shownJson, visible } from '../shown-text.js';
-import { ErrorText, JsonField } from '../ui.js';
+import { clearingOutcome, ErrorText, JsonField } from '../ui.js';
 import { listing, NodeBar, NodeCell, NodeHeader, rowKey, Truncated, useNodeFilter } from './listing.js';
 
 interface SubscriptionRow {
@@ -31,10 +33,12 @@ const TAP_SHOWN = 100;
 const TAP_REDRAW_MS = 250;
 /** Characters of an event's arguments shown on its line (the JSON view shows all). */
 const LINE_CHARS = 200;
+/** Events a History panel shows: the newest. */
+export const HISTORY_SHOWN = 20;
 /** Retained events a Retained panel shows (a prefix may cover thousands of topics); the rest are counted. */
 export const RETAINED_SHOWN = 20;
 
-export function Topics({ session, changes }: { session: Session; changes: number }) {
+export function Topics({ session, changes, maxMessageBytes }: { session: Session; changes: number; maxMessageBytes: number }) {
   const subscriptions = useLoad(() => listing<SubscriptionRow>(session, 'junction.subscription.list'), changes);
   const [tapTopic, setTapTopic] = useState<TapTarget | undefined>(undefined);
   // The events' JSON is written once, when the panel opens, not at every redraw of the list.
@@ -42,8 +46,11 @@ export function Topics({ session, changes }: { session: Session; changes: number
 
   const showHistory = async (row: SubscriptionRow) => {
     try {
-      const result = await session.call('wamp.subscription.get_events', [row.id], { limit: 20 });
-      setHistory({ title: `History of ${visible(row.uri)}`, json: shownJson(result.args[0], 2) });
+      // reverse: the newest events (without it, the spec's order gives the oldest ones first).
+      const result = await session.call('wamp.subscription.get_events', [row.id], { limit: HISTORY_SHOWN, reverse: true });
+      const events = result.args[0] as unknown[];
+      const kept = row.history !== null && row.history > events.length ? ` of the ${row.history} kept` : '';
+      setHistory({ title: `History of ${visible(row.uri)}`, json: shownJson(events, 2), note: `The newest ${events.length} event(s)${kept}, newest first.` });
     } catch (error) {
       setHistory({ title: `History of ${visible(row.uri)}`, error });
     }
@@ -82,7 +89,7 @@ export function Topics({ session, changes }: { session: Session; changes: number
           <th scope="col">Retained</th><th scope="col">History</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>
           ${rows.map((row) => html`<tr key=${rowKey(row, row.id)}>
-            <td>${visible(row.uri)}</td><${NodeCell} list=${subscriptions.data} row=${row} /><td>${row.match}</td><td>${row.subscribers}</td>
+            <td class="wrap">${visible(row.uri)}</td><${NodeCell} list=${subscriptions.data} row=${row} /><td>${row.match}</td><td>${row.subscribers}</td>
             <td>${row.retained_topics > 0 ? html`<button type="button" class="small" aria-label=${`Retained on ${row.uri}`} onClick=${() => showRetained(row)}>${row.retained_topics} topic(s)</button>` : '–'}</td>
             <td>${row.history === null ? '–' : html`<button type="button" class="small" aria-label=${`History of ${row.uri}`} onClick=${() => showHistory(row)}>${row.history} event(s)</button>`}</td>
             <td><button type="button" class="small" aria-label=${`Tap ${row.uri}`} onClick=${() => setTapTopic({ topic: row.uri, match: row.match as MatchPolicy })}>Tap</button></td>
@@ -101,7 +108,7 @@ export function Topics({ session, changes }: { session: Session; changes: number
     </div>` : null}
     <div class="split">
       <${Tap} session=${session} preset=${tapTopic} />
-      <${PublishForm} session=${session} />
+      <${PublishForm} session=${session} maxMessageBytes=${maxMessageBytes} />
     </div>
   </section>`;
 }
@@ -154,7 +161,9 @@ function Tap({ session, preset }: { session: Session; preset: TapTarget | undefi
       }, { match });
       setTapping(`${visible(topic)} (${match})`);
     } catch (failure) {
-      setError(failure);
+      setError(failure instanceof InvalidUriError && match === 'exact' && topic.split('.').includes('')
+        ? new Error(`${failure.message}. An empty component is a wildcard's: choose Match: wildcard to tap every topic it matches.`)
+        : failure);
     }
   };
   const start = (event: Event) => {
@@ -203,7 +212,7 @@ function eventLine(event: TapEvent): string {
   return text.length > LINE_CHARS ? `${text.slice(0, LINE_CHARS)}…` : text;
 }
 
-function PublishForm({ session }: { session: Session }) {
+function PublishForm({ session, maxMessageBytes }: { session: Session; maxMessageBytes: number }) {
   const [topic, setTopic] = useState('');
   const [args, setArgs] = useState('');
   const [kwargs, setKwargs] = useState('');
@@ -214,14 +223,22 @@ function PublishForm({ session }: { session: Session }) {
   const parsedArgs = readJsonField(args, 'list');
   const parsedKwargs = readJsonField(kwargs, 'dict');
   const valid = parsedArgs.ok && parsedKwargs.ok;
+  const clearOutcome = () => setOutcome(undefined);
+  const editTopic = clearingOutcome(setTopic, clearOutcome);
+  const editArgs = clearingOutcome(setArgs, clearOutcome);
+  const editKwargs = clearingOutcome(setKwargs, clearOutcome);
 
   const publish = async (event: Event) => {
     event.preventDefault();
     if (!parsedArgs.ok || !parsedKwargs.ok) return;
+    const args = (parsedArgs.value as unknown[] | undefined) ?? [];
+    const kwargs = (parsedKwargs.value as Record<string, unknown> | undefined) ?? {};
+    const options = { acknowledge, exclude_me: excludeMe, ...(retain ? { retain: true } : {}) };
+    const tooLarge = tooLargeToSend({ kind: 'publish', uri: topic, options, args, kwargs }, maxMessageBytes);
+    if (tooLarge) return setOutcome({ error: new Error(tooLarge) });
     setOutcome(undefined);
     try {
-      const publication = await session.publish(topic, (parsedArgs.value as unknown[] | undefined) ?? [], (parsedKwargs.value as Record<string, unknown> | undefined) ?? {},
-        { acknowledge, exclude_me: excludeMe, ...(retain ? { retain: true } : {}) });
+      const publication = await session.publish(topic, args, kwargs, options);
       setOutcome({ ok: publication === undefined ? `Sent to ${topic} (no acknowledgement asked).` : `Published to ${topic} (publication ${publication}).` });
     } catch (error) {
       setOutcome({ error });
@@ -231,9 +248,9 @@ function PublishForm({ session }: { session: Session }) {
   return html`<form class="panel" onSubmit=${publish} aria-labelledby="publish-title">
     <h3 id="publish-title">Publish</h3>
     <div class="field"><label for="publish-topic">Topic</label>
-      <input id="publish-topic" required placeholder="chat.room1" value=${topic} onInput=${(e: Event) => setTopic((e.target as HTMLInputElement).value)} /></div>
-    <${JsonField} id="publish-args" label="Arguments" kind="list" value=${args} placeholder='["hello"]' onInput=${setArgs} />
-    <${JsonField} id="publish-kwargs" label="Keyword arguments" kind="dict" value=${kwargs} placeholder='{"from": "console"}' onInput=${setKwargs} />
+      <input id="publish-topic" required placeholder="chat.room1" value=${topic} onInput=${(e: Event) => editTopic((e.target as HTMLInputElement).value)} /></div>
+    <${JsonField} id="publish-args" label="Arguments" kind="list" value=${args} placeholder='["hello"]' onInput=${editArgs} />
+    <${JsonField} id="publish-kwargs" label="Keyword arguments" kind="dict" value=${kwargs} placeholder='{"from": "console"}' onInput=${editKwargs} />
     <div class="buttons">
       <label class="check"><input type="checkbox" checked=${acknowledge} onChange=${() => setAcknowledge(!acknowledge)} /> Acknowledge</label>
       <label class="check"><input type="checkbox" checked=${excludeMe} onChange=${() => setExcludeMe(!excludeMe)} /> Exclude me</label>

@@ -91,7 +91,7 @@ function readAssets({ where, path }: { where: string; path: string }, service: C
     }
   };
   const base = path === '/' ? '' : path;
-  const settings = JSON.stringify({ realm: service.realm, methods: consoleMethods.filter((method) => service.auth[method] !== undefined), ws: `${base}/ws` });
+  const settings = JSON.stringify({ realm: service.realm, methods: consoleMethods.filter((method) => service.auth[method] !== undefined), ws: `${base}/ws`, max_message_size: service.websocket.maxMessageSize });
   const index = read('index.html').toString('utf8').replace('__CONSOLE_SETTINGS__', escapeAttribute(settings)).replaceAll('__BASE__', base);
   const files = new Map<string, { type: string; body: Buffer }>([['/', { type: 'text/html; charset=utf-8', body: Buffer.from(index) }]]);
   for (const [path, type] of Object.entries(assetTypes)) files.set(path, { type, body: read(path.slice(1)) });

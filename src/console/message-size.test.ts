@@ -1,0 +1,21 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { messageBytes, tooLargeToSend, type OutgoingMessage } from './message-size.js';
+
+const publication = (text: string): OutgoingMessage => ({ kind: 'publish', uri: 'chat.room1', options: { acknowledge: true }, args: [text], kwargs: {} });
+
+describe('tooLargeToSend', () => {
+  it('counts the whole WAMP message in UTF-8 bytes, request ID included', () => {
+    const expected = Buffer.byteLength(JSON.stringify([16, Number.MAX_SAFE_INTEGER, { acknowledge: true }, 'chat.room1', ['é'], {}]));
+    assert.equal(messageBytes(publication('é')), expected);
+  });
+  it('lets a message that fits through and names the sizes of one that does not', () => {
+    const size = messageBytes(publication('x'.repeat(100)));
+    assert.equal(tooLargeToSend(publication('x'.repeat(100)), size), undefined);
+    assert.equal(tooLargeToSend(publication('x'.repeat(101)), size),
+      `Too large to send: this publish is ${(size + 1).toLocaleString('en-US')} bytes of JSON, and the console's connection takes messages of at most ${size.toLocaleString('en-US')} bytes (its max_message_size). Nothing was sent.`);
+  });
+  it('names a call as a call', () => {
+    assert.match(tooLargeToSend({ kind: 'call', uri: 'com.example.add', options: {}, args: ['x'.repeat(2000)], kwargs: {} }, 1024) ?? '', /^Too large to send: this call is 2,0\d\d bytes/);
+  });
+});
