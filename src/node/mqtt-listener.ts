@@ -31,7 +31,7 @@ export function mqttAcceptor(config: ListenerConfig, context: NodeContext, unixP
   return {
     accept: (socket) => unixPath !== undefined
       ? service.accept(socket, `unix:${unixPath}`, undefined)
-      : service.accept(socket, tcpLabel(socket), socket.remoteAddress ?? 'unknown', clientCertificateOf(socket)),
+      : service.accept(socket, tcpLabel(socket), socket.remoteAddress ?? 'unknown', { certificate: clientCertificateOf(socket) }),
     close: async () => {
       await service.close();
       await codecCaller.close();

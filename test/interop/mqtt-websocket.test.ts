@@ -45,6 +45,25 @@ describe('MQTT over WebSocket on a web path (browser MQTT clients)', () => {
     });
   }
 
+  it('its sessions list the web path in transport.extra, which tells them from the MQTT listener\'s', async () => {
+    const wamp = await openAutobahn(node.url);
+    const overWebSocket = await mqtt.connectAsync(mqttUrl, { clientId: 'door-ws', reconnectPeriod: 0 });
+    const overTcp = await connectMqtt(node.ports.get('mqtt')!, { clientId: 'door-tcp' });
+    try {
+      const ids: number[] = await wamp.session.call('wamp.session.list');
+      const sessions: { transport: { type: string; extra?: Record<string, unknown> } }[] =
+        await Promise.all(ids.map((id) => wamp.session.call('wamp.session.get', [id])));
+      const extraOf = (clientId: string) => sessions.find((session) => session.transport.extra?.client_id === clientId)?.transport.extra;
+      assert.equal(extraOf('door-ws')?.path, '/mqtt');
+      assert.ok(extraOf('door-tcp'), 'the TCP client is listed');
+      assert.equal(extraOf('door-tcp')?.path, undefined);
+    } finally {
+      await overWebSocket.endAsync();
+      await overTcp.end();
+      await wamp.close();
+    }
+  });
+
   it('a plain GET gets 426 saying it is an MQTT over WebSocket path (not the WAMP text)', async () => {
     const response = await fetch(mqttUrl.replace('ws://', 'http://'));
     assert.equal(response.status, 426);

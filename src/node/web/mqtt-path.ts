@@ -1,6 +1,7 @@
 import { WebSocketServer } from 'ws';
 import type { MqttPathService } from '../../config/model.js';
 import { clientCertificateOf } from '../../transport/client-certificate.js';
+import { requestPath } from '../../transport/request-path.js';
 import { clientRegistry } from '../../transport/mqtt/client-registry.js';
 import { MqttService } from '../../transport/mqtt/mqtt-service.js';
 import { mqttCodecCaller } from '../mqtt-listener.js';
@@ -46,7 +47,9 @@ export const mqttPath: PathServiceFactory<MqttPathService> = (service, context) 
           return;
         }
         // The TLS connection is the client's own unless a proxy ended it (then there is no certificate).
-        mqtt.accept(new WebSocketAsMqttSocket(ws), client.label, client.address, clientCertificateOf(request.socket));
+        mqtt.accept(new WebSocketAsMqttSocket(ws), client.label, client.address, {
+          certificate: clientCertificateOf(request.socket), path: requestPath(request.url),
+        });
       });
     },
     close: async () => {

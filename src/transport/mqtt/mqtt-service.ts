@@ -23,6 +23,14 @@ import { PerKeyLogThrottle } from '../../router/limits/warning-throttle.js';
 /** Inbound MQTT 5 topic aliases per connection (a small fixed table: aliases only save bytes). */
 const topicAliasMaximum = 16;
 
+/** What the listener knows of a connection that its session lists (junction.session.list's transport.extra). */
+export interface MqttDoor {
+  /** The client's TLS certificate, when the endpoint asked for one and it sent one. */
+  certificate?: ClientCertificate;
+  /** The web path, for MQTT over WebSocket: tells that door from the MQTT listener's. */
+  path?: string;
+}
+
 /** What a CONNECT asks of its session, once its client id and expiry are settled. */
 interface SessionRequest {
   clientId: string;
@@ -67,7 +75,7 @@ export class MqttService implements ConnectionHost {
   /** Closes the connections whose clients went silent, walking `connections` once a second. */
   readonly keepalive = new KeepaliveWheel(this.connections);
   /** The TLS client certificate of each connection that presented one: it may sign the client in (tls). */
-  private readonly certificates = new WeakMap<MqttConnection, ClientCertificate>();
+  private readonly doors = new WeakMap<MqttConnection, MqttDoor>();
   /** Connections over a cap or the rate: they are answered at CONNECT with this refusal. */
   private readonly refusals = new WeakMap<MqttConnection, ConnectRefusal>();
   private readonly slots: ConnectionSlots;
@@ -150,9 +158,9 @@ export class MqttService implements ConnectionHost {
   /**
    * A new connection; `label` is its "tcp4:ip:port", `address` its IP for the per-address cap
    * (undefined on a Unix socket, which has no client address: exempt from the cap, as RawSocket's);
-   * `certificate`, the client's TLS certificate when the endpoint asked for one and it sent one.
+   * `door`, its certificate and web path where it has them.
    */
-  accept(socket: MqttSocket, label: string, address: string | undefined, certificate?: ClientCertificate): void {
+  accept(socket: MqttSocket, label: string, address: string | undefined, door: MqttDoor = {}): void {
     const connection = new MqttConnection(socket, label, this, this.connectionSettings, this.connectionCounters, this.log);
     const slot = this.slots.acquire(address ?? `${label}#${++this.unixConnections}`);
     if (typeof slot === 'string') {
@@ -164,7 +172,7 @@ export class MqttService implements ConnectionHost {
       this.warnOnce('rate', { peer: label, rate: this.settings.connectionRate }, 'MQTT connection refused: connection_rate exceeded');
     }
     if (typeof slot !== 'string') connection.slot = slot;
-    if (certificate) this.certificates.set(connection, certificate);
+    if (door.certificate || door.path !== undefined) this.doors.set(connection, door);
     this.connections.add(connection);
     this.connectionGauge.set(this.connections.size, this.labels);
   }
@@ -233,10 +241,13 @@ export class MqttService implements ConnectionHost {
   /** Signs the client in, then finds, takes over or makes its session (the outcome's will is the caller's to add). */
   private async openSession(connection: MqttConnection, packet: IConnectPacket, request: SessionRequest): Promise<ConnectOutcome> {
     const { clientId, cleanStart, sessionExpiry, assignedClientId, will } = request;
-    const certificate = this.certificates.get(connection);
+    const { certificate, path } = this.doors.get(connection) ?? {};
     const router = new MqttRouterSession({
       type: 'mqtt', serializer: 'none', peer: connection.label,
-      extra: { client_id: clientId, protocol_version: packet.protocolVersion ?? 4, ...(certificate ? { client_cert: certificate } : {}) },
+      extra: {
+        client_id: clientId, protocol_version: packet.protocolVersion ?? 4,
+        ...(path !== undefined ? { path } : {}), ...(certificate ? { client_cert: certificate } : {}),
+      },
     });
     router.connect(this.attach);
     // Crossbar's rule: a password makes it a ticket sign-in (the username is the authid); without one, anonymous.
