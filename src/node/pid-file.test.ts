@@ -53,6 +53,32 @@ describe('pid file', () => {
     }
   });
 
+  it('a stale file is taken over by one of several starts at once, not by each', { skip: process.platform !== 'linux' && 'tells through /proc' }, async () => {
+    const path = join(dir, 'raced.pid');
+    const moduleUrl = new URL('./pid-file.js', import.meta.url).href;
+    // Each racer passes for a Junction (its last word), takes the file at "go" and lives on while it holds it.
+    const script = `const { writePidFile } = await import(${JSON.stringify(moduleUrl)});
+      process.stdin.once('data', () => writePidFile(${JSON.stringify(path)}).then(() => console.log('held'), (error) => console.log(error.constructor.name)));
+      setInterval(() => {}, 1000); console.log('ready');`;
+    for (let round = 0; round < 5; round++) {
+      await writeFile(path, `${noSuchProcess}\n`);
+      const racers = Array.from({ length: 6 }, () => spawnOwned(process.execPath, ['--input-type=module', '-e', script, 'junction'], { stdio: ['pipe', 'pipe', 'inherit'] }));
+      try {
+        await Promise.all(racers.map((racer) => once(racer.stdout!, 'data')));
+        const answers = racers.map(async (racer) => String((await once(racer.stdout!, 'data') as [Buffer])[0]).trim());
+        for (const racer of racers) racer.stdin!.write('go\n');
+        const said = await Promise.all(answers);
+        const holders = racers.filter((_, index) => said[index] === 'held');
+        assert.equal(holders.length, 1, `round ${round}: ${said.join(', ')}`);
+        assert.deepEqual(said.filter((answer) => answer !== 'held'), Array(5).fill('PidFileHeld'));
+        assert.equal(await readPidFile(path), holders[0]!.pid);
+      } finally {
+        for (const racer of racers) racer.kill('SIGKILL');
+        await Promise.all(racers.map((racer) => (racer.exitCode === null && racer.signalCode === null ? once(racer, 'exit') : undefined)));
+      }
+    }
+  });
+
   it('reads Crossbar\'s node.pid JSON and the plain id alike; anything else names no process', async () => {
     const path = join(dir, 'read.pid');
     await writeFile(path, '{\n    "pid": 4242,\n    "argv": ["crossbar", "start"]\n}\n');

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile, unlink, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { basename } from 'node:path';
 
 /**
@@ -52,17 +53,53 @@ export async function pidFileOwner(path: string): Promise<PidFileOwner> {
  * Throws PidFileHeld when the file names another running Junction.
  */
 export async function writePidFile(path: string, content = `${process.pid}\n`): Promise<{ pid: number; runs: ProcessRunning } | undefined> {
-  // wx: of two starts at once, only one creates the file; the other finds it held.
+  let replaced: { pid: number; runs: ProcessRunning } | undefined;
+  for (let round = 0; round < takeOverRounds; round++) {
+    // wx: of two starts at once, only one creates the file; the other finds it held.
+    try {
+      await writeFile(path, content, { mode: 0o644, flag: 'wx' });
+      return replaced;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const owner = await pidFileOwner(path);
+    if (owner.pid !== undefined && owner.pid !== process.pid && owner.runs === 'junction') throw new PidFileHeld(path, owner.pid);
+    if (await removeStale(path, owner.pid) && owner.pid !== undefined && owner.pid !== process.pid) replaced = owner;
+  }
+  throw new Error(`cannot take over the pid file ${path}: its lock ${path}.lock stays held`);
+}
+
+/** Rounds of writePidFile, each after a wait while another start takes the file over: about 2 s in all. */
+const takeOverRounds = 100;
+const takeOverWaitMs = 20;
+
+/**
+ * Removes the stale pid file that named `stalePid` (the read said so), holding FILE.lock: of
+ * several starts that read the same stale file, one removes it, and a start that comes after
+ * finds the next owner's file, which it must not remove. True when it removed the file.
+ */
+async function removeStale(path: string, stalePid: number | undefined): Promise<boolean> {
+  const lock = `${path}.lock`;
   try {
-    await writeFile(path, content, { mode: 0o644, flag: 'wx' });
-    return undefined;
+    await writeFile(lock, `${process.pid}\n`, { mode: 0o644, flag: 'wx' });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // Another start is taking the file over, or died doing it (its lock names a process that has ended).
+    const holder = await readPidFile(lock);
+    if (holder !== undefined && runningAs(holder) === 'ended') await unlink(lock).catch(() => undefined);
+    await sleep(takeOverWaitMs);
+    return false;
   }
-  const owner = await pidFileOwner(path);
-  if (owner.pid !== undefined && owner.pid !== process.pid && owner.runs === 'junction') throw new PidFileHeld(path, owner.pid);
-  await writeFile(path, content, { mode: 0o644 });
-  return owner.pid === undefined || owner.pid === process.pid ? undefined : owner;
+  try {
+    // Nothing creates the file while the stale one is there, and only the lock's holder removes one.
+    if ((await readPidFile(path)) !== stalePid) return false;
+    await unlink(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+    return true;
+  } finally {
+    await unlink(lock);
+  }
 }
 
 /** Removes the pid file if it still names this process. */
