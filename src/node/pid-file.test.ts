@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -77,6 +77,17 @@ describe('pid file', () => {
         await Promise.all(racers.map((racer) => (racer.exitCode === null && racer.signalCode === null ? once(racer, 'exit') : undefined)));
       }
     }
+  });
+
+  it("takes a stale file over past the lock a start that died while taking it over left, once that lock is old", async () => {
+    const path = join(dir, 'left-lock.pid');
+    await writeFile(path, `${noSuchProcess}\n`);
+    await writeFile(`${path}.lock`, `${noSuchProcess}\n`);
+    const old = new Date(Date.now() - 60_000);
+    await utimes(`${path}.lock`, old, old);
+    assert.deepEqual(await writePidFile(path), { pid: noSuchProcess, runs: 'ended' });
+    assert.equal(await readPidFile(path), process.pid);
+    await removePidFile(path);
   });
 
   it('reads Crossbar\'s node.pid JSON and the plain id alike; anything else names no process', async () => {
