@@ -50,9 +50,9 @@ function startCrossbar(args: string[], link = crossbar): RunningJunction {
 }
 
 describe("crossbar-examples' command lines, through a link named crossbar", () => {
-  it('crossbar --debug-lifecycle start --personality=community --loglevel=debug --logtofile --logdir=logs --shutdownafter 2: logs to .crossbar/logs/node.log, stops by itself', async () => {
+  it('crossbar --debug-lifecycle start --personality=community --loglevel=debug --logtofile --logdir=logs --shutdownafter 10: logs to .crossbar/logs/node.log, stops by itself', async () => {
     const node = startCrossbar(['--debug-lifecycle', 'start', '--personality=community', '--cbdir=./.crossbar', '--loglevel=debug', '--logtofile', '--logdir=logs',
-      '--color=false', '--logformat=standard', '--shutdownafter', '2']);
+      '--color=false', '--logformat=standard', '--shutdownafter', '10']);
     const logFile = join(home, '.crossbar', 'logs', 'node.log');
     // The whole lines written so far (the node may be writing the next one).
     const lines = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(0, -1).map((line) => JSON.parse(line) as { level: number; msg: string }) : []);
