@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -51,6 +51,43 @@ describe('pid file', () => {
       program.kill('SIGKILL');
       await removePidFile(path);
     }
+  });
+
+  it('a stale file is taken over by one of several starts at once, not by each', { skip: process.platform !== 'linux' && 'tells through /proc' }, async () => {
+    const path = join(dir, 'raced.pid');
+    const moduleUrl = new URL('./pid-file.js', import.meta.url).href;
+    // Each racer passes for a Junction (its last word), takes the file at "go" and lives on while it holds it.
+    const script = `const { writePidFile } = await import(${JSON.stringify(moduleUrl)});
+      process.stdin.once('data', () => writePidFile(${JSON.stringify(path)}).then(() => console.log('held'), (error) => console.log(error.constructor.name)));
+      setInterval(() => {}, 1000); console.log('ready');`;
+    for (let round = 0; round < 5; round++) {
+      await writeFile(path, `${noSuchProcess}\n`);
+      const racers = Array.from({ length: 6 }, () => spawnOwned(process.execPath, ['--input-type=module', '-e', script, 'junction'], { stdio: ['pipe', 'pipe', 'inherit'] }));
+      try {
+        await Promise.all(racers.map((racer) => once(racer.stdout!, 'data')));
+        const answers = racers.map(async (racer) => String((await once(racer.stdout!, 'data') as [Buffer])[0]).trim());
+        for (const racer of racers) racer.stdin!.write('go\n');
+        const said = await Promise.all(answers);
+        const holders = racers.filter((_, index) => said[index] === 'held');
+        assert.equal(holders.length, 1, `round ${round}: ${said.join(', ')}`);
+        assert.deepEqual(said.filter((answer) => answer !== 'held'), Array(5).fill('PidFileHeld'));
+        assert.equal(await readPidFile(path), holders[0]!.pid);
+      } finally {
+        for (const racer of racers) racer.kill('SIGKILL');
+        await Promise.all(racers.map((racer) => (racer.exitCode === null && racer.signalCode === null ? once(racer, 'exit') : undefined)));
+      }
+    }
+  });
+
+  it("takes a stale file over past the lock a start that died while taking it over left, once that lock is old", async () => {
+    const path = join(dir, 'left-lock.pid');
+    await writeFile(path, `${noSuchProcess}\n`);
+    await writeFile(`${path}.lock`, `${noSuchProcess}\n`);
+    const old = new Date(Date.now() - 60_000);
+    await utimes(`${path}.lock`, old, old);
+    assert.deepEqual(await writePidFile(path), { pid: noSuchProcess, runs: 'ended' });
+    assert.equal(await readPidFile(path), process.pid);
+    await removePidFile(path);
   });
 
   it('reads Crossbar\'s node.pid JSON and the plain id alike; anything else names no process', async () => {

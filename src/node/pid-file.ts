@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { basename } from 'node:path';
 
 /**
@@ -52,17 +53,80 @@ export async function pidFileOwner(path: string): Promise<PidFileOwner> {
  * Throws PidFileHeld when the file names another running Junction.
  */
 export async function writePidFile(path: string, content = `${process.pid}\n`): Promise<{ pid: number; runs: ProcessRunning } | undefined> {
-  // wx: of two starts at once, only one creates the file; the other finds it held.
+  let replaced: { pid: number; runs: ProcessRunning } | undefined;
+  for (let round = 0; round < takeOverRounds; round++) {
+    // Of two starts at once, only one creates the file; the other finds it held.
+    if (await createExclusively(path, content)) return replaced;
+    const owner = await pidFileOwner(path);
+    if (owner.pid !== undefined && owner.pid !== process.pid && owner.runs === 'junction') throw new PidFileHeld(path, owner.pid);
+    if (await removeStale(path, owner.pid) && owner.pid !== undefined && owner.pid !== process.pid) replaced = owner;
+  }
+  throw new Error(`cannot take over the pid file ${path}: its lock ${path}.lock stays held`);
+}
+
+/**
+ * Creates `path` with `content` unless it exists, whole at once: written beside it, then linked
+ * there (link fails when the name is taken). Created with wx instead, its empty moment would read
+ * as a file naming no process, which another start takes over. False when the file exists.
+ */
+async function createExclusively(path: string, content: string): Promise<boolean> {
+  const written = `${path}.${process.pid}.new`;
+  await writeFile(written, content, { mode: 0o644 });
+  try {
+    await link(written, path);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // A file system without hard links (FAT, some network mounts): wx, with its empty moment.
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') return createWx(path, content);
+    throw error;
+  } finally {
+    await unlink(written).catch(() => undefined);
+  }
+}
+
+async function createWx(path: string, content: string): Promise<boolean> {
   try {
     await writeFile(path, content, { mode: 0o644, flag: 'wx' });
-    return undefined;
+    return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
   }
-  const owner = await pidFileOwner(path);
-  if (owner.pid !== undefined && owner.pid !== process.pid && owner.runs === 'junction') throw new PidFileHeld(path, owner.pid);
-  await writeFile(path, content, { mode: 0o644 });
-  return owner.pid === undefined || owner.pid === process.pid ? undefined : owner;
+}
+
+/** Rounds of writePidFile, each after a wait while another start takes the file over: about 2 s in all. */
+const takeOverRounds = 100;
+const takeOverWaitMs = 20;
+/** A takeover holds its lock for milliseconds: one this old whose process has ended was left by a start that died. */
+const staleLockMs = 1_000;
+
+/**
+ * Removes the stale pid file that named `stalePid` (the read said so), holding FILE.lock: of
+ * several starts that read the same stale file, one removes it, and a start that comes after
+ * finds the next owner's file, which it must not remove. True when it removed the file.
+ */
+async function removeStale(path: string, stalePid: number | undefined): Promise<boolean> {
+  const lock = `${path}.lock`;
+  if (!(await createExclusively(lock, `${process.pid}\n`))) {
+    // Another start is taking the file over (for a moment), or died doing it: its lock names a process that has ended, and is old.
+    const holder = await readPidFile(lock);
+    const age = Date.now() - ((await stat(lock).catch(() => undefined))?.mtimeMs ?? Date.now());
+    if (holder !== undefined && age > staleLockMs && runningAs(holder) === 'ended') await unlink(lock).catch(() => undefined);
+    await sleep(takeOverWaitMs);
+    return false;
+  }
+  try {
+    // Nothing creates the file while the stale one is there, and only the lock's holder removes one.
+    if ((await readPidFile(path)) !== stalePid) return false;
+    await unlink(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+    return true;
+  } finally {
+    await unlink(lock);
+  }
 }
 
 /** Removes the pid file if it still names this process. */

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { accepts, freePort, junctionBin, RunningJunction, runJunction, STARTUP_MS } from '../support/cli.js';
+import { accepts, freePort, junctionBin, RunningJunction, runJunction, STARTUP_MS, type LogLine } from '../support/cli.js';
 import { spawnOwned } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 
@@ -50,9 +50,9 @@ function startCrossbar(args: string[], link = crossbar): RunningJunction {
 }
 
 describe("crossbar-examples' command lines, through a link named crossbar", () => {
-  it('crossbar --debug-lifecycle start --personality=community --loglevel=debug --logtofile --logdir=logs --shutdownafter 2: logs to .crossbar/logs/node.log, stops by itself', async () => {
+  it('crossbar --debug-lifecycle start --personality=community --loglevel=debug --logtofile --logdir=logs --shutdownafter 10: logs to .crossbar/logs/node.log, stops by itself', async () => {
     const node = startCrossbar(['--debug-lifecycle', 'start', '--personality=community', '--cbdir=./.crossbar', '--loglevel=debug', '--logtofile', '--logdir=logs',
-      '--color=false', '--logformat=standard', '--shutdownafter', '2']);
+      '--color=false', '--logformat=standard', '--shutdownafter', '10']);
     const logFile = join(home, '.crossbar', 'logs', 'node.log');
     // The whole lines written so far (the node may be writing the next one).
     const lines = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(0, -1).map((line) => JSON.parse(line) as { level: number; msg: string }) : []);
@@ -70,6 +70,18 @@ describe("crossbar-examples' command lines, through a link named crossbar", () =
     assert.ok(logged.some((line) => line.msg === 'stopping the node: --shutdownafter has passed'));
     const stop = await crossbarIn(['stop', '--cbdir=./.crossbar']);
     assert.equal(stop.code, 69, 'crossbar stop || true: nothing runs there any more');
+  });
+
+  it('crossbar start --workers 2 --shutdownafter 1: counts from when every worker serves, not from when the parent starts them', async () => {
+    const node = startCrossbar(['start', '--cbdir=./.crossbar', '--workers', '2', '--shutdownafter', '1']);
+    assert.equal(await node.exited, 0, node.stderr);
+    const at = (line: LogLine) => Date.parse(String(line.time));
+    const serving = node.lines.filter((line) => line.msg === 'worker serving');
+    const stopping = node.lines.find((line) => line.msg === 'stopping the node: --shutdownafter has passed');
+    assert.equal(serving.length, 2, JSON.stringify(node.lines.map((line) => line.msg)));
+    assert.ok(stopping, JSON.stringify(node.lines.map((line) => line.msg)));
+    // Both lines are the parent's, on its clock; a timer never fires before its time (1 ms: the log's resolution).
+    assert.ok(at(stopping) - Math.max(...serving.map(at)) >= 999, `stopped ${at(stopping) - Math.max(...serving.map(at))} ms after the last worker served`);
   });
 
   it('crossbar edge start --loglevel=warn: only warnings and worse on stdout; crossbar stop ends it', async () => {

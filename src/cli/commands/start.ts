@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import { startBackplane } from '../../node/cluster/backplane-choice.js';
 import { portsFromParent } from '../../node/cluster/handoff-worker.js';
 import { configForWorker, workerRole, type WorkerRole } from '../../node/cluster/worker.js';
-import { runWorkers, workerNodeId } from '../../node/cluster/workers.js';
+import { runWorkers, workerNodeId, type ParentTasks } from '../../node/cluster/workers.js';
 import { clearWorkerCookies, removeWorkerCookies } from '../../node/cluster/worker-cookies.js';
 import { checkPortsFree, checkTlsFiles, listenFailure, StartupError, type EndpointSettings } from '../../node/startup-errors.js';
 import { startNode } from '../../node/node.js';
@@ -87,7 +87,7 @@ interface StartArgs {
   logLevel: LogLevel;
   /** The log goes to this file, not stdout (Crossbar's --logtofile). */
   logFile?: string;
-  /** The node stops by itself this long after it started (Crossbar's --shutdownafter). */
+  /** The node stops by itself this long after it serves (Crossbar's --shutdownafter). */
   shutdownAfterMs?: number;
   pidFile?: string;
   workers: number;
@@ -282,9 +282,13 @@ async function runParent({ args, config, endpointSettings, log, hangups }: Start
   try {
     clearWorkerCookies(args.dataDir);
     // The guests run here, once, and the workers leave them out (configForWorker).
-    const beside = parentGuests(config, () => loadConfig(args, undefined), log);
-    // runWorkers takes SIGTERM before it returns its promise.
-    const cancelStop = stopAfter(args, log);
+    const guests = parentGuests(config, () => loadConfig(args, undefined), log);
+    // --shutdownafter counts from when every worker serves, as it does for one process; runWorkers has taken SIGTERM by then.
+    let cancelStop = (): void => {};
+    const beside: ParentTasks = { ...guests, serving: (stopNode) => {
+      guests.serving(stopNode);
+      cancelStop = stopAfter(args, log);
+    } };
     const code = await runWorkers({
       count: args.workers, log, hangups, relayBufferBytes: args.relayBufferBytes, handoffQueue: args.handoffQueue, beside,
       beforeReload: () => fetchArchivesForReload(args, log),
