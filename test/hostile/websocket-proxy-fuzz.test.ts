@@ -264,18 +264,20 @@ describe(`websocket-reverseproxy under hostile clients and backends (seed ${fuzz
   });
 
   it('clients vanishing while their backend opens, in a storm over max_connections, give every slot back', { timeout: 60_000 }, async () => {
-    const vanishing = async (): Promise<number | undefined> => {
-      const ws = new WebSocket(`${base}/capped`, [hostile.script('', 'stall')]);
-      let status: number | undefined;
-      ws.on('unexpected-response', (_request, response) => (status = response.statusCode));
-      ws.on('error', () => {});
-      await new Promise((resolve) => setTimeout(resolve, 150));
-      ws.terminate();
-      return status;
+    const connecting = () => {
+      const token = hostile.script('', 'stall');
+      const client = { token, ws: new WebSocket(`${base}/capped`, [token]), status: undefined as number | undefined };
+      client.ws.on('unexpected-response', (_request, response) => (client.status = response.statusCode));
+      client.ws.on('error', () => {});
+      return client;
     };
     for (let round = 0; round < 3; round++) {
-      const statuses = await Promise.all(Array.from({ length: 10 }, vanishing));
-      // Four open at once at most, three from one address: the rest are refused at once.
+      const clients = Array.from({ length: 10 }, connecting);
+      // Each is refused, or held while its backend opens (its request is at the backend, which does not answer): then all vanish at once.
+      await waitFor(() => clients.every((client) => client.status !== undefined || hostile.reached(client.token)), 'each client refused or at the backend', 20_000);
+      clients.forEach((client) => client.ws.terminate());
+      const statuses = clients.map((client) => client.status);
+      // Four open at once at most, three from one address: the rest are refused.
       assert.ok(statuses.filter((status) => status === 503 || status === 429).length >= 6, `refusals: ${JSON.stringify(statuses)}`);
     }
     await released();

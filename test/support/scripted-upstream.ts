@@ -44,6 +44,11 @@ export class ScriptedUpstream {
     return token;
   }
 
+  /** Whether the request naming `token` (from script()) arrived, and got its script. */
+  reached(token: string): boolean {
+    return !this.scripts.has(token);
+  }
+
   /** Connections from the proxy open now. */
   get openConnections(): number {
     return this.sockets.size;

@@ -137,7 +137,22 @@ describe('upload store', () => {
     await writeFile(join(tempDirectory, 'someone-else', 'notes.txt'), 'keep');
     await utimes(join(tempDirectory, 'someone-else', 'notes.txt'), old, old);
     const abandoned: string[] = [];
-    const store = await started({ uploadTimeoutMs: 1000, abandoned: (name) => abandoned.push(name) });
+    let youngAbandoned!: () => void;
+    const youngGone = new Promise<void>((resolve, reject) => {
+      // A generous bound, and a timer that keeps the process waiting: the store's sweep timer does not.
+      const deadline = setTimeout(() => reject(new Error('young.bin was never reported abandoned')), 20_000);
+      youngAbandoned = () => {
+        clearTimeout(deadline);
+        resolve();
+      };
+    });
+    const store = await started({
+      uploadTimeoutMs: 1000,
+      abandoned: (name) => {
+        abandoned.push(name);
+        if (name === 'young.bin') youngAbandoned();
+      },
+    });
     assert.ok(!existsSync(join(tempDirectory, 'left.bin')));
     assert.equal(await readFile(join(tempDirectory, 'someone-else', 'notes.txt'), 'utf8'), 'keep');
 
@@ -145,11 +160,11 @@ describe('upload store', () => {
     await store.writeChunk(upload, 1, bytes(5));
     assert.ok(existsSync(upload.folder), 'young');
     assert.equal(tempBytes, 5);
-    const deadline = Date.now() + 10_000;
-    while (existsSync(upload.folder) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    // A sweep removes it one to one and a half upload_timeouts after its chunk.
+    await youngGone;
     assert.ok(!existsSync(upload.folder), 'removed once abandoned');
     assert.deepEqual(abandoned, ['left.bin', 'young.bin']);
-    assert.equal(tempBytes, 0);
+    assert.equal(tempBytes, 0, 'its bytes no longer counted once it is reported abandoned');
   });
 
   it('refuses to start without its destination folder', async () => {

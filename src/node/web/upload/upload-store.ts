@@ -253,6 +253,8 @@ export class UploadStore {
       const latest = await latestChange(folder);
       if (latest === undefined || now - latest <= this.options.uploadTimeoutMs) continue;
       await rm(folder, { recursive: true, force: true });
+      // Its bytes go with it, not at the end of the sweep: the gauge never counts what is no longer on disk.
+      this.release(entry.name);
       this.options.abandoned(entry.name);
     }
     await this.forgetEnded();
