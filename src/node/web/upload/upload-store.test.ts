@@ -125,6 +125,22 @@ describe('upload store', () => {
     assert.equal(await one.writeChunk(next, 1, bytes(8)), 8);
   });
 
+  it('an abandoned upload is removed and reported once when two stores (two workers) sweep the folder at once', async () => {
+    const old = Date.now() / 1000 - 3600;
+    for (let n = 0; n < 20; n++) {
+      const folder = join(tempDirectory, `left${n}.bin`);
+      await mkdir(folder, { recursive: true });
+      await writeFile(join(folder, 'chunk_1'), 'x');
+      await utimes(join(folder, 'chunk_1'), old, old);
+      await utimes(folder, old, old);
+    }
+    const abandoned: string[] = [];
+    await Promise.all([1, 2].map(() => started({ uploadTimeoutMs: 1000, abandoned: (name) => abandoned.push(name) })));
+    assert.equal(abandoned.length, 20, abandoned.join(', '));
+    assert.equal(new Set(abandoned).size, 20);
+    assert.deepEqual(await readdir(tempDirectory), [], 'nothing left, not even the claimed folders');
+  });
+
   it('removes uploads with no chunk for upload_timeout, at start and while running, but not young ones nor folders of others', async () => {
     const old = Date.now() / 1000 - 3600;
     await mkdir(join(tempDirectory, 'left.bin'), { recursive: true });

@@ -41,8 +41,11 @@ export interface UploadStoreOptions {
 const chunkName = /^chunk_([0-9]+)$/;
 const metaName = '.upload.json';
 const partName = /^\..*\.part$/;
-/** Folders of the temporary folder being made (`.new-`) or being put together (`.finishing-`): never an upload's, whose names never start with a dot. */
-const workName = /^\.(new|finishing)-[0-9a-f]+$/;
+/**
+ * Folders of the temporary folder being made (`.new-`), put together (`.finishing-`) or removed
+ * (`.abandoned-`): never an upload's, whose names never start with a dot.
+ */
+const workName = /^\.(new|finishing|abandoned)-[0-9a-f]+$/;
 
 const hidden = (prefix: string) => `.${prefix}-${randomBytes(6).toString('hex')}`;
 
@@ -252,7 +255,13 @@ export class UploadStore {
       if (entry.name.startsWith('.')) continue;
       const latest = await latestChange(folder);
       if (latest === undefined || now - latest <= this.options.uploadTimeoutMs) continue;
-      await rm(folder, { recursive: true, force: true });
+      // Claimed by a rename first: of two sweeps at once (two workers, or a slow sweep and the next), one removes and reports it.
+      const claimed = join(this.options.tempDirectory, hidden('abandoned'));
+      if (!await rename(folder, claimed).then(() => true, (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return false;
+        throw error;
+      })) continue;
+      await rm(claimed, { recursive: true, force: true });
       // Its bytes go with it, not at the end of the sweep: the gauge never counts what is no longer on disk.
       this.release(entry.name);
       this.options.abandoned(entry.name);
