@@ -128,8 +128,9 @@ export class InternalSession implements Peer {
     const gate: AuthGate = {
       hello: () => ({ kind: 'welcome', identity: { authid: identity.authid, authrole: identity.authrole, authmethod, authprovider, ...(authextra && { authextra }) } }),
     };
-    session.link = attach(session, gate, { trusted: options.trusted ?? true, exemptFromLimits: options.exemptFromLimits, helloTimeoutMs: 0 });
+    // Ready before attach: a router that is shutting down answers with ABORT from inside attach.
     const welcomed = new Promise<void>((resolve, reject) => (session.welcomed = { resolve: () => resolve(), reject }));
+    session.link = attach(session, gate, { trusted: options.trusted ?? true, exemptFromLimits: options.exemptFromLimits, helloTimeoutMs: 0 });
     session.deliver({
       type: MessageType.HELLO, realm,
       details: { roles: { caller: { features: { call_canceling: true, progressive_call_results: true } }, callee: { features: { progressive_call_results: true, call_canceling: true } }, publisher: {}, subscriber: {} } },
@@ -234,6 +235,8 @@ export class InternalSession implements Peer {
   }
 
   close(): void {
+    // A join still waiting fails (nothing once WELCOME or ABORT has settled it).
+    this.welcomed.reject(new InternalCallError(ErrorUri.closeNormal, ['the router closed the session before it joined']));
     for (const pending of this.pending.values()) pending.reject(new Error('internal session closed'));
     this.pending.clear();
     this.progressSinks.clear();
