@@ -235,8 +235,6 @@ export class InternalSession implements Peer {
   }
 
   close(): void {
-    // A join still waiting fails (nothing once WELCOME or ABORT has settled it).
-    this.welcomed.reject(new InternalCallError(ErrorUri.closeNormal, ['the router closed the session before it joined']));
     for (const pending of this.pending.values()) pending.reject(new Error('internal session closed'));
     this.pending.clear();
     this.progressSinks.clear();
