@@ -6,6 +6,16 @@ import { flush, RouterHarness } from '../../test/support/router-harness.js';
 import { InternalCallError, InternalResult, InternalSession } from './internal-session.js';
 
 describe('internal session', () => {
+  it('is refused with wamp.close.system_shutdown when it joins while the router shuts down (the ABORT comes from inside attach)', async () => {
+    const h = new RouterHarness();
+    await h.router.shutdown(0);
+    const joining = InternalSession.join((peer, gate, options) => h.router.attach(peer, gate, options), 'realm1',
+      { authid: 'pusher:1.1', authrole: 'anonymous' }, { trusted: false, transport: { type: 'pusher', serializer: 'json', peer: 'tcp4:127.0.0.1:1' } });
+    await assert.rejects(joining, (error) => error instanceof InternalCallError && error.uri === 'wamp.close.system_shutdown');
+    assert.equal(h.router.metrics.unencodable.value({ type: 'ABORT', serializer: 'json' }), 0);
+    assert.equal(h.router.sessionCount, 0);
+  });
+
   it('serves procedures below the private prefix to trusted sessions only: clients may not call, register or subscribe', async () => {
     const h = new RouterHarness();
     const attach = (peer: Parameters<typeof h.router.attach>[0], gate: Parameters<typeof h.router.attach>[1], options: Parameters<typeof h.router.attach>[2]) => h.router.attach(peer, gate, options);

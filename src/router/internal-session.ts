@@ -128,8 +128,9 @@ export class InternalSession implements Peer {
     const gate: AuthGate = {
       hello: () => ({ kind: 'welcome', identity: { authid: identity.authid, authrole: identity.authrole, authmethod, authprovider, ...(authextra && { authextra }) } }),
     };
-    session.link = attach(session, gate, { trusted: options.trusted ?? true, exemptFromLimits: options.exemptFromLimits, helloTimeoutMs: 0 });
+    // Ready before attach: a router that is shutting down answers with ABORT from inside attach.
     const welcomed = new Promise<void>((resolve, reject) => (session.welcomed = { resolve: () => resolve(), reject }));
+    session.link = attach(session, gate, { trusted: options.trusted ?? true, exemptFromLimits: options.exemptFromLimits, helloTimeoutMs: 0 });
     session.deliver({
       type: MessageType.HELLO, realm,
       details: { roles: { caller: { features: { call_canceling: true, progressive_call_results: true } }, callee: { features: { progressive_call_results: true, call_canceling: true } }, publisher: {}, subscriber: {} } },

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { MessageType as T } from '../protocol/codes.js';
 import { maxUriLength } from '../protocol/uri.js';
 import type { AuthGate, AuthOutcome } from './hooks.js';
-import { allRoles, flush, onlyMessage, RouterHarness } from '../../test/support/router-harness.js';
+import { allRoles, flush, MemoryPeer, onlyMessage, RouterHarness } from '../../test/support/router-harness.js';
 
 describe('router - session lifecycle', () => {
   it('answers HELLO with WELCOME carrying the identity and the router roles', async () => {
@@ -142,6 +142,22 @@ describe('router - session lifecycle', () => {
     await done;
     assert.equal(a.peer.take().length, 0, 'no GOODBYE echo to a GOODBYE reply');
     assert.equal(h.router.sessionCount, 0);
+  });
+
+  it('closes a session whose transport cannot send even the ABORT that replaces an undeliverable message, without replacing that ABORT again', async () => {
+    class BrokenPeer extends MemoryPeer {
+      override send(): void {
+        throw new TypeError('the transport is broken');
+      }
+    }
+    const h = new RouterHarness();
+    const peer = h.connect({}, new BrokenPeer());
+    peer.raw([T.HELLO, 'realm1', { roles: allRoles }]);
+    await flush();
+    assert.ok(peer.closed);
+    assert.equal(h.router.sessionCount, 0);
+    const unencodable = (type: string) => h.router.metrics.unencodable.value({ type, serializer: 'none' });
+    assert.deepEqual([unencodable('WELCOME'), unencodable('ABORT')], [1, 1]);
   });
 });
 

@@ -102,6 +102,11 @@ const PAUSED = 8;
 const BUSY = 16;
 /** Its peer is the router's own (transport type "internal"): read once, as `origin` is read per message. */
 const INTERNAL = 32;
+/** A message is being sent in place of one that could not be (router/undeliverable.ts). */
+const REPLACING = 64;
+
+/** What the log and the close say when the message sent in place of an undeliverable one cannot be sent either. */
+const replacementFailed = 'session closed: the replacement of an undeliverable message could not be sent either';
 
 /** Before HELLO: no roles announced (one shared frozen dict, not one per session). */
 const NO_ROLES: Dict = Object.freeze({});
@@ -292,10 +297,24 @@ export class Session implements DoorSessionLink {
 
   /** Only this session is affected, and every exchange still ends in an answer (router/undeliverable.ts). */
   private notEncodable(message: WampMessage, error: EncodeError): void {
+    if ((this.flags & REPLACING) !== 0) {
+      // The replacement failed too (the transport itself fails): replacing it again would never end.
+      this.host.notEncodable(this, error, replacementFailed);
+      this.close(replacementFailed);
+      this.peer.close();
+      return;
+    }
     const plan = planForUndeliverable(message, error.reason, ErrorUri.unencodablePayload);
     this.host.notEncodable(this, error, plan.what);
     if (plan.forgetCall !== undefined) (this.forgotten ??= new ForgottenCalls()).add(plan.forgetCall);
-    if (plan.instead) this.send(plan.instead);
+    if (plan.instead) {
+      this.setFlag(REPLACING, true);
+      try {
+        this.send(plan.instead);
+      } finally {
+        this.setFlag(REPLACING, false);
+      }
+    }
     if (plan.onBehalfOfClient) {
       const wire = plan.onBehalfOfClient;
       // Later, not from inside the router's own send: the dealer may be in the middle of routing.

@@ -40,6 +40,14 @@ describe('a door\'s session', () => {
     assert.equal(session.ended, false);
   });
 
+  it('refuses at once a join asked after the router ABORTed the session as the door attached (the router is shutting down), and sends no HELLO', async () => {
+    const { session, log } = doorSession();
+    assert.equal(session.took({ type: MessageType.ABORT, details: { message: 'the router is shutting down' }, reason: 'wamp.close.system_shutdown' }), true);
+    await assert.rejects(session.join(hello, undefined), (error) =>
+      error instanceof Refused && error.uri === 'wamp.close.system_shutdown' && error.message === 'the router is shutting down');
+    assert.deepEqual(log.map((entry) => (entry as unknown[])[0]), ['failWaiting', 'routerEnded']);
+  });
+
   it('answers the router\'s GOODBYE (a kill, a shutdown) after the door learned the router\'s reason, once', async () => {
     const { session, log } = doorSession();
     const joined = session.join(hello, undefined);

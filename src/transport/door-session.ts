@@ -1,6 +1,6 @@
 import { MessageType } from '../protocol/codes.js';
 import { ErrorUri } from '../protocol/errors.js';
-import { goodbyeAnswer } from '../protocol/message-text.js';
+import { abortText, goodbyeAnswer } from '../protocol/message-text.js';
 import type { Hello, Welcome, WampMessage } from '../protocol/messages.js';
 import { DoorJoin } from './door-join.js';
 
@@ -35,7 +35,8 @@ export interface DoorTerms<Identity> {
  */
 export class DoorSession<Identity> {
   private readonly joining: DoorJoin<Identity>;
-  private over = false;
+  /** How the session ended (either side): a join asked after the end is refused with it at once. */
+  private endedWith: { uri: string; text: string } | undefined;
 
   constructor(private readonly terms: DoorTerms<Identity>, private readonly side: DoorSide) {
     this.joining = new DoorJoin(terms.door, terms.identityOf, terms.refusal);
@@ -43,11 +44,13 @@ export class DoorSession<Identity> {
 
   /** The session has ended, from either side: the router's messages are no longer read. */
   get ended(): boolean {
-    return this.over;
+    return this.endedWith !== undefined;
   }
 
   /** Sends `hello`; resolves at WELCOME, rejects at ABORT, at a CHALLENGE the ticket cannot answer, or at the end. */
   join(hello: Hello, ticket: string | undefined): Promise<Identity> {
+    // A router that is shutting down sends ABORT as soon as the door attaches, before any HELLO.
+    if (this.endedWith) return Promise.reject(this.terms.refusal(this.endedWith.uri, this.endedWith.text));
     return this.joining.start(ticket, () => this.side.deliver(hello));
   }
 
@@ -64,7 +67,7 @@ export class DoorSession<Identity> {
         this.joining.welcomed(message);
         return true;
       case MessageType.ABORT:
-        this.end(this.joining.aborted(message));
+        this.end(this.joining.aborted(message), { uri: message.reason, text: abortText(message) });
         return true;
       case MessageType.GOODBYE:
         // end() first, so that the door learns the router's reason, not the close that follows the answer.
@@ -83,16 +86,16 @@ export class DoorSession<Identity> {
 
   /** The door's client is gone: the session leaves the realm. */
   leave(): void {
-    if (this.over) return;
-    this.over = true;
+    if (this.endedWith) return;
+    this.endedWith = { uri: ErrorUri.closeNormal, text: this.terms.leaveText };
     this.side.failWaiting(ErrorUri.closeNormal, this.terms.leaveText);
     this.joining.refuse(ErrorUri.closeNormal, this.terms.leaveText);
     this.side.detach();
   }
 
-  private end(reason: string): void {
-    if (this.over) return;
-    this.over = true;
+  private end(reason: string, cause: { uri: string; text: string } = { uri: ErrorUri.systemShutdown, text: reason }): void {
+    if (this.endedWith) return;
+    this.endedWith = cause;
     this.side.failWaiting(ErrorUri.systemShutdown, reason);
     this.joining.refuse(ErrorUri.systemShutdown, reason);
     this.side.routerEnded(reason);

@@ -197,6 +197,18 @@ describe('WAMP v1 (options.wamp1)', () => {
     assert.deepEqual(listener.events('com.example.news'), []);
   });
 
+  it('closes a v1 connection that opens while the router shuts down with 1001 (going away) and the router\'s reason, not as an internal error', async () => {
+    const node = await startNode();
+    await node.router.shutdown(0);
+    const ws = new WebSocket(node.url, 'wamp');
+    const frames: string[] = [];
+    ws.on('message', (data) => frames.push(String(data)));
+    const closed = await new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, why) => resolve({ code, reason: String(why) })));
+    assert.equal(closed.code, 1001);
+    assert.match(closed.reason, /could not join: wamp\.close\.system_shutdown: the router is shutting down/);
+    assert.deepEqual(frames, [], 'no WELCOME');
+  });
+
   it('refuses the "wamp" subprotocol where options.wamp1 is absent, as before', async () => {
     const node = await startNode(testConfig());
     const refused = await new Promise<number>((resolve) => {

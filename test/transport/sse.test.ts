@@ -326,4 +326,19 @@ describe('SSE at shutdown', () => {
     await stopping;
     await assert.rejects(openSse(`${base}/sse?topic=a`) as Promise<SseReader>);
   });
+
+  it('refuses a stream asked while the router shuts down (the transport still listens) with 503 and the router\'s reason', { timeout: 30_000 }, async () => {
+    const config = testConfig();
+    config.listeners[0]!.paths['/sse'] = sseService();
+    const node = await startTestNode(config);
+    try {
+      await node.router.shutdown(0);
+      const refused = await openRefused(`http://127.0.0.1:${node.ports.get('test')}/sse?topic=a`);
+      assert.equal(refused.status, 503);
+      assert.equal(refused.body.error, 'unavailable');
+      assert.match(refused.body.message, /wamp\.close\.system_shutdown: the router is shutting down/);
+    } finally {
+      await node.stop();
+    }
+  });
 });

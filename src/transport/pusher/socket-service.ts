@@ -3,7 +3,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Counter, Gauge, MetricsRegistry } from '../../metrics/registry.js';
+import { ErrorUri } from '../../protocol/errors.js';
 import { plural } from '../../protocol/plural.js';
+import { InternalCallError } from '../../router/internal-session.js';
 import type { Logger } from '../../router/log.js';
 import { ConnectionSlots, type Slot } from '../connection-slots.js';
 import type { PusherApp, PusherLimits, SessionSource } from './app.js';
@@ -13,6 +15,9 @@ import { PerKeyLogThrottle } from '../../router/limits/warning-throttle.js';
 
 /** Warnings about limits reached: at most one per (kind, address) this often; the metrics count every one. */
 const WARNING_INTERVAL_MS = 10_000;
+
+/** Why a connection is closed (4200) or refused because the node is stopping. */
+const SERVER_RESTARTING = 'the server is restarting';
 
 /** Frames held while the connection's session joins; a client that sends more is closed (1008). */
 const EARLY_FRAMES_LIMIT = 100;
@@ -72,8 +77,8 @@ export class PusherSocketService {
   /** Closes every connection with 4200 (reconnect): the node is stopping. */
   closeAll(): void {
     this.stopping = true;
-    for (const app of this.apps.values()) app.closeAll(CloseCode.reconnect, 'the server is restarting');
-    for (const ws of this.server.clients) ws.close(CloseCode.reconnect, 'the server is restarting');
+    for (const app of this.apps.values()) app.closeAll(CloseCode.reconnect, SERVER_RESTARTING);
+    for (const ws of this.server.clients) ws.close(CloseCode.reconnect, SERVER_RESTARTING);
     this.server.close();
   }
 
@@ -86,7 +91,7 @@ export class PusherSocketService {
     if (version === null) return this.reject(ws, CloseCode.noVersion, 'no protocol version: add ?protocol=7');
     if (!/^\d+$/.test(version)) return this.reject(ws, CloseCode.invalidVersion, `"${version.slice(0, 20)}" is not a protocol version number`);
     if (Number(version) !== PROTOCOL_VERSION) return this.reject(ws, CloseCode.unsupportedVersion, `protocol ${Number(version)} is not supported; this server speaks protocol ${PROTOCOL_VERSION}`);
-    if (this.stopping) return this.reject(ws, CloseCode.reconnect, 'the server is restarting');
+    if (this.stopping) return this.reject(ws, CloseCode.reconnect, SERVER_RESTARTING);
     const client = this.clientAddress(request);
     const slot = this.slots.acquire(client.address);
     if (typeof slot === 'string') {
@@ -115,6 +120,8 @@ export class PusherSocketService {
       session = await this.sessions.connection(app.settings, socketId, { type: 'pusher', serializer: 'json', peer, extra: { app: app.settings.id, socket_id: socketId } });
     } catch (error) {
       slot.release();
+      // The router began shutting down after the checks above: the same refusal as theirs.
+      if (error instanceof InternalCallError && error.uri === ErrorUri.systemShutdown) return this.reject(ws, CloseCode.reconnect, SERVER_RESTARTING);
       log.warn({ err: (error as Error).message }, 'a Pusher connection could not join its realm');
       // 4100: pusher-js backs off before trying again, instead of hammering a realm that refuses.
       return this.reject(ws, CloseCode.overCapacity, `could not join realm "${app.settings.realm}": ${(error as Error).message}`);

@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws';
 import { jsonCodec } from '../../codec/json.js';
+import { ErrorUri } from '../../protocol/errors.js';
 import type { Args, Dict } from '../../protocol/messages.js';
 import { InternalCallError, type InternalSession } from '../../router/internal-session.js';
 import { WarningThrottle } from '../../router/limits/warning-throttle.js';
@@ -139,6 +140,8 @@ export function serveWamp1(ws: WebSocket, transport: TransportInfo, settings: Wa
       ws.resume();
     },
     (error: Error) => {
+      // The router is shutting down: 1001 (going away), as for a session it closes; not a failure of ours.
+      if (error instanceof InternalCallError && error.uri === ErrorUri.systemShutdown) return close(1001, `could not join: ${error.message}`);
       log.warn({ reason: error.message }, 'WAMP v1 session could not join');
       close(1011, `could not join: ${error.message}`);
     },
