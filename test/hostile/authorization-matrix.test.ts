@@ -422,7 +422,8 @@ for (const role of ['nothing', 'sub_a']) {
 
     before(async () => {
       writeFileSync(join(dir, 'page.html'), '{{ args }}');
-      node = await startTestNode(loadDocument(documentFor(role, dir, zeromqAddress)));
+      // Its own data folder: the default (.junction in the working folder) is the checkout's.
+      node = await startTestNode(loadDocument(documentFor(role, dir, zeromqAddress)), { dataDir: join(dir, 'data') });
       tried = await everyDoor(node, dir, zeromqAddress);
     });
 
