@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
@@ -261,9 +261,11 @@ describe('upload path', { timeout: 60_000 }, () => {
     assert.equal(metric('junction_upload_uploads', '/small'), 1);
     assert.equal(metric('junction_upload_temp_bytes', '/small'), 50);
 
-    await waitFor(() => !existsSync(join(folder, 'left.bin')), 'the abandoned upload removed', 10_000);
+    // Counted once it is removed (its folder is renamed away first, then deleted): the count is the event to wait for.
+    await waitFor(() => metric('junction_upload_abandoned_total', '/small') === 1, 'the abandoned upload counted', 10_000);
+    assert.ok(!existsSync(join(folder, 'left.bin')), 'the abandoned upload removed');
+    assert.deepEqual(readdirSync(folder), [], 'nothing left of it, not even under its claimed name');
     assert.equal(await testChunk('left.bin', 1, '/small'), 404);
-    assert.equal(metric('junction_upload_abandoned_total', '/small'), 1);
     assert.equal(metric('junction_upload_temp_bytes', '/small'), 0);
     assert.equal((await sendChunk({ name: 'next.bin', file, number: 1, count: 1, path: '/small' })).status, 200);
     assert.deepEqual(await readFile(join(uploaded, 'next.bin')), file);
