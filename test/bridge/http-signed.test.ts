@@ -1,15 +1,19 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { HttpBridgeOptions } from '../../src/config/model.js';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
+import { projectRoot } from '../support/cli.js';
 import { debianNeed, skipWithoutDebian } from '../support/debian.js';
+import { fencedBlocks } from '../support/doc-blocks.js';
 import { startTestNode } from '../support/node.js';
 import { bridgeConfig, bridgeDefaults, EventLog, post } from './http-support.js';
 
-/** Signed requests: signed by independent implementations (Python, shell + openssl), tampering and replays refused. */
+/** Signed requests: signed by independent implementations (Python, PHP, shell + openssl; the docs' own examples), tampering and replays refused. */
 
 const run = promisify(execFile);
 const key = 'myapp1';
@@ -55,35 +59,16 @@ except urllib.error.HTTPError as error:
     print(error.code, error.read().decode("utf8"))
 `;
 
-/** The PHP example of docs/http-bridge.md (php-cli, no extension needed): stdout is "<status line> <body>". */
-const phpSigner = `
-[$script, $url, $key, $secret] = $argv;
-$body = json_encode(['topic' => 'com.myapp.orders', 'args' => [['order' => 42]]]);
-$timestamp = gmdate('Y-m-d\\TH:i:s') . '.000Z';
-$seq = 1;
-$nonce = random_int(0, 9007199254740992);
-$mac = hash_hmac('sha256', $key . $timestamp . $seq . $nonce . $body, $secret, true);
-$signature = strtr(base64_encode($mac), '+/', '-_');
-$query = http_build_query(compact('key', 'timestamp', 'seq', 'nonce', 'signature'));
-$context = stream_context_create(['http' => [
-  'method' => 'POST', 'header' => "Content-Type: application/json\\r\\n", 'content' => $body, 'ignore_errors' => true,
-]]);
-$answer = file_get_contents("$url?$query", false, $context);
-echo $http_response_header[0], ' ', $answer, "\\n";
-`;
+/** The signing examples of docs/http-bridge.md, as the reader copies them: each calls com.example.add2 with [1, 2] on the configured port. */
+const docText = readFileSync(join(projectRoot, 'docs/http-bridge.md'), 'utf8');
+const docBlocks = fencedBlocks('docs/http-bridge.md', docText);
 
-/** The shell example of docs/http-bridge.md (openssl + curl). */
-const shellSigner = `
-set -eu
-URL="$1"; KEY="$2"; SECRET="$3"
-BODY='{"topic": "com.myapp.shell", "args": ["from the shell"]}'
-TIMESTAMP=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
-SEQ=1
-NONCE=$(od -An -N6 -tu8 /dev/urandom | tr -d ' ')
-SIGNATURE=$(printf '%s' "$KEY$TIMESTAMP$SEQ$NONCE$BODY" | openssl dgst -sha256 -hmac "$SECRET" -binary | base64 | tr '+/' '-_')
-curl -s -H 'Content-Type: application/json' -d "$BODY" \\
-  "$URL?key=$KEY&timestamp=$TIMESTAMP&seq=$SEQ&nonce=$NONCE&signature=$SIGNATURE"
-`;
+/** The doc's block in this language that signs (its only one that builds a signature), sent to this node. */
+function docSigner(info: string): string {
+  const found = docBlocks.filter((block) => block.info === info && block.text.includes('signature'));
+  assert.equal(found.length, 1, `one ${info} block that signs in docs/http-bridge.md`);
+  return found[0]!.text.replaceAll('http://127.0.0.1:8080', base);
+}
 
 interface Signing {
   key?: string;
@@ -118,21 +103,18 @@ describe('signed requests', () => {
     assert.equal(stdout.trim(), `200 ${JSON.stringify({ id: event.details.publication })}`);
   });
 
-  it('accepts a publication signed by the PHP example of the docs', { skip: skipWithoutDebian('php-cli') }, async () => {
-    const events = await EventLog.subscribe(client.session, 'com.myapp.orders');
-    const { stdout } = await run(debianNeed('php-cli').file, ['-r', phpSigner, `${base}/publish`, key, secret]);
-    const event = await events.next();
-    assert.deepEqual(event.args, [{ order: 42 }]);
-    assert.equal(stdout.trim(), `HTTP/1.1 200 OK ${JSON.stringify({ id: event.details.publication })}`);
-  });
-
-  it('accepts a publication signed by the shell example of the docs', async () => {
-    const events = await EventLog.subscribe(client.session, 'com.myapp.shell');
-    const { stdout } = await run('bash', ['-c', shellSigner, 'sign', `${base}/publish`, key, secret]);
-    const event = await events.next();
-    assert.deepEqual(event.args, ['from the shell']);
-    assert.deepEqual(JSON.parse(stdout), { id: event.details.publication });
-  });
+  for (const [info, command] of [
+    ['python', (text: string) => run(debianNeed('python3').file, ['-c', text], { env: { ...process.env, BRIDGE_SECRET: secret } })],
+    ['php', (text: string) => run(debianNeed('php-cli').file, ['-r', text.replace(/^<\?php\n/, ''), `${base}/call`, key, secret])],
+    ['sh', (text: string) => run('bash', ['-c', text], { env: { ...process.env, BRIDGE_SECRET: secret } })],
+  ] as const) {
+    const need = info === 'python' ? 'python3' : info === 'php' ? 'php-cli' : undefined;
+    it(`runs the ${info} example of the docs: a signed call, answered`, { skip: need === undefined ? false : skipWithoutDebian(need) }, async () => {
+      const { stdout } = await command(docSigner(info));
+      const answers: Record<string, string> = { python: "{'args': [3]}", php: 'HTTP/1.1 200 OK {"args":[3]}', sh: '{"args":[3]}' };
+      assert.equal(stdout.trim(), answers[info]);
+    });
+  }
 
   it('accepts a signed call', async () => {
     const body = JSON.stringify({ procedure: 'com.example.add2', args: [20, 22] });
