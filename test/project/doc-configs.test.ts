@@ -1,18 +1,20 @@
 import { transformSync, type TransformFailure } from 'esbuild';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { commandNames, main } from '../../src/cli/main.js';
-import { ConfigError, embeddedDefaultConfig, parseConfig, type JunctionConfig, type PathService } from '../../src/config/index.js';
+import { ConfigError, embeddedDefaultConfig, parseConfig, type JunctionConfig, type ListenerConfig, type PathService } from '../../src/config/index.js';
 import { callBodyFields, callOptionNames } from '../../src/node/web/http-bridge/caller.js';
 import { publishOptionNames } from '../../src/node/web/http-bridge/publish-options.js';
 import { publishBodyFields } from '../../src/node/web/http-bridge/publisher.js';
 import { parseSseRequest } from '../../src/transport/sse/sse-request.js';
 import { captureIo, projectRoot } from '../support/cli.js';
-import { blockValue, configPlaces, fencedBlocks, minimalConfig, namedCommands, placedConfig, type DocBlock } from '../support/doc-blocks.js';
+import { blockValue, codeSpans, configPlaces, fencedBlocks, minimalConfig, namedCommands, placedConfig, type DocBlock } from '../support/doc-blocks.js';
+import { debianNeed, skipWithoutDebian } from '../support/debian.js';
 import { userDocFiles } from '../support/markdown-links.js';
-import { curlRequest, junctionArguments, shellCommands, type CurlRequest } from '../support/shell-commands.js';
+import { curlRequest, junctionArguments, optionProblems, optionValue, shellCommands, usageOptions, type CurlRequest } from '../support/shell-commands.js';
 
 /**
  * Every config block of the user's documentation (README.md, docs/, examples/, the client's
@@ -244,17 +246,26 @@ async function optionExists(commands: readonly string[], name: string): Promise<
 /** The places of blocks that show a doc's own web paths. */
 const webPlaces = new Set(['file', 'web', 'paths']);
 
+/** The listeners of a doc's config blocks at these places. */
+function listenersOf(file: string, places: (place: string) => boolean): ListenerConfig[] {
+  return configBlocks.filter((block) => block.file === file && places(block.marker!.place)).flatMap((block) => loaded.get(block)?.config?.listeners ?? []);
+}
+
 /**
- * The services of the web paths a doc shows, by URL path; a doc that shows none runs the
+ * The services of the web paths a doc shows, by URL path, and the ports they are on: the
+ * listeners' and those its `junction` command lines give with `--port` (undefined: any port, for a
+ * fragment, placed on the minimal config's port 0). A doc that shows no web paths runs the
  * embedded default (`npm start`, `junction start`), which serves the paths `junction init` writes.
  */
-function servicesOf(file: string): Map<string, PathService> {
-  const configs = configBlocks.filter((block) => block.file === file && webPlaces.has(block.marker!.place)).flatMap((block) => loaded.get(block)?.config ?? []);
+function webOf(file: string): { services: Map<string, PathService>; ports: Set<number> | undefined } {
+  const shown = listenersOf(file, (place) => webPlaces.has(place));
+  const listeners = shown.length > 0 ? shown : embeddedDefaultConfig().listeners;
   const services = new Map<string, PathService>();
-  for (const config of configs.length > 0 ? configs : [embeddedDefaultConfig()]) {
-    for (const listener of config.listeners) for (const [path, service] of Object.entries(listener.paths)) services.set(path, service);
-  }
-  return services;
+  for (const listener of listeners) for (const [path, service] of Object.entries(listener.paths)) services.set(path, service);
+  const withPaths = listeners.filter((listener) => Object.keys(listener.paths).length > 0);
+  if (withPaths.some((listener) => listener.endpoint.port === 0)) return { services, ports: undefined };
+  const given = shellBlocks.filter((block) => block.file === file).flatMap((block) => shellCommands(block.text)).flatMap((command) => optionValue(junctionArguments(command) ?? [], '--port') ?? []);
+  return { services, ports: new Set([...withPaths.map((listener) => listener.endpoint.port), ...given.map(Number)]) };
 }
 
 /** What is wrong with a curl request to a service, by what that service reads; undefined when nothing is. */
@@ -286,13 +297,50 @@ describe('curl requests of the documentation', () => {
       for (const command of shellCommands(block.text)) {
         const request = curlRequest(command);
         if (request === undefined) continue;
-        const services = servicesOf(block.file);
-        const path = new URL(request.url).pathname;
-        const service = services.get(path);
-        const problem = service === undefined ? `no path ${path} in the doc's config (it has ${[...services.keys()].join(', ')})` : requestProblem(request, service);
+        const { services, ports } = webOf(block.file);
+        const url = new URL(request.url);
+        const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+        const service = services.get(url.pathname);
+        const problem = ports !== undefined && !ports.has(port) ? `port ${port}, where the doc's config and command lines listen on ${[...ports].join(', ')}`
+          : service === undefined ? `no path ${url.pathname} in the doc's config (it has ${[...services.keys()].join(', ')})` : requestProblem(request, service);
         if (problem !== undefined) problems.push(`${where(block)}: curl ${request.url}: ${problem}`);
       }
     }
+    assert.deepEqual(problems, []);
+  });
+});
+
+const mosquittoPrograms = ['mosquitto_pub', 'mosquitto_sub'];
+
+/** The options of mosquitto_pub and mosquitto_sub, from their own usage summaries. */
+function mosquittoOptions(program: string): Map<string, boolean> {
+  const help = spawnSync(join(dirname(debianNeed('mosquitto-clients').file), program), ['--help'], { encoding: 'utf8' }).stdout;
+  const usage = help.slice(help.indexOf('Usage:'), help.indexOf('\n\n', help.indexOf('Usage:')));
+  return usageOptions(usage);
+}
+
+describe('MQTT command lines of the documentation', { skip: skipWithoutDebian('mosquitto-clients') }, () => {
+  it('gives mosquitto_pub and mosquitto_sub only options they have, and the port of an MQTT listener of the doc', () => {
+    const options = new Map(mosquittoPrograms.map((program) => [program, mosquittoOptions(program)]));
+    assert.equal(options.get('mosquitto_sub')!.get('-t'), true);
+    assert.equal(options.get('mosquitto_sub')!.get('-c'), false);
+    const problems: string[] = [];
+    let checked = 0;
+    for (const file of docs) {
+      const text = readFileSync(join(projectRoot, file), 'utf8');
+      const lines = [
+        ...shellBlocks.filter((block) => block.file === file).flatMap((block) => shellCommands(block.text).map((command) => ({ line: block.line, command }))),
+        ...codeSpans(text).filter(({ code }) => /^mosquitto_\w+ -/.test(code)).flatMap(({ line, code }) => shellCommands(code).map((command) => ({ line, command }))),
+      ].filter(({ command }) => mosquittoPrograms.includes(command[0]!) && command.length > 1);
+      const mqttPorts = [...new Set(listenersOf(file, () => true).filter((listener) => listener.mqtt !== undefined).map((listener) => listener.endpoint.port))];
+      for (const { line, command } of lines) {
+        checked++;
+        const port = Number(optionValue(command, '-p') ?? 1883);
+        const wrongPort = mqttPorts.includes(port) ? [] : [`port ${port}, where the doc's MQTT listeners are on ${mqttPorts.join(', ') || 'none'}`];
+        for (const problem of [...optionProblems(command, options.get(command[0]!)!), ...wrongPort]) problems.push(`${file}:${line}: ${command.join(' ')}: ${problem}`);
+      }
+    }
+    assert.ok(checked >= 2, `${checked} mosquitto command lines`);
     assert.deepEqual(problems, []);
   });
 });
@@ -396,6 +444,10 @@ describe('the shell reader', () => {
     assert.deepEqual(curlRequest(shellCommands(text)[3]!), { url: 'http://h/p?x=1', headers: { 'last-event-id': '1' }, body: '{"a": 1}' });
   });
 
+  it('reads an unclosed quote to the end, as the shell waits for its end', () => {
+    assert.deepEqual(shellCommands("echo it's"), [['echo', 'its']]);
+  });
+
   it('reads a session (`$ ` before each command) from its command lines only', () => {
     assert.deepEqual(shellCommands("$ curl -i 'http://h/sse?topic=a'\nHTTP/1.1 403 Forbidden\n\n{\"error\": 1}"), [['curl', '-i', 'http://h/sse?topic=a']]);
   });
@@ -421,6 +473,14 @@ describe('the shell reader', () => {
       { line: 2, options: [{ name: 'workers', value: 'N' }] },
       { line: 2, command: 'start', options: [{ name: 'port', value: '8081' }] },
     ]);
+  });
+
+  it('reads a usage summary\'s options, each with whether a value follows it', () => {
+    const options = usageOptions('Usage: sub {[-h host] [-p port] -t topic | -L URL}\n    [-c] [-U topic ...] [--will-topic [--will-payload payload]]');
+    assert.deepEqual([...options], [['-h', true], ['-p', true], ['-t', true], ['-L', true], ['-c', false], ['-U', true], ['--will-topic', false], ['--will-payload', true]]);
+    assert.deepEqual(optionProblems(['sub', '-c', '-t', 'a/b', '-x', 'stray'], options), ['no option -x', 'a word that is no option\'s value: stray']);
+    assert.deepEqual(optionProblems(['sub', '-c', '-t'], options), ['-t without its value']);
+    assert.equal(optionValue(['sub', '-p', '1883', '-p', '8883'], '-p'), '8883');
   });
 
   it('tells an option the CLI does not know from one it does', async () => {

@@ -260,20 +260,22 @@ export interface NamedCommand {
  * `npm start -- --option...`, and the spans that name options alone (`--workers N`).
  */
 export function namedCommands(markdown: string): NamedCommand[] {
-  const named: NamedCommand[] = [];
-  withoutFences(markdown).forEach((text, index) => {
-    for (const span of text.matchAll(/(`+)([^`].*?)\1/g)) {
-      const code = span[2]!;
-      if (code.startsWith('--')) named.push({ line: index + 1, options: optionsOf(code) });
-      for (const use of code.matchAll(/(?:^|[\s=|])junction ([a-z][\w-]*)(.*)$/g)) {
-        named.push({ line: index + 1, command: use[1]!, options: optionsOf(use[2]!) });
-      }
-      // The clone's `npm start -- ...` is `junction start ...`.
-      const npmStart = /^npm start -- (.*)$/.exec(code);
-      if (npmStart) named.push({ line: index + 1, command: 'start', options: optionsOf(npmStart[1]!) });
+  return codeSpans(markdown).flatMap(({ line, code }) => {
+    const named: NamedCommand[] = [];
+    if (code.startsWith('--')) named.push({ line, options: optionsOf(code) });
+    for (const use of code.matchAll(/(?:^|[\s=|])junction ([a-z][\w-]*)(.*)$/g)) {
+      named.push({ line, command: use[1]!, options: optionsOf(use[2]!) });
     }
+    // The clone's `npm start -- ...` is `junction start ...`.
+    const npmStart = /^npm start -- (.*)$/.exec(code);
+    if (npmStart) named.push({ line, command: 'start', options: optionsOf(npmStart[1]!) });
+    return named;
   });
-  return named;
+}
+
+/** The code spans of the prose (tables included, fenced blocks left out), with their line. */
+export function codeSpans(markdown: string): { line: number; code: string }[] {
+  return withoutFences(markdown).flatMap((text, index) => [...text.matchAll(/(`+)([^`].*?)\1/g)].map((span) => ({ line: index + 1, code: span[2]! })));
 }
 
 function optionsOf(code: string): NamedOption[] {

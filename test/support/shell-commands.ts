@@ -53,7 +53,8 @@ function splitCommands(text: string): string[][] {
     } else if (char === '\\') {
       word = (word ?? '') + (text[++index] ?? '');
     } else if (char === "'") {
-      const end = text.indexOf("'", index + 1);
+      // An unclosed quote (a prose span such as `it's`) runs to the end, as the shell would wait for it.
+      const end = text.includes("'", index + 1) ? text.indexOf("'", index + 1) : text.length;
       word = (word ?? '') + text.slice(index + 1, end);
       index = end;
     } else if (char === '"') {
@@ -129,4 +130,37 @@ export function curlRequest(command: ShellCommand): CurlRequest | undefined {
     }
   }
   return request;
+}
+
+/**
+ * The options a program's usage summary shows (`[-h host]`, `[-c]`, `[--will-topic
+ * [--will-payload payload]]`), each with whether a value follows it there.
+ */
+export function usageOptions(usage: string): Map<string, boolean> {
+  const words = usage.split(/[\s[\]{}|]+/).filter((word) => word !== '');
+  const options = new Map<string, boolean>();
+  words.forEach((word, at) => {
+    if (!/^--?[A-Za-z][\w-]*$/.test(word)) return;
+    const next = words[at + 1];
+    options.set(word, options.get(word) === true || (next !== undefined && !next.startsWith('-') && next !== '...'));
+  });
+  return options;
+}
+
+/** What is wrong with a command line's options, by its program's usage options; empty when nothing is. */
+export function optionProblems(command: ShellCommand, options: ReadonlyMap<string, boolean>): string[] {
+  const problems: string[] = [];
+  for (let index = 1; index < command.length; index++) {
+    const word = command[index]!;
+    const takesValue = options.get(word);
+    if (takesValue === undefined) problems.push(word.startsWith('-') ? `no option ${word}` : `a word that is no option's value: ${word}`);
+    else if (takesValue && command[++index] === undefined) problems.push(`${word} without its value`);
+  }
+  return problems;
+}
+
+/** The value a command line gives an option (the last one, as getopt does), or undefined. */
+export function optionValue(command: ShellCommand, option: string): string | undefined {
+  const at = command.lastIndexOf(option);
+  return at < 0 ? undefined : command[at + 1];
 }
