@@ -60,8 +60,15 @@ except urllib.error.HTTPError as error:
 `;
 
 /** The signing examples of docs/http-bridge.md, as the reader copies them: each calls com.example.add2 with [1, 2] on the configured port. */
-const docText = readFileSync(join(projectRoot, 'docs/http-bridge.md'), 'utf8');
-const docBlocks = fencedBlocks('docs/http-bridge.md', docText);
+const docBlocks = fencedBlocks('docs/http-bridge.md', readFileSync(join(projectRoot, 'docs/http-bridge.md'), 'utf8'));
+const exampleEnv = { ...process.env, BRIDGE_SECRET: secret };
+
+/** How each example runs (the Debian package it needs), and what it prints. */
+const docExamples: { info: string; need?: string; run: (text: string) => Promise<{ stdout: string }>; prints: string }[] = [
+  { info: 'python', need: 'python3', run: (text) => run(debianNeed('python3').file, ['-c', text], { env: exampleEnv }), prints: "{'args': [3]}" },
+  { info: 'php', need: 'php-cli', run: (text) => run(debianNeed('php-cli').file, ['-r', text.replace(/^<\?php\n/, ''), `${base}/call`, key, secret]), prints: 'HTTP/1.1 200 OK {"args":[3]}' },
+  { info: 'sh', run: (text) => run('bash', ['-c', text], { env: exampleEnv }), prints: '{"args":[3]}' },
+];
 
 /** The doc's block in this language that signs (its only one that builds a signature), sent to this node. */
 function docSigner(info: string): string {
@@ -103,16 +110,10 @@ describe('signed requests', () => {
     assert.equal(stdout.trim(), `200 ${JSON.stringify({ id: event.details.publication })}`);
   });
 
-  for (const [info, command] of [
-    ['python', (text: string) => run(debianNeed('python3').file, ['-c', text], { env: { ...process.env, BRIDGE_SECRET: secret } })],
-    ['php', (text: string) => run(debianNeed('php-cli').file, ['-r', text.replace(/^<\?php\n/, ''), `${base}/call`, key, secret])],
-    ['sh', (text: string) => run('bash', ['-c', text], { env: { ...process.env, BRIDGE_SECRET: secret } })],
-  ] as const) {
-    const need = info === 'python' ? 'python3' : info === 'php' ? 'php-cli' : undefined;
-    it(`runs the ${info} example of the docs: a signed call, answered`, { skip: need === undefined ? false : skipWithoutDebian(need) }, async () => {
-      const { stdout } = await command(docSigner(info));
-      const answers: Record<string, string> = { python: "{'args': [3]}", php: 'HTTP/1.1 200 OK {"args":[3]}', sh: '{"args":[3]}' };
-      assert.equal(stdout.trim(), answers[info]);
+  for (const example of docExamples) {
+    it(`runs the ${example.info} example of the docs: a signed call, answered`, { skip: example.need === undefined ? false : skipWithoutDebian(example.need) }, async () => {
+      const { stdout } = await example.run(docSigner(example.info));
+      assert.equal(stdout.trim(), example.prints);
     });
   }
 
