@@ -44,8 +44,10 @@ import { curlRequest, junctionArguments, optionProblems, optionValue, shellComma
  * blocks in other languages (nginx, PHP...) are not checked, each language listed with why.
  * Shell blocks: each `junction` command line is one the CLI takes (its own parser, with --help so
  * that nothing runs), each `junction` command and option named in the prose's code spans exists,
- * and each `curl` to the HTTP bridge uses a path of the doc's config and the fields that path's
- * service reads.
+ * and each `curl` to the HTTP bridge uses a port and a path of the doc's config, the fields that
+ * path's service reads, and a signature only where the path checks one; each `mosquitto_pub` and
+ * `mosquitto_sub` line (blocks and prose) uses options its usage summary has, on the port of an
+ * MQTT listener of the doc.
  */
 
 const docs = userDocFiles(projectRoot);
@@ -276,6 +278,10 @@ function requestProblem(request: CurlRequest, service: PathService): string | un
     const unknown = [...Object.keys(body).filter((key) => !allowed.includes(key)), ...Object.keys(body.options ?? {}).filter((key) => !options.includes(key))];
     return unknown.length === 0 ? undefined : `a ${service.type} does not read ${unknown.join(', ')}`;
   };
+  // A signature sent to a path without key and secret is not checked: the reader would think it was.
+  if ((service.type === 'publisher' || service.type === 'caller') && url.searchParams.has('signature') && service.options.signature === undefined) {
+    return `signed, but the ${service.type} path has no key and secret, so the signature is not checked`;
+  }
   switch (service.type) {
     case 'publisher': return fields(publishBodyFields, publishOptionNames);
     case 'caller': return fields(callBodyFields, callOptionNames);
@@ -291,7 +297,7 @@ function requestProblem(request: CurlRequest, service: PathService): string | un
 }
 
 describe('curl requests of the documentation', () => {
-  it('sends each to a path of the doc\'s config, with the fields its service reads', () => {
+  it('sends each to a port and path of the doc\'s config, with the fields its service reads, signed only where checked', () => {
     const problems: string[] = [];
     for (const block of shellBlocks) {
       for (const command of shellCommands(block.text)) {
