@@ -10,7 +10,7 @@ import { RawClient } from '../support/raw-client.js';
 import { encodeBody, openTransport, post } from '../transport/behaviour/drivers/longpoll.js';
 import { RawSocketClient } from '../transport/rawsocket-client.js';
 import { addRawSocketListener } from '../transport/rawsocket-support.js';
-import { waitFor } from '../support/wait.js';
+import { steady, waitFor } from '../support/wait.js';
 
 /**
  * Issue 11, item 4: a client floods large messages while its session waits for a dynamic
@@ -77,12 +77,7 @@ const inOrder = Array.from({ length: MESSAGES }, (_, i) => i + 1);
 /** Waits until the queue stops growing (the transport is paused), and returns its size then. */
 async function settledQueue(): Promise<number> {
   await waitFor(() => queuedBytes() > defaultRealmLimits.maxQueuedBytesPerSession, 'the queue to pass its limit', 10_000);
-  let last = -1;
-  while (queuedBytes() !== last) {
-    last = queuedBytes();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return last;
+  return steady(queuedBytes, 'the queue to stop growing', 10_000, 200);
 }
 
 describe('hostile: messages queued behind a stalled dynamic step', () => {

@@ -8,6 +8,25 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
 }
 
 /**
+ * Polls `read` until its value has not changed for `quietMs`, failing after `timeoutMs`: for a
+ * quantity that moves until something stops it (a buffer filling, a queue growing). Returns it.
+ */
+export async function steady(read: () => number, what: string, timeoutMs = 10_000, quietMs = 500): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let value = read();
+  let since = Date.now();
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const now = read();
+    if (now !== value) {
+      value = now;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last ${value})`);
+  }
+}
+
+/**
  * Retries `attempt` until it gives a value (a rejection counts as none yet), failing after 10 s:
  * for what one cluster node does that reaches the others asynchronously.
  */

@@ -17,7 +17,9 @@ const dir = mkdtempSync(join(tmpdir(), 'junction-rawsocket-'));
 const socketPath = join(dir, 'junction.sock');
 
 const config = testConfig();
-addRawSocketListener(config, 'rs');
+// After GOODBYE the router closes a connection that sends no new HELLO at the handshake timeout,
+// which the pub/sub tests wait for: short, but long enough for a loaded machine's HELLO (as in peer-compat).
+addRawSocketListener(config, 'rs', { openHandshakeTimeout: 2_000 });
 addRawSocketListener(config, 'unix', {}, { type: 'unix', path: socketPath, interface: '' });
 addRawSocketListener(config, 'small', { maxConnections: 2, maxMessageSize: 1_024, serializers: ['json'] });
 addRawSocketListener(config, 'ticket', { auth: { ticket: { type: 'static', principals: { service: { ticket: 's3cret', role: 'anonymous' } } } } });

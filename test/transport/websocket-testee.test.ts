@@ -12,7 +12,7 @@ import { loadDocument } from '../../src/config/test-support.js';
 import type { RunningNode } from '../../src/node/node.js';
 import { freePort } from '../support/cli.js';
 import { startTestNode } from '../support/node.js';
-import { waitFor } from '../support/wait.js';
+import { steady, waitFor } from '../support/wait.js';
 import { closed, labelledMetric as metric, nextMessage, opened, refusal } from '../support/ws-probes.js';
 
 const LIMIT = 64 * 1024;
@@ -133,9 +133,9 @@ describe('websocket-testee workers', { timeout: 120_000 }, () => {
     ws.pause();
     for (let index = 0; index < count; index += 1) ws.send(Buffer.alloc(size, index % 256));
     await waitFor(() => metric(node, 'junction_testee_paused_total', { transport: 'slow' }) >= 1, 'the echo server pausing the connection', 10_000);
-    // Everything the client sent has had time to arrive: had the server kept reading, its echoes would wait in its memory.
-    await waitFor(() => ws.bufferedAmount === 0, 'the client\'s sends written', 10_000).catch(() => {});
-    await new Promise((wait) => setTimeout(wait, 500));
+    // Everything the client can send has arrived once its send buffer stops moving (all written, had
+    // the server kept reading; its echoes would then wait in the server's memory).
+    await steady(() => ws.bufferedAmount, 'the client\'s sends to stop moving', 10_000);
     const held = metric(node, 'junction_testee_buffered_bytes', { transport: 'slow' });
     assert.ok(held <= SLOW_LIMIT + 2 * size, `${held} bytes held for the client, over ${SLOW_LIMIT} and two messages`);
     ws.resume();

@@ -61,6 +61,7 @@ export function serveWamp1(ws: WebSocket, transport: TransportInfo, settings: Wa
     if (!open) return;
     open = false;
     ws.close(code, reason.slice(0, 120)); // a close reason fits in 123 bytes
+    ws.resume(); // a refused join never resumed: read the client's closing frame, or the handshake waits out ws's 30 s close timeout
   };
   const uri = (name: string): string => settings.mapping.toV2(prefixes.expand(name));
 
