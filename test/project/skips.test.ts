@@ -64,6 +64,8 @@ describe('skipped suites', () => {
     const lines = stdout.trimEnd().split('\n');
     assert.equal(lines.at(-1), 'tests: 1 passed, 0 failed, 1 skipped');
     assert.equal(lines.at(-2), '# skipped 1 suite and 1 test — Debian package php-cli is not installed (no /usr/bin/php; .ci/run installs it): 1 suite; no frobnicator here: 1 test');
+    assert.equal(lines.at(-4), '# slowest test files (the top-level tests each defines, not their loading):');
+    assert.match(lines.at(-3)!, /^# {3}\s*\d+\.\d s .*fixture\.test\.mjs$/, 'the one file, with the time of its suites');
   });
 
   it('fails instead of skipping a missing package under CI=true', async () => {

@@ -2,9 +2,13 @@
  * A node:test reporter that ends the run with one line saying what was skipped and why, so a
  * green run on a machine without nginx, PHP, Chromium or Python cannot hide that their suites
  * never ran (the runner's own summary counts a skipped suite as one test and names no reason).
- * `npm test` runs it beside the spec reporter. Its last line is the plain count of tests passed,
- * failed and skipped.
+ * `npm test` runs it beside the spec reporter. Above that line it lists the slowest test files
+ * (file-durations.ts); its last line is the plain count of tests passed, failed and skipped.
  */
+import { slowestFilesLines, tallyFileTime, type TimedEvent } from './file-durations.js';
+
+/** How many of the slowest files the run ends by naming. */
+const SLOWEST_FILES = 10;
 
 interface TestEvent {
   type: string;
@@ -65,13 +69,16 @@ export function outcomeLine({ passed, failed, skipped }: Outcomes): string {
   return `tests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`;
 }
 
-export default async function* skipSummary(source: AsyncIterable<TestEvent>): AsyncGenerator<string> {
+export default async function* skipSummary(source: AsyncIterable<TestEvent & TimedEvent>): AsyncGenerator<string> {
   const tally = new Map<string, Skipped>();
   const outcomes: Outcomes = { passed: 0, failed: 0, skipped: 0 };
+  const fileTimes = new Map<string, number>();
   for await (const event of source) {
     tallySkip(tally, event);
     tallyOutcome(outcomes, event);
+    tallyFileTime(fileTimes, event);
   }
+  yield slowestFilesLines(fileTimes, SLOWEST_FILES);
   yield skipSummaryLine(tally);
   yield outcomeLine(outcomes);
 }
