@@ -58,7 +58,7 @@ describe('skipped suites', () => {
     assert.throws(() => skipWithoutDebian('no-such-package', {}), /\.ci\/run installs no Debian package "no-such-package"/);
   });
 
-  it('ends the run with one line listing every skip and its reason, then the plain count of tests', async () => {
+  it('ends the run with its slowest files, one line listing every skip and its reason, then the plain count of tests', async () => {
     const { code, stdout } = await runFixture({ CI: '' });
     assert.equal(code, 0, stdout);
     const lines = stdout.trimEnd().split('\n');
