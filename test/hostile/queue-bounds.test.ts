@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { defaultRealmLimits } from '../../src/config/schema-router.js';
 import { MessageType as T } from '../../src/protocol/codes.js';
@@ -157,6 +158,8 @@ describe('hostile: messages queued behind a stalled dynamic step', () => {
     assert.equal(abort[2], ErrorUri.protocolViolation);
     assert.match(String((abort[1] as { message?: string }).message), new RegExp(`no HELLO/AUTHENTICATE within ${craHandshakeMs} ms`));
     assert.equal(queuedBytes(), 0, 'the queue went with the session');
-    attacker.close();
+    // The router closed a connection it had stopped reading: it must read on to the client's
+    // closing frame, or the connection lingers until ws's 30 s close timeout.
+    if (attacker.ws.readyState !== attacker.ws.CLOSED) await once(attacker.ws, 'close', { signal: AbortSignal.timeout(15_000) });
   });
 });
