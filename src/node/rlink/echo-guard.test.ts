@@ -3,7 +3,9 @@ import { describe, it } from 'node:test';
 import { recordingLogger, type LogEntry } from '../../../test/support/node.js';
 import { MetricsRegistry } from '../../metrics/registry.js';
 import { silentLogger } from '../../router/log.js';
+import { ErrorUri } from '../../protocol/errors.js';
 import { echoGuard, linkSecrets, passedAsIs } from './echo-guard.js';
+import type { LinkCallError } from './link-sides.js';
 import { rlinkMetrics } from './rlink-metrics.js';
 
 function guarded(secrets: string[], log = silentLogger) {
@@ -35,6 +37,14 @@ describe('a router link\'s echo guard', () => {
     const value = { args: ['tick', 'et', new Uint8Array([1, 2])], kwargs: { ticket: 'another' } };
     assert.equal(guard.masked('event', value), value);
     assert.equal(guard.masked('event', value.args[2]), value.args[2]);
+    assert.equal(count('masked'), 0);
+  });
+
+  it('refuses a message in which masking would make two keys of a dict one, counted as refused, the error quoting no secret', () => {
+    const { guard, count } = guarded(['tick-et']);
+    assert.throws(() => guard.masked('result of "app.x"', [{ 'a tick-et': 1, 'a *****': 2 }]), (error: LinkCallError) =>
+      error.uri === ErrorUri.invalidArgument && /result of "app\.x".*dict keys that masking would merge/.test(String(error.args[0])) && !String(error.args[0]).includes('tick-et'));
+    assert.equal(count('refused'), 1);
     assert.equal(count('masked'), 0);
   });
 

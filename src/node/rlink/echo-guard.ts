@@ -5,15 +5,18 @@
  * arguments, a result, an error (Crossbar passes on an authenticator's error text), a sender's
  * authid. The link masks each occurrence in what it passes on (texts at any depth, dict keys,
  * binary values) and changes nothing else. A URI cannot be masked (it would name another topic or
- * procedure), so an event, invocation or mirror whose URI quotes the secret is refused. Each such
- * message is counted and warned about, naming the link, never the secret.
+ * procedure), so an event, invocation or mirror whose URI quotes the secret is refused, and so is a
+ * message in which masking would make two keys of a dict one. Each such message is counted and
+ * warned about, naming the link, never the secret.
  */
 
 import { maskedMark, withoutSecrets } from '../../auth/secrets.js';
 import { minMaskedValueLength, secretValues } from '../../config/mask-secrets.js';
 import type { RouterLinkConfig } from '../../config/model.js';
+import { ErrorUri } from '../../protocol/errors.js';
 import { WarningThrottle } from '../../router/limits/warning-throttle.js';
 import type { Logger } from '../../router/log.js';
+import { LinkCallError } from './link-sides.js';
 import type { EchoAction, LinkMeter } from './rlink-metrics.js';
 
 /**
@@ -26,7 +29,10 @@ export function linkSecrets(auth: RouterLinkConfig['auth']): string[] {
 }
 
 export interface EchoGuard {
-  /** `value` with every occurrence of the secret masked (the same value when there is none); `what` names the message in the warning. */
+  /**
+   * `value` with every occurrence of the secret masked (the same value when there is none); `what`
+   * names the message in the warning. Throws a LinkCallError when masking would merge two keys of a dict.
+   */
   masked<T>(what: string, value: T): T;
   /** Whether `uri` quotes the secret: then the message is refused (counted and warned about here). */
   quotedIn(what: string, uri: string): boolean;
@@ -78,12 +84,22 @@ export function echoGuard(secrets: readonly string[], meter: Pick<LinkMeter, 'se
     if (typeof value !== 'object' || value === null) return value;
     const entries = Object.entries(value);
     const masked = entries.map(([key, item]) => [walk(key), walk(item)] as const);
-    return masked.some(([key, item], index) => key !== entries[index]![0] || item !== entries[index]![1]) ? Object.fromEntries(masked) : value;
+    if (!masked.some(([key, item], index) => key !== entries[index]![0] || item !== entries[index]![1])) return value;
+    if (new Set(masked.map(([key]) => key)).size < masked.length) throw mergedKeys;
+    return Object.fromEntries(masked);
   };
+  const mergedKeys = new Error('two keys of a dict would be one');
 
   return {
     masked<T>(what: string, value: T): T {
-      const result = walk(value) as T;
+      let result: T;
+      try {
+        result = walk(value) as T;
+      } catch (error) {
+        if (error !== mergedKeys) throw error;
+        found('refused', what);
+        throw new LinkCallError(ErrorUri.invalidArgument, [`the other router's ${withoutSecrets(what, secrets)} quotes the router link's own secret in dict keys that masking would merge: not passed on`]);
+      }
       if (result !== value) found('masked', what);
       return result;
     },

@@ -137,7 +137,13 @@ export function callForwarding({ home, away, meter, guard }: ForwardingContext, 
         const timeout = typeof invocation.timeout === 'number' ? { timeout: invocation.timeout } : {};
         const [shownArgs, shownKwargs, caller] = toHome.masked(`call of "${procedure}"`, [args, kwargs, originalSender(invocation, 'caller', away)] as const);
         // The callee's progressive results go back as they arrive, when the caller asked for them (as on a direct call).
-        const shownProgress = progress && ((outcome: Outcome) => progress(toAway.masked(`progressive result of "${procedure}"`, outcome)));
+        const shownProgress = progress && ((outcome: Outcome) => {
+          try {
+            progress(toAway.masked(`progressive result of "${procedure}"`, outcome));
+          } catch (error) {
+            if (!(error instanceof LinkCallError)) throw error; // one that cannot be masked is left out (counted, warned)
+          }
+        });
         const outcome = await home.call(procedure, shownArgs, shownKwargs, { forward_for: [caller], ...timeout }, signal, shownProgress);
         return toAway.masked(`result of "${procedure}"`, outcome);
       } catch (error) {
