@@ -146,7 +146,7 @@ describe('junction CLI', () => {
       await writeFile(join(dir, 'server.crt'), 'not a certificate\n');
       const garbage = await runJunction(['start', '--config', config]);
       assert.equal(garbage.code, 1);
-      assert.match(garbage.stderr, /transport "secure": its endpoint\.tls files are not a usable key and certificate/);
+      assert.match(garbage.stderr, new RegExp(`transport "secure": its endpoint\\.tls\\.key ${join(dir, 'server.key').replace(/\./g, '\\.')} is not a PEM private key \\(no "-----BEGIN" line\\) \\[tls_invalid\\]$`, 'm'));
       assert.match(garbage.stderr, / \[tls_invalid\]$/m);
       assert.doesNotMatch(garbage.stdout + garbage.stderr, /session joined/);
     } finally {
