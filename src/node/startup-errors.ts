@@ -153,14 +153,20 @@ function fileProblems(owner: string, files: TlsFiles, report: TlsFileReport): bo
   return problems.length > 0;
 }
 
+/** What the files' own checks let through and OpenSSL refuses, naming the setting: DH parameters too short, a cipher list, else the block. */
+function contextFault(tls: TlsConfig, reason: string): string {
+  if (tls.dhparam !== undefined && /\bDH parameter/.test(reason)) return `its endpoint.tls.dhparam ${tls.dhparam}: ${reason} (make 2048-bit ones: openssl dhparam -out ${tls.dhparam} 2048)`;
+  if (tls.ciphers !== undefined && /cipher/i.test(reason)) return `its endpoint.tls.ciphers "${tls.ciphers}": ${reason}`;
+  return `its endpoint.tls settings do not make a TLS context: ${reason}`;
+}
+
 function endpointTlsReport(transport: string, tls: TlsConfig, report: TlsFileReport): void {
   if (fileProblems(transport, endpointTlsFiles(tls), report)) return;
   try {
     const { warnings } = withTlsWarnings(() => createSecureContext(tlsOptions(tls)));
     report.warnings.push(...warnings.map((warning) => tlsWarningText(transport, tls, warning)));
   } catch (error) {
-    // What the files' own checks let through (a cipher list OpenSSL refuses...).
-    report.problems.push(new StartupError('tls_invalid', `${transport}: its endpoint.tls settings do not make a TLS context: ${(error as Error).message}`));
+    report.problems.push(new StartupError('tls_invalid', `${transport}: ${contextFault(tls, (error as Error).message)}`));
   }
 }
 

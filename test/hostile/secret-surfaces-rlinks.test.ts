@@ -310,7 +310,7 @@ describe('no secret on any surface: router links and the node key', { timeout: 3
       const result = await runJunction([command, '--cbdir', dirD], 60_000, dirD);
       scan.saw(`junction ${command} with a link's TLS key that is no key`, result);
       assert.notEqual(result.code, 0, result.stdout);
-      assert.match(result.stderr, /realm "realm1" rlink "client_cert": its transport\.endpoint\.tls files are not usable/);
+      assert.match(result.stderr, /realm "realm1" rlink "client_cert": its transport\.endpoint\.tls\.key \S+client\.key is not a usable PEM private key/);
     }
   });
 
