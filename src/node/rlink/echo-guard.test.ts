@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { recordingLogger, type LogEntry } from '../../../test/support/node.js';
+import type { LinkEndpoint } from '../../config/model.js';
 import { MetricsRegistry } from '../../metrics/registry.js';
 import { silentLogger } from '../../router/log.js';
 import { ErrorUri } from '../../protocol/errors.js';
@@ -16,11 +17,14 @@ function guarded(secrets: string[], log = silentLogger) {
 }
 
 describe('a router link\'s echo guard', () => {
-  it('takes the link\'s ticket, WAMP-CRA secret or SCRAM password, longest first, and none from the node key or a secret too short to mask', () => {
-    assert.deepEqual(linkSecrets({ method: 'ticket', authid: 'a', ticket: 'the-ticket' }), ['the-ticket']);
-    assert.deepEqual(linkSecrets({ method: 'wampcra', authid: 'a', secret: 'cra-secret' }), ['cra-secret']);
-    assert.deepEqual(linkSecrets({ method: 'scram', authid: 'a', password: 'pw' }), []);
-    assert.deepEqual(linkSecrets({ method: 'cryptosign' }), []);
+  it('takes the link\'s ticket, WAMP-CRA secret or SCRAM password and its URL\'s credentials, longest first, and none from the node key or a secret too short to mask', () => {
+    const endpoint: LinkEndpoint = { kind: 'tcp', host: 'h', port: 8080, timeoutMs: 10_000 };
+    const rawsocket = { kind: 'rawsocket' as const, endpoint, serializer: 'cbor' as const };
+    const websocket = (url: string) => ({ kind: 'websocket' as const, endpoint, url, serializers: ['json' as const] });
+    assert.deepEqual(linkSecrets({ auth: { method: 'ticket', authid: 'a', ticket: 'the-ticket' }, transport: rawsocket }), ['the-ticket']);
+    assert.deepEqual(linkSecrets({ auth: { method: 'wampcra', authid: 'a', secret: 'cra-secret' }, transport: websocket('ws://h:8080/ws?token=not-taken') }), ['cra-secret']);
+    assert.deepEqual(linkSecrets({ auth: { method: 'scram', authid: 'a', password: 'pw' }, transport: rawsocket }), []);
+    assert.deepEqual(linkSecrets({ auth: { method: 'cryptosign' }, transport: websocket('ws://user:url-pass@h:8080/ws') }), ['user:url-pass', 'url-pass']);
     assert.equal(echoGuard([], { secretEchoes: { masked: { inc: () => assert.fail() }, refused: { inc: () => assert.fail() } } } as never, silentLogger), passedAsIs);
   });
 

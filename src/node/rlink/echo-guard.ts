@@ -21,11 +21,13 @@ import type { EchoAction, LinkMeter } from './rlink-metrics.js';
 
 /**
  * The link's ticket, WAMP-CRA secret or SCRAM password (none with the node key, which never leaves
- * this node), longest first so that one containing another is masked whole. One shorter than
- * minMaskedValueLength is left, as in other free text.
+ * this node), and the user name and password of its WebSocket URL, longest first so that one
+ * containing another is masked whole. One shorter than minMaskedValueLength is left, as in other
+ * free text.
  */
-export function linkSecrets(auth: RouterLinkConfig['auth']): string[] {
-  return secretValues(auth).filter((secret) => secret.length >= minMaskedValueLength).sort((a, b) => b.length - a.length);
+export function linkSecrets({ auth, transport }: Pick<RouterLinkConfig, 'auth' | 'transport'>): string[] {
+  const fromUrl = transport.kind === 'websocket' ? secretValues(transport.url) : [];
+  return [...new Set([...secretValues(auth), ...fromUrl])].filter((secret) => secret.length >= minMaskedValueLength).sort((a, b) => b.length - a.length);
 }
 
 export interface EchoGuard {

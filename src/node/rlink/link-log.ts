@@ -15,7 +15,7 @@ import { clipped, type Logger } from '../../router/log.js';
 import { linkSecrets } from './echo-guard.js';
 
 export function linkLogger(log: Logger, { auth, transport }: Pick<RouterLinkConfig, 'auth' | 'transport'>): Logger {
-  const secrets = linkSecrets(auth);
+  const secrets = linkSecrets({ auth, transport });
   const url = transport.kind === 'websocket' ? transport.url : undefined;
   const shownUrl = url === undefined ? undefined : urlForLog(url);
   const mask = (text: string): string => clipped(withoutSecrets(url === undefined || shownUrl === url ? text : text.replaceAll(url, shownUrl!), secrets));

@@ -53,7 +53,7 @@ export function startRouterLinks(
     // Its session here carries Crossbar's mark of a link's own session (authextra.rlink): other links see it is no application's.
     const joinLocal = (realm: string, authid: string) => deps.joinLocal(realm, authid, { [linkMark]: config.id });
     const meter = meters.forLink(config.localRealm, config.id);
-    return new RouterLink(config, { auth: signIn(config, readKey), joinLocal, log, meter, guard: echoGuard(linkSecrets(config.auth), meter, log) });
+    return new RouterLink(config, { auth: signIn(config, readKey), joinLocal, log, meter, guard: echoGuard(linkSecrets(config), meter, log) });
   });
   // Started once all are made: a link whose TLS files cannot be read stops the start with none running.
   for (const link of running) link.start();
