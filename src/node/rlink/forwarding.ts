@@ -133,9 +133,9 @@ export function callForwarding({ home, away, meter, guard }: ForwardingContext, 
       }
       if (!slots.take()) throw new LinkCallError(ErrorUri.limitExceeded, [`the router link has ${slots.max} calls in flight (limits.max_calls_in_flight)`]);
       try {
+        const [shownArgs, shownKwargs, caller] = toHome.masked(`call of "${procedure}"`, [args, kwargs, originalSender(invocation, 'caller', away)] as const);
         forwarded.inc();
         const timeout = typeof invocation.timeout === 'number' ? { timeout: invocation.timeout } : {};
-        const [shownArgs, shownKwargs, caller] = toHome.masked(`call of "${procedure}"`, [args, kwargs, originalSender(invocation, 'caller', away)] as const);
         // The callee's progressive results go back as they arrive, when the caller asked for them (as on a direct call).
         const shownProgress = progress && ((outcome: Outcome) => {
           try {
