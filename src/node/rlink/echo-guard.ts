@@ -1,13 +1,13 @@
 /**
  * What a router link passes on to this router's sessions, cleared of the link's own secret. The
- * other router knows the link's ticket (and may know its WAMP-CRA secret or SCRAM password), and it,
- * or a client of it, can quote that back in anything the link forwards: an event's or a call's
- * arguments, a result, an error (Crossbar passes on an authenticator's error text), a sender's
- * authid. The link masks each occurrence in what it passes on (texts at any depth, dict keys,
- * binary values) and changes nothing else. A URI cannot be masked (it would name another topic or
- * procedure), so an event, invocation or mirror whose URI quotes the secret is refused, and so is a
- * message in which masking would make two keys of a dict one. Each such message is counted and
- * warned about, naming the link, never the secret.
+ * other router knows the link's ticket and URL password (and may know its WAMP-CRA secret or SCRAM
+ * password), and it, or a client of it, can quote that back in anything the link forwards: an
+ * event's or a call's arguments, a result, an error (Crossbar passes on an authenticator's error
+ * text), a sender's authid. The link masks each occurrence in what it passes on (texts at any
+ * depth, dict keys, binary values) and changes nothing else. A URI cannot be masked (it would
+ * name another topic or procedure), so an event, invocation or mirror whose URI quotes the secret
+ * is refused, and so is a message in which masking would make two keys of a dict one. Each such
+ * message is counted and warned about, naming the link, never the secret.
  */
 
 import { maskedMark, withoutSecrets } from '../../auth/secrets.js';
@@ -52,7 +52,7 @@ export function echoGuard(secrets: readonly string[], meter: Pick<LinkMeter, 'se
     if (count === undefined) return;
     log.warn({ what: withoutSecrets(what, secrets), count }, action === 'masked'
       ? 'router link: the other router quoted the link\'s secret; passed on with it masked (count: since the last warning; further ones not logged for 10 s)'
-      : 'router link: the other router named a URI that quotes the link\'s secret; refused (count: since the last warning; further ones not logged for 10 s)');
+      : 'router link: the other router quoted the link\'s secret where it cannot be masked (a URI, or dict keys masking would merge); refused (count: since the last warning; further ones not logged for 10 s)');
   };
   const markBytes = Buffer.from(maskedMark);
   const secretBytes = secrets.map((secret) => Buffer.from(secret));
