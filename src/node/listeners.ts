@@ -14,7 +14,8 @@ import { clientAddressReader } from './web/client-address.js';
 import type { HttpTimeouts } from './web/http-timeouts.js';
 import { HttpListener, type PathHandler } from './web/listener.js';
 import { buildPathHandler } from './web/path-services.js';
-import { pathWhere, type NodeContext, type ServiceContext } from './web/service-context.js';
+import { pathWhere } from './web/path-where.js';
+import type { NodeContext, ServiceContext } from './web/service-context.js';
 
 export async function buildListener(config: ListenerConfig, node: NodeContext): Promise<Listener> {
   if (config.kind === 'rawsocket') return rawSocketListener(config, node);

@@ -3,12 +3,13 @@
  * docs/errors.md (test/project/errors-doc.test.ts finds each one where it is thrown).
  */
 
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import type { ConnectingTls, ListenerConfig, RouterLinkConfig, TlsConfig } from '../config/model.js';
 import { tlsOptions } from './socket-server.js';
+import { tlsFileProblems, type TlsFiles } from './tls-file-check.js';
 import { tlsWarningText, withTlsWarnings } from './tls-warnings.js';
+import { pathWhere } from './web/path-where.js';
 
 export type StartupErrorCode = 'port_in_use' | 'port_not_permitted' | 'address_not_available' | 'tls_file_unreadable' | 'tls_invalid' | 'data_dir_unusable' | 'cookie_store_unusable' | 'history_store_unusable' | 'guest_not_startable' | 'node_key_unusable' | 'archive_unusable';
 
@@ -91,18 +92,27 @@ export async function checkPortsFree(listeners: readonly ListenerConfig[], setti
   }
 }
 
-/** Each file of a `tls` block with the config key that names it. */
-function tlsFiles(tls: TlsConfig): Array<[key: string, file: string]> {
-  return [
-    ['key', tls.key],
-    ['certificate', tls.certificate],
-    ...tls.chainCertificates.map((file): [string, string] => ['chain_certificates', file]),
-    ...(tls.caCertificates ?? []).map((file): [string, string] => ['ca_certificates', file]),
-    ...(tls.dhparam === undefined ? [] : [['dhparam', tls.dhparam] as [string, string]]),
-  ];
+/** A transport's `tls` files, each named by its config key. */
+function endpointTlsFiles(tls: TlsConfig): TlsFiles {
+  return {
+    key: { setting: 'endpoint.tls.key', file: tls.key },
+    certificate: { setting: 'endpoint.tls.certificate', file: tls.certificate },
+    certificates: [
+      ...tls.chainCertificates.map((file) => ({ setting: 'endpoint.tls.chain_certificates', file })),
+      ...(tls.caCertificates ?? []).map((file) => ({ setting: 'endpoint.tls.ca_certificates', file })),
+    ],
+    ...(tls.dhparam === undefined ? {} : { dhparam: { setting: 'endpoint.tls.dhparam', file: tls.dhparam } }),
+  };
 }
 
-const unreadable: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a folder' };
+/** The `tls` files of a connection Junction opens (`prefix`: the config key of its endpoint, "transport.endpoint"). */
+function connectingTlsFiles(tls: ConnectingTls, prefix: string): TlsFiles {
+  return {
+    ...(tls.key === undefined ? {} : { key: { setting: `${prefix}.tls.key`, file: tls.key } }),
+    ...(tls.certificate === undefined ? {} : { certificate: { setting: `${prefix}.tls.certificate`, file: tls.certificate } }),
+    certificates: (tls.caCertificates ?? []).map((file) => ({ setting: `${prefix}.tls.ca_certificates`, file })),
+  };
+}
 
 /** What `junction check` says of the TLS files: problems (start would fail) and warnings (it would log). */
 export interface TlsFileReport {
@@ -112,8 +122,9 @@ export interface TlsFileReport {
 
 /**
  * What is wrong with the TLS files of each endpoint: per transport, every file that cannot be
- * read, or else why its files do not make a TLS context; and what Node's TLS warns about them.
- * The same for the `tls` of each router link's endpoint (`links`).
+ * read or parsed (tls-file-check.ts), or else why its files do not make a TLS context; and what
+ * Node's TLS warns about them. The same for the `tls` of each router link's endpoint (`links`)
+ * and of each WebSocket reverse proxy's backend.
  * `junction check` lists them all; `junction start` fails on the first problem (checkTlsFiles).
  */
 export function tlsFileReport(listeners: readonly ListenerConfig[], links: readonly RouterLinkConfig[] = []): TlsFileReport {
@@ -121,60 +132,41 @@ export function tlsFileReport(listeners: readonly ListenerConfig[], links: reado
   for (const listener of listeners) {
     const { tls } = listener.endpoint;
     if (tls !== undefined) endpointTlsReport(`transport "${listener.id}"`, tls, report);
+    for (const [path, service] of Object.entries(listener.paths)) {
+      const { endpoint } = service.type === 'websocket-reverseproxy' ? service.backend : {};
+      if (endpoint?.type === 'tcp' && endpoint.tls !== undefined) fileProblems(pathWhere(listener, path), connectingTlsFiles(endpoint.tls, 'backend.endpoint'), report);
+    }
   }
   for (const link of links) {
     const { endpoint } = link.transport;
-    if (endpoint.kind === 'tcp' && endpoint.tls !== undefined) linkTlsReport(`realm "${link.localRealm}" rlink "${link.id}"`, endpoint.tls, report);
+    if (endpoint.kind === 'tcp' && endpoint.tls !== undefined) {
+      fileProblems(`realm "${link.localRealm}" rlink "${link.id}"`, connectingTlsFiles(endpoint.tls, 'transport.endpoint'), report);
+    }
   }
   return report;
 }
 
-/** A file that cannot be read, named by its setting. */
-function unreadableFile(owner: string, setting: string, file: string, error: unknown): StartupError {
-  const { code } = error as NodeJS.ErrnoException;
-  return new StartupError('tls_file_unreadable',
-    `${owner}: cannot read its ${setting} ${file}: ${unreadable[code ?? ''] ?? code ?? String(error)} (a relative path is read from the config file's folder)`);
+/** Adds the problems of `files`; true when there were any. */
+function fileProblems(owner: string, files: TlsFiles, report: TlsFileReport): boolean {
+  const problems = tlsFileProblems(owner, files);
+  report.problems.push(...problems.map(({ kind, message }) => (kind === 'unreadable' ? new StartupError('tls_file_unreadable', message) : new StartupError('tls_invalid', message))));
+  return problems.length > 0;
 }
 
-/** A router link's TLS files: readable, and PEM authorities and a client key matching its certificate. */
-function linkTlsReport(link: string, tls: ConnectingTls, report: TlsFileReport): void {
-  const unread = report.problems.length;
-  const read = (setting: string, file: string): Buffer | undefined => {
-    try {
-      return readFileSync(file);
-    } catch (error) {
-      report.problems.push(unreadableFile(link, `transport.endpoint.tls.${setting}`, file, error));
-      return undefined;
-    }
-  };
-  const ca = tls.caCertificates?.map((file) => read('ca_certificates', file));
-  const cert = tls.certificate === undefined ? undefined : read('certificate', tls.certificate);
-  const key = tls.key === undefined ? undefined : read('key', tls.key);
-  if (report.problems.length > unread) return;
-  try {
-    createSecureContext({ ...(ca && { ca: ca as Buffer[] }), ...(cert && { cert }), ...(key && { key }) });
-  } catch (error) {
-    report.problems.push(new StartupError('tls_invalid',
-      `${link}: its transport.endpoint.tls files are not usable (PEM certificates of authorities; a client key matching its certificate): ${(error as Error).message}`));
-  }
+/** What the files' own checks let through and OpenSSL refuses, naming the setting: DH parameters too short, a cipher list, else the block. */
+function contextFault(tls: TlsConfig, reason: string): string {
+  if (tls.dhparam !== undefined && /\bDH parameter/.test(reason)) return `its endpoint.tls.dhparam ${tls.dhparam}: ${reason} (make 2048-bit ones: openssl dhparam -out ${tls.dhparam} 2048)`;
+  if (tls.ciphers !== undefined && /cipher/i.test(reason)) return `its endpoint.tls.ciphers "${tls.ciphers}": ${reason}`;
+  return `its endpoint.tls settings do not make a TLS context: ${reason}`;
 }
 
 function endpointTlsReport(transport: string, tls: TlsConfig, report: TlsFileReport): void {
-  const unread = report.problems.length;
-  for (const [key, file] of tlsFiles(tls)) {
-    try {
-      readFileSync(file);
-    } catch (error) {
-      report.problems.push(unreadableFile(transport, `endpoint.tls.${key}`, file, error));
-    }
-  }
-  if (report.problems.length > unread) return;
+  if (fileProblems(transport, endpointTlsFiles(tls), report)) return;
   try {
     const { warnings } = withTlsWarnings(() => createSecureContext(tlsOptions(tls)));
     report.warnings.push(...warnings.map((warning) => tlsWarningText(transport, tls, warning)));
   } catch (error) {
-    report.problems.push(new StartupError('tls_invalid',
-      `${transport}: its endpoint.tls files are not a usable key and certificate (PEM, the key matching the certificate): ${(error as Error).message}`));
+    report.problems.push(new StartupError('tls_invalid', `${transport}: ${contextFault(tls, (error as Error).message)}`));
   }
 }
 

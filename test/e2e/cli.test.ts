@@ -146,9 +146,41 @@ describe('junction CLI', () => {
       await writeFile(join(dir, 'server.crt'), 'not a certificate\n');
       const garbage = await runJunction(['start', '--config', config]);
       assert.equal(garbage.code, 1);
-      assert.match(garbage.stderr, /transport "secure": its endpoint\.tls files are not a usable key and certificate/);
+      assert.match(garbage.stderr, new RegExp(`transport "secure": its endpoint\\.tls\\.key ${join(dir, 'server.key').replace(/\./g, '\\.')} is not a PEM private key \\(no "-----BEGIN" line\\) \\[tls_invalid\\]$`, 'm'));
       assert.match(garbage.stderr, / \[tls_invalid\]$/m);
       assert.doesNotMatch(garbage.stdout + garbage.stderr, /session joined/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+  it('names each TLS file that is not usable, its setting and what is wrong, one line each, in check and start (exit 1), quoting no key', { skip: skipTls }, async () => {
+    const { mkdtemp, readFile, rm, writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(join(tmpdir(), 'junction-tls-files-'));
+    try {
+      selfSignedCertificate(dir);
+      openssl('pkey', '-in', join(dir, 'server.key'), '-aes256', '-passout', 'pass:pw', '-out', join(dir, 'locked.key'));
+      await writeFile(join(dir, 'ca.crt'), await readFile(join(dir, 'server.key')));
+      const backend = { type: 'websocket', url: 'wss://localhost:9000/', endpoint: { type: 'tcp', host: '127.0.0.1', port: 9000, tls: { hostname: 'localhost', ca_certificates: ['backend-ca.crt'] } } };
+      await writeFile(join(dir, 'backend-ca.crt'), 'not a certificate\n');
+      const config = join(dir, 'config.json');
+      await writeFile(config, JSON.stringify({ version: 2, workers: [{ type: 'router', realms: [{ name: 'realm1', roles: [{ name: 'anonymous', permissions: [] }] }],
+        transports: [{ id: 'secure', type: 'web', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1', tls: { key: 'locked.key', certificate: 'server.crt', ca_certificates: ['ca.crt'] } },
+          paths: { '/': { type: 'static', directory: '.' }, proxy: { type: 'websocket-reverseproxy', backend } } }] }] }));
+      const lines = [
+        `transport "secure": its endpoint.tls.key ${join(dir, 'locked.key')} is protected by a passphrase, which Junction is not given: write the key without one (openssl pkey -in KEY -out NEW_KEY) and keep that file readable only by the node's user [tls_invalid]`,
+        `transport "secure": its endpoint.tls.ca_certificates ${join(dir, 'ca.crt')} is not a PEM certificate (it holds a private key) [tls_invalid]`,
+        `transport "secure" path "/proxy": its backend.endpoint.tls.ca_certificates ${join(dir, 'backend-ca.crt')} is not a PEM certificate (no "-----BEGIN" line) [tls_invalid]`,
+      ];
+      const check = await runJunction(['check', '--config', config]);
+      assert.equal(check.code, 1, check.stdout);
+      assert.equal(check.stderr, `${config}: 3 problems\n${lines.map((line) => `${config}: ${line}\n`).join('')}`);
+      const started = await runJunction(['start', '--config', config]);
+      assert.equal(started.code, 1, started.stdout);
+      assert.ok(started.stderr.includes(lines[0]!.replace(' [tls_invalid]', '')), started.stderr);
+      const keyLines = (await readFile(join(dir, 'locked.key'), 'utf8')).split('\n').filter((line) => line.length > 20);
+      for (const output of [check, started]) assert.ok(keyLines.every((line) => !`${output.stdout}${output.stderr}`.includes(line)), 'no line of the key is shown');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

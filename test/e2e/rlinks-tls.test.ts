@@ -113,7 +113,7 @@ describe('rlinks over TLS', { skip: skipTls, timeout: 180_000 }, () => {
     await assert.rejects(linking('a_missing_file', { ca_certificates: ['ca/missing.crt'] }),
       /^StartupError: realm "realm1" rlink "to_b": cannot read its transport\.endpoint\.tls\.ca_certificates \/.*\/a_missing_file\/ca\/missing\.crt: no such file/);
     await assert.rejects(linking('a_wrong_key', { ...trusted(), certificate: certificates.file('node_a.crt'), key: certificates.file('server.key') }),
-      (error: Error & { code?: string }) => error.code === 'tls_invalid' && /realm "realm1" rlink "to_b": its transport\.endpoint\.tls files are not usable/.test(error.message));
+      (error: Error & { code?: string }) => error.code === 'tls_invalid' && /realm "realm1" rlink "to_b": its transport\.endpoint\.tls\.key \S+server\.key is not the key of its transport\.endpoint\.tls\.certificate \S+node_a\.crt/.test(error.message));
   });
 
   for (const [what, tls] of [

@@ -20,14 +20,15 @@ import { waitFor } from '../support/wait.js';
  * a ticket, a WAMP-CRA secret and a SCRAM password, right and wrong, and on purpose to a key B does not know, a port
  * where nothing listens, B's TLS port with a certificate that does not verify, and a router that
  * quotes the ticket back, in its ABORT and in its GOODBYE (as Crossbar's does when a dynamic
- * authenticator's error quotes it). Then no marker, nor A's private key, may show in either node's
+ * authenticator's error quotes it), and in the errors, results and events the link forwards to A's
+ * clients. Then no marker, nor A's private key, may show in either node's
  * log, their consoles, meta API, /metrics or /info, nor in `junction keys`, `junction check` and
  * `junction reload`; a key.priv that is no key (the marker in it) is refused naming the file, not
  * quoting it, and one made at start shows only its public key.
  */
 
 const scan = new SecretScan();
-const S = scan.marks('linkTicket', 'linkCra', 'linkScram', 'quotedTicket', 'droppedTicket', 'consoleTicket', 'changedTicket', 'wrong', 'urlToken', 'urlPassword', 'keyFile');
+const S = scan.marks('linkTicket', 'linkCra', 'linkScram', 'quotedTicket', 'droppedTicket', 'echoedTicket', 'consoleTicket', 'changedTicket', 'wrong', 'urlToken', 'urlPassword', 'keyFile');
 
 const allowAll = { uri: '', match: 'prefix', allow: { call: true, register: true, publish: true, subscribe: true } };
 const roles = [
@@ -52,25 +53,51 @@ const wsLink = (id: string, port: number, path = '/ws', more: object = {}) => ({
 });
 
 /**
- * A router that quotes the ticket it is given back: in its ABORT (path /abort), or in a GOODBYE
- * once it has welcomed the link (any other path).
+ * A router that quotes the ticket it is given back: in its ABORT (path /abort), in a GOODBYE
+ * once it has welcomed the link (path /goodbye), or (path /echo) in what the link forwards: it
+ * lists two registrations (echo.error, echo.result) whose calls it answers with an ERROR and a
+ * RESULT quoting the ticket, and sends an EVENT quoting it (its publisher's authid too) on each
+ * subscription to echo.news it is asked for.
  */
 async function quotingRouter(): Promise<WebSocketServer> {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => 'wamp.2.json' });
   server.on('connection', (socket, request) => {
+    let ticket = '';
+    const send = (message: unknown[]) => socket.send(JSON.stringify(message));
     socket.on('message', (data: Buffer) => {
-      const [type, ticket] = JSON.parse(data.toString()) as [number, unknown];
-      if (type === 1) socket.send(JSON.stringify([4, 'ticket', {}]));
-      if (type !== 5) return;
-      if (request.url === '/abort') socket.send(JSON.stringify([3, { message: `invalid ticket '${String(ticket)}'` }, 'wamp.error.not_authorized']));
-      else {
-        socket.send(JSON.stringify([2, 77, { authid: 'linker', authrole: 'rlink', roles: { broker: {}, dealer: {} } }]));
-        setTimeout(() => socket.send(JSON.stringify([6, { message: `ticket '${String(ticket)}' revoked` }, 'wamp.close.system_shutdown'])), 100);
-      }
+      const message = JSON.parse(data.toString()) as unknown[];
+      if (message[0] === 1) send([4, 'ticket', {}]);
+      else if (message[0] === 5) {
+        ticket = String(message[1]);
+        if (request.url === '/abort') return send([3, { message: `invalid ticket '${ticket}'` }, 'wamp.error.not_authorized']);
+        send([2, 77, { authid: 'linker', authrole: 'rlink', roles: { broker: {}, dealer: {} } }]);
+        if (request.url === '/goodbye') setTimeout(() => send([6, { message: `ticket '${ticket}' revoked` }, 'wamp.close.system_shutdown']), 100);
+      } else if (request.url === '/echo') echoAnswer(message, ticket, send);
     });
   });
   await new Promise((resolve) => server.once('listening', resolve));
   return server;
+}
+
+/** The answers of the quoting router at /echo to what a link sends once welcomed (SUBSCRIBE, REGISTER, CALL, UNSUBSCRIBE, UNREGISTER, GOODBYE). */
+function echoAnswer(message: unknown[], ticket: string, send: (message: unknown[]) => void): void {
+  const [type, request] = message as [number, number];
+  const registrations = [{ id: 1, uri: 'echo.error', match: 'exact' }, { id: 2, uri: 'echo.result', match: 'exact' }];
+  const results: Record<string, unknown[]> = {
+    'wamp.registration.list': [{ exact: [1, 2], prefix: [], wildcard: [] }],
+    'wamp.registration.get': [registrations.find(({ id }) => id === (message[4] as unknown[] | undefined)?.[0])],
+    'wamp.registration.list_callees': [[]],
+    'wamp.subscription.list': [{ exact: [], prefix: [], wildcard: [] }],
+  };
+  if (type === 32) {
+    send([33, request, 100 + request]);
+    if (message[3] === 'echo.news') send([36, 100 + request, 5, { publisher: 9, publisher_authid: ticket, publisher_authrole: 'user' }, [`ticket '${ticket}' seen`], { ticket }]);
+  } else if (type === 64) send([65, request, 100 + request]);
+  else if (type === 34 || type === 66) send([type + 1, request]);
+  else if (type === 6) send([6, {}, 'wamp.close.goodbye_and_out']);
+  else if (type === 48 && message[3] === 'echo.error') send([8, 48, request, {}, 'wamp.error.not_authorized', [`invalid ticket '${ticket}'`], { ticket }]);
+  else if (type === 48 && message[3] === 'echo.result') send([50, request, {}, [`ticket '${ticket}' accepted`], { ticket }]);
+  else if (type === 48) send([50, request, {}, results[String(message[3])] ?? []]);
 }
 
 function startNode(dir: string): RunningJunction {
@@ -163,6 +190,7 @@ describe('no secret on any surface: router links and the node key', { timeout: 3
       },
       wsLink('quoted_abort', quotingPort, '/abort', { authid: 'linker', auth: { ticket: { ticket: S.quotedTicket } } }),
       wsLink('quoted_goodbye', quotingPort, '/goodbye', { authid: 'linker', auth: { ticket: { ticket: S.droppedTicket } } }),
+      wsLink('quoted_echo', quotingPort, '/echo', { authid: 'linker', auth: { ticket: { ticket: S.echoedTicket } } }),
       ...(certificate ? [{
         id: 'tls_unverified', realm: 'realm1', authid: 'linker', auth: { ticket: { ticket: S.linkTicket } },
         transport: { type: 'websocket', url: `wss://localhost:${ports.tls}/`, endpoint: { type: 'tcp', host: '127.0.0.1', port: ports.tls, tls: { hostname: 'localhost' } } },
@@ -212,6 +240,31 @@ describe('no secret on any surface: router links and the node key', { timeout: 3
     assert.match(scan.textOf('console of A junction.config.get'), /rlinks/);
   });
 
+  it('masks the ticket where the other router quotes it in the errors, results and events the link passes on to A\'s clients, and counts each', async () => {
+    await a.started((line) => line.msg === 'router link up' && line.rlink === 'quoted_echo');
+    const client = await RawClient.open(`ws://127.0.0.1:${ports.a}/ws`);
+    open.push(client);
+    await client.hello();
+    const answer = async (procedure: string) => {
+      client.send([48, 1, {}, procedure, []]);
+      return client.next((message) => (message[0] === 50 || message[0] === 8) && message[message[0] === 8 ? 2 : 1] === 1, 15_000);
+    };
+    // The link is up once it has mirrored the other router's registrations here.
+    const error = await answer('echo.error');
+    scan.saw('an error the link passed on', error);
+    assert.deepEqual(error.slice(4), ['wamp.error.not_authorized', ["invalid ticket '*****'"], { ticket: '*****' }]);
+    const result = await answer('echo.result');
+    scan.saw('a result the link passed on', result);
+    assert.deepEqual(result.slice(3), [["ticket '*****' accepted"], { ticket: '*****' }]);
+    client.send([32, 2, {}, 'echo.news']);
+    const event = await client.next((message) => message[0] === 36, 30_000);
+    scan.saw('an event the link passed on', event);
+    assert.deepEqual(event.slice(4), [["ticket '*****' seen"], { ticket: '*****' }]);
+    const metrics = await (await fetch(`http://127.0.0.1:${ports.a}/metrics`)).text();
+    scan.saw('/metrics of A after the echoes', metrics);
+    assert.match(metrics, /junction_rlink_secret_echoes_total\{action="masked",link="quoted_echo",realm="realm1"\} 3\n/);
+  });
+
   it('refuses a key.priv that is no key naming the file, without quoting it, and makes a missing one without showing it', async () => {
     const dirC = join(root, 'c');
     mkdirSync(dirC);
@@ -257,7 +310,7 @@ describe('no secret on any surface: router links and the node key', { timeout: 3
       const result = await runJunction([command, '--cbdir', dirD], 60_000, dirD);
       scan.saw(`junction ${command} with a link's TLS key that is no key`, result);
       assert.notEqual(result.code, 0, result.stdout);
-      assert.match(result.stderr, /realm "realm1" rlink "client_cert": its transport\.endpoint\.tls files are not usable/);
+      assert.match(result.stderr, /realm "realm1" rlink "client_cert": its transport\.endpoint\.tls\.key \S+client\.key is not a usable PEM private key/);
     }
   });
 

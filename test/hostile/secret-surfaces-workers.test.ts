@@ -247,7 +247,7 @@ describe('no secret on any surface: --workers 2, a Redis cluster with a password
     }), /worker exited before it was serving[^]*cannot create the cookie store folder/);
     await said('a TLS key that is no key', (port) => ({
       type: 'websocket', endpoint: { type: 'tcp', interface: '127.0.0.1', port, tls: { key: 'server.key', certificate: 'server.crt' } }, auth: ticketAuth,
-    }), /cannot start: transport "transport0": its endpoint\.tls files/);
+    }), /cannot start: transport "transport0": its endpoint\.tls\.key .+server\.key is not a usable PEM private key/);
   });
 
   it('joins a second node to the cluster, warns of a wrong Redis password and reconnects after Redis restarts, without a secret', { skip: redisSkip }, async () => {

@@ -322,6 +322,19 @@ describe('reload, part by part', () => {
     });
   });
 
+  it('reports a transport added with a TLS file that cannot be read as start does: naming the setting and the file', async () => {
+    const key = join(dataDir, 'no-such.key');
+    const report = await reload((config) => {
+      config.listeners.push({ ...structuredClone(config.listeners[0]!), id: 'secure', endpoint: { port: 0, interface: '127.0.0.1', tls: { key, certificate: key, chainCertificates: [] } } });
+    });
+    assert.deepEqual(report.notApplied, [
+      `transport "secure" could not be added: transport "secure": cannot read its endpoint.tls.key ${key}: no such file (a relative path is read from the config file's folder)`,
+    ]);
+    await reload((config) => {
+      config.listeners = config.listeners.filter((listener) => listener.id !== 'secure');
+    });
+  });
+
   it('reports a transport that cannot listen, keeps the rest, and tries again on the next reload', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

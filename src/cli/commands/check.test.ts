@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { captureIo } from '../../../test/support/cli.js';
-import { selfSignedCertificate, skipTls } from '../../../test/support/tls.js';
+import { openssl, selfSignedCertificate, skipTls } from '../../../test/support/tls.js';
 import { run } from './check.js';
 
 const good = `{
@@ -195,12 +195,30 @@ describe('junction check', () => {
     await writeFile(join(tlsDir, 'server.key'), await readFile(other.key));
     const mismatch = captureIo();
     assert.equal(await run(['--config', file], mismatch.io), 1);
-    assert.match(mismatch.out.stderr, new RegExp(`^${file}: 1 problem\n${file}: transport "transport0": its endpoint\\.tls files are not a usable key and certificate \\(PEM, the key matching the certificate\\): .+ \\[tls_invalid\\]\n$`));
+    assert.equal(mismatch.out.stderr, `${file}: 1 problem\n${file}: transport "transport0": its endpoint.tls.key ${join(tlsDir, 'server.key')} ` +
+      `is not the key of its endpoint.tls.certificate ${join(tlsDir, 'server.crt')} (give the key that certificate was made for) [tls_invalid]\n`);
 
     await writeFile(join(tlsDir, 'server.key'), await readFile(own.key));
     const fine = captureIo();
     assert.equal(await run(['--config', file], fine.io), 0, fine.out.stderr);
     assert.match(fine.out.stdout, /: ok \(2 realms, 1 transport\)\n/);
+  });
+
+  it('names the dhparam file whose parameters are too short, and a cipher list OpenSSL refuses', { skip: skipTls }, async () => {
+    const tlsDir = await mkdtemp(join(dir, 'tls-context-'));
+    const file = join(tlsDir, 'config.json');
+    selfSignedCertificate(tlsDir);
+    openssl('dhparam', '-out', join(tlsDir, 'dh512.pem'), '512');
+    const tls = (more: string) => good.replace('"port": 9000', `"port": 9000, "tls": { "key": "server.key", "certificate": "server.crt", ${more} }`);
+    await writeFile(file, tls('"dhparam": "dh512.pem"'));
+    const short = captureIo();
+    assert.equal(await run(['--config', file], short.io), 1);
+    assert.equal(short.out.stderr, `${file}: 1 problem\n${file}: transport "transport0": its endpoint.tls.dhparam ${join(tlsDir, 'dh512.pem')}: DH parameter is less than 1024 bits ` +
+      `(make 2048-bit ones: openssl dhparam -out ${join(tlsDir, 'dh512.pem')} 2048) [tls_invalid]\n`);
+    await writeFile(file, tls('"ciphers": "NO-SUCH-CIPHER"'));
+    const ciphers = captureIo();
+    assert.equal(await run(['--config', file], ciphers.io), 1);
+    assert.match(ciphers.out.stderr, /: transport "transport0": its endpoint\.tls\.ciphers "NO-SUCH-CIPHER": .*no cipher match \[tls_invalid\]\n$/);
   });
 
   it('reads the TLS files of a router link, as start does', async () => {

@@ -1,7 +1,7 @@
 import type { JunctionConfig, ListenerConfig } from '../../config/model.js';
 import { meterConnections } from '../connection-meter.js';
 import { buildListener } from '../listeners.js';
-import { listenFailure } from '../startup-errors.js';
+import { checkTlsFiles, listenFailure } from '../startup-errors.js';
 import type { NodeParts, ReloadLog } from './node-parts.js';
 import type { ConfigDiff, ListenerChange } from './config-diff.js';
 
@@ -40,6 +40,8 @@ export async function applyListeners(parts: NodeParts, diff: ConfigDiff, target:
   }
   for (const config of diff.listeners.added) {
     try {
+      // As at start: a TLS file that is not usable is named, with its setting and fault.
+      checkTlsFiles([config]);
       const listener = await buildListener(config, parts.context);
       meterConnections(listener.server, config.id, parts.context.metrics);
       const bound = await listener.listen().catch(async (error: unknown) => {

@@ -4,6 +4,7 @@ import { MetricsRegistry } from '../../metrics/registry.js';
 import { ErrorUri } from '../../protocol/errors.js';
 import type { Args, Dict } from '../../protocol/messages.js';
 import { silentLogger } from '../../router/log.js';
+import { echoGuard } from './echo-guard.js';
 import { CallSlots, callForwarding, eventForwarding } from './forwarding.js';
 import { LinkCallError, type ForwardHop, type LinkSide, type Outcome, type SideEndpoint, type SideEventHandler, type SideProgress } from './link-sides.js';
 import { Mirror, MirrorBudget } from './mirror.js';
@@ -13,7 +14,7 @@ import { rlinkMetrics } from './rlink-metrics.js';
 class FakeSide implements LinkSide {
   readonly subscriptions = new Map<string, { options: Dict; handler: SideEventHandler }>();
   readonly registrations = new Map<string, { options: Dict; endpoint: SideEndpoint }>();
-  readonly published: { topic: string; args: Args; options: Dict }[] = [];
+  readonly published: { topic: string; args: Args; kwargs: Dict; options: Dict }[] = [];
   readonly calls: { procedure: string; args: Args; options: Dict }[] = [];
   existing: Record<'subscription' | 'registration', Dict[]> = { subscription: [], registration: [] };
   /** The session details of each registration's one callee (by registration ID): an application's unless a test says otherwise. */
@@ -45,8 +46,8 @@ class FakeSide implements LinkSide {
     return async () => void this.subscriptions.delete(uri);
   }
 
-  async publish(topic: string, args: Args, _kwargs: Dict, options: Dict) {
-    this.published.push({ topic, args, options });
+  async publish(topic: string, args: Args, kwargs: Dict, options: Dict) {
+    this.published.push({ topic, args, kwargs, options });
   }
 
   async register(uri: string, options: Dict, endpoint: SideEndpoint) {
@@ -63,12 +64,13 @@ class FakeSide implements LinkSide {
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
-function setup(limits = { subscriptions: 0, registrations: 0, calls: 0 }) {
+/** `secrets`: the link's own (its ticket...); `homeName`: which router's subscriptions and registrations are mirrored. */
+function setup(limits = { subscriptions: 0, registrations: 0, calls: 0 }, { secrets = [] as string[], homeName = 'local' as 'local' | 'remote' } = {}) {
   const metrics = new MetricsRegistry();
   const meter = rlinkMetrics(metrics).forLink('realm1', 'to_b');
-  const home = new FakeSide('local');
-  const away = new FakeSide('remote');
-  const context = { home, away, meter, log: silentLogger };
+  const home = new FakeSide(homeName);
+  const away = new FakeSide(homeName === 'local' ? 'remote' : 'local');
+  const context = { home, away, meter, log: silentLogger, guard: echoGuard(secrets, meter, silentLogger) };
   const events = new Mirror(home, 'subscription', eventForwarding(context, ['other-link']),
     new MirrorBudget(limits.subscriptions, meter.mirrored.subscription, meter.mirrorsRefused.subscription), silentLogger);
   const calls = new Mirror(home, 'registration', callForwarding(context, new CallSlots(limits.calls, meter)),
@@ -104,8 +106,8 @@ describe('router link forwarding', () => {
     handler(['looped'], {}, { topic: 'app.news', forward_for: [{ session: 1, authid: 'x', authrole: 'rlink' }] });
     await settle();
     assert.deepEqual(home.published, [
-      { topic: 'app.news', args: ['hello'], options: { forward_for: [{ session: 5, authid: 'bob', authrole: 'user' }], exclude_me: true, exclude_authid: ['other-link'] } },
-      { topic: 'app.news', args: ['anonymous'], options: { forward_for: [away.identity()], exclude_me: true, exclude_authid: ['other-link'] } },
+      { topic: 'app.news', args: ['hello'], kwargs: {}, options: { forward_for: [{ session: 5, authid: 'bob', authrole: 'user' }], exclude_me: true, exclude_authid: ['other-link'] } },
+      { topic: 'app.news', args: ['anonymous'], kwargs: {}, options: { forward_for: [away.identity()], exclude_me: true, exclude_authid: ['other-link'] } },
     ]);
     assert.equal(value('junction_rlink_events_forwarded_total', { direction: 'to_local' }), 2);
   });
@@ -217,5 +219,57 @@ describe('router link forwarding', () => {
     await settle();
     assert.deepEqual([...away.registrations.keys()], ['app.own']);
     assert.equal(value('junction_rlink_mirrored', { kind: 'registration' }), 1);
+  });
+
+  it('masks the link\'s secret in events and invocations it passes on to this router\'s sessions, refuses a topic or procedure quoting it, and counts both', async () => {
+    const ticket = 's3cret-ticket';
+    const { home, away, events, calls, value } = setup(undefined, { secrets: [ticket] });
+    home.existing.subscription = [{ id: 1, uri: 'app.', match: 'prefix' }];
+    home.existing.registration = [{ id: 2, uri: 'app.', match: 'prefix' }];
+    await events.start();
+    await calls.start();
+    const { handler } = away.subscriptions.get('app.')!;
+    handler([`invalid ticket '${ticket}'`, 42], { [ticket]: { nested: [ticket] } }, { topic: 'app.news', publisher: 5, publisher_authid: ticket, publisher_authrole: 'user' });
+    handler(['plain'], {}, { topic: `app.${ticket}` });
+    await settle();
+    assert.deepEqual(home.published.map(({ topic, args, kwargs, options }) => ({ topic, args, kwargs, forwardFor: options.forward_for })), [
+      { topic: 'app.news', args: ["invalid ticket '*****'", 42], kwargs: { '*****': { nested: ['*****'] } }, forwardFor: [{ session: 5, authid: '*****', authrole: 'user' }] },
+    ]);
+    const { endpoint } = away.registrations.get('app.')!;
+    const signal = new AbortController().signal;
+    await endpoint([ticket], {}, { procedure: 'app.echo', caller: 6, caller_authid: 'bob', caller_authrole: 'user' }, signal, undefined);
+    await assert.rejects(endpoint([], {}, { procedure: `app.${ticket}` }, signal, undefined), (error: LinkCallError) => error.uri === ErrorUri.notAuthorized && !JSON.stringify(error.args).includes(ticket));
+    assert.deepEqual(home.calls.map(({ procedure, args }) => [procedure, args]), [['app.echo', ['*****']]]);
+    assert.equal(value('junction_rlink_secret_echoes_total', { action: 'masked' }), 2);
+    assert.equal(value('junction_rlink_secret_echoes_total', { action: 'refused' }), 2);
+  });
+
+  it('masks the link\'s secret in results, progressive results and errors from the other router, leaves what it sends there as it is, and mirrors no registration quoting it', async () => {
+    const ticket = 's3cret-ticket';
+    const { home, away, calls, value } = setup(undefined, { secrets: [ticket], homeName: 'remote' });
+    home.existing.registration = [{ id: 1, uri: 'app.check', match: 'exact' }, { id: 2, uri: `app.${ticket}`, match: 'exact' }];
+    await calls.start();
+    assert.deepEqual([...away.registrations.keys()], ['app.check']);
+    const { endpoint } = away.registrations.get('app.check')!;
+    const signal = new AbortController().signal;
+    home.answer = async (_procedure, args, onProgress) => {
+      onProgress?.({ args: [`progress ${ticket}`], kwargs: {} });
+      return { args: [...args, 'ok'], kwargs: { quoted: ticket } };
+    };
+    const progress: Args[] = [];
+    const result = await endpoint([ticket], {}, { receive_progress: true }, signal, (outcome) => progress.push(outcome.args));
+    assert.deepEqual(home.calls.map(({ args }) => args), [[ticket]], 'sent to the other router as it is');
+    assert.deepEqual([progress, result], [[['progress *****']], { args: ['*****', 'ok'], kwargs: { quoted: '*****' } }]);
+    home.answer = async () => {
+      throw new LinkCallError(`app.error.${ticket}`, [`invalid ticket '${ticket}'`], { ticket });
+    };
+    await assert.rejects(endpoint([], {}, {}, signal, undefined), (error: LinkCallError) =>
+      error.uri === 'app.error.*****' && error.args[0] === "invalid ticket '*****'" && error.kwargs.ticket === '*****');
+    home.answer = async () => {
+      throw new Error(`the session is closed (GOODBYE wamp.close.system_shutdown: ticket '${ticket}' revoked)`);
+    };
+    await assert.rejects(endpoint([], {}, {}, signal, undefined), { message: "the session is closed (GOODBYE wamp.close.system_shutdown: ticket '*****' revoked)" });
+    assert.equal(value('junction_rlink_secret_echoes_total', { action: 'masked' }), 4);
+    assert.equal(value('junction_rlink_secret_echoes_total', { action: 'refused' }), 1);
   });
 });

@@ -11,8 +11,9 @@ import type { Args, Dict } from '../../protocol/messages.js';
 import { matchPolicies, uriMatches, type MatchPolicy } from '../../protocol/uri.js';
 import { WarningThrottle } from '../../router/limits/warning-throttle.js';
 import type { Logger } from '../../router/log.js';
+import { passedAsIs, type EchoGuard } from './echo-guard.js';
 import { registeredByLinksOnly } from './link-sessions.js';
-import { LinkCallError, type ForwardHop, type LinkSide, type SideEndpoint } from './link-sides.js';
+import { LinkCallError, type ForwardHop, type LinkSide, type Outcome, type SideEndpoint } from './link-sides.js';
 import type { MakeMirror } from './mirror.js';
 import type { Direction, LinkMeter } from './rlink-metrics.js';
 
@@ -23,6 +24,22 @@ export interface ForwardingContext {
   away: LinkSide;
   meter: LinkMeter;
   log: Logger;
+  /** Clears the link's secret from what it passes on to this router's sessions. */
+  guard: EchoGuard;
+}
+
+/** The guard of what goes to `side`: only this router's sessions must not see the link's secret (the other router knows it). */
+const guardOf = (side: LinkSide, guard: EchoGuard): EchoGuard => (side.name === 'local' ? guard : passedAsIs);
+
+/** A call's error with the link's secret masked: a WAMP error's URI, args and kwargs, another error's message. */
+function maskedError(guard: EchoGuard, what: string, error: unknown): unknown {
+  if (error instanceof LinkCallError) {
+    const [uri, args, kwargs] = guard.masked(what, [error.uri, error.args, error.kwargs] as const);
+    return uri === error.uri && args === error.args && kwargs === error.kwargs ? error : new LinkCallError(uri, args, kwargs);
+  }
+  if (!(error instanceof Error)) return error;
+  const message = guard.masked(what, error.message);
+  return message === error.message ? error : new Error(message);
 }
 
 /** The sender named in forward_for: the disclosed original, or else the link's own session where it received it. */
@@ -47,12 +64,14 @@ const matchOf = (details: Dict): MatchPolicy => (matchPolicies as readonly unkno
 const direction = (home: LinkSide): Direction => (home.name === 'local' ? 'to_local' : 'to_remote');
 
 /** Mirrors a home subscription as a subscription on the away side that re-publishes at home. */
-export function eventForwarding({ home, away, meter, log }: ForwardingContext, excludeAuthid: readonly string[]): MakeMirror {
+export function eventForwarding({ home, away, meter, log, guard }: ForwardingContext, excludeAuthid: readonly string[]): MakeMirror {
   const forwarded = meter.events[direction(home)];
+  const [toHome, toAway] = [guardOf(home, guard), guardOf(away, guard)];
   const exclusions = excludeAuthid.length > 0 ? { exclude_authid: [...excludeAuthid] } : {};
   const failures = new WarningThrottle();
   return (details) => {
     const uri = details.uri as string;
+    if (toAway.quotedIn(`subscription "${uri}"`, uri)) return Promise.resolve(undefined);
     const match = matchOf(details);
     const failed = (topic: unknown, error: string): void => {
       meter.eventFailures.inc();
@@ -63,8 +82,10 @@ export function eventForwarding({ home, away, meter, log }: ForwardingContext, e
       if (event.forward_for !== undefined) return;
       const topic = coveredUri(event.topic, uri, match);
       if (topic === undefined) return failed(event.topic, `the event names a topic the link's subscription "${uri}" (${match}) does not cover`);
-      const options = { forward_for: [originalSender(event, 'publisher', away)], exclude_me: true, ...exclusions };
-      home.publish(topic, args, kwargs, options).then(() => forwarded.inc(), (error: unknown) => failed(topic, (error as Error).message));
+      if (toHome.quotedIn(`event on "${topic}"`, topic)) return;
+      const [shownArgs, shownKwargs, sender] = toHome.masked(`event on "${topic}"`, [args, kwargs, originalSender(event, 'publisher', away)] as const);
+      const options = { forward_for: [sender], exclude_me: true, ...exclusions };
+      home.publish(topic, shownArgs, shownKwargs, options).then(() => forwarded.inc(), (error: unknown) => failed(topic, (error as Error).message));
     });
   };
 }
@@ -89,11 +110,13 @@ export class CallSlots {
 }
 
 /** Mirrors a home registration as a registration on the away side that calls at home. */
-export function callForwarding({ home, away, meter }: ForwardingContext, slots: CallSlots): MakeMirror {
+export function callForwarding({ home, away, meter, guard }: ForwardingContext, slots: CallSlots): MakeMirror {
   const forwarded = meter.calls[direction(home)];
+  const [toHome, toAway] = [guardOf(home, guard), guardOf(away, guard)];
   return async (details) => {
-    if (await registeredByLinksOnly(home, details.id)) return undefined;
     const uri = details.uri as string;
+    if (toAway.quotedIn(`registration "${uri}"`, uri)) return undefined;
+    if (await registeredByLinksOnly(home, details.id)) return undefined;
     const match = matchOf(details);
     const options: Dict = { match };
     if (typeof details.invoke === 'string') options.invoke = details.invoke;
@@ -105,12 +128,26 @@ export function callForwarding({ home, away, meter }: ForwardingContext, slots: 
       if (procedure === undefined) {
         throw new LinkCallError(ErrorUri.notAuthorized, [`the invocation names a procedure the link's registration "${uri}" (${match}) does not cover`]);
       }
+      if (toHome.quotedIn(`call of "${procedure}"`, procedure)) {
+        throw new LinkCallError(ErrorUri.notAuthorized, ['the invocation names a procedure that quotes the router link\'s own secret: not forwarded']);
+      }
       if (!slots.take()) throw new LinkCallError(ErrorUri.limitExceeded, [`the router link has ${slots.max} calls in flight (limits.max_calls_in_flight)`]);
       try {
+        const [shownArgs, shownKwargs, caller] = toHome.masked(`call of "${procedure}"`, [args, kwargs, originalSender(invocation, 'caller', away)] as const);
         forwarded.inc();
         const timeout = typeof invocation.timeout === 'number' ? { timeout: invocation.timeout } : {};
         // The callee's progressive results go back as they arrive, when the caller asked for them (as on a direct call).
-        return await home.call(procedure, args, kwargs, { forward_for: [originalSender(invocation, 'caller', away)], ...timeout }, signal, progress);
+        const shownProgress = progress && ((outcome: Outcome) => {
+          try {
+            progress(toAway.masked(`progressive result of "${procedure}"`, outcome));
+          } catch (error) {
+            if (!(error instanceof LinkCallError)) throw error; // one that cannot be masked is left out (counted, warned)
+          }
+        });
+        const outcome = await home.call(procedure, shownArgs, shownKwargs, { forward_for: [caller], ...timeout }, signal, shownProgress);
+        return toAway.masked(`result of "${procedure}"`, outcome);
+      } catch (error) {
+        throw maskedError(toAway, `error of "${procedure}"`, error);
       } finally {
         slots.give();
       }

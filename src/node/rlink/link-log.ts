@@ -9,12 +9,13 @@
  */
 
 import { withoutSecrets } from '../../auth/secrets.js';
-import { minMaskedValueLength, secretValues, urlForLog } from '../../config/mask-secrets.js';
+import { urlForLog } from '../../config/mask-secrets.js';
 import type { RouterLinkConfig } from '../../config/model.js';
 import { clipped, type Logger } from '../../router/log.js';
+import { linkSecrets } from './echo-guard.js';
 
 export function linkLogger(log: Logger, { auth, transport }: Pick<RouterLinkConfig, 'auth' | 'transport'>): Logger {
-  const secrets = secretValues(auth).filter((secret) => secret.length >= minMaskedValueLength);
+  const secrets = linkSecrets({ auth, transport });
   const url = transport.kind === 'websocket' ? transport.url : undefined;
   const shownUrl = url === undefined ? undefined : urlForLog(url);
   const mask = (text: string): string => clipped(withoutSecrets(url === undefined || shownUrl === url ? text : text.replaceAll(url, shownUrl!), secrets));

@@ -5,6 +5,8 @@ export type MirrorKind = 'subscription' | 'registration';
 export type Direction = 'to_local' | 'to_remote';
 /** What a link attempt failed at: connecting and joining (refusals included), setting up the forwarding, or the session was lost. */
 export type LinkFailure = 'connect' | 'setup' | 'lost';
+/** What the link did with a message from the other router that quoted its secret (echo-guard.ts). */
+export type EchoAction = 'masked' | 'refused';
 
 /** One link's metrics (docs/metrics.md "Router links"), labelled with its realm and id. */
 export interface LinkMeter {
@@ -17,6 +19,7 @@ export interface LinkMeter {
   callsRefused: BoundCounter;
   mirrored: Record<MirrorKind, BoundGauge>;
   mirrorsRefused: Record<MirrorKind, BoundCounter>;
+  secretEchoes: Record<EchoAction, BoundCounter>;
 }
 
 /** Registers the router link metrics (every node exports them, at 0 without links); `forLink` binds one link's. */
@@ -30,6 +33,7 @@ export function rlinkMetrics(metrics: MetricsRegistry): { forLink(realm: string,
   const callsRefused = metrics.counter('junction_rlink_calls_refused_total', 'Calls a router link refused at limits.max_calls_in_flight.');
   const mirrored = metrics.gauge('junction_rlink_mirrored', 'Subscriptions and registrations a router link holds for the other side, by kind.');
   const mirrorsRefused = metrics.counter('junction_rlink_mirrors_refused_total', 'Subscriptions and registrations a router link did not mirror (limits.max_subscriptions, max_registrations), by kind.');
+  const echoes = metrics.counter('junction_rlink_secret_echoes_total', 'Messages from the other router that quoted the router link\'s own secret, by action: masked (passed on with it masked), refused (a URI quoting it).');
   const byKind = <T>(make: (kind: MirrorKind) => T): Record<MirrorKind, T> => ({ subscription: make('subscription'), registration: make('registration') });
   const byDirection = <T>(make: (direction: Direction) => T): Record<Direction, T> => ({ to_local: make('to_local'), to_remote: make('to_remote') });
   const forLink = (realm: string, link: string): LinkMeter => {
@@ -44,6 +48,7 @@ export function rlinkMetrics(metrics: MetricsRegistry): { forLink(realm: string,
       callsRefused: callsRefused.bind(labels),
       mirrored: byKind((kind) => mirrored.bind({ ...labels, kind })),
       mirrorsRefused: byKind((kind) => mirrorsRefused.bind({ ...labels, kind })),
+      secretEchoes: { masked: echoes.bind({ ...labels, action: 'masked' }), refused: echoes.bind({ ...labels, action: 'refused' }) },
     };
     // Shown from the start (at 0), so a dashboard sees a link that never came up.
     meter.up.set(0);

@@ -15,6 +15,7 @@ import type { RouterLinkConfig } from '../../config/model.js';
 import type { InternalSession } from '../../router/internal-session.js';
 import type { Logger } from '../../router/log.js';
 import { linkDialer, type LinkDialer } from './dial.js';
+import type { EchoGuard } from './echo-guard.js';
 import { CallSlots, callForwarding, eventForwarding, type ForwardingContext } from './forwarding.js';
 import { linkAuthenticator } from './link-sign-in.js';
 import { localSide, remoteSide, type LinkSide } from './link-sides.js';
@@ -34,6 +35,8 @@ export interface RouterLinkDeps {
   joinLocal(realm: string, authid: string): Promise<InternalSession>;
   log: Logger;
   meter: LinkMeter;
+  /** Clears the link's own secret from what it passes on to this router's sessions. */
+  guard: EchoGuard;
 }
 
 export class RouterLink {
@@ -153,7 +156,7 @@ export class RouterLink {
   /** The forwarding each of the four `forward_*` keys turns on (Crossbar's RLinkLocalSession and RLinkRemoteSession). */
   #mirrors(local: LinkSide, remote: LinkSide): Mirror[] {
     const { config, deps } = this;
-    const toward = (home: LinkSide, away: LinkSide): ForwardingContext => ({ home, away, meter: deps.meter, log: deps.log });
+    const toward = (home: LinkSide, away: LinkSide): ForwardingContext => ({ home, away, meter: deps.meter, log: deps.log, guard: deps.guard });
     const mirrors: Mirror[] = [];
     const events = (home: LinkSide, away: LinkSide, excludeAuthid: readonly string[]) =>
       mirrors.push(new Mirror(home, 'subscription', eventForwarding(toward(home, away), excludeAuthid), this.#subscriptions, deps.log));

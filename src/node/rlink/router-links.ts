@@ -6,6 +6,7 @@ import type { Dict } from '../../protocol/messages.js';
 import { linkMark } from '../../router/forward-for.js';
 import type { Logger } from '../../router/log.js';
 import { describeEndpoint } from './dial.js';
+import { echoGuard, linkSecrets } from './echo-guard.js';
 import { linkLogger } from './link-log.js';
 import { loadNodeKey, type NodeKey } from './node-key.js';
 import { rlinkMetrics } from './rlink-metrics.js';
@@ -51,7 +52,8 @@ export function startRouterLinks(
     log.info({ to_realm: config.realm, transport: config.transport.kind, endpoint: describeEndpoint(endpoint), tls: endpoint.kind === 'tcp' && endpoint.tls !== undefined, auth: config.auth.method }, 'starting router link');
     // Its session here carries Crossbar's mark of a link's own session (authextra.rlink): other links see it is no application's.
     const joinLocal = (realm: string, authid: string) => deps.joinLocal(realm, authid, { [linkMark]: config.id });
-    return new RouterLink(config, { auth: signIn(config, readKey), joinLocal, log, meter: meters.forLink(config.localRealm, config.id) });
+    const meter = meters.forLink(config.localRealm, config.id);
+    return new RouterLink(config, { auth: signIn(config, readKey), joinLocal, log, meter, guard: echoGuard(linkSecrets(config), meter, log) });
   });
   // Started once all are made: a link whose TLS files cannot be read stops the start with none running.
   for (const link of running) link.start();

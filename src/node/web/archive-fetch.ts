@@ -4,7 +4,7 @@ import type { ArchiveService, ListenerConfig } from '../../config/model.js';
 import type { Logger } from '../../router/log.js';
 import { StartupError } from '../startup-errors.js';
 import { downloadArchive, sha256OfFd } from './archive-download.js';
-import { pathWhere } from './service-context.js';
+import { pathWhere } from './path-where.js';
 import { archiveLimits, openArchiveFile, type ArchiveRefusedError } from './zip-archive.js';
 
 /** Why an archive path could not be built; the `reason` of junction_archive_refused_total. */

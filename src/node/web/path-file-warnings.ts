@@ -1,7 +1,7 @@
 import type { ListenerConfig } from '../../config/model.js';
 import { archiveFileWarning } from './archive-path.js';
 import { cgiDirectoryWarning } from './cgi/cgi-path.js';
-import { pathWhere } from './service-context.js';
+import { pathWhere } from './path-where.js';
 import { staticDirectoryWarning } from './static.js';
 
 /**

@@ -12,11 +12,6 @@ import type { CookieJars } from './cookie-jars.js';
 import type { HistoryStores } from '../history/history-stores.js';
 import type { PathHandler } from './listener.js';
 
-/** How logs and errors name a path service: `transport "web1" path "/api"` (a standalone websocket transport: its name alone). */
-export function pathWhere(listener: ListenerConfig, path: string): string {
-  return listener.kind === 'websocket' ? `transport "${listener.id}"` : `transport "${listener.id}" path "${path}"`;
-}
-
 /** Where a request really comes from, once trusted proxies are taken into account. */
 export interface ClientAddress {
   address: string;
