@@ -46,6 +46,8 @@ export interface ConnectionSettings {
   maxBufferedBytes: number;
   /** Inbound MQTT 5 topic aliases a client may set (announced in CONNACK). */
   topicAliasMaximum: number;
+  /** The longest a session is kept offline, seconds: a DISCONNECT's Session Expiry Interval is capped at it too. */
+  maxSessionExpiry: number;
 }
 
 export interface ConnectionCounters {
@@ -90,6 +92,8 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
   session: ClientSession | undefined;
   will: WillMessage | undefined;
   sessionExpiry = 0;
+  /** CONNECT asked for a Session Expiry Interval above 0 (MQTT 5): only then may DISCONNECT set one. */
+  private askedSessionExpiry = false;
   ending: Ending | undefined;
   private readonly parser = new StrictParser(this);
   private state: 'awaiting-connect' | 'connecting' | 'connected' | 'closed' = 'awaiting-connect';
@@ -274,9 +278,14 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
         this.write({ cmd: 'pingresp' });
         return;
       case 'disconnect': {
-        // MQTT 5 reason 0x04: "disconnect with will message"; the session expiry may be shortened here.
+        // MQTT 5: DISCONNECT may set the session's expiry anew (MQTT 5 3.14.2.2.2), unless CONNECT asked for none.
         const expiry = packet.properties?.sessionExpiryInterval;
-        if (expiry !== undefined && this.sessionExpiry > 0) this.sessionExpiry = Math.min(expiry, this.sessionExpiry);
+        if (expiry !== undefined && expiry > 0 && !this.askedSessionExpiry) {
+          // Not a valid DISCONNECT, so the will goes.
+          return this.protocolError('session_expiry', 'a DISCONNECT with a Session Expiry Interval after a CONNECT without one (MQTT 5 3.14.2.2.2)', Reason.protocolError);
+        }
+        if (expiry !== undefined) this.sessionExpiry = Math.min(expiry, this.settings.maxSessionExpiry);
+        // MQTT 5 reason 0x04: "disconnect with will message".
         this.closed({ normal: packet.reasonCode !== 0x04, reason: 'the client disconnected' });
         this.socket.end();
         return;
@@ -323,6 +332,7 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
     this.socket.pause();
     this.version = packet.protocolVersion ?? 4;
     if (packet.properties?.maximumPacketSize !== undefined) this.clientMaxPacketSize = packet.properties.maximumPacketSize;
+    this.askedSessionExpiry = (packet.properties?.sessionExpiryInterval ?? 0) > 0;
     let outcome: ConnectOutcome;
     try {
       outcome = await this.host.connect(this, packet);
