@@ -273,4 +273,20 @@ describe('MQTT 5 topic aliases and reason strings', () => {
       client.end();
     }
   });
+  it('a client asking for no problem information (Request Problem Information 0) gets refusals without reason strings (MQTT-3.1.2-29)', async () => {
+    const client = await RawMqtt.open(port);
+    try {
+      await client.connect({ properties: { requestProblemInformation: false } });
+      client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'fine/topic', qos: 1 }, { topic: 'bad/a.b', qos: 1 }] });
+      const suback = await client.next('suback') as { granted: number[]; properties?: { reasonString?: string } };
+      assert.deepEqual(suback.granted, [1, 0x8f]);
+      assert.equal(suback.properties?.reasonString, undefined);
+      client.send({ cmd: 'publish', topic: 'bad/a.b', payload: Buffer.from('{"args": []}'), qos: 1, messageId: 2, retain: false, dup: false });
+      const puback = await client.next('puback') as { reasonCode?: number; properties?: { reasonString?: string } };
+      assert.equal(puback.reasonCode, 0x90);
+      assert.equal(puback.properties?.reasonString, undefined);
+    } finally {
+      client.end();
+    }
+  });
 });

@@ -94,6 +94,8 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
   sessionExpiry = 0;
   /** CONNECT asked for a Session Expiry Interval above 0 (MQTT 5): only then may DISCONNECT set one. */
   private askedSessionExpiry = false;
+  /** MQTT 5 Request Problem Information: 0 allows reason strings only on CONNACK, DISCONNECT and PUBLISH (MQTT-3.1.2-29). */
+  private problemInformation = true;
   ending: Ending | undefined;
   private readonly parser = new StrictParser(this);
   private state: 'awaiting-connect' | 'connecting' | 'connected' | 'closed' = 'awaiting-connect';
@@ -322,9 +324,9 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
     this.write({ cmd: 'pubcomp', messageId: packetId, ...(this.version === 5 && !known ? { reasonCode: Reason.packetIdNotFound } : {}) });
   }
 
-  /** MQTT 5: the refusals of a SUBACK / UNSUBACK, in its one reason string. */
+  /** MQTT 5: the refusals of a SUBACK / UNSUBACK, in its one reason string (unless the client asked for none). */
   private reasonString(refusals: string[]): { properties?: { reasonString: string } } {
-    return this.version === 5 && refusals.length > 0 ? { properties: { reasonString: refusals.join('; ') } } : {};
+    return this.version === 5 && this.problemInformation && refusals.length > 0 ? { properties: { reasonString: refusals.join('; ') } } : {};
   }
 
   private async connect(packet: IConnectPacket): Promise<void> {
@@ -333,6 +335,7 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
     this.version = packet.protocolVersion ?? 4;
     if (packet.properties?.maximumPacketSize !== undefined) this.clientMaxPacketSize = packet.properties.maximumPacketSize;
     this.askedSessionExpiry = (packet.properties?.sessionExpiryInterval ?? 0) > 0;
+    this.problemInformation = packet.properties?.requestProblemInformation !== false;
     let outcome: ConnectOutcome;
     try {
       outcome = await this.host.connect(this, packet);
@@ -511,7 +514,7 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
     if (packet.qos === 0) return;
     if (packet.qos === 1) this.qos1Unanswered -= 1;
     const reason = this.version === 5 && reasonCode !== Reason.success
-      ? { reasonCode, ...(reasonString ? { properties: { reasonString } } : {}) }
+      ? { reasonCode, ...(reasonString && this.problemInformation ? { properties: { reasonString } } : {}) }
       : {};
     if (packet.qos === 2 && this.version === 5 && reasonCode >= Reason.unspecified) {
       // A failure code in PUBREC ends an MQTT 5 QoS 2 flow: no PUBREL follows.
