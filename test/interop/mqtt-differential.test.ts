@@ -236,14 +236,14 @@ const scenarios: Scenario[] = [
     async script(run) {
       const watcher = await run.client('watcher');
       await watcher.subscribe({ [run.topic('resumed')]: { qos: 1 } });
-      const persistent = { clean: false, properties: { sessionExpiryInterval: 60 } };
+      const persistent = run.persistent();
       const device = await run.client('device', {
         ...persistent, will: { topic: run.topic('resumed'), payload: Buffer.from('too early'), qos: 1, retain: false, properties: { willDelayInterval: 60 } },
       });
       await device.drop();
       const back = await run.client('device-back', persistent, 'device');
       await back.disconnect();
-      await (await run.client('device-clean', {}, 'device')).disconnect();
+      await run.endSession('device');
       const publisher = await run.client('publisher');
       await publisher.publish(run.topic('resumed'), 'marker', { qos: 1 });
       await watcher.receives('marker');
@@ -264,7 +264,7 @@ const scenarios: Scenario[] = [
     name: 'QoS 1 and 2 for an offline persistent session, delivered in order on reconnect',
     versions: both,
     async script(run) {
-      const persistent = run.version === 5 ? { clean: false, properties: { sessionExpiryInterval: 60 } } : { clean: false };
+      const persistent = run.persistent();
       const device = await run.client('device', persistent);
       await device.subscribe({ [run.topic('p')]: { qos: 2 } });
       await device.disconnect();
@@ -277,14 +277,14 @@ const scenarios: Scenario[] = [
       const back = await run.client('device-back', persistent, 'device');
       await back.messages(4);
       await back.disconnect();
-      await (await run.client('device-clean', {}, 'device')).disconnect();
+      await run.endSession('device');
     },
   },
   {
     name: 'QoS 1 and 2 in flight when the connection drops, sent again with DUP on reconnect',
     versions: both,
     async script(run) {
-      const persistent = run.version === 5 ? { clean: false, properties: { sessionExpiryInterval: 60 } } : { clean: false };
+      const persistent = run.persistent();
       const device = await run.client('device', persistent);
       await device.subscribe({ [run.topic('f')]: { qos: 2 } });
       device.acknowledges = false;
@@ -296,7 +296,7 @@ const scenarios: Scenario[] = [
       const back = await run.client('device-back', persistent, 'device');
       await back.messages(2);
       await back.disconnect();
-      await (await run.client('device-clean', {}, 'device')).disconnect();
+      await run.endSession('device');
     },
   },
   {
@@ -540,7 +540,7 @@ const scenarios: Scenario[] = [
     name: 'a queued message expires for an offline session; the rest carry the interval left',
     versions: v5,
     async script(run) {
-      const persistent = { clean: false, properties: { sessionExpiryInterval: 60 } };
+      const persistent = run.persistent();
       const device = await run.client('device', persistent);
       await device.subscribe({ [run.topic('x')]: { qos: 1 } });
       await device.disconnect();
@@ -554,7 +554,7 @@ const scenarios: Scenario[] = [
       await publisher.publish(run.topic('x'), 'live', { qos: 1, properties: { messageExpiryInterval: 100 } });
       await back.receives('live');
       await back.disconnect();
-      await (await run.client('device-clean', {}, 'device')).disconnect();
+      await run.endSession('device');
     },
   },
   {
@@ -581,7 +581,7 @@ const scenarios: Scenario[] = [
       await longer.subscribe({ [run.topic('se/longer')]: { qos: 1 } });
       await longer.disconnect(0, { sessionExpiryInterval: 60 });
       // Shortened from 60 s to 0: the session ends with the connection.
-      const shorter = await run.client('shorter', { clean: false, properties: { sessionExpiryInterval: 60 } });
+      const shorter = await run.client('shorter', run.persistent());
       await shorter.subscribe({ [run.topic('se/shorter')]: { qos: 1 } });
       await shorter.disconnect(0, { sessionExpiryInterval: 0 });
       await run.pause(2_100);
@@ -630,7 +630,7 @@ const scenarios: Scenario[] = [
     name: 'a QoS 2 message whose PUBREC went before a drop: PUBREL again on reconnect',
     versions: both,
     async script(run) {
-      const persistent = run.version === 5 ? { clean: false, properties: { sessionExpiryInterval: 60 } } : { clean: false };
+      const persistent = run.persistent();
       const device = await run.client('device', persistent);
       await device.subscribe({ [run.topic('rel')]: { qos: 2 } });
       device.completes = false;
@@ -644,7 +644,7 @@ const scenarios: Scenario[] = [
       await publisher.publish(run.topic('rel'), 'next', { qos: 2 });
       await back.receivedPackets('pubrel', 2);
       await back.disconnect();
-      await (await run.client('device-clean', {}, 'device')).disconnect();
+      await run.endSession('device');
     },
   },
   {
@@ -653,7 +653,7 @@ const scenarios: Scenario[] = [
     async script(run) {
       const publisher = await run.client('publisher');
       await publisher.publish(run.topic('big/kept'), 'x'.repeat(100), { qos: 1, retain: true });
-      const persistent = { clean: false, properties: { sessionExpiryInterval: 60, maximumPacketSize: 64 } };
+      const persistent = run.persistent({ maximumPacketSize: 64 });
       const device = await run.client('device', persistent);
       await device.subscribe({ [run.topic('big/#')]: { qos: 1 } });
       await device.disconnect();
@@ -662,7 +662,7 @@ const scenarios: Scenario[] = [
       const back = await run.client('device-back', persistent, 'device');
       await back.receives('small');
       await back.disconnect();
-      await (await run.client('device-clean', {}, 'device')).disconnect();
+      await run.endSession('device');
     },
   },
   {
@@ -695,7 +695,7 @@ const scenarios: Scenario[] = [
     versions: both,
     async script(run) {
       // MQTT 3.1.1 refuses it (CONNACK 2) and closes the connection; MQTT 5 assigns an id.
-      const client = await run.client('client', run.version === 5 ? { clientId: '', clean: false, properties: { sessionExpiryInterval: 60 } } : { clientId: '', clean: false });
+      const client = await run.client('client', { ...run.persistent(), clientId: '' });
       if (run.version === 4) await client.closedByBroker();
       else await client.sync();
     },

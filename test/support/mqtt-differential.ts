@@ -293,6 +293,16 @@ export class ScenarioRun {
 
   constructor(private readonly port: number, readonly version: 4 | 5, private readonly tag: string) {}
 
+  /** The CONNECT fields of a persistent session (a minute long) in this run's MQTT version; `properties`: more MQTT 5 ones. */
+  persistent(properties: Properties = {}): Properties {
+    return this.version === 5 ? { clean: false, properties: { sessionExpiryInterval: 60, ...properties } } : { clean: false };
+  }
+
+  /** Ends the persistent session of client `id` left on the broker: a clean connection of that id (`id`-clean in the recording), then DISCONNECT. */
+  async endSession(id: string): Promise<void> {
+    await (await this.client(`${id}-clean`, {}, id)).disconnect();
+  }
+
   /** Time passing (a keepalive or an expiry running out). */
   async pause(ms: number): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, ms));
