@@ -627,6 +627,42 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'a QoS 2 message counts against Receive Maximum until its PUBCOMP',
+    versions: v5,
+    async script(run) {
+      const watcher = await run.client('watcher', { properties: { receiveMaximum: 1 } });
+      await watcher.subscribe({ [run.topic('rm2')]: { qos: 2 } });
+      watcher.completes = false;
+      const publisher = await run.client('publisher');
+      await publisher.publish(run.topic('rm2'), 'first', { qos: 2 });
+      await publisher.publish(run.topic('rm2'), 'second', { qos: 2 });
+      await watcher.receivedPackets('pubrel', 1);
+      await watcher.sync();
+      watcher.note('completed');
+      watcher.completeHeld();
+      await watcher.receivedPackets('pubrel', 2);
+    },
+  },
+  {
+    name: 'an in-flight message whose expiry passed while its client was away',
+    versions: v5,
+    async script(run) {
+      const persistent = run.persistent();
+      const device = await run.client('device', persistent);
+      await device.subscribe({ [run.topic('fx')]: { qos: 1 } });
+      device.acknowledges = false;
+      const publisher = await run.client('publisher');
+      await publisher.publish(run.topic('fx'), 'sent once', { qos: 1, properties: { messageExpiryInterval: 1 } });
+      await device.messages(1);
+      await device.drop();
+      await run.pause(2_100);
+      const back = await run.client('device-back', persistent, 'device');
+      await back.sync();
+      await back.disconnect();
+      await run.endSession('device');
+    },
+  },
+  {
     name: 'a QoS 2 message whose PUBREC went before a drop: PUBREL again on reconnect',
     versions: both,
     async script(run) {

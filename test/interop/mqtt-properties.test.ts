@@ -192,6 +192,30 @@ describe('MQTT 5 properties through the router', () => {
       await publisher.end();
     }
   });
+  it('a retained message counts its expiry from its publication: past it, not sent; alive, with the time it has left', async () => {
+    const publisher = await connectMqtt(port, { protocolVersion: 5 });
+    const expiredBefore = metric(node.metrics.exposition(), 'junction_mqtt_expired_total');
+    try {
+      await publisher.client.publishAsync('rexpiry/short', '{"args": ["short"]}', { qos: 1, retain: true, properties: { messageExpiryInterval: 1 } });
+      await publisher.client.publishAsync('rexpiry/long', '{"args": ["long"]}', { qos: 1, retain: true, properties: { messageExpiryInterval: 100 } });
+      // Past the short message's interval (a wait for the spec's clock, not a speed assertion).
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      const late = await connectMqtt(port, { protocolVersion: 5 });
+      try {
+        await late.client.subscribeAsync('rexpiry/short', { qos: 1 });
+        await late.client.subscribeAsync('rexpiry/long', { qos: 1 });
+        await late.until((messages) => messages.length === 1, 'the live retained message');
+        assert.deepEqual(late.messages.map((message) => message.topic), ['rexpiry/long']);
+        const left = late.packets[0]!.properties?.messageExpiryInterval;
+        assert.ok(left !== undefined && left < 100 && left >= 90, `remaining expiry ${left}`);
+        assert.equal(metric(node.metrics.exposition(), 'junction_mqtt_expired_total') - expiredBefore, 1);
+      } finally {
+        await late.end();
+      }
+    } finally {
+      await publisher.end();
+    }
+  });
 });
 
 describe('MQTT 5 topic aliases and reason strings', () => {

@@ -140,10 +140,12 @@ export class ScenarioClient {
   private endedByUs = false;
   /** False: PUBLISH and PUBREC packets received are left unanswered (the scenario answers, or not: acknowledgeHeld). */
   acknowledges = true;
-  /** False: PUBREL packets received are left unanswered (no PUBCOMP). */
+  /** False: PUBREL packets received are left unanswered (no PUBCOMP; completeHeld answers them). */
   completes = true;
   /** QoS 1/2 PUBLISH packets received and left unanswered, oldest first. */
   private readonly unanswered: { qos: number; messageId: number }[] = [];
+  /** Ids of PUBREL packets left unanswered, oldest first. */
+  private readonly uncompleted: number[] = [];
   private asked = nothingAsked;
 
   private constructor(private readonly raw: RawMqtt, private readonly lines: string[]) {}
@@ -164,6 +166,7 @@ export class ScenarioClient {
       else this.unanswered.push({ qos: p.qos, messageId: p.messageId! });
     }
     if (packet.cmd === 'pubrel' && this.completes) this.raw.send({ cmd: 'pubcomp', messageId: p.messageId });
+    else if (packet.cmd === 'pubrel') this.uncompleted.push(p.messageId!);
     if (packet.cmd === 'pubrec' && this.acknowledges) this.raw.send({ cmd: 'pubrel', messageId: p.messageId });
   }
 
@@ -175,6 +178,12 @@ export class ScenarioClient {
   acknowledgeHeld(): void {
     this.acknowledges = true;
     for (const { qos, messageId } of this.unanswered.splice(0)) this.answer(qos, messageId);
+  }
+
+  /** Answers the PUBREL packets left unanswered (PUBCOMP), and those that come later. */
+  completeHeld(): void {
+    this.completes = true;
+    for (const messageId of this.uncompleted.splice(0)) this.raw.send({ cmd: 'pubcomp', messageId });
   }
 
   /** A line of the scenario's own in the recording (where a phase ends: what came before it and what after). */
