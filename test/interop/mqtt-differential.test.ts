@@ -662,6 +662,27 @@ const scenarios: Scenario[] = [
       await run.endSession('device');
     },
   },
+  ...(['receiveMaximum', 'maximumPacketSize'] as const).map((property): Scenario => ({
+    name: `a CONNECT with ${property === 'receiveMaximum' ? 'Receive Maximum' : 'Maximum Packet Size'} 0`,
+    versions: v5,
+    async script(run) {
+      const client = await run.client('client', { properties: { [property]: 0 } });
+      await client.closedByBroker();
+    },
+  })),
+  {
+    name: 'a payload that is not UTF-8 with Payload Format Indicator 1',
+    versions: v5,
+    async script(run) {
+      const watcher = await run.client('watcher');
+      await watcher.subscribe({ [run.topic('utf')]: { qos: 1 } });
+      const publisher = await run.client('publisher');
+      publisher.send({ cmd: 'publish', topic: run.topic('utf'), payload: Buffer.from([0xff, 0xfe]), qos: 1, messageId: 1, retain: false, dup: false, properties: { payloadFormatIndicator: true } });
+      await publisher.sync();
+      await publisher.publish(run.topic('utf'), 'marker', { qos: 1 });
+      await watcher.receives('marker');
+    },
+  },
   {
     name: 'a QoS 2 message whose PUBREC went before a drop: PUBREL again on reconnect',
     versions: both,

@@ -314,3 +314,20 @@ describe('MQTT 5 topic aliases and reason strings', () => {
     }
   });
 });
+
+describe('MQTT 5 CONNECT properties', () => {
+  it('a Receive Maximum or Maximum Packet Size of 0 is a protocol error: closed without CONNACK, counted (MQTT 5 3.1.2.11.3, 3.1.2.11.4)', async () => {
+    for (const property of ['receiveMaximum', 'maximumPacketSize']) {
+      const client = await RawMqtt.open(port);
+      try {
+        client.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: '', clean: true, keepalive: 0, properties: { [property]: 0 } });
+        await client.whenClosed();
+        assert.ok(client.closed, `${property} 0: closed`);
+        assert.deepEqual(client.packets.map((packet) => packet.cmd), [], `${property} 0: nothing sent`);
+      } finally {
+        client.end();
+      }
+    }
+    assert.match(node.metrics.exposition(), /junction_mqtt_protocol_errors_total\{kind="connect_property",transport="mqtt"\} 2/);
+  });
+});

@@ -234,6 +234,9 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
     if (this.silenceLimitMs > 0) this.heardAt = this.host.keepalive.now();
     if (this.state === 'awaiting-connect') {
       if (packet.cmd !== 'connect') return this.protocolError('no_connect', `the first packet must be CONNECT, not ${packet.cmd.toUpperCase()}`, Reason.protocolError);
+      const zero = zeroConnectLimit(packet);
+      // Closed without CONNACK, as for a malformed CONNECT (MQTT 5 4.13.1 allows it).
+      if (zero !== undefined) return this.protocolError('connect_property', `a CONNECT with a ${zero} of 0 (MQTT 5 3.1.2.11 calls it a protocol error)`, Reason.protocolError);
       return void this.connect(packet);
     }
     if (packet.cmd === 'connect') return this.protocolError('second_connect', 'a second CONNECT on one connection', Reason.protocolError);
@@ -583,6 +586,13 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
 
 /** The router took the publication (one object for every answer that says so). */
 const accepted: PublishAnswer = { code: Reason.success };
+
+/** The CONNECT property that MQTT 5 forbids to be 0 (3.1.2.11.3, 3.1.2.11.4) when it is, else undefined: with it no message, or no CONNACK, could be sent. */
+function zeroConnectLimit(packet: IConnectPacket): string | undefined {
+  if (packet.properties?.receiveMaximum === 0) return 'Receive Maximum';
+  if (packet.properties?.maximumPacketSize === 0) return 'Maximum Packet Size';
+  return undefined;
+}
 
 /** Whether MQTT gives this packet a packet identifier (QoS 0 publications have none). */
 function carriesPacketId(packet: Packet): boolean {
