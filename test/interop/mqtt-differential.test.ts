@@ -684,6 +684,53 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: "a client past the broker's Receive Maximum",
+    versions: v5,
+    async script(run) {
+      const client = await run.client('client');
+      // Each broker announces its own (mosquitto 20, Junction 100): the client fills it with QoS 2 publications it does not release.
+      const maximum = Number(client.connackProperties.receiveMaximum ?? 65_535);
+      client.acknowledges = false;
+      client.recording = false;
+      for (let id = 1; id <= maximum && id <= 1_000; id++) {
+        client.send({ cmd: 'publish', topic: run.topic('flood'), payload: Buffer.from(String(id)), qos: 2, messageId: id, retain: false, dup: false });
+      }
+      await client.receivedPackets('pubrec', maximum);
+      client.recording = true;
+      client.note(client.count('pubrec') === maximum ? 'a PUBREC for each up to Receive Maximum' : `${client.count('pubrec')} PUBREC of ${maximum}`);
+      client.send({ cmd: 'publish', topic: run.topic('flood'), payload: Buffer.from('one more'), qos: 2, messageId: maximum + 1, retain: false, dup: false });
+      await client.closedByBroker();
+    },
+  },
+  {
+    name: 'a QoS 1 PUBLISH sent again with DUP',
+    versions: both,
+    async script(run) {
+      const watcher = await run.client('watcher');
+      await watcher.subscribe({ [run.topic('again')]: { qos: 1 } });
+      const publisher = await run.client('publisher');
+      const packet = { cmd: 'publish', topic: run.topic('again'), payload: Buffer.from('at least once'), qos: 1, messageId: 30, retain: false };
+      publisher.send({ ...packet, dup: false });
+      publisher.send({ ...packet, dup: true });
+      await publisher.sync();
+      await publisher.publish(run.topic('again'), 'marker', { qos: 1 });
+      await watcher.receives('marker');
+    },
+  },
+  {
+    name: 'a topic alias set again to another topic',
+    versions: v5,
+    async script(run) {
+      const watcher = await run.client('watcher');
+      await watcher.subscribe({ [run.topic('ta/#')]: { qos: 1 } });
+      const publisher = await run.client('publisher');
+      await publisher.publish(run.topic('ta/one'), 'first', { qos: 1, properties: { topicAlias: 2 } });
+      await publisher.publish(run.topic('ta/two'), 'second', { qos: 1, properties: { topicAlias: 2 } });
+      await publisher.publish('', 'by alias', { qos: 1, properties: { topicAlias: 2 } });
+      await watcher.messages(3);
+    },
+  },
+  {
     name: 'a QoS 2 message whose PUBREC went before a drop: PUBREL again on reconnect',
     versions: both,
     async script(run) {

@@ -146,6 +146,8 @@ export class ScenarioClient {
   private readonly unanswered: { qos: number; messageId: number }[] = [];
   /** Ids of PUBREL packets left unanswered, oldest first. */
   private readonly uncompleted: number[] = [];
+  /** False: packets received are not recorded (a run of them that depends on the broker's own limits; a note sums it up). */
+  recording = true;
   private asked = nothingAsked;
 
   private constructor(private readonly raw: RawMqtt, private readonly lines: string[]) {}
@@ -159,7 +161,7 @@ export class ScenarioClient {
 
   private received(packet: Packet): void {
     const line = recordedPacket(packet, this.asked);
-    if (line !== undefined) this.lines.push(line);
+    if (line !== undefined && this.recording) this.lines.push(line);
     const p = packet as Packet & { messageId?: number; qos?: number };
     if (packet.cmd === 'publish' && p.qos !== undefined && p.qos > 0) {
       if (this.acknowledges) this.answer(p.qos, p.messageId!);
@@ -218,6 +220,17 @@ export class ScenarioClient {
     if (packet.clientId === '' && packet.clean === false) this.raw.sendRaw(emptyIdWithoutCleanStart(packet, this.raw.version));
     else this.raw.send(packet);
     await this.wait((packets) => packets.some((packet) => packet.cmd === 'connack'));
+  }
+
+  /** The properties of the CONNACK this client received (MQTT 5), or none. */
+  get connackProperties(): Properties {
+    const connack = this.raw.received('connack')[0] as { properties?: Properties } | undefined;
+    return connack?.properties ?? {};
+  }
+
+  /** How many packets of the kind `cmd` have arrived in all. */
+  count(cmd: string): number {
+    return this.raw.received(cmd).length;
   }
 
   /** Waits until `count` packets of the kind `cmd` have arrived in all. */
