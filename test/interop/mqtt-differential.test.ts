@@ -677,7 +677,7 @@ const scenarios: Scenario[] = [
       const watcher = await run.client('watcher');
       await watcher.subscribe({ [run.topic('utf')]: { qos: 1 } });
       const publisher = await run.client('publisher');
-      publisher.send({ cmd: 'publish', topic: run.topic('utf'), payload: Buffer.from([0xff, 0xfe]), qos: 1, messageId: 1, retain: false, dup: false, properties: { payloadFormatIndicator: true } });
+      publisher.send({ cmd: 'publish', topic: run.topic('utf'), payload: Buffer.from([0xff, 0xfe]), qos: 1, messageId: 50, retain: false, dup: false, properties: { payloadFormatIndicator: true } });
       await publisher.sync();
       await publisher.publish(run.topic('utf'), 'marker', { qos: 1 });
       await watcher.receives('marker');
