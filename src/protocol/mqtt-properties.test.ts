@@ -5,7 +5,7 @@ import { readMqttProperties } from './mqtt-properties.js';
 describe('the _mqtt publication key', () => {
   it('takes every key with the right type', () => {
     const value = {
-      qos: 2, retain: true, user_properties: { a: 'b', c: ['d', 'e'] }, message_expiry: 60, content_type: 'text/plain',
+      qos: 2, retain: true, user_properties: { a: 'b', c: ['d', 'e'] }, message_expiry: 60, expires_at: 1_800_000_000_000, content_type: 'text/plain',
       payload_format: 1, response_topic: 'a/b', correlation_data: Uint8Array.of(1, 2),
     };
     assert.deepEqual(readMqttProperties(value), value);
@@ -20,6 +20,7 @@ describe('the _mqtt publication key', () => {
       [{ user_properties: ['a'] }, /"_mqtt\.user_properties" must be an object of strings/],
       [{ message_expiry: -1 }, /"_mqtt\.message_expiry" must be an integer number of seconds/],
       [{ message_expiry: 2 ** 32 }, /"_mqtt\.message_expiry"/],
+      [{ expires_at: 1.5 }, /"_mqtt\.expires_at" must be an integer number of milliseconds/],
       [{ payload_format: true }, /"_mqtt\.payload_format" must be 0 or 1/],
       [{ correlation_data: 'abc' }, /"_mqtt\.correlation_data" must be binary/],
       [{ retain: 1 }, /"_mqtt\.retain" must be true or false/],

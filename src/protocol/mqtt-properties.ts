@@ -18,6 +18,11 @@ export interface MqttProperties {
   user_properties?: Record<string, string | string[]>;
   /** MQTT 5 Message Expiry Interval, seconds: a copy still queued for a client after this is dropped. */
   message_expiry?: number;
+  /**
+   * When `message_expiry` runs out, ms since the epoch: set by an MQTT door when it publishes, so
+   * that a message retained or queued anywhere counts its interval from its publication.
+   */
+  expires_at?: number;
   content_type?: string;
   /** MQTT 5 Payload Format Indicator: 1 when the payload is UTF-8 text. */
   payload_format?: 0 | 1;
@@ -40,6 +45,7 @@ const checks: { [K in keyof Required<MqttProperties>]: [Check, string] } = {
     'an object of strings (or lists of strings)',
   ],
   message_expiry: [(value) => Number.isInteger(value) && (value as number) >= 0 && (value as number) <= maxFourByteInteger, `an integer number of seconds, 0..${maxFourByteInteger}`],
+  expires_at: [(value) => Number.isSafeInteger(value) && (value as number) >= 0, 'an integer number of milliseconds since the epoch'],
   content_type: [isString, 'a string'],
   payload_format: [(value) => value === 0 || value === 1, '0 or 1'],
   response_topic: [isString, 'a string (an MQTT topic name)'],

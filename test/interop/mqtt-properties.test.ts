@@ -192,6 +192,30 @@ describe('MQTT 5 properties through the router', () => {
       await publisher.end();
     }
   });
+  it('a retained message counts its expiry from its publication: past it, not sent; alive, with the time it has left', async () => {
+    const publisher = await connectMqtt(port, { protocolVersion: 5 });
+    const expiredBefore = metric(node.metrics.exposition(), 'junction_mqtt_expired_total');
+    try {
+      await publisher.client.publishAsync('rexpiry/short', '{"args": ["short"]}', { qos: 1, retain: true, properties: { messageExpiryInterval: 1 } });
+      await publisher.client.publishAsync('rexpiry/long', '{"args": ["long"]}', { qos: 1, retain: true, properties: { messageExpiryInterval: 100 } });
+      // Past the short message's interval (a wait for the spec's clock, not a speed assertion).
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      const late = await connectMqtt(port, { protocolVersion: 5 });
+      try {
+        await late.client.subscribeAsync('rexpiry/short', { qos: 1 });
+        await late.client.subscribeAsync('rexpiry/long', { qos: 1 });
+        await late.until((messages) => messages.length === 1, 'the live retained message');
+        assert.deepEqual(late.messages.map((message) => message.topic), ['rexpiry/long']);
+        const left = late.packets[0]!.properties?.messageExpiryInterval;
+        assert.ok(left !== undefined && left < 100 && left >= 90, `remaining expiry ${left}`);
+        assert.equal(metric(node.metrics.exposition(), 'junction_mqtt_expired_total') - expiredBefore, 1);
+      } finally {
+        await late.end();
+      }
+    } finally {
+      await publisher.end();
+    }
+  });
 });
 
 describe('MQTT 5 topic aliases and reason strings', () => {
@@ -272,5 +296,38 @@ describe('MQTT 5 topic aliases and reason strings', () => {
     } finally {
       client.end();
     }
+  });
+  it('a client asking for no problem information (Request Problem Information 0) gets refusals without reason strings (MQTT-3.1.2-29)', async () => {
+    const client = await RawMqtt.open(port);
+    try {
+      await client.connect({ properties: { requestProblemInformation: false } });
+      client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'fine/topic', qos: 1 }, { topic: 'bad/a.b', qos: 1 }] });
+      const suback = await client.next('suback') as { granted: number[]; properties?: { reasonString?: string } };
+      assert.deepEqual(suback.granted, [1, 0x8f]);
+      assert.equal(suback.properties?.reasonString, undefined);
+      client.send({ cmd: 'publish', topic: 'bad/a.b', payload: Buffer.from('{"args": []}'), qos: 1, messageId: 2, retain: false, dup: false });
+      const puback = await client.next('puback') as { reasonCode?: number; properties?: { reasonString?: string } };
+      assert.equal(puback.reasonCode, 0x90);
+      assert.equal(puback.properties?.reasonString, undefined);
+    } finally {
+      client.end();
+    }
+  });
+});
+
+describe('MQTT 5 CONNECT properties', () => {
+  it('a Receive Maximum or Maximum Packet Size of 0 is a protocol error: closed without CONNACK, counted (MQTT 5 3.1.2.11.3, 3.1.2.11.4)', async () => {
+    for (const property of ['receiveMaximum', 'maximumPacketSize']) {
+      const client = await RawMqtt.open(port);
+      try {
+        client.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: '', clean: true, keepalive: 0, properties: { [property]: 0 } });
+        await client.whenClosed();
+        assert.ok(client.closed, `${property} 0: closed`);
+        assert.deepEqual(client.packets.map((packet) => packet.cmd), [], `${property} 0: nothing sent`);
+      } finally {
+        client.end();
+      }
+    }
+    assert.match(node.metrics.exposition(), /junction_mqtt_protocol_errors_total\{kind="connect_property",transport="mqtt"\} 2/);
   });
 });

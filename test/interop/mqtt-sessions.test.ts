@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { openAutobahn } from '../support/autobahn.js';
-import { connectMqtt, mqttTestConfig } from '../support/mqtt.js';
+import { connectMqtt, mqttTestConfig, RawMqtt } from '../support/mqtt.js';
 import { startTestNode } from '../support/node.js';
 import { waitFor } from '../support/wait.js';
 
@@ -186,6 +186,48 @@ describe('MQTT sessions in the meta API', () => {
     } finally {
       await device.end();
       await wamp.close();
+    }
+  });
+});
+
+describe('MQTT 5 Session Expiry set in DISCONNECT (MQTT 5 3.14.2.2.2)', () => {
+  it('lengthens the session past what CONNECT asked for', async () => {
+    const persistent = { clientId: 'lengthened', clean: false };
+    const device = await RawMqtt.open(port);
+    try {
+      await device.connect({ ...persistent, properties: { sessionExpiryInterval: 1 } });
+      device.send({ cmd: 'disconnect', reasonCode: 0, properties: { sessionExpiryInterval: 60 } });
+      await device.whenClosed();
+    } finally {
+      device.end();
+    }
+    // Past the interval CONNECT asked for (a wait for the spec's clock, not a speed assertion).
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const back = await RawMqtt.open(port);
+    try {
+      assert.equal((await back.connect({ ...persistent, properties: { sessionExpiryInterval: 0 } })).sessionPresent, true);
+    } finally {
+      back.end();
+    }
+  });
+
+  it('after a CONNECT with 0 is a protocol error: DISCONNECT 0x82, and the will goes', async () => {
+    const watcher = await connectMqtt(port, { protocolVersion: 5 });
+    const device = await RawMqtt.open(port);
+    try {
+      await watcher.client.subscribeAsync('expiryzero/will', { qos: 1 });
+      await device.connect({
+        clientId: 'expiry-zero', clean: false, properties: { sessionExpiryInterval: 0 },
+        will: { topic: 'expiryzero/will', payload: Buffer.from('{"args": ["gone"]}'), qos: 1, retain: false },
+      });
+      device.send({ cmd: 'disconnect', reasonCode: 0, properties: { sessionExpiryInterval: 60 } });
+      assert.equal((await device.next('disconnect') as { reasonCode?: number }).reasonCode, 0x82);
+      await device.whenClosed();
+      await watcher.until((messages) => messages.length === 1, 'the will');
+      assert.match(node.metrics.exposition(), /junction_mqtt_protocol_errors_total\{kind="session_expiry",transport="mqtt"\} 1/);
+    } finally {
+      device.end();
+      await watcher.end();
     }
   });
 });

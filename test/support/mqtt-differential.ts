@@ -48,14 +48,58 @@ function acceptance(reasonCode: number | undefined): number {
   return reasonCode === undefined || reasonCode === 0x10 ? 0 : reasonCode;
 }
 
+/**
+ * A Message Expiry Interval depends on when it is read: a scenario sets multiples of 100 s, and
+ * the recording shows the interval set and whether time was taken off it (MQTT 5 3.3.2.3.3: the
+ * interval left), not the exact seconds left.
+ */
+function expiryBand(properties: Properties | undefined): Properties | undefined {
+  const seconds = properties?.messageExpiryInterval;
+  if (typeof seconds !== 'number') return properties;
+  const set = Math.ceil(seconds / 100) * 100;
+  return { ...properties, messageExpiryInterval: seconds < set ? `${set} less the time held` : `${set}` };
+}
+
+/** What a client's CONNECT asked for, which decides what of the answers is recorded. */
+export interface Asked {
+  /** The client set a keepalive of its own: CONNACK's Server Keep Alive is recorded (else it is the broker's default, its choice). */
+  keepalive: boolean;
+  /**
+   * MQTT 5 Request Problem Information 0: a reason string on a packet other than PUBLISH, CONNACK
+   * or DISCONNECT is recorded (MQTT-3.1.2-29 forbids it).
+   */
+  noProblemInformation: boolean;
+}
+
+/**
+ * The CONNACK properties a client must act on and that a scenario can provoke: Server Keep Alive
+ * (its value, when the client set a keepalive), Assigned Client Identifier and Response
+ * Information (whether there is one: their values are the broker's choice).
+ */
+function connackFacts(properties: Properties | undefined, asked: Asked): string {
+  if (!properties) return '';
+  return (properties.serverKeepAlive === undefined || !asked.keepalive ? '' : ` server-keepalive=${String(properties.serverKeepAlive)}`)
+    + (properties.assignedClientIdentifier === undefined ? '' : ' assigned-id')
+    + (properties.responseInformation === undefined ? '' : ' response-information');
+}
+
+const nothingAsked: Asked = { keepalive: false, noProblemInformation: false };
+
 /** A packet as the recording shows it: what MQTT specifies, none of what the broker may choose. */
-export function recordedPacket(packet: Packet): string | undefined {
+export function recordedPacket(packet: Packet, asked = nothingAsked): string | undefined {
   const p = packet as Packet & Record<string, unknown>;
+  const forbidden = asked.noProblemInformation && !['publish', 'connack', 'disconnect'].includes(packet.cmd)
+    && (p.properties as Properties | undefined)?.reasonString !== undefined;
+  const line = recordedFields(packet, p, asked);
+  return forbidden && line !== undefined ? `${line} with a reason string` : line;
+}
+
+function recordedFields(packet: Packet, p: Packet & Record<string, unknown>, asked: Asked): string | undefined {
   switch (packet.cmd) {
     case 'connack':
-      return `CONNACK present=${String(p.sessionPresent)} code=${String(p.reasonCode ?? p.returnCode)}`;
+      return `CONNACK present=${String(p.sessionPresent)} code=${String(p.reasonCode ?? p.returnCode)}${connackFacts(p.properties as Properties | undefined, asked)}`;
     case 'publish': {
-      const properties = withoutReasonString(p.properties as Properties | undefined);
+      const properties = expiryBand(withoutReasonString(p.properties as Properties | undefined));
       return `PUBLISH ${String(p.topic)} ${JSON.stringify((p.payload as Buffer).toString('utf8'))} qos=${String(p.qos)} retain=${String(p.retain)} dup=${String(p.dup)}`
         + (properties ? ` ${JSON.stringify(properties)}` : '');
     }
@@ -78,12 +122,33 @@ export function recordedPacket(packet: Packet): string | undefined {
   }
 }
 
+/**
+ * A CONNECT with an empty client id and Clean Session (Clean Start) 0, which mqtt-packet will not
+ * write: written with the flag set, then cleared (the connect flags are the 10th byte while the
+ * remaining length takes one byte).
+ */
+function emptyIdWithoutCleanStart(packet: Properties, version: 4 | 5): Buffer {
+  const bytes = Buffer.from(generate({ ...packet, clean: true } as unknown as Packet, { protocolVersion: version }));
+  if (bytes[1]! >= 0x80) throw new Error('a CONNECT this long has its connect flags elsewhere');
+  bytes[9]! &= ~0x02;
+  return bytes;
+}
+
 /** One client of a scenario: a raw MQTT connection that acknowledges what it receives, as a client must, and records it. */
 export class ScenarioClient {
   private nextId = 1;
   private endedByUs = false;
-  /** False: PUBLISH and PUBREC packets received are left unanswered (the scenario answers, or not). */
+  /** False: PUBLISH and PUBREC packets received are left unanswered (the scenario answers, or not: acknowledgeHeld). */
   acknowledges = true;
+  /** False: PUBREL packets received are left unanswered (no PUBCOMP; completeHeld answers them). */
+  completes = true;
+  /** QoS 1/2 PUBLISH packets received and left unanswered, oldest first. */
+  private readonly unanswered: { qos: number; messageId: number }[] = [];
+  /** Ids of PUBREL packets left unanswered, oldest first. */
+  private readonly uncompleted: number[] = [];
+  /** False: packets received are not recorded (a run of them that depends on the broker's own limits; a note sums it up). */
+  recording = true;
+  private asked = nothingAsked;
 
   private constructor(private readonly raw: RawMqtt, private readonly lines: string[]) {}
 
@@ -95,13 +160,45 @@ export class ScenarioClient {
   }
 
   private received(packet: Packet): void {
-    const line = recordedPacket(packet);
-    if (line !== undefined) this.lines.push(line);
+    const line = recordedPacket(packet, this.asked);
+    if (line !== undefined && this.recording) this.lines.push(line);
     const p = packet as Packet & { messageId?: number; qos?: number };
-    if (packet.cmd === 'publish' && p.qos === 1 && this.acknowledges) this.raw.send({ cmd: 'puback', messageId: p.messageId });
-    if (packet.cmd === 'publish' && p.qos === 2 && this.acknowledges) this.raw.send({ cmd: 'pubrec', messageId: p.messageId });
-    if (packet.cmd === 'pubrel') this.raw.send({ cmd: 'pubcomp', messageId: p.messageId });
+    if (packet.cmd === 'publish' && p.qos !== undefined && p.qos > 0) {
+      if (this.acknowledges) this.answer(p.qos, p.messageId!);
+      else this.unanswered.push({ qos: p.qos, messageId: p.messageId! });
+    }
+    if (packet.cmd === 'pubrel' && this.completes) this.raw.send({ cmd: 'pubcomp', messageId: p.messageId });
+    else if (packet.cmd === 'pubrel') this.uncompleted.push(p.messageId!);
     if (packet.cmd === 'pubrec' && this.acknowledges) this.raw.send({ cmd: 'pubrel', messageId: p.messageId });
+  }
+
+  private answer(qos: number, messageId: number): void {
+    this.raw.send({ cmd: qos === 1 ? 'puback' : 'pubrec', messageId });
+  }
+
+  /** Answers the QoS 1/2 messages left unanswered (PUBACK, PUBREC), and those that come later. */
+  acknowledgeHeld(): void {
+    this.acknowledges = true;
+    for (const { qos, messageId } of this.unanswered.splice(0)) this.answer(qos, messageId);
+  }
+
+  /** Answers the PUBREL packets left unanswered (PUBCOMP), and those that come later. */
+  completeHeld(): void {
+    this.completes = true;
+    for (const messageId of this.uncompleted.splice(0)) this.raw.send({ cmd: 'pubcomp', messageId });
+  }
+
+  /** A line of the scenario's own in the recording (where a phase ends: what came before it and what after). */
+  note(text: string): void {
+    this.lines.push(`-- ${text}`);
+  }
+
+  /** PINGREQ every `intervalMs` for `durationMs` (the broker's PINGRESPs are not recorded). */
+  async pingFor(durationMs: number, intervalMs: number): Promise<void> {
+    for (let sent = 0; sent < durationMs / intervalMs && !this.raw.closed; sent++) {
+      this.raw.send({ cmd: 'pingreq' });
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
   }
 
   /** Waits (at most WAIT_MS, never throwing) until `condition` holds over the packets received. */
@@ -118,8 +215,27 @@ export class ScenarioClient {
   }
 
   async connect(clientId: string, extra: Properties = {}): Promise<void> {
-    this.raw.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: this.raw.version, clientId, clean: true, keepalive: 0, ...extra });
+    this.asked = { keepalive: extra.keepalive !== undefined, noProblemInformation: (extra.properties as Properties | undefined)?.requestProblemInformation === false };
+    const packet = { cmd: 'connect', protocolId: 'MQTT', protocolVersion: this.raw.version, clientId, clean: true, keepalive: 0, ...extra };
+    if (packet.clientId === '' && packet.clean === false) this.raw.sendRaw(emptyIdWithoutCleanStart(packet, this.raw.version));
+    else this.raw.send(packet);
     await this.wait((packets) => packets.some((packet) => packet.cmd === 'connack'));
+  }
+
+  /** The properties of the CONNACK this client received (MQTT 5), or none. */
+  get connackProperties(): Properties {
+    const connack = this.raw.received('connack')[0] as { properties?: Properties } | undefined;
+    return connack?.properties ?? {};
+  }
+
+  /** How many packets of the kind `cmd` have arrived in all. */
+  count(cmd: string): number {
+    return this.raw.received(cmd).length;
+  }
+
+  /** Waits until `count` packets of the kind `cmd` have arrived in all. */
+  async receivedPackets(cmd: string, count: number): Promise<void> {
+    await this.wait((packets) => packets.filter((packet) => packet.cmd === cmd).length >= count);
   }
 
   async subscribe(filters: Record<string, SubscribeOptions>, properties?: Properties): Promise<void> {
@@ -163,14 +279,14 @@ export class ScenarioClient {
     await this.raw.sync().catch(() => undefined);
   }
 
-  /** Waits (at most 5 s, never throwing) until the broker has closed the connection. */
-  async closedByBroker(): Promise<void> {
-    await this.raw.whenClosed().catch(() => undefined);
+  /** Waits (at most `timeoutMs`, never throwing) until the broker has closed the connection. */
+  async closedByBroker(timeoutMs = 5_000): Promise<void> {
+    await this.raw.whenClosed(timeoutMs).catch(() => undefined);
   }
 
-  /** A polite end: DISCONNECT (MQTT 5: with `reasonCode`), then the socket closes. */
-  async disconnect(reasonCode?: number): Promise<void> {
-    this.raw.send({ cmd: 'disconnect', ...(reasonCode === undefined ? {} : { reasonCode }) });
+  /** A polite end: DISCONNECT (MQTT 5: with `reasonCode` and `properties`), then the socket closes. */
+  async disconnect(reasonCode?: number, properties?: Properties): Promise<void> {
+    this.raw.send({ cmd: 'disconnect', ...(reasonCode === undefined ? {} : { reasonCode }), ...(properties ? { properties } : {}) });
     await this.drop();
   }
 
@@ -198,6 +314,21 @@ export class ScenarioRun {
   readonly recording: Recording = {};
 
   constructor(private readonly port: number, readonly version: 4 | 5, private readonly tag: string) {}
+
+  /** The CONNECT fields of a persistent session (a minute long) in this run's MQTT version; `properties`: more MQTT 5 ones. */
+  persistent(properties: Properties = {}): Properties {
+    return this.version === 5 ? { clean: false, properties: { sessionExpiryInterval: 60, ...properties } } : { clean: false };
+  }
+
+  /** Ends the persistent session of client `id` left on the broker: a clean connection of that id (`id`-clean in the recording), then DISCONNECT. */
+  async endSession(id: string): Promise<void> {
+    await (await this.client(`${id}-clean`, {}, id)).disconnect();
+  }
+
+  /** Time passing (a keepalive or an expiry running out). */
+  async pause(ms: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+  }
 
   /** A topic (or filter) of this scenario: `tag/name`, so that scenarios sharing a broker do not meet. */
   topic(name: string): string {

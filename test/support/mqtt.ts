@@ -153,8 +153,8 @@ export class RawMqtt {
     return this.packets.find((packet) => packet.cmd === cmd)!;
   }
 
-  whenClosed(): Promise<void> {
-    return this.arrivals.until(() => false, 'never', 5_000).catch((error: Error) => {
+  whenClosed(timeoutMs = 5_000): Promise<void> {
+    return this.arrivals.until(() => false, 'never', timeoutMs).catch((error: Error) => {
       if (!this.closed) throw error;
     });
   }

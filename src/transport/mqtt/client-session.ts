@@ -644,8 +644,10 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     const mqtt = mqttPropertiesOf(event.details);
     // MQTT delivers at the lower of the publication's QoS and the subscription's; a WAMP publication that names none is QoS 0.
     const qos = Math.min(subscription.qos, mqtt?.qos ?? 0) as QoS;
-    // An interval of 0 never expires (as mosquitto reads it: "expired before it was sent" helps no one).
-    const expiresAt = mqtt?.message_expiry ? Date.now() + mqtt.message_expiry * 1000 : undefined;
+    // An interval of 0 never expires (as mosquitto reads it: "expired before it was sent" helps no one). It counts
+    // from the publication (an MQTT door's), else (a WAMP publisher's) from here.
+    const expiresAt = mqtt?.message_expiry ? mqtt.expires_at ?? Date.now() + mqtt.message_expiry * 1000 : undefined;
+    if (expiresAt !== undefined && expiresAt <= Date.now()) return this.expired(uriToTopicName(uri));
     // A retained message sent for a new subscription has RETAIN set; a live one only through Retain As Published (MQTT 5 3.3.1.3).
     const retain = retained || (subscription.retainAsPublished && mqtt?.retain === true);
     const message: Outgoing = { topic: uriToTopicName(uri), payload, qos, retain, mqtt, expiresAt, subscriptionIdentifier: subscription.identifier };
@@ -684,8 +686,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
       this.queuedBytes -= message.payload.byteLength;
       if (message.expiresAt !== undefined && message.expiresAt <= Date.now()) {
         this.payloads.give(message.payload);
-        this.counters.expired.inc();
-        this.log.debug({ topic: message.topic }, 'queued MQTT message expired (message expiry interval): not sent');
+        this.expired(message.topic);
         continue;
       }
       const packetId = this.freePacketId();
@@ -699,6 +700,12 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
       this.counters.delivered.inc();
     }
     this.wakeRoomWaiters();
+  }
+
+  /** A message whose Message Expiry Interval ran out before it could be sent (MQTT-3.3.2-5): it is not. */
+  private expired(topic: string): void {
+    this.counters.expired.inc();
+    this.log.debug({ topic }, 'MQTT message expired (message expiry interval): not sent');
   }
 
   /** Whether `message` fits in max_inflight_bytes beside what is in flight; an empty window takes any message, so none waits forever. */

@@ -46,6 +46,8 @@ export interface ConnectionSettings {
   maxBufferedBytes: number;
   /** Inbound MQTT 5 topic aliases a client may set (announced in CONNACK). */
   topicAliasMaximum: number;
+  /** The longest a session is kept offline, seconds: a DISCONNECT's Session Expiry Interval is capped at it too. */
+  maxSessionExpiry: number;
 }
 
 export interface ConnectionCounters {
@@ -90,6 +92,10 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
   session: ClientSession | undefined;
   will: WillMessage | undefined;
   sessionExpiry = 0;
+  /** CONNECT asked for a Session Expiry Interval above 0 (MQTT 5): only then may DISCONNECT set one. */
+  private askedSessionExpiry = false;
+  /** MQTT 5 Request Problem Information: 0 allows reason strings only on CONNACK, DISCONNECT and PUBLISH (MQTT-3.1.2-29). */
+  private problemInformation = true;
   ending: Ending | undefined;
   private readonly parser = new StrictParser(this);
   private state: 'awaiting-connect' | 'connecting' | 'connected' | 'closed' = 'awaiting-connect';
@@ -228,6 +234,9 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
     if (this.silenceLimitMs > 0) this.heardAt = this.host.keepalive.now();
     if (this.state === 'awaiting-connect') {
       if (packet.cmd !== 'connect') return this.protocolError('no_connect', `the first packet must be CONNECT, not ${packet.cmd.toUpperCase()}`, Reason.protocolError);
+      const zero = zeroConnectLimit(packet);
+      // Closed without CONNACK, as for a malformed CONNECT (MQTT 5 4.13.1 allows it).
+      if (zero !== undefined) return this.protocolError('connect_property', `a CONNECT with a ${zero} of 0 (MQTT 5 3.1.2.11 calls it a protocol error)`, Reason.protocolError);
       return void this.connect(packet);
     }
     if (packet.cmd === 'connect') return this.protocolError('second_connect', 'a second CONNECT on one connection', Reason.protocolError);
@@ -274,9 +283,14 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
         this.write({ cmd: 'pingresp' });
         return;
       case 'disconnect': {
-        // MQTT 5 reason 0x04: "disconnect with will message"; the session expiry may be shortened here.
+        // MQTT 5: DISCONNECT may set the session's expiry anew (MQTT 5 3.14.2.2.2), unless CONNECT asked for none.
         const expiry = packet.properties?.sessionExpiryInterval;
-        if (expiry !== undefined && this.sessionExpiry > 0) this.sessionExpiry = Math.min(expiry, this.sessionExpiry);
+        if (expiry !== undefined && expiry > 0 && !this.askedSessionExpiry) {
+          // Not a valid DISCONNECT, so the will goes.
+          return this.protocolError('session_expiry', 'a DISCONNECT with a Session Expiry Interval after a CONNECT without one (MQTT 5 3.14.2.2.2)', Reason.protocolError);
+        }
+        if (expiry !== undefined) this.sessionExpiry = Math.min(expiry, this.settings.maxSessionExpiry);
+        // MQTT 5 reason 0x04: "disconnect with will message".
         this.closed({ normal: packet.reasonCode !== 0x04, reason: 'the client disconnected' });
         this.socket.end();
         return;
@@ -313,9 +327,9 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
     this.write({ cmd: 'pubcomp', messageId: packetId, ...(this.version === 5 && !known ? { reasonCode: Reason.packetIdNotFound } : {}) });
   }
 
-  /** MQTT 5: the refusals of a SUBACK / UNSUBACK, in its one reason string. */
+  /** MQTT 5: the refusals of a SUBACK / UNSUBACK, in its one reason string (unless the client asked for none). */
   private reasonString(refusals: string[]): { properties?: { reasonString: string } } {
-    return this.version === 5 && refusals.length > 0 ? { properties: { reasonString: refusals.join('; ') } } : {};
+    return this.version === 5 && this.problemInformation && refusals.length > 0 ? { properties: { reasonString: refusals.join('; ') } } : {};
   }
 
   private async connect(packet: IConnectPacket): Promise<void> {
@@ -323,6 +337,8 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
     this.socket.pause();
     this.version = packet.protocolVersion ?? 4;
     if (packet.properties?.maximumPacketSize !== undefined) this.clientMaxPacketSize = packet.properties.maximumPacketSize;
+    this.askedSessionExpiry = (packet.properties?.sessionExpiryInterval ?? 0) > 0;
+    this.problemInformation = packet.properties?.requestProblemInformation !== false;
     let outcome: ConnectOutcome;
     try {
       outcome = await this.host.connect(this, packet);
@@ -501,7 +517,7 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
     if (packet.qos === 0) return;
     if (packet.qos === 1) this.qos1Unanswered -= 1;
     const reason = this.version === 5 && reasonCode !== Reason.success
-      ? { reasonCode, ...(reasonString ? { properties: { reasonString } } : {}) }
+      ? { reasonCode, ...(reasonString && this.problemInformation ? { properties: { reasonString } } : {}) }
       : {};
     if (packet.qos === 2 && this.version === 5 && reasonCode >= Reason.unspecified) {
       // A failure code in PUBREC ends an MQTT 5 QoS 2 flow: no PUBREL follows.
@@ -570,6 +586,13 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
 
 /** The router took the publication (one object for every answer that says so). */
 const accepted: PublishAnswer = { code: Reason.success };
+
+/** The CONNECT property that MQTT 5 forbids to be 0 (3.1.2.11.3, 3.1.2.11.4) when it is, else undefined: with it no message, or no CONNACK, could be sent. */
+function zeroConnectLimit(packet: IConnectPacket): string | undefined {
+  if (packet.properties?.receiveMaximum === 0) return 'Receive Maximum';
+  if (packet.properties?.maximumPacketSize === 0) return 'Maximum Packet Size';
+  return undefined;
+}
 
 /** Whether MQTT gives this packet a packet identifier (QoS 0 publications have none). */
 function carriesPacketId(packet: Packet): boolean {

@@ -121,6 +121,7 @@ export class MqttService implements ConnectionHost {
       openHandshakeTimeout: settings.openHandshakeTimeout,
       maxBufferedBytes: settings.maxBufferedBytes,
       topicAliasMaximum,
+      maxSessionExpiry: settings.maxSessionExpiry,
     };
     this.labels = { transport: id };
     const labels = this.labels;

@@ -139,7 +139,9 @@ export class MqttRouterSession implements Peer {
    */
   publish(topic: string, { args, kwargs, routing }: WampPayload, retain: boolean, mqtt: MqttProperties, bytes = 0,
     answered?: (publication: number | undefined) => void): Promise<number> {
-    const options: Dict = { ...routing, acknowledge: true, exclude_me: false, [mqttPropertiesKey]: mqtt };
+    // The interval counts from now wherever the message waits (retained, queued, on another node): MQTT-3.3.2-6.
+    const stamped = mqtt.message_expiry ? { ...mqtt, expires_at: Date.now() + mqtt.message_expiry * 1000 } : mqtt;
+    const options: Dict = { ...routing, acknowledge: true, exclude_me: false, [mqttPropertiesKey]: stamped };
     if (retain) options.retain = true;
     return this.request((request) => ({ type: MessageType.PUBLISH, request, options, topic, args, ...(kwargs ? { kwargs } : {}) }), answered, bytes,
       answered && (() => answered(undefined)));
