@@ -1,5 +1,6 @@
 /** Small pieces every view uses: error text, JSON fields with validation at the field, formatting. */
 import { html } from 'htm/preact';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { WampError } from '../client/errors.js';
 import { readJsonField, type JsonFieldKind } from './json-field.js';
 import { visible } from './shown-text.js';
@@ -47,6 +48,21 @@ export function clearingOutcome(set: (value: string) => void, clearOutcome: () =
     set(value);
     clearOutcome();
   };
+}
+
+/**
+ * A short text a client chose (an auth ID, a role, a client ID) on one line, cut with an ellipsis
+ * where it is longer than its column: then whole on hover (title) and, for the keyboard, on focus
+ * (it takes focus only when cut). A screen reader reads it whole either way.
+ */
+export function Cut({ text }: { text: string }) {
+  const span = useRef<HTMLSpanElement>(null);
+  const [cut, setCut] = useState(false);
+  useLayoutEffect(() => {
+    const element = span.current!;
+    if (element !== document.activeElement) setCut(element.scrollWidth > element.clientWidth);
+  }, [text]);
+  return html`<span ref=${span} class="cut" title=${cut ? text : undefined} tabindex=${cut ? 0 : undefined}>${text}</span>`;
 }
 
 export function formatBytes(bytes: number): string {

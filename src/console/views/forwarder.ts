@@ -74,7 +74,7 @@ function Forwarder({ session, id }: { session: Session; id: string }) {
       <div class="table-wrap"><table>
         <thead><tr><th scope="col">URL</th><th scope="col">Topic</th><th scope="col">Pending</th><th scope="col">Oldest (s)</th><th scope="col">Attempts</th><th scope="col">Last error</th></tr></thead>
         <tbody>${data.queues.map((queue) => html`<tr key=${queue.url + queue.topic}>
-          <td>${visible(queue.url)}</td><td>${visible(queue.topic)}</td><td>${queue.pending}</td><td>${Math.round(queue.oldest_age_ms / 1000)}</td><td>${queue.head_attempts}</td><td class="wrap">${visible(queue.last_error ?? '')}</td></tr>`)}</tbody>
+          <td class="wrap">${visible(queue.url)}</td><td class="wrap">${visible(queue.topic)}</td><td>${queue.pending}</td><td>${Math.round(queue.oldest_age_ms / 1000)}</td><td>${queue.head_attempts}</td><td class="wrap">${visible(queue.last_error ?? '')}</td></tr>`)}</tbody>
       </table></div>` : null}
     <div class="buttons">
       <button type="button" onClick=${showLetters}>Show dead letters</button>

@@ -46,7 +46,7 @@ export function Procedures({ session, changes, maxMessageBytes }: { session: Ses
         <thead><tr><th scope="col">Procedure</th><${NodeHeader} list=${registrations.data} /><th scope="col">Match</th><th scope="col">Invoke</th><th scope="col">Callees</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>
           ${rows.map((row) => html`<tr key=${rowKey(row, row.id)}>
-            <td class="wrap">${visible(row.uri)}</td><${NodeCell} list=${registrations.data} row=${row} /><td>${row.match}</td><td>${row.invoke}</td><td>${row.callees.join(', ')}</td>
+            <td class="wrap">${visible(row.uri)}</td><${NodeCell} list=${registrations.data} row=${row} /><td>${row.match}</td><td>${row.invoke}</td><td class="list">${row.callees.join(', ')}</td>
             <td><button type="button" class="small" aria-label=${`Try ${row.uri}`} onClick=${() => { setProcedure(row.uri); document.getElementById('call-args')?.focus(); }}>Try</button></td>
           </tr>`)}
         </tbody>

@@ -1,11 +1,15 @@
-/** Who is connected: every session of the realm with its identity, transport and what it subscribed and registered; kill with a reason. */
+/**
+ * Who is connected: every session of the realm with its identity, transport and what it subscribed
+ * and registered; kill with a reason. Six columns (identity and connection two lines each), so that
+ * a 1280 px screen shows a row whole.
+ */
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import type { Session } from '../../client/session.js';
 import { useLoad } from '../live.js';
 import { visible } from '../shown-text.js';
 import { transportText, type SessionTransport } from '../transport-text.js';
-import { clearingOutcome, ErrorText, formatTime } from '../ui.js';
+import { clearingOutcome, Cut, ErrorText, formatTime } from '../ui.js';
 import { listing, NodeBar, NodeCell, NodeHeader, Truncated, useNodeFilter } from './listing.js';
 
 interface SessionRow {
@@ -65,16 +69,16 @@ export function Sessions({ session, changes }: { session: Session; changes: numb
     <div class="table-wrap">
       <table>
         <thead><tr>
-          <th scope="col">ID</th><${NodeHeader} list=${sessions.data} /><th scope="col">Auth ID</th><th scope="col">Role</th><th scope="col">Method</th>
-          <th scope="col">Transport</th><th scope="col">Remote address</th><th scope="col">Joined</th>
+          <th scope="col">ID</th><${NodeHeader} list=${sessions.data} /><th scope="col">Auth ID · role · method</th>
+          <th scope="col">Transport · remote address</th><th scope="col">Joined</th>
           <th scope="col">Subscriptions</th><th scope="col">Registrations</th>
         </tr></thead>
         <tbody>
           ${rows.map((row) => html`<tr key=${row.session} data-session=${row.session}>
             <td>${row.session} ${killOrOwn(row.session)}</td><${NodeCell} list=${sessions.data} row=${row} />
-            <td>${visible(row.authid)}</td><td>${visible(row.authrole)}</td><td>${row.authmethod}</td>
-            <td>${transportText(row.transport)}</td><td>${row.transport.peer}</td>
-            <td>${formatTime(row.joined_at)}</td>
+            <td><${Cut} text=${visible(row.authid)} /><${Cut} text=${`${visible(row.authrole)} · ${row.authmethod}`} /></td>
+            <td><${Cut} text=${transportText(row.transport)} /><${Cut} text=${row.transport.peer} /></td>
+            <td class="list">${formatTime(row.joined_at)}</td>
             <td class="wrap">${someOf(row.subscriptions, row.subscription_count)}</td><td class="wrap">${someOf(row.registrations, row.registration_count)}</td>
           </tr>`)}
         </tbody>
