@@ -15,9 +15,10 @@ export function describeError(error: unknown): string {
   return visible(error instanceof Error ? error.message : String(error));
 }
 
-export function ErrorText({ error }: { error: unknown }) {
+/** `id`: for a field's aria-describedby, when the error is about that field. */
+export function ErrorText({ error, id }: { error: unknown; id?: string }) {
   if (error === undefined || error === null) return null;
-  return html`<p class="error" role="alert">${describeError(error)}</p>`;
+  return html`<p class="error" role="alert" id=${id}>${describeError(error)}</p>`;
 }
 
 export interface JsonFieldProps {

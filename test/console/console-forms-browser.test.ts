@@ -126,6 +126,27 @@ describe('the console walked as a new user (headless Chromium)', { skip: skipWit
     await page.close();
   });
 
+  it('says a ticket too long for the connection is too long, at the form, and opens no connection for it', async () => {
+    const page = await chromium.context.newPage();
+    page.setDefaultTimeout(10_000);
+    const sockets: string[] = [];
+    page.on('websocket', (socket) => sockets.push(socket.url()));
+    await page.goto(`${running.base}/console`);
+    await page.getByLabel('Sign-in method').selectOption({ label: 'Ticket' });
+    await page.getByLabel('Auth ID').fill(operator.authid);
+    await page.getByLabel('Ticket').fill('t'.repeat(consoleMaxMessageSize));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: /^The ticket is too long: 1,048,576 bytes, and the console's connection takes a ticket of at most 1,048,5\d\d bytes \(its max_message_size is 1,048,576 bytes\)\. Nothing was sent\.$/ }).waitFor();
+    assert.deepEqual(sockets, []);
+    assert.equal(await page.getByLabel('Ticket').getAttribute('aria-invalid'), 'true');
+    await page.getByLabel('Ticket').fill(operator.ticket);
+    assert.equal(await page.getByLabel('Ticket').getAttribute('aria-invalid'), null, 'the refusal leaves with the text it was about');
+    assert.equal(await page.getByRole('alert').count(), 0);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('[data-who]').waitFor();
+    await page.close();
+  });
+
   it("says that Kill closes other sessions when given the console's own, and offers no Kill on its row", async () => {
     const page = await signedIn();
     await page.getByRole('link', { name: 'Sessions' }).click();
