@@ -1,0 +1,182 @@
+/**
+ * The console as a keyboard-only and screen-reader user meets it, in headless Chromium: axe-core
+ * (WCAG 2.1 A and AA rules) finds nothing on the sign-in form and on every view with its panels
+ * open, in light and dark mode.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { openAutobahn, type OpenSession } from '../support/autobahn.js';
+import { launchChromium, skipWithoutChromium, type LaunchedChromium } from '../support/chromium.js';
+import { forwardedTopic, operator, startConsoleNode, type ConsoleNode } from './fixture.js';
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface Violation { id: string; help: string; nodes: { target: unknown[] }[] }
+
+/** axe-core's violations on the page as it is now: "rule: help (selectors)". */
+async function violations(page: Page): Promise<string[]> {
+  // Evaluated over DevTools, not as a page script: the console's Content-Security-Policy stays as served.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
+  const found = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(context: Document, options: unknown): Promise<{ violations: Violation[] }> } }).axe;
+    return (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })).violations;
+  });
+  return found.map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.slice(0, 3).map((node) => JSON.stringify(node.target)).join(', ')})`);
+}
+
+describe('the console checked by axe-core (headless Chromium)', { skip: skipWithoutChromium, timeout: 180_000 }, () => {
+  let running: ConsoleNode;
+  let chromium: LaunchedChromium;
+  let visitor: OpenSession;
+
+  before(async () => {
+    running = await startConsoleNode((config) => {
+      config.realms[0]!.store.eventHistory.push({ uri: 'log.room', match: 'exact', limit: 100, limitBytes: 1_000_000 });
+    });
+    chromium = await launchChromium();
+    visitor = await openAutobahn(`${running.base.replace('http', 'ws')}/ws`);
+    await visitor.session.subscribe('chat.room1', () => undefined);
+    await visitor.session.subscribe('log.room', () => undefined);
+    await visitor.session.register('com.example.echo', (args: unknown[]) => args);
+    await visitor.session.publish('log.room', ['kept'], {}, { acknowledge: true });
+    await visitor.session.publish(forwardedTopic, ['queued'], {}, { acknowledge: true });
+  });
+
+  after(async () => {
+    await visitor?.close();
+    await chromium?.close();
+    await running?.stop();
+  });
+
+  for (const colorScheme of ['light', 'dark'] as const) {
+    it(`finds nothing on the sign-in form and every view, ${colorScheme}`, async () => {
+      const page = await chromium.context.newPage();
+      page.setDefaultTimeout(10_000);
+      await page.emulateMedia({ colorScheme });
+      await page.setViewportSize({ width: 1280, height: 800 });
+      const found: string[] = [];
+      const check = async (where: string) => found.push(...(await violations(page)).map((text) => `${where}: ${text}`));
+
+      await page.goto(`${running.base}/console`);
+      await page.getByLabel('Sign-in method').selectOption({ label: 'Ticket' });
+      await page.getByLabel('Auth ID').fill(operator.authid);
+      await page.getByLabel('Ticket').fill('not-the-ticket');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('alert').waitFor();
+      await check('sign-in, refused');
+      await page.getByLabel('Ticket').fill(operator.ticket);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.locator('[data-stat="sessions"]').waitFor();
+      await check('Overview');
+
+      await page.getByRole('link', { name: 'Sessions' }).click();
+      await page.locator(`tr[data-session="${visitor.session.id}"]`).waitFor();
+      await page.getByLabel('Session ID').fill('1');
+      await page.getByRole('button', { name: 'Kill', exact: true }).click();
+      await page.getByRole('alert').waitFor();
+      await check('Sessions');
+
+      await page.getByRole('link', { name: 'Topics' }).click();
+      await page.getByRole('button', { name: 'History of log.room' }).click();
+      await page.getByRole('region', { name: 'History of log.room' }).waitFor();
+      await page.getByRole('button', { name: 'Tap chat.room1' }).click();
+      await page.locator('[data-tap-status]').filter({ hasText: 'Tapping chat.room1' }).waitFor();
+      visitor.session.publish('chat.room1', ['tapped']);
+      await page.getByLabel('Tapped events').getByText('tapped').waitFor();
+      await page.getByLabel('Arguments', { exact: true }).fill('[1,');
+      await check('Topics');
+
+      await page.getByRole('link', { name: 'Procedures' }).click();
+      await page.getByRole('button', { name: 'Try com.example.echo' }).click();
+      await page.getByLabel('Arguments', { exact: true }).fill('["back"]');
+      await page.getByRole('button', { name: 'Call', exact: true }).click();
+      await page.locator('[data-call-result]').waitFor();
+      await check('Procedures');
+
+      await page.getByRole('link', { name: 'Forwarder' }).click();
+      await page.getByRole('button', { name: 'Show dead letters' }).click();
+      await page.getByRole('region', { name: 'Forwarder orders' }).locator('tbody tr').waitFor();
+      await check('Forwarder');
+
+      await page.getByRole('link', { name: 'Configuration' }).click();
+      await page.getByLabel('Configuration JSON').waitFor();
+      await check('Configuration');
+      assert.deepEqual(found, []);
+      await page.close();
+    });
+  }
+
+  async function signedIn(page: Page): Promise<void> {
+    page.setDefaultTimeout(10_000);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(`${running.base}/console`);
+    await page.getByLabel('Sign-in method').selectOption({ label: 'Ticket' });
+    await page.getByLabel('Auth ID').fill(operator.authid);
+    await page.getByLabel('Ticket').fill(operator.ticket);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('[data-who]').waitFor();
+  }
+
+  /** The focused element: its tag and name, its place in document order, and whether its focus shows. */
+  const focused = (page: Page) => page.evaluate(() => {
+    const element = document.activeElement as HTMLElement;
+    const all = [...document.querySelectorAll('*')];
+    const style = getComputedStyle(element);
+    const ring = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
+    return { what: `${element.tagName.toLowerCase()} ${element.getAttribute('aria-label') ?? element.id ?? ''} ${element.textContent?.trim().slice(0, 30) ?? ''}`, order: all.indexOf(element), ring };
+  });
+
+  it('moves the focus in document order with the Tab key, every stop visibly, and to the view that a link opens', async () => {
+    const page = await chromium.context.newPage();
+    await signedIn(page);
+    await page.getByRole('link', { name: 'Topics' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Tap chat.room1' }).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'main', 'the view opened takes the focus');
+    const stops: { what: string; order: number; ring: boolean }[] = [];
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press('Tab');
+      const stop = await focused(page);
+      if (stop.order < (stops.at(-1)?.order ?? 0)) break;
+      stops.push(stop);
+    }
+    assert.match(stops.at(-1)?.what ?? '', /Publish$/, `Tab went through the Topics view to its last control: ${JSON.stringify(stops)}`);
+    assert.match(stops[0]!.what, /Topic|History|Retained|Tap/, `the first stop after the link is in the view: ${stops[0]!.what}`);
+    assert.deepEqual(stops.filter((stop) => !stop.ring).map((stop) => stop.what), [], 'focus shows on every stop');
+    assert.equal(await page.locator('[tabindex]:not([tabindex="0"]):not([tabindex="-1"])').count(), 0, 'no tabindex reorders the Tab key');
+    await page.close();
+  });
+
+  it('gives a History panel the focus, closes it with Escape and gives the focus back to its button', async () => {
+    const page = await chromium.context.newPage();
+    await signedIn(page);
+    await page.getByRole('link', { name: 'Topics' }).click();
+    const button = page.getByRole('button', { name: 'History of log.room' });
+    await button.focus();
+    await page.keyboard.press('Enter');
+    const panel = page.getByRole('region', { name: 'History of log.room' });
+    await panel.waitFor();
+    await page.waitForFunction(() => document.activeElement?.tagName === 'H3');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'History of log.room');
+    await page.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached' });
+    assert.equal(await button.evaluate((element) => element === document.activeElement), true, 'the focus is back on the History button');
+    await page.close();
+  });
+
+  it("announces whether the tap taps, not its counts (a live region read at every event)", async () => {
+    const page = await chromium.context.newPage();
+    await signedIn(page);
+    await page.getByRole('link', { name: 'Topics' }).click();
+    await page.getByRole('button', { name: 'Tap chat.room1' }).click();
+    await page.locator('[data-tap-status]').filter({ hasText: 'Tapping chat.room1' }).waitFor();
+    visitor.session.publish('chat.room1', ['counted']);
+    await page.locator('[data-tap-status]').filter({ hasText: '1 received' }).waitFor();
+    const live = await page.locator('[data-tap-status] [role="status"], [data-tap-status][role="status"], [data-tap-status][aria-live]').allInnerTexts();
+    assert.deepEqual(live, ['Tapping chat.room1 (exact)']);
+    await page.close();
+  });
+});
