@@ -12,9 +12,18 @@ import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { launchChromium, skipWithoutChromium, type LaunchedChromium } from '../support/chromium.js';
 import { forwardedTopic, operator, startConsoleNode, type ConsoleNode } from './fixture.js';
 
+/** Events tapped, and progressive results of a call: enough to scroll their lists. */
+const tappedEvents = 40;
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 interface Violation { id: string; help: string; nodes: { target: unknown[] }[] }
+
+/** Live regions (read out as they change) that hold a list or a JSON block: a screen reader would read it all, at every change. */
+function chattyLiveRegions(page: Page): Promise<string[]> {
+  return page.evaluate(() => [...document.querySelectorAll('[aria-live]:not([aria-live="off"]), [role="status"], [role="alert"], [role="log"]')]
+    .filter((region) => region.querySelector('ol, ul, pre'))
+    .map((region) => `live region ${region.outerHTML.slice(0, 80)} holds a list or a JSON block`));
+}
 
 /** axe-core's violations on the page as it is now: "rule: help (selectors)". */
 async function violations(page: Page): Promise<string[]> {
@@ -41,6 +50,10 @@ describe('the console checked by axe-core (headless Chromium)', { skip: skipWith
     await visitor.session.subscribe('chat.room1', () => undefined);
     await visitor.session.subscribe('log.room', () => undefined);
     await visitor.session.register('com.example.echo', (args: unknown[]) => args);
+    await visitor.session.register('com.example.count', (_args: unknown[], _kwargs: unknown, details: { progress?: (args: unknown[]) => void }) => {
+      for (let n = 0; n < tappedEvents; n++) details.progress?.([n]);
+      return 'counted';
+    });
     await visitor.session.publish('log.room', ['kept'], {}, { acknowledge: true });
     await visitor.session.publish(forwardedTopic, ['queued'], {}, { acknowledge: true });
   });
@@ -58,7 +71,7 @@ describe('the console checked by axe-core (headless Chromium)', { skip: skipWith
       await page.emulateMedia({ colorScheme });
       await page.setViewportSize({ width: 1280, height: 800 });
       const found: string[] = [];
-      const check = async (where: string) => found.push(...(await violations(page)).map((text) => `${where}: ${text}`));
+      const check = async (where: string) => found.push(...[...await violations(page), ...await chattyLiveRegions(page)].map((text) => `${where}: ${text}`));
 
       await page.goto(`${running.base}/console`);
       await page.getByLabel('Sign-in method').selectOption({ label: 'Ticket' });
@@ -84,14 +97,15 @@ describe('the console checked by axe-core (headless Chromium)', { skip: skipWith
       await page.getByRole('region', { name: 'History of log.room' }).waitFor();
       await page.getByRole('button', { name: 'Tap chat.room1' }).click();
       await page.locator('[data-tap-status]').filter({ hasText: 'Tapping chat.room1' }).waitFor();
-      visitor.session.publish('chat.room1', ['tapped']);
-      await page.getByLabel('Tapped events').getByText('tapped').waitFor();
+      // More than the list shows without scrolling: it scrolls inside its frame.
+      for (let n = 0; n < tappedEvents; n++) visitor.session.publish('chat.room1', ['tapped', n]);
+      await page.getByLabel('Tapped events').getByText(`["tapped",${tappedEvents - 1}]`).waitFor();
       await page.getByLabel('Arguments', { exact: true }).fill('[1,');
       await check('Topics');
 
       await page.getByRole('link', { name: 'Procedures' }).click();
-      await page.getByRole('button', { name: 'Try com.example.echo' }).click();
-      await page.getByLabel('Arguments', { exact: true }).fill('["back"]');
+      await page.getByRole('button', { name: 'Try com.example.count' }).click();
+      await page.getByLabel('Receive progress').check();
       await page.getByRole('button', { name: 'Call', exact: true }).click();
       await page.locator('[data-call-result]').waitFor();
       await check('Procedures');

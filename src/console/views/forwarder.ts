@@ -82,7 +82,7 @@ function Forwarder({ session, id }: { session: Session; id: string }) {
     </div>
     ${retry && 'ok' in retry ? html`<p class="ok" role="status">${retry.ok}</p>` : null}
     <${ErrorText} error=${retry && 'error' in retry ? retry.error : undefined} />
-    ${letters ? html`<${ErrorText} error=${letters.error} />${letters.list?.length === 0 ? html`<p class="note" role="status">No dead letters.</p>` : null}${letters.note ? html`<p class="note">${letters.note}</p>` : null}${letters.list?.length ? html`<ol class="events" aria-label="Dead letters">${letters.list.map((letter) =>
-      html`<li key=${letter.id}>#${letter.id} ${visible(letter.url)} · ${formatTime(letter.dead_at)} · ${visible(letter.last_error)}<details><summary>JSON</summary><pre class="json">${letter.json}</pre></details></li>`)}</ol>` : null}` : null}
+    ${letters ? html`<${ErrorText} error=${letters.error} />${letters.list?.length === 0 ? html`<p class="note" role="status">No dead letters.</p>` : null}${letters.note ? html`<p class="note">${letters.note}</p>` : null}${letters.list?.length ? html`<ol class="events" tabindex="0" aria-label="Dead letters">${letters.list.map((letter) =>
+      html`<li key=${letter.id}>#${letter.id} ${visible(letter.url)} · ${formatTime(letter.dead_at)} · ${visible(letter.last_error)}<details><summary>JSON</summary><pre class="json" tabindex="0">${letter.json}</pre></details></li>`)}</ol>` : null}` : null}
   </div>`;
 }

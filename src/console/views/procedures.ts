@@ -121,12 +121,12 @@ function CallTester({ session, procedure, setProcedure, maxMessageBytes }: { ses
       <button type="submit" disabled=${!parsedArgs.ok || !parsedKwargs.ok || !timeoutValid || running}>Call</button>
       <button type="button" disabled=${!running} onClick=${() => abort.current?.abort(new WampError('wamp.error.canceled', ['cancelled from the console (CANCEL sent, mode kill)']))}>Cancel</button>
     </div>
-    ${call ? html`<div class="outcome" role="region" aria-label="Call outcome" aria-live="polite">
+    ${call ? html`<div class="outcome" role="region" aria-label="Call outcome">
       ${call.progressCount > 0 ? html`<p>${call.progressCount} progressive result(s)${call.progressCount > call.progress.length ? ` (last ${call.progress.length} shown)` : ''}:</p>
-        <ol class="events" aria-label="Progressive results">${call.progress.map((item, index) => html`<li key=${index}><span class="ms">+${item.ms} ms</span> ${item.line}</li>`)}</ol>` : null}
+        <ol class="events" tabindex="0" aria-label="Progressive results">${call.progress.map((item, index) => html`<li key=${index}><span class="ms">+${item.ms} ms</span> ${item.line}</li>`)}</ol>` : null}
       ${call.done === undefined ? html`<p role="status">Calling ${call.procedure}…</p>`
         : call.done.error !== undefined ? html`<div><p class="note">${call.done.ms === undefined ? 'Not sent' : `Failed after ${call.done.ms} ms`}</p><${ErrorText} error=${call.done.error} /></div>`
-        : html`<div data-call-result><p class="ok" role="status">Result after ${call.done.ms} ms</p><pre class="json">${call.done.json}</pre></div>`}
+        : html`<div data-call-result><p class="ok" role="status">Result after ${call.done.ms} ms</p><pre class="json" tabindex="0">${call.done.json}</pre></div>`}
     </div>` : null}
   </form>`;
 }

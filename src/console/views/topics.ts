@@ -116,7 +116,7 @@ export function Topics({ session, changes, maxMessageBytes }: { session: Session
     ${history ? html`<div class="panel" role="region" aria-label=${history.title} onKeyDown=${(e: KeyboardEvent) => { if (e.key === 'Escape') closePanel(); }}>
       <h3 ref=${panelTitle} tabindex="-1">${history.title}</h3>
       <${ErrorText} error=${history.error} />
-      ${history.json !== undefined ? html`<pre class="json">${history.json}</pre>` : null}
+      ${history.json !== undefined ? html`<pre class="json" tabindex="0">${history.json}</pre>` : null}
       ${history.note ? html`<p class="note">${history.note}</p>` : null}
       <button type="button" onClick=${closePanel}>Close</button>
     </div>` : null}
@@ -209,7 +209,7 @@ function Tap({ session, preset }: { session: Session; preset: TapTarget | undefi
     <p class="note" data-tap-status>
       <span role="status">${tapping ? `Tapping ${tapping}` : 'Not tapping'}</span> · ${tap.received} received · ${tap.size} kept · ${tap.dropped} dropped · ${tap.skipped} skipped while paused
     </p>
-    <ol class="events" aria-label="Tapped events">
+    <ol class="events" tabindex="0" aria-label="Tapped events">
       ${events.map((item, index) => html`<li key=${index}>${jsonView ? html`<pre class="json">${eventJson(item)}</pre>` : eventLine(item)}</li>`)}
     </ol>
   </form>`;
